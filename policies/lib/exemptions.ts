@@ -1,0 +1,56 @@
+/**
+ * Exemptions: a stack's policy config may exempt resources by name pattern, with a mandatory reason. Exempted
+ * resources are reported (to the engine as "not applicable" with the reason, and to the offline runner's verdict
+ * through `drainExemptions`), never dropped silently.
+ */
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+
+export interface Exemption {
+  /** Resource name pattern; `*` matches any run of characters. */
+  readonly pattern: string;
+  /** Why the resource is exempt (ticket, risk acceptance); at least 10 characters. */
+  readonly reason: string;
+}
+
+export const exemptionSchema: PolicyConfigJSONSchema = {
+  type: "array",
+  description: "Resources exempt from this rule, by name pattern (`*` wildcard), each with a reason.",
+  items: {
+    type: "object",
+    properties: {
+      pattern: { type: "string", minLength: 1 },
+      reason: { type: "string", minLength: 10 },
+    },
+    required: ["pattern", "reason"],
+    additionalProperties: false,
+  },
+  default: [],
+};
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${escaped}$`);
+}
+
+/** The first exemption whose pattern matches `name`; a pattern without a reason never matches. */
+export function checkExemption(exemptions: readonly Exemption[] | undefined, name: string): Exemption | undefined {
+  return (exemptions ?? []).find(
+    (e) => typeof e.reason === "string" && e.reason.trim().length >= 10 && globToRegExp(e.pattern).test(name),
+  );
+}
+
+export interface ExemptionRecord extends Exemption {
+  readonly policy: string;
+  readonly urn: string;
+}
+
+const recorded: ExemptionRecord[] = [];
+
+export function recordExemption(record: ExemptionRecord): void {
+  recorded.push(record);
+}
+
+/** Returns and clears the exemptions applied since the last call (used by the offline runner). */
+export function drainExemptions(): ExemptionRecord[] {
+  return recorded.splice(0, recorded.length);
+}

@@ -1,0 +1,188 @@
+/**
+ * Building blocks for the policy pack: every rule is declared through `resourcePolicy` or `stackPolicy` so that
+ * it carries the same metadata (PCI DSS v4.0.1 requirement, GDPR article, SOC 2 criterion, service, remediation,
+ * URL), the same name convention, and the same exemption mechanism. Rules match resources by type token, so the
+ * pack needs no provider SDK at run time (the azure-native argument types are imported as types only).
+ */
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { Unwrap } from "@pulumi/pulumi";
+import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
+
+/** The compliance framework every rule maps to. */
+export const PCI_DSS = { name: "PCI DSS", version: "4.0.1" } as const;
+const PCI_REFERENCE = "https://docs-prv.pcisecuritystandards.org/PCI%20DSS/Standard/PCI-DSS-v4_0_1.pdf";
+
+/** Name convention `<provider>-<module>-<class>-<verb>-<what>` with a small verb set. */
+export const POLICY_NAME = /^azure-native-[a-z0-9]+-[a-z0-9-]+-(missing|disallow|enable|disable|configure|enforce|require)-[a-z0-9-]+$/;
+
+/** Metadata every rule declares. */
+export interface RuleMetadata {
+  /** `<provider>-<module>-<class>-<verb>-<what>`, e.g. `azure-native-sql-server-disallow-public-network-access`. */
+  readonly name: string;
+  /** A complete sentence saying what the rule requires. */
+  readonly description: string;
+  readonly severity: Severity;
+  /** PCI DSS v4.0.1 requirement numbers, e.g. `["1.3.1", "1.4.4"]`. */
+  readonly pci: readonly string[];
+  /** GDPR articles, e.g. `["25", "32(1)(a)"]`. */
+  readonly gdpr?: readonly string[];
+  /** SOC 2 trust services criteria, e.g. `["CC6.6"]`. */
+  readonly soc2?: readonly string[];
+  /** Service tag, e.g. `sql`, `cosmosdb`, `network`. */
+  readonly service: string;
+  /** What to set, naming the property and the value. */
+  readonly remediationSteps: string;
+  /** Where to read more (Microsoft documentation or the Azure Policy built-in). */
+  readonly url: string;
+  /** Default enforcement; stacks can override it in their policy config. */
+  readonly enforcementLevel?: EnforcementLevel;
+  /** Knobs of this rule with their defaults (exemptions are added to every rule). */
+  readonly config?: PolicyConfigSchema["properties"];
+}
+
+/** Config every rule accepts (plus its own knobs). */
+export interface BaseConfig {
+  exemptions?: Exemption[];
+}
+
+function metadata(meta: RuleMetadata) {
+  if (!POLICY_NAME.test(meta.name)) {
+    throw new Error(`policy name '${meta.name}' does not follow <provider>-<module>-<class>-<verb>-<what>`);
+  }
+  const tags = [
+    ...meta.pci.map((r) => `pci-dss:${r}`),
+    ...(meta.gdpr ?? []).map((a) => `gdpr:art-${a}`),
+    ...(meta.soc2 ?? []).map((c) => `soc2:${c}`),
+    `service:${meta.service}`,
+  ];
+  return {
+    name: meta.name,
+    description: meta.description,
+    enforcementLevel: meta.enforcementLevel ?? "mandatory",
+    severity: meta.severity,
+    framework: {
+      name: PCI_DSS.name,
+      version: PCI_DSS.version,
+      reference: PCI_REFERENCE,
+      specification: meta.pci.map((r) => `Requirement ${r}`).join("; "),
+    },
+    tags,
+    remediationSteps: meta.remediationSteps,
+    url: meta.url,
+    configSchema: {
+      properties: { ...(meta.config ?? {}), exemptions: exemptionSchema },
+    } satisfies PolicyConfigSchema,
+  };
+}
+
+/** Typed view of one resource's inputs, as the engine passes them (Outputs unwrapped). */
+export type Props<TArgs> = Unwrap<NonNullable<TArgs>>;
+
+export type TypedValidation<TArgs> = (
+  props: Props<TArgs>,
+  args: ResourceValidationArgs,
+  reportViolation: ReportViolation,
+) => void | Promise<void>;
+
+/** Attaches the type token the engine (and our runner) use to skip resources of other types cheaply. */
+function tagType<T extends object>(fn: T, type: string | readonly string[]): T {
+  if (typeof type === "string") {
+    (fn as T & { __pulumiType?: string }).__pulumiType = type;
+  }
+  return fn;
+}
+
+/**
+ * A resource policy over one type token (or several that share the same argument shape; an empty list means every
+ * `azure-native:` type). `TArgs` is the azure-native `...Args` interface, imported with `import type`, so property
+ * names are checked by the compiler.
+ */
+export function resourcePolicy<TArgs>(
+  meta: RuleMetadata,
+  type: string | readonly string[],
+  validate: TypedValidation<TArgs>,
+): ResourceValidationPolicy {
+  const types = typeof type === "string" ? [type] : type;
+  const fn = async (args: ResourceValidationArgs, report: ReportViolation) => {
+    const applies = types.length === 0 ? args.type.startsWith("azure-native:") : types.includes(args.type);
+    if (!applies) {
+      args.notApplicable(`policy only applies to ${types.length === 0 ? "azure-native" : types.join(", ")} resources`);
+    }
+    const exemption = checkExemption(args.getConfig<BaseConfig>().exemptions, args.name);
+    if (exemption) {
+      recordExemption({ policy: meta.name, urn: args.urn, ...exemption });
+      args.notApplicable(`exempted by pattern '${exemption.pattern}': ${exemption.reason}`);
+    }
+    await validate(args.props as Props<TArgs>, args, report);
+  };
+  return { ...metadata(meta), validateResource: tagType(fn, type) };
+}
+
+/** A stack policy; violations on exempted resources are dropped and recorded, never silently. */
+export function stackPolicy(
+  meta: RuleMetadata,
+  validate: (args: StackValidationArgs, reportViolation: ReportViolation) => void | Promise<void>,
+): StackValidationPolicy {
+  return {
+    ...metadata(meta),
+    validateStack: async (args, report) => {
+      const byUrn = new Map(args.resources.map((r) => [r.urn, r]));
+      const exemptions = args.getConfig<BaseConfig>().exemptions;
+      const filtered: ReportViolation = (message, urn) => {
+        const resource = urn ? byUrn.get(urn) : undefined;
+        const exemption = resource ? checkExemption(exemptions, resource.name) : undefined;
+        if (exemption && urn) {
+          recordExemption({ policy: meta.name, urn, ...exemption });
+          return;
+        }
+        report(message, urn);
+      };
+      await validate(args, filtered);
+    },
+  };
+}
+
+/** The stack name of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
+export function stackOfUrn(urn: string): string {
+  return urn.split("::")[0]?.split(":")[2] ?? "";
+}
+
+/** Resources of the given type tokens. */
+export function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
+  return resources.filter((r) => types.includes(r.type));
+}
+
+/** True when `a` references `b`: by dependency, property dependency, or id appearing in the inputs/outputs. */
+export function references(a: PolicyResource, b: PolicyResource, property?: string): boolean {
+  if (property) {
+    const deps = a.propertyDependencies[property] ?? [];
+    if (deps.some((d) => d.urn === b.urn)) return true;
+  } else if (a.dependencies.some((d) => d.urn === b.urn)) {
+    return true;
+  }
+  const id = safeGet(b.props, "id");
+  if (typeof id === "string" && id.length > 0) {
+    const value = property ? safeGet(a.props, property) : a.props;
+    return JSON.stringify(value ?? null).toLowerCase().includes(id.toLowerCase());
+  }
+  return false;
+}
+
+/** Reads a property without tripping the unknown-checking proxy (unknown reads as undefined). */
+export function safeGet(obj: unknown, key: string): unknown {
+  try {
+    return (obj as Record<string, unknown> | undefined)?.[key];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The list of policies in the pack. Kept apart from `index.ts` (which constructs the PolicyPack and starts its
+ * gRPC server) so that the offline preview, `policy:analyze`, benchmarks and tests can import the rules.
+ * Each rules module exports one array per service; add a new module's array here.
+ */
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { generalPolicies } from "./rules/general";
+
+export const PACK_NAME = "payments-pci-gdpr";
+export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+
+export const policies: Policies = [
+  ...generalPolicies,
+];

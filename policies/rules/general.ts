@@ -1,0 +1,151 @@
+/**
+ * Cross-cutting rules that apply to every azure-native resource: EU data residency (GDPR Chapter V) and the
+ * tags that scope PCI DSS controls and record ownership.
+ */
+import type { Policies } from "@pulumi/policy";
+import { resourcePolicy, safeGet } from "../lib/policy";
+
+/** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
+export const EU_LOCATIONS = [
+  "westeurope",
+  "northeurope",
+  "francecentral",
+  "francesouth",
+  "germanywestcentral",
+  "germanynorth",
+  "swedencentral",
+  "swedensouth",
+  "italynorth",
+  "polandcentral",
+  "spaincentral",
+  "norwayeast",
+  "norwaywest",
+  "austriaeast",
+  "belgiumcentral",
+  "denmarkeast",
+];
+
+const normalise = (location: string) => location.replace(/\s+/g, "").toLowerCase();
+
+export const allowedLocations = resourcePolicy<{ location?: string }>(
+  {
+    name: "azure-native-general-resource-enforce-eu-location",
+    description:
+      "Every Azure resource with a location is deployed to an allowed EU region, so personal and cardholder data stay in the EU.",
+    severity: "critical",
+    pci: ["12.5.2"],
+    gdpr: ["44", "45", "46"],
+    soc2: ["C1.1"],
+    service: "general",
+    remediationSteps:
+      "Set `location` to one of the allowed EU regions (policy config `allowedLocations`, default westeurope/northeurope and the other EU regions); `global` is allowed only for global resources.",
+    url: "https://learn.microsoft.com/azure/governance/policy/samples/built-in-policies#general",
+    config: {
+      allowedLocations: {
+        type: "array",
+        items: { type: "string" },
+        default: EU_LOCATIONS,
+        description: "Azure regions (lower-case, no spaces) resources may be deployed to.",
+      },
+    },
+  },
+  [], // filled below: applies to every azure-native type
+  (props, args, report) => {
+    const location = safeGet(props, "location");
+    if (location === undefined) args.notApplicable("the resource has no location input");
+    if (typeof location !== "string") return;
+    const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
+    const loc = normalise(location);
+    if (loc === "global") return;
+    if (!allowed.map(normalise).includes(loc)) {
+      report(
+        `${args.name} (${args.type}) is in '${location}', outside the allowed EU regions (${allowed.join(", ")}): set location to an EU region.`,
+      );
+    }
+  },
+);
+
+/** Tags the platform requires on every taggable resource. */
+export const REQUIRED_TAGS = ["environment", "owner", "cost-center", "data-classification", "pci-scope"];
+
+/** Top-level ARM resource types (they accept `tags`); child resources such as containers or rules do not. */
+export const TAGGABLE_TYPES = [
+  "azure-native:resources:ResourceGroup",
+  "azure-native:network:VirtualNetwork",
+  "azure-native:network:NetworkSecurityGroup",
+  "azure-native:network:PrivateEndpoint",
+  "azure-native:network:PublicIPAddress",
+  "azure-native:network:ApplicationGateway",
+  "azure-native:network:WebApplicationFirewallPolicy",
+  "azure-native:network:AzureFirewall",
+  "azure-native:network:FirewallPolicy",
+  "azure-native:network:DdosProtectionPlan",
+  "azure-native:network:RouteTable",
+  "azure-native:network:NetworkWatcher",
+  "azure-native:privatedns:PrivateZone",
+  "azure-native:privatedns:VirtualNetworkLink",
+  "azure-native:keyvault:Vault",
+  "azure-native:managedidentity:UserAssignedIdentity",
+  "azure-native:operationalinsights:Workspace",
+  "azure-native:applicationinsights:Component",
+  "azure-native:monitor:ActionGroup",
+  "azure-native:monitor:MetricAlert",
+  "azure-native:monitor:ScheduledQueryRule",
+  "azure-native:monitor:ActivityLogAlert",
+  "azure-native:sql:Server",
+  "azure-native:sql:Database",
+  "azure-native:sql:FailoverGroup",
+  "azure-native:synapse:Workspace",
+  "azure-native:synapse:SqlPool",
+  "azure-native:synapse:PrivateLinkHub",
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:datafactory:Factory",
+  "azure-native:machinelearningservices:Workspace",
+  "azure-native:machinelearningservices:Compute",
+  "azure-native:machinelearningservices:OnlineEndpoint",
+  "azure-native:storage:StorageAccount",
+  "azure-native:eventhub:Namespace",
+  "azure-native:streamanalytics:StreamingJob",
+  "azure-native:web:WebApp",
+  "azure-native:web:AppServicePlan",
+  "azure-native:containerregistry:Registry",
+];
+
+export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
+  {
+    name: "azure-native-general-resource-missing-required-tags",
+    description:
+      "Every taggable Azure resource carries the environment, owner, cost-center, data-classification and pci-scope tags that scope PCI DSS controls and record ownership.",
+    severity: "medium",
+    pci: ["12.5.1", "12.5.2"],
+    gdpr: ["30"],
+    soc2: ["CC2.1"],
+    service: "general",
+    remediationSteps:
+      "Add the missing keys to `tags` (the program's `tagsFor()` helper sets all of them); `pci-scope` is `cde`, `connected` or `out-of-scope`.",
+    url: "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources",
+    config: {
+      requiredTags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS },
+      taggableTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: TAGGABLE_TYPES,
+        description: "Type tokens of the top-level (taggable) resources the rule checks.",
+      },
+    },
+  },
+  [],
+  (props, args, report) => {
+    const { requiredTags: required, taggableTypes } = args.getConfig<{ requiredTags: string[]; taggableTypes: string[] }>();
+    if (!taggableTypes.includes(args.type)) {
+      args.notApplicable("the resource type takes no tags (not in taggableTypes)");
+    }
+    const tags = (safeGet(props, "tags") ?? {}) as Record<string, unknown>;
+    const missing = required.filter((t) => typeof tags[t] !== "string" || (tags[t] as string).length === 0);
+    if (missing.length > 0) {
+      report(`${args.name} (${args.type}) is missing required tags: ${missing.join(", ")}. Add them to \`tags\`.`);
+    }
+  },
+);
+
+export const generalPolicies: Policies = [allowedLocations, requiredTags];

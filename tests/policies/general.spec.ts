@@ -1,0 +1,75 @@
+import { strict as assert } from "node:assert";
+import { allowedLocations, requiredTags } from "../../policies/rules/general";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+
+const TAGS = {
+  environment: "dev",
+  owner: "platform-team",
+  "cost-center": "cc-1234",
+  "data-classification": "confidential",
+  "pci-scope": "cde",
+};
+const vault = (inputs: Record<string, unknown>) =>
+  resourceRecord("azure-native:keyvault:Vault", "kv-pay-dev-weu", { location: "westeurope", tags: TAGS, ...inputs });
+
+describe("policies/general", () => {
+  describe(allowedLocations.name, () => {
+    it("passes an EU region", async () => {
+      const r = await evaluatePolicy(allowedLocations, vault({ location: "West Europe" }));
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.applicable, true);
+    });
+    it("fails a non-EU region and names the region", async () => {
+      const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }));
+      assert.equal(r.messages.length, 1);
+      assert.match(r.messages[0], /kv-pay-dev-weu .* is in 'eastus', outside the allowed EU regions/);
+    });
+    it("honours a narrower allowedLocations config", async () => {
+      const r = await evaluatePolicy(allowedLocations, vault({ location: "francecentral" }), {
+        allowedLocations: ["westeurope", "northeurope"],
+      });
+      assert.equal(r.messages.length, 1);
+    });
+    it("is not applicable to resources without a location, or outside azure-native", async () => {
+      const noLoc = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:Database", "db", {}));
+      assert.equal(noLoc.applicable, false);
+      const other = await evaluatePolicy(allowedLocations, resourceRecord("random:index/randomString:RandomString", "s", { location: "eastus" }));
+      assert.equal(other.applicable, false);
+    });
+    it("reports an exempted resource instead of a violation", async () => {
+      const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }), {
+        exemptions: [{ pattern: "kv-pay-*", reason: "RISK-42: temporary DR test, expires 2027-01" }],
+      });
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.exemptions.length, 1);
+      assert.match(r.exemptions[0].reason, /RISK-42/);
+    });
+    it("rejects an exemption without a real reason, naming the policy and key", async () => {
+      await assert.rejects(
+        evaluatePolicy(allowedLocations, vault({ location: "eastus" }), {
+          exemptions: [{ pattern: "*", reason: "because" }],
+        }),
+        /azure-native-general-resource-enforce-eu-location\.exemptions\[0\]\.reason must have at least 10 characters/,
+      );
+    });
+  });
+
+  describe(requiredTags.name, () => {
+    it("passes a fully tagged resource", async () => {
+      assert.deepEqual((await evaluatePolicy(requiredTags, vault({}))).messages, []);
+    });
+    for (const tag of Object.keys(TAGS)) {
+      it(`fails when '${tag}' is missing`, async () => {
+        const tags: Record<string, string> = { ...TAGS };
+        delete tags[tag];
+        const r = await evaluatePolicy(requiredTags, vault({ tags }));
+        assert.equal(r.messages.length, 1);
+        assert.match(r.messages[0], new RegExp(`missing required tags: ${tag}\\.`));
+      });
+    }
+    it("is not applicable to child resources that take no tags", async () => {
+      const r = await evaluatePolicy(requiredTags, resourceRecord("azure-native:sql:ServerKey", "key", {}));
+      assert.equal(r.applicable, false);
+    });
+  });
+});

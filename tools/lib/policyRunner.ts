@@ -1,0 +1,410 @@
+/**
+ * The in-process policy engine: runs the pack's policies over recorded resources the way the Pulumi engine's
+ * analyzer does (see @pulumi/policy's server.js): per-policy enforcement levels from a `--policy-pack-config`
+ * shaped object, `configSchema` defaults filled in, props wrapped in `unknownCheckingProxy` (an unknown read turns
+ * into an advisory "can't run during preview"), `notApplicable` honoured, type-token fast filtering, `remediate`
+ * reported as mandatory. One implementation serves the offline preview, `policy:analyze`, the benchmarks and tests.
+ */
+import type {
+  EnforcementLevel,
+  Policies,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import { drainExemptions, type ExemptionRecord } from "../../policies/lib/exemptions";
+
+/** One resource as registered (offline preview) or as exported (`pulumi stack export`). */
+export interface ResourceRecord {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly id?: string;
+  readonly parent?: string;
+  readonly dependencies: readonly string[];
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Inputs with secrets unwrapped (policies see plaintext, as under the engine); unknowns as sentinels. */
+  readonly inputs: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+  readonly protect: boolean;
+  readonly provider?: string;
+  /** Property paths (top-level keys) whose value is secret. */
+  readonly secretKeys?: readonly string[];
+}
+
+export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
+/** Same shape as the file given to `pulumi preview --policy-pack-config`. */
+export type PackConfig = Record<string, PolicyConfigValue>;
+
+export interface PolicyInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: "resource" | "stack";
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity?: Severity;
+  readonly framework?: { name: string; version: string; reference: string; specification: string };
+  readonly tags?: readonly string[];
+  readonly remediationSteps?: string;
+  readonly url?: string;
+}
+
+export interface Violation {
+  readonly policy: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity?: Severity;
+  readonly urn?: string;
+  readonly message: string;
+}
+
+export interface Verdict {
+  readonly stack?: string;
+  readonly resourceCount: number;
+  readonly policies: readonly PolicyInfo[];
+  readonly violations: readonly Violation[];
+  readonly exemptions: readonly ExemptionRecord[];
+  /** Per policy: how many resources it applied to (was evaluated on without being marked not applicable). */
+  readonly evaluated: Readonly<Record<string, number>>;
+}
+
+export class PolicyConfigError extends Error {}
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+class NotApplicableError extends Error {
+  constructor(readonly reason?: string) {
+    super(reason ?? "not applicable");
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason);
+}
+
+function isResourcePolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy {
+  return "validateResource" in p;
+}
+
+function pulumiTypeOf(fn: unknown): string | undefined {
+  const t = (fn as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+  return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+/** Minimal JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, items, required). */
+function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchema): string[] {
+  const problems: string[] = [];
+  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
+  const actual = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+  const matches = (t: string) =>
+    t === actual || (t === "integer" && Number.isInteger(value)) || (t === "number" && actual === "number");
+  if (types.length > 0 && !types.some(matches)) {
+    return [`${path} must be ${types.join(" or ")}, got ${JSON.stringify(value)}`];
+  }
+  if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    problems.push(`${path} must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+  }
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${path} must be >= ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${path} must be <= ${schema.maximum}`);
+  }
+  if (typeof value === "string" && schema.minLength !== undefined && value.length < schema.minLength) {
+    problems.push(`${path} must have at least ${schema.minLength} characters`);
+  }
+  if (Array.isArray(value) && schema.items && typeof schema.items === "object" && !Array.isArray(schema.items)) {
+    const items = schema.items as PolicyConfigJSONSchema;
+    value.forEach((v, i) => problems.push(...checkSchema(`${path}[${i}]`, v, items)));
+  }
+  if (actual === "object" && value !== null) {
+    const obj = value as Record<string, unknown>;
+    for (const req of schema.required ?? []) {
+      if (!(req in obj)) problems.push(`${path}.${req} is required`);
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      const sub = schema.properties?.[k];
+      if (sub && typeof sub === "object") problems.push(...checkSchema(`${path}.${k}`, v, sub));
+      else if (!sub && schema.additionalProperties === false) problems.push(`${path}.${k} is not allowed`);
+    }
+  }
+  return problems;
+}
+
+interface ResolvedPolicy {
+  readonly policy: ResourceValidationPolicy | StackValidationPolicy;
+  readonly level: EnforcementLevel;
+  readonly config: Record<string, unknown>;
+}
+
+/**
+ * Resolves enforcement levels and config the way the CLI does: `all` sets every policy's level, a policy's own
+ * entry overrides it, then the policy's default, then the pack's. Config defaults come from `configSchema`.
+ * Throws PolicyConfigError naming the policy and key for unknown policies, bad levels or values.
+ */
+export function resolvePolicies(
+  policies: Policies,
+  config: PackConfig = {},
+  packLevel: EnforcementLevel = "advisory",
+): ResolvedPolicy[] {
+  const names = new Set(policies.map((p) => p.name));
+  for (const [key, value] of Object.entries(config)) {
+    if (key !== "all" && !names.has(key)) {
+      throw new PolicyConfigError(`policy config: unknown policy '${key}' (not in the pack)`);
+    }
+    const level = typeof value === "string" ? value : value?.enforcementLevel;
+    if (level !== undefined && !LEVELS.includes(level)) {
+      throw new PolicyConfigError(
+        `policy config: '${key}' enforcementLevel ${JSON.stringify(level)} is not one of ${LEVELS.join(", ")}`,
+      );
+    }
+  }
+  const all = config["all"];
+  const allLevel = typeof all === "string" ? all : all?.enforcementLevel;
+  return policies.map((policy) => {
+    const entry = config[policy.name];
+    const own = typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
+    const { enforcementLevel: ownLevel, ...knobs } = own;
+    const level = ownLevel ?? allLevel ?? policy.enforcementLevel ?? packLevel;
+    const resolved: Record<string, unknown> = {};
+    const props = policy.configSchema?.properties ?? {};
+    for (const [k, schema] of Object.entries(props)) {
+      if (schema.default !== undefined) resolved[k] = structuredClone(schema.default);
+    }
+    for (const [k, v] of Object.entries(knobs)) {
+      const schema = props[k];
+      if (!schema) {
+        throw new PolicyConfigError(
+          `policy config: '${policy.name}' has no setting '${k}' (allowed: ${Object.keys(props).join(", ") || "none"})`,
+        );
+      }
+      const problems = checkSchema(`${policy.name}.${k}`, v, schema);
+      if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
+      resolved[k] = v;
+    }
+    for (const req of policy.configSchema?.required ?? []) {
+      if (!(req in resolved)) throw new PolicyConfigError(`policy config: '${policy.name}' requires '${req}'`);
+    }
+    return { policy, level: level === "remediate" ? "mandatory" : level, config: resolved };
+  });
+}
+
+function options(r: ResourceRecord): PolicyResourceOptions {
+  return {
+    protect: r.protect,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(r.parent ? { parent: r.parent } : {}),
+  };
+}
+
+function typeMatcher(type: string) {
+  return (resourceClass: { new (...rest: never[]): unknown }): boolean => {
+    const token = (resourceClass as unknown as { __pulumiType?: string }).__pulumiType;
+    if (token) return token === type;
+    const isInstance = (resourceClass as unknown as { isInstance?: (o: unknown) => boolean }).isInstance;
+    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+  };
+}
+
+function stackTagsOf(tags: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> {
+  return tags ?? new Map<string, string>();
+}
+
+function preview(policyName: string, e: UnknownValueError): string {
+  return `can't run policy '${policyName}' during preview: ${e.message}`;
+}
+
+export interface RunOptions {
+  readonly config?: PackConfig;
+  readonly packEnforcementLevel?: EnforcementLevel;
+  readonly stackTags?: ReadonlyMap<string, string>;
+  readonly stack?: string;
+}
+
+export function describePolicies(resolved: readonly ResolvedPolicy[]): PolicyInfo[] {
+  return resolved.map(({ policy, level }) => ({
+    name: policy.name,
+    description: policy.description,
+    kind: isResourcePolicy(policy) ? "resource" : "stack",
+    enforcementLevel: level,
+    severity: policy.severity,
+    framework: policy.framework,
+    tags: policy.tags,
+    remediationSteps: policy.remediationSteps,
+    url: policy.url,
+  }));
+}
+
+/** Runs every resource policy over each resource's inputs, then every stack policy over all outputs. */
+export async function runPolicies(
+  policies: Policies,
+  resources: readonly ResourceRecord[],
+  opts: RunOptions = {},
+): Promise<Verdict> {
+  const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "mandatory");
+  const stackTags = stackTagsOf(opts.stackTags);
+  const violations: Violation[] = [];
+  const evaluated: Record<string, number> = {};
+  drainExemptions();
+
+  for (const { policy, level, config } of resolved) {
+    if (level === "disabled") continue;
+    evaluated[policy.name] = 0;
+    const push = (message: string, urn: string | undefined, lvl: EnforcementLevel = level) =>
+      violations.push({ policy: policy.name, enforcementLevel: lvl, severity: policy.severity, urn, message });
+
+    if (isResourcePolicy(policy)) {
+      const validations = policy.validateResource
+        ? Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource]
+        : [];
+      const fastType = validations.length === 1 ? pulumiTypeOf(validations[0]) : undefined;
+      for (const r of resources) {
+        if (fastType && r.type !== fastType) continue;
+        let applicable = true;
+        for (const validate of validations) {
+          const props = unknownCheckingProxy(structuredClone(r.inputs));
+          const args: ResourceValidationArgs = {
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: options(r),
+            stackTags,
+            isType: typeMatcher(r.type),
+            asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
+              typeMatcher(r.type)(resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
+            getConfig: <T extends object>() => structuredClone(config) as T,
+            notApplicable: throwNotApplicable,
+          };
+          try {
+            await validate(args, (message) => push(message, r.urn));
+          } catch (e) {
+            if (e instanceof UnknownValueError) push(preview(policy.name, e), r.urn, "advisory");
+            else if (e instanceof NotApplicableError) applicable = false;
+            else throw new Error(`policy '${policy.name}' failed on ${r.urn}: ${(e as Error).message}`);
+          }
+        }
+        if (applicable) evaluated[policy.name] += 1;
+      }
+    } else {
+      const byUrn = new Map<string, PolicyResource>();
+      const policyResources: PolicyResource[] = resources.map((r) => {
+        const props = unknownCheckingProxy(structuredClone(r.outputs));
+        const pr: PolicyResource = {
+          type: r.type,
+          props,
+          urn: r.urn,
+          name: r.name,
+          opts: options(r),
+          dependencies: [],
+          propertyDependencies: {},
+          isType: typeMatcher(r.type),
+          asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
+            typeMatcher(r.type)(resourceClass) ? props : undefined) as PolicyResource["asType"],
+        };
+        byUrn.set(r.urn, pr);
+        return pr;
+      });
+      resources.forEach((r, i) => {
+        const pr = policyResources[i];
+        if (r.parent && byUrn.has(r.parent)) pr.parent = byUrn.get(r.parent);
+        pr.dependencies = r.dependencies.flatMap((d) => byUrn.get(d) ?? []);
+        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+          pr.propertyDependencies[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
+        }
+      });
+      const fastType = pulumiTypeOf(policy.validateStack);
+      if (fastType && !resources.some((r) => r.type === fastType)) continue;
+      try {
+        await policy.validateStack(
+          {
+            resources: policyResources,
+            stackTags,
+            getConfig: <T extends object>() => structuredClone(config) as T,
+            notApplicable: throwNotApplicable,
+          },
+          (message, urn) => push(message, urn),
+        );
+        evaluated[policy.name] = policyResources.length;
+      } catch (e) {
+        if (e instanceof UnknownValueError) push(preview(policy.name, e), undefined, "advisory");
+        else if (!(e instanceof NotApplicableError)) {
+          throw new Error(`policy '${policy.name}' failed on the stack: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  return {
+    stack: opts.stack,
+    resourceCount: resources.filter((r) => r.custom).length,
+    policies: describePolicies(resolved),
+    violations,
+    exemptions: drainExemptions(),
+    evaluated,
+  };
+}
+
+/** Mandatory violations decide the exit code (0 none, 1 some). */
+export function mandatoryViolations(verdict: Verdict): Violation[] {
+  return verdict.violations.filter((v) => v.enforcementLevel === "mandatory");
+}
+
+/** Builds a ResourceRecord for tests and fixtures: URN and defaults filled in from type and name. */
+export function resourceRecord(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  extra: Partial<Omit<ResourceRecord, "type" | "name" | "inputs">> & { stack?: string; project?: string } = {},
+): ResourceRecord {
+  const { stack = "dev", project = "payments-data-platform", ...rest } = extra;
+  return {
+    urn: `urn:pulumi:${stack}::${project}::${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    dependencies: [],
+    propertyDependencies: {},
+    inputs,
+    outputs: { ...inputs },
+    protect: false,
+    ...rest,
+  };
+}
+
+export interface SingleResult {
+  /** Violation messages at any level. */
+  readonly messages: string[];
+  readonly violations: readonly Violation[];
+  /** False when the policy marked the resource (or stack) not applicable or skipped it by type. */
+  readonly applicable: boolean;
+  readonly exemptions: readonly ExemptionRecord[];
+}
+
+/**
+ * Runs one policy over the given resources through `runPolicies` (the same engine as the preview): the helper
+ * policy tests use. `config` is the policy's own entry of the pack config (knobs and/or enforcementLevel).
+ */
+export async function evaluatePolicy(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+  resources: ResourceRecord | readonly ResourceRecord[],
+  config: Record<string, unknown> = {},
+): Promise<SingleResult> {
+  const list = Array.isArray(resources) ? resources : [resources as ResourceRecord];
+  const verdict = await runPolicies([policy], list, {
+    config: { [policy.name]: config as PolicyConfigValue },
+    stack: list[0] ? list[0].urn.split("::")[0].split(":")[2] : undefined,
+  });
+  return {
+    messages: verdict.violations.map((v) => v.message),
+    violations: verdict.violations,
+    applicable: (verdict.evaluated[policy.name] ?? 0) > 0,
+    exemptions: verdict.exemptions,
+  };
+}
