@@ -1,0 +1,478 @@
+/**
+ * Platform base: the resource groups, network, private DNS, Key Vault with the customer-managed keys and their
+ * identities, Log Analytics, Entra ID groups and the alert action group that every other tier builds on.
+ * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
+ */
+import * as azuread from "@pulumi/azuread";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as network from "@pulumi/azure-native/network";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import * as resources from "@pulumi/azure-native/resources";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SubnetRole } from "../lib/config";
+import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
+import {
+  BuiltInRoles,
+  customerManagedKey,
+  deployer,
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  roleAssignment,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type PrivateEndpointTarget,
+  type StackContext,
+} from "./shared";
+
+/** Resource groups by lifecycle: what is deployed, changed and deleted together. */
+export const RESOURCE_GROUP_ROLES = ["network", "security", "monitoring", "data", "integration", "ml", "ingestion"] as const;
+export type ResourceGroupRole = (typeof RESOURCE_GROUP_ROLES)[number];
+
+/** Services that get a customer-managed key (one key and one identity each, least privilege). */
+export const CMK_SERVICES = ["sql", "cosmos", "synapse", "dataFactory", "storage", "eventHubs", "ml"] as const;
+export type CmkService = (typeof CMK_SERVICES)[number];
+
+/** Entra ID groups of the platform. */
+export const GROUP_ROLES = ["platformAdmins", "dataEngineers", "analysts", "fraudMl"] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
+
+const GROUP_DESCRIPTIONS: Readonly<Record<GroupRole, string>> = {
+  platformAdmins: "Platform administrators: Entra admins of the data stores, Key Vault administrators.",
+  dataEngineers: "Data engineers: build and run pipelines; read/write on the data stores through Entra auth.",
+  analysts: "Analysts: read-only access to the analytical store.",
+  fraudMl: "Fraud/ML team: Azure ML workspace users; read fraud features.",
+};
+
+/** Subnet naming and behaviour per role. */
+interface SubnetSpec {
+  readonly name: string;
+  readonly delegation?: string;
+  /** NSG rules in addition to the final deny-all inbound. */
+  readonly allowInbound: readonly { name: string; source: string; ports: string; protocol: network.SecurityRuleProtocol }[];
+  /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
+  readonly nsg: boolean;
+}
+
+export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
+  privateEndpoints: {
+    name: "snet-private-endpoints",
+    nsg: true,
+    allowInbound: [
+      { name: "allow-vnet-to-private-endpoints", source: "VirtualNetwork", ports: "*", protocol: network.SecurityRuleProtocol.Tcp },
+    ],
+  },
+  functions: { name: "snet-functions", delegation: "Microsoft.Web/serverFarms", nsg: true, allowInbound: [] },
+  appGateway: {
+    name: "snet-app-gateway",
+    nsg: true,
+    allowInbound: [
+      { name: "allow-https-from-internet", source: "Internet", ports: "443", protocol: network.SecurityRuleProtocol.Tcp },
+      { name: "allow-gateway-manager", source: "GatewayManager", ports: "65200-65535", protocol: network.SecurityRuleProtocol.Tcp },
+      { name: "allow-azure-load-balancer", source: "AzureLoadBalancer", ports: "*", protocol: network.SecurityRuleProtocol.Asterisk },
+    ],
+  },
+  mlCompute: {
+    name: "snet-ml-compute",
+    nsg: true,
+    allowInbound: [
+      { name: "allow-vnet-intra-cluster", source: "VirtualNetwork", ports: "*", protocol: network.SecurityRuleProtocol.Tcp },
+    ],
+  },
+  streamAnalytics: { name: "snet-stream-analytics", delegation: "Microsoft.StreamAnalytics/streamingJobs", nsg: true, allowInbound: [] },
+  firewall: { name: "AzureFirewallSubnet", nsg: false, allowInbound: [] },
+};
+
+/** NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default). */
+export function nsgRules(spec: SubnetSpec): types.input.network.SecurityRuleArgs[] {
+  const allows = spec.allowInbound.map((rule, i) => ({
+    name: rule.name,
+    priority: 100 + i * 10,
+    direction: network.SecurityRuleDirection.Inbound,
+    access: network.SecurityRuleAccess.Allow,
+    protocol: rule.protocol,
+    sourceAddressPrefix: rule.source,
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: rule.ports,
+  }));
+  return [
+    ...allows,
+    {
+      name: "deny-all-inbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+    },
+  ];
+}
+
+export interface PlatformArgs {
+  /** Names, tags and the validated stack config. */
+  readonly context: StackContext;
+}
+
+export interface ResourceGroupRef {
+  readonly name: pulumi.Output<string>;
+  readonly id: pulumi.Output<string>;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  /** Resource groups by lifecycle role. */
+  public readonly resourceGroups: Readonly<Record<ResourceGroupRole, ResourceGroupRef>>;
+  public readonly vnetId: pulumi.Output<string>;
+  public readonly vnetName: pulumi.Output<string>;
+  /** Subnet ids by role (the firewall subnet only when the firewall is enabled). */
+  public readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
+  /** Private DNS zone ids by zone name. */
+  public readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneName, pulumi.Output<string>>>;
+  /** Where tiers put their private endpoints. */
+  public readonly privateEndpointTarget: PrivateEndpointTarget;
+  /** Where tiers send their diagnostics. */
+  public readonly diagnostics: DiagnosticSettingsTarget;
+  public readonly keyVault: { readonly id: pulumi.Output<string>; readonly name: pulumi.Output<string>; readonly uri: pulumi.Output<string> };
+  public readonly logAnalytics: { readonly id: pulumi.Output<string>; readonly customerId: pulumi.Output<string>; readonly name: pulumi.Output<string> };
+  /** A customer-managed key and its identity per service. */
+  public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
+  /** Entra group object ids by role (created, or existing ones from config). */
+  public readonly groupObjectIds: Readonly<Record<GroupRole, pulumi.Output<string>>>;
+  public readonly actionGroupId: pulumi.Output<string>;
+  /** Random suffix for globally unique names, stable for the life of the stack. */
+  public readonly suffix: pulumi.Output<string>;
+  public readonly tenantId: pulumi.Output<string>;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:platform:Platform", name, {}, opts);
+    const { context } = args;
+    const cfg = context.config;
+    const protect = cfg.protectStatefulResources;
+    const location = cfg.location;
+    const tags = context.tags({ dataClassification: "confidential", pciScope: "connected", component: "platform" });
+    const securityTags = context.tags({ dataClassification: "restricted", pciScope: "cde", component: "platform" });
+
+    this.suffix = new random.RandomString(
+      `${name}-suffix`,
+      { length: 4, special: false, upper: false, numeric: true, lower: true },
+      { parent: this },
+    ).result;
+    this.tenantId = deployer().tenantId;
+
+    // Resource groups by lifecycle.
+    const groups = {} as Record<ResourceGroupRole, ResourceGroupRef>;
+    for (const role of RESOURCE_GROUP_ROLES) {
+      const rg = new resources.ResourceGroup(
+        `${name}-rg-${role}`,
+        { resourceGroupName: context.name("resourceGroup", role), location, tags },
+        { parent: this },
+      );
+      groups[role] = { name: rg.name, id: rg.id };
+    }
+    this.resourceGroups = groups;
+
+    // Log Analytics: the central workspace every diagnostic setting targets.
+    const workspace = new operationalinsights.Workspace(
+      `${name}-log`,
+      {
+        workspaceName: context.name("logAnalytics"),
+        resourceGroupName: groups.monitoring.name,
+        location,
+        sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
+        retentionInDays: cfg.logRetentionDays,
+        features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
+        // Resource logs arrive through diagnostic settings on the Azure backbone, which this flag does not gate:
+        // public ingestion is closed to agents. Queries stay reachable with Entra auth (local auth is off) so
+        // operators and alert rules can read; an Azure Monitor Private Link Scope can close it later.
+        publicNetworkAccessForIngestion: operationalinsights.PublicNetworkAccessType.Disabled,
+        publicNetworkAccessForQuery: operationalinsights.PublicNetworkAccessType.Enabled,
+        tags: securityTags,
+      },
+      { parent: this, protect },
+    );
+    managementLock(`${name}-log`, workspace.id, lockFor(protect, "the audit log workspace"), this, workspace);
+    this.logAnalytics = { id: workspace.id, customerId: workspace.customerId, name: workspace.name };
+    this.diagnostics = { workspaceId: workspace.id };
+
+    // Network: NSG per subnet (deny by default), subnets inline in the VNet (never also as Subnet resources).
+    const ddosPlan = cfg.enableDdosProtection
+      ? new network.DdosProtectionPlan(
+          `${name}-ddos`,
+          { ddosProtectionPlanName: context.name("ddosPlan"), resourceGroupName: groups.network.name, location, tags },
+          { parent: this },
+        )
+      : undefined;
+    const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
+    const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
+    for (const role of roles) {
+      if (!SUBNETS[role].nsg) continue;
+      nsgs[role] = new network.NetworkSecurityGroup(
+        `${name}-nsg-${role}`,
+        {
+          networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].name.replace(/^snet-/, "")),
+          resourceGroupName: groups.network.name,
+          location,
+          securityRules: nsgRules(SUBNETS[role]),
+          tags,
+        },
+        { parent: this },
+      );
+      diagnosticSetting(`${name}-nsg-${role}`, nsgs[role].id, { ...this.diagnostics, metrics: false }, this);
+    }
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        virtualNetworkName: context.name("virtualNetwork"),
+        resourceGroupName: groups.network.name,
+        location,
+        addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
+        ...(ddosPlan ? { ddosProtectionPlan: { id: ddosPlan.id }, enableDdosProtection: true } : {}),
+        subnets: roles.map((role) => ({
+          name: SUBNETS[role].name,
+          addressPrefix: cfg.subnets[role],
+          defaultOutboundAccess: false,
+          ...(nsgs[role] ? { networkSecurityGroup: { id: nsgs[role].id } } : {}),
+          ...(role === "privateEndpoints"
+            ? { privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Enabled }
+            : {}),
+          ...(SUBNETS[role].delegation
+            ? { delegations: [{ name: "delegation", serviceName: SUBNETS[role].delegation }] }
+            : {}),
+        })),
+        tags,
+      },
+      { parent: this },
+    );
+    this.vnetId = vnet.id;
+    this.vnetName = vnet.name;
+    this.subnetIds = Object.fromEntries(
+      roles.map((role) => [role, pulumi.interpolate`${vnet.id}/subnets/${SUBNETS[role].name}`]),
+    ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
+
+    // Private DNS: one zone per service, linked to the VNet (no auto-registration).
+    const zoneIds = {} as Record<PrivateDnsZoneName, pulumi.Output<string>>;
+    for (const zone of PRIVATE_DNS_ZONES) {
+      const key = zone.replace(/^privatelink\./, "").replace(/\./g, "-");
+      const pz = new privatedns.PrivateZone(
+        `${name}-dns-${key}`,
+        { privateZoneName: zone, resourceGroupName: groups.network.name, location: "global", tags },
+        { parent: this },
+      );
+      new privatedns.VirtualNetworkLink(
+        `${name}-dns-${key}-link`,
+        {
+          virtualNetworkLinkName: context.name("privateDnsZoneLink"),
+          privateZoneName: pz.name,
+          resourceGroupName: groups.network.name,
+          location: "global",
+          virtualNetwork: { id: vnet.id },
+          registrationEnabled: false,
+          tags,
+        },
+        { parent: this },
+      );
+      zoneIds[zone] = pz.id;
+    }
+    this.privateDnsZoneIds = zoneIds;
+    const peSubnet = this.subnetIds.privateEndpoints as pulumi.Output<string>;
+    this.privateEndpointTarget = {
+      subnetId: peSubnet,
+      privateDnsZoneIds: zoneIds,
+      resourceGroupName: groups.network.name,
+      location,
+    };
+
+    // Azure Firewall (egress control) behind a flag.
+    if (cfg.enableFirewall) {
+      const pip = new network.PublicIPAddress(
+        `${name}-afw-pip`,
+        {
+          publicIpAddressName: context.name("publicIp", "afw"),
+          resourceGroupName: groups.network.name,
+          location,
+          sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
+          publicIPAllocationMethod: network.IPAllocationMethod.Static,
+          zones: ["1", "2", "3"],
+          tags,
+        },
+        { parent: this },
+      );
+      const policy = new network.FirewallPolicy(
+        `${name}-afwp`,
+        {
+          firewallPolicyName: context.name("firewallPolicy"),
+          resourceGroupName: groups.network.name,
+          location,
+          sku: { tier: network.FirewallPolicySkuTier.Premium },
+          threatIntelMode: network.AzureFirewallThreatIntelMode.Deny,
+          intrusionDetection: { mode: network.FirewallPolicyIntrusionDetectionStateType.Deny },
+          tags,
+        },
+        { parent: this },
+      );
+      const firewall = new network.AzureFirewall(
+        `${name}-afw`,
+        {
+          azureFirewallName: context.name("firewall"),
+          resourceGroupName: groups.network.name,
+          location,
+          sku: { name: network.AzureFirewallSkuName.AZFW_VNet, tier: network.AzureFirewallSkuTier.Premium },
+          firewallPolicy: { id: policy.id },
+          zones: ["1", "2", "3"],
+          ipConfigurations: [
+            { name: "ipconfig", subnet: { id: this.subnetIds.firewall }, publicIPAddress: { id: pip.id } },
+          ],
+          tags,
+        },
+        { parent: this },
+      );
+      diagnosticSetting(`${name}-afw`, firewall.id, this.diagnostics, this);
+    }
+
+    // Key Vault: RBAC, purge protection, 90-day soft delete, no public access, private endpoint.
+    const vault = new keyvault.Vault(
+      `${name}-kv`,
+      {
+        vaultName: context.globalName("keyVault", this.suffix),
+        resourceGroupName: groups.security.name,
+        location,
+        properties: {
+          tenantId: this.tenantId,
+          sku: {
+            family: keyvault.SkuFamily.A,
+            name: cfg.keyVaultSku === "premium" ? keyvault.SkuName.Premium : keyvault.SkuName.Standard,
+          },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: 90,
+          enablePurgeProtection: true,
+          publicNetworkAccess: "Disabled",
+          // Trusted Microsoft services (SQL TDE, Cosmos DB, Storage CMK) reach the vault through the bypass.
+          networkAcls: { defaultAction: keyvault.NetworkRuleAction.Deny, bypass: keyvault.NetworkRuleBypassOptions.AzureServices },
+        },
+        tags: securityTags,
+      },
+      { parent: this, protect },
+    );
+    this.keyVault = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
+    managementLock(`${name}-kv`, vault.id, lockFor(protect, "the key vault holding the customer-managed keys"), this, vault);
+    privateEndpoint(
+      `${name}-kv`,
+      { service: "keyVault", targetId: vault.id, targetName: vault.name, target: this.privateEndpointTarget, tags: securityTags },
+      this,
+    );
+    diagnosticSetting(`${name}-kv`, vault.id, this.diagnostics, this);
+
+    // Entra ID groups: created here unless config names existing ones.
+    const existing: Readonly<Record<GroupRole, string | undefined>> = {
+      platformAdmins: cfg.platformAdminsGroupId,
+      dataEngineers: cfg.dataEngineersGroupId,
+      analysts: cfg.analystsGroupId,
+      fraudMl: cfg.fraudMlGroupId,
+    };
+    const groupIds = {} as Record<GroupRole, pulumi.Output<string>>;
+    for (const role of GROUP_ROLES) {
+      const given = existing[role];
+      groupIds[role] = given
+        ? pulumi.output(given)
+        : new azuread.Group(
+            `${name}-grp-${role}`,
+            {
+              displayName: `grp-${cfg.workload}-${cfg.environment}-${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+              description: GROUP_DESCRIPTIONS[role],
+              securityEnabled: true,
+              mailEnabled: false,
+              preventDuplicateNames: true,
+            },
+            { parent: this },
+          ).objectId;
+    }
+    this.groupObjectIds = groupIds;
+    roleAssignment(
+      `${name}-kv`,
+      vault.id,
+      {
+        key: "platform-admins-kv-admin",
+        principalId: groupIds.platformAdmins,
+        principalType: "Group",
+        roleDefinitionId: BuiltInRoles.KeyVaultAdministrator,
+        description: "Platform admins administer the platform key vault.",
+      },
+      this,
+    );
+    roleAssignment(
+      `${name}-log`,
+      workspace.id,
+      {
+        key: "data-engineers-log-reader",
+        principalId: groupIds.dataEngineers,
+        principalType: "Group",
+        roleDefinitionId: BuiltInRoles.LogAnalyticsReader,
+        description: "Data engineers read platform logs.",
+      },
+      this,
+    );
+
+    // Customer-managed keys: one key + identity per service.
+    const keys = {} as Record<CmkService, CustomerManagedKey>;
+    for (const service of CMK_SERVICES) {
+      const kebab = service.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      keys[service] = customerManagedKey(
+        `${name}-cmk-${kebab}`,
+        {
+          vault: this.keyVault,
+          keyName: `cmk-${kebab}`,
+          identityName: context.name("userAssignedIdentity", `cmk-${kebab}`),
+          resourceGroupName: groups.security.name,
+          location,
+          policy: {
+            hsm: cfg.hsmKeys,
+            keySize: cfg.cmkKeySize,
+            rotationDays: cfg.keyRotationDays,
+            expiryDays: cfg.keyExpiryDays,
+          },
+          tags: securityTags,
+        },
+        this,
+      );
+    }
+    this.customerManagedKeys = keys;
+
+    // Alerts: one action group for the on-call receivers (and an optional secret webhook).
+    const webhook = cfg.secrets.alertWebhookUrl;
+    const actionGroup = new monitor.ActionGroup(
+      `${name}-ag`,
+      {
+        actionGroupName: context.name("actionGroup", "oncall"),
+        resourceGroupName: groups.monitoring.name,
+        location: "global",
+        groupShortName: `${cfg.workload}${cfg.environment}`.slice(0, 12),
+        enabled: true,
+        emailReceivers: cfg.alertEmails.map((emailAddress, i) => ({
+          name: `email-${i + 1}`,
+          emailAddress,
+          useCommonAlertSchema: true,
+        })),
+        webhookReceivers: webhook ? [{ name: "incident-webhook", serviceUri: webhook, useCommonAlertSchema: true }] : [],
+        tags,
+      },
+      { parent: this },
+    );
+    this.actionGroupId = actionGroup.id;
+
+    this.registerOutputs({
+      vnetId: this.vnetId,
+      keyVaultUri: this.keyVault.uri,
+      logAnalyticsWorkspaceId: this.logAnalytics.id,
+      actionGroupId: this.actionGroupId,
+    });
+  }
+}

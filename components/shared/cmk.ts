@@ -1,0 +1,102 @@
+/**
+ * Customer-managed key: a Key Vault key (RSA-HSM in prod, RSA >= 3072 bits) with a rotation policy and expiry,
+ * the user-assigned identity a service uses to reach it, and the role assignment that lets that identity wrap
+ * and unwrap with this key only (scope = the key, not the vault).
+ */
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as pulumi from "@pulumi/pulumi";
+import type { CustomerManagedKey, Tags } from "./interfaces";
+import { BuiltInRoles, roleAssignment } from "./rbac";
+
+export interface KeyPolicy {
+  /** RSA-HSM (premium vault) instead of software-protected RSA. */
+  readonly hsm: boolean;
+  readonly keySize: 3072;
+  /** Rotate this many days after creation of each version. */
+  readonly rotationDays: number;
+  /** Each version expires this many days after creation. */
+  readonly expiryDays: number;
+}
+
+export interface CustomerManagedKeyArgs {
+  readonly vault: { readonly name: pulumi.Input<string>; readonly id: pulumi.Input<string>; readonly uri: pulumi.Output<string> };
+  /** Key name in the vault (e.g. `cmk-sql`). */
+  readonly keyName: string;
+  /** Azure name of the identity (e.g. `id-pay-prod-weu-sql`). */
+  readonly identityName: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly policy: KeyPolicy;
+  readonly tags: Tags;
+}
+
+/** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
+export function rotationPolicy(policy: KeyPolicy) {
+  return {
+    attributes: { expiryTime: `P${policy.expiryDays}D` },
+    lifetimeActions: [
+      { action: { type: keyvault.KeyRotationPolicyActionType.Rotate }, trigger: { timeAfterCreate: `P${policy.rotationDays}D` } },
+      { action: { type: keyvault.KeyRotationPolicyActionType.Notify }, trigger: { timeBeforeExpiry: "P30D" } },
+    ],
+  };
+}
+
+/** Expiry (Unix seconds) of the first key version, on a day boundary; later versions follow the rotation policy. */
+export function initialExpiry(expiryDays: number, now: Date = new Date()): number {
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Math.floor(day / 1000) + expiryDays * 86400;
+}
+
+/** Creates `${name}-id`, `${name}-key` and the key-scoped role assignment, children of `parent`. */
+export function customerManagedKey(
+  name: string,
+  args: CustomerManagedKeyArgs,
+  parent: pulumi.Resource,
+): CustomerManagedKey & { readonly key: keyvault.Key; readonly identityResource: managedidentity.UserAssignedIdentity } {
+  const identity = new managedidentity.UserAssignedIdentity(
+    `${name}-id`,
+    { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+    { parent },
+  );
+  const key = new keyvault.Key(
+    `${name}-key`,
+    {
+      keyName: args.keyName,
+      vaultName: args.vault.name,
+      resourceGroupName: args.resourceGroupName,
+      properties: {
+        kty: args.policy.hsm ? keyvault.JsonWebKeyType.RSA_HSM : keyvault.JsonWebKeyType.RSA,
+        keySize: args.policy.keySize,
+        keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
+        attributes: { enabled: true, expires: initialExpiry(args.policy.expiryDays) },
+        rotationPolicy: rotationPolicy(args.policy),
+      },
+      tags: args.tags,
+    },
+    // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
+    { parent, ignoreChanges: ["properties.attributes.expires"] },
+  );
+  roleAssignment(
+    name,
+    key.id,
+    {
+      key: "crypto-user",
+      principalId: identity.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: BuiltInRoles.KeyVaultCryptoServiceEncryptionUser,
+      description: `Lets ${args.identityName} wrap/unwrap with ${args.keyName} (customer-managed key).`,
+    },
+    parent,
+  );
+  return {
+    key,
+    identityResource: identity,
+    keyVaultId: pulumi.output(args.vault.id),
+    keyVaultUri: args.vault.uri,
+    keyName: key.name,
+    keyUri: key.keyUri,
+    keyUriWithVersion: key.keyUriWithVersion,
+    identity: { id: identity.id, principalId: identity.principalId, clientId: identity.clientId },
+  };
+}

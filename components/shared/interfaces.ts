@@ -1,0 +1,74 @@
+/**
+ * The shared interfaces every tier accepts, after Azure Verified Modules' common interfaces (RMFR4/RMFR5):
+ * `privateEndpoints`, `diagnosticSettings`, `customerManagedKey`, `managedIdentities`, `roleAssignments`, `lock`
+ * and `tags`. A tier never creates what these point at (the workspace, the vault, the DNS zones): the platform
+ * base does, and passes ids.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { PrivateDnsZoneName } from "../../lib/privateLink";
+
+/** Where private endpoints go and which DNS zones they register in. */
+export interface PrivateEndpointTarget {
+  /** Id of the subnet that hosts private endpoints. */
+  readonly subnetId: pulumi.Input<string>;
+  /** Ids of the platform's private DNS zones by zone name. */
+  readonly privateDnsZoneIds: Readonly<Partial<Record<PrivateDnsZoneName, pulumi.Input<string>>>>;
+  /** Resource group and region of the endpoint (the VNet's). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+}
+
+/** Diagnostic settings: send logs (category groups) and metrics to the central Log Analytics workspace. */
+export interface DiagnosticSettingsTarget {
+  readonly workspaceId: pulumi.Input<string>;
+  /** Log category groups; defaults to `allLogs` (which includes `audit`). */
+  readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
+  /** Send `AllMetrics` (default true). */
+  readonly metrics?: boolean;
+}
+
+/** A customer-managed key and the identity allowed to use it (created by the platform base). */
+export interface CustomerManagedKey {
+  readonly keyVaultId: pulumi.Output<string>;
+  /** `https://<vault>.vault.azure.net/` */
+  readonly keyVaultUri: pulumi.Output<string>;
+  readonly keyName: pulumi.Output<string>;
+  /** Versionless key URI: services that support auto-rotation follow the latest version. */
+  readonly keyUri: pulumi.Output<string>;
+  readonly keyUriWithVersion: pulumi.Output<string>;
+  /** The user-assigned identity granted `Key Vault Crypto Service Encryption User` on the key. */
+  readonly identity: ManagedIdentity;
+}
+
+/** A user-assigned managed identity's handles. */
+export interface ManagedIdentity {
+  readonly id: pulumi.Output<string>;
+  readonly principalId: pulumi.Output<string>;
+  readonly clientId: pulumi.Output<string>;
+}
+
+/** Managed identities a resource runs as. */
+export interface ManagedIdentities {
+  readonly systemAssigned?: boolean;
+  readonly userAssignedResourceIds?: readonly pulumi.Input<string>[];
+}
+
+/** A role assignment on the resource the module creates. */
+export interface RoleAssignmentSpec {
+  /** Stable key used in the logical name (e.g. `data-engineers-reader`). */
+  readonly key: string;
+  readonly principalId: pulumi.Input<string>;
+  readonly principalType: "User" | "Group" | "ServicePrincipal";
+  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id. */
+  readonly roleDefinitionId: string;
+  readonly description?: string;
+}
+
+/** Protection of stateful resources: `protect` in Pulumi and a management lock in Azure. */
+export interface LockSpec {
+  readonly kind: "CanNotDelete" | "ReadOnly" | "None";
+  readonly notes?: string;
+}
+
+/** Tags applied to every resource the module creates. */
+export type Tags = Readonly<Record<string, string>>;

@@ -1,0 +1,68 @@
+/**
+ * Private endpoint for a service: the endpoint in the platform's private-endpoint subnet, connected to the target
+ * with the service's group id, and one DNS zone group registering it in the service's private DNS zone(s).
+ */
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import { MAX_ZONES_PER_GROUP, PRIVATE_LINK, type PrivateLinkService } from "../../lib/privateLink";
+import type { PrivateEndpointTarget, Tags } from "./interfaces";
+
+export interface PrivateEndpointArgs {
+  /** Which sub-resource of the target (decides group id and DNS zones). */
+  readonly service: PrivateLinkService;
+  /** Id of the resource the endpoint connects to. */
+  readonly targetId: pulumi.Input<string>;
+  /** Azure name of the target, used in the endpoint's name (`pep-<target>-<group>`). */
+  readonly targetName: pulumi.Input<string>;
+  readonly target: PrivateEndpointTarget;
+  readonly tags: Tags;
+}
+
+export interface PrivateEndpointResources {
+  readonly endpoint: network.PrivateEndpoint;
+  readonly zoneGroup: network.PrivateDnsZoneGroup;
+}
+
+/** Zone ids for a service; throws naming the missing zone when the platform did not create it. */
+export function zonesFor(service: PrivateLinkService, target: PrivateEndpointTarget) {
+  const zones = PRIVATE_LINK[service].zones;
+  if (zones.length > MAX_ZONES_PER_GROUP) throw new Error(`${service}: more than ${MAX_ZONES_PER_GROUP} DNS zones`);
+  return zones.map((zone) => {
+    const id = target.privateDnsZoneIds[zone];
+    if (id === undefined) throw new Error(`private endpoint for ${service} needs the private DNS zone ${zone}`);
+    return { zone, id };
+  });
+}
+
+/** Creates `${name}-pep` and `${name}-pep-dns` as children of `parent`. */
+export function privateEndpoint(name: string, args: PrivateEndpointArgs, parent: pulumi.Resource): PrivateEndpointResources {
+  const { groupIds } = PRIVATE_LINK[args.service];
+  const zones = zonesFor(args.service, args.target);
+  const endpointName = pulumi.interpolate`${"pep"}-${args.targetName}-${groupIds[0].toLowerCase()}`;
+  const endpoint = new network.PrivateEndpoint(
+    `${name}-pep`,
+    {
+      privateEndpointName: endpointName,
+      resourceGroupName: args.target.resourceGroupName,
+      location: args.target.location,
+      subnet: { id: args.target.subnetId },
+      customNetworkInterfaceName: pulumi.interpolate`${endpointName}-nic`,
+      privateLinkServiceConnections: [
+        { name: endpointName, privateLinkServiceId: args.targetId, groupIds: [...groupIds] },
+      ],
+      tags: args.tags,
+    },
+    { parent },
+  );
+  const zoneGroup = new network.PrivateDnsZoneGroup(
+    `${name}-pep-dns`,
+    {
+      privateDnsZoneGroupName: "default",
+      privateEndpointName: endpoint.name,
+      resourceGroupName: args.target.resourceGroupName,
+      privateDnsZoneConfigs: zones.map(({ zone, id }) => ({ name: zone.replace(/\./g, "-"), privateDnsZoneId: id })),
+    },
+    { parent },
+  );
+  return { endpoint, zoneGroup };
+}

@@ -1,0 +1,61 @@
+/**
+ * Role assignments with deterministic names: the Azure name is the UUIDv5 of scope + principal + role, so a
+ * re-run, a refresh or a re-import never creates a duplicate assignment.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as pulumi from "@pulumi/pulumi";
+import { roleAssignmentName } from "../../lib/uuid";
+import type { RoleAssignmentSpec } from "./interfaces";
+
+/** Built-in Azure role definition GUIDs used by the platform. */
+export const BuiltInRoles = {
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  KeyVaultAdministrator: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+  KeyVaultCryptoOfficer: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+  KeyVaultCryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+  KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  LogAnalyticsReader: "73c42c96-874c-492b-b04d-ab87d138a893",
+  MonitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  StorageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  EventHubsDataSender: "2b629674-e913-4c01-ae53-ef4638d8f975",
+  EventHubsDataReceiver: "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
+} as const;
+
+let clientConfig: pulumi.Output<authorization.GetClientConfigResult> | undefined;
+
+/** The deploying principal's tenant, subscription and object id (one invoke per program run). */
+export function deployer(): pulumi.Output<authorization.GetClientConfigResult> {
+  clientConfig ??= authorization.getClientConfigOutput();
+  return clientConfig;
+}
+
+/** Full role definition id for a built-in role GUID (or passes a full id through). */
+export function roleDefinitionId(role: string): pulumi.Output<string> {
+  if (role.startsWith("/")) return pulumi.output(role);
+  return pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
+}
+
+/** Grants `spec.roleDefinitionId` to `spec.principalId` on `scope`; logical name `${name}-ra-${spec.key}`. */
+export function roleAssignment(
+  name: string,
+  scope: pulumi.Input<string>,
+  spec: RoleAssignmentSpec,
+  parent: pulumi.Resource,
+): authorization.RoleAssignment {
+  const roleId = roleDefinitionId(spec.roleDefinitionId);
+  return new authorization.RoleAssignment(
+    `${name}-ra-${spec.key}`,
+    {
+      scope,
+      principalId: spec.principalId,
+      principalType: authorization.PrincipalType[spec.principalType],
+      roleDefinitionId: roleId,
+      roleAssignmentName: pulumi
+        .all([scope, spec.principalId, roleId])
+        .apply(([s, p, r]) => roleAssignmentName(s, p, r)),
+      description: spec.description,
+    },
+    { parent },
+  );
+}

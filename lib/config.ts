@@ -1,0 +1,343 @@
+/**
+ * Stack configuration: every key read, validated and typed here, before any resource is registered.
+ * `parseConfig` is pure (tests feed it plain objects); `loadConfig` reads the stack's Pulumi config.
+ * An invalid value fails with one line per problem naming the key, the bad value and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "./cidr";
+import { REGION_SHORT } from "./naming";
+
+/** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
+export const PROJECT = "payments-data-platform";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** EU regions only (GDPR data residency); every one has a short code for names. */
+export const EU_REGIONS = Object.keys(REGION_SHORT);
+
+/** Subnet roles of the platform VNet, in carving order (never reorder: it would move existing subnets). */
+export const SUBNET_ROLES = ["privateEndpoints", "functions", "appGateway", "mlCompute", "streamAnalytics", "firewall"] as const;
+export type SubnetRole = (typeof SUBNET_ROLES)[number];
+/** Default prefix length per role when subnets are carved from the address space. */
+export const SUBNET_PREFIX: Readonly<Record<SubnetRole, number>> = {
+  privateEndpoints: 24,
+  functions: 26,
+  appGateway: 24,
+  mlCompute: 24,
+  streamAnalytics: 26,
+  firewall: 26,
+};
+
+export const SQL_SKUS = ["GP_S_Gen5", "GP_Gen5", "BC_Gen5", "HS_Gen5"] as const;
+/** vCore counts Azure SQL Database offers for Gen5 (serverless max 80). */
+export const SQL_VCORES = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80] as const;
+export const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"] as const;
+export const COSMOS_CONSISTENCY = ["Strong", "BoundedStaleness", "Session", "ConsistentPrefix", "Eventual"] as const;
+export const COSMOS_CONTAINERS = ["apiLogs", "sessions", "fraudFeatures", "webhookEvents"] as const;
+export type CosmosContainerKey = (typeof COSMOS_CONTAINERS)[number];
+
+const list = (values: readonly (string | number)[]) => values.join(", ");
+
+const euRegion = z.enum(EU_REGIONS as [string, ...string[]], {
+  error: () => `must be an EU region (GDPR data residency): one of ${list(EU_REGIONS)}`,
+});
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  error: "must be an IPv4 CIDR with host bits zero, e.g. 10.20.0.0/16",
+});
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be an Entra object id (GUID)");
+const email = z.email({ error: "must be an e-mail address, e.g. data-oncall@example.com" });
+const int = (min: number, max: number, what = "") =>
+  z
+    .number({ error: `must be a whole number${what}` })
+    .int({ error: `must be a whole number${what}` })
+    .min(min, { error: `must be between ${min} and ${max}${what}` })
+    .max(max, { error: `must be between ${min} and ${max}${what}` });
+const isoDuration = z
+  .string()
+  .regex(/^P(\d+[YMWD])$/, "must be an ISO 8601 duration in whole weeks/months/years/days, e.g. P12W, P12M, P10Y");
+
+const sqlSchema = z
+  .object({
+    sku: z.object({
+      name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
+      capacity: z
+        .number()
+        .refine((v) => (SQL_VCORES as readonly number[]).includes(v), `must be a Gen5 vCore count: ${list(SQL_VCORES)}`),
+    }),
+    /** Serverless only: minimum vCores (0.5 steps). */
+    minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
+    /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
+    autoPauseDelayMinutes: z
+      .number()
+      .int()
+      .refine((v) => v === -1 || (v >= 15 && v <= 10080), "must be -1 (off) or 15–10080 minutes")
+      .optional(),
+    maxSizeGb: int(1, 4096),
+    zoneRedundant: z.boolean(),
+    readScaleOut: z.boolean(),
+    backupStorageRedundancy: z.enum(BACKUP_REDUNDANCY, { error: () => `must be one of ${list(BACKUP_REDUNDANCY)}` }),
+    pitrRetentionDays: int(1, 35, " days (Azure SQL point-in-time restore)"),
+    longTermRetention: z
+      .object({ weekly: isoDuration, monthly: isoDuration, yearly: isoDuration, weekOfYear: int(1, 52) })
+      .optional(),
+    failoverGroup: z.boolean(),
+    ledger: z.boolean().default(true),
+    auditRetentionDays: int(0, 3285).default(0),
+  })
+  .superRefine((sql, ctx) => {
+    const serverless = sql.sku.name === "GP_S_Gen5";
+    if (!serverless && (sql.minCapacity !== undefined || sql.autoPauseDelayMinutes !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["sku", "name"], message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)" });
+    }
+    if (sql.readScaleOut && !["BC_Gen5", "HS_Gen5"].includes(sql.sku.name)) {
+      ctx.addIssue({ code: "custom", path: ["readScaleOut"], message: "read scale-out needs BC_Gen5 or HS_Gen5" });
+    }
+    if (serverless && sql.sku.capacity > 80) {
+      ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
+    }
+  });
+
+const containerSchema = z.object({
+  /** Autoscale maximum RU/s (provisioned accounts only): a multiple of 1000, at least 1000. */
+  maxThroughput: z
+    .number()
+    .int()
+    .min(1000, "must be at least 1000 RU/s")
+    .max(1_000_000, "must be at most 1,000,000 RU/s")
+    .refine((v) => v % 1000 === 0, "must be a multiple of 1000 RU/s (Cosmos DB autoscale)")
+    .optional(),
+  /** Default time to live in seconds; -1 = items never expire unless they set ttl; absent = TTL off. */
+  ttlSeconds: z
+    .number()
+    .int()
+    .refine((v) => v === -1 || v > 0, "must be -1 or a positive number of seconds")
+    .optional(),
+});
+
+const cosmosSchema = z
+  .object({
+    serverless: z.boolean(),
+    multiRegion: z.boolean(),
+    zoneRedundant: z.boolean(),
+    backupTier: z.enum(["Continuous7Days", "Continuous30Days"], {
+      error: () => "must be Continuous7Days or Continuous30Days",
+    }),
+    consistency: z.enum(COSMOS_CONSISTENCY, { error: () => `must be one of ${list(COSMOS_CONSISTENCY)}` }),
+    containers: z.object({
+      apiLogs: containerSchema,
+      sessions: containerSchema,
+      fraudFeatures: containerSchema,
+      webhookEvents: containerSchema,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    for (const key of COSMOS_CONTAINERS) {
+      const t = c.containers[key].maxThroughput;
+      if (c.serverless && t !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["containers", key, "maxThroughput"], message: "must be absent on a serverless account (serverless has no provisioned throughput)" });
+      }
+      if (!c.serverless && t === undefined) {
+        ctx.addIssue({ code: "custom", path: ["containers", key, "maxThroughput"], message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)" });
+      }
+    }
+    if (c.serverless && c.multiRegion) {
+      ctx.addIssue({ code: "custom", path: ["multiRegion"], message: "serverless accounts are single-region: set serverless false or multiRegion false" });
+    }
+  });
+
+const schema = z
+  .object({
+    environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
+    workload: z.string().regex(/^[a-z][a-z0-9]{1,5}$/, "must be 2–6 lower-case letters/digits starting with a letter"),
+    location: euRegion,
+    secondaryLocation: euRegion,
+    owner: z.string().min(2, "must name the owning team"),
+    costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
+    extraTags: z.record(z.string(), z.string()).default({}),
+    vnetAddressSpace: cidr,
+    subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
+    logRetentionDays: int(30, 730, " days (Log Analytics)"),
+    keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
+    hsmKeys: z.boolean(),
+    cmkKeySize: z.literal(3072, {
+      error: () => "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
+    }),
+    keyRotationDays: int(30, 365, " days"),
+    keyExpiryDays: int(60, 730, " days"),
+    alertEmails: z.array(email).min(1, "must list at least one e-mail address"),
+    enableFirewall: z.boolean(),
+    enableDdosProtection: z.boolean(),
+    protectStatefulResources: z.boolean(),
+    platformAdminsGroupId: guid.optional(),
+    dataEngineersGroupId: guid.optional(),
+    analystsGroupId: guid.optional(),
+    fraudMlGroupId: guid.optional(),
+    sql: sqlSchema,
+    cosmos: cosmosSchema,
+  })
+  .superRefine((c, ctx) => {
+    if (c.secondaryLocation === c.location) {
+      ctx.addIssue({ code: "custom", path: ["secondaryLocation"], message: `must differ from location (${c.location})` });
+    }
+    const minRetention = c.environment === "prod" ? 365 : 90;
+    if (c.logRetentionDays < minRetention) {
+      ctx.addIssue({ code: "custom", path: ["logRetentionDays"], message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)` });
+    }
+    if (c.hsmKeys && c.keyVaultSku !== "premium") {
+      ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
+    }
+    if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
+      ctx.addIssue({ code: "custom", path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"], message: "must be true in prod" });
+    }
+    if (c.keyExpiryDays <= c.keyRotationDays) {
+      ctx.addIssue({ code: "custom", path: ["keyExpiryDays"], message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire` });
+    }
+    const space = parseCidr(c.vnetAddressSpace);
+    if (!space) return;
+    if (!isPrivate(space)) {
+      ctx.addIssue({ code: "custom", path: ["vnetAddressSpace"], message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)" });
+    }
+    if (c.subnets) {
+      const parsed: Record<string, Cidr> = {};
+      for (const [role, text] of Object.entries(c.subnets)) {
+        const sub = text ? parseCidr(text) : undefined;
+        if (!sub) continue;
+        parsed[role] = sub;
+        if (!contains(space, sub)) {
+          ctx.addIssue({ code: "custom", path: ["subnets", role], message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}` });
+        }
+      }
+      for (const [a, b] of findOverlaps(parsed)) {
+        ctx.addIssue({ code: "custom", path: ["subnets", b], message: `overlaps subnets.${a} (${formatCidr(parsed[a])})` });
+      }
+      for (const role of SUBNET_ROLES) {
+        if (!(role in parsed)) {
+          ctx.addIssue({ code: "custom", path: ["subnets", role], message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})` });
+        }
+      }
+    }
+  });
+
+export type RawConfig = z.input<typeof schema>;
+type Parsed = z.output<typeof schema>;
+
+export interface PlatformConfig extends Omit<Parsed, "subnets"> {
+  /** Secret values (never plaintext): read with getSecret, so they stay Outputs marked secret. */
+  readonly secrets: { readonly alertWebhookUrl?: pulumi.Output<string> };
+  /** Stack name the config was read for. */
+  readonly stack: string;
+  /** Subnet CIDRs per role: from config, or carved deterministically from the address space. */
+  readonly subnets: Readonly<Record<SubnetRole, string>>;
+  readonly isProd: boolean;
+}
+export type SqlConfig = Parsed["sql"];
+export type CosmosConfig = Parsed["cosmos"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing (the key is missing)";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function at(obj: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);
+}
+
+/** Validates plain values (as read from the stack) into the typed config; throws ConfigError. */
+export function parseConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const [top, ...rest] = issue.path.map(String);
+      const key = `${PROJECT}:${top ?? "(root)"}${rest.length ? ` (${rest.join(".")})` : ""}`;
+      const value = at(raw, issue.path);
+      const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
+      return `config ${key}: got ${show(value)}; ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const c = result.data;
+  if (stack !== c.environment && ENVIRONMENTS.includes(stack as Environment)) {
+    throw new ConfigError([`config ${PROJECT}:environment: got ${show(c.environment)}; must match the stack name '${stack}'`]);
+  }
+  const space = parseCidr(c.vnetAddressSpace) as Cidr;
+  let subnets: Record<SubnetRole, string>;
+  if (c.subnets) {
+    subnets = c.subnets as Record<SubnetRole, string>;
+  } else {
+    try {
+      const carved = carve(space, SUBNET_ROLES.map((name) => ({ name, prefix: SUBNET_PREFIX[name] })));
+      subnets = Object.fromEntries(SUBNET_ROLES.map((r) => [r, formatCidr(carved[r])])) as Record<SubnetRole, string>;
+    } catch (e) {
+      throw new ConfigError([`config ${PROJECT}:vnetAddressSpace: got ${show(c.vnetAddressSpace)}; ${(e as Error).message}`]);
+    }
+  }
+  return { ...c, subnets, stack, isProd: c.environment === "prod", secrets: {} };
+}
+
+/** Keys read from the stack: plain strings, or JSON for numbers, booleans, arrays and objects. */
+const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
+  environment: "string",
+  workload: "string",
+  location: "string",
+  secondaryLocation: "string",
+  owner: "string",
+  costCenter: "string",
+  extraTags: "json",
+  vnetAddressSpace: "string",
+  subnets: "json",
+  logRetentionDays: "json",
+  keyVaultSku: "string",
+  hsmKeys: "json",
+  cmkKeySize: "json",
+  keyRotationDays: "json",
+  keyExpiryDays: "json",
+  alertEmails: "json",
+  enableFirewall: "json",
+  enableDdosProtection: "json",
+  protectStatefulResources: "json",
+  platformAdminsGroupId: "string",
+  dataEngineersGroupId: "string",
+  analystsGroupId: "string",
+  fraudMlGroupId: "string",
+  sql: "json",
+  cosmos: "json",
+};
+
+/** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */
+export const SECRET_KEYS = ["alertWebhookUrl"] as const;
+
+/** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
+export function loadConfig(): PlatformConfig {
+  const cfg = new pulumi.Config(PROJECT);
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, kind] of Object.entries(KEYS)) {
+    const text = cfg.get(key);
+    if (text === undefined) continue;
+    if (kind === "string") {
+      raw[key] = text;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      problems.push(`config ${PROJECT}:${key}: got ${show(text)}; must be valid YAML/JSON of the documented shape`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = parseConfig(raw, pulumi.getStack());
+  const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
+  return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
+}

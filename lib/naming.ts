@@ -1,0 +1,142 @@
+/**
+ * Resource naming (pure): Cloud Adoption Framework abbreviations, environment and region, and the per-service
+ * length and character rules Azure enforces, checked at plan time with clear errors.
+ * Pattern: `<abbr>-<workload>-<env>-<region>[-<qualifier>][-<suffix>]`, hyphens dropped where a service forbids them.
+ */
+
+/** CAF abbreviations (https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-abbreviations). */
+export const CAF = {
+  resourceGroup: "rg",
+  virtualNetwork: "vnet",
+  subnet: "snet",
+  networkSecurityGroup: "nsg",
+  privateEndpoint: "pep",
+  privateDnsZoneLink: "pdnslink",
+  keyVault: "kv",
+  key: "key",
+  logAnalytics: "log",
+  applicationInsights: "appi",
+  userAssignedIdentity: "id",
+  actionGroup: "ag",
+  sqlServer: "sql",
+  sqlDatabase: "sqldb",
+  sqlFailoverGroup: "fog",
+  cosmosAccount: "cosmos",
+  cosmosDatabase: "cosmosdb",
+  synapseWorkspace: "synw",
+  synapseSqlPool: "syndp",
+  dataFactory: "adf",
+  storageAccount: "st",
+  eventHubNamespace: "evhns",
+  eventHub: "evh",
+  streamAnalytics: "asa",
+  functionApp: "func",
+  appServicePlan: "asp",
+  applicationGateway: "agw",
+  wafPolicy: "waf",
+  publicIp: "pip",
+  firewall: "afw",
+  firewallPolicy: "afwp",
+  ddosPlan: "ddos",
+  mlWorkspace: "mlw",
+  containerRegistry: "cr",
+  lock: "lock",
+  budget: "budget",
+  alert: "alert",
+  dashboard: "dash",
+} as const;
+
+export type ResourceKind = keyof typeof CAF;
+
+/** Short region codes used in names. */
+export const REGION_SHORT: Readonly<Record<string, string>> = {
+  westeurope: "weu",
+  northeurope: "neu",
+  francecentral: "frc",
+  francesouth: "frs",
+  germanywestcentral: "gwc",
+  germanynorth: "gno",
+  swedencentral: "sdc",
+  swedensouth: "sds",
+  italynorth: "itn",
+  polandcentral: "plc",
+  spaincentral: "spc",
+  norwayeast: "nwe",
+  norwaywest: "nww",
+  austriaeast: "ate",
+  belgiumcentral: "bec",
+  denmarkeast: "dke",
+};
+
+interface NameRule {
+  readonly min: number;
+  readonly max: number;
+  /** Hyphens are not allowed (storage accounts, registries): segments are concatenated. */
+  readonly noHyphens?: boolean;
+  readonly pattern: RegExp;
+  /** Must be unique across Azure (needs the random suffix). */
+  readonly global?: boolean;
+}
+
+const DEFAULT_RULE: NameRule = { min: 1, max: 80, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ };
+
+/** Azure's naming rules for the kinds that have strict ones. */
+export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
+  storageAccount: { min: 3, max: 24, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
+  containerRegistry: { min: 5, max: 50, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
+  keyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
+  sqlServer: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  cosmosAccount: { min: 3, max: 44, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  synapseWorkspace: { min: 1, max: 45, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  dataFactory: { min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  eventHubNamespace: { min: 6, max: 50, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
+  functionApp: { min: 2, max: 60, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  mlWorkspace: { min: 3, max: 33, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ },
+  synapseSqlPool: { min: 1, max: 60, noHyphens: true, pattern: /^[a-z0-9_]+$/ },
+};
+
+/** Length of the random suffix appended to globally unique names. */
+export const SUFFIX_LENGTH = 4;
+
+export interface NameContext {
+  /** Short workload code, lower-case letters and digits (e.g. `pay`). */
+  readonly workload: string;
+  /** `dev` or `prod`. */
+  readonly environment: string;
+  /** Azure region name (e.g. `westeurope`). */
+  readonly location: string;
+}
+
+export interface NameOptions {
+  /** Distinguishes several resources of a kind (e.g. `data`, `sql`). */
+  readonly qualifier?: string;
+  /** Random suffix for globally unique names. */
+  readonly suffix?: string;
+}
+
+export function regionShort(location: string): string {
+  const short = REGION_SHORT[location.replace(/\s+/g, "").toLowerCase()];
+  if (!short) throw new Error(`no short code for region '${location}' (known: ${Object.keys(REGION_SHORT).join(", ")})`);
+  return short;
+}
+
+/** Builds and validates a name; throws naming the kind, the name and the rule it breaks. */
+export function resourceName(kind: ResourceKind, ctx: NameContext, opts: NameOptions = {}): string {
+  const rule = NAME_RULES[kind] ?? DEFAULT_RULE;
+  const segments = [CAF[kind], ctx.workload, ctx.environment, regionShort(ctx.location), opts.qualifier, opts.suffix]
+    .filter((s): s is string => typeof s === "string" && s.length > 0)
+    .map((s) => s.toLowerCase());
+  const name = segments.join(rule.noHyphens ? "" : "-");
+  if (name.length < rule.min || name.length > rule.max) {
+    throw new Error(`name '${name}' for ${kind} must be ${rule.min}–${rule.max} characters (has ${name.length})`);
+  }
+  if (!rule.pattern.test(name)) {
+    throw new Error(`name '${name}' for ${kind} does not match ${rule.pattern}`);
+  }
+  return name;
+}
+
+/** True when the kind's name must be unique across Azure (so a random suffix is appended). */
+export function isGloballyUnique(kind: ResourceKind): boolean {
+  return NAME_RULES[kind]?.global === true;
+}

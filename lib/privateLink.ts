@@ -1,0 +1,36 @@
+/**
+ * Private Link facts (pure): the private endpoint group id(s) of each service and the private DNS zone(s) its
+ * endpoint registers in (Azure public cloud). Source: Microsoft "Azure Private Endpoint private DNS zone values".
+ */
+
+export const PRIVATE_LINK = {
+  sqlServer: { groupIds: ["sqlServer"], zones: ["privatelink.database.windows.net"] },
+  synapseSql: { groupIds: ["Sql"], zones: ["privatelink.sql.azuresynapse.net"] },
+  synapseSqlOnDemand: { groupIds: ["SqlOnDemand"], zones: ["privatelink.sql.azuresynapse.net"] },
+  synapseDev: { groupIds: ["Dev"], zones: ["privatelink.dev.azuresynapse.net"] },
+  synapseWeb: { groupIds: ["Web"], zones: ["privatelink.azuresynapse.net"] },
+  cosmosSql: { groupIds: ["Sql"], zones: ["privatelink.documents.azure.com"] },
+  dataFactory: { groupIds: ["dataFactory"], zones: ["privatelink.datafactory.azure.net"] },
+  dataFactoryPortal: { groupIds: ["portal"], zones: ["privatelink.adf.azure.com"] },
+  mlWorkspace: { groupIds: ["amlworkspace"], zones: ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"] },
+  keyVault: { groupIds: ["vault"], zones: ["privatelink.vaultcore.azure.net"] },
+  storageBlob: { groupIds: ["blob"], zones: ["privatelink.blob.core.windows.net"] },
+  storageDfs: { groupIds: ["dfs"], zones: ["privatelink.dfs.core.windows.net"] },
+  storageFile: { groupIds: ["file"], zones: ["privatelink.file.core.windows.net"] },
+  storageQueue: { groupIds: ["queue"], zones: ["privatelink.queue.core.windows.net"] },
+  storageTable: { groupIds: ["table"], zones: ["privatelink.table.core.windows.net"] },
+  eventHubs: { groupIds: ["namespace"], zones: ["privatelink.servicebus.windows.net"] },
+  containerRegistry: { groupIds: ["registry"], zones: ["privatelink.azurecr.io"] },
+  appService: { groupIds: ["sites"], zones: ["privatelink.azurewebsites.net"] },
+} as const satisfies Record<string, { groupIds: readonly string[]; zones: readonly string[] }>;
+
+export type PrivateLinkService = keyof typeof PRIVATE_LINK;
+export type PrivateDnsZoneName = (typeof PRIVATE_LINK)[PrivateLinkService]["zones"][number];
+
+/** Every private DNS zone the platform needs, sorted and without duplicates. */
+export const PRIVATE_DNS_ZONES: readonly PrivateDnsZoneName[] = [
+  ...new Set(Object.values(PRIVATE_LINK).flatMap((s) => s.zones as readonly PrivateDnsZoneName[])),
+].sort();
+
+/** Azure allows one DNS zone group per private endpoint with at most 5 zone configs. */
+export const MAX_ZONES_PER_GROUP = 5;

@@ -1,0 +1,180 @@
+/**
+ * Realistic ARM ids and provider outputs for the offline preview's mock engine. Each resource type the program
+ * uses has an entry: its ARM path template (placeholders are input names) and the outputs Azure computes
+ * (FQDNs, principal ids, key URIs, ...). Inputs are echoed as outputs, as azure-native does.
+ */
+import { uuidv5 } from "../../lib/uuid";
+
+export const SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
+export const TENANT_ID = "00000000-0000-4000-8000-0000000000aa";
+export const DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-0000000000bb";
+
+type Inputs = Record<string, unknown>;
+
+export interface ArmSpec {
+  /**
+   * Path after the scope, e.g. `Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}`. `{…}` names an input;
+   * the resource's logical name stands in for a missing one.
+   */
+  readonly path: string;
+  /** Where the id is rooted: the resource group (default), the subscription, or the `scope`/`resourceUri` input. */
+  readonly root?: "resourceGroup" | "subscription" | "scope" | "resourceUri" | "none";
+  /** Outputs Azure computes. */
+  readonly outputs?: (inputs: Inputs, ctx: { id: string; name: string; urn: string }) => Inputs;
+}
+
+const guidFor = (seed: string) => uuidv5(seed);
+
+export const ARM_TYPES: Record<string, ArmSpec> = {
+  "azure-native:resources:ResourceGroup": { path: "resourceGroups/{resourceGroupName}", root: "subscription" },
+  "azure-native:operationalinsights:Workspace": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+    outputs: (_i, c) => ({ customerId: guidFor(`${c.id}/customerId`) }),
+  },
+  "azure-native:network:NetworkSecurityGroup": { path: "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}" },
+  "azure-native:network:VirtualNetwork": {
+    path: "Microsoft.Network/virtualNetworks/{virtualNetworkName}",
+    outputs: (i, c) => ({
+      subnets: ((i.subnets as Inputs[] | undefined) ?? []).map((s) => ({ ...s, id: `${c.id}/subnets/${String(s.name)}` })),
+    }),
+  },
+  "azure-native:network:DdosProtectionPlan": { path: "Microsoft.Network/ddosProtectionPlans/{ddosProtectionPlanName}" },
+  "azure-native:network:PublicIPAddress": {
+    path: "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
+    outputs: () => ({ ipAddress: "20.50.0.10" }),
+  },
+  "azure-native:network:FirewallPolicy": { path: "Microsoft.Network/firewallPolicies/{firewallPolicyName}" },
+  "azure-native:network:AzureFirewall": {
+    path: "Microsoft.Network/azureFirewalls/{azureFirewallName}",
+    outputs: (i) => ({
+      ipConfigurations: ((i.ipConfigurations as Inputs[] | undefined) ?? []).map((c) => ({ ...c, privateIPAddress: "10.0.0.4" })),
+    }),
+  },
+  "azure-native:network:PrivateEndpoint": {
+    path: "Microsoft.Network/privateEndpoints/{privateEndpointName}",
+    outputs: () => ({ customDnsConfigs: [] }),
+  },
+  "azure-native:network:PrivateDnsZoneGroup": {
+    path: "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+  },
+  "azure-native:privatedns:PrivateZone": { path: "Microsoft.Network/privateDnsZones/{privateZoneName}" },
+  "azure-native:privatedns:VirtualNetworkLink": {
+    path: "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+  },
+  "azure-native:keyvault:Vault": {
+    path: "Microsoft.KeyVault/vaults/{vaultName}",
+    outputs: (i, c) => ({
+      properties: { ...((i.properties as Inputs | undefined) ?? {}), vaultUri: `https://${c.name}.vault.azure.net/` },
+    }),
+  },
+  "azure-native:keyvault:Key": {
+    path: "Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}",
+    outputs: (i, c) => ({
+      keyUri: `https://${String(i.vaultName)}.vault.azure.net/keys/${c.name}`,
+      keyUriWithVersion: `https://${String(i.vaultName)}.vault.azure.net/keys/${c.name}/${guidFor(c.id).replace(/-/g, "")}`,
+    }),
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    path: "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+    outputs: (_i, c) => ({
+      principalId: guidFor(`${c.id}/principal`),
+      clientId: guidFor(`${c.id}/client`),
+      tenantId: TENANT_ID,
+    }),
+  },
+  "azure-native:authorization:RoleAssignment": {
+    path: "providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+    root: "scope",
+  },
+  "azure-native:authorization:ManagementLockByScope": {
+    path: "providers/Microsoft.Authorization/locks/{lockName}",
+    root: "scope",
+  },
+  "azure-native:monitor:DiagnosticSetting": {
+    path: "providers/Microsoft.Insights/diagnosticSettings/{name}",
+    root: "resourceUri",
+  },
+  "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "azuread:index/group:Group": {
+    path: "groups/{displayName}",
+    root: "none",
+    outputs: (_i, c) => ({ objectId: guidFor(`${c.urn}/objectId`) }),
+  },
+  "random:index/randomString:RandomString": {
+    path: "{length}",
+    root: "none",
+    outputs: (i, c) => ({
+      result: guidFor(c.urn)
+        .replace(/-/g, "")
+        .slice(0, Number(i.length ?? 8)),
+    }),
+  },
+};
+
+/** Class name of a type token: `azure-native:keyvault:Vault` → `Vault`. */
+function className(type: string): string {
+  return type.split(":").pop()?.split("/").pop() ?? type;
+}
+
+/** The Azure name a resource gets: its `<class>Name` input, `name`, or the logical name. */
+export function azureName(type: string, logical: string, inputs: Inputs): string {
+  const cls = className(type);
+  const own = `${cls.charAt(0).toLowerCase()}${cls.slice(1)}Name`;
+  for (const key of [own, "name", "resourceName"]) {
+    const v = inputs[key];
+    if (typeof v === "string" && v.length > 0) return v;
+  }
+  return logical;
+}
+
+function fill(template: string, inputs: Inputs, logical: string): string {
+  return template.replace(/\{(\w+)\}/g, (_m, key: string) => {
+    const v = inputs[key];
+    return typeof v === "string" || typeof v === "number" ? String(v) : logical;
+  });
+}
+
+/** The id and outputs a resource gets from the mock provider. */
+export function mockResource(type: string, logical: string, urn: string, inputs: Inputs): { id: string; state: Inputs } {
+  const spec = ARM_TYPES[type];
+  const name = azureName(type, logical, inputs);
+  let id: string;
+  if (!spec) {
+    // Generic fallback (tests require an explicit entry for every type the program uses).
+    const [, module = "unknown", cls = "Resource"] = type.split(":");
+    id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}/providers/Microsoft.${module}/${cls.toLowerCase()}s/${name}`;
+  } else {
+    const path = fill(spec.path, { ...inputs, name }, name);
+    switch (spec.root ?? "resourceGroup") {
+      case "subscription":
+        id = `/subscriptions/${SUBSCRIPTION_ID}/${path}`;
+        break;
+      case "scope":
+        id = `${String(inputs.scope)}/${path}`;
+        break;
+      case "resourceUri":
+        id = `${String(inputs.resourceUri)}/${path}`;
+        break;
+      case "none":
+        id = guidFor(urn);
+        break;
+      default:
+        id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/${path}`;
+    }
+  }
+  const extra = spec?.outputs ? spec.outputs(inputs, { id, name, urn }) : {};
+  return { id, state: { ...inputs, name, ...extra, ...(spec?.root === "none" ? {} : { id }) } };
+}
+
+/** Invokes the program calls. */
+export function mockCall(token: string, inputs: Inputs): Inputs {
+  switch (token) {
+    case "azure-native:authorization:getClientConfig":
+      return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+    case "azuread:index/getClientConfig:getClientConfig":
+      return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
+    default:
+      throw new Error(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
+  }
+  void inputs;
+}

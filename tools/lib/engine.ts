@@ -1,0 +1,206 @@
+/**
+ * The offline engine: runs the real program (index.ts) under Pulumi's mock monitor, with the stack's config,
+ * and records every registration the way the real engine sees it (type, name, URN, parent, dependencies,
+ * property dependencies, inputs, protect), plus the stack outputs. Secret values are tracked so no output of
+ * the tools ever prints them.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { mockCall, mockResource } from "./azureMocks";
+import type { ResourceRecord } from "./policyRunner";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface ProgramRun {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: ResourceRecord[];
+  readonly stackOutputs: Record<string, unknown>;
+  /** Plaintext values that must never be printed (config secrets and secret inputs). */
+  readonly secrets: ReadonlySet<string>;
+}
+
+export interface RunProgramOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Flat config map as the CLI gives it to the program (`<namespace>:<key>` → string). */
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+  /** Absolute path of the program's entry module. */
+  readonly program: string;
+  /** The root of the project; modules under it (not node_modules) are re-loaded on each run. */
+  readonly root: string;
+}
+
+type Json = unknown;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Unwraps secrets (collecting their plaintext) and resource references in a raw gRPC struct value. */
+export function unwrap(value: Json, secrets: Set<string>, secretPaths?: Set<string>, at = ""): Json {
+  if (Array.isArray(value)) return value.map((v, i) => unwrap(v, secrets, secretPaths, `${at}[${i}]`));
+  if (!isObject(value)) return value;
+  if (value[SECRET_SIG] === SECRET_SIG_VALUE) {
+    const inner = unwrap(value.value, secrets, secretPaths, at);
+    collectStrings(inner, secrets);
+    secretPaths?.add(at);
+    return inner;
+  }
+  if (value[SECRET_SIG] === RESOURCE_REF_SIG) {
+    return value.id ?? value.urn;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = unwrap(v, secrets, secretPaths, at ? `${at}.${k}` : k);
+  return out;
+}
+
+function collectStrings(v: Json, into: Set<string>): void {
+  if (typeof v === "string" && v.length > 0) into.add(v);
+  else if (Array.isArray(v)) v.forEach((x) => collectStrings(x, into));
+  else if (isObject(v)) Object.values(v).forEach((x) => collectStrings(x, into));
+}
+
+/** Replaces every secret plaintext in a JSON-able value by a `[secret]` marker (deep, including substrings). */
+export function scrub<T>(value: T, secrets: ReadonlySet<string>): T {
+  if (secrets.size === 0) return value;
+  const list = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return list.reduce((s, secret) => s.split(secret).join("[secret]"), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): StructLike | undefined;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+}
+interface RegisterResponse {
+  getUrn(): string;
+  getId(): string;
+  getObject(): StructLike | undefined;
+}
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): StructLike | undefined;
+}
+type Callback<T> = (err: Error | null, res?: T) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): Promise<void> | void;
+  registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
+}
+
+/** Forgets the project's own modules so the program runs again from scratch (node_modules stay cached). */
+function forgetProjectModules(root: string): void {
+  const nm = `${path.sep}node_modules${path.sep}`;
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(root) && !key.includes(nm) && !key.includes(`${path.sep}tools${path.sep}`)) {
+      delete require.cache[key];
+    }
+  }
+}
+
+/** Runs the program once under mocks and returns what it registered. */
+export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
+  const secrets = new Set<string>();
+  for (const key of opts.secretKeys) {
+    const v = opts.config[key];
+    if (v) secrets.add(v);
+  }
+  pulumi.runtime.setAllConfig({ ...opts.config }, [...opts.secretKeys]);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const urnGuess = `urn:pulumi:${opts.stack}::${opts.project}::${args.type}::${args.name}`;
+        const { id, state } = mockResource(args.type, args.name, urnGuess, args.inputs as Record<string, unknown>);
+        return { id, state };
+      },
+      call: (args) => mockCall(args.token, args.inputs as Record<string, unknown>),
+    },
+    opts.project,
+    opts.stack,
+    true,
+  );
+
+  const records = new Map<string, ResourceRecord>();
+  const order: string[] = [];
+  let stackOutputs: Record<string, unknown> = {};
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, res) => {
+      if (!err && res) {
+        const secretPaths = new Set<string>();
+        const inputs = unwrap(req.getObject()?.toJavaScript() ?? {}, secrets, secretPaths) as Record<string, unknown>;
+        const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets) as Record<string, unknown>;
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
+        const urn = res.getUrn();
+        const provider = req.getProvider();
+        const record: ResourceRecord = {
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          ...(req.getCustom() ? { id: res.getId() } : {}),
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          inputs,
+          outputs: req.getCustom() ? outputs : {},
+          protect: req.getProtect(),
+          ...(provider ? { provider } : {}),
+          secretKeys: [...secretPaths],
+        };
+        if (!records.has(urn)) order.push(urn);
+        records.set(urn, record);
+      }
+      cb(err, res);
+    });
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    const urn = req.getUrn();
+    const outputs = unwrap(req.getOutputs()?.toJavaScript() ?? {}, secrets) as Record<string, unknown>;
+    const rec = records.get(urn);
+    if (rec) records.set(urn, { ...rec, outputs });
+    if (rec?.type === "pulumi:pulumi:Stack") stackOutputs = outputs;
+    registerOutputs(req, cb);
+  };
+
+  forgetProjectModules(opts.root);
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => require(opts.program));
+    // Drain every outstanding registration (resources whose inputs waited on other resources' outputs).
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failures.length > 0) throw failures[0];
+  return {
+    project: opts.project,
+    stack: opts.stack,
+    resources: order.map((u) => records.get(u) as ResourceRecord),
+    stackOutputs,
+    secrets,
+  };
+}
