@@ -91,6 +91,8 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getProvider(): string;
   getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -168,6 +170,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
           protect: req.getProtect(),
           ...(provider ? { provider } : {}),
           secretKeys: [...secretPaths],
+          ignoreChanges: req.getIgnorechangesList(),
+          replaceOnChanges: req.getReplaceonchangesList(),
         };
         if (!records.has(urn)) order.push(urn);
         records.set(urn, record);

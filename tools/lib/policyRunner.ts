@@ -34,8 +34,10 @@ export interface ResourceRecord {
   readonly outputs: Record<string, unknown>;
   readonly protect: boolean;
   readonly provider?: string;
-  /** Property paths (top-level keys) whose value is secret. */
+  /** Property paths whose value is secret. */
   readonly secretKeys?: readonly string[];
+  readonly ignoreChanges?: readonly string[];
+  readonly replaceOnChanges?: readonly string[];
 }
 
 export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
@@ -194,7 +196,7 @@ export function resolvePolicies(
 function options(r: ResourceRecord): PolicyResourceOptions {
   return {
     protect: r.protect,
-    ignoreChanges: [],
+    ignoreChanges: [...(r.ignoreChanges ?? [])],
     aliases: [],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],

@@ -1,0 +1,43 @@
+/**
+ * npm run policy:analyze -- --file <export.json> [--stack NAME] [--json FILE] [--markdown FILE]
+ *                           [--policy-config FILE] [--verbose]
+ *
+ * Runs the policy pack over an existing `pulumi stack export` (ours from --export, or a real deployed stack's)
+ * with the same verdict, outputs and exit codes as the offline preview.
+ */
+import * as fs from "node:fs";
+import { mandatoryViolations } from "./lib/policyRunner";
+import { analyzeExport, packVersion, PACK_NAME, readPolicyConfig } from "./lib/preview";
+import { formatVerdict, verdictJson, verdictMarkdown } from "./lib/report";
+import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+import { ExportFormatError } from "./lib/preview";
+
+const USAGE = `usage: npm run policy:analyze -- --file <export.json> [options]
+  --stack NAME          stack whose policy config applies (default: from the URNs)
+  --json FILE           write the policy verdict as JSON
+  --markdown FILE       write the policy verdict as Markdown
+  --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
+  --verbose             stack traces on errors
+exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/input error`;
+
+runCli(USAGE, async (argv) => {
+  const args = parseArgs(argv, ["file", "stack", "json", "markdown", "policy-config"], ["verbose"]);
+  const file = args.values.file;
+  if (!file) throw new UsageError("--file is required");
+  if (!fs.existsSync(file)) throw new UsageError(`--file ${file}: no such file`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ExportFormatError(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  const { verdict } = await analyzeExport(doc, {
+    stack: args.values.stack,
+    policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
+  });
+  const pack = `${PACK_NAME}@v${packVersion()}`;
+  console.log(formatVerdict(verdict, pack));
+  if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
+  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));
+  return mandatoryViolations(verdict).length > 0 ? 1 : 0;
+});

@@ -1,0 +1,75 @@
+/**
+ * Shared command-line plumbing for the offline tools: argument parsing, the exit-code contract
+ * (0 no mandatory violation, 1 mandatory violations, 2 bad usage / bad config / program error) and
+ * one-line errors (stack traces only with --verbose).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../../lib/config";
+import { PolicyConfigError } from "./policyRunner";
+import { StackConfigError } from "./stackConfig";
+import { ExportFormatError } from "./preview";
+
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  readonly values: Record<string, string>;
+  readonly flags: Set<string>;
+}
+
+/** Parses `--name value` options and `--flag` switches; rejects anything not declared. */
+export function parseArgs(argv: readonly string[], options: readonly string[], flags: readonly string[]): ParsedArgs {
+  const values: Record<string, string> = {};
+  const set = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [key, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
+    if (key && flags.includes(key) && inline === undefined) {
+      set.add(key);
+    } else if (key && options.includes(key)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${key} needs a value`);
+      values[key] = value;
+    } else {
+      throw new UsageError(`unknown argument '${arg}'`);
+    }
+  }
+  return { values, flags: set };
+}
+
+export function writeFile(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, content);
+}
+
+/** Runs a tool's main function with the exit-code contract. */
+export function runCli(usage: string, main: (argv: string[]) => Promise<number>): void {
+  const argv = process.argv.slice(2);
+  const verbose = argv.includes("--verbose");
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage);
+    process.exit(0);
+  }
+  main(argv).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      const err = e as Error;
+      const kind =
+        err instanceof UsageError
+          ? "usage"
+          : err instanceof ConfigError || err instanceof StackConfigError
+            ? "config"
+            : err instanceof PolicyConfigError
+              ? "policy config"
+              : err instanceof ExportFormatError
+                ? "export"
+                : "program";
+      const message = (err?.message ?? String(e)).split("\n").join("\n       ");
+      console.error(`error (${kind}): ${message}`);
+      if (kind === "usage") console.error(usage);
+      if (verbose && err?.stack) console.error(err.stack);
+      else if (kind === "program") console.error("       (run with --verbose for the stack trace)");
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * The offline preview and analysis pipeline shared by the CLIs, the benchmarks and the tests:
+ * stack config → program under mocks → recorded resources → policy pack in-process → verdict.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
+import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
+import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
+import { loadStackConfig } from "./stackConfig";
+
+export { PACK_NAME };
+
+/** The project root (where Pulumi.yaml is). */
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The pack version (policies/package.json), shown in verdicts as the CLI does. */
+export function packVersion(root: string = ROOT): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "policies", "package.json"), "utf8")) as { version?: string };
+  return pkg.version ?? "0.0.0";
+}
+
+/** Reads a policy pack config file (the `--policy-pack-config` shape). */
+export function readPolicyConfig(file: string): PackConfig {
+  if (!fs.existsSync(file)) throw new PolicyConfigError(`policy config file not found: ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
+  } catch (e) {
+    throw new PolicyConfigError(`policy config ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The stack's policy config: policies/config/<stack>.json when present, else the pack defaults. */
+export function stackPolicyConfig(stack: string, root: string = ROOT): PackConfig {
+  const file = path.join(root, "policies", "config", `${stack}.json`);
+  return fs.existsSync(file) ? readPolicyConfig(file) : {};
+}
+
+export interface PreviewOptions {
+  readonly stack: string;
+  readonly root?: string;
+  /** Stack file to use instead of Pulumi.<stack>.yaml (e.g. a test fixture). */
+  readonly stackFile?: string;
+  /** Program entry (default: <root>/index.ts). */
+  readonly program?: string;
+  /** Policy config (default: policies/config/<stack>.json). */
+  readonly policyConfig?: PackConfig;
+}
+
+export interface PreviewResult {
+  readonly run: ProgramRun;
+  readonly verdict: Verdict;
+}
+
+export function stackTagsFor(project: string): ReadonlyMap<string, string> {
+  return new Map([
+    ["pulumi:project", project],
+    ["pulumi:runtime", "nodejs"],
+  ]);
+}
+
+/** Runs the program offline for a stack and evaluates the pack over what it registered. */
+export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
+  const root = opts.root ?? ROOT;
+  const sc = loadStackConfig(root, opts.stack, opts.stackFile);
+  const run = await runProgram({ ...sc, program: opts.program ?? path.join(root, "index.ts"), root });
+  const verdict = await runPolicies(policies, run.resources, {
+    config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
+    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+    stackTags: stackTagsFor(sc.project),
+    stack: opts.stack,
+  });
+  return { run, verdict: scrub(verdict, run.secrets) };
+}
+
+/** One resource of a `pulumi stack export` (deployment version 3). */
+export interface ExportedResource {
+  urn: string;
+  custom: boolean;
+  id?: string;
+  type: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  parent?: string;
+  protect?: boolean;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  provider?: string;
+  ignoreChanges?: string[];
+  replaceOnChanges?: string[];
+}
+
+export interface StackExport {
+  version: 3;
+  deployment: {
+    manifest: { time: string; magic: string; version: string };
+    secrets_providers?: { type: string };
+    resources: ExportedResource[];
+  };
+}
+
+const secretEnvelope = () => ({ [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "[secret]" });
+
+function setAt(obj: Record<string, unknown>, pathText: string, value: unknown): void {
+  const parts = pathText.match(/[^.[\]]+/g) ?? [];
+  let cur: unknown = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    cur = (cur as Record<string, unknown> | undefined)?.[parts[i]];
+    if (cur === undefined || cur === null) return;
+  }
+  if (cur && typeof cur === "object" && parts.length > 0) (cur as Record<string, unknown>)[parts[parts.length - 1]] = value;
+}
+
+/** The run as a `pulumi stack export` document; secrets appear only as encrypted-style envelopes. */
+export function toStackExport(run: ProgramRun): StackExport {
+  const resources = run.resources.map((r) => {
+    const inputs = structuredClone(r.inputs);
+    for (const p of r.secretKeys ?? []) setAt(inputs, p, secretEnvelope());
+    const out: ExportedResource = {
+      urn: r.urn,
+      custom: r.custom,
+      ...(r.id ? { id: r.id } : {}),
+      type: r.type,
+      inputs,
+      outputs: r.outputs,
+      ...(r.parent ? { parent: r.parent } : {}),
+      protect: r.protect,
+      dependencies: [...r.dependencies],
+      propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, [...v]])),
+      ...(r.ignoreChanges?.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
+      ...(r.replaceOnChanges?.length ? { replaceOnChanges: [...r.replaceOnChanges] } : {}),
+    };
+    return out;
+  });
+  return scrub(
+    {
+      version: 3,
+      deployment: {
+        manifest: { time: "1970-01-01T00:00:00.000Z", magic: "", version: "offline-preview" },
+        secrets_providers: { type: "service" },
+        resources,
+      },
+    },
+    run.secrets,
+  );
+}
+
+export class ExportFormatError extends Error {}
+
+function unwrapExported(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapExported);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SECRET_SIG] === SECRET_SIG_VALUE) return "plaintext" in o ? unwrapExported(o.plaintext) : "[secret]";
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapExported(v)]));
+  }
+  return value;
+}
+
+/** Reads a `pulumi stack export` (ours or the CLI's) into resource records. */
+export function fromStackExport(doc: unknown): ResourceRecord[] {
+  const d = doc as Partial<StackExport> | undefined;
+  if (!d || d.version !== 3 || !Array.isArray(d.deployment?.resources)) {
+    throw new ExportFormatError("not a `pulumi stack export` file: expected {version: 3, deployment: {resources: [...]}}");
+  }
+  return d.deployment.resources.map((r, i) => {
+    if (typeof r.urn !== "string" || typeof r.type !== "string") {
+      throw new ExportFormatError(`resource #${i} has no urn or type`);
+    }
+    return {
+      urn: r.urn,
+      type: r.type,
+      name: r.urn.split("::").pop() ?? r.urn,
+      custom: r.custom !== false,
+      ...(r.id ? { id: r.id } : {}),
+      ...(r.parent ? { parent: r.parent } : {}),
+      dependencies: r.dependencies ?? [],
+      propertyDependencies: r.propertyDependencies ?? {},
+      inputs: unwrapExported(r.inputs ?? {}) as Record<string, unknown>,
+      outputs: unwrapExported(r.outputs ?? {}) as Record<string, unknown>,
+      protect: r.protect === true,
+      ...(r.provider ? { provider: r.provider } : {}),
+      ignoreChanges: r.ignoreChanges ?? [],
+      replaceOnChanges: r.replaceOnChanges ?? [],
+    } satisfies ResourceRecord;
+  });
+}
+
+/** Runs the pack over an export file. The stack comes from `stack` or the first URN. */
+export async function analyzeExport(
+  doc: unknown,
+  opts: { stack?: string; policyConfig?: PackConfig; root?: string } = {},
+): Promise<{ resources: ResourceRecord[]; verdict: Verdict }> {
+  const resources = fromStackExport(doc);
+  const stack = opts.stack ?? resources[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";
+  const project = resources[0]?.urn.split("::")[1] ?? "unknown";
+  const verdict = await runPolicies(policies, resources, {
+    config: opts.policyConfig ?? stackPolicyConfig(stack, opts.root ?? ROOT),
+    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+    stackTags: stackTagsFor(project),
+    stack,
+  });
+  return { resources, verdict };
+}

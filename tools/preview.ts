@@ -1,0 +1,45 @@
+/**
+ * npm run preview:offline -- --stack <dev|prod> [--export FILE] [--json FILE] [--markdown FILE]
+ *                            [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
+ *
+ * Runs the real program offline (Pulumi mock engine, realistic ARM ids, no cloud calls) with the stack's
+ * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
+ */
+import { mandatoryViolations } from "./lib/policyRunner";
+import { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } from "./lib/preview";
+import { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } from "./lib/report";
+import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+
+const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
+  --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
+  --json FILE           write the policy verdict as JSON
+  --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
+  --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
+  --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
+  --quiet               print only the verdict
+  --verbose             stack traces on errors
+exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/program error`;
+
+runCli(USAGE, async (argv) => {
+  const args = parseArgs(argv, ["stack", "export", "json", "markdown", "policy-config", "stack-file"], ["quiet", "verbose"]);
+  const stack = args.values.stack;
+  if (!stack) throw new UsageError("--stack is required");
+  const { run, verdict } = await previewStack({
+    stack,
+    stackFile: args.values["stack-file"],
+    policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
+  });
+  const pack = `${PACK_NAME}@v${packVersion()}`;
+  if (!args.flags.has("quiet")) {
+    console.log(`Previewing stack '${stack}' offline (mock engine: no cloud calls, no credentials)\n`);
+    console.log(formatTree(run.resources));
+    console.log(`\nResources:\n    + ${run.resources.filter((r) => r.custom).length} to create`);
+    for (const [type, n] of typeCounts(run.resources)) console.log(`      ${String(n).padStart(4)}  ${type}`);
+    console.log("");
+  }
+  console.log(formatVerdict(verdict, pack));
+  if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
+  if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
+  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));
+  return mandatoryViolations(verdict).length > 0 ? 1 : 0;
+});
