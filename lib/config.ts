@@ -256,6 +256,11 @@ function at(obj: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Validates plain values (as read from the stack) into the typed config; throws ConfigError. */
 export function parseConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
+  const env = raw.environment;
+  if (typeof env === "string" && env !== stack && ENVIRONMENTS.includes(stack as Environment)) {
+    // Checked first: every other rule depends on the environment being the stack's.
+    throw new ConfigError([`config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'`]);
+  }
   const result = schema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
@@ -268,9 +273,6 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): Platfo
     throw new ConfigError(problems);
   }
   const c = result.data;
-  if (stack !== c.environment && ENVIRONMENTS.includes(stack as Environment)) {
-    throw new ConfigError([`config ${PROJECT}:environment: got ${show(c.environment)}; must match the stack name '${stack}'`]);
-  }
   const space = parseCidr(c.vnetAddressSpace) as Cidr;
   let subnets: Record<SubnetRole, string>;
   if (c.subnets) {
@@ -318,13 +320,15 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */
 export const SECRET_KEYS = ["alertWebhookUrl"] as const;
 
-/** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
-export function loadConfig(): PlatformConfig {
-  const cfg = new pulumi.Config(PROJECT);
+/**
+ * Turns the config strings the engine hands the program (`get(key)` for keys in the project namespace) into
+ * plain values: strings stay strings, numbers/booleans/lists/objects are parsed from their JSON form.
+ */
+export function readRaw(get: (key: string) => string | undefined): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, kind] of Object.entries(KEYS)) {
-    const text = cfg.get(key);
+    const text = get(key);
     if (text === undefined) continue;
     if (kind === "string") {
       raw[key] = text;
@@ -337,7 +341,13 @@ export function loadConfig(): PlatformConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const parsed = parseConfig(raw, pulumi.getStack());
+  return raw;
+}
+
+/** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
+export function loadConfig(): PlatformConfig {
+  const cfg = new pulumi.Config(PROJECT);
+  const parsed = parseConfig(readRaw((key) => cfg.get(key)), pulumi.getStack());
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
 }

@@ -109,13 +109,11 @@ interface MonitorLike {
   registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
 }
 
-/** Forgets the project's own modules so the program runs again from scratch (node_modules stay cached). */
-function forgetProjectModules(root: string): void {
-  const nm = `${path.sep}node_modules${path.sep}`;
+/** Forgets the program's own modules (index.ts, components/, lib/) so it runs again from scratch. */
+function forgetProjectModules(root: string, program: string): void {
+  const dirs = ["components", "lib"].map((d) => path.join(root, d) + path.sep);
   for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(root) && !key.includes(nm) && !key.includes(`${path.sep}tools${path.sep}`)) {
-      delete require.cache[key];
-    }
+    if (key === program || dirs.some((d) => key.startsWith(d))) delete require.cache[key];
   }
 }
 
@@ -188,7 +186,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     registerOutputs(req, cb);
   };
 
-  forgetProjectModules(opts.root);
+  forgetProjectModules(opts.root, opts.program);
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);

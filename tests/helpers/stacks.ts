@@ -1,0 +1,37 @@
+/**
+ * One offline preview per stack for the whole test run (each takes a couple of seconds): spec files share the
+ * cached result. Uses the same pipeline as `npm run preview:offline`.
+ */
+import { previewStack, type PreviewResult } from "../../tools/lib/preview";
+import type { ResourceRecord } from "../../tools/lib/policyRunner";
+
+const cache = new Map<string, Promise<PreviewResult>>();
+
+/** Runs (once) and returns the offline preview of a committed stack. */
+export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
+  let p = cache.get(stack);
+  if (!p) {
+    // Runs are serialised: the mock engine is process-global.
+    const previous = [...cache.values()].pop() ?? Promise.resolve();
+    p = previous.catch(() => undefined).then(() => previewStack({ stack }));
+    cache.set(stack, p);
+  }
+  return p;
+}
+
+/** Resources of a type (type token), in registration order. */
+export function ofType(resources: readonly ResourceRecord[], type: string): ResourceRecord[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** The single resource with this logical name; fails loudly when absent. */
+export function byName(resources: readonly ResourceRecord[], name: string): ResourceRecord {
+  const r = resources.find((x) => x.name === name);
+  if (!r) throw new Error(`no resource named '${name}' (have: ${resources.map((x) => x.name).slice(0, 20).join(", ")}, ...)`);
+  return r;
+}
+
+/** Reads a nested input by dotted path (`properties.sku.name`). */
+export function input(r: ResourceRecord, pathText: string): unknown {
+  return pathText.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
+}
