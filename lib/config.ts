@@ -257,7 +257,8 @@ function at(obj: unknown, path: readonly PropertyKey[]): unknown {
 /** Validates plain values (as read from the stack) into the typed config; throws ConfigError. */
 export function parseConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const env = raw.environment;
-  if (typeof env === "string" && env !== stack && ENVIRONMENTS.includes(stack as Environment)) {
+  const known = (v: unknown): v is Environment => ENVIRONMENTS.includes(v as Environment);
+  if (known(env) && known(stack) && env !== stack) {
     // Checked first: every other rule depends on the environment being the stack's.
     throw new ConfigError([`config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'`]);
   }
