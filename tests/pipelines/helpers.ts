@@ -1,0 +1,114 @@
+// Shared helpers for the pipelines tests: typed accessors into a (cloned, mutable) data model, and a checker
+// that every DDL/DML statement in a generated script is guarded by an existence check.
+import { dataModel } from "../../pipelines/model";
+import type { Column, DataModel, OlapTable, OltpTable, TableMapping } from "../../pipelines/model/types";
+
+/** A deep, mutable copy of the real model, for mutation tests. */
+export const cloneModel = (): DataModel => structuredClone(dataModel);
+
+export function oltpTable(model: DataModel, name: string): OltpTable {
+  const t = model.oltp.tables.find((x) => x.name === name);
+  if (!t) throw new Error(`no OLTP table ${name}`);
+  return t;
+}
+
+export function oltpColumn(model: DataModel, table: string, name: string): Column {
+  const c = oltpTable(model, table).columns.find((x) => x.name === name);
+  if (!c) throw new Error(`no OLTP column ${table}.${name}`);
+  return c;
+}
+
+export function olapTable(model: DataModel, name: string): OlapTable {
+  const t = model.olap.tables.find((x) => x.name === name && x.role !== "staging");
+  if (!t) throw new Error(`no OLAP table ${name}`);
+  return t;
+}
+
+export function mappingOf<K extends TableMapping["kind"]>(
+  model: DataModel,
+  target: string,
+  kind: K,
+): Extract<TableMapping, { kind: K }> {
+  const m = model.olap.mappings.find((x) => x.target === target);
+  if (!m || m.kind !== kind) throw new Error(`no ${kind} mapping for ${target}`);
+  return m as Extract<TableMapping, { kind: K }>;
+}
+
+/** Split a script into GO batches, without comment lines. */
+export function sqlBatches(sql: string): string[] {
+  return sql
+    .split(/^GO$/m)
+    .map((b) =>
+      b
+        .split("\n")
+        .filter((l) => !l.trimStart().startsWith("--"))
+        .join("\n")
+        .trim(),
+    )
+    .filter(Boolean);
+}
+
+const unbracket = (s: string) => s.replace(/[[\]]/g, "");
+
+/**
+ * Statements that are not preceded (in their batch) by the existence check that makes them idempotent.
+ * Fails closed: any CREATE/ALTER/EXEC/INSERT/UPDATE/DROP it does not recognise is reported too.
+ */
+export function findUnguardedStatements(sql: string): string[] {
+  const problems: string[] = [];
+  for (const batch of sqlBatches(sql)) {
+    const guarded = (statementAt: number, guard: string) => {
+      const g = batch.indexOf(guard);
+      return g >= 0 && g < statementAt;
+    };
+    const statement = /^\s*(?:ELSE\s+)?(CREATE|ALTER|EXEC|EXECUTE|INSERT|UPDATE|DELETE|DROP|TRUNCATE|MERGE)\b.*$/gim;
+    for (const m of batch.matchAll(statement)) {
+      const text = m[0].trim();
+      const at = m.index ?? 0;
+      let ok = false;
+      let mm: RegExpMatchArray | null;
+      if ((mm = text.match(/^CREATE TABLE (\[\w+\]\.\[\w+\])/))) {
+        ok = guarded(at, `IF OBJECT_ID(N'${unbracket(mm[1])}', N'U') IS NULL`);
+      } else if ((mm = text.match(/^CREATE (?:UNIQUE )?NONCLUSTERED INDEX \[(\w+)\] ON (\[\w+\]\.\[\w+\])/))) {
+        ok = guarded(
+          at,
+          `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${unbracket(mm[2])}') AND name = N'${mm[1]}')`,
+        );
+      } else if ((mm = text.match(/^ALTER TABLE \[(\w+)\]\.\[\w+\] ADD CONSTRAINT \[(\w+)\] FOREIGN KEY/))) {
+        ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'F') IS NULL`);
+      } else if (
+        (mm = text.match(
+          /^ALTER TABLE (\[\w+\]\.\[\w+\]) ADD CONSTRAINT \[(\w+)\] PRIMARY KEY NONCLUSTERED .* NOT ENFORCED;$/,
+        ))
+      ) {
+        ok = guarded(
+          at,
+          `IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'${mm[2]}' AND parent_object_id = OBJECT_ID(N'${unbracket(mm[1])}'))`,
+        );
+      } else if ((mm = text.match(/^ALTER TABLE (\[\w+\]\.\[\w+\]) ALTER COLUMN \[(\w+)\] ADD MASKED WITH/))) {
+        ok = guarded(
+          at,
+          `IF NOT EXISTS (SELECT 1 FROM sys.masked_columns WHERE object_id = OBJECT_ID(N'${unbracket(mm[1])}') AND name = N'${mm[2]}'`,
+        );
+      } else if (/^EXEC sys\.sp_cdc_enable_db;$/.test(text)) {
+        ok = guarded(at, "IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE name = DB_NAME() AND is_cdc_enabled = 1)");
+      } else if (
+        (mm = text.match(/^EXEC sys\.sp_cdc_enable_table @source_schema = N'(\w+)', @source_name = N'(\w+)'/))
+      ) {
+        ok = guarded(
+          at,
+          `IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'${mm[1]}.${mm[2]}'))`,
+        );
+      } else if ((mm = text.match(/^EXEC\(N'CREATE SCHEMA \[(\w+)\]'\);$/))) {
+        ok = guarded(at, `IF SCHEMA_ID(N'${mm[1]}') IS NULL`);
+      } else if ((mm = text.match(/^INSERT INTO (\[\w+\]\.\[\w+\])/))) {
+        ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM ${mm[1]} WHERE `);
+      } else if ((mm = text.match(/^ELSE\s+UPDATE (\[\w+\]\.\[\w+\])/i))) {
+        // Upsert: the ELSE branch of a guarded insert into the same table.
+        ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM ${mm[1]} WHERE `) && guarded(at, `INSERT INTO ${mm[1]}`);
+      }
+      if (!ok) problems.push(text.length > 160 ? `${text.slice(0, 160)}…` : text);
+    }
+  }
+  return problems;
+}

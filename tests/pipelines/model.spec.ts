@@ -1,0 +1,289 @@
+import { strict as assert } from "node:assert";
+import { dataModel } from "../../pipelines/model";
+import { olapModel } from "../../pipelines/model/olap";
+import { oltpModel } from "../../pipelines/model/oltp";
+import { renderType, typeLength } from "../../pipelines/model/types";
+import {
+  capturedColumns,
+  cdcChangeTable,
+  forbiddenCardName,
+  LAST4_PATTERN,
+  validateModel,
+} from "../../pipelines/model/validate";
+
+// Properties of the real model, asserted directly (validate.spec.ts proves the validator catches violations).
+describe("pipelines/model", () => {
+  it("is valid", () => {
+    assert.deepEqual(validateModel(dataModel), []);
+  });
+
+  describe("OLTP (Azure SQL)", () => {
+    const tables = new Map(oltpModel.tables.map((t) => [t.name, t]));
+
+    it("has exactly 9 tables, all in schema dbo", () => {
+      assert.equal(oltpModel.tables.length, 9, oltpModel.tables.map((t) => t.name).join(", "));
+      assert.equal(tables.size, 9, "table names are unique");
+      for (const t of oltpModel.tables) assert.equal(t.schema, "dbo", t.name);
+    });
+
+    it("gives every table a primary key of existing NOT NULL columns", () => {
+      for (const t of oltpModel.tables) {
+        assert.ok(t.primaryKey.columns.length > 0, `${t.name} has no primary key`);
+        for (const n of t.primaryKey.columns) {
+          const c = t.columns.find((x) => x.name === n);
+          assert.ok(c, `${t.name}: PK column ${n} missing`);
+          assert.equal(c.nullable, false, `${t.name}.${n} is nullable`);
+        }
+      }
+    });
+
+    it("points every foreign key at an existing table's primary or unique key, with matching column types", () => {
+      let count = 0;
+      for (const t of oltpModel.tables) {
+        for (const fk of t.foreignKeys ?? []) {
+          count++;
+          const target = tables.get(fk.references.table);
+          assert.ok(target, `${fk.name}: table ${fk.references.table} does not exist`);
+          const keys = [target.primaryKey, ...(target.uniques ?? [])].map((k) => k.columns.join(","));
+          assert.ok(
+            keys.includes(fk.references.columns.join(",")),
+            `${fk.name}: not a PK/unique key of ${target.name}`,
+          );
+          assert.equal(fk.columns.length, fk.references.columns.length, fk.name);
+          fk.columns.forEach((n, i) => {
+            const from = t.columns.find((c) => c.name === n);
+            const to = target.columns.find((c) => c.name === fk.references.columns[i]);
+            assert.ok(from && to, `${fk.name}: column missing`);
+            assert.equal(
+              renderType(from.type),
+              renderType(to.type),
+              `${fk.name}: ${t.name}.${n} vs ${target.name}.${to.name}`,
+            );
+          });
+        }
+      }
+      assert.ok(count >= 8, "the model is actually connected");
+    });
+
+    it("enables CDC on dbo.Payment, whose change table is cdc.dbo_Payment_CT, and on every table the ETL reads", () => {
+      const payment = tables.get("Payment");
+      assert.ok(payment?.cdc, "dbo.Payment must be CDC-enabled");
+      assert.equal(cdcChangeTable(payment), "cdc.dbo_Payment_CT");
+      const read = new Set<string>();
+      for (const m of olapModel.mappings) {
+        if (m.kind !== "oltp") continue;
+        read.add(m.root);
+        for (const j of m.joins) read.add(j.to.table);
+        for (const c of m.columns) read.add(c.source.table);
+      }
+      for (const name of read) assert.ok(tables.get(name)?.cdc, `dbo.${name} is read by the ETL but not CDC-enabled`);
+      for (const t of oltpModel.tables.filter((x) => x.cdc))
+        assert.ok(tables.has(t.name) && read.has(t.name), `${t.name}: CDC without reader`);
+    });
+
+    it("never captures personal or card columns in CDC change tables", () => {
+      for (const t of oltpModel.tables.filter((x) => x.cdc)) {
+        const captured = capturedColumns(t);
+        for (const c of t.columns.filter((x) => x.classification))
+          assert.ok(!captured.includes(c.name), `${t.name}.${c.name}`);
+        for (const pk of t.primaryKey.columns)
+          assert.ok(captured.includes(pk), `${t.name}: net changes need the PK captured`);
+      }
+    });
+
+    it("has no column that can hold a full card number or sensitive authentication data", () => {
+      for (const t of oltpModel.tables) {
+        for (const c of t.columns) {
+          assert.equal(forbiddenCardName(c.name), undefined, `${t.name}.${c.name} looks like PAN/CVV storage`);
+          if (c.classification?.kind === "card") {
+            const len = typeLength(c.type);
+            const ok =
+              (c.type.kind === "char" && len !== undefined && len <= 4) ||
+              c.type.kind === "tinyint" ||
+              c.type.kind === "smallint" ||
+              (c.type.kind === "binary" && len !== undefined && len <= 64);
+            assert.ok(ok, `${t.name}.${c.name} ${renderType(c.type)} could hold a PAN`);
+          }
+        }
+      }
+      const pm = tables.get("PaymentMethod");
+      const last4 = pm?.columns.find((c) => c.name === "Last4");
+      assert.equal(last4 && renderType(last4.type), "CHAR(4)");
+      assert.equal(last4?.classification?.kind, "card");
+      assert.ok(last4?.check?.includes(LAST4_PATTERN), "Last4 needs a digits-only CHECK");
+      const token = pm?.columns.find((c) => c.name === "VaultToken");
+      assert.match(token?.check ?? "", /NOT LIKE '%(\[0-9\]){13}%'/, "the vault token rejects PAN-like digit runs");
+    });
+
+    it("recognises card-number-like column names, and only those", () => {
+      for (const bad of [
+        "CardNumber",
+        "card_number",
+        "PAN",
+        "Pan",
+        "PanHash",
+        "Cvv",
+        "CVV2",
+        "Cvc",
+        "Track2",
+        "TrackData",
+        "PrimaryAccountNumber",
+        "PinBlock",
+        "CardNo",
+      ]) {
+        assert.ok(forbiddenCardName(bad), bad);
+      }
+      for (const good of [
+        "Company",
+        "Panel",
+        "Pending",
+        "PaymentId",
+        "Span",
+        "Expand",
+        "Last4",
+        "Fingerprint",
+        "VaultToken",
+        "Spin",
+      ]) {
+        assert.equal(forbiddenCardName(good), undefined, good);
+      }
+    });
+
+    it("classifies and masks the personal and card columns", () => {
+      const classified = (table: string, kind: string) =>
+        (tables.get(table)?.columns ?? []).filter((c) => c.classification?.kind === kind).map((c) => c.name);
+      assert.deepEqual(classified("Customer", "personal"), [
+        "Email",
+        "GivenName",
+        "FamilyName",
+        "Phone",
+        "BillingAddressLine1",
+        "BillingAddressLine2",
+        "BillingCity",
+        "BillingPostalCode",
+        "LastSeenIpAddress",
+      ]);
+      assert.deepEqual(classified("PaymentMethod", "card"), ["Last4", "ExpMonth", "ExpYear", "Fingerprint"]);
+      assert.deepEqual(classified("Merchant", "personal"), ["ContactEmail", "ContactPhone"]);
+      for (const t of oltpModel.tables) {
+        for (const c of t.columns.filter((x) => x.classification))
+          assert.ok(c.classification?.mask, `${t.name}.${c.name} unmasked`);
+      }
+    });
+
+    it("keeps personal data out of ledger tables (their history is immutable)", () => {
+      const ledger = oltpModel.tables.filter((t) => t.ledger);
+      assert.deepEqual(
+        ledger.map((t) => `${t.name}:${t.ledger}`),
+        [
+          "Payment:updatable",
+          "Refund:updatable",
+          "Dispute:updatable",
+          "Payout:updatable",
+          "BalanceTransaction:append-only",
+        ],
+      );
+      for (const t of ledger)
+        assert.ok(
+          t.columns.every((c) => !c.classification),
+          t.name,
+        );
+    });
+
+    it("stores money as BIGINT minor units with a CHAR(3) currency", () => {
+      for (const t of oltpModel.tables) {
+        for (const c of t.columns.filter((x) => /AmountMinor$/.test(x.name)))
+          assert.equal(c.type.kind, "bigint", `${t.name}.${c.name}`);
+        for (const c of t.columns.filter((x) => /CurrencyCode$/.test(x.name)))
+          assert.equal(renderType(c.type), "CHAR(3)", `${t.name}.${c.name}`);
+      }
+    });
+  });
+
+  describe("OLAP (Synapse star schema)", () => {
+    const star = olapModel.tables.filter((t) => t.role !== "staging");
+    const byName = new Map(olapModel.tables.map((t) => [t.name, t]));
+
+    it("has exactly 6 dimensions + Fact_Payment + Fact_API_Performance", () => {
+      const dims = star.filter((t) => t.role === "dimension").map((t) => t.name);
+      const facts = star.filter((t) => t.role === "fact").map((t) => t.name);
+      assert.equal(dims.length, 6, dims.join(", "));
+      assert.deepEqual(facts.sort(), ["Fact_API_Performance", "Fact_Payment"]);
+    });
+
+    it("points every fact key at a dimension's primary key, with the same type", () => {
+      for (const fact of star.filter((t) => t.role === "fact")) {
+        assert.ok(fact.references?.length, fact.name);
+        for (const r of fact.references ?? []) {
+          const dim = byName.get(r.dimension);
+          assert.equal(dim?.role, "dimension", `${fact.name}.${r.column} → ${r.dimension}`);
+          assert.deepEqual(dim?.primaryKey?.columns, [r.dimensionColumn]);
+          const fc = fact.columns.find((c) => c.name === r.column);
+          const dc = dim?.columns.find((c) => c.name === r.dimensionColumn);
+          assert.ok(fc && dc);
+          assert.equal(renderType(fc.type), renderType(dc.type), `${fact.name}.${r.column}`);
+        }
+      }
+    });
+
+    it("hash-distributes facts (columnstore), replicates dimensions and stages in round-robin heaps", () => {
+      for (const t of olapModel.tables) {
+        const expected = { fact: "HASH", dimension: "REPLICATE", staging: "ROUND_ROBIN" }[t.role];
+        assert.equal(t.distribution.kind, expected, t.name);
+        if (t.role === "fact") assert.equal(t.index.kind, "CLUSTERED COLUMNSTORE INDEX", t.name);
+        if (t.role === "staging") assert.equal(t.index.kind, "HEAP", t.name);
+        assert.ok(t.rationale.length > 20, `${t.name}: justify the distribution`);
+      }
+    });
+
+    it("maps every fact/dimension, and every ETL source column exists in the OLTP model", () => {
+      for (const t of star)
+        assert.ok(
+          olapModel.mappings.some((m) => m.target === t.name),
+          `${t.name} has no mapping`,
+        );
+      const oltpCols = new Set(oltpModel.tables.flatMap((t) => t.columns.map((c) => `${t.name}.${c.name}`)));
+      let checked = 0;
+      for (const m of olapModel.mappings) {
+        const refs =
+          m.kind === "oltp"
+            ? [...m.columns.map((c) => c.source), ...m.joins.flatMap((j) => [j.from, j.to])]
+            : m.kind === "enum"
+              ? [m.source]
+              : [];
+        for (const r of refs) {
+          checked++;
+          assert.ok(oltpCols.has(`${r.table}.${r.column}`), `${m.target}: dbo.${r.table}.${r.column} does not exist`);
+        }
+      }
+      assert.ok(checked > 30);
+    });
+
+    it("stages exactly the OLTP tables the ETL reads, with their OLTP column types", () => {
+      const staging = olapModel.tables.filter((t) => t.role === "staging");
+      assert.deepEqual(
+        staging.map((t) => t.name).sort(),
+        oltpModel.tables
+          .filter((t) => t.cdc)
+          .map((t) => t.name)
+          .sort(),
+      );
+      for (const s of staging) {
+        const src = oltpModel.tables.find((t) => t.name === s.name);
+        for (const c of s.columns.filter((x) => !x.name.startsWith("Cdc"))) {
+          const o = src?.columns.find((x) => x.name === c.name);
+          assert.ok(o && !o.classification, `stg.${s.name}.${c.name}`);
+          assert.equal(renderType(c.type), renderType(o.type));
+        }
+      }
+    });
+
+    it("holds no personal or card data", () => {
+      for (const t of olapModel.tables)
+        assert.ok(
+          t.columns.every((c) => !c.classification),
+          t.name,
+        );
+    });
+  });
+});

@@ -1,0 +1,240 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
+import { roleAssignmentName } from "../lib/uuid";
+import { nsgRules, SUBNETS } from "../components/platform";
+import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
+import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
+import { previewStack } from "../tools/lib/preview";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
+
+const ROOT = path.resolve(__dirname, "..");
+
+describe("shared interfaces", () => {
+  it("private endpoints: the zones of a service, or an error naming the missing zone", () => {
+    const target = {
+      subnetId: "snet",
+      resourceGroupName: "rg",
+      location: "westeurope",
+      privateDnsZoneIds: { "privatelink.api.azureml.ms": "z1" },
+    };
+    assert.throws(() => zonesFor("mlWorkspace", target), /needs the private DNS zone privatelink.notebooks.azure.net/);
+    assert.deepEqual(zonesFor("mlWorkspace", { ...target, privateDnsZoneIds: { ...target.privateDnsZoneIds, "privatelink.notebooks.azure.net": "z2" } }), [
+      { zone: "privatelink.api.azureml.ms", id: "z1" },
+      { zone: "privatelink.notebooks.azure.net", id: "z2" },
+    ]);
+  });
+  it("locks only when protection is on", () => {
+    assert.equal(lockFor(true, "x").kind, "CanNotDelete");
+    assert.equal(lockFor(false, "x").kind, "None");
+  });
+  it("key rotation: rotate after N days, notify 30 days before expiry, expiry on a day boundary", () => {
+    assert.deepEqual(rotationPolicy({ hsm: true, keySize: 3072, rotationDays: 180, expiryDays: 365 }), {
+      attributes: { expiryTime: "P365D" },
+      lifetimeActions: [
+        { action: { type: "rotate" }, trigger: { timeAfterCreate: "P180D" } },
+        { action: { type: "notify" }, trigger: { timeBeforeExpiry: "P30D" } },
+      ],
+    });
+    assert.equal(initialExpiry(10, new Date("2026-11-25T19:44:00Z")), Date.UTC(2026, 11, 5) / 1000);
+  });
+  it("NSGs deny all inbound by default and allow only what the role needs", () => {
+    const agw = nsgRules(SUBNETS.appGateway);
+    assert.deepEqual(agw.at(-1), {
+      name: "deny-all-inbound",
+      priority: 4096,
+      direction: "Inbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+    });
+    assert.deepEqual(agw.filter((r) => r.access === "Allow").map((r) => [r.sourceAddressPrefix, r.destinationPortRange]), [
+      ["Internet", "443"],
+      ["GatewayManager", "65200-65535"],
+      ["AzureLoadBalancer", "*"],
+    ]);
+    assert.equal(nsgRules(SUBNETS.functions).length, 1, "integration subnets take no inbound traffic");
+  });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`platform (${stack})`, () => {
+    let resources: ResourceRecord[];
+    const prod = stack === "prod";
+    before(async () => {
+      resources = (await previewOf(stack)).run.resources;
+    });
+    const one = (type: string) => {
+      const list = ofType(resources, `azure-native:${type}`);
+      assert.equal(list.length, 1, `one ${type}`);
+      return list[0];
+    };
+
+    it("creates resource groups by lifecycle in the primary EU region", () => {
+      const rgs = ofType(resources, "azure-native:resources:ResourceGroup");
+      assert.deepEqual(rgs.map((r) => r.inputs.resourceGroupName).sort(), [
+        `rg-pay-${stack}-weu-data`,
+        `rg-pay-${stack}-weu-ingestion`,
+        `rg-pay-${stack}-weu-integration`,
+        `rg-pay-${stack}-weu-ml`,
+        `rg-pay-${stack}-weu-monitoring`,
+        `rg-pay-${stack}-weu-network`,
+        `rg-pay-${stack}-weu-security`,
+      ]);
+      assert.ok(rgs.every((r) => r.inputs.location === "westeurope"));
+    });
+
+    it("Key Vault: RBAC, purge protection, 90-day soft delete, no public access, SKU by environment", () => {
+      const kv = one("keyvault:Vault");
+      assert.deepEqual(
+        { ...(kv.inputs.properties as Record<string, unknown>), tenantId: undefined },
+        {
+          tenantId: undefined,
+          sku: { family: "A", name: prod ? "premium" : "standard" },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          enabledForDeployment: false,
+          enabledForDiskEncryption: false,
+          enabledForTemplateDeployment: false,
+          softDeleteRetentionInDays: 90,
+          enablePurgeProtection: true,
+          publicNetworkAccess: "Disabled",
+          networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+        },
+      );
+      assert.match(String(kv.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-[a-z0-9]{4}$`));
+    });
+
+    it("Key Vault has a private endpoint in the PE subnet, registered in the vault zone", () => {
+      const kv = one("keyvault:Vault");
+      const pe = byName(resources, "platform-kv-pep");
+      const vnet = one("network:VirtualNetwork");
+      assert.deepEqual((pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].groupIds, ["vault"]);
+      assert.equal((pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].privateLinkServiceId, kv.id);
+      assert.equal(input(pe, "subnet.id"), `${vnet.id}/subnets/snet-private-endpoints`);
+      const zone = ofType(resources, "azure-native:privatedns:PrivateZone").find((z) => z.inputs.privateZoneName === "privatelink.vaultcore.azure.net");
+      const group = byName(resources, "platform-kv-pep-dns");
+      assert.deepEqual(group.inputs.privateDnsZoneConfigs, [{ name: "privatelink-vaultcore-azure-net", privateDnsZoneId: zone?.id }]);
+    });
+
+    it("Log Analytics: retention by environment, local auth off, ingestion closed", () => {
+      const log = one("operationalinsights:Workspace");
+      assert.equal(log.inputs.retentionInDays, prod ? 365 : 90);
+      assert.deepEqual(log.inputs.features, { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true });
+      assert.equal(log.inputs.publicNetworkAccessForIngestion, "Disabled");
+    });
+
+    it("sends Key Vault and NSG diagnostics to the central workspace", () => {
+      const log = one("operationalinsights:Workspace");
+      const kv = one("keyvault:Vault");
+      const diags = ofType(resources, "azure-native:monitor:DiagnosticSetting");
+      const kvDiag = diags.find((d) => d.inputs.resourceUri === kv.id);
+      assert.ok(kvDiag, "key vault diagnostic setting");
+      assert.equal(kvDiag.inputs.workspaceId, log.id);
+      assert.deepEqual(kvDiag.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+      assert.deepEqual(kvDiag.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+      for (const nsg of ofType(resources, "azure-native:network:NetworkSecurityGroup")) {
+        assert.ok(diags.some((d) => d.inputs.resourceUri === nsg.id && d.inputs.workspaceId === log.id), `diagnostics for ${nsg.name}`);
+      }
+    });
+
+    it("VNet: one subnet per role, an NSG on each (except the firewall's), no default outbound access", () => {
+      const vnet = one("network:VirtualNetwork");
+      const subnets = vnet.inputs.subnets as Record<string, unknown>[];
+      const expected = ["snet-private-endpoints", "snet-functions", "snet-app-gateway", "snet-ml-compute", "snet-stream-analytics", ...(prod ? ["AzureFirewallSubnet"] : [])];
+      assert.deepEqual(subnets.map((s) => s.name), expected);
+      for (const s of subnets) {
+        assert.equal(s.defaultOutboundAccess, false, `${String(s.name)} defaultOutboundAccess`);
+        assert.equal(s.networkSecurityGroup === undefined, s.name === "AzureFirewallSubnet", `${String(s.name)} NSG`);
+      }
+      assert.equal(subnets[0].privateEndpointNetworkPolicies, "Enabled");
+      assert.deepEqual(subnets[1].delegations, [{ name: "delegation", serviceName: "Microsoft.Web/serverFarms" }]);
+      assert.deepEqual((vnet.inputs.addressSpace as { addressPrefixes: string[] }).addressPrefixes, [prod ? "10.30.0.0/16" : "10.20.0.0/16"]);
+    });
+
+    it("private DNS: every platform zone, linked to the VNet without auto-registration", () => {
+      const zones = ofType(resources, "azure-native:privatedns:PrivateZone");
+      assert.deepEqual(zones.map((z) => z.inputs.privateZoneName).sort(), [...PRIVATE_DNS_ZONES]);
+      const vnet = one("network:VirtualNetwork");
+      const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");
+      assert.equal(links.length, zones.length);
+      assert.ok(links.every((l) => input(l, "virtualNetwork.id") === vnet.id && l.inputs.registrationEnabled === false));
+    });
+
+    it("Firewall and DDoS protection only where the stack enables them", () => {
+      assert.equal(ofType(resources, "azure-native:network:AzureFirewall").length, prod ? 1 : 0);
+      assert.equal(ofType(resources, "azure-native:network:DdosProtectionPlan").length, prod ? 1 : 0);
+      const vnet = one("network:VirtualNetwork");
+      assert.equal(vnet.inputs.enableDdosProtection ?? false, prod);
+    });
+
+    it("customer-managed keys: HSM in prod, RSA 3072, wrap/unwrap only, rotation and expiry", () => {
+      const keys = ofType(resources, "azure-native:keyvault:Key");
+      assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), ["cmk-cosmos", "cmk-data-factory", "cmk-event-hubs", "cmk-ml", "cmk-sql", "cmk-storage", "cmk-synapse"]);
+      for (const k of keys) {
+        const p = k.inputs.properties as Record<string, unknown>;
+        assert.equal(p.kty, prod ? "RSA-HSM" : "RSA");
+        assert.equal(p.keySize, 3072);
+        assert.deepEqual(p.keyOps, ["wrapKey", "unwrapKey"]);
+        assert.equal((p.rotationPolicy as { attributes: { expiryTime: string } }).attributes.expiryTime, "P365D");
+        assert.equal(typeof (p.attributes as { expires: number }).expires, "number");
+        assert.deepEqual(k.ignoreChanges, ["properties.attributes.expires"]);
+      }
+    });
+
+    it("grants each CMK identity the crypto role on its own key, with a deterministic assignment name", () => {
+      const key = byName(resources, "platform-cmk-sql-key");
+      const id = byName(resources, "platform-cmk-sql-id");
+      const ra = byName(resources, "platform-cmk-sql-ra-crypto-user");
+      const roleId = `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRoles.KeyVaultCryptoServiceEncryptionUser}`;
+      assert.equal(ra.inputs.scope, key.id);
+      assert.equal(ra.inputs.principalId, id.outputs.principalId);
+      assert.equal(ra.inputs.principalType, "ServicePrincipal");
+      assert.equal(ra.inputs.roleDefinitionId, roleId);
+      assert.equal(ra.inputs.roleAssignmentName, roleAssignmentName(String(key.id), String(id.outputs.principalId), roleId));
+    });
+
+    it("creates the Entra groups and an on-call action group", () => {
+      const groups = ofType(resources, "azuread:index/group:Group");
+      assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [
+        `grp-pay-${stack}-analysts`,
+        `grp-pay-${stack}-data-engineers`,
+        `grp-pay-${stack}-fraud-ml`,
+        `grp-pay-${stack}-platform-admins`,
+      ]);
+      assert.ok(groups.every((g) => g.inputs.securityEnabled === true && g.inputs.mailEnabled === false));
+      const ag = one("monitor:ActionGroup");
+      assert.equal((ag.inputs.emailReceivers as unknown[]).length, prod ? 2 : 1);
+    });
+
+    it(prod ? "protects and locks the vault and the log workspace" : "does not protect or lock anything", () => {
+      const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
+      const kv = one("keyvault:Vault");
+      const log = one("operationalinsights:Workspace");
+      assert.equal(kv.protect, prod);
+      assert.equal(log.protect, prod);
+      if (prod) {
+        for (const r of [kv, log]) {
+          const lock = locks.find((l) => l.inputs.scope === r.id);
+          assert.equal(lock?.inputs.level, "CanNotDelete", `lock on ${r.name}`);
+        }
+      } else {
+        assert.equal(locks.length, 0);
+      }
+    });
+  });
+}
+
+describe("platform with existing Entra groups", () => {
+  it("uses the configured object ids instead of creating groups", async () => {
+    const { run } = await previewStack({ stack: "dev", stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-existing-groups.yaml") });
+    const groups = ofType(run.resources, "azuread:index/group:Group");
+    assert.deepEqual(groups.map((g) => g.inputs.displayName), ["grp-pay-dev-data-engineers", "grp-pay-dev-analysts", "grp-pay-dev-fraud-ml"]);
+    const ra = byName(run.resources, "platform-kv-ra-platform-admins-kv-admin");
+    assert.equal(ra.inputs.principalId, "11111111-2222-4333-8444-555555555555");
+  });
+});

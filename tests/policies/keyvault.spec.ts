@@ -1,0 +1,251 @@
+import { strict as assert } from "node:assert";
+import {
+  isoDurationDays,
+  keyExpiry,
+  keyHsm,
+  keyRotation,
+  keyStrength,
+  keyvaultPolicies,
+  secretContentType,
+  secretExpiry,
+  vaultNetwork,
+  vaultPremium,
+  vaultRbac,
+  vaultRecoverability,
+} from "../../policies/rules/keyvault";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import { key, secret, vault } from "./fixtures/keyvault";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+
+describe("policies/keyvault", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(keyvaultPolicies.length, 10);
+    for (const p of keyvaultPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe("isoDurationDays", () => {
+    it("parses the usual forms", () => {
+      assert.equal(isoDurationDays("P365D"), 365);
+      assert.equal(isoDurationDays("P1Y"), 365);
+      assert.equal(isoDurationDays("P2M"), 60);
+      assert.equal(isoDurationDays("P1W"), 7);
+      assert.equal(isoDurationDays("PT12H"), 0.5);
+      assert.equal(isoDurationDays("P1Y1D"), 366);
+    });
+    it("rejects non-durations", () => {
+      for (const bad of ["", "P", "PT", "365", "P1.5D", 365, undefined]) assert.equal(isoDurationDays(bad), undefined);
+    });
+  });
+
+  describe(vaultRecoverability.name, () => {
+    it("passes the compliant vault", () => expectPass(vaultRecoverability, vault()));
+    it("passes when soft delete settings are left to Azure defaults", async () => {
+      let v = mutate(vault(), "properties.enableSoftDelete", undefined);
+      v = mutate(v, "properties.softDeleteRetentionInDays", undefined);
+      await expectPass(vaultRecoverability, v);
+    });
+    it("fails without purge protection", () =>
+      expectFail(
+        vaultRecoverability,
+        mutate(vault(), "properties.enablePurgeProtection", undefined),
+        /kv-pay-dev-weu .*purge protection off: set properties\.enablePurgeProtection to true/,
+      ));
+    it("fails when soft delete is disabled", () =>
+      expectFail(
+        vaultRecoverability,
+        mutate(vault(), "properties.enableSoftDelete", false),
+        /kv-pay-dev-weu .*disables soft delete: .*properties\.enableSoftDelete/,
+      ));
+    it("fails a short soft-delete retention", () =>
+      expectFail(
+        vaultRecoverability,
+        mutate(vault(), "properties.softDeleteRetentionInDays", 7),
+        /kv-pay-dev-weu .*7 days: set properties\.softDeleteRetentionInDays to at least 90/,
+      ));
+    it("honours minSoftDeleteRetentionDays", () =>
+      expectPass(vaultRecoverability, mutate(vault(), "properties.softDeleteRetentionInDays", 30), {
+        minSoftDeleteRetentionDays: 30,
+      }));
+    it("is not applicable to keys", () => expectNotApplicable(vaultRecoverability, key()));
+  });
+
+  describe(vaultRbac.name, () => {
+    it("passes the compliant vault", () => expectPass(vaultRbac, vault()));
+    it("fails when RBAC authorization is absent", () =>
+      expectFail(
+        vaultRbac,
+        mutate(vault(), "properties.enableRbacAuthorization", undefined),
+        /kv-pay-dev-weu .*set properties\.enableRbacAuthorization to true/,
+      ));
+    it("fails when access policies are defined", () =>
+      expectFail(
+        vaultRbac,
+        mutate(vault(), "properties.accessPolicies", [
+          { tenantId: "t", objectId: "o", permissions: { keys: ["get"] } },
+        ]),
+        /kv-pay-dev-weu .*defines 1 properties\.accessPolicies/,
+      ));
+    it("is not applicable to secrets", () => expectNotApplicable(vaultRbac, secret()));
+  });
+
+  describe(vaultNetwork.name, () => {
+    it("passes the compliant vault", () => expectPass(vaultNetwork, vault()));
+    it("passes public access enabled behind a deny-by-default firewall", () =>
+      expectPass(vaultNetwork, mutate(vault(), "properties.publicNetworkAccess", "Enabled")));
+    it("passes public access disabled without a firewall", () =>
+      expectPass(vaultNetwork, mutate(vault(), "properties.networkAcls", undefined)));
+    it("fails public access with an allow-by-default firewall", () =>
+      expectFail(
+        vaultNetwork,
+        mutate(mutate(vault(), "properties.publicNetworkAccess", "Enabled"), "properties.networkAcls.defaultAction", "Allow"),
+        /kv-pay-dev-weu .*accepts public traffic: set properties\.publicNetworkAccess to "Disabled"/,
+      ));
+    it("fails when both settings are absent (Azure defaults to public)", () =>
+      expectFail(
+        vaultNetwork,
+        mutate(mutate(vault(), "properties.publicNetworkAccess", undefined), "properties.networkAcls", undefined),
+        /kv-pay-dev-weu .*publicNetworkAccess/,
+      ));
+    it("is not applicable to keys", () => expectNotApplicable(vaultNetwork, key()));
+  });
+
+  describe(vaultPremium.name, () => {
+    it("passes a premium vault in prod", () => expectPass(vaultPremium, vault("prod")));
+    it("fails a standard vault in prod", () =>
+      expectFail(
+        vaultPremium,
+        mutate(vault("prod"), "properties.sku.name", "standard"),
+        /kv-pay-dev-weu .*'standard' SKU in stack 'prod': set properties\.sku\.name to "premium"/,
+      ));
+    it("is not applicable outside prodStacks", () =>
+      expectNotApplicable(vaultPremium, mutate(vault("dev"), "properties.sku.name", "standard")));
+    it("honours prodStacks", () =>
+      expectFail(vaultPremium, mutate(vault("dev"), "properties.sku.name", "standard"), /properties\.sku\.name/, {
+        prodStacks: ["dev", "prod"],
+      }));
+  });
+
+  describe(keyStrength.name, () => {
+    it("passes the compliant key", () => expectPass(keyStrength, key()));
+    it("passes an EC-HSM key on P-384", async () => {
+      let k = mutate(key(), "properties.kty", "EC-HSM");
+      k = mutate(k, "properties.keySize", undefined);
+      await expectPass(keyStrength, mutate(k, "properties.curveName", "P-384"));
+    });
+    it("fails an RSA key of 2048 bits", () =>
+      expectFail(
+        keyStrength,
+        mutate(key(), "properties.keySize", 2048),
+        /key-pay-dev-weu-cmk .*2048-bit RSA-HSM key: set properties\.keySize to at least 3072/,
+      ));
+    it("fails an RSA key without keySize (Azure defaults to 2048)", () =>
+      expectFail(keyStrength, mutate(key(), "properties.keySize", undefined), /2048-bit .*properties\.keySize/));
+    it("fails an EC key on a curve outside allowedCurves", () =>
+      expectFail(
+        keyStrength,
+        mutate(mutate(key(), "properties.kty", "EC"), "properties.curveName", "P-256K"),
+        /key-pay-dev-weu-cmk .*curve 'P-256K': set properties\.curveName/,
+      ));
+    it("fails a key without kty", () =>
+      expectFail(keyStrength, mutate(key(), "properties.kty", undefined), /key-pay-dev-weu-cmk .*no properties\.kty/));
+    it("fails an unknown key type", () =>
+      expectFail(keyStrength, mutate(key(), "properties.kty", "oct"), /key type 'oct': set properties\.kty/));
+    it("honours minRsaKeySize", () => expectFail(keyStrength, key(), /at least 4096/, { minRsaKeySize: 4096 }));
+    it("is not applicable to vaults", () => expectNotApplicable(keyStrength, vault()));
+  });
+
+  describe(keyHsm.name, () => {
+    it("passes an HSM key in prod", () => expectPass(keyHsm, key("prod")));
+    it("fails a software key in prod", () =>
+      expectFail(
+        keyHsm,
+        mutate(key("prod"), "properties.kty", "RSA"),
+        /key-pay-dev-weu-cmk .*software-protected key \('RSA'\) in stack 'prod': set properties\.kty to "RSA-HSM"/,
+      ));
+    it("is not applicable outside prodStacks", () => expectNotApplicable(keyHsm, mutate(key("dev"), "properties.kty", "RSA")));
+  });
+
+  describe(keyExpiry.name, () => {
+    it("passes the compliant key", () => expectPass(keyExpiry, key()));
+    it("passes an expiry computed from another output (unknown in preview)", () =>
+      expectPass(keyExpiry, mutate(key(), "properties.attributes.expires", UNKNOWN)));
+    it("fails a key that never expires", () =>
+      expectFail(
+        keyExpiry,
+        mutate(key(), "properties.attributes.expires", undefined),
+        /key-pay-dev-weu-cmk .*never expires: set properties\.attributes\.expires/,
+      ));
+    it("is not applicable to secrets", () => expectNotApplicable(keyExpiry, secret()));
+  });
+
+  describe(keyRotation.name, () => {
+    it("passes the compliant key", () => expectPass(keyRotation, key()));
+    it("fails without a rotation policy", () =>
+      expectFail(
+        keyRotation,
+        mutate(key(), "properties.rotationPolicy", undefined),
+        /key-pay-dev-weu-cmk .*no rotation policy: set properties\.rotationPolicy/,
+      ));
+    it("fails with only a notify action", () =>
+      expectFail(
+        keyRotation,
+        mutate(key(), "properties.rotationPolicy.lifetimeActions.0", undefined),
+        /key-pay-dev-weu-cmk .*no automatic rotation: .*lifetimeActions/,
+      ));
+    it("fails a cryptoperiod longer than maxExpiryTime", () =>
+      expectFail(
+        keyRotation,
+        mutate(mutate(key(), "properties.rotationPolicy.attributes.expiryTime", "P2Y"), "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate", "P700D"),
+        /key-pay-dev-weu-cmk .*cryptoperiod of P2Y: set properties\.rotationPolicy\.attributes\.expiryTime to at most P365D/,
+      ));
+    it("fails a missing expiryTime", () =>
+      expectFail(
+        keyRotation,
+        mutate(key(), "properties.rotationPolicy.attributes", undefined),
+        /key-pay-dev-weu-cmk .*no valid properties\.rotationPolicy\.attributes\.expiryTime/,
+      ));
+    it("fails a rotation scheduled after expiry", () =>
+      expectFail(
+        keyRotation,
+        mutate(key(), "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate", "P400D"),
+        /key-pay-dev-weu-cmk .*rotates after P400D.*trigger\.timeAfterCreate below expiryTime/,
+      ));
+    it("honours maxExpiryTime", () =>
+      expectFail(keyRotation, key(), /expiryTime to at most P90D/, { maxExpiryTime: "P90D" }));
+    it("rejects an invalid maxExpiryTime", async () => {
+      await assert.rejects(evaluatePolicy(keyRotation, key(), { maxExpiryTime: "one year" }), /not an ISO 8601 duration/);
+    });
+    it("is not applicable to vaults", () => expectNotApplicable(keyRotation, vault()));
+  });
+
+  describe(secretExpiry.name, () => {
+    it("passes the compliant secret", () => expectPass(secretExpiry, secret()));
+    it("fails a secret that never expires", async () => {
+      const r = await expectFail(
+        secretExpiry,
+        mutate(secret(), "properties.attributes", undefined),
+        /kvs-pay-dev-weu-webhook .*never expires: set properties\.attributes\.expires/,
+      );
+      assert.doesNotMatch(r.messages[0], /s3cr3t/);
+    });
+    it("is not applicable to keys", () => expectNotApplicable(secretExpiry, key()));
+  });
+
+  describe(secretContentType.name, () => {
+    it("is advisory", () => assert.equal(secretContentType.enforcementLevel, "advisory"));
+    it("passes the compliant secret", () => expectPass(secretContentType, secret()));
+    it("fails a secret without a content type", async () => {
+      const r = await expectFail(
+        secretContentType,
+        mutate(secret(), "properties.contentType", undefined),
+        /kvs-pay-dev-weu-webhook .*no content type: set properties\.contentType/,
+      );
+      assert.equal(r.violations[0].enforcementLevel, "advisory");
+    });
+    it("is not applicable to vaults", () => expectNotApplicable(secretContentType, vault()));
+  });
+});

@@ -1,0 +1,239 @@
+import { strict as assert } from "node:assert";
+import {
+  componentIpMasking,
+  componentLocalAuth,
+  componentNetwork,
+  componentWorkspace,
+  diagnosticCoverage,
+  diagnosticDestination,
+  monitorPolicies,
+  workspaceLocalAuth,
+  workspaceNetwork,
+  workspaceRetention,
+} from "../../policies/rules/monitor";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { component, diagnosticSetting, workspace } from "./fixtures/monitor";
+import { vault } from "./fixtures/keyvault";
+import { storageAccount } from "./fixtures/storage";
+import { armId, expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./fixtures/protection";
+
+const STORAGE_ID = armId("Microsoft.Storage", "storageAccounts/stpaydevweu");
+
+/** Vault (ids unknown, wired by URN) and storage account (wired by id to its blob service) with their settings. */
+function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: ResourceRecord[] } {
+  const log = workspace();
+  const kv = vault();
+  const base = storageAccount();
+  const st: ResourceRecord = { ...base, outputs: { ...base.outputs, id: STORAGE_ID } };
+  return {
+    kv,
+    st,
+    all: [
+      log,
+      kv,
+      st,
+      diagnosticSetting("diag-kv-pay-dev-weu", kv, UNKNOWN, "dev", log),
+      diagnosticSetting("diag-stpaydevweu-blob", undefined, `${STORAGE_ID}/blobServices/default`),
+    ],
+  };
+}
+
+describe("policies/monitor", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(monitorPolicies.length, 9);
+    for (const p of monitorPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe(workspaceRetention.name, () => {
+    it("passes 90 days outside prod", () => expectPass(workspaceRetention, workspace()));
+    it("fails 30 days", () =>
+      expectFail(
+        workspaceRetention,
+        mutate(workspace(), "retentionInDays", 30),
+        /log-pay-dev-weu .*keeps logs 30 days: set retentionInDays to at least 90/,
+      ));
+    it("fails when absent (30-day default)", () =>
+      expectFail(workspaceRetention, mutate(workspace(), "retentionInDays", undefined), /30 days \(default\).*retentionInDays/));
+    it("requires 365 days in prod stacks", () =>
+      expectFail(
+        workspaceRetention,
+        inStack(workspace(), "prod"),
+        /log-pay-dev-weu .*keeps logs 90 days in stack 'prod': set retentionInDays to at least 365/,
+      ));
+    it("passes 365 days in prod", () => expectPass(workspaceRetention, mutate(inStack(workspace(), "prod"), "retentionInDays", 365)));
+    it("lets a prod stack relying on table-level retention lower prodMinRetentionDays", () =>
+      expectPass(workspaceRetention, inStack(workspace(), "prod"), { prodMinRetentionDays: 90 }));
+    it("fails retention beyond maxRetentionDays", () =>
+      expectFail(workspaceRetention, mutate(workspace(), "retentionInDays", 730), /730 days, beyond the 400-day maximum/, {
+        maxRetentionDays: 400,
+      }));
+    it("is not applicable to App Insights", () => expectNotApplicable(workspaceRetention, component()));
+  });
+
+  describe(workspaceLocalAuth.name, () => {
+    it("passes the compliant workspace", () => expectPass(workspaceLocalAuth, workspace()));
+    it("fails when keys are enabled (absent)", () =>
+      expectFail(
+        workspaceLocalAuth,
+        mutate(workspace(), "features.disableLocalAuth", undefined),
+        /log-pay-dev-weu .*set features\.disableLocalAuth to true/,
+      ));
+    it("is not applicable to App Insights", () => expectNotApplicable(workspaceLocalAuth, component()));
+  });
+
+  describe(workspaceNetwork.name, () => {
+    it("passes the compliant workspace", () => expectPass(workspaceNetwork, workspace()));
+    it("fails public ingestion", () =>
+      expectFail(
+        workspaceNetwork,
+        mutate(workspace(), "publicNetworkAccessForIngestion", "Enabled"),
+        /log-pay-dev-weu .*set publicNetworkAccessForIngestion to "Disabled"/,
+      ));
+    it("fails public query by default", () =>
+      expectFail(
+        workspaceNetwork,
+        mutate(workspace(), "publicNetworkAccessForQuery", undefined),
+        /log-pay-dev-weu .*set publicNetworkAccessForQuery to "Disabled"/,
+      ));
+    it("allows public query with allowPublicQuery", () =>
+      expectPass(workspaceNetwork, mutate(workspace(), "publicNetworkAccessForQuery", "Enabled"), { allowPublicQuery: true }));
+    it("still requires private ingestion with allowPublicQuery", () =>
+      expectFail(workspaceNetwork, mutate(workspace(), "publicNetworkAccessForIngestion", "Enabled"), /Ingestion/i, {
+        allowPublicQuery: true,
+      }));
+    it("is not applicable to App Insights", () => expectNotApplicable(workspaceNetwork, component()));
+  });
+
+  describe(componentLocalAuth.name, () => {
+    it("passes the compliant component", () => expectPass(componentLocalAuth, component()));
+    it("fails instrumentation-key ingestion", () =>
+      expectFail(componentLocalAuth, mutate(component(), "disableLocalAuth", false), /appi-pay-dev-weu .*set disableLocalAuth to true/));
+    it("is not applicable to workspaces", () => expectNotApplicable(componentLocalAuth, workspace()));
+  });
+
+  describe(componentWorkspace.name, () => {
+    it("passes the compliant component", () => expectPass(componentWorkspace, component()));
+    it("passes a workspace id unknown during preview", () =>
+      expectPass(componentWorkspace, mutate(component(), "workspaceResourceId", UNKNOWN)));
+    it("fails a classic component", () =>
+      expectFail(
+        componentWorkspace,
+        mutate(component(), "workspaceResourceId", undefined),
+        /appi-pay-dev-weu .*not workspace-based: set workspaceResourceId/,
+      ));
+    it("fails a non-LogAnalytics ingestion mode", () =>
+      expectFail(
+        componentWorkspace,
+        mutate(component(), "ingestionMode", "ApplicationInsights"),
+        /appi-pay-dev-weu .*'ApplicationInsights' mode: set ingestionMode to "LogAnalytics"/,
+      ));
+    it("is not applicable to workspaces", () => expectNotApplicable(componentWorkspace, workspace()));
+  });
+
+  describe(componentNetwork.name, () => {
+    it("passes the compliant component", () => expectPass(componentNetwork, component()));
+    it("fails public ingestion", () =>
+      expectFail(
+        componentNetwork,
+        mutate(component(), "publicNetworkAccessForIngestion", "Enabled"),
+        /appi-pay-dev-weu .*publicNetworkAccessForIngestion/,
+      ));
+    it("fails public query", () =>
+      expectFail(componentNetwork, mutate(component(), "publicNetworkAccessForQuery", "Enabled"), /appi-pay-dev-weu .*publicNetworkAccessForQuery/));
+    it("is not applicable to workspaces", () => expectNotApplicable(componentNetwork, workspace()));
+  });
+
+  describe(componentIpMasking.name, () => {
+    it("passes the compliant component and the default", async () => {
+      await expectPass(componentIpMasking, component());
+      await expectPass(componentIpMasking, mutate(component(), "disableIpMasking", undefined));
+    });
+    it("fails when IP masking is disabled", () =>
+      expectFail(componentIpMasking, mutate(component(), "disableIpMasking", true), /appi-pay-dev-weu .*set disableIpMasking to false/));
+    it("is not applicable to workspaces", () => expectNotApplicable(componentIpMasking, workspace()));
+  });
+
+  describe(diagnosticDestination.name, () => {
+    const setting = () => diagnosticSetting("diag-kv-pay-dev-weu", vault(), UNKNOWN);
+    it("passes the compliant setting", () => expectPass(diagnosticDestination, setting()));
+    it("passes allLogs and an unknown workspace id", async () => {
+      const s = mutate(mutate(setting(), "logs.0.categoryGroup", "allLogs"), "workspaceId", UNKNOWN);
+      await expectPass(diagnosticDestination, s);
+    });
+    it("fails without a workspace", () =>
+      expectFail(
+        diagnosticDestination,
+        mutate(setting(), "workspaceId", undefined),
+        /diag-kv-pay-dev-weu .*no Log Analytics workspace: set workspaceId/,
+      ));
+    it("fails without the audit category group", () =>
+      expectFail(
+        diagnosticDestination,
+        mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]),
+        /diag-kv-pay-dev-weu .*audit or allLogs category group: add logs entry/,
+      ));
+    it("fails a disabled audit entry", () =>
+      expectFail(diagnosticDestination, mutate(setting(), "logs.0.enabled", false), /category group/));
+    it("honours categoryGroups", () =>
+      expectFail(diagnosticDestination, setting(), /allLogs category group/, { categoryGroups: ["allLogs"] }));
+    it("is not applicable to workspaces", () => expectNotApplicable(diagnosticDestination, workspace()));
+  });
+
+  describe(diagnosticCoverage.name, () => {
+    it("passes when every data resource has a setting (by URN with unknown ids, and by id)", () =>
+      expectPass(diagnosticCoverage, diagnosedStack().all));
+    it("fails a vault without a setting, naming its URN", async () => {
+      const { kv, all } = diagnosedStack();
+      const r = await expectFail(
+        diagnosticCoverage,
+        all.filter((x) => x.name !== "diag-kv-pay-dev-weu"),
+        /kv-pay-dev-weu \(urn:pulumi:dev::payments-data-platform::azure-native:keyvault:Vault::kv-pay-dev-weu\) has no diagnostic setting/,
+      );
+      assert.equal(r.violations[0].urn, kv.urn);
+    });
+    it("fails a storage account whose setting goes to no workspace", async () => {
+      const { st, all } = diagnosedStack();
+      const r = await expectFail(
+        diagnosticCoverage,
+        all.map((x) => (x.name === "diag-stpaydevweu-blob" ? mutate(x, "workspaceId", undefined) : x)),
+        /stpaydevweu \(urn:.*StorageAccount::stpaydevweu\) has no diagnostic setting/,
+      );
+      assert.equal(r.violations[0].urn, st.urn);
+    });
+    it("does not match a setting wired to another resource", () =>
+      expectFail(
+        diagnosticCoverage,
+        [vault(), diagnosticSetting("diag-other", workspace(), UNKNOWN)],
+        /kv-pay-dev-weu .*no diagnostic setting/,
+      ));
+    it("tolerates unknown ids on other settings when ids are known", async () => {
+      const { all } = diagnosedStack();
+      const kvKnown = all.map((x) =>
+        x.name === "kv-pay-dev-weu" ? { ...x, outputs: { ...x.outputs, id: armId("Microsoft.KeyVault", "vaults/kv-pay-dev-weu") } } : x,
+      );
+      await expectPass(diagnosticCoverage, kvKnown);
+    });
+    it("honours resourceTypes", async () => {
+      const { all } = diagnosedStack();
+      const withoutKvSetting = all.filter((x) => x.name !== "diag-kv-pay-dev-weu");
+      await expectPass(diagnosticCoverage, withoutKvSetting, { resourceTypes: ["azure-native:storage:StorageAccount"] });
+    });
+    it("is not applicable to a stack without data resources", () => expectNotApplicable(diagnosticCoverage, [workspace()]));
+    it("reports exempted resources instead of violations", async () => {
+      const { all } = diagnosedStack();
+      const r = await evaluatePolicy(
+        diagnosticCoverage,
+        all.filter((x) => x.name !== "diag-kv-pay-dev-weu"),
+        { exemptions: [{ pattern: "kv-pay-*", reason: "RISK-7: diagnostic setting created by the security team" }] },
+      );
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.exemptions.length, 1);
+      assert.equal(r.exemptions[0].policy, diagnosticCoverage.name);
+      assert.match(r.exemptions[0].urn, /keyvault:Vault::kv-pay-dev-weu$/);
+    });
+  });
+});

@@ -1,0 +1,194 @@
+import { strict as assert } from "node:assert";
+import {
+  blobPublicAccess,
+  blobSoftDelete,
+  containerPublicAccess,
+  crossTenantReplication,
+  customerManagedKey,
+  httpsOnly,
+  infrastructureEncryption,
+  minimumTls,
+  sharedKey,
+  storageNetwork,
+  storagePolicies,
+  storageSku,
+} from "../../policies/rules/storage";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { blobContainer, blobService, storageAccount } from "./fixtures/storage";
+import { vault } from "./fixtures/keyvault";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+
+const account = storageAccount;
+
+describe("policies/storage", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(storagePolicies.length, 11);
+    for (const p of storagePolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  it("every account policy passes the compliant account and skips other types", async () => {
+    const accountPolicies = storagePolicies.filter((p) => p !== containerPublicAccess && p !== blobSoftDelete);
+    for (const p of accountPolicies) {
+      await expectPass(p as typeof httpsOnly, account());
+      await expectNotApplicable(p as typeof httpsOnly, vault());
+    }
+  });
+
+  describe(httpsOnly.name, () => {
+    it("passes when left to the default (true)", () => expectPass(httpsOnly, mutate(account(), "enableHttpsTrafficOnly", undefined)));
+    it("fails when HTTP is allowed", () =>
+      expectFail(
+        httpsOnly,
+        mutate(account(), "enableHttpsTrafficOnly", false),
+        /stpaydevweu .*allows plain HTTP: set enableHttpsTrafficOnly to true/,
+      ));
+  });
+
+  describe(minimumTls.name, () => {
+    it("fails TLS 1.1", () =>
+      expectFail(minimumTls, mutate(account(), "minimumTlsVersion", "TLS1_1"), /stpaydevweu .*'TLS1_1': set minimumTlsVersion to "TLS1_2"/));
+    it("fails when absent (Azure reads it as TLS 1.0)", () =>
+      expectFail(minimumTls, mutate(account(), "minimumTlsVersion", undefined), /stpaydevweu .*TLS1_0 \(default\).*minimumTlsVersion/));
+  });
+
+  describe(blobPublicAccess.name, () => {
+    it("fails when allowed", () =>
+      expectFail(blobPublicAccess, mutate(account(), "allowBlobPublicAccess", true), /stpaydevweu .*set allowBlobPublicAccess to false/));
+    it("fails when absent (explicit false required)", () =>
+      expectFail(blobPublicAccess, mutate(account(), "allowBlobPublicAccess", undefined), /stpaydevweu .*allowBlobPublicAccess/));
+  });
+
+  describe(storageNetwork.name, () => {
+    it("passes a deny-by-default firewall with public access enabled", () =>
+      expectPass(storageNetwork, mutate(account(), "publicNetworkAccess", "Enabled")));
+    it("passes SecuredByPerimeter", () =>
+      expectPass(
+        storageNetwork,
+        mutate(mutate(account(), "publicNetworkAccess", "SecuredByPerimeter"), "networkRuleSet", undefined),
+      ));
+    it("fails public access with an allow-by-default firewall", () =>
+      expectFail(
+        storageNetwork,
+        mutate(mutate(account(), "publicNetworkAccess", "Enabled"), "networkRuleSet.defaultAction", "Allow"),
+        /stpaydevweu .*accepts public traffic: set publicNetworkAccess to "Disabled"/,
+      ));
+    it("fails when both are absent", () =>
+      expectFail(
+        storageNetwork,
+        mutate(mutate(account(), "publicNetworkAccess", undefined), "networkRuleSet", undefined),
+        /stpaydevweu .*networkRuleSet\.defaultAction/,
+      ));
+  });
+
+  describe(sharedKey.name, () => {
+    it("fails when absent (null = allowed)", () =>
+      expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", undefined), /stpaydevweu .*set allowSharedKeyAccess to false/));
+    it("fails when true", () => expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", true), /allowSharedKeyAccess/));
+  });
+
+  describe(infrastructureEncryption.name, () => {
+    it("fails without double encryption", () =>
+      expectFail(
+        infrastructureEncryption,
+        mutate(account(), "encryption.requireInfrastructureEncryption", undefined),
+        /stpaydevweu .*set encryption\.requireInfrastructureEncryption to true/,
+      ));
+  });
+
+  describe(customerManagedKey.name, () => {
+    it("passes a key URI that is unknown during preview", () =>
+      expectPass(customerManagedKey, mutate(account(), "encryption.keyVaultProperties.keyVaultUri", UNKNOWN)));
+    it("fails platform-managed keys", () =>
+      expectFail(
+        customerManagedKey,
+        mutate(account(), "encryption.keySource", "Microsoft.Storage"),
+        /stpaydevweu .*platform-managed keys: set encryption\.keySource to "Microsoft\.Keyvault"/,
+      ));
+    it("fails when keySource is absent", () =>
+      expectFail(customerManagedKey, mutate(account(), "encryption.keySource", undefined), /encryption\.keySource/));
+    it("fails a CMK without a key name", () =>
+      expectFail(
+        customerManagedKey,
+        mutate(account(), "encryption.keyVaultProperties.keyName", undefined),
+        /stpaydevweu .*names no key: set encryption\.keyVaultProperties\.keyName/,
+      ));
+    it("is not applicable to accounts outside pciScopes", () =>
+      expectNotApplicable(
+        customerManagedKey,
+        mutate(mutate(account(), "tags.pci-scope", "out-of-scope"), "encryption.keySource", "Microsoft.Storage"),
+      ));
+    it("treats an untagged account as in scope", () =>
+      expectFail(
+        customerManagedKey,
+        mutate(mutate(account(), "tags", undefined), "encryption.keySource", "Microsoft.Storage"),
+        /platform-managed keys/,
+      ));
+    it("honours pciScopes", () =>
+      expectFail(
+        customerManagedKey,
+        mutate(mutate(account(), "tags.pci-scope", "connected"), "encryption.keySource", "Microsoft.Storage"),
+        /platform-managed keys/,
+        { pciScopes: ["cde", "connected"] },
+      ));
+  });
+
+  describe(crossTenantReplication.name, () => {
+    it("passes when absent (false by default)", () =>
+      expectPass(crossTenantReplication, mutate(account(), "allowCrossTenantReplication", undefined)));
+    it("fails when enabled", () =>
+      expectFail(
+        crossTenantReplication,
+        mutate(account(), "allowCrossTenantReplication", true),
+        /stpaydevweu .*set allowCrossTenantReplication to false/,
+      ));
+  });
+
+  describe(storageSku.name, () => {
+    it("fails a locally redundant SKU", () =>
+      expectFail(storageSku, mutate(account(), "sku.name", "Standard_LRS"), /stpaydevweu .*SKU 'Standard_LRS': set sku\.name to one of Standard_ZRS/));
+    it("honours allowedSkus", () =>
+      expectPass(storageSku, mutate(account(), "sku.name", "Standard_LRS"), { allowedSkus: ["Standard_LRS", "Standard_ZRS"] }));
+  });
+
+  describe(containerPublicAccess.name, () => {
+    it("passes the private container", () => expectPass(containerPublicAccess, blobContainer()));
+    it("passes when absent (None by default)", () => expectPass(containerPublicAccess, mutate(blobContainer(), "publicAccess", undefined)));
+    it("fails a public container", () =>
+      expectFail(
+        containerPublicAccess,
+        mutate(blobContainer(), "publicAccess", "Container"),
+        /landing .*anonymous 'Container' access: set publicAccess to "None"/,
+      ));
+    it("is not applicable to accounts", () => expectNotApplicable(containerPublicAccess, account()));
+  });
+
+  describe(blobSoftDelete.name, () => {
+    it("passes the compliant blob service", () => expectPass(blobSoftDelete, blobService()));
+    it("fails without blob soft delete", () =>
+      expectFail(
+        blobSoftDelete,
+        mutate(blobService(), "deleteRetentionPolicy", undefined),
+        /stpaydevweu-blob .*has soft delete off: set deleteRetentionPolicy to \{ enabled: true, days: 7 \}/,
+      ));
+    it("fails a short container retention", () =>
+      expectFail(
+        blobSoftDelete,
+        mutate(blobService(), "containerDeleteRetentionPolicy.days", 3),
+        /stpaydevweu-blob .*keeps containers only 3 days: set containerDeleteRetentionPolicy/,
+      ));
+    it("fails permanent delete of soft-deleted versions", () =>
+      expectFail(
+        blobSoftDelete,
+        mutate(blobService(), "deleteRetentionPolicy.allowPermanentDelete", true),
+        /stpaydevweu-blob .*set deleteRetentionPolicy\.allowPermanentDelete to false/,
+      ));
+    it("honours minRetentionDays", () =>
+      expectFail(blobSoftDelete, mutate(blobService(), "deleteRetentionPolicy.days", 14), /keeps blobs only 14 days/, {
+        minRetentionDays: 30,
+      }));
+    it("is not applicable to containers", () => expectNotApplicable(blobSoftDelete, blobContainer()));
+  });
+});
