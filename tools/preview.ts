@@ -5,6 +5,7 @@
  * Runs the real program offline (Pulumi mock engine, realistic ARM ids, no cloud calls) with the stack's
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
  */
+import * as path from "node:path";
 import { mandatoryViolations } from "./lib/policyRunner";
 import { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } from "./lib/preview";
 import { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } from "./lib/report";
@@ -16,17 +17,19 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
   --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
   --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
+  --program FILE        program entry instead of index.ts (for test fixtures)
   --quiet               print only the verdict
   --verbose             stack traces on errors
 exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
-  const args = parseArgs(argv, ["stack", "export", "json", "markdown", "policy-config", "stack-file"], ["quiet", "verbose"]);
+  const args = parseArgs(argv, ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"], ["quiet", "verbose"]);
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
   const { run, verdict } = await previewStack({
     stack,
     stackFile: args.values["stack-file"],
+    program: args.values.program ? path.resolve(args.values.program) : undefined,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -95,6 +95,35 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "azure-native:storage:StorageAccount": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}",
+    outputs: (_i, c) => ({
+      primaryEndpoints: {
+        blob: `https://${c.name}.blob.core.windows.net/`,
+        dfs: `https://${c.name}.dfs.core.windows.net/`,
+      },
+    }),
+  },
+  // Cosmos DB (NoSQL API). azure-native returns the Azure name as `name` (not the logical name).
+  "azure-native:cosmosdb:DatabaseAccount": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}",
+    outputs: (i) => ({
+      name: String(i.accountName),
+      documentEndpoint: `https://${String(i.accountName)}.documents.azure.com:443/`,
+    }),
+  },
+  "azure-native:cosmosdb:SqlResourceSqlDatabase": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}",
+    outputs: (i) => ({ name: String(i.databaseName) }),
+  },
+  "azure-native:cosmosdb:SqlResourceSqlContainer": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}/containers/{containerName}",
+    outputs: (i) => ({ name: String(i.containerName) }),
+  },
+  "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleAssignments/{roleAssignmentId}",
+    outputs: (i) => ({ name: String(i.roleAssignmentId) }),
+  },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",
     root: "none",

@@ -57,7 +57,8 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<number>)
       const kind =
         err instanceof UsageError
           ? "usage"
-          : err instanceof ConfigError || err instanceof StackConfigError
+          : // The program loads its own copy of lib/config (a fresh module per run): match by name too.
+            err instanceof ConfigError || err?.name === "ConfigError" || err instanceof StackConfigError
             ? "config"
             : err instanceof PolicyConfigError
               ? "policy config"

@@ -1,0 +1,148 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SECRET_SIG } from "../tools/lib/engine";
+import { mandatoryViolations } from "../tools/lib/policyRunner";
+import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
+import { formatTree, verdictJson } from "../tools/lib/report";
+import { secretPlaceholder } from "../tools/lib/stackConfig";
+import { previewOf } from "./helpers/stacks";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(tool: "preview" | "analyze", args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSX, `tools/${tool}.ts`, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("offline preview", function () {
+  this.timeout(60000);
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: the real program previews with no mandatory violation`, async () => {
+      const { run, verdict } = await previewOf(stack);
+      const mandatory = mandatoryViolations(verdict);
+      assert.deepEqual(mandatory.map((v) => `${v.policy}: ${v.message}`), []);
+      assert.ok(verdict.policies.length > 0);
+      assert.equal(verdict.stack, stack);
+      assert.equal(verdict.resourceCount, run.resources.filter((r) => r.custom).length);
+      const root = run.resources[0];
+      assert.equal(root.type, "pulumi:pulumi:Stack");
+      assert.equal(root.urn, `urn:pulumi:${stack}::payments-data-platform::pulumi:pulumi:Stack::payments-data-platform-${stack}`);
+    });
+  }
+
+  it("records parents, dependencies and property dependencies as the engine sees them", async () => {
+    const { run } = await previewOf("dev");
+    const urns = new Set(run.resources.map((r) => r.urn));
+    for (const r of run.resources.slice(1)) assert.ok(r.parent && urns.has(r.parent), `${r.name} has a recorded parent`);
+    const pe = run.resources.find((r) => r.name === "platform-kv-pep");
+    const kv = run.resources.find((r) => r.type === "azure-native:keyvault:Vault");
+    assert.ok(pe && kv);
+    assert.ok(pe.dependencies.includes(kv.urn));
+    assert.ok(pe.propertyDependencies.privateLinkServiceConnections.includes(kv.urn));
+    assert.match(formatTree(run.resources), /└─ azure-native:network:PrivateDnsZoneGroup\s+platform-kv-pep-dns/);
+  });
+
+  it("exports the `pulumi stack export` v3 format, which policy:analyze reads back to the same verdict", async () => {
+    const { run, verdict } = await previewOf("prod");
+    const doc = toStackExport(run);
+    assert.equal(doc.version, 3);
+    const kv = doc.deployment.resources.find((r) => r.type === "azure-native:keyvault:Vault");
+    assert.ok(kv);
+    assert.deepEqual(Object.keys(kv).sort(), ["custom", "dependencies", "id", "inputs", "outputs", "parent", "propertyDependencies", "protect", "type", "urn"]);
+    assert.equal(kv.protect, true);
+    assert.match(String(kv.id), /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/rg-pay-prod-weu-security\/providers\/Microsoft\.KeyVault\/vaults\/kv-pay-prod-weu-[a-z0-9]{4}$/);
+    assert.equal(fromStackExport(JSON.parse(JSON.stringify(doc))).length, run.resources.length);
+    const again = await analyzeExport(JSON.parse(JSON.stringify(doc)), { stack: "prod" });
+    assert.deepEqual(verdictJson(again.verdict).violations, verdictJson(verdict).violations);
+    assert.deepEqual(again.verdict.evaluated, verdict.evaluated);
+  });
+
+  it("never prints or exports a secret: secure values become marked placeholders", async () => {
+    const { run, verdict } = await previewStack({ stack: "dev", stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-secret.yaml") });
+    const placeholder = secretPlaceholder("payments-data-platform:alertWebhookUrl");
+    const ag = run.resources.find((r) => r.type === "azure-native:monitor:ActionGroup");
+    assert.ok(ag?.secretKeys?.some((k) => k.startsWith("webhookReceivers")), "the webhook is recorded as a secret input");
+    const exported = JSON.stringify(toStackExport(run));
+    assert.ok(!exported.includes(placeholder), "no plaintext secret in the export");
+    assert.ok(exported.includes(SECRET_SIG), "secret envelope in the export");
+    assert.ok(!JSON.stringify(verdictJson(verdict)).includes(placeholder));
+  });
+
+  describe("command line", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "preview-"));
+    let insecure: CliResult;
+    let usage: CliResult;
+    let badConfig: CliResult;
+    let analyzed: CliResult;
+    before(async () => {
+      // Fresh processes, in parallel: the exit-code contract is part of the product.
+      [insecure, usage, badConfig, analyzed] = await Promise.all([
+        cli("preview", [
+          "--stack", "insecure",
+          "--stack-file", "tests/fixtures/insecure/Pulumi.insecure.yaml",
+          "--program", "tests/fixtures/insecure/index.ts",
+          "--json", path.join(tmp, "insecure.json"),
+          "--export", path.join(tmp, "insecure-export.json"),
+          "--markdown", path.join(tmp, "insecure.md"),
+        ]),
+        cli("preview", ["--stak", "dev"]),
+        cli("preview", ["--stack", "dev", "--stack-file", "tests/fixtures/Pulumi.dev-bad-region.yaml"]),
+        cli("analyze", ["--file", "tests/fixtures/export-small.json", "--json", path.join(tmp, "small.json")]),
+      ]);
+    });
+
+    it("exits 1 on the insecure fixture, with the expected violations in the verdict", () => {
+      assert.equal(insecure.code, 1, insecure.stderr);
+      const verdict = JSON.parse(fs.readFileSync(path.join(tmp, "insecure.json"), "utf8")) as ReturnType<typeof verdictJson>;
+      const found = new Set(verdict.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.urn?.split("::").pop()}`));
+      for (const expected of [
+        "azure-native-general-resource-enforce-eu-location insecure-kv",
+        "azure-native-general-resource-missing-required-tags insecure-st",
+      ]) {
+        assert.ok(found.has(expected), `expected violation: ${expected}\nfound:\n${[...found].join("\n")}`);
+      }
+      assert.match(insecure.stdout, /Summary: stack insecure: 6 resources, \d+ policies evaluated, \d+ mandatory/);
+      assert.ok(!fs.readFileSync(path.join(tmp, "insecure-export.json"), "utf8").includes("P@ssw0rd-in-code!"), "no plaintext password in the export");
+      assert.match(fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"), /\| PCI DSS requirement \| Rules checked \| Passed \| Failed \| Exempted \|/);
+    });
+
+    it("exits 2 with one clear line and the usage on bad arguments", () => {
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /^error \(usage\): unknown argument '--stak'\n/);
+      assert.doesNotMatch(usage.stderr, /\n\s+at /, "no stack trace without --verbose");
+    });
+
+    it("exits 2 naming the config key on bad stack config", () => {
+      assert.equal(badConfig.code, 2);
+      assert.match(badConfig.stderr, /^error \(config\): config payments-data-platform:location: got "eastus"; must be an EU region/);
+      assert.doesNotMatch(badConfig.stderr, /\n\s+at /);
+    });
+
+    it("policy:analyze checks a hand-written `pulumi stack export` and exits 1 on mandatory violations", () => {
+      assert.equal(analyzed.code, 1, analyzed.stderr);
+      const verdict = JSON.parse(fs.readFileSync(path.join(tmp, "small.json"), "utf8")) as ReturnType<typeof verdictJson>;
+      assert.equal(verdict.stack, "prod");
+      assert.equal(verdict.resourceCount, 3);
+      const byRule = verdict.violations.map((v) => `${v.policy} ${v.urn?.split("::").pop()}`).sort();
+      assert.deepEqual(byRule, [
+        "azure-native-general-resource-enforce-eu-location rg-dr-us",
+        "azure-native-general-resource-missing-required-tags rg-dr-us",
+      ]);
+      assert.ok(!analyzed.stdout.includes("v1:AAAA"), "ciphertext is not printed");
+    });
+  });
+});
