@@ -6,11 +6,7 @@
  * with the same verdict, outputs and exit codes as the offline preview.
  */
 import * as fs from "node:fs";
-import { mandatoryViolations } from "./lib/policyRunner";
-import { analyzeExport, packVersion, PACK_NAME, readPolicyConfig } from "./lib/preview";
-import { formatVerdict, verdictJson, verdictMarkdown } from "./lib/report";
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
-import { ExportFormatError } from "./lib/preview";
 
 const USAGE = `usage: npm run policy:analyze -- --file <export.json> [options]
   --stack NAME          stack whose policy config applies (default: from the URNs)
@@ -25,6 +21,11 @@ runCli(USAGE, async (argv) => {
   const file = args.values.file;
   if (!file) throw new UsageError("--file is required");
   if (!fs.existsSync(file)) throw new UsageError(`--file ${file}: no such file`);
+  // Loaded after the arguments are checked, so bad usage answers at once.
+  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
+  const { analyzeExport, ExportFormatError, packVersion, PACK_NAME, readPolicyConfig } =
+    require("./lib/preview") as typeof import("./lib/preview");
+  const { formatVerdict, verdictJson, verdictMarkdown } = require("./lib/report") as typeof import("./lib/report");
   let doc: unknown;
   try {
     doc = JSON.parse(fs.readFileSync(file, "utf8"));

@@ -6,9 +6,6 @@
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
  */
 import * as path from "node:path";
-import { mandatoryViolations } from "./lib/policyRunner";
-import { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } from "./lib/preview";
-import { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } from "./lib/report";
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 
 const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
@@ -26,6 +23,12 @@ runCli(USAGE, async (argv) => {
   const args = parseArgs(argv, ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"], ["quiet", "verbose"]);
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
+  // Loaded after the arguments are checked, so bad usage answers at once.
+  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
+  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } =
+    require("./lib/preview") as typeof import("./lib/preview");
+  const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
+    require("./lib/report") as typeof import("./lib/report");
   const { run, verdict } = await previewStack({
     stack,
     stackFile: args.values["stack-file"],

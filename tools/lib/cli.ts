@@ -5,12 +5,19 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../../lib/config";
-import { PolicyConfigError } from "./policyRunner";
-import { StackConfigError } from "./stackConfig";
-import { ExportFormatError } from "./preview";
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Error kinds by class name (the classes live in modules this file must not load: it stays cheap to import). */
+const KINDS: Readonly<Record<string, string>> = {
+  UsageError: "usage",
+  ConfigError: "config",
+  StackConfigError: "config",
+  PolicyConfigError: "policy config",
+  ExportFormatError: "export",
+};
 
 export interface ParsedArgs {
   readonly values: Record<string, string>;
@@ -54,17 +61,7 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<number>)
     (code) => process.exit(code),
     (e: unknown) => {
       const err = e as Error;
-      const kind =
-        err instanceof UsageError
-          ? "usage"
-          : // The program loads its own copy of lib/config (a fresh module per run): match by name too.
-            err instanceof ConfigError || err?.name === "ConfigError" || err instanceof StackConfigError
-            ? "config"
-            : err instanceof PolicyConfigError
-              ? "policy config"
-              : err instanceof ExportFormatError
-                ? "export"
-                : "program";
+      const kind = KINDS[err?.name] ?? "program";
       const message = (err?.message ?? String(e)).split("\n").join("\n       ");
       console.error(`error (${kind}): ${message}`);
       if (kind === "usage") console.error(usage);

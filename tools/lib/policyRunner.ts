@@ -74,7 +74,9 @@ export interface Verdict {
   readonly evaluated: Readonly<Record<string, number>>;
 }
 
-export class PolicyConfigError extends Error {}
+export class PolicyConfigError extends Error {
+  override name = "PolicyConfigError";
+}
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 

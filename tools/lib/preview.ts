@@ -145,7 +145,9 @@ export function toStackExport(run: ProgramRun): StackExport {
   );
 }
 
-export class ExportFormatError extends Error {}
+export class ExportFormatError extends Error {
+  override name = "ExportFormatError";
+}
 
 function unwrapExported(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapExported);

@@ -16,7 +16,9 @@ export interface StackConfig {
   readonly secretKeys: string[];
 }
 
-export class StackConfigError extends Error {}
+export class StackConfigError extends Error {
+  override name = "StackConfigError";
+}
 
 /** Placeholder given to the program for a `secure:` value. */
 export function secretPlaceholder(key: string): string {
