@@ -292,7 +292,7 @@ export async function runPolicies(
           } catch (e) {
             if (e instanceof UnknownValueError) push(preview(policy.name, e), r.urn, "advisory");
             else if (e instanceof NotApplicableError) applicable = false;
-            else throw new Error(`policy '${policy.name}' failed on ${r.urn}: ${(e as Error).message}`);
+            else throw new Error(`policy '${policy.name}' failed on ${r.urn}: ${(e as Error).message}`, { cause: e });
           }
         }
         if (applicable) evaluated[policy.name] += 1;
@@ -340,7 +340,7 @@ export async function runPolicies(
       } catch (e) {
         if (e instanceof UnknownValueError) push(preview(policy.name, e), undefined, "advisory");
         else if (!(e instanceof NotApplicableError)) {
-          throw new Error(`policy '${policy.name}' failed on the stack: ${(e as Error).message}`);
+          throw new Error(`policy '${policy.name}' failed on the stack: ${(e as Error).message}`, { cause: e });
         }
       }
     }
