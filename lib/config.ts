@@ -85,7 +85,11 @@ const sqlSchema = z
       .object({ weekly: isoDuration, monthly: isoDuration, yearly: isoDuration, weekOfYear: int(1, 52) })
       .optional(),
     failoverGroup: z.boolean(),
-    ledger: z.boolean().default(true),
+    /**
+     * Database-level ledger (every table becomes a ledger table, irreversibly). Off by default: the payment
+     * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
+     */
+    ledger: z.boolean().default(false),
     auditRetentionDays: int(0, 3285).default(0),
   })
   .superRefine((sql, ctx) => {

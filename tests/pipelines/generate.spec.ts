@@ -237,7 +237,17 @@ describe("pipelines/generate", () => {
           "LEDGER = ON (LEDGER_VIEW = [dbo].[BalanceTransaction_LedgerView], APPEND_ONLY = ON)",
         ),
       );
-      assert.doesNotMatch(createBatch(oltpDdl, "[dbo].[Customer]"), /LEDGER/);
+      for (const t of dataModel.oltp.tables.filter((x) => !x.ledger)) {
+        assert.ok(
+          createBatch(oltpDdl, `[dbo].[${t.name}]`).includes("\n    WITH (LEDGER = OFF);"),
+          `${t.name} must be explicitly non-ledger`,
+        );
+      }
+      // A ledger *database* would silently make Customer a ledger table: the script refuses to run there.
+      assert.match(
+        sqlBatches(oltpDdl)[1],
+        /^IF EXISTS \(SELECT 1 FROM sys\.databases WHERE database_id = DB_ID\(\) AND is_ledger_on = 1\)\nBEGIN\n {4}THROW 50002/,
+      );
       for (const t of dataModel.oltp.tables) {
         for (const fk of t.foreignKeys ?? []) {
           assert.ok(
