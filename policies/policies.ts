@@ -5,10 +5,32 @@
  */
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { generalPolicies } from "./rules/general";
+import { sqlPolicies } from "./rules/sql";
+import { synapsePolicies } from "./rules/synapse";
+import { cosmosdbPolicies } from "./rules/cosmosdb";
+import { datafactoryPolicies } from "./rules/datafactory";
+import { mlPolicies } from "./rules/ml";
+import { keyvaultPolicies } from "./rules/keyvault";
+import { storagePolicies } from "./rules/storage";
+import { monitorPolicies } from "./rules/monitor";
+import { networkPolicies } from "./rules/network";
+import { streamingPolicies } from "./rules/streaming";
+import { protectionPolicies } from "./rules/protection";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
 export const policies: Policies = [
   ...generalPolicies,
+  ...sqlPolicies,
+  ...synapsePolicies,
+  ...cosmosdbPolicies,
+  ...datafactoryPolicies,
+  ...mlPolicies,
+  ...keyvaultPolicies,
+  ...storagePolicies,
+  ...monitorPolicies,
+  ...networkPolicies,
+  ...streamingPolicies,
+  ...protectionPolicies,
 ];

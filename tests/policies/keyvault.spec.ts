@@ -101,7 +101,11 @@ describe("policies/keyvault", () => {
     it("fails public access with an allow-by-default firewall", () =>
       expectFail(
         vaultNetwork,
-        mutate(mutate(vault(), "properties.publicNetworkAccess", "Enabled"), "properties.networkAcls.defaultAction", "Allow"),
+        mutate(
+          mutate(vault(), "properties.publicNetworkAccess", "Enabled"),
+          "properties.networkAcls.defaultAction",
+          "Allow",
+        ),
         /kv-pay-dev-weu .*accepts public traffic: set properties\.publicNetworkAccess to "Disabled"/,
       ));
     it("fails when both settings are absent (Azure defaults to public)", () =>
@@ -166,7 +170,8 @@ describe("policies/keyvault", () => {
         mutate(key("prod"), "properties.kty", "RSA"),
         /key-pay-dev-weu-cmk .*software-protected key \('RSA'\) in stack 'prod': set properties\.kty to "RSA-HSM"/,
       ));
-    it("is not applicable outside prodStacks", () => expectNotApplicable(keyHsm, mutate(key("dev"), "properties.kty", "RSA")));
+    it("is not applicable outside prodStacks", () =>
+      expectNotApplicable(keyHsm, mutate(key("dev"), "properties.kty", "RSA")));
   });
 
   describe(keyExpiry.name, () => {
@@ -199,7 +204,11 @@ describe("policies/keyvault", () => {
     it("fails a cryptoperiod longer than maxExpiryTime", () =>
       expectFail(
         keyRotation,
-        mutate(mutate(key(), "properties.rotationPolicy.attributes.expiryTime", "P2Y"), "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate", "P700D"),
+        mutate(
+          mutate(key(), "properties.rotationPolicy.attributes.expiryTime", "P2Y"),
+          "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate",
+          "P700D",
+        ),
         /key-pay-dev-weu-cmk .*cryptoperiod of P2Y: set properties\.rotationPolicy\.attributes\.expiryTime to at most P365D/,
       ));
     it("fails a missing expiryTime", () =>
@@ -217,7 +226,10 @@ describe("policies/keyvault", () => {
     it("honours maxExpiryTime", () =>
       expectFail(keyRotation, key(), /expiryTime to at most P90D/, { maxExpiryTime: "P90D" }));
     it("rejects an invalid maxExpiryTime", async () => {
-      await assert.rejects(evaluatePolicy(keyRotation, key(), { maxExpiryTime: "one year" }), /not an ISO 8601 duration/);
+      await assert.rejects(
+        evaluatePolicy(keyRotation, key(), { maxExpiryTime: "one year" }),
+        /not an ISO 8601 duration/,
+      );
     });
     it("is not applicable to vaults", () => expectNotApplicable(keyRotation, vault()));
   });

@@ -57,20 +57,30 @@ describe("policies/monitor", () => {
         /log-pay-dev-weu .*keeps logs 30 days: set retentionInDays to at least 90/,
       ));
     it("fails when absent (30-day default)", () =>
-      expectFail(workspaceRetention, mutate(workspace(), "retentionInDays", undefined), /30 days \(default\).*retentionInDays/));
+      expectFail(
+        workspaceRetention,
+        mutate(workspace(), "retentionInDays", undefined),
+        /30 days \(default\).*retentionInDays/,
+      ));
     it("requires 365 days in prod stacks", () =>
       expectFail(
         workspaceRetention,
         inStack(workspace(), "prod"),
         /log-pay-dev-weu .*keeps logs 90 days in stack 'prod': set retentionInDays to at least 365/,
       ));
-    it("passes 365 days in prod", () => expectPass(workspaceRetention, mutate(inStack(workspace(), "prod"), "retentionInDays", 365)));
+    it("passes 365 days in prod", () =>
+      expectPass(workspaceRetention, mutate(inStack(workspace(), "prod"), "retentionInDays", 365)));
     it("lets a prod stack relying on table-level retention lower prodMinRetentionDays", () =>
       expectPass(workspaceRetention, inStack(workspace(), "prod"), { prodMinRetentionDays: 90 }));
     it("fails retention beyond maxRetentionDays", () =>
-      expectFail(workspaceRetention, mutate(workspace(), "retentionInDays", 730), /730 days, beyond the 400-day maximum/, {
-        maxRetentionDays: 400,
-      }));
+      expectFail(
+        workspaceRetention,
+        mutate(workspace(), "retentionInDays", 730),
+        /730 days, beyond the 400-day maximum/,
+        {
+          maxRetentionDays: 400,
+        },
+      ));
     it("is not applicable to App Insights", () => expectNotApplicable(workspaceRetention, component()));
   });
 
@@ -100,7 +110,9 @@ describe("policies/monitor", () => {
         /log-pay-dev-weu .*set publicNetworkAccessForQuery to "Disabled"/,
       ));
     it("allows public query with allowPublicQuery", () =>
-      expectPass(workspaceNetwork, mutate(workspace(), "publicNetworkAccessForQuery", "Enabled"), { allowPublicQuery: true }));
+      expectPass(workspaceNetwork, mutate(workspace(), "publicNetworkAccessForQuery", "Enabled"), {
+        allowPublicQuery: true,
+      }));
     it("still requires private ingestion with allowPublicQuery", () =>
       expectFail(workspaceNetwork, mutate(workspace(), "publicNetworkAccessForIngestion", "Enabled"), /Ingestion/i, {
         allowPublicQuery: true,
@@ -111,7 +123,11 @@ describe("policies/monitor", () => {
   describe(componentLocalAuth.name, () => {
     it("passes the compliant component", () => expectPass(componentLocalAuth, component()));
     it("fails instrumentation-key ingestion", () =>
-      expectFail(componentLocalAuth, mutate(component(), "disableLocalAuth", false), /appi-pay-dev-weu .*set disableLocalAuth to true/));
+      expectFail(
+        componentLocalAuth,
+        mutate(component(), "disableLocalAuth", false),
+        /appi-pay-dev-weu .*set disableLocalAuth to true/,
+      ));
     it("is not applicable to workspaces", () => expectNotApplicable(componentLocalAuth, workspace()));
   });
 
@@ -143,7 +159,11 @@ describe("policies/monitor", () => {
         /appi-pay-dev-weu .*publicNetworkAccessForIngestion/,
       ));
     it("fails public query", () =>
-      expectFail(componentNetwork, mutate(component(), "publicNetworkAccessForQuery", "Enabled"), /appi-pay-dev-weu .*publicNetworkAccessForQuery/));
+      expectFail(
+        componentNetwork,
+        mutate(component(), "publicNetworkAccessForQuery", "Enabled"),
+        /appi-pay-dev-weu .*publicNetworkAccessForQuery/,
+      ));
     it("is not applicable to workspaces", () => expectNotApplicable(componentNetwork, workspace()));
   });
 
@@ -153,7 +173,11 @@ describe("policies/monitor", () => {
       await expectPass(componentIpMasking, mutate(component(), "disableIpMasking", undefined));
     });
     it("fails when IP masking is disabled", () =>
-      expectFail(componentIpMasking, mutate(component(), "disableIpMasking", true), /appi-pay-dev-weu .*set disableIpMasking to false/));
+      expectFail(
+        componentIpMasking,
+        mutate(component(), "disableIpMasking", true),
+        /appi-pay-dev-weu .*set disableIpMasking to false/,
+      ));
     it("is not applicable to workspaces", () => expectNotApplicable(componentIpMasking, workspace()));
   });
 
@@ -213,16 +237,21 @@ describe("policies/monitor", () => {
     it("tolerates unknown ids on other settings when ids are known", async () => {
       const { all } = diagnosedStack();
       const kvKnown = all.map((x) =>
-        x.name === "kv-pay-dev-weu" ? { ...x, outputs: { ...x.outputs, id: armId("Microsoft.KeyVault", "vaults/kv-pay-dev-weu") } } : x,
+        x.name === "kv-pay-dev-weu"
+          ? { ...x, outputs: { ...x.outputs, id: armId("Microsoft.KeyVault", "vaults/kv-pay-dev-weu") } }
+          : x,
       );
       await expectPass(diagnosticCoverage, kvKnown);
     });
     it("honours resourceTypes", async () => {
       const { all } = diagnosedStack();
       const withoutKvSetting = all.filter((x) => x.name !== "diag-kv-pay-dev-weu");
-      await expectPass(diagnosticCoverage, withoutKvSetting, { resourceTypes: ["azure-native:storage:StorageAccount"] });
+      await expectPass(diagnosticCoverage, withoutKvSetting, {
+        resourceTypes: ["azure-native:storage:StorageAccount"],
+      });
     });
-    it("is not applicable to a stack without data resources", () => expectNotApplicable(diagnosticCoverage, [workspace()]));
+    it("is not applicable to a stack without data resources", () =>
+      expectNotApplicable(diagnosticCoverage, [workspace()]));
     it("reports exempted resources instead of violations", async () => {
       const { all } = diagnosedStack();
       const r = await evaluatePolicy(

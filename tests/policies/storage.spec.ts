@@ -38,7 +38,8 @@ describe("policies/storage", () => {
   });
 
   describe(httpsOnly.name, () => {
-    it("passes when left to the default (true)", () => expectPass(httpsOnly, mutate(account(), "enableHttpsTrafficOnly", undefined)));
+    it("passes when left to the default (true)", () =>
+      expectPass(httpsOnly, mutate(account(), "enableHttpsTrafficOnly", undefined)));
     it("fails when HTTP is allowed", () =>
       expectFail(
         httpsOnly,
@@ -49,16 +50,32 @@ describe("policies/storage", () => {
 
   describe(minimumTls.name, () => {
     it("fails TLS 1.1", () =>
-      expectFail(minimumTls, mutate(account(), "minimumTlsVersion", "TLS1_1"), /stpaydevweu .*'TLS1_1': set minimumTlsVersion to "TLS1_2"/));
+      expectFail(
+        minimumTls,
+        mutate(account(), "minimumTlsVersion", "TLS1_1"),
+        /stpaydevweu .*'TLS1_1': set minimumTlsVersion to "TLS1_2"/,
+      ));
     it("fails when absent (Azure reads it as TLS 1.0)", () =>
-      expectFail(minimumTls, mutate(account(), "minimumTlsVersion", undefined), /stpaydevweu .*TLS1_0 \(default\).*minimumTlsVersion/));
+      expectFail(
+        minimumTls,
+        mutate(account(), "minimumTlsVersion", undefined),
+        /stpaydevweu .*TLS1_0 \(default\).*minimumTlsVersion/,
+      ));
   });
 
   describe(blobPublicAccess.name, () => {
     it("fails when allowed", () =>
-      expectFail(blobPublicAccess, mutate(account(), "allowBlobPublicAccess", true), /stpaydevweu .*set allowBlobPublicAccess to false/));
+      expectFail(
+        blobPublicAccess,
+        mutate(account(), "allowBlobPublicAccess", true),
+        /stpaydevweu .*set allowBlobPublicAccess to false/,
+      ));
     it("fails when absent (explicit false required)", () =>
-      expectFail(blobPublicAccess, mutate(account(), "allowBlobPublicAccess", undefined), /stpaydevweu .*allowBlobPublicAccess/));
+      expectFail(
+        blobPublicAccess,
+        mutate(account(), "allowBlobPublicAccess", undefined),
+        /stpaydevweu .*allowBlobPublicAccess/,
+      ));
   });
 
   describe(storageNetwork.name, () => {
@@ -85,8 +102,13 @@ describe("policies/storage", () => {
 
   describe(sharedKey.name, () => {
     it("fails when absent (null = allowed)", () =>
-      expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", undefined), /stpaydevweu .*set allowSharedKeyAccess to false/));
-    it("fails when true", () => expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", true), /allowSharedKeyAccess/));
+      expectFail(
+        sharedKey,
+        mutate(account(), "allowSharedKeyAccess", undefined),
+        /stpaydevweu .*set allowSharedKeyAccess to false/,
+      ));
+    it("fails when true", () =>
+      expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", true), /allowSharedKeyAccess/));
   });
 
   describe(infrastructureEncryption.name, () => {
@@ -148,14 +170,21 @@ describe("policies/storage", () => {
 
   describe(storageSku.name, () => {
     it("fails a locally redundant SKU", () =>
-      expectFail(storageSku, mutate(account(), "sku.name", "Standard_LRS"), /stpaydevweu .*SKU 'Standard_LRS': set sku\.name to one of Standard_ZRS/));
+      expectFail(
+        storageSku,
+        mutate(account(), "sku.name", "Standard_LRS"),
+        /stpaydevweu .*SKU 'Standard_LRS': set sku\.name to one of Standard_ZRS/,
+      ));
     it("honours allowedSkus", () =>
-      expectPass(storageSku, mutate(account(), "sku.name", "Standard_LRS"), { allowedSkus: ["Standard_LRS", "Standard_ZRS"] }));
+      expectPass(storageSku, mutate(account(), "sku.name", "Standard_LRS"), {
+        allowedSkus: ["Standard_LRS", "Standard_ZRS"],
+      }));
   });
 
   describe(containerPublicAccess.name, () => {
     it("passes the private container", () => expectPass(containerPublicAccess, blobContainer()));
-    it("passes when absent (None by default)", () => expectPass(containerPublicAccess, mutate(blobContainer(), "publicAccess", undefined)));
+    it("passes when absent (None by default)", () =>
+      expectPass(containerPublicAccess, mutate(blobContainer(), "publicAccess", undefined)));
     it("fails a public container", () =>
       expectFail(
         containerPublicAccess,

@@ -1,0 +1,351 @@
+/**
+ * Azure Data Factory (ETL): private access, a customer-managed key, Git integration, credentials kept in Key Vault
+ * rather than inline in linked services, managed identities for Azure data stores, and managed integration
+ * runtimes inside the factory's managed virtual network (catalogue rows 35–40).
+ *
+ * azure-native flattens a linked service's ARM `typeProperties` into `properties` (e.g. `properties.password`,
+ * `properties.connectionString`); the rules read both shapes.
+ */
+import type * as datafactory from "@pulumi/azure-native/datafactory";
+import type { Policies } from "@pulumi/policy";
+import { resourcePolicy, safeGet } from "../lib/policy";
+import { inScopeKnob, isProdStack, presence, prodStacksKnob, show, skipOutOfScope, valueAt, who } from "./sql";
+
+const FACTORY = "azure-native:datafactory:Factory";
+const LINKED_SERVICE = "azure-native:datafactory:LinkedService";
+const DOCS = "https://learn.microsoft.com/azure/data-factory";
+
+export const factoryPublicNetwork = resourcePolicy<datafactory.FactoryArgs>(
+  {
+    name: "azure-native-datafactory-factory-disallow-public-network-access",
+    description:
+      "Every Data Factory has public network access disabled; authoring and the integration runtimes reach it through private endpoints.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25"],
+    soc2: ["CC6.6"],
+    service: "datafactory",
+    remediationSteps:
+      'Set `publicNetworkAccess` to "Disabled" and add private endpoints for the `dataFactory` and `portal` group ids.',
+    url: `${DOCS}/data-factory-private-link`,
+  },
+  FACTORY,
+  (props, args, report) => {
+    // Absent ⇒ violation: the service default is "Enabled".
+    if (props.publicNetworkAccess !== "Disabled") {
+      report(
+        `${who(args)} allows public network access (publicNetworkAccess ${show(props.publicNetworkAccess)}): set publicNetworkAccess to "Disabled" and reach it through private endpoints.`,
+      );
+    }
+  },
+);
+
+export const factoryCmk = resourcePolicy<datafactory.FactoryArgs>(
+  {
+    name: "azure-native-datafactory-factory-require-customer-managed-key",
+    description:
+      "Every in-scope Data Factory encrypts its metadata (linked services, pipelines, credentials) with a customer-managed Key Vault key.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "datafactory",
+    remediationSteps:
+      'Set `encryption` to `{ vaultBaseUrl, keyName, identity: { userAssignedIdentity: <identity id> } }` and `identity` to `{ type: "UserAssigned", userAssignedIdentities: { <identity id>: {} } }` when the factory is created.',
+    url: `${DOCS}/enable-customer-managed-key`,
+    config: { inScopeTagValues: inScopeKnob() },
+  },
+  FACTORY,
+  (props, args, report) => {
+    skipOutOfScope(props, args);
+    // Vault URL and key name are usually Outputs of the vault/key (unknown in preview): presence is enough.
+    const missing = (["vaultBaseUrl", "keyName"] as const).filter((k) => presence(props, "encryption", k) === "absent");
+    if (missing.length > 0) {
+      report(
+        `${who(args)} has no customer-managed key (encryption.${missing.join(", encryption.")} unset): set encryption.vaultBaseUrl and encryption.keyName.`,
+      );
+    }
+    // encryption.identity absent ⇒ the factory's system-assigned identity is used, so the factory needs one.
+    if (presence(props, "identity", "type") === "absent") {
+      report(
+        `${who(args)} has no managed identity to reach its key: set identity.type to "UserAssigned" (or "SystemAssigned") and encryption.identity.userAssignedIdentity.`,
+      );
+    }
+  },
+);
+
+export const factoryRepoConfiguration = resourcePolicy<datafactory.FactoryArgs>(
+  {
+    name: "azure-native-datafactory-factory-require-repo-configuration",
+    description:
+      "Every non-production Data Factory is connected to a Git repository, so pipeline changes are versioned and reviewed before they are published.",
+    severity: "low",
+    pci: ["6.5.1", "6.5.2"],
+    soc2: ["CC8.1"],
+    service: "datafactory",
+    remediationSteps:
+      "Set `repoConfiguration` to a `FactoryVSTSConfiguration` or `FactoryGitHubConfiguration` (collaborationBranch, rootFolder, repositoryName) with `disablePublish: true`; production factories are deployed by CI and need none.",
+    url: `${DOCS}/source-control`,
+    enforcementLevel: "advisory",
+    config: { prodStacks: prodStacksKnob() },
+  },
+  FACTORY,
+  (props, args, report) => {
+    // Microsoft's CI/CD guidance: only the development factory is Git-integrated; test/prod are published by CI.
+    if (isProdStack(args)) args.notApplicable("production factories are published by CI/CD, not Git-integrated");
+    if (presence(props, "repoConfiguration") === "absent") {
+      report(
+        `${who(args)} is not under version control: set repoConfiguration to a FactoryGitHubConfiguration or FactoryVSTSConfiguration.`,
+      );
+    }
+  },
+);
+
+/** Linked service properties that hold credentials (SecretBase fields across the azure-native v3 types). */
+export const SECRET_KEYS = [
+  "password",
+  "pwd",
+  "accountKey",
+  "accessKey",
+  "sasToken",
+  "servicePrincipalKey",
+  "servicePrincipalCredential",
+  "servicePrincipalEmbeddedCert",
+  "servicePrincipalEmbeddedCertPassword",
+  "clientSecret",
+  "clientKey",
+  "accessToken",
+  "accessTokenSecret",
+  "apiToken",
+  "apiKey",
+  "refreshToken",
+  "secretAccessKey",
+  "secretKey",
+  "sessionToken",
+  "securityToken",
+  "userToken",
+  "privateKey",
+  "privateKeyContent",
+  "privateKeyPassphrase",
+  "passPhrase",
+  "keyFileContent",
+  "key",
+  "functionKey",
+  "developerToken",
+  "mwsAuthToken",
+  "credString",
+  "consumerKey",
+  "consumerSecret",
+  "clusterPassword",
+  "clusterSshPassword",
+  "credential",
+];
+
+/** Keys/markers in a connection string or SAS URI that mean a credential is embedded in it. */
+const EMBEDDED_SECRET = /(^|;)\s*(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature)\s*=|[?&]sig=/i;
+
+/** The linked service's settings: azure-native's flattened `properties`, plus ARM-shaped `typeProperties`. */
+function settingsOf(props: unknown): Record<string, unknown>[] {
+  const properties = valueAt(props, "properties");
+  if (properties === null || typeof properties !== "object") return [];
+  const nested = safeGet(properties, "typeProperties");
+  return [
+    properties as Record<string, unknown>,
+    ...(nested && typeof nested === "object" ? [nested as Record<string, unknown>] : []),
+  ];
+}
+
+/** Paths of inline `SecureString` values (and SecureString parameters with a default) anywhere under `value`. */
+function secureStrings(value: unknown, path: string, out: string[], depth = 0): void {
+  if (value === null || typeof value !== "object" || depth > 8) return;
+  const type = safeGet(value, "type");
+  if (
+    type === "SecureString" &&
+    (presence(value, "value") !== "absent" || presence(value, "defaultValue") !== "absent")
+  ) {
+    out.push(path);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    secureStrings(safeGet(value, key), Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, out, depth + 1);
+  }
+}
+
+export const linkedServiceInlineSecrets = resourcePolicy<datafactory.LinkedServiceArgs>(
+  {
+    name: "azure-native-datafactory-linkedservice-disallow-inline-secrets",
+    description:
+      "No Data Factory linked service carries a password, key, token or credential-bearing connection string inline; secrets are AzureKeyVaultSecret references.",
+    severity: "critical",
+    pci: ["8.6.2", "3.6.1"],
+    gdpr: ["32"],
+    soc2: ["CC6.1"],
+    service: "datafactory",
+    remediationSteps:
+      'Replace each inline secret with `{ type: "AzureKeyVaultSecret", store: { referenceName: <Key Vault linked service>, type: "LinkedServiceReference" }, secretName }`, keep credentials out of `connectionString`, or use a managed identity.',
+    url: `${DOCS}/store-credentials-in-key-vault`,
+  },
+  LINKED_SERVICE,
+  (props, args, report) => {
+    const found = new Set<string>();
+    for (const [i, settings] of settingsOf(props).entries()) {
+      const base = i === 0 ? "properties" : "properties.typeProperties";
+      // 1. SecureString objects anywhere (including `parameters` with a SecureString default).
+      const secure: string[] = [];
+      secureStrings(settings, base, secure);
+      secure.forEach((p) => found.add(p));
+      // 2. Plain strings in credential fields (some are typed `any` in the SDK).
+      for (const key of SECRET_KEYS) {
+        if (typeof safeGet(settings, key) === "string") found.add(`${base}.${key}`);
+      }
+    }
+    if (found.size > 0) {
+      report(
+        `${who(args)} has inline secrets at ${[...found].join(", ")}: replace them with AzureKeyVaultSecret references (type "AzureKeyVaultSecret", store, secretName) or use a managed identity.`,
+      );
+    }
+    // 3. Credentials embedded in connection strings / SAS URIs. Read last and through the proxy: a connection
+    // string built from other resources' outputs is unknown in preview and yields the engine's advisory.
+    for (const [i, settings] of settingsOf(props).entries()) {
+      const base = i === 0 ? "properties" : "properties.typeProperties";
+      for (const key of ["connectionString", "sasUri"]) {
+        if (!(key in settings)) continue;
+        const value = settings[key];
+        if (typeof value === "string" && EMBEDDED_SECRET.test(value)) {
+          report(
+            `${who(args)} embeds a credential in ${base}.${key}: remove it from the string and reference an AzureKeyVaultSecret (or use a managed identity).`,
+          );
+        }
+      }
+    }
+  },
+);
+
+/** Linked service types that support managed identity authentication to Azure data stores. */
+export const IDENTITY_CAPABLE_TYPES = [
+  "AzureSqlDatabase",
+  "AzureSqlDW",
+  "AzureSqlMI",
+  "AzureBlobStorage",
+  "AzureBlobFS",
+  "AzureDataLakeStore",
+  "CosmosDb",
+  "AzureDataExplorer",
+  "AzureKeyVault",
+  "AzureSynapseArtifacts",
+];
+
+/** authenticationType values that are managed identities. */
+const IDENTITY_AUTH = ["SystemAssignedManagedIdentity", "UserAssignedManagedIdentity", "Msi", "ManagedIdentity"];
+/** Credential fields whose presence means the linked service does not use a managed identity. */
+const NON_IDENTITY_CREDENTIALS = [
+  "password",
+  "accountKey",
+  "sasUri",
+  "sasToken",
+  "servicePrincipalId",
+  "servicePrincipalKey",
+  "servicePrincipalCredential",
+  "userName",
+];
+
+export const linkedServiceManagedIdentity = resourcePolicy<datafactory.LinkedServiceArgs>(
+  {
+    name: "azure-native-datafactory-linkedservice-require-managed-identity",
+    description:
+      "Data Factory linked services to Azure SQL, Synapse, Storage, Cosmos DB and Key Vault authenticate with the factory's managed identity instead of keys, passwords or service principal secrets.",
+    severity: "medium",
+    pci: ["8.6.1", "8.6.3"],
+    gdpr: ["32"],
+    soc2: ["CC6.1"],
+    service: "datafactory",
+    remediationSteps:
+      'Remove password/key/service principal settings and set `authenticationType` to "SystemAssignedManagedIdentity" (SQL) or "Msi" (Storage), or a `credential` reference to a user-assigned identity credential.',
+    url: `${DOCS}/data-factory-service-identity`,
+    enforcementLevel: "advisory",
+    config: {
+      identityCapableTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: IDENTITY_CAPABLE_TYPES,
+        description: "Linked service `properties.type` values the rule checks.",
+      },
+    },
+  },
+  LINKED_SERVICE,
+  (props, args, report) => {
+    const { identityCapableTypes } = args.getConfig<{ identityCapableTypes: string[] }>();
+    const type = valueAt(props, "properties", "type");
+    if (typeof type !== "string" || !identityCapableTypes.includes(type)) {
+      args.notApplicable(`linked service type ${show(type)} is not in identityCapableTypes`);
+    }
+    const problems: string[] = [];
+    for (const [i, settings] of settingsOf(props).entries()) {
+      const base = i === 0 ? "properties" : "properties.typeProperties";
+      // authenticationType absent ⇒ the connector's default, which is the managed identity when no other
+      // credential is given (checked below).
+      const auth = safeGet(settings, "authenticationType");
+      if (typeof auth === "string" && !IDENTITY_AUTH.includes(auth))
+        problems.push(`${base}.authenticationType "${auth}"`);
+      for (const key of NON_IDENTITY_CREDENTIALS) {
+        if (presence(settings, key) !== "absent") problems.push(`${base}.${key}`);
+      }
+      const cs = safeGet(settings, "connectionString");
+      if (typeof cs === "string" && EMBEDDED_SECRET.test(cs)) problems.push(`${base}.connectionString credentials`);
+    }
+    if (problems.length > 0) {
+      report(
+        `${who(args)} authenticates without a managed identity (${problems.join(", ")}): remove them and set authenticationType to "SystemAssignedManagedIdentity" (or "Msi" for Storage) or a credential reference to a user-assigned identity.`,
+      );
+    }
+  },
+);
+
+export const integrationRuntimeManagedVnet = resourcePolicy<datafactory.IntegrationRuntimeArgs>(
+  {
+    name: "azure-native-datafactory-integrationruntime-require-managed-virtual-network",
+    description:
+      "Every Azure (managed) integration runtime runs inside the factory's managed virtual network, and every Azure-SSIS runtime joins a virtual network, so data movement uses private endpoints.",
+    severity: "high",
+    pci: ["1.3.1", "1.3.2"],
+    gdpr: ["25"],
+    soc2: ["CC6.6"],
+    service: "datafactory",
+    remediationSteps:
+      'Set `properties.managedVirtualNetwork` to `{ referenceName: "default", type: "ManagedVirtualNetworkReference" }` (the factory\'s managed VNet), or for Azure-SSIS `properties.computeProperties.vNetProperties.subnetId` / `properties.customerVirtualNetwork.subnetId`.',
+    url: `${DOCS}/managed-virtual-network-private-endpoint`,
+  },
+  "azure-native:datafactory:IntegrationRuntime",
+  (props, args, report) => {
+    const type = valueAt(props, "properties", "type");
+    if (type !== "Managed") {
+      args.notApplicable(`integration runtime type ${show(type)} is not a managed (Azure) integration runtime`);
+    }
+    const inManagedVnet =
+      presence(props, "properties", "managedVirtualNetwork", "referenceName") !== "absent" &&
+      (presence(props, "properties", "managedVirtualNetwork", "type") === "unknown" ||
+        valueAt(props, "properties", "managedVirtualNetwork", "type") === "ManagedVirtualNetworkReference");
+    const vnetJoined =
+      presence(props, "properties", "computeProperties", "vNetProperties", "subnetId") !== "absent" ||
+      (presence(props, "properties", "computeProperties", "vNetProperties", "vNetId") !== "absent" &&
+        presence(props, "properties", "computeProperties", "vNetProperties", "subnet") !== "absent") ||
+      presence(props, "properties", "customerVirtualNetwork", "subnetId") !== "absent";
+    const ssis = presence(props, "properties", "ssisProperties") !== "absent";
+    if (!inManagedVnet && !(ssis && vnetJoined)) {
+      report(
+        ssis
+          ? `${who(args)} is an Azure-SSIS runtime outside any virtual network: set properties.managedVirtualNetwork to { referenceName: "default", type: "ManagedVirtualNetworkReference" } or properties.computeProperties.vNetProperties.subnetId.`
+          : `${who(args)} runs outside the factory's managed virtual network: set properties.managedVirtualNetwork to { referenceName: "default", type: "ManagedVirtualNetworkReference" }.`,
+      );
+    }
+  },
+);
+
+export const datafactoryPolicies: Policies = [
+  factoryPublicNetwork,
+  factoryCmk,
+  factoryRepoConfiguration,
+  linkedServiceInlineSecrets,
+  linkedServiceManagedIdentity,
+  integrationRuntimeManagedVnet,
+];

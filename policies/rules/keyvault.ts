@@ -1,0 +1,401 @@
+/**
+ * Key Vault: the vault that holds the platform's customer-managed keys (storage, SQL TDE, Event Hubs, ML) and its
+ * secrets. PCI DSS requirement 3.6/3.7 (key management) and GDPR Art. 32 (encryption, recoverability).
+ * All vault settings live under `properties` in azure-native v3 (`keyvault.VaultPropertiesArgs`), as do the key
+ * and secret settings (`KeyPropertiesArgs`, `SecretPropertiesArgs`).
+ */
+import type { Policies } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import type * as keyvault from "@pulumi/azure-native/keyvault";
+import { resourcePolicy, stackOfUrn } from "../lib/policy";
+import { inStacks, isSet, oneOf, sameText } from "./protection";
+
+const VAULT = "azure-native:keyvault:Vault";
+const KEY = "azure-native:keyvault:Key";
+const SECRET = "azure-native:keyvault:Secret";
+
+const prodStacksKnob: PolicyConfigJSONSchema = {
+  type: "array",
+  items: { type: "string" },
+  default: ["prod"],
+  description: "Stacks (the stack segment of the URN) that hold the cardholder data environment.",
+};
+
+/**
+ * Length of an ISO 8601 duration (`P1Y`, `P90D`, `P2M`, `P1W`, `PT12H`) in days, with a year as 365 days and a month
+ * as 30 (Key Vault's own approximation); undefined when the text is not a duration.
+ */
+export function isoDurationDays(text: unknown): number | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text.trim());
+  if (!m || text.trim().toUpperCase() === "P" || /T$/i.test(text.trim())) return undefined;
+  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+  return y * 365 + mo * 30 + w * 7 + d + h / 24 + mi / 1440 + s / 86400;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Vault
+// ---------------------------------------------------------------------------------------------------------------
+
+export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
+  {
+    name: "azure-native-keyvault-vault-enable-purge-protection",
+    description:
+      "Key vaults have soft delete and purge protection on, with a soft-delete retention of at least the configured number of days, so keys protecting cardholder data cannot be destroyed irrecoverably.",
+    severity: "high",
+    pci: ["3.6.1", "3.7.3"],
+    gdpr: ["32(1)(b)", "32(1)(c)"],
+    soc2: ["A1.2"],
+    service: "keyvault",
+    remediationSteps:
+      "Set `properties.enablePurgeProtection: true`, leave `properties.enableSoftDelete` unset or `true`, and set `properties.softDeleteRetentionInDays` to at least 90 (policy config `minSoftDeleteRetentionDays`).",
+    url: "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
+    config: {
+      minSoftDeleteRetentionDays: {
+        type: "integer",
+        minimum: 7,
+        maximum: 90,
+        default: 90,
+        description: "Minimum soft-delete retention in days (Azure allows 7–90).",
+      },
+    },
+  },
+  VAULT,
+  (props, args, report) => {
+    const { minSoftDeleteRetentionDays: min } = args.getConfig<{ minSoftDeleteRetentionDays: number }>();
+    const p = props.properties;
+    // enablePurgeProtection absent = off (Azure default); it can only ever be turned on.
+    if (p?.enablePurgeProtection !== true) {
+      report(`${args.name} (${args.type}) has purge protection off: set properties.enablePurgeProtection to true.`);
+    }
+    // enableSoftDelete absent = true (Azure turns it on for new vaults and it cannot be turned off); only false fails.
+    if (p?.enableSoftDelete === false) {
+      report(`${args.name} (${args.type}) disables soft delete: remove properties.enableSoftDelete or set it to true.`);
+    }
+    // softDeleteRetentionInDays absent = 90 days (Azure default).
+    const days = p?.softDeleteRetentionInDays ?? 90;
+    if (days < min) {
+      report(
+        `${args.name} (${args.type}) keeps deleted objects ${days} days: set properties.softDeleteRetentionInDays to at least ${min}.`,
+      );
+    }
+  },
+);
+
+export const vaultRbac = resourcePolicy<keyvault.VaultArgs>(
+  {
+    name: "azure-native-keyvault-vault-enable-rbac-authorization",
+    description:
+      "Key vaults authorise data-plane access with Azure RBAC and carry no access policies, so key custodians are managed and reviewed like every other role assignment.",
+    severity: "high",
+    pci: ["3.6.1.3", "7.2.1", "7.2.2"],
+    gdpr: ["32(1)(b)", "32(4)"],
+    soc2: ["CC6.3"],
+    service: "keyvault",
+    remediationSteps:
+      "Set `properties.enableRbacAuthorization: true`, remove `properties.accessPolicies`, and grant access with `authorization.RoleAssignment` (e.g. Key Vault Crypto Service Encryption User).",
+    url: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+  },
+  VAULT,
+  (props, args, report) => {
+    const p = props.properties;
+    // enableRbacAuthorization absent = false (the API default documented in azure-native v3): a violation.
+    if (p?.enableRbacAuthorization !== true) {
+      report(`${args.name} (${args.type}) uses vault access policies: set properties.enableRbacAuthorization to true.`);
+    }
+    if (Array.isArray(p?.accessPolicies) && p.accessPolicies.length > 0) {
+      report(
+        `${args.name} (${args.type}) defines ${p.accessPolicies.length} properties.accessPolicies: remove them and use RBAC role assignments.`,
+      );
+    }
+  },
+);
+
+export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
+  {
+    name: "azure-native-keyvault-vault-disallow-public-network-access",
+    description:
+      "Key vaults are not reachable from the public internet: public network access is disabled, or the firewall denies by default.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "keyvault",
+    remediationSteps:
+      'Set `properties.publicNetworkAccess: "Disabled"` and reach the vault through a private endpoint, or at least set `properties.networkAcls.defaultAction: "Deny"`.',
+    url: "https://learn.microsoft.com/azure/key-vault/general/network-security",
+  },
+  VAULT,
+  (props, args, report) => {
+    const p = props.properties;
+    // publicNetworkAccess absent = Enabled; networkAcls absent = defaultAction Allow (Azure defaults).
+    if (sameText(p?.publicNetworkAccess, "Disabled")) return;
+    if (sameText(p?.networkAcls?.defaultAction, "Deny")) return;
+    report(
+      `${args.name} (${args.type}) accepts public traffic: set properties.publicNetworkAccess to "Disabled" (or properties.networkAcls.defaultAction to "Deny").`,
+    );
+  },
+);
+
+export const vaultPremium = resourcePolicy<keyvault.VaultArgs>(
+  {
+    name: "azure-native-keyvault-vault-require-premium-sku",
+    description:
+      "Key vaults in production stacks use the premium SKU, so keys protecting cardholder data can be HSM-backed (FIPS 140 Level 3).",
+    severity: "medium",
+    pci: ["3.6.1", "3.6.1.2"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      'Set `properties.sku.name: "premium"` (family "A") on vaults in the stacks listed in `prodStacks`.',
+    url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys",
+    config: { prodStacks: prodStacksKnob },
+  },
+  VAULT,
+  (props, args, report) => {
+    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
+    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    const sku = props.properties?.sku?.name;
+    if (!sameText(sku, "premium")) {
+      report(
+        `${args.name} (${args.type}) uses the '${sku ?? "unset"}' SKU in stack '${stackOfUrn(args.urn)}': set properties.sku.name to "premium".`,
+      );
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------------------------------
+
+const RSA_TYPES = ["RSA", "RSA-HSM"];
+const EC_TYPES = ["EC", "EC-HSM"];
+const HSM_TYPES = ["RSA-HSM", "EC-HSM"];
+
+export const keyStrength = resourcePolicy<keyvault.KeyArgs>(
+  {
+    name: "azure-native-keyvault-key-enforce-minimum-key-strength",
+    description:
+      "Key Vault keys are strong: RSA keys have at least the configured size (3072 bits by default) and EC keys use an allowed NIST curve.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1", "4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      "Set `properties.kty` explicitly; for `RSA`/`RSA-HSM` set `properties.keySize` to 3072 or 4096 (config `minRsaKeySize`); for `EC`/`EC-HSM` set `properties.curveName` to an allowed curve (P-256, P-384, P-521).",
+    url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys-details",
+    config: {
+      minRsaKeySize: { type: "integer", minimum: 2048, default: 3072, description: "Minimum RSA modulus in bits." },
+      allowedCurves: {
+        type: "array",
+        items: { type: "string" },
+        default: ["P-256", "P-384", "P-521"],
+        description: "Elliptic curves allowed for EC keys (P-256K is not a NIST curve).",
+      },
+    },
+  },
+  KEY,
+  (props, args, report) => {
+    const { minRsaKeySize, allowedCurves } = args.getConfig<{ minRsaKeySize: number; allowedCurves: string[] }>();
+    const p = props.properties;
+    const kty = p?.kty;
+    // kty absent: the key type is left to the service; require it so the strength can be assessed.
+    if (kty === undefined) {
+      report(`${args.name} (${args.type}) has no properties.kty: set it to "RSA-HSM", "RSA", "EC-HSM" or "EC".`);
+      return;
+    }
+    if (oneOf(kty, RSA_TYPES)) {
+      // keySize absent = 2048 (Azure default for RSA keys).
+      const size = p?.keySize ?? 2048;
+      if (size < minRsaKeySize) {
+        report(
+          `${args.name} (${args.type}) is a ${size}-bit ${kty} key: set properties.keySize to at least ${minRsaKeySize}.`,
+        );
+      }
+    } else if (oneOf(kty, EC_TYPES)) {
+      // curveName absent = P-256 (Azure default for EC keys).
+      const curve = p?.curveName ?? "P-256";
+      if (!oneOf(curve, allowedCurves)) {
+        report(
+          `${args.name} (${args.type}) uses curve '${curve}': set properties.curveName to one of ${allowedCurves.join(", ")}.`,
+        );
+      }
+    } else {
+      report(`${args.name} (${args.type}) has key type '${kty}': set properties.kty to an RSA or EC key type.`);
+    }
+  },
+);
+
+export const keyHsm = resourcePolicy<keyvault.KeyArgs>(
+  {
+    name: "azure-native-keyvault-key-require-hsm-backed-key",
+    description:
+      "Key Vault keys in production stacks are HSM-protected (RSA-HSM or EC-HSM), as PCI DSS 3.6.1.2 expects for keys that encrypt cardholder data.",
+    severity: "high",
+    pci: ["3.6.1.2"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      'Set `properties.kty` to `"RSA-HSM"` or `"EC-HSM"` (the vault needs `properties.sku.name: "premium"`) in the stacks listed in `prodStacks`.',
+    url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys",
+    config: { prodStacks: prodStacksKnob },
+  },
+  KEY,
+  (props, args, report) => {
+    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
+    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    const kty = props.properties?.kty;
+    if (!oneOf(kty, HSM_TYPES)) {
+      report(
+        `${args.name} (${args.type}) is a software-protected key ('${kty ?? "unset"}') in stack '${stackOfUrn(args.urn)}': set properties.kty to "RSA-HSM" or "EC-HSM".`,
+      );
+    }
+  },
+);
+
+export const keyExpiry = resourcePolicy<keyvault.KeyArgs>(
+  {
+    name: "azure-native-keyvault-key-require-expiration-date",
+    description: "Key Vault keys have an expiration date, which bounds their cryptoperiod.",
+    severity: "medium",
+    pci: ["3.6.1", "3.7.4"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      "Set `properties.attributes.expires` (seconds since 1970-01-01T00:00:00Z), and let the rotation policy (`properties.rotationPolicy.attributes.expiryTime`) set it for new versions.",
+    url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys-details#key-attributes",
+  },
+  KEY,
+  (props, args, report) => {
+    // attributes.expires absent = the key never expires.
+    if (!isSet(props.properties?.attributes, "expires")) {
+      report(`${args.name} (${args.type}) never expires: set properties.attributes.expires.`);
+    }
+  },
+);
+
+export const keyRotation = resourcePolicy<keyvault.KeyArgs>(
+  {
+    name: "azure-native-keyvault-key-configure-rotation-policy",
+    description:
+      "Key Vault keys have a rotation policy with an automatic Rotate action and a new-version expiry no longer than the maximum cryptoperiod (P365D by default), rotating before the key expires.",
+    severity: "medium",
+    pci: ["3.6.1", "3.7.4"],
+    gdpr: ["32(1)(a)", "32(1)(d)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      'Set `properties.rotationPolicy.lifetimeActions` with `{ action: { type: "rotate" }, trigger: { timeAfterCreate: "P335D" } }` (or `timeBeforeExpiry`) and `properties.rotationPolicy.attributes.expiryTime` to at most `P365D` (config `maxExpiryTime`).',
+    url: "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation",
+    config: {
+      maxExpiryTime: {
+        type: "string",
+        default: "P365D",
+        description: "Longest allowed cryptoperiod, as an ISO 8601 duration (e.g. P365D, P1Y, P90D).",
+      },
+    },
+  },
+  KEY,
+  (props, args, report) => {
+    const { maxExpiryTime } = args.getConfig<{ maxExpiryTime: string }>();
+    const maxDays = isoDurationDays(maxExpiryTime);
+    if (maxDays === undefined) throw new Error(`maxExpiryTime '${maxExpiryTime}' is not an ISO 8601 duration`);
+    const policy = props.properties?.rotationPolicy;
+    // rotationPolicy absent = the key is never rotated automatically.
+    if (policy === undefined) {
+      report(
+        `${args.name} (${args.type}) has no rotation policy: set properties.rotationPolicy with a "rotate" lifetime action and attributes.expiryTime ≤ ${maxExpiryTime}.`,
+      );
+      return;
+    }
+    const rotate = (policy.lifetimeActions ?? []).find((a) => sameText(a?.action?.type, "rotate"));
+    if (!rotate || (!isSet(rotate.trigger, "timeAfterCreate") && !isSet(rotate.trigger, "timeBeforeExpiry"))) {
+      report(
+        `${args.name} (${args.type}) has no automatic rotation: add a properties.rotationPolicy.lifetimeActions entry with action.type "rotate" and a trigger (timeAfterCreate or timeBeforeExpiry).`,
+      );
+    }
+    const expiryTime = policy.attributes?.expiryTime;
+    const expiryDays = isoDurationDays(expiryTime);
+    if (expiryDays === undefined) {
+      report(
+        `${args.name} (${args.type}) has no valid properties.rotationPolicy.attributes.expiryTime ('${expiryTime ?? "unset"}'): set an ISO 8601 duration ≤ ${maxExpiryTime}.`,
+      );
+    } else if (expiryDays > maxDays) {
+      report(
+        `${args.name} (${args.type}) has a cryptoperiod of ${expiryTime}: set properties.rotationPolicy.attributes.expiryTime to at most ${maxExpiryTime}.`,
+      );
+    } else if (rotate) {
+      const after = isoDurationDays(rotate.trigger?.timeAfterCreate);
+      if (after !== undefined && after >= expiryDays) {
+        report(
+          `${args.name} (${args.type}) rotates after ${rotate.trigger?.timeAfterCreate}, not before its versions expire (${expiryTime}): set the rotate trigger.timeAfterCreate below expiryTime.`,
+        );
+      }
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------------------------------------------
+
+export const secretExpiry = resourcePolicy<keyvault.SecretArgs>(
+  {
+    name: "azure-native-keyvault-secret-require-expiration-date",
+    description: "Key Vault secrets have an expiration date, so credentials stored in them are changed periodically.",
+    severity: "medium",
+    pci: ["8.3.9", "8.6.3"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      "Set `properties.attributes.expires` (seconds since 1970-01-01T00:00:00Z) and rotate the secret before it.",
+    url: "https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices",
+  },
+  SECRET,
+  (props, args, report) => {
+    // attributes.expires absent = the secret never expires.
+    if (!isSet(props.properties?.attributes, "expires")) {
+      report(`${args.name} (${args.type}) never expires: set properties.attributes.expires.`);
+    }
+  },
+);
+
+export const secretContentType = resourcePolicy<keyvault.SecretArgs>(
+  {
+    name: "azure-native-keyvault-secret-require-content-type",
+    description:
+      "Key Vault secrets declare a content type, so their kind (password, connection string, certificate) and rotation procedure can be identified.",
+    severity: "low",
+    pci: ["8.6.3"],
+    gdpr: ["30"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps: 'Set `properties.contentType` (e.g. `"text/plain; kind=password"` or `"application/x-pkcs12"`).',
+    url: "https://learn.microsoft.com/azure/key-vault/secrets/about-secrets",
+    enforcementLevel: "advisory",
+  },
+  SECRET,
+  (props, args, report) => {
+    if (!isSet(props.properties, "contentType")) {
+      report(`${args.name} (${args.type}) has no content type: set properties.contentType.`);
+    }
+  },
+);
+
+export const keyvaultPolicies: Policies = [
+  vaultRecoverability,
+  vaultRbac,
+  vaultNetwork,
+  vaultPremium,
+  keyStrength,
+  keyHsm,
+  keyExpiry,
+  keyRotation,
+  secretExpiry,
+  secretContentType,
+];

@@ -1,0 +1,227 @@
+/**
+ * Azure Machine Learning (the fraud model): private workspace, managed network that only allows approved outbound
+ * traffic, customer-managed key and high-business-impact mode, and compute without local auth, public IPs or
+ * public SSH (catalogue rows 41–45).
+ */
+import type * as ml from "@pulumi/azure-native/machinelearningservices";
+import type { Policies } from "@pulumi/policy";
+import { resourcePolicy } from "../lib/policy";
+import { inScopeKnob, presence, show, skipOutOfScope, valueAt, who } from "./sql";
+
+const WORKSPACE = "azure-native:machinelearningservices:Workspace";
+const COMPUTE = "azure-native:machinelearningservices:Compute";
+const DOCS = "https://learn.microsoft.com/azure/machine-learning";
+
+export const mlPublicNetwork = resourcePolicy<ml.WorkspaceArgs>(
+  {
+    name: "azure-native-machinelearningservices-workspace-disallow-public-network-access",
+    description:
+      "Every Azure Machine Learning workspace has public network access disabled, also when it is behind a virtual network.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25"],
+    soc2: ["CC6.6"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `publicNetworkAccess` to "Disabled", leave `allowPublicAccessWhenBehindVnet` unset or false, and add a private endpoint (group id `amlworkspace`).',
+    url: `${DOCS}/how-to-configure-private-link`,
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    // Absent ⇒ violation: the service default is "Enabled".
+    if (props.publicNetworkAccess !== "Disabled") {
+      report(
+        `${who(args)} allows public network access (publicNetworkAccess ${show(props.publicNetworkAccess)}): set publicNetworkAccess to "Disabled" and reach it through a private endpoint.`,
+      );
+    }
+    // Absent ⇒ false (the service default).
+    if (valueAt(props, "allowPublicAccessWhenBehindVnet") === true) {
+      report(`${who(args)} allows public access when behind a VNet: set allowPublicAccessWhenBehindVnet to false.`);
+    }
+  },
+);
+
+export const mlManagedNetwork = resourcePolicy<ml.WorkspaceArgs>(
+  {
+    name: "azure-native-machinelearningservices-workspace-enforce-managed-network-isolation",
+    description:
+      "Every Azure Machine Learning workspace runs its compute in a managed network that only allows approved outbound destinations.",
+    severity: "high",
+    pci: ["1.3.2"],
+    gdpr: ["32", "44"],
+    soc2: ["CC6.6"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `managedNetwork.isolationMode` to "AllowOnlyApprovedOutbound" and list the allowed destinations in `managedNetwork.outboundRules` (private endpoint, service tag or FQDN rules).',
+    url: `${DOCS}/how-to-managed-network`,
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    // Absent ⇒ violation: without managedNetwork the isolation mode is "Disabled" (no managed network).
+    if (presence(props, "managedNetwork", "isolationMode") === "unknown") return;
+    const mode = valueAt(props, "managedNetwork", "isolationMode");
+    if (mode !== "AllowOnlyApprovedOutbound") {
+      report(
+        `${who(args)} has managedNetwork.isolationMode ${show(mode)}: set managedNetwork.isolationMode to "AllowOnlyApprovedOutbound".`,
+      );
+    }
+  },
+);
+
+export const mlCmk = resourcePolicy<ml.WorkspaceArgs>(
+  {
+    name: "azure-native-machinelearningservices-workspace-require-customer-managed-key",
+    description:
+      "Every in-scope Azure Machine Learning workspace encrypts its data with a customer-managed Key Vault key.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `encryption` to `{ status: "Enabled", keyVaultProperties: { keyVaultArmId, keyIdentifier }, identity: { userAssignedIdentity } }` when the workspace is created.',
+    url: `${DOCS}/concept-customer-managed-keys`,
+    config: { inScopeTagValues: inScopeKnob() },
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    skipOutOfScope(props, args);
+    // Absent ⇒ violation: Microsoft-managed keys by default; CMK can only be chosen at creation.
+    if (presence(props, "encryption", "status") !== "unknown" && valueAt(props, "encryption", "status") !== "Enabled") {
+      report(
+        `${who(args)} does not use a customer-managed key (encryption.status ${show(valueAt(props, "encryption", "status"))}): set encryption.status to "Enabled".`,
+      );
+    }
+    // The key identifier is usually an Output of the Key Vault key (unknown in preview): presence is enough.
+    if (presence(props, "encryption", "keyVaultProperties", "keyIdentifier") === "absent") {
+      report(
+        `${who(args)} names no encryption key: set encryption.keyVaultProperties.keyIdentifier to the Key Vault key URI.`,
+      );
+    }
+  },
+);
+
+export const mlHbiWorkspace = resourcePolicy<ml.WorkspaceArgs>(
+  {
+    name: "azure-native-machinelearningservices-workspace-enable-hbi-workspace",
+    description:
+      "Every in-scope Azure Machine Learning workspace that trains on cardholder or personal data is flagged high business impact, which limits the diagnostic data Microsoft collects and encrypts local scratch disks.",
+    severity: "medium",
+    pci: ["3.5.1"],
+    gdpr: ["25", "32(1)(a)"],
+    soc2: ["C1.1"],
+    service: "machinelearningservices",
+    remediationSteps: "Set `hbiWorkspace` to true when the workspace is created.",
+    url: `${DOCS}/concept-data-encryption`,
+    config: { inScopeTagValues: inScopeKnob() },
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    skipOutOfScope(props, args);
+    // Absent ⇒ false (the service default), and it cannot be changed after creation.
+    if (presence(props, "hbiWorkspace") !== "unknown" && props.hbiWorkspace !== true) {
+      report(
+        `${who(args)} is not a high-business-impact workspace (hbiWorkspace ${show(props.hbiWorkspace)}): set hbiWorkspace to true.`,
+      );
+    }
+  },
+);
+
+export const mlComputeLocalAuth = resourcePolicy<ml.ComputeArgs>(
+  {
+    name: "azure-native-machinelearningservices-compute-disable-local-auth",
+    description:
+      "Every Azure Machine Learning compute accepts Microsoft Entra identities only, not local keys or credentials.",
+    severity: "high",
+    pci: ["7.2.2", "8.2.2"],
+    gdpr: ["32"],
+    soc2: ["CC6.1"],
+    service: "machinelearningservices",
+    remediationSteps: "Set `properties.disableLocalAuth` to true.",
+    url: `${DOCS}/how-to-integrate-azure-policy`,
+  },
+  COMPUTE,
+  (props, args, report) => {
+    // Absent ⇒ violation: local authentication stays enabled by default.
+    if (presence(props, "properties", "disableLocalAuth") === "unknown") return;
+    if (valueAt(props, "properties", "disableLocalAuth") !== true) {
+      report(
+        `${who(args)} allows local authentication (properties.disableLocalAuth ${show(valueAt(props, "properties", "disableLocalAuth"))}): set properties.disableLocalAuth to true.`,
+      );
+    }
+  },
+);
+
+export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
+  {
+    name: "azure-native-machinelearningservices-compute-disallow-public-access",
+    description:
+      "Every Azure Machine Learning compute cluster and compute instance runs in a virtual network subnet, without public node IPs or a public SSH port.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4", "2.2.4"],
+    gdpr: ["25"],
+    soc2: ["CC6.6"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `properties.properties.subnet.id` to the ML compute subnet, `properties.properties.enableNodePublicIp` to false, and `properties.properties.remoteLoginPortPublicAccess` to "Disabled" (clusters) or leave `sshSettings.sshPublicAccess` "Disabled" (instances).',
+    url: `${DOCS}/how-to-secure-training-vnet`,
+    config: {
+      requireSubnet: {
+        type: "boolean",
+        default: true,
+        description:
+          "Require properties.properties.subnet; set false for workspaces with a managed network, where compute runs in the Microsoft-managed VNet and must name no subnet.",
+      },
+    },
+  },
+  COMPUTE,
+  (props, args, report) => {
+    const computeType = valueAt(props, "properties", "computeType");
+    if (computeType !== "AmlCompute" && computeType !== "ComputeInstance") {
+      args.notApplicable(
+        `compute type ${show(computeType)} attaches an existing resource; its network is governed there`,
+      );
+    }
+    const { requireSubnet } = args.getConfig<{ requireSubnet: boolean }>();
+    const inner = ["properties", "properties"];
+    const subnet = presence(props, ...inner, "subnet", "id");
+    if (requireSubnet && subnet === "absent") {
+      report(`${who(args)} is not in a virtual network: set properties.properties.subnet.id to the ML compute subnet.`);
+    }
+    // enableNodePublicIp absent ⇒ true (the service default: nodes get public IPs).
+    if (
+      presence(props, ...inner, "enableNodePublicIp") !== "unknown" &&
+      valueAt(props, ...inner, "enableNodePublicIp") !== false
+    ) {
+      report(
+        `${who(args)} gives its nodes public IPs (properties.properties.enableNodePublicIp ${show(valueAt(props, ...inner, "enableNodePublicIp"))}): set properties.properties.enableNodePublicIp to false.`,
+      );
+    }
+    if (computeType === "AmlCompute") {
+      // Absent ⇒ "NotSpecified": SSH closed when the cluster has a subnet, open on every node otherwise.
+      const ssh = valueAt(props, ...inner, "remoteLoginPortPublicAccess");
+      if (ssh === "Enabled" || ((ssh === undefined || ssh === "NotSpecified") && subnet === "absent")) {
+        report(
+          `${who(args)} exposes SSH publicly (properties.properties.remoteLoginPortPublicAccess ${show(ssh)}): set properties.properties.remoteLoginPortPublicAccess to "Disabled".`,
+        );
+      }
+    } else {
+      // Absent ⇒ "Disabled" (the compute instance default).
+      const ssh = valueAt(props, ...inner, "sshSettings", "sshPublicAccess");
+      if (ssh === "Enabled") {
+        report(
+          `${who(args)} exposes SSH publicly (properties.properties.sshSettings.sshPublicAccess "Enabled"): set properties.properties.sshSettings.sshPublicAccess to "Disabled".`,
+        );
+      }
+    }
+  },
+);
+
+export const mlPolicies: Policies = [
+  mlPublicNetwork,
+  mlManagedNetwork,
+  mlCmk,
+  mlHbiWorkspace,
+  mlComputeLocalAuth,
+  mlComputePublicAccess,
+];

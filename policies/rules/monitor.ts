@@ -1,0 +1,381 @@
+/**
+ * Logging and monitoring: the central Log Analytics workspace, Application Insights, and the diagnostic settings
+ * that send every data and security resource's audit logs to the workspace. PCI DSS requirement 10 (log, protect,
+ * retain, review); GDPR Art. 30/33 (records, breach detection) and Art. 5(1)(e) (storage limitation, as an upper
+ * bound on retention).
+ *
+ * Retention design (PCI DSS 10.5.1: keep audit log history for at least 12 months, with at least the most recent
+ * three months immediately available for analysis). In Log Analytics the workspace's `retentionInDays` is the
+ * interactive ("immediately available") retention; longer, cheaper history is set per table
+ * (`operationalinsights.Table.totalRetentionInDays`, long-term retention), which this workspace rule cannot see.
+ * So: every workspace keeps >= `minRetentionDays` (90) interactively; in `prodStacks` (the CDE) the workspace keeps
+ * >= `prodMinRetentionDays` (365) because that is the only 12-month evidence the pack can verify from the workspace
+ * itself. A stack that keeps the 12 months through table-level long-term retention sets `prodMinRetentionDays: 90`
+ * in its policy config (and must show the table settings to the assessor). `maxRetentionDays` caps retention for
+ * GDPR storage limitation.
+ *
+ * Network design: ingestion is always private (Azure Monitor Private Link Scope); diagnostic settings are unaffected
+ * because they deliver over the Azure backbone. Query access is private by default too; `allowPublicQuery: true`
+ * lets analysts query from the portal outside the private network, which is acceptable only with the workspace in
+ * an AMPLS, local (key) auth disabled and access granted through Entra ID RBAC — the query data may contain personal
+ * data, so the default is Disabled.
+ */
+import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import type * as applicationinsights from "@pulumi/azure-native/applicationinsights";
+import type * as monitor from "@pulumi/azure-native/monitor";
+import type * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import { ofType, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+
+const WORKSPACE = "azure-native:operationalinsights:Workspace";
+const COMPONENT = "azure-native:applicationinsights:Component";
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Log Analytics workspace
+// ---------------------------------------------------------------------------------------------------------------
+
+export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceArgs>(
+  {
+    name: "azure-native-operationalinsights-workspace-configure-retention",
+    description:
+      "Log Analytics workspaces keep logs immediately available for at least 90 days (365 in production stacks) and no longer than the configured maximum.",
+    severity: "high",
+    pci: ["10.5.1"],
+    gdpr: ["5(1)(e)", "30", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Set `retentionInDays` to at least 90 (`minRetentionDays`) and, in prod stacks, at least 365 (`prodMinRetentionDays`; lower it to 90 only when tables keep 12 months through `totalRetentionInDays`), and at most `maxRetentionDays` (730).",
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
+    config: {
+      minRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 730,
+        default: 90,
+        description: "Minimum interactive retention everywhere (PCI DSS 10.5.1: three months immediately available).",
+      },
+      prodStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["prod"],
+        description: "Stacks that hold the cardholder data environment.",
+      },
+      prodMinRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 730,
+        default: 365,
+        description: "Minimum interactive retention in prodStacks (PCI DSS 10.5.1: twelve months of history).",
+      },
+      maxRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 730,
+        default: 730,
+        description: "Maximum retention (GDPR Art. 5(1)(e) storage limitation).",
+      },
+    },
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    const cfg = args.getConfig<{
+      minRetentionDays: number;
+      prodStacks: string[];
+      prodMinRetentionDays: number;
+      maxRetentionDays: number;
+    }>();
+    const prod = inStacks(args.urn, cfg.prodStacks);
+    const min = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays) : cfg.minRetentionDays;
+    // retentionInDays absent = 30 days (the PerGB2018 default): below any sensible minimum.
+    const days = props.retentionInDays ?? 30;
+    if (days < min) {
+      report(
+        `${args.name} (${args.type}) keeps logs ${days} days${props.retentionInDays === undefined ? " (default)" : ""}${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set retentionInDays to at least ${min}.`,
+      );
+    } else if (days > cfg.maxRetentionDays) {
+      report(
+        `${args.name} (${args.type}) keeps logs ${days} days, beyond the ${cfg.maxRetentionDays}-day maximum: set retentionInDays to at most ${cfg.maxRetentionDays}.`,
+      );
+    }
+  },
+);
+
+export const workspaceLocalAuth = resourcePolicy<operationalinsights.WorkspaceArgs>(
+  {
+    name: "azure-native-operationalinsights-workspace-disable-local-auth",
+    description:
+      "Log Analytics workspaces accept only Microsoft Entra ID authentication, not shared workspace keys, so audit logs cannot be written or read with a leaked key.",
+    severity: "high",
+    pci: ["10.3.1", "10.3.2", "8.2.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1", "CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Set `features.disableLocalAuth: true` (agents use the Azure Monitor Agent with managed identity).",
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/azure-ad-authentication-logs",
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    // Absent = false (keys enabled).
+    if (props.features?.disableLocalAuth !== true) {
+      report(`${args.name} (${args.type}) accepts workspace keys: set features.disableLocalAuth to true.`);
+    }
+  },
+);
+
+const publicAccessConfig: PolicyConfigSchema["properties"] = {
+  allowPublicQuery: {
+    type: "boolean",
+    default: false,
+    description:
+      "Allow publicNetworkAccessForQuery Enabled (portal queries from outside the private network; requires AMPLS and Entra-only auth).",
+  },
+};
+
+/** Shared by the workspace and App Insights rules: both have publicNetworkAccessForIngestion/ForQuery. */
+function checkMonitorNetwork(
+  props: { publicNetworkAccessForIngestion?: string; publicNetworkAccessForQuery?: string },
+  args: ResourceValidationArgs,
+  report: ReportViolation,
+) {
+  const { allowPublicQuery } = args.getConfig<{ allowPublicQuery: boolean }>();
+  // Both absent = Enabled (Azure default).
+  if (!sameText(props.publicNetworkAccessForIngestion, "Disabled")) {
+    report(
+      `${args.name} (${args.type}) accepts ingestion from public networks: set publicNetworkAccessForIngestion to "Disabled" and ingest through an Azure Monitor Private Link Scope.`,
+    );
+  }
+  if (!allowPublicQuery && !sameText(props.publicNetworkAccessForQuery, "Disabled")) {
+    report(
+      `${args.name} (${args.type}) can be queried from public networks: set publicNetworkAccessForQuery to "Disabled" (or allow it with the allowPublicQuery config when the resource is in an AMPLS).`,
+    );
+  }
+}
+
+export const workspaceNetwork = resourcePolicy<operationalinsights.WorkspaceArgs>(
+  {
+    name: "azure-native-operationalinsights-workspace-disallow-public-network-access",
+    description:
+      "Log Analytics workspaces take ingestion only through private link, and queries too unless the stack allows public queries.",
+    severity: "medium",
+    pci: ["1.4.4", "10.3.2"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "monitor",
+    remediationSteps:
+      'Set `publicNetworkAccessForIngestion: "Disabled"` and `publicNetworkAccessForQuery: "Disabled"` and link the workspace to an Azure Monitor Private Link Scope (config `allowPublicQuery` relaxes the query side).',
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security",
+    config: publicAccessConfig,
+  },
+  WORKSPACE,
+  (props, args, report) => checkMonitorNetwork(props, args, report),
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Application Insights
+// ---------------------------------------------------------------------------------------------------------------
+
+export const componentLocalAuth = resourcePolicy<applicationinsights.ComponentArgs>(
+  {
+    name: "azure-native-applicationinsights-component-disable-local-auth",
+    description:
+      "Application Insights components accept telemetry only with Microsoft Entra ID authentication, not with the instrumentation key alone.",
+    severity: "medium",
+    pci: ["10.3.2", "8.2.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "monitor",
+    remediationSteps:
+      "Set `disableLocalAuth: true` and give the function app's identity Monitoring Metrics Publisher on the component.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication",
+  },
+  COMPONENT,
+  (props, args, report) => {
+    // Absent = false (instrumentation-key ingestion allowed).
+    if (props.disableLocalAuth !== true) {
+      report(`${args.name} (${args.type}) accepts unauthenticated telemetry: set disableLocalAuth to true.`);
+    }
+  },
+);
+
+export const componentWorkspace = resourcePolicy<applicationinsights.ComponentArgs>(
+  {
+    name: "azure-native-applicationinsights-component-require-log-analytics-workspace",
+    description:
+      "Application Insights components are workspace-based, so their telemetry is kept, protected and retained with the central Log Analytics workspace.",
+    severity: "medium",
+    pci: ["10.3.3", "10.5.1"],
+    gdpr: ["30"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      'Set `workspaceResourceId` to the central Log Analytics workspace id and leave `ingestionMode` unset or `"LogAnalytics"`.',
+    url: "https://learn.microsoft.com/azure/azure-monitor/app/create-workspace-resource",
+  },
+  COMPONENT,
+  (props, args, report) => {
+    // workspaceResourceId absent = a classic (non-workspace) component.
+    if (!isSet(props, "workspaceResourceId")) {
+      report(
+        `${args.name} (${args.type}) is not workspace-based: set workspaceResourceId to the Log Analytics workspace id.`,
+      );
+    } else if (props.ingestionMode !== undefined && !sameText(props.ingestionMode, "LogAnalytics")) {
+      report(
+        `${args.name} (${args.type}) ingests in '${props.ingestionMode}' mode: set ingestionMode to "LogAnalytics".`,
+      );
+    }
+  },
+);
+
+export const componentNetwork = resourcePolicy<applicationinsights.ComponentArgs>(
+  {
+    name: "azure-native-applicationinsights-component-disallow-public-network-access",
+    description:
+      "Application Insights components take telemetry only through private link, and queries too unless the stack allows public queries.",
+    severity: "medium",
+    pci: ["1.4.4", "10.3.2"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "monitor",
+    remediationSteps:
+      'Set `publicNetworkAccessForIngestion: "Disabled"` and `publicNetworkAccessForQuery: "Disabled"` and add the component to the Azure Monitor Private Link Scope (config `allowPublicQuery` relaxes the query side).',
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security",
+    config: publicAccessConfig,
+  },
+  COMPONENT,
+  (props, args, report) => checkMonitorNetwork(props, args, report),
+);
+
+export const componentIpMasking = resourcePolicy<applicationinsights.ComponentArgs>(
+  {
+    name: "azure-native-applicationinsights-component-disallow-ip-address-collection",
+    description:
+      "Application Insights components keep IP masking on, so client IP addresses (personal data) are not stored in telemetry.",
+    severity: "medium",
+    pci: [],
+    gdpr: ["5(1)(c)", "25"],
+    soc2: ["P4.1"],
+    service: "monitor",
+    remediationSteps: "Remove `disableIpMasking` or set it to `false`.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/app/ip-collection",
+  },
+  COMPONENT,
+  (props, args, report) => {
+    // Absent = false (IP addresses are masked), the Azure default.
+    if (props.disableIpMasking === true) {
+      report(`${args.name} (${args.type}) stores client IP addresses: set disableIpMasking to false.`);
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Diagnostic settings
+// ---------------------------------------------------------------------------------------------------------------
+
+const categoryGroupsKnob: PolicyConfigJSONSchema = {
+  type: "array",
+  items: { type: "string" },
+  default: ["audit", "allLogs"],
+  description: "Log category groups that satisfy the rule (one enabled entry is enough).",
+};
+
+export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArgs>(
+  {
+    name: "azure-native-monitor-diagnosticsetting-configure-log-analytics-destination",
+    description:
+      "Diagnostic settings send the audit (or all) log category group to a Log Analytics workspace, where logs are protected, retained and reviewed.",
+    severity: "high",
+    pci: ["10.2.1", "10.2.1.2", "10.3.3", "10.4.1.1"],
+    gdpr: ["30", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      'Set `workspaceId` to the central workspace id and `logs: [{ categoryGroup: "audit", enabled: true }]` (or `"allLogs"`); for storage, target the blob service (`<account id>/blobServices/default`), which has logs.',
+    url: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
+    config: { categoryGroups: categoryGroupsKnob },
+  },
+  DIAGNOSTIC_SETTING,
+  (props, args, report) => {
+    const { categoryGroups } = args.getConfig<{ categoryGroups: string[] }>();
+    // workspaceId absent = logs go only to storage/Event Hubs/partner, outside the central workspace.
+    if (!isSet(props, "workspaceId")) {
+      report(`${args.name} (${args.type}) sends logs to no Log Analytics workspace: set workspaceId.`);
+    }
+    // logs absent = no log categories at all (metrics only).
+    const ok = (props.logs ?? []).some((l) => l?.enabled === true && oneOf(l.categoryGroup, categoryGroups));
+    if (!ok) {
+      report(
+        `${args.name} (${args.type}) does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,
+      );
+    }
+  },
+);
+
+/** Data and security resources whose audit logs must reach the workspace. */
+export const DIAGNOSED_TYPES = [
+  "azure-native:sql:Server",
+  "azure-native:sql:Database",
+  "azure-native:synapse:Workspace",
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:datafactory:Factory",
+  "azure-native:machinelearningservices:Workspace",
+  "azure-native:keyvault:Vault",
+  "azure-native:storage:StorageAccount",
+  "azure-native:network:ApplicationGateway",
+  "azure-native:eventhub:Namespace",
+  "azure-native:network:NetworkSecurityGroup",
+];
+
+export const diagnosticCoverage = stackPolicy(
+  {
+    name: "azure-native-monitor-diagnosticsetting-missing-for-data-resource",
+    description:
+      "Every data or security resource (SQL, Synapse, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, NSGs) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
+    severity: "high",
+    pci: ["10.2.1", "10.2.2", "10.3.3", "10.4.1.1"],
+    gdpr: ["30", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Add a `monitor.DiagnosticSetting` with `resourceUri` set from the resource's `id` (for storage: `<id>/blobServices/default`), `workspaceId` set, and `logs: [{ categoryGroup: \"audit\", enabled: true }]` — e.g. through the component's `diagnosticSettings` option.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
+    config: {
+      resourceTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: DIAGNOSED_TYPES,
+        description: "Type tokens of the resources that need a diagnostic setting.",
+      },
+    },
+  },
+  (args, report) => {
+    const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
+    const targets = args.resources.filter((r) => resourceTypes.includes(r.type));
+    if (targets.length === 0) args.notApplicable("no resources of the configured types");
+    // A setting counts when it has a workspaceId (an unknown one counts: it is wired to some output).
+    const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
+    for (const target of targets) {
+      if (!settings.some((s) => refersTo(s, target, "resourceUri"))) {
+        report(
+          `${target.name} (${target.urn}) has no diagnostic setting sending its logs to a Log Analytics workspace: add a monitor.DiagnosticSetting with resourceUri from its id and workspaceId set.`,
+          target.urn,
+        );
+      }
+    }
+  },
+);
+
+export const monitorPolicies: Policies = [
+  workspaceRetention,
+  workspaceLocalAuth,
+  workspaceNetwork,
+  componentLocalAuth,
+  componentWorkspace,
+  componentNetwork,
+  componentIpMasking,
+  diagnosticDestination,
+  diagnosticCoverage,
+];

@@ -1,0 +1,663 @@
+/**
+ * Network segmentation and the internet edge: subnets and NSGs (PCI DSS 1.2–1.4), the Application Gateway WAF_v2 with
+ * its WAF policy and TLS policy (6.4.1/6.4.2, 4.2.1), the Azure Firewall policy (11.5.1), and private endpoints for
+ * every data service (1.3.1, 1.4.4). GDPR Art. 25 (data protection by design) and 32.
+ */
+import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type * as network from "@pulumi/azure-native/network";
+import { resourcePolicy, stackPolicy, type Props } from "../lib/policy";
+import { globMatch, inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+
+const SUBNET = "azure-native:network:Subnet";
+const VNET = "azure-native:network:VirtualNetwork";
+const NSG = "azure-native:network:NetworkSecurityGroup";
+const SECURITY_RULE = "azure-native:network:SecurityRule";
+const APP_GATEWAY = "azure-native:network:ApplicationGateway";
+const WAF_POLICY = "azure-native:network:WebApplicationFirewallPolicy";
+const FIREWALL_POLICY = "azure-native:network:FirewallPolicy";
+const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subnets (standalone `network.Subnet` and inline `network.VirtualNetwork.subnets[*]`)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Azure-managed subnets that must not (or need not) carry an NSG or a default-outbound setting. */
+export const EXEMPT_SUBNETS = [
+  "GatewaySubnet",
+  "AzureFirewallSubnet",
+  "AzureFirewallManagementSubnet",
+  "AzureBastionSubnet",
+  "RouteServerSubnet",
+];
+
+type SubnetProps = Props<network.SubnetArgs>;
+type InlineSubnet = NonNullable<Props<network.VirtualNetworkArgs>["subnets"]>[number];
+
+const exemptSubnetsKnob: PolicyConfigSchema["properties"] = {
+  exemptSubnetNames: {
+    type: "array",
+    items: { type: "string" },
+    default: EXEMPT_SUBNETS,
+    description:
+      "Subnet names (exact, case-insensitive) the rule skips: Azure-managed gateway/firewall/bastion subnets.",
+  },
+};
+
+/**
+ * The subnets a Subnet or VirtualNetwork declares, with their Azure names. A standalone subnet without `subnetName`
+ * is auto-named from its Pulumi name. A VNet without inline subnets is not applicable (its subnets are standalone).
+ */
+function subnetsOf(
+  props: Record<string, unknown>,
+  args: ResourceValidationArgs,
+): { name: string; subnet: SubnetProps | InlineSubnet }[] {
+  const exempt = args.getConfig<{ exemptSubnetNames: string[] }>().exemptSubnetNames;
+  if (args.type === SUBNET) {
+    const subnet = props as SubnetProps;
+    const name = typeof subnet.subnetName === "string" ? subnet.subnetName : args.name;
+    if (oneOf(name, exempt)) args.notApplicable(`subnet '${name}' is in exemptSubnetNames`);
+    return [{ name, subnet }];
+  }
+  const subnets = (props as Props<network.VirtualNetworkArgs>).subnets ?? [];
+  if (subnets.length === 0) args.notApplicable("the virtual network defines no inline subnets");
+  return subnets
+    .map((subnet, i) => ({ name: typeof subnet.name === "string" ? subnet.name : `subnets[${i}]`, subnet }))
+    .filter((s) => !oneOf(s.name, exempt));
+}
+
+export const subnetNsg = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-network-subnet-missing-network-security-group",
+    description:
+      "Every subnet (standalone or inline in a virtual network), except Azure-managed gateway, firewall and bastion subnets, has a network security group.",
+    severity: "high",
+    pci: ["1.2.5", "1.3.1", "1.4.1"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Set `networkSecurityGroup: { id: <nsg.id> }` on the subnet (on `network.Subnet`, or on the entry in `network.VirtualNetwork.subnets`); Azure-managed subnets are listed in `exemptSubnetNames`.",
+    url: "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
+    config: exemptSubnetsKnob,
+  },
+  [SUBNET, VNET],
+  (props, args, report) => {
+    for (const { name, subnet } of subnetsOf(props, args)) {
+      // networkSecurityGroup absent = no NSG. An unknown id (the NSG's output during preview) counts as set.
+      if (!isSet(subnet.networkSecurityGroup, "id")) {
+        report(`${args.name} (${args.type}) subnet '${name}' has no NSG: set networkSecurityGroup.id.`);
+      }
+    }
+  },
+);
+
+export const subnetDefaultOutbound = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-network-subnet-disable-default-outbound-access",
+    description:
+      "Subnets disable Azure's implicit default outbound internet access, so outbound traffic leaves only through the firewall or a NAT gateway that the program declares.",
+    severity: "medium",
+    pci: ["1.3.2", "1.4.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Set `defaultOutboundAccess: false` on every subnet (it can only be set when the subnet is created) and route egress through the Azure Firewall (`routeTable`) or a NAT gateway.",
+    url: "https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access",
+    config: exemptSubnetsKnob,
+  },
+  [SUBNET, VNET],
+  (props, args, report) => {
+    for (const { name, subnet } of subnetsOf(props, args)) {
+      // Absent = true (Azure's default for subnets created with current API versions).
+      if (subnet.defaultOutboundAccess !== false) {
+        report(
+          `${args.name} (${args.type}) subnet '${name}' has default outbound access: set defaultOutboundAccess to false.`,
+        );
+      }
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// NSG rules (inline `NetworkSecurityGroup.securityRules[*]` and standalone `SecurityRule`)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An exception to the inbound rule: `ports` ("443", "80,443", "65200-65535") from `source` on matching NSGs. */
+export interface AllowedInbound {
+  /** Open source the entry allows (`Internet`, `*`, ...); absent or `*` = any open source. */
+  readonly source?: string;
+  readonly ports: string;
+  /** `Tcp`, `Udp`, ...; absent = any protocol. */
+  readonly protocol?: string;
+  /** Glob over the NSG's Pulumi or Azure name; absent = every NSG. */
+  readonly nsgNamePattern?: string;
+  readonly reason?: string;
+}
+
+export const OPEN_SOURCES = ["*", "Internet", "Any", "0.0.0.0/0", "0.0.0.0", "::/0", "::"];
+
+/**
+ * App Gateway v2 needs its listener port open to the internet on its own subnet's NSG. Its other requirement, TCP
+ * 65200-65535 from the `GatewayManager` service tag, is not an open source, so it needs no entry. Add port 80 when
+ * the gateway has HTTP listeners that redirect to HTTPS.
+ */
+export const DEFAULT_ALLOWED_INBOUND: AllowedInbound[] = [
+  {
+    source: "Internet",
+    ports: "443",
+    protocol: "Tcp",
+    nsgNamePattern: "*agw*",
+    reason: "App Gateway v2 HTTPS listener",
+  },
+];
+
+type Range = [number, number];
+
+/** Port ranges of "*", "443", "1000-2000" or a comma-separated list; unparseable text means all ports. */
+export function portRanges(text: string): Range[] {
+  return text
+    .split(",")
+    .map((p) => p.trim())
+    .map((p): Range => {
+      if (p === "*" || p === "") return [0, 65535];
+      const m = /^(\d+)(?:-(\d+))?$/.exec(p);
+      if (!m) return [0, 65535];
+      return [Number(m[1]), Number(m[2] ?? m[1])];
+    });
+}
+
+function covered(ranges: Range[], allowed: Range[]): boolean {
+  return ranges.every(([lo, hi]) => allowed.some(([alo, ahi]) => lo >= alo && hi <= ahi));
+}
+
+type RuleProps =
+  Props<network.SecurityRuleArgs> | NonNullable<Props<network.NetworkSecurityGroupArgs>["securityRules"]>[number];
+
+interface RuleConfig {
+  openSources: string[];
+  allowedPublicInbound: AllowedInbound[];
+}
+
+/** The violation message for one rule, or undefined when it is not an open inbound allow (or is allowed). */
+function openInbound(rule: RuleProps, nsgNames: string[], cfg: RuleConfig): string | undefined {
+  if (!sameText(rule.direction, "Inbound") || !sameText(rule.access, "Allow")) return undefined;
+  const sources = [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter(
+    (s): s is string => typeof s === "string",
+  );
+  // No prefix and no application security group: Azure rejects it; treat it as "any source" to be safe.
+  if (sources.length === 0 && (rule.sourceApplicationSecurityGroups ?? []).length === 0) sources.push("*");
+  const open = sources.filter((s) => oneOf(s, cfg.openSources));
+  if (open.length === 0) return undefined;
+  // No destination port = all ports.
+  const portTexts = [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter(
+    (p): p is string => typeof p === "string",
+  );
+  const ports = portTexts.length === 0 ? "*" : portTexts.join(",");
+  const ranges = portRanges(ports);
+  const allowedFor = (source: string) =>
+    cfg.allowedPublicInbound.some(
+      (e) =>
+        (e.source === undefined || e.source === "*" || sameText(e.source, source)) &&
+        (e.protocol === undefined || sameText(e.protocol, String(rule.protocol))) &&
+        (e.nsgNamePattern === undefined || nsgNames.some((n) => globMatch(e.nsgNamePattern as string, n))) &&
+        covered(ranges, portRanges(e.ports)),
+    );
+  const bad = open.filter((s) => !allowedFor(s));
+  if (bad.length === 0) return undefined;
+  return `allows inbound ${rule.protocol} from '${bad.join("', '")}' to port(s) ${ports}: restrict sourceAddressPrefix(es) to known ranges or service tags, or add an allowedPublicInbound config entry`;
+}
+
+export const nsgPublicInbound = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-network-networksecuritygroup-disallow-public-inbound",
+    description:
+      "Network security group rules do not allow inbound traffic from any source or the internet, except the configured exceptions (by default HTTPS to the Application Gateway subnet).",
+    severity: "critical",
+    pci: ["1.3.1", "1.4.2", "2.2.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "On Inbound Allow rules, replace `sourceAddressPrefix` `*`/`Internet`/`0.0.0.0/0` with specific CIDRs, service tags (e.g. `GatewayManager`, `AzureLoadBalancer`, `VirtualNetwork`) or application security groups; list deliberate exceptions in `allowedPublicInbound`.",
+    url: "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules",
+    config: {
+      openSources: {
+        type: "array",
+        items: { type: "string" },
+        default: OPEN_SOURCES,
+        description: "Source prefixes that mean 'anyone' (compared case-insensitively).",
+      },
+      allowedPublicInbound: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            source: { type: "string" },
+            ports: { type: "string", minLength: 1 },
+            protocol: { type: "string" },
+            nsgNamePattern: { type: "string" },
+            reason: { type: "string" },
+          },
+          required: ["ports"],
+          additionalProperties: false,
+        },
+        default: DEFAULT_ALLOWED_INBOUND,
+        description: "Allowed exceptions: ports from an open source on NSGs whose name matches nsgNamePattern.",
+      },
+    },
+  },
+  [NSG, SECURITY_RULE],
+  (props, args, report) => {
+    const cfg = args.getConfig<RuleConfig>();
+    const nsgName = props.networkSecurityGroupName;
+    const nsgNames = [args.name, ...(typeof nsgName === "string" ? [nsgName] : [])];
+    const rules =
+      args.type === NSG
+        ? ((props as unknown as Props<network.NetworkSecurityGroupArgs>).securityRules ?? [])
+        : [props as unknown as Props<network.SecurityRuleArgs>];
+    rules.forEach((rule, i) => {
+      const problem = openInbound(rule, nsgNames, cfg);
+      if (problem) {
+        const ruleName = args.type === NSG ? `securityRules '${rule.name ?? i}'` : "rule";
+        report(`${args.name} (${args.type}) ${ruleName} ${problem}.`);
+      }
+    });
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Application Gateway
+// ---------------------------------------------------------------------------------------------------------------
+
+export const appGatewayWaf = resourcePolicy<network.ApplicationGatewayArgs>(
+  {
+    name: "azure-native-network-applicationgateway-require-waf-v2",
+    description:
+      "Application Gateways use the WAF_v2 tier with an associated WAF policy, so public-facing web traffic is inspected by a web application firewall.",
+    severity: "critical",
+    pci: ["6.4.1", "6.4.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      'Set `sku: { name: "WAF_v2", tier: "WAF_v2" }` and `firewallPolicy: { id: <WebApplicationFirewallPolicy id> }` (the legacy `webApplicationFirewallConfiguration` does not count).',
+    url: "https://learn.microsoft.com/azure/web-application-firewall/ag/policy-overview",
+  },
+  APP_GATEWAY,
+  (props, args, report) => {
+    // sku absent = no WAF tier.
+    if (!sameText(props.sku?.tier, "WAF_v2")) {
+      report(
+        `${args.name} (${args.type}) uses tier '${props.sku?.tier ?? "unset"}': set sku.tier (and sku.name) to "WAF_v2".`,
+      );
+    }
+    if (!isSet(props.firewallPolicy, "id")) {
+      report(
+        `${args.name} (${args.type}) has no WAF policy: set firewallPolicy.id to a network.WebApplicationFirewallPolicy${props.webApplicationFirewallConfiguration ? " (webApplicationFirewallConfiguration is legacy)" : ""}.`,
+      );
+    }
+  },
+);
+
+type SslPolicy = NonNullable<Props<network.ApplicationGatewayArgs>["sslPolicy"]>;
+
+export const DEFAULT_SSL_POLICIES = ["AppGwSslPolicy20220101", "AppGwSslPolicy20220101S"];
+
+export const appGatewayTls = resourcePolicy<network.ApplicationGatewayArgs>(
+  {
+    name: "azure-native-network-applicationgateway-enforce-tls-policy",
+    description:
+      "Application Gateways (and their SSL profiles) negotiate TLS 1.2 or later: a predefined 2022 policy, or a custom policy with minProtocolVersion TLSv1_2.",
+    severity: "high",
+    pci: ["4.2.1", "2.2.7"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "network",
+    remediationSteps:
+      'Set `sslPolicy: { policyType: "Predefined", policyName: "AppGwSslPolicy20220101S" }` (config `allowedPredefinedPolicies`), or `policyType: "CustomV2"` with `minProtocolVersion: "TLSv1_2"`; the same for every `sslProfiles[*].sslPolicy`.',
+    url: "https://learn.microsoft.com/azure/application-gateway/application-gateway-ssl-policy-overview",
+    config: {
+      allowedPredefinedPolicies: {
+        type: "array",
+        items: { type: "string" },
+        default: DEFAULT_SSL_POLICIES,
+        description: "Predefined SSL policies allowed (the 2017 ones keep CBC ciphers or TLS 1.0).",
+      },
+    },
+  },
+  APP_GATEWAY,
+  (props, args, report) => {
+    const { allowedPredefinedPolicies } = args.getConfig<{ allowedPredefinedPolicies: string[] }>();
+    const check = (where: string, policy: SslPolicy | undefined) => {
+      // sslPolicy absent: the default depends on the API version (TLS 1.0 on older ones); require it explicitly.
+      if (policy === undefined) {
+        report(
+          `${args.name} (${args.type}) has no ${where}: set it to the predefined policy "AppGwSslPolicy20220101S" or a custom policy with minProtocolVersion "TLSv1_2".`,
+        );
+        return;
+      }
+      const predefined =
+        sameText(policy.policyType, "Predefined") ||
+        (policy.policyType === undefined && policy.policyName !== undefined);
+      if (predefined) {
+        if (!oneOf(policy.policyName, allowedPredefinedPolicies)) {
+          report(
+            `${args.name} (${args.type}) ${where} uses '${policy.policyName ?? "unset"}': set ${where}.policyName to one of ${allowedPredefinedPolicies.join(", ")}.`,
+          );
+        }
+      } else if (!oneOf(policy.minProtocolVersion, ["TLSv1_2", "TLSv1_3"])) {
+        report(
+          `${args.name} (${args.type}) ${where} allows '${policy.minProtocolVersion ?? "unset"}': set ${where}.minProtocolVersion to "TLSv1_2".`,
+        );
+      }
+    };
+    check("sslPolicy", props.sslPolicy);
+    (props.sslProfiles ?? []).forEach((profile, i) => {
+      // A profile without its own sslPolicy inherits the gateway's, checked above.
+      if (profile.sslPolicy !== undefined) check(`sslProfiles[${profile.name ?? i}].sslPolicy`, profile.sslPolicy);
+    });
+  },
+);
+
+/** The sub-resource name at the end of an App Gateway child id (`.../httpListeners/<name>`). */
+function childName(ref: { id?: string } | undefined): string | undefined {
+  const id = ref?.id;
+  return typeof id === "string" ? id.split("/").pop() : undefined;
+}
+
+export const appGatewayHttp = resourcePolicy<network.ApplicationGatewayArgs>(
+  {
+    name: "azure-native-network-applicationgateway-disallow-http-listener",
+    description:
+      "Application Gateway HTTP listeners only redirect to HTTPS: every routing rule on an HTTP listener has a redirect configuration targeting an HTTPS listener or an https:// URL.",
+    severity: "high",
+    pci: ["4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "network",
+    remediationSteps:
+      'For each `httpListeners[*]` with `protocol: "Http"`, route it with a `requestRoutingRules[*].redirectConfiguration` whose `redirectConfigurations[*]` has `targetListener` = the HTTPS listener (or `targetUrl` starting with https://) and `redirectType: "Permanent"`; never a backend pool.',
+    url: "https://learn.microsoft.com/azure/application-gateway/redirect-http-to-https-portal",
+  },
+  APP_GATEWAY,
+  (props, args, report) => {
+    // Sub-resource ids are read directly: when unknown during preview the engine turns this into an advisory.
+    const listeners = props.httpListeners ?? [];
+    const protocolOf = new Map(listeners.map((l) => [l.name, l.protocol]));
+    const redirects = new Map((props.redirectConfigurations ?? []).map((r) => [r.name, r]));
+    for (const listener of listeners) {
+      // protocol absent: Azure requires it; treat as Http to be safe.
+      if (listener.protocol !== undefined && !sameText(listener.protocol, "Http")) continue;
+      const rules = (props.requestRoutingRules ?? []).filter((r) => childName(r.httpListener) === listener.name);
+      for (const rule of rules) {
+        const redirect = redirects.get(childName(rule.redirectConfiguration));
+        const target = redirect?.targetListener ? protocolOf.get(childName(redirect.targetListener)) : undefined;
+        const toHttps =
+          sameText(target, "Https") ||
+          (typeof redirect?.targetUrl === "string" && /^https:\/\//i.test(redirect.targetUrl));
+        if (!toHttps) {
+          report(
+            `${args.name} (${args.type}) serves HTTP listener '${listener.name}' through rule '${rule.name}' without a redirect to HTTPS: set the rule's redirectConfiguration to a redirect whose targetListener is an Https listener.`,
+          );
+        }
+      }
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// WAF policy
+// ---------------------------------------------------------------------------------------------------------------
+
+export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
+  {
+    name: "azure-native-network-webapplicationfirewallpolicy-enable-prevention-mode",
+    description:
+      "WAF policies are enabled, block attacks (Prevention mode, unless the stack allows Detection with alert review) and inspect request bodies.",
+    severity: "critical",
+    pci: ["6.4.2", "11.5.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6", "CC7.2"],
+    service: "network",
+    remediationSteps:
+      'Set `policySettings: { state: "Enabled", mode: "Prevention", requestBodyCheck: true }` (config `allowedModes` may add "Detection" where alerts are reviewed, as PCI DSS 6.4.2 allows).',
+    url: "https://learn.microsoft.com/azure/web-application-firewall/ag/ag-overview",
+    config: {
+      allowedModes: {
+        type: "array",
+        items: { type: "string", enum: ["Prevention", "Detection"] },
+        default: ["Prevention"],
+        description: "WAF modes allowed.",
+      },
+    },
+  },
+  WAF_POLICY,
+  (props, args, report) => {
+    const { allowedModes } = args.getConfig<{ allowedModes: string[] }>();
+    const s = props.policySettings;
+    // Each setting absent = violation: the policySettings defaults differ by API version, and the explicit value is
+    // the evidence an assessor looks for.
+    if (!sameText(s?.state, "Enabled")) {
+      report(`${args.name} (${args.type}) is '${s?.state ?? "unset"}': set policySettings.state to "Enabled".`);
+    }
+    if (!oneOf(s?.mode, allowedModes)) {
+      report(
+        `${args.name} (${args.type}) runs in '${s?.mode ?? "unset"}' mode: set policySettings.mode to "${allowedModes[0]}".`,
+      );
+    }
+    if (s?.requestBodyCheck !== true) {
+      report(
+        `${args.name} (${args.type}) does not inspect request bodies: set policySettings.requestBodyCheck to true.`,
+      );
+    }
+  },
+);
+
+/** Numeric comparison of dotted versions ("3.2" < "3.10"); non-numeric parts compare as 0. */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const a = version.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  const b = minimum.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
+  {
+    name: "azure-native-network-webapplicationfirewallpolicy-require-managed-rule-set",
+    description:
+      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled.",
+    severity: "high",
+    pci: ["6.4.1", "6.4.2"],
+    gdpr: ["32(1)(b)", "32(1)(d)"],
+    soc2: ["CC6.8"],
+    service: "network",
+    remediationSteps:
+      'Add `managedRules.managedRuleSets: [{ ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" }]` (or OWASP 3.2); in `ruleGroupOverrides` list individual rules (never a group without `rules`) and keep rules in `protectedRuleIds` `state: "Enabled"`.',
+    url: "https://learn.microsoft.com/azure/web-application-firewall/ag/application-gateway-crs-rulegroups-rules",
+    config: {
+      minimumVersions: {
+        type: "object",
+        additionalProperties: { type: "string" },
+        default: { OWASP: "3.2", Microsoft_DefaultRuleSet: "2.1" },
+        description: "Accepted rule set types with their minimum version.",
+      },
+      protectedRuleIds: {
+        type: "array",
+        items: { type: "string" },
+        default: ["944240"],
+        description: "Managed rule ids that must never be disabled by an override.",
+      },
+    },
+  },
+  WAF_POLICY,
+  (props, args, report) => {
+    const { minimumVersions, protectedRuleIds } = args.getConfig<{
+      minimumVersions: Record<string, string>;
+      protectedRuleIds: string[];
+    }>();
+    const sets = props.managedRules?.managedRuleSets ?? [];
+    const current = sets.filter((s) => {
+      const type = Object.keys(minimumVersions).find((t) => sameText(s.ruleSetType, t));
+      return type !== undefined && versionAtLeast(String(s.ruleSetVersion), minimumVersions[type]);
+    });
+    if (current.length === 0) {
+      const have = sets.map((s) => `${s.ruleSetType} ${s.ruleSetVersion}`).join(", ") || "none";
+      report(
+        `${args.name} (${args.type}) has no current managed rule set (has: ${have}): add managedRules.managedRuleSets with ${Object.entries(
+          minimumVersions,
+        )
+          .map(([t, v]) => `${t} >= ${v}`)
+          .join(" or ")}.`,
+      );
+    }
+    for (const set of current) {
+      for (const group of set.ruleGroupOverrides ?? []) {
+        // An override without rules disables the whole group (Azure semantics).
+        if ((group.rules ?? []).length === 0) {
+          report(
+            `${args.name} (${args.type}) disables the whole rule group '${group.ruleGroupName}' of ${set.ruleSetType} ${set.ruleSetVersion}: list the individual rules in ruleGroupOverrides[].rules instead.`,
+          );
+        }
+        for (const rule of group.rules ?? []) {
+          // An overridden rule's state absent = Disabled (Azure semantics).
+          if (protectedRuleIds.includes(String(rule.ruleId)) && !sameText(rule.state, "Enabled")) {
+            report(
+              `${args.name} (${args.type}) disables protected rule ${rule.ruleId} in group '${group.ruleGroupName}': set its state to "Enabled" or remove the override.`,
+            );
+          }
+        }
+      }
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Azure Firewall policy
+// ---------------------------------------------------------------------------------------------------------------
+
+export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArgs>(
+  {
+    name: "azure-native-network-firewallpolicy-enable-threat-protection",
+    description:
+      "Azure Firewall policies block traffic to and from known-malicious addresses (threat intelligence Deny), and in production stacks run the Premium tier with intrusion detection and prevention in Deny mode.",
+    severity: "high",
+    pci: ["1.4.2", "11.5.1"],
+    gdpr: ["32(1)(b)", "33"],
+    soc2: ["CC6.6", "CC7.2"],
+    service: "network",
+    remediationSteps:
+      'Set `threatIntelMode: "Deny"`; in prod stacks set `sku.tier: "Premium"` and `intrusionDetection: { mode: "Deny" }` (configs `allowedThreatIntelModes`, `allowedIdpsModes`, `premiumStacks`).',
+    url: "https://learn.microsoft.com/azure/firewall/premium-features",
+    config: {
+      allowedThreatIntelModes: { type: "array", items: { type: "string" }, default: ["Deny"] },
+      allowedIdpsModes: { type: "array", items: { type: "string" }, default: ["Deny"] },
+      premiumStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["prod"],
+        description: "Stacks where the firewall must be Premium (IDPS).",
+      },
+    },
+  },
+  FIREWALL_POLICY,
+  (props, args, report) => {
+    const cfg = args.getConfig<{
+      allowedThreatIntelModes: string[];
+      allowedIdpsModes: string[];
+      premiumStacks: string[];
+    }>();
+    // threatIntelMode absent = "Alert" (Azure default).
+    const ti = props.threatIntelMode ?? "Alert";
+    if (!oneOf(ti, cfg.allowedThreatIntelModes)) {
+      report(
+        `${args.name} (${args.type}) threat intelligence is '${ti}': set threatIntelMode to "${cfg.allowedThreatIntelModes[0]}".`,
+      );
+    }
+    // sku absent = Standard tier.
+    const premium = sameText(props.sku?.tier, "Premium");
+    if (!premium && inStacks(args.urn, cfg.premiumStacks)) {
+      report(
+        `${args.name} (${args.type}) is not Premium in a production stack: set sku.tier to "Premium" to get IDPS.`,
+      );
+    }
+    // intrusionDetection absent = Off.
+    const idps = props.intrusionDetection?.mode ?? "Off";
+    if (premium && !oneOf(idps, cfg.allowedIdpsModes)) {
+      report(
+        `${args.name} (${args.type}) IDPS is '${idps}': set intrusionDetection.mode to "${cfg.allowedIdpsModes[0]}".`,
+      );
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Private endpoints (stack)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const PRIVATE_LINK_TYPES = [
+  "azure-native:sql:Server",
+  "azure-native:synapse:Workspace",
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:datafactory:Factory",
+  "azure-native:machinelearningservices:Workspace",
+  "azure-native:storage:StorageAccount",
+  "azure-native:keyvault:Vault",
+  "azure-native:eventhub:Namespace",
+];
+
+export const privateEndpointCoverage = stackPolicy(
+  {
+    name: "azure-native-network-privateendpoint-missing-for-data-service",
+    description:
+      "Every data service (SQL, Synapse, Cosmos DB, Data Factory, ML, storage, Key Vault, Event Hubs) has a private endpoint, so it is reached only from the private network.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Add a `network.PrivateEndpoint` with `privateLinkServiceConnections: [{ privateLinkServiceId: <resource>.id, groupIds: [<group>] }]` and a PrivateDnsZoneGroup, e.g. through the component's `privateEndpoints` option.",
+    url: "https://learn.microsoft.com/azure/private-link/private-endpoint-overview",
+    config: {
+      resourceTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: PRIVATE_LINK_TYPES,
+        description: "Type tokens of the services that need a private endpoint.",
+      },
+    },
+  },
+  (args, report: ReportViolation) => {
+    const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
+    const targets = args.resources.filter((r) => resourceTypes.includes(r.type));
+    if (targets.length === 0) args.notApplicable("no data services of the configured types");
+    const endpoints = args.resources.filter((r) => r.type === PRIVATE_ENDPOINT);
+    for (const target of targets) {
+      const covered = endpoints.some((pe) =>
+        refersTo(pe, target, "privateLinkServiceConnections", "manualPrivateLinkServiceConnections"),
+      );
+      if (!covered) {
+        report(
+          `${target.name} (${target.urn}) has no private endpoint: add a network.PrivateEndpoint whose privateLinkServiceConnections[].privateLinkServiceId is its id.`,
+          target.urn,
+        );
+      }
+    }
+  },
+);
+
+export const networkPolicies: Policies = [
+  subnetNsg,
+  subnetDefaultOutbound,
+  nsgPublicInbound,
+  appGatewayWaf,
+  appGatewayTls,
+  appGatewayHttp,
+  wafMode,
+  wafRuleSet,
+  firewallThreatProtection,
+  privateEndpointCoverage,
+];

@@ -1,0 +1,526 @@
+/**
+ * The streaming path (Flow 3 and the fraud-scoring functions): Event Hubs namespaces, Stream Analytics jobs with
+ * their inputs/outputs, and App Service / Function apps (`web.WebApp`, `kind: "functionapp,linux"`). PCI DSS 1.3/1.4
+ * (network), 3.5/3.6 (encryption, CMK), 4.2.1 (transport), 7.2/8.2/8.6 (no shared keys, managed identities);
+ * GDPR Art. 25 and 32. The catalogue has no rows for these services; the rules mirror the storage/Key Vault ones.
+ */
+import type { Policies, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type * as eventhub from "@pulumi/azure-native/eventhub";
+import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
+import type * as web from "@pulumi/azure-native/web";
+import { ofType, resourcePolicy, safeGet, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
+import { inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+
+const EH_NAMESPACE = "azure-native:eventhub:Namespace";
+const ASA_JOB = "azure-native:streamanalytics:StreamingJob";
+const ASA_INPUT = "azure-native:streamanalytics:Input";
+const ASA_OUTPUT = "azure-native:streamanalytics:Output";
+const WEB_APP = "azure-native:web:WebApp";
+const FTP_ALLOWED = "azure-native:web:WebAppFtpAllowed";
+const SCM_ALLOWED = "azure-native:web:WebAppScmAllowed";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Event Hubs
+// ---------------------------------------------------------------------------------------------------------------
+
+export const eventHubLocalAuth = resourcePolicy<eventhub.NamespaceArgs>(
+  {
+    name: "azure-native-eventhub-namespace-disable-local-auth",
+    description:
+      "Event Hubs namespaces refuse SAS keys, so producers and consumers authenticate with Microsoft Entra identities only.",
+    severity: "high",
+    pci: ["7.2.2", "8.2.2", "8.3.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "eventhub",
+    remediationSteps:
+      "Set `disableLocalAuth: true` and grant Azure Event Hubs Data Sender/Receiver roles to managed identities.",
+    url: "https://learn.microsoft.com/azure/event-hubs/authenticate-shared-access-signature",
+  },
+  EH_NAMESPACE,
+  (props, args, report) => {
+    // Absent = false (SAS keys accepted).
+    if (props.disableLocalAuth !== true) {
+      report(`${args.name} (${args.type}) accepts SAS keys: set disableLocalAuth to true.`);
+    }
+  },
+);
+
+export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs>(
+  {
+    name: "azure-native-eventhub-namespace-disallow-public-network-access",
+    description: "Event Hubs namespaces are reachable only through private endpoints.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "eventhub",
+    remediationSteps:
+      'Set `publicNetworkAccess: "Disabled"` (or `"SecuredByPerimeter"`) and add a private endpoint with group id `namespace`.',
+    url: "https://learn.microsoft.com/azure/event-hubs/network-security",
+  },
+  EH_NAMESPACE,
+  (props, args, report) => {
+    // Absent = Enabled ("by default it is enabled").
+    if (!oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) {
+      report(
+        `${args.name} (${args.type}) accepts public traffic ('${props.publicNetworkAccess ?? "Enabled (default)"}'): set publicNetworkAccess to "Disabled".`,
+      );
+    }
+  },
+);
+
+export const eventHubTls = resourcePolicy<eventhub.NamespaceArgs>(
+  {
+    name: "azure-native-eventhub-namespace-enforce-minimum-tls-version",
+    description: "Event Hubs namespaces refuse TLS versions older than 1.2.",
+    severity: "high",
+    pci: ["4.2.1", "2.2.7"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "eventhub",
+    remediationSteps: 'Set `minimumTlsVersion: "1.2"`.',
+    url: "https://learn.microsoft.com/azure/event-hubs/transport-layer-security-configure-minimum-version",
+  },
+  EH_NAMESPACE,
+  (props, args, report) => {
+    // Absent: the service default has changed over time (1.0 for older namespaces); require it explicitly.
+    if (!oneOf(props.minimumTlsVersion, ["1.2", "1.3"])) {
+      report(
+        `${args.name} (${args.type}) accepts TLS '${props.minimumTlsVersion ?? "unset"}': set minimumTlsVersion to "1.2".`,
+      );
+    }
+  },
+);
+
+export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
+  {
+    name: "azure-native-eventhub-namespace-require-customer-managed-key",
+    description:
+      "Premium (or dedicated-cluster) Event Hubs namespaces in production stacks encrypt events with a customer-managed key from Key Vault.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "eventhub",
+    remediationSteps:
+      'Set `encryption: { keySource: "Microsoft.KeyVault", keyVaultProperties: [{ keyName, keyVaultUri, identity: { userAssignedIdentity } }], requireInfrastructureEncryption: true }` with a user-assigned `identity`; CMK needs the Premium SKU (Standard cannot use it, so the rule does not apply there).',
+    url: "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
+    config: {
+      prodStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["prod"],
+        description: "Stacks that hold the cardholder data environment.",
+      },
+    },
+  },
+  EH_NAMESPACE,
+  (props, args, report) => {
+    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
+    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    // CMK exists only for Premium namespaces and namespaces on a dedicated cluster; sku absent = Standard.
+    if (!sameText(props.sku?.name, "Premium") && !isSet(props, "clusterArmId")) {
+      args.notApplicable("customer-managed keys need the Premium SKU or a dedicated cluster");
+    }
+    const enc = props.encryption;
+    // encryption absent = Microsoft-managed keys.
+    if (!sameText(enc?.keySource, "Microsoft.KeyVault")) {
+      report(
+        `${args.name} (${args.type}) uses Microsoft-managed keys in stack '${stackOfUrn(args.urn)}': set encryption.keySource to "Microsoft.KeyVault" with encryption.keyVaultProperties.`,
+      );
+      return;
+    }
+    const keys = enc?.keyVaultProperties ?? [];
+    if (keys.length === 0 || keys.some((k) => !isSet(k, "keyName") || !isSet(k, "keyVaultUri"))) {
+      report(`${args.name} (${args.type}) names no key: set encryption.keyVaultProperties[].keyName and keyVaultUri.`);
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stream Analytics
+// ---------------------------------------------------------------------------------------------------------------
+
+export const asaIdentity = resourcePolicy<streamanalytics.StreamingJobArgs>(
+  {
+    name: "azure-native-streamanalytics-streamingjob-require-managed-identity",
+    description:
+      "Stream Analytics jobs have a managed identity, so they authenticate to Event Hubs, storage and SQL without stored keys.",
+    severity: "medium",
+    pci: ["8.2.2", "8.6.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "streamanalytics",
+    remediationSteps:
+      'Set `identity: { type: "SystemAssigned" }` and grant it data-plane roles on its inputs and outputs.',
+    url: "https://learn.microsoft.com/azure/stream-analytics/stream-analytics-managed-identities-overview",
+  },
+  ASA_JOB,
+  (props, args, report) => {
+    // identity absent = no managed identity. The 2020-03-01 API's identity has only `type` (a string).
+    const type = props.identity?.type;
+    if (typeof type !== "string" || type === "" || sameText(type, "None")) {
+      report(`${args.name} (${args.type}) has no managed identity: set identity.type to "SystemAssigned".`);
+    }
+  },
+);
+
+export const asaJobStorage = resourcePolicy<streamanalytics.StreamingJobArgs>(
+  {
+    name: "azure-native-streamanalytics-streamingjob-configure-job-storage-account",
+    description:
+      "Stream Analytics jobs keep their query, checkpoints and reference data in the platform's own storage account (encrypted with its CMK, behind its network rules), reached with the job's managed identity.",
+    severity: "medium",
+    pci: ["3.5.1", "8.6.2"],
+    gdpr: ["28", "32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "streamanalytics",
+    remediationSteps:
+      'Set `contentStoragePolicy: "JobStorageAccount"` and `jobStorageAccount: { accountName, authenticationMode: "Msi" }` without `accountKey` (config `requireJobStorageAccount` makes the first part optional).',
+    url: "https://learn.microsoft.com/azure/stream-analytics/data-protection",
+    config: {
+      requireJobStorageAccount: {
+        type: "boolean",
+        default: true,
+        description: "Require contentStoragePolicy JobStorageAccount (job content in our storage, not Microsoft's).",
+      },
+    },
+  },
+  ASA_JOB,
+  (props, args, report) => {
+    const { requireJobStorageAccount } = args.getConfig<{ requireJobStorageAccount: boolean }>();
+    // contentStoragePolicy absent = SystemAccount (Microsoft-managed storage).
+    const own = sameText(props.contentStoragePolicy, "JobStorageAccount");
+    if (requireJobStorageAccount && !own) {
+      report(
+        `${args.name} (${args.type}) stores job content in a system account: set contentStoragePolicy to "JobStorageAccount" with jobStorageAccount.`,
+      );
+    }
+    const storageAccount = props.jobStorageAccount;
+    if (own && storageAccount === undefined) {
+      report(
+        `${args.name} (${args.type}) uses JobStorageAccount without jobStorageAccount: set jobStorageAccount.accountName.`,
+      );
+    }
+    if (storageAccount !== undefined) {
+      // authenticationMode absent = ConnectionString (account key).
+      if (!sameText(storageAccount.authenticationMode, "Msi") || isSet(storageAccount, "accountKey")) {
+        report(
+          `${args.name} (${args.type}) reaches its job storage with a key: set jobStorageAccount.authenticationMode to "Msi" and remove jobStorageAccount.accountKey.`,
+        );
+      }
+    }
+  },
+);
+
+/** Data source `type`s whose `authenticationMode` defaults to ConnectionString and accepts Msi (API 2020-03-01). */
+const MSI_DATASOURCE_TYPES = [
+  "Microsoft.Storage/Blob",
+  "Microsoft.ServiceBus/EventHub",
+  "Microsoft.EventHub/EventHub",
+  "Microsoft.ServiceBus/Queue",
+  "Microsoft.ServiceBus/Topic",
+  "Microsoft.DataLake/Accounts",
+  "PowerBI",
+];
+/** Fields that carry a shared key or password in a data source. */
+const SECRET_FIELDS = ["sharedAccessPolicyKey", "accountKey", "password", "apiKey"];
+
+/** The violation for one data source, or undefined when it uses the managed identity and no stored secret. */
+function datasourceProblem(ds: Record<string, unknown> | undefined): string | undefined {
+  if (!ds) return undefined;
+  const type = String(ds["type"]);
+  const secrets = SECRET_FIELDS.filter((f) => isSet(ds, f));
+  const accounts = (ds["storageAccounts"] as Record<string, unknown>[] | undefined) ?? [];
+  if (accounts.some((a) => isSet(a, "accountKey"))) secrets.push("storageAccounts[].accountKey");
+  if (secrets.length > 0)
+    return `'${type}' data source stores ${secrets.join(", ")}: remove it and set authenticationMode to "Msi"`;
+  const mode = ds["authenticationMode"];
+  if (mode !== undefined ? !sameText(mode, "Msi") : MSI_DATASOURCE_TYPES.includes(type)) {
+    return `'${type}' data source authenticates with '${mode ?? "ConnectionString (default)"}': set authenticationMode to "Msi"`;
+  }
+  return undefined;
+}
+
+export const asaDatasourceAuth = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-streamanalytics-inputoutput-require-managed-identity-auth",
+    description:
+      "Stream Analytics inputs and outputs (standalone or inline in the job) authenticate with the job's managed identity and store no keys or passwords.",
+    severity: "high",
+    pci: ["8.3.1", "8.6.2", "8.6.3"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "streamanalytics",
+    remediationSteps:
+      'On every data source set `authenticationMode: "Msi"` and remove `sharedAccessPolicyKey`/`accountKey`/`password`/`apiKey`; a sink type that only takes a password (the 2020-03-01 Synapse output) needs an exemption with a reason, or the SQL output type with Msi.',
+    url: "https://learn.microsoft.com/azure/stream-analytics/stream-analytics-managed-identities-overview",
+  },
+  [ASA_JOB, ASA_INPUT, ASA_OUTPUT],
+  (props, args, report) => {
+    const found: { where: string; ds: Record<string, unknown> | undefined }[] = [];
+    if (args.type === ASA_INPUT) {
+      found.push({ where: "properties.datasource", ds: objectAt(props["properties"], "datasource") });
+    } else if (args.type === ASA_OUTPUT) {
+      found.push({ where: "datasource", ds: props["datasource"] as Record<string, unknown> | undefined });
+    } else {
+      const job = props as unknown as Props<streamanalytics.StreamingJobArgs>;
+      (job.inputs ?? []).forEach((i, n) =>
+        found.push({ where: `inputs[${i.name ?? n}].properties.datasource`, ds: objectAt(i.properties, "datasource") }),
+      );
+      (job.outputs ?? []).forEach((o, n) =>
+        found.push({
+          where: `outputs[${o.name ?? n}].datasource`,
+          ds: o.datasource as Record<string, unknown> | undefined,
+        }),
+      );
+      if (found.length === 0) args.notApplicable("the job declares no inline inputs or outputs");
+    }
+    for (const { where, ds } of found) {
+      const problem = datasourceProblem(ds);
+      if (problem) report(`${args.name} (${args.type}) ${where}: ${problem}.`);
+    }
+  },
+);
+
+/** `obj[key]` when it is an object (reads through the unknown-checking proxy: an unknown value throws). */
+function objectAt(obj: unknown, key: string): Record<string, unknown> | undefined {
+  const v = obj === null || typeof obj !== "object" ? undefined : (obj as Record<string, unknown>)[key];
+  return v !== null && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// App Service / Functions
+// ---------------------------------------------------------------------------------------------------------------
+
+type WebProps = Props<web.WebAppArgs>;
+
+function webRule(
+  meta: Parameters<typeof resourcePolicy>[0],
+  check: (props: WebProps, args: ResourceValidationArgs, report: ReportViolation) => void,
+) {
+  return resourcePolicy<web.WebAppArgs>(meta, WEB_APP, check);
+}
+
+export const webHttpsOnly = webRule(
+  {
+    name: "azure-native-web-webapp-require-https-only",
+    description: "Web and function apps redirect HTTP to HTTPS (HTTPS only).",
+    severity: "high",
+    pci: ["4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "web",
+    remediationSteps: "Set `httpsOnly: true`.",
+    url: "https://learn.microsoft.com/azure/app-service/configure-ssl-bindings#enforce-https",
+  },
+  (props, args, report) => {
+    // Absent = false (HTTP served).
+    if (props.httpsOnly !== true) report(`${args.name} (${args.type}) serves plain HTTP: set httpsOnly to true.`);
+  },
+);
+
+export const webTls = webRule(
+  {
+    name: "azure-native-web-webapp-enforce-minimum-tls-version",
+    description: "Web and function apps (and their SCM/Kudu site) refuse TLS versions older than 1.2.",
+    severity: "high",
+    pci: ["4.2.1", "2.2.7"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "web",
+    remediationSteps: 'Set `siteConfig.minTlsVersion: "1.2"` and `siteConfig.scmMinTlsVersion: "1.2"` (or "1.3").',
+    url: "https://learn.microsoft.com/azure/app-service/configure-ssl-bindings#enforce-tls-versions",
+  },
+  (props, args, report) => {
+    // Absent: today's platform default is 1.2, but it has changed before and an explicit value is the evidence;
+    // require both.
+    for (const key of ["minTlsVersion", "scmMinTlsVersion"] as const) {
+      const v = props.siteConfig?.[key];
+      if (!oneOf(v, ["1.2", "1.3"])) {
+        report(`${args.name} (${args.type}) siteConfig.${key} is '${v ?? "unset"}': set siteConfig.${key} to "1.2".`);
+      }
+    }
+  },
+);
+
+export const webFtp = webRule(
+  {
+    name: "azure-native-web-webapp-disable-ftp",
+    description: "Web and function apps disable FTP and FTPS deployment.",
+    severity: "high",
+    pci: ["2.2.4", "4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "web",
+    remediationSteps:
+      'Set `siteConfig.ftpsState: "Disabled"` (deploy with zip deploy/run-from-package over Entra-authenticated SCM).',
+    url: "https://learn.microsoft.com/azure/app-service/deploy-ftp#enforce-ftps",
+  },
+  (props, args, report) => {
+    // Absent: the platform default has been AllAllowed (plain FTP) for ARM-created apps; require "Disabled".
+    const state = props.siteConfig?.ftpsState;
+    if (!sameText(state, "Disabled")) {
+      report(`${args.name} (${args.type}) allows FTP ('${state ?? "unset"}'): set siteConfig.ftpsState to "Disabled".`);
+    }
+  },
+);
+
+export const webPublicAccess = webRule(
+  {
+    name: "azure-native-web-webapp-disallow-public-network-access",
+    description:
+      "Web and function apps are not reachable from the public internet; they are reached through private endpoints (the App Gateway for public APIs).",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "web",
+    remediationSteps: 'Set `publicNetworkAccess: "Disabled"` and add a private endpoint with group id `sites`.',
+    url: "https://learn.microsoft.com/azure/app-service/overview-private-endpoint",
+  },
+  (props, args, report) => {
+    // Absent (or "") = Enabled. The site-level property wins; siteConfig.publicNetworkAccess is accepted too.
+    if (
+      !sameText(props.publicNetworkAccess, "Disabled") &&
+      !sameText(props.siteConfig?.publicNetworkAccess, "Disabled")
+    ) {
+      report(`${args.name} (${args.type}) is publicly reachable: set publicNetworkAccess to "Disabled".`);
+    }
+  },
+);
+
+export const webVnet = webRule(
+  {
+    name: "azure-native-web-webapp-require-vnet-integration",
+    description:
+      "Web and function apps send their outbound traffic through a virtual network (VNet integration with all application traffic routed), so egress is filtered by NSGs and the firewall.",
+    severity: "medium",
+    pci: ["1.3.2", "1.4.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.6"],
+    service: "web",
+    remediationSteps:
+      "Set `virtualNetworkSubnetId` to a delegated subnet and `outboundVnetRouting: { applicationTraffic: true }` (or `allTraffic`, or the older `siteConfig.vnetRouteAllEnabled: true`).",
+    url: "https://learn.microsoft.com/azure/app-service/overview-vnet-integration",
+  },
+  (props, args, report) => {
+    // virtualNetworkSubnetId absent = no VNet integration (an unknown subnet id counts as set).
+    if (!isSet(props, "virtualNetworkSubnetId")) {
+      report(`${args.name} (${args.type}) has no VNet integration: set virtualNetworkSubnetId.`);
+      return;
+    }
+    // Routing flags absent = only RFC 1918 traffic goes through the VNet.
+    const routed =
+      props.outboundVnetRouting?.applicationTraffic === true ||
+      props.outboundVnetRouting?.allTraffic === true ||
+      props.siteConfig?.vnetRouteAllEnabled === true;
+    if (!routed) {
+      report(
+        `${args.name} (${args.type}) sends internet-bound traffic around the VNet: set outboundVnetRouting.applicationTraffic to true.`,
+      );
+    }
+  },
+);
+
+export const webIdentity = webRule(
+  {
+    name: "azure-native-web-webapp-require-managed-identity",
+    description:
+      "Web and function apps have a managed identity, used for Key Vault references, storage, Event Hubs and SQL instead of keys and connection strings.",
+    severity: "medium",
+    pci: ["8.2.2", "8.6.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "web",
+    remediationSteps: 'Set `identity: { type: "UserAssigned", userAssignedIdentities: [<id>] }` (or SystemAssigned).',
+    url: "https://learn.microsoft.com/azure/app-service/overview-managed-identity",
+  },
+  (props, args, report) => {
+    // identity absent = none.
+    const type = props.identity?.type;
+    if (type === undefined || sameText(type, "None")) {
+      report(
+        `${args.name} (${args.type}) has no managed identity: set identity.type to "UserAssigned" or "SystemAssigned".`,
+      );
+    }
+  },
+);
+
+export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
+  {
+    name: "azure-native-web-basicpublishingcredentialspolicy-disable-basic-auth",
+    description:
+      "Basic-authentication publishing credentials are disabled for FTP and for the SCM (Kudu) site of web and function apps.",
+    severity: "high",
+    pci: ["8.2.2", "8.3.1", "2.2.7"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "web",
+    remediationSteps: "Set `allow: false` on `web.WebAppFtpAllowed` and `web.WebAppScmAllowed`.",
+    url: "https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable",
+  },
+  [FTP_ALLOWED, SCM_ALLOWED],
+  (props, args, report) => {
+    // `allow` is required by the API; anything but false keeps basic auth.
+    if (props.allow !== false) {
+      report(`${args.name} (${args.type}) allows basic-auth publishing credentials: set allow to false.`);
+    }
+  },
+);
+
+export const webBasicAuthCoverage = stackPolicy(
+  {
+    name: "azure-native-web-webapp-missing-basic-auth-policies",
+    description:
+      "Every web or function app has WebAppFtpAllowed and WebAppScmAllowed resources with allow false, since basic-auth publishing is on unless they exist.",
+    severity: "high",
+    pci: ["8.2.2", "8.3.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "web",
+    remediationSteps:
+      "For each `web.WebApp`, add `web.WebAppFtpAllowed` and `web.WebAppScmAllowed` with `name: app.name`, the app's resource group and `allow: false`.",
+    url: "https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable",
+  },
+  (args, report) => {
+    const apps = ofType(args.resources, WEB_APP);
+    if (apps.length === 0) args.notApplicable("no web apps");
+    const disabled = (type: string) => ofType(args.resources, type).filter((p) => safeGet(p.props, "allow") === false);
+    const sameName = (p: (typeof apps)[number], app: (typeof apps)[number]) => {
+      const a = safeGet(p.props, "name");
+      const b = safeGet(app.props, "name");
+      return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
+    };
+    for (const app of apps) {
+      for (const type of [FTP_ALLOWED, SCM_ALLOWED]) {
+        const found = disabled(type).some((p) => refersTo(p, app, undefined, "name") || sameName(p, app));
+        if (!found) {
+          report(
+            `${app.name} (${app.urn}) has no ${type.split(":")[2]} with allow false: add one with name set from the app's name.`,
+            app.urn,
+          );
+        }
+      }
+    }
+  },
+);
+
+export const streamingPolicies: Policies = [
+  eventHubLocalAuth,
+  eventHubNetwork,
+  eventHubTls,
+  eventHubCmk,
+  asaIdentity,
+  asaJobStorage,
+  asaDatasourceAuth,
+  webHttpsOnly,
+  webTls,
+  webFtp,
+  webPublicAccess,
+  webVnet,
+  webIdentity,
+  webBasicAuth,
+  webBasicAuthCoverage,
+];

@@ -1,0 +1,220 @@
+import { strict as assert } from "node:assert";
+import {
+  cosmosCmk,
+  cosmosContinuousBackup,
+  cosmosdbPolicies,
+  cosmosEuLocations,
+  cosmosIpRules,
+  cosmosLocalAuth,
+  cosmosMetadataWrites,
+  cosmosMinimalTls,
+  cosmosPublicNetwork,
+} from "../../policies/rules/cosmosdb";
+import { cosmosAccount } from "./fixtures/cosmosdb";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
+
+describe("policies/cosmosdb", () => {
+  const dev = cosmosAccount("dev");
+  const prod = cosmosAccount("prod");
+
+  it("exports uniquely named policies", () => {
+    const names = cosmosdbPolicies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => n.startsWith("azure-native-cosmosdb-databaseaccount-")));
+  });
+
+  it("passes the dev and prod accounts under every rule", async () => {
+    for (const policy of cosmosdbPolicies) {
+      await expectPass(policy, dev);
+      await expectPass(policy, prod);
+    }
+  });
+
+  it("no rule applies to other types", async () => {
+    for (const policy of cosmosdbPolicies) await expectNotApplicable(policy, otherResource());
+  });
+
+  describe(cosmosPublicNetwork.name, () => {
+    failCases(cosmosPublicNetwork, dev, [
+      [
+        "publicNetworkAccess is unset (defaults to Enabled)",
+        "publicNetworkAccess",
+        undefined,
+        /cosmos-pay-dev-weu \(azure-native:cosmosdb:DatabaseAccount\) allows public network access .*set publicNetworkAccess to "Disabled"/,
+      ],
+      [
+        "publicNetworkAccess is SecuredByPerimeter",
+        "publicNetworkAccess",
+        "SecuredByPerimeter",
+        /cosmos-pay-dev-weu .*"SecuredByPerimeter"\): set publicNetworkAccess to "Disabled"/,
+      ],
+    ]);
+  });
+
+  describe(cosmosLocalAuth.name, () => {
+    failCases(cosmosLocalAuth, dev, [
+      [
+        "disableLocalAuth is unset",
+        "disableLocalAuth",
+        undefined,
+        /cosmos-pay-dev-weu .*accepts account keys \(disableLocalAuth unset\): set disableLocalAuth to true/,
+      ],
+      ["disableLocalAuth is false", "disableLocalAuth", false, /cosmos-pay-dev-weu .*set disableLocalAuth to true/],
+    ]);
+  });
+
+  describe(cosmosMetadataWrites.name, () => {
+    failCases(cosmosMetadataWrites, dev, [
+      [
+        "disableKeyBasedMetadataWriteAccess is unset",
+        "disableKeyBasedMetadataWriteAccess",
+        undefined,
+        /cosmos-pay-dev-weu .*set disableKeyBasedMetadataWriteAccess to true/,
+      ],
+    ]);
+  });
+
+  describe(cosmosIpRules.name, () => {
+    it("passes a single office address", () =>
+      expectPass(cosmosIpRules, mutate(dev, "ipRules", [{ ipAddressOrRange: "203.0.113.7" }])));
+    failCases(cosmosIpRules, dev, [
+      [
+        "0.0.0.0 admits all Azure datacenters",
+        "ipRules",
+        [{ ipAddressOrRange: "0.0.0.0" }],
+        /cosmos-pay-dev-weu .*admits all Azure datacenters \(ipRules\[0\]\.ipAddressOrRange "0\.0\.0\.0"\): remove ipRules\[0\]/,
+      ],
+      [
+        "a /8 range is allowed",
+        "ipRules",
+        [{ ipAddressOrRange: "23.0.0.0/8" }],
+        /cosmos-pay-dev-weu .*broad range 23\.0\.0\.0\/8 .*narrow it to \/24/,
+      ],
+      [
+        "an entry is malformed",
+        "ipRules",
+        [{ ipAddressOrRange: "23.0.0" }],
+        /invalid ipRules\[0\]\.ipAddressOrRange "23\.0\.0"/,
+      ],
+      [
+        "Azure services bypass the firewall",
+        "networkAclBypass",
+        "AzureServices",
+        /cosmos-pay-dev-weu .*set networkAclBypass to "None"/,
+      ],
+    ]);
+    it("honours minPrefixLength and allowAzureServicesBypass", async () => {
+      await expectPass(cosmosIpRules, mutate(dev, "ipRules", [{ ipAddressOrRange: "23.0.0.0/16" }]), {
+        minPrefixLength: 16,
+      });
+      await expectPass(cosmosIpRules, mutate(dev, "networkAclBypass", "AzureServices"), {
+        allowAzureServicesBypass: true,
+      });
+    });
+  });
+
+  describe(cosmosCmk.name, () => {
+    it("passes a key URI and identity that are unknown during preview", () =>
+      expectPass(cosmosCmk, mutate(mutate(dev, "keyVaultKeyUri", UNKNOWN), "defaultIdentity", UNKNOWN)));
+    failCases(cosmosCmk, dev, [
+      [
+        "keyVaultKeyUri is unset",
+        "keyVaultKeyUri",
+        undefined,
+        /cosmos-pay-dev-weu .*service-managed keys: set keyVaultKeyUri/,
+      ],
+      [
+        "defaultIdentity is unset",
+        "defaultIdentity",
+        undefined,
+        /cosmos-pay-dev-weu .*defaultIdentity unset: set defaultIdentity to "UserAssignedIdentity=/,
+      ],
+      [
+        "defaultIdentity is FirstPartyIdentity",
+        "defaultIdentity",
+        "FirstPartyIdentity",
+        /defaultIdentity "FirstPartyIdentity"/,
+      ],
+    ]);
+    it("is not applicable to out-of-scope accounts", () =>
+      expectNotApplicable(
+        cosmosCmk,
+        mutate(mutate(dev, "keyVaultKeyUri", undefined), "tags.pci-scope", "out-of-scope"),
+      ));
+  });
+
+  describe(cosmosMinimalTls.name, () => {
+    failCases(cosmosMinimalTls, dev, [
+      [
+        "minimalTlsVersion is unset",
+        "minimalTlsVersion",
+        undefined,
+        /cosmos-pay-dev-weu .*minimalTlsVersion unset: set minimalTlsVersion to "Tls12"/,
+      ],
+      [
+        "minimalTlsVersion is Tls11",
+        "minimalTlsVersion",
+        "Tls11",
+        /cosmos-pay-dev-weu .*"Tls11": set minimalTlsVersion to "Tls12"/,
+      ],
+    ]);
+  });
+
+  describe(cosmosEuLocations.name, () => {
+    failCases(cosmosEuLocations, prod, [
+      [
+        "a replica is in the US",
+        "locations.1.locationName",
+        "East US",
+        /cosmos-pay-prod-weu .*replicates to "East US" \(locations\[1\]\.locationName\).*set locations\[1\]\.locationName to an EU region/,
+      ],
+      [
+        "a replica has no region",
+        "locations.1.locationName",
+        undefined,
+        /replicates to unset \(locations\[1\]\.locationName\)/,
+      ],
+    ]);
+    it("honours allowedLocations", () =>
+      expectFail(cosmosEuLocations, prod, /"North Europe" \(locations\[1\]\.locationName\)/, {
+        allowedLocations: ["westeurope"],
+      }));
+  });
+
+  describe(cosmosContinuousBackup.name, () => {
+    failCases(cosmosContinuousBackup, dev, [
+      [
+        "backupPolicy is unset (periodic)",
+        "backupPolicy",
+        undefined,
+        /cosmos-pay-dev-weu .*uses the default periodic backup: set backupPolicy\.type to "Continuous"/,
+      ],
+      ["backupPolicy is Periodic", "backupPolicy", { type: "Periodic" }, /cosmos-pay-dev-weu .*uses "Periodic" backup/],
+    ]);
+    failCases(cosmosContinuousBackup, prod, [
+      [
+        "prod uses the 7-day tier",
+        "backupPolicy.continuousModeProperties.tier",
+        "Continuous7Days",
+        /cosmos-pay-prod-weu .*"Continuous7Days" in a production stack: set backupPolicy\.continuousModeProperties\.tier to "Continuous30Days"/,
+      ],
+    ]);
+    it("treats an unset tier as the 30-day default", () =>
+      expectPass(cosmosContinuousBackup, mutate(prod, "backupPolicy.continuousModeProperties", undefined)));
+    it("honours prodTiers and prodStacks", async () => {
+      await expectPass(
+        cosmosContinuousBackup,
+        mutate(prod, "backupPolicy.continuousModeProperties.tier", "Continuous7Days"),
+        {
+          prodTiers: ["Continuous7Days", "Continuous30Days"],
+        },
+      );
+      await expectFail(cosmosContinuousBackup, dev, /Continuous7Days" in a production stack/, { prodStacks: ["dev"] });
+    });
+    it("is not applicable to out-of-scope accounts", () =>
+      expectNotApplicable(
+        cosmosContinuousBackup,
+        mutate(mutate(dev, "backupPolicy", undefined), "tags.pci-scope", "out-of-scope"),
+      ));
+  });
+});

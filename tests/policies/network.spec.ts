@@ -1,0 +1,398 @@
+import { strict as assert } from "node:assert";
+import {
+  appGatewayHttp,
+  appGatewayTls,
+  appGatewayWaf,
+  firewallThreatProtection,
+  networkPolicies,
+  nsgPublicInbound,
+  portRanges,
+  privateEndpointCoverage,
+  subnetDefaultOutbound,
+  subnetNsg,
+  versionAtLeast,
+  wafMode,
+  wafRuleSet,
+} from "../../policies/rules/network";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import {
+  appGateway,
+  appGatewayNsg,
+  firewallPolicy,
+  privateEndpointStack,
+  securityRule,
+  subnet,
+  virtualNetwork,
+  wafPolicy,
+} from "./fixtures/network";
+import { vault } from "./fixtures/keyvault";
+import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./fixtures/protection";
+
+describe("policies/network", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(networkPolicies.length, 10);
+    for (const p of networkPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe("helpers", () => {
+    it("portRanges parses single ports, ranges, lists and *", () => {
+      assert.deepEqual(portRanges("443"), [[443, 443]]);
+      assert.deepEqual(portRanges("65200-65535"), [[65200, 65535]]);
+      assert.deepEqual(portRanges("80, 443"), [
+        [80, 80],
+        [443, 443],
+      ]);
+      assert.deepEqual(portRanges("*"), [[0, 65535]]);
+      assert.deepEqual(portRanges("http"), [[0, 65535]]);
+    });
+    it("versionAtLeast compares numerically", () => {
+      assert.equal(versionAtLeast("3.2", "3.2"), true);
+      assert.equal(versionAtLeast("3.10", "3.2"), true);
+      assert.equal(versionAtLeast("3.1", "3.2"), false);
+      assert.equal(versionAtLeast("2.1", "2.1"), true);
+      assert.equal(versionAtLeast("2", "2.1"), false);
+    });
+  });
+
+  describe(subnetNsg.name, () => {
+    it("passes the VNet (Azure-managed subnet exempt) and the standalone subnet with an unknown NSG id", async () => {
+      await expectPass(subnetNsg, virtualNetwork());
+      await expectPass(subnetNsg, subnet());
+    });
+    it("fails an inline subnet without an NSG", () =>
+      expectFail(
+        subnetNsg,
+        mutate(virtualNetwork(), "subnets.0.networkSecurityGroup", undefined),
+        /vnet-pay-dev-weu .*subnet 'snet-app' has no NSG: set networkSecurityGroup\.id/,
+      ));
+    it("fails a standalone subnet without an NSG", () =>
+      expectFail(
+        subnetNsg,
+        mutate(subnet(), "networkSecurityGroup", undefined),
+        /snet-pay-dev-weu-pep .*subnet 'snet-pep' has no NSG/,
+      ));
+    it("is not applicable to an exempt standalone subnet", () =>
+      expectNotApplicable(
+        subnetNsg,
+        mutate(mutate(subnet(), "subnetName", "GatewaySubnet"), "networkSecurityGroup", undefined),
+      ));
+    it("honours exemptSubnetNames", () =>
+      expectPass(subnetNsg, mutate(virtualNetwork(), "subnets.0.networkSecurityGroup", undefined), {
+        exemptSubnetNames: ["snet-app", "AzureFirewallSubnet"],
+      }));
+    it("is not applicable to a VNet without inline subnets, or to NSGs", async () => {
+      await expectNotApplicable(subnetNsg, mutate(virtualNetwork(), "subnets", undefined));
+      await expectNotApplicable(subnetNsg, appGatewayNsg());
+    });
+  });
+
+  describe(subnetDefaultOutbound.name, () => {
+    it("passes the VNet and the subnet", async () => {
+      await expectPass(subnetDefaultOutbound, virtualNetwork());
+      await expectPass(subnetDefaultOutbound, subnet());
+    });
+    it("fails when defaultOutboundAccess is absent (Azure default true)", () =>
+      expectFail(
+        subnetDefaultOutbound,
+        mutate(subnet(), "defaultOutboundAccess", undefined),
+        /snet-pay-dev-weu-pep .*subnet 'snet-pep' has default outbound access: set defaultOutboundAccess to false/,
+      ));
+    it("fails an inline subnet with default outbound access", () =>
+      expectFail(
+        subnetDefaultOutbound,
+        mutate(virtualNetwork(), "subnets.0.defaultOutboundAccess", true),
+        /'snet-app'/,
+      ));
+    it("is not applicable to key vaults", () => expectNotApplicable(subnetDefaultOutbound, vault()));
+  });
+
+  describe(nsgPublicInbound.name, () => {
+    it("passes the App Gateway NSG (443 from Internet allowed by default) and a private standalone rule", async () => {
+      await expectPass(nsgPublicInbound, appGatewayNsg());
+      await expectPass(nsgPublicInbound, securityRule());
+    });
+    it("fails SSH from the internet on an NSG rule", () =>
+      expectFail(
+        nsgPublicInbound,
+        mutate(appGatewayNsg(), "securityRules.1.destinationPortRange", "22"),
+        /nsg-pay-dev-weu-agw .*securityRules 'allow-https-internet' allows inbound Tcp from 'Internet' to port\(s\) 22/,
+      ));
+    it("fails a standalone rule open to 0.0.0.0/0", () =>
+      expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["10.0.0.0/8", "0.0.0.0/0"]),
+        /nsgsr-pay-dev-weu-app-bastion .*rule allows inbound Tcp from '0\.0\.0\.0\/0' to port\(s\) 22,3389/,
+      ));
+    it("fails a rule with no source and no ASG (treated as *)", () =>
+      expectFail(nsgPublicInbound, mutate(securityRule(), "sourceAddressPrefixes", undefined), /from '\*'/));
+    it("fails Internet:443 on an NSG that does not match the allowed name pattern", () =>
+      expectFail(
+        nsgPublicInbound,
+        { ...appGatewayNsg(), name: "nsg-pay-dev-weu-app" },
+        /nsg-pay-dev-weu-app .*'allow-https-internet' allows inbound Tcp from 'Internet' to port\(s\) 443/,
+      ));
+    it("fails a range wider than the allowed one", () =>
+      expectFail(
+        nsgPublicInbound,
+        mutate(appGatewayNsg(), "securityRules.1.destinationPortRange", "443-445"),
+        /443-445/,
+      ));
+    it("fails any protocol when the exception is TCP only", () =>
+      expectFail(
+        nsgPublicInbound,
+        mutate(appGatewayNsg(), "securityRules.1.protocol", "*"),
+        /allows inbound \* from 'Internet'/,
+      ));
+    it("ignores deny and outbound rules", () =>
+      expectPass(nsgPublicInbound, mutate(appGatewayNsg(), "securityRules.1", undefined)));
+    it("honours allowedPublicInbound", () =>
+      expectPass(nsgPublicInbound, mutate(appGatewayNsg(), "securityRules.1.destinationPortRange", "80"), {
+        allowedPublicInbound: [{ source: "Internet", ports: "80,443", protocol: "Tcp", nsgNamePattern: "*-agw" }],
+      }));
+    it("honours openSources", () =>
+      expectFail(nsgPublicInbound, appGatewayNsg(), /from 'AzureLoadBalancer'/, {
+        openSources: ["*", "Internet", "AzureLoadBalancer"],
+      }));
+    it("rejects an allowedPublicInbound entry without ports", async () => {
+      await assert.rejects(
+        evaluatePolicy(nsgPublicInbound, appGatewayNsg(), { allowedPublicInbound: [{ source: "Internet" }] }),
+        /allowedPublicInbound\[0\]\.ports is required/,
+      );
+    });
+    it("is not applicable to subnets", () => expectNotApplicable(nsgPublicInbound, subnet()));
+  });
+
+  describe(appGatewayWaf.name, () => {
+    it("passes the compliant gateway", () => expectPass(appGatewayWaf, appGateway()));
+    it("fails the Standard_v2 tier", () =>
+      expectFail(
+        appGatewayWaf,
+        mutate(appGateway(), "sku", { name: "Standard_v2", tier: "Standard_v2" }),
+        /agw-pay-dev-weu .*tier 'Standard_v2': set sku\.tier \(and sku\.name\) to "WAF_v2"/,
+      ));
+    it("fails without a WAF policy, flagging the legacy configuration", () =>
+      expectFail(
+        appGatewayWaf,
+        mutate(mutate(appGateway(), "firewallPolicy", undefined), "webApplicationFirewallConfiguration", {
+          enabled: true,
+          firewallMode: "Prevention",
+          ruleSetType: "OWASP",
+          ruleSetVersion: "3.2",
+        }),
+        /agw-pay-dev-weu .*no WAF policy: set firewallPolicy\.id .*legacy/,
+      ));
+    it("is not applicable to WAF policies", () => expectNotApplicable(appGatewayWaf, wafPolicy()));
+  });
+
+  describe(appGatewayTls.name, () => {
+    it("passes the compliant gateway", () => expectPass(appGatewayTls, appGateway()));
+    it("fails without sslPolicy", () =>
+      expectFail(appGatewayTls, mutate(appGateway(), "sslPolicy", undefined), /agw-pay-dev-weu .*has no sslPolicy/));
+    it("fails an old predefined policy", () =>
+      expectFail(
+        appGatewayTls,
+        mutate(appGateway(), "sslPolicy.policyName", "AppGwSslPolicy20150501"),
+        /agw-pay-dev-weu .*sslPolicy uses 'AppGwSslPolicy20150501': set sslPolicy\.policyName/,
+      ));
+    it("fails a custom policy allowing TLS 1.1", () =>
+      expectFail(
+        appGatewayTls,
+        mutate(appGateway(), "sslPolicy", { policyType: "Custom", minProtocolVersion: "TLSv1_1" }),
+        /agw-pay-dev-weu .*sslPolicy allows 'TLSv1_1': set sslPolicy\.minProtocolVersion to "TLSv1_2"/,
+      ));
+    it("fails a weak SSL profile", () =>
+      expectFail(
+        appGatewayTls,
+        mutate(appGateway(), "sslProfiles.0.sslPolicy.minProtocolVersion", "TLSv1_0"),
+        /sslProfiles\[strict\]\.sslPolicy allows 'TLSv1_0'/,
+      ));
+    it("honours allowedPredefinedPolicies", () =>
+      expectFail(appGatewayTls, appGateway(), /AppGwSslPolicy20220101S/, {
+        allowedPredefinedPolicies: ["AppGwSslPolicy20220101"],
+      }));
+    it("is not applicable to NSGs", () => expectNotApplicable(appGatewayTls, appGatewayNsg()));
+  });
+
+  describe(appGatewayHttp.name, () => {
+    it("passes an HTTP listener that redirects to the HTTPS listener", () => expectPass(appGatewayHttp, appGateway()));
+    it("fails an HTTP listener routed to a backend pool", () =>
+      expectFail(
+        appGatewayHttp,
+        mutate(
+          mutate(appGateway(), "requestRoutingRules.0.redirectConfiguration", undefined),
+          "requestRoutingRules.0.backendAddressPool",
+          {
+            id: "x/backendAddressPools/api",
+          },
+        ),
+        /agw-pay-dev-weu .*HTTP listener 'listener-http' through rule 'rule-http' without a redirect to HTTPS/,
+      ));
+    it("fails a redirect to another HTTP listener", () =>
+      expectFail(
+        appGatewayHttp,
+        mutate(appGateway(), "redirectConfigurations.0.targetListener.id", "x/httpListeners/listener-http"),
+        /listener-http' through rule 'rule-http'/,
+      ));
+    it("passes a redirect to an https:// URL", async () => {
+      let g = mutate(appGateway(), "redirectConfigurations.0.targetListener", undefined);
+      g = mutate(g, "redirectConfigurations.0.targetUrl", "https://api.pay.example.eu");
+      await expectPass(appGatewayHttp, g);
+    });
+    it("degrades to an advisory when listener ids are unknown during preview", async () => {
+      const r = await evaluatePolicy(
+        appGatewayHttp,
+        mutate(appGateway(), "requestRoutingRules.0.httpListener.id", UNKNOWN),
+      );
+      assert.equal(r.violations.length, 1);
+      assert.equal(r.violations[0].enforcementLevel, "advisory");
+      assert.match(r.messages[0], /can't run policy .* during preview/);
+    });
+    it("is not applicable to WAF policies", () => expectNotApplicable(appGatewayHttp, wafPolicy()));
+  });
+
+  describe(wafMode.name, () => {
+    it("passes the compliant policy", () => expectPass(wafMode, wafPolicy()));
+    it("fails a disabled policy", () =>
+      expectFail(
+        wafMode,
+        mutate(wafPolicy(), "policySettings.state", "Disabled"),
+        /waf-pay-dev-weu .*'Disabled': set policySettings\.state to "Enabled"/,
+      ));
+    it("fails Detection mode by default", () =>
+      expectFail(
+        wafMode,
+        mutate(wafPolicy(), "policySettings.mode", "Detection"),
+        /waf-pay-dev-weu .*'Detection' mode: set policySettings\.mode to "Prevention"/,
+      ));
+    it("allows Detection with allowedModes", () =>
+      expectPass(wafMode, mutate(wafPolicy(), "policySettings.mode", "Detection"), {
+        allowedModes: ["Prevention", "Detection"],
+      }));
+    it("fails without request body inspection", () =>
+      expectFail(
+        wafMode,
+        mutate(wafPolicy(), "policySettings.requestBodyCheck", undefined),
+        /waf-pay-dev-weu .*set policySettings\.requestBodyCheck to true/,
+      ));
+    it("is not applicable to gateways", () => expectNotApplicable(wafMode, appGateway()));
+  });
+
+  describe(wafRuleSet.name, () => {
+    it("passes DRS 2.1 with a single-rule override", () => expectPass(wafRuleSet, wafPolicy()));
+    it("passes OWASP 3.2", () =>
+      expectPass(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0", { ruleSetType: "OWASP", ruleSetVersion: "3.2" }),
+      ));
+    it("fails OWASP 3.1", () =>
+      expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0", { ruleSetType: "OWASP", ruleSetVersion: "3.1" }),
+        /waf-pay-dev-weu .*no current managed rule set \(has: OWASP 3\.1, Microsoft_BotManagerRuleSet 1\.0\): add managedRules\.managedRuleSets/,
+      ));
+    it("fails a whole rule group disabled", () =>
+      expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0.rules", undefined),
+        /waf-pay-dev-weu .*disables the whole rule group 'SQLI'/,
+      ));
+    it("fails the Log4j rule disabled (state absent = Disabled)", () =>
+      expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0", {
+          ruleGroupName: "JAVA",
+          rules: [{ ruleId: "944240", action: "Log" }],
+        }),
+        /waf-pay-dev-weu .*disables protected rule 944240 in group 'JAVA'/,
+      ));
+    it("honours minimumVersions", () =>
+      expectFail(wafRuleSet, wafPolicy(), /Microsoft_DefaultRuleSet >= 2\.2/, {
+        minimumVersions: { Microsoft_DefaultRuleSet: "2.2" },
+      }));
+    it("is not applicable to gateways", () => expectNotApplicable(wafRuleSet, appGateway()));
+  });
+
+  describe(firewallThreatProtection.name, () => {
+    it("passes the Premium Deny policy, in prod too", async () => {
+      await expectPass(firewallThreatProtection, firewallPolicy());
+      await expectPass(firewallThreatProtection, firewallPolicy("prod"));
+    });
+    it("fails threat intelligence left at the Alert default", () =>
+      expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "threatIntelMode", undefined),
+        /afwp-pay-dev-weu .*threat intelligence is 'Alert': set threatIntelMode to "Deny"/,
+      ));
+    it("fails IDPS off on Premium", () =>
+      expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection", undefined),
+        /afwp-pay-dev-weu .*IDPS is 'Off': set intrusionDetection\.mode to "Deny"/,
+      ));
+    it("fails a Standard firewall in prod", () =>
+      expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy("prod"), "sku.tier", "Standard"),
+        /afwp-pay-dev-weu .*not Premium in a production stack: set sku\.tier to "Premium"/,
+      ));
+    it("passes a Standard firewall outside premiumStacks", () =>
+      expectPass(firewallThreatProtection, mutate(firewallPolicy("dev"), "sku.tier", "Standard")));
+    it("honours allowedThreatIntelModes", () =>
+      expectPass(firewallThreatProtection, mutate(firewallPolicy(), "threatIntelMode", "Alert"), {
+        allowedThreatIntelModes: ["Alert", "Deny"],
+      }));
+    it("is not applicable to WAF policies", () => expectNotApplicable(firewallThreatProtection, wafPolicy()));
+  });
+
+  describe(privateEndpointCoverage.name, () => {
+    it("passes when both services have an endpoint (by URN with unknown ids, and by id)", () =>
+      expectPass(privateEndpointCoverage, privateEndpointStack().all));
+    it("fails a vault without an endpoint, naming its URN", async () => {
+      const { kv, st, stPe } = privateEndpointStack();
+      const r = await expectFail(
+        privateEndpointCoverage,
+        [kv, st, stPe],
+        /kv-pay-dev-weu \(urn:pulumi:dev::payments-data-platform::azure-native:keyvault:Vault::kv-pay-dev-weu\) has no private endpoint/,
+      );
+      assert.equal(r.violations[0].urn, kv.urn);
+    });
+    it("fails a storage account whose endpoint points elsewhere", () => {
+      const { kv, st, kvPe, stPe } = privateEndpointStack();
+      return expectFail(
+        privateEndpointCoverage,
+        [kv, st, kvPe, mutate(stPe, "privateLinkServiceConnections.0.privateLinkServiceId", "/subscriptions/x/other")],
+        /stpaydevweu \(urn:.*StorageAccount::stpaydevweu\) has no private endpoint/,
+      );
+    });
+    it("counts manual connections", () => {
+      const { kv, st, kvPe, stPe } = privateEndpointStack();
+      const manual = mutate(
+        mutate(stPe, "privateLinkServiceConnections", undefined),
+        "manualPrivateLinkServiceConnections",
+        [{ name: "blob", privateLinkServiceId: st.outputs.id, groupIds: ["blob"] }],
+      );
+      return expectPass(privateEndpointCoverage, [kv, st, kvPe, manual]);
+    });
+    it("honours resourceTypes", () => {
+      const { kv, st, stPe } = privateEndpointStack();
+      return expectPass(privateEndpointCoverage, [kv, st, stPe], {
+        resourceTypes: ["azure-native:storage:StorageAccount"],
+      });
+    });
+    it("reports an exempted resource instead of a violation", async () => {
+      const { kv, st, stPe } = privateEndpointStack();
+      const r = await evaluatePolicy(privateEndpointCoverage, [kv, st, stPe], {
+        exemptions: [{ pattern: "kv-pay-dev-*", reason: "RISK-12: dev vault reached from the build agent until 2027" }],
+      });
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.exemptions.length, 1);
+      assert.equal(r.exemptions[0].urn, kv.urn);
+    });
+    it("is not applicable to a stack without data services", () =>
+      expectNotApplicable(privateEndpointCoverage, [virtualNetwork(), inStack(subnet(), "dev")]));
+  });
+});

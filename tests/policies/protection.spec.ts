@@ -1,0 +1,173 @@
+import { strict as assert } from "node:assert";
+import {
+  globMatch,
+  inStacks,
+  isSet,
+  protectionPolicies,
+  refersTo,
+  requireManagementLock,
+  requireProtect,
+} from "../../policies/rules/protection";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+import { unknownCheckingProxy, type PolicyResource } from "@pulumi/policy";
+import { workspace } from "./fixtures/monitor";
+import {
+  armId,
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  inStack,
+  mutate,
+  protectionStack,
+  UNKNOWN,
+} from "./fixtures/protection";
+
+describe("policies/protection", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(protectionPolicies.length, 2);
+    for (const p of protectionPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe("helpers", () => {
+    it("isSet treats unknown values as set and empty values as unset", () => {
+      const props = unknownCheckingProxy({ a: UNKNOWN, b: "", c: null, d: "x" });
+      assert.equal(isSet(props, "a"), true);
+      assert.equal(isSet(props, "b"), false);
+      assert.equal(isSet(props, "c"), false);
+      assert.equal(isSet(props, "d"), true);
+      assert.equal(isSet(props, "missing"), false);
+      assert.equal(isSet(undefined, "a"), false);
+    });
+    it("inStacks reads the stack from the URN", () => {
+      assert.equal(inStacks("urn:pulumi:prod::p::azure-native:sql:Server::s", ["prod"]), true);
+      assert.equal(inStacks("urn:pulumi:dev::p::azure-native:sql:Server::s", ["prod"]), false);
+    });
+    it("globMatch is case-insensitive with * wildcards", () => {
+      assert.equal(globMatch("*agw*", "NSG-pay-AGW"), true);
+      assert.equal(globMatch("nsg-*", "snet-x"), false);
+    });
+    it("refersTo survives unknown values while serialising the referencing props", () => {
+      const target = {
+        urn: "urn:t",
+        props: { id: "/subscriptions/x/vaults/kv" },
+        dependencies: [],
+        propertyDependencies: {},
+      } as unknown as PolicyResource;
+      const pe = {
+        urn: "urn:pe",
+        props: unknownCheckingProxy({ privateLinkServiceConnections: [{ privateLinkServiceId: UNKNOWN }] }),
+        dependencies: [],
+        propertyDependencies: {},
+      } as unknown as PolicyResource;
+      assert.equal(refersTo(pe, target, "privateLinkServiceConnections"), false);
+    });
+  });
+
+  describe(requireProtect.name, () => {
+    it("passes protected stateful resources in prod", async () => {
+      const { sql, storage } = protectionStack();
+      await expectPass(requireProtect, sql);
+      await expectPass(requireProtect, storage);
+      await expectPass(requireProtect, { ...inStack(workspace(), "prod"), protect: true });
+    });
+    it("fails an unprotected SQL server in prod", () =>
+      expectFail(
+        requireProtect,
+        { ...protectionStack().sql, protect: false },
+        /sql-pay-prod-weu .*in stack 'prod' is not protected: set the resource option `protect: true`/,
+      ));
+    it("is not applicable outside protectedStacks", () =>
+      expectNotApplicable(requireProtect, { ...protectionStack("dev").sql, protect: false }));
+    it("is not applicable to stateless types", () => expectNotApplicable(requireProtect, protectionStack().sqlLock));
+    it("honours protectedStacks and resourceTypes", async () => {
+      await expectFail(requireProtect, { ...protectionStack("staging").sql, protect: false }, /not protected/, {
+        protectedStacks: ["staging", "prod"],
+      });
+      await expectNotApplicable(
+        requireProtect,
+        { ...protectionStack().sql, protect: false },
+        {
+          resourceTypes: ["azure-native:storage:StorageAccount"],
+        },
+      );
+    });
+    it("reports an exempted resource", async () => {
+      const r = await evaluatePolicy(
+        requireProtect,
+        { ...protectionStack().sql, protect: false },
+        {
+          exemptions: [{ pattern: "sql-pay-prod-*", reason: "CHG-881: planned server migration this week" }],
+        },
+      );
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.exemptions.length, 1);
+    });
+  });
+
+  describe(requireManagementLock.name, () => {
+    it("passes when each stateful resource has a lock wired to it (ids unknown)", () =>
+      expectPass(requireManagementLock, protectionStack().all));
+    it("fails a storage account without a lock, naming its URN", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const r = await expectFail(
+        requireManagementLock,
+        [rg, sql, storage, sqlLock],
+        /stpayprodweu \(urn:pulumi:prod::payments-data-platform::azure-native:storage:StorageAccount::stpayprodweu\) has no management lock/,
+      );
+      assert.equal(r.violations[0].urn, storage.urn);
+    });
+    it("matches through propertyDependencies only (no plain dependency)", () => {
+      const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
+      const lock = { ...storageLock, dependencies: [] };
+      return expectPass(requireManagementLock, [rg, sql, storage, sqlLock, lock]);
+    });
+    it("matches a ManagementLockByScope by id", () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const id = armId("Microsoft.Storage", "storageAccounts/stpayprodweu");
+      const st = { ...storage, outputs: { ...storage.outputs, id } };
+      const byScope = resourceRecord(
+        "azure-native:authorization:ManagementLockByScope",
+        "lock-st-scope",
+        { level: "CanNotDelete", scope: id },
+        { stack: "prod" },
+      );
+      return expectPass(requireManagementLock, [rg, sql, st, sqlLock, byScope]);
+    });
+    it("does not count a NotSpecified lock", () => {
+      const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
+      return expectFail(
+        requireManagementLock,
+        [rg, sql, storage, sqlLock, mutate(storageLock, "level", "NotSpecified")],
+        /stpayprodweu .*has no management lock/,
+      );
+    });
+    it("counts a resource-group lock, unless acceptResourceGroupLocks is false", async () => {
+      const { rg, sql, storage } = protectionStack();
+      const rgLock = resourceRecord(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        "lock-rg-pay-prod-weu",
+        { level: "CanNotDelete", resourceGroupName: UNKNOWN },
+        { stack: "prod", propertyDependencies: { resourceGroupName: [rg.urn] } },
+      );
+      await expectPass(requireManagementLock, [rg, sql, storage, rgLock]);
+      const r = await evaluatePolicy(requireManagementLock, [rg, sql, storage, rgLock], {
+        acceptResourceGroupLocks: false,
+      });
+      assert.equal(r.messages.length, 2);
+    });
+    it("is not applicable outside protectedStacks", () =>
+      expectNotApplicable(requireManagementLock, [protectionStack("dev").sql]));
+    it("reports an exempted resource instead of a violation", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const r = await evaluatePolicy(requireManagementLock, [rg, sql, storage, sqlLock], {
+        exemptions: [{ pattern: "stpayprod*", reason: "RISK-19: lock managed by the landing zone team" }],
+      });
+      assert.deepEqual(r.messages, []);
+      assert.equal(r.exemptions[0].urn, storage.urn);
+    });
+  });
+});

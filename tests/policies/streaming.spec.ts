@@ -1,0 +1,329 @@
+import { strict as assert } from "node:assert";
+import {
+  asaDatasourceAuth,
+  asaIdentity,
+  asaJobStorage,
+  eventHubCmk,
+  eventHubLocalAuth,
+  eventHubNetwork,
+  eventHubTls,
+  streamingPolicies,
+  webBasicAuth,
+  webBasicAuthCoverage,
+  webFtp,
+  webHttpsOnly,
+  webIdentity,
+  webPublicAccess,
+  webTls,
+  webVnet,
+} from "../../policies/rules/streaming";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import {
+  basicAuthPolicy,
+  eventHubNamespace,
+  functionApp,
+  streamingJob,
+  streamInput,
+  streamOutput,
+} from "./fixtures/streaming";
+import { vault } from "./fixtures/keyvault";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+
+const ns = eventHubNamespace;
+const app = functionApp;
+
+describe("policies/streaming", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(streamingPolicies.length, 15);
+    for (const p of streamingPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe("Event Hubs", () => {
+    it("every namespace policy passes the compliant namespace (prod for the CMK rule) and skips vaults", async () => {
+      for (const p of [eventHubLocalAuth, eventHubNetwork, eventHubTls]) {
+        await expectPass(p, ns());
+        await expectNotApplicable(p, vault());
+      }
+      await expectPass(eventHubCmk, ns("prod"));
+      await expectNotApplicable(eventHubCmk, vault("prod"));
+    });
+
+    it(`${eventHubLocalAuth.name} fails SAS keys`, () =>
+      expectFail(
+        eventHubLocalAuth,
+        mutate(ns(), "disableLocalAuth", undefined),
+        /evhns-pay-dev-weu .*set disableLocalAuth to true/,
+      ));
+
+    it(`${eventHubNetwork.name} fails public access (absent = Enabled)`, () =>
+      expectFail(
+        eventHubNetwork,
+        mutate(ns(), "publicNetworkAccess", undefined),
+        /evhns-pay-dev-weu .*'Enabled \(default\)'\): set publicNetworkAccess to "Disabled"/,
+      ));
+
+    it(`${eventHubTls.name} fails TLS 1.0 and absent`, async () => {
+      await expectFail(
+        eventHubTls,
+        mutate(ns(), "minimumTlsVersion", "1.0"),
+        /evhns-pay-dev-weu .*'1\.0': set minimumTlsVersion to "1\.2"/,
+      );
+      await expectFail(eventHubTls, mutate(ns(), "minimumTlsVersion", undefined), /'unset'/);
+    });
+
+    describe(eventHubCmk.name, () => {
+      it("fails Microsoft-managed keys on Premium in prod", () =>
+        expectFail(
+          eventHubCmk,
+          mutate(ns("prod"), "encryption", undefined),
+          /evhns-pay-dev-weu .*Microsoft-managed keys in stack 'prod': set encryption\.keySource to "Microsoft\.KeyVault"/,
+        ));
+      it("fails a CMK without a key name", () =>
+        expectFail(
+          eventHubCmk,
+          mutate(ns("prod"), "encryption.keyVaultProperties.0.keyName", undefined),
+          /names no key/,
+        ));
+      it("passes a key URI unknown during preview", () =>
+        expectPass(eventHubCmk, mutate(ns("prod"), "encryption.keyVaultProperties.0.keyVaultUri", UNKNOWN)));
+      it("is not applicable to Standard namespaces or outside prodStacks", async () => {
+        await expectNotApplicable(
+          eventHubCmk,
+          mutate(mutate(ns("prod"), "sku.name", "Standard"), "encryption", undefined),
+        );
+        await expectNotApplicable(eventHubCmk, mutate(ns("dev"), "encryption", undefined));
+      });
+      it("applies to a namespace on a dedicated cluster", () =>
+        expectFail(
+          eventHubCmk,
+          mutate(mutate(mutate(ns("prod"), "sku.name", "Standard"), "clusterArmId", UNKNOWN), "encryption", undefined),
+          /Microsoft-managed keys/,
+        ));
+      it("honours prodStacks", () =>
+        expectFail(eventHubCmk, mutate(ns("dev"), "encryption", undefined), /Microsoft-managed keys/, {
+          prodStacks: ["dev"],
+        }));
+    });
+  });
+
+  describe("Stream Analytics", () => {
+    describe(asaIdentity.name, () => {
+      it("passes the compliant job", () => expectPass(asaIdentity, streamingJob()));
+      it("fails a job without identity", () =>
+        expectFail(
+          asaIdentity,
+          mutate(streamingJob(), "identity", undefined),
+          /asa-pay-dev-weu .*set identity\.type to "SystemAssigned"/,
+        ));
+      it("fails identity type None", () =>
+        expectFail(asaIdentity, mutate(streamingJob(), "identity.type", "None"), /no managed identity/));
+      it("is not applicable to inputs", () => expectNotApplicable(asaIdentity, streamInput()));
+    });
+
+    describe(asaJobStorage.name, () => {
+      it("passes the compliant job", () => expectPass(asaJobStorage, streamingJob()));
+      it("fails the system storage account by default", () =>
+        expectFail(
+          asaJobStorage,
+          mutate(mutate(streamingJob(), "contentStoragePolicy", undefined), "jobStorageAccount", undefined),
+          /asa-pay-dev-weu .*system account: set contentStoragePolicy to "JobStorageAccount"/,
+        ));
+      it("fails JobStorageAccount without jobStorageAccount", () =>
+        expectFail(asaJobStorage, mutate(streamingJob(), "jobStorageAccount", undefined), /without jobStorageAccount/));
+      it("fails key authentication to job storage", () =>
+        expectFail(
+          asaJobStorage,
+          mutate(
+            mutate(streamingJob(), "jobStorageAccount.authenticationMode", "ConnectionString"),
+            "jobStorageAccount.accountKey",
+            "k3y",
+          ),
+          /asa-pay-dev-weu .*with a key: set jobStorageAccount\.authenticationMode to "Msi"/,
+        ));
+      it("fails an absent authenticationMode (ConnectionString default)", () =>
+        expectFail(
+          asaJobStorage,
+          mutate(streamingJob(), "jobStorageAccount.authenticationMode", undefined),
+          /authenticationMode to "Msi"/,
+        ));
+      it("honours requireJobStorageAccount", () =>
+        expectPass(
+          asaJobStorage,
+          mutate(mutate(streamingJob(), "contentStoragePolicy", "SystemAccount"), "jobStorageAccount", undefined),
+          { requireJobStorageAccount: false },
+        ));
+      it("is not applicable to outputs", () => expectNotApplicable(asaJobStorage, streamOutput()));
+    });
+
+    describe(asaDatasourceAuth.name, () => {
+      it("passes the job's inline inputs/outputs and the standalone input and output", async () => {
+        await expectPass(asaDatasourceAuth, streamingJob());
+        await expectPass(asaDatasourceAuth, streamInput());
+        await expectPass(asaDatasourceAuth, streamOutput());
+      });
+      it("fails an inline Event Hubs input with a SAS key", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(streamingJob(), "inputs.0.properties.datasource.sharedAccessPolicyKey", "k3y"),
+          /asa-pay-dev-weu .*inputs\[api-logs\]\.properties\.datasource: 'Microsoft\.EventHub\/EventHub' data source stores sharedAccessPolicyKey/,
+        ));
+      it("fails an inline blob output with an account key", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(streamingJob(), "outputs.0.datasource.storageAccounts.0.accountKey", "k3y"),
+          /outputs\[archive\]\.datasource: .*storageAccounts\[\]\.accountKey/,
+        ));
+      it("fails a standalone input left at ConnectionString", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(streamInput(), "properties.datasource.authenticationMode", undefined),
+          /asa-pay-dev-weu-webhooks .*properties\.datasource: .*'ConnectionString \(default\)': set authenticationMode to "Msi"/,
+        ));
+      it("fails a Synapse output with a password", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(streamOutput(), "datasource", {
+            type: "Microsoft.Sql/Server/DataWarehouse",
+            server: "synw-pay-dev-weu",
+            database: "syndp",
+            user: "asa",
+            password: "p4ss",
+          }),
+          /asa-pay-dev-weu-sql .*'Microsoft\.Sql\/Server\/DataWarehouse' data source stores password/,
+        ));
+      it("fails a SQL output with UserToken", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(streamOutput(), "datasource.authenticationMode", "UserToken"),
+          /'UserToken'/,
+        ));
+      it("is not applicable to a job without inline inputs/outputs, or to namespaces", async () => {
+        await expectNotApplicable(
+          asaDatasourceAuth,
+          mutate(mutate(streamingJob(), "inputs", undefined), "outputs", undefined),
+        );
+        await expectNotApplicable(asaDatasourceAuth, ns());
+      });
+    });
+  });
+
+  describe("App Service / Functions", () => {
+    it("every web app policy passes the compliant function app and skips namespaces", async () => {
+      for (const p of [webHttpsOnly, webTls, webFtp, webPublicAccess, webVnet, webIdentity]) {
+        await expectPass(p, app());
+        await expectNotApplicable(p, ns());
+      }
+    });
+    it(`${webHttpsOnly.name} fails when absent`, () =>
+      expectFail(webHttpsOnly, mutate(app(), "httpsOnly", undefined), /func-pay-dev-weu .*set httpsOnly to true/));
+    it(`${webTls.name} fails TLS 1.1 and an absent SCM minimum`, async () => {
+      await expectFail(
+        webTls,
+        mutate(app(), "siteConfig.minTlsVersion", "1.1"),
+        /func-pay-dev-weu .*siteConfig\.minTlsVersion is '1\.1': set siteConfig\.minTlsVersion to "1\.2"/,
+      );
+      await expectFail(
+        webTls,
+        mutate(app(), "siteConfig.scmMinTlsVersion", undefined),
+        /siteConfig\.scmMinTlsVersion is 'unset'/,
+      );
+    });
+    it(`${webFtp.name} fails FTPS-only and absent`, async () => {
+      await expectFail(
+        webFtp,
+        mutate(app(), "siteConfig.ftpsState", "FtpsOnly"),
+        /func-pay-dev-weu .*'FtpsOnly'\): set siteConfig\.ftpsState to "Disabled"/,
+      );
+      await expectFail(webFtp, mutate(app(), "siteConfig", undefined), /allows FTP \('unset'\)/);
+    });
+    it(`${webPublicAccess.name} fails when absent and accepts the siteConfig property`, async () => {
+      await expectFail(
+        webPublicAccess,
+        mutate(app(), "publicNetworkAccess", undefined),
+        /func-pay-dev-weu .*set publicNetworkAccess to "Disabled"/,
+      );
+      await expectPass(
+        webPublicAccess,
+        mutate(mutate(app(), "publicNetworkAccess", ""), "siteConfig.publicNetworkAccess", "Disabled"),
+      );
+    });
+    describe(webVnet.name, () => {
+      it("fails without VNet integration", () =>
+        expectFail(
+          webVnet,
+          mutate(app(), "virtualNetworkSubnetId", undefined),
+          /func-pay-dev-weu .*set virtualNetworkSubnetId/,
+        ));
+      it("fails without route-all", () =>
+        expectFail(
+          webVnet,
+          mutate(app(), "outboundVnetRouting", undefined),
+          /func-pay-dev-weu .*set outboundVnetRouting\.applicationTraffic to true/,
+        ));
+      it("accepts the older siteConfig.vnetRouteAllEnabled", () =>
+        expectPass(
+          webVnet,
+          mutate(mutate(app(), "outboundVnetRouting", undefined), "siteConfig.vnetRouteAllEnabled", true),
+        ));
+    });
+    it(`${webIdentity.name} fails without identity`, () =>
+      expectFail(webIdentity, mutate(app(), "identity", undefined), /func-pay-dev-weu .*no managed identity/));
+
+    describe(webBasicAuth.name, () => {
+      it("passes allow false on both types", async () => {
+        await expectPass(webBasicAuth, basicAuthPolicy("WebAppFtpAllowed", app()));
+        await expectPass(webBasicAuth, basicAuthPolicy("WebAppScmAllowed", app()));
+      });
+      it("fails allow true", () =>
+        expectFail(
+          webBasicAuth,
+          basicAuthPolicy("WebAppScmAllowed", app(), true),
+          /func-pay-dev-weu-scm .*WebAppScmAllowed\) allows basic-auth publishing credentials: set allow to false/,
+        ));
+      it("is not applicable to the app itself", () => expectNotApplicable(webBasicAuth, app()));
+    });
+
+    describe(webBasicAuthCoverage.name, () => {
+      const complete = () => [
+        app(),
+        basicAuthPolicy("WebAppFtpAllowed", app()),
+        basicAuthPolicy("WebAppScmAllowed", app()),
+      ];
+      it("passes when both policies reference the app (by URN, name unknown)", () =>
+        expectPass(webBasicAuthCoverage, complete()));
+      it("matches by name when known", () =>
+        expectPass(
+          webBasicAuthCoverage,
+          complete().map((r, i) =>
+            i === 0 ? r : { ...mutate(r, "name", "func-pay-dev-weu"), propertyDependencies: {} },
+          ),
+        ));
+      it("fails a missing SCM policy, naming the app's URN", async () => {
+        const r = await expectFail(
+          webBasicAuthCoverage,
+          complete().slice(0, 2),
+          /func-pay-dev-weu \(urn:pulumi:dev::payments-data-platform::azure-native:web:WebApp::func-pay-dev-weu\) has no WebAppScmAllowed with allow false/,
+        );
+        assert.equal(r.violations[0].urn, app().urn);
+      });
+      it("does not count a policy with allow true", () =>
+        expectFail(
+          webBasicAuthCoverage,
+          [app(), basicAuthPolicy("WebAppFtpAllowed", app(), true), basicAuthPolicy("WebAppScmAllowed", app())],
+          /no WebAppFtpAllowed with allow false/,
+        ));
+      it("reports exempted apps instead of violations", async () => {
+        const r = await evaluatePolicy(webBasicAuthCoverage, [app()], {
+          exemptions: [{ pattern: "func-*", reason: "RISK-31: legacy deployment pipeline until Q3" }],
+        });
+        assert.deepEqual(r.messages, []);
+        assert.equal(r.exemptions.length, 2);
+      });
+      it("is not applicable without web apps", () => expectNotApplicable(webBasicAuthCoverage, [ns()]));
+    });
+  });
+});
