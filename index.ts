@@ -12,6 +12,8 @@
  */
 import { loadConfig } from "./lib/config";
 import { Platform } from "./components/platform";
+import { NoSql } from "./components/nosql";
+import { Oltp } from "./components/oltp";
 import { stackContext } from "./components/shared";
 
 const config = loadConfig();
@@ -34,3 +36,52 @@ export const entraGroupObjectIds = platform.groupObjectIds;
 export const customerManagedKeyUris = Object.fromEntries(
   Object.entries(platform.customerManagedKeys).map(([service, key]) => [service, key.keyUri]),
 );
+
+// OLTP tier (Azure SQL Database): the payments database; prod adds a geo-secondary behind a failover group.
+const oltp = new Oltp("oltp", {
+  context,
+  sql: config.sql,
+  resourceGroupName: platform.resourceGroups.data.name,
+  suffix: platform.suffix,
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  customerManagedKey: platform.customerManagedKeys.sql,
+  entraAdmin: {
+    objectId: platform.groupObjectIds.platformAdmins,
+    login: platform.groupDisplayNames.platformAdmins,
+    tenantId: platform.tenantId,
+  },
+  securityAlertEmails: config.alertEmails,
+  protect: config.protectStatefulResources,
+});
+export const sqlServerName = oltp.serverName;
+export const sqlServerFqdn = oltp.serverFqdn;
+export const sqlDatabaseName = oltp.databaseName;
+export const sqlDatabaseId = oltp.databaseId;
+// What applications connect to: the failover group listener when there is one (it follows failovers), else the server.
+export const sqlEndpoints = {
+  readWrite: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn,
+  ...(oltp.failoverGroupReadOnlyListenerFqdn ? { geoSecondaryReadOnly: oltp.failoverGroupReadOnlyListenerFqdn } : {}),
+  ...(oltp.secondaryServerName ? { secondaryServerName: oltp.secondaryServerName } : {}),
+  ...(oltp.readOnlyEndpoint ? { readOnlyConnection: oltp.readOnlyEndpoint } : {}),
+};
+
+// NoSQL tier (Cosmos DB): API logs, sessions, fraud features, webhook events.
+const nosql = new NoSql("nosql", {
+  context,
+  cosmos: config.cosmos,
+  resourceGroupName: platform.resourceGroups.data.name,
+  suffix: platform.suffix,
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  customerManagedKey: platform.customerManagedKeys.cosmos,
+  // Data engineers read (queries, change feed); the ingestion/ETL tiers add their identities as contributors.
+  dataReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers }],
+  dataContributors: [],
+  protect: config.protectStatefulResources,
+});
+export const cosmosAccountName = nosql.accountName;
+export const cosmosAccountId = nosql.accountId;
+export const cosmosEndpoint = nosql.documentEndpoint;
+export const cosmosDatabaseName = nosql.databaseName;
+export const cosmosContainerNames = nosql.containerNames;

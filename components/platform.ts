@@ -31,7 +31,15 @@ import {
 } from "./shared";
 
 /** Resource groups by lifecycle: what is deployed, changed and deleted together. */
-export const RESOURCE_GROUP_ROLES = ["network", "security", "monitoring", "data", "integration", "ml", "ingestion"] as const;
+export const RESOURCE_GROUP_ROLES = [
+  "network",
+  "security",
+  "monitoring",
+  "data",
+  "integration",
+  "ml",
+  "ingestion",
+] as const;
 export type ResourceGroupRole = (typeof RESOURCE_GROUP_ROLES)[number];
 
 /** Services that get a customer-managed key (one key and one identity each, least privilege). */
@@ -52,9 +60,16 @@ const GROUP_DESCRIPTIONS: Readonly<Record<GroupRole, string>> = {
 /** Subnet naming and behaviour per role. */
 interface SubnetSpec {
   readonly name: string;
+  /** Qualifier of the subnet's NSG name (`nsg-<workload>-<env>-<region>-<qualifier>`). */
+  readonly nsgQualifier: string;
   readonly delegation?: string;
   /** NSG rules in addition to the final deny-all inbound. */
-  readonly allowInbound: readonly { name: string; source: string; ports: string; protocol: network.SecurityRuleProtocol }[];
+  readonly allowInbound: readonly {
+    name: string;
+    source: string;
+    ports: string;
+    protocol: network.SecurityRuleProtocol;
+  }[];
   /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
   readonly nsg: boolean;
 }
@@ -62,30 +77,70 @@ interface SubnetSpec {
 export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
   privateEndpoints: {
     name: "snet-private-endpoints",
+    nsgQualifier: "pep",
     nsg: true,
     allowInbound: [
-      { name: "allow-vnet-to-private-endpoints", source: "VirtualNetwork", ports: "*", protocol: network.SecurityRuleProtocol.Tcp },
+      {
+        name: "allow-vnet-to-private-endpoints",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
     ],
   },
-  functions: { name: "snet-functions", delegation: "Microsoft.Web/serverFarms", nsg: true, allowInbound: [] },
+  functions: {
+    name: "snet-functions",
+    nsgQualifier: "func",
+    delegation: "Microsoft.Web/serverFarms",
+    nsg: true,
+    allowInbound: [],
+  },
   appGateway: {
     name: "snet-app-gateway",
+    nsgQualifier: "agw",
     nsg: true,
     allowInbound: [
-      { name: "allow-https-from-internet", source: "Internet", ports: "443", protocol: network.SecurityRuleProtocol.Tcp },
-      { name: "allow-gateway-manager", source: "GatewayManager", ports: "65200-65535", protocol: network.SecurityRuleProtocol.Tcp },
-      { name: "allow-azure-load-balancer", source: "AzureLoadBalancer", ports: "*", protocol: network.SecurityRuleProtocol.Asterisk },
+      {
+        name: "allow-https-from-internet",
+        source: "Internet",
+        ports: "443",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-gateway-manager",
+        source: "GatewayManager",
+        ports: "65200-65535",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-azure-load-balancer",
+        source: "AzureLoadBalancer",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Asterisk,
+      },
     ],
   },
   mlCompute: {
     name: "snet-ml-compute",
+    nsgQualifier: "ml",
     nsg: true,
     allowInbound: [
-      { name: "allow-vnet-intra-cluster", source: "VirtualNetwork", ports: "*", protocol: network.SecurityRuleProtocol.Tcp },
+      {
+        name: "allow-vnet-intra-cluster",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
     ],
   },
-  streamAnalytics: { name: "snet-stream-analytics", delegation: "Microsoft.StreamAnalytics/streamingJobs", nsg: true, allowInbound: [] },
-  firewall: { name: "AzureFirewallSubnet", nsg: false, allowInbound: [] },
+  streamAnalytics: {
+    name: "snet-stream-analytics",
+    nsgQualifier: "asa",
+    delegation: "Microsoft.StreamAnalytics/streamingJobs",
+    nsg: true,
+    allowInbound: [],
+  },
+  firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
 };
 
 /** NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default). */
@@ -140,12 +195,22 @@ export class Platform extends pulumi.ComponentResource {
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
   public readonly diagnostics: DiagnosticSettingsTarget;
-  public readonly keyVault: { readonly id: pulumi.Output<string>; readonly name: pulumi.Output<string>; readonly uri: pulumi.Output<string> };
-  public readonly logAnalytics: { readonly id: pulumi.Output<string>; readonly customerId: pulumi.Output<string>; readonly name: pulumi.Output<string> };
+  public readonly keyVault: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly uri: pulumi.Output<string>;
+  };
+  public readonly logAnalytics: {
+    readonly id: pulumi.Output<string>;
+    readonly customerId: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+  };
   /** A customer-managed key and its identity per service. */
   public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
   /** Entra group object ids by role (created, or existing ones from config). */
   public readonly groupObjectIds: Readonly<Record<GroupRole, pulumi.Output<string>>>;
+  /** Entra group display names by role (read from Entra for existing groups). */
+  public readonly groupDisplayNames: Readonly<Record<GroupRole, pulumi.Output<string>>>;
   public readonly actionGroupId: pulumi.Output<string>;
   /** Random suffix for globally unique names, stable for the life of the stack. */
   public readonly suffix: pulumi.Output<string>;
@@ -189,11 +254,11 @@ export class Platform extends pulumi.ComponentResource {
         sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
         retentionInDays: cfg.logRetentionDays,
         features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
-        // Resource logs arrive through diagnostic settings on the Azure backbone, which this flag does not gate:
-        // public ingestion is closed to agents. Queries stay reachable with Entra auth (local auth is off) so
-        // operators and alert rules can read; an Azure Monitor Private Link Scope can close it later.
+        // Resource logs arrive through diagnostic settings on the Azure backbone (not gated by these flags), and
+        // log alert rules run inside Azure Monitor. People and agents reach the workspace only through the Azure
+        // Monitor Private Link Scope below (private endpoint in the VNet), with Entra auth (local auth is off).
         publicNetworkAccessForIngestion: operationalinsights.PublicNetworkAccessType.Disabled,
-        publicNetworkAccessForQuery: operationalinsights.PublicNetworkAccessType.Enabled,
+        publicNetworkAccessForQuery: operationalinsights.PublicNetworkAccessType.Disabled,
         tags: securityTags,
       },
       { parent: this, protect },
@@ -217,7 +282,7 @@ export class Platform extends pulumi.ComponentResource {
       nsgs[role] = new network.NetworkSecurityGroup(
         `${name}-nsg-${role}`,
         {
-          networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].name.replace(/^snet-/, "")),
+          networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
           resourceGroupName: groups.network.name,
           location,
           securityRules: nsgRules(SUBNETS[role]),
@@ -290,6 +355,38 @@ export class Platform extends pulumi.ComponentResource {
       location,
     };
 
+    // Azure Monitor Private Link Scope: private-only query and ingestion for the workspace, via the VNet.
+    const ampls = new monitor.PrivateLinkScope(
+      `${name}-ampls`,
+      {
+        scopeName: context.name("monitorPrivateLinkScope"),
+        resourceGroupName: groups.monitoring.name,
+        location: "global",
+        accessModeSettings: {
+          ingestionAccessMode: monitor.AccessMode.PrivateOnly,
+          queryAccessMode: monitor.AccessMode.PrivateOnly,
+        },
+        tags,
+      },
+      { parent: this },
+    );
+    new monitor.PrivateLinkScopedResource(
+      `${name}-ampls-log`,
+      {
+        name: "log-analytics",
+        scopeName: ampls.name,
+        resourceGroupName: groups.monitoring.name,
+        linkedResourceId: workspace.id,
+        kind: monitor.ScopedResourceKind.Resource,
+      },
+      { parent: this },
+    );
+    privateEndpoint(
+      `${name}-ampls`,
+      { service: "azureMonitor", targetId: ampls.id, targetName: ampls.name, target: this.privateEndpointTarget, tags },
+      this,
+    );
+
     // Azure Firewall (egress control) behind a flag.
     if (cfg.enableFirewall) {
       const pip = new network.PublicIPAddress(
@@ -356,17 +453,32 @@ export class Platform extends pulumi.ComponentResource {
           enablePurgeProtection: true,
           publicNetworkAccess: "Disabled",
           // Trusted Microsoft services (SQL TDE, Cosmos DB, Storage CMK) reach the vault through the bypass.
-          networkAcls: { defaultAction: keyvault.NetworkRuleAction.Deny, bypass: keyvault.NetworkRuleBypassOptions.AzureServices },
+          networkAcls: {
+            defaultAction: keyvault.NetworkRuleAction.Deny,
+            bypass: keyvault.NetworkRuleBypassOptions.AzureServices,
+          },
         },
         tags: securityTags,
       },
       { parent: this, protect },
     );
     this.keyVault = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
-    managementLock(`${name}-kv`, vault.id, lockFor(protect, "the key vault holding the customer-managed keys"), this, vault);
+    managementLock(
+      `${name}-kv`,
+      vault.id,
+      lockFor(protect, "the key vault holding the customer-managed keys"),
+      this,
+      vault,
+    );
     privateEndpoint(
       `${name}-kv`,
-      { service: "keyVault", targetId: vault.id, targetName: vault.name, target: this.privateEndpointTarget, tags: securityTags },
+      {
+        service: "keyVault",
+        targetId: vault.id,
+        targetName: vault.name,
+        target: this.privateEndpointTarget,
+        tags: securityTags,
+      },
       this,
     );
     diagnosticSetting(`${name}-kv`, vault.id, this.diagnostics, this);
@@ -379,23 +491,30 @@ export class Platform extends pulumi.ComponentResource {
       fraudMl: cfg.fraudMlGroupId,
     };
     const groupIds = {} as Record<GroupRole, pulumi.Output<string>>;
+    const groupNames = {} as Record<GroupRole, pulumi.Output<string>>;
     for (const role of GROUP_ROLES) {
       const given = existing[role];
-      groupIds[role] = given
-        ? pulumi.output(given)
-        : new azuread.Group(
-            `${name}-grp-${role}`,
-            {
-              displayName: `grp-${cfg.workload}-${cfg.environment}-${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-              description: GROUP_DESCRIPTIONS[role],
-              securityEnabled: true,
-              mailEnabled: false,
-              preventDuplicateNames: true,
-            },
-            { parent: this },
-          ).objectId;
+      if (given) {
+        groupIds[role] = pulumi.output(given);
+        groupNames[role] = azuread.getGroupOutput({ objectId: given }, { parent: this }).displayName;
+        continue;
+      }
+      const group = new azuread.Group(
+        `${name}-grp-${role}`,
+        {
+          displayName: `grp-${cfg.workload}-${cfg.environment}-${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+          description: GROUP_DESCRIPTIONS[role],
+          securityEnabled: true,
+          mailEnabled: false,
+          preventDuplicateNames: true,
+        },
+        { parent: this },
+      );
+      groupIds[role] = group.objectId;
+      groupNames[role] = group.displayName;
     }
     this.groupObjectIds = groupIds;
+    this.groupDisplayNames = groupNames;
     roleAssignment(
       `${name}-kv`,
       vault.id,
@@ -461,7 +580,9 @@ export class Platform extends pulumi.ComponentResource {
           emailAddress,
           useCommonAlertSchema: true,
         })),
-        webhookReceivers: webhook ? [{ name: "incident-webhook", serviceUri: webhook, useCommonAlertSchema: true }] : [],
+        webhookReceivers: webhook
+          ? [{ name: "incident-webhook", serviceUri: webhook, useCommonAlertSchema: true }]
+          : [],
         tags,
       },
       { parent: this },

@@ -15,6 +15,7 @@ export const CAF = {
   keyVault: "kv",
   key: "key",
   logAnalytics: "log",
+  monitorPrivateLinkScope: "ampls",
   applicationInsights: "appi",
   userAssignedIdentity: "id",
   actionGroup: "ag",
@@ -91,6 +92,7 @@ export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
   dataFactory: { min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   eventHubNamespace: { min: 6, max: 50, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   functionApp: { min: 2, max: 60, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
+  sqlFailoverGroup: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   mlWorkspace: { min: 3, max: 33, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ },
   synapseSqlPool: { min: 1, max: 60, noHyphens: true, pattern: /^[a-z0-9_]+$/ },
 };

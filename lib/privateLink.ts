@@ -22,6 +22,17 @@ export const PRIVATE_LINK = {
   eventHubs: { groupIds: ["namespace"], zones: ["privatelink.servicebus.windows.net"] },
   containerRegistry: { groupIds: ["registry"], zones: ["privatelink.azurecr.io"] },
   appService: { groupIds: ["sites"], zones: ["privatelink.azurewebsites.net"] },
+  /** Azure Monitor Private Link Scope (Log Analytics queries and ingestion over private link). */
+  azureMonitor: {
+    groupIds: ["azuremonitor"],
+    zones: [
+      "privatelink.monitor.azure.com",
+      "privatelink.oms.opinsights.azure.com",
+      "privatelink.ods.opinsights.azure.com",
+      "privatelink.agentsvc.azure-automation.net",
+      "privatelink.blob.core.windows.net",
+    ],
+  },
 } as const satisfies Record<string, { groupIds: readonly string[]; zones: readonly string[] }>;
 
 export type PrivateLinkService = keyof typeof PRIVATE_LINK;

@@ -53,7 +53,7 @@ describe("offline preview", function () {
     assert.ok(pe && kv);
     assert.ok(pe.dependencies.includes(kv.urn));
     assert.ok(pe.propertyDependencies.privateLinkServiceConnections.includes(kv.urn));
-    assert.match(formatTree(run.resources), /└─ azure-native:network:PrivateDnsZoneGroup\s+platform-kv-pep-dns/);
+    assert.match(formatTree(run.resources), /^ \+ {3}│ {2}[├└]─ azure-native:network:PrivateDnsZoneGroup\s+platform-kv-pep-dns$/m);
   });
 
   it("exports the `pulumi stack export` v3 format, which policy:analyze reads back to the same verdict", async () => {

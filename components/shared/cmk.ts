@@ -77,7 +77,7 @@ export function customerManagedKey(
     // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
     { parent, ignoreChanges: ["properties.attributes.expires"] },
   );
-  roleAssignment(
+  const accessGrant = roleAssignment(
     name,
     key.id,
     {
@@ -98,5 +98,6 @@ export function customerManagedKey(
     keyUri: key.keyUri,
     keyUriWithVersion: key.keyUriWithVersion,
     identity: { id: identity.id, principalId: identity.principalId, clientId: identity.clientId },
+    accessGrant,
   };
 }

@@ -38,6 +38,8 @@ export interface CustomerManagedKey {
   readonly keyUriWithVersion: pulumi.Output<string>;
   /** The user-assigned identity granted `Key Vault Crypto Service Encryption User` on the key. */
   readonly identity: ManagedIdentity;
+  /** That grant: services that check key access at creation (SQL, Cosmos DB) depend on it. */
+  readonly accessGrant: pulumi.Resource;
 }
 
 /** A user-assigned managed identity's handles. */

@@ -95,6 +95,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "azure-native:monitor:PrivateLinkScope": { path: "Microsoft.Insights/privateLinkScopes/{scopeName}" },
+  "azure-native:monitor:PrivateLinkScopedResource": {
+    path: "Microsoft.Insights/privateLinkScopes/{scopeName}/scopedResources/{name}",
+  },
   "azure-native:storage:StorageAccount": {
     path: "Microsoft.Storage/storageAccounts/{accountName}",
     outputs: (_i, c) => ({
@@ -123,6 +127,56 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleAssignments/{roleAssignmentId}",
     outputs: (i) => ({ name: String(i.roleAssignmentId) }),
+  },
+  // Azure SQL Database (OLTP). Sub-resources return their fixed Azure name (`current`, `default`, ...) as `name`.
+  "azure-native:sql:Server": {
+    path: "Microsoft.Sql/servers/{serverName}",
+    outputs: (i) => ({
+      name: String(i.serverName),
+      fullyQualifiedDomainName: `${String(i.serverName)}.database.windows.net`,
+      state: "Ready",
+      kind: "v12.0",
+    }),
+  },
+  "azure-native:sql:Database": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}",
+    outputs: (i) => ({ name: String(i.databaseName), status: "Online" }),
+  },
+  "azure-native:sql:EncryptionProtector": {
+    path: "Microsoft.Sql/servers/{serverName}/encryptionProtector/{encryptionProtectorName}",
+    outputs: (i) => ({ name: String(i.encryptionProtectorName) }),
+  },
+  "azure-native:sql:ExtendedServerBlobAuditingPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/extendedAuditingSettings/{blobAuditingPolicyName}",
+    outputs: (i) => ({ name: String(i.blobAuditingPolicyName) }),
+  },
+  "azure-native:sql:ServerSecurityAlertPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/securityAlertPolicies/{securityAlertPolicyName}",
+    outputs: (i) => ({ name: String(i.securityAlertPolicyName) }),
+  },
+  "azure-native:sql:SqlVulnerabilityAssessmentsSetting": {
+    path: "Microsoft.Sql/servers/{serverName}/sqlVulnerabilityAssessments/{vulnerabilityAssessmentName}",
+    outputs: (i) => ({ name: String(i.vulnerabilityAssessmentName) }),
+  },
+  "azure-native:sql:TransparentDataEncryption": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}/transparentDataEncryption/{tdeName}",
+    outputs: (i) => ({ name: String(i.tdeName) }),
+  },
+  "azure-native:sql:DataMaskingPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}/dataMaskingPolicies/{dataMaskingPolicyName}",
+    outputs: (i) => ({ name: String(i.dataMaskingPolicyName) }),
+  },
+  "azure-native:sql:BackupShortTermRetentionPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}/backupShortTermRetentionPolicies/{policyName}",
+    outputs: (i) => ({ name: String(i.policyName) }),
+  },
+  "azure-native:sql:LongTermRetentionPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}/backupLongTermRetentionPolicies/{policyName}",
+    outputs: (i) => ({ name: String(i.policyName) }),
+  },
+  "azure-native:sql:FailoverGroup": {
+    path: "Microsoft.Sql/servers/{serverName}/failoverGroups/{failoverGroupName}",
+    outputs: (i) => ({ name: String(i.failoverGroupName), replicationRole: "Primary", replicationState: "CATCH_UP" }),
   },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",
@@ -200,10 +254,11 @@ export function mockCall(token: string, inputs: Inputs): Inputs {
   switch (token) {
     case "azure-native:authorization:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+    case "azuread:index/getGroup:getGroup":
+      return { objectId: inputs.objectId, displayName: `existing-group-${String(inputs.objectId).slice(0, 8)}`, securityEnabled: true };
     case "azuread:index/getClientConfig:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
     default:
       throw new Error(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
   }
-  void inputs;
 }

@@ -1,0 +1,415 @@
+/**
+ * NoSQL tier: one Azure Cosmos DB for NoSQL account (`payments` database, four containers: API logs, sessions,
+ * fraud features, webhook events) reached only through a private endpoint, with Entra-only data access (Cosmos DB
+ * data-plane RBAC), a customer-managed key, continuous backup, and diagnostics to the central workspace.
+ *
+ * Partition keys, TTLs and indexing are explained container by container in docs/cosmos-partitioning.md.
+ * Change feed: always on for the NoSQL API (there is no setting); the streaming tier reads it (latest-version mode;
+ * TTL expiries and deletes are not in that mode). Analytical store / Synapse Link is deliberately not enabled
+ * (not offered for new projects): no `enableAnalyticalStorage`, no container `analyticalStorageTtl`.
+ */
+import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../lib/config";
+import { roleAssignmentName } from "../lib/uuid";
+import {
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type LockSpec,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "./shared";
+
+/** The one SQL database of the account. */
+export const DATABASE_NAME = "payments";
+
+/** Built-in Cosmos DB data-plane role definitions (ids under `<account id>/sqlRoleDefinitions/`). */
+export const CosmosDataRoles = {
+  /** Cosmos DB Built-in Data Reader: read items, run queries, read the change feed. */
+  DataReader: "00000000-0000-0000-0000-000000000001",
+  /** Cosmos DB Built-in Data Contributor: create, replace, upsert, delete items (no account or container management). */
+  DataContributor: "00000000-0000-0000-0000-000000000002",
+} as const;
+
+/** A composite index: paths with their sort order. */
+type CompositeIndex = readonly { readonly path: string; readonly order: cosmosdb.CompositePathSortOrder }[];
+
+/** How a container is partitioned and indexed (the access-pattern decisions; see docs/cosmos-partitioning.md). */
+export interface ContainerDesign {
+  /** Azure name of the container. */
+  readonly id: string;
+  /** Hash (one path) or MultiHash (hierarchical, up to three paths); version 2 (large partition keys). */
+  readonly partitionKey: { readonly kind: cosmosdb.PartitionKind; readonly paths: readonly string[] };
+  /** Paths that get a range index (`/path/?` or `/path/*`). */
+  readonly includedPaths: readonly string[];
+  /** Paths never queried, left out of the index (cheaper writes). */
+  readonly excludedPaths: readonly string[];
+  readonly compositeIndexes?: readonly CompositeIndex[];
+}
+
+/** Cosmos DB always keeps the system `_etag` out of the index; stating it keeps the policy identical to Azure's. */
+const ETAG = '/"_etag"/?';
+const asc = cosmosdb.CompositePathSortOrder.Ascending;
+const desc = cosmosdb.CompositePathSortOrder.Descending;
+
+export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> = {
+  // One item per API call, append-only, ~1 write per payment at 10K tx/s; read by the change feed and per merchant
+  // over a time range. Merchant prefix for routed queries, then `/id`: once a big merchant's data splits, its new
+  // writes spread over all its partitions. No time level on purpose: "the current hour" would stay one hot range.
+  apiLogs: {
+    id: "api_logs",
+    partitionKey: { kind: cosmosdb.PartitionKind.MultiHash, paths: ["/merchantId", "/id"] },
+    includedPaths: ["/merchantId/?", "/timestamp/?", "/statusCode/?", "/endpoint/?", "/correlationId/?"],
+    excludedPaths: ["/*", ETAG],
+    compositeIndexes: [
+      [
+        { path: "/merchantId", order: asc },
+        { path: "/timestamp", order: desc },
+      ],
+    ],
+  },
+  // Key-value: point read/write by session id (= item id) on every API call; sliding TTL.
+  sessions: {
+    id: "sessions",
+    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/id"] },
+    includedPaths: ["/customerRef/?"],
+    excludedPaths: ["/*", ETAG],
+  },
+  // Online feature store: a few items per entity (card token fingerprint, device, e-mail hash), point-read at
+  // scoring time and updated together in one transactional batch (same logical partition).
+  fraudFeatures: {
+    id: "fraud_features",
+    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/entityKey"] },
+    includedPaths: ["/entityKey/?", "/entityType/?", "/updatedAt/?"],
+    excludedPaths: ["/*", ETAG],
+  },
+  // Outbound webhooks: one item per event, updated per delivery attempt; listed per merchant. Payload bodies and
+  // merchant responses are large and never filtered on.
+  webhookEvents: {
+    id: "webhook_events",
+    partitionKey: { kind: cosmosdb.PartitionKind.MultiHash, paths: ["/merchantId", "/id"] },
+    includedPaths: ["/*"],
+    excludedPaths: ["/payload/*", "/attempts/*", ETAG],
+    compositeIndexes: [
+      [
+        { path: "/merchantId", order: asc },
+        { path: "/createdAt", order: desc },
+      ],
+    ],
+  },
+};
+
+/** The container resource (partition key, TTL, indexing) for a container and its config. */
+export function containerResource(
+  design: ContainerDesign,
+  ttlSeconds: number | undefined,
+): types.input.cosmosdb.SqlContainerResourceArgs {
+  return {
+    id: design.id,
+    partitionKey: { kind: design.partitionKey.kind, paths: [...design.partitionKey.paths], version: 2 },
+    // Absent = TTL off; -1 = on, items expire only when they carry their own `ttl`.
+    ...(ttlSeconds !== undefined ? { defaultTtl: ttlSeconds } : {}),
+    indexingPolicy: {
+      automatic: true,
+      indexingMode: cosmosdb.IndexingMode.Consistent,
+      includedPaths: design.includedPaths.map((path) => ({ path })),
+      excludedPaths: design.excludedPaths.map((path) => ({ path })),
+      ...(design.compositeIndexes
+        ? {
+            compositeIndexes: design.compositeIndexes.map((index) => index.map(({ path, order }) => ({ path, order }))),
+          }
+        : {}),
+    },
+  };
+}
+
+/**
+ * Throughput options: none on a serverless account; otherwise dedicated autoscale throughput per container.
+ * Autoscale is chosen at creation on purpose: an existing container cannot switch from manual to autoscale
+ * (azure-native #4189), while the autoscale maximum can be changed later.
+ */
+export function throughputOptions(
+  cosmos: CosmosConfig,
+  key: CosmosContainerKey,
+): types.input.cosmosdb.CreateUpdateOptionsArgs | undefined {
+  if (cosmos.serverless) return undefined;
+  const maxThroughput = cosmos.containers[key].maxThroughput;
+  if (maxThroughput === undefined)
+    throw new Error(`cosmos.containers.${key}.maxThroughput is required on a provisioned account`);
+  return { autoscaleSettings: { maxThroughput } };
+}
+
+/** Replica regions: the primary (write, failover priority 0) and, when multi-region, the secondary. */
+export function accountLocations(
+  cosmos: CosmosConfig,
+  primary: string,
+  secondary: string,
+): types.input.cosmosdb.LocationArgs[] {
+  const regions = cosmos.multiRegion ? [primary, secondary] : [primary];
+  return regions.map((locationName, failoverPriority) => ({
+    locationName,
+    failoverPriority,
+    isZoneRedundant: cosmos.zoneRedundant,
+  }));
+}
+
+/** An Entra identity granted a data-plane role on the account (or on some containers only). */
+export interface DataPlanePrincipal {
+  /** Stable kebab-case key used in logical names (e.g. `data-engineers`, `ingestion-func`). */
+  readonly key: string;
+  /** Entra object id of the user, group, service principal or managed identity. */
+  readonly principalId: pulumi.Input<string>;
+  /** Restrict the grant to these containers (least privilege); default: every container of the account. */
+  readonly containers?: readonly CosmosContainerKey[];
+}
+
+export interface NoSqlArgs {
+  /** Names, tags and the validated stack config (regions come from it). */
+  readonly context: StackContext;
+  /** The validated `cosmos` section of the stack config. */
+  readonly cosmos: CosmosConfig;
+  /** Resource group of the account (the platform's `data` group). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Random suffix for the globally unique account name (the platform's). */
+  readonly suffix: pulumi.Output<string>;
+  /** Where the account's private endpoint goes (subnet, DNS zones). */
+  readonly privateEndpoints: PrivateEndpointTarget;
+  /** Where the account's diagnostics go (central Log Analytics workspace). */
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** Customer-managed key (versionless URI) and the user-assigned identity allowed to wrap/unwrap with it. */
+  readonly customerManagedKey: CustomerManagedKey;
+  /** Identities that read and write items (Cosmos DB Built-in Data Contributor), e.g. ingestion/ETL functions. */
+  readonly dataContributors?: readonly DataPlanePrincipal[];
+  /** Identities that only read items, query and read the change feed (Cosmos DB Built-in Data Reader). */
+  readonly dataReaders?: readonly DataPlanePrincipal[];
+  /** Management lock on the account; default CanNotDelete when `protect` is set, none otherwise. */
+  readonly lock?: LockSpec;
+  /** Pulumi `protect` on the account, database and containers (prod). */
+  readonly protect?: boolean;
+  /** Tags of the account; default `context.tags` with confidential / PCI connected / nosql. */
+  readonly tags?: Tags;
+}
+
+/** Checks the arguments before any child resource is registered; throws naming the argument. */
+export function validateNoSqlArgs(args: NoSqlArgs): void {
+  const problems: string[] = [];
+  for (const [arg, list] of [
+    ["dataContributors", args.dataContributors ?? []],
+    ["dataReaders", args.dataReaders ?? []],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const p of list) {
+      if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.key))
+        problems.push(`${arg}: key '${p.key}' must be kebab-case (a-z, 0-9, -)`);
+      if (seen.has(p.key)) problems.push(`${arg}: key '${p.key}' is used twice`);
+      seen.add(p.key);
+      if (p.containers && p.containers.length === 0)
+        problems.push(`${arg}: '${p.key}' lists no containers (omit it for the whole account)`);
+    }
+  }
+  if (args.cosmos.serverless && args.cosmos.multiRegion) problems.push("cosmos: a serverless account is single-region");
+  if (!args.cosmos.serverless) {
+    for (const key of COSMOS_CONTAINERS) {
+      if (args.cosmos.containers[key].maxThroughput === undefined) {
+        problems.push(`cosmos.containers.${key}.maxThroughput is required on a provisioned account`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`NoSql: ${problems.join("; ")}`);
+}
+
+/** Consistency policy; BoundedStaleness gets the multi-region minimums (100,000 operations, 300 s). */
+export function consistencyPolicy(level: CosmosConfig["consistency"]): types.input.cosmosdb.ConsistencyPolicyArgs {
+  const defaultConsistencyLevel = cosmosdb.DefaultConsistencyLevel[level];
+  return level === "BoundedStaleness"
+    ? { defaultConsistencyLevel, maxStalenessPrefix: 100_000, maxIntervalInSeconds: 300 }
+    : { defaultConsistencyLevel };
+}
+
+/** Data-plane RBAC scope: the account, or one container of the `payments` database. */
+export function dataPlaneScope(accountId: string, container?: CosmosContainerKey): string {
+  return container ? `${accountId}/dbs/${DATABASE_NAME}/colls/${CONTAINERS[container].id}` : accountId;
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export class NoSql extends pulumi.ComponentResource {
+  public readonly accountName: pulumi.Output<string>;
+  public readonly accountId: pulumi.Output<string>;
+  /** `https://<account>.documents.azure.com:443/` (resolves to the private endpoint inside the VNet). */
+  public readonly documentEndpoint: pulumi.Output<string>;
+  public readonly databaseName: pulumi.Output<string>;
+  /** Container names by config key. */
+  public readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Output<string>>>;
+
+  constructor(name: string, args: NoSqlArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:nosql:NoSql", name, {}, opts);
+    validateNoSqlArgs(args);
+    const { context, cosmos } = args;
+    const cfg = context.config;
+    const protect = args.protect ?? false;
+    const lock =
+      args.lock ?? lockFor(protect, "the Cosmos DB account (API logs, sessions, fraud features, webhook events)");
+    // PCI scope "connected", not "cde": the platform never receives PANs (azure-reference: token, brand, last four,
+    // expiry only). fraud_features keys cards by the PSP-issued token fingerprint, an opaque value we cannot
+    // reverse and do not derive from a PAN, so no container holds account data. If the fraud team ever stores a
+    // hash of the PAN computed here (PCI DSS 3.5.1.1 keyed hash: still account data), or BIN + last four next to
+    // such a hash, this account becomes CDE: set pciScope "cde" and dataClassification "restricted" (the account is
+    // one security boundary; tags and scope cannot differ per container).
+    const tags =
+      args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "nosql" });
+    const cmk = args.customerManagedKey;
+
+    const account = new cosmosdb.DatabaseAccount(
+      `${name}-account`,
+      {
+        accountName: context.globalName("cosmosAccount", args.suffix),
+        resourceGroupName: args.resourceGroupName,
+        location: cfg.location,
+        kind: cosmosdb.DatabaseAccountKind.GlobalDocumentDB,
+        databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
+        // Serverless (dev) is single-region and has no provisioned throughput; prod uses per-container autoscale.
+        capabilities: cosmos.serverless ? [{ name: "EnableServerless" }] : [],
+        locations: accountLocations(cosmos, cfg.location, cfg.secondaryLocation),
+        // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
+        // the service fails the write region over to the secondary when the primary region is lost.
+        enableMultipleWriteLocations: false,
+        enableAutomaticFailover: cosmos.multiRegion,
+        // Session (config): read-your-own-writes for the client that wrote (the scorer re-reads the features it
+        // just upserted, the API its session), consistent-prefix for everyone else, at the read cost and latency
+        // of eventual reads. Strong/BoundedStaleness double the RU of reads and Strong adds cross-region write
+        // latency; nothing here needs a global linearizable read.
+        consistencyPolicy: consistencyPolicy(cosmos.consistency),
+        // Continuous backup (point-in-time restore); with a CMK it requires a user-assigned default identity. Note:
+        // backup copies are encrypted at rest by the service but not double-encrypted with the CMK.
+        backupPolicy: {
+          type: cosmosdb.BackupPolicyType.Continuous,
+          continuousModeProperties: { tier: cosmosdb.ContinuousTier[cosmos.backupTier] },
+        },
+        // Customer-managed key: versionless URI so Key Vault rotation is followed automatically. Set at creation
+        // (CMK can now also be enabled on existing accounts, but that re-encrypts everything in the background).
+        // CMK caps item ids at 990 bytes and adds ~5-15% RU per operation.
+        keyVaultKeyUri: cmk.keyUri,
+        identity: {
+          type: cosmosdb.ResourceIdentityType.UserAssigned,
+          userAssignedIdentities: [cmk.identity.id],
+        },
+        defaultIdentity: pulumi.interpolate`UserAssignedIdentity=${cmk.identity.id}`,
+        // Entra only: no account keys or resource tokens, and no key-based database/container/throughput changes
+        // (those go through this program; the management lock then also holds against SDK clients).
+        disableLocalAuth: true,
+        disableKeyBasedMetadataWriteAccess: true,
+        minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
+        // Private endpoint only. The firewall stays closed too (VNet filter on, no VNet or IP rules, no Azure
+        // services bypass), so re-enabling public access by mistake would still admit nobody.
+        publicNetworkAccess: cosmosdb.PublicNetworkAccess.Disabled,
+        isVirtualNetworkFilterEnabled: true,
+        virtualNetworkRules: [],
+        ipRules: [],
+        networkAclBypass: cosmosdb.NetworkAclBypass.None,
+        networkAclBypassResourceIds: [],
+        enableAnalyticalStorage: false,
+        enableFreeTier: false,
+        tags,
+      },
+      {
+        parent: this,
+        protect,
+        // Cosmos DB checks key access when the account is created: wait for the identity's grant on the key.
+        dependsOn: [args.customerManagedKey.accessGrant],
+      },
+    );
+
+    const database = new cosmosdb.SqlResourceSqlDatabase(
+      `${name}-db`,
+      {
+        accountName: account.name,
+        resourceGroupName: args.resourceGroupName,
+        databaseName: DATABASE_NAME,
+        // Throughput is dedicated per container (each gets its own partitions and budget), none shared here.
+        resource: { id: DATABASE_NAME },
+      },
+      { parent: this, protect },
+    );
+
+    const containerNames = {} as Record<CosmosContainerKey, pulumi.Output<string>>;
+    for (const key of COSMOS_CONTAINERS) {
+      const design = CONTAINERS[key];
+      const options = throughputOptions(cosmos, key);
+      const container = new cosmosdb.SqlResourceSqlContainer(
+        `${name}-${kebab(key)}`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          databaseName: database.name,
+          containerName: design.id,
+          resource: containerResource(design, cosmos.containers[key].ttlSeconds),
+          ...(options ? { options } : {}),
+        },
+        {
+          parent: this,
+          protect,
+          // A partition key cannot change in place: without this the provider plans an update that Azure rejects
+          // (azure-native #562). Replacing deletes the data, so in prod `protect` and the lock stop it until a
+          // reviewed migration (container copy job) has moved the data.
+          replaceOnChanges: ["resource.partitionKey"],
+          deleteBeforeReplace: true,
+        },
+      );
+      containerNames[key] = container.name;
+    }
+
+    // Data-plane RBAC (Entra identities only; local auth is off). Names are UUIDv5 of scope + principal + role.
+    const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => {
+      const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
+      const scopes: [string, pulumi.Output<string>][] = p.containers
+        ? p.containers.map((c) => [`-${kebab(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
+        : [["", account.id]];
+      for (const [qualifier, scope] of scopes) {
+        new cosmosdb.SqlResourceSqlRoleAssignment(
+          `${name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`,
+          {
+            accountName: account.name,
+            resourceGroupName: args.resourceGroupName,
+            roleAssignmentId: pulumi
+              .all([scope, p.principalId, roleDefinitionId])
+              .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+            roleDefinitionId,
+            principalId: p.principalId,
+            scope,
+          },
+          { parent: this },
+        );
+      }
+    };
+    for (const p of args.dataContributors ?? []) grant("DataContributor", p);
+    for (const p of args.dataReaders ?? []) grant("DataReader", p);
+
+    privateEndpoint(
+      `${name}-account`,
+      { service: "cosmosSql", targetId: account.id, targetName: account.name, target: args.privateEndpoints, tags },
+      this,
+    );
+    diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
+    managementLock(`${name}-account`, account.id, lock, this, account);
+
+    this.accountName = account.name;
+    this.accountId = account.id;
+    this.documentEndpoint = account.documentEndpoint;
+    this.databaseName = database.name;
+    this.containerNames = containerNames;
+    this.registerOutputs({
+      accountName: this.accountName,
+      accountId: this.accountId,
+      documentEndpoint: this.documentEndpoint,
+      databaseName: this.databaseName,
+      containerNames: this.containerNames,
+    });
+  }
+}

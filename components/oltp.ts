@@ -1,0 +1,487 @@
+/**
+ * OLTP tier: the payments processor's operational database on Azure SQL Database. One logical server (and, with
+ * `sql.failoverGroup`, a partner server in the secondary region behind an auto-failover group), reached only through
+ * private endpoints, Microsoft Entra-only authentication, TDE with the platform's customer-managed key and automatic
+ * key rotation, server auditing to the central Log Analytics workspace, Microsoft Defender for SQL alerts and express
+ * vulnerability assessment, PITR/LTR backups, dynamic data masking enforced, diagnostics, and (prod) `protect` plus a
+ * CanNotDelete lock on every server and database.
+ *
+ * Decisions a reader should know before changing anything here:
+ *  - Entra admin and Entra-only authentication are set once, in `administrators` at server creation, and then
+ *    ignored (`ignoreChanges`): changing `administrators` replaces the server (azure-native #4096). There is no
+ *    ServerAzureADOnlyAuthentication / ServerAzureADAdministrator resource on purpose: azure-native refuses to create
+ *    a sub-resource that already exists in a non-default state ("cannot create already existing subresource"), and a
+ *    server created with an Entra-only admin already has both. Change the admin later by importing
+ *    `Microsoft.Sql/servers/<server>/administrators/ActiveDirectory` into a ServerAzureADAdministrator.
+ *  - TDE protector: `keyId` registers the key's current version at creation (Azure names that server key
+ *    `<vault>_<key>_<version>`), and the EncryptionProtector (a singleton, so azure-native may PUT it) points at that
+ *    server key with `autoRotationEnabled`, so the server follows every new version Key Vault's rotation policy
+ *    creates: the versionless key's behaviour, through the documented mechanism. The versionless URI itself is not
+ *    used: API 2023-08-01 (azure-native 3.28) documents server keys as versioned only, and the service's versionless
+ *    support is recent and its server-key naming undocumented. No explicit ServerKey: the server already registered
+ *    it, and azure-native refuses to create a deletable sub-resource that exists.
+ *  - `isLedgerOn` follows `sql.ledger` (off in both stacks): the payment tables are ledger tables individually
+ *    (pipelines/model/oltp.ts); a ledger *database* would make Customer data unerasable (GDPR Art. 17) and
+ *    01_oltp_schema.sql refuses to run on one. The flag can never be changed after the database is created.
+ *  - The geo-secondary database is declared explicitly (createMode Secondary) so its SKU, zone redundancy, read
+ *    scale-out, tags, diagnostics, protect and lock are managed: it becomes the primary after a failover.
+ */
+import * as sql from "@pulumi/azure-native/sql";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { SqlConfig } from "../lib/config";
+import {
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type LockSpec,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "./shared";
+
+/** Name of the OLTP database (the same on the geo-secondary, as geo-replication requires). */
+export const DATABASE_NAME = "payments";
+
+/** Collation of the database and its catalog (the DDL compares codes with explicit `COLLATE Latin1_General_BIN`). */
+export const COLLATION = "SQL_Latin1_General_CP1_CI_AS";
+
+const GIB = 1024 ** 3;
+
+/** Grace period before an automatic failover with possible data loss (Azure's minimum for Automatic is 60). */
+export const FAILOVER_GRACE_MINUTES = 60;
+
+/** Differential backup interval: 12 h (faster point-in-time restores); Hyperscale does not take differentials. */
+export const DIFF_BACKUP_HOURS = 12;
+
+/**
+ * Server-level audit action groups (PCI DSS 10.2.1.x). The first three are the portal default and what the policy
+ * pack requires: every login, every failed login (10.2.1.4) and every completed batch, i.e. every statement run by
+ * anyone, administrators included (10.2.1.1, 10.2.1.2). The rest give structured, queryable events for changes to
+ * identities, role membership and permissions (10.2.1.5), impersonation (10.2.1.2) and ledger operations (digest
+ * generation and verification, 10.3.2). BATCH_STARTED_GROUP and SCHEMA_OBJECT_ACCESS_GROUP are left out: they
+ * would duplicate every statement already in BATCH_COMPLETED_GROUP.
+ */
+export const AUDIT_ACTION_GROUPS = [
+  "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+  "FAILED_DATABASE_AUTHENTICATION_GROUP",
+  "BATCH_COMPLETED_GROUP",
+  "DATABASE_PRINCIPAL_CHANGE_GROUP",
+  "DATABASE_ROLE_MEMBER_CHANGE_GROUP",
+  "DATABASE_PERMISSION_CHANGE_GROUP",
+  "DATABASE_OBJECT_PERMISSION_CHANGE_GROUP",
+  "SCHEMA_OBJECT_PERMISSION_CHANGE_GROUP",
+  "DATABASE_PRINCIPAL_IMPERSONATION_GROUP",
+  "LEDGER_OPERATION_GROUP",
+] as const;
+
+/** SKU tier (edition) of each vCore SKU family the config allows. */
+export const SKU_TIERS: Readonly<Record<SqlConfig["sku"]["name"], string>> = {
+  GP_S_Gen5: "GeneralPurpose",
+  GP_Gen5: "GeneralPurpose",
+  BC_Gen5: "BusinessCritical",
+  HS_Gen5: "Hyperscale",
+};
+
+/** True for the serverless compute tier. */
+export const isServerless = (s: SqlConfig): boolean => s.sku.name === "GP_S_Gen5";
+
+/** The database SKU: e.g. `{ name: "BC_Gen5", tier: "BusinessCritical", family: "Gen5", capacity: 8 }`. */
+export function databaseSku(s: SqlConfig): types.input.sql.SkuArgs {
+  return { name: s.sku.name, tier: SKU_TIERS[s.sku.name], family: "Gen5", capacity: s.sku.capacity };
+}
+
+/** Serverless settings (minimum vCores, auto-pause delay); empty for provisioned compute. */
+export function serverlessSettings(s: SqlConfig): { minCapacity?: number; autoPauseDelay?: number } {
+  if (!isServerless(s)) return {};
+  return {
+    ...(s.minCapacity !== undefined ? { minCapacity: s.minCapacity } : {}),
+    ...(s.autoPauseDelayMinutes !== undefined ? { autoPauseDelay: s.autoPauseDelayMinutes } : {}),
+  };
+}
+
+/**
+ * The name Azure gives the server key of a versioned Key Vault key URI: `<vault>_<key>_<version>`
+ * (e.g. `https://kv-pay.vault.azure.net/keys/cmk-sql/0123abcd` → `kv-pay_cmk-sql_0123abcd`).
+ */
+export function serverKeyName(keyUriWithVersion: string): string {
+  const m = /^https:\/\/([a-z0-9-]+)\.[a-z0-9.-]+(?::443)?\/keys\/([A-Za-z0-9-]+)\/([0-9A-Za-z]+)\/?$/.exec(
+    keyUriWithVersion,
+  );
+  if (!m) {
+    throw new Error(
+      `'${keyUriWithVersion}' is not a versioned Key Vault key URI (https://<vault>.vault.azure.net/keys/<key>/<version>)`,
+    );
+  }
+  return `${m[1]}_${m[2]}_${m[3]}`;
+}
+
+/** The Microsoft Entra group that administers the servers. */
+export interface EntraAdministrator {
+  /** Object id of the group (the server admin's `sid`). */
+  readonly objectId: pulumi.Input<string>;
+  /** Display name of the group (the server admin's `login`). */
+  readonly login: pulumi.Input<string>;
+  /** Entra tenant of the group. */
+  readonly tenantId: pulumi.Input<string>;
+}
+
+export interface OltpArgs {
+  /** Names, tags and the validated stack config (regions and alert e-mails come from it). */
+  readonly context: StackContext;
+  /** The validated `sql` section of the stack config (sizing, backups, failover group). */
+  readonly sql: SqlConfig;
+  /** Resource group of the servers and databases (the platform's `data` group). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Random suffix for the globally unique server and failover group names (the platform's). */
+  readonly suffix: pulumi.Output<string>;
+  /** Where the servers' private endpoints go (the platform's PE subnet and DNS zones, also for the secondary). */
+  readonly privateEndpoints: PrivateEndpointTarget;
+  /** Where diagnostics and audit records go (central Log Analytics workspace). */
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** Customer-managed key (TDE protector) and the user-assigned identity allowed to wrap/unwrap with it. */
+  readonly customerManagedKey: CustomerManagedKey;
+  /** Entra group set as server administrator (Entra-only authentication; no SQL logins). */
+  readonly entraAdmin: EntraAdministrator;
+  /** Recipients of Defender for SQL alerts; default the stack's `alertEmails`. */
+  readonly securityAlertEmails?: readonly string[];
+  /** Management lock on servers and databases; default CanNotDelete when `protect` is set, none otherwise. */
+  readonly lock?: LockSpec;
+  /** Pulumi `protect` on the servers and databases (prod). */
+  readonly protect?: boolean;
+  /** Tags of every resource; default `context.tags` with restricted / PCI cde / oltp. */
+  readonly tags?: Tags;
+}
+
+/** Checks the arguments before anything is registered; throws naming the argument. */
+export function validateOltpArgs(args: OltpArgs): void {
+  const s = args.sql;
+  const problems: string[] = [];
+  // Serverless auto-pause is not supported with geo-replication/failover groups or long-term retention.
+  if (isServerless(s) && (s.failoverGroup || s.longTermRetention) && s.autoPauseDelayMinutes !== -1) {
+    problems.push(
+      "sql.autoPauseDelayMinutes must be -1 (auto-pause off) on a serverless database with a failover group or long-term retention",
+    );
+  }
+  if (args.lock?.kind === "ReadOnly") {
+    problems.push(
+      "lock: a ReadOnly lock blocks SQL management operations (scaling, failover, auditing); use CanNotDelete",
+    );
+  }
+  const emails = args.securityAlertEmails ?? args.context.config.alertEmails;
+  if (emails.length === 0) problems.push("securityAlertEmails: Defender for SQL alerts need at least one recipient");
+  if (typeof args.entraAdmin.login === "string" && args.entraAdmin.login.trim() === "") {
+    problems.push("entraAdmin.login must name the Entra group");
+  }
+  if (problems.length > 0) throw new Error(`Oltp: ${problems.join("; ")}`);
+}
+
+/** A logical server and the security resources every server gets. */
+interface SecuredServer {
+  readonly server: sql.Server;
+  readonly protector: sql.EncryptionProtector;
+}
+
+export class Oltp extends pulumi.ComponentResource {
+  public readonly serverName: pulumi.Output<string>;
+  public readonly serverId: pulumi.Output<string>;
+  /** `<server>.database.windows.net` (resolves to the private endpoint inside the VNet). */
+  public readonly serverFqdn: pulumi.Output<string>;
+  public readonly databaseName: pulumi.Output<string>;
+  public readonly databaseId: pulumi.Output<string>;
+  /** Secondary-region server (failover group only). */
+  public readonly secondaryServerName?: pulumi.Output<string>;
+  /** Read-write listener `<fog>.database.windows.net`: what applications connect to (failover group only). */
+  public readonly failoverGroupListenerFqdn?: pulumi.Output<string>;
+  /** Read-only listener `<fog>.secondary.database.windows.net`: the geo-secondary (failover group only). */
+  public readonly failoverGroupReadOnlyListenerFqdn?: pulumi.Output<string>;
+  /** Connection hint for read-only work on the local read replica (read scale-out only); no secret (Entra auth). */
+  public readonly readOnlyEndpoint?: pulumi.Output<string>;
+
+  private readonly args: OltpArgs;
+  private readonly lockSpec: LockSpec;
+  private readonly protectData: boolean;
+  private readonly tags: Tags;
+
+  constructor(name: string, args: OltpArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:oltp:Oltp", name, {}, opts);
+    validateOltpArgs(args);
+    this.args = args;
+    const { context, sql: s } = args;
+    const cfg = context.config;
+    this.protectData = args.protect ?? false;
+    this.lockSpec = args.lock ?? lockFor(this.protectData, "the OLTP Azure SQL servers and payments database");
+    this.tags = args.tags ?? context.tags({ dataClassification: "restricted", pciScope: "cde", component: "oltp" });
+    const protect = this.protectData;
+    const rg = args.resourceGroupName;
+
+    const primary = this.securedServer(`${name}-server`, cfg.location);
+
+    const database = new sql.Database(
+      `${name}-db`,
+      {
+        databaseName: DATABASE_NAME,
+        serverName: primary.server.name,
+        resourceGroupName: rg,
+        location: cfg.location,
+        ...this.replicaSettings(),
+        ...serverlessSettings(s),
+        maxSizeBytes: s.maxSizeGb * GIB,
+        collation: COLLATION,
+        catalogCollation: sql.CatalogCollationType.SQL_Latin1_General_CP1_CI_AS,
+        // Database-level ledger: irreversible either way (see the file header); ledger protection is per table.
+        isLedgerOn: s.ledger,
+        tags: this.tags,
+      },
+      // Created after the protector is set, so the database key is wrapped by the customer-managed key from the start.
+      { parent: this, protect, dependsOn: [primary.protector] },
+    );
+    const dbScope = { resourceGroupName: rg, serverName: primary.server.name, databaseName: database.name };
+
+    new sql.TransparentDataEncryption(
+      `${name}-db-tde`,
+      { ...dbScope, tdeName: "current", state: sql.TransparentDataEncryptionState.Enabled },
+      { parent: this },
+    );
+    // Masking functions are declared in the DDL (MASKED WITH); the policy being Enabled is what enforces them.
+    new sql.DataMaskingPolicy(
+      `${name}-db-masking`,
+      { ...dbScope, dataMaskingPolicyName: "Default", dataMaskingState: sql.DataMaskingState.Enabled },
+      { parent: this },
+    );
+    new sql.BackupShortTermRetentionPolicy(
+      `${name}-db-pitr`,
+      {
+        ...dbScope,
+        policyName: "default",
+        retentionDays: s.pitrRetentionDays,
+        ...(s.sku.name === "HS_Gen5" ? {} : { diffBackupIntervalInHours: DIFF_BACKUP_HOURS }),
+      },
+      { parent: this },
+    );
+    if (s.longTermRetention) {
+      new sql.LongTermRetentionPolicy(
+        `${name}-db-ltr`,
+        {
+          ...dbScope,
+          policyName: "default",
+          weeklyRetention: s.longTermRetention.weekly,
+          monthlyRetention: s.longTermRetention.monthly,
+          yearlyRetention: s.longTermRetention.yearly,
+          weekOfYear: s.longTermRetention.weekOfYear,
+        },
+        { parent: this },
+      );
+    }
+    diagnosticSetting(`${name}-db`, database.id, args.diagnosticSettings, this);
+    managementLock(`${name}-db`, database.id, this.lockSpec, this, database);
+
+    this.serverName = primary.server.name;
+    this.serverId = primary.server.id;
+    this.serverFqdn = primary.server.fullyQualifiedDomainName;
+    this.databaseName = database.name;
+    this.databaseId = database.id;
+    let endpoint = this.serverFqdn;
+
+    if (s.failoverGroup) {
+      const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation);
+      // The geo-secondary: same name, same compute and HA settings (it becomes the primary after a failover).
+      // Both servers hold the same key and rotate it automatically before replication starts.
+      const secondaryDb = new sql.Database(
+        `${name}-secondary-db`,
+        {
+          databaseName: database.name,
+          serverName: secondary.server.name,
+          resourceGroupName: rg,
+          location: cfg.secondaryLocation,
+          createMode: sql.CreateMode.Secondary,
+          secondaryType: sql.SecondaryType.Geo,
+          sourceDatabaseId: database.id,
+          ...this.replicaSettings(),
+          ...serverlessSettings(s),
+          tags: this.tags,
+        },
+        { parent: this, protect, dependsOn: [primary.protector, secondary.protector] },
+      );
+      diagnosticSetting(`${name}-secondary-db`, secondaryDb.id, args.diagnosticSettings, this);
+      managementLock(`${name}-secondary-db`, secondaryDb.id, this.lockSpec, this, secondaryDb);
+
+      const failoverGroup = new sql.FailoverGroup(
+        `${name}-fog`,
+        {
+          // The listener name is a global DNS name, hence the stack's random suffix.
+          failoverGroupName: context.globalName("sqlFailoverGroup", args.suffix),
+          resourceGroupName: rg,
+          serverName: primary.server.name,
+          partnerServers: [{ id: secondary.server.id }],
+          databases: [database.id],
+          readWriteEndpoint: {
+            failoverPolicy: sql.ReadWriteEndpointFailoverPolicy.Automatic,
+            failoverWithDataLossGracePeriodMinutes: FAILOVER_GRACE_MINUTES,
+          },
+          // Read-only traffic never falls back onto the primary: reports must not load the payment path.
+          readOnlyEndpoint: { failoverPolicy: sql.ReadOnlyEndpointFailoverPolicy.Disabled },
+          secondaryType: sql.FailoverGroupDatabasesSecondaryType.Geo,
+          tags: this.tags,
+        },
+        { parent: this, dependsOn: [secondaryDb] },
+      );
+      this.secondaryServerName = secondary.server.name;
+      this.failoverGroupListenerFqdn = pulumi.interpolate`${failoverGroup.name}.database.windows.net`;
+      this.failoverGroupReadOnlyListenerFqdn = pulumi.interpolate`${failoverGroup.name}.secondary.database.windows.net`;
+      endpoint = this.failoverGroupListenerFqdn;
+    }
+
+    if (s.readScaleOut) {
+      // ApplicationIntent=ReadOnly on the read-write endpoint routes to the local readable replica (BC/HS).
+      this.readOnlyEndpoint = pulumi.interpolate`Server=tcp:${endpoint},1433;Database=${database.name};ApplicationIntent=ReadOnly;Encrypt=True;Authentication=Active Directory Default`;
+    }
+
+    this.registerOutputs({
+      serverName: this.serverName,
+      serverId: this.serverId,
+      serverFqdn: this.serverFqdn,
+      databaseName: this.databaseName,
+      databaseId: this.databaseId,
+      secondaryServerName: this.secondaryServerName,
+      failoverGroupListenerFqdn: this.failoverGroupListenerFqdn,
+      failoverGroupReadOnlyListenerFqdn: this.failoverGroupReadOnlyListenerFqdn,
+      readOnlyEndpoint: this.readOnlyEndpoint,
+    });
+  }
+
+  /** Compute and availability settings shared by the primary database and its geo-secondary. */
+  private replicaSettings() {
+    const s = this.args.sql;
+    return {
+      sku: databaseSku(s),
+      zoneRedundant: s.zoneRedundant,
+      readScale: s.readScaleOut ? sql.DatabaseReadScale.Enabled : sql.DatabaseReadScale.Disabled,
+      requestedBackupStorageRedundancy: sql.BackupStorageRedundancy[s.backupStorageRedundancy],
+    };
+  }
+
+  /**
+   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
+   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL, vulnerability assessment,
+   * private endpoint, lock. Children are named `${prefix}-<role>`.
+   */
+  private securedServer(prefix: string, location: string): SecuredServer {
+    const { context, customerManagedKey: cmk, entraAdmin } = this.args;
+    const rg = this.args.resourceGroupName;
+    // Azure SQL checks key access when the server is created: wait for the identity's grant on the key.
+    const dependsOn = [cmk.accessGrant];
+
+    const server = new sql.Server(
+      prefix,
+      {
+        serverName: context.globalName("sqlServer", this.args.suffix, undefined, location),
+        resourceGroupName: rg,
+        location,
+        version: "12.0",
+        // Entra-only: no administratorLogin/administratorLoginPassword, so no SQL authentication at all.
+        administrators: {
+          administratorType: sql.AdministratorType.ActiveDirectory,
+          principalType: sql.PrincipalType.Group,
+          azureADOnlyAuthentication: true,
+          login: entraAdmin.login,
+          sid: entraAdmin.objectId,
+          tenantId: entraAdmin.tenantId,
+        },
+        // The CMK identity reaches the key (Key Vault Crypto Service Encryption User on the key). The same identity
+        // and key serve the secondary: geo-replication with CMK needs the same key vault key on both servers.
+        identity: { type: sql.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
+        primaryUserAssignedIdentityId: cmk.identity.id,
+        keyId: cmk.keyUriWithVersion,
+        minimalTlsVersion: sql.MinimalTlsVersion.MinimalTlsVersion_1_2,
+        publicNetworkAccess: sql.ServerPublicNetworkAccessFlag.Disabled,
+        // No outbound connections (auditing goes to Azure Monitor, not to a storage account).
+        restrictOutboundNetworkAccess: sql.ServerNetworkAccessFlag.Enabled,
+        tags: this.tags,
+      },
+      {
+        parent: this,
+        protect: this.protectData,
+        dependsOn,
+        // `administrators` is create-only (a change would replace the server, azure-native #4096); `keyId` moves to
+        // each new key version through auto-rotation and must not be rolled back by the next update.
+        ignoreChanges: ["administrators", "keyId"],
+      },
+    );
+    const scope = { resourceGroupName: rg, serverName: server.name };
+
+    const protector = new sql.EncryptionProtector(
+      `${prefix}-protector`,
+      {
+        ...scope,
+        encryptionProtectorName: "current",
+        serverKeyType: sql.ServerKeyType.AzureKeyVault,
+        serverKeyName: cmk.keyUriWithVersion.apply(serverKeyName),
+        autoRotationEnabled: true,
+      },
+      // Auto-rotation changes the protector's server key in Azure; the program must not roll it back.
+      { parent: this, ignoreChanges: ["serverKeyName"] },
+    );
+
+    // Server auditing to Log Analytics: the policy sends events to Azure Monitor, and the diagnostic setting on the
+    // master database (the server-level audit stream) routes SQLSecurityAuditEvents and DevOpsOperationsAudit
+    // (the `audit` category group) to the central workspace, whose retention (365 days in prod) applies.
+    new sql.ExtendedServerBlobAuditingPolicy(
+      `${prefix}-audit`,
+      {
+        ...scope,
+        blobAuditingPolicyName: "default",
+        state: sql.BlobAuditingPolicyState.Enabled,
+        isAzureMonitorTargetEnabled: true,
+        // Microsoft support engineers' operations on the server are audited too (third-party access).
+        isDevopsAuditEnabled: true,
+        auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
+      },
+      { parent: this },
+    );
+    diagnosticSetting(
+      `${prefix}-master`,
+      pulumi.interpolate`${server.id}/databases/master`,
+      { workspaceId: this.args.diagnosticSettings.workspaceId, logCategoryGroups: ["audit"], metrics: false },
+      this,
+    );
+
+    // Microsoft Defender for SQL: every threat detection alert on, to the on-call list and the subscription admins.
+    const defender = new sql.ServerSecurityAlertPolicy(
+      `${prefix}-defender`,
+      {
+        ...scope,
+        securityAlertPolicyName: "Default",
+        state: sql.SecurityAlertsPolicyState.Enabled,
+        disabledAlerts: [],
+        emailAccountAdmins: true,
+        emailAddresses: [...(this.args.securityAlertEmails ?? context.config.alertEmails)],
+      },
+      { parent: this },
+    );
+    // Express vulnerability assessment: recurring weekly scans, results kept by the service (no storage account,
+    // no SAS key, nothing to open in the outbound firewall). Part of Defender for SQL, hence after it.
+    new sql.SqlVulnerabilityAssessmentsSetting(
+      `${prefix}-va`,
+      { ...scope, vulnerabilityAssessmentName: "default", state: sql.SqlVulnerabilityAssessmentState.Enabled },
+      { parent: this, dependsOn: [defender] },
+    );
+
+    privateEndpoint(
+      prefix,
+      {
+        service: "sqlServer",
+        targetId: server.id,
+        targetName: server.name,
+        target: this.args.privateEndpoints,
+        tags: this.tags,
+      },
+      this,
+    );
+    managementLock(prefix, server.id, this.lockSpec, this, server);
+    return { server, protector };
+  }
+}

@@ -1,0 +1,406 @@
+import { strict as assert } from "node:assert";
+import {
+  accountLocations,
+  consistencyPolicy,
+  CONTAINERS,
+  dataPlaneScope,
+  containerResource,
+  throughputOptions,
+  validateNoSqlArgs,
+  type NoSqlArgs,
+} from "../components/nosql";
+import type { CosmosConfig } from "../lib/config";
+import { roleAssignmentName } from "../lib/uuid";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import type { PreviewResult } from "../tools/lib/preview";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
+
+const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
+const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
+const SQL_ROLE_ASSIGNMENT = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment";
+const LOCK = "azure-native:authorization:ManagementLockByScope";
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Expected per-container facts (concrete values, so a wrong key, TTL or throughput fails). */
+const EXPECTED = {
+  api_logs: {
+    name: "nosql-api-logs",
+    kind: "MultiHash",
+    paths: ["/merchantId", "/id"],
+    ttl: { dev: 604800, prod: 2592000 },
+    max: 40000,
+  },
+  sessions: { name: "nosql-sessions", kind: "Hash", paths: ["/id"], ttl: { dev: 1800, prod: 1800 }, max: 30000 },
+  fraud_features: {
+    name: "nosql-fraud-features",
+    kind: "Hash",
+    paths: ["/entityKey"],
+    ttl: { dev: -1, prod: -1 },
+    max: 25000,
+  },
+  webhook_events: {
+    name: "nosql-webhook-events",
+    kind: "MultiHash",
+    paths: ["/merchantId", "/id"],
+    ttl: { dev: 2592000, prod: 7776000 },
+    max: 15000,
+  },
+} as const;
+
+const paths = (list: unknown) => (list as { path: string }[]).map((p) => p.path);
+
+const baseCosmos: CosmosConfig = {
+  serverless: false,
+  multiRegion: true,
+  zoneRedundant: true,
+  backupTier: "Continuous30Days",
+  consistency: "Session",
+  containers: {
+    apiLogs: { maxThroughput: 40000 },
+    sessions: { maxThroughput: 30000 },
+    fraudFeatures: { maxThroughput: 25000 },
+    webhookEvents: { maxThroughput: 15000 },
+  },
+};
+
+describe("nosql: pure helpers", () => {
+  it("validates principals before registering anything, naming the argument", () => {
+    const args = (extra: Partial<NoSqlArgs>) => ({ cosmos: baseCosmos, ...extra }) as NoSqlArgs;
+    assert.doesNotThrow(() => validateNoSqlArgs(args({ dataReaders: [{ key: "data-engineers", principalId: "p" }] })));
+    assert.throws(
+      () =>
+        validateNoSqlArgs(
+          args({
+            dataReaders: [
+              { key: "a", principalId: "p" },
+              { key: "a", principalId: "q" },
+            ],
+          }),
+        ),
+      /dataReaders: key 'a' is used twice/,
+    );
+    assert.throws(
+      () => validateNoSqlArgs(args({ dataContributors: [{ key: "Bad_Key", principalId: "p" }] })),
+      /dataContributors: key 'Bad_Key' must be kebab-case/,
+    );
+    assert.throws(
+      () => validateNoSqlArgs(args({ dataReaders: [{ key: "x", principalId: "p", containers: [] }] })),
+      /lists no containers/,
+    );
+    const noMax = { ...baseCosmos, containers: { ...baseCosmos.containers, sessions: {} } };
+    assert.throws(
+      () => validateNoSqlArgs(args({ cosmos: noMax })),
+      /cosmos.containers.sessions.maxThroughput is required/,
+    );
+  });
+
+  it("throughput: autoscale per container when provisioned, nothing when serverless", () => {
+    assert.deepEqual(throughputOptions(baseCosmos, "apiLogs"), { autoscaleSettings: { maxThroughput: 40000 } });
+    assert.equal(throughputOptions({ ...baseCosmos, serverless: true }, "apiLogs"), undefined);
+  });
+
+  it("locations: primary write region first, secondary only when multi-region", () => {
+    assert.deepEqual(accountLocations(baseCosmos, "westeurope", "northeurope"), [
+      { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: true },
+      { locationName: "northeurope", failoverPriority: 1, isZoneRedundant: true },
+    ]);
+    assert.deepEqual(
+      accountLocations({ ...baseCosmos, multiRegion: false, zoneRedundant: false }, "westeurope", "northeurope"),
+      [{ locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false }],
+    );
+  });
+
+  it("consistency: bounded staleness gets the multi-region minimums", () => {
+    assert.deepEqual(consistencyPolicy("Session"), { defaultConsistencyLevel: "Session" });
+    assert.deepEqual(consistencyPolicy("BoundedStaleness"), {
+      defaultConsistencyLevel: "BoundedStaleness",
+      maxStalenessPrefix: 100000,
+      maxIntervalInSeconds: 300,
+    });
+  });
+
+  it("data-plane scopes: the account, or one container of the payments database", () => {
+    const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/acc";
+    assert.equal(dataPlaneScope(id), id);
+    assert.equal(dataPlaneScope(id, "fraudFeatures"), `${id}/dbs/payments/colls/fraud_features`);
+  });
+
+  it("TTL: absent in config means TTL off (no defaultTtl)", () => {
+    assert.equal("defaultTtl" in containerResource(CONTAINERS.sessions, undefined), false);
+    assert.equal(containerResource(CONTAINERS.sessions, 1800).defaultTtl, 1800);
+  });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`nosql (${stack})`, () => {
+    const prod = stack === "prod";
+    let preview: PreviewResult;
+    let resources: ResourceRecord[];
+    let account: ResourceRecord;
+    let outputs: Record<string, unknown>;
+    before(async () => {
+      preview = await previewOf(stack);
+      resources = preview.run.resources;
+      outputs = preview.run.stackOutputs;
+      const accounts = ofType(resources, ACCOUNT);
+      assert.equal(accounts.length, 1, "one Cosmos DB account");
+      account = accounts[0];
+    });
+    const accountId = () => String(account.id);
+    const containerOf = (id: keyof typeof EXPECTED) => byName(resources, EXPECTED[id].name);
+
+    it("names the account with the stack's suffix, in the data resource group, as a NoSQL account", () => {
+      assert.equal(account.name, "nosql-account");
+      assert.match(String(account.inputs.accountName), new RegExp(`^cosmos-pay-${stack}-weu-[a-z0-9]{4}$`));
+      assert.equal(account.inputs.resourceGroupName, `rg-pay-${stack}-weu-data`);
+      assert.equal(account.inputs.kind, "GlobalDocumentDB");
+      assert.equal(account.inputs.databaseAccountOfferType, "Standard");
+      assert.equal(account.inputs.location, "westeurope");
+    });
+
+    it("is reachable only privately, with Entra auth only, TLS 1.2 and no key-based metadata writes", () => {
+      const i = account.inputs;
+      assert.equal(i.disableLocalAuth, true);
+      assert.equal(i.disableKeyBasedMetadataWriteAccess, true);
+      assert.equal(i.publicNetworkAccess, "Disabled");
+      assert.equal(i.minimalTlsVersion, "Tls12");
+      assert.equal(i.networkAclBypass, "None");
+      assert.deepEqual(i.networkAclBypassResourceIds, []);
+      assert.deepEqual(i.ipRules, []);
+      assert.deepEqual(i.virtualNetworkRules, []);
+      assert.equal(i.isVirtualNetworkFilterEnabled, true);
+      assert.equal(i.enableAnalyticalStorage, false, "no Synapse Link");
+      assert.equal(i.enableMultipleWriteLocations, false, "single write region");
+    });
+
+    it("encrypts with the platform's versionless cosmos key through the platform's cosmos CMK identity", () => {
+      const identity = byName(resources, "platform-cmk-cosmos-id");
+      const key = byName(resources, "platform-cmk-cosmos-key");
+      const keyUri = String(key.outputs.keyUri);
+      assert.equal(account.inputs.keyVaultKeyUri, keyUri);
+      assert.equal(keyUri, (outputs.customerManagedKeyUris as Record<string, string>).cosmos);
+      assert.match(
+        keyUri,
+        /^https:\/\/kv-pay-[a-z]+-weu-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
+        "versionless URI",
+      );
+      assert.deepEqual(account.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
+      assert.equal(account.inputs.defaultIdentity, `UserAssignedIdentity=${identity.id}`);
+      assert.match(String(identity.id), /\/userAssignedIdentities\/id-pay-[a-z]+-weu-cmk-cosmos$/);
+      // Cosmos DB checks key access at creation: the account waits for the identity's grant on the key.
+      const grant = byName(resources, "platform-cmk-cosmos-ra-crypto-user");
+      assert.ok(account.dependencies.includes(grant.urn), "account depends on the CMK role assignment");
+    });
+
+    it("uses continuous backup with the stack's tier and Session consistency", () => {
+      assert.deepEqual(account.inputs.backupPolicy, {
+        type: "Continuous",
+        continuousModeProperties: { tier: prod ? "Continuous30Days" : "Continuous7Days" },
+      });
+      assert.deepEqual(account.inputs.consistencyPolicy, { defaultConsistencyLevel: "Session" });
+    });
+
+    if (prod) {
+      it("prod: replicates to West and North Europe, zone redundant, with automatic failover, provisioned", () => {
+        assert.deepEqual(account.inputs.locations, [
+          { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: true },
+          { locationName: "northeurope", failoverPriority: 1, isZoneRedundant: true },
+        ]);
+        assert.equal(account.inputs.enableAutomaticFailover, true);
+        assert.deepEqual(account.inputs.capabilities, []);
+      });
+
+      it("prod: four autoscale containers whose maxima sum to 110,000 RU/s", () => {
+        const containers = ofType(resources, CONTAINER);
+        assert.equal(containers.length, 4);
+        let sum = 0;
+        for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
+          const max = input(containerOf(id), "options.autoscaleSettings.maxThroughput");
+          assert.equal(max, EXPECTED[id].max, id);
+          assert.equal(input(containerOf(id), "options.throughput"), undefined, `${id}: autoscale, not manual`);
+          sum += Number(max);
+        }
+        assert.equal(sum, 110000);
+      });
+    } else {
+      it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {
+        assert.deepEqual(account.inputs.capabilities, [{ name: "EnableServerless" }]);
+        assert.deepEqual(account.inputs.locations, [
+          { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false },
+        ]);
+        assert.equal(account.inputs.enableAutomaticFailover, false);
+        const containers = ofType(resources, CONTAINER);
+        assert.equal(containers.length, 4);
+        for (const c of containers) assert.equal(c.inputs.options, undefined, `${c.name} has no throughput options`);
+      });
+    }
+
+    it("creates the payments database and the four containers in it", () => {
+      const db = byName(resources, "nosql-db");
+      assert.equal(db.inputs.databaseName, "payments");
+      assert.deepEqual(db.inputs.resource, { id: "payments" });
+      assert.equal(db.inputs.options, undefined, "no shared database throughput");
+      assert.equal(db.inputs.accountName, account.inputs.accountName);
+      for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
+        const c = containerOf(id);
+        assert.equal(c.inputs.containerName, id);
+        assert.equal(input(c, "resource.id"), id);
+        assert.equal(c.inputs.databaseName, "payments");
+        assert.equal(c.inputs.accountName, account.inputs.accountName);
+        assert.match(
+          String(c.id),
+          new RegExp(`/databaseAccounts/${String(account.inputs.accountName)}/sqlDatabases/payments/containers/${id}$`),
+        );
+      }
+      assert.deepEqual(outputs.cosmosContainerNames, {
+        apiLogs: "api_logs",
+        sessions: "sessions",
+        fraudFeatures: "fraud_features",
+        webhookEvents: "webhook_events",
+      });
+    });
+
+    it("partitions each container by its access pattern and replaces (never updates) on a partition key change", () => {
+      for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
+        const c = containerOf(id);
+        assert.deepEqual(
+          input(c, "resource.partitionKey"),
+          { kind: EXPECTED[id].kind, paths: [...EXPECTED[id].paths], version: 2 },
+          id,
+        );
+        assert.ok(
+          c.replaceOnChanges?.includes("resource.partitionKey"),
+          `${id}: replaceOnChanges has resource.partitionKey`,
+        );
+      }
+    });
+
+    it("expires items per the stack's TTLs (sessions 30 min, fraud features per item)", () => {
+      for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
+        assert.equal(input(containerOf(id), "resource.defaultTtl"), EXPECTED[id].ttl[stack], id);
+      }
+    });
+
+    it("indexes only what is queried: api_logs/sessions/fraud_features exclude /*, webhook_events excludes payloads", () => {
+      for (const id of ["api_logs", "sessions", "fraud_features"] as const) {
+        const policy = input(containerOf(id), "resource.indexingPolicy") as Record<string, unknown>;
+        assert.equal(policy.indexingMode, "consistent", id);
+        assert.ok(paths(policy.excludedPaths).includes("/*"), `${id} excludes /*`);
+        assert.ok(!paths(policy.includedPaths).includes("/*"), `${id} does not include /*`);
+      }
+      assert.deepEqual(paths(input(containerOf("api_logs"), "resource.indexingPolicy.includedPaths")), [
+        "/merchantId/?",
+        "/timestamp/?",
+        "/statusCode/?",
+        "/endpoint/?",
+        "/correlationId/?",
+      ]);
+      const webhooks = input(containerOf("webhook_events"), "resource.indexingPolicy") as Record<string, unknown>;
+      assert.deepEqual(paths(webhooks.includedPaths), ["/*"]);
+      assert.ok(paths(webhooks.excludedPaths).includes("/payload/*"));
+      assert.ok(paths(webhooks.excludedPaths).includes("/attempts/*"));
+    });
+
+    it("sets no analytical store TTL on any container (no Synapse Link)", () => {
+      for (const c of ofType(resources, CONTAINER))
+        assert.equal(input(c, "resource.analyticalStorageTtl"), undefined, c.name);
+    });
+
+    it("grants data engineers the built-in Data Reader role on the account, with a deterministic GUID name", () => {
+      const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      assert.deepEqual(
+        assignments.map((a) => a.name),
+        ["nosql-reader-data-engineers"],
+      );
+      const ra = assignments[0];
+      const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
+      const roleDefinitionId = `${accountId()}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001`;
+      assert.equal(ra.inputs.principalId, engineers);
+      assert.equal(ra.inputs.scope, accountId());
+      assert.equal(ra.inputs.roleDefinitionId, roleDefinitionId);
+      assert.equal(ra.inputs.accountName, account.inputs.accountName);
+      assert.match(String(ra.inputs.roleAssignmentId), GUID);
+      assert.equal(ra.inputs.roleAssignmentId, roleAssignmentName(accountId(), engineers, roleDefinitionId));
+    });
+
+    it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
+      const pe = byName(resources, "nosql-account-pep");
+      const [connection] = pe.inputs.privateLinkServiceConnections as Record<string, unknown>[];
+      assert.equal(connection.privateLinkServiceId, accountId());
+      assert.deepEqual(connection.groupIds, ["Sql"]);
+      assert.equal(input(pe, "subnet.id"), (outputs.subnetIds as Record<string, string>).privateEndpoints);
+      assert.equal(pe.inputs.privateEndpointName, `pep-${String(account.inputs.accountName)}-sql`);
+      const zone = ofType(resources, "azure-native:privatedns:PrivateZone").find(
+        (z) => z.inputs.privateZoneName === "privatelink.documents.azure.com",
+      );
+      assert.ok(zone, "the platform's Cosmos DB zone");
+      const dns = byName(resources, "nosql-account-pep-dns");
+      assert.deepEqual(
+        (dns.inputs.privateDnsZoneConfigs as Record<string, unknown>[]).map((z) => z.privateDnsZoneId),
+        [zone.id],
+      );
+    });
+
+    it("sends all logs and metrics of the account to the platform's workspace", () => {
+      const diag = byName(resources, "nosql-account-diag");
+      assert.equal(diag.inputs.resourceUri, accountId());
+      assert.equal(diag.inputs.workspaceId, outputs.logAnalyticsWorkspaceId);
+      assert.deepEqual(diag.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+      assert.deepEqual(diag.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+    });
+
+    it("tags the account confidential, PCI connected, component nosql", () => {
+      const tags = account.inputs.tags as Record<string, string>;
+      assert.equal(tags["data-classification"], "confidential");
+      assert.equal(tags["pci-scope"], "connected");
+      assert.equal(tags.component, "nosql");
+      assert.equal(tags.environment, stack);
+    });
+
+    if (prod) {
+      it("prod: protects the account, database and containers and locks the account (CanNotDelete)", () => {
+        assert.equal(account.protect, true);
+        assert.equal(byName(resources, "nosql-db").protect, true);
+        for (const c of ofType(resources, CONTAINER)) assert.equal(c.protect, true, c.name);
+        const lock = byName(resources, "nosql-account-lock");
+        assert.equal(lock.type, LOCK);
+        assert.equal(lock.inputs.scope, accountId());
+        assert.equal(lock.inputs.level, "CanNotDelete");
+      });
+    } else {
+      it("dev: no protect and no lock", () => {
+        assert.equal(account.protect, false);
+        for (const r of resources.filter((x) => x.name.startsWith("nosql"))) assert.equal(r.protect, false, r.name);
+        assert.equal(
+          resources.find((r) => r.name === "nosql-account-lock"),
+          undefined,
+        );
+      });
+    }
+
+    it("parents every resource to the component and exports name, endpoint and database", () => {
+      const component = byName(resources, "nosql");
+      assert.equal(component.type, "payments:nosql:NoSql");
+      const children = resources.filter((r) => r.name.startsWith("nosql-"));
+      assert.equal(children.length, prod ? 11 : 10);
+      for (const r of children) assert.equal(r.parent, component.urn, r.name);
+      assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
+      assert.equal(outputs.cosmosAccountId, accountId());
+      assert.equal(outputs.cosmosEndpoint, `https://${String(account.inputs.accountName)}.documents.azure.com:443/`);
+      assert.equal(outputs.cosmosDatabaseName, "payments");
+    });
+
+    it("passes every policy of the pack on its resources", () => {
+      const urns = new Set(
+        resources.filter((r) => r.name === "nosql" || r.name.startsWith("nosql-")).map((r) => r.urn),
+      );
+      const mine = preview.verdict.violations.filter((v) => (v.urn && urns.has(v.urn)) || /cosmos/i.test(v.message));
+      assert.deepEqual(
+        mine.map((v) => `${v.policy}: ${v.message}`),
+        [],
+      );
+      const cosmosRules = Object.keys(preview.verdict.evaluated).filter((k) => k.startsWith("azure-native-cosmosdb-"));
+      assert.ok(cosmosRules.length >= 1, "the pack's Cosmos DB rules ran on the account");
+    });
+  });
+}

@@ -1,0 +1,449 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import {
+  AUDIT_ACTION_GROUPS,
+  COLLATION,
+  DATABASE_NAME,
+  databaseSku,
+  serverKeyName,
+  serverlessSettings,
+  validateOltpArgs,
+  type OltpArgs,
+} from "../components/oltp";
+import { stackContext } from "../components/shared";
+import { parseConfig, PROJECT, readRaw, type SqlConfig } from "../lib/config";
+import { TENANT_ID } from "../tools/lib/azureMocks";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import type { PreviewResult } from "../tools/lib/preview";
+import { loadStackConfig } from "../tools/lib/stackConfig";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
+
+const T = {
+  server: "azure-native:sql:Server",
+  database: "azure-native:sql:Database",
+  protector: "azure-native:sql:EncryptionProtector",
+  serverKey: "azure-native:sql:ServerKey",
+  audit: "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+  defender: "azure-native:sql:ServerSecurityAlertPolicy",
+  va: "azure-native:sql:SqlVulnerabilityAssessmentsSetting",
+  classicVa: "azure-native:sql:ServerVulnerabilityAssessment",
+  tde: "azure-native:sql:TransparentDataEncryption",
+  masking: "azure-native:sql:DataMaskingPolicy",
+  pitr: "azure-native:sql:BackupShortTermRetentionPolicy",
+  ltr: "azure-native:sql:LongTermRetentionPolicy",
+  fog: "azure-native:sql:FailoverGroup",
+  firewallRule: "azure-native:sql:FirewallRule",
+  adOnly: "azure-native:sql:ServerAzureADOnlyAuthentication",
+  pe: "azure-native:network:PrivateEndpoint",
+  zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+  diag: "azure-native:monitor:DiagnosticSetting",
+  lock: "azure-native:authorization:ManagementLockByScope",
+} as const;
+const GIB = 1024 ** 3;
+
+/** The validated config of a committed stack (pure, no engine). */
+function configOf(stack: "dev" | "prod") {
+  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
+  return parseConfig(
+    readRaw((key) => sc.config[`${PROJECT}:${key}`]),
+    stack,
+  );
+}
+
+/** Every key anywhere in a JSON-like value. */
+function keysDeep(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => keysDeep(v, into));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      keysDeep(v, into);
+    }
+  }
+  return into;
+}
+
+describe("oltp (pure helpers)", () => {
+  const dev = configOf("dev");
+  const prod = configOf("prod");
+  const argsFor = (sql: SqlConfig, extra: Partial<OltpArgs> = {}): OltpArgs =>
+    ({
+      context: stackContext(sql === prod.sql ? prod : dev),
+      sql,
+      entraAdmin: { login: "grp-x", objectId: "o", tenantId: "t" },
+      ...extra,
+    }) as OltpArgs;
+
+  it("names the server key <vault>_<key>_<version> as Azure requires", () => {
+    assert.equal(
+      serverKeyName("https://kv-pay-prod-weu-ab12.vault.azure.net/keys/cmk-sql/0123456789abcdef0123456789abcdef"),
+      "kv-pay-prod-weu-ab12_cmk-sql_0123456789abcdef0123456789abcdef",
+    );
+    assert.throws(
+      () => serverKeyName("https://kv-pay.vault.azure.net/keys/cmk-sql"),
+      /not a versioned Key Vault key URI/,
+    );
+    assert.throws(() => serverKeyName("http://kv-pay.vault.azure.net/keys/cmk-sql/01ab"), /not a versioned/);
+  });
+
+  it("maps the config SKU to tier and family, with serverless settings only on GP_S_Gen5", () => {
+    assert.deepEqual(databaseSku(prod.sql), { name: "BC_Gen5", tier: "BusinessCritical", family: "Gen5", capacity: 8 });
+    assert.deepEqual(databaseSku(dev.sql), { name: "GP_S_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 2 });
+    assert.deepEqual(serverlessSettings(dev.sql), { minCapacity: 0.5, autoPauseDelay: 60 });
+    assert.deepEqual(serverlessSettings(prod.sql), {});
+  });
+
+  it("accepts the committed stacks' settings", () => {
+    assert.doesNotThrow(() => validateOltpArgs(argsFor(dev.sql)));
+    assert.doesNotThrow(() => validateOltpArgs(argsFor(prod.sql)));
+  });
+
+  it("refuses auto-pause with a failover group or long-term retention, and ReadOnly locks", () => {
+    assert.throws(
+      () => validateOltpArgs(argsFor({ ...dev.sql, failoverGroup: true })),
+      /sql.autoPauseDelayMinutes must be -1/,
+    );
+    assert.throws(
+      () => validateOltpArgs(argsFor({ ...dev.sql, longTermRetention: prod.sql.longTermRetention })),
+      /sql.autoPauseDelayMinutes must be -1/,
+    );
+    assert.doesNotThrow(() =>
+      validateOltpArgs(argsFor({ ...dev.sql, failoverGroup: true, autoPauseDelayMinutes: -1 })),
+    );
+    assert.throws(() => validateOltpArgs(argsFor(prod.sql, { lock: { kind: "ReadOnly" } })), /ReadOnly lock/);
+    assert.throws(() => validateOltpArgs(argsFor(prod.sql, { securityAlertEmails: [] })), /at least one recipient/);
+  });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`oltp (${stack})`, () => {
+    const prod = stack === "prod";
+    const config = configOf(stack);
+    let preview: PreviewResult;
+    let resources: ResourceRecord[];
+    let mine: ResourceRecord[];
+    let outputs: Record<string, unknown>;
+    let servers: ResourceRecord[];
+    let primary: ResourceRecord;
+    let db: ResourceRecord;
+    before(async () => {
+      preview = await previewOf(stack);
+      resources = preview.run.resources;
+      outputs = preview.run.stackOutputs;
+      mine = resources.filter((r) => r.name === "oltp" || r.name.startsWith("oltp-"));
+      servers = ofType(mine, T.server);
+      primary = byName(mine, "oltp-server");
+      db = byName(mine, "oltp-db");
+    });
+    const idOf = (r: ResourceRecord) => String(r.outputs.id);
+    /** The child of type `type` whose serverName is this server's. */
+    const childOf = (server: ResourceRecord, type: string) => {
+      const found = ofType(mine, type).filter((r) => r.inputs.serverName === server.inputs.serverName);
+      assert.equal(found.length, 1, `one ${type} on ${String(server.inputs.serverName)}`);
+      return found[0];
+    };
+
+    it("registers one component with the documented type token, parent of every OLTP resource", () => {
+      const component = byName(resources, "oltp");
+      assert.equal(component.type, "payments:oltp:Oltp");
+      for (const r of mine.filter((x) => x !== component)) {
+        const parent = r.parent === component.urn || mine.some((p) => p.urn === r.parent);
+        assert.ok(parent, `${r.name} is a child of the component`);
+      }
+    });
+
+    it(`has ${prod ? "a primary in westeurope and a secondary in northeurope" : "one server in westeurope"}`, () => {
+      assert.equal(servers.length, prod ? 2 : 1);
+      assert.match(String(primary.inputs.serverName), new RegExp(`^sql-pay-${stack}-weu-[a-z0-9]{4}$`));
+      assert.equal(primary.inputs.location, "westeurope");
+      assert.equal(primary.inputs.resourceGroupName, `rg-pay-${stack}-weu-data`);
+      if (prod) {
+        const secondary = byName(mine, "oltp-secondary");
+        assert.equal(secondary.inputs.location, "northeurope");
+        assert.match(String(secondary.inputs.serverName), /^sql-pay-prod-neu-[a-z0-9]{4}$/);
+      }
+    });
+
+    it("makes every server Entra-only with the platform admins group, and never sets a SQL login or password", () => {
+      const groupId = (outputs.entraGroupObjectIds as Record<string, string>).platformAdmins;
+      for (const server of servers) {
+        assert.deepEqual(server.inputs.administrators, {
+          administratorType: "ActiveDirectory",
+          principalType: "Group",
+          azureADOnlyAuthentication: true,
+          login: `grp-pay-${stack}-platform-admins`,
+          sid: groupId,
+          tenantId: TENANT_ID,
+        });
+        // Create-only: a change must never plan a replacement of the server (azure-native #4096).
+        assert.ok(server.ignoreChanges?.includes("administrators"), server.name);
+      }
+      for (const r of mine) {
+        const keys = keysDeep(r.inputs);
+        for (const k of ["administratorLogin", "administratorLoginPassword", "password"]) {
+          assert.ok(!keys.has(k), `${r.name} sets ${k}`);
+        }
+      }
+      assert.equal(ofType(mine, T.firewallRule).length, 0, "no firewall rules");
+      // Adding one would fail on the first `up`: the server already has Entra-only auth from creation.
+      assert.equal(ofType(mine, T.adOnly).length, 0);
+    });
+
+    it("pins TLS 1.2, closes the public endpoint and restricts outbound traffic on every server", () => {
+      for (const server of servers) {
+        assert.equal(server.inputs.minimalTlsVersion, "1.2");
+        assert.equal(server.inputs.publicNetworkAccess, "Disabled");
+        assert.equal(server.inputs.restrictOutboundNetworkAccess, "Enabled");
+        assert.equal(server.inputs.version, "12.0");
+      }
+    });
+
+    it("encrypts with the platform's sql key through the platform's sql CMK identity, auto-rotated", () => {
+      const identity = byName(resources, "platform-cmk-sql-id");
+      const key = byName(resources, "platform-cmk-sql-key");
+      const grant = byName(resources, "platform-cmk-sql-ra-crypto-user");
+      const versioned = String(key.outputs.keyUriWithVersion);
+      const [, vault, keyName, version] =
+        /^https:\/\/([^.]+)\.vault\.azure\.net\/keys\/([^/]+)\/([0-9a-f]{32})$/.exec(versioned) ?? [];
+      assert.ok(version, `versioned key URI ${versioned}`);
+      for (const server of servers) {
+        assert.deepEqual(server.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [idOf(identity)] });
+        assert.equal(server.inputs.primaryUserAssignedIdentityId, idOf(identity));
+        assert.equal(server.inputs.keyId, versioned);
+        assert.ok(server.ignoreChanges?.includes("keyId"), "rotation must not be rolled back");
+        assert.ok(server.dependencies.includes(grant.urn), `${server.name} waits for the key grant`);
+        const protector = childOf(server, T.protector);
+        assert.equal(protector.inputs.encryptionProtectorName, "current");
+        assert.equal(protector.inputs.serverKeyType, "AzureKeyVault");
+        assert.equal(protector.inputs.serverKeyName, `${vault}_${keyName}_${version}`);
+        assert.equal(protector.inputs.autoRotationEnabled, true);
+        assert.ok(protector.ignoreChanges?.includes("serverKeyName"));
+      }
+      assert.equal(keyName, "cmk-sql");
+      assert.equal(ofType(mine, T.serverKey).length, 0, "the server registers its key from keyId");
+      assert.ok(db.dependencies.includes(childOf(primary, T.protector).urn), "database created after the protector");
+    });
+
+    it("audits every server to Log Analytics with the required action groups (diagnostic setting on master)", () => {
+      const workspace = idOf(byName(resources, "platform-log"));
+      for (const server of servers) {
+        const audit = childOf(server, T.audit);
+        assert.equal(audit.inputs.state, "Enabled");
+        assert.equal(audit.inputs.isAzureMonitorTargetEnabled, true);
+        assert.equal(audit.inputs.isDevopsAuditEnabled, true);
+        assert.equal(audit.inputs.storageEndpoint, undefined);
+        assert.deepEqual(audit.inputs.auditActionsAndGroups, [...AUDIT_ACTION_GROUPS]);
+        for (const g of [
+          "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+          "FAILED_DATABASE_AUTHENTICATION_GROUP",
+          "BATCH_COMPLETED_GROUP",
+        ]) {
+          assert.ok((audit.inputs.auditActionsAndGroups as string[]).includes(g), g);
+        }
+        const master = ofType(mine, T.diag).filter((d) => d.inputs.resourceUri === `${idOf(server)}/databases/master`);
+        assert.equal(master.length, 1, `master diagnostic setting of ${server.name}`);
+        assert.equal(master[0].inputs.workspaceId, workspace);
+        assert.deepEqual(master[0].inputs.logs, [{ categoryGroup: "audit", enabled: true }]);
+      }
+    });
+
+    it("enables Defender for SQL with every alert on and express vulnerability assessment", () => {
+      for (const server of servers) {
+        const defender = childOf(server, T.defender);
+        assert.equal(defender.inputs.state, "Enabled");
+        assert.deepEqual(defender.inputs.disabledAlerts, []);
+        assert.equal(defender.inputs.emailAccountAdmins, true);
+        assert.deepEqual(defender.inputs.emailAddresses, config.alertEmails);
+        const va = childOf(server, T.va);
+        assert.equal(va.inputs.state, "Enabled");
+        assert.equal(va.inputs.vulnerabilityAssessmentName, "default");
+        assert.ok(va.dependencies.includes(defender.urn), "VA after Defender");
+      }
+      assert.deepEqual(
+        config.alertEmails,
+        prod
+          ? ["data-platform-oncall@payments.example.com", "security-operations@payments.example.com"]
+          : ["data-platform-dev@payments.example.com"],
+      );
+      assert.equal(ofType(mine, T.classicVa).length, 0, "no storage-based (classic) VA");
+    });
+
+    it("gives every server a private endpoint in the platform PE subnet, registered in privatelink.database.windows.net", () => {
+      const zone = byName(resources, "platform-dns-database-windows-net");
+      assert.equal(zone.inputs.privateZoneName, "privatelink.database.windows.net");
+      const subnet = (outputs.subnetIds as Record<string, string>).privateEndpoints;
+      for (const server of servers) {
+        const pes = ofType(mine, T.pe).filter(
+          (p) =>
+            (p.inputs.privateLinkServiceConnections as { privateLinkServiceId: string }[])[0].privateLinkServiceId ===
+            idOf(server),
+        );
+        assert.equal(pes.length, 1, `one PE for ${server.name}`);
+        const pe = pes[0];
+        assert.deepEqual(input(pe, "privateLinkServiceConnections.0.groupIds"), ["sqlServer"]);
+        assert.equal(input(pe, "subnet.id"), subnet);
+        assert.equal(pe.inputs.location, "westeurope", "the VNet's region, also for the secondary");
+        assert.equal(pe.inputs.privateEndpointName, `pep-${String(server.inputs.serverName)}-sqlserver`);
+        const group = ofType(mine, T.zoneGroup).find(
+          (g) => g.inputs.privateEndpointName === pe.inputs.privateEndpointName,
+        );
+        assert.ok(group, "DNS zone group");
+        assert.deepEqual(
+          (group.inputs.privateDnsZoneConfigs as { privateDnsZoneId: string }[]).map((c) => c.privateDnsZoneId),
+          [idOf(zone)],
+        );
+      }
+    });
+
+    it(`sizes the database for ${prod ? "prod (BC_Gen5 8 vCore, zone redundant, read scale-out, Geo backups)" : "dev (serverless GP_S_Gen5 with auto-pause)"}`, () => {
+      const i = db.inputs;
+      assert.equal(i.databaseName, DATABASE_NAME);
+      assert.equal(i.serverName, primary.inputs.serverName);
+      if (prod) {
+        assert.deepEqual(i.sku, { name: "BC_Gen5", tier: "BusinessCritical", family: "Gen5", capacity: 8 });
+        assert.equal(i.zoneRedundant, true);
+        assert.equal(i.readScale, "Enabled");
+        assert.equal(i.requestedBackupStorageRedundancy, "Geo");
+        assert.equal(i.maxSizeBytes, 1024 * GIB);
+        assert.equal(i.minCapacity, undefined);
+        assert.equal(i.autoPauseDelay, undefined);
+      } else {
+        assert.deepEqual(i.sku, { name: "GP_S_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 2 });
+        assert.equal(i.minCapacity, 0.5);
+        assert.equal(i.autoPauseDelay, 60);
+        assert.equal(i.zoneRedundant, false);
+        assert.equal(i.readScale, "Disabled");
+        assert.equal(i.requestedBackupStorageRedundancy, "Local");
+        assert.equal(i.maxSizeBytes, 32 * GIB);
+      }
+      assert.equal(i.collation, COLLATION);
+      // Not a ledger database (the payment tables are ledger tables; Customer data must stay erasable).
+      assert.equal(config.sql.ledger, false);
+      assert.equal(i.isLedgerOn, false);
+    });
+
+    it("enables TDE, data masking, PITR and (prod) long-term retention on the database", () => {
+      const onDb = (type: string) => {
+        const found = ofType(mine, type).filter(
+          (r) => r.inputs.databaseName === DATABASE_NAME && r.inputs.serverName === primary.inputs.serverName,
+        );
+        assert.equal(found.length, 1, type);
+        return found[0].inputs;
+      };
+      assert.deepEqual({ state: onDb(T.tde).state, name: onDb(T.tde).tdeName }, { state: "Enabled", name: "current" });
+      assert.equal(onDb(T.masking).dataMaskingState, "Enabled");
+      assert.equal(onDb(T.pitr).retentionDays, prod ? 35 : 7);
+      assert.equal(onDb(T.pitr).diffBackupIntervalInHours, 12);
+      if (prod) {
+        const ltr = onDb(T.ltr);
+        assert.deepEqual(
+          [ltr.weeklyRetention, ltr.monthlyRetention, ltr.yearlyRetention, ltr.weekOfYear],
+          ["P12W", "P12M", "P10Y", 1],
+        );
+      } else {
+        assert.equal(ofType(mine, T.ltr).length, 0);
+      }
+    });
+
+    it("sends the database's logs and metrics to the platform workspace", () => {
+      const workspace = idOf(byName(resources, "platform-log"));
+      const settings = ofType(mine, T.diag).filter((d) => d.inputs.resourceUri === idOf(db));
+      assert.equal(settings.length, 1);
+      assert.equal(settings[0].inputs.workspaceId, workspace);
+      assert.deepEqual(settings[0].inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+      assert.deepEqual(settings[0].inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+    });
+
+    it("tags every taggable OLTP resource as restricted, PCI CDE, component oltp", () => {
+      for (const r of [...servers, ...ofType(mine, T.database), ...ofType(mine, T.pe), ...ofType(mine, T.fog)]) {
+        const tags = r.inputs.tags as Record<string, string>;
+        assert.equal(tags["data-classification"], "restricted", r.name);
+        assert.equal(tags["pci-scope"], "cde", r.name);
+        assert.equal(tags.component, "oltp", r.name);
+        assert.equal(tags.environment, stack, r.name);
+      }
+    });
+
+    it(prod ? "protects and locks every server and database" : "neither protects nor locks anything in dev", () => {
+      const stateful = [...servers, ...ofType(mine, T.database)];
+      assert.equal(stateful.length, prod ? 4 : 2);
+      const locks = ofType(mine, T.lock);
+      for (const r of stateful) {
+        assert.equal(r.protect, prod, `${r.name} protect`);
+        const lock = locks.filter((l) => l.inputs.scope === idOf(r));
+        assert.equal(lock.length, prod ? 1 : 0, `${r.name} lock`);
+        if (prod) {
+          assert.equal(lock[0].inputs.level, "CanNotDelete");
+          assert.ok(lock[0].dependencies.includes(r.urn));
+        }
+      }
+      assert.equal(locks.length, prod ? 4 : 0);
+    });
+
+    if (prod) {
+      it("replicates to an explicit geo-secondary in northeurope with the same compute and HA", () => {
+        const secondary = byName(mine, "oltp-secondary");
+        const sdb = byName(mine, "oltp-secondary-db");
+        assert.equal(sdb.inputs.createMode, "Secondary");
+        assert.equal(sdb.inputs.secondaryType, "Geo");
+        assert.equal(sdb.inputs.sourceDatabaseId, idOf(db));
+        assert.equal(sdb.inputs.serverName, secondary.inputs.serverName);
+        assert.equal(sdb.inputs.databaseName, DATABASE_NAME);
+        assert.equal(sdb.inputs.location, "northeurope");
+        for (const k of ["sku", "zoneRedundant", "readScale", "requestedBackupStorageRedundancy"]) {
+          assert.deepEqual(sdb.inputs[k], db.inputs[k], k);
+        }
+        assert.equal(sdb.inputs.isLedgerOn, undefined, "inherited from the primary");
+        for (const server of servers) assert.ok(sdb.dependencies.includes(childOf(server, T.protector).urn));
+      });
+
+      it("puts the database in an automatic failover group with the secondary server", () => {
+        const fogs = ofType(mine, T.fog);
+        assert.equal(fogs.length, 1);
+        const fog = fogs[0];
+        assert.match(String(fog.inputs.failoverGroupName), /^fog-pay-prod-weu-[a-z0-9]{4}$/);
+        assert.equal(fog.inputs.serverName, primary.inputs.serverName);
+        assert.deepEqual(fog.inputs.partnerServers, [{ id: idOf(byName(mine, "oltp-secondary")) }]);
+        assert.deepEqual(fog.inputs.databases, [idOf(db)]);
+        assert.deepEqual(fog.inputs.readWriteEndpoint, {
+          failoverPolicy: "Automatic",
+          failoverWithDataLossGracePeriodMinutes: 60,
+        });
+        assert.deepEqual(fog.inputs.readOnlyEndpoint, { failoverPolicy: "Disabled" });
+        assert.equal(fog.inputs.secondaryType, "Geo");
+        assert.ok(fog.dependencies.includes(byName(mine, "oltp-secondary-db").urn));
+        const endpoints = outputs.sqlEndpoints as Record<string, string>;
+        assert.equal(endpoints.readWrite, `${String(fog.inputs.failoverGroupName)}.database.windows.net`);
+        assert.equal(
+          endpoints.geoSecondaryReadOnly,
+          `${String(fog.inputs.failoverGroupName)}.secondary.database.windows.net`,
+        );
+        assert.equal(endpoints.secondaryServerName, byName(mine, "oltp-secondary").inputs.serverName);
+        assert.equal(
+          endpoints.readOnlyConnection,
+          `Server=tcp:${endpoints.readWrite},1433;Database=payments;ApplicationIntent=ReadOnly;Encrypt=True;Authentication=Active Directory Default`,
+        );
+      });
+    } else {
+      it("has no secondary, failover group or read-only endpoint", () => {
+        assert.equal(ofType(mine, T.fog).length, 0);
+        assert.equal(ofType(mine, T.database).length, 1);
+        assert.deepEqual(outputs.sqlEndpoints, {
+          readWrite: `${String(primary.inputs.serverName)}.database.windows.net`,
+        });
+      });
+    }
+
+    it("exports the server, FQDN and database", () => {
+      assert.equal(outputs.sqlServerName, primary.inputs.serverName);
+      assert.equal(outputs.sqlServerFqdn, `${String(primary.inputs.serverName)}.database.windows.net`);
+      assert.equal(outputs.sqlDatabaseName, DATABASE_NAME);
+      assert.equal(outputs.sqlDatabaseId, idOf(db));
+    });
+
+    it("raises no policy violation on an OLTP resource", () => {
+      const urns = new Set(mine.map((r) => r.urn));
+      const violations = preview.verdict.violations.filter((v) => v.urn !== undefined && urns.has(v.urn));
+      assert.deepEqual(violations, []);
+    });
+  });
+}
