@@ -13,18 +13,7 @@ import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
-import {
-  diagnosticSetting,
-  lockFor,
-  managementLock,
-  privateEndpoint,
-  type CustomerManagedKey,
-  type DiagnosticSettingsTarget,
-  type LockSpec,
-  type PrivateEndpointTarget,
-  type StackContext,
-  type Tags,
-} from "./shared";
+import { diagnosticSetting, lockFor, managementLock, privateEndpoint, type DataServiceArgs } from "./shared";
 
 /** The one SQL database of the account. */
 export const DATABASE_NAME = "payments";
@@ -169,31 +158,13 @@ export interface DataPlanePrincipal {
   readonly containers?: readonly CosmosContainerKey[];
 }
 
-export interface NoSqlArgs {
-  /** Names, tags and the validated stack config (regions come from it). */
-  readonly context: StackContext;
+export interface NoSqlArgs extends DataServiceArgs {
   /** The validated `cosmos` section of the stack config. */
   readonly cosmos: CosmosConfig;
-  /** Resource group of the account (the platform's `data` group). */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** Random suffix for the globally unique account name (the platform's). */
-  readonly suffix: pulumi.Output<string>;
-  /** Where the account's private endpoint goes (subnet, DNS zones). */
-  readonly privateEndpoints: PrivateEndpointTarget;
-  /** Where the account's diagnostics go (central Log Analytics workspace). */
-  readonly diagnosticSettings: DiagnosticSettingsTarget;
-  /** Customer-managed key (versionless URI) and the user-assigned identity allowed to wrap/unwrap with it. */
-  readonly customerManagedKey: CustomerManagedKey;
   /** Identities that read and write items (Cosmos DB Built-in Data Contributor), e.g. ingestion/ETL functions. */
   readonly dataContributors?: readonly DataPlanePrincipal[];
   /** Identities that only read items, query and read the change feed (Cosmos DB Built-in Data Reader). */
   readonly dataReaders?: readonly DataPlanePrincipal[];
-  /** Management lock on the account; default CanNotDelete when `protect` is set, none otherwise. */
-  readonly lock?: LockSpec;
-  /** Pulumi `protect` on the account, database and containers (prod). */
-  readonly protect?: boolean;
-  /** Tags of the account; default `context.tags` with confidential / PCI connected / nosql. */
-  readonly tags?: Tags;
 }
 
 /** Checks the arguments before any child resource is registered; throws naming the argument. */

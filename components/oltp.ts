@@ -35,11 +35,8 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
-  type CustomerManagedKey,
-  type DiagnosticSettingsTarget,
+  type DataServiceArgs,
   type LockSpec,
-  type PrivateEndpointTarget,
-  type StackContext,
   type Tags,
 } from "./shared";
 
@@ -129,31 +126,13 @@ export interface EntraAdministrator {
   readonly tenantId: pulumi.Input<string>;
 }
 
-export interface OltpArgs {
-  /** Names, tags and the validated stack config (regions and alert e-mails come from it). */
-  readonly context: StackContext;
+export interface OltpArgs extends DataServiceArgs {
   /** The validated `sql` section of the stack config (sizing, backups, failover group). */
   readonly sql: SqlConfig;
-  /** Resource group of the servers and databases (the platform's `data` group). */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** Random suffix for the globally unique server and failover group names (the platform's). */
-  readonly suffix: pulumi.Output<string>;
-  /** Where the servers' private endpoints go (the platform's PE subnet and DNS zones, also for the secondary). */
-  readonly privateEndpoints: PrivateEndpointTarget;
-  /** Where diagnostics and audit records go (central Log Analytics workspace). */
-  readonly diagnosticSettings: DiagnosticSettingsTarget;
-  /** Customer-managed key (TDE protector) and the user-assigned identity allowed to wrap/unwrap with it. */
-  readonly customerManagedKey: CustomerManagedKey;
   /** Entra group set as server administrator (Entra-only authentication; no SQL logins). */
   readonly entraAdmin: EntraAdministrator;
   /** Recipients of Defender for SQL alerts; default the stack's `alertEmails`. */
   readonly securityAlertEmails?: readonly string[];
-  /** Management lock on servers and databases; default CanNotDelete when `protect` is set, none otherwise. */
-  readonly lock?: LockSpec;
-  /** Pulumi `protect` on the servers and databases (prod). */
-  readonly protect?: boolean;
-  /** Tags of every resource; default `context.tags` with restricted / PCI cde / oltp. */
-  readonly tags?: Tags;
 }
 
 /** Checks the arguments before anything is registered; throws naming the argument. */

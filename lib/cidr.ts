@@ -75,7 +75,9 @@ export function carve(space: Cidr, requests: readonly { name: string; prefix: nu
   const end = space.network + size(space);
   for (const { name, prefix } of requests) {
     if (prefix < space.prefix || prefix > 29) {
-      throw new Error(`subnet '${name}': /${prefix} does not fit in ${formatCidr(space)} (allowed /${space.prefix}–/29)`);
+      throw new Error(
+        `subnet '${name}': /${prefix} does not fit in ${formatCidr(space)} (allowed /${space.prefix}–/29)`,
+      );
     }
     const blockSize = 2 ** (32 - prefix);
     const aligned = Math.ceil(cursor / blockSize) * blockSize;

@@ -18,7 +18,14 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const EU_REGIONS = Object.keys(REGION_SHORT);
 
 /** Subnet roles of the platform VNet, in carving order (never reorder: it would move existing subnets). */
-export const SUBNET_ROLES = ["privateEndpoints", "functions", "appGateway", "mlCompute", "streamAnalytics", "firewall"] as const;
+export const SUBNET_ROLES = [
+  "privateEndpoints",
+  "functions",
+  "appGateway",
+  "mlCompute",
+  "streamAnalytics",
+  "firewall",
+] as const;
 export type SubnetRole = (typeof SUBNET_ROLES)[number];
 /** Default prefix length per role when subnets are carved from the address space. */
 export const SUBNET_PREFIX: Readonly<Record<SubnetRole, number>> = {
@@ -66,7 +73,10 @@ const sqlSchema = z
       name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
       capacity: z
         .number()
-        .refine((v) => (SQL_VCORES as readonly number[]).includes(v), `must be a Gen5 vCore count: ${list(SQL_VCORES)}`),
+        .refine(
+          (v) => (SQL_VCORES as readonly number[]).includes(v),
+          `must be a Gen5 vCore count: ${list(SQL_VCORES)}`,
+        ),
     }),
     /** Serverless only: minimum vCores (0.5 steps). */
     minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
@@ -95,10 +105,22 @@ const sqlSchema = z
   .superRefine((sql, ctx) => {
     const serverless = sql.sku.name === "GP_S_Gen5";
     if (!serverless && (sql.minCapacity !== undefined || sql.autoPauseDelayMinutes !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["sku", "name"], message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["sku", "name"],
+        message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)",
+      });
     }
     if (sql.readScaleOut && !["BC_Gen5", "HS_Gen5"].includes(sql.sku.name)) {
       ctx.addIssue({ code: "custom", path: ["readScaleOut"], message: "read scale-out needs BC_Gen5 or HS_Gen5" });
+    }
+    if (serverless && (sql.failoverGroup || sql.longTermRetention) && sql.autoPauseDelayMinutes !== -1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoPauseDelayMinutes"],
+        message:
+          "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
+      });
     }
     if (serverless && sql.sku.capacity > 80) {
       ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
@@ -142,14 +164,26 @@ const cosmosSchema = z
     for (const key of COSMOS_CONTAINERS) {
       const t = c.containers[key].maxThroughput;
       if (c.serverless && t !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["containers", key, "maxThroughput"], message: "must be absent on a serverless account (serverless has no provisioned throughput)" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["containers", key, "maxThroughput"],
+          message: "must be absent on a serverless account (serverless has no provisioned throughput)",
+        });
       }
       if (!c.serverless && t === undefined) {
-        ctx.addIssue({ code: "custom", path: ["containers", key, "maxThroughput"], message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["containers", key, "maxThroughput"],
+          message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)",
+        });
       }
     }
     if (c.serverless && c.multiRegion) {
-      ctx.addIssue({ code: "custom", path: ["multiRegion"], message: "serverless accounts are single-region: set serverless false or multiRegion false" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["multiRegion"],
+        message: "serverless accounts are single-region: set serverless false or multiRegion false",
+      });
     }
   });
 
@@ -168,7 +202,8 @@ const schema = z
     keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
     hsmKeys: z.boolean(),
     cmkKeySize: z.literal(3072, {
-      error: () => "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
+      error: () =>
+        "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
     }),
     keyRotationDays: int(30, 365, " days"),
     keyExpiryDays: int(60, 730, " days"),
@@ -185,25 +220,45 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
-      ctx.addIssue({ code: "custom", path: ["secondaryLocation"], message: `must differ from location (${c.location})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["secondaryLocation"],
+        message: `must differ from location (${c.location})`,
+      });
     }
     const minRetention = c.environment === "prod" ? 365 : 90;
     if (c.logRetentionDays < minRetention) {
-      ctx.addIssue({ code: "custom", path: ["logRetentionDays"], message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["logRetentionDays"],
+        message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
+      });
     }
     if (c.hsmKeys && c.keyVaultSku !== "premium") {
       ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
     }
     if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
-      ctx.addIssue({ code: "custom", path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"], message: "must be true in prod" });
+      ctx.addIssue({
+        code: "custom",
+        path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
+        message: "must be true in prod",
+      });
     }
     if (c.keyExpiryDays <= c.keyRotationDays) {
-      ctx.addIssue({ code: "custom", path: ["keyExpiryDays"], message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["keyExpiryDays"],
+        message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire`,
+      });
     }
     const space = parseCidr(c.vnetAddressSpace);
     if (!space) return;
     if (!isPrivate(space)) {
-      ctx.addIssue({ code: "custom", path: ["vnetAddressSpace"], message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["vnetAddressSpace"],
+        message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+      });
     }
     if (c.subnets) {
       const parsed: Record<string, Cidr> = {};
@@ -212,15 +267,27 @@ const schema = z
         if (!sub) continue;
         parsed[role] = sub;
         if (!contains(space, sub)) {
-          ctx.addIssue({ code: "custom", path: ["subnets", role], message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["subnets", role],
+            message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}`,
+          });
         }
       }
       for (const [a, b] of findOverlaps(parsed)) {
-        ctx.addIssue({ code: "custom", path: ["subnets", b], message: `overlaps subnets.${a} (${formatCidr(parsed[a])})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnets", b],
+          message: `overlaps subnets.${a} (${formatCidr(parsed[a])})`,
+        });
       }
       for (const role of SUBNET_ROLES) {
         if (!(role in parsed)) {
-          ctx.addIssue({ code: "custom", path: ["subnets", role], message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["subnets", role],
+            message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})`,
+          });
         }
       }
     }
@@ -255,7 +322,10 @@ function show(value: unknown): string {
 }
 
 function at(obj: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);
+  return path.reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined),
+    obj,
+  );
 }
 
 /** Validates plain values (as read from the stack) into the typed config; throws ConfigError. */
@@ -284,10 +354,15 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): Platfo
     subnets = c.subnets as Record<SubnetRole, string>;
   } else {
     try {
-      const carved = carve(space, SUBNET_ROLES.map((name) => ({ name, prefix: SUBNET_PREFIX[name] })));
+      const carved = carve(
+        space,
+        SUBNET_ROLES.map((name) => ({ name, prefix: SUBNET_PREFIX[name] })),
+      );
       subnets = Object.fromEntries(SUBNET_ROLES.map((r) => [r, formatCidr(carved[r])])) as Record<SubnetRole, string>;
     } catch (e) {
-      throw new ConfigError([`config ${PROJECT}:vnetAddressSpace: got ${show(c.vnetAddressSpace)}; ${(e as Error).message}`]);
+      throw new ConfigError([
+        `config ${PROJECT}:vnetAddressSpace: got ${show(c.vnetAddressSpace)}; ${(e as Error).message}`,
+      ]);
     }
   }
   return { ...c, subnets, stack, isProd: c.environment === "prod", secrets: {} };
@@ -352,7 +427,10 @@ export function readRaw(get: (key: string) => string | undefined): Record<string
 /** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
 export function loadConfig(): PlatformConfig {
   const cfg = new pulumi.Config(PROJECT);
-  const parsed = parseConfig(readRaw((key) => cfg.get(key)), pulumi.getStack());
+  const parsed = parseConfig(
+    readRaw((key) => cfg.get(key)),
+    pulumi.getStack(),
+  );
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
 }

@@ -118,7 +118,8 @@ export interface NameOptions {
 
 export function regionShort(location: string): string {
   const short = REGION_SHORT[location.replace(/\s+/g, "").toLowerCase()];
-  if (!short) throw new Error(`no short code for region '${location}' (known: ${Object.keys(REGION_SHORT).join(", ")})`);
+  if (!short)
+    throw new Error(`no short code for region '${location}' (known: ${Object.keys(REGION_SHORT).join(", ")})`);
   return short;
 }
 

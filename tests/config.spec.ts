@@ -62,15 +62,27 @@ describe("config", () => {
 
   describe("rejects bad values with a message naming the key, the value and what is allowed", () => {
     it("a non-EU region (GDPR residency)", () => {
-      rejects({ ...rawOf("dev"), location: "eastus" }, "dev", /config payments-data-platform:location: got "eastus"; must be an EU region \(GDPR data residency\): one of westeurope, northeurope/);
+      rejects(
+        { ...rawOf("dev"), location: "eastus" },
+        "dev",
+        /config payments-data-platform:location: got "eastus"; must be an EU region \(GDPR data residency\): one of westeurope, northeurope/,
+      );
     });
     it("a non-EU secondary region", () => {
-      rejects({ ...rawOf("prod"), secondaryLocation: "uksouth" }, "prod", /payments-data-platform:secondaryLocation: got "uksouth"; must be an EU region/);
+      rejects(
+        { ...rawOf("prod"), secondaryLocation: "uksouth" },
+        "prod",
+        /payments-data-platform:secondaryLocation: got "uksouth"; must be an EU region/,
+      );
     });
     it("an unknown SQL SKU", () => {
       const raw = rawOf("prod");
       (raw.sql as { sku: { name: string } }).sku.name = "P15";
-      rejects(raw, "prod", /payments-data-platform:sql \(sku\.name\): got "P15"; must be one of GP_S_Gen5, GP_Gen5, BC_Gen5, HS_Gen5/);
+      rejects(
+        raw,
+        "prod",
+        /payments-data-platform:sql \(sku\.name\): got "P15"; must be one of GP_S_Gen5, GP_Gen5, BC_Gen5, HS_Gen5/,
+      );
     });
     it("a vCore count Azure does not offer", () => {
       const raw = rawOf("prod");
@@ -81,10 +93,18 @@ describe("config", () => {
       rejects({ ...rawOf("dev"), keyVaultSku: "gold" }, "dev", /keyVaultSku: got "gold"; must be standard or premium/);
     });
     it("an address space that is not a CIDR", () => {
-      rejects({ ...rawOf("dev"), vnetAddressSpace: "10.20.0.0/33" }, "dev", /vnetAddressSpace: got "10.20.0.0\/33"; must be an IPv4 CIDR/);
+      rejects(
+        { ...rawOf("dev"), vnetAddressSpace: "10.20.0.0/33" },
+        "dev",
+        /vnetAddressSpace: got "10.20.0.0\/33"; must be an IPv4 CIDR/,
+      );
     });
     it("a public address space", () => {
-      rejects({ ...rawOf("dev"), vnetAddressSpace: "20.0.0.0/16" }, "dev", /vnetAddressSpace: got "20.0.0.0\/16"; must be inside a private range/);
+      rejects(
+        { ...rawOf("dev"), vnetAddressSpace: "20.0.0.0/16" },
+        "dev",
+        /vnetAddressSpace: got "20.0.0.0\/16"; must be inside a private range/,
+      );
     });
     it("overlapping subnets", () => {
       const subnets = {
@@ -95,23 +115,47 @@ describe("config", () => {
         streamAnalytics: "10.20.4.0/26",
         firewall: "10.20.4.64/26",
       };
-      rejects({ ...rawOf("dev"), subnets }, "dev", /subnets \(privateEndpoints\): got "10.20.0.0\/24"; overlaps subnets.functions \(10.20.0.128\/26\)/);
+      rejects(
+        { ...rawOf("dev"), subnets },
+        "dev",
+        /subnets \(privateEndpoints\): got "10.20.0.0\/24"; overlaps subnets.functions \(10.20.0.128\/26\)/,
+      );
     });
     it("a subnet outside the address space", () => {
-      const raw = { ...rawOf("dev"), subnets: clone(parseConfig(rawOf("dev"), "dev").subnets) as Record<string, string> };
+      const raw = {
+        ...rawOf("dev"),
+        subnets: clone(parseConfig(rawOf("dev"), "dev").subnets) as Record<string, string>,
+      };
       raw.subnets.mlCompute = "10.99.0.0/24";
       rejects(raw, "dev", /subnets \(mlCompute\): got "10.99.0.0\/24"; must lie inside vnetAddressSpace 10.20.0.0\/16/);
     });
     it("negative retention days", () => {
-      rejects({ ...rawOf("dev"), logRetentionDays: -5 }, "dev", /logRetentionDays: got -5; must be between 30 and 730 days/);
+      rejects(
+        { ...rawOf("dev"), logRetentionDays: -5 },
+        "dev",
+        /logRetentionDays: got -5; must be between 30 and 730 days/,
+      );
     });
     it("retention below 365 days in prod (PCI DSS 10.5.1)", () => {
-      rejects({ ...rawOf("prod"), logRetentionDays: 90 }, "prod", /logRetentionDays: got 90; must be at least 365 days in prod/);
+      rejects(
+        { ...rawOf("prod"), logRetentionDays: 90 },
+        "prod",
+        /logRetentionDays: got 90; must be at least 365 days in prod/,
+      );
     });
     it("out-of-range point-in-time restore days", () => {
       const raw = rawOf("prod");
       (raw.sql as { pitrRetentionDays: number }).pitrRetentionDays = 60;
       rejects(raw, "prod", /sql \(pitrRetentionDays\): got 60; must be between 1 and 35 days/);
+    });
+    it("serverless auto-pause together with a failover group", () => {
+      const raw = rawOf("dev");
+      (raw.sql as { failoverGroup: boolean }).failoverGroup = true;
+      rejects(
+        raw,
+        "dev",
+        /sql \(autoPauseDelayMinutes\): got 60; must be -1 \(auto-pause off\) on serverless with a failover group/,
+      );
     });
     it("Cosmos throughput that is not a multiple of 1000 RU/s", () => {
       const raw = rawOf("prod");
@@ -129,7 +173,11 @@ describe("config", () => {
       rejects(raw, "dev", /containers\.apiLogs\.maxThroughput\): got 4000; must be absent on a serverless account/);
     });
     it("a malformed e-mail address", () => {
-      rejects({ ...rawOf("dev"), alertEmails: ["oncall-at-example.com"] }, "dev", /alertEmails \(0\): got "oncall-at-example.com"; must be an e-mail address/);
+      rejects(
+        { ...rawOf("dev"), alertEmails: ["oncall-at-example.com"] },
+        "dev",
+        /alertEmails \(0\): got "oncall-at-example.com"; must be an e-mail address/,
+      );
     });
     it("a missing required key", () => {
       const raw = rawOf("dev");
@@ -137,10 +185,18 @@ describe("config", () => {
       rejects(raw, "dev", /config payments-data-platform:costCenter: got nothing \(the key is missing\); is required/);
     });
     it("an environment that does not match the stack", () => {
-      rejects({ ...rawOf("dev"), environment: "prod" }, "dev", /environment: got "prod"; must match the stack name 'dev'/);
+      rejects(
+        { ...rawOf("dev"), environment: "prod" },
+        "dev",
+        /environment: got "prod"; must match the stack name 'dev'/,
+      );
     });
     it("an unknown environment", () => {
-      rejects({ ...rawOf("dev"), environment: "staging" }, "dev", /environment: got "staging"; must be one of dev, prod/);
+      rejects(
+        { ...rawOf("dev"), environment: "staging" },
+        "dev",
+        /environment: got "staging"; must be one of dev, prod/,
+      );
     });
     it("a key size Azure SQL TDE cannot use", () => {
       rejects({ ...rawOf("dev"), cmkKeySize: 4096 }, "dev", /cmkKeySize: got 4096; must be 3072/);
@@ -149,16 +205,31 @@ describe("config", () => {
       rejects({ ...rawOf("dev"), hsmKeys: true }, "dev", /hsmKeys: got true; HSM-backed keys need keyVaultSku premium/);
     });
     it("prod without deletion protection", () => {
-      rejects({ ...rawOf("prod"), protectStatefulResources: false }, "prod", /protectStatefulResources: got false; must be true in prod/);
+      rejects(
+        { ...rawOf("prod"), protectStatefulResources: false },
+        "prod",
+        /protectStatefulResources: got false; must be true in prod/,
+      );
     });
     it("a key that would expire before it rotates", () => {
-      rejects({ ...rawOf("dev"), keyRotationDays: 200, keyExpiryDays: 180 }, "dev", /keyExpiryDays: got 180; must be greater than keyRotationDays \(200\)/);
+      rejects(
+        { ...rawOf("dev"), keyRotationDays: 200, keyExpiryDays: 180 },
+        "dev",
+        /keyExpiryDays: got 180; must be greater than keyRotationDays \(200\)/,
+      );
     });
     it("an existing group id that is not a GUID", () => {
-      rejects({ ...rawOf("dev"), analystsGroupId: "analysts" }, "dev", /analystsGroupId: got "analysts"; must be an Entra object id \(GUID\)/);
+      rejects(
+        { ...rawOf("dev"), analystsGroupId: "analysts" },
+        "dev",
+        /analystsGroupId: got "analysts"; must be an Entra object id \(GUID\)/,
+      );
     });
     it("a structured key that is not valid JSON", () => {
-      assert.throws(() => readRaw((k) => (k === "sql" ? "{not json" : undefined)), /payments-data-platform:sql: got "\{not json"; must be valid YAML\/JSON/);
+      assert.throws(
+        () => readRaw((k) => (k === "sql" ? "{not json" : undefined)),
+        /payments-data-platform:sql: got "\{not json"; must be valid YAML\/JSON/,
+      );
     });
     it("reports every problem at once, one line each", () => {
       try {

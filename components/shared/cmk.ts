@@ -20,7 +20,11 @@ export interface KeyPolicy {
 }
 
 export interface CustomerManagedKeyArgs {
-  readonly vault: { readonly name: pulumi.Input<string>; readonly id: pulumi.Input<string>; readonly uri: pulumi.Output<string> };
+  readonly vault: {
+    readonly name: pulumi.Input<string>;
+    readonly id: pulumi.Input<string>;
+    readonly uri: pulumi.Output<string>;
+  };
   /** Key name in the vault (e.g. `cmk-sql`). */
   readonly keyName: string;
   /** Azure name of the identity (e.g. `id-pay-prod-weu-sql`). */
@@ -36,7 +40,10 @@ export function rotationPolicy(policy: KeyPolicy) {
   return {
     attributes: { expiryTime: `P${policy.expiryDays}D` },
     lifetimeActions: [
-      { action: { type: keyvault.KeyRotationPolicyActionType.Rotate }, trigger: { timeAfterCreate: `P${policy.rotationDays}D` } },
+      {
+        action: { type: keyvault.KeyRotationPolicyActionType.Rotate },
+        trigger: { timeAfterCreate: `P${policy.rotationDays}D` },
+      },
       { action: { type: keyvault.KeyRotationPolicyActionType.Notify }, trigger: { timeBeforeExpiry: "P30D" } },
     ],
   };
@@ -53,10 +60,18 @@ export function customerManagedKey(
   name: string,
   args: CustomerManagedKeyArgs,
   parent: pulumi.Resource,
-): CustomerManagedKey & { readonly key: keyvault.Key; readonly identityResource: managedidentity.UserAssignedIdentity } {
+): CustomerManagedKey & {
+  readonly key: keyvault.Key;
+  readonly identityResource: managedidentity.UserAssignedIdentity;
+} {
   const identity = new managedidentity.UserAssignedIdentity(
     `${name}-id`,
-    { resourceName: args.identityName, resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+    {
+      resourceName: args.identityName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    },
     { parent },
   );
   const key = new keyvault.Key(

@@ -13,7 +13,12 @@ export interface StackContext {
   /** Name in the primary region (`location` overrides it for the secondary region). */
   name(kind: ResourceKind, qualifier?: string, location?: string): string;
   /** Globally unique name: the stack's random suffix appended (validated at plan time with a placeholder). */
-  globalName(kind: ResourceKind, suffix: pulumi.Output<string>, qualifier?: string, location?: string): pulumi.Output<string>;
+  globalName(
+    kind: ResourceKind,
+    suffix: pulumi.Output<string>,
+    qualifier?: string,
+    location?: string,
+  ): pulumi.Output<string>;
   tags(opts: TagOptions): Record<string, string>;
 }
 
@@ -31,6 +36,14 @@ export function stackContext(config: PlatformConfig): StackContext {
       return suffix.apply((s) => resourceName(kind, at(location), { qualifier, suffix: s }));
     },
     tags: (opts) =>
-      tagsFor({ environment: config.environment, owner: config.owner, costCenter: config.costCenter, extra: config.extraTags }, opts),
+      tagsFor(
+        {
+          environment: config.environment,
+          owner: config.owner,
+          costCenter: config.costCenter,
+          extra: config.extraTags,
+        },
+        opts,
+      ),
   };
 }

@@ -5,6 +5,7 @@
  * base does, and passes ids.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { StackContext } from "./context";
 import type { PrivateDnsZoneName } from "../../lib/privateLink";
 
 /** Where private endpoints go and which DNS zones they register in. */
@@ -74,3 +75,28 @@ export interface LockSpec {
 
 /** Tags applied to every resource the module creates. */
 export type Tags = Readonly<Record<string, string>>;
+
+/**
+ * The arguments every data-service tier shares (AVM's common interfaces, written once). A tier's own args extend
+ * this with what is specific to the service.
+ */
+export interface DataServiceArgs {
+  /** Names, tags and the validated stack config. */
+  readonly context: StackContext;
+  /** Resource group of the tier's resources (one of the platform's groups). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The stack's random suffix for globally unique names (the platform's). */
+  readonly suffix: pulumi.Output<string>;
+  /** Where the tier's private endpoints go (the platform's PE subnet and private DNS zones). */
+  readonly privateEndpoints: PrivateEndpointTarget;
+  /** Where the tier's diagnostics go (the central Log Analytics workspace). */
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** The service's customer-managed key and the identity allowed to use it (the platform's). */
+  readonly customerManagedKey: CustomerManagedKey;
+  /** Management lock on the stateful resources; default CanNotDelete when `protect` is set, none otherwise. */
+  readonly lock?: LockSpec;
+  /** Pulumi `protect` on the stateful resources (prod). */
+  readonly protect?: boolean;
+  /** Tags of every resource; default `context.tags(...)` with the tier's classification. */
+  readonly tags?: Tags;
+}

@@ -35,7 +35,11 @@ export function zonesFor(service: PrivateLinkService, target: PrivateEndpointTar
 }
 
 /** Creates `${name}-pep` and `${name}-pep-dns` as children of `parent`. */
-export function privateEndpoint(name: string, args: PrivateEndpointArgs, parent: pulumi.Resource): PrivateEndpointResources {
+export function privateEndpoint(
+  name: string,
+  args: PrivateEndpointArgs,
+  parent: pulumi.Resource,
+): PrivateEndpointResources {
   const { groupIds } = PRIVATE_LINK[args.service];
   const zones = zonesFor(args.service, args.target);
   const endpointName = pulumi.interpolate`${"pep"}-${args.targetName}-${groupIds[0].toLowerCase()}`;
