@@ -35,10 +35,21 @@ describe("lib/cidr", () => {
       c: "10.0.2.0/26",
     });
     assert.deepEqual(findOverlaps(out), []);
-    assert.deepEqual(carve(c("10.0.0.0/22"), [{ name: "a", prefix: 26 }]).a, out.a, "adding requests never moves earlier ones");
+    assert.deepEqual(
+      carve(c("10.0.0.0/22"), [{ name: "a", prefix: 26 }]).a,
+      out.a,
+      "adding requests never moves earlier ones",
+    );
   });
   it("fails clearly when the space is exhausted or a prefix does not fit", () => {
-    assert.throws(() => carve(c("10.0.0.0/24"), [{ name: "a", prefix: 24 }, { name: "b", prefix: 26 }]), /exhausted before subnet 'b'/);
+    assert.throws(
+      () =>
+        carve(c("10.0.0.0/24"), [
+          { name: "a", prefix: 24 },
+          { name: "b", prefix: 26 },
+        ]),
+      /exhausted before subnet 'b'/,
+    );
     assert.throws(() => carve(c("10.0.0.0/24"), [{ name: "a", prefix: 16 }]), /subnet 'a': \/16 does not fit/);
   });
 });
@@ -48,15 +59,24 @@ describe("lib/naming", () => {
   it("follows <abbr>-<workload>-<env>-<region>[-qualifier][-suffix] with CAF abbreviations", () => {
     assert.equal(resourceName("resourceGroup", ctx, { qualifier: "data" }), "rg-pay-prod-weu-data");
     assert.equal(resourceName("keyVault", ctx, { suffix: "a1b2" }), "kv-pay-prod-weu-a1b2");
-    assert.equal(resourceName("sqlServer", { ...ctx, location: "northeurope" }, { suffix: "a1b2" }), "sql-pay-prod-neu-a1b2");
+    assert.equal(
+      resourceName("sqlServer", { ...ctx, location: "northeurope" }, { suffix: "a1b2" }),
+      "sql-pay-prod-neu-a1b2",
+    );
     assert.equal(CAF.privateEndpoint, "pep");
   });
   it("drops hyphens where the service forbids them", () => {
     assert.equal(resourceName("storageAccount", ctx, { suffix: "a1b2" }), "stpayprodweua1b2");
   });
   it("enforces Azure's length rules at plan time, naming the kind", () => {
-    assert.throws(() => resourceName("keyVault", ctx, { qualifier: "secrets", suffix: "a1b2" }), /name 'kv-pay-prod-weu-secrets-a1b2' for keyVault must be 3–24 characters \(has 28\)/);
-    assert.throws(() => resourceName("storageAccount", { ...ctx, workload: "payments" }, { qualifier: "datalake", suffix: "a1b2" }), /storageAccount must be 3–24/);
+    assert.throws(
+      () => resourceName("keyVault", ctx, { qualifier: "secrets", suffix: "a1b2" }),
+      /name 'kv-pay-prod-weu-secrets-a1b2' for keyVault must be 3–24 characters \(has 28\)/,
+    );
+    assert.throws(
+      () => resourceName("storageAccount", { ...ctx, workload: "payments" }, { qualifier: "datalake", suffix: "a1b2" }),
+      /storageAccount must be 3–24/,
+    );
   });
   it("rejects characters a service does not allow", () => {
     assert.throws(() => resourceName("storageAccount", ctx, { qualifier: "a_b" }), /does not match/);
@@ -110,7 +130,10 @@ describe("lib/privateLink", () => {
     assert.deepEqual(PRIVATE_LINK.keyVault, { groupIds: ["vault"], zones: ["privatelink.vaultcore.azure.net"] });
     assert.deepEqual(PRIVATE_LINK.synapseSql.zones, ["privatelink.sql.azuresynapse.net"]);
     assert.deepEqual(PRIVATE_LINK.mlWorkspace.zones, ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"]);
-    assert.deepEqual(PRIVATE_LINK.eventHubs, { groupIds: ["namespace"], zones: ["privatelink.servicebus.windows.net"] });
+    assert.deepEqual(PRIVATE_LINK.eventHubs, {
+      groupIds: ["namespace"],
+      zones: ["privatelink.servicebus.windows.net"],
+    });
     assert.deepEqual(PRIVATE_LINK.storageDfs.groupIds, ["dfs"]);
   });
   it("lists each needed zone once and fits the 5-zone limit per group", () => {

@@ -20,10 +20,16 @@ describe("shared interfaces", () => {
       privateDnsZoneIds: { "privatelink.api.azureml.ms": "z1" },
     };
     assert.throws(() => zonesFor("mlWorkspace", target), /needs the private DNS zone privatelink.notebooks.azure.net/);
-    assert.deepEqual(zonesFor("mlWorkspace", { ...target, privateDnsZoneIds: { ...target.privateDnsZoneIds, "privatelink.notebooks.azure.net": "z2" } }), [
-      { zone: "privatelink.api.azureml.ms", id: "z1" },
-      { zone: "privatelink.notebooks.azure.net", id: "z2" },
-    ]);
+    assert.deepEqual(
+      zonesFor("mlWorkspace", {
+        ...target,
+        privateDnsZoneIds: { ...target.privateDnsZoneIds, "privatelink.notebooks.azure.net": "z2" },
+      }),
+      [
+        { zone: "privatelink.api.azureml.ms", id: "z1" },
+        { zone: "privatelink.notebooks.azure.net", id: "z2" },
+      ],
+    );
   });
   it("locks only when protection is on", () => {
     assert.equal(lockFor(true, "x").kind, "CanNotDelete");
@@ -52,11 +58,14 @@ describe("shared interfaces", () => {
       destinationAddressPrefix: "*",
       destinationPortRange: "*",
     });
-    assert.deepEqual(agw.filter((r) => r.access === "Allow").map((r) => [r.sourceAddressPrefix, r.destinationPortRange]), [
-      ["Internet", "443"],
-      ["GatewayManager", "65200-65535"],
-      ["AzureLoadBalancer", "*"],
-    ]);
+    assert.deepEqual(
+      agw.filter((r) => r.access === "Allow").map((r) => [r.sourceAddressPrefix, r.destinationPortRange]),
+      [
+        ["Internet", "443"],
+        ["GatewayManager", "65200-65535"],
+        ["AzureLoadBalancer", "*"],
+      ],
+    );
     assert.equal(nsgRules(SUBNETS.functions).length, 1, "integration subnets take no inbound traffic");
   });
 });
@@ -114,17 +123,27 @@ for (const stack of ["dev", "prod"] as const) {
       const pe = byName(resources, "platform-kv-pep");
       const vnet = one("network:VirtualNetwork");
       assert.deepEqual((pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].groupIds, ["vault"]);
-      assert.equal((pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].privateLinkServiceId, kv.id);
+      assert.equal(
+        (pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].privateLinkServiceId,
+        kv.id,
+      );
       assert.equal(input(pe, "subnet.id"), `${vnet.id}/subnets/snet-private-endpoints`);
-      const zone = ofType(resources, "azure-native:privatedns:PrivateZone").find((z) => z.inputs.privateZoneName === "privatelink.vaultcore.azure.net");
+      const zone = ofType(resources, "azure-native:privatedns:PrivateZone").find(
+        (z) => z.inputs.privateZoneName === "privatelink.vaultcore.azure.net",
+      );
       const group = byName(resources, "platform-kv-pep-dns");
-      assert.deepEqual(group.inputs.privateDnsZoneConfigs, [{ name: "privatelink-vaultcore-azure-net", privateDnsZoneId: zone?.id }]);
+      assert.deepEqual(group.inputs.privateDnsZoneConfigs, [
+        { name: "privatelink-vaultcore-azure-net", privateDnsZoneId: zone?.id },
+      ]);
     });
 
     it("Log Analytics: retention by environment, local auth off, ingestion closed", () => {
       const log = one("operationalinsights:Workspace");
       assert.equal(log.inputs.retentionInDays, prod ? 365 : 90);
-      assert.deepEqual(log.inputs.features, { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true });
+      assert.deepEqual(log.inputs.features, {
+        disableLocalAuth: true,
+        enableLogAccessUsingOnlyResourcePermissions: true,
+      });
       assert.equal(log.inputs.publicNetworkAccessForIngestion, "Disabled");
     });
 
@@ -138,22 +157,37 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(kvDiag.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
       assert.deepEqual(kvDiag.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
       for (const nsg of ofType(resources, "azure-native:network:NetworkSecurityGroup")) {
-        assert.ok(diags.some((d) => d.inputs.resourceUri === nsg.id && d.inputs.workspaceId === log.id), `diagnostics for ${nsg.name}`);
+        assert.ok(
+          diags.some((d) => d.inputs.resourceUri === nsg.id && d.inputs.workspaceId === log.id),
+          `diagnostics for ${nsg.name}`,
+        );
       }
     });
 
     it("VNet: one subnet per role, an NSG on each (except the firewall's), no default outbound access", () => {
       const vnet = one("network:VirtualNetwork");
       const subnets = vnet.inputs.subnets as Record<string, unknown>[];
-      const expected = ["snet-private-endpoints", "snet-functions", "snet-app-gateway", "snet-ml-compute", "snet-stream-analytics", ...(prod ? ["AzureFirewallSubnet"] : [])];
-      assert.deepEqual(subnets.map((s) => s.name), expected);
+      const expected = [
+        "snet-private-endpoints",
+        "snet-functions",
+        "snet-app-gateway",
+        "snet-ml-compute",
+        "snet-stream-analytics",
+        ...(prod ? ["AzureFirewallSubnet"] : []),
+      ];
+      assert.deepEqual(
+        subnets.map((s) => s.name),
+        expected,
+      );
       for (const s of subnets) {
         assert.equal(s.defaultOutboundAccess, false, `${String(s.name)} defaultOutboundAccess`);
         assert.equal(s.networkSecurityGroup === undefined, s.name === "AzureFirewallSubnet", `${String(s.name)} NSG`);
       }
       assert.equal(subnets[0].privateEndpointNetworkPolicies, "Enabled");
       assert.deepEqual(subnets[1].delegations, [{ name: "delegation", serviceName: "Microsoft.Web/serverFarms" }]);
-      assert.deepEqual((vnet.inputs.addressSpace as { addressPrefixes: string[] }).addressPrefixes, [prod ? "10.30.0.0/16" : "10.20.0.0/16"]);
+      assert.deepEqual((vnet.inputs.addressSpace as { addressPrefixes: string[] }).addressPrefixes, [
+        prod ? "10.30.0.0/16" : "10.20.0.0/16",
+      ]);
     });
 
     it("private DNS: every platform zone, linked to the VNet without auto-registration", () => {
@@ -162,7 +196,9 @@ for (const stack of ["dev", "prod"] as const) {
       const vnet = one("network:VirtualNetwork");
       const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");
       assert.equal(links.length, zones.length);
-      assert.ok(links.every((l) => input(l, "virtualNetwork.id") === vnet.id && l.inputs.registrationEnabled === false));
+      assert.ok(
+        links.every((l) => input(l, "virtualNetwork.id") === vnet.id && l.inputs.registrationEnabled === false),
+      );
     });
 
     it("Firewall and DDoS protection only where the stack enables them", () => {
@@ -174,7 +210,15 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("customer-managed keys: HSM in prod, RSA 3072, wrap/unwrap only, rotation and expiry", () => {
       const keys = ofType(resources, "azure-native:keyvault:Key");
-      assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), ["cmk-cosmos", "cmk-data-factory", "cmk-event-hubs", "cmk-ml", "cmk-sql", "cmk-storage", "cmk-synapse"]);
+      assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), [
+        "cmk-cosmos",
+        "cmk-data-factory",
+        "cmk-event-hubs",
+        "cmk-ml",
+        "cmk-sql",
+        "cmk-storage",
+        "cmk-synapse",
+      ]);
       for (const k of keys) {
         const p = k.inputs.properties as Record<string, unknown>;
         assert.equal(p.kty, prod ? "RSA-HSM" : "RSA");
@@ -195,7 +239,10 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ra.inputs.principalId, id.outputs.principalId);
       assert.equal(ra.inputs.principalType, "ServicePrincipal");
       assert.equal(ra.inputs.roleDefinitionId, roleId);
-      assert.equal(ra.inputs.roleAssignmentName, roleAssignmentName(String(key.id), String(id.outputs.principalId), roleId));
+      assert.equal(
+        ra.inputs.roleAssignmentName,
+        roleAssignmentName(String(key.id), String(id.outputs.principalId), roleId),
+      );
     });
 
     it("creates the Entra groups and an on-call action group", () => {
@@ -231,9 +278,15 @@ for (const stack of ["dev", "prod"] as const) {
 
 describe("platform with existing Entra groups", () => {
   it("uses the configured object ids instead of creating groups", async () => {
-    const { run } = await previewStack({ stack: "dev", stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-existing-groups.yaml") });
+    const { run } = await previewStack({
+      stack: "dev",
+      stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-existing-groups.yaml"),
+    });
     const groups = ofType(run.resources, "azuread:index/group:Group");
-    assert.deepEqual(groups.map((g) => g.inputs.displayName), ["grp-pay-dev-data-engineers", "grp-pay-dev-analysts", "grp-pay-dev-fraud-ml"]);
+    assert.deepEqual(
+      groups.map((g) => g.inputs.displayName),
+      ["grp-pay-dev-data-engineers", "grp-pay-dev-analysts", "grp-pay-dev-fraud-ml"],
+    );
     const ra = byName(run.resources, "platform-kv-ra-platform-admins-kv-admin");
     assert.equal(ra.inputs.principalId, "11111111-2222-4333-8444-555555555555");
   });

@@ -27,7 +27,8 @@ interface Workflow {
 }
 
 const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
-const pulumiSteps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
+const pulumiSteps = (w: Workflow) =>
+  Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
 
 describe("GitHub workflows", () => {
   const pr = load("pull-request.yml");
@@ -87,15 +88,23 @@ describe("GitHub workflows", () => {
       assert.ok(steps.length > 0, name);
       for (const s of steps) {
         assert.equal(s.with?.policyPacks, "policies", `${name}: --policy-pack`);
-        assert.match(String(s.with?.policyPackConfigs), /^policies\/config\/(\$\{\{ matrix\.stack \}\}|dev|prod)\.json$/, `${name}: --policy-pack-config`);
+        assert.match(
+          String(s.with?.policyPackConfigs),
+          /^policies\/config\/(\$\{\{ matrix\.stack \}\}|dev|prod)\.json$/,
+          `${name}: --policy-pack-config`,
+        );
       }
       for (const job of Object.values(w.jobs)) {
         if (job.steps.some((s) => s.uses?.startsWith("pulumi/actions@"))) {
-          assert.ok(job.steps.some((s) => s.run === "npm ci --prefix policies"), `${name}: policy pack dependencies`);
+          assert.ok(
+            job.steps.some((s) => s.run === "npm ci --prefix policies"),
+            `${name}: policy pack dependencies`,
+          );
         }
       }
     }
-    for (const stack of ["dev", "prod"]) assert.ok(fs.existsSync(path.resolve(DIR, "../../policies/config", `${stack}.json`)));
+    for (const stack of ["dev", "prod"])
+      assert.ok(fs.existsSync(path.resolve(DIR, "../../policies/config", `${stack}.json`)));
   });
 
   it("pins every action to a major version", () => {

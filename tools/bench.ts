@@ -31,7 +31,8 @@ export function sdkModules(): string[] {
   }
   const mods = new Set<string>(["@pulumi/pulumi", "@pulumi/policy"]);
   for (const f of files) {
-    for (const m of fs.readFileSync(f, "utf8").matchAll(/^import (?!type)[^"']*["'](@pulumi\/[^"']+)["']/gm)) mods.add(m[1]);
+    for (const m of fs.readFileSync(f, "utf8").matchAll(/^import (?!type)[^"']*["'](@pulumi\/[^"']+)["']/gm))
+      mods.add(m[1]);
   }
   return [...mods].sort();
 }
@@ -44,11 +45,15 @@ interface Sample {
 }
 
 function child(mode: string, stack: string): Sample {
-  const out = execFileSync(process.execPath, ["--require", "tsx/cjs", __filename, `--child=${mode}`, `--stack=${stack}`], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--require", "tsx/cjs", __filename, `--child=${mode}`, `--stack=${stack}`],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return JSON.parse(out.trim().split("\n").pop() as string) as Sample;
 }
 

@@ -45,7 +45,10 @@ export function renderPolicyDocs(policies: Policies, packName: string, version: 
   }
   for (const [service, list] of [...services.entries()].sort()) {
     lines.push(`## ${service} (${list.length})`, "");
-    lines.push("| Rule | Kind | Severity | Default | PCI DSS | GDPR | SOC 2 | Knobs (default) |", "|---|---|---|---|---|---|---|---|");
+    lines.push(
+      "| Rule | Kind | Severity | Default | PCI DSS | GDPR | SOC 2 | Knobs (default) |",
+      "|---|---|---|---|---|---|---|---|",
+    );
     for (const p of list) {
       const knobs = Object.entries(p.configSchema?.properties ?? {})
         .filter(([k]) => k !== "exemptions")
@@ -58,12 +61,15 @@ export function renderPolicyDocs(policies: Policies, packName: string, version: 
     }
     lines.push("");
     for (const p of list) {
-      lines.push(`- **\`${p.name}\`**: ${cell(p.description)} _Fix:_ ${cell(p.remediationSteps ?? "")} ([ref](${p.url ?? ""}))`);
+      lines.push(
+        `- **\`${p.name}\`**: ${cell(p.description)} _Fix:_ ${cell(p.remediationSteps ?? "")} ([ref](${p.url ?? ""}))`,
+      );
     }
     lines.push("");
   }
   const reqs = new Map<string, string[]>();
-  for (const p of policies) for (const r of tagValues(p.tags, "pci-dss:")) reqs.set(r, [...(reqs.get(r) ?? []), p.name]);
+  for (const p of policies)
+    for (const r of tagValues(p.tags, "pci-dss:")) reqs.set(r, [...(reqs.get(r) ?? []), p.name]);
   lines.push("## Index by PCI DSS v4.0.1 requirement", "", "| Requirement | Rules |", "|---|---|");
   for (const r of [...reqs.keys()].sort(byRequirement)) {
     lines.push(`| ${r} | ${(reqs.get(r) ?? []).map((n) => `\`${n}\``).join(", ")} |`);

@@ -20,7 +20,11 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
 exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
-  const args = parseArgs(argv, ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"], ["quiet", "verbose"]);
+  const args = parseArgs(
+    argv,
+    ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"],
+    ["quiet", "verbose"],
+  );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
   // Loaded after the arguments are checked, so bad usage answers at once.

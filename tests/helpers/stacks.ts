@@ -27,11 +27,19 @@ export function ofType(resources: readonly ResourceRecord[], type: string): Reso
 /** The single resource with this logical name; fails loudly when absent. */
 export function byName(resources: readonly ResourceRecord[], name: string): ResourceRecord {
   const r = resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource named '${name}' (have: ${resources.map((x) => x.name).slice(0, 20).join(", ")}, ...)`);
+  if (!r)
+    throw new Error(
+      `no resource named '${name}' (have: ${resources
+        .map((x) => x.name)
+        .slice(0, 20)
+        .join(", ")}, ...)`,
+    );
   return r;
 }
 
 /** Reads a nested input by dotted path (`properties.sku.name`). */
 export function input(r: ResourceRecord, pathText: string): unknown {
-  return pathText.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
+  return pathText
+    .split(".")
+    .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
 }

@@ -31,11 +31,16 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.OperationalInsights/workspaces/{workspaceName}",
     outputs: (_i, c) => ({ customerId: guidFor(`${c.id}/customerId`) }),
   },
-  "azure-native:network:NetworkSecurityGroup": { path: "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}" },
+  "azure-native:network:NetworkSecurityGroup": {
+    path: "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
+  },
   "azure-native:network:VirtualNetwork": {
     path: "Microsoft.Network/virtualNetworks/{virtualNetworkName}",
     outputs: (i, c) => ({
-      subnets: ((i.subnets as Inputs[] | undefined) ?? []).map((s) => ({ ...s, id: `${c.id}/subnets/${String(s.name)}` })),
+      subnets: ((i.subnets as Inputs[] | undefined) ?? []).map((s) => ({
+        ...s,
+        id: `${c.id}/subnets/${String(s.name)}`,
+      })),
     }),
   },
   "azure-native:network:DdosProtectionPlan": { path: "Microsoft.Network/ddosProtectionPlans/{ddosProtectionPlanName}" },
@@ -47,7 +52,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:network:AzureFirewall": {
     path: "Microsoft.Network/azureFirewalls/{azureFirewallName}",
     outputs: (i) => ({
-      ipConfigurations: ((i.ipConfigurations as Inputs[] | undefined) ?? []).map((c) => ({ ...c, privateIPAddress: "10.0.0.4" })),
+      ipConfigurations: ((i.ipConfigurations as Inputs[] | undefined) ?? []).map((c) => ({
+        ...c,
+        privateIPAddress: "10.0.0.4",
+      })),
     }),
   },
   "azure-native:network:PrivateEndpoint": {
@@ -218,7 +226,12 @@ function fill(template: string, inputs: Inputs, logical: string): string {
 }
 
 /** The id and outputs a resource gets from the mock provider. */
-export function mockResource(type: string, logical: string, urn: string, inputs: Inputs): { id: string; state: Inputs } {
+export function mockResource(
+  type: string,
+  logical: string,
+  urn: string,
+  inputs: Inputs,
+): { id: string; state: Inputs } {
   const spec = ARM_TYPES[type];
   const name = azureName(type, logical, inputs);
   let id: string;
@@ -253,9 +266,18 @@ export function mockResource(type: string, logical: string, urn: string, inputs:
 export function mockCall(token: string, inputs: Inputs): Inputs {
   switch (token) {
     case "azure-native:authorization:getClientConfig":
-      return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+      return {
+        clientId: DEPLOYER_OBJECT_ID,
+        objectId: DEPLOYER_OBJECT_ID,
+        subscriptionId: SUBSCRIPTION_ID,
+        tenantId: TENANT_ID,
+      };
     case "azuread:index/getGroup:getGroup":
-      return { objectId: inputs.objectId, displayName: `existing-group-${String(inputs.objectId).slice(0, 8)}`, securityEnabled: true };
+      return {
+        objectId: inputs.objectId,
+        displayName: `existing-group-${String(inputs.objectId).slice(0, 8)}`,
+        securityEnabled: true,
+      };
     case "azuread:index/getClientConfig:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
     default:

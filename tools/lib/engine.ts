@@ -151,7 +151,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         const inputs = unwrap(req.getObject()?.toJavaScript() ?? {}, secrets, secretPaths) as Record<string, unknown>;
         const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets) as Record<string, unknown>;
         const propertyDependencies: Record<string, string[]> = {};
-        for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
+        for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? [])
+          propertyDependencies[k] = v.getUrnsList();
         const urn = res.getUrn();
         const provider = req.getProvider();
         const record: ResourceRecord = {

@@ -108,7 +108,8 @@ function setAt(obj: Record<string, unknown>, pathText: string, value: unknown): 
     cur = (cur as Record<string, unknown> | undefined)?.[parts[i]];
     if (cur === undefined || cur === null) return;
   }
-  if (cur && typeof cur === "object" && parts.length > 0) (cur as Record<string, unknown>)[parts[parts.length - 1]] = value;
+  if (cur && typeof cur === "object" && parts.length > 0)
+    (cur as Record<string, unknown>)[parts[parts.length - 1]] = value;
 }
 
 /** The run as a `pulumi stack export` document; secrets appear only as encrypted-style envelopes. */
@@ -163,7 +164,9 @@ function unwrapExported(value: unknown): unknown {
 export function fromStackExport(doc: unknown): ResourceRecord[] {
   const d = doc as Partial<StackExport> | undefined;
   if (!d || d.version !== 3 || !Array.isArray(d.deployment?.resources)) {
-    throw new ExportFormatError("not a `pulumi stack export` file: expected {version: 3, deployment: {resources: [...]}}");
+    throw new ExportFormatError(
+      "not a `pulumi stack export` file: expected {version: 3, deployment: {resources: [...]}}",
+    );
   }
   return d.deployment.resources.map((r, i) => {
     if (typeof r.urn !== "string" || typeof r.type !== "string") {

@@ -55,7 +55,8 @@ export function formatVerdict(verdict: Verdict, pack: string): string {
   }
   if (verdict.exemptions.length > 0) {
     lines.push(`    Exemptions (reported, not enforced):`);
-    for (const e of verdict.exemptions) lines.push(`        - ${e.policy} on ${nameOf(e.urn)} (pattern '${e.pattern}'): ${e.reason}`);
+    for (const e of verdict.exemptions)
+      lines.push(`        - ${e.policy} on ${nameOf(e.urn)} (pattern '${e.pattern}'): ${e.reason}`);
   }
   lines.push("", summaryLine(verdict));
   return lines.join("\n");
@@ -139,21 +140,33 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
       `| ${req} | ${names.length} | ${s.filter((x) => x.startsWith("✅")).length} | ${s.filter((x) => x.startsWith("❌") || x.startsWith("⚠️")).length} | ${names.filter((n) => exempted.has(n)).length} |`,
     );
   }
-  lines.push("", "<details><summary>Rules</summary>", "", "| Rule | Severity | PCI DSS | Status |", "|---|---|---|---|");
+  lines.push(
+    "",
+    "<details><summary>Rules</summary>",
+    "",
+    "| Rule | Severity | PCI DSS | Status |",
+    "|---|---|---|---|",
+  );
   for (const p of verdict.policies) {
-    const reqs = (p.tags ?? []).filter((t) => t.startsWith("pci-dss:")).map((t) => t.slice(8)).join(", ");
+    const reqs = (p.tags ?? [])
+      .filter((t) => t.startsWith("pci-dss:"))
+      .map((t) => t.slice(8))
+      .join(", ");
     lines.push(`| \`${p.name}\` | ${p.severity ?? ""} | ${reqs} | ${status(p.name)} |`);
   }
   lines.push("", "</details>");
   if (verdict.violations.length > 0) {
     lines.push("", "### Findings", "", "| Level | Rule | Resource | Message |", "|---|---|---|---|");
     for (const v of verdict.violations) {
-      lines.push(`| ${v.enforcementLevel} | \`${v.policy}\` | \`${nameOf(v.urn)}\` | ${v.message.replace(/\|/g, "\\|")} |`);
+      lines.push(
+        `| ${v.enforcementLevel} | \`${v.policy}\` | \`${nameOf(v.urn)}\` | ${v.message.replace(/\|/g, "\\|")} |`,
+      );
     }
   }
   if (verdict.exemptions.length > 0) {
     lines.push("", "### Exemptions", "", "| Rule | Resource | Pattern | Reason |", "|---|---|---|---|");
-    for (const e of verdict.exemptions) lines.push(`| \`${e.policy}\` | \`${nameOf(e.urn)}\` | \`${e.pattern}\` | ${e.reason} |`);
+    for (const e of verdict.exemptions)
+      lines.push(`| \`${e.policy}\` | \`${nameOf(e.urn)}\` | \`${e.pattern}\` | ${e.reason} |`);
   }
   return lines.join("\n") + "\n";
 }
