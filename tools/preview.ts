@@ -37,6 +37,7 @@ runCli(USAGE, async (argv) => {
     stack,
     stackFile: args.values["stack-file"],
     program: args.values.program ? path.resolve(args.values.program) : undefined,
+    debug: args.flags.has("verbose"),
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -31,8 +31,10 @@ export interface RunProgramOptions {
   readonly secretKeys: readonly string[];
   /** Absolute path of the program's entry module. */
   readonly program: string;
-  /** The root of the project; modules under it (not node_modules) are re-loaded on each run. */
+  /** The root of the project; the program's modules under it are re-loaded on each run. */
   readonly root: string;
+  /** Full stack traces, mapped through source maps, while the program runs (slow; for --verbose). */
+  readonly debug?: boolean;
 }
 
 type Json = unknown;
@@ -191,12 +193,23 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // The SDK captures stack traces eagerly (a source position per resource, a debug trace per promise); building
+  // them, and mapping them through source maps, was most of the offline preview's time. Neither is needed offline,
+  // so they are off unless `debug` (--verbose) asks for full, mapped traces.
+  const sourceMaps = process.sourceMapsEnabled;
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!opts.debug) {
+    process.setSourceMapsEnabled(false);
+    Error.stackTraceLimit = 0;
+  }
   try {
     await pulumi.runtime.runInPulumiStack(async () => require(opts.program));
     // Drain every outstanding registration (resources whose inputs waited on other resources' outputs).
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   } finally {
     process.off("unhandledRejection", onRejection);
+    process.setSourceMapsEnabled(sourceMaps);
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (failures.length > 0) throw failures[0];
   return {

@@ -45,6 +45,8 @@ export interface PreviewOptions {
   readonly program?: string;
   /** Policy config (default: policies/config/<stack>.json). */
   readonly policyConfig?: PackConfig;
+  /** Full, source-mapped stack traces from the program (slower; --verbose). */
+  readonly debug?: boolean;
 }
 
 export interface PreviewResult {
@@ -63,7 +65,12 @@ export function stackTagsFor(project: string): ReadonlyMap<string, string> {
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
   const sc = loadStackConfig(root, opts.stack, opts.stackFile);
-  const run = await runProgram({ ...sc, program: opts.program ?? path.join(root, "index.ts"), root });
+  const run = await runProgram({
+    ...sc,
+    program: opts.program ?? path.join(root, "index.ts"),
+    root,
+    debug: opts.debug,
+  });
   const verdict = await runPolicies(policies, run.resources, {
     config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
