@@ -14,6 +14,7 @@ import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SubnetRole } from "../lib/config";
+import { nthAddress, parseCidr, type Cidr } from "../lib/cidr";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
 import {
   BuiltInRoles,
@@ -72,6 +73,8 @@ interface SubnetSpec {
   }[];
   /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
   readonly nsg: boolean;
+  /** Send internet-bound traffic through Azure Firewall when it is enabled (workload subnets). */
+  readonly egressViaFirewall?: boolean;
 }
 
 export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
@@ -94,6 +97,7 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     delegation: "Microsoft.Web/serverFarms",
     nsg: true,
     allowInbound: [],
+    egressViaFirewall: true,
   },
   appGateway: {
     name: "snet-app-gateway",
@@ -124,6 +128,7 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     name: "snet-ml-compute",
     nsgQualifier: "ml",
     nsg: true,
+    egressViaFirewall: true,
     allowInbound: [
       {
         name: "allow-vnet-intra-cluster",
@@ -171,6 +176,16 @@ export function nsgRules(spec: SubnetSpec): types.input.network.SecurityRuleArgs
     },
   ];
 }
+
+/** Service tags the workload subnets may reach through the firewall (HTTPS). */
+export const EGRESS_SERVICE_TAGS = [
+  "AzureActiveDirectory",
+  "AzureResourceManager",
+  "AzureMonitor",
+  "AzureMachineLearning",
+  "MicrosoftContainerRegistry",
+  "AzureFrontDoor.FirstParty",
+] as const;
 
 export interface PlatformArgs {
   /** Names, tags and the validated stack config. */
@@ -290,8 +305,38 @@ export class Platform extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      diagnosticSetting(`${name}-nsg-${role}`, nsgs[role].id, { ...this.diagnostics, metrics: false }, this);
+      // NSG logs only go to the AzureDiagnostics table, and NSGs have no metrics.
+      diagnosticSetting(
+        `${name}-nsg-${role}`,
+        nsgs[role].id,
+        { ...this.diagnostics, metrics: false, destination: "AzureDiagnostics" },
+        this,
+      );
     }
+    // With the firewall on, workload subnets send internet-bound traffic to it. Its private IP is the first usable
+    // address of AzureFirewallSubnet (Azure assigns it), so the route does not wait for the firewall itself.
+    const firewallIp = cfg.enableFirewall ? nthAddress(parseCidr(cfg.subnets.firewall) as Cidr, 4) : undefined;
+    const egressRoutes = firewallIp
+      ? new network.RouteTable(
+          `${name}-rt-egress`,
+          {
+            routeTableName: context.name("routeTable", "egress"),
+            resourceGroupName: groups.network.name,
+            location,
+            disableBgpRoutePropagation: true,
+            routes: [
+              {
+                name: "default-to-firewall",
+                addressPrefix: "0.0.0.0/0",
+                nextHopType: network.RouteNextHopType.VirtualAppliance,
+                nextHopIpAddress: firewallIp,
+              },
+            ],
+            tags,
+          },
+          { parent: this },
+        )
+      : undefined;
     const vnet = new network.VirtualNetwork(
       `${name}-vnet`,
       {
@@ -311,6 +356,7 @@ export class Platform extends pulumi.ComponentResource {
           ...(SUBNETS[role].delegation
             ? { delegations: [{ name: "delegation", serviceName: SUBNETS[role].delegation }] }
             : {}),
+          ...(egressRoutes && SUBNETS[role].egressViaFirewall ? { routeTable: { id: egressRoutes.id } } : {}),
         })),
         tags,
       },
@@ -412,6 +458,36 @@ export class Platform extends pulumi.ComponentResource {
           threatIntelMode: network.AzureFirewallThreatIntelMode.Deny,
           intrusionDetection: { mode: network.FirewallPolicyIntrusionDetectionStateType.Deny },
           tags,
+        },
+        { parent: this },
+      );
+      // Egress allow-list (everything else is denied): Entra ID, Azure Resource Manager, Azure Monitor and what
+      // Azure ML compute needs, over HTTPS, from the workload subnets only.
+      new network.FirewallPolicyRuleCollectionGroup(
+        `${name}-afwp-egress`,
+        {
+          ruleCollectionGroupName: "platform-egress",
+          firewallPolicyName: policy.name,
+          resourceGroupName: groups.network.name,
+          priority: 200,
+          ruleCollections: [
+            {
+              ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+              name: "allow-azure-control-plane",
+              priority: 200,
+              action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+              rules: [
+                {
+                  ruleType: "NetworkRule",
+                  name: "azure-service-tags-https",
+                  ipProtocols: [network.FirewallPolicyRuleNetworkProtocol.TCP],
+                  sourceAddresses: roles.filter((r) => SUBNETS[r].egressViaFirewall).map((r) => cfg.subnets[r]),
+                  destinationAddresses: [...EGRESS_SERVICE_TAGS],
+                  destinationPorts: ["443"],
+                },
+              ],
+            },
+          ],
         },
         { parent: this },
       );

@@ -89,3 +89,10 @@ export function carve(space: Cidr, requests: readonly { name: string; prefix: nu
   }
   return out;
 }
+
+/** The `n`-th address of a range as dotted text (Azure reserves .0–.3; the first usable host is n = 4). */
+export function nthAddress(c: Cidr, n: number): string {
+  if (n < 0 || n >= size(c)) throw new Error(`address #${n} is outside ${formatCidr(c)}`);
+  const a = c.network + n;
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}

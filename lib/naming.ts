@@ -38,6 +38,7 @@ export const CAF = {
   publicIp: "pip",
   firewall: "afw",
   firewallPolicy: "afwp",
+  routeTable: "rt",
   ddosPlan: "ddos",
   mlWorkspace: "mlw",
   containerRegistry: "cr",

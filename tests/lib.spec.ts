@@ -1,5 +1,15 @@
 import { strict as assert } from "node:assert";
-import { carve, contains, findOverlaps, formatCidr, isPrivate, overlaps, parseCidr, type Cidr } from "../lib/cidr";
+import {
+  carve,
+  contains,
+  findOverlaps,
+  formatCidr,
+  isPrivate,
+  nthAddress,
+  overlaps,
+  parseCidr,
+  type Cidr,
+} from "../lib/cidr";
 import { CAF, regionShort, resourceName } from "../lib/naming";
 import { MAX_ZONES_PER_GROUP, PRIVATE_DNS_ZONES, PRIVATE_LINK } from "../lib/privateLink";
 import { tagsFor } from "../lib/tags";
@@ -40,6 +50,10 @@ describe("lib/cidr", () => {
       out.a,
       "adding requests never moves earlier ones",
     );
+  });
+  it("gives the n-th address of a range (Azure Firewall takes the first usable, .4)", () => {
+    assert.equal(nthAddress(c("10.30.4.64/26"), 4), "10.30.4.68");
+    assert.throws(() => nthAddress(c("10.30.4.64/26"), 64), /address #64 is outside 10.30.4.64\/26/);
   });
   it("fails clearly when the space is exhausted or a prefix does not fit", () => {
     assert.throws(

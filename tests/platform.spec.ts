@@ -208,6 +208,45 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(vnet.inputs.enableDdosProtection ?? false, prod);
     });
 
+    it(
+      prod
+        ? "routes workload egress through the firewall, which allows only Azure service tags"
+        : "has no egress route table without the firewall",
+      () => {
+        const rts = ofType(resources, "azure-native:network:RouteTable");
+        assert.equal(rts.length, prod ? 1 : 0);
+        if (!prod) return;
+        assert.deepEqual(rts[0].inputs.routes, [
+          {
+            name: "default-to-firewall",
+            addressPrefix: "0.0.0.0/0",
+            nextHopType: "VirtualAppliance",
+            nextHopIpAddress: "10.30.4.68",
+          },
+        ]);
+        const subnets = one("network:VirtualNetwork").inputs.subnets as Record<string, unknown>[];
+        assert.deepEqual(
+          subnets.filter((s) => (s.routeTable as { id?: string } | undefined)?.id === rts[0].id).map((s) => s.name),
+          ["snet-functions", "snet-ml-compute"],
+        );
+        const group = one("network:FirewallPolicyRuleCollectionGroup");
+        const rule = (group.inputs.ruleCollections as { rules: Record<string, unknown>[] }[])[0].rules[0];
+        assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24"]);
+        assert.deepEqual(rule.destinationPorts, ["443"]);
+      },
+    );
+
+    it("services wait for their key grant to propagate before checking key access", () => {
+      const ra = byName(resources, "platform-cmk-sql-ra-crypto-user");
+      const sleep = byName(resources, "platform-cmk-sql-grant-propagation");
+      assert.equal(sleep.inputs.createDuration, "5m");
+      assert.ok(sleep.dependencies.includes(ra.urn));
+      const server = ofType(resources, "azure-native:sql:Server")[0];
+      assert.ok(server.dependencies.includes(sleep.urn), "the SQL server waits for the propagation");
+      const cosmos = ofType(resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+      assert.ok(cosmos.dependencies.includes(byName(resources, "platform-cmk-cosmos-grant-propagation").urn));
+    });
+
     it("customer-managed keys: HSM in prod, RSA 3072, wrap/unwrap only, rotation and expiry", () => {
       const keys = ofType(resources, "azure-native:keyvault:Key");
       assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), [

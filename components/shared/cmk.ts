@@ -6,6 +6,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { CustomerManagedKey, Tags } from "./interfaces";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 
@@ -34,6 +35,12 @@ export interface CustomerManagedKeyArgs {
   readonly policy: KeyPolicy;
   readonly tags: Tags;
 }
+
+/**
+ * Azure RBAC grants take minutes to reach Key Vault, and SQL and Cosmos DB check key access once, at creation,
+ * without retrying: services wait this long after the grant (on the first deployment only).
+ */
+export const RBAC_PROPAGATION_DELAY = "5m";
 
 /** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
 export function rotationPolicy(policy: KeyPolicy) {
@@ -90,9 +97,11 @@ export function customerManagedKey(
       tags: args.tags,
     },
     // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
+    // Note: ARM creates keys but does not update them (Keys_CreateIfNotExist): a later change to keyOps, the
+    // rotation policy or tags is reported as applied yet not made; change those through the data plane.
     { parent, ignoreChanges: ["properties.attributes.expires"] },
   );
-  const accessGrant = roleAssignment(
+  const grant = roleAssignment(
     name,
     key.id,
     {
@@ -103,6 +112,11 @@ export function customerManagedKey(
       description: `Lets ${args.identityName} wrap/unwrap with ${args.keyName} (customer-managed key).`,
     },
     parent,
+  );
+  const accessGrant = new time.Sleep(
+    `${name}-grant-propagation`,
+    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: grant.id } },
+    { parent },
   );
   return {
     key,

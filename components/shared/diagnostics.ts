@@ -1,6 +1,6 @@
 /**
  * Diagnostic settings: every resource sends its logs (category group `allLogs` by default, or `audit`) and
- * `AllMetrics` to the central Log Analytics workspace, in resource-specific tables.
+ * `AllMetrics` to the central Log Analytics workspace, in resource-specific tables where the type has them.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as pulumi from "@pulumi/pulumi";
@@ -23,7 +23,7 @@ export function diagnosticSetting(
       name: DIAGNOSTIC_SETTING_NAME,
       resourceUri,
       workspaceId: target.workspaceId,
-      logAnalyticsDestinationType: "Dedicated",
+      ...(target.destination === "AzureDiagnostics" ? {} : { logAnalyticsDestinationType: "Dedicated" }),
       logs: groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
       metrics: target.metrics === false ? [] : [{ category: "AllMetrics", enabled: true }],
     },

@@ -24,8 +24,13 @@ export interface DiagnosticSettingsTarget {
   readonly workspaceId: pulumi.Input<string>;
   /** Log category groups; defaults to `allLogs` (which includes `audit`). */
   readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
-  /** Send `AllMetrics` (default true). */
+  /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */
   readonly metrics?: boolean;
+  /**
+   * Resource-specific tables (`Dedicated`, default) or the legacy `AzureDiagnostics` table, for types whose logs
+   * only go there (NSGs, SQL databases).
+   */
+  readonly destination?: "Dedicated" | "AzureDiagnostics";
 }
 
 /** A customer-managed key and the identity allowed to use it (created by the platform base). */
@@ -39,7 +44,10 @@ export interface CustomerManagedKey {
   readonly keyUriWithVersion: pulumi.Output<string>;
   /** The user-assigned identity granted `Key Vault Crypto Service Encryption User` on the key. */
   readonly identity: ManagedIdentity;
-  /** That grant: services that check key access at creation (SQL, Cosmos DB) depend on it. */
+  /**
+   * Done when that grant has propagated (it waits RBAC_PROPAGATION_DELAY after the role assignment): services
+   * that check key access once at creation (SQL, Cosmos DB) depend on it.
+   */
   readonly accessGrant: pulumi.Resource;
 }
 

@@ -49,6 +49,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     outputs: () => ({ ipAddress: "20.50.0.10" }),
   },
   "azure-native:network:FirewallPolicy": { path: "Microsoft.Network/firewallPolicies/{firewallPolicyName}" },
+  "azure-native:network:FirewallPolicyRuleCollectionGroup": {
+    path: "Microsoft.Network/firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}",
+  },
+  "azure-native:network:RouteTable": { path: "Microsoft.Network/routeTables/{routeTableName}" },
   "azure-native:network:AzureFirewall": {
     path: "Microsoft.Network/azureFirewalls/{azureFirewallName}",
     outputs: (i) => ({
@@ -103,6 +107,7 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "time:index/sleep:Sleep": { path: "{createDuration}", root: "none" },
   "azure-native:monitor:PrivateLinkScope": { path: "Microsoft.Insights/privateLinkScopes/{scopeName}" },
   "azure-native:monitor:PrivateLinkScopedResource": {
     path: "Microsoft.Insights/privateLinkScopes/{scopeName}/scopedResources/{name}",
