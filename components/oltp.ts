@@ -2,9 +2,9 @@
  * OLTP tier: the payments processor's operational database on Azure SQL Database. One logical server (and, with
  * `sql.failoverGroup`, a partner server in the secondary region behind an auto-failover group), reached only through
  * private endpoints, Microsoft Entra-only authentication, TDE with the platform's customer-managed key and automatic
- * key rotation, server auditing to the central Log Analytics workspace, Microsoft Defender for SQL alerts and express
- * vulnerability assessment, PITR/LTR backups, dynamic data masking enforced, diagnostics, and (prod) `protect` plus a
- * CanNotDelete lock on every server and database.
+ * key rotation, server auditing to the central Log Analytics workspace, Microsoft Defender for SQL alerts, PITR/LTR
+ * backups on the primary and the geo-secondary, dynamic data masking enforced, diagnostics, and (prod) `protect` plus
+ * a CanNotDelete lock on every server and database.
  *
  * Decisions a reader should know before changing anything here:
  *  - Entra admin and Entra-only authentication are set once, in `administrators` at server creation, and then
@@ -24,7 +24,44 @@
  *    (pipelines/model/oltp.ts); a ledger *database* would make Customer data unerasable (GDPR Art. 17) and
  *    01_oltp_schema.sql refuses to run on one. The flag can never be changed after the database is created.
  *  - The geo-secondary database is declared explicitly (createMode Secondary) so its SKU, zone redundancy, read
- *    scale-out, tags, diagnostics, protect and lock are managed: it becomes the primary after a failover.
+ *    scale-out, tags, diagnostics, protect, lock and backup retention are managed: it becomes the primary after a
+ *    failover. Microsoft: "configure the same LTR policy on the secondary database" (long-term-retention-overview,
+ *    "Geo-replication and long-term backup retention"); no backups are taken there until it becomes the primary, so
+ *    the policies cost nothing until then. The same goes for PITR retention (the service default is 7 days).
+ *  - Database-scoped SQL management operations run one at a time: two concurrent PUTs on the same database fail with
+ *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
+ *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
+ *  - Vulnerability assessment is not declared here. It comes with the subscription's "Defender for Azure SQL" plan
+ *    (`Microsoft.Security/pricings/SqlServers`, Standard), which is owned by the security team / Azure Policy outside
+ *    this stack because it is subscription-wide and shared by dev and prod. With the plan on, Defender for Cloud
+ *    "automatically enables Advanced Threat Protection and vulnerability assessment with the express configuration
+ *    for all Azure SQL databases in the selected subscription" (defender-for-cloud/sql-azure-vulnerability-assessment-
+ *    enable), so a `sql.SqlVulnerabilityAssessmentsSetting` would find an existing, non-default sub-resource and
+ *    azure-native refuses to create it ("cannot create already existing subresource"). The per-server
+ *    ServerSecurityAlertPolicy (a singleton, so azure-native may PUT it) stays: it pins the alert recipients and
+ *    keeps every alert on. `sql.ServerAdvancedThreatProtectionSetting` (servers/advancedThreatProtectionSettings)
+ *    is not in azure-native 3.28 (API 2023-08-01), so it is not an option here.
+ *  - Server identity: Azure SQL uses its *primary* identity both for the key and for Microsoft Graph. TDE "uses the
+ *    primary user-assigned managed identity set on the server for key vault access", and with a user-assigned
+ *    identity for TDE you must "set it as the primary identity"; a system-assigned identity serves TDE only when "no
+ *    user-assigned managed identities" are assigned (transparent-data-encryption-byok-identity). For Graph lookups
+ *    (`CREATE USER … FROM EXTERNAL PROVIDER` run by a service principal or managed identity) "the SQL engine tries to
+ *    use its server identity, which is the primary managed identity assigned" (authentication-aad-service-
+ *    principal); a system-assigned identity is the primary only when `primaryUserAssignedIdentityId` is empty. So
+ *    with the CMK identity as primary (required: the key is checked at creation, and a system-assigned identity
+ *    cannot be granted the key before the server exists), "SystemAssigned,UserAssigned" would only add a principal
+ *    that Graph lookups never use: granting it Directory Readers would fix nothing. The CMK identity
+ *    (`id-<workload>-<env>-<region>-cmk-sql`, used by the SQL servers only) is therefore the server identity of
+ *    both servers and is the principal that needs Graph read: a Privileged Role Administrator grants it, once per
+ *    environment and ideally before the first deployment, the Directory Readers role or the Graph application
+ *    permissions User.Read.All, GroupMember.Read.All and Application.Read.All ("once the permissions are granted to
+ *    the UMI, they're enabled for all servers … created with the UMI assigned as a server identity",
+ *    authentication-azure-ad-user-assigned-managed-identity). Documented, not automated: azuread's
+ *    DirectoryRoleAssignment / AppRoleAssignment would need the deployer to hold Privileged Role Administrator or
+ *    AppRoleAssignment.ReadWrite.All, a path to any tenant permission that a PCI deployment principal must not
+ *    have. `serverIdentityPrincipalId` names the principal to grant. Entra *users* running CREATE USER need none of
+ *    this (SQL then queries Graph with their delegated permissions). Changing `identity` later replaces the server
+ *    (azure-native #1304): this is a creation-time decision.
  */
 import * as sql from "@pulumi/azure-native/sql";
 import type * as types from "@pulumi/azure-native/types";
@@ -179,6 +216,12 @@ export class Oltp extends pulumi.ComponentResource {
   public readonly failoverGroupReadOnlyListenerFqdn?: pulumi.Output<string>;
   /** Connection hint for read-only work on the local read replica (read scale-out only); no secret (Entra auth). */
   public readonly readOnlyEndpoint?: pulumi.Output<string>;
+  /**
+   * Object id of the servers' identity (the primary user-assigned identity, i.e. the CMK identity): the principal an
+   * Entra Privileged Role Administrator grants Directory Readers (or the Graph application permissions
+   * User.Read.All, GroupMember.Read.All, Application.Read.All), see the file header.
+   */
+  public readonly serverIdentityPrincipalId: pulumi.Output<string>;
 
   private readonly args: OltpArgs;
   private readonly lockSpec: LockSpec;
@@ -220,42 +263,23 @@ export class Oltp extends pulumi.ComponentResource {
     );
     const dbScope = { resourceGroupName: rg, serverName: primary.server.name, databaseName: database.name };
 
-    new sql.TransparentDataEncryption(
+    // One SQL management operation at a time on the database (ConflictingDatabaseOperation otherwise): each setting
+    // waits for the previous one.
+    const tde = new sql.TransparentDataEncryption(
       `${name}-db-tde`,
       { ...dbScope, tdeName: "current", state: sql.TransparentDataEncryptionState.Enabled },
       { parent: this },
     );
     // Masking functions are declared in the DDL (MASKED WITH); the policy being Enabled is what enforces them.
-    new sql.DataMaskingPolicy(
+    const masking = new sql.DataMaskingPolicy(
       `${name}-db-masking`,
       { ...dbScope, dataMaskingPolicyName: "Default", dataMaskingState: sql.DataMaskingState.Enabled },
-      { parent: this },
+      { parent: this, dependsOn: [tde] },
     );
-    new sql.BackupShortTermRetentionPolicy(
-      `${name}-db-pitr`,
-      {
-        ...dbScope,
-        policyName: "default",
-        retentionDays: s.pitrRetentionDays,
-        ...(s.sku.name === "HS_Gen5" ? {} : { diffBackupIntervalInHours: DIFF_BACKUP_HOURS }),
-      },
-      { parent: this },
-    );
-    if (s.longTermRetention) {
-      new sql.LongTermRetentionPolicy(
-        `${name}-db-ltr`,
-        {
-          ...dbScope,
-          policyName: "default",
-          weeklyRetention: s.longTermRetention.weekly,
-          monthlyRetention: s.longTermRetention.monthly,
-          yearlyRetention: s.longTermRetention.yearly,
-          weekOfYear: s.longTermRetention.weekOfYear,
-        },
-        { parent: this },
-      );
-    }
-    diagnosticSetting(`${name}-db`, database.id, args.diagnosticSettings, this);
+    const primaryBackups = this.backupRetention(`${name}-db`, dbScope, masking);
+    // Azure SQL database logs (and the master database's audit stream) only go to the AzureDiagnostics table.
+    const sqlDiagnostics = { ...args.diagnosticSettings, destination: "AzureDiagnostics" as const };
+    diagnosticSetting(`${name}-db`, database.id, sqlDiagnostics, this);
     managementLock(`${name}-db`, database.id, this.lockSpec, this, database);
 
     this.serverName = primary.server.name;
@@ -263,12 +287,14 @@ export class Oltp extends pulumi.ComponentResource {
     this.serverFqdn = primary.server.fullyQualifiedDomainName;
     this.databaseName = database.name;
     this.databaseId = database.id;
+    this.serverIdentityPrincipalId = args.customerManagedKey.identity.principalId;
     let endpoint = this.serverFqdn;
 
     if (s.failoverGroup) {
       const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation);
       // The geo-secondary: same name, same compute and HA settings (it becomes the primary after a failover).
-      // Both servers hold the same key and rotate it automatically before replication starts.
+      // Both servers hold the same key and rotate it automatically before replication starts; seeding starts once
+      // the primary's settings are done (a conflicting operation otherwise).
       const secondaryDb = new sql.Database(
         `${name}-secondary-db`,
         {
@@ -283,9 +309,15 @@ export class Oltp extends pulumi.ComponentResource {
           ...serverlessSettings(s),
           tags: this.tags,
         },
-        { parent: this, protect, dependsOn: [primary.protector, secondary.protector] },
+        { parent: this, protect, dependsOn: [primary.protector, secondary.protector, primaryBackups] },
       );
-      diagnosticSetting(`${name}-secondary-db`, secondaryDb.id, args.diagnosticSettings, this);
+      // The same PITR and LTR policies as the primary, so backups continue with the same retention after a failover.
+      const secondaryBackups = this.backupRetention(
+        `${name}-secondary-db`,
+        { resourceGroupName: rg, serverName: secondary.server.name, databaseName: secondaryDb.name },
+        secondaryDb,
+      );
+      diagnosticSetting(`${name}-secondary-db`, secondaryDb.id, sqlDiagnostics, this);
       managementLock(`${name}-secondary-db`, secondaryDb.id, this.lockSpec, this, secondaryDb);
 
       const failoverGroup = new sql.FailoverGroup(
@@ -306,7 +338,7 @@ export class Oltp extends pulumi.ComponentResource {
           secondaryType: sql.FailoverGroupDatabasesSecondaryType.Geo,
           tags: this.tags,
         },
-        { parent: this, dependsOn: [secondaryDb] },
+        { parent: this, dependsOn: [secondaryDb, secondaryBackups] },
       );
       this.secondaryServerName = secondary.server.name;
       this.failoverGroupListenerFqdn = pulumi.interpolate`${failoverGroup.name}.database.windows.net`;
@@ -329,7 +361,47 @@ export class Oltp extends pulumi.ComponentResource {
       failoverGroupListenerFqdn: this.failoverGroupListenerFqdn,
       failoverGroupReadOnlyListenerFqdn: this.failoverGroupReadOnlyListenerFqdn,
       readOnlyEndpoint: this.readOnlyEndpoint,
+      serverIdentityPrincipalId: this.serverIdentityPrincipalId,
     });
+  }
+
+  /**
+   * PITR retention, then (when configured) long-term retention, on one database, after `after`; returns the last
+   * policy, for the next operation on the database to wait for. The same values on the primary and the geo-secondary.
+   */
+  private backupRetention(
+    prefix: string,
+    dbScope: {
+      resourceGroupName: pulumi.Input<string>;
+      serverName: pulumi.Input<string>;
+      databaseName: pulumi.Input<string>;
+    },
+    after: pulumi.Resource,
+  ): pulumi.Resource {
+    const s = this.args.sql;
+    const pitr = new sql.BackupShortTermRetentionPolicy(
+      `${prefix}-pitr`,
+      {
+        ...dbScope,
+        policyName: "default",
+        retentionDays: s.pitrRetentionDays,
+        ...(s.sku.name === "HS_Gen5" ? {} : { diffBackupIntervalInHours: DIFF_BACKUP_HOURS }),
+      },
+      { parent: this, dependsOn: [after] },
+    );
+    if (!s.longTermRetention) return pitr;
+    return new sql.LongTermRetentionPolicy(
+      `${prefix}-ltr`,
+      {
+        ...dbScope,
+        policyName: "default",
+        weeklyRetention: s.longTermRetention.weekly,
+        monthlyRetention: s.longTermRetention.monthly,
+        yearlyRetention: s.longTermRetention.yearly,
+        weekOfYear: s.longTermRetention.weekOfYear,
+      },
+      { parent: this, dependsOn: [pitr] },
+    );
   }
 
   /** Compute and availability settings shared by the primary database and its geo-secondary. */
@@ -345,8 +417,8 @@ export class Oltp extends pulumi.ComponentResource {
 
   /**
    * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
-   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL, vulnerability assessment,
-   * private endpoint, lock. Children are named `${prefix}-<role>`.
+   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
+   * lock. Children are named `${prefix}-<role>`.
    */
   private securedServer(prefix: string, location: string): SecuredServer {
     const { context, customerManagedKey: cmk, entraAdmin } = this.args;
@@ -371,7 +443,9 @@ export class Oltp extends pulumi.ComponentResource {
           tenantId: entraAdmin.tenantId,
         },
         // The CMK identity reaches the key (Key Vault Crypto Service Encryption User on the key). The same identity
-        // and key serve the secondary: geo-replication with CMK needs the same key vault key on both servers.
+        // and key serve the secondary: geo-replication with CMK needs the same key vault key on both servers. As the
+        // primary identity it is also the server identity for Microsoft Graph lookups; no system-assigned identity,
+        // which would never be used (see the file header). Create-only: a change replaces the server (#1304).
         identity: { type: sql.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
         primaryUserAssignedIdentityId: cmk.identity.id,
         keyId: cmk.keyUriWithVersion,
@@ -424,12 +498,20 @@ export class Oltp extends pulumi.ComponentResource {
     diagnosticSetting(
       `${prefix}-master`,
       pulumi.interpolate`${server.id}/databases/master`,
-      { workspaceId: this.args.diagnosticSettings.workspaceId, logCategoryGroups: ["audit"], metrics: false },
+      // Like every SQL database's logs, master's audit events only go to the AzureDiagnostics table.
+      {
+        workspaceId: this.args.diagnosticSettings.workspaceId,
+        logCategoryGroups: ["audit"],
+        metrics: false,
+        destination: "AzureDiagnostics",
+      },
       this,
     );
 
     // Microsoft Defender for SQL: every threat detection alert on, to the on-call list and the subscription admins.
-    const defender = new sql.ServerSecurityAlertPolicy(
+    // Vulnerability assessment (express) comes with the subscription's Defender for Azure SQL plan, managed outside
+    // this stack (see the file header): no SqlVulnerabilityAssessmentsSetting here.
+    new sql.ServerSecurityAlertPolicy(
       `${prefix}-defender`,
       {
         ...scope,
@@ -441,14 +523,6 @@ export class Oltp extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Express vulnerability assessment: recurring weekly scans, results kept by the service (no storage account,
-    // no SAS key, nothing to open in the outbound firewall). Part of Defender for SQL, hence after it.
-    new sql.SqlVulnerabilityAssessmentsSetting(
-      `${prefix}-va`,
-      { ...scope, vulnerabilityAssessmentName: "default", state: sql.SqlVulnerabilityAssessmentState.Enabled },
-      { parent: this, dependsOn: [defender] },
-    );
-
     privateEndpoint(
       prefix,
       {

@@ -187,9 +187,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(account.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
       assert.equal(account.inputs.defaultIdentity, `UserAssignedIdentity=${identity.id}`);
       assert.match(String(identity.id), /\/userAssignedIdentities\/id-pay-[a-z]+-weu-cmk-cosmos$/);
-      // Cosmos DB checks key access at creation: the account waits for the identity's grant on the key.
-      const grant = byName(resources, "platform-cmk-cosmos-ra-crypto-user");
-      assert.ok(account.dependencies.includes(grant.urn), "account depends on the CMK role assignment");
+      // Cosmos DB checks key access at creation: the account waits until the identity's grant has propagated.
+      const propagated = byName(resources, "platform-cmk-cosmos-grant-propagation");
+      assert.ok(account.dependencies.includes(propagated.urn), "account waits for the CMK grant to propagate");
     });
 
     it("uses continuous backup with the stack's tier and Session consistency", () => {

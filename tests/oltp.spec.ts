@@ -200,7 +200,9 @@ for (const stack of ["dev", "prod"] as const) {
     it("encrypts with the platform's sql key through the platform's sql CMK identity, auto-rotated", () => {
       const identity = byName(resources, "platform-cmk-sql-id");
       const key = byName(resources, "platform-cmk-sql-key");
-      const grant = byName(resources, "platform-cmk-sql-ra-crypto-user");
+      // The key's role assignment, then the wait for it to reach Key Vault (CustomerManagedKey.accessGrant).
+      const grant = byName(resources, "platform-cmk-sql-grant-propagation");
+      assert.ok(grant.dependencies.includes(byName(resources, "platform-cmk-sql-ra-crypto-user").urn));
       const versioned = String(key.outputs.keyUriWithVersion);
       const [, vault, keyName, version] =
         /^https:\/\/([^.]+)\.vault\.azure\.net\/keys\/([^/]+)\/([0-9a-f]{32})$/.exec(versioned) ?? [];
@@ -210,7 +212,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(server.inputs.primaryUserAssignedIdentityId, idOf(identity));
         assert.equal(server.inputs.keyId, versioned);
         assert.ok(server.ignoreChanges?.includes("keyId"), "rotation must not be rolled back");
-        assert.ok(server.dependencies.includes(grant.urn), `${server.name} waits for the key grant`);
+        assert.ok(server.dependencies.includes(grant.urn), `${server.name} waits for the key grant to propagate`);
         const protector = childOf(server, T.protector);
         assert.equal(protector.inputs.encryptionProtectorName, "current");
         assert.equal(protector.inputs.serverKeyType, "AzureKeyVault");
@@ -221,6 +223,25 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(keyName, "cmk-sql");
       assert.equal(ofType(mine, T.serverKey).length, 0, "the server registers its key from keyId");
       assert.ok(db.dependencies.includes(childOf(primary, T.protector).urn), "database created after the protector");
+    });
+
+    it("uses the CMK identity as the only, primary server identity (key and Graph lookups) and exports its principal", () => {
+      // Azure SQL uses the primary identity for Key Vault (TDE) and for Microsoft Graph lookups; with the CMK
+      // identity as primary a system-assigned identity would never be used, so none is added (changing `identity`
+      // later replaces the server, azure-native #1304).
+      const identity = byName(resources, "platform-cmk-sql-id");
+      assert.equal(identity.inputs.resourceName, `id-pay-${stack}-weu-cmk-sql`);
+      for (const server of servers) {
+        const id = server.inputs.identity as { type: string; userAssignedIdentities: string[] };
+        assert.equal(id.type, "UserAssigned", `${server.name}: no system-assigned identity`);
+        assert.deepEqual(id.userAssignedIdentities, [idOf(identity)]);
+        assert.equal(server.inputs.primaryUserAssignedIdentityId, idOf(identity));
+      }
+      // The principal an Entra admin grants Directory Readers (or User.Read.All, GroupMember.Read.All,
+      // Application.Read.All): one grant covers both servers.
+      const component = byName(resources, "oltp");
+      assert.equal(component.outputs.serverIdentityPrincipalId, identity.outputs.principalId);
+      assert.match(String(component.outputs.serverIdentityPrincipalId), /^[0-9a-f-]{36}$/);
     });
 
     it("audits every server to Log Analytics with the required action groups (diagnostic setting on master)", () => {
@@ -243,21 +264,24 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(master.length, 1, `master diagnostic setting of ${server.name}`);
         assert.equal(master[0].inputs.workspaceId, workspace);
         assert.deepEqual(master[0].inputs.logs, [{ categoryGroup: "audit", enabled: true }]);
+        assert.deepEqual(master[0].inputs.metrics, []);
+        // SQL database logs (master's audit stream included) only go to the AzureDiagnostics table.
+        assert.equal(master[0].inputs.logAnalyticsDestinationType, undefined, "AzureDiagnostics table");
       }
     });
 
-    it("enables Defender for SQL with every alert on and express vulnerability assessment", () => {
+    it("enables Defender for SQL alerts on every server and leaves vulnerability assessment to the Defender plan", () => {
       for (const server of servers) {
         const defender = childOf(server, T.defender);
+        assert.equal(defender.inputs.securityAlertPolicyName, "Default");
         assert.equal(defender.inputs.state, "Enabled");
         assert.deepEqual(defender.inputs.disabledAlerts, []);
         assert.equal(defender.inputs.emailAccountAdmins, true);
         assert.deepEqual(defender.inputs.emailAddresses, config.alertEmails);
-        const va = childOf(server, T.va);
-        assert.equal(va.inputs.state, "Enabled");
-        assert.equal(va.inputs.vulnerabilityAssessmentName, "default");
-        assert.ok(va.dependencies.includes(defender.urn), "VA after Defender");
       }
+      // The subscription's Defender for Azure SQL plan turns express VA on for every server: declaring the setting
+      // would fail with "cannot create already existing subresource".
+      assert.equal(ofType(mine, T.va).length, 0, "no SqlVulnerabilityAssessmentsSetting");
       assert.deepEqual(
         config.alertEmails,
         prod
@@ -344,13 +368,39 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("sends the database's logs and metrics to the platform workspace", () => {
+    it(`runs the database's management operations one at a time (TDE → masking → PITR${prod ? " → LTR → geo-secondary → its PITR → its LTR → failover group" : ""})`, () => {
+      const chain = prod
+        ? [
+            "oltp-db-tde",
+            "oltp-db-masking",
+            "oltp-db-pitr",
+            "oltp-db-ltr",
+            "oltp-secondary-db",
+            "oltp-secondary-db-pitr",
+            "oltp-secondary-db-ltr",
+            "oltp-fog",
+          ]
+        : ["oltp-db-tde", "oltp-db-masking", "oltp-db-pitr"];
+      assert.ok(byName(mine, chain[0]).dependencies.includes(db.urn), "TDE after the database");
+      for (let i = 1; i < chain.length; i++) {
+        const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
+        assert.ok(next.dependencies.includes(previous.urn), `${next.name} waits for ${previous.name}`);
+      }
+    });
+
+    it("sends every SQL database's logs (AzureDiagnostics table) and metrics to the platform workspace", () => {
       const workspace = idOf(byName(resources, "platform-log"));
-      const settings = ofType(mine, T.diag).filter((d) => d.inputs.resourceUri === idOf(db));
-      assert.equal(settings.length, 1);
-      assert.equal(settings[0].inputs.workspaceId, workspace);
-      assert.deepEqual(settings[0].inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
-      assert.deepEqual(settings[0].inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+      const dbs = ofType(mine, T.database);
+      assert.equal(dbs.length, prod ? 2 : 1);
+      for (const d of dbs) {
+        const settings = ofType(mine, T.diag).filter((x) => x.inputs.resourceUri === idOf(d));
+        assert.equal(settings.length, 1, d.name);
+        assert.equal(settings[0].inputs.workspaceId, workspace);
+        assert.deepEqual(settings[0].inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+        assert.deepEqual(settings[0].inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+        // Azure SQL database logs only go to AzureDiagnostics: no resource-specific ("Dedicated") destination.
+        assert.equal(settings[0].inputs.logAnalyticsDestinationType, undefined, `${d.name}: AzureDiagnostics table`);
+      }
     });
 
     it("tags every taggable OLTP resource as restricted, PCI CDE, component oltp", () => {
@@ -394,6 +444,30 @@ for (const stack of ["dev", "prod"] as const) {
         }
         assert.equal(sdb.inputs.isLedgerOn, undefined, "inherited from the primary");
         for (const server of servers) assert.ok(sdb.dependencies.includes(childOf(server, T.protector).urn));
+      });
+
+      it("gives the geo-secondary the same PITR and long-term retention as the primary", () => {
+        const sdb = byName(mine, "oltp-secondary-db");
+        for (const [type, primaryName, secondaryName] of [
+          [T.pitr, "oltp-db-pitr", "oltp-secondary-db-pitr"],
+          [T.ltr, "oltp-db-ltr", "oltp-secondary-db-ltr"],
+        ] as const) {
+          const onSecondary = ofType(mine, type).filter(
+            (r) => r.inputs.serverName === sdb.inputs.serverName && r.inputs.databaseName === DATABASE_NAME,
+          );
+          assert.equal(onSecondary.length, 1, `${type} on the geo-secondary`);
+          assert.equal(onSecondary[0].name, secondaryName);
+          const { serverName: _p, ...primaryPolicy } = byName(mine, primaryName).inputs;
+          const { serverName: _s, ...secondaryPolicy } = onSecondary[0].inputs;
+          assert.deepEqual(secondaryPolicy, primaryPolicy, `${type}: same values`);
+        }
+        assert.equal(byName(mine, "oltp-secondary-db-pitr").inputs.retentionDays, 35);
+        assert.deepEqual(
+          ["weeklyRetention", "monthlyRetention", "yearlyRetention", "weekOfYear"].map(
+            (k) => byName(mine, "oltp-secondary-db-ltr").inputs[k],
+          ),
+          ["P12W", "P12M", "P10Y", 1],
+        );
       });
 
       it("puts the database in an automatic failover group with the secondary server", () => {
