@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ARM_TYPES } from "../tools/lib/azureMocks";
 import { SECRET_SIG } from "../tools/lib/engine";
 import { mandatoryViolations } from "../tools/lib/policyRunner";
 import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
@@ -49,6 +50,22 @@ describe("offline preview", function () {
       );
     });
   }
+
+  it("has realistic mock ids and outputs for every resource type the program uses", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const { run } = await previewOf(stack);
+      const types = new Set(run.resources.filter((r) => r.custom).map((r) => r.type));
+      const missing = [...types].filter((t) => !(t in ARM_TYPES));
+      assert.deepEqual(missing, [], `add these types to ARM_TYPES in tools/lib/azureMocks.ts (${stack})`);
+      for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
+        assert.match(
+          String(r.id),
+          /^\/subscriptions\/[0-9a-f-]{36}\/(resourceGroups|providers)\//,
+          `${r.name} has an ARM id`,
+        );
+      }
+    }
+  });
 
   it("records parents, dependencies and property dependencies as the engine sees them", async () => {
     const { run } = await previewOf("dev");
