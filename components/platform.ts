@@ -26,6 +26,7 @@ import {
   privateEndpoint,
   roleAssignment,
   type CustomerManagedKey,
+  type DataServiceArgs,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
   type StackContext,
@@ -230,10 +231,12 @@ export class Platform extends pulumi.ComponentResource {
   /** Random suffix for globally unique names, stable for the life of the stack. */
   public readonly suffix: pulumi.Output<string>;
   public readonly tenantId: pulumi.Output<string>;
+  private readonly context: StackContext;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:platform:Platform", name, {}, opts);
     const { context } = args;
+    this.context = context;
     const cfg = context.config;
     const protect = cfg.protectStatefulResources;
     const location = cfg.location;
@@ -671,5 +674,21 @@ export class Platform extends pulumi.ComponentResource {
       logAnalyticsWorkspaceId: this.logAnalytics.id,
       actionGroupId: this.actionGroupId,
     });
+  }
+
+  /**
+   * What a data tier receives from the platform (the shared interfaces, filled in): its resource group, the
+   * private endpoint subnet and DNS zones, the central workspace, its customer-managed key, names and protection.
+   */
+  dataServiceArgs(service: CmkService, group: ResourceGroupRole = "data"): DataServiceArgs {
+    return {
+      context: this.context,
+      resourceGroupName: this.resourceGroups[group].name,
+      suffix: this.suffix,
+      privateEndpoints: this.privateEndpointTarget,
+      diagnosticSettings: this.diagnostics,
+      customerManagedKey: this.customerManagedKeys[service],
+      protect: this.context.config.protectStatefulResources,
+    };
   }
 }
