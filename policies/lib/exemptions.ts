@@ -4,6 +4,7 @@
  * through `drainExemptions`), never dropped silently.
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { globMatch } from "./values";
 
 export interface Exemption {
   /** Resource name pattern; `*` matches any run of characters. */
@@ -27,15 +28,13 @@ export const exemptionSchema: PolicyConfigJSONSchema = {
   default: [],
 };
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`);
-}
-
-/** The first exemption whose pattern matches `name`; a pattern without a reason never matches. */
+/** The first exemption whose pattern matches `name` (case-sensitively); a pattern without a reason never matches. */
 export function checkExemption(exemptions: readonly Exemption[] | undefined, name: string): Exemption | undefined {
   return (exemptions ?? []).find(
-    (e) => typeof e.reason === "string" && e.reason.trim().length >= 10 && globToRegExp(e.pattern).test(name),
+    (e) =>
+      typeof e.reason === "string" &&
+      e.reason.trim().length >= 10 &&
+      globMatch(e.pattern, name, { caseSensitive: true }),
   );
 }
 

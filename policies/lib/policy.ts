@@ -15,15 +15,18 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
 import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
+import { safeGet, sameText, valueAt } from "./values";
 
 /** The compliance framework every rule maps to. */
 export const PCI_DSS = { name: "PCI DSS", version: "4.0.1" } as const;
 const PCI_REFERENCE = "https://docs-prv.pcisecuritystandards.org/PCI%20DSS/Standard/PCI-DSS-v4_0_1.pdf";
 
 /** Name convention `<provider>-<module>-<class>-<verb>-<what>` with a small verb set. */
-export const POLICY_NAME = /^azure-native-[a-z0-9]+-[a-z0-9-]+-(missing|disallow|enable|disable|configure|enforce|require)-[a-z0-9-]+$/;
+export const POLICY_NAME =
+  /^azure-native-[a-z0-9]+-[a-z0-9-]+-(missing|disallow|enable|disable|configure|enforce|require)-[a-z0-9-]+$/;
 
 /** Metadata every rule declares. */
 export interface RuleMetadata {
@@ -157,32 +160,84 @@ export function stackOfUrn(urn: string): string {
   return urn.split("::")[0]?.split(":")[2] ?? "";
 }
 
+/** A knob that takes a list of strings, with its default and description. */
+export function stringListKnob(description: string, defaults: string[]): PolicyConfigJSONSchema {
+  return { type: "array", items: { type: "string" }, default: defaults, description };
+}
+
 /** Resources of the given type tokens. */
 export function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
   return resources.filter((r) => types.includes(r.type));
 }
 
-/** True when `a` references `b`: by dependency, property dependency, or id appearing in the inputs/outputs. */
+/**
+ * True when `a` references `b` through `property` (a property dependency, or `b`'s id in the property's value) or,
+ * without a property, through any dependency or property dependency, or `b`'s id anywhere in `a`'s props. A value
+ * that is unknown during preview cannot be searched for the id: that counts as no match by id (never a throw).
+ */
 export function references(a: PolicyResource, b: PolicyResource, property?: string): boolean {
-  if (property) {
-    const deps = a.propertyDependencies[property] ?? [];
-    if (deps.some((d) => d.urn === b.urn)) return true;
-  } else if (a.dependencies.some((d) => d.urn === b.urn)) {
-    return true;
-  }
+  const deps = property
+    ? (a.propertyDependencies[property] ?? [])
+    : [...a.dependencies, ...Object.values(a.propertyDependencies).flat()];
+  if (deps.some((d) => d.urn === b.urn)) return true;
   const id = safeGet(b.props, "id");
-  if (typeof id === "string" && id.length > 0) {
-    const value = property ? safeGet(a.props, property) : a.props;
-    return JSON.stringify(value ?? null).toLowerCase().includes(id.toLowerCase());
+  if (typeof id !== "string" || id.length === 0) return false;
+  const value = property ? safeGet(a.props, property) : a.props;
+  try {
+    return JSON.stringify(value ?? null)
+      .toLowerCase()
+      .includes(id.toLowerCase());
+  } catch {
+    return false; // UnknownValueError: the value holds something unknown during preview
   }
-  return false;
 }
 
-/** Reads a property without tripping the unknown-checking proxy (unknown reads as undefined). */
-export function safeGet(obj: unknown, key: string): unknown {
-  try {
-    return (obj as Record<string, unknown> | undefined)?.[key];
-  } catch {
-    return undefined;
-  }
+/** How `refersTo` matches, beyond dependencies and ids. */
+export interface RefersToOptions {
+  /** Properties of `a` that hold the reference (any one is enough); absent or empty = any (see `references`). */
+  readonly properties?: readonly string[];
+  /**
+   * Also match by name, for child resources that name their parent (e.g. an auditing policy's `serverName`): the
+   * property's value against `b`'s output `name` or one of `nameKeys`, case-insensitively; `siblingKeys` (e.g.
+   * `serverName` for two databases of the same name) must then agree where both sides know them. When the names
+   * can't be compared (unknown during preview) and the engine recorded no property dependency for the property, a
+   * plain dependency of `a` on `b` counts.
+   */
+  readonly byName?: { readonly nameKeys?: readonly string[]; readonly siblingKeys?: readonly string[] };
+}
+
+/**
+ * True when `a` points at `b` (e.g. a diagnostic setting's `resourceUri`, a private endpoint's connections, a
+ * lock's `scope`): `references` for each of `options.properties`, and optionally by name (`options.byName`). The
+ * property dependency is the reliable signal during preview, when names and ids may be unknown.
+ */
+export function refersTo(a: PolicyResource, b: PolicyResource, options: RefersToOptions = {}): boolean {
+  const properties = options.properties ?? [];
+  if (properties.length === 0) return references(a, b);
+  return properties.some((property) => {
+    if (references(a, b, property)) return true;
+    if (!options.byName) return false;
+    const byName = sameName(a, b, property, options.byName);
+    if (byName !== undefined) return byName;
+    const recorded = a.propertyDependencies[property] ?? [];
+    return recorded.length === 0 && a.dependencies.some((d) => d.urn === b.urn);
+  });
+}
+
+/** Whether `a.property` names `b` (see `RefersToOptions.byName`), or undefined when the names can't be compared. */
+function sameName(
+  a: PolicyResource,
+  b: PolicyResource,
+  property: string,
+  { nameKeys = [], siblingKeys = [] }: NonNullable<RefersToOptions["byName"]>,
+): boolean | undefined {
+  const value = valueAt(a.props, property);
+  const names = ["name", ...nameKeys].map((k) => valueAt(b.props, k)).filter((n) => typeof n === "string");
+  if (typeof value !== "string" || names.length === 0) return undefined;
+  if (!names.some((n) => sameText(n, value))) return false;
+  return siblingKeys.every((k) => {
+    const x = valueAt(a.props, k);
+    const y = valueAt(b.props, k);
+    return typeof x !== "string" || typeof y !== "string" || sameText(x, y);
+  });
 }

@@ -5,19 +5,11 @@
  */
 import type * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy, safeGet } from "../lib/policy";
+import { ipv4Range } from "../lib/network";
+import { resourcePolicy } from "../lib/policy";
+import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
+import { normaliseLocation, presence, safeGet, show, valueAt, who } from "../lib/values";
 import { EU_LOCATIONS } from "./general";
-import {
-  inScopeKnob,
-  ipv4Range,
-  isProdStack,
-  presence,
-  prodStacksKnob,
-  show,
-  skipOutOfScope,
-  valueAt,
-  who,
-} from "./sql";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
 const DOCS = "https://learn.microsoft.com/azure/cosmos-db";
@@ -215,8 +207,6 @@ export const cosmosMinimalTls = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   },
 );
 
-const normalise = (location: string) => location.replace(/\s+/g, "").toLowerCase();
-
 export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   {
     name: "azure-native-cosmosdb-databaseaccount-enforce-eu-locations",
@@ -241,13 +231,13 @@ export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   },
   ACCOUNT,
   (props, args, report) => {
-    const allowed = args.getConfig<{ allowedLocations: string[] }>().allowedLocations.map(normalise);
+    const allowed = args.getConfig<{ allowedLocations: string[] }>().allowedLocations.map(normaliseLocation);
     const locations = valueAt(props, "locations");
     const entries = Array.isArray(locations) ? locations : [];
     for (let i = 0; i < entries.length; i++) {
       if (presence(entries, String(i), "locationName") === "unknown") continue;
       const name = valueAt(entries, String(i), "locationName");
-      if (typeof name !== "string" || !allowed.includes(normalise(name))) {
+      if (typeof name !== "string" || !allowed.includes(normaliseLocation(name))) {
         report(
           `${who(args)} replicates to ${show(name)} (locations[${i}].locationName), outside the allowed EU regions: set locations[${i}].locationName to an EU region.`,
         );

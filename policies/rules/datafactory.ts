@@ -8,8 +8,9 @@
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy, safeGet } from "../lib/policy";
-import { inScopeKnob, isProdStack, presence, prodStacksKnob, show, skipOutOfScope, valueAt, who } from "./sql";
+import { resourcePolicy } from "../lib/policy";
+import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
+import { presence, safeGet, show, valueAt, who } from "../lib/values";
 
 const FACTORY = "azure-native:datafactory:Factory";
 const LINKED_SERVICE = "azure-native:datafactory:LinkedService";

@@ -3,7 +3,8 @@
  * tags that scope PCI DSS controls and record ownership.
  */
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy, safeGet } from "../lib/policy";
+import { resourcePolicy } from "../lib/policy";
+import { normaliseLocation, safeGet, who } from "../lib/values";
 
 /** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
 export const EU_LOCATIONS = [
@@ -24,8 +25,6 @@ export const EU_LOCATIONS = [
   "belgiumcentral",
   "denmarkeast",
 ];
-
-const normalise = (location: string) => location.replace(/\s+/g, "").toLowerCase();
 
 export const allowedLocations = resourcePolicy<{ location?: string }>(
   {
@@ -55,11 +54,11 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
     if (location === undefined) args.notApplicable("the resource has no location input");
     if (typeof location !== "string") return;
     const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
-    const loc = normalise(location);
+    const loc = normaliseLocation(location);
     if (loc === "global") return;
-    if (!allowed.map(normalise).includes(loc)) {
+    if (!allowed.map(normaliseLocation).includes(loc)) {
       report(
-        `${args.name} (${args.type}) is in '${location}', outside the allowed EU regions (${allowed.join(", ")}): set location to an EU region.`,
+        `${who(args)} is in '${location}', outside the allowed EU regions (${allowed.join(", ")}): set location to an EU region.`,
       );
     }
   },
@@ -136,14 +135,17 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
   },
   [],
   (props, args, report) => {
-    const { requiredTags: required, taggableTypes } = args.getConfig<{ requiredTags: string[]; taggableTypes: string[] }>();
+    const { requiredTags: required, taggableTypes } = args.getConfig<{
+      requiredTags: string[];
+      taggableTypes: string[];
+    }>();
     if (!taggableTypes.includes(args.type)) {
       args.notApplicable("the resource type takes no tags (not in taggableTypes)");
     }
     const tags = (safeGet(props, "tags") ?? {}) as Record<string, unknown>;
     const missing = required.filter((t) => typeof tags[t] !== "string" || (tags[t] as string).length === 0);
     if (missing.length > 0) {
-      report(`${args.name} (${args.type}) is missing required tags: ${missing.join(", ")}. Add them to \`tags\`.`);
+      report(`${who(args)} is missing required tags: ${missing.join(", ")}. Add them to \`tags\`.`);
     }
   },
 );

@@ -5,33 +5,21 @@
  * and secret settings (`KeyPropertiesArgs`, `SecretPropertiesArgs`).
  */
 import type { Policies } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type * as keyvault from "@pulumi/azure-native/keyvault";
+import { isoDurationDays, KEY_VAULT_CALENDAR } from "../lib/duration";
 import { resourcePolicy, stackOfUrn } from "../lib/policy";
-import { inStacks, isSet, oneOf, sameText } from "./protection";
+import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { isSet, oneOf, sameText, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
 const SECRET = "azure-native:keyvault:Secret";
 
-const prodStacksKnob: PolicyConfigJSONSchema = {
-  type: "array",
-  items: { type: "string" },
-  default: ["prod"],
-  description: "Stacks (the stack segment of the URN) that hold the cardholder data environment.",
-};
+/** Key Vault counts a year as 365 days and a month as 30 in rotation policies. */
+const durationDays = (text: unknown) => isoDurationDays(text, KEY_VAULT_CALENDAR);
 
-/**
- * Length of an ISO 8601 duration (`P1Y`, `P90D`, `P2M`, `P1W`, `PT12H`) in days, with a year as 365 days and a month
- * as 30 (Key Vault's own approximation); undefined when the text is not a duration.
- */
-export function isoDurationDays(text: unknown): number | undefined {
-  if (typeof text !== "string") return undefined;
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text.trim());
-  if (!m || text.trim().toUpperCase() === "P" || /T$/i.test(text.trim())) return undefined;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
-  return y * 365 + mo * 30 + w * 7 + d + h / 24 + mi / 1440 + s / 86400;
-}
+/** How this module describes its `prodStacks` knob. */
+const PROD_STACKS = "Stacks (the stack segment of the URN) that hold the cardholder data environment.";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vault
@@ -66,17 +54,17 @@ export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
     const p = props.properties;
     // enablePurgeProtection absent = off (Azure default); it can only ever be turned on.
     if (p?.enablePurgeProtection !== true) {
-      report(`${args.name} (${args.type}) has purge protection off: set properties.enablePurgeProtection to true.`);
+      report(`${who(args)} has purge protection off: set properties.enablePurgeProtection to true.`);
     }
     // enableSoftDelete absent = true (Azure turns it on for new vaults and it cannot be turned off); only false fails.
     if (p?.enableSoftDelete === false) {
-      report(`${args.name} (${args.type}) disables soft delete: remove properties.enableSoftDelete or set it to true.`);
+      report(`${who(args)} disables soft delete: remove properties.enableSoftDelete or set it to true.`);
     }
     // softDeleteRetentionInDays absent = 90 days (Azure default).
     const days = p?.softDeleteRetentionInDays ?? 90;
     if (days < min) {
       report(
-        `${args.name} (${args.type}) keeps deleted objects ${days} days: set properties.softDeleteRetentionInDays to at least ${min}.`,
+        `${who(args)} keeps deleted objects ${days} days: set properties.softDeleteRetentionInDays to at least ${min}.`,
       );
     }
   },
@@ -101,11 +89,11 @@ export const vaultRbac = resourcePolicy<keyvault.VaultArgs>(
     const p = props.properties;
     // enableRbacAuthorization absent = false (the API default documented in azure-native v3): a violation.
     if (p?.enableRbacAuthorization !== true) {
-      report(`${args.name} (${args.type}) uses vault access policies: set properties.enableRbacAuthorization to true.`);
+      report(`${who(args)} uses vault access policies: set properties.enableRbacAuthorization to true.`);
     }
     if (Array.isArray(p?.accessPolicies) && p.accessPolicies.length > 0) {
       report(
-        `${args.name} (${args.type}) defines ${p.accessPolicies.length} properties.accessPolicies: remove them and use RBAC role assignments.`,
+        `${who(args)} defines ${p.accessPolicies.length} properties.accessPolicies: remove them and use RBAC role assignments.`,
       );
     }
   },
@@ -132,7 +120,7 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
     if (sameText(p?.publicNetworkAccess, "Disabled")) return;
     if (sameText(p?.networkAcls?.defaultAction, "Deny")) return;
     report(
-      `${args.name} (${args.type}) accepts public traffic: set properties.publicNetworkAccess to "Disabled" (or properties.networkAcls.defaultAction to "Deny").`,
+      `${who(args)} accepts public traffic: set properties.publicNetworkAccess to "Disabled" (or properties.networkAcls.defaultAction to "Deny").`,
     );
   },
 );
@@ -150,16 +138,15 @@ export const vaultPremium = resourcePolicy<keyvault.VaultArgs>(
     remediationSteps:
       'Set `properties.sku.name: "premium"` (family "A") on vaults in the stacks listed in `prodStacks`.',
     url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys",
-    config: { prodStacks: prodStacksKnob },
+    config: { prodStacks: prodStacksKnob(PROD_STACKS) },
   },
   VAULT,
   (props, args, report) => {
-    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
-    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    if (!isProdStack(args)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
     const sku = props.properties?.sku?.name;
     if (!sameText(sku, "premium")) {
       report(
-        `${args.name} (${args.type}) uses the '${sku ?? "unset"}' SKU in stack '${stackOfUrn(args.urn)}': set properties.sku.name to "premium".`,
+        `${who(args)} uses the '${sku ?? "unset"}' SKU in stack '${stackOfUrn(args.urn)}': set properties.sku.name to "premium".`,
       );
     }
   },
@@ -203,27 +190,23 @@ export const keyStrength = resourcePolicy<keyvault.KeyArgs>(
     const kty = p?.kty;
     // kty absent: the key type is left to the service; require it so the strength can be assessed.
     if (kty === undefined) {
-      report(`${args.name} (${args.type}) has no properties.kty: set it to "RSA-HSM", "RSA", "EC-HSM" or "EC".`);
+      report(`${who(args)} has no properties.kty: set it to "RSA-HSM", "RSA", "EC-HSM" or "EC".`);
       return;
     }
     if (oneOf(kty, RSA_TYPES)) {
       // keySize absent = 2048 (Azure default for RSA keys).
       const size = p?.keySize ?? 2048;
       if (size < minRsaKeySize) {
-        report(
-          `${args.name} (${args.type}) is a ${size}-bit ${kty} key: set properties.keySize to at least ${minRsaKeySize}.`,
-        );
+        report(`${who(args)} is a ${size}-bit ${kty} key: set properties.keySize to at least ${minRsaKeySize}.`);
       }
     } else if (oneOf(kty, EC_TYPES)) {
       // curveName absent = P-256 (Azure default for EC keys).
       const curve = p?.curveName ?? "P-256";
       if (!oneOf(curve, allowedCurves)) {
-        report(
-          `${args.name} (${args.type}) uses curve '${curve}': set properties.curveName to one of ${allowedCurves.join(", ")}.`,
-        );
+        report(`${who(args)} uses curve '${curve}': set properties.curveName to one of ${allowedCurves.join(", ")}.`);
       }
     } else {
-      report(`${args.name} (${args.type}) has key type '${kty}': set properties.kty to an RSA or EC key type.`);
+      report(`${who(args)} has key type '${kty}': set properties.kty to an RSA or EC key type.`);
     }
   },
 );
@@ -241,16 +224,15 @@ export const keyHsm = resourcePolicy<keyvault.KeyArgs>(
     remediationSteps:
       'Set `properties.kty` to `"RSA-HSM"` or `"EC-HSM"` (the vault needs `properties.sku.name: "premium"`) in the stacks listed in `prodStacks`.',
     url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys",
-    config: { prodStacks: prodStacksKnob },
+    config: { prodStacks: prodStacksKnob(PROD_STACKS) },
   },
   KEY,
   (props, args, report) => {
-    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
-    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    if (!isProdStack(args)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
     const kty = props.properties?.kty;
     if (!oneOf(kty, HSM_TYPES)) {
       report(
-        `${args.name} (${args.type}) is a software-protected key ('${kty ?? "unset"}') in stack '${stackOfUrn(args.urn)}': set properties.kty to "RSA-HSM" or "EC-HSM".`,
+        `${who(args)} is a software-protected key ('${kty ?? "unset"}') in stack '${stackOfUrn(args.urn)}': set properties.kty to "RSA-HSM" or "EC-HSM".`,
       );
     }
   },
@@ -273,7 +255,7 @@ export const keyExpiry = resourcePolicy<keyvault.KeyArgs>(
   (props, args, report) => {
     // attributes.expires absent = the key never expires.
     if (!isSet(props.properties?.attributes, "expires")) {
-      report(`${args.name} (${args.type}) never expires: set properties.attributes.expires.`);
+      report(`${who(args)} never expires: set properties.attributes.expires.`);
     }
   },
 );
@@ -302,37 +284,37 @@ export const keyRotation = resourcePolicy<keyvault.KeyArgs>(
   KEY,
   (props, args, report) => {
     const { maxExpiryTime } = args.getConfig<{ maxExpiryTime: string }>();
-    const maxDays = isoDurationDays(maxExpiryTime);
+    const maxDays = durationDays(maxExpiryTime);
     if (maxDays === undefined) throw new Error(`maxExpiryTime '${maxExpiryTime}' is not an ISO 8601 duration`);
     const policy = props.properties?.rotationPolicy;
     // rotationPolicy absent = the key is never rotated automatically.
     if (policy === undefined) {
       report(
-        `${args.name} (${args.type}) has no rotation policy: set properties.rotationPolicy with a "rotate" lifetime action and attributes.expiryTime ≤ ${maxExpiryTime}.`,
+        `${who(args)} has no rotation policy: set properties.rotationPolicy with a "rotate" lifetime action and attributes.expiryTime ≤ ${maxExpiryTime}.`,
       );
       return;
     }
     const rotate = (policy.lifetimeActions ?? []).find((a) => sameText(a?.action?.type, "rotate"));
     if (!rotate || (!isSet(rotate.trigger, "timeAfterCreate") && !isSet(rotate.trigger, "timeBeforeExpiry"))) {
       report(
-        `${args.name} (${args.type}) has no automatic rotation: add a properties.rotationPolicy.lifetimeActions entry with action.type "rotate" and a trigger (timeAfterCreate or timeBeforeExpiry).`,
+        `${who(args)} has no automatic rotation: add a properties.rotationPolicy.lifetimeActions entry with action.type "rotate" and a trigger (timeAfterCreate or timeBeforeExpiry).`,
       );
     }
     const expiryTime = policy.attributes?.expiryTime;
-    const expiryDays = isoDurationDays(expiryTime);
+    const expiryDays = durationDays(expiryTime);
     if (expiryDays === undefined) {
       report(
-        `${args.name} (${args.type}) has no valid properties.rotationPolicy.attributes.expiryTime ('${expiryTime ?? "unset"}'): set an ISO 8601 duration ≤ ${maxExpiryTime}.`,
+        `${who(args)} has no valid properties.rotationPolicy.attributes.expiryTime ('${expiryTime ?? "unset"}'): set an ISO 8601 duration ≤ ${maxExpiryTime}.`,
       );
     } else if (expiryDays > maxDays) {
       report(
-        `${args.name} (${args.type}) has a cryptoperiod of ${expiryTime}: set properties.rotationPolicy.attributes.expiryTime to at most ${maxExpiryTime}.`,
+        `${who(args)} has a cryptoperiod of ${expiryTime}: set properties.rotationPolicy.attributes.expiryTime to at most ${maxExpiryTime}.`,
       );
     } else if (rotate) {
-      const after = isoDurationDays(rotate.trigger?.timeAfterCreate);
+      const after = durationDays(rotate.trigger?.timeAfterCreate);
       if (after !== undefined && after >= expiryDays) {
         report(
-          `${args.name} (${args.type}) rotates after ${rotate.trigger?.timeAfterCreate}, not before its versions expire (${expiryTime}): set the rotate trigger.timeAfterCreate below expiryTime.`,
+          `${who(args)} rotates after ${rotate.trigger?.timeAfterCreate}, not before its versions expire (${expiryTime}): set the rotate trigger.timeAfterCreate below expiryTime.`,
         );
       }
     }
@@ -360,7 +342,7 @@ export const secretExpiry = resourcePolicy<keyvault.SecretArgs>(
   (props, args, report) => {
     // attributes.expires absent = the secret never expires.
     if (!isSet(props.properties?.attributes, "expires")) {
-      report(`${args.name} (${args.type}) never expires: set properties.attributes.expires.`);
+      report(`${who(args)} never expires: set properties.attributes.expires.`);
     }
   },
 );
@@ -382,7 +364,7 @@ export const secretContentType = resourcePolicy<keyvault.SecretArgs>(
   SECRET,
   (props, args, report) => {
     if (!isSet(props.properties, "contentType")) {
-      report(`${args.name} (${args.type}) has no content type: set properties.contentType.`);
+      report(`${who(args)} has no content type: set properties.contentType.`);
     }
   },
 );

@@ -6,7 +6,8 @@
 import type * as ml from "@pulumi/azure-native/machinelearningservices";
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
-import { inScopeKnob, presence, show, skipOutOfScope, valueAt, who } from "./sql";
+import { inScopeKnob, skipOutOfScope } from "../lib/scope";
+import { presence, show, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const COMPUTE = "azure-native:machinelearningservices:Compute";

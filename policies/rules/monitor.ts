@@ -25,8 +25,9 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import type * as monitor from "@pulumi/azure-native/monitor";
 import type * as operationalinsights from "@pulumi/azure-native/operationalinsights";
-import { ofType, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
-import { inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { isSet, oneOf, sameText, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
 const COMPONENT = "azure-native:applicationinsights:Component";
@@ -57,12 +58,7 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
         default: 90,
         description: "Minimum interactive retention everywhere (PCI DSS 10.5.1: three months immediately available).",
       },
-      prodStacks: {
-        type: "array",
-        items: { type: "string" },
-        default: ["prod"],
-        description: "Stacks that hold the cardholder data environment.",
-      },
+      prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       prodMinRetentionDays: {
         type: "integer",
         minimum: 4,
@@ -83,21 +79,20 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
   (props, args, report) => {
     const cfg = args.getConfig<{
       minRetentionDays: number;
-      prodStacks: string[];
       prodMinRetentionDays: number;
       maxRetentionDays: number;
     }>();
-    const prod = inStacks(args.urn, cfg.prodStacks);
+    const prod = isProdStack(args);
     const min = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays) : cfg.minRetentionDays;
     // retentionInDays absent = 30 days (the PerGB2018 default): below any sensible minimum.
     const days = props.retentionInDays ?? 30;
     if (days < min) {
       report(
-        `${args.name} (${args.type}) keeps logs ${days} days${props.retentionInDays === undefined ? " (default)" : ""}${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set retentionInDays to at least ${min}.`,
+        `${who(args)} keeps logs ${days} days${props.retentionInDays === undefined ? " (default)" : ""}${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set retentionInDays to at least ${min}.`,
       );
     } else if (days > cfg.maxRetentionDays) {
       report(
-        `${args.name} (${args.type}) keeps logs ${days} days, beyond the ${cfg.maxRetentionDays}-day maximum: set retentionInDays to at most ${cfg.maxRetentionDays}.`,
+        `${who(args)} keeps logs ${days} days, beyond the ${cfg.maxRetentionDays}-day maximum: set retentionInDays to at most ${cfg.maxRetentionDays}.`,
       );
     }
   },
@@ -121,7 +116,7 @@ export const workspaceLocalAuth = resourcePolicy<operationalinsights.WorkspaceAr
   (props, args, report) => {
     // Absent = false (keys enabled).
     if (props.features?.disableLocalAuth !== true) {
-      report(`${args.name} (${args.type}) accepts workspace keys: set features.disableLocalAuth to true.`);
+      report(`${who(args)} accepts workspace keys: set features.disableLocalAuth to true.`);
     }
   },
 );
@@ -145,12 +140,12 @@ function checkMonitorNetwork(
   // Both absent = Enabled (Azure default).
   if (!sameText(props.publicNetworkAccessForIngestion, "Disabled")) {
     report(
-      `${args.name} (${args.type}) accepts ingestion from public networks: set publicNetworkAccessForIngestion to "Disabled" and ingest through an Azure Monitor Private Link Scope.`,
+      `${who(args)} accepts ingestion from public networks: set publicNetworkAccessForIngestion to "Disabled" and ingest through an Azure Monitor Private Link Scope.`,
     );
   }
   if (!allowPublicQuery && !sameText(props.publicNetworkAccessForQuery, "Disabled")) {
     report(
-      `${args.name} (${args.type}) can be queried from public networks: set publicNetworkAccessForQuery to "Disabled" (or allow it with the allowPublicQuery config when the resource is in an AMPLS).`,
+      `${who(args)} can be queried from public networks: set publicNetworkAccessForQuery to "Disabled" (or allow it with the allowPublicQuery config when the resource is in an AMPLS).`,
     );
   }
 }
@@ -196,7 +191,7 @@ export const componentLocalAuth = resourcePolicy<applicationinsights.ComponentAr
   (props, args, report) => {
     // Absent = false (instrumentation-key ingestion allowed).
     if (props.disableLocalAuth !== true) {
-      report(`${args.name} (${args.type}) accepts unauthenticated telemetry: set disableLocalAuth to true.`);
+      report(`${who(args)} accepts unauthenticated telemetry: set disableLocalAuth to true.`);
     }
   },
 );
@@ -219,13 +214,9 @@ export const componentWorkspace = resourcePolicy<applicationinsights.ComponentAr
   (props, args, report) => {
     // workspaceResourceId absent = a classic (non-workspace) component.
     if (!isSet(props, "workspaceResourceId")) {
-      report(
-        `${args.name} (${args.type}) is not workspace-based: set workspaceResourceId to the Log Analytics workspace id.`,
-      );
+      report(`${who(args)} is not workspace-based: set workspaceResourceId to the Log Analytics workspace id.`);
     } else if (props.ingestionMode !== undefined && !sameText(props.ingestionMode, "LogAnalytics")) {
-      report(
-        `${args.name} (${args.type}) ingests in '${props.ingestionMode}' mode: set ingestionMode to "LogAnalytics".`,
-      );
+      report(`${who(args)} ingests in '${props.ingestionMode}' mode: set ingestionMode to "LogAnalytics".`);
     }
   },
 );
@@ -266,7 +257,7 @@ export const componentIpMasking = resourcePolicy<applicationinsights.ComponentAr
   (props, args, report) => {
     // Absent = false (IP addresses are masked), the Azure default.
     if (props.disableIpMasking === true) {
-      report(`${args.name} (${args.type}) stores client IP addresses: set disableIpMasking to false.`);
+      report(`${who(args)} stores client IP addresses: set disableIpMasking to false.`);
     }
   },
 );
@@ -302,13 +293,13 @@ export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArg
     const { categoryGroups } = args.getConfig<{ categoryGroups: string[] }>();
     // workspaceId absent = logs go only to storage/Event Hubs/partner, outside the central workspace.
     if (!isSet(props, "workspaceId")) {
-      report(`${args.name} (${args.type}) sends logs to no Log Analytics workspace: set workspaceId.`);
+      report(`${who(args)} sends logs to no Log Analytics workspace: set workspaceId.`);
     }
     // logs absent = no log categories at all (metrics only).
     const ok = (props.logs ?? []).some((l) => l?.enabled === true && oneOf(l.categoryGroup, categoryGroups));
     if (!ok) {
       report(
-        `${args.name} (${args.type}) does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,
+        `${who(args)} does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,
       );
     }
   },
@@ -358,7 +349,7 @@ export const diagnosticCoverage = stackPolicy(
     // A setting counts when it has a workspaceId (an unknown one counts: it is wired to some output).
     const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
     for (const target of targets) {
-      if (!settings.some((s) => refersTo(s, target, "resourceUri"))) {
+      if (!settings.some((s) => refersTo(s, target, { properties: ["resourceUri"] }))) {
         report(
           `${target.name} (${target.urn}) has no diagnostic setting sending its logs to a Log Analytics workspace: add a monitor.DiagnosticSetting with resourceUri from its id and workspaceId set.`,
           target.urn,

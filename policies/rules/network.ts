@@ -5,8 +5,9 @@
  */
 import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type * as network from "@pulumi/azure-native/network";
-import { resourcePolicy, stackPolicy, type Props } from "../lib/policy";
-import { globMatch, inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+import { refersTo, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
+import { inStacks } from "../lib/scope";
+import { globMatch, isSet, oneOf, sameText, who } from "../lib/values";
 
 const SUBNET = "azure-native:network:Subnet";
 const VNET = "azure-native:network:VirtualNetwork";
@@ -85,7 +86,7 @@ export const subnetNsg = resourcePolicy<Record<string, unknown>>(
     for (const { name, subnet } of subnetsOf(props, args)) {
       // networkSecurityGroup absent = no NSG. An unknown id (the NSG's output during preview) counts as set.
       if (!isSet(subnet.networkSecurityGroup, "id")) {
-        report(`${args.name} (${args.type}) subnet '${name}' has no NSG: set networkSecurityGroup.id.`);
+        report(`${who(args)} subnet '${name}' has no NSG: set networkSecurityGroup.id.`);
       }
     }
   },
@@ -111,9 +112,7 @@ export const subnetDefaultOutbound = resourcePolicy<Record<string, unknown>>(
     for (const { name, subnet } of subnetsOf(props, args)) {
       // Absent = true (Azure's default for subnets created with current API versions).
       if (subnet.defaultOutboundAccess !== false) {
-        report(
-          `${args.name} (${args.type}) subnet '${name}' has default outbound access: set defaultOutboundAccess to false.`,
-        );
+        report(`${who(args)} subnet '${name}' has default outbound access: set defaultOutboundAccess to false.`);
       }
     }
   },
@@ -260,7 +259,7 @@ export const nsgPublicInbound = resourcePolicy<Record<string, unknown>>(
       const problem = openInbound(rule, nsgNames, cfg);
       if (problem) {
         const ruleName = args.type === NSG ? `securityRules '${rule.name ?? i}'` : "rule";
-        report(`${args.name} (${args.type}) ${ruleName} ${problem}.`);
+        report(`${who(args)} ${ruleName} ${problem}.`);
       }
     });
   },
@@ -288,13 +287,11 @@ export const appGatewayWaf = resourcePolicy<network.ApplicationGatewayArgs>(
   (props, args, report) => {
     // sku absent = no WAF tier.
     if (!sameText(props.sku?.tier, "WAF_v2")) {
-      report(
-        `${args.name} (${args.type}) uses tier '${props.sku?.tier ?? "unset"}': set sku.tier (and sku.name) to "WAF_v2".`,
-      );
+      report(`${who(args)} uses tier '${props.sku?.tier ?? "unset"}': set sku.tier (and sku.name) to "WAF_v2".`);
     }
     if (!isSet(props.firewallPolicy, "id")) {
       report(
-        `${args.name} (${args.type}) has no WAF policy: set firewallPolicy.id to a network.WebApplicationFirewallPolicy${props.webApplicationFirewallConfiguration ? " (webApplicationFirewallConfiguration is legacy)" : ""}.`,
+        `${who(args)} has no WAF policy: set firewallPolicy.id to a network.WebApplicationFirewallPolicy${props.webApplicationFirewallConfiguration ? " (webApplicationFirewallConfiguration is legacy)" : ""}.`,
       );
     }
   },
@@ -333,7 +330,7 @@ export const appGatewayTls = resourcePolicy<network.ApplicationGatewayArgs>(
       // sslPolicy absent: the default depends on the API version (TLS 1.0 on older ones); require it explicitly.
       if (policy === undefined) {
         report(
-          `${args.name} (${args.type}) has no ${where}: set it to the predefined policy "AppGwSslPolicy20220101S" or a custom policy with minProtocolVersion "TLSv1_2".`,
+          `${who(args)} has no ${where}: set it to the predefined policy "AppGwSslPolicy20220101S" or a custom policy with minProtocolVersion "TLSv1_2".`,
         );
         return;
       }
@@ -343,12 +340,12 @@ export const appGatewayTls = resourcePolicy<network.ApplicationGatewayArgs>(
       if (predefined) {
         if (!oneOf(policy.policyName, allowedPredefinedPolicies)) {
           report(
-            `${args.name} (${args.type}) ${where} uses '${policy.policyName ?? "unset"}': set ${where}.policyName to one of ${allowedPredefinedPolicies.join(", ")}.`,
+            `${who(args)} ${where} uses '${policy.policyName ?? "unset"}': set ${where}.policyName to one of ${allowedPredefinedPolicies.join(", ")}.`,
           );
         }
       } else if (!oneOf(policy.minProtocolVersion, ["TLSv1_2", "TLSv1_3"])) {
         report(
-          `${args.name} (${args.type}) ${where} allows '${policy.minProtocolVersion ?? "unset"}': set ${where}.minProtocolVersion to "TLSv1_2".`,
+          `${who(args)} ${where} allows '${policy.minProtocolVersion ?? "unset"}': set ${where}.minProtocolVersion to "TLSv1_2".`,
         );
       }
     };
@@ -398,7 +395,7 @@ export const appGatewayHttp = resourcePolicy<network.ApplicationGatewayArgs>(
           (typeof redirect?.targetUrl === "string" && /^https:\/\//i.test(redirect.targetUrl));
         if (!toHttps) {
           report(
-            `${args.name} (${args.type}) serves HTTP listener '${listener.name}' through rule '${rule.name}' without a redirect to HTTPS: set the rule's redirectConfiguration to a redirect whose targetListener is an Https listener.`,
+            `${who(args)} serves HTTP listener '${listener.name}' through rule '${rule.name}' without a redirect to HTTPS: set the rule's redirectConfiguration to a redirect whose targetListener is an Https listener.`,
           );
         }
       }
@@ -439,17 +436,13 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
     // Each setting absent = violation: the policySettings defaults differ by API version, and the explicit value is
     // the evidence an assessor looks for.
     if (!sameText(s?.state, "Enabled")) {
-      report(`${args.name} (${args.type}) is '${s?.state ?? "unset"}': set policySettings.state to "Enabled".`);
+      report(`${who(args)} is '${s?.state ?? "unset"}': set policySettings.state to "Enabled".`);
     }
     if (!oneOf(s?.mode, allowedModes)) {
-      report(
-        `${args.name} (${args.type}) runs in '${s?.mode ?? "unset"}' mode: set policySettings.mode to "${allowedModes[0]}".`,
-      );
+      report(`${who(args)} runs in '${s?.mode ?? "unset"}' mode: set policySettings.mode to "${allowedModes[0]}".`);
     }
     if (s?.requestBodyCheck !== true) {
-      report(
-        `${args.name} (${args.type}) does not inspect request bodies: set policySettings.requestBodyCheck to true.`,
-      );
+      report(`${who(args)} does not inspect request bodies: set policySettings.requestBodyCheck to true.`);
     }
   },
 );
@@ -506,7 +499,7 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
     if (current.length === 0) {
       const have = sets.map((s) => `${s.ruleSetType} ${s.ruleSetVersion}`).join(", ") || "none";
       report(
-        `${args.name} (${args.type}) has no current managed rule set (has: ${have}): add managedRules.managedRuleSets with ${Object.entries(
+        `${who(args)} has no current managed rule set (has: ${have}): add managedRules.managedRuleSets with ${Object.entries(
           minimumVersions,
         )
           .map(([t, v]) => `${t} >= ${v}`)
@@ -518,14 +511,14 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
         // An override without rules disables the whole group (Azure semantics).
         if ((group.rules ?? []).length === 0) {
           report(
-            `${args.name} (${args.type}) disables the whole rule group '${group.ruleGroupName}' of ${set.ruleSetType} ${set.ruleSetVersion}: list the individual rules in ruleGroupOverrides[].rules instead.`,
+            `${who(args)} disables the whole rule group '${group.ruleGroupName}' of ${set.ruleSetType} ${set.ruleSetVersion}: list the individual rules in ruleGroupOverrides[].rules instead.`,
           );
         }
         for (const rule of group.rules ?? []) {
           // An overridden rule's state absent = Disabled (Azure semantics).
           if (protectedRuleIds.includes(String(rule.ruleId)) && !sameText(rule.state, "Enabled")) {
             report(
-              `${args.name} (${args.type}) disables protected rule ${rule.ruleId} in group '${group.ruleGroupName}': set its state to "Enabled" or remove the override.`,
+              `${who(args)} disables protected rule ${rule.ruleId} in group '${group.ruleGroupName}': set its state to "Enabled" or remove the override.`,
             );
           }
         }
@@ -573,22 +566,18 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     const ti = props.threatIntelMode ?? "Alert";
     if (!oneOf(ti, cfg.allowedThreatIntelModes)) {
       report(
-        `${args.name} (${args.type}) threat intelligence is '${ti}': set threatIntelMode to "${cfg.allowedThreatIntelModes[0]}".`,
+        `${who(args)} threat intelligence is '${ti}': set threatIntelMode to "${cfg.allowedThreatIntelModes[0]}".`,
       );
     }
     // sku absent = Standard tier.
     const premium = sameText(props.sku?.tier, "Premium");
     if (!premium && inStacks(args.urn, cfg.premiumStacks)) {
-      report(
-        `${args.name} (${args.type}) is not Premium in a production stack: set sku.tier to "Premium" to get IDPS.`,
-      );
+      report(`${who(args)} is not Premium in a production stack: set sku.tier to "Premium" to get IDPS.`);
     }
     // intrusionDetection absent = Off.
     const idps = props.intrusionDetection?.mode ?? "Off";
     if (premium && !oneOf(idps, cfg.allowedIdpsModes)) {
-      report(
-        `${args.name} (${args.type}) IDPS is '${idps}': set intrusionDetection.mode to "${cfg.allowedIdpsModes[0]}".`,
-      );
+      report(`${who(args)} IDPS is '${idps}': set intrusionDetection.mode to "${cfg.allowedIdpsModes[0]}".`);
     }
   },
 );
@@ -637,7 +626,9 @@ export const privateEndpointCoverage = stackPolicy(
     const endpoints = args.resources.filter((r) => r.type === PRIVATE_ENDPOINT);
     for (const target of targets) {
       const covered = endpoints.some((pe) =>
-        refersTo(pe, target, "privateLinkServiceConnections", "manualPrivateLinkServiceConnections"),
+        refersTo(pe, target, {
+          properties: ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"],
+        }),
       );
       if (!covered) {
         report(

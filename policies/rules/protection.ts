@@ -3,72 +3,11 @@
  * that drops the resource fails instead of deleting cardholder or personal data) and an Azure management lock
  * (`CanNotDelete`) so that a portal/CLI/other-pipeline deletion fails too. Both are needed: `protect` only guards the
  * Pulumi program, the lock only guards Azure Resource Manager.
- *
- * This module also exports the small helpers the other rules modules of this pack share (stack scoping, "is this
- * input set", reference matching that tolerates unknown values). They are candidates for `policies/lib/policy.ts`.
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { references, resourcePolicy, safeGet, stackOfUrn, stackPolicy } from "../lib/policy";
-
-// ---------------------------------------------------------------------------------------------------------------
-// Shared helpers (used by keyvault, storage, monitor, network, streaming and this module)
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * True when `obj[key]` is set: present and not null/empty. An unknown value (an output of another resource during
- * preview) counts as set, because the program did wire something in; reading it is not needed to know that.
- */
-export function isSet(obj: unknown, key: string): boolean {
-  if (obj === null || typeof obj !== "object") return false;
-  if (!(key in obj)) return false;
-  try {
-    const value = (obj as Record<string, unknown>)[key];
-    return value !== undefined && value !== null && value !== "";
-  } catch {
-    return true; // UnknownValueError from the engine's unknown-checking proxy: set, value not known yet
-  }
-}
-
-/** Case-insensitive string comparison (Azure enum values are case-insensitive on the wire). */
-export function sameText(value: unknown, expected: string): boolean {
-  return typeof value === "string" && value.toLowerCase() === expected.toLowerCase();
-}
-
-/** True when `value` (case-insensitively) is one of `allowed`. */
-export function oneOf(value: unknown, allowed: readonly string[]): boolean {
-  return allowed.some((a) => sameText(value, a));
-}
-
-/** True when the resource's stack (from its URN) is one of `stacks`. */
-export function inStacks(urn: string, stacks: readonly string[] | undefined): boolean {
-  return (stacks ?? []).includes(stackOfUrn(urn));
-}
-
-/**
- * `references` from lib/policy for each of `properties` (no property = any dependency or id in the props). A value
- * that is unknown during preview makes `references` throw while it serialises the props; that is treated as "no
- * match through this property" so the remaining properties (and the URN-based property dependencies) still count.
- */
-export function refersTo(a: PolicyResource, b: PolicyResource, ...properties: (string | undefined)[]): boolean {
-  const list = properties.length === 0 ? [undefined] : properties;
-  return list.some((property) => {
-    try {
-      return references(a, b, property);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Shell-style glob (`*` only), case-insensitive. */
-export function globMatch(pattern: string, value: string): boolean {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`, "i").test(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Rules
-// ---------------------------------------------------------------------------------------------------------------
+import { refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { inStacks } from "../lib/scope";
+import { oneOf, safeGet, who } from "../lib/values";
 
 /** Stateful resources whose loss destroys cardholder or personal data or the audit trail. */
 export const STATEFUL_TYPES = [
@@ -128,7 +67,7 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
     // `protect` absent means false (Pulumi's default).
     if (args.opts.protect !== true) {
       report(
-        `${args.name} (${args.type}) in stack '${stackOfUrn(args.urn)}' is not protected: set the resource option \`protect: true\`.`,
+        `${who(args)} in stack '${stackOfUrn(args.urn)}' is not protected: set the resource option \`protect: true\`.`,
       );
     }
   },
@@ -188,10 +127,12 @@ export const requireManagementLock = stackPolicy(
     );
     for (const target of targets) {
       const groups = resourceGroupsOf(target);
+      // Any dependency counts; the id is looked for in `resourceName`/`scope` too, since searching the whole props
+      // finds nothing while another input (e.g. resourceGroupName) is unknown.
       const locked = locks.some((lock) =>
         lock.type === RG_LOCK_TYPE
           ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
-          : refersTo(lock, target, undefined, "resourceName", "scope"),
+          : refersTo(lock, target) || refersTo(lock, target, { properties: ["resourceName", "scope"] }),
       );
       if (!locked) {
         report(

@@ -3,190 +3,14 @@
  * customer-managed key, auditing, Defender for SQL, vulnerability assessment, backups and zone redundancy.
  * Catalogue rows 1–15 and 17; three stack policies check that every server has auditing and Defender alerts and
  * that every production database has long-term retention.
- *
- * The helpers at the top (presence checks that tell "absent" from "unknown during preview", PCI-scope and prod-stack
- * knobs, IPv4 ranges, resource matching for stack policies) are shared by the other data-tier modules
- * (synapse, cosmosdb, datafactory, ml); they are candidates for `policies/lib/policy.ts`.
  */
 import type * as sql from "@pulumi/azure-native/sql";
-import type { Policies, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { ofType, references, resourcePolicy, safeGet, stackOfUrn, stackPolicy } from "../lib/policy";
-
-// ---------------------------------------------------------------------------------------------------------------
-// Shared helpers
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Whether a property path is absent (undefined, null or ""), unknown during preview, or set. */
-export type Presence = "absent" | "unknown" | "set";
-
-/**
- * Presence of `obj.path[0].path[1]…` without tripping the unknown-checking proxy: a value that is unknown during
- * preview (an Output of another resource, e.g. a key URI or a random password) counts as "unknown", which for
- * "must be set" checks is as good as set and for "must not be set" checks is as bad as set.
- */
-export function presence(obj: unknown, ...path: string[]): Presence {
-  let cur: unknown = obj;
-  for (const key of path) {
-    if (cur === null || typeof cur !== "object" || !(key in cur)) return "absent";
-    try {
-      cur = (cur as Record<string, unknown>)[key];
-    } catch {
-      return "unknown";
-    }
-    if (cur === undefined || cur === null) return "absent";
-  }
-  return cur === "" ? "absent" : "set";
-}
-
-/** The value at a property path, or undefined when absent or unknown during preview. */
-export function valueAt(obj: unknown, ...path: string[]): unknown {
-  let cur: unknown = obj;
-  for (const key of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = safeGet(cur, key);
-  }
-  return cur;
-}
-
-/** The known strings of a list input (unknown elements and non-strings dropped). */
-export function stringsAt(obj: unknown, ...path: string[]): string[] {
-  const list = valueAt(obj, ...path);
-  if (!Array.isArray(list)) return [];
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const v = safeGet(list, String(i));
-    if (typeof v === "string") out.push(v);
-  }
-  return out;
-}
-
-/** `name (type)`, the way every message starts. */
-export function who(args: { name: string; type: string }): string {
-  return `${args.name} (${args.type})`;
-}
-
-/** A value for messages: `unset` or its JSON. */
-export function show(value: unknown): string {
-  return value === undefined || value === null ? "unset" : JSON.stringify(value);
-}
-
-const stringArray = (description: string, defaults: string[]): PolicyConfigJSONSchema => ({
-  type: "array",
-  items: { type: "string" },
-  default: defaults,
-  description,
-});
-
-/** Knob: stacks that count as production (default `["prod"]`), matched against the URN's stack name. */
-export const prodStacksKnob = (): PolicyConfigJSONSchema =>
-  stringArray("Stack names that count as production (matched against the stack part of the URN).", ["prod"]);
-
-/** True when the resource's stack is one of the configured `prodStacks`. */
-export function isProdStack(args: { urn: string; getConfig<T extends object>(): T }): boolean {
-  const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
-  return prodStacks.includes(stackOfUrn(args.urn));
-}
-
-/** Tag that scopes PCI DSS controls (`cde`, `connected`, `out-of-scope`; see lib/tags.ts). */
-export const PCI_SCOPE_TAG = "pci-scope";
-
-/** Knob: which `pci-scope` tag values put a resource in scope of a CDE-only rule. */
-export const inScopeKnob = (): PolicyConfigJSONSchema =>
-  stringArray(
-    "Values of the resource's `pci-scope` tag that put it in scope of this rule; a resource without the tag (or a child resource that takes no tags) is in scope.",
-    ["cde", "connected"],
-  );
-
-/** Marks the resource not applicable when its `pci-scope` tag is known and not one of `inScopeTagValues`. */
-export function skipOutOfScope(props: unknown, args: ResourceValidationArgs): void {
-  const scope = valueAt(props, "tags", PCI_SCOPE_TAG);
-  const { inScopeTagValues } = args.getConfig<{ inScopeTagValues: string[] }>();
-  if (typeof scope === "string" && !inScopeTagValues.includes(scope)) {
-    args.notApplicable(`${PCI_SCOPE_TAG} tag is '${scope}', not one of ${inScopeTagValues.join(", ")}`);
-  }
-}
-
-/** Parses a dotted-quad IPv4 address to an unsigned integer. */
-export function ipv4(address: string): number | undefined {
-  const parts = address.trim().split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-/** The first and last address of an IPv4 address or CIDR (`a.b.c.d` or `a.b.c.d/n`). */
-export function ipv4Range(value: string): { first: number; last: number; prefix: number } | undefined {
-  const [addr, bits, ...rest] = value.trim().split("/");
-  const prefix = bits === undefined ? 32 : /^\d{1,2}$/.test(bits) ? Number(bits) : NaN;
-  const ip = ipv4(addr);
-  if (rest.length > 0 || ip === undefined || !(prefix >= 0 && prefix <= 32)) return undefined;
-  const size = 2 ** (32 - prefix);
-  const first = Math.floor(ip / size) * size;
-  return { first, last: first + size - 1, prefix };
-}
-
-/** Knob: CIDRs a server-level firewall rule may open (default none). */
-export const allowedCidrsKnob = (): PolicyConfigJSONSchema =>
-  stringArray(
-    "IPv4 CIDRs a firewall rule may open (e.g. a break-glass admin range); every rule outside them is a violation.",
-    [],
-  );
-
-/**
- * What is wrong with a public firewall rule `start`–`end`, or undefined when it lies inside one of `allowedCidrs`.
- * `0.0.0.0`–`0.0.0.0` is Azure's "allow Azure services" rule, which admits every tenant's Azure resources.
- */
-export function firewallRangeProblem(start: string, end: string, allowedCidrs: readonly string[]): string | undefined {
-  if (start.trim() === "0.0.0.0" && end.trim() === "0.0.0.0") {
-    return "allows access from all Azure services (0.0.0.0–0.0.0.0), including other customers' resources";
-  }
-  const s = ipv4(start);
-  const e = ipv4(end);
-  if (s === undefined || e === undefined || e < s) return `has an invalid range ${start}–${end}`;
-  const allowed = allowedCidrs.map(ipv4Range).filter((r) => r !== undefined);
-  if (allowed.some((r) => r.first <= s && e <= r.last)) return undefined;
-  if (s === 0 && e === 2 ** 32 - 1) return "opens the public endpoint to the whole internet (0.0.0.0–255.255.255.255)";
-  return `opens the public endpoint to ${start}–${end}, which is not in the policy's allowedCidrs`;
-}
-
-/**
- * True when `child` points at `parent` through `property` (e.g. an auditing policy's `serverName`): by a property
- * dependency (the reliable signal during preview, when names and ids may be unknown), by the parent's id in the
- * value, or by name (the parent's output `name` or one of `nameKeys`); `sameKeys` (e.g. `serverName` for two
- * databases of the same name) must then agree where both sides know them. When the engine recorded no property
- * dependency for `property` and the name can't be compared, a plain dependency counts.
- */
-export function refersTo(
-  child: PolicyResource,
-  parent: PolicyResource,
-  property: string,
-  nameKeys: readonly string[],
-  sameKeys: readonly string[] = [],
-): boolean {
-  if (references(child, parent, property)) return true;
-  const value = valueAt(child.props, property);
-  const names = ["name", ...nameKeys]
-    .map((k) => valueAt(parent.props, k))
-    .filter((n): n is string => typeof n === "string");
-  if (typeof value === "string" && names.length > 0) {
-    if (!names.some((n) => n.toLowerCase() === value.toLowerCase())) return false;
-    return sameKeys.every((k) => {
-      const a = valueAt(child.props, k);
-      const b = valueAt(parent.props, k);
-      return typeof a !== "string" || typeof b !== "string" || a.toLowerCase() === b.toLowerCase();
-    });
-  }
-  const recorded = child.propertyDependencies[property] ?? [];
-  return recorded.length === 0 && child.dependencies.some((d) => d.urn === parent.urn);
-}
-
-/** Approximate length in days of an ISO 8601 duration such as `P12W`, `P12M`, `P10Y`, `P30D` (`PT0S` = 0). */
-export function isoDurationDays(value: string): number | undefined {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
-  if (!m || value.trim() === "P" || value.trim().endsWith("T")) return undefined;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0));
-  return y * 365.25 + mo * 30.4375 + w * 7 + d + h / 24 + mi / 1440 + s / 86400;
-}
+import type { Policies } from "@pulumi/policy";
+import { isoDurationDays } from "../lib/duration";
+import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
+import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
+import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
+import { normaliseLocation, oneOf, presence, show, stringsAt, valueAt, who } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Type tokens
@@ -218,7 +42,7 @@ export const sqlServerMinimalTls = resourcePolicy<sql.ServerArgs>(
     remediationSteps: 'Set `minimalTlsVersion` to "1.2" (or "1.3" when every client supports it).',
     url: `${DOCS}/connectivity-settings#minimal-tls-version`,
     config: {
-      allowedVersions: stringArray("Accepted values of minimalTlsVersion.", ["1.2", "1.3"]),
+      allowedVersions: stringListKnob("Accepted values of minimalTlsVersion.", ["1.2", "1.3"]),
     },
   },
   SQL_SERVER,
@@ -274,7 +98,10 @@ export const sqlServerEntraOnly = resourcePolicy<sql.ServerArgs>(
       'Set `administrators` to `{ administratorType: "ActiveDirectory", azureADOnlyAuthentication: true, login, sid, tenantId, principalType: "Group" }` (an Entra group as admin).',
     url: `${DOCS}/authentication-azure-ad-only-authentication`,
     config: {
-      allowedTenantIds: stringArray("Entra tenant ids the administrator may come from; empty allows any tenant.", []),
+      allowedTenantIds: stringListKnob(
+        "Entra tenant ids the administrator may come from; empty allows any tenant.",
+        [],
+      ),
     },
   },
   SQL_SERVER,
@@ -301,8 +128,7 @@ export const sqlServerEntraOnly = resourcePolicy<sql.ServerArgs>(
     }
     const { allowedTenantIds } = args.getConfig<{ allowedTenantIds: string[] }>();
     const tenant = valueAt(admins, "tenantId");
-    const allowed = allowedTenantIds.map((t) => t.toLowerCase());
-    if (allowed.length > 0 && typeof tenant === "string" && !allowed.includes(tenant.toLowerCase())) {
+    if (allowedTenantIds.length > 0 && typeof tenant === "string" && !oneOf(tenant, allowedTenantIds)) {
       report(
         `${who(args)} has an administrator from tenant ${tenant}: set administrators.tenantId to one of ${allowedTenantIds.join(", ")}.`,
       );
@@ -583,7 +409,7 @@ export const sqlAuditingActionGroups = resourcePolicy<sql.ExtendedServerBlobAudi
       "Set `auditActionsAndGroups` to include SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP, FAILED_DATABASE_AUTHENTICATION_GROUP and BATCH_COMPLETED_GROUP.",
     url: `${DOCS}/auditing-overview`,
     config: {
-      requiredActionGroups: stringArray("Audit action groups every policy must include.", REQUIRED_AUDIT_GROUPS),
+      requiredActionGroups: stringListKnob("Audit action groups every policy must include.", REQUIRED_AUDIT_GROUPS),
     },
   },
   AUDIT_TYPES,
@@ -708,12 +534,7 @@ export const sqlFirewallRule = resourcePolicy<sql.FirewallRuleArgs>(
   },
   "azure-native:sql:FirewallRule",
   (props, args, report) => {
-    const start = props.startIpAddress;
-    const end = props.endIpAddress;
-    const problem =
-      start === undefined || end === undefined
-        ? "has no complete address range (startIpAddress and endIpAddress)"
-        : firewallRangeProblem(start, end, args.getConfig<{ allowedCidrs: string[] }>().allowedCidrs);
+    const problem = firewallRuleProblem(props, args.getConfig<{ allowedCidrs: string[] }>().allowedCidrs);
     if (problem) {
       report(
         `${who(args)} ${problem}: delete the firewall rule and connect through the private endpoint, or set startIpAddress/endIpAddress inside an allowedCidrs range.`,
@@ -741,7 +562,6 @@ export const EU_PAIRED_LOCATIONS = [
 ];
 
 const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"];
-const normaliseLocation = (l: string) => l.replace(/\s+/g, "").toLowerCase();
 
 export const sqlDatabaseBackupRedundancy = resourcePolicy<sql.DatabaseArgs>(
   {
@@ -770,7 +590,7 @@ export const sqlDatabaseBackupRedundancy = resourcePolicy<sql.DatabaseArgs>(
         description: "Backup storage redundancy allowed in production stacks (PCI DSS 12.10.1 disaster recovery).",
       },
       prodStacks: prodStacksKnob(),
-      geoPairedLocations: stringArray(
+      geoPairedLocations: stringListKnob(
         "Regions where Geo/GeoZone backups are allowed: their paired region is in the EU/EEA (GDPR Chapter V).",
         EU_PAIRED_LOCATIONS,
       ),
@@ -932,7 +752,13 @@ export const sqlLongTermRetention = resourcePolicy<sql.LongTermRetentionPolicyAr
 // Stack policies
 // ---------------------------------------------------------------------------------------------------------------
 
-const SERVER_NAME_KEYS = ["serverName"];
+/** A server child (auditing or security alert policy) names its server in `serverName`. */
+const SERVER_CHILD = { properties: ["serverName"], byName: { nameKeys: ["serverName"] } };
+/** A database child (LTR policy) names its database in `databaseName`, on the same `serverName`. */
+const DATABASE_CHILD = {
+  properties: ["databaseName"],
+  byName: { nameKeys: ["databaseName"], siblingKeys: ["serverName"] },
+};
 
 export const sqlServerAuditingPresent = stackPolicy(
   {
@@ -953,7 +779,7 @@ export const sqlServerAuditingPresent = stackPolicy(
     if (servers.length === 0) args.notApplicable("the stack has no Azure SQL servers");
     const audits = ofType(args.resources, SQL_AUDITING, SQL_EXTENDED_AUDITING);
     for (const server of servers) {
-      const linked = audits.filter((a) => refersTo(a, server, "serverName", SERVER_NAME_KEYS));
+      const linked = audits.filter((a) => refersTo(a, server, SERVER_CHILD));
       // A state unknown during preview counts as enabled; the resource rule checks literal values.
       if (linked.some((a) => valueAt(a.props, "state") !== "Disabled")) continue;
       report(
@@ -1002,7 +828,7 @@ export const sqlServerDefenderPresent = stackPolicy(
     }
     const policies = ofType(args.resources, SQL_SECURITY_ALERT);
     for (const server of servers) {
-      const linked = policies.filter((p) => refersTo(p, server, "serverName", SERVER_NAME_KEYS));
+      const linked = policies.filter((p) => refersTo(p, server, SERVER_CHILD));
       if (linked.some((p) => valueAt(p.props, "state") !== "Disabled")) continue;
       report(
         linked.length > 0
@@ -1035,12 +861,11 @@ export const sqlDatabaseLtrPresent = stackPolicy(
     if (databases.length === 0) args.notApplicable("the stack has no Azure SQL databases");
     const ltr = ofType(args.resources, SQL_LTR);
     for (const db of databases) {
-      if (!prodStacks.includes(stackOfUrn(db.urn))) continue;
-      const scope = valueAt(db.props, "tags", PCI_SCOPE_TAG);
-      if (typeof scope === "string" && !inScopeTagValues.includes(scope)) continue;
+      if (!inStacks(db.urn, prodStacks)) continue;
+      if (outOfScopeTag(db.props, inScopeTagValues) !== undefined) continue;
       // Geo-secondaries inherit nothing to configure: the primary's LTR policy applies.
       if (valueAt(db.props, "createMode") === "Secondary") continue;
-      if (ltr.some((p) => refersTo(p, db, "databaseName", ["databaseName"], SERVER_NAME_KEYS))) continue;
+      if (ltr.some((p) => refersTo(p, db, DATABASE_CHILD))) continue;
       report(
         `${who(db)} has no long-term retention policy: add an azure-native:sql:LongTermRetentionPolicy with databaseName set to this database (e.g. monthlyRetention "P12M").`,
         db.urn,

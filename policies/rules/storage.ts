@@ -6,7 +6,7 @@
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { resourcePolicy } from "../lib/policy";
-import { isSet, oneOf, sameText } from "./protection";
+import { isSet, oneOf, sameText, who } from "../lib/values";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
@@ -30,7 +30,7 @@ export const httpsOnly = resourcePolicy<storage.StorageAccountArgs>(
   (props, args, report) => {
     // Absent = true (the default since API version 2019-04-01; azure-native v3 uses far newer API versions).
     if (props.enableHttpsTrafficOnly === false) {
-      report(`${args.name} (${args.type}) allows plain HTTP: set enableHttpsTrafficOnly to true.`);
+      report(`${who(args)} allows plain HTTP: set enableHttpsTrafficOnly to true.`);
     }
   },
 );
@@ -52,7 +52,7 @@ export const minimumTls = resourcePolicy<storage.StorageAccountArgs>(
     // Absent = TLS 1.0 ("the default interpretation is TLS 1.0 for this property"): a violation.
     if (!oneOf(props.minimumTlsVersion, ["TLS1_2", "TLS1_3"])) {
       report(
-        `${args.name} (${args.type}) accepts TLS '${props.minimumTlsVersion ?? "TLS1_0 (default)"}': set minimumTlsVersion to "TLS1_2".`,
+        `${who(args)} accepts TLS '${props.minimumTlsVersion ?? "TLS1_0 (default)"}': set minimumTlsVersion to "TLS1_2".`,
       );
     }
   },
@@ -75,7 +75,7 @@ export const blobPublicAccess = resourcePolicy<storage.StorageAccountArgs>(
     // Absent: the current API treats it as false, but older API versions and existing accounts default to true, so
     // the pack requires the explicit `false` (it is also the evidence an assessor looks for).
     if (props.allowBlobPublicAccess !== false) {
-      report(`${args.name} (${args.type}) may allow anonymous blob access: set allowBlobPublicAccess to false.`);
+      report(`${who(args)} may allow anonymous blob access: set allowBlobPublicAccess to false.`);
     }
   },
 );
@@ -101,7 +101,7 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
     if (oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) return;
     if (sameText(props.networkRuleSet?.defaultAction, "Deny")) return;
     report(
-      `${args.name} (${args.type}) accepts public traffic: set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
+      `${who(args)} accepts public traffic: set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
     );
   },
 );
@@ -123,7 +123,7 @@ export const sharedKey = resourcePolicy<storage.StorageAccountArgs>(
   (props, args, report) => {
     // Absent = null, "which is equivalent to true": a violation.
     if (props.allowSharedKeyAccess !== false) {
-      report(`${args.name} (${args.type}) allows Shared Key authorisation: set allowSharedKeyAccess to false.`);
+      report(`${who(args)} allows Shared Key authorisation: set allowSharedKeyAccess to false.`);
     }
   },
 );
@@ -145,9 +145,7 @@ export const infrastructureEncryption = resourcePolicy<storage.StorageAccountArg
   (props, args, report) => {
     // Absent = false (single encryption).
     if (props.encryption?.requireInfrastructureEncryption !== true) {
-      report(
-        `${args.name} (${args.type}) has no infrastructure encryption: set encryption.requireInfrastructureEncryption to true.`,
-      );
+      report(`${who(args)} has no infrastructure encryption: set encryption.requireInfrastructureEncryption to true.`);
     }
   },
 );
@@ -186,11 +184,11 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
     // keySource absent = Microsoft.Storage (platform-managed keys).
     if (!sameText(enc?.keySource, "Microsoft.Keyvault")) {
       report(
-        `${args.name} (${args.type}) uses platform-managed keys: set encryption.keySource to "Microsoft.Keyvault" with encryption.keyVaultProperties.`,
+        `${who(args)} uses platform-managed keys: set encryption.keySource to "Microsoft.Keyvault" with encryption.keyVaultProperties.`,
       );
     } else if (!isSet(enc?.keyVaultProperties, "keyName") || !isSet(enc?.keyVaultProperties, "keyVaultUri")) {
       report(
-        `${args.name} (${args.type}) names no key: set encryption.keyVaultProperties.keyName and encryption.keyVaultProperties.keyVaultUri.`,
+        `${who(args)} names no key: set encryption.keyVaultProperties.keyName and encryption.keyVaultProperties.keyVaultUri.`,
       );
     }
   },
@@ -214,9 +212,7 @@ export const crossTenantReplication = resourcePolicy<storage.StorageAccountArgs>
   (props, args, report) => {
     // Absent = false ("the default interpretation is false for new accounts"); only an explicit true fails.
     if (props.allowCrossTenantReplication === true) {
-      report(
-        `${args.name} (${args.type}) allows cross-tenant object replication: set allowCrossTenantReplication to false.`,
-      );
+      report(`${who(args)} allows cross-tenant object replication: set allowCrossTenantReplication to false.`);
     }
   },
 );
@@ -250,9 +246,7 @@ export const storageSku = resourcePolicy<storage.StorageAccountArgs>(
     const { allowedSkus } = args.getConfig<{ allowedSkus: string[] }>();
     const sku = props.sku?.name;
     if (!oneOf(sku, allowedSkus)) {
-      report(
-        `${args.name} (${args.type}) uses SKU '${sku ?? "unset"}': set sku.name to one of ${allowedSkus.join(", ")}.`,
-      );
+      report(`${who(args)} uses SKU '${sku ?? "unset"}': set sku.name to one of ${allowedSkus.join(", ")}.`);
     }
   },
 );
@@ -273,9 +267,7 @@ export const containerPublicAccess = resourcePolicy<storage.BlobContainerArgs>(
   (props, args, report) => {
     // Absent = None (private), the Azure default.
     if (props.publicAccess !== undefined && !sameText(props.publicAccess, "None")) {
-      report(
-        `${args.name} (${args.type}) allows anonymous '${props.publicAccess}' access: set publicAccess to "None".`,
-      );
+      report(`${who(args)} allows anonymous '${props.publicAccess}' access: set publicAccess to "None".`);
     }
   },
 );
@@ -311,13 +303,13 @@ export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
       const policy = props[key];
       if (policy?.enabled !== true || (policy.days ?? 0) < min) {
         report(
-          `${args.name} (${args.type}) ${policy?.enabled === true ? `keeps ${key === "deleteRetentionPolicy" ? "blobs" : "containers"} only ${policy.days ?? 0} days` : "has soft delete off"}: set ${key} to { enabled: true, days: ${min} } or more.`,
+          `${who(args)} ${policy?.enabled === true ? `keeps ${key === "deleteRetentionPolicy" ? "blobs" : "containers"} only ${policy.days ?? 0} days` : "has soft delete off"}: set ${key} to { enabled: true, days: ${min} } or more.`,
         );
       }
     }
     if (props.deleteRetentionPolicy?.allowPermanentDelete === true) {
       report(
-        `${args.name} (${args.type}) lets soft-deleted versions be purged: set deleteRetentionPolicy.allowPermanentDelete to false.`,
+        `${who(args)} lets soft-deleted versions be purged: set deleteRetentionPolicy.allowPermanentDelete to false.`,
       );
     }
   },

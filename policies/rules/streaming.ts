@@ -8,8 +8,9 @@ import type { Policies, ReportViolation, ResourceValidationArgs } from "@pulumi/
 import type * as eventhub from "@pulumi/azure-native/eventhub";
 import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import type * as web from "@pulumi/azure-native/web";
-import { ofType, resourcePolicy, safeGet, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
-import { inStacks, isSet, oneOf, refersTo, sameText } from "./protection";
+import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
+import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { isSet, oneOf, safeGet, sameText, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
 const ASA_JOB = "azure-native:streamanalytics:StreamingJob";
@@ -41,7 +42,7 @@ export const eventHubLocalAuth = resourcePolicy<eventhub.NamespaceArgs>(
   (props, args, report) => {
     // Absent = false (SAS keys accepted).
     if (props.disableLocalAuth !== true) {
-      report(`${args.name} (${args.type}) accepts SAS keys: set disableLocalAuth to true.`);
+      report(`${who(args)} accepts SAS keys: set disableLocalAuth to true.`);
     }
   },
 );
@@ -64,7 +65,7 @@ export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs>(
     // Absent = Enabled ("by default it is enabled").
     if (!oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) {
       report(
-        `${args.name} (${args.type}) accepts public traffic ('${props.publicNetworkAccess ?? "Enabled (default)"}'): set publicNetworkAccess to "Disabled".`,
+        `${who(args)} accepts public traffic ('${props.publicNetworkAccess ?? "Enabled (default)"}'): set publicNetworkAccess to "Disabled".`,
       );
     }
   },
@@ -86,9 +87,7 @@ export const eventHubTls = resourcePolicy<eventhub.NamespaceArgs>(
   (props, args, report) => {
     // Absent: the service default has changed over time (1.0 for older namespaces); require it explicitly.
     if (!oneOf(props.minimumTlsVersion, ["1.2", "1.3"])) {
-      report(
-        `${args.name} (${args.type}) accepts TLS '${props.minimumTlsVersion ?? "unset"}': set minimumTlsVersion to "1.2".`,
-      );
+      report(`${who(args)} accepts TLS '${props.minimumTlsVersion ?? "unset"}': set minimumTlsVersion to "1.2".`);
     }
   },
 );
@@ -107,18 +106,12 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
       'Set `encryption: { keySource: "Microsoft.KeyVault", keyVaultProperties: [{ keyName, keyVaultUri, identity: { userAssignedIdentity } }], requireInfrastructureEncryption: true }` with a user-assigned `identity`; CMK needs the Premium SKU (Standard cannot use it, so the rule does not apply there).',
     url: "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
     config: {
-      prodStacks: {
-        type: "array",
-        items: { type: "string" },
-        default: ["prod"],
-        description: "Stacks that hold the cardholder data environment.",
-      },
+      prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
     },
   },
   EH_NAMESPACE,
   (props, args, report) => {
-    const { prodStacks } = args.getConfig<{ prodStacks: string[] }>();
-    if (!inStacks(args.urn, prodStacks)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    if (!isProdStack(args)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
     // CMK exists only for Premium namespaces and namespaces on a dedicated cluster; sku absent = Standard.
     if (!sameText(props.sku?.name, "Premium") && !isSet(props, "clusterArmId")) {
       args.notApplicable("customer-managed keys need the Premium SKU or a dedicated cluster");
@@ -127,13 +120,13 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
     // encryption absent = Microsoft-managed keys.
     if (!sameText(enc?.keySource, "Microsoft.KeyVault")) {
       report(
-        `${args.name} (${args.type}) uses Microsoft-managed keys in stack '${stackOfUrn(args.urn)}': set encryption.keySource to "Microsoft.KeyVault" with encryption.keyVaultProperties.`,
+        `${who(args)} uses Microsoft-managed keys in stack '${stackOfUrn(args.urn)}': set encryption.keySource to "Microsoft.KeyVault" with encryption.keyVaultProperties.`,
       );
       return;
     }
     const keys = enc?.keyVaultProperties ?? [];
     if (keys.length === 0 || keys.some((k) => !isSet(k, "keyName") || !isSet(k, "keyVaultUri"))) {
-      report(`${args.name} (${args.type}) names no key: set encryption.keyVaultProperties[].keyName and keyVaultUri.`);
+      report(`${who(args)} names no key: set encryption.keyVaultProperties[].keyName and keyVaultUri.`);
     }
   },
 );
@@ -161,7 +154,7 @@ export const asaIdentity = resourcePolicy<streamanalytics.StreamingJobArgs>(
     // identity absent = no managed identity. The 2020-03-01 API's identity has only `type` (a string).
     const type = props.identity?.type;
     if (typeof type !== "string" || type === "" || sameText(type, "None")) {
-      report(`${args.name} (${args.type}) has no managed identity: set identity.type to "SystemAssigned".`);
+      report(`${who(args)} has no managed identity: set identity.type to "SystemAssigned".`);
     }
   },
 );
@@ -194,20 +187,18 @@ export const asaJobStorage = resourcePolicy<streamanalytics.StreamingJobArgs>(
     const own = sameText(props.contentStoragePolicy, "JobStorageAccount");
     if (requireJobStorageAccount && !own) {
       report(
-        `${args.name} (${args.type}) stores job content in a system account: set contentStoragePolicy to "JobStorageAccount" with jobStorageAccount.`,
+        `${who(args)} stores job content in a system account: set contentStoragePolicy to "JobStorageAccount" with jobStorageAccount.`,
       );
     }
     const storageAccount = props.jobStorageAccount;
     if (own && storageAccount === undefined) {
-      report(
-        `${args.name} (${args.type}) uses JobStorageAccount without jobStorageAccount: set jobStorageAccount.accountName.`,
-      );
+      report(`${who(args)} uses JobStorageAccount without jobStorageAccount: set jobStorageAccount.accountName.`);
     }
     if (storageAccount !== undefined) {
       // authenticationMode absent = ConnectionString (account key).
       if (!sameText(storageAccount.authenticationMode, "Msi") || isSet(storageAccount, "accountKey")) {
         report(
-          `${args.name} (${args.type}) reaches its job storage with a key: set jobStorageAccount.authenticationMode to "Msi" and remove jobStorageAccount.accountKey.`,
+          `${who(args)} reaches its job storage with a key: set jobStorageAccount.authenticationMode to "Msi" and remove jobStorageAccount.accountKey.`,
         );
       }
     }
@@ -279,7 +270,7 @@ export const asaDatasourceAuth = resourcePolicy<Record<string, unknown>>(
     }
     for (const { where, ds } of found) {
       const problem = datasourceProblem(ds);
-      if (problem) report(`${args.name} (${args.type}) ${where}: ${problem}.`);
+      if (problem) report(`${who(args)} ${where}: ${problem}.`);
     }
   },
 );
@@ -317,7 +308,7 @@ export const webHttpsOnly = webRule(
   },
   (props, args, report) => {
     // Absent = false (HTTP served).
-    if (props.httpsOnly !== true) report(`${args.name} (${args.type}) serves plain HTTP: set httpsOnly to true.`);
+    if (props.httpsOnly !== true) report(`${who(args)} serves plain HTTP: set httpsOnly to true.`);
   },
 );
 
@@ -339,7 +330,7 @@ export const webTls = webRule(
     for (const key of ["minTlsVersion", "scmMinTlsVersion"] as const) {
       const v = props.siteConfig?.[key];
       if (!oneOf(v, ["1.2", "1.3"])) {
-        report(`${args.name} (${args.type}) siteConfig.${key} is '${v ?? "unset"}': set siteConfig.${key} to "1.2".`);
+        report(`${who(args)} siteConfig.${key} is '${v ?? "unset"}': set siteConfig.${key} to "1.2".`);
       }
     }
   },
@@ -362,7 +353,7 @@ export const webFtp = webRule(
     // Absent: the platform default has been AllAllowed (plain FTP) for ARM-created apps; require "Disabled".
     const state = props.siteConfig?.ftpsState;
     if (!sameText(state, "Disabled")) {
-      report(`${args.name} (${args.type}) allows FTP ('${state ?? "unset"}'): set siteConfig.ftpsState to "Disabled".`);
+      report(`${who(args)} allows FTP ('${state ?? "unset"}'): set siteConfig.ftpsState to "Disabled".`);
     }
   },
 );
@@ -386,7 +377,7 @@ export const webPublicAccess = webRule(
       !sameText(props.publicNetworkAccess, "Disabled") &&
       !sameText(props.siteConfig?.publicNetworkAccess, "Disabled")
     ) {
-      report(`${args.name} (${args.type}) is publicly reachable: set publicNetworkAccess to "Disabled".`);
+      report(`${who(args)} is publicly reachable: set publicNetworkAccess to "Disabled".`);
     }
   },
 );
@@ -408,7 +399,7 @@ export const webVnet = webRule(
   (props, args, report) => {
     // virtualNetworkSubnetId absent = no VNet integration (an unknown subnet id counts as set).
     if (!isSet(props, "virtualNetworkSubnetId")) {
-      report(`${args.name} (${args.type}) has no VNet integration: set virtualNetworkSubnetId.`);
+      report(`${who(args)} has no VNet integration: set virtualNetworkSubnetId.`);
       return;
     }
     // Routing flags absent = only RFC 1918 traffic goes through the VNet.
@@ -418,7 +409,7 @@ export const webVnet = webRule(
       props.siteConfig?.vnetRouteAllEnabled === true;
     if (!routed) {
       report(
-        `${args.name} (${args.type}) sends internet-bound traffic around the VNet: set outboundVnetRouting.applicationTraffic to true.`,
+        `${who(args)} sends internet-bound traffic around the VNet: set outboundVnetRouting.applicationTraffic to true.`,
       );
     }
   },
@@ -441,9 +432,7 @@ export const webIdentity = webRule(
     // identity absent = none.
     const type = props.identity?.type;
     if (type === undefined || sameText(type, "None")) {
-      report(
-        `${args.name} (${args.type}) has no managed identity: set identity.type to "UserAssigned" or "SystemAssigned".`,
-      );
+      report(`${who(args)} has no managed identity: set identity.type to "UserAssigned" or "SystemAssigned".`);
     }
   },
 );
@@ -465,7 +454,7 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
   (props, args, report) => {
     // `allow` is required by the API; anything but false keeps basic auth.
     if (props.allow !== false) {
-      report(`${args.name} (${args.type}) allows basic-auth publishing credentials: set allow to false.`);
+      report(`${who(args)} allows basic-auth publishing credentials: set allow to false.`);
     }
   },
 );
@@ -488,14 +477,12 @@ export const webBasicAuthCoverage = stackPolicy(
     const apps = ofType(args.resources, WEB_APP);
     if (apps.length === 0) args.notApplicable("no web apps");
     const disabled = (type: string) => ofType(args.resources, type).filter((p) => safeGet(p.props, "allow") === false);
-    const sameName = (p: (typeof apps)[number], app: (typeof apps)[number]) => {
-      const a = safeGet(p.props, "name");
-      const b = safeGet(app.props, "name");
-      return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
-    };
     for (const app of apps) {
       for (const type of [FTP_ALLOWED, SCM_ALLOWED]) {
-        const found = disabled(type).some((p) => refersTo(p, app, undefined, "name") || sameName(p, app));
+        // Wired to the app (any dependency, or its id), or naming it in `name`.
+        const found = disabled(type).some(
+          (p) => refersTo(p, app) || refersTo(p, app, { properties: ["name"], byName: {} }),
+        );
         if (!found) {
           report(
             `${app.name} (${app.urn}) has no ${type.split(":")[2]} with allow false: add one with name set from the app's name.`,

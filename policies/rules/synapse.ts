@@ -7,24 +7,21 @@
  */
 import type * as synapse from "@pulumi/azure-native/synapse";
 import type { Policies } from "@pulumi/policy";
-import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
-import {
-  allowedCidrsKnob,
-  firewallRangeProblem,
-  inScopeKnob,
-  presence,
-  refersTo,
-  show,
-  skipOutOfScope,
-  stringsAt,
-  valueAt,
-  who,
-} from "./sql";
+import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
+import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
+import { inScopeKnob, skipOutOfScope } from "../lib/scope";
+import { oneOf, presence, show, stringsAt, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
 const SQL_POOL = "azure-native:synapse:SqlPool";
 const SQL_POOL_TDE = "azure-native:synapse:SqlPoolTransparentDataEncryption";
 const DOCS = "https://learn.microsoft.com/azure/synapse-analytics";
+
+/** A SQL pool child (its TDE setting) names its pool in `sqlPoolName`, in the same `workspaceName`. */
+const POOL_CHILD = {
+  properties: ["sqlPoolName"],
+  byName: { nameKeys: ["sqlPoolName"], siblingKeys: ["workspaceName"] },
+};
 
 export const synapsePublicNetwork = resourcePolicy<synapse.WorkspaceArgs>(
   {
@@ -106,9 +103,9 @@ export const synapseExfiltration = resourcePolicy<synapse.WorkspaceArgs>(
         `${who(args)} does not prevent data exfiltration: set managedVirtualNetworkSettings.preventDataExfiltration to true.`,
       );
     }
-    const allowed = args.getConfig<{ allowedTenantIds: string[] }>().allowedTenantIds.map((t) => t.toLowerCase());
+    const { allowedTenantIds } = args.getConfig<{ allowedTenantIds: string[] }>();
     const extra = stringsAt(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking").filter(
-      (t) => !allowed.includes(t.toLowerCase()),
+      (t) => !oneOf(t, allowedTenantIds),
     );
     if (extra.length > 0) {
       report(
@@ -224,12 +221,7 @@ export const synapseIpFirewallRule = resourcePolicy<synapse.IpFirewallRuleArgs>(
   },
   "azure-native:synapse:IpFirewallRule",
   (props, args, report) => {
-    const start = props.startIpAddress;
-    const end = props.endIpAddress;
-    const problem =
-      start === undefined || end === undefined
-        ? "has no complete address range (startIpAddress and endIpAddress)"
-        : firewallRangeProblem(start, end, args.getConfig<{ allowedCidrs: string[] }>().allowedCidrs);
+    const problem = firewallRuleProblem(props, args.getConfig<{ allowedCidrs: string[] }>().allowedCidrs);
     if (problem) {
       report(
         `${who(args)} ${problem}: delete the firewall rule and connect through private endpoints, or set startIpAddress/endIpAddress inside an allowedCidrs range.`,
@@ -278,7 +270,7 @@ export const synapseSqlPoolTdePresent = stackPolicy(
     if (pools.length === 0) args.notApplicable("the stack has no Synapse dedicated SQL pools");
     const tdes = ofType(args.resources, SQL_POOL_TDE);
     for (const pool of pools) {
-      const linked = tdes.filter((t) => refersTo(t, pool, "sqlPoolName", ["sqlPoolName"], ["workspaceName"]));
+      const linked = tdes.filter((t) => refersTo(t, pool, POOL_CHILD));
       // A status unknown during preview counts as enabled; the resource rule checks literal values.
       if (linked.some((t) => presence(t.props, "status") === "unknown" || valueAt(t.props, "status") === "Enabled")) {
         continue;

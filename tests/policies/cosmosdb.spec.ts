@@ -11,7 +11,7 @@ import {
   cosmosPublicNetwork,
 } from "../../policies/rules/cosmosdb";
 import { cosmosAccount } from "./fixtures/cosmosdb";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/cosmosdb", () => {
   const dev = cosmosAccount("dev");

@@ -10,7 +10,7 @@ import {
 } from "../../policies/rules/datafactory";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/datafactory";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 const kvRef = (secretName: string) => ({
   type: "AzureKeyVaultSecret",

@@ -1,14 +1,8 @@
 import { strict as assert } from "node:assert";
 import { allowedLocations, requiredTags } from "../../policies/rules/general";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+import { TAGS } from "./fixtures/protection";
 
-const TAGS = {
-  environment: "dev",
-  owner: "platform-team",
-  "cost-center": "cc-1234",
-  "data-classification": "confidential",
-  "pci-scope": "cde",
-};
 const vault = (inputs: Record<string, unknown>) =>
   resourceRecord("azure-native:keyvault:Vault", "kv-pay-dev-weu", { location: "westeurope", tags: TAGS, ...inputs });
 
@@ -33,7 +27,10 @@ describe("policies/general", () => {
     it("is not applicable to resources without a location, or outside azure-native", async () => {
       const noLoc = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:Database", "db", {}));
       assert.equal(noLoc.applicable, false);
-      const other = await evaluatePolicy(allowedLocations, resourceRecord("random:index/randomString:RandomString", "s", { location: "eastus" }));
+      const other = await evaluatePolicy(
+        allowedLocations,
+        resourceRecord("random:index/randomString:RandomString", "s", { location: "eastus" }),
+      );
       assert.equal(other.applicable, false);
     });
     it("reports an exempted resource instead of a violation", async () => {

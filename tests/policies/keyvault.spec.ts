@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import {
-  isoDurationDays,
   keyExpiry,
   keyHsm,
   keyRotation,
@@ -16,7 +15,7 @@ import {
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import { key, secret, vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/keyvault", () => {
   it("exports well-named policies with metadata", () => {
@@ -25,20 +24,6 @@ describe("policies/keyvault", () => {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
     }
-  });
-
-  describe("isoDurationDays", () => {
-    it("parses the usual forms", () => {
-      assert.equal(isoDurationDays("P365D"), 365);
-      assert.equal(isoDurationDays("P1Y"), 365);
-      assert.equal(isoDurationDays("P2M"), 60);
-      assert.equal(isoDurationDays("P1W"), 7);
-      assert.equal(isoDurationDays("PT12H"), 0.5);
-      assert.equal(isoDurationDays("P1Y1D"), 366);
-    });
-    it("rejects non-durations", () => {
-      for (const bad of ["", "P", "PT", "365", "P1.5D", 365, undefined]) assert.equal(isoDurationDays(bad), undefined);
-    });
   });
 
   describe(vaultRecoverability.name, () => {

@@ -10,7 +10,7 @@ import {
 } from "../../policies/rules/ml";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/ml";
-import { expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
+import { expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/ml", () => {
   const ws = f.mlWorkspace();

@@ -15,10 +15,9 @@ import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { component, diagnosticSetting, workspace } from "./fixtures/monitor";
 import { vault } from "./fixtures/keyvault";
-import { storageAccount } from "./fixtures/storage";
-import { armId, expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./fixtures/protection";
-
-const STORAGE_ID = armId("Microsoft.Storage", "storageAccounts/stpaydevweu");
+import { STORAGE_ID, storageAccount } from "./fixtures/storage";
+import { armId } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
 /** Vault (ids unknown, wired by URN) and storage account (wired by id to its blob service) with their settings. */
 function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: ResourceRecord[] } {

@@ -27,7 +27,7 @@ import {
   wafPolicy,
 } from "./fixtures/network";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/network", () => {
   it("exports well-named policies with metadata", () => {

@@ -1,27 +1,10 @@
 import { strict as assert } from "node:assert";
-import {
-  globMatch,
-  inStacks,
-  isSet,
-  protectionPolicies,
-  refersTo,
-  requireManagementLock,
-  requireProtect,
-} from "../../policies/rules/protection";
+import { protectionPolicies, requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
-import { unknownCheckingProxy, type PolicyResource } from "@pulumi/policy";
 import { workspace } from "./fixtures/monitor";
-import {
-  armId,
-  expectFail,
-  expectNotApplicable,
-  expectPass,
-  inStack,
-  mutate,
-  protectionStack,
-  UNKNOWN,
-} from "./fixtures/protection";
+import { armId, protectionStack } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/protection", () => {
   it("exports well-named policies with metadata", () => {
@@ -30,41 +13,6 @@ describe("policies/protection", () => {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
     }
-  });
-
-  describe("helpers", () => {
-    it("isSet treats unknown values as set and empty values as unset", () => {
-      const props = unknownCheckingProxy({ a: UNKNOWN, b: "", c: null, d: "x" });
-      assert.equal(isSet(props, "a"), true);
-      assert.equal(isSet(props, "b"), false);
-      assert.equal(isSet(props, "c"), false);
-      assert.equal(isSet(props, "d"), true);
-      assert.equal(isSet(props, "missing"), false);
-      assert.equal(isSet(undefined, "a"), false);
-    });
-    it("inStacks reads the stack from the URN", () => {
-      assert.equal(inStacks("urn:pulumi:prod::p::azure-native:sql:Server::s", ["prod"]), true);
-      assert.equal(inStacks("urn:pulumi:dev::p::azure-native:sql:Server::s", ["prod"]), false);
-    });
-    it("globMatch is case-insensitive with * wildcards", () => {
-      assert.equal(globMatch("*agw*", "NSG-pay-AGW"), true);
-      assert.equal(globMatch("nsg-*", "snet-x"), false);
-    });
-    it("refersTo survives unknown values while serialising the referencing props", () => {
-      const target = {
-        urn: "urn:t",
-        props: { id: "/subscriptions/x/vaults/kv" },
-        dependencies: [],
-        propertyDependencies: {},
-      } as unknown as PolicyResource;
-      const pe = {
-        urn: "urn:pe",
-        props: unknownCheckingProxy({ privateLinkServiceConnections: [{ privateLinkServiceId: UNKNOWN }] }),
-        dependencies: [],
-        propertyDependencies: {},
-      } as unknown as PolicyResource;
-      assert.equal(refersTo(pe, target, "privateLinkServiceConnections"), false);
-    });
   });
 
   describe(requireProtect.name, () => {

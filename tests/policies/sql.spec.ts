@@ -1,8 +1,5 @@
 import { strict as assert } from "node:assert";
 import {
-  firewallRangeProblem,
-  isoDurationDays,
-  ipv4Range,
   sqlAdOnlyAuthentication,
   sqlAuditingActionGroups,
   sqlAuditingEnabled,
@@ -30,36 +27,13 @@ import {
 } from "../../policies/rules/sql";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/sql";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/sql", () => {
   it("exports uniquely named policies", () => {
     const names = sqlPolicies.map((p) => p.name);
     assert.equal(new Set(names).size, names.length);
     assert.ok(names.every((n) => n.startsWith("azure-native-sql-")));
-  });
-
-  describe("helpers", () => {
-    it("parses IPv4 CIDRs", () => {
-      assert.deepEqual(ipv4Range("10.0.0.0/8"), { first: 167772160, last: 184549375, prefix: 8 });
-      assert.equal(ipv4Range("10.0.0.300"), undefined);
-      assert.equal(ipv4Range("10.0.0.0/33"), undefined);
-    });
-    it("explains firewall ranges", () => {
-      assert.match(firewallRangeProblem("0.0.0.0", "0.0.0.0", []) ?? "", /all Azure services/);
-      assert.match(firewallRangeProblem("0.0.0.0", "255.255.255.255", []) ?? "", /whole internet/);
-      assert.equal(firewallRangeProblem("203.0.113.1", "203.0.113.9", ["203.0.113.0/24"]), undefined);
-      assert.match(
-        firewallRangeProblem("203.0.113.1", "203.0.114.9", ["203.0.113.0/24"]) ?? "",
-        /not in the policy's allowedCidrs/,
-      );
-    });
-    it("measures ISO 8601 durations in days", () => {
-      assert.equal(isoDurationDays("P12W"), 84);
-      assert.equal(isoDurationDays("PT0S"), 0);
-      assert.equal(isoDurationDays("P10Y"), 3652.5);
-      assert.equal(isoDurationDays("12 months"), undefined);
-    });
   });
 
   describe(sqlServerMinimalTls.name, () => {

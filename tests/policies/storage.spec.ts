@@ -16,7 +16,7 @@ import {
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { blobContainer, blobService, storageAccount } from "./fixtures/storage";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
 
 const account = storageAccount;
 

@@ -28,7 +28,7 @@ import {
   streamOutput,
 } from "./fixtures/streaming";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
 
 const ns = eventHubNamespace;
 const app = functionApp;

@@ -12,8 +12,8 @@ import {
   synapseSqlPoolTdePresent,
 } from "../../policies/rules/synapse";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./fixtures/sql";
 import * as f from "./fixtures/synapse";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/synapse", () => {
   const ws = f.synapseWorkspace();

@@ -1,0 +1,64 @@
+/**
+ * IPv4 addresses, CIDR ranges and public firewall rules (SQL server and Synapse workspace IP firewall rules, Cosmos DB
+ * IP rules). The policy pack is deployed on its own, so it does not share the program's lib/cidr.ts.
+ */
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { stringListKnob } from "./policy";
+
+/** Parses a dotted-quad IPv4 address to an unsigned integer. */
+export function ipv4(address: string): number | undefined {
+  const parts = address.trim().split(".");
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+}
+
+/** The first and last address of an IPv4 address or CIDR (`a.b.c.d` or `a.b.c.d/n`). */
+export function ipv4Range(value: string): { first: number; last: number; prefix: number } | undefined {
+  const [addr, bits, ...rest] = value.trim().split("/");
+  const prefix = bits === undefined ? 32 : /^\d{1,2}$/.test(bits) ? Number(bits) : NaN;
+  const ip = ipv4(addr);
+  if (rest.length > 0 || ip === undefined || !(prefix >= 0 && prefix <= 32)) return undefined;
+  const size = 2 ** (32 - prefix);
+  const first = Math.floor(ip / size) * size;
+  return { first, last: first + size - 1, prefix };
+}
+
+/** Knob `allowedCidrs`: CIDRs a server-level firewall rule may open (default none). */
+export const allowedCidrsKnob = (): PolicyConfigJSONSchema =>
+  stringListKnob(
+    "IPv4 CIDRs a firewall rule may open (e.g. a break-glass admin range); every rule outside them is a violation.",
+    [],
+  );
+
+/**
+ * What is wrong with a public firewall rule `start`–`end`, or undefined when it lies inside one of `allowedCidrs`.
+ * `0.0.0.0`–`0.0.0.0` is Azure's "allow Azure services" rule, which admits every tenant's Azure resources.
+ */
+export function firewallRangeProblem(start: string, end: string, allowedCidrs: readonly string[]): string | undefined {
+  if (start.trim() === "0.0.0.0" && end.trim() === "0.0.0.0") {
+    return "allows access from all Azure services (0.0.0.0–0.0.0.0), including other customers' resources";
+  }
+  const s = ipv4(start);
+  const e = ipv4(end);
+  if (s === undefined || e === undefined || e < s) return `has an invalid range ${start}–${end}`;
+  const allowed = allowedCidrs.map(ipv4Range).filter((r) => r !== undefined);
+  if (allowed.some((r) => r.first <= s && e <= r.last)) return undefined;
+  if (s === 0 && e === 2 ** 32 - 1) return "opens the public endpoint to the whole internet (0.0.0.0–255.255.255.255)";
+  return `opens the public endpoint to ${start}–${end}, which is not in the policy's allowedCidrs`;
+}
+
+/**
+ * `firewallRangeProblem` for a firewall rule resource (`startIpAddress`/`endIpAddress`, as sql.FirewallRule and
+ * synapse.IpFirewallRule declare them), which must name both ends. The addresses are read through the
+ * unknown-checking proxy: an address unknown during preview makes the engine report that the rule can't run.
+ */
+export function firewallRuleProblem(
+  rule: { readonly startIpAddress?: string; readonly endIpAddress?: string },
+  allowedCidrs: readonly string[],
+): string | undefined {
+  const start = rule.startIpAddress;
+  const end = rule.endIpAddress;
+  return start === undefined || end === undefined
+    ? "has no complete address range (startIpAddress and endIpAddress)"
+    : firewallRangeProblem(start, end, allowedCidrs);
+}

@@ -1,0 +1,54 @@
+/**
+ * Which resources a rule applies to beyond their type: production stacks (by the stack part of the URN) and the
+ * PCI DSS scope tag. The knobs are declared here once so that every rule names and shapes them the same way.
+ */
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { stackOfUrn, stringListKnob } from "./policy";
+import { valueAt } from "./values";
+
+/** True when the stack of `urn` is one of `stacks`. */
+export function inStacks(urn: string, stacks: readonly string[] | undefined): boolean {
+  return (stacks ?? []).includes(stackOfUrn(urn));
+}
+
+/**
+ * Knob `prodStacks`: the stacks that count as production (default `["prod"]`), matched against the URN's stack name.
+ * Rules may word the description for what production means to them.
+ */
+export const prodStacksKnob = (
+  description = "Stack names that count as production (matched against the stack part of the URN).",
+): PolicyConfigJSONSchema => stringListKnob(description, ["prod"]);
+
+/** True when the resource's stack is one of the rule's configured `prodStacks` (see `prodStacksKnob`). */
+export function isProdStack(args: { urn: string; getConfig<T extends object>(): T }): boolean {
+  return inStacks(args.urn, args.getConfig<{ prodStacks: string[] }>().prodStacks);
+}
+
+/** Tag that scopes PCI DSS controls (`cde`, `connected`, `out-of-scope`; see lib/tags.ts). */
+export const PCI_SCOPE_TAG = "pci-scope";
+
+/** Knob `inScopeTagValues`: which `pci-scope` tag values put a resource in scope of a CDE-only rule. */
+export const inScopeKnob = (): PolicyConfigJSONSchema =>
+  stringListKnob(
+    "Values of the resource's `pci-scope` tag that put it in scope of this rule; a resource without the tag (or a child resource that takes no tags) is in scope.",
+    ["cde", "connected"],
+  );
+
+/**
+ * The resource's `pci-scope` tag when it is known and not one of `inScopeTagValues` (the resource is out of scope);
+ * undefined when the resource is in scope (no tag, an unknown tag, or an in-scope value).
+ */
+export function outOfScopeTag(props: unknown, inScopeTagValues: readonly string[]): string | undefined {
+  const scope = valueAt(props, "tags", PCI_SCOPE_TAG);
+  return typeof scope === "string" && !inScopeTagValues.includes(scope) ? scope : undefined;
+}
+
+/** Marks the resource not applicable when its `pci-scope` tag is known and not one of `inScopeTagValues`. */
+export function skipOutOfScope(props: unknown, args: ResourceValidationArgs): void {
+  const { inScopeTagValues } = args.getConfig<{ inScopeTagValues: string[] }>();
+  const scope = outOfScopeTag(props, inScopeTagValues);
+  if (scope !== undefined) {
+    args.notApplicable(`${PCI_SCOPE_TAG} tag is '${scope}', not one of ${inScopeTagValues.join(", ")}`);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Helpers every policy spec shares: the unknown sentinel, `mutate` (one property changed on a fresh copy of a
+ * fixture), `inStack`, and assertions that run one policy through the in-process engine (`evaluatePolicy`).
+ */
+import { strict as assert } from "node:assert";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+  evaluatePolicy,
+  resourceRecord,
+  type ResourceRecord,
+  type SingleResult,
+  type Violation,
+} from "../../tools/lib/policyRunner";
+
+/** `@pulumi/policy`'s unknown-string sentinel: a value that is not known during preview (an Output of another resource). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+type Records = ResourceRecord | readonly ResourceRecord[];
+type Config = Record<string, unknown>;
+
+/**
+ * A copy of `record` with the input (and output) at `path` (dot-separated; numeric segments index arrays) set to
+ * `value`, or deleted when `value` is undefined.
+ */
+export function mutate(record: ResourceRecord, path: string, value: unknown): ResourceRecord {
+  const set = (root: Record<string, unknown>) => {
+    const keys = path.split(".");
+    let node: Record<string, unknown> = root;
+    for (const key of keys.slice(0, -1)) {
+      if (node[key] === undefined || node[key] === null) node[key] = /^\d+$/.test(key) ? [] : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    const last = keys[keys.length - 1];
+    if (value === undefined) {
+      if (Array.isArray(node)) node.splice(Number(last), 1);
+      else delete node[last];
+    } else {
+      node[last] = value;
+    }
+    return root;
+  };
+  return {
+    ...record,
+    inputs: set(structuredClone(record.inputs)),
+    outputs: set(structuredClone(record.outputs)),
+  };
+}
+
+/** The same resource in another stack (URN rewritten). */
+export function inStack(record: ResourceRecord, stack: string): ResourceRecord {
+  return { ...record, urn: record.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`) };
+}
+
+/** A resource of an unrelated type, to check that a rule is not applicable to it. */
+export const otherResource = () =>
+  resourceRecord("azure-native:keyvault:Vault", "kv-pay-dev-weu", {
+    location: "westeurope",
+    publicNetworkAccess: "Enabled",
+  });
+
+async function expectNoViolation(applicable: boolean, policy: AnyPolicy, resources: Records, config: Config) {
+  const r = await evaluatePolicy(policy, resources, config);
+  assert.deepEqual(r.messages, []);
+  assert.equal(r.applicable, applicable);
+  return r;
+}
+
+/** Asserts the policy applies and reports nothing. */
+export function expectPass(policy: AnyPolicy, resources: Records, config: Config = {}): Promise<SingleResult> {
+  return expectNoViolation(true, policy, resources, config);
+}
+
+/** Asserts the policy marks the resources (or stack) not applicable and reports nothing. */
+export function expectNotApplicable(policy: AnyPolicy, resources: Records, config: Config = {}): Promise<SingleResult> {
+  return expectNoViolation(false, policy, resources, config);
+}
+
+/** The result of `expectFail`: the run's result with its one violation's fields (urn, enforcementLevel, …). */
+export type FailResult = SingleResult & Violation;
+
+/** Asserts exactly one violation, matching `pattern`. */
+export async function expectFail(
+  policy: AnyPolicy,
+  resources: Records,
+  pattern: RegExp,
+  config: Config = {},
+): Promise<FailResult> {
+  const r = await evaluatePolicy(policy, resources, config);
+  assert.equal(r.messages.length, 1, `expected one violation, got: ${JSON.stringify(r.messages)}`);
+  assert.match(r.messages[0], pattern);
+  return { ...r, ...r.violations[0] };
+}
+
+/** One failing case: a title, the property path to change, its new value (undefined deletes), the message. */
+export type FailCase = readonly [title: string, path: string, value: unknown, pattern: RegExp];
+
+/** Declares one `it` per case: the fixture with exactly that property changed fails with the message. */
+export function failCases(
+  policy: AnyPolicy,
+  fixture: ResourceRecord,
+  cases: readonly FailCase[],
+  config: Config = {},
+): void {
+  for (const [title, path, value, pattern] of cases) {
+    it(`fails when ${title}`, async () => {
+      await expectFail(policy, mutate(fixture, path, value), pattern, config);
+    });
+  }
+}

@@ -1,0 +1,343 @@
+import { strict as assert } from "node:assert";
+import { unknownCheckingProxy, type PolicyResource, type ResourceValidationArgs } from "@pulumi/policy";
+import { AVERAGE_CALENDAR, isoDurationDays, KEY_VAULT_CALENDAR } from "../../policies/lib/duration";
+import { checkExemption } from "../../policies/lib/exemptions";
+import { firewallRangeProblem, firewallRuleProblem, ipv4, ipv4Range } from "../../policies/lib/network";
+import { references, refersTo, stackOfUrn, stringListKnob } from "../../policies/lib/policy";
+import {
+  inScopeKnob,
+  inStacks,
+  isProdStack,
+  outOfScopeTag,
+  prodStacksKnob,
+  skipOutOfScope,
+} from "../../policies/lib/scope";
+import {
+  globMatch,
+  isSet,
+  normaliseLocation,
+  oneOf,
+  presence,
+  safeGet,
+  sameText,
+  show,
+  stringsAt,
+  valueAt,
+  who,
+} from "../../policies/lib/values";
+import { UNKNOWN } from "./helpers";
+
+/** A stack-policy resource as the engine passes it: outputs behind the unknown-checking proxy. */
+function resource(
+  name: string,
+  props: Record<string, unknown>,
+  deps: { dependencies?: PolicyResource[]; propertyDependencies?: Record<string, PolicyResource[]> } = {},
+): PolicyResource {
+  return {
+    type: "azure-native:test:Resource",
+    name,
+    urn: `urn:pulumi:dev::p::azure-native:test:Resource::${name}`,
+    props: unknownCheckingProxy(props),
+    opts: {} as PolicyResource["opts"],
+    dependencies: deps.dependencies ?? [],
+    propertyDependencies: deps.propertyDependencies ?? {},
+    isType: () => false,
+    asType: () => undefined,
+  } as PolicyResource;
+}
+
+/** Just enough of ResourceValidationArgs for the scope helpers. */
+function validationArgs(urn: string, config: Record<string, unknown>) {
+  return {
+    urn,
+    getConfig: <T extends object>() => config as T,
+    notApplicable: (reason?: string): never => {
+      throw new Error(`not applicable: ${reason}`);
+    },
+  } as unknown as ResourceValidationArgs;
+}
+
+describe("policies/lib", () => {
+  describe("values", () => {
+    const props = unknownCheckingProxy({
+      a: UNKNOWN,
+      b: "",
+      c: null,
+      d: "x",
+      nested: { list: ["one", UNKNOWN, 3, "two"], deep: { value: UNKNOWN } },
+    });
+
+    it("isSet treats unknown values as set and empty values as unset", () => {
+      const props = unknownCheckingProxy({ a: UNKNOWN, b: "", c: null, d: "x" });
+      assert.equal(isSet(props, "a"), true);
+      assert.equal(isSet(props, "b"), false);
+      assert.equal(isSet(props, "c"), false);
+      assert.equal(isSet(props, "d"), true);
+      assert.equal(isSet(props, "missing"), false);
+      assert.equal(isSet(undefined, "a"), false);
+    });
+    it("presence tells absent, unknown and set apart along a path", () => {
+      assert.equal(presence(props, "a"), "unknown");
+      assert.equal(presence(props, "b"), "absent");
+      assert.equal(presence(props, "c"), "absent");
+      assert.equal(presence(props, "d"), "set");
+      assert.equal(presence(props, "nested", "deep", "value"), "unknown");
+      assert.equal(presence(props, "nested", "missing", "value"), "absent");
+      assert.equal(presence(props, "d", "length"), "absent", "a string has no properties");
+      assert.equal(presence(undefined, "a"), "absent");
+    });
+    it("valueAt and safeGet read unknowns as undefined, never throwing", () => {
+      assert.equal(valueAt(props, "a"), undefined);
+      assert.equal(valueAt(props, "d"), "x");
+      assert.equal(valueAt(props, "nested", "deep", "value"), undefined);
+      assert.equal(valueAt(props, "d", "length"), undefined);
+      assert.equal(safeGet(props, "a"), undefined);
+      assert.equal(safeGet(undefined, "a"), undefined);
+    });
+    it("stringsAt keeps the known strings of a list", () => {
+      assert.deepEqual(stringsAt(props, "nested", "list"), ["one", "two"]);
+      assert.deepEqual(stringsAt(props, "d"), []);
+      assert.deepEqual(stringsAt(props, "missing"), []);
+    });
+    it("sameText and oneOf compare case-insensitively, and only strings", () => {
+      assert.equal(sameText("DISABLED", "Disabled"), true);
+      assert.equal(sameText(undefined, "Disabled"), false);
+      assert.equal(oneOf("tls1_2", ["TLS1_2", "TLS1_3"]), true);
+      assert.equal(oneOf("TLS1_1", ["TLS1_2", "TLS1_3"]), false);
+    });
+    it("globMatch is case-insensitive with * wildcards", () => {
+      assert.equal(globMatch("*agw*", "NSG-pay-AGW"), true);
+      assert.equal(globMatch("nsg-*", "snet-x"), false);
+    });
+    it("globMatch can match case-sensitively, and escapes regular-expression characters", () => {
+      assert.equal(globMatch("sql-*", "SQL-pay", { caseSensitive: true }), false);
+      assert.equal(globMatch("sql-*", "sql-pay", { caseSensitive: true }), true);
+      assert.equal(globMatch("a.b(c)", "axb(c)"), false);
+      assert.equal(globMatch("a.b(c)*", "a.b(c)-1"), true);
+    });
+    it("formats names, values and locations for messages", () => {
+      assert.equal(
+        who({ name: "sql-pay-dev-weu", type: "azure-native:sql:Server" }),
+        "sql-pay-dev-weu (azure-native:sql:Server)",
+      );
+      assert.equal(show(undefined), "unset");
+      assert.equal(show(null), "unset");
+      assert.equal(show("Enabled"), '"Enabled"');
+      assert.equal(show(false), "false");
+      assert.equal(normaliseLocation("West Europe"), "westeurope");
+    });
+  });
+
+  describe("duration", () => {
+    it("measures ISO 8601 durations in days", () => {
+      assert.equal(isoDurationDays("P12W"), 84);
+      assert.equal(isoDurationDays("PT0S"), 0);
+      assert.equal(isoDurationDays("P10Y"), 3652.5);
+      assert.equal(isoDurationDays("12 months"), undefined);
+    });
+    it("averages years and months by default, and takes upper-case designators only", () => {
+      assert.equal(isoDurationDays("P1Y"), isoDurationDays("P1Y", AVERAGE_CALENDAR));
+      assert.equal(isoDurationDays("P1M"), 30.4375);
+      assert.equal(isoDurationDays("p1y"), undefined);
+      assert.equal(isoDurationDays(" P30D "), 30);
+    });
+    describe("with Key Vault's calendar", () => {
+      const days = (text: unknown) => isoDurationDays(text, KEY_VAULT_CALENDAR);
+      it("parses the usual forms", () => {
+        assert.equal(days("P365D"), 365);
+        assert.equal(days("P1Y"), 365);
+        assert.equal(days("P2M"), 60);
+        assert.equal(days("P1W"), 7);
+        assert.equal(days("PT12H"), 0.5);
+        assert.equal(days("P1Y1D"), 366);
+        assert.equal(days("p1y"), 365);
+      });
+      it("rejects non-durations", () => {
+        for (const bad of ["", "P", "PT", "365", "P1.5D", 365, undefined]) assert.equal(days(bad), undefined);
+      });
+    });
+  });
+
+  describe("network", () => {
+    it("parses IPv4 CIDRs", () => {
+      assert.deepEqual(ipv4Range("10.0.0.0/8"), { first: 167772160, last: 184549375, prefix: 8 });
+      assert.equal(ipv4Range("10.0.0.300"), undefined);
+      assert.equal(ipv4Range("10.0.0.0/33"), undefined);
+    });
+    it("parses addresses, and single addresses as /32", () => {
+      assert.equal(ipv4("0.0.0.1"), 1);
+      assert.equal(ipv4("1.2.3"), undefined);
+      assert.deepEqual(ipv4Range("10.0.0.7"), { first: 167772167, last: 167772167, prefix: 32 });
+      assert.equal(ipv4Range("10.0.0.0/8/1"), undefined);
+    });
+    it("explains firewall ranges", () => {
+      assert.match(firewallRangeProblem("0.0.0.0", "0.0.0.0", []) ?? "", /all Azure services/);
+      assert.match(firewallRangeProblem("0.0.0.0", "255.255.255.255", []) ?? "", /whole internet/);
+      assert.equal(firewallRangeProblem("203.0.113.1", "203.0.113.9", ["203.0.113.0/24"]), undefined);
+      assert.match(
+        firewallRangeProblem("203.0.113.1", "203.0.114.9", ["203.0.113.0/24"]) ?? "",
+        /not in the policy's allowedCidrs/,
+      );
+      assert.match(firewallRangeProblem("10.0.0.9", "10.0.0.1", []) ?? "", /invalid range/);
+    });
+    it("explains firewall rules, which need both ends", () => {
+      assert.equal(
+        firewallRuleProblem({ startIpAddress: "203.0.113.1" }, []),
+        "has no complete address range (startIpAddress and endIpAddress)",
+      );
+      assert.equal(
+        firewallRuleProblem({ startIpAddress: "203.0.113.1", endIpAddress: "203.0.113.2" }, ["203.0.113.0/24"]),
+        undefined,
+      );
+    });
+  });
+
+  describe("scope", () => {
+    it("inStacks reads the stack from the URN", () => {
+      assert.equal(inStacks("urn:pulumi:prod::p::azure-native:sql:Server::s", ["prod"]), true);
+      assert.equal(inStacks("urn:pulumi:dev::p::azure-native:sql:Server::s", ["prod"]), false);
+      assert.equal(inStacks("urn:pulumi:dev::p::azure-native:sql:Server::s", undefined), false);
+      assert.equal(stackOfUrn("urn:pulumi:staging::p::azure-native:sql:Server::s"), "staging");
+    });
+    it("isProdStack reads the rule's prodStacks knob", () => {
+      const urn = "urn:pulumi:prod::p::azure-native:sql:Server::s";
+      assert.equal(isProdStack(validationArgs(urn, { prodStacks: ["prod"] })), true);
+      assert.equal(isProdStack(validationArgs(urn, { prodStacks: ["live"] })), false);
+    });
+    it("declares the prodStacks knob once, with a default description rules may reword", () => {
+      assert.deepEqual(prodStacksKnob(), stringListKnob(prodStacksKnob().description as string, ["prod"]));
+      assert.match(prodStacksKnob().description ?? "", /count as production/);
+      assert.equal(prodStacksKnob("Stacks of the CDE.").description, "Stacks of the CDE.");
+      assert.deepEqual(prodStacksKnob("Stacks of the CDE.").default, ["prod"]);
+      assert.deepEqual(inScopeKnob().default, ["cde", "connected"]);
+    });
+    it("outOfScopeTag and skipOutOfScope skip only a known out-of-scope pci-scope tag", () => {
+      const inScope = ["cde", "connected"];
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "out-of-scope" } }, inScope), "out-of-scope");
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "cde" } }, inScope), undefined);
+      assert.equal(outOfScopeTag({}, inScope), undefined);
+      assert.equal(outOfScopeTag(unknownCheckingProxy({ tags: { "pci-scope": UNKNOWN } }), inScope), undefined);
+      const args = validationArgs("urn:pulumi:dev::p::t::n", { inScopeTagValues: inScope });
+      assert.throws(
+        () => skipOutOfScope({ tags: { "pci-scope": "out-of-scope" } }, args),
+        /not applicable: pci-scope tag is 'out-of-scope', not one of cde, connected/,
+      );
+      assert.doesNotThrow(() => skipOutOfScope({ tags: { "pci-scope": "connected" } }, args));
+    });
+  });
+
+  describe("references and refersTo", () => {
+    const ID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+    const target = resource("kv", { id: ID, name: "kv" });
+
+    it("refersTo survives unknown values while serialising the referencing props", () => {
+      const target = {
+        urn: "urn:t",
+        props: { id: "/subscriptions/x/vaults/kv" },
+        dependencies: [],
+        propertyDependencies: {},
+      } as unknown as PolicyResource;
+      const pe = {
+        urn: "urn:pe",
+        props: unknownCheckingProxy({ privateLinkServiceConnections: [{ privateLinkServiceId: UNKNOWN }] }),
+        dependencies: [],
+        propertyDependencies: {},
+      } as unknown as PolicyResource;
+      assert.equal(refersTo(pe, target, { properties: ["privateLinkServiceConnections"] }), false);
+    });
+    it("references does not throw when the referencing value holds an unknown", () => {
+      const pe = resource("pe", { connections: [{ id: UNKNOWN, name: "x" }], other: UNKNOWN });
+      assert.doesNotThrow(() => references(pe, target));
+      assert.equal(references(pe, target), false);
+      assert.equal(references(pe, target, "connections"), false);
+      assert.equal(refersTo(pe, target), false);
+    });
+    it("references finds the id, case-insensitively, in a property or anywhere in the props", () => {
+      const pe = resource("pe", { connections: [{ privateLinkServiceId: ID.toUpperCase() }], location: "westeurope" });
+      assert.equal(references(pe, target, "connections"), true);
+      assert.equal(references(pe, target), true);
+      assert.equal(references(pe, target, "location"), false);
+      assert.equal(references(pe, resource("no-id", { name: "x" })), false);
+    });
+    it("references follows dependencies: the property's, or any without a property", () => {
+      const byProperty = resource(
+        "diag",
+        { resourceUri: UNKNOWN },
+        { propertyDependencies: { resourceUri: [target] } },
+      );
+      assert.equal(references(byProperty, target, "resourceUri"), true);
+      assert.equal(references(byProperty, target, "workspaceId"), false);
+      assert.equal(references(byProperty, target), true, "any property dependency counts without a property");
+      const plain = resource("lock", { scope: UNKNOWN }, { dependencies: [target] });
+      assert.equal(references(plain, target), true);
+      assert.equal(references(plain, target, "scope"), false);
+    });
+    it("refersTo matches through any of the given properties", () => {
+      const pe = resource("pe", { manual: [{ privateLinkServiceId: ID }] });
+      assert.equal(refersTo(pe, target, { properties: ["connections", "manual"] }), true);
+      assert.equal(refersTo(pe, target, { properties: ["connections"] }), false);
+      assert.equal(refersTo(pe, target, { properties: [] }), true, "no properties = any");
+    });
+    describe("byName", () => {
+      const server = resource("sql-a", { id: "/servers/sql-a", name: "sql-a", serverName: "sql-a" });
+      const db = resource("db", { id: "/servers/sql-a/databases/orders", name: "orders", serverName: "sql-a" });
+      const CHILD = {
+        properties: ["databaseName"],
+        byName: { nameKeys: ["databaseName"], siblingKeys: ["serverName"] },
+      };
+
+      it("matches the property's value against the parent's name keys, case-insensitively", () => {
+        assert.equal(
+          refersTo(resource("audit", { serverName: "SQL-A" }), server, { properties: ["serverName"], byName: {} }),
+          true,
+        );
+        assert.equal(
+          refersTo(resource("audit", { serverName: "sql-b" }), server, { properties: ["serverName"], byName: {} }),
+          false,
+        );
+        assert.equal(
+          refersTo(resource("audit", { serverName: "sql-b" }), server, { properties: ["serverName"] }),
+          false,
+        );
+      });
+      it("requires the sibling keys to agree where both sides know them", () => {
+        assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: "sql-a" }), db, CHILD), true);
+        assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: "sql-b" }), db, CHILD), false);
+        assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: UNKNOWN }), db, CHILD), true);
+      });
+      it("a name mismatch wins over a plain dependency, but a property dependency wins over the name", () => {
+        const wrongName = resource("ltr", { databaseName: "other" }, { dependencies: [db] });
+        assert.equal(refersTo(wrongName, db, CHILD), false);
+        const wired = resource("ltr", { databaseName: "other" }, { propertyDependencies: { databaseName: [db] } });
+        assert.equal(refersTo(wired, db, CHILD), true);
+      });
+      it("falls back to a plain dependency when the name is unknown and no property dependency was recorded", () => {
+        const unknownName = resource("ltr", { databaseName: UNKNOWN }, { dependencies: [db] });
+        assert.equal(refersTo(unknownName, db, CHILD), true);
+        const elsewhere = resource(
+          "ltr",
+          { databaseName: UNKNOWN },
+          {
+            dependencies: [db],
+            propertyDependencies: { databaseName: [server] },
+          },
+        );
+        assert.equal(refersTo(elsewhere, db, CHILD), false);
+        assert.equal(refersTo(resource("ltr", { databaseName: UNKNOWN }), db, CHILD), false);
+      });
+    });
+  });
+
+  describe("exemptions", () => {
+    it("match names by glob, case-sensitively, and only with a real reason", () => {
+      const exemptions = [
+        { pattern: "sql-pay-*", reason: "CHG-881: planned server migration" },
+        { pattern: "kv-*", reason: "short" },
+      ];
+      assert.equal(checkExemption(exemptions, "sql-pay-prod-weu")?.pattern, "sql-pay-*");
+      assert.equal(checkExemption(exemptions, "SQL-pay-prod-weu"), undefined);
+      assert.equal(checkExemption(exemptions, "kv-pay-dev-weu"), undefined);
+      assert.equal(checkExemption(undefined, "kv-pay-dev-weu"), undefined);
+    });
+  });
+});
