@@ -844,7 +844,7 @@ export const sqlDatabaseLtrPresent = stackPolicy(
   {
     name: "azure-native-sql-database-require-long-term-retention",
     description:
-      "Every in-scope Azure SQL database in a production stack has a long-term retention policy, so backups outlive the 35-day point-in-time window.",
+      "Every in-scope Azure SQL database in a production stack, geo-secondaries included, has a long-term retention policy, so backups outlive the 35-day point-in-time window and continue after a failover.",
     severity: "medium",
     pci: ["12.10.1"],
     gdpr: ["32(1)(c)"],
@@ -863,8 +863,7 @@ export const sqlDatabaseLtrPresent = stackPolicy(
     for (const db of databases) {
       if (!inStacks(db.urn, prodStacks)) continue;
       if (outOfScopeTag(db.props, inScopeTagValues) !== undefined) continue;
-      // Geo-secondaries inherit nothing to configure: the primary's LTR policy applies.
-      if (valueAt(db.props, "createMode") === "Secondary") continue;
+      // Geo-secondaries included: Microsoft asks for the same LTR policy there, so backups go on after a failover.
       if (ltr.some((p) => refersTo(p, db, DATABASE_CHILD))) continue;
       report(
         `${who(db)} has no long-term retention policy: add an azure-native:sql:LongTermRetentionPolicy with databaseName set to this database (e.g. monthlyRetention "P12M").`,

@@ -666,6 +666,19 @@ describe("policies/sql", () => {
           propertyDependencies: { databaseName: [db.urn] },
         },
       ]));
+    it("requires a policy on geo-secondaries too (backups must continue after a failover)", async () => {
+      const secondary = {
+        ...mutate(mutate(db, "serverName", "sql-pay-prod-neu"), "createMode", "Secondary"),
+        urn: `${db.urn}-secondary`,
+        name: "oltp-secondary-db",
+      };
+      const v = await expectFail(
+        sqlDatabaseLtrPresent,
+        [db, f.sqlLongTermRetention("prod"), secondary],
+        /no long-term retention policy/,
+      );
+      assert.equal(v.urn, secondary.urn);
+    });
     it("ignores dev databases and out-of-scope databases", async () => {
       await expectPass(sqlDatabaseLtrPresent, [f.sqlDatabase("dev")]);
       await expectPass(sqlDatabaseLtrPresent, [mutate(db, "tags.pci-scope", "out-of-scope")]);
