@@ -13,7 +13,14 @@ import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
-import { diagnosticSetting, lockFor, managementLock, privateEndpoint, type DataServiceArgs } from "./shared";
+import {
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  roleAssignments,
+  type DataServiceArgs,
+} from "./shared";
 
 /** The one SQL database of the account. */
 export const DATABASE_NAME = "payments";
@@ -369,6 +376,7 @@ export class NoSql extends pulumi.ComponentResource {
     );
     diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
     managementLock(`${name}-account`, account.id, lock, this, account);
+    roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);
 
     this.accountName = account.name;
     this.accountId = account.id;

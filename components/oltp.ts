@@ -72,6 +72,7 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
+  roleAssignments,
   type DataServiceArgs,
   type LockSpec,
   type Tags,
@@ -281,6 +282,8 @@ export class Oltp extends pulumi.ComponentResource {
     const sqlDiagnostics = { ...args.diagnosticSettings, destination: "AzureDiagnostics" as const };
     diagnosticSetting(`${name}-db`, database.id, sqlDiagnostics, this);
     managementLock(`${name}-db`, database.id, this.lockSpec, this, database);
+
+    roleAssignments(`${name}-server`, primary.server.id, args.roleAssignments, this);
 
     this.serverName = primary.server.name;
     this.serverId = primary.server.id;

@@ -689,6 +689,16 @@ export class Platform extends pulumi.ComponentResource {
       diagnosticSettings: this.diagnostics,
       customerManagedKey: this.customerManagedKeys[service],
       protect: this.context.config.protectStatefulResources,
+      // Data engineers see every data service in the portal and its metrics (data access is granted separately).
+      roleAssignments: [
+        {
+          key: "data-engineers-reader",
+          principalId: this.groupObjectIds.dataEngineers,
+          principalType: "Group",
+          roleDefinitionId: BuiltInRoles.Reader,
+          description: "Data engineers read the service's configuration and metrics.",
+        },
+      ],
     };
   }
 }

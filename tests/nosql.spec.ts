@@ -382,7 +382,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 11 : 10);
+      assert.equal(children.length, prod ? 12 : 11);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

@@ -284,6 +284,28 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
+    it("grants data engineers Reader on each data service through the tiers' roleAssignments block", () => {
+      const server = ofType(resources, "azure-native:sql:Server")[0];
+      const account = ofType(resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+      const engineers = ofType(resources, "azuread:index/group:Group").find((g) =>
+        /data-engineers$/.test(String(g.inputs.displayName)),
+      );
+      const readerId = `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${BuiltInRoles.Reader}`;
+      for (const [name, scope] of [
+        ["oltp-server-ra-data-engineers-reader", server],
+        ["nosql-account-ra-data-engineers-reader", account],
+      ] as const) {
+        const ra = byName(resources, name);
+        assert.equal(ra.inputs.scope, scope.id);
+        assert.equal(ra.inputs.principalId, engineers?.outputs.objectId);
+        assert.equal(ra.inputs.principalType, "Group");
+        assert.equal(
+          ra.inputs.roleAssignmentName,
+          roleAssignmentName(String(scope.id), String(engineers?.outputs.objectId), readerId),
+        );
+      }
+    });
+
     it("creates the Entra groups and an on-call action group", () => {
       const groups = ofType(resources, "azuread:index/group:Group");
       assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [

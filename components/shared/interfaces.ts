@@ -1,7 +1,7 @@
 /**
  * The shared interfaces every tier accepts, after Azure Verified Modules' common interfaces (RMFR4/RMFR5):
- * `privateEndpoints`, `diagnosticSettings`, `customerManagedKey`, `managedIdentities`, `roleAssignments`, `lock`
- * and `tags`. A tier never creates what these point at (the workspace, the vault, the DNS zones): the platform
+ * `privateEndpoints`, `diagnosticSettings`, `customerManagedKey` (which carries the user-assigned identity the
+ * service runs as), `roleAssignments`, `lock` and `tags`. A tier never creates what these point at (the workspace, the vault, the DNS zones): the platform
  * base does, and passes ids.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -58,12 +58,6 @@ export interface ManagedIdentity {
   readonly clientId: pulumi.Output<string>;
 }
 
-/** Managed identities a resource runs as. */
-export interface ManagedIdentities {
-  readonly systemAssigned?: boolean;
-  readonly userAssignedResourceIds?: readonly pulumi.Input<string>[];
-}
-
 /** A role assignment on the resource the module creates. */
 export interface RoleAssignmentSpec {
   /** Stable key used in the logical name (e.g. `data-engineers-reader`). */
@@ -107,4 +101,6 @@ export interface DataServiceArgs {
   readonly protect?: boolean;
   /** Tags of every resource; default `context.tags(...)` with the tier's classification. */
   readonly tags?: Tags;
+  /** Azure RBAC role assignments on the tier's main resource (control plane), with deterministic names. */
+  readonly roleAssignments?: readonly RoleAssignmentSpec[];
 }

@@ -59,3 +59,18 @@ export function roleAssignment(
     { parent },
   );
 }
+
+/** The module's `roleAssignments` block: each spec on `scope`, children of `parent`. */
+export function roleAssignments(
+  name: string,
+  scope: pulumi.Input<string>,
+  specs: readonly RoleAssignmentSpec[] | undefined,
+  parent: pulumi.Resource,
+): authorization.RoleAssignment[] {
+  const keys = new Set<string>();
+  return (specs ?? []).map((spec) => {
+    if (keys.has(spec.key)) throw new Error(`${name}: roleAssignments has the key '${spec.key}' twice`);
+    keys.add(spec.key);
+    return roleAssignment(name, scope, spec, parent);
+  });
+}
