@@ -1,0 +1,46 @@
+import { strict as assert } from "node:assert";
+import type { Suite, Test } from "mocha";
+import { policies } from "../../policies/policies";
+
+/** Every suite of the run (mocha has loaded every spec file before the first test runs). */
+function allSuites(root: Suite): Suite[] {
+  return [root, ...root.suites.flatMap(allSuites)];
+}
+
+function ancestors(suite: Suite | undefined): Suite[] {
+  return suite ? [suite, ...ancestors(suite.parent)] : [];
+}
+
+const PASSING = /pass|compliant|accept|allow|ignor|not applicable|skip/i;
+const FAILING = /fail|reject|report|flag|missing|require/i;
+/** A module-level test that checks the compliant fixtures against all of the module's rules. */
+const SHARED_PASSING = (t: Test) => /pass/i.test(t.title) && /every|all/i.test(t.title);
+
+describe("policy test coverage", function () {
+  it("gives every rule of the pack a passing case and at least one failing case", function () {
+    let root = this.test?.parent as Suite;
+    while (root.parent) root = root.parent;
+    const suites = allSuites(root);
+    const everyTest = suites.flatMap((s) => s.tests);
+    const problems: string[] = [];
+    for (const p of policies) {
+      // The rule's own suite(s), and tests elsewhere whose title starts with the rule's name.
+      const own = suites.filter((s) => s.title === p.name);
+      const tests = [
+        ...own.flatMap((s) => allSuites(s)).flatMap((s) => s.tests),
+        ...everyTest.filter((t) => t.title.startsWith(p.name)),
+      ];
+      if (tests.length === 0) {
+        problems.push(`${p.name}: no tests`);
+        continue;
+      }
+      const shared = tests
+        .flatMap((t) => ancestors(t.parent))
+        .flatMap((s) => s.tests)
+        .filter(SHARED_PASSING);
+      if (!tests.some((t) => PASSING.test(t.title)) && shared.length === 0) problems.push(`${p.name}: no passing case`);
+      if (!tests.some((t) => FAILING.test(t.title))) problems.push(`${p.name}: no failing case`);
+    }
+    assert.deepEqual(problems, []);
+  });
+});
