@@ -35,7 +35,7 @@ const EXPECTED = {
     name: "nosql-fraud-features",
     kind: "Hash",
     paths: ["/entityKey"],
-    ttl: { dev: -1, prod: -1 },
+    ttl: { dev: 34560000, prod: 34560000 },
     max: 25000,
   },
   webhook_events: {
