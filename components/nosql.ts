@@ -12,6 +12,7 @@ import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../lib/config";
+import { kebabCase } from "../lib/naming";
 import { roleAssignmentName } from "../lib/uuid";
 import {
   diagnosticSetting,
@@ -215,8 +216,6 @@ export function dataPlaneScope(accountId: string, container?: CosmosContainerKey
   return container ? `${accountId}/dbs/${DATABASE_NAME}/colls/${CONTAINERS[container].id}` : accountId;
 }
 
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 export class NoSql extends pulumi.ComponentResource {
   public readonly accountName: pulumi.Output<string>;
   public readonly accountId: pulumi.Output<string>;
@@ -321,7 +320,7 @@ export class NoSql extends pulumi.ComponentResource {
       const design = CONTAINERS[key];
       const options = throughputOptions(cosmos, key);
       const container = new cosmosdb.SqlResourceSqlContainer(
-        `${name}-${kebab(key)}`,
+        `${name}-${kebabCase(key)}`,
         {
           accountName: account.name,
           resourceGroupName: args.resourceGroupName,
@@ -347,7 +346,7 @@ export class NoSql extends pulumi.ComponentResource {
     const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => {
       const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
       const scopes: [string, pulumi.Output<string>][] = p.containers
-        ? p.containers.map((c) => [`-${kebab(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
+        ? p.containers.map((c) => [`-${kebabCase(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
         : [["", account.id]];
       for (const [qualifier, scope] of scopes) {
         new cosmosdb.SqlResourceSqlRoleAssignment(

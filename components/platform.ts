@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SubnetRole } from "../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../lib/cidr";
+import { kebabCase } from "../lib/naming";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
 import {
   BuiltInRoles,
@@ -581,7 +582,7 @@ export class Platform extends pulumi.ComponentResource {
       const group = new azuread.Group(
         `${name}-grp-${role}`,
         {
-          displayName: `grp-${cfg.workload}-${cfg.environment}-${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+          displayName: `grp-${cfg.workload}-${cfg.environment}-${kebabCase(role)}`,
           description: GROUP_DESCRIPTIONS[role],
           securityEnabled: true,
           mailEnabled: false,
@@ -622,7 +623,7 @@ export class Platform extends pulumi.ComponentResource {
     // Customer-managed keys: one key + identity per service.
     const keys = {} as Record<CmkService, CustomerManagedKey>;
     for (const service of CMK_SERVICES) {
-      const kebab = service.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const kebab = kebabCase(service);
       keys[service] = customerManagedKey(
         `${name}-cmk-${kebab}`,
         {

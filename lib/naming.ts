@@ -144,3 +144,8 @@ export function resourceName(kind: ResourceKind, ctx: NameContext, opts: NameOpt
 export function isGloballyUnique(kind: ResourceKind): boolean {
   return NAME_RULES[kind]?.global === true;
 }
+
+/** `fraudMl` → `fraud-ml`: config and role keys (camelCase) as they appear in names. */
+export function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

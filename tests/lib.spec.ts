@@ -10,7 +10,7 @@ import {
   parseCidr,
   type Cidr,
 } from "../lib/cidr";
-import { CAF, regionShort, resourceName } from "../lib/naming";
+import { CAF, kebabCase, regionShort, resourceName } from "../lib/naming";
 import { MAX_ZONES_PER_GROUP, PRIVATE_DNS_ZONES, PRIVATE_LINK } from "../lib/privateLink";
 import { tagsFor } from "../lib/tags";
 import { roleAssignmentName, shortHash, uuidv5 } from "../lib/uuid";
@@ -94,6 +94,11 @@ describe("lib/naming", () => {
   });
   it("rejects characters a service does not allow", () => {
     assert.throws(() => resourceName("storageAccount", ctx, { qualifier: "a_b" }), /does not match/);
+  });
+  it("turns camelCase keys into the kebab-case used in names", () => {
+    assert.equal(kebabCase("fraudMl"), "fraud-ml");
+    assert.equal(kebabCase("dataFactory"), "data-factory");
+    assert.equal(kebabCase("sql"), "sql");
   });
   it("has a short code for every EU region and none for others", () => {
     assert.equal(regionShort("West Europe"), "weu");
