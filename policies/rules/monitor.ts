@@ -32,6 +32,7 @@ import { isSet, oneOf, sameText, who } from "../lib/values";
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
 const COMPONENT = "azure-native:applicationinsights:Component";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Log Analytics workspace
@@ -359,6 +360,36 @@ export const diagnosticCoverage = stackPolicy(
   },
 );
 
+// ---------------------------------------------------------------------------------------------------------------
+// Azure Monitor Private Link Scope
+// ---------------------------------------------------------------------------------------------------------------
+
+export const privateLinkScopeAccessMode = resourcePolicy<monitor.PrivateLinkScopeArgs>(
+  {
+    name: "azure-native-monitor-privatelinkscope-enforce-private-only-access",
+    description:
+      "Azure Monitor Private Link Scopes let clients in the private network reach only the monitoring resources in the scope, for both queries and ingestion, so logs cannot be read from or sent to workspaces outside it.",
+    severity: "medium",
+    pci: ["1.4.4", "10.3.2"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.6"],
+    service: "monitor",
+    remediationSteps:
+      'Set `accessModeSettings.queryAccessMode` and `accessModeSettings.ingestionAccessMode` to "PrivateOnly" and add every workspace and Application Insights component the network uses to the scope (monitor.PrivateLinkScopedResource).',
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/private-link-design#control-how-private-links-apply-to-your-networks",
+  },
+  PRIVATE_LINK_SCOPE,
+  (props, args, report) => {
+    // accessModeSettings is required by the API; "Open" lets the network reach any workspace over public endpoints.
+    for (const key of ["queryAccessMode", "ingestionAccessMode"] as const) {
+      const mode = props.accessModeSettings?.[key];
+      if (!sameText(mode, "PrivateOnly")) {
+        report(`${who(args)} has accessModeSettings.${key} ${JSON.stringify(mode ?? null)}: set it to "PrivateOnly".`);
+      }
+    }
+  },
+);
+
 export const monitorPolicies: Policies = [
   workspaceRetention,
   workspaceLocalAuth,
@@ -369,4 +400,5 @@ export const monitorPolicies: Policies = [
   componentIpMasking,
   diagnosticDestination,
   diagnosticCoverage,
+  privateLinkScopeAccessMode,
 ];

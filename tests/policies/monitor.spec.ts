@@ -7,6 +7,7 @@ import {
   diagnosticCoverage,
   diagnosticDestination,
   monitorPolicies,
+  privateLinkScopeAccessMode,
   workspaceLocalAuth,
   workspaceNetwork,
   workspaceRetention,
@@ -18,6 +19,7 @@ import { vault } from "./fixtures/keyvault";
 import { STORAGE_ID, storageAccount } from "./fixtures/storage";
 import { armId } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
+import { resourceRecord } from "../../tools/lib/policyRunner";
 
 /** Vault (ids unknown, wired by URN) and storage account (wired by id to its blob service) with their settings. */
 function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: ResourceRecord[] } {
@@ -40,7 +42,7 @@ function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: Resour
 
 describe("policies/monitor", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(monitorPolicies.length, 9);
+    assert.equal(monitorPolicies.length, 10);
     for (const p of monitorPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -263,5 +265,28 @@ describe("policies/monitor", () => {
       assert.equal(r.exemptions[0].policy, diagnosticCoverage.name);
       assert.match(r.exemptions[0].urn, /keyvault:Vault::kv-pay-dev-weu$/);
     });
+  });
+
+  describe(privateLinkScopeAccessMode.name, () => {
+    const scope = () =>
+      resourceRecord("azure-native:monitor:PrivateLinkScope", "ampls-pay-dev-weu", {
+        resourceGroupName: "rg-pay-dev-weu-monitoring",
+        location: "global",
+        accessModeSettings: { queryAccessMode: "PrivateOnly", ingestionAccessMode: "PrivateOnly" },
+      });
+    it("passes a private-only scope", () => expectPass(privateLinkScopeAccessMode, scope()));
+    it("fails open query access", () =>
+      expectFail(
+        privateLinkScopeAccessMode,
+        mutate(scope(), "accessModeSettings.queryAccessMode", "Open"),
+        /ampls-pay-dev-weu .*accessModeSettings\.queryAccessMode "Open": set it to "PrivateOnly"/,
+      ));
+    it("fails open ingestion access", () =>
+      expectFail(
+        privateLinkScopeAccessMode,
+        mutate(scope(), "accessModeSettings.ingestionAccessMode", "Open"),
+        /accessModeSettings\.ingestionAccessMode "Open": set it to "PrivateOnly"/,
+      ));
+    it("is not applicable to workspaces", () => expectNotApplicable(privateLinkScopeAccessMode, workspace()));
   });
 });
