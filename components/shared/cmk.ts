@@ -37,10 +37,12 @@ export interface CustomerManagedKeyArgs {
 }
 
 /**
- * Azure RBAC grants take minutes to reach Key Vault, and SQL and Cosmos DB check key access once, at creation,
- * without retrying: services wait this long after the grant (on the first deployment only).
+ * Azure RBAC role assignment changes can take up to 10 minutes to take effect (Azure RBAC troubleshooting,
+ * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting),
+ * and SQL and Cosmos DB check key access once, at creation, without retrying: services wait this long after the
+ * grant (on the first deployment only; docs/operations.md says what to do if a create still fails).
  */
-export const RBAC_PROPAGATION_DELAY = "5m";
+export const RBAC_PROPAGATION_DELAY = "10m";
 
 /** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
 export function rotationPolicy(policy: KeyPolicy) {
