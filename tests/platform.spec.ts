@@ -118,7 +118,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(kv.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-[a-z0-9]{4}$`));
     });
 
-    it("Cosmos DB's key lives in a vault Cosmos DB can reach; every other key stays in the private vault", () => {
+    it("Cosmos DB's key lives in a vault Cosmos DB can reach; every other key stays in the private vault", async () => {
       const main = byName(resources, "platform-kv");
       const cosmos = byName(resources, "platform-kv-cosmos");
       assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-cos-[a-z0-9]{4}$`));
@@ -147,6 +147,14 @@ for (const stack of ["dev", "prod"] as const) {
       for (const k of ofType(resources, "azure-native:keyvault:Key").filter((k) => k.inputs.keyName !== "cmk-cosmos")) {
         assert.equal(k.inputs.vaultName, main.inputs.vaultName, `${String(k.inputs.keyName)} in the private vault`);
       }
+      // The pack checks exactly that on the stack (applicable, no violation).
+      const { verdict } = await previewOf(stack);
+      const rule = "azure-native-cosmosdb-databaseaccount-require-reachable-cmk-vault";
+      assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated the stack`);
+      assert.deepEqual(
+        verdict.violations.filter((v) => v.policy === rule),
+        [],
+      );
       const account = ofType(resources, "azure-native:cosmosdb:DatabaseAccount")[0];
       assert.ok(
         String(account.inputs.keyVaultKeyUri).startsWith(`https://${String(cosmos.inputs.vaultName)}.vault.azure.net/`),
