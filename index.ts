@@ -40,7 +40,11 @@ const oltp = new Oltp("oltp", {
 const nosql = new NoSql("nosql", {
   ...platform.dataServiceArgs("cosmos"),
   cosmos: config.cosmos,
-  dataReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers }],
+  dataReaders: [
+    { key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers },
+    // The fraud/ML team reads the online feature store only.
+    { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
+  ],
   dataContributors: [],
 });
 
