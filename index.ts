@@ -60,6 +60,11 @@ export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
 export const actionGroupId = platform.actionGroupId;
 export const entraGroupObjectIds = platform.groupObjectIds;
+/**
+ * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`
+ * (pipelines/). After a rotation this shows the newest version; see docs/operations.md before switching to it.
+ */
+export const alwaysEncryptedColumnMasterKeyId = platform.alwaysEncryptedKey.keyUriWithVersion;
 export const customerManagedKeyUris = Object.fromEntries(
   Object.entries(platform.customerManagedKeys).map(([service, key]) => [service, key.keyUri]),
 );

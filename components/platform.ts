@@ -4,6 +4,7 @@
  * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
  */
 import * as azuread from "@pulumi/azuread";
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
@@ -31,6 +32,7 @@ import {
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
   type StackContext,
+  vaultKey,
 } from "./shared";
 
 /** Resource groups by lifecycle: what is deployed, changed and deleted together. */
@@ -220,6 +222,15 @@ export class Platform extends pulumi.ComponentResource {
     readonly id: pulumi.Output<string>;
     readonly customerId: pulumi.Output<string>;
     readonly name: pulumi.Output<string>;
+  };
+  /**
+   * The Always Encrypted column master key of the OLTP database: ARM id (scope for key-level role assignments) and
+   * the versioned key URI the T-SQL column master key metadata uses.
+   */
+  public readonly alwaysEncryptedKey: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly keyUriWithVersion: pulumi.Output<string>;
   };
   /** A customer-managed key and its identity per service. */
   public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
@@ -622,6 +633,35 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
     this.customerManagedKeys = keys;
+
+    // Always Encrypted column master key (OLTP): in the private vault, RSA-HSM in prod. SQL never sees it: clients
+    // (the apps, the ETL identity, the key provisioning script) wrap and unwrap the column encryption keys with it
+    // and sign/verify the key metadata. The T-SQL `CREATE COLUMN MASTER KEY` names its versioned URI (stack output
+    // `alwaysEncryptedColumnMasterKeyId`). No service identity is granted here: readers get Key Vault Crypto User on
+    // this key (get, unwrapKey, verify), provisioners Key Vault Crypto Officer (docs/operations.md).
+    const aeKey = vaultKey(
+      `${name}-ae-cmk`,
+      {
+        vaultName: this.keyVault.name,
+        keyName: "ae-cmk-oltp",
+        resourceGroupName: groups.security.name,
+        policy: {
+          hsm: cfg.hsmKeys,
+          keySize: cfg.cmkKeySize,
+          rotationDays: cfg.keyRotationDays,
+          expiryDays: cfg.keyExpiryDays,
+        },
+        keyOps: [
+          keyvault.JsonWebKeyOperation.WrapKey,
+          keyvault.JsonWebKeyOperation.UnwrapKey,
+          keyvault.JsonWebKeyOperation.Sign,
+          keyvault.JsonWebKeyOperation.Verify,
+        ],
+        tags: securityTags,
+      },
+      this,
+    );
+    this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
 
     // Alerts: one action group for the on-call receivers (and an optional secret webhook).
     const webhook = cfg.secrets.alertWebhookUrl;

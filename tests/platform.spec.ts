@@ -330,8 +330,28 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(cosmos.dependencies.includes(byName(resources, "platform-cmk-cosmos-grant-propagation").urn));
     });
 
+    it("Always Encrypted column master key: in the private vault, RSA-HSM in prod, exported by its versioned URI", async () => {
+      const key = byName(resources, "platform-ae-cmk");
+      const p = key.inputs.properties as Record<string, unknown>;
+      assert.equal(key.inputs.keyName, "ae-cmk-oltp");
+      assert.equal(key.inputs.vaultName, byName(resources, "platform-kv").inputs.vaultName);
+      assert.equal(p.kty, prod ? "RSA-HSM" : "RSA");
+      assert.equal(p.keySize, 3072);
+      // Clients wrap/unwrap the column encryption keys and sign/verify the column master key metadata.
+      assert.deepEqual(p.keyOps, ["wrapKey", "unwrapKey", "sign", "verify"]);
+      assert.equal((p.rotationPolicy as { attributes: { expiryTime: string } }).attributes.expiryTime, "P365D");
+      const { run } = await previewOf(stack);
+      assert.equal(run.stackOutputs.alwaysEncryptedColumnMasterKeyId, key.outputs.keyUriWithVersion);
+      assert.match(
+        String(run.stackOutputs.alwaysEncryptedColumnMasterKeyId),
+        new RegExp(`^https://kv-pay-${stack}-weu-[a-z0-9]{4}\\.vault\\.azure\\.net/keys/ae-cmk-oltp/[0-9a-f]{32}$`),
+      );
+    });
+
     it("customer-managed keys: HSM in prod, RSA 3072, wrap/unwrap only, rotation and expiry", () => {
-      const keys = ofType(resources, "azure-native:keyvault:Key");
+      const keys = ofType(resources, "azure-native:keyvault:Key").filter((k) =>
+        String(k.inputs.keyName).startsWith("cmk-"),
+      );
       assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), [
         "cmk-cosmos",
         "cmk-data-factory",
