@@ -161,7 +161,14 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", () => {
+    it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", async () => {
+      const { verdict } = await previewOf(stack);
+      const rule = "azure-native-keyvault-vault-require-key-expiry-alerts";
+      assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated the stack`);
+      assert.deepEqual(
+        verdict.violations.filter((v) => v.policy === rule),
+        [],
+      );
       const ag = one("monitor:ActionGroup");
       const topics = ofType(resources, "azure-native:eventgrid:SystemTopic");
       const vaults = ofType(resources, "azure-native:keyvault:Vault");

@@ -178,6 +178,7 @@ describe("offline preview", function () {
         "azure-native-general-resource-missing-required-tags insecure-sql",
         "azure-native-general-resource-missing-required-tags insecure-st",
         "azure-native-keyvault-vault-disallow-public-network-access insecure-kv",
+        "azure-native-keyvault-vault-require-key-expiry-alerts insecure-kv",
         "azure-native-keyvault-vault-enable-purge-protection insecure-kv",
         "azure-native-keyvault-vault-enable-rbac-authorization insecure-kv",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-kv",
