@@ -588,7 +588,7 @@ export class Platform extends pulumi.ComponentResource {
       `${name}-kv-cosmos`,
       {
         ...vaultArgs,
-        vaultName: context.globalName("keyVault", this.suffix, "cos"),
+        vaultName: context.globalName("cosmosKeyVault", this.suffix),
         network: "trustedServices",
         purpose: "the key vault holding the Cosmos DB customer-managed key",
       },

@@ -121,7 +121,7 @@ for (const stack of ["dev", "prod"] as const) {
     it("Cosmos DB's key lives in a vault Cosmos DB can reach; every other key stays in the private vault", async () => {
       const main = byName(resources, "platform-kv");
       const cosmos = byName(resources, "platform-kv-cosmos");
-      assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-cos-[a-z0-9]{4}$`));
+      assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kvc-pay-${stack}-weu-[a-z0-9]{4}$`));
       const p = cosmos.inputs.properties as Record<string, unknown>;
       // Public network access on, but the firewall denies every network: only trusted Azure services get through.
       assert.equal(p.publicNetworkAccess, "Enabled");
