@@ -2,6 +2,7 @@
 // (empty = valid); the generator refuses to write SQL for an invalid model, and the tests feed it mutated models
 // to prove each rule actually fires.
 import type {
+  CalendarTableMapping,
   Column,
   DataModel,
   MaskingFunction,
@@ -11,7 +12,9 @@ import type {
   OltpTable,
   SeedValue,
   SqlType,
+  StreamTableMapping,
 } from "./types";
+import { stagingChangeColumnNames, stagingChangeColumns } from "./olap";
 import { isBinaryType, isCharacterType, isIntegerType, isNumericType, renderType, typeLength } from "./types";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -85,7 +88,34 @@ export function maskExpression(mask: MaskingFunction): string {
 
 /** Everything wrong with the model; empty when it is valid. */
 export function validateModel(model: DataModel): string[] {
-  return [...validateOltp(model.oltp), ...validateOlap(model.olap), ...validateMappings(model)];
+  return [
+    ...validateOltp(model.oltp),
+    ...validateAlwaysEncryptedKeys(model.oltp),
+    ...validateOlap(model.olap),
+    ...validateMaterializedViews(model.olap),
+    ...validateMappings(model),
+  ];
+}
+
+/** Every declared column encryption key is wrapped by the declared column master key and used by a column. */
+function validateAlwaysEncryptedKeys(model: OltpModel): string[] {
+  const problems: string[] = [];
+  const ae = model.alwaysEncrypted;
+  if (!IDENTIFIER.test(ae.columnMasterKey.name)) problems.push(`alwaysEncrypted: invalid column master key name`);
+  if (!IDENTIFIER.test(ae.columnMasterKey.keyPathVariable))
+    problems.push(`alwaysEncrypted: invalid sqlcmd variable name ${ae.columnMasterKey.keyPathVariable}`);
+  for (const k of ae.columnEncryptionKeys) {
+    if (!IDENTIFIER.test(k.name)) problems.push(`alwaysEncrypted: invalid column encryption key name ${k.name}`);
+    if (k.columnMasterKey !== ae.columnMasterKey.name)
+      problems.push(
+        `alwaysEncrypted ${k.name}: wrapped by ${k.columnMasterKey}, which is not the declared column master key`,
+      );
+    if (!model.tables.some((t) => t.columns.some((c) => c.encryption?.key === k.name)))
+      problems.push(`alwaysEncrypted ${k.name}: no column uses this column encryption key`);
+  }
+  if (!(Number.isInteger(model.changeTrackingRetentionDays) && model.changeTrackingRetentionDays >= 1))
+    problems.push(`changeTrackingRetentionDays must be a whole number of days >= 1`);
+  return problems;
 }
 
 // --- OLTP -----------------------------------------------------------------------------------------------------
@@ -275,7 +305,12 @@ export function validateOltp(model: OltpModel): string[] {
 
       // Classification and masking
       if (c.classification) {
-        problems.push(...validateMask(cl, c, c.classification.mask));
+        if (c.encryption) {
+          if (c.classification.mask)
+            problems.push(
+              `${cl}: an Always Encrypted column cannot be masked (Dynamic Data Masking does not apply to ciphertext)`,
+            );
+        } else problems.push(...validateMask(cl, c, c.classification.mask));
         if (c.classification.kind === "personal" && !c.nullable) {
           problems.push(
             `${cl}: personal data must be nullable so it can be erased (GDPR Art. 17) without deleting the record`,
@@ -370,7 +405,99 @@ export function validateOltp(model: OltpModel): string[] {
         problems.push(`${tl}: erasedAtColumn set but no personal columns`);
     }
 
-    if (table.cdc && table.primaryKey.columns.length === 0) problems.push(`${tl}: CDC net changes need a primary key`);
+    if (table.extraction.mode !== "none" && table.primaryKey.columns.length === 0)
+      problems.push(`${tl}: ${table.extraction.mode} extraction needs a primary key`);
+    if (!table.extraction.rationale.trim())
+      problems.push(`${tl}: extraction mode ${table.extraction.mode} has no rationale`);
+    if (table.ledger && table.extraction.mode === "cdc") {
+      problems.push(
+        `${tl}: CDC on a ledger table — Microsoft's ledger limitations page says change data capture isn't ` +
+          `supported for ledger tables; use changeTracking (allowed on ledger tables)`,
+      );
+    }
+    problems.push(...validateEncryption(table, model), ...validateMaskDependencies(table));
+  }
+  return problems;
+}
+
+/** Columns a CHECK constraint of the table refers to (column CHECKs, enums, table CHECKs; erasure excluded). */
+function checkReferences(table: OltpTable): { name: string; columns: string[] }[] {
+  const checks: { name: string; columns: string[] }[] = [];
+  for (const c of table.columns) {
+    if (c.check) checks.push({ name: `CK_${table.name}_${c.name}`, columns: [c.name, ...referencedColumns(c.check)] });
+    if (c.allowedValues) checks.push({ name: `CK_${table.name}_${c.name}_Values`, columns: [c.name] });
+  }
+  for (const chk of table.checks ?? []) checks.push({ name: chk.name, columns: referencedColumns(chk.expression) });
+  return checks;
+}
+
+/** Always Encrypted rules (sql-docs always-encrypted-database-engine, "Limitations"). */
+function validateEncryption(table: OltpTable, model: OltpModel): string[] {
+  const problems: string[] = [];
+  const tl = `oltp ${table.schema}.${table.name}`;
+  const keys = new Map((model.alwaysEncrypted?.columnEncryptionKeys ?? []).map((k) => [k.name, k]));
+  const encrypted = table.columns.filter((c) => c.encryption);
+  if (encrypted.length && table.extraction.mode === "cdc") {
+    problems.push(
+      `${tl}: has Always Encrypted columns (${encrypted.map((c) => c.name).join(", ")}) but uses CDC — CDC cannot ` +
+        `capture encrypted columns (older revisions of Microsoft's page exclude every column of a CDC table); ` +
+        `use changeTracking`,
+    );
+  }
+  const checks = checkReferences(table);
+  for (const c of encrypted) {
+    const cl = `${tl}.${c.name}`;
+    const e = c.encryption;
+    if (!e) continue;
+    if (!keys.has(e.key)) problems.push(`${cl}: column encryption key ${e.key} is not declared in alwaysEncrypted`);
+    if (!c.classification) problems.push(`${cl}: Always Encrypted column is not classified (personal or card)`);
+    if (c.default !== undefined) problems.push(`${cl}: Always Encrypted columns cannot have a DEFAULT constraint`);
+    if (c.identity) problems.push(`${cl}: Always Encrypted columns cannot be IDENTITY columns`);
+    if (c.type.kind === "rowversion") problems.push(`${cl}: ROWVERSION cannot be encrypted`);
+    for (const chk of checks.filter((x) => x.columns.includes(c.name)))
+      problems.push(
+        `${cl}: referenced by CHECK ${chk.name} — Always Encrypted columns cannot be in a CHECK constraint`,
+      );
+    for (const ix of table.indexes ?? []) {
+      if (ix.where && referencedColumns(ix.where).includes(c.name))
+        problems.push(`${cl}: index ${ix.name} filters on an encrypted column`);
+      if (e.type === "Randomized" && [...ix.columns, ...(ix.include ?? [])].includes(c.name))
+        problems.push(
+          `${cl}: index ${ix.name} on a randomized-encrypted column (only deterministic ones can be indexed)`,
+        );
+    }
+    const keyed = [
+      table.primaryKey.columns,
+      ...(table.uniques ?? []).map((u) => u.columns),
+      ...(table.foreignKeys ?? []).map((f) => f.columns),
+    ];
+    if (keyed.some((k) => k.includes(c.name)))
+      problems.push(`${cl}: keys and foreign keys may not use an encrypted column in this model`);
+    if (e.type === "Deterministic" && isCharacterType(c.type) && !/_BIN2$/i.test(c.collation ?? ""))
+      problems.push(`${cl}: deterministic encryption of a character column needs a BIN2 collation`);
+  }
+  return problems;
+}
+
+/**
+ * Dynamic Data Masking on an existing column fails while something depends on it (Microsoft's DDM page). The
+ * generator drops and re-creates the dependent indexes and CHECK constraints around the ALTER in one transaction;
+ * keys cannot be dropped that way (foreign keys hang on them), so a masked column may not be part of one.
+ */
+function validateMaskDependencies(table: OltpTable): string[] {
+  const problems: string[] = [];
+  const keys = [
+    { name: table.primaryKey.name, columns: table.primaryKey.columns },
+    ...(table.uniques ?? []),
+    ...(table.foreignKeys ?? []),
+  ];
+  for (const c of table.columns.filter((x) => x.classification?.mask)) {
+    for (const k of keys.filter((x) => x.columns.includes(c.name))) {
+      problems.push(
+        `oltp ${table.schema}.${table.name}.${c.name}: masked column is part of key ${k.name} — the mask could not ` +
+          `be re-applied to an existing table without dropping the key; mask a column outside keys`,
+      );
+    }
   }
   return problems;
 }
@@ -452,9 +579,15 @@ export function validateOlap(model: OlapModel): string[] {
       if (!table.primaryKey || table.primaryKey.columns.length !== 1)
         problems.push(`${tl}: dimensions need a single-column primary key`);
     }
+    if (table.role === "fact" && table.primaryKey) {
+      problems.push(
+        `${tl}: fact tables get no PRIMARY KEY — NONCLUSTERED NOT ENFORCED would add a rowstore index to the ` +
+          `columnstore that every load maintains and MERGE joins on; the load guarantees and checks uniqueness`,
+      );
+    }
     if (table.role === "staging") {
-      if (d.kind !== "ROUND_ROBIN" || table.index.kind !== "HEAP")
-        problems.push(`${tl}: staging tables must be ROUND_ROBIN heaps`);
+      if (d.kind === "REPLICATE" || table.index.kind !== "HEAP")
+        problems.push(`${tl}: staging tables must be ROUND_ROBIN or HASH heaps`);
       if (table.references?.length) problems.push(`${tl}: staging tables do not reference dimensions`);
     }
 
@@ -677,11 +810,10 @@ export function validateMappings(model: DataModel): string[] {
         }
       }
     } else if (m.kind === "stream") {
-      for (const c of m.columns) {
-        mark(c.target);
-        if (!c.field.trim()) problems.push(`${ml}.${c.target}: no source field`);
-      }
+      problems.push(...validateStreamMapping(m, targetCols));
+      for (const c of m.columns) mark(c.target);
     } else {
+      problems.push(...validateCalendar(m, target));
       for (const c of target.columns) mark(c.name);
     }
 
@@ -699,8 +831,11 @@ export function validateMappings(model: DataModel): string[] {
   // CDC flags follow the mappings: every table the ETL reads is CDC-enabled, and CDC is not paid for tables nobody reads.
   for (const table of oltp.tables) {
     const read = readByEtl.has(table.name);
-    if (read && !table.cdc) problems.push(`oltp dbo.${table.name}: read by the nightly ETL but cdc is false`);
-    if (!read && table.cdc) problems.push(`oltp dbo.${table.name}: cdc is true but no warehouse mapping reads it`);
+    const mode = table.extraction.mode;
+    if (read && mode === "none")
+      problems.push(`oltp dbo.${table.name}: read by the nightly ETL but its extraction mode is none`);
+    if (!read && mode !== "none")
+      problems.push(`oltp dbo.${table.name}: extracted (${mode}) but no warehouse mapping reads it`);
   }
 
   // Fact keys must be loaded from the same OLTP key the dimension is keyed by (or a foreign key to it).
@@ -713,9 +848,13 @@ export function validateMappings(model: DataModel): string[] {
       const dm = mappingByTarget.get(r.dimension);
       if (!cm || !dm) continue;
       const from = `dbo.${cm.source.table}.${cm.source.column}`;
-      if (dm.kind === "generated") {
+      if (dm.kind === "calendar") {
         if (cm.transform.kind !== "dateKey")
           problems.push(`${rl}: ${r.dimension} is a generated calendar; load the key with dateKey`);
+        else if (olapByName.get(r.dimension)?.unknownMember?.[r.dimensionColumn] !== cm.transform.unknown)
+          problems.push(
+            `${rl}: maps dates outside the calendar to ${cm.transform.unknown}, but ${r.dimension} has no unknown member with that key`,
+          );
       } else if (dm.kind === "enum") {
         if (cm.source.table !== dm.source.table || cm.source.column !== dm.source.column) {
           problems.push(
@@ -759,8 +898,17 @@ export function validateMappings(model: DataModel): string[] {
       problems.push(`${sl}: staging table has no OLTP table of that name`);
       continue;
     }
-    if (!src.cdc) problems.push(`${sl}: stages dbo.${src.name}, which is not CDC-enabled`);
-    for (const c of stg.columns.filter((x) => !x.name.startsWith("Cdc"))) {
+    const mode = src.extraction.mode;
+    if (mode === "none") problems.push(`${sl}: stages dbo.${src.name}, which is not extracted`);
+    else {
+      const meta = stg.columns.filter((x) => stagingChangeColumnNames.has(x.name)).map((x) => x.name);
+      const expected = stagingChangeColumns[mode].map((x) => x.name);
+      if (meta.join(",") !== expected.join(","))
+        problems.push(
+          `${sl}: change columns ${meta.join(", ")} do not match ${mode} extraction (${expected.join(", ")})`,
+        );
+    }
+    for (const c of stg.columns.filter((x) => !stagingChangeColumnNames.has(x.name))) {
       const o = src.columns.find((x) => x.name === c.name);
       if (!o) problems.push(`${sl}.${c.name}: no such column in dbo.${src.name}`);
       else if (!sameType(o.type, c.type))
@@ -776,8 +924,140 @@ export const captureInstance = (table: Pick<OltpTable, "schema" | "name">): stri
 export const cdcChangeTable = (table: Pick<OltpTable, "schema" | "name">): string => `cdc.${captureInstance(table)}_CT`;
 
 /**
- * Columns captured by CDC: everything except classified (personal/card) data — change tables are kept for days
- * and outside the reach of erasure and masking — and ROWVERSION. The primary key is always included.
+ * Columns the nightly ETL may read (and CDC captures): everything except classified (personal/card) data — change
+ * tables are kept for days and outside the reach of erasure and masking; encrypted columns are classified too — and
+ * ROWVERSION. The primary key is always included.
  */
 export const capturedColumns = (table: OltpTable): string[] =>
-  table.columns.filter((c) => !c.classification && c.type.kind !== "rowversion").map((c) => c.name);
+  table.columns.filter((c) => !c.classification && !c.encryption && c.type.kind !== "rowversion").map((c) => c.name);
+
+/** Tables the nightly ETL extracts, by mode. */
+export const extractedTables = (model: OltpModel, mode: "cdc" | "changeTracking"): OltpTable[] =>
+  model.tables.filter((t) => t.extraction.mode === mode);
+
+/** The CHECK constraints and indexes that depend on a column (what must be dropped to re-apply its mask). */
+export function maskDependencies(table: OltpTable, column: string): { checks: string[]; indexes: string[] } {
+  const checks = checkReferences(table)
+    .filter((c) => c.columns.includes(column))
+    .map((c) => c.name);
+  if (table.erasedAtColumn && erasureColumns(table).includes(column)) checks.push(`CK_${table.name}_Erasure`);
+  const indexes = (table.indexes ?? [])
+    .filter(
+      (ix) =>
+        [...ix.columns, ...(ix.include ?? [])].includes(column) ||
+        (ix.where && referencedColumns(ix.where).includes(column)),
+    )
+    .map((ix) => ix.name);
+  return { checks, indexes };
+}
+
+/**
+ * Personal columns the erasure CHECK covers: every personal column that is not Always Encrypted (a CHECK cannot
+ * reference an encrypted column; those are erased by the erasure procedure, see docs/data-model-decisions.md).
+ */
+export const erasureColumns = (table: OltpTable): string[] =>
+  table.columns.filter((c) => c.classification?.kind === "personal" && !c.encryption).map((c) => c.name);
+
+// --- Stream and calendar mappings ---------------------------------------------------------------------------------
+
+const STREAM_TYPES: Record<string, (type: SqlType) => boolean> = {
+  windowStart: (x) => x.kind === "datetime2",
+  windowDateKey: (x) => x.kind === "int",
+  windowHour: (x) => x.kind === "tinyint",
+  count: (x) => x.kind === "int" || x.kind === "bigint",
+  countWhere: (x) => x.kind === "int" || x.kind === "bigint",
+  sum: (x) => x.kind === "bigint",
+  max: isIntegerType,
+  percentile: isNumericType,
+  ratio: (x) => x.kind === "decimal",
+  group: () => true,
+};
+
+function validateStreamMapping(m: StreamTableMapping, targetCols: Map<string, Column>): string[] {
+  const problems: string[] = [];
+  const ml = `mapping ${m.target}`;
+  if (!m.window.timestampField.trim() || !(m.window.seconds > 0))
+    problems.push(`${ml}: the window needs an event-time field and a positive length`);
+  const byTarget = new Map(m.columns.map((c) => [c.target, c.value]));
+  if (![...byTarget.values()].some((v) => v.kind === "windowStart"))
+    problems.push(`${ml}: no windowStart column, so the grain has no time`);
+  for (const { target, value } of m.columns) {
+    const cl = `${ml}.${target}`;
+    const tgt = targetCols.get(target);
+    if (tgt && !STREAM_TYPES[value.kind](tgt.type))
+      problems.push(`${cl}: ${value.kind} cannot be stored in ${renderType(tgt.type)}`);
+    if ("field" in value && !value.field.trim()) problems.push(`${cl}: no source field`);
+    if (value.kind === "percentile" && !(value.p > 0 && value.p < 1))
+      problems.push(`${cl}: percentile ${value.p} is not between 0 and 1`);
+    if (value.kind === "countWhere" && value.min > value.max)
+      problems.push(`${cl}: range ${value.min}..${value.max} is empty`);
+    if (value.kind === "ratio") {
+      for (const side of [value.numerator, value.denominator]) {
+        const k = byTarget.get(side)?.kind;
+        if (k !== "count" && k !== "countWhere" && k !== "sum")
+          problems.push(`${cl}: ratio term ${side} is not a count or sum column of this mapping`);
+      }
+    }
+    if (value.kind === "group" && tgt && !tgt.nullable && value.whenNull === undefined && /Key$/.test(target))
+      problems.push(`${cl}: a key grouped from an optional field needs whenNull (the unknown member)`);
+  }
+  return problems;
+}
+
+function validateCalendar(m: CalendarTableMapping, target: OlapTable): string[] {
+  const problems: string[] = [];
+  const ml = `mapping ${m.target}`;
+  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  if (!iso.test(m.from) || !iso.test(m.to) || Number.isNaN(Date.parse(m.from)) || Number.isNaN(Date.parse(m.to)))
+    problems.push(`${ml}: from/to must be ISO dates (yyyy-mm-dd)`);
+  else if (m.from > m.to) problems.push(`${ml}: from ${m.from} is after to ${m.to}`);
+  for (const c of target.columns)
+    if (!(c.name in m.columns)) problems.push(`${ml}.${c.name}: calendar column has no expression`);
+  for (const [name, expression] of Object.entries(m.columns)) {
+    if (!target.columns.some((c) => c.name === name)) problems.push(`${ml}.${name}: target column does not exist`);
+    for (const ref of referencedColumns(expression))
+      if (ref !== "Date") problems.push(`${ml}.${name}: expression refers to [${ref}]; only [Date] is defined`);
+  }
+  return problems;
+}
+
+// --- Materialized views -------------------------------------------------------------------------------------------
+
+/** Microsoft's CREATE MATERIALIZED VIEW AS SELECT restrictions for a dedicated pool, as far as the model can break them. */
+export function validateMaterializedViews(olap: OlapModel): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const mv of olap.materializedViews) {
+    const vl = `materialized view ${mv.schema}.${mv.name}`;
+    if (names.has(mv.name)) problems.push(`${vl}: duplicate name`);
+    names.add(mv.name);
+    if (!IDENTIFIER.test(mv.name) || !IDENTIFIER.test(mv.schema)) problems.push(`${vl}: invalid identifier`);
+    if (!mv.rationale.trim()) problems.push(`${vl}: distribution has no rationale`);
+    const fact = olap.tables.find((t) => t.name === mv.fact && t.role === "fact");
+    if (!fact) {
+      problems.push(`${vl}: ${mv.fact} is not a fact table (a materialized view cannot reference views)`);
+      continue;
+    }
+    const cols = new Map(fact.columns.map((c) => [c.name, c]));
+    if (fact.columns.some((c) => c.classification))
+      problems.push(`${vl}: ${mv.fact} has masked columns — a materialized view can't be created on a table with DDM`);
+    if (mv.groupBy.length === 0 || mv.groupBy.length > 32) problems.push(`${vl}: GROUP BY needs 1 to 32 columns`);
+    for (const g of mv.groupBy) if (!cols.has(g)) problems.push(`${vl}: GROUP BY column ${g} does not exist`);
+    if (mv.measures.length === 0) problems.push(`${vl}: a materialized view needs an aggregate`);
+    const outputs = new Set(mv.groupBy);
+    for (const me of mv.measures) {
+      if (outputs.has(me.name)) problems.push(`${vl}: output column ${me.name} is defined twice`);
+      outputs.add(me.name);
+      if (me.aggregate === "SUM") {
+        const c = me.column ? cols.get(me.column) : undefined;
+        if (!c) problems.push(`${vl}.${me.name}: SUM of a missing column ${me.column ?? "(none)"}`);
+        else if (!isNumericType(c.type)) problems.push(`${vl}.${me.name}: SUM of non-numeric ${renderType(c.type)}`);
+        else if (c.nullable && !mv.measures.some((x) => x.aggregate === "COUNT_BIG" && x.column === c.name))
+          problems.push(`${vl}.${me.name}: SUM over nullable ${c.name} needs COUNT_BIG(${c.name}) in the view`);
+      } else if (me.column && !cols.has(me.column)) problems.push(`${vl}.${me.name}: COUNT_BIG of a missing column`);
+    }
+    if (mv.distribution.kind === "HASH" && !mv.groupBy.includes(mv.distribution.column))
+      problems.push(`${vl}: distribution column ${mv.distribution.column} is not a GROUP BY column`);
+  }
+  return problems;
+}
