@@ -207,9 +207,10 @@ const factPayment: OlapTable = {
     col("CapturedAt", t.datetime2(3), true),
     col("UpdatedAt", t.datetime2(3)),
   ],
-  // No PRIMARY KEY: in a dedicated pool it could only be NONCLUSTERED NOT ENFORCED, i.e. a rowstore index on the
-  // columnstore fact that every load must maintain, which Microsoft's MERGE page warns against joining on. PaymentId
-  // is unique because the load applies one row per PaymentId; the load's data-quality gate checks it.
+  // No PRIMARY KEY: in a dedicated pool it could only be NONCLUSTERED NOT ENFORCED, i.e. a secondary rowstore index
+  // on the columnstore fact that every load maintains; Microsoft's MERGE page (Azure Synapse) warns about MERGE into
+  // HASH tables with secondary indexes and columnstore targets. PaymentId is unique because the load applies one row
+  // per PaymentId; the load's data-quality gate checks it.
   references: [
     { column: "DateKey", dimension: "Dim_Date", dimensionColumn: "DateKey" },
     { column: "MerchantKey", dimension: "Dim_Merchant", dimensionColumn: "MerchantKey" },

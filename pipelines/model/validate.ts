@@ -581,8 +581,9 @@ export function validateOlap(model: OlapModel): string[] {
     }
     if (table.role === "fact" && table.primaryKey) {
       problems.push(
-        `${tl}: fact tables get no PRIMARY KEY — NONCLUSTERED NOT ENFORCED would add a rowstore index to the ` +
-          `columnstore that every load maintains and MERGE joins on; the load guarantees and checks uniqueness`,
+        `${tl}: fact tables get no PRIMARY KEY — NONCLUSTERED NOT ENFORCED would add a secondary rowstore index ` +
+          `to the columnstore that every load maintains (and MERGE into a HASH table with secondary indexes is what ` +
+          `Microsoft's MERGE page warns about); the load guarantees and checks uniqueness`,
       );
     }
     if (table.role === "staging") {
