@@ -12,10 +12,10 @@
 // Key 0 is the "unknown member" (OLTP identities start at 1), so fact keys are never NULL. If a dimension ever
 // needs history (Type 2), give it its own surrogate key then.
 //
-// The warehouse holds no personal or card data: mappings may not read classified OLTP columns (validate.ts), CDC
+// The warehouse holds no personal or card data: mappings may not read classified OLTP columns (validate/), CDC
 // does not capture them, and the Always Encrypted ones are ciphertext to the ETL anyway. Dimensions describe customers by country and age, not by name.
 //
-// Distribution / index rules of the house (validate.ts enforces them):
+// Distribution / index rules of the house (validate/ enforces them):
 //   facts      HASH on a high-cardinality, NOT NULL, non-identity column + CLUSTERED COLUMNSTORE INDEX
 //   dimensions REPLICATE (small, joined by every fact query: a full copy per compute node means no data
 //              movement) + CLUSTERED INDEX on the key (columnstore needs ~60M+ rows to compress well; these are
@@ -427,7 +427,9 @@ export const olapMappings: TableMapping[] = [
   {
     kind: "stream",
     target: "Fact_API_Performance",
-    source: "Cosmos DB container api_logs (change feed) → Stream Analytics job, one-minute tumbling windows",
+    source:
+      "Cosmos DB container api_logs, its change feed relayed to the Stream Analytics job (the streaming tier), " +
+      "one-minute tumbling windows",
     window: { timestampField: "timestamp", seconds: 60 },
     columns: [
       { target: "MinuteStart", value: { kind: "windowStart" } },
@@ -559,7 +561,7 @@ export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], f
 /** SUM of a fact column, under the same name. */
 const sumOf = (column: string) => ({ name: column, aggregate: "SUM" as const, column });
 
-/** Materialized views the dashboards read (validate.ts checks them against Synapse's restrictions). */
+/** Materialized views the dashboards read (validate/ checks them against Synapse's restrictions). */
 export const materializedViews: MaterializedView[] = [
   {
     schema: "dbo",

@@ -26,7 +26,7 @@
 //   - BalanceTransaction is APPEND-ONLY: postings are immutable; corrections are new postings.
 //   - Currency, Merchant, Customer, PaymentMethod are NOT ledger tables: they hold personal or card-derived data
 //     that must be erasable (GDPR Art. 17) and retention-limited (PCI DSS 3.2.1), which an immutable history
-//     forbids. This is also why ledger tables must not carry personal columns (validate.ts enforces it).
+//     forbids. This is also why ledger tables must not carry personal columns (validate/ enforces it).
 //   Caveats: a ledger table can never be converted back to a non-ledger table; existing tables cannot be
 //   converted into ledger tables (migration = new table + copy); only NULLABLE columns can be added later;
 //   TRUNCATE is not supported and history can never be purged. Choose carefully before the first deployment.
@@ -44,7 +44,7 @@
 //     page exclude every column of a CDC table): change tracking, which records only the key, works either way.
 //   - Currency, Merchant, PaymentMethod: CDC net changes (ordinary tables, no encrypted columns).
 //   - Payout and BalanceTransaction are not in the star yet: not extracted (no tracking overhead).
-//   validate.ts keeps the modes, the ledger flags, the encrypted columns and the warehouse mappings consistent.
+//   validate/ keeps the modes, the ledger flags, the encrypted columns and the warehouse mappings consistent.
 //
 // Always Encrypted (unreadable even to DBAs, backups and the ETL): the payer's name, phone, e-mail and street
 // address in Customer, under one column encryption key wrapped by a Key Vault key (the column master key). E-mail is

@@ -1,6 +1,6 @@
 // The payments data model as typed data. Everything that touches table shape — the OLTP DDL, the CDC setup,
 // the Synapse star schema, the staging tables and the ETL mappings — is derived from values of these types,
-// so the pieces cannot drift apart. `validate.ts` checks the invariants the type system cannot express.
+// so the pieces cannot drift apart. `validate/` checks the invariants the type system cannot express.
 
 /** SQL data types used by the model (T-SQL spelling). `rowversion` exists only in Azure SQL, not in Synapse. */
 export type SqlType =
