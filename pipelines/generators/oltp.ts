@@ -309,6 +309,18 @@ export function generateChangeExtractionScript(model: OltpModel): string {
         `    EXEC sys.sp_cdc_enable_table @source_schema = N'${table.schema}', @source_name = N'${table.name}', @role_name = N'${CDC_ROLE}', @supports_net_changes = 1, @capture_instance = N'${instance}', @captured_column_list = N'${captured.join(", ")}';`,
       ].join("\n"),
     );
+    // The guard above only asks whether the instance exists; this asks whether it captures what the model says, so
+    // an instance left by an older model (missing a column the ETL now reads) cannot pass silently.
+    const instanceColumns = `FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'${instance}'`;
+    parts.push(
+      [
+        `IF (SELECT COUNT(*) ${instanceColumns}) <> ${captured.length}`,
+        `    OR (SELECT COUNT(*) ${instanceColumns} AND cc.column_name IN (${captured.map(nstr).join(", ")})) <> ${captured.length}`,
+        "BEGIN",
+        `    THROW 50007, N'CDC capture instance ${instance} does not capture exactly the columns of the model (${captured.join(", ")}). Create a second capture instance with the new list and switch the ETL over, or disable ${instance} and re-run (full reload of ${name}); see pipelines/README.md.', 1;`,
+        "END;",
+      ].join("\n"),
+    );
   }
   if (ctTables.length) {
     parts.push(

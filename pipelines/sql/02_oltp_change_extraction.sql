@@ -27,6 +27,13 @@ IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_I
     EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'Currency', @role_name = N'cdc_reader', @supports_net_changes = 1, @capture_instance = N'dbo_Currency', @captured_column_list = N'CurrencyCode, Name, MinorUnits, IsActive, CreatedAt, UpdatedAt';
 GO
 
+IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Currency') <> 6
+    OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Currency' AND cc.column_name IN (N'CurrencyCode', N'Name', N'MinorUnits', N'IsActive', N'CreatedAt', N'UpdatedAt')) <> 6
+BEGIN
+    THROW 50007, N'CDC capture instance dbo_Currency does not capture exactly the columns of the model (CurrencyCode, Name, MinorUnits, IsActive, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_Currency and re-run (full reload of dbo.Currency); see pipelines/README.md.', 1;
+END;
+GO
+
 -- dbo.Merchant: no capture instance (of any name) may capture ContactEmail, ContactPhone, RowVer.
 IF EXISTS (SELECT 1 FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.source_object_id = OBJECT_ID(N'dbo.Merchant') AND cc.column_name IN (N'ContactEmail', N'ContactPhone', N'RowVer'))
 BEGIN
@@ -37,6 +44,13 @@ GO
 -- dbo.Merchant → cdc.dbo_Merchant_CT
 IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'dbo.Merchant') AND capture_instance = N'dbo_Merchant')
     EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'Merchant', @role_name = N'cdc_reader', @supports_net_changes = 1, @capture_instance = N'dbo_Merchant', @captured_column_list = N'MerchantId, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt, UpdatedAt';
+GO
+
+IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Merchant') <> 10
+    OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Merchant' AND cc.column_name IN (N'MerchantId', N'MerchantCode', N'LegalName', N'DisplayName', N'MerchantCategoryCode', N'CountryCode', N'SettlementCurrencyCode', N'Status', N'CreatedAt', N'UpdatedAt')) <> 10
+BEGIN
+    THROW 50007, N'CDC capture instance dbo_Merchant does not capture exactly the columns of the model (MerchantId, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_Merchant and re-run (full reload of dbo.Merchant); see pipelines/README.md.', 1;
+END;
 GO
 
 -- dbo.Customer: extraction changeTracking, so no capture instance may exist.
@@ -56,6 +70,13 @@ GO
 -- dbo.PaymentMethod → cdc.dbo_PaymentMethod_CT
 IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'dbo.PaymentMethod') AND capture_instance = N'dbo_PaymentMethod')
     EXEC sys.sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'PaymentMethod', @role_name = N'cdc_reader', @supports_net_changes = 1, @capture_instance = N'dbo_PaymentMethod', @captured_column_list = N'PaymentMethodId, CustomerId, VaultToken, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt, UpdatedAt';
+GO
+
+IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_PaymentMethod') <> 9
+    OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_PaymentMethod' AND cc.column_name IN (N'PaymentMethodId', N'CustomerId', N'VaultToken', N'Brand', N'Funding', N'WalletType', N'IssuerCountryCode', N'CreatedAt', N'UpdatedAt')) <> 9
+BEGIN
+    THROW 50007, N'CDC capture instance dbo_PaymentMethod does not capture exactly the columns of the model (PaymentMethodId, CustomerId, VaultToken, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_PaymentMethod and re-run (full reload of dbo.PaymentMethod); see pipelines/README.md.', 1;
+END;
 GO
 
 -- dbo.Payment: extraction changeTracking, so no capture instance may exist.

@@ -18,8 +18,9 @@ import {
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
 import { checkConstraints } from "../../pipelines/generators/oltp";
+import { deriveStagingTables } from "../../pipelines/model/olap";
 import type { OltpTable } from "../../pipelines/model/types";
-import { capturedColumns, maskExpression } from "../../pipelines/model/validate";
+import { capturedColumns, maskExpression, validateModel } from "../../pipelines/model/validate";
 import { cloneModel, findUnguardedStatements, mappingOf, olapTable, oltpTable, sqlBatches } from "./helpers";
 
 const files = generateAll(dataModel);
@@ -93,6 +94,53 @@ describe("pipelines/generate", () => {
       nullable: true,
     });
     assert.notEqual(generateOltpDdl(changed.oltp), oltpDdl);
+  });
+
+  it("carries a column added to the model through every script that depends on it, with no hand edit", () => {
+    const model = cloneModel();
+    oltpTable(model, "Payment").columns.splice(9, 0, {
+      name: "TipAmountMinor",
+      type: { kind: "bigint" },
+      nullable: false,
+      default: "0",
+      check: "[TipAmountMinor] >= 0",
+    });
+    const fact = model.olap.tables.find((x) => x.name === "Fact_Payment");
+    fact?.columns.push({ name: "TipAmountMinor", type: { kind: "bigint" }, nullable: false });
+    mappingOf(model, "Fact_Payment", "oltp").columns.push({
+      target: "TipAmountMinor",
+      source: { table: "Payment", column: "TipAmountMinor" },
+      transform: { kind: "copy" },
+    });
+    model.olap.materializedViews[0].measures.push({
+      name: "TipAmountMinor",
+      aggregate: "SUM",
+      column: "TipAmountMinor",
+    });
+    // Staging is derived from the mappings: re-derive it as olap.ts does.
+    model.olap.tables = [
+      ...model.olap.tables.filter((x) => x.role !== "staging"),
+      ...deriveStagingTables(
+        model.oltp,
+        model.olap.mappings,
+        model.olap.tables.filter((x) => x.role === "fact"),
+      ),
+    ];
+    assert.deepEqual(validateModel(model), []);
+    const out = new Map(generateAll(model).map((f) => [f.file, f.content]));
+    const get = (f: string) => out.get(f) ?? "";
+    assert.match(
+      get("01_oltp_schema.sql"),
+      /\[TipAmountMinor\] BIGINT CONSTRAINT \[DF_Payment_TipAmountMinor\] DEFAULT \(0\) NOT NULL/,
+    );
+    assert.match(
+      get("01_oltp_schema.sql"),
+      /CONSTRAINT \[CK_Payment_TipAmountMinor\] CHECK \(\[TipAmountMinor\] >= 0\)/,
+    );
+    assert.match(get("04_oltp_etl_access.sql"), /GRANT SELECT ON \[dbo\]\.\[Payment\] \([^)]*\[TipAmountMinor\]/);
+    assert.match(createBatch(get("10_olap_schema.sql"), "[stg].[Payment]"), /\[TipAmountMinor\] BIGINT NULL/);
+    assert.match(createBatch(get("10_olap_schema.sql"), "[dbo].[Fact_Payment]"), /\[TipAmountMinor\] BIGINT NOT NULL/);
+    assert.match(get("12_olap_dashboards.sql"), /SUM\(\[TipAmountMinor\]\) AS \[TipAmountMinor\]/);
   });
 
   it("matches the committed files under pipelines/sql", () => {
@@ -481,6 +529,16 @@ describe("pipelines/generate", () => {
         assert.ok(check >= 0, `${t.name}: no check over all capture instances`);
         assert.ok(check < enable, `${t.name}: the check runs before the capture instance is created`);
         assert.doesNotMatch(batches[check], /ct\.capture_instance =/, "a check bound to one instance can be bypassed");
+      }
+      // …and the instance the guard found must capture exactly the model's columns (a stale one stops the run).
+      for (const t of dataModel.oltp.tables.filter((x) => x.extraction.mode === "cdc")) {
+        const list = capturedColumns(t).map((n) => `N'${n}'`);
+        const b = batches.find((x) => x.includes(`THROW 50007, N'CDC capture instance dbo_${t.name} `));
+        assert.ok(b, t.name);
+        assert.ok(b.includes(`WHERE ct.capture_instance = N'dbo_${t.name}') <> ${list.length}`), t.name);
+        assert.ok(b.includes(`AND cc.column_name IN (${list.join(", ")})) <> ${list.length}`), t.name);
+        const enable = batches.findIndex((x) => x.includes(`@source_name = N'${t.name}'`));
+        assert.ok(batches.indexOf(b) > enable, `${t.name}: checked after the instance is created`);
       }
       const customer = dataModel.oltp.tables.find((t) => t.name === "Customer");
       assert.equal(customer?.extraction.mode, "changeTracking", "Customer (encrypted columns) is never CDC-captured");
