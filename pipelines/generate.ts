@@ -22,6 +22,8 @@ import { validateModel } from "./model/validate";
 export { HEADER } from "./generators/tsql";
 export { CDC_ROLE, ETL_PRINCIPAL_VARIABLE, maskStatement } from "./generators/oltp";
 export { REFRESH_PROCEDURE } from "./generators/olap";
+export { extractionQueries } from "./generators/extraction";
+export type { ExtractionQuery } from "./generators/extraction";
 export {
   generateChangeExtractionScript,
   generateColumnEncryptionKeysScript,

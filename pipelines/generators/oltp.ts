@@ -1,6 +1,7 @@
 // Azure SQL Database (OLTP) scripts: schema (tables, keys, CHECKs, masks, encryption, foreign keys, indexes), change
 // extraction (CDC and change tracking), reference data, and the ETL identity's access.
 import { currencies } from "../model/oltp";
+import { LEDGER_ORDER_COLUMNS } from "./extraction";
 import type { CheckConstraint, Index, OltpModel, OltpTable } from "../model/types";
 import {
   capturedColumns,
@@ -437,7 +438,7 @@ export function generateEtlAccessScript(model: OltpModel): string {
     if (table.ledger) {
       // The last version of a deleted row (the fact load re-derives its payment) is in the ledger history table.
       grants.push(
-        `GRANT SELECT ON ${qualified(table.schema, `${table.name}_LedgerHistory`)} (${list(capturedColumns(table))}) TO ${principal};`,
+        `GRANT SELECT ON ${qualified(table.schema, `${table.name}_LedgerHistory`)} (${list([...capturedColumns(table), ...LEDGER_ORDER_COLUMNS])}) TO ${principal};`,
       );
     }
     parts.push(grants.join("\n"));

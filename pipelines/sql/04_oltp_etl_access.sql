@@ -43,17 +43,17 @@ GO
 -- dbo.Payment (changeTracking): only the columns the ETL may read, never classified ones.
 GRANT SELECT ON [dbo].[Payment] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
 GRANT VIEW CHANGE TRACKING ON [dbo].[Payment] TO [$(EtlPrincipalName)];
-GRANT SELECT ON [dbo].[Payment_LedgerHistory] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
+GRANT SELECT ON [dbo].[Payment_LedgerHistory] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
 GO
 
 -- dbo.Refund (changeTracking): only the columns the ETL may read, never classified ones.
 GRANT SELECT ON [dbo].[Refund] ([RefundId], [PaymentId], [IdempotencyKey], [AmountMinor], [Reason], [Status], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
 GRANT VIEW CHANGE TRACKING ON [dbo].[Refund] TO [$(EtlPrincipalName)];
-GRANT SELECT ON [dbo].[Refund_LedgerHistory] ([RefundId], [PaymentId], [IdempotencyKey], [AmountMinor], [Reason], [Status], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
+GRANT SELECT ON [dbo].[Refund_LedgerHistory] ([RefundId], [PaymentId], [IdempotencyKey], [AmountMinor], [Reason], [Status], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
 GO
 
 -- dbo.Dispute (changeTracking): only the columns the ETL may read, never classified ones.
 GRANT SELECT ON [dbo].[Dispute] ([DisputeId], [PaymentId], [AmountMinor], [NetworkReasonCode], [Category], [Status], [EvidenceDueBy], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
 GRANT VIEW CHANGE TRACKING ON [dbo].[Dispute] TO [$(EtlPrincipalName)];
-GRANT SELECT ON [dbo].[Dispute_LedgerHistory] ([DisputeId], [PaymentId], [AmountMinor], [NetworkReasonCode], [Category], [Status], [EvidenceDueBy], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
+GRANT SELECT ON [dbo].[Dispute_LedgerHistory] ([DisputeId], [PaymentId], [AmountMinor], [NetworkReasonCode], [Category], [Status], [EvidenceDueBy], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
 GO

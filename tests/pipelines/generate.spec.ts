@@ -5,6 +5,7 @@ import * as path from "node:path";
 import {
   checkGenerated,
   describeCheck,
+  extractionQueries,
   generateAll,
   generateChangeExtractionScript,
   generateOlapDdl,
@@ -203,6 +204,24 @@ describe("pipelines/generate", () => {
   describe("idempotency", () => {
     it("guards every CREATE / ALTER / EXEC / INSERT / UPDATE with an existence check", () => {
       for (const f of files) assert.deepEqual(findUnguardedStatements(f.content), [], f.file);
+    });
+
+    it("raises only valid THROWs: user error numbers, at most 2048 characters, no unescaped %", () => {
+      let count = 0;
+      for (const f of files.filter((x) => x.file.endsWith(".sql"))) {
+        for (const m of f.content.matchAll(/THROW (\d+), N'((?:[^']|'')*)', 1;/g)) {
+          count++;
+          assert.ok(Number(m[1]) >= 50000, `${f.file}: THROW ${m[1]}`);
+          assert.ok(m[2].length <= 2048, `${f.file}: THROW ${m[1]} message too long`);
+          assert.doesNotMatch(m[2], /%/, `${f.file}: THROW ${m[1]}: % is reserved in THROW messages`);
+        }
+        assert.equal(
+          (f.content.match(/THROW /g) ?? []).length,
+          (f.content.match(/THROW \d+, N'/g) ?? []).length,
+          f.file,
+        );
+      }
+      assert.ok(count >= 20, `${count} THROWs`);
     });
 
     it("the guard checker itself catches unguarded and mis-guarded statements", () => {
@@ -575,6 +594,80 @@ describe("pipelines/generate", () => {
       // The encrypted connection (erasure) reads key metadata; the grants above keep encrypted columns unreadable.
       assert.match(code, /GRANT VIEW ANY COLUMN MASTER KEY DEFINITION TO \[\$\(EtlPrincipalName\)\];/);
       assert.match(code, /GRANT VIEW ANY COLUMN ENCRYPTION KEY DEFINITION TO \[\$\(EtlPrincipalName\)\];/);
+    });
+  });
+
+  describe("extraction queries (what the ETL runs against the OLTP database)", () => {
+    const queries = extractionQueries(dataModel.oltp, dataModel.olap);
+    const access = content("04_oltp_etl_access.sql");
+    /** Columns granted to the ETL identity per object, parsed from 04. */
+    const granted = new Map<string, Set<string>>();
+    for (const m of access.matchAll(/GRANT SELECT ON \[dbo\]\.\[(\w+)\] \(([^)]*)\)/g))
+      granted.set(m[1], new Set(m[2].split(", ").map((c) => c.replace(/[[\]]/g, ""))));
+
+    it("exists for every extracted table, in its mode, returning exactly its staging table's columns", () => {
+      assert.deepEqual(
+        queries.map((x) => `${x.source}:${x.mode}`),
+        dataModel.oltp.tables
+          .filter((t) => t.extraction.mode !== "none")
+          .map((t) => `dbo.${t.name}:${t.extraction.mode}`),
+      );
+      for (const x of queries) {
+        const stg = dataModel.olap.tables.find((t) => `${t.schema}.${t.name}` === x.staging);
+        assert.ok(stg, x.staging);
+        const selected = x.query
+          .split("\n")[0]
+          .replace(/^SELECT /, "")
+          .replace(/COALESCE\([^)]*\)/g, "value")
+          .split(", ")
+          .map((item) => item.match(/\[(\w+)\]$/)?.[1]);
+        assert.deepEqual(
+          selected,
+          stg.columns.map((c) => c.name),
+          x.source,
+        );
+        if (x.mode === "cdc") {
+          assert.match(x.query, /FROM \[cdc\]\.\[fn_cdc_get_net_changes_dbo_\w+\]\(@from_lsn, @to_lsn, N'all'\);$/);
+          assert.match(x.minimumQuery, /sys\.fn_cdc_get_min_lsn/);
+        } else {
+          assert.match(x.query, /FROM CHANGETABLE\(CHANGES \[dbo\]\.\[\w+\], @last_version\) AS ct\nLEFT OUTER JOIN/);
+          assert.match(x.minimumQuery, /CHANGE_TRACKING_MIN_VALID_VERSION/);
+        }
+      }
+    });
+
+    it("reads a deleted ledger row's last version from the ledger history", () => {
+      const refund = queries.find((x) => x.source === "dbo.Refund");
+      assert.match(
+        refund?.query ?? "",
+        /OUTER APPLY \(SELECT TOP \(1\) .* FROM \[dbo\]\.\[Refund_LedgerHistory\] AS x WHERE ct\.\[SYS_CHANGE_OPERATION\] = 'D' AND x\.\[RefundId\] = ct\.\[RefundId\] ORDER BY x\.\[ledger_end_transaction_id\] DESC/,
+      );
+      assert.match(refund?.query ?? "", /COALESCE\(t\.\[PaymentId\], h\.\[PaymentId\]\) AS \[PaymentId\]/);
+      assert.doesNotMatch(
+        queries.find((x) => x.source === "dbo.Customer")?.query ?? "",
+        /History/,
+        "not a ledger table",
+      );
+    });
+
+    it("reads only columns that 04_oltp_etl_access.sql grants, and never a classified one", () => {
+      for (const x of queries) {
+        const table = x.source.split(".")[1];
+        const oltp = oltpTable(dataModel, table);
+        const reads = (alias: string) =>
+          [...x.query.matchAll(new RegExp(`\\b${alias}\\.\\[(\\w+)\\]`, "g"))].map((m) => m[1]);
+        const direct =
+          x.mode === "cdc"
+            ? [...x.query.split("\nFROM ")[0].matchAll(/\[(\w+)\](?=,|$)/g)]
+                .map((m) => m[1])
+                .filter((n) => !n.startsWith("Cdc"))
+            : reads("t");
+        for (const c of direct) assert.ok(granted.get(table)?.has(c), `${x.source}.${c} is read but not granted`);
+        for (const c of reads("x"))
+          assert.ok(granted.get(`${table}_LedgerHistory`)?.has(c), `${table}_LedgerHistory.${c}`);
+        for (const c of oltp.columns.filter((k) => k.classification || k.encryption))
+          assert.doesNotMatch(x.query, new RegExp(`\\[${c.name}\\]`), `${x.source} reads ${c.name}`);
+      }
     });
   });
 
