@@ -8,7 +8,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateColumnEncryptionKeysScript, generateColumnMasterKeyScript } from "./generators/alwaysEncrypted";
-import { generateDashboardsScript, generateOlapDdl, generateOlapReferenceData } from "./generators/olap";
+import {
+  generateDashboardsScript,
+  generateOlapDdl,
+  generateOlapEtlAccessScript,
+  generateOlapReferenceData,
+} from "./generators/olap";
 import {
   generateChangeExtractionScript,
   generateEtlAccessScript,
@@ -31,6 +36,7 @@ export {
   generateDashboardsScript,
   generateEtlAccessScript,
   generateOlapDdl,
+  generateOlapEtlAccessScript,
   generateOlapReferenceData,
   generateOltpDdl,
   generateOltpReferenceData,
@@ -59,6 +65,7 @@ export function generateAll(model: DataModel): GeneratedFile[] {
     { file: "10_olap_schema.sql", content: generateOlapDdl(model.olap) },
     { file: "11_olap_reference_data.sql", content: generateOlapReferenceData(model.olap) },
     { file: "12_olap_dashboards.sql", content: generateDashboardsScript(model.olap) },
+    { file: "13_olap_etl_access.sql", content: generateOlapEtlAccessScript(model.olap) },
   ];
   // One trailing newline, LF only.
   return files.map((f) => ({ file: f.file, content: f.content.replace(/\r\n/g, "\n").replace(/\n+$/, "") + "\n" }));

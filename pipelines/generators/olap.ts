@@ -269,3 +269,48 @@ export function generateDashboardsScript(model: OlapModel): string {
     batches(parts),
   ].join("\n");
 }
+
+// --- the ETL identity's access to the pool --------------------------------------------------------------------
+
+/** sqlcmd variable naming the ETL identity (the Data Factory managed identity's display name) in 13. */
+export const OLAP_ETL_PRINCIPAL_VARIABLE = "EtlPrincipalName";
+
+export function generateOlapEtlAccessScript(model: OlapModel): string {
+  const principal = `[$(${OLAP_ETL_PRINCIPAL_VARIABLE})]`;
+  const principalName = `N'$(${OLAP_ETL_PRINCIPAL_VARIABLE})'`;
+  const parts: string[] = [
+    [`IF DATABASE_PRINCIPAL_ID(${principalName}) IS NULL`, `    CREATE USER ${principal} FROM EXTERNAL PROVIDER;`].join(
+      "\n",
+    ),
+    [
+      "-- COPY INTO the staging tables needs INSERT on them and this database permission (COPY INTO page).",
+      `GRANT ADMINISTER DATABASE BULK OPERATIONS TO ${principal};`,
+    ].join("\n"),
+  ];
+  for (const schema of [...new Set(model.tables.filter((t) => t.role === "staging").map((t) => t.schema))]) {
+    parts.push(
+      [
+        `-- ${schema}: landing tables, truncated (ALTER) and reloaded every run.`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE, ALTER ON SCHEMA::${q(schema)} TO ${principal};`,
+      ].join("\n"),
+    );
+  }
+  for (const t of model.tables.filter((x) => x.role !== "staging")) {
+    parts.push(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${qualified(t.schema, t.name)} TO ${principal};`);
+  }
+  parts.push(
+    [
+      "-- The refresh after each load: EXECUTE the procedure, ALTER (REBUILD) each materialized view it rebuilds.",
+      `GRANT EXECUTE ON ${qualified(REFRESH_PROCEDURE.schema, REFRESH_PROCEDURE.name)} TO ${principal};`,
+      ...model.materializedViews.map((mv) => `GRANT ALTER ON ${qualified(mv.schema, mv.name)} TO ${principal};`),
+    ].join("\n"),
+  );
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP): what the ETL identity may do, and nothing more.", [
+      "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`. Run after 12, as the Entra admin:",
+      `sqlcmd ... -v ${OLAP_ETL_PRINCIPAL_VARIABLE}="<display name of the Data Factory managed identity>" -i 13_olap_etl_access.sql`,
+      "No db_owner, no CONTROL, no DDL outside the staging schema. Idempotent: GRANT is, and the user is guarded.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}
