@@ -8,6 +8,7 @@ import {
   batches,
   columnDefinition,
   comment,
+  externalPrincipal,
   header,
   indent,
   list,
@@ -276,12 +277,10 @@ export function generateDashboardsScript(model: OlapModel): string {
 export const OLAP_ETL_PRINCIPAL_VARIABLE = "EtlPrincipalName";
 
 export function generateOlapEtlAccessScript(model: OlapModel): string {
-  const principal = `[$(${OLAP_ETL_PRINCIPAL_VARIABLE})]`;
-  const principalName = `N'$(${OLAP_ETL_PRINCIPAL_VARIABLE})'`;
+  const etl = externalPrincipal(OLAP_ETL_PRINCIPAL_VARIABLE);
+  const principal = etl.name;
   const parts: string[] = [
-    [`IF DATABASE_PRINCIPAL_ID(${principalName}) IS NULL`, `    CREATE USER ${principal} FROM EXTERNAL PROVIDER;`].join(
-      "\n",
-    ),
+    etl.createUser,
     [
       "-- COPY INTO the staging tables needs INSERT on them and this database permission (COPY INTO page).",
       `GRANT ADMINISTER DATABASE BULK OPERATIONS TO ${principal};`,

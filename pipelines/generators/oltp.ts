@@ -16,6 +16,7 @@ import {
   batches,
   columnDefinition,
   comment,
+  externalPrincipal,
   header,
   indent,
   list,
@@ -397,13 +398,10 @@ export function generateOltpReferenceData(model: OltpModel): string {
 // --- the ETL identity's access ----------------------------------------------------------------------------------
 
 export function generateEtlAccessScript(model: OltpModel): string {
-  const principal = `[$(${ETL_PRINCIPAL_VARIABLE})]`;
-  const principalName = `N'$(${ETL_PRINCIPAL_VARIABLE})'`;
-  const parts: string[] = [
-    [`IF DATABASE_PRINCIPAL_ID(${principalName}) IS NULL`, `    CREATE USER ${principal} FROM EXTERNAL PROVIDER;`].join(
-      "\n",
-    ),
-  ];
+  const etl = externalPrincipal(ETL_PRINCIPAL_VARIABLE);
+  const principal = etl.name;
+  const principalName = etl.literal;
+  const parts: string[] = [etl.createUser];
   if (extractedTables(model, "cdc").length) {
     parts.push(
       [

@@ -82,3 +82,17 @@ export function schemaStatements(schemas: string[]): string[] {
     .filter((s) => s !== "dbo")
     .map((s) => `IF SCHEMA_ID(N'${s}') IS NULL\n    EXEC(N'CREATE SCHEMA ${q(s)}');`);
 }
+
+/** An Entra principal named by a sqlcmd variable: its bracketed name, its N'…' literal, and its guarded CREATE USER. */
+export function externalPrincipal(variable: string): { name: string; literal: string; createUser: string } {
+  const name = `[$(${variable})]`;
+  const literal = `N'$(${variable})'`;
+  return {
+    name,
+    literal,
+    createUser: [
+      `IF DATABASE_PRINCIPAL_ID(${literal}) IS NULL`,
+      `    CREATE USER ${name} FROM EXTERNAL PROVIDER;`,
+    ].join("\n"),
+  };
+}
