@@ -38,6 +38,8 @@ runCli(USAGE, async (argv) => {
     stackFile: args.values["stack-file"],
     program: args.values.program ? path.resolve(args.values.program) : undefined,
     debug: args.flags.has("verbose"),
+    // The deployed view (known ids) is only needed for the export; the tree and verdict come from the preview view.
+    deployedView: Boolean(args.values.export),
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -36,6 +36,8 @@ export interface ResourceRecord {
   readonly provider?: string;
   /** Property paths whose value is secret. */
   readonly secretKeys?: readonly string[];
+  /** Output property paths whose value is secret. */
+  readonly secretOutputKeys?: readonly string[];
   readonly ignoreChanges?: readonly string[];
   readonly replaceOnChanges?: readonly string[];
 }
@@ -219,8 +221,10 @@ function stackTagsOf(tags: ReadonlyMap<string, string> | undefined): ReadonlyMap
   return tags ?? new Map<string, string>();
 }
 
-function preview(policyName: string, e: UnknownValueError): string {
-  return `can't run policy '${policyName}' during preview: ${e.message}`;
+/** The advisory @pulumi/policy's analyzer server reports when a policy reads a value unknown during preview. */
+function preview(policyName: string, e: UnknownValueError, pack?: { name: string; version: string }): string {
+  const from = pack ? ` from policy pack '${pack.name}@v${pack.version}'` : "";
+  return `can't run policy '${policyName}'${from} during preview: ${e.message}`;
 }
 
 export interface RunOptions {
@@ -228,6 +232,8 @@ export interface RunOptions {
   readonly packEnforcementLevel?: EnforcementLevel;
   readonly stackTags?: ReadonlyMap<string, string>;
   readonly stack?: string;
+  /** The pack's name and version, named in "can't run during preview" messages as the analyzer server does. */
+  readonly pack?: { readonly name: string; readonly version: string };
 }
 
 export function describePolicies(resolved: readonly ResolvedPolicy[]): PolicyInfo[] {
@@ -290,7 +296,7 @@ export async function runPolicies(
           try {
             await validate(args, (message) => push(message, r.urn));
           } catch (e) {
-            if (e instanceof UnknownValueError) push(preview(policy.name, e), r.urn, "advisory");
+            if (e instanceof UnknownValueError) push(preview(policy.name, e, opts.pack), r.urn, "advisory");
             else if (e instanceof NotApplicableError) applicable = false;
             else throw new Error(`policy '${policy.name}' failed on ${r.urn}: ${(e as Error).message}`, { cause: e });
           }
@@ -338,8 +344,11 @@ export async function runPolicies(
         );
         evaluated[policy.name] = policyResources.length;
       } catch (e) {
-        if (e instanceof UnknownValueError) push(preview(policy.name, e), undefined, "advisory");
-        else if (!(e instanceof NotApplicableError)) {
+        if (e instanceof UnknownValueError) {
+          // It applied but could not decide: the engine reports it as applicable, with the advisory.
+          push(preview(policy.name, e, opts.pack), undefined, "advisory");
+          evaluated[policy.name] = policyResources.length;
+        } else if (!(e instanceof NotApplicableError)) {
           throw new Error(`policy '${policy.name}' failed on the stack: ${(e as Error).message}`, { cause: e });
         }
       }
