@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { PACK_NAME, policies } from "../../policies/policies";
 import { UNKNOWN } from "../../tools/lib/engine";
-import type { PackConfig, Verdict } from "../../tools/lib/policyRunner";
+import { resolvePolicies, type PackConfig, type Verdict } from "../../tools/lib/policyRunner";
 import { packVersion, previewStack, stackTagsFor, type PreviewResult } from "../../tools/lib/preview";
 import { loadStackConfig } from "../../tools/lib/stackConfig";
 import { PolicyPackHost, type StackConfiguration } from "../helpers/analyzer";
@@ -118,6 +118,22 @@ describe("policy pack started by the CLI's own launcher agrees with the offline 
     const result = await previewStack({ ...INSECURE, policyConfig: {} });
     assert.ok(result.verdict.violations.length > 20, "the fixture trips many rules");
     await conforms(result, stackConfiguration("insecure", INSECURE.stackFile), {});
+  });
+
+  it("is deliberately stricter than the CLI about unknown policy names and settings in a pack config", async () => {
+    const host = await launched;
+    assert.ok(host);
+    const typo = { "azure-native-keyvault-vault-enable-purge-protections": "mandatory" } as PackConfig;
+    const extra = { "azure-native-keyvault-vault-enable-purge-protection": { retentionDays: 7 } } as PackConfig;
+    // The CLI reconciles and sends both to the pack, which accepts them without a word...
+    await host.configure(typo);
+    await host.configure(extra);
+    // ...while the offline tools refuse them, naming the policy and the key.
+    assert.throws(
+      () => resolvePolicies(policies, typo),
+      /unknown policy 'azure-native-keyvault-vault-enable-purge-protections'/,
+    );
+    assert.throws(() => resolvePolicies(policies, extra), /has no setting 'retentionDays'/);
   });
 
   for (const stack of ["dev", "prod"] as const) {

@@ -4,6 +4,9 @@
  * shaped object, `configSchema` defaults filled in, props wrapped in `unknownCheckingProxy` (an unknown read turns
  * into an advisory "can't run during preview"), `notApplicable` honoured, type-token fast filtering, `remediate`
  * reported as mandatory. One implementation serves the offline preview, `policy:analyze`, the benchmarks and tests.
+ * tests/policies/conformance.spec.ts proves the findings and applicability equal those of the pack started by the
+ * CLI's launcher. Deliberately stricter than the CLI: a config naming a policy the pack does not have, or a setting a
+ * policy does not declare, is an error here (the CLI passes both through silently; see `resolvePolicies`).
  */
 import type {
   EnforcementLevel,
@@ -146,9 +149,13 @@ interface ResolvedPolicy {
 }
 
 /**
- * Resolves enforcement levels and config the way the CLI does: `all` sets every policy's level, a policy's own
- * entry overrides it, then the policy's default, then the pack's. Config defaults come from `configSchema`.
- * Throws PolicyConfigError naming the policy and key for unknown policies, bad levels or values.
+ * Resolves enforcement levels and config with the precedence of the engine's `ReconcilePolicyPackConfig`
+ * (pulumi/pulumi pkg/resource/analyzer/config.go): `all` sets every policy's level, a policy's own entry overrides
+ * it, else the policy's default, else the pack's; config defaults come from `configSchema`. Bad levels and values
+ * that fail a policy's schema are errors, as in the CLI. Deliberately stricter than the CLI: an unknown policy name
+ * (the CLI passes it to the pack, which ignores it) or a setting the policy's schema does not declare (the CLI's
+ * schema check allows extra properties) is an error here too, because in a reviewed config file it is a typo that
+ * would silently leave a rule at its default. Throws PolicyConfigError naming the policy and key.
  */
 export function resolvePolicies(
   policies: Policies,
@@ -256,6 +263,17 @@ export async function runPolicies(
   resources: readonly ResourceRecord[],
   opts: RunOptions = {},
 ): Promise<Verdict> {
+  const stackTraceLimit = Error.stackTraceLimit;
+  // Policies signal "not applicable" and "unknown during preview" by throwing: nobody reads those stacks.
+  Error.stackTraceLimit = 0;
+  try {
+    return await evaluate(policies, resources, opts);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function evaluate(policies: Policies, resources: readonly ResourceRecord[], opts: RunOptions): Promise<Verdict> {
   const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "mandatory");
   const stackTags = stackTagsOf(opts.stackTags);
   const violations: Violation[] = [];

@@ -14,7 +14,7 @@ export { PACK_NAME };
 /** The project root (where Pulumi.yaml is). */
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** The pack version (policies/package.json), shown in verdicts as the CLI does. */
+/** The pack version (policies/package.json, which is what the pack reports to the CLI), shown in verdicts. */
 export function packVersion(root: string = ROOT): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "policies", "package.json"), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";

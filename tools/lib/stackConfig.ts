@@ -1,6 +1,6 @@
 /**
- * Reads a stack's configuration the way the Pulumi CLI does, without the CLI: Pulumi.<stack>.yaml values, then
- * Pulumi.yaml `config:` defaults for keys the stack does not set. Structured values become JSON strings (as the
+ * Reads a stack's configuration without the CLI: Pulumi.<stack>.yaml values, then Pulumi.yaml `config:` defaults
+ * for keys the stack does not set (the CLI's precedence). Structured values become JSON strings (as the
  * CLI passes them to programs); `secure:` values cannot be decrypted offline and become marked placeholders.
  */
 import * as fs from "node:fs";
