@@ -12,7 +12,8 @@ import { secretPlaceholder } from "../tools/lib/stackConfig";
 import { previewOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** The loader `npm run preview:offline` / `policy:analyze` start the tools with. */
+const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 
 interface CliResult {
   code: number;
@@ -22,7 +23,7 @@ interface CliResult {
 
 function cli(tool: "preview" | "analyze", args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSX, `tools/${tool}.ts`, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+    execFile(process.execPath, [TS_RUN, `tools/${tool}.ts`, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr });
     });
   });

@@ -120,7 +120,8 @@ async function childMain(mode: string, stack: string): Promise<void> {
   const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
   const { runPolicies } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { policies, PACK_ENFORCEMENT_LEVEL } = require("../policies/policies") as typeof import("../policies/policies");
-  const { run } = await previewStack({ stack });
+  // What `npm run preview:offline` does: the first-preview view only (the deployed view is for --export).
+  const { run } = await previewStack({ stack, deployedView: false });
   const seconds = process.uptime();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const times: number[] = [];
