@@ -8,6 +8,11 @@ import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/poli
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
 import { loadStackConfig } from "./stackConfig";
+import type { SchemaCheck } from "./armSchema/check";
+
+/** The ARM schema check, loaded on first use (it is skipped with --skip-schema). */
+const armSchemaCheck = (resources: ProgramRun["resources"]): SchemaCheck =>
+  (require("./armSchema/check") as typeof import("./armSchema/check")).checkSchemas(resources);
 
 export { PACK_NAME };
 
@@ -47,11 +52,15 @@ export interface PreviewOptions {
   readonly policyConfig?: PackConfig;
   /** Full, source-mapped stack traces from the program (slower; --verbose). */
   readonly debug?: boolean;
+  /** Skip the ARM schema check of the request bodies (--skip-schema). */
+  readonly skipSchema?: boolean;
 }
 
 export interface PreviewResult {
   readonly run: ProgramRun;
   readonly verdict: Verdict;
+  /** The ARM schema check (tools/lib/armSchema), unless skipped. */
+  readonly schema?: SchemaCheck;
 }
 
 export function stackTagsFor(project: string): ReadonlyMap<string, string> {
@@ -77,7 +86,10 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
     stackTags: stackTagsFor(sc.project),
     stack: opts.stack,
   });
-  return { run, verdict: scrub(verdict, run.secrets) };
+  const check = opts.skipSchema ? undefined : armSchemaCheck(run.resources);
+  // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
+  const schema = check && { ...check, errors: scrub(check.errors, run.secrets) };
+  return { run, verdict: scrub(verdict, run.secrets), ...(schema ? { schema } : {}) };
 }
 
 /** One resource of a `pulumi stack export` (deployment version 3). */
