@@ -4,6 +4,8 @@
  */
 import type { ResourceRecord, Verdict, Violation } from "./policyRunner";
 import { mandatoryViolations } from "./policyRunner";
+import type { SchemaCheck } from "./armSchema/check";
+import { schemaJson, schemaMarkdown } from "./armSchema/report";
 
 /** Resource tree in creation order, children under their parent. */
 export function formatTree(resources: readonly ResourceRecord[]): string {
@@ -72,8 +74,8 @@ export function summaryLine(verdict: Verdict): string {
   );
 }
 
-/** The verdict document written by `--json`. */
-export function verdictJson(verdict: Verdict) {
+/** The verdict document written by `--json` (with the ARM schema check's errors when it ran). */
+export function verdictJson(verdict: Verdict, schema?: SchemaCheck) {
   return {
     stack: verdict.stack,
     resourceCount: verdict.resourceCount,
@@ -89,7 +91,9 @@ export function verdictJson(verdict: Verdict) {
       mandatory: mandatoryViolations(verdict).length,
       advisory: verdict.violations.length - mandatoryViolations(verdict).length,
       exemptions: verdict.exemptions.length,
+      ...(schema ? { schemaErrors: schema.errors.length } : {}),
     },
+    ...(schema ? { schema: schemaJson(schema) } : {}),
   };
 }
 
@@ -100,7 +104,7 @@ const requirementOrder = (a: string, b: string) =>
  * Evidence per PCI DSS requirement: for each requirement, the rules that check it and whether they passed,
  * failed (with the findings) or were exempted for some resources.
  */
-export function verdictMarkdown(verdict: Verdict, pack: string): string {
+export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaCheck): string {
   const failed = new Map<string, Violation[]>();
   for (const v of verdict.violations) failed.set(v.policy, [...(failed.get(v.policy) ?? []), v]);
   const exempted = new Map<string, number>();
@@ -124,7 +128,7 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
   };
   const mandatory = mandatoryViolations(verdict).length;
   const lines = [
-    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 ? "✅" : "❌"}`,
+    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 && !schema?.errors.length ? "✅" : "❌"}`,
     "",
     `Pack \`${pack}\` · PCI DSS v4.0.1 / GDPR · ${verdict.resourceCount} resources · ${verdict.policies.length} rules`,
     "",
@@ -168,5 +172,6 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
     for (const e of verdict.exemptions)
       lines.push(`| \`${e.policy}\` | \`${nameOf(e.urn)}\` | \`${e.pattern}\` | ${e.reason} |`);
   }
+  if (schema) lines.push(schemaMarkdown(schema).trimEnd());
   return lines.join("\n") + "\n";
 }

@@ -24,6 +24,8 @@ export interface SchemaError {
   readonly kind: SchemaErrorKind;
   /** Where in the ARM request body (dotted), or the SDK input path for an unplaced input. */
   readonly path: string;
+  /** The SDK input the value came from, when its path differs from the body's (`retentionInDays`). */
+  readonly input?: string;
   readonly message: string;
 }
 
@@ -206,7 +208,15 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
     if (!validate(body)) {
       for (const e of relevant(validate.errors ?? [], body)) {
         const at = e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
-        errors.push({ ...base, kind: "schema", path: pointerToPath(at), message: message(e) });
+        const bodyPath = pointerToPath(at);
+        const input = [...mapping.placed.entries()].find(([, out]) => out === bodyPath)?.[0];
+        errors.push({
+          ...base,
+          kind: "schema",
+          path: bodyPath,
+          ...(input && input !== bodyPath ? { input } : {}),
+          message: message(e),
+        });
       }
     }
     resources.push({
