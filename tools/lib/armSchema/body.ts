@@ -116,7 +116,7 @@ export class BodyMapper {
 
   /** Records a free-form value's leaves as placed as they are. */
   private leaves(v: Json, inPath: string, outPath: string): Json {
-    if (Array.isArray(v)) v.forEach((x, i) => this.leaves(x, join(inPath, i), join(outPath, i)));
+    if (Array.isArray(v) && v.length > 0) v.forEach((x, i) => this.leaves(x, join(inPath, i), join(outPath, i)));
     else if (isObject(v) && Object.keys(v).length > 0)
       for (const [k, x] of Object.entries(v)) this.leaves(x, join(inPath, k), join(outPath, k));
     else this.placed.set(inPath, outPath);
@@ -124,6 +124,7 @@ export class BodyMapper {
   }
 
   private array(v: readonly Json[], node: Located, inPath: string, outPath: string): Json {
+    if (v.length === 0) return this.leaves(v, inPath, outPath);
     const shape = this.shape(node);
     if (shape.items) return v.map((x, i) => this.value(x, shape.items, join(inPath, i), join(outPath, i)));
     if (shape.additional && v.every((x) => typeof x === "string")) {
@@ -139,6 +140,7 @@ export class BodyMapper {
   }
 
   private object(v: Readonly<Record<string, unknown>>, node: Located, inPath: string, outPath: string): Json {
+    if (Object.keys(v).length === 0) return this.leaves(v, inPath, outPath);
     const shape = this.shape(node, v);
     if (shape.open) return this.leaves(v, inPath, outPath);
     const out: Record<string, unknown> = {};
