@@ -3,9 +3,9 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { armPairs, checkSchemas, type CheckedResource, type SchemaCheck } from "../tools/lib/armSchema/check";
+import { armPairs, checkSchemas, message, type CheckedResource, type SchemaCheck } from "../tools/lib/armSchema/check";
 import { apiVersionOf, armIdentityFromId, pathParameters } from "../tools/lib/armSchema/identity";
-import { externalFiles, SchemaStore, stripExpressions, VENDOR_DIR } from "../tools/lib/armSchema/store";
+import { externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
 import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { verdictJson } from "../tools/lib/report";
@@ -286,12 +286,22 @@ describe("ARM schema check", function () {
       ]);
     });
 
+    it("words every error with what is allowed", () => {
+      assert.equal(message({ keyword: "maximum", params: { comparison: "<=", limit: 24 } }), "must be <= 24");
+      assert.equal(message({ keyword: "maxLength", params: { limit: 24 } }), "must have at most 24 characters");
+      assert.equal(message({ keyword: "minItems", params: { limit: 1 } }), "must have at least 1 items");
+      assert.equal(message({ keyword: "format", params: { format: "uuid" } }), 'must match format "uuid"');
+    });
+
     it("drops the template-expression alternative so errors name the real rule", () => {
       const expr = {
         $ref: "https://schema.management.azure.com/schemas/common/definitions.json#/definitions/expression",
       };
-      assert.deepEqual(stripExpressions({ oneOf: [{ type: "integer" }, expr] }), { allOf: [{ type: "integer" }] });
-      assert.deepEqual(stripExpressions({ oneOf: [{ type: "integer" }, { type: "string" }, expr] }), {
+      assert.deepEqual(stripExpression({ description: "d", oneOf: [{ type: "integer" }, expr] }), {
+        description: "d",
+        allOf: [{ type: "integer" }],
+      });
+      assert.deepEqual(stripExpression({ oneOf: [{ type: "integer" }, { type: "string" }, expr] }), {
         oneOf: [{ type: "integer" }, { type: "string" }],
       });
     });

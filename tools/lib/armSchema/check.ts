@@ -94,8 +94,8 @@ function valueAt(body: unknown, pointer: string): unknown {
     .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), body);
 }
 
-/** One message per ajv error, naming what is allowed. */
-function message(e: ErrorObject): string {
+/** One message per ajv error, naming what is allowed (the validator is built without its own messages). */
+export function message(e: Pick<ErrorObject, "keyword" | "params">): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "enum":
@@ -104,8 +104,37 @@ function message(e: ErrorObject): string {
       return `required property '${String(p.missingProperty)}' is missing`;
     case "type":
       return `must be ${String(p.type)}`;
+    case "pattern":
+      return `must match pattern "${String(p.pattern)}"`;
+    case "format":
+      return `must match format "${String(p.format)}"`;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return `must be ${String(p.comparison)} ${String(p.limit)}`;
+    case "minLength":
+    case "minItems":
+    case "minProperties":
+      return `must have at least ${String(p.limit)} ${e.keyword === "minLength" ? "characters" : e.keyword === "minItems" ? "items" : "properties"}`;
+    case "maxLength":
+    case "maxItems":
+    case "maxProperties":
+      return `must have at most ${String(p.limit)} ${e.keyword === "maxLength" ? "characters" : e.keyword === "maxItems" ? "items" : "properties"}`;
+    case "multipleOf":
+      return `must be a multiple of ${String(p.multipleOf)}`;
+    case "uniqueItems":
+      return `must not have duplicate items (items ${String(p.j)} and ${String(p.i)} are identical)`;
+    case "additionalProperties":
+      return `must not have property '${String(p.additionalProperty)}'`;
+    case "oneOf":
+      return "must match exactly one of the allowed shapes";
+    case "anyOf":
+      return "must match one of the allowed shapes";
+    case "not":
+      return "must not match the excluded shape";
     default:
-      return e.message ?? e.keyword;
+      return `fails '${e.keyword}' ${JSON.stringify(p)}`;
   }
 }
 
@@ -204,7 +233,7 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
     for (const p of mapping.unplaced) {
       errors.push({ ...base, kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
     }
-    const validate = store.validator(def);
+    const validate = store.validator(def, body);
     if (!validate(body)) {
       for (const e of relevant(validate.errors ?? [], body)) {
         const at = e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;

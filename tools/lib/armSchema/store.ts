@@ -1,13 +1,15 @@
 /**
  * The vendored ARM JSON schemas (github.com/Azure/azure-resource-manager-schemas, MIT): finding the file and
  * resource definition of an (ARM type, API version) pair, resolving `$ref`s, and draft-04 validators compiled
- * lazily, one per resource definition, over only the files in use. No network: every `$ref` resolves to a
+ * lazily, per resource definition and body shape, from only the definitions the body reaches, in only the files
+ * in use. No network: every `$ref` resolves to a
  * vendored file.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import type { ArmScope } from "./identity";
+import { prune, shapeOf } from "./prune";
 
 export const VENDOR_DIR = path.resolve(__dirname, "..", "..", "..", "vendor", "azure-resource-manager-schemas");
 /** The base of the schemas' ids and cross-file `$ref`s. */
@@ -82,23 +84,23 @@ export function externalFiles(text: string, self: string): string[] {
   return [...files].sort();
 }
 
+const isExpression = (x: unknown) => !!x && typeof x === "object" && (x as Schema).$ref === EXPRESSION_REF;
+
 /**
  * Drops the "or an ARM template expression" alternative the schemas put beside every value (`oneOf: [X,
- * {$ref: expression}]`): request bodies never hold expressions, and without it an error names the real rule
- * instead of "must match exactly one schema in oneOf".
+ * {$ref: expression}]` becomes `allOf: [X]`) at one level: request bodies never hold expressions, and without it an
+ * error names the real rule instead of "must match exactly one schema in oneOf". Applied to every node as it is
+ * reached (`SchemaStore.resolve`), so files are never walked whole.
  */
-export function stripExpressions(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(stripExpressions);
-  if (!node || typeof node !== "object") return node;
-  const out: Schema = {};
-  for (const [k, v] of Object.entries(node as Schema)) {
-    if ((k === "oneOf" || k === "anyOf") && Array.isArray(v)) {
-      const kept = v.filter((x) => !(x && typeof x === "object" && (x as Schema).$ref === EXPRESSION_REF));
-      if (kept.length === 1) out.allOf = [...((out.allOf as unknown[]) ?? []), stripExpressions(kept[0])];
-      else if (kept.length > 1) out[k] = kept.map(stripExpressions);
-    } else {
-      out[k] = stripExpressions(v);
-    }
+export function stripExpression(node: Schema): Schema {
+  const lists = (["oneOf", "anyOf"] as const).filter((k) => Array.isArray(node[k]) && node[k].some(isExpression));
+  if (lists.length === 0) return node;
+  const out: Schema = { ...node };
+  for (const k of lists) {
+    const kept = (node[k] as unknown[]).filter((x) => !isExpression(x));
+    delete out[k];
+    if (kept.length === 1) out.allOf = [...((out.allOf as unknown[]) ?? []), kept[0]];
+    else if (kept.length > 1) out[k] = kept;
   }
   return out;
 }
@@ -108,6 +110,7 @@ export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
   private readonly dirs = new Map<string, string[]>();
   private readonly validators = new Map<string, ValidateFunction>();
+  private readonly stripped = new WeakMap<Schema, Schema>();
   private ajv: import("ajv").default | undefined;
 
   constructor(readonly dir: string = VENDOR_DIR) {}
@@ -123,13 +126,13 @@ export class SchemaStore {
     return list;
   }
 
-  /** A vendored file, parsed, with expression alternatives stripped. */
+  /** A vendored file, parsed. */
   doc(file: string): Schema {
     let d = this.docs.get(file);
     if (!d) {
       const full = path.join(this.dir, "schemas", file);
       if (!fs.existsSync(full)) throw new Error(`ARM schema file not vendored: schemas/${file}`);
-      d = stripExpressions(JSON.parse(fs.readFileSync(full, "utf8"))) as Schema;
+      d = JSON.parse(fs.readFileSync(full, "utf8")) as Schema;
       this.docs.set(file, d);
     }
     return d;
@@ -148,8 +151,21 @@ export class SchemaStore {
     return found[0];
   }
 
-  /** Follows `$ref`s (local to `file` or to another vendored file) until a schema without one. */
+  /**
+   * Follows `$ref`s (local to `file` or to another vendored file) until a schema without one, and drops its
+   * expression alternatives.
+   */
   resolve(node: Located): Located {
+    const r = this.follow(node);
+    let stripped = this.stripped.get(r.schema);
+    if (!stripped) {
+      stripped = stripExpression(r.schema);
+      this.stripped.set(r.schema, stripped);
+    }
+    return stripped === r.schema ? r : { ...r, schema: stripped };
+  }
+
+  private follow(node: Located): Located {
     let cur = node;
     for (let i = 0; i < 50 && typeof cur.schema.$ref === "string"; i++) {
       const ref = cur.schema.$ref;
@@ -165,45 +181,20 @@ export class SchemaStore {
     return cur;
   }
 
-  /** The draft-04 validator of a resource definition, compiled on first use from its bundle. */
-  validator(def: DefinitionRef): ValidateFunction {
-    const key = `${def.file}#/${def.section}/${def.name}`;
+  /**
+   * The draft-04 validator of a resource definition for bodies of the given body's shape, compiled on first use
+   * from the definition pruned to that shape (see prune.ts).
+   */
+  validator(def: DefinitionRef, body: unknown): ValidateFunction {
+    const schema = prune(this, { schema: def.schema, file: def.file }, shapeOf(body));
+    // Keyed by content: bodies that differ only in map keys (tags) or list lengths prune to the same schema.
+    const key = JSON.stringify(schema);
     let v = this.validators.get(key);
     if (!v) {
-      v = this.instance().compile(this.bundle(def));
+      v = this.instance().compile(schema);
       this.validators.set(key, v);
     }
     return v;
-  }
-
-  /**
-   * A resource definition as one self-contained schema holding only the definitions it reaches (in its own file,
-   * in the common definitions or in another namespace's file), so the validator never compiles the rest.
-   */
-  bundle(def: DefinitionRef): Schema {
-    const definitions: Record<string, unknown> = {};
-    const rewrite = (node: unknown, file: string): unknown => {
-      if (Array.isArray(node)) return node.map((x) => rewrite(x, file));
-      if (!node || typeof node !== "object") return node;
-      const out: Schema = {};
-      for (const [k, v] of Object.entries(node as Schema)) {
-        if (k === "$ref" && typeof v === "string") {
-          const [uri, pointer = ""] = v.split("#");
-          const target = uri === "" ? file : uri.slice(SCHEMA_BASE.length);
-          const name = `${target}#${pointer}`.replace(/[^A-Za-z0-9_.-]/g, "_");
-          if (!(name in definitions)) {
-            definitions[name] = true; // placeholder: cycles end here
-            definitions[name] = rewrite(this.resolve({ schema: { $ref: v }, file }).schema, target);
-          }
-          out.$ref = `#/definitions/${name}`;
-        } else out[k] = rewrite(v, file);
-      }
-      return out;
-    };
-    // `resources` nests child resources in a template; a request body never has it, and it reaches every child type.
-    const { resources: _nested, ...props } = (def.schema.properties ?? {}) as Schema;
-    const root = rewrite({ ...def.schema, properties: props }, def.file) as Schema;
-    return { ...root, definitions };
   }
 
   private instance(): import("ajv").default {
@@ -212,6 +203,9 @@ export class SchemaStore {
       this.ajv = new Ajv({
         allErrors: true,
         validateSchema: false,
+        // Code generation is most of the check's time; optimising the small generated code costs more than it saves.
+        code: { optimize: false },
+        messages: false, // check.ts words every error itself
         strict: false,
         logger: false,
         // Formats the schemas use; others (int32, ...) are annotations only.
