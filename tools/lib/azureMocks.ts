@@ -270,8 +270,13 @@ export function mockResource(
         id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/${path}`;
     }
   }
-  const extra = spec?.outputs ? spec.outputs(inputs, { id, name, urn }) : {};
-  return { id, state: { ...inputs, name, ...extra, ...(spec?.root === "none" ? {} : { id }) } };
+  // Azure answers with the resource's own name as `name`: always the last segment of its ARM id.
+  const armName = spec?.root === "none" ? name : (id.split("/").pop() ?? name);
+  const extra = spec?.outputs ? spec.outputs(inputs, { id, name: armName, urn }) : {};
+  return {
+    id,
+    state: { ...inputs, ...extra, name: armName, ...(spec?.root === "none" ? {} : { id }) },
+  };
 }
 
 /** Invokes the program calls. */
