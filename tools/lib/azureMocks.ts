@@ -107,6 +107,13 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "azure-native:eventgrid:SystemTopic": {
+    path: "Microsoft.EventGrid/systemTopics/{systemTopicName}",
+    outputs: (_i, c) => ({ metricResourceId: guidFor(`${c.id}/metrics`) }),
+  },
+  "azure-native:eventgrid:SystemTopicEventSubscription": {
+    path: "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
+  },
   "time:index/sleep:Sleep": { path: "{createDuration}", root: "none" },
   "azure-native:monitor:PrivateLinkScope": { path: "Microsoft.Insights/privateLinkScopes/{scopeName}" },
   "azure-native:monitor:PrivateLinkScopedResource": {

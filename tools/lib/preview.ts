@@ -8,6 +8,11 @@ import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/poli
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
 import { loadStackConfig } from "./stackConfig";
+import type { SchemaCheck } from "./armSchema/check";
+
+/** The ARM schema check, loaded on first use (it is skipped with --skip-schema). */
+const armSchemaCheck = (resources: ProgramRun["resources"]): SchemaCheck =>
+  (require("./armSchema/check") as typeof import("./armSchema/check")).checkSchemas(resources);
 
 export { PACK_NAME };
 
@@ -52,6 +57,8 @@ export interface PreviewOptions {
    * `--export` and the tests that read wired values. Default true; without it `run` is the preview view.
    */
   readonly deployedView?: boolean;
+  /** Skip the ARM schema check of the request bodies (--skip-schema). */
+  readonly skipSchema?: boolean;
 }
 
 export interface PreviewResult {
@@ -61,6 +68,8 @@ export interface PreviewResult {
   readonly previewRun: ProgramRun;
   /** The pack's verdict over `previewRun`, which is what `pulumi preview --policy-pack` reports. */
   readonly verdict: Verdict;
+  /** The ARM schema check (tools/lib/armSchema), unless skipped. */
+  readonly schema?: SchemaCheck;
 }
 
 export function stackTagsFor(project: string): ReadonlyMap<string, string> {
@@ -79,7 +88,8 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   // outputs), so the "can't run during preview" advisories are the CLI's; tests/policies/conformance.spec.ts
   // proves it against the pack started by the CLI's own launcher.
   const previewRun = await runProgram({ ...program, firstPreview: true });
-  const run = opts.deployedView === false ? previewRun : await runProgram(program);
+  // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
+  const run = opts.deployedView === false && opts.skipSchema ? previewRun : await runProgram(program);
   const verdict = await runPolicies(policies, previewRun.resources, {
     config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
@@ -87,7 +97,11 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
     stack: opts.stack,
     pack: { name: PACK_NAME, version: packVersion(root) },
   });
-  return { run, previewRun, verdict: scrub(verdict, new Set([...run.secrets, ...previewRun.secrets])) };
+  const check = opts.skipSchema ? undefined : armSchemaCheck(run.resources);
+  const secrets = new Set([...run.secrets, ...previewRun.secrets]);
+  // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
+  const schema = check && { ...check, errors: scrub(check.errors, secrets) };
+  return { run, previewRun, verdict: scrub(verdict, secrets), ...(schema ? { schema } : {}) };
 }
 
 /** One resource of a `pulumi stack export` (deployment version 3). */

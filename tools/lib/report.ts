@@ -4,6 +4,8 @@
  */
 import type { ResourceRecord, Verdict, Violation } from "./policyRunner";
 import { mandatoryViolations } from "./policyRunner";
+import type { SchemaCheck } from "./armSchema/check";
+import { schemaJson, schemaMarkdown } from "./armSchema/report";
 
 /** Resource tree in creation order, children under their parent. */
 export function formatTree(resources: readonly ResourceRecord[]): string {
@@ -101,8 +103,8 @@ const STATUS_LABEL: Readonly<Record<RuleStatus, string>> = {
   disabled: "⏸ disabled",
 };
 
-/** The verdict document written by `--json`. */
-export function verdictJson(verdict: Verdict) {
+/** The verdict document written by `--json` (with the ARM schema check's errors when it ran). */
+export function verdictJson(verdict: Verdict, schema?: SchemaCheck) {
   return {
     stack: verdict.stack,
     resourceCount: verdict.resourceCount,
@@ -128,7 +130,9 @@ export function verdictJson(verdict: Verdict) {
           verdict.policies.filter((p) => ruleStatus(verdict, p.name) === st).length,
         ]),
       ),
+      ...(schema ? { schemaErrors: schema.errors.length } : {}),
     },
+    ...(schema ? { schema: schemaJson(schema) } : {}),
   };
 }
 
@@ -140,7 +144,7 @@ const requirementOrder = (a: string, b: string) =>
  * at least one resource, no finding), failed (with the findings), had nothing to evaluate in this stack (not
  * applicable) or were exempted for some resources.
  */
-export function verdictMarkdown(verdict: Verdict, pack: string): string {
+export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaCheck): string {
   const exempted = new Map<string, number>();
   for (const e of verdict.exemptions) exempted.set(e.policy, (exempted.get(e.policy) ?? 0) + 1);
   const byReq = new Map<string, string[]>();
@@ -154,7 +158,7 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
   const status = (name: string) => STATUS_LABEL[ruleStatus(verdict, name)];
   const mandatory = mandatoryViolations(verdict).length;
   const lines = [
-    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 ? "✅" : "❌"}`,
+    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 && !schema?.errors.length ? "✅" : "❌"}`,
     "",
     `Pack \`${pack}\` · PCI DSS v4.0.1 / GDPR · ${verdict.resourceCount} resources · ${verdict.policies.length} rules`,
     "",
@@ -198,5 +202,6 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
     for (const e of verdict.exemptions)
       lines.push(`| \`${e.policy}\` | \`${nameOf(e.urn)}\` | \`${e.pattern}\` | ${e.reason} |`);
   }
+  if (schema) lines.push(schemaMarkdown(schema).trimEnd());
   return lines.join("\n") + "\n";
 }
