@@ -30,7 +30,7 @@ function cli(tool: "preview" | "analyze", args: string[]): Promise<CliResult> {
 }
 
 describe("offline preview", function () {
-  this.timeout(60000);
+  this.timeout(180000);
 
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: the real program previews with no mandatory violation`, async () => {
