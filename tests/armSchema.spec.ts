@@ -330,11 +330,19 @@ describe("ARM schema check", function () {
       assert.ok(fs.existsSync(path.join(out, "LICENSE")) && fs.existsSync(path.join(out, "README.md")));
       const again = vendorSchemas(
         sourceAt(src),
-        [...pairs, { armType: "Microsoft.Foo/bars", version: "2024-11-01" }],
+        [
+          ...pairs,
+          { armType: "Microsoft.Foo/bars", version: "2024-11-01" },
+          // No schema published for this version: the newest older one declaring the type stands in.
+          { armType: "Microsoft.KeyVault/vaults", version: "2025-02-01" },
+        ],
         out,
       );
       assert.equal(again.written, 0);
       assert.deepEqual(again.missing, ["Microsoft.Foo/bars@2024-11-01"]);
+      assert.deepEqual([...again.fallbacks], [["Microsoft.KeyVault/vaults@2025-02-01", "2024-11-01"]]);
+      const standIn = new SchemaStore(out).definition("Microsoft.KeyVault/vaults", "2025-02-01", "resourceGroup");
+      assert.deepEqual([standIn?.file, standIn?.version], ["2024-11-01/Microsoft.KeyVault.json", "2024-11-01"]);
     });
   });
 });

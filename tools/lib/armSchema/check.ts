@@ -35,6 +35,8 @@ export interface CheckedResource {
   readonly armType: string;
   readonly apiVersion: string;
   readonly file?: string;
+  /** The API version of the schema used when Microsoft publishes none for `apiVersion` (see fallbacks.json). */
+  readonly schemaVersion?: string;
   /** The request body validated (name, type, apiVersion and the mapped inputs). */
   readonly body?: Record<string, unknown>;
   readonly placed?: ReadonlyMap<string, string>;
@@ -228,7 +230,8 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
       ...withPropertiesBag(mapping.body, def.schema, store, def.file),
       name: templateName(def.schema, store, def.file) ? t.path : t.name,
       type: t.armType,
-      apiVersion: t.version,
+      // A stand-in schema (older API version) declares its own version.
+      apiVersion: def.version,
     };
     for (const p of mapping.unplaced) {
       errors.push({ ...base, kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
@@ -254,6 +257,7 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
       armType: t.armType,
       apiVersion: t.version,
       file: def.file,
+      ...(def.version !== t.version ? { schemaVersion: def.version } : {}),
       body,
       placed: mapping.placed,
       pathParameters: [...params],
