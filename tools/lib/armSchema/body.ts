@@ -22,6 +22,10 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
     networkRuleSet: "networkAcls",
   },
   "Microsoft.Storage.json#/definitions/Encryption": { encryptionIdentity: "identity" },
+  "Microsoft.Storage.json#/definitions/EncryptionIdentity": {
+    encryptionUserAssignedIdentity: "userAssignedIdentity",
+    encryptionFederatedIdentityClientId: "federatedIdentityClientId",
+  },
   // authorization.RoleDefinition: `roleType` is the role definition's `properties.type` (BuiltInRole/CustomRole).
   "Microsoft.Authorization.json#/definitions/RoleDefinitionProperties": { roleType: "type" },
 };
