@@ -12,7 +12,9 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
   --json FILE           write the policy verdict as JSON
   --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
-  --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
+  --policy-config FILE  policy pack config (default: policies/config/<stack>.json); same shape as
+                        \`pulumi preview --policy-pack-config\`, but stricter: an unknown policy name or
+                        setting is an error here, where the CLI silently ignores it
   --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
   --program FILE        program entry instead of index.ts (for test fixtures)
   --skip-schema         skip the ARM schema check of the request bodies
@@ -40,6 +42,9 @@ runCli(USAGE, async (argv) => {
     stackFile: args.values["stack-file"],
     program: args.values.program ? path.resolve(args.values.program) : undefined,
     debug: args.flags.has("verbose"),
+    // The deployed view (known ids) is needed for the export and the ARM schema check; the tree and verdict come
+    // from the preview view.
+    deployedView: Boolean(args.values.export),
     skipSchema: args.flags.has("skip-schema"),
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
