@@ -17,6 +17,17 @@ import type { Located, Schema, SchemaStore } from "./store";
 export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // keyvault.KeyAttributesArgs: "Expiry date in seconds since 1970-01-01T00:00:00Z" is `exp` on the wire.
   "Microsoft.KeyVault.json#/definitions/KeyAttributes": { expires: "exp", notBefore: "nbf" },
+  "Microsoft.Storage.json#/definitions/StorageAccountPropertiesCreateParameters": {
+    enableHttpsTrafficOnly: "supportsHttpsTrafficOnly",
+    networkRuleSet: "networkAcls",
+  },
+  "Microsoft.Storage.json#/definitions/Encryption": { encryptionIdentity: "identity" },
+  "Microsoft.Storage.json#/definitions/EncryptionIdentity": {
+    encryptionUserAssignedIdentity: "userAssignedIdentity",
+    encryptionFederatedIdentityClientId: "federatedIdentityClientId",
+  },
+  // authorization.RoleDefinition: `roleType` is the role definition's `properties.type` (BuiltInRole/CustomRole).
+  "Microsoft.Authorization.json#/definitions/RoleDefinitionProperties": { roleType: "type" },
 };
 
 export interface BodyMapping {
@@ -45,6 +56,18 @@ type Json = unknown;
 const isObject = (v: Json): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const join = (base: string, key: string | number) =>
   typeof key === "number" ? `${base}[${key}]` : base === "" ? key : `${base}.${key}`;
+
+const normal = (k: string) => k.toLowerCase().replace(/_/g, "");
+
+/**
+ * The REST name of an SDK property whose name differs only in case and underscores (`applicationType` is
+ * `Application_Type`, `keyVaultProperties` is `keyvaultproperties`), else the name itself.
+ */
+function sameName(props: ReadonlyMap<string, Located>, key: string): string {
+  if (props.has(key)) return key;
+  const n = normal(key);
+  return [...props.keys()].find((k) => normal(k) === n) ?? key;
+}
 
 export class BodyMapper {
   private readonly placed = new Map<string, string>();
@@ -95,15 +118,30 @@ export class BodyMapper {
   /** Of a oneOf/anyOf, the branches whose discriminator (a single-value enum property) matches the value. */
   private matching(list: readonly Schema[], file: string, value: Json): Schema[] {
     if (!isObject(value)) return [...list];
-    const fitting = list.filter((b) => {
-      const r = this.store.resolve({ schema: b, file });
-      const ps = isObject(r.schema.properties) ? (r.schema.properties as Record<string, Schema>) : {};
-      return Object.entries(ps).every(([k, p]) => {
-        const e = this.store.resolve({ schema: p, file: r.file }).schema.enum;
-        return !(Array.isArray(e) && e.length === 1 && k in value && value[k] !== e[0]);
-      });
-    });
+    const fitting = list.filter((b) =>
+      [...this.discriminators({ schema: b, file }, 0)].every(([k, d]) => !(k in value) || value[k] === d),
+    );
     return fitting.length > 0 ? fitting : [...list];
+  }
+
+  /** The single-value properties (`enum: [x]` or `const`) of a union branch, through `allOf` and `$ref`s. */
+  private discriminators(node: Located, depth: number, out = new Map<string, unknown>()): Map<string, unknown> {
+    if (depth > 10) return out;
+    const r = this.store.resolve(node);
+    for (const [k, p] of Object.entries(isObject(r.schema.properties) ? r.schema.properties : {})) {
+      const q = this.store.resolve({ schema: p as Schema, file: r.file }).schema;
+      const inner =
+        Array.isArray(q.allOf) && q.allOf.length === 1
+          ? this.store.resolve({ schema: q.allOf[0] as Schema, file: r.file }).schema
+          : q;
+      for (const c of [q, inner]) {
+        if ("const" in c) out.set(k, c.const);
+        else if (Array.isArray(c.enum) && c.enum.length === 1) out.set(k, c.enum[0]);
+      }
+    }
+    for (const m of Array.isArray(r.schema.allOf) ? r.schema.allOf : [])
+      this.discriminators({ schema: m as Schema, file: r.file }, depth + 1, out);
+    return out;
   }
 
   private value(v: Json, node: Located | undefined, inPath: string, outPath: string): Json {
@@ -148,8 +186,8 @@ export class BodyMapper {
     const bagShape = bag ? this.shape(bag) : undefined;
     for (const [key, x] of Object.entries(v)) {
       if (x === undefined) continue;
-      const name = shape.renames[key] ?? key;
-      const inner = bagShape?.renames[key] ?? key;
+      const name = shape.renames[key] ?? sameName(shape.props, key);
+      const inner = bagShape ? (bagShape.renames[key] ?? sameName(bagShape.props, key)) : key;
       const at = join(inPath, key);
       if (shape.props.has(name)) {
         const mapped = this.value(x, shape.props.get(name), at, join(outPath, name));
