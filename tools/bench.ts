@@ -88,6 +88,9 @@ async function childMain(mode: string, stack: string): Promise<void> {
   const { runPolicies } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { policies, PACK_ENFORCEMENT_LEVEL } = require("../policies/policies") as typeof import("../policies/policies");
   const { run } = await previewStack({ stack });
+  // The estimator and capacity model run with every preview (tools/preview.ts), so they are inside the measure.
+  const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
+  costOfStack(run.resources, { stack, root: ROOT });
   const seconds = process.uptime();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const times: number[] = [];

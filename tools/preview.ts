@@ -1,6 +1,6 @@
 /**
  * npm run preview:offline -- --stack <dev|prod> [--export FILE] [--json FILE] [--markdown FILE]
- *                            [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
+ *                            [--cost FILE] [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
  *
  * Runs the real program offline (Pulumi mock engine, realistic ARM ids, no cloud calls) with the stack's
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
@@ -11,7 +11,8 @@ import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
   --json FILE           write the policy verdict as JSON
-  --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
+  --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement), with the cost estimate
+  --cost FILE           write the cost estimate (monthly lines, per tier, list and committed) as JSON
   --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
   --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
   --program FILE        program entry instead of index.ts (for test fixtures)
@@ -22,14 +23,14 @@ exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/pro
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
     argv,
-    ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"],
+    ["stack", "export", "json", "markdown", "cost", "policy-config", "stack-file", "program"],
     ["quiet", "verbose"],
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
-  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } =
+  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
@@ -49,8 +50,15 @@ runCli(USAGE, async (argv) => {
     console.log("");
   }
   console.log(formatVerdict(verdict, pack));
+  const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
+  const { estimateJson, estimateMarkdown, formatEstimate } =
+    require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
+  const cost = costOfStack(run.resources, { stack, root: ROOT, stackFile: args.values["stack-file"] }).estimate;
+  console.log(`\n${formatEstimate(cost)}`);
+  if (args.values.cost) writeFile(args.values.cost, JSON.stringify(estimateJson(cost), null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
-  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));
+  if (args.values.markdown)
+    writeFile(args.values.markdown, `${verdictMarkdown(verdict, pack)}\n${estimateMarkdown(cost)}`);
   return mandatoryViolations(verdict).length > 0 ? 1 : 0;
 });

@@ -4,7 +4,7 @@
  * Works on the offline preview's records and on any `pulumi stack export` (same ResourceRecord shape).
  */
 import type { ResourceRecord } from "../policyRunner";
-import { DEFAULT_USAGE, usageSchema, type UsageConfig } from "../../../lib/usage";
+import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
 import { price, type PriceRow } from "./prices";
 import type { RuleContext, RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED, RULES } from "./rules";
@@ -148,19 +148,6 @@ export function estimate(
       .sort((a, b) => b.list - a.list || a.tier.localeCompare(b.tier)),
     total: { list: sum("list"), committed: sum("committed") },
   };
-}
-
-/** The usage assumptions of a stack's config (`usage` key: a JSON string as the engine passes it, or absent). */
-export function usageFromConfig(config: Readonly<Record<string, string>>, project: string): UsageConfig {
-  const text = config[`${project}:usage`];
-  const parsed = usageSchema.safeParse(text === undefined ? undefined : JSON.parse(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const e = new Error(`config ${project}:usage (${issue.path.join(".")}): ${issue.message}`);
-    e.name = "ConfigError";
-    throw e;
-  }
-  return parsed.data;
 }
 
 export const usd = (n: number) =>
