@@ -12,6 +12,7 @@ import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT } from "../tools/lib/preview";
 import { previewOf } from "./helpers/stacks";
+import { renderCostDocs } from "../tools/costDocs";
 
 const AN = "azure-native";
 let n = 0;
@@ -361,5 +362,17 @@ describe("cost: usage and load config", () => {
       () => stackAssumptions("dev", dir),
       /payments-data-platform:load \(transactionsPerSecond\): must be between 1/,
     );
+  });
+});
+
+describe("docs/cost.md and docs/capacity.md", () => {
+  it("are generated from the estimator and the capacity model over both stacks (run `npm run cost:docs` when stale)", async () => {
+    const docs = await renderCostDocs((await previewOf("dev")).run.resources, (await previewOf("prod")).run.resources);
+    for (const [file, text] of docs)
+      assert.equal(
+        fs.readFileSync(file, "utf8"),
+        text,
+        `${path.relative(ROOT, file)} is stale: run \`npm run cost:docs\``,
+      );
   });
 });

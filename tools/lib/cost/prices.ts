@@ -284,6 +284,18 @@ export const PRICES: readonly PriceRow[] = [
     note: "Extra protected resources over 100: $29.44 each a month.",
   },
   {
+    id: "ddos-ip-protection",
+    service: "Azure DDoS Protection",
+    meter: "DDoS IP Protection, per protected public IP",
+    unit: "IP-month",
+    region: "westeurope",
+    currency: "USD",
+    list: 199,
+    date: READ,
+    source: "https://richardsoncloud.com/azure-ddos-protection",
+    note: "Third-party figure citing azure.microsoft.com/pricing/details/ddos-protection; the same $199 in itexperts-berlin.de. IP Protection has no rapid response, cost protection or WAF discount (learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).",
+  },
+  {
     id: "private-endpoint",
     service: "Azure Private Link",
     meter: "Private endpoint",

@@ -176,7 +176,10 @@ export const publicIp: Rule = (r) => {
     return notEstimated(
       `public IP ${sku}/${str(r.inputs, "sku.tier") ?? ""} has no price row (Standard regional only)`,
     );
-  return priced({ meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H });
+  const lines: LineSpec[] = [{ meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H }];
+  if (str(r.inputs, "ddosSettings.protectionMode") === "Enabled")
+    lines.push({ meter: "DDoS IP Protection", priceId: "ddos-ip-protection", quantity: 1 });
+  return priced(...lines);
 };
 
 export const privateDnsZone: Rule = () =>
