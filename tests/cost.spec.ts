@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,7 +11,7 @@ import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { previewStack, ROOT } from "../tools/lib/preview";
+import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
 import { previewOf } from "./helpers/stacks";
 import { renderCostDocs } from "../tools/costDocs";
 
@@ -362,6 +363,39 @@ describe("cost: usage and load config", () => {
       () => stackAssumptions("dev", dir),
       /payments-data-platform:load \(transactionsPerSecond\): must be between 1/,
     );
+  });
+});
+
+describe("npm run cost:diff", () => {
+  it("prices two exports and prints the monthly change, per line in Markdown", async function () {
+    this.timeout(60_000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "costdiff-"));
+    const base = toStackExport((await previewOf("dev")).run);
+    const head = structuredClone(base);
+    const db = head.deployment.resources.find((r) => r.type === `${AN}:sql:Database`);
+    (db?.inputs as { maxSizeBytes: number }).maxSizeBytes = 64 * 1024 ** 3;
+    fs.writeFileSync(path.join(tmp, "base.json"), JSON.stringify(base));
+    fs.writeFileSync(path.join(tmp, "head.json"), JSON.stringify(head));
+    const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [tsx, "tools/costDiff.ts", ...args], { cwd: ROOT }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+        ),
+      );
+    const md = path.join(tmp, "diff.md");
+    const ok = await run([
+      "--base",
+      path.join(tmp, "base.json"),
+      "--head",
+      path.join(tmp, "head.json"),
+      "--markdown",
+      md,
+    ]);
+    const delta = 32 * price("sql-storage-gp").list;
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`Cost change for 'dev'.*list \\+\\$${delta.toFixed(2)}`));
+    assert.match(fs.readFileSync(md, "utf8"), /## Cost change: dev[\s\S]*\| oltp \| `oltp-db` \| Data storage 64 GB/);
   });
 });
 

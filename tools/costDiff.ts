@@ -10,12 +10,17 @@ import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 
 const USAGE = `usage: npm run cost:diff -- --base <export.json> --head <export.json> [options]
   --stack NAME          stack whose usage config applies (default: from the head's URNs)
-  --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
+  --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml (its usage assumptions price both)
+  --base-stack-file FILE  the base's stack config (its usage assumptions price the base; default: --stack-file)
   --markdown FILE       also write the change as Markdown (for a pull request or job summary)
   --json FILE           also write the change as JSON`;
 
 runCli(USAGE, async (argv) => {
-  const args = parseArgs(argv, ["base", "head", "stack", "stack-file", "markdown", "json"], ["verbose"]);
+  const args = parseArgs(
+    argv,
+    ["base", "head", "stack", "stack-file", "base-stack-file", "markdown", "json"],
+    ["verbose"],
+  );
   const { base, head } = args.values;
   if (!base || !head) throw new UsageError("--base and --head are required");
   const { ExportFormatError, fromStackExport, ROOT } = require("./lib/preview") as typeof import("./lib/preview");
@@ -34,7 +39,8 @@ runCli(USAGE, async (argv) => {
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2];
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");
   const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };
-  const diff = diffEstimates(costOfStack(b, opts).estimate, costOfStack(h, opts).estimate);
+  const baseOpts = { ...opts, stackFile: args.values["base-stack-file"] ?? opts.stackFile };
+  const diff = diffEstimates(costOfStack(b, baseOpts).estimate, costOfStack(h, opts).estimate);
   console.log(formatDiff(diff, stack, false));
   if (args.values.markdown) writeFile(args.values.markdown, formatDiff(diff, stack, true));
   if (args.values.json) writeFile(args.values.json, JSON.stringify(diff, null, 2) + "\n");

@@ -12,7 +12,7 @@ import { capacityMarkdown, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
 import { PRICES } from "./lib/cost/prices";
-import { DEFAULT_LOAD, type UsageConfig } from "../lib/usage";
+import type { LoadConfig, UsageConfig } from "../lib/usage";
 
 export const COST_DOC = path.join(ROOT, "docs", "cost.md");
 export const CAPACITY_DOC = path.join(ROOT, "docs", "capacity.md");
@@ -48,6 +48,7 @@ const SEED: readonly { service: string; sku: string; seed: number; match: (type:
 interface StackCost {
   readonly resources: readonly ResourceRecord[];
   readonly usage: UsageConfig;
+  readonly load: LoadConfig;
   readonly estimate: Estimate;
   readonly capacity: readonly CapacityRow[];
 }
@@ -283,7 +284,7 @@ geo-secondary, a NoSQL tier that carries the load) is the difference.
 
 export function capacityDoc(dev: StackCost, prod: StackCost): string {
   const short = prod.capacity.filter((r) => r.headroom < 1);
-  const tps = prod.capacity.length ? DEFAULT_LOAD.transactionsPerSecond : 1;
+  const tps = prod.load.transactionsPerSecond;
   const seedMax: Record<string, number> = {
     api_logs: 40000,
     sessions: 30000,
@@ -327,7 +328,7 @@ units per instance, ≈ 50 new TLS connections/s per compute unit), Flex Consump
 instances × concurrency / duration) and Azure ML online deployments (instances × requests/s per instance) get their
 rows as those tiers land.
 
-## prod
+## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
 ${capacityMarkdown(prod.capacity)}
 ${short.length === 0 ? "Every prod tier carries the target load." : `**Short:** ${short.map((r) => r.resource).join(", ")}.`}
@@ -339,7 +340,8 @@ that is in [cost.md](cost.md). SQL Business Critical Gen5 8 vCores carries flow 
 
 ## dev
 
-dev is downsized on purpose (serverless SQL and Cosmos DB) and is not expected to carry the load test:
+dev is downsized on purpose (serverless SQL and Cosmos DB): its target is ${dev.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s (\`load\` in
+\`Pulumi.dev.yaml\`), for functional and integration tests, not the seed's load test.
 
 ${capacityMarkdown(dev.capacity)}`;
 }
@@ -347,7 +349,13 @@ ${capacityMarkdown(dev.capacity)}`;
 export function stackCost(stack: "dev" | "prod", resources: readonly ResourceRecord[]): StackCost {
   const { usage, load } = stackAssumptions(stack, ROOT);
   const { capacity } = require("./lib/cost/capacity") as typeof import("./lib/cost/capacity");
-  return { resources, usage, estimate: estimate(resources, { stack, usage }), capacity: capacity(resources, load) };
+  return {
+    resources,
+    usage,
+    load,
+    estimate: estimate(resources, { stack, usage }),
+    capacity: capacity(resources, load),
+  };
 }
 
 /** Both documents, formatted as committed, from the two stacks' resources. */

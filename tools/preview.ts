@@ -53,9 +53,15 @@ runCli(USAGE, async (argv) => {
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const { estimateJson, estimateMarkdown, formatEstimate } =
     require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
-  const cost = costOfStack(run.resources, { stack, root: ROOT, stackFile: args.values["stack-file"] }).estimate;
-  console.log(`\n${formatEstimate(cost)}`);
-  if (args.values.cost) writeFile(args.values.cost, JSON.stringify(estimateJson(cost), null, 2) + "\n");
+  const { estimate: cost, capacity } = costOfStack(run.resources, {
+    stack,
+    root: ROOT,
+    stackFile: args.values["stack-file"],
+  });
+  const { formatCapacity } = require("./lib/cost/capacity") as typeof import("./lib/cost/capacity");
+  console.log(`\n${formatEstimate(cost)}\n${formatCapacity(capacity)}`);
+  if (args.values.cost)
+    writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
   if (args.values.markdown)

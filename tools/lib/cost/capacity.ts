@@ -5,7 +5,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
-import { at, num, str } from "./model";
+import { at, num, str, tierOf } from "./model";
 
 export interface CapacityRow {
   readonly tier: string;
@@ -120,16 +120,6 @@ const row = (r: Omit<CapacityRow, "headroom">): CapacityRow => ({
   ...r,
   headroom: r.load > 0 ? r.capacity / r.load : Infinity,
 });
-const tierOf = (r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string => {
-  let cur: ResourceRecord | undefined = r;
-  for (let i = 0; cur && i < 50; i++) {
-    const m = /^payments:([^:]+):/.exec(cur.type);
-    if (m) return m[1];
-    cur = cur.parent ? byUrn.get(cur.parent) : undefined;
-  }
-  return "stack";
-};
-
 /** The capacity table of a stack against the target load. */
 export function capacity(resources: readonly ResourceRecord[], load: LoadConfig = DEFAULT_LOAD): CapacityRow[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -150,7 +140,8 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     const l = load.cosmos[key];
     const per = ruPerTransaction(l, at(c.inputs, "resource.indexingPolicy"), cmk);
     const max = num(c.inputs, "options.autoscaleSettings.maxThroughput") ?? num(c.inputs, "options.throughput");
-    // Serverless: a container serves up to 5,000 RU/s (learn.microsoft.com/azure/cosmos-db/serverless-performance).
+    // Serverless: a container serves up to 5,000 RU/s while it holds up to 250 GB
+    // (https://learn.microsoft.com/azure/cosmos-db/serverless-performance).
     const cap = max ?? (serverless ? 5000 : 0);
     rows.push(
       row({
@@ -282,8 +273,24 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
   return rows;
 }
 
-const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "∞");
+const fmt = (n: number) =>
+  !Number.isFinite(n) ? "∞" : n < 100 ? String(Number(n.toFixed(1))) : Math.round(n).toLocaleString("en-US");
 export const headroomText = (h: number) => (Number.isFinite(h) ? `${h.toFixed(2)}×` : "∞");
+
+/** One line for a person: every row carries the target load, or which do not. */
+export function formatCapacity(rows: readonly CapacityRow[]): string {
+  const short = rows.filter((r) => r.headroom < 1);
+  if (rows.length === 0) return "Capacity vs target load: no tier with a capacity model";
+  if (short.length === 0)
+    return `Capacity vs target load: all ${rows.length} rows carry it (lowest headroom ${headroomText(Math.min(...rows.map((r) => r.headroom)))})`;
+  return [
+    `Capacity vs target load: ${short.length} of ${rows.length} rows below it:`,
+    ...short.map(
+      (r) =>
+        `    - ${r.resource} ${r.metric}: ${fmt(r.capacity)} < ${fmt(r.load)} ${r.unit} (${headroomText(r.headroom)})`,
+    ),
+  ].join("\n");
+}
 
 /** The capacity rows as a Markdown table. */
 export function capacityMarkdown(rows: readonly CapacityRow[]): string {

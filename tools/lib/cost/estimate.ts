@@ -6,7 +6,7 @@
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
 import { price, type PriceRow } from "./prices";
-import type { RuleContext, RuleResult } from "./model";
+import { tierOf, type RuleContext, type RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED, RULES } from "./rules";
 
 export interface CostLine {
@@ -52,17 +52,6 @@ export interface Estimate {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-/** The tier of a resource: the `<tier>` of its nearest `payments:<tier>:X` component ancestor, else "stack". */
-export function tierOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string {
-  let cur: ResourceRecord | undefined = r;
-  for (let i = 0; cur && i < 50; i++) {
-    const m = /^payments:([^:]+):/.exec(cur.type);
-    if (m) return m[1];
-    cur = cur.parent ? byUrn.get(cur.parent) : undefined;
-  }
-  return "stack";
-}
 
 function committedUnit(
   row: PriceRow,

@@ -34,6 +34,17 @@ export const priced = (...lines: LineSpec[]): RuleResult => ({ kind: "priced", l
 export const free = (reason: string): RuleResult => ({ kind: "free", reason });
 export const notEstimated = (reason: string): RuleResult => ({ kind: "not-estimated", reason });
 
+/** The tier of a resource: the `<tier>` of its nearest `payments:<tier>:X` component ancestor, else "stack". */
+export function tierOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string {
+  let cur: ResourceRecord | undefined = r;
+  for (let i = 0; cur && i < 50; i++) {
+    const m = /^payments:([^:]+):/.exec(cur.type);
+    if (m) return m[1];
+    cur = cur.parent ? byUrn.get(cur.parent) : undefined;
+  }
+  return "stack";
+}
+
 /** A nested input by dotted path. */
 export function at(obj: unknown, pathText: string): unknown {
   return pathText

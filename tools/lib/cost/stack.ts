@@ -2,14 +2,22 @@
  * The estimator and the capacity model for a whole stack (reading its usage and load config the way the CLI
  * passes config to the program), and the difference between two estimates (`npm run cost:diff`).
  */
-import { ConfigError, PROJECT } from "../../../lib/config";
 import { loadSchema, usageSchema, type LoadConfig, type UsageConfig } from "../../../lib/usage";
 import type { ResourceRecord } from "../policyRunner";
 import { loadStackConfig } from "../stackConfig";
 import { capacity, type CapacityRow } from "./capacity";
 import { estimate, usd, type CostLine, type Estimate } from "./estimate";
 
+/** Bad `usage`/`load` config (reported as a config error, exit 2, by the tools). */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
 function parseKey<T>(
+  project: string,
   config: Readonly<Record<string, string>>,
   key: string,
   schema: {
@@ -18,17 +26,17 @@ function parseKey<T>(
     ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
   },
 ): T {
-  const text = config[`${PROJECT}:${key}`];
+  const text = config[`${project}:${key}`];
   let raw: unknown;
   try {
     raw = text === undefined ? undefined : JSON.parse(text);
   } catch {
-    throw new ConfigError([`config ${PROJECT}:${key}: must be valid YAML/JSON of the documented shape`]);
+    throw new ConfigError([`config ${project}:${key}: must be valid YAML/JSON of the documented shape`]);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `config ${PROJECT}:${key} (${i.path.map(String).join(".")}): ${i.message}`),
+      parsed.error.issues.map((i) => `config ${project}:${key} (${i.path.map(String).join(".")}): ${i.message}`),
     );
   }
   return parsed.data;
@@ -40,8 +48,11 @@ export function stackAssumptions(
   root: string,
   stackFile?: string,
 ): { usage: UsageConfig; load: LoadConfig } {
-  const { config } = loadStackConfig(root, stack, stackFile);
-  return { usage: parseKey(config, "usage", usageSchema), load: parseKey(config, "load", loadSchema) };
+  const { config, project } = loadStackConfig(root, stack, stackFile);
+  return {
+    usage: parseKey(project, config, "usage", usageSchema),
+    load: parseKey(project, config, "load", loadSchema),
+  };
 }
 
 /** Estimate and capacity table of a stack's resources under its own config. */
