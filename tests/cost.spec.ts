@@ -124,6 +124,11 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "pe1"), 7.3 + 1, "100 GB each");
     close(lineSum(e, "pip"), 3.65);
     close(lineSum(e, "zone"), 0.5);
+    const protectedIp = res(`${AN}:network:PublicIPAddress`, {
+      sku: { name: "Standard", tier: "Regional" },
+      ddosSettings: { protectionMode: "Enabled" },
+    });
+    close(estimate([protectedIp], { stack: "t" }).total.list, 3.65 + 199, "DDoS IP Protection per IP");
   });
   it("Log Analytics ingestion per day and retention beyond 31 days; HSM RSA 3072 key with rotation", () => {
     const ws = res(`${AN}:operationalinsights:Workspace`, { retentionInDays: 91 }, "ws");
@@ -312,6 +317,40 @@ describe("cost: capacity model", () => {
     );
     close(ru, (4.95 + 0.2 * 8) * 1.06, "one 1 KB create with 8 terms and a CMK");
     assert.ok(40000 / ru > 5500 && 40000 / ru < 6500, "the seed's 40K RU/s on api_logs covers ~6K writes/s");
+  });
+  it("Event Hubs, Application Gateway, Flex functions and online scoring rows on hand-made inputs", () => {
+    const rows = capacity(
+      [
+        res(
+          `${AN}:eventhub:Namespace`,
+          { sku: { name: "Standard", capacity: 2 }, isAutoInflateEnabled: true, maximumThroughputUnits: 8 },
+          "ehs",
+        ),
+        res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 2 } }, "ehp"),
+        res(
+          `${AN}:network:ApplicationGateway`,
+          { sku: { tier: "WAF_v2" }, autoscaleConfiguration: { minCapacity: 2, maxCapacity: 10 } },
+          "agw",
+        ),
+        res(`${AN}:web:WebApp`, { functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 40 } } }, "fn"),
+        res(
+          `${AN}:machinelearningservices:OnlineDeployment`,
+          { sku: { capacity: 4 }, properties: { instanceType: "Standard_D4s_v3" } },
+          "dep",
+        ),
+      ],
+      { ...DEFAULT_LOAD, transactionsPerSecond: 5000, eventKb: 2 },
+    );
+    const get = (name: string, metric: string) => rows.find((r) => r.resource.startsWith(name) && r.metric === metric);
+    assert.equal(get("ehs", "ingress MB/s")?.capacity, 8, "auto-inflate maximum × 1 MB/s");
+    close(get("ehs", "ingress MB/s")?.load ?? 0, (5000 * 2) / 1024);
+    assert.equal(get("ehs", "ingress events/s")?.capacity, 8000);
+    assert.equal(get("ehp", "ingress MB/s")?.capacity, 10);
+    assert.equal(get("agw", "new TLS connections/s")?.capacity, 10 * 10 * 50);
+    assert.equal(get("agw", "new TLS connections/s")?.headroom, 1);
+    assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
+    assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 500);
+    assert.ok((get("dep", "scoring requests/s")?.headroom ?? 1) < 1, "4 instances × 500 req/s < 5,000 req/s");
   });
   it("every prod tier carries the target load (seed: 10K transactions/s)", async () => {
     const { run } = await previewOf("prod");
