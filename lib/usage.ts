@@ -154,6 +154,12 @@ export type UsageConfig = z.output<typeof usageSchema>;
 export type LoadConfig = z.output<typeof loadSchema>;
 export type CosmosLoad = z.output<typeof cosmosLoad>;
 
+/**
+ * The platform's monthly cost targets (USD), measured by the estimator in docs/cost.md; the operations tier's budgets
+ * use them: prod at committed prices with every security layer, dev at list prices (the seed's dev figure: $4,500).
+ */
+export const COST_TARGETS = { prodCommittedUsdPerMonth: 12_000, devListUsdPerMonth: 1_000 } as const;
+
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);
 export const DEFAULT_LOAD: LoadConfig = loadSchema.parse(undefined);

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
+import { COST_TARGETS, DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
 import { parseConfig } from "../lib/config";
 import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
@@ -270,7 +270,7 @@ describe("cost: the committed stacks", () => {
   it("dev stays under $1,000 a month at list prices", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
-    assert.ok(e.total.list < 1000, `dev list ${e.total.list}`);
+    assert.ok(e.total.list < COST_TARGETS.devListUsdPerMonth, `dev list ${e.total.list}`);
   });
   it("changing the SQL SKU in the stack config moves the estimate by 8 vCores × 730 h × (compute + licence) per database", async function () {
     this.timeout(60_000);

@@ -12,7 +12,7 @@ import { capacityMarkdown, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
 import { PRICES } from "./lib/cost/prices";
-import type { LoadConfig, UsageConfig } from "../lib/usage";
+import { COST_TARGETS, type LoadConfig, type UsageConfig } from "../lib/usage";
 
 export const COST_DOC = path.join(ROOT, "docs", "cost.md");
 export const CAPACITY_DOC = path.join(ROOT, "docs", "capacity.md");
@@ -182,7 +182,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     retention90,
     oneCosmosRegion,
   );
-  const target = 12000;
+  const target = COST_TARGETS.prodCommittedUsdPerMonth;
   const status = (n: number) => (n <= target ? "met" : `**not met**: ${usd(n - target)} over`);
   const ipCount = [...prod.resources, ...OUTLOOK].filter(
     (r) => r.custom && r.type.endsWith("network:PublicIPAddress"),
@@ -216,9 +216,9 @@ sourced price).
 | the same with the outlook (every seed service) | ${usd(base.committed)} | ${status(base.committed)} |
 | the same with the levers below marked ✔ | ${usd(path.total.committed)} | ${status(path.total.committed)} |
 | the same, and Cosmos DB in one region | ${usd(pathOneRegion.total.committed)} | ${status(pathOneRegion.total.committed)} |
-| dev at list prices < $1,000/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < 1000 ? "met" : "**not met**"} |
+| dev at list prices < ${usd(COST_TARGETS.devListUsdPerMonth)}/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth ? "met" : "**not met**"} |
 
-The budgets of the operations tier should use these figures.
+The budgets of the operations tier should use these figures (\`COST_TARGETS\` in \`lib/usage.ts\`).
 
 ## Per tier
 

@@ -7,7 +7,8 @@ import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
 import { price, type PriceRow } from "./prices";
 import { tierOf, type RuleContext, type RuleResult } from "./model";
-import { FREE, NOT_ESTIMATED, RULES } from "./rules";
+import { FREE, NOT_ESTIMATED } from "./freeTypes";
+import { RULES } from "./rules";
 
 export interface CostLine {
   readonly urn: string;
