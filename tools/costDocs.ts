@@ -170,7 +170,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const L = (name: string, e: Estimate, why: string) => {
     const dl = e.total.list - base.list;
     const dc = e.total.committed - base.committed;
-    const sign = (n: number) => `${n <= 0 ? "−" : "+"}${usd(Math.abs(n))}`;
+    const sign = (n: number) => (Math.abs(n) < 0.5 ? "$0" : `${n < 0 ? "−" : "+"}${usd(Math.abs(n))}`);
     return `| ${name} | ${sign(dl)} | ${sign(dc)} | ${usd(e.total.committed)} | ${why} |`;
   };
   const path = scenario(prod, { cosmosAutoscaleBilledFraction: 0.1 }, noDdosPlan, ipProtection, retention90);
