@@ -105,6 +105,24 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "c"), ((10000 * 0.2) / 100) * H * 2 * 0.012);
     close(lineSum(e, "c", "committed"), ((10000 * 0.2) / 100) * H * 2 * 0.012 * 0.7);
     close(lineSum(e, acct.name), 100 * 2 * 0.25 + 100 * 2 * 0.2, "storage + 30-day continuous backup per region");
+    // Manual throughput pays the 25 % availability-zone premium in zone-redundant regions; autoscale does not.
+    const azAcct = res(`${AN}:cosmosdb:DatabaseAccount`, {
+      accountName: "z",
+      locations: [{ isZoneRedundant: true }, { isZoneRedundant: false }],
+    });
+    const manual = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { accountName: "z", options: { throughput: 1000 } },
+      "m",
+    );
+    const auto = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { accountName: "z", options: { autoscaleSettings: { maxThroughput: 1000 } } },
+      "a",
+    );
+    const z = estimate([azAcct, manual, auto], { stack: "t", usage: usage({ cosmosAutoscaleBilledFraction: 1 }) });
+    close(lineSum(z, "m"), 10 * H * 0.008 * 2.25);
+    close(lineSum(z, "a"), 10 * H * 0.012 * 2);
   });
   it("Azure Firewall Premium, DDoS plan, private endpoint, public IP, DNS zone", () => {
     const rs = [

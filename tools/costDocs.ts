@@ -250,8 +250,8 @@ What differs and why:
   sized at 395K RU/s maximum. Autoscale bills the highest RU/s of each hour (at least 10 % of the maximum) at 1.5 ×
   the standard rate, in every region. With 1M transactions a day (11.6/s on average) the containers sit near their
   floor, hence \`usage.cosmosAutoscaleBilledFraction\` ${prod.usage.cosmosAutoscaleBilledFraction} of the maximum; two regions double it. The floor, 10 % of a
-  maximum sized for the peak, is the price of absorbing 10K transactions/s without a 429. The availability-zone
-  uplift on single-write-region accounts is in no stored source and is not applied.
+  maximum sized for the peak, is the price of absorbing 10K transactions/s without a 429. The 25 % premium of
+  zone-redundant regions is waived for autoscale containers (reliability-cosmos-db-nosql.md), so prod pays none.
 - **Security layers the seed leaves out**: Azure Firewall Premium, the DDoS Network Protection plan, HSM-backed
   keys, Defender for SQL (not estimated: no sourced price) and the WAF_v2 gateway (outlook).
 - **Synapse**: the seed's $5,840 is DW500c around the clock at about $8/h; the price table's West Europe

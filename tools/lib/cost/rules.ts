@@ -79,6 +79,16 @@ function account(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefine
 }
 export const cosmosRegions = (a: ResourceRecord | undefined): number =>
   Math.max(1, (at(a?.inputs, "locations") as unknown[] | undefined)?.length ?? 1);
+/**
+ * Region multiplier for manual throughput and serverless RUs: regions with availability zones are charged at a
+ * 25 % premium, waived for autoscale containers and multi-region-write accounts (MicrosoftDocs/azure-docs
+ * articles/reliability/reliability-cosmos-db-nosql.md, "SLA improvements", commit 18a397c).
+ */
+const AZ_PREMIUM = 1.25;
+const zoneWeightedRegions = (a: ResourceRecord | undefined): number => {
+  const locs = (at(a?.inputs, "locations") as { isZoneRedundant?: boolean }[] | undefined) ?? [{}];
+  return locs.reduce((s, l) => s + (l.isZoneRedundant === true ? AZ_PREMIUM : 1), 0);
+};
 const isServerless = (a: ResourceRecord | undefined) =>
   ((at(a?.inputs, "capabilities") as { name?: string }[] | undefined) ?? []).some((c) => c.name === "EnableServerless");
 
@@ -86,10 +96,11 @@ export const cosmosAccount: Rule = (r, ctx) => {
   const regions = cosmosRegions(r);
   const lines: LineSpec[] = [];
   if (isServerless(r)) {
+    const az = zoneWeightedRegions(r);
     lines.push({
-      meter: "Serverless request units",
+      meter: `Serverless request units${az > 1 ? " (× 1.25 availability zones)" : ""}`,
       priceId: "cosmos-serverless",
-      quantity: ctx.usage.cosmosServerlessMillionRu,
+      quantity: ctx.usage.cosmosServerlessMillionRu * az,
     });
   }
   lines.push({
@@ -121,14 +132,15 @@ const cosmosThroughput: Rule = (r, ctx) => {
       meter: `Autoscale ≤ ${max.toLocaleString("en-US")} RU/s, billed ${Math.round(billed).toLocaleString("en-US")} RU/s avg × ${regions} region(s)`,
       priceId: "cosmos-autoscale",
       quantity: (billed / 100) * H * regions,
-      note: "usage.cosmosAutoscaleBilledFraction of the maximum (autoscale floor: 10 %)",
+      note: "usage.cosmosAutoscaleBilledFraction of the maximum (autoscale floor: 10 %); no availability-zone premium on autoscale",
     });
   }
   if (manual !== undefined) {
+    const weighted = zoneWeightedRegions(acct);
     return priced({
-      meter: `Manual ${manual.toLocaleString("en-US")} RU/s × ${regions} region(s)`,
+      meter: `Manual ${manual.toLocaleString("en-US")} RU/s × ${regions} region(s)${weighted > regions ? " (zone-redundant regions × 1.25)" : ""}`,
       priceId: "cosmos-standard",
-      quantity: (manual / 100) * H * regions,
+      quantity: (manual / 100) * H * weighted,
     });
   }
   return free(
