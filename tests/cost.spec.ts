@@ -414,7 +414,7 @@ describe("cost: usage and load config", () => {
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(
       path.join(dir, "Pulumi.dev.yaml"),
-      stringify({ config: { "payments-data-platform:load": { transactionsPerSecond: 0 } } }),
+      stringify({ config: { ...raw.config, "payments-data-platform:load": { transactionsPerSecond: 0 } } }),
     );
     assert.throws(
       () => stackAssumptions("dev", dir),

@@ -58,6 +58,10 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:machinelearningservices:Workspace`]:
     "the workspace has no charge of its own; compute and endpoints are priced",
   [`${AN}:machinelearningservices:OnlineEndpoint`]: "endpoints are billed through their deployments",
+  [`${AN}:eventgrid:SystemTopic`]:
+    "system topics have no charge of their own (event operations are billed per delivery)",
+  [`${AN}:eventgrid:SystemTopicEventSubscription`]:
+    "event operations are billed per million; Key Vault lifecycle events are a handful a month (negligible)",
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
