@@ -223,7 +223,7 @@ describe("offline preview", function () {
     });
 
     it("prints the cost estimate under the verdict, writes it with --cost and adds it to the Markdown report", () => {
-      assert.match(insecure.stdout, /Summary: stack insecure[^\n]*\n\nCost estimate \(USD\/month/);
+      assert.match(insecure.stdout, /Summary: stack insecure[\s\S]*\n\nCost estimate \(USD\/month/);
       const cost = JSON.parse(fs.readFileSync(path.join(tmp, "insecure-cost.json"), "utf8")) as {
         stack: string;
         lines: { list: number }[];
