@@ -187,6 +187,7 @@ describe("offline preview", function () {
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-nsg",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-sql",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-st",
+        "azure-native-network-networksecuritygroup-disallow-internet-to-management-ports insecure-nsg",
         "azure-native-network-networksecuritygroup-disallow-public-inbound insecure-nsg",
         "azure-native-network-privateendpoint-missing-for-data-service insecure-kv",
         "azure-native-network-privateendpoint-missing-for-data-service insecure-sql",
