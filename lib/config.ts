@@ -8,6 +8,7 @@ import { z } from "zod";
 import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "./cidr";
 import { REGION_SHORT } from "./naming";
 import { providerConfigProblems, type ProviderConfig } from "./providerConfig";
+import { loadSchema, usageSchema } from "./usage";
 
 /** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
 export const PROJECT = "payments-data-platform";
@@ -218,6 +219,10 @@ const schema = z
     fraudMlGroupId: guid.optional(),
     sql: sqlSchema,
     cosmos: cosmosSchema,
+    /** Usage assumptions for the cost estimate (lib/usage.ts, docs/cost.md). */
+    usage: usageSchema,
+    /** Target load for the capacity model (lib/usage.ts, docs/capacity.md). */
+    load: loadSchema,
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -402,6 +407,8 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   fraudMlGroupId: "string",
   sql: "json",
   cosmos: "json",
+  usage: "json",
+  load: "json",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

@@ -40,13 +40,13 @@ describe("config", () => {
     assert.equal(c.cosmos.serverless, true);
   });
 
-  it("accepts the committed prod stack with the seed's sizing", () => {
+  it("accepts the committed prod stack (seed SQL sizing, Cosmos DB sized for the seed's load)", () => {
     const c = parseConfig(rawOf("prod"), "prod");
     assert.equal(c.isProd, true);
     assert.deepEqual(c.sql.sku, { name: "BC_Gen5", capacity: 8 });
     assert.equal(c.sql.readScaleOut, true);
     const total = Object.values(c.cosmos.containers).reduce((s, x) => s + (x.maxThroughput ?? 0), 0);
-    assert.equal(total, 110000);
+    assert.equal(total, 395000, "Cosmos DB maxima sized in docs/capacity.md");
     assert.equal(c.logRetentionDays, 365);
     assert.equal(c.hsmKeys, true);
   });

@@ -28,22 +28,22 @@ const EXPECTED = {
     kind: "MultiHash",
     paths: ["/merchantId", "/id"],
     ttl: { dev: 604800, prod: 2592000 },
-    max: 40000,
+    max: 90000,
   },
-  sessions: { name: "nosql-sessions", kind: "Hash", paths: ["/id"], ttl: { dev: 1800, prod: 1800 }, max: 30000 },
+  sessions: { name: "nosql-sessions", kind: "Hash", paths: ["/id"], ttl: { dev: 1800, prod: 1800 }, max: 15000 },
   fraud_features: {
     name: "nosql-fraud-features",
     kind: "Hash",
     paths: ["/entityKey"],
     ttl: { dev: 34560000, prod: 34560000 },
-    max: 25000,
+    max: 160000,
   },
   webhook_events: {
     name: "nosql-webhook-events",
     kind: "MultiHash",
     paths: ["/merchantId", "/id"],
     ttl: { dev: 2592000, prod: 7776000 },
-    max: 15000,
+    max: 130000,
   },
 } as const;
 
@@ -210,7 +210,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(account.inputs.capabilities, []);
       });
 
-      it("prod: four autoscale containers whose maxima sum to 110,000 RU/s", () => {
+      it("prod: four autoscale containers whose maxima sum to 395,000 RU/s (sized for the seed's load, docs/capacity.md)", () => {
         const containers = ofType(resources, CONTAINER);
         assert.equal(containers.length, 4);
         let sum = 0;
@@ -220,7 +220,7 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(input(containerOf(id), "options.throughput"), undefined, `${id}: autoscale, not manual`);
           sum += Number(max);
         }
-        assert.equal(sum, 110000);
+        assert.equal(sum, 395000);
       });
     } else {
       it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {

@@ -152,6 +152,8 @@ describe("offline preview", function () {
           path.join(tmp, "insecure-export.json"),
           "--markdown",
           path.join(tmp, "insecure.md"),
+          "--cost",
+          path.join(tmp, "insecure-cost.json"),
         ]),
         cli("preview", ["--stak", "dev"]),
         cli("preview", ["--stack", "dev", "--stack-file", "tests/fixtures/Pulumi.dev-bad-region.yaml"]),
@@ -220,6 +222,20 @@ describe("offline preview", function () {
         fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"),
         /\| PCI DSS requirement \| Rules \| Passed \| Failed \| Not applicable \| Exempted \|/,
       );
+    });
+
+    it("prints the cost estimate under the verdict, writes it with --cost and adds it to the Markdown report", () => {
+      assert.match(insecure.stdout, /Summary: stack insecure[\s\S]*\n\nCost estimate \(USD\/month/);
+      const cost = JSON.parse(fs.readFileSync(path.join(tmp, "insecure-cost.json"), "utf8")) as {
+        stack: string;
+        lines: { list: number }[];
+        total: { list: number };
+        capacity: unknown[];
+      };
+      assert.equal(cost.stack, "insecure");
+      assert.ok(cost.lines.length > 0 && Array.isArray(cost.capacity));
+      assert.equal(cost.total.list, Math.round(cost.lines.reduce((t, l) => t + l.list, 0) * 100) / 100);
+      assert.match(fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"), /## Cost estimate: insecure\n/);
     });
 
     it("exits 2 with one clear line and the usage on bad arguments", () => {

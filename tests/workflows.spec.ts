@@ -54,6 +54,19 @@ describe("GitHub workflows", () => {
     assert.equal(summary?.if, "always()");
   });
 
+  it("pull requests: the cost estimate and the cost change against the base branch go into the job summary", () => {
+    const job = pr.jobs["offline-preview"];
+    const preview = job.steps.find((s) => s.run?.includes("npm run preview:offline") && s.run.includes("--cost"));
+    assert.ok(preview?.run?.includes("--cost out/${{ matrix.stack }}-cost.json"));
+    const base = job.steps.find((s) => s.run?.includes("github.event.pull_request.base.sha"));
+    assert.ok(base?.run?.includes("--export"), "the base branch's offline preview exports its resources");
+    const diff = job.steps.find((s) => s.run?.includes("npm run cost:diff"));
+    assert.ok(diff?.run?.includes("--base out/${{ matrix.stack }}-base-export.json"));
+    assert.ok(diff?.run?.includes("--head out/${{ matrix.stack }}-export.json"));
+    assert.ok(diff?.run?.includes("GITHUB_STEP_SUMMARY"));
+    assert.equal(diff?.if, "always()");
+  });
+
   it("pull requests: real pulumi preview with the policy pack, read-only identity, not from forks, commented", () => {
     const job = pr.jobs["pulumi-preview"];
     assert.match(String(job.if), /vars\.PULUMI_ORG != ''/);

@@ -122,6 +122,9 @@ async function childMain(mode: string, stack: string): Promise<void> {
   const { policies, PACK_ENFORCEMENT_LEVEL } = require("../policies/policies") as typeof import("../policies/policies");
   // What `npm run preview:offline` does: the first-preview view only (the deployed view is for --export).
   const { run } = await previewStack({ stack, deployedView: false, parallel: true });
+  // The estimator and capacity model run with every preview (tools/preview.ts), so they are inside the measure.
+  const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
+  costOfStack(run.resources, { stack, root: ROOT });
   const seconds = process.uptime();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const times: number[] = [];

@@ -1,6 +1,6 @@
 /**
  * npm run preview:offline -- --stack <dev|prod> [--export FILE] [--json FILE] [--markdown FILE]
- *                            [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
+ *                            [--cost FILE] [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
  *
  * Runs the real program offline (Pulumi mock engine, realistic ARM ids, no cloud calls) with the stack's
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
@@ -11,7 +11,9 @@ import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
   --json FILE           write the policy verdict as JSON
-  --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
+  --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement), with the cost estimate
+  --cost FILE           write the cost estimate (monthly lines, per tier, list and committed) and the capacity
+                        of each tier against the target load as JSON
   --policy-config FILE  policy pack config (default: policies/config/<stack>.json); same shape as
                         \`pulumi preview --policy-pack-config\`, but stricter: an unknown policy name or
                         setting is an error here, where the CLI silently ignores it
@@ -26,14 +28,14 @@ exit codes: 0 no mandatory violation and no schema error, 1 mandatory violations
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
     argv,
-    ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"],
+    ["stack", "export", "json", "markdown", "cost", "policy-config", "stack-file", "program"],
     ["quiet", "verbose", "skip-schema"],
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
-  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, toStackExport } =
+  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
@@ -60,8 +62,21 @@ runCli(USAGE, async (argv) => {
   console.log(formatVerdict(verdict, pack));
   const { formatSchemaCheck } = require("./lib/armSchema/report") as typeof import("./lib/armSchema/report");
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
+  const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
+  const { estimateJson, estimateMarkdown, formatEstimate } =
+    require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
+  const { formatCapacity } = require("./lib/cost/capacity") as typeof import("./lib/cost/capacity");
+  const { estimate: cost, capacity } = costOfStack(run.resources, {
+    stack,
+    root: ROOT,
+    stackFile: args.values["stack-file"],
+  });
+  console.log(`\n${formatEstimate(cost)}\n${formatCapacity(capacity)}`);
+  if (args.values.cost)
+    writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema), null, 2) + "\n");
-  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack, schema));
+  if (args.values.markdown)
+    writeFile(args.values.markdown, `${verdictMarkdown(verdict, pack, schema)}\n${estimateMarkdown(cost)}`);
   return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 ? 1 : 0;
 });

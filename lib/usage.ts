@@ -1,0 +1,165 @@
+/**
+ * Usage assumptions (what a month of running the platform consumes) and the target load (what each tier must
+ * carry), as validated stack config with the seed's figures as defaults. The cost estimator and the capacity model
+ * (tools/lib/cost/) read them; the program validates them with every other key (lib/config.ts), so a bad value
+ * fails `pulumi preview` and the offline preview alike, naming the key.
+ */
+import { z } from "zod";
+
+const num = (min: number, max: number, unit: string) =>
+  z
+    .number({ error: `must be a number (${unit})` })
+    .min(min, { error: `must be between ${min} and ${max} ${unit}` })
+    .max(max, { error: `must be between ${min} and ${max} ${unit}` });
+
+export const COMMITMENTS = ["none", "1y", "3y"] as const;
+export type Commitment = (typeof COMMITMENTS)[number];
+
+/**
+ * Monthly usage. Defaults are the seed's figures where it gives one (10 TB hot + 50 TB cool storage, 100 pipeline
+ * runs a day, Azure Monitor at ~$280 ≈ 3 GB/day) and documented assumptions elsewhere (docs/cost.md).
+ */
+export const usageSchema = z
+  .object({
+    /** Pricing applied to the "committed" totals: reservation term and Azure Hybrid Benefit (SQL licences). */
+    commitment: z
+      .object({
+        term: z.enum(COMMITMENTS, { error: () => `must be one of ${COMMITMENTS.join(", ")}` }).default("3y"),
+        hybridBenefit: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Log Analytics ingestion (all diagnostic settings together), GB per day. */
+    logIngestionGbPerDay: num(0, 10_000, "GB/day").default(3),
+    /** Hours a month a dedicated SQL pool is running (not paused); 730 = always on. */
+    synapsePoolHoursPerMonth: num(0, 744, "hours/month").default(730),
+    /** Data stored in a dedicated SQL pool, TB. */
+    synapseStorageTb: num(0, 1_000, "TB").default(1),
+    /** Data lake (hierarchical-namespace accounts) hot and cool tier volumes, GB. Seed: 10 TB hot + 50 TB cool. */
+    lakeHotGb: num(0, 10_000_000, "GB").default(10_240),
+    lakeCoolGb: num(0, 10_000_000, "GB").default(51_200),
+    /** Any other storage account (function hosts, job storage, ML workspace), GB hot each. */
+    otherStorageGbPerAccount: num(0, 1_000_000, "GB").default(50),
+    /** Data Factory: pipeline runs a day, activities per run, copy DIU-hours a day, managed-VNet activity hours. */
+    pipelineRunsPerDay: num(0, 1_000_000, "runs/day").default(100),
+    activitiesPerRun: num(0, 1_000, "activities/run").default(5),
+    copyDiuHoursPerDay: num(0, 100_000, "DIU-hours/day").default(12),
+    managedVnetActivityHoursPerDay: num(0, 24 * 50, "hours/day").default(2),
+    /** Cosmos DB autoscale: billed RU/s over a month as a fraction of the maximum (floor 0.1 = idle). */
+    cosmosAutoscaleBilledFraction: num(0.1, 1, "(fraction of the autoscale maximum)").default(0.15),
+    /** Cosmos DB data per region, GB (all containers). */
+    cosmosStorageGb: num(0, 10_000_000, "GB").default(200),
+    /** Cosmos DB serverless: million RU consumed a month. */
+    cosmosServerlessMillionRu: num(0, 10_000_000, "million RU/month").default(50),
+    /** Serverless SQL: vCore-hours billed a month (active time × vCores; auto-pause bills nothing while paused). */
+    sqlServerlessVcoreHoursPerMonth: num(0, 80 * 744, "vCore-hours/month").default(150),
+    /** SQL long-term-retention backup storage, GB. */
+    sqlLtrBackupGb: num(0, 10_000_000, "GB").default(500),
+    /** Data processed by the Azure Firewall, GB a month. */
+    firewallProcessedGbPerMonth: num(0, 10_000_000, "GB/month").default(2_000),
+    /** Data through all private endpoints together (in + out), GB a month. */
+    privateLinkGbPerMonth: num(0, 10_000_000, "GB/month").default(1_000),
+    /** Application Gateway v2: average capacity units billed. */
+    appGatewayCapacityUnits: num(0, 125, "capacity units").default(5),
+    /** Event Hubs Standard: ingress events a month, millions. */
+    eventHubsMillionEventsPerMonth: num(0, 10_000_000, "million events/month").default(100),
+    /** Functions (Flex Consumption): on-demand execution GB-seconds and million executions a month. */
+    functionGbSecondsPerMonth: num(0, 1e12, "GB-s/month").default(400_000),
+    functionMillionExecutionsPerMonth: num(0, 1e9, "million executions/month").default(30),
+    /** Azure ML compute clusters: node-hours a month above their minimum nodes. */
+    mlClusterNodeHoursPerMonth: num(0, 1e7, "node-hours/month").default(100),
+    /** Container registry storage, GB. */
+    containerRegistryGb: num(0, 100_000, "GB").default(20),
+    /** Key Vault cryptographic operations (wrap/unwrap), 10,000s a month. */
+    keyVaultTenThousandOpsPerMonth: num(0, 1e9, "10K operations/month").default(100),
+  })
+  .prefault({});
+
+const cosmosLoad = z.object({
+  /** Item size, KB. */
+  itemKb: num(0.1, 2048, "KB"),
+  /** Item creates per transaction of flow 1. */
+  createsPerTransaction: num(0, 100, "per transaction").default(0),
+  /** Item replaces/upserts of an existing item per transaction. */
+  replacesPerTransaction: num(0, 100, "per transaction").default(0),
+  /** Point reads per transaction. */
+  readsPerTransaction: num(0, 100, "per transaction").default(0),
+  /** Change feed reads per transaction (a consumer reading each write once). */
+  changeFeedReadsPerTransaction: num(0, 100, "per transaction").default(0),
+  /** Properties of an item (counts index terms when the policy includes `/*`). */
+  properties: num(1, 10_000, "properties").default(20),
+  /** Indexed terms a replace modifies. */
+  modifiedIndexedTerms: num(0, 10_000, "terms").default(2),
+});
+
+/**
+ * The seed's load test: 10K transactions/s (1,000 virtual users for 5 minutes), nightly ETL of 1M transactions.
+ * Per-container and per-tier factors say what one transaction of flow 1 does; docs/capacity.md argues them.
+ */
+export const loadSchema = z
+  .object({
+    transactionsPerSecond: num(1, 10_000_000, "transactions/s").default(10_000),
+    nightlyTransactions: num(0, 1e10, "transactions/night").default(1_000_000),
+    /** SQL transaction log written per payment insert (row, indexes, ledger history, CDC), KB. */
+    sqlLogKbPerTransaction: num(0.1, 1_024, "KB").default(4),
+    /** Data-file IOs per payment insert (page writes at checkpoint, index pages, lookups), IOs. */
+    sqlIoPerTransaction: num(0, 1_000, "IOs").default(1),
+    cosmos: z
+      .object({
+        apiLogs: cosmosLoad.prefault({
+          itemKb: 1,
+          createsPerTransaction: 1,
+          changeFeedReadsPerTransaction: 1,
+          properties: 20,
+          modifiedIndexedTerms: 0,
+        }),
+        sessions: cosmosLoad.prefault({
+          itemKb: 1,
+          replacesPerTransaction: 0.1,
+          readsPerTransaction: 0.1,
+          properties: 10,
+          modifiedIndexedTerms: 0,
+        }),
+        fraudFeatures: cosmosLoad.prefault({
+          itemKb: 1,
+          replacesPerTransaction: 1,
+          readsPerTransaction: 3,
+          properties: 40,
+          modifiedIndexedTerms: 1,
+        }),
+        webhookEvents: cosmosLoad.prefault({
+          itemKb: 2,
+          createsPerTransaction: 1,
+          changeFeedReadsPerTransaction: 1,
+          properties: 15,
+          modifiedIndexedTerms: 2,
+        }),
+      })
+      .prefault({}),
+    /** Events published to Event Hubs per transaction, and their size in KB. */
+    eventsPerTransaction: num(0, 1_000, "events/transaction").default(1),
+    eventKb: num(0.01, 1_024, "KB").default(1),
+    /** Requests through the Application Gateway per transaction (the API call itself). */
+    gatewayRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(1),
+    /** Function executions per transaction, their duration (s) and concurrent executions one instance serves. */
+    functionExecutionsPerTransaction: num(0, 1_000, "executions/transaction").default(1),
+    functionSecondsPerExecution: num(0.001, 600, "s").default(0.05),
+    functionConcurrencyPerInstance: num(1, 1_000, "executions").default(16),
+    /** Online scoring requests per transaction, and requests/s one model instance serves. */
+    scoringRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(1),
+    scoringRequestsPerSecondPerInstance: num(1, 100_000, "requests/s").default(500),
+  })
+  .prefault({});
+
+export type UsageConfig = z.output<typeof usageSchema>;
+export type LoadConfig = z.output<typeof loadSchema>;
+export type CosmosLoad = z.output<typeof cosmosLoad>;
+
+/**
+ * The platform's monthly cost targets (USD), measured by the estimator in docs/cost.md; the operations tier's budgets
+ * use them: prod at committed prices with every security layer, dev at list prices (the seed's dev figure: $4,500).
+ */
+export const COST_TARGETS = { prodCommittedUsdPerMonth: 12_000, devListUsdPerMonth: 1_000 } as const;
+
+/** The seed defaults (what an empty `usage:` / `load:` key means). */
+export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);
+export const DEFAULT_LOAD: LoadConfig = loadSchema.parse(undefined);

@@ -1,0 +1,469 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { COST_TARGETS, DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
+import { parseConfig } from "../lib/config";
+import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
+import { estimate, type Estimate } from "../tools/lib/cost/estimate";
+import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
+import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
+import { previewOf } from "./helpers/stacks";
+import { renderCostDocs } from "../tools/costDocs";
+
+const AN = "azure-native";
+let n = 0;
+/** A hand-made resource record. */
+function res(type: string, inputs: Record<string, unknown>, name = `r${++n}`): ResourceRecord {
+  return {
+    urn: `urn:pulumi:test::payments-data-platform::${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    dependencies: [],
+    propertyDependencies: {},
+    inputs,
+    outputs: {},
+    protect: false,
+  };
+}
+const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 0.015, `${msg ?? ""} ${a} ≉ ${b}`);
+const lineSum = (e: Estimate, name: string, k: "list" | "committed" = "list") =>
+  e.lines.filter((l) => l.name === name).reduce((s, l) => s + l[k], 0);
+const usage = (over: Partial<UsageConfig> = {}): UsageConfig => ({ ...DEFAULT_USAGE, ...over });
+
+describe("cost: price table", () => {
+  it("every row carries a meter, unit, region, USD, a date and a public source; discounts never exceed list", () => {
+    assert.ok(PRICES.length >= 50, `${PRICES.length} rows`);
+    assert.equal(new Set(PRICES.map((p) => p.id)).size, PRICES.length, "unique ids");
+    for (const p of PRICES) {
+      assert.ok(p.meter && p.unit && p.region && p.service, p.id);
+      assert.equal(p.currency, "USD", p.id);
+      assert.match(p.date, /^\d{4}-\d{2}-\d{2}$/, `${p.id}: date`);
+      assert.ok(!Number.isNaN(Date.parse(p.date)) && p.date <= "2026-12-31", `${p.id}: date`);
+      assert.match(p.source, /https:\/\//, `${p.id}: source`);
+      assert.ok(p.list >= 0, p.id);
+      for (const d of [p.reserved1y, p.reserved3y, p.hybridBenefit]) if (d !== undefined) assert.ok(d <= p.list, p.id);
+      if (p.reserved1y !== undefined && p.reserved3y !== undefined) assert.ok(p.reserved3y <= p.reserved1y, p.id);
+    }
+  });
+  it("an unknown price id is an error, never a zero", () => {
+    assert.throws(() => price("nope"), /no price row 'nope'/);
+  });
+});
+
+describe("cost: pricing rules on hand-made inputs", () => {
+  const bc = price("sql-bc-compute");
+  it("SQL Business Critical: compute and licence per vCore-hour, storage at max size; 3y reservation + AHB", () => {
+    const db = res(`${AN}:sql:Database`, {
+      sku: { name: "BC_Gen5", capacity: 8 },
+      maxSizeBytes: 100 * 1024 ** 3,
+      zoneRedundant: true,
+      serverName: "s",
+      databaseName: "d",
+    });
+    const e = estimate([db], { stack: "t", usage: usage() });
+    close(e.lines[0].list, 8 * H * bc.list, "compute");
+    close(e.lines[0].committed, 8 * H * (bc.reserved3y as number), "compute 3y");
+    close(e.lines[1].list, 8 * H * 0.375, "licence");
+    assert.equal(e.lines[1].committed, 0, "AHB removes the licence");
+    close(e.lines[2].list, 100 * 0.25, "storage");
+    assert.equal(e.lines.length, 3, "BC zone redundancy is included; no LTR policy, no LTR line");
+    const none = estimate([db], { stack: "t", usage: usage({ commitment: { term: "none", hybridBenefit: false } }) });
+    assert.equal(none.total.committed, none.total.list);
+  });
+  it("SQL serverless: usage vCore-hours, or the minimum around the clock when auto-pause is off; no reservation", () => {
+    const db = res(`${AN}:sql:Database`, {
+      sku: { name: "GP_S_Gen5", capacity: 2 },
+      minCapacity: 1,
+      autoPauseDelay: -1,
+    });
+    const e = estimate([db], { stack: "t", usage: usage({ sqlServerlessVcoreHoursPerMonth: 100 }) });
+    close(e.lines[0].list, 1 * H * 0.5218);
+    assert.equal(e.lines[0].committed, e.lines[0].list);
+    assert.equal(e.lines[1].quantity, 32, "storage defaults to 32 GB without maxSizeBytes");
+  });
+  it("Cosmos DB autoscale: maximum × billed fraction × regions at 1.5 × the standard rate", () => {
+    const acct = res(`${AN}:cosmosdb:DatabaseAccount`, {
+      accountName: "a",
+      locations: [{ locationName: "westeurope" }, { locationName: "northeurope" }],
+      backupPolicy: { continuousModeProperties: { tier: "Continuous30Days" } },
+    });
+    const c = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { accountName: "a", options: { autoscaleSettings: { maxThroughput: 10000 } } },
+      "c",
+    );
+    const e = estimate([acct, c], {
+      stack: "t",
+      usage: usage({ cosmosAutoscaleBilledFraction: 0.2, cosmosStorageGb: 100 }),
+    });
+    close(lineSum(e, "c"), ((10000 * 0.2) / 100) * H * 2 * 0.012);
+    close(lineSum(e, "c", "committed"), ((10000 * 0.2) / 100) * H * 2 * 0.012 * 0.7);
+    close(lineSum(e, acct.name), 100 * 2 * 0.25 + 100 * 2 * 0.2, "storage + 30-day continuous backup per region");
+    // Manual throughput pays the 25 % availability-zone premium in zone-redundant regions; autoscale does not.
+    const azAcct = res(`${AN}:cosmosdb:DatabaseAccount`, {
+      accountName: "z",
+      locations: [{ isZoneRedundant: true }, { isZoneRedundant: false }],
+    });
+    const manual = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { accountName: "z", options: { throughput: 1000 } },
+      "m",
+    );
+    const auto = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { accountName: "z", options: { autoscaleSettings: { maxThroughput: 1000 } } },
+      "a",
+    );
+    const z = estimate([azAcct, manual, auto], { stack: "t", usage: usage({ cosmosAutoscaleBilledFraction: 1 }) });
+    close(lineSum(z, "m"), 10 * H * 0.008 * 2.25);
+    close(lineSum(z, "a"), 10 * H * 0.012 * 2);
+  });
+  it("Azure Firewall Premium, DDoS plan, private endpoint, public IP, DNS zone", () => {
+    const rs = [
+      res(`${AN}:network:AzureFirewall`, { sku: { tier: "Premium" } }, "fw"),
+      res(`${AN}:network:DdosProtectionPlan`, {}, "ddos"),
+      res(`${AN}:network:PrivateEndpoint`, {}, "pe1"),
+      res(`${AN}:network:PrivateEndpoint`, {}, "pe2"),
+      res(`${AN}:network:PublicIPAddress`, { sku: { name: "Standard", tier: "Regional" } }, "pip"),
+      res(`${AN}:privatedns:PrivateZone`, {}, "zone"),
+    ];
+    const e = estimate(rs, {
+      stack: "t",
+      usage: usage({ firewallProcessedGbPerMonth: 1000, privateLinkGbPerMonth: 200 }),
+    });
+    close(lineSum(e, "fw"), 1.75 * H + 16);
+    close(lineSum(e, "ddos"), 2943.55);
+    close(lineSum(e, "pe1"), 7.3 + 1, "100 GB each");
+    close(lineSum(e, "pip"), 3.65);
+    close(lineSum(e, "zone"), 0.5);
+    const protectedIp = res(`${AN}:network:PublicIPAddress`, {
+      sku: { name: "Standard", tier: "Regional" },
+      ddosSettings: { protectionMode: "Enabled" },
+    });
+    close(estimate([protectedIp], { stack: "t" }).total.list, 3.65 + 199, "DDoS IP Protection per IP");
+  });
+  it("Log Analytics ingestion per day and retention beyond 31 days; HSM RSA 3072 key with rotation", () => {
+    const ws = res(`${AN}:operationalinsights:Workspace`, { retentionInDays: 91 }, "ws");
+    const key = res(
+      `${AN}:keyvault:Key`,
+      {
+        properties: {
+          kty: "RSA-HSM",
+          keySize: 3072,
+          rotationPolicy: { lifetimeActions: [{ action: { type: "rotate" }, trigger: { timeAfterCreate: "P365D" } }] },
+        },
+      },
+      "key",
+    );
+    const e = estimate([ws, key], {
+      stack: "t",
+      usage: usage({ logIngestionGbPerDay: 2, keyVaultTenThousandOpsPerMonth: 10 }),
+    });
+    close(lineSum(e, "ws"), 2 * (H / 24) * 2.99 + 2 * 60 * 0.13);
+    close(lineSum(e, "key"), 5 + (H / 24 / 365) * 1 + 10 * 0.15);
+  });
+  it("tiers being built: Synapse, storage, Data Factory, Event Hubs, App Gateway, functions, Azure ML, ACR", () => {
+    const u = usage({
+      synapsePoolHoursPerMonth: 200,
+      synapseStorageTb: 2,
+      lakeHotGb: 1000,
+      lakeCoolGb: 2000,
+      otherStorageGbPerAccount: 10,
+      pipelineRunsPerDay: 100,
+      activitiesPerRun: 10,
+      copyDiuHoursPerDay: 4,
+      managedVnetActivityHoursPerDay: 1,
+      eventHubsMillionEventsPerMonth: 10,
+      appGatewayCapacityUnits: 3,
+      functionGbSecondsPerMonth: 100000,
+      mlClusterNodeHoursPerMonth: 50,
+      containerRegistryGb: 600,
+    });
+    const rs = [
+      res(`${AN}:synapse:SqlPool`, { sku: { name: "DW500c" } }, "pool"),
+      res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_GRS" }, isHnsEnabled: true }, "lake"),
+      res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_LRS" } }, "host"),
+      res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_ZRS" } }, "zrs"),
+      res(`${AN}:datafactory:Factory`, {}, "adf"),
+      res(`${AN}:eventhub:Namespace`, { sku: { name: "Standard", capacity: 2 } }, "ehs"),
+      res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 1 } }, "ehp"),
+      res(`${AN}:streamanalytics:StreamingJob`, {}, "asa"),
+      res(
+        `${AN}:network:ApplicationGateway`,
+        { sku: { tier: "WAF_v2" }, autoscaleConfiguration: { minCapacity: 1, maxCapacity: 10 } },
+        "agw",
+      ),
+      res(`${AN}:web:AppServicePlan`, { sku: { name: "FC1" } }, "flexplan"),
+      res(`${AN}:web:AppServicePlan`, { sku: { name: "EP1", capacity: 2 } }, "ep"),
+      res(`${AN}:web:WebApp`, { functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 100 } } }, "fn"),
+      res(
+        `${AN}:machinelearningservices:Compute`,
+        {
+          properties: {
+            computeType: "AmlCompute",
+            properties: { vmSize: "Standard_D4s_v3", scaleSettings: { minNodeCount: 1 } },
+          },
+        },
+        "aml",
+      ),
+      res(
+        `${AN}:machinelearningservices:OnlineDeployment`,
+        { sku: { capacity: 2 }, properties: { instanceType: "Standard_D2s_v3" } },
+        "dep",
+      ),
+      res(`${AN}:machinelearningservices:OnlineDeployment`, { properties: { instanceType: "Standard_DS3_v2" } }, "ds3"),
+      res(`${AN}:containerregistry:Registry`, { sku: { name: "Premium" } }, "acr"),
+    ];
+    const e = estimate(rs, { stack: "t", usage: u });
+    close(lineSum(e, "pool"), 5 * 200 * 1.51 + 2 * 23);
+    assert.equal(e.lines.find((l) => l.name === "pool")?.basis, "list", "a paused pool gets no reservation");
+    close(lineSum(e, "lake"), 1000 * price("storage-hot-GRS").list + 2000 * price("storage-cool-GRS").list);
+    close(lineSum(e, "host"), 10 * price("storage-hot-LRS").list);
+    close(lineSum(e, "adf"), (100 * 10 * (H / 24)) / 1000 + 4 * (H / 24) * 0.25 + (H / 24) * 1);
+    close(lineSum(e, "ehs"), 2 * H * 0.03 + 10 * 0.028);
+    close(lineSum(e, "ehp"), H * 1.027);
+    close(lineSum(e, "agw"), H * 0.36 + 10 * H * 0.0144, "one reserved instance bills 10 CU over the 3 CU average");
+    close(lineSum(e, "ep"), 2 * H * price("functions-ep-vcpu").list + 2 * 3.5 * H * price("functions-ep-memory").list);
+    close(lineSum(e, "fn"), 100000 * 0.000026);
+    close(lineSum(e, "aml"), (H + 50) * 0.24);
+    close(lineSum(e, "dep"), 2 * H * 0.12);
+    close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
+    const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
+    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3", "zrs"]);
+    assert.match(ne.get("asa") ?? "", /Stream Analytics/);
+    assert.match(ne.get("ds3") ?? "", /Standard_DS3_v2/);
+    assert.ok(e.free.some((f) => f.name === "flexplan"));
+  });
+  it("an unknown type is listed as not estimated with the reason, never priced at zero", () => {
+    const e = estimate([res("azure-native:foo:Bar", {}, "x")], { stack: "t" });
+    assert.equal(e.lines.length, 0);
+    assert.match(e.notEstimated[0].reason, /no pricing rule for azure-native:foo:Bar/);
+  });
+});
+
+describe("cost: the committed stacks", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: every resource type is priced, free with a reason, or not estimated with a reason`, async () => {
+      const { run } = await previewOf(stack);
+      const { estimate: e } = costOfStack(run.resources, { stack, root: ROOT });
+      const accounted = new Set([
+        ...e.lines.map((l) => l.urn),
+        ...e.free.map((f) => f.urn),
+        ...e.notEstimated.map((x) => x.urn),
+      ]);
+      for (const r of run.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:")))
+        assert.ok(accounted.has(r.urn), `${r.type} ${r.name} is not accounted for`);
+      for (const x of [...e.free, ...e.notEstimated]) assert.ok(x.reason.length > 10, `${x.type}: reason`);
+      assert.ok(!e.notEstimated.some((x) => /no pricing rule/.test(x.reason)), "a type without any rule");
+    });
+    it(`${stack}: totals equal the sum of the lines, per tier and overall`, async () => {
+      const { run } = await previewOf(stack);
+      const { estimate: e } = costOfStack(run.resources, { stack, root: ROOT });
+      for (const k of ["list", "committed"] as const) {
+        close(
+          e.total[k],
+          e.lines.reduce((s, l) => s + l[k], 0),
+          k,
+        );
+        close(
+          e.total[k],
+          e.tiers.reduce((s, t) => s + t[k], 0),
+          `${k} tiers`,
+        );
+        for (const t of e.tiers)
+          close(
+            t[k],
+            e.lines.filter((l) => l.tier === t.tier).reduce((s, l) => s + l[k], 0),
+            `${t.tier} ${k}`,
+          );
+      }
+    });
+  }
+  it("dev stays under $1,000 a month at list prices", async () => {
+    const { run } = await previewOf("dev");
+    const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
+    assert.ok(e.total.list < COST_TARGETS.devListUsdPerMonth, `dev list ${e.total.list}`);
+  });
+  it("changing the SQL SKU in the stack config moves the estimate by 8 vCores × 730 h × (compute + licence) per database", async function () {
+    this.timeout(60_000);
+    const base = await previewOf("prod");
+    const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, { sku: { capacity: number } }>;
+    };
+    doc.config["payments-data-platform:sql"].sku.capacity = 16;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cost-")), "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify(doc));
+    const head = await previewStack({ stack: "prod", stackFile: file });
+    const before = costOfStack(base.run.resources, { stack: "prod", root: ROOT }).estimate;
+    const after = costOfStack(head.run.resources, { stack: "prod", root: ROOT }).estimate;
+    const perDb = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
+    close(after.total.list - before.total.list, 2 * perDb, "primary + geo-secondary");
+    const d = diffEstimates(before, after);
+    close(d.delta.list, 2 * perDb);
+    assert.equal(d.changes.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+  });
+});
+
+describe("cost: capacity model", () => {
+  it("RU by item size follows Microsoft's table and interpolates between its sizes", () => {
+    assert.equal(ruBySize(1, "write"), 4.95);
+    assert.equal(ruBySize(2, "read"), 1.04);
+    close(ruBySize(3, "write"), (6.29 + 6.67) / 2);
+  });
+  it("index terms: included paths + composites + id/_ts; with /* the item's properties less excluded subtrees", () => {
+    const apiLogs = {
+      includedPaths: [1, 2, 3, 4, 5].map((i) => ({ path: `/p${i}/?` })),
+      excludedPaths: [{ path: "/*" }, { path: '/"_etag"/?' }],
+      compositeIndexes: [[{ path: "/a" }, { path: "/b" }]],
+    };
+    assert.equal(indexedTerms(apiLogs, 20), 8);
+    const all = {
+      includedPaths: [{ path: "/*" }],
+      excludedPaths: [{ path: "/payload/*" }, { path: "/attempts/*" }, { path: '/"_etag"/?' }],
+    };
+    assert.equal(indexedTerms(all, 15), 15);
+    const { ru } = ruPerTransaction(
+      { ...DEFAULT_LOAD.cosmos.apiLogs, changeFeedReadsPerTransaction: 0 },
+      apiLogs,
+      true,
+    );
+    close(ru, (4.95 + 0.2 * 8) * 1.06, "one 1 KB create with 8 terms and a CMK");
+    assert.ok(40000 / ru > 5500 && 40000 / ru < 6500, "the seed's 40K RU/s on api_logs covers ~6K writes/s");
+  });
+  it("Event Hubs, Application Gateway, Flex functions and online scoring rows on hand-made inputs", () => {
+    const rows = capacity(
+      [
+        res(
+          `${AN}:eventhub:Namespace`,
+          { sku: { name: "Standard", capacity: 2 }, isAutoInflateEnabled: true, maximumThroughputUnits: 8 },
+          "ehs",
+        ),
+        res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 2 } }, "ehp"),
+        res(
+          `${AN}:network:ApplicationGateway`,
+          { sku: { tier: "WAF_v2" }, autoscaleConfiguration: { minCapacity: 2, maxCapacity: 10 } },
+          "agw",
+        ),
+        res(`${AN}:web:WebApp`, { functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 40 } } }, "fn"),
+        res(
+          `${AN}:machinelearningservices:OnlineDeployment`,
+          { sku: { capacity: 4 }, properties: { instanceType: "Standard_D4s_v3" } },
+          "dep",
+        ),
+      ],
+      { ...DEFAULT_LOAD, transactionsPerSecond: 5000, eventKb: 2 },
+    );
+    const get = (name: string, metric: string) => rows.find((r) => r.resource.startsWith(name) && r.metric === metric);
+    assert.equal(get("ehs", "ingress MB/s")?.capacity, 8, "auto-inflate maximum × 1 MB/s");
+    close(get("ehs", "ingress MB/s")?.load ?? 0, (5000 * 2) / 1024);
+    assert.equal(get("ehs", "ingress events/s")?.capacity, 8000);
+    assert.equal(get("ehp", "ingress MB/s")?.capacity, 10);
+    assert.equal(get("agw", "new TLS connections/s")?.capacity, 10 * 10 * 50);
+    assert.equal(get("agw", "new TLS connections/s")?.headroom, 1);
+    assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
+    assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 500);
+    assert.ok((get("dep", "scoring requests/s")?.headroom ?? 1) < 1, "4 instances × 500 req/s < 5,000 req/s");
+  });
+  it("every prod tier carries the target load (seed: 10K transactions/s)", async () => {
+    const { run } = await previewOf("prod");
+    const { capacity: rows } = costOfStack(run.resources, { stack: "prod", root: ROOT });
+    assert.ok(rows.length >= 6, "Cosmos containers and SQL rows");
+    for (const r of rows) assert.ok(r.headroom >= 1, `${r.resource} ${r.metric}: ${r.capacity} < ${r.load} ${r.unit}`);
+  });
+  it("a higher target load leaves prod tiers short, and the check says which", async () => {
+    const { run } = await previewOf("prod");
+    const rows = capacity(run.resources, { ...DEFAULT_LOAD, transactionsPerSecond: 40_000 });
+    const short = rows.filter((r) => r.headroom < 1).map((r) => r.resource);
+    assert.ok(
+      short.some((s) => s.startsWith("fraud_features")),
+      short.join(", "),
+    );
+  });
+});
+
+describe("cost: usage and load config", () => {
+  it("defaults are the seed's figures", () => {
+    assert.equal(DEFAULT_USAGE.pipelineRunsPerDay, 100);
+    assert.equal(DEFAULT_USAGE.lakeHotGb, 10 * 1024);
+    assert.equal(DEFAULT_USAGE.lakeCoolGb, 50 * 1024);
+    assert.equal(DEFAULT_LOAD.transactionsPerSecond, 10_000);
+    assert.equal(DEFAULT_LOAD.nightlyTransactions, 1_000_000);
+  });
+  it("a bad value fails with the key and the allowed range, in the program's config and in the tools", () => {
+    const r = usageSchema.safeParse({ cosmosAutoscaleBilledFraction: 0.05 });
+    assert.equal(r.success, false);
+    const raw = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const plain = Object.fromEntries(
+      Object.entries(raw.config)
+        .filter(([k]) => k.startsWith("payments-data-platform:"))
+        .map(([k, v]) => [k.split(":")[1], v]),
+    );
+    assert.throws(
+      () => parseConfig({ ...plain, usage: { commitment: { term: "5y" } } }, "dev"),
+      /payments-data-platform:usage \(commitment\.term\).*one of none, 1y, 3y/,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.dev.yaml"),
+      stringify({ config: { ...raw.config, "payments-data-platform:load": { transactionsPerSecond: 0 } } }),
+    );
+    assert.throws(
+      () => stackAssumptions("dev", dir),
+      /payments-data-platform:load \(transactionsPerSecond\): must be between 1/,
+    );
+  });
+});
+
+describe("npm run cost:diff", () => {
+  it("prices two exports and prints the monthly change, per line in Markdown", async function () {
+    this.timeout(60_000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "costdiff-"));
+    const base = toStackExport((await previewOf("dev")).run);
+    const head = structuredClone(base);
+    const db = head.deployment.resources.find((r) => r.type === `${AN}:sql:Database`);
+    (db?.inputs as { maxSizeBytes: number }).maxSizeBytes = 64 * 1024 ** 3;
+    fs.writeFileSync(path.join(tmp, "base.json"), JSON.stringify(base));
+    fs.writeFileSync(path.join(tmp, "head.json"), JSON.stringify(head));
+    const tsx = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [tsx, "tools/costDiff.ts", ...args], { cwd: ROOT }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+        ),
+      );
+    const md = path.join(tmp, "diff.md");
+    const ok = await run([
+      "--base",
+      path.join(tmp, "base.json"),
+      "--head",
+      path.join(tmp, "head.json"),
+      "--markdown",
+      md,
+    ]);
+    const delta = 32 * price("sql-storage-gp").list;
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`Cost change for 'dev'.*list \\+\\$${delta.toFixed(2)}`));
+    assert.match(fs.readFileSync(md, "utf8"), /## Cost change: dev[\s\S]*\| oltp \| `oltp-db` \| Data storage 64 GB/);
+  });
+});
+
+describe("docs/cost.md and docs/capacity.md", () => {
+  it("are generated from the estimator and the capacity model over both stacks (run `npm run cost:docs` when stale)", async () => {
+    const docs = await renderCostDocs((await previewOf("dev")).run.resources, (await previewOf("prod")).run.resources);
+    for (const [file, text] of docs)
+      assert.equal(
+        fs.readFileSync(file, "utf8"),
+        text,
+        `${path.relative(ROOT, file)} is stale: run \`npm run cost:docs\``,
+      );
+  });
+});

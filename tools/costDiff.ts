@@ -1,0 +1,48 @@
+/**
+ * npm run cost:diff -- --base <export.json> --head <export.json> [--stack NAME] [--stack-file FILE] [--markdown FILE]
+ *
+ * Estimates two `pulumi stack export` documents (e.g. the offline preview's `--export` of the base branch and of the
+ * pull request, or two real exports) under the stack's usage config and prints what the head adds or removes per
+ * month, per tier and line by line. Exit 0, or 2 on bad usage / files / config.
+ */
+import * as fs from "node:fs";
+import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+
+const USAGE = `usage: npm run cost:diff -- --base <export.json> --head <export.json> [options]
+  --stack NAME          stack whose usage config applies (default: from the head's URNs)
+  --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml (its usage assumptions price both)
+  --base-stack-file FILE  the base's stack config (its usage assumptions price the base; default: --stack-file)
+  --markdown FILE       also write the change as Markdown (for a pull request or job summary)
+  --json FILE           also write the change as JSON`;
+
+runCli(USAGE, async (argv) => {
+  const args = parseArgs(
+    argv,
+    ["base", "head", "stack", "stack-file", "base-stack-file", "markdown", "json"],
+    ["verbose"],
+  );
+  const { base, head } = args.values;
+  if (!base || !head) throw new UsageError("--base and --head are required");
+  const { ExportFormatError, fromStackExport, ROOT } = require("./lib/preview") as typeof import("./lib/preview");
+  const { costOfStack, diffEstimates, formatDiff } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
+  const read = (file: string) => {
+    if (!fs.existsSync(file)) throw new ExportFormatError(`export file not found: ${file}`);
+    try {
+      return fromStackExport(JSON.parse(fs.readFileSync(file, "utf8")));
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new ExportFormatError(`${file} is not valid JSON: ${e.message}`);
+      throw e;
+    }
+  };
+  const b = read(base);
+  const h = read(head);
+  const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2];
+  if (!stack) throw new UsageError("--stack is required when the head export has no resources");
+  const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };
+  const baseOpts = { ...opts, stackFile: args.values["base-stack-file"] ?? opts.stackFile };
+  const diff = diffEstimates(costOfStack(b, baseOpts).estimate, costOfStack(h, opts).estimate);
+  console.log(formatDiff(diff, stack, false));
+  if (args.values.markdown) writeFile(args.values.markdown, formatDiff(diff, stack, true));
+  if (args.values.json) writeFile(args.values.json, JSON.stringify(diff, null, 2) + "\n");
+  return 0;
+});

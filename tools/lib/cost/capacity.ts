@@ -1,0 +1,307 @@
+/**
+ * Capacity model: from the same resource inputs the estimator prices, what each tier can carry, against the target
+ * load (lib/usage.ts `load`, seed defaults: 10K transactions/s of flow 1). One row per tier resource; headroom =
+ * capacity / load, and a row is short when headroom < 1.
+ */
+import type { ResourceRecord } from "../policyRunner";
+import { DEFAULT_LOAD, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
+import { at, num, str, tierOf } from "./model";
+
+export interface CapacityRow {
+  readonly tier: string;
+  readonly resource: string;
+  /** What is compared (e.g. "RU/s (autoscale maximum)"). */
+  readonly metric: string;
+  readonly capacity: number;
+  readonly load: number;
+  readonly unit: string;
+  /** capacity / load (Infinity when there is no load). */
+  readonly headroom: number;
+  /** How capacity and load were derived, and where the figures come from. */
+  readonly basis: string;
+}
+
+const AN = "azure-native";
+
+/**
+ * RU of one operation on an item of `kb` KB: Microsoft's table of write and read charges by document size
+ * (learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption, 2026-04-21), interpolated linearly
+ * between its sizes.
+ */
+const RU_BY_SIZE: readonly (readonly [kb: number, read: number, write: number])[] = [
+  [1, 1.0, 4.95],
+  [2, 1.04, 6.29],
+  [4, 1.14, 6.67],
+  [8, 1.33, 7.04],
+  [16, 1.67, 9.52],
+  [32, 2.19, 11.23],
+  [64, 4.76, 22.67],
+  [128, 9.95, 48.19],
+  [256, 20.28, 98.29],
+  [512, 40.95, 184.57],
+  [1024, 145.9, 625.0],
+  [2048, 291.8, 1250.0],
+];
+export function ruBySize(kb: number, op: "read" | "write"): number {
+  const col = op === "read" ? 1 : 2;
+  if (kb <= RU_BY_SIZE[0][0]) return RU_BY_SIZE[0][col];
+  for (let i = 1; i < RU_BY_SIZE.length; i++) {
+    const [k1] = RU_BY_SIZE[i - 1];
+    const [k2] = RU_BY_SIZE[i];
+    if (kb <= k2)
+      return RU_BY_SIZE[i - 1][col] + ((kb - k1) / (k2 - k1)) * (RU_BY_SIZE[i][col] - RU_BY_SIZE[i - 1][col]);
+  }
+  return RU_BY_SIZE[RU_BY_SIZE.length - 1][col] * (kb / 2048);
+}
+
+/** RU per indexed term written (same page: "0.2 × 10 (indexing)"). */
+export const RU_PER_INDEXED_TERM = 0.2;
+/** Customer-managed keys add about 6 % to writes and 5 % to reads (docs/cosmos-partitioning.md). */
+export const CMK_WRITE = 1.06;
+export const CMK_READ = 1.05;
+
+/**
+ * Index terms one item writes under a container's indexing policy: the included paths (or, when `/*` is included,
+ * the item's properties less the excluded subtrees), one per composite index, and `id` and `_ts`, always indexed.
+ */
+export function indexedTerms(indexingPolicy: unknown, properties: number): number {
+  const paths = (key: string) =>
+    ((at(indexingPolicy, key) as { path?: string }[] | undefined) ?? []).map((p) => p.path ?? "");
+  const included = paths("includedPaths");
+  const excluded = paths("excludedPaths").filter((p) => !p.includes("_etag") && p !== "/*");
+  const composites = ((at(indexingPolicy, "compositeIndexes") as unknown[] | undefined) ?? []).length;
+  const base = included.includes("/*") ? Math.max(0, properties - excluded.length) : included.length;
+  return base + composites + 2;
+}
+
+/** RU of one transaction of flow 1 on a container, with the breakdown. */
+export function ruPerTransaction(
+  l: CosmosLoad,
+  indexingPolicy: unknown,
+  cmk: boolean,
+): { ru: number; create: number; replace: number; read: number; terms: number } {
+  const terms = indexedTerms(indexingPolicy, l.properties);
+  const w = cmk ? CMK_WRITE : 1;
+  const rd = cmk ? CMK_READ : 1;
+  const create = (ruBySize(l.itemKb, "write") + RU_PER_INDEXED_TERM * terms) * w;
+  // A replace deletes and inserts the document and its modified index terms (same page, "Updates (replace)").
+  const replace =
+    (2 * ruBySize(l.itemKb, "write") + 2 * RU_PER_INDEXED_TERM * Math.min(terms, l.modifiedIndexedTerms)) * w;
+  const read = ruBySize(l.itemKb, "read") * rd;
+  const ru =
+    l.createsPerTransaction * create +
+    l.replacesPerTransaction * replace +
+    (l.readsPerTransaction + l.changeFeedReadsPerTransaction) * read;
+  return { ru, create, replace, read, terms };
+}
+
+/** Container id (as deployed) → the load config key. */
+const CONTAINER_KEYS: Readonly<Record<string, keyof LoadConfig["cosmos"]>> = {
+  api_logs: "apiLogs",
+  sessions: "sessions",
+  fraud_features: "fraudFeatures",
+  webhook_events: "webhookEvents",
+};
+
+/** Azure SQL (vCore, Gen5) data IOPS and log rate by SKU (resource-limits-vcore-single-databases, sql-docs 2023-08-11). */
+export function sqlLimits(sku: string, vcores: number): { iops: number; logMBps: number } | undefined {
+  if (sku === "BC_Gen5") return { iops: 4000 * vcores, logMBps: Math.min(12 * vcores, 96) };
+  if (sku === "GP_Gen5" || sku === "GP_S_Gen5") return { iops: 320 * vcores, logMBps: Math.min(4.5 * vcores, 50) };
+  return undefined;
+}
+
+/** Event Hubs ingress per unit: Standard TU 1 MB/s or 1,000 events/s; Premium PU ~5 MB/s (low end of 5–10). */
+const EH_LIMITS: Readonly<Record<string, { mbps: number; eps?: number }>> = {
+  Standard: { mbps: 1, eps: 1000 },
+  Premium: { mbps: 5 },
+};
+
+const row = (r: Omit<CapacityRow, "headroom">): CapacityRow => ({
+  ...r,
+  headroom: r.load > 0 ? r.capacity / r.load : Infinity,
+});
+/** The capacity table of a stack against the target load. */
+export function capacity(resources: readonly ResourceRecord[], load: LoadConfig = DEFAULT_LOAD): CapacityRow[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const of = (t: string) => resources.filter((r) => r.custom && r.type === `${AN}:${t}`);
+  const tps = load.transactionsPerSecond;
+  const rows: CapacityRow[] = [];
+
+  const accounts = of("cosmosdb:DatabaseAccount");
+  for (const c of of("cosmosdb:SqlResourceSqlContainer")) {
+    const id = str(c.inputs, "resource.id") ?? str(c.inputs, "containerName") ?? c.name;
+    const key = CONTAINER_KEYS[id];
+    if (!key) continue;
+    const acct = accounts.find((a) => str(a.inputs, "accountName") === str(c.inputs, "accountName"));
+    const serverless = ((at(acct?.inputs, "capabilities") as { name?: string }[] | undefined) ?? []).some(
+      (x) => x.name === "EnableServerless",
+    );
+    const cmk = str(acct?.inputs, "keyVaultKeyUri") !== undefined;
+    const l = load.cosmos[key];
+    const per = ruPerTransaction(l, at(c.inputs, "resource.indexingPolicy"), cmk);
+    const max = num(c.inputs, "options.autoscaleSettings.maxThroughput") ?? num(c.inputs, "options.throughput");
+    // Serverless: a container serves up to 5,000 RU/s while it holds up to 250 GB
+    // (https://learn.microsoft.com/azure/cosmos-db/serverless-performance).
+    const cap = max ?? (serverless ? 5000 : 0);
+    rows.push(
+      row({
+        tier: tierOf(c, byUrn),
+        resource: `${id} (${c.name})`,
+        metric: max !== undefined ? "RU/s (autoscale maximum, per region)" : "RU/s (serverless container limit)",
+        capacity: cap,
+        load: tps * per.ru,
+        unit: "RU/s",
+        basis:
+          `${per.ru.toFixed(2)} RU/transaction: ${l.createsPerTransaction} create × ${per.create.toFixed(2)} + ` +
+          `${l.replacesPerTransaction} replace × ${per.replace.toFixed(2)} + ` +
+          `${l.readsPerTransaction + l.changeFeedReadsPerTransaction} read × ${per.read.toFixed(2)} ` +
+          `(${l.itemKb} KB item, ${per.terms} index terms${cmk ? ", CMK" : ""})`,
+      }),
+    );
+  }
+
+  for (const db of of("sql:Database")) {
+    if (str(db.inputs, "createMode") === "Secondary") continue;
+    const sku = str(db.inputs, "sku.name") ?? "";
+    const v = num(db.inputs, "sku.capacity") ?? 0;
+    const lim = sqlLimits(sku, v);
+    if (!lim) continue;
+    const tier = tierOf(db, byUrn);
+    rows.push(
+      row({
+        tier,
+        resource: `${str(db.inputs, "databaseName")} (${db.name}, ${sku} ${v} vCores)`,
+        metric: "log rate",
+        capacity: lim.logMBps,
+        load: (tps * load.sqlLogKbPerTransaction) / 1024,
+        unit: "MB/s",
+        basis: `flow 1 inserts: ${tps} tx/s × ${load.sqlLogKbPerTransaction} KB of log each`,
+      }),
+      row({
+        tier,
+        resource: `${str(db.inputs, "databaseName")} (${db.name}, ${sku} ${v} vCores)`,
+        metric: "data IOPS",
+        capacity: lim.iops,
+        load: tps * load.sqlIoPerTransaction,
+        unit: "IOPS",
+        basis: `${tps} tx/s × ${load.sqlIoPerTransaction} data IO each`,
+      }),
+    );
+  }
+
+  for (const ns of of("eventhub:Namespace")) {
+    const sku = str(ns.inputs, "sku.name") ?? "Standard";
+    const lim = EH_LIMITS[sku];
+    if (!lim) continue;
+    const auto = at(ns.inputs, "isAutoInflateEnabled") === true ? num(ns.inputs, "maximumThroughputUnits") : undefined;
+    const units = auto ?? num(ns.inputs, "sku.capacity") ?? 1;
+    const eps = tps * load.eventsPerTransaction;
+    rows.push(
+      row({
+        tier: tierOf(ns, byUrn),
+        resource: `${ns.name} (${sku} ${units} ${sku === "Standard" ? "TU" : "PU"})`,
+        metric: "ingress MB/s",
+        capacity: units * lim.mbps,
+        load: (eps * load.eventKb) / 1024,
+        unit: "MB/s",
+        basis: `${eps} events/s × ${load.eventKb} KB (learn.microsoft.com/azure/event-hubs/event-hubs-scalability)`,
+      }),
+    );
+    if (lim.eps) {
+      rows.push(
+        row({
+          tier: tierOf(ns, byUrn),
+          resource: `${ns.name} (${sku} ${units} TU)`,
+          metric: "ingress events/s",
+          capacity: units * lim.eps,
+          load: eps,
+          unit: "events/s",
+          basis: "1,000 events/s per throughput unit",
+        }),
+      );
+    }
+  }
+
+  for (const gw of of("network:ApplicationGateway")) {
+    const maxInstances = num(gw.inputs, "autoscaleConfiguration.maxCapacity") ?? num(gw.inputs, "sku.capacity") ?? 1;
+    rows.push(
+      row({
+        tier: tierOf(gw, byUrn),
+        resource: `${gw.name} (≤ ${maxInstances} instances)`,
+        metric: "new TLS connections/s",
+        capacity: maxInstances * 10 * 50,
+        load: tps * load.gatewayRequestsPerTransaction,
+        unit: "conn/s",
+        basis:
+          "each instance ≈ 10 capacity units, one compute unit ≈ 50 TLS (RSA 2048) connections/s " +
+          "(learn.microsoft.com/azure/application-gateway/understanding-pricing); worst case: a new connection per request",
+      }),
+    );
+  }
+
+  for (const app of of("web:WebApp")) {
+    const maxInstances = num(app.inputs, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount");
+    if (maxInstances === undefined) continue;
+    const perInstance = load.functionConcurrencyPerInstance / load.functionSecondsPerExecution;
+    rows.push(
+      row({
+        tier: tierOf(app, byUrn),
+        resource: `${app.name} (Flex, ≤ ${maxInstances} instances)`,
+        metric: "executions/s",
+        capacity: maxInstances * perInstance,
+        load: tps * load.functionExecutionsPerTransaction,
+        unit: "exec/s",
+        basis: `${load.functionConcurrencyPerInstance} concurrent executions per instance / ${load.functionSecondsPerExecution} s each`,
+      }),
+    );
+  }
+
+  for (const d of of("machinelearningservices:OnlineDeployment")) {
+    const n = num(d.inputs, "properties.scaleSettings.maxInstances") ?? num(d.inputs, "sku.capacity") ?? 1;
+    rows.push(
+      row({
+        tier: tierOf(d, byUrn),
+        resource: `${d.name} (${str(d.inputs, "properties.instanceType") ?? "?"} × ${n})`,
+        metric: "scoring requests/s",
+        capacity: n * load.scoringRequestsPerSecondPerInstance,
+        load: tps * load.scoringRequestsPerTransaction,
+        unit: "req/s",
+        basis: `${load.scoringRequestsPerSecondPerInstance} req/s per instance (load.scoringRequestsPerSecondPerInstance)`,
+      }),
+    );
+  }
+  return rows;
+}
+
+const fmt = (n: number) =>
+  !Number.isFinite(n) ? "∞" : n < 100 ? String(Number(n.toFixed(1))) : Math.round(n).toLocaleString("en-US");
+export const headroomText = (h: number) => (Number.isFinite(h) ? `${h.toFixed(2)}×` : "∞");
+
+/** One line for a person: every row carries the target load, or which do not. */
+export function formatCapacity(rows: readonly CapacityRow[]): string {
+  const short = rows.filter((r) => r.headroom < 1);
+  if (rows.length === 0) return "Capacity vs target load: no tier with a capacity model";
+  if (short.length === 0)
+    return `Capacity vs target load: all ${rows.length} rows carry it (lowest headroom ${headroomText(Math.min(...rows.map((r) => r.headroom)))})`;
+  return [
+    `Capacity vs target load: ${short.length} of ${rows.length} rows below it:`,
+    ...short.map(
+      (r) =>
+        `    - ${r.resource} ${r.metric}: ${fmt(r.capacity)} < ${fmt(r.load)} ${r.unit} (${headroomText(r.headroom)})`,
+    ),
+  ].join("\n");
+}
+
+/** The capacity rows as a Markdown table. */
+export function capacityMarkdown(rows: readonly CapacityRow[]): string {
+  const lines = [
+    "| Tier | Resource | Metric | Capacity | Load | Headroom | Basis |",
+    "|---|---|---|---:|---:|---:|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.tier} | ${r.resource} | ${r.metric} | ${fmt(r.capacity)} ${r.unit} | ${fmt(r.load)} ${r.unit} | ` +
+        `${r.headroom < 1 ? "❌ " : ""}${headroomText(r.headroom)} | ${r.basis} |`,
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}

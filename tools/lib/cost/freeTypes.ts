@@ -1,0 +1,74 @@
+/**
+ * Resource types with no charge of their own (and why), and types deliberately not estimated (and why): the
+ * estimator lists both, so nothing is ever silently zero.
+ */
+const AN = "azure-native";
+
+/** Types with no charge of their own, and why. */
+export const FREE: Readonly<Record<string, string>> = {
+  [`${AN}:resources:ResourceGroup`]: "resource groups have no charge",
+  [`${AN}:authorization:RoleAssignment`]: "Azure RBAC has no charge",
+  [`${AN}:authorization:ManagementLockByScope`]: "management locks have no charge",
+  [`${AN}:authorization:ManagementLockAtResourceGroupLevel`]: "management locks have no charge",
+  [`${AN}:managedidentity:UserAssignedIdentity`]: "managed identities have no charge",
+  [`${AN}:network:VirtualNetwork`]: "a virtual network has no charge (peering and gateways are separate meters)",
+  [`${AN}:network:Subnet`]: "subnets have no charge",
+  [`${AN}:network:NetworkSecurityGroup`]: "network security groups have no charge",
+  [`${AN}:network:ApplicationSecurityGroup`]: "application security groups have no charge",
+  [`${AN}:network:RouteTable`]: "route tables have no charge",
+  [`${AN}:network:PrivateDnsZoneGroup`]: "DNS zone groups have no charge (the zone and the endpoint are priced)",
+  [`${AN}:network:FirewallPolicy`]: "a firewall policy associated with a single firewall has no charge",
+  [`${AN}:network:FirewallPolicyRuleCollectionGroup`]: "rule collection groups are part of the firewall policy",
+  [`${AN}:network:WebApplicationFirewallPolicy`]:
+    "the WAF policy of an Application Gateway WAF_v2 is included in the gateway",
+  [`${AN}:privatedns:VirtualNetworkLink`]: "virtual network links are not a meter (zones and queries are)",
+  [`${AN}:monitor:DiagnosticSetting`]:
+    "no charge; the logs it sends are priced as Log Analytics ingestion on the workspace",
+  [`${AN}:monitor:ActionGroup`]: "e-mail notifications: the first 1,000 a month have no charge",
+  [`${AN}:monitor:PrivateLinkScope`]: "no charge; its private endpoint is priced",
+  [`${AN}:monitor:PrivateLinkScopedResource`]: "no charge; its private endpoint is priced",
+  [`${AN}:keyvault:Vault`]: "no charge for the vault; its keys and operations are priced on the keys",
+  [`${AN}:keyvault:Secret`]: "no per-secret fee; secret operations ($0.03 per 10K) are negligible",
+  [`${AN}:cosmosdb:SqlResourceSqlRoleAssignment`]: "Cosmos DB data-plane RBAC has no charge",
+  [`${AN}:sql:Server`]: "the logical server has no charge; its databases are priced",
+  [`${AN}:sql:BackupShortTermRetentionPolicy`]:
+    "PITR backup storage up to the database's size is included in its price",
+  [`${AN}:sql:LongTermRetentionPolicy`]: "its backup storage is priced on the database (usage.sqlLtrBackupGb)",
+  [`${AN}:sql:EncryptionProtector`]: "TDE with a customer-managed key has no SQL charge (the key is priced)",
+  [`${AN}:sql:TransparentDataEncryption`]: "TDE has no charge",
+  [`${AN}:sql:DataMaskingPolicy`]: "dynamic data masking has no charge",
+  [`${AN}:sql:FailoverGroup`]: "a failover group has no charge (the geo-secondary database is priced)",
+  [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: "no charge; audit records are priced as Log Analytics ingestion",
+  [`${AN}:synapse:Workspace`]:
+    "the workspace has no charge of its own; pools are priced; serverless SQL ($5/TB scanned) is not modelled",
+  [`${AN}:synapse:PrivateLinkHub`]: "private link hubs have no charge (their private endpoints are priced)",
+  [`${AN}:storage:BlobContainer`]: "containers have no charge (capacity is priced on the account)",
+  [`${AN}:storage:BlobServiceProperties`]: "service settings have no charge",
+  [`${AN}:storage:ManagementPolicy`]: "lifecycle policies have no charge",
+  [`${AN}:datafactory:Pipeline`]: "pipelines are billed as activity runs on the factory",
+  [`${AN}:datafactory:LinkedService`]: "linked services have no charge",
+  [`${AN}:datafactory:Dataset`]: "datasets have no charge",
+  [`${AN}:datafactory:Trigger`]: "triggers are billed as activity runs on the factory",
+  [`${AN}:datafactory:IntegrationRuntime`]: "the Azure IR is billed as DIU and activity hours on the factory",
+  [`${AN}:datafactory:ManagedPrivateEndpoint`]: "managed private endpoints have no charge of their own in ADF",
+  [`${AN}:eventhub:EventHub`]: "event hubs are billed on their namespace",
+  [`${AN}:eventhub:ConsumerGroup`]: "consumer groups have no charge",
+  [`${AN}:streamanalytics:Input`]: "inputs are billed on the job",
+  [`${AN}:streamanalytics:Output`]: "outputs are billed on the job",
+  [`${AN}:machinelearningservices:Workspace`]:
+    "the workspace has no charge of its own; compute and endpoints are priced",
+  [`${AN}:machinelearningservices:OnlineEndpoint`]: "endpoints are billed through their deployments",
+  [`${AN}:eventgrid:SystemTopic`]:
+    "system topics have no charge of their own (event operations are billed per delivery)",
+  [`${AN}:eventgrid:SystemTopicEventSubscription`]:
+    "event operations are billed per million; Key Vault lifecycle events are a handful a month (negligible)",
+  "azuread:index/group:Group": "Entra ID groups have no Azure charge",
+  "random:index/randomString:RandomString": "not a cloud resource",
+  "time:index/sleep:Sleep": "not a cloud resource",
+};
+
+/** Types deliberately not estimated, and why. */
+export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
+  [`${AN}:sql:ServerSecurityAlertPolicy`]:
+    "Microsoft Defender for Azure SQL is billed per server by the subscription's Defender plan; no sourced price",
+};

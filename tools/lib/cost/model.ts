@@ -1,0 +1,63 @@
+/**
+ * Types and small helpers shared by the pricing rules, the estimator and the capacity model.
+ */
+import type { ResourceRecord } from "../policyRunner";
+import type { LoadConfig, UsageConfig } from "../../../lib/usage";
+
+/** One priced component of a resource, as a rule states it: a price row and a monthly quantity in its unit. */
+export interface LineSpec {
+  /** What is billed, for a person ("Compute BC_Gen5 8 vCores"). */
+  readonly meter: string;
+  readonly priceId: string;
+  /** Monthly quantity in the price row's unit. */
+  readonly quantity: number;
+  /** The reservation does not apply to this line even though the meter has one (e.g. a paused pool). */
+  readonly noReservation?: boolean;
+  readonly note?: string;
+}
+
+export type RuleResult =
+  | { readonly kind: "priced"; readonly lines: readonly LineSpec[] }
+  | { readonly kind: "free"; readonly reason: string }
+  | { readonly kind: "not-estimated"; readonly reason: string };
+
+export interface RuleContext {
+  readonly usage: UsageConfig;
+  readonly resources: readonly ResourceRecord[];
+  /** Resources of a type (memoised). */
+  ofType(type: string): readonly ResourceRecord[];
+}
+
+export type Rule = (r: ResourceRecord, ctx: RuleContext) => RuleResult;
+
+export const priced = (...lines: LineSpec[]): RuleResult => ({ kind: "priced", lines });
+export const free = (reason: string): RuleResult => ({ kind: "free", reason });
+export const notEstimated = (reason: string): RuleResult => ({ kind: "not-estimated", reason });
+
+/** The tier of a resource: the `<tier>` of its nearest `payments:<tier>:X` component ancestor, else "stack". */
+export function tierOf(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>): string {
+  let cur: ResourceRecord | undefined = r;
+  for (let i = 0; cur && i < 50; i++) {
+    const m = /^payments:([^:]+):/.exec(cur.type);
+    if (m) return m[1];
+    cur = cur.parent ? byUrn.get(cur.parent) : undefined;
+  }
+  return "stack";
+}
+
+/** A nested input by dotted path. */
+export function at(obj: unknown, pathText: string): unknown {
+  return pathText
+    .split(".")
+    .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+export const str = (obj: unknown, p: string): string | undefined => {
+  const v = at(obj, p);
+  return typeof v === "string" ? v : undefined;
+};
+export const num = (obj: unknown, p: string): number | undefined => {
+  const v = at(obj, p);
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+};
+
+export type { LoadConfig, UsageConfig };

@@ -1,0 +1,472 @@
+/**
+ * Pricing rules: one per Azure resource type, each mapping the resource's own inputs (SKU, capacity, autoscale
+ * maximum, zones, regions, retention) and the stack's usage assumptions to monthly lines over the price table.
+ * Types with no charge of their own say why (`free`); types the table cannot price say why (`not-estimated`).
+ */
+import type { ResourceRecord } from "../policyRunner";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH as H } from "./prices";
+import { at, free, notEstimated, num, priced, str, type LineSpec, type Rule, type RuleContext } from "./model";
+
+const GIB = 1024 ** 3;
+const AN = "azure-native";
+
+// ---- Azure SQL ------------------------------------------------------------------------------------------------------
+
+const sameDb = (a: ResourceRecord, server?: string, db?: string) =>
+  str(a.inputs, "serverName") === server && str(a.inputs, "databaseName") === db;
+
+/** The primary a geo-secondary copies (by its sourceDatabaseId's server and database names). */
+function sourceOf(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefined {
+  const id = str(r.inputs, "sourceDatabaseId") ?? "";
+  const m = /\/servers\/([^/]+)\/databases\/([^/]+)$/i.exec(id);
+  return m ? ctx.ofType(`${AN}:sql:Database`).find((d) => sameDb(d, m[1], m[2])) : undefined;
+}
+
+export const sqlDatabase: Rule = (r, ctx) => {
+  const sku = str(r.inputs, "sku.name");
+  const vcores = num(r.inputs, "sku.capacity");
+  if (!sku || !vcores) return notEstimated("no vCore SKU (sku.name/sku.capacity) on the database");
+  const secondary = str(r.inputs, "createMode") === "Secondary";
+  const zone = at(r.inputs, "zoneRedundant") === true;
+  const label = `${sku} ${vcores} vCores${secondary ? " (geo-secondary)" : ""}`;
+  const lines: LineSpec[] = [];
+  let tier: "gp" | "bc" | "hs";
+  if (sku === "GP_S_Gen5") {
+    tier = "gp";
+    const min = num(r.inputs, "minCapacity") ?? 0.5;
+    const alwaysOn = num(r.inputs, "autoPauseDelay") === -1 ? min * H : 0;
+    const vh = Math.max(ctx.usage.sqlServerlessVcoreHoursPerMonth, alwaysOn);
+    lines.push({ meter: `Serverless compute ${label}`, priceId: "sql-serverless", quantity: vh });
+    if (zone) lines.push({ meter: "Serverless zone redundancy", priceId: "sql-serverless-zone", quantity: vh });
+  } else if (/^(GP|BC|HS)_Gen5$/.test(sku)) {
+    tier = sku.slice(0, 2).toLowerCase() as "gp" | "bc" | "hs";
+    const vh = vcores * H;
+    lines.push({ meter: `Compute ${label}`, priceId: `sql-${tier}-compute`, quantity: vh });
+    lines.push({ meter: "SQL license", priceId: tier === "bc" ? "sql-license-bc" : "sql-license-gp", quantity: vh });
+    if (zone && tier === "gp") lines.push({ meter: "Zone redundancy", priceId: "sql-gp-zone", quantity: vh });
+    const replicas = tier === "hs" ? (num(r.inputs, "highAvailabilityReplicaCount") ?? 0) : 0;
+    if (replicas > 0) {
+      lines.push({ meter: `HA replicas ×${replicas}`, priceId: "sql-hs-compute", quantity: vh * replicas });
+      lines.push({ meter: "HA replicas licence", priceId: "sql-license-gp", quantity: vh * replicas });
+    }
+  } else {
+    return notEstimated(`SKU ${sku} has no price row (priced: GP_S_Gen5, GP_Gen5, BC_Gen5, HS_Gen5)`);
+  }
+  const source = secondary ? sourceOf(r, ctx) : r;
+  const bytes = num(r.inputs, "maxSizeBytes") ?? (source ? num(source.inputs, "maxSizeBytes") : undefined);
+  const gb = (bytes ?? 32 * GIB) / GIB;
+  const storageId = tier === "gp" ? (zone ? "sql-storage-gp-zone" : "sql-storage-gp") : `sql-storage-${tier}`;
+  lines.push({ meter: `Data storage ${gb} GB (max size)`, priceId: storageId, quantity: gb });
+  const redundancy = str(r.inputs, "requestedBackupStorageRedundancy") ?? "Geo";
+  const ltr = ctx
+    .ofType(`${AN}:sql:LongTermRetentionPolicy`)
+    .some((p) => sameDb(p, str(r.inputs, "serverName"), str(r.inputs, "databaseName")));
+  if (ltr && ctx.usage.sqlLtrBackupGb > 0) {
+    lines.push({
+      meter: `Long-term retention backups (${redundancy})`,
+      priceId: `sql-ltr-${redundancy === "GeoZone" ? "Geo" : redundancy}`,
+      quantity: ctx.usage.sqlLtrBackupGb,
+    });
+  }
+  return priced(...lines);
+};
+
+// ---- Cosmos DB ------------------------------------------------------------------------------------------------------
+
+function account(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefined {
+  const name = str(r.inputs, "accountName");
+  return ctx.ofType(`${AN}:cosmosdb:DatabaseAccount`).find((a) => str(a.inputs, "accountName") === name);
+}
+export const cosmosRegions = (a: ResourceRecord | undefined): number =>
+  Math.max(1, (at(a?.inputs, "locations") as unknown[] | undefined)?.length ?? 1);
+/**
+ * Region multiplier for manual throughput and serverless RUs: regions with availability zones are charged at a
+ * 25 % premium, waived for autoscale containers and multi-region-write accounts (MicrosoftDocs/azure-docs
+ * articles/reliability/reliability-cosmos-db-nosql.md, "SLA improvements", commit 18a397c).
+ */
+const AZ_PREMIUM = 1.25;
+const zoneWeightedRegions = (a: ResourceRecord | undefined): number => {
+  const locs = (at(a?.inputs, "locations") as { isZoneRedundant?: boolean }[] | undefined) ?? [{}];
+  return locs.reduce((s, l) => s + (l.isZoneRedundant === true ? AZ_PREMIUM : 1), 0);
+};
+const isServerless = (a: ResourceRecord | undefined) =>
+  ((at(a?.inputs, "capabilities") as { name?: string }[] | undefined) ?? []).some((c) => c.name === "EnableServerless");
+
+export const cosmosAccount: Rule = (r, ctx) => {
+  const regions = cosmosRegions(r);
+  const lines: LineSpec[] = [];
+  if (isServerless(r)) {
+    const az = zoneWeightedRegions(r);
+    lines.push({
+      meter: `Serverless request units${az > 1 ? " (× 1.25 availability zones)" : ""}`,
+      priceId: "cosmos-serverless",
+      quantity: ctx.usage.cosmosServerlessMillionRu * az,
+    });
+  }
+  lines.push({
+    meter: `Storage ${ctx.usage.cosmosStorageGb} GB × ${regions} region(s)`,
+    priceId: "cosmos-storage",
+    quantity: ctx.usage.cosmosStorageGb * regions,
+  });
+  if (str(r.inputs, "backupPolicy.continuousModeProperties.tier") === "Continuous30Days") {
+    lines.push({
+      meter: `Continuous backup 30 days × ${regions} region(s)`,
+      priceId: "cosmos-continuous-30d",
+      quantity: ctx.usage.cosmosStorageGb * regions,
+    });
+  }
+  return priced(...lines);
+};
+
+/** Throughput lines of a container or a database with shared throughput. */
+const cosmosThroughput: Rule = (r, ctx) => {
+  const acct = account(r, ctx);
+  const regions = cosmosRegions(acct);
+  const multiWrite = at(acct?.inputs, "enableMultipleWriteLocations") === true;
+  if (multiWrite) return notEstimated("multi-region-write throughput has no price row (single write region only)");
+  const max = num(r.inputs, "options.autoscaleSettings.maxThroughput");
+  const manual = num(r.inputs, "options.throughput");
+  if (max !== undefined) {
+    const billed = max * ctx.usage.cosmosAutoscaleBilledFraction;
+    return priced({
+      meter: `Autoscale ≤ ${max.toLocaleString("en-US")} RU/s, billed ${Math.round(billed).toLocaleString("en-US")} RU/s avg × ${regions} region(s)`,
+      priceId: "cosmos-autoscale",
+      quantity: (billed / 100) * H * regions,
+      note: "usage.cosmosAutoscaleBilledFraction of the maximum (autoscale floor: 10 %); no availability-zone premium on autoscale",
+    });
+  }
+  if (manual !== undefined) {
+    const weighted = zoneWeightedRegions(acct);
+    return priced({
+      meter: `Manual ${manual.toLocaleString("en-US")} RU/s × ${regions} region(s)${weighted > regions ? " (zone-redundant regions × 1.25)" : ""}`,
+      priceId: "cosmos-standard",
+      quantity: (manual / 100) * H * weighted,
+    });
+  }
+  return free(
+    isServerless(acct)
+      ? "serverless account: request units are billed on the account"
+      : "no dedicated throughput: uses the database's shared throughput",
+  );
+};
+export const cosmosContainer = cosmosThroughput;
+export const cosmosDatabase = cosmosThroughput;
+
+// ---- Networking -----------------------------------------------------------------------------------------------------
+
+export const firewall: Rule = (r, ctx) => {
+  const tier = str(r.inputs, "sku.tier") ?? "Standard";
+  if (tier !== "Premium" && tier !== "Standard") return notEstimated(`Azure Firewall ${tier} has no price row`);
+  return priced(
+    { meter: `Azure Firewall ${tier}`, priceId: `firewall-${tier.toLowerCase()}`, quantity: H },
+    {
+      meter: `Data processed ${ctx.usage.firewallProcessedGbPerMonth} GB`,
+      priceId: "firewall-data",
+      quantity: ctx.usage.firewallProcessedGbPerMonth,
+    },
+  );
+};
+
+export const ddosPlan: Rule = () =>
+  priced({ meter: "DDoS Network Protection plan", priceId: "ddos-plan", quantity: 1 });
+
+export const privateEndpoint: Rule = (r, ctx) => {
+  const count = ctx.ofType(r.type).length;
+  return priced(
+    { meter: "Private endpoint", priceId: "private-endpoint", quantity: H },
+    {
+      meter: `Data processed (share of ${ctx.usage.privateLinkGbPerMonth} GB over ${count} endpoints)`,
+      priceId: "private-endpoint-data",
+      quantity: ctx.usage.privateLinkGbPerMonth / count,
+    },
+  );
+};
+
+export const publicIp: Rule = (r) => {
+  const sku = str(r.inputs, "sku.name") ?? "Basic";
+  if (sku !== "Standard" || str(r.inputs, "sku.tier") === "Global")
+    return notEstimated(
+      `public IP ${sku}/${str(r.inputs, "sku.tier") ?? ""} has no price row (Standard regional only)`,
+    );
+  const lines: LineSpec[] = [{ meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H }];
+  if (str(r.inputs, "ddosSettings.protectionMode") === "Enabled")
+    lines.push({ meter: "DDoS IP Protection", priceId: "ddos-ip-protection", quantity: 1 });
+  return priced(...lines);
+};
+
+export const privateDnsZone: Rule = () =>
+  priced({ meter: "Private DNS zone", priceId: "private-dns-zone", quantity: 1 });
+
+export const natGateway: Rule = () => priced({ meter: "NAT gateway", priceId: "nat-gateway", quantity: H });
+
+/**
+ * Application Gateway v2: fixed gateway hours plus capacity units. Each reserved instance (fixed capacity or the
+ * autoscale minimum) is billed as at least 10 capacity units
+ * (https://learn.microsoft.com/azure/application-gateway/understanding-pricing).
+ */
+export const applicationGateway: Rule = (r, ctx) => {
+  const tier = str(r.inputs, "sku.tier") ?? str(r.inputs, "sku.name");
+  if (tier !== "WAF_v2") return notEstimated(`Application Gateway ${tier ?? "?"} has no price row (WAF_v2 only)`);
+  const minInstances = num(r.inputs, "autoscaleConfiguration.minCapacity") ?? num(r.inputs, "sku.capacity") ?? 0;
+  const cu = Math.max(ctx.usage.appGatewayCapacityUnits, minInstances * 10);
+  return priced(
+    { meter: "WAF_v2 gateway", priceId: "appgw-waf-v2", quantity: H },
+    {
+      meter: `Capacity units (${cu} CU average, ≥ 10 per reserved instance)`,
+      priceId: "appgw-waf-v2-cu",
+      quantity: cu * H,
+    },
+  );
+};
+
+// ---- Monitoring and keys --------------------------------------------------------------------------------------------
+
+export const logAnalytics: Rule = (r, ctx) => {
+  const gbDay = ctx.usage.logIngestionGbPerDay;
+  const retention = num(r.inputs, "retentionInDays") ?? 30;
+  const lines: LineSpec[] = [
+    { meter: `Ingestion ${gbDay} GB/day`, priceId: "log-analytics-ingestion", quantity: gbDay * DAYS_PER_MONTH },
+  ];
+  if (retention > 31) {
+    lines.push({
+      meter: `Retention ${retention} days (beyond the included 31)`,
+      priceId: "log-analytics-retention",
+      quantity: gbDay * (retention - 31),
+      note: "steady state: each day's ingestion kept for the retention beyond 31 days",
+    });
+  }
+  return priced(...lines);
+};
+
+const isoDays = (d?: string) => {
+  const m = /^P(\d+)([DWMY])$/.exec(d ?? "");
+  return m ? Number(m[1]) * { D: 1, W: 7, M: 30.42, Y: 365 }[m[2] as "D" | "W" | "M" | "Y"] : undefined;
+};
+
+export const keyVaultKey: Rule = (r, ctx) => {
+  const kty = str(r.inputs, "properties.kty") ?? "RSA";
+  const size = num(r.inputs, "properties.keySize") ?? 2048;
+  const hsm = kty.endsWith("-HSM");
+  const lines: LineSpec[] = [];
+  if (hsm) {
+    lines.push({
+      meter: `HSM-protected key ${kty} ${size}`,
+      priceId: size >= 3072 ? "kv-hsm-key-rsa3072" : "kv-hsm-key-rsa2048",
+      quantity: 1,
+    });
+  }
+  const actions = (at(r.inputs, "properties.rotationPolicy.lifetimeActions") as unknown[] | undefined) ?? [];
+  const rotate = actions.find((a) => str(a, "action.type")?.toLowerCase() === "rotate");
+  const days = isoDays(str(rotate, "trigger.timeAfterCreate"));
+  if (days)
+    lines.push({
+      meter: `Automated rotation every ${Math.round(days)} days`,
+      priceId: "kv-rotation",
+      quantity: DAYS_PER_MONTH / days,
+    });
+  if (hsm || size >= 3072) {
+    const keys = ctx.ofType(r.type).length;
+    lines.push({
+      meter: `Cryptographic operations (share of ${ctx.usage.keyVaultTenThousandOpsPerMonth}×10K over ${keys} keys)`,
+      priceId: "kv-advanced-ops",
+      quantity: ctx.usage.keyVaultTenThousandOpsPerMonth / keys,
+    });
+  }
+  return lines.length > 0 ? priced(...lines) : free("software RSA 2048 key: no monthly key fee; operations negligible");
+};
+
+// ---- Analytics, integration, compute (tiers being built) -------------------------------------------------------------
+
+export const synapsePool: Rule = (r, ctx) => {
+  const sku = str(r.inputs, "sku.name") ?? "";
+  const m = /^DW(\d+)c$/.exec(sku);
+  if (!m) return notEstimated(`dedicated pool SKU '${sku}' is not a DWxxxc Gen2 SKU`);
+  const units = Number(m[1]) / 100;
+  const hours = ctx.usage.synapsePoolHoursPerMonth;
+  return priced(
+    {
+      meter: `Dedicated pool ${sku}, ${hours} h/month running`,
+      priceId: "synapse-dw100c",
+      quantity: units * hours,
+      noReservation: hours < H,
+      note: hours < H ? "paused part of the month: pay-as-you-go, no reservation" : undefined,
+    },
+    {
+      meter: `Pool storage ${ctx.usage.synapseStorageTb} TB`,
+      priceId: "synapse-storage",
+      quantity: ctx.usage.synapseStorageTb,
+    },
+  );
+};
+
+const STORAGE_REDUNDANCY: Record<string, string> = { LRS: "LRS", GRS: "GRS", RAGRS: "RAGRS" };
+export const storageAccount: Rule = (r, ctx) => {
+  const sku = str(r.inputs, "sku.name") ?? "Standard_LRS";
+  const [perf, red] = sku.split("_");
+  const redundancy = STORAGE_REDUNDANCY[red ?? ""];
+  if (perf !== "Standard" || !redundancy)
+    return notEstimated(`storage SKU ${sku} has no price row (Standard LRS/GRS/RAGRS block blob only)`);
+  const lake = at(r.inputs, "isHnsEnabled") === true;
+  if (!lake) {
+    const gb = ctx.usage.otherStorageGbPerAccount;
+    return priced({ meter: `Hot ${gb} GB (${redundancy})`, priceId: `storage-hot-${redundancy}`, quantity: gb });
+  }
+  return priced(
+    {
+      meter: `Data lake hot ${ctx.usage.lakeHotGb} GB (${redundancy})`,
+      priceId: `storage-hot-${redundancy}`,
+      quantity: ctx.usage.lakeHotGb,
+    },
+    {
+      meter: `Data lake cool ${ctx.usage.lakeCoolGb} GB (${redundancy})`,
+      priceId: `storage-cool-${redundancy}`,
+      quantity: ctx.usage.lakeCoolGb,
+    },
+  );
+};
+
+export const dataFactory: Rule = (_r, ctx) => {
+  const u = ctx.usage;
+  return priced(
+    {
+      meter: `Activity runs (${u.pipelineRunsPerDay} runs/day × ${u.activitiesPerRun} activities)`,
+      priceId: "adf-activity-runs",
+      quantity: (u.pipelineRunsPerDay * u.activitiesPerRun * DAYS_PER_MONTH) / 1000,
+    },
+    {
+      meter: `Copy ${u.copyDiuHoursPerDay} DIU-hours/day`,
+      priceId: "adf-diu",
+      quantity: u.copyDiuHoursPerDay * DAYS_PER_MONTH,
+    },
+    {
+      meter: `Managed VNet activity ${u.managedVnetActivityHoursPerDay} h/day`,
+      priceId: "adf-managed-vnet-activity",
+      quantity: u.managedVnetActivityHoursPerDay * DAYS_PER_MONTH,
+    },
+  );
+};
+
+export const eventHubsNamespace: Rule = (r, ctx) => {
+  const sku = str(r.inputs, "sku.name") ?? "Standard";
+  const units = num(r.inputs, "sku.capacity") ?? 1;
+  if (sku === "Standard") {
+    return priced(
+      { meter: `Standard ${units} TU`, priceId: "eventhubs-standard-tu", quantity: units * H },
+      {
+        meter: "Ingress events",
+        priceId: "eventhubs-standard-ingress",
+        quantity: ctx.usage.eventHubsMillionEventsPerMonth,
+      },
+    );
+  }
+  if (sku === "Premium")
+    return priced({ meter: `Premium ${units} PU`, priceId: "eventhubs-premium-pu", quantity: units * H });
+  return notEstimated(`Event Hubs ${sku} has no price row (Standard, Premium)`);
+};
+
+const NO_ASA_PRICE = "no sourced Stream Analytics streaming-unit price (wave-2 facts §7: verify on the pricing page)";
+export const streamAnalytics: Rule = () => notEstimated(NO_ASA_PRICE);
+
+const EP: Record<string, { vcpu: number; gb: number }> = {
+  EP1: { vcpu: 1, gb: 3.5 },
+  EP2: { vcpu: 2, gb: 7 },
+  EP3: { vcpu: 4, gb: 14 },
+};
+export const appServicePlan: Rule = (r) => {
+  const sku = str(r.inputs, "sku.name") ?? "";
+  const n = num(r.inputs, "sku.capacity") ?? 1;
+  if (sku === "FC1" || sku === "Y1")
+    return free(`${sku} (consumption) plan: executions are billed on its function apps`);
+  const ep = EP[sku];
+  if (ep) {
+    return priced(
+      { meter: `${sku} vCPU × ${n} instance(s)`, priceId: "functions-ep-vcpu", quantity: ep.vcpu * n * H },
+      { meter: `${sku} memory × ${n} instance(s)`, priceId: "functions-ep-memory", quantity: ep.gb * n * H },
+    );
+  }
+  return priced({ meter: `${sku} × ${n} instance(s)`, priceId: `appservice-${sku}`, quantity: n * H });
+};
+
+export const webApp: Rule = (r, ctx) => {
+  if (at(r.inputs, "functionAppConfig") === undefined) return free("billed on its App Service plan");
+  const flex = ctx.ofType(r.type).filter((a) => at(a.inputs, "functionAppConfig") !== undefined).length;
+  return priced({
+    meter: `Flex Consumption execution time (share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps)`,
+    priceId: "functions-flex-gbs",
+    quantity: ctx.usage.functionGbSecondsPerMonth / flex,
+    note: "per-execution and always-ready charges have no sourced price",
+  });
+};
+
+const vmRow = (size?: string) => (size === "Standard_D4s_v3" || size === "Standard_D2s_v3" ? `vm-${size}` : undefined);
+export const mlCompute: Rule = (r, ctx) => {
+  const type = str(r.inputs, "properties.computeType");
+  const size = str(r.inputs, "properties.properties.vmSize");
+  const row = vmRow(size);
+  if (type !== "AmlCompute" && type !== "ComputeInstance")
+    return free(`${type ?? "attached"} compute: billed on the attached resource`);
+  if (!row)
+    return notEstimated(`no sourced price for VM size ${size ?? "?"} (sourced: Standard_D2s_v3, Standard_D4s_v3)`);
+  if (type === "ComputeInstance") return priced({ meter: `Compute instance ${size}`, priceId: row, quantity: H });
+  const min = num(r.inputs, "properties.properties.scaleSettings.minNodeCount") ?? 0;
+  return priced({
+    meter: `Cluster ${size}: ${min} min nodes + ${ctx.usage.mlClusterNodeHoursPerMonth} node-hours`,
+    priceId: row,
+    quantity: min * H + ctx.usage.mlClusterNodeHoursPerMonth,
+  });
+};
+
+export const mlOnlineDeployment: Rule = (r) => {
+  const size = str(r.inputs, "properties.instanceType");
+  const row = vmRow(size);
+  if (!row)
+    return notEstimated(
+      `no sourced price for instance type ${size ?? "?"} (sourced: Standard_D2s_v3, Standard_D4s_v3)`,
+    );
+  const n = num(r.inputs, "properties.scaleSettings.minInstances") ?? num(r.inputs, "sku.capacity") ?? 1;
+  return priced({ meter: `Managed online deployment ${size} × ${n}`, priceId: row, quantity: n * H });
+};
+
+export const containerRegistry: Rule = (r, ctx) => {
+  const sku = str(r.inputs, "sku.name") ?? "";
+  const included = { Basic: 10, Premium: 500 }[sku];
+  if (included === undefined) return notEstimated(`Container Registry ${sku} has no price row (Basic, Premium)`);
+  const lines: LineSpec[] = [
+    { meter: `${sku} registry`, priceId: `acr-${sku.toLowerCase()}`, quantity: DAYS_PER_MONTH },
+  ];
+  const over = ctx.usage.containerRegistryGb - included;
+  if (over > 0) lines.push({ meter: `Storage over ${included} GB`, priceId: "acr-storage", quantity: over });
+  return priced(...lines);
+};
+
+export const acrReplication: Rule = () =>
+  priced({ meter: "Geo-replica (Premium)", priceId: "acr-premium", quantity: DAYS_PER_MONTH });
+
+/** Rules by type token. */
+export const RULES: Readonly<Record<string, Rule>> = {
+  [`${AN}:sql:Database`]: sqlDatabase,
+  [`${AN}:cosmosdb:DatabaseAccount`]: cosmosAccount,
+  [`${AN}:cosmosdb:SqlResourceSqlContainer`]: cosmosContainer,
+  [`${AN}:cosmosdb:SqlResourceSqlDatabase`]: cosmosDatabase,
+  [`${AN}:network:AzureFirewall`]: firewall,
+  [`${AN}:network:DdosProtectionPlan`]: ddosPlan,
+  [`${AN}:network:PrivateEndpoint`]: privateEndpoint,
+  [`${AN}:network:PublicIPAddress`]: publicIp,
+  [`${AN}:network:NatGateway`]: natGateway,
+  [`${AN}:network:ApplicationGateway`]: applicationGateway,
+  [`${AN}:privatedns:PrivateZone`]: privateDnsZone,
+  [`${AN}:operationalinsights:Workspace`]: logAnalytics,
+  [`${AN}:keyvault:Key`]: keyVaultKey,
+  [`${AN}:synapse:SqlPool`]: synapsePool,
+  [`${AN}:storage:StorageAccount`]: storageAccount,
+  [`${AN}:datafactory:Factory`]: dataFactory,
+  [`${AN}:eventhub:Namespace`]: eventHubsNamespace,
+  [`${AN}:streamanalytics:StreamingJob`]: streamAnalytics,
+  [`${AN}:streamanalytics:Cluster`]: streamAnalytics,
+  [`${AN}:web:AppServicePlan`]: appServicePlan,
+  [`${AN}:web:WebApp`]: webApp,
+  [`${AN}:machinelearningservices:Compute`]: mlCompute,
+  [`${AN}:machinelearningservices:OnlineDeployment`]: mlOnlineDeployment,
+  [`${AN}:containerregistry:Registry`]: containerRegistry,
+  [`${AN}:containerregistry:Replication`]: acrReplication,
+};
