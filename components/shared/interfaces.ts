@@ -24,6 +24,11 @@ export interface DiagnosticSettingsTarget {
   readonly workspaceId: pulumi.Input<string>;
   /** Log category groups; defaults to `allLogs` (which includes `audit`). */
   readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
+  /**
+   * Explicit log categories instead of category groups, for resource types whose categories Azure Monitor lists
+   * without category groups (e.g. Synapse dedicated SQL pools).
+   */
+  readonly logCategories?: readonly string[];
   /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */
   readonly metrics?: boolean;
   /**
@@ -64,8 +69,8 @@ export interface RoleAssignmentSpec {
   readonly key: string;
   readonly principalId: pulumi.Input<string>;
   readonly principalType: "User" | "Group" | "ServicePrincipal";
-  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id. */
-  readonly roleDefinitionId: string;
+  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id (an output for a custom role). */
+  readonly roleDefinitionId: pulumi.Input<string>;
   readonly description?: string;
 }
 

@@ -287,20 +287,34 @@ export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArg
     remediationSteps:
       'Set `workspaceId` to the central workspace id and `logs: [{ categoryGroup: "audit", enabled: true }]` (or `"allLogs"`); for storage, target the blob service (`<account id>/blobServices/default`), which has logs.',
     url: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
-    config: { categoryGroups: categoryGroupsKnob },
+    config: {
+      categoryGroups: categoryGroupsKnob,
+      auditCategories: {
+        type: "array",
+        items: { type: "string" },
+        default: ["SQLSecurityAuditEvents"],
+        description:
+          "Explicit log categories that carry a service's audit trail and satisfy the rule on their own, for resource types whose categories have no category groups (e.g. Synapse dedicated SQL pools).",
+      },
+    },
   },
   DIAGNOSTIC_SETTING,
   (props, args, report) => {
-    const { categoryGroups } = args.getConfig<{ categoryGroups: string[] }>();
+    const { categoryGroups, auditCategories } = args.getConfig<{
+      categoryGroups: string[];
+      auditCategories: string[];
+    }>();
     // workspaceId absent = logs go only to storage/Event Hubs/partner, outside the central workspace.
     if (!isSet(props, "workspaceId")) {
       report(`${who(args)} sends logs to no Log Analytics workspace: set workspaceId.`);
     }
     // logs absent = no log categories at all (metrics only).
-    const ok = (props.logs ?? []).some((l) => l?.enabled === true && oneOf(l.categoryGroup, categoryGroups));
+    const ok = (props.logs ?? []).some(
+      (l) => l?.enabled === true && (oneOf(l.categoryGroup, categoryGroups) || oneOf(l.category, auditCategories)),
+    );
     if (!ok) {
       report(
-        `${who(args)} does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,
+        `${who(args)} does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true } (or the audit category ${auditCategories.join("/")} where the type has no category groups).`,
       );
     }
   },

@@ -201,6 +201,23 @@ describe("policies/monitor", () => {
         mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]),
         /diag-kv-pay-dev-weu .*audit or allLogs category group: add logs entry/,
       ));
+    it("passes an explicit SQL audit category (Synapse pools have no category groups)", () =>
+      expectPass(
+        diagnosticDestination,
+        mutate(setting(), "logs", [
+          { category: "Waits", enabled: true },
+          { category: "SQLSecurityAuditEvents", enabled: true },
+        ]),
+      ));
+    it("fails explicit categories without the audit one", () =>
+      expectFail(
+        diagnosticDestination,
+        mutate(setting(), "logs", [
+          { category: "SqlRequests", enabled: true },
+          { category: "SQLSecurityAuditEvents", enabled: false },
+        ]),
+        /audit or allLogs category group: .*or the audit category SQLSecurityAuditEvents/,
+      ));
     it("fails a disabled audit entry", () =>
       expectFail(diagnosticDestination, mutate(setting(), "logs.0.enabled", false), /category group/));
     it("honours categoryGroups", () =>
