@@ -114,10 +114,12 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   },
   "azure-native:storage:StorageAccount": {
     path: "Microsoft.Storage/storageAccounts/{accountName}",
-    outputs: (_i, c) => ({
+    // The Azure name is the `accountName` input (azure-native returns it as `name`).
+    outputs: (i) => ({
+      name: String(i.accountName),
       primaryEndpoints: {
-        blob: `https://${c.name}.blob.core.windows.net/`,
-        dfs: `https://${c.name}.dfs.core.windows.net/`,
+        blob: `https://${String(i.accountName)}.blob.core.windows.net/`,
+        dfs: `https://${String(i.accountName)}.dfs.core.windows.net/`,
       },
     }),
   },
