@@ -18,7 +18,7 @@ import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
 const T = {
   account: "azure-native:storage:StorageAccount",
@@ -47,13 +47,6 @@ const ROLE = {
   reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
 };
 
-function configOf(stack: "dev" | "prod") {
-  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
-  return parseConfig(
-    readRaw((key) => sc.config[`${PROJECT}:${key}`]),
-    stack,
-  );
-}
 
 describe("olap (config and pure helpers)", () => {
   const dev = configOf("dev");
