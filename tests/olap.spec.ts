@@ -47,7 +47,6 @@ const ROLE = {
   reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
 };
 
-
 describe("olap (config and pure helpers)", () => {
   const dev = configOf("dev");
   const prod = configOf("prod");

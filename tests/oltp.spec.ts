@@ -39,7 +39,6 @@ const T = {
 } as const;
 const GIB = 1024 ** 3;
 
-
 /** Every key anywhere in a JSON-like value. */
 function keysDeep(value: unknown, into = new Set<string>()): Set<string> {
   if (Array.isArray(value)) value.forEach((v) => keysDeep(v, into));
