@@ -373,6 +373,12 @@ for (const stack of ["dev", "prod"] as const) {
       });
       const synapseFs = byName(mine, "olap-fs-synapse");
       assert.ok(workspace.dependencies.includes(synapseFs.urn));
+      // The lake's operations run one at a time and finish before the workspace adds its managed endpoint.
+      const lakeChain = ["olap-lake-lifecycle", "olap-lake-blob-pep", "olap-lake-dfs-pep", "olap-workspace"];
+      for (let i = 1; i < lakeChain.length; i++) {
+        const [previous, next] = [byName(mine, lakeChain[i - 1]), byName(mine, lakeChain[i])];
+        assert.ok(next.dependencies.includes(previous.urn), `${next.name} waits for ${previous.name}`);
+      }
     });
 
     it("gives the workspace Sql, SqlOnDemand and Dev endpoints and Studio a private link hub (Web), each in its zone", () => {
@@ -411,10 +417,13 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual([tde[0].inputs.sqlPoolName, tde[0].inputs.status], [pool.inputs.sqlPoolName, "Enabled"]);
     });
 
-    it("serialises the workspace's operations: admin → SQL security → pool → TDE → workload groups and classifiers", () => {
+    it("serialises the workspace's operations: admin → SQL security → endpoints → pool → TDE → workload groups", () => {
       const chain = [
         "olap-sql-admin",
         "olap-sql-security",
+        "olap-workspace-sql-pep",
+        "olap-workspace-sqlondemand-pep",
+        "olap-workspace-dev-pep",
         "olap-pool",
         "olap-pool-tde",
         "olap-wg-etl",

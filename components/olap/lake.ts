@@ -133,12 +133,21 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
   );
 
   const endpoints = account.primaryEndpoints;
+  // Each endpoint adds a connection to the account: after the account's settings, one at a time.
+  let settled: pulumi.Resource = lifecycle;
   for (const service of ["storageBlob", "storageDfs"] as const) {
-    privateEndpoint(
+    settled = privateEndpoint(
       `${name}-lake-${service === "storageBlob" ? "blob" : "dfs"}`,
-      { service, targetId: account.id, targetName: account.name, target: args.privateEndpoints, tags },
+      {
+        service,
+        targetId: account.id,
+        targetName: account.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: [settled],
+      },
       parent,
-    );
+    ).endpoint;
   }
   // Storage logs live on the services, not the account (the account has metrics only): the blob service carries
   // every read, write and delete of the lake, through blob and dfs alike.
@@ -155,6 +164,6 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
     fileSystems,
     dfsEndpoint: endpoints.apply((e) => e.dfs ?? ""),
     blobEndpoint: endpoints.apply((e) => e.blob ?? ""),
-    settled: lifecycle,
+    settled,
   };
 }

@@ -7,8 +7,8 @@
  * and vulnerability assessment, diagnostics, and the pool with TDE, geo-backup (prod) and workload isolation.
  *
  * Operations on one workspace are serialised by Azure (a second PUT while one runs fails with a conflict), so the
- * workspace's children are chained: workspace → SQL admin → SQL security → pool → TDE → workload groups and their
- * classifiers, one after the other.
+ * workspace's children are chained: workspace → SQL admin → SQL security → private endpoints (Sql, SqlOnDemand,
+ * Dev) → pool → TDE → workload groups and their classifiers, one after the other.
  */
 import * as resources from "@pulumi/azure-native/resources";
 import * as synapse from "@pulumi/azure-native/synapse";
@@ -121,8 +121,9 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     {
       parent,
       protect: args.protect,
-      // Key access is checked at creation; the default file system must exist.
-      dependsOn: [cmk.accessGrant, lake.fileSystems.synapse],
+      // Key access is checked at creation; the default file system must exist; the managed private endpoint the
+      // workspace creates adds a connection to the lake, after the lake's own operations.
+      dependsOn: [cmk.accessGrant, lake.fileSystems.synapse, lake.settled],
     },
   );
   const ws = { resourceGroupName: rg, workspaceName: workspace.name };
@@ -176,6 +177,23 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     { parent, dependsOn: [sqlAdmin, lakeGrant] },
   );
 
+  // Private endpoints add connections to the workspace: one at a time, between the workspace's other operations.
+  let wsSettled: pulumi.Resource = sqlSecurity;
+  for (const service of ["synapseSql", "synapseSqlOnDemand", "synapseDev"] as const) {
+    wsSettled = privateEndpoint(
+      `${name}-workspace-${service.replace(/^synapse/, "").toLowerCase()}`,
+      {
+        service,
+        targetId: workspace.id,
+        targetName: workspace.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: [wsSettled],
+      },
+      parent,
+    ).endpoint;
+  }
+
   const pool = new synapse.SqlPool(
     `${name}-pool`,
     {
@@ -189,7 +207,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       storageAccountType: olap.pool.geoBackup ? synapse.StorageAccountType.GRS : synapse.StorageAccountType.LRS,
       tags,
     },
-    { parent, protect: args.protect, dependsOn: [sqlSecurity] },
+    { parent, protect: args.protect, dependsOn: [wsSettled] },
   );
   const poolScope = { ...ws, sqlPoolName: pool.name };
   const tde = new synapse.SqlPoolTransparentDataEncryption(
@@ -238,13 +256,6 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     },
     { parent },
   );
-  for (const service of ["synapseSql", "synapseSqlOnDemand", "synapseDev"] as const) {
-    privateEndpoint(
-      `${name}-workspace-${service.replace(/^synapse/, "").toLowerCase()}`,
-      { service, targetId: workspace.id, targetName: workspace.name, target: args.privateEndpoints, tags },
-      parent,
-    );
-  }
   privateEndpoint(
     `${name}-plhub`,
     {
