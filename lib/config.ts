@@ -206,8 +206,11 @@ const workloadGroupSchema = z.object({
   minPercent: int(0, 100, " percent"),
   /** Hard cap (CAP_PERCENTAGE_RESOURCE). */
   capPercent: int(1, 100, " percent"),
-  /** Share each request gets (REQUEST_MIN_RESOURCE_GRANT_PERCENT): sets the group's concurrency. */
-  requestMinPercent: z.number().min(0.75, "must be at least 0.75 percent").max(100, "must be at most 100 percent"),
+  /**
+   * Share each request gets (REQUEST_MIN_RESOURCE_GRANT_PERCENT): sets the group's concurrency. A whole number: the
+   * ARM property `minResourcePercentPerRequest` is an integer (Microsoft.Synapse 2021-06-01), unlike the T-SQL option.
+   */
+  requestMinPercent: int(1, 100, " percent (ARM takes whole percentages)"),
   importance: z.enum(WORKLOAD_IMPORTANCE, { error: () => `must be one of ${list(WORKLOAD_IMPORTANCE)}` }),
   /** Seconds before a query of the group is cancelled; 0 = no limit. */
   queryTimeoutSeconds: int(0, 86_400, " seconds").default(0),

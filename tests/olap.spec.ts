@@ -186,6 +186,7 @@ describe("olap (config and pure helpers)", () => {
     assert.deepEqual(audit.properties, {
       state: "Enabled",
       isAzureMonitorTargetEnabled: true,
+      isDevopsAuditEnabled: true,
       auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
     });
     assert.ok(!SYNAPSE_AUDIT_ACTION_GROUPS.includes("LEDGER_OPERATION_GROUP" as never));

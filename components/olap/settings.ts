@@ -180,6 +180,8 @@ export function sqlSecurityTemplate(): Record<string, unknown> {
         properties: {
           state: "Enabled",
           isAzureMonitorTargetEnabled: true,
+          // Microsoft support engineers' operations on the workspace's SQL are audited too (third-party access).
+          isDevopsAuditEnabled: true,
           auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
         },
       },
