@@ -521,10 +521,15 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(input(role, "roleType"), "CustomRole");
       const scope = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-${stack}-weu-data`;
       assert.deepEqual(role.inputs.assignableScopes, [scope]);
-      assert.equal(outputs.synapsePoolOperatorRoleDefinitionId, idOf(role));
+      const roleId = `/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/${String(role.inputs.roleDefinitionId)}`;
+      assert.match(String(role.inputs.roleDefinitionId), /^[0-9a-f-]{36}$/);
+      assert.equal(outputs.synapsePoolOperatorRoleDefinitionId, roleId);
       const grants = ofType(mine, T.ra).filter((r) => r.inputs.scope === idOf(pool));
       assert.equal(grants.length, prod ? 0 : 1);
-      if (!prod) assert.equal(grants[0].inputs.roleDefinitionId, idOf(role));
+      if (!prod) {
+        assert.equal(grants[0].inputs.roleDefinitionId, roleId);
+        assert.ok(grants[0].dependencies.includes(role.urn), "assigned after the role exists");
+      }
       assert.deepEqual(outputs.synapsePauseSchedule, prod ? null : config.olap.pauseSchedule);
     });
 

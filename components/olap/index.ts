@@ -171,7 +171,8 @@ export class Olap extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.poolOperatorRoleDefinitionId = operatorRole.id;
+    // Role assignments name a role definition by its subscription-level id, whatever scope defined it.
+    this.poolOperatorRoleDefinitionId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${operatorRole.name}`;
     for (const g of args.poolOperators ?? []) this.grantPoolOperator(g);
 
     this.lakeAccountId = this.lake.account.id;
