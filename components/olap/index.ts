@@ -7,8 +7,8 @@
  *
  * RBAC, never keys: the workspace identity is Storage Blob Data Contributor on the lake, the data engineers read it
  * (Storage Blob Data Reader) and see the workspace (Reader); SQL access inside the pool is granted in T-SQL to Entra
- * principals by the SQL admin group. Prod: `protect` and CanNotDelete locks on the account, its file systems'
- * account, the workspace and the pool.
+ * principals by the SQL admin group. Prod: `protect` and CanNotDelete locks on the lake account, the workspace and
+ * the pool (`protect` on the file systems too).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
