@@ -200,7 +200,10 @@ const lifecycleRuleSchema = z.object({
   deleteAfterDays: age,
 });
 const workloadGroupSchema = z.object({
-  /** Who is classified into the group: a database user or role, or an Entra login/group name. */
+  /**
+   * Who is classified into the group: a database user or role, or an Entra login/group name. Optional: the ETL
+   * tier classifies its identity itself (Olap.classifyEtlIdentity); BI defaults to the analysts group.
+   */
   memberName: z.string().min(1, "must name a database user, role or Entra group").optional(),
   /** Guaranteed share of the pool (MIN_PERCENTAGE_RESOURCE). */
   minPercent: int(0, 100, " percent"),
@@ -333,12 +336,6 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
     issues.push({
       path: ["workloadIsolation"],
       message: `etl.minPercent + bi.minPercent is ${guaranteed}; the guarantees cannot exceed 100 percent of the pool`,
-    });
-  }
-  if (!o.workloadIsolation.etl.memberName) {
-    issues.push({
-      path: ["workloadIsolation", "etl", "memberName"],
-      message: "is required: the database role or user the ETL identity loads as",
     });
   }
   const schedule = o.pauseSchedule;

@@ -16,7 +16,7 @@ import { stackContext } from "../components/shared";
 import { olapIssues, parseConfig, PROJECT, readRaw, type OlapConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import type { PreviewResult } from "../tools/lib/preview";
+import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
@@ -126,7 +126,6 @@ describe("olap (config and pure helpers)", () => {
     assert.match(at({ minPercent: 30 }).join("\n"), /etl\.minPercent: must be a multiple of requestMinPercent \(25\)/);
     assert.match(at({ minPercent: 75 }).join("\n"), /etl\.minPercent \+ bi\.minPercent is 125/);
     assert.match(at({ capPercent: 10, minPercent: 25 }).join("\n"), /etl\.capPercent: must be at least minPercent/);
-    assert.match(at({ memberName: undefined }).join("\n"), /etl\.memberName: is required/);
     assert.match(
       messages({ ...dev.olap, pauseSchedule: { ...dev.olap.pauseSchedule!, pauseAt: "06:00" } }).join("\n"),
       /pauseSchedule\.pauseAt: must be later in the day than resumeAt \(07:00\)/,
@@ -171,7 +170,7 @@ describe("olap (config and pure helpers)", () => {
     const [etl, bi] = workloadGroups(prod.olap.workloadIsolation);
     assert.deepEqual(
       [etl.groupName, etl.minPercent, etl.capPercent, etl.requestMinPercent, etl.memberName, etl.importance],
-      ["wg_etl", 30, 60, 10, "etl_loader", "normal"],
+      ["wg_etl", 30, 60, 10, undefined, "normal"],
     );
     assert.deepEqual(
       [bi.groupName, bi.minPercent, bi.capPercent, bi.requestMinPercent, bi.importance, bi.queryTimeoutSeconds],
@@ -428,7 +427,6 @@ for (const stack of ["dev", "prod"] as const) {
         "olap-pool",
         "olap-pool-tde",
         "olap-wg-etl",
-        "olap-wc-etl",
         "olap-wg-bi",
         "olap-wc-bi",
       ];
@@ -443,7 +441,7 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("classifies the ETL identity and the analysts into their workload groups", () => {
+    it("sizes both workload groups and classifies the analysts (the ETL tier classifies its own identity)", () => {
       const wi = config.olap.workloadIsolation;
       const etl = byName(mine, "olap-wg-etl").inputs;
       const bi = byName(mine, "olap-wg-bi").inputs;
@@ -455,7 +453,8 @@ for (const stack of ["dev", "prod"] as const) {
         [bi.minResourcePercent, bi.importance, bi.queryExecutionTimeout],
         [wi.bi.minPercent, "high", 300],
       );
-      assert.equal(byName(mine, "olap-wc-etl").inputs.memberName, "etl_loader");
+      // The ETL identity is the ETL tier's: it classifies it through olap.classifyEtlIdentity, never a guessed name.
+      assert.equal(mine.filter((r) => r.name === "olap-wc-etl").length, 0);
       assert.equal(byName(mine, "olap-wc-bi").inputs.memberName, `grp-pay-${stack}-analysts`);
       assert.equal(byName(mine, "olap-wc-bi").inputs.workloadGroupName, "wg_bi");
     });
@@ -591,3 +590,48 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("olap (hooks the ETL tier calls)", () => {
+  let mine: ResourceRecord[];
+  let violations: PreviewResult["verdict"]["violations"];
+  before(async () => {
+    // One program run at a time (the mock engine is process-global): after the cached stack previews.
+    await previewOf("dev");
+    await previewOf("prod");
+    const result = await previewStack({
+      stack: "dev",
+      program: path.resolve(__dirname, "fixtures/olap-hooks/index.ts"),
+    });
+    mine = result.run.resources.filter((r) => r.name.startsWith("olap"));
+    violations = result.verdict.violations;
+  });
+
+  it("classifies the ETL identity into wg_etl after every other pool operation", () => {
+    const wc = byName(mine, "olap-wc-etl");
+    assert.deepEqual(
+      [wc.inputs.workloadGroupName, wc.inputs.workloadClassifierName, wc.inputs.memberName, wc.inputs.label],
+      ["wg_etl", "wc_etl", "adf-pay-dev-weu-test", "etl_load"],
+    );
+    assert.ok(wc.dependencies.includes(byName(mine, "olap-wc-bi").urn));
+  });
+
+  it("grants the ETL identity Storage Blob Data Contributor on the lake and the pool-operator role on the pool", () => {
+    const lake = byName(mine, "olap-lake");
+    const pool = byName(mine, "olap-pool");
+    const ra = ofType(mine, "azure-native:authorization:RoleAssignment").filter(
+      (r) => r.inputs.principalId === "22222222-3333-4444-8555-666666666666",
+    );
+    assert.deepEqual(
+      ra.map((r) => [r.name, r.inputs.scope, String(r.inputs.roleDefinitionId).split("/").pop()]),
+      [
+        ["olap-lake-ra-adf-blob-contributor", lake.outputs.id, ROLE.blobContributor],
+        [
+          "olap-pool-ra-adf-pool-operator",
+          pool.outputs.id,
+          byName(mine, "olap-pool-operator-role").inputs.roleDefinitionId,
+        ],
+      ],
+    );
+    assert.deepEqual(violations, []);
+  });
+});

@@ -2,8 +2,8 @@
  * OLAP tier: the data lake (ADLS Gen2, `lake.ts`) and the Synapse workspace with its dedicated SQL pool
  * (`warehouse.ts`), one ComponentResource wired from the platform's typed outputs. The ETL and streaming tiers land
  * files in the lake and load the pool; what they need is exposed below (account, dfs endpoint, file system names,
- * workspace and pool ids and names, the pool-operator role) together with two hooks that grant their identities
- * access (`grantLakeAccess`, `grantPoolOperator`).
+ * workspace and pool ids and names, the pool-operator role) together with hooks for their identities
+ * (`grantLakeAccess`, `grantPoolOperator`, `classifyEtlIdentity`).
  *
  * RBAC, never keys: the workspace identity is Storage Blob Data Contributor on the lake, the data engineers read it
  * (Storage Blob Data Reader) and see the workspace (Reader); SQL access inside the pool is granted in T-SQL to Entra
@@ -26,8 +26,8 @@ import {
   type RoleAssignmentSpec,
 } from "../shared";
 import { dataLake, type DataLake } from "./lake";
-import { FILE_SYSTEMS, POOL_OPERATOR_ACTIONS, type FileSystemRole } from "./settings";
-import { warehouse, type Warehouse } from "./warehouse";
+import { FILE_SYSTEMS, POOL_OPERATOR_ACTIONS, workloadGroups, type FileSystemRole } from "./settings";
+import { warehouse, workloadClassifier, type Warehouse } from "./warehouse";
 
 export * from "./settings";
 export { POOL_COLLATION, WORKSPACE_KEY_NAME } from "./warehouse";
@@ -114,11 +114,17 @@ export class Olap extends pulumi.ComponentResource {
   private readonly lake: DataLake;
   private readonly dw: Warehouse;
   private readonly name: string;
+  private readonly olap: OlapConfig;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  /** The last operation on the pool (pool operations run one at a time). */
+  private poolChainEnd: pulumi.Resource;
 
   constructor(name: string, args: OlapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:olap:Olap", name, {}, opts);
     validateOlapArgs(args);
     this.name = name;
+    this.olap = args.olap;
+    this.resourceGroupName = args.resourceGroupName;
     const { context, olap } = args;
     const protect = args.protect ?? false;
     const lock: LockSpec = args.lock ?? lockFor(protect, "the OLAP data lake, Synapse workspace and dedicated pool");
@@ -151,6 +157,8 @@ export class Olap extends pulumi.ComponentResource {
       },
       this,
     );
+
+    this.poolChainEnd = this.dw.poolChainEnd;
 
     // Control-plane roles on the workspace (data engineers: Reader) and data access to the lake.
     roleAssignments(`${name}-workspace`, this.dw.workspace.id, args.roleAssignments, this);
@@ -223,6 +231,35 @@ export class Olap extends pulumi.ComponentResource {
       },
       this,
     );
+  }
+
+  /**
+   * Classifies the ETL identity's sessions into the ETL workload group (`wg_etl`), for the ETL tier once its
+   * identity exists: `memberName` is the name its database user has (the Data Factory identity's display name, as
+   * in pipelines/sql/13_olap_etl_access.sql). Only when `olap.workloadIsolation.etl.memberName` is not set.
+   */
+  classifyEtlIdentity(memberName: pulumi.Input<string>): pulumi.Resource {
+    if (this.olap.workloadIsolation.etl.memberName) {
+      throw new Error(
+        "Olap.classifyEtlIdentity: olap.workloadIsolation.etl.memberName is set, so the ETL classifier exists already",
+      );
+    }
+    const spec = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "etl");
+    if (!spec) throw new Error("Olap.classifyEtlIdentity: no ETL workload group");
+    this.poolChainEnd = workloadClassifier(
+      `${this.name}-wc-etl`,
+      {
+        resourceGroupName: this.resourceGroupName,
+        workspaceName: this.dw.workspace.name,
+        sqlPoolName: this.dw.pool.name,
+        group: spec.groupName,
+        member: memberName,
+        spec,
+      },
+      this,
+      this.poolChainEnd,
+    );
+    return this.poolChainEnd;
   }
 
   /** Lets a principal read, pause and resume the dedicated pool (the custom pool-operator role, on the pool only). */

@@ -34,6 +34,7 @@ import {
   sqlSecurityTemplate,
   WORKSPACE_LOG_CATEGORIES,
   workloadGroups,
+  type WorkloadGroupSpec,
 } from "./settings";
 
 /** Collation of the dedicated pool (create-only; the generated DDL compares codes with explicit collations). */
@@ -69,6 +70,8 @@ export interface Warehouse {
   readonly privateLinkHub: synapse.PrivateLinkHub;
   /** Object id of the workspace's system-assigned identity (what reaches the lake). */
   readonly workspacePrincipalId: pulumi.Output<string>;
+  /** The last operation on the pool: a later one (e.g. the ETL classifier) waits for it. */
+  readonly poolChainEnd: pulumi.Resource;
 }
 
 /** Creates the workspace, hub and pool as children of `parent`, named `${name}-*`. */
@@ -231,18 +234,12 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       },
       { parent, dependsOn: [previous] },
     );
-    previous = new synapse.SqlPoolWorkloadClassifier(
-      `${name}-wc-${g.key}`,
-      {
-        ...poolScope,
-        workloadGroupName: group.name,
-        workloadClassifierName: `wc_${g.key}`,
-        memberName: g.memberName ?? args.defaultBiMember,
-        label: g.label,
-        importance: g.importance,
-      },
-      { parent, dependsOn: [group] },
-    );
+    previous = group;
+    const member = g.memberName ?? (g.key === "bi" ? args.defaultBiMember : undefined);
+    // The ETL identity belongs to the ETL tier: without a configured member, it classifies it through
+    // Olap.classifyEtlIdentity once the identity exists (never a classifier for a principal that doesn't).
+    if (member !== undefined)
+      previous = workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, previous);
   }
 
   // Studio (web.azuresynapse.net) over private link: the hub and its `Web` endpoint.
@@ -283,5 +280,34 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   managementLock(`${name}-workspace`, workspace.id, args.lock, parent, workspace);
   managementLock(`${name}-pool`, pool.id, args.lock, parent, pool);
 
-  return { workspace, pool, privateLinkHub, workspacePrincipalId };
+  return { workspace, pool, privateLinkHub, workspacePrincipalId, poolChainEnd: previous };
+}
+
+/** A workload classifier (`wc_<key>`) putting `member` into the group, after `after` (one pool operation at a time). */
+export function workloadClassifier(
+  logicalName: string,
+  args: {
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly workspaceName: pulumi.Input<string>;
+    readonly sqlPoolName: pulumi.Input<string>;
+    readonly group: synapse.SqlPoolWorkloadGroup | pulumi.Input<string>;
+    readonly member: pulumi.Input<string>;
+    readonly spec: WorkloadGroupSpec;
+  },
+  parent: pulumi.Resource,
+  after: pulumi.Resource,
+): synapse.SqlPoolWorkloadClassifier {
+  const { group, member, spec, ...scope } = args;
+  return new synapse.SqlPoolWorkloadClassifier(
+    logicalName,
+    {
+      ...scope,
+      workloadGroupName: group instanceof synapse.SqlPoolWorkloadGroup ? group.name : group,
+      workloadClassifierName: `wc_${spec.key}`,
+      memberName: member,
+      label: spec.label,
+      importance: spec.importance,
+    },
+    { parent, dependsOn: [after] },
+  );
 }
