@@ -25,8 +25,8 @@ export interface DiagnosticSettingsTarget {
   /** Log category groups; defaults to `allLogs` (which includes `audit`). */
   readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
   /**
-   * Explicit log categories instead of category groups, for resource types whose categories Azure Monitor lists
-   * without category groups (e.g. Synapse dedicated SQL pools).
+   * Log categories by name, instead of category groups, where the service's docs name the categories to send (e.g.
+   * `SQLSecurityAuditEvents` and `DevOpsOperationsAudit` on a SQL server's master database, or a Synapse dedicated pool's categories, which have no category groups).
    */
   readonly logCategories?: readonly string[];
   /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */

@@ -201,22 +201,26 @@ describe("policies/monitor", () => {
         mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]),
         /diag-kv-pay-dev-weu .*audit or allLogs category group: add logs entry/,
       ));
-    it("passes an explicit SQL audit category (Synapse pools have no category groups)", () =>
+    it("passes the SQL audit category named instead of a group (master database auditing)", () =>
       expectPass(
         diagnosticDestination,
         mutate(setting(), "logs", [
-          { category: "Waits", enabled: true },
           { category: "SQLSecurityAuditEvents", enabled: true },
+          { category: "DevOpsOperationsAudit", enabled: true },
         ]),
       ));
-    it("fails explicit categories without the audit one", () =>
+    it("honours auditCategories", () =>
+      expectPass(diagnosticDestination, mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]), {
+        auditCategories: ["AuditEvent"],
+      }));
+    it("fails explicit categories without an enabled audit one (Synapse pool categories)", () =>
       expectFail(
         diagnosticDestination,
         mutate(setting(), "logs", [
           { category: "SqlRequests", enabled: true },
           { category: "SQLSecurityAuditEvents", enabled: false },
         ]),
-        /audit or allLogs category group: .*or the audit category SQLSecurityAuditEvents/,
+        /audit or allLogs category group: add logs entry/,
       ));
     it("fails a disabled audit entry", () =>
       expectFail(diagnosticDestination, mutate(setting(), "logs.0.enabled", false), /category group/));
