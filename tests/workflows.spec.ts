@@ -139,17 +139,6 @@ describe("GitHub workflows", () => {
     assert.deepEqual(drift.jobs.drift.strategy?.matrix?.stack, ["dev", "prod"]);
   });
 
-  it("nightly drift check: fails while a private endpoint connection on the data lake is not approved", () => {
-    const steps = drift.jobs.drift.steps;
-    const check = steps.find((s) => s.run?.includes("privateEndpointConnections"));
-    assert.ok(check, "a lake approval check");
-    assert.match(check.run ?? "", /pulumi stack output lakeAccountName/);
-    assert.match(check.run ?? "", /status!='Approved'/);
-    assert.match(check.run ?? "", /exit 1/);
-    const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@"));
-    assert.ok(login >= 0 && login < steps.indexOf(check), "az is logged in (OIDC) first");
-  });
-
   it("every pulumi run uses the policy pack with the stack's policy config, and the pack installs its dependencies", () => {
     for (const [name, w] of Object.entries({ pr, deploy, drift })) {
       const steps = pulumiSteps(w);
