@@ -5,12 +5,14 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   ingestion · operations                                    (later issues)
- *   OLAP (Synapse) · ETL (Data Factory, streaming) · ML       (later issues)
+ *   ETL (Data Factory, streaming) · ML                         (later issues)
+ *   OLAP (ADLS Gen2 lake + Synapse dedicated pool)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { NoSql } from "./components/nosql";
+import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
 import { Platform } from "./components/platform";
 import { stackContext } from "./components/shared";
@@ -46,6 +48,23 @@ const nosql = new NoSql("nosql", {
     { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
   ],
   dataContributors: [],
+});
+
+// OLAP: the data lake (ADLS Gen2) and the Synapse workspace with its dedicated SQL pool. The workspace identity
+// writes the lake; data engineers read it and, where the pool pauses outside working hours (dev), pause and resume
+// it. The ETL tier grants its own identity through olap.grantLakeAccess / olap.grantPoolOperator.
+const olap = new Olap("olap", {
+  ...platform.dataServiceArgs("synapse"),
+  olap: config.olap,
+  lakeCustomerManagedKey: platform.customerManagedKeys.storage,
+  sqlAdmin: { objectId: platform.groupObjectIds.platformAdmins, login: platform.groupDisplayNames.platformAdmins },
+  tenantId: platform.tenantId,
+  analystsGroupName: platform.groupDisplayNames.analysts,
+  lakeReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers, principalType: "Group" }],
+  poolOperators: config.olap.pauseSchedule
+    ? [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers, principalType: "Group" }]
+    : [],
+  securityAlertEmails: config.alertEmails,
 });
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
@@ -88,3 +107,16 @@ export const cosmosAccountId = nosql.accountId;
 export const cosmosEndpoint = nosql.documentEndpoint;
 export const cosmosDatabaseName = nosql.databaseName;
 export const cosmosContainerNames = nosql.containerNames;
+
+export const lakeAccountName = olap.lakeAccountName;
+export const lakeAccountId = olap.lakeAccountId;
+export const lakeDfsEndpoint = olap.lakeDfsEndpoint;
+export const lakeFileSystems = olap.fileSystemNames;
+export const synapseWorkspaceName = olap.workspaceName;
+export const synapseWorkspaceId = olap.workspaceId;
+export const synapseSqlEndpoints = { dedicated: olap.dedicatedSqlEndpoint, serverless: olap.serverlessSqlEndpoint };
+export const synapseSqlPoolName = olap.sqlPoolName;
+export const synapseSqlPoolId = olap.sqlPoolId;
+/** Assign this role on the pool to the identity that runs the pause/resume schedule (least privilege). */
+export const synapsePoolOperatorRoleDefinitionId = olap.poolOperatorRoleDefinitionId;
+export const synapsePauseSchedule = olap.pauseSchedule ?? null;

@@ -26,6 +26,7 @@ export const CAF = {
   cosmosDatabase: "cosmosdb",
   synapseWorkspace: "synw",
   synapseSqlPool: "syndp",
+  synapsePrivateLinkHub: "synplh",
   dataFactory: "adf",
   storageAccount: "st",
   eventHubNamespace: "evhns",
@@ -100,6 +101,7 @@ export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
   sqlFailoverGroup: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   mlWorkspace: { min: 3, max: 33, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ },
   synapseSqlPool: { min: 1, max: 60, noHyphens: true, pattern: /^[a-z0-9_]+$/ },
+  synapsePrivateLinkHub: { min: 1, max: 45, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
 };
 
 /** Length of the random suffix appended to globally unique names. */

@@ -7,6 +7,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { generalPolicies } from "./rules/general";
 import { sqlPolicies } from "./rules/sql";
 import { synapsePolicies } from "./rules/synapse";
+import { synapseSqlPolicies } from "./rules/synapseSql";
 import { cosmosdbPolicies } from "./rules/cosmosdb";
 import { datafactoryPolicies } from "./rules/datafactory";
 import { mlPolicies } from "./rules/ml";
@@ -24,6 +25,7 @@ export const policies: Policies = [
   ...generalPolicies,
   ...sqlPolicies,
   ...synapsePolicies,
+  ...synapseSqlPolicies,
   ...cosmosdbPolicies,
   ...datafactoryPolicies,
   ...mlPolicies,

@@ -28,9 +28,11 @@ describe("mock engine answers like Azure", function () {
       assert.equal(state.name, last, `name output of ${type}`);
       assert.notEqual(state.name, "logical-name", "never the Pulumi logical name");
       assert.equal(state.id, id);
-      // The Azure name is the one the type's own name input gives (the last placeholder of its path).
+      // The Azure name is the one the type's own name input gives (the last placeholder of its path), or the fixed
+      // name of a singleton (e.g. a Synapse workspace's `sqlAdministrators/activeDirectory`).
       const placeholders = [...ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      assert.equal(state.name, inputs[placeholders[placeholders.length - 1]]);
+      const fixed = /\/([A-Za-z]+)$/.exec(ARM_TYPES[type].path)?.[1];
+      assert.equal(state.name, fixed ?? inputs[placeholders[placeholders.length - 1]]);
     });
   }
 

@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import * as path from "node:path";
 import {
   AUDIT_ACTION_GROUPS,
   COLLATION,
@@ -11,12 +10,11 @@ import {
   type OltpArgs,
 } from "../components/oltp";
 import { stackContext } from "../components/shared";
-import { parseConfig, PROJECT, readRaw, type SqlConfig } from "../lib/config";
+import type { SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
-import { loadStackConfig } from "../tools/lib/stackConfig";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
 const T = {
   server: "azure-native:sql:Server",
@@ -40,15 +38,6 @@ const T = {
   lock: "azure-native:authorization:ManagementLockByScope",
 } as const;
 const GIB = 1024 ** 3;
-
-/** The validated config of a committed stack (pure, no engine). */
-function configOf(stack: "dev" | "prod") {
-  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
-  return parseConfig(
-    readRaw((key) => sc.config[`${PROJECT}:${key}`]),
-    stack,
-  );
-}
 
 /** Every key anywhere in a JSON-like value. */
 function keysDeep(value: unknown, into = new Set<string>()): Set<string> {

@@ -80,10 +80,10 @@ describe("verdict evidence: passed only when a rule evaluated something", () => 
     const { verdict: dev } = await previewOf("dev");
     const status = (name: string) => ruleStatus(dev, name);
     const types = new Set((await previewOf("dev")).run.resources.map((r) => r.type));
-    assert.ok(!types.has("azure-native:synapse:Workspace"), "dev has no Synapse workspace (yet)");
-    const synapse = dev.policies.filter((p) => p.name.startsWith("azure-native-synapse-workspace-"));
-    assert.ok(synapse.length > 0);
-    for (const p of synapse) assert.equal(status(p.name), "not applicable", p.name);
+    assert.ok(!types.has("azure-native:datafactory:Factory"), "dev has no Data Factory (yet)");
+    const factory = dev.policies.filter((p) => p.name.startsWith("azure-native-datafactory-factory-"));
+    assert.ok(factory.length > 0);
+    for (const p of factory) assert.equal(status(p.name), "not applicable", p.name);
     // Every rule reported as passed did evaluate at least one resource.
     for (const p of dev.policies) if (status(p.name) === "passed") assert.ok(dev.evaluated[p.name] > 0, p.name);
     assert.ok(dev.policies.some((p) => status(p.name) === "passed"));

@@ -57,7 +57,7 @@ describe("stack config loader (the CLI's project-config rules)", () => {
       .filter(([, d]) => d.default === undefined)
       .map(([k]) => k)
       .sort();
-    assert.deepEqual(required, ["alertEmails", "cosmos", "costCenter", "environment", "sql"]);
+    assert.deepEqual(required, ["alertEmails", "cosmos", "costCenter", "environment", "olap", "sql"]);
     for (const [key, d] of Object.entries(doc.config)) {
       assert.ok(!(d.secret && d.default !== undefined), `${key}: a secret key with a plaintext default always fails`);
     }

@@ -26,7 +26,7 @@ export interface DiagnosticSettingsTarget {
   readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
   /**
    * Log categories by name, instead of category groups, where the service's docs name the categories to send (e.g.
-   * `SQLSecurityAuditEvents` and `DevOpsOperationsAudit` on a SQL server's master database).
+   * `SQLSecurityAuditEvents` and `DevOpsOperationsAudit` on a SQL server's master database, or a Synapse dedicated pool's categories, which have no category groups).
    */
   readonly logCategories?: readonly string[];
   /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */
@@ -69,8 +69,8 @@ export interface RoleAssignmentSpec {
   readonly key: string;
   readonly principalId: pulumi.Input<string>;
   readonly principalType: "User" | "Group" | "ServicePrincipal";
-  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id. */
-  readonly roleDefinitionId: string;
+  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id (an output for a custom role). */
+  readonly roleDefinitionId: pulumi.Input<string>;
   readonly description?: string;
 }
 

@@ -16,6 +16,11 @@ export interface PrivateEndpointArgs {
   readonly targetName: pulumi.Input<string>;
   readonly target: PrivateEndpointTarget;
   readonly tags: Tags;
+  /**
+   * Wait for these first: a new endpoint adds a private endpoint connection to the target, which services such as
+   * Storage and Synapse update one operation at a time.
+   */
+  readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 export interface PrivateEndpointResources {
@@ -56,7 +61,7 @@ export function privateEndpoint(
       ],
       tags: args.tags,
     },
-    { parent },
+    { parent, ...(args.dependsOn ? { dependsOn: [...args.dependsOn] } : {}) },
   );
   const zoneGroup = new network.PrivateDnsZoneGroup(
     `${name}-pep-dns`,

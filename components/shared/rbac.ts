@@ -30,10 +30,13 @@ export function deployer(): pulumi.Output<authorization.GetClientConfigResult> {
   return clientConfig;
 }
 
-/** Full role definition id for a built-in role GUID (or passes a full id through). */
-export function roleDefinitionId(role: string): pulumi.Output<string> {
-  if (role.startsWith("/")) return pulumi.output(role);
-  return pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
+/** Full role definition id for a built-in role GUID (or passes a full id, e.g. a custom role's output, through). */
+export function roleDefinitionId(role: pulumi.Input<string>): pulumi.Output<string> {
+  if (typeof role === "string") {
+    if (role.startsWith("/")) return pulumi.output(role);
+    return pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
+  }
+  return pulumi.output(role);
 }
 
 /** Grants `spec.roleDefinitionId` to `spec.principalId` on `scope`; logical name `${name}-ra-${spec.key}`. */

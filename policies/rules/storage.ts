@@ -315,6 +315,45 @@ export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
   },
 );
 
+export const dataLakeCustomerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
+  {
+    name: "azure-native-storage-storageaccount-require-customer-managed-key-for-data-lake",
+    description:
+      "Every data lake (a storage account with a hierarchical namespace) encrypts with a customer-managed key reached through a user-assigned identity, whatever its PCI scope tag: lakes hold copies of every tier's data.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1", "3.7.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "storage",
+    remediationSteps:
+      'Set `encryption.keySource: "Microsoft.Keyvault"`, `encryption.keyVaultProperties.keyName` and `.keyVaultUri`, and `encryption.encryptionIdentity.encryptionUserAssignedIdentity` to an identity holding Key Vault Crypto Service Encryption User on the key (granted before the account is created).',
+    url: `${URL}/customer-managed-keys-configure-new-account`,
+  },
+  ACCOUNT,
+  (props, args, report) => {
+    // isHnsEnabled absent = false (a plain blob account): the general CMK rule covers those by PCI scope.
+    if (props.isHnsEnabled !== true) args.notApplicable("not a data lake (isHnsEnabled is not true)");
+    const enc = props.encryption;
+    if (!sameText(enc?.keySource, "Microsoft.Keyvault")) {
+      report(
+        `${who(args)} is a data lake with platform-managed keys: set encryption.keySource to "Microsoft.Keyvault" with encryption.keyVaultProperties.`,
+      );
+      return;
+    }
+    if (!isSet(enc?.keyVaultProperties, "keyName") || !isSet(enc?.keyVaultProperties, "keyVaultUri")) {
+      report(
+        `${who(args)} names no key: set encryption.keyVaultProperties.keyName and encryption.keyVaultProperties.keyVaultUri.`,
+      );
+    }
+    // A system-assigned identity cannot hold the key before the account exists, so creation would fail or wait.
+    if (!isSet(enc?.encryptionIdentity, "encryptionUserAssignedIdentity")) {
+      report(
+        `${who(args)} reaches its key with no user-assigned identity: set encryption.encryptionIdentity.encryptionUserAssignedIdentity.`,
+      );
+    }
+  },
+);
+
 export const storagePolicies: Policies = [
   httpsOnly,
   minimumTls,
@@ -327,4 +366,5 @@ export const storagePolicies: Policies = [
   storageSku,
   containerPublicAccess,
   blobSoftDelete,
+  dataLakeCustomerManagedKey,
 ];

@@ -2,8 +2,11 @@
  * One offline preview per stack for the whole test run (each takes a couple of seconds): spec files share the
  * cached result. Uses the same pipeline as `npm run preview:offline`.
  */
+import * as path from "node:path";
+import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
 import { previewStack, type PreviewResult } from "../../tools/lib/preview";
 import type { ResourceRecord } from "../../tools/lib/policyRunner";
+import { loadStackConfig } from "../../tools/lib/stackConfig";
 
 const cache = new Map<string, Promise<PreviewResult>>();
 
@@ -42,4 +45,13 @@ export function input(r: ResourceRecord, pathText: string): unknown {
   return pathText
     .split(".")
     .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), r.inputs);
+}
+
+/** The validated config of a committed stack (pure, no engine). */
+export function configOf(stack: "dev" | "prod"): PlatformConfig {
+  const sc = loadStackConfig(path.resolve(__dirname, "..", ".."), stack);
+  return parseConfig(
+    readRaw((key) => sc.config[`${PROJECT}:${key}`]),
+    stack,
+  );
 }

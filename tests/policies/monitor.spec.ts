@@ -213,6 +213,15 @@ describe("policies/monitor", () => {
       expectPass(diagnosticDestination, mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]), {
         auditCategories: ["AuditEvent"],
       }));
+    it("fails explicit categories without an enabled audit one (Synapse pool categories)", () =>
+      expectFail(
+        diagnosticDestination,
+        mutate(setting(), "logs", [
+          { category: "SqlRequests", enabled: true },
+          { category: "SQLSecurityAuditEvents", enabled: false },
+        ]),
+        /audit or allLogs category group: add logs entry/,
+      ));
     it("fails a disabled audit entry", () =>
       expectFail(diagnosticDestination, mutate(setting(), "logs.0.enabled", false), /category group/));
     it("honours categoryGroups", () =>

@@ -5,6 +5,7 @@ import {
   containerPublicAccess,
   crossTenantReplication,
   customerManagedKey,
+  dataLakeCustomerManagedKey,
   httpsOnly,
   infrastructureEncryption,
   minimumTls,
@@ -22,7 +23,7 @@ const account = storageAccount;
 
 describe("policies/storage", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(storagePolicies.length, 11);
+    assert.equal(storagePolicies.length, 12);
     for (const p of storagePolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -219,5 +220,33 @@ describe("policies/storage", () => {
         minRetentionDays: 30,
       }));
     it("is not applicable to containers", () => expectNotApplicable(blobSoftDelete, blobContainer()));
+  });
+  describe(dataLakeCustomerManagedKey.name, () => {
+    const lake = () => mutate(storageAccount(), "tags.pci-scope", "connected");
+    it("passes a lake with a CMK through a user-assigned identity, whatever its PCI scope", () =>
+      expectPass(dataLakeCustomerManagedKey, lake()));
+    it("fails a connected-scope lake on platform-managed keys (the general CMK rule skips it)", () =>
+      expectFail(
+        dataLakeCustomerManagedKey,
+        mutate(lake(), "encryption.keySource", "Microsoft.Storage"),
+        /stpaydevweu .*data lake with platform-managed keys: set encryption\.keySource to "Microsoft\.Keyvault"/,
+      ));
+    it("fails a lake without a key name", () =>
+      expectFail(
+        dataLakeCustomerManagedKey,
+        mutate(lake(), "encryption.keyVaultProperties.keyName", undefined),
+        /names no key/,
+      ));
+    it("fails a lake whose key identity is not user-assigned", () =>
+      expectFail(
+        dataLakeCustomerManagedKey,
+        mutate(lake(), "encryption.encryptionIdentity", undefined),
+        /set encryption\.encryptionIdentity\.encryptionUserAssignedIdentity/,
+      ));
+    it("is not applicable to accounts without a hierarchical namespace", () =>
+      expectNotApplicable(
+        dataLakeCustomerManagedKey,
+        mutate(mutate(lake(), "isHnsEnabled", false), "encryption.keySource", "Microsoft.Storage"),
+      ));
   });
 });

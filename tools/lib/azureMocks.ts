@@ -121,10 +121,12 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   },
   "azure-native:storage:StorageAccount": {
     path: "Microsoft.Storage/storageAccounts/{accountName}",
-    outputs: (_i, c) => ({
+    // The Azure name is the `accountName` input (azure-native returns it as `name`).
+    outputs: (i) => ({
+      name: String(i.accountName),
       primaryEndpoints: {
-        blob: `https://${c.name}.blob.core.windows.net/`,
-        dfs: `https://${c.name}.dfs.core.windows.net/`,
+        blob: `https://${String(i.accountName)}.blob.core.windows.net/`,
+        dfs: `https://${String(i.accountName)}.dfs.core.windows.net/`,
       },
     }),
   },
@@ -197,6 +199,73 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:sql:FailoverGroup": {
     path: "Microsoft.Sql/servers/{serverName}/failoverGroups/{failoverGroupName}",
     outputs: (i) => ({ name: String(i.failoverGroupName), replicationRole: "Primary", replicationState: "CATCH_UP" }),
+  },
+  // Analytical tier: the lake's children and the Synapse workspace, pool and settings (Azure names as `name`).
+  "azure-native:storage:BlobServiceProperties": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
+    outputs: (i) => ({ name: String(i.blobServicesName) }),
+  },
+  "azure-native:storage:BlobContainer": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+    outputs: (i) => ({ name: String(i.containerName) }),
+  },
+  "azure-native:storage:ManagementPolicy": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies/{managementPolicyName}",
+    outputs: (i) => ({ name: String(i.managementPolicyName) }),
+  },
+  "azure-native:synapse:Workspace": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}",
+    outputs: (i, c) => ({
+      name: String(i.workspaceName),
+      identity: {
+        ...((i.identity as Inputs | undefined) ?? {}),
+        principalId: guidFor(`${c.id}/principal`),
+        tenantId: TENANT_ID,
+      },
+      connectivityEndpoints: {
+        dev: `https://${String(i.workspaceName)}.dev.azuresynapse.net`,
+        sql: `${String(i.workspaceName)}.sql.azuresynapse.net`,
+        sqlOnDemand: `${String(i.workspaceName)}-ondemand.sql.azuresynapse.net`,
+        web: `https://web.azuresynapse.net?workspace=${encodeURIComponent(c.id)}`,
+      },
+      provisioningState: "Succeeded",
+    }),
+  },
+  "azure-native:synapse:WorkspaceSqlAadAdmin": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlAdministrators/activeDirectory",
+    outputs: () => ({ name: "activeDirectory" }),
+  },
+  "azure-native:synapse:SqlPool": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}",
+    outputs: (i) => ({ name: String(i.sqlPoolName), status: "Online" }),
+  },
+  "azure-native:synapse:SqlPoolTransparentDataEncryption": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/transparentDataEncryption/{transparentDataEncryptionName}",
+    outputs: (i) => ({ name: String(i.transparentDataEncryptionName) }),
+  },
+  "azure-native:synapse:SqlPoolWorkloadGroup": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/workloadGroups/{workloadGroupName}",
+    outputs: (i) => ({ name: String(i.workloadGroupName) }),
+  },
+  "azure-native:synapse:SqlPoolWorkloadClassifier": {
+    path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}/workloadGroups/{workloadGroupName}/workloadClassifiers/{workloadClassifierName}",
+    outputs: (i) => ({ name: String(i.workloadClassifierName) }),
+  },
+  "azure-native:synapse:PrivateLinkHub": {
+    path: "Microsoft.Synapse/privateLinkHubs/{privateLinkHubName}",
+    outputs: (i) => ({ name: String(i.privateLinkHubName) }),
+  },
+  "azure-native:resources:Deployment": {
+    path: "Microsoft.Resources/deployments/{deploymentName}",
+    outputs: (i) => ({
+      name: String(i.deploymentName),
+      properties: { ...((i.properties as Inputs) ?? {}), provisioningState: "Succeeded" },
+    }),
+  },
+  "azure-native:authorization:RoleDefinition": {
+    path: "providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
+    root: "scope",
+    outputs: (i) => ({ name: String(i.roleDefinitionId), type: "Microsoft.Authorization/roleDefinitions" }),
   },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",

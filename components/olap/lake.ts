@@ -1,0 +1,169 @@
+/**
+ * The data lake (ADLS Gen2) of the analytical tier: one StorageV2 account with a hierarchical namespace, reached
+ * only through its `blob` and `dfs` private endpoints, Entra-only (no Shared Key, no SAS, no anonymous access),
+ * TLS 1.2, double encryption (infrastructure + the platform's storage customer-managed key through its
+ * user-assigned identity), soft delete, a lifecycle policy from the config's ages, and diagnostics on the blob
+ * service. Created as children of the Olap component.
+ */
+import * as storage from "@pulumi/azure-native/storage";
+import * as pulumi from "@pulumi/pulumi";
+import type { OlapConfig } from "../../lib/config";
+import {
+  diagnosticSetting,
+  managementLock,
+  privateEndpoint,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type LockSpec,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+import { FILE_SYSTEMS, lifecycleRules, type FileSystemRole } from "./settings";
+
+export interface DataLakeArgs {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly suffix: pulumi.Output<string>;
+  readonly lake: OlapConfig["lake"];
+  /** The platform's storage key and its identity (Key Vault Crypto Service Encryption User on the key). */
+  readonly customerManagedKey: CustomerManagedKey;
+  readonly privateEndpoints: PrivateEndpointTarget;
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  readonly protect: boolean;
+  readonly lock: LockSpec;
+  readonly tags: Tags;
+}
+
+export interface DataLake {
+  readonly account: storage.StorageAccount;
+  /** Containers by role, each created after the previous one (one account, one management operation at a time). */
+  readonly fileSystems: Readonly<Record<FileSystemRole, storage.BlobContainer>>;
+  /** `https://<account>.dfs.core.windows.net/` */
+  readonly dfsEndpoint: pulumi.Output<string>;
+  /** `https://<account>.blob.core.windows.net/` */
+  readonly blobEndpoint: pulumi.Output<string>;
+  /** The last management operation on the account: later account-level changes wait for it. */
+  readonly settled: pulumi.Resource;
+}
+
+/** Creates the lake's resources as children of `parent`, named `${name}-lake-*`. */
+export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resource): DataLake {
+  const { context, lake, customerManagedKey: cmk, tags } = args;
+  const rg = args.resourceGroupName;
+  const account = new storage.StorageAccount(
+    `${name}-lake`,
+    {
+      accountName: context.globalName("storageAccount", args.suffix, "lake"),
+      resourceGroupName: rg,
+      location: context.config.location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: lake.sku },
+      accessTier: storage.AccessTier.Hot,
+      // ADLS Gen2: hierarchical namespace (create-only).
+      isHnsEnabled: true,
+      // Entra ID only: no account keys or SAS; the portal defaults to Entra authorisation too.
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+      isLocalUserEnabled: false,
+      isSftpEnabled: false,
+      allowBlobPublicAccess: false,
+      allowCrossTenantReplication: false,
+      // Copies (e.g. server-side copy) only from accounts reached through private link in the same VNet.
+      allowedCopyScope: storage.AllowedCopyScope.PrivateLink,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      // Private endpoints only; the firewall also denies by default with no bypass, so re-enabling public access
+      // by mistake would still admit nobody. The Synapse workspace reaches the lake through its managed private
+      // endpoint (managed VNet), not through a trusted-service exception.
+      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
+      networkRuleSet: { defaultAction: storage.DefaultAction.Deny, bypass: storage.Bypass.None },
+      // Double encryption: the infrastructure layer (create-only) and the service layer with the customer-managed
+      // key. Versionless key (no keyVersion): Storage follows each new version the rotation policy creates.
+      identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
+      encryption: {
+        requireInfrastructureEncryption: true,
+        keySource: storage.KeySource.Microsoft_Keyvault,
+        keyVaultProperties: { keyName: cmk.keyName, keyVaultUri: cmk.keyVaultUri },
+        encryptionIdentity: { encryptionUserAssignedIdentity: cmk.identity.id },
+        services: {
+          blob: { enabled: true, keyType: storage.KeyType.Account },
+          file: { enabled: true, keyType: storage.KeyType.Account },
+        },
+      },
+      tags,
+    },
+    {
+      parent,
+      protect: args.protect,
+      // Storage checks key access when the account is created with a CMK: wait for the identity's grant.
+      dependsOn: [cmk.accessGrant],
+    },
+  );
+  const scope = { resourceGroupName: rg, accountName: account.name };
+
+  // Soft delete for blobs and file systems (ADLS Gen2 supports both); blob versioning and point-in-time restore
+  // are not available with a hierarchical namespace.
+  const blobService = new storage.BlobServiceProperties(
+    `${name}-lake-blob`,
+    {
+      ...scope,
+      blobServicesName: "default",
+      deleteRetentionPolicy: { enabled: true, days: lake.softDeleteDays, allowPermanentDelete: false },
+      containerDeleteRetentionPolicy: { enabled: true, days: lake.softDeleteDays },
+    },
+    { parent },
+  );
+
+  // One management operation on the account at a time: containers, then the lifecycle policy, wait in line.
+  let previous: pulumi.Resource = blobService;
+  const fileSystems = {} as Record<FileSystemRole, storage.BlobContainer>;
+  for (const [role, containerName] of Object.entries(FILE_SYSTEMS) as [FileSystemRole, string][]) {
+    fileSystems[role] = new storage.BlobContainer(
+      `${name}-fs-${containerName}`,
+      { ...scope, containerName, publicAccess: storage.PublicAccess.None },
+      { parent, protect: args.protect, dependsOn: [previous] },
+    );
+    previous = fileSystems[role];
+  }
+  const lifecycle = new storage.ManagementPolicy(
+    `${name}-lake-lifecycle`,
+    { ...scope, managementPolicyName: "default", policy: { rules: lifecycleRules(lake) } },
+    { parent, dependsOn: [previous] },
+  );
+
+  const endpoints = account.primaryEndpoints;
+  // Each endpoint adds a connection to the account: after the account's settings, one at a time.
+  let settled: pulumi.Resource = lifecycle;
+  for (const service of ["storageBlob", "storageDfs"] as const) {
+    settled = privateEndpoint(
+      `${name}-lake-${service === "storageBlob" ? "blob" : "dfs"}`,
+      {
+        service,
+        targetId: account.id,
+        targetName: account.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: [settled],
+      },
+      parent,
+    ).endpoint;
+  }
+  // Storage logs live on the services, not the account (the account has metrics only): the blob service carries
+  // every read, write and delete of the lake, through blob and dfs alike.
+  diagnosticSetting(
+    `${name}-lake-blob`,
+    pulumi.interpolate`${account.id}/blobServices/default`,
+    args.diagnosticSettings,
+    parent,
+  );
+  managementLock(`${name}-lake`, account.id, args.lock, parent, account);
+
+  return {
+    account,
+    fileSystems,
+    dfsEndpoint: endpoints.apply((e) => e.dfs ?? ""),
+    blobEndpoint: endpoints.apply((e) => e.blob ?? ""),
+    settled,
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Pure settings of the analytical tier (no resources): the lake's file systems and lifecycle rules, the diagnostic
+ * categories, the workload groups and classifiers, the custom role that pauses and resumes the pool, and the ARM
+ * template of the workspace's SQL security settings. Unit-tested in tests/olap.spec.ts.
+ */
+import type * as types from "@pulumi/azure-native/types";
+import { LIFECYCLE_ZONES, type LifecycleZone, type OlapConfig } from "../../lib/config";
+import { AUDIT_ACTION_GROUPS } from "../oltp";
+
+/** The lake's file systems (ADLS Gen2 containers) by role. */
+export const FILE_SYSTEMS = {
+  /** CDC extracts of the OLTP tables, as landed by the ETL tier. */
+  raw: "raw",
+  /** Files prepared for loading (COPY INTO the pool's staging tables). */
+  staging: "staging",
+  /** Cleaned, conformed data; `curated/archive/` holds the long-term snapshots (the seed's cool storage). */
+  curated: "curated",
+  /** The Synapse workspace's own (default) file system. */
+  synapse: "synapse",
+  /** Vulnerability assessment scan results of the workspace's SQL. */
+  vulnerabilityAssessment: "vulnerability-assessment",
+} as const;
+export type FileSystemRole = keyof typeof FILE_SYSTEMS;
+
+/** What each lifecycle rule applies to (`<file system>/<path prefix>`). */
+export const LIFECYCLE_PREFIXES: Readonly<Record<LifecycleZone, string>> = {
+  raw: `${FILE_SYSTEMS.raw}/`,
+  archive: `${FILE_SYSTEMS.curated}/archive/`,
+};
+
+const after = (days: number | undefined) =>
+  days === undefined ? undefined : { daysAfterModificationGreaterThan: days };
+
+/**
+ * Lifecycle management rules (one per zone) from the config's ages: block blobs move to cool, cold, archive and
+ * are deleted `n` days after their last modification. The config has already checked that the steps are in order
+ * and that the SKU offers every tier it names.
+ */
+export function lifecycleRules(lake: OlapConfig["lake"]): types.input.storage.ManagementPolicyRuleArgs[] {
+  return LIFECYCLE_ZONES.map((zone) => {
+    const r = lake.lifecycle[zone];
+    const baseBlob: types.input.storage.ManagementPolicyBaseBlobArgs = Object.fromEntries(
+      Object.entries({
+        tierToCool: after(r.coolAfterDays),
+        tierToCold: after(r.coldAfterDays),
+        tierToArchive: after(r.archiveAfterDays),
+        delete: after(r.deleteAfterDays),
+      }).filter(([, v]) => v !== undefined),
+    );
+    return {
+      name: `${zone}-tiering`,
+      enabled: true,
+      type: "Lifecycle",
+      definition: {
+        filters: { blobTypes: ["blockBlob"], prefixMatch: [LIFECYCLE_PREFIXES[zone]] },
+        actions: { baseBlob },
+      },
+    };
+  });
+}
+
+/**
+ * Resource log categories of a dedicated SQL pool: requests, request steps, DMS workers, waits and the SQL
+ * security audit. Azure Monitor lists them without category groups, so they are named one by one
+ * (https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-synapse-workspaces-sqlpools-logs).
+ */
+export const POOL_LOG_CATEGORIES = [
+  "SqlRequests",
+  "RequestSteps",
+  "ExecRequests",
+  "DmsWorkers",
+  "Waits",
+  "SQLSecurityAuditEvents",
+] as const;
+
+/**
+ * Resource log categories of the workspace: Synapse RBAC changes, gateway (control) API calls, serverless SQL
+ * requests, pipeline runs and the SQL security audit of the workspace's SQL endpoints
+ * (https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-synapse-workspaces-logs).
+ */
+export const WORKSPACE_LOG_CATEGORIES = [
+  "SynapseRbacOperations",
+  "GatewayApiRequests",
+  "BuiltinSqlReqsEnded",
+  "IntegrationPipelineRuns",
+  "IntegrationActivityRuns",
+  "IntegrationTriggerRuns",
+  "SQLSecurityAuditEvents",
+] as const;
+
+/** A workload group with its classifier, as the pool declares them. */
+export interface WorkloadGroupSpec {
+  /** `etl` or `bi` (logical names). */
+  readonly key: "etl" | "bi";
+  /** Name in the pool (`sys.workload_management_workload_groups`). */
+  readonly groupName: string;
+  readonly minPercent: number;
+  readonly capPercent: number;
+  readonly requestMinPercent: number;
+  readonly importance: string;
+  readonly queryTimeoutSeconds: number;
+  /** The classifier's MEMBERNAME: a database user or role, or an Entra login/group name. */
+  readonly memberName: string | undefined;
+  /** The classifier's label: queries that set `OPTION (LABEL = '...')` to it land in the group too. */
+  readonly label: string;
+}
+
+/**
+ * The two workload groups: the nightly ETL load, capped so it cannot starve the dashboards, and BI/analyst
+ * queries with a guaranteed share and high importance so dashboards stay under 5 s while the load runs
+ * (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-isolation).
+ */
+export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGroupSpec[] {
+  return (["etl", "bi"] as const).map((key) => ({
+    key,
+    groupName: `wg_${key}`,
+    minPercent: w[key].minPercent,
+    capPercent: w[key].capPercent,
+    requestMinPercent: w[key].requestMinPercent,
+    importance: w[key].importance,
+    queryTimeoutSeconds: w[key].queryTimeoutSeconds,
+    memberName: w[key].memberName,
+    label: key === "etl" ? "etl_load" : "dashboard",
+  }));
+}
+
+/**
+ * Actions of the least-privilege custom role that pauses and resumes dedicated pools (what the ETL tier's pause
+ * schedule calls: `POST …/sqlPools/{pool}/pause|resume`, then polls the operation), instead of Contributor
+ * (https://learn.microsoft.com/azure/synapse-analytics/sql/how-to-pause-resume-pipelines).
+ */
+export const POOL_OPERATOR_ACTIONS = [
+  "Microsoft.Synapse/workspaces/sqlPools/read",
+  "Microsoft.Synapse/workspaces/sqlPools/pause/action",
+  "Microsoft.Synapse/workspaces/sqlPools/resume/action",
+  "Microsoft.Synapse/workspaces/sqlPools/operationResults/read",
+] as const;
+
+/** Server audit action groups of the workspace's SQL (the OLTP set; Synapse has no ledger). */
+export const SYNAPSE_AUDIT_ACTION_GROUPS = AUDIT_ACTION_GROUPS.filter((g) => g !== "LEDGER_OPERATION_GROUP");
+
+/** API version of the workspace's SQL security settings (the one azure-native 3.28 uses for Microsoft.Synapse). */
+export const SYNAPSE_API_VERSION = "2021-06-01";
+
+/** ARM resource types the SQL security template declares (the policy pack looks for them). */
+export const SQL_SECURITY_TYPES = {
+  auditing: "Microsoft.Synapse/workspaces/extendedAuditingSettings",
+  alerts: "Microsoft.Synapse/workspaces/securityAlertPolicies",
+  vulnerabilityAssessment: "Microsoft.Synapse/workspaces/vulnerabilityAssessments",
+} as const;
+
+/**
+ * The ARM template of the workspace's SQL security settings, all three singletons of the workspace:
+ *  - auditing (`extendedAuditingSettings/default`) to Azure Monitor, whose `SQLSecurityAuditEvents` the workspace's
+ *    and the pool's diagnostic settings route to Log Analytics;
+ *  - threat detection (`securityAlertPolicies/Default`), every alert on, to the on-call addresses;
+ *  - vulnerability assessment (`vulnerabilityAssessments/default`, classic configuration: the only one
+ *    Microsoft.Synapse offers), recurring weekly scans written to the lake's `vulnerability-assessment` file
+ *    system with the workspace identity (Storage Blob Data Contributor), no SAS or account key.
+ * azure-native 3.28 has no class for the first two, and its generic `resources.Resource` refuses to create a
+ * resource whose GET already answers 200, which these singletons always do ("cannot create already existing
+ * resource"); an ARM deployment PUTs them like the portal does. Parameters carry the values known only at deploy
+ * time, so the template itself is a constant.
+ */
+export function sqlSecurityTemplate(): Record<string, unknown> {
+  const ws = "[parameters('workspaceName')]";
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    parameters: {
+      workspaceName: { type: "string" },
+      alertEmails: { type: "array" },
+      scanResultsPath: { type: "string" },
+    },
+    resources: [
+      {
+        type: SQL_SECURITY_TYPES.auditing,
+        apiVersion: SYNAPSE_API_VERSION,
+        name: `[concat(parameters('workspaceName'), '/default')]`,
+        properties: {
+          state: "Enabled",
+          isAzureMonitorTargetEnabled: true,
+          // Microsoft support engineers' operations on the workspace's SQL are audited too (third-party access).
+          isDevopsAuditEnabled: true,
+          auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
+        },
+      },
+      {
+        type: SQL_SECURITY_TYPES.alerts,
+        apiVersion: SYNAPSE_API_VERSION,
+        name: `[concat(parameters('workspaceName'), '/Default')]`,
+        dependsOn: [`[resourceId('${SQL_SECURITY_TYPES.auditing}', ${ws.slice(1, -1)}, 'default')]`],
+        properties: {
+          state: "Enabled",
+          disabledAlerts: [],
+          emailAccountAdmins: true,
+          emailAddresses: "[parameters('alertEmails')]",
+        },
+      },
+      {
+        type: SQL_SECURITY_TYPES.vulnerabilityAssessment,
+        apiVersion: SYNAPSE_API_VERSION,
+        name: `[concat(parameters('workspaceName'), '/default')]`,
+        dependsOn: [`[resourceId('${SQL_SECURITY_TYPES.alerts}', ${ws.slice(1, -1)}, 'Default')]`],
+        properties: {
+          storageContainerPath: "[parameters('scanResultsPath')]",
+          recurringScans: { isEnabled: true, emailSubscriptionAdmins: true, emails: "[parameters('alertEmails')]" },
+        },
+      },
+    ],
+  };
+}

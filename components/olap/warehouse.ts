@@ -1,0 +1,313 @@
+/**
+ * The Synapse workspace and its dedicated SQL pool: a managed virtual network with data exfiltration protection
+ * (no tenant but this one), no public network access, Entra-only SQL with the platform admins group as SQL admin,
+ * the platform's synapse customer-managed key through a user-assigned identity that holds key access before the
+ * workspace exists (so no activation step), the lake as default storage through a managed private endpoint, private
+ * endpoints `Sql`, `SqlOnDemand`, `Dev` and a private link hub for Studio (`Web`), SQL auditing, threat detection
+ * and vulnerability assessment, diagnostics, and the pool with TDE, geo-backup (prod) and workload isolation.
+ *
+ * Operations on one workspace are serialised by Azure (a second PUT while one runs fails with a conflict), so the
+ * workspace's children are chained: workspace → SQL admin → SQL security → private endpoints (Sql, SqlOnDemand,
+ * Dev) → pool → TDE → workload groups and their classifiers, one after the other.
+ */
+import * as resources from "@pulumi/azure-native/resources";
+import * as synapse from "@pulumi/azure-native/synapse";
+import * as pulumi from "@pulumi/pulumi";
+import type { OlapConfig } from "../../lib/config";
+import {
+  BuiltInRoles,
+  diagnosticSetting,
+  managementLock,
+  privateEndpoint,
+  roleAssignment,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type LockSpec,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+import type { DataLake } from "./lake";
+import {
+  FILE_SYSTEMS,
+  POOL_LOG_CATEGORIES,
+  sqlSecurityTemplate,
+  WORKSPACE_LOG_CATEGORIES,
+  workloadGroups,
+  type WorkloadGroupSpec,
+} from "./settings";
+
+/** Collation of the dedicated pool (create-only; the generated DDL compares codes with explicit collations). */
+export const POOL_COLLATION = "SQL_Latin1_General_CP1_CI_AS";
+
+/** Name of the workspace's key (the reference to the vault key inside the workspace). */
+export const WORKSPACE_KEY_NAME = "cmk-synapse";
+
+export interface WarehouseArgs {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly suffix: pulumi.Output<string>;
+  readonly olap: OlapConfig;
+  readonly lake: DataLake;
+  /** The platform's synapse key and its identity. */
+  readonly customerManagedKey: CustomerManagedKey;
+  readonly privateEndpoints: PrivateEndpointTarget;
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** The Entra group that administers the workspace's SQL (no SQL logins). */
+  readonly sqlAdmin: { readonly objectId: pulumi.Input<string>; readonly login: pulumi.Input<string> };
+  readonly tenantId: pulumi.Input<string>;
+  /** Classifier member of the BI workload group when the config names none (the analysts group). */
+  readonly defaultBiMember: pulumi.Input<string>;
+  readonly securityAlertEmails: readonly string[];
+  readonly protect: boolean;
+  readonly lock: LockSpec;
+  readonly tags: Tags;
+}
+
+export interface Warehouse {
+  readonly workspace: synapse.Workspace;
+  readonly pool: synapse.SqlPool;
+  readonly privateLinkHub: synapse.PrivateLinkHub;
+  /** Object id of the workspace's system-assigned identity (what reaches the lake). */
+  readonly workspacePrincipalId: pulumi.Output<string>;
+  /** The last operation on the pool: a later one (e.g. the ETL classifier) waits for it. */
+  readonly poolChainEnd: pulumi.Resource;
+}
+
+/** Creates the workspace, hub and pool as children of `parent`, named `${name}-*`. */
+export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Resource): Warehouse {
+  const { context, olap, lake, customerManagedKey: cmk, tags } = args;
+  const rg = args.resourceGroupName;
+  const location = context.config.location;
+
+  const workspace = new synapse.Workspace(
+    `${name}-workspace`,
+    {
+      workspaceName: context.globalName("synapseWorkspace", args.suffix),
+      resourceGroupName: rg,
+      location,
+      managedResourceGroupName: context.name("resourceGroup", "synapse-managed"),
+      // The system-assigned identity reaches the lake (Storage Blob Data Contributor, granted below); the
+      // user-assigned CMK identity already holds the key, so the workspace is created encrypted and active,
+      // with no `synapse.Key` activation step (workspaces-encryption: "If you do not configure a user-assigned
+      // managed identity ... your workspace will remain in a 'Pending' state until activation succeeds").
+      identity: {
+        type: synapse.ResourceIdentityType.SystemAssigned_UserAssigned,
+        userAssignedIdentities: [cmk.identity.id],
+      },
+      encryption: {
+        cmk: {
+          key: { name: WORKSPACE_KEY_NAME, keyVaultUrl: cmk.keyUri },
+          kekIdentity: { userAssignedIdentity: cmk.identity.id, useSystemAssignedIdentity: false },
+        },
+      },
+      // Default storage = the lake's `synapse` file system, reached from the managed VNet through a managed
+      // private endpoint that Synapse creates (pending approval on the lake: see docs/operations.md).
+      defaultDataLakeStorage: {
+        accountUrl: lake.dfsEndpoint,
+        filesystem: FILE_SYSTEMS.synapse,
+        resourceId: lake.account.id,
+        createManagedPrivateEndpoint: true,
+      },
+      // Managed VNet and exfiltration protection are create-only. No extra tenant may be linked: with exfiltration
+      // protection the workspace's own tenant is the only one allowed
+      // (https://learn.microsoft.com/azure/synapse-analytics/security/workspace-data-exfiltration-protection).
+      managedVirtualNetwork: "default",
+      managedVirtualNetworkSettings: { preventDataExfiltration: true, allowedAadTenantIdsForLinking: [] },
+      publicNetworkAccess: synapse.WorkspacePublicNetworkAccess.Disabled,
+      trustedServiceBypassEnabled: false,
+      // Entra-only at creation, and no SQL administrator login or password at all. Later changes to this flag are
+      // not applied by the provider (pulumi-azure-native #1330, #2541): it is a creation-time decision.
+      azureADOnlyAuthentication: true,
+      tags,
+    },
+    {
+      parent,
+      protect: args.protect,
+      // Key access is checked at creation; the default file system must exist; the managed private endpoint the
+      // workspace creates adds a connection to the lake, after the lake's own operations.
+      dependsOn: [cmk.accessGrant, lake.fileSystems.synapse, lake.settled],
+    },
+  );
+  const ws = { resourceGroupName: rg, workspaceName: workspace.name };
+  const workspacePrincipalId = workspace.identity.apply((i) => i?.principalId ?? "");
+
+  // The workspace identity reads and writes the lake (default storage, COPY INTO, scan results): Storage Blob Data
+  // Contributor on the account (https://learn.microsoft.com/azure/synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions).
+  const lakeGrant = roleAssignment(
+    `${name}-workspace-lake`,
+    lake.account.id,
+    {
+      key: "synapse-blob-contributor",
+      principalId: workspacePrincipalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: BuiltInRoles.StorageBlobDataContributor,
+      description: "The Synapse workspace identity reads and writes the data lake.",
+    },
+    parent,
+  );
+
+  const sqlAdmin = new synapse.WorkspaceSqlAadAdmin(
+    `${name}-sql-admin`,
+    {
+      ...ws,
+      administratorType: "ActiveDirectory",
+      login: args.sqlAdmin.login,
+      sid: args.sqlAdmin.objectId,
+      tenantId: args.tenantId,
+    },
+    { parent },
+  );
+
+  // SQL auditing to Azure Monitor, threat detection and vulnerability assessment (see sqlSecurityTemplate for why
+  // an ARM deployment). The scan results go to the lake with the workspace identity, hence after its grant.
+  const sqlSecurity = new resources.Deployment(
+    `${name}-sql-security`,
+    {
+      deploymentName: pulumi.interpolate`${workspace.name}-sql-security`,
+      resourceGroupName: rg,
+      properties: {
+        mode: resources.DeploymentMode.Incremental,
+        template: sqlSecurityTemplate(),
+        parameters: {
+          workspaceName: { value: workspace.name },
+          alertEmails: { value: [...args.securityAlertEmails] },
+          scanResultsPath: { value: pulumi.interpolate`${lake.blobEndpoint}${FILE_SYSTEMS.vulnerabilityAssessment}/` },
+        },
+      },
+      tags,
+    },
+    { parent, dependsOn: [sqlAdmin, lakeGrant] },
+  );
+
+  // Private endpoints add connections to the workspace: one at a time, between the workspace's other operations.
+  let wsSettled: pulumi.Resource = sqlSecurity;
+  for (const service of ["synapseSql", "synapseSqlOnDemand", "synapseDev"] as const) {
+    wsSettled = privateEndpoint(
+      `${name}-workspace-${service.replace(/^synapse/, "").toLowerCase()}`,
+      {
+        service,
+        targetId: workspace.id,
+        targetName: workspace.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: [wsSettled],
+      },
+      parent,
+    ).endpoint;
+  }
+
+  const pool = new synapse.SqlPool(
+    `${name}-pool`,
+    {
+      ...ws,
+      sqlPoolName: context.name("synapseSqlPool"),
+      location,
+      sku: { name: olap.pool.sku },
+      createMode: synapse.CreateMode.Default,
+      collation: POOL_COLLATION,
+      // GRS backup storage = geo-backups (a daily copy to the paired region, restorable there); LRS opts out.
+      storageAccountType: olap.pool.geoBackup ? synapse.StorageAccountType.GRS : synapse.StorageAccountType.LRS,
+      tags,
+    },
+    { parent, protect: args.protect, dependsOn: [wsSettled] },
+  );
+  const poolScope = { ...ws, sqlPoolName: pool.name };
+  const tde = new synapse.SqlPoolTransparentDataEncryption(
+    `${name}-pool-tde`,
+    { ...poolScope, transparentDataEncryptionName: "current", status: synapse.TransparentDataEncryptionStatus.Enabled },
+    { parent },
+  );
+
+  let previous: pulumi.Resource = tde;
+  for (const g of workloadGroups(olap.workloadIsolation)) {
+    const group = new synapse.SqlPoolWorkloadGroup(
+      `${name}-wg-${g.key}`,
+      {
+        ...poolScope,
+        workloadGroupName: g.groupName,
+        minResourcePercent: g.minPercent,
+        maxResourcePercent: g.capPercent,
+        minResourcePercentPerRequest: g.requestMinPercent,
+        importance: g.importance,
+        queryExecutionTimeout: g.queryTimeoutSeconds,
+      },
+      { parent, dependsOn: [previous] },
+    );
+    previous = group;
+    const member = g.memberName ?? (g.key === "bi" ? args.defaultBiMember : undefined);
+    // The ETL identity belongs to the ETL tier: without a configured member, it classifies it through
+    // Olap.classifyEtlIdentity once the identity exists (never a classifier for a principal that doesn't).
+    if (member !== undefined)
+      previous = workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, previous);
+  }
+
+  // Studio (web.azuresynapse.net) over private link: the hub and its `Web` endpoint.
+  const privateLinkHub = new synapse.PrivateLinkHub(
+    `${name}-plhub`,
+    {
+      privateLinkHubName: context.globalName("synapsePrivateLinkHub", args.suffix),
+      resourceGroupName: rg,
+      location,
+      tags,
+    },
+    { parent },
+  );
+  privateEndpoint(
+    `${name}-plhub`,
+    {
+      service: "synapseWeb",
+      targetId: privateLinkHub.id,
+      targetName: privateLinkHub.name,
+      target: args.privateEndpoints,
+      tags,
+    },
+    parent,
+  );
+
+  diagnosticSetting(
+    `${name}-workspace`,
+    workspace.id,
+    { ...args.diagnosticSettings, logCategories: WORKSPACE_LOG_CATEGORIES },
+    parent,
+  );
+  diagnosticSetting(
+    `${name}-pool`,
+    pool.id,
+    { ...args.diagnosticSettings, logCategories: POOL_LOG_CATEGORIES },
+    parent,
+  );
+  managementLock(`${name}-workspace`, workspace.id, args.lock, parent, workspace);
+  managementLock(`${name}-pool`, pool.id, args.lock, parent, pool);
+
+  return { workspace, pool, privateLinkHub, workspacePrincipalId, poolChainEnd: previous };
+}
+
+/** A workload classifier (`wc_<key>`) putting `member` into the group, after `after` (one pool operation at a time). */
+export function workloadClassifier(
+  logicalName: string,
+  args: {
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly workspaceName: pulumi.Input<string>;
+    readonly sqlPoolName: pulumi.Input<string>;
+    readonly group: synapse.SqlPoolWorkloadGroup | pulumi.Input<string>;
+    readonly member: pulumi.Input<string>;
+    readonly spec: WorkloadGroupSpec;
+  },
+  parent: pulumi.Resource,
+  after: pulumi.Resource,
+): synapse.SqlPoolWorkloadClassifier {
+  const { group, member, spec, ...scope } = args;
+  return new synapse.SqlPoolWorkloadClassifier(
+    logicalName,
+    {
+      ...scope,
+      workloadGroupName: group instanceof synapse.SqlPoolWorkloadGroup ? group.name : group,
+      workloadClassifierName: `wc_${spec.key}`,
+      memberName: member,
+      label: spec.label,
+      importance: spec.importance,
+    },
+    { parent, dependsOn: [after] },
+  );
+}
