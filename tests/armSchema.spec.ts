@@ -12,7 +12,7 @@ import type { verdictJson } from "../tools/lib/report";
 import { byName, previewOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
-const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 const STACKS = ["dev", "prod"] as const;
 
 async function schemaOf(stack: "dev" | "prod"): Promise<SchemaCheck> {
@@ -197,7 +197,7 @@ describe("ARM schema check", function () {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "schema-"));
     const cli = (args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) =>
-        execFile(process.execPath, [TSX, "tools/preview.ts", ...args], { cwd: ROOT }, (err, stdout) =>
+        execFile(process.execPath, [TS_RUN, "tools/preview.ts", ...args], { cwd: ROOT }, (err, stdout) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout }),
         ),
       );
