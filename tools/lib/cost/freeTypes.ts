@@ -41,6 +41,13 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: "no charge; audit records are priced as Log Analytics ingestion",
   [`${AN}:synapse:Workspace`]:
     "the workspace has no charge of its own; pools are priced; serverless SQL ($5/TB scanned) is not modelled",
+  [`${AN}:synapse:WorkspaceSqlAadAdmin`]: "the workspace's Entra admin is a setting, with no charge",
+  [`${AN}:synapse:SqlPoolTransparentDataEncryption`]: "TDE on a dedicated pool has no charge",
+  [`${AN}:synapse:SqlPoolWorkloadGroup`]: "workload groups share the pool's DWUs (priced on the pool)",
+  [`${AN}:synapse:SqlPoolWorkloadClassifier`]: "workload classifiers have no charge",
+  [`${AN}:authorization:RoleDefinition`]: "custom role definitions have no charge",
+  [`${AN}:resources:Deployment`]:
+    "an ARM deployment has no charge; what it deploys here (the workspace's SQL auditing, threat detection and vulnerability assessment settings) is settings only",
   [`${AN}:synapse:PrivateLinkHub`]: "private link hubs have no charge (their private endpoints are priced)",
   [`${AN}:storage:BlobContainer`]: "containers have no charge (capacity is priced on the account)",
   [`${AN}:storage:BlobServiceProperties`]: "service settings have no charge",
