@@ -5,11 +5,13 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   ingestion · operations                                    (later issues)
- *   OLAP (Synapse) · ETL (Data Factory, streaming) · ML       (later issues)
+ *   OLAP (Synapse) · ETL (Data Factory, streaming)            (later issues)
+ *   ML (Azure Machine Learning: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
+import { Ml } from "./components/ml";
 import { NoSql } from "./components/nosql";
 import { Oltp } from "./components/oltp";
 import { Platform } from "./components/platform";
@@ -40,8 +42,25 @@ const oltp = new Oltp("oltp", {
 const nosql = new NoSql("nosql", {
   ...platform.dataServiceArgs("cosmos"),
   cosmos: config.cosmos,
-  dataReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers }],
+  dataReaders: [
+    { key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers },
+    // The fraud/ML team's training jobs read features with the submitting user's identity.
+    { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
+  ],
   dataContributors: [],
+});
+
+// ML: the fraud model's Azure ML workspace (managed network with a private endpoint to fraud_features), its training
+// cluster and the private fraud-scoring endpoint. The ingestion tier's scoring function gets only score/action on it
+// (`ml.grantScoring(...)`).
+const ml = new Ml("ml", {
+  ...platform.dataServiceArgs("ml", "ml"),
+  ml: config.ml,
+  resourceGroupId: platform.resourceGroups.ml.id,
+  tenantId: platform.tenantId,
+  monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
+  featureStore: { accountId: nosql.accountId },
+  dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
@@ -79,3 +98,16 @@ export const cosmosAccountId = nosql.accountId;
 export const cosmosEndpoint = nosql.documentEndpoint;
 export const cosmosDatabaseName = nosql.databaseName;
 export const cosmosContainerNames = nosql.containerNames;
+
+export const mlWorkspaceName = ml.workspaceName;
+export const mlWorkspaceId = ml.workspaceId;
+export const mlComputeClusterName = ml.computeClusterName;
+export const mlContainerRegistryName = ml.containerRegistryName;
+/** What the ingestion tier and the release pipeline need: the endpoint, its URI, the invoker role, the deployment size. */
+export const fraudScoring = {
+  endpointName: ml.scoringEndpoint.name,
+  endpointId: ml.scoringEndpoint.id,
+  scoringUri: ml.scoringEndpoint.scoringUri,
+  invokerRoleDefinitionId: ml.scoringEndpoint.invokerRoleDefinitionId,
+  deployment: ml.scoringEndpoint.deployment,
+};

@@ -64,8 +64,8 @@ export interface RoleAssignmentSpec {
   readonly key: string;
   readonly principalId: pulumi.Input<string>;
   readonly principalType: "User" | "Group" | "ServicePrincipal";
-  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id. */
-  readonly roleDefinitionId: string;
+  /** Built-in role GUID (see `BuiltInRoles`) or full role definition id (e.g. a custom role's `id` output). */
+  readonly roleDefinitionId: pulumi.Input<string>;
   readonly description?: string;
 }
 
