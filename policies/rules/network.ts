@@ -595,6 +595,7 @@ export const PRIVATE_LINK_TYPES = [
   "azure-native:storage:StorageAccount",
   "azure-native:keyvault:Vault",
   "azure-native:eventhub:Namespace",
+  "azure-native:containerregistry:Registry",
 ];
 
 export const privateEndpointCoverage = stackPolicy(
