@@ -310,7 +310,7 @@ for (const stack of ["dev", "prod"] as const) {
       const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
       assert.deepEqual(
         assignments.map((a) => a.name),
-        ["nosql-reader-data-engineers"],
+        ["nosql-reader-data-engineers", "nosql-reader-fraud-ml-fraud-features"],
       );
       const ra = assignments[0];
       const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
@@ -321,6 +321,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ra.inputs.accountName, account.inputs.accountName);
       assert.match(String(ra.inputs.roleAssignmentId), GUID);
       assert.equal(ra.inputs.roleAssignmentId, roleAssignmentName(accountId(), engineers, roleDefinitionId));
+      // The fraud/ML team reads fraud_features only (training jobs run with the submitting user's identity).
+      const fraudMl = assignments[1];
+      assert.equal(fraudMl.inputs.principalId, (outputs.entraGroupObjectIds as Record<string, string>).fraudMl);
+      assert.equal(fraudMl.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
+      assert.equal(fraudMl.inputs.roleDefinitionId, roleDefinitionId);
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
@@ -382,7 +387,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 12 : 11);
+      assert.equal(children.length, prod ? 13 : 12);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());
