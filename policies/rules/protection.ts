@@ -20,6 +20,7 @@ export const STATEFUL_TYPES = [
   "azure-native:keyvault:Vault",
   "azure-native:eventhub:Namespace",
   "azure-native:operationalinsights:Workspace",
+  "azure-native:machinelearningservices:Workspace",
 ];
 
 const stackKnob: PolicyConfigSchema["properties"] = {
