@@ -59,7 +59,9 @@ const ml = new Ml("ml", {
   resourceGroupId: platform.resourceGroups.ml.id,
   tenantId: platform.tenantId,
   monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
-  featureStore: { accountId: nosql.accountId },
+  // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
+  // that account are done (Cosmos DB serialises them; a concurrent one fails with 412).
+  featureStore: { accountId: nosql.accountId, after: [nosql] },
   dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });
 

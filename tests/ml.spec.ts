@@ -177,6 +177,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(workspace.dependencies.includes(ofName("ml-grant-propagation").urn));
     });
 
+    it("the workspace (and its managed private endpoint to Cosmos DB) waits for the NoSQL tier's account operations", () => {
+      for (const name of ["nosql-account", "nosql-fraud-features", "nosql-reader-fraud-ml-fraud-features"]) {
+        assert.ok(workspace.dependencies.includes(byName(resources, name).urn), name);
+      }
+    });
+
     it("the workspace identity has exactly Microsoft's roles on its dependencies before the workspace exists", () => {
       const wsPrincipal = ofName("ml-id-workspace").outputs.principalId;
       const sleep = ofName("ml-grant-propagation");

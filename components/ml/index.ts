@@ -78,7 +78,11 @@ export interface MlArgs extends DataServiceArgs {
     readonly resourceGroupName: pulumi.Input<string>;
   };
   /** The Cosmos DB account holding `fraud_features`: the managed network gets a private endpoint to it. */
-  readonly featureStore: { readonly accountId: pulumi.Input<string> };
+  readonly featureStore: {
+    readonly accountId: pulumi.Input<string>;
+    /** What must finish before the workspace adds its private endpoint to the account (e.g. the NoSQL tier). */
+    readonly after?: readonly pulumi.Resource[];
+  };
   /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
   readonly dataScientistsGroupId?: pulumi.Input<string>;
   /** Identities that may call the scoring endpoint (custom role with `score/action` only, on the endpoint). */
@@ -308,7 +312,7 @@ export class Ml extends pulumi.ComponentResource {
         v1LegacyMode: false,
         tags,
       },
-      { parent: this, protect, dependsOn: [propagation, cmk.accessGrant] },
+      { parent: this, protect, dependsOn: [propagation, cmk.accessGrant, ...(args.featureStore.after ?? [])] },
     );
     privateEndpoint(
       `${name}-workspace`,
