@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import {
   endpointName,
   FEATURE_STORE_RULE,
@@ -13,7 +14,8 @@ import {
 import { BuiltInRoles } from "../components/shared";
 import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import type { PreviewResult } from "../tools/lib/preview";
+import { previewStack, type PreviewResult } from "../tools/lib/preview";
+import { roleAssignmentName } from "../lib/uuid";
 import { byName, input, ofType, previewOf } from "./helpers/stacks";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
@@ -462,3 +464,42 @@ for (const stack of ["dev", "prod"] as const) {
     );
   });
 }
+
+describe("ml: granting the right to call the scoring endpoint", () => {
+  let resources: ResourceRecord[];
+  let outputs: Record<string, unknown>;
+  before(async function () {
+    this.timeout(60_000);
+    const run = await previewStack({
+      stack: "dev",
+      program: path.join(__dirname, "fixtures/programs/mlScoring.ts"),
+    });
+    resources = run.run.resources;
+    outputs = run.run.stackOutputs;
+  });
+
+  it("grantScoring assigns the invoker role (score/action only) on the endpoint, with a deterministic name", () => {
+    const grant = byName(resources, "ml-endpoint-ra-ingestion-scorer-scoring");
+    assert.equal(grant.inputs.scope, outputs.endpointId);
+    assert.equal(grant.inputs.principalId, outputs.scorerPrincipalId);
+    assert.equal(grant.inputs.roleDefinitionId, outputs.invokerRoleDefinitionId);
+    assert.equal(grant.inputs.principalType, "ServicePrincipal");
+    assert.equal(
+      grant.inputs.roleAssignmentName,
+      roleAssignmentName(
+        String(outputs.endpointId),
+        String(outputs.scorerPrincipalId),
+        String(outputs.invokerRoleDefinitionId),
+      ),
+    );
+    assert.ok(byName(resources, "ml-endpoint-ra-batch-scorer-scoring"), "scoringPrincipals argument");
+  });
+
+  it("grants the scorer nothing else", () => {
+    const mine = ofType(resources, ROLE_ASSIGNMENT).filter((a) => a.inputs.principalId === outputs.scorerPrincipalId);
+    assert.deepEqual(
+      mine.map((a) => a.name),
+      ["ml-endpoint-ra-ingestion-scorer-scoring"],
+    );
+  });
+});
