@@ -35,6 +35,7 @@ import {
   type ManagedIdentity,
   type RoleAssignmentSpec,
 } from "../shared";
+import { tierGrants, type GrantTargets } from "./grants";
 import { mlAppInsights, mlKeyVault, mlRegistry, mlStorage, type DependencyContext } from "./dependencies";
 import {
   endpointName,
@@ -46,6 +47,16 @@ import {
 } from "./settings";
 
 export * from "./settings";
+export * from "./grants";
+
+/** Logical-name segment of each grant target (matches the resources' own names: `ml-st`, `ml-kv`, ...). */
+const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
+  storage: "st",
+  keyVault: "kv",
+  registry: "cr",
+  appInsights: "appi",
+  featureStore: "cosmos",
+};
 
 /** The managed network's user-defined private-endpoint rule to the Cosmos DB account of `fraud_features`. */
 export const FEATURE_STORE_RULE = "fraud-features-cosmos";
@@ -178,66 +189,19 @@ export class Ml extends pulumi.ComponentResource {
     const cr = mlRegistry(deps);
     const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.monitorPrivateLinkScope);
 
-    // The workspace identity's roles, before the workspace exists (Azure ML checks them at creation): the table in
-    // https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication
-    // ("User-assigned managed identity"), plus File Data Privileged Contributor for identity-based file shares and
-    // the network connection approver role on every target of a managed private endpoint (no longer granted
-    // automatically since 2025-04-30).
-    const sp = (key: string, principalId: pulumi.Input<string>, roleDefinitionId: string, description: string) =>
-      ({ key, principalId, principalType: "ServicePrincipal", roleDefinitionId, description }) as const;
-    const ws = this.workspaceIdentity.principalId;
-    const grants: [string, pulumi.Input<string>, RoleAssignmentSpec][] = [
-      ["st", st.id, sp("workspace-contributor", ws, BuiltInRoles.Contributor, "Azure ML manages its storage.")],
-      ["st", st.id, sp("workspace-blob", ws, BuiltInRoles.StorageBlobDataContributor, "Workspace blob data.")],
-      [
-        "st",
-        st.id,
-        sp("workspace-file", ws, BuiltInRoles.StorageFileDataPrivilegedContributor, "Workspace file shares."),
-      ],
-      ["kv", kv.id, sp("workspace-contributor", ws, BuiltInRoles.Contributor, "Azure ML manages its key vault.")],
-      ["kv", kv.id, sp("workspace-admin", ws, BuiltInRoles.KeyVaultAdministrator, "Workspace connection secrets.")],
-      ["cr", cr.id, sp("workspace-contributor", ws, BuiltInRoles.Contributor, "Azure ML pushes and pulls images.")],
-      ["appi", appi.id, sp("workspace-contributor", ws, BuiltInRoles.Contributor, "Azure ML writes telemetry.")],
-      ...(
-        [
-          ["st", st.id],
-          ["kv", kv.id],
-          ["cr", cr.id],
-          ["cosmos", args.featureStore.accountId],
-        ] as const
-      ).map(
-        ([target, scope]) =>
-          [
-            target,
-            scope,
-            sp(
-              "workspace-pe-approver",
-              ws,
-              BuiltInRoles.AzureAiEnterpriseNetworkConnectionApprover,
-              "Approves the managed network's private endpoint to this resource.",
-            ),
-          ] as [string, pulumi.Input<string>, RoleAssignmentSpec],
-      ),
-      // Training jobs: read and write job data, pull images. Scoring deployments: pull images, read models.
-      [
-        "st",
-        st.id,
-        sp(
-          "compute-blob",
-          this.computeIdentity.principalId,
-          BuiltInRoles.StorageBlobDataContributor,
-          "Training job data.",
-        ),
-      ],
-      ["cr", cr.id, sp("compute-pull", this.computeIdentity.principalId, BuiltInRoles.AcrPull, "Training images.")],
-      [
-        "st",
-        st.id,
-        sp("endpoint-blob", this.endpointIdentity.principalId, BuiltInRoles.StorageBlobDataReader, "Model files."),
-      ],
-      ["cr", cr.id, sp("endpoint-pull", this.endpointIdentity.principalId, BuiltInRoles.AcrPull, "Scoring images.")],
-    ];
-    const assignments = grants.map(([target, scope, spec]) => roleAssignment(`${name}-${target}`, scope, spec, this));
+    // Every identity's roles on the tier's resources, before the workspace exists (grants.ts).
+    const targets: GrantTargets = {
+      storage: st.id,
+      keyVault: kv.id,
+      registry: cr.id,
+      appInsights: appi.id,
+      featureStore: args.featureStore.accountId,
+    };
+    const assignments = tierGrants({
+      workspace: this.workspaceIdentity.principalId,
+      compute: this.computeIdentity.principalId,
+      endpoint: this.endpointIdentity.principalId,
+    }).map(({ target, spec }) => roleAssignment(`${name}-${GRANT_NAMES[target]}`, targets[target], spec, this));
 
     // Workspace metadata is encrypted with our key in a Microsoft-managed Cosmos DB account (no service-side
     // encryption: not supported with a user-assigned identity nor with a vault whose public network access is off).
@@ -336,7 +300,13 @@ export class Ml extends pulumi.ComponentResource {
     roleAssignment(
       `${name}-workspace`,
       workspace.id,
-      sp("workspace-contributor", ws, BuiltInRoles.Contributor, "Azure ML manages its own workspace."),
+      {
+        key: "workspace-contributor",
+        principalId: this.workspaceIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: BuiltInRoles.Contributor,
+        description: "Azure ML manages its own workspace (Microsoft's table for a user-assigned workspace identity).",
+      },
       this,
     );
     if (args.dataScientistsGroupId) {
