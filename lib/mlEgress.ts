@@ -4,6 +4,8 @@
  * Source: Microsoft, "Configure inbound and outbound network traffic" (Azure Machine Learning), basic configuration,
  * outbound table, plus its "hbi_workspace" scenario (`Keyvault.<region>`), ms.date 2026-03-19:
  * https://learn.microsoft.com/azure/machine-learning/how-to-access-azureml-behind-firewall
+ * Tags are written with the canonical names of Azure's service tag list (`AzureFrontDoor.Frontend`, which the page
+ * spells `AzureFrontDoor.FrontEnd`; `AzureKeyVault.<region>`, which it calls `Keyvault.<region>`).
  *
  * Which path applies to what:
  * - The workspace of this platform uses a **managed network** (AllowOnlyApprovedOutbound): its compute cluster and
@@ -74,7 +76,7 @@ export const ML_COMPUTE_EGRESS: readonly MlEgressRule[] = [
   },
   {
     name: "front-door-frontend",
-    serviceTag: "AzureFrontDoor.FrontEnd",
+    serviceTag: "AzureFrontDoor.Frontend",
     protocol: "TCP",
     ports: ["443"],
     purpose: "Global entry point of Azure Machine Learning studio; AutoML images and environments.",

@@ -105,7 +105,7 @@ describe("ml (pure settings)", () => {
     assert.deepEqual(by("Storage.WestEurope")?.ports, ["443", "445"]);
     assert.deepEqual(by("AzureKeyVault.WestEurope")?.ports, ["443"]);
     assert.deepEqual(by("AzureActiveDirectory")?.ports, ["80", "443"]);
-    for (const tag of ["AzureResourceManager", "AzureFrontDoor.FrontEnd", "MicrosoftContainerRegistry"]) {
+    for (const tag of ["AzureResourceManager", "AzureFrontDoor.Frontend", "MicrosoftContainerRegistry"]) {
       assert.ok(by(tag), tag);
     }
     assert.equal(regionalTag("Storage.{region}", "northeurope"), "Storage.NorthEurope");
