@@ -44,7 +44,7 @@ const nosql = new NoSql("nosql", {
   cosmos: config.cosmos,
   dataReaders: [
     { key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers },
-    // The fraud/ML team's training jobs read features with the submitting user's identity.
+    // The fraud/ML team reads the online feature store only (training jobs read it with the submitting user's identity).
     { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
   ],
   dataContributors: [],
@@ -59,6 +59,7 @@ const ml = new Ml("ml", {
   resourceGroupId: platform.resourceGroups.ml.id,
   tenantId: platform.tenantId,
   monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
+  keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
   // that account are done (Cosmos DB serialises them; a concurrent one fails with 412).
   featureStore: { accountId: nosql.accountId, after: [nosql] },
@@ -77,6 +78,11 @@ export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
 export const actionGroupId = platform.actionGroupId;
 export const entraGroupObjectIds = platform.groupObjectIds;
+/**
+ * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`
+ * (pipelines/). After a rotation this shows the newest version; see docs/operations.md before switching to it.
+ */
+export const alwaysEncryptedColumnMasterKeyId = platform.alwaysEncryptedKey.keyUriWithVersion;
 export const customerManagedKeyUris = Object.fromEntries(
   Object.entries(platform.customerManagedKeys).map(([service, key]) => [service, key.keyUri]),
 );

@@ -20,6 +20,7 @@ import {
   managementLock,
   privateEndpoint,
   roleAssignments,
+  Serial,
   type DataServiceArgs,
 } from "./shared";
 
@@ -225,6 +226,17 @@ export class NoSql extends pulumi.ComponentResource {
   /** Container names by config key. */
   public readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Output<string>>>;
 
+  private readonly dataPlane: {
+    readonly name: string;
+    readonly accountId: pulumi.Output<string>;
+    readonly accountName: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Every data-plane grant on the account, one after another. */
+    readonly chain: Serial;
+    /** Logical names already used (a principal granted twice is a mistake). */
+    readonly names: Set<string>;
+  };
+
   constructor(name: string, args: NoSqlArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:nosql:NoSql", name, {}, opts);
     validateNoSqlArgs(args);
@@ -316,6 +328,7 @@ export class NoSql extends pulumi.ComponentResource {
     );
 
     const containerNames = {} as Record<CosmosContainerKey, pulumi.Output<string>>;
+    const containers: cosmosdb.SqlResourceSqlContainer[] = [];
     for (const key of COSMOS_CONTAINERS) {
       const design = CONTAINERS[key];
       const options = throughputOptions(cosmos, key);
@@ -340,39 +353,28 @@ export class NoSql extends pulumi.ComponentResource {
         },
       );
       containerNames[key] = container.name;
+      containers.push(container);
     }
 
-    // Data-plane RBAC (Entra identities only; local auth is off). Names are UUIDv5 of scope + principal + role.
-    const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => {
-      const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
-      const scopes: [string, pulumi.Output<string>][] = p.containers
-        ? p.containers.map((c) => [`-${kebabCase(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
-        : [["", account.id]];
-      for (const [qualifier, scope] of scopes) {
-        new cosmosdb.SqlResourceSqlRoleAssignment(
-          `${name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`,
-          {
-            accountName: account.name,
-            resourceGroupName: args.resourceGroupName,
-            roleAssignmentId: pulumi
-              .all([scope, p.principalId, roleDefinitionId])
-              .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
-            roleDefinitionId,
-            principalId: p.principalId,
-            scope,
-          },
-          { parent: this },
-        );
-      }
-    };
-    for (const p of args.dataContributors ?? []) grant("DataContributor", p);
-    for (const p of args.dataReaders ?? []) grant("DataReader", p);
-
-    privateEndpoint(
+    const endpoint = privateEndpoint(
       `${name}-account`,
       { service: "cosmosSql", targetId: account.id, targetName: account.name, target: args.privateEndpoints, tags },
       this,
     );
+
+    // Data-plane RBAC (Entra identities only; local auth is off): one grant at a time on the account, after the
+    // containers and the private endpoint (overlapping operations on one account fail with HTTP 412). Later tiers
+    // add theirs with `grantDataAccess`, which continues the same chain.
+    this.dataPlane = {
+      name,
+      accountId: account.id,
+      accountName: account.name,
+      resourceGroupName: args.resourceGroupName,
+      chain: new Serial([database, ...containers, endpoint.endpoint, endpoint.zoneGroup]),
+      names: new Set(),
+    };
+    for (const p of args.dataContributors ?? []) this.grantDataAccess("DataContributor", p);
+    for (const p of args.dataReaders ?? []) this.grantDataAccess("DataReader", p);
     diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
     managementLock(`${name}-account`, account.id, lock, this, account);
     roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);
@@ -388,6 +390,45 @@ export class NoSql extends pulumi.ComponentResource {
       documentEndpoint: this.documentEndpoint,
       databaseName: this.databaseName,
       containerNames: this.containerNames,
+    });
+  }
+
+  /**
+   * Grants a Cosmos DB built-in data-plane role to an Entra identity, on the account or on some containers only.
+   * Every grant joins the account's chain (after the containers, the private endpoint and the previous grant), so
+   * later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own. Names: UUIDv5 of
+   * scope + principal + role; logical names `${name}-reader|contributor-<key>[-<container>]`.
+   */
+  public grantDataAccess(
+    role: keyof typeof CosmosDataRoles,
+    p: DataPlanePrincipal,
+  ): cosmosdb.SqlResourceSqlRoleAssignment[] {
+    const dp = this.dataPlane;
+    const roleDefinitionId = pulumi.interpolate`${dp.accountId}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
+    const scopes: [string, pulumi.Output<string>][] = p.containers
+      ? p.containers.map((c) => [`-${kebabCase(c)}`, dp.accountId.apply((id) => dataPlaneScope(id, c))])
+      : [["", dp.accountId]];
+    return scopes.map(([qualifier, scope]) => {
+      const logicalName = `${dp.name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`;
+      if (dp.names.has(logicalName)) throw new Error(`NoSql: ${logicalName} is granted twice`);
+      dp.names.add(logicalName);
+      return dp.chain.next(
+        (dependsOn) =>
+          new cosmosdb.SqlResourceSqlRoleAssignment(
+            logicalName,
+            {
+              accountName: dp.accountName,
+              resourceGroupName: dp.resourceGroupName,
+              roleAssignmentId: pulumi
+                .all([scope, p.principalId, roleDefinitionId])
+                .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+              roleDefinitionId,
+              principalId: p.principalId,
+              scope,
+            },
+            { parent: this, dependsOn },
+          ),
+      );
     });
   }
 }

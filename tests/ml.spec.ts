@@ -174,6 +174,13 @@ for (const stack of ["dev", "prod"] as const) {
       const key = byName(resources, "platform-cmk-ml-key");
       assert.equal(input(workspace, "encryption.keyVaultProperties.keyIdentifier"), key.outputs.keyUriWithVersion);
       assert.equal(workspace.inputs.enableServiceSideCMKEncryption, false);
+      // Azure ML's managed Cosmos DB reads the key: it lives in the vault that admits trusted Azure services.
+      const trustedVault = byName(resources, "platform-kv-cosmos");
+      assert.equal(key.inputs.vaultName, trustedVault.outputs.name);
+      assert.equal(
+        workspace.inputs.encryption && input(workspace, "encryption.keyVaultProperties.keyVaultArmId"),
+        trustedVault.id,
+      );
       // Key access before creation: the platform's grant on cmk-ml and this tier's grants have propagated.
       assert.ok(workspace.dependencies.includes(byName(resources, "platform-cmk-ml-grant-propagation").urn));
       assert.ok(workspace.dependencies.includes(ofName("ml-grant-propagation").urn));

@@ -181,7 +181,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(keyUri, (outputs.customerManagedKeyUris as Record<string, string>).cosmos);
       assert.match(
         keyUri,
-        /^https:\/\/kv-pay-[a-z]+-weu-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
+        /^https:\/\/kv-pay-[a-z]+-weu-cos-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
         "versionless URI",
       );
       assert.deepEqual(account.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
@@ -326,6 +326,32 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(fraudMl.inputs.principalId, (outputs.entraGroupObjectIds as Record<string, string>).fraudMl);
       assert.equal(fraudMl.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
       assert.equal(fraudMl.inputs.roleDefinitionId, roleDefinitionId);
+    });
+
+    it("grants the fraud/ML team Data Reader on the fraud_features container only", () => {
+      const ra = byName(resources, "nosql-reader-fraud-ml-fraud-features");
+      const fraudMl = (outputs.entraGroupObjectIds as Record<string, string>).fraudMl;
+      assert.equal(ra.inputs.principalId, fraudMl);
+      assert.equal(ra.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
+    });
+
+    it("serialises every data-plane grant: after the containers and the private endpoint, then one after another", () => {
+      const grants = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      assert.ok(grants.length >= 2, "at least two grants to chain");
+      const first = grants[0];
+      for (const r of [
+        ...ofType(resources, CONTAINER),
+        byName(resources, "nosql-account-pep"),
+        byName(resources, "nosql-account-pep-dns"),
+      ]) {
+        assert.ok(first.dependencies.includes(r.urn), `the first grant waits for ${r.name}`);
+      }
+      for (let i = 1; i < grants.length; i++) {
+        assert.ok(
+          grants[i].dependencies.includes(grants[i - 1].urn),
+          `${grants[i].name} waits for ${grants[i - 1].name}`,
+        );
+      }
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {

@@ -6,15 +6,14 @@
  */
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
-import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
+import { platformVault } from "../keyVaults";
 import {
   diagnosticSetting,
   managementLock,
   privateEndpoint,
-  privateVaultProperties,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type LockSpec,
@@ -124,32 +123,37 @@ export function mlStorage(d: DependencyContext): Dependency {
 }
 
 /**
- * The workspace's own key vault (connection secrets and the Azure Batch back end of HBI compute), with the platform
- * vault's posture: RBAC, purge protection, 90-day soft delete, no public network access, private endpoint. Not the
- * platform vault: Azure ML's identity needs Key Vault Administrator on its vault (how-to-identity-based-service-
- * authentication), which on the platform vault would let it read and delete every tier's customer-managed key.
+ * The workspace's own key vault (connection secrets and the Azure Batch back end of HBI compute), built like the
+ * platform's main vault (`platformVault`: RBAC, purge protection, 90-day soft delete, private endpoint only,
+ * diagnostics, lock in prod, platform admins as administrators). Not the platform vault: Azure ML's identity needs
+ * Key Vault Administrator on its vault (how-to-identity-based-service-authentication), which on the platform vault
+ * would let it read and delete every tier's customer-managed key.
  */
-export function mlKeyVault(d: DependencyContext, tenantId: pulumi.Input<string>): Dependency {
+export function mlKeyVault(
+  d: DependencyContext,
+  tenantId: pulumi.Input<string>,
+  adminGroupId: pulumi.Input<string>,
+): Dependency {
   const cfg = d.context.config;
-  const vault = new keyvault.Vault(
+  const { vault, ref } = platformVault(
     `${d.name}-kv`,
     {
       vaultName: d.context.globalName("keyVault", d.suffix, "ml"),
       resourceGroupName: d.resourceGroupName,
       location: cfg.location,
-      properties: privateVaultProperties(tenantId, cfg.keyVaultSku),
+      tenantId,
+      premium: cfg.keyVaultSku === "premium",
+      network: "privateEndpointOnly",
+      purpose: "the ML workspace's key vault",
+      protect: d.protect,
+      privateEndpoints: d.privateEndpoints,
+      diagnostics: d.diagnostics,
+      adminGroupId,
       tags: d.tags,
     },
-    { parent: d.parent, protect: d.protect },
-  );
-  privateEndpoint(
-    `${d.name}-kv`,
-    { service: "keyVault", targetId: vault.id, targetName: vault.name, target: d.privateEndpoints, tags: d.tags },
     d.parent,
   );
-  diagnosticSetting(`${d.name}-kv`, vault.id, d.diagnostics, d.parent);
-  managementLock(`${d.name}-kv`, vault.id, d.lock("the ML workspace's key vault"), d.parent, vault);
-  return { id: vault.id, name: vault.name, resource: vault };
+  return { id: ref.id, name: ref.name, resource: vault };
 }
 
 /**

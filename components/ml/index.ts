@@ -94,6 +94,8 @@ export interface MlArgs extends DataServiceArgs {
     /** What must finish before the workspace adds its private endpoint to the account (e.g. the NoSQL tier). */
     readonly after?: readonly pulumi.Resource[];
   };
+  /** Entra group that administers the workspace's key vault (Key Vault Administrator), e.g. the platform admins. */
+  readonly keyVaultAdminsGroupId: pulumi.Input<string>;
   /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
   readonly dataScientistsGroupId?: pulumi.Input<string>;
   /** Identities that may call the scoring endpoint (custom role with `score/action` only, on the endpoint). */
@@ -185,7 +187,7 @@ export class Ml extends pulumi.ComponentResource {
       tags,
     };
     const st = mlStorage(deps);
-    const kv = mlKeyVault(deps, args.tenantId);
+    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId);
     const cr = mlRegistry(deps);
     const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.monitorPrivateLinkScope);
 
