@@ -121,7 +121,8 @@ for (const stack of ["dev", "prod"] as const) {
     let resources: ResourceRecord[];
     let outputs: Record<string, unknown>;
     let workspace: ResourceRecord;
-    before(async () => {
+    before(async function () {
+      this.timeout(300_000); // one offline preview per stack, shared; slow on a loaded machine
       preview = await previewOf(stack);
       resources = preview.run.resources;
       outputs = preview.run.stackOutputs;
@@ -415,7 +416,8 @@ for (const stack of ["dev", "prod"] as const) {
 for (const stack of ["dev", "prod"] as const) {
   describe(`ml egress paths (${stack})`, () => {
     let resources: ResourceRecord[];
-    before(async () => {
+    before(async function () {
+      this.timeout(300_000);
       resources = (await previewOf(stack)).run.resources;
     });
 
@@ -476,7 +478,7 @@ describe("ml: granting the right to call the scoring endpoint", () => {
   let resources: ResourceRecord[];
   let outputs: Record<string, unknown>;
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(300_000);
     const run = await previewStack({
       stack: "dev",
       program: path.join(__dirname, "fixtures/programs/mlScoring.ts"),

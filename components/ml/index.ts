@@ -260,11 +260,10 @@ export class Ml extends pulumi.ComponentResource {
         systemDatastoresAuthMode: ml.SystemDatastoresAuthMode.Identity,
         publicNetworkAccess: ml.PublicNetworkAccessType.Disabled,
         allowPublicAccessWhenBehindVnet: false,
-        managedNetwork: pulumi
-          .output(args.featureStore.accountId)
-          .apply((accountId) =>
-            managedNetwork([{ name: FEATURE_STORE_RULE, serviceResourceId: accountId, subresourceTarget: "Sql" }]),
-          ),
+        // Built from plain values around the account id, so the rules are known (and checked) during preview.
+        managedNetwork: managedNetwork([
+          { name: FEATURE_STORE_RULE, serviceResourceId: args.featureStore.accountId, subresourceTarget: "Sql" },
+        ]),
         // Online deployments need the managed network provisioned first (how-to-managed-network).
         provisionNetworkNow: true,
         encryption: {

@@ -4,6 +4,7 @@
  * component (./index.ts) turns these into resources, and tests check them directly.
  */
 import * as ml from "@pulumi/azure-native/machinelearningservices";
+import type * as pulumi from "@pulumi/pulumi";
 import type * as types from "@pulumi/azure-native/types";
 import type { MlConfig } from "../../lib/config";
 
@@ -18,7 +19,7 @@ export interface PrivateEndpointRuleSpec {
   /** Rule name (unique in the workspace). */
   readonly name: string;
   /** ARM id of the target resource. */
-  readonly serviceResourceId: string;
+  readonly serviceResourceId: pulumi.Input<string>;
   /** Its private link sub-resource (group id), e.g. `Sql` for Cosmos DB for NoSQL. */
   readonly subresourceTarget: string;
 }
