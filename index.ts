@@ -60,6 +60,7 @@ const ml = new Ml("ml", {
   tenantId: platform.tenantId,
   monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
   keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
+  actionGroupId: platform.actionGroupId,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
   // that account are done (Cosmos DB serialises them; a concurrent one fails with 412).
   featureStore: { accountId: nosql.accountId, after: [nosql] },

@@ -16,6 +16,7 @@ import {
   privateEndpoint,
   roleAssignment,
   type DiagnosticSettingsTarget,
+  type LockSpec,
   type PrivateEndpointTarget,
   type Tags,
 } from "./shared";
@@ -45,6 +46,8 @@ export interface PlatformVaultArgs {
   /** What the vault holds, for the lock's notes. */
   readonly purpose: string;
   readonly protect: boolean;
+  /** Management lock; default CanNotDelete when `protect` is set, none otherwise. */
+  readonly lock?: LockSpec;
   readonly privateEndpoints: PrivateEndpointTarget;
   readonly diagnostics: DiagnosticSettingsTarget;
   /** Entra group granted Key Vault Administrator (data plane: keys, rotation policies, recovery). */
@@ -100,7 +103,7 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     { parent, protect: args.protect },
   );
   const ref = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
-  managementLock(name, vault.id, lockFor(args.protect, args.purpose), parent, vault);
+  managementLock(name, vault.id, args.lock ?? lockFor(args.protect, args.purpose), parent, vault);
   privateEndpoint(
     name,
     { service: "keyVault", targetId: vault.id, targetName: vault.name, target: args.privateEndpoints, tags: args.tags },

@@ -674,7 +674,7 @@ export class Platform extends pulumi.ComponentResource {
       `${name}-kv-cosmos`,
       {
         ...vaultArgs,
-        vaultName: context.globalName("keyVault", this.suffix, "cos"),
+        vaultName: context.globalName("cosmosKeyVault", this.suffix),
         network: "trustedServices",
         purpose: "the key vault holding the keys Cosmos DB uses (NoSQL tier, Azure ML metadata)",
       },

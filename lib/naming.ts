@@ -47,6 +47,8 @@ export const CAF = {
   alert: "alert",
   dashboard: "dash",
   eventGridSystemTopic: "egst",
+  /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 6-letter workload). */
+  cosmosKeyVault: "kvc",
 } as const;
 
 export type ResourceKind = keyof typeof CAF;
@@ -88,6 +90,7 @@ export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
   storageAccount: { min: 3, max: 24, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
   containerRegistry: { min: 5, max: 50, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
   keyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
+  cosmosKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   sqlServer: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   cosmosAccount: { min: 3, max: 44, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   synapseWorkspace: { min: 1, max: 45, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },

@@ -192,7 +192,7 @@ describe("ARM schema check", function () {
   });
 
   describe("command line", function () {
-    // Two fresh processes running the whole program, in parallel.
+    // Two fresh processes, in parallel.
     this.timeout(120000);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "schema-"));
     const cli = (args: string[]) =>
@@ -204,40 +204,49 @@ describe("ARM schema check", function () {
     let faults: { code: number; stdout: string };
     let skipped: { code: number; stdout: string };
     before(async () => {
-      const program = ["--stack", "dev", "--program", "tests/fixtures/schema-faults/index.ts", "--quiet"];
+      const program = [
+        "--stack",
+        "schema-faults",
+        "--stack-file",
+        "tests/fixtures/schema-faults/Pulumi.schema-faults.yaml",
+        "--program",
+        "tests/fixtures/schema-faults/index.ts",
+        "--policy-config",
+        "policies/config/dev.json",
+        "--quiet",
+      ];
       [faults, skipped] = await Promise.all([
         cli([...program, "--json", path.join(tmp, "v.json"), "--markdown", path.join(tmp, "v.md")]),
         cli([...program, "--skip-schema"]),
       ]);
     });
 
-    it("exits 1 on schema errors and prints resource, type@version, path and message", () => {
+    it("exits 1 on schema errors alone and prints resource, type@version, path and message", () => {
       assert.equal(faults.code, 1, faults.stdout);
+      assert.match(faults.stdout, /0 mandatory and 0 advisory violations/);
       for (const line of [
-        "- platform-kv (Microsoft.KeyVault/vaults@2024-11-01)",
-        "properties.tenantId: required property 'tenantId' is missing",
-        'properties.sku.name: must be one of "standard", "premium"',
-        "- platform-log (Microsoft.OperationalInsights/workspaces@2023-09-01)",
+        "- faults-log (Microsoft.OperationalInsights/workspaces@2023-09-01)",
         "properties.retentionInDays (input retentionInDays): must be integer",
-        "retentionDays: input 'retentionDays' has no place in the ARM schema",
+        'properties.sku.name (input sku.name): must be one of "Free", "Standard", "Premium", "PerNode", "PerGB2018"',
+        "- faults-log-nosku (Microsoft.OperationalInsights/workspaces@2023-09-01)",
+        "properties.sku.name: required property 'name' is missing",
       ])
         assert.ok(faults.stdout.includes(line), `missing '${line}' in:\n${faults.stdout}`);
     });
 
     it("writes the schema errors into the JSON verdict and the Markdown report", () => {
       const verdict = JSON.parse(fs.readFileSync(path.join(tmp, "v.json"), "utf8")) as ReturnType<typeof verdictJson>;
-      assert.equal(verdict.summary.schemaErrors, 4);
+      assert.equal(verdict.summary.schemaErrors, 3);
       assert.deepEqual(verdict.schema?.errors.map((e) => `${e.resource} ${e.path}`).sort(), [
-        "platform-kv properties.sku.name",
-        "platform-kv properties.tenantId",
-        "platform-log properties.retentionInDays",
-        "platform-log retentionDays",
+        "faults-log properties.retentionInDays",
+        "faults-log properties.sku.name",
+        "faults-log-nosku properties.sku.name",
       ]);
       const md = fs.readFileSync(path.join(tmp, "v.md"), "utf8");
-      assert.match(md, /## Policy verdict: dev ❌/);
+      assert.match(md, /## Policy verdict: schema-faults ❌/);
       assert.match(
         md,
-        /\| `platform-kv` \| Microsoft\.KeyVault\/vaults@2024-11-01 \| `properties\.sku\.name` \| must be one of "standard", "premium" \|/,
+        /\| `faults-log` \| Microsoft\.OperationalInsights\/workspaces@2023-09-01 \| `properties\.retentionInDays \(input retentionInDays\)` \| must be integer \|/,
       );
     });
 
@@ -330,11 +339,19 @@ describe("ARM schema check", function () {
       assert.ok(fs.existsSync(path.join(out, "LICENSE")) && fs.existsSync(path.join(out, "README.md")));
       const again = vendorSchemas(
         sourceAt(src),
-        [...pairs, { armType: "Microsoft.Foo/bars", version: "2024-11-01" }],
+        [
+          ...pairs,
+          { armType: "Microsoft.Foo/bars", version: "2024-11-01" },
+          // No schema published for this version: the newest older one declaring the type stands in.
+          { armType: "Microsoft.KeyVault/vaults", version: "2025-02-01" },
+        ],
         out,
       );
       assert.equal(again.written, 0);
       assert.deepEqual(again.missing, ["Microsoft.Foo/bars@2024-11-01"]);
+      assert.deepEqual([...again.fallbacks], [["Microsoft.KeyVault/vaults@2025-02-01", "2024-11-01"]]);
+      const standIn = new SchemaStore(out).definition("Microsoft.KeyVault/vaults", "2025-02-01", "resourceGroup");
+      assert.deepEqual([standIn?.file, standIn?.version], ["2024-11-01/Microsoft.KeyVault.json", "2024-11-01"]);
     });
   });
 });

@@ -15,7 +15,8 @@ function sampleInputs(type: string): Record<string, unknown> {
   return inputs;
 }
 
-describe("mock engine answers like Azure", () => {
+describe("mock engine answers like Azure", function () {
+  this.timeout(120000);
   const azureTypes = Object.keys(ARM_TYPES).filter((t) => t.startsWith("azure-native:"));
 
   for (const type of azureTypes) {

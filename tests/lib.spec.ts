@@ -75,6 +75,10 @@ describe("lib/naming", () => {
   it("follows <abbr>-<workload>-<env>-<region>[-qualifier][-suffix] with CAF abbreviations", () => {
     assert.equal(resourceName("resourceGroup", ctx, { qualifier: "data" }), "rg-pay-prod-weu-data");
     assert.equal(resourceName("keyVault", ctx, { suffix: "a1b2" }), "kv-pay-prod-weu-a1b2");
+    // Both platform vaults fit Key Vault's 24 characters with the longest workload code (6) in prod.
+    const longest = { ...ctx, workload: "paymnt" };
+    assert.equal(resourceName("keyVault", longest, { suffix: "a1b2" }), "kv-paymnt-prod-weu-a1b2");
+    assert.equal(resourceName("cosmosKeyVault", longest, { suffix: "a1b2" }), "kvc-paymnt-prod-weu-a1b2");
     assert.equal(
       resourceName("sqlServer", { ...ctx, location: "northeurope" }, { suffix: "a1b2" }),
       "sql-pay-prod-neu-a1b2",

@@ -181,7 +181,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(keyUri, (outputs.customerManagedKeyUris as Record<string, string>).cosmos);
       assert.match(
         keyUri,
-        /^https:\/\/kv-pay-[a-z]+-weu-cos-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
+        /^https:\/\/kvc-pay-[a-z]+-weu-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
         "versionless URI",
       );
       assert.deepEqual(account.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });

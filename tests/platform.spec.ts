@@ -122,7 +122,7 @@ for (const stack of ["dev", "prod"] as const) {
     it("the keys Cosmos DB uses (NoSQL, Azure ML metadata) live in a vault Cosmos DB can reach; every other key stays in the private vault", async () => {
       const main = byName(resources, "platform-kv");
       const cosmos = byName(resources, "platform-kv-cosmos");
-      assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-cos-[a-z0-9]{4}$`));
+      assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kvc-pay-${stack}-weu-[a-z0-9]{4}$`));
       const p = cosmos.inputs.properties as Record<string, unknown>;
       // Public network access on, but the firewall denies every network: only trusted Azure services get through.
       assert.equal(p.publicNetworkAccess, "Enabled");
@@ -166,7 +166,14 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", () => {
+    it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", async () => {
+      const { verdict } = await previewOf(stack);
+      const rule = "azure-native-keyvault-vault-require-key-expiry-alerts";
+      assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated the stack`);
+      assert.deepEqual(
+        verdict.violations.filter((v) => v.policy === rule),
+        [],
+      );
       const ag = one("monitor:ActionGroup");
       const topics = ofType(resources, "azure-native:eventgrid:SystemTopic");
       // The platform's vaults (they hold keys); tiers' own vaults (e.g. the ML workspace's secrets) have no keys.

@@ -30,7 +30,7 @@ function cli(tool: "preview" | "analyze", args: string[]): Promise<CliResult> {
 }
 
 describe("offline preview", function () {
-  this.timeout(60000);
+  this.timeout(180000);
 
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: the real program previews with no mandatory violation`, async () => {
@@ -181,10 +181,12 @@ describe("offline preview", function () {
         "azure-native-keyvault-vault-disallow-public-network-access insecure-kv",
         "azure-native-keyvault-vault-enable-purge-protection insecure-kv",
         "azure-native-keyvault-vault-enable-rbac-authorization insecure-kv",
+        "azure-native-keyvault-vault-require-key-expiry-alerts insecure-kv",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-kv",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-nsg",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-sql",
         "azure-native-monitor-diagnosticsetting-missing-for-data-resource insecure-st",
+        "azure-native-network-networksecuritygroup-disallow-internet-to-management-ports insecure-nsg",
         "azure-native-network-networksecuritygroup-disallow-public-inbound insecure-nsg",
         "azure-native-network-privateendpoint-missing-for-data-service insecure-kv",
         "azure-native-network-privateendpoint-missing-for-data-service insecure-sql",

@@ -8,7 +8,7 @@ const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 const run = (args: string[]) => execFileSync(process.execPath, [TS_RUN, ...args], { cwd: ROOT, encoding: "utf8" });
 
 describe("ts-run: the cached loader behind `npm run preview:offline`", function () {
-  this.timeout(60000);
+  this.timeout(180000);
   fs.mkdirSync(path.join(ROOT, "out"), { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, "out", "ts-run-"));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -121,7 +121,7 @@ async function childMain(mode: string, stack: string): Promise<void> {
   const { runPolicies } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { policies, PACK_ENFORCEMENT_LEVEL } = require("../policies/policies") as typeof import("../policies/policies");
   // What `npm run preview:offline` does: the first-preview view only (the deployed view is for --export).
-  const { run } = await previewStack({ stack, deployedView: false });
+  const { run } = await previewStack({ stack, deployedView: false, parallel: true });
   const seconds = process.uptime();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const times: number[] = [];

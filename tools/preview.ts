@@ -46,6 +46,7 @@ runCli(USAGE, async (argv) => {
     // from the preview view.
     deployedView: Boolean(args.values.export),
     skipSchema: args.flags.has("skip-schema"),
+    parallel: true,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -42,7 +42,10 @@ runCli(USAGE, async (argv) => {
   }
   const out = args.values.out ? path.resolve(args.values.out) : VENDOR_DIR;
   const result = vendorSchemas(source, [...pairs.values()], out, { prune: args.flags.has("prune") });
-  for (const [pair, file] of [...result.files.entries()].sort()) console.log(`  ${pair.padEnd(80)} schemas/${file}`);
+  for (const [pair, file] of [...result.files.entries()].sort()) {
+    const stand = result.fallbacks.get(pair);
+    console.log(`  ${pair.padEnd(80)} schemas/${file}${stand ? ` (none published for this version)` : ""}`);
+  }
   console.log(
     `\n${pairs.size} (type, API version) pairs from ${stacks.join(", ")}; ${result.needed.length} schema files ` +
       `needed, ${result.written} written, ${result.pruned} pruned (from ${source.description})`,

@@ -9,7 +9,7 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
-import { platformVault } from "../keyVaults";
+import { keyExpiryAlerts, platformVault } from "../keyVaults";
 import {
   diagnosticSetting,
   managementLock,
@@ -133,6 +133,7 @@ export function mlKeyVault(
   d: DependencyContext,
   tenantId: pulumi.Input<string>,
   adminGroupId: pulumi.Input<string>,
+  actionGroupId: pulumi.Input<string>,
 ): Dependency {
   const cfg = d.context.config;
   const { vault, ref } = platformVault(
@@ -149,6 +150,19 @@ export function mlKeyVault(
       privateEndpoints: d.privateEndpoints,
       diagnostics: d.diagnostics,
       adminGroupId,
+      tags: d.tags,
+    },
+    d.parent,
+  );
+  // Secret (and key) expiry events page the on-call action group, like the platform's vaults.
+  keyExpiryAlerts(
+    `${d.name}-kv`,
+    {
+      systemTopicName: d.context.name("eventGridSystemTopic", "kv-ml"),
+      vaultId: vault.id,
+      location: cfg.location,
+      resourceGroupName: d.resourceGroupName,
+      actionGroupId,
       tags: d.tags,
     },
     d.parent,

@@ -94,6 +94,8 @@ export interface MlArgs extends DataServiceArgs {
     /** What must finish before the workspace adds its private endpoint to the account (e.g. the NoSQL tier). */
     readonly after?: readonly pulumi.Resource[];
   };
+  /** The on-call action group: the workspace vault's expiry events page it. */
+  readonly actionGroupId: pulumi.Input<string>;
   /** Entra group that administers the workspace's key vault (Key Vault Administrator), e.g. the platform admins. */
   readonly keyVaultAdminsGroupId: pulumi.Input<string>;
   /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
@@ -187,7 +189,7 @@ export class Ml extends pulumi.ComponentResource {
       tags,
     };
     const st = mlStorage(deps);
-    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId);
+    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId, args.actionGroupId);
     const cr = mlRegistry(deps);
     const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.monitorPrivateLinkScope);
 

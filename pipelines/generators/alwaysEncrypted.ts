@@ -59,7 +59,8 @@ export function generateColumnEncryptionKeysScript(model: OltpModel): string {
       "Source: pipelines/model/oltp.ts (alwaysEncrypted). Each key is 256 random bits generated on this machine, " +
         `wrapped (${AE_ALGORITHM}) with the Key Vault column master key, and stored in the database as metadata only: ` +
         "neither SQL nor its administrators ever see the plaintext key. Run it once per database, after " +
-        "00_oltp_column_master_key.sql and before 01_oltp_schema.sql, from a machine inside the platform VNet (SQL " +
+        "00_oltp_column_master_key.sql (or instead of it: it creates the column master key metadata from the same URI " +
+        "when it is missing) and before 01_oltp_schema.sql, from a machine inside the platform VNet (SQL " +
         "and Key Vault are private), signed in with Connect-AzAccount as a member of the SQL Entra admin group " +
         `who can wrap keys with the column master key (Key Vault Crypto Officer, or get/wrapKey/unwrapKey/sign/verify on it).`,
       116,
@@ -101,13 +102,15 @@ export function generateColumnEncryptionKeysScript(model: OltpModel): string {
     '$connectionString = "Server=tcp:$Server,1433;Database=$Database;Encrypt=True;TrustServerCertificate=False;Authentication=Active Directory Default"',
     "$database = Get-SqlDatabase -ConnectionString $connectionString",
     "",
+    "# The column master key metadata: created here if 00_oltp_column_master_key.sql has not run (same name, same path).",
     "$cmk = Get-SqlColumnMasterKey -InputObject $database | Where-Object { $_.Name -eq $cmkName }",
     "if (-not $cmk) {",
-    '    throw "Column master key $cmkName does not exist: run 00_oltp_column_master_key.sql with -v ' +
-      `${cmk.keyPathVariable}=$KeyUrl first."`,
+    "    $cmkSettings = New-SqlAzureKeyVaultColumnMasterKeySettings -KeyURL $KeyUrl",
+    "    $cmk = New-SqlColumnMasterKey -Name $cmkName -InputObject $database -ColumnMasterKeySettings $cmkSettings",
+    '    Write-Host "$cmkName created ($KeyUrl)."',
     "}",
     "if ($cmk.KeyPath -ne $KeyUrl) {",
-    '    throw "Column master key $cmkName points at $($cmk.KeyPath), not $KeyUrl: that is a key rotation, not a provisioning."',
+    '    throw "Column master key $cmkName points at $($cmk.KeyPath), not ${KeyUrl}: that is a key rotation, not a provisioning."',
     "}",
     "",
     "foreach ($cekName in $cekNames) {",

@@ -1,4 +1,4 @@
-// The payments data model as typed data. Everything that touches table shape — the OLTP DDL, the CDC setup,
+// The payments data model as typed data. Everything that touches table shape — the OLTP DDL, the change extraction,
 // the Synapse star schema, the staging tables and the ETL mappings — is derived from values of these types,
 // so the pieces cannot drift apart. `validate/` checks the invariants the type system cannot express.
 
@@ -265,7 +265,7 @@ export interface OltpColumnMapping {
   transform: Transform;
 }
 
-/** A fact/dimension loaded by the nightly ETL from OLTP change data (CDC). */
+/** A fact/dimension loaded by the nightly ETL from OLTP change data (CDC or change tracking, per table). */
 export interface OltpTableMapping {
   kind: "oltp";
   target: string;

@@ -2,8 +2,9 @@
 # Azure SQL Database (OLTP) Always Encrypted: creates the column encryption keys of the model, client-side.
 # Source: pipelines/model/oltp.ts (alwaysEncrypted). Each key is 256 random bits generated on this machine, wrapped
 # (RSA_OAEP) with the Key Vault column master key, and stored in the database as metadata only: neither SQL nor its
-# administrators ever see the plaintext key. Run it once per database, after 00_oltp_column_master_key.sql and
-# before 01_oltp_schema.sql, from a machine inside the platform VNet (SQL and Key Vault are private), signed in with
+# administrators ever see the plaintext key. Run it once per database, after 00_oltp_column_master_key.sql (or
+# instead of it: it creates the column master key metadata from the same URI when it is missing) and before
+# 01_oltp_schema.sql, from a machine inside the platform VNet (SQL and Key Vault are private), signed in with
 # Connect-AzAccount as a member of the SQL Entra admin group who can wrap keys with the column master key (Key Vault
 # Crypto Officer, or get/wrapKey/unwrapKey/sign/verify on it).
 # Needs PowerShell 7+, the SqlServer module (22.0.50 or later) and Az.Accounts. Idempotent: existing keys are kept.
@@ -42,12 +43,15 @@ $keyVaultAccessToken = ConvertTo-PlainToken (Get-AzAccessToken -ResourceUrl $res
 $connectionString = "Server=tcp:$Server,1433;Database=$Database;Encrypt=True;TrustServerCertificate=False;Authentication=Active Directory Default"
 $database = Get-SqlDatabase -ConnectionString $connectionString
 
+# The column master key metadata: created here if 00_oltp_column_master_key.sql has not run (same name, same path).
 $cmk = Get-SqlColumnMasterKey -InputObject $database | Where-Object { $_.Name -eq $cmkName }
 if (-not $cmk) {
-    throw "Column master key $cmkName does not exist: run 00_oltp_column_master_key.sql with -v ColumnMasterKeyPath=$KeyUrl first."
+    $cmkSettings = New-SqlAzureKeyVaultColumnMasterKeySettings -KeyURL $KeyUrl
+    $cmk = New-SqlColumnMasterKey -Name $cmkName -InputObject $database -ColumnMasterKeySettings $cmkSettings
+    Write-Host "$cmkName created ($KeyUrl)."
 }
 if ($cmk.KeyPath -ne $KeyUrl) {
-    throw "Column master key $cmkName points at $($cmk.KeyPath), not $KeyUrl: that is a key rotation, not a provisioning."
+    throw "Column master key $cmkName points at $($cmk.KeyPath), not ${KeyUrl}: that is a key rotation, not a provisioning."
 }
 
 foreach ($cekName in $cekNames) {

@@ -8,7 +8,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ipv4Range } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { normaliseLocation, presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
+import { isSet, normaliseLocation, presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
 import { EU_LOCATIONS } from "./general";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
@@ -342,7 +342,9 @@ export const cosmosCmkVaultReachable = stackPolicy(
     url: `${DOCS}/how-to-setup-customer-managed-keys`,
   },
   (args, report) => {
-    const accounts = ofType(args.resources, ACCOUNT).filter((a) => valueAt(a.props, "keyVaultKeyUri") !== undefined);
+    // isSet: during a first preview the key URI is an unknown output, yet the account has a key and its vault is
+    // found through the property dependency on the key.
+    const accounts = ofType(args.resources, ACCOUNT).filter((a) => isSet(a.props, "keyVaultKeyUri"));
     if (accounts.length === 0) args.notApplicable("the stack has no Cosmos DB account with a customer-managed key");
     const keys = ofType(args.resources, KEY);
     const vaults = ofType(args.resources, VAULT);

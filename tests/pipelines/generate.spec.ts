@@ -481,6 +481,12 @@ describe("pipelines/generate", () => {
       assert.match(ps1, /^Import-Module SqlServer -MinimumVersion 22\.0\.50$/m);
       assert.match(ps1, /pulumi stack output alwaysEncryptedColumnMasterKeyId/);
       assert.match(ps1, /\$cmkName = 'CMK_KeyVault'/);
+      assert.match(ps1, /New-SqlAzureKeyVaultColumnMasterKeySettings -KeyURL \$KeyUrl/);
+      assert.match(
+        ps1,
+        /New-SqlColumnMasterKey -Name \$cmkName -InputObject \$database -ColumnMasterKeySettings \$cmkSettings/,
+      );
+      assert.match(ps1, /if \(\$cmk\.KeyPath -ne \$KeyUrl\) \{\n\s+throw/, "a different key path is a rotation");
       assert.ok(ps1.includes(`$cekNames = @(${ae.columnEncryptionKeys.map((k) => `'${k.name}'`).join(", ")})`));
       assert.match(
         ps1,
@@ -492,6 +498,9 @@ describe("pipelines/generate", () => {
       );
       assert.match(ps1, /keys\/\[\^\/\]\+\/\[0-9a-fA-F\]\{32\}\$/, "only a versioned key URI is accepted");
       assert.doesNotMatch(ps1, /Password|ClientSecret|AccountKey/i);
+      // PowerShell reads "$name:" in a double-quoted string as a drive-qualified variable: a parse error.
+      for (const line of ps1.split("\n").filter((l) => !l.trimStart().startsWith("#")))
+        assert.doesNotMatch(line, /"[^"]*\$\w+:[^"]*"/, line);
     });
   });
 

@@ -10,8 +10,10 @@ import {
   vaultNetwork,
   vaultPremium,
   vaultRbac,
+  vaultExpiryAlerts,
   vaultRecoverability,
 } from "../../policies/rules/keyvault";
+import { resourceRecord } from "../../tools/lib/policyRunner";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import { key, secret, vault } from "./fixtures/keyvault";
@@ -19,7 +21,7 @@ import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./
 
 describe("policies/keyvault", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(keyvaultPolicies.length, 10);
+    assert.equal(keyvaultPolicies.length, 11);
     for (const p of keyvaultPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -257,5 +259,47 @@ describe("policies/keyvault", () => {
       assert.equal(r.violations[0].enforcementLevel, "advisory");
     });
     it("is not applicable to vaults", () => expectNotApplicable(secretContentType, vault()));
+  });
+
+  describe(vaultExpiryAlerts.name, () => {
+    const v = vault();
+    const topic = (
+      source: unknown = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-pay-dev-weu",
+    ) =>
+      resourceRecord(
+        "azure-native:eventgrid:SystemTopic",
+        "platform-kv-events",
+        { systemTopicName: "egst-pay-dev-weu-kv", source, topicType: "Microsoft.KeyVault.vaults" },
+        { propertyDependencies: { source: [v.urn] } },
+      );
+    const sub = (key: string, events: string[]) =>
+      resourceRecord("azure-native:eventgrid:SystemTopicEventSubscription", `platform-kv-events-${key}`, {
+        systemTopicName: "egst-pay-dev-weu-kv",
+        eventDeliverySchema: "CloudEventSchemaV1_0",
+        filter: { includedEventTypes: events },
+        destination: { endpointType: "MonitorAlert", severity: "Sev2", actionGroups: ["ag-id"] },
+      });
+    const near = sub("near-expiry", ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"]);
+    const expired = sub("expired", ["Microsoft.KeyVault.KeyExpired"]);
+
+    it("passes a vault whose near-expiry and expiry events reach a destination", () =>
+      expectPass(vaultExpiryAlerts, [v, topic(), near, expired]));
+    it("fails a vault without a system topic", async () => {
+      const r = await expectFail(vaultExpiryAlerts, [v], /kv-pay-dev-weu .*has no Event Grid system topic/);
+      assert.equal(r.urn, v.urn);
+    });
+    it("fails when no subscription routes KeyExpired", () =>
+      expectFail(
+        vaultExpiryAlerts,
+        [v, topic(), near],
+        /kv-pay-dev-weu .*routes no Microsoft\.KeyVault\.KeyExpired event to a destination/,
+      ));
+    it("fails a subscription without a destination", () =>
+      expectFail(
+        vaultExpiryAlerts,
+        [v, topic(), near, mutate(expired, "destination", undefined)],
+        /routes no Microsoft\.KeyVault\.KeyExpired/,
+      ));
+    it("is not applicable without key vaults", () => expectNotApplicable(vaultExpiryAlerts, [topic(), near]));
   });
 });

@@ -123,11 +123,18 @@ interface MonitorLike {
   registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
 }
 
-/** Forgets the program's own modules (index.ts, components/, lib/) so it runs again from scratch. */
+/**
+ * Forgets the program's own modules (the entry, index.ts, components/, lib/, pipelines/ and the test fixtures, which
+ * wrap index.ts) so it runs again from scratch: a fixture that requires index.ts must not get the cached module of
+ * an earlier run, which would register nothing.
+ */
 function forgetProjectModules(root: string, program: string): void {
-  const dirs = ["components", "lib"].map((d) => path.join(root, d) + path.sep);
+  const entries = new Set([program, path.join(root, "index.ts")]);
+  const dirs = ["components", "lib", "pipelines", path.join("tests", "fixtures")].map(
+    (d) => path.join(root, d) + path.sep,
+  );
   for (const key of Object.keys(require.cache)) {
-    if (key === program || dirs.some((d) => key.startsWith(d))) delete require.cache[key];
+    if (entries.has(key) || dirs.some((d) => key.startsWith(d))) delete require.cache[key];
   }
 }
 

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
+import { deployedViewInWorker } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
 import { loadStackConfig } from "./stackConfig";
@@ -59,6 +60,8 @@ export interface PreviewOptions {
   readonly deployedView?: boolean;
   /** Skip the ARM schema check of the request bodies (--skip-schema). */
   readonly skipSchema?: boolean;
+  /** Run the deployed view and the schema check in a worker thread, beside the first preview (the CLI does). */
+  readonly parallel?: boolean;
 }
 
 export interface PreviewResult {
@@ -87,9 +90,15 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   // The verdict is computed on what the engine sends the pack during a first preview (unknown ids and computed
   // outputs), so the "can't run during preview" advisories are the CLI's; tests/policies/conformance.spec.ts
   // proves it against the pack started by the CLI's own launcher.
-  const previewRun = await runProgram({ ...program, firstPreview: true });
   // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
-  const run = opts.deployedView === false && opts.skipSchema ? previewRun : await runProgram(program);
+  const needDeployed = !(opts.deployedView === false && opts.skipSchema);
+  // In parallel (the CLI): the deployed view and the schema check run in a worker thread while this one runs the
+  // first preview. Its failures are reported after this thread's, which name the same config or program errors.
+  const inWorker = needDeployed && opts.parallel ? deployedViewInWorker(program, !opts.skipSchema) : undefined;
+  inWorker?.catch(() => undefined);
+  const previewRun = await runProgram({ ...program, firstPreview: true });
+  const deployed = inWorker ? await inWorker : undefined;
+  const run = deployed?.run ?? (needDeployed ? await runProgram(program) : previewRun);
   const verdict = await runPolicies(policies, previewRun.resources, {
     config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
@@ -97,7 +106,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
     stack: opts.stack,
     pack: { name: PACK_NAME, version: packVersion(root) },
   });
-  const check = opts.skipSchema ? undefined : armSchemaCheck(run.resources);
+  const check = opts.skipSchema ? undefined : (deployed?.check ?? armSchemaCheck(run.resources));
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
   // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
   const schema = check && { ...check, errors: scrub(check.errors, secrets) };

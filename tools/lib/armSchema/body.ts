@@ -17,7 +17,6 @@ import type { Located, Schema, SchemaStore } from "./store";
 export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // keyvault.KeyAttributesArgs: "Expiry date in seconds since 1970-01-01T00:00:00Z" is `exp` on the wire.
   "Microsoft.KeyVault.json#/definitions/KeyAttributes": { expires: "exp", notBefore: "nbf" },
-  // storage.StorageAccountArgs / EncryptionArgs (the ML tier's storage).
   "Microsoft.Storage.json#/definitions/StorageAccountPropertiesCreateParameters": {
     enableHttpsTrafficOnly: "supportsHttpsTrafficOnly",
     networkRuleSet: "networkAcls",
@@ -25,10 +24,6 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
   "Microsoft.Storage.json#/definitions/Encryption": {
     encryptionIdentity: "identity",
     keyVaultProperties: "keyvaultproperties",
-  },
-  "Microsoft.Storage.json#/definitions/EncryptionIdentity": {
-    encryptionUserAssignedIdentity: "userAssignedIdentity",
-    encryptionFederatedIdentityClientId: "federatedIdentityClientId",
   },
   "Microsoft.Storage.json#/definitions/KeyVaultProperties": {
     keyName: "keyname",
@@ -50,7 +45,11 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
     forceCustomerStorageForProfiler: "ForceCustomerStorageForProfiler",
     hockeyAppId: "HockeyAppId",
   },
-  // authorization.RoleDefinitionArgs: `roleType` is the role definition's `type` (CustomRole).
+  "Microsoft.Storage.json#/definitions/EncryptionIdentity": {
+    encryptionUserAssignedIdentity: "userAssignedIdentity",
+    encryptionFederatedIdentityClientId: "federatedIdentityClientId",
+  },
+  // authorization.RoleDefinition: `roleType` is the role definition's `properties.type` (BuiltInRole/CustomRole).
   "Microsoft.Authorization.json#/definitions/RoleDefinitionProperties": { roleType: "type" },
 };
 
@@ -80,6 +79,18 @@ type Json = unknown;
 const isObject = (v: Json): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const join = (base: string, key: string | number) =>
   typeof key === "number" ? `${base}[${key}]` : base === "" ? key : `${base}.${key}`;
+
+const normal = (k: string) => k.toLowerCase().replace(/_/g, "");
+
+/**
+ * The REST name of an SDK property whose name differs only in case and underscores (`applicationType` is
+ * `Application_Type`, `keyVaultProperties` is `keyvaultproperties`), else the name itself.
+ */
+function sameName(props: ReadonlyMap<string, Located>, key: string): string {
+  if (props.has(key)) return key;
+  const n = normal(key);
+  return [...props.keys()].find((k) => normal(k) === n) ?? key;
+}
 
 export class BodyMapper {
   private readonly placed = new Map<string, string>();
@@ -127,34 +138,32 @@ export class BodyMapper {
     return { props, additional, items, types, open, renames };
   }
 
-  /**
-   * Of a oneOf/anyOf, the branches whose discriminators (single-value `enum` or `const` properties, also inside the
-   * branch's `allOf`, as in `allOf: [{ $ref: FqdnOutboundRule }, { properties: { type: { const: "FQDN" } } }]`)
-   * match the value.
-   */
+  /** Of a oneOf/anyOf, the branches whose discriminator (a single-value enum property) matches the value. */
   private matching(list: readonly Schema[], file: string, value: Json): Schema[] {
     if (!isObject(value)) return [...list];
     const fitting = list.filter((b) =>
-      this.discriminators({ schema: b, file }, 0).every(([k, expected]) => !(k in value) || value[k] === expected),
+      [...this.discriminators({ schema: b, file }, 0)].every(([k, d]) => !(k in value) || value[k] === d),
     );
     return fitting.length > 0 ? fitting : [...list];
   }
 
-  /** The single-value properties (discriminators) of a branch, through its `allOf`. */
-  private discriminators(node: Located, depth: number): [string, unknown][] {
-    if (depth > 5) return [];
+  /** The single-value properties (`enum: [x]` or `const`) of a union branch, through `allOf` and `$ref`s. */
+  private discriminators(node: Located, depth: number, out = new Map<string, unknown>()): Map<string, unknown> {
+    if (depth > 10) return out;
     const r = this.store.resolve(node);
-    const out: [string, unknown][] = [];
-    const ps = isObject(r.schema.properties) ? (r.schema.properties as Record<string, Schema>) : {};
-    for (const [k, p] of Object.entries(ps)) {
-      const s = this.store.resolve({ schema: p, file: r.file }).schema;
-      if (s.const !== undefined) out.push([k, s.const]);
-      else if (Array.isArray(s.enum) && s.enum.length === 1) out.push([k, s.enum[0]]);
+    for (const [k, p] of Object.entries(isObject(r.schema.properties) ? r.schema.properties : {})) {
+      const q = this.store.resolve({ schema: p as Schema, file: r.file }).schema;
+      const inner =
+        Array.isArray(q.allOf) && q.allOf.length === 1
+          ? this.store.resolve({ schema: q.allOf[0] as Schema, file: r.file }).schema
+          : q;
+      for (const c of [q, inner]) {
+        if ("const" in c) out.set(k, c.const);
+        else if (Array.isArray(c.enum) && c.enum.length === 1) out.set(k, c.enum[0]);
+      }
     }
-    if (Array.isArray(r.schema.allOf)) {
-      for (const b of r.schema.allOf as Schema[])
-        out.push(...this.discriminators({ schema: b, file: r.file }, depth + 1));
-    }
+    for (const m of Array.isArray(r.schema.allOf) ? r.schema.allOf : [])
+      this.discriminators({ schema: m as Schema, file: r.file }, depth + 1, out);
     return out;
   }
 
@@ -200,8 +209,8 @@ export class BodyMapper {
     const bagShape = bag ? this.shape(bag) : undefined;
     for (const [key, x] of Object.entries(v)) {
       if (x === undefined) continue;
-      const name = shape.renames[key] ?? key;
-      const inner = bagShape?.renames[key] ?? key;
+      const name = shape.renames[key] ?? sameName(shape.props, key);
+      const inner = bagShape ? (bagShape.renames[key] ?? sameName(bagShape.props, key)) : key;
       const at = join(inPath, key);
       if (shape.props.has(name)) {
         const mapped = this.value(x, shape.props.get(name), at, join(outPath, name));

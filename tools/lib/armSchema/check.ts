@@ -35,6 +35,8 @@ export interface CheckedResource {
   readonly armType: string;
   readonly apiVersion: string;
   readonly file?: string;
+  /** The API version of the schema used when Microsoft publishes none for `apiVersion` (see fallbacks.json). */
+  readonly schemaVersion?: string;
   /** The request body validated (name, type, apiVersion and the mapped inputs). */
   readonly body?: Record<string, unknown>;
   readonly placed?: ReadonlyMap<string, string>;
@@ -139,20 +141,30 @@ export function message(e: Pick<ErrorObject, "keyword" | "params">): string {
 }
 
 /**
- * Keeps the errors a person needs: a oneOf/anyOf failure is explained by its branches' errors when they are
- * there; duplicates (the same rule on the same path through two branches) are dropped.
+ * Keeps the errors a person needs: of a failed oneOf/anyOf, the errors of its closest branch (the one with the
+ * fewest), which then explain the failure; duplicates (the same rule on the same path) are dropped.
  */
 function relevant(errors: readonly ErrorObject[], body: unknown): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const unions = errors
+    .filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const u of unions) {
+    if (dropped.has(u)) continue;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of errors) {
+      if (dropped.has(e) || !e.schemaPath.startsWith(`${u.schemaPath}/`)) continue;
+      const branch = e.schemaPath.slice(u.schemaPath.length + 1).split("/")[0];
+      branches.set(branch, [...(branches.get(branch) ?? []), e]);
+    }
+    const closest = [...branches.values()].sort((a, b) => a.length - b.length)[0];
+    for (const list of branches.values()) if (list !== closest) list.forEach((e) => dropped.add(e));
+    if (closest) dropped.add(u);
+  }
   const seen = new Set<string>();
   const out: ErrorObject[] = [];
   for (const e of errors) {
-    if (e.keyword === "oneOf" || e.keyword === "anyOf" || e.keyword === "if") {
-      const explained = errors.some(
-        (x) => x !== e && x.instancePath.startsWith(e.instancePath) && x.keyword !== e.keyword,
-      );
-      if (explained) continue;
-    }
-    if (valueAt(body, e.instancePath) === UNKNOWN) continue;
+    if (dropped.has(e) || valueAt(body, e.instancePath) === UNKNOWN) continue;
     const key = `${e.instancePath}|${message(e)}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -177,8 +189,18 @@ function member(def: Schema, key: string, store: SchemaStore, file: string): Sch
  * children (`^.*\/current$`) describe the template form.
  */
 function templateName(def: Schema, store: SchemaStore, file: string): boolean {
-  const pattern = member(def, "name", store, file)?.pattern;
-  return typeof pattern === "string" && pattern.startsWith("^.*/");
+  const patterns: string[] = [];
+  const visit = (node: Schema, f: string, depth: number) => {
+    if (depth > 6) return;
+    const r = store.resolve({ schema: node, file: f });
+    const pattern = member(r.schema, "name", store, r.file)?.pattern;
+    if (typeof pattern === "string") patterns.push(pattern);
+    for (const key of ["allOf", "oneOf", "anyOf"] as const)
+      for (const b of Array.isArray(r.schema[key]) ? (r.schema[key] as Schema[]) : []) visit(b, r.file, depth + 1);
+  };
+  visit(def, file, 0);
+  // Fixed-name children with several names (`sites/config`: appsettings, web, ...) are a oneOf of such branches.
+  return patterns.some((p) => p.startsWith("^.*/"));
 }
 
 /**
@@ -228,7 +250,8 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
       ...withPropertiesBag(mapping.body, def.schema, store, def.file),
       name: templateName(def.schema, store, def.file) ? t.path : t.name,
       type: t.armType,
-      apiVersion: t.version,
+      // A stand-in schema (older API version) declares its own version.
+      apiVersion: def.version,
     };
     for (const p of mapping.unplaced) {
       errors.push({ ...base, kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
@@ -254,6 +277,7 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
       armType: t.armType,
       apiVersion: t.version,
       file: def.file,
+      ...(def.version !== t.version ? { schemaVersion: def.version } : {}),
       body,
       placed: mapping.placed,
       pathParameters: [...params],

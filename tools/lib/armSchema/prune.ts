@@ -2,7 +2,7 @@
  * Keeps the schema check cheap: a resource definition reaches hundreds of definitions (a virtual network's subnet
  * reaches network interfaces, load balancers, application gateways, ...), and compiling them is most of the check's
  * cost, yet a body touches a few. The validator of a body is compiled from the schema pruned to the body's shape:
- * the declared properties the body has (with `required`, types, enums, patterns and every other keyword kept), with
+ * the declared properties the body has (with `required`, types, enums, patterns and the other keywords kept), with
  * `$ref`s inlined. For a value of that shape it accepts and rejects exactly what the whole schema does: properties
  * the body does not have are never validated. Bodies of the same shape (44 DNS zones, ...) share one validator.
  */
@@ -69,15 +69,21 @@ export function prune(store: SchemaStore, node: Located, shape: ShapeNode, depth
   const s = r.schema;
   const sub = (x: unknown, sh: ShapeNode) => prune(store, { schema: x as Schema, file: r.file }, sh, depth + 1);
   const out: Schema = {};
-  for (const [k, v] of Object.entries(s)) if (!STRUCTURAL.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(s)) {
+    // `const` (a draft-06 discriminator some newer schemas use) is `enum: [x]` in draft-04.
+    if (k === "const") out.enum = [v];
+    else if (!STRUCTURAL.has(k)) out[k] = v;
+  }
   const props = isObject(s.properties) ? s.properties : {};
   const keys = Object.keys(shape.object ?? {});
   const declared = keys.filter((k) => k in props);
   if (declared.length > 0)
     out.properties = Object.fromEntries(declared.map((k) => [k, sub(props[k], shape.object![k])]));
   const extra = keys.filter((k) => !(k in props));
-  if (typeof s.additionalProperties === "boolean") out.additionalProperties = s.additionalProperties;
-  else if (isObject(s.additionalProperties) && extra.length > 0)
+  // `additionalProperties: false` is left out: inputs without a place are the body mapper's findings (named after
+  // the SDK input), and newer schemas put it on a discriminated base whose subtypes declare the rest in a sibling
+  // `allOf` member, where draft-04 would reject every subtype's own properties.
+  if (isObject(s.additionalProperties) && extra.length > 0)
     out.additionalProperties = sub(
       s.additionalProperties,
       extra.map((k) => shape.object![k]).reduce<ShapeNode | undefined>(merge, undefined) as ShapeNode,

@@ -4,6 +4,14 @@ import type { SchemaCheck, SchemaError } from "./check";
 const pairsOf = (check: SchemaCheck) => new Set(check.resources.map((r) => `${r.armType}@${r.apiVersion}`)).size;
 const failing = (check: SchemaCheck) => new Set(check.errors.map((e) => e.urn)).size;
 
+/** Pairs validated against an older API version's schema (none published for theirs): `type@v → older`. */
+export function standIns(check: SchemaCheck): string[] {
+  const out = new Set<string>();
+  for (const r of check.resources)
+    if (r.schemaVersion) out.add(`${r.armType}@${r.apiVersion} → schema of ${r.schemaVersion}`);
+  return [...out].sort();
+}
+
 export function schemaSummary(check: SchemaCheck): string {
   return (
     `Schema: ${check.resources.length} azure-native resources (${pairsOf(check)} type@version pairs) against ` +
@@ -23,6 +31,11 @@ export function formatSchemaCheck(check: SchemaCheck): string {
     last = e.urn;
     lines.push(`            ${where(e)}: ${e.message}`);
   }
+  const stand = standIns(check);
+  if (stand.length > 0) {
+    lines.push("    Validated against an older API version's schema (Microsoft publishes none for theirs):");
+    for (const x of stand) lines.push(`        ~ ${x}`);
+  }
   lines.push("", schemaSummary(check));
   return lines.join("\n");
 }
@@ -33,6 +46,7 @@ export function schemaJson(check: SchemaCheck) {
     resources: check.resources.length,
     pairs: [...new Set(check.resources.map((r) => `${r.armType}@${r.apiVersion}`))].sort(),
     files: check.files,
+    standIns: standIns(check),
     errors: check.errors.map((e) => ({
       urn: e.urn,
       resource: e.resource,
@@ -47,6 +61,9 @@ export function schemaJson(check: SchemaCheck) {
 
 export function schemaMarkdown(check: SchemaCheck): string {
   const lines = ["", `### ARM schema check ${check.errors.length === 0 ? "✅" : "❌"}`, "", schemaSummary(check)];
+  const stand = standIns(check);
+  if (stand.length > 0)
+    lines.push("", "Validated against an older API version's schema (none published for theirs): " + stand.join("; "));
   if (check.errors.length > 0) {
     lines.push("", "| Resource | ARM type@version | Property | Message |", "|---|---|---|---|");
     for (const e of check.errors) {

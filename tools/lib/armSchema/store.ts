@@ -12,6 +12,8 @@ import type { ArmScope } from "./identity";
 import { prune, shapeOf } from "./prune";
 
 export const VENDOR_DIR = path.resolve(__dirname, "..", "..", "..", "vendor", "azure-resource-manager-schemas");
+/** Pair (`type@version`) → older API version whose schema stands in, when Microsoft publishes none for it. */
+export const FALLBACKS_FILE = "fallbacks.json";
 /** The base of the schemas' ids and cross-file `$ref`s. */
 export const SCHEMA_BASE = "https://schema.management.azure.com/schemas/";
 const EXPRESSION_REF = `${SCHEMA_BASE}common/definitions.json#/definitions/expression`;
@@ -38,6 +40,8 @@ export const ALL_SECTIONS = [
 export interface DefinitionRef {
   /** Path under `schemas/`, e.g. `2024-11-01/Microsoft.KeyVault.json`. */
   readonly file: string;
+  /** The schema's API version; differs from the one asked for when Microsoft publishes no schema for it. */
+  readonly version: string;
   readonly section: string;
   readonly name: string;
   readonly schema: Schema;
@@ -132,6 +136,7 @@ export class SchemaStore {
   private readonly dirs = new Map<string, string[]>();
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly stripped = new WeakMap<Schema, Schema>();
+  private fallbackMap: Record<string, string> | undefined;
   private ajv: import("ajv").default | undefined;
 
   constructor(readonly dir: string = VENDOR_DIR) {}
@@ -145,6 +150,20 @@ export class SchemaStore {
       this.dirs.set(version, list);
     }
     return list;
+  }
+
+  /**
+   * Pairs whose API version has no published schema, and the older published version that stands in for it
+   * (chosen by schemas:vendor: the newest one declaring the type).
+   */
+  fallbacks(): Readonly<Record<string, string>> {
+    if (!this.fallbackMap) {
+      const file = path.join(this.dir, FALLBACKS_FILE);
+      this.fallbackMap = fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>)
+        : {};
+    }
+    return this.fallbackMap;
   }
 
   /** A vendored file, parsed. */
@@ -165,8 +184,10 @@ export class SchemaStore {
     const found: DefinitionRef[] = [];
     for (const name of candidateFiles(this.filesOf(version), namespace)) {
       const file = `${version}/${name}`;
-      for (const d of definitionsOf(this.doc(file), armType)) found.push({ file, ...d });
+      for (const d of definitionsOf(this.doc(file), armType)) found.push({ file, version, ...d });
     }
+    const fallback = this.fallbacks()[`${armType}@${version}`];
+    if (found.length === 0 && fallback) return this.definition(armType, fallback, scope);
     const order = [...SECTIONS[scope], ...ALL_SECTIONS];
     found.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
     return found[0];

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ArmPair } from "./check";
-import { candidateFiles, definitionsOf, externalFiles } from "./store";
+import { candidateFiles, definitionsOf, externalFiles, FALLBACKS_FILE } from "./store";
 
 /** Read access to a copy of the schemas repository. */
 export interface SchemaSource {
@@ -71,8 +71,10 @@ export interface VendorResult {
   readonly needed: readonly string[];
   readonly written: number;
   readonly pruned: number;
-  /** Pairs no file of the copy declares. */
+  /** Pairs no file of the copy declares, at their API version or an older one. */
   readonly missing: readonly string[];
+  /** Pairs whose API version has no published schema → the older version that stands in. */
+  readonly fallbacks: ReadonlyMap<string, string>;
 }
 
 function readme(commit: string | undefined): string {
@@ -86,7 +88,8 @@ function readme(commit: string | undefined): string {
     "Only the files that the stacks' (ARM type, API version) pairs need, and the files they reference, are here. The",
     "offline preview validates every azure-native request body against them (tools/lib/armSchema/). Do not edit them:",
     "regenerate with `npm run schemas:vendor -- --from <copy of the repository>` after adding a tier or upgrading",
-    "@pulumi/azure-native.",
+    "@pulumi/azure-native. `fallbacks.json` (when present) lists the pairs whose API version has no published schema,",
+    "with the older version whose schema stands in for it.",
     "",
   ].join("\n");
 }
@@ -113,11 +116,30 @@ export function vendorSchemas(
   const files = new Map<string, string>();
   const missing: string[] = [];
   const needed = new Set<string>(["common/definitions.json"]);
-  for (const { armType, version } of pairs) {
-    const key = `${armType}@${version}`;
-    const file = candidateFiles(source.list(`schemas/${version}`), armType.split("/")[0])
+  const declaring = (armType: string, version: string) =>
+    candidateFiles(source.list(`schemas/${version}`), armType.split("/")[0])
       .map((name) => `${version}/${name}`)
       .find((f) => definitionsOf(JSON.parse(read(f) ?? "{}") as Record<string, unknown>, armType).length > 0);
+  let versions: string[] | undefined;
+  const fallbacks = new Map<string, string>();
+  for (const { armType, version } of pairs) {
+    const key = `${armType}@${version}`;
+    let file = declaring(armType, version);
+    if (!file) {
+      // Microsoft publishes schemas for most API versions, not all (some newer ones lag): the newest older
+      // version declaring the type stands in, and the check says so.
+      versions ??= source.list("schemas").filter((v) => /^\d{4}-\d{2}-\d{2}/.test(v));
+      for (const older of versions
+        .filter((v) => v < version)
+        .sort()
+        .reverse()) {
+        file = declaring(armType, older);
+        if (file) {
+          fallbacks.set(key, older);
+          break;
+        }
+      }
+    }
     if (file) {
       files.set(key, file);
       needed.add(file);
@@ -142,6 +164,15 @@ export function vendorSchemas(
   if (!licence) throw new Error(`${source.description} has no LICENSE`);
   write(path.join(outDir, "LICENSE"), licence);
   write(path.join(outDir, "README.md"), readme(source.commit));
+  const fallbackFile = path.join(outDir, FALLBACKS_FILE);
+  const kept =
+    !opts.prune && fs.existsSync(fallbackFile)
+      ? (JSON.parse(fs.readFileSync(fallbackFile, "utf8")) as Record<string, string>)
+      : {};
+  const allFallbacks = { ...kept, ...Object.fromEntries(fallbacks) };
+  const sorted = Object.fromEntries(Object.entries(allFallbacks).sort(([a], [b]) => a.localeCompare(b)));
+  if (Object.keys(sorted).length > 0) write(fallbackFile, JSON.stringify(sorted, null, 2) + "\n");
+  else if (fs.existsSync(fallbackFile)) fs.rmSync(fallbackFile);
   let pruned = 0;
   const base = path.join(outDir, "schemas");
   for (const dir of opts.prune && fs.existsSync(base) ? fs.readdirSync(base) : []) {
@@ -152,5 +183,5 @@ export function vendorSchemas(
     }
     if (fs.readdirSync(path.join(base, dir)).length === 0) fs.rmdirSync(path.join(base, dir));
   }
-  return { files, needed: [...needed].sort(), written, pruned, missing: missing.sort() };
+  return { files, needed: [...needed].sort(), written, pruned, missing: missing.sort(), fallbacks };
 }
