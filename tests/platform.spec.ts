@@ -176,8 +176,7 @@ for (const stack of ["dev", "prod"] as const) {
       );
       const ag = one("monitor:ActionGroup");
       const topics = ofType(resources, "azure-native:eventgrid:SystemTopic");
-      // The platform's vaults (they hold keys); tiers' own vaults (e.g. the ML workspace's secrets) have no keys.
-      const vaults = ofType(resources, "azure-native:keyvault:Vault").filter((v) => v.name.startsWith("platform-"));
+      const vaults = ofType(resources, "azure-native:keyvault:Vault");
       assert.deepEqual(
         topics.map((t) => t.inputs.source).sort(),
         vaults.map((v) => v.id).sort(),
