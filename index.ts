@@ -4,13 +4,13 @@
  * (private endpoints, diagnostics, customer-managed keys, identities, role assignments, locks, tags) live in
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
- *   ingestion · operations                                    (later issues)
- *   ETL (Data Factory, streaming) · ML                         (later issues)
- *   OLAP (ADLS Gen2 lake + Synapse dedicated pool)
+ *   ETL (Data Factory) · streaming · ingestion · operations   (later issues)
+ *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
+import { Ml } from "./components/ml";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
@@ -44,7 +44,7 @@ const nosql = new NoSql("nosql", {
   cosmos: config.cosmos,
   dataReaders: [
     { key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers },
-    // The fraud/ML team reads the online feature store only.
+    // The fraud/ML team reads the online feature store only (training jobs read it with the submitting user's identity).
     { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
   ],
   dataContributors: [],
@@ -65,6 +65,23 @@ const olap = new Olap("olap", {
     ? [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers, principalType: "Group" }]
     : [],
   securityAlertEmails: config.alertEmails,
+});
+
+// ML: the fraud model's Azure ML workspace (managed network with a private endpoint to fraud_features), its training
+// cluster and the private fraud-scoring endpoint. The ingestion tier's scoring function gets only score/action on it
+// (`ml.grantScoring(...)`).
+const ml = new Ml("ml", {
+  ...platform.dataServiceArgs("ml", "ml"),
+  ml: config.ml,
+  resourceGroupId: platform.resourceGroups.ml.id,
+  tenantId: platform.tenantId,
+  monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
+  keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
+  actionGroupId: platform.actionGroupId,
+  // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
+  // that account are done (Cosmos DB serialises them; a concurrent one fails with 412).
+  featureStore: { accountId: nosql.accountId, after: [nosql] },
+  dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
@@ -120,3 +137,15 @@ export const synapseSqlPoolId = olap.sqlPoolId;
 /** Assign this role on the pool to the identity that runs the pause/resume schedule (least privilege). */
 export const synapsePoolOperatorRoleDefinitionId = olap.poolOperatorRoleDefinitionId;
 export const synapsePauseSchedule = olap.pauseSchedule ?? null;
+export const mlWorkspaceName = ml.workspaceName;
+export const mlWorkspaceId = ml.workspaceId;
+export const mlComputeClusterName = ml.computeClusterName;
+export const mlContainerRegistryName = ml.containerRegistryName;
+/** What the ingestion tier and the release pipeline need: the endpoint, its URI, the invoker role, the deployment size. */
+export const fraudScoring = {
+  endpointName: ml.scoringEndpoint.name,
+  endpointId: ml.scoringEndpoint.id,
+  scoringUri: ml.scoringEndpoint.scoringUri,
+  invokerRoleDefinitionId: ml.scoringEndpoint.invokerRoleDefinitionId,
+  deployment: ml.scoringEndpoint.deployment,
+};

@@ -16,6 +16,7 @@ import * as random from "@pulumi/random";
 import type { SubnetRole } from "../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../lib/cidr";
 import { kebabCase } from "../lib/naming";
+import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
 import { keyExpiryAlerts, platformVault, type PlatformVault } from "./keyVaults";
 import {
@@ -50,6 +51,8 @@ export type ResourceGroupRole = (typeof RESOURCE_GROUP_ROLES)[number];
 /** Services that get a customer-managed key (one key and one identity each, least privilege). */
 export const CMK_SERVICES = ["sql", "cosmos", "synapse", "dataFactory", "storage", "eventHubs", "ml"] as const;
 export type CmkService = (typeof CMK_SERVICES)[number];
+/** Keys Cosmos DB uses, which therefore live in the vault that admits trusted Azure services (not private-only). */
+export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml"];
 
 /** Entra ID groups of the platform. */
 export const GROUP_ROLES = ["platformAdmins", "dataEngineers", "analysts", "fraudMl"] as const;
@@ -79,6 +82,16 @@ interface SubnetSpec {
   readonly nsg: boolean;
   /** Send internet-bound traffic through Azure Firewall when it is enabled (workload subnets). */
   readonly egressViaFirewall?: boolean;
+  /**
+   * Outbound allow-list of the NSG (priority 100+), followed by a deny of everything else to the Internet; absent =
+   * Azure's default outbound rules. Service tags may contain `{region}` (see lib/mlEgress.ts).
+   */
+  readonly allowOutbound?: readonly {
+    name: string;
+    destination: string;
+    ports: readonly string[];
+    protocol: network.SecurityRuleProtocol;
+  }[];
 }
 
 export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
@@ -133,6 +146,14 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     nsgQualifier: "ml",
     nsg: true,
     egressViaFirewall: true,
+    // Exactly Microsoft's required outbound list for VNet-injected Azure ML compute (lib/mlEgress.ts); the
+    // workspace's own compute runs in its managed network instead and never uses this subnet.
+    allowOutbound: ML_COMPUTE_EGRESS.map((rule) => ({
+      name: `allow-${rule.name}`,
+      destination: rule.serviceTag,
+      ports: rule.ports,
+      protocol: rule.protocol === "UDP" ? network.SecurityRuleProtocol.Udp : network.SecurityRuleProtocol.Tcp,
+    })),
     allowInbound: [
       {
         name: "allow-vnet-intra-cluster",
@@ -152,8 +173,12 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
   firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
 };
 
-/** NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default). */
-export function nsgRules(spec: SubnetSpec): types.input.network.SecurityRuleArgs[] {
+/**
+ * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
+ * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
+ * service tags (`{region}`).
+ */
+export function nsgRules(spec: SubnetSpec, location = "westeurope"): types.input.network.SecurityRuleArgs[] {
   const allows = spec.allowInbound.map((rule, i) => ({
     name: rule.name,
     priority: 100 + i * 10,
@@ -176,6 +201,36 @@ export function nsgRules(spec: SubnetSpec): types.input.network.SecurityRuleArgs
       sourceAddressPrefix: "*",
       sourcePortRange: "*",
       destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+    },
+    ...outboundRules(spec, location),
+  ];
+}
+
+/** The outbound allow-list of a subnet's NSG and the final deny to the Internet (none without a list). */
+function outboundRules(spec: SubnetSpec, location: string): types.input.network.SecurityRuleArgs[] {
+  if (!spec.allowOutbound) return [];
+  return [
+    ...spec.allowOutbound.map((rule, i) => ({
+      name: rule.name,
+      priority: 100 + i * 10,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: rule.protocol,
+      sourceAddressPrefix: "VirtualNetwork",
+      sourcePortRange: "*",
+      destinationAddressPrefix: regionalTag(rule.destination, location),
+      destinationPortRanges: [...rule.ports],
+    })),
+    {
+      name: "deny-internet-outbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "Internet",
       destinationPortRange: "*",
     },
   ];
@@ -214,6 +269,14 @@ export class Platform extends pulumi.ComponentResource {
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
   public readonly diagnostics: DiagnosticSettingsTarget;
+  /**
+   * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
+   * added to it (`monitor.PrivateLinkScopedResource`), or clients in the VNet cannot reach the component.
+   */
+  public readonly monitorPrivateLinkScope: {
+    readonly name: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Output<string>;
+  };
   /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
   public readonly keyVault: PlatformVault["ref"];
   /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/keyVaults.ts). */
@@ -314,7 +377,7 @@ export class Platform extends pulumi.ComponentResource {
           networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
           resourceGroupName: groups.network.name,
           location,
-          securityRules: nsgRules(SUBNETS[role]),
+          securityRules: nsgRules(SUBNETS[role], location),
           tags,
         },
         { parent: this },
@@ -430,6 +493,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.monitorPrivateLinkScope = { name: ampls.name, resourceGroupName: groups.monitoring.name };
     new monitor.PrivateLinkScopedResource(
       `${name}-ampls-log`,
       {
@@ -475,8 +539,12 @@ export class Platform extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      // Egress allow-list (everything else is denied): Entra ID, Azure Resource Manager, Azure Monitor and what
-      // Azure ML compute needs, over HTTPS, from the workload subnets only.
+      // Egress allow-list (everything else is denied). The workload subnets reach Entra ID, Azure Resource Manager
+      // and Azure Monitor over HTTPS. HTTPS to a few tags is NOT what Azure ML compute needs: VNet-injected compute
+      // (snet-ml-compute) gets exactly Microsoft's required list in its own collection below (regional
+      // BatchNodeManagement, Storage and Key Vault tags, AzureMachineLearning on 443/8787/18881 and UDP 5831, ...;
+      // lib/mlEgress.ts). The platform's ML workspace itself uses a managed network, whose compute egress is
+      // Microsoft-managed and never crosses this firewall.
       const egressRules = new network.FirewallPolicyRuleCollectionGroup(
         `${name}-afwp-egress`,
         {
@@ -500,6 +568,24 @@ export class Platform extends pulumi.ComponentResource {
                   destinationPorts: ["443"],
                 },
               ],
+            },
+            {
+              ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+              name: "allow-azure-ml-compute",
+              priority: 300,
+              action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+              rules: mlComputeEgress(location).map((rule) => ({
+                ruleType: "NetworkRule",
+                name: `ml-${rule.name}`,
+                ipProtocols: [
+                  rule.protocol === "UDP"
+                    ? network.FirewallPolicyRuleNetworkProtocol.UDP
+                    : network.FirewallPolicyRuleNetworkProtocol.TCP,
+                ],
+                sourceAddresses: [cfg.subnets.mlCompute],
+                destinationAddresses: [rule.destination],
+                destinationPorts: [...rule.ports],
+              })),
             },
           ],
         },
@@ -590,7 +676,7 @@ export class Platform extends pulumi.ComponentResource {
         ...vaultArgs,
         vaultName: context.globalName("cosmosKeyVault", this.suffix),
         network: "trustedServices",
-        purpose: "the key vault holding the Cosmos DB customer-managed key",
+        purpose: "the key vault holding the keys Cosmos DB uses (NoSQL tier, Azure ML metadata)",
       },
       this,
     );
@@ -616,7 +702,10 @@ export class Platform extends pulumi.ComponentResource {
       keys[service] = customerManagedKey(
         `${name}-cmk-${kebab}`,
         {
-          vault: service === "cosmos" ? this.cosmosKeyVault : this.keyVault,
+          // Cosmos DB reads its key over the vault's firewall (trusted services), and so does Azure ML's: without
+          // service-side encryption, the workspace metadata lives in a Microsoft-managed Cosmos DB account encrypted
+          // with cmk-ml (docs/ml-operations.md).
+          vault: TRUSTED_SERVICES_KEYS.includes(service) ? this.cosmosKeyVault : this.keyVault,
           keyName: `cmk-${kebab}`,
           identityName: context.name("userAssignedIdentity", `cmk-${kebab}`),
           resourceGroupName: groups.security.name,

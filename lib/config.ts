@@ -45,6 +45,7 @@ export const SQL_VCORES = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80] a
 export const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"] as const;
 export const COSMOS_CONSISTENCY = ["Strong", "BoundedStaleness", "Session", "ConsistentPrefix", "Eventual"] as const;
 export const COSMOS_CONTAINERS = ["apiLogs", "sessions", "fraudFeatures", "webhookEvents"] as const;
+export const ML_VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type CosmosContainerKey = (typeof COSMOS_CONTAINERS)[number];
 
 const list = (values: readonly (string | number)[]) => values.join(", ");
@@ -410,6 +411,31 @@ const cosmosSchema = z
     }
   });
 
+/** Azure VM size names (`Standard_D4s_v3`, `Standard_NC6s_v3`, ...). */
+const vmSize = z.string().regex(/^Standard_[A-Z][A-Za-z0-9_]*$/, "must be an Azure VM size name, e.g. Standard_D4s_v3");
+
+/** Dev-sized defaults of the `ml` key (prod must set it: prod requires 3+ endpoint instances and dedicated nodes). */
+export const ML_DEV_DEFAULTS = {
+  compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "LowPriority", idleSecondsBeforeScaleDown: 120 },
+  endpoint: { instanceType: "Standard_DS2_v2", instanceCount: 1 },
+} as const;
+
+const mlSchema = z.object({
+  /** Training cluster (scales to zero when idle). */
+  compute: z.object({
+    vmSize,
+    maxNodes: int(1, 100, " nodes"),
+    vmPriority: z.enum(ML_VM_PRIORITIES, { error: () => `must be one of ${list(ML_VM_PRIORITIES)}` }),
+    /** Idle seconds before the cluster scales a node down (ISO 8601 duration in the resource). */
+    idleSecondsBeforeScaleDown: int(60, 86400, " seconds"),
+  }),
+  /** Fraud-scoring managed online endpoint: the deployment size the release pipeline uses (docs/ml-operations.md). */
+  endpoint: z.object({
+    instanceType: vmSize,
+    instanceCount: int(1, 20, " instances"),
+  }),
+});
+
 const schema = z
   .object({
     environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
@@ -445,6 +471,7 @@ const schema = z
     /** Target load for the capacity model (lib/usage.ts, docs/capacity.md). */
     load: loadSchema,
     olap: olapSchema,
+    ml: mlSchema.default(ML_DEV_DEFAULTS),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -470,6 +497,21 @@ const schema = z
         code: "custom",
         path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
         message: "must be true in prod",
+      });
+    }
+    if (c.environment === "prod" && c.ml.endpoint.instanceCount < 3) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ml", "endpoint", "instanceCount"],
+        message:
+          "must be at least 3 in prod (Microsoft recommends 3+ instances for production online deployments: upgrades and node failures keep capacity)",
+      });
+    }
+    if (c.environment === "prod" && c.ml.compute.vmPriority === "LowPriority") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ml", "compute", "vmPriority"],
+        message: "must be Dedicated in prod (low-priority nodes can be preempted mid-training)",
       });
     }
     if (c.keyExpiryDays <= c.keyRotationDays) {
@@ -538,6 +580,7 @@ export interface PlatformConfig extends Omit<Parsed, "subnets"> {
 }
 export type SqlConfig = Parsed["sql"];
 export type CosmosConfig = Parsed["cosmos"];
+export type MlConfig = Parsed["ml"];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -635,6 +678,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   usage: "json",
   load: "json",
   olap: "json",
+  ml: "json",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

@@ -17,6 +17,7 @@ import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
+import { containerRegistryPolicies } from "./rules/containerregistry";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -35,4 +36,5 @@ export const policies: Policies = [
   ...networkPolicies,
   ...streamingPolicies,
   ...protectionPolicies,
+  ...containerRegistryPolicies,
 ];

@@ -228,6 +228,40 @@ describe("config", () => {
         /analystsGroupId: got "analysts"; must be an Entra object id \(GUID\)/,
       );
     });
+    it("ML capacities: fewer than 3 scoring instances or preemptible training nodes in prod", () => {
+      const raw = rawOf("prod");
+      const mlRaw = raw.ml as { endpoint: { instanceCount: number }; compute: { vmPriority: string } };
+      mlRaw.endpoint.instanceCount = 2;
+      mlRaw.compute.vmPriority = "LowPriority";
+      rejects(raw, "prod", /ml \(endpoint\.instanceCount\): got 2; must be at least 3 in prod/);
+      rejects(raw, "prod", /ml \(compute\.vmPriority\): got "LowPriority"; must be Dedicated in prod/);
+    });
+    it("ML capacities: a VM size that is not one, a cluster over 100 nodes, an unknown priority", () => {
+      const raw = rawOf("dev");
+      const mlRaw = raw.ml as { compute: { vmSize: string; maxNodes: number; vmPriority: string } };
+      mlRaw.compute.vmSize = "DS3_v2";
+      mlRaw.compute.maxNodes = 101;
+      mlRaw.compute.vmPriority = "Spot";
+      rejects(
+        raw,
+        "dev",
+        /ml \(compute\.vmSize\): got "DS3_v2"; must be an Azure VM size name, e\.g\. Standard_D4s_v3/,
+      );
+      rejects(raw, "dev", /ml \(compute\.maxNodes\): got 101; must be between 1 and 100 nodes/);
+      rejects(raw, "dev", /ml \(compute\.vmPriority\): got "Spot"; must be one of Dedicated, LowPriority/);
+    });
+    it("ML capacities default to the dev sizes when the key is absent, and prod rejects them", () => {
+      const dev = rawOf("dev");
+      delete dev.ml;
+      assert.deepEqual(parseConfig(dev, "dev").ml.endpoint, { instanceType: "Standard_DS2_v2", instanceCount: 1 });
+      const prod = rawOf("prod");
+      delete prod.ml;
+      rejects(
+        prod,
+        "prod",
+        /ml \(endpoint\.instanceCount\): got nothing \(the key is missing\); must be at least 3 in prod/,
+      );
+    });
     it("a structured key that is not valid JSON", () => {
       assert.throws(
         () => readRaw((k) => (k === "sql" ? "{not json" : undefined)),

@@ -321,6 +321,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ra.inputs.accountName, account.inputs.accountName);
       assert.match(String(ra.inputs.roleAssignmentId), GUID);
       assert.equal(ra.inputs.roleAssignmentId, roleAssignmentName(accountId(), engineers, roleDefinitionId));
+      // The fraud/ML team reads fraud_features only (training jobs run with the submitting user's identity).
+      const fraudMl = assignments[1];
+      assert.equal(fraudMl.inputs.principalId, (outputs.entraGroupObjectIds as Record<string, string>).fraudMl);
+      assert.equal(fraudMl.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
+      assert.equal(fraudMl.inputs.roleDefinitionId, roleDefinitionId);
     });
 
     it("grants the fraud/ML team Data Reader on the fraud_features container only", () => {

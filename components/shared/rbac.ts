@@ -20,6 +20,12 @@ export const BuiltInRoles = {
   StorageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   EventHubsDataSender: "2b629674-e913-4c01-ae53-ef4638d8f975",
   EventHubsDataReceiver: "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  StorageFileDataPrivilegedContributor: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  AzureMlDataScientist: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+  /** Approves the private endpoints a managed network creates (Storage, Key Vault, ACR, Cosmos DB, SQL, AML). */
+  AzureAiEnterpriseNetworkConnectionApprover: "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
 } as const;
 
 let clientConfig: pulumi.Output<authorization.GetClientConfigResult> | undefined;

@@ -7,10 +7,18 @@ import type * as ml from "@pulumi/azure-native/machinelearningservices";
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
-import { presence, show, valueAt, who } from "../lib/values";
+import { globMatch, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const COMPUTE = "azure-native:machinelearningservices:Compute";
+const ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint";
+/** Outbound rules declared as their own resources (two classes for the same ARM child). */
+const OUTBOUND_RULE_TYPES = [
+  "azure-native:machinelearningservices:OutboundRule",
+  "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+];
+/** Service tags and prefixes that mean "anywhere". */
+const OPEN_DESTINATIONS = ["Internet", "*", "Any", "0.0.0.0/0", "0.0.0.0", "::/0"];
 const DOCS = "https://learn.microsoft.com/azure/machine-learning";
 
 export const mlPublicNetwork = resourcePolicy<ml.WorkspaceArgs>(
@@ -218,6 +226,134 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
   },
 );
 
+/** Problems of one managed-network outbound rule (`where` names it in messages); unknown values pass. */
+export function outboundRuleProblems(where: string, rule: unknown, allowedFqdns: readonly string[]): string[] {
+  const type = valueAt(rule, "type");
+  const problems: string[] = [];
+  if (sameText(type, "FQDN")) {
+    // An FQDN rule opens a destination on the internet (through the managed Azure Firewall): only approved names.
+    const destination = valueAt(rule, "destination");
+    if (typeof destination === "string" && !allowedFqdns.some((p) => globMatch(p, destination))) {
+      problems.push(
+        `${where} allows the FQDN ${show(destination)}, which is not in allowedFqdns: remove the rule, reach the service through a private endpoint rule, or add the name to the policy's allowedFqdns after review.`,
+      );
+    }
+  } else if (sameText(type, "ServiceTag")) {
+    const tag = valueAt(rule, "destination", "serviceTag");
+    const prefixes = stringsAt(rule, "destination", "addressPrefixes");
+    const open = [tag, ...prefixes].filter((v): v is string => typeof v === "string" && oneOf(v, OPEN_DESTINATIONS));
+    if (open.length > 0) {
+      problems.push(
+        `${where} allows outbound traffic to ${open.map((v) => show(v)).join(", ")}: name a specific service tag (destination.serviceTag) or private prefixes instead.`,
+      );
+    }
+  } else if (sameText(type, "PrivateEndpoint")) {
+    for (const key of ["serviceResourceId", "subresourceTarget"]) {
+      if (presence(rule, "destination", key) === "absent") {
+        problems.push(`${where} names no destination.${key}: set it to the target resource and its group id.`);
+      }
+    }
+  }
+  return problems;
+}
+
+export const mlOutboundRules = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-machinelearningservices-workspace-disallow-open-outbound-rules",
+    description:
+      "The outbound rules of every Azure Machine Learning managed network name specific destinations: private endpoints to named resources, specific service tags, and only reviewed FQDNs (which also add a billed managed Azure Firewall).",
+    severity: "high",
+    pci: ["1.3.2", "1.4.4"],
+    gdpr: ["32", "44"],
+    soc2: ["CC6.6"],
+    service: "machinelearningservices",
+    remediationSteps:
+      "Prefer `PrivateEndpoint` rules with `destination.serviceResourceId` and `destination.subresourceTarget`; use `ServiceTag` rules only for a specific tag (never Internet or 0.0.0.0/0); add an `FQDN` rule only for a reviewed name listed in the policy's `allowedFqdns`.",
+    url: `${DOCS}/how-to-managed-network`,
+    config: {
+      allowedFqdns: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "FQDNs (globs allowed, e.g. `*.pythonhosted.org`) an FQDN outbound rule may allow after review.",
+      },
+    },
+  },
+  [WORKSPACE, ...OUTBOUND_RULE_TYPES],
+  (props, args, report) => {
+    const { allowedFqdns } = args.getConfig<{ allowedFqdns: string[] }>();
+    if (args.type === WORKSPACE) {
+      const rules = valueAt(props, "managedNetwork", "outboundRules");
+      if (rules === undefined || rules === null || typeof rules !== "object" || Object.keys(rules).length === 0) {
+        args.notApplicable("the workspace declares no outbound rules of its own");
+      }
+      for (const [ruleName, rule] of Object.entries(rules as Record<string, unknown>)) {
+        for (const problem of outboundRuleProblems(`${who(args)} outbound rule '${ruleName}'`, rule, allowedFqdns)) {
+          report(problem);
+        }
+      }
+      return;
+    }
+    for (const problem of outboundRuleProblems(who(args), valueAt(props, "properties"), allowedFqdns)) {
+      report(problem);
+    }
+  },
+);
+
+export const mlEndpointPublicNetwork = resourcePolicy<ml.OnlineEndpointArgs>(
+  {
+    name: "azure-native-machinelearningservices-onlineendpoint-disallow-public-network-access",
+    description:
+      "Every Azure Machine Learning online endpoint is reachable only through the workspace's private endpoint, not from the internet.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `properties.publicNetworkAccess` to "Disabled"; callers reach the scoring URI through the workspace private endpoint (privatelink.api.azureml.ms).',
+    url: `${DOCS}/concept-secure-online-endpoint`,
+  },
+  ONLINE_ENDPOINT,
+  (props, args, report) => {
+    // Absent ⇒ violation: the service default is "Enabled".
+    if (presence(props, "properties", "publicNetworkAccess") === "unknown") return;
+    const value = valueAt(props, "properties", "publicNetworkAccess");
+    if (!sameText(value, "Disabled")) {
+      report(
+        `${who(args)} accepts scoring requests from the internet (properties.publicNetworkAccess ${show(value)}): set properties.publicNetworkAccess to "Disabled".`,
+      );
+    }
+  },
+);
+
+export const mlEndpointAuth = resourcePolicy<ml.OnlineEndpointArgs>(
+  {
+    name: "azure-native-machinelearningservices-onlineendpoint-require-entra-auth",
+    description:
+      "Every Azure Machine Learning online endpoint authenticates callers with Microsoft Entra tokens (Azure RBAC on the endpoint), not static keys or workspace-issued tokens.",
+    severity: "high",
+    pci: ["7.2.2", "8.2.2", "8.3.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Set `properties.authMode` to "AADToken" and grant callers a role with `Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action` on the endpoint.',
+    url: `${DOCS}/concept-endpoints-online-auth`,
+  },
+  ONLINE_ENDPOINT,
+  (props, args, report) => {
+    // authMode is required by the API; anything but AADToken means keys or AML tokens a caller can copy.
+    if (presence(props, "properties", "authMode") === "unknown") return;
+    const mode = valueAt(props, "properties", "authMode");
+    if (!sameText(mode, "AADToken")) {
+      report(
+        `${who(args)} authenticates callers with ${show(mode)}: set properties.authMode to "AADToken" (Entra tokens, Azure RBAC).`,
+      );
+    }
+  },
+);
+
 export const mlPolicies: Policies = [
   mlPublicNetwork,
   mlManagedNetwork,
@@ -225,4 +361,7 @@ export const mlPolicies: Policies = [
   mlHbiWorkspace,
   mlComputeLocalAuth,
   mlComputePublicAccess,
+  mlOutboundRules,
+  mlEndpointPublicNetwork,
+  mlEndpointAuth,
 ];

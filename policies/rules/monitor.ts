@@ -332,6 +332,8 @@ export const DIAGNOSED_TYPES = [
   "azure-native:network:ApplicationGateway",
   "azure-native:eventhub:Namespace",
   "azure-native:network:NetworkSecurityGroup",
+  "azure-native:containerregistry:Registry",
+  "azure-native:machinelearningservices:OnlineEndpoint",
 ];
 
 export const diagnosticCoverage = stackPolicy(

@@ -699,6 +699,7 @@ export const PRIVATE_LINK_TYPES = [
   "azure-native:storage:StorageAccount",
   "azure-native:keyvault:Vault",
   "azure-native:eventhub:Namespace",
+  "azure-native:containerregistry:Registry",
 ];
 
 export const privateEndpointCoverage = stackPolicy(

@@ -20,6 +20,7 @@ export const STATEFUL_TYPES = [
   "azure-native:keyvault:Vault",
   "azure-native:eventhub:Namespace",
   "azure-native:operationalinsights:Workspace",
+  "azure-native:machinelearningservices:Workspace",
 ];
 
 const stackKnob: PolicyConfigSchema["properties"] = {
@@ -46,7 +47,7 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-require-protect",
     description:
-      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
+      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces, ML workspaces) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],

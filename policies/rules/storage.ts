@@ -6,7 +6,7 @@
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { resourcePolicy } from "../lib/policy";
-import { isSet, oneOf, sameText, who } from "../lib/values";
+import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
@@ -143,8 +143,10 @@ export const infrastructureEncryption = resourcePolicy<storage.StorageAccountArg
   },
   ACCOUNT,
   (props, args, report) => {
+    // An encryption block that is not known during preview (it carries key outputs) is judged at update time.
+    if (presence(props, "encryption", "requireInfrastructureEncryption") === "unknown") return;
     // Absent = false (single encryption).
-    if (props.encryption?.requireInfrastructureEncryption !== true) {
+    if (valueAt(props, "encryption", "requireInfrastructureEncryption") !== true) {
       report(`${who(args)} has no infrastructure encryption: set encryption.requireInfrastructureEncryption to true.`);
     }
   },

@@ -4,7 +4,10 @@ import {
   mlComputeLocalAuth,
   mlComputePublicAccess,
   mlHbiWorkspace,
+  mlEndpointAuth,
+  mlEndpointPublicNetwork,
   mlManagedNetwork,
+  mlOutboundRules,
   mlPolicies,
   mlPublicNetwork,
 } from "../../policies/rules/ml";
@@ -205,5 +208,99 @@ describe("policies/ml", () => {
         }),
       ));
     it("is not applicable to other types", () => expectNotApplicable(mlComputePublicAccess, ws));
+  });
+
+  describe(mlOutboundRules.name, () => {
+    const rule = f.mlOutboundRule();
+    it("passes the compliant workspace (private endpoint and specific service tag rules)", () =>
+      expectPass(mlOutboundRules, ws));
+    it("passes a reviewed FQDN listed in allowedFqdns (globs too)", async () => {
+      await expectPass(mlOutboundRules, rule, { allowedFqdns: ["pypi.org"] });
+      await expectPass(mlOutboundRules, mutate(rule, "properties.destination", "files.pythonhosted.org"), {
+        allowedFqdns: ["*.pythonhosted.org"],
+      });
+    });
+    it("passes a private endpoint target that is unknown during preview", () =>
+      expectPass(
+        mlOutboundRules,
+        mutate(ws, "managedNetwork.outboundRules.fraud-features-cosmos.destination.serviceResourceId", UNKNOWN),
+      ));
+    failCases(mlOutboundRules, ws, [
+      [
+        "a service tag rule opens the internet",
+        "managedNetwork.outboundRules.azure-monitor-tag.destination.serviceTag",
+        "Internet",
+        /mlw-pay-dev-weu .*outbound rule 'azure-monitor-tag' allows outbound traffic to "Internet": name a specific service tag/,
+      ],
+      [
+        "a service tag rule lists 0.0.0.0/0",
+        "managedNetwork.outboundRules.azure-monitor-tag.destination.addressPrefixes",
+        ["0.0.0.0/0"],
+        /outbound rule 'azure-monitor-tag' allows outbound traffic to "0\.0\.0\.0\/0"/,
+      ],
+      [
+        "a private endpoint rule names no target",
+        "managedNetwork.outboundRules.fraud-features-cosmos.destination.serviceResourceId",
+        undefined,
+        /outbound rule 'fraud-features-cosmos' names no destination\.serviceResourceId/,
+      ],
+      [
+        "the workspace allows an unreviewed FQDN inline",
+        "managedNetwork.outboundRules.any-site",
+        { type: "FQDN", destination: "*" },
+        /outbound rule 'any-site' allows the FQDN "\*", which is not in allowedFqdns/,
+      ],
+    ]);
+    failCases(mlOutboundRules, rule, [
+      [
+        "an outbound rule resource allows an FQDN that is not allowed",
+        "properties.destination",
+        "pypi.org",
+        /pypi \(azure-native:machinelearningservices:OutboundRule\) allows the FQDN "pypi\.org", which is not in allowedFqdns/,
+      ],
+    ]);
+    it("is not applicable to a workspace without outbound rules of its own", () =>
+      expectNotApplicable(mlOutboundRules, mutate(ws, "managedNetwork.outboundRules", undefined)));
+    it("is not applicable to other types", () => expectNotApplicable(mlOutboundRules, cluster));
+  });
+
+  describe(mlEndpointPublicNetwork.name, () => {
+    const endpoint = f.mlOnlineEndpoint();
+    it("passes the compliant endpoint", () => expectPass(mlEndpointPublicNetwork, endpoint));
+    failCases(mlEndpointPublicNetwork, endpoint, [
+      [
+        "publicNetworkAccess is unset (defaults to Enabled)",
+        "properties.publicNetworkAccess",
+        undefined,
+        /fraud-pay-dev \(azure-native:machinelearningservices:OnlineEndpoint\) accepts scoring requests from the internet \(properties\.publicNetworkAccess unset\)/,
+      ],
+      [
+        "public network access is Enabled",
+        "properties.publicNetworkAccess",
+        "Enabled",
+        /"Enabled"\): set properties\.publicNetworkAccess to "Disabled"/,
+      ],
+    ]);
+    it("is not applicable to other types", () => expectNotApplicable(mlEndpointPublicNetwork, ws));
+  });
+
+  describe(mlEndpointAuth.name, () => {
+    const endpoint = f.mlOnlineEndpoint();
+    it("passes Entra token auth", () => expectPass(mlEndpointAuth, endpoint));
+    failCases(mlEndpointAuth, endpoint, [
+      [
+        "callers use static keys",
+        "properties.authMode",
+        "Key",
+        /fraud-pay-dev .*authenticates callers with "Key": set properties\.authMode to "AADToken"/,
+      ],
+      [
+        "callers use workspace-issued tokens",
+        "properties.authMode",
+        "AMLToken",
+        /authenticates callers with "AMLToken"/,
+      ],
+    ]);
+    it("is not applicable to other types", () => expectNotApplicable(mlEndpointAuth, ws));
   });
 });

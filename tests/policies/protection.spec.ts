@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { protectionPolicies, requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+import { mlWorkspace } from "./fixtures/ml";
 import { workspace } from "./fixtures/monitor";
 import { armId, protectionStack } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
@@ -27,6 +28,12 @@ describe("policies/protection", () => {
         requireProtect,
         { ...protectionStack().sql, protect: false },
         /sql-pay-prod-weu .*in stack 'prod' is not protected: set the resource option `protect: true`/,
+      ));
+    it("fails an unprotected Azure ML workspace in prod (models, runs and lineage are stateful)", () =>
+      expectFail(
+        requireProtect,
+        { ...mlWorkspace("prod"), protect: false },
+        /mlw-pay-prod-weu \(azure-native:machinelearningservices:Workspace\) in stack 'prod' is not protected/,
       ));
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireProtect, { ...protectionStack("dev").sql, protect: false }));
@@ -107,6 +114,12 @@ describe("policies/protection", () => {
       });
       assert.equal(r.messages.length, 2);
     });
+    it("fails an unprotected Azure ML workspace in prod (models, runs and lineage are stateful)", () =>
+      expectFail(
+        requireProtect,
+        { ...mlWorkspace("prod"), protect: false },
+        /mlw-pay-prod-weu \(azure-native:machinelearningservices:Workspace\) in stack 'prod' is not protected/,
+      ));
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireManagementLock, [protectionStack("dev").sql]));
     it("reports an exempted resource instead of a violation", async () => {

@@ -113,6 +113,8 @@ describe("policies/storage", () => {
   });
 
   describe(infrastructureEncryption.name, () => {
+    it("passes (not reported) an encryption flag that is unknown during preview", () =>
+      expectPass(infrastructureEncryption, mutate(account(), "encryption.requireInfrastructureEncryption", UNKNOWN)));
     it("fails without double encryption", () =>
       expectFail(
         infrastructureEncryption,

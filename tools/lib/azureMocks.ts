@@ -130,6 +130,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       },
     }),
   },
+  "azure-native:storage:BlobServiceProperties": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
+    outputs: (i) => ({ name: String(i.blobServicesName) }),
+  },
   // Cosmos DB (NoSQL API). azure-native returns the Azure name as `name` (not the logical name).
   "azure-native:cosmosdb:DatabaseAccount": {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}",
@@ -201,10 +205,6 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     outputs: (i) => ({ name: String(i.failoverGroupName), replicationRole: "Primary", replicationState: "CATCH_UP" }),
   },
   // Analytical tier: the lake's children and the Synapse workspace, pool and settings (Azure names as `name`).
-  "azure-native:storage:BlobServiceProperties": {
-    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
-    outputs: (i) => ({ name: String(i.blobServicesName) }),
-  },
   "azure-native:storage:BlobContainer": {
     path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
     outputs: (i) => ({ name: String(i.containerName) }),
@@ -260,6 +260,43 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     outputs: (i) => ({
       name: String(i.deploymentName),
       properties: { ...((i.properties as Inputs) ?? {}), provisioningState: "Succeeded" },
+    }),
+  },
+  // Azure ML (ML tier) and its dependencies.
+  "azure-native:machinelearningservices:Workspace": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}",
+    outputs: (i, c) => ({
+      name: String(i.workspaceName),
+      workspaceId: guidFor(`${c.id}/workspaceId`),
+      discoveryUrl: `https://${String(i.location)}.api.azureml.ms/discovery`,
+    }),
+  },
+  "azure-native:machinelearningservices:Compute": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}",
+    outputs: (i) => ({ name: String(i.computeName) }),
+  },
+  "azure-native:machinelearningservices:OnlineEndpoint": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}",
+    outputs: (i) => ({
+      name: String(i.endpointName),
+      properties: {
+        ...((i.properties as Inputs | undefined) ?? {}),
+        scoringUri: `https://${String(i.endpointName)}.${String(i.location)}.inference.ml.azure.com/score`,
+        swaggerUri: `https://${String(i.endpointName)}.${String(i.location)}.inference.ml.azure.com/swagger.json`,
+        provisioningState: "Succeeded",
+      },
+    }),
+  },
+  "azure-native:containerregistry:Registry": {
+    path: "Microsoft.ContainerRegistry/registries/{registryName}",
+    outputs: (i) => ({ name: String(i.registryName), loginServer: `${String(i.registryName)}.azurecr.io` }),
+  },
+  "azure-native:applicationinsights:Component": {
+    path: "Microsoft.Insights/components/{resourceName}",
+    outputs: (i, c) => ({
+      name: String(i.resourceName),
+      appId: guidFor(`${c.id}/appId`),
+      connectionString: `InstrumentationKey=${guidFor(`${c.id}/ikey`)}`,
     }),
   },
   "azure-native:authorization:RoleDefinition": {
@@ -363,6 +400,12 @@ export function mockCall(token: string, inputs: Inputs): Inputs {
         objectId: inputs.objectId,
         displayName: `existing-group-${String(inputs.objectId).slice(0, 8)}`,
         securityEnabled: true,
+      };
+    case "azuread:index/getServicePrincipal:getServicePrincipal":
+      return {
+        clientId: inputs.clientId,
+        objectId: guidFor(`serviceprincipal/${String(inputs.clientId)}`),
+        displayName: `service-principal-${String(inputs.clientId).slice(0, 8)}`,
       };
     case "azuread:index/getClientConfig:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };

@@ -21,7 +21,30 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
     enableHttpsTrafficOnly: "supportsHttpsTrafficOnly",
     networkRuleSet: "networkAcls",
   },
-  "Microsoft.Storage.json#/definitions/Encryption": { encryptionIdentity: "identity" },
+  "Microsoft.Storage.json#/definitions/Encryption": {
+    encryptionIdentity: "identity",
+    keyVaultProperties: "keyvaultproperties",
+  },
+  "Microsoft.Storage.json#/definitions/KeyVaultProperties": {
+    keyName: "keyname",
+    keyVaultUri: "keyvaulturi",
+    keyVersion: "keyversion",
+  },
+  // applicationinsights.ComponentArgs: the REST names of a component's properties are PascalCase or snake-ish.
+  "Microsoft.Insights.Application.json#/definitions/ApplicationInsightsComponentProperties": {
+    applicationType: "Application_Type",
+    flowType: "Flow_Type",
+    requestSource: "Request_Source",
+    disableIpMasking: "DisableIpMasking",
+    disableLocalAuth: "DisableLocalAuth",
+    ingestionMode: "IngestionMode",
+    workspaceResourceId: "WorkspaceResourceId",
+    retentionInDays: "RetentionInDays",
+    samplingPercentage: "SamplingPercentage",
+    immediatePurgeDataOn30Days: "ImmediatePurgeDataOn30Days",
+    forceCustomerStorageForProfiler: "ForceCustomerStorageForProfiler",
+    hockeyAppId: "HockeyAppId",
+  },
   "Microsoft.Storage.json#/definitions/EncryptionIdentity": {
     encryptionUserAssignedIdentity: "userAssignedIdentity",
     encryptionFederatedIdentityClientId: "federatedIdentityClientId",

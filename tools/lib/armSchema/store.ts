@@ -109,6 +109,27 @@ export function stripExpression(node: Schema): Schema {
   return out;
 }
 
+/**
+ * Opens the base of a discriminated union: the generator writes `allOf: [{ properties: <common>,
+ * additionalProperties: false }, { oneOf: [<one branch per discriminator value>] }]`, where the base's
+ * `additionalProperties: false` would reject every branch's own properties (an ML workspace outbound rule's
+ * `destination`, an AmlCompute's `properties`) although ARM accepts them. The branches keep their own rules.
+ */
+export function openDiscriminatedBase(node: Schema): Schema {
+  const all = node.allOf;
+  if (!Array.isArray(all) || !all.some((m) => m && typeof m === "object" && Array.isArray((m as Schema).oneOf)))
+    return node;
+  if (!all.some((m) => m && typeof m === "object" && (m as Schema).additionalProperties === false)) return node;
+  return {
+    ...node,
+    allOf: all.map((m) => {
+      if (!m || typeof m !== "object" || (m as Schema).additionalProperties !== false) return m;
+      const { additionalProperties: _closed, ...open } = m as Schema;
+      return open;
+    }),
+  };
+}
+
 /** Reads the vendored schemas; every file is parsed at most once per process. */
 export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
@@ -180,7 +201,7 @@ export class SchemaStore {
     const r = this.follow(node);
     let stripped = this.stripped.get(r.schema);
     if (!stripped) {
-      stripped = stripExpression(r.schema);
+      stripped = openDiscriminatedBase(stripExpression(r.schema));
       this.stripped.set(r.schema, stripped);
     }
     return stripped === r.schema ? r : { ...r, schema: stripped };

@@ -1,0 +1,266 @@
+/**
+ * The workspace's associated resources, private and hardened: its default storage account, its own key vault, its
+ * container registry and its workspace-based Application Insights component. Each is encrypted with the ML tier's
+ * customer-managed key where the service supports it, reached only through private endpoints, and logs to the
+ * central workspace.
+ */
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as storage from "@pulumi/azure-native/storage";
+import * as pulumi from "@pulumi/pulumi";
+import { keyExpiryAlerts, platformVault } from "../keyVaults";
+import {
+  diagnosticSetting,
+  managementLock,
+  privateEndpoint,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type LockSpec,
+  type DataServiceArgs,
+  type Tags,
+} from "../shared";
+
+/** What every dependency needs: names, where it goes, its key, diagnostics and protection. */
+export interface DependencyContext extends Pick<
+  DataServiceArgs,
+  "context" | "suffix" | "resourceGroupName" | "privateEndpoints"
+> {
+  readonly name: string;
+  readonly parent: pulumi.Resource;
+  readonly diagnostics: DiagnosticSettingsTarget;
+  readonly cmk: CustomerManagedKey;
+  readonly protect: boolean;
+  readonly lock: (what: string) => LockSpec;
+  readonly tags: Tags;
+}
+
+export interface Dependency {
+  readonly id: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+  /** The resource itself, for dependsOn. */
+  readonly resource: pulumi.CustomResource;
+}
+
+/**
+ * Default storage: no shared keys (the workspace uses `systemDatastoresAuthMode: identity`), no public network
+ * access, no anonymous blobs, TLS 1.2, infrastructure encryption and the ML key; private endpoints for blob and file
+ * (the two services Azure ML uses in the VNet; the managed network makes its own). No hierarchical namespace: the
+ * workspace's default storage does not support it.
+ */
+export function mlStorage(d: DependencyContext): Dependency {
+  const account = new storage.StorageAccount(
+    `${d.name}-st`,
+    {
+      accountName: d.context.globalName("storageAccount", d.suffix, "ml"),
+      resourceGroupName: d.resourceGroupName,
+      location: d.context.config.location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: d.context.config.isProd ? storage.SkuName.Standard_GZRS : storage.SkuName.Standard_ZRS },
+      isHnsEnabled: false,
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+      allowBlobPublicAccess: false,
+      allowCrossTenantReplication: false,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
+      // Closed firewall too; trusted Azure services keep the bypass Microsoft asks for on a workspace's storage
+      // (how-to-managed-network, "Secured associated resources").
+      networkRuleSet: {
+        defaultAction: storage.DefaultAction.Deny,
+        bypass: storage.Bypass.AzureServices,
+        ipRules: [],
+        virtualNetworkRules: [],
+      },
+      identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [d.cmk.identity.id] },
+      encryption: {
+        keySource: storage.KeySource.Microsoft_Keyvault,
+        keyVaultProperties: { keyName: d.cmk.keyName, keyVaultUri: d.cmk.keyVaultUri },
+        encryptionIdentity: { encryptionUserAssignedIdentity: d.cmk.identity.id },
+        requireInfrastructureEncryption: true,
+        services: {
+          blob: { enabled: true, keyType: storage.KeyType.Account },
+          file: { enabled: true, keyType: storage.KeyType.Account },
+          queue: { enabled: true, keyType: storage.KeyType.Account },
+          table: { enabled: true, keyType: storage.KeyType.Account },
+        },
+      },
+      tags: d.tags,
+    },
+    // Storage checks key access when the account is created: wait for the identity's grant on the key.
+    { parent: d.parent, protect: d.protect, dependsOn: [d.cmk.accessGrant] },
+  );
+  new storage.BlobServiceProperties(
+    `${d.name}-st-blob`,
+    {
+      accountName: account.name,
+      resourceGroupName: d.resourceGroupName,
+      blobServicesName: "default",
+      deleteRetentionPolicy: { enabled: true, days: 14 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 14 },
+    },
+    { parent: d.parent },
+  );
+  for (const service of ["storageBlob", "storageFile"] as const) {
+    privateEndpoint(
+      `${d.name}-st-${service === "storageBlob" ? "blob" : "file"}`,
+      { service, targetId: account.id, targetName: account.name, target: d.privateEndpoints, tags: d.tags },
+      d.parent,
+    );
+  }
+  // Storage logs are per service (the account itself only has metrics).
+  for (const service of ["blob", "file"] as const) {
+    diagnosticSetting(
+      `${d.name}-st-${service}`,
+      pulumi.interpolate`${account.id}/${service}Services/default`,
+      d.diagnostics,
+      d.parent,
+    );
+  }
+  managementLock(`${d.name}-st`, account.id, d.lock("the ML workspace's default storage"), d.parent, account);
+  return { id: account.id, name: account.name, resource: account };
+}
+
+/**
+ * The workspace's own key vault (connection secrets and the Azure Batch back end of HBI compute), built like the
+ * platform's main vault (`platformVault`: RBAC, purge protection, 90-day soft delete, private endpoint only,
+ * diagnostics, lock in prod, platform admins as administrators). Not the platform vault: Azure ML's identity needs
+ * Key Vault Administrator on its vault (how-to-identity-based-service-authentication), which on the platform vault
+ * would let it read and delete every tier's customer-managed key.
+ */
+export function mlKeyVault(
+  d: DependencyContext,
+  tenantId: pulumi.Input<string>,
+  adminGroupId: pulumi.Input<string>,
+  actionGroupId: pulumi.Input<string>,
+): Dependency {
+  const cfg = d.context.config;
+  const { vault, ref } = platformVault(
+    `${d.name}-kv`,
+    {
+      vaultName: d.context.globalName("keyVault", d.suffix, "ml"),
+      resourceGroupName: d.resourceGroupName,
+      location: cfg.location,
+      tenantId,
+      premium: cfg.keyVaultSku === "premium",
+      network: "privateEndpointOnly",
+      purpose: "the ML workspace's key vault",
+      protect: d.protect,
+      privateEndpoints: d.privateEndpoints,
+      diagnostics: d.diagnostics,
+      adminGroupId,
+      tags: d.tags,
+    },
+    d.parent,
+  );
+  // Secret (and key) expiry events page the on-call action group, like the platform's vaults.
+  keyExpiryAlerts(
+    `${d.name}-kv`,
+    {
+      systemTopicName: d.context.name("eventGridSystemTopic", "kv-ml"),
+      vaultId: vault.id,
+      location: cfg.location,
+      resourceGroupName: d.resourceGroupName,
+      actionGroupId,
+      tags: d.tags,
+    },
+    d.parent,
+  );
+  return { id: ref.id, name: ref.name, resource: vault };
+}
+
+/**
+ * Container registry for training and scoring images: Premium (private endpoints, CMK, retention), admin user and
+ * anonymous pull off, no public network access, no export, the ML key (set at creation only; versionless key URI so
+ * rotation is followed). Images are built on the training cluster (the workspace's `imageBuildCompute`): ACR Tasks
+ * cannot reach a registry behind a private endpoint.
+ */
+export function mlRegistry(d: DependencyContext): Dependency {
+  const cfg = d.context.config;
+  const registry = new containerregistry.Registry(
+    `${d.name}-cr`,
+    {
+      registryName: d.context.globalName("containerRegistry", d.suffix),
+      resourceGroupName: d.resourceGroupName,
+      location: cfg.location,
+      sku: { name: containerregistry.SkuName.Premium },
+      adminUserEnabled: false,
+      anonymousPullEnabled: false,
+      publicNetworkAccess: containerregistry.PublicNetworkAccess.Disabled,
+      networkRuleSet: { defaultAction: containerregistry.DefaultAction.Deny, ipRules: [] },
+      // Trusted Azure services (Azure ML among them) keep the bypass Microsoft asks for (how-to-managed-network).
+      networkRuleBypassOptions: containerregistry.NetworkRuleBypassOptions.AzureServices,
+      zoneRedundancy: cfg.isProd ? containerregistry.ZoneRedundancy.Enabled : containerregistry.ZoneRedundancy.Disabled,
+      identity: {
+        type: containerregistry.ResourceIdentityType.UserAssigned,
+        userAssignedIdentities: d.cmk.identity.id.apply((id) => ({ [id]: {} })),
+      },
+      encryption: {
+        status: containerregistry.EncryptionStatus.Enabled,
+        keyVaultProperties: { keyIdentifier: d.cmk.keyUri, identity: d.cmk.identity.clientId },
+      },
+      policies: {
+        exportPolicy: { status: containerregistry.ExportPolicyStatus.Disabled },
+        retentionPolicy: { status: containerregistry.PolicyStatus.Enabled, days: 30 },
+      },
+      tags: d.tags,
+    },
+    { parent: d.parent, dependsOn: [d.cmk.accessGrant] },
+  );
+  privateEndpoint(
+    `${d.name}-cr`,
+    {
+      service: "containerRegistry",
+      targetId: registry.id,
+      targetName: registry.name,
+      target: d.privateEndpoints,
+      tags: d.tags,
+    },
+    d.parent,
+  );
+  diagnosticSetting(`${d.name}-cr`, registry.id, d.diagnostics, d.parent);
+  return { id: registry.id, name: registry.name, resource: registry };
+}
+
+/**
+ * Workspace-based Application Insights on the platform's Log Analytics workspace: Entra-only ingestion, no public
+ * ingestion or query, IP masking on. The platform's Azure Monitor Private Link Scope is PrivateOnly, so the
+ * component joins it (otherwise nothing in the VNet could reach it).
+ */
+export function mlAppInsights(
+  d: DependencyContext,
+  workspaceId: pulumi.Input<string>,
+  scope: { readonly name: pulumi.Input<string>; readonly resourceGroupName: pulumi.Input<string> },
+): Dependency {
+  const component = new applicationinsights.Component(
+    `${d.name}-appi`,
+    {
+      resourceName: d.context.name("applicationInsights", "ml"),
+      resourceGroupName: d.resourceGroupName,
+      location: d.context.config.location,
+      kind: "web",
+      applicationType: applicationinsights.ApplicationType.Other,
+      workspaceResourceId: workspaceId,
+      ingestionMode: applicationinsights.IngestionMode.LogAnalytics,
+      disableLocalAuth: true,
+      disableIpMasking: false,
+      publicNetworkAccessForIngestion: applicationinsights.PublicNetworkAccessType.Disabled,
+      publicNetworkAccessForQuery: applicationinsights.PublicNetworkAccessType.Disabled,
+      tags: d.tags,
+    },
+    { parent: d.parent },
+  );
+  new monitor.PrivateLinkScopedResource(
+    `${d.name}-appi-ampls`,
+    {
+      name: "ml-application-insights",
+      scopeName: scope.name,
+      resourceGroupName: scope.resourceGroupName,
+      linkedResourceId: component.id,
+      kind: monitor.ScopedResourceKind.Resource,
+    },
+    { parent: d.parent },
+  );
+  return { id: component.id, name: component.name, resource: component };
+}

@@ -1,0 +1,73 @@
+/**
+ * Who gets which role on which resource of the ML tier (pure): the table the component turns into role
+ * assignments before the workspace is created (Azure ML checks its identity's access at creation).
+ *
+ * Workspace identity: Microsoft's table for a user-assigned workspace identity
+ * (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication,
+ * "User-assigned managed identity"), plus Storage File Data Privileged Contributor for identity-based file shares
+ * and Azure AI Enterprise Network Connection Approver on every target of a managed private endpoint (no longer
+ * granted automatically since 2025-04-30; how-to-managed-network). Nothing on the platform vault.
+ * Cluster identity: job data and image pulls. Endpoint identity: model files and image pulls.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { BuiltInRoles, type RoleAssignmentSpec } from "../shared";
+
+/** The resources roles are granted on (ARM ids). */
+export interface GrantTargets {
+  readonly storage: pulumi.Input<string>;
+  readonly keyVault: pulumi.Input<string>;
+  readonly registry: pulumi.Input<string>;
+  readonly appInsights: pulumi.Input<string>;
+  /** The Cosmos DB account the managed network reaches by private endpoint. */
+  readonly featureStore: pulumi.Input<string>;
+}
+
+/** The tier's identities (principal ids). */
+export interface GrantPrincipals {
+  readonly workspace: pulumi.Input<string>;
+  readonly compute: pulumi.Input<string>;
+  readonly endpoint: pulumi.Input<string>;
+}
+
+export interface Grant {
+  /** Short name of the target, used in the logical name (`ml-<target>-ra-<key>`). */
+  readonly target: keyof GrantTargets;
+  readonly spec: RoleAssignmentSpec;
+}
+
+type Row = [target: keyof GrantTargets, key: string, who: keyof GrantPrincipals, role: string, why: string];
+
+const ROWS: readonly Row[] = [
+  ["storage", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML manages its storage."],
+  ["storage", "workspace-blob", "workspace", BuiltInRoles.StorageBlobDataContributor, "Workspace blob data."],
+  ["storage", "workspace-file", "workspace", BuiltInRoles.StorageFileDataPrivilegedContributor, "Workspace files."],
+  ["keyVault", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML manages its key vault."],
+  ["keyVault", "workspace-admin", "workspace", BuiltInRoles.KeyVaultAdministrator, "Workspace connection secrets."],
+  ["registry", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML pushes and pulls images."],
+  ["appInsights", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML writes telemetry."],
+  ...(["storage", "keyVault", "registry", "featureStore"] as const).map((target): Row => [
+    target,
+    "workspace-pe-approver",
+    "workspace",
+    BuiltInRoles.AzureAiEnterpriseNetworkConnectionApprover,
+    "Approves the managed network's private endpoint to this resource.",
+  ]),
+  ["storage", "compute-blob", "compute", BuiltInRoles.StorageBlobDataContributor, "Training job data."],
+  ["registry", "compute-pull", "compute", BuiltInRoles.AcrPull, "Training images."],
+  ["storage", "endpoint-blob", "endpoint", BuiltInRoles.StorageBlobDataReader, "Model files."],
+  ["registry", "endpoint-pull", "endpoint", BuiltInRoles.AcrPull, "Scoring images."],
+];
+
+/** The grants of the tier's identities on its resources. */
+export function tierGrants(principals: GrantPrincipals): Grant[] {
+  return ROWS.map(([target, key, who, role, why]) => ({
+    target,
+    spec: {
+      key,
+      principalId: principals[who],
+      principalType: "ServicePrincipal",
+      roleDefinitionId: role,
+      description: why,
+    },
+  }));
+}

@@ -1,0 +1,426 @@
+/**
+ * ML tier: the Azure Machine Learning workspace that trains and serves the fraud model (flow 1's fraud score).
+ *
+ * - Workspace for confidential data (high business impact), public network access disabled, reached through a
+ *   private endpoint (`amlworkspace`: privatelink.api.azureml.ms + privatelink.notebooks.azure.net). Its managed
+ *   network allows only approved outbound traffic: Azure ML's own required rules plus a private endpoint to the Cosmos
+ *   DB account of `fraud_features`; no FQDN rule, so no managed Azure Firewall is billed (settings.ts).
+ * - Customer-managed key (the platform's `cmk-ml`, granted before creation), a user-assigned primary identity with
+ *   exactly the roles Microsoft lists, identity-based access to its storage (no shared keys).
+ * - Private, hardened dependencies (dependencies.ts): storage, its own key vault, a Premium registry, workspace-based
+ *   Application Insights in the platform's private monitoring scope.
+ * - A training cluster (0 nodes when idle, no public IP, local auth off, managed identity, managed network) and a
+ *   managed online endpoint for fraud scoring (Entra tokens only, no public network access). Model versions reach it
+ *   through registration and deployment by the release pipeline (docs/ml-operations.md); a custom role that allows
+ *   only `score/action` is what callers get (`grantScoring`).
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as ml from "@pulumi/azure-native/machinelearningservices";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as azuread from "@pulumi/azuread";
+import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
+import type { MlConfig } from "../../lib/config";
+import { uuidv5 } from "../../lib/uuid";
+import {
+  BuiltInRoles,
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  RBAC_PROPAGATION_DELAY,
+  roleAssignment,
+  roleAssignments,
+  type DataServiceArgs,
+  type ManagedIdentity,
+  type RoleAssignmentSpec,
+} from "../shared";
+import { tierGrants, type GrantTargets } from "./grants";
+import { mlAppInsights, mlKeyVault, mlRegistry, mlStorage, type DependencyContext } from "./dependencies";
+import {
+  endpointName,
+  managedNetwork,
+  scoringEndpointProperties,
+  scoringRolePermissions,
+  trainingCluster,
+  TRAINING_CLUSTER_NAME,
+} from "./settings";
+
+export * from "./settings";
+export * from "./grants";
+
+/** Logical-name segment of each grant target (matches the resources' own names: `ml-st`, `ml-kv`, ...). */
+const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
+  storage: "st",
+  keyVault: "kv",
+  registry: "cr",
+  appInsights: "appi",
+  featureStore: "cosmos",
+};
+
+/** The managed network's user-defined private-endpoint rule to the Cosmos DB account of `fraud_features`. */
+export const FEATURE_STORE_RULE = "fraud-features-cosmos";
+
+/**
+ * Application (client) id of the Azure Cosmos DB first-party service in Azure public cloud. Without service-side
+ * encryption, Azure ML keeps workspace metadata in a Cosmos DB account of a Microsoft-managed resource group that
+ * encrypts with our key through this principal (how-to-setup-customer-managed-keys, "Allow Azure Cosmos DB to access
+ * the key").
+ */
+export const COSMOS_DB_FIRST_PARTY_APP_ID = "a232010e-820c-4083-83bb-3ace5fc29d0b";
+
+/** An identity allowed to call the fraud-scoring endpoint. */
+export interface ScoringPrincipal {
+  /** Stable kebab-case key used in logical names (e.g. `ingestion-scorer`). */
+  readonly key: string;
+  readonly principalId: pulumi.Input<string>;
+  readonly principalType?: RoleAssignmentSpec["principalType"];
+}
+
+export interface MlArgs extends DataServiceArgs {
+  /** The validated `ml` section of the stack config (cluster and endpoint sizes). */
+  readonly ml: MlConfig;
+  /** Id of the tier's resource group (the custom scoring role is assignable there). */
+  readonly resourceGroupId: pulumi.Input<string>;
+  readonly tenantId: pulumi.Input<string>;
+  /** The platform's Azure Monitor Private Link Scope (PrivateOnly): the Application Insights component joins it. */
+  readonly monitorPrivateLinkScope: {
+    readonly name: pulumi.Input<string>;
+    readonly resourceGroupName: pulumi.Input<string>;
+  };
+  /** The Cosmos DB account holding `fraud_features`: the managed network gets a private endpoint to it. */
+  readonly featureStore: {
+    readonly accountId: pulumi.Input<string>;
+    /** What must finish before the workspace adds its private endpoint to the account (e.g. the NoSQL tier). */
+    readonly after?: readonly pulumi.Resource[];
+  };
+  /** The on-call action group: the workspace vault's expiry events page it. */
+  readonly actionGroupId: pulumi.Input<string>;
+  /** Entra group that administers the workspace's key vault (Key Vault Administrator), e.g. the platform admins. */
+  readonly keyVaultAdminsGroupId: pulumi.Input<string>;
+  /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
+  readonly dataScientistsGroupId?: pulumi.Input<string>;
+  /** Identities that may call the scoring endpoint (custom role with `score/action` only, on the endpoint). */
+  readonly scoringPrincipals?: readonly ScoringPrincipal[];
+}
+
+/** Checks the arguments before any child resource is registered; throws naming the argument. */
+export function validateMlArgs(args: Pick<MlArgs, "scoringPrincipals">): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const p of args.scoringPrincipals ?? []) {
+    if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.key)) problems.push(`scoringPrincipals: key '${p.key}' must be kebab-case`);
+    if (seen.has(p.key)) problems.push(`scoringPrincipals: key '${p.key}' is used twice`);
+    seen.add(p.key);
+  }
+  if (problems.length > 0) throw new Error(`Ml: ${problems.join("; ")}`);
+}
+
+export class Ml extends pulumi.ComponentResource {
+  public readonly workspaceName: pulumi.Output<string>;
+  public readonly workspaceId: pulumi.Output<string>;
+  /** The workspace's primary user-assigned identity. */
+  public readonly workspaceIdentity: ManagedIdentity;
+  /** Identity of the training cluster (jobs use it, or the submitting user's identity). */
+  public readonly computeIdentity: ManagedIdentity;
+  /** Identity of the scoring endpoint's deployments (pulls images and models; nothing else). */
+  public readonly endpointIdentity: ManagedIdentity;
+  public readonly storageAccountName: pulumi.Output<string>;
+  public readonly keyVaultName: pulumi.Output<string>;
+  public readonly containerRegistryName: pulumi.Output<string>;
+  public readonly applicationInsightsId: pulumi.Output<string>;
+  public readonly computeClusterName: pulumi.Output<string>;
+  /** The fraud-scoring managed online endpoint. */
+  public readonly scoringEndpoint: {
+    readonly name: pulumi.Output<string>;
+    readonly id: pulumi.Output<string>;
+    /** `https://<endpoint>.<region>.inference.ml.azure.com/score` (resolves privately through the workspace PE). */
+    readonly scoringUri: pulumi.Output<string>;
+    /** The custom role that allows only `score/action`; assign it on `id` (see `grantScoring`). */
+    readonly invokerRoleDefinitionId: pulumi.Output<string>;
+    /** Instance type and count the release pipeline deploys with (from the stack config). */
+    readonly deployment: { readonly instanceType: string; readonly instanceCount: number };
+  };
+  private readonly componentName: string;
+
+  constructor(name: string, args: MlArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:ml:Ml", name, {}, opts);
+    validateMlArgs(args);
+    this.componentName = name;
+    const { context } = args;
+    const cfg = context.config;
+    const protect = args.protect ?? false;
+    const lock = (what: string) => args.lock ?? lockFor(protect, what);
+    // PCI scope "connected": the model trains on fraud features keyed by PSP token fingerprints and on payment
+    // metadata, never on PANs (the platform receives none); same reasoning as the NoSQL tier.
+    const tags =
+      args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "ml" });
+    const cmk = args.customerManagedKey;
+    const rg = args.resourceGroupName;
+
+    const identity = (role: string, qualifier: string, description: string) => {
+      const id = new managedidentity.UserAssignedIdentity(
+        `${name}-id-${role}`,
+        {
+          resourceName: context.name("userAssignedIdentity", qualifier),
+          resourceGroupName: rg,
+          location: cfg.location,
+          tags: { ...tags, purpose: description },
+        },
+        { parent: this },
+      );
+      return { id: id.id, principalId: id.principalId, clientId: id.clientId };
+    };
+    this.workspaceIdentity = identity("workspace", "mlw", "azure-ml-workspace");
+    this.computeIdentity = identity("compute", "mlc", "azure-ml-training-cluster");
+    this.endpointIdentity = identity("endpoint", "mle", "azure-ml-fraud-scoring");
+
+    const deps: DependencyContext = {
+      name,
+      parent: this,
+      context,
+      suffix: args.suffix,
+      resourceGroupName: rg,
+      privateEndpoints: args.privateEndpoints,
+      diagnostics: args.diagnosticSettings,
+      cmk,
+      protect,
+      lock,
+      tags,
+    };
+    const st = mlStorage(deps);
+    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId, args.actionGroupId);
+    const cr = mlRegistry(deps);
+    const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.monitorPrivateLinkScope);
+
+    // Every identity's roles on the tier's resources, before the workspace exists (grants.ts).
+    const targets: GrantTargets = {
+      storage: st.id,
+      keyVault: kv.id,
+      registry: cr.id,
+      appInsights: appi.id,
+      featureStore: args.featureStore.accountId,
+    };
+    const assignments = tierGrants({
+      workspace: this.workspaceIdentity.principalId,
+      compute: this.computeIdentity.principalId,
+      endpoint: this.endpointIdentity.principalId,
+    }).map(({ target, spec }) => roleAssignment(`${name}-${GRANT_NAMES[target]}`, targets[target], spec, this));
+
+    // Workspace metadata is encrypted with our key in a Microsoft-managed Cosmos DB account (no service-side
+    // encryption: not supported with a user-assigned identity nor with a vault whose public network access is off).
+    // The Cosmos DB first-party principal gets wrap/unwrap on this key only.
+    const cosmosService = azuread.getServicePrincipalOutput(
+      { clientId: COSMOS_DB_FIRST_PARTY_APP_ID },
+      { parent: this },
+    );
+    assignments.push(
+      roleAssignment(
+        `${name}-cmk`,
+        pulumi.interpolate`${cmk.keyVaultId}/keys/${cmk.keyName}`,
+        {
+          key: "cosmos-db-service",
+          principalId: cosmosService.objectId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: BuiltInRoles.KeyVaultCryptoServiceEncryptionUser,
+          description: "Azure ML's managed Cosmos DB encrypts workspace metadata with cmk-ml.",
+        },
+        this,
+      ),
+    );
+    const propagation = new time.Sleep(
+      `${name}-grant-propagation`,
+      {
+        createDuration: RBAC_PROPAGATION_DELAY,
+        triggers: { grants: pulumi.all(assignments.map((a) => a.id)).apply((ids) => ids.join(",")) },
+      },
+      { parent: this },
+    );
+
+    const workspace = new ml.Workspace(
+      `${name}-workspace`,
+      {
+        workspaceName: context.name("mlWorkspace"),
+        resourceGroupName: rg,
+        location: cfg.location,
+        kind: "Default",
+        sku: { name: "Basic", tier: ml.SkuTier.Basic },
+        friendlyName: `Fraud detection (${cfg.environment})`,
+        description: "Trains and serves the fraud model of flow 1 (payments data platform).",
+        identity: {
+          type: ml.ManagedServiceIdentityType.UserAssigned,
+          userAssignedIdentities: [this.workspaceIdentity.id, cmk.identity.id],
+        },
+        primaryUserAssignedIdentity: this.workspaceIdentity.id,
+        storageAccount: st.id,
+        keyVault: kv.id,
+        containerRegistry: cr.id,
+        applicationInsights: appi.id,
+        // Confidential data: less diagnostic data to Microsoft, encrypted scratch disks; set at creation only.
+        hbiWorkspace: true,
+        // The workspace reads and writes its storage with its identity, never with account keys or SAS.
+        systemDatastoresAuthMode: ml.SystemDatastoresAuthMode.Identity,
+        publicNetworkAccess: ml.PublicNetworkAccessType.Disabled,
+        allowPublicAccessWhenBehindVnet: false,
+        // Built from plain values around the account id, so the rules are known (and checked) during preview.
+        managedNetwork: managedNetwork([
+          { name: FEATURE_STORE_RULE, serviceResourceId: args.featureStore.accountId, subresourceTarget: "Sql" },
+        ]),
+        // Online deployments need the managed network provisioned first (how-to-managed-network).
+        provisionNetworkNow: true,
+        encryption: {
+          status: ml.EncryptionStatus.Enabled,
+          identity: { userAssignedIdentity: cmk.identity.id },
+          keyVaultProperties: { keyVaultArmId: cmk.keyVaultId, keyIdentifier: cmk.keyUriWithVersion },
+        },
+        enableServiceSideCMKEncryption: false,
+        // ACR Tasks cannot reach a registry behind a private endpoint: images build on the training cluster.
+        imageBuildCompute: TRAINING_CLUSTER_NAME,
+        v1LegacyMode: false,
+        tags,
+      },
+      { parent: this, protect, dependsOn: [propagation, cmk.accessGrant, ...(args.featureStore.after ?? [])] },
+    );
+    privateEndpoint(
+      `${name}-workspace`,
+      {
+        service: "mlWorkspace",
+        targetId: workspace.id,
+        targetName: workspace.name,
+        target: args.privateEndpoints,
+        tags,
+      },
+      this,
+    );
+    diagnosticSetting(`${name}-workspace`, workspace.id, args.diagnosticSettings, this);
+    managementLock(
+      `${name}-workspace`,
+      workspace.id,
+      lock("the Azure ML workspace (models, runs, lineage)"),
+      this,
+      workspace,
+    );
+    roleAssignment(
+      `${name}-workspace`,
+      workspace.id,
+      {
+        key: "workspace-contributor",
+        principalId: this.workspaceIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: BuiltInRoles.Contributor,
+        description: "Azure ML manages its own workspace (Microsoft's table for a user-assigned workspace identity).",
+      },
+      this,
+    );
+    if (args.dataScientistsGroupId) {
+      roleAssignment(
+        `${name}-workspace`,
+        workspace.id,
+        {
+          key: "fraud-ml-data-scientist",
+          principalId: args.dataScientistsGroupId,
+          principalType: "Group",
+          roleDefinitionId: BuiltInRoles.AzureMlDataScientist,
+          description: "The fraud/ML team trains, registers and deploys models (no compute or workspace admin).",
+        },
+        this,
+      );
+    }
+    roleAssignments(`${name}-workspace`, workspace.id, args.roleAssignments, this);
+
+    const cluster = new ml.Compute(
+      `${name}-cluster`,
+      {
+        computeName: TRAINING_CLUSTER_NAME,
+        workspaceName: workspace.name,
+        resourceGroupName: rg,
+        location: cfg.location,
+        identity: {
+          type: ml.ManagedServiceIdentityType.UserAssigned,
+          userAssignedIdentities: [this.computeIdentity.id],
+        },
+        properties: trainingCluster(args.ml.compute),
+        tags,
+      },
+      { parent: this },
+    );
+
+    const endpoint = new ml.OnlineEndpoint(
+      `${name}-endpoint`,
+      {
+        endpointName: args.suffix.apply((s) => endpointName(cfg.workload, cfg.environment, s)),
+        workspaceName: workspace.name,
+        resourceGroupName: rg,
+        location: cfg.location,
+        identity: {
+          type: ml.ManagedServiceIdentityType.UserAssigned,
+          userAssignedIdentities: [this.endpointIdentity.id],
+        },
+        properties: scoringEndpointProperties(),
+        tags,
+      },
+      // Deployments and their traffic split are released by the ML pipeline (az ml online-deployment), not here.
+      { parent: this, ignoreChanges: ["properties.traffic", "properties.mirrorTraffic"] },
+    );
+    diagnosticSetting(`${name}-endpoint`, endpoint.id, args.diagnosticSettings, this);
+
+    const invokerRole = new authorization.RoleDefinition(
+      `${name}-scoring-role`,
+      {
+        scope: args.resourceGroupId,
+        roleDefinitionId: pulumi
+          .output(args.resourceGroupId)
+          .apply((scope) => uuidv5(`${scope}/fraud-scoring-invoker`)),
+        roleName: `Fraud scoring invoker (${cfg.workload}-${cfg.environment})`,
+        description: "Calls the fraud-scoring online endpoints (score/action) with an Entra token, nothing else.",
+        roleType: "CustomRole",
+        permissions: scoringRolePermissions(),
+        assignableScopes: [args.resourceGroupId],
+      },
+      { parent: this },
+    );
+
+    this.workspaceName = workspace.name;
+    this.workspaceId = workspace.id;
+    this.storageAccountName = st.name;
+    this.keyVaultName = kv.name;
+    this.containerRegistryName = cr.name;
+    this.applicationInsightsId = appi.id;
+    this.computeClusterName = cluster.name;
+    this.scoringEndpoint = {
+      name: endpoint.name,
+      id: endpoint.id,
+      scoringUri: endpoint.properties.apply((p) => p.scoringUri ?? ""),
+      invokerRoleDefinitionId: invokerRole.id,
+      deployment: { instanceType: args.ml.endpoint.instanceType, instanceCount: args.ml.endpoint.instanceCount },
+    };
+    for (const p of args.scoringPrincipals ?? []) this.grantScoring(p);
+
+    this.registerOutputs({
+      workspaceName: this.workspaceName,
+      workspaceId: this.workspaceId,
+      scoringEndpointId: this.scoringEndpoint.id,
+      scoringUri: this.scoringEndpoint.scoringUri,
+      scoringRoleDefinitionId: this.scoringEndpoint.invokerRoleDefinitionId,
+    });
+  }
+
+  /**
+   * Lets an identity call the fraud-scoring endpoint and nothing else: the custom invoker role (score/action only)
+   * on the endpoint itself. Deterministic name (UUIDv5 of scope + principal + role); a child of this component.
+   */
+  grantScoring(principal: ScoringPrincipal): authorization.RoleAssignment {
+    return roleAssignment(
+      `${this.componentName}-endpoint`,
+      this.scoringEndpoint.id,
+      {
+        key: `${principal.key}-scoring`,
+        principalId: principal.principalId,
+        principalType: principal.principalType ?? "ServicePrincipal",
+        roleDefinitionId: this.scoringEndpoint.invokerRoleDefinitionId,
+        description: `Lets ${principal.key} call the fraud-scoring endpoint (score/action only).`,
+      },
+      this,
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Azure Container Registry (training and scoring images of the ML tier): no shared admin credentials or anonymous
+ * pulls, and no public network access (private endpoints only). PCI DSS 1.3/1.4 (network), 7/8 (authentication);
+ * GDPR Art. 25 and 32.
+ */
+import type * as containerregistry from "@pulumi/azure-native/containerregistry";
+import type { Policies } from "@pulumi/policy";
+import { resourcePolicy } from "../lib/policy";
+import { sameText, show, who } from "../lib/values";
+
+const REGISTRY = "azure-native:containerregistry:Registry";
+const DOCS = "https://learn.microsoft.com/azure/container-registry";
+
+export const registryAdminUser = resourcePolicy<containerregistry.RegistryArgs>(
+  {
+    name: "azure-native-containerregistry-registry-disable-admin-user",
+    description:
+      "Container registries have the admin user and anonymous pull disabled, so every push and pull is made by a Microsoft Entra identity with an Azure role on the registry.",
+    severity: "high",
+    pci: ["7.2.2", "8.2.2", "8.3.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "containerregistry",
+    remediationSteps:
+      "Set `adminUserEnabled: false` and `anonymousPullEnabled: false`; grant AcrPull/AcrPush to the identities that need them.",
+    url: `${DOCS}/container-registry-authentication#admin-account`,
+  },
+  REGISTRY,
+  (props, args, report) => {
+    // Absent ⇒ false for both (the service defaults).
+    if (props.adminUserEnabled === true) {
+      report(
+        `${who(args)} has the admin user enabled (one shared password with push and pull rights): set adminUserEnabled to false.`,
+      );
+    }
+    if (props.anonymousPullEnabled === true) {
+      report(`${who(args)} allows anonymous (unauthenticated) pulls: set anonymousPullEnabled to false.`);
+    }
+  },
+);
+
+export const registryPublicNetwork = resourcePolicy<containerregistry.RegistryArgs>(
+  {
+    name: "azure-native-containerregistry-registry-disallow-public-network-access",
+    description:
+      "Container registries are not reachable from the public internet: public network access is disabled and they are reached through private endpoints (Premium SKU).",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "containerregistry",
+    remediationSteps:
+      'Set `publicNetworkAccess: "Disabled"` (Premium SKU) and add a private endpoint (group id `registry`); keep `networkRuleSet.defaultAction` "Deny".',
+    url: `${DOCS}/container-registry-private-link`,
+  },
+  REGISTRY,
+  (props, args, report) => {
+    // Absent ⇒ violation: the service default is "Enabled".
+    if (!sameText(props.publicNetworkAccess, "Disabled")) {
+      report(
+        `${who(args)} accepts public traffic (publicNetworkAccess ${show(props.publicNetworkAccess)}): set publicNetworkAccess to "Disabled" and use a private endpoint.`,
+      );
+    }
+    if (!sameText(props.sku?.name, "Premium")) {
+      report(
+        `${who(args)} uses the ${show(props.sku?.name)} SKU, which has no private endpoints or network rules: set sku.name to "Premium".`,
+      );
+    }
+  },
+);
+
+export const containerRegistryPolicies: Policies = [registryAdminUser, registryPublicNetwork];

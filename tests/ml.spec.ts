@@ -1,0 +1,514 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import {
+  endpointName,
+  FEATURE_STORE_RULE,
+  isoSeconds,
+  managedNetwork,
+  SCORE_ACTION,
+  scoringRolePermissions,
+  trainingCluster,
+  TRAINING_CLUSTER_NAME,
+  validateMlArgs,
+} from "../components/ml";
+import { BuiltInRoles } from "../components/shared";
+import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewStack, type PreviewResult } from "../tools/lib/preview";
+import { roleAssignmentName } from "../lib/uuid";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
+
+const WORKSPACE = "azure-native:machinelearningservices:Workspace";
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const LOCK = "azure-native:authorization:ManagementLockByScope";
+
+describe("ml (pure settings)", () => {
+  it("managed network: only approved outbound, user-defined private endpoint rules, no FQDN rule (no firewall)", () => {
+    const net = managedNetwork([
+      { name: "cosmos", serviceResourceId: "/subscriptions/x/cosmos", subresourceTarget: "Sql" },
+    ]);
+    assert.equal(net.isolationMode, "AllowOnlyApprovedOutbound");
+    assert.equal(net.firewallSku, "Basic");
+    assert.deepEqual(net.outboundRules, {
+      cosmos: {
+        type: "PrivateEndpoint",
+        category: "UserDefined",
+        destination: { serviceResourceId: "/subscriptions/x/cosmos", subresourceTarget: "Sql", sparkEnabled: false },
+      },
+    });
+    assert.throws(
+      () =>
+        managedNetwork([
+          { name: "a", serviceResourceId: "x", subresourceTarget: "Sql" },
+          { name: "a", serviceResourceId: "y", subresourceTarget: "Sql" },
+        ]),
+      /outbound rule 'a' is defined twice/,
+    );
+  });
+
+  it("training cluster: scales to zero, no public IP or SSH, local auth off, no subnet (managed network)", () => {
+    const cluster = trainingCluster({
+      vmSize: "Standard_D4s_v3",
+      maxNodes: 8,
+      vmPriority: "Dedicated",
+      idleSecondsBeforeScaleDown: 600,
+    });
+    assert.equal(cluster.disableLocalAuth, true);
+    const props = cluster.properties as Record<string, unknown>;
+    assert.deepEqual(props.scaleSettings, {
+      minNodeCount: 0,
+      maxNodeCount: 8,
+      nodeIdleTimeBeforeScaleDown: "PT600S",
+    });
+    assert.equal(props.enableNodePublicIp, false);
+    assert.equal(props.remoteLoginPortPublicAccess, "Disabled");
+    assert.equal(props.subnet, undefined);
+    assert.throws(() => isoSeconds(1.5), /whole number/);
+  });
+
+  it("endpoint names: unique per region through the stack suffix, within Azure's 3-32 character rule", () => {
+    assert.equal(endpointName("pay", "prod", "ab12"), "fraud-pay-prod-ab12");
+    assert.throws(() => endpointName("pay", "prod", "x".repeat(30)), /must be 3–32/);
+  });
+
+  it("the invoker role allows score/action and nothing else", () => {
+    assert.deepEqual(scoringRolePermissions(), [
+      {
+        actions: ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action"],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ]);
+  });
+
+  it("rejects scoring principals with bad or duplicate keys, before any resource registers", () => {
+    assert.throws(
+      () =>
+        validateMlArgs({
+          scoringPrincipals: [
+            { key: "Scorer", principalId: "p" },
+            { key: "a", principalId: "p" },
+            { key: "a", principalId: "q" },
+          ],
+        }),
+      /Ml: scoringPrincipals: key 'Scorer' must be kebab-case; scoringPrincipals: key 'a' is used twice/,
+    );
+  });
+
+  it("ML compute egress: Microsoft's required tags and ports, with the regional tags resolved", () => {
+    const rules = mlComputeEgress("westeurope");
+    const by = (d: string, protocol = "TCP") => rules.find((r) => r.destination === d && r.protocol === protocol);
+    assert.deepEqual(by("AzureMachineLearning")?.ports, ["443", "8787", "18881"]);
+    assert.deepEqual(by("AzureMachineLearning", "UDP")?.ports, ["5831"]);
+    assert.deepEqual(by("BatchNodeManagement.WestEurope")?.ports, ["443"]);
+    assert.deepEqual(by("Storage.WestEurope")?.ports, ["443", "445"]);
+    assert.deepEqual(by("AzureKeyVault.WestEurope")?.ports, ["443"]);
+    assert.deepEqual(by("AzureActiveDirectory")?.ports, ["80", "443"]);
+    for (const tag of ["AzureResourceManager", "AzureFrontDoor.Frontend", "MicrosoftContainerRegistry"]) {
+      assert.ok(by(tag), tag);
+    }
+    assert.equal(regionalTag("Storage.{region}", "northeurope"), "Storage.NorthEurope");
+    assert.throws(() => regionalTag("Storage.{region}", "eastus"), /no service tag region for 'eastus'/);
+    assert.equal(new Set(ML_COMPUTE_EGRESS.map((r) => r.name)).size, ML_COMPUTE_EGRESS.length);
+  });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`ml (${stack})`, () => {
+    const prod = stack === "prod";
+    let preview: PreviewResult;
+    let resources: ResourceRecord[];
+    let outputs: Record<string, unknown>;
+    let workspace: ResourceRecord;
+    before(async function () {
+      this.timeout(300_000); // one offline preview per stack, shared; slow on a loaded machine
+      preview = await previewOf(stack);
+      resources = preview.run.resources;
+      outputs = preview.run.stackOutputs;
+      workspace = byName(resources, "ml-workspace");
+    });
+    const ofName = (name: string) => byName(resources, name);
+    const cmkIdentity = () => byName(resources, "platform-cmk-ml-id");
+    const assignmentsOn = (scope: unknown) =>
+      ofType(resources, ROLE_ASSIGNMENT).filter((a) => a.inputs.scope === scope);
+    const roleOf = (a: ResourceRecord) => String(a.inputs.roleDefinitionId).split("/").pop();
+
+    it("workspace: confidential (HBI), private, identity-based storage access, in the ml resource group", () => {
+      assert.equal(workspace.type, WORKSPACE);
+      assert.equal(workspace.inputs.workspaceName, `mlw-pay-${stack}-weu`);
+      assert.equal(workspace.inputs.resourceGroupName, `rg-pay-${stack}-weu-ml`);
+      assert.equal(workspace.inputs.hbiWorkspace, true);
+      assert.equal(workspace.inputs.publicNetworkAccess, "Disabled");
+      assert.equal(workspace.inputs.allowPublicAccessWhenBehindVnet, false);
+      assert.equal(workspace.inputs.systemDatastoresAuthMode, "Identity");
+      assert.equal(workspace.inputs.imageBuildCompute, TRAINING_CLUSTER_NAME);
+      assert.equal(workspace.inputs.provisionNetworkNow, true);
+    });
+
+    it("workspace: managed network with only approved outbound and a private endpoint to the fraud_features account", () => {
+      const net = workspace.inputs.managedNetwork as Record<string, unknown>;
+      assert.equal(net.isolationMode, "AllowOnlyApprovedOutbound");
+      const rules = net.outboundRules as Record<string, Record<string, unknown>>;
+      assert.deepEqual(Object.keys(rules), [FEATURE_STORE_RULE]);
+      assert.deepEqual(rules[FEATURE_STORE_RULE].destination, {
+        serviceResourceId: outputs.cosmosAccountId,
+        subresourceTarget: "Sql",
+        sparkEnabled: false,
+      });
+      assert.ok(
+        Object.values(rules).every((r) => r.type !== "FQDN"),
+        "no FQDN rule: no managed Azure Firewall is billed",
+      );
+    });
+
+    it("workspace: customer-managed key and identities (primary user-assigned, CMK identity for the key)", () => {
+      const wsId = ofName("ml-id-workspace");
+      const cmk = cmkIdentity();
+      assert.equal(workspace.inputs.primaryUserAssignedIdentity, wsId.id);
+      assert.deepEqual(input(workspace, "identity"), {
+        type: "UserAssigned",
+        userAssignedIdentities: [wsId.id, cmk.id],
+      });
+      assert.equal(input(workspace, "encryption.status"), "Enabled");
+      assert.equal(input(workspace, "encryption.identity.userAssignedIdentity"), cmk.id);
+      const key = byName(resources, "platform-cmk-ml-key");
+      assert.equal(input(workspace, "encryption.keyVaultProperties.keyIdentifier"), key.outputs.keyUriWithVersion);
+      assert.equal(workspace.inputs.enableServiceSideCMKEncryption, false);
+      // Azure ML's managed Cosmos DB reads the key: it lives in the vault that admits trusted Azure services.
+      const trustedVault = byName(resources, "platform-kv-cosmos");
+      assert.equal(key.inputs.vaultName, trustedVault.outputs.name);
+      assert.equal(
+        workspace.inputs.encryption && input(workspace, "encryption.keyVaultProperties.keyVaultArmId"),
+        trustedVault.id,
+      );
+      // Key access before creation: the platform's grant on cmk-ml and this tier's grants have propagated.
+      assert.ok(workspace.dependencies.includes(byName(resources, "platform-cmk-ml-grant-propagation").urn));
+      assert.ok(workspace.dependencies.includes(ofName("ml-grant-propagation").urn));
+    });
+
+    it("the workspace (and its managed private endpoint to Cosmos DB) waits for the NoSQL tier's account operations", () => {
+      for (const name of ["nosql-account", "nosql-fraud-features", "nosql-reader-fraud-ml-fraud-features"]) {
+        assert.ok(workspace.dependencies.includes(byName(resources, name).urn), name);
+      }
+    });
+
+    it("the workspace identity has exactly Microsoft's roles on its dependencies before the workspace exists", () => {
+      const wsPrincipal = ofName("ml-id-workspace").outputs.principalId;
+      const sleep = ofName("ml-grant-propagation");
+      const expect = (resourceName: string, roles: string[]) => {
+        const target = ofName(resourceName);
+        const mine = assignmentsOn(target.id).filter((a) => a.inputs.principalId === wsPrincipal);
+        assert.deepEqual(mine.map(roleOf).sort(), [...roles].sort(), resourceName);
+        for (const a of mine) assert.ok(sleep.dependencies.includes(a.urn), `${a.name} before the workspace`);
+      };
+      const approver = BuiltInRoles.AzureAiEnterpriseNetworkConnectionApprover;
+      expect("ml-st", [
+        BuiltInRoles.Contributor,
+        BuiltInRoles.StorageBlobDataContributor,
+        BuiltInRoles.StorageFileDataPrivilegedContributor,
+        approver,
+      ]);
+      expect("ml-kv", [BuiltInRoles.Contributor, BuiltInRoles.KeyVaultAdministrator, approver]);
+      expect("ml-cr", [BuiltInRoles.Contributor, approver]);
+      expect("ml-appi", [BuiltInRoles.Contributor]);
+      // The managed private endpoint to Cosmos DB is approved by the workspace identity (no longer automatic).
+      const onCosmos = assignmentsOn(outputs.cosmosAccountId).filter((a) => a.inputs.principalId === wsPrincipal);
+      assert.deepEqual(onCosmos.map(roleOf), [approver]);
+      // Never on the platform vault that holds every tier's keys.
+      const platformVault = byName(resources, "platform-kv");
+      assert.deepEqual(
+        assignmentsOn(platformVault.id).filter((a) => a.inputs.principalId === wsPrincipal),
+        [],
+      );
+    });
+
+    it("the Azure Cosmos DB service may wrap/unwrap with cmk-ml only (workspace metadata in the managed group)", () => {
+      const grant = ofName("ml-cmk-ra-cosmos-db-service");
+      const key = byName(resources, "platform-cmk-ml-key");
+      assert.equal(grant.inputs.scope, key.id);
+      assert.equal(roleOf(grant), BuiltInRoles.KeyVaultCryptoServiceEncryptionUser);
+    });
+
+    it("private endpoint (amlworkspace) registered in the api.azureml.ms and notebooks zones", () => {
+      const pe = ofName("ml-workspace-pep");
+      const [connection] = pe.inputs.privateLinkServiceConnections as Record<string, unknown>[];
+      assert.equal(connection.privateLinkServiceId, workspace.id);
+      assert.deepEqual(connection.groupIds, ["amlworkspace"]);
+      const zones = (ofName("ml-workspace-pep-dns").inputs.privateDnsZoneConfigs as { name: string }[]).map(
+        (z) => z.name,
+      );
+      assert.deepEqual(zones, ["privatelink-api-azureml-ms", "privatelink-notebooks-azure-net"]);
+    });
+
+    it("storage: no shared key, no public access, CMK, private blob and file endpoints", () => {
+      const st = ofName("ml-st");
+      assert.equal(st.inputs.allowSharedKeyAccess, false);
+      assert.equal(st.inputs.publicNetworkAccess, "Disabled");
+      assert.equal(st.inputs.allowBlobPublicAccess, false);
+      assert.equal(st.inputs.isHnsEnabled, false);
+      assert.equal(input(st, "encryption.keySource"), "Microsoft.Keyvault");
+      assert.equal(input(st, "encryption.encryptionIdentity.encryptionUserAssignedIdentity"), cmkIdentity().id);
+      assert.equal(input(st, "sku.name"), prod ? "Standard_GZRS" : "Standard_ZRS");
+      assert.equal(workspace.inputs.storageAccount, st.id);
+      for (const group of ["blob", "file"]) {
+        const pe = ofName(`ml-st-${group}-pep`);
+        assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [group]);
+      }
+    });
+
+    it("container registry: Premium, admin user and public access off, private endpoint, CMK", () => {
+      const cr = ofName("ml-cr");
+      assert.equal(input(cr, "sku.name"), "Premium");
+      assert.equal(cr.inputs.adminUserEnabled, false);
+      assert.equal(cr.inputs.anonymousPullEnabled, false);
+      assert.equal(cr.inputs.publicNetworkAccess, "Disabled");
+      assert.equal(input(cr, "encryption.status"), "enabled");
+      assert.equal(input(cr, "encryption.keyVaultProperties.identity"), cmkIdentity().outputs.clientId);
+      assert.equal(input(cr, "policies.exportPolicy.status"), "disabled");
+      assert.deepEqual(
+        (ofName("ml-cr-pep").inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds,
+        ["registry"],
+      );
+      assert.equal(workspace.inputs.containerRegistry, cr.id);
+    });
+
+    it("own key vault with the platform vault's posture (RBAC, purge protection, private)", () => {
+      const kv = ofName("ml-kv");
+      assert.equal(input(kv, "properties.enableRbacAuthorization"), true);
+      assert.equal(input(kv, "properties.enablePurgeProtection"), true);
+      assert.equal(input(kv, "properties.publicNetworkAccess"), "Disabled");
+      assert.equal(input(kv, "properties.sku.name"), prod ? "premium" : "standard");
+      assert.ok(ofName("ml-kv-pep"));
+      assert.equal(workspace.inputs.keyVault, kv.id);
+    });
+
+    it("workspace-based Application Insights on the platform workspace, added to the private monitoring scope", () => {
+      const appi = ofName("ml-appi");
+      const log = byName(resources, "platform-log");
+      assert.equal(appi.inputs.workspaceResourceId, log.id);
+      assert.equal(appi.inputs.ingestionMode, "LogAnalytics");
+      assert.equal(appi.inputs.disableLocalAuth, true);
+      const scoped = ofName("ml-appi-ampls");
+      assert.equal(scoped.inputs.linkedResourceId, appi.id);
+      assert.equal(scoped.inputs.scopeName, byName(resources, "platform-ampls").outputs.name);
+      assert.equal(workspace.inputs.applicationInsights, appi.id);
+    });
+
+    it("training cluster: config sizes, 0 nodes when idle, no public IP, local auth off, managed identity", () => {
+      const cluster = ofName("ml-cluster");
+      assert.equal(cluster.inputs.computeName, TRAINING_CLUSTER_NAME);
+      assert.equal(cluster.inputs.workspaceName, `mlw-pay-${stack}-weu`);
+      assert.equal(input(cluster, "properties.disableLocalAuth"), true);
+      assert.deepEqual(input(cluster, "properties.properties.scaleSettings"), {
+        minNodeCount: 0,
+        maxNodeCount: prod ? 8 : 2,
+        nodeIdleTimeBeforeScaleDown: prod ? "PT600S" : "PT120S",
+      });
+      assert.equal(input(cluster, "properties.properties.vmSize"), prod ? "Standard_D4s_v3" : "Standard_DS3_v2");
+      assert.equal(input(cluster, "properties.properties.vmPriority"), prod ? "Dedicated" : "LowPriority");
+      assert.equal(input(cluster, "properties.properties.enableNodePublicIp"), false);
+      assert.equal(input(cluster, "properties.properties.subnet"), undefined);
+      assert.deepEqual(input(cluster, "identity.userAssignedIdentities"), [ofName("ml-id-compute").id]);
+    });
+
+    it("scoring endpoint: Entra tokens only, no public access, diagnostics; deployments own the traffic split", () => {
+      const endpoint = ofName("ml-endpoint");
+      assert.match(String(endpoint.inputs.endpointName), new RegExp(`^fraud-pay-${stack}-[a-z0-9]{4}$`));
+      assert.equal(input(endpoint, "properties.authMode"), "AADToken");
+      assert.equal(input(endpoint, "properties.publicNetworkAccess"), "Disabled");
+      assert.equal(input(endpoint, "properties.traffic"), undefined);
+      assert.deepEqual(input(endpoint, "identity.userAssignedIdentities"), [ofName("ml-id-endpoint").id]);
+      const diag = ofType(resources, "azure-native:monitor:DiagnosticSetting").find(
+        (d) => d.inputs.resourceUri === endpoint.id,
+      );
+      assert.ok(diag, "endpoint diagnostics");
+      // The endpoint identity pulls images and reads models; nothing else.
+      const endpointPrincipal = ofName("ml-id-endpoint").outputs.principalId;
+      const roles = ofType(resources, ROLE_ASSIGNMENT)
+        .filter((a) => a.inputs.principalId === endpointPrincipal)
+        .map(roleOf)
+        .sort();
+      assert.deepEqual(roles, [BuiltInRoles.StorageBlobDataReader, BuiltInRoles.AcrPull].sort());
+    });
+
+    it("exports what the ingestion tier needs: endpoint id, scoring URI, invoker role (score/action only), size", () => {
+      const endpoint = ofName("ml-endpoint");
+      const role = ofName("ml-scoring-role");
+      const scoring = outputs.fraudScoring as Record<string, unknown>;
+      assert.equal(scoring.endpointId, endpoint.id);
+      assert.equal(
+        scoring.scoringUri,
+        `https://${String(endpoint.inputs.endpointName)}.westeurope.inference.ml.azure.com/score`,
+      );
+      assert.equal(scoring.invokerRoleDefinitionId, role.id);
+      assert.deepEqual(scoring.deployment, {
+        instanceType: prod ? "Standard_DS3_v2" : "Standard_DS2_v2",
+        instanceCount: prod ? 3 : 1,
+      });
+      assert.deepEqual(input(role, "permissions"), [
+        { actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] },
+      ]);
+      const rg = byName(resources, "platform-rg-ml");
+      assert.deepEqual(role.inputs.assignableScopes, [rg.id]);
+      assert.equal(role.inputs.roleType, "CustomRole");
+    });
+
+    it("diagnostics to the central workspace for the workspace, vault, registry and storage services", () => {
+      const log = byName(resources, "platform-log");
+      const diags = ofType(resources, "azure-native:monitor:DiagnosticSetting");
+      const st = ofName("ml-st");
+      for (const uri of [
+        workspace.id,
+        ofName("ml-kv").id,
+        ofName("ml-cr").id,
+        `${st.id}/blobServices/default`,
+        `${st.id}/fileServices/default`,
+      ]) {
+        assert.ok(
+          diags.some((d) => d.inputs.resourceUri === uri && d.inputs.workspaceId === log.id),
+          `diagnostics for ${uri}`,
+        );
+      }
+    });
+
+    it(prod ? "prod: protects and locks the workspace, storage and vault" : "dev: no protection or locks", () => {
+      for (const name of ["ml-workspace", "ml-st", "ml-kv"]) {
+        const r = ofName(name);
+        assert.equal(r.protect, prod, `${name} protect`);
+        const locks = ofType(resources, LOCK).filter((l) => l.inputs.scope === r.id);
+        assert.equal(locks.length, prod ? 1 : 0, `${name} lock`);
+      }
+    });
+
+    it("tags every taggable resource of the tier as confidential, PCI connected, component ml", () => {
+      for (const name of ["ml-workspace", "ml-st", "ml-kv", "ml-cr", "ml-appi", "ml-cluster", "ml-endpoint"]) {
+        const tags = ofName(name).inputs.tags as Record<string, string>;
+        assert.equal(tags["data-classification"], "confidential", name);
+        assert.equal(tags["pci-scope"], "connected", name);
+        assert.equal(tags.component, "ml", name);
+        assert.equal(tags.environment, stack, name);
+      }
+    });
+
+    it("the fraud/ML team are AzureML Data Scientists on the workspace (no compute or workspace admin)", () => {
+      const grant = ofName("ml-workspace-ra-fraud-ml-data-scientist");
+      assert.equal(grant.inputs.scope, workspace.id);
+      assert.equal(grant.inputs.principalId, (outputs.entraGroupObjectIds as Record<string, string>).fraudMl);
+      assert.equal(roleOf(grant), BuiltInRoles.AzureMlDataScientist);
+    });
+
+    it("passes every policy of the pack on its resources", () => {
+      const urns = new Set(resources.filter((r) => r.name === "ml" || r.name.startsWith("ml-")).map((r) => r.urn));
+      const mine = preview.verdict.violations.filter((v) => v.urn && urns.has(v.urn));
+      assert.deepEqual(
+        mine.map((v) => `${v.policy}: ${v.message}`),
+        [],
+      );
+      const rules = Object.keys(preview.verdict.evaluated).filter(
+        (k) => k.startsWith("azure-native-machinelearningservices-") || k.startsWith("azure-native-containerregistry-"),
+      );
+      assert.ok(rules.length >= 10, `the pack's ML and registry rules ran (${rules.length})`);
+    });
+  });
+}
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`ml egress paths (${stack})`, () => {
+    let resources: ResourceRecord[];
+    before(async function () {
+      this.timeout(300_000);
+      resources = (await previewOf(stack)).run.resources;
+    });
+
+    it("the ML compute subnet's NSG allows exactly Microsoft's list outbound, then denies the internet", () => {
+      const nsg = byName(resources, "platform-nsg-mlCompute");
+      const rules = nsg.inputs.securityRules as Record<string, unknown>[];
+      const outbound = rules.filter((r) => r.direction === "Outbound");
+      const allows = outbound.filter((r) => r.access === "Allow");
+      assert.deepEqual(
+        allows.map(
+          (r) =>
+            `${String(r.protocol)} ${String(r.destinationAddressPrefix)}:${(r.destinationPortRanges as string[]).join(",")}`,
+        ),
+        mlComputeEgress("westeurope").map(
+          (r) => `${r.protocol === "UDP" ? "Udp" : "Tcp"} ${r.destination}:${r.ports.join(",")}`,
+        ),
+      );
+      const deny = outbound.find((r) => r.access === "Deny");
+      assert.deepEqual([deny?.destinationAddressPrefix, deny?.priority], ["Internet", 4096]);
+    });
+
+    it(
+      stack === "prod"
+        ? "prod: the firewall allows the ML compute subnet exactly Microsoft's list (regional tags, 8787/18881, UDP 5831)"
+        : "dev: no firewall; the subnet has no default outbound access (the workspace's compute uses its managed network)",
+      () => {
+        const groups = ofType(resources, "azure-native:network:FirewallPolicyRuleCollectionGroup");
+        if (stack === "dev") {
+          assert.equal(groups.length, 0);
+          const vnet = ofType(resources, "azure-native:network:VirtualNetwork")[0];
+          const subnet = (vnet.inputs.subnets as Record<string, unknown>[]).find((s) => s.name === "snet-ml-compute");
+          assert.equal(subnet?.defaultOutboundAccess, false);
+          return;
+        }
+        const collections = groups[0].inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[];
+        const ml = collections.find((c) => c.name === "allow-azure-ml-compute");
+        assert.ok(ml, "ML collection");
+        assert.deepEqual(
+          ml.rules.map((r) => ({
+            protocols: r.ipProtocols,
+            to: r.destinationAddresses,
+            ports: r.destinationPorts,
+            from: r.sourceAddresses,
+          })),
+          mlComputeEgress("westeurope").map((r) => ({
+            protocols: [r.protocol],
+            to: [r.destination],
+            ports: [...r.ports],
+            from: ["10.30.3.0/24"],
+          })),
+        );
+      },
+    );
+  });
+}
+
+describe("ml: granting the right to call the scoring endpoint", () => {
+  let resources: ResourceRecord[];
+  let outputs: Record<string, unknown>;
+  before(async function () {
+    this.timeout(300_000);
+    const run = await previewStack({
+      stack: "dev",
+      program: path.join(__dirname, "fixtures/programs/mlScoring.ts"),
+    });
+    resources = run.run.resources;
+    outputs = run.run.stackOutputs;
+  });
+
+  it("grantScoring assigns the invoker role (score/action only) on the endpoint, with a deterministic name", () => {
+    const grant = byName(resources, "ml-endpoint-ra-ingestion-scorer-scoring");
+    assert.equal(grant.inputs.scope, outputs.endpointId);
+    assert.equal(grant.inputs.principalId, outputs.scorerPrincipalId);
+    assert.equal(grant.inputs.roleDefinitionId, outputs.invokerRoleDefinitionId);
+    assert.equal(grant.inputs.principalType, "ServicePrincipal");
+    assert.equal(
+      grant.inputs.roleAssignmentName,
+      roleAssignmentName(
+        String(outputs.endpointId),
+        String(outputs.scorerPrincipalId),
+        String(outputs.invokerRoleDefinitionId),
+      ),
+    );
+    assert.ok(byName(resources, "ml-endpoint-ra-batch-scorer-scoring"), "scoringPrincipals argument");
+  });
+
+  it("grants the scorer nothing else", () => {
+    const mine = ofType(resources, ROLE_ASSIGNMENT).filter((a) => a.inputs.principalId === outputs.scorerPrincipalId);
+    assert.deepEqual(
+      mine.map((a) => a.name),
+      ["ml-endpoint-ra-ingestion-scorer-scoring"],
+    );
+  });
+});

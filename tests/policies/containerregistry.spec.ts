@@ -1,0 +1,71 @@
+import { strict as assert } from "node:assert";
+import {
+  containerRegistryPolicies,
+  registryAdminUser,
+  registryPublicNetwork,
+} from "../../policies/rules/containerregistry";
+import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import * as f from "./fixtures/ml";
+import { expectNotApplicable, expectPass, failCases, mutate, otherResource } from "./helpers";
+
+describe("policies/containerregistry", () => {
+  const registry = f.containerRegistry();
+
+  it("exports uniquely named policies", () => {
+    const names = containerRegistryPolicies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => n.startsWith("azure-native-containerregistry-")));
+  });
+
+  describe(registryAdminUser.name, () => {
+    it("passes the compliant registry (and unset flags, which default to off)", async () => {
+      await expectPass(registryAdminUser, registry);
+      await expectPass(
+        registryAdminUser,
+        mutate(mutate(registry, "adminUserEnabled", undefined), "anonymousPullEnabled", undefined),
+      );
+    });
+    failCases(registryAdminUser, registry, [
+      [
+        "the admin user is enabled",
+        "adminUserEnabled",
+        true,
+        /crpaydevweu \(azure-native:containerregistry:Registry\) has the admin user enabled .*set adminUserEnabled to false/,
+      ],
+      [
+        "anonymous pull is enabled",
+        "anonymousPullEnabled",
+        true,
+        /allows anonymous .*set anonymousPullEnabled to false/,
+      ],
+    ]);
+    it("reports both when both are on", async () => {
+      const r = await evaluatePolicy(
+        registryAdminUser,
+        mutate(mutate(registry, "adminUserEnabled", true), "anonymousPullEnabled", true),
+      );
+      assert.equal(r.messages.length, 2);
+    });
+    it("is not applicable to other types", () => expectNotApplicable(registryAdminUser, otherResource()));
+  });
+
+  describe(registryPublicNetwork.name, () => {
+    it("passes the compliant registry", () => expectPass(registryPublicNetwork, registry));
+    failCases(registryPublicNetwork, registry, [
+      [
+        "publicNetworkAccess is unset (defaults to Enabled)",
+        "publicNetworkAccess",
+        undefined,
+        /crpaydevweu .*accepts public traffic \(publicNetworkAccess unset\): set publicNetworkAccess to "Disabled"/,
+      ],
+      ["public network access is Enabled", "publicNetworkAccess", "Enabled", /\(publicNetworkAccess "Enabled"\)/],
+      [
+        "the SKU is Standard (no private endpoints)",
+        "sku.name",
+        "Standard",
+        /uses the "Standard" SKU, which has no private endpoints .*set sku\.name to "Premium"/,
+      ],
+    ]);
+    it("is not applicable to other types", () => expectNotApplicable(registryPublicNetwork, otherResource()));
+  });
+});
