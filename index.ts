@@ -4,17 +4,20 @@
  * (private endpoints, diagnostics, customer-managed keys, identities, role assignments, locks, tags) live in
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
- *   ingestion · operations                                    (later issues)
+ *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions) · operations (later issue)
  *   OLAP (Synapse) · ETL (Data Factory, streaming) · ML       (later issues)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
+import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
 import { NoSql } from "./components/nosql";
 import { Oltp } from "./components/oltp";
 import { Platform } from "./components/platform";
+import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
+import { kebabCase } from "./lib/naming";
 
 // Config first: every key is validated before any resource is registered.
 const config = loadConfig();
@@ -43,6 +46,36 @@ const nosql = new NoSql("nosql", {
   dataReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers }],
   dataContributors: [],
 });
+
+// Ingestion (flow 1): merchants → Application Gateway WAF_v2 → payment API function (INSERT dbo.Payment, api_logs)
+// → SQL change tracking → fraud scoring function (features → score → fraud_features, api_logs, webhook_events).
+const ingestion = new Ingestion("ingestion", {
+  context,
+  resourceGroupName: platform.resourceGroups.ingestion.name,
+  suffix: platform.suffix,
+  ingestion: config.ingestion,
+  subnets: {
+    appGateway: platform.subnetIds.appGateway as pulumi.Output<string>,
+    functions: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+  },
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
+  keyVault: platform.keyVault,
+  storageKey: platform.customerManagedKeys.storage,
+  // The failover group listener when there is one: it follows a failover to the secondary.
+  sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },
+  cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
+  // fraudScoringEndpoint: the ML tier's managed online endpoint (scoring URI and id) once it is deployed.
+});
+// Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container).
+for (const app of ["paymentApi", "fraudScoring"] as const) {
+  nosql.grantDataAccess("DataContributor", {
+    key: kebabCase(app),
+    principalId: ingestion.identities[app].principalId,
+    containers: CONTAINER_ACCESS[app],
+  });
+}
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
@@ -79,3 +112,19 @@ export const cosmosAccountId = nosql.accountId;
 export const cosmosEndpoint = nosql.documentEndpoint;
 export const cosmosDatabaseName = nosql.databaseName;
 export const cosmosContainerNames = nosql.containerNames;
+
+/** Point the API's DNS name (ingestion.apiHostName) at this address. */
+export const apiGatewayPublicIp = ingestion.publicIpAddress;
+export const apiGatewayName = ingestion.gatewayName;
+export const functionAppNames = { paymentApi: ingestion.paymentApi.name, fraudScoring: ingestion.fraudScoring.name };
+/** Create the SQL database users of these identities (pipelines/functions/README.md). */
+export const functionIdentities = {
+  paymentApi: {
+    principalId: ingestion.identities.paymentApi.principalId,
+    clientId: ingestion.identities.paymentApi.clientId,
+  },
+  fraudScoring: {
+    principalId: ingestion.identities.fraudScoring.principalId,
+    clientId: ingestion.identities.fraudScoring.clientId,
+  },
+};

@@ -175,6 +175,15 @@ export interface NoSqlArgs extends DataServiceArgs {
   readonly dataReaders?: readonly DataPlanePrincipal[];
 }
 
+/** Checks one principal of `dataContributors`/`dataReaders` (or of a later grant); throws naming the argument. */
+export function validatePrincipal(arg: string, p: DataPlanePrincipal): void {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.key)) problems.push(`${arg}: key '${p.key}' must be kebab-case (a-z, 0-9, -)`);
+  if (p.containers && p.containers.length === 0)
+    problems.push(`${arg}: '${p.key}' lists no containers (omit it for the whole account)`);
+  if (problems.length > 0) throw new Error(`NoSql: ${problems.join("; ")}`);
+}
+
 /** Checks the arguments before any child resource is registered; throws naming the argument. */
 export function validateNoSqlArgs(args: NoSqlArgs): void {
   const problems: string[] = [];
@@ -217,6 +226,12 @@ export function dataPlaneScope(accountId: string, container?: CosmosContainerKey
 }
 
 export class NoSql extends pulumi.ComponentResource {
+  private readonly account: cosmosdb.DatabaseAccount;
+  private readonly resourceGroupName: pulumi.Input<string>;
+  private readonly tierName: string;
+  private readonly containers: Partial<Record<CosmosContainerKey, pulumi.Resource>> = {};
+  /** The last data-plane role assignment: Cosmos DB runs one role assignment operation per account at a time. */
+  private lastGrant?: pulumi.Resource;
   public readonly accountName: pulumi.Output<string>;
   public readonly accountId: pulumi.Output<string>;
   /** `https://<account>.documents.azure.com:443/` (resolves to the private endpoint inside the VNet). */
@@ -340,31 +355,14 @@ export class NoSql extends pulumi.ComponentResource {
         },
       );
       containerNames[key] = container.name;
+      this.containers[key] = container;
     }
 
-    // Data-plane RBAC (Entra identities only; local auth is off). Names are UUIDv5 of scope + principal + role.
-    const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => {
-      const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
-      const scopes: [string, pulumi.Output<string>][] = p.containers
-        ? p.containers.map((c) => [`-${kebabCase(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
-        : [["", account.id]];
-      for (const [qualifier, scope] of scopes) {
-        new cosmosdb.SqlResourceSqlRoleAssignment(
-          `${name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`,
-          {
-            accountName: account.name,
-            resourceGroupName: args.resourceGroupName,
-            roleAssignmentId: pulumi
-              .all([scope, p.principalId, roleDefinitionId])
-              .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
-            roleDefinitionId,
-            principalId: p.principalId,
-            scope,
-          },
-          { parent: this },
-        );
-      }
-    };
+    // Data-plane RBAC (Entra identities only; local auth is off): see grantDataAccess.
+    this.account = account;
+    this.resourceGroupName = args.resourceGroupName;
+    this.tierName = name;
+    const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => this.grantDataAccess(role, p);
     for (const p of args.dataContributors ?? []) grant("DataContributor", p);
     for (const p of args.dataReaders ?? []) grant("DataReader", p);
 
@@ -388,6 +386,47 @@ export class NoSql extends pulumi.ComponentResource {
       documentEndpoint: this.documentEndpoint,
       databaseName: this.databaseName,
       containerNames: this.containerNames,
+    });
+  }
+
+  /**
+   * Grants a built-in data-plane role to a principal, on the whole account or on some containers (one assignment per
+   * container: least privilege). Other tiers call it for their identities (e.g. the ingestion functions), so every
+   * grant of the account goes through here. Assignments are chained, each waiting for the previous one: Cosmos DB
+   * rejects a role assignment while another one on the same account is in progress. Names are UUIDv5 of scope +
+   * principal + role; children of this tier, logical names `${name}-<reader|contributor>-<key>[-<container>]`.
+   */
+  grantDataAccess(role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal): cosmosdb.SqlResourceSqlRoleAssignment[] {
+    validatePrincipal(role === "DataReader" ? "dataReaders" : "dataContributors", p);
+    const account = this.account;
+    const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
+    const scopes: [string, pulumi.Output<string>][] = p.containers
+      ? p.containers.map((c) => [`-${kebabCase(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
+      : [["", account.id]];
+    return scopes.map(([qualifier, scope]) => {
+      const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(
+        `${this.tierName}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`,
+        {
+          accountName: account.name,
+          resourceGroupName: this.resourceGroupName,
+          roleAssignmentId: pulumi
+            .all([scope, p.principalId, roleDefinitionId])
+            .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+          roleDefinitionId,
+          principalId: p.principalId,
+          scope,
+        },
+        {
+          parent: this,
+          // After the previous grant (one operation per account) and after the container it is scoped to.
+          dependsOn: [
+            ...(this.lastGrant ? [this.lastGrant] : []),
+            ...(p.containers ?? []).flatMap((c) => (qualifier === `-${kebabCase(c)}` ? [this.containers[c]] : [])),
+          ].filter((r): r is pulumi.Resource => r !== undefined),
+        },
+      );
+      this.lastGrant = assignment;
+      return assignment;
     });
   }
 }

@@ -113,6 +113,15 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
         protocol: network.SecurityRuleProtocol.Tcp,
       },
       {
+        // Only the HTTP listener that answers with a permanent redirect to HTTPS (no backend behind it: the policy
+        // azure-native-network-applicationgateway-disallow-http-listener holds it to that). Without it, a client
+        // that types http:// gets a timeout instead of the redirect.
+        name: "allow-http-redirect-from-internet",
+        source: "Internet",
+        ports: "80",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
         name: "allow-gateway-manager",
         source: "GatewayManager",
         ports: "65200-65535",
@@ -148,6 +157,17 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     allowInbound: [],
   },
   firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
+  // Flex Consumption VNet integration (outbound only: the apps are reached through private endpoints in the PE
+  // subnet). Flex needs the Microsoft.App/environments delegation (not Microsoft.Web/serverFarms) and the
+  // Microsoft.App resource provider registered; one /24 leaves room for every Flex app's instances.
+  flexFunctions: {
+    name: "snet-functions-flex",
+    nsgQualifier: "flex",
+    delegation: "Microsoft.App/environments",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
 };
 
 /** NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default). */
@@ -229,10 +249,20 @@ export class Platform extends pulumi.ComponentResource {
   /** Entra group display names by role (read from Entra for existing groups). */
   public readonly groupDisplayNames: Readonly<Record<GroupRole, pulumi.Output<string>>>;
   public readonly actionGroupId: pulumi.Output<string>;
+  /** The Azure Monitor Private Link Scope: workspace-based Application Insights components are linked to it. */
+  public readonly monitorPrivateLinkScope: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Output<string>;
+  };
+  /** The DDoS Network Protection plan on the VNet (when enabled): public IPs in the VNet inherit it. */
+  public readonly ddosProtectionPlanId?: pulumi.Output<string>;
   /** Random suffix for globally unique names, stable for the life of the stack. */
   public readonly suffix: pulumi.Output<string>;
   public readonly tenantId: pulumi.Output<string>;
   private readonly context: StackContext;
+  /** The last resource linked to the private link scope: links are added one at a time (Azure serialises them). */
+  private lastScopeLink?: pulumi.Resource;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:platform:Platform", name, {}, opts);
@@ -294,6 +324,7 @@ export class Platform extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
+    this.ddosProtectionPlanId = ddosPlan?.id;
     const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
     const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
     for (const role of roles) {
@@ -420,7 +451,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new monitor.PrivateLinkScopedResource(
+    this.monitorPrivateLinkScope = { id: ampls.id, name: ampls.name, resourceGroupName: groups.monitoring.name };
+    this.lastScopeLink = new monitor.PrivateLinkScopedResource(
       `${name}-ampls-log`,
       {
         name: "log-analytics",
@@ -675,6 +707,32 @@ export class Platform extends pulumi.ComponentResource {
       logAnalyticsWorkspaceId: this.logAnalytics.id,
       actionGroupId: this.actionGroupId,
     });
+  }
+
+  /**
+   * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
+   * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
+   * (each waits for the previous one): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
+   * child of `parent`.
+   */
+  linkToMonitorScope(
+    name: string,
+    linkedResourceId: pulumi.Input<string>,
+    parent: pulumi.Resource,
+  ): monitor.PrivateLinkScopedResource {
+    const link = new monitor.PrivateLinkScopedResource(
+      `${name}-ampls-link`,
+      {
+        name: name.slice(0, 64),
+        scopeName: this.monitorPrivateLinkScope.name,
+        resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
+        linkedResourceId,
+        kind: monitor.ScopedResourceKind.Resource,
+      },
+      { parent, dependsOn: this.lastScopeLink ? [this.lastScopeLink] : [] },
+    );
+    this.lastScopeLink = link;
+    return link;
   }
 
   /**

@@ -57,6 +57,7 @@ describe("config", () => {
       mlCompute: "10.20.3.0/24",
       streamAnalytics: "10.20.4.0/26",
       firewall: "10.20.4.64/26",
+      flexFunctions: "10.20.5.0/24",
     });
   });
 

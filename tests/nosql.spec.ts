@@ -310,7 +310,14 @@ for (const stack of ["dev", "prod"] as const) {
       const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
       assert.deepEqual(
         assignments.map((a) => a.name),
-        ["nosql-reader-data-engineers"],
+        [
+          "nosql-reader-data-engineers",
+          // The ingestion functions, through grantDataAccess: exactly the containers each app writes.
+          "nosql-contributor-payment-api-api-logs",
+          "nosql-contributor-fraud-scoring-fraud-features",
+          "nosql-contributor-fraud-scoring-api-logs",
+          "nosql-contributor-fraud-scoring-webhook-events",
+        ],
       );
       const ra = assignments[0];
       const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
@@ -321,6 +328,25 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ra.inputs.accountName, account.inputs.accountName);
       assert.match(String(ra.inputs.roleAssignmentId), GUID);
       assert.equal(ra.inputs.roleAssignmentId, roleAssignmentName(accountId(), engineers, roleDefinitionId));
+    });
+
+    it("serialises the account's data-plane grants and scopes container grants to the container", () => {
+      const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      // Each assignment waits for the previous one: Cosmos DB runs one role assignment operation at a time.
+      for (let i = 1; i < assignments.length; i++) {
+        assert.ok(assignments[i].dependencies.includes(assignments[i - 1].urn), `${assignments[i].name} waits`);
+      }
+      const webhooks = byName(resources, "nosql-contributor-fraud-scoring-webhook-events");
+      assert.equal(webhooks.inputs.scope, `${accountId()}/dbs/payments/colls/webhook_events`);
+      assert.equal(
+        webhooks.inputs.roleDefinitionId,
+        `${accountId()}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`,
+      );
+      assert.ok(webhooks.dependencies.includes(byName(resources, "nosql-webhook-events").urn), "after its container");
+      const fraudId = ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").find(
+        (r) => r.name === "ingestion-id-fraud-scoring",
+      );
+      assert.equal(webhooks.inputs.principalId, fraudId?.outputs.principalId);
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
@@ -382,7 +408,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 12 : 11);
+      assert.equal(children.length, prod ? 16 : 15);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

@@ -5,3 +5,4 @@ export * from "./diagnostics";
 export * from "./cmk";
 export * from "./protection";
 export * from "./context";
+export * from "./functionApp";

@@ -118,6 +118,8 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       primaryEndpoints: {
         blob: `https://${c.name}.blob.core.windows.net/`,
         dfs: `https://${c.name}.dfs.core.windows.net/`,
+        queue: `https://${c.name}.queue.core.windows.net/`,
+        table: `https://${c.name}.table.core.windows.net/`,
       },
     }),
   },
@@ -190,6 +192,48 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:sql:FailoverGroup": {
     path: "Microsoft.Sql/servers/{serverName}/failoverGroups/{failoverGroupName}",
     outputs: (i) => ({ name: String(i.failoverGroupName), replicationRole: "Primary", replicationState: "CATCH_UP" }),
+  },
+  // Ingestion tier and the shared function app hosting.
+  "azure-native:storage:BlobServiceProperties": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
+  },
+  "azure-native:storage:BlobContainer": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+    outputs: (i) => ({ name: String(i.containerName) }),
+  },
+  "azure-native:applicationinsights:Component": {
+    path: "Microsoft.Insights/components/{resourceName}",
+    outputs: (_i, c) => {
+      const key = guidFor(`${c.id}/instrumentationKey`);
+      return {
+        name: c.name,
+        instrumentationKey: key,
+        appId: guidFor(`${c.id}/appId`),
+        connectionString: `InstrumentationKey=${key};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/;LiveEndpoint=https://westeurope.livediagnostics.monitor.azure.com/`,
+      };
+    },
+  },
+  "azure-native:web:AppServicePlan": { path: "Microsoft.Web/serverfarms/{name}" },
+  "azure-native:web:WebApp": {
+    path: "Microsoft.Web/sites/{name}",
+    outputs: (_i, c) => ({
+      defaultHostName: `${c.name}.azurewebsites.net`,
+      state: "Running",
+    }),
+  },
+  "azure-native:web:WebAppApplicationSettings": { path: "Microsoft.Web/sites/{name}/config/appsettings" },
+  "azure-native:web:WebAppFtpAllowed": { path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp" },
+  "azure-native:web:WebAppScmAllowed": { path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm" },
+  "azure-native:network:WebApplicationFirewallPolicy": {
+    path: "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
+  },
+  "azure-native:network:ApplicationGateway": {
+    path: "Microsoft.Network/applicationGateways/{applicationGatewayName}",
+    outputs: () => ({ operationalState: "Running", provisioningState: "Succeeded" }),
+  },
+  "azure-native:authorization:RoleDefinition": {
+    path: "providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
+    root: "scope",
   },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",
