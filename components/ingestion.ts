@@ -228,7 +228,11 @@ export class Ingestion extends pulumi.ComponentResource {
           maximumInstanceCount: cfg.functions.paymentApi.maximumInstanceCount,
           alwaysReady: [{ name: "http", instanceCount: cfg.functions.paymentApi.alwaysReady }],
         },
-        appSettings: { ...sqlSettings(payId), ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi) },
+        appSettings: {
+          FUNCTIONS_APP_ROLE: "payment-api",
+          ...sqlSettings(payId),
+          ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi),
+        },
       },
       this,
     );
@@ -251,6 +255,7 @@ export class Ingestion extends pulumi.ComponentResource {
           ],
         },
         appSettings: {
+          FUNCTIONS_APP_ROLE: "fraud-scoring",
           ...sqlSettings(fraudId),
           ...cosmosSettings(fraudId, CONTAINER_ACCESS.fraudScoring),
           Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
