@@ -16,6 +16,7 @@ import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
+import { ingressPolicies } from "./rules/ingress";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -33,4 +34,5 @@ export const policies: Policies = [
   ...networkPolicies,
   ...streamingPolicies,
   ...protectionPolicies,
+  ...ingressPolicies,
 ];
