@@ -114,14 +114,19 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   },
   "azure-native:storage:StorageAccount": {
     path: "Microsoft.Storage/storageAccounts/{accountName}",
-    outputs: (_i, c) => ({
-      primaryEndpoints: {
-        blob: `https://${c.name}.blob.core.windows.net/`,
-        dfs: `https://${c.name}.dfs.core.windows.net/`,
-        queue: `https://${c.name}.queue.core.windows.net/`,
-        table: `https://${c.name}.table.core.windows.net/`,
-      },
-    }),
+    // The Azure name is the `accountName` input (not `storageAccountName`).
+    outputs: (i, c) => {
+      const name = typeof i.accountName === "string" ? i.accountName : c.name;
+      return {
+        name,
+        primaryEndpoints: {
+          blob: `https://${name}.blob.core.windows.net/`,
+          dfs: `https://${name}.dfs.core.windows.net/`,
+          queue: `https://${name}.queue.core.windows.net/`,
+          table: `https://${name}.table.core.windows.net/`,
+        },
+      };
+    },
   },
   // Cosmos DB (NoSQL API). azure-native returns the Azure name as `name` (not the logical name).
   "azure-native:cosmosdb:DatabaseAccount": {
