@@ -117,6 +117,23 @@ export interface IngestionArgs {
   readonly tags?: Tags;
 }
 
+/** The only action the scorer's identity holds on the ML endpoint (managed online endpoint, Entra token auth). */
+export const SCORE_ACTION = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action";
+
+/** The custom role that lets a caller score on one endpoint: the score action only, assignable on that endpoint only. */
+export function scoringInvokerRole(endpointId: string, roleName: string) {
+  return {
+    roleName,
+    description: "Calls the fraud scoring managed online endpoint (score action only).",
+    scope: endpointId,
+    assignableScopes: [endpointId],
+    // Deterministic GUID: re-runs and imports never create a second definition.
+    roleDefinitionId: roleAssignmentName(endpointId, "role-definition", "fraud-scoring-endpoint-invoker"),
+    // learn.microsoft.com/azure/machine-learning/how-to-authenticate-online-endpoint (custom scoring role).
+    permissions: [{ actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
+  };
+}
+
 /** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
 export function gatewayAutoscale(cfg: IngestionConfig): { minCapacity: number; maxCapacity: number } {
   return { minCapacity: cfg.gateway.minInstances, maxCapacity: cfg.gateway.maxInstances };
@@ -271,19 +288,18 @@ export class Ingestion extends pulumi.ComponentResource {
     // single score action, assignable only on that endpoint).
     if (args.fraudScoringEndpoint) {
       const endpointId = args.fraudScoringEndpoint.endpointId;
+      const roleName = `${context.config.workload}-${context.config.environment} fraud scoring endpoint invoker`;
+      const role = (key: "roleDefinitionId" | "description") =>
+        pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName)[key]);
       const invoker = new authorization.RoleDefinition(
         `${name}-role-score`,
         {
-          roleName: `${context.config.workload}-${context.config.environment} fraud scoring endpoint invoker`,
-          description: "Calls the fraud scoring managed online endpoint (score action only).",
+          roleName,
+          description: role("description"),
           scope: endpointId,
           assignableScopes: [endpointId],
-          // Deterministic GUID: re-runs and imports never create a second definition.
-          roleDefinitionId: pulumi
-            .output(endpointId)
-            .apply((id) => roleAssignmentName(id, "role-definition", "fraud-scoring-endpoint-invoker")),
-          // learn.microsoft.com/azure/machine-learning/how-to-authenticate-online-endpoint (custom scoring role).
-          permissions: [{ actions: ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action"] }],
+          roleDefinitionId: role("roleDefinitionId"),
+          permissions: pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName).permissions),
         },
         { parent: this },
       );

@@ -3,6 +3,8 @@ import {
   certificateSecretId,
   CONTAINER_ACCESS,
   gatewayAutoscale,
+  SCORE_ACTION,
+  scoringInvokerRole,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "../components/ingestion";
@@ -57,6 +59,18 @@ describe("ingestion: pure helpers", () => {
     assert.match(cs, /Authentication=Active Directory Managed Identity;User Id=client-1/);
     assert.match(cs, /Encrypt=True;TrustServerCertificate=False/);
     assert.doesNotMatch(cs, /Password|Pwd/i);
+  });
+
+  it("lets the scorer call the ML endpoint and nothing else (custom role, assignable on that endpoint only)", () => {
+    const endpoint =
+      "/subscriptions/s/resourceGroups/rg-pay-dev-weu-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-pay-dev-weu/onlineEndpoints/fraud";
+    const role = scoringInvokerRole(endpoint, "pay-dev fraud scoring endpoint invoker");
+    assert.deepEqual(role.permissions, [
+      { actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] },
+    ]);
+    assert.deepEqual(role.assignableScopes, [endpoint]);
+    assert.equal(role.scope, endpoint);
+    assert.equal(role.roleDefinitionId, scoringInvokerRole(endpoint, "other name").roleDefinitionId, "deterministic");
   });
 
   it("reads the certificate through a versionless secret id and the autoscale bounds from config", () => {
