@@ -21,4 +21,18 @@ export default tseslint.config(
     files: ["tools/**/*.ts", "tests/**/*.ts", "policies/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "warn" },
   },
+  {
+    // Plain CommonJS scripts (the TypeScript loader must run before any TypeScript can).
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+        process: "readonly",
+        console: "readonly",
+      },
+    },
+  },
 );

@@ -43,7 +43,11 @@ const oltp = new Oltp("oltp", {
 const nosql = new NoSql("nosql", {
   ...platform.dataServiceArgs("cosmos"),
   cosmos: config.cosmos,
-  dataReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers }],
+  dataReaders: [
+    { key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers },
+    // The fraud/ML team reads the online feature store only.
+    { key: "fraud-ml", principalId: platform.groupObjectIds.fraudMl, containers: ["fraudFeatures"] },
+  ],
   dataContributors: [],
 });
 
@@ -89,6 +93,11 @@ export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
 export const actionGroupId = platform.actionGroupId;
 export const entraGroupObjectIds = platform.groupObjectIds;
+/**
+ * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`
+ * (pipelines/). After a rotation this shows the newest version; see docs/operations.md before switching to it.
+ */
+export const alwaysEncryptedColumnMasterKeyId = platform.alwaysEncryptedKey.keyUriWithVersion;
 export const customerManagedKeyUris = Object.fromEntries(
   Object.entries(platform.customerManagedKeys).map(([service, key]) => [service, key.keyUri]),
 );

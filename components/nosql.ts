@@ -20,6 +20,7 @@ import {
   managementLock,
   privateEndpoint,
   roleAssignments,
+  Serial,
   type DataServiceArgs,
 } from "./shared";
 
@@ -175,15 +176,6 @@ export interface NoSqlArgs extends DataServiceArgs {
   readonly dataReaders?: readonly DataPlanePrincipal[];
 }
 
-/** Checks one principal of `dataContributors`/`dataReaders` (or of a later grant); throws naming the argument. */
-export function validatePrincipal(arg: string, p: DataPlanePrincipal): void {
-  const problems: string[] = [];
-  if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.key)) problems.push(`${arg}: key '${p.key}' must be kebab-case (a-z, 0-9, -)`);
-  if (p.containers && p.containers.length === 0)
-    problems.push(`${arg}: '${p.key}' lists no containers (omit it for the whole account)`);
-  if (problems.length > 0) throw new Error(`NoSql: ${problems.join("; ")}`);
-}
-
 /** Checks the arguments before any child resource is registered; throws naming the argument. */
 export function validateNoSqlArgs(args: NoSqlArgs): void {
   const problems: string[] = [];
@@ -226,12 +218,6 @@ export function dataPlaneScope(accountId: string, container?: CosmosContainerKey
 }
 
 export class NoSql extends pulumi.ComponentResource {
-  private readonly account: cosmosdb.DatabaseAccount;
-  private readonly resourceGroupName: pulumi.Input<string>;
-  private readonly tierName: string;
-  private readonly containers: Partial<Record<CosmosContainerKey, pulumi.Resource>> = {};
-  /** The last data-plane role assignment: Cosmos DB runs one role assignment operation per account at a time. */
-  private lastGrant?: pulumi.Resource;
   public readonly accountName: pulumi.Output<string>;
   public readonly accountId: pulumi.Output<string>;
   /** `https://<account>.documents.azure.com:443/` (resolves to the private endpoint inside the VNet). */
@@ -239,6 +225,17 @@ export class NoSql extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Container names by config key. */
   public readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Output<string>>>;
+
+  private readonly dataPlane: {
+    readonly name: string;
+    readonly accountId: pulumi.Output<string>;
+    readonly accountName: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Every data-plane grant on the account, one after another. */
+    readonly chain: Serial;
+    /** Logical names already used (a principal granted twice is a mistake). */
+    readonly names: Set<string>;
+  };
 
   constructor(name: string, args: NoSqlArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:nosql:NoSql", name, {}, opts);
@@ -331,6 +328,7 @@ export class NoSql extends pulumi.ComponentResource {
     );
 
     const containerNames = {} as Record<CosmosContainerKey, pulumi.Output<string>>;
+    const containers: cosmosdb.SqlResourceSqlContainer[] = [];
     for (const key of COSMOS_CONTAINERS) {
       const design = CONTAINERS[key];
       const options = throughputOptions(cosmos, key);
@@ -355,22 +353,28 @@ export class NoSql extends pulumi.ComponentResource {
         },
       );
       containerNames[key] = container.name;
-      this.containers[key] = container;
+      containers.push(container);
     }
 
-    // Data-plane RBAC (Entra identities only; local auth is off): see grantDataAccess.
-    this.account = account;
-    this.resourceGroupName = args.resourceGroupName;
-    this.tierName = name;
-    const grant = (role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal) => this.grantDataAccess(role, p);
-    for (const p of args.dataContributors ?? []) grant("DataContributor", p);
-    for (const p of args.dataReaders ?? []) grant("DataReader", p);
-
-    privateEndpoint(
+    const endpoint = privateEndpoint(
       `${name}-account`,
       { service: "cosmosSql", targetId: account.id, targetName: account.name, target: args.privateEndpoints, tags },
       this,
     );
+
+    // Data-plane RBAC (Entra identities only; local auth is off): one grant at a time on the account, after the
+    // containers and the private endpoint (overlapping operations on one account fail with HTTP 412). Later tiers
+    // add theirs with `grantDataAccess`, which continues the same chain.
+    this.dataPlane = {
+      name,
+      accountId: account.id,
+      accountName: account.name,
+      resourceGroupName: args.resourceGroupName,
+      chain: new Serial([database, ...containers, endpoint.endpoint, endpoint.zoneGroup]),
+      names: new Set(),
+    };
+    for (const p of args.dataContributors ?? []) this.grantDataAccess("DataContributor", p);
+    for (const p of args.dataReaders ?? []) this.grantDataAccess("DataReader", p);
     diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
     managementLock(`${name}-account`, account.id, lock, this, account);
     roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);
@@ -390,43 +394,41 @@ export class NoSql extends pulumi.ComponentResource {
   }
 
   /**
-   * Grants a built-in data-plane role to a principal, on the whole account or on some containers (one assignment per
-   * container: least privilege). Other tiers call it for their identities (e.g. the ingestion functions), so every
-   * grant of the account goes through here. Assignments are chained, each waiting for the previous one: Cosmos DB
-   * rejects a role assignment while another one on the same account is in progress. Names are UUIDv5 of scope +
-   * principal + role; children of this tier, logical names `${name}-<reader|contributor>-<key>[-<container>]`.
+   * Grants a Cosmos DB built-in data-plane role to an Entra identity, on the account or on some containers only.
+   * Every grant joins the account's chain (after the containers, the private endpoint and the previous grant), so
+   * later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own. Names: UUIDv5 of
+   * scope + principal + role; logical names `${name}-reader|contributor-<key>[-<container>]`.
    */
-  grantDataAccess(role: keyof typeof CosmosDataRoles, p: DataPlanePrincipal): cosmosdb.SqlResourceSqlRoleAssignment[] {
-    validatePrincipal(role === "DataReader" ? "dataReaders" : "dataContributors", p);
-    const account = this.account;
-    const roleDefinitionId = pulumi.interpolate`${account.id}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
+  public grantDataAccess(
+    role: keyof typeof CosmosDataRoles,
+    p: DataPlanePrincipal,
+  ): cosmosdb.SqlResourceSqlRoleAssignment[] {
+    const dp = this.dataPlane;
+    const roleDefinitionId = pulumi.interpolate`${dp.accountId}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
     const scopes: [string, pulumi.Output<string>][] = p.containers
-      ? p.containers.map((c) => [`-${kebabCase(c)}`, account.id.apply((id) => dataPlaneScope(id, c))])
-      : [["", account.id]];
+      ? p.containers.map((c) => [`-${kebabCase(c)}`, dp.accountId.apply((id) => dataPlaneScope(id, c))])
+      : [["", dp.accountId]];
     return scopes.map(([qualifier, scope]) => {
-      const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(
-        `${this.tierName}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`,
-        {
-          accountName: account.name,
-          resourceGroupName: this.resourceGroupName,
-          roleAssignmentId: pulumi
-            .all([scope, p.principalId, roleDefinitionId])
-            .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
-          roleDefinitionId,
-          principalId: p.principalId,
-          scope,
-        },
-        {
-          parent: this,
-          // After the previous grant (one operation per account) and after the container it is scoped to.
-          dependsOn: [
-            ...(this.lastGrant ? [this.lastGrant] : []),
-            ...(p.containers ?? []).flatMap((c) => (qualifier === `-${kebabCase(c)}` ? [this.containers[c]] : [])),
-          ].filter((r): r is pulumi.Resource => r !== undefined),
-        },
+      const logicalName = `${dp.name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`;
+      if (dp.names.has(logicalName)) throw new Error(`NoSql: ${logicalName} is granted twice`);
+      dp.names.add(logicalName);
+      return dp.chain.next(
+        (dependsOn) =>
+          new cosmosdb.SqlResourceSqlRoleAssignment(
+            logicalName,
+            {
+              accountName: dp.accountName,
+              resourceGroupName: dp.resourceGroupName,
+              roleAssignmentId: pulumi
+                .all([scope, p.principalId, roleDefinitionId])
+                .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+              roleDefinitionId,
+              principalId: p.principalId,
+              scope,
+            },
+            { parent: this, dependsOn },
+          ),
       );
-      this.lastGrant = assignment;
-      return assignment;
     });
   }
 }

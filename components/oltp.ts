@@ -100,6 +100,9 @@ export const DIFF_BACKUP_HOURS = 12;
  * generation and verification, 10.3.2). BATCH_STARTED_GROUP and SCHEMA_OBJECT_ACCESS_GROUP are left out: they
  * would duplicate every statement already in BATCH_COMPLETED_GROUP.
  */
+/** The master database's audit categories, as Microsoft's SQL auditing docs name them. */
+export const MASTER_AUDIT_CATEGORIES = ["SQLSecurityAuditEvents", "DevOpsOperationsAudit"] as const;
+
 export const AUDIT_ACTION_GROUPS = [
   "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
   "FAILED_DATABASE_AUTHENTICATION_GROUP",
@@ -483,8 +486,11 @@ export class Oltp extends pulumi.ComponentResource {
     );
 
     // Server auditing to Log Analytics: the policy sends events to Azure Monitor, and the diagnostic setting on the
-    // master database (the server-level audit stream) routes SQLSecurityAuditEvents and DevOpsOperationsAudit
-    // (the `audit` category group) to the central workspace, whose retention (365 days in prod) applies.
+    // master database (the server-level audit stream) routes the two categories Microsoft's auditing docs name,
+    // SQLSecurityAuditEvents and DevOpsOperationsAudit, by name (not through a category group whose content could
+    // change) to the central workspace, whose retention (365 days in prod) applies. The API docs of
+    // isAzureMonitorTargetEnabled and isDevopsAuditEnabled (azure-native sql/extendedServerBlobAuditingPolicy.d.ts)
+    // ask for a diagnostic setting with 'SQLSecurityAuditEvents' and with 'DevOpsOperationsAudit' on master.
     new sql.ExtendedServerBlobAuditingPolicy(
       `${prefix}-audit`,
       {
@@ -504,7 +510,7 @@ export class Oltp extends pulumi.ComponentResource {
       // Like every SQL database's logs, master's audit events only go to the AzureDiagnostics table.
       {
         workspaceId: this.args.diagnosticSettings.workspaceId,
-        logCategoryGroups: ["audit"],
+        logCategories: [...MASTER_AUDIT_CATEGORIES],
         metrics: false,
         destination: "AzureDiagnostics",
       },

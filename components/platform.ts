@@ -17,6 +17,7 @@ import type { SubnetRole } from "../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../lib/cidr";
 import { kebabCase } from "../lib/naming";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
+import { keyExpiryAlerts, platformVault, type PlatformVault } from "./keyVaults";
 import {
   BuiltInRoles,
   customerManagedKey,
@@ -31,6 +32,7 @@ import {
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
   type StackContext,
+  vaultKey,
 } from "./shared";
 
 /** Resource groups by lifecycle: what is deployed, changed and deleted together. */
@@ -232,15 +234,23 @@ export class Platform extends pulumi.ComponentResource {
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
   public readonly diagnostics: DiagnosticSettingsTarget;
-  public readonly keyVault: {
-    readonly id: pulumi.Output<string>;
-    readonly name: pulumi.Output<string>;
-    readonly uri: pulumi.Output<string>;
-  };
+  /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
+  public readonly keyVault: PlatformVault["ref"];
+  /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/keyVaults.ts). */
+  public readonly cosmosKeyVault: PlatformVault["ref"];
   public readonly logAnalytics: {
     readonly id: pulumi.Output<string>;
     readonly customerId: pulumi.Output<string>;
     readonly name: pulumi.Output<string>;
+  };
+  /**
+   * The Always Encrypted column master key of the OLTP database: ARM id (scope for key-level role assignments) and
+   * the versioned key URI the T-SQL column master key metadata uses.
+   */
+  public readonly alwaysEncryptedKey: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly keyUriWithVersion: pulumi.Output<string>;
   };
   /** A customer-managed key and its identity per service. */
   public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
@@ -499,7 +509,7 @@ export class Platform extends pulumi.ComponentResource {
       );
       // Egress allow-list (everything else is denied): Entra ID, Azure Resource Manager, Azure Monitor and what
       // Azure ML compute needs, over HTTPS, from the workload subnets only.
-      new network.FirewallPolicyRuleCollectionGroup(
+      const egressRules = new network.FirewallPolicyRuleCollectionGroup(
         `${name}-afwp-egress`,
         {
           ruleCollectionGroupName: "platform-egress",
@@ -541,59 +551,14 @@ export class Platform extends pulumi.ComponentResource {
           ],
           tags,
         },
-        { parent: this },
+        // Azure Firewall does not support parallel updates of a policy and the firewall using it: a rule collection
+        // group PUT racing the firewall PUT that attaches the policy fails ("another operation in progress"). The
+        // firewall waits for the rules (so it starts with the egress allow-list in force); a further rule
+        // collection group must likewise wait for the previous one.
+        { parent: this, dependsOn: [egressRules] },
       );
       diagnosticSetting(`${name}-afw`, firewall.id, this.diagnostics, this);
     }
-
-    // Key Vault: RBAC, purge protection, 90-day soft delete, no public access, private endpoint.
-    const vault = new keyvault.Vault(
-      `${name}-kv`,
-      {
-        vaultName: context.globalName("keyVault", this.suffix),
-        resourceGroupName: groups.security.name,
-        location,
-        properties: {
-          tenantId: this.tenantId,
-          sku: {
-            family: keyvault.SkuFamily.A,
-            name: cfg.keyVaultSku === "premium" ? keyvault.SkuName.Premium : keyvault.SkuName.Standard,
-          },
-          enableRbacAuthorization: true,
-          enableSoftDelete: true,
-          softDeleteRetentionInDays: 90,
-          enablePurgeProtection: true,
-          publicNetworkAccess: "Disabled",
-          // Trusted Microsoft services (SQL TDE, Cosmos DB, Storage CMK) reach the vault through the bypass.
-          networkAcls: {
-            defaultAction: keyvault.NetworkRuleAction.Deny,
-            bypass: keyvault.NetworkRuleBypassOptions.AzureServices,
-          },
-        },
-        tags: securityTags,
-      },
-      { parent: this, protect },
-    );
-    this.keyVault = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
-    managementLock(
-      `${name}-kv`,
-      vault.id,
-      lockFor(protect, "the key vault holding the customer-managed keys"),
-      this,
-      vault,
-    );
-    privateEndpoint(
-      `${name}-kv`,
-      {
-        service: "keyVault",
-        targetId: vault.id,
-        targetName: vault.name,
-        target: this.privateEndpointTarget,
-        tags: securityTags,
-      },
-      this,
-    );
-    diagnosticSetting(`${name}-kv`, vault.id, this.diagnostics, this);
 
     // Entra ID groups: created here unless config names existing ones.
     const existing: Readonly<Record<GroupRole, string | undefined>> = {
@@ -627,18 +592,42 @@ export class Platform extends pulumi.ComponentResource {
     }
     this.groupObjectIds = groupIds;
     this.groupDisplayNames = groupNames;
-    roleAssignment(
+    // Key vaults (components/keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos
+    // DB's key has a vault of its own whose firewall also admits trusted Azure services, because Cosmos DB cannot
+    // use a vault that only private endpoints reach. Every other key stays in the private vault.
+    const vaultArgs = {
+      resourceGroupName: groups.security.name,
+      location,
+      tenantId: this.tenantId,
+      premium: cfg.keyVaultSku === "premium",
+      protect,
+      privateEndpoints: this.privateEndpointTarget,
+      diagnostics: this.diagnostics,
+      adminGroupId: groupIds.platformAdmins,
+      tags: securityTags,
+    };
+    const mainVault = platformVault(
       `${name}-kv`,
-      vault.id,
       {
-        key: "platform-admins-kv-admin",
-        principalId: groupIds.platformAdmins,
-        principalType: "Group",
-        roleDefinitionId: BuiltInRoles.KeyVaultAdministrator,
-        description: "Platform admins administer the platform key vault.",
+        ...vaultArgs,
+        vaultName: context.globalName("keyVault", this.suffix),
+        network: "privateEndpointOnly",
+        purpose: "the key vault holding the customer-managed keys",
       },
       this,
     );
+    const cosmosVault = platformVault(
+      `${name}-kv-cosmos`,
+      {
+        ...vaultArgs,
+        vaultName: context.globalName("keyVault", this.suffix, "cos"),
+        network: "trustedServices",
+        purpose: "the key vault holding the Cosmos DB customer-managed key",
+      },
+      this,
+    );
+    this.keyVault = mainVault.ref;
+    this.cosmosKeyVault = cosmosVault.ref;
     roleAssignment(
       `${name}-log`,
       workspace.id,
@@ -659,7 +648,7 @@ export class Platform extends pulumi.ComponentResource {
       keys[service] = customerManagedKey(
         `${name}-cmk-${kebab}`,
         {
-          vault: this.keyVault,
+          vault: service === "cosmos" ? this.cosmosKeyVault : this.keyVault,
           keyName: `cmk-${kebab}`,
           identityName: context.name("userAssignedIdentity", `cmk-${kebab}`),
           resourceGroupName: groups.security.name,
@@ -676,6 +665,35 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
     this.customerManagedKeys = keys;
+
+    // Always Encrypted column master key (OLTP): in the private vault, RSA-HSM in prod. SQL never sees it: clients
+    // (the apps, the ETL identity, the key provisioning script) wrap and unwrap the column encryption keys with it
+    // and sign/verify the key metadata. The T-SQL `CREATE COLUMN MASTER KEY` names its versioned URI (stack output
+    // `alwaysEncryptedColumnMasterKeyId`). No service identity is granted here: readers get Key Vault Crypto User on
+    // this key (get, unwrapKey, verify), provisioners Key Vault Crypto Officer (docs/operations.md).
+    const aeKey = vaultKey(
+      `${name}-ae-cmk`,
+      {
+        vaultName: this.keyVault.name,
+        keyName: "ae-cmk-oltp",
+        resourceGroupName: groups.security.name,
+        policy: {
+          hsm: cfg.hsmKeys,
+          keySize: cfg.cmkKeySize,
+          rotationDays: cfg.keyRotationDays,
+          expiryDays: cfg.keyExpiryDays,
+        },
+        keyOps: [
+          keyvault.JsonWebKeyOperation.WrapKey,
+          keyvault.JsonWebKeyOperation.UnwrapKey,
+          keyvault.JsonWebKeyOperation.Sign,
+          keyvault.JsonWebKeyOperation.Verify,
+        ],
+        tags: securityTags,
+      },
+      this,
+    );
+    this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
 
     // Alerts: one action group for the on-call receivers (and an optional secret webhook).
     const webhook = cfg.secrets.alertWebhookUrl;
@@ -700,6 +718,25 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     this.actionGroupId = actionGroup.id;
+
+    // Key expiry reaches on-call: each vault's near-expiry and expired events become Azure Monitor alerts.
+    for (const [suffix, vault] of [
+      ["kv", mainVault],
+      ["kv-cosmos", cosmosVault],
+    ] as const) {
+      keyExpiryAlerts(
+        `${name}-${suffix}`,
+        {
+          systemTopicName: context.name("eventGridSystemTopic", suffix),
+          vaultId: vault.vault.id,
+          location,
+          resourceGroupName: groups.security.name,
+          actionGroupId: actionGroup.id,
+          tags: securityTags,
+        },
+        this,
+      );
+    }
 
     this.registerOutputs({
       vnetId: this.vnetId,

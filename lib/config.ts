@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "./cidr";
 import { REGION_SHORT } from "./naming";
+import { providerConfigProblems, type ProviderConfig } from "./providerConfig";
 
 /** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
 export const PROJECT = "payments-data-platform";
@@ -412,8 +413,11 @@ function at(obj: unknown, path: readonly PropertyKey[]): unknown {
   );
 }
 
-/** Validates plain values (as read from the stack) into the typed config; throws ConfigError. */
-export function parseConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
+/**
+ * Validates plain values (as read from the stack) into the typed config; throws ConfigError. `provider` is the
+ * azure-native provider's config (`azure-native:location`), checked with the rest when given.
+ */
+export function parseConfig(raw: Record<string, unknown>, stack: string, provider?: ProviderConfig): PlatformConfig {
   const env = raw.environment;
   const known = (v: unknown): v is Environment => ENVIRONMENTS.includes(v as Environment);
   if (known(env) && known(stack) && env !== stack) {
@@ -421,6 +425,8 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): Platfo
     throw new ConfigError([`config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'`]);
   }
   const result = schema.safeParse(raw);
+  // The provider's default region must be the stack's (EU) location: checked with everything else, one line each.
+  const providerProblems = provider ? providerConfigProblems(provider, raw.location) : [];
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const [top, ...rest] = issue.path.map(String);
@@ -429,8 +435,9 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): Platfo
       const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
       return `config ${key}: got ${show(value)}; ${message}`;
     });
-    throw new ConfigError(problems);
+    throw new ConfigError([...problems, ...providerProblems]);
   }
+  if (providerProblems.length > 0) throw new ConfigError(providerProblems);
   const c = result.data;
   const space = parseCidr(c.vnetAddressSpace) as Cidr;
   let subnets: Record<SubnetRole, string>;
@@ -515,6 +522,9 @@ export function loadConfig(): PlatformConfig {
   const parsed = parseConfig(
     readRaw((key) => cfg.get(key)),
     pulumi.getStack(),
+    {
+      location: new pulumi.Config("azure-native").get("location"),
+    },
   );
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };

@@ -46,6 +46,7 @@ export const CAF = {
   budget: "budget",
   alert: "alert",
   dashboard: "dash",
+  eventGridSystemTopic: "egst",
 } as const;
 
 export type ResourceKind = keyof typeof CAF;

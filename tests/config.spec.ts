@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseConfig, PROJECT, readRaw, type RawConfig } from "../lib/config";
+import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -309,5 +312,60 @@ describe("config", () => {
         assert.equal(e.problems.length, 2);
       }
     });
+  });
+});
+
+describe("config: the azure-native provider's default region (azure-native:location)", () => {
+  const dev = () => rawOf("dev");
+  const rejectsProvider = (location: string | undefined, expected: RegExp) =>
+    assert.throws(
+      () => parseConfig(dev(), "dev", { location }),
+      (e: unknown) => e instanceof ConfigError && expected.test(e.message),
+    );
+
+  it("both committed stacks set it to their location", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const { config } = loadStackConfig(ROOT, stack);
+      const c = parseConfig(rawOf(stack), stack, { location: config["azure-native:location"] });
+      assert.equal(config["azure-native:location"], c.location);
+    }
+  });
+  it("is required", () =>
+    rejectsProvider(
+      undefined,
+      /^config azure-native:location: got nothing \(the key is missing\); must be set to payments-data-platform:location.*\(pulumi config set azure-native:location westeurope\)$/,
+    ));
+  it("must be an EU region", () =>
+    rejectsProvider(
+      "eastus",
+      /^config azure-native:location: got "eastus"; must be an EU region .*: one of westeurope, /,
+    ));
+  it("must equal location", () =>
+    rejectsProvider(
+      "northeurope",
+      /^config azure-native:location: got "northeurope"; must equal payments-data-platform:location \("westeurope"\)/,
+    ));
+  it("a stack without it fails the offline preview as a config error, before any resource registers", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "provider-location-")), "Pulumi.dev.yaml");
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace(/^\s*azure-native:location: .*\n/m, ""),
+    );
+    await assert.rejects(previewStack({ stack: "dev", stackFile: file }), (e: unknown) => {
+      assert.ok(e instanceof Error && e.name === "ConfigError", String(e));
+      assert.match(e.message, /^config azure-native:location: got nothing/);
+      return true;
+    });
+  });
+  it("is reported with the other problems, one line each", () => {
+    const raw = { ...dev(), costCenter: "!" };
+    assert.throws(
+      () => parseConfig(raw, "dev", { location: "eastus" }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.length === 2 &&
+        /^config payments-data-platform:costCenter/.test(e.problems[0]) &&
+        /^config azure-native:location/.test(e.problems[1]),
+    );
   });
 });

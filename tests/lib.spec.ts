@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import type * as pulumi from "@pulumi/pulumi";
+import { Serial } from "../components/shared/serial";
 import {
   carve,
   contains,
@@ -159,5 +161,18 @@ describe("lib/privateLink", () => {
     assert.equal(new Set(PRIVATE_DNS_ZONES).size, PRIVATE_DNS_ZONES.length);
     assert.equal(PRIVATE_DNS_ZONES.length, 22);
     for (const s of Object.values(PRIVATE_LINK)) assert.ok(s.zones.length <= MAX_ZONES_PER_GROUP);
+  });
+});
+
+describe("Serial (operations Azure applies one at a time on a parent)", () => {
+  it("hands each new resource the previous one as dependsOn, the first one `after`", () => {
+    const fake = (n: string) => ({ n }) as unknown as pulumi.Resource;
+    const after = [fake("container"), fake("endpoint")];
+    const chain = new Serial(after);
+    const seen: pulumi.Resource[][] = [];
+    const a = chain.next((d) => (seen.push(d), fake("a")));
+    const b = chain.next((d) => (seen.push(d), fake("b")));
+    assert.deepEqual(seen, [after, [a]]);
+    assert.deepEqual(chain.tail, [b]);
   });
 });

@@ -181,7 +181,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(keyUri, (outputs.customerManagedKeyUris as Record<string, string>).cosmos);
       assert.match(
         keyUri,
-        /^https:\/\/kv-pay-[a-z]+-weu-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
+        /^https:\/\/kv-pay-[a-z]+-weu-cos-[a-z0-9]{4}\.vault\.azure\.net\/keys\/cmk-cosmos$/,
         "versionless URI",
       );
       assert.deepEqual(account.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
@@ -312,6 +312,7 @@ for (const stack of ["dev", "prod"] as const) {
         assignments.map((a) => a.name),
         [
           "nosql-reader-data-engineers",
+          "nosql-reader-fraud-ml-fraud-features",
           // The ingestion functions, through grantDataAccess: exactly the containers each app writes.
           "nosql-contributor-payment-api-api-logs",
           "nosql-contributor-fraud-scoring-fraud-features",
@@ -330,23 +331,41 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ra.inputs.roleAssignmentId, roleAssignmentName(accountId(), engineers, roleDefinitionId));
     });
 
-    it("serialises the account's data-plane grants and scopes container grants to the container", () => {
-      const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
-      // Each assignment waits for the previous one: Cosmos DB runs one role assignment operation at a time.
-      for (let i = 1; i < assignments.length; i++) {
-        assert.ok(assignments[i].dependencies.includes(assignments[i - 1].urn), `${assignments[i].name} waits`);
+    it("grants the fraud/ML team Data Reader on the fraud_features container only", () => {
+      const ra = byName(resources, "nosql-reader-fraud-ml-fraud-features");
+      const fraudMl = (outputs.entraGroupObjectIds as Record<string, string>).fraudMl;
+      assert.equal(ra.inputs.principalId, fraudMl);
+      assert.equal(ra.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
+    });
+
+    it("serialises every data-plane grant: after the containers and the private endpoint, then one after another", () => {
+      const grants = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      assert.ok(grants.length >= 2, "at least two grants to chain");
+      const first = grants[0];
+      for (const r of [
+        ...ofType(resources, CONTAINER),
+        byName(resources, "nosql-account-pep"),
+        byName(resources, "nosql-account-pep-dns"),
+      ]) {
+        assert.ok(first.dependencies.includes(r.urn), `the first grant waits for ${r.name}`);
       }
+      for (let i = 1; i < grants.length; i++) {
+        assert.ok(
+          grants[i].dependencies.includes(grants[i - 1].urn),
+          `${grants[i].name} waits for ${grants[i - 1].name}`,
+        );
+      }
+    });
+
+    it("grants the ingestion apps Data Contributor on the containers they write, through the account's chain", () => {
       const webhooks = byName(resources, "nosql-contributor-fraud-scoring-webhook-events");
       assert.equal(webhooks.inputs.scope, `${accountId()}/dbs/payments/colls/webhook_events`);
       assert.equal(
         webhooks.inputs.roleDefinitionId,
         `${accountId()}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`,
       );
-      assert.ok(webhooks.dependencies.includes(byName(resources, "nosql-webhook-events").urn), "after its container");
-      const fraudId = ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").find(
-        (r) => r.name === "ingestion-id-fraud-scoring",
-      );
-      assert.equal(webhooks.inputs.principalId, fraudId?.outputs.principalId);
+      const fraudId = byName(resources, "ingestion-id-fraud-scoring");
+      assert.equal(webhooks.inputs.principalId, fraudId.outputs.principalId);
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
@@ -408,7 +427,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 16 : 15);
+      assert.equal(children.length, prod ? 17 : 16);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

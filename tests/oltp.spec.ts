@@ -263,7 +263,11 @@ for (const stack of ["dev", "prod"] as const) {
         const master = ofType(mine, T.diag).filter((d) => d.inputs.resourceUri === `${idOf(server)}/databases/master`);
         assert.equal(master.length, 1, `master diagnostic setting of ${server.name}`);
         assert.equal(master[0].inputs.workspaceId, workspace);
-        assert.deepEqual(master[0].inputs.logs, [{ categoryGroup: "audit", enabled: true }]);
+        // The categories the auditing docs name, by name (not a category group).
+        assert.deepEqual(master[0].inputs.logs, [
+          { category: "SQLSecurityAuditEvents", enabled: true },
+          { category: "DevOpsOperationsAudit", enabled: true },
+        ]);
         assert.deepEqual(master[0].inputs.metrics, []);
         // SQL database logs (master's audit stream included) only go to the AzureDiagnostics table.
         assert.equal(master[0].inputs.logAnalyticsDestinationType, undefined, "AzureDiagnostics table");

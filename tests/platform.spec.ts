@@ -114,7 +114,7 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     it("Key Vault: RBAC, purge protection, 90-day soft delete, no public access, SKU by environment", () => {
-      const kv = one("keyvault:Vault");
+      const kv = byName(resources, "platform-kv");
       assert.deepEqual(
         { ...(kv.inputs.properties as Record<string, unknown>), tenantId: undefined },
         {
@@ -128,14 +128,91 @@ for (const stack of ["dev", "prod"] as const) {
           softDeleteRetentionInDays: 90,
           enablePurgeProtection: true,
           publicNetworkAccess: "Disabled",
-          networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+          networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
         },
       );
       assert.match(String(kv.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-[a-z0-9]{4}$`));
     });
 
+    it("Cosmos DB's key lives in a vault Cosmos DB can reach; every other key stays in the private vault", async () => {
+      const main = byName(resources, "platform-kv");
+      const cosmos = byName(resources, "platform-kv-cosmos");
+      assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-cos-[a-z0-9]{4}$`));
+      const p = cosmos.inputs.properties as Record<string, unknown>;
+      // Public network access on, but the firewall denies every network: only trusted Azure services get through.
+      assert.equal(p.publicNetworkAccess, "Enabled");
+      assert.deepEqual(p.networkAcls, {
+        defaultAction: "Deny",
+        bypass: "AzureServices",
+        ipRules: [],
+        virtualNetworkRules: [],
+      });
+      assert.equal(p.enablePurgeProtection, true);
+      assert.equal(p.enableRbacAuthorization, true);
+      assert.deepEqual(p.sku, { family: "A", name: prod ? "premium" : "standard" });
+      assert.equal(cosmos.protect, prod);
+      // The private endpoint is kept (people and workloads in the VNet use it).
+      const pe = byName(resources, "platform-kv-cosmos-pep");
+      assert.equal(
+        (pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].privateLinkServiceId,
+        cosmos.id,
+      );
+      const vaultOf = (keyName: string) =>
+        ofType(resources, "azure-native:keyvault:Key").find((k) => k.inputs.keyName === keyName)?.inputs.vaultName;
+      assert.equal(vaultOf("cmk-cosmos"), cosmos.inputs.vaultName);
+      for (const k of ofType(resources, "azure-native:keyvault:Key").filter((k) => k.inputs.keyName !== "cmk-cosmos")) {
+        assert.equal(k.inputs.vaultName, main.inputs.vaultName, `${String(k.inputs.keyName)} in the private vault`);
+      }
+      // The pack checks exactly that on the stack (applicable, no violation).
+      const { verdict } = await previewOf(stack);
+      const rule = "azure-native-cosmosdb-databaseaccount-require-reachable-cmk-vault";
+      assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated the stack`);
+      assert.deepEqual(
+        verdict.violations.filter((v) => v.policy === rule),
+        [],
+      );
+      const account = ofType(resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+      assert.ok(
+        String(account.inputs.keyVaultKeyUri).startsWith(`https://${String(cosmos.inputs.vaultName)}.vault.azure.net/`),
+      );
+    });
+
+    it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", () => {
+      const ag = one("monitor:ActionGroup");
+      const topics = ofType(resources, "azure-native:eventgrid:SystemTopic");
+      const vaults = ofType(resources, "azure-native:keyvault:Vault");
+      assert.deepEqual(
+        topics.map((t) => t.inputs.source).sort(),
+        vaults.map((v) => v.id).sort(),
+        "one topic per vault",
+      );
+      for (const topic of topics) {
+        assert.equal(topic.inputs.topicType, "Microsoft.KeyVault.vaults");
+        assert.equal(topic.inputs.location, "westeurope");
+        const subs = ofType(resources, "azure-native:eventgrid:SystemTopicEventSubscription").filter(
+          (s) => s.inputs.systemTopicName === topic.inputs.systemTopicName,
+        );
+        assert.deepEqual(
+          subs.map((s) => [
+            (s.inputs.filter as { includedEventTypes: string[] }).includedEventTypes,
+            input(s, "destination.severity"),
+          ]),
+          [
+            [["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"], "Sev2"],
+            [["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"], "Sev1"],
+          ],
+        );
+        for (const sub of subs) {
+          assert.equal(sub.inputs.eventDeliverySchema, "CloudEventSchemaV1_0", "the only schema Monitor alerts take");
+          assert.equal(input(sub, "destination.endpointType"), "MonitorAlert");
+          assert.deepEqual(input(sub, "destination.actionGroups"), [ag.id]);
+        }
+        assert.ok(subs[1].dependencies.includes(subs[0].urn), "one subscription at a time on a topic");
+      }
+    });
+
     it("Key Vault has a private endpoint in the PE subnet, registered in the vault zone", () => {
-      const kv = one("keyvault:Vault");
+      const kv = byName(resources, "platform-kv");
       const pe = byName(resources, "platform-kv-pep");
       const vnet = one("network:VirtualNetwork");
       assert.deepEqual((pe.inputs.privateLinkServiceConnections as Record<string, unknown>[])[0].groupIds, ["vault"]);
@@ -165,7 +242,7 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("sends Key Vault and NSG diagnostics to the central workspace", () => {
       const log = one("operationalinsights:Workspace");
-      const kv = one("keyvault:Vault");
+      const kv = byName(resources, "platform-kv");
       const diags = ofType(resources, "azure-native:monitor:DiagnosticSetting");
       const kvDiag = diags.find((d) => d.inputs.resourceUri === kv.id);
       assert.ok(kvDiag, "key vault diagnostic setting");
@@ -247,6 +324,11 @@ for (const stack of ["dev", "prod"] as const) {
           ["snet-functions", "snet-ml-compute", "snet-functions-flex"],
         );
         const group = one("network:FirewallPolicyRuleCollectionGroup");
+        // Azure Firewall takes no parallel updates of a policy and its firewall: the firewall waits for the rules.
+        assert.ok(
+          one("network:AzureFirewall").dependencies.includes(group.urn),
+          "firewall after its rule collection group",
+        );
         const rule = (group.inputs.ruleCollections as { rules: Record<string, unknown>[] }[])[0].rules[0];
         assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24", "10.30.5.0/24"]);
         assert.deepEqual(rule.destinationPorts, ["443"]);
@@ -256,7 +338,8 @@ for (const stack of ["dev", "prod"] as const) {
     it("services wait for their key grant to propagate before checking key access", () => {
       const ra = byName(resources, "platform-cmk-sql-ra-crypto-user");
       const sleep = byName(resources, "platform-cmk-sql-grant-propagation");
-      assert.equal(sleep.inputs.createDuration, "5m");
+      // Azure RBAC changes can take up to 10 minutes to take effect, and SQL and Cosmos DB check key access once.
+      assert.equal(sleep.inputs.createDuration, "10m");
       assert.ok(sleep.dependencies.includes(ra.urn));
       const server = ofType(resources, "azure-native:sql:Server")[0];
       assert.ok(server.dependencies.includes(sleep.urn), "the SQL server waits for the propagation");
@@ -264,8 +347,28 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(cosmos.dependencies.includes(byName(resources, "platform-cmk-cosmos-grant-propagation").urn));
     });
 
+    it("Always Encrypted column master key: in the private vault, RSA-HSM in prod, exported by its versioned URI", async () => {
+      const key = byName(resources, "platform-ae-cmk");
+      const p = key.inputs.properties as Record<string, unknown>;
+      assert.equal(key.inputs.keyName, "ae-cmk-oltp");
+      assert.equal(key.inputs.vaultName, byName(resources, "platform-kv").inputs.vaultName);
+      assert.equal(p.kty, prod ? "RSA-HSM" : "RSA");
+      assert.equal(p.keySize, 3072);
+      // Clients wrap/unwrap the column encryption keys and sign/verify the column master key metadata.
+      assert.deepEqual(p.keyOps, ["wrapKey", "unwrapKey", "sign", "verify"]);
+      assert.equal((p.rotationPolicy as { attributes: { expiryTime: string } }).attributes.expiryTime, "P365D");
+      const { run } = await previewOf(stack);
+      assert.equal(run.stackOutputs.alwaysEncryptedColumnMasterKeyId, key.outputs.keyUriWithVersion);
+      assert.match(
+        String(run.stackOutputs.alwaysEncryptedColumnMasterKeyId),
+        new RegExp(`^https://kv-pay-${stack}-weu-[a-z0-9]{4}\\.vault\\.azure\\.net/keys/ae-cmk-oltp/[0-9a-f]{32}$`),
+      );
+    });
+
     it("customer-managed keys: HSM in prod, RSA 3072, wrap/unwrap only, rotation and expiry", () => {
-      const keys = ofType(resources, "azure-native:keyvault:Key");
+      const keys = ofType(resources, "azure-native:keyvault:Key").filter((k) =>
+        String(k.inputs.keyName).startsWith("cmk-"),
+      );
       assert.deepEqual(keys.map((k) => k.inputs.keyName).sort(), [
         "cmk-cosmos",
         "cmk-data-factory",
@@ -338,12 +441,14 @@ for (const stack of ["dev", "prod"] as const) {
 
     it(prod ? "protects and locks the vault and the log workspace" : "does not protect or lock anything", () => {
       const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
-      const kv = one("keyvault:Vault");
+      const kv = byName(resources, "platform-kv");
+      const cosmosKv = byName(resources, "platform-kv-cosmos");
       const log = one("operationalinsights:Workspace");
       assert.equal(kv.protect, prod);
+      assert.equal(cosmosKv.protect, prod);
       assert.equal(log.protect, prod);
       if (prod) {
-        for (const r of [kv, log]) {
+        for (const r of [kv, cosmosKv, log]) {
           const lock = locks.find((l) => l.inputs.scope === r.id);
           assert.equal(lock?.inputs.level, "CanNotDelete", `lock on ${r.name}`);
         }

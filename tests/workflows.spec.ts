@@ -6,12 +6,14 @@ import { parse } from "yaml";
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
 interface Step {
+  env?: Record<string, string>;
   uses?: string;
   run?: string;
   if?: string;
   with?: Record<string, unknown>;
 }
 interface Job {
+  name?: string;
   if?: string;
   needs?: string | string[];
   environment?: string;
@@ -52,15 +54,70 @@ describe("GitHub workflows", () => {
     assert.equal(summary?.if, "always()");
   });
 
-  it("pull requests: real pulumi preview with the policy pack, only with OIDC credentials, commented on the PR", () => {
+  it("pull requests: real pulumi preview with the policy pack, read-only identity, not from forks, commented", () => {
     const job = pr.jobs["pulumi-preview"];
-    assert.match(String(job.if), /vars\.AZURE_CLIENT_ID != ''/);
+    assert.match(String(job.if), /vars\.PULUMI_ORG != ''/);
+    assert.match(String(job.if), /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+    assert.equal(job.environment, "pr-preview");
     assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
     assert.equal(job.env?.ARM_USE_OIDC, "true");
-    assert.ok(!Object.values(job.env ?? {}).some((v) => /CLIENT_SECRET/i.test(v)), "no client secret: OIDC only");
+    assert.equal(job.env?.ARM_CLIENT_ID, "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
     const step = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
     assert.equal(step?.with?.command, "preview");
     assert.equal(step?.with?.["comment-on-pr"], true);
+  });
+
+  it("separates identities: previews read-only, a deploy identity per environment, no secret outside OIDC", () => {
+    const all = { pr, deploy, drift };
+    for (const [file, w] of Object.entries(all)) {
+      // Nothing at workflow level may grant tokens or credentials: each job asks for what it needs.
+      assert.ok(!w.permissions?.["id-token"], `${file}: id-token is granted per job, not per workflow`);
+      for (const [id, job] of Object.entries(w.jobs)) {
+        const text = JSON.stringify(job);
+        assert.doesNotMatch(text, /CLIENT_SECRET|ARM_CLIENT_CERTIFICATE/, `${file}/${id}: OIDC only`);
+        const secrets = [...text.matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+        assert.deepEqual(
+          [...new Set(secrets)].filter((s) => !["PULUMI_ACCESS_TOKEN", "GITHUB_TOKEN"].includes(s)),
+          [],
+          `${file}/${id}: only the Pulumi token and the workflow's GitHub token`,
+        );
+        const usesAzure = job.env?.ARM_CLIENT_ID !== undefined;
+        if (!usesAzure) continue;
+        assert.equal(job.permissions?.["id-token"], "write", `${file}/${id}: OIDC token`);
+        if (file === "deploy") {
+          assert.ok(["development", "production"].includes(String(job.environment)), `${file}/${id}: environment`);
+          assert.equal(job.env?.ARM_CLIENT_ID, "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
+          assert.ok(pulumiSteps({ ...w, jobs: { job } }).every((s) => s.with?.command === "up"));
+        } else {
+          // Pull requests and the drift check never touch a deploy identity or a deploy environment.
+          assert.equal(job.environment, "pr-preview", `${file}/${id}: read-only environment`);
+          assert.equal(job.env?.ARM_CLIENT_ID, "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+          assert.doesNotMatch(text, /AZURE_DEPLOY_CLIENT_ID|production|development/);
+          assert.ok(pulumiSteps({ ...w, jobs: { job } }).every((s) => s.with?.command === "preview"));
+        }
+      }
+    }
+    assert.equal(deploy.jobs["up-dev"].environment, "development");
+    assert.equal(deploy.jobs["up-prod"].environment, "production");
+  });
+
+  it("passes the GitHub token to every Pulumi step (plugin downloads, PR comments)", () => {
+    for (const [file, w] of Object.entries({ pr, deploy, drift })) {
+      for (const s of pulumiSteps(w)) {
+        assert.equal(s.with?.["github-token"], "${{ secrets.GITHUB_TOKEN }}", file);
+        assert.equal(s.env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", file);
+      }
+    }
+  });
+
+  it("documents the identities, federated credentials, Graph permissions and the prod approval", () => {
+    const ci = fs.readFileSync(path.resolve(DIR, "../../docs/ci.md"), "utf8");
+    for (const env of ["pr-preview", "development", "production"])
+      assert.ok(ci.includes(`repo:<owner>/<repo>:environment:${env}`), `federated credential for ${env}`);
+    for (const v of ["AZURE_PREVIEW_CLIENT_ID", "AZURE_DEPLOY_CLIENT_ID", "Group.Read.All", "Group.ReadWrite.All"])
+      assert.ok(ci.includes(v), v);
+    const readme = fs.readFileSync(path.resolve(DIR, "../../README.md"), "utf8");
+    assert.match(readme, /### Prod approval prerequisites[\s\S]*required reviewers/);
   });
 
   it("main: pulumi up for dev, then prod behind an environment approval", () => {
@@ -127,11 +184,30 @@ describe("GitHub workflows", () => {
       assert.ok(fs.existsSync(path.resolve(DIR, "../../policies/config", `${stack}.json`)));
   });
 
-  it("pins every action to a major version", () => {
+  it("uses actions on a supported runtime (Node 24), each pinned by major version", () => {
+    // GitHub retires Node 20 for actions: these are the first majors running on Node 24.
+    const minimum: Record<string, number> = {
+      "actions/checkout": 5,
+      "actions/setup-node": 5,
+      "actions/upload-artifact": 6,
+      "azure/login": 2,
+      "pulumi/actions": 7,
+    };
+    const seen = new Map<string, Set<string>>();
     for (const w of [pr, deploy, drift]) {
       for (const job of Object.values(w.jobs)) {
-        for (const s of job.steps) if (s.uses) assert.match(s.uses, /^[\w-]+\/[\w-]+@v\d+$/, s.uses);
+        for (const s of job.steps) {
+          if (!s.uses) continue;
+          const m = /^([\w-]+\/[\w-]+)@v(\d+)$/.exec(s.uses);
+          assert.ok(m, `${s.uses}: pin by major version`);
+          const [, action, major] = m;
+          assert.ok(action in minimum, `${action}: add its minimum supported major to this test`);
+          assert.ok(Number(major) >= minimum[action], `${s.uses}: needs v${minimum[action]} or later`);
+          seen.set(action, (seen.get(action) ?? new Set()).add(major));
+        }
       }
     }
+    for (const [action, majors] of seen) assert.equal(majors.size, 1, `${action} pinned consistently`);
+    assert.ok(seen.has("pulumi/actions") && seen.has("actions/upload-artifact"));
   });
 });

@@ -12,7 +12,9 @@ const USAGE = `usage: npm run policy:analyze -- --file <export.json> [options]
   --stack NAME          stack whose policy config applies (default: from the URNs)
   --json FILE           write the policy verdict as JSON
   --markdown FILE       write the policy verdict as Markdown
-  --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
+  --policy-config FILE  policy pack config (default: policies/config/<stack>.json); same shape as
+                        \`pulumi preview --policy-pack-config\`, but stricter: an unknown policy name or
+                        setting is an error here, where the CLI silently ignores it
   --verbose             stack traces on errors
 exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/input error`;
 

@@ -12,18 +12,22 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
   --json FILE           write the policy verdict as JSON
   --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement)
-  --policy-config FILE  policy pack config (default: policies/config/<stack>.json)
+  --policy-config FILE  policy pack config (default: policies/config/<stack>.json); same shape as
+                        \`pulumi preview --policy-pack-config\`, but stricter: an unknown policy name or
+                        setting is an error here, where the CLI silently ignores it
   --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
   --program FILE        program entry instead of index.ts (for test fixtures)
+  --skip-schema         skip the ARM schema check of the request bodies
   --quiet               print only the verdict
   --verbose             stack traces on errors
-exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage/config/program error`;
+exit codes: 0 no mandatory violation and no schema error, 1 mandatory violations or ARM schema errors,
+            2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
     argv,
     ["stack", "export", "json", "markdown", "policy-config", "stack-file", "program"],
-    ["quiet", "verbose"],
+    ["quiet", "verbose", "skip-schema"],
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
@@ -33,11 +37,15 @@ runCli(USAGE, async (argv) => {
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
-  const { run, verdict } = await previewStack({
+  const { run, verdict, schema } = await previewStack({
     stack,
     stackFile: args.values["stack-file"],
     program: args.values.program ? path.resolve(args.values.program) : undefined,
     debug: args.flags.has("verbose"),
+    // The deployed view (known ids) is needed for the export and the ARM schema check; the tree and verdict come
+    // from the preview view.
+    deployedView: Boolean(args.values.export),
+    skipSchema: args.flags.has("skip-schema"),
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;
@@ -49,8 +57,10 @@ runCli(USAGE, async (argv) => {
     console.log("");
   }
   console.log(formatVerdict(verdict, pack));
+  const { formatSchemaCheck } = require("./lib/armSchema/report") as typeof import("./lib/armSchema/report");
+  console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
-  if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
-  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));
-  return mandatoryViolations(verdict).length > 0 ? 1 : 0;
+  if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema), null, 2) + "\n");
+  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack, schema));
+  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 ? 1 : 0;
 });

@@ -37,10 +37,12 @@ export interface CustomerManagedKeyArgs {
 }
 
 /**
- * Azure RBAC grants take minutes to reach Key Vault, and SQL and Cosmos DB check key access once, at creation,
- * without retrying: services wait this long after the grant (on the first deployment only).
+ * Azure RBAC role assignment changes can take up to 10 minutes to take effect (Azure RBAC troubleshooting,
+ * https://learn.microsoft.com/azure/role-based-access-control/troubleshooting),
+ * and SQL and Cosmos DB check key access once, at creation, without retrying: services wait this long after the
+ * grant (on the first deployment only; docs/operations.md says what to do if a create still fails).
  */
-export const RBAC_PROPAGATION_DELAY = "5m";
+export const RBAC_PROPAGATION_DELAY = "10m";
 
 /** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
 export function rotationPolicy(policy: KeyPolicy) {
@@ -62,6 +64,43 @@ export function initialExpiry(expiryDays: number, now: Date = new Date()): numbe
   return Math.floor(day / 1000) + expiryDays * 86400;
 }
 
+export interface VaultKeyArgs {
+  readonly vaultName: pulumi.Input<string>;
+  readonly keyName: string;
+  /** The vault's resource group. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly policy: KeyPolicy;
+  /** What the key may do (wrap/unwrap for a service's CMK; also sign/verify for an Always Encrypted master key). */
+  readonly keyOps: readonly keyvault.JsonWebKeyOperation[];
+  readonly tags: Tags;
+}
+
+/**
+ * An RSA key (RSA-HSM when `policy.hsm`) with an expiry and the rotation policy, named `name`. ARM creates keys but
+ * does not update them (Keys_CreateIfNotExist): a later change to keyOps, the rotation policy or tags is reported
+ * as applied yet not made; change those through the data plane (docs/operations.md).
+ */
+export function vaultKey(name: string, args: VaultKeyArgs, parent: pulumi.Resource): keyvault.Key {
+  return new keyvault.Key(
+    name,
+    {
+      keyName: args.keyName,
+      vaultName: args.vaultName,
+      resourceGroupName: args.resourceGroupName,
+      properties: {
+        kty: args.policy.hsm ? keyvault.JsonWebKeyType.RSA_HSM : keyvault.JsonWebKeyType.RSA,
+        keySize: args.policy.keySize,
+        keyOps: [...args.keyOps],
+        attributes: { enabled: true, expires: initialExpiry(args.policy.expiryDays) },
+        rotationPolicy: rotationPolicy(args.policy),
+      },
+      tags: args.tags,
+    },
+    // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
+    { parent, ignoreChanges: ["properties.attributes.expires"] },
+  );
+}
+
 /** Creates `${name}-id`, `${name}-key` and the key-scoped role assignment, children of `parent`. */
 export function customerManagedKey(
   name: string,
@@ -81,25 +120,17 @@ export function customerManagedKey(
     },
     { parent },
   );
-  const key = new keyvault.Key(
+  const key = vaultKey(
     `${name}-key`,
     {
-      keyName: args.keyName,
       vaultName: args.vault.name,
+      keyName: args.keyName,
       resourceGroupName: args.resourceGroupName,
-      properties: {
-        kty: args.policy.hsm ? keyvault.JsonWebKeyType.RSA_HSM : keyvault.JsonWebKeyType.RSA,
-        keySize: args.policy.keySize,
-        keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
-        attributes: { enabled: true, expires: initialExpiry(args.policy.expiryDays) },
-        rotationPolicy: rotationPolicy(args.policy),
-      },
+      policy: args.policy,
+      keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
       tags: args.tags,
     },
-    // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
-    // Note: ARM creates keys but does not update them (Keys_CreateIfNotExist): a later change to keyOps, the
-    // rotation policy or tags is reported as applied yet not made; change those through the data plane.
-    { parent, ignoreChanges: ["properties.attributes.expires"] },
+    parent,
   );
   const grant = roleAssignment(
     name,

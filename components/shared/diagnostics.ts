@@ -24,7 +24,9 @@ export function diagnosticSetting(
       resourceUri,
       workspaceId: target.workspaceId,
       ...(target.destination === "AzureDiagnostics" ? {} : { logAnalyticsDestinationType: "Dedicated" }),
-      logs: groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
+      logs: target.logCategories
+        ? target.logCategories.map((category) => ({ category, enabled: true }))
+        : groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
       metrics: target.metrics === false ? [] : [{ category: "AllMetrics", enabled: true }],
     },
     { parent },

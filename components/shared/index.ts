@@ -6,3 +6,4 @@ export * from "./cmk";
 export * from "./protection";
 export * from "./context";
 export * from "./functionApp";
+export * from "./serial";

@@ -24,6 +24,11 @@ export interface DiagnosticSettingsTarget {
   readonly workspaceId: pulumi.Input<string>;
   /** Log category groups; defaults to `allLogs` (which includes `audit`). */
   readonly logCategoryGroups?: readonly ("allLogs" | "audit")[];
+  /**
+   * Log categories by name, instead of category groups, where the service's docs name the categories to send (e.g.
+   * `SQLSecurityAuditEvents` and `DevOpsOperationsAudit` on a SQL server's master database).
+   */
+  readonly logCategories?: readonly string[];
   /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */
   readonly metrics?: boolean;
   /**

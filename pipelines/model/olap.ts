@@ -1,27 +1,40 @@
 // OLAP model: the Synapse dedicated SQL pool star schema, and how each table is loaded.
 //
 //   Dim_Date, Dim_Merchant, Dim_Customer, Dim_PaymentMethod, Dim_Currency, Dim_PaymentStatus   (6 dimensions)
-//   Fact_Payment            one row per OLTP payment, loaded nightly from CDC
-//   Fact_API_Performance    one row per API request, written by the streaming path
-//                           (Cosmos DB api_logs → Stream Analytics → Synapse)
-//   stg.<Table>             staging heaps for the CDC extracts, derived from the mappings below
+//   Fact_Payment            one row per OLTP payment, loaded nightly from the extracted changes
+//   Fact_API_Performance    one row per minute, endpoint and merchant (request and error counts, p50/p95/p99
+//                           latency), written by the streaming path (Cosmos DB api_logs → Stream Analytics → Synapse)
+//   stg.<Table>             staging heaps for every extracted OLTP table, derived from the mappings below
+//   mv_*                    materialized views the dashboards read (Synapse keeps them current on every load)
 //
 // Dimension keys are the OLTP surrogate keys (immutable BIGINT IDENTITY values, never reused) or the natural code
 // (currency, status): the dimensions are Type 1 (overwrite), so a second surrogate key would only add a lookup.
 // Key 0 is the "unknown member" (OLTP identities start at 1), so fact keys are never NULL. If a dimension ever
 // needs history (Type 2), give it its own surrogate key then.
 //
-// The warehouse holds no personal or card data: mappings may not read classified OLTP columns (validate.ts), and
-// CDC does not even capture them. Dimensions describe customers by country and age, not by name.
+// The warehouse holds no personal or card data: mappings may not read classified OLTP columns (validate/), CDC
+// does not capture them, and the Always Encrypted ones are ciphertext to the ETL anyway. Dimensions describe customers by country and age, not by name.
 //
-// Distribution / index rules of the house (validate.ts enforces them):
+// Distribution / index rules of the house (validate/ enforces them):
 //   facts      HASH on a high-cardinality, NOT NULL, non-identity column + CLUSTERED COLUMNSTORE INDEX
 //   dimensions REPLICATE (small, joined by every fact query: a full copy per compute node means no data
 //              movement) + CLUSTERED INDEX on the key (columnstore needs ~60M+ rows to compress well; these are
 //              far smaller — Microsoft recommends heap or clustered index below that size)
-//   staging    ROUND_ROBIN HEAP (fastest load; read once by the MERGE into the star)
+//   staging    HEAP (fastest load; read once by the load into the star), HASH on the fact's distribution column when
+//              the fact's load joins on it (Payment, Refund, Dispute on PaymentId: the build of the changed fact rows
+//              and their application to Fact_Payment then join distribution-compatible tables, no shuffle),
+//              ROUND_ROBIN otherwise
 import { oltpModel, paymentStatuses } from "./oltp";
-import type { Column, OlapModel, OlapTable, OltpModel, SqlType, TableMapping } from "./types";
+import type {
+  Column,
+  MaterializedView,
+  OlapModel,
+  OlapTable,
+  OltpModel,
+  OltpTable,
+  SqlType,
+  TableMapping,
+} from "./types";
 import { t } from "./types";
 
 const col = (name: string, type: SqlType, nullable = false): Column => ({ name, type, nullable });
@@ -51,19 +64,33 @@ const dimDate: OlapTable = {
     "DateKey",
     [
       col("DateKey", t.int()),
-      col("Date", t.date()),
-      col("Year", t.smallint()),
-      col("Quarter", t.tinyint()),
-      col("Month", t.tinyint()),
+      // Nullable attributes: only the unknown member (DateKey 0) leaves them empty.
+      col("Date", t.date(), true),
+      col("Year", t.smallint(), true),
+      col("Quarter", t.tinyint(), true),
+      col("Month", t.tinyint(), true),
       col("MonthName", t.varchar(9)),
-      col("DayOfMonth", t.tinyint()),
-      col("IsoWeek", t.tinyint()),
-      col("IsoDayOfWeek", t.tinyint()),
-      col("IsWeekend", t.bit()),
+      col("DayOfMonth", t.tinyint(), true),
+      col("IsoWeek", t.tinyint(), true),
+      col("IsoDayOfWeek", t.tinyint(), true),
+      col("IsWeekend", t.bit(), true),
     ],
     "REPLICATE: ~10k rows, joined by every fact. CLUSTERED INDEX (DateKey): far below columnstore size.",
+    {
+      DateKey: 0,
+      Date: null,
+      Year: null,
+      Quarter: null,
+      Month: null,
+      MonthName: "Unknown",
+      DayOfMonth: null,
+      IsoWeek: null,
+      IsoDayOfWeek: null,
+      IsWeekend: null,
+    },
   ),
-  description: "Calendar, one row per day; DateKey = yyyymmdd.",
+  description:
+    "Calendar, one row per day; DateKey = yyyymmdd. DateKey 0 is the unknown member (a date outside the calendar).",
 };
 
 const dimMerchant: OlapTable = {
@@ -180,8 +207,10 @@ const factPayment: OlapTable = {
     col("CapturedAt", t.datetime2(3), true),
     col("UpdatedAt", t.datetime2(3)),
   ],
-  // PaymentId is unique by construction: the loader MERGEs on it. NOT ENFORCED, so the loader must keep it so.
-  primaryKey: { name: "PK_Fact_Payment", columns: ["PaymentId"] },
+  // No PRIMARY KEY: in a dedicated pool it could only be NONCLUSTERED NOT ENFORCED, i.e. a secondary rowstore index
+  // on the columnstore fact that every load maintains; Microsoft's MERGE page (Azure Synapse) warns about MERGE into
+  // HASH tables with secondary indexes and columnstore targets. PaymentId is unique because the load applies one row
+  // per PaymentId; the load's data-quality gate checks it.
   references: [
     { column: "DateKey", dimension: "Dim_Date", dimensionColumn: "DateKey" },
     { column: "MerchantKey", dimension: "Dim_Merchant", dimensionColumn: "MerchantKey" },
@@ -194,41 +223,68 @@ const factPayment: OlapTable = {
   index: { kind: "CLUSTERED COLUMNSTORE INDEX" },
   rationale:
     "HASH(PaymentId): unique, so rows spread evenly over the 60 distributions (MerchantKey would skew towards " +
-    "big merchants, CustomerKey towards the unknown member 0), and the nightly MERGE of changed payments is " +
-    "distribution-local. Every dimension is replicated, so star joins need no data movement anyway. " +
-    "CLUSTERED COLUMNSTORE INDEX: large, append-mostly, scanned by aggregates.",
+    "big merchants, CustomerKey towards the unknown member 0). stg.Payment, stg.Refund and stg.Dispute are " +
+    "hashed on PaymentId too, so building the changed fact rows and applying them here join on the " +
+    "distribution column on both sides, with no data movement. Every dimension is replicated, so star joins " +
+    "need none either. CLUSTERED COLUMNSTORE INDEX: large, append-mostly, scanned by aggregates.",
 };
 
 const factApiPerformance: OlapTable = {
   schema: "dbo",
   name: "Fact_API_Performance",
   role: "fact",
-  description: "One row per API request (latency, outcome). Route templates only: no raw paths, bodies or IPs.",
+  description:
+    "One row per minute, merchant, HTTP method and endpoint (route template, never a raw path): request and " +
+    "error counts, error rate and latency percentiles, aggregated by Stream Analytics over one-minute tumbling " +
+    "windows. Percentiles are per minute and cannot be summed: coarser dashboards use the sums (average latency, " +
+    "error rate) or the worst minute.",
   columns: [
-    col("RequestId", t.varchar(64)),
+    col("MinuteStart", t.datetime2(0)),
     col("DateKey", t.int()),
+    col("HourOfDay", t.tinyint()),
     col("MerchantKey", t.bigint()),
-    col("RequestedAt", t.datetime2(3)),
-    col("Endpoint", t.varchar(128)),
     col("HttpMethod", t.varchar(8)),
-    col("StatusCode", t.smallint()),
-    col("LatencyMs", t.int()),
-    col("Region", t.varchar(32)),
-    col("ApiVersion", t.varchar(16), true),
+    col("Endpoint", t.varchar(128)),
+    col("RequestCount", t.int()),
+    col("ErrorCount", t.int()),
+    col("ClientErrorCount", t.int()),
+    col("ErrorRate", t.decimal(9, 6)),
+    col("LatencySumMs", t.bigint()),
+    col("LatencyMaxMs", t.int()),
+    col("LatencyP50Ms", t.int()),
+    col("LatencyP95Ms", t.int()),
+    col("LatencyP99Ms", t.int()),
   ],
   // No PRIMARY KEY on purpose: Stream Analytics delivers at least once, and a NOT ENFORCED key over duplicate
-  // rows makes Synapse return wrong results. Deduplicate on RequestId at query time or in a nightly compaction.
+  // rows makes Synapse return wrong results. A replayed window is deduplicated on the grain
+  // (MinuteStart, MerchantKey, HttpMethod, Endpoint) by the nightly compaction.
   references: [
     { column: "DateKey", dimension: "Dim_Date", dimensionColumn: "DateKey" },
     { column: "MerchantKey", dimension: "Dim_Merchant", dimensionColumn: "MerchantKey" },
   ],
-  distribution: { kind: "HASH", column: "RequestId" },
+  distribution: { kind: "HASH", column: "MinuteStart" },
   index: { kind: "CLUSTERED COLUMNSTORE INDEX" },
   rationale:
-    "HASH(RequestId): unique per request, so the highest-volume table spreads evenly and duplicates from " +
-    "at-least-once delivery land in the same distribution (cheap dedup). CLUSTERED COLUMNSTORE INDEX: " +
-    "append-only, huge, queried by time-window aggregates.",
+    "HASH(MinuteStart): 1,440 values a day spread evenly over the 60 distributions and a time-range query reads " +
+    "all of them in parallel; the duplicates of a replayed window land in the same distribution (cheap dedup). " +
+    "MerchantKey would skew towards big merchants and unauthenticated traffic (0), Endpoint has too few values. " +
+    "CLUSTERED COLUMNSTORE INDEX: append-only, queried by time-window aggregates.",
 };
+
+const monthNames = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 const copy = (target: string, table: string, column: string = target) => ({
   target,
@@ -238,9 +294,24 @@ const copy = (target: string, table: string, column: string = target) => ({
 
 export const olapMappings: TableMapping[] = [
   {
-    kind: "generated",
+    kind: "calendar",
     target: "Dim_Date",
-    description: "Calendar generated by the ETL (2015-01-01 .. 2040-12-31), ISO weeks, Monday = 1.",
+    from: "2015-01-01",
+    to: "2040-12-31",
+    description: "Calendar generated set-based in the pool by 11_olap_reference_data.sql; ISO weeks, Monday = 1.",
+    columns: {
+      DateKey: "YEAR([Date]) * 10000 + MONTH([Date]) * 100 + DAY([Date])",
+      Date: "[Date]",
+      Year: "YEAR([Date])",
+      Quarter: "DATEPART(QUARTER, [Date])",
+      Month: "MONTH([Date])",
+      MonthName: `CASE MONTH([Date]) ${monthNames.map((m, i) => `WHEN ${i + 1} THEN '${m}'`).join(" ")} END`,
+      DayOfMonth: "DAY([Date])",
+      IsoWeek: "DATEPART(ISO_WEEK, [Date])",
+      // 1900-01-01 was a Monday: independent of SET DATEFIRST and of the session language.
+      IsoDayOfWeek: "DATEDIFF(DAY, CAST('19000101' AS DATE), [Date]) % 7 + 1",
+      IsWeekend: "CASE WHEN DATEDIFF(DAY, CAST('19000101' AS DATE), [Date]) % 7 >= 5 THEN 1 ELSE 0 END",
+    },
   },
   {
     kind: "oltp",
@@ -320,7 +391,11 @@ export const olapMappings: TableMapping[] = [
     ],
     columns: [
       copy("PaymentId", "Payment"),
-      { target: "DateKey", source: { table: "Payment", column: "CreatedAt" }, transform: { kind: "dateKey" } },
+      {
+        target: "DateKey",
+        source: { table: "Payment", column: "CreatedAt" },
+        transform: { kind: "dateKey", unknown: 0 },
+      },
       copy("MerchantKey", "Payment", "MerchantId"),
       {
         target: "CustomerKey",
@@ -352,36 +427,78 @@ export const olapMappings: TableMapping[] = [
   {
     kind: "stream",
     target: "Fact_API_Performance",
-    source: "Cosmos DB container api_logs → Stream Analytics job (pass-through, one row per request)",
+    source:
+      "Cosmos DB container api_logs, its change feed relayed to the Stream Analytics job (the streaming tier), " +
+      "one-minute tumbling windows",
+    window: { timestampField: "timestamp", seconds: 60 },
     columns: [
-      { target: "RequestId", field: "requestId" },
-      { target: "DateKey", field: "timestamp", transform: "yyyymmdd of the UTC timestamp" },
-      { target: "MerchantKey", field: "merchantId", transform: "0 when the request was unauthenticated" },
-      { target: "RequestedAt", field: "timestamp" },
-      { target: "Endpoint", field: "route", transform: "route template, e.g. /v1/payments/{id}" },
-      { target: "HttpMethod", field: "method" },
-      { target: "StatusCode", field: "statusCode" },
-      { target: "LatencyMs", field: "durationMs" },
-      { target: "Region", field: "region" },
-      { target: "ApiVersion", field: "apiVersion" },
+      { target: "MinuteStart", value: { kind: "windowStart" } },
+      { target: "DateKey", value: { kind: "windowDateKey" } },
+      { target: "HourOfDay", value: { kind: "windowHour" } },
+      {
+        target: "MerchantKey",
+        value: { kind: "group", field: "merchantId", whenNull: 0, description: "0 when unauthenticated" },
+      },
+      { target: "HttpMethod", value: { kind: "group", field: "method" } },
+      {
+        target: "Endpoint",
+        value: { kind: "group", field: "route", description: "route template, e.g. /v1/payments/{id}" },
+      },
+      { target: "RequestCount", value: { kind: "count" } },
+      { target: "ErrorCount", value: { kind: "countWhere", field: "statusCode", min: 500, max: 599 } },
+      { target: "ClientErrorCount", value: { kind: "countWhere", field: "statusCode", min: 400, max: 499 } },
+      { target: "ErrorRate", value: { kind: "ratio", numerator: "ErrorCount", denominator: "RequestCount" } },
+      { target: "LatencySumMs", value: { kind: "sum", field: "durationMs" } },
+      { target: "LatencyMaxMs", value: { kind: "max", field: "durationMs" } },
+      { target: "LatencyP50Ms", value: { kind: "percentile", field: "durationMs", p: 0.5 } },
+      { target: "LatencyP95Ms", value: { kind: "percentile", field: "durationMs", p: 0.95 } },
+      { target: "LatencyP99Ms", value: { kind: "percentile", field: "durationMs", p: 0.99 } },
     ],
   },
 ];
 
 /**
- * CDC metadata carried by every staging table: `__$start_lsn` and `__$operation` of the
- * cdc.fn_cdc_get_net_changes_* row (1 = delete, 2 = insert, 4 = update). NULL for a row that did not change
- * itself but is re-read because a related row did (e.g. all refunds of a payment whose refund changed, to
- * recompute Fact_Payment.RefundedAmountMinor).
+ * Change metadata carried by every staging table, by extraction mode. NULL for a row that did not change itself but
+ * is re-read because a related row did (e.g. all refunds of a payment whose refund changed, to recompute
+ * Fact_Payment.RefundedAmountMinor).
+ * - CDC: `__$start_lsn` and `__$operation` of the cdc.fn_cdc_get_net_changes_* row (1 delete, 2 insert, 4 update).
+ * - Change tracking: `SYS_CHANGE_VERSION` and `SYS_CHANGE_OPERATION` of CHANGETABLE(CHANGES …) (I, U, D).
  */
-export const stagingCdcColumns: Column[] = [col("CdcStartLsn", t.binary(10), true), col("CdcOperation", t.int(), true)];
+export const stagingChangeColumns: Record<"cdc" | "changeTracking", Column[]> = {
+  cdc: [col("CdcStartLsn", t.binary(10), true), col("CdcOperation", t.int(), true)],
+  changeTracking: [col("ChangeVersion", t.bigint(), true), col("ChangeOperation", t.char(1), true)],
+};
+/** Names of the change-metadata columns (they have no OLTP counterpart). */
+export const stagingChangeColumnNames = new Set(
+  Object.values(stagingChangeColumns).flatMap((cols) => cols.map((c) => c.name)),
+);
 
 /**
- * One staging heap per OLTP table the nightly ETL reads, holding exactly the columns the mappings need (keys,
- * join columns, mapped and filter columns) — derived, so staging can never lack a mapped column or carry
- * columns (such as personal data) that no mapping needs.
+ * The staging distribution column of an OLTP table: the column on which a fact's load joins it to the fact's own
+ * distribution key (the fact's root table's key, or the child column of a join from it), if any.
  */
-export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[]): OlapTable[] {
+function stagingHashColumn(table: OltpTable, facts: OlapTable[], mappings: TableMapping[]): string | undefined {
+  for (const fact of facts) {
+    const m = mappings.find((x) => x.target === fact.name);
+    if (m?.kind !== "oltp" || fact.distribution.kind !== "HASH") continue;
+    const hashColumn = fact.distribution.column;
+    const key = m.columns.find((c) => c.target === hashColumn)?.source;
+    if (!key || key.table !== m.root) continue;
+    if (table.name === m.root) return key.column;
+    const join = m.joins.find(
+      (j) => j.from.table === m.root && j.from.column === key.column && j.to.table === table.name,
+    );
+    if (join) return join.to.column;
+  }
+  return undefined;
+}
+
+/**
+ * One staging heap per extracted OLTP table, holding exactly the columns the mappings need (keys, join columns,
+ * mapped and filter columns) plus the change metadata of its extraction mode — derived, so staging can never lack a
+ * mapped column or carry columns (such as personal data) that no mapping needs.
+ */
+export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], facts: OlapTable[] = []): OlapTable[] {
   const needed = new Map<string, Set<string>>();
   const touch = (table: string): Set<string> => {
     const existing = needed.get(table);
@@ -409,31 +526,84 @@ export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[]): 
   const staging: OlapTable[] = [];
   for (const table of oltp.tables) {
     const cols = needed.get(table.name);
-    if (!cols) continue;
+    if (!cols || table.extraction.mode === "none") continue;
     for (const pk of table.primaryKey.columns) cols.add(pk);
+    const hash = stagingHashColumn(table, facts, mappings);
+    const keyLike = (name: string) => table.primaryKey.columns.includes(name) || name === hash;
     const columns = table.columns
       .filter((c) => cols.has(c.name))
       .map<Column>((c) => ({
         name: c.name,
         type: c.type,
-        // Key columns are always present; everything else may be absent on a net-change delete row.
-        nullable: !table.primaryKey.columns.includes(c.name),
+        // Keys (and the distribution column, which the extraction always fills: from the ledger history for a
+        // deleted row) are always present; anything else may be absent on a delete or a related row.
+        nullable: !keyLike(c.name),
       }));
     staging.push({
       schema: "stg",
       name: table.name,
       role: "staging",
       description: `Changed (and related) rows of dbo.${table.name} for the nightly load; truncated before each run.`,
-      columns: [...stagingCdcColumns, ...columns],
-      distribution: { kind: "ROUND_ROBIN" },
+      columns: [...stagingChangeColumns[table.extraction.mode], ...columns],
+      distribution: hash ? { kind: "HASH", column: hash } : { kind: "ROUND_ROBIN" },
       index: { kind: "HEAP" },
-      rationale:
-        "ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert evenly with no " +
-        "hashing cost and a heap loads fastest. Never queried by reports.",
+      rationale: hash
+        ? `HASH(${hash}) HEAP: the fact load joins this table on ${hash}, the distribution column of the fact, so ` +
+          "the join and the apply to the fact move no data; a heap loads fastest and is read once. Never queried by reports."
+        : "ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert evenly with no " +
+          "hashing cost and a heap loads fastest. Never queried by reports.",
+      stages: { table: table.name, extraction: table.extraction.mode },
     });
   }
   return staging;
 }
+
+/** SUM of a fact column, under the same name. */
+const sumOf = (column: string) => ({ name: column, aggregate: "SUM" as const, column });
+
+/** Materialized views the dashboards read (validate/ checks them against Synapse's restrictions). */
+export const materializedViews: MaterializedView[] = [
+  {
+    schema: "dbo",
+    name: "mv_Payment_DailyByMerchant",
+    description:
+      "Business dashboard: payments, volume, captures, refunds and disputes per day, merchant, currency and status.",
+    fact: "Fact_Payment",
+    groupBy: ["DateKey", "MerchantKey", "CurrencyCode", "PaymentStatusCode"],
+    measures: [
+      { name: "PaymentCount", aggregate: "COUNT_BIG" },
+      sumOf("AmountMinor"),
+      sumOf("CapturedAmountMinor"),
+      sumOf("RefundedAmountMinor"),
+      sumOf("RefundCount"),
+      sumOf("DisputeCount"),
+    ],
+    distribution: { kind: "HASH", column: "MerchantKey" },
+    rationale:
+      "HASH(MerchantKey): merchant dashboards read one distribution; a big merchant adds at most one row per day, " +
+      "currency and status, so volume cannot skew the view the way it would skew the fact.",
+  },
+  {
+    schema: "dbo",
+    name: "mv_API_Performance_Hourly",
+    description:
+      "API dashboard: requests, errors and total latency per hour, merchant and endpoint (error rate and average " +
+      "latency = ratios of the sums; percentiles come from the minute rows of the fact).",
+    fact: "Fact_API_Performance",
+    groupBy: ["DateKey", "HourOfDay", "MerchantKey", "HttpMethod", "Endpoint"],
+    measures: [
+      sumOf("RequestCount"),
+      sumOf("ErrorCount"),
+      sumOf("ClientErrorCount"),
+      sumOf("LatencySumMs"),
+      { name: "MinuteCount", aggregate: "COUNT_BIG" },
+    ],
+    distribution: { kind: "HASH", column: "MerchantKey" },
+    rationale:
+      "HASH(MerchantKey): per-merchant API dashboards read one distribution; hourly rows bound the skew of " +
+      "unauthenticated traffic (MerchantKey 0) to 24 rows per endpoint and day.",
+  },
+];
 
 const starTables: OlapTable[] = [
   dimDate,
@@ -447,6 +617,14 @@ const starTables: OlapTable[] = [
 ];
 
 export const olapModel: OlapModel = {
-  tables: [...starTables, ...deriveStagingTables(oltpModel, olapMappings)],
+  tables: [
+    ...starTables,
+    ...deriveStagingTables(
+      oltpModel,
+      olapMappings,
+      starTables.filter((x) => x.role === "fact"),
+    ),
+  ],
   mappings: olapMappings,
+  materializedViews,
 };

@@ -26,17 +26,32 @@
 //   - BalanceTransaction is APPEND-ONLY: postings are immutable; corrections are new postings.
 //   - Currency, Merchant, Customer, PaymentMethod are NOT ledger tables: they hold personal or card-derived data
 //     that must be erasable (GDPR Art. 17) and retention-limited (PCI DSS 3.2.1), which an immutable history
-//     forbids. This is also why ledger tables must not carry personal columns (validate.ts enforces it).
+//     forbids. This is also why ledger tables must not carry personal columns (validate/ enforces it).
 //   Caveats: a ledger table can never be converted back to a non-ledger table; existing tables cannot be
 //   converted into ledger tables (migration = new table + copy); only NULLABLE columns can be added later;
 //   TRUNCATE is not supported and history can never be purged. Choose carefully before the first deployment.
-//   CDC is allowed on ledger tables (not on their history tables).
 //   The DATABASE must therefore NOT be a ledger database (database-level ledger turns every table, Customer
 //   included, into an updatable ledger table, and cannot be switched off). Non-ledger tables are created
 //   WITH (LEDGER = OFF), which errors on a ledger database, and 01_oltp_schema.sql refuses to run on one.
 //
-// CDC: enabled on exactly the tables the nightly ETL reads (the sources in olap.ts mappings; validate.ts keeps
-// the flag and the mappings in sync). Payout and BalanceTransaction are not in the star yet, so no CDC overhead.
+// Extraction for the nightly ETL (docs/data-model-decisions.md has the full argument):
+//   - Ledger tables are never CDC-enabled. Microsoft's ledger limitations page says "Change data capture isn't
+//     supported for ledger tables" (a later revision allows it on the ledger table but not its history table);
+//     change tracking is allowed on ledger tables in both revisions, so Payment, Refund and Dispute use change
+//     tracking. Their deletes stay visible in the ledger history table, which is where the ETL reads the last
+//     version of a deleted row.
+//   - Customer holds Always Encrypted columns, which CDC cannot capture (older revisions of the Always Encrypted
+//     page exclude every column of a CDC table): change tracking, which records only the key, works either way.
+//   - Currency, Merchant, PaymentMethod: CDC net changes (ordinary tables, no encrypted columns).
+//   - Payout and BalanceTransaction are not in the star yet: not extracted (no tracking overhead).
+//   validate/ keeps the modes, the ledger flags, the encrypted columns and the warehouse mappings consistent.
+//
+// Always Encrypted (unreadable even to DBAs, backups and the ETL): the payer's name, phone, e-mail and street
+// address in Customer, under one column encryption key wrapped by a Key Vault key (the column master key). E-mail is
+// deterministic (the payments service looks payers up by it: equality and an index still work, with a BIN2
+// collation, so the service stores it lower-cased); everything else is randomized. Card-derived columns stay masked
+// but unencrypted: Fingerprint is matched by the database (same card ⇒ same fingerprint) and is already a keyed
+// hash; Last4 and expiry are what support staff see, behind DDM. City and IP address stay masked for fraud queries.
 import type { Column, OltpModel, OltpTable } from "./types";
 import { t } from "./types";
 
@@ -62,6 +77,32 @@ const updatedAt = (): Column => ({
   default: "SYSUTCDATETIME()",
 });
 const timestamps = (): Column[] => [createdAt(), updatedAt()];
+
+/** The one column encryption key of the model (wrapped by the Key Vault column master key). */
+export const CUSTOMER_CEK = "CEK_Customer";
+const COLUMN_MASTER_KEY = "CMK_KeyVault";
+/** Always Encrypted personal column: classified, encrypted client-side, therefore not masked (DDM can't apply). */
+const encrypted = (
+  name: string,
+  type: Column["type"],
+  encryptionType: "Deterministic" | "Randomized",
+  description?: string,
+): Column => ({
+  name,
+  type,
+  nullable: true,
+  classification: { kind: "personal" },
+  encryption: { key: CUSTOMER_CEK, type: encryptionType },
+  // Deterministic encryption of a character column needs a BIN2 collation (Always Encrypted requirement).
+  ...(encryptionType === "Deterministic" ? { collation: "Latin1_General_BIN2" } : {}),
+  ...(description ? { description } : {}),
+});
+
+const CDC_PLAIN =
+  "Ordinary table without encrypted columns: CDC net changes give the changed values (and deletes) directly.";
+const CT_LEDGER =
+  "Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger tables, while change " +
+  "tracking is allowed on them. Deletes are read from the ledger history table.";
 const currencyCode = (name = "CurrencyCode"): Column => ({
   name,
   type: t.char(3),
@@ -141,7 +182,7 @@ const currency: OltpTable = {
     ...timestamps(),
   ],
   primaryKey: { name: "PK_Currency", columns: ["CurrencyCode"] },
-  cdc: true,
+  extraction: { mode: "cdc", rationale: CDC_PLAIN },
 };
 
 const merchant: OltpTable = {
@@ -188,7 +229,7 @@ const merchant: OltpTable = {
       references: { table: "Currency", columns: ["CurrencyCode"] },
     },
   ],
-  cdc: true,
+  extraction: { mode: "cdc", rationale: CDC_PLAIN },
 };
 
 const customer: OltpTable = {
@@ -198,14 +239,14 @@ const customer: OltpTable = {
     "A payer known to the platform. The only home of payer personal data; erasure nulls it and sets ErasedAt.",
   columns: [
     id("CustomerId"),
-    personal("Email", t.nvarchar(254), { fn: "email" }),
-    personal("GivenName", t.nvarchar(100), { fn: "default" }),
-    personal("FamilyName", t.nvarchar(100), { fn: "default" }),
-    personal("Phone", t.varchar(32), { fn: "partial", prefix: 0, padding: "XXXXXXXX", suffix: 2 }),
-    personal("BillingAddressLine1", t.nvarchar(200), { fn: "default" }),
-    personal("BillingAddressLine2", t.nvarchar(200), { fn: "default" }),
+    encrypted("Email", t.nvarchar(254), "Deterministic", "Stored lower-cased: lookups compare binary values."),
+    encrypted("GivenName", t.nvarchar(100), "Randomized"),
+    encrypted("FamilyName", t.nvarchar(100), "Randomized"),
+    encrypted("Phone", t.varchar(32), "Randomized"),
+    encrypted("BillingAddressLine1", t.nvarchar(200), "Randomized"),
+    encrypted("BillingAddressLine2", t.nvarchar(200), "Randomized"),
     personal("BillingCity", t.nvarchar(100), { fn: "default" }),
-    personal("BillingPostalCode", t.nvarchar(16), { fn: "default" }),
+    encrypted("BillingPostalCode", t.nvarchar(16), "Randomized"),
     countryCode("BillingCountryCode", true),
     personal("LastSeenIpAddress", t.varchar(45), { fn: "default" }, "IPv4 or IPv6 text form, for fraud checks."),
     { name: "ErasedAt", type: t.datetime2(3), nullable: true },
@@ -213,9 +254,15 @@ const customer: OltpTable = {
     { name: "RowVer", type: t.rowversion(), nullable: false },
   ],
   primaryKey: { name: "PK_Customer", columns: ["CustomerId"] },
-  indexes: [{ name: "IX_Customer_Email", columns: ["Email"], where: "[Email] IS NOT NULL" }],
+  // Unfiltered: a filtered index cannot filter on an encrypted column.
+  indexes: [{ name: "IX_Customer_Email", columns: ["Email"] }],
   erasedAtColumn: "ErasedAt",
-  cdc: true,
+  extraction: {
+    mode: "changeTracking",
+    rationale:
+      "Holds Always Encrypted columns, which CDC cannot capture (older revisions of Microsoft's page exclude " +
+      "every column of a CDC table): change tracking records only the key, and the ETL reads the unencrypted columns.",
+  },
 };
 
 const paymentMethod: OltpTable = {
@@ -280,7 +327,7 @@ const paymentMethod: OltpTable = {
     { name: "IX_PaymentMethod_CustomerId", columns: ["CustomerId"], where: "[CustomerId] IS NOT NULL" },
     { name: "IX_PaymentMethod_Fingerprint", columns: ["Fingerprint"] },
   ],
-  cdc: true,
+  extraction: { mode: "cdc", rationale: CDC_PLAIN },
 };
 
 const payment: OltpTable = {
@@ -347,7 +394,7 @@ const payment: OltpTable = {
     { name: "CK_Payment_CapturedWithinAmount", expression: "[CapturedAmountMinor] <= [AmountMinor]" },
     { name: "CK_Payment_CapturedAt", expression: "[Status] <> 'captured' OR [CapturedAt] IS NOT NULL" },
   ],
-  cdc: true,
+  extraction: { mode: "changeTracking", rationale: CT_LEDGER },
   ledger: "updatable",
 };
 
@@ -376,7 +423,7 @@ const refund: OltpTable = {
   foreignKeys: [
     { name: "FK_Refund_Payment", columns: ["PaymentId"], references: { table: "Payment", columns: ["PaymentId"] } },
   ],
-  cdc: true,
+  extraction: { mode: "changeTracking", rationale: CT_LEDGER },
   ledger: "updatable",
 };
 
@@ -404,7 +451,7 @@ const dispute: OltpTable = {
     { name: "FK_Dispute_Payment", columns: ["PaymentId"], references: { table: "Payment", columns: ["PaymentId"] } },
   ],
   indexes: [{ name: "IX_Dispute_PaymentId", columns: ["PaymentId"] }],
-  cdc: true,
+  extraction: { mode: "changeTracking", rationale: CT_LEDGER },
   ledger: "updatable",
 };
 
@@ -432,7 +479,10 @@ const payout: OltpTable = {
     },
   ],
   indexes: [{ name: "IX_Payout_MerchantId_CreatedAt", columns: ["MerchantId", "CreatedAt"] }],
-  cdc: false,
+  extraction: {
+    mode: "none",
+    rationale: "Not in the star schema yet. When it is: changeTracking (ledger table).",
+  },
   ledger: "updatable",
 };
 
@@ -504,12 +554,26 @@ const balanceTransaction: OltpTable = {
     },
     { name: "CK_BalanceTransaction_PayoutSource", expression: "[Type] <> 'payout' OR [PayoutId] IS NOT NULL" },
   ],
-  cdc: false,
+  extraction: {
+    mode: "none",
+    rationale: "Not in the star schema yet. When it is: changeTracking (append-only ledger table).",
+  },
   ledger: "append-only",
 };
 
 export const oltpModel: OltpModel = {
   tables: [currency, merchant, customer, paymentMethod, payment, refund, dispute, payout, balanceTransaction],
+  alwaysEncrypted: {
+    columnMasterKey: { name: COLUMN_MASTER_KEY, keyPathVariable: "ColumnMasterKeyPath" },
+    columnEncryptionKeys: [
+      {
+        name: CUSTOMER_CEK,
+        columnMasterKey: COLUMN_MASTER_KEY,
+        description: "Payer identity and contact data in dbo.Customer.",
+      },
+    ],
+  },
+  changeTrackingRetentionDays: 7,
 };
 
 /** Seed rows of dbo.Currency (ISO 4217 exponent), inserted idempotently by 03_oltp_reference_data.sql. */

@@ -1,6 +1,6 @@
 // The payments data model as typed data. Everything that touches table shape — the OLTP DDL, the CDC setup,
 // the Synapse star schema, the staging tables and the ETL mappings — is derived from values of these types,
-// so the pieces cannot drift apart. `validate.ts` checks the invariants the type system cannot express.
+// so the pieces cannot drift apart. `validate/` checks the invariants the type system cannot express.
 
 /** SQL data types used by the model (T-SQL spelling). `rowversion` exists only in Azure SQL, not in Synapse. */
 export type SqlType =
@@ -46,7 +46,20 @@ export type MaskingFunction =
  * - `card`: PCI DSS cardholder-data-derived values we are allowed to keep (last4, expiry, fingerprint) — never
  *   a full PAN, never sensitive authentication data (CVV, track, PIN). Masked as well.
  */
-export type Classification = { kind: "personal"; mask: MaskingFunction } | { kind: "card"; mask: MaskingFunction };
+export type Classification = { kind: "personal"; mask?: MaskingFunction } | { kind: "card"; mask?: MaskingFunction };
+
+/**
+ * Always Encrypted (column-level, client-side encryption: the database, its administrators and its backups only
+ * ever see ciphertext). `key` names a column encryption key of `OltpModel.alwaysEncrypted`.
+ * - `Deterministic`: equality lookups, joins and indexes work (character columns need a BIN2 collation); equal
+ *   plaintexts give equal ciphertexts, so use it only where lookups are needed.
+ * - `Randomized`: no server-side computation at all; the stronger choice for everything that is only stored.
+ * Encrypted columns cannot be masked (DDM), captured by CDC, referenced by a CHECK or DEFAULT, or read by the ETL.
+ */
+export interface ColumnEncryption {
+  key: string;
+  type: "Deterministic" | "Randomized";
+}
 
 export interface Column {
   name: string;
@@ -60,6 +73,10 @@ export interface Column {
   /** Closed set of values (status enums); emitted as `CK_<Table>_<Column>_Values` = `[Col] IN (...)`. */
   allowedValues?: string[];
   classification?: Classification;
+  /** Always Encrypted (see ColumnEncryption); a classified column is either masked or encrypted, never both. */
+  encryption?: ColumnEncryption;
+  /** Column collation; deterministic encryption of character columns requires a `*_BIN2` collation. */
+  collation?: string;
   description?: string;
 }
 
@@ -91,6 +108,24 @@ export interface CheckConstraint {
 /** Azure SQL ledger table flavour (see oltp.ts for why and where ledger is used). */
 export type LedgerKind = "append-only" | "updatable";
 
+/**
+ * How the nightly ETL finds the rows of an OLTP table that changed since its last run (docs/data-model-decisions.md):
+ * - `cdc`: change data capture, capture instance `<schema>_<table>`, read with
+ *   `cdc.fn_cdc_get_net_changes_<instance>` over an LSN window (values of the captured columns, deletes included).
+ * - `changeTracking`: SQL change tracking; `CHANGETABLE(CHANGES <table>, @last_version)` gives the keys and the
+ *   operation of every row changed since a version, and the ETL reads the current row (snapshot isolation). Used for
+ *   ledger tables (Microsoft's ledger limitations page says CDC isn't supported for them, while change tracking
+ *   is allowed on ledger tables) and for tables with Always Encrypted columns (CDC cannot capture them).
+ * - `none`: not read by the nightly ETL.
+ */
+export type ExtractionMode = "cdc" | "changeTracking" | "none";
+
+export interface Extraction {
+  mode: ExtractionMode;
+  /** Why this mode for this table (printed into the generated script and docs). */
+  rationale: string;
+}
+
 export interface OltpTable {
   schema: string;
   name: string;
@@ -101,8 +136,8 @@ export interface OltpTable {
   foreignKeys?: ForeignKey[];
   indexes?: Index[];
   checks?: CheckConstraint[];
-  /** Read by the nightly ETL through change data capture (`cdc.<schema>_<table>_CT`). */
-  cdc: boolean;
+  /** How the nightly ETL extracts changed rows (CDC, change tracking, or not at all). */
+  extraction: Extraction;
   /**
    * Azure SQL ledger table (tamper evidence for payment records, PCI DSS 10.3.2). A ledger table can never be
    * turned back into an ordinary table, its history can never be deleted, and only nullable columns can be
@@ -116,8 +151,28 @@ export interface OltpTable {
   erasedAtColumn?: string;
 }
 
+/** A column encryption key: generated client-side, wrapped by the column master key (Key Vault). */
+export interface ColumnEncryptionKey {
+  name: string;
+  columnMasterKey: string;
+  description: string;
+}
+
+/** Always Encrypted key metadata: one column master key in Key Vault, and the column encryption keys it wraps. */
+export interface AlwaysEncryptedKeys {
+  columnMasterKey: {
+    name: string;
+    /** sqlcmd variable holding the Key Vault key URI (`KEY_PATH`). */
+    keyPathVariable: string;
+  };
+  columnEncryptionKeys: ColumnEncryptionKey[];
+}
+
 export interface OltpModel {
   tables: OltpTable[];
+  alwaysEncrypted: AlwaysEncryptedKeys;
+  /** Change tracking retention (days) for `changeTracking` tables: how long a failed nightly run can be retried. */
+  changeTrackingRetentionDays: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -150,6 +205,28 @@ export interface OlapTable {
   rationale: string;
   /** Kimball "unknown member" row (key 0) seeded so facts never need a NULL dimension key. */
   unknownMember?: Record<string, SeedValue>;
+  /**
+   * Staging only: the OLTP table it stages and how that table is extracted (decides the change-metadata columns).
+   */
+  stages?: { table: string; extraction: ExtractionMode };
+}
+
+/**
+ * A materialized view over one fact, for the dashboards (Synapse maintains it on every load; the post-load script
+ * rebuilds it to fold the accumulated deltas back in). Restrictions of Microsoft's CREATE MATERIALIZED VIEW AS
+ * SELECT page that the validator enforces: HASH or ROUND_ROBIN only; aggregates limited to SUM and COUNT_BIG here
+ * (MIN/MAX would need FOR_APPEND and disable the view on every UPDATE/DELETE of the fact); every GROUP BY column in
+ * the SELECT list (at most 32); SUM over a nullable column needs its COUNT_BIG; no views, no tables with DDM.
+ */
+export interface MaterializedView {
+  schema: string;
+  name: string;
+  description: string;
+  fact: string;
+  groupBy: string[];
+  measures: { name: string; aggregate: "SUM" | "COUNT_BIG"; column?: string }[];
+  distribution: { kind: "HASH"; column: string } | { kind: "ROUND_ROBIN" };
+  rationale: string;
 }
 
 export interface ColumnRef {
@@ -171,8 +248,8 @@ export interface ValueFilter {
 
 export type Transform =
   | { kind: "copy" }
-  /** datetime2/date → INT yyyymmdd key of Dim_Date. */
-  | { kind: "dateKey" }
+  /** datetime2/date → INT yyyymmdd key of Dim_Date; `unknown` (the unknown member) when outside the calendar. */
+  | { kind: "dateKey"; unknown: number }
   /** NULL → the dimension's unknown-member key. */
   | { kind: "unknownMember"; value: number }
   /** BIT: 1 when the source value is not NULL. */
@@ -208,26 +285,57 @@ export interface EnumTableMapping {
   rows: Record<string, Record<string, SeedValue>>;
 }
 
-/** A dimension generated without a source (calendar). */
-export interface GeneratedTableMapping {
-  kind: "generated";
+/** A calendar dimension generated set-based in the pool, one row per day of [from, to] (ISO dates). */
+export interface CalendarTableMapping {
+  kind: "calendar";
   target: string;
+  from: string;
+  to: string;
   description: string;
+  /**
+   * T-SQL expression of every target column over the day, written `[Date]` (a DATE). Valid in a dedicated SQL pool
+   * and independent of session settings (language, DATEFIRST).
+   */
+  columns: Record<string, string>;
 }
 
-/** A fact written by the streaming path (not the nightly ETL). */
+/** How one column of a windowed streaming aggregate is computed from the source events. */
+export type StreamColumn =
+  /** Start of the tumbling window (UTC). */
+  | { kind: "windowStart" }
+  /** yyyymmdd of the window start: the Dim_Date key. */
+  | { kind: "windowDateKey" }
+  /** Hour (0-23, UTC) of the window start. */
+  | { kind: "windowHour" }
+  /** Grouping field of the event (part of the grain); `whenNull` replaces a missing value. */
+  | { kind: "group"; field: string; whenNull?: SeedValue; description?: string }
+  /** Number of events in the group. */
+  | { kind: "count" }
+  /** Number of events whose numeric `field` lies in [min, max]. */
+  | { kind: "countWhere"; field: string; min: number; max: number }
+  /** Sum / maximum of a numeric field. */
+  | { kind: "sum" | "max"; field: string }
+  /** Continuous percentile (0 < p < 1) of a numeric field. */
+  | { kind: "percentile"; field: string; p: number }
+  /** numerator / denominator of two other columns of the same row. */
+  | { kind: "ratio"; numerator: string; denominator: string };
+
+/** A fact written by the streaming path (not the nightly ETL): tumbling-window aggregates of an event stream. */
 export interface StreamTableMapping {
   kind: "stream";
   target: string;
   source: string;
-  columns: { target: string; field: string; transform?: string }[];
+  /** Event time field and window length: one row per window and group. */
+  window: { timestampField: string; seconds: number };
+  columns: { target: string; value: StreamColumn }[];
 }
 
-export type TableMapping = OltpTableMapping | EnumTableMapping | GeneratedTableMapping | StreamTableMapping;
+export type TableMapping = OltpTableMapping | EnumTableMapping | CalendarTableMapping | StreamTableMapping;
 
 export interface OlapModel {
   tables: OlapTable[];
   mappings: TableMapping[];
+  materializedViews: MaterializedView[];
 }
 
 export interface DataModel {

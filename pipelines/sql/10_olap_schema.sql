@@ -3,13 +3,14 @@
 -- Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`; see pipelines/README.md.
 -- Run against <workspace>.sql.azuresynapse.net, database = the dedicated pool, with Entra authentication.
 -- Synapse enforces no FOREIGN KEY and only NONCLUSTERED NOT ENFORCED primary keys: the loader guarantees them.
--- Idempotent: every statement is guarded.
+-- Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run.
 
 IF SCHEMA_ID(N'stg') IS NULL
     EXEC(N'CREATE SCHEMA [stg]');
 GO
 
--- dbo.Dim_Date (dimension): Calendar, one row per day; DateKey = yyyymmdd.
+-- dbo.Dim_Date (dimension): Calendar, one row per day; DateKey = yyyymmdd. DateKey 0 is the unknown member (a date
+-- outside the calendar).
 -- Distribution/index: REPLICATE: ~10k rows, joined by every fact. CLUSTERED INDEX (DateKey): far below columnstore
 -- size.
 IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NULL
@@ -17,21 +18,27 @@ BEGIN
     CREATE TABLE [dbo].[Dim_Date]
     (
         [DateKey] INT NOT NULL,
-        [Date] DATE NOT NULL,
-        [Year] SMALLINT NOT NULL,
-        [Quarter] TINYINT NOT NULL,
-        [Month] TINYINT NOT NULL,
+        [Date] DATE NULL,
+        [Year] SMALLINT NULL,
+        [Quarter] TINYINT NULL,
+        [Month] TINYINT NULL,
         [MonthName] VARCHAR(9) NOT NULL,
-        [DayOfMonth] TINYINT NOT NULL,
-        [IsoWeek] TINYINT NOT NULL,
-        [IsoDayOfWeek] TINYINT NOT NULL,
-        [IsWeekend] BIT NOT NULL
+        [DayOfMonth] TINYINT NULL,
+        [IsoWeek] TINYINT NULL,
+        [IsoDayOfWeek] TINYINT NULL,
+        [IsWeekend] BIT NULL
     )
     WITH (DISTRIBUTION = REPLICATE, CLUSTERED INDEX ([DateKey]));
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_Date' AND parent_object_id = OBJECT_ID(N'dbo.Dim_Date'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_Date exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Date] ADD CONSTRAINT [PK_Dim_Date] PRIMARY KEY NONCLUSTERED ([DateKey]) NOT ENFORCED;
 GO
 
@@ -56,7 +63,13 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_Merchant' AND parent_object_id = OBJECT_ID(N'dbo.Dim_Merchant'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_Merchant exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Merchant] ADD CONSTRAINT [PK_Dim_Merchant] PRIMARY KEY NONCLUSTERED ([MerchantKey]) NOT ENFORCED;
 GO
 
@@ -78,7 +91,13 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_Customer' AND parent_object_id = OBJECT_ID(N'dbo.Dim_Customer'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_Customer') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_Customer exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Customer') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Customer] ADD CONSTRAINT [PK_Dim_Customer] PRIMARY KEY NONCLUSTERED ([CustomerKey]) NOT ENFORCED;
 GO
 
@@ -100,7 +119,13 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_PaymentMethod' AND parent_object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_PaymentMethod exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_PaymentMethod] ADD CONSTRAINT [PK_Dim_PaymentMethod] PRIMARY KEY NONCLUSTERED ([PaymentMethodKey]) NOT ENFORCED;
 GO
 
@@ -119,7 +144,13 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_Currency' AND parent_object_id = OBJECT_ID(N'dbo.Dim_Currency'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_Currency') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_Currency exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Currency') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Currency] ADD CONSTRAINT [PK_Dim_Currency] PRIMARY KEY NONCLUSTERED ([CurrencyCode]) NOT ENFORCED;
 GO
 
@@ -138,16 +169,23 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Dim_PaymentStatus' AND parent_object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus'))
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus') AND distribution_policy_desc <> N'REPLICATE')
+BEGIN
+    THROW 50020, N'dbo.Dim_PaymentStatus exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_PaymentStatus] ADD CONSTRAINT [PK_Dim_PaymentStatus] PRIMARY KEY NONCLUSTERED ([PaymentStatusCode]) NOT ENFORCED;
 GO
 
 -- dbo.Fact_Payment (fact): One row per payment (grain: dbo.Payment row), with refund and dispute roll-ups. Amounts
 -- in minor units.
 -- Distribution/index: HASH(PaymentId): unique, so rows spread evenly over the 60 distributions (MerchantKey would
--- skew towards big merchants, CustomerKey towards the unknown member 0), and the nightly MERGE of changed payments
--- is distribution-local. Every dimension is replicated, so star joins need no data movement anyway. CLUSTERED
--- COLUMNSTORE INDEX: large, append-mostly, scanned by aggregates.
+-- skew towards big merchants, CustomerKey towards the unknown member 0). stg.Payment, stg.Refund and stg.Dispute
+-- are hashed on PaymentId too, so building the changed fact rows and applying them here join on the distribution
+-- column on both sides, with no data movement. Every dimension is replicated, so star joins need none either.
+-- CLUSTERED COLUMNSTORE INDEX: large, append-mostly, scanned by aggregates.
 -- Fact_Payment.DateKey → Dim_Date.DateKey (logical: Synapse has no FOREIGN KEY)
 -- Fact_Payment.MerchantKey → Dim_Merchant.MerchantKey (logical: Synapse has no FOREIGN KEY)
 -- Fact_Payment.CustomerKey → Dim_Customer.CustomerKey (logical: Synapse has no FOREIGN KEY)
@@ -179,33 +217,49 @@ BEGIN
 END;
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'PK_Fact_Payment' AND parent_object_id = OBJECT_ID(N'dbo.Fact_Payment'))
-    ALTER TABLE [dbo].[Fact_Payment] ADD CONSTRAINT [PK_Fact_Payment] PRIMARY KEY NONCLUSTERED ([PaymentId]) NOT ENFORCED;
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Fact_Payment') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'dbo.Fact_Payment') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
+BEGIN
+    THROW 50020, N'dbo.Fact_Payment exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
 GO
 
--- dbo.Fact_API_Performance (fact): One row per API request (latency, outcome). Route templates only: no raw paths,
--- bodies or IPs.
--- Distribution/index: HASH(RequestId): unique per request, so the highest-volume table spreads evenly and
--- duplicates from at-least-once delivery land in the same distribution (cheap dedup). CLUSTERED COLUMNSTORE INDEX:
--- append-only, huge, queried by time-window aggregates.
+-- dbo.Fact_API_Performance (fact): One row per minute, merchant, HTTP method and endpoint (route template, never a
+-- raw path): request and error counts, error rate and latency percentiles, aggregated by Stream Analytics over
+-- one-minute tumbling windows. Percentiles are per minute and cannot be summed: coarser dashboards use the sums
+-- (average latency, error rate) or the worst minute.
+-- Distribution/index: HASH(MinuteStart): 1,440 values a day spread evenly over the 60 distributions and a
+-- time-range query reads all of them in parallel; the duplicates of a replayed window land in the same distribution
+-- (cheap dedup). MerchantKey would skew towards big merchants and unauthenticated traffic (0), Endpoint has too few
+-- values. CLUSTERED COLUMNSTORE INDEX: append-only, queried by time-window aggregates.
 -- Fact_API_Performance.DateKey → Dim_Date.DateKey (logical: Synapse has no FOREIGN KEY)
 -- Fact_API_Performance.MerchantKey → Dim_Merchant.MerchantKey (logical: Synapse has no FOREIGN KEY)
 IF OBJECT_ID(N'dbo.Fact_API_Performance', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Fact_API_Performance]
     (
-        [RequestId] VARCHAR(64) NOT NULL,
+        [MinuteStart] DATETIME2(0) NOT NULL,
         [DateKey] INT NOT NULL,
+        [HourOfDay] TINYINT NOT NULL,
         [MerchantKey] BIGINT NOT NULL,
-        [RequestedAt] DATETIME2(3) NOT NULL,
-        [Endpoint] VARCHAR(128) NOT NULL,
         [HttpMethod] VARCHAR(8) NOT NULL,
-        [StatusCode] SMALLINT NOT NULL,
-        [LatencyMs] INT NOT NULL,
-        [Region] VARCHAR(32) NOT NULL,
-        [ApiVersion] VARCHAR(16) NULL
+        [Endpoint] VARCHAR(128) NOT NULL,
+        [RequestCount] INT NOT NULL,
+        [ErrorCount] INT NOT NULL,
+        [ClientErrorCount] INT NOT NULL,
+        [ErrorRate] DECIMAL(9, 6) NOT NULL,
+        [LatencySumMs] BIGINT NOT NULL,
+        [LatencyMaxMs] INT NOT NULL,
+        [LatencyP50Ms] INT NOT NULL,
+        [LatencyP95Ms] INT NOT NULL,
+        [LatencyP99Ms] INT NOT NULL
     )
-    WITH (DISTRIBUTION = HASH([RequestId]), CLUSTERED COLUMNSTORE INDEX);
+    WITH (DISTRIBUTION = HASH([MinuteStart]), CLUSTERED COLUMNSTORE INDEX);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND p.distribution_ordinal = 1 AND c.name <> N'MinuteStart')
+BEGIN
+    THROW 50020, N'dbo.Fact_API_Performance exists with another distribution than the model''s (HASH(MinuteStart)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO
 
@@ -225,6 +279,12 @@ BEGIN
         [IsActive] BIT NULL
     )
     WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Currency') AND distribution_policy_desc <> N'ROUND_ROBIN')
+BEGIN
+    THROW 50020, N'stg.Currency exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO
 
@@ -252,6 +312,12 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Merchant') AND distribution_policy_desc <> N'ROUND_ROBIN')
+BEGIN
+    THROW 50020, N'stg.Merchant exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
 -- stg.Customer (staging): Changed (and related) rows of dbo.Customer for the nightly load; truncated before each
 -- run.
 -- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
@@ -260,14 +326,20 @@ IF OBJECT_ID(N'stg.Customer', N'U') IS NULL
 BEGIN
     CREATE TABLE [stg].[Customer]
     (
-        [CdcStartLsn] BINARY(10) NULL,
-        [CdcOperation] INT NULL,
+        [ChangeVersion] BIGINT NULL,
+        [ChangeOperation] CHAR(1) NULL,
         [CustomerId] BIGINT NOT NULL,
         [BillingCountryCode] CHAR(2) NULL,
         [ErasedAt] DATETIME2(3) NULL,
         [CreatedAt] DATETIME2(3) NULL
     )
     WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Customer') AND distribution_policy_desc <> N'ROUND_ROBIN')
+BEGIN
+    THROW 50020, N'stg.Customer exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO
 
@@ -293,15 +365,22 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.PaymentMethod') AND distribution_policy_desc <> N'ROUND_ROBIN')
+BEGIN
+    THROW 50020, N'stg.PaymentMethod exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
 -- stg.Payment (staging): Changed (and related) rows of dbo.Payment for the nightly load; truncated before each run.
--- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
--- evenly with no hashing cost and a heap loads fastest. Never queried by reports.
+-- Distribution/index: HASH(PaymentId) HEAP: the fact load joins this table on PaymentId, the distribution column of
+-- the fact, so the join and the apply to the fact move no data; a heap loads fastest and is read once. Never
+-- queried by reports.
 IF OBJECT_ID(N'stg.Payment', N'U') IS NULL
 BEGIN
     CREATE TABLE [stg].[Payment]
     (
-        [CdcStartLsn] BINARY(10) NULL,
-        [CdcOperation] INT NULL,
+        [ChangeVersion] BIGINT NULL,
+        [ChangeOperation] CHAR(1) NULL,
         [PaymentId] BIGINT NOT NULL,
         [MerchantId] BIGINT NULL,
         [PaymentMethodId] BIGINT NULL,
@@ -314,40 +393,60 @@ BEGIN
         [CreatedAt] DATETIME2(3) NULL,
         [UpdatedAt] DATETIME2(3) NULL
     )
-    WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+    WITH (DISTRIBUTION = HASH([PaymentId]), HEAP);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Payment') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'stg.Payment') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
+BEGIN
+    THROW 50020, N'stg.Payment exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO
 
 -- stg.Refund (staging): Changed (and related) rows of dbo.Refund for the nightly load; truncated before each run.
--- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
--- evenly with no hashing cost and a heap loads fastest. Never queried by reports.
+-- Distribution/index: HASH(PaymentId) HEAP: the fact load joins this table on PaymentId, the distribution column of
+-- the fact, so the join and the apply to the fact move no data; a heap loads fastest and is read once. Never
+-- queried by reports.
 IF OBJECT_ID(N'stg.Refund', N'U') IS NULL
 BEGIN
     CREATE TABLE [stg].[Refund]
     (
-        [CdcStartLsn] BINARY(10) NULL,
-        [CdcOperation] INT NULL,
+        [ChangeVersion] BIGINT NULL,
+        [ChangeOperation] CHAR(1) NULL,
         [RefundId] BIGINT NOT NULL,
-        [PaymentId] BIGINT NULL,
+        [PaymentId] BIGINT NOT NULL,
         [AmountMinor] BIGINT NULL,
         [Status] VARCHAR(20) NULL
     )
-    WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+    WITH (DISTRIBUTION = HASH([PaymentId]), HEAP);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Refund') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'stg.Refund') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
+BEGIN
+    THROW 50020, N'stg.Refund exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO
 
 -- stg.Dispute (staging): Changed (and related) rows of dbo.Dispute for the nightly load; truncated before each run.
--- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
--- evenly with no hashing cost and a heap loads fastest. Never queried by reports.
+-- Distribution/index: HASH(PaymentId) HEAP: the fact load joins this table on PaymentId, the distribution column of
+-- the fact, so the join and the apply to the fact move no data; a heap loads fastest and is read once. Never
+-- queried by reports.
 IF OBJECT_ID(N'stg.Dispute', N'U') IS NULL
 BEGIN
     CREATE TABLE [stg].[Dispute]
     (
-        [CdcStartLsn] BINARY(10) NULL,
-        [CdcOperation] INT NULL,
+        [ChangeVersion] BIGINT NULL,
+        [ChangeOperation] CHAR(1) NULL,
         [DisputeId] BIGINT NOT NULL,
-        [PaymentId] BIGINT NULL
+        [PaymentId] BIGINT NOT NULL
     )
-    WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+    WITH (DISTRIBUTION = HASH([PaymentId]), HEAP);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Dispute') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'stg.Dispute') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
+BEGIN
+    THROW 50020, N'stg.Dispute exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
 GO

@@ -103,14 +103,14 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
   {
     name: "azure-native-keyvault-vault-disallow-public-network-access",
     description:
-      "Key vaults are not reachable from the public internet: public network access is disabled, or the firewall denies by default.",
+      "Key vaults are not reachable from the public internet: public network access is disabled, or the firewall denies by default and admits no IP range.",
     severity: "high",
     pci: ["1.3.1", "1.4.4"],
     gdpr: ["25", "32(1)(b)"],
     soc2: ["CC6.6"],
     service: "keyvault",
     remediationSteps:
-      'Set `properties.publicNetworkAccess: "Disabled"` and reach the vault through a private endpoint, or at least set `properties.networkAcls.defaultAction: "Deny"`.',
+      'Set `properties.publicNetworkAccess: "Disabled"` and reach the vault through a private endpoint, or (for a vault a service must reach through the trusted-services bypass) set `properties.networkAcls.defaultAction: "Deny"` with no `ipRules`.',
     url: "https://learn.microsoft.com/azure/key-vault/general/network-security",
   },
   VAULT,
@@ -118,10 +118,20 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
     const p = props.properties;
     // publicNetworkAccess absent = Enabled; networkAcls absent = defaultAction Allow (Azure defaults).
     if (sameText(p?.publicNetworkAccess, "Disabled")) return;
-    if (sameText(p?.networkAcls?.defaultAction, "Deny")) return;
-    report(
-      `${who(args)} accepts public traffic: set properties.publicNetworkAccess to "Disabled" (or properties.networkAcls.defaultAction to "Deny").`,
-    );
+    if (!sameText(p?.networkAcls?.defaultAction, "Deny")) {
+      report(
+        `${who(args)} accepts public traffic: set properties.publicNetworkAccess to "Disabled" (or properties.networkAcls.defaultAction to "Deny").`,
+      );
+      return;
+    }
+    // Public access on behind a deny-by-default firewall (e.g. a vault Cosmos DB must reach through the trusted
+    // services bypass): any IP rule admits internet addresses. VNet rules and the bypass are not public.
+    const ipRules = Array.isArray(p?.networkAcls?.ipRules) ? p.networkAcls.ipRules : [];
+    if (ipRules.length > 0) {
+      report(
+        `${who(args)} admits internet addresses through ${ipRules.length} properties.networkAcls.ipRules: remove them and reach the vault through its private endpoint.`,
+      );
+    }
   },
 );
 

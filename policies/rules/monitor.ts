@@ -274,11 +274,19 @@ const categoryGroupsKnob: PolicyConfigJSONSchema = {
   description: "Log category groups that satisfy the rule (one enabled entry is enough).",
 };
 
+const auditCategoriesKnob: PolicyConfigJSONSchema = {
+  type: "array",
+  items: { type: "string" },
+  default: ["SQLSecurityAuditEvents"],
+  description:
+    "Audit log categories that satisfy the rule when named instead of a category group (SQL auditing on the master database, where Microsoft's docs name the categories).",
+};
+
 export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArgs>(
   {
     name: "azure-native-monitor-diagnosticsetting-configure-log-analytics-destination",
     description:
-      "Diagnostic settings send the audit (or all) log category group to a Log Analytics workspace, where logs are protected, retained and reviewed.",
+      "Diagnostic settings send the audit (or all) log category group, or a named audit category, to a Log Analytics workspace, where logs are protected, retained and reviewed.",
     severity: "high",
     pci: ["10.2.1", "10.2.1.2", "10.3.3", "10.4.1.1"],
     gdpr: ["30", "33"],
@@ -287,17 +295,22 @@ export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArg
     remediationSteps:
       'Set `workspaceId` to the central workspace id and `logs: [{ categoryGroup: "audit", enabled: true }]` (or `"allLogs"`); for storage, target the blob service (`<account id>/blobServices/default`), which has logs.',
     url: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
-    config: { categoryGroups: categoryGroupsKnob },
+    config: { categoryGroups: categoryGroupsKnob, auditCategories: auditCategoriesKnob },
   },
   DIAGNOSTIC_SETTING,
   (props, args, report) => {
-    const { categoryGroups } = args.getConfig<{ categoryGroups: string[] }>();
+    const { categoryGroups, auditCategories } = args.getConfig<{
+      categoryGroups: string[];
+      auditCategories: string[];
+    }>();
     // workspaceId absent = logs go only to storage/Event Hubs/partner, outside the central workspace.
     if (!isSet(props, "workspaceId")) {
       report(`${who(args)} sends logs to no Log Analytics workspace: set workspaceId.`);
     }
     // logs absent = no log categories at all (metrics only).
-    const ok = (props.logs ?? []).some((l) => l?.enabled === true && oneOf(l.categoryGroup, categoryGroups));
+    const ok = (props.logs ?? []).some(
+      (l) => l?.enabled === true && (oneOf(l.categoryGroup, categoryGroups) || oneOf(l.category, auditCategories)),
+    );
     if (!ok) {
       report(
         `${who(args)} does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,

@@ -136,6 +136,13 @@ export interface AllowedInbound {
 
 export const OPEN_SOURCES = ["*", "Internet", "Any", "0.0.0.0/0", "0.0.0.0", "::/0", "::"];
 
+const openSourcesKnob: PolicyConfigSchema["properties"][string] = {
+  type: "array",
+  items: { type: "string" },
+  default: OPEN_SOURCES,
+  description: "Source prefixes that mean 'anyone' (compared case-insensitively).",
+};
+
 /**
  * App Gateway v2 needs its listener port open to the internet on its own subnet's NSG. Its other requirement, TCP
  * 65200-65535 from the `GatewayManager` service tag, is not an open source, so it needs no entry. Add port 80 when
@@ -186,21 +193,37 @@ interface RuleConfig {
   allowedPublicInbound: AllowedInbound[];
 }
 
-/** The violation message for one rule, or undefined when it is not an open inbound allow (or is allowed). */
-function openInbound(rule: RuleProps, nsgNames: string[], cfg: RuleConfig): string | undefined {
-  if (!sameText(rule.direction, "Inbound") || !sameText(rule.access, "Allow")) return undefined;
+/** The rule's sources that mean "anyone". */
+function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[] {
   const sources = [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter(
     (s): s is string => typeof s === "string",
   );
   // No prefix and no application security group: Azure rejects it; treat it as "any source" to be safe.
   if (sources.length === 0 && (rule.sourceApplicationSecurityGroups ?? []).length === 0) sources.push("*");
-  const open = sources.filter((s) => oneOf(s, cfg.openSources));
-  if (open.length === 0) return undefined;
-  // No destination port = all ports.
+  return sources.filter((s) => oneOf(s, openSources));
+}
+
+/** The rule's destination ports as one text ("22,3389", "1000-2000"); no destination port = all ports ("*"). */
+function destinationPorts(rule: RuleProps): string {
   const portTexts = [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter(
     (p): p is string => typeof p === "string",
   );
-  const ports = portTexts.length === 0 ? "*" : portTexts.join(",");
+  return portTexts.length === 0 ? "*" : portTexts.join(",");
+}
+
+/** The security rules a resource carries: an NSG's inline rules, or the standalone rule itself. */
+function securityRulesOf(props: unknown, type: string): RuleProps[] {
+  return type === NSG
+    ? ((props as Props<network.NetworkSecurityGroupArgs>).securityRules ?? [])
+    : [props as Props<network.SecurityRuleArgs>];
+}
+
+/** The violation message for one rule, or undefined when it is not an open inbound allow (or is allowed). */
+function openInbound(rule: RuleProps, nsgNames: string[], cfg: RuleConfig): string | undefined {
+  if (!sameText(rule.direction, "Inbound") || !sameText(rule.access, "Allow")) return undefined;
+  const open = openSourcesOf(rule, cfg.openSources);
+  if (open.length === 0) return undefined;
+  const ports = destinationPorts(rule);
   const ranges = portRanges(ports);
   const allowedFor = (source: string) =>
     cfg.allowedPublicInbound.some(
@@ -229,12 +252,7 @@ export const nsgPublicInbound = resourcePolicy<Record<string, unknown>>(
       "On Inbound Allow rules, replace `sourceAddressPrefix` `*`/`Internet`/`0.0.0.0/0` with specific CIDRs, service tags (e.g. `GatewayManager`, `AzureLoadBalancer`, `VirtualNetwork`) or application security groups; list deliberate exceptions in `allowedPublicInbound`.",
     url: "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules",
     config: {
-      openSources: {
-        type: "array",
-        items: { type: "string" },
-        default: OPEN_SOURCES,
-        description: "Source prefixes that mean 'anyone' (compared case-insensitively).",
-      },
+      openSources: openSourcesKnob,
       allowedPublicInbound: {
         type: "array",
         items: {
@@ -259,16 +277,102 @@ export const nsgPublicInbound = resourcePolicy<Record<string, unknown>>(
     const cfg = args.getConfig<RuleConfig>();
     const nsgName = props.networkSecurityGroupName;
     const nsgNames = [args.name, ...(typeof nsgName === "string" ? [nsgName] : [])];
-    const rules =
-      args.type === NSG
-        ? ((props as unknown as Props<network.NetworkSecurityGroupArgs>).securityRules ?? [])
-        : [props as unknown as Props<network.SecurityRuleArgs>];
-    rules.forEach((rule, i) => {
+    securityRulesOf(props, args.type).forEach((rule, i) => {
       const problem = openInbound(rule, nsgNames, cfg);
       if (problem) {
         const ruleName = args.type === NSG ? `securityRules '${rule.name ?? i}'` : "rule";
         report(`${who(args)} ${ruleName} ${problem}.`);
       }
+    });
+  },
+);
+
+/** A management or data port no inbound rule may open to an open source, whatever the exceptions say. */
+export interface RestrictedPort {
+  /** "22" or a range "11000-11999". */
+  readonly ports: string;
+  readonly service: string;
+}
+
+/**
+ * Remote administration and data-store ports (CIS Azure 6.1-6.4, PCI DSS 1.3.1): reachable from the internet they
+ * invite brute force and exploits even behind authentication. The platform's stores are private-endpoint only.
+ */
+export const DEFAULT_RESTRICTED_PORTS: RestrictedPort[] = [
+  { ports: "22", service: "SSH" },
+  { ports: "23", service: "Telnet" },
+  { ports: "3389", service: "RDP" },
+  { ports: "5985-5986", service: "WinRM" },
+  { ports: "445", service: "SMB" },
+  { ports: "1433-1434", service: "SQL Server / SQL Browser" },
+  { ports: "11000-11999", service: "Azure SQL redirect" },
+  { ports: "1521", service: "Oracle" },
+  { ports: "3306", service: "MySQL" },
+  { ports: "5432", service: "PostgreSQL" },
+  { ports: "6379-6380", service: "Redis" },
+  { ports: "9042", service: "Cassandra" },
+  { ports: "10255", service: "Cosmos DB for MongoDB" },
+  { ports: "10350", service: "Cosmos DB for Apache Cassandra" },
+  { ports: "27017", service: "MongoDB" },
+  { ports: "5671-5672", service: "AMQP (Event Hubs, Service Bus)" },
+  { ports: "9093", service: "Kafka (Event Hubs)" },
+];
+
+/** Protocols that carry ports (TCP, UDP, or any); ICMP, ESP and AH have none. */
+const PORT_PROTOCOLS = ["Tcp", "Udp", "*"];
+
+function overlap([lo, hi]: Range, [alo, ahi]: Range): boolean {
+  return lo <= ahi && alo <= hi;
+}
+
+export const nsgRestrictedPorts = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-network-networksecuritygroup-disallow-internet-to-management-ports",
+    description:
+      "No inbound NSG rule lets any source or the internet reach a management port (SSH, RDP, WinRM, ...) or a data-store port (SQL, PostgreSQL, Redis, MongoDB, AMQP, Kafka, ...) over TCP, UDP or any protocol; the other NSG rule's exceptions do not apply.",
+    severity: "critical",
+    pci: ["1.3.1", "1.4.2", "2.2.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Remove the rule, or restrict `sourceAddressPrefix(es)` to private ranges, service tags or application security groups; administer through a private path (Bastion, a VNet-joined runner) and reach data stores through their private endpoints.",
+    url: "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules",
+    config: {
+      openSources: openSourcesKnob,
+      restrictedPorts: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { ports: { type: "string", minLength: 1 }, service: { type: "string" } },
+          required: ["ports", "service"],
+          additionalProperties: false,
+        },
+        default: DEFAULT_RESTRICTED_PORTS,
+        description: "Management and data ports no inbound rule may open to an open source.",
+      },
+    },
+  },
+  [NSG, SECURITY_RULE],
+  (props, args, report) => {
+    const { openSources, restrictedPorts } = args.getConfig<{
+      openSources: string[];
+      restrictedPorts: RestrictedPort[];
+    }>();
+    securityRulesOf(props, args.type).forEach((rule, i) => {
+      if (!sameText(rule.direction, "Inbound") || !sameText(rule.access, "Allow")) return;
+      // Protocol absent: Azure requires it; treat it as any protocol.
+      const protocol = rule.protocol === undefined ? "*" : String(rule.protocol);
+      if (!oneOf(protocol, PORT_PROTOCOLS)) return;
+      const open = openSourcesOf(rule, openSources);
+      if (open.length === 0) return;
+      const ranges = portRanges(destinationPorts(rule));
+      const hit = restrictedPorts.filter((r) => portRanges(r.ports).some((p) => ranges.some((q) => overlap(p, q))));
+      if (hit.length === 0) return;
+      const ruleName = args.type === NSG ? `securityRules '${rule.name ?? i}'` : "rule";
+      report(
+        `${who(args)} ${ruleName} allows inbound ${protocol} from '${open.join("', '")}' to ${hit.map((r) => `${r.ports} (${r.service})`).join(", ")}: management and data ports must not be reachable from the internet; restrict the source or remove the rule.`,
+      );
     });
   },
 );
@@ -652,6 +756,7 @@ export const networkPolicies: Policies = [
   subnetNsg,
   subnetDefaultOutbound,
   nsgPublicInbound,
+  nsgRestrictedPorts,
   appGatewayWaf,
   appGatewayTls,
   appGatewayHttp,

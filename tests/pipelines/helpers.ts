@@ -52,7 +52,7 @@ const unbracket = (s: string) => s.replace(/[[\]]/g, "");
 
 /**
  * Statements that are not preceded (in their batch) by the existence check that makes them idempotent.
- * Fails closed: any CREATE/ALTER/EXEC/INSERT/UPDATE/DROP it does not recognise is reported too.
+ * Fails closed: any CREATE/ALTER/EXEC/INSERT/UPDATE/DELETE/DROP it does not recognise is reported too.
  */
 export function findUnguardedStatements(sql: string): string[] {
   const problems: string[] = [];
@@ -61,6 +61,13 @@ export function findUnguardedStatements(sql: string): string[] {
       const g = batch.indexOf(guard);
       return g >= 0 && g < statementAt;
     };
+    // A mask re-application block: the whole block only runs while the mask is missing, and re-creates exactly
+    // what it dropped earlier in the same transaction.
+    const maskBlock = batch.match(
+      /^IF NOT EXISTS \(SELECT 1 FROM sys\.masked_columns WHERE object_id = OBJECT_ID\(N'([\w.]+)'\) AND name = N'(\w+)'/,
+    );
+    const droppedBefore = (at: number, name: string) =>
+      guarded(at, `DROP CONSTRAINT [${name}];`) || guarded(at, `DROP INDEX [${name}] ON `);
     const statement = /^\s*(?:ELSE\s+)?(CREATE|ALTER|EXEC|EXECUTE|INSERT|UPDATE|DELETE|DROP|TRUNCATE|MERGE)\b.*$/gim;
     for (const m of batch.matchAll(statement)) {
       const text = m[0].trim();
@@ -70,10 +77,12 @@ export function findUnguardedStatements(sql: string): string[] {
       if ((mm = text.match(/^CREATE TABLE (\[\w+\]\.\[\w+\])/))) {
         ok = guarded(at, `IF OBJECT_ID(N'${unbracket(mm[1])}', N'U') IS NULL`);
       } else if ((mm = text.match(/^CREATE (?:UNIQUE )?NONCLUSTERED INDEX \[(\w+)\] ON (\[\w+\]\.\[\w+\])/))) {
-        ok = guarded(
-          at,
-          `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${unbracket(mm[2])}') AND name = N'${mm[1]}')`,
-        );
+        ok =
+          guarded(
+            at,
+            `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${unbracket(mm[2])}') AND name = N'${mm[1]}')`,
+          ) ||
+          (!!maskBlock && droppedBefore(at, mm[1]));
       } else if ((mm = text.match(/^ALTER TABLE \[(\w+)\]\.\[\w+\] ADD CONSTRAINT \[(\w+)\] FOREIGN KEY/))) {
         ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'F') IS NULL`);
       } else if (
@@ -83,32 +92,85 @@ export function findUnguardedStatements(sql: string): string[] {
       ) {
         ok = guarded(
           at,
-          `IF NOT EXISTS (SELECT 1 FROM sys.objects WHERE name = N'${mm[2]}' AND parent_object_id = OBJECT_ID(N'${unbracket(mm[1])}'))`,
+          `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${unbracket(mm[1])}') AND is_primary_key = 1)`,
         );
       } else if ((mm = text.match(/^ALTER TABLE (\[\w+\]\.\[\w+\]) ALTER COLUMN \[(\w+)\] ADD MASKED WITH/))) {
         ok = guarded(
           at,
           `IF NOT EXISTS (SELECT 1 FROM sys.masked_columns WHERE object_id = OBJECT_ID(N'${unbracket(mm[1])}') AND name = N'${mm[2]}'`,
         );
+      } else if ((mm = text.match(/^ALTER TABLE \[(\w+)\]\.\[\w+\] DROP CONSTRAINT \[(\w+)\];$/))) {
+        ok = !!maskBlock && guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'C') IS NOT NULL`);
+      } else if ((mm = text.match(/^DROP INDEX \[(\w+)\] ON (\[\w+\]\.\[\w+\]);$/))) {
+        ok =
+          !!maskBlock &&
+          guarded(
+            at,
+            `IF EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${unbracket(mm[2])}') AND name = N'${mm[1]}')`,
+          );
+      } else if ((mm = text.match(/^ALTER TABLE \[\w+\]\.\[\w+\] WITH CHECK ADD CONSTRAINT \[(\w+)\] CHECK/))) {
+        ok = !!maskBlock && droppedBefore(at, mm[1]);
       } else if (/^EXEC sys\.sp_cdc_enable_db;$/.test(text)) {
-        ok = guarded(at, "IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE name = DB_NAME() AND is_cdc_enabled = 1)");
+        ok = guarded(
+          at,
+          "IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_cdc_enabled = 1)",
+        );
       } else if (
-        (mm = text.match(/^EXEC sys\.sp_cdc_enable_table @source_schema = N'(\w+)', @source_name = N'(\w+)'/))
+        (mm = text.match(
+          /^EXEC sys\.sp_cdc_enable_table @source_schema = N'(\w+)', @source_name = N'(\w+)', .*@capture_instance = N'(\w+)'/,
+        ))
       ) {
         ok = guarded(
           at,
-          `IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'${mm[1]}.${mm[2]}'))`,
+          `IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE source_object_id = OBJECT_ID(N'${mm[1]}.${mm[2]}') AND capture_instance = N'${mm[3]}')`,
+        );
+      } else if (/^ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON;$/.test(text)) {
+        ok = guarded(at, "snapshot_isolation_state = 0)");
+      } else if (/^ALTER DATABASE CURRENT SET CHANGE_TRACKING = ON /.test(text)) {
+        ok = guarded(at, "IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())");
+      } else if ((mm = text.match(/^ALTER TABLE \[(\w+)\]\.\[(\w+)\] ENABLE CHANGE_TRACKING/))) {
+        ok = guarded(
+          at,
+          `IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'${mm[1]}.${mm[2]}'))`,
         );
       } else if ((mm = text.match(/^EXEC\(N'CREATE SCHEMA \[(\w+)\]'\);$/))) {
         ok = guarded(at, `IF SCHEMA_ID(N'${mm[1]}') IS NULL`);
+      } else if ((mm = text.match(/^EXEC\(N'CREATE MATERIALIZED VIEW \[(\w+)\]\.\[(\w+)\]/))) {
+        ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'V') IS NULL`);
+      } else if ((mm = text.match(/^EXEC\(N'CREATE PROCEDURE \[(\w+)\]\.\[(\w+)\]/))) {
+        ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'P') IS NULL`);
+      } else if (/^ALTER PROCEDURE \[\w+\]\.\[\w+\]$/.test(text) && at === 0) {
+        ok = true; // replaces the definition: idempotent by nature (the procedure exists from the batch before)
+      } else if (/^ALTER MATERIALIZED VIEW \[\w+\]\.\[\w+\] REBUILD;$/.test(text)) {
+        ok = /^ALTER PROCEDURE /.test(batch); // inside the refresh procedure's body, run by the load
+      } else if ((mm = text.match(/^CREATE COLUMN MASTER KEY \[(\w+)\]/))) {
+        ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM sys.column_master_keys WHERE name = N'${mm[1]}')`);
+      } else if ((mm = text.match(/^CREATE USER \[([^\]]+)\] FROM EXTERNAL PROVIDER;$/))) {
+        ok = guarded(at, `IF DATABASE_PRINCIPAL_ID(N'${mm[1]}') IS NULL`);
+      } else if ((mm = text.match(/^ALTER ROLE \[(\w+)\] ADD MEMBER \[([^\]]+)\];$/))) {
+        ok = guarded(at, `IF IS_ROLEMEMBER(N'${mm[1]}', N'${mm[2]}') = 0`);
+      } else if ((mm = text.match(/^INSERT INTO (\[\w+\]\.\[\w+\]) \(/)) && !/ VALUES \(/.test(text)) {
+        // INSERT … SELECT: only the rows an anti-join finds missing.
+        ok = new RegExp(`LEFT OUTER JOIN ${escapeRegExp(mm[1])} AS x ON [^\\n]*\\nWHERE x\\.\\[\\w+\\] IS NULL;`).test(
+          batch.slice(at),
+        );
       } else if ((mm = text.match(/^INSERT INTO (\[\w+\]\.\[\w+\])/))) {
         ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM ${mm[1]} WHERE `);
       } else if ((mm = text.match(/^ELSE\s+UPDATE (\[\w+\]\.\[\w+\])/i))) {
         // Upsert: the ELSE branch of a guarded insert into the same table.
         ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM ${mm[1]} WHERE `) && guarded(at, `INSERT INTO ${mm[1]}`);
+      } else if (/^DELETE FROM \[\w+\]\.\[\w+\] WHERE \[\w+\] NOT IN \([^)]*\);$/.test(text)) {
+        ok = true; // reconciliation with the model's values: deleting what is not listed is idempotent
+      } else if (
+        /^UPDATE \[\w+\]\.\[\w+\] SET \[(\w+)\] = 0[^;]* WHERE \[\w+\] NOT IN \([^)]*\) AND \[(\w+)\] = 1;$/.test(text)
+      ) {
+        const [, set, where] = text.match(/SET \[(\w+)\] = 0.* AND \[(\w+)\] = 1;$/) ?? [];
+        ok = set === where; // deactivates only what is still active: idempotent
       }
       if (!ok) problems.push(text.length > 160 ? `${text.slice(0, 160)}…` : text);
     }
   }
   return problems;
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

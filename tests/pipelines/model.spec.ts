@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { dataModel } from "../../pipelines/model";
-import { olapModel } from "../../pipelines/model/olap";
+import { olapModel, stagingChangeColumnNames } from "../../pipelines/model/olap";
 import { oltpModel } from "../../pipelines/model/oltp";
 import { renderType, typeLength } from "../../pipelines/model/types";
 import {
@@ -65,10 +65,27 @@ describe("pipelines/model", () => {
       assert.ok(count >= 8, "the model is actually connected");
     });
 
-    it("enables CDC on dbo.Payment, whose change table is cdc.dbo_Payment_CT, and on every table the ETL reads", () => {
-      const payment = tables.get("Payment");
-      assert.ok(payment?.cdc, "dbo.Payment must be CDC-enabled");
-      assert.equal(cdcChangeTable(payment), "cdc.dbo_Payment_CT");
+    it("extracts every table the ETL reads, never a ledger table through CDC, and says why per table", () => {
+      assert.deepEqual(
+        oltpModel.tables.map((t) => `${t.name}:${t.extraction.mode}`),
+        [
+          "Currency:cdc",
+          "Merchant:cdc",
+          "Customer:changeTracking",
+          "PaymentMethod:cdc",
+          "Payment:changeTracking",
+          "Refund:changeTracking",
+          "Dispute:changeTracking",
+          "Payout:none",
+          "BalanceTransaction:none",
+        ],
+      );
+      assert.equal(cdcChangeTable({ schema: "dbo", name: "Currency" }), "cdc.dbo_Currency_CT");
+      for (const t of oltpModel.tables) {
+        assert.ok(t.extraction.rationale.length > 20, `${t.name}: no reason for ${t.extraction.mode}`);
+        if (t.ledger) assert.notEqual(t.extraction.mode, "cdc", `${t.name}: CDC isn't supported for ledger tables`);
+        if (t.columns.some((c) => c.encryption)) assert.notEqual(t.extraction.mode, "cdc", `${t.name}: encrypted`);
+      }
       const read = new Set<string>();
       for (const m of olapModel.mappings) {
         if (m.kind !== "oltp") continue;
@@ -76,13 +93,14 @@ describe("pipelines/model", () => {
         for (const j of m.joins) read.add(j.to.table);
         for (const c of m.columns) read.add(c.source.table);
       }
-      for (const name of read) assert.ok(tables.get(name)?.cdc, `dbo.${name} is read by the ETL but not CDC-enabled`);
-      for (const t of oltpModel.tables.filter((x) => x.cdc))
-        assert.ok(tables.has(t.name) && read.has(t.name), `${t.name}: CDC without reader`);
+      for (const name of read)
+        assert.notEqual(tables.get(name)?.extraction.mode, "none", `dbo.${name} is read by the ETL but not extracted`);
+      for (const t of oltpModel.tables.filter((x) => x.extraction.mode !== "none"))
+        assert.ok(read.has(t.name), `${t.name}: extracted without reader`);
     });
 
-    it("never captures personal or card columns in CDC change tables", () => {
-      for (const t of oltpModel.tables.filter((x) => x.cdc)) {
+    it("never lets the ETL read personal, card or encrypted columns", () => {
+      for (const t of oltpModel.tables.filter((x) => x.extraction.mode !== "none")) {
         const captured = capturedColumns(t);
         for (const c of t.columns.filter((x) => x.classification))
           assert.ok(!captured.includes(c.name), `${t.name}.${c.name}`);
@@ -167,8 +185,33 @@ describe("pipelines/model", () => {
       assert.deepEqual(classified("Merchant", "personal"), ["ContactEmail", "ContactPhone"]);
       for (const t of oltpModel.tables) {
         for (const c of t.columns.filter((x) => x.classification))
-          assert.ok(c.classification?.mask, `${t.name}.${c.name} unmasked`);
+          assert.ok(!c.classification?.mask !== !c.encryption, `${t.name}.${c.name}: masked xor encrypted`);
       }
+    });
+
+    it("encrypts the payer's identity and contact data with Always Encrypted, e-mail deterministically", () => {
+      const enc = (tables.get("Customer")?.columns ?? []).filter((c) => c.encryption);
+      assert.deepEqual(
+        enc.map((c) => `${c.name}:${c.encryption?.type}`),
+        [
+          "Email:Deterministic",
+          "GivenName:Randomized",
+          "FamilyName:Randomized",
+          "Phone:Randomized",
+          "BillingAddressLine1:Randomized",
+          "BillingAddressLine2:Randomized",
+          "BillingPostalCode:Randomized",
+        ],
+      );
+      for (const t of oltpModel.tables.filter((x) => x.name !== "Customer"))
+        assert.ok(
+          t.columns.every((c) => !c.encryption),
+          `${t.name}: encryption outside Customer`,
+        );
+      assert.deepEqual(
+        oltpModel.alwaysEncrypted.columnEncryptionKeys.map((k) => k.name),
+        ["CEK_Customer"],
+      );
     });
 
     it("keeps personal data out of ledger tables (their history is immutable)", () => {
@@ -226,9 +269,14 @@ describe("pipelines/model", () => {
       }
     });
 
-    it("hash-distributes facts (columnstore), replicates dimensions and stages in round-robin heaps", () => {
+    it("hash-distributes facts (columnstore), replicates dimensions and stages in heaps", () => {
+      const hashedStaging = ["Payment", "Refund", "Dispute"];
       for (const t of olapModel.tables) {
-        const expected = { fact: "HASH", dimension: "REPLICATE", staging: "ROUND_ROBIN" }[t.role];
+        const expected = {
+          fact: "HASH",
+          dimension: "REPLICATE",
+          staging: hashedStaging.includes(t.name) ? "HASH" : "ROUND_ROBIN",
+        }[t.role];
         assert.equal(t.distribution.kind, expected, t.name);
         if (t.role === "fact") assert.equal(t.index.kind, "CLUSTERED COLUMNSTORE INDEX", t.name);
         if (t.role === "staging") assert.equal(t.index.kind, "HEAP", t.name);
@@ -264,13 +312,13 @@ describe("pipelines/model", () => {
       assert.deepEqual(
         staging.map((t) => t.name).sort(),
         oltpModel.tables
-          .filter((t) => t.cdc)
+          .filter((t) => t.extraction.mode !== "none")
           .map((t) => t.name)
           .sort(),
       );
       for (const s of staging) {
         const src = oltpModel.tables.find((t) => t.name === s.name);
-        for (const c of s.columns.filter((x) => !x.name.startsWith("Cdc"))) {
+        for (const c of s.columns.filter((x) => !stagingChangeColumnNames.has(x.name))) {
           const o = src?.columns.find((x) => x.name === c.name);
           assert.ok(o && !o.classification, `stg.${s.name}.${c.name}`);
           assert.equal(renderType(c.type), renderType(o.type));

@@ -145,17 +145,17 @@ describe("pipelines/model/validate", () => {
   describe("classification and masking (GDPR, PCI DSS)", () => {
     it("rejects a classified column without a mask", () => {
       rejects((m) => {
-        const c = oltpColumn(m, "Customer", "Email").classification as { mask?: MaskingFunction };
+        const c = oltpColumn(m, "Customer", "BillingCity").classification as { mask?: MaskingFunction };
         delete c.mask;
-      }, /dbo\.Customer\.Email: personal column has no Dynamic Data Masking function/);
+      }, /dbo\.Customer\.BillingCity: personal column has no Dynamic Data Masking function/);
     });
     it("rejects masks that do not fit the column", () => {
       rejects((m) => {
-        oltpColumn(m, "Customer", "GivenName").classification = {
+        oltpColumn(m, "Customer", "BillingCity").classification = {
           kind: "personal",
           mask: { fn: "random", from: 1, to: 9 },
         };
-      }, /Customer\.GivenName: random\(\) mask needs a numeric column, not NVARCHAR\(100\)/);
+      }, /Customer\.BillingCity: random\(\) mask needs a numeric column, not NVARCHAR\(100\)/);
       rejects((m) => {
         oltpColumn(m, "PaymentMethod", "ExpYear").classification = { kind: "card", mask: { fn: "email" } };
       }, /PaymentMethod\.ExpYear: email\(\) mask needs a character column/);
@@ -184,16 +184,85 @@ describe("pipelines/model/validate", () => {
     });
   });
 
-  describe("CDC flags", () => {
-    it("rejects a table the ETL reads without CDC (dbo.Payment)", () => {
+  describe("masks on columns with dependencies (DDM)", () => {
+    it("rejects a mask on a key column (the re-apply could not drop the key)", () => {
       rejects((m) => {
-        oltpTable(m, "Payment").cdc = false;
-      }, /oltp dbo\.Payment: read by the nightly ETL but cdc is false/);
+        oltpTable(m, "PaymentMethod").uniques?.push({ name: "UQ_PaymentMethod_Fingerprint", columns: ["Fingerprint"] });
+      }, /PaymentMethod\.Fingerprint: masked column is part of key UQ_PaymentMethod_Fingerprint/);
     });
-    it("rejects CDC on a table no mapping reads", () => {
+  });
+
+  describe("Always Encrypted", () => {
+    it("rejects an encrypted column that is also masked", () => {
       rejects((m) => {
-        oltpTable(m, "Payout").cdc = true;
-      }, /oltp dbo\.Payout: cdc is true but no warehouse mapping reads it/);
+        const c = oltpColumn(m, "Customer", "GivenName");
+        c.classification = { kind: "personal", mask: { fn: "default" } };
+      }, /Customer\.GivenName: an Always Encrypted column cannot be masked/);
+    });
+    it("rejects encrypted columns on a CDC table (either reading of Microsoft's CDC limitation)", () => {
+      rejects((m) => {
+        oltpTable(m, "Customer").extraction.mode = "cdc";
+      }, /dbo\.Customer: has Always Encrypted columns \(Email, .*\) but uses CDC/);
+    });
+    it("rejects an encrypted column in a CHECK, an index filter, or a randomized index", () => {
+      rejects((m) => {
+        oltpColumn(m, "Customer", "Phone").check = "[Phone] LIKE '+%'";
+      }, /Customer\.Phone: referenced by CHECK CK_Customer_Phone — Always Encrypted columns cannot be in a CHECK/);
+      rejects((m) => {
+        const ix = oltpTable(m, "Customer").indexes?.[0];
+        if (ix) ix.where = "[Email] IS NOT NULL";
+      }, /Customer\.Email: index IX_Customer_Email filters on an encrypted column/);
+      rejects((m) => {
+        oltpTable(m, "Customer").indexes?.push({ name: "IX_Customer_FamilyName", columns: ["FamilyName"] });
+      }, /Customer\.FamilyName: index IX_Customer_FamilyName on a randomized-encrypted column/);
+    });
+    it("requires a BIN2 collation for deterministic character columns, and a declared key", () => {
+      rejects((m) => {
+        delete oltpColumn(m, "Customer", "Email").collation;
+      }, /Customer\.Email: deterministic encryption of a character column needs a BIN2 collation/);
+      rejects((m) => {
+        const c = oltpColumn(m, "Customer", "Phone");
+        if (c.encryption) c.encryption.key = "CEK_Other";
+      }, /Customer\.Phone: column encryption key CEK_Other is not declared/);
+      rejects((m) => {
+        m.oltp.alwaysEncrypted.columnEncryptionKeys.push({
+          name: "CEK_Unused",
+          columnMasterKey: "CMK_KeyVault",
+          description: "",
+        });
+      }, /alwaysEncrypted CEK_Unused: no column uses this column encryption key/);
+    });
+    it("never lets the ETL read an encrypted column", () => {
+      rejects((m) => {
+        mappingOf(m, "Dim_Customer", "oltp").columns.push({
+          target: "IsErased",
+          source: { table: "Customer", column: "Email" },
+          transform: { kind: "isNotNull" },
+        });
+      }, /Dim_Customer\.IsErased: reads personal column dbo\.Customer\.Email/);
+    });
+  });
+
+  describe("extraction modes", () => {
+    it("rejects a table the ETL reads without extraction (dbo.Payment)", () => {
+      rejects((m) => {
+        oltpTable(m, "Payment").extraction.mode = "none";
+      }, /oltp dbo\.Payment: read by the nightly ETL but its extraction mode is none/);
+    });
+    it("rejects extraction of a table no mapping reads", () => {
+      rejects((m) => {
+        oltpTable(m, "Payout").extraction.mode = "changeTracking";
+      }, /oltp dbo\.Payout: extracted \(changeTracking\) but no warehouse mapping reads it/);
+    });
+    it("rejects CDC on a ledger table (Microsoft's ledger limitations page)", () => {
+      rejects((m) => {
+        oltpTable(m, "Refund").extraction.mode = "cdc";
+      }, /dbo\.Refund: CDC on a ledger table — Microsoft's ledger limitations page says change data capture isn't supported/);
+    });
+    it("rejects staging whose change columns do not match the extraction mode", () => {
+      rejects((m) => {
+        oltpTable(m, "Currency").extraction.mode = "changeTracking";
+      }, /stg\.Currency: change columns CdcStartLsn, CdcOperation do not match changeTracking extraction/);
     });
   });
 
@@ -214,7 +283,10 @@ describe("pipelines/model/validate", () => {
       rejects((m) => {
         const stg = m.olap.tables.find((x) => x.role === "staging");
         if (stg) stg.index = { kind: "CLUSTERED COLUMNSTORE INDEX" };
-      }, /staging tables must be ROUND_ROBIN heaps/);
+      }, /staging tables must be ROUND_ROBIN or HASH heaps/);
+      rejects((m) => {
+        olapTable(m, "Fact_Payment").primaryKey = { name: "PK_Fact_Payment", columns: ["PaymentId"] };
+      }, /Fact_Payment: fact tables get no PRIMARY KEY/);
     });
     it("rejects types and constraints Synapse dedicated SQL pool does not support", () => {
       rejects((m) => {
@@ -311,6 +383,54 @@ describe("pipelines/model/validate", () => {
         const c = mappingOf(m, "Fact_Payment", "oltp").columns.find((x) => x.target === "CustomerKey");
         if (c) c.transform = { kind: "copy" };
       }, /Fact_Payment\.CustomerKey: (copies a nullable column|source can be NULL)/);
+    });
+  });
+  describe("calendar, streaming grain and materialized views", () => {
+    it("requires an unknown date member for dates outside the calendar", () => {
+      rejects((m) => {
+        const c = mappingOf(m, "Fact_Payment", "oltp").columns.find((x) => x.target === "DateKey");
+        if (c) c.transform = { kind: "dateKey", unknown: -1 };
+      }, /Fact_Payment\.DateKey: maps dates outside the calendar to -1, but Dim_Date has no unknown member/);
+    });
+    it("requires an expression for every calendar column, over [Date] only, and a sane range", () => {
+      rejects((m) => {
+        delete mappingOf(m, "Dim_Date", "calendar").columns.IsoWeek;
+      }, /mapping Dim_Date\.IsoWeek: calendar column has no expression/);
+      rejects((m) => {
+        mappingOf(m, "Dim_Date", "calendar").columns.Year = "YEAR([Day])";
+      }, /Dim_Date\.Year: expression refers to \[Day\]/);
+      rejects((m) => {
+        mappingOf(m, "Dim_Date", "calendar").to = "2014-12-31";
+      }, /from 2015-01-01 is after to 2014-12-31/);
+    });
+    it("checks the streaming aggregates against their columns", () => {
+      rejects((m) => {
+        const c = mappingOf(m, "Fact_API_Performance", "stream").columns.find((x) => x.target === "LatencyP99Ms");
+        if (c) c.value = { kind: "percentile", field: "durationMs", p: 99 };
+      }, /LatencyP99Ms: percentile 99 is not between 0 and 1/);
+      rejects((m) => {
+        const c = mappingOf(m, "Fact_API_Performance", "stream").columns.find((x) => x.target === "ErrorRate");
+        if (c) c.value = { kind: "ratio", numerator: "LatencyP50Ms", denominator: "RequestCount" };
+      }, /ErrorRate: ratio term LatencyP50Ms is not a count or sum column/);
+      rejects((m) => {
+        const c = mappingOf(m, "Fact_API_Performance", "stream").columns.find((x) => x.target === "RequestCount");
+        if (c) c.value = { kind: "windowStart" };
+      }, /RequestCount: windowStart cannot be stored in INT/);
+    });
+    it("holds materialized views to the dedicated pool's restrictions", () => {
+      rejects((m) => {
+        m.olap.materializedViews[0].distribution = { kind: "HASH", column: "PaymentId" };
+      }, /distribution column PaymentId is not a GROUP BY column/);
+      rejects((m) => {
+        m.olap.materializedViews[0].measures.push({ name: "Captured", aggregate: "SUM", column: "CapturedAt" });
+      }, /SUM of non-numeric DATETIME2\(3\)/);
+      rejects((m) => {
+        olapTable(m, "Fact_Payment").columns.push({ name: "Tip", type: t.bigint(), nullable: true });
+        m.olap.materializedViews[0].measures.push({ name: "Tip", aggregate: "SUM", column: "Tip" });
+      }, /SUM over nullable Tip needs COUNT_BIG\(Tip\)/);
+      rejects((m) => {
+        m.olap.materializedViews[0].fact = "Dim_Merchant";
+      }, /Dim_Merchant is not a fact table/);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import {
   cosmosCmk,
+  cosmosCmkVaultReachable,
   cosmosContinuousBackup,
   cosmosdbPolicies,
   cosmosEuLocations,
@@ -10,7 +11,9 @@ import {
   cosmosMinimalTls,
   cosmosPublicNetwork,
 } from "../../policies/rules/cosmosdb";
+import { resourceRecord } from "../../tools/lib/policyRunner";
 import { cosmosAccount } from "./fixtures/cosmosdb";
+import { vault } from "./fixtures/keyvault";
 import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/cosmosdb", () => {
@@ -23,8 +26,8 @@ describe("policies/cosmosdb", () => {
     assert.ok(names.every((n) => n.startsWith("azure-native-cosmosdb-databaseaccount-")));
   });
 
-  it("passes the dev and prod accounts under every rule", async () => {
-    for (const policy of cosmosdbPolicies) {
+  it("passes the dev and prod accounts under every resource rule", async () => {
+    for (const policy of cosmosdbPolicies.filter((p) => "validateResource" in p)) {
       await expectPass(policy, dev);
       await expectPass(policy, prod);
     }
@@ -216,5 +219,58 @@ describe("policies/cosmosdb", () => {
         cosmosContinuousBackup,
         mutate(mutate(dev, "backupPolicy", undefined), "tags.pci-scope", "out-of-scope"),
       ));
+  });
+
+  describe(cosmosCmkVaultReachable.name, () => {
+    // The key vault Cosmos DB can reach (components/keyVaults.ts, `trustedServices`), and the key in it.
+    const reachable = mutate(
+      mutate(vault(), "properties.publicNetworkAccess", "Enabled"),
+      "vaultName",
+      "kv-pay-dev-weu",
+    );
+    const cosmosKey = (vaultRecord = reachable) =>
+      resourceRecord(
+        "azure-native:keyvault:Key",
+        "platform-cmk-cosmos-key",
+        { vaultName: "kv-pay-dev-weu", keyName: "cmk-cosmos" },
+        { propertyDependencies: { vaultName: [vaultRecord.urn] } },
+      );
+    const account = (keyRecord = cosmosKey()) => ({
+      ...dev,
+      propertyDependencies: { keyVaultKeyUri: [keyRecord.urn] },
+    });
+
+    it("passes a key in a vault with public access on, a deny-by-default firewall and the trusted-services bypass", () =>
+      expectPass(cosmosCmkVaultReachable, [account(), cosmosKey(), reachable]));
+    it("passes a vault without firewall rules (public access on)", () =>
+      expectPass(cosmosCmkVaultReachable, [
+        account(),
+        cosmosKey(),
+        mutate(reachable, "properties.networkAcls", undefined),
+      ]));
+    it("fails a key in a vault only private endpoints reach (public network access Disabled)", () =>
+      expectFail(
+        cosmosCmkVaultReachable,
+        [account(), cosmosKey(), mutate(reachable, "properties.publicNetworkAccess", "Disabled")],
+        /cosmos-pay-dev-weu .*kv-pay-dev-weu.*only private endpoints reach .*Cosmos DB cannot use such a vault/,
+      ));
+    it("fails a deny-by-default firewall without the trusted-services bypass", async () => {
+      const r = await expectFail(
+        cosmosCmkVaultReachable,
+        [account(), cosmosKey(), mutate(reachable, "properties.networkAcls.bypass", "None")],
+        /without the trusted-services bypass \(networkAcls\.bypass "None"\): set properties\.networkAcls\.bypass to "AzureServices"/,
+      );
+      assert.equal(r.urn, dev.urn, "reported on the account");
+    });
+    it("finds the vault by the name in the key URI when the key is not in the stack", () =>
+      expectFail(
+        cosmosCmkVaultReachable,
+        [dev, mutate(reachable, "properties.publicNetworkAccess", "Disabled")],
+        /only private endpoints reach/,
+      ));
+    it("is not applicable without a Cosmos DB account with a customer-managed key", () =>
+      expectNotApplicable(cosmosCmkVaultReachable, [mutate(dev, "keyVaultKeyUri", undefined), reachable]));
+    it("is not applicable when the key's vault is not in the stack", () =>
+      expectNotApplicable(cosmosCmkVaultReachable, [dev]));
   });
 });

@@ -99,6 +99,19 @@ describe("policies/keyvault", () => {
         mutate(mutate(vault(), "properties.publicNetworkAccess", undefined), "properties.networkAcls", undefined),
         /kv-pay-dev-weu .*publicNetworkAccess/,
       ));
+    it("passes public access on behind a deny-by-default firewall with the trusted-services bypass and no IP rule", () =>
+      expectPass(
+        vaultNetwork,
+        mutate(mutate(vault(), "properties.publicNetworkAccess", "Enabled"), "properties.networkAcls.ipRules", []),
+      ));
+    it("fails public access behind a deny-by-default firewall that admits IP ranges", () =>
+      expectFail(
+        vaultNetwork,
+        mutate(mutate(vault(), "properties.publicNetworkAccess", "Enabled"), "properties.networkAcls.ipRules", [
+          { value: "0.0.0.0/0" },
+        ]),
+        /kv-pay-dev-weu .*admits internet addresses through 1 properties\.networkAcls\.ipRules/,
+      ));
     it("is not applicable to keys", () => expectNotApplicable(vaultNetwork, key()));
   });
 

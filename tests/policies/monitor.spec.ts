@@ -201,6 +201,18 @@ describe("policies/monitor", () => {
         mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]),
         /diag-kv-pay-dev-weu .*audit or allLogs category group: add logs entry/,
       ));
+    it("passes the SQL audit category named instead of a group (master database auditing)", () =>
+      expectPass(
+        diagnosticDestination,
+        mutate(setting(), "logs", [
+          { category: "SQLSecurityAuditEvents", enabled: true },
+          { category: "DevOpsOperationsAudit", enabled: true },
+        ]),
+      ));
+    it("honours auditCategories", () =>
+      expectPass(diagnosticDestination, mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]), {
+        auditCategories: ["AuditEvent"],
+      }));
     it("fails a disabled audit entry", () =>
       expectFail(diagnosticDestination, mutate(setting(), "logs.0.enabled", false), /category group/));
     it("honours categoryGroups", () =>

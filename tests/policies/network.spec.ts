@@ -6,6 +6,7 @@ import {
   firewallThreatProtection,
   networkPolicies,
   nsgPublicInbound,
+  nsgRestrictedPorts,
   portRanges,
   privateEndpointCoverage,
   subnetDefaultOutbound,
@@ -31,7 +32,7 @@ import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN }
 
 describe("policies/network", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(networkPolicies.length, 10);
+    assert.equal(networkPolicies.length, 11);
     for (const p of networkPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -164,6 +165,59 @@ describe("policies/network", () => {
       );
     });
     it("is not applicable to subnets", () => expectNotApplicable(nsgPublicInbound, subnet()));
+  });
+
+  describe(nsgRestrictedPorts.name, () => {
+    const open = (protocol: string, port: string, source = "Internet") =>
+      mutate(
+        mutate(
+          mutate(appGatewayNsg(), "securityRules.1.protocol", protocol),
+          "securityRules.1.destinationPortRange",
+          port,
+        ),
+        "securityRules.1.sourceAddressPrefix",
+        source,
+      );
+    it("passes HTTPS from the internet to the App Gateway and private sources on management ports", async () => {
+      await expectPass(nsgRestrictedPorts, appGatewayNsg());
+      await expectPass(nsgRestrictedPorts, securityRule()); // 22,3389 from private ranges only
+      await expectPass(nsgRestrictedPorts, open("Tcp", "22", "VirtualNetwork"));
+    });
+    it("fails TCP from the internet to SSH", () =>
+      expectFail(
+        nsgRestrictedPorts,
+        open("Tcp", "22"),
+        /nsg-pay-dev-weu-agw .*securityRules 'allow-https-internet' allows inbound Tcp from 'Internet' to 22 \(SSH\): management and data ports/,
+      ));
+    it("fails UDP from the internet to the SQL Browser", () =>
+      expectFail(
+        nsgRestrictedPorts,
+        open("Udp", "1434"),
+        /allows inbound Udp from 'Internet' to 1433-1434 \(SQL Server/,
+      ));
+    it("fails any protocol (*) from any source to SQL", () =>
+      expectFail(nsgRestrictedPorts, open("*", "1433", "*"), /allows inbound \* from '\*' to 1433-1434/));
+    it("fails a port range that covers RDP", () =>
+      expectFail(nsgRestrictedPorts, open("Tcp", "3000-4000"), /3389 \(RDP\)/));
+    it("fails all ports (*) from 0.0.0.0/0, naming every restricted port", () =>
+      expectFail(nsgRestrictedPorts, open("Tcp", "*", "0.0.0.0/0"), /to 22 \(SSH\), 23 \(Telnet\), 3389 \(RDP\),/));
+    it("fails a standalone rule open to the internet on a data port", () =>
+      expectFail(
+        nsgRestrictedPorts,
+        mutate(mutate(securityRule(), "sourceAddressPrefixes", ["Internet"]), "destinationPortRanges", ["5432"]),
+        /rule allows inbound Tcp from 'Internet' to 5432 \(PostgreSQL\)/,
+      ));
+    it("is not lifted by the other rule's allowedPublicInbound exceptions", () =>
+      expectFail(nsgRestrictedPorts, open("Tcp", "22"), /22 \(SSH\)/, {}));
+    it("ignores protocols without ports (ICMP) and deny rules", async () => {
+      await expectPass(nsgRestrictedPorts, open("Icmp", "*"));
+      await expectPass(nsgRestrictedPorts, mutate(open("Tcp", "22"), "securityRules.1.access", "Deny"));
+    });
+    it("honours restrictedPorts", () =>
+      expectFail(nsgRestrictedPorts, appGatewayNsg(), /443 \(HTTPS\)/, {
+        restrictedPorts: [{ ports: "443", service: "HTTPS" }],
+      }));
+    it("is not applicable to subnets", () => expectNotApplicable(nsgRestrictedPorts, subnet()));
   });
 
   describe(appGatewayWaf.name, () => {

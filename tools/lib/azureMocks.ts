@@ -107,6 +107,13 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  "azure-native:eventgrid:SystemTopic": {
+    path: "Microsoft.EventGrid/systemTopics/{systemTopicName}",
+    outputs: (_i, c) => ({ metricResourceId: guidFor(`${c.id}/metrics`) }),
+  },
+  "azure-native:eventgrid:SystemTopicEventSubscription": {
+    path: "Microsoft.EventGrid/systemTopics/{systemTopicName}/eventSubscriptions/{eventSubscriptionName}",
+  },
   "time:index/sleep:Sleep": { path: "{createDuration}", root: "none" },
   "azure-native:monitor:PrivateLinkScope": { path: "Microsoft.Insights/privateLinkScopes/{scopeName}" },
   "azure-native:monitor:PrivateLinkScopedResource": {
@@ -312,8 +319,13 @@ export function mockResource(
         id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/${path}`;
     }
   }
-  const extra = spec?.outputs ? spec.outputs(inputs, { id, name, urn }) : {};
-  return { id, state: { ...inputs, name, ...extra, ...(spec?.root === "none" ? {} : { id }) } };
+  // Azure answers with the resource's own name as `name`: always the last segment of its ARM id.
+  const armName = spec?.root === "none" ? name : (id.split("/").pop() ?? name);
+  const extra = spec?.outputs ? spec.outputs(inputs, { id, name: armName, urn }) : {};
+  return {
+    id,
+    state: { ...inputs, ...extra, name: armName, ...(spec?.root === "none" ? {} : { id }) },
+  };
 }
 
 /** Invokes the program calls. */

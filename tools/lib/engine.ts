@@ -9,6 +9,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockResource } from "./azureMocks";
 import type { ResourceRecord } from "./policyRunner";
 
+const structPb = require("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript(o: Record<string, unknown>): StructLike };
+};
+
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -35,6 +39,12 @@ export interface RunProgramOptions {
   readonly root: string;
   /** Full stack traces, mapped through source maps, while the program runs (slow; for --verbose). */
   readonly debug?: boolean;
+  /**
+   * Answer as the engine does during the first `pulumi preview` of a new stack: every id and every computed output
+   * is unknown, inputs are echoed as outputs (what azure-native's Create returns for a preview), so inputs derived
+   * from other resources' outputs reach the policy pack as unknowns.
+   */
+  readonly firstPreview?: boolean;
 }
 
 type Json = unknown;
@@ -100,6 +110,8 @@ interface RegisterResponse {
   getUrn(): string;
   getId(): string;
   getObject(): StructLike | undefined;
+  setId(id: string): void;
+  setObject(o: StructLike | undefined): void;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -148,10 +160,27 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, res) => {
+      if (!err && res && opts.firstPreview) {
+        // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
+        // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
+        // the random suffix...) is unknown.
+        const inputs = req.getObject()?.toJavaScript() ?? {};
+        const computed = req.getCustom()
+          ? Object.keys(res.getObject()?.toJavaScript() ?? {}).filter((k) => !(k in inputs) && k !== "id")
+          : [];
+        res.setId("");
+        res.setObject(
+          structPb.Struct.fromJavaScript({ ...inputs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) }),
+        );
+      }
       if (!err && res) {
         const secretPaths = new Set<string>();
         const inputs = unwrap(req.getObject()?.toJavaScript() ?? {}, secrets, secretPaths) as Record<string, unknown>;
-        const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets) as Record<string, unknown>;
+        const outputSecretPaths = new Set<string>();
+        const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets, outputSecretPaths) as Record<
+          string,
+          unknown
+        >;
         const propertyDependencies: Record<string, string[]> = {};
         for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? [])
           propertyDependencies[k] = v.getUrnsList();
@@ -171,6 +200,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
           protect: req.getProtect(),
           ...(provider ? { provider } : {}),
           secretKeys: [...secretPaths],
+          secretOutputKeys: [...outputSecretPaths],
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
         };

@@ -4,6 +4,9 @@
  * shaped object, `configSchema` defaults filled in, props wrapped in `unknownCheckingProxy` (an unknown read turns
  * into an advisory "can't run during preview"), `notApplicable` honoured, type-token fast filtering, `remediate`
  * reported as mandatory. One implementation serves the offline preview, `policy:analyze`, the benchmarks and tests.
+ * tests/policies/conformance.spec.ts proves the findings and applicability equal those of the pack started by the
+ * CLI's launcher. Deliberately stricter than the CLI: a config naming a policy the pack does not have, or a setting a
+ * policy does not declare, is an error here (the CLI passes both through silently; see `resolvePolicies`).
  */
 import type {
   EnforcementLevel,
@@ -36,6 +39,8 @@ export interface ResourceRecord {
   readonly provider?: string;
   /** Property paths whose value is secret. */
   readonly secretKeys?: readonly string[];
+  /** Output property paths whose value is secret. */
+  readonly secretOutputKeys?: readonly string[];
   readonly ignoreChanges?: readonly string[];
   readonly replaceOnChanges?: readonly string[];
 }
@@ -144,9 +149,13 @@ interface ResolvedPolicy {
 }
 
 /**
- * Resolves enforcement levels and config the way the CLI does: `all` sets every policy's level, a policy's own
- * entry overrides it, then the policy's default, then the pack's. Config defaults come from `configSchema`.
- * Throws PolicyConfigError naming the policy and key for unknown policies, bad levels or values.
+ * Resolves enforcement levels and config with the precedence of the engine's `ReconcilePolicyPackConfig`
+ * (pulumi/pulumi pkg/resource/analyzer/config.go): `all` sets every policy's level, a policy's own entry overrides
+ * it, else the policy's default, else the pack's; config defaults come from `configSchema`. Bad levels and values
+ * that fail a policy's schema are errors, as in the CLI. Deliberately stricter than the CLI: an unknown policy name
+ * (the CLI passes it to the pack, which ignores it) or a setting the policy's schema does not declare (the CLI's
+ * schema check allows extra properties) is an error here too, because in a reviewed config file it is a typo that
+ * would silently leave a rule at its default. Throws PolicyConfigError naming the policy and key.
  */
 export function resolvePolicies(
   policies: Policies,
@@ -219,8 +228,10 @@ function stackTagsOf(tags: ReadonlyMap<string, string> | undefined): ReadonlyMap
   return tags ?? new Map<string, string>();
 }
 
-function preview(policyName: string, e: UnknownValueError): string {
-  return `can't run policy '${policyName}' during preview: ${e.message}`;
+/** The advisory @pulumi/policy's analyzer server reports when a policy reads a value unknown during preview. */
+function preview(policyName: string, e: UnknownValueError, pack?: { name: string; version: string }): string {
+  const from = pack ? ` from policy pack '${pack.name}@v${pack.version}'` : "";
+  return `can't run policy '${policyName}'${from} during preview: ${e.message}`;
 }
 
 export interface RunOptions {
@@ -228,6 +239,8 @@ export interface RunOptions {
   readonly packEnforcementLevel?: EnforcementLevel;
   readonly stackTags?: ReadonlyMap<string, string>;
   readonly stack?: string;
+  /** The pack's name and version, named in "can't run during preview" messages as the analyzer server does. */
+  readonly pack?: { readonly name: string; readonly version: string };
 }
 
 export function describePolicies(resolved: readonly ResolvedPolicy[]): PolicyInfo[] {
@@ -250,6 +263,17 @@ export async function runPolicies(
   resources: readonly ResourceRecord[],
   opts: RunOptions = {},
 ): Promise<Verdict> {
+  const stackTraceLimit = Error.stackTraceLimit;
+  // Policies signal "not applicable" and "unknown during preview" by throwing: nobody reads those stacks.
+  Error.stackTraceLimit = 0;
+  try {
+    return await evaluate(policies, resources, opts);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function evaluate(policies: Policies, resources: readonly ResourceRecord[], opts: RunOptions): Promise<Verdict> {
   const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "mandatory");
   const stackTags = stackTagsOf(opts.stackTags);
   const violations: Violation[] = [];
@@ -290,7 +314,7 @@ export async function runPolicies(
           try {
             await validate(args, (message) => push(message, r.urn));
           } catch (e) {
-            if (e instanceof UnknownValueError) push(preview(policy.name, e), r.urn, "advisory");
+            if (e instanceof UnknownValueError) push(preview(policy.name, e, opts.pack), r.urn, "advisory");
             else if (e instanceof NotApplicableError) applicable = false;
             else throw new Error(`policy '${policy.name}' failed on ${r.urn}: ${(e as Error).message}`, { cause: e });
           }
@@ -338,8 +362,11 @@ export async function runPolicies(
         );
         evaluated[policy.name] = policyResources.length;
       } catch (e) {
-        if (e instanceof UnknownValueError) push(preview(policy.name, e), undefined, "advisory");
-        else if (!(e instanceof NotApplicableError)) {
+        if (e instanceof UnknownValueError) {
+          // It applied but could not decide: the engine reports it as applicable, with the advisory.
+          push(preview(policy.name, e, opts.pack), undefined, "advisory");
+          evaluated[policy.name] = policyResources.length;
+        } else if (!(e instanceof NotApplicableError)) {
           throw new Error(`policy '${policy.name}' failed on the stack: ${(e as Error).message}`, { cause: e });
         }
       }

@@ -8,13 +8,18 @@ import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/poli
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
 import { loadStackConfig } from "./stackConfig";
+import type { SchemaCheck } from "./armSchema/check";
+
+/** The ARM schema check, loaded on first use (it is skipped with --skip-schema). */
+const armSchemaCheck = (resources: ProgramRun["resources"]): SchemaCheck =>
+  (require("./armSchema/check") as typeof import("./armSchema/check")).checkSchemas(resources);
 
 export { PACK_NAME };
 
 /** The project root (where Pulumi.yaml is). */
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** The pack version (policies/package.json), shown in verdicts as the CLI does. */
+/** The pack version (policies/package.json, which is what the pack reports to the CLI), shown in verdicts. */
 export function packVersion(root: string = ROOT): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "policies", "package.json"), "utf8")) as { version?: string };
   return pkg.version ?? "0.0.0";
@@ -47,11 +52,24 @@ export interface PreviewOptions {
   readonly policyConfig?: PackConfig;
   /** Full, source-mapped stack traces from the program (slower; --verbose). */
   readonly debug?: boolean;
+  /**
+   * Also run the program as deployed (ids and outputs known, as after `pulumi up`) for `run`: needed for
+   * `--export` and the tests that read wired values. Default true; without it `run` is the preview view.
+   */
+  readonly deployedView?: boolean;
+  /** Skip the ARM schema check of the request bodies (--skip-schema). */
+  readonly skipSchema?: boolean;
 }
 
 export interface PreviewResult {
+  /** The stack as deployed: realistic ids and outputs (the view `--export` writes). */
   readonly run: ProgramRun;
+  /** The stack as the first `pulumi preview` sends it to the pack: ids and computed outputs unknown. */
+  readonly previewRun: ProgramRun;
+  /** The pack's verdict over `previewRun`, which is what `pulumi preview --policy-pack` reports. */
   readonly verdict: Verdict;
+  /** The ARM schema check (tools/lib/armSchema), unless skipped. */
+  readonly schema?: SchemaCheck;
 }
 
 export function stackTagsFor(project: string): ReadonlyMap<string, string> {
@@ -65,19 +83,25 @@ export function stackTagsFor(project: string): ReadonlyMap<string, string> {
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
   const sc = loadStackConfig(root, opts.stack, opts.stackFile);
-  const run = await runProgram({
-    ...sc,
-    program: opts.program ?? path.join(root, "index.ts"),
-    root,
-    debug: opts.debug,
-  });
-  const verdict = await runPolicies(policies, run.resources, {
+  const program = { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
+  // The verdict is computed on what the engine sends the pack during a first preview (unknown ids and computed
+  // outputs), so the "can't run during preview" advisories are the CLI's; tests/policies/conformance.spec.ts
+  // proves it against the pack started by the CLI's own launcher.
+  const previewRun = await runProgram({ ...program, firstPreview: true });
+  // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
+  const run = opts.deployedView === false && opts.skipSchema ? previewRun : await runProgram(program);
+  const verdict = await runPolicies(policies, previewRun.resources, {
     config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
     stackTags: stackTagsFor(sc.project),
     stack: opts.stack,
+    pack: { name: PACK_NAME, version: packVersion(root) },
   });
-  return { run, verdict: scrub(verdict, run.secrets) };
+  const check = opts.skipSchema ? undefined : armSchemaCheck(run.resources);
+  const secrets = new Set([...run.secrets, ...previewRun.secrets]);
+  // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
+  const schema = check && { ...check, errors: scrub(check.errors, secrets) };
+  return { run, previewRun, verdict: scrub(verdict, secrets), ...(schema ? { schema } : {}) };
 }
 
 /** One resource of a `pulumi stack export` (deployment version 3). */
@@ -211,6 +235,7 @@ export async function analyzeExport(
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
     stackTags: stackTagsFor(project),
     stack,
+    pack: { name: PACK_NAME, version: packVersion(opts.root ?? ROOT) },
   });
   return { resources, verdict };
 }

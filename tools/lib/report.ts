@@ -4,6 +4,8 @@
  */
 import type { ResourceRecord, Verdict, Violation } from "./policyRunner";
 import { mandatoryViolations } from "./policyRunner";
+import type { SchemaCheck } from "./armSchema/check";
+import { schemaJson, schemaMarkdown } from "./armSchema/report";
 
 /** Resource tree in creation order, children under their parent. */
 export function formatTree(resources: readonly ResourceRecord[]): string {
@@ -65,19 +67,52 @@ export function formatVerdict(verdict: Verdict, pack: string): string {
 export function summaryLine(verdict: Verdict): string {
   const mandatory = mandatoryViolations(verdict).length;
   const advisory = verdict.violations.length - mandatory;
-  const evaluated = verdict.policies.filter((p) => p.enforcementLevel !== "disabled").length;
+  const statuses = verdict.policies.map((p) => ruleStatus(verdict, p.name));
+  const applied = statuses.filter((s) => s !== "disabled" && s !== "not applicable").length;
+  const notApplicable = statuses.filter((s) => s === "not applicable").length;
   return (
-    `Summary: stack ${verdict.stack ?? "?"}: ${verdict.resourceCount} resources, ${evaluated} policies evaluated, ` +
+    `Summary: stack ${verdict.stack ?? "?"}: ${verdict.resourceCount} resources, ${applied} policies evaluated ` +
+    `(${notApplicable} not applicable), ` +
     `${mandatory} mandatory and ${advisory} advisory violations, ${verdict.exemptions.length} exemptions`
   );
 }
 
-/** The verdict document written by `--json`. */
-export function verdictJson(verdict: Verdict) {
+/** What a rule's verdict means for an auditor. */
+export type RuleStatus = "passed" | "failed" | "advisory" | "exempted" | "not applicable" | "disabled";
+
+/**
+ * A rule's status: `passed` only when it evaluated at least one resource and reported nothing; a rule with nothing
+ * to evaluate in the stack (no resource of its types, or every one marked not applicable) is `not applicable`.
+ */
+export function ruleStatus(verdict: Verdict, name: string): RuleStatus {
+  const info = verdict.policies.find((p) => p.name === name);
+  if (info?.enforcementLevel === "disabled") return "disabled";
+  const vs = verdict.violations.filter((v) => v.policy === name);
+  if (vs.some((v) => v.enforcementLevel === "mandatory")) return "failed";
+  if (vs.length > 0) return "advisory";
+  if (verdict.exemptions.some((e) => e.policy === name)) return "exempted";
+  return (verdict.evaluated[name] ?? 0) > 0 ? "passed" : "not applicable";
+}
+
+const STATUS_LABEL: Readonly<Record<RuleStatus, string>> = {
+  passed: "✅ passed",
+  failed: "❌ failed",
+  advisory: "⚠️ advisory",
+  exempted: "➖ exempted",
+  "not applicable": "⚪ not applicable",
+  disabled: "⏸ disabled",
+};
+
+/** The verdict document written by `--json` (with the ARM schema check's errors when it ran). */
+export function verdictJson(verdict: Verdict, schema?: SchemaCheck) {
   return {
     stack: verdict.stack,
     resourceCount: verdict.resourceCount,
-    policies: verdict.policies,
+    policies: verdict.policies.map((p) => ({
+      ...p,
+      status: ruleStatus(verdict, p.name),
+      evaluatedResources: verdict.evaluated[p.name] ?? 0,
+    })),
     violations: verdict.violations.map((v) => ({
       policy: v.policy,
       enforcementLevel: v.enforcementLevel,
@@ -89,7 +124,15 @@ export function verdictJson(verdict: Verdict) {
       mandatory: mandatoryViolations(verdict).length,
       advisory: verdict.violations.length - mandatoryViolations(verdict).length,
       exemptions: verdict.exemptions.length,
+      rules: Object.fromEntries(
+        (Object.keys(STATUS_LABEL) as RuleStatus[]).map((st) => [
+          st,
+          verdict.policies.filter((p) => ruleStatus(verdict, p.name) === st).length,
+        ]),
+      ),
+      ...(schema ? { schemaErrors: schema.errors.length } : {}),
     },
+    ...(schema ? { schema: schemaJson(schema) } : {}),
   };
 }
 
@@ -97,12 +140,11 @@ const requirementOrder = (a: string, b: string) =>
   a.split(".").map(Number).join(".").localeCompare(b.split(".").map(Number).join("."), undefined, { numeric: true });
 
 /**
- * Evidence per PCI DSS requirement: for each requirement, the rules that check it and whether they passed,
- * failed (with the findings) or were exempted for some resources.
+ * Evidence per PCI DSS requirement: for each requirement, the rules that check it and whether they passed (evaluated
+ * at least one resource, no finding), failed (with the findings), had nothing to evaluate in this stack (not
+ * applicable) or were exempted for some resources.
  */
-export function verdictMarkdown(verdict: Verdict, pack: string): string {
-  const failed = new Map<string, Violation[]>();
-  for (const v of verdict.violations) failed.set(v.policy, [...(failed.get(v.policy) ?? []), v]);
+export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaCheck): string {
   const exempted = new Map<string, number>();
   for (const e of verdict.exemptions) exempted.set(e.policy, (exempted.get(e.policy) ?? 0) + 1);
   const byReq = new Map<string, string[]>();
@@ -113,31 +155,23 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
       byReq.set(req, [...(byReq.get(req) ?? []), p.name]);
     }
   }
-  const status = (name: string) => {
-    const info = verdict.policies.find((p) => p.name === name);
-    if (info?.enforcementLevel === "disabled") return "⏸ disabled";
-    const vs = failed.get(name) ?? [];
-    if (vs.some((v) => v.enforcementLevel === "mandatory")) return "❌ failed";
-    if (vs.length > 0) return "⚠️ advisory";
-    if (exempted.has(name)) return "➖ exempted";
-    return "✅ passed";
-  };
+  const status = (name: string) => STATUS_LABEL[ruleStatus(verdict, name)];
   const mandatory = mandatoryViolations(verdict).length;
   const lines = [
-    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 ? "✅" : "❌"}`,
+    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 && !schema?.errors.length ? "✅" : "❌"}`,
     "",
     `Pack \`${pack}\` · PCI DSS v4.0.1 / GDPR · ${verdict.resourceCount} resources · ${verdict.policies.length} rules`,
     "",
     summaryLine(verdict),
     "",
-    "| PCI DSS requirement | Rules checked | Passed | Failed | Exempted |",
-    "|---|---|---|---|---|",
+    "| PCI DSS requirement | Rules | Passed | Failed | Not applicable | Exempted |",
+    "|---|---|---|---|---|---|",
   ];
   for (const req of [...byReq.keys()].sort(requirementOrder)) {
     const names = byReq.get(req) ?? [];
     const s = names.map(status);
     lines.push(
-      `| ${req} | ${names.length} | ${s.filter((x) => x.startsWith("✅")).length} | ${s.filter((x) => x.startsWith("❌") || x.startsWith("⚠️")).length} | ${names.filter((n) => exempted.has(n)).length} |`,
+      `| ${req} | ${names.length} | ${s.filter((x) => x.startsWith("✅")).length} | ${s.filter((x) => x.startsWith("❌") || x.startsWith("⚠️")).length} | ${s.filter((x) => x.startsWith("⚪")).length} | ${names.filter((n) => exempted.has(n)).length} |`,
     );
   }
   lines.push(
@@ -168,5 +202,6 @@ export function verdictMarkdown(verdict: Verdict, pack: string): string {
     for (const e of verdict.exemptions)
       lines.push(`| \`${e.policy}\` | \`${nameOf(e.urn)}\` | \`${e.pattern}\` | ${e.reason} |`);
   }
+  if (schema) lines.push(schemaMarkdown(schema).trimEnd());
   return lines.join("\n") + "\n";
 }

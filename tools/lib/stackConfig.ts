@@ -1,7 +1,30 @@
 /**
- * Reads a stack's configuration the way the Pulumi CLI does, without the CLI: Pulumi.<stack>.yaml values, then
- * Pulumi.yaml `config:` defaults for keys the stack does not set. Structured values become JSON strings (as the
- * CLI passes them to programs); `secure:` values cannot be decrypted offline and become marked placeholders.
+ * Reads a stack's configuration the way the Pulumi CLI does before it starts the program, without the CLI:
+ * the project's `config:` block is validated, its defaults are applied to the keys the stack does not set, and the
+ * stack's values are checked against the declared types and secrecy. Where the CLI refuses to run
+ * `pulumi preview`/`up`, this loader throws a StackConfigError with the CLI's message, so the offline preview fails
+ * exactly where the CLI would.
+ *
+ * The rules, and where they live in pulumi/pulumi (sdk/go/common/workspace, CLI >= 3.187):
+ * - project.go `RewriteShorthandConfigValues`: a plain value under `config:` is a `default` for a project key and a
+ *   `value` for another namespace's key.
+ * - project.go `(*Project).Validate` and the JSON schema project.json (`configTypeDeclaration`): `type` is one of
+ *   string, integer, boolean, array, object (object since 3.186); an array declares `items`; `default` and
+ *   `value` are exclusive; a typed default must have its type; other namespaces take a `value` only.
+ * - config.go `mergeConfig`: a declared key of the project's namespace with neither `default` nor `value` that the
+ *   stack does not set is missing; all missing keys fail together ("Stack 'dev' is missing configuration values
+ *   'a' and 'b'", sorted, `formatMissingKeys`); otherwise the default is written into the stack config.
+ * - config.go `validateStackConfigValues`/`validateStackConfigValue`: for every typed key in sorted order, a
+ *   `secret: true` key whose value is not `secure:` fails ("must be encrypted as it's secret"), including a key
+ *   that took its plaintext default; then the value must have the declared type (project.go
+ *   `ValidateConfigValue`): scalar stack values are text, so an integer is text `strconv.Atoi` accepts and a
+ *   boolean is "true"/"false"; arrays and objects are checked item by item. The first failure stops.
+ * - The CLI wraps both in "validating stack config: …" (pkg/cmd/pulumi/operations/preview.go and up.go).
+ *
+ * What the program then receives: strings as they are, other scalars as their JSON text, lists and maps as JSON
+ * (config/object.go `MarshalString`). `secure:` values cannot be decrypted offline: they become placeholders
+ * marked secret. Their declared type cannot be checked either (the CLI checks the decrypted text): a secure value
+ * passes the type check here.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,6 +48,33 @@ export function secretPlaceholder(key: string): string {
   return `https://secret.invalid/${encodeURIComponent(key)}`;
 }
 
+/** The config types a project may declare (project.json `simpleConfigType`). */
+export const CONFIG_TYPES = ["string", "integer", "boolean", "array", "object"] as const;
+/** The attributes a typed declaration may have (project.json `configTypeDeclaration`, additionalProperties false). */
+const DECLARATION_ATTRIBUTES = ["type", "items", "description", "secret", "default", "value"];
+
+export interface ConfigItemsType {
+  readonly type: string;
+  readonly items?: ConfigItemsType;
+}
+
+/** One entry of the project's `config:` block, after the shorthand rewrite. */
+export interface ProjectConfigType {
+  readonly type?: string;
+  readonly items?: ConfigItemsType;
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly value?: unknown;
+  readonly secret?: boolean;
+}
+
+/** A stack config value as the CLI holds it (config.Value): its text, and whether it is secure or structured. */
+export interface StackValue {
+  readonly text: string;
+  readonly secure: boolean;
+  readonly object: boolean;
+}
+
 function readYaml(file: string): Record<string, unknown> {
   if (!fs.existsSync(file)) throw new StackConfigError(`${path.basename(file)} not found in ${path.dirname(file)}`);
   try {
@@ -34,47 +84,236 @@ function readYaml(file: string): Record<string, unknown> {
   }
 }
 
-function toConfigString(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+const isSecure = (v: unknown): boolean => isPlainObject(v) && Object.keys(v).length === 1 && "secure" in v;
+
+/** Whether a structured value holds a `secure:` leaf (config/object.go `Secure`). */
+function holdsSecure(v: unknown): boolean {
+  if (isSecure(v)) return true;
+  if (Array.isArray(v)) return v.some(holdsSecure);
+  if (isPlainObject(v)) return Object.values(v).some(holdsSecure);
+  return false;
 }
 
-/** Loads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (or `stackFile`) from `dir`. */
+/** Replaces `secure:` leaves by the key's placeholder (the program cannot get the plaintext offline). */
+function withPlaceholders(v: unknown, key: string): unknown {
+  if (isSecure(v)) return secretPlaceholder(key);
+  if (Array.isArray(v)) return v.map((x) => withPlaceholders(x, key));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withPlaceholders(x, key)]));
+  return v;
+}
+
+/** A YAML value of the stack file as the CLI stores it (config/object.go `MarshalString`). */
+export function stackValue(raw: unknown, key: string): StackValue {
+  if (typeof raw === "string") return { text: raw, secure: false, object: false };
+  if (typeof raw === "number" || typeof raw === "boolean")
+    return { text: JSON.stringify(raw), secure: false, object: false };
+  if (isSecure(raw)) return { text: secretPlaceholder(key), secure: true, object: false };
+  // Lists, maps and null are structured: JSON text, secure when any leaf is.
+  return { text: JSON.stringify(withPlaceholders(raw ?? null, key)), secure: holdsSecure(raw), object: true };
+}
+
+/** `strconv.Atoi`: an optional sign and decimal digits, within int64. */
+function atoi(text: string): boolean {
+  if (!/^[+-]?\d+$/.test(text)) return false;
+  const n = BigInt(text);
+  return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
+/** project.go `ValidateConfigValue`: does `value` have the declared type? */
+export function validateConfigValue(type: string, items: ConfigItemsType | undefined, value: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && atoi(value));
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false";
+    case "object":
+      return isPlainObject(value);
+    default:
+      if (!Array.isArray(value) || !items) return false;
+      return value.every((item) => validateConfigValue(items.type, items.items, item));
+  }
+}
+
+/** project.go `InferFullTypeName`: `array<string>`, `array<array<integer>>`, … */
+export function fullTypeName(type: string, items?: ConfigItemsType): string {
+  return items ? `array<${fullTypeName(items.type, items.items)}>` : type;
+}
+
+/** config.go `formatMissingKeys`. */
+export function formatMissingKeys(keys: readonly string[]): string {
+  if (keys.length === 1) return `'${keys[0]}'`;
+  const sorted = [...keys].sort();
+  return sorted
+    .map((k, i) => (i === sorted.length - 1 ? `and '${k}'` : i === sorted.length - 2 ? `'${k}' ` : `'${k}', `))
+    .join("");
+}
+
+const namespacedByProject = (project: string, key: string) => !key.includes(":") || key.startsWith(`${project}:`);
+const fullKey = (project: string, key: string) => (key.includes(":") ? key : `${project}:${key}`);
+
+/**
+ * The project's `config:` block, shorthand rewritten and validated like `(*Project).Validate` and the project
+ * schema. Throws on the first problem.
+ */
+export function projectConfigTypes(project: string, block: unknown): Record<string, ProjectConfigType> {
+  if (block === undefined || block === null) return {};
+  if (!isPlainObject(block)) throw new StackConfigError("Pulumi.yaml: `config` must be a map of keys to declarations");
+  const out: Record<string, ProjectConfigType> = {};
+  for (const [key, decl] of Object.entries(block)) {
+    if (key.replace(/^[^:]*:/, "").includes(".")) {
+      // The CLI reads such a key as a path into a structured value; this loader does not imitate that.
+      throw new StackConfigError(`Pulumi.yaml: config '${key}': path keys are not supported by the offline loader`);
+    }
+    // RewriteShorthandConfigValues: scalars and lists are a default (project key) or a value (other namespace).
+    if (!isPlainObject(decl)) {
+      out[key] = namespacedByProject(project, key) ? { default: decl } : { value: decl };
+      continue;
+    }
+    const unknown = Object.keys(decl).filter((a) => !DECLARATION_ATTRIBUTES.includes(a));
+    if (unknown.length > 0) {
+      throw new StackConfigError(
+        `Pulumi.yaml: config '${key}': attribute '${unknown[0]}' not allowed (allowed: ${DECLARATION_ATTRIBUTES.join(", ")})`,
+      );
+    }
+    const t = decl as ProjectConfigType;
+    if (t.type !== undefined && !(CONFIG_TYPES as readonly unknown[]).includes(t.type)) {
+      throw new StackConfigError(
+        `Pulumi.yaml: config '${key}': type '${String(t.type)}' is not one of ${CONFIG_TYPES.join(", ")}`,
+      );
+    }
+    if (t.default !== undefined && t.default !== null && t.value !== undefined && t.value !== null) {
+      throw new StackConfigError(`project config '${key}' cannot have both a 'default' and 'value' attribute`);
+    }
+    if (namespacedByProject(project, key)) {
+      if (t.type === "array" && !t.items) {
+        throw new StackConfigError(
+          `The configuration key '${key}' declares an array but does not specify the underlying type via the 'items' attribute`,
+        );
+      }
+      if (t.type !== undefined && t.default !== undefined && t.default !== null) {
+        if (!validateConfigValue(t.type, t.items, t.default)) {
+          throw new StackConfigError(
+            `The default value specified for configuration key '${key}' is not of the expected type '${fullTypeName(t.type, t.items)}'`,
+          );
+        }
+      }
+    } else {
+      if (t.type !== undefined) {
+        throw new StackConfigError(
+          `Configuration key '${key}' is not namespaced by the project and should not define a type`,
+        );
+      }
+      if (t.default !== undefined && t.default !== null) {
+        throw new StackConfigError(
+          `Configuration key '${key}' is not namespaced by the project and should not define a default value. Did you mean to use the 'value' attribute instead of 'default'?`,
+        );
+      }
+      if (t.value === undefined || t.value === null) {
+        throw new StackConfigError(`Configuration key '${key}' is namespaced and must provide an attribute 'value'`);
+      }
+    }
+    out[key] = t;
+  }
+  return out;
+}
+
+/** A default or value written into the stack config (config.go `createConfigValue`): plain unless structured. */
+function projectValue(v: unknown, key: string): StackValue {
+  if (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v))) {
+    return { text: String(v), secure: false, object: false };
+  }
+  return { text: JSON.stringify(withPlaceholders(v, key)), secure: false, object: true };
+}
+
+/**
+ * config.go `mergeConfig` + `validateStackConfigValues`: applies the project's defaults and values to the stack's
+ * values and checks them; returns the merged values by full key. Throws the CLI's message.
+ */
+export function applyProjectConfig(
+  project: string,
+  stack: string,
+  declared: Readonly<Record<string, ProjectConfigType>>,
+  values: ReadonlyMap<string, StackValue>,
+): Map<string, StackValue> {
+  const merged = new Map(values);
+  const missing: string[] = [];
+  const keys = Object.keys(declared).sort();
+  for (const key of keys) {
+    const t = declared[key];
+    const full = fullKey(project, key);
+    const hasDefault = t.default !== undefined && t.default !== null;
+    const hasValue = t.value !== undefined && t.value !== null;
+    if (merged.has(full)) continue;
+    if (!hasValue && !hasDefault && namespacedByProject(project, key)) {
+      missing.push(key);
+      continue;
+    }
+    merged.set(full, projectValue(hasDefault ? t.default : t.value, full));
+  }
+  if (missing.length > 0) {
+    const values = missing.length > 1 ? "values" : "value";
+    throw new StackConfigError(
+      `validating stack config: Stack '${stack}' is missing configuration ${values} ${formatMissingKeys(missing)}`,
+    );
+  }
+  for (const key of keys) {
+    const t = declared[key];
+    if (t.type === undefined) continue;
+    const v = merged.get(fullKey(project, key));
+    if (!v) continue;
+    if (t.secret && !v.secure) {
+      throw new StackConfigError(
+        `validating stack config: Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`,
+      );
+    }
+    if (v.secure && !v.object) continue; // the decrypted text is unknown offline
+    const content: unknown = v.object ? JSON.parse(v.text) : v.text;
+    if (!validateConfigValue(t.type, t.items, content)) {
+      throw new StackConfigError(
+        `validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(t.type, t.items)}'`,
+      );
+    }
+  }
+  return merged;
+}
+
+/**
+ * Loads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (or `stackFile`) and applies the CLI's project-config rules. The
+ * project is the Pulumi.yaml next to `stackFile` when there is one (a fixture project), else the one in `dir`.
+ */
 export function loadStackConfig(dir: string, stack: string, stackFile?: string): StackConfig {
-  const project = readYaml(path.join(dir, "Pulumi.yaml"));
+  const projectDir =
+    stackFile && fs.existsSync(path.join(path.dirname(stackFile), "Pulumi.yaml")) ? path.dirname(stackFile) : dir;
+  const project = readYaml(path.join(projectDir, "Pulumi.yaml"));
   const name = project.name;
-  if (typeof name !== "string") throw new StackConfigError("Pulumi.yaml has no project name");
-  const file = stackFile ?? path.join(dir, `Pulumi.${stack}.yaml`);
+  if (typeof name !== "string" || name === "") throw new StackConfigError("Pulumi.yaml has no project name");
+  const configDir =
+    typeof project.stackConfigDir === "string" ? path.join(projectDir, project.stackConfigDir) : projectDir;
+  const file = stackFile ?? path.join(configDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     const stacks = fs
-      .readdirSync(dir)
+      .readdirSync(configDir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => !!s);
     throw new StackConfigError(`unknown stack '${stack}': no ${path.basename(file)} (stacks: ${stacks.join(", ")})`);
   }
+  const declared = projectConfigTypes(name, project.config);
   const stackYaml = readYaml(file);
-  const values = (stackYaml.config ?? {}) as Record<string, unknown>;
+  const raw = stackYaml.config ?? {};
+  if (!isPlainObject(raw)) throw new StackConfigError(`${path.basename(file)}: \`config\` must be a map`);
+  const values = new Map<string, StackValue>();
+  for (const [key, value] of Object.entries(raw)) values.set(fullKey(name, key), stackValue(value, fullKey(name, key)));
+  const merged = applyProjectConfig(name, stack, declared, values);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [rawKey, value] of Object.entries(values)) {
-    const key = rawKey.includes(":") ? rawKey : `${name}:${rawKey}`;
-    if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      config[key] = secretPlaceholder(key);
-      secretKeys.push(key);
-    } else {
-      config[key] = toConfigString(value);
-    }
-  }
-  const declared = (project.config ?? {}) as Record<string, unknown>;
-  for (const [rawKey, decl] of Object.entries(declared)) {
-    const key = rawKey.includes(":") ? rawKey : `${name}:${rawKey}`;
-    if (key in config) continue;
-    if (decl && typeof decl === "object" && !Array.isArray(decl)) {
-      const d = decl as Record<string, unknown>;
-      if ("default" in d) config[key] = toConfigString(d.default);
-      else if ("value" in d) config[key] = toConfigString(d.value);
-    } else if (decl !== undefined && decl !== null) {
-      config[key] = toConfigString(decl);
-    }
+  for (const [key, v] of merged) {
+    config[key] = v.text;
+    if (v.secure) secretKeys.push(key);
   }
   return { project: name, stack, config, secretKeys };
 }

@@ -1,0 +1,204 @@
+/**
+ * The platform's key vaults, written once: a vault with RBAC, purge protection, 90-day soft delete, a private
+ * endpoint, diagnostics, an admin grant and (in prod) a lock; and the routing of its key and secret expiry events to
+ * the on-call action group. The platform has two: the main vault, reachable only through its private endpoint, and
+ * the Cosmos DB key vault, whose firewall also admits trusted Azure services because Cosmos DB cannot use a vault
+ * that only private endpoints reach (see `VaultNetwork`).
+ */
+import * as eventgrid from "@pulumi/azure-native/eventgrid";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  BuiltInRoles,
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  roleAssignment,
+  type DiagnosticSettingsTarget,
+  type PrivateEndpointTarget,
+  type Tags,
+} from "./shared";
+
+/**
+ * How a vault is reached:
+ * - `privateEndpointOnly`: public network access Disabled; only the private endpoint (and ARM) reach it. SQL TDE,
+ *   Storage, Event Hubs, Synapse and the ML workspace use their keys this way.
+ * - `trustedServices`: public network access Enabled but the firewall denies every network (no IP or VNet rule) and
+ *   lets trusted Azure services bypass it; the private endpoint stays for people and workloads. Cosmos DB needs
+ *   this: "Your Azure Key Vault instance must be accessible through public network access or allow trusted
+ *   Microsoft services to bypass its firewall. An instance that is exclusively accessible through private endpoints
+ *   cannot be used to host your customer-managed keys"
+ *   (https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys).
+ */
+export type VaultNetwork = "privateEndpointOnly" | "trustedServices";
+
+export interface PlatformVaultArgs {
+  /** Azure name (globally unique, 3-24 characters). */
+  readonly vaultName: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: string;
+  readonly tenantId: pulumi.Input<string>;
+  /** Premium holds HSM-backed keys. */
+  readonly premium: boolean;
+  readonly network: VaultNetwork;
+  /** What the vault holds, for the lock's notes. */
+  readonly purpose: string;
+  readonly protect: boolean;
+  readonly privateEndpoints: PrivateEndpointTarget;
+  readonly diagnostics: DiagnosticSettingsTarget;
+  /** Entra group granted Key Vault Administrator (data plane: keys, rotation policies, recovery). */
+  readonly adminGroupId: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+export interface PlatformVault {
+  readonly vault: keyvault.Vault;
+  readonly ref: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly uri: pulumi.Output<string>;
+  };
+}
+
+/** The vault's network settings for a `VaultNetwork` (keyvault.VaultPropertiesArgs). */
+export function vaultNetworkProperties(network: VaultNetwork) {
+  return {
+    publicNetworkAccess: network === "privateEndpointOnly" ? "Disabled" : "Enabled",
+    // Deny by default, no IP or VNet rule: with public access Enabled only trusted Azure services get through.
+    networkAcls: {
+      defaultAction: keyvault.NetworkRuleAction.Deny,
+      bypass: keyvault.NetworkRuleBypassOptions.AzureServices,
+      ipRules: [],
+      virtualNetworkRules: [],
+    },
+  };
+}
+
+/** Creates `${name}` (the vault), `${name}-lock`, `${name}-pep`, `${name}-diag` and the admin grant. */
+export function platformVault(name: string, args: PlatformVaultArgs, parent: pulumi.Resource): PlatformVault {
+  const vault = new keyvault.Vault(
+    name,
+    {
+      vaultName: args.vaultName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      properties: {
+        tenantId: args.tenantId,
+        sku: {
+          family: keyvault.SkuFamily.A,
+          name: args.premium ? keyvault.SkuName.Premium : keyvault.SkuName.Standard,
+        },
+        enableRbacAuthorization: true,
+        enableSoftDelete: true,
+        softDeleteRetentionInDays: 90,
+        enablePurgeProtection: true,
+        ...vaultNetworkProperties(args.network),
+      },
+      tags: args.tags,
+    },
+    { parent, protect: args.protect },
+  );
+  const ref = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
+  managementLock(name, vault.id, lockFor(args.protect, args.purpose), parent, vault);
+  privateEndpoint(
+    name,
+    { service: "keyVault", targetId: vault.id, targetName: vault.name, target: args.privateEndpoints, tags: args.tags },
+    parent,
+  );
+  diagnosticSetting(name, vault.id, args.diagnostics, parent);
+  roleAssignment(
+    name,
+    vault.id,
+    {
+      key: "platform-admins-kv-admin",
+      principalId: args.adminGroupId,
+      principalType: "Group",
+      roleDefinitionId: BuiltInRoles.KeyVaultAdministrator,
+      description: "Platform admins administer the platform key vault.",
+    },
+    parent,
+  );
+  return { vault, ref };
+}
+
+/**
+ * Key Vault events that page the on-call action group: near expiry (the rotation policy's `notify` action, 30 days
+ * before a version expires) and expired, for keys and secrets.
+ */
+export const EXPIRY_ALERTS = [
+  {
+    key: "near-expiry",
+    subscriptionName: "NearExpiryToOnCall",
+    eventTypes: ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"],
+    severity: eventgrid.MonitorAlertSeverity.Sev2,
+    description:
+      "A Key Vault key or secret version expires within 30 days: check that rotation ran (docs/operations.md).",
+  },
+  {
+    key: "expired",
+    subscriptionName: "ExpiredToOnCall",
+    eventTypes: ["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"],
+    severity: eventgrid.MonitorAlertSeverity.Sev1,
+    description:
+      "A Key Vault key or secret version has expired: services wrapping with it will fail (docs/operations.md).",
+  },
+] as const;
+
+export interface ExpiryAlertArgs {
+  /** Azure name of the system topic (one per vault: Event Grid allows one system topic per source). */
+  readonly systemTopicName: string;
+  readonly vaultId: pulumi.Input<string>;
+  /** The vault's region (a system topic lives in its source's region). */
+  readonly location: string;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly actionGroupId: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/**
+ * Routes the vault's expiry events to the action group: an Event Grid system topic on the vault and one event
+ * subscription per severity with the Azure Monitor alert destination, which exists for Key Vault system events
+ * only and accepts only the CloudEvents 1.0 schema
+ * (https://learn.microsoft.com/azure/event-grid/handler-azure-monitor-alerts,
+ * https://learn.microsoft.com/azure/key-vault/general/event-grid-overview). Creates `${name}-events` and
+ * `${name}-events-<key>`.
+ */
+export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pulumi.Resource) {
+  const topic = new eventgrid.SystemTopic(
+    `${name}-events`,
+    {
+      systemTopicName: args.systemTopicName,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      source: args.vaultId,
+      topicType: "Microsoft.KeyVault.vaults",
+      tags: args.tags,
+    },
+    { parent },
+  );
+  // One subscription at a time on the topic (each waits for the previous one).
+  const subscriptions: eventgrid.SystemTopicEventSubscription[] = [];
+  for (const alert of EXPIRY_ALERTS) {
+    subscriptions.push(
+      new eventgrid.SystemTopicEventSubscription(
+        `${name}-events-${alert.key}`,
+        {
+          eventSubscriptionName: alert.subscriptionName,
+          systemTopicName: topic.name,
+          resourceGroupName: args.resourceGroupName,
+          eventDeliverySchema: eventgrid.EventDeliverySchema.CloudEventSchemaV1_0,
+          filter: { includedEventTypes: [...alert.eventTypes] },
+          destination: {
+            endpointType: "MonitorAlert",
+            severity: alert.severity,
+            actionGroups: [args.actionGroupId],
+            description: alert.description,
+          },
+        },
+        { parent, dependsOn: subscriptions.slice(-1) },
+      ),
+    );
+  }
+  return { topic, subscriptions };
+}

@@ -1,0 +1,315 @@
+// Azure Synapse dedicated SQL pool scripts: the star schema and staging tables, reference data (enum dimensions,
+// unknown members, the calendar) and the dashboards' materialized views. Everything here is written for what a
+// dedicated pool accepts (Microsoft's T-SQL pages for Azure Synapse Analytics): no FOREIGN KEY, PRIMARY KEY only
+// NONCLUSTERED NOT ENFORCED, no CTE in front of INSERT, no recursive CTE or GENERATE_SERIES, MATERIALIZED VIEW only
+// HASH/ROUND_ROBIN with SUM/COUNT_BIG here.
+import type { CalendarTableMapping, Column, MaterializedView, OlapModel, OlapTable } from "../model/types";
+import {
+  batches,
+  columnDefinition,
+  comment,
+  externalPrincipal,
+  header,
+  indent,
+  list,
+  literal,
+  objectName,
+  q,
+  qualified,
+  schemaStatements,
+} from "./tsql";
+
+/** Procedure the nightly load calls after publishing (flow 2, step 5: "refresh aggregate tables"). */
+export const REFRESH_PROCEDURE = { schema: "dbo", name: "usp_RefreshDashboardAggregates" };
+
+function withClause(table: OlapTable): string {
+  const d = table.distribution;
+  const distribution = d.kind === "HASH" ? `HASH(${q(d.column)})` : d.kind;
+  const index =
+    table.index.kind === "CLUSTERED INDEX" ? `CLUSTERED INDEX (${list(table.index.columns)})` : table.index.kind;
+  return `WITH (DISTRIBUTION = ${distribution}, ${index})`;
+}
+
+/**
+ * A re-run never changes an existing table, so a table created with another distribution than the model's would
+ * silently keep it: stop and say how to move it (CTAS into the new distribution, then RENAME OBJECT).
+ */
+function distributionGuard(table: OlapTable): string {
+  const name = objectName(table.schema, table.name);
+  const policy = table.distribution.kind;
+  const column = table.distribution.kind === "HASH" ? table.distribution.column : undefined;
+  const wrongColumn = column
+    ? ` OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'${name}') AND p.distribution_ordinal = 1 AND c.name <> N'${column}')`
+    : "";
+  return [
+    `IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'${name}') AND distribution_policy_desc <> N'${policy}')${wrongColumn}`,
+    "BEGIN",
+    `    THROW 50020, N'${name} exists with another distribution than the model''s (${policy}${column ? `(${column})` : ""}). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;`,
+    "END;",
+  ].join("\n");
+}
+
+function createOlapTable(table: OlapTable): string[] {
+  const name = objectName(table.schema, table.name);
+  const intro = [
+    ...comment(`${name} (${table.role}): ${table.description}`),
+    ...comment(`Distribution/index: ${table.rationale}`),
+    ...(table.references ?? []).map(
+      (r) => `-- ${table.name}.${r.column} → ${r.dimension}.${r.dimensionColumn} (logical: Synapse has no FOREIGN KEY)`,
+    ),
+  ];
+  const parts = [
+    [
+      ...intro,
+      `IF OBJECT_ID(N'${name}', N'U') IS NULL`,
+      "BEGIN",
+      `    CREATE TABLE ${qualified(table.schema, table.name)}`,
+      "    (",
+      table.columns.map((c) => `        ${columnDefinition(table, c, "olap")}`).join(",\n"),
+      "    )",
+      `    ${withClause(table)};`,
+      "END;",
+    ].join("\n"),
+    distributionGuard(table),
+  ];
+  if (table.primaryKey) {
+    parts.push(
+      [
+        `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'${name}') AND is_primary_key = 1)`,
+        `    ALTER TABLE ${qualified(table.schema, table.name)} ADD CONSTRAINT ${q(table.primaryKey.name)} PRIMARY KEY NONCLUSTERED (${list(table.primaryKey.columns)}) NOT ENFORCED;`,
+      ].join("\n"),
+    );
+  }
+  return parts;
+}
+
+export function generateOlapDdl(model: OlapModel): string {
+  const parts = [...schemaStatements(model.tables.map((t) => t.schema)), ...model.tables.flatMap(createOlapTable)];
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP) star schema and staging tables.", [
+      "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`; see pipelines/README.md.",
+      "Run against <workspace>.sql.azuresynapse.net, database = the dedicated pool, with Entra authentication.",
+      "Synapse enforces no FOREIGN KEY and only NONCLUSTERED NOT ENFORCED primary keys: the loader guarantees them.",
+      "Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}
+
+// --- reference data: enum dimensions, unknown members, calendar ---------------------------------------------------
+
+/** One row per day of the calendar, set-based: a cross join of digit sets numbers the days (no loop, no CTE). */
+export function calendarStatement(table: OlapTable, mapping: CalendarTableMapping): string {
+  const from = `CAST('${mapping.from}' AS DATE)`;
+  const to = `CAST('${mapping.to}' AS DATE)`;
+  const days = Math.round((Date.parse(mapping.to) - Date.parse(mapping.from)) / 86_400_000) + 1;
+  const digits = Math.max(1, Math.ceil(Math.log10(days)));
+  const digitSet = `(SELECT 0 AS n UNION ALL ${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `SELECT ${n}`).join(" UNION ALL ")})`;
+  const sources = Array.from({ length: digits }, (_, i) => `${digitSet} AS d${i}`);
+  const number = Array.from({ length: digits }, (_, i) => (i === 0 ? "d0.n" : `${10 ** i} * d${i}.n`)).join(" + ");
+  const key = table.primaryKey?.columns[0] ?? "DateKey";
+  const expr = (c: Column) => (mapping.columns[c.name] ?? "NULL").replace(/\[Date\]/g, "c.[Date]");
+  return [
+    ...comment(
+      `${table.name}: ${mapping.description} One row per day from ${mapping.from} to ${mapping.to} (${days} days); inserts only the days that are missing, so re-runs and a widened range are safe.`,
+    ),
+    `INSERT INTO ${qualified(table.schema, table.name)} (${list(table.columns.map((c) => c.name))})`,
+    `SELECT ${table.columns.map((c) => `${expr(c)} AS ${q(c.name)}`).join(",\n       ")}`,
+    "FROM (",
+    `    SELECT DATEADD(DAY, ${number}, ${from}) AS [Date]`,
+    `    FROM ${sources.join("\n    CROSS JOIN ")}`,
+    `    WHERE ${number} <= DATEDIFF(DAY, ${from}, ${to})`,
+    ") AS c",
+    `LEFT OUTER JOIN ${qualified(table.schema, table.name)} AS x ON x.${q(key)} = ${expr(table.columns.find((c) => c.name === key) ?? table.columns[0])}`,
+    `WHERE x.${q(key)} IS NULL;`,
+  ].join("\n");
+}
+
+export function generateOlapReferenceData(model: OlapModel): string {
+  const parts: string[] = [];
+  for (const table of model.tables) {
+    const name = qualified(table.schema, table.name);
+    const col = (n: string) => table.columns.find((c) => c.name === n);
+    const mapping = model.mappings.find((m) => m.target === table.name);
+    if (table.unknownMember && table.primaryKey) {
+      const keyName = table.primaryKey.columns[0];
+      const key = col(keyName);
+      const member = table.unknownMember;
+      if (key) {
+        const cols = table.columns.filter((c) => c.name in member);
+        const attrs = cols.filter((c) => c.name !== keyName);
+        const keyValue = literal(member[keyName] ?? null, key.type);
+        parts.push(
+          [
+            `-- ${table.name} unknown member (upserted: the model's values win)`,
+            `IF NOT EXISTS (SELECT 1 FROM ${name} WHERE ${q(keyName)} = ${keyValue})`,
+            `    INSERT INTO ${name} (${list(cols.map((c) => c.name))}) VALUES (${cols.map((c) => literal(member[c.name] ?? null, c.type)).join(", ")});`,
+            "ELSE",
+            `    UPDATE ${name} SET ${attrs.map((c) => `${q(c.name)} = ${literal(member[c.name] ?? null, c.type)}`).join(", ")} WHERE ${q(keyName)} = ${keyValue};`,
+          ].join("\n"),
+        );
+      }
+    }
+    if (mapping?.kind === "calendar") parts.push(calendarStatement(table, mapping));
+    if (mapping?.kind === "enum") {
+      const key = col(mapping.keyColumn);
+      if (!key) continue;
+      const values = Object.keys(mapping.rows).map((v) => literal(v, key.type));
+      const attrs = table.columns.filter((c) => c.name !== mapping.keyColumn);
+      for (const [value, row] of Object.entries(mapping.rows)) {
+        const v = (c: Column) => literal(row[c.name] ?? null, c.type);
+        parts.push(
+          [
+            `-- ${table.name} '${value}' (from ${mapping.source.table}.${mapping.source.column})`,
+            `IF NOT EXISTS (SELECT 1 FROM ${name} WHERE ${q(key.name)} = ${literal(value, key.type)})`,
+            `    INSERT INTO ${name} (${list([key.name, ...attrs.map((c) => c.name)])}) VALUES (${[literal(value, key.type), ...attrs.map(v)].join(", ")});`,
+            "ELSE",
+            `    UPDATE ${name} SET ${attrs.map((c) => `${q(c.name)} = ${v(c)}`).join(", ")} WHERE ${q(key.name)} = ${literal(value, key.type)};`,
+          ].join("\n"),
+        );
+      }
+      // Values the model removed leave the dimension, unless facts still use them (they would lose their member).
+      const facts = model.tables.filter((t) => (t.references ?? []).some((r) => r.dimension === table.name));
+      const keep = table.unknownMember ? [...values, literal(table.unknownMember[key.name] ?? null, key.type)] : values;
+      const referencing = facts.flatMap((f) =>
+        (f.references ?? [])
+          .filter((r) => r.dimension === table.name)
+          .map(
+            (r) =>
+              `EXISTS (SELECT 1 FROM ${qualified(f.schema, f.name)} WHERE ${q(r.column)} NOT IN (${keep.join(", ")}))`,
+          ),
+      );
+      if (referencing.length) {
+        parts.push(
+          [
+            `-- ${table.name}: values no longer in dbo.${mapping.source.table}.${mapping.source.column} are removed below; facts must not use them.`,
+            `IF ${referencing.join("\n    OR ")}`,
+            "BEGIN",
+            `    THROW 50021, N'Facts still use ${table.name} values that the model removed from ${mapping.source.table}.${mapping.source.column}: migrate those facts first (the OLTP CHECK no longer allows the values).', 1;`,
+            "END;",
+          ].join("\n"),
+        );
+      }
+      parts.push(`DELETE FROM ${name} WHERE ${q(key.name)} NOT IN (${keep.join(", ")});`);
+    }
+  }
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP) reference data: unknown members, the calendar, enum dimensions.", [
+      "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`. Run after 10_olap_schema.sql.",
+      "Enum dimensions are reconciled with the OLTP CHECK-constraint values (upserted, and removed values deleted), so",
+      "they cannot drift from the source. Dim_Date is generated set-based in the pool; facts point dates outside it",
+      "at its unknown member 0.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}
+
+// --- dashboards: materialized views and their refresh -------------------------------------------------------------
+
+function materializedViewSelect(mv: MaterializedView, fact: OlapTable): string {
+  const measures = mv.measures.map((m) =>
+    m.aggregate === "COUNT_BIG"
+      ? `COUNT_BIG(${m.column ? q(m.column) : "*"}) AS ${q(m.name)}`
+      : `SUM(${q(m.column ?? "")}) AS ${q(m.name)}`,
+  );
+  return [
+    `SELECT ${[...mv.groupBy.map(q), ...measures].join(", ")}`,
+    `FROM ${qualified(fact.schema, fact.name)}`,
+    `GROUP BY ${mv.groupBy.map(q).join(", ")}`,
+  ].join(" ");
+}
+
+export function generateDashboardsScript(model: OlapModel): string {
+  const parts: string[] = [];
+  for (const mv of model.materializedViews) {
+    const fact = model.tables.find((t) => t.name === mv.fact);
+    if (!fact) continue;
+    const distribution = mv.distribution.kind === "HASH" ? `HASH(${q(mv.distribution.column)})` : "ROUND_ROBIN";
+    const create = `CREATE MATERIALIZED VIEW ${qualified(mv.schema, mv.name)} WITH (DISTRIBUTION = ${distribution}) AS ${materializedViewSelect(mv, fact)};`;
+    parts.push(
+      [
+        ...comment(`${mv.schema}.${mv.name}: ${mv.description}`),
+        ...comment(`Distribution: ${mv.rationale}`),
+        `IF OBJECT_ID(N'${objectName(mv.schema, mv.name)}', N'V') IS NULL`,
+        `    EXEC(N'${create.replace(/'/g, "''")}');`,
+      ].join("\n"),
+    );
+  }
+  const proc = qualified(REFRESH_PROCEDURE.schema, REFRESH_PROCEDURE.name);
+  const procName = objectName(REFRESH_PROCEDURE.schema, REFRESH_PROCEDURE.name);
+  parts.push(
+    [
+      `IF OBJECT_ID(N'${procName}', N'P') IS NULL`,
+      `    EXEC(N'CREATE PROCEDURE ${proc} AS BEGIN SET NOCOUNT ON; END');`,
+    ].join("\n"),
+    [
+      ...comment(
+        "Called by the nightly load after it publishes (flow 2, step 5). Synapse already folds every load into the " +
+          "views; REBUILD compacts the deltas they accumulate (DBCC PDW_SHOWMATERIALIZEDVIEWOVERHEAD shows them) so " +
+          "dashboard queries keep reading one compact columnstore.",
+      ),
+      `ALTER PROCEDURE ${proc}`,
+      "AS",
+      "BEGIN",
+      indent(
+        [
+          "SET NOCOUNT ON;",
+          ...model.materializedViews.map((mv) => `ALTER MATERIALIZED VIEW ${qualified(mv.schema, mv.name)} REBUILD;`),
+        ].join("\n"),
+      ),
+      "END;",
+    ].join("\n"),
+  );
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP): the materialized views the dashboards read, and their refresh.", [
+      "Source: pipelines/model/olap.ts (materializedViews). Regenerate with `npm run sql:generate`. Run after 11.",
+      "Restrictions of CREATE MATERIALIZED VIEW AS SELECT (dedicated pools) the model is validated against: HASH or",
+      "ROUND_ROBIN only, SUM and COUNT_BIG over one fact, every GROUP BY column selected, no DDM on the fact.",
+      `Idempotent: each view is created only if missing; ${procName} is (re)defined on every run.`,
+    ]),
+    batches(parts),
+  ].join("\n");
+}
+
+// --- the ETL identity's access to the pool --------------------------------------------------------------------
+
+/** sqlcmd variable naming the ETL identity (the Data Factory managed identity's display name) in 13. */
+export const OLAP_ETL_PRINCIPAL_VARIABLE = "EtlPrincipalName";
+
+export function generateOlapEtlAccessScript(model: OlapModel): string {
+  const etl = externalPrincipal(OLAP_ETL_PRINCIPAL_VARIABLE);
+  const principal = etl.name;
+  const parts: string[] = [
+    etl.createUser,
+    [
+      "-- COPY INTO the staging tables needs INSERT on them and this database permission (COPY INTO page).",
+      `GRANT ADMINISTER DATABASE BULK OPERATIONS TO ${principal};`,
+    ].join("\n"),
+  ];
+  for (const schema of [...new Set(model.tables.filter((t) => t.role === "staging").map((t) => t.schema))]) {
+    parts.push(
+      [
+        `-- ${schema}: landing tables, truncated (ALTER) and reloaded every run.`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE, ALTER ON SCHEMA::${q(schema)} TO ${principal};`,
+      ].join("\n"),
+    );
+  }
+  for (const t of model.tables.filter((x) => x.role !== "staging")) {
+    parts.push(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${qualified(t.schema, t.name)} TO ${principal};`);
+  }
+  parts.push(
+    [
+      "-- The refresh after each load: EXECUTE the procedure, ALTER (REBUILD) each materialized view it rebuilds.",
+      `GRANT EXECUTE ON ${qualified(REFRESH_PROCEDURE.schema, REFRESH_PROCEDURE.name)} TO ${principal};`,
+      ...model.materializedViews.map((mv) => `GRANT ALTER ON ${qualified(mv.schema, mv.name)} TO ${principal};`),
+    ].join("\n"),
+  );
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP): what the ETL identity may do, and nothing more.", [
+      "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`. Run after 12, as the Entra admin:",
+      `sqlcmd ... -v ${OLAP_ETL_PRINCIPAL_VARIABLE}="<display name of the Data Factory managed identity>" -i 13_olap_etl_access.sql`,
+      "No db_owner, no CONTROL, no DDL outside the staging schema. Idempotent: GRANT is, and the user is guarded.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point of this repository with a cached, transpile-only loader:
+//
+//   node scripts/ts-run.cjs tools/preview.ts --stack prod     (what `npm run preview:offline` runs)
+//   node scripts/ts-run.cjs --warm                            (`prepare`, i.e. after `npm ci`: fills the cache)
+//
+// Every `.ts` file the process requires is transpiled once with the project's TypeScript (CommonJS, the
+// tsconfig.json settings that affect emit) and the JavaScript is cached under node_modules/.cache/ts-run, keyed by
+// the file's path and content, the tsconfig.json and the TypeScript version. A changed or new file (a new module
+// under tools/ or components/, say) is transpiled on first use, so the cache can never be stale; an unchanged one
+// costs a hash and a read, and TypeScript itself is only loaded when something has to be transpiled. Type-checking
+// stays with `npm test` (tsc --noEmit), exactly as with tsx. Plain CommonJS on purpose: it must run before any
+// TypeScript can.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const Module = require("node:module");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-run");
+/** Folders (and files) of the project whose TypeScript `--warm` transpiles ahead of time. */
+const SOURCES = ["index.ts", "lib", "components", "policies", "pipelines", "tools"];
+
+function readText(file) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+// The cache key salt: anything that changes the emitted JavaScript.
+const SALT = [
+  "ts-run/1",
+  readText(path.join(ROOT, "node_modules", "typescript", "package.json")),
+  readText(path.join(ROOT, "tsconfig.json")),
+].join("\0");
+
+let ts;
+let compilerOptions;
+
+function transpile(source, filename) {
+  if (!ts) {
+    ts = require("typescript");
+    const parsed = ts.parseJsonConfigFileContent(
+      ts.readConfigFile(path.join(ROOT, "tsconfig.json"), ts.sys.readFile).config ?? {},
+      ts.sys,
+      ROOT,
+    );
+    compilerOptions = {
+      ...parsed.options,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      sourceMap: false,
+      inlineSourceMap: true,
+      inlineSources: true,
+      declaration: false,
+      noEmit: false,
+    };
+  }
+  const out = ts.transpileModule(source, { compilerOptions, fileName: filename, reportDiagnostics: false });
+  return out.outputText;
+}
+
+function cached(filename) {
+  const source = fs.readFileSync(filename, "utf8");
+  const key = crypto.createHash("sha256").update(SALT).update("\0").update(filename).update("\0").update(source);
+  const file = path.join(CACHE, `${key.digest("hex").slice(0, 40)}.js`);
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    const js = transpile(source, filename);
+    try {
+      fs.mkdirSync(CACHE, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, js);
+      fs.renameSync(tmp, file); // atomic: concurrent runs never read half a file
+    } catch {
+      // A read-only node_modules only costs speed.
+    }
+    return js;
+  }
+}
+
+/**
+ * `@pulumi/pulumi` loads the whole TypeScript compiler (about half its load time) as soon as it is imported, for
+ * closure serialization (`runtime/closure/parseFunction.js`), which the offline tools never use. Hand that one
+ * module a proxy that loads the compiler on first use instead: behaviour is unchanged if it is ever needed.
+ */
+function deferClosureCompiler() {
+  const load = Module._load;
+  const parseFunction = path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js");
+  Module._load = function loadDeferred(request, parent, isMain) {
+    if (request === "../../typescript-shim" && parent?.filename?.endsWith(parseFunction)) {
+      let real;
+      const target = () => (real ??= load.call(this, request, parent, isMain));
+      return new Proxy({}, { get: (_, key) => target()[key], has: (_, key) => key in target() });
+    }
+    return load.apply(this, arguments);
+  };
+}
+
+function register() {
+  require.extensions[".ts"] = function loadTypeScript(module, filename) {
+    module._compile(cached(filename), filename);
+  };
+  deferClosureCompiler();
+}
+
+function sourceFiles() {
+  const files = [];
+  const walk = (p) => {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const e of fs.readdirSync(p)) if (e !== "node_modules") walk(path.join(p, e));
+    } else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) files.push(p);
+  };
+  for (const s of SOURCES) walk(path.join(ROOT, s));
+  return files;
+}
+
+function main(argv) {
+  if (argv[0] === "--warm") {
+    const files = sourceFiles();
+    for (const f of files) cached(f);
+    console.log(`ts-run: ${files.length} TypeScript files transpiled into ${path.relative(ROOT, CACHE)}`);
+    return;
+  }
+  if (!argv[0]) {
+    console.error("usage: node scripts/ts-run.cjs <entry.ts> [args...] | --warm");
+    process.exit(2);
+  }
+  const entry = path.resolve(argv[0]);
+  register();
+  // Run the entry as the main module, with its own arguments, as `node entry.js args...` would.
+  process.argv = [process.argv[0], entry, ...argv.slice(1)];
+  Module._load(entry, null, true);
+}
+
+if (require.main === module) main(process.argv.slice(2));
+
+module.exports = { register };

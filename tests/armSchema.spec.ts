@@ -1,0 +1,340 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { armPairs, checkSchemas, message, type CheckedResource, type SchemaCheck } from "../tools/lib/armSchema/check";
+import { apiVersionOf, armIdentityFromId, pathParameters } from "../tools/lib/armSchema/identity";
+import { externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
+import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import type { verdictJson } from "../tools/lib/report";
+import { byName, previewOf } from "./helpers/stacks";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const STACKS = ["dev", "prod"] as const;
+
+async function schemaOf(stack: "dev" | "prod"): Promise<SchemaCheck> {
+  const { schema } = await previewOf(stack);
+  assert.ok(schema, "the preview runs the ARM schema check by default");
+  return schema;
+}
+
+/** Every leaf of a value (scalars, empty objects and lists), with its path in the SDK's dotted form. */
+function leaves(v: unknown, at: string, out: Map<string, unknown>): void {
+  if (Array.isArray(v) && v.length > 0) v.forEach((x, i) => leaves(x, `${at}[${i}]`, out));
+  else if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
+    for (const [k, x] of Object.entries(v)) leaves(x, at ? `${at}.${k}` : k, out);
+  else if (v !== undefined) out.set(at, v);
+}
+
+/** Reads `a.b[0]["key"]` from a body. */
+function at(body: unknown, p: string): unknown {
+  const segs = [...p.matchAll(/\["([^"]*)"\]|\[(\d+)\]|([^.[\]]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  return segs.reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
+    body,
+  );
+}
+
+describe("ARM schema check", function () {
+  this.timeout(60000);
+
+  for (const stack of STACKS) {
+    it(`${stack}: every azure-native resource's request body matches its ARM schema, no input without a place`, async () => {
+      const { run } = await previewOf(stack);
+      const schema = await schemaOf(stack);
+      assert.deepEqual(
+        schema.errors.map((e) => `${e.resource} ${e.armType} ${e.path}: ${e.message}`),
+        [],
+      );
+      const azure = run.resources.filter((r) => r.custom && r.type.startsWith("azure-native:"));
+      assert.equal(schema.resources.length, azure.length);
+      for (const r of schema.resources) assert.ok(r.file && r.body, `${r.urn} was validated against a schema file`);
+    });
+
+    it(`${stack}: every input leaf lands in the validated body with its value (no silent drop)`, async () => {
+      const { run } = await previewOf(stack);
+      const schema = await schemaOf(stack);
+      const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+      let checked = 0;
+      for (const c of schema.resources as CheckedResource[]) {
+        const record = byUrn.get(c.urn) as ResourceRecord;
+        const inputs = new Map<string, unknown>();
+        for (const [k, v] of Object.entries(record.inputs)) if (!c.pathParameters.includes(k)) leaves(v, k, inputs);
+        for (const [input, value] of inputs) {
+          const bodyPath = c.placed?.get(input);
+          assert.ok(bodyPath, `${record.name}: input ${input} has no place in the body`);
+          const key = /\["([^"]*)"\]$/.exec(bodyPath)?.[1];
+          if (key !== undefined) assert.equal(key, value, `${record.name}: ${input} → ${bodyPath}`);
+          else assert.deepEqual(at(c.body, bodyPath), value, `${record.name}: ${input} → ${bodyPath}`);
+          checked++;
+        }
+      }
+      assert.ok(checked > 1000, `only ${checked} leaves checked`);
+    });
+  }
+
+  it("has a vendored schema for every (ARM type, API version) pair the stacks use, and no other file", async () => {
+    const store = new SchemaStore();
+    const used = new Set<string>(["common/definitions.json"]);
+    for (const stack of STACKS) {
+      const { run } = await previewOf(stack);
+      for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
+        const id = armIdentityFromId(r.id ?? "");
+        const version = apiVersionOf(r.type, r.inputs);
+        assert.ok(id && version, `${r.type}: ARM type and API version`);
+        const def = store.definition(id.armType, version, id.scope);
+        assert.ok(def, `no vendored schema for ${id.armType}@${version}: npm run schemas:vendor -- --from <copy>`);
+        used.add(def.file);
+      }
+    }
+    for (const file of [...used])
+      for (const other of externalFiles(fs.readFileSync(path.join(VENDOR_DIR, "schemas", file), "utf8"), file))
+        used.add(other);
+    const vendored = fs
+      .readdirSync(path.join(VENDOR_DIR, "schemas"))
+      .flatMap((d) => fs.readdirSync(path.join(VENDOR_DIR, "schemas", d)).map((f) => `${d}/${f}`));
+    assert.deepEqual(vendored.sort(), [...used].sort(), "vendor exactly the files in use (schemas:vendor --prune)");
+    assert.match(fs.readFileSync(path.join(VENDOR_DIR, "LICENSE"), "utf8"), /MIT License/);
+  });
+
+  describe("planted faults in a copy of the dev stack", () => {
+    let check: SchemaCheck;
+    before(async () => {
+      const { run } = await previewOf("dev");
+      const copy = structuredClone(run.resources);
+      const find = (name: string) => byName(copy, name) as ResourceRecord & { id: string };
+      // Wrong type, in a flattened nested bag (subnet properties).
+      const vnet = find("platform-vnet");
+      (vnet.inputs.subnets as Record<string, unknown>[])[0].addressPrefix = 10;
+      // Wrong enum value, in a list inside a flattened bag (NSG rule protocol).
+      const nsg = find("platform-nsg-functions");
+      (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "TCPX";
+      // Missing required property (a container's id).
+      const container = copy.find((r) => r.type === "azure-native:cosmosdb:SqlResourceSqlContainer") as ResourceRecord;
+      delete (container.inputs.resource as Record<string, unknown>).id;
+      // An input the schema does not know.
+      const identity = copy.find(
+        (r) => r.type === "azure-native:managedidentity:UserAssignedIdentity",
+      ) as ResourceRecord;
+      identity.inputs.federatedCredential = { issuer: "https://example.invalid" };
+      // A name Azure refuses (vault names are 3-24 characters).
+      const kv = find("platform-kv");
+      Object.assign(kv, { id: kv.id.replace(/vaults\/[^/]+$/, "vaults/kv-this-name-is-far-too-long") });
+      check = checkSchemas(copy);
+      assert.equal(container.name.length > 0, true);
+    });
+
+    const errors = () => check.errors.map((e) => `${e.kind} ${e.resource} ${e.armType} ${e.path}: ${e.message}`);
+
+    it("reports a wrong type at its ARM body path, naming the SDK input", () => {
+      const e = check.errors.find((x) => x.resource === "platform-vnet");
+      assert.deepEqual(
+        { ...e, urn: undefined },
+        {
+          urn: undefined,
+          resource: "platform-vnet",
+          armType: "Microsoft.Network/virtualNetworks@2024-05-01",
+          kind: "schema",
+          path: "properties.subnets[0].properties.addressPrefix",
+          input: "subnets[0].addressPrefix",
+          message: "must be string",
+        },
+      );
+    });
+
+    it("reports a wrong enum value with the allowed values", () => {
+      assert.ok(
+        errors().includes(
+          "schema platform-nsg-functions Microsoft.Network/networkSecurityGroups@2024-05-01 " +
+            'properties.securityRules[0].properties.protocol: must be one of "Tcp", "Udp", "Icmp", "Esp", "*", "Ah"',
+        ),
+        errors().join("\n"),
+      );
+    });
+
+    it("reports a missing required property", () => {
+      assert.ok(
+        errors().some((e) =>
+          /^schema .* Microsoft\.DocumentDB\/databaseAccounts\/sqlDatabases\/containers@2025-10-15 properties\.resource\.id: required property 'id' is missing$/.test(
+            e,
+          ),
+        ),
+        errors().join("\n"),
+      );
+    });
+
+    it("reports an input without a place instead of dropping it", () => {
+      assert.ok(
+        errors().some((e) =>
+          /^unplaced-input .* Microsoft\.ManagedIdentity\/userAssignedIdentities@2023-01-31 federatedCredential: input 'federatedCredential' has no place/.test(
+            e,
+          ),
+        ),
+        errors().join("\n"),
+      );
+    });
+
+    it("reports a resource name outside the schema's pattern", () => {
+      assert.ok(
+        errors().includes(
+          'schema platform-kv Microsoft.KeyVault/vaults@2024-11-01 name: must match pattern "^[a-zA-Z0-9-]{3,24}$"',
+        ),
+        errors().join("\n"),
+      );
+    });
+
+    it("reports nothing but the planted faults", () => {
+      assert.equal(check.errors.length, 5, errors().join("\n"));
+    });
+  });
+
+  describe("command line", function () {
+    // Two fresh processes running the whole program, in parallel.
+    this.timeout(120000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "schema-"));
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile(process.execPath, [TSX, "tools/preview.ts", ...args], { cwd: ROOT }, (err, stdout) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout }),
+        ),
+      );
+    let faults: { code: number; stdout: string };
+    let skipped: { code: number; stdout: string };
+    before(async () => {
+      const program = ["--stack", "dev", "--program", "tests/fixtures/schema-faults/index.ts", "--quiet"];
+      [faults, skipped] = await Promise.all([
+        cli([...program, "--json", path.join(tmp, "v.json"), "--markdown", path.join(tmp, "v.md")]),
+        cli([...program, "--skip-schema"]),
+      ]);
+    });
+
+    it("exits 1 on schema errors and prints resource, type@version, path and message", () => {
+      assert.equal(faults.code, 1, faults.stdout);
+      for (const line of [
+        "- platform-kv (Microsoft.KeyVault/vaults@2024-11-01)",
+        "properties.tenantId: required property 'tenantId' is missing",
+        'properties.sku.name: must be one of "standard", "premium"',
+        "- platform-log (Microsoft.OperationalInsights/workspaces@2023-09-01)",
+        "properties.retentionInDays (input retentionInDays): must be integer",
+        "retentionDays: input 'retentionDays' has no place in the ARM schema",
+      ])
+        assert.ok(faults.stdout.includes(line), `missing '${line}' in:\n${faults.stdout}`);
+    });
+
+    it("writes the schema errors into the JSON verdict and the Markdown report", () => {
+      const verdict = JSON.parse(fs.readFileSync(path.join(tmp, "v.json"), "utf8")) as ReturnType<typeof verdictJson>;
+      assert.equal(verdict.summary.schemaErrors, 4);
+      assert.deepEqual(verdict.schema?.errors.map((e) => `${e.resource} ${e.path}`).sort(), [
+        "platform-kv properties.sku.name",
+        "platform-kv properties.tenantId",
+        "platform-log properties.retentionInDays",
+        "platform-log retentionDays",
+      ]);
+      const md = fs.readFileSync(path.join(tmp, "v.md"), "utf8");
+      assert.match(md, /## Policy verdict: dev ❌/);
+      assert.match(
+        md,
+        /\| `platform-kv` \| Microsoft\.KeyVault\/vaults@2024-11-01 \| `properties\.sku\.name` \| must be one of "standard", "premium" \|/,
+      );
+    });
+
+    it("--skip-schema skips the check and says so", () => {
+      assert.equal(skipped.code, 0, skipped.stdout);
+      assert.match(skipped.stdout, /ARM schemas: not checked \(--skip-schema\)/);
+    });
+  });
+
+  describe("building blocks", () => {
+    it("reads ARM type, name and scope from ids", () => {
+      const sub = "/subscriptions/s";
+      assert.deepEqual(armIdentityFromId(`${sub}/resourceGroups/rg`), {
+        armType: "Microsoft.Resources/resourceGroups",
+        name: "rg",
+        path: "rg",
+        scope: "subscription",
+      });
+      assert.deepEqual(armIdentityFromId(`${sub}/resourceGroups/rg/providers/Microsoft.Sql/servers/s1/databases/db`), {
+        armType: "Microsoft.Sql/servers/databases",
+        name: "db",
+        path: "s1/db",
+        scope: "resourceGroup",
+      });
+      const kv = `${sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv`;
+      assert.equal(armIdentityFromId(`${kv}/providers/Microsoft.Authorization/roleAssignments/ra`)?.scope, "extension");
+      assert.equal(armIdentityFromId(`${sub}/providers/Microsoft.Authorization/locks/l`)?.scope, "subscription");
+      assert.equal(armIdentityFromId("not-an-arm-id"), undefined);
+    });
+
+    it("takes the API version from the SDK class, and a generic resource's from its input", () => {
+      assert.match(apiVersionOf("azure-native:keyvault:Vault", {}) ?? "", /^\d{4}-\d{2}-\d{2}/);
+      assert.equal(apiVersionOf("azure-native:resources:Resource", { apiVersion: "2023-01-01" }), "2023-01-01");
+      assert.equal(apiVersionOf("random:index/randomString:RandomString", {}), undefined);
+    });
+
+    it("knows path parameters are not body", () => {
+      assert.deepEqual([...pathParameters("azure-native:keyvault:Key")].sort(), [
+        "keyName",
+        "resourceGroupName",
+        "vaultName",
+      ]);
+      assert.deepEqual([...pathParameters("azure-native:authorization:RoleAssignment")].sort(), [
+        "roleAssignmentName",
+        "scope",
+      ]);
+    });
+
+    it("words every error with what is allowed", () => {
+      assert.equal(message({ keyword: "maximum", params: { comparison: "<=", limit: 24 } }), "must be <= 24");
+      assert.equal(message({ keyword: "maxLength", params: { limit: 24 } }), "must have at most 24 characters");
+      assert.equal(message({ keyword: "minItems", params: { limit: 1 } }), "must have at least 1 items");
+      assert.equal(message({ keyword: "format", params: { format: "uuid" } }), 'must match format "uuid"');
+    });
+
+    it("drops the template-expression alternative so errors name the real rule", () => {
+      const expr = {
+        $ref: "https://schema.management.azure.com/schemas/common/definitions.json#/definitions/expression",
+      };
+      assert.deepEqual(stripExpression({ description: "d", oneOf: [{ type: "integer" }, expr] }), {
+        description: "d",
+        allOf: [{ type: "integer" }],
+      });
+      assert.deepEqual(stripExpression({ oneOf: [{ type: "integer" }, { type: "string" }, expr] }), {
+        oneOf: [{ type: "integer" }, { type: "string" }],
+      });
+    });
+
+    it("schemas:vendor copies exactly the files the pairs need from a copy, then only what changed", async () => {
+      const { run } = await previewOf("dev");
+      const pairs = armPairs(run.resources);
+      const src = fs.mkdtempSync(path.join(os.tmpdir(), "arm-src-"));
+      fs.cpSync(path.join(VENDOR_DIR, "schemas"), path.join(src, "schemas"), { recursive: true });
+      fs.copyFileSync(path.join(VENDOR_DIR, "LICENSE"), path.join(src, "LICENSE"));
+      // A decoy file of the same namespace and version that declares nothing the stack uses.
+      fs.writeFileSync(path.join(src, "schemas", "2024-11-01", "Microsoft.KeyVault.Decoy.json"), "{}");
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), "arm-out-"));
+      fs.mkdirSync(path.join(out, "schemas", "2000-01-01"), { recursive: true });
+      fs.writeFileSync(path.join(out, "schemas", "2000-01-01", "Stale.json"), "{}");
+      const first = vendorSchemas(sourceAt(src), pairs, out, { prune: true });
+      assert.deepEqual(first.missing, []);
+      assert.equal(first.pruned, 1);
+      assert.equal(first.files.get("Microsoft.KeyVault/vaults@2024-11-01"), "2024-11-01/Microsoft.KeyVault.json");
+      const dev = await schemaOf("dev");
+      assert.deepEqual(
+        first.needed.filter((f) => f !== "common/definitions.json"),
+        dev.files,
+      );
+      assert.equal(first.written, first.needed.length);
+      assert.ok(fs.existsSync(path.join(out, "LICENSE")) && fs.existsSync(path.join(out, "README.md")));
+      const again = vendorSchemas(
+        sourceAt(src),
+        [...pairs, { armType: "Microsoft.Foo/bars", version: "2024-11-01" }],
+        out,
+      );
+      assert.equal(again.written, 0);
+      assert.deepEqual(again.missing, ["Microsoft.Foo/bars@2024-11-01"]);
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import { strict as assert } from "node:assert";
+import { ARM_TYPES, mockResource, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
+import { previewOf } from "./helpers/stacks";
+
+const RG_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-test`;
+
+/** Inputs that fill every placeholder of a type's ARM path with a distinct value, plus the scope inputs. */
+function sampleInputs(type: string): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {
+    resourceGroupName: "rg-test",
+    scope: `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv-test`,
+    resourceUri: `${RG_ID}/providers/Microsoft.Sql/servers/sql-test`,
+  };
+  for (const m of ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)) inputs[m[1]] ??= `${m[1].toLowerCase()}-value`;
+  return inputs;
+}
+
+describe("mock engine answers like Azure", () => {
+  const azureTypes = Object.keys(ARM_TYPES).filter((t) => t.startsWith("azure-native:"));
+
+  for (const type of azureTypes) {
+    it(`${type}: name output = Azure name = last segment of the ARM id`, () => {
+      const inputs = sampleInputs(type);
+      const { id, state } = mockResource(type, "logical-name", `urn:pulumi:dev::p::${type}::logical-name`, inputs);
+      assert.match(id, /^\/subscriptions\/[0-9a-f-]{36}\/(resourceGroups|providers)\//);
+      const last = id.split("/").pop();
+      assert.equal(state.name, last, `name output of ${type}`);
+      assert.notEqual(state.name, "logical-name", "never the Pulumi logical name");
+      assert.equal(state.id, id);
+      // The Azure name is the one the type's own name input gives (the last placeholder of its path).
+      const placeholders = [...ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      assert.equal(state.name, inputs[placeholders[placeholders.length - 1]]);
+    });
+  }
+
+  it("the monitor private link scope is named by scopeName, as its id", () => {
+    const { id, state } = mockResource(
+      "azure-native:monitor:PrivateLinkScope",
+      "platform-ampls",
+      "urn:pulumi:dev::p::azure-native:monitor:PrivateLinkScope::platform-ampls",
+      { resourceGroupName: "rg-test", scopeName: "ampls-pay-dev-weu" },
+    );
+    assert.equal(id, `${RG_ID}/providers/Microsoft.Insights/privateLinkScopes/ampls-pay-dev-weu`);
+    assert.equal(state.name, "ampls-pay-dev-weu");
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: every Azure resource the program registers has name = last id segment`, async () => {
+      const { run } = await previewOf(stack);
+      const wrong = run.resources
+        .filter((r) => r.custom && r.type.startsWith("azure-native:"))
+        .filter((r) => r.outputs.name !== String(r.id).split("/").pop())
+        .map((r) => `${r.type} ${r.name}: name=${String(r.outputs.name)} id=${String(r.id)}`);
+      assert.deepEqual(wrong, []);
+    });
+  }
+});

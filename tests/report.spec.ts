@@ -1,0 +1,91 @@
+import { strict as assert } from "node:assert";
+import type { Verdict } from "../tools/lib/policyRunner";
+import { ruleStatus, summaryLine, verdictJson, verdictMarkdown } from "../tools/lib/report";
+import { previewOf } from "./helpers/stacks";
+
+const policy = (name: string, pci: string) => ({
+  name,
+  description: `${name}.`,
+  kind: "resource" as const,
+  enforcementLevel: "mandatory" as const,
+  severity: "high" as const,
+  tags: [`pci-dss:${pci}`],
+});
+
+/** A verdict with one rule per status. */
+const verdict: Verdict = {
+  stack: "dev",
+  resourceCount: 3,
+  policies: [
+    policy("rule-passed", "1.3.1"),
+    policy("rule-nothing-to-check", "1.3.1"),
+    policy("rule-failed", "3.5.1"),
+    policy("rule-exempted", "3.5.1"),
+    policy("rule-undecided", "3.5.1"),
+  ],
+  violations: [
+    { policy: "rule-failed", enforcementLevel: "mandatory", urn: "urn:pulumi:dev::p::t::a", message: "bad" },
+    {
+      policy: "rule-undecided",
+      enforcementLevel: "advisory",
+      urn: "urn:pulumi:dev::p::t::a",
+      message: "can't run policy 'rule-undecided' during preview: unknown value",
+    },
+  ],
+  exemptions: [{ policy: "rule-exempted", urn: "urn:pulumi:dev::p::t::b", pattern: "b", reason: "RISK-1" }],
+  evaluated: {
+    "rule-passed": 2,
+    "rule-nothing-to-check": 0,
+    "rule-failed": 1,
+    "rule-exempted": 0,
+    "rule-undecided": 1,
+  },
+};
+
+describe("verdict evidence: passed only when a rule evaluated something", () => {
+  it("classifies each rule", () => {
+    assert.deepEqual(
+      verdict.policies.map((p) => ruleStatus(verdict, p.name)),
+      ["passed", "not applicable", "failed", "exempted", "advisory"],
+    );
+  });
+
+  it("the JSON verdict carries each rule's status and the number of resources it evaluated", () => {
+    const json = verdictJson(verdict);
+    const byName = Object.fromEntries(json.policies.map((p) => [p.name, p]));
+    assert.equal(byName["rule-nothing-to-check"].status, "not applicable");
+    assert.equal(byName["rule-nothing-to-check"].evaluatedResources, 0);
+    assert.equal(byName["rule-passed"].status, "passed");
+    assert.equal(byName["rule-passed"].evaluatedResources, 2);
+    assert.deepEqual(json.summary.rules, {
+      passed: 1,
+      failed: 1,
+      advisory: 1,
+      exempted: 1,
+      "not applicable": 1,
+      disabled: 0,
+    });
+  });
+
+  it("the Markdown evidence counts not-applicable rules apart from passed ones", () => {
+    const md = verdictMarkdown(verdict, "pack@v1");
+    assert.match(md, /\| PCI DSS requirement \| Rules \| Passed \| Failed \| Not applicable \| Exempted \|/);
+    assert.match(md, /^\| 1\.3\.1 \| 2 \| 1 \| 0 \| 1 \| 0 \|$/m);
+    assert.match(md, /^\| 3\.5\.1 \| 3 \| 0 \| 2 \| 0 \| 1 \|$/m);
+    assert.match(md, /^\| `rule-nothing-to-check` \| high \| 1\.3\.1 \| ⚪ not applicable \|$/m);
+    assert.match(summaryLine(verdict), /4 policies evaluated \(1 not applicable\)/);
+  });
+
+  it("in the real stacks, rules for services a stack does not contain are not applicable, never passed", async () => {
+    const { verdict: dev } = await previewOf("dev");
+    const status = (name: string) => ruleStatus(dev, name);
+    const types = new Set((await previewOf("dev")).run.resources.map((r) => r.type));
+    assert.ok(!types.has("azure-native:synapse:Workspace"), "dev has no Synapse workspace (yet)");
+    const synapse = dev.policies.filter((p) => p.name.startsWith("azure-native-synapse-workspace-"));
+    assert.ok(synapse.length > 0);
+    for (const p of synapse) assert.equal(status(p.name), "not applicable", p.name);
+    // Every rule reported as passed did evaluate at least one resource.
+    for (const p of dev.policies) if (status(p.name) === "passed") assert.ok(dev.evaluated[p.name] > 0, p.name);
+    assert.ok(dev.policies.some((p) => status(p.name) === "passed"));
+  });
+});

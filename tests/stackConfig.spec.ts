@@ -1,0 +1,192 @@
+/**
+ * The offline stack-config loader applies the Pulumi CLI's project-config rules, so the offline preview refuses a
+ * stack exactly where `pulumi preview`/`pulumi up` would. Each expectation quotes the CLI's behaviour from
+ * pulumi/pulumi sdk/go/common/workspace (config.go `mergeConfig`, `formatMissingKeys`,
+ * `validateStackConfigValue`; project.go `(*Project).Validate`, `ValidateConfigValue`, `InferFullTypeName`) and
+ * the "validating stack config: …" wrapping of pkg/cmd/pulumi/operations/preview.go and up.go.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
+
+const ROOT = path.resolve(__dirname, "..");
+const PROJECT = "payments-data-platform";
+
+/** A throwaway project directory with this Pulumi.yaml `config:` block and this stack file `config:` block. */
+function project(config: string, stackConfig: string, stack = "dev"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: proj\nruntime: nodejs\n${config}`);
+  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackConfig);
+  return dir;
+}
+
+function fails(dir: string, expected: string | RegExp, stack = "dev"): void {
+  assert.throws(
+    () => loadStackConfig(dir, stack),
+    (e: unknown) => {
+      assert.ok(e instanceof StackConfigError, `expected StackConfigError, got ${String(e)}`);
+      if (typeof expected === "string") assert.equal(e.message, expected);
+      else assert.match(e.message, expected);
+      return true;
+    },
+  );
+}
+
+describe("stack config loader (the CLI's project-config rules)", () => {
+  it("loads both committed stacks: every declared key without a default is set by the stack", () => {
+    for (const stack of ["dev", "prod"]) {
+      const { config } = loadStackConfig(ROOT, stack);
+      assert.equal(config[`${PROJECT}:environment`], stack);
+      // Structured keys reach the program as JSON, defaults are applied.
+      assert.equal(typeof JSON.parse(config[`${PROJECT}:sql`]), "object");
+      assert.equal(config[`${PROJECT}:workload`], "pay");
+    }
+  });
+
+  it("Pulumi.yaml declares no key the CLI would require of a stack that leaves an optional setting unset", () => {
+    // config.go mergeConfig: a project key with neither `default` nor `value` is required. Optional keys must not
+    // be declared that way (the desk review found alertWebhookUrl and the four *GroupId keys declared so).
+    const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { default?: unknown; secret?: boolean; type?: string }>;
+      requiredPulumiVersion?: string;
+    };
+    const required = Object.entries(doc.config)
+      .filter(([, d]) => d.default === undefined)
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(required, ["alertEmails", "cosmos", "costCenter", "environment", "sql"]);
+    for (const [key, d] of Object.entries(doc.config)) {
+      assert.ok(!(d.secret && d.default !== undefined), `${key}: a secret key with a plaintext default always fails`);
+    }
+    // The structured keys both stacks set are declared as objects (CLI >= 3.187), and the project says so.
+    assert.equal(doc.config.sql.type, "object");
+    assert.equal(doc.config.cosmos.type, "object");
+    assert.equal(doc.config.extraTags.type, "object");
+    assert.equal(doc.requiredPulumiVersion, ">=3.187.0");
+  });
+
+  it("reports every missing key at once, sorted, in the CLI's words (formatMissingKeys)", () => {
+    const decl = "config:\n  b:\n    type: string\n  a:\n    type: string\n  c:\n    type: string\n";
+    fails(
+      project(decl, "config: {}\n"),
+      "validating stack config: Stack 'dev' is missing configuration values 'a', 'b' and 'c'",
+    );
+    fails(
+      project(decl, "config:\n  proj:c: x\n"),
+      "validating stack config: Stack 'dev' is missing configuration values 'a' and 'b'",
+    );
+    fails(
+      project(decl, "config:\n  proj:a: x\n  proj:c: x\n"),
+      "validating stack config: Stack 'dev' is missing configuration value 'b'",
+    );
+  });
+
+  it("the Pulumi.yaml the review found (optional keys declared without default) stops a stack that omits them", () => {
+    const old =
+      "config:\n  alertWebhookUrl:\n    type: string\n    secret: true\n  fraudMlGroupId:\n    type: string\n";
+    fails(
+      project(old, "config: {}\n"),
+      "validating stack config: Stack 'dev' is missing configuration values 'alertWebhookUrl' and 'fraudMlGroupId'",
+    );
+  });
+
+  it("a key of another namespace is never required; its project `value` applies when the stack sets none", () => {
+    const { config } = loadStackConfig(
+      project("config:\n  azure-native:location: westeurope\n", "config: {}\n"),
+      "dev",
+    );
+    assert.equal(config["azure-native:location"], "westeurope");
+  });
+
+  it("a secret key with a plaintext default fails, as does a plaintext value; a secure value passes", () => {
+    const decl = "config:\n  hook:\n    type: string\n    secret: true\n    default: https://example.com\n";
+    fails(
+      project(decl, "config: {}\n"),
+      "validating stack config: Stack 'dev' with configuration key 'hook' must be encrypted as it's secret",
+    );
+    fails(
+      project(decl, "config:\n  proj:hook: https://plain.example.com\n"),
+      "validating stack config: Stack 'dev' with configuration key 'hook' must be encrypted as it's secret",
+    );
+    const ok = loadStackConfig(project(decl, "config:\n  proj:hook:\n    secure: v1:abc\n"), "dev");
+    assert.equal(ok.config["proj:hook"], secretPlaceholder("proj:hook"));
+    assert.deepEqual(ok.secretKeys, ["proj:hook"]);
+  });
+
+  describe("checks each stack value against its declared type (ValidateConfigValue on the stored text)", () => {
+    const cases: [string, string, string, string][] = [
+      // [type declaration, stack value, accepted?, type name in the message]
+      ["type: integer", "90", "yes", "integer"],
+      ["type: integer", '"90"', "yes", "integer"], // text that strconv.Atoi accepts
+      ["type: integer", "90.5", "no", "integer"],
+      ["type: integer", "ninety", "no", "integer"],
+      ["type: boolean", "true", "yes", "boolean"],
+      ["type: boolean", "yes", "no", "boolean"], // YAML 1.2: a string, not "true"/"false"
+      ["type: string", "1234", "yes", "string"], // a scalar is stored as text
+      ["type: string", "{a: 1}", "no", "string"],
+      ["type: array\n    items:\n      type: string", "[a@example.com]", "yes", "array<string>"],
+      ["type: array\n    items:\n      type: string", "[1]", "no", "array<string>"],
+      ["type: array\n    items:\n      type: string", "a@example.com", "no", "array<string>"],
+      ["type: object", "{sku: {name: BC_Gen5}}", "yes", "object"],
+      ["type: object", "[1, 2]", "no", "object"],
+      ["type: object", "BC_Gen5", "no", "object"],
+    ];
+    for (const [decl, value, accepted, typeName] of cases) {
+      it(`${decl.replace(/\n\s+/g, " ")} with ${value}: ${accepted === "yes" ? "accepted" : "refused"}`, () => {
+        const dir = project(`config:\n  k:\n    ${decl}\n`, `config:\n  proj:k: ${value}\n`);
+        if (accepted === "yes") loadStackConfig(dir, "dev");
+        else
+          fails(dir, `validating stack config: Stack 'dev' with configuration key 'k' must be of type '${typeName}'`);
+      });
+    }
+  });
+
+  it("validates the project's declarations like (*Project).Validate and the project schema", () => {
+    fails(
+      project("config:\n  n:\n    type: integer\n    default: many\n", "config: {}\n"),
+      "The default value specified for configuration key 'n' is not of the expected type 'integer'",
+    );
+    fails(
+      project("config:\n  l:\n    type: array\n", "config: {}\n"),
+      "The configuration key 'l' declares an array but does not specify the underlying type via the 'items' attribute",
+    );
+    fails(
+      project("config:\n  n:\n    default: 1\n    value: 2\n", "config: {}\n"),
+      "project config 'n' cannot have both a 'default' and 'value' attribute",
+    );
+    fails(
+      project("config:\n  aws:region:\n    type: string\n    value: x\n", "config: {}\n"),
+      "Configuration key 'aws:region' is not namespaced by the project and should not define a type",
+    );
+    fails(
+      project("config:\n  n:\n    type: map\n", "config: {}\n"),
+      /type 'map' is not one of string, integer, boolean, array, object/,
+    );
+    fails(
+      project("config:\n  n:\n    type: string\n    required: true\n", "config: {}\n"),
+      /attribute 'required' not allowed/,
+    );
+  });
+
+  it("applies defaults as the CLI stores them: scalars as text, structured defaults as JSON", () => {
+    const { config } = loadStackConfig(
+      project(
+        "config:\n  n: 5\n  o:\n    type: object\n    default: {}\n  b:\n    type: boolean\n    default: false\n",
+        "config: {}\n",
+      ),
+      "dev",
+    );
+    assert.deepEqual(
+      { n: config["proj:n"], o: config["proj:o"], b: config["proj:b"] },
+      { n: "5", o: "{}", b: "false" },
+    );
+  });
+
+  it("uses the fixture project next to a stack file when there is one", () => {
+    const sc = loadStackConfig(ROOT, "insecure", path.join(ROOT, "tests/fixtures/insecure/Pulumi.insecure.yaml"));
+    assert.deepEqual(Object.keys(sc.config), ["azure-native:location"]);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The vendored ARM JSON schemas (github.com/Azure/azure-resource-manager-schemas, MIT): finding the file and
+ * resource definition of an (ARM type, API version) pair, resolving `$ref`s, and draft-04 validators compiled
+ * lazily, per resource definition and body shape, from only the definitions the body reaches, in only the files
+ * in use. No network: every `$ref` resolves to a
+ * vendored file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ValidateFunction } from "ajv";
+import type { ArmScope } from "./identity";
+import { prune, shapeOf } from "./prune";
+
+export const VENDOR_DIR = path.resolve(__dirname, "..", "..", "..", "vendor", "azure-resource-manager-schemas");
+/** The base of the schemas' ids and cross-file `$ref`s. */
+export const SCHEMA_BASE = "https://schema.management.azure.com/schemas/";
+const EXPRESSION_REF = `${SCHEMA_BASE}common/definitions.json#/definitions/expression`;
+
+export type Schema = Record<string, unknown>;
+
+/** Sections of a schema file, in the order tried for a scope. */
+const SECTIONS: Record<ArmScope, readonly string[]> = {
+  resourceGroup: ["resourceDefinitions", "extension_resourceDefinitions"],
+  extension: ["extension_resourceDefinitions", "resourceDefinitions"],
+  subscription: ["subscription_resourceDefinitions", "extension_resourceDefinitions", "resourceDefinitions"],
+  managementGroup: ["managementGroup_resourceDefinitions", "extension_resourceDefinitions"],
+  tenant: ["tenant_resourceDefinitions"],
+};
+export const ALL_SECTIONS = [
+  "resourceDefinitions",
+  "extension_resourceDefinitions",
+  "subscription_resourceDefinitions",
+  "managementGroup_resourceDefinitions",
+  "tenant_resourceDefinitions",
+] as const;
+
+/** A resource definition inside a schema file. */
+export interface DefinitionRef {
+  /** Path under `schemas/`, e.g. `2024-11-01/Microsoft.KeyVault.json`. */
+  readonly file: string;
+  readonly section: string;
+  readonly name: string;
+  readonly schema: Schema;
+}
+
+/** A schema node and the file its local `$ref`s resolve against. */
+export interface Located {
+  readonly schema: Schema;
+  readonly file: string;
+  /** The definition reached through the last `$ref` followed: `Microsoft.KeyVault.json#/definitions/KeyAttributes`. */
+  readonly ref?: string;
+}
+
+/** The files of `schemas/<version>/` that can hold a namespace's types (`Microsoft.Network.NRP.json`, ...). */
+export function candidateFiles(names: readonly string[], namespace: string): string[] {
+  const ns = namespace.toLowerCase();
+  return names
+    .filter((n) => n.endsWith(".json") && (n.toLowerCase() === `${ns}.json` || n.toLowerCase().startsWith(`${ns}.`)))
+    .sort((a, b) => a.length - b.length || a.localeCompare(b));
+}
+
+/** The resource definitions of a parsed schema file that declare an ARM type (case-insensitive), by section. */
+export function definitionsOf(doc: Schema, armType: string): { section: string; name: string; schema: Schema }[] {
+  const want = armType.toLowerCase();
+  const out: { section: string; name: string; schema: Schema }[] = [];
+  for (const section of ALL_SECTIONS) {
+    const defs = (doc[section] ?? {}) as Record<string, Schema>;
+    for (const [name, def] of Object.entries(defs)) {
+      const type = (def.properties as Record<string, Schema> | undefined)?.type;
+      const values = (type?.enum as unknown[] | undefined) ?? [];
+      if (values.some((v) => typeof v === "string" && v.toLowerCase() === want))
+        out.push({ section, name, schema: def });
+    }
+  }
+  return out;
+}
+
+/** Cross-file `$ref` targets of a schema file (paths under `schemas/`), expression references excluded. */
+export function externalFiles(text: string, self: string): string[] {
+  const files = new Set<string>();
+  for (const m of text.matchAll(/"\$ref"\s*:\s*"https:\/\/schema\.management\.azure\.com\/schemas\/([^"#]+)#/g)) {
+    if (m[1] !== self) files.add(m[1]);
+  }
+  return [...files].sort();
+}
+
+const isExpression = (x: unknown) => !!x && typeof x === "object" && (x as Schema).$ref === EXPRESSION_REF;
+
+/**
+ * Drops the "or an ARM template expression" alternative the schemas put beside every value (`oneOf: [X,
+ * {$ref: expression}]` becomes `allOf: [X]`) at one level: request bodies never hold expressions, and without it an
+ * error names the real rule instead of "must match exactly one schema in oneOf". Applied to every node as it is
+ * reached (`SchemaStore.resolve`), so files are never walked whole.
+ */
+export function stripExpression(node: Schema): Schema {
+  const lists = (["oneOf", "anyOf"] as const).filter((k) => Array.isArray(node[k]) && node[k].some(isExpression));
+  if (lists.length === 0) return node;
+  const out: Schema = { ...node };
+  for (const k of lists) {
+    const kept = (node[k] as unknown[]).filter((x) => !isExpression(x));
+    delete out[k];
+    if (kept.length === 1) out.allOf = [...((out.allOf as unknown[]) ?? []), kept[0]];
+    else if (kept.length > 1) out[k] = kept;
+  }
+  return out;
+}
+
+/**
+ * API versions azure-native uses for which Microsoft has published no schema in azure-resource-manager-schemas
+ * (checked at the vendored commit), each mapped to the newest published version of the same provider, which is
+ * checked instead. Explicit on purpose: a version is never substituted silently. Properties added in the newer API
+ * show up as "has no place in the ARM schema" errors, so the fallback cannot hide a wrong input either.
+ */
+export const SCHEMA_FALLBACK: Readonly<Record<string, string>> = {
+  // Functions on Flex Consumption (functionAppConfig, outboundVnetRouting) exist in 2024-11-01 already.
+  "Microsoft.Web@2025-05-01": "2024-11-01",
+};
+
+/** The API version whose schema checks `namespace`@`version` (itself, or its declared fallback). */
+export function schemaVersion(namespace: string, version: string): string {
+  return SCHEMA_FALLBACK[`${namespace}@${version}`] ?? version;
+}
+
+/** Reads the vendored schemas; every file is parsed at most once per process. */
+export class SchemaStore {
+  private readonly docs = new Map<string, Schema>();
+  private readonly dirs = new Map<string, string[]>();
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly stripped = new WeakMap<Schema, Schema>();
+  private ajv: import("ajv").default | undefined;
+
+  constructor(readonly dir: string = VENDOR_DIR) {}
+
+  /** Files vendored for an API version. */
+  filesOf(version: string): string[] {
+    let list = this.dirs.get(version);
+    if (!list) {
+      const d = path.join(this.dir, "schemas", version);
+      list = fs.existsSync(d) ? fs.readdirSync(d) : [];
+      this.dirs.set(version, list);
+    }
+    return list;
+  }
+
+  /** A vendored file, parsed. */
+  doc(file: string): Schema {
+    let d = this.docs.get(file);
+    if (!d) {
+      const full = path.join(this.dir, "schemas", file);
+      if (!fs.existsSync(full)) throw new Error(`ARM schema file not vendored: schemas/${file}`);
+      d = JSON.parse(fs.readFileSync(full, "utf8")) as Schema;
+      this.docs.set(file, d);
+    }
+    return d;
+  }
+
+  /** The resource definition of a pair at a scope, or undefined when no vendored file declares it. */
+  definition(armType: string, requested: string, scope: ArmScope): DefinitionRef | undefined {
+    const namespace = armType.split("/")[0];
+    const version = schemaVersion(namespace, requested);
+    const found: DefinitionRef[] = [];
+    for (const name of candidateFiles(this.filesOf(version), namespace)) {
+      const file = `${version}/${name}`;
+      for (const d of definitionsOf(this.doc(file), armType)) found.push({ file, ...d });
+    }
+    const order = [...SECTIONS[scope], ...ALL_SECTIONS];
+    found.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
+    return found[0];
+  }
+
+  /**
+   * Follows `$ref`s (local to `file` or to another vendored file) until a schema without one, and drops its
+   * expression alternatives.
+   */
+  resolve(node: Located): Located {
+    const r = this.follow(node);
+    let stripped = this.stripped.get(r.schema);
+    if (!stripped) {
+      stripped = stripExpression(r.schema);
+      this.stripped.set(r.schema, stripped);
+    }
+    return stripped === r.schema ? r : { ...r, schema: stripped };
+  }
+
+  private follow(node: Located): Located {
+    let cur = node;
+    for (let i = 0; i < 50 && typeof cur.schema.$ref === "string"; i++) {
+      const ref = cur.schema.$ref;
+      const [uri, pointer = ""] = ref.split("#");
+      const file = uri === "" ? cur.file : uri.startsWith(SCHEMA_BASE) ? uri.slice(SCHEMA_BASE.length) : undefined;
+      if (!file) throw new Error(`unsupported $ref '${ref}' in schemas/${cur.file}`);
+      let target: unknown = this.doc(file);
+      for (const seg of pointer.split("/").filter(Boolean))
+        target = (target as Schema | undefined)?.[seg.replace(/~1/g, "/").replace(/~0/g, "~")];
+      if (!target || typeof target !== "object") throw new Error(`unresolved $ref '${ref}' in schemas/${cur.file}`);
+      cur = { schema: target as Schema, file, ref: `${file.split("/").pop() ?? file}#${pointer}` };
+    }
+    return cur;
+  }
+
+  /**
+   * The draft-04 validator of a resource definition for bodies of the given body's shape, compiled on first use
+   * from the definition pruned to that shape (see prune.ts).
+   */
+  validator(def: DefinitionRef, body: unknown): ValidateFunction {
+    const schema = prune(this, { schema: def.schema, file: def.file }, shapeOf(body));
+    // Keyed by content: bodies that differ only in map keys (tags) or list lengths prune to the same schema.
+    const key = JSON.stringify(schema);
+    let v = this.validators.get(key);
+    if (!v) {
+      v = this.instance().compile(schema);
+      this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  private instance(): import("ajv").default {
+    if (!this.ajv) {
+      const Ajv = (require("ajv-draft-04") as { default: typeof import("ajv").default }).default;
+      this.ajv = new Ajv({
+        allErrors: true,
+        validateSchema: false,
+        // Code generation is most of the check's time; optimising the small generated code costs more than it saves.
+        code: { optimize: false },
+        messages: false, // check.ts words every error itself
+        strict: false,
+        logger: false,
+        // Formats the schemas use; others (int32, ...) are annotations only.
+        formats: {
+          uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+          "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i,
+        },
+      });
+    }
+    return this.ajv;
+  }
+}
