@@ -66,7 +66,6 @@ const ingestion = new Ingestion("ingestion", {
   diagnosticSettings: platform.diagnostics,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   keyVault: platform.keyVault,
-  storageKey: platform.customerManagedKeys.storage,
   // The failover group listener when there is one: it follows a failover to the secondary.
   sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },

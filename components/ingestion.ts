@@ -99,7 +99,7 @@ export interface IngestionArgs {
   readonly linkToMonitorScope: LinkToMonitorScope;
   /** The platform Key Vault holding the TLS certificate (private endpoint only). */
   readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
-  /** Customer-managed key of the functions' host storage (the platform's `storage` key). */
+  /** Customer-managed key of the functions' host storage; default none (no cardholder data: packages, leases). */
   readonly storageKey?: CustomerManagedKey;
   /** The payments database (the apps connect with their identities; no passwords). */
   readonly sql: { readonly serverFqdn: pulumi.Input<string>; readonly databaseName: pulumi.Input<string> };
@@ -208,6 +208,8 @@ export class Ingestion extends pulumi.ComponentResource {
       privateEndpoints: args.privateEndpoints,
       diagnosticSettings: args.diagnosticSettings,
       linkToMonitorScope: args.linkToMonitorScope,
+      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"): Microsoft-managed
+      // keys, double encryption (infrastructure encryption) still on.
       customerManagedKey: args.storageKey,
       protect: context.config.protectStatefulResources,
       dependsOn: args.dependsOn,
@@ -322,7 +324,10 @@ export class Ingestion extends pulumi.ComponentResource {
 
     // --- Application Gateway ----------------------------------------------------------------------------------
     const gwName = context.name("applicationGateway", "api");
-    const gwId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${gwName}`;
+    // Sub-resource ids from names known at plan time (the platform names its groups `context.name("resourceGroup",
+    // role)`), so listener/rule wiring is checkable in the first preview, before the group exists.
+    const rgName = context.name("resourceGroup", "ingestion");
+    const gwId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${rgName}/providers/Microsoft.Network/applicationGateways/${gwName}`;
     const child = (kind: string, child: string) => ({ id: pulumi.interpolate`${gwId}/${kind}/${child}` });
 
     // The certificate: Key Vault Secrets User on that one secret, then wait for RBAC to reach Key Vault (the

@@ -276,7 +276,7 @@ for (const stack of ["dev", "prod"] as const) {
           const storage = one(`ingestion-${app}-st`);
           assert.equal(storage.inputs.allowSharedKeyAccess, false);
           assert.equal(storage.inputs.publicNetworkAccess, "Disabled");
-          assert.equal(input(storage, "encryption.keySource"), "Microsoft.Keyvault");
+          assert.equal(input(storage, "encryption.requireInfrastructureEncryption"), true);
           for (const service of ["blob", "queue", "table"]) {
             const pe = one(`ingestion-${app}-st-${service}-pep`);
             assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [

@@ -233,9 +233,19 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       state: "Running",
     }),
   },
-  "azure-native:web:WebAppApplicationSettings": { path: "Microsoft.Web/sites/{name}/config/appsettings" },
-  "azure-native:web:WebAppFtpAllowed": { path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp" },
-  "azure-native:web:WebAppScmAllowed": { path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm" },
+  // Fixed-name children of a site: `name` is the site (a path parameter); the child's Azure name is fixed.
+  "azure-native:web:WebAppApplicationSettings": {
+    path: "Microsoft.Web/sites/{name}/config/appsettings",
+    outputs: () => ({ name: "appsettings" }),
+  },
+  "azure-native:web:WebAppFtpAllowed": {
+    path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp",
+    outputs: () => ({ name: "ftp" }),
+  },
+  "azure-native:web:WebAppScmAllowed": {
+    path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm",
+    outputs: () => ({ name: "scm" }),
+  },
   "azure-native:network:WebApplicationFirewallPolicy": {
     path: "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
   },
