@@ -27,9 +27,12 @@ describe("mock engine answers like Azure", () => {
       assert.equal(state.name, last, `name output of ${type}`);
       assert.notEqual(state.name, "logical-name", "never the Pulumi logical name");
       assert.equal(state.id, id);
-      // The Azure name is the one the type's own name input gives (the last placeholder of its path).
+      // The Azure name is the one the type's own name input gives (the last placeholder of its path), or the fixed
+      // name of a fixed-name child (sites/config/appsettings, basicPublishingCredentialsPolicies/ftp).
       const placeholders = [...ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      assert.equal(state.name, inputs[placeholders[placeholders.length - 1]]);
+      const lastSegment = ARM_TYPES[type].path.split("/").pop() ?? "";
+      const fixed = /^\{\w+\}$/.test(lastSegment) ? undefined : lastSegment;
+      assert.equal(state.name, fixed ?? inputs[placeholders[placeholders.length - 1]]);
     });
   }
 
