@@ -4,19 +4,23 @@
  * (private endpoints, diagnostics, customer-managed keys, identities, role assignments, locks, tags) live in
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
- *   ETL (Data Factory) · streaming · ingestion · operations   (later issues)
+ *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
+ *   ETL (Data Factory) · streaming · operations                 (later issues)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { Ml } from "./components/ml";
+import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
 import { Platform } from "./components/platform";
+import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
+import { kebabCase } from "./lib/naming";
 
 // Config first: every key is validated before any resource is registered.
 const config = loadConfig();
@@ -84,6 +88,35 @@ const ml = new Ml("ml", {
   dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });
 
+// Ingestion (flow 1): merchants → Application Gateway WAF_v2 → payment API function (INSERT dbo.Payment, api_logs)
+// → SQL change tracking → fraud scoring function (features → score → fraud_features, api_logs, webhook_events).
+const ingestion = new Ingestion("ingestion", {
+  context,
+  resourceGroupName: platform.resourceGroups.ingestion.name,
+  suffix: platform.suffix,
+  ingestion: config.ingestion,
+  subnets: {
+    appGateway: platform.subnetIds.appGateway as pulumi.Output<string>,
+    functions: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+  },
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
+  keyVault: platform.keyVault,
+  // The failover group listener when there is one: it follows a failover to the secondary.
+  sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },
+  cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
+  // fraudScoringEndpoint: the ML tier's managed online endpoint (scoring URI and id) once it is deployed.
+});
+// Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container).
+for (const app of ["paymentApi", "fraudScoring"] as const) {
+  nosql.grantDataAccess("DataContributor", {
+    key: kebabCase(app),
+    principalId: ingestion.identities[app].principalId,
+    containers: CONTAINER_ACCESS[app],
+  });
+}
+
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
 export const location = config.location;
@@ -148,4 +181,19 @@ export const fraudScoring = {
   scoringUri: ml.scoringEndpoint.scoringUri,
   invokerRoleDefinitionId: ml.scoringEndpoint.invokerRoleDefinitionId,
   deployment: ml.scoringEndpoint.deployment,
+};
+/** Point the API's DNS name (ingestion.apiHostName) at this address. */
+export const apiGatewayPublicIp = ingestion.publicIpAddress;
+export const apiGatewayName = ingestion.gatewayName;
+export const functionAppNames = { paymentApi: ingestion.paymentApi.name, fraudScoring: ingestion.fraudScoring.name };
+/** Create the SQL database users of these identities (pipelines/functions/README.md). */
+export const functionIdentities = {
+  paymentApi: {
+    principalId: ingestion.identities.paymentApi.principalId,
+    clientId: ingestion.identities.paymentApi.clientId,
+  },
+  fraudScoring: {
+    principalId: ingestion.identities.fraudScoring.principalId,
+    clientId: ingestion.identities.fraudScoring.clientId,
+  },
 };

@@ -128,6 +128,15 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
         protocol: network.SecurityRuleProtocol.Tcp,
       },
       {
+        // Only the HTTP listener that answers with a permanent redirect to HTTPS (no backend behind it: the policy
+        // azure-native-network-applicationgateway-disallow-http-listener holds it to that). Without it, a client
+        // that types http:// gets a timeout instead of the redirect.
+        name: "allow-http-redirect-from-internet",
+        source: "Internet",
+        ports: "80",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
         name: "allow-gateway-manager",
         source: "GatewayManager",
         ports: "65200-65535",
@@ -171,6 +180,17 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     allowInbound: [],
   },
   firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
+  // Flex Consumption VNet integration (outbound only: the apps are reached through private endpoints in the PE
+  // subnet). Flex needs the Microsoft.App/environments delegation (not Microsoft.Web/serverFarms) and the
+  // Microsoft.App resource provider registered; one /24 leaves room for every Flex app's instances.
+  flexFunctions: {
+    name: "snet-functions-flex",
+    nsgQualifier: "flex",
+    delegation: "Microsoft.App/environments",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
 };
 
 /**
@@ -269,14 +289,6 @@ export class Platform extends pulumi.ComponentResource {
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
   public readonly diagnostics: DiagnosticSettingsTarget;
-  /**
-   * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
-   * added to it (`monitor.PrivateLinkScopedResource`), or clients in the VNet cannot reach the component.
-   */
-  public readonly monitorPrivateLinkScope: {
-    readonly name: pulumi.Output<string>;
-    readonly resourceGroupName: pulumi.Output<string>;
-  };
   /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
   public readonly keyVault: PlatformVault["ref"];
   /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/keyVaults.ts). */
@@ -302,10 +314,23 @@ export class Platform extends pulumi.ComponentResource {
   /** Entra group display names by role (read from Entra for existing groups). */
   public readonly groupDisplayNames: Readonly<Record<GroupRole, pulumi.Output<string>>>;
   public readonly actionGroupId: pulumi.Output<string>;
+  /**
+   * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
+   * added to it (`linkToMonitorScope`, serialised), or clients in the VNet cannot reach the component.
+   */
+  public readonly monitorPrivateLinkScope: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Output<string>;
+  };
+  /** The DDoS Network Protection plan on the VNet (when enabled): public IPs in the VNet inherit it. */
+  public readonly ddosProtectionPlanId?: pulumi.Output<string>;
   /** Random suffix for globally unique names, stable for the life of the stack. */
   public readonly suffix: pulumi.Output<string>;
   public readonly tenantId: pulumi.Output<string>;
   private readonly context: StackContext;
+  /** The last resource linked to the private link scope: links are added one at a time (Azure serialises them). */
+  private lastScopeLink?: pulumi.Resource;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:platform:Platform", name, {}, opts);
@@ -367,6 +392,7 @@ export class Platform extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
+    this.ddosProtectionPlanId = ddosPlan?.id;
     const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
     const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
     for (const role of roles) {
@@ -493,8 +519,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.monitorPrivateLinkScope = { name: ampls.name, resourceGroupName: groups.monitoring.name };
-    new monitor.PrivateLinkScopedResource(
+    this.monitorPrivateLinkScope = { id: ampls.id, name: ampls.name, resourceGroupName: groups.monitoring.name };
+    this.lastScopeLink = new monitor.PrivateLinkScopedResource(
       `${name}-ampls-log`,
       {
         name: "log-analytics",
@@ -801,6 +827,32 @@ export class Platform extends pulumi.ComponentResource {
       logAnalyticsWorkspaceId: this.logAnalytics.id,
       actionGroupId: this.actionGroupId,
     });
+  }
+
+  /**
+   * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
+   * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
+   * (each waits for the previous one): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
+   * child of `parent`.
+   */
+  linkToMonitorScope(
+    name: string,
+    linkedResourceId: pulumi.Input<string>,
+    parent: pulumi.Resource,
+  ): monitor.PrivateLinkScopedResource {
+    const link = new monitor.PrivateLinkScopedResource(
+      `${name}-ampls-link`,
+      {
+        name: name.slice(0, 64),
+        scopeName: this.monitorPrivateLinkScope.name,
+        resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
+        linkedResourceId,
+        kind: monitor.ScopedResourceKind.Resource,
+      },
+      { parent, dependsOn: this.lastScopeLink ? [this.lastScopeLink] : [] },
+    );
+    this.lastScopeLink = link;
+    return link;
   }
 
   /**

@@ -27,6 +27,7 @@ export const SUBNET_ROLES = [
   "mlCompute",
   "streamAnalytics",
   "firewall",
+  "flexFunctions",
 ] as const;
 export type SubnetRole = (typeof SUBNET_ROLES)[number];
 /** Default prefix length per role when subnets are carved from the address space. */
@@ -37,6 +38,7 @@ export const SUBNET_PREFIX: Readonly<Record<SubnetRole, number>> = {
   mlCompute: 24,
   streamAnalytics: 26,
   firewall: 26,
+  flexFunctions: 24,
 };
 
 export const SQL_SKUS = ["GP_S_Gen5", "GP_Gen5", "BC_Gen5", "HS_Gen5"] as const;
@@ -436,6 +438,69 @@ const mlSchema = z.object({
   }),
 });
 
+/** Flex Consumption instance memory sizes (MB). */
+export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
+/** Function hosting plans the shared hosting supports (see components/shared/functionApp.ts for why Flex). */
+export const FUNCTION_PLAN_SKUS = ["FC1"] as const;
+
+const functionAppSchema = z.object({
+  /** Flex Consumption scale-out ceiling of the app (Azure allows 40–1000). */
+  maximumInstanceCount: int(40, 1000, " (Flex Consumption maximum instance count)"),
+  /** Instances kept warm for the app's trigger group (cold-start free; billed while idle). */
+  alwaysReady: int(0, 50, " (always-ready instances)"),
+});
+
+const ingestionSchema = z
+  .object({
+    gateway: z.object({
+      /** Application Gateway v2 autoscale minimum (instances kept running; 0 allowed). */
+      minInstances: int(0, 125, " (Application Gateway v2 autoscale)"),
+      /** Application Gateway v2 autoscale maximum. */
+      maxInstances: int(2, 125, " (Application Gateway v2 autoscale)"),
+    }),
+    /** Public host name of the payments API (the listener's host name and the certificate's subject). */
+    apiHostName: z
+      .string()
+      .regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "must be a lower-case DNS name, e.g. api.payments.example.com",
+      )
+      .optional(),
+    /** Name of the TLS certificate in the platform Key Vault that the gateway's HTTPS listener serves. */
+    tlsCertificateName: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault certificate name (letters, digits, hyphens)")
+      .default("agw-payments-api-tls"),
+    functions: z.object({
+      sku: z.enum(FUNCTION_PLAN_SKUS, {
+        error: () =>
+          `must be ${list(FUNCTION_PLAN_SKUS)} (Flex Consumption: identity-based deployment storage, VNet integration, always-ready instances)`,
+      }),
+      instanceMemoryMB: z
+        .number()
+        .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
+      paymentApi: functionAppSchema,
+      fraudScoring: functionAppSchema,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.gateway.maxInstances < c.gateway.minInstances) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "maxInstances"],
+        message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
+      });
+    }
+    if (c.functions.fraudScoring.alwaysReady < 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["functions", "fraudScoring", "alwaysReady"],
+        message:
+          "must be at least 1: the SQL trigger authenticates with a managed identity, which the Flex Consumption scale controller cannot use to wake an app from zero (Azure/azure-functions-sql-extension#1235)",
+      });
+    }
+  });
+
 const schema = z
   .object({
     environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
@@ -472,6 +537,17 @@ const schema = z
     load: loadSchema,
     olap: olapSchema,
     ml: mlSchema.default(ML_DEV_DEFAULTS),
+    // Absent: the dev-sized defaults (a stack that does not mention the tier still gets a valid, small one).
+    ingestion: ingestionSchema.default({
+      gateway: { minInstances: 0, maxInstances: 2 },
+      tlsCertificateName: "agw-payments-api-tls",
+      functions: {
+        sku: "FC1",
+        instanceMemoryMB: 2048,
+        paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
+        fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
+      },
+    }),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -512,6 +588,13 @@ const schema = z
         code: "custom",
         path: ["ml", "compute", "vmPriority"],
         message: "must be Dedicated in prod (low-priority nodes can be preempted mid-training)",
+      });
+    }
+    if (c.environment === "prod" && !c.enableDdosProtection) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["enableDdosProtection"],
+        message: "must be true in prod (the payments API gateway's public IP is in the VNet; PCI DSS 6.4.2, 12.10)",
       });
     }
     if (c.keyExpiryDays <= c.keyRotationDays) {
@@ -581,6 +664,7 @@ export interface PlatformConfig extends Omit<Parsed, "subnets"> {
 export type SqlConfig = Parsed["sql"];
 export type CosmosConfig = Parsed["cosmos"];
 export type MlConfig = Parsed["ml"];
+export type IngestionConfig = Parsed["ingestion"];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -679,6 +763,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   load: "json",
   olap: "json",
   ml: "json",
+  ingestion: "json",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

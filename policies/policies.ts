@@ -18,6 +18,7 @@ import { networkPolicies } from "./rules/network";
 import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
+import { ingressPolicies } from "./rules/ingress";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -37,4 +38,5 @@ export const policies: Policies = [
   ...streamingPolicies,
   ...protectionPolicies,
   ...containerRegistryPolicies,
+  ...ingressPolicies,
 ];

@@ -29,9 +29,10 @@ describe("mock engine answers like Azure", function () {
       assert.notEqual(state.name, "logical-name", "never the Pulumi logical name");
       assert.equal(state.id, id);
       // The Azure name is the one the type's own name input gives (the last placeholder of its path), or the fixed
-      // name of a singleton (e.g. a Synapse workspace's `sqlAdministrators/activeDirectory`).
+      // name of a fixed-name child or singleton (a Synapse workspace's `sqlAdministrators/activeDirectory`, sites/config/appsettings, basicPublishingCredentialsPolicies/ftp).
       const placeholders = [...ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      const fixed = /\/([A-Za-z]+)$/.exec(ARM_TYPES[type].path)?.[1];
+      const lastSegment = ARM_TYPES[type].path.split("/").pop() ?? "";
+      const fixed = /^\{\w+\}$/.test(lastSegment) ? undefined : lastSegment;
       assert.equal(state.name, fixed ?? inputs[placeholders[placeholders.length - 1]]);
     });
   }

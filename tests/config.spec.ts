@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, parseConfig, PROJECT, readRaw } from "../lib/config";
+import { ConfigError, parseConfig, PROJECT, readRaw, type RawConfig } from "../lib/config";
 import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 
@@ -27,6 +27,8 @@ function rejects(raw: Record<string, unknown>, stack: string, expected: RegExp):
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** The ingestion section as a stack file spells it (mutable, for one-property changes). */
+type Ingestion = NonNullable<RawConfig["ingestion"]>;
 
 describe("config", () => {
   it("accepts the committed dev stack and applies Pulumi.yaml defaults", () => {
@@ -51,6 +53,17 @@ describe("config", () => {
     assert.equal(c.hsmKeys, true);
   });
 
+  it("reads the ingestion sizes of each stack, and dev-sized defaults when the key is absent", () => {
+    assert.deepEqual(parseConfig(rawOf("prod"), "prod").ingestion.gateway, { minInstances: 3, maxInstances: 20 });
+    const raw = rawOf("dev");
+    delete raw.ingestion;
+    const c = parseConfig(raw, "dev").ingestion;
+    assert.deepEqual(c.gateway, { minInstances: 0, maxInstances: 2 });
+    assert.equal(c.functions.sku, "FC1");
+    assert.equal(c.functions.fraudScoring.alwaysReady, 1);
+    assert.equal(c.tlsCertificateName, "agw-payments-api-tls");
+  });
+
   it("carves every subnet role out of the address space when subnets are not given", () => {
     const c = parseConfig(rawOf("dev"), "dev");
     assert.deepEqual(c.subnets, {
@@ -60,6 +73,7 @@ describe("config", () => {
       mlCompute: "10.20.3.0/24",
       streamAnalytics: "10.20.4.0/26",
       firewall: "10.20.4.64/26",
+      flexFunctions: "10.20.5.0/24",
     });
   });
 
@@ -131,6 +145,61 @@ describe("config", () => {
       };
       raw.subnets.mlCompute = "10.99.0.0/24";
       rejects(raw, "dev", /subnets \(mlCompute\): got "10.99.0.0\/24"; must lie inside vnetAddressSpace 10.20.0.0\/16/);
+    });
+    describe("ingestion", () => {
+      const withIngestion = (stack: "dev" | "prod", change: (i: Ingestion) => void) => {
+        const raw = clone(rawOf(stack));
+        change(raw.ingestion as Ingestion);
+        return raw;
+      };
+      it("a gateway maximum below its minimum", () =>
+        rejects(
+          withIngestion("prod", (i) => (i.gateway.maxInstances = 2)),
+          "prod",
+          /ingestion \(gateway.maxInstances\): got 2; must be at least gateway.minInstances \(3\)/,
+        ));
+      it("a gateway maximum above Azure's 125", () =>
+        rejects(
+          withIngestion("dev", (i) => (i.gateway.maxInstances = 200)),
+          "dev",
+          /ingestion \(gateway.maxInstances\): got 200; must be between 2 and 125/,
+        ));
+      it("a function plan other than Flex Consumption", () =>
+        rejects(
+          withIngestion("dev", (i) => ((i.functions as { sku: string }).sku = "EP1")),
+          "dev",
+          /ingestion \(functions.sku\): got "EP1"; must be FC1 \(Flex Consumption/,
+        ));
+      it("an instance memory Flex does not offer", () =>
+        rejects(
+          withIngestion("dev", (i) => (i.functions.instanceMemoryMB = 1024)),
+          "dev",
+          /ingestion \(functions.instanceMemoryMB\): got 1024; must be one of 512, 2048, 4096 MB/,
+        ));
+      it("a scale ceiling below Flex's minimum", () =>
+        rejects(
+          withIngestion("dev", (i) => (i.functions.paymentApi.maximumInstanceCount = 10)),
+          "dev",
+          /ingestion \(functions.paymentApi.maximumInstanceCount\): got 10; must be between 40 and 1000/,
+        ));
+      it("a scorer that can scale to zero (SQL trigger with a managed identity)", () =>
+        rejects(
+          withIngestion("dev", (i) => (i.functions.fraudScoring.alwaysReady = 0)),
+          "dev",
+          /ingestion \(functions.fraudScoring.alwaysReady\): got 0; must be at least 1: .*azure-functions-sql-extension#1235/,
+        ));
+      it("an API host name that is not a DNS name", () =>
+        rejects(
+          withIngestion("prod", (i) => (i.apiHostName = "https://api.example.com")),
+          "prod",
+          /ingestion \(apiHostName\): got "https:\/\/api.example.com"; must be a lower-case DNS name/,
+        ));
+      it("no DDoS protection in prod", () =>
+        rejects(
+          { ...rawOf("prod"), enableDdosProtection: false },
+          "prod",
+          /enableDdosProtection: got false; must be true in prod/,
+        ));
     });
     it("negative retention days", () => {
       rejects(

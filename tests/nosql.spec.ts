@@ -310,7 +310,15 @@ for (const stack of ["dev", "prod"] as const) {
       const assignments = ofType(resources, SQL_ROLE_ASSIGNMENT);
       assert.deepEqual(
         assignments.map((a) => a.name),
-        ["nosql-reader-data-engineers", "nosql-reader-fraud-ml-fraud-features"],
+        [
+          "nosql-reader-data-engineers",
+          "nosql-reader-fraud-ml-fraud-features",
+          // The ingestion functions, through grantDataAccess: exactly the containers each app writes.
+          "nosql-contributor-payment-api-api-logs",
+          "nosql-contributor-fraud-scoring-fraud-features",
+          "nosql-contributor-fraud-scoring-api-logs",
+          "nosql-contributor-fraud-scoring-webhook-events",
+        ],
       );
       const ra = assignments[0];
       const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
@@ -352,6 +360,17 @@ for (const stack of ["dev", "prod"] as const) {
           `${grants[i].name} waits for ${grants[i - 1].name}`,
         );
       }
+    });
+
+    it("grants the ingestion apps Data Contributor on the containers they write, through the account's chain", () => {
+      const webhooks = byName(resources, "nosql-contributor-fraud-scoring-webhook-events");
+      assert.equal(webhooks.inputs.scope, `${accountId()}/dbs/payments/colls/webhook_events`);
+      assert.equal(
+        webhooks.inputs.roleDefinitionId,
+        `${accountId()}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`,
+      );
+      const fraudId = byName(resources, "ingestion-id-fraud-scoring");
+      assert.equal(webhooks.inputs.principalId, fraudId.outputs.principalId);
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
@@ -413,7 +432,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 13 : 12);
+      assert.equal(children.length, prod ? 17 : 16);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

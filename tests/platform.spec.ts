@@ -62,11 +62,27 @@ describe("shared interfaces", () => {
       agw.filter((r) => r.access === "Allow").map((r) => [r.sourceAddressPrefix, r.destinationPortRange]),
       [
         ["Internet", "443"],
+        ["Internet", "80"],
         ["GatewayManager", "65200-65535"],
         ["AzureLoadBalancer", "*"],
       ],
     );
     assert.equal(nsgRules(SUBNETS.functions).length, 1, "integration subnets take no inbound traffic");
+    assert.equal(nsgRules(SUBNETS.flexFunctions).length, 1, "integration subnets take no inbound traffic");
+    assert.equal(SUBNETS.flexFunctions.delegation, "Microsoft.App/environments", "Flex Consumption delegation");
+    // Only the gateway subnet admits anything from the internet, and only HTTPS and the HTTP redirect.
+    for (const [role, spec] of Object.entries(SUBNETS)) {
+      const fromInternet = nsgRules(spec).filter((r) => r.access === "Allow" && r.sourceAddressPrefix === "Internet");
+      if (role === "appGateway") {
+        assert.deepEqual(
+          fromInternet.map((r) => [r.protocol, r.destinationPortRange]),
+          [
+            ["Tcp", "443"],
+            ["Tcp", "80"],
+          ],
+        );
+      } else assert.deepEqual(fromInternet, [], `${role} admits internet traffic`);
+    }
   });
 });
 
@@ -263,6 +279,7 @@ for (const stack of ["dev", "prod"] as const) {
         "snet-ml-compute",
         "snet-stream-analytics",
         ...(prod ? ["AzureFirewallSubnet"] : []),
+        "snet-functions-flex",
       ];
       assert.deepEqual(
         subnets.map((s) => s.name),
@@ -316,7 +333,7 @@ for (const stack of ["dev", "prod"] as const) {
         const subnets = one("network:VirtualNetwork").inputs.subnets as Record<string, unknown>[];
         assert.deepEqual(
           subnets.filter((s) => (s.routeTable as { id?: string } | undefined)?.id === rts[0].id).map((s) => s.name),
-          ["snet-functions", "snet-ml-compute"],
+          ["snet-functions", "snet-ml-compute", "snet-functions-flex"],
         );
         const group = one("network:FirewallPolicyRuleCollectionGroup");
         // Azure Firewall takes no parallel updates of a policy and its firewall: the firewall waits for the rules.
@@ -325,7 +342,7 @@ for (const stack of ["dev", "prod"] as const) {
           "firewall after its rule collection group",
         );
         const rule = (group.inputs.ruleCollections as { rules: Record<string, unknown>[] }[])[0].rules[0];
-        assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24"]);
+        assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24", "10.30.5.0/24"]);
         assert.deepEqual(rule.destinationPorts, ["443"]);
       },
     );

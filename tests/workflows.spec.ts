@@ -144,6 +144,26 @@ describe("GitHub workflows", () => {
     assert.ok(pulumiSteps(deploy).every((s) => s.with?.command === "up"));
   });
 
+  it("main: the flow 1 functions are built and shipped after each stack's up, from a VNet runner with OIDC", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const job = deploy.jobs[`functions-${stack}`] as Job & { "runs-on"?: string };
+      assert.equal(job.needs, `up-${stack}`);
+      assert.equal(job.environment, stack === "dev" ? "development" : "production");
+      assert.match(String(job.if), /vars\.VNET_RUNNER_LABEL != ''/);
+      assert.equal(job["runs-on"], "${{ vars.VNET_RUNNER_LABEL }}", "private sites: a runner inside the VNet");
+      const build = job.steps.find((s) => s.run?.includes("npm run build"));
+      assert.ok(build?.run?.includes("npm prune --omit=dev"), "ships production dependencies only");
+      assert.ok(
+        job.steps.some((s) => s.uses === "azure/login@v2" && !("creds" in (s.with ?? {}))),
+        "OIDC login",
+      );
+      const ship = job.steps.find((s) => s.run?.includes("config-zip"));
+      assert.ok(ship, "one deploy of the zip package");
+      const upJob = deploy.jobs[`up-${stack}`] as Job & { outputs?: Record<string, string> };
+      assert.ok(upJob.outputs?.functionAppNames?.includes("steps.up.outputs.functionAppNames"));
+    }
+  });
+
   it("nightly drift check: refresh + preview --expect-no-changes per stack", () => {
     assert.ok(Array.isArray(drift.on.schedule));
     const step = pulumiSteps(drift)[0];
@@ -183,6 +203,7 @@ describe("GitHub workflows", () => {
       "actions/checkout": 5,
       "actions/setup-node": 5,
       "actions/upload-artifact": 6,
+      "azure/login": 2,
       "pulumi/actions": 7,
     };
     const seen = new Map<string, Set<string>>();

@@ -5,4 +5,5 @@ export * from "./diagnostics";
 export * from "./cmk";
 export * from "./protection";
 export * from "./context";
+export * from "./functionApp";
 export * from "./serial";

@@ -156,6 +156,14 @@ export const DEFAULT_ALLOWED_INBOUND: AllowedInbound[] = [
     nsgNamePattern: "*agw*",
     reason: "App Gateway v2 HTTPS listener",
   },
+  {
+    source: "Internet",
+    ports: "80",
+    protocol: "Tcp",
+    nsgNamePattern: "*agw*",
+    reason:
+      "App Gateway v2 HTTP listener that only redirects to HTTPS (azure-native-network-applicationgateway-disallow-http-listener)",
+  },
 ];
 
 type Range = [number, number];

@@ -304,6 +304,33 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "scope",
     outputs: (i) => ({ name: String(i.roleDefinitionId), type: "Microsoft.Authorization/roleDefinitions" }),
   },
+  // Ingestion tier: gateway, function apps and their settings.
+  "azure-native:web:WebApp": {
+    path: "Microsoft.Web/sites/{name}",
+    outputs: (_i, c) => ({
+      defaultHostName: `${c.name}.azurewebsites.net`,
+      state: "Running",
+    }),
+  },
+  "azure-native:web:WebAppApplicationSettings": {
+    path: "Microsoft.Web/sites/{name}/config/appsettings",
+    outputs: () => ({ name: "appsettings" }),
+  },
+  "azure-native:web:WebAppFtpAllowed": {
+    path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/ftp",
+    outputs: () => ({ name: "ftp" }),
+  },
+  "azure-native:web:WebAppScmAllowed": {
+    path: "Microsoft.Web/sites/{name}/basicPublishingCredentialsPolicies/scm",
+    outputs: () => ({ name: "scm" }),
+  },
+  "azure-native:network:WebApplicationFirewallPolicy": {
+    path: "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
+  },
+  "azure-native:network:ApplicationGateway": {
+    path: "Microsoft.Network/applicationGateways/{applicationGatewayName}",
+    outputs: () => ({ operationalState: "Running", provisioningState: "Succeeded" }),
+  },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",
     root: "none",

@@ -1,0 +1,503 @@
+/**
+ * Ingestion tier (flow 1, the real-time payment path):
+ *
+ *   merchant ──HTTPS──▶ Application Gateway WAF_v2 (public IP in the VNet, DDoS plan in prod)
+ *                         │ WAF policy (Prevention, DRS 2.1 + Bot Manager 1.1), TLS 1.2+ (AppGwSslPolicy20220101S),
+ *                         │ certificate from Key Vault through the gateway's user-assigned identity
+ *                         ▼ private endpoint (privatelink.azurewebsites.net)
+ *                       payment API function app ── INSERT dbo.Payment ──▶ Azure SQL (private endpoint)
+ *                         └── api_logs (Cosmos DB)        │ change tracking (Azure SQL trigger)
+ *                                                          ▼
+ *                       fraud scoring function app ── features: fraud_features ──▶ score (Azure ML endpoint, Entra)
+ *                         └── upsert fraud_features, api_logs, webhook_events (Cosmos DB)
+ *
+ * Both apps run on the shared Flex Consumption hosting (components/shared/functionApp.ts) with their own
+ * user-assigned identities: the data tiers grant those identities exactly what each app writes (Cosmos DB
+ * containers through the NoSQL tier's data-plane grants, SQL through database users: pipelines/functions/README.md).
+ *
+ * How the gateway reaches the private Key Vault: the gateway sits in the platform VNet's App Gateway subnet; the VNet
+ * is linked to the privatelink.vaultcore.azure.net zone, so `<vault>.vault.azure.net` resolves to the vault's private
+ * endpoint and the gateway fetches the certificate (and every rotated version, polled every 4 hours, because the
+ * secret id is versionless) over the VNet, authenticated as its user-assigned identity with Key Vault Secrets User
+ * on that one secret (learn.microsoft.com/azure/application-gateway/key-vault-certs). The certificate must be in the
+ * vault before the first `pulumi up` (docs/operations.md).
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
+import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
+import { roleAssignmentName } from "../lib/uuid";
+import {
+  BuiltInRoles,
+  deployer,
+  diagnosticSetting,
+  functionApp,
+  RBAC_PROPAGATION_DELAY,
+  roleAssignment,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type FunctionAppResources,
+  type LinkToMonitorScope,
+  type ManagedIdentity,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "./shared";
+
+/** The managed rule sets of the WAF policy: Microsoft's Default Rule Set and the bot protection rule set. */
+export const WAF_MANAGED_RULE_SETS = [
+  { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
+  { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
+] as const;
+
+/** TLS policy of the listeners: TLS 1.2+ with ECDHE AES-GCM ciphers only (the 2022 "strict" predefined policy). */
+export const GATEWAY_SSL_POLICY = network.ApplicationGatewaySslPolicyName.AppGwSslPolicy20220101S;
+
+/** Built-in role that reads secret contents (the certificate's private key is served as a secret). */
+export const KEY_VAULT_SECRETS_USER = BuiltInRoles.KeyVaultSecretsUser;
+
+/** The app the gateway routes to, and the path its health probe calls (anonymous, no data access). */
+export const HEALTH_PATH = "/api/health";
+
+/** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
+export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
+
+/** Polling interval of the SQL trigger: the flow's P99 budget is 200 ms end to end, so poll at most every 100 ms. */
+export const SQL_TRIGGER_POLLING_MS = 100;
+
+/** Containers each app writes (and the only ones its identity may write: least privilege). */
+export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
+  paymentApi: ["apiLogs"],
+  fraudScoring: ["fraudFeatures", "apiLogs", "webhookEvents"],
+};
+
+export interface FraudScoringEndpoint {
+  /** `https://<endpoint>.<region>.inference.ml.azure.com/score` (private inside the VNet). */
+  readonly scoringUri: pulumi.Input<string>;
+  /** ARM id of the managed online endpoint (the scorer's identity is allowed to call it, nothing else). */
+  readonly endpointId: pulumi.Input<string>;
+}
+
+export interface IngestionArgs {
+  /** Names, tags and the validated stack config. */
+  readonly context: StackContext;
+  /** Resource group of the tier (the platform's `ingestion` group). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The stack's random suffix (globally unique names). */
+  readonly suffix: pulumi.Output<string>;
+  /** The validated `ingestion` section of the stack config. */
+  readonly ingestion: IngestionConfig;
+  /** Subnets: the gateway's (NSG: HTTPS/HTTP-redirect from the internet only) and the Flex integration subnet. */
+  readonly subnets: { readonly appGateway: pulumi.Input<string>; readonly functions: pulumi.Input<string> };
+  /** Where the apps' and their storage's private endpoints go. */
+  readonly privateEndpoints: PrivateEndpointTarget;
+  /** The central Log Analytics workspace. */
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** The platform's link to its Azure Monitor Private Link Scope (Application Insights stays private). */
+  readonly linkToMonitorScope: LinkToMonitorScope;
+  /** The platform Key Vault holding the TLS certificate (private endpoint only). */
+  readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
+  /** Customer-managed key of the functions' host storage; default none (no cardholder data: packages, leases). */
+  readonly storageKey?: CustomerManagedKey;
+  /** The payments database (the apps connect with their identities; no passwords). */
+  readonly sql: { readonly serverFqdn: pulumi.Input<string>; readonly databaseName: pulumi.Input<string> };
+  /** The Cosmos DB account and its containers. */
+  readonly cosmos: {
+    readonly endpoint: pulumi.Input<string>;
+    readonly databaseName: pulumi.Input<string>;
+    readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Input<string>>>;
+  };
+  /** The ML tier's fraud scoring endpoint; absent = the scorer uses its built-in rules model only. */
+  readonly fraudScoringEndpoint?: FraudScoringEndpoint;
+  /** Resources the apps wait for (e.g. the Cosmos DB data-plane grants of their identities). */
+  readonly dependsOn?: readonly pulumi.Resource[];
+  /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
+  readonly tags?: Tags;
+}
+
+/** The only action the scorer's identity holds on the ML endpoint (managed online endpoint, Entra token auth). */
+export const SCORE_ACTION = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action";
+
+/** The custom role that lets a caller score on one endpoint: the score action only, assignable on that endpoint only. */
+export function scoringInvokerRole(endpointId: string, roleName: string) {
+  return {
+    roleName,
+    description: "Calls the fraud scoring managed online endpoint (score action only).",
+    scope: endpointId,
+    assignableScopes: [endpointId],
+    // Deterministic GUID: re-runs and imports never create a second definition.
+    roleDefinitionId: roleAssignmentName(endpointId, "role-definition", "fraud-scoring-endpoint-invoker"),
+    // learn.microsoft.com/azure/machine-learning/how-to-authenticate-online-endpoint (custom scoring role).
+    permissions: [{ actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
+  };
+}
+
+/** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
+export function gatewayAutoscale(cfg: IngestionConfig): { minCapacity: number; maxCapacity: number } {
+  return { minCapacity: cfg.gateway.minInstances, maxCapacity: cfg.gateway.maxInstances };
+}
+
+/** The Key Vault secret id the listener's certificate is read from: versionless, so rotations are picked up. */
+export function certificateSecretId(vaultUri: string, certificateName: string): string {
+  return `${vaultUri.replace(/\/+$/, "")}/secrets/${certificateName}`;
+}
+
+/** Identity-based SQL connection string (Microsoft.Data.SqlClient / mssql "Active Directory Managed Identity"). */
+export function sqlConnectionString(serverFqdn: string, database: string, clientId: string): string {
+  return [
+    `Server=tcp:${serverFqdn},1433`,
+    `Database=${database}`,
+    "Authentication=Active Directory Managed Identity",
+    `User Id=${clientId}`,
+    "Encrypt=True",
+    "TrustServerCertificate=False",
+    "Connection Timeout=5",
+  ].join(";");
+}
+
+/** Cosmos DB identity-based connection settings for the `CosmosDb` connection of the Functions extension (>= 4). */
+export function cosmosConnectionSettings(endpoint: string, clientId: string): Record<string, string> {
+  return {
+    CosmosDb__accountEndpoint: endpoint,
+    CosmosDb__credential: "managedidentity",
+    CosmosDb__clientId: clientId,
+  };
+}
+
+export class Ingestion extends pulumi.ComponentResource {
+  /** The identities the apps run as (data tiers grant them access). */
+  public readonly identities: Readonly<Record<"paymentApi" | "fraudScoring", ManagedIdentity>>;
+  public readonly paymentApi: FunctionAppResources;
+  public readonly fraudScoring: FunctionAppResources;
+  public readonly gatewayId: pulumi.Output<string>;
+  public readonly gatewayName: pulumi.Output<string>;
+  /** The public IP merchants call (point the API's DNS name at it). */
+  public readonly publicIpAddress: pulumi.Output<string>;
+  public readonly wafPolicyId: pulumi.Output<string>;
+
+  constructor(name: string, args: IngestionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:ingestion:Ingestion", name, {}, opts);
+    const { context, ingestion: cfg } = args;
+    const location = context.config.location;
+    const rg = args.resourceGroupName;
+    const tags =
+      args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "ingestion" });
+
+    // Identities first: the data tiers grant them before the apps start.
+    const identity = (key: string, qualifier: string) => {
+      const id = new managedidentity.UserAssignedIdentity(
+        `${name}-id-${key}`,
+        { resourceName: context.name("userAssignedIdentity", qualifier), resourceGroupName: rg, location, tags },
+        { parent: this },
+      );
+      return { id: id.id, principalId: id.principalId, clientId: id.clientId };
+    };
+    const payId = identity("payment-api", "payapi");
+    const fraudId = identity("fraud-scoring", "fraud");
+    const gatewayId = identity("gateway", "agw");
+    this.identities = { paymentApi: payId, fraudScoring: fraudId };
+
+    // --- Function apps ----------------------------------------------------------------------------------------
+    const hosting = {
+      context,
+      resourceGroupName: rg,
+      suffix: args.suffix,
+      integrationSubnetId: args.subnets.functions,
+      privateEndpoints: args.privateEndpoints,
+      diagnosticSettings: args.diagnosticSettings,
+      linkToMonitorScope: args.linkToMonitorScope,
+      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"): Microsoft-managed
+      // keys, double encryption (infrastructure encryption) still on.
+      customerManagedKey: args.storageKey,
+      protect: context.config.protectStatefulResources,
+      dependsOn: args.dependsOn,
+      tags,
+    };
+    const sqlSettings = (who: ManagedIdentity) => ({
+      SqlConnection: pulumi
+        .all([args.sql.serverFqdn, args.sql.databaseName, who.clientId])
+        .apply(([s, d, c]) => sqlConnectionString(s, d, c)),
+    });
+    const cosmosSettings = (who: ManagedIdentity, containers: readonly CosmosContainerKey[]) => ({
+      ...Object.fromEntries(
+        Object.keys(cosmosConnectionSettings("e", "c")).map((k) => [
+          k,
+          pulumi.all([args.cosmos.endpoint, who.clientId]).apply(([e, c]) => cosmosConnectionSettings(e, c)[k]),
+        ]),
+      ),
+      COSMOS_DATABASE: args.cosmos.databaseName,
+      ...Object.fromEntries(
+        containers.map((c) => [
+          `COSMOS_CONTAINER_${c.replace(/[A-Z]/g, (x) => `_${x}`).toUpperCase()}`,
+          args.cosmos.containerNames[c],
+        ]),
+      ),
+    });
+
+    this.paymentApi = functionApp(
+      `${name}-payapi`,
+      {
+        ...hosting,
+        qualifier: "payapi",
+        identity: payId,
+        plan: {
+          instanceMemoryMB: cfg.functions.instanceMemoryMB,
+          maximumInstanceCount: cfg.functions.paymentApi.maximumInstanceCount,
+          alwaysReady: [{ name: "http", instanceCount: cfg.functions.paymentApi.alwaysReady }],
+        },
+        appSettings: {
+          FUNCTIONS_APP_ROLE: "payment-api",
+          ...sqlSettings(payId),
+          ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi),
+        },
+      },
+      this,
+    );
+    this.fraudScoring = functionApp(
+      `${name}-fraud`,
+      {
+        ...hosting,
+        qualifier: "fraud",
+        identity: fraudId,
+        plan: {
+          instanceMemoryMB: cfg.functions.instanceMemoryMB,
+          maximumInstanceCount: cfg.functions.fraudScoring.maximumInstanceCount,
+          // Kept warm: the SQL trigger's managed identity cannot wake the app from zero on Flex
+          // (Azure/azure-functions-sql-extension#1235), and a warm instance keeps the poll loop at 100 ms.
+          alwaysReady: [
+            {
+              name: `function:${FUNCTION_NAMES.scorePayment}`,
+              instanceCount: cfg.functions.fraudScoring.alwaysReady,
+            },
+          ],
+        },
+        appSettings: {
+          FUNCTIONS_APP_ROLE: "fraud-scoring",
+          ...sqlSettings(fraudId),
+          ...cosmosSettings(fraudId, CONTAINER_ACCESS.fraudScoring),
+          Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
+          Sql_Trigger_MaxBatchSize: "100",
+          FRAUD_SCORING_URI: args.fraudScoringEndpoint?.scoringUri ?? "",
+          FRAUD_SCORING_TIMEOUT_MS: "80",
+        },
+      },
+      this,
+    );
+
+    // The scorer may call the scoring endpoint, and nothing else in the ML workspace (a custom role with the
+    // single score action, assignable only on that endpoint).
+    if (args.fraudScoringEndpoint) {
+      const endpointId = args.fraudScoringEndpoint.endpointId;
+      const roleName = `${context.config.workload}-${context.config.environment} fraud scoring endpoint invoker`;
+      const role = (key: "roleDefinitionId" | "description") =>
+        pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName)[key]);
+      const invoker = new authorization.RoleDefinition(
+        `${name}-role-score`,
+        {
+          roleName,
+          description: role("description"),
+          scope: endpointId,
+          assignableScopes: [endpointId],
+          roleDefinitionId: role("roleDefinitionId"),
+          permissions: pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName).permissions),
+        },
+        { parent: this },
+      );
+      const roleId = invoker.id;
+      new authorization.RoleAssignment(
+        `${name}-fraud-ml-ra-score`,
+        {
+          scope: endpointId,
+          principalId: fraudId.principalId,
+          principalType: authorization.PrincipalType.ServicePrincipal,
+          roleDefinitionId: roleId,
+          roleAssignmentName: pulumi
+            .all([endpointId, fraudId.principalId, roleId])
+            .apply(([s, p, r]) => roleAssignmentName(s, p, r)),
+          description: "The fraud scorer calls the scoring endpoint (Entra token auth).",
+        },
+        { parent: this },
+      );
+    }
+
+    // --- Application Gateway ----------------------------------------------------------------------------------
+    const gwName = context.name("applicationGateway", "api");
+    // Sub-resource ids from names known at plan time (the platform names its groups `context.name("resourceGroup",
+    // role)`), so listener/rule wiring is checkable in the first preview, before the group exists.
+    const rgName = context.name("resourceGroup", "ingestion");
+    const gwId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${rgName}/providers/Microsoft.Network/applicationGateways/${gwName}`;
+    const child = (kind: string, child: string) => ({ id: pulumi.interpolate`${gwId}/${kind}/${child}` });
+
+    // The certificate: Key Vault Secrets User on that one secret, then wait for RBAC to reach Key Vault (the
+    // gateway reads the secret while it is created and fails without retrying).
+    const secretId = pulumi.output(args.keyVault.uri).apply((uri) => certificateSecretId(uri, cfg.tlsCertificateName));
+    const certGrant = roleAssignment(
+      `${name}-agw-cert`,
+      pulumi.interpolate`${args.keyVault.id}/secrets/${cfg.tlsCertificateName}`,
+      {
+        key: "secrets-user",
+        principalId: gatewayId.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: KEY_VAULT_SECRETS_USER,
+        description: `Lets the API gateway read its TLS certificate ${cfg.tlsCertificateName}.`,
+      },
+      this,
+    );
+    const certAccess = new time.Sleep(
+      `${name}-agw-cert-propagation`,
+      { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: certGrant.id } },
+      { parent: this },
+    );
+
+    const wafPolicy = new network.WebApplicationFirewallPolicy(
+      `${name}-waf`,
+      {
+        policyName: context.name("wafPolicy", "api"),
+        resourceGroupName: rg,
+        location,
+        policySettings: {
+          state: network.WebApplicationFirewallEnabledState.Enabled,
+          mode: network.WebApplicationFirewallMode.Prevention,
+          requestBodyCheck: true,
+          requestBodyEnforcement: true,
+          // Payment requests are small JSON documents; nothing is uploaded.
+          requestBodyInspectLimitInKB: 128,
+          maxRequestBodySizeInKb: 128,
+          fileUploadEnforcement: true,
+          fileUploadLimitInMb: 1,
+        },
+        managedRules: { managedRuleSets: WAF_MANAGED_RULE_SETS.map((s) => ({ ...s })) },
+        tags,
+      },
+      { parent: this },
+    );
+
+    const pip = new network.PublicIPAddress(
+      `${name}-agw-pip`,
+      {
+        publicIpAddressName: context.name("publicIp", "agw"),
+        resourceGroupName: rg,
+        location,
+        sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
+        publicIPAllocationMethod: network.IPAllocationMethod.Static,
+        zones: ["1", "2", "3"],
+        // Covered by the VNet's DDoS Network Protection plan (prod) through the gateway's subnet.
+        ddosSettings: { protectionMode: network.DdosSettingsProtectionMode.VirtualNetworkInherited },
+        tags,
+      },
+      { parent: this },
+    );
+
+    const backendHost = this.paymentApi.defaultHostName;
+    const gateway = new network.ApplicationGateway(
+      `${name}-agw`,
+      {
+        applicationGatewayName: gwName,
+        resourceGroupName: rg,
+        location,
+        zones: ["1", "2", "3"],
+        sku: { name: network.ApplicationGatewaySkuName.WAF_v2, tier: network.ApplicationGatewayTier.WAF_v2 },
+        autoscaleConfiguration: gatewayAutoscale(cfg),
+        enableHttp2: true,
+        identity: { type: network.ResourceIdentityType.UserAssigned, userAssignedIdentities: [gatewayId.id] },
+        firewallPolicy: { id: wafPolicy.id },
+        forceFirewallPolicyAssociation: true,
+        sslPolicy: { policyType: network.ApplicationGatewaySslPolicyType.Predefined, policyName: GATEWAY_SSL_POLICY },
+        gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: args.subnets.appGateway } }],
+        frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: pip.id } }],
+        frontendPorts: [
+          { name: "https", port: 443 },
+          { name: "http", port: 80 },
+        ],
+        sslCertificates: [{ name: "api-tls", keyVaultSecretId: secretId }],
+        httpListeners: [
+          {
+            name: "https",
+            protocol: network.ApplicationGatewayProtocol.Https,
+            frontendIPConfiguration: child("frontendIPConfigurations", "public"),
+            frontendPort: child("frontendPorts", "https"),
+            sslCertificate: child("sslCertificates", "api-tls"),
+            ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName], requireServerNameIndication: true } : {}),
+          },
+          {
+            name: "http",
+            protocol: network.ApplicationGatewayProtocol.Http,
+            frontendIPConfiguration: child("frontendIPConfigurations", "public"),
+            frontendPort: child("frontendPorts", "http"),
+            ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName] } : {}),
+          },
+        ],
+        redirectConfigurations: [
+          {
+            name: "http-to-https",
+            redirectType: network.ApplicationGatewayRedirectType.Permanent,
+            targetListener: child("httpListeners", "https"),
+            includePath: true,
+            includeQueryString: true,
+          },
+        ],
+        backendAddressPools: [{ name: "payment-api", backendAddresses: [{ fqdn: backendHost }] }],
+        probes: [
+          {
+            name: "payment-api-health",
+            protocol: network.ApplicationGatewayProtocol.Https,
+            path: HEALTH_PATH,
+            pickHostNameFromBackendHttpSettings: true,
+            interval: 15,
+            timeout: 10,
+            unhealthyThreshold: 3,
+            match: { statusCodes: ["200-399"] },
+          },
+        ],
+        backendHttpSettingsCollection: [
+          {
+            name: "payment-api-https",
+            protocol: network.ApplicationGatewayProtocol.Https,
+            port: 443,
+            // The app's own host name: App Service routes by Host, and its certificate matches it.
+            pickHostNameFromBackendAddress: true,
+            cookieBasedAffinity: network.ApplicationGatewayCookieBasedAffinity.Disabled,
+            requestTimeout: 10,
+            probe: child("probes", "payment-api-health"),
+          },
+        ],
+        requestRoutingRules: [
+          {
+            name: "https-to-payment-api",
+            priority: 100,
+            ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
+            httpListener: child("httpListeners", "https"),
+            backendAddressPool: child("backendAddressPools", "payment-api"),
+            backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
+          },
+          {
+            name: "http-redirect",
+            priority: 200,
+            ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
+            httpListener: child("httpListeners", "http"),
+            redirectConfiguration: child("redirectConfigurations", "http-to-https"),
+          },
+        ],
+        tags,
+      },
+      { parent: this, dependsOn: [certAccess] },
+    );
+    // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
+    // AGWFirewallLogs, AGWPerformanceLogs).
+    diagnosticSetting(`${name}-agw`, gateway.id, args.diagnosticSettings, this);
+    diagnosticSetting(`${name}-agw-pip`, pip.id, args.diagnosticSettings, this);
+
+    this.gatewayId = gateway.id;
+    this.gatewayName = gateway.name;
+    this.publicIpAddress = pip.ipAddress.apply((ip) => ip ?? "");
+    this.wafPolicyId = wafPolicy.id;
+    this.registerOutputs({
+      gatewayId: this.gatewayId,
+      publicIpAddress: this.publicIpAddress,
+      paymentApi: this.paymentApi.name,
+      fraudScoring: this.fraudScoring.name,
+    });
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * Function app hosting, written once for every tier that runs Azure Functions (ingestion's payment API and fraud
+ * scorer, streaming's change-feed relay): a Flex Consumption plan and app, its private host storage, a
+ * workspace-based Application Insights component linked to the Azure Monitor Private Link Scope, a private endpoint,
+ * diagnostics, and the hardening the policy pack checks (HTTPS only, TLS 1.2, FTP and basic-auth publishing off,
+ * remote debugging off, no CORS, no public network access, VNet-integrated outbound traffic).
+ *
+ * Why Flex Consumption (FC1) rather than Elastic Premium:
+ * - Every connection is identity-based. Flex deploys from a blob container read with the app's user-assigned
+ *   identity and has no Azure Files content share; Elastic Premium's content share needs
+ *   WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, an account-key connection string, which a storage account with
+ *   `allowSharedKeyAccess: false` cannot serve.
+ * - Always-ready instances remove cold starts on the hot path while the rest scales per function (to 1000
+ *   instances), billed per execution instead of per pre-warmed EP instance.
+ * - VNet integration (subnet delegated to Microsoft.App/environments) and inbound private endpoints are supported.
+ * Limits we accept (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations): Linux only, no
+ * deployment slots (blue/green is a second app behind the gateway), no EasyAuth (callers are authenticated by the
+ * gateway and the code), CORS unsupported (none is set), regional availability (`az functionapp
+ * list-flexconsumption-locations`; West and North Europe offer it).
+ *
+ * Host storage (AzureWebJobsStorage) uses identity-based connection settings
+ * (learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity): blob,
+ * queue and table service URIs with `credential = managedidentity` and the identity's client id. The identity gets
+ * Storage Blob Data Owner (host leases and the deployment package), Storage Queue Data Contributor and Storage Table
+ * Data Contributor (host diagnostics events, extension state), on this account only.
+ */
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
+import type * as monitor from "@pulumi/azure-native/monitor";
+import * as storage from "@pulumi/azure-native/storage";
+import * as web from "@pulumi/azure-native/web";
+import * as pulumi from "@pulumi/pulumi";
+import type { PrivateLinkService } from "../../lib/privateLink";
+import type { StackContext } from "./context";
+import { diagnosticSetting } from "./diagnostics";
+import type {
+  CustomerManagedKey,
+  DiagnosticSettingsTarget,
+  ManagedIdentity,
+  PrivateEndpointTarget,
+  Tags,
+} from "./interfaces";
+import { privateEndpoint } from "./privateEndpoint";
+import { lockFor, managementLock } from "./protection";
+import { BuiltInRoles, roleAssignment } from "./rbac";
+
+/** Storage data-plane roles the Functions host needs on its own account (identity-based host storage). */
+export const HOST_STORAGE_ROLES = {
+  "blob-data-owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  "queue-data-contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  "table-data-contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+} as const;
+
+/** The storage services the host uses, each with a private endpoint. */
+export const HOST_STORAGE_SERVICES = ["blob", "queue", "table"] as const;
+const STORAGE_PRIVATE_LINK: Readonly<Record<(typeof HOST_STORAGE_SERVICES)[number], PrivateLinkService>> = {
+  blob: "storageBlob",
+  queue: "storageQueue",
+  table: "storageTable",
+};
+
+/** Blob container the Flex deployment packages are uploaded to (and read from, with the app's identity). */
+export const DEPLOYMENT_CONTAINER = "app-package";
+
+/**
+ * App settings Flex Consumption rejects or ignores (moved into `functionAppConfig`, or meaningless without a
+ * content share): `functions-app-settings#flex-consumption-plan-deprecations`.
+ */
+export const FLEX_DEPRECATED_SETTINGS = [
+  "FUNCTIONS_EXTENSION_VERSION",
+  "FUNCTIONS_WORKER_RUNTIME",
+  "FUNCTIONS_WORKER_RUNTIME_VERSION",
+  "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+  "FUNCTIONS_WORKER_PROCESS_COUNT",
+  "SCALE_CONTROLLER_LOGGING_ENABLED",
+  "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+  "WEBSITE_CONTENTOVERVNET",
+  "WEBSITE_CONTENTSHARE",
+  "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+  "WEBSITE_NODE_DEFAULT_VERSION",
+  "WEBSITE_RUN_FROM_PACKAGE",
+  "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
+  "WEBSITE_VNET_ROUTE_ALL",
+  "AzureWebJobsStorage",
+] as const;
+
+/** Links a monitoring resource to the platform's Azure Monitor Private Link Scope (`Platform.linkToMonitorScope`). */
+export type LinkToMonitorScope = (
+  name: string,
+  resourceId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+) => monitor.PrivateLinkScopedResource;
+
+/** Flex Consumption sizing of one app. */
+export interface FunctionPlanSpec {
+  /** Instance memory: 512, 2048 or 4096 MB. */
+  readonly instanceMemoryMB: number;
+  /** Scale-out ceiling (40–1000). */
+  readonly maximumInstanceCount: number;
+  /**
+   * Always-ready instances per trigger group: `http` for all HTTP functions, `function:<name>` for another trigger's
+   * function (an empty list scales every group from zero).
+   */
+  readonly alwaysReady?: readonly { readonly name: string; readonly instanceCount: number }[];
+}
+
+export interface FunctionAppArgs {
+  /** Names and tags. */
+  readonly context: StackContext;
+  /** Short qualifier of the app in every name (`payapi` → `func-pay-dev-weu-payapi-<suffix>`), a-z0-9, ≤ 8. */
+  readonly qualifier: string;
+  /** Resource group of the app, its plan, storage and Application Insights. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The stack's random suffix (globally unique names). */
+  readonly suffix: pulumi.Output<string>;
+  /**
+   * The user-assigned identity the app runs as (storage, SQL, Cosmos DB, Event Hubs, ML): created by the caller so
+   * data tiers can grant it before the app exists.
+   */
+  readonly identity: ManagedIdentity;
+  /** Runtime stack (default `node` 20). */
+  readonly runtime?: { readonly name: web.RuntimeName; readonly version: string };
+  readonly plan: FunctionPlanSpec;
+  /** Subnet for outbound VNet integration (delegated to Microsoft.App/environments). */
+  readonly integrationSubnetId: pulumi.Input<string>;
+  /** Where the app's and its storage's private endpoints go. */
+  readonly privateEndpoints: PrivateEndpointTarget;
+  /** The central Log Analytics workspace. */
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** Links the Application Insights component to the platform's Azure Monitor Private Link Scope. */
+  readonly linkToMonitorScope: LinkToMonitorScope;
+  /** Customer-managed key of the host storage account (the platform's `storage` key); none = Microsoft-managed. */
+  readonly customerManagedKey?: CustomerManagedKey;
+  /** Zone-redundant host storage (ZRS) — always; geo-redundancy is pointless for packages and leases. */
+  readonly storageSku?: storage.SkuName;
+  /**
+   * The app's own settings: identity-based connections (`<Connection>__fullyQualifiedNamespace`,
+   * `__accountEndpoint`, `__credential`, `__clientId`), endpoints, tuning. Never keys or connection strings with
+   * secrets; the host storage and Application Insights settings are added here.
+   */
+  readonly appSettings?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Pulumi `protect` and a CanNotDelete lock on the host storage (prod): it holds the deployed packages, so deleting
+   * it takes the app down.
+   */
+  readonly protect?: boolean;
+  /** Resources the app must wait for (e.g. data-plane grants its triggers need at start-up). */
+  readonly dependsOn?: readonly pulumi.Resource[];
+  readonly tags: Tags;
+}
+
+export interface FunctionAppResources {
+  readonly app: web.WebApp;
+  readonly plan: web.AppServicePlan;
+  readonly storageAccount: storage.StorageAccount;
+  readonly appInsights: applicationinsights.Component;
+  /** `func-…azurewebsites.net`: resolves to the private endpoint inside the VNet. */
+  readonly defaultHostName: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+  readonly id: pulumi.Output<string>;
+}
+
+/** Checks the arguments before any resource is registered; throws naming the argument and what is allowed. */
+export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" | "plan" | "appSettings">): void {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9]{1,7}$/.test(args.qualifier))
+    problems.push(`qualifier '${args.qualifier}' must be 2–8 lower-case letters/digits starting with a letter`);
+  const { instanceMemoryMB, maximumInstanceCount, alwaysReady = [] } = args.plan;
+  if (![512, 2048, 4096].includes(instanceMemoryMB))
+    problems.push(`plan.instanceMemoryMB ${instanceMemoryMB} must be 512, 2048 or 4096`);
+  if (!Number.isInteger(maximumInstanceCount) || maximumInstanceCount < 40 || maximumInstanceCount > 1000)
+    problems.push(`plan.maximumInstanceCount ${maximumInstanceCount} must be a whole number between 40 and 1000`);
+  const groups = new Set<string>();
+  for (const group of alwaysReady) {
+    if (!/^(http|durable|blob|function:[A-Za-z][A-Za-z0-9_-]*)$/.test(group.name))
+      problems.push(`plan.alwaysReady '${group.name}' must be http, durable, blob or function:<name>`);
+    if (groups.has(group.name)) problems.push(`plan.alwaysReady '${group.name}' is listed twice`);
+    groups.add(group.name);
+    if (!Number.isInteger(group.instanceCount) || group.instanceCount < 0 || group.instanceCount > maximumInstanceCount)
+      problems.push(`plan.alwaysReady '${group.name}' count must be 0–maximumInstanceCount`);
+  }
+  for (const key of Object.keys(args.appSettings ?? {})) {
+    if ((FLEX_DEPRECATED_SETTINGS as readonly string[]).includes(key) || key.startsWith("WEBSITE_CONTENT"))
+      problems.push(
+        `appSettings.${key} is not supported on Flex Consumption (set it through functionAppConfig, or use identity-based settings)`,
+      );
+    if (/(AccountKey|SharedAccessKey|Password)=/i.test(key))
+      problems.push(
+        `appSettings.${key}: connection strings with secrets are not allowed (use identity-based settings)`,
+      );
+  }
+  if (problems.length > 0) throw new Error(`FunctionApp ${args.qualifier}: ${problems.join("; ")}`);
+}
+
+/** The identity-based host storage settings (no `AzureWebJobsStorage` connection string). */
+export function hostStorageSettings(accountName: string, clientId: string): Record<string, string> {
+  return {
+    AzureWebJobsStorage__blobServiceUri: `https://${accountName}.blob.core.windows.net`,
+    AzureWebJobsStorage__queueServiceUri: `https://${accountName}.queue.core.windows.net`,
+    AzureWebJobsStorage__tableServiceUri: `https://${accountName}.table.core.windows.net`,
+    AzureWebJobsStorage__credential: "managedidentity",
+    AzureWebJobsStorage__clientId: clientId,
+  };
+}
+
+/**
+ * Creates the app and everything it needs as children of `parent`, logical names `${name}-…`:
+ * `-st` (+ `-st-<svc>-pep`, `-st-ra-*`, `-st-<svc>-diag`), `-appi`, `-plan`, `-app` (+ `-app-pep`, `-app-diag`,
+ * `-app-ftp`, `-app-scm`).
+ */
+export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.Resource): FunctionAppResources {
+  validateFunctionAppArgs(args);
+  const { context, identity, tags } = args;
+  const cfg = context.config;
+  const location = cfg.location;
+  const cmk = args.customerManagedKey;
+
+  // Host storage: private, Entra-only, CMK-encrypted, zone-redundant. Holds deployment packages, host leases and
+  // timers; no business data.
+  const account = new storage.StorageAccount(
+    `${name}-st`,
+    {
+      accountName: context.globalName("storageAccount", args.suffix, args.qualifier),
+      resourceGroupName: args.resourceGroupName,
+      location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: args.storageSku ?? storage.SkuName.Standard_ZRS },
+      accessTier: storage.AccessTier.Hot,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+      allowCrossTenantReplication: false,
+      isLocalUserEnabled: false,
+      isSftpEnabled: false,
+      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
+      networkRuleSet: {
+        defaultAction: storage.DefaultAction.Deny,
+        bypass: storage.Bypass.None,
+        ipRules: [],
+        virtualNetworkRules: [],
+      },
+      encryption: {
+        requireInfrastructureEncryption: true,
+        services: {
+          blob: { enabled: true, keyType: storage.KeyType.Account },
+          file: { enabled: true, keyType: storage.KeyType.Account },
+          queue: { enabled: true, keyType: storage.KeyType.Account },
+          table: { enabled: true, keyType: storage.KeyType.Account },
+        },
+        ...(cmk
+          ? {
+              keySource: storage.KeySource.Microsoft_Keyvault,
+              keyVaultProperties: { keyName: cmk.keyName, keyVaultUri: cmk.keyVaultUri },
+              encryptionIdentity: { encryptionUserAssignedIdentity: cmk.identity.id },
+            }
+          : { keySource: storage.KeySource.Microsoft_Storage }),
+      },
+      ...(cmk
+        ? { identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] } }
+        : {}),
+      tags,
+    },
+    // Storage checks key access at creation: wait until the CMK identity's grant has propagated.
+    { parent, protect: args.protect ?? false, dependsOn: cmk ? [cmk.accessGrant] : [] },
+  );
+  managementLock(
+    `${name}-st`,
+    account.id,
+    lockFor(args.protect ?? false, `the host storage of function app ${args.qualifier}`),
+    parent,
+    account,
+  );
+  new storage.BlobServiceProperties(
+    `${name}-st-blob`,
+    {
+      accountName: account.name,
+      resourceGroupName: args.resourceGroupName,
+      blobServicesName: "default",
+      deleteRetentionPolicy: { enabled: true, days: 7 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+    },
+    { parent },
+  );
+  const container = new storage.BlobContainer(
+    `${name}-st-package`,
+    {
+      accountName: account.name,
+      resourceGroupName: args.resourceGroupName,
+      containerName: DEPLOYMENT_CONTAINER,
+      publicAccess: storage.PublicAccess.None,
+    },
+    { parent },
+  );
+  const storageGrants = Object.entries(HOST_STORAGE_ROLES).map(([key, role]) =>
+    roleAssignment(
+      `${name}-st`,
+      account.id,
+      {
+        key,
+        principalId: identity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: role,
+        description: `Functions host storage of ${args.qualifier} (identity-based AzureWebJobsStorage).`,
+      },
+      parent,
+    ),
+  );
+  const storageEndpoints = HOST_STORAGE_SERVICES.map(
+    (service) =>
+      privateEndpoint(
+        `${name}-st-${service}`,
+        {
+          service: STORAGE_PRIVATE_LINK[service],
+          targetId: account.id,
+          targetName: account.name,
+          target: args.privateEndpoints,
+          tags,
+        },
+        parent,
+      ).zoneGroup,
+  );
+  // Storage logs (reads, writes, deletes, authorisation failures) and transaction metrics are per service; the
+  // account itself has metrics only.
+  for (const service of HOST_STORAGE_SERVICES) {
+    diagnosticSetting(
+      `${name}-st-${service}`,
+      pulumi.interpolate`${account.id}/${service}Services/default`,
+      args.diagnosticSettings,
+      parent,
+    );
+  }
+
+  // Workspace-based Application Insights, private-only (through the platform's private link scope), Entra-only
+  // ingestion (the app's identity publishes with Monitoring Metrics Publisher).
+  const appInsights = new applicationinsights.Component(
+    `${name}-appi`,
+    {
+      resourceName: context.name("applicationInsights", args.qualifier),
+      resourceGroupName: args.resourceGroupName,
+      location,
+      kind: "web",
+      applicationType: applicationinsights.ApplicationType.Web,
+      workspaceResourceId: args.diagnosticSettings.workspaceId,
+      ingestionMode: applicationinsights.IngestionMode.LogAnalytics,
+      disableLocalAuth: true,
+      disableIpMasking: false,
+      publicNetworkAccessForIngestion: applicationinsights.PublicNetworkAccessType.Disabled,
+      publicNetworkAccessForQuery: applicationinsights.PublicNetworkAccessType.Disabled,
+      tags,
+    },
+    { parent },
+  );
+  const scopeLink = args.linkToMonitorScope(`${name}-appi`, appInsights.id, parent);
+  const telemetryGrant = roleAssignment(
+    `${name}-appi`,
+    appInsights.id,
+    {
+      key: "metrics-publisher",
+      principalId: identity.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: BuiltInRoles.MonitoringMetricsPublisher,
+      description: `Lets ${args.qualifier} send telemetry with Entra authentication (local auth is off).`,
+    },
+    parent,
+  );
+
+  // One Flex Consumption plan per app (Flex hosts a single app per plan).
+  const plan = new web.AppServicePlan(
+    `${name}-plan`,
+    {
+      name: context.name("appServicePlan", args.qualifier),
+      resourceGroupName: args.resourceGroupName,
+      location,
+      kind: "functionapp",
+      reserved: true,
+      sku: { name: "FC1", tier: "FlexConsumption" },
+      tags,
+    },
+    { parent },
+  );
+
+  const runtime = args.runtime ?? { name: web.RuntimeName.Node, version: "20" };
+  const settings: Record<string, pulumi.Input<string>> = {
+    ...args.appSettings,
+    ...Object.fromEntries(
+      Object.keys(hostStorageSettings("x", "y")).map((key) => [
+        key,
+        pulumi.all([account.name, identity.clientId]).apply(([a, c]) => hostStorageSettings(a, c)[key]),
+      ]),
+    ),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.connectionString,
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`ClientId=${identity.clientId};Authorization=AAD`,
+    AZURE_CLIENT_ID: identity.clientId,
+  };
+  const app = new web.WebApp(
+    `${name}-app`,
+    {
+      name: context.globalName("functionApp", args.suffix, args.qualifier),
+      resourceGroupName: args.resourceGroupName,
+      location,
+      kind: "functionapp,linux",
+      serverFarmId: plan.id,
+      identity: { type: web.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [identity.id] },
+      keyVaultReferenceIdentity: identity.id,
+      httpsOnly: true,
+      // Reached only through its private endpoint (the gateway's backend, or other VNet clients).
+      publicNetworkAccess: "Disabled",
+      clientCertEnabled: false,
+      virtualNetworkSubnetId: args.integrationSubnetId,
+      outboundVnetRouting: { applicationTraffic: true },
+      functionAppConfig: {
+        deployment: {
+          storage: {
+            type: web.FunctionsDeploymentStorageType.BlobContainer,
+            value: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}`,
+            authentication: {
+              type: web.AuthenticationType.UserAssignedIdentity,
+              userAssignedIdentityResourceId: identity.id,
+            },
+          },
+        },
+        runtime: { name: runtime.name, version: runtime.version },
+        scaleAndConcurrency: {
+          instanceMemoryMB: args.plan.instanceMemoryMB,
+          maximumInstanceCount: args.plan.maximumInstanceCount,
+          alwaysReady: (args.plan.alwaysReady ?? []).map((g) => ({ name: g.name, instanceCount: g.instanceCount })),
+        },
+      },
+      siteConfig: {
+        minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
+        scmMinTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
+        ftpsState: web.FtpsState.Disabled,
+        remoteDebuggingEnabled: false,
+        http20Enabled: true,
+        // No CORS block: Flex does not support CORS settings, and the API is called server to server.
+      },
+      tags,
+    },
+    {
+      parent,
+      // The host reads its storage and the package at start-up: grants and private DNS first.
+      dependsOn: [...storageGrants, ...storageEndpoints, telemetryGrant, scopeLink, ...(args.dependsOn ?? [])],
+    },
+  );
+  // App settings as their own resource (Microsoft.Web/sites/config/appsettings), as Microsoft's Flex samples do:
+  // values known only after deployment (connection string, client ids) stay out of the site's own diff.
+  new web.WebAppApplicationSettings(
+    `${name}-app-settings`,
+    { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
+    { parent },
+  );
+  // Basic-auth publishing off (FTP and SCM): deployments authenticate with Entra ID.
+  for (const [suffix, Policy] of [
+    ["ftp", web.WebAppFtpAllowed],
+    ["scm", web.WebAppScmAllowed],
+  ] as const) {
+    new Policy(
+      `${name}-app-${suffix}`,
+      { name: app.name, resourceGroupName: args.resourceGroupName, allow: false },
+      { parent },
+    );
+  }
+  privateEndpoint(
+    `${name}-app`,
+    { service: "appService", targetId: app.id, targetName: app.name, target: args.privateEndpoints, tags },
+    parent,
+  );
+  diagnosticSetting(`${name}-app`, app.id, args.diagnosticSettings, parent);
+
+  return {
+    app,
+    plan,
+    storageAccount: account,
+    appInsights,
+    defaultHostName: app.defaultHostName,
+    name: app.name,
+    id: app.id,
+  };
+}

@@ -1,0 +1,32 @@
+-- Flow 1 database access for the ingestion function apps (run once per environment, after 01_oltp_schema.sql).
+-- Run as a member of the Entra admin group over the private network (see pipelines/README.md), with the
+-- identities' names from the stack (id-<workload>-<env>-<region>-payapi / -fraud), e.g.:
+--   sqlcmd -S <server>.database.windows.net -d <db> --authentication-method ActiveDirectoryDefault -b \
+--     -v PaymentApiIdentity="id-pay-prod-weu-payapi" FraudScoringIdentity="id-pay-prod-weu-fraud" \
+--     -i pipelines/functions/sql/flow1_access.sql
+-- Idempotent: every statement checks first.
+SET NOCOUNT ON;
+SET XACT_ABORT ON;
+
+-- The Azure SQL trigger reads change tracking (not CDC). Two days of changes cover a scorer outage of a weekend;
+-- change tracking is allowed on ledger tables (not on their history tables).
+IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())
+    ALTER DATABASE CURRENT SET CHANGE_TRACKING = ON (CHANGE_RETENTION = 2 DAYS, AUTO_CLEANUP = ON);
+IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Payment'))
+    ALTER TABLE dbo.Payment ENABLE CHANGE_TRACKING;
+
+-- Payment API: inserts payments (the SQL output binding reads the table's columns and upserts by primary key).
+IF DATABASE_PRINCIPAL_ID(N'$(PaymentApiIdentity)') IS NULL
+    CREATE USER [$(PaymentApiIdentity)] FROM EXTERNAL PROVIDER;
+GRANT SELECT, INSERT, UPDATE ON dbo.Payment TO [$(PaymentApiIdentity)];
+
+-- Fraud scorer: reads new payments through change tracking and keeps its leases in schema az_func (the trigger
+-- creates az_func.GlobalState and one leases table per trigger on first start).
+IF DATABASE_PRINCIPAL_ID(N'$(FraudScoringIdentity)') IS NULL
+    CREATE USER [$(FraudScoringIdentity)] FROM EXTERNAL PROVIDER;
+GRANT SELECT, VIEW CHANGE TRACKING ON dbo.Payment TO [$(FraudScoringIdentity)];
+IF SCHEMA_ID(N'az_func') IS NULL
+    EXEC (N'CREATE SCHEMA az_func AUTHORIZATION dbo');
+GRANT CREATE TABLE TO [$(FraudScoringIdentity)];
+GRANT ALTER, SELECT, INSERT, UPDATE, DELETE ON SCHEMA::az_func TO [$(FraudScoringIdentity)];
+GO

@@ -1,0 +1,107 @@
+/**
+ * The fraud scoring app: an Azure SQL trigger on dbo.Payment (change tracking) receives each new payment, reads the
+ * card's and the merchant's features (fraud_features), scores the payment (Azure ML endpoint, or the rules model),
+ * then upserts the updated features, logs the scoring call (api_logs) and queues the merchant's webhook event
+ * (webhook_events) through Cosmos DB output bindings — all with the app's managed identity.
+ */
+import { app, output, type InvocationContext, type SqlChange } from "@azure/functions";
+import { callScoringEndpoint, ManagedIdentityTokens, readItem, type Fetch } from "../lib/azure";
+import { entitiesOf, featureVector, updateFeatures, type FeatureItem } from "../lib/features";
+import { apiLogItem, type PaymentChangeRow } from "../lib/payment";
+import { scorePayments, webhookEvent } from "../lib/scoring";
+
+const cosmos = (container: string) =>
+  output.cosmosDB({
+    connection: "CosmosDb",
+    databaseName: "%COSMOS_DATABASE%",
+    containerName: `%${container}%`,
+    createIfNotExists: false,
+  });
+const featuresOut = cosmos("COSMOS_CONTAINER_FRAUD_FEATURES");
+const apiLogsOut = cosmos("COSMOS_CONTAINER_API_LOGS");
+const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
+
+/** The SQL trigger reports inserts, updates and deletes; only new pending payments are scored. */
+export function newPayments(changes: readonly SqlChange<PaymentChangeRow>[]): PaymentChangeRow[] {
+  return changes.filter((c) => c.Operation === 0 && c.Item.Status === "pending").map((c) => c.Item);
+}
+
+/** What the handler takes from its surroundings (replaced in tests). */
+export interface ScoringDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly fetch: Fetch;
+  readonly now: () => Date;
+}
+
+export async function scorePayment(
+  changes: SqlChange<PaymentChangeRow>[],
+  context: InvocationContext,
+  deps: ScoringDeps = { env: process.env, fetch, now: () => new Date() },
+): Promise<void> {
+  const { env, fetch } = deps;
+  const payments = newPayments(changes);
+  if (payments.length === 0) return;
+  const startedAt = deps.now();
+  const tokens = ManagedIdentityTokens.fromEnvironment(env, fetch);
+  const target = (container: string) => ({
+    endpoint: env.CosmosDb__accountEndpoint ?? "",
+    database: env.COSMOS_DATABASE ?? "",
+    container,
+  });
+  const featuresTarget = target(env.COSMOS_CONTAINER_FRAUD_FEATURES ?? "");
+  // The state of every entity before this batch (one point read each, in parallel).
+  const keys = [...new Map(payments.flatMap(entitiesOf).map((e) => [e.key, e])).values()];
+  const state = new Map<string, FeatureItem | undefined>(
+    await Promise.all(
+      keys.map(async (e) => [e.key, await readItem<FeatureItem>(fetch, tokens, featuresTarget, e.key, e.key)] as const),
+    ),
+  );
+  const now = deps.now();
+  const vectors = payments.map((p) => {
+    const [card, merchant] = entitiesOf(p);
+    return featureVector(p, state.get(card.key), state.get(merchant.key), now);
+  });
+  const scoringUri = env.FRAUD_SCORING_URI;
+  const timeoutMs = Number(env.FRAUD_SCORING_TIMEOUT_MS ?? "80");
+  const results = await scorePayments(
+    vectors,
+    scoringUri ? (body) => callScoringEndpoint(fetch, tokens, scoringUri, body, timeoutMs) : undefined,
+    (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
+  );
+  // Features after the batch: payments of one entity are applied in order.
+  for (const p of payments) {
+    for (const e of entitiesOf(p)) state.set(e.key, updateFeatures(state.get(e.key), e, p, now));
+  }
+  context.extraOutputs.set(
+    featuresOut,
+    keys.map((e) => state.get(e.key)),
+  );
+  context.extraOutputs.set(
+    webhooksOut,
+    payments.map((p, i) => webhookEvent(p, results[i], now)),
+  );
+  context.extraOutputs.set(
+    apiLogsOut,
+    payments.map((p, i) =>
+      apiLogItem({
+        invocationId: `${context.invocationId}-${p.PaymentId}`,
+        merchantId: p.MerchantId,
+        endpoint: results[i].model === "azureml" ? "POST fraud-scoring-endpoint/score" : "rules-model",
+        method: "POST",
+        statusCode: 200,
+        startedAt,
+        finishedAt: deps.now(),
+        correlationId: p.IdempotencyKey,
+      }),
+    ),
+  );
+}
+
+export function registerFraudScoring(): void {
+  app.sql<PaymentChangeRow>("scorePayment", {
+    tableName: "dbo.Payment",
+    connectionStringSetting: "SqlConnection",
+    extraOutputs: [featuresOut, apiLogsOut, webhooksOut],
+    handler: (changes, context) => scorePayment(changes, context),
+  });
+}

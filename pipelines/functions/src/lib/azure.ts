@@ -1,0 +1,97 @@
+/**
+ * The few Azure calls the functions make themselves, over HTTPS with Entra tokens of the app's user-assigned
+ * identity (no SDK, no keys): the managed identity token endpoint, a Cosmos DB point read, and the ML endpoint.
+ * `fetch` is injected so the logic is tested without a network.
+ */
+
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Gets tokens from the App Service / Functions managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER,
+ * API 2019-08-01) for the user-assigned identity `clientId`, cached until five minutes before expiry.
+ */
+export class ManagedIdentityTokens {
+  private readonly cache = new Map<string, { token: string; expiresOn: number }>();
+
+  constructor(
+    private readonly env: { endpoint: string; header: string; clientId: string },
+    private readonly fetchFn: Fetch,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static fromEnvironment(env: NodeJS.ProcessEnv, fetchFn: Fetch): ManagedIdentityTokens {
+    const endpoint = env.IDENTITY_ENDPOINT;
+    const header = env.IDENTITY_HEADER;
+    const clientId = env.AZURE_CLIENT_ID;
+    if (!endpoint || !header || !clientId)
+      throw new Error("IDENTITY_ENDPOINT, IDENTITY_HEADER and AZURE_CLIENT_ID must be set (managed identity)");
+    return new ManagedIdentityTokens({ endpoint, header, clientId }, fetchFn);
+  }
+
+  async token(resource: string): Promise<string> {
+    const cached = this.cache.get(resource);
+    if (cached && cached.expiresOn - 300_000 > this.now()) return cached.token;
+    const url = new URL(this.env.endpoint);
+    url.searchParams.set("resource", resource);
+    url.searchParams.set("api-version", "2019-08-01");
+    url.searchParams.set("client_id", this.env.clientId);
+    const res = await this.fetchFn(url.toString(), { headers: { "X-IDENTITY-HEADER": this.env.header } });
+    if (!res.ok) throw new Error(`managed identity endpoint answered ${res.status} for ${resource}`);
+    const body = (await res.json()) as { access_token?: string; expires_on?: string | number };
+    if (!body.access_token) throw new Error(`managed identity endpoint returned no token for ${resource}`);
+    this.cache.set(resource, { token: body.access_token, expiresOn: Number(body.expires_on) * 1000 });
+    return body.access_token;
+  }
+}
+
+/** `https://acct.documents.azure.com:443/` → the Entra resource `https://acct.documents.azure.com`. */
+export function cosmosResource(endpoint: string): string {
+  const u = new URL(endpoint);
+  return `${u.protocol}//${u.hostname}`;
+}
+
+/** Point-reads an item by id and partition key with an Entra token; undefined when it does not exist. */
+export async function readItem<T>(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  target: { endpoint: string; database: string; container: string },
+  id: string,
+  partitionKey: string,
+): Promise<T | undefined> {
+  const base = cosmosResource(target.endpoint);
+  const path = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs/${encodeURIComponent(id)}`;
+  const token = await tokens.token(base);
+  const res = await fetchFn(`${base}/${path}`, {
+    headers: {
+      Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
+      "x-ms-date": new Date().toUTCString(),
+      "x-ms-version": "2018-12-31",
+      "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
+    },
+  });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Azure ML online endpoints take Entra tokens for this resource (endpoint auth mode AADToken). */
+export const AML_RESOURCE = "https://ml.azure.com";
+
+/** Calls the scoring endpoint with a deadline (AbortSignal); throws on timeout or a non-2xx answer. */
+export async function callScoringEndpoint(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  scoringUri: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<unknown> {
+  const token = await tokens.token(AML_RESOURCE);
+  const res = await fetchFn(scoringUri, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new Error(`scoring endpoint answered ${res.status}`);
+  return res.json();
+}

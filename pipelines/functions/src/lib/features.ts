@@ -1,0 +1,137 @@
+/**
+ * The online feature store (fraud_features container, partition key /entityKey): one item per entity the scorer
+ * tracks — the payment method (a tokenised card) and the merchant — with time-decayed velocity counters and an
+ * exponentially weighted average amount, updated on every scored payment. Pure: no I/O.
+ */
+import type { PaymentChangeRow } from "./payment";
+
+export type EntityType = "paymentMethod" | "merchant";
+
+export interface FeatureItem {
+  /** Item id = entity key (point reads by id + partition key). */
+  readonly id: string;
+  readonly entityKey: string;
+  readonly entityType: EntityType;
+  /** Time-decayed payment counts (half-life one hour / one day): a velocity estimate. */
+  readonly count1h: number;
+  readonly count24h: number;
+  /** EWMA of the amount in minor units, per the entity's last currency. */
+  readonly amountEwma: number;
+  readonly lastCurrency: string;
+  readonly lastPaymentAt: string;
+  readonly paymentsSeen: number;
+  readonly updatedAt: string;
+}
+
+const HOUR_S = 3600;
+const DAY_S = 86400;
+/** Weight of the newest amount in the EWMA. */
+export const EWMA_ALPHA = 0.2;
+
+export function entityKey(type: EntityType, id: number): string {
+  return `${type}:${id}`;
+}
+
+/** The entities a payment updates. */
+export function entitiesOf(p: PaymentChangeRow): { key: string; type: EntityType }[] {
+  return [
+    { key: entityKey("paymentMethod", p.PaymentMethodId), type: "paymentMethod" },
+    { key: entityKey("merchant", p.MerchantId), type: "merchant" },
+  ];
+}
+
+/** A counter decayed over `elapsedSeconds` with the given half-life. */
+export function decay(value: number, elapsedSeconds: number, halfLifeSeconds: number): number {
+  if (elapsedSeconds <= 0) return value;
+  return value * Math.pow(0.5, elapsedSeconds / halfLifeSeconds);
+}
+
+/** The entity's features after this payment (a new item when there is none yet). */
+export function updateFeatures(
+  previous: FeatureItem | undefined,
+  entity: { key: string; type: EntityType },
+  p: PaymentChangeRow,
+  now: Date,
+): FeatureItem {
+  const at = now.toISOString();
+  if (!previous) {
+    return {
+      id: entity.key,
+      entityKey: entity.key,
+      entityType: entity.type,
+      count1h: 1,
+      count24h: 1,
+      amountEwma: p.AmountMinor,
+      lastCurrency: p.CurrencyCode,
+      lastPaymentAt: at,
+      paymentsSeen: 1,
+      updatedAt: at,
+    };
+  }
+  const elapsed = (now.getTime() - Date.parse(previous.lastPaymentAt)) / 1000;
+  const sameCurrency = previous.lastCurrency === p.CurrencyCode;
+  return {
+    ...previous,
+    count1h: decay(previous.count1h, elapsed, HOUR_S) + 1,
+    count24h: decay(previous.count24h, elapsed, DAY_S) + 1,
+    // A currency change restarts the average (amounts in different minor units are not comparable).
+    amountEwma: sameCurrency ? (1 - EWMA_ALPHA) * previous.amountEwma + EWMA_ALPHA * p.AmountMinor : p.AmountMinor,
+    lastCurrency: p.CurrencyCode,
+    lastPaymentAt: at,
+    paymentsSeen: previous.paymentsSeen + 1,
+    updatedAt: at,
+  };
+}
+
+/** The model's input: numbers only, in a fixed order (the ML endpoint's contract, see README). */
+export interface FeatureVector {
+  readonly amountMinor: number;
+  /** Amount relative to the card's average (1 = usual; 0 without history). */
+  readonly amountRatioCard: number;
+  readonly amountRatioMerchant: number;
+  readonly cardCount1h: number;
+  readonly cardCount24h: number;
+  readonly merchantCount1h: number;
+  /** 1 when the card has never been seen, else 0. */
+  readonly newCard: number;
+  /** 1 when the card last paid in another currency. */
+  readonly currencyChange: number;
+  /** Seconds since the card's previous payment (capped at 30 days; -1 without history). */
+  readonly secondsSinceLastCard: number;
+}
+
+export const FEATURE_ORDER: readonly (keyof FeatureVector)[] = [
+  "amountMinor",
+  "amountRatioCard",
+  "amountRatioMerchant",
+  "cardCount1h",
+  "cardCount24h",
+  "merchantCount1h",
+  "newCard",
+  "currencyChange",
+  "secondsSinceLastCard",
+];
+
+/** Features of a payment from the entities' state *before* it (what the model must judge it against). */
+export function featureVector(
+  p: PaymentChangeRow,
+  card: FeatureItem | undefined,
+  merchant: FeatureItem | undefined,
+  now: Date,
+): FeatureVector {
+  const ratio = (f: FeatureItem | undefined) =>
+    f && f.lastCurrency === p.CurrencyCode && f.amountEwma > 0 ? p.AmountMinor / f.amountEwma : 0;
+  const since = (f: FeatureItem | undefined) => (f ? (now.getTime() - Date.parse(f.lastPaymentAt)) / 1000 : -1);
+  const cardSince = since(card);
+  return {
+    amountMinor: p.AmountMinor,
+    amountRatioCard: ratio(card),
+    amountRatioMerchant: ratio(merchant),
+    cardCount1h: card ? decay(card.count1h, cardSince, HOUR_S) : 0,
+    cardCount24h: card ? decay(card.count24h, cardSince, DAY_S) : 0,
+    merchantCount1h: merchant ? decay(merchant.count1h, since(merchant), HOUR_S) : 0,
+    newCard: card ? 0 : 1,
+    currencyChange: card && card.lastCurrency !== p.CurrencyCode ? 1 : 0,
+    secondsSinceLastCard: cardSince < 0 ? -1 : Math.min(cardSince, 30 * DAY_S),
+  };
+}

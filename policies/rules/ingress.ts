@@ -1,0 +1,153 @@
+/**
+ * The internet-facing ingestion path (flow 1): what the App Gateway, WAF policy and function app rules in
+ * network.ts and streaming.ts do not check yet — bot protection on the WAF, TLS certificates held in Key Vault (never
+ * a PFX in the deployment state), and two function app hardening settings (remote debugging, CORS). PCI DSS 2.2,
+ * 3.6/3.7 (keys held in a key store), 4.2.1, 6.4.2; GDPR Art. 32.
+ */
+import type { Policies } from "@pulumi/policy";
+import type * as network from "@pulumi/azure-native/network";
+import type * as web from "@pulumi/azure-native/web";
+import { resourcePolicy } from "../lib/policy";
+import { isSet, sameText, who } from "../lib/values";
+import { versionAtLeast } from "./network";
+
+const APP_GATEWAY = "azure-native:network:ApplicationGateway";
+const WAF_POLICY = "azure-native:network:WebApplicationFirewallPolicy";
+const WEB_APP = "azure-native:web:WebApp";
+
+export const wafBotProtection = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
+  {
+    name: "azure-native-network-webapplicationfirewallpolicy-require-bot-protection",
+    description:
+      "WAF policies include Microsoft's bot manager rule set, which blocks known-bad bots (credential stuffing, card testing) from threat intelligence.",
+    severity: "high",
+    pci: ["6.4.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      'Add `{ ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" }` to `managedRules.managedRuleSets` (config `minimumVersion`).',
+    url: "https://learn.microsoft.com/azure/web-application-firewall/ag/bot-protection-overview",
+    config: {
+      minimumVersion: { type: "string", default: "1.0", description: "Lowest accepted bot manager rule set version." },
+    },
+  },
+  WAF_POLICY,
+  (props, args, report) => {
+    const { minimumVersion } = args.getConfig<{ minimumVersion: string }>();
+    const sets = props.managedRules?.managedRuleSets ?? [];
+    const bot = sets.find((s) => sameText(s.ruleSetType, "Microsoft_BotManagerRuleSet"));
+    if (!bot) {
+      report(
+        `${who(args)} has no bot protection: add managedRules.managedRuleSets { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" }.`,
+      );
+    } else if (!versionAtLeast(String(bot.ruleSetVersion), minimumVersion)) {
+      report(
+        `${who(args)} uses Microsoft_BotManagerRuleSet ${bot.ruleSetVersion}: set ruleSetVersion to ${minimumVersion} or later.`,
+      );
+    } else if ((bot.ruleGroupOverrides ?? []).some((g) => (g.rules ?? []).length === 0)) {
+      report(`${who(args)} disables a whole bot manager rule group: override individual rules only.`);
+    }
+  },
+);
+
+export const appGatewayKeyVaultCertificates = resourcePolicy<network.ApplicationGatewayArgs>(
+  {
+    name: "azure-native-network-applicationgateway-require-key-vault-certificate",
+    description:
+      "Application Gateway TLS certificates come from Key Vault through a managed identity (versionless secret id, so rotations are picked up); no certificate or password is embedded in the deployment.",
+    severity: "high",
+    pci: ["3.6.1", "3.7.1", "4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1", "CC6.7"],
+    service: "network",
+    remediationSteps:
+      'For each `sslCertificates[*]`, set `keyVaultSecretId` (e.g. `https://<vault>.vault.azure.net/secrets/<name>`) and remove `data` and `password`; give the gateway `identity: { type: "UserAssigned", userAssignedIdentities: [<id>] }` with Key Vault Secrets User on the secret.',
+    url: "https://learn.microsoft.com/azure/application-gateway/key-vault-certs",
+  },
+  APP_GATEWAY,
+  (props, args, report) => {
+    const certs = props.sslCertificates ?? [];
+    if (certs.length === 0) args.notApplicable("no TLS certificates");
+    certs.forEach((cert, i) => {
+      const name = cert.name ?? String(i);
+      // data/password present (even secret) = a PFX in the program, its state and every template.
+      if (cert.data !== undefined || cert.password !== undefined) {
+        report(
+          `${who(args)} sslCertificates '${name}' embeds the certificate: remove data/password and set keyVaultSecretId.`,
+        );
+      } else if (!isSet(cert, "keyVaultSecretId")) {
+        report(`${who(args)} sslCertificates '${name}' has no keyVaultSecretId: reference the Key Vault secret.`);
+      } else if (
+        typeof cert.keyVaultSecretId === "string" &&
+        /\/secrets\/[^/]+\/[0-9a-f]{32}$/i.test(cert.keyVaultSecretId)
+      ) {
+        report(
+          `${who(args)} sslCertificates '${name}' pins a secret version: use the versionless id so Key Vault rotations are picked up.`,
+        );
+      }
+    });
+    const type = props.identity?.type;
+    if (certs.some((c) => isSet(c, "keyVaultSecretId")) && (type === undefined || sameText(type, "None"))) {
+      report(
+        `${who(args)} reads Key Vault certificates without an identity: set identity to a user-assigned identity.`,
+      );
+    }
+  },
+);
+
+export const webRemoteDebugging = resourcePolicy<web.WebAppArgs>(
+  {
+    name: "azure-native-web-webapp-disable-remote-debugging",
+    description: "Web and function apps keep remote debugging off (it opens debugger ports into production code).",
+    severity: "high",
+    pci: ["2.2.4", "2.2.5"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "web",
+    remediationSteps: "Set `siteConfig.remoteDebuggingEnabled: false` (or leave it unset).",
+    url: "https://learn.microsoft.com/azure/app-service/overview-security",
+  },
+  WEB_APP,
+  (props, args, report) => {
+    // Absent = false (the platform default); only an explicit true fails.
+    if (props.siteConfig?.remoteDebuggingEnabled === true) {
+      report(`${who(args)} allows remote debugging: set siteConfig.remoteDebuggingEnabled to false.`);
+    }
+  },
+);
+
+export const webCors = resourcePolicy<web.WebAppArgs>(
+  {
+    name: "azure-native-web-webapp-disallow-wildcard-cors",
+    description:
+      "Web and function apps allow cross-origin calls only from listed HTTPS origins: no wildcard origin, no plain-HTTP origin.",
+    severity: "high",
+    pci: ["6.2.4"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "web",
+    remediationSteps:
+      "List exact `https://` origins in `siteConfig.cors.allowedOrigins` (or leave `cors` unset: no cross-origin calls).",
+    url: "https://learn.microsoft.com/azure/app-service/app-service-web-tutorial-rest-api#add-cors-functionality",
+  },
+  WEB_APP,
+  (props, args, report) => {
+    // cors absent = no cross-origin calls allowed.
+    for (const origin of props.siteConfig?.cors?.allowedOrigins ?? []) {
+      if (typeof origin !== "string") continue;
+      if (origin.includes("*")) {
+        report(`${who(args)} allows any origin ('${origin}'): list exact origins in siteConfig.cors.allowedOrigins.`);
+      } else if (/^http:\/\//i.test(origin)) {
+        report(`${who(args)} allows the plain-HTTP origin '${origin}': use https:// origins only.`);
+      }
+    }
+  },
+);
+
+export const ingressPolicies: Policies = [
+  wafBotProtection,
+  appGatewayKeyVaultCertificates,
+  webRemoteDebugging,
+  webCors,
+];

@@ -1,0 +1,364 @@
+import { strict as assert } from "node:assert";
+import {
+  certificateSecretId,
+  CONTAINER_ACCESS,
+  gatewayAutoscale,
+  SCORE_ACTION,
+  scoringInvokerRole,
+  SQL_TRIGGER_POLLING_MS,
+  sqlConnectionString,
+} from "../components/ingestion";
+import { BuiltInRoles, HOST_STORAGE_ROLES, hostStorageSettings, validateFunctionAppArgs } from "../components/shared";
+import type { IngestionConfig } from "../lib/config";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
+
+const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
+
+describe("ingestion: pure helpers", () => {
+  it("validates function app arguments before registering anything, naming the argument", () => {
+    assert.doesNotThrow(() => validateFunctionAppArgs({ qualifier: "payapi", plan }));
+    const rejects = (args: Parameters<typeof validateFunctionAppArgs>[0], pattern: RegExp) =>
+      assert.throws(() => validateFunctionAppArgs(args), pattern);
+    rejects({ qualifier: "Pay-API", plan }, /qualifier 'Pay-API' must be 2–8 lower-case letters/);
+    rejects(
+      { qualifier: "payapi", plan: { ...plan, instanceMemoryMB: 1024 } },
+      /instanceMemoryMB 1024 must be 512, 2048 or 4096/,
+    );
+    rejects({ qualifier: "payapi", plan: { ...plan, maximumInstanceCount: 10 } }, /between 40 and 1000/);
+    rejects(
+      { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "timer", instanceCount: 1 }] } },
+      /alwaysReady 'timer' must be http, durable, blob or function:<name>/,
+    );
+    rejects(
+      { qualifier: "payapi", plan, appSettings: { WEBSITE_RUN_FROM_PACKAGE: "1" } },
+      /appSettings\.WEBSITE_RUN_FROM_PACKAGE is not supported on Flex Consumption/,
+    );
+    rejects(
+      {
+        qualifier: "payapi",
+        plan,
+        appSettings: { AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountKey=x" },
+      },
+      /appSettings\.AzureWebJobsStorage is not supported/,
+    );
+  });
+
+  it("host storage is identity-based: service URIs, managed identity credential, the identity's client id", () => {
+    assert.deepEqual(hostStorageSettings("stpaydevweupayapi1a2b", "client-1"), {
+      AzureWebJobsStorage__blobServiceUri: "https://stpaydevweupayapi1a2b.blob.core.windows.net",
+      AzureWebJobsStorage__queueServiceUri: "https://stpaydevweupayapi1a2b.queue.core.windows.net",
+      AzureWebJobsStorage__tableServiceUri: "https://stpaydevweupayapi1a2b.table.core.windows.net",
+      AzureWebJobsStorage__credential: "managedidentity",
+      AzureWebJobsStorage__clientId: "client-1",
+    });
+  });
+
+  it("SQL connections use the app's managed identity, never a password", () => {
+    const cs = sqlConnectionString("sql-pay-dev-weu-1a2b.database.windows.net", "sqldb-pay-dev-weu", "client-1");
+    assert.match(cs, /Authentication=Active Directory Managed Identity;User Id=client-1/);
+    assert.match(cs, /Encrypt=True;TrustServerCertificate=False/);
+    assert.doesNotMatch(cs, /Password|Pwd/i);
+  });
+
+  it("lets the scorer call the ML endpoint and nothing else (custom role, assignable on that endpoint only)", () => {
+    const endpoint =
+      "/subscriptions/s/resourceGroups/rg-pay-dev-weu-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-pay-dev-weu/onlineEndpoints/fraud";
+    const role = scoringInvokerRole(endpoint, "pay-dev fraud scoring endpoint invoker");
+    assert.deepEqual(role.permissions, [
+      { actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] },
+    ]);
+    assert.deepEqual(role.assignableScopes, [endpoint]);
+    assert.equal(role.scope, endpoint);
+    assert.equal(role.roleDefinitionId, scoringInvokerRole(endpoint, "other name").roleDefinitionId, "deterministic");
+  });
+
+  it("reads the certificate through a versionless secret id and the autoscale bounds from config", () => {
+    assert.equal(
+      certificateSecretId("https://kv-pay-dev-weu-1a2b.vault.azure.net/", "agw-payments-api-tls"),
+      "https://kv-pay-dev-weu-1a2b.vault.azure.net/secrets/agw-payments-api-tls",
+    );
+    const cfg = { gateway: { minInstances: 3, maxInstances: 20 } } as IngestionConfig;
+    assert.deepEqual(gatewayAutoscale(cfg), { minCapacity: 3, maxCapacity: 20 });
+  });
+});
+
+const EXPECTED = {
+  dev: { autoscale: { minCapacity: 0, maxCapacity: 2 }, payMax: 40, payReady: 0, fraudReady: 1, hostName: undefined },
+  prod: {
+    autoscale: { minCapacity: 3, maxCapacity: 20 },
+    payMax: 200,
+    payReady: 3,
+    fraudReady: 2,
+    hostName: "api.payments.example.com",
+  },
+} as const;
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`ingestion (${stack})`, () => {
+    const expected = EXPECTED[stack];
+    let resources: ResourceRecord[];
+    let outputs: Record<string, unknown>;
+    const one = (name: string) => byName(resources, name);
+    const identity = (key: string) => one(`ingestion-id-${key}`);
+    const settingsOf = (app: string) =>
+      one(`ingestion-${app}-app-settings`).inputs.properties as Record<string, string>;
+    before(async () => {
+      const preview = await previewOf(stack);
+      resources = preview.run.resources;
+      outputs = preview.run.stackOutputs;
+    });
+
+    describe("Application Gateway", () => {
+      it("is WAF_v2 across three zones, autoscaling within the configured bounds, behind the WAF policy", () => {
+        const gw = one("ingestion-agw");
+        assert.deepEqual(gw.inputs.sku, { name: "WAF_v2", tier: "WAF_v2" });
+        assert.deepEqual(gw.inputs.zones, ["1", "2", "3"]);
+        assert.deepEqual(gw.inputs.autoscaleConfiguration, expected.autoscale);
+        assert.equal(input(gw, "firewallPolicy.id"), one("ingestion-waf").id);
+        assert.equal(gw.inputs.forceFirewallPolicyAssociation, true);
+        const subnets = outputs.subnetIds as Record<string, string>;
+        assert.equal(
+          (gw.inputs.gatewayIPConfigurations as { subnet: { id: string } }[])[0].subnet.id,
+          subnets.appGateway,
+        );
+      });
+
+      it("WAF policy: Prevention mode, body inspection, Default Rule Set 2.1 and Bot Manager 1.1", () => {
+        const waf = one("ingestion-waf");
+        assert.equal(input(waf, "policySettings.mode"), "Prevention");
+        assert.equal(input(waf, "policySettings.state"), "Enabled");
+        assert.equal(input(waf, "policySettings.requestBodyCheck"), true);
+        assert.deepEqual(input(waf, "managedRules.managedRuleSets"), [
+          { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
+          { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
+        ]);
+      });
+
+      it("serves HTTPS with the TLS 2022 strict policy and a Key Vault certificate read by its own identity", () => {
+        const gw = one("ingestion-agw");
+        assert.deepEqual(gw.inputs.sslPolicy, { policyType: "Predefined", policyName: "AppGwSslPolicy20220101S" });
+        const vault = ofType(resources, "azure-native:keyvault:Vault")[0];
+        const vaultUri = (vault.outputs.properties as { vaultUri: string }).vaultUri;
+        assert.deepEqual(gw.inputs.sslCertificates, [
+          { name: "api-tls", keyVaultSecretId: `${vaultUri}secrets/agw-payments-api-tls` },
+        ]);
+        assert.deepEqual(gw.inputs.identity, {
+          type: "UserAssigned",
+          userAssignedIdentities: [identity("gateway").id],
+        });
+        const grant = one("ingestion-agw-cert-ra-secrets-user");
+        assert.equal(grant.inputs.scope, `${vault.id}/secrets/agw-payments-api-tls`);
+        assert.equal(grant.inputs.principalId, identity("gateway").outputs.principalId);
+        assert.match(String(grant.inputs.roleDefinitionId), new RegExp(`${BuiltInRoles.KeyVaultSecretsUser}$`));
+        // The gateway reads the secret while it is created: it waits for the grant to propagate.
+        assert.ok(gw.dependencies.includes(one("ingestion-agw-cert-propagation").urn));
+        const [https] = gw.inputs.httpListeners as Record<string, unknown>[];
+        assert.equal(https.protocol, "Https");
+        assert.match(String((https.sslCertificate as { id: string }).id), /\/sslCertificates\/api-tls$/);
+        assert.deepEqual(https.hostNames, expected.hostName ? [expected.hostName] : undefined);
+      });
+
+      it("redirects HTTP to HTTPS permanently and routes HTTPS to the payment API's private host name", () => {
+        const gw = one("ingestion-agw");
+        const rules = gw.inputs.requestRoutingRules as Record<string, { id: string } | string | number>[];
+        const http = rules.find((r) => r.name === "http-redirect");
+        assert.match(
+          String((http?.redirectConfiguration as { id: string }).id),
+          /\/redirectConfigurations\/http-to-https$/,
+        );
+        assert.equal(http?.backendAddressPool, undefined, "no backend behind the HTTP listener");
+        const [redirect] = gw.inputs.redirectConfigurations as Record<string, unknown>[];
+        assert.equal(redirect.redirectType, "Permanent");
+        assert.match(String((redirect.targetListener as { id: string }).id), /\/httpListeners\/https$/);
+        const app = one("ingestion-payapi-app");
+        assert.deepEqual(gw.inputs.backendAddressPools, [
+          { name: "payment-api", backendAddresses: [{ fqdn: app.outputs.defaultHostName }] },
+        ]);
+        const [settings] = gw.inputs.backendHttpSettingsCollection as Record<string, unknown>[];
+        assert.deepEqual(
+          [settings.protocol, settings.port, settings.pickHostNameFromBackendAddress],
+          ["Https", 443, true],
+        );
+        assert.equal((gw.inputs.probes as { path: string }[])[0].path, "/api/health");
+      });
+
+      it("public IP: Standard, zone-redundant, covered by the VNet's DDoS plan (prod)", () => {
+        const pip = one("ingestion-agw-pip");
+        assert.deepEqual(pip.inputs.zones, ["1", "2", "3"]);
+        assert.deepEqual(pip.inputs.ddosSettings, { protectionMode: "VirtualNetworkInherited" });
+        const vnet = ofType(resources, "azure-native:network:VirtualNetwork")[0];
+        const plans = ofType(resources, "azure-native:network:DdosProtectionPlan");
+        if (stack === "prod") {
+          assert.equal(input(vnet, "ddosProtectionPlan.id"), plans[0].id);
+          assert.equal(vnet.inputs.enableDdosProtection, true);
+        } else assert.equal(plans.length, 0, "dev: no DDoS plan (about $2,900/month)");
+      });
+
+      it("sends access, performance and firewall logs (allLogs) and metrics to the central workspace", () => {
+        const gw = one("ingestion-agw");
+        const log = ofType(resources, "azure-native:operationalinsights:Workspace")[0];
+        const diag = one("ingestion-agw-diag");
+        assert.equal(diag.inputs.resourceUri, gw.id);
+        assert.equal(diag.inputs.workspaceId, log.id);
+        assert.deepEqual(diag.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+        assert.deepEqual(diag.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+      });
+    });
+
+    describe("function apps", () => {
+      for (const [app, key] of [
+        ["payapi", "payment-api"],
+        ["fraud", "fraud-scoring"],
+      ] as const) {
+        it(`${app}: hardened Flex Consumption app, private, VNet-integrated, running as its own identity`, () => {
+          const site = one(`ingestion-${app}-app`);
+          const plan = one(`ingestion-${app}-plan`);
+          assert.deepEqual(plan.inputs.sku, { name: "FC1", tier: "FlexConsumption" });
+          assert.equal(site.inputs.serverFarmId, plan.id);
+          assert.equal(site.inputs.kind, "functionapp,linux");
+          assert.equal(site.inputs.httpsOnly, true);
+          assert.equal(site.inputs.publicNetworkAccess, "Disabled");
+          const hardening = {
+            minTlsVersion: "1.2",
+            scmMinTlsVersion: "1.2",
+            ftpsState: "Disabled",
+            remoteDebuggingEnabled: false,
+          };
+          for (const [key, value] of Object.entries(hardening))
+            assert.equal(input(site, `siteConfig.${key}`), value, key);
+          assert.equal(
+            input(site, "siteConfig.cors"),
+            undefined,
+            "no CORS (Flex does not support it; server-to-server API)",
+          );
+          assert.equal(site.inputs.virtualNetworkSubnetId, (outputs.subnetIds as Record<string, string>).flexFunctions);
+          assert.deepEqual(site.inputs.outboundVnetRouting, { applicationTraffic: true });
+          const id = identity(key);
+          assert.deepEqual(site.inputs.identity, { type: "UserAssigned", userAssignedIdentities: [id.id] });
+          const deployment = input(site, "functionAppConfig.deployment.storage") as Record<string, unknown>;
+          const storage = one(`ingestion-${app}-st`);
+          assert.equal(
+            deployment.value,
+            `https://${String(storage.inputs.accountName)}.blob.core.windows.net/app-package`,
+          );
+          assert.deepEqual(deployment.authentication, {
+            type: "UserAssignedIdentity",
+            userAssignedIdentityResourceId: id.id,
+          });
+          assert.deepEqual(input(site, "functionAppConfig.runtime"), { name: "node", version: "20" });
+          for (const policy of ["ftp", "scm"]) assert.equal(one(`ingestion-${app}-app-${policy}`).inputs.allow, false);
+          const pe = one(`ingestion-${app}-app-pep`);
+          assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [
+            "sites",
+          ]);
+        });
+
+        it(`${app}: identity-based settings only (no keys, no connection string secrets)`, () => {
+          const settings = settingsOf(app);
+          const id = identity(key);
+          assert.equal(settings.AzureWebJobsStorage, undefined);
+          assert.equal(settings.AzureWebJobsStorage__credential, "managedidentity");
+          assert.equal(settings.AzureWebJobsStorage__clientId, id.outputs.clientId);
+          assert.equal(settings.CosmosDb__credential, "managedidentity");
+          assert.equal(settings.CosmosDb__accountEndpoint, outputs.cosmosEndpoint);
+          assert.match(
+            settings.SqlConnection,
+            new RegExp(`Active Directory Managed Identity;User Id=${String(id.outputs.clientId)}`),
+          );
+          assert.match(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING, /Authorization=AAD/);
+          assert.equal(settings.FUNCTIONS_APP_ROLE, key);
+          for (const [name, value] of Object.entries(settings))
+            assert.doesNotMatch(String(value), /AccountKey=|SharedAccessKey=|Password=/i, name);
+        });
+
+        it(`${app}: private host storage with blob, queue and table endpoints and only the host roles`, () => {
+          const storage = one(`ingestion-${app}-st`);
+          assert.equal(storage.inputs.allowSharedKeyAccess, false);
+          assert.equal(storage.inputs.publicNetworkAccess, "Disabled");
+          assert.equal(input(storage, "encryption.requireInfrastructureEncryption"), true);
+          for (const service of ["blob", "queue", "table"]) {
+            const pe = one(`ingestion-${app}-st-${service}-pep`);
+            assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [
+              service,
+            ]);
+          }
+          const grants = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) =>
+            r.name.startsWith(`ingestion-${app}-st-ra-`),
+          );
+          assert.deepEqual(
+            grants.map((g) => String(g.inputs.roleDefinitionId).split("/").pop()).sort(),
+            Object.values(HOST_STORAGE_ROLES).sort(),
+          );
+          for (const g of grants) assert.equal(g.inputs.scope, storage.id);
+          assert.equal(storage.protect, stack === "prod");
+        });
+
+        it(`${app}: workspace-based, private Application Insights linked to the monitor private link scope`, () => {
+          const appi = one(`ingestion-${app}-appi`);
+          assert.equal(appi.inputs.disableLocalAuth, true);
+          assert.equal(appi.inputs.publicNetworkAccessForIngestion, "Disabled");
+          assert.equal(
+            appi.inputs.workspaceResourceId,
+            ofType(resources, "azure-native:operationalinsights:Workspace")[0].id,
+          );
+          const link = one(`ingestion-${app}-appi-ampls-link`);
+          assert.equal(link.inputs.linkedResourceId, appi.id);
+        });
+      }
+
+      it("keeps the payment API's HTTP group and the scorer's SQL trigger warm as configured", () => {
+        const scale = (app: string) => input(one(`ingestion-${app}-app`), "functionAppConfig.scaleAndConcurrency");
+        assert.deepEqual(scale("payapi"), {
+          instanceMemoryMB: 2048,
+          maximumInstanceCount: expected.payMax,
+          alwaysReady: [{ name: "http", instanceCount: expected.payReady }],
+        });
+        assert.deepEqual((scale("fraud") as { alwaysReady: unknown }).alwaysReady, [
+          { name: "function:scorePayment", instanceCount: expected.fraudReady },
+        ]);
+        assert.equal(settingsOf("fraud").Sql_Trigger_PollingIntervalMs, String(SQL_TRIGGER_POLLING_MS));
+      });
+
+      it("links the Application Insights components to the scope one at a time", () => {
+        const links = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource");
+        for (let i = 1; i < links.length; i++)
+          assert.ok(links[i].dependencies.includes(links[i - 1].urn), links[i].name);
+      });
+
+      it("gives each app exactly the Cosmos DB containers it writes", () => {
+        const grants = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleAssignment");
+        for (const [app, key] of [
+          ["paymentApi", "payment-api"],
+          ["fraudScoring", "fraud-scoring"],
+        ] as const) {
+          const mine = grants.filter((g) => g.inputs.principalId === identity(key).outputs.principalId);
+          assert.deepEqual(
+            mine.map((g) => String(g.inputs.scope).split("/colls/")[1]).sort(),
+            CONTAINER_ACCESS[app]
+              .map(
+                (c) =>
+                  ({
+                    apiLogs: "api_logs",
+                    fraudFeatures: "fraud_features",
+                    webhookEvents: "webhook_events",
+                    sessions: "sessions",
+                  })[c],
+              )
+              .sort(),
+          );
+        }
+      });
+    });
+
+    it("exports what an operator needs: the gateway's IP, the app names and the identities", () => {
+      assert.equal(outputs.apiGatewayPublicIp, one("ingestion-agw-pip").outputs.ipAddress);
+      assert.deepEqual(outputs.functionAppNames, {
+        paymentApi: one("ingestion-payapi-app").inputs.name,
+        fraudScoring: one("ingestion-fraud-app").inputs.name,
+      });
+      const ids = outputs.functionIdentities as Record<string, { principalId: string }>;
+      assert.equal(ids.fraudScoring.principalId, identity("fraud-scoring").outputs.principalId);
+    });
+  });
+}

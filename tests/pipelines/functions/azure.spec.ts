@@ -1,0 +1,95 @@
+import { strict as assert } from "node:assert";
+import {
+  callScoringEndpoint,
+  cosmosResource,
+  ManagedIdentityTokens,
+  readItem,
+  type Fetch,
+} from "../../../pipelines/functions/src/lib/azure";
+
+interface Call {
+  url: string;
+  init?: RequestInit;
+}
+
+/** A fetch that records calls and answers from a function. */
+function fakeFetch(answer: (url: string, init?: RequestInit) => Response): { fetch: Fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      return answer(url, init);
+    },
+  };
+}
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
+const env = { endpoint: "http://localhost:8081/msi/token", header: "secret-header", clientId: "client-1" };
+
+describe("functions: Azure calls with the managed identity", () => {
+  it("gets a token for the user-assigned identity and caches it until 5 minutes before expiry", async () => {
+    let now = 1_000_000_000_000;
+    const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(now / 1000 + 3600) }));
+    const tokens = new ManagedIdentityTokens(env, f.fetch, () => now);
+    assert.equal(await tokens.token("https://ml.azure.com"), "t1");
+    assert.equal(await tokens.token("https://ml.azure.com"), "t1");
+    assert.equal(f.calls.length, 1);
+    const url = new URL(f.calls[0].url);
+    assert.equal(url.searchParams.get("client_id"), "client-1");
+    assert.equal(url.searchParams.get("api-version"), "2019-08-01");
+    assert.equal((f.calls[0].init?.headers as Record<string, string>)["X-IDENTITY-HEADER"], "secret-header");
+    now += 3301_000;
+    await tokens.token("https://ml.azure.com");
+    assert.equal(f.calls.length, 2, "refreshed inside the last 5 minutes");
+  });
+
+  it("refuses to start without the managed identity environment", () => {
+    assert.throws(
+      () => ManagedIdentityTokens.fromEnvironment({}, fetch),
+      /IDENTITY_ENDPOINT, IDENTITY_HEADER and AZURE_CLIENT_ID/,
+    );
+  });
+
+  it("point-reads a Cosmos DB item with an Entra token and the partition key; 404 is 'no item'", async () => {
+    const tokens = { token: async (resource: string) => `token-for-${resource}` };
+    const target = {
+      endpoint: "https://acct.documents.azure.com:443/",
+      database: "payments",
+      container: "fraud_features",
+    };
+    const found = fakeFetch(() => json({ id: "merchant:42", count1h: 2 }));
+    assert.deepEqual(await readItem(found.fetch, tokens, target, "merchant:42", "merchant:42"), {
+      id: "merchant:42",
+      count1h: 2,
+    });
+    assert.equal(
+      found.calls[0].url,
+      "https://acct.documents.azure.com/dbs/payments/colls/fraud_features/docs/merchant%3A42",
+    );
+    const headers = found.calls[0].init?.headers as Record<string, string>;
+    assert.equal(
+      headers.Authorization,
+      encodeURIComponent("type=aad&ver=1.0&sig=token-for-https://acct.documents.azure.com"),
+    );
+    assert.equal(headers["x-ms-documentdb-partitionkey"], '["merchant:42"]');
+    const missing = fakeFetch(() => new Response("", { status: 404 }));
+    assert.equal(await readItem(missing.fetch, tokens, target, "x", "x"), undefined);
+    const denied = fakeFetch(() => new Response("", { status: 403 }));
+    await assert.rejects(readItem(denied.fetch, tokens, target, "x", "x"), /answered 403/);
+    assert.equal(cosmosResource("https://acct.documents.azure.com:443/"), "https://acct.documents.azure.com");
+  });
+
+  it("calls the scoring endpoint with a bearer token for Azure ML and a deadline", async () => {
+    const tokens = { token: async (resource: string) => `token-for-${resource}` };
+    const f = fakeFetch(() => json([0.2]));
+    assert.deepEqual(
+      await callScoringEndpoint(f.fetch, tokens, "https://ep.westeurope.inference.ml.azure.com/score", { a: 1 }, 80),
+      [0.2],
+    );
+    const init = f.calls[0].init as RequestInit;
+    assert.equal((init.headers as Record<string, string>).Authorization, "Bearer token-for-https://ml.azure.com");
+    assert.ok(init.signal, "aborts after the timeout");
+    const failing = fakeFetch(() => new Response("", { status: 503 }));
+    await assert.rejects(callScoringEndpoint(failing.fetch, tokens, "https://x/score", {}, 80), /answered 503/);
+  });
+});

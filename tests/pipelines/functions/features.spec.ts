@@ -1,0 +1,69 @@
+import { strict as assert } from "node:assert";
+import {
+  decay,
+  entitiesOf,
+  EWMA_ALPHA,
+  featureVector,
+  FEATURE_ORDER,
+  updateFeatures,
+} from "../../../pipelines/functions/src/lib/features";
+import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
+
+export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow => ({
+  PaymentId: 1,
+  MerchantId: 42,
+  PaymentMethodId: 7,
+  IdempotencyKey: "order-1",
+  AmountMinor: 1000,
+  CurrencyCode: "EUR",
+  Status: "pending",
+  CreatedAt: "2026-12-02T10:00:00.000Z",
+  ...over,
+});
+const t0 = new Date("2026-12-02T10:00:00.000Z");
+const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+describe("functions: fraud features", () => {
+  it("tracks the card and the merchant of a payment", () => {
+    assert.deepEqual(entitiesOf(payment()), [
+      { key: "paymentMethod:7", type: "paymentMethod" },
+      { key: "merchant:42", type: "merchant" },
+    ]);
+  });
+
+  it("halves a counter every half-life and never grows it", () => {
+    assert.equal(decay(8, 3600, 3600), 4);
+    assert.equal(decay(8, 7200, 3600), 2);
+    assert.equal(decay(8, -5, 3600), 8);
+  });
+
+  it("starts an entity at its first payment and updates velocity and the EWMA after", () => {
+    const [card] = entitiesOf(payment());
+    const first = updateFeatures(undefined, card, payment(), t0);
+    assert.equal(first.count1h, 1);
+    assert.equal(first.amountEwma, 1000);
+    assert.equal(first.paymentsSeen, 1);
+    const second = updateFeatures(first, card, payment({ AmountMinor: 3000 }), later(3600));
+    assert.equal(second.count1h, 1.5, "one decayed by one half-life, plus this one");
+    assert.equal(second.amountEwma, (1 - EWMA_ALPHA) * 1000 + EWMA_ALPHA * 3000);
+    assert.equal(second.paymentsSeen, 2);
+    assert.equal(second.lastPaymentAt, later(3600).toISOString());
+    const switched = updateFeatures(second, card, payment({ AmountMinor: 50, CurrencyCode: "JPY" }), later(3700));
+    assert.equal(switched.amountEwma, 50, "another currency restarts the average");
+  });
+
+  it("judges a payment against the state before it", () => {
+    const [card, merchant] = entitiesOf(payment());
+    const c = updateFeatures(undefined, card, payment(), t0);
+    const m = updateFeatures(undefined, merchant, payment(), t0);
+    const v = featureVector(payment({ AmountMinor: 10_000 }), c, m, later(60));
+    assert.equal(v.amountRatioCard, 10);
+    assert.equal(v.newCard, 0);
+    assert.equal(v.secondsSinceLastCard, 60);
+    const fresh = featureVector(payment(), undefined, undefined, t0);
+    assert.deepEqual(
+      FEATURE_ORDER.map((k) => fresh[k]),
+      [1000, 0, 0, 0, 0, 0, 1, 0, -1],
+    );
+  });
+});

@@ -1,0 +1,95 @@
+import { strict as assert } from "node:assert";
+import type { InvocationContext, SqlChange } from "@azure/functions";
+import { newPayments, scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
+import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
+import { payment } from "./features.spec";
+
+/** A context that records extra outputs by the output's container setting and warnings. */
+function fakeContext() {
+  const outputs = new Map<string, unknown>();
+  const warnings: string[] = [];
+  const context = {
+    invocationId: "inv-9",
+    warn: (m: string) => warnings.push(m),
+    extraOutputs: {
+      set: (o: { containerName?: string }, v: unknown) => outputs.set(String(o.containerName), v),
+      get: () => undefined,
+    },
+  } as unknown as InvocationContext;
+  return { context, outputs, warnings };
+}
+const env = {
+  IDENTITY_ENDPOINT: "http://localhost/msi",
+  IDENTITY_HEADER: "h",
+  AZURE_CLIENT_ID: "client",
+  CosmosDb__accountEndpoint: "https://acct.documents.azure.com:443/",
+  COSMOS_DATABASE: "payments",
+  COSMOS_CONTAINER_FRAUD_FEATURES: "fraud_features",
+  FRAUD_SCORING_URI: "https://ep.westeurope.inference.ml.azure.com/score",
+  FRAUD_SCORING_TIMEOUT_MS: "80",
+};
+const change = (p: PaymentChangeRow, Operation = 0) => ({ Item: p, Operation }) as SqlChange<PaymentChangeRow>;
+
+describe("functions: fraud scoring trigger", () => {
+  it("scores only inserted pending payments", () => {
+    const rows = newPayments([
+      change(payment({ PaymentId: 1 })),
+      change(payment({ PaymentId: 2 }), 1),
+      change(payment({ PaymentId: 3, Status: "captured" })),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.PaymentId),
+      [1],
+    );
+  });
+
+  it("reads features, scores with the endpoint, writes features, webhook events and API logs", async () => {
+    const urls: string[] = [];
+    const fetchFn = async (url: string) => {
+      urls.push(url);
+      if (url.startsWith("http://localhost/msi"))
+        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      if (url.includes("/docs/")) return new Response("", { status: 404 });
+      return new Response(JSON.stringify([0.95]));
+    };
+    const { context, outputs, warnings } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 5 }))], context, {
+      env,
+      fetch: fetchFn,
+      now: () => new Date("2026-12-02T10:00:00Z"),
+    });
+    assert.deepEqual(warnings, []);
+    assert.ok(
+      urls.includes("https://acct.documents.azure.com/dbs/payments/colls/fraud_features/docs/paymentMethod%3A7"),
+    );
+    assert.ok(urls.includes(env.FRAUD_SCORING_URI));
+    const features = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as { entityKey: string; paymentsSeen: number }[];
+    assert.deepEqual(
+      features.map((f) => [f.entityKey, f.paymentsSeen]),
+      [
+        ["paymentMethod:7", 1],
+        ["merchant:42", 1],
+      ],
+    );
+    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as {
+      payload: { decision: string; model: string };
+    }[];
+    assert.deepEqual([event.payload.decision, event.payload.model], ["decline", "azureml"]);
+    const [log] = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as { id: string; merchantId: string }[];
+    assert.deepEqual([log.id, log.merchantId], ["inv-9-5", "42"]);
+  });
+
+  it("falls back to the rules model when the endpoint fails, and says so", async () => {
+    const fetchFn = async (url: string) => {
+      if (url.startsWith("http://localhost/msi"))
+        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      if (url.includes("/docs/")) return new Response("", { status: 404 });
+      return new Response("", { status: 503 });
+    };
+    const { context, outputs, warnings } = fakeContext();
+    await scorePayment([change(payment())], context, { env, fetch: fetchFn, now: () => new Date() });
+    assert.match(warnings[0], /rules model used: scoring endpoint answered 503/);
+    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { model: string } }[];
+    assert.equal(event.payload.model, "rules");
+  });
+});

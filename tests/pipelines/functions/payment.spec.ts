@@ -1,0 +1,71 @@
+import { strict as assert } from "node:assert";
+import { apiLogItem, parseCreatePayment, paymentRow } from "../../../pipelines/functions/src/lib/payment";
+
+const valid = {
+  merchantId: 42,
+  paymentMethodId: 7,
+  idempotencyKey: "order-1001",
+  amountMinor: 1999,
+  currencyCode: "EUR",
+};
+
+describe("functions: payment API contract", () => {
+  it("accepts a valid request and maps it to the dbo.Payment columns (defaults left to SQL)", () => {
+    const r = parseCreatePayment(valid);
+    assert.ok(r.ok);
+    assert.deepEqual(paymentRow(r.request), {
+      MerchantId: 42,
+      PaymentMethodId: 7,
+      IdempotencyKey: "order-1001",
+      AmountMinor: 1999,
+      CurrencyCode: "EUR",
+    });
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["a non-object body", "[]", /body must be a JSON object/],
+    ["a fractional amount", { ...valid, amountMinor: 19.99 }, /amountMinor must be a positive integer/],
+    ["a zero amount", { ...valid, amountMinor: 0 }, /amountMinor must be a positive integer/],
+    ["a lower-case currency", { ...valid, currencyCode: "eur" }, /currencyCode must be an ISO 4217 code/],
+    ["a long idempotency key", { ...valid, idempotencyKey: "k".repeat(65) }, /idempotencyKey must be 1-64/],
+    ["a string merchant id", { ...valid, merchantId: "42" }, /merchantId must be a positive integer/],
+    ["an unknown field", { ...valid, note: "x" }, /note is not a field of the request/],
+    ["a card number anywhere", { ...valid, note: "4111 1111 1111 1111" }, /note looks like a card number/],
+  ];
+  for (const [title, body, pattern] of bad) {
+    it(`rejects ${title}, naming the field`, () => {
+      const r = parseCreatePayment(typeof body === "string" ? JSON.parse(body) : body);
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && r.problems.some((p) => pattern.test(p)), JSON.stringify(!r.ok && r.problems));
+    });
+  }
+
+  it("logs identifiers and outcome only, with the latency and a correlation id", () => {
+    const item = apiLogItem({
+      invocationId: "inv-1",
+      merchantId: 42,
+      endpoint: "POST /api/payments",
+      method: "POST",
+      statusCode: 202,
+      startedAt: new Date("2026-12-02T10:00:00.000Z"),
+      finishedAt: new Date("2026-12-02T10:00:00.037Z"),
+      idempotencyKey: "order-1001",
+    });
+    assert.deepEqual(item, {
+      id: "inv-1",
+      merchantId: "42",
+      timestamp: "2026-12-02T10:00:00.037Z",
+      endpoint: "POST /api/payments",
+      method: "POST",
+      statusCode: 202,
+      latencyMs: 37,
+      correlationId: "inv-1",
+      idempotencyKey: "order-1001",
+    });
+    assert.equal(
+      apiLogItem({ ...item, invocationId: "x", merchantId: undefined, startedAt: new Date(), finishedAt: new Date() })
+        .merchantId,
+      "unknown",
+    );
+  });
+});
