@@ -331,6 +331,7 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.Network/applicationGateways/{applicationGatewayName}",
     outputs: () => ({ operationalState: "Running", provisioningState: "Succeeded" }),
   },
+  "azure-native:web:AppServicePlan": { path: "Microsoft.Web/serverfarms/{name}" },
   "azuread:index/group:Group": {
     path: "groups/{displayName}",
     root: "none",
