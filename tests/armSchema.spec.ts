@@ -29,13 +29,30 @@ function leaves(v: unknown, at: string, out: Map<string, unknown>): void {
   else if (v !== undefined) out.set(at, v);
 }
 
-/** Reads `a.b[0]["key"]` from a body. */
+/**
+ * Reads `a.b[0]["key"]` from a body. A map key may itself hold dots (a user-assigned identity's resource id):
+ * at each level the longest key of the object that the path continues with is taken.
+ */
 function at(body: unknown, p: string): unknown {
-  const segs = [...p.matchAll(/\["([^"]*)"\]|\[(\d+)\]|([^.[\]]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
-  return segs.reduce<unknown>(
-    (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
-    body,
-  );
+  let cur: unknown = body;
+  let rest = p;
+  while (rest.length > 0) {
+    if (rest.startsWith(".")) rest = rest.slice(1);
+    const bracket = /^\[(?:"([^"]*)"|(\d+))\]/.exec(rest);
+    if (!cur || typeof cur !== "object") return undefined;
+    if (bracket) {
+      cur = (cur as Record<string, unknown>)[bracket[1] ?? bracket[2]];
+      rest = rest.slice(bracket[0].length);
+      continue;
+    }
+    const key = Object.keys(cur)
+      .filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`))
+      .sort((a, b) => b.length - a.length)[0];
+    if (key === undefined) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+    rest = rest.slice(key.length);
+  }
+  return cur;
 }
 
 describe("ARM schema check", function () {

@@ -48,6 +48,11 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:authorization:RoleDefinition`]: "custom role definitions have no charge",
   [`${AN}:resources:Deployment`]:
     "an ARM deployment has no charge; what it deploys here (the workspace's SQL auditing, threat detection and vulnerability assessment settings) is settings only",
+  [`${AN}:web:WebAppApplicationSettings`]: "app settings have no charge (the plan and executions are priced)",
+  [`${AN}:web:WebAppFtpAllowed`]: "publishing-credential policies are settings, with no charge",
+  [`${AN}:web:WebAppScmAllowed`]: "publishing-credential policies are settings, with no charge",
+  [`${AN}:applicationinsights:Component`]:
+    "workspace-based Application Insights bills its telemetry as Log Analytics ingestion on the workspace",
   [`${AN}:synapse:PrivateLinkHub`]: "private link hubs have no charge (their private endpoints are priced)",
   [`${AN}:storage:BlobContainer`]: "containers have no charge (capacity is priced on the account)",
   [`${AN}:storage:BlobServiceProperties`]: "service settings have no charge",
