@@ -79,7 +79,7 @@ const ml = new Ml("ml", {
   ml: config.ml,
   resourceGroupId: platform.resourceGroups.ml.id,
   tenantId: platform.tenantId,
-  monitorPrivateLinkScope: platform.monitorPrivateLinkScope,
+  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
   actionGroupId: platform.actionGroupId,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on

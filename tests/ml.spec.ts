@@ -289,7 +289,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(appi.inputs.workspaceResourceId, log.id);
       assert.equal(appi.inputs.ingestionMode, "LogAnalytics");
       assert.equal(appi.inputs.disableLocalAuth, true);
-      const scoped = ofName("ml-appi-ampls");
+      const scoped = ofName("ml-appi-ampls-link");
       assert.equal(scoped.inputs.linkedResourceId, appi.id);
       assert.equal(scoped.inputs.scopeName, byName(resources, "platform-ampls").outputs.name);
       assert.equal(workspace.inputs.applicationInsights, appi.id);
@@ -401,10 +401,14 @@ for (const stack of ["dev", "prod"] as const) {
     it("passes every policy of the pack on its resources", () => {
       const urns = new Set(resources.filter((r) => r.name === "ml" || r.name.startsWith("ml-")).map((r) => r.urn));
       const mine = preview.verdict.violations.filter((v) => v.urn && urns.has(v.urn));
+      // A first preview cannot read the managed network (its rule names the Cosmos DB account's id, unknown until it
+      // exists): the engine reports that as an advisory, as `pulumi preview` does; the deployed view decides it.
+      const undecided = (m: string) => /can't run policy .* during preview/.test(m);
       assert.deepEqual(
-        mine.map((v) => `${v.policy}: ${v.message}`),
+        mine.filter((v) => !undecided(v.message)).map((v) => `${v.policy}: ${v.message}`),
         [],
       );
+      assert.ok(mine.every((v) => v.enforcementLevel !== "mandatory"));
       const rules = Object.keys(preview.verdict.evaluated).filter(
         (k) => k.startsWith("azure-native-machinelearningservices-") || k.startsWith("azure-native-containerregistry-"),
       );

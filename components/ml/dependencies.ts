@@ -6,7 +6,7 @@
  */
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
-import * as monitor from "@pulumi/azure-native/monitor";
+import type { LinkToMonitorScope } from "../shared/functionApp";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { keyExpiryAlerts, platformVault } from "../keyVaults";
@@ -231,7 +231,7 @@ export function mlRegistry(d: DependencyContext): Dependency {
 export function mlAppInsights(
   d: DependencyContext,
   workspaceId: pulumi.Input<string>,
-  scope: { readonly name: pulumi.Input<string>; readonly resourceGroupName: pulumi.Input<string> },
+  linkToMonitorScope: LinkToMonitorScope,
 ): Dependency {
   const component = new applicationinsights.Component(
     `${d.name}-appi`,
@@ -251,16 +251,7 @@ export function mlAppInsights(
     },
     { parent: d.parent },
   );
-  new monitor.PrivateLinkScopedResource(
-    `${d.name}-appi-ampls`,
-    {
-      name: "ml-application-insights",
-      scopeName: scope.name,
-      resourceGroupName: scope.resourceGroupName,
-      linkedResourceId: component.id,
-      kind: monitor.ScopedResourceKind.Resource,
-    },
-    { parent: d.parent },
-  );
+  // Serialised with every other link to the scope (the platform chains them: one scope, one update at a time).
+  linkToMonitorScope(`${d.name}-appi`, component.id, d.parent);
   return { id: component.id, name: component.name, resource: component };
 }

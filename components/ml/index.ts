@@ -21,6 +21,7 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { MlConfig } from "../../lib/config";
+import type { LinkToMonitorScope } from "../shared/functionApp";
 import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
@@ -83,11 +84,11 @@ export interface MlArgs extends DataServiceArgs {
   /** Id of the tier's resource group (the custom scoring role is assignable there). */
   readonly resourceGroupId: pulumi.Input<string>;
   readonly tenantId: pulumi.Input<string>;
-  /** The platform's Azure Monitor Private Link Scope (PrivateOnly): the Application Insights component joins it. */
-  readonly monitorPrivateLinkScope: {
-    readonly name: pulumi.Input<string>;
-    readonly resourceGroupName: pulumi.Input<string>;
-  };
+  /**
+   * Joins a resource to the platform's Azure Monitor Private Link Scope (PrivateOnly), one link at a time
+   * (`platform.linkToMonitorScope`): the Application Insights component joins it.
+   */
+  readonly linkToMonitorScope: LinkToMonitorScope;
   /** The Cosmos DB account holding `fraud_features`: the managed network gets a private endpoint to it. */
   readonly featureStore: {
     readonly accountId: pulumi.Input<string>;
@@ -191,7 +192,7 @@ export class Ml extends pulumi.ComponentResource {
     const st = mlStorage(deps);
     const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId, args.actionGroupId);
     const cr = mlRegistry(deps);
-    const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.monitorPrivateLinkScope);
+    const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.linkToMonitorScope);
 
     // Every identity's roles on the tier's resources, before the workspace exists (grants.ts).
     const targets: GrantTargets = {

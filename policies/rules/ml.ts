@@ -283,7 +283,12 @@ export const mlOutboundRules = resourcePolicy<Record<string, unknown>>(
   (props, args, report) => {
     const { allowedFqdns } = args.getConfig<{ allowedFqdns: string[] }>();
     if (args.type === WORKSPACE) {
-      const rules = valueAt(props, "managedNetwork", "outboundRules");
+      // Unknown during a first preview (the SDK wraps managedNetwork in an output when a rule names a resource id
+      // not known yet): read it anyway, so the engine reports "can't run during preview" instead of "not applicable".
+      const rules =
+        presence(props, "managedNetwork", "outboundRules") === "unknown"
+          ? (props.managedNetwork as Record<string, unknown>).outboundRules
+          : valueAt(props, "managedNetwork", "outboundRules");
       if (rules === undefined || rules === null || typeof rules !== "object" || Object.keys(rules).length === 0) {
         args.notApplicable("the workspace declares no outbound rules of its own");
       }
