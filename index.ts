@@ -106,7 +106,8 @@ const ingestion = new Ingestion("ingestion", {
   // The failover group listener when there is one: it follows a failover to the secondary.
   sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
-  // fraudScoringEndpoint: the ML tier's managed online endpoint (scoring URI and id) once it is deployed.
+  // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
+  fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
 });
 // Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container).
 for (const app of ["paymentApi", "fraudScoring"] as const) {

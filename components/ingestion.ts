@@ -22,13 +22,11 @@
  * on that one secret (learn.microsoft.com/azure/application-gateway/key-vault-certs). The certificate must be in the
  * vault before the first `pulumi up` (docs/operations.md).
  */
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
-import { roleAssignmentName } from "../lib/uuid";
 import {
   BuiltInRoles,
   deployer,
@@ -76,8 +74,14 @@ export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", re
 export interface FraudScoringEndpoint {
   /** `https://<endpoint>.<region>.inference.ml.azure.com/score` (private inside the VNet). */
   readonly scoringUri: pulumi.Input<string>;
-  /** ARM id of the managed online endpoint (the scorer's identity is allowed to call it, nothing else). */
-  readonly endpointId: pulumi.Input<string>;
+  /**
+   * Lets a principal call the endpoint and nothing else: the ML tier's `grantScoring` (its custom role with the
+   * single score action, assigned on the endpoint). The ML tier owns the role, so it is defined once.
+   */
+  readonly grantScoring: (principal: {
+    readonly key: string;
+    readonly principalId: pulumi.Input<string>;
+  }) => pulumi.Resource;
 }
 
 export interface IngestionArgs {
@@ -115,23 +119,6 @@ export interface IngestionArgs {
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
   readonly tags?: Tags;
-}
-
-/** The only action the scorer's identity holds on the ML endpoint (managed online endpoint, Entra token auth). */
-export const SCORE_ACTION = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action";
-
-/** The custom role that lets a caller score on one endpoint: the score action only, assignable on that endpoint only. */
-export function scoringInvokerRole(endpointId: string, roleName: string) {
-  return {
-    roleName,
-    description: "Calls the fraud scoring managed online endpoint (score action only).",
-    scope: endpointId,
-    assignableScopes: [endpointId],
-    // Deterministic GUID: re-runs and imports never create a second definition.
-    roleDefinitionId: roleAssignmentName(endpointId, "role-definition", "fraud-scoring-endpoint-invoker"),
-    // learn.microsoft.com/azure/machine-learning/how-to-authenticate-online-endpoint (custom scoring role).
-    permissions: [{ actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] }],
-  };
 }
 
 /** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
@@ -286,41 +273,9 @@ export class Ingestion extends pulumi.ComponentResource {
       this,
     );
 
-    // The scorer may call the scoring endpoint, and nothing else in the ML workspace (a custom role with the
-    // single score action, assignable only on that endpoint).
-    if (args.fraudScoringEndpoint) {
-      const endpointId = args.fraudScoringEndpoint.endpointId;
-      const roleName = `${context.config.workload}-${context.config.environment} fraud scoring endpoint invoker`;
-      const role = (key: "roleDefinitionId" | "description") =>
-        pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName)[key]);
-      const invoker = new authorization.RoleDefinition(
-        `${name}-role-score`,
-        {
-          roleName,
-          description: role("description"),
-          scope: endpointId,
-          assignableScopes: [endpointId],
-          roleDefinitionId: role("roleDefinitionId"),
-          permissions: pulumi.output(endpointId).apply((id) => scoringInvokerRole(id, roleName).permissions),
-        },
-        { parent: this },
-      );
-      const roleId = invoker.id;
-      new authorization.RoleAssignment(
-        `${name}-fraud-ml-ra-score`,
-        {
-          scope: endpointId,
-          principalId: fraudId.principalId,
-          principalType: authorization.PrincipalType.ServicePrincipal,
-          roleDefinitionId: roleId,
-          roleAssignmentName: pulumi
-            .all([endpointId, fraudId.principalId, roleId])
-            .apply(([s, p, r]) => roleAssignmentName(s, p, r)),
-          description: "The fraud scorer calls the scoring endpoint (Entra token auth).",
-        },
-        { parent: this },
-      );
-    }
+    // The scorer may call the scoring endpoint, and nothing else in the ML workspace (the ML tier's custom role
+    // with the single score action, assigned on that endpoint).
+    args.fraudScoringEndpoint?.grantScoring({ key: "ingestion-fraud-scoring", principalId: fraudId.principalId });
 
     // --- Application Gateway ----------------------------------------------------------------------------------
     const gwName = context.name("applicationGateway", "api");

@@ -3,8 +3,6 @@ import {
   certificateSecretId,
   CONTAINER_ACCESS,
   gatewayAutoscale,
-  SCORE_ACTION,
-  scoringInvokerRole,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "../components/ingestion";
@@ -59,18 +57,6 @@ describe("ingestion: pure helpers", () => {
     assert.match(cs, /Authentication=Active Directory Managed Identity;User Id=client-1/);
     assert.match(cs, /Encrypt=True;TrustServerCertificate=False/);
     assert.doesNotMatch(cs, /Password|Pwd/i);
-  });
-
-  it("lets the scorer call the ML endpoint and nothing else (custom role, assignable on that endpoint only)", () => {
-    const endpoint =
-      "/subscriptions/s/resourceGroups/rg-pay-dev-weu-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-pay-dev-weu/onlineEndpoints/fraud";
-    const role = scoringInvokerRole(endpoint, "pay-dev fraud scoring endpoint invoker");
-    assert.deepEqual(role.permissions, [
-      { actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] },
-    ]);
-    assert.deepEqual(role.assignableScopes, [endpoint]);
-    assert.equal(role.scope, endpoint);
-    assert.equal(role.roleDefinitionId, scoringInvokerRole(endpoint, "other name").roleDefinitionId, "deterministic");
   });
 
   it("reads the certificate through a versionless secret id and the autoscale bounds from config", () => {
@@ -349,6 +335,29 @@ for (const stack of ["dev", "prod"] as const) {
           );
         }
       });
+    });
+
+    it("lets the fraud scorer's identity call the ML scoring endpoint and nothing else (the ML tier's invoker role)", () => {
+      const endpoint = ofType(resources, "azure-native:machinelearningservices:OnlineEndpoint")[0];
+      const grants = ofType(resources, "azure-native:authorization:RoleAssignment").filter(
+        (r) => r.inputs.principalId === identity("fraud-scoring").outputs.principalId,
+      );
+      const onEndpoint = grants.filter((g) => g.inputs.scope === endpoint.id);
+      assert.equal(onEndpoint.length, 1);
+      assert.equal(
+        onEndpoint[0].inputs.roleDefinitionId,
+        (outputs.fraudScoring as { invokerRoleDefinitionId: string }).invokerRoleDefinitionId,
+      );
+      assert.equal(
+        grants.filter((g) => String(g.inputs.scope).includes("Microsoft.MachineLearningServices")).length,
+        1,
+        "no other grant in the ML workspace",
+      );
+      const settings = one("ingestion-fraud-app-settings");
+      assert.equal(
+        (settings.inputs.properties as Record<string, string>).FRAUD_SCORING_URI,
+        (outputs.fraudScoring as { scoringUri: string }).scoringUri,
+      );
     });
 
     it("exports what an operator needs: the gateway's IP, the app names and the identities", () => {
