@@ -83,7 +83,9 @@ const ml = new Ml("ml", {
   keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
   actionGroupId: platform.actionGroupId,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
-  // that account are done (Cosmos DB serialises them; a concurrent one fails with 412).
+  // that account are done (Cosmos DB serialises them; a concurrent one fails with 412). Depending on the component
+  // covers its children registered later too (the ingestion grants below): the SDK expands it to the component's
+  // children when it prepares the workspace, after this program's synchronous part has run.
   featureStore: { accountId: nosql.accountId, after: [nosql] },
   dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });

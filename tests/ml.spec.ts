@@ -187,9 +187,25 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(workspace.dependencies.includes(ofName("ml-grant-propagation").urn));
     });
 
-    it("the workspace (and its managed private endpoint to Cosmos DB) waits for the NoSQL tier's account operations", () => {
-      for (const name of ["nosql-account", "nosql-fraud-features", "nosql-reader-fraud-ml-fraud-features"]) {
-        assert.ok(workspace.dependencies.includes(byName(resources, name).urn), name);
+    it("the workspace (and its managed private endpoint to Cosmos DB) waits for every operation on the Cosmos DB account, later tiers' grants included", () => {
+      // Cosmos DB runs one control-plane operation per account at a time (412 otherwise): the workspace must follow
+      // the account, its containers and every data-plane grant, including those the ingestion tier registers after
+      // this tier in index.ts.
+      const byUrn = new Map(resources.map((r) => [r.urn, r]));
+      const reachable = new Set<string>();
+      const walk = (urn: string): void => {
+        if (reachable.has(urn)) return;
+        reachable.add(urn);
+        for (const d of byUrn.get(urn)?.dependencies ?? []) walk(d);
+      };
+      for (const d of workspace.dependencies) walk(d);
+      const grants = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleAssignment");
+      assert.ok(
+        grants.some((g) => g.name.startsWith("nosql-contributor-fraud-scoring")),
+        "ingestion grants exist",
+      );
+      for (const r of [byName(resources, "nosql-account"), byName(resources, "nosql-fraud-features"), ...grants]) {
+        assert.ok(reachable.has(r.urn), `${r.name} before the workspace`);
       }
     });
 
