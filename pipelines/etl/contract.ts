@@ -1,0 +1,61 @@
+/**
+ * The contract between the ETL definitions generated from the data model (pipelines/etl/, committed as JSON under
+ * pipelines/adf/) and the Data Factory that runs them (components/etl.ts): the names the definitions reference and
+ * the factory provides. The generator references only these; the component creates exactly these, and a test on
+ * each side holds it.
+ */
+
+/** Linked services the factory provides (managed identity only), by role. Definitions reference them by name. */
+export const ADF_LINKED_SERVICES = {
+  /** The OLTP Azure SQL database (failover group listener when there is one). */
+  oltp: "ls_oltp_sql",
+  /** The Synapse dedicated SQL pool. */
+  warehouse: "ls_synapse_pool",
+  /** The data lake's dfs endpoint (ADLS Gen2). */
+  lake: "ls_lake",
+  /** The Cosmos DB (NoSQL) account's database. */
+  cosmos: "ls_cosmos",
+} as const;
+export type AdfLinkedServiceRole = keyof typeof ADF_LINKED_SERVICES;
+
+/** The Azure integration runtime inside the factory's managed virtual network that every linked service uses. */
+export const ADF_INTEGRATION_RUNTIME = "ir-managed-vnet";
+
+/** Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); the factory sets each. */
+export type AdfGlobalParameterType = "String" | "Int" | "Bool";
+export interface AdfGlobalParameterSpec {
+  readonly type: AdfGlobalParameterType;
+  readonly description: string;
+}
+
+/**
+ * One Data Factory child resource in the REST shape (`properties` with nested `typeProperties`): the JSON
+ * `az datafactory pipeline|dataset|trigger create --pipeline|--properties @file` accepts, committed under
+ * pipelines/adf/<kind>/<name>.json. components/etl.ts converts it to the azure-native input shape.
+ */
+export interface AdfResource {
+  readonly name: string;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface AdfDefinitions {
+  readonly pipelines: readonly AdfResource[];
+  readonly datasets: readonly AdfResource[];
+  readonly triggers: readonly AdfResource[];
+  /** Global parameters the definitions read; the factory defines every one of them. */
+  readonly globalParameters: Readonly<Record<string, AdfGlobalParameterSpec>>;
+}
+
+/** What differs per stack in the generated definitions (everything else comes from the data model). */
+export interface AdfGenerationOptions {
+  /**
+   * The stack's `olap.pauseSchedule` (dev): adds schedule triggers for the pool's pause and resume pipelines, in that
+   * time zone (ADF schedule triggers accept a Windows time zone id).
+   */
+  readonly poolPauseSchedule?: {
+    readonly timeZone: string;
+    readonly resumeAt: string;
+    readonly pauseAt: string;
+    readonly weekdaysOnly: boolean;
+  };
+}
