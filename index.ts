@@ -5,7 +5,8 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
- *   ETL (Data Factory) · streaming · operations                 (later issues)
+ *   ETL (Data Factory: managed VNet, managed private endpoints to every store, identity-only linked services)
+ *   streaming · operations                                      (later issues)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -13,6 +14,7 @@
  */
 import { Ml } from "./components/ml";
 import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
+import { Etl, ETL_COSMOS_CONTAINERS } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
@@ -120,6 +122,47 @@ for (const app of ["paymentApi", "fraudScoring"] as const) {
   });
 }
 
+// ETL (flow 2): Data Factory in the integration resource group, private (managed VNet, managed private endpoints to
+// each store, approved after `pulumi up` by scripts in the deploy workflow) and identity-only (one user-assigned
+// identity behind every linked service). Each managed endpoint adds a connection to its target: it waits for the
+// target tier's operations (Storage, Synapse and Cosmos DB run one at a time), and for the ML workspace's own
+// endpoint to the Cosmos DB account.
+const etl = new Etl("etl", {
+  ...platform.dataServiceArgs("dataFactory", "integration"),
+  etl: config.etl,
+  targets: {
+    // The failover group listener when there is one: it follows a failover (a managed endpoint goes to each server).
+    oltp: { server: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, database: oltp.databaseName },
+    warehouse: { server: olap.dedicatedSqlEndpoint, database: olap.sqlPoolName },
+    lake: { url: olap.lakeDfsEndpoint },
+    cosmos: { accountEndpoint: nosql.documentEndpoint, database: nosql.databaseName },
+  },
+  managedEndpoints: {
+    oltpSql: { resourceId: oltp.serverId, after: [oltp] },
+    ...(oltp.secondaryServerId ? { oltpSqlSecondary: { resourceId: oltp.secondaryServerId, after: [oltp] } } : {}),
+    warehouseSql: { resourceId: olap.workspaceId, after: [olap] },
+    lakeDfs: { resourceId: olap.lakeAccountId, after: [olap] },
+    lakeBlob: { resourceId: olap.lakeAccountId, after: [olap] },
+    cosmosSql: { resourceId: nosql.accountId, after: [nosql, ml] },
+  },
+});
+// The ETL identity's least roles: write the lake, write the Cosmos DB containers the erasure touches, run in the
+// pool's ETL workload group, and (where the pool pauses) pause and resume it. SQL rights: pipelines/sql/*_etl_access.sql
+// with EtlPrincipalName = etlDatabaseUserName.
+const etlGrantee = {
+  key: "adf-etl",
+  principalId: etl.identity.principalId,
+  principalType: "ServicePrincipal",
+} as const;
+olap.grantLakeAccess(etlGrantee, "contributor");
+if (config.olap.pauseSchedule) olap.grantPoolOperator(etlGrantee);
+if (!config.olap.workloadIsolation.etl.memberName) olap.classifyEtlIdentity(etl.databaseUserName);
+nosql.grantDataAccess("DataContributor", {
+  key: "adf-etl",
+  principalId: etl.identity.principalId,
+  containers: ETL_COSMOS_CONTAINERS,
+});
+
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
 export const location = config.location;
@@ -199,4 +242,15 @@ export const functionIdentities = {
     principalId: ingestion.identities.fraudScoring.principalId,
     clientId: ingestion.identities.fraudScoring.clientId,
   },
+};
+/** The ETL tier: what the deploy workflow (trigger start, endpoint approval) and the operations tier's alerts need. */
+export const dataFactoryName = etl.factoryName;
+export const dataFactoryId = etl.factoryId;
+export const etlPipelineNames = etl.pipelineNames;
+export const etlTriggerNames = etl.triggerNames;
+/** The ETL identity: its SQL database user is `databaseUserName` (pipelines/sql/*_etl_access.sql, EtlPrincipalName). */
+export const etlIdentity = {
+  principalId: etl.identity.principalId,
+  clientId: etl.identity.clientId,
+  databaseUserName: etl.databaseUserName,
 };

@@ -438,6 +438,35 @@ const mlSchema = z.object({
   }),
 });
 
+/** Dev-sized defaults of the `etl` key (a stack that does not mention the tier still gets a valid, small one). */
+export const ETL_DEV_DEFAULTS = {
+  integrationRuntime: {
+    copyDataIntegrationUnits: 8,
+    copyTimeToLiveMinutes: 5,
+    pipelineTimeToLiveMinutes: 5,
+    pipelineNodes: 1,
+    externalNodes: 1,
+  },
+} as const;
+
+const etlSchema = z.object({
+  /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
+  integrationRuntime: z.object({
+    /** Data integration units reserved for copies while the copy compute is warm: a multiple of 4, 4-256. */
+    copyDataIntegrationUnits: int(4, 256, " (DIU)").refine((n) => n % 4 === 0, {
+      error: "must be a multiple of 4 (Data Factory reserves DIUs in fours in a managed virtual network)",
+    }),
+    /** Minutes the copy compute stays warm after a copy (>= 5; warm compute is billed). */
+    copyTimeToLiveMinutes: int(5, 1440, " minutes"),
+    /** Minutes the pipeline/external activity compute stays warm (>= 5; cannot be disabled). */
+    pipelineTimeToLiveMinutes: int(5, 1440, " minutes"),
+    /** Pipeline activity nodes (Lookup, Script, Stored Procedure, Web): 1-10. */
+    pipelineNodes: int(1, 10, " nodes"),
+    /** External activity nodes: 1-10. */
+    externalNodes: int(1, 10, " nodes"),
+  }),
+});
+
 /** Flex Consumption instance memory sizes (MB). */
 export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
 /** Function hosting plans the shared hosting supports (see components/shared/functionApp.ts for why Flex). */
@@ -548,6 +577,8 @@ const schema = z
         fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
       },
     }),
+    /** ETL tier (Data Factory); absent: the dev-sized defaults. */
+    etl: etlSchema.default(ETL_DEV_DEFAULTS),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -665,6 +696,7 @@ export type SqlConfig = Parsed["sql"];
 export type CosmosConfig = Parsed["cosmos"];
 export type MlConfig = Parsed["ml"];
 export type IngestionConfig = Parsed["ingestion"];
+export type EtlConfig = Parsed["etl"];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -764,6 +796,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   olap: "json",
   ml: "json",
   ingestion: "json",
+  etl: "json",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

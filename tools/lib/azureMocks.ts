@@ -346,6 +346,59 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
         .slice(0, Number(i.length ?? 8)),
     }),
   },
+  // ETL tier: Data Factory and its children (the managed VNet is a generic resources.Resource).
+  "azure-native:datafactory:Factory": {
+    path: "Microsoft.DataFactory/factories/{factoryName}",
+    outputs: (i) => ({ name: String(i.factoryName), provisioningState: "Succeeded" }),
+  },
+  "azure-native:resources:Resource": {
+    path: "{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}",
+    outputs: (i) => ({ name: String(i.resourceName) }),
+  },
+  "azure-native:datafactory:IntegrationRuntime": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/integrationRuntimes/{integrationRuntimeName}",
+    outputs: (i) => ({ name: String(i.integrationRuntimeName) }),
+  },
+  "azure-native:datafactory:ManagedPrivateEndpoint": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/managedVirtualNetworks/{managedVirtualNetworkName}/managedPrivateEndpoints/{managedPrivateEndpointName}",
+    outputs: (i) => ({
+      name: String(i.managedPrivateEndpointName),
+      properties: {
+        ...((i.properties as Inputs | undefined) ?? {}),
+        // Created Pending on the target until its owner approves it (docs/operations.md).
+        connectionState: { status: "Pending", description: "", actionsRequired: "" },
+        provisioningState: "Succeeded",
+      },
+    }),
+  },
+  "azure-native:datafactory:CredentialOperation": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/credentials/{credentialName}",
+    outputs: (i) => ({ name: String(i.credentialName) }),
+  },
+  "azure-native:datafactory:LinkedService": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/linkedservices/{linkedServiceName}",
+    outputs: (i) => ({ name: String(i.linkedServiceName) }),
+  },
+  "azure-native:datafactory:GlobalParameter": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/globalParameters/{globalParameterName}",
+    outputs: (i) => ({ name: String(i.globalParameterName) }),
+  },
+  "azure-native:datafactory:Dataset": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/datasets/{datasetName}",
+    outputs: (i) => ({ name: String(i.datasetName) }),
+  },
+  "azure-native:datafactory:Pipeline": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/pipelines/{pipelineName}",
+    outputs: (i) => ({ name: String(i.pipelineName) }),
+  },
+  "azure-native:datafactory:Trigger": {
+    path: "Microsoft.DataFactory/factories/{factoryName}/triggers/{triggerName}",
+    // A new trigger is Stopped until the deploy workflow starts it.
+    outputs: (i) => ({
+      name: String(i.triggerName),
+      properties: { ...((i.properties as Inputs | undefined) ?? {}), runtimeState: "Stopped" },
+    }),
+  },
 };
 
 /** Class name of a type token: `azure-native:keyvault:Vault` → `Vault`. */

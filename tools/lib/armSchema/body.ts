@@ -2,7 +2,8 @@
  * The ARM request body of an azure-native resource, built from its inputs and guided by the ARM schema itself:
  * - an input the resource definition declares goes where it is declared (`location`, `sku`, `properties`, ...);
  * - one it does not, but its `properties` bag does, goes into `properties` (the SDK flattens the bag into
- *   top-level inputs), and the same holds at every nesting level (subnets, IP configurations, rule collections);
+ *   top-level inputs), and the same holds at every nesting level (subnets, IP configurations, rule collections) and
+ *   for Data Factory's `typeProperties` bags (FLATTENED_BAGS);
  * - a list of user-assigned identity ids becomes the map ARM takes (`{ "<id>": {} }`);
  * - SDK names that differ from the REST names (`x-ms-client-name`) are renamed (see RENAMES);
  * - an input that finds no place is reported, never dropped silently.
@@ -52,6 +53,13 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
   // authorization.RoleDefinition: `roleType` is the role definition's `properties.type` (BuiltInRole/CustomRole).
   "Microsoft.Authorization.json#/definitions/RoleDefinitionProperties": { roleType: "type" },
 };
+
+/**
+ * Bags whose members the SDK flattens into the enclosing object (`x-ms-client-flatten`): a resource's `properties`
+ * and, in Data Factory, the `typeProperties` of linked services, datasets, triggers, integration runtimes and
+ * activities (at any depth).
+ */
+export const FLATTENED_BAGS = ["properties", "typeProperties"] as const;
 
 export interface BodyMapping {
   /** The body ARM receives (without `name`, `type`, `apiVersion`, added by the caller). */
@@ -205,20 +213,24 @@ export class BodyMapper {
     const shape = this.shape(node, v);
     if (shape.open) return this.leaves(v, inPath, outPath);
     const out: Record<string, unknown> = {};
-    const bag = shape.props.get("properties");
-    const bagShape = bag ? this.shape(bag) : undefined;
+    const bags = FLATTENED_BAGS.flatMap((b) => {
+      const node = shape.props.get(b);
+      const bagShape = node ? this.shape(node) : undefined;
+      return bagShape && !bagShape.open ? [{ name: b, shape: bagShape }] : [];
+    });
     for (const [key, x] of Object.entries(v)) {
       if (x === undefined) continue;
       const name = shape.renames[key] ?? sameName(shape.props, key);
-      const inner = bagShape ? (bagShape.renames[key] ?? sameName(bagShape.props, key)) : key;
       const at = join(inPath, key);
+      const bag = bags.find((b) => b.shape.props.has(b.shape.renames[key] ?? sameName(b.shape.props, key)));
       if (shape.props.has(name)) {
         const mapped = this.value(x, shape.props.get(name), at, join(outPath, name));
-        // `properties` given as an input and flattened members placed into it before: one bag.
+        // A bag given as an input and flattened members placed into it before: one bag.
         out[name] = isObject(out[name]) && isObject(mapped) ? { ...out[name], ...mapped } : mapped;
-      } else if (bag && bagShape && !bagShape.open && bagShape.props.has(inner)) {
-        const props = (out.properties ??= {}) as Record<string, unknown>;
-        props[inner] = this.value(x, bagShape.props.get(inner), at, join(join(outPath, "properties"), inner));
+      } else if (bag) {
+        const inner = bag.shape.renames[key] ?? sameName(bag.shape.props, key);
+        const props = (out[bag.name] ??= {}) as Record<string, unknown>;
+        props[inner] = this.value(x, bag.shape.props.get(inner), at, join(join(outPath, bag.name), inner));
       } else if (shape.additional) {
         out[name] = this.value(x, shape.additional, at, join(outPath, name));
       } else {

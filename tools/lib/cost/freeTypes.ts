@@ -77,6 +77,10 @@ export const FREE: Readonly<Record<string, string>> = {
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
+  [`${AN}:datafactory:CredentialOperation`]: "factory credentials (a reference to a managed identity) have no charge",
+  [`${AN}:datafactory:GlobalParameter`]: "global parameters are factory settings, with no charge",
+  [`${AN}:resources:Resource`]:
+    "the only generic resource in the stacks is Data Factory's managed virtual network, which has no charge of its own (its compute is billed as activity and DIU hours on the factory)",
 };
 
 /** Types deliberately not estimated, and why. */

@@ -1,0 +1,384 @@
+/**
+ * ETL tier (flow 2): Azure Data Factory, private and identity-only, running the pipelines generated from the data
+ * model (pipelines/etl/, contract in pipelines/etl/contract.ts).
+ *
+ *  - The factory: public network access disabled, private endpoints `dataFactory` (the factory's API) and `portal`
+ *    (ADF Studio), a customer-managed key set at creation (the platform's `cmk-data-factory` through its
+ *    user-assigned identity: Data Factory accepts a key only on an empty factory, and a managed-VNet factory only at
+ *    creation, enable-customer-managed-key), and a second user-assigned identity, the ETL identity, that every linked
+ *    service authenticates as. Diagnostics (pipeline, activity and trigger runs) to Log Analytics in resource-specific
+ *    tables; prod: `protect` and a CanNotDelete lock.
+ *  - Its managed virtual network (`default`) with the Azure integration runtime inside it, and a managed private
+ *    endpoint to every store it touches (OLTP server(s), the Synapse `Sql` endpoint, the lake's dfs and blob, Cosmos
+ *    DB). Each is created Pending on its target; scripts/adf-post-deploy.sh approves exactly the factory's own
+ *    (docs/operations.md).
+ *  - Linked services (managed identity only, no secret), the global parameters the definitions read, then the
+ *    generated datasets, pipelines (a pipeline after those it executes) and triggers, each after what it references.
+ *    Triggers are created stopped; the deploy workflow starts them after `pulumi up`.
+ *
+ * Grants on the stores are made by their tiers' hooks in index.ts (lake, Cosmos DB containers, pool operator, ETL
+ * workload group); the SQL users come from the generated SQL, named `databaseUserName`.
+ */
+import * as datafactory from "@pulumi/azure-native/datafactory";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  ADF_INTEGRATION_RUNTIME,
+  ADF_LINKED_SERVICES,
+  type AdfDefinitions,
+  type AdfLinkedServiceRole,
+} from "../../pipelines/etl/contract";
+import type { EtlConfig } from "../../lib/config";
+import {
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  roleAssignments,
+  type DataServiceArgs,
+  type LockSpec,
+  type ManagedIdentity,
+} from "../shared";
+import {
+  checkDefinitions,
+  checkGlobalParameterValue,
+  convertPipeline,
+  convertDataset,
+  convertTrigger,
+  referencesOf,
+} from "./definitions";
+import {
+  DATA_FACTORY_API_VERSION,
+  ETL_CREDENTIAL_NAME,
+  groupIdOf,
+  integrationRuntimeProperties,
+  linkedServiceProperties,
+  MANAGED_ENDPOINTS,
+  MANAGED_VNET_NAME,
+  type LinkedServiceTargets,
+  type ManagedEndpointTarget,
+} from "./settings";
+
+export * from "./definitions";
+export * from "./settings";
+
+/** A store the factory reaches through a managed private endpoint. */
+export interface ManagedEndpointSpec {
+  /** Resource id of the target (SQL server, Synapse workspace, storage account, Cosmos DB account). */
+  readonly resourceId: pulumi.Input<string>;
+  /**
+   * What must be done on the target first: the endpoint adds a private endpoint connection to it, and Storage,
+   * Synapse and Cosmos DB run one operation at a time per resource (a concurrent one fails with a conflict or 412).
+   * Passing the target's component covers its children registered later too.
+   */
+  readonly after?: readonly pulumi.Resource[];
+}
+
+export interface EtlArgs extends DataServiceArgs {
+  /** The validated `etl` section of the stack config. */
+  readonly etl: EtlConfig;
+  /** Where the linked services point. */
+  readonly targets: LinkedServiceTargets;
+  /** The stores reached through managed private endpoints (`oltpSqlSecondary` only with a failover group). */
+  readonly managedEndpoints: Readonly<Partial<Record<ManagedEndpointTarget, ManagedEndpointSpec>>>;
+  /** The generated pipelines, datasets, triggers and the global parameters they read; absent = the factory only. */
+  readonly definitions?: AdfDefinitions;
+  /** A value for every global parameter the definitions declare (names and types from the definitions). */
+  readonly globalParameterValues?: Readonly<Record<string, pulumi.Input<string | number | boolean>>>;
+}
+
+/** Checks the arguments before anything is registered; throws naming the argument. */
+export function validateEtlArgs(args: EtlArgs): void {
+  const problems: string[] = [];
+  if (args.lock?.kind === "ReadOnly") {
+    problems.push("lock: a ReadOnly lock blocks publishing pipelines and starting triggers; use CanNotDelete");
+  }
+  for (const required of ["oltpSql", "warehouseSql", "lakeDfs", "lakeBlob", "cosmosSql"] as const) {
+    if (!args.managedEndpoints[required])
+      problems.push(`managedEndpoints.${required} is required (a store the linked services reach)`);
+  }
+  const defs = args.definitions;
+  if (defs) {
+    try {
+      checkDefinitions(defs, {
+        linkedServices: Object.values(ADF_LINKED_SERVICES),
+        integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
+      });
+    } catch (e) {
+      problems.push(`definitions: ${(e as Error).message}`);
+    }
+    const values = args.globalParameterValues ?? {};
+    for (const [name, spec] of Object.entries(defs.globalParameters)) {
+      const problem = checkGlobalParameterValue(name, spec.type, values[name]);
+      if (problem) problems.push(`globalParameterValues: ${problem}`);
+    }
+    for (const name of Object.keys(values)) {
+      if (!(name in defs.globalParameters))
+        problems.push(`globalParameterValues: '${name}' is not read by any definition`);
+    }
+  } else if (args.globalParameterValues && Object.keys(args.globalParameterValues).length > 0) {
+    problems.push("globalParameterValues: given without definitions");
+  }
+  if (problems.length > 0) throw new Error(`Etl: ${problems.join("; ")}`);
+}
+
+export class Etl extends pulumi.ComponentResource {
+  public readonly factoryId: pulumi.Output<string>;
+  public readonly factoryName: pulumi.Output<string>;
+  /** The ETL identity every linked service authenticates as (grant it on the stores). */
+  public readonly identity: ManagedIdentity;
+  /**
+   * The ETL identity's name: the Entra display name of a user-assigned identity is its resource name, so this is
+   * the database user the generated SQL creates (`-v EtlPrincipalName=...`) and the ETL workload group's member.
+   */
+  public readonly databaseUserName: string;
+  /** Names of the generated pipelines, triggers and datasets deployed to the factory. */
+  public readonly pipelineNames: readonly string[];
+  public readonly triggerNames: readonly string[];
+  public readonly datasetNames: readonly string[];
+  /** Managed private endpoint names by target (the private endpoint on the target is `<factory>.<name>`). */
+  public readonly managedPrivateEndpointNames: Readonly<Partial<Record<ManagedEndpointTarget, string>>>;
+
+  constructor(name: string, args: EtlArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:etl:Etl", name, {}, opts);
+    validateEtlArgs(args);
+    const { context, customerManagedKey: cmk } = args;
+    const rg = args.resourceGroupName;
+    const location = context.config.location;
+    const protect = args.protect ?? false;
+    const lock: LockSpec = args.lock ?? lockFor(protect, "the Data Factory (pipelines, credentials, linked services)");
+    // The factory moves payment data from the CDE database but stores none itself: CDE-connected, confidential.
+    const tags =
+      args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "etl" });
+
+    // The ETL identity: distinct from the key's identity, so data access and key access stay apart.
+    this.databaseUserName = context.name("userAssignedIdentity", "adf-etl");
+    const etlIdentity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      { resourceName: this.databaseUserName, resourceGroupName: rg, location, tags },
+      { parent: this },
+    );
+    this.identity = { id: etlIdentity.id, principalId: etlIdentity.principalId, clientId: etlIdentity.clientId };
+
+    const factory = new datafactory.Factory(
+      `${name}-factory`,
+      {
+        factoryName: context.globalName("dataFactory", args.suffix),
+        resourceGroupName: rg,
+        location,
+        publicNetworkAccess: datafactory.PublicNetworkAccess.Disabled,
+        // ARM expects a map { <identity id>: {} } (FactoryIdentity.userAssignedIdentities).
+        identity: {
+          type: datafactory.FactoryIdentityType.UserAssigned,
+          userAssignedIdentities: pulumi
+            .all([cmk.identity.id, etlIdentity.id])
+            .apply(([k, e]) => ({ [k]: {}, [e]: {} })),
+        },
+        // Versionless: the factory follows the key's newest version (rotation policy). Only at creation.
+        encryption: {
+          // From the key's URI (`https://<vault>.vault.azure.net/keys/<name>`): known once the key exists, whereas the
+          // vault's `vaultUri` is read from a nested output that a preview does not have.
+          vaultBaseUrl: cmk.keyUri.apply((u) => `${new URL(u).origin}/`),
+          keyName: cmk.keyName,
+          identity: { userAssignedIdentity: cmk.identity.id },
+        },
+        tags,
+      },
+      // The factory checks key access when it is created with the key: wait for the identity's grant.
+      { parent: this, protect, dependsOn: [cmk.accessGrant] },
+    );
+    const scope = { resourceGroupName: rg, factoryName: factory.name };
+
+    // No azure-native class (the REST API has no DELETE for it, pulumi-azure-native#896): a generic resource with
+    // an empty properties bag, as Microsoft's own sample does, kept in Azure on delete (it goes with the factory).
+    const managedVnet = new resources.Resource(
+      `${name}-managed-vnet`,
+      {
+        resourceGroupName: rg,
+        resourceProviderNamespace: "Microsoft.DataFactory",
+        parentResourcePath: pulumi.interpolate`factories/${factory.name}`,
+        resourceType: "managedVirtualNetworks",
+        resourceName: MANAGED_VNET_NAME,
+        apiVersion: DATA_FACTORY_API_VERSION,
+        properties: {},
+      },
+      { parent: this, retainOnDelete: true },
+    );
+
+    const ir = new datafactory.IntegrationRuntime(
+      `${name}-ir`,
+      {
+        ...scope,
+        integrationRuntimeName: ADF_INTEGRATION_RUNTIME,
+        properties: integrationRuntimeProperties(args.etl.integrationRuntime),
+      },
+      { parent: this, dependsOn: [managedVnet] },
+    );
+
+    // Managed private endpoints: created Pending on each target; one at a time inside the managed VNet.
+    const endpointNames: Partial<Record<ManagedEndpointTarget, string>> = {};
+    let previousEndpoint: pulumi.Resource = managedVnet;
+    for (const [target, spec] of Object.entries(args.managedEndpoints) as [
+      ManagedEndpointTarget,
+      ManagedEndpointSpec,
+    ][]) {
+      const meta = MANAGED_ENDPOINTS[target];
+      endpointNames[target] = meta.name;
+      previousEndpoint = new datafactory.ManagedPrivateEndpoint(
+        `${name}-${meta.name}`,
+        {
+          ...scope,
+          managedVirtualNetworkName: MANAGED_VNET_NAME,
+          managedPrivateEndpointName: meta.name,
+          properties: { privateLinkResourceId: spec.resourceId, groupId: groupIdOf(target) },
+        },
+        { parent: this, dependsOn: [previousEndpoint, ...(spec.after ?? [])] },
+      );
+    }
+    this.managedPrivateEndpointNames = endpointNames;
+
+    const credential = new datafactory.CredentialOperation(
+      `${name}-credential`,
+      {
+        ...scope,
+        credentialName: ETL_CREDENTIAL_NAME,
+        properties: {
+          type: "ManagedIdentity",
+          description: "The ETL user-assigned identity: every linked service authenticates as it.",
+          resourceId: etlIdentity.id,
+        },
+      },
+      { parent: this },
+    );
+
+    const linkedServices: pulumi.Resource[] = [];
+    for (const [role, properties] of Object.entries(linkedServiceProperties(args.targets)) as [
+      AdfLinkedServiceRole,
+      ReturnType<typeof linkedServiceProperties>[AdfLinkedServiceRole],
+    ][]) {
+      linkedServices.push(
+        new datafactory.LinkedService(
+          `${name}-ls-${role}`,
+          { ...scope, linkedServiceName: ADF_LINKED_SERVICES[role], properties },
+          { parent: this, dependsOn: [ir, credential] },
+        ),
+      );
+    }
+
+    const defs = args.definitions;
+    // What a definition references must exist before it (Data Factory refuses a reference to a missing entity).
+    const datasets = new Map<string, pulumi.Resource>();
+    const pipelinesCreated = new Map<string, pulumi.Resource>();
+    const referenced = (value: unknown): pulumi.Resource[] => {
+      const refs = referencesOf(value);
+      return [
+        ...[...refs.datasets].map((n) => datasets.get(n)),
+        ...[...refs.pipelines].map((n) => pipelinesCreated.get(n)),
+      ].filter((r): r is pulumi.Resource => r !== undefined);
+    };
+    let globals: pulumi.Resource | undefined;
+    if (defs && Object.keys(defs.globalParameters).length > 0) {
+      const values = args.globalParameterValues ?? {};
+      globals = new datafactory.GlobalParameter(
+        `${name}-global-parameters`,
+        {
+          ...scope,
+          globalParameterName: "default",
+          properties: Object.fromEntries(
+            Object.entries(defs.globalParameters).map(([n, spec]) => [n, { type: spec.type, value: values[n] }]),
+          ),
+        },
+        { parent: this },
+      );
+    }
+    const base = [...linkedServices, ...(globals ? [globals] : [])];
+    for (const d of defs?.datasets ?? []) {
+      datasets.set(
+        d.name,
+        new datafactory.Dataset(
+          `${name}-ds-${d.name}`,
+          {
+            ...scope,
+            datasetName: d.name,
+            properties: convertDataset(d),
+          },
+          { parent: this, dependsOn: linkedServices },
+        ),
+      );
+    }
+    const pipelineOrder = defs
+      ? checkDefinitions(defs, {
+          linkedServices: Object.values(ADF_LINKED_SERVICES),
+          integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
+        }).pipelineOrder
+      : [];
+    const pipelines = new Map((defs?.pipelines ?? []).map((p) => [p.name, p]));
+    for (const pipelineName of pipelineOrder) {
+      const p = pipelines.get(pipelineName)!;
+      pipelinesCreated.set(
+        p.name,
+        new datafactory.Pipeline(
+          `${name}-pl-${p.name}`,
+          {
+            ...scope,
+            pipelineName: p.name,
+            ...convertPipeline(p),
+          },
+          { parent: this, dependsOn: [...base, ...referenced(p.properties)] },
+        ),
+      );
+    }
+    for (const t of defs?.triggers ?? []) {
+      // Created stopped (Azure's default for a new trigger); the deploy workflow starts them after `pulumi up`.
+      new datafactory.Trigger(
+        `${name}-tr-${t.name}`,
+        {
+          ...scope,
+          triggerName: t.name,
+          properties: convertTrigger(t),
+        },
+        { parent: this, dependsOn: referenced(t.properties) },
+      );
+    }
+    this.pipelineNames = pipelineOrder;
+    this.triggerNames = (defs?.triggers ?? []).map((t) => t.name);
+    this.datasetNames = (defs?.datasets ?? []).map((d) => d.name);
+
+    // Private endpoints of the factory itself: its API (`dataFactory`, what the CLI and the deploy use for data-plane
+    // calls) and ADF Studio (`portal`), since public network access is off (data-factory-private-link).
+    let previousPe: pulumi.Resource = factory;
+    for (const service of ["dataFactory", "dataFactoryPortal"] as const) {
+      previousPe = privateEndpoint(
+        `${name}-factory-${service === "dataFactory" ? "api" : "portal"}`,
+        {
+          service,
+          targetId: factory.id,
+          targetName: factory.name,
+          target: args.privateEndpoints,
+          tags,
+          dependsOn: [previousPe],
+        },
+        this,
+      ).endpoint;
+    }
+
+    // allLogs in resource-specific tables: ADFPipelineRun, ADFActivityRun, ADFTriggerRun (+ sandbox/SSIS categories).
+    diagnosticSetting(`${name}-factory`, factory.id, args.diagnosticSettings, this);
+    managementLock(`${name}-factory`, factory.id, lock, this, factory);
+    roleAssignments(`${name}-factory`, factory.id, args.roleAssignments, this);
+
+    this.factoryId = factory.id;
+    this.factoryName = factory.name;
+    this.registerOutputs({
+      factoryId: this.factoryId,
+      factoryName: this.factoryName,
+      identityPrincipalId: this.identity.principalId,
+      identityClientId: this.identity.clientId,
+      databaseUserName: this.databaseUserName,
+      pipelineNames: this.pipelineNames,
+      triggerNames: this.triggerNames,
+      managedPrivateEndpointNames: this.managedPrivateEndpointNames,
+    });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Pure settings of the ETL tier (no resources): the integration runtime's compute from config, the managed private
+ * endpoints to the stores the factory touches, and the identity-only linked services the generated definitions
+ * reference by name (pipelines/etl/contract.ts). Unit-tested in tests/etl.spec.ts.
+ */
+import * as datafactory from "@pulumi/azure-native/datafactory";
+import type * as types from "@pulumi/azure-native/types";
+import type * as pulumi from "@pulumi/pulumi";
+import { ADF_INTEGRATION_RUNTIME, ADF_LINKED_SERVICES, type AdfLinkedServiceRole } from "../../pipelines/etl/contract";
+import type { CosmosContainerKey, EtlConfig } from "../../lib/config";
+import type { PrivateLinkService } from "../../lib/privateLink";
+import { PRIVATE_LINK } from "../../lib/privateLink";
+
+/**
+ * The factory's managed virtual network: Data Factory has exactly one, named `default` (REST
+ * `factories/{f}/managedVirtualNetworks/{name}`, whose only documented name is `default`).
+ */
+export const MANAGED_VNET_NAME = "default";
+
+/** API version of every Microsoft.DataFactory resource azure-native 3.28 creates (and of the managed VNet). */
+export const DATA_FACTORY_API_VERSION = "2018-06-01";
+
+/** The credential (factory child) through which linked services authenticate as the ETL user-assigned identity. */
+export const ETL_CREDENTIAL_NAME = "cred-etl-identity";
+
+/** Where a managed private endpoint goes. */
+export type ManagedEndpointTarget =
+  "oltpSql" | "oltpSqlSecondary" | "warehouseSql" | "lakeDfs" | "lakeBlob" | "cosmosSql";
+
+/** Each target's private link service (group id) and the managed private endpoint's name in the factory. */
+export const MANAGED_ENDPOINTS: Readonly<
+  Record<
+    ManagedEndpointTarget,
+    { readonly service: PrivateLinkService; readonly name: string; readonly purpose: string }
+  >
+> = {
+  oltpSql: {
+    service: "sqlServer",
+    name: "mpe-oltp-sql",
+    purpose: "CDC extracts, watermarks, schema deployment and erasure on the OLTP database",
+  },
+  oltpSqlSecondary: {
+    service: "sqlServer",
+    name: "mpe-oltp-sql-secondary",
+    purpose: "the same after a failover: the failover group listener then points at the secondary server",
+  },
+  warehouseSql: {
+    service: "synapseSql",
+    name: "mpe-synapse-sql",
+    purpose: "COPY into staging, merges, refresh and checks on the dedicated pool",
+  },
+  lakeDfs: {
+    service: "storageDfs",
+    name: "mpe-lake-dfs",
+    purpose: "landing and erasing Parquet files in the lake (ADLS Gen2 API)",
+  },
+  lakeBlob: {
+    service: "storageBlob",
+    name: "mpe-lake-blob",
+    purpose: "blob-API access to the lake (copy staging, COPY paths)",
+  },
+  cosmosSql: {
+    service: "cosmosSql",
+    name: "mpe-cosmos-sql",
+    purpose: "erasure in the Cosmos DB containers holding personal data",
+  },
+};
+
+/** The Azure group id of a managed endpoint (the private link service's first group id). */
+export const groupIdOf = (target: ManagedEndpointTarget): string =>
+  PRIVATE_LINK[MANAGED_ENDPOINTS[target].service].groupIds[0];
+
+/**
+ * Name Data Factory gives the private endpoint behind a managed private endpoint, as it shows on the target's
+ * private endpoint connection (`properties.privateEndpoint.id` ends with it): `<factory>.<managed endpoint>`.
+ * scripts/adf-post-deploy.sh approves exactly those.
+ */
+export const managedEndpointPrivateEndpointName = (factoryName: string, target: ManagedEndpointTarget): string =>
+  `${factoryName}.${MANAGED_ENDPOINTS[target].name}`;
+
+/**
+ * Cosmos DB containers the factory may write (Built-in Data Contributor, per container): the GDPR erasure deletes or
+ * pseudonymises a person's items in the containers that keep personal data beyond a session. `sessions` is left out:
+ * its items expire within the session TTL (30 minutes), before any erasure request can be served.
+ */
+export const ETL_COSMOS_CONTAINERS: readonly CosmosContainerKey[] = ["apiLogs", "fraudFeatures", "webhookEvents"];
+
+/** Compute of the Azure integration runtime inside the managed VNet, from the `etl.integrationRuntime` config. */
+export function integrationRuntimeProperties(
+  ir: EtlConfig["integrationRuntime"],
+): types.input.datafactory.ManagedIntegrationRuntimeArgs {
+  return {
+    type: "Managed",
+    description:
+      "Azure integration runtime in the factory's managed virtual network: every linked service runs on it and reaches its store through a managed private endpoint.",
+    managedVirtualNetwork: { type: "ManagedVirtualNetworkReference", referenceName: MANAGED_VNET_NAME },
+    computeProperties: {
+      // AutoResolve inside a managed VNet = the factory's region (managed-virtual-network-private-endpoint).
+      location: "AutoResolve",
+      // Copy compute kept warm between the night's copies: no cold start of several minutes per copy
+      // (https://learn.microsoft.com/azure/data-factory/managed-virtual-network-private-endpoint#time-to-live).
+      copyComputeScaleProperties: {
+        dataIntegrationUnit: ir.copyDataIntegrationUnits,
+        timeToLive: ir.copyTimeToLiveMinutes,
+      },
+      // Pipeline activities (Lookup, Script, Stored Procedure, Web) and external activities in the managed VNet.
+      pipelineExternalComputeScaleProperties: {
+        timeToLive: ir.pipelineTimeToLiveMinutes,
+        numberOfPipelineNodes: ir.pipelineNodes,
+        numberOfExternalNodes: ir.externalNodes,
+      },
+    },
+  };
+}
+
+/** Where each linked service points (outputs of the OLTP, OLAP and NoSQL tiers). */
+export interface LinkedServiceTargets {
+  /** The OLTP database's server FQDN: the failover group listener when there is one. */
+  readonly oltp: { readonly server: pulumi.Input<string>; readonly database: pulumi.Input<string> };
+  /** `<workspace>.sql.azuresynapse.net` and the dedicated pool's name. */
+  readonly warehouse: { readonly server: pulumi.Input<string>; readonly database: pulumi.Input<string> };
+  /** `https://<account>.dfs.core.windows.net/` */
+  readonly lake: { readonly url: pulumi.Input<string> };
+  /** `https://<account>.documents.azure.com:443/` and the database. */
+  readonly cosmos: { readonly accountEndpoint: pulumi.Input<string>; readonly database: pulumi.Input<string> };
+}
+
+type LinkedServiceProperties =
+  | types.input.datafactory.AzureSqlDatabaseLinkedServiceArgs
+  | types.input.datafactory.AzureSqlDWLinkedServiceArgs
+  | types.input.datafactory.AzureBlobFSLinkedServiceArgs
+  | types.input.datafactory.CosmosDbLinkedServiceArgs;
+
+/**
+ * The four linked services, managed identity only: each authenticates as the ETL user-assigned identity through the
+ * factory credential, carries no key, password, SAS or connection string, and runs on the managed VNet's
+ * integration runtime (connector pages: connector-azure-sql-database, connector-azure-sql-data-warehouse,
+ * connector-azure-data-lake-storage, connector-azure-cosmos-db, section "User-assigned managed identity
+ * authentication").
+ */
+export function linkedServiceProperties(
+  targets: LinkedServiceTargets,
+): Readonly<Record<AdfLinkedServiceRole, LinkedServiceProperties>> {
+  const connectVia = { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME } as const;
+  const credential = { type: "CredentialReference", referenceName: ETL_CREDENTIAL_NAME } as const;
+  const sql = {
+    // The "recommended" connector version: TLS enforced (`encrypt: mandatory`), the server certificate checked.
+    encrypt: "mandatory",
+    trustServerCertificate: false,
+    connectVia,
+    credential,
+  };
+  return {
+    oltp: {
+      type: "AzureSqlDatabase",
+      description: `OLTP database (${ADF_LINKED_SERVICES.oltp}): the ETL identity, through the managed private endpoint.`,
+      server: targets.oltp.server,
+      database: targets.oltp.database,
+      authenticationType: datafactory.AzureSqlDatabaseAuthenticationType.UserAssignedManagedIdentity,
+      ...sql,
+    },
+    warehouse: {
+      type: "AzureSqlDW",
+      description: "Synapse dedicated SQL pool: the ETL identity, through the managed private endpoint.",
+      server: targets.warehouse.server,
+      database: targets.warehouse.database,
+      authenticationType: datafactory.AzureSqlDWAuthenticationType.UserAssignedManagedIdentity,
+      ...sql,
+    },
+    lake: {
+      type: "AzureBlobFS",
+      description: "Data lake (ADLS Gen2, dfs endpoint): the ETL identity, through the managed private endpoint.",
+      url: targets.lake.url,
+      connectVia,
+      credential,
+    },
+    cosmos: {
+      type: "CosmosDb",
+      description:
+        "Cosmos DB (NoSQL) database: the ETL identity (data-plane role per container), managed private endpoint.",
+      accountEndpoint: targets.cosmos.accountEndpoint,
+      database: targets.cosmos.database,
+      connectVia,
+      credential,
+    },
+  };
+}
