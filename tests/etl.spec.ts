@@ -1,0 +1,489 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  checkDefinitions,
+  checkGlobalParameterValue,
+  convertDataset,
+  convertPipeline,
+  convertTrigger,
+  ETL_COSMOS_CONTAINERS,
+  integrationRuntimeProperties,
+  linkedServiceProperties,
+  MANAGED_ENDPOINTS,
+  managedEndpointPrivateEndpointName,
+  referencesOf,
+  validateEtlArgs,
+  type EtlArgs,
+} from "../components/etl";
+import { ADF_INTEGRATION_RUNTIME, ADF_LINKED_SERVICES, type AdfDefinitions } from "../pipelines/etl/contract";
+import { SECRET_KEYS } from "../policies/rules/datafactory";
+import { parseConfig, PROJECT, readRaw } from "../lib/config";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewStack, type PreviewResult } from "../tools/lib/preview";
+import { loadStackConfig } from "../tools/lib/stackConfig";
+import { FIXTURE } from "./fixtures/etl/definitions";
+import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+
+const T = {
+  factory: "azure-native:datafactory:Factory",
+  ir: "azure-native:datafactory:IntegrationRuntime",
+  mpe: "azure-native:datafactory:ManagedPrivateEndpoint",
+  ls: "azure-native:datafactory:LinkedService",
+  credential: "azure-native:datafactory:CredentialOperation",
+  pipeline: "azure-native:datafactory:Pipeline",
+  dataset: "azure-native:datafactory:Dataset",
+  trigger: "azure-native:datafactory:Trigger",
+  globals: "azure-native:datafactory:GlobalParameter",
+  generic: "azure-native:resources:Resource",
+  identity: "azure-native:managedidentity:UserAssignedIdentity",
+  pe: "azure-native:network:PrivateEndpoint",
+  diag: "azure-native:monitor:DiagnosticSetting",
+  lock: "azure-native:authorization:ManagementLockByScope",
+  ra: "azure-native:authorization:RoleAssignment",
+  cosmosRa: "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+  wc: "azure-native:synapse:SqlPoolWorkloadClassifier",
+} as const;
+
+const PROVIDED = { linkedServices: Object.values(ADF_LINKED_SERVICES), integrationRuntimes: [ADF_INTEGRATION_RUNTIME] };
+const clone = (): AdfDefinitions => structuredClone(FIXTURE) as AdfDefinitions;
+type Json = Record<string, unknown>;
+/** The converted values are plain JSON (no Outputs): read them as such. */
+const plain = (v: unknown): Json => v as Json;
+const at = (v: unknown, ...keys: (string | number)[]): unknown =>
+  keys.reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<string | number, unknown>)[k] : undefined),
+    v,
+  );
+
+describe("etl (definitions: REST shape → azure-native)", () => {
+  const master = FIXTURE.pipelines.find((p) => p.name === "pl_extract_payment")!;
+
+  it("flattens typeProperties into every activity, at every depth (IfCondition → ForEach → Copy, Until, Switch)", () => {
+    const activities = plain(convertPipeline(master)).activities as Json[];
+    const json = JSON.stringify(activities);
+    assert.doesNotMatch(json, /typeProperties/, "no typeProperties left anywhere");
+    const ifc = activities[0];
+    assert.deepEqual(ifc.expression, { value: "@equals(1, 1)", type: "Expression" });
+    const forEach = at(ifc, "ifTrueActivities", 0) as Json;
+    assert.deepEqual([forEach.type, forEach.isSequential, forEach.batchCount], ["ForEach", false, 4]);
+    const copy = at(forEach, "activities", 0) as Json;
+    assert.deepEqual(
+      [copy.type, at(copy, "source", "type"), at(copy, "sink", "type"), copy.parallelCopies],
+      ["Copy", "AzureSqlSource", "ParquetSink", 4],
+    );
+    // Members outside typeProperties stay where they were.
+    assert.deepEqual(copy.policy, { retry: 2, retryIntervalInSeconds: 60, timeout: "0.01:00:00" });
+    assert.equal(at(copy, "outputs", 0, "referenceName"), "ds_lake_parquet");
+    assert.equal(at(ifc, "ifFalseActivities", 0, "waitTimeInSeconds"), 1);
+    const until = activities[1];
+    assert.deepEqual([until.timeout, at(until, "activities", 0, "waitTimeInSeconds")], ["0.00:10:00", 5]);
+    assert.deepEqual(until.dependsOn, [{ activity: "if_changes", dependencyConditions: ["Succeeded"] }]);
+    const sw = activities[2];
+    assert.equal(at(sw, "cases", 0, "value"), "dev");
+    assert.deepEqual(
+      [at(sw, "cases", 0, "activities", 0, "message"), at(sw, "defaultActivities", 0, "type")],
+      ["dev", "Wait"],
+    );
+    // Pipeline-level members are the PipelineArgs members.
+    assert.deepEqual(convertPipeline(master).parameters, { runDate: { type: "String" } });
+  });
+
+  it("does not change its input (the committed JSON stays the REST shape)", () => {
+    const before = JSON.stringify(FIXTURE);
+    convertPipeline(master);
+    FIXTURE.datasets.forEach(convertDataset);
+    FIXTURE.triggers.forEach(convertTrigger);
+    assert.equal(JSON.stringify(FIXTURE), before);
+  });
+
+  it("flattens datasets and triggers (location, recurrence) and keeps their outer members", () => {
+    const ds = plain(convertDataset(FIXTURE.datasets[0]));
+    assert.deepEqual(
+      [ds.type, at(ds, "location", "type"), ds.compressionCodec, at(ds, "linkedServiceName", "referenceName")],
+      ["Parquet", "AzureBlobFSLocation", "snappy", "ls_lake"],
+    );
+    assert.ok(!("typeProperties" in ds));
+    const tr = plain(convertTrigger(FIXTURE.triggers[0]));
+    assert.deepEqual(at(tr, "recurrence", "schedule"), { hours: [2], minutes: [0] });
+    assert.equal(at(tr, "pipelines", 0, "pipelineReference", "referenceName"), "etl_oltp_to_olap");
+  });
+
+  it("refuses a typeProperties member that collides once flattened, naming it (a SQL table's schema name)", () => {
+    const bad = {
+      name: "ds_stg",
+      properties: {
+        type: "AzureSqlDWTable",
+        linkedServiceName: { referenceName: "ls_synapse_pool", type: "LinkedServiceReference" },
+        schema: [],
+        typeProperties: { schema: "stg", table: "payment" },
+      },
+    };
+    assert.throws(() => convertDataset(bad), /dataset ds_stg: typeProperties\.schema collides .*tableName/);
+    const activity = {
+      name: "p",
+      properties: { activities: [{ name: "a", type: "Wait", policy: {}, typeProperties: { policy: 1 } }] },
+    };
+    assert.throws(() => convertPipeline(activity), /pipeline p\[0\]\(a\): typeProperties\.policy collides/);
+    assert.throws(() => convertTrigger({ name: "t", properties: {} }), /trigger t: properties\.type is required/);
+  });
+
+  it("collects references and orders pipelines after those they execute", () => {
+    const refs = referencesOf(FIXTURE.pipelines[0].properties);
+    assert.deepEqual([...refs.datasets], ["ds_lake_parquet"]);
+    const { pipelineOrder } = checkDefinitions({ ...FIXTURE, pipelines: [...FIXTURE.pipelines].reverse() }, PROVIDED);
+    assert.deepEqual(pipelineOrder, ["pl_extract_payment", "etl_oltp_to_olap"]);
+  });
+
+  it("refuses a reference to a missing pipeline, dataset or linked service, a duplicate and a cycle", () => {
+    const d = clone();
+    (d.triggers[0].properties.pipelines as Json[])[0].pipelineReference = {
+      referenceName: "nope",
+      type: "PipelineReference",
+    };
+    (d.datasets[0].properties.linkedServiceName as Json).referenceName = "ls_secret_store";
+    assert.throws(
+      () => checkDefinitions(d, PROVIDED),
+      /dataset ds_lake_parquet references linkedServices 'ls_secret_store'.*trigger tr_nightly references pipelines 'nope'/,
+    );
+    const dup = clone();
+    (dup.datasets as unknown[]).push(dup.datasets[0]);
+    assert.throws(() => checkDefinitions(dup, PROVIDED), /dataset ds_lake_parquet is defined twice/);
+    const cycle = clone();
+    (cycle.pipelines[0].properties.activities as Json[]).push({
+      name: "back",
+      type: "ExecutePipeline",
+      typeProperties: { pipeline: { referenceName: "etl_oltp_to_olap", type: "PipelineReference" } },
+    });
+    assert.throws(
+      () => checkDefinitions(cycle, PROVIDED),
+      /in a cycle: .*etl_oltp_to_olap → pl_extract_payment → etl_oltp_to_olap|in a cycle: pl_extract_payment → etl_oltp_to_olap → pl_extract_payment/,
+    );
+  });
+
+  it("checks each global parameter's value against its declared type", () => {
+    assert.equal(checkGlobalParameterValue("a", "String", "x"), undefined);
+    assert.equal(checkGlobalParameterValue("n", "Int", 4), undefined);
+    assert.match(String(checkGlobalParameterValue("n", "Int", "4")), /'n' is declared Int but its value is "4"/);
+    assert.match(String(checkGlobalParameterValue("b", "Bool", undefined)), /'b' \(Bool\) has no value/);
+  });
+});
+
+describe("etl (settings and config)", () => {
+  const dev = configOf("dev");
+  const prod = configOf("prod");
+
+  it("sizes the managed-VNet integration runtime from config, inside the factory's managed VNet", () => {
+    const p = integrationRuntimeProperties(prod.etl.integrationRuntime);
+    assert.deepEqual(p.managedVirtualNetwork, { type: "ManagedVirtualNetworkReference", referenceName: "default" });
+    assert.deepEqual(p.computeProperties, {
+      location: "AutoResolve",
+      copyComputeScaleProperties: { dataIntegrationUnit: 64, timeToLive: 30 },
+      pipelineExternalComputeScaleProperties: { timeToLive: 60, numberOfPipelineNodes: 2, numberOfExternalNodes: 1 },
+    });
+    assert.equal(dev.etl.integrationRuntime.copyDataIntegrationUnits, 8);
+  });
+
+  it("refuses a DIU count Data Factory does not reserve, naming the key", () => {
+    const sc = loadStackConfig(path.resolve(__dirname, ".."), "dev");
+    const raw = readRaw((key) => sc.config[`${PROJECT}:${key}`]);
+    (
+      raw.etl as { integrationRuntime: { copyDataIntegrationUnits: number } }
+    ).integrationRuntime.copyDataIntegrationUnits = 6;
+    assert.throws(
+      () => parseConfig(raw, "dev"),
+      /config payments-data-platform:etl \(integrationRuntime\.copyDataIntegrationUnits\): got 6; must be a multiple of 4/,
+    );
+  });
+
+  it("builds four identity-only linked services on the managed IR, none carrying a secret", () => {
+    const ls = linkedServiceProperties({
+      oltp: { server: "s", database: "d" },
+      warehouse: { server: "w", database: "p" },
+      lake: { url: "https://l.dfs.core.windows.net/" },
+      cosmos: { accountEndpoint: "https://c.documents.azure.com:443/", database: "db" },
+    });
+    assert.deepEqual(Object.keys(ls).sort(), Object.keys(ADF_LINKED_SERVICES).sort());
+    for (const [role, p] of Object.entries(ls).map(([k, v]) => [k, plain(v)] as const)) {
+      assert.deepEqual(
+        p.connectVia,
+        { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME },
+        role,
+      );
+      assert.deepEqual(p.credential, { type: "CredentialReference", referenceName: "cred-etl-identity" }, role);
+      for (const key of [
+        ...SECRET_KEYS.filter((k) => k !== "credential"),
+        "connectionString",
+        "sasUri",
+        "servicePrincipalId",
+      ]) {
+        assert.ok(!(key in p), `${role}: ${key}`);
+      }
+    }
+    assert.equal(plain(ls.oltp).authenticationType, "UserAssignedManagedIdentity");
+    assert.equal(plain(ls.warehouse).authenticationType, "UserAssignedManagedIdentity");
+    assert.equal(plain(ls.oltp).encrypt, "mandatory");
+  });
+
+  it("names the private endpoint behind each managed endpoint as Data Factory does (<factory>.<endpoint>)", () => {
+    assert.equal(
+      managedEndpointPrivateEndpointName("adf-pay-dev-weu-1a2b", "lakeDfs"),
+      "adf-pay-dev-weu-1a2b.mpe-lake-dfs",
+    );
+    assert.equal(
+      new Set(Object.values(MANAGED_ENDPOINTS).map((m) => m.name)).size,
+      Object.keys(MANAGED_ENDPOINTS).length,
+    );
+  });
+
+  it("refuses definitions whose global parameters have no value, and values nobody reads, before registering", () => {
+    const args = {
+      context: {},
+      managedEndpoints: { oltpSql: {}, warehouseSql: {}, lakeDfs: {}, lakeBlob: {}, cosmosSql: {} },
+      definitions: FIXTURE,
+      globalParameterValues: { rawFileSystem: "raw", stray: "x" },
+      lock: { kind: "ReadOnly" },
+    } as unknown as EtlArgs;
+    assert.throws(
+      () => validateEtlArgs(args),
+      /lock: a ReadOnly lock .*global parameter 'environment' \(String\) has no value.*'stray' is not read by any definition/,
+    );
+  });
+});
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`etl (${stack} stack)`, function () {
+    this.timeout(240_000);
+    let resources: ResourceRecord[];
+    let mine: ResourceRecord[];
+    let outputs: Record<string, unknown>;
+    let factory: ResourceRecord;
+    const prod = stack === "prod";
+    const idOf = (r: ResourceRecord) => String(r.outputs.id ?? r.id);
+
+    before(async () => {
+      const p = await previewOf(stack);
+      resources = p.run.resources;
+      outputs = p.run.stackOutputs;
+      mine = resources.filter((r) => r.name.startsWith("etl-"));
+      factory = byName(mine, "etl-factory");
+    });
+
+    it("creates one factory: private, in the integration group, with its identities and the key at creation", () => {
+      assert.equal(ofType(resources, T.factory).length, 1);
+      assert.equal(factory.inputs.publicNetworkAccess, "Disabled");
+      assert.equal(factory.inputs.resourceGroupName, `rg-pay-${stack}-weu-integration`);
+      assert.match(String(factory.inputs.factoryName), new RegExp(`^adf-pay-${stack}-weu-[a-z0-9]{4}$`));
+      const cmkId = idOf(byName(resources, "platform-cmk-data-factory-id"));
+      const etlId = idOf(byName(mine, "etl-identity"));
+      assert.equal(input(factory, "identity.type"), "UserAssigned");
+      assert.deepEqual(
+        Object.keys(input(factory, "identity.userAssignedIdentities") as Json).sort(),
+        [cmkId, etlId].sort(),
+      );
+      assert.deepEqual(input(factory, "encryption"), {
+        vaultBaseUrl: String(outputs.keyVaultUri),
+        keyName: "cmk-data-factory",
+        identity: { userAssignedIdentity: cmkId },
+      });
+      assert.ok(factory.dependencies.includes(byName(resources, "platform-cmk-data-factory-grant-propagation").urn));
+      assert.equal(factory.protect, prod);
+    });
+
+    it("creates the managed VNet (kept on delete: no DELETE API) and the named Azure IR inside it", () => {
+      const vnet = byName(mine, "etl-managed-vnet");
+      assert.deepEqual(
+        [
+          vnet.inputs.resourceProviderNamespace,
+          vnet.inputs.resourceType,
+          vnet.inputs.resourceName,
+          vnet.inputs.apiVersion,
+        ],
+        ["Microsoft.DataFactory", "managedVirtualNetworks", "default", "2018-06-01"],
+      );
+      assert.deepEqual(vnet.inputs.properties, {});
+      assert.equal(vnet.inputs.parentResourcePath, `factories/${String(factory.inputs.factoryName)}`);
+      const ir = byName(mine, "etl-ir");
+      assert.equal(ir.inputs.integrationRuntimeName, ADF_INTEGRATION_RUNTIME);
+      assert.equal(input(ir, "properties.managedVirtualNetwork.referenceName"), "default");
+      assert.ok(ir.dependencies.includes(vnet.urn));
+      const cfg = configOf(stack).etl.integrationRuntime;
+      assert.equal(
+        input(ir, "properties.computeProperties.copyComputeScaleProperties.dataIntegrationUnit"),
+        cfg.copyDataIntegrationUnits,
+      );
+    });
+
+    it(`reaches every store through a managed private endpoint${prod ? " (both OLTP servers: the failover group)" : ""}, after the store's own operations`, () => {
+      const mpes = ofType(mine, T.mpe);
+      const byTarget = (name: string) => byName(resources, name);
+      const expected: [string, string, string][] = [
+        ["mpe-oltp-sql", idOf(byTarget("oltp-server")), "sqlServer"],
+        ...(prod
+          ? ([["mpe-oltp-sql-secondary", idOf(byTarget("oltp-secondary")), "sqlServer"]] as [
+              string,
+              string,
+              string,
+            ][])
+          : []),
+        ["mpe-synapse-sql", idOf(byTarget("olap-workspace")), "Sql"],
+        ["mpe-lake-dfs", idOf(byTarget("olap-lake")), "dfs"],
+        ["mpe-lake-blob", idOf(byTarget("olap-lake")), "blob"],
+        ["mpe-cosmos-sql", idOf(byTarget("nosql-account")), "Sql"],
+      ];
+      assert.deepEqual(
+        mpes.map((m) => [
+          m.inputs.managedPrivateEndpointName,
+          input(m, "properties.privateLinkResourceId"),
+          input(m, "properties.groupId"),
+        ]),
+        expected,
+      );
+      for (const m of mpes) assert.equal(m.inputs.managedVirtualNetworkName, "default");
+      // Cosmos DB runs one operation per account: after the NoSQL tier's grants and the ML workspace's endpoint.
+      const cosmos = byName(mine, "etl-mpe-cosmos-sql");
+      for (const dep of ["nosql-contributor-adf-etl-api-logs", "ml-workspace"])
+        assert.ok(cosmos.dependencies.includes(byName(resources, dep).urn), dep);
+      assert.ok(byName(mine, "etl-mpe-lake-dfs").dependencies.includes(byName(resources, "olap-workspace").urn));
+    });
+
+    it("authenticates every linked service as the ETL identity through one credential, on the managed IR", () => {
+      const cred = byName(mine, "etl-credential");
+      assert.deepEqual(input(cred, "properties"), {
+        type: "ManagedIdentity",
+        description: "The ETL user-assigned identity: every linked service authenticates as it.",
+        resourceId: idOf(byName(mine, "etl-identity")),
+      });
+      const ls = ofType(mine, T.ls);
+      assert.deepEqual(ls.map((l) => l.inputs.linkedServiceName).sort(), Object.values(ADF_LINKED_SERVICES).sort());
+      const sqlServer = (outputs.sqlEndpoints as Json).readWrite;
+      assert.equal(input(byName(mine, "etl-ls-oltp"), "properties.server"), sqlServer);
+      assert.equal(
+        input(byName(mine, "etl-ls-warehouse"), "properties.server"),
+        (outputs.synapseSqlEndpoints as Json).dedicated,
+      );
+      assert.equal(input(byName(mine, "etl-ls-warehouse"), "properties.database"), outputs.synapseSqlPoolName);
+      assert.equal(input(byName(mine, "etl-ls-lake"), "properties.url"), outputs.lakeDfsEndpoint);
+      for (const l of ls) {
+        assert.ok(l.dependencies.includes(byName(mine, "etl-ir").urn));
+        assert.ok(l.dependencies.includes(cred.urn));
+      }
+    });
+
+    it("grants the ETL identity its least roles: lake contributor, the erasure's Cosmos DB containers, the ETL workload group", () => {
+      const principal = (outputs.etlIdentity as Json).principalId;
+      const lake = ofType(resources, T.ra).filter((r) => r.inputs.principalId === principal);
+      assert.deepEqual(
+        lake.map((r) => [r.name, r.inputs.scope]).sort(),
+        [
+          ["olap-lake-ra-adf-etl-blob-contributor", idOf(byName(resources, "olap-lake"))],
+          ...(prod ? [] : [["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))]]),
+        ].sort(),
+      );
+      const cosmos = ofType(resources, T.cosmosRa).filter((r) => r.inputs.principalId === principal);
+      const names = outputs.cosmosContainerNames as Record<string, string>;
+      assert.deepEqual(
+        cosmos.map((r) => String(r.inputs.scope).split("/").pop()),
+        ETL_COSMOS_CONTAINERS.map((c) => names[c]),
+      );
+      assert.ok(
+        cosmos.every((r) => String(r.inputs.roleDefinitionId).endsWith("00000000-0000-0000-0000-000000000002")),
+      );
+    });
+
+    it("names the SQL users and the workload classifier member after the ETL identity, as the generated SQL expects", () => {
+      const identity = byName(mine, "etl-identity");
+      const user = (outputs.etlIdentity as Json).databaseUserName;
+      assert.equal(user, identity.inputs.resourceName);
+      assert.equal(user, `id-pay-${stack}-weu-adf-etl`);
+      assert.equal(byName(resources, "olap-wc-etl").inputs.memberName, user);
+      // The generated SQL creates the user from the EtlPrincipalName variable; the runbook passes this output.
+      for (const f of ["04_oltp_etl_access.sql", "13_olap_etl_access.sql"]) {
+        const sql = fs.readFileSync(path.resolve(__dirname, "../pipelines/sql", f), "utf8");
+        assert.match(sql, /CREATE USER \[\$\(EtlPrincipalName\)\] FROM EXTERNAL PROVIDER/, f);
+      }
+      const ops = fs.readFileSync(path.resolve(__dirname, "../docs/operations.md"), "utf8");
+      assert.match(ops, /EtlPrincipalName="\$\(pulumi stack output etlIdentity --json \| jq -r \.databaseUserName\)"/);
+    });
+
+    it("has private endpoints for the factory's API and Studio, diagnostics, Reader for data engineers, and the prod lock", () => {
+      const pes = ofType(mine, T.pe).filter(
+        (p) => at(p.inputs, "privateLinkServiceConnections", 0, "privateLinkServiceId") === idOf(factory),
+      );
+      assert.deepEqual(
+        pes.map((p) => at(p.inputs, "privateLinkServiceConnections", 0, "groupIds")),
+        [["dataFactory"], ["portal"]],
+      );
+      const diag = ofType(mine, T.diag).filter((d) => d.inputs.resourceUri === idOf(factory));
+      assert.equal(diag.length, 1);
+      assert.deepEqual(diag[0].inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+      assert.equal(diag[0].inputs.logAnalyticsDestinationType, "Dedicated");
+      const locks = ofType(mine, T.lock).filter((l) => l.inputs.scope === idOf(factory));
+      assert.equal(locks.length, prod ? 1 : 0);
+      assert.ok(
+        ofType(mine, T.ra).some(
+          (r) =>
+            r.inputs.scope === idOf(factory) &&
+            String(r.inputs.roleDefinitionId).endsWith("acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+        ),
+      );
+    });
+
+    it("exports what the deploy workflow and the operations tier need", () => {
+      assert.equal(outputs.dataFactoryName, factory.inputs.factoryName);
+      assert.equal(outputs.dataFactoryId, idOf(factory));
+      assert.deepEqual(
+        outputs.etlPipelineNames,
+        ofType(mine, T.pipeline).map((p) => p.inputs.pipelineName),
+      );
+      assert.deepEqual(
+        outputs.etlTriggerNames,
+        ofType(mine, T.trigger).map((p) => p.inputs.triggerName),
+      );
+    });
+  });
+}
+
+describe("etl (generated definitions deployed: fixture program)", function () {
+  this.timeout(240_000);
+  let mine: ResourceRecord[];
+  let result: PreviewResult;
+
+  before(async () => {
+    await previewOf("prod");
+    result = await previewStack({ stack: "dev", program: path.resolve(__dirname, "fixtures/etl/index.ts") });
+    mine = result.run.resources.filter((r) => r.name.startsWith("etl-"));
+  });
+
+  it("creates datasets, pipelines and triggers in the azure-native shape, each after what it references", () => {
+    const ds = byName(mine, "etl-ds-ds_lake_parquet");
+    assert.equal(input(ds, "properties.location.type"), "AzureBlobFSLocation");
+    for (const ls of ofType(mine, T.ls)) assert.ok(ds.dependencies.includes(ls.urn));
+    const extract = byName(mine, "etl-pl-pl_extract_payment");
+    const masterPl = byName(mine, "etl-pl-etl_oltp_to_olap");
+    assert.ok(extract.dependencies.includes(ds.urn));
+    assert.ok(masterPl.dependencies.includes(extract.urn), "a pipeline after those it executes");
+    assert.equal(input(masterPl, "activities.0.pipeline.referenceName"), "pl_extract_payment");
+    const trigger = byName(mine, "etl-tr-tr_nightly");
+    assert.ok(trigger.dependencies.includes(masterPl.urn));
+    assert.deepEqual(input(trigger, "properties.recurrence.schedule"), { hours: [2], minutes: [0] });
+    assert.equal(trigger.outputs.properties && (trigger.outputs.properties as Json).runtimeState, "Stopped");
+  });
+
+  it("defines every global parameter the definitions read on the factory", () => {
+    const g = byName(mine, "etl-global-parameters");
+    assert.equal(g.inputs.globalParameterName, "default");
+    assert.deepEqual(g.inputs.properties, {
+      rawFileSystem: { type: "String", value: "raw" },
+      environment: { type: "String", value: "dev" },
+    });
+  });
+
+  it("passes the ARM schema check and the policy pack (the converted bodies are what ARM takes)", () => {
+    assert.deepEqual(result.schema?.errors ?? [], []);
+    assert.deepEqual(
+      result.verdict.violations.filter((v) => v.enforcementLevel === "mandatory"),
+      [],
+    );
+  });
+});
