@@ -454,7 +454,10 @@ for (const stack of ["dev", "prod"] as const) {
         [wi.bi.minPercent, "high", 300],
       );
       // The ETL identity is the ETL tier's: it classifies it through olap.classifyEtlIdentity, never a guessed name.
-      assert.equal(mine.filter((r) => r.name === "olap-wc-etl").length, 0);
+      assert.equal(
+        byName(mine, "olap-wc-etl").inputs.memberName,
+        (outputs.etlIdentity as { databaseUserName: string }).databaseUserName,
+      );
       assert.equal(byName(mine, "olap-wc-bi").inputs.memberName, `grp-pay-${stack}-analysts`);
       assert.equal(byName(mine, "olap-wc-bi").inputs.workloadGroupName, "wg_bi");
     });
@@ -497,8 +500,13 @@ for (const stack of ["dev", "prod"] as const) {
       const on = (scope: ResourceRecord, role: string) =>
         ras.filter((r) => r.inputs.scope === idOf(scope) && String(r.inputs.roleDefinitionId).endsWith(role));
       const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
-      const synapseWrite = on(account, ROLE.blobContributor);
+      // The workspace identity and the ETL identity (olap.grantLakeAccess from index.ts) write the lake.
+      const synapseWrite = on(account, ROLE.blobContributor).filter((r) => !r.name.includes("adf-etl"));
       assert.equal(synapseWrite.length, 1);
+      assert.deepEqual(
+        on(account, ROLE.blobContributor).map((r) => r.inputs.principalId),
+        [synapseWrite[0].inputs.principalId, (outputs.etlIdentity as { principalId: string }).principalId],
+      );
       assert.equal(
         synapseWrite[0].inputs.principalId,
         (workspace.outputs.identity as { principalId: string }).principalId,
@@ -523,8 +531,12 @@ for (const stack of ["dev", "prod"] as const) {
       const roleId = `/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/${String(role.inputs.roleDefinitionId)}`;
       assert.match(String(role.inputs.roleDefinitionId), /^[0-9a-f-]{36}$/);
       assert.equal(outputs.synapsePoolOperatorRoleDefinitionId, roleId);
+      // Data engineers and, where the pool pauses, the ETL identity that runs the pause/resume pipelines (index.ts).
       const grants = ofType(mine, T.ra).filter((r) => r.inputs.scope === idOf(pool));
-      assert.equal(grants.length, prod ? 0 : 1);
+      assert.deepEqual(
+        grants.map((g) => g.name),
+        prod ? [] : ["olap-pool-ra-data-engineers-pool-operator", "olap-pool-ra-adf-etl-pool-operator"],
+      );
       if (!prod) {
         assert.equal(grants[0].inputs.roleDefinitionId, roleId);
         assert.ok(grants[0].dependencies.includes(role.urn), "assigned after the role exists");

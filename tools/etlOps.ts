@@ -1,0 +1,87 @@
+/**
+ * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|check> --stack <dev|prod>
+ *
+ * The ETL tier's steps around `pulumi up` (tools/lib/etlOps.ts), with an Azure CLI logged in to the stack's
+ * subscription. Resource groups come from the committed stack config (the same names the program gives them), the
+ * factory and the Synapse workspace from Azure. `check` exits 1 when a managed private endpoint's connection is not
+ * approved or a trigger is not started (the drift workflow runs it); the others exit 0 when done. Bad usage: 2.
+ */
+import * as path from "node:path";
+import { parseArgs, runCli, UsageError } from "./lib/cli";
+
+const COMMANDS = ["stop-triggers", "approve-endpoints", "start-triggers", "check"] as const;
+const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--attempts N] [--delay-seconds S]
+  stop-triggers       stop the factory's started triggers (before pulumi up: a started trigger cannot be updated)
+  approve-endpoints   approve the pending private endpoint connections of the factory's managed private endpoints
+                      and of the Synapse workspace's managed VNet to its lake (after pulumi up)
+  start-triggers      start every trigger of the factory (after pulumi up: triggers are created stopped)
+  check               exit 1 when a connection is not approved or a trigger is not started (drift)`;
+
+runCli(USAGE, async (argv) => {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
+    throw new UsageError(`unknown command '${command ?? ""}'`);
+  const args = parseArgs(rest, ["stack", "attempts", "delay-seconds"], ["verbose"]);
+  const stack = args.values.stack;
+  if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
+  const { parseConfig, PROJECT, readRaw } = require("../lib/config") as typeof import("../lib/config");
+  const { stackContext } = require("../components/shared/context") as typeof import("../components/shared/context");
+  const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
+  const ops = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
+  const context = stackContext(
+    parseConfig(
+      readRaw((k) => sc.config[`${PROJECT}:${k}`]),
+      stack,
+    ),
+  );
+  const s = {
+    integrationResourceGroup: context.name("resourceGroup", "integration"),
+    dataResourceGroup: context.name("resourceGroup", "data"),
+  };
+  const az = ops.azCli;
+  const factory = ops.findFactory(az, s);
+  switch (command) {
+    case "stop-triggers":
+    case "start-triggers": {
+      if (!factory) {
+        console.log(`no factory in ${s.integrationResourceGroup} yet: nothing to ${command.split("-")[0]}`);
+        return 0;
+      }
+      const triggers = ops.triggersOf(az, factory.id);
+      const action = command === "stop-triggers" ? "stop" : "start";
+      for (const t of action === "stop" ? ops.triggersToStop(triggers) : ops.triggersToStart(triggers)) {
+        ops.setTrigger(az, factory.id, t.name, action);
+        console.log(`${action === "stop" ? "stopped" : "started"} trigger ${t.name} of ${factory.name}`);
+      }
+      return 0;
+    }
+    case "approve-endpoints": {
+      const approved = await ops.approveAll(az, ops.expectations(az, s), {
+        attempts: Number(args.values.attempts ?? 20),
+        delayMs: Number(args.values["delay-seconds"] ?? 30) * 1000,
+        log: (line) => console.log(line),
+      });
+      console.log(`${approved.length} connection(s) approved`);
+      return 0;
+    }
+    default: {
+      const problems = ops
+        .expectations(az, s)
+        .flatMap((e) => ops.connectionProblems(ops.connectionsOf(az, e.targetId), e));
+      if (factory) {
+        for (const t of ops.triggersToStart(ops.triggersOf(az, factory.id)))
+          problems.push(
+            `trigger ${t.name} of ${factory.name} is ${t.properties.runtimeState ?? "in no state"}, not Started`,
+          );
+      }
+      for (const p of problems) console.error(p);
+      console.log(
+        problems.length === 0
+          ? "ETL: every connection approved, every trigger started"
+          : `${problems.length} problem(s)`,
+      );
+      return problems.length === 0 ? 0 : 1;
+    }
+  }
+});

@@ -1,0 +1,193 @@
+/**
+ * What the deploy and drift workflows do around `pulumi up` for the ETL tier and the OLAP tier's managed network,
+ * through Azure Resource Manager only (the Azure CLI; no data plane, so any runner works):
+ *
+ *  - `stop-triggers` (before `up`): a started Data Factory trigger cannot be updated ("TriggerEnabledCannotUpdate"),
+ *    so started triggers are stopped first, as Microsoft's CI/CD script does (continuous-integration-delivery).
+ *  - `approve-endpoints` (after `up`): a managed private endpoint creates a Pending private endpoint connection on
+ *    its target, named by Azure; only the target's owner approves it. This approves exactly the factory's own
+ *    (`properties.privateEndpoint.id` ending in `/<factory>.<managed endpoint>`) and the Synapse workspace's to its
+ *    default storage (`/<workspace>.<…>`), waiting for connections that are not there yet, and never touches others.
+ *  - `start-triggers` (after `up`): triggers are created stopped (ARM has no way to start them).
+ *  - `check` (drift): fails when a connection is not approved or a trigger is not started.
+ *
+ * The decisions are pure functions (tests/etlOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
+ */
+import { execFileSync } from "node:child_process";
+
+export const ADF_API = "2018-06-01";
+const ARM = "https://management.azure.com";
+
+/** A private endpoint connection on a target, as `az network private-endpoint-connection list` prints it. */
+export interface Connection {
+  readonly id: string;
+  readonly properties: {
+    readonly privateEndpoint?: { readonly id?: string };
+    readonly privateLinkServiceConnectionState?: { readonly status?: string };
+  };
+}
+
+/** A managed private endpoint of the factory (REST `managedPrivateEndpoints` list item). */
+export interface ManagedEndpoint {
+  readonly name: string;
+  readonly properties: { readonly privateLinkResourceId?: string; readonly groupId?: string };
+}
+
+/** A trigger of the factory (REST `triggers` list item). */
+export interface TriggerInfo {
+  readonly name: string;
+  readonly properties: { readonly runtimeState?: string };
+}
+
+/** Who owns a connection: the private endpoint's name is `<owner>.<endpoint>` (Data Factory, Synapse). */
+export interface Expected {
+  /** The target resource id (server, workspace, storage account, Cosmos DB account). */
+  readonly targetId: string;
+  /** The private endpoint's exact name, or a prefix ending in `.` (every endpoint of that owner). */
+  readonly privateEndpointName: string;
+  readonly description: string;
+}
+
+const peName = (c: Connection) => (c.properties.privateEndpoint?.id ?? "").split("/").pop() ?? "";
+const statusOf = (c: Connection) => c.properties.privateLinkServiceConnectionState?.status ?? "";
+
+/** Whether a connection comes from the expected private endpoint (exact name, or `<owner>.` prefix). */
+export function isFrom(c: Connection, name: string): boolean {
+  const n = peName(c).toLowerCase();
+  return name.endsWith(".") ? n.startsWith(name.toLowerCase()) : n === name.toLowerCase();
+}
+
+/** Connections of one expectation that still wait for approval. */
+export function pendingOf(connections: readonly Connection[], expected: Expected): Connection[] {
+  return connections.filter((c) => isFrom(c, expected.privateEndpointName) && statusOf(c) === "Pending");
+}
+
+/** What the drift check reports for one expectation: missing, not approved (rejected, disconnected, pending). */
+export function connectionProblems(connections: readonly Connection[], expected: Expected): string[] {
+  const mine = connections.filter((c) => isFrom(c, expected.privateEndpointName));
+  if (mine.length === 0)
+    return [
+      `${expected.description}: no private endpoint connection from ${expected.privateEndpointName} on ${expected.targetId}`,
+    ];
+  return mine
+    .filter((c) => statusOf(c) !== "Approved")
+    .map((c) => `${expected.description}: ${c.id} is ${statusOf(c) || "in no state"}, not Approved`);
+}
+
+/** The factory's expectations: one per managed private endpoint, from the factory's own list. */
+export function factoryExpectations(factoryName: string, endpoints: readonly ManagedEndpoint[]): Expected[] {
+  return endpoints
+    .filter((e) => e.properties.privateLinkResourceId)
+    .map((e) => ({
+      targetId: e.properties.privateLinkResourceId!,
+      privateEndpointName: `${factoryName}.${e.name}`,
+      description: `Data Factory ${factoryName} managed private endpoint ${e.name} (${e.properties.groupId ?? "?"})`,
+    }));
+}
+
+export const triggersToStart = (triggers: readonly TriggerInfo[]) =>
+  triggers.filter((t) => t.properties.runtimeState !== "Started");
+export const triggersToStop = (triggers: readonly TriggerInfo[]) =>
+  triggers.filter((t) => t.properties.runtimeState === "Started");
+
+/** Runs `az` with JSON output; the one side effect of this module. */
+export type Az = (args: readonly string[]) => unknown;
+
+export const azCli: Az = (args) => {
+  const out = execFileSync("az", [...args, "--output", "json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return out.trim() === "" ? null : JSON.parse(out);
+};
+
+export interface StackResources {
+  /** Resource group of the ETL tier (the factory). */
+  readonly integrationResourceGroup: string;
+  /** Resource group of the data tiers (the Synapse workspace). */
+  readonly dataResourceGroup: string;
+}
+
+const ids = (az: Az, rg: string, type: string): string[] =>
+  (az(["resource", "list", "--resource-group", rg, "--resource-type", type, "--query", "[].id"]) as string[] | null) ??
+  [];
+
+const list = <T>(az: Az, url: string): T[] =>
+  (az(["rest", "--method", "get", "--url", `${ARM}${url}`]) as { value?: T[] } | null)?.value ?? [];
+
+/** The factory (at most one per integration group), or undefined before the first `up`. */
+export function findFactory(az: Az, s: StackResources): { id: string; name: string } | undefined {
+  const found = ids(az, s.integrationResourceGroup, "Microsoft.DataFactory/factories");
+  if (found.length > 1) throw new Error(`${s.integrationResourceGroup} holds ${found.length} factories; expected one`);
+  return found[0] ? { id: found[0], name: found[0].split("/").pop()! } : undefined;
+}
+
+export function triggersOf(az: Az, factoryId: string): TriggerInfo[] {
+  return list<TriggerInfo>(az, `${factoryId}/triggers?api-version=${ADF_API}`);
+}
+
+export function setTrigger(az: Az, factoryId: string, trigger: string, action: "start" | "stop"): void {
+  az(["rest", "--method", "post", "--url", `${ARM}${factoryId}/triggers/${trigger}/${action}?api-version=${ADF_API}`]);
+}
+
+/** Every connection the stack owns: the factory's managed endpoints and the Synapse workspaces' to their lake. */
+export function expectations(az: Az, s: StackResources): Expected[] {
+  const out: Expected[] = [];
+  const factory = findFactory(az, s);
+  if (factory) {
+    const endpoints = list<ManagedEndpoint>(
+      az,
+      `${factory.id}/managedVirtualNetworks/default/managedPrivateEndpoints?api-version=${ADF_API}`,
+    );
+    out.push(...factoryExpectations(factory.name, endpoints));
+  }
+  for (const ws of ids(az, s.dataResourceGroup, "Microsoft.Synapse/workspaces")) {
+    const lake = az(["resource", "show", "--ids", ws, "--query", "properties.defaultDataLakeStorage.resourceId"]) as
+      string | null;
+    const name = ws.split("/").pop()!;
+    if (lake)
+      out.push({
+        targetId: lake,
+        privateEndpointName: `${name}.`,
+        description: `Synapse workspace ${name} managed VNet (default storage)`,
+      });
+  }
+  return out;
+}
+
+export const connectionsOf = (az: Az, targetId: string): Connection[] =>
+  (az(["network", "private-endpoint-connection", "list", "--id", targetId]) as Connection[] | null) ?? [];
+
+/**
+ * Approves each expectation's pending connections, polling until each has one (a connection appears on the target
+ * only once its managed endpoint is provisioned); returns what it approved, throws naming what never appeared.
+ */
+export async function approveAll(
+  az: Az,
+  expected: readonly Expected[],
+  opts: { readonly attempts: number; readonly delayMs: number; readonly log: (line: string) => void },
+): Promise<string[]> {
+  const approved: string[] = [];
+  const missing: string[] = [];
+  for (const e of expected) {
+    let seen = false;
+    for (let attempt = 1; attempt <= opts.attempts && !seen; attempt++) {
+      const connections = connectionsOf(az, e.targetId);
+      seen = connections.some((c) => isFrom(c, e.privateEndpointName));
+      for (const c of pendingOf(connections, e)) {
+        az([
+          "network",
+          "private-endpoint-connection",
+          "approve",
+          "--id",
+          c.id,
+          "--description",
+          e.description.slice(0, 140),
+        ]);
+        approved.push(c.id);
+        opts.log(`approved ${c.id} (${e.description})`);
+      }
+      if (!seen && attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.delayMs));
+    }
+    if (!seen) missing.push(`${e.description}: no connection from ${e.privateEndpointName} on ${e.targetId}`);
+  }
+  if (missing.length > 0) throw new Error(`not approved (never appeared):\n${missing.join("\n")}`);
+  return approved;
+}
