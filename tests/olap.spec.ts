@@ -504,8 +504,13 @@ for (const stack of ["dev", "prod"] as const) {
       const synapseWrite = on(account, ROLE.blobContributor).filter((r) => !r.name.includes("adf-etl"));
       assert.equal(synapseWrite.length, 1);
       assert.deepEqual(
-        on(account, ROLE.blobContributor).map((r) => r.inputs.principalId),
-        [synapseWrite[0].inputs.principalId, (outputs.etlIdentity as { principalId: string }).principalId],
+        on(account, ROLE.blobContributor)
+          .map((r) => String(r.inputs.principalId))
+          .sort(),
+        [
+          String(synapseWrite[0].inputs.principalId),
+          (outputs.etlIdentity as { principalId: string }).principalId,
+        ].sort(),
       );
       assert.equal(
         synapseWrite[0].inputs.principalId,
