@@ -6,8 +6,8 @@
 --
 -- Extracted (columns in staging order):
 -- dbo.Currency (cdc): [CurrencyCode], [Name], [MinorUnits], [IsActive]
--- dbo.Merchant (cdc): [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt]
--- dbo.Customer (changeTracking): [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt]
+-- dbo.Merchant (cdc): [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt], [UpdatedAt]
+-- dbo.Customer (changeTracking): [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt], [UpdatedAt]
 -- dbo.PaymentMethod (cdc): [PaymentMethodId], [CustomerId], [Brand], [Funding], [WalletType], [IssuerCountryCode], [CreatedAt]
 -- dbo.Payment (changeTracking): [PaymentId], [MerchantId], [PaymentMethodId], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt]
 -- dbo.Refund (changeTracking): [RefundId], [PaymentId], [AmountMinor], [Status]
@@ -300,28 +300,29 @@ BEGIN
         [CountryCode] CHAR(2) NULL,
         [SettlementCurrencyCode] CHAR(3) NULL,
         [Status] VARCHAR(16) NULL,
-        [CreatedAt] DATETIME2(3) NULL
+        [CreatedAt] DATETIME2(3) NULL,
+        [UpdatedAt] DATETIME2(3) NULL
     );
     SET TRANSACTION ISOLATION LEVEL SNAPSHOT;
     BEGIN TRANSACTION;
     IF @Full = 1
     BEGIN
-        INSERT INTO #changed ([CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt])
-        SELECT NULL, NULL, t.[MerchantId], t.[MerchantCode], t.[LegalName], t.[DisplayName], t.[MerchantCategoryCode], t.[CountryCode], t.[SettlementCurrencyCode], t.[Status], t.[CreatedAt]
+        INSERT INTO #changed ([CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt], [UpdatedAt])
+        SELECT NULL, NULL, t.[MerchantId], t.[MerchantCode], t.[LegalName], t.[DisplayName], t.[MerchantCategoryCode], t.[CountryCode], t.[SettlementCurrencyCode], t.[Status], t.[CreatedAt], t.[UpdatedAt]
         FROM [dbo].[Merchant] AS t;
     END
     ELSE
     BEGIN
         IF @From_Merchant <= @To_Merchant
-            INSERT INTO #changed ([CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt])
+            INSERT INTO #changed ([CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt], [UpdatedAt])
             SELECT x.*
             FROM (
-                SELECT [__$start_lsn] AS [CdcStartLsn], [__$operation] AS [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt]
+                SELECT [__$start_lsn] AS [CdcStartLsn], [__$operation] AS [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt], [UpdatedAt]
                 FROM [cdc].[fn_cdc_get_net_changes_dbo_Merchant](@From_Merchant, @To_Merchant, N'all')
             ) AS x;
     END;
     COMMIT TRANSACTION;
-    SELECT [CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt] FROM #changed;
+    SELECT [CdcStartLsn], [CdcOperation], [MerchantId], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [CreatedAt], [UpdatedAt] FROM #changed;
 END;
 GO
 
@@ -350,30 +351,31 @@ BEGIN
         [CustomerId] BIGINT NULL,
         [BillingCountryCode] CHAR(2) NULL,
         [ErasedAt] DATETIME2(3) NULL,
-        [CreatedAt] DATETIME2(3) NULL
+        [CreatedAt] DATETIME2(3) NULL,
+        [UpdatedAt] DATETIME2(3) NULL
     );
     -- Change tracking reads are consistent only under snapshot isolation (one snapshot for the whole read).
     SET TRANSACTION ISOLATION LEVEL SNAPSHOT;
     BEGIN TRANSACTION;
     IF @Full = 1
     BEGIN
-        INSERT INTO #changed ([ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt])
-        SELECT NULL, NULL, t.[CustomerId], t.[BillingCountryCode], t.[ErasedAt], t.[CreatedAt]
+        INSERT INTO #changed ([ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt], [UpdatedAt])
+        SELECT NULL, NULL, t.[CustomerId], t.[BillingCountryCode], t.[ErasedAt], t.[CreatedAt], t.[UpdatedAt]
         FROM [dbo].[Customer] AS t;
     END
     ELSE
     BEGIN
-        INSERT INTO #changed ([ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt])
+        INSERT INTO #changed ([ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt], [UpdatedAt])
         SELECT x.*
         FROM (
-            SELECT ct.[SYS_CHANGE_VERSION] AS [ChangeVersion], ct.[SYS_CHANGE_OPERATION] AS [ChangeOperation], ct.[CustomerId] AS [CustomerId], t.[BillingCountryCode] AS [BillingCountryCode], t.[ErasedAt] AS [ErasedAt], t.[CreatedAt] AS [CreatedAt]
+            SELECT ct.[SYS_CHANGE_VERSION] AS [ChangeVersion], ct.[SYS_CHANGE_OPERATION] AS [ChangeOperation], ct.[CustomerId] AS [CustomerId], t.[BillingCountryCode] AS [BillingCountryCode], t.[ErasedAt] AS [ErasedAt], t.[CreatedAt] AS [CreatedAt], t.[UpdatedAt] AS [UpdatedAt]
             FROM CHANGETABLE(CHANGES [dbo].[Customer], @From_Customer) AS ct
             LEFT OUTER JOIN [dbo].[Customer] AS t ON t.[CustomerId] = ct.[CustomerId]
         ) AS x
         WHERE x.[ChangeVersion] <= @To_Customer;
     END;
     COMMIT TRANSACTION;
-    SELECT [ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt] FROM #changed;
+    SELECT [ChangeVersion], [ChangeOperation], [CustomerId], [BillingCountryCode], [ErasedAt], [CreatedAt], [UpdatedAt] FROM #changed;
 END;
 GO
 

@@ -195,12 +195,12 @@ BEGIN
     SET @Actual = (SELECT COUNT_BIG(*) FROM [stg].[Currency] WHERE ([CdcOperation] IS NULL OR [CdcOperation] <> 1) AND ([CurrencyCode] IS NULL OR [Name] IS NULL OR [MinorUnits] IS NULL OR [IsActive] IS NULL));
     INSERT INTO [etl].[DataQualityResult] ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])
     SELECT @RunDate, @RunId, 'staging', 'required_not_null', N'[stg].[Currency]', 0, @Actual, CASE WHEN @Actual = 0 THEN 1 ELSE 0 END, NULL, SYSUTCDATETIME();
-    -- [stg].[Merchant]: NOT NULL in the source (MerchantId, MerchantCode, LegalName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt), so never NULL in a row that is not a delete.
-    SET @Actual = (SELECT COUNT_BIG(*) FROM [stg].[Merchant] WHERE ([CdcOperation] IS NULL OR [CdcOperation] <> 1) AND ([MerchantId] IS NULL OR [MerchantCode] IS NULL OR [LegalName] IS NULL OR [MerchantCategoryCode] IS NULL OR [CountryCode] IS NULL OR [SettlementCurrencyCode] IS NULL OR [Status] IS NULL OR [CreatedAt] IS NULL));
+    -- [stg].[Merchant]: NOT NULL in the source (MerchantId, MerchantCode, LegalName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt, UpdatedAt), so never NULL in a row that is not a delete.
+    SET @Actual = (SELECT COUNT_BIG(*) FROM [stg].[Merchant] WHERE ([CdcOperation] IS NULL OR [CdcOperation] <> 1) AND ([MerchantId] IS NULL OR [MerchantCode] IS NULL OR [LegalName] IS NULL OR [MerchantCategoryCode] IS NULL OR [CountryCode] IS NULL OR [SettlementCurrencyCode] IS NULL OR [Status] IS NULL OR [CreatedAt] IS NULL OR [UpdatedAt] IS NULL));
     INSERT INTO [etl].[DataQualityResult] ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])
     SELECT @RunDate, @RunId, 'staging', 'required_not_null', N'[stg].[Merchant]', 0, @Actual, CASE WHEN @Actual = 0 THEN 1 ELSE 0 END, NULL, SYSUTCDATETIME();
-    -- [stg].[Customer]: NOT NULL in the source (CustomerId, CreatedAt), so never NULL in a row that is not a delete.
-    SET @Actual = (SELECT COUNT_BIG(*) FROM [stg].[Customer] WHERE ([ChangeOperation] IS NULL OR [ChangeOperation] <> 'D') AND ([CustomerId] IS NULL OR [CreatedAt] IS NULL));
+    -- [stg].[Customer]: NOT NULL in the source (CustomerId, CreatedAt, UpdatedAt), so never NULL in a row that is not a delete.
+    SET @Actual = (SELECT COUNT_BIG(*) FROM [stg].[Customer] WHERE ([ChangeOperation] IS NULL OR [ChangeOperation] <> 'D') AND ([CustomerId] IS NULL OR [CreatedAt] IS NULL OR [UpdatedAt] IS NULL));
     INSERT INTO [etl].[DataQualityResult] ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])
     SELECT @RunDate, @RunId, 'staging', 'required_not_null', N'[stg].[Customer]', 0, @Actual, CASE WHEN @Actual = 0 THEN 1 ELSE 0 END, NULL, SYSUTCDATETIME();
     -- [stg].[PaymentMethod]: NOT NULL in the source (PaymentMethodId, Brand, Funding, CreatedAt), so never NULL in a row that is not a delete.
@@ -256,17 +256,17 @@ BEGIN
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [CurrencyCode]
     CREATE TABLE #s_Merchant WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
-    SELECT d.[MerchantId], d.[MerchantCode], d.[LegalName], d.[DisplayName], d.[MerchantCategoryCode], d.[CountryCode], d.[SettlementCurrencyCode], d.[Status], d.[CreatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
+    SELECT d.[MerchantId], d.[MerchantCode], d.[LegalName], d.[DisplayName], d.[MerchantCategoryCode], d.[CountryCode], d.[SettlementCurrencyCode], d.[Status], d.[CreatedAt], d.[UpdatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
-        SELECT s.[MerchantId], s.[MerchantCode], s.[LegalName], s.[DisplayName], s.[MerchantCategoryCode], s.[CountryCode], s.[SettlementCurrencyCode], s.[Status], s.[CreatedAt], CASE WHEN s.[CdcOperation] = 1 THEN 1 ELSE 0 END AS [IsDeleted],
+        SELECT s.[MerchantId], s.[MerchantCode], s.[LegalName], s.[DisplayName], s.[MerchantCategoryCode], s.[CountryCode], s.[SettlementCurrencyCode], s.[Status], s.[CreatedAt], s.[UpdatedAt], CASE WHEN s.[CdcOperation] = 1 THEN 1 ELSE 0 END AS [IsDeleted],
             ROW_NUMBER() OVER (PARTITION BY s.[MerchantId] ORDER BY s.[CdcStartLsn] DESC) AS [RowNumber]
         FROM [stg].[Merchant] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [MerchantId]
     CREATE TABLE #s_Customer WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
-    SELECT d.[CustomerId], d.[BillingCountryCode], d.[ErasedAt], d.[CreatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
+    SELECT d.[CustomerId], d.[BillingCountryCode], d.[ErasedAt], d.[CreatedAt], d.[UpdatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
-        SELECT s.[CustomerId], s.[BillingCountryCode], s.[ErasedAt], s.[CreatedAt], CASE WHEN s.[ChangeOperation] = 'D' THEN 1 ELSE 0 END AS [IsDeleted],
+        SELECT s.[CustomerId], s.[BillingCountryCode], s.[ErasedAt], s.[CreatedAt], s.[UpdatedAt], CASE WHEN s.[ChangeOperation] = 'D' THEN 1 ELSE 0 END AS [IsDeleted],
             ROW_NUMBER() OVER (PARTITION BY s.[CustomerId] ORDER BY s.[ChangeVersion] DESC) AS [RowNumber]
         FROM [stg].[Customer] AS s
     ) AS d
@@ -313,17 +313,36 @@ BEGIN
            CAST([Merchant].[CountryCode] AS CHAR(2)) AS [CountryCode],
            CAST([Merchant].[SettlementCurrencyCode] AS CHAR(3)) AS [SettlementCurrencyCode],
            CAST([Merchant].[Status] AS VARCHAR(16)) AS [Status],
-           CAST([Merchant].[CreatedAt] AS DATETIME2(3)) AS [OnboardedAt]
+           CAST([Merchant].[CreatedAt] AS DATETIME2(3)) AS [OnboardedAt],
+           CAST([Merchant].[UpdatedAt] AS DATETIME2(3)) AS [__ChangedAt]
     FROM #s_Merchant AS [Merchant]
     WHERE [Merchant].[IsDeleted] = 0;
+    -- [dbo].[Dim_Merchant]: staged members whose tracked attributes differ from their current version, changed after it began.
+    CREATE TABLE #c_Dim_Merchant_changed WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
+    SELECT s.* FROM #c_Dim_Merchant AS s
+    INNER JOIN [dbo].[Dim_Merchant] AS d ON d.[MerchantKey] = s.[MerchantKey] AND d.[IsCurrent] = 1 AND d.[IsInferred] = 0
+    WHERE s.[__ChangedAt] > d.[ValidFrom]
+        AND ((s.[LegalName] <> d.[LegalName] OR (s.[LegalName] IS NULL AND d.[LegalName] IS NOT NULL) OR (s.[LegalName] IS NOT NULL AND d.[LegalName] IS NULL))
+            OR (s.[DisplayName] <> d.[DisplayName] OR (s.[DisplayName] IS NULL AND d.[DisplayName] IS NOT NULL) OR (s.[DisplayName] IS NOT NULL AND d.[DisplayName] IS NULL))
+            OR (s.[MerchantCategoryCode] <> d.[MerchantCategoryCode] OR (s.[MerchantCategoryCode] IS NULL AND d.[MerchantCategoryCode] IS NOT NULL) OR (s.[MerchantCategoryCode] IS NOT NULL AND d.[MerchantCategoryCode] IS NULL))
+            OR (s.[CountryCode] <> d.[CountryCode] OR (s.[CountryCode] IS NULL AND d.[CountryCode] IS NOT NULL) OR (s.[CountryCode] IS NOT NULL AND d.[CountryCode] IS NULL))
+            OR (s.[SettlementCurrencyCode] <> d.[SettlementCurrencyCode] OR (s.[SettlementCurrencyCode] IS NULL AND d.[SettlementCurrencyCode] IS NOT NULL) OR (s.[SettlementCurrencyCode] IS NOT NULL AND d.[SettlementCurrencyCode] IS NULL))
+            OR (s.[Status] <> d.[Status] OR (s.[Status] IS NULL AND d.[Status] IS NOT NULL) OR (s.[Status] IS NOT NULL AND d.[Status] IS NULL)));
     -- 2. Dim_Customer candidates.
     CREATE TABLE #c_Dim_Customer WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([Customer].[CustomerId] AS BIGINT) AS [CustomerKey],
            CAST([Customer].[BillingCountryCode] AS CHAR(2)) AS [BillingCountryCode],
            CAST([Customer].[CreatedAt] AS DATETIME2(3)) AS [CustomerSince],
-           CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN 1 ELSE 0 END AS BIT) AS [IsErased]
+           CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN 1 ELSE 0 END AS BIT) AS [IsErased],
+           CAST([Customer].[UpdatedAt] AS DATETIME2(3)) AS [__ChangedAt]
     FROM #s_Customer AS [Customer]
     WHERE [Customer].[IsDeleted] = 0;
+    -- [dbo].[Dim_Customer]: staged members whose tracked attributes differ from their current version, changed after it began.
+    CREATE TABLE #c_Dim_Customer_changed WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
+    SELECT s.* FROM #c_Dim_Customer AS s
+    INNER JOIN [dbo].[Dim_Customer] AS d ON d.[CustomerKey] = s.[CustomerKey] AND d.[IsCurrent] = 1 AND d.[IsInferred] = 0
+    WHERE s.[__ChangedAt] > d.[ValidFrom]
+        AND ((s.[BillingCountryCode] <> d.[BillingCountryCode] OR (s.[BillingCountryCode] IS NULL AND d.[BillingCountryCode] IS NOT NULL) OR (s.[BillingCountryCode] IS NOT NULL AND d.[BillingCountryCode] IS NULL)));
     -- 2. Dim_PaymentMethod candidates.
     CREATE TABLE #c_Dim_PaymentMethod WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([PaymentMethod].[PaymentMethodId] AS BIGINT) AS [PaymentMethodKey],
@@ -428,21 +447,53 @@ BEGIN
     -- 5. Publish in one transaction; re-check after the apply; roll back on any error.
     BEGIN TRY
         BEGIN TRANSACTION;
-        -- [dbo].[Dim_Merchant] (type 1): overwrite the staged members, add the new ones.
+        -- [dbo].[Dim_Merchant] (type 2 on LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status).
+        -- A member inferred for a late-arriving key takes the real attributes in place (no new version).
         UPDATE [dbo].[Dim_Merchant]
-        SET [MerchantCode] = s.[MerchantCode], [LegalName] = s.[LegalName], [DisplayName] = s.[DisplayName], [MerchantCategoryCode] = s.[MerchantCategoryCode], [CountryCode] = s.[CountryCode], [SettlementCurrencyCode] = s.[SettlementCurrencyCode], [Status] = s.[Status], [OnboardedAt] = s.[OnboardedAt]
+        SET [MerchantCode] = s.[MerchantCode], [LegalName] = s.[LegalName], [DisplayName] = s.[DisplayName], [MerchantCategoryCode] = s.[MerchantCategoryCode], [CountryCode] = s.[CountryCode], [SettlementCurrencyCode] = s.[SettlementCurrencyCode], [Status] = s.[Status], [OnboardedAt] = s.[OnboardedAt], [IsInferred] = 0
+        FROM #c_Dim_Merchant AS s
+        WHERE [Dim_Merchant].[MerchantKey] = s.[MerchantKey] AND [Dim_Merchant].[IsInferred] = 1;
+        -- Untracked attributes are overwritten in every version (type 1).
+        UPDATE [dbo].[Dim_Merchant]
+        SET [MerchantCode] = s.[MerchantCode], [OnboardedAt] = s.[OnboardedAt]
         FROM #c_Dim_Merchant AS s
         WHERE [Dim_Merchant].[MerchantKey] = s.[MerchantKey];
-        INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt])
-        SELECT s.[MerchantKey], s.[MerchantCode], s.[LegalName], s.[DisplayName], s.[MerchantCategoryCode], s.[CountryCode], s.[SettlementCurrencyCode], s.[Status], s.[OnboardedAt] FROM #c_Dim_Merchant AS s
+        -- A tracked attribute changed: close the current version at the change time, then open the new version.
+        UPDATE [dbo].[Dim_Merchant]
+        SET [ValidTo] = s.[__ChangedAt], [IsCurrent] = 0
+        FROM #c_Dim_Merchant_changed AS s
+        WHERE [Dim_Merchant].[MerchantKey] = s.[MerchantKey] AND [Dim_Merchant].[IsCurrent] = 1;
+        INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT s.[MerchantKey], s.[MerchantCode], s.[LegalName], s.[DisplayName], s.[MerchantCategoryCode], s.[CountryCode], s.[SettlementCurrencyCode], s.[Status], s.[OnboardedAt], s.[__ChangedAt], '9999-12-31', 1, 0
+        FROM #c_Dim_Merchant_changed AS s;
+        -- New members: one version valid from the beginning of time.
+        INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT s.[MerchantKey], s.[MerchantCode], s.[LegalName], s.[DisplayName], s.[MerchantCategoryCode], s.[CountryCode], s.[SettlementCurrencyCode], s.[Status], s.[OnboardedAt], '1900-01-01', '9999-12-31', 1, 0
+        FROM #c_Dim_Merchant AS s
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Merchant] AS x WHERE x.[MerchantKey] = s.[MerchantKey]);
-        -- [dbo].[Dim_Customer] (type 1): overwrite the staged members, add the new ones.
+        -- [dbo].[Dim_Customer] (type 2 on BillingCountryCode).
+        -- A member inferred for a late-arriving key takes the real attributes in place (no new version).
         UPDATE [dbo].[Dim_Customer]
-        SET [BillingCountryCode] = s.[BillingCountryCode], [CustomerSince] = s.[CustomerSince], [IsErased] = s.[IsErased]
+        SET [BillingCountryCode] = s.[BillingCountryCode], [CustomerSince] = s.[CustomerSince], [IsErased] = s.[IsErased], [IsInferred] = 0
+        FROM #c_Dim_Customer AS s
+        WHERE [Dim_Customer].[CustomerKey] = s.[CustomerKey] AND [Dim_Customer].[IsInferred] = 1;
+        -- Untracked attributes are overwritten in every version (type 1).
+        UPDATE [dbo].[Dim_Customer]
+        SET [CustomerSince] = s.[CustomerSince], [IsErased] = s.[IsErased]
         FROM #c_Dim_Customer AS s
         WHERE [Dim_Customer].[CustomerKey] = s.[CustomerKey];
-        INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased])
-        SELECT s.[CustomerKey], s.[BillingCountryCode], s.[CustomerSince], s.[IsErased] FROM #c_Dim_Customer AS s
+        -- A tracked attribute changed: close the current version at the change time, then open the new version.
+        UPDATE [dbo].[Dim_Customer]
+        SET [ValidTo] = s.[__ChangedAt], [IsCurrent] = 0
+        FROM #c_Dim_Customer_changed AS s
+        WHERE [Dim_Customer].[CustomerKey] = s.[CustomerKey] AND [Dim_Customer].[IsCurrent] = 1;
+        INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT s.[CustomerKey], s.[BillingCountryCode], s.[CustomerSince], s.[IsErased], s.[__ChangedAt], '9999-12-31', 1, 0
+        FROM #c_Dim_Customer_changed AS s;
+        -- New members: one version valid from the beginning of time.
+        INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT s.[CustomerKey], s.[BillingCountryCode], s.[CustomerSince], s.[IsErased], '1900-01-01', '9999-12-31', 1, 0
+        FROM #c_Dim_Customer AS s
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Customer] AS x WHERE x.[CustomerKey] = s.[CustomerKey]);
         -- [dbo].[Dim_PaymentMethod] (type 1): overwrite the staged members, add the new ones.
         UPDATE [dbo].[Dim_PaymentMethod]
@@ -461,13 +512,13 @@ BEGIN
         SELECT s.[CurrencyCode], s.[Name], s.[MinorUnits], s.[IsActive] FROM #c_Dim_Currency AS s
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Currency] AS x WHERE x.[CurrencyCode] = s.[CurrencyCode]);
         -- Late-arriving Dim_Merchant keys of Fact_Payment: an inferred member until the real row arrives.
-        INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt])
-        SELECT DISTINCT f.[MerchantKey], 'unknown', N'Unknown merchant', NULL, '0000', 'ZZ', 'XXX', 'unknown', NULL
+        INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT DISTINCT f.[MerchantKey], 'unknown', N'Unknown merchant', NULL, '0000', 'ZZ', 'XXX', 'unknown', NULL, '1900-01-01', '9999-12-31', 1, 1
         FROM #c_Fact_Payment AS f
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Merchant] AS x WHERE x.[MerchantKey] = f.[MerchantKey]);
         -- Late-arriving Dim_Customer keys of Fact_Payment: an inferred member until the real row arrives.
-        INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased])
-        SELECT DISTINCT f.[CustomerKey], NULL, NULL, 0
+        INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred])
+        SELECT DISTINCT f.[CustomerKey], NULL, NULL, 0, '1900-01-01', '9999-12-31', 1, 1
         FROM #c_Fact_Payment AS f
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Customer] AS x WHERE x.[CustomerKey] = f.[CustomerKey]);
         -- Late-arriving Dim_PaymentMethod keys of Fact_Payment: an inferred member until the real row arrives.

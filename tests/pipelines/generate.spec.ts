@@ -698,7 +698,9 @@ describe("pipelines/generate", () => {
       assert.doesNotMatch(code, /FOREIGN KEY|REFERENCES|CHECK \(|ROWVERSION|IDENTITY|SYSUTCDATETIME/);
       const pks = code.match(/PRIMARY KEY[^;]*;/g) ?? [];
       assert.equal(pks.length, 6, "one per dimension");
-      for (const pk of pks) assert.match(pk, /^PRIMARY KEY NONCLUSTERED \(\[\w+\]\) NOT ENFORCED;$/);
+      // Type 2 dimensions: one row per version, keyed by (durable key, ValidFrom).
+      for (const pk of pks) assert.match(pk, /^PRIMARY KEY NONCLUSTERED \(\[\w+\](, \[ValidFrom\])?\) NOT ENFORCED;$/);
+      assert.equal(pks.filter((pk) => pk.includes("[ValidFrom]")).length, 2, "Dim_Merchant and Dim_Customer");
       for (const f of ["Fact_Payment", "Fact_API_Performance"])
         assert.doesNotMatch(code, new RegExp(`ALTER TABLE \\[dbo\\]\\.\\[${f}\\] ADD CONSTRAINT`), f);
     });
@@ -801,7 +803,7 @@ describe("pipelines/generate", () => {
     it("upserts the unknown members, Dim_Date's included", () => {
       assert.match(
         ref,
-        /INSERT INTO \[dbo\]\.\[Dim_Customer\] .* VALUES \(0, NULL, NULL, 0\);\nELSE\n {4}UPDATE \[dbo\]\.\[Dim_Customer\]/,
+        /INSERT INTO \[dbo\]\.\[Dim_Customer\] .* VALUES \(0, NULL, NULL, 0, '1900-01-01', '9999-12-31', 1, 0\);\nELSE\n {4}UPDATE \[dbo\]\.\[Dim_Customer\]/,
       );
       assert.match(ref, /IF NOT EXISTS \(SELECT 1 FROM \[dbo\]\.\[Dim_Date\] WHERE \[DateKey\] = 0\)/);
     });

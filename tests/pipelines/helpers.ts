@@ -60,7 +60,7 @@ export function withTipAmount(): DataModel {
     ...deriveStagingTables(
       model.oltp,
       model.olap.mappings,
-      model.olap.tables.filter((x) => x.role === "fact"),
+      model.olap.tables.filter((x) => x.role !== "staging"),
     ),
   ];
   return model;
