@@ -1,6 +1,7 @@
-// Generates the T-SQL under pipelines/sql/ from the typed data model (pipelines/model/).
+// Generates the T-SQL under pipelines/sql/ and the Data Factory JSON under pipelines/adf/ from the typed data model
+// (pipelines/model/).
 //
-//   npm run sql:generate   (tsx pipelines/generate.ts)          validate the model, (re)write pipelines/sql/*.sql
+//   npm run sql:generate   (tsx pipelines/generate.ts)          validate the model, (re)write pipelines/sql and pipelines/adf
 //   npm run sql:check      (tsx pipelines/generate.ts --check)  exit 1, listing stale files, if they are not up to date
 //
 // The generator functions are pure and deterministic (no timestamps, stable order, LF line endings), and every
@@ -8,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateColumnEncryptionKeysScript, generateColumnMasterKeyScript } from "./generators/alwaysEncrypted";
+import { generateSqlFiles, type GeneratedFile } from "./generators/files";
 import {
   generateDashboardsScript,
   generateOlapDdl,
@@ -20,6 +22,7 @@ import {
   generateOltpDdl,
   generateOltpReferenceData,
 } from "./generators/oltp";
+import { generateAdfDefinitions } from "./etl";
 import { dataModel } from "./model";
 import type { DataModel } from "./model/types";
 import { validateModel } from "./model/validate";
@@ -43,32 +46,36 @@ export {
 };
 
 export const SQL_DIR = path.join(__dirname, "sql");
+/** The Data Factory definitions as JSON (`az datafactory pipeline|dataset|trigger create` input), by kind. */
+export const ADF_DIR = path.join(__dirname, "adf");
 /** Extensions of generated files (a leftover file with one of them is reported as extra). */
 const GENERATED_EXTENSIONS = [".sql", ".ps1"];
+const ADF_EXTENSIONS = [".json"];
 
 // --- Files ----------------------------------------------------------------------------------------------------
 
-export interface GeneratedFile {
-  file: string;
-  content: string;
-}
+export type { GeneratedFile };
 
 /** All generated files, in the order they are applied. */
 export function generateAll(model: DataModel): GeneratedFile[] {
-  const files: GeneratedFile[] = [
-    { file: "00_oltp_column_master_key.sql", content: generateColumnMasterKeyScript(model.oltp) },
-    { file: "00_oltp_column_encryption_keys.ps1", content: generateColumnEncryptionKeysScript(model.oltp) },
-    { file: "01_oltp_schema.sql", content: generateOltpDdl(model.oltp) },
-    { file: "02_oltp_change_extraction.sql", content: generateChangeExtractionScript(model.oltp) },
-    { file: "03_oltp_reference_data.sql", content: generateOltpReferenceData(model.oltp) },
-    { file: "04_oltp_etl_access.sql", content: generateEtlAccessScript(model.oltp) },
-    { file: "10_olap_schema.sql", content: generateOlapDdl(model.olap) },
-    { file: "11_olap_reference_data.sql", content: generateOlapReferenceData(model.olap) },
-    { file: "12_olap_dashboards.sql", content: generateDashboardsScript(model.olap) },
-    { file: "13_olap_etl_access.sql", content: generateOlapEtlAccessScript(model.olap) },
+  return generateSqlFiles(model);
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * The Data Factory definitions of the prod shape (the dev pool schedule's triggers depend on the stack) as the files
+ * `az datafactory pipeline create --pipeline @pipelines/adf/pipeline/<name>.json` (dataset / trigger:
+ * `--properties @…`) accepts: each file is the resource's `properties` object, its name is the file name.
+ */
+export function generateAdfFiles(model: DataModel): GeneratedFile[] {
+  const defs = generateAdfDefinitions(model);
+  return [
+    ...defs.pipelines.map((p) => ({ file: `pipeline/${p.name}.json`, content: json(p.properties) })),
+    ...defs.datasets.map((d) => ({ file: `dataset/${d.name}.json`, content: json(d.properties) })),
+    ...defs.triggers.map((t) => ({ file: `trigger/${t.name}.json`, content: json(t.properties) })),
+    { file: "globalParameters.json", content: json(defs.globalParameters) },
   ];
-  // One trailing newline, LF only.
-  return files.map((f) => ({ file: f.file, content: f.content.replace(/\r\n/g, "\n").replace(/\n+$/, "") + "\n" }));
 }
 
 export interface CheckResult {
@@ -80,7 +87,18 @@ export interface CheckResult {
   extra: string[];
 }
 
-export function checkGenerated(dir: string, files: GeneratedFile[]): CheckResult {
+/** Files under `dir` (relative, `/`-separated, sorted), recursively. */
+function listFiles(dir: string, prefix = ""): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    )
+    .sort();
+}
+
+export function checkGenerated(dir: string, files: GeneratedFile[], extensions = GENERATED_EXTENSIONS): CheckResult {
   const result: CheckResult = { stale: [], missing: [], extra: [] };
   for (const f of files) {
     const p = path.join(dir, f.file);
@@ -88,12 +106,7 @@ export function checkGenerated(dir: string, files: GeneratedFile[]): CheckResult
     else if (fs.readFileSync(p, "utf8") !== f.content) result.stale.push(f.file);
   }
   const expected = new Set(files.map((f) => f.file));
-  if (fs.existsSync(dir)) {
-    result.extra = fs
-      .readdirSync(dir)
-      .filter((n) => GENERATED_EXTENSIONS.some((e) => n.endsWith(e)) && !expected.has(n))
-      .sort();
-  }
+  result.extra = listFiles(dir).filter((n) => extensions.some((e) => n.endsWith(e)) && !expected.has(n));
   return result;
 }
 
@@ -108,7 +121,12 @@ export function describeCheck(r: CheckResult, dir = "pipelines/sql"): string {
   return `${dir} is out of date with pipelines/model — run \`npm run sql:generate\` and commit the result:\n${lines.join("\n")}`;
 }
 
-export function main(argv: string[], dir = SQL_DIR, model: DataModel = dataModel): number {
+export function main(
+  argv: string[],
+  dir = SQL_DIR,
+  model: DataModel = dataModel,
+  adfDir: string | undefined = dir === SQL_DIR ? ADF_DIR : undefined,
+): number {
   const unknown = argv.filter((a) => a !== "--check");
   if (unknown.length) {
     console.error(`usage: tsx pipelines/generate.ts [--check]   (unknown argument: ${unknown.join(" ")})`);
@@ -121,24 +139,31 @@ export function main(argv: string[], dir = SQL_DIR, model: DataModel = dataModel
     );
     return 1;
   }
-  const files = generateAll(model);
-  const result = checkGenerated(dir, files);
+  const outputs = [{ dir, label: "pipelines/sql", files: generateAll(model), extensions: GENERATED_EXTENSIONS }];
+  if (adfDir)
+    outputs.push({ dir: adfDir, label: "pipelines/adf", files: generateAdfFiles(model), extensions: ADF_EXTENSIONS });
+  const results = outputs.map((o) => ({ ...o, result: checkGenerated(o.dir, o.files, o.extensions) }));
   if (argv.includes("--check")) {
-    if (isUpToDate(result)) {
-      console.log(`pipelines/sql is up to date (${files.length} files).`);
+    const stale = results.filter((r) => !isUpToDate(r.result));
+    if (!stale.length) {
+      console.log(results.map((r) => `${r.label} is up to date (${r.files.length} files).`).join("\n"));
       return 0;
     }
-    console.error(describeCheck(result));
+    console.error(stale.map((r) => describeCheck(r.result, r.label)).join("\n"));
     return 1;
   }
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of files) fs.writeFileSync(path.join(dir, f.file), f.content);
-  for (const f of result.extra) fs.rmSync(path.join(dir, f));
-  const changed = [...result.stale, ...result.missing];
-  console.log(
-    `Wrote ${files.length} files to pipelines/sql (${changed.length ? `changed: ${changed.join(", ")}` : "no changes"}` +
-      `${result.extra.length ? `; removed: ${result.extra.join(", ")}` : ""}).`,
-  );
+  for (const r of results) {
+    for (const f of r.files) {
+      fs.mkdirSync(path.dirname(path.join(r.dir, f.file)), { recursive: true });
+      fs.writeFileSync(path.join(r.dir, f.file), f.content);
+    }
+    for (const f of r.result.extra) fs.rmSync(path.join(r.dir, f));
+    const changed = [...r.result.stale, ...r.result.missing];
+    console.log(
+      `Wrote ${r.files.length} files to ${r.label} (${changed.length ? `changed: ${changed.join(", ")}` : "no changes"}` +
+        `${r.result.extra.length ? `; removed: ${r.result.extra.join(", ")}` : ""}).`,
+    );
+  }
   return 0;
 }
 

@@ -59,3 +59,20 @@ export interface AdfGenerationOptions {
     readonly weekdaysOnly: boolean;
   };
 }
+
+/**
+ * The factory credential (`factories/credentials`) naming the factory's user-assigned identity: Web activities
+ * (the pool's pause/resume ARM calls) authenticate with it, as the linked services do.
+ */
+export const ADF_CREDENTIAL = "cred-etl-identity";
+
+/**
+ * Linked services of the schema deployment pipeline only (`etl_schema_deploy`): the OLTP database and the pool, signed
+ * in as the *deployment* identity (a member of the databases' Entra admin group: `sys.sp_cdc_enable_db`, CREATE
+ * SCHEMA, CREATE USER need db_owner), through its own credential. The nightly pipelines never use them, so the ETL
+ * identity keeps only the grants of the *_etl_access.sql and *_etl_* scripts.
+ */
+export const ADF_DEPLOYMENT_LINKED_SERVICES = {
+  oltp: "ls_oltp_sql_deploy",
+  warehouse: "ls_synapse_pool_deploy",
+} as const;

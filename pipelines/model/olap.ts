@@ -8,9 +8,11 @@
 //   mv_*                    materialized views the dashboards read (Synapse keeps them current on every load)
 //
 // Dimension keys are the OLTP surrogate keys (immutable BIGINT IDENTITY values, never reused) or the natural code
-// (currency, status): the dimensions are Type 1 (overwrite), so a second surrogate key would only add a lookup.
-// Key 0 is the "unknown member" (OLTP identities start at 1), so fact keys are never NULL. If a dimension ever
-// needs history (Type 2), give it its own surrogate key then.
+// (currency, status). Key 0 is the "unknown member" (OLTP identities start at 1), so fact keys are never NULL.
+// Merchant and customer attributes keep their history (type 2 with a durable key, `history` below): the key stays
+// the OLTP id, so facts reference it as before, and each version carries ValidFrom/ValidTo/IsCurrent; reports join
+// `IsCurrent = 1` for today's attributes or the validity range for the attributes at the payment's time. The other
+// dimensions are type 1 (overwrite).
 //
 // The warehouse holds no personal or card data: mappings may not read classified OLTP columns (validate/), CDC
 // does not capture them, and the Always Encrypted ones are ciphertext to the ETL anyway. Dimensions describe customers by country and age, not by name.
@@ -27,6 +29,7 @@
 import { oltpModel, paymentStatuses } from "./oltp";
 import type {
   Column,
+  DimensionHistory,
   MaterializedView,
   OlapModel,
   OlapTable,
@@ -57,6 +60,37 @@ const dimension = (
   rationale,
   ...(unknownMember ? { unknownMember } : {}),
 });
+
+/** Type 2 history columns (validity, current flag, inferred member flag) and their unknown-member values. */
+const HISTORY_COLUMNS: Column[] = [
+  col("ValidFrom", t.datetime2(3)),
+  col("ValidTo", t.datetime2(3)),
+  col("IsCurrent", t.bit()),
+  col("IsInferred", t.bit()),
+];
+const historyOf = (tracked: string[]): DimensionHistory => ({
+  kind: "type2",
+  tracked,
+  validFrom: "ValidFrom",
+  validTo: "ValidTo",
+  isCurrent: "IsCurrent",
+  isInferred: "IsInferred",
+  changedAt: "UpdatedAt",
+});
+const UNKNOWN_VERSION = { ValidFrom: "1900-01-01", ValidTo: "9999-12-31", IsCurrent: true, IsInferred: false };
+
+/** A type 2 dimension: history columns appended, primary key (key, ValidFrom): one row per version. */
+function withHistory(dim: OlapTable, tracked: string[], rationale: string): OlapTable {
+  const key = dim.primaryKey?.columns[0] ?? dim.columns[0].name;
+  return {
+    ...dim,
+    columns: [...dim.columns, ...HISTORY_COLUMNS],
+    primaryKey: { name: `PK_${dim.name}`, columns: [key, "ValidFrom"] },
+    history: historyOf(tracked),
+    rationale: `${dim.rationale} ${rationale}`,
+    ...(dim.unknownMember ? { unknownMember: { ...dim.unknownMember, ...UNKNOWN_VERSION } } : {}),
+  };
+}
 
 const dimDate: OlapTable = {
   ...dimension(
@@ -121,8 +155,15 @@ const dimMerchant: OlapTable = {
       OnboardedAt: null,
     },
   ),
-  description: "Merchant accounts (Type 1). Contact person details are deliberately not copied.",
+  description:
+    "Merchant accounts, one row per version of the tracked attributes (type 2 on legal and display name, category, " +
+    "country, settlement currency, status). Contact person details are deliberately not copied.",
 };
+const dimMerchantVersioned = withHistory(
+  dimMerchant,
+  ["LegalName", "DisplayName", "MerchantCategoryCode", "CountryCode", "SettlementCurrencyCode", "Status"],
+  "Type 2: a few versions per merchant keep it small; the clustered index on the key groups them.",
+);
 
 const dimCustomer: OlapTable = {
   ...dimension(
@@ -138,8 +179,15 @@ const dimCustomer: OlapTable = {
       "if it outgrows that, switch to HASH(CustomerKey) + CLUSTERED COLUMNSTORE INDEX. CLUSTERED INDEX (CustomerKey).",
     { CustomerKey: 0, BillingCountryCode: null, CustomerSince: null, IsErased: false },
   ),
-  description: "Payers, pseudonymous: key, billing country and tenure only — no name, e-mail, address or IP.",
+  description:
+    "Payers, pseudonymous: key, billing country (type 2: kept per version) and tenure only — no name, e-mail, " +
+    "address or IP. Erasure empties every version.",
 };
+const dimCustomerVersioned = withHistory(
+  dimCustomer,
+  ["BillingCountryCode"],
+  "Type 2 on the billing country only: customers rarely move, so versions stay few.",
+);
 
 const dimPaymentMethod: OlapTable = {
   ...dimension(
@@ -495,10 +543,13 @@ function stagingHashColumn(table: OltpTable, facts: OlapTable[], mappings: Table
 
 /**
  * One staging heap per extracted OLTP table, holding exactly the columns the mappings need (keys, join columns,
- * mapped and filter columns) plus the change metadata of its extraction mode — derived, so staging can never lack a
- * mapped column or carry columns (such as personal data) that no mapping needs.
+ * mapped and filter columns, the change time of a type 2 dimension's source) plus the change metadata of its
+ * extraction mode — derived, so staging can never lack a mapped column or carry columns (such as personal data) that
+ * no mapping needs. `star` are the star's tables: facts decide the hash columns, dimensions with history add their
+ * change-time column.
  */
-export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], facts: OlapTable[] = []): OlapTable[] {
+export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], star: OlapTable[] = []): OlapTable[] {
+  const facts = star.filter((t) => t.role === "fact");
   const needed = new Map<string, Set<string>>();
   const touch = (table: string): Set<string> => {
     const existing = needed.get(table);
@@ -522,6 +573,9 @@ export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], f
         need(c.source.table, c.transform.where.column);
       }
     }
+    // A type 2 dimension dates each new version with its source row's change time.
+    const history = star.find((t) => t.name === m.target)?.history;
+    if (history) need(m.root, history.changedAt);
   }
   const staging: OlapTable[] = [];
   for (const table of oltp.tables) {
@@ -607,8 +661,8 @@ export const materializedViews: MaterializedView[] = [
 
 const starTables: OlapTable[] = [
   dimDate,
-  dimMerchant,
-  dimCustomer,
+  dimMerchantVersioned,
+  dimCustomerVersioned,
   dimPaymentMethod,
   dimCurrency,
   dimPaymentStatus,
@@ -617,14 +671,7 @@ const starTables: OlapTable[] = [
 ];
 
 export const olapModel: OlapModel = {
-  tables: [
-    ...starTables,
-    ...deriveStagingTables(
-      oltpModel,
-      olapMappings,
-      starTables.filter((x) => x.role === "fact"),
-    ),
-  ],
+  tables: [...starTables, ...deriveStagingTables(oltpModel, olapMappings, starTables)],
   mappings: olapMappings,
   materializedViews,
 };

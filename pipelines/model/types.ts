@@ -209,6 +209,28 @@ export interface OlapTable {
    * Staging only: the OLTP table it stages and how that table is extracted (decides the change-metadata columns).
    */
   stages?: { table: string; extraction: ExtractionMode };
+  /** Dimensions only: keep the history of some attributes (slowly changing dimension type 2). */
+  history?: DimensionHistory;
+}
+
+/**
+ * Slowly changing dimension type 2 with a durable key: the dimension's key stays the OLTP identity (facts keep
+ * referencing it), and each change of a tracked attribute closes the current version (`validTo`, `isCurrent` = 0)
+ * and adds a new one from the source row's change time. The primary key is (key, `validFrom`). Queries join
+ * `isCurrent = 1` for today's attributes, or `fact time >= validFrom AND < validTo` for the attributes as they were.
+ * Untracked attributes are overwritten in every version (type 1). `isInferred` marks a member created for a
+ * late-arriving key (a fact arrived before its dimension row): the real row replaces it in place.
+ */
+export interface DimensionHistory {
+  kind: "type2";
+  /** Attributes whose change starts a new version. */
+  tracked: string[];
+  validFrom: string;
+  validTo: string;
+  isCurrent: string;
+  isInferred: string;
+  /** Column of the mapping's root OLTP table that dates a change (the new version's `validFrom`). */
+  changedAt: string;
 }
 
 /**

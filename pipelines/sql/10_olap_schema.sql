@@ -42,9 +42,11 @@ IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_D
     ALTER TABLE [dbo].[Dim_Date] ADD CONSTRAINT [PK_Dim_Date] PRIMARY KEY NONCLUSTERED ([DateKey]) NOT ENFORCED;
 GO
 
--- dbo.Dim_Merchant (dimension): Merchant accounts (Type 1). Contact person details are deliberately not copied.
+-- dbo.Dim_Merchant (dimension): Merchant accounts, one row per version of the tracked attributes (type 2 on legal
+-- and display name, category, country, settlement currency, status). Contact person details are deliberately not
+-- copied.
 -- Distribution/index: REPLICATE: thousands to low millions of narrow rows (< 2 GB). CLUSTERED INDEX (MerchantKey)
--- for lookups.
+-- for lookups. Type 2: a few versions per merchant keep it small; the clustered index on the key groups them.
 IF OBJECT_ID(N'dbo.Dim_Merchant', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Dim_Merchant]
@@ -57,7 +59,11 @@ BEGIN
         [CountryCode] CHAR(2) NOT NULL,
         [SettlementCurrencyCode] CHAR(3) NOT NULL,
         [Status] VARCHAR(16) NOT NULL,
-        [OnboardedAt] DATETIME2(3) NULL
+        [OnboardedAt] DATETIME2(3) NULL,
+        [ValidFrom] DATETIME2(3) NOT NULL,
+        [ValidTo] DATETIME2(3) NOT NULL,
+        [IsCurrent] BIT NOT NULL,
+        [IsInferred] BIT NOT NULL
     )
     WITH (DISTRIBUTION = REPLICATE, CLUSTERED INDEX ([MerchantKey]));
 END;
@@ -70,14 +76,14 @@ END;
 GO
 
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND is_primary_key = 1)
-    ALTER TABLE [dbo].[Dim_Merchant] ADD CONSTRAINT [PK_Dim_Merchant] PRIMARY KEY NONCLUSTERED ([MerchantKey]) NOT ENFORCED;
+    ALTER TABLE [dbo].[Dim_Merchant] ADD CONSTRAINT [PK_Dim_Merchant] PRIMARY KEY NONCLUSTERED ([MerchantKey], [ValidFrom]) NOT ENFORCED;
 GO
 
--- dbo.Dim_Customer (dimension): Payers, pseudonymous: key, billing country and tenure only — no name, e-mail,
--- address or IP.
+-- dbo.Dim_Customer (dimension): Payers, pseudonymous: key, billing country (type 2: kept per version) and tenure
+-- only — no name, e-mail, address or IP. Erasure empties every version.
 -- Distribution/index: REPLICATE while it stays under ~2 GB compressed (4 narrow columns: tens of millions of rows
 -- fit); if it outgrows that, switch to HASH(CustomerKey) + CLUSTERED COLUMNSTORE INDEX. CLUSTERED INDEX
--- (CustomerKey).
+-- (CustomerKey). Type 2 on the billing country only: customers rarely move, so versions stay few.
 IF OBJECT_ID(N'dbo.Dim_Customer', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Dim_Customer]
@@ -85,7 +91,11 @@ BEGIN
         [CustomerKey] BIGINT NOT NULL,
         [BillingCountryCode] CHAR(2) NULL,
         [CustomerSince] DATETIME2(3) NULL,
-        [IsErased] BIT NOT NULL
+        [IsErased] BIT NOT NULL,
+        [ValidFrom] DATETIME2(3) NOT NULL,
+        [ValidTo] DATETIME2(3) NOT NULL,
+        [IsCurrent] BIT NOT NULL,
+        [IsInferred] BIT NOT NULL
     )
     WITH (DISTRIBUTION = REPLICATE, CLUSTERED INDEX ([CustomerKey]));
 END;
@@ -98,7 +108,7 @@ END;
 GO
 
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Customer') AND is_primary_key = 1)
-    ALTER TABLE [dbo].[Dim_Customer] ADD CONSTRAINT [PK_Dim_Customer] PRIMARY KEY NONCLUSTERED ([CustomerKey]) NOT ENFORCED;
+    ALTER TABLE [dbo].[Dim_Customer] ADD CONSTRAINT [PK_Dim_Customer] PRIMARY KEY NONCLUSTERED ([CustomerKey], [ValidFrom]) NOT ENFORCED;
 GO
 
 -- dbo.Dim_PaymentMethod (dimension): Tokenised cards described by brand/funding/issuer country only: no last4,
@@ -306,7 +316,8 @@ BEGIN
         [CountryCode] CHAR(2) NULL,
         [SettlementCurrencyCode] CHAR(3) NULL,
         [Status] VARCHAR(16) NULL,
-        [CreatedAt] DATETIME2(3) NULL
+        [CreatedAt] DATETIME2(3) NULL,
+        [UpdatedAt] DATETIME2(3) NULL
     )
     WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
 END;
@@ -331,7 +342,8 @@ BEGIN
         [CustomerId] BIGINT NOT NULL,
         [BillingCountryCode] CHAR(2) NULL,
         [ErasedAt] DATETIME2(3) NULL,
-        [CreatedAt] DATETIME2(3) NULL
+        [CreatedAt] DATETIME2(3) NULL,
+        [UpdatedAt] DATETIME2(3) NULL
     )
     WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
 END;

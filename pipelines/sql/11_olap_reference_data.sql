@@ -40,16 +40,16 @@ GO
 
 -- Dim_Merchant unknown member (upserted: the model's values win)
 IF NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Merchant] WHERE [MerchantKey] = 0)
-    INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt]) VALUES (0, 'unknown', N'Unknown merchant', NULL, '0000', 'ZZ', 'XXX', 'unknown', NULL);
+    INSERT INTO [dbo].[Dim_Merchant] ([MerchantKey], [MerchantCode], [LegalName], [DisplayName], [MerchantCategoryCode], [CountryCode], [SettlementCurrencyCode], [Status], [OnboardedAt], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred]) VALUES (0, 'unknown', N'Unknown merchant', NULL, '0000', 'ZZ', 'XXX', 'unknown', NULL, '1900-01-01', '9999-12-31', 1, 0);
 ELSE
-    UPDATE [dbo].[Dim_Merchant] SET [MerchantCode] = 'unknown', [LegalName] = N'Unknown merchant', [DisplayName] = NULL, [MerchantCategoryCode] = '0000', [CountryCode] = 'ZZ', [SettlementCurrencyCode] = 'XXX', [Status] = 'unknown', [OnboardedAt] = NULL WHERE [MerchantKey] = 0;
+    UPDATE [dbo].[Dim_Merchant] SET [MerchantCode] = 'unknown', [LegalName] = N'Unknown merchant', [DisplayName] = NULL, [MerchantCategoryCode] = '0000', [CountryCode] = 'ZZ', [SettlementCurrencyCode] = 'XXX', [Status] = 'unknown', [OnboardedAt] = NULL, [ValidFrom] = '1900-01-01', [ValidTo] = '9999-12-31', [IsCurrent] = 1, [IsInferred] = 0 WHERE [MerchantKey] = 0;
 GO
 
 -- Dim_Customer unknown member (upserted: the model's values win)
 IF NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Customer] WHERE [CustomerKey] = 0)
-    INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased]) VALUES (0, NULL, NULL, 0);
+    INSERT INTO [dbo].[Dim_Customer] ([CustomerKey], [BillingCountryCode], [CustomerSince], [IsErased], [ValidFrom], [ValidTo], [IsCurrent], [IsInferred]) VALUES (0, NULL, NULL, 0, '1900-01-01', '9999-12-31', 1, 0);
 ELSE
-    UPDATE [dbo].[Dim_Customer] SET [BillingCountryCode] = NULL, [CustomerSince] = NULL, [IsErased] = 0 WHERE [CustomerKey] = 0;
+    UPDATE [dbo].[Dim_Customer] SET [BillingCountryCode] = NULL, [CustomerSince] = NULL, [IsErased] = 0, [ValidFrom] = '1900-01-01', [ValidTo] = '9999-12-31', [IsCurrent] = 1, [IsInferred] = 0 WHERE [CustomerKey] = 0;
 GO
 
 -- Dim_PaymentStatus 'pending' (from Payment.Status)

@@ -260,7 +260,11 @@ describe("pipelines/model", () => {
         for (const r of fact.references ?? []) {
           const dim = byName.get(r.dimension);
           assert.equal(dim?.role, "dimension", `${fact.name}.${r.column} → ${r.dimension}`);
-          assert.deepEqual(dim?.primaryKey?.columns, [r.dimensionColumn]);
+          // A type 2 dimension is referenced by its durable key, the first column of (key, ValidFrom).
+          assert.deepEqual(
+            dim?.primaryKey?.columns,
+            dim?.history ? [r.dimensionColumn, dim.history.validFrom] : [r.dimensionColumn],
+          );
           const fc = fact.columns.find((c) => c.name === r.column);
           const dc = dim?.columns.find((c) => c.name === r.dimensionColumn);
           assert.ok(fc && dc);

@@ -323,6 +323,43 @@ describe("pipelines/model/validate", () => {
     });
   });
 
+  describe("type 2 dimensions (history)", () => {
+    it("rejects a type 2 dimension keyed by its durable key alone (versions would duplicate the key)", () => {
+      rejects((m) => {
+        const dim = olapTable(m, "Dim_Merchant");
+        dim.primaryKey = { name: "PK_Dim_Merchant", columns: ["MerchantKey"] };
+      }, /Dim_Merchant: a type 2 dimension's primary key is \(durable key, ValidFrom\)/);
+    });
+    it("rejects a nullable or mistyped validity column", () => {
+      rejects((m) => {
+        const c = olapTable(m, "Dim_Customer").columns.find((x) => x.name === "ValidTo");
+        if (c) c.nullable = true;
+      }, /Dim_Customer: history column ValidTo must be DATETIME2 NOT NULL/);
+    });
+    it("rejects a tracked attribute the dimension does not have, and the key as a tracked attribute", () => {
+      rejects((m) => {
+        olapTable(m, "Dim_Merchant").history?.tracked.push("Website");
+      }, /Dim_Merchant: tracked attribute Website does not exist/);
+      rejects((m) => {
+        olapTable(m, "Dim_Merchant").history?.tracked.push("MerchantKey");
+      }, /Dim_Merchant: MerchantKey is a key or history column, not a tracked attribute/);
+    });
+    it("rejects a change time that is not a column of the source table", () => {
+      rejects((m) => {
+        const h = olapTable(m, "Dim_Customer").history;
+        if (h) h.changedAt = "ModifiedAt";
+      }, /Dim_Customer: history\.changedAt dbo\.Customer\.ModifiedAt does not exist/);
+    });
+    it("still requires every mapped attribute, but not the validity columns the load maintains", () => {
+      assert.deepEqual(validateModel(dataModel), []);
+      rejects((m) => {
+        mappingOf(m, "Dim_Merchant", "oltp").columns = mappingOf(m, "Dim_Merchant", "oltp").columns.filter(
+          (c) => c.target !== "Status",
+        );
+      }, /Dim_Merchant\.Status: target column is not loaded by the mapping/);
+    });
+  });
+
   describe("ETL mappings", () => {
     it("rejects a mapping from an OLTP column that does not exist", () => {
       rejects((m) => {

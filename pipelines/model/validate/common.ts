@@ -126,5 +126,8 @@ export const seedValueFits = (value: SeedValue, type: SqlType): boolean => {
   if (value === null) return true;
   if (typeof value === "boolean") return type.kind === "bit";
   if (typeof value === "number") return isNumericType(type) || type.kind === "bit";
+  // Dates are ISO text (`yyyy-mm-dd`, a time allowed for datetime2): the literal T-SQL converts unambiguously.
+  if (type.kind === "date") return /^\d{4}-\d{2}-\d{2}$/.test(value);
+  if (type.kind === "datetime2") return /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?$/.test(value);
   return isCharacterType(type) && value.length <= (typeLength(type) ?? 0);
 };

@@ -197,7 +197,13 @@ export function validateMappings(model: DataModel): string[] {
       for (const c of target.columns) mark(c.name);
     }
 
+    // Type 2 validity and flags are maintained by the load, not mapped from a source column.
+    const h = target.history;
+    const maintained = h ? [h.validFrom, h.validTo, h.isCurrent, h.isInferred] : [];
+    if (h && m.kind === "oltp" && !oltpColumn(m.root, h.changedAt))
+      problems.push(`${ml}: history.changedAt dbo.${m.root}.${h.changedAt} does not exist`);
     for (const c of target.columns) {
+      if (maintained.includes(c.name)) continue;
       const n = mapped.get(c.name) ?? 0;
       if (n === 0) problems.push(`${ml}.${c.name}: target column is not loaded by the mapping`);
       if (n > 1) problems.push(`${ml}.${c.name}: target column is mapped ${n} times`);

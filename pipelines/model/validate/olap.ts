@@ -1,6 +1,6 @@
 // OLAP (Synapse dedicated SQL pool) rules: supported types and constraints, distribution and index per role, fact →
 // dimension references, unknown members, and the restrictions of CREATE MATERIALIZED VIEW AS SELECT.
-import type { OlapModel, OlapTable } from "../types";
+import type { DimensionHistory, OlapModel, OlapTable } from "../types";
 import { isNumericType, renderType } from "../types";
 import { IDENTIFIER, sameType, seedValueFits, UNSUPPORTED_IN_SYNAPSE, validateMask, validateType } from "./common";
 
@@ -69,8 +69,10 @@ export function validateOlap(model: OlapModel): string[] {
     if (table.role === "dimension") {
       if (d.kind !== "REPLICATE") problems.push(`${tl}: dimensions must be REPLICATE (small, joined by every fact)`);
       if (table.index.kind === "HEAP") problems.push(`${tl}: dimensions need an index on the key`);
-      if (!table.primaryKey || table.primaryKey.columns.length !== 1)
+      const h = table.history;
+      if (!h && (!table.primaryKey || table.primaryKey.columns.length !== 1))
         problems.push(`${tl}: dimensions need a single-column primary key`);
+      if (h) problems.push(...validateHistory(tl, table, h));
     }
     if (table.role === "fact" && table.primaryKey) {
       problems.push(
@@ -97,8 +99,12 @@ export function validateOlap(model: OlapModel): string[] {
         continue;
       }
       referenced.add(dim.name);
-      if (dim.primaryKey?.columns.join(",") !== r.dimensionColumn)
-        problems.push(`${rl}: ${r.dimension}.${r.dimensionColumn} is not its primary key`);
+      // A type 2 dimension is referenced by its durable key (the first primary key column), not by a version.
+      const dimKey = dim.history ? dim.primaryKey?.columns[0] : dim.primaryKey?.columns.join(",");
+      if (dimKey !== r.dimensionColumn)
+        problems.push(
+          `${rl}: ${r.dimension}.${r.dimensionColumn} is not its ${dim.history ? "durable " : ""}primary key`,
+        );
       const dc = dim.columns.find((x) => x.name === r.dimensionColumn);
       if (c && dc && !sameType(c.type, dc.type)) {
         problems.push(`${rl}: is ${renderType(c.type)} but ${r.dimension}.${dc.name} is ${renderType(dc.type)}`);
@@ -164,6 +170,33 @@ export function validateMaterializedViews(olap: OlapModel): string[] {
     }
     if (mv.distribution.kind === "HASH" && !mv.groupBy.includes(mv.distribution.column))
       problems.push(`${vl}: distribution column ${mv.distribution.column} is not a GROUP BY column`);
+  }
+  return problems;
+}
+
+/** Type 2 history: the PK is (durable key, validFrom); validity and flags typed and NOT NULL; tracked attributes exist. */
+function validateHistory(tl: string, table: OlapTable, h: DimensionHistory): string[] {
+  const problems: string[] = [];
+  const col = (n: string) => table.columns.find((c) => c.name === n);
+  const key = table.primaryKey?.columns[0];
+  if (!key || table.primaryKey?.columns.length !== 2 || table.primaryKey.columns[1] !== h.validFrom)
+    problems.push(`${tl}: a type 2 dimension's primary key is (durable key, ${h.validFrom})`);
+  for (const [n, kind] of [
+    [h.validFrom, "datetime2"],
+    [h.validTo, "datetime2"],
+    [h.isCurrent, "bit"],
+    [h.isInferred, "bit"],
+  ] as const) {
+    const c = col(n);
+    if (!c) problems.push(`${tl}: history column ${n} does not exist`);
+    else if (c.type.kind !== kind || c.nullable)
+      problems.push(`${tl}: history column ${n} must be ${kind.toUpperCase()} NOT NULL`);
+  }
+  if (!h.tracked.length) problems.push(`${tl}: a type 2 dimension tracks at least one attribute`);
+  for (const n of h.tracked) {
+    if (!col(n)) problems.push(`${tl}: tracked attribute ${n} does not exist`);
+    if (n === key || [h.validFrom, h.validTo, h.isCurrent, h.isInferred].includes(n))
+      problems.push(`${tl}: ${n} is a key or history column, not a tracked attribute`);
   }
   return problems;
 }

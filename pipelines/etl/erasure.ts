@@ -1,0 +1,263 @@
+// GDPR erasure (Art. 17, the seed's "right to be forgotten"): one pipeline that takes a customer id and erases or
+// pseudonymises that person everywhere the platform keeps them, records each step for the audit trail, and can run
+// again safely (every step is idempotent). The design is in docs/etl.md ("GDPR erasure").
+import type { AdfResource } from "./contract";
+import {
+  type Activity,
+  DATASETS,
+  datasetRef,
+  dependsOn,
+  forEach,
+  genericActivity,
+  ifCondition,
+  lookupProcedure,
+  pipeline,
+  POLICIES,
+  setReturnValue,
+  setVariable,
+  storedProcedure,
+} from "./adf";
+import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES } from "./names";
+
+/**
+ * Cosmos DB containers that hold a customer's data, and how an item is found (docs/cosmos-partitioning.md):
+ * - `sessions`: `customerRef` is the customer id (the one indexed path);
+ * - `fraud_features`: the items of the customer's payment methods, `entityKey` = `paymentMethod:<id>`.
+ * The erasure upserts each matching item as `{ id, <partition key>, ttl: 1 }`: the personal fields are gone at once
+ * and the item expires a second later (both containers have TTL on). `api_logs` (route templates, merchant ids) and
+ * `webhook_events` (payment ids) hold no customer identifier by contract, and expire within 30 / 90 days.
+ */
+interface CosmosTarget {
+  readonly container: string;
+  /** The field that identifies the customer's items. */
+  readonly field: string;
+  /** Partition key paths (without `/`), kept in the stub so the upsert replaces the item in its partition. */
+  readonly partitionKeys: readonly string[];
+}
+export const COSMOS_ERASURE: {
+  readonly bySubject: readonly CosmosTarget[];
+  readonly byReference: readonly (CosmosTarget & { readonly table: string; readonly prefix: string })[];
+} = {
+  bySubject: [{ container: "sessions", field: "customerRef", partitionKeys: ["id"] }],
+  byReference: [
+    {
+      container: "fraud_features",
+      field: "entityKey",
+      partitionKeys: ["entityKey"],
+      table: "PaymentMethod",
+      prefix: "paymentMethod:",
+    },
+  ],
+};
+
+const CUSTOMER = "@variables('customerId')";
+const REQUEST = "@variables('requestId')";
+const secure = { ...POLICIES.sql, secure: true };
+
+/** A Copy that replaces the matching items by expiring stubs (upsert), returning how many it touched. */
+function expireItems(
+  name: string,
+  container: string,
+  query: string,
+  o: { dependsOn?: ReturnType<typeof dependsOn> } = {},
+): Activity {
+  return {
+    ...genericActivity(
+      name,
+      "Copy",
+      {
+        source: { type: "CosmosDbSqlApiSource", query, preferredRegions: [] },
+        sink: { type: "CosmosDbSqlApiSink", writeBehavior: "upsert" },
+        enableStaging: false,
+      },
+      { policy: { ...POLICIES.copy, retry: 2, secure: true }, dependsOn: o.dependsOn ?? [] },
+    ),
+    inputs: [datasetRef(DATASETS.cosmosContainer, { container })],
+    outputs: [datasetRef(DATASETS.cosmosContainer, { container })],
+  };
+}
+
+const audit = (name: string, store: string, action: string, items: string, after: string): Activity =>
+  storedProcedure(
+    name,
+    "oltp",
+    OLTP_PROCEDURES.auditErasure,
+    {
+      RequestId: { value: REQUEST, type: "String" },
+      CustomerId: { value: CUSTOMER, type: "Int64" },
+      Store: { value: store, type: "String" },
+      Action: { value: action, type: "String" },
+      Items: { value: items, type: "Int64" },
+    },
+    { dependsOn: dependsOn(after), policy: secure },
+  );
+
+export function erasurePipeline(): AdfResource {
+  const activities: Activity[] = [
+    // int() fails on anything that is not a number: the id reaches SQL and Cosmos DB queries only as digits.
+    setVariable("CustomerId", "customerId", "@string(int(pipeline().parameters.customerId))"),
+    setVariable(
+      "RequestId",
+      "requestId",
+      "@if(empty(pipeline().parameters.requestId), pipeline().RunId, pipeline().parameters.requestId)",
+    ),
+    storedProcedure(
+      "EraseOltp",
+      "oltp",
+      OLTP_PROCEDURES.eraseCustomer,
+      { CustomerId: { value: CUSTOMER, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
+      { dependsOn: dependsOn("CustomerId", "RequestId"), policy: secure },
+    ),
+    lookupProcedure(
+      "SubjectReferences",
+      "oltp",
+      OLTP_PROCEDURES.subjectReferences,
+      { CustomerId: { value: CUSTOMER, type: "Int64" } },
+      { firstRowOnly: false, dependsOn: dependsOn("EraseOltp"), policy: secure },
+    ),
+    storedProcedure(
+      "EraseWarehouse",
+      "warehouse",
+      POOL_PROCEDURES.eraseCustomer,
+      { CustomerKey: { value: CUSTOMER, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
+      { dependsOn: dependsOn("EraseOltp"), policy: secure },
+    ),
+  ];
+  for (const c of COSMOS_ERASURE.bySubject) {
+    const name = `Expire_${c.container}`;
+    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
+    activities.push(
+      expireItems(
+        name,
+        c.container,
+        `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ', variables('customerId'), ' OR c.${c.field} = ''', variables('customerId'), '''')`,
+        { dependsOn: dependsOn("EraseOltp") },
+      ),
+      audit(
+        `Audit_${c.container}`,
+        "cosmos",
+        `${c.container}: items with ${c.field} = the customer replaced by expiring stubs`,
+        `@activity('${name}').output.rowsCopied`,
+        name,
+      ),
+    );
+  }
+  for (const c of COSMOS_ERASURE.byReference) {
+    const name = `Expire_${c.container}`;
+    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
+    activities.push(
+      forEach(
+        `Each_${c.container}`,
+        "@activity('SubjectReferences').output.value",
+        [
+          ifCondition(
+            `Is_${c.table}`,
+            `@equals(item().TableName, '${c.table}')`,
+            [
+              expireItems(
+                name,
+                c.container,
+                `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ''${c.prefix}', item().KeyValue, '''')`,
+              ),
+            ],
+            [],
+          ),
+        ],
+        { dependsOn: dependsOn("SubjectReferences"), batchCount: 10 },
+      ),
+      audit(
+        `Audit_${c.container}`,
+        "cosmos",
+        `${c.container}: the items of the customer's ${c.table} rows replaced by expiring stubs`,
+        "@length(activity('SubjectReferences').output.value)",
+        `Each_${c.container}`,
+      ),
+    );
+  }
+  // Lake: the raw-zone partitions holding the customer's rows (recorded by the pool at each load) are deleted.
+  activities.push(
+    lookupProcedure(
+      "LakePartitions",
+      "warehouse",
+      POOL_PROCEDURES.subjectLakePartitions,
+      { CustomerKey: { value: CUSTOMER, type: "Int64" } },
+      { firstRowOnly: false, dependsOn: dependsOn("EraseWarehouse"), policy: secure },
+    ),
+    forEach(
+      "EachPartition",
+      "@activity('LakePartitions').output.value",
+      [
+        genericActivity(
+          "Exists",
+          "GetMetadata",
+          { dataset: lakeFolder(), fieldList: ["exists"], storeSettings: { type: "AzureBlobFSReadSettings" } },
+          { policy: POLICIES.sql },
+        ),
+        ifCondition(
+          "IfExists",
+          "@activity('Exists').output.exists",
+          [
+            genericActivity(
+              "DeletePartition",
+              "Delete",
+              {
+                dataset: lakeFolder(),
+                enableLogging: false,
+                storeSettings: { type: "AzureBlobFSReadSettings", recursive: true },
+              },
+              { policy: POLICIES.sql },
+            ),
+          ],
+          [],
+          { dependsOn: dependsOn("Exists") },
+        ),
+      ],
+      { dependsOn: dependsOn("LakePartitions"), batchCount: 10 },
+    ),
+    storedProcedure(
+      "ForgetPartitions",
+      "warehouse",
+      POOL_PROCEDURES.forgetLakePartitions,
+      {
+        CustomerKey: { value: CUSTOMER, type: "Int64" },
+        RequestId: { value: REQUEST, type: "String" },
+        Partitions: { value: "@length(activity('LakePartitions').output.value)", type: "Int64" },
+      },
+      { dependsOn: dependsOn("EachPartition"), policy: secure },
+    ),
+    setReturnValue(
+      "ReturnAudit",
+      {
+        requestId: REQUEST,
+        status: "erased",
+        lakePartitionsDeleted: "@string(length(activity('LakePartitions').output.value))",
+      },
+      {
+        dependsOn: dependsOn(
+          "ForgetPartitions",
+          ...COSMOS_ERASURE.bySubject.map((c) => `Audit_${c.container}`),
+          ...COSMOS_ERASURE.byReference.map((c) => `Audit_${c.container}`),
+        ),
+      },
+    ),
+  );
+  return pipeline(PIPELINES.erasure, {
+    description:
+      "GDPR erasure of one customer (customerId): OLTP personal and card columns set to NULL and ErasedAt set " +
+      "(payments, refunds and disputes keep their non-personal fields), every warehouse version of the customer " +
+      "pseudonymised, Cosmos DB items expired, the raw-zone partitions holding them deleted; each step audited in " +
+      "etl.ErasureAudit (OLTP and pool). Idempotent: run it again to retry or to verify. See docs/etl.md.",
+    folder: FOLDERS.gdpr,
+    parameters: { customerId: { type: "String" }, requestId: { type: "String", defaultValue: "" } },
+    variables: { customerId: { type: "String" }, requestId: { type: "String" } },
+    concurrency: 4,
+    activities,
+  });
+}
+
+function lakeFolder() {
+  return datasetRef(DATASETS.lakeFolder, {
+    fileSystem: `@${globalParameter("lakeRawFileSystem")}`,
+    folderPath: "@concat('oltp/', item().TableName, '/runDate=', item().RunDate)",
+  });
+}

@@ -1,0 +1,114 @@
+// Deterministic names of everything the ETL generator emits: pipelines, folders, triggers, the factory global
+// parameters the definitions read, the lake layout, and the SQL objects (schema `etl`) the pipelines call.
+import { REFRESH_PROCEDURE } from "../generators/olap";
+import type { AdfGlobalParameterSpec } from "./contract";
+
+/** The master pipeline the seed's integration test starts with `{"runDate": "2025-10-20"}`. */
+export const MASTER_PIPELINE = "etl_oltp_to_olap";
+
+export const PIPELINES = {
+  master: MASTER_PIPELINE,
+  /** Opens (or, on a re-run, re-reads) the run's change windows in the OLTP control table. */
+  openWindows: "etl_open_windows",
+  /** One per extracted OLTP table: `etl_extract_<table>` (lower case). */
+  extract: (table: string) => `etl_extract_${table.toLowerCase()}`,
+  /** The run itself (windows, extracts, gate, publish, refresh); the master wraps it with the failure path. */
+  nightly: "etl_nightly_run",
+  dataQuality: "etl_data_quality",
+  publish: "etl_publish",
+  refreshAggregates: "etl_refresh_aggregates",
+  backfill: "etl_backfill",
+  schemaDeploy: "etl_schema_deploy",
+  poolPause: "etl_pool_pause",
+  poolResume: "etl_pool_resume",
+  erasure: "gdpr_erasure",
+} as const;
+
+export const FOLDERS = {
+  nightly: "etl/nightly",
+  extract: "etl/nightly/extract",
+  operations: "etl/operations",
+  gdpr: "gdpr",
+} as const;
+
+export const TRIGGERS = {
+  nightly: "tr_etl_oltp_to_olap_daily",
+  poolResume: "tr_pool_resume",
+  poolPause: "tr_pool_pause",
+} as const;
+
+/** The schema of every control table and procedure the generated SQL adds, in the OLTP database and in the pool. */
+export const ETL_SCHEMA = "etl";
+
+/** The database role the ETL identity joins to run the generated procedures (EXECUTE on schema `etl`). */
+export const ETL_EXECUTOR_ROLE = "etl_executor";
+
+/**
+ * Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); components/etl.ts sets
+ * each one from the stack. None is a secret: names, resource ids and URLs only.
+ */
+export const GLOBAL_PARAMETERS = {
+  lakeDfsEndpoint: {
+    type: "String",
+    description:
+      "The lake's dfs endpoint, `https://<account>.dfs.core.windows.net` (no trailing slash): COPY INTO reads the " +
+      "landed Parquet from it with the Synapse workspace's managed identity.",
+  },
+  lakeRawFileSystem: {
+    type: "String",
+    description: "The lake file system (container) of the raw zone, where the extracts land (`raw`).",
+  },
+  etlPrincipalName: {
+    type: "String",
+    description:
+      "Display name of the factory's managed identity, the database user the schema deployment creates " +
+      "(`$(EtlPrincipalName)` of the *_etl_access.sql scripts).",
+  },
+  alwaysEncryptedColumnMasterKeyId: {
+    type: "String",
+    description:
+      "Versioned Key Vault key URI of the Always Encrypted column master key (stack output " +
+      "`alwaysEncryptedColumnMasterKeyId`), `$(ColumnMasterKeyPath)` of 00_oltp_column_master_key.sql.",
+  },
+  sqlPoolResourceId: {
+    type: "String",
+    description:
+      "ARM resource id of the dedicated SQL pool (`/subscriptions/…/workspaces/<ws>/sqlPools/<pool>`): the pause " +
+      "and resume pipelines call its `pause` / `resume` actions.",
+  },
+} as const satisfies Record<string, AdfGlobalParameterSpec>;
+export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS;
+
+/** `@pipeline().globalParameters.<name>` (inside an expression, without the leading `@`). */
+export const globalParameter = (name: GlobalParameterName) => `pipeline().globalParameters.${name}`;
+
+/** Folder of one table's extract for a run date in the raw zone (Hive-style partition, one folder per date). */
+export const rawFolder = (table: string) => `oltp/${table}/runDate=`;
+/** File name of one table's extract (one file per table and run date; a re-run overwrites it). */
+export const rawFile = (table: string) => `${table}.parquet`;
+
+/** The generated OLTP control and extraction procedures. */
+export const OLTP_PROCEDURES = {
+  openWindows: `[${ETL_SCHEMA}].[usp_OpenExtractionWindows]`,
+  window: `[${ETL_SCHEMA}].[usp_ExtractionWindow]`,
+  extract: (table: string) => `[${ETL_SCHEMA}].[usp_Extract_${table}]`,
+  recordExtraction: `[${ETL_SCHEMA}].[usp_RecordExtraction]`,
+  markPublished: `[${ETL_SCHEMA}].[usp_MarkPublished]`,
+  eraseCustomer: `[${ETL_SCHEMA}].[usp_EraseCustomer]`,
+  subjectReferences: `[${ETL_SCHEMA}].[usp_SubjectReferences]`,
+  auditErasure: `[${ETL_SCHEMA}].[usp_AuditErasure]`,
+} as const;
+
+/** The generated pool procedures. */
+export const POOL_PROCEDURES = {
+  beginRun: `[${ETL_SCHEMA}].[usp_BeginRun]`,
+  recordStaged: `[${ETL_SCHEMA}].[usp_RecordStaged]`,
+  checkStaging: `[${ETL_SCHEMA}].[usp_CheckStaging]`,
+  publish: `[${ETL_SCHEMA}].[usp_Publish]`,
+  failRun: `[${ETL_SCHEMA}].[usp_FailRun]`,
+  runResult: `[${ETL_SCHEMA}].[usp_RunResult]`,
+  refresh: `[${REFRESH_PROCEDURE.schema}].[${REFRESH_PROCEDURE.name}]`,
+  eraseCustomer: `[${ETL_SCHEMA}].[usp_EraseCustomer]`,
+  subjectLakePartitions: `[${ETL_SCHEMA}].[usp_SubjectLakePartitions]`,
+  forgetLakePartitions: `[${ETL_SCHEMA}].[usp_ForgetLakePartitions]`,
+} as const;

@@ -1,0 +1,493 @@
+// The OLTP side of the nightly ETL, generated from the model (05_oltp_etl_extraction.sql): the control table of
+// change windows, the procedure that opens a run's windows, one extraction procedure per extracted table (the Copy
+// activity's source), and the GDPR erasure of a customer.
+//
+// Windows. A run date D gets one window per extracted table, kept in [etl].[ExtractionWindow]: an LSN range for CDC
+// tables, a change-tracking version range for the others. A window starts after the last *published* window of the
+// table (so the changes of a run that failed are carried by the next one) and ends at the database's position when
+// it is opened. Opening is idempotent: a re-run of D reads D's saved window again, so it extracts the same changes
+// (with the rows' current values). A window whose start fell out of the retention (CDC: 3 days, change tracking:
+// `changeTrackingRetentionDays`) or a table's first run reloads the table in full.
+//
+// Related rows. A fact row is re-derived from its root row and every row joined to it (Fact_Payment: the payment,
+// its payment method, all its refunds and disputes). So each table of a fact group also returns the current rows
+// of the group's "affected" root keys (those whose root, child or parent row changed in the run's windows) with
+// NULL change metadata; staging then holds everything the fact load needs, and nothing else.
+import { captureInstance, capturedColumns, erasureColumns } from "../../model/validate";
+import type { DataModel, OltpTable } from "../../model/types";
+import { renderType } from "../../model/types";
+import { externalPrincipal, header, indent, list, nstr, q, qualified } from "../../generators/tsql";
+import { batches } from "../../generators/tsql";
+import { ETL_PRINCIPAL_VARIABLE } from "../../generators/oltp";
+import { extractedTables, factGroups, groupsOf, oltpTableOf, type ExtractedTable, type FactGroup } from "../groups";
+import { ETL_SCHEMA } from "../names";
+import { procedure } from "./procedure";
+
+export const OLTP_ETL_FILE = "05_oltp_etl_extraction.sql";
+
+const WINDOW_TABLE = `${q(ETL_SCHEMA)}.[ExtractionWindow]`;
+const AUDIT_TABLE = `${q(ETL_SCHEMA)}.[ErasureAudit]`;
+
+/** Variable names holding a table's window bounds inside a procedure. */
+const fromVar = (table: string) => `@From_${table}`;
+const toVar = (table: string) => `@To_${table}`;
+const positionType = (mode: ExtractedTable["mode"]) => (mode === "cdc" ? "BINARY(10)" : "BIGINT");
+const fromColumn = (mode: ExtractedTable["mode"]) => (mode === "cdc" ? "[FromLsn]" : "[FromVersion]");
+const toColumn = (mode: ExtractedTable["mode"]) => (mode === "cdc" ? "[ToLsn]" : "[ToVersion]");
+
+/** The model's extraction query of a table, bound to that table's window variables, without its final `;`. */
+export function boundQuery(x: ExtractedTable): string {
+  return x.query.query
+    .replace(/;$/, "")
+    .replace(/@last_version\b/g, fromVar(x.table.name))
+    .replace(/@from_lsn\b/g, fromVar(x.table.name))
+    .replace(/@to_lsn\b/g, toVar(x.table.name));
+}
+
+/** The changes of a table in its window (CT: bounded above by the window's end version). */
+function changesOf(x: ExtractedTable, select: string): string {
+  const where = x.mode === "changeTracking" ? `\nWHERE x.${q(x.positionColumn)} <= ${toVar(x.table.name)}` : "";
+  return `SELECT ${select}\nFROM (\n${indent(boundQuery(x))}\n) AS x${where}`;
+}
+
+/** A guard that skips an empty CDC window (the CDC functions reject a start above the end); none for CT. */
+const nonEmpty = (x: ExtractedTable) =>
+  x.mode === "cdc" ? `${fromVar(x.table.name)} <= ${toVar(x.table.name)}` : undefined;
+
+/** A statement, behind `IF <condition>` when there is one. */
+const guarded = (condition: string | undefined, statement: string): string[] =>
+  condition ? [`IF ${condition}`, indent(statement)] : [statement];
+
+function windowsTableDdl(): string {
+  return [
+    "-- One row per run date and extracted table: the change window the run reads (re-read on a re-run).",
+    `IF OBJECT_ID(N'${ETL_SCHEMA}.ExtractionWindow', N'U') IS NULL`,
+    `    CREATE TABLE ${WINDOW_TABLE}`,
+    "    (",
+    "        [RunDate] DATE NOT NULL,",
+    "        [TableName] SYSNAME NOT NULL,",
+    "        [Mode] VARCHAR(16) NOT NULL,",
+    "        [FromLsn] BINARY(10) NULL,",
+    "        [ToLsn] BINARY(10) NULL,",
+    "        [FromVersion] BIGINT NULL,",
+    "        [ToVersion] BIGINT NULL,",
+    "        [IsFullReload] BIT NOT NULL,",
+    "        [Reason] NVARCHAR(400) NULL,",
+    "        [OpenedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_ExtractionWindow_OpenedAt] DEFAULT (SYSUTCDATETIME()),",
+    "        [ExtractedAt] DATETIME2(3) NULL,",
+    "        [RowsExtracted] BIGINT NULL,",
+    "        [PublishedAt] DATETIME2(3) NULL,",
+    "        CONSTRAINT [PK_ExtractionWindow] PRIMARY KEY CLUSTERED ([RunDate], [TableName])",
+    "    );",
+  ].join("\n");
+}
+
+function auditTableDdl(): string {
+  return [
+    "-- GDPR erasure audit trail: what was erased where, per request (no personal data: ids and counts only).",
+    `IF OBJECT_ID(N'${ETL_SCHEMA}.ErasureAudit', N'U') IS NULL`,
+    `    CREATE TABLE ${AUDIT_TABLE}`,
+    "    (",
+    "        [AuditId] BIGINT IDENTITY(1, 1) NOT NULL,",
+    "        [RequestId] NVARCHAR(64) NOT NULL,",
+    "        [CustomerId] BIGINT NOT NULL,",
+    "        [Store] NVARCHAR(64) NOT NULL,",
+    "        [Action] NVARCHAR(400) NOT NULL,",
+    "        [Items] BIGINT NOT NULL,",
+    "        [RecordedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_ErasureAudit_RecordedAt] DEFAULT (SYSUTCDATETIME()),",
+    "        CONSTRAINT [PK_ErasureAudit] PRIMARY KEY CLUSTERED ([AuditId])",
+    "    );",
+  ].join("\n");
+}
+
+/** Opening one table's window for @RunDate (inside the open procedure's transaction). */
+function openWindow(x: ExtractedTable): string {
+  const t = x.table.name;
+  const prev = `@Prev_${t}`;
+  const min = `@Min_${t}`;
+  const last = `SELECT TOP (1) ${toColumn(x.mode)} FROM ${WINDOW_TABLE} WHERE [TableName] = ${nstr(t)} AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC`;
+  const lines =
+    x.mode === "cdc"
+      ? [
+          `DECLARE ${prev} BINARY(10) = (${last});`,
+          `DECLARE ${min} BINARY(10) = sys.fn_cdc_get_min_lsn(N'${captureInstance(x.table)}');`,
+          `IF ${min} IS NULL OR ${min} = 0x00000000000000000000`,
+          `    THROW 50103, N'CDC capture instance ${captureInstance(x.table)} is missing or not readable by this identity (sys.fn_cdc_get_min_lsn returned 0x00): run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;`,
+          `IF ${prev} IS NOT NULL SET ${prev} = sys.fn_cdc_increment_lsn(${prev});`,
+          `INSERT INTO ${WINDOW_TABLE} ([RunDate], [TableName], [Mode], [FromLsn], [ToLsn], [IsFullReload], [Reason])`,
+          `SELECT @RunDate, ${nstr(t)}, 'cdc', ${prev}, @MaxLsn,`,
+          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} THEN 1 ELSE 0 END,`,
+          `    CASE WHEN ${prev} IS NULL THEN N'first extraction: full reload'`,
+          `         WHEN ${prev} < ${min} THEN N'the last published position is older than the CDC retention: full reload' END;`,
+        ]
+      : [
+          `DECLARE ${prev} BIGINT = (${last});`,
+          `DECLARE ${min} BIGINT = CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'${x.table.schema}.${t}'));`,
+          `IF ${min} IS NULL`,
+          `    THROW 50103, N'Change tracking is not enabled on ${x.table.schema}.${t} or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;`,
+          `INSERT INTO ${WINDOW_TABLE} ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])`,
+          `SELECT @RunDate, ${nstr(t)}, 'changeTracking', ${prev}, @Version,`,
+          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} THEN 1 ELSE 0 END,`,
+          `    CASE WHEN ${prev} IS NULL THEN N'first extraction: full reload'`,
+          `         WHEN ${prev} < ${min} THEN N'the last published version is older than the change tracking retention: full reload' END;`,
+        ];
+  return [
+    `-- ${x.table.schema}.${t} (${x.mode})`,
+    `IF NOT EXISTS (SELECT 1 FROM ${WINDOW_TABLE} WHERE [RunDate] = @RunDate AND [TableName] = ${nstr(t)})`,
+    "BEGIN",
+    indent(
+      [
+        `IF EXISTS (SELECT 1 FROM ${WINDOW_TABLE} WHERE [TableName] = ${nstr(t)} AND [RunDate] > @RunDate)`,
+        "BEGIN",
+        `    SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for ${x.table.schema}.${t} and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');`,
+        "    THROW 50101, @Message, 1;",
+        "END;",
+        ...lines,
+      ].join("\n"),
+    ),
+    "END;",
+  ].join("\n");
+}
+
+function openWindowsProcedure(xs: ExtractedTable[], groups: FactGroup[]): string[] {
+  const groupLines = groups.flatMap((g) => {
+    const names = [g.root, ...g.members.map((m) => m.table)].filter((n) => xs.some((x) => x.table.name === n));
+    const inList = names.map(nstr).join(", ");
+    return [
+      `-- ${g.fact} is re-derived from ${names.join(", ")}: when one of them reloads in full, all of them do.`,
+      `IF EXISTS (SELECT 1 FROM ${WINDOW_TABLE} WHERE [RunDate] = @RunDate AND [IsFullReload] = 1 AND [TableName] IN (${inList}))`,
+      `    UPDATE ${WINDOW_TABLE}`,
+      `    SET [IsFullReload] = 1, [Reason] = N'another table of the ${g.fact} group reloads in full'`,
+      `    WHERE [RunDate] = @RunDate AND [IsFullReload] = 0 AND [PublishedAt] IS NULL AND [TableName] IN (${inList});`,
+    ];
+  });
+  return procedure(
+    "usp_OpenExtractionWindows",
+    ["@RunDate DATE"],
+    [
+      "SET NOCOUNT ON;",
+      "SET XACT_ABORT ON;",
+      "DECLARE @Message NVARCHAR(2048);",
+      "IF @RunDate IS NULL",
+      "    THROW 50100, N'runDate is required (yyyy-MM-dd).', 1;",
+      "BEGIN TRANSACTION;",
+      "-- One caller at a time: a second run of the same date waits, then reads the windows the first one opened.",
+      "DECLARE @Lock INT;",
+      "EXEC @Lock = sys.sp_getapplock @Resource = N'etl.ExtractionWindow', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 600000;",
+      "IF @Lock < 0",
+      "    THROW 50104, N'Another run holds the extraction windows lock for more than 10 minutes.', 1;",
+      "-- The end of every new window: the database's current position (changes committed so far).",
+      "DECLARE @MaxLsn BINARY(10) = sys.fn_cdc_get_max_lsn();",
+      "DECLARE @Version BIGINT = CHANGE_TRACKING_CURRENT_VERSION();",
+      ...xs.map(openWindow),
+      ...groupLines,
+      "COMMIT TRANSACTION;",
+      "SELECT [TableName], [Mode], CONVERT(VARCHAR(22), [FromLsn], 1) AS [FromLsn], CONVERT(VARCHAR(22), [ToLsn], 1) AS [ToLsn],",
+      "    [FromVersion], [ToVersion], [IsFullReload], [Reason], [PublishedAt]",
+      `FROM ${WINDOW_TABLE}`,
+      "WHERE [RunDate] = @RunDate",
+      "ORDER BY [TableName];",
+    ],
+    [
+      "Opens (or, on a re-run, returns) the change window of every extracted table for @RunDate. The master",
+      "pipeline calls it first; each extraction procedure then reads its window (and its group's) from the table.",
+    ],
+  );
+}
+
+/** `#changed` and the INSERT of the table's own changes (or of the whole table on a full reload). */
+function extractionProcedure(
+  model: DataModel,
+  x: ExtractedTable,
+  all: ExtractedTable[],
+  groups: FactGroup[],
+): string[] {
+  const t = x.table;
+  const cols = x.staging.columns.map((c) => c.name);
+  const dataCols = x.dataColumns.map((c) => c.name);
+  const key = t.primaryKey.columns;
+  const mine = groupsOf(groups, t.name);
+  // The tables whose windows this procedure reads: its own, and every table of its groups.
+  const windowTables = [
+    x,
+    ...all.filter(
+      (o) => o !== x && mine.some((g) => g.root === o.table.name || g.members.some((m) => m.table === o.table.name)),
+    ),
+  ];
+  const declare = windowTables.flatMap((w) => [
+    `DECLARE ${fromVar(w.table.name)} ${positionType(w.mode)}, ${toVar(w.table.name)} ${positionType(w.mode)};`,
+    `SELECT ${fromVar(w.table.name)} = ${fromColumn(w.mode)}, ${toVar(w.table.name)} = ${toColumn(w.mode)}${w === x ? ", @Full = [IsFullReload]" : ""}`,
+    `FROM ${WINDOW_TABLE} WHERE [RunDate] = @RunDate AND [TableName] = ${nstr(w.table.name)};`,
+  ]);
+  const insertInto = `INSERT INTO #changed (${list(cols)})`;
+  const full = [
+    insertInto,
+    `SELECT NULL, NULL, ${dataCols.map((c) => `t.${q(c)}`).join(", ")}`,
+    `FROM ${qualified(t.schema, t.name)} AS t;`,
+  ];
+  const own = guarded(nonEmpty(x), [insertInto, `${changesOf(x, "x.*")};`].join("\n"));
+  const related: string[] = [];
+  for (const g of mine) {
+    const root = oltpTableOf(model, g.root);
+    const rootRef = qualified(root.schema, root.name);
+    const rootKey = q(g.rootKey);
+    const affected: string[] = [];
+    // The root keys whose fact row the run re-derives, from the changes of every table of the group.
+    for (const w of windowTables.filter(
+      (o) => o.table.name === g.root || g.members.some((m) => m.table === o.table.name),
+    )) {
+      const member = g.members.find((m) => m.table === w.table.name);
+      const source = w === x ? "#changed AS x" : `(\n${indent(boundQuery(w))}\n) AS x`;
+      const bound =
+        w !== x && w.mode === "changeTracking" ? ` WHERE x.${q(w.positionColumn)} <= ${toVar(w.table.name)}` : "";
+      let select: string;
+      if (!member) select = `SELECT x.${rootKey} FROM ${source}${bound}`;
+      else if (member.relation === "child") select = `SELECT x.${q(member.column)} FROM ${source}${bound}`;
+      else
+        select = [
+          `SELECT r.${rootKey} FROM ${rootRef} AS r WHERE r.${q(member.rootColumn)} IN (`,
+          indent(`SELECT x.${q(member.column)} FROM ${source}${bound}`),
+          ")",
+        ].join("\n");
+      affected.push(
+        ...guarded(w === x ? undefined : nonEmpty(w), [`INSERT INTO #affected (${rootKey})`, `${select};`].join("\n")),
+      );
+    }
+    const member = g.members.find((m) => m.table === t.name);
+    const affectedKeys = `SELECT a.${rootKey} FROM #affected AS a`;
+    const predicate = !member
+      ? `t.${rootKey} IN (${affectedKeys})`
+      : member.relation === "child"
+        ? `t.${q(member.column)} IN (${affectedKeys})`
+        : `t.${q(member.column)} IN (SELECT r.${q(member.rootColumn)} FROM ${rootRef} AS r WHERE r.${rootKey} IN (${affectedKeys}))`;
+    related.push(
+      `-- ${g.fact}: the current rows of every payment whose ${[g.root, ...g.members.map((m) => m.table)].join(", ")} rows changed.`,
+      "DELETE FROM #affected;",
+      ...affected,
+      insertInto,
+      `SELECT NULL, NULL, ${dataCols.map((c) => `t.${q(c)}`).join(", ")}`,
+      `FROM ${qualified(t.schema, t.name)} AS t`,
+      `WHERE ${predicate}`,
+      `    AND NOT EXISTS (SELECT 1 FROM #changed AS c WHERE ${key.map((k) => `c.${q(k)} = t.${q(k)}`).join(" AND ")});`,
+    );
+  }
+  const rootKeyType = mine.length
+    ? renderType(
+        oltpTableOf(model, mine[0].root).columns.find((c) => c.name === mine[0].rootKey)?.type ?? { kind: "bigint" },
+      )
+    : undefined;
+  return procedure(
+    `usp_Extract_${t.name}`,
+    ["@RunDate DATE"],
+    [
+      "SET NOCOUNT ON;",
+      "SET XACT_ABORT ON;",
+      "DECLARE @Full BIT;",
+      ...declare,
+      "IF @Full IS NULL",
+      `    THROW 50102, N'No extraction window for ${t.schema}.${t.name} on this runDate: etl.usp_OpenExtractionWindows opens it (the master pipeline calls it first).', 1;`,
+      "CREATE TABLE #changed",
+      "(",
+      indent(x.staging.columns.map((c) => `${q(c.name)} ${renderType(c.type)} NULL`).join(",\n")),
+      ");",
+      ...(rootKeyType ? [`CREATE TABLE #affected (${q(mine[0].rootKey)} ${rootKeyType} NOT NULL);`] : []),
+      ...(x.mode === "changeTracking"
+        ? ["-- Change tracking reads are consistent only under snapshot isolation (one snapshot for the whole read)."]
+        : []),
+      "SET TRANSACTION ISOLATION LEVEL SNAPSHOT;",
+      "BEGIN TRANSACTION;",
+      "IF @Full = 1",
+      "BEGIN",
+      indent(full.join("\n")),
+      "END",
+      "ELSE",
+      "BEGIN",
+      indent([...own, ...related].join("\n")),
+      "END;",
+      "COMMIT TRANSACTION;",
+      `SELECT ${list(cols)} FROM #changed;`,
+    ],
+    [
+      `The Copy activity's source for ${t.schema}.${t.name} → ${x.staging.schema}.${x.staging.name}: the rows changed in the run's window`,
+      "(with their change metadata), or the whole table on a full reload; columns in staging order.",
+      ...(mine.length
+        ? ["Also the current rows the fact group needs (NULL change metadata), see the file header."]
+        : []),
+    ],
+  );
+}
+
+/** The tables holding a data subject's rows: the erasure table, and every table with a foreign key to it. */
+export function subjectTables(model: DataModel): { table: OltpTable; column: string }[] {
+  const subject = model.oltp.tables.find((t) => t.erasedAtColumn);
+  if (!subject) return [];
+  const key = subject.primaryKey.columns[0];
+  return [
+    { table: subject, column: key },
+    ...model.oltp.tables.flatMap((t) =>
+      (t.foreignKeys ?? [])
+        .filter((fk) => fk.references.table === subject.name && fk.columns.length === 1)
+        .map((fk) => ({ table: t, column: fk.columns[0] })),
+    ),
+  ];
+}
+
+/**
+ * Erasure of one customer (GDPR Art. 17) in the OLTP database: every classified column of the customer's row and of
+ * the rows that reference it (payment methods) set to NULL, `ErasedAt` set; ledger tables hold no classified column,
+ * so payments, refunds and disputes keep their non-personal fields (the validator guarantees it). Idempotent: a
+ * second run changes nothing and records that.
+ */
+function eraseProcedure(model: DataModel): string[] {
+  const tables = subjectTables(model);
+  if (!tables.length) return [];
+  const subject = tables[0].table;
+  const erasedAt = subject.erasedAtColumn ?? "ErasedAt";
+  const steps = tables.flatMap(({ table, column }) => {
+    const classified = table.columns.filter((c) => c.classification && c.nullable).map((c) => c.name);
+    if (!classified.length && table !== subject) return [];
+    const set = [
+      ...classified.map((c) => `${q(c)} = NULL`),
+      ...(table === subject ? [`${q(erasedAt)} = COALESCE(${q(erasedAt)}, SYSUTCDATETIME())`] : []),
+    ];
+    const changed = classified
+      .map((c) => `${q(c)} IS NOT NULL`)
+      .concat(table === subject ? [`${q(erasedAt)} IS NULL`] : []);
+    return [
+      `-- ${table.schema}.${table.name}: ${classified.join(", ")}${table === subject ? ` (Always Encrypted ones included; NULL needs no encryption), ${erasedAt}` : ""}.`,
+      `UPDATE ${qualified(table.schema, table.name)}`,
+      `SET ${set.join(", ")}`,
+      `WHERE ${q(column)} = @CustomerId AND (${changed.join(" OR ")});`,
+      "SET @Rows = @@ROWCOUNT;",
+      `INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items])`,
+      `VALUES (@RequestId, @CustomerId, N'oltp', ${nstr(`${table.schema}.${table.name}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
+    ];
+  });
+  const key = subject.primaryKey.columns[0];
+  return procedure(
+    "usp_EraseCustomer",
+    ["@CustomerId BIGINT", "@RequestId NVARCHAR(64)"],
+    [
+      "SET NOCOUNT ON;",
+      "SET XACT_ABORT ON;",
+      "DECLARE @Rows BIGINT;",
+      `IF NOT EXISTS (SELECT 1 FROM ${qualified(subject.schema, subject.name)} WHERE ${q(key)} = @CustomerId)`,
+      "BEGIN",
+      `    INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'no such customer', 0);`,
+      "    RETURN;",
+      "END;",
+      "BEGIN TRANSACTION;",
+      ...steps,
+      "COMMIT TRANSACTION;",
+    ],
+    [
+      `GDPR erasure in the OLTP database (${erasureColumns(subject).length} checked personal columns + the encrypted ones). Runs with the`,
+      "owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.",
+    ],
+  );
+}
+
+/** The keys of the subject's rows in the tables that reference it (the erasure pipeline's Cosmos DB step needs them). */
+function auditProcedure(): string[] {
+  return procedure(
+    "usp_AuditErasure",
+    ["@RequestId NVARCHAR(64)", "@CustomerId BIGINT", "@Store NVARCHAR(64)", "@Action NVARCHAR(400)", "@Items BIGINT"],
+    [
+      "SET NOCOUNT ON;",
+      `INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, @Store, @Action, @Items);`,
+    ],
+    ["The erasure pipeline records what it did in the stores outside this database (Cosmos DB, the lake)."],
+  );
+}
+
+function subjectReferencesProcedure(model: DataModel): string[] {
+  const refs = subjectTables(model).slice(1);
+  if (!refs.length) return [];
+  const selects = refs.map(
+    ({ table, column }) =>
+      `SELECT ${nstr(table.name)} AS [TableName], CAST(t.${q(table.primaryKey.columns[0])} AS NVARCHAR(64)) AS [KeyValue] FROM ${qualified(table.schema, table.name)} AS t WHERE t.${q(column)} = @CustomerId`,
+  );
+  return procedure(
+    "usp_SubjectReferences",
+    ["@CustomerId BIGINT"],
+    ["SET NOCOUNT ON;", `${selects.join("\nUNION ALL\n")};`],
+    [
+      "The rows that reference a customer, by table and key: the erasure pipeline erases what other stores keep per row.",
+    ],
+  );
+}
+
+function recordProcedures(): string[] {
+  return [
+    ...procedure(
+      "usp_RecordExtraction",
+      ["@RunDate DATE", "@TableName SYSNAME", "@Rows BIGINT"],
+      [
+        "SET NOCOUNT ON;",
+        `UPDATE ${WINDOW_TABLE} SET [RowsExtracted] = @Rows, [ExtractedAt] = SYSUTCDATETIME()`,
+        "WHERE [RunDate] = @RunDate AND [TableName] = @TableName;",
+        "IF @@ROWCOUNT = 0",
+        "    THROW 50102, N'No extraction window for this table and runDate.', 1;",
+      ],
+      ["Records how many rows a table's extraction returned (the source count of the data-quality gate)."],
+    ),
+    ...procedure(
+      "usp_ExtractionWindow",
+      ["@RunDate DATE", "@TableName SYSNAME"],
+      [
+        "SET NOCOUNT ON;",
+        "SELECT [TableName], [Mode], CONVERT(VARCHAR(22), [FromLsn], 1) AS [FromLsn], CONVERT(VARCHAR(22), [ToLsn], 1) AS [ToLsn],",
+        "    [FromVersion], [ToVersion], [IsFullReload], [Reason]",
+        `FROM ${WINDOW_TABLE} WHERE [RunDate] = @RunDate AND [TableName] = @TableName;`,
+      ],
+      ["One table's window for a run date (the extract pipeline picks the full-reload or the changes path from it)."],
+    ),
+    ...procedure(
+      "usp_MarkPublished",
+      ["@RunDate DATE"],
+      [
+        "SET NOCOUNT ON;",
+        `UPDATE ${WINDOW_TABLE} SET [PublishedAt] = SYSUTCDATETIME() WHERE [RunDate] = @RunDate AND [PublishedAt] IS NULL;`,
+      ],
+      ["After the warehouse published a run: the next windows start after these ones."],
+    ),
+  ];
+}
+
+export function generateOltpEtlScript(model: DataModel): string {
+  const xs = extractedTables(model);
+  const groups = factGroups(model);
+  const etl = externalPrincipal(ETL_PRINCIPAL_VARIABLE);
+  const parts = [
+    `IF SCHEMA_ID(N'${ETL_SCHEMA}') IS NULL\n    EXEC(N'CREATE SCHEMA ${q(ETL_SCHEMA)}');`,
+    windowsTableDdl(),
+    auditTableDdl(),
+    ...openWindowsProcedure(xs, groups),
+    ...xs.flatMap((x) => extractionProcedure(model, x, xs, groups)),
+    ...recordProcedures(),
+    ...eraseProcedure(model),
+    ...subjectReferencesProcedure(model),
+    ...auditProcedure(),
+    etl.createUser,
+    [
+      "-- The ETL identity runs the procedures of this schema and reads nothing else through it: no SELECT on the control",
+      "-- tables, no UPDATE on dbo (the procedures reach dbo by ownership chaining).",
+      `GRANT EXECUTE ON SCHEMA::${q(ETL_SCHEMA)} TO ${etl.name};`,
+    ].join("\n"),
+  ];
+  const captured = xs.map(
+    (x) =>
+      `${x.table.schema}.${x.table.name} (${x.mode}): ${list(capturedColumns(x.table).filter((c) => x.dataColumns.some((d) => d.name === c)))}`,
+  );
+  return [
+    header("Azure SQL Database (OLTP): the nightly ETL's change windows, extraction procedures and GDPR erasure.", [
+      "Source: pipelines/model (extraction modes, staging tables, mappings) via pipelines/etl. Regenerate with `npm run sql:generate`.",
+      `Run after 04, as the Entra admin: sqlcmd ... -v ${ETL_PRINCIPAL_VARIABLE}="<Data Factory managed identity>" -i 05_oltp_etl_extraction.sql`,
+      "Idempotent: the schema and tables are created when missing, each procedure is (re)defined on every run.",
+      "",
+      "Extracted (columns in staging order):",
+      ...captured,
+    ]),
+    batches(parts),
+  ].join("\n");
+}

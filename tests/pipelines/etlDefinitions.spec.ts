@@ -1,0 +1,424 @@
+// Structural tests of the Data Factory definitions generated from the model (pipelines/etl): the graph of every
+// pipeline, every reference, every column mapped, every procedure called, the schedule, secrets, the committed JSON,
+// and a column added to the model flowing through without a hand edit.
+import { strict as assert } from "node:assert";
+import {
+  ADF_CREDENTIAL,
+  ADF_DEPLOYMENT_LINKED_SERVICES,
+  ADF_INTEGRATION_RUNTIME,
+  ADF_LINKED_SERVICES,
+  generateAdfDefinitions,
+  GLOBAL_PARAMETERS,
+  MASTER_PIPELINE,
+  PIPELINES,
+  type AdfDefinitions,
+  type AdfResource,
+} from "../../pipelines/etl";
+import { copyIntoStatement, RUN_DATE } from "../../pipelines/etl/extract";
+import { extractedTables } from "../../pipelines/etl/groups";
+import { scriptBlocks } from "../../pipelines/etl/operations";
+import {
+  ADF_DIR,
+  checkGenerated,
+  describeCheck,
+  generateAdfFiles,
+  generateAll,
+  isUpToDate,
+} from "../../pipelines/generate";
+import { dataModel } from "../../pipelines/model";
+import { stagingChangeColumnNames } from "../../pipelines/model/olap";
+import type { DataModel } from "../../pipelines/model/types";
+import { withTipAmount } from "./helpers";
+
+type Json = Record<string, unknown>;
+const defs = generateAdfDefinitions();
+const dev = generateAdfDefinitions(dataModel, {
+  poolPauseSchedule: { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "20:00", weekdaysOnly: true },
+});
+
+/** Every activity of a pipeline with the list (container) it belongs to, nested ones included. */
+function containers(p: AdfResource): Json[][] {
+  const out: Json[][] = [];
+  const walk = (list: Json[]) => {
+    out.push(list);
+    for (const a of list) {
+      const tp = (a.typeProperties ?? {}) as Json;
+      for (const key of ["ifTrueActivities", "ifFalseActivities", "activities"]) {
+        if (Array.isArray(tp[key])) walk(tp[key] as Json[]);
+      }
+    }
+  };
+  walk(p.properties.activities as Json[]);
+  return out;
+}
+const activities = (p: AdfResource) => containers(p).flat();
+const pipelineOf = (d: AdfDefinitions, name: string) => {
+  const p = d.pipelines.find((x) => x.name === name);
+  assert.ok(p, `no pipeline ${name}`);
+  return p;
+};
+const activity = (p: AdfResource, name: string) => {
+  const a = activities(p).find((x) => x.name === name);
+  assert.ok(a, `${p.name}: no activity ${name}`);
+  return a;
+};
+/** Every `{ referenceName, type }` object anywhere in a definition. */
+function references(value: unknown, out: { referenceName: string; type: string }[] = []) {
+  if (Array.isArray(value)) value.forEach((v) => references(v, out));
+  else if (value && typeof value === "object") {
+    const o = value as Json;
+    if (typeof o.referenceName === "string" && typeof o.type === "string")
+      out.push({ referenceName: o.referenceName, type: o.type });
+    Object.values(o).forEach((v) => references(v, out));
+  }
+  return out;
+}
+/** Every string anywhere in a definition. */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
+  return out;
+}
+function keys(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => keys(v, out));
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      keys(v, out);
+    }
+  return out;
+}
+
+/** Procedures each generated script defines: `[schema].[name]` → the script's target database. */
+function definedProcedures(model: DataModel): Set<string> {
+  const defined = new Set<string>();
+  for (const f of generateAll(model).filter((x) => x.file.endsWith(".sql"))) {
+    for (const m of f.content.matchAll(/^ALTER PROCEDURE (\[\w+\]\.\[\w+\])$/gm)) {
+      defined.add(`${/^0\d_/.test(f.file) ? "oltp" : "warehouse"} ${m[1]}`);
+    }
+  }
+  return defined;
+}
+
+describe("pipelines/etl: the generated Data Factory definitions", () => {
+  it("holds at least 15 pipelines in prod, one extract per extracted OLTP table, unique names", () => {
+    assert.ok(defs.pipelines.length >= 15, `${defs.pipelines.length} pipelines`);
+    const names = defs.pipelines.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    const extracted = dataModel.oltp.tables.filter((t) => t.extraction.mode !== "none");
+    assert.ok(extracted.length >= 7);
+    for (const t of extracted) assert.ok(names.includes(PIPELINES.extract(t.name)), t.name);
+    assert.ok(!names.some((n) => /payout|balancetransaction/i.test(n)), "tables the model does not extract");
+    assert.deepEqual(generateAdfDefinitions(), defs, "pure and deterministic");
+  });
+
+  it("every activity dependency names an activity of the same container, and no container has a cycle", () => {
+    for (const d of [defs, dev])
+      for (const p of d.pipelines)
+        for (const list of containers(p)) {
+          const names = list.map((a) => a.name as string);
+          assert.equal(new Set(names).size, names.length, `${p.name}: duplicate activity names`);
+          const edges = new Map<string, string[]>();
+          for (const a of list) {
+            const deps = (a.dependsOn as { activity: string; dependencyConditions: string[] }[]) ?? [];
+            for (const dep of deps) {
+              assert.ok(names.includes(dep.activity), `${p.name}.${a.name} depends on unknown ${dep.activity}`);
+              assert.ok(dep.dependencyConditions.length === 1);
+              assert.ok(["Succeeded", "Failed", "Skipped", "Completed"].includes(dep.dependencyConditions[0]));
+            }
+            edges.set(
+              a.name as string,
+              deps.map((x) => x.activity),
+            );
+          }
+          const state = new Map<string, "visiting" | "done">();
+          const visit = (n: string, path: string[]) => {
+            if (state.get(n) === "done") return;
+            assert.notEqual(state.get(n), "visiting", `${p.name}: cycle ${[...path, n].join(" → ")}`);
+            state.set(n, "visiting");
+            for (const m of edges.get(n) ?? []) visit(m, [...path, n]);
+            state.set(n, "done");
+          };
+          names.forEach((n) => visit(n, []));
+        }
+  });
+
+  it("the graph checker itself finds a cycle and a dangling dependency", () => {
+    const bad: AdfResource = {
+      name: "bad",
+      properties: {
+        activities: [
+          { name: "A", type: "Wait", dependsOn: [{ activity: "B", dependencyConditions: ["Succeeded"] }] },
+          { name: "B", type: "Wait", dependsOn: [{ activity: "A", dependencyConditions: ["Succeeded"] }] },
+        ],
+      },
+    };
+    const cyclic = () => {
+      const list = containers(bad)[0];
+      const edges = new Map(
+        list.map((a) => [a.name as string, (a.dependsOn as { activity: string }[]).map((d) => d.activity)]),
+      );
+      const seen = new Set<string>();
+      const visit = (n: string): boolean => (seen.has(n) ? true : (seen.add(n), (edges.get(n) ?? []).some(visit)));
+      return visit("A");
+    };
+    assert.ok(cyclic());
+  });
+
+  it("every dataset, linked service, pipeline, credential and runtime reference resolves (linked services: the contract's)", () => {
+    const linked = new Set<string>([
+      ...Object.values(ADF_LINKED_SERVICES),
+      ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES),
+    ]);
+    for (const d of [defs, dev]) {
+      const datasets = new Set(d.datasets.map((x) => x.name));
+      const pipelines = new Set(d.pipelines.map((x) => x.name));
+      for (const r of references([d.pipelines, d.datasets, d.triggers])) {
+        if (r.type === "DatasetReference") assert.ok(datasets.has(r.referenceName), r.referenceName);
+        else if (r.type === "PipelineReference") assert.ok(pipelines.has(r.referenceName), r.referenceName);
+        else if (r.type === "LinkedServiceReference") assert.ok(linked.has(r.referenceName), r.referenceName);
+        else if (r.type === "CredentialReference") assert.equal(r.referenceName, ADF_CREDENTIAL);
+        else if (r.type === "IntegrationRuntimeReference") assert.equal(r.referenceName, ADF_INTEGRATION_RUNTIME);
+        else assert.fail(`unexpected reference type ${r.type}`);
+      }
+    }
+    // The nightly pipelines use the ETL identity's linked services only; the deployment ones serve etl_schema_deploy.
+    for (const p of defs.pipelines.filter((x) => x.name !== PIPELINES.schemaDeploy)) {
+      for (const r of references(p)) {
+        if (r.type === "LinkedServiceReference")
+          assert.ok(
+            (Object.values(ADF_LINKED_SERVICES) as string[]).includes(r.referenceName),
+            `${p.name}: ${r.referenceName}`,
+          );
+      }
+    }
+  });
+
+  it("every global parameter read is declared, and every declared one is read", () => {
+    const used = new Set<string>();
+    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers])) {
+      for (const m of s.matchAll(/globalParameters\.(\w+)/g)) used.add(m[1]);
+    }
+    assert.deepEqual([...used].sort(), Object.keys(GLOBAL_PARAMETERS).sort());
+    assert.deepEqual(defs.globalParameters, GLOBAL_PARAMETERS);
+  });
+
+  it("maps every column on both sides to the model: OLTP (or change metadata) → Parquet → staging", () => {
+    for (const x of extractedTables(dataModel)) {
+      const p = pipelineOf(defs, PIPELINES.extract(x.table.name));
+      const staging = x.staging.columns.map((c) => c.name);
+      for (const copy of activities(p).filter((a) => a.type === "Copy")) {
+        const mappings = (
+          (copy.typeProperties as Json).translator as {
+            mappings: { source: { name: string }; sink: { name: string } }[];
+          }
+        ).mappings;
+        assert.deepEqual(
+          mappings.map((m) => m.sink.name),
+          staging,
+          `${p.name}.${copy.name}: sink = staging, in order`,
+        );
+        for (const m of mappings) {
+          assert.ok(
+            stagingChangeColumnNames.has(m.source.name) || x.table.columns.some((c) => c.name === m.source.name),
+            `${p.name}: ${m.source.name} is not a column of dbo.${x.table.name}`,
+          );
+          const col = x.table.columns.find((c) => c.name === m.source.name);
+          assert.ok(!col?.classification && !col?.encryption, `${m.source.name} is classified: never extracted`);
+        }
+      }
+      const copyInto = activity(p, "CopyIntoStaging");
+      const text = ((copyInto.typeProperties as Json).scripts as { text: string }[])[1].text;
+      assert.equal(text, copyIntoStatement(x));
+      assert.match(
+        text,
+        new RegExp(`^COPY INTO \\[stg\\]\\.\\[${x.table.name}\\] \\(${staging.map((c) => `\\[${c}\\]`).join(", ")}\\)`),
+      );
+    }
+  });
+
+  it("every stored procedure called is defined by the generated SQL, on the database the activity targets", () => {
+    const defined = definedProcedures(dataModel);
+    let calls = 0;
+    for (const p of [...defs.pipelines, ...dev.pipelines]) {
+      for (const a of activities(p)) {
+        const tp = a.typeProperties as Json;
+        const source = (tp.source ?? {}) as Json;
+        const name = (tp.storedProcedureName ?? source.sqlReaderStoredProcedureName) as string | undefined;
+        if (!name) continue;
+        calls++;
+        const ls = ((a.linkedServiceName as Json | undefined)?.referenceName ??
+          (tp.dataset as Json | undefined)?.referenceName ??
+          (a.inputs as Json[] | undefined)?.[0]?.referenceName) as string;
+        const target = [ADF_LINKED_SERVICES.oltp, "ds_oltp_sql"].includes(ls) ? "oltp" : "warehouse";
+        assert.ok(
+          defined.has(`${target} ${name}`),
+          `${p.name}.${a.name} calls ${name}, which the ${target} scripts do not define`,
+        );
+      }
+    }
+    assert.ok(calls >= 20, `${calls} procedure calls`);
+  });
+
+  it("schedules etl_oltp_to_olap at 02:00 UTC every day, for the day that ended", () => {
+    const t = defs.triggers.find(
+      (x) => ((x.properties.pipelines as Json[])[0].pipelineReference as Json).referenceName === MASTER_PIPELINE,
+    );
+    assert.ok(t);
+    assert.equal(t.properties.type, "ScheduleTrigger");
+    const r = ((t.properties.typeProperties as Json).recurrence ?? {}) as Json;
+    assert.deepEqual(
+      { frequency: r.frequency, interval: r.interval, timeZone: r.timeZone, schedule: r.schedule },
+      { frequency: "Day", interval: 1, timeZone: "UTC", schedule: { hours: [2], minutes: [0] } },
+    );
+    assert.deepEqual((t.properties.pipelines as Json[])[0].parameters, {
+      runDate: "@formatDateTime(addDays(trigger().scheduledTime, -1), 'yyyy-MM-dd')",
+    });
+    assert.equal(defs.triggers.length, 1, "prod has no pool pause schedule");
+  });
+
+  it("carries no secret: no key, password, SAS or connection string anywhere", () => {
+    for (const d of [defs, dev]) {
+      const forbiddenKeys = keys(d).filter((k) =>
+        /password|accountKey|connectionString|sasUri|sasToken|servicePrincipalKey|secret|encryptedCredential/i.test(k),
+      );
+      assert.deepEqual(forbiddenKeys, []);
+      for (const s of strings(d)) {
+        assert.doesNotMatch(
+          s,
+          /AccountKey=|SharedAccessSignature|[?&]sig=|Password=|pwd=|BEGIN PRIVATE KEY/i,
+          s.slice(0, 80),
+        );
+      }
+    }
+  });
+
+  it("master: runDate validated, one run at a time, failure path records the reason and fails with it", () => {
+    const master = pipelineOf(defs, MASTER_PIPELINE);
+    assert.deepEqual(master.properties.parameters, { runDate: { type: "String", defaultValue: "" } });
+    assert.equal(master.properties.concurrency, 1);
+    const run = activity(master, "Run");
+    assert.equal(((run.typeProperties as Json).pipeline as Json).referenceName, PIPELINES.nightly);
+    const failed = activities(master).filter((a) => a.type === "Fail");
+    assert.ok(failed.length >= 1);
+    for (const f of failed) assert.match((f.typeProperties as Json).message as string, /nothing was published/);
+    const record = activity(master, "RecordFailure");
+    assert.deepEqual(record.dependsOn, [{ activity: "Run", dependencyConditions: ["Failed"] }]);
+    // The nightly run extracts every table in parallel, after the windows are open, and gates before publishing.
+    const nightly = pipelineOf(defs, PIPELINES.nightly);
+    const extracts = activities(nightly).filter((a) => /^Extract_/.test(a.name as string));
+    assert.equal(extracts.length, extractedTables(dataModel).length);
+    for (const e of extracts)
+      assert.deepEqual(e.dependsOn, [{ activity: "BeginRun", dependencyConditions: ["Succeeded"] }]);
+    assert.deepEqual(
+      (activity(nightly, "DataQuality").dependsOn as { activity: string }[]).map((x) => x.activity).sort(),
+      extracts.map((e) => e.name).sort(),
+    );
+    assert.deepEqual(activity(nightly, "Publish").dependsOn, [
+      { activity: "DataQuality", dependencyConditions: ["Succeeded"] },
+    ]);
+  });
+
+  it("extracts retry with back-off before failing, and validate runDate before it reaches SQL text", () => {
+    const p = pipelineOf(defs, PIPELINES.extract("Payment"));
+    const loop = activity(p, "ExtractWithBackoff");
+    assert.equal(loop.type, "Until");
+    assert.equal(activity(p, "BackOff").type, "Wait");
+    assert.match(JSON.stringify(activity(p, "BackOff").typeProperties), /30.*120.*480/);
+    for (const s of strings(p).filter((x) => x.includes("runDate"))) {
+      assert.ok(!/parameters\.runDate/.test(s) || s.includes(RUN_DATE), `unvalidated runDate in: ${s.slice(0, 120)}`);
+    }
+  });
+
+  it("dev: pool pause and resume on the stack's schedule, and the nightly run resumes the pool first", () => {
+    const names = dev.triggers.map((t) => t.name).sort();
+    assert.equal(names.length, 3);
+    const resume = dev.triggers.find(
+      (t) => ((t.properties.pipelines as Json[])[0].pipelineReference as Json).referenceName === PIPELINES.poolResume,
+    );
+    const r = ((resume?.properties.typeProperties as Json).recurrence ?? {}) as Json;
+    assert.equal(r.frequency, "Week");
+    assert.equal(r.timeZone, "W. Europe Standard Time");
+    assert.deepEqual(r.schedule, {
+      hours: [7],
+      minutes: [0],
+      weekDays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+    });
+    const master = pipelineOf(dev, MASTER_PIPELINE);
+    assert.deepEqual(activity(master, "Run").dependsOn, [
+      { activity: "ResumePool", dependencyConditions: ["Succeeded"] },
+    ]);
+    const web = activities(pipelineOf(dev, PIPELINES.poolPause)).filter((a) => a.type === "WebActivity");
+    assert.ok(
+      web.some(
+        (a) =>
+          (a.typeProperties as Json).method === "POST" &&
+          /\/pause\?api-version=2021-06-01/.test((a.typeProperties as Json).url as string),
+      ),
+    );
+    for (const a of web)
+      assert.equal(((a.typeProperties as Json).authentication as Json).type, "UserAssignedManagedIdentity");
+    assert.throws(
+      () =>
+        generateAdfDefinitions(dataModel, {
+          poolPauseSchedule: { timeZone: "UTC", resumeAt: "7h", pauseAt: "20:00", weekdaysOnly: false },
+        }),
+      /olap\.pauseSchedule: '7h' is not a time of day \(HH:mm\)/,
+    );
+  });
+
+  it("schema deployment applies every generated .sql file in order, one block per batch, sqlcmd variables bound", () => {
+    const p = pipelineOf(defs, PIPELINES.schemaDeploy);
+    const sql = generateAll(dataModel).filter((f) => f.file.endsWith(".sql"));
+    const scripts = activities(p).filter((a) => a.type === "Script");
+    assert.deepEqual(
+      scripts.map((a) => a.description),
+      sql.map((f) => `pipelines/sql/${f.file}`),
+    );
+    for (const f of sql) {
+      const blocks = scriptBlocks(f);
+      assert.equal(
+        blocks.length,
+        f.content.split(/^GO$/m).filter((b) => b.trim() && !/^(--[^\n]*\n?)*$/.test(b.trim())).length,
+      );
+      for (const b of blocks) assert.doesNotMatch(b, /\$\(|^GO$/m, f.file);
+    }
+    assert.match(
+      JSON.stringify(p),
+      /CREATE USER \[@\{pipeline\(\)\.globalParameters\.etlPrincipalName\}\] FROM EXTERNAL PROVIDER/,
+    );
+    assert.match(JSON.stringify(p), /EXEC sys\.sp_cdc_enable_db/);
+  });
+
+  it("pipelines/adf matches the model (run `npm run sql:generate` after a model change)", () => {
+    const result = checkGenerated(ADF_DIR, generateAdfFiles(dataModel), [".json"]);
+    assert.ok(isUpToDate(result), describeCheck(result, "pipelines/adf"));
+  });
+
+  it("carries a column added to the model into the extract, the staging COPY, the load and the Data Factory JSON", () => {
+    const model = withTipAmount();
+    const changed = generateAdfDefinitions(model);
+    const extract = pipelineOf(changed, PIPELINES.extract("Payment"));
+    for (const copy of activities(extract).filter((a) => a.type === "Copy")) {
+      assert.ok(JSON.stringify(copy).includes('"sink":{"name":"TipAmountMinor"}'), copy.name as string);
+    }
+    assert.match(JSON.stringify(activity(extract, "CopyIntoStaging")), /\[TipAmountMinor\]/);
+    assert.match(JSON.stringify(activity(extract, "CopyFull")), /t\.\[TipAmountMinor\]/);
+    const sql = generateAll(model);
+    const oltp = sql.find((f) => f.file === "05_oltp_etl_extraction.sql")?.content ?? "";
+    const pool = sql.find((f) => f.file === "14_olap_etl_load.sql")?.content ?? "";
+    const extractPayment = oltp.slice(oltp.indexOf("ALTER PROCEDURE [etl].[usp_Extract_Payment]"));
+    assert.match(extractPayment.slice(0, extractPayment.indexOf("\nGO\n")), /\[TipAmountMinor\] BIGINT NULL,/);
+    assert.match(pool, /CAST\(\[Payment\]\.\[TipAmountMinor\] AS BIGINT\) AS \[TipAmountMinor\]/);
+    assert.match(pool, /'amounts_per_day', N'Fact_Payment\.TipAmountMinor'/);
+    assert.match(pool, /INSERT INTO \[dbo\]\.\[Fact_Payment\] \([^)]*\[TipAmountMinor\]/);
+    // …and nothing else changed shape: only the Payment extract's columns moved.
+    const before = generateAdfDefinitions();
+    for (const p of before.pipelines.filter(
+      (x) => ![PIPELINES.extract("Payment"), PIPELINES.schemaDeploy].includes(x.name),
+    )) {
+      assert.deepEqual(pipelineOf(changed, p.name), p, p.name);
+    }
+  });
+});

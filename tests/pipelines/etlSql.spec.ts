@@ -1,0 +1,205 @@
+// The ETL's generated SQL (05_oltp_etl_extraction.sql, 14_olap_etl_load.sql): what each procedure does, checked
+// against the model, and written for what each engine supports.
+import { strict as assert } from "node:assert";
+import { extractedTables, factGroups } from "../../pipelines/etl/groups";
+import { generateAll } from "../../pipelines/generate";
+import { dataModel } from "../../pipelines/model";
+import { captureInstance } from "../../pipelines/model/validate";
+import { sqlBatches } from "./helpers";
+
+const files = new Map(generateAll(dataModel).map((f) => [f.file, f.content]));
+const oltp = files.get("05_oltp_etl_extraction.sql") ?? "";
+const pool = files.get("14_olap_etl_load.sql") ?? "";
+
+/** The batch defining a procedure (from its ALTER PROCEDURE to the end of the batch). */
+function procedureBody(sql: string, name: string): string {
+  const b = sqlBatches(sql).find((x) => x.startsWith(`ALTER PROCEDURE [etl].[${name}]`));
+  assert.ok(b, `no procedure etl.${name}`);
+  return b;
+}
+
+describe("pipelines/etl: generated SQL", () => {
+  describe("OLTP extraction (05)", () => {
+    const xs = extractedTables(dataModel);
+
+    it("defines one extraction procedure per extracted table, returning the staging columns in order", () => {
+      assert.equal(xs.length, dataModel.oltp.tables.filter((t) => t.extraction.mode !== "none").length);
+      for (const x of xs) {
+        const body = procedureBody(oltp, `usp_Extract_${x.table.name}`);
+        const cols = x.staging.columns.map((c) => `[${c.name}]`).join(", ");
+        assert.ok(body.includes(`SELECT ${cols} FROM #changed;`), x.table.name);
+        assert.match(body, /SET TRANSACTION ISOLATION LEVEL SNAPSHOT;\n\s*BEGIN TRANSACTION;/);
+        if (x.mode === "cdc")
+          assert.match(
+            body,
+            new RegExp(
+              `fn_cdc_get_net_changes_${captureInstance(x.table)}\\]\\(@From_${x.table.name}, @To_${x.table.name}, N'all'\\)`,
+            ),
+          );
+        else {
+          assert.ok(body.includes(`CHANGETABLE(CHANGES [dbo].[${x.table.name}], @From_${x.table.name})`), x.table.name);
+          assert.ok(body.includes(`WHERE x.[ChangeVersion] <= @To_${x.table.name};`), `${x.table.name}: window end`);
+        }
+        // A full reload reads the whole table instead (first run, or a window older than the retention).
+        assert.ok(body.includes(`FROM [dbo].[${x.table.name}] AS t;`), `${x.table.name}: full reload`);
+      }
+    });
+
+    it("a fact group's tables return the current rows of every affected root key (refund totals need all refunds)", () => {
+      const [group] = factGroups(dataModel);
+      assert.equal(group.fact, "Fact_Payment");
+      assert.deepEqual(group.members.map((m) => `${m.relation} ${m.table}`).sort(), [
+        "child Dispute",
+        "child Refund",
+        "parent PaymentMethod",
+      ]);
+      const refund = procedureBody(oltp, "usp_Extract_Refund");
+      assert.ok(refund.includes("WHERE t.[PaymentId] IN (SELECT a.[PaymentId] FROM #affected AS a)"));
+      for (const t of ["Payment", "Dispute"])
+        assert.ok(refund.includes(`CHANGETABLE(CHANGES [dbo].[${t}], @From_${t})`), t);
+      assert.ok(refund.includes("IF @From_PaymentMethod <= @To_PaymentMethod"), "an empty CDC window is skipped");
+      const method = procedureBody(oltp, "usp_Extract_PaymentMethod");
+      assert.ok(
+        method.includes(
+          "WHERE t.[PaymentMethodId] IN (SELECT r.[PaymentMethodId] FROM [dbo].[Payment] AS r WHERE r.[PaymentId] IN",
+        ),
+      );
+      // Tables outside every group return their own changes only.
+      assert.doesNotMatch(procedureBody(oltp, "usp_Extract_Merchant"), /#affected/);
+    });
+
+    it("opens windows idempotently, after the last published one, with a full reload past the retention", () => {
+      const open = procedureBody(oltp, "usp_OpenExtractionWindows");
+      for (const x of xs) {
+        assert.ok(
+          open.includes(
+            `IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'${x.table.name}')`,
+          ),
+        );
+        assert.ok(
+          open.includes(`WHERE [TableName] = N'${x.table.name}' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC`),
+        );
+        assert.ok(
+          open.includes(
+            `CASE WHEN @Prev_${x.table.name} IS NULL OR @Prev_${x.table.name} < @Min_${x.table.name} THEN 1 ELSE 0 END`,
+          ),
+        );
+      }
+      assert.match(open, /sp_getapplock/);
+      assert.match(open, /another table of the Fact_Payment group reloads in full/);
+    });
+
+    it("erases a customer: every classified column (encrypted ones included) of the customer and of the rows referencing it", () => {
+      const erase = procedureBody(oltp, "usp_EraseCustomer");
+      const customer = dataModel.oltp.tables.find((t) => t.name === "Customer");
+      for (const c of customer?.columns.filter((x) => x.classification) ?? [])
+        assert.ok(erase.includes(`[${c.name}] = NULL`), c.name);
+      assert.match(erase, /\[ErasedAt\] = COALESCE\(\[ErasedAt\], SYSUTCDATETIME\(\)\)/);
+      const method = dataModel.oltp.tables.find((t) => t.name === "PaymentMethod");
+      for (const c of method?.columns.filter((x) => x.classification && x.nullable) ?? [])
+        assert.ok(erase.includes(`[${c.name}] = NULL`), c.name);
+      for (const t of dataModel.oltp.tables.filter((x) => x.ledger))
+        assert.doesNotMatch(erase, new RegExp(`UPDATE \\[dbo\\]\\.\\[${t.name}\\]`), t.name);
+      assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit\]/);
+    });
+
+    it("gives the ETL identity EXECUTE on the etl schema only", () => {
+      const grants = oltp.match(/^GRANT .*$/gm) ?? [];
+      assert.deepEqual(grants, ["GRANT EXECUTE ON SCHEMA::[etl] TO [$(EtlPrincipalName)];"]);
+    });
+  });
+
+  describe("pool load (14)", () => {
+    it("is written for a dedicated SQL pool", () => {
+      const code = sqlBatches(pool).join("\n");
+      const forbidden: [RegExp, string][] = [
+        [/\bMERGE\b/, "no MERGE: a MERGE that inserts needs a HASH target (the dimensions are REPLICATE)"],
+        [/CREATE OR ALTER/i, "not supported in a dedicated pool"],
+        [/@@ROWCOUNT/i, "not supported in a dedicated pool"],
+        [/XACT_ABORT/i, "not supported in a dedicated pool"],
+        [/DECLARE @\w+ TABLE/i, "table variables are not supported in a dedicated pool"],
+        [/^\s*WITH\s+\w+\s+AS\s*\(/im, "no CTE in front of an INSERT/UPDATE/DELETE"],
+        [/^\s*UPDATE[^;]*\bJOIN\b/im, "UPDATE takes implicit joins only (no ANSI JOIN)"],
+        [/^\s*DELETE[^;]*\bJOIN\b/im, "DELETE takes no ANSI JOIN"],
+      ];
+      for (const [re, why] of forbidden) assert.doesNotMatch(code, re, why);
+      // No DDL inside the publish transaction.
+      const publish = procedureBody(pool, "usp_Publish");
+      const tx = publish.slice(publish.indexOf("BEGIN TRANSACTION;"), publish.indexOf("COMMIT TRANSACTION;"));
+      assert.ok(tx.length > 0);
+      assert.doesNotMatch(tx, /CREATE TABLE|DROP TABLE|TRUNCATE/);
+    });
+
+    it("loads replicated dimensions by UPDATE…FROM plus INSERT…WHERE NOT EXISTS, type 2 where the model keeps history", () => {
+      const publish = procedureBody(pool, "usp_Publish");
+      for (const d of dataModel.olap.tables.filter(
+        (t) => t.role === "dimension" && dataModel.olap.mappings.some((m) => m.kind === "oltp" && m.target === t.name),
+      )) {
+        const key = d.primaryKey?.columns[0];
+        assert.ok(publish.includes(`UPDATE [dbo].[${d.name}]`), d.name);
+        assert.ok(
+          publish.includes(`WHERE NOT EXISTS (SELECT 1 FROM [dbo].[${d.name}] AS x WHERE x.[${key}] = s.[${key}]);`),
+          d.name,
+        );
+        if (d.history) {
+          assert.ok(
+            publish.includes(`SET [${d.history.validTo}] = s.[__ChangedAt], [${d.history.isCurrent}] = 0`),
+            d.name,
+          );
+          assert.ok(publish.includes(`FROM #c_${d.name}_changed AS s;`), d.name);
+        }
+      }
+    });
+
+    it("replaces the fact's rows per key (idempotent per runDate) and never overwrites a newer row", () => {
+      const publish = procedureBody(pool, "usp_Publish");
+      assert.ok(
+        publish.includes(
+          "DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k);",
+        ),
+      );
+      assert.match(publish, /INSERT INTO \[dbo\]\.\[Fact_Payment\] \(/);
+      assert.ok(publish.includes("x.[UpdatedAt] > s.[UpdatedAt]"));
+      // Staging deduplicated per key first, hashed like the fact where it joins on PaymentId.
+      assert.ok(publish.includes("CREATE TABLE #s_Payment WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS"));
+      assert.match(publish, /ROW_NUMBER\(\) OVER \(PARTITION BY s\.\[PaymentId\] ORDER BY s\.\[ChangeVersion\] DESC\)/);
+      // Late-arriving keys get an inferred member instead of failing or losing the key.
+      assert.match(
+        publish,
+        /INSERT INTO \[dbo\]\.\[Dim_Merchant\] \([^)]*\[IsInferred\]\)\n\s*SELECT DISTINCT f\.\[MerchantKey\], [^\n]*, 1\n\s*FROM #c_Fact_Payment AS f/,
+      );
+    });
+
+    it("gates on data quality: each check recorded, a failed one fails the run before anything is written", () => {
+      const staging = procedureBody(pool, "usp_CheckStaging");
+      for (const check of ["rows_source_vs_staging", "tables_staged", "required_not_null"])
+        assert.ok(staging.includes(`'${check}'`), check);
+      assert.match(staging, /THROW 50201, @Reason, 1;/);
+      const publish = procedureBody(pool, "usp_Publish");
+      for (const check of [
+        "required_not_null",
+        "orphan_keys",
+        "late_arriving_keys",
+        "amounts_per_day",
+        "rows_staging_vs_fact",
+      ])
+        assert.ok(publish.includes(`'${check}'`), check);
+      const gate = publish.indexOf("THROW 50202, @Reason, 1;");
+      assert.ok(gate > 0 && gate < publish.indexOf("BEGIN TRANSACTION;"), "the gate fails before the transaction");
+      assert.match(publish, /BEGIN CATCH\n\s+IF @@TRANCOUNT > 0\n\s+ROLLBACK TRANSACTION;/);
+      assert.match(publish, /THROW 50204, @Reason, 1;/);
+    });
+
+    it("erases a customer in every dimension version and in staging, and audits it", () => {
+      const erase = procedureBody(pool, "usp_EraseCustomer");
+      assert.ok(
+        erase.includes(
+          "UPDATE [dbo].[Dim_Customer] SET [BillingCountryCode] = NULL, [CustomerSince] = NULL, [IsErased] = 1 WHERE [CustomerKey] = @CustomerKey;",
+        ),
+      );
+      assert.doesNotMatch(erase, /IsCurrent/, "every version, not only the current one");
+      assert.ok(erase.includes("DELETE FROM [stg].[Customer] WHERE [CustomerId] = @CustomerKey;"));
+      assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit\]/);
+    });
+  });
+});
