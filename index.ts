@@ -14,7 +14,7 @@
  */
 import { Ml } from "./components/ml";
 import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
-import { Etl, ETL_COSMOS_CONTAINERS } from "./components/etl";
+import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
 import { kebabCase } from "./lib/naming";
+import { generateAdfDefinitions } from "./pipelines/etl";
 
 // Config first: every key is validated before any resource is registered.
 const config = loadConfig();
@@ -145,6 +146,17 @@ const etl = new Etl("etl", {
     lakeBlob: { resourceId: olap.lakeAccountId, after: [olap] },
     cosmosSql: { resourceId: nosql.accountId, after: [nosql, ml] },
   },
+  // The pipelines, datasets and triggers generated from the data model (pipelines/etl/, committed in pipelines/adf/),
+  // with dev's pool pause/resume schedule; and the values of the global parameters they read.
+  definitions: generateAdfDefinitions(undefined, { poolPauseSchedule: config.olap.pauseSchedule }),
+  globalParameterValues: {
+    lakeDfsEndpoint: olap.lakeDfsEndpoint.apply((u) => u.replace(/\/$/, "")),
+    lakeRawFileSystem: olap.fileSystemNames.raw,
+    etlPrincipalName: etlIdentityName(context),
+    alwaysEncryptedColumnMasterKeyId: platform.alwaysEncryptedKey.keyUriWithVersion,
+    sqlPoolResourceId: olap.sqlPoolId,
+  },
+  sqlAdminGroupObjectId: platform.groupObjectIds.platformAdmins,
 });
 // The ETL identity's least roles: write the lake, write the Cosmos DB containers the erasure touches, run in the
 // pool's ETL workload group, and (where the pool pauses) pause and resume it. SQL rights: pipelines/sql/*_etl_access.sql

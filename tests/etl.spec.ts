@@ -4,6 +4,7 @@ import * as path from "node:path";
 import {
   checkDefinitions,
   checkGlobalParameterValue,
+  cosmosKeysOf,
   convertDataset,
   convertPipeline,
   convertTrigger,
@@ -16,7 +17,14 @@ import {
   validateEtlArgs,
   type EtlArgs,
 } from "../components/etl";
-import { ADF_INTEGRATION_RUNTIME, ADF_LINKED_SERVICES, type AdfDefinitions } from "../pipelines/etl/contract";
+import {
+  ADF_CREDENTIAL,
+  ADF_DEPLOYMENT_LINKED_SERVICES,
+  ADF_INTEGRATION_RUNTIME,
+  ADF_LINKED_SERVICES,
+  type AdfDefinitions,
+} from "../pipelines/etl/contract";
+import { generateAdfDefinitions, MASTER_PIPELINE } from "../pipelines/etl";
 import { SECRET_KEYS } from "../policies/rules/datafactory";
 import { parseConfig, PROJECT, readRaw } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -45,7 +53,10 @@ const T = {
   wc: "azure-native:synapse:SqlPoolWorkloadClassifier",
 } as const;
 
-const PROVIDED = { linkedServices: Object.values(ADF_LINKED_SERVICES), integrationRuntimes: [ADF_INTEGRATION_RUNTIME] };
+const PROVIDED = {
+  linkedServices: [...Object.values(ADF_LINKED_SERVICES), ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES)],
+  integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
+};
 const clone = (): AdfDefinitions => structuredClone(FIXTURE) as AdfDefinitions;
 type Json = Record<string, unknown>;
 /** The converted values are plain JSON (no Outputs): read them as such. */
@@ -210,7 +221,7 @@ describe("etl (settings and config)", () => {
         { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME },
         role,
       );
-      assert.deepEqual(p.credential, { type: "CredentialReference", referenceName: "cred-etl-identity" }, role);
+      assert.deepEqual(p.credential, { type: "CredentialReference", referenceName: ADF_CREDENTIAL }, role);
       for (const key of [
         ...SECRET_KEYS.filter((k) => k !== "credential"),
         "connectionString",
@@ -223,6 +234,14 @@ describe("etl (settings and config)", () => {
     assert.equal(plain(ls.oltp).authenticationType, "UserAssignedManagedIdentity");
     assert.equal(plain(ls.warehouse).authenticationType, "UserAssignedManagedIdentity");
     assert.equal(plain(ls.oltp).encrypt, "mandatory");
+  });
+
+  it("grants Cosmos DB containers by the ids the erasure pipeline writes, refusing an id the NoSQL tier lacks", () => {
+    assert.deepEqual([...ETL_COSMOS_CONTAINERS].sort(), ["fraudFeatures", "sessions"]);
+    assert.throws(
+      () => cosmosKeysOf(["customers"]),
+      /container 'customers' is not one the NoSQL tier creates \(api_logs, /,
+    );
   });
 
   it("names the private endpoint behind each managed endpoint as Data Factory does (<factory>.<endpoint>)", () => {
@@ -276,10 +295,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(factory.inputs.factoryName), new RegExp(`^adf-pay-${stack}-weu-[a-z0-9]{4}$`));
       const cmkId = idOf(byName(resources, "platform-cmk-data-factory-id"));
       const etlId = idOf(byName(mine, "etl-identity"));
+      const deployId = idOf(byName(mine, "etl-deploy-identity"));
       assert.equal(input(factory, "identity.type"), "UserAssigned");
       assert.deepEqual(
         Object.keys(input(factory, "identity.userAssignedIdentities") as Json).sort(),
-        [cmkId, etlId].sort(),
+        [cmkId, etlId, deployId].sort(),
       );
       assert.deepEqual(input(factory, "encryption"), {
         vaultBaseUrl: String(outputs.keyVaultUri),
@@ -320,11 +340,7 @@ for (const stack of ["dev", "prod"] as const) {
       const expected: [string, string, string][] = [
         ["mpe-oltp-sql", idOf(byTarget("oltp-server")), "sqlServer"],
         ...(prod
-          ? ([["mpe-oltp-sql-secondary", idOf(byTarget("oltp-secondary")), "sqlServer"]] as [
-              string,
-              string,
-              string,
-            ][])
+          ? ([["mpe-oltp-sql-secondary", idOf(byTarget("oltp-secondary")), "sqlServer"]] as [string, string, string][])
           : []),
         ["mpe-synapse-sql", idOf(byTarget("olap-workspace")), "Sql"],
         ["mpe-lake-dfs", idOf(byTarget("olap-lake")), "dfs"],
@@ -342,20 +358,32 @@ for (const stack of ["dev", "prod"] as const) {
       for (const m of mpes) assert.equal(m.inputs.managedVirtualNetworkName, "default");
       // Cosmos DB runs one operation per account: after the NoSQL tier's grants and the ML workspace's endpoint.
       const cosmos = byName(mine, "etl-mpe-cosmos-sql");
-      for (const dep of ["nosql-contributor-adf-etl-api-logs", "ml-workspace"])
+      for (const dep of ["nosql-contributor-adf-etl-sessions", "ml-workspace"])
         assert.ok(cosmos.dependencies.includes(byName(resources, dep).urn), dep);
       assert.ok(byName(mine, "etl-mpe-lake-dfs").dependencies.includes(byName(resources, "olap-workspace").urn));
     });
 
     it("authenticates every linked service as the ETL identity through one credential, on the managed IR", () => {
       const cred = byName(mine, "etl-credential");
-      assert.deepEqual(input(cred, "properties"), {
-        type: "ManagedIdentity",
-        description: "The ETL user-assigned identity: every linked service authenticates as it.",
-        resourceId: idOf(byName(mine, "etl-identity")),
-      });
+      assert.equal(cred.inputs.credentialName, ADF_CREDENTIAL);
+      assert.equal(input(cred, "properties.resourceId"), idOf(byName(mine, "etl-identity")));
+      const deployCred = byName(mine, "etl-deploy-credential");
+      assert.equal(input(deployCred, "properties.resourceId"), idOf(byName(mine, "etl-deploy-identity")));
       const ls = ofType(mine, T.ls);
-      assert.deepEqual(ls.map((l) => l.inputs.linkedServiceName).sort(), Object.values(ADF_LINKED_SERVICES).sort());
+      assert.deepEqual(
+        ls.map((l) => l.inputs.linkedServiceName).sort(),
+        [...Object.values(ADF_LINKED_SERVICES), ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES)].sort(),
+      );
+      // Only the schema deployment's two linked services sign in as the deployment identity.
+      const credentialOf = (l: ResourceRecord) => input(l, "properties.credential.referenceName");
+      assert.deepEqual(
+        ls
+          .filter((l) => credentialOf(l) !== ADF_CREDENTIAL)
+          .map((l) => l.inputs.linkedServiceName)
+          .sort(),
+        Object.values(ADF_DEPLOYMENT_LINKED_SERVICES).sort(),
+      );
+      assert.equal(credentialOf(byName(mine, "etl-ls-oltp-deploy")), deployCred.inputs.credentialName);
       const sqlServer = (outputs.sqlEndpoints as Json).readWrite;
       assert.equal(input(byName(mine, "etl-ls-oltp"), "properties.server"), sqlServer);
       assert.equal(
@@ -366,8 +394,58 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(input(byName(mine, "etl-ls-lake"), "properties.url"), outputs.lakeDfsEndpoint);
       for (const l of ls) {
         assert.ok(l.dependencies.includes(byName(mine, "etl-ir").urn));
-        assert.ok(l.dependencies.includes(cred.urn));
+        assert.ok(l.dependencies.includes((credentialOf(l) === ADF_CREDENTIAL ? cred : deployCred).urn));
+        assert.equal(input(l, "properties.connectVia.referenceName"), ADF_INTEGRATION_RUNTIME);
       }
+    });
+
+    it("makes the deployment identity (and only it) a member of the SQL admin group, for the schema deployment", () => {
+      const members = ofType(resources, "azuread:index/groupMember:GroupMember");
+      assert.deepEqual(
+        members.map((m) => [m.name, m.inputs.groupObjectId, m.inputs.memberObjectId]),
+        [
+          [
+            "etl-deploy-identity-sql-admin",
+            (outputs.entraGroupObjectIds as Json).platformAdmins,
+            byName(mine, "etl-deploy-identity").outputs.principalId,
+          ],
+        ],
+      );
+    });
+
+    it("deploys every generated pipeline, dataset and trigger, and defines every global parameter they read", () => {
+      const defs = generateAdfDefinitions(undefined, { poolPauseSchedule: configOf(stack).olap.pauseSchedule });
+      assert.deepEqual(
+        ofType(mine, T.pipeline)
+          .map((p) => p.inputs.pipelineName)
+          .sort(),
+        defs.pipelines.map((p) => p.name).sort(),
+      );
+      assert.ok(defs.pipelines.length >= 15, "at least 15 pipelines");
+      assert.deepEqual(
+        ofType(mine, T.dataset)
+          .map((d) => d.inputs.datasetName)
+          .sort(),
+        defs.datasets.map((d) => d.name).sort(),
+      );
+      assert.deepEqual(
+        ofType(mine, T.trigger)
+          .map((t) => t.inputs.triggerName)
+          .sort(),
+        defs.triggers.map((t) => t.name).sort(),
+      );
+      const g = byName(mine, "etl-global-parameters");
+      assert.deepEqual(Object.keys(g.inputs.properties as Json).sort(), Object.keys(defs.globalParameters).sort());
+      const value = (n: string) => at(g.inputs.properties, n, "value");
+      assert.equal(value("etlPrincipalName"), (outputs.etlIdentity as Json).databaseUserName);
+      assert.equal(value("lakeDfsEndpoint"), String(outputs.lakeDfsEndpoint).replace(/\/$/, ""));
+      assert.equal(value("lakeRawFileSystem"), "raw");
+      assert.equal(value("sqlPoolResourceId"), outputs.synapseSqlPoolId);
+      assert.equal(value("alwaysEncryptedColumnMasterKeyId"), outputs.alwaysEncryptedColumnMasterKeyId);
+      const master = byName(mine, `etl-pl-${MASTER_PIPELINE}`);
+      assert.equal(input(master, "parameters.runDate.type"), "String");
+      // Every pipeline waits for the linked services and the global parameters it reads.
+      assert.ok(master.dependencies.includes(g.urn));
     });
 
     it("grants the ETL identity its least roles: lake contributor, the erasure's Cosmos DB containers, the ETL workload group", () => {
@@ -433,8 +511,10 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(outputs.dataFactoryName, factory.inputs.factoryName);
       assert.equal(outputs.dataFactoryId, idOf(factory));
       assert.deepEqual(
-        outputs.etlPipelineNames,
-        ofType(mine, T.pipeline).map((p) => p.inputs.pipelineName),
+        [...(outputs.etlPipelineNames as string[])].sort(),
+        ofType(mine, T.pipeline)
+          .map((p) => String(p.inputs.pipelineName))
+          .sort(),
       );
       assert.deepEqual(
         outputs.etlTriggerNames,

@@ -319,9 +319,8 @@ for (const stack of ["dev", "prod"] as const) {
           "nosql-contributor-fraud-scoring-api-logs",
           "nosql-contributor-fraud-scoring-webhook-events",
           // The ETL identity: the containers the GDPR erasure pipeline touches (components/etl).
-          "nosql-contributor-adf-etl-api-logs",
+          "nosql-contributor-adf-etl-sessions",
           "nosql-contributor-adf-etl-fraud-features",
-          "nosql-contributor-adf-etl-webhook-events",
         ],
       );
       const ra = assignments[0];
@@ -436,8 +435,8 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      // 3 of them: the ETL identity's per-container grants (index.ts).
-      assert.equal(children.length, prod ? 20 : 19);
+      // 2 of them: the ETL identity's per-container grants (index.ts).
+      assert.equal(children.length, prod ? 19 : 18);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

@@ -223,4 +223,38 @@ describe("GitHub workflows", () => {
     for (const [action, majors] of seen) assert.equal(majors.size, 1, `${action} pinned consistently`);
     assert.ok(seen.has("pulumi/actions") && seen.has("actions/upload-artifact"));
   });
+
+  it("main: the ETL tier's triggers are stopped before each up, endpoints approved and triggers started after it", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const steps = deploy.jobs[`up-${stack}`].steps;
+      const index = (pred: (s: Step) => boolean, what: string) => {
+        const i = steps.findIndex(pred);
+        assert.ok(i >= 0, `${stack}: ${what}`);
+        return i;
+      };
+      const login = index((s) => s.uses === "azure/login@v2", "Azure login (OIDC)");
+      assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
+      const stop = index((s) => s.run === `npm run etl:ops -- stop-triggers --stack ${stack}`, "stop triggers");
+      const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi up");
+      const approve = index((s) => s.run === `npm run etl:ops -- approve-endpoints --stack ${stack}`, "approve");
+      const start = index((s) => s.run === `npm run etl:ops -- start-triggers --stack ${stack}`, "start triggers");
+      assert.ok(
+        login < stop && stop < up && up < approve && approve < start,
+        `${stack}: login → stop → up → approve → start`,
+      );
+    }
+  });
+
+  it("nightly drift check: fails when a managed endpoint is not approved or a trigger not started, read-only", () => {
+    const steps = drift.jobs.drift.steps;
+    const check = steps.findIndex((s) => s.run === "npm run etl:ops -- check --stack ${{ matrix.stack }}");
+    const login = steps.findIndex((s) => s.uses === "azure/login@v2");
+    assert.ok(login >= 0 && login < check, "logged in before the check");
+    assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
+    assert.equal(steps[check].if, "always()", "reported even when the preview found drift");
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(DIR, "../../package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    assert.equal(pkg.scripts["etl:ops"], "node scripts/ts-run.cjs tools/etlOps.ts");
+  });
 });

@@ -19,11 +19,13 @@
  * Grants on the stores are made by their tiers' hooks in index.ts (lake, Cosmos DB containers, pool operator, ETL
  * workload group); the SQL users come from the generated SQL, named `databaseUserName`.
  */
+import * as azuread from "@pulumi/azuread";
 import * as datafactory from "@pulumi/azure-native/datafactory";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ADF_DEPLOYMENT_LINKED_SERVICES,
   ADF_INTEGRATION_RUNTIME,
   ADF_LINKED_SERVICES,
   type AdfDefinitions,
@@ -39,6 +41,7 @@ import {
   type DataServiceArgs,
   type LockSpec,
   type ManagedIdentity,
+  type StackContext,
 } from "../shared";
 import {
   checkDefinitions,
@@ -50,7 +53,10 @@ import {
 } from "./definitions";
 import {
   DATA_FACTORY_API_VERSION,
+  deploymentLinkedServiceProperties,
+  DEPLOYMENT_CREDENTIAL_NAME,
   ETL_CREDENTIAL_NAME,
+  IDENTITY_QUALIFIERS,
   groupIdOf,
   integrationRuntimeProperties,
   linkedServiceProperties,
@@ -59,6 +65,8 @@ import {
   type LinkedServiceTargets,
   type ManagedEndpointTarget,
 } from "./settings";
+
+type LinkedServiceArgs = datafactory.LinkedServiceArgs["properties"];
 
 export * from "./definitions";
 export * from "./settings";
@@ -86,6 +94,19 @@ export interface EtlArgs extends DataServiceArgs {
   readonly definitions?: AdfDefinitions;
   /** A value for every global parameter the definitions declare (names and types from the definitions). */
   readonly globalParameterValues?: Readonly<Record<string, pulumi.Input<string | number | boolean>>>;
+  /**
+   * Object id of the Entra group that administers the OLTP server and the Synapse SQL (the platform admins): the
+   * deployment identity joins it, so the schema deployment pipeline can apply the generated SQL (CDC setup, users).
+   */
+  readonly sqlAdminGroupObjectId: pulumi.Input<string>;
+}
+
+/**
+ * Azure name of one of the factory's user-assigned identities. The ETL identity's is also its Entra display name,
+ * hence the database user the generated SQL creates (`EtlPrincipalName`, global parameter `etlPrincipalName`).
+ */
+export function etlIdentityName(context: StackContext, which: keyof typeof IDENTITY_QUALIFIERS = "etl"): string {
+  return context.name("userAssignedIdentity", IDENTITY_QUALIFIERS[which]);
 }
 
 /** Checks the arguments before anything is registered; throws naming the argument. */
@@ -101,10 +122,7 @@ export function validateEtlArgs(args: EtlArgs): void {
   const defs = args.definitions;
   if (defs) {
     try {
-      checkDefinitions(defs, {
-        linkedServices: Object.values(ADF_LINKED_SERVICES),
-        integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
-      });
+      checkDefinitions(defs, PROVIDED);
     } catch (e) {
       problems.push(`definitions: ${(e as Error).message}`);
     }
@@ -123,11 +141,19 @@ export function validateEtlArgs(args: EtlArgs): void {
   if (problems.length > 0) throw new Error(`Etl: ${problems.join("; ")}`);
 }
 
+/** What the factory provides to the definitions: the linked services and the integration runtime, by name. */
+const PROVIDED = {
+  linkedServices: [...Object.values(ADF_LINKED_SERVICES), ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES)],
+  integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
+};
+
 export class Etl extends pulumi.ComponentResource {
   public readonly factoryId: pulumi.Output<string>;
   public readonly factoryName: pulumi.Output<string>;
-  /** The ETL identity every linked service authenticates as (grant it on the stores). */
+  /** The ETL identity every nightly linked service authenticates as (grant it on the stores). */
   public readonly identity: ManagedIdentity;
+  /** The deployment identity of the schema deployment pipeline (a member of the SQL admin group). */
+  public readonly deploymentIdentity: ManagedIdentity;
   /**
    * The ETL identity's name: the Entra display name of a user-assigned identity is its resource name, so this is
    * the database user the generated SQL creates (`-v EtlPrincipalName=...`) and the ETL workload group's member.
@@ -152,14 +178,31 @@ export class Etl extends pulumi.ComponentResource {
     const tags =
       args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "etl" });
 
-    // The ETL identity: distinct from the key's identity, so data access and key access stay apart.
-    this.databaseUserName = context.name("userAssignedIdentity", "adf-etl");
+    // The ETL identity: distinct from the key's identity, so data access and key access stay apart; and the
+    // deployment identity, distinct from both, so the nightly runs never hold the schema deployment's db_owner.
+    this.databaseUserName = etlIdentityName(context);
     const etlIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-identity`,
       { resourceName: this.databaseUserName, resourceGroupName: rg, location, tags },
       { parent: this },
     );
     this.identity = { id: etlIdentity.id, principalId: etlIdentity.principalId, clientId: etlIdentity.clientId };
+    const deployIdentity = new managedidentity.UserAssignedIdentity(
+      `${name}-deploy-identity`,
+      { resourceName: etlIdentityName(context, "deployment"), resourceGroupName: rg, location, tags },
+      { parent: this },
+    );
+    this.deploymentIdentity = {
+      id: deployIdentity.id,
+      principalId: deployIdentity.principalId,
+      clientId: deployIdentity.clientId,
+    };
+    // Entra admin of both SQL engines through the group (CREATE USER, sp_cdc_enable_db need db_owner).
+    const adminMembership = new azuread.GroupMember(
+      `${name}-deploy-identity-sql-admin`,
+      { groupObjectId: args.sqlAdminGroupObjectId, memberObjectId: deployIdentity.principalId },
+      { parent: this },
+    );
 
     const factory = new datafactory.Factory(
       `${name}-factory`,
@@ -172,8 +215,8 @@ export class Etl extends pulumi.ComponentResource {
         identity: {
           type: datafactory.FactoryIdentityType.UserAssigned,
           userAssignedIdentities: pulumi
-            .all([cmk.identity.id, etlIdentity.id])
-            .apply(([k, e]) => ({ [k]: {}, [e]: {} })),
+            .all([cmk.identity.id, etlIdentity.id, deployIdentity.id])
+            .apply((ids) => Object.fromEntries(ids.map((id) => [id, {}]))),
         },
         // Versionless: the factory follows the key's newest version (rotation policy). Only at creation.
         encryption: {
@@ -238,31 +281,52 @@ export class Etl extends pulumi.ComponentResource {
     }
     this.managedPrivateEndpointNames = endpointNames;
 
-    const credential = new datafactory.CredentialOperation(
-      `${name}-credential`,
-      {
-        ...scope,
-        credentialName: ETL_CREDENTIAL_NAME,
-        properties: {
-          type: "ManagedIdentity",
-          description: "The ETL user-assigned identity: every linked service authenticates as it.",
-          resourceId: etlIdentity.id,
+    const credentialOf = (key: string, credentialName: string, identityId: pulumi.Output<string>, what: string) =>
+      new datafactory.CredentialOperation(
+        `${name}-${key}`,
+        {
+          ...scope,
+          credentialName,
+          properties: { type: "ManagedIdentity", description: what, resourceId: identityId },
         },
-      },
-      { parent: this },
+        { parent: this },
+      );
+    const credential = credentialOf(
+      "credential",
+      ETL_CREDENTIAL_NAME,
+      etlIdentity.id,
+      "The ETL user-assigned identity: every nightly linked service and Web activity authenticates as it.",
+    );
+    const deployCredential = credentialOf(
+      "deploy-credential",
+      DEPLOYMENT_CREDENTIAL_NAME,
+      deployIdentity.id,
+      "The deployment identity: only the schema deployment pipeline's linked services authenticate as it.",
     );
 
     const linkedServices: pulumi.Resource[] = [];
-    for (const [role, properties] of Object.entries(linkedServiceProperties(args.targets)) as [
-      AdfLinkedServiceRole,
-      ReturnType<typeof linkedServiceProperties>[AdfLinkedServiceRole],
-    ][]) {
+    const linkedService = (
+      key: string,
+      linkedServiceName: string,
+      properties: LinkedServiceArgs,
+      after: pulumi.Resource[],
+    ) =>
       linkedServices.push(
         new datafactory.LinkedService(
-          `${name}-ls-${role}`,
-          { ...scope, linkedServiceName: ADF_LINKED_SERVICES[role], properties },
-          { parent: this, dependsOn: [ir, credential] },
+          `${name}-ls-${key}`,
+          { ...scope, linkedServiceName, properties },
+          { parent: this, dependsOn: [ir, ...after] },
         ),
+      );
+    for (const [role, properties] of Object.entries(linkedServiceProperties(args.targets))) {
+      linkedService(role, ADF_LINKED_SERVICES[role as AdfLinkedServiceRole], properties, [credential]);
+    }
+    for (const [role, properties] of Object.entries(deploymentLinkedServiceProperties(args.targets))) {
+      linkedService(
+        `${role}-deploy`,
+        ADF_DEPLOYMENT_LINKED_SERVICES[role as keyof typeof ADF_DEPLOYMENT_LINKED_SERVICES],
+        properties,
+        [deployCredential, adminMembership],
       );
     }
 
@@ -307,12 +371,7 @@ export class Etl extends pulumi.ComponentResource {
         ),
       );
     }
-    const pipelineOrder = defs
-      ? checkDefinitions(defs, {
-          linkedServices: Object.values(ADF_LINKED_SERVICES),
-          integrationRuntimes: [ADF_INTEGRATION_RUNTIME],
-        }).pipelineOrder
-      : [];
+    const pipelineOrder = defs ? checkDefinitions(defs, PROVIDED).pipelineOrder : [];
     const pipelines = new Map((defs?.pipelines ?? []).map((p) => [p.name, p]));
     for (const pipelineName of pipelineOrder) {
       const p = pipelines.get(pipelineName)!;
@@ -374,6 +433,7 @@ export class Etl extends pulumi.ComponentResource {
       factoryId: this.factoryId,
       factoryName: this.factoryName,
       identityPrincipalId: this.identity.principalId,
+      deploymentIdentityPrincipalId: this.deploymentIdentity.principalId,
       identityClientId: this.identity.clientId,
       databaseUserName: this.databaseUserName,
       pipelineNames: this.pipelineNames,

@@ -6,9 +6,16 @@
 import * as datafactory from "@pulumi/azure-native/datafactory";
 import type * as types from "@pulumi/azure-native/types";
 import type * as pulumi from "@pulumi/pulumi";
-import { ADF_INTEGRATION_RUNTIME, ADF_LINKED_SERVICES, type AdfLinkedServiceRole } from "../../pipelines/etl/contract";
+import {
+  ADF_CREDENTIAL,
+  ADF_DEPLOYMENT_LINKED_SERVICES,
+  ADF_INTEGRATION_RUNTIME,
+  type AdfLinkedServiceRole,
+} from "../../pipelines/etl/contract";
 import type { CosmosContainerKey, EtlConfig } from "../../lib/config";
 import type { PrivateLinkService } from "../../lib/privateLink";
+import { COSMOS_ERASURE } from "../../pipelines/etl/erasure";
+import { CONTAINERS } from "../nosql";
 import { PRIVATE_LINK } from "../../lib/privateLink";
 
 /**
@@ -21,7 +28,16 @@ export const MANAGED_VNET_NAME = "default";
 export const DATA_FACTORY_API_VERSION = "2018-06-01";
 
 /** The credential (factory child) through which linked services authenticate as the ETL user-assigned identity. */
-export const ETL_CREDENTIAL_NAME = "cred-etl-identity";
+export const ETL_CREDENTIAL_NAME = ADF_CREDENTIAL;
+
+/**
+ * The credential of the deployment identity: only the schema deployment pipeline's two linked services
+ * (ADF_DEPLOYMENT_LINKED_SERVICES) authenticate with it.
+ */
+export const DEPLOYMENT_CREDENTIAL_NAME = "cred-deploy-identity";
+
+/** Qualifiers of the factory's user-assigned identities' names (`id-<workload>-<env>-<region>-<qualifier>`). */
+export const IDENTITY_QUALIFIERS = { etl: "adf-etl", deployment: "adf-deploy" } as const;
 
 /** Where a managed private endpoint goes. */
 export type ManagedEndpointTarget =
@@ -79,11 +95,23 @@ export const managedEndpointPrivateEndpointName = (factoryName: string, target: 
   `${factoryName}.${MANAGED_ENDPOINTS[target].name}`;
 
 /**
- * Cosmos DB containers the factory may write (Built-in Data Contributor, per container): the GDPR erasure deletes or
- * pseudonymises a person's items in the containers that keep personal data beyond a session. `sessions` is left out:
- * its items expire within the session TTL (30 minutes), before any erasure request can be served.
+ * Cosmos DB containers the factory may write (Built-in Data Contributor, per container): exactly those the GDPR
+ * erasure pipeline touches (pipelines/etl/erasure.ts `COSMOS_ERASURE`, by container id), and nothing else.
  */
-export const ETL_COSMOS_CONTAINERS: readonly CosmosContainerKey[] = ["apiLogs", "fraudFeatures", "webhookEvents"];
+export const ETL_COSMOS_CONTAINERS: readonly CosmosContainerKey[] = cosmosKeysOf(
+  [...COSMOS_ERASURE.bySubject, ...COSMOS_ERASURE.byReference].map((t) => t.container),
+);
+
+/** Container keys (config names) of Cosmos DB container ids; throws naming an id the NoSQL tier does not create. */
+export function cosmosKeysOf(ids: readonly string[]): CosmosContainerKey[] {
+  const byId = new Map(Object.entries(CONTAINERS).map(([key, c]) => [c.id, key as CosmosContainerKey]));
+  return [...new Set(ids)].map((id) => {
+    const key = byId.get(id);
+    if (!key)
+      throw new Error(`Cosmos DB container '${id}' is not one the NoSQL tier creates (${[...byId.keys()].join(", ")})`);
+    return key;
+  });
+}
 
 /** Compute of the Azure integration runtime inside the managed VNet, from the `etl.integrationRuntime` config. */
 export function integrationRuntimeProperties(
@@ -143,30 +171,9 @@ export function linkedServiceProperties(
 ): Readonly<Record<AdfLinkedServiceRole, LinkedServiceProperties>> {
   const connectVia = { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME } as const;
   const credential = { type: "CredentialReference", referenceName: ETL_CREDENTIAL_NAME } as const;
-  const sql = {
-    // The "recommended" connector version: TLS enforced (`encrypt: mandatory`), the server certificate checked.
-    encrypt: "mandatory",
-    trustServerCertificate: false,
-    connectVia,
-    credential,
-  };
   return {
-    oltp: {
-      type: "AzureSqlDatabase",
-      description: `OLTP database (${ADF_LINKED_SERVICES.oltp}): the ETL identity, through the managed private endpoint.`,
-      server: targets.oltp.server,
-      database: targets.oltp.database,
-      authenticationType: datafactory.AzureSqlDatabaseAuthenticationType.UserAssignedManagedIdentity,
-      ...sql,
-    },
-    warehouse: {
-      type: "AzureSqlDW",
-      description: "Synapse dedicated SQL pool: the ETL identity, through the managed private endpoint.",
-      server: targets.warehouse.server,
-      database: targets.warehouse.database,
-      authenticationType: datafactory.AzureSqlDWAuthenticationType.UserAssignedManagedIdentity,
-      ...sql,
-    },
+    oltp: sqlLinkedService("oltp", targets, ETL_CREDENTIAL_NAME, "the ETL identity"),
+    warehouse: sqlLinkedService("warehouse", targets, ETL_CREDENTIAL_NAME, "the ETL identity"),
     lake: {
       type: "AzureBlobFS",
       description: "Data lake (ADLS Gen2, dfs endpoint): the ETL identity, through the managed private endpoint.",
@@ -184,4 +191,60 @@ export function linkedServiceProperties(
       credential,
     },
   };
+}
+
+/**
+ * The schema deployment pipeline's two linked services (ADF_DEPLOYMENT_LINKED_SERVICES): the same databases, signed
+ * in as the deployment identity (a member of the databases' Entra admin group), so the nightly identity never holds
+ * db_owner.
+ */
+export function deploymentLinkedServiceProperties(
+  targets: LinkedServiceTargets,
+): Readonly<Record<keyof typeof ADF_DEPLOYMENT_LINKED_SERVICES, LinkedServiceProperties>> {
+  return {
+    oltp: sqlLinkedService(
+      "oltp",
+      targets,
+      DEPLOYMENT_CREDENTIAL_NAME,
+      "the deployment identity (schema deployment only)",
+    ),
+    warehouse: sqlLinkedService(
+      "warehouse",
+      targets,
+      DEPLOYMENT_CREDENTIAL_NAME,
+      "the deployment identity (schema deployment only)",
+    ),
+  };
+}
+
+function sqlLinkedService(
+  role: "oltp" | "warehouse",
+  targets: LinkedServiceTargets,
+  credentialName: string,
+  who: string,
+): LinkedServiceProperties {
+  const common = {
+    // The "recommended" connector version: TLS enforced (`encrypt: mandatory`), the server certificate checked.
+    encrypt: "mandatory",
+    trustServerCertificate: false,
+    connectVia: { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME } as const,
+    credential: { type: "CredentialReference", referenceName: credentialName } as const,
+  };
+  return role === "oltp"
+    ? {
+        type: "AzureSqlDatabase",
+        description: `OLTP database: ${who}, through the managed private endpoint.`,
+        server: targets.oltp.server,
+        database: targets.oltp.database,
+        authenticationType: datafactory.AzureSqlDatabaseAuthenticationType.UserAssignedManagedIdentity,
+        ...common,
+      }
+    : {
+        type: "AzureSqlDW",
+        description: `Synapse dedicated SQL pool: ${who}, through the managed private endpoint.`,
+        server: targets.warehouse.server,
+        database: targets.warehouse.database,
+        authenticationType: datafactory.AzureSqlDWAuthenticationType.UserAssignedManagedIdentity,
+        ...common,
+      };
 }

@@ -391,6 +391,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.DataFactory/factories/{factoryName}/pipelines/{pipelineName}",
     outputs: (i) => ({ name: String(i.pipelineName) }),
   },
+  "azuread:index/groupMember:GroupMember": {
+    path: "{groupObjectId}/member/{memberObjectId}",
+    root: "none",
+  },
   "azure-native:datafactory:Trigger": {
     path: "Microsoft.DataFactory/factories/{factoryName}/triggers/{triggerName}",
     // A new trigger is Stopped until the deploy workflow starts it.

@@ -81,6 +81,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:datafactory:GlobalParameter`]: "global parameters are factory settings, with no charge",
   [`${AN}:resources:Resource`]:
     "the only generic resource in the stacks is Data Factory's managed virtual network, which has no charge of its own (its compute is billed as activity and DIU hours on the factory)",
+  "azuread:index/groupMember:GroupMember": "Entra ID group memberships have no Azure charge",
 };
 
 /** Types deliberately not estimated, and why. */
