@@ -1,7 +1,8 @@
 /**
  * Azure Data Factory (ETL): private access, a customer-managed key, Git integration, credentials kept in Key Vault
  * rather than inline in linked services, managed identities for Azure data stores, and managed integration
- * runtimes inside the factory's managed virtual network (catalogue rows 35–40).
+ * runtimes inside the factory's managed virtual network (catalogue rows 35–40); linked services on a named
+ * (managed-VNet) runtime, encrypted SQL connections, and pipelines without inline secrets (the ETL tier).
  *
  * azure-native flattens a linked service's ARM `typeProperties` into `properties` (e.g. `properties.password`,
  * `properties.connectionString`); the rules read both shapes.
@@ -342,6 +343,133 @@ export const integrationRuntimeManagedVnet = resourcePolicy<datafactory.Integrat
   },
 );
 
+/** Linked service types that cannot name an integration runtime (Key Vault is reached by the factory itself). */
+const NO_RUNTIME_TYPES = ["AzureKeyVault"];
+
+export const linkedServiceIntegrationRuntime = resourcePolicy<datafactory.LinkedServiceArgs>(
+  {
+    name: "azure-native-datafactory-linkedservice-require-integration-runtime",
+    description:
+      "Every Data Factory linked service names the integration runtime it runs on (connectVia), so data moves through the managed-VNet runtime and its managed private endpoints, never the factory's default public Azure runtime.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32"],
+    soc2: ["CC6.6"],
+    service: "datafactory",
+    remediationSteps:
+      'Set `properties.connectVia` to `{ type: "IntegrationRuntimeReference", referenceName: <the Azure integration runtime in the factory\'s managed virtual network> }`.',
+    url: `${DOCS}/managed-virtual-network-private-endpoint`,
+  },
+  LINKED_SERVICE,
+  (props, args, report) => {
+    const type = valueAt(props, "properties", "type");
+    if (typeof type === "string" && NO_RUNTIME_TYPES.includes(type)) {
+      args.notApplicable(`a ${type} linked service has no integration runtime reference`);
+    }
+    if (presence(props, "properties", "connectVia", "referenceName") === "absent") {
+      report(
+        `${who(args)} names no integration runtime (properties.connectVia unset): it runs on the factory's default Azure integration runtime, outside the managed virtual network; set properties.connectVia to the managed-VNet integration runtime.`,
+      );
+    }
+  },
+);
+
+/** SQL-family linked service types (TDS connections). */
+export const SQL_LINKED_SERVICE_TYPES = ["AzureSqlDatabase", "AzureSqlDW", "AzureSqlMI", "SqlServer"];
+/** `encrypt` values that let the connection go unencrypted. */
+const WEAK_ENCRYPT = ["optional", "false", "no"];
+
+export const linkedServiceEncryptedSql = resourcePolicy<datafactory.LinkedServiceArgs>(
+  {
+    name: "azure-native-datafactory-linkedservice-require-encrypted-sql-connection",
+    description:
+      "Data Factory linked services to Azure SQL, Synapse, SQL Managed Instance and SQL Server require TLS encryption and validate the server certificate.",
+    severity: "high",
+    pci: ["4.2.1", "2.2.7"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "datafactory",
+    remediationSteps:
+      'Leave `encrypt` unset or set it to "mandatory" (or "strict"), leave `trustServerCertificate` unset or false, and keep `Encrypt=False` / `TrustServerCertificate=True` out of any connection string.',
+    url: `${DOCS}/connector-azure-sql-database`,
+  },
+  LINKED_SERVICE,
+  (props, args, report) => {
+    const type = valueAt(props, "properties", "type");
+    if (typeof type !== "string" || !SQL_LINKED_SERVICE_TYPES.includes(type)) {
+      args.notApplicable(`linked service type ${show(type)} is not a SQL connection`);
+    }
+    const problems: string[] = [];
+    for (const [i, settings] of settingsOf(props).entries()) {
+      const base = i === 0 ? "properties" : "properties.typeProperties";
+      const encrypt = safeGet(settings, "encrypt");
+      if (encrypt === false || (typeof encrypt === "string" && WEAK_ENCRYPT.includes(encrypt.toLowerCase())))
+        problems.push(`${base}.encrypt ${show(encrypt)}`);
+      const trust = safeGet(settings, "trustServerCertificate");
+      if (trust === true || (typeof trust === "string" && trust.toLowerCase() === "true"))
+        problems.push(`${base}.trustServerCertificate ${show(trust)}`);
+      const cs = safeGet(settings, "connectionString");
+      if (typeof cs === "string") {
+        if (/(^|;)\s*encrypt\s*=\s*(false|no|optional)\s*(;|$)/i.test(cs))
+          problems.push(`${base}.connectionString Encrypt=False`);
+        if (/(^|;)\s*trustservercertificate\s*=\s*(true|yes)\s*(;|$)/i.test(cs))
+          problems.push(`${base}.connectionString TrustServerCertificate=True`);
+      }
+    }
+    if (problems.length > 0) {
+      report(
+        `${who(args)} allows an unencrypted or unverified SQL connection (${problems.join(", ")}): set encrypt to "mandatory" and trustServerCertificate to false.`,
+      );
+    }
+  },
+);
+
+/** Activity authentication fields that hold a credential when given as a plain string. */
+const ACTIVITY_SECRET_KEYS = ["password", "pfx", "servicePrincipalKey", "clientSecret", "key", "accessToken"];
+
+/** Paths of plain-string credentials in `authentication` objects anywhere under `value` (Web, WebHook, Azure Function). */
+function authenticationSecrets(value: unknown, path: string, out: string[], depth = 0): void {
+  if (value === null || typeof value !== "object" || depth > 12) return;
+  for (const key of Object.keys(value)) {
+    const child = safeGet(value, key);
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (key === "authentication" && child && typeof child === "object") {
+      for (const k of ACTIVITY_SECRET_KEYS) if (typeof safeGet(child, k) === "string") out.push(`${at}.${k}`);
+    }
+    authenticationSecrets(child, at, out, depth + 1);
+  }
+}
+
+export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
+  {
+    name: "azure-native-datafactory-pipeline-disallow-inline-secrets",
+    description:
+      "No Data Factory pipeline carries a secret inline: no SecureString value or default in its parameters, variables or activities, and no password, certificate or key in an activity's authentication (Web, WebHook, Azure Function); activities authenticate with a managed identity credential or a Key Vault reference.",
+    severity: "critical",
+    pci: ["8.6.2", "3.6.1"],
+    gdpr: ["32"],
+    soc2: ["CC6.1"],
+    service: "datafactory",
+    remediationSteps:
+      'Use `authentication: { type: "UserAssignedManagedIdentity", credential: { referenceName, type: "CredentialReference" }, resource }` (or "MSI"), or an AzureKeyVaultSecret reference; declare secret parameters without a default and pass them at run time.',
+    url: `${DOCS}/control-flow-web-activity`,
+  },
+  "azure-native:datafactory:Pipeline",
+  (props, args, report) => {
+    const found: string[] = [];
+    for (const key of ["parameters", "variables", "activities"]) {
+      const value = safeGet(props, key);
+      secureStrings(value, key, found);
+      authenticationSecrets(value, key, found);
+    }
+    if (found.length > 0) {
+      report(
+        `${who(args)} has inline secrets at ${[...new Set(found)].join(", ")}: authenticate activities with a managed identity credential (or an AzureKeyVaultSecret reference) and pass secret parameters at run time.`,
+      );
+    }
+  },
+);
+
 export const datafactoryPolicies: Policies = [
   factoryPublicNetwork,
   factoryCmk,
@@ -349,4 +477,7 @@ export const datafactoryPolicies: Policies = [
   linkedServiceInlineSecrets,
   linkedServiceManagedIdentity,
   integrationRuntimeManagedVnet,
+  linkedServiceIntegrationRuntime,
+  linkedServiceEncryptedSql,
+  pipelineInlineSecrets,
 ];

@@ -5,8 +5,11 @@ import {
   factoryPublicNetwork,
   factoryRepoConfiguration,
   integrationRuntimeManagedVnet,
+  linkedServiceEncryptedSql,
   linkedServiceInlineSecrets,
+  linkedServiceIntegrationRuntime,
   linkedServiceManagedIdentity,
+  pipelineInlineSecrets,
 } from "../../policies/rules/datafactory";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/datafactory";
@@ -242,5 +245,88 @@ describe("policies/datafactory", () => {
     it("is not applicable to self-hosted runtimes", () =>
       expectNotApplicable(integrationRuntimeManagedVnet, mutate(ir, "properties", { type: "SelfHosted" })));
     it("is not applicable to other types", () => expectNotApplicable(integrationRuntimeManagedVnet, factory));
+  });
+
+  describe(linkedServiceIntegrationRuntime.name, () => {
+    const sql = f.sqlLinkedService();
+    it("passes linked services that name their runtime", async () => {
+      await expectPass(linkedServiceIntegrationRuntime, sql);
+      await expectPass(linkedServiceIntegrationRuntime, f.lakeLinkedService());
+    });
+    it("passes a runtime name unknown during preview", () =>
+      expectPass(linkedServiceIntegrationRuntime, mutate(sql, "properties.connectVia.referenceName", UNKNOWN)));
+    failCases(linkedServiceIntegrationRuntime, sql, [
+      [
+        "connectVia is unset (the default public Azure runtime)",
+        "properties.connectVia",
+        undefined,
+        /adf-pay-dev-weu-ls-sql .*names no integration runtime \(properties\.connectVia unset\).*outside the managed virtual network/,
+      ],
+    ]);
+    it("is not applicable to a Key Vault linked service (it cannot name a runtime)", () =>
+      expectNotApplicable(
+        linkedServiceIntegrationRuntime,
+        mutate(sql, "properties", { type: "AzureKeyVault", baseUrl: "https://kv.vault.azure.net/" }),
+      ));
+    it("is not applicable to other types", () => expectNotApplicable(linkedServiceIntegrationRuntime, factory));
+  });
+
+  describe(linkedServiceEncryptedSql.name, () => {
+    const sql = f.sqlLinkedService();
+    it("passes mandatory encryption, and an unset one (the connector's default is mandatory)", async () => {
+      await expectPass(linkedServiceEncryptedSql, sql);
+      await expectPass(linkedServiceEncryptedSql, mutate(sql, "properties.encrypt", undefined));
+      await expectPass(linkedServiceEncryptedSql, mutate(sql, "properties.encrypt", "strict"));
+    });
+    failCases(linkedServiceEncryptedSql, sql, [
+      [
+        "encrypt is optional",
+        "properties.encrypt",
+        "optional",
+        /ls-sql .*unencrypted or unverified SQL connection \(properties\.encrypt "optional"\)/,
+      ],
+      ["encrypt is false", "properties.encrypt", false, /properties\.encrypt false/],
+      [
+        "the server certificate is trusted blindly",
+        "properties.trustServerCertificate",
+        true,
+        /properties\.trustServerCertificate true\): set encrypt to "mandatory" and trustServerCertificate to false/,
+      ],
+      [
+        "the connection string turns encryption off",
+        "properties.connectionString",
+        "Server=tcp:x.database.windows.net;Database=db;Encrypt=False;TrustServerCertificate=True",
+        /connectionString Encrypt=False, properties\.connectionString TrustServerCertificate=True/,
+      ],
+    ]);
+    it("is not applicable to non-SQL linked services", () =>
+      expectNotApplicable(linkedServiceEncryptedSql, f.lakeLinkedService()));
+  });
+
+  describe(pipelineInlineSecrets.name, () => {
+    const pl = f.pipeline();
+    it("passes a Web activity authenticated by a managed identity credential", () =>
+      expectPass(pipelineInlineSecrets, pl));
+    failCases(pipelineInlineSecrets, pl, [
+      [
+        "a Web activity carries a basic-auth password",
+        "activities.0.authentication",
+        { type: "Basic", username: "svc", password: "hunter2" },
+        /pl-pool-pause .*inline secrets at activities\[0\]\.authentication\.password/,
+      ],
+      [
+        "a parameter has a SecureString default",
+        "parameters.apiKey",
+        { type: "SecureString", defaultValue: "abc" },
+        /inline secrets at parameters\.apiKey/,
+      ],
+      [
+        "a nested activity sends a SecureString value",
+        "activities.0.ifTrueActivities",
+        [{ name: "n", type: "WebActivity", body: { type: "SecureString", value: "token" } }],
+        /inline secrets at activities\[0\]\.ifTrueActivities\[0\]\.body/,
+      ],
+    ]);
+    it("is not applicable to other types", () => expectNotApplicable(pipelineInlineSecrets, factory));
   });
 });

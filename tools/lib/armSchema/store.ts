@@ -253,7 +253,10 @@ export class SchemaStore {
         // Formats the schemas use; others (int32, ...) are annotations only.
         formats: {
           uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-          "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i,
+          // The offset is optional: services take local times where a time zone is given beside them, e.g. a Data
+          // Factory schedule trigger outside UTC takes `yyyy-MM-ddTHH:mm:ss` without `Z` (Microsoft's "Time zone and
+          // daylight saving support for schedule trigger", techcommunity.microsoft.com, azure-data-factory-blog).
+          "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i,
         },
       });
     }
