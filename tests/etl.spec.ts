@@ -517,8 +517,10 @@ for (const stack of ["dev", "prod"] as const) {
           .sort(),
       );
       assert.deepEqual(
-        outputs.etlTriggerNames,
-        ofType(mine, T.trigger).map((p) => p.inputs.triggerName),
+        [...(outputs.etlTriggerNames as string[])].sort(),
+        ofType(mine, T.trigger)
+          .map((p) => String(p.inputs.triggerName))
+          .sort(),
       );
     });
   });
