@@ -8,6 +8,7 @@ import {
   executePipeline,
   fail,
   forEach,
+  ifCondition,
   lookupProcedure,
   pipeline,
   pipelineRef,
@@ -145,6 +146,20 @@ function masterPipeline(options: AdfGenerationOptions): AdfResource {
         ]
       : []),
     executePipeline("Run", PIPELINES.nightly, params, { dependsOn: dependsOn(pool ? "ResumePool" : "RunDate") }),
+    ...(pool
+      ? [
+          ifCondition(
+            "PauseIfItWasPaused",
+            "@bool(activity('ResumePool').output.pipelineReturnValue.wasPaused)",
+            [executePipeline("PausePool", PIPELINES.poolPause, {})],
+            [],
+            {
+              dependsOn: dependsOn(["Run", "Completed"]),
+              description: "Outside working hours the pool goes back to sleep once the run is over, success or not.",
+            },
+          ),
+        ]
+      : []),
     lookupProcedure("Result", "warehouse", POOL_PROCEDURES.runResult, sqlParams, { dependsOn: dependsOn("Run") }),
     setReturnValue(
       "ReturnResult",
