@@ -349,6 +349,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.deepEqual(activity(master, "Run").dependsOn, [
       { activity: "ResumePool", dependencyConditions: ["Succeeded"] },
     ]);
+    // …and puts it back to sleep when it was asleep, whatever the outcome.
+    assert.deepEqual(activity(master, "PauseIfItWasPaused").dependsOn, [
+      { activity: "Run", dependencyConditions: ["Completed"] },
+    ]);
+    assert.equal(
+      ((activity(master, "PausePool").typeProperties as Json).pipeline as Json).referenceName,
+      PIPELINES.poolPause,
+    );
+    assert.ok(!activities(pipelineOf(defs, MASTER_PIPELINE)).some((a) => /Pool/.test(a.name as string)), "not in prod");
     const web = activities(pipelineOf(dev, PIPELINES.poolPause)).filter((a) => a.type === "WebActivity");
     assert.ok(
       web.some(
