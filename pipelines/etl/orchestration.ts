@@ -74,11 +74,30 @@ function publishPipeline(): AdfResource {
 function refreshPipeline(): AdfResource {
   return pipeline(PIPELINES.refreshAggregates, {
     description:
-      "Refreshes the dashboards' aggregates after a publish: dbo.usp_RefreshDashboardAggregates rebuilds the " +
+      "After a publish: deduplicates the streamed facts of runDate on their grain (Stream Analytics delivers at " +
+      "least once), then refreshes the dashboards' aggregates: dbo.usp_RefreshDashboardAggregates rebuilds the " +
       "materialized views (Synapse keeps them current on every load; REBUILD compacts their deltas).",
     folder: FOLDERS.nightly,
     parameters: runParameters,
-    activities: [storedProcedure("Refresh", "warehouse", POOL_PROCEDURES.refresh, {}, { policy: POLICIES.load })],
+    activities: [
+      storedProcedure(
+        "CompactStreamFacts",
+        "warehouse",
+        POOL_PROCEDURES.compactStreamFacts,
+        { RunDate: sqlRunParams.RunDate },
+        { policy: POLICIES.load },
+      ),
+      storedProcedure(
+        "Refresh",
+        "warehouse",
+        POOL_PROCEDURES.refresh,
+        {},
+        {
+          policy: POLICIES.load,
+          dependsOn: dependsOn("CompactStreamFacts"),
+        },
+      ),
+    ],
   });
 }
 
