@@ -2,6 +2,10 @@
 // pipeline, every reference, every column mapped, every procedure called, the schedule, secrets, the committed JSON,
 // and a column added to the model flowing through without a hand edit.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONTAINERS } from "../../components/nosql";
+import { COSMOS_ERASURE } from "../../pipelines/etl/erasure";
 import {
   ADF_CREDENTIAL,
   ADF_DEPLOYMENT_LINKED_SERVICES,
@@ -429,5 +433,52 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     )) {
       assert.deepEqual(pipelineOf(changed, p.name), p, p.name);
     }
+  });
+});
+
+describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
+  it("targets Cosmos DB containers that exist, by an indexed field, keeping their partition key, with TTL on in both stacks", () => {
+    const containers = Object.entries(CONTAINERS);
+    for (const target of [...COSMOS_ERASURE.bySubject, ...COSMOS_ERASURE.byReference]) {
+      const found = containers.find(([, c]) => c.id === target.container);
+      assert.ok(found, `${target.container} is not a container of the NoSQL tier`);
+      const [key, design] = found;
+      assert.deepEqual(
+        design.partitionKey.paths.map((p) => p.slice(1)),
+        target.partitionKeys,
+        `${target.container}: the stub keeps the partition key`,
+      );
+      assert.ok(
+        design.includedPaths.includes(`/${target.field}/?`) || design.includedPaths.includes("/*"),
+        `${target.container}: ${target.field} must be indexed (the query filters on it)`,
+      );
+      // `ttl: 1` only expires an item when the container has TTL on (defaultTtl set).
+      for (const stack of ["dev", "prod"]) {
+        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8");
+        const block = yaml.slice(yaml.indexOf(`${key}:`), yaml.indexOf(`${key}:`) + 200);
+        assert.match(block, /ttlSeconds: \d+/, `${stack}: ${target.container} has TTL on`);
+      }
+    }
+  });
+
+  it("erases through every store in one pipeline, audits each, hides the customer id from the run history", () => {
+    const p = pipelineOf(defs, PIPELINES.erasure);
+    const names = activities(p).map((a) => a.name as string);
+    for (const n of [
+      "EraseOltp",
+      "EraseWarehouse",
+      "Expire_sessions",
+      "Expire_fraud_features",
+      "DeletePartition",
+      "ForgetPartitions",
+    ])
+      assert.ok(names.includes(n), n);
+    for (const a of activities(p).filter((x) => JSON.stringify(x.typeProperties).includes("customerId"))) {
+      if (a.type === "SetVariable") continue;
+      const policy = a.policy as Json;
+      assert.equal(policy.secureInput, true, `${a.name}: secureInput`);
+    }
+    assert.equal(activity(p, "CustomerId").type, "SetVariable");
+    assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
   });
 });
