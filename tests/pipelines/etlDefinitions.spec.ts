@@ -105,6 +105,73 @@ function definedProcedures(model: DataModel): Set<string> {
   return defined;
 }
 
+/** Dependencies that name no activity of their container, and cycles, per pipeline. */
+function graphProblems(d: AdfDefinitions): string[] {
+  const problems: string[] = [];
+  for (const p of d.pipelines)
+    for (const list of containers(p)) {
+      const names = list.map((a) => a.name as string);
+      if (new Set(names).size !== names.length) problems.push(`${p.name}: duplicate activity names`);
+      const edges = new Map<string, string[]>();
+      for (const a of list) {
+        const deps = (a.dependsOn as { activity: string; dependencyConditions: string[] }[]) ?? [];
+        for (const dep of deps) {
+          if (!names.includes(dep.activity))
+            problems.push(`${p.name}.${a.name} depends on unknown activity ${dep.activity}`);
+          if (
+            dep.dependencyConditions.length !== 1 ||
+            !["Succeeded", "Failed", "Skipped", "Completed"].includes(dep.dependencyConditions[0])
+          )
+            problems.push(`${p.name}.${a.name}: dependency condition ${dep.dependencyConditions.join(",")}`);
+        }
+        edges.set(
+          a.name as string,
+          deps.map((x) => x.activity).filter((x) => names.includes(x)),
+        );
+      }
+      const state = new Map<string, "visiting" | "done">();
+      const visit = (n: string, trail: string[]): boolean => {
+        if (state.get(n) === "done") return false;
+        if (state.get(n) === "visiting") {
+          problems.push(`${p.name}: cycle ${n} → ${trail[trail.indexOf(n) + 1] ?? n} → … → ${n}`);
+          return true;
+        }
+        state.set(n, "visiting");
+        const found = (edges.get(n) ?? []).some((m) => visit(m, [...trail, n]));
+        state.set(n, "done");
+        return found;
+      };
+      for (const n of names) if (visit(n, [])) break;
+    }
+  return problems;
+}
+
+/** References to datasets, pipelines, linked services, credentials and runtimes that the definitions or the contract lack. */
+function referenceProblems(d: AdfDefinitions): string[] {
+  const linked = new Set<string>([
+    ...Object.values(ADF_LINKED_SERVICES),
+    ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES),
+  ]);
+  const datasets = new Set(d.datasets.map((x) => x.name));
+  const pipelines = new Set(d.pipelines.map((x) => x.name));
+  const problems = new Set<string>();
+  for (const r of references([d.pipelines, d.datasets, d.triggers])) {
+    if (r.type === "DatasetReference" && !datasets.has(r.referenceName))
+      problems.add(`dataset ${r.referenceName} does not exist`);
+    else if (r.type === "PipelineReference" && !pipelines.has(r.referenceName))
+      problems.add(`pipeline ${r.referenceName} does not exist`);
+    else if (r.type === "LinkedServiceReference" && !linked.has(r.referenceName))
+      problems.add(`linked service ${r.referenceName} is not in the contract`);
+    else if (r.type === "CredentialReference" && r.referenceName !== ADF_CREDENTIAL)
+      problems.add(`credential ${r.referenceName} is not in the contract`);
+    else if (r.type === "IntegrationRuntimeReference" && r.referenceName !== ADF_INTEGRATION_RUNTIME)
+      problems.add(`integration runtime ${r.referenceName} is not in the contract`);
+    else if (!/^(Dataset|Pipeline|LinkedService|Credential|IntegrationRuntime)Reference$/.test(r.type))
+      problems.add(`unexpected reference type ${r.type}`);
+  }
+  return [...problems];
+}
+
 describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("holds at least 15 pipelines in prod, one extract per extracted OLTP table, unique names", () => {
     assert.ok(defs.pipelines.length >= 15, `${defs.pipelines.length} pipelines`);
@@ -118,75 +185,11 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   });
 
   it("every activity dependency names an activity of the same container, and no container has a cycle", () => {
-    for (const d of [defs, dev])
-      for (const p of d.pipelines)
-        for (const list of containers(p)) {
-          const names = list.map((a) => a.name as string);
-          assert.equal(new Set(names).size, names.length, `${p.name}: duplicate activity names`);
-          const edges = new Map<string, string[]>();
-          for (const a of list) {
-            const deps = (a.dependsOn as { activity: string; dependencyConditions: string[] }[]) ?? [];
-            for (const dep of deps) {
-              assert.ok(names.includes(dep.activity), `${p.name}.${a.name} depends on unknown ${dep.activity}`);
-              assert.ok(dep.dependencyConditions.length === 1);
-              assert.ok(["Succeeded", "Failed", "Skipped", "Completed"].includes(dep.dependencyConditions[0]));
-            }
-            edges.set(
-              a.name as string,
-              deps.map((x) => x.activity),
-            );
-          }
-          const state = new Map<string, "visiting" | "done">();
-          const visit = (n: string, path: string[]) => {
-            if (state.get(n) === "done") return;
-            assert.notEqual(state.get(n), "visiting", `${p.name}: cycle ${[...path, n].join(" → ")}`);
-            state.set(n, "visiting");
-            for (const m of edges.get(n) ?? []) visit(m, [...path, n]);
-            state.set(n, "done");
-          };
-          names.forEach((n) => visit(n, []));
-        }
-  });
-
-  it("the graph checker itself finds a cycle and a dangling dependency", () => {
-    const bad: AdfResource = {
-      name: "bad",
-      properties: {
-        activities: [
-          { name: "A", type: "Wait", dependsOn: [{ activity: "B", dependencyConditions: ["Succeeded"] }] },
-          { name: "B", type: "Wait", dependsOn: [{ activity: "A", dependencyConditions: ["Succeeded"] }] },
-        ],
-      },
-    };
-    const cyclic = () => {
-      const list = containers(bad)[0];
-      const edges = new Map(
-        list.map((a) => [a.name as string, (a.dependsOn as { activity: string }[]).map((d) => d.activity)]),
-      );
-      const seen = new Set<string>();
-      const visit = (n: string): boolean => (seen.has(n) ? true : (seen.add(n), (edges.get(n) ?? []).some(visit)));
-      return visit("A");
-    };
-    assert.ok(cyclic());
+    for (const d of [defs, dev]) assert.deepEqual(graphProblems(d), []);
   });
 
   it("every dataset, linked service, pipeline, credential and runtime reference resolves (linked services: the contract's)", () => {
-    const linked = new Set<string>([
-      ...Object.values(ADF_LINKED_SERVICES),
-      ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES),
-    ]);
-    for (const d of [defs, dev]) {
-      const datasets = new Set(d.datasets.map((x) => x.name));
-      const pipelines = new Set(d.pipelines.map((x) => x.name));
-      for (const r of references([d.pipelines, d.datasets, d.triggers])) {
-        if (r.type === "DatasetReference") assert.ok(datasets.has(r.referenceName), r.referenceName);
-        else if (r.type === "PipelineReference") assert.ok(pipelines.has(r.referenceName), r.referenceName);
-        else if (r.type === "LinkedServiceReference") assert.ok(linked.has(r.referenceName), r.referenceName);
-        else if (r.type === "CredentialReference") assert.equal(r.referenceName, ADF_CREDENTIAL);
-        else if (r.type === "IntegrationRuntimeReference") assert.equal(r.referenceName, ADF_INTEGRATION_RUNTIME);
-        else assert.fail(`unexpected reference type ${r.type}`);
-      }
-    }
+    for (const d of [defs, dev]) assert.deepEqual(referenceProblems(d), []);
     // The nightly pipelines use the ETL identity's linked services only; the deployment ones serve etl_schema_deploy.
     for (const p of defs.pipelines.filter((x) => x.name !== PIPELINES.schemaDeploy)) {
       for (const r of references(p)) {
@@ -197,6 +200,29 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
           );
       }
     }
+  });
+
+  it("the graph and reference checkers report planted faults (they can fail)", () => {
+    const broken = structuredClone(defs) as AdfDefinitions & { pipelines: AdfResource[] };
+    const nightly = broken.pipelines.find((p) => p.name === PIPELINES.nightly) as AdfResource;
+    const acts = nightly.properties.activities as Json[];
+    const open = acts.find((a) => a.name === "OpenWindows") as Json;
+    open.dependsOn = [{ activity: "RefreshAggregates", dependencyConditions: ["Succeeded"] }];
+    const begin = acts.find((a) => a.name === "BeginRun") as Json;
+    (begin.dependsOn as Json[]).push({ activity: "OpenWindow", dependencyConditions: ["Succeeded"] });
+    assert.deepEqual(graphProblems(broken), [
+      "etl_nightly_run.BeginRun depends on unknown activity OpenWindow",
+      "etl_nightly_run: cycle OpenWindows → RefreshAggregates → … → OpenWindows",
+    ]);
+    const master = broken.pipelines.find((p) => p.name === MASTER_PIPELINE) as AdfResource;
+    ((activities(master).find((a) => a.name === "Run") as Json).typeProperties as Json).pipeline = {
+      referenceName: "etl_nightly",
+      type: "PipelineReference",
+    };
+    (broken.datasets as AdfResource[]).splice(0, 1);
+    const refs = referenceProblems(broken);
+    assert.ok(refs.includes("pipeline etl_nightly does not exist"), refs.join("\n"));
+    assert.ok(refs.includes("dataset ds_oltp_sql does not exist"), refs.join("\n"));
   });
 
   it("every global parameter read is declared, and every declared one is read", () => {
