@@ -435,6 +435,20 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.match(JSON.stringify(p), /EXEC sys\.sp_cdc_enable_db/);
   });
 
+  it("binds a script's sqlcmd variables to global parameters, and refuses what Data Factory would misread", () => {
+    const f = (content: string) => ({ file: "x.sql", content });
+    assert.deepEqual(
+      scriptBlocks(f("-- header\n\nCREATE USER [$(EtlPrincipalName)];\nGO\n\n-- only a comment\nGO\n")),
+      ["-- header\n\nCREATE USER [@{pipeline().globalParameters.etlPrincipalName}];"],
+    );
+    assert.deepEqual(scriptBlocks(f("@x = 1;\nGO\n")), ["@@x = 1;"], "a leading @ is escaped");
+    assert.throws(() => scriptBlocks(f("SELECT '@{x}';\nGO\n")), /'@\{' would be read as a Data Factory expression/);
+    assert.throws(
+      () => scriptBlocks(f("SELECT '$(Other)';\nGO\n")),
+      /sqlcmd variable \$\(Other\) has no global parameter/,
+    );
+  });
+
   it("pipelines/adf matches the model (run `npm run sql:generate` after a model change)", () => {
     const result = checkGenerated(ADF_DIR, generateAdfFiles(dataModel), [".json"]);
     assert.ok(isUpToDate(result), describeCheck(result, "pipelines/adf"));
