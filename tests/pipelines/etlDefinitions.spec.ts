@@ -435,6 +435,43 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.match(JSON.stringify(p), /EXEC sys\.sp_cdc_enable_db/);
   });
 
+  it("writes every expression well-formed: balanced parentheses and quotes, known functions only", () => {
+    // Data Factory's expression language functions the generator uses (misspell one and the deploy fails).
+    const known = new Set(
+      "activity add addDays bool coalesce concat dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
+        " ",
+      ),
+    );
+    const problems: string[] = [];
+    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers])) {
+      const exprs: string[] = [];
+      if (s.startsWith("@") && !s.startsWith("@@") && !s.startsWith("@{")) exprs.push(s.slice(1));
+      for (const m of s.matchAll(/@\{([^}]*)\}/g)) exprs.push(m[1]);
+      for (const e of exprs) {
+        let depth = 0;
+        let quoted = false;
+        let code = "";
+        for (let i = 0; i < e.length; i++) {
+          const c = e[i];
+          if (quoted) {
+            if (c === "'" && e[i + 1] === "'") i++;
+            else if (c === "'") quoted = false;
+            continue;
+          }
+          if (c === "'") quoted = true;
+          else if (c === "(") depth++;
+          else if (c === ")") depth--;
+          if (depth < 0) break;
+          code += c;
+        }
+        if (depth !== 0 || quoted) problems.push(`unbalanced: ${e.slice(0, 100)}`);
+        for (const m of code.matchAll(/([A-Za-z]\w*)\(/g))
+          if (!known.has(m[1])) problems.push(`unknown function ${m[1]} in ${e.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it("binds a script's sqlcmd variables to global parameters, and refuses what Data Factory would misread", () => {
     const f = (content: string) => ({ file: "x.sql", content });
     assert.deepEqual(
