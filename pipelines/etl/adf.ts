@@ -174,7 +174,11 @@ export const setReturnValue = (name: string, values: Record<string, string>, o: 
     "SetVariable",
     {
       variableName: "pipelineReturnValue",
-      value: Object.entries(values).map(([key, v]) => ({ key, value: { type: "Expression", content: v } })),
+      // An expression (`@…`) is evaluated; anything else is returned as the literal string.
+      value: Object.entries(values).map(([key, v]) => ({
+        key,
+        value: v.startsWith("@") ? { type: "Expression", content: v } : { type: "String", content: v },
+      })),
       setSystemVariable: true,
     },
     o,

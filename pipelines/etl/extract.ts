@@ -199,13 +199,13 @@ export function extractPipeline(x: ExtractedTable): AdfResource {
       "@bool(activity('Window').output.firstRow.IsFullReload)",
       [
         withDatasets(copyFull(x), x),
-        setVariable("RowsFull", "rows", "@string(activity('CopyFull').output.rowsCopied)", {
+        setVariable("RowsFull", "rows", "@string(activity('CopyFull').output.rowsRead)", {
           dependsOn: dependsOn("CopyFull"),
         }),
       ],
       [
         withDatasets(copyChanges(x), x),
-        setVariable("RowsChanges", "rows", "@string(activity('CopyChanges').output.rowsCopied)", {
+        setVariable("RowsChanges", "rows", "@string(activity('CopyChanges').output.rowsRead)", {
           dependsOn: dependsOn("CopyChanges"),
         }),
       ],

@@ -108,6 +108,7 @@ export const POOL_PROCEDURES = {
   failRun: `[${ETL_SCHEMA}].[usp_FailRun]`,
   runResult: `[${ETL_SCHEMA}].[usp_RunResult]`,
   refresh: `[${REFRESH_PROCEDURE.schema}].[${REFRESH_PROCEDURE.name}]`,
+  compactStreamFacts: `[${ETL_SCHEMA}].[usp_CompactStreamFacts]`,
   eraseCustomer: `[${ETL_SCHEMA}].[usp_EraseCustomer]`,
   subjectLakePartitions: `[${ETL_SCHEMA}].[usp_SubjectLakePartitions]`,
   forgetLakePartitions: `[${ETL_SCHEMA}].[usp_ForgetLakePartitions]`,

@@ -11,6 +11,7 @@ import {
   pipeline,
   pipelineRef,
   POLICIES,
+  setReturnValue,
   until,
   wait,
   web,
@@ -109,6 +110,15 @@ function poolActionPipeline(action: "pause" | "resume"): AdfResource {
       [wait("Pause30s", 30), status("Poll", { dependsOn: dependsOn("Pause30s") })],
       "0.01:00:00",
       { dependsOn: dependsOn("NeedsAction") },
+    ),
+    // The caller (the dev nightly run) learns whether the pool was asleep, to put it back to sleep afterwards.
+    setReturnValue(
+      "ReturnState",
+      {
+        [action === "pause" ? "wasOnline" : "wasPaused"]:
+          `@equals(activity('Status').output.properties.status, '${from}')`,
+      },
+      { dependsOn: dependsOn(`WaitUntil${to}`) },
     ),
   ];
   return pipeline(action === "pause" ? PIPELINES.poolPause : PIPELINES.poolResume, {

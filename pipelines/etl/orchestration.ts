@@ -8,6 +8,7 @@ import {
   executePipeline,
   fail,
   forEach,
+  ifCondition,
   lookupProcedure,
   pipeline,
   pipelineRef,
@@ -73,11 +74,30 @@ function publishPipeline(): AdfResource {
 function refreshPipeline(): AdfResource {
   return pipeline(PIPELINES.refreshAggregates, {
     description:
-      "Refreshes the dashboards' aggregates after a publish: dbo.usp_RefreshDashboardAggregates rebuilds the " +
+      "After a publish: deduplicates the streamed facts of runDate on their grain (Stream Analytics delivers at " +
+      "least once), then refreshes the dashboards' aggregates: dbo.usp_RefreshDashboardAggregates rebuilds the " +
       "materialized views (Synapse keeps them current on every load; REBUILD compacts their deltas).",
     folder: FOLDERS.nightly,
     parameters: runParameters,
-    activities: [storedProcedure("Refresh", "warehouse", POOL_PROCEDURES.refresh, {}, { policy: POLICIES.load })],
+    activities: [
+      storedProcedure(
+        "CompactStreamFacts",
+        "warehouse",
+        POOL_PROCEDURES.compactStreamFacts,
+        { RunDate: sqlRunParams.RunDate },
+        { policy: POLICIES.load },
+      ),
+      storedProcedure(
+        "Refresh",
+        "warehouse",
+        POOL_PROCEDURES.refresh,
+        {},
+        {
+          policy: POLICIES.load,
+          dependsOn: dependsOn("CompactStreamFacts"),
+        },
+      ),
+    ],
   });
 }
 
@@ -145,6 +165,20 @@ function masterPipeline(options: AdfGenerationOptions): AdfResource {
         ]
       : []),
     executePipeline("Run", PIPELINES.nightly, params, { dependsOn: dependsOn(pool ? "ResumePool" : "RunDate") }),
+    ...(pool
+      ? [
+          ifCondition(
+            "PauseIfItWasPaused",
+            "@bool(activity('ResumePool').output.pipelineReturnValue.wasPaused)",
+            [executePipeline("PausePool", PIPELINES.poolPause, {})],
+            [],
+            {
+              dependsOn: dependsOn(["Run", "Completed"]),
+              description: "Outside working hours the pool goes back to sleep once the run is over, success or not.",
+            },
+          ),
+        ]
+      : []),
     lookupProcedure("Result", "warehouse", POOL_PROCEDURES.runResult, sqlParams, { dependsOn: dependsOn("Run") }),
     setReturnValue(
       "ReturnResult",

@@ -560,6 +560,44 @@ BEGIN
 END;
 GO
 
+IF OBJECT_ID(N'etl.usp_CompactStreamFacts', N'P') IS NULL
+    EXEC(N'CREATE PROCEDURE [etl].[usp_CompactStreamFacts] AS BEGIN SET NOCOUNT ON; END');
+GO
+
+-- The nightly compaction of the streamed facts: a window Stream Analytics delivered twice (at-least-once) is
+-- kept once per grain for the run date. Nothing happens when there is no duplicate.
+ALTER PROCEDURE [etl].[usp_CompactStreamFacts]
+    @RunDate DATE
+AS
+BEGIN
+    SET NOCOUNT ON;
+    DECLARE @Reason NVARCHAR(4000), @Duplicates BIGINT;
+    DECLARE @DateKey INT = YEAR(@RunDate) * 10000 + MONTH(@RunDate) * 100 + DAY(@RunDate);
+    -- [dbo].[Fact_API_Performance]: grain ([MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]).
+    SET @Duplicates = (SELECT COUNT_BIG(*) FROM (SELECT [MinuteStart], [MerchantKey], [HttpMethod], [Endpoint] FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey GROUP BY [MinuteStart], [MerchantKey], [HttpMethod], [Endpoint] HAVING COUNT_BIG(*) > 1) AS d);
+    IF @Duplicates > 0
+    BEGIN
+        CREATE TABLE #c_Fact_API_Performance_compacted WITH (DISTRIBUTION = HASH([MinuteStart]), HEAP) AS
+        SELECT x.[MinuteStart], x.[DateKey], x.[HourOfDay], x.[MerchantKey], x.[HttpMethod], x.[Endpoint], x.[RequestCount], x.[ErrorCount], x.[ClientErrorCount], x.[ErrorRate], x.[LatencySumMs], x.[LatencyMaxMs], x.[LatencyP50Ms], x.[LatencyP95Ms], x.[LatencyP99Ms]
+        FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.[MinuteStart], f.[MerchantKey], f.[HttpMethod], f.[Endpoint] ORDER BY f.[RequestCount] DESC) AS [RowNumber] FROM [dbo].[Fact_API_Performance] AS f WHERE f.[DateKey] = @DateKey) AS x
+        WHERE x.[RowNumber] = 1;
+        BEGIN TRY
+            BEGIN TRANSACTION;
+            DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey;
+            INSERT INTO [dbo].[Fact_API_Performance] ([MinuteStart], [DateKey], [HourOfDay], [MerchantKey], [HttpMethod], [Endpoint], [RequestCount], [ErrorCount], [ClientErrorCount], [ErrorRate], [LatencySumMs], [LatencyMaxMs], [LatencyP50Ms], [LatencyP95Ms], [LatencyP99Ms])
+            SELECT k.[MinuteStart], k.[DateKey], k.[HourOfDay], k.[MerchantKey], k.[HttpMethod], k.[Endpoint], k.[RequestCount], k.[ErrorCount], k.[ClientErrorCount], k.[ErrorRate], k.[LatencySumMs], k.[LatencyMaxMs], k.[LatencyP50Ms], k.[LatencyP95Ms], k.[LatencyP99Ms] FROM #c_Fact_API_Performance_compacted AS k;
+            COMMIT TRANSACTION;
+        END TRY
+        BEGIN CATCH
+            IF @@TRANCOUNT > 0
+                ROLLBACK TRANSACTION;
+            SET @Reason = LEFT(CONCAT(N'compaction of [dbo].[Fact_API_Performance] rolled back: ', ERROR_MESSAGE()), 2000);
+            THROW 50205, @Reason, 1;
+        END CATCH;
+    END;
+END;
+GO
+
 IF OBJECT_ID(N'etl.usp_FailRun', N'P') IS NULL
     EXEC(N'CREATE PROCEDURE [etl].[usp_FailRun] AS BEGIN SET NOCOUNT ON; END');
 GO

@@ -2,6 +2,10 @@
 // pipeline, every reference, every column mapped, every procedure called, the schedule, secrets, the committed JSON,
 // and a column added to the model flowing through without a hand edit.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CONTAINERS } from "../../components/nosql";
+import { COSMOS_ERASURE } from "../../pipelines/etl/erasure";
 import {
   ADF_CREDENTIAL,
   ADF_DEPLOYMENT_LINKED_SERVICES,
@@ -101,6 +105,87 @@ function definedProcedures(model: DataModel): Set<string> {
   return defined;
 }
 
+/** Dependencies that name no activity of their container, and cycles, per pipeline. */
+function graphProblems(d: AdfDefinitions): string[] {
+  const problems: string[] = [];
+  for (const p of d.pipelines)
+    for (const list of containers(p)) {
+      const names = list.map((a) => a.name as string);
+      if (new Set(names).size !== names.length) problems.push(`${p.name}: duplicate activity names`);
+      const edges = new Map<string, string[]>();
+      for (const a of list) {
+        const deps = (a.dependsOn as { activity: string; dependencyConditions: string[] }[]) ?? [];
+        for (const dep of deps) {
+          if (!names.includes(dep.activity))
+            problems.push(`${p.name}.${a.name} depends on unknown activity ${dep.activity}`);
+          if (
+            dep.dependencyConditions.length !== 1 ||
+            !["Succeeded", "Failed", "Skipped", "Completed"].includes(dep.dependencyConditions[0])
+          )
+            problems.push(`${p.name}.${a.name}: dependency condition ${dep.dependencyConditions.join(",")}`);
+        }
+        edges.set(
+          a.name as string,
+          deps.map((x) => x.activity).filter((x) => names.includes(x)),
+        );
+      }
+      const state = new Map<string, "visiting" | "done">();
+      const visit = (n: string, trail: string[]): boolean => {
+        if (state.get(n) === "done") return false;
+        if (state.get(n) === "visiting") {
+          problems.push(`${p.name}: cycle ${n} → ${trail[trail.indexOf(n) + 1] ?? n} → … → ${n}`);
+          return true;
+        }
+        state.set(n, "visiting");
+        const found = (edges.get(n) ?? []).some((m) => visit(m, [...trail, n]));
+        state.set(n, "done");
+        return found;
+      };
+      for (const n of names) if (visit(n, [])) break;
+    }
+  return problems;
+}
+
+/** References to datasets, pipelines, linked services, credentials and runtimes that the definitions or the contract lack. */
+function referenceProblems(d: AdfDefinitions): string[] {
+  const linked = new Set<string>([
+    ...Object.values(ADF_LINKED_SERVICES),
+    ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES),
+  ]);
+  const datasets = new Set(d.datasets.map((x) => x.name));
+  const pipelines = new Set(d.pipelines.map((x) => x.name));
+  const problems = new Set<string>();
+  for (const r of references([d.pipelines, d.datasets, d.triggers])) {
+    if (r.type === "DatasetReference" && !datasets.has(r.referenceName))
+      problems.add(`dataset ${r.referenceName} does not exist`);
+    else if (r.type === "PipelineReference" && !pipelines.has(r.referenceName))
+      problems.add(`pipeline ${r.referenceName} does not exist`);
+    else if (r.type === "LinkedServiceReference" && !linked.has(r.referenceName))
+      problems.add(`linked service ${r.referenceName} is not in the contract`);
+    else if (r.type === "CredentialReference" && r.referenceName !== ADF_CREDENTIAL)
+      problems.add(`credential ${r.referenceName} is not in the contract`);
+    else if (r.type === "IntegrationRuntimeReference" && r.referenceName !== ADF_INTEGRATION_RUNTIME)
+      problems.add(`integration runtime ${r.referenceName} is not in the contract`);
+    else if (!/^(Dataset|Pipeline|LinkedService|Credential|IntegrationRuntime)Reference$/.test(r.type))
+      problems.add(`unexpected reference type ${r.type}`);
+  }
+  return [...problems];
+}
+
+/** Keys and values that look like a secret anywhere in the definitions. */
+function secretProblems(d: AdfDefinitions): string[] {
+  const badKey = /password|accountKey|connectionString|sasUri|sasToken|servicePrincipalKey|secret|encryptedCredential/i;
+  const badValue = /AccountKey=|SharedAccessSignature|[?&]sig=|Password=|pwd=|BEGIN PRIVATE KEY/i;
+  return [
+    ...keys(d)
+      .filter((k) => badKey.test(k))
+      .map((k) => `key ${k}`),
+    ...strings(d)
+      .filter((v) => badValue.test(v))
+      .map((v) => `value ${v.slice(0, 80)}`),
+  ];
+}
+
 describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("holds at least 15 pipelines in prod, one extract per extracted OLTP table, unique names", () => {
     assert.ok(defs.pipelines.length >= 15, `${defs.pipelines.length} pipelines`);
@@ -114,75 +199,11 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   });
 
   it("every activity dependency names an activity of the same container, and no container has a cycle", () => {
-    for (const d of [defs, dev])
-      for (const p of d.pipelines)
-        for (const list of containers(p)) {
-          const names = list.map((a) => a.name as string);
-          assert.equal(new Set(names).size, names.length, `${p.name}: duplicate activity names`);
-          const edges = new Map<string, string[]>();
-          for (const a of list) {
-            const deps = (a.dependsOn as { activity: string; dependencyConditions: string[] }[]) ?? [];
-            for (const dep of deps) {
-              assert.ok(names.includes(dep.activity), `${p.name}.${a.name} depends on unknown ${dep.activity}`);
-              assert.ok(dep.dependencyConditions.length === 1);
-              assert.ok(["Succeeded", "Failed", "Skipped", "Completed"].includes(dep.dependencyConditions[0]));
-            }
-            edges.set(
-              a.name as string,
-              deps.map((x) => x.activity),
-            );
-          }
-          const state = new Map<string, "visiting" | "done">();
-          const visit = (n: string, path: string[]) => {
-            if (state.get(n) === "done") return;
-            assert.notEqual(state.get(n), "visiting", `${p.name}: cycle ${[...path, n].join(" → ")}`);
-            state.set(n, "visiting");
-            for (const m of edges.get(n) ?? []) visit(m, [...path, n]);
-            state.set(n, "done");
-          };
-          names.forEach((n) => visit(n, []));
-        }
-  });
-
-  it("the graph checker itself finds a cycle and a dangling dependency", () => {
-    const bad: AdfResource = {
-      name: "bad",
-      properties: {
-        activities: [
-          { name: "A", type: "Wait", dependsOn: [{ activity: "B", dependencyConditions: ["Succeeded"] }] },
-          { name: "B", type: "Wait", dependsOn: [{ activity: "A", dependencyConditions: ["Succeeded"] }] },
-        ],
-      },
-    };
-    const cyclic = () => {
-      const list = containers(bad)[0];
-      const edges = new Map(
-        list.map((a) => [a.name as string, (a.dependsOn as { activity: string }[]).map((d) => d.activity)]),
-      );
-      const seen = new Set<string>();
-      const visit = (n: string): boolean => (seen.has(n) ? true : (seen.add(n), (edges.get(n) ?? []).some(visit)));
-      return visit("A");
-    };
-    assert.ok(cyclic());
+    for (const d of [defs, dev]) assert.deepEqual(graphProblems(d), []);
   });
 
   it("every dataset, linked service, pipeline, credential and runtime reference resolves (linked services: the contract's)", () => {
-    const linked = new Set<string>([
-      ...Object.values(ADF_LINKED_SERVICES),
-      ...Object.values(ADF_DEPLOYMENT_LINKED_SERVICES),
-    ]);
-    for (const d of [defs, dev]) {
-      const datasets = new Set(d.datasets.map((x) => x.name));
-      const pipelines = new Set(d.pipelines.map((x) => x.name));
-      for (const r of references([d.pipelines, d.datasets, d.triggers])) {
-        if (r.type === "DatasetReference") assert.ok(datasets.has(r.referenceName), r.referenceName);
-        else if (r.type === "PipelineReference") assert.ok(pipelines.has(r.referenceName), r.referenceName);
-        else if (r.type === "LinkedServiceReference") assert.ok(linked.has(r.referenceName), r.referenceName);
-        else if (r.type === "CredentialReference") assert.equal(r.referenceName, ADF_CREDENTIAL);
-        else if (r.type === "IntegrationRuntimeReference") assert.equal(r.referenceName, ADF_INTEGRATION_RUNTIME);
-        else assert.fail(`unexpected reference type ${r.type}`);
-      }
-    }
+    for (const d of [defs, dev]) assert.deepEqual(referenceProblems(d), []);
     // The nightly pipelines use the ETL identity's linked services only; the deployment ones serve etl_schema_deploy.
     for (const p of defs.pipelines.filter((x) => x.name !== PIPELINES.schemaDeploy)) {
       for (const r of references(p)) {
@@ -193,6 +214,29 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
           );
       }
     }
+  });
+
+  it("the graph and reference checkers report planted faults (they can fail)", () => {
+    const broken = structuredClone(defs) as AdfDefinitions & { pipelines: AdfResource[] };
+    const nightly = broken.pipelines.find((p) => p.name === PIPELINES.nightly) as AdfResource;
+    const acts = nightly.properties.activities as Json[];
+    const open = acts.find((a) => a.name === "OpenWindows") as Json;
+    open.dependsOn = [{ activity: "RefreshAggregates", dependencyConditions: ["Succeeded"] }];
+    const begin = acts.find((a) => a.name === "BeginRun") as Json;
+    (begin.dependsOn as Json[]).push({ activity: "OpenWindow", dependencyConditions: ["Succeeded"] });
+    assert.deepEqual(graphProblems(broken), [
+      "etl_nightly_run.BeginRun depends on unknown activity OpenWindow",
+      "etl_nightly_run: cycle OpenWindows → RefreshAggregates → … → OpenWindows",
+    ]);
+    const master = broken.pipelines.find((p) => p.name === MASTER_PIPELINE) as AdfResource;
+    ((activities(master).find((a) => a.name === "Run") as Json).typeProperties as Json).pipeline = {
+      referenceName: "etl_nightly",
+      type: "PipelineReference",
+    };
+    (broken.datasets as AdfResource[]).splice(0, 1);
+    const refs = referenceProblems(broken);
+    assert.ok(refs.includes("pipeline etl_nightly does not exist"), refs.join("\n"));
+    assert.ok(refs.includes("dataset ds_oltp_sql does not exist"), refs.join("\n"));
   });
 
   it("every global parameter read is declared, and every declared one is read", () => {
@@ -279,19 +323,10 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   });
 
   it("carries no secret: no key, password, SAS or connection string anywhere", () => {
-    for (const d of [defs, dev]) {
-      const forbiddenKeys = keys(d).filter((k) =>
-        /password|accountKey|connectionString|sasUri|sasToken|servicePrincipalKey|secret|encryptedCredential/i.test(k),
-      );
-      assert.deepEqual(forbiddenKeys, []);
-      for (const s of strings(d)) {
-        assert.doesNotMatch(
-          s,
-          /AccountKey=|SharedAccessSignature|[?&]sig=|Password=|pwd=|BEGIN PRIVATE KEY/i,
-          s.slice(0, 80),
-        );
-      }
-    }
+    for (const d of [defs, dev]) assert.deepEqual(secretProblems(d), []);
+    const planted = structuredClone(defs) as AdfDefinitions & { datasets: AdfResource[] };
+    planted.datasets[0].properties.typeProperties = { connectionString: "Server=x;Password=hunter2" };
+    assert.deepEqual(secretProblems(planted), ["key connectionString", "value Server=x;Password=hunter2"]);
   });
 
   it("master: runDate validated, one run at a time, failure path records the reason and fails with it", () => {
@@ -349,6 +384,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.deepEqual(activity(master, "Run").dependsOn, [
       { activity: "ResumePool", dependencyConditions: ["Succeeded"] },
     ]);
+    // …and puts it back to sleep when it was asleep, whatever the outcome.
+    assert.deepEqual(activity(master, "PauseIfItWasPaused").dependsOn, [
+      { activity: "Run", dependencyConditions: ["Completed"] },
+    ]);
+    assert.equal(
+      ((activity(master, "PausePool").typeProperties as Json).pipeline as Json).referenceName,
+      PIPELINES.poolPause,
+    );
+    assert.ok(!activities(pipelineOf(defs, MASTER_PIPELINE)).some((a) => /Pool/.test(a.name as string)), "not in prod");
     const web = activities(pipelineOf(dev, PIPELINES.poolPause)).filter((a) => a.type === "WebActivity");
     assert.ok(
       web.some(
@@ -391,6 +435,57 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.match(JSON.stringify(p), /EXEC sys\.sp_cdc_enable_db/);
   });
 
+  it("writes every expression well-formed: balanced parentheses and quotes, known functions only", () => {
+    // Data Factory's expression language functions the generator uses (misspell one and the deploy fails).
+    const known = new Set(
+      "activity add addDays bool coalesce concat dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
+        " ",
+      ),
+    );
+    const problems: string[] = [];
+    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers])) {
+      const exprs: string[] = [];
+      if (s.startsWith("@") && !s.startsWith("@@") && !s.startsWith("@{")) exprs.push(s.slice(1));
+      for (const m of s.matchAll(/@\{([^}]*)\}/g)) exprs.push(m[1]);
+      for (const e of exprs) {
+        let depth = 0;
+        let quoted = false;
+        let code = "";
+        for (let i = 0; i < e.length; i++) {
+          const c = e[i];
+          if (quoted) {
+            if (c === "'" && e[i + 1] === "'") i++;
+            else if (c === "'") quoted = false;
+            continue;
+          }
+          if (c === "'") quoted = true;
+          else if (c === "(") depth++;
+          else if (c === ")") depth--;
+          if (depth < 0) break;
+          code += c;
+        }
+        if (depth !== 0 || quoted) problems.push(`unbalanced: ${e.slice(0, 100)}`);
+        for (const m of code.matchAll(/([A-Za-z]\w*)\(/g))
+          if (!known.has(m[1])) problems.push(`unknown function ${m[1]} in ${e.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("binds a script's sqlcmd variables to global parameters, and refuses what Data Factory would misread", () => {
+    const f = (content: string) => ({ file: "x.sql", content });
+    assert.deepEqual(
+      scriptBlocks(f("-- header\n\nCREATE USER [$(EtlPrincipalName)];\nGO\n\n-- only a comment\nGO\n")),
+      ["-- header\n\nCREATE USER [@{pipeline().globalParameters.etlPrincipalName}];"],
+    );
+    assert.deepEqual(scriptBlocks(f("@x = 1;\nGO\n")), ["@@x = 1;"], "a leading @ is escaped");
+    assert.throws(() => scriptBlocks(f("SELECT '@{x}';\nGO\n")), /'@\{' would be read as a Data Factory expression/);
+    assert.throws(
+      () => scriptBlocks(f("SELECT '$(Other)';\nGO\n")),
+      /sqlcmd variable \$\(Other\) has no global parameter/,
+    );
+  });
+
   it("pipelines/adf matches the model (run `npm run sql:generate` after a model change)", () => {
     const result = checkGenerated(ADF_DIR, generateAdfFiles(dataModel), [".json"]);
     assert.ok(isUpToDate(result), describeCheck(result, "pipelines/adf"));
@@ -420,5 +515,52 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     )) {
       assert.deepEqual(pipelineOf(changed, p.name), p, p.name);
     }
+  });
+});
+
+describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
+  it("targets Cosmos DB containers that exist, by an indexed field, keeping their partition key, with TTL on in both stacks", () => {
+    const containers = Object.entries(CONTAINERS);
+    for (const target of [...COSMOS_ERASURE.bySubject, ...COSMOS_ERASURE.byReference]) {
+      const found = containers.find(([, c]) => c.id === target.container);
+      assert.ok(found, `${target.container} is not a container of the NoSQL tier`);
+      const [key, design] = found;
+      assert.deepEqual(
+        design.partitionKey.paths.map((p) => p.slice(1)),
+        target.partitionKeys,
+        `${target.container}: the stub keeps the partition key`,
+      );
+      assert.ok(
+        design.includedPaths.includes(`/${target.field}/?`) || design.includedPaths.includes("/*"),
+        `${target.container}: ${target.field} must be indexed (the query filters on it)`,
+      );
+      // `ttl: 1` only expires an item when the container has TTL on (defaultTtl set).
+      for (const stack of ["dev", "prod"]) {
+        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8");
+        const block = yaml.slice(yaml.indexOf(`${key}:`), yaml.indexOf(`${key}:`) + 200);
+        assert.match(block, /ttlSeconds: \d+/, `${stack}: ${target.container} has TTL on`);
+      }
+    }
+  });
+
+  it("erases through every store in one pipeline, audits each, hides the customer id from the run history", () => {
+    const p = pipelineOf(defs, PIPELINES.erasure);
+    const names = activities(p).map((a) => a.name as string);
+    for (const n of [
+      "EraseOltp",
+      "EraseWarehouse",
+      "Expire_sessions",
+      "Expire_fraud_features",
+      "DeletePartition",
+      "ForgetPartitions",
+    ])
+      assert.ok(names.includes(n), n);
+    for (const a of activities(p).filter((x) => JSON.stringify(x.typeProperties).includes("customerId"))) {
+      if (a.type === "SetVariable") continue;
+      const policy = a.policy as Json;
+      assert.equal(policy.secureInput, true, `${a.name}: secureInput`);
+    }
+    assert.equal(activity(p, "CustomerId").type, "SetVariable");
+    assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
   });
 });

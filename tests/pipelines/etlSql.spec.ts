@@ -190,6 +190,15 @@ describe("pipelines/etl: generated SQL", () => {
       assert.match(publish, /THROW 50204, @Reason, 1;/);
     });
 
+    it("compacts the streamed facts of the run date on their grain (at-least-once delivery), only when duplicated", () => {
+      const compact = procedureBody(pool, "usp_CompactStreamFacts");
+      const grain = "[MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]";
+      assert.ok(compact.includes(`GROUP BY ${grain} HAVING COUNT_BIG(*) > 1`));
+      assert.ok(compact.includes("ORDER BY f.[RequestCount] DESC"), "keeps the most complete row");
+      assert.match(compact, /IF @Duplicates > 0\n\s*BEGIN\n\s*CREATE TABLE #c_Fact_API_Performance_compacted/);
+      assert.ok(compact.includes("DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey;"));
+    });
+
     it("erases a customer in every dimension version and in staging, and audits it", () => {
       const erase = procedureBody(pool, "usp_EraseCustomer");
       assert.ok(

@@ -566,6 +566,79 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
   );
 }
 
+/**
+ * Stream facts (Stream Analytics, at-least-once): a replayed window can insert a grain twice. Nightly, the run date's
+ * rows are deduplicated on the grain (window start + grouping fields), keeping the most complete row (highest count).
+ */
+function compactStreamFacts(model: DataModel): string[] {
+  const steps: string[] = [];
+  for (const m of model.olap.mappings) {
+    if (m.kind !== "stream") continue;
+    const fact = model.olap.tables.find((t) => t.name === m.target);
+    const dateKey = m.columns.find((c) => c.value.kind === "windowDateKey")?.target;
+    const grain = m.columns
+      .filter((c) => c.value.kind === "windowStart" || c.value.kind === "group")
+      .map((c) => q(c.target));
+    const count = m.columns.find((c) => c.value.kind === "count")?.target;
+    if (!fact || !dateKey || !grain.length) continue;
+    const f = qualified(fact.schema, fact.name);
+    const cols = fact.columns.map((c) => q(c.name));
+    const dist = fact.distribution.kind === "HASH" ? `HASH(${q(fact.distribution.column)})` : "ROUND_ROBIN";
+    const keep = candidateName(`${fact.name}_compacted`);
+    steps.push(
+      `-- ${f}: grain (${grain.join(", ")}).`,
+      `SET @Duplicates = (SELECT COUNT_BIG(*) FROM (SELECT ${grain.join(", ")} FROM ${f} WHERE ${q(dateKey)} = @DateKey GROUP BY ${grain.join(", ")} HAVING COUNT_BIG(*) > 1) AS d);`,
+      "IF @Duplicates > 0",
+      "BEGIN",
+      indent(
+        [
+          `CREATE TABLE ${keep} WITH (DISTRIBUTION = ${dist}, HEAP) AS`,
+          `SELECT ${cols.map((c) => `x.${c}`).join(", ")}`,
+          `FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ${grain.map((g) => `f.${g}`).join(", ")} ORDER BY ${count ? `f.${q(count)} DESC` : `f.${grain[0]}`}) AS [RowNumber] FROM ${f} AS f WHERE f.${q(dateKey)} = @DateKey) AS x`,
+          "WHERE x.[RowNumber] = 1;",
+          "BEGIN TRY",
+          indent(
+            [
+              "BEGIN TRANSACTION;",
+              `DELETE FROM ${f} WHERE ${q(dateKey)} = @DateKey;`,
+              `INSERT INTO ${f} (${cols.join(", ")})`,
+              `SELECT ${cols.map((c) => `k.${c}`).join(", ")} FROM ${keep} AS k;`,
+              "COMMIT TRANSACTION;",
+            ].join("\n"),
+          ),
+          "END TRY",
+          "BEGIN CATCH",
+          indent(
+            [
+              "IF @@TRANCOUNT > 0",
+              "    ROLLBACK TRANSACTION;",
+              `SET @Reason = LEFT(CONCAT(N'compaction of ${f} rolled back: ', ERROR_MESSAGE()), 2000);`,
+              "THROW 50205, @Reason, 1;",
+            ].join("\n"),
+          ),
+          "END CATCH;",
+        ].join("\n"),
+      ),
+      "END;",
+    );
+  }
+  if (!steps.length) return [];
+  return procedure(
+    "usp_CompactStreamFacts",
+    ["@RunDate DATE"],
+    [
+      "SET NOCOUNT ON;",
+      "DECLARE @Reason NVARCHAR(4000), @Duplicates BIGINT;",
+      "DECLARE @DateKey INT = YEAR(@RunDate) * 10000 + MONTH(@RunDate) * 100 + DAY(@RunDate);",
+      ...steps,
+    ],
+    [
+      "The nightly compaction of the streamed facts: a window Stream Analytics delivered twice (at-least-once) is",
+      "kept once per grain for the run date. Nothing happens when there is no duplicate.",
+    ],
+  );
+}
+
 function failRun(): string[] {
   return procedure(
     "usp_FailRun",
@@ -680,6 +753,7 @@ export function generatePoolEtlScript(model: DataModel): string {
     ...recordStaged(model, xs),
     ...checkStaging(model, xs),
     ...publish(model, xs),
+    ...compactStreamFacts(model),
     ...failRun(),
     ...runResult(),
     ...erase(model, xs),
