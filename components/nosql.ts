@@ -3,6 +3,7 @@
  * fraud features, webhook events) reached only through a private endpoint, with Entra-only data access (Cosmos DB
  * data-plane RBAC), a customer-managed key, continuous backup, and diagnostics to the central workspace.
  *
+ * A fifth container, `leases`, holds the streaming relay's change feed leases.
  * Partition keys, TTLs and indexing are explained container by container in docs/cosmos-partitioning.md.
  * Change feed: always on for the NoSQL API (there is no setting); the streaming tier reads it (latest-version mode;
  * TTL expiries and deletes are not in that mode). Analytical store / Synapse Link is deliberately not enabled
@@ -100,6 +101,16 @@ export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> =
         { path: "/createdAt", order: desc },
       ],
     ],
+  },
+  // Change feed leases of the streaming tier's relay function: the Functions Cosmos DB trigger requires a lease
+  // container partitioned by `/id` (learn.microsoft.com/azure/azure-functions/functions-bindings-cosmosdb-v2-trigger
+  // "leaseContainerName"); a handful of small items, read and written by id, never expire (a lost lease restarts
+  // the feed from "now" and drops events).
+  leases: {
+    id: "leases",
+    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/id"] },
+    includedPaths: ["/*"],
+    excludedPaths: [ETAG],
   },
 };
 

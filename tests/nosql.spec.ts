@@ -45,6 +45,8 @@ const EXPECTED = {
     ttl: { dev: 2592000, prod: 7776000 },
     max: 130000,
   },
+  // The streaming relay's change feed leases: partitioned by /id (the Functions trigger requires it), no TTL.
+  leases: { name: "nosql-leases", kind: "Hash", paths: ["/id"], ttl: { dev: undefined, prod: undefined }, max: 1000 },
 } as const;
 
 const paths = (list: unknown) => (list as { path: string }[]).map((p) => p.path);
@@ -60,6 +62,7 @@ const baseCosmos: CosmosConfig = {
     sessions: { maxThroughput: 30000 },
     fraudFeatures: { maxThroughput: 25000 },
     webhookEvents: { maxThroughput: 15000 },
+    leases: { maxThroughput: 1000 },
   },
 };
 
@@ -210,9 +213,9 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(account.inputs.capabilities, []);
       });
 
-      it("prod: four autoscale containers whose maxima sum to 395,000 RU/s (sized for the seed's load, docs/capacity.md)", () => {
+      it("prod: five autoscale containers whose maxima sum to 396,000 RU/s (sized for the seed's load, docs/capacity.md; leases at the 1,000 minimum)", () => {
         const containers = ofType(resources, CONTAINER);
-        assert.equal(containers.length, 4);
+        assert.equal(containers.length, 5);
         let sum = 0;
         for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
           const max = input(containerOf(id), "options.autoscaleSettings.maxThroughput");
@@ -220,7 +223,7 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(input(containerOf(id), "options.throughput"), undefined, `${id}: autoscale, not manual`);
           sum += Number(max);
         }
-        assert.equal(sum, 395000);
+        assert.equal(sum, 396000);
       });
     } else {
       it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {
@@ -230,12 +233,12 @@ for (const stack of ["dev", "prod"] as const) {
         ]);
         assert.equal(account.inputs.enableAutomaticFailover, false);
         const containers = ofType(resources, CONTAINER);
-        assert.equal(containers.length, 4);
+        assert.equal(containers.length, 5);
         for (const c of containers) assert.equal(c.inputs.options, undefined, `${c.name} has no throughput options`);
       });
     }
 
-    it("creates the payments database and the four containers in it", () => {
+    it("creates the payments database and the five containers in it", () => {
       const db = byName(resources, "nosql-db");
       assert.equal(db.inputs.databaseName, "payments");
       assert.deepEqual(db.inputs.resource, { id: "payments" });
@@ -257,6 +260,7 @@ for (const stack of ["dev", "prod"] as const) {
         sessions: "sessions",
         fraudFeatures: "fraud_features",
         webhookEvents: "webhook_events",
+        leases: "leases",
       });
     });
 
