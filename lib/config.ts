@@ -510,6 +510,9 @@ export const EVENT_HUBS_PREMIUM_UNITS = [1, 2, 4, 8, 16] as const;
 /** Stream Analytics cluster capacities (SU V1, API 2020-03-01: multiples of 36 from 36 to 216; 36 SU V1 = 12 SU V2). */
 export const ASA_CLUSTER_CAPACITIES = [36, 72, 108, 144, 180, 216] as const;
 
+/** Window sizes a log search alert accepts, in minutes (the freshness alert's threshold). */
+export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440] as const;
+
 /** Dev-sized defaults of the `streaming` key (prod must set it: prod requires Premium Event Hubs for the CMK). */
 export const STREAMING_DEV_DEFAULTS = {
   eventHubs: { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 },
@@ -543,8 +546,13 @@ const streamingSchema = z
             (v) => (ASA_CLUSTER_CAPACITIES as readonly number[]).includes(v),
             `must be one of ${list(ASA_CLUSTER_CAPACITIES)} (SU V1; 36 = 12 SU V2)`,
           ),
-        /** Streaming units (SU V2) of the job inside the cluster. */
-        streamingUnits: int(1, 72, " SU V2 (Stream Analytics streaming units)"),
+        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job inside the cluster. */
+        streamingUnits: z
+          .number()
+          .refine(
+            (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
+            "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
+          ),
         /** How late an event may arrive (event time) and still count in its window. */
         lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
       })
@@ -560,8 +568,13 @@ const streamingSchema = z
         ...functionAppSchema.shape,
       })
       .default(STREAMING_DEV_DEFAULTS.relay),
-    /** Alert when Fact_API_Performance received no row for this many minutes. */
-    freshnessMinutes: int(5, 1440, " minutes (freshness alert threshold)"),
+    /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
+    freshnessMinutes: z
+      .number()
+      .refine(
+        (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
+        `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
+      ),
   })
   .superRefine((c, ctx) => {
     const eh = c.eventHubs;
@@ -584,11 +597,11 @@ const streamingSchema = z
       }
     }
     const asa = c.streamAnalytics;
-    if (asa.streamingUnits * 3 > asa.clusterCapacity) {
+    if (asa.streamingUnits > asa.clusterCapacity) {
       ctx.addIssue({
         code: "custom",
         path: ["streamAnalytics", "streamingUnits"],
-        message: `must fit in the cluster: at most ${asa.clusterCapacity / 3} SU V2 for clusterCapacity ${asa.clusterCapacity}`,
+        message: `must fit in the cluster: at most clusterCapacity (${asa.clusterCapacity})`,
       });
     }
   });
