@@ -8,7 +8,8 @@
  *     merchant, method and endpoint) ──managed private endpoint (Sql), job identity (database user)──▶
  *   Synapse dedicated pool dbo.Fact_API_Performance
  *
- * Alerts: output watermark delay > 5 minutes (metric) and no row written for `freshnessMinutes` (log query).
+ * Alerts (log queries over the job's exported metrics): output watermark delay > 5 minutes, and no row written for
+ * `freshnessMinutes`.
  * Why this shape, its cost and its residual risks: docs/streaming.md.
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
@@ -35,7 +36,13 @@ import { streamAnalytics, watermarkAlert } from "./streamAnalytics";
 
 export { API_LOGS_HUB, ASA_CONSUMER_GROUP, namespaceSku } from "./eventHubs";
 export { freshnessQuery, minutesToDuration, OUTPUT_EVENTS_METRIC } from "./freshness";
-export { JOB_API_VERSION, jobProperties, restStreamingUnits, WATERMARK_METRIC } from "./streamAnalytics";
+export {
+  JOB_API_VERSION,
+  jobProperties,
+  restStreamingUnits,
+  WATERMARK_METRIC,
+  watermarkQuery,
+} from "./streamAnalytics";
 
 /** The fact the job appends to (pipelines/model/olap.ts, stream mapping). */
 export const FACT_TABLE = "dbo.Fact_API_Performance";
@@ -254,6 +261,7 @@ export class Streaming extends pulumi.ComponentResource {
       {
         context,
         resourceGroupName: rg,
+        workspaceId: args.diagnosticSettings.workspaceId,
         jobId: asa.job.id,
         jobName: asa.jobName,
         seconds: WATERMARK_SLA_SECONDS,

@@ -356,12 +356,26 @@ export function streamAnalytics(
 /** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */
 export const WATERMARK_METRIC = "OutputWatermarkDelaySeconds";
 
-/** Alert when the job's output lags more than `seconds` behind (the 5-minute streaming SLA). */
+/** KQL over the window: the job's worst output watermark delay, in seconds (AzureMetrics, from its diagnostics). */
+export function watermarkQuery(jobId: string): string {
+  return [
+    "AzureMetrics",
+    `| where ResourceId =~ "${jobId}" and MetricName == "${WATERMARK_METRIC}"`,
+    "| summarize DelaySeconds = max(Maximum)",
+  ].join("\n");
+}
+
+/**
+ * Alert when the job's output lags more than `seconds` behind (the 5-minute streaming SLA): a log alert over the
+ * metric as the job's diagnostic setting exports it, evaluated every minute over 5 minutes. (A job that reports
+ * nothing at all is the freshness alert's case.)
+ */
 export function watermarkAlert(
   name: string,
   args: {
     readonly context: StackContext;
     readonly resourceGroupName: pulumi.Input<string>;
+    readonly workspaceId: pulumi.Input<string>;
     readonly jobId: pulumi.Input<string>;
     readonly jobName: string;
     readonly seconds: number;
@@ -369,35 +383,35 @@ export function watermarkAlert(
     readonly tags: Tags;
   },
   parent: pulumi.Resource,
-): monitor.MetricAlert {
-  return new monitor.MetricAlert(
+): monitor.ScheduledQueryRule {
+  return new monitor.ScheduledQueryRule(
     `${name}-watermark-alert`,
     {
       ruleName: args.context.name("alert", "asa-watermark"),
       resourceGroupName: args.resourceGroupName,
-      location: "global",
+      location: args.context.config.location,
+      kind: monitor.Kind.LogAlert,
+      displayName: `${args.jobName} output watermark delay`,
       description: `Stream Analytics job ${args.jobName}: Fact_API_Performance lags more than ${args.seconds / 60} minutes behind the API (streaming SLA); see docs/streaming.md.`,
       severity: 1,
       enabled: true,
-      scopes: [args.jobId],
+      scopes: [args.workspaceId],
       evaluationFrequency: "PT1M",
       windowSize: "PT5M",
       criteria: {
-        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
         allOf: [
           {
-            criterionType: "StaticThresholdCriterion",
-            name: "watermark-delay",
-            metricNamespace: "Microsoft.StreamAnalytics/streamingjobs",
-            metricName: WATERMARK_METRIC,
-            operator: monitor.Operator.GreaterThan,
+            query: pulumi.output(args.jobId).apply(watermarkQuery),
+            timeAggregation: monitor.TimeAggregation.Maximum,
+            metricMeasureColumn: "DelaySeconds",
+            operator: "GreaterThan",
             threshold: args.seconds,
-            timeAggregation: monitor.AggregationTypeEnum.Maximum,
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
           },
         ],
       },
       autoMitigate: true,
-      actions: [{ actionGroupId: args.actionGroupId }],
+      actions: { actionGroups: [args.actionGroupId] },
       tags: args.tags,
     },
     { parent },

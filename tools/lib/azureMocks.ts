@@ -368,7 +368,6 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
         : {};
     },
   },
-  "azure-native:monitor:MetricAlert": { path: "Microsoft.Insights/metricAlerts/{ruleName}" },
   "azure-native:monitor:ScheduledQueryRule": { path: "Microsoft.Insights/scheduledQueryRules/{ruleName}" },
   "random:index/randomString:RandomString": {
     path: "{length}",

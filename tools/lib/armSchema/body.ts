@@ -15,8 +15,6 @@ import type { Located, Schema, SchemaStore } from "./store";
  * (file name without the API version, so they hold across versions): SDK name → REST name.
  */
 export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  // monitor.MetricAlert criteria: the discriminator is `odata.type` on the wire (x-ms-client-name odataType).
-  "Microsoft.Insights.json#/definitions/MetricAlertCriteria": { odataType: "odata.type" },
   // keyvault.KeyAttributesArgs: "Expiry date in seconds since 1970-01-01T00:00:00Z" is `exp` on the wire.
   "Microsoft.KeyVault.json#/definitions/KeyAttributes": { expires: "exp", notBefore: "nbf" },
   "Microsoft.Storage.json#/definitions/StorageAccountPropertiesCreateParameters": {
