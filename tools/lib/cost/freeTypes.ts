@@ -77,10 +77,16 @@ export const FREE: Readonly<Record<string, string>> = {
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
+  [`${AN}:resources:Resource`]:
+    "the generic resource here is the Stream Analytics job, which runs on a cluster and is billed through the cluster's streaming units",
 };
 
 /** Types deliberately not estimated, and why. */
 export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
   [`${AN}:sql:ServerSecurityAlertPolicy`]:
     "Microsoft Defender for Azure SQL is billed per server by the subscription's Defender plan; no sourced price",
+  [`${AN}:streamanalytics:PrivateEndpoint`]:
+    "Stream Analytics cluster managed private endpoints: no sourced price (the stored sources price neither the cluster nor its endpoints)",
+  [`${AN}:monitor:ScheduledQueryRule`]:
+    "log search alert rules are billed per rule by evaluation frequency; no sourced price row (wave-2 facts §7)",
 };
