@@ -574,7 +574,8 @@ const streamingSchema = z
       .refine(
         (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
         `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
-      ),
+      )
+      .default(STREAMING_DEV_DEFAULTS.freshnessMinutes),
   })
   .superRefine((c, ctx) => {
     const eh = c.eventHubs;

@@ -322,6 +322,9 @@ for (const stack of ["dev", "prod"] as const) {
           "nosql-contributor-fraud-scoring-fraud-features",
           "nosql-contributor-fraud-scoring-api-logs",
           "nosql-contributor-fraud-scoring-webhook-events",
+          // The streaming relay: reads the api_logs change feed, writes its leases.
+          "nosql-reader-streaming-relay-api-logs",
+          "nosql-contributor-streaming-relay-leases",
         ],
       );
       const ra = assignments[0];
@@ -436,7 +439,7 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      assert.equal(children.length, prod ? 17 : 16);
+      assert.equal(children.length, prod ? 20 : 19);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());
