@@ -50,18 +50,18 @@ export function restStreamingUnits(su: number): number {
   return su;
 }
 
-/** What the job reads and writes. */
+/** What the job reads and writes (ids and names may be outputs: the body stays known, only they are computed). */
 export interface JobEndpoints {
-  readonly clusterId: string;
-  readonly eventHubNamespace: string;
-  readonly eventHubName: string;
-  readonly consumerGroupName: string;
+  readonly clusterId: pulumi.Input<string>;
+  readonly eventHubNamespace: pulumi.Input<string>;
+  readonly eventHubName: pulumi.Input<string>;
+  readonly consumerGroupName: pulumi.Input<string>;
   /** `<workspace>.sql.azuresynapse.net` */
-  readonly synapseSqlEndpoint: string;
-  readonly sqlPoolName: string;
+  readonly synapseSqlEndpoint: pulumi.Input<string>;
+  readonly sqlPoolName: pulumi.Input<string>;
   /** `schema.table` of the fact the job appends to. */
   readonly table: string;
-  readonly jobStorageAccountName: string;
+  readonly jobStorageAccountName: pulumi.Input<string>;
   readonly query: string;
 }
 
@@ -290,32 +290,22 @@ export function streamAnalytics(
       resourceGroupName: rg,
       location,
       identity: { type: resources.ResourceIdentityType.SystemAssigned },
-      properties: pulumi
-        .all([
-          cluster.id,
-          args.eventHubs.namespaceName,
-          args.eventHubs.hubName,
-          args.eventHubs.consumerGroupName,
-          args.synapse.sqlEndpoint,
-          args.synapse.sqlPoolName,
-          jobStorage.name,
-        ])
-        .apply(([clusterId, ns, hub, cg, sqlEndpoint, pool, st]) =>
-          jobProperties(
-            {
-              clusterId,
-              eventHubNamespace: ns,
-              eventHubName: hub,
-              consumerGroupName: cg,
-              synapseSqlEndpoint: sqlEndpoint,
-              sqlPoolName: pool,
-              table: args.synapse.table,
-              jobStorageAccountName: st,
-              query: args.query,
-            },
-            args.config,
-          ),
-        ),
+      // A plain object with outputs inside (not one apply): identity, auth modes and the query stay known during
+      // preview, so the policy pack can check them on the first preview.
+      properties: jobProperties(
+        {
+          clusterId: cluster.id,
+          eventHubNamespace: args.eventHubs.namespaceName,
+          eventHubName: args.eventHubs.hubName,
+          consumerGroupName: args.eventHubs.consumerGroupName,
+          synapseSqlEndpoint: args.synapse.sqlEndpoint,
+          sqlPoolName: args.synapse.sqlPoolName,
+          table: args.synapse.table,
+          jobStorageAccountName: jobStorage.name,
+          query: args.query,
+        },
+        args.config,
+      ),
       tags,
     },
     // The job is validated against its inputs and outputs when started, not when created; the endpoints first.

@@ -513,10 +513,14 @@ export const webSettingsNoSecrets = resourcePolicy<web.WebAppApplicationSettings
   },
   "azure-native:web:WebAppApplicationSettings",
   (props, args, report) => {
-    const settings = (props.properties ?? {}) as Record<string, unknown>;
-    const leaking = Object.entries(settings)
-      .filter(([, v]) => typeof v === "string" && SECRET_SETTING.test(v) && !v.startsWith("@Microsoft.KeyVault("))
-      .map(([k]) => k)
+    const settings = (safeGet(props, "properties") ?? {}) as Record<string, unknown>;
+    // Values computed from other resources are unknown during a first preview (client ids, endpoints): they are
+    // checked when known (at `pulumi up`); literal values are checked now.
+    const leaking = Object.keys(settings)
+      .filter((k) => {
+        const v = safeGet(settings, k);
+        return typeof v === "string" && SECRET_SETTING.test(v) && !v.startsWith("@Microsoft.KeyVault(");
+      })
       .sort();
     if (leaking.length > 0) {
       report(
@@ -569,8 +573,13 @@ export const asaGenericJob = resourcePolicy<Record<string, unknown>>(
       const list = (body[side] as Record<string, unknown>[] | undefined) ?? [];
       list.forEach((item, n) => {
         const ds = objectAt(objectAt(item, "properties"), "datasource");
-        // Generic bodies are the REST shape: the data source's settings are under `properties`.
-        const flat = ds ? { type: ds["type"], ...(objectAt(ds, "properties") ?? {}) } : undefined;
+        // Generic bodies are the REST shape: the data source's settings are under `properties`. Only what the check
+        // reads is taken (names and ids there are often unknown during preview; a secret field counts when set).
+        const inner = objectAt(ds, "properties");
+        const flat: Record<string, unknown> | undefined = ds
+          ? { type: safeGet(ds, "type"), authenticationMode: safeGet(inner, "authenticationMode") }
+          : undefined;
+        for (const f of SECRET_FIELDS) if (flat && inner && isSet(inner, f)) flat[f] = "(set)";
         const problem = datasourceProblem(flat);
         if (problem) report(`${who(args)} properties.${side}[${String(item["name"] ?? n)}]: ${problem}.`);
       });
