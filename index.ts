@@ -137,6 +137,7 @@ const streaming = new Streaming("streaming", {
   keys: { eventHubs: platform.customerManagedKeys.eventHubs, storage: platform.customerManagedKeys.storage },
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
+  grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
   synapse: { workspaceId: olap.workspaceId, sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName },
   actionGroupId: platform.actionGroupId,
   protect: config.protectStatefulResources,

@@ -237,6 +237,9 @@ export class NoSql extends pulumi.ComponentResource {
   /** Container names by config key. */
   public readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Output<string>>>;
 
+  /** The custom `readMetadata`-only role, created by the first `grantMetadataRead`. */
+  private metadataRole?: cosmosdb.SqlResourceSqlRoleDefinition;
+
   private readonly dataPlane: {
     readonly name: string;
     readonly accountId: pulumi.Output<string>;
@@ -402,6 +405,54 @@ export class NoSql extends pulumi.ComponentResource {
       databaseName: this.databaseName,
       containerNames: this.containerNames,
     });
+  }
+
+  /**
+   * Grants an identity `readMetadata` on the account and nothing else (a custom role, created once). Readers whose
+   * grants are scoped to containers need it when their SDK reads account or database metadata first, as the change
+   * feed processor does (Azure/azure-cosmos-dotnet-v3#3638: 403 readMetadata on `dbs/<db>` with a container-scoped
+   * Data Reader). Joins the account's chain; logical names `${name}-metadata-reader` (the role, once) and
+   * `${name}-metadata-<key>`.
+   */
+  public grantMetadataRead(p: Pick<DataPlanePrincipal, "key" | "principalId">): cosmosdb.SqlResourceSqlRoleAssignment {
+    const dp = this.dataPlane;
+    const logicalName = `${dp.name}-metadata-${p.key}`;
+    if (dp.names.has(logicalName)) throw new Error(`NoSql: ${logicalName} is granted twice`);
+    dp.names.add(logicalName);
+    this.metadataRole ??= dp.chain.next(
+      (dependsOn) =>
+        new cosmosdb.SqlResourceSqlRoleDefinition(
+          `${dp.name}-metadata-reader`,
+          {
+            accountName: dp.accountName,
+            resourceGroupName: dp.resourceGroupName,
+            roleDefinitionId: dp.accountId.apply((id) => roleAssignmentName(id, "role", "account-metadata-reader")),
+            roleName: "Account Metadata Reader",
+            type: cosmosdb.RoleDefinitionType.CustomRole,
+            assignableScopes: [dp.accountId],
+            permissions: [{ dataActions: ["Microsoft.DocumentDB/databaseAccounts/readMetadata"] }],
+          },
+          { parent: this, dependsOn },
+        ),
+    );
+    const role = this.metadataRole;
+    return dp.chain.next(
+      (dependsOn) =>
+        new cosmosdb.SqlResourceSqlRoleAssignment(
+          logicalName,
+          {
+            accountName: dp.accountName,
+            resourceGroupName: dp.resourceGroupName,
+            roleAssignmentId: pulumi
+              .all([dp.accountId, p.principalId, role.id])
+              .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+            roleDefinitionId: role.id,
+            principalId: p.principalId,
+            scope: dp.accountId,
+          },
+          { parent: this, dependsOn },
+        ),
+    );
   }
 
   /**

@@ -142,8 +142,16 @@ for (const stack of ["dev", "prod"] as const) {
       const reader = one("nosql-reader-streaming-relay-api-logs");
       const leases = one("nosql-contributor-streaming-relay-leases");
       for (const g of [reader, leases]) assert.equal(g.inputs.principalId, relay.outputs.principalId);
+      // The change feed processor reads database metadata: a custom role with readMetadata only, on the account.
+      const metadata = one("nosql-metadata-streaming-relay");
+      assert.equal(metadata.inputs.principalId, relay.outputs.principalId);
+      assert.equal(metadata.inputs.roleDefinitionId, one("nosql-metadata-reader").id);
+      assert.deepEqual(one("nosql-metadata-reader").inputs.permissions, [
+        { dataActions: ["Microsoft.DocumentDB/databaseAccounts/readMetadata"] },
+      ]);
       const app = one("streaming-relay-app");
-      for (const g of [reader, leases, sender]) assert.ok(app.dependencies.includes(g.urn), `${g.name} before the app`);
+      for (const g of [reader, leases, metadata, sender])
+        assert.ok(app.dependencies.includes(g.urn), `${g.name} before the app`);
     });
 
     it("the relay app is configured with identity-based connections only", () => {

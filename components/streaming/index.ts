@@ -101,6 +101,14 @@ export interface StreamingArgs {
       readonly containers: readonly CosmosContainerKey[];
     },
   ) => readonly pulumi.Resource[];
+  /**
+   * Grants the relay's identity `readMetadata` on the account only (the NoSQL tier's `grantMetadataRead`): the change
+   * feed processor reads database metadata, which container-scoped grants do not cover.
+   */
+  readonly grantCosmosMetadataRead: (principal: {
+    readonly key: string;
+    readonly principalId: pulumi.Input<string>;
+  }) => pulumi.Resource;
   /** The Synapse workspace and dedicated pool the job writes to. */
   readonly synapse: {
     readonly workspaceId: pulumi.Input<string>;
@@ -175,6 +183,7 @@ export class Streaming extends pulumi.ComponentResource {
         containers: RELAY_CONTAINER_ACCESS[role],
       }),
     );
+    cosmosGrants.push(args.grantCosmosMetadataRead({ key: "streaming-relay", principalId: relayIdentity.principalId }));
     const senderGrant = roleAssignment(
       `${name}-relay-evh`,
       hubs.hub.id,

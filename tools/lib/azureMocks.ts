@@ -150,6 +150,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}/containers/{containerName}",
     outputs: (i) => ({ name: String(i.containerName) }),
   },
+  "azure-native:cosmosdb:SqlResourceSqlRoleDefinition": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleDefinitions/{roleDefinitionId}",
+    outputs: (i) => ({ name: String(i.roleDefinitionId) }),
+  },
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleAssignments/{roleAssignmentId}",
     outputs: (i) => ({ name: String(i.roleAssignmentId) }),

@@ -79,6 +79,7 @@ export const FREE: Readonly<Record<string, string>> = {
   "time:index/sleep:Sleep": "not a cloud resource",
   [`${AN}:resources:Resource`]:
     "the generic resource here is the Stream Analytics job, which runs on a cluster and is billed through the cluster's streaming units",
+  [`${AN}:cosmosdb:SqlResourceSqlRoleDefinition`]: "Cosmos DB data-plane role definitions have no charge",
 };
 
 /** Types deliberately not estimated, and why. */
