@@ -5,8 +5,9 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
+ *   Streaming (api_logs change feed → relay function → Event Hubs → Stream Analytics cluster → Synapse)
  *   ETL (Data Factory: managed VNet, managed private endpoints to every store, identity-only linked services)
- *   streaming · operations                                      (later issues)
+ *   Operations (SLA alerts by severity, workbooks, Sentinel, budgets)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -19,6 +20,7 @@ import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
 import { Platform } from "./components/platform";
+import { Streaming } from "./components/streaming";
 import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
@@ -175,6 +177,27 @@ nosql.grantDataAccess("DataContributor", {
   containers: ETL_COSMOS_CONTAINERS,
 });
 
+// Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (cluster with managed
+// private endpoints) → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB access goes through the
+// NoSQL tier's serialised grants (read api_logs, write leases).
+const streaming = new Streaming("streaming", {
+  context,
+  resourceGroupName: platform.resourceGroups.integration.name,
+  suffix: platform.suffix,
+  streaming: config.streaming,
+  functionsSubnetId: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
+  keys: { eventHubs: platform.customerManagedKeys.eventHubs, storage: platform.customerManagedKeys.storage },
+  cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
+  grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
+  grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
+  synapse: { workspaceId: olap.workspaceId, sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName },
+  actionGroupId: platform.actionGroupId,
+  protect: config.protectStatefulResources,
+});
+
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
 export const location = config.location;
@@ -265,4 +288,15 @@ export const etlIdentity = {
   principalId: etl.identity.principalId,
   clientId: etl.identity.clientId,
   databaseUserName: etl.databaseUserName,
+};
+/** Streaming (flow 3): the relay app, the hub, the job (its Synapse user name) and what to approve after `up`. */
+export const streamingPath = {
+  relayFunctionApp: streaming.relay.name,
+  relayIdentity: { principalId: streaming.relayIdentity.principalId, clientId: streaming.relayIdentity.clientId },
+  eventHubsNamespace: streaming.eventHubsNamespaceName,
+  eventHub: streaming.eventHubName,
+  streamAnalyticsCluster: streaming.clusterName,
+  streamAnalyticsJob: streaming.jobName,
+  streamAnalyticsJobPrincipalId: streaming.jobPrincipalId,
+  managedPrivateEndpointTargets: streaming.managedEndpointTargets,
 };

@@ -3,6 +3,7 @@
  * fraud features, webhook events) reached only through a private endpoint, with Entra-only data access (Cosmos DB
  * data-plane RBAC), a customer-managed key, continuous backup, and diagnostics to the central workspace.
  *
+ * A fifth container, `leases`, holds the streaming relay's change feed leases.
  * Partition keys, TTLs and indexing are explained container by container in docs/cosmos-partitioning.md.
  * Change feed: always on for the NoSQL API (there is no setting); the streaming tier reads it (latest-version mode;
  * TTL expiries and deletes are not in that mode). Analytical store / Synapse Link is deliberately not enabled
@@ -100,6 +101,16 @@ export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> =
         { path: "/createdAt", order: desc },
       ],
     ],
+  },
+  // Change feed leases of the streaming tier's relay function: the Functions Cosmos DB trigger requires a lease
+  // container partitioned by `/id` (learn.microsoft.com/azure/azure-functions/functions-bindings-cosmosdb-v2-trigger
+  // "leaseContainerName"); a handful of small items, read and written by id, never expire (a lost lease restarts
+  // the feed from "now" and drops events).
+  leases: {
+    id: "leases",
+    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/id"] },
+    includedPaths: ["/*"],
+    excludedPaths: [ETAG],
   },
 };
 
@@ -225,6 +236,9 @@ export class NoSql extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Container names by config key. */
   public readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Output<string>>>;
+
+  /** The custom `readMetadata`-only role, created by the first `grantMetadataRead`. */
+  private metadataRole?: cosmosdb.SqlResourceSqlRoleDefinition;
 
   private readonly dataPlane: {
     readonly name: string;
@@ -391,6 +405,54 @@ export class NoSql extends pulumi.ComponentResource {
       databaseName: this.databaseName,
       containerNames: this.containerNames,
     });
+  }
+
+  /**
+   * Grants an identity `readMetadata` on the account and nothing else (a custom role, created once). Readers whose
+   * grants are scoped to containers need it when their SDK reads account or database metadata first, as the change
+   * feed processor does (Azure/azure-cosmos-dotnet-v3#3638: 403 readMetadata on `dbs/<db>` with a container-scoped
+   * Data Reader). Joins the account's chain; logical names `${name}-metadata-reader` (the role, once) and
+   * `${name}-metadata-<key>`.
+   */
+  public grantMetadataRead(p: Pick<DataPlanePrincipal, "key" | "principalId">): cosmosdb.SqlResourceSqlRoleAssignment {
+    const dp = this.dataPlane;
+    const logicalName = `${dp.name}-metadata-${p.key}`;
+    if (dp.names.has(logicalName)) throw new Error(`NoSql: ${logicalName} is granted twice`);
+    dp.names.add(logicalName);
+    this.metadataRole ??= dp.chain.next(
+      (dependsOn) =>
+        new cosmosdb.SqlResourceSqlRoleDefinition(
+          `${dp.name}-metadata-reader`,
+          {
+            accountName: dp.accountName,
+            resourceGroupName: dp.resourceGroupName,
+            roleDefinitionId: dp.accountId.apply((id) => roleAssignmentName(id, "role", "account-metadata-reader")),
+            roleName: "Account Metadata Reader",
+            type: cosmosdb.RoleDefinitionType.CustomRole,
+            assignableScopes: [dp.accountId],
+            permissions: [{ dataActions: ["Microsoft.DocumentDB/databaseAccounts/readMetadata"] }],
+          },
+          { parent: this, dependsOn },
+        ),
+    );
+    const role = this.metadataRole;
+    return dp.chain.next(
+      (dependsOn) =>
+        new cosmosdb.SqlResourceSqlRoleAssignment(
+          logicalName,
+          {
+            accountName: dp.accountName,
+            resourceGroupName: dp.resourceGroupName,
+            roleAssignmentId: pulumi
+              .all([dp.accountId, p.principalId, role.id])
+              .apply(([s, principal, r]) => roleAssignmentName(s, principal, r)),
+            roleDefinitionId: role.id,
+            principalId: p.principalId,
+            scope: dp.accountId,
+          },
+          { parent: this, dependsOn },
+        ),
+    );
   }
 
   /**

@@ -52,7 +52,9 @@ export type ResourceGroupRole = (typeof RESOURCE_GROUP_ROLES)[number];
 export const CMK_SERVICES = ["sql", "cosmos", "synapse", "dataFactory", "storage", "eventHubs", "ml"] as const;
 export type CmkService = (typeof CMK_SERVICES)[number];
 /** Keys Cosmos DB uses, which therefore live in the vault that admits trusted Azure services (not private-only). */
-export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml"];
+// Event Hubs wraps its keys from the service, not from the VNet: it reaches a firewalled vault only as a trusted
+// service (Key Vault's trusted services list: "Azure Event Hubs ... customer-managed keys scenario").
+export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml", "eventHubs"];
 
 /** Entra ID groups of the platform. */
 export const GROUP_ROLES = ["platformAdmins", "dataEngineers", "analysts", "fraudMl"] as const;

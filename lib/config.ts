@@ -46,7 +46,7 @@ export const SQL_SKUS = ["GP_S_Gen5", "GP_Gen5", "BC_Gen5", "HS_Gen5"] as const;
 export const SQL_VCORES = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80] as const;
 export const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"] as const;
 export const COSMOS_CONSISTENCY = ["Strong", "BoundedStaleness", "Session", "ConsistentPrefix", "Eventual"] as const;
-export const COSMOS_CONTAINERS = ["apiLogs", "sessions", "fraudFeatures", "webhookEvents"] as const;
+export const COSMOS_CONTAINERS = ["apiLogs", "sessions", "fraudFeatures", "webhookEvents", "leases"] as const;
 export const ML_VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type CosmosContainerKey = (typeof COSMOS_CONTAINERS)[number];
 
@@ -384,6 +384,8 @@ const cosmosSchema = z
       sessions: containerSchema,
       fraudFeatures: containerSchema,
       webhookEvents: containerSchema,
+      // Change feed leases of the streaming tier's relay (components/streaming): one small item per lease.
+      leases: containerSchema.default({}),
     }),
   })
   .superRefine((c, ctx) => {
@@ -530,6 +532,110 @@ const ingestionSchema = z
     }
   });
 
+/** Event Hubs tiers the streaming tier supports (Basic has no consumer groups beyond $Default and 1-day retention). */
+export const EVENT_HUBS_SKUS = ["Standard", "Premium"] as const;
+/** Premium processing units Azure sells. */
+export const EVENT_HUBS_PREMIUM_UNITS = [1, 2, 4, 8, 16] as const;
+/** Stream Analytics cluster capacities (SU V1, API 2020-03-01: multiples of 36 from 36 to 216; 36 SU V1 = 12 SU V2). */
+export const ASA_CLUSTER_CAPACITIES = [36, 72, 108, 144, 180, 216] as const;
+
+/** Window sizes a log search alert accepts, in minutes (the freshness alert's threshold). */
+export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440] as const;
+
+/** Dev-sized defaults of the `streaming` key (prod must set it: prod requires Premium Event Hubs for the CMK). */
+export const STREAMING_DEV_DEFAULTS = {
+  eventHubs: { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 },
+  streamAnalytics: { clusterCapacity: 36, streamingUnits: 1, lateArrivalSeconds: 60 },
+  relay: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: 0 },
+  freshnessMinutes: 60,
+} as const;
+
+const streamingSchema = z
+  .object({
+    eventHubs: z
+      .object({
+        /** Standard (Microsoft-managed keys only) or Premium (customer-managed key, dedicated resources). */
+        sku: z.enum(EVENT_HUBS_SKUS, {
+          error: () => `must be ${list(EVENT_HUBS_SKUS)} (customer-managed keys need Premium)`,
+        }),
+        /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
+        capacity: int(1, 40, " (Event Hubs throughput/processing units)"),
+        /** Partitions of the api-logs hub (Standard at most 32, Premium at most 100); fixed once created on Standard. */
+        partitions: int(1, 100, " (Event Hubs partitions)"),
+        /** Hours events stay in the hub for replay (Standard at most 168, Premium at most 2160). */
+        retentionHours: int(1, 2160, " hours (Event Hubs retention)"),
+      })
+      .default(STREAMING_DEV_DEFAULTS.eventHubs),
+    streamAnalytics: z
+      .object({
+        /** Capacity of the Stream Analytics cluster that hosts the job and its managed private endpoints. */
+        clusterCapacity: z
+          .number()
+          .refine(
+            (v) => (ASA_CLUSTER_CAPACITIES as readonly number[]).includes(v),
+            `must be one of ${list(ASA_CLUSTER_CAPACITIES)} (SU V1; 36 = 12 SU V2)`,
+          ),
+        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job inside the cluster. */
+        streamingUnits: z
+          .number()
+          .refine(
+            (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
+            "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
+          ),
+        /** How late an event may arrive (event time) and still count in its window. */
+        lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
+      })
+      .default(STREAMING_DEV_DEFAULTS.streamAnalytics),
+    relay: z
+      .object({
+        instanceMemoryMB: z
+          .number()
+          .refine(
+            (v) => (FLEX_MEMORY_MB as readonly number[]).includes(v),
+            `must be one of ${list(FLEX_MEMORY_MB)} MB`,
+          ),
+        ...functionAppSchema.shape,
+      })
+      .default(STREAMING_DEV_DEFAULTS.relay),
+    /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
+    freshnessMinutes: z
+      .number()
+      .refine(
+        (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
+        `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
+      )
+      .default(STREAMING_DEV_DEFAULTS.freshnessMinutes),
+  })
+  .superRefine((c, ctx) => {
+    const eh = c.eventHubs;
+    if (eh.sku === "Premium" && !(EVENT_HUBS_PREMIUM_UNITS as readonly number[]).includes(eh.capacity)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eventHubs", "capacity"],
+        message: `must be one of ${list(EVENT_HUBS_PREMIUM_UNITS)} processing units on Premium`,
+      });
+    }
+    const limits =
+      eh.sku === "Premium" ? { partitions: 100, retentionHours: 2160 } : { partitions: 32, retentionHours: 168 };
+    for (const key of ["partitions", "retentionHours"] as const) {
+      if (eh[key] > limits[key]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["eventHubs", key],
+          message: `must be at most ${limits[key]} on ${eh.sku}`,
+        });
+      }
+    }
+    const asa = c.streamAnalytics;
+    if (asa.streamingUnits > asa.clusterCapacity) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["streamAnalytics", "streamingUnits"],
+        message: `must fit in the cluster: at most clusterCapacity (${asa.clusterCapacity})`,
+      });
+    }
+  });
+
 const schema = z
   .object({
     environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
@@ -579,6 +685,8 @@ const schema = z
     }),
     /** ETL tier (Data Factory); absent: the dev-sized defaults. */
     etl: etlSchema.default(ETL_DEV_DEFAULTS),
+    /** Streaming tier (flow 3); absent: the dev sizes (prod's rules reject them). */
+    streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -633,6 +741,14 @@ const schema = z
         code: "custom",
         path: ["keyExpiryDays"],
         message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire`,
+      });
+    }
+    if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["streaming", "eventHubs", "sku"],
+        message:
+          "must be Premium in prod (the namespace is encrypted with the platform's eventHubs customer-managed key, which Standard cannot use)",
       });
     }
     for (const issue of olapIssues(c.olap, c.location, c.environment)) {
@@ -697,6 +813,7 @@ export type CosmosConfig = Parsed["cosmos"];
 export type MlConfig = Parsed["ml"];
 export type IngestionConfig = Parsed["ingestion"];
 export type EtlConfig = Parsed["etl"];
+export type StreamingConfig = Parsed["streaming"];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -797,6 +914,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   ml: "json",
   ingestion: "json",
   etl: "json",
+  streaming: "json",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

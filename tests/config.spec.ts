@@ -48,7 +48,8 @@ describe("config", () => {
     assert.deepEqual(c.sql.sku, { name: "BC_Gen5", capacity: 8 });
     assert.equal(c.sql.readScaleOut, true);
     const total = Object.values(c.cosmos.containers).reduce((s, x) => s + (x.maxThroughput ?? 0), 0);
-    assert.equal(total, 395000, "Cosmos DB maxima sized in docs/capacity.md");
+    // 395K sized in docs/capacity.md for the four data containers, plus the leases container at the 1,000 minimum.
+    assert.equal(total, 396000, "Cosmos DB maxima sized in docs/capacity.md");
     assert.equal(c.logRetentionDays, 365);
     assert.equal(c.hsmKeys, true);
   });
@@ -401,5 +402,76 @@ describe("config: the azure-native provider's default region (azure-native:locat
         /^config payments-data-platform:costCenter/.test(e.problems[0]) &&
         /^config azure-native:location/.test(e.problems[1]),
     );
+  });
+});
+
+describe("config: the streaming key", () => {
+  type Streaming = {
+    eventHubs: Record<string, unknown>;
+    streamAnalytics: Record<string, unknown>;
+    freshnessMinutes?: number;
+  };
+  const streaming = (raw: Record<string, unknown>) => raw.streaming as Streaming;
+
+  it("accepts the committed stacks: dev at the smallest sizes (1 TU, 1 SU), prod Premium", () => {
+    const dev = parseConfig(rawOf("dev"), "dev").streaming;
+    assert.deepEqual(dev.eventHubs, { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 });
+    assert.equal(dev.streamAnalytics.streamingUnits, 1);
+    assert.equal(parseConfig(rawOf("prod"), "prod").streaming.eventHubs.sku, "Premium");
+  });
+
+  it("an empty key (Pulumi.yaml's default) takes the dev sizes, which prod refuses", () => {
+    const raw = { ...rawOf("dev"), streaming: {} };
+    assert.deepEqual(parseConfig(raw, "dev").streaming.freshnessMinutes, 60);
+    rejects(
+      { ...rawOf("prod"), streaming: {} },
+      "prod",
+      /streaming \(eventHubs\.sku\): got nothing \(the key is missing\); must be Premium in prod \(the namespace is encrypted with the platform's eventHubs customer-managed key/,
+    );
+  });
+
+  it("names the key and the allowed values", () => {
+    const cases: [string, (s: Streaming) => void, RegExp][] = [
+      [
+        "sku",
+        (s) => (s.eventHubs.sku = "Basic"),
+        /streaming \(eventHubs\.sku\): got "Basic"; must be Standard, Premium/,
+      ],
+      [
+        "Premium units",
+        (s) => Object.assign(s.eventHubs, { sku: "Premium", capacity: 3 }),
+        /streaming \(eventHubs\.capacity\): got 3; must be one of 1, 2, 4, 8, 16 processing units on Premium/,
+      ],
+      [
+        "Standard partitions",
+        (s) => (s.eventHubs.partitions = 64),
+        /streaming \(eventHubs\.partitions\): got 64; must be at most 32 on Standard/,
+      ],
+      [
+        "cluster capacity",
+        (s) => (s.streamAnalytics.clusterCapacity = 12),
+        /streaming \(streamAnalytics\.clusterCapacity\): got 12; must be one of 36, 72, 108, 144, 180, 216/,
+      ],
+      [
+        "streaming units",
+        (s) => (s.streamAnalytics.streamingUnits = 4),
+        /streaming \(streamAnalytics\.streamingUnits\): got 4; must be 1, 3 or a multiple of 6 up to 216/,
+      ],
+      [
+        "job larger than its cluster",
+        (s) => (s.streamAnalytics.streamingUnits = 48),
+        /streaming \(streamAnalytics\.streamingUnits\): got 48; must fit in the cluster: at most clusterCapacity \(36\)/,
+      ],
+      [
+        "freshness window",
+        (s) => (s.freshnessMinutes = 7),
+        /streaming \(freshnessMinutes\): got 7; must be one of 5, 10, 15, .* minutes \(Azure Monitor log alert window sizes\)/,
+      ],
+    ];
+    for (const [, change, expected] of cases) {
+      const raw = rawOf("dev");
+      change(streaming(raw));
+      rejects(raw, "dev", expected);
+    }
   });
 });

@@ -329,6 +329,7 @@ for (const stack of ["dev", "prod"] as const) {
                     fraudFeatures: "fraud_features",
                     webhookEvents: "webhook_events",
                     sessions: "sessions",
+                    leases: "leases",
                   })[c],
               )
               .sort(),

@@ -45,6 +45,8 @@ const EXPECTED = {
     ttl: { dev: 2592000, prod: 7776000 },
     max: 130000,
   },
+  // The streaming relay's change feed leases: partitioned by /id (the Functions trigger requires it), no TTL.
+  leases: { name: "nosql-leases", kind: "Hash", paths: ["/id"], ttl: { dev: undefined, prod: undefined }, max: 1000 },
 } as const;
 
 const paths = (list: unknown) => (list as { path: string }[]).map((p) => p.path);
@@ -60,6 +62,7 @@ const baseCosmos: CosmosConfig = {
     sessions: { maxThroughput: 30000 },
     fraudFeatures: { maxThroughput: 25000 },
     webhookEvents: { maxThroughput: 15000 },
+    leases: { maxThroughput: 1000 },
   },
 };
 
@@ -210,9 +213,9 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(account.inputs.capabilities, []);
       });
 
-      it("prod: four autoscale containers whose maxima sum to 395,000 RU/s (sized for the seed's load, docs/capacity.md)", () => {
+      it("prod: five autoscale containers whose maxima sum to 396,000 RU/s (sized for the seed's load, docs/capacity.md; leases at the 1,000 minimum)", () => {
         const containers = ofType(resources, CONTAINER);
-        assert.equal(containers.length, 4);
+        assert.equal(containers.length, 5);
         let sum = 0;
         for (const id of Object.keys(EXPECTED) as (keyof typeof EXPECTED)[]) {
           const max = input(containerOf(id), "options.autoscaleSettings.maxThroughput");
@@ -220,7 +223,7 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(input(containerOf(id), "options.throughput"), undefined, `${id}: autoscale, not manual`);
           sum += Number(max);
         }
-        assert.equal(sum, 395000);
+        assert.equal(sum, 396000);
       });
     } else {
       it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {
@@ -230,12 +233,12 @@ for (const stack of ["dev", "prod"] as const) {
         ]);
         assert.equal(account.inputs.enableAutomaticFailover, false);
         const containers = ofType(resources, CONTAINER);
-        assert.equal(containers.length, 4);
+        assert.equal(containers.length, 5);
         for (const c of containers) assert.equal(c.inputs.options, undefined, `${c.name} has no throughput options`);
       });
     }
 
-    it("creates the payments database and the four containers in it", () => {
+    it("creates the payments database and the five containers in it", () => {
       const db = byName(resources, "nosql-db");
       assert.equal(db.inputs.databaseName, "payments");
       assert.deepEqual(db.inputs.resource, { id: "payments" });
@@ -257,6 +260,7 @@ for (const stack of ["dev", "prod"] as const) {
         sessions: "sessions",
         fraudFeatures: "fraud_features",
         webhookEvents: "webhook_events",
+        leases: "leases",
       });
     });
 
@@ -321,6 +325,11 @@ for (const stack of ["dev", "prod"] as const) {
           // The ETL identity: the containers the GDPR erasure pipeline touches (components/etl).
           "nosql-contributor-adf-etl-sessions",
           "nosql-contributor-adf-etl-fraud-features",
+          // The streaming relay: reads the api_logs change feed, writes its leases.
+          "nosql-reader-streaming-relay-api-logs",
+          "nosql-contributor-streaming-relay-leases",
+          // ...and readMetadata on the account, the only account-wide right it gets (custom role).
+          "nosql-metadata-streaming-relay",
         ],
       );
       const ra = assignments[0];
@@ -357,9 +366,14 @@ for (const stack of ["dev", "prod"] as const) {
       ]) {
         assert.ok(first.dependencies.includes(r.urn), `the first grant waits for ${r.name}`);
       }
+      // Directly, or through the custom role definition a grant needs (itself in the chain: created after the
+      // previous grant, before the grant that uses it).
+      const roleDefinitions = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleDefinition");
       for (let i = 1; i < grants.length; i++) {
+        const previous = grants[i - 1].urn;
+        const via = roleDefinitions.filter((d) => d.dependencies.includes(previous)).map((d) => d.urn);
         assert.ok(
-          grants[i].dependencies.includes(grants[i - 1].urn),
+          [previous, ...via].some((u) => grants[i].dependencies.includes(u)),
           `${grants[i].name} waits for ${grants[i - 1].name}`,
         );
       }
@@ -435,8 +449,9 @@ for (const stack of ["dev", "prod"] as const) {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      // 2 of them: the ETL identity's per-container grants (index.ts).
-      assert.equal(children.length, prod ? 19 : 18);
+      // 2 of them: the ETL identity's per-container grants (index.ts); 5: the streaming relay's leases container,
+      // grants and read-metadata role.
+      assert.equal(children.length, prod ? 24 : 23);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

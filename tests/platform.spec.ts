@@ -135,7 +135,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(kv.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-[a-z0-9]{4}$`));
     });
 
-    it("the keys Cosmos DB uses (NoSQL, Azure ML metadata) live in a vault Cosmos DB can reach; every other key stays in the private vault", async () => {
+    it("the keys Cosmos DB and Event Hubs use (NoSQL, Azure ML metadata, the Premium namespace) live in a vault the services can reach; every other key stays in the private vault", async () => {
       const main = byName(resources, "platform-kv");
       const cosmos = byName(resources, "platform-kv-cosmos");
       assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kvc-pay-${stack}-weu-[a-z0-9]{4}$`));
@@ -162,7 +162,8 @@ for (const stack of ["dev", "prod"] as const) {
         ofType(resources, "azure-native:keyvault:Key").find((k) => k.inputs.keyName === keyName)?.inputs.vaultName;
       assert.equal(vaultOf("cmk-cosmos"), cosmos.inputs.vaultName);
       assert.equal(vaultOf("cmk-ml"), cosmos.inputs.vaultName);
-      const trusted = ["cmk-cosmos", "cmk-ml"];
+      assert.equal(vaultOf("cmk-event-hubs"), cosmos.inputs.vaultName);
+      const trusted = ["cmk-cosmos", "cmk-ml", "cmk-event-hubs"];
       for (const k of ofType(resources, "azure-native:keyvault:Key").filter(
         (k) => !trusted.includes(String(k.inputs.keyName)),
       )) {

@@ -494,6 +494,99 @@ export const webBasicAuthCoverage = stackPolicy(
   },
 );
 
+/** App setting values that carry a shared key, a SAS key or a password (a connection string with a secret). */
+const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=/i;
+
+export const webSettingsNoSecrets = resourcePolicy<web.WebAppApplicationSettingsArgs>(
+  {
+    name: "azure-native-web-webappapplicationsettings-disallow-secrets",
+    description:
+      "Web and function app settings hold no keys or passwords: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
+    severity: "high",
+    pci: ["8.3.2", "8.6.2", "3.5.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "web",
+    remediationSteps:
+      'Replace connection strings with identity-based settings (e.g. `EventHubs__fullyQualifiedNamespace`, `EventHubs__credential: "managedidentity"`) and grant the app\'s identity a data-plane role; a secret that must stay goes to Key Vault as `@Microsoft.KeyVault(SecretUri=...)`.',
+    url: "https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection",
+  },
+  "azure-native:web:WebAppApplicationSettings",
+  (props, args, report) => {
+    const settings = (safeGet(props, "properties") ?? {}) as Record<string, unknown>;
+    // Values computed from other resources are unknown during a first preview (client ids, endpoints): they are
+    // checked when known (at `pulumi up`); literal values are checked now.
+    const leaking = Object.keys(settings)
+      .filter((k) => {
+        const v = safeGet(settings, k);
+        return typeof v === "string" && SECRET_SETTING.test(v) && !v.startsWith("@Microsoft.KeyVault(");
+      })
+      .sort();
+    if (leaking.length > 0) {
+      report(
+        `${who(args)} stores keys or passwords in ${leaking.join(", ")}: use identity-based settings or Key Vault references.`,
+      );
+    }
+  },
+);
+
+const GENERIC = "azure-native:resources:Resource";
+
+export const asaGenericJob = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-resources-resource-streamanalytics-require-managed-identity",
+    description:
+      "Stream Analytics jobs declared as generic resources (a newer API version than the typed class, e.g. for a managed-identity Synapse output) have a managed identity, keep their content in their own job storage reached with it, and authenticate every input and output with it.",
+    severity: "high",
+    pci: ["8.2.2", "8.3.1", "8.6.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "streamanalytics",
+    remediationSteps:
+      'On the `resources.Resource` (resourceType "streamingjobs"): set `identity: { type: "SystemAssigned" }`, `properties.contentStoragePolicy: "JobStorageAccount"` with `properties.jobStorageAccount.authenticationMode: "Msi"`, and `authenticationMode: "Msi"` on every `properties.inputs[].properties.datasource.properties` and `properties.outputs[].properties.datasource.properties`, with no keys or passwords.',
+    url: "https://learn.microsoft.com/azure/stream-analytics/stream-analytics-managed-identities-overview",
+  },
+  GENERIC,
+  (props, args, report) => {
+    const ns = String(props["resourceProviderNamespace"] ?? "");
+    const type = String(props["resourceType"] ?? "");
+    if (!sameText(ns, "Microsoft.StreamAnalytics") || !sameText(type, "streamingjobs")) {
+      args.notApplicable("not a Stream Analytics job");
+    }
+    const identity = objectAt(props, "identity");
+    const idType = identity?.["type"];
+    if (typeof idType !== "string" || !/SystemAssigned|UserAssigned/i.test(idType)) {
+      report(`${who(args)} has no managed identity: set identity.type to "SystemAssigned".`);
+    }
+    const body = objectAt(props, "properties") ?? {};
+    const storage = objectAt(body, "jobStorageAccount");
+    if (!sameText(body["contentStoragePolicy"], "JobStorageAccount") || !storage) {
+      report(
+        `${who(args)} keeps job content in a system account: set properties.contentStoragePolicy to "JobStorageAccount" with properties.jobStorageAccount.`,
+      );
+    } else if (!sameText(storage["authenticationMode"], "Msi") || isSet(storage, "accountKey")) {
+      report(
+        `${who(args)} reaches its job storage with a key: set properties.jobStorageAccount.authenticationMode to "Msi".`,
+      );
+    }
+    for (const side of ["inputs", "outputs"] as const) {
+      const list = (body[side] as Record<string, unknown>[] | undefined) ?? [];
+      list.forEach((item, n) => {
+        const ds = objectAt(objectAt(item, "properties"), "datasource");
+        // Generic bodies are the REST shape: the data source's settings are under `properties`. Only what the check
+        // reads is taken (names and ids there are often unknown during preview; a secret field counts when set).
+        const inner = objectAt(ds, "properties");
+        const flat: Record<string, unknown> | undefined = ds
+          ? { type: safeGet(ds, "type"), authenticationMode: safeGet(inner, "authenticationMode") }
+          : undefined;
+        for (const f of SECRET_FIELDS) if (flat && inner && isSet(inner, f)) flat[f] = "(set)";
+        const problem = datasourceProblem(flat);
+        if (problem) report(`${who(args)} properties.${side}[${String(item["name"] ?? n)}]: ${problem}.`);
+      });
+    }
+  },
+);
+
 export const streamingPolicies: Policies = [
   eventHubLocalAuth,
   eventHubNetwork,
@@ -510,4 +603,6 @@ export const streamingPolicies: Policies = [
   webIdentity,
   webBasicAuth,
   webBasicAuthCoverage,
+  webSettingsNoSecrets,
+  asaGenericJob,
 ];

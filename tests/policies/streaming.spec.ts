@@ -16,11 +16,15 @@ import {
   webPublicAccess,
   webTls,
   webVnet,
+  webSettingsNoSecrets,
+  asaGenericJob,
 } from "../../policies/rules/streaming";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import {
+  appSettings,
   basicAuthPolicy,
+  genericStreamingJob,
   eventHubNamespace,
   functionApp,
   streamingJob,
@@ -35,7 +39,7 @@ const app = functionApp;
 
 describe("policies/streaming", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(streamingPolicies.length, 15);
+    assert.equal(streamingPolicies.length, 17);
     for (const p of streamingPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -324,6 +328,60 @@ describe("policies/streaming", () => {
         assert.equal(r.exemptions.length, 2);
       });
       it("is not applicable without web apps", () => expectNotApplicable(webBasicAuthCoverage, [ns()]));
+    });
+  });
+
+  describe("hardening the streaming tier relies on", () => {
+    it(`${webSettingsNoSecrets.name}: passes identity-based settings and Key Vault references, fails keys`, async () => {
+      await expectPass(webSettingsNoSecrets, appSettings());
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(
+          appSettings(),
+          "properties.EventHubs",
+          "Endpoint=sb://evhns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=abc=",
+        ),
+        /stores keys or passwords in EventHubs: use identity-based settings/,
+      );
+      await expectNotApplicable(webSettingsNoSecrets, app());
+    });
+
+    describe(asaGenericJob.name, () => {
+      it("passes the identity-only generic job and skips other generic resources", async () => {
+        await expectPass(asaGenericJob, genericStreamingJob());
+        await expectNotApplicable(asaGenericJob, mutate(genericStreamingJob(), "resourceType", "clusters"));
+        await expectNotApplicable(asaGenericJob, streamingJob());
+      });
+      it("fails a job without identity", () =>
+        expectFail(asaGenericJob, mutate(genericStreamingJob(), "identity", undefined), /has no managed identity/));
+      it("fails job storage reached with a key", () =>
+        expectFail(
+          asaGenericJob,
+          mutate(genericStreamingJob(), "properties.jobStorageAccount.authenticationMode", "ConnectionString"),
+          /reaches its job storage with a key/,
+        ));
+      it("fails a Synapse output with a password", () =>
+        expectFail(
+          asaGenericJob,
+          mutate(genericStreamingJob(), "properties.outputs.0.properties.datasource.properties", {
+            server: "s",
+            database: "d",
+            table: "t",
+            user: "asa",
+            password: "x",
+          }),
+          /properties\.outputs\[FactApiPerformance\]: 'Microsoft\.Sql\/Server\/DataWarehouse' data source stores password/,
+        ));
+      it("fails an Event Hubs input with the default (connection string) auth", () =>
+        expectFail(
+          asaGenericJob,
+          mutate(
+            genericStreamingJob(),
+            "properties.inputs.0.properties.datasource.properties.authenticationMode",
+            undefined,
+          ),
+          /properties\.inputs\[ApiLogs\]: .*ConnectionString \(default\)/,
+        ));
     });
   });
 });

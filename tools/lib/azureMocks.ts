@@ -150,6 +150,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlDatabases/{databaseName}/containers/{containerName}",
     outputs: (i) => ({ name: String(i.containerName) }),
   },
+  "azure-native:cosmosdb:SqlResourceSqlRoleDefinition": {
+    path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleDefinitions/{roleDefinitionId}",
+    outputs: (i) => ({ name: String(i.roleDefinitionId) }),
+  },
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": {
     path: "Microsoft.DocumentDB/databaseAccounts/{accountName}/sqlRoleAssignments/{roleAssignmentId}",
     outputs: (i) => ({ name: String(i.roleAssignmentId) }),
@@ -337,6 +341,39 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "none",
     outputs: (_i, c) => ({ objectId: guidFor(`${c.urn}/objectId`) }),
   },
+  // Streaming tier: Event Hubs, the Stream Analytics cluster, its managed private endpoints, the job (generic
+  // resource at 2021-10-01-preview) and its alerts.
+  "azure-native:eventhub:Namespace": {
+    path: "Microsoft.EventHub/namespaces/{namespaceName}",
+    outputs: (i) => ({
+      serviceBusEndpoint: `https://${String(i.namespaceName)}.servicebus.windows.net:443/`,
+      status: "Active",
+      ...(i.identity ? { identity: { ...(i.identity as Inputs), tenantId: TENANT_ID } } : {}),
+    }),
+  },
+  "azure-native:eventhub:EventHub": { path: "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}" },
+  "azure-native:eventhub:ConsumerGroup": {
+    path: "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}/consumergroups/{consumerGroupName}",
+  },
+  "azure-native:streamanalytics:Cluster": {
+    path: "Microsoft.StreamAnalytics/clusters/{clusterName}",
+    outputs: () => ({ provisioningState: "Succeeded" }),
+  },
+  "azure-native:streamanalytics:PrivateEndpoint": {
+    path: "Microsoft.StreamAnalytics/clusters/{clusterName}/privateEndpoints/{privateEndpointName}",
+  },
+  // The generic resource: `parentResourcePath` may be "" (a top-level type); the id collapses the empty segment.
+  "azure-native:resources:Resource": {
+    path: "{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}",
+    outputs: (i, c) => {
+      const identity = i.identity as Inputs | undefined;
+      const name = { name: String(i.resourceName) };
+      return identity && String(identity.type).includes("SystemAssigned")
+        ? { ...name, identity: { ...identity, principalId: guidFor(`${c.id}/principal`), tenantId: TENANT_ID } }
+        : name;
+    },
+  },
+  "azure-native:monitor:ScheduledQueryRule": { path: "Microsoft.Insights/scheduledQueryRules/{ruleName}" },
   "random:index/randomString:RandomString": {
     path: "{length}",
     root: "none",
@@ -350,10 +387,6 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:datafactory:Factory": {
     path: "Microsoft.DataFactory/factories/{factoryName}",
     outputs: (i) => ({ name: String(i.factoryName), provisioningState: "Succeeded" }),
-  },
-  "azure-native:resources:Resource": {
-    path: "{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}",
-    outputs: (i) => ({ name: String(i.resourceName) }),
   },
   "azure-native:datafactory:IntegrationRuntime": {
     path: "Microsoft.DataFactory/factories/{factoryName}/integrationRuntimes/{integrationRuntimeName}",
@@ -443,7 +476,8 @@ export function mockResource(
     const [, module = "unknown", cls = "Resource"] = type.split(":");
     id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}/providers/Microsoft.${module}/${cls.toLowerCase()}s/${name}`;
   } else {
-    const path = fill(spec.path, { ...inputs, name }, name);
+    // An empty segment (a generic resource's "" parentResourcePath) is not part of an ARM id.
+    const path = fill(spec.path, { ...inputs, name }, name).replace(/\/{2,}/g, "/");
     switch (spec.root ?? "resourceGroup") {
       case "subscription":
         id = `/subscriptions/${SUBSCRIPTION_ID}/${path}`;

@@ -1,13 +1,20 @@
 /**
- * Entry point of the function package (package.json `main`). One package serves both apps of flow 1; the app's
- * FUNCTIONS_APP_ROLE setting (set by components/ingestion.ts) decides which functions it registers, so the payment
- * API never runs the SQL trigger and the scorer exposes no HTTP route.
+ * Entry point of the function package (package.json `main`). One package serves the two apps of flow 1 and the
+ * change-feed relay of flow 3; the app's FUNCTIONS_APP_ROLE setting (set by components/ingestion.ts and
+ * components/streaming) decides which functions it registers, so the payment API never runs the SQL trigger, the
+ * scorer exposes no HTTP route and the relay only reads the change feed.
  */
 import { app } from "@azure/functions";
+import { registerChangeFeedRelay } from "./functions/changeFeedRelay";
 import { registerFraudScoring } from "./functions/fraudScoring";
 import { registerPaymentApi } from "./functions/paymentApi";
 
-export const APP_ROLES = { "payment-api": registerPaymentApi, "fraud-scoring": registerFraudScoring } as const;
+export const APP_ROLES = {
+  "payment-api": registerPaymentApi,
+  "fraud-scoring": registerFraudScoring,
+  // Flow 3 (components/streaming): api_logs change feed -> Event Hubs.
+  "change-feed-relay": registerChangeFeedRelay,
+} as const;
 
 const role = process.env.FUNCTIONS_APP_ROLE;
 const register = role ? APP_ROLES[role as keyof typeof APP_ROLES] : undefined;

@@ -223,7 +223,10 @@ export class BodyMapper {
       const name = shape.renames[key] ?? sameName(shape.props, key);
       const at = join(inPath, key);
       const bag = bags.find((b) => b.shape.props.has(b.shape.renames[key] ?? sameName(b.shape.props, key)));
-      if (shape.props.has(name)) {
+      // The envelope's `type` is the ARM resource type, which the caller adds; an SDK input named `type` on a
+      // resource is a property in its bag (e.g. a Cosmos DB SQL role definition's `type: "CustomRole"`).
+      const envelopeType = inPath === "" && key === "type" && !!bag;
+      if (shape.props.has(name) && !envelopeType) {
         const mapped = this.value(x, shape.props.get(name), at, join(outPath, name));
         // A bag given as an input and flattened members placed into it before: one bag.
         out[name] = isObject(out[name]) && isObject(mapped) ? { ...out[name], ...mapped } : mapped;

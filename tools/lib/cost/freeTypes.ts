@@ -80,12 +80,17 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:datafactory:CredentialOperation`]: "factory credentials (a reference to a managed identity) have no charge",
   [`${AN}:datafactory:GlobalParameter`]: "global parameters are factory settings, with no charge",
   [`${AN}:resources:Resource`]:
-    "the only generic resource in the stacks is Data Factory's managed virtual network, which has no charge of its own (its compute is billed as activity and DIU hours on the factory)",
+    "the generic resources in the stacks are Data Factory's managed virtual network (its compute is billed as activity and DIU hours on the factory) and the Stream Analytics job on a cluster (billed through the cluster's streaming units)",
   "azuread:index/groupMember:GroupMember": "Entra ID group memberships have no Azure charge",
+  [`${AN}:cosmosdb:SqlResourceSqlRoleDefinition`]: "Cosmos DB data-plane role definitions have no charge",
 };
 
 /** Types deliberately not estimated, and why. */
 export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
   [`${AN}:sql:ServerSecurityAlertPolicy`]:
     "Microsoft Defender for Azure SQL is billed per server by the subscription's Defender plan; no sourced price",
+  [`${AN}:streamanalytics:PrivateEndpoint`]:
+    "Stream Analytics cluster managed private endpoints: no sourced price (the stored sources price neither the cluster nor its endpoints)",
+  [`${AN}:monitor:ScheduledQueryRule`]:
+    "log search alert rules are billed per rule by evaluation frequency; no sourced price row (wave-2 facts §7)",
 };

@@ -1,0 +1,156 @@
+/**
+ * The streaming tier's Event Hubs namespace: one hub for the relayed API logs and a consumer group that only the
+ * Stream Analytics job reads. Private endpoint only, Entra-only (SAS keys off), TLS 1.2, diagnostics; Premium
+ * namespaces are encrypted with the platform's `eventHubs` customer-managed key (Standard cannot be: dev only,
+ * docs/streaming.md).
+ */
+import * as eventhub from "@pulumi/azure-native/eventhub";
+import * as pulumi from "@pulumi/pulumi";
+import type { StreamingConfig } from "../../lib/config";
+import {
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+
+/** The hub the relay writes and the job reads. */
+export const API_LOGS_HUB = "api-logs";
+/** The consumer group reserved for the Stream Analytics job (a reader per group keeps its own offsets). */
+export const ASA_CONSUMER_GROUP = "stream-analytics";
+
+/** SKU block of the namespace from config: throughput units (Standard) or processing units (Premium). */
+export function namespaceSku(cfg: StreamingConfig["eventHubs"]): {
+  name: eventhub.SkuName;
+  tier: eventhub.SkuTier;
+  capacity: number;
+} {
+  return { name: eventhub.SkuName[cfg.sku], tier: eventhub.SkuTier[cfg.sku], capacity: cfg.capacity };
+}
+
+export interface EventHubsArgs {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly suffix: pulumi.Output<string>;
+  readonly config: StreamingConfig["eventHubs"];
+  readonly privateEndpoints: PrivateEndpointTarget;
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  /** Used on Premium only (CMK is not available on Standard). */
+  readonly customerManagedKey: CustomerManagedKey;
+  readonly protect: boolean;
+  readonly tags: Tags;
+}
+
+export interface EventHubsResources {
+  readonly namespace: eventhub.Namespace;
+  readonly hub: eventhub.EventHub;
+  readonly consumerGroup: eventhub.ConsumerGroup;
+  /** DNS registration of the namespace's private endpoint: clients resolve the private address once it exists. */
+  readonly privateDns: pulumi.Resource;
+  /** `<namespace>.servicebus.windows.net` */
+  readonly fullyQualifiedNamespace: pulumi.Output<string>;
+}
+
+export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Resource): EventHubsResources {
+  const { context, config: cfg, tags } = args;
+  const premium = cfg.sku === "Premium";
+  const cmk = args.customerManagedKey;
+  const namespace = new eventhub.Namespace(
+    `${name}-evhns`,
+    {
+      namespaceName: context.globalName("eventHubNamespace", args.suffix),
+      resourceGroupName: args.resourceGroupName,
+      location: context.config.location,
+      sku: namespaceSku(cfg),
+      // Entra only: producers and consumers use Data Sender/Receiver roles; no SAS keys or connection strings.
+      disableLocalAuth: true,
+      minimumTlsVersion: eventhub.TlsVersion.TlsVersion_1_2,
+      publicNetworkAccess: eventhub.PublicNetworkAccess.Disabled,
+      // Throughput is provisioned from config; auto-inflate would hide a sizing problem behind a growing bill.
+      ...(premium ? {} : { isAutoInflateEnabled: false }),
+      kafkaEnabled: false,
+      // Zone redundancy is automatic in regions with availability zones (the property is kept for older API users).
+      zoneRedundant: true,
+      // Premium: the CMK, through the platform's eventHubs identity (granted on the key only). It can only be set on
+      // a new or empty namespace (learn.microsoft.com/azure/event-hubs/configure-customer-managed-key).
+      ...(premium
+        ? {
+            identity: {
+              type: eventhub.ManagedServiceIdentityType.UserAssigned,
+              userAssignedIdentities: [cmk.identity.id],
+            },
+            encryption: {
+              keySource: eventhub.KeySource.Microsoft_KeyVault,
+              keyVaultProperties: [
+                {
+                  keyName: cmk.keyName,
+                  keyVaultUri: cmk.keyVaultUri,
+                  identity: { userAssignedIdentity: cmk.identity.id },
+                },
+              ],
+              requireInfrastructureEncryption: true,
+            },
+          }
+        : {}),
+      tags,
+    },
+    { parent, protect: args.protect, dependsOn: premium ? [cmk.accessGrant] : [] },
+  );
+  const hub = new eventhub.EventHub(
+    `${name}-evh`,
+    {
+      eventHubName: API_LOGS_HUB,
+      namespaceName: namespace.name,
+      resourceGroupName: args.resourceGroupName,
+      partitionCount: cfg.partitions,
+      retentionDescription: {
+        cleanupPolicy: eventhub.CleanupPolicyRetentionDescription.Delete,
+        retentionTimeInHours: cfg.retentionHours,
+      },
+    },
+    // The partition count of a Standard hub cannot change: a new count is a new hub (events in flight are lost).
+    { parent, replaceOnChanges: cfg.sku === "Premium" ? [] : ["partitionCount"], deleteBeforeReplace: true },
+  );
+  const consumerGroup = new eventhub.ConsumerGroup(
+    `${name}-evh-cg`,
+    {
+      consumerGroupName: ASA_CONSUMER_GROUP,
+      eventHubName: hub.name,
+      namespaceName: namespace.name,
+      resourceGroupName: args.resourceGroupName,
+      userMetadata: "Stream Analytics job (flow 3): the only reader of this group.",
+    },
+    { parent },
+  );
+  const endpoint = privateEndpoint(
+    `${name}-evhns`,
+    {
+      service: "eventHubs",
+      targetId: namespace.id,
+      targetName: namespace.name,
+      target: args.privateEndpoints,
+      tags,
+    },
+    parent,
+  );
+  diagnosticSetting(`${name}-evhns`, namespace.id, args.diagnosticSettings, parent);
+  managementLock(
+    `${name}-evhns`,
+    namespace.id,
+    lockFor(args.protect, "the Event Hubs namespace (events in flight to Synapse)"),
+    parent,
+    namespace,
+  );
+  return {
+    namespace,
+    hub,
+    consumerGroup,
+    privateDns: endpoint.zoneGroup,
+    fullyQualifiedNamespace: pulumi.interpolate`${namespace.name}.servicebus.windows.net`,
+  };
+}

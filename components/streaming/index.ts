@@ -1,0 +1,316 @@
+/**
+ * Streaming tier (flow 3: API performance in Synapse within 5 minutes, every store private and identity-only):
+ *
+ *   Cosmos DB api_logs ──change feed (leases container)──▶ relay function (Flex, VNet-integrated, private endpoint)
+ *     ──Event Hubs output binding, Entra (Data Sender on the hub)──▶ Event Hubs api-logs (private endpoint, no SAS,
+ *     CMK on Premium) ──consumer group stream-analytics, managed private endpoint, job identity (Data Receiver)──▶
+ *   Stream Analytics job on a cluster (pipelines/streaming/apiPerformance.asaql: 1-minute tumbling windows per
+ *     merchant, method and endpoint) ──managed private endpoint (Sql), job identity (database user)──▶
+ *   Synapse dedicated pool dbo.Fact_API_Performance
+ *
+ * Alerts (log queries over the job's exported metrics): output watermark delay > 5 minutes, and no row written for
+ * `freshnessMinutes`.
+ * Why this shape, its cost and its residual risks: docs/streaming.md.
+ */
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as pulumi from "@pulumi/pulumi";
+import type { CosmosContainerKey, StreamingConfig } from "../../lib/config";
+import { readQuery } from "../../pipelines/streaming/query";
+import { cosmosConnectionSettings } from "../ingestion";
+import {
+  BuiltInRoles,
+  functionApp,
+  roleAssignment,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type FunctionAppResources,
+  type LinkToMonitorScope,
+  type ManagedIdentity,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+import { API_LOGS_HUB, eventHubs } from "./eventHubs";
+import { freshnessAlert } from "./freshness";
+import { streamAnalytics, watermarkAlert } from "./streamAnalytics";
+
+export { API_LOGS_HUB, ASA_CONSUMER_GROUP, namespaceSku } from "./eventHubs";
+export { freshnessQuery, minutesToDuration, OUTPUT_EVENTS_METRIC } from "./freshness";
+export {
+  JOB_API_VERSION,
+  jobProperties,
+  restStreamingUnits,
+  WATERMARK_METRIC,
+  watermarkQuery,
+} from "./streamAnalytics";
+
+/** The fact the job appends to (pipelines/model/olap.ts, stream mapping). */
+export const FACT_TABLE = "dbo.Fact_API_Performance";
+/** The streaming SLA: rows in Synapse within 5 minutes of the API call. */
+export const WATERMARK_SLA_SECONDS = 300;
+/** The relay function's name (pipelines/functions/src/functions/changeFeedRelay.ts). */
+export const RELAY_FUNCTION = "relayApiLogs";
+
+/** Cosmos DB access of the relay: it reads the api_logs change feed and writes its leases. */
+export const RELAY_CONTAINER_ACCESS: Readonly<Record<"DataReader" | "DataContributor", readonly CosmosContainerKey[]>> =
+  {
+    DataReader: ["apiLogs"],
+    DataContributor: ["leases"],
+  };
+
+/** Identity-based Event Hubs settings of the `EventHubs` connection (Functions Event Hubs extension >= 5). */
+export function eventHubsConnectionSettings(fullyQualifiedNamespace: string, clientId: string): Record<string, string> {
+  return {
+    EventHubs__fullyQualifiedNamespace: fullyQualifiedNamespace,
+    EventHubs__credential: "managedidentity",
+    EventHubs__clientId: clientId,
+  };
+}
+
+export interface StreamingArgs {
+  /** Names, tags and the validated stack config. */
+  readonly context: StackContext;
+  /** Resource group of the tier (the platform's `integration` group). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The stack's random suffix (globally unique names). */
+  readonly suffix: pulumi.Output<string>;
+  /** The validated `streaming` section of the stack config. */
+  readonly streaming: StreamingConfig;
+  /** The Flex Consumption integration subnet (delegated to Microsoft.App/environments). */
+  readonly functionsSubnetId: pulumi.Input<string>;
+  readonly privateEndpoints: PrivateEndpointTarget;
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  readonly linkToMonitorScope: LinkToMonitorScope;
+  /** The platform's customer-managed keys: `eventHubs` (Premium namespace) and `storage` (the job's storage). */
+  readonly keys: { readonly eventHubs: CustomerManagedKey; readonly storage: CustomerManagedKey };
+  /** The Cosmos DB account the relay reads. */
+  readonly cosmos: {
+    readonly endpoint: pulumi.Input<string>;
+    readonly databaseName: pulumi.Input<string>;
+    readonly containerNames: Readonly<Record<CosmosContainerKey, pulumi.Input<string>>>;
+  };
+  /**
+   * Grants the relay's identity a Cosmos DB data-plane role on some containers (the NoSQL tier's `grantDataAccess`,
+   * which serialises every grant on the account); the app starts after these grants.
+   */
+  readonly grantCosmosAccess: (
+    role: "DataReader" | "DataContributor",
+    principal: {
+      readonly key: string;
+      readonly principalId: pulumi.Input<string>;
+      readonly containers: readonly CosmosContainerKey[];
+    },
+  ) => readonly pulumi.Resource[];
+  /**
+   * Grants the relay's identity `readMetadata` on the account only (the NoSQL tier's `grantMetadataRead`): the change
+   * feed processor reads database metadata, which container-scoped grants do not cover.
+   */
+  readonly grantCosmosMetadataRead: (principal: {
+    readonly key: string;
+    readonly principalId: pulumi.Input<string>;
+  }) => pulumi.Resource;
+  /** The Synapse workspace and dedicated pool the job writes to. */
+  readonly synapse: {
+    readonly workspaceId: pulumi.Input<string>;
+    readonly sqlEndpoint: pulumi.Input<string>;
+    readonly sqlPoolName: pulumi.Input<string>;
+  };
+  /** Where both alerts go (the platform's on-call action group for now). */
+  readonly actionGroupId: pulumi.Input<string>;
+  /** Pulumi `protect` on the stateful resources (the namespace and the job storage). */
+  readonly protect?: boolean;
+  readonly tags?: Tags;
+}
+
+export class Streaming extends pulumi.ComponentResource {
+  /** The relay's user-assigned identity. */
+  public readonly relayIdentity: ManagedIdentity;
+  public readonly relay: FunctionAppResources;
+  public readonly eventHubsNamespaceName: pulumi.Output<string>;
+  public readonly eventHubName: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  /** Azure name of the job: also its database user in Synapse (`CREATE USER [<job>] FROM EXTERNAL PROVIDER`). */
+  public readonly jobName: string;
+  public readonly jobId: pulumi.Output<string>;
+  public readonly jobPrincipalId: pulumi.Output<string>;
+  /** Ids of the targets whose private endpoint connections from the cluster must be approved. */
+  public readonly managedEndpointTargets: Readonly<
+    Record<"eventHubs" | "synapse" | "jobStorage", pulumi.Output<string>>
+  >;
+
+  constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:streaming:Streaming", name, {}, opts);
+    const { context, streaming: cfg } = args;
+    const rg = args.resourceGroupName;
+    const protect = args.protect ?? false;
+    // API logs carry merchant ids, routes and status codes only (no card data): PCI "connected", confidential.
+    const tags =
+      args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "streaming" });
+
+    // --- Event Hubs --------------------------------------------------------------------------------------------
+    const hubs = eventHubs(
+      name,
+      {
+        context,
+        resourceGroupName: rg,
+        suffix: args.suffix,
+        config: cfg.eventHubs,
+        privateEndpoints: args.privateEndpoints,
+        diagnosticSettings: args.diagnosticSettings,
+        customerManagedKey: args.keys.eventHubs,
+        protect,
+        tags,
+      },
+      this,
+    );
+
+    // --- Relay function: its identity first, granted before the app starts ------------------------------------
+    const id = new managedidentity.UserAssignedIdentity(
+      `${name}-id-relay`,
+      {
+        resourceName: context.name("userAssignedIdentity", "relay"),
+        resourceGroupName: rg,
+        location: context.config.location,
+        tags,
+      },
+      { parent: this },
+    );
+    const relayIdentity = { id: id.id, principalId: id.principalId, clientId: id.clientId };
+    const cosmosGrants = (["DataReader", "DataContributor"] as const).flatMap((role) =>
+      args.grantCosmosAccess(role, {
+        key: "streaming-relay",
+        principalId: relayIdentity.principalId,
+        containers: RELAY_CONTAINER_ACCESS[role],
+      }),
+    );
+    cosmosGrants.push(args.grantCosmosMetadataRead({ key: "streaming-relay", principalId: relayIdentity.principalId }));
+    const senderGrant = roleAssignment(
+      `${name}-relay-evh`,
+      hubs.hub.id,
+      {
+        key: "data-sender",
+        principalId: relayIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: BuiltInRoles.EventHubsDataSender,
+        description: "The change-feed relay sends API log events to the api-logs hub.",
+      },
+      this,
+    );
+    const setting = <T extends Record<string, string>>(
+      make: (a: string, b: string) => T,
+      a: pulumi.Input<string>,
+      b: pulumi.Input<string>,
+    ) =>
+      Object.fromEntries(
+        Object.keys(make("a", "b")).map((k) => [k, pulumi.all([a, b]).apply(([x, y]) => make(x, y)[k])]),
+      );
+    this.relay = functionApp(
+      `${name}-relay`,
+      {
+        context,
+        qualifier: "relay",
+        resourceGroupName: rg,
+        suffix: args.suffix,
+        identity: relayIdentity,
+        plan: {
+          instanceMemoryMB: cfg.relay.instanceMemoryMB,
+          maximumInstanceCount: cfg.relay.maximumInstanceCount,
+          alwaysReady: [{ name: `function:${RELAY_FUNCTION}`, instanceCount: cfg.relay.alwaysReady }],
+        },
+        integrationSubnetId: args.functionsSubnetId,
+        privateEndpoints: args.privateEndpoints,
+        diagnosticSettings: args.diagnosticSettings,
+        linkToMonitorScope: args.linkToMonitorScope,
+        // Host storage: packages and host state only (leases live in Cosmos DB); the platform's storage key.
+        customerManagedKey: args.keys.storage,
+        protect,
+        appSettings: {
+          FUNCTIONS_APP_ROLE: "change-feed-relay",
+          ...setting(cosmosConnectionSettings, args.cosmos.endpoint, relayIdentity.clientId),
+          COSMOS_DATABASE: args.cosmos.databaseName,
+          COSMOS_CONTAINER_API_LOGS: args.cosmos.containerNames.apiLogs,
+          COSMOS_CONTAINER_LEASES: args.cosmos.containerNames.leases,
+          ...setting(eventHubsConnectionSettings, hubs.fullyQualifiedNamespace, relayIdentity.clientId),
+          EVENT_HUB_NAME: hubs.hub.name,
+        },
+        // The trigger and the binding connect at start-up: grants and the namespace's private DNS first.
+        dependsOn: [...cosmosGrants, senderGrant, hubs.privateDns],
+        tags,
+      },
+      this,
+    );
+
+    // --- Stream Analytics ----------------------------------------------------------------------------------------
+    const asa = streamAnalytics(
+      name,
+      {
+        context,
+        resourceGroupName: rg,
+        suffix: args.suffix,
+        config: cfg.streamAnalytics,
+        diagnosticSettings: args.diagnosticSettings,
+        privateEndpoints: args.privateEndpoints,
+        storageKey: args.keys.storage,
+        eventHubs: {
+          namespaceId: hubs.namespace.id,
+          namespaceName: hubs.namespace.name,
+          hubId: hubs.hub.id,
+          hubName: hubs.hub.name,
+          consumerGroupName: hubs.consumerGroup.name,
+        },
+        synapse: { ...args.synapse, table: FACT_TABLE },
+        query: readQuery(),
+        protect,
+        tags,
+      },
+      this,
+    );
+    watermarkAlert(
+      name,
+      {
+        context,
+        resourceGroupName: rg,
+        workspaceId: args.diagnosticSettings.workspaceId,
+        jobId: asa.job.id,
+        jobName: asa.jobName,
+        seconds: WATERMARK_SLA_SECONDS,
+        actionGroupId: args.actionGroupId,
+        tags,
+      },
+      this,
+    );
+    freshnessAlert(
+      name,
+      {
+        context,
+        resourceGroupName: rg,
+        workspaceId: args.diagnosticSettings.workspaceId,
+        jobId: asa.job.id,
+        minutes: cfg.freshnessMinutes,
+        table: FACT_TABLE,
+        actionGroupId: args.actionGroupId,
+        tags,
+      },
+      this,
+    );
+
+    this.relayIdentity = relayIdentity;
+    this.eventHubsNamespaceName = hubs.namespace.name;
+    this.eventHubName = pulumi.output(API_LOGS_HUB);
+    this.clusterName = asa.cluster.name;
+    this.jobName = asa.jobName;
+    this.jobId = asa.job.id;
+    this.jobPrincipalId = asa.jobPrincipalId;
+    this.managedEndpointTargets = {
+      eventHubs: hubs.namespace.id,
+      synapse: pulumi.output(args.synapse.workspaceId),
+      jobStorage: asa.jobStorage.id,
+    };
+    this.registerOutputs({
+      relay: this.relay.name,
+      eventHubsNamespace: this.eventHubsNamespaceName,
+      jobName: this.jobName,
+      jobId: this.jobId,
+    });
+  }
+}
