@@ -548,6 +548,13 @@ const schema = z
         fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
       },
     }),
+    /**
+     * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
+     * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
+     * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
+     * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
+     */
+    ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -764,6 +771,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   olap: "json",
   ml: "json",
   ingestion: "json",
+  ddosProtectionMode: "string",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

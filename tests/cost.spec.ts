@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { COST_TARGETS, DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
 import { parseConfig } from "../lib/config";
+import { publicIpDdosMode } from "../lib/ddos";
 import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
@@ -235,8 +236,9 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "dep"), 2 * H * 0.12);
     close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
-    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3", "zrs"]);
-    assert.match(ne.get("asa") ?? "", /Stream Analytics/);
+    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3"]);
+    assert.match(ne.get("asa") ?? "", /no streaming units/);
+    close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
     assert.match(ne.get("ds3") ?? "", /Standard_DS3_v2/);
     assert.ok(e.free.some((f) => f.name === "flexplan"));
   });
@@ -481,23 +483,59 @@ describe("cost: the committed stacks", () => {
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
     assert.ok(e.total.list < COST_TARGETS.devListUsdPerMonth, `dev list ${e.total.list}`);
   });
-  it("changing the SQL SKU in the stack config moves the estimate by 8 vCores × 730 h × (compute + licence) per database", async function () {
+  it("prod at committed prices stays within the target, every security layer included", async () => {
+    const { run } = await previewOf("prod");
+    const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
+    const target = COST_TARGETS.prodCommittedUsdPerMonth;
+    assert.ok(
+      e.total.committed <= target,
+      `prod committed $${Math.round(e.total.committed)}/month is over the $${target} target by ` +
+        `$${Math.round(e.total.committed - target)}: see the levers in docs/cost.md (npm run cost:docs)`,
+    );
+    const types = new Set(e.lines.map((l) => l.type.split(":").slice(1).join(":")));
+    for (const layer of [
+      "network:AzureFirewall",
+      "network:ApplicationGateway",
+      "keyvault:Key",
+      "sql:ServerSecurityAlertPolicy",
+    ])
+      assert.ok(types.has(layer), `security layer ${layer} is priced in prod`);
+    assert.ok(
+      e.lines.some((l) => l.priceId === "ddos-ip-protection" || l.priceId === "ddos-plan"),
+      "DDoS protection is priced",
+    );
+  });
+  it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {
     this.timeout(60_000);
     const base = await previewOf("prod");
     const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
-      config: Record<string, { sku: { capacity: number } }>;
+      config: Record<string, unknown>;
     };
-    doc.config["payments-data-platform:sql"].sku.capacity = 16;
+    (doc.config["payments-data-platform:sql"] as { sku: { capacity: number } }).sku.capacity = 16;
+    doc.config["payments-data-platform:ddosProtectionMode"] = "network";
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cost-")), "Pulumi.prod.yaml");
     fs.writeFileSync(file, stringify(doc));
     const head = await previewStack({ stack: "prod", stackFile: file });
     const before = costOfStack(base.run.resources, { stack: "prod", root: ROOT }).estimate;
     const after = costOfStack(head.run.resources, { stack: "prod", root: ROOT }).estimate;
     const perDb = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
-    close(after.total.list - before.total.list, 2 * perDb, "primary + geo-secondary");
+    const ddos = price("ddos-plan").list - 2 * price("ddos-ip-protection").list;
+    close(after.total.list - before.total.list, 2 * perDb + ddos, "primary + geo-secondary, plan − 2 IP protections");
     const d = diffEstimates(before, after);
-    close(d.delta.list, 2 * perDb);
-    assert.equal(d.changes.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+    close(d.delta.list, 2 * perDb + ddos);
+    const sql = d.changes.filter((c) => c.tier === "oltp");
+    assert.equal(sql.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+    close(
+      sql.reduce((s2, c) => s2 + c.list, 0),
+      2 * perDb,
+    );
+    assert.deepEqual(
+      d.changes
+        .filter((c) => /DDoS/.test(c.meter))
+        .map((c) => `${c.kind} ${c.meter}`)
+        .sort(),
+      ["added DDoS Network Protection plan", "removed DDoS IP Protection", "removed DDoS IP Protection"],
+    );
   });
 });
 
@@ -601,6 +639,16 @@ describe("cost: usage and load config", () => {
       () => parseConfig({ ...plain, usage: { commitment: { term: "5y" } } }, "dev"),
       /payments-data-platform:usage \(commitment\.term\).*one of none, 1y, 3y/,
     );
+    assert.throws(
+      () => parseConfig({ ...plain, ddosProtectionMode: "plan" }, "dev"),
+      /payments-data-platform:ddosProtectionMode.*must be network or ip/,
+    );
+    for (const [enabled, mode, want] of [
+      [true, "ip", "Enabled"],
+      [true, "network", "VirtualNetworkInherited"],
+      [false, "ip", "VirtualNetworkInherited"],
+    ] as const)
+      assert.equal(publicIpDdosMode({ enableDdosProtection: enabled, ddosProtectionMode: mode }), want);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-"));
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(

@@ -81,6 +81,8 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:streamanalytics:Function`]: "functions are billed on the job's streaming units",
   [`${AN}:streamanalytics:PrivateEndpoint`]: "a cluster's managed private endpoints are included in the cluster",
   [`${AN}:monitor:ActivityLogAlert`]: "activity log alert rules have no charge",
+  [`${AN}:monitor:SubscriptionDiagnosticSetting`]:
+    "no charge; the activity log it sends is free to ingest into Log Analytics",
   [`${AN}:applicationinsights:Workbook`]: "workbooks have no charge (their queries read data already ingested)",
   [`${AN}:consumption:Budget`]: "budgets have no charge",
   [`${AN}:authorization:PolicyAssignment`]: "Azure Policy has no charge for Azure resources",

@@ -567,7 +567,8 @@ export const defenderPlan: Rule = (r, ctx) => {
       : free(`Defender plan ${plan}: no ${what} in the stack`);
   switch (plan) {
     case "SqlServers":
-      return per("Defender for SQL", "defender-sql-azure", count(ctx, "sql:Server"), "logical server(s)");
+      // Azure SQL logical servers and Synapse workspaces (dedicated pools) are both covered by the SQL plan.
+      return per("Defender for SQL", "defender-sql-azure", count(ctx, "sql:Server", "synapse:Workspace"), "server(s)");
     case "StorageAccounts":
       return per("Defender for Storage", "defender-storage", count(ctx, "storage:StorageAccount"), "account(s)");
     case "KeyVaults":
