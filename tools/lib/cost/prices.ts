@@ -49,6 +49,12 @@ const DW_RI = { y1: 0.63, y3: 0.35 };
 /** Cosmos DB reserved capacity for small (100 RU/s-unit) reservations: about 20 % (1 year) / 30 % (3 years). */
 const COSMOS_RI = { y1: 0.8, y3: 0.7 };
 const r = (n: number, digits = 6) => Number(n.toFixed(digits));
+/** GB-month rows of one service and source: `[id, meter, list]` each, the rest shared. */
+const gbMonthRows = (
+  common: { service: string; region: string; date: string; source: string; note?: string },
+  rows: readonly (readonly [string, string, number])[],
+): PriceRow[] =>
+  rows.map(([id, meter, list]) => ({ id, meter, unit: "GB-month", currency: "USD", list: r(list), ...common }));
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
@@ -154,30 +160,18 @@ export const PRICES: readonly PriceRow[] = [
     date: READ,
     source: MSSQL,
   },
-  ...(
-    [
-      ["sql-storage-gp", "General Purpose data storage", 0.58 / 5],
-      ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 1.15 / 5],
-      ["sql-storage-bc", "Business Critical data storage", 2.5 / 10],
-      ["sql-storage-hs", "Hyperscale data storage", 25 / 100],
-      ["sql-pitr-Local", "PITR backup storage (LRS)", 50 / 500],
-      ["sql-pitr-Zone", "PITR backup storage (ZRS)", 62.5 / 500],
-      ["sql-pitr-Geo", "PITR backup storage (RA-GRS)", 100 / 500],
-      ["sql-ltr-Local", "Long-term retention backup storage (LRS)", 25 / 1000],
-      ["sql-ltr-Zone", "Long-term retention backup storage (ZRS)", 31.3 / 1000],
-      ["sql-ltr-Geo", "Long-term retention backup storage (RA-GRS)", 50 / 1000],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Azure SQL Database",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: MSSQL,
-  })),
+  ...gbMonthRows({ service: "Azure SQL Database", region: "eastus", date: READ, source: MSSQL }, [
+    ["sql-storage-gp", "General Purpose data storage", 0.58 / 5],
+    ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 1.15 / 5],
+    ["sql-storage-bc", "Business Critical data storage", 2.5 / 10],
+    ["sql-storage-hs", "Hyperscale data storage", 25 / 100],
+    ["sql-pitr-Local", "PITR backup storage (LRS)", 50 / 500],
+    ["sql-pitr-Zone", "PITR backup storage (ZRS)", 62.5 / 500],
+    ["sql-pitr-Geo", "PITR backup storage (RA-GRS)", 100 / 500],
+    ["sql-ltr-Local", "Long-term retention backup storage (LRS)", 25 / 1000],
+    ["sql-ltr-Zone", "Long-term retention backup storage (ZRS)", 31.3 / 1000],
+    ["sql-ltr-Geo", "Long-term retention backup storage (RA-GRS)", 50 / 1000],
+  ]),
   // ---- Cosmos DB ---------------------------------------------------------------------------------------------------
   {
     id: "cosmos-autoscale",
@@ -500,7 +494,14 @@ export const PRICES: readonly PriceRow[] = [
     date: FACTS_DATE,
     source: golden("3a74ef4a77fb90ee1b36255011b49084226c460a", "data_factory_integration_runtime_managed_test"),
   },
-  ...(
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "storage_account_test"),
+      note: "ZRS, GZRS and RA-GZRS rows follow (another source).",
+    },
     [
       ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", 1064.96 / 51200],
       ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", 2344.96 / 51200],
@@ -508,19 +509,8 @@ export const PRICES: readonly PriceRow[] = [
       ["storage-cool-LRS", "Block blob cool capacity, LRS", 76000 / 5_000_000],
       ["storage-cool-GRS", "Block blob cool capacity, GRS", 100200 / 3_000_000],
       ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", 245000 / 7_000_000],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Storage",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "storage_account_test"),
-    note: "ZRS, GZRS and RA-GZRS rows follow (another source).",
-  })),
+    ],
+  ),
   {
     id: "eventhubs-standard-tu",
     service: "Event Hubs",
@@ -677,43 +667,35 @@ export const PRICES: readonly PriceRow[] = [
     source: golden("2b44191b41afdf8809e6a61287361c0b0989e501", "container_registry_test"),
   },
   // ---- Storage: zone- and geo-zone-redundant block blob capacity ----------------------------------------------------
-  ...(
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: DIGINFRA_STORAGE,
+      note: "StorageV2.Standard.ZRS.Hot/Cool of a fork of Infracost's storage golden that prices ZRS (the same file gives LRS hot $0.0208, GRS hot $0.0458, RA-GRS hot $0.0478, LRS cool $0.0115, GRS cool $0.023, RA-GRS cool $0.0288).",
+    },
     [
       ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", 1331.2 / 51200],
       ["storage-cool-ZRS", "Block blob cool capacity, ZRS", 57600 / 4_000_000],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Storage",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: DIGINFRA_STORAGE,
-    note: "StorageV2.Standard.ZRS.Hot/Cool of a fork of Infracost's storage golden that prices ZRS (the same file gives LRS hot $0.0208, GRS hot $0.0458, RA-GRS hot $0.0478, LRS cool $0.0115, GRS cool $0.023, RA-GRS cool $0.0288).",
-  })),
-  ...(
+    ],
+  ),
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: DIGINFRA_STORAGE,
+      note: "DERIVED, not read: no stored source publishes the GZRS/RA-GZRS capacity meters (Infracost's golden lists the accounts without a capacity line). Zone-redundant price plus the same file's geo-replica premium (GRS or RA-GRS over LRS). Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Hot GZRS' / 'Hot RA-GZRS').",
+    },
     [
       // GZRS = ZRS + the geo-replica premium (GRS − LRS); RA-GZRS = ZRS + (RA-GRS − LRS): the same golden's rows.
       ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", 0.026 + (0.0458 - 0.0208)],
       ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", 0.026 + (0.0478 - 0.0208)],
       ["storage-cool-GZRS", "Block blob cool capacity, GZRS", 0.0144 + (0.023 - 0.0115)],
       ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", 0.0144 + (0.0288 - 0.0115)],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Storage",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: DIGINFRA_STORAGE,
-    note: "DERIVED, not read: no stored source publishes the GZRS/RA-GZRS capacity meters (Infracost's golden lists the accounts without a capacity line). Zone-redundant price plus the same file's geo-replica premium (GRS or RA-GRS over LRS). Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Hot GZRS' / 'Hot RA-GZRS').",
-  })),
+    ],
+  ),
   // ---- Stream Analytics ------------------------------------------------------------------------------------------
   {
     id: "asa-su",
