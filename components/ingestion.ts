@@ -27,6 +27,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
+import { publicIpDdosMode } from "../lib/ddos";
 import {
   BuiltInRoles,
   deployer,
@@ -338,8 +339,9 @@ export class Ingestion extends pulumi.ComponentResource {
         sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
         publicIPAllocationMethod: network.IPAllocationMethod.Static,
         zones: ["1", "2", "3"],
-        // Covered by the VNet's DDoS Network Protection plan (prod) through the gateway's subnet.
-        ddosSettings: { protectionMode: network.DdosSettingsProtectionMode.VirtualNetworkInherited },
+        // DDoS protection of the stack (ddosProtectionMode): the VNet's Network Protection plan through the gateway's
+        // subnet, or DDoS IP Protection on this IP.
+        ddosSettings: { protectionMode: publicIpDdosMode(context.config) },
         tags,
       },
       { parent: this },

@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SubnetRole } from "../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../lib/cidr";
+import { publicIpDdosMode } from "../lib/ddos";
 import { kebabCase } from "../lib/naming";
 import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
@@ -384,7 +385,9 @@ export class Platform extends pulumi.ComponentResource {
     this.diagnostics = { workspaceId: workspace.id };
 
     // Network: NSG per subnet (deny by default), subnets inline in the VNet (never also as Subnet resources).
-    const ddosPlan = cfg.enableDdosProtection
+    // A DDoS Network Protection plan on the VNet, unless the stack protects each public IP instead (ddosProtectionMode).
+    const withPlan = cfg.enableDdosProtection && cfg.ddosProtectionMode === "network";
+    const ddosPlan = withPlan
       ? new network.DdosProtectionPlan(
           `${name}-ddos`,
           { ddosProtectionPlanName: context.name("ddosPlan"), resourceGroupName: groups.network.name, location, tags },
@@ -547,6 +550,11 @@ export class Platform extends pulumi.ComponentResource {
           sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
           publicIPAllocationMethod: network.IPAllocationMethod.Static,
           zones: ["1", "2", "3"],
+          // DDoS IP Protection on this IP when the stack protects per IP (ddosProtectionMode: ip); otherwise the Azure
+          // default (VirtualNetworkInherited) covers it through the VNet's plan.
+          ...(publicIpDdosMode(cfg) === network.DdosSettingsProtectionMode.Enabled
+            ? { ddosSettings: { protectionMode: network.DdosSettingsProtectionMode.Enabled } }
+            : {}),
           tags,
         },
         { parent: this },

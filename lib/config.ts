@@ -687,6 +687,13 @@ const schema = z
     etl: etlSchema.default(ETL_DEV_DEFAULTS),
     /** Streaming tier (flow 3); absent: the dev sizes (prod's rules reject them). */
     streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
+    /**
+     * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
+     * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
+     * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
+     * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
+     */
+    ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
   })
   .superRefine((c, ctx) => {
     if (c.secondaryLocation === c.location) {
@@ -915,6 +922,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   ingestion: "json",
   etl: "json",
   streaming: "json",
+  ddosProtectionMode: "string",
 };
 
 /** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */

@@ -71,6 +71,12 @@ export const usageSchema = z
     containerRegistryGb: num(0, 100_000, "GB").default(20),
     /** Key Vault cryptographic operations (wrap/unwrap), 10,000s a month. */
     keyVaultTenThousandOpsPerMonth: num(0, 1e9, "10K operations/month").default(100),
+    /** Stream Analytics: hours a month a job runs (the seed's streaming flow runs continuously: 730). */
+    streamingJobHoursPerMonth: num(0, 744, "hours/month").default(730),
+    /** Data Factory: ETL windows a day after which a managed-VNet IR stays warm for its time-to-live (seed: one nightly run). */
+    etlWindowsPerDay: num(0, 1_440, "windows/day").default(1),
+    /** Alert notifications a month sent to each web hook of an action group (e-mail: first 1,000 free). */
+    alertNotificationsPerMonth: num(0, 1e9, "notifications/month").default(1_000),
   })
   .prefault({});
 

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { COST_TARGETS, DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
 import { parseConfig } from "../lib/config";
+import { publicIpDdosMode } from "../lib/ddos";
 import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
@@ -235,8 +236,9 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "dep"), 2 * H * 0.12);
     close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
-    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3", "zrs"]);
-    assert.match(ne.get("asa") ?? "", /Stream Analytics/);
+    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3"]);
+    assert.match(ne.get("asa") ?? "", /no streaming units/);
+    close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
     assert.match(ne.get("ds3") ?? "", /Standard_DS3_v2/);
     assert.ok(e.free.some((f) => f.name === "flexplan"));
   });
@@ -244,6 +246,197 @@ describe("cost: pricing rules on hand-made inputs", () => {
     const e = estimate([res("azure-native:foo:Bar", {}, "x")], { stack: "t" });
     assert.equal(e.lines.length, 0);
     assert.match(e.notEstimated[0].reason, /no pricing rule for azure-native:foo:Bar/);
+  });
+});
+
+describe("cost: rules for the lake, streaming, ETL, security and operations types", () => {
+  const one = (r: ResourceRecord, others: ResourceRecord[] = [], u: Partial<UsageConfig> = {}) =>
+    estimate([r, ...others], { stack: "t", usage: usage(u) });
+  it("storage: ZRS from its row; GZRS and RA-GZRS lake at hot + cool volumes", () => {
+    const zrs = one(res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_ZRS" } }));
+    close(zrs.total.list, 50 * price("storage-hot-ZRS").list);
+    for (const red of ["GZRS", "RAGZRS"]) {
+      const lake = one(res(`${AN}:storage:StorageAccount`, { sku: { name: `Standard_${red}` }, isHnsEnabled: true }));
+      close(
+        lake.total.list,
+        10_240 * price(`storage-hot-${red}`).list + 51_200 * price(`storage-cool-${red}`).list,
+        red,
+      );
+      assert.equal(lake.notEstimated.length, 0);
+    }
+    assert.ok(price("storage-hot-RAGZRS").list > price("storage-hot-GZRS").list);
+    assert.ok(price("storage-hot-GZRS").list > price("storage-hot-ZRS").list);
+  });
+  it("Stream Analytics: V1 units, V2 units in the REST integer form, jobs on a cluster, clusters, generic job resources", () => {
+    const su = price("asa-su").list;
+    close(
+      one(res(`${AN}:streamanalytics:StreamingJob`, { transformation: { name: "t", streamingUnits: 6 } })).total.list,
+      6 * H * su,
+    );
+    const v2 = one(
+      res(`${AN}:streamanalytics:StreamingJob`, {
+        sku: { name: "StandardV2" },
+        transformation: { name: "t", streamingUnits: 30 },
+      }),
+    );
+    close(v2.total.list, 3 * H * su, "30 = 3 SU V2");
+    close(
+      one(res(`${AN}:streamanalytics:StreamingJob`, { transformation: { streamingUnits: 3 } }), [], {
+        streamingJobHoursPerMonth: 100,
+      }).total.list,
+      300 * su,
+    );
+    const onCluster = one(
+      res(`${AN}:streamanalytics:StreamingJob`, {
+        cluster: { id: "/x/clusters/c" },
+        transformation: { streamingUnits: 6 },
+      }),
+    );
+    assert.equal(onCluster.lines.length, 0);
+    assert.equal(onCluster.free.length, 1);
+    close(
+      one(res(`${AN}:streamanalytics:Cluster`, { sku: { name: "Default", capacity: 36 } })).total.list,
+      36 * H * su,
+    );
+    const generic = one(
+      res(`${AN}:resources:Resource`, {
+        resourceProviderNamespace: "Microsoft.StreamAnalytics",
+        resourceType: "streamingjobs",
+        properties: { sku: { name: "StandardV2" }, transformation: { properties: { streamingUnits: 10 } } },
+      }),
+    );
+    close(generic.total.list, H * su);
+    const none = one(res(`${AN}:streamanalytics:StreamingJob`, {}));
+    assert.match(none.notEstimated[0].reason, /no streaming units/);
+  });
+  it("Event Hubs Standard: capture adds $73 per TU when one of its hubs captures; Premium includes it", () => {
+    const ns = res(`${AN}:eventhub:Namespace`, { namespaceName: "ns", sku: { name: "Standard", capacity: 2 } });
+    const hub = res(`${AN}:eventhub:EventHub`, { namespaceName: "ns", captureDescription: { enabled: true } });
+    const plain = one(ns);
+    close(one(ns, [hub]).total.list - plain.total.list, 2 * 73);
+    const prem = res(`${AN}:eventhub:Namespace`, { namespaceName: "p", sku: { name: "Premium", capacity: 1 } });
+    close(
+      one(prem, [{ ...hub, inputs: { namespaceName: "p", captureDescription: { enabled: true } } }]).total.list,
+      H * price("eventhubs-premium-pu").list,
+    );
+  });
+  it("Data Factory: factory runs, DIUs and managed-VNet hours from usage; the managed-VNet IR adds its time-to-live", () => {
+    const f = one(res(`${AN}:datafactory:Factory`, {}), [], {
+      pipelineRunsPerDay: 100,
+      activitiesPerRun: 5,
+      copyDiuHoursPerDay: 12,
+      managedVnetActivityHoursPerDay: 2,
+    });
+    const d = H / 24;
+    close(f.total.list, (100 * 5 * d) / 1000 + 12 * d * 0.25 + 2 * d * 1);
+    const ir = res(`${AN}:datafactory:IntegrationRuntime`, {
+      properties: {
+        type: "Managed",
+        managedVirtualNetwork: { referenceName: "default", type: "ManagedVirtualNetworkReference" },
+        computeProperties: {
+          location: "AutoResolve",
+          copyComputeScaleProperties: { dataIntegrationUnit: 8, timeToLive: 30 },
+          pipelineExternalComputeScaleProperties: { timeToLive: 60 },
+        },
+      },
+    });
+    close(one(ir).total.list, 0.5 * 8 * d * 0.25 + 1 * d * 1, "one nightly window");
+    close(one(ir, [], { etlWindowsPerDay: 2 }).total.list, 2 * (0.5 * 8 * d * 0.25 + 1 * d * 1));
+    assert.equal(
+      one(res(`${AN}:datafactory:IntegrationRuntime`, { properties: { type: "SelfHosted" } })).free.length,
+      1,
+    );
+    const mvnet = one(
+      res(`${AN}:resources:Resource`, {
+        resourceProviderNamespace: "Microsoft.DataFactory",
+        resourceType: "managedVirtualNetworks",
+      }),
+    );
+    assert.equal(mvnet.free.length, 1);
+    for (const t of [
+      "Pipeline",
+      "Trigger",
+      "LinkedService",
+      "Dataset",
+      "ManagedPrivateEndpoint",
+      "CredentialOperation",
+    ])
+      assert.equal(one(res(`${AN}:datafactory:${t}`, {})).free.length, 1, t);
+  });
+  it("Defender plans: per protected resource of the stack; Free tier costs nothing; Defender for SQL once per server", () => {
+    const srv = [res(`${AN}:sql:Server`, {}), res(`${AN}:sql:Server`, {})];
+    const sqlPlan = res(`${AN}:security:Pricing`, { pricingName: "SqlServers", pricingTier: "Standard" });
+    close(one(sqlPlan, srv).total.list, 2 * 15);
+    const alert = res(`${AN}:sql:ServerSecurityAlertPolicy`, { state: "Enabled" });
+    close(one(alert).total.list, 15, "server-level Defender for SQL without a plan");
+    assert.equal(
+      one(alert, [sqlPlan]).lines.filter((l) => l.type.endsWith("ServerSecurityAlertPolicy")).length,
+      0,
+      "the plan bills it",
+    );
+    const st = [res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_ZRS" } })];
+    close(
+      one(res(`${AN}:security:Pricing`, { pricingName: "StorageAccounts", pricingTier: "Standard" }), st).lines[0].list,
+      price("defender-storage").list,
+    );
+    const acct = res(`${AN}:cosmosdb:DatabaseAccount`, { accountName: "a", locations: [{}, {}] });
+    const cont = res(`${AN}:cosmosdb:SqlResourceSqlContainer`, {
+      accountName: "a",
+      options: { autoscaleSettings: { maxThroughput: 10_000 } },
+    });
+    const cosmosPlan = one(
+      res(`${AN}:security:Pricing`, { pricingName: "CosmosDbs", pricingTier: "Standard" }, "cp"),
+      [acct, cont],
+      { cosmosAutoscaleBilledFraction: 0.1 },
+    );
+    close(lineSum(cosmosPlan, "cp"), 20 * price("defender-cosmos").list, "1,000 RU/s billed × 2 regions");
+    close(
+      one(res(`${AN}:security:Pricing`, { pricingName: "Arm", pricingTier: "Standard" })).total.list,
+      price("defender-arm").list,
+    );
+    assert.equal(one(res(`${AN}:security:Pricing`, { pricingName: "SqlServers", pricingTier: "Free" })).free.length, 1);
+    assert.match(
+      one(res(`${AN}:security:Pricing`, { pricingName: "Api", pricingTier: "Standard" })).notEstimated[0].reason,
+      /no price row/,
+    );
+  });
+  it("alerts: metric rules per time series (dynamic twice), log rules by frequency, web hooks per notification, Sentinel per GB", () => {
+    const m = one(
+      res(`${AN}:monitor:MetricAlert`, {
+        scopes: ["a", "b"],
+        criteria: {
+          allOf: [{ criterionType: "StaticThresholdCriterion" }, { criterionType: "DynamicThresholdCriterion" }],
+        },
+      }),
+    );
+    close(m.total.list, (4 + 2) * 0.1);
+    for (const [f, p] of [
+      ["PT1M", 3],
+      ["PT5M", 1.5],
+      ["PT10M", 1],
+      ["PT15M", 0.5],
+      ["PT1H", 0.5],
+      ["P1D", 0.5],
+    ] as const)
+      close(one(res(`${AN}:monitor:ScheduledQueryRule`, { evaluationFrequency: f })).total.list, p, f);
+    assert.equal(one(res(`${AN}:monitor:ActionGroup`, { emailReceivers: [{}] })).free.length, 1);
+    close(
+      one(res(`${AN}:monitor:ActionGroup`, { webhookReceivers: [{}, { useAadAuth: true }] }), [], {
+        alertNotificationsPerMonth: 10_000,
+      }).total.list,
+      10_000 * 0.000006 + 10_000 * 0.00006,
+    );
+    close(
+      one(res(`${AN}:securityinsights:SentinelOnboardingState`, {}), [], { logIngestionGbPerDay: 3 }).total.list,
+      3 * (H / 24) * 2.99,
+    );
+    for (const t of [
+      "applicationinsights:Workbook",
+      "consumption:Budget",
+      "authorization:PolicyAssignment",
+      "monitor:ActivityLogAlert",
+    ])
+      assert.equal(one(res(`${AN}:${t}`, {})).free.length, 1, t);
   });
 });
 
@@ -290,23 +483,59 @@ describe("cost: the committed stacks", () => {
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
     assert.ok(e.total.list < COST_TARGETS.devListUsdPerMonth, `dev list ${e.total.list}`);
   });
-  it("changing the SQL SKU in the stack config moves the estimate by 8 vCores × 730 h × (compute + licence) per database", async function () {
+  it("prod at committed prices stays within the target, every security layer included", async () => {
+    const { run } = await previewOf("prod");
+    const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
+    const target = COST_TARGETS.prodCommittedUsdPerMonth;
+    assert.ok(
+      e.total.committed <= target,
+      `prod committed $${Math.round(e.total.committed)}/month is over the $${target} target by ` +
+        `$${Math.round(e.total.committed - target)}: see the levers in docs/cost.md (npm run cost:docs)`,
+    );
+    const types = new Set(e.lines.map((l) => l.type.split(":").slice(1).join(":")));
+    for (const layer of [
+      "network:AzureFirewall",
+      "network:ApplicationGateway",
+      "keyvault:Key",
+      "sql:ServerSecurityAlertPolicy",
+    ])
+      assert.ok(types.has(layer), `security layer ${layer} is priced in prod`);
+    assert.ok(
+      e.lines.some((l) => l.priceId === "ddos-ip-protection" || l.priceId === "ddos-plan"),
+      "DDoS protection is priced",
+    );
+  });
+  it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {
     this.timeout(60_000);
     const base = await previewOf("prod");
     const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
-      config: Record<string, { sku: { capacity: number } }>;
+      config: Record<string, unknown>;
     };
-    doc.config["payments-data-platform:sql"].sku.capacity = 16;
+    (doc.config["payments-data-platform:sql"] as { sku: { capacity: number } }).sku.capacity = 16;
+    doc.config["payments-data-platform:ddosProtectionMode"] = "network";
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cost-")), "Pulumi.prod.yaml");
     fs.writeFileSync(file, stringify(doc));
     const head = await previewStack({ stack: "prod", stackFile: file });
     const before = costOfStack(base.run.resources, { stack: "prod", root: ROOT }).estimate;
     const after = costOfStack(head.run.resources, { stack: "prod", root: ROOT }).estimate;
     const perDb = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
-    close(after.total.list - before.total.list, 2 * perDb, "primary + geo-secondary");
+    const ddos = price("ddos-plan").list - 2 * price("ddos-ip-protection").list;
+    close(after.total.list - before.total.list, 2 * perDb + ddos, "primary + geo-secondary, plan − 2 IP protections");
     const d = diffEstimates(before, after);
-    close(d.delta.list, 2 * perDb);
-    assert.equal(d.changes.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+    close(d.delta.list, 2 * perDb + ddos);
+    const sql = d.changes.filter((c) => c.tier === "oltp");
+    assert.equal(sql.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+    close(
+      sql.reduce((s2, c) => s2 + c.list, 0),
+      2 * perDb,
+    );
+    assert.deepEqual(
+      d.changes
+        .filter((c) => /DDoS/.test(c.meter))
+        .map((c) => `${c.kind} ${c.meter}`)
+        .sort(),
+      ["added DDoS Network Protection plan", "removed DDoS IP Protection", "removed DDoS IP Protection"],
+    );
   });
 });
 
@@ -410,6 +639,16 @@ describe("cost: usage and load config", () => {
       () => parseConfig({ ...plain, usage: { commitment: { term: "5y" } } }, "dev"),
       /payments-data-platform:usage \(commitment\.term\).*one of none, 1y, 3y/,
     );
+    assert.throws(
+      () => parseConfig({ ...plain, ddosProtectionMode: "plan" }, "dev"),
+      /payments-data-platform:ddosProtectionMode.*must be network or ip/,
+    );
+    for (const [enabled, mode, want] of [
+      [true, "ip", "Enabled"],
+      [true, "network", "VirtualNetworkInherited"],
+      [false, "ip", "VirtualNetworkInherited"],
+    ] as const)
+      assert.equal(publicIpDdosMode({ enableDdosProtection: enabled, ddosProtectionMode: mode }), want);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-"));
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(

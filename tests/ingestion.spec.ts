@@ -169,16 +169,14 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal((gw.inputs.probes as { path: string }[])[0].path, "/api/health");
       });
 
-      it("public IP: Standard, zone-redundant, covered by the VNet's DDoS plan (prod)", () => {
+      it("public IP: Standard, zone-redundant, with DDoS IP Protection of its own (prod)", () => {
         const pip = one("ingestion-agw-pip");
         assert.deepEqual(pip.inputs.zones, ["1", "2", "3"]);
-        assert.deepEqual(pip.inputs.ddosSettings, { protectionMode: "VirtualNetworkInherited" });
-        const vnet = ofType(resources, "azure-native:network:VirtualNetwork")[0];
-        const plans = ofType(resources, "azure-native:network:DdosProtectionPlan");
-        if (stack === "prod") {
-          assert.equal(input(vnet, "ddosProtectionPlan.id"), plans[0].id);
-          assert.equal(vnet.inputs.enableDdosProtection, true);
-        } else assert.equal(plans.length, 0, "dev: no DDoS plan (about $2,900/month)");
+        // prod: ddosProtectionMode ip (docs/cost.md); dev: no DDoS protection (inherits the VNet's: none).
+        assert.deepEqual(pip.inputs.ddosSettings, {
+          protectionMode: stack === "prod" ? "Enabled" : "VirtualNetworkInherited",
+        });
+        assert.equal(ofType(resources, "azure-native:network:DdosProtectionPlan").length, 0, "no plan in either stack");
       });
 
       it("sends access, performance and firewall logs (allLogs) and metrics to the central workspace", () => {

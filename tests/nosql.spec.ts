@@ -204,12 +204,11 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     if (prod) {
-      it("prod: replicates to West and North Europe, zone redundant, with automatic failover, provisioned", () => {
+      it("prod: one zone-redundant region (docs/cost.md: the Cosmos DB decision), provisioned", () => {
         assert.deepEqual(account.inputs.locations, [
           { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: true },
-          { locationName: "northeurope", failoverPriority: 1, isZoneRedundant: true },
         ]);
-        assert.equal(account.inputs.enableAutomaticFailover, true);
+        assert.equal(account.inputs.enableAutomaticFailover, false);
         assert.deepEqual(account.inputs.capabilities, []);
       });
 

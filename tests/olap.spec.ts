@@ -99,7 +99,7 @@ describe("olap (config and pure helpers)", () => {
     });
     assert.match(
       messages(archived, "westeurope", "prod").join("\n"),
-      /archiveAfterDays: the archive tier is not available on Standard_RAGZRS accounts .*use coldAfterDays/,
+      /archiveAfterDays: the archive tier is not available on Standard_GZRS accounts .*use coldAfterDays/,
     );
     assert.deepEqual(messages(withLake(archived, { sku: "Standard_GRS" })).join("\n"), "");
     assert.match(messages(prod.olap, "italynorth", "prod").join("\n"), /italynorth has no Azure region pair/);
@@ -249,11 +249,11 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it(`builds a private, Entra-only ADLS Gen2 lake (${prod ? "RA-GZRS" : "ZRS"})`, () => {
+    it(`builds a private, Entra-only ADLS Gen2 lake (${prod ? "GZRS" : "ZRS"})`, () => {
       const i = account.inputs;
       assert.match(String(i.accountName), new RegExp(`^stpay${stack}weulake[a-z0-9]{4}$`));
       assert.equal(i.resourceGroupName, `rg-pay-${stack}-weu-data`);
-      assert.deepEqual(i.sku, { name: prod ? "Standard_RAGZRS" : "Standard_ZRS" });
+      assert.deepEqual(i.sku, { name: prod ? "Standard_GZRS" : "Standard_ZRS" });
       assert.equal(i.kind, "StorageV2");
       assert.equal(i.isHnsEnabled, true);
       assert.equal(i.allowSharedKeyAccess, false);

@@ -308,11 +308,18 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("Firewall and DDoS protection only where the stack enables them", () => {
+    it("Firewall and DDoS protection only where the stack enables them (prod: DDoS IP Protection, no plan)", () => {
       assert.equal(ofType(resources, "azure-native:network:AzureFirewall").length, prod ? 1 : 0);
-      assert.equal(ofType(resources, "azure-native:network:DdosProtectionPlan").length, prod ? 1 : 0);
+      // prod protects per IP (ddosProtectionMode: ip, docs/cost.md): no plan, each public IP Enabled.
+      assert.equal(ofType(resources, "azure-native:network:DdosProtectionPlan").length, 0);
       const vnet = one("network:VirtualNetwork");
-      assert.equal(vnet.inputs.enableDdosProtection ?? false, prod);
+      assert.equal(vnet.inputs.enableDdosProtection ?? false, false);
+      for (const pip of ofType(resources, "azure-native:network:PublicIPAddress"))
+        assert.equal(
+          input(pip, "ddosSettings.protectionMode") ?? "VirtualNetworkInherited",
+          prod ? "Enabled" : "VirtualNetworkInherited",
+          pip.name,
+        );
     });
 
     it(

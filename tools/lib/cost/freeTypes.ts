@@ -24,7 +24,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:privatedns:VirtualNetworkLink`]: "virtual network links are not a meter (zones and queries are)",
   [`${AN}:monitor:DiagnosticSetting`]:
     "no charge; the logs it sends are priced as Log Analytics ingestion on the workspace",
-  [`${AN}:monitor:ActionGroup`]: "e-mail notifications: the first 1,000 a month have no charge",
   [`${AN}:monitor:PrivateLinkScope`]: "no charge; its private endpoint is priced",
   [`${AN}:monitor:PrivateLinkScopedResource`]: "no charge; its private endpoint is priced",
   [`${AN}:keyvault:Vault`]: "no charge for the vault; its keys and operations are priced on the keys",
@@ -61,7 +60,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:datafactory:LinkedService`]: "linked services have no charge",
   [`${AN}:datafactory:Dataset`]: "datasets have no charge",
   [`${AN}:datafactory:Trigger`]: "triggers are billed as activity runs on the factory",
-  [`${AN}:datafactory:IntegrationRuntime`]: "the Azure IR is billed as DIU and activity hours on the factory",
   [`${AN}:datafactory:ManagedPrivateEndpoint`]: "managed private endpoints have no charge of their own in ADF",
   [`${AN}:eventhub:EventHub`]: "event hubs are billed on their namespace",
   [`${AN}:eventhub:ConsumerGroup`]: "consumer groups have no charge",
@@ -74,23 +72,42 @@ export const FREE: Readonly<Record<string, string>> = {
     "system topics have no charge of their own (event operations are billed per delivery)",
   [`${AN}:eventgrid:SystemTopicEventSubscription`]:
     "event operations are billed per million; Key Vault lifecycle events are a handful a month (negligible)",
+  [`${AN}:datafactory:CredentialOperation`]: "credentials are factory settings, with no charge",
+  [`${AN}:datafactory:ChangeDataCapture`]: "billed as the factory's activity and data flow hours",
+  [`${AN}:datafactory:GlobalParameter`]: "global parameters are factory settings, with no charge",
+  [`${AN}:eventhub:NamespaceNetworkRuleSet`]: "network rules are namespace settings, with no charge",
+  [`${AN}:eventhub:NamespaceAuthorizationRule`]: "authorization rules have no charge",
+  [`${AN}:eventhub:SchemaRegistry`]: "the schema registry is included in Standard and Premium",
+  [`${AN}:streamanalytics:Function`]: "functions are billed on the job's streaming units",
+  [`${AN}:streamanalytics:PrivateEndpoint`]: "a cluster's managed private endpoints are included in the cluster",
+  [`${AN}:monitor:ActivityLogAlert`]: "activity log alert rules have no charge",
+  [`${AN}:monitor:SubscriptionDiagnosticSetting`]:
+    "no charge; the activity log it sends is free to ingest into Log Analytics",
+  [`${AN}:applicationinsights:Workbook`]: "workbooks have no charge (their queries read data already ingested)",
+  [`${AN}:consumption:Budget`]: "budgets have no charge",
+  [`${AN}:authorization:PolicyAssignment`]: "Azure Policy has no charge for Azure resources",
+  [`${AN}:authorization:PolicyDefinition`]: "Azure Policy has no charge for Azure resources",
+  [`${AN}:authorization:PolicySetDefinition`]: "Azure Policy has no charge for Azure resources",
+  [`${AN}:security:SecurityContact`]: "security contacts are Defender for Cloud settings, with no charge",
+  [`${AN}:security:AutoProvisioningSetting`]: "a Defender for Cloud setting, with no charge",
+  [`${AN}:security:WorkspaceSetting`]: "a Defender for Cloud setting, with no charge",
+  [`${AN}:securityinsights:AADDataConnector`]: "data connectors bill their data as Sentinel analysis on the workspace",
+  [`${AN}:securityinsights:ASCDataConnector`]: "data connectors bill their data as Sentinel analysis on the workspace",
+  [`${AN}:securityinsights:ScheduledAlertRule`]: "analytics rules are included in Sentinel's per-GB price",
+  [`${AN}:securityinsights:AutomationRule`]:
+    "automation rules are included in Sentinel (playbooks are Logic Apps runs)",
+  [`${AN}:securityinsights:Watchlist`]: "watchlists are included in Sentinel",
+  [`${AN}:insights:DataCollectionRule`]: "data collection rules bill their data as workspace ingestion",
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
   [`${AN}:datafactory:CredentialOperation`]: "factory credentials (a reference to a managed identity) have no charge",
-  [`${AN}:datafactory:GlobalParameter`]: "global parameters are factory settings, with no charge",
-  [`${AN}:resources:Resource`]:
-    "the generic resources in the stacks are Data Factory's managed virtual network (its compute is billed as activity and DIU hours on the factory) and the Stream Analytics job on a cluster (billed through the cluster's streaming units)",
   "azuread:index/groupMember:GroupMember": "Entra ID group memberships have no Azure charge",
   [`${AN}:cosmosdb:SqlResourceSqlRoleDefinition`]: "Cosmos DB data-plane role definitions have no charge",
 };
 
 /** Types deliberately not estimated, and why. */
 export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
-  [`${AN}:sql:ServerSecurityAlertPolicy`]:
-    "Microsoft Defender for Azure SQL is billed per server by the subscription's Defender plan; no sourced price",
-  [`${AN}:streamanalytics:PrivateEndpoint`]:
-    "Stream Analytics cluster managed private endpoints: no sourced price (the stored sources price neither the cluster nor its endpoints)",
-  [`${AN}:monitor:ScheduledQueryRule`]:
-    "log search alert rules are billed per rule by evaluation frequency; no sourced price row (wave-2 facts §7)",
+  [`${AN}:applicationinsights:WebTest`]:
+    "standard availability tests are billed per test execution; no sourced price in the table",
 };

@@ -39,6 +39,8 @@ const golden = (commit: string, test: string) =>
   `${IC}/${commit}/internal/providers/terraform/azure/testdata/${test}/${test}.golden`;
 const MSSQL = golden("01aa121d0b7fa2fa380c8bf843a7aae5c46c2789", "mssql_database_test");
 const FACTS_DATE = "2026-08-21";
+const DIGINFRA_STORAGE =
+  "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
 const READ = "2026-12-02";
 /** Reservation discounts on the SQL vCore compute meter: 35 % (1 year) / 55 % (3 years). */
 const SQL_RI = { y1: 0.65, y3: 0.45 };
@@ -47,6 +49,12 @@ const DW_RI = { y1: 0.63, y3: 0.35 };
 /** Cosmos DB reserved capacity for small (100 RU/s-unit) reservations: about 20 % (1 year) / 30 % (3 years). */
 const COSMOS_RI = { y1: 0.8, y3: 0.7 };
 const r = (n: number, digits = 6) => Number(n.toFixed(digits));
+/** GB-month rows of one service and source: `[id, meter, list]` each, the rest shared. */
+const gbMonthRows = (
+  common: { service: string; region: string; date: string; source: string; note?: string },
+  rows: readonly (readonly [string, string, number])[],
+): PriceRow[] =>
+  rows.map(([id, meter, list]) => ({ id, meter, unit: "GB-month", currency: "USD", list: r(list), ...common }));
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
@@ -152,30 +160,18 @@ export const PRICES: readonly PriceRow[] = [
     date: READ,
     source: MSSQL,
   },
-  ...(
-    [
-      ["sql-storage-gp", "General Purpose data storage", 0.58 / 5],
-      ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 1.15 / 5],
-      ["sql-storage-bc", "Business Critical data storage", 2.5 / 10],
-      ["sql-storage-hs", "Hyperscale data storage", 25 / 100],
-      ["sql-pitr-Local", "PITR backup storage (LRS)", 50 / 500],
-      ["sql-pitr-Zone", "PITR backup storage (ZRS)", 62.5 / 500],
-      ["sql-pitr-Geo", "PITR backup storage (RA-GRS)", 100 / 500],
-      ["sql-ltr-Local", "Long-term retention backup storage (LRS)", 25 / 1000],
-      ["sql-ltr-Zone", "Long-term retention backup storage (ZRS)", 31.3 / 1000],
-      ["sql-ltr-Geo", "Long-term retention backup storage (RA-GRS)", 50 / 1000],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Azure SQL Database",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: MSSQL,
-  })),
+  ...gbMonthRows({ service: "Azure SQL Database", region: "eastus", date: READ, source: MSSQL }, [
+    ["sql-storage-gp", "General Purpose data storage", 0.58 / 5],
+    ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 1.15 / 5],
+    ["sql-storage-bc", "Business Critical data storage", 2.5 / 10],
+    ["sql-storage-hs", "Hyperscale data storage", 25 / 100],
+    ["sql-pitr-Local", "PITR backup storage (LRS)", 50 / 500],
+    ["sql-pitr-Zone", "PITR backup storage (ZRS)", 62.5 / 500],
+    ["sql-pitr-Geo", "PITR backup storage (RA-GRS)", 100 / 500],
+    ["sql-ltr-Local", "Long-term retention backup storage (LRS)", 25 / 1000],
+    ["sql-ltr-Zone", "Long-term retention backup storage (ZRS)", 31.3 / 1000],
+    ["sql-ltr-Geo", "Long-term retention backup storage (RA-GRS)", 50 / 1000],
+  ]),
   // ---- Cosmos DB ---------------------------------------------------------------------------------------------------
   {
     id: "cosmos-autoscale",
@@ -498,7 +494,14 @@ export const PRICES: readonly PriceRow[] = [
     date: FACTS_DATE,
     source: golden("3a74ef4a77fb90ee1b36255011b49084226c460a", "data_factory_integration_runtime_managed_test"),
   },
-  ...(
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "storage_account_test"),
+      note: "ZRS, GZRS and RA-GZRS rows follow (another source).",
+    },
     [
       ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", 1064.96 / 51200],
       ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", 2344.96 / 51200],
@@ -506,19 +509,8 @@ export const PRICES: readonly PriceRow[] = [
       ["storage-cool-LRS", "Block blob cool capacity, LRS", 76000 / 5_000_000],
       ["storage-cool-GRS", "Block blob cool capacity, GRS", 100200 / 3_000_000],
       ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", 245000 / 7_000_000],
-    ] as const
-  ).map(([id, meter, list]): PriceRow => ({
-    id,
-    service: "Storage",
-    meter,
-    unit: "GB-month",
-    region: "eastus",
-    currency: "USD",
-    list: r(list),
-    date: READ,
-    source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "storage_account_test"),
-    note: "ZRS and GZRS capacity are not in the stored sources; a ZRS/GZRS account is not estimated.",
-  })),
+    ],
+  ),
   {
     id: "eventhubs-standard-tu",
     service: "Event Hubs",
@@ -673,6 +665,156 @@ export const PRICES: readonly PriceRow[] = [
     list: 0.1,
     date: READ,
     source: golden("2b44191b41afdf8809e6a61287361c0b0989e501", "container_registry_test"),
+  },
+  // ---- Storage: zone- and geo-zone-redundant block blob capacity ----------------------------------------------------
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: DIGINFRA_STORAGE,
+      note: "StorageV2.Standard.ZRS.Hot/Cool of a fork of Infracost's storage golden that prices ZRS (the same file gives LRS hot $0.0208, GRS hot $0.0458, RA-GRS hot $0.0478, LRS cool $0.0115, GRS cool $0.023, RA-GRS cool $0.0288).",
+    },
+    [
+      ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", 1331.2 / 51200],
+      ["storage-cool-ZRS", "Block blob cool capacity, ZRS", 57600 / 4_000_000],
+    ],
+  ),
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: DIGINFRA_STORAGE,
+      note: "DERIVED, not read: no stored source publishes the GZRS/RA-GZRS capacity meters (Infracost's golden lists the accounts without a capacity line). Zone-redundant price plus the same file's geo-replica premium (GRS or RA-GRS over LRS). Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Hot GZRS' / 'Hot RA-GZRS').",
+    },
+    [
+      // GZRS = ZRS + the geo-replica premium (GRS − LRS); RA-GZRS = ZRS + (RA-GRS − LRS): the same golden's rows.
+      ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", 0.026 + (0.0458 - 0.0208)],
+      ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", 0.026 + (0.0478 - 0.0208)],
+      ["storage-cool-GZRS", "Block blob cool capacity, GZRS", 0.0144 + (0.023 - 0.0115)],
+      ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", 0.0144 + (0.0288 - 0.0115)],
+    ],
+  ),
+  // ---- Stream Analytics ------------------------------------------------------------------------------------------
+  {
+    id: "asa-su",
+    service: "Stream Analytics",
+    meter: "Standard streaming unit",
+    unit: "SU-hour",
+    region: "southcentralus",
+    currency: "USD",
+    list: r(81.84 / 744),
+    date: READ,
+    source:
+      "https://github.com/Azure/Azure-CloudIntelligence-SolutionAuthoringWorkspace/blob/master/docs/solution-prices.md",
+    note: "Microsoft's solution price table: '1 unit(s) x 744 hours streaming units $81.84'. A V2 streaming unit (REST value 10) is priced at this rate (no stored V2 figure; Microsoft calls V2 the cheaper unit, so this is an upper bound). Clusters bill their capacity the same way.",
+  },
+  // ---- Microsoft Defender for Cloud (security:Pricing plans) -----------------------------------------------------
+  ...(
+    [
+      ["defender-sql-azure", "Defender for SQL on Azure-connected databases", "server-month", 60 / 4],
+      ["defender-storage", "Defender for Storage", "storage account-month", 107.6 / 11],
+      ["defender-arm", "Defender for Resource Manager", "subscription-month", 70.52 / 14],
+      ["defender-keyvault", "Defender for Key Vault", "vault-month", 3.23 / 13],
+      ["defender-cosmos", "Defender for Azure Cosmos DB", "100 RU/s-month", 7.88 / 9],
+      ["defender-appservice", "Defender for App Service", "instance-month", 175.2 / 12],
+      ["defender-servers-p1", "Defender for Servers Plan 1", "server-month", 4.91],
+      ["defender-servers-p2", "Defender for Servers Plan 2", "server-month", 29.2 / 2],
+      ["defender-containers", "Defender for Containers", "vCore-month", 20.61 / 3],
+      ["defender-acr", "Defender for container registries (image scan)", "image", 4.93 / 17],
+      ["defender-dns", "Defender for DNS", "million queries", 10.5 / 15],
+      ["defender-oss-db", "Defender for open-source relational databases", "server-month", 15],
+    ] as const
+  ).map(([id, meter, unit, list]): PriceRow => ({
+    id,
+    service: "Microsoft Defender for Cloud",
+    meter,
+    unit,
+    region: "eastus",
+    currency: "USD",
+    list: r(list),
+    date: READ,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "security_center_subscription_pricing_test"),
+    note: "Per protected resource a month; Defender CSPM (free foundational posture) has no charge.",
+  })),
+  // ---- Azure Monitor alerts and notifications, Sentinel ----------------------------------------------------------
+  {
+    id: "monitor-metric-alert-ts",
+    service: "Azure Monitor",
+    meter: "Metric alert rule, per monitored time series",
+    unit: "time series-month",
+    region: "eastus",
+    currency: "USD",
+    list: 0.1,
+    date: READ,
+    source: golden("3ce8f38448db2860d9bb2c0f8475d627f68dabe5", "monitor_metric_alert_test"),
+    note: "Dynamic thresholds add the same again per time series.",
+  },
+  ...(
+    [
+      ["monitor-log-alert-1m", "1 minute", 3],
+      ["monitor-log-alert-5m", "5 minute", 1.5],
+      ["monitor-log-alert-10m", "10 minute", 1],
+      ["monitor-log-alert-15m", "15 minute or longer", 0.5],
+    ] as const
+  ).map(([id, freq, list]): PriceRow => ({
+    id,
+    service: "Azure Monitor",
+    meter: `Log search alert rule, ${freq} frequency (first time series; each further one is 30 % of it)`,
+    unit: "rule-month",
+    region: "eastus",
+    currency: "USD",
+    list,
+    date: READ,
+    source: golden("3ce8f38448db2860d9bb2c0f8475d627f68dabe5", "monitor_scheduled_query_rules_alert_v2_test"),
+  })),
+  {
+    id: "monitor-webhook",
+    service: "Azure Monitor",
+    meter: "Action group web hook notification",
+    unit: "notification",
+    region: "global",
+    currency: "USD",
+    list: 0.000006,
+    date: READ,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "monitor_action_group_test"),
+    note: "E-mail $0.00002 per e-mail beyond the first 1,000; secure web hooks $0.00006.",
+  },
+  {
+    id: "monitor-secure-webhook",
+    service: "Azure Monitor",
+    meter: "Action group secure web hook notification",
+    unit: "notification",
+    region: "global",
+    currency: "USD",
+    list: 0.00006,
+    date: READ,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "monitor_action_group_test"),
+  },
+  {
+    id: "sentinel-ingestion",
+    service: "Microsoft Sentinel",
+    meter: "Sentinel data analysis (pay-as-you-go, on top of Log Analytics ingestion)",
+    unit: "GB",
+    region: "westeurope",
+    currency: "USD",
+    list: 2.99,
+    date: FACTS_DATE,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
+    note: "'Sentinel data ingestion' line of the same golden (wave-2 facts §7). Commitment tiers are not modelled.",
+  },
+  {
+    id: "eventhubs-capture",
+    service: "Event Hubs",
+    meter: "Standard capture",
+    unit: "TU-month",
+    region: "eastus",
+    currency: "USD",
+    list: 73,
+    date: FACTS_DATE,
+    source: golden("e9ce62908cda6f0a7dd55ea058e4e03cf0f680ba", "event_hubs_namespace_test"),
+    note: "Capture is included in Premium and Dedicated.",
   },
 ];
 

@@ -299,13 +299,20 @@ export const synapsePool: Rule = (r, ctx) => {
   );
 };
 
-const STORAGE_REDUNDANCY: Record<string, string> = { LRS: "LRS", GRS: "GRS", RAGRS: "RAGRS" };
+const STORAGE_REDUNDANCY: Record<string, string> = {
+  LRS: "LRS",
+  GRS: "GRS",
+  RAGRS: "RAGRS",
+  ZRS: "ZRS",
+  GZRS: "GZRS",
+  RAGZRS: "RAGZRS",
+};
 export const storageAccount: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "Standard_LRS";
   const [perf, red] = sku.split("_");
   const redundancy = STORAGE_REDUNDANCY[red ?? ""];
   if (perf !== "Standard" || !redundancy)
-    return notEstimated(`storage SKU ${sku} has no price row (Standard LRS/GRS/RAGRS block blob only)`);
+    return notEstimated(`storage SKU ${sku} has no price row (Standard LRS/ZRS/GRS/RAGRS/GZRS/RAGZRS block blob only)`);
   const lake = at(r.inputs, "isHnsEnabled") === true;
   if (!lake) {
     const gb = ctx.usage.otherStorageGbPerAccount;
@@ -350,6 +357,10 @@ export const eventHubsNamespace: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "Standard";
   const units = num(r.inputs, "sku.capacity") ?? 1;
   if (sku === "Standard") {
+    const ns = str(r.inputs, "namespaceName");
+    const capture = ctx
+      .ofType(`${AN}:eventhub:EventHub`)
+      .some((h) => str(h.inputs, "namespaceName") === ns && at(h.inputs, "captureDescription.enabled") === true);
     return priced(
       { meter: `Standard ${units} TU`, priceId: "eventhubs-standard-tu", quantity: units * H },
       {
@@ -357,6 +368,7 @@ export const eventHubsNamespace: Rule = (r, ctx) => {
         priceId: "eventhubs-standard-ingress",
         quantity: ctx.usage.eventHubsMillionEventsPerMonth,
       },
+      ...(capture ? [{ meter: `Capture × ${units} TU`, priceId: "eventhubs-capture", quantity: units }] : []),
     );
   }
   if (sku === "Premium")
@@ -364,8 +376,39 @@ export const eventHubsNamespace: Rule = (r, ctx) => {
   return notEstimated(`Event Hubs ${sku} has no price row (Standard, Premium)`);
 };
 
-const NO_ASA_PRICE = "no sourced Stream Analytics streaming-unit price (wave-2 facts §7: verify on the pricing page)";
-export const streamAnalytics: Rule = () => notEstimated(NO_ASA_PRICE);
+/**
+ * Streaming units of a job from its own inputs: `transformation.streamingUnits` (V1: 1, 3, 6, …; V2 in the REST
+ * integer form 3, 7, 10, 20, … where 10 is one SU V2, learn.microsoft.com/azure/stream-analytics/
+ * stream-analytics-streaming-unit-consumption), else `sku.capacity` (API 2021-10-01-preview).
+ */
+export function streamingUnits(props: unknown): { units: number; v2: boolean } | undefined {
+  const v2 = /V2$/i.test(str(props, "sku.name") ?? "");
+  const raw = num(props, "transformation.streamingUnits") ?? num(props, "transformation.properties.streamingUnits");
+  const cap = num(props, "sku.capacity");
+  if (raw !== undefined) return { units: v2 ? raw / 10 : raw, v2 };
+  if (cap !== undefined) return { units: v2 ? cap / 10 : cap, v2 };
+  return undefined;
+}
+
+const asaJobFrom = (props: unknown, ctx: RuleContext) => {
+  if (str(props, "cluster.id")) return free("runs on a Stream Analytics cluster: billed on the cluster's capacity");
+  const su = streamingUnits(props);
+  if (!su) return notEstimated("no streaming units on the job (transformation.streamingUnits or sku.capacity)");
+  const hours = ctx.usage.streamingJobHoursPerMonth;
+  return priced({
+    meter: `${su.units} streaming unit(s)${su.v2 ? " V2" : ""}, ${hours} h/month running`,
+    priceId: "asa-su",
+    quantity: su.units * hours,
+    note: su.v2 ? "V2 units priced at the V1 unit rate (upper bound; no stored V2 figure)" : undefined,
+  });
+};
+export const streamAnalytics: Rule = (r, ctx) => asaJobFrom(r.inputs, ctx);
+
+/** A dedicated Stream Analytics cluster: its capacity in streaming units, around the clock (36-SU minimum, V1 API). */
+export const streamAnalyticsCluster: Rule = (r) => {
+  const cap = num(r.inputs, "sku.capacity") ?? 36;
+  return priced({ meter: `Cluster ${cap} streaming units`, priceId: "asa-su", quantity: cap * H });
+};
 
 const EP: Record<string, { vcpu: number; gb: number }> = {
   EP1: { vcpu: 1, gb: 3.5 },
@@ -442,6 +485,209 @@ export const containerRegistry: Rule = (r, ctx) => {
 export const acrReplication: Rule = () =>
   priced({ meter: "Geo-replica (Premium)", priceId: "acr-premium", quantity: DAYS_PER_MONTH });
 
+// ---- Data Factory integration runtime (managed virtual network) ------------------------------------------------------
+
+/**
+ * A managed-VNet Azure IR keeps its compute warm for the time-to-live after the last activity of each ETL window, and
+ * bills it: copy compute at its DIUs, pipeline/external compute at the managed-VNet hourly rate (wave-2 facts §2.1,
+ * §7; learn.microsoft.com/azure/data-factory/managed-virtual-network-private-endpoint, "time to live").
+ */
+export const integrationRuntime: Rule = (r, ctx) => {
+  const p = at(r.inputs, "properties");
+  if (str(p, "type") !== "Managed")
+    return free("self-hosted IR: no ADF charge of its own (its activities are priced on the factory)");
+  if (at(p, "managedVirtualNetwork") === undefined)
+    return free("Azure IR without a managed virtual network: its activity hours are priced on the factory");
+  const windows = ctx.usage.etlWindowsPerDay * DAYS_PER_MONTH;
+  const lines: LineSpec[] = [];
+  const copyTtl = num(p, "computeProperties.copyComputeScaleProperties.timeToLive") ?? 0;
+  const dius = num(p, "computeProperties.copyComputeScaleProperties.dataIntegrationUnit") ?? 4;
+  if (copyTtl > 0)
+    lines.push({
+      meter: `Copy compute TTL ${copyTtl} min × ${dius} DIU after each ETL window`,
+      priceId: "adf-diu",
+      quantity: (copyTtl / 60) * dius * windows,
+    });
+  const pipeTtl = num(p, "computeProperties.pipelineExternalComputeScaleProperties.timeToLive") ?? 0;
+  if (pipeTtl > 0)
+    lines.push({
+      meter: `Pipeline/external compute TTL ${pipeTtl} min after each ETL window`,
+      priceId: "adf-managed-vnet-activity",
+      quantity: (pipeTtl / 60) * windows,
+    });
+  return lines.length > 0
+    ? priced(...lines)
+    : free("managed-VNet IR without time-to-live: activity hours are priced on the factory");
+};
+
+/** `resources.Resource` (the workaround for types azure-native lacks): priced by what it declares. */
+export const genericResource: Rule = (r, ctx) => {
+  const ns = (str(r.inputs, "resourceProviderNamespace") ?? "").toLowerCase();
+  const type = (str(r.inputs, "resourceType") ?? "").toLowerCase();
+  if (ns === "microsoft.datafactory" && type === "managedvirtualnetworks")
+    return free(
+      "the factory's managed virtual network has no charge of its own (managed-VNet activity hours are priced)",
+    );
+  if (ns === "microsoft.streamanalytics" && type === "streamingjobs") return asaJobFrom(r.inputs.properties, ctx);
+  if (ns === "microsoft.streamanalytics" && (type === "inputs" || type === "outputs" || type === "functions"))
+    return free("billed on the job's streaming units");
+  return notEstimated(`generic resource ${ns}/${type} has no pricing rule`);
+};
+
+// ---- Security: Microsoft Defender for Cloud --------------------------------------------------------------------------
+
+const count = (ctx: RuleContext, ...types: string[]) => types.reduce((s, t) => s + ctx.ofType(`${AN}:${t}`).length, 0);
+const standard = (r: ResourceRecord) => (str(r.inputs, "pricingTier") ?? "").toLowerCase() === "standard";
+
+/** Billed RU/s (in 100s) across the stack's provisioned containers and databases, every region. */
+function billedHundredRu(ctx: RuleContext): number {
+  let total = 0;
+  for (const t of [`${AN}:cosmosdb:SqlResourceSqlContainer`, `${AN}:cosmosdb:SqlResourceSqlDatabase`]) {
+    for (const c of ctx.ofType(t)) {
+      const regions = cosmosRegions(account(c, ctx));
+      const max = num(c.inputs, "options.autoscaleSettings.maxThroughput");
+      const manual = num(c.inputs, "options.throughput");
+      const ru = max !== undefined ? max * ctx.usage.cosmosAutoscaleBilledFraction : (manual ?? 0);
+      total += (ru / 100) * regions;
+    }
+  }
+  return total;
+}
+
+/**
+ * A Defender for Cloud plan (`security:Pricing`): the plan's price per protected resource × the stack's resources of
+ * that kind (a subscription-scoped plan also covers resources outside this stack: the figure is this stack's share).
+ */
+export const defenderPlan: Rule = (r, ctx) => {
+  const plan = str(r.inputs, "pricingName") ?? r.name;
+  if (!standard(r)) return free(`Defender plan ${plan} on the Free tier`);
+  const per = (meter: string, priceId: string, n: number, what: string) =>
+    n > 0
+      ? priced({ meter: `${meter} × ${Math.round(n * 100) / 100} ${what}`, priceId, quantity: n })
+      : free(`Defender plan ${plan}: no ${what} in the stack`);
+  switch (plan) {
+    case "SqlServers":
+      // Azure SQL logical servers and Synapse workspaces (dedicated pools) are both covered by the SQL plan.
+      return per("Defender for SQL", "defender-sql-azure", count(ctx, "sql:Server", "synapse:Workspace"), "server(s)");
+    case "StorageAccounts":
+      return per("Defender for Storage", "defender-storage", count(ctx, "storage:StorageAccount"), "account(s)");
+    case "KeyVaults":
+      return per("Defender for Key Vault", "defender-keyvault", count(ctx, "keyvault:Vault"), "vault(s)");
+    case "CosmosDbs":
+      return per("Defender for Cosmos DB", "defender-cosmos", billedHundredRu(ctx), "100 RU/s billed");
+    case "Arm":
+      return per("Defender for Resource Manager", "defender-arm", 1, "subscription");
+    case "AppServices": {
+      const inst = ctx
+        .ofType(`${AN}:web:AppServicePlan`)
+        .filter((p) => !["FC1", "Y1"].includes(str(p.inputs, "sku.name") ?? ""))
+        .reduce((s, p) => s + (num(p.inputs, "sku.capacity") ?? 1), 0);
+      return per("Defender for App Service", "defender-appservice", inst, "plan instance(s)");
+    }
+    case "VirtualMachines":
+      return per(
+        `Defender for Servers ${str(r.inputs, "subPlan") ?? "P2"}`,
+        str(r.inputs, "subPlan") === "P1" ? "defender-servers-p1" : "defender-servers-p2",
+        count(ctx, "compute:VirtualMachine"),
+        "VM(s)",
+      );
+    case "OpenSourceRelationalDatabases":
+      return per(
+        "Defender for open-source databases",
+        "defender-oss-db",
+        count(ctx, "dbforpostgresql:Server", "dbforpostgresql:FlexibleServer", "dbformysql:FlexibleServer"),
+        "server(s)",
+      );
+    default:
+      return notEstimated(
+        `Defender plan ${plan} has no price row (priced: SqlServers, StorageAccounts, KeyVaults, CosmosDbs, Arm, AppServices, VirtualMachines, OpenSourceRelationalDatabases)`,
+      );
+  }
+};
+
+/** Microsoft Defender for SQL on one server, unless a Defender for SQL plan of the stack already bills it. */
+export const sqlSecurityAlertPolicy: Rule = (r, ctx) => {
+  if ((str(r.inputs, "state") ?? "Enabled") !== "Enabled") return free("threat detection disabled");
+  const plan = ctx
+    .ofType(`${AN}:security:Pricing`)
+    .some((p) => str(p.inputs, "pricingName") === "SqlServers" && standard(p));
+  if (plan) return free("billed by the stack's Defender for SQL plan (security:Pricing SqlServers)");
+  return priced({ meter: "Microsoft Defender for SQL (server)", priceId: "defender-sql-azure", quantity: 1 });
+};
+
+// ---- Azure Monitor alerts, notifications and Sentinel ---------------------------------------------------------------
+
+/** Metric alert rules: one time series per scope and criterion (dimensions split further; not modelled). */
+export const metricAlert: Rule = (r) => {
+  const scopes = Math.max(1, (at(r.inputs, "scopes") as unknown[] | undefined)?.length ?? 1);
+  const all = (at(r.inputs, "criteria.allOf") as { criterionType?: string }[] | undefined) ?? [{}];
+  const series = scopes * Math.max(1, all.length);
+  const dynamic = scopes * all.filter((c) => c.criterionType === "DynamicThresholdCriterion").length;
+  const lines: LineSpec[] = [
+    { meter: `${series} monitored time series`, priceId: "monitor-metric-alert-ts", quantity: series },
+  ];
+  if (dynamic > 0)
+    lines.push({
+      meter: `Dynamic threshold × ${dynamic} time series`,
+      priceId: "monitor-metric-alert-ts",
+      quantity: dynamic,
+    });
+  return priced(...lines);
+};
+
+const minutes = (iso?: string) => {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso ?? "");
+  return m ? Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : undefined;
+};
+/** Log search alert rules (`ScheduledQueryRule`): a monthly price by evaluation frequency. */
+export const scheduledQueryRule: Rule = (r) => {
+  const freq = minutes(str(r.inputs, "evaluationFrequency"));
+  if (freq === undefined) return notEstimated("no evaluationFrequency (ISO 8601 duration) on the rule");
+  const id = freq <= 1 ? "1m" : freq <= 5 ? "5m" : freq <= 10 ? "10m" : "15m";
+  return priced({
+    meter: `Log search alert rule every ${freq} min`,
+    priceId: `monitor-log-alert-${id}`,
+    quantity: 1,
+    note: "one time series (split-by dimensions add 30 % of the rule price each; not modelled)",
+  });
+};
+
+/** Action groups: e-mail has 1,000 free a month; web hooks are billed per notification. */
+export const actionGroup: Rule = (r, ctx) => {
+  const hooks = (at(r.inputs, "webhookReceivers") as { useAadAuth?: boolean }[] | undefined) ?? [];
+  if (hooks.length === 0) return free("e-mail notifications: the first 1,000 a month have no charge");
+  const n = ctx.usage.alertNotificationsPerMonth;
+  const secure = hooks.filter((h) => h.useAadAuth === true).length;
+  const plain = hooks.length - secure;
+  const lines: LineSpec[] = [];
+  if (plain > 0)
+    lines.push({ meter: `${plain} web hook(s) × ${n} notifications`, priceId: "monitor-webhook", quantity: plain * n });
+  if (secure > 0)
+    lines.push({
+      meter: `${secure} secure web hook(s) × ${n} notifications`,
+      priceId: "monitor-secure-webhook",
+      quantity: secure * n,
+    });
+  return priced(...lines);
+};
+
+/** Microsoft Sentinel on a workspace: every GB the workspace ingests is analysed (pay-as-you-go). */
+export const sentinel: Rule = (_r, ctx) =>
+  priced({
+    meter: `Sentinel analysis ${ctx.usage.logIngestionGbPerDay} GB/day`,
+    priceId: "sentinel-ingestion",
+    quantity: ctx.usage.logIngestionGbPerDay * DAYS_PER_MONTH,
+  });
+
+/** The legacy `SecurityInsights(<ws>)` solution is Sentinel too (priced once, on the onboarding state when both exist). */
+export const omsSolution: Rule = (r, ctx) => {
+  const name = `${str(r.inputs, "solutionName") ?? ""} ${str(r.inputs, "plan.product") ?? ""}`;
+  if (!/SecurityInsights/i.test(name)) return free("Log Analytics solutions bill their data as workspace ingestion");
+  if (ctx.ofType(`${AN}:securityinsights:SentinelOnboardingState`).length > 0)
+    return free("Sentinel is priced on the workspace's onboarding state");
+  return sentinel(r, ctx);
+};
+
 /** Rules by type token. */
 export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:sql:Database`]: sqlDatabase,
@@ -462,11 +708,20 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:datafactory:Factory`]: dataFactory,
   [`${AN}:eventhub:Namespace`]: eventHubsNamespace,
   [`${AN}:streamanalytics:StreamingJob`]: streamAnalytics,
-  [`${AN}:streamanalytics:Cluster`]: streamAnalytics,
+  [`${AN}:streamanalytics:Cluster`]: streamAnalyticsCluster,
   [`${AN}:web:AppServicePlan`]: appServicePlan,
   [`${AN}:web:WebApp`]: webApp,
   [`${AN}:machinelearningservices:Compute`]: mlCompute,
   [`${AN}:machinelearningservices:OnlineDeployment`]: mlOnlineDeployment,
   [`${AN}:containerregistry:Registry`]: containerRegistry,
   [`${AN}:containerregistry:Replication`]: acrReplication,
+  [`${AN}:datafactory:IntegrationRuntime`]: integrationRuntime,
+  [`${AN}:resources:Resource`]: genericResource,
+  [`${AN}:security:Pricing`]: defenderPlan,
+  [`${AN}:sql:ServerSecurityAlertPolicy`]: sqlSecurityAlertPolicy,
+  [`${AN}:monitor:MetricAlert`]: metricAlert,
+  [`${AN}:monitor:ScheduledQueryRule`]: scheduledQueryRule,
+  [`${AN}:monitor:ActionGroup`]: actionGroup,
+  [`${AN}:securityinsights:SentinelOnboardingState`]: sentinel,
+  [`${AN}:operationsmanagement:Solution`]: omsSolution,
 };
