@@ -84,19 +84,51 @@ function cached(filename) {
 }
 
 /**
- * `@pulumi/pulumi` loads the whole TypeScript compiler (about half its load time) as soon as it is imported, for
- * closure serialization (`runtime/closure/parseFunction.js`), which the offline tools never use. Hand that one
- * module a proxy that loads the compiler on first use instead: behaviour is unchanged if it is ever needed.
+ * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
+ * uses them: about two thirds of its load time. Each listed `require` (request, from a file ending with `from`)
+ * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
+ * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
+ * - npm's Arborist (with pacote, sigstore, ...), to compute a closure's package code paths;
+ * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI.
  */
-function deferClosureCompiler() {
+const DEFERRED = [
+  { request: "../../typescript-shim", from: path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js") },
+  { request: "@npmcli/arborist", from: path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js") },
+  { request: "./automation", from: path.join("@pulumi", "pulumi", "index.js") },
+];
+
+/**
+ * A stand-in for a module, loading it on first use. It reports itself as an ES module's namespace so that
+ * TypeScript's `__importStar` hands it over as is instead of copying its (not yet loaded) members; `default` is the
+ * module itself when it has none, which is what `__importStar` would have made of a CommonJS module.
+ */
+function lazyModule(load) {
+  let real;
+  const target = () => (real ??= load());
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        if (key === "__esModule") return true;
+        const m = target();
+        return key === "default" && !m?.__esModule ? m : m[key];
+      },
+      has: (_, key) => key in target(),
+      ownKeys: () => Reflect.ownKeys(target()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const d = Reflect.getOwnPropertyDescriptor(target(), key);
+        return d && { ...d, configurable: true };
+      },
+    },
+  );
+}
+
+function deferUnusedSdkModules() {
   const load = Module._load;
-  const parseFunction = path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js");
   Module._load = function loadDeferred(request, parent, isMain) {
-    if (request === "../../typescript-shim" && parent?.filename?.endsWith(parseFunction)) {
-      let real;
-      const target = () => (real ??= load.call(this, request, parent, isMain));
-      return new Proxy({}, { get: (_, key) => target()[key], has: (_, key) => key in target() });
-    }
+    const from = parent?.filename;
+    if (from && DEFERRED.some((d) => d.request === request && from.endsWith(d.from)))
+      return lazyModule(() => load.call(this, request, parent, isMain));
     return load.apply(this, arguments);
   };
 }
@@ -105,7 +137,7 @@ function register() {
   require.extensions[".ts"] = function loadTypeScript(module, filename) {
     module._compile(cached(filename), filename);
   };
-  deferClosureCompiler();
+  deferUnusedSdkModules();
   // Node 22.1+ can also cache V8's compiled code of every module (node_modules included) between runs.
   try {
     Module.enableCompileCache?.(path.join(CACHE, "v8"));
