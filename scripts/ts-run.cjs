@@ -9,13 +9,16 @@
 // the file's path and content, the tsconfig.json and the TypeScript version. A changed or new file (a new module
 // under tools/ or components/, say) is transpiled on first use, so the cache can never be stale; an unchanged one
 // costs a hash and a read, and TypeScript itself is only loaded when something has to be transpiled. Type-checking
-// stays with `npm test` (tsc --noEmit), exactly as with tsx. Plain CommonJS on purpose: it must run before any
-// TypeScript can.
+// stays with `npm test` (tsc --noEmit), exactly as with tsx. It also defers the SDK modules a mocked run never uses
+// and keeps V8's compiled code of the dependencies between runs (see below). Plain CommonJS on purpose: it must run
+// before any TypeScript can.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
+const vm = require("node:vm");
+const { threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-run");
@@ -133,17 +136,76 @@ function deferUnusedSdkModules() {
   };
 }
 
+/**
+ * V8's compiled code of every dependency module, kept between runs, on Node versions without
+ * `module.enableCompileCache` (before 22.1): compiling the SDK's JavaScript is a large part of its load time. Each
+ * module under node_modules is compiled with the code V8 produced for it on an earlier run (keyed by path and
+ * content, and checked by V8 itself: a cache it rejects is simply recompiled and rewritten); what had none is
+ * written when the process exits, with the functions that ran by then. The project's own modules are left to Node
+ * so that their source maps keep working for `--verbose` stack traces.
+ */
+function cacheDependencyCode(dir) {
+  const compile = Module.prototype._compile;
+  const pending = [];
+  const fileOf = (filename, content) =>
+    path.join(dir, `${crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex")}.bin`);
+  // The `require` Node gives a module (lib/internal/modules/helpers.js makeRequireFunction).
+  const makeRequire = (mod) => {
+    const require = (id) => mod.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+    require.main = process.mainModule;
+    require.extensions = Module._extensions;
+    require.cache = Module._cache;
+    return require;
+  };
+  Module.prototype._compile = function compileWithCache(content, filename) {
+    if (!filename.includes(`${path.sep}node_modules${path.sep}`) || !filename.endsWith(".js"))
+      return compile.call(this, content, filename);
+    const file = fileOf(filename, content);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(content), {
+      filename,
+      cachedData,
+      importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+    const fn = script.runInThisContext({ displayErrors: true });
+    return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+  };
+  process.once("exit", () => {
+    if (pending.length === 0) return;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const { script, file } of pending) {
+        const tmp = `${file}.${process.pid}-${threadId}.tmp`; // the deployed-view worker writes too
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, file);
+      }
+    } catch {
+      // A read-only node_modules only costs speed.
+    }
+  });
+}
+
 function register() {
   require.extensions[".ts"] = function loadTypeScript(module, filename) {
     module._compile(cached(filename), filename);
   };
   deferUnusedSdkModules();
-  // Node 22.1+ can also cache V8's compiled code of every module (node_modules included) between runs.
-  try {
-    Module.enableCompileCache?.(path.join(CACHE, "v8"));
-  } catch {
-    // Only speed is lost.
-  }
+  // Node 22.1+ caches V8's compiled code of every module (node_modules included) between runs itself.
+  if (typeof Module.enableCompileCache === "function") {
+    try {
+      Module.enableCompileCache(path.join(CACHE, "v8"));
+    } catch {
+      // Only speed is lost.
+    }
+  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheDependencyCode(path.join(CACHE, "v8-node20"));
 }
 
 function sourceFiles() {
