@@ -35,7 +35,7 @@ runCli(USAGE, async (argv) => {
   if (!stack) throw new UsageError("--stack is required");
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
-  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
+  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, secondCoreFree, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
@@ -48,7 +48,7 @@ runCli(USAGE, async (argv) => {
     // from the preview view.
     deployedView: Boolean(args.values.export),
     skipSchema: args.flags.has("skip-schema"),
-    parallel: true,
+    parallel: secondCoreFree(),
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -3,6 +3,7 @@
  * stack config → program under mocks → recorded resources → policy pack in-process → verdict.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
 import { deployedViewInWorker } from "./deployedView";
@@ -60,7 +61,7 @@ export interface PreviewOptions {
   readonly deployedView?: boolean;
   /** Skip the ARM schema check of the request bodies (--skip-schema). */
   readonly skipSchema?: boolean;
-  /** Run the deployed view and the schema check in a worker thread, beside the first preview (the CLI does). */
+  /** Run the deployed view and the schema check in a worker thread, beside the first preview (see secondCoreFree). */
   readonly parallel?: boolean;
 }
 
@@ -73,6 +74,16 @@ export interface PreviewResult {
   readonly verdict: Verdict;
   /** The ARM schema check (tools/lib/armSchema), unless skipped. */
   readonly schema?: SchemaCheck;
+}
+
+/**
+ * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
+ * busy (1-minute load average). On a busy machine the worker would only compete with this thread and load every
+ * module a second time, so the two views then run one after the other in this thread.
+ */
+export function secondCoreFree(): boolean {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return cores >= 2 && os.loadavg()[0] <= cores - 1;
 }
 
 export function stackTagsFor(project: string): ReadonlyMap<string, string> {
@@ -92,7 +103,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   // proves it against the pack started by the CLI's own launcher.
   // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
   const needDeployed = !(opts.deployedView === false && opts.skipSchema);
-  // In parallel (the CLI): the deployed view and the schema check run in a worker thread while this one runs the
+  // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
   // first preview. Its failures are reported after this thread's, which name the same config or program errors.
   const inWorker = needDeployed && opts.parallel ? deployedViewInWorker(program, !opts.skipSchema) : undefined;
   inWorker?.catch(() => undefined);
