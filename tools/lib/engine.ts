@@ -243,12 +243,17 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   process.on("unhandledRejection", onRejection);
   // The SDK captures stack traces eagerly (a source position per resource, a debug trace per promise); building
   // them, and mapping them through source maps, was most of the offline preview's time. Neither is needed offline,
-  // so they are off unless `debug` (--verbose) asks for full, mapped traces.
+  // so they are off unless `debug` (--verbose) asks for full, mapped traces. The source position is captured by
+  // `Resource.callsites`, which lifts the stack trace limit for it: it answers "no position" instead (the engine
+  // only shows it in diagnostics; nothing recorded here, nor anything the policy pack sees, carries it).
   const sourceMaps = process.sourceMapsEnabled;
   const stackTraceLimit = Error.stackTraceLimit;
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
   if (!opts.debug) {
     process.setSourceMapsEnabled(false);
     Error.stackTraceLimit = 0;
+    resourceClass.callsites = () => [];
   }
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
@@ -261,6 +266,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = stackTraceLimit;
+    resourceClass.callsites = callsites;
   }
   if (failures.length > 0) throw failures[0];
   return {
