@@ -9,10 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockResource } from "./azureMocks";
 import type { ResourceRecord } from "./policyRunner";
 
-const structPb = require("google-protobuf/google/protobuf/struct_pb") as {
-  Struct: { fromJavaScript(o: Record<string, unknown>): StructLike };
-};
-
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -109,9 +105,8 @@ interface RegisterRequest {
 interface RegisterResponse {
   getUrn(): string;
   getId(): string;
-  getObject(): StructLike | undefined;
+  getObject: () => StructLike | undefined;
   setId(id: string): void;
-  setObject(o: StructLike | undefined): void;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -178,27 +173,25 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, res) => {
+      // Each side converted from protobuf once, and read by the SDK and by the record alike.
+      const inputsJs = !err && res ? (req.getObject()?.toJavaScript() ?? {}) : {};
+      let outputsJs = !err && res ? (res.getObject()?.toJavaScript() ?? {}) : {};
       if (!err && res && opts.firstPreview) {
         // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
         // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
         // the random suffix...) is unknown.
-        const inputs = req.getObject()?.toJavaScript() ?? {};
-        const computed = req.getCustom()
-          ? Object.keys(res.getObject()?.toJavaScript() ?? {}).filter((k) => !(k in inputs) && k !== "id")
-          : [];
+        const computed = req.getCustom() ? Object.keys(outputsJs).filter((k) => !(k in inputsJs) && k !== "id") : [];
+        const previewJs = { ...inputsJs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) };
+        outputsJs = previewJs;
         res.setId("");
-        res.setObject(
-          structPb.Struct.fromJavaScript({ ...inputs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) }),
-        );
+        // What the SDK reads of the response's struct (deserializeProperties), without a protobuf round trip.
+        res.getObject = () => ({ toJavaScript: () => previewJs });
       }
       if (!err && res) {
         const secretPaths = new Set<string>();
-        const inputs = unwrap(req.getObject()?.toJavaScript() ?? {}, secrets, secretPaths) as Record<string, unknown>;
+        const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
         const outputSecretPaths = new Set<string>();
-        const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets, outputSecretPaths) as Record<
-          string,
-          unknown
-        >;
+        const outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
         const propertyDependencies: Record<string, string[]> = {};
         for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? [])
           propertyDependencies[k] = v.getUrnsList();
