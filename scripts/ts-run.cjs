@@ -88,16 +88,18 @@ function cached(filename) {
 
 /**
  * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
- * uses them: about two thirds of its load time. Each listed `require` (request, from a file ending with `from`)
+ * uses them (about two thirds of its load time), and likewise in `@pulumi/policy`. Each listed `require` (request, from a file ending with `from`)
  * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
  * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
  * - npm's Arborist (with pacote, sigstore, ...), to compute a closure's package code paths;
- * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI.
+ * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
+ * - and in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in).
  */
 const DEFERRED = [
   { request: "../../typescript-shim", from: path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js") },
   { request: "@npmcli/arborist", from: path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js") },
   { request: "./automation", from: path.join("@pulumi", "pulumi", "index.js") },
+  { request: "./server", from: path.join("@pulumi", "policy", "policy.js") },
 ];
 
 /**

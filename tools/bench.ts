@@ -152,6 +152,10 @@ async function main(): Promise<number> {
   const runs = Number(arg("runs", "3"));
   console.log(`Benchmark: offline preview of '${stack}' (${runs} runs each, fresh processes, median)`);
   console.log(`SDK modules in the baseline: ${sdkModules().join(", ")} (plus every resource class the program uses)`);
+  const { secondCoreFree } = require("./lib/preview") as typeof import("./lib/preview");
+  console.log(
+    `Deployed view and ARM schema check: ${secondCoreFree() ? "in a worker thread (a core is free)" : "after the first preview, same thread (no core free: 1-minute load average)"}`,
+  );
   const base: Sample[] = [];
   const prev: Sample[] = [];
   const typed: Timed[] = [];
