@@ -123,6 +123,15 @@ describe("offline preview", function () {
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 
+  it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
+    const inThread = await previewOf("dev");
+    const inWorker = await previewStack({ stack: "dev", parallel: true });
+    assert.deepEqual(inWorker.run, inThread.run);
+    assert.deepEqual(inWorker.previewRun, inThread.previewRun);
+    assert.deepEqual(inWorker.verdict, inThread.verdict);
+    assert.deepEqual(inWorker.schema, inThread.schema);
+  });
+
   it("never prints or exports a secret: secure values become marked placeholders", async () => {
     const { run, verdict } = await previewStack({
       stack: "dev",
