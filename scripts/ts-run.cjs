@@ -9,13 +9,16 @@
 // the file's path and content, the tsconfig.json and the TypeScript version. A changed or new file (a new module
 // under tools/ or components/, say) is transpiled on first use, so the cache can never be stale; an unchanged one
 // costs a hash and a read, and TypeScript itself is only loaded when something has to be transpiled. Type-checking
-// stays with `npm test` (tsc --noEmit), exactly as with tsx. Plain CommonJS on purpose: it must run before any
-// TypeScript can.
+// stays with `npm test` (tsc --noEmit), exactly as with tsx. It also defers the SDK modules a mocked run never uses
+// and keeps V8's compiled code of the dependencies between runs (see below). Plain CommonJS on purpose: it must run
+// before any TypeScript can.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
+const vm = require("node:vm");
+const { threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-run");
@@ -84,34 +87,127 @@ function cached(filename) {
 }
 
 /**
- * `@pulumi/pulumi` loads the whole TypeScript compiler (about half its load time) as soon as it is imported, for
- * closure serialization (`runtime/closure/parseFunction.js`), which the offline tools never use. Hand that one
- * module a proxy that loads the compiler on first use instead: behaviour is unchanged if it is ever needed.
+ * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
+ * uses them (about two thirds of its load time), and likewise in `@pulumi/policy`. Each listed `require` (request, from a file ending with `from`)
+ * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
+ * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
+ * - npm's Arborist (with pacote, sigstore, ...), to compute a closure's package code paths;
+ * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
+ * - and in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in).
  */
-function deferClosureCompiler() {
+const DEFERRED = [
+  { request: "../../typescript-shim", from: path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js") },
+  { request: "@npmcli/arborist", from: path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js") },
+  { request: "./automation", from: path.join("@pulumi", "pulumi", "index.js") },
+  { request: "./server", from: path.join("@pulumi", "policy", "policy.js") },
+];
+
+/**
+ * A stand-in for a module, loading it on first use. It reports itself as an ES module's namespace so that
+ * TypeScript's `__importStar` hands it over as is instead of copying its (not yet loaded) members; `default` is the
+ * module itself when it has none, which is what `__importStar` would have made of a CommonJS module.
+ */
+function lazyModule(load) {
+  let real;
+  const target = () => (real ??= load());
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        if (key === "__esModule") return true;
+        const m = target();
+        return key === "default" && !m?.__esModule ? m : m[key];
+      },
+      has: (_, key) => key in target(),
+      ownKeys: () => Reflect.ownKeys(target()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const d = Reflect.getOwnPropertyDescriptor(target(), key);
+        return d && { ...d, configurable: true };
+      },
+    },
+  );
+}
+
+function deferUnusedSdkModules() {
   const load = Module._load;
-  const parseFunction = path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js");
   Module._load = function loadDeferred(request, parent, isMain) {
-    if (request === "../../typescript-shim" && parent?.filename?.endsWith(parseFunction)) {
-      let real;
-      const target = () => (real ??= load.call(this, request, parent, isMain));
-      return new Proxy({}, { get: (_, key) => target()[key], has: (_, key) => key in target() });
-    }
+    const from = parent?.filename;
+    if (from && DEFERRED.some((d) => d.request === request && from.endsWith(d.from)))
+      return lazyModule(() => load.call(this, request, parent, isMain));
     return load.apply(this, arguments);
   };
+}
+
+/**
+ * V8's compiled code of every dependency module, kept between runs, on Node versions without
+ * `module.enableCompileCache` (before 22.1): compiling the SDK's JavaScript is a large part of its load time. Each
+ * module under node_modules is compiled with the code V8 produced for it on an earlier run (keyed by path and
+ * content, and checked by V8 itself: a cache it rejects is simply recompiled and rewritten); what had none is
+ * written when the process exits, with the functions that ran by then. The project's own modules are left to Node
+ * so that their source maps keep working for `--verbose` stack traces.
+ */
+function cacheDependencyCode(dir) {
+  const compile = Module.prototype._compile;
+  const pending = [];
+  const fileOf = (filename, content) =>
+    path.join(dir, `${crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex")}.bin`);
+  // The `require` Node gives a module (lib/internal/modules/helpers.js makeRequireFunction).
+  const makeRequire = (mod) => {
+    const require = (id) => mod.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+    require.main = process.mainModule;
+    require.extensions = Module._extensions;
+    require.cache = Module._cache;
+    return require;
+  };
+  Module.prototype._compile = function compileWithCache(content, filename) {
+    if (!filename.includes(`${path.sep}node_modules${path.sep}`) || !filename.endsWith(".js"))
+      return compile.call(this, content, filename);
+    const file = fileOf(filename, content);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(Module.wrap(content), {
+      filename,
+      cachedData,
+      importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+    const fn = script.runInThisContext({ displayErrors: true });
+    return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+  };
+  process.once("exit", () => {
+    if (pending.length === 0) return;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const { script, file } of pending) {
+        const tmp = `${file}.${process.pid}-${threadId}.tmp`; // the deployed-view worker writes too
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, file);
+      }
+    } catch {
+      // A read-only node_modules only costs speed.
+    }
+  });
 }
 
 function register() {
   require.extensions[".ts"] = function loadTypeScript(module, filename) {
     module._compile(cached(filename), filename);
   };
-  deferClosureCompiler();
-  // Node 22.1+ can also cache V8's compiled code of every module (node_modules included) between runs.
-  try {
-    Module.enableCompileCache?.(path.join(CACHE, "v8"));
-  } catch {
-    // Only speed is lost.
-  }
+  deferUnusedSdkModules();
+  // Node 22.1+ caches V8's compiled code of every module (node_modules included) between runs itself.
+  if (typeof Module.enableCompileCache === "function") {
+    try {
+      Module.enableCompileCache(path.join(CACHE, "v8"));
+    } catch {
+      // Only speed is lost.
+    }
+  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheDependencyCode(path.join(CACHE, "v8-node20"));
 }
 
 function sourceFiles() {

@@ -8,6 +8,7 @@ import { apiVersionOf, armIdentityFromId, pathParameters } from "../tools/lib/ar
 import { externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
 import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewStack } from "../tools/lib/preview";
 import type { verdictJson } from "../tools/lib/report";
 import { byName, previewOf } from "./helpers/stacks";
 
@@ -119,11 +120,33 @@ describe("ARM schema check", function () {
     assert.match(fs.readFileSync(path.join(VENDOR_DIR, "LICENSE"), "utf8"), /MIT License/);
   });
 
+  it("reports the same on prod and the insecure fixture whether validators are compiled or come from the cache", async () => {
+    const insecure = await previewStack({
+      stack: "insecure",
+      stackFile: path.join(ROOT, "tests", "fixtures", "insecure", "Pulumi.insecure.yaml"),
+      program: path.join(ROOT, "tests", "fixtures", "insecure", "index.ts"),
+      skipSchema: true,
+    });
+    const prod = (await previewOf("prod")).run;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+    try {
+      for (const run of [insecure.run, prod]) {
+        const compiled = checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, false));
+        assert.ok(compiled.resources.length > 5);
+        assert.deepEqual(checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, dir)), compiled);
+        assert.deepEqual(checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, dir)), compiled);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe("planted faults in a copy of the dev stack", () => {
     let check: SchemaCheck;
+    let copy: ResourceRecord[];
     before(async () => {
       const { run } = await previewOf("dev");
-      const copy = structuredClone(run.resources);
+      copy = structuredClone(run.resources);
       const find = (name: string) => byName(copy, name) as ResourceRecord & { id: string };
       // Wrong type, in a flattened nested bag (subnet properties).
       const vnet = find("platform-vnet");
@@ -142,7 +165,7 @@ describe("ARM schema check", function () {
       // A name Azure refuses (vault names are 3-24 characters).
       const kv = find("platform-kv");
       Object.assign(kv, { id: kv.id.replace(/vaults\/[^/]+$/, "vaults/kv-this-name-is-far-too-long") });
-      check = checkSchemas(copy);
+      check = checkSchemas(copy, new SchemaStore(VENDOR_DIR, false));
       assert.equal(container.name.length > 0, true);
     });
 
@@ -207,6 +230,23 @@ describe("ARM schema check", function () {
 
     it("reports nothing but the planted faults", () => {
       assert.equal(check.errors.length, 5, errors().join("\n"));
+    });
+
+    it("reports the same with validators compiled in memory, compiled into the cache and loaded from it", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      try {
+        const cached = () => checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir));
+        const filled = cached();
+        const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"));
+        assert.ok(files.length > 10, "the first run keeps every validator it compiled");
+        assert.deepEqual(filled, check);
+        // Loaded, not compiled: Ajv never runs (a compile would rewrite the files).
+        for (const f of files) fs.utimesSync(path.join(dir, f), 0, 0);
+        assert.deepEqual(cached(), check);
+        assert.ok(files.every((f) => fs.statSync(path.join(dir, f)).mtimeMs === 0));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
+import { programOf, startDeployedView } from "../tools/lib/deployedView";
 import { SECRET_SIG } from "../tools/lib/engine";
 import { mandatoryViolations } from "../tools/lib/policyRunner";
 import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
@@ -121,6 +122,17 @@ describe("offline preview", function () {
     const evaluatedExcept = (e: Readonly<Record<string, number>>) =>
       Object.entries(e).filter(([p]) => !undecided.has(p));
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
+  });
+
+  it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
+    const inThread = await previewOf("dev");
+    // Started ahead, as `npm run preview:offline` does when a core is free; previewStack takes it over.
+    startDeployedView(programOf({ stack: "dev" }), true);
+    const inWorker = await previewStack({ stack: "dev", parallel: true });
+    assert.deepEqual(inWorker.run, inThread.run);
+    assert.deepEqual(inWorker.previewRun, inThread.previewRun);
+    assert.deepEqual(inWorker.verdict, inThread.verdict);
+    assert.deepEqual(inWorker.schema, inThread.schema);
   });
 
   it("never prints or exports a secret: secure values become marked placeholders", async () => {

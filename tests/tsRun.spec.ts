@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import Module from "node:module";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -38,16 +39,34 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     assert.equal(run([entry, "--name", "y"]).trim(), "two y true");
   });
 
-  it("defers the TypeScript compiler @pulumi/pulumi loads for closure serialization, which still works", () => {
+  it("defers the modules @pulumi/pulumi loads but a mocked run never uses, which still work when used", () => {
     const probe = path.join(dir, "probe.ts");
     fs.writeFileSync(
       probe,
       `import * as pulumi from "@pulumi/pulumi";\n` +
-        `const loaded = () => Object.keys(require.cache).some((k) => k.endsWith("/typescript/lib/typescript.js"));\n` +
-        `const before = loaded();\n` +
-        `pulumi.runtime.serializeFunction(() => 42).then((f) => console.log(before, loaded(), f.text.includes("42")));\n`,
+        `const loaded = (end: string) => Object.keys(require.cache).some((k) => k.endsWith(end));\n` +
+        `const deferred = ["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/index.js", "/automation/index.js"];\n` +
+        `const before = deferred.map(loaded).join(",");\n` +
+        `const workspace = typeof pulumi.automation.LocalWorkspace.create;\n` +
+        `pulumi.runtime.serializeFunction(() => 42).then((f) =>\n` +
+        `  console.log(before, workspace, loaded(deferred[0]), loaded(deferred[2]), f.text.includes("42")));\n`,
     );
     run([probe]); // the first run transpiles probe.ts, which loads the compiler for that
-    assert.equal(run([probe]).trim(), "false true true");
+    assert.equal(run([probe]).trim(), "false,false,false function true true true");
+  });
+
+  it("keeps V8's compiled code of dependency modules between runs, and they behave the same from it", () => {
+    const probe = path.join(dir, "deps.ts");
+    fs.writeFileSync(
+      probe,
+      `import * as YAML from "yaml";\nimport * as pulumi from "@pulumi/pulumi";\n` +
+        `console.log(YAML.parse("a: [1, 2]").a.length, typeof pulumi.output, require.resolve("yaml").includes("node_modules"));\n`,
+    );
+    const cacheDir = path.join(ROOT, "node_modules", ".cache", "ts-run", "v8-node20");
+    const first = run([probe]).trim();
+    assert.equal(first, "2 function true");
+    assert.equal(run([probe]).trim(), first);
+    const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
+    if (!builtIn) assert.ok(fs.readdirSync(cacheDir).length > 50, "compiled code of the SDK's modules is kept");
   });
 });

@@ -117,11 +117,11 @@ function asTyped(stack: string): Timed {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function childMain(mode: string, stack: string): Promise<void> {
-  const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
+  const { previewStack, secondCoreFree } = require("./lib/preview") as typeof import("./lib/preview");
   const { runPolicies } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { policies, PACK_ENFORCEMENT_LEVEL } = require("../policies/policies") as typeof import("../policies/policies");
   // What `npm run preview:offline` does: the first-preview view only (the deployed view is for --export).
-  const { run } = await previewStack({ stack, deployedView: false, parallel: true });
+  const { run } = await previewStack({ stack, deployedView: false, parallel: secondCoreFree() });
   // The estimator and capacity model run with every preview (tools/preview.ts), so they are inside the measure.
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   costOfStack(run.resources, { stack, root: ROOT });
@@ -152,6 +152,10 @@ async function main(): Promise<number> {
   const runs = Number(arg("runs", "3"));
   console.log(`Benchmark: offline preview of '${stack}' (${runs} runs each, fresh processes, median)`);
   console.log(`SDK modules in the baseline: ${sdkModules().join(", ")} (plus every resource class the program uses)`);
+  const { secondCoreFree } = require("./lib/preview") as typeof import("./lib/preview");
+  console.log(
+    `Deployed view and ARM schema check: ${secondCoreFree() ? "in a worker thread (a core is free)" : "after the first preview, same thread (no core free: 1-minute load average)"}`,
+  );
   const base: Sample[] = [];
   const prev: Sample[] = [];
   const typed: Timed[] = [];

@@ -33,13 +33,7 @@ runCli(USAGE, async (argv) => {
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
-  // Loaded after the arguments are checked, so bad usage answers at once.
-  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
-  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
-    require("./lib/preview") as typeof import("./lib/preview");
-  const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
-    require("./lib/report") as typeof import("./lib/report");
-  const { run, verdict, schema } = await previewStack({
+  const options = {
     stack,
     stackFile: args.values["stack-file"],
     program: args.values.program ? path.resolve(args.values.program) : undefined,
@@ -48,7 +42,22 @@ runCli(USAGE, async (argv) => {
     // from the preview view.
     deployedView: Boolean(args.values.export),
     skipSchema: args.flags.has("skip-schema"),
-    parallel: true,
+  };
+  const { programOf, secondCoreFree, startDeployedView } =
+    require("./lib/deployedView") as typeof import("./lib/deployedView");
+  const parallel = secondCoreFree();
+  // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
+  if (parallel && (options.deployedView || !options.skipSchema))
+    startDeployedView(programOf(options), !options.skipSchema);
+  // Loaded after the arguments are checked, so bad usage answers at once.
+  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
+  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
+    require("./lib/preview") as typeof import("./lib/preview");
+  const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
+    require("./lib/report") as typeof import("./lib/report");
+  const { run, verdict, schema } = await previewStack({
+    ...options,
+    parallel,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;

@@ -4,12 +4,59 @@
  * `npm run preview:offline` runs this one beside the first-preview run that decides the policy verdict, on the
  * second core, instead of after it. The worker starts through the same cached loader (scripts/ts-run.cjs).
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import type { SchemaCheck } from "./armSchema/check";
 import type { ProgramRun, RunProgramOptions } from "./engine";
+import { loadStackConfig } from "./stackConfig";
 
-const TS_RUN = path.resolve(__dirname, "..", "..", "scripts", "ts-run.cjs");
+const ROOT = path.resolve(__dirname, "..", "..");
+const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
+
+/**
+ * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
+ * busy (1-minute load average). On a busy machine the worker would only compete with this thread and load every
+ * module a second time, so the two views then run one after the other in this thread.
+ */
+export function secondCoreFree(): boolean {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return cores >= 2 && os.loadavg()[0] <= cores - 1;
+}
+
+/** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
+export function programOf(opts: {
+  readonly stack: string;
+  readonly root?: string;
+  readonly stackFile?: string;
+  readonly program?: string;
+  readonly debug?: boolean;
+}): RunProgramOptions {
+  const root = opts.root ?? ROOT;
+  const sc = loadStackConfig(root, opts.stack, opts.stackFile);
+  return { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
+}
+
+const started = new Map<string, Promise<DeployedView>>();
+const jobKey = (program: RunProgramOptions, schema: boolean) => JSON.stringify([program, schema]);
+
+/**
+ * Starts the deployed view's worker ahead of `previewStack`, which takes it over when it asks for the same program
+ * and check: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
+ */
+export function startDeployedView(program: RunProgramOptions, schema: boolean): void {
+  const job = deployedViewInWorker(program, schema);
+  job.catch(() => undefined);
+  started.set(jobKey(program, schema), job);
+}
+
+/** The deployed view in a worker: the one started ahead for this program and check, else a new one. */
+export function deployedView(program: RunProgramOptions, schema: boolean): Promise<DeployedView> {
+  const key = jobKey(program, schema);
+  const job = started.get(key);
+  started.delete(key);
+  return job ?? deployedViewInWorker(program, schema);
+}
 
 export interface DeployedView {
   readonly run: ProgramRun;

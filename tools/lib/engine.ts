@@ -9,10 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockResource } from "./azureMocks";
 import type { ResourceRecord } from "./policyRunner";
 
-const structPb = require("google-protobuf/google/protobuf/struct_pb") as {
-  Struct: { fromJavaScript(o: Record<string, unknown>): StructLike };
-};
-
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
@@ -109,9 +105,8 @@ interface RegisterRequest {
 interface RegisterResponse {
   getUrn(): string;
   getId(): string;
-  getObject(): StructLike | undefined;
+  getObject: () => StructLike | undefined;
   setId(id: string): void;
-  setObject(o: StructLike | undefined): void;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -136,6 +131,17 @@ function forgetProjectModules(root: string, program: string): void {
   for (const key of Object.keys(require.cache)) {
     if (entries.has(key) || dirs.some((d) => key.startsWith(d))) delete require.cache[key];
   }
+}
+
+/**
+ * Drops a resource's aliases before the SDK resolves them. Aliases only let the engine match a resource against the
+ * state of an earlier deployment, and the offline preview starts from no state, so they change nothing it records
+ * (nothing the engine would send the policy pack or write in an export). They are expensive: every azure-native class
+ * declares one alias per other API version of its type (20 to 90), and the SDK turns each into a URN through several
+ * Outputs at construction, which was two thirds of the program run's time and memory.
+ */
+function withoutAliases(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
+  return args.opts.aliases ? { props: args.props, opts: { ...args.opts, aliases: undefined } } : undefined;
 }
 
 /** Runs the program once under mocks and returns what it registered. */
@@ -167,27 +173,25 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, res) => {
+      // Each side converted from protobuf once, and read by the SDK and by the record alike.
+      const inputsJs = !err && res ? (req.getObject()?.toJavaScript() ?? {}) : {};
+      let outputsJs = !err && res ? (res.getObject()?.toJavaScript() ?? {}) : {};
       if (!err && res && opts.firstPreview) {
         // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
         // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
         // the random suffix...) is unknown.
-        const inputs = req.getObject()?.toJavaScript() ?? {};
-        const computed = req.getCustom()
-          ? Object.keys(res.getObject()?.toJavaScript() ?? {}).filter((k) => !(k in inputs) && k !== "id")
-          : [];
+        const computed = req.getCustom() ? Object.keys(outputsJs).filter((k) => !(k in inputsJs) && k !== "id") : [];
+        const previewJs = { ...inputsJs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) };
+        outputsJs = previewJs;
         res.setId("");
-        res.setObject(
-          structPb.Struct.fromJavaScript({ ...inputs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) }),
-        );
+        // What the SDK reads of the response's struct (deserializeProperties), without a protobuf round trip.
+        res.getObject = () => ({ toJavaScript: () => previewJs });
       }
       if (!err && res) {
         const secretPaths = new Set<string>();
-        const inputs = unwrap(req.getObject()?.toJavaScript() ?? {}, secrets, secretPaths) as Record<string, unknown>;
+        const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
         const outputSecretPaths = new Set<string>();
-        const outputs = unwrap(res.getObject()?.toJavaScript() ?? {}, secrets, outputSecretPaths) as Record<
-          string,
-          unknown
-        >;
+        const outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
         const propertyDependencies: Record<string, string[]> = {};
         for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? [])
           propertyDependencies[k] = v.getUrnsList();
@@ -232,21 +236,30 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   process.on("unhandledRejection", onRejection);
   // The SDK captures stack traces eagerly (a source position per resource, a debug trace per promise); building
   // them, and mapping them through source maps, was most of the offline preview's time. Neither is needed offline,
-  // so they are off unless `debug` (--verbose) asks for full, mapped traces.
+  // so they are off unless `debug` (--verbose) asks for full, mapped traces. The source position is captured by
+  // `Resource.callsites`, which lifts the stack trace limit for it: it answers "no position" instead (the engine
+  // only shows it in diagnostics; nothing recorded here, nor anything the policy pack sees, carries it).
   const sourceMaps = process.sourceMapsEnabled;
   const stackTraceLimit = Error.stackTraceLimit;
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
   if (!opts.debug) {
     process.setSourceMapsEnabled(false);
     Error.stackTraceLimit = 0;
+    resourceClass.callsites = () => [];
   }
   try {
-    await pulumi.runtime.runInPulumiStack(async () => require(opts.program));
+    await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation(withoutAliases);
+      return require(opts.program);
+    });
     // Drain every outstanding registration (resources whose inputs waited on other resources' outputs).
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   } finally {
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = stackTraceLimit;
+    resourceClass.callsites = callsites;
   }
   if (failures.length > 0) throw failures[0];
   return {

@@ -273,6 +273,20 @@ export async function runPolicies(
   }
 }
 
+/**
+ * A fresh copy of a resource's properties for each policy, as the analyzer server deserializes them afresh for each
+ * one (a policy that changes its copy affects no other). Properties are JSON values; a plain recursive copy is
+ * several times faster than `structuredClone`, which matters at one copy per policy and resource.
+ */
+function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) out[k] = cloneJson((value as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 async function evaluate(policies: Policies, resources: readonly ResourceRecord[], opts: RunOptions): Promise<Verdict> {
   const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "mandatory");
   const stackTags = stackTagsOf(opts.stackTags);
@@ -297,7 +311,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
         if (fastType && r.type !== fastType) continue;
         let applicable = true;
         for (const validate of validations) {
-          const props = unknownCheckingProxy(structuredClone(r.inputs));
+          const props = unknownCheckingProxy(cloneJson(r.inputs));
           const args: ResourceValidationArgs = {
             type: r.type,
             props,
@@ -324,7 +338,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
     } else {
       const byUrn = new Map<string, PolicyResource>();
       const policyResources: PolicyResource[] = resources.map((r) => {
-        const props = unknownCheckingProxy(structuredClone(r.outputs));
+        const props = unknownCheckingProxy(cloneJson(r.outputs));
         const pr: PolicyResource = {
           type: r.type,
           props,

@@ -5,10 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
-import { deployedViewInWorker } from "./deployedView";
+import { deployedView, programOf } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
-import { loadStackConfig } from "./stackConfig";
 import type { SchemaCheck } from "./armSchema/check";
 
 /** The ARM schema check, loaded on first use (it is skipped with --skip-schema). */
@@ -16,6 +15,7 @@ const armSchemaCheck = (resources: ProgramRun["resources"]): SchemaCheck =>
   (require("./armSchema/check") as typeof import("./armSchema/check")).checkSchemas(resources);
 
 export { PACK_NAME };
+export { secondCoreFree } from "./deployedView";
 
 /** The project root (where Pulumi.yaml is). */
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -60,7 +60,7 @@ export interface PreviewOptions {
   readonly deployedView?: boolean;
   /** Skip the ARM schema check of the request bodies (--skip-schema). */
   readonly skipSchema?: boolean;
-  /** Run the deployed view and the schema check in a worker thread, beside the first preview (the CLI does). */
+  /** Run the deployed view and the schema check in a worker thread, beside the first preview (see secondCoreFree). */
   readonly parallel?: boolean;
 }
 
@@ -85,16 +85,15 @@ export function stackTagsFor(project: string): ReadonlyMap<string, string> {
 /** Runs the program offline for a stack and evaluates the pack over what it registered. */
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
-  const sc = loadStackConfig(root, opts.stack, opts.stackFile);
-  const program = { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
+  const program = programOf({ ...opts, root });
   // The verdict is computed on what the engine sends the pack during a first preview (unknown ids and computed
   // outputs), so the "can't run during preview" advisories are the CLI's; tests/policies/conformance.spec.ts
   // proves it against the pack started by the CLI's own launcher.
   // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
   const needDeployed = !(opts.deployedView === false && opts.skipSchema);
-  // In parallel (the CLI): the deployed view and the schema check run in a worker thread while this one runs the
+  // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
   // first preview. Its failures are reported after this thread's, which name the same config or program errors.
-  const inWorker = needDeployed && opts.parallel ? deployedViewInWorker(program, !opts.skipSchema) : undefined;
+  const inWorker = needDeployed && opts.parallel ? deployedView(program, !opts.skipSchema) : undefined;
   inWorker?.catch(() => undefined);
   const previewRun = await runProgram({ ...program, firstPreview: true });
   const deployed = inWorker ? await inWorker : undefined;
@@ -102,7 +101,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const verdict = await runPolicies(policies, previewRun.resources, {
     config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-    stackTags: stackTagsFor(sc.project),
+    stackTags: stackTagsFor(program.project),
     stack: opts.stack,
     pack: { name: PACK_NAME, version: packVersion(root) },
   });

@@ -2,12 +2,17 @@
  * The vendored ARM JSON schemas (github.com/Azure/azure-resource-manager-schemas, MIT): finding the file and
  * resource definition of an (ARM type, API version) pair, resolving `$ref`s, and draft-04 validators compiled
  * lazily, per resource definition and body shape, from only the definitions the body reaches, in only the files
- * in use. No network: every `$ref` resolves to a
- * vendored file.
+ * in use. No network: every `$ref` resolves to a vendored file.
+ *
+ * Compiling is most of the check's cost, so each compiled validator is also kept as Ajv standalone code (the very
+ * code Ajv generated and runs) in node_modules/.cache/arm-schema, keyed by the pruned schema's content and the Ajv
+ * version and options: later runs load it instead of compiling, and do not load Ajv at all when every validator is
+ * cached. A changed schema, shape or Ajv is a different key, so the cache cannot go stale.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ValidateFunction } from "ajv";
+import type { Options, ValidateFunction } from "ajv";
 import type { ArmScope } from "./identity";
 import { prune, shapeOf } from "./prune";
 
@@ -19,6 +24,47 @@ export const SCHEMA_BASE = "https://schema.management.azure.com/schemas/";
 const EXPRESSION_REF = `${SCHEMA_BASE}common/definitions.json#/definitions/expression`;
 
 export type Schema = Record<string, unknown>;
+
+/** Where compiled validators are kept between runs (see the header). */
+export const VALIDATOR_CACHE_DIR = path.resolve(__dirname, "..", "..", "..", "node_modules", ".cache", "arm-schema");
+
+/** Formats the schemas use; others (int32, ...) are annotations only. */
+const FORMATS = {
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  // The offset is optional: services take local times where a time zone is given beside them, e.g. a Data Factory
+  // schedule trigger outside UTC takes `yyyy-MM-ddTHH:mm:ss` without `Z` (Microsoft's "Time zone and daylight saving
+  // support for schedule trigger", techcommunity.microsoft.com, azure-data-factory-blog).
+  "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i,
+};
+
+/** The Ajv options of every validator (draft-04 through ajv-draft-04). */
+const AJV_OPTIONS: Options = {
+  allErrors: true,
+  validateSchema: false,
+  // Code generation is most of the check's time; optimising the small generated code costs more than it saves.
+  code: { optimize: false, source: true },
+  messages: false, // check.ts words every error itself
+  strict: false,
+  logger: false,
+  formats: FORMATS,
+};
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "?";
+  }
+}
+
+/** Everything besides the schema that decides the generated code. */
+const CACHE_SALT = JSON.stringify([
+  "arm-schema/1",
+  packageVersion("ajv"),
+  packageVersion("ajv-draft-04"),
+  { ...AJV_OPTIONS, formats: Object.entries(FORMATS).map(([k, v]) => [k, String(v)]) },
+]);
 
 /** Sections of a schema file, in the order tried for a scope. */
 const SECTIONS: Record<ArmScope, readonly string[]> = {
@@ -135,11 +181,19 @@ export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
   private readonly dirs = new Map<string, string[]>();
   private readonly validators = new Map<string, ValidateFunction>();
+  private readonly definitions = new Map<string, DefinitionRef | undefined>();
   private readonly stripped = new WeakMap<Schema, Schema>();
   private fallbackMap: Record<string, string> | undefined;
   private ajv: import("ajv").default | undefined;
 
-  constructor(readonly dir: string = VENDOR_DIR) {}
+  /**
+   * @param dir the vendored schemas
+   * @param cacheDir where compiled validators are kept between runs; `false`: compile everything in memory
+   */
+  constructor(
+    readonly dir: string = VENDOR_DIR,
+    readonly cacheDir: string | false = VALIDATOR_CACHE_DIR,
+  ) {}
 
   /** Files vendored for an API version. */
   filesOf(version: string): string[] {
@@ -180,6 +234,12 @@ export class SchemaStore {
 
   /** The resource definition of a pair at a scope, or undefined when no vendored file declares it. */
   definition(armType: string, version: string, scope: ArmScope): DefinitionRef | undefined {
+    const key = `${armType}@${version}@${scope}`;
+    if (!this.definitions.has(key)) this.definitions.set(key, this.findDefinition(armType, version, scope));
+    return this.definitions.get(key);
+  }
+
+  private findDefinition(armType: string, version: string, scope: ArmScope): DefinitionRef | undefined {
     const namespace = armType.split("/")[0];
     const found: DefinitionRef[] = [];
     for (const name of candidateFiles(this.filesOf(version), namespace)) {
@@ -225,7 +285,7 @@ export class SchemaStore {
 
   /**
    * The draft-04 validator of a resource definition for bodies of the given body's shape, compiled on first use
-   * from the definition pruned to that shape (see prune.ts).
+   * from the definition pruned to that shape (see prune.ts), or loaded from the validator cache.
    */
   validator(def: DefinitionRef, body: unknown): ValidateFunction {
     const schema = prune(this, { schema: def.schema, file: def.file }, shapeOf(body));
@@ -233,8 +293,50 @@ export class SchemaStore {
     const key = JSON.stringify(schema);
     let v = this.validators.get(key);
     if (!v) {
-      v = this.instance().compile(schema);
+      v = this.cached(key) ?? this.compile(schema, key);
       this.validators.set(key, v);
+    }
+    return v;
+  }
+
+  private cacheFile(key: string): string | undefined {
+    if (!this.cacheDir) return undefined;
+    const hash = crypto.createHash("sha256").update(CACHE_SALT).update("\0").update(key).digest("hex");
+    return path.join(this.cacheDir, `${hash.slice(0, 40)}.js`);
+  }
+
+  /** A validator from the cache: the standalone module Ajv generated, evaluated as CommonJS. */
+  private cached(key: string): ValidateFunction | undefined {
+    const file = this.cacheFile(key);
+    let code: string;
+    try {
+      code = file ? fs.readFileSync(file, "utf8") : "";
+    } catch {
+      return undefined;
+    }
+    if (!file || !code) return undefined;
+    const mod: { exports: unknown } = { exports: {} };
+    // The generated code only requires Ajv's runtime helpers (`ajv/dist/runtime/...`), resolved from here.
+    new Function("module", "exports", "require", code)(mod, mod.exports, require);
+    return typeof mod.exports === "function" ? (mod.exports as ValidateFunction) : undefined;
+  }
+
+  private compile(schema: Schema, key: string): ValidateFunction {
+    const ajv = this.instance();
+    const v = ajv.compile(schema);
+    const file = this.cacheFile(key);
+    if (file) {
+      try {
+        const standalone = (
+          require("ajv/dist/standalone") as { default: (a: typeof ajv, v: ValidateFunction) => string }
+        ).default;
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
+        fs.writeFileSync(tmp, standalone(ajv, v));
+        fs.renameSync(tmp, file); // atomic: concurrent runs never read half a file
+      } catch {
+        // A read-only node_modules only costs speed.
+      }
     }
     return v;
   }
@@ -242,23 +344,7 @@ export class SchemaStore {
   private instance(): import("ajv").default {
     if (!this.ajv) {
       const Ajv = (require("ajv-draft-04") as { default: typeof import("ajv").default }).default;
-      this.ajv = new Ajv({
-        allErrors: true,
-        validateSchema: false,
-        // Code generation is most of the check's time; optimising the small generated code costs more than it saves.
-        code: { optimize: false },
-        messages: false, // check.ts words every error itself
-        strict: false,
-        logger: false,
-        // Formats the schemas use; others (int32, ...) are annotations only.
-        formats: {
-          uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-          // The offset is optional: services take local times where a time zone is given beside them, e.g. a Data
-          // Factory schedule trigger outside UTC takes `yyyy-MM-ddTHH:mm:ss` without `Z` (Microsoft's "Time zone and
-          // daylight saving support for schedule trigger", techcommunity.microsoft.com, azure-data-factory-blog).
-          "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i,
-        },
-      });
+      this.ajv = new Ajv(AJV_OPTIONS);
     }
     return this.ajv;
   }

@@ -101,7 +101,6 @@ export const FREE: Readonly<Record<string, string>> = {
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
-  [`${AN}:datafactory:CredentialOperation`]: "factory credentials (a reference to a managed identity) have no charge",
   "azuread:index/groupMember:GroupMember": "Entra ID group memberships have no Azure charge",
   [`${AN}:cosmosdb:SqlResourceSqlRoleDefinition`]: "Cosmos DB data-plane role definitions have no charge",
 };
