@@ -81,7 +81,7 @@ const ml = new Ml("ml", {
   tenantId: platform.tenantId,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
-  actionGroupId: platform.actionGroupId,
+  alertRouting: platform.alertRouting,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
   // that account are done (Cosmos DB serialises them; a concurrent one fails with 412). Depending on the component
   // covers its children registered later too (the ingestion grants below): the SDK expands it to the component's
@@ -130,7 +130,8 @@ export const vnetId = platform.vnetId;
 export const subnetIds = platform.subnetIds;
 export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
-export const actionGroupId = platform.actionGroupId;
+/** Action groups per alert priority (P1 paged within 15 min, P2 1 h, P3 24 h). */
+export const actionGroupIds = platform.alertRouting.actionGroupIds;
 export const entraGroupObjectIds = platform.groupObjectIds;
 /**
  * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`
