@@ -5,7 +5,8 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
- *   ETL (Data Factory) · streaming · operations                 (later issues)
+ *   Operations: SLA and infrastructure alerts by priority · workbooks · Sentinel · budget · subscription governance
+ *   ETL (Data Factory) · streaming                                (later issues)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -16,6 +17,7 @@ import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
+import { Operations } from "./components/operations";
 import { Platform } from "./components/platform";
 import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
@@ -120,6 +122,30 @@ for (const app of ["paymentApi", "fraudScoring"] as const) {
   });
 }
 
+// Operations: the seed's SLA table as alerts (one row per tier signal), each tier's infrastructure alerts routed by
+// severity to the platform's P1/P2/P3 action groups, the four dashboards, Sentinel, the budget and (in the owning
+// stack) the subscription-wide governance. A tier that lands later joins with one line here, e.g.
+// `etl: { factoryId: etl.factoryId, olapLoadPipelines: etl.pipelineNames }`,
+// `streaming: { streamingJobId: streaming.jobId }`.
+const operations = new Operations("operations", {
+  context,
+  resourceGroupName: platform.resourceGroups.monitoring.name,
+  workspace: platform.logAnalytics,
+  routing: platform.alertRouting,
+  resourceGroups: Object.values(platform.resourceGroups),
+  keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id },
+  firewall: config.enableFirewall,
+  oltp: {
+    databaseIds: [oltp.databaseId],
+    hostNames: [oltp.serverFqdn, ...(oltp.failoverGroupListenerFqdn ? [oltp.failoverGroupListenerFqdn] : [])],
+  },
+  nosql: { accountId: nosql.accountId, serverless: config.cosmos.serverless, multiRegion: config.cosmos.multiRegion },
+  olap: { sqlPoolId: olap.sqlPoolId, lakeAccountId: olap.lakeAccountId },
+  ingestion: { gatewayId: ingestion.gatewayId },
+  // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
+  dataSources: [oltp, nosql, ingestion],
+});
+
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
 export const location = config.location;
@@ -132,6 +158,10 @@ export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
 /** Action groups per alert priority (P1 paged within 15 min, P2 1 h, P3 24 h). */
 export const actionGroupIds = platform.alertRouting.actionGroupIds;
+/** The alert rules the operations tier created (docs/runbook.md has a section per key) and its dashboards. */
+export const operationsAlerts = operations.alertKeys;
+export const workbookIds = operations.workbookIds;
+export const budgetName = operations.budgetName;
 export const entraGroupObjectIds = platform.groupObjectIds;
 /**
  * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`

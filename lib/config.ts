@@ -501,7 +501,6 @@ const ingestionSchema = z
     }
   });
 
-
 /** Alert priorities: P1 paged within 15 minutes, P2 answered within 1 hour, P3 within 24 hours (the seed's support). */
 export const ALERT_PRIORITIES = ["p1", "p2", "p3"] as const;
 export type AlertPriority = (typeof ALERT_PRIORITIES)[number];
@@ -529,14 +528,26 @@ export const SLA_DEFAULTS = {
   freshnessMinutes: 60,
 } as const;
 
+/** Window sizes a log alert rule accepts, in minutes (scheduled query rules: PT1M … P2D). */
+export const LOG_ALERT_WINDOWS = [1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880] as const;
+const logWindow = (min = 1) => {
+  const allowed = LOG_ALERT_WINDOWS.filter((m) => m >= min);
+  return z
+    .number()
+    .refine(
+      (v) => (allowed as readonly number[]).includes(v),
+      `must be one of ${list(allowed)} minutes (log alert window sizes)`,
+    );
+};
+
 const slaSchema = z.object({
   oltpP99Ms: int(1, 60000, " ms").default(SLA_DEFAULTS.oltpP99Ms),
-  oltpWindowMinutes: int(1, 60, " minutes").default(SLA_DEFAULTS.oltpWindowMinutes),
+  oltpWindowMinutes: logWindow().default(SLA_DEFAULTS.oltpWindowMinutes),
   olapQuerySeconds: int(1, 3600, " seconds").default(SLA_DEFAULTS.olapQuerySeconds),
   olapSlowQueries: int(1, 1000, " queries").default(SLA_DEFAULTS.olapSlowQueries),
-  olapWindowMinutes: int(5, 1440, " minutes").default(SLA_DEFAULTS.olapWindowMinutes),
+  olapWindowMinutes: logWindow(5).default(SLA_DEFAULTS.olapWindowMinutes),
   cosmosP99Ms: int(1, 10000, " ms").default(SLA_DEFAULTS.cosmosP99Ms),
-  cosmosWindowMinutes: int(1, 60, " minutes").default(SLA_DEFAULTS.cosmosWindowMinutes),
+  cosmosWindowMinutes: logWindow().default(SLA_DEFAULTS.cosmosWindowMinutes),
   etlWindowMinutes: z
     .union([z.literal(1), z.literal(5), z.literal(15), z.literal(30), z.literal(60)], {
       error: () => "must be one of 1, 5, 15, 30, 60 minutes (metric alert window sizes)",
@@ -547,7 +558,7 @@ const slaSchema = z.object({
     .min(90, "must be between 90 and 100 percent")
     .max(100, "must be between 90 and 100 percent")
     .default(SLA_DEFAULTS.apiAvailabilityPercent),
-  apiWindowMinutes: int(5, 1440, " minutes").default(SLA_DEFAULTS.apiWindowMinutes),
+  apiWindowMinutes: logWindow(5).default(SLA_DEFAULTS.apiWindowMinutes),
   apiMinRequests: int(1, 1_000_000, " requests").default(SLA_DEFAULTS.apiMinRequests),
   freshnessMinutes: int(15, 1440, " minutes").default(SLA_DEFAULTS.freshnessMinutes),
 });
@@ -683,7 +694,8 @@ const schema = z
       ctx.addIssue({
         code: "custom",
         path: ["operations", "sentinel"],
-        message: "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
+        message:
+          "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
       });
     }
     if (c.keyExpiryDays <= c.keyRotationDays) {
