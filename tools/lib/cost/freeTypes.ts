@@ -77,10 +77,28 @@ export const FREE: Readonly<Record<string, string>> = {
   "azuread:index/group:Group": "Entra ID groups have no Azure charge",
   "random:index/randomString:RandomString": "not a cloud resource",
   "time:index/sleep:Sleep": "not a cloud resource",
+  [`${AN}:monitor:SubscriptionDiagnosticSetting`]:
+    "exporting the activity log has no charge, and the AzureActivity table is free to ingest in Log Analytics",
+  [`${AN}:applicationinsights:Workbook`]: "workbooks have no charge (their queries run on the priced workspace)",
+  [`${AN}:costmanagement:Budget`]: "Cost Management budgets have no charge",
+  [`${AN}:security:SecurityContact`]: "security contacts are settings, with no charge",
+  [`${AN}:authorization:PolicyAssignment`]: "Azure Policy has no charge for evaluating Azure resources",
+  [`${AN}:securityinsights:ASCDataConnector`]:
+    "the Defender for Cloud alerts connector brings SecurityAlert, which Sentinel ingests at no charge",
+  [`${AN}:securityinsights:ScheduledAlertRule`]:
+    "analytics rules have no charge of their own (Sentinel bills the data it analyses on the workspace)",
 };
 
 /** Types deliberately not estimated, and why. */
 export const NOT_ESTIMATED: Readonly<Record<string, string>> = {
   [`${AN}:sql:ServerSecurityAlertPolicy`]:
     "Microsoft Defender for Azure SQL is billed per server by the subscription's Defender plan; no sourced price",
+  [`${AN}:monitor:MetricAlert`]:
+    "metric alert rules bill per monitored time series (about $0.10 a month each); the alert-rule pricing of the cost issue (#14) prices them",
+  [`${AN}:monitor:ScheduledQueryRule`]:
+    "log alert rules bill per rule by evaluation frequency (about $0.50-$1.50 a month each); the alert-rule pricing of the cost issue (#14) prices them",
+  [`${AN}:securityinsights:SentinelOnboardingState`]:
+    "Microsoft Sentinel bills per GB analysed on the workspace; the Sentinel pricing of the cost issue (#14) prices it",
+  [`${AN}:security:Pricing`]:
+    "Defender for Cloud plans bill per protected resource of the whole subscription; the Defender pricing of the cost issue (#14) prices them",
 };
