@@ -136,7 +136,7 @@ const operations = new Operations("operations", {
   keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id },
   firewall: config.enableFirewall,
   oltp: {
-    databaseIds: [oltp.databaseId],
+    databaseIds: [oltp.databaseId, ...(oltp.secondaryDatabaseId ? [oltp.secondaryDatabaseId] : [])],
     hostNames: [oltp.serverFqdn, ...(oltp.failoverGroupListenerFqdn ? [oltp.failoverGroupListenerFqdn] : [])],
   },
   nosql: { accountId: nosql.accountId, serverless: config.cosmos.serverless, multiRegion: config.cosmos.multiRegion },

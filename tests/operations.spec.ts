@@ -222,6 +222,23 @@ for (const stack of ["dev", "prod"] as const) {
       assert.doesNotMatch(q("oltp-latency-p99"), /@@id\d+@@/);
     });
 
+    it("the pack's operations rules evaluate the stack and find nothing", async () => {
+      const { verdict } = await previewOf(stack);
+      const rules = [
+        "azure-native-monitor-alert-missing-for-data-store",
+        "azure-native-monitor-alert-require-action-group",
+        ...(prod ? ["azure-native-operationalinsights-workspace-require-sentinel-in-prod"] : []),
+      ];
+      for (const rule of rules) {
+        assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated`);
+        assert.deepEqual(
+          verdict.violations.filter((v) => v.policy === rule),
+          [],
+          rule,
+        );
+      }
+    });
+
     it("the ETL and streaming rows wait for their tiers (not wired yet)", () => {
       assert.equal(
         ofType(resources, "azure-native:monitor:MetricAlert").filter((r) => /etl|freshness/.test(r.name)).length,
