@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
@@ -236,6 +237,24 @@ for (const stack of ["dev", "prod"] as const) {
           [],
           rule,
         );
+      }
+    });
+
+    it("every alert links to its section of docs/runbook.md", () => {
+      const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+      const links = [
+        ...ofType(resources, "azure-native:monitor:ScheduledQueryRule").map((r) =>
+          input(r, "actions.customProperties.runbook"),
+        ),
+        ...ofType(resources, "azure-native:monitor:MetricAlert").map(
+          (r) => (r.inputs.actions as { webHookProperties: { runbook: string } }[])[0].webHookProperties.runbook,
+        ),
+        ...slaAlerts(SLA, ALL_TIERS).map((a) => `docs/runbook.md#${a.runbook ?? a.key}`),
+      ];
+      assert.ok(links.length > 10);
+      for (const link of links) {
+        const anchor = String(link).replace("docs/runbook.md#", "");
+        assert.ok(runbook.includes(`<a id="${anchor}"></a>`), `docs/runbook.md has no section ${anchor}`);
       }
     });
 

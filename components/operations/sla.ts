@@ -82,6 +82,8 @@ export interface SlaAlert {
     | "API availability"
     | "Data freshness";
   readonly tier: SlaTier;
+  /** Anchor in docs/runbook.md when several alerts share a section. */
+  readonly runbook?: string;
   readonly severity: AlertSeverity;
   readonly displayName: string;
   readonly description: string;
@@ -234,6 +236,7 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
     const pipelines = tiers.etl.olapLoadPipelines ?? [];
     alerts.push({
       key: "data-freshness-batch",
+      runbook: "data-freshness",
       sla: "Data freshness",
       tier: "etl",
       severity: 2,
@@ -262,6 +265,7 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
   if (tiers.streaming) {
     alerts.push({
       key: "data-freshness-stream",
+      runbook: "data-freshness",
       sla: "Data freshness",
       tier: "streaming",
       severity: 2,
