@@ -59,6 +59,10 @@ export const dataStoreAlerts = stackPolicy(
     const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
     const targets = args.resources.filter((r) => resourceTypes.includes(r.type));
     if (targets.length === 0) args.notApplicable("no data stores of the configured types");
+    // A program without any alert rule has no operations tier (a single tier's test program): the rule checks that
+    // tier's coverage. Both committed stacks have it, and tests/operations.spec.ts asserts the rule evaluates them.
+    if (ofType(args.resources, METRIC_ALERT).length + ofType(args.resources, LOG_ALERT).length === 0)
+      args.notApplicable("no alert rules in the program (no operations tier)");
     const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
     for (const target of targets) {
       const diagnosed = settings.some((s) => refersTo(s, target, { properties: ["resourceUri"] }));

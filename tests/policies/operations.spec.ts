@@ -92,6 +92,8 @@ describe("policies/operations", () => {
       );
     });
     it("is not applicable to a stack without data stores", () => expectNotApplicable(dataStoreAlerts, [workspace()]));
+    it("is not applicable to a program without any alert rule (no operations tier: a single tier's test program)", () =>
+      expectNotApplicable(dataStoreAlerts, [workspace(), cosmos()]));
   });
 
   describe(alertActionGroup.name, () => {
