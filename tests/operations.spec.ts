@@ -240,6 +240,19 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("Resource Health of every resource group (backup and geo-replication health) pages P1", () => {
+      const rh = byName(resources, "operations-resource-health");
+      const rgs = ofType(resources, "azure-native:resources:ResourceGroup").map((g) => g.id);
+      assert.deepEqual(rh.inputs.scopes, rgs);
+      assert.deepEqual(input(rh, "condition.allOf.0"), { field: "category", equals: "ResourceHealth" });
+      assert.deepEqual(
+        (input(rh, "actions.actionGroups") as { actionGroupId: string }[]).map((a) => a.actionGroupId),
+        [group("p1").id],
+      );
+      const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+      assert.ok(runbook.includes('<a id="resource-health"></a>'));
+    });
+
     it("every alert links to its section of docs/runbook.md", () => {
       const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
       const links = [

@@ -155,3 +155,53 @@ export function createAlert(
     { parent },
   );
 }
+
+/**
+ * Resource Health of every resource in the stack's resource groups (the data stores and their geo-secondaries, the
+ * vaults, the gateway): an activity log alert on the platform-initiated transitions to Unavailable or Degraded, which
+ * pages P1 (https://learn.microsoft.com/azure/service-health/resource-health-alert-arm-template-guide). Activity log
+ * alerts carry no severity; this one routes as Sev1. Creates `${name}-resource-health`.
+ */
+export function resourceHealthAlert(
+  name: string,
+  args: { readonly resourceGroupIds: readonly pulumi.Input<string>[] } & Pick<
+    AlertTarget,
+    "context" | "resourceGroupName" | "routing" | "tags"
+  >,
+  parent: pulumi.Resource,
+): monitor.ActivityLogAlert {
+  return new monitor.ActivityLogAlert(
+    `${name}-resource-health`,
+    {
+      activityLogAlertName: args.context.name("alert", "resource-health"),
+      resourceGroupName: args.resourceGroupName,
+      location: "global",
+      description:
+        "A resource of the stack became Unavailable or Degraded (platform-initiated): a data store, its geo-secondary, a vault or the gateway. docs/runbook.md#resource-health",
+      enabled: true,
+      scopes: [...args.resourceGroupIds],
+      condition: {
+        allOf: [
+          { field: "category", equals: "ResourceHealth" },
+          {
+            anyOf: [
+              { field: "properties.currentHealthStatus", equals: "Unavailable" },
+              { field: "properties.currentHealthStatus", equals: "Degraded" },
+            ],
+          },
+          { anyOf: [{ field: "properties.cause", equals: "PlatformInitiated" }] },
+        ],
+      },
+      actions: {
+        actionGroups: [
+          {
+            actionGroupId: actionGroupFor(args.routing, 1),
+            webhookProperties: { priority: "P1", runbook: "docs/runbook.md#resource-health" },
+          },
+        ],
+      },
+      tags: args.tags,
+    },
+    { parent },
+  );
+}

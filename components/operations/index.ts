@@ -12,7 +12,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { deployer, type StackContext } from "../shared";
-import { createAlert, IdTokens, type AlertTarget } from "./alerts";
+import { createAlert, IdTokens, resourceHealthAlert, type AlertTarget } from "./alerts";
 import { stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
@@ -48,8 +48,8 @@ export interface OperationsArgs extends OperationsTiers {
   readonly workspace: { readonly id: pulumi.Output<string>; readonly name: pulumi.Output<string> };
   /** The platform's action groups per priority. */
   readonly routing: AlertRouting;
-  /** The stack's resource groups (budget filter, cost workbook). */
-  readonly resourceGroups: readonly { readonly name: pulumi.Output<string> }[];
+  /** The stack's resource groups (budget filter, cost workbook, Resource Health alert scope). */
+  readonly resourceGroups: readonly { readonly name: pulumi.Output<string>; readonly id: pulumi.Output<string> }[];
   /** The platform's key vaults by key (their availability pages: every customer-managed key lives there). */
   readonly keyVaults: Readonly<Record<string, Id>>;
   /** The platform deploys Azure Firewall (its threat-intelligence logs exist). */
@@ -120,6 +120,7 @@ export class Operations extends pulumi.ComponentResource {
       firewall: args.firewall,
     });
     for (const alert of infra) createAlert(name, alert, target, this);
+    resourceHealthAlert(name, { ...target, resourceGroupIds: args.resourceGroups.map((g) => g.id) }, this);
     this.alertKeys = [...sla, ...infra].map((a) => a.key);
 
     // Budget (every stack) and the subscription-wide pieces (the owning stack only).

@@ -349,6 +349,7 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   // Operations tier (components/operations).
   "azure-native:monitor:ScheduledQueryRule": { path: "Microsoft.Insights/scheduledQueryRules/{ruleName}" },
   "azure-native:monitor:MetricAlert": { path: "Microsoft.Insights/metricAlerts/{ruleName}" },
+  "azure-native:monitor:ActivityLogAlert": { path: "Microsoft.Insights/activityLogAlerts/{activityLogAlertName}" },
   "azure-native:monitor:SubscriptionDiagnosticSetting": {
     path: "providers/Microsoft.Insights/diagnosticSettings/{name}",
     root: "subscription",

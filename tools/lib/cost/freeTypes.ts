@@ -85,6 +85,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:authorization:PolicyAssignment`]: "Azure Policy has no charge for evaluating Azure resources",
   [`${AN}:securityinsights:ASCDataConnector`]:
     "the Defender for Cloud alerts connector brings SecurityAlert, which Sentinel ingests at no charge",
+  [`${AN}:monitor:ActivityLogAlert`]: "activity log alerts have no charge",
   [`${AN}:securityinsights:ScheduledAlertRule`]:
     "analytics rules have no charge of their own (Sentinel bills the data it analyses on the workspace)",
 };
