@@ -258,15 +258,12 @@ function outboundRules(spec: SubnetSpec, location: string): types.input.network.
   ];
 }
 
-/** Service tags the workload subnets may reach through the firewall (HTTPS). */
-export const EGRESS_SERVICE_TAGS = [
-  "AzureActiveDirectory",
-  "AzureResourceManager",
-  "AzureMonitor",
-  "AzureMachineLearning",
-  "MicrosoftContainerRegistry",
-  "AzureFrontDoor.FirstParty",
-] as const;
+/**
+ * Service tags every workload subnet may reach through the firewall (HTTPS): Entra ID tokens, Resource Manager, Azure
+ * Monitor. What only the ML compute subnet needs (AzureMachineLearning, MicrosoftContainerRegistry, Front Door) is in
+ * its own rule collection (`mlComputeEgress`), sourced from that subnet alone, so the function apps cannot reach it.
+ */
+export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"] as const;
 
 export interface PlatformArgs {
   /** Names, tags and the validated stack config. */

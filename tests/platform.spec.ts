@@ -346,6 +346,14 @@ for (const stack of ["dev", "prod"] as const) {
         const rule = (group.inputs.ruleCollections as { rules: Record<string, unknown>[] }[])[0].rules[0];
         assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24", "10.30.5.0/24"]);
         assert.deepEqual(rule.destinationPorts, ["443"]);
+        // Least privilege: every workload subnet reaches Entra ID, Resource Manager and Azure Monitor only; Azure ML,
+        // the container registry and Front Door are the ML compute subnet's alone (its own collection).
+        assert.deepEqual(rule.destinationAddresses, ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"]);
+        const mlCollection = (
+          group.inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[]
+        ).find((c) => c.name === "allow-azure-ml-compute");
+        assert.ok(mlCollection);
+        for (const r of mlCollection.rules) assert.deepEqual(r.sourceAddresses, ["10.30.3.0/24"], String(r.name));
       },
     );
 
