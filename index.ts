@@ -5,9 +5,9 @@
  * components/shared/ and every tier receives them filled in by `platform.dataServiceArgs(...)`.
  *
  *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
+ *   Operations: SLA and infrastructure alerts by priority · workbooks · Sentinel · budget · subscription governance
  *   Streaming (api_logs change feed → relay function → Event Hubs → Stream Analytics cluster → Synapse)
  *   ETL (Data Factory: managed VNet, managed private endpoints to every store, identity-only linked services)
- *   Operations (SLA alerts by severity, workbooks, Sentinel, budgets)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
  *   ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -19,6 +19,7 @@ import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
+import { actionGroupFor, Operations } from "./components/operations";
 import { Platform } from "./components/platform";
 import { Streaming } from "./components/streaming";
 import * as pulumi from "@pulumi/pulumi";
@@ -86,7 +87,7 @@ const ml = new Ml("ml", {
   tenantId: platform.tenantId,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   keyVaultAdminsGroupId: platform.groupObjectIds.platformAdmins,
-  actionGroupId: platform.actionGroupId,
+  alertRouting: platform.alertRouting,
   // The managed network adds a private endpoint to the Cosmos DB account: only once the NoSQL tier's operations on
   // that account are done (Cosmos DB serialises them; a concurrent one fails with 412). Depending on the component
   // covers its children registered later too (the ingestion grants below): the SDK expands it to the component's
@@ -194,8 +195,33 @@ const streaming = new Streaming("streaming", {
   grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
   grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
   synapse: { workspaceId: olap.workspaceId, sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName },
-  actionGroupId: platform.actionGroupId,
+  // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
+  actionGroupId: actionGroupFor(platform.alertRouting, 1),
   protect: config.protectStatefulResources,
+});
+
+// Operations: the seed's SLA table as alerts (one row per tier signal), each tier's infrastructure alerts routed by
+// severity to the platform's P1/P2/P3 action groups, the four dashboards, Sentinel, the budget and (in the owning
+// stack) the subscription-wide governance. A tier that lands later joins with one line here.
+const operations = new Operations("operations", {
+  context,
+  resourceGroupName: platform.resourceGroups.monitoring.name,
+  workspace: platform.logAnalytics,
+  routing: platform.alertRouting,
+  resourceGroups: Object.values(platform.resourceGroups),
+  keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id },
+  firewall: config.enableFirewall,
+  oltp: {
+    databaseIds: [oltp.databaseId, ...(oltp.secondaryDatabaseId ? [oltp.secondaryDatabaseId] : [])],
+    hostNames: [oltp.serverFqdn, ...(oltp.failoverGroupListenerFqdn ? [oltp.failoverGroupListenerFqdn] : [])],
+  },
+  nosql: { accountId: nosql.accountId, serverless: config.cosmos.serverless, multiRegion: config.cosmos.multiRegion },
+  olap: { sqlPoolId: olap.sqlPoolId, lakeAccountId: olap.lakeAccountId },
+  ingestion: { gatewayId: ingestion.gatewayId },
+  etl: { factoryId: etl.factoryId, olapLoadPipelines: etl.pipelineNames },
+  streaming: { streamingJobId: streaming.jobId },
+  // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
+  dataSources: [oltp, nosql, ingestion],
 });
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
@@ -208,7 +234,12 @@ export const vnetId = platform.vnetId;
 export const subnetIds = platform.subnetIds;
 export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
-export const actionGroupId = platform.actionGroupId;
+/** Action groups per alert priority (P1 paged within 15 min, P2 1 h, P3 24 h). */
+export const actionGroupIds = platform.alertRouting.actionGroupIds;
+/** The alert rules the operations tier created (docs/runbook.md has a section per key) and its dashboards. */
+export const operationsAlerts = operations.alertKeys;
+export const workbookIds = operations.workbookIds;
+export const budgetName = operations.budgetName;
 export const entraGroupObjectIds = platform.groupObjectIds;
 /**
  * Always Encrypted column master key (versioned key URI): the KEY_PATH of the T-SQL `CREATE COLUMN MASTER KEY`

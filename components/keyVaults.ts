@@ -8,6 +8,7 @@
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as pulumi from "@pulumi/pulumi";
+import { actionGroupFor, type AlertRouting } from "./operations/routing";
 import {
   BuiltInRoles,
   diagnosticSetting,
@@ -135,6 +136,7 @@ export const EXPIRY_ALERTS = [
     subscriptionName: "NearExpiryToOnCall",
     eventTypes: ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"],
     severity: eventgrid.MonitorAlertSeverity.Sev2,
+    alertSeverity: 2,
     description:
       "A Key Vault key or secret version expires within 30 days: check that rotation ran (docs/operations.md).",
   },
@@ -143,6 +145,7 @@ export const EXPIRY_ALERTS = [
     subscriptionName: "ExpiredToOnCall",
     eventTypes: ["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"],
     severity: eventgrid.MonitorAlertSeverity.Sev1,
+    alertSeverity: 1,
     description:
       "A Key Vault key or secret version has expired: services wrapping with it will fail (docs/operations.md).",
   },
@@ -155,7 +158,8 @@ export interface ExpiryAlertArgs {
   /** The vault's region (a system topic lives in its source's region). */
   readonly location: string;
   readonly resourceGroupName: pulumi.Input<string>;
-  readonly actionGroupId: pulumi.Input<string>;
+  /** Where alerts go: each event's severity picks its priority's action group. */
+  readonly routing: AlertRouting;
   readonly tags: Tags;
 }
 
@@ -195,7 +199,7 @@ export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pul
           destination: {
             endpointType: "MonitorAlert",
             severity: alert.severity,
-            actionGroups: [args.actionGroupId],
+            actionGroups: [actionGroupFor(args.routing, alert.alertSeverity)],
             description: alert.description,
           },
         },

@@ -216,6 +216,8 @@ export class Oltp extends pulumi.ComponentResource {
   public readonly secondaryServerName?: pulumi.Output<string>;
   /** Resource id of the secondary-region server (failover group only), e.g. for private endpoints to it. */
   public readonly secondaryServerId?: pulumi.Output<string>;
+  /** The geo-secondary database (failover group only): the operations tier watches it like the primary. */
+  public readonly secondaryDatabaseId?: pulumi.Output<string>;
   /** Read-write listener `<fog>.database.windows.net`: what applications connect to (failover group only). */
   public readonly failoverGroupListenerFqdn?: pulumi.Output<string>;
   /** Read-only listener `<fog>.secondary.database.windows.net`: the geo-secondary (failover group only). */
@@ -350,6 +352,7 @@ export class Oltp extends pulumi.ComponentResource {
       );
       this.secondaryServerName = secondary.server.name;
       this.secondaryServerId = secondary.server.id;
+      this.secondaryDatabaseId = secondaryDb.id;
       this.failoverGroupListenerFqdn = pulumi.interpolate`${failoverGroup.name}.database.windows.net`;
       this.failoverGroupReadOnlyListenerFqdn = pulumi.interpolate`${failoverGroup.name}.secondary.database.windows.net`;
       endpoint = this.failoverGroupListenerFqdn;

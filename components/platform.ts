@@ -1,6 +1,7 @@
 /**
  * Platform base: the resource groups, network, private DNS, Key Vault with the customer-managed keys and their
- * identities, Log Analytics, Entra ID groups and the alert action group that every other tier builds on.
+ * identities, Log Analytics, Entra ID groups and the alert action groups (one per priority) that every other tier
+ * builds on.
  * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
  */
 import * as azuread from "@pulumi/azuread";
@@ -20,6 +21,7 @@ import { kebabCase } from "../lib/naming";
 import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../lib/privateLink";
 import { keyExpiryAlerts, platformVault, type PlatformVault } from "./keyVaults";
+import { severityActionGroups, type AlertRouting } from "./operations/routing";
 import {
   BuiltInRoles,
   customerManagedKey,
@@ -313,7 +315,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly groupObjectIds: Readonly<Record<GroupRole, pulumi.Output<string>>>;
   /** Entra group display names by role (read from Entra for existing groups). */
   public readonly groupDisplayNames: Readonly<Record<GroupRole, pulumi.Output<string>>>;
-  public readonly actionGroupId: pulumi.Output<string>;
+  /** The action group of each alert priority (P1/P2/P3): every tier routes its alerts by severity through it. */
+  public readonly alertRouting: AlertRouting;
   /**
    * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
    * added to it (`linkToMonitorScope`, serialised), or clients in the VNet cannot reach the component.
@@ -785,29 +788,18 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
 
-    // Alerts: one action group for the on-call receivers (and an optional secret webhook).
-    const webhook = cfg.secrets.alertWebhookUrl;
-    const actionGroup = new monitor.ActionGroup(
-      `${name}-ag`,
+    // Alerts: one action group per priority (P1 paged in 15 min, P2 1 h, P3 24 h; components/operations/routing.ts).
+    // Built here, before any tier, so every tier's alerts route by severity to the same groups.
+    this.alertRouting = severityActionGroups(
+      name,
       {
-        actionGroupName: context.name("actionGroup", "oncall"),
+        context,
         resourceGroupName: groups.monitoring.name,
-        location: "global",
-        groupShortName: `${cfg.workload}${cfg.environment}`.slice(0, 12),
-        enabled: true,
-        emailReceivers: cfg.alertEmails.map((emailAddress, i) => ({
-          name: `email-${i + 1}`,
-          emailAddress,
-          useCommonAlertSchema: true,
-        })),
-        webhookReceivers: webhook
-          ? [{ name: "incident-webhook", serviceUri: webhook, useCommonAlertSchema: true }]
-          : [],
+        webhookUrl: cfg.secrets.alertWebhookUrl,
         tags,
       },
-      { parent: this },
+      this,
     );
-    this.actionGroupId = actionGroup.id;
 
     // Key expiry reaches on-call: each vault's near-expiry and expired events become Azure Monitor alerts.
     for (const [suffix, vault] of [
@@ -821,7 +813,7 @@ export class Platform extends pulumi.ComponentResource {
           vaultId: vault.vault.id,
           location,
           resourceGroupName: groups.security.name,
-          actionGroupId: actionGroup.id,
+          routing: this.alertRouting,
           tags: securityTags,
         },
         this,
@@ -832,7 +824,7 @@ export class Platform extends pulumi.ComponentResource {
       vnetId: this.vnetId,
       keyVaultUri: this.keyVault.uri,
       logAnalyticsWorkspaceId: this.logAnalytics.id,
-      actionGroupId: this.actionGroupId,
+      actionGroupIds: this.alertRouting.actionGroupIds,
     });
   }
 

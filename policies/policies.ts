@@ -19,6 +19,7 @@ import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
 import { ingressPolicies } from "./rules/ingress";
+import { operationsPolicies } from "./rules/operations";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -39,4 +40,5 @@ export const policies: Policies = [
   ...protectionPolicies,
   ...containerRegistryPolicies,
   ...ingressPolicies,
+  ...operationsPolicies,
 ];

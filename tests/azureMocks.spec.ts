@@ -10,6 +10,8 @@ function sampleInputs(type: string): Record<string, unknown> {
     resourceGroupName: "rg-test",
     scope: `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv-test`,
     resourceUri: `${RG_ID}/providers/Microsoft.Sql/servers/sql-test`,
+    // Defender pricings: the subscription scope without its leading slash.
+    scopeId: `subscriptions/${SUBSCRIPTION_ID}`,
   };
   for (const m of ARM_TYPES[type].path.matchAll(/\{(\w+)\}/g)) inputs[m[1]] ??= `${m[1].toLowerCase()}-value`;
   return inputs;

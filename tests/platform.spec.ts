@@ -191,7 +191,7 @@ for (const stack of ["dev", "prod"] as const) {
         verdict.violations.filter((v) => v.policy === rule),
         [],
       );
-      const ag = one("monitor:ActionGroup");
+      const group = (priority: string) => byName(resources, `platform-ag-${priority}`);
       const topics = ofType(resources, "azure-native:eventgrid:SystemTopic");
       const vaults = ofType(resources, "azure-native:keyvault:Vault");
       assert.deepEqual(
@@ -218,7 +218,9 @@ for (const stack of ["dev", "prod"] as const) {
         for (const sub of subs) {
           assert.equal(sub.inputs.eventDeliverySchema, "CloudEventSchemaV1_0", "the only schema Monitor alerts take");
           assert.equal(input(sub, "destination.endpointType"), "MonitorAlert");
-          assert.deepEqual(input(sub, "destination.actionGroups"), [ag.id]);
+          // Severity routing: near expiry (Sev2) to the P2 group, expired (Sev1) pages P1.
+          const priority = input(sub, "destination.severity") === "Sev1" ? "p1" : "p2";
+          assert.deepEqual(input(sub, "destination.actionGroups"), [group(priority).id]);
         }
         assert.ok(subs[1].dependencies.includes(subs[0].urn), "one subscription at a time on a topic");
       }
@@ -454,7 +456,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("creates the Entra groups and an on-call action group", () => {
+    it("creates the Entra groups and one action group per alert priority (P1, P2, P3)", () => {
       const groups = ofType(resources, "azuread:index/group:Group");
       assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [
         `grp-pay-${stack}-analysts`,
@@ -463,8 +465,12 @@ for (const stack of ["dev", "prod"] as const) {
         `grp-pay-${stack}-platform-admins`,
       ]);
       assert.ok(groups.every((g) => g.inputs.securityEnabled === true && g.inputs.mailEnabled === false));
-      const ag = one("monitor:ActionGroup");
-      assert.equal((ag.inputs.emailReceivers as unknown[]).length, prod ? 2 : 1);
+      const groups_ = ofType(resources, "azure-native:monitor:ActionGroup");
+      assert.deepEqual(
+        groups_.map((g) => [g.name, g.inputs.groupShortName]),
+        ["p1", "p2", "p3"].map((p) => [`platform-ag-${p}`, `pay${stack}-${p}`]),
+      );
+      for (const ag of groups_) assert.equal((ag.inputs.emailReceivers as unknown[]).length, prod ? 2 : 1);
     });
 
     it(prod ? "protects and locks the vault and the log workspace" : "does not protect or lock anything", () => {

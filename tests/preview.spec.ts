@@ -141,7 +141,7 @@ describe("offline preview", function () {
       stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-secret.yaml"),
     });
     const placeholder = secretPlaceholder("payments-data-platform:alertWebhookUrl");
-    const ag = run.resources.find((r) => r.type === "azure-native:monitor:ActionGroup");
+    const ag = run.resources.find((r) => r.name === "platform-ag-p1");
     assert.ok(
       ag?.secretKeys?.some((k) => k.startsWith("webhookReceivers")),
       "the webhook is recorded as a secret input",

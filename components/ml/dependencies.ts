@@ -10,6 +10,7 @@ import type { LinkToMonitorScope } from "../shared/functionApp";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { keyExpiryAlerts, platformVault } from "../keyVaults";
+import type { AlertRouting } from "../operations/routing";
 import {
   diagnosticSetting,
   managementLock,
@@ -133,7 +134,7 @@ export function mlKeyVault(
   d: DependencyContext,
   tenantId: pulumi.Input<string>,
   adminGroupId: pulumi.Input<string>,
-  actionGroupId: pulumi.Input<string>,
+  routing: AlertRouting,
 ): Dependency {
   const cfg = d.context.config;
   const { vault, ref } = platformVault(
@@ -162,7 +163,7 @@ export function mlKeyVault(
       vaultId: vault.id,
       location: cfg.location,
       resourceGroupName: d.resourceGroupName,
-      actionGroupId,
+      routing,
       tags: d.tags,
     },
     d.parent,

@@ -22,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { MlConfig } from "../../lib/config";
 import type { LinkToMonitorScope } from "../shared/functionApp";
+import type { AlertRouting } from "../operations/routing";
 import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
@@ -95,8 +96,8 @@ export interface MlArgs extends DataServiceArgs {
     /** What must finish before the workspace adds its private endpoint to the account (e.g. the NoSQL tier). */
     readonly after?: readonly pulumi.Resource[];
   };
-  /** The on-call action group: the workspace vault's expiry events page it. */
-  readonly actionGroupId: pulumi.Input<string>;
+  /** The platform's action groups per priority: the workspace vault's expiry events route by severity. */
+  readonly alertRouting: AlertRouting;
   /** Entra group that administers the workspace's key vault (Key Vault Administrator), e.g. the platform admins. */
   readonly keyVaultAdminsGroupId: pulumi.Input<string>;
   /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
@@ -190,7 +191,7 @@ export class Ml extends pulumi.ComponentResource {
       tags,
     };
     const st = mlStorage(deps);
-    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId, args.actionGroupId);
+    const kv = mlKeyVault(deps, args.tenantId, args.keyVaultAdminsGroupId, args.alertRouting);
     const cr = mlRegistry(deps);
     const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.linkToMonitorScope);
 

@@ -18,7 +18,7 @@ export interface ArmSpec {
    */
   readonly path: string;
   /** Where the id is rooted: the resource group (default), the subscription, or the `scope`/`resourceUri` input. */
-  readonly root?: "resourceGroup" | "subscription" | "scope" | "resourceUri" | "none";
+  readonly root?: "resourceGroup" | "subscription" | "scope" | "resourceUri" | "none" | "scopeId";
   /** Outputs Azure computes. */
   readonly outputs?: (inputs: Inputs, ctx: { id: string; name: string; urn: string }) => Inputs;
 }
@@ -436,6 +436,39 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       properties: { ...((i.properties as Inputs | undefined) ?? {}), runtimeState: "Stopped" },
     }),
   },
+  // Operations tier (components/operations).
+  "azure-native:monitor:MetricAlert": { path: "Microsoft.Insights/metricAlerts/{ruleName}" },
+  "azure-native:monitor:ActivityLogAlert": { path: "Microsoft.Insights/activityLogAlerts/{activityLogAlertName}" },
+  "azure-native:monitor:SubscriptionDiagnosticSetting": {
+    path: "providers/Microsoft.Insights/diagnosticSettings/{name}",
+    root: "subscription",
+  },
+  "azure-native:applicationinsights:Workbook": { path: "Microsoft.Insights/workbooks/{resourceName}" },
+  "azure-native:costmanagement:Budget": {
+    path: "providers/Microsoft.CostManagement/budgets/{budgetName}",
+    root: "scope",
+  },
+  "azure-native:security:Pricing": {
+    path: "providers/Microsoft.Security/pricings/{pricingName}",
+    root: "scopeId",
+  },
+  "azure-native:security:SecurityContact": {
+    path: "providers/Microsoft.Security/securityContacts/{securityContactName}",
+    root: "subscription",
+  },
+  "azure-native:authorization:PolicyAssignment": {
+    path: "providers/Microsoft.Authorization/policyAssignments/{policyAssignmentName}",
+    root: "scope",
+  },
+  "azure-native:securityinsights:SentinelOnboardingState": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/providers/Microsoft.SecurityInsights/onboardingStates/{sentinelOnboardingStateName}",
+  },
+  "azure-native:securityinsights:ASCDataConnector": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/providers/Microsoft.SecurityInsights/dataConnectors/{dataConnectorId}",
+  },
+  "azure-native:securityinsights:ScheduledAlertRule": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/providers/Microsoft.SecurityInsights/alertRules/{ruleId}",
+  },
 };
 
 /** Class name of a type token: `azure-native:keyvault:Vault` → `Vault`. */
@@ -487,6 +520,10 @@ export function mockResource(
         break;
       case "resourceUri":
         id = `${String(inputs.resourceUri)}/${path}`;
+        break;
+      case "scopeId":
+        // Defender pricings: `scopeId` is `subscriptions/<id>`, without the leading slash.
+        id = `/${String(inputs.scopeId)}/${path}`;
         break;
       case "none":
         id = guidFor(urn);

@@ -8,15 +8,17 @@ import { payment } from "./features.spec";
 function fakeContext() {
   const outputs = new Map<string, unknown>();
   const warnings: string[] = [];
+  const logs: string[] = [];
   const context = {
     invocationId: "inv-9",
     warn: (m: string) => warnings.push(m),
+    log: (m: string) => logs.push(m),
     extraOutputs: {
       set: (o: { containerName?: string }, v: unknown) => outputs.set(String(o.containerName), v),
       get: () => undefined,
     },
   } as unknown as InvocationContext;
-  return { context, outputs, warnings };
+  return { context, outputs, warnings, logs };
 }
 const env = {
   IDENTITY_ENDPOINT: "http://localhost/msi",
@@ -52,13 +54,15 @@ describe("functions: fraud scoring trigger", () => {
       if (url.includes("/docs/")) return new Response("", { status: 404 });
       return new Response(JSON.stringify([0.95]));
     };
-    const { context, outputs, warnings } = fakeContext();
+    const { context, outputs, warnings, logs } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 5 }))], context, {
       env,
       fetch: fetchFn,
       now: () => new Date("2026-12-02T10:00:00Z"),
     });
     assert.deepEqual(warnings, []);
+    // The business workbook's fraud detection rate reads this line (AppTraces).
+    assert.deepEqual(logs, ["payment.scored decision=decline model=azureml"]);
     assert.ok(
       urls.includes("https://acct.documents.azure.com/dbs/payments/colls/fraud_features/docs/paymentMethod%3A7"),
     );

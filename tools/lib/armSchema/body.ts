@@ -52,6 +52,8 @@ export const RENAMES: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
   // authorization.RoleDefinition: `roleType` is the role definition's `properties.type` (BuiltInRole/CustomRole).
   "Microsoft.Authorization.json#/definitions/RoleDefinitionProperties": { roleType: "type" },
+  // monitor.MetricAlert criteria: the discriminator `odata.type` is `odataType` in the SDK.
+  "Microsoft.Insights.json#/definitions/MetricAlertCriteria": { odataType: "odata.type" },
 };
 
 /**

@@ -87,5 +87,6 @@ export function pathParameters(sdkType: string): ReadonlySet<string> {
   if (root === "resourceGroup") names.add("resourceGroupName");
   if (root === "scope") names.add("scope");
   if (root === "resourceUri") names.add("resourceUri");
+  if (root === "scopeId") names.add("scopeId");
   return names;
 }

@@ -79,7 +79,18 @@ export function prune(store: SchemaStore, node: Located, shape: ShapeNode, depth
   const declared = keys.filter((k) => k in props);
   if (declared.length > 0)
     out.properties = Object.fromEntries(declared.map((k) => [k, sub(props[k], shape.object![k])]));
-  const extra = keys.filter((k) => !(k in props));
+  // Properties a oneOf/anyOf branch declares are the branch's (a discriminated union written as a sibling oneOf, e.g.
+  // a metric alert's `criteria`): the level's `additionalProperties` does not apply to them.
+  const inBranches = new Set<string>();
+  for (const key of ["oneOf", "anyOf"] as const) {
+    const branches = s[key];
+    if (!Array.isArray(branches) || !isObject(s.additionalProperties)) continue;
+    for (const b of branches) {
+      const declaredHere = store.resolve({ schema: b as Schema, file: r.file }).schema.properties;
+      if (isObject(declaredHere)) Object.keys(declaredHere).forEach((k) => inBranches.add(k));
+    }
+  }
+  const extra = keys.filter((k) => !(k in props) && !inBranches.has(k));
   // `additionalProperties: false` is left out: inputs without a place are the body mapper's findings (named after
   // the SDK input), and newer schemas put it on a discriminated base whose subtypes declare the rest in a sibling
   // `allOf` member, where draft-04 would reject every subtype's own properties.

@@ -12,6 +12,13 @@ export function standIns(check: SchemaCheck): string[] {
   return [...out].sort();
 }
 
+/** Types not validated because Microsoft publishes no resource schema for them: `type@v (reason)`. */
+export function unpublished(check: SchemaCheck): string[] {
+  const out = new Set<string>();
+  for (const r of check.resources) if (r.unpublished) out.add(`${r.armType}@${r.apiVersion} (${r.unpublished})`);
+  return [...out].sort();
+}
+
 export function schemaSummary(check: SchemaCheck): string {
   return (
     `Schema: ${check.resources.length} azure-native resources (${pairsOf(check)} type@version pairs) against ` +
@@ -36,6 +43,11 @@ export function formatSchemaCheck(check: SchemaCheck): string {
     lines.push("    Validated against an older API version's schema (Microsoft publishes none for theirs):");
     for (const x of stand) lines.push(`        ~ ${x}`);
   }
+  const none = unpublished(check);
+  if (none.length > 0) {
+    lines.push("    Not validated (Microsoft publishes no resource schema for the type):");
+    for (const x of none) lines.push(`        ? ${x}`);
+  }
   lines.push("", schemaSummary(check));
   return lines.join("\n");
 }
@@ -47,6 +59,7 @@ export function schemaJson(check: SchemaCheck) {
     pairs: [...new Set(check.resources.map((r) => `${r.armType}@${r.apiVersion}`))].sort(),
     files: check.files,
     standIns: standIns(check),
+    unpublished: unpublished(check),
     errors: check.errors.map((e) => ({
       urn: e.urn,
       resource: e.resource,
@@ -64,6 +77,9 @@ export function schemaMarkdown(check: SchemaCheck): string {
   const stand = standIns(check);
   if (stand.length > 0)
     lines.push("", "Validated against an older API version's schema (none published for theirs): " + stand.join("; "));
+  const none = unpublished(check);
+  if (none.length > 0)
+    lines.push("", "Not validated (Microsoft publishes no resource schema for the type): " + none.join("; "));
   if (check.errors.length > 0) {
     lines.push("", "| Resource | ARM type@version | Property | Message |", "|---|---|---|---|");
     for (const e of check.errors) {

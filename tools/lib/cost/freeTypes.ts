@@ -103,6 +103,7 @@ export const FREE: Readonly<Record<string, string>> = {
   "time:index/sleep:Sleep": "not a cloud resource",
   "azuread:index/groupMember:GroupMember": "Entra ID group memberships have no Azure charge",
   [`${AN}:cosmosdb:SqlResourceSqlRoleDefinition`]: "Cosmos DB data-plane role definitions have no charge",
+  [`${AN}:costmanagement:Budget`]: "Cost Management budgets have no charge",
 };
 
 /** Types deliberately not estimated, and why. */

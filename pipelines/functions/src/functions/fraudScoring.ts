@@ -9,6 +9,7 @@ import { callScoringEndpoint, ManagedIdentityTokens, readItem, type Fetch } from
 import { entitiesOf, featureVector, updateFeatures, type FeatureItem } from "../lib/features";
 import { apiLogItem, type PaymentChangeRow } from "../lib/payment";
 import { scorePayments, webhookEvent } from "../lib/scoring";
+import { businessEvent } from "../lib/telemetry";
 
 const cosmos = (container: string) =>
   output.cosmosDB({
@@ -68,6 +69,8 @@ export async function scorePayment(
     scoringUri ? (body) => callScoringEndpoint(fetch, tokens, scoringUri, body, timeoutMs) : undefined,
     (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
   );
+  // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).
+  for (const r of results) context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
   // Features after the batch: payments of one entity are applied in order.
   for (const p of payments) {
     for (const e of entitiesOf(p)) state.set(e.key, updateFeatures(state.get(e.key), e, p, now));

@@ -6,6 +6,7 @@
  */
 import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { apiLogItem, parseCreatePayment, paymentRow } from "../lib/payment";
+import { businessEvent } from "../lib/telemetry";
 
 const paymentsTable = output.sql({ commandText: "dbo.Payment", connectionStringSetting: "SqlConnection" });
 const apiLogs = output.cosmosDB({
@@ -46,6 +47,13 @@ export async function createPayment(request: HttpRequest, context: InvocationCon
   // UQ_Payment_MerchantId_IdempotencyKey: the payment exists once.
   context.extraOutputs.set(paymentsTable, paymentRow(parsed.request));
   context.extraOutputs.set(apiLogs, log(202, { idempotencyKey: parsed.request.idempotencyKey }));
+  // Revenue in the business workbook (AppTraces; components/operations/workbooks.ts).
+  context.log(
+    businessEvent("payment.accepted", {
+      amountMinor: parsed.request.amountMinor,
+      currencyCode: parsed.request.currencyCode,
+    }),
+  );
   return {
     status: 202,
     jsonBody: {

@@ -1,0 +1,207 @@
+/**
+ * Turns alert specs (sla.ts, infra.ts: pure, with placeholder ids) into Azure Monitor rules: log signals become
+ * scheduled query rules on the workspace (API 2025-01-01-preview), metric signals metric alerts on the resource
+ * (API 2018-03-01). Every rule names exactly the action group of its severity (routing.ts).
+ */
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as pulumi from "@pulumi/pulumi";
+import { actionGroupFor, PRIORITY_OF_SEVERITY, type AlertRouting, type AlertSeverity } from "./routing";
+import { isoMinutes, type Signal } from "./sla";
+import type { StackContext, Tags } from "../shared";
+
+/**
+ * Placeholder ids: the pure specs are computed from stable tokens (so resource names never wait for outputs), and
+ * the tokens are replaced by the real ids in queries and scopes.
+ */
+export class IdTokens {
+  private readonly values = new Map<string, pulumi.Input<string>>();
+
+  /** A token standing for `id` (KQL-safe: no quotes or backslashes). */
+  token(id: pulumi.Input<string>): string {
+    const token = `@@id${this.values.size}@@`;
+    this.values.set(token, id);
+    return token;
+  }
+
+  /** `text` with every token replaced by its id. */
+  resolve(text: string): pulumi.Output<string> {
+    const used = [...this.values.keys()].filter((t) => text.includes(t));
+    return pulumi
+      .all(used.map((t) => this.values.get(t) as pulumi.Input<string>))
+      .apply((ids) => used.reduce((acc, t, i) => acc.split(t).join(ids[i]), text));
+  }
+}
+
+/** What every alert of the tier shares. */
+export interface AlertTarget {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: string;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly routing: AlertRouting;
+  readonly ids: IdTokens;
+  readonly tags: Tags;
+}
+
+export interface AlertSpec {
+  readonly key: string;
+  readonly severity: AlertSeverity;
+  readonly displayName: string;
+  readonly description: string;
+  readonly signal: Signal;
+  readonly scope?: string;
+  /** Anchor of the alert's section in docs/runbook.md (default: the key). */
+  readonly runbook?: string;
+  /** Extra properties in the notification payload (e.g. the SLA row). */
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+/** Creates `${name}-${spec.key}` (a ScheduledQueryRule or a MetricAlert), child of `parent`. */
+export function createAlert(
+  name: string,
+  spec: AlertSpec,
+  target: AlertTarget,
+  parent: pulumi.Resource,
+): monitor.ScheduledQueryRule | monitor.MetricAlert {
+  const { context, routing } = target;
+  const actionGroupId = actionGroupFor(routing, spec.severity);
+  const properties = {
+    priority: PRIORITY_OF_SEVERITY[spec.severity].toUpperCase(),
+    runbook: `docs/runbook.md#${spec.runbook ?? spec.key}`,
+    ...spec.properties,
+  };
+  const ruleName = context.name("alert", spec.key);
+  const s = spec.signal;
+  if (s.kind === "log") {
+    return new monitor.ScheduledQueryRule(
+      `${name}-${spec.key}`,
+      {
+        ruleName,
+        resourceGroupName: target.resourceGroupName,
+        location: target.location,
+        kind: monitor.Kind.LogAlert,
+        displayName: spec.displayName,
+        description: spec.description,
+        severity: spec.severity,
+        enabled: true,
+        scopes: [target.workspaceId],
+        evaluationFrequency: isoMinutes(s.frequencyMinutes),
+        windowSize: isoMinutes(s.windowMinutes),
+        ...(s.queryTimeRange ? { overrideQueryTimeRange: s.queryTimeRange } : {}),
+        criteria: {
+          allOf: [
+            {
+              query: target.ids.resolve(s.query),
+              // Rows come back only while the SLA is breached (the percentile is computed in KQL).
+              timeAggregation: monitor.TimeAggregation.Count,
+              // The scheduled-query API's operator names (not ConditionOperator's "gt"): ops facts §0.1.
+              operator: monitor.Operator.GreaterThan,
+              threshold: 0,
+              dimensions: (s.dimensions ?? []).map((d) => ({
+                name: d,
+                operator: monitor.DimensionOperator.Include,
+                values: ["*"],
+              })),
+              failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+            },
+          ],
+        },
+        autoMitigate: true,
+        // A greenfield workspace has no rows (and no table) yet for a service that has not logged; validation
+        // would fail the first deployment (hashicorp/terraform-provider-azurerm#28293).
+        skipQueryValidation: true,
+        actions: { actionGroups: [actionGroupId], customProperties: properties },
+        tags: target.tags,
+      },
+      { parent },
+    );
+  }
+  if (!spec.scope) throw new Error(`alert ${spec.key}: a metric alert needs the resource it watches (scope)`);
+  return new monitor.MetricAlert(
+    `${name}-${spec.key}`,
+    {
+      ruleName,
+      resourceGroupName: target.resourceGroupName,
+      location: "global",
+      description: `${spec.displayName}. ${spec.description}`,
+      severity: spec.severity,
+      enabled: true,
+      scopes: [target.ids.resolve(spec.scope)],
+      evaluationFrequency: isoMinutes(s.frequencyMinutes),
+      windowSize: isoMinutes(s.windowMinutes),
+      autoMitigate: true,
+      criteria: {
+        odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+        allOf: [
+          {
+            criterionType: "StaticThresholdCriterion",
+            name: s.metricName,
+            metricName: s.metricName,
+            metricNamespace: s.metricNamespace,
+            operator: monitor.Operator[s.operator],
+            threshold: s.threshold,
+            timeAggregation: monitor.AggregationTypeEnum[s.aggregation],
+            dimensions: (s.dimensions ?? []).map((d) => ({
+              name: d.name,
+              operator: "Include",
+              values: [...d.values],
+            })),
+          },
+        ],
+      },
+      actions: [{ actionGroupId, webHookProperties: properties }],
+      tags: target.tags,
+    },
+    { parent },
+  );
+}
+
+/**
+ * Resource Health of every resource in the stack's resource groups (the data stores and their geo-secondaries, the
+ * vaults, the gateway): an activity log alert on the platform-initiated transitions to Unavailable or Degraded, which
+ * pages P1 (https://learn.microsoft.com/azure/service-health/resource-health-alert-arm-template-guide). Activity log
+ * alerts carry no severity; this one routes as Sev1. Creates `${name}-resource-health`.
+ */
+export function resourceHealthAlert(
+  name: string,
+  args: { readonly resourceGroupIds: readonly pulumi.Input<string>[] } & Pick<
+    AlertTarget,
+    "context" | "resourceGroupName" | "routing" | "tags"
+  >,
+  parent: pulumi.Resource,
+): monitor.ActivityLogAlert {
+  return new monitor.ActivityLogAlert(
+    `${name}-resource-health`,
+    {
+      activityLogAlertName: args.context.name("alert", "resource-health"),
+      resourceGroupName: args.resourceGroupName,
+      location: "global",
+      description:
+        "A resource of the stack became Unavailable or Degraded (platform-initiated): a data store, its geo-secondary, a vault or the gateway. docs/runbook.md#resource-health",
+      enabled: true,
+      scopes: [...args.resourceGroupIds],
+      condition: {
+        allOf: [
+          { field: "category", equals: "ResourceHealth" },
+          {
+            anyOf: [
+              { field: "properties.currentHealthStatus", equals: "Unavailable" },
+              { field: "properties.currentHealthStatus", equals: "Degraded" },
+            ],
+          },
+          { anyOf: [{ field: "properties.cause", equals: "PlatformInitiated" }] },
+        ],
+      },
+      actions: {
+        actionGroups: [
+          {
+            actionGroupId: actionGroupFor(args.routing, 1),
+            webhookProperties: { priority: "P1", runbook: "docs/runbook.md#resource-health" },
+          },
+        ],
+      },
+      tags: args.tags,
+    },
+    { parent },
+  );
+}

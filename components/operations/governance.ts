@@ -1,0 +1,189 @@
+/**
+ * Cost and subscription governance.
+ * - The stack's budget (every stack): a Cost Management budget on the subscription filtered to the stack's resource
+ *   groups, actual 50/80/100 % and forecast 100 %, to the priority action groups (API 2024-08-01; the Consumption
+ *   budgets are on the path to deprecation: https://learn.microsoft.com/azure/cost-management-billing/automate/transition-consumption-apis-cost-management-apis).
+ *   The start date is pinned in config and ignored after creation ("Start date of budgets cannot be updated").
+ * - Subscription-wide pieces (one owning stack, `operations.subscriptionGovernance`): the activity log to the
+ *   workspace (Sentinel's Azure Activity data), Defender for Cloud plans for the services in use with the security
+ *   contact, and the built-in PCI DSS v4 initiative assigned in audit mode, so drift made outside Pulumi shows at run
+ *   time. They belong to the subscription, not the stack: a second stack in the subscription that also set the flag
+ *   would fight over the same singletons (pricings, the "default" contact), so exactly one stack owns them: prod, the
+ *   subscription of the cardholder data environment.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as costmanagement from "@pulumi/azure-native/costmanagement";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as security from "@pulumi/azure-native/security";
+import * as pulumi from "@pulumi/pulumi";
+import type { AlertPriority } from "../../lib/config";
+import { DIAGNOSTIC_SETTING_NAME } from "../shared";
+import type { AlertRouting } from "./routing";
+
+/** Budget notifications: threshold (%), actual or forecast, and the priority that hears it. */
+export const BUDGET_NOTIFICATIONS = [
+  { key: "actual-50", threshold: 50, thresholdType: "Actual", priority: "p3" },
+  { key: "actual-80", threshold: 80, thresholdType: "Actual", priority: "p2" },
+  { key: "actual-100", threshold: 100, thresholdType: "Actual", priority: "p1" },
+  { key: "forecast-100", threshold: 100, thresholdType: "Forecasted", priority: "p2" },
+] as const satisfies readonly {
+  key: string;
+  threshold: number;
+  thresholdType: "Actual" | "Forecasted";
+  priority: AlertPriority;
+}[];
+
+/** Activity log categories sent to the workspace (those of Microsoft's Azure Activity connector policy 2465583e-…). */
+export const ACTIVITY_LOG_CATEGORIES = [
+  "Administrative",
+  "Security",
+  "ServiceHealth",
+  "Alert",
+  "Recommendation",
+  "Policy",
+  "Autoscale",
+  "ResourceHealth",
+] as const;
+
+/**
+ * Defender for Cloud plans for the services this program runs: SQL (Azure SQL and Synapse dedicated pools), Cosmos
+ * DB, Key Vault, Storage (the lake, function hosts) and Resource Manager. Sub-plans set explicitly
+ * (https://learn.microsoft.com/rest/api/defenderforcloud/pricings/update).
+ */
+export const DEFENDER_PLANS: readonly {
+  readonly name: string;
+  readonly subPlan?: string;
+  readonly extensions?: readonly { name: string; isEnabled: "True" | "False" }[];
+}[] = [
+  { name: "SqlServers" },
+  { name: "CosmosDbs" },
+  { name: "KeyVaults", subPlan: "PerKeyVault" },
+  {
+    name: "StorageAccounts",
+    subPlan: "DefenderForStorageV2",
+    // Sensitive data discovery finds card data where it should not be; on-upload malware scanning is billed per GB
+    // scanned and the lake receives only pipeline output: off.
+    extensions: [
+      { name: "SensitiveDataDiscovery", isEnabled: "True" },
+      { name: "OnUploadMalwareScanning", isEnabled: "False" },
+    ],
+  },
+  { name: "Arm", subPlan: "PerSubscription" },
+];
+
+/** The built-in "PCI DSS v4" initiative (audit and manual policies only: no deployIfNotExists, no deny). */
+export const PCI_DSS_V4_INITIATIVE =
+  "/providers/Microsoft.Authorization/policySetDefinitions/c676748e-3af9-4e22-bc28-50feed564afb";
+
+export interface BudgetArgs {
+  readonly budgetName: string;
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly amount: number;
+  readonly startDate: string;
+  readonly resourceGroupNames: readonly pulumi.Input<string>[];
+  readonly routing: AlertRouting;
+}
+
+/** Creates `${name}-budget`. */
+export function stackBudget(name: string, args: BudgetArgs, parent: pulumi.Resource): costmanagement.Budget {
+  return new costmanagement.Budget(
+    `${name}-budget`,
+    {
+      budgetName: args.budgetName,
+      scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
+      category: costmanagement.CategoryType.Cost,
+      amount: args.amount,
+      timeGrain: costmanagement.TimeGrainType.Monthly,
+      timePeriod: { startDate: `${args.startDate}T00:00:00Z` },
+      filter: {
+        dimensions: {
+          name: "ResourceGroupName",
+          operator: costmanagement.BudgetOperatorType.In,
+          values: [...args.resourceGroupNames],
+        },
+      },
+      notifications: Object.fromEntries(
+        BUDGET_NOTIFICATIONS.map((n) => [
+          n.key,
+          {
+            enabled: true,
+            operator: costmanagement.BudgetNotificationOperatorType.GreaterThanOrEqualTo,
+            threshold: n.threshold,
+            thresholdType: costmanagement.ThresholdType[n.thresholdType],
+            // The action group carries the receivers (e-mail, the incident webhook).
+            contactEmails: [],
+            contactGroups: [args.routing.actionGroupIds[n.priority]],
+          },
+        ]),
+      ),
+    },
+    // Azure refuses to change a budget's start date ("400: Start date of budgets cannot be updated").
+    { parent, ignoreChanges: ["timePeriod.startDate"] },
+  );
+}
+
+export interface SubscriptionGovernanceArgs {
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly securityContactEmails: readonly string[];
+}
+
+/**
+ * Creates `${name}-activity-log`, `${name}-defender-<plan>`, `${name}-security-contact` and `${name}-pci-dss-v4`.
+ * Defender plans cannot be deleted at subscription scope (only set to Free): `retainOnDelete`.
+ */
+export function subscriptionGovernance(name: string, args: SubscriptionGovernanceArgs, parent: pulumi.Resource) {
+  const activityLog = new monitor.SubscriptionDiagnosticSetting(
+    `${name}-activity-log`,
+    {
+      name: DIAGNOSTIC_SETTING_NAME,
+      workspaceId: args.workspaceId,
+      logs: ACTIVITY_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+    },
+    { parent },
+  );
+  const plans = DEFENDER_PLANS.map(
+    (plan) =>
+      new security.Pricing(
+        `${name}-defender-${plan.name.toLowerCase()}`,
+        {
+          // No leading slash: `subscriptions/<id>` (Pricings API 2024-01-01).
+          scopeId: pulumi.interpolate`subscriptions/${args.subscriptionId}`,
+          pricingName: plan.name,
+          pricingTier: security.PricingTier.Standard,
+          ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
+          ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
+        },
+        { parent, retainOnDelete: true },
+      ),
+  );
+  const contact = new security.SecurityContact(
+    `${name}-security-contact`,
+    {
+      securityContactName: "default",
+      emails: args.securityContactEmails.join(";"),
+      isEnabled: true,
+      notificationsByRole: { state: security.State.On, roles: [security.SecurityContactRole.Owner] },
+      notificationsSources: [{ sourceType: "Alert", minimalSeverity: security.MinimalSeverity.Medium }],
+    },
+    { parent },
+  );
+  const pci = new authorization.PolicyAssignment(
+    `${name}-pci-dss-v4`,
+    {
+      policyAssignmentName: "pci-dss-v4-audit",
+      scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
+      policyDefinitionId: PCI_DSS_V4_INITIATIVE,
+      displayName: "PCI DSS v4 (audit)",
+      description:
+        "Built-in PCI DSS v4 initiative in audit mode: compliance of resources changed outside Pulumi shows in Defender for Cloud's regulatory compliance dashboard.",
+      // Its policies only audit; DoNotEnforce also guarantees no deployment is ever blocked by it.
+      enforcementMode: authorization.EnforcementMode.DoNotEnforce,
+      nonComplianceMessages: [
+        { message: "Not compliant with PCI DSS v4: fix it in the Pulumi program (payments-data-platform)." },
+      ],
+    },
+    { parent },
+  );
+  return { activityLog, plans, contact, pci };
+}

@@ -1,0 +1,250 @@
+/**
+ * The infrastructure alerts an operator expects per tier, beside the SLA rows: capacity, throttling, failed logins,
+ * Key Vault availability, firewall threat-intelligence hits, and backup/geo-replication health (Resource Health of
+ * every resource in the stack's resource groups, Cosmos DB replication latency). Threat detection itself (SQL
+ * injection, anomalous access, brute force patterns) is Defender for Cloud's: nothing here re-alerts on it.
+ * Metric names: https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/metrics-index
+ */
+import type { Signal } from "./sla";
+import type { AlertSeverity } from "./routing";
+
+/** What the infrastructure alerts watch (plain ids; each block optional). */
+export interface InfraTierInputs<T = string> {
+  readonly oltp?: { readonly databaseIds: readonly T[] };
+  readonly nosql?: { readonly accountId: T; readonly serverless: boolean; readonly multiRegion: boolean };
+  readonly olap?: { readonly sqlPoolId: T; readonly lakeAccountId: T };
+  readonly ingestion?: { readonly gatewayId: T };
+  /** The platform's vaults by key (customer-managed keys: every data service depends on them). */
+  readonly keyVaults?: Readonly<Record<string, T>>;
+  /** The platform's Azure Firewall sends AZFWThreatIntel (only when it is deployed). */
+  readonly firewall?: boolean;
+  /** SQL audit (master database diagnostic setting, AzureDiagnostics) for failed logins. */
+  readonly sqlAudit?: boolean;
+}
+
+export interface InfraAlert {
+  readonly key: string;
+  /** Anchor in docs/runbook.md when several resources share one section. */
+  readonly runbook?: string;
+  readonly tier: keyof InfraTierInputs;
+  readonly severity: AlertSeverity;
+  readonly displayName: string;
+  readonly description: string;
+  /** Metric signals: the resource; log signals run on the workspace. */
+  readonly scope?: string;
+  readonly signal: Signal;
+}
+
+const metric = (
+  metricNamespace: string,
+  metricName: string,
+  aggregation: "Average" | "Maximum" | "Minimum" | "Total" | "Count",
+  operator: "GreaterThan" | "LessThan",
+  threshold: number,
+  windowMinutes: number,
+  frequencyMinutes: number,
+  dimensions?: { name: string; values: string[] }[],
+): Signal => ({
+  kind: "metric",
+  metricNamespace,
+  metricName,
+  aggregation,
+  operator,
+  threshold,
+  windowMinutes,
+  frequencyMinutes,
+  ...(dimensions ? { dimensions } : {}),
+});
+
+const SQL_DB = "Microsoft.Sql/servers/databases";
+const COSMOS = "Microsoft.DocumentDB/databaseAccounts";
+const POOL = "Microsoft.Synapse/workspaces/sqlPools";
+const STORAGE = "Microsoft.Storage/storageAccounts";
+const AGW = "Microsoft.Network/applicationGateways";
+const VAULT = "Microsoft.KeyVault/vaults";
+
+/** The infrastructure alerts for the tiers present (pure). */
+export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
+  const alerts: InfraAlert[] = [];
+  t.oltp?.databaseIds.forEach((id, i) => {
+    const which = i === 0 ? "primary" : `replica-${i}`;
+    alerts.push(
+      {
+        key: `sql-cpu-${which}`,
+        runbook: "sql-cpu",
+        tier: "oltp",
+        severity: 2,
+        displayName: `SQL ${which}: CPU > 80 % for 15 min`,
+        description: "Sustained CPU on the payments database: scale up or find the query (docs/runbook.md#sql-cpu).",
+        scope: id,
+        signal: metric(SQL_DB, "cpu_percent", "Average", "GreaterThan", 80, 15, 5),
+      },
+      {
+        key: `sql-workers-${which}`,
+        runbook: "sql-workers",
+        tier: "oltp",
+        severity: 1,
+        displayName: `SQL ${which}: workers > 80 %`,
+        description:
+          "Worker threads near the limit: new requests will be refused (error 10928). docs/runbook.md#sql-workers",
+        scope: id,
+        signal: metric(SQL_DB, "workers_percent", "Maximum", "GreaterThan", 80, 5, 1),
+      },
+      {
+        key: `sql-storage-${which}`,
+        runbook: "sql-storage",
+        tier: "oltp",
+        severity: 2,
+        displayName: `SQL ${which}: data space > 85 %`,
+        description: "The database approaches its max size; inserts fail at 100 %. docs/runbook.md#sql-storage",
+        scope: id,
+        signal: metric(SQL_DB, "storage_percent", "Maximum", "GreaterThan", 85, 30, 15),
+      },
+    );
+  });
+  if (t.sqlAudit) {
+    alerts.push({
+      key: "sql-failed-logins",
+      tier: "oltp",
+      severity: 2,
+      displayName: "SQL: repeated failed logins from one client",
+      description:
+        "More than 20 failed authentications from one client address in 15 minutes (SQL audit). docs/runbook.md#sql-failed-logins",
+      signal: {
+        kind: "log",
+        query: [
+          "AzureDiagnostics",
+          '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
+          "| summarize Failures = count() by client_ip_s",
+          "| where Failures > 20",
+        ].join("\n"),
+        windowMinutes: 15,
+        frequencyMinutes: 5,
+        dimensions: ["client_ip_s"],
+      },
+    });
+  }
+  if (t.nosql) {
+    const id = t.nosql.accountId;
+    if (!t.nosql.serverless) {
+      alerts.push({
+        key: "cosmos-ru-consumption",
+        tier: "nosql",
+        severity: 2,
+        displayName: "Cosmos DB: normalized RU consumption > 90 % for 15 min",
+        description:
+          "A partition range runs at its provisioned RU/s (autoscale maximum): raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
+        scope: id,
+        signal: metric(COSMOS, "NormalizedRUConsumption", "Maximum", "GreaterThan", 90, 15, 5),
+      });
+    }
+    alerts.push({
+      key: "cosmos-throttling",
+      tier: "nosql",
+      severity: 2,
+      displayName: "Cosmos DB: throttled requests (429)",
+      description:
+        "More than 100 requests answered 429 in 5 minutes: the SDK retries, latency grows. docs/runbook.md#cosmos-throttling",
+      scope: id,
+      signal: metric(COSMOS, "TotalRequests", "Count", "GreaterThan", 100, 5, 1, [
+        { name: "StatusCode", values: ["429"] },
+      ]),
+    });
+    alerts.push({
+      key: "cosmos-availability",
+      tier: "nosql",
+      severity: 1,
+      displayName: "Cosmos DB: service availability < 99.99 %",
+      description: "The account's hourly availability fell below its SLA. docs/runbook.md#cosmos-availability",
+      scope: id,
+      signal: metric(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, 60, 15),
+    });
+    if (t.nosql.multiRegion) {
+      alerts.push({
+        key: "cosmos-replication-latency",
+        tier: "nosql",
+        severity: 2,
+        displayName: "Cosmos DB: geo-replication latency > 1 s",
+        description:
+          "Writes reach the secondary region late: a regional failover now would lose more. docs/runbook.md#cosmos-replication-latency",
+        scope: id,
+        signal: metric(COSMOS, "ReplicationLatency", "Average", "GreaterThan", 1000, 15, 5),
+      });
+    }
+  }
+  if (t.olap) {
+    alerts.push(
+      {
+        key: "synapse-dwu",
+        tier: "olap",
+        severity: 3,
+        displayName: "Synapse pool: DWU used > 90 % for 30 min",
+        description:
+          "The dedicated pool is saturated: queries queue. Scale the SKU or move the load. docs/runbook.md#synapse-dwu",
+        scope: t.olap.sqlPoolId,
+        signal: metric(POOL, "DWUUsedPercent", "Maximum", "GreaterThan", 90, 30, 5),
+      },
+      {
+        key: "synapse-tempdb",
+        tier: "olap",
+        severity: 2,
+        displayName: "Synapse pool: tempdb > 85 %",
+        description: "A query spills into tempdb; at 100 % queries fail. docs/runbook.md#synapse-tempdb",
+        scope: t.olap.sqlPoolId,
+        signal: metric(POOL, "LocalTempDBUsedPercent", "Maximum", "GreaterThan", 85, 15, 5),
+      },
+      {
+        key: "lake-availability",
+        tier: "olap",
+        severity: 2,
+        displayName: "Data lake: availability < 99.9 %",
+        description: "Storage requests to the lake fail (server or network errors). docs/runbook.md#lake-availability",
+        scope: t.olap.lakeAccountId,
+        signal: metric(STORAGE, "Availability", "Average", "LessThan", 99.9, 15, 5),
+      },
+    );
+  }
+  if (t.ingestion) {
+    alerts.push({
+      key: "gateway-unhealthy-backends",
+      tier: "ingestion",
+      severity: 1,
+      displayName: "App Gateway: unhealthy backend",
+      description:
+        "The health probe (/api/health) fails on a backend: the payments API is degraded or down. docs/runbook.md#gateway-unhealthy-backends",
+      scope: t.ingestion.gatewayId,
+      signal: metric(AGW, "UnhealthyHostCount", "Average", "GreaterThan", 0, 5, 1),
+    });
+  }
+  for (const [vault, id] of Object.entries(t.keyVaults ?? {})) {
+    alerts.push({
+      key: `key-vault-availability-${vault}`,
+      runbook: "key-vault-availability",
+      tier: "keyVaults",
+      severity: 1,
+      displayName: `Key Vault (${vault}): availability < 99.9 %`,
+      description:
+        "Key Vault requests fail: services that unwrap their customer-managed key will lose access. docs/runbook.md#key-vault-availability",
+      scope: id,
+      signal: metric(VAULT, "Availability", "Average", "LessThan", 99.9, 5, 1),
+    });
+  }
+  if (t.firewall) {
+    alerts.push({
+      key: "firewall-threat-intel",
+      tier: "firewall",
+      severity: 1,
+      displayName: "Azure Firewall: threat-intelligence hit",
+      description:
+        "A workload tried to reach (or was reached from) an address or domain on Microsoft's threat-intelligence feed; the firewall denied it. Treat the source as possibly compromised. docs/runbook.md#firewall-threat-intel",
+      signal: {
+        kind: "log",
+        query: ["AZFWThreatIntel", "| summarize Hits = count() by SourceIp", "| where Hits > 0"].join("\n"),
+        windowMinutes: 5,
+        frequencyMinutes: 5,
+        dimensions: ["SourceIp"],
+      },
+    });
+  }
+  return alerts;
+}

@@ -1,0 +1,96 @@
+/**
+ * Alert routing by priority: one action group per priority of the seed's support section (P1 paged within 15
+ * minutes, P2 answered within 1 hour, P3 within 24 hours), receivers from config (`operations.routing`; e-mail, and
+ * the secret `alertWebhookUrl` of the incident tool where the priority asks for it). Every alert rule of the program
+ * names exactly the group of its severity (`routeFor`): no alert processing rule adds groups on top, so a
+ * notification is never sent twice.
+ */
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as pulumi from "@pulumi/pulumi";
+import { ALERT_PRIORITIES, type AlertPriority, type PlatformConfig } from "../../lib/config";
+import type { StackContext, Tags } from "../shared";
+
+/** Azure Monitor severities: 0 critical … 4 verbose. */
+export type AlertSeverity = 0 | 1 | 2 | 3 | 4;
+
+/** Priority of each severity: Sev0/Sev1 page (P1), Sev2 is P2, Sev3/Sev4 are P3. */
+export const PRIORITY_OF_SEVERITY: Readonly<Record<AlertSeverity, AlertPriority>> = {
+  0: "p1",
+  1: "p1",
+  2: "p2",
+  3: "p3",
+  4: "p3",
+};
+
+/** What each priority promises (action group names, docs/runbook.md). */
+export const PRIORITY_RESPONSE: Readonly<Record<AlertPriority, { readonly minutes: number; readonly label: string }>> =
+  {
+    p1: { minutes: 15, label: "paged, acknowledged within 15 minutes" },
+    p2: { minutes: 60, label: "answered within 1 hour" },
+    p3: { minutes: 24 * 60, label: "answered within 24 hours (next business day)" },
+  };
+
+/** The action group ids per priority; tiers route their alerts through `actionGroupFor`. */
+export interface AlertRouting {
+  readonly actionGroupIds: Readonly<Record<AlertPriority, pulumi.Output<string>>>;
+}
+
+/** The action group an alert of `severity` notifies. */
+export function actionGroupFor(routing: AlertRouting, severity: AlertSeverity): pulumi.Output<string> {
+  return routing.actionGroupIds[PRIORITY_OF_SEVERITY[severity]];
+}
+
+/** Receivers of one priority's group (pure; tests read it). */
+export function receiversOf(
+  cfg: Pick<PlatformConfig, "alertEmails" | "operations">,
+  priority: AlertPriority,
+): { emails: readonly string[]; webhook: boolean } {
+  const r = cfg.operations.routing[priority];
+  return { emails: r.emails ?? cfg.alertEmails, webhook: r.webhook };
+}
+
+/** `groupShortName` (max 12 characters: what SMS and e-mail show), e.g. `payprod-p1`. */
+export function shortName(workload: string, environment: string, priority: AlertPriority): string {
+  const full = `${workload}${environment}-${priority}`;
+  return full.length <= 12 ? full : `${workload}${environment}`.slice(0, 9) + `-${priority}`;
+}
+
+export interface RoutingArgs {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The incident tool's webhook (secret output); added to the priorities whose `webhook` is true. */
+  readonly webhookUrl?: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/** Creates `${name}-ag-p1`, `-p2`, `-p3` (children of `parent`). */
+export function severityActionGroups(name: string, args: RoutingArgs, parent: pulumi.Resource): AlertRouting {
+  const cfg = args.context.config;
+  const ids = {} as Record<AlertPriority, pulumi.Output<string>>;
+  for (const priority of ALERT_PRIORITIES) {
+    const receivers = receiversOf(cfg, priority);
+    const group = new monitor.ActionGroup(
+      `${name}-ag-${priority}`,
+      {
+        actionGroupName: args.context.name("actionGroup", priority),
+        resourceGroupName: args.resourceGroupName,
+        location: "global",
+        groupShortName: shortName(cfg.workload, cfg.environment, priority),
+        enabled: true,
+        emailReceivers: receivers.emails.map((emailAddress, i) => ({
+          name: `email-${i + 1}`,
+          emailAddress,
+          useCommonAlertSchema: true,
+        })),
+        webhookReceivers:
+          receivers.webhook && args.webhookUrl
+            ? [{ name: "incident-webhook", serviceUri: args.webhookUrl, useCommonAlertSchema: true }]
+            : [],
+        tags: args.tags,
+      },
+      { parent },
+    );
+    ids[priority] = group.id;
+  }
+  return { actionGroupIds: ids };
+}

@@ -1,0 +1,307 @@
+/**
+ * The seed's SLA table as alert rules, one row per signal, keyed by the tier that produces the signal. A row whose
+ * tier is not passed to the operations tier is simply not built, so wiring a tier that lands later is one line in
+ * index.ts (`etl: { factoryId: etl.factoryId }`).
+ *
+ * | SLA (seed)            | Target     | Seed's action                 | Signal (what really measures it)                          |
+ * |-----------------------|------------|-------------------------------|-----------------------------------------------------------|
+ * | OLTP latency P99      | < 100 ms   | alert if > 200 ms for 5 min   | App Insights `AppDependencies` (SQL) of the function apps  |
+ * | OLAP query time       | < 5 s      | alert if > 10 s for 3 queries | `SynapseSqlPoolExecRequests` (pool diagnostics)            |
+ * | Cosmos DB latency     | < 10 ms    | alert if > 50 ms for 5 min    | `CDBDataPlaneRequests` P99 (account diagnostics)           |
+ * | ETL success rate      | > 99.9 %   | alert + rollback on failure   | Data Factory metric `PipelineFailedRuns`                   |
+ * | API availability      | > 99.95 %  | major incident if < 99.9 %    | `AGWAccessLogs` 5xx ratio (gateway diagnostics)            |
+ * | Data freshness        | < 15 min   | alert if OLAP data > 1 h old  | `ADFPipelineRun` last success; ASA `OutputWatermarkDelaySeconds` |
+ *
+ * Metric alerts have no percentile aggregation (AggregationTypeEnum: Average, Count, Minimum, Maximum, Total), so
+ * the percentile rows are log alerts that compute the percentile in KQL and return rows only when the SLA is
+ * breached (`Count > 0`). Sources: docs in each row's `source`.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { OperationsConfig } from "../../lib/config";
+import type { AlertSeverity } from "./routing";
+
+/** The tiers that feed SLA rows, with what the rows need from each (plain ids; tiers pass outputs). */
+export interface SlaTierInputs<T = pulumi.Input<string>> {
+  /** OLTP: the host names the apps connect to (server FQDN, failover group listener), as dependency targets. */
+  readonly oltp?: { readonly hostNames: readonly T[] };
+  /** OLAP: the dedicated SQL pool. */
+  readonly olap?: { readonly sqlPoolId: T };
+  /** NoSQL: the Cosmos DB account. */
+  readonly nosql?: { readonly accountId: T };
+  /** Ingestion: the Application Gateway in front of the payments API. */
+  readonly ingestion?: { readonly gatewayId: T };
+  /**
+   * ETL: the Data Factory; `olapLoadPipelines` are the pipelines whose success makes OLAP data fresh (default:
+   * every pipeline of the factory).
+   */
+  readonly etl?: { readonly factoryId: T; readonly olapLoadPipelines?: readonly string[] };
+  /** Streaming: the Stream Analytics job that writes to the warehouse (its watermark is the data's age). */
+  readonly streaming?: { readonly streamingJobId: T };
+}
+export type SlaTier = keyof SlaTierInputs;
+
+export type SlaConfig = OperationsConfig["sla"];
+
+/** A log alert: KQL over the workspace that returns rows only while the SLA is breached. */
+export interface LogSignal {
+  readonly kind: "log";
+  readonly query: string;
+  readonly windowMinutes: number;
+  readonly frequencyMinutes: number;
+  /** Look back further than the window (e.g. "when did the last load succeed?"), ISO 8601. */
+  readonly queryTimeRange?: string;
+  /** Split alerts per value of these columns (one alert per container, per pipeline, ...). */
+  readonly dimensions?: readonly string[];
+}
+
+/** A metric alert on the resource itself. */
+export interface MetricSignal {
+  readonly kind: "metric";
+  readonly metricNamespace: string;
+  readonly metricName: string;
+  readonly aggregation: "Average" | "Maximum" | "Minimum" | "Total" | "Count";
+  readonly operator: "GreaterThan" | "LessThan" | "GreaterThanOrEqual" | "LessThanOrEqual";
+  readonly threshold: number;
+  readonly windowMinutes: number;
+  readonly frequencyMinutes: number;
+  readonly dimensions?: readonly { readonly name: string; readonly values: readonly string[] }[];
+}
+
+export type Signal = LogSignal | MetricSignal;
+
+/** One SLA alert: which seed row it implements, from which tier, how bad, and the signal. */
+export interface SlaAlert {
+  /** Logical key (resource names, runbook anchors). */
+  readonly key: string;
+  /** The seed's row it implements. */
+  readonly sla:
+    | "OLTP latency P99"
+    | "OLAP query time"
+    | "Cosmos DB latency"
+    | "ETL success rate"
+    | "API availability"
+    | "Data freshness";
+  readonly tier: SlaTier;
+  /** Anchor in docs/runbook.md when several alerts share a section. */
+  readonly runbook?: string;
+  readonly severity: AlertSeverity;
+  readonly displayName: string;
+  readonly description: string;
+  readonly signal: Signal;
+  /** For metric signals: the resource the metric belongs to (log signals run on the workspace). */
+  readonly scope?: string;
+  /** Where the signal is documented. */
+  readonly source: string;
+}
+
+/** KQL string literal (double quotes, escaped). */
+export function kqlString(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The SLA alerts for the tiers present (pure: plain ids in, specs out). Thresholds and windows come from
+ * `operations.sla` (the seed's figures by default).
+ */
+export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAlert[] {
+  const alerts: SlaAlert[] = [];
+  if (tiers.oltp && tiers.oltp.hostNames.length > 0) {
+    const targets = tiers.oltp.hostNames.map((h) => `Target contains ${kqlString(h)}`).join(" or ");
+    alerts.push({
+      key: "oltp-latency-p99",
+      sla: "OLTP latency P99",
+      tier: "oltp",
+      severity: 1,
+      displayName: `OLTP latency P99 > ${sla.oltpP99Ms} ms for ${sla.oltpWindowMinutes} min`,
+      description: `The payments database's P99 latency seen by the function apps (App Insights SQL dependencies) exceeded ${sla.oltpP99Ms} ms over ${sla.oltpWindowMinutes} minutes (SLA: P99 < 100 ms). docs/runbook.md#oltp-latency-p99`,
+      signal: {
+        kind: "log",
+        query: [
+          "AppDependencies",
+          `| where DependencyType == "SQL" and (${targets})`,
+          "| summarize P99Ms = percentilew(DurationMs, ItemCount, 99), Calls = sum(ItemCount)",
+          `| where Calls >= 50 and P99Ms > ${sla.oltpP99Ms}`,
+        ].join("\n"),
+        windowMinutes: sla.oltpWindowMinutes,
+        frequencyMinutes: sla.oltpWindowMinutes,
+      },
+      source:
+        "Azure SQL has no per-request latency metric; the Functions host tracks SQL output-binding calls as dependencies (https://learn.microsoft.com/azure/azure-functions/configure-monitoring#configure-dependencies).",
+    });
+  }
+  if (tiers.olap) {
+    alerts.push({
+      key: "olap-query-time",
+      sla: "OLAP query time",
+      tier: "olap",
+      severity: 3,
+      displayName: `OLAP: ${sla.olapSlowQueries}+ queries over ${sla.olapQuerySeconds} s in ${sla.olapWindowMinutes} min`,
+      description: `At least ${sla.olapSlowQueries} queries on the dedicated pool (outside the ETL workload group) ran longer than ${sla.olapQuerySeconds} s in ${sla.olapWindowMinutes} minutes (SLA: < 5 s). docs/runbook.md#olap-query-time`,
+      signal: {
+        kind: "log",
+        query: [
+          "SynapseSqlPoolExecRequests",
+          `| where _ResourceId =~ ${kqlString(tiers.olap.sqlPoolId)}`,
+          '| where Status in ("Completed", "Failed", "Cancelled") and isnotnull(StartTime) and isnotnull(EndTime)',
+          // The nightly load runs long on purpose (its own workload group, label etl_load; components/olap).
+          '| where Label != "etl_load"',
+          '| extend DurationSec = datetime_diff("millisecond", EndTime, StartTime) / 1000.0',
+          `| where DurationSec > ${sla.olapQuerySeconds}`,
+          "| summarize SlowQueries = dcount(RequestId)",
+          `| where SlowQueries >= ${sla.olapSlowQueries}`,
+        ].join("\n"),
+        windowMinutes: sla.olapWindowMinutes,
+        frequencyMinutes: 5,
+      },
+      source:
+        "SynapseSqlPoolExecRequests has no duration column: EndTime - StartTime (https://learn.microsoft.com/azure/azure-monitor/reference/tables/synapsesqlpoolexecrequests).",
+    });
+  }
+  if (tiers.nosql) {
+    alerts.push({
+      key: "cosmos-latency-p99",
+      sla: "Cosmos DB latency",
+      tier: "nosql",
+      severity: 1,
+      displayName: `Cosmos DB P99 > ${sla.cosmosP99Ms} ms for ${sla.cosmosWindowMinutes} min`,
+      description: `Server-side P99 of a container's requests exceeded ${sla.cosmosP99Ms} ms over ${sla.cosmosWindowMinutes} minutes (SLA: < 10 ms). docs/runbook.md#cosmos-latency-p99`,
+      signal: {
+        kind: "log",
+        query: [
+          "CDBDataPlaneRequests",
+          `| where _ResourceId =~ ${kqlString(tiers.nosql.accountId)}`,
+          "| summarize P99Ms = percentile(DurationMs, 99), Requests = count() by CollectionName",
+          `| where Requests >= 50 and P99Ms > ${sla.cosmosP99Ms}`,
+        ].join("\n"),
+        windowMinutes: sla.cosmosWindowMinutes,
+        frequencyMinutes: sla.cosmosWindowMinutes,
+        dimensions: ["CollectionName"],
+      },
+      source:
+        "ServerSideLatency metrics give averages and maxima only; DurationMs of CDBDataPlaneRequests is the server-side time (https://learn.microsoft.com/azure/azure-monitor/reference/tables/cdbdataplanerequests).",
+    });
+  }
+  if (tiers.ingestion) {
+    const pct = sla.apiAvailabilityPercent;
+    alerts.push({
+      key: "api-availability",
+      sla: "API availability",
+      tier: "ingestion",
+      severity: 0,
+      displayName: `Major incident: API availability < ${pct} % over ${sla.apiWindowMinutes} min`,
+      description: `Fewer than ${pct} % of the payments API's requests at the gateway succeeded (5xx count as failures) over ${sla.apiWindowMinutes} minutes, with at least ${sla.apiMinRequests} requests (SLA: > 99.95 %). Open a major incident. docs/runbook.md#api-availability`,
+      signal: {
+        kind: "log",
+        query: [
+          "AGWAccessLogs",
+          `| where _ResourceId =~ ${kqlString(tiers.ingestion.gatewayId)}`,
+          "| summarize Total = count(), Failed = countif(HttpStatus >= 500)",
+          "| extend AvailabilityPct = 100.0 * (Total - Failed) / Total",
+          `| where Total >= ${sla.apiMinRequests} and AvailabilityPct < ${pct}`,
+        ].join("\n"),
+        windowMinutes: sla.apiWindowMinutes,
+        frequencyMinutes: 5,
+      },
+      source:
+        "AGWAccessLogs.HttpStatus is the status returned to the client (https://learn.microsoft.com/azure/azure-monitor/reference/tables/agwaccesslogs); WAF blocks (403) and throttling (429) are the client's, not unavailability.",
+    });
+  }
+  if (tiers.etl) {
+    alerts.push({
+      key: "etl-pipeline-failed",
+      sla: "ETL success rate",
+      tier: "etl",
+      severity: 2,
+      displayName: "ETL pipeline run failed",
+      description:
+        "A Data Factory pipeline run failed (SLA: > 99.9 % success; at a few dozen runs a night one failure breaks it, so every failure alerts). The pipeline's own failure path rolls the load back; check it did. docs/runbook.md#etl-pipeline-failed",
+      scope: tiers.etl.factoryId,
+      signal: {
+        kind: "metric",
+        metricNamespace: "Microsoft.DataFactory/factories",
+        metricName: "PipelineFailedRuns",
+        aggregation: "Total",
+        operator: "GreaterThan",
+        threshold: 0,
+        windowMinutes: sla.etlWindowMinutes,
+        frequencyMinutes: 1,
+        dimensions: [
+          { name: "Name", values: ["*"] },
+          { name: "FailureType", values: ["*"] },
+        ],
+      },
+      source:
+        "Data Factory metrics PipelineFailedRuns (dimensions Name, FailureType): https://learn.microsoft.com/azure/data-factory/monitor-metrics-alerts",
+    });
+    const pipelines = tiers.etl.olapLoadPipelines ?? [];
+    alerts.push({
+      key: "data-freshness-batch",
+      runbook: "data-freshness",
+      sla: "Data freshness",
+      tier: "etl",
+      severity: 2,
+      displayName: `OLAP data older than ${sla.freshnessMinutes} min (last successful load)`,
+      description: `No load into the warehouse succeeded in the last ${sla.freshnessMinutes} minutes (SLA: < 15 min; seed: alert if OLAP data > 1 h old). docs/runbook.md#data-freshness`,
+      signal: {
+        kind: "log",
+        query: [
+          "ADFPipelineRun",
+          `| where _ResourceId =~ ${kqlString(tiers.etl.factoryId)}`,
+          ...(pipelines.length > 0 ? [`| where PipelineName in (${pipelines.map(kqlString).join(", ")})`] : []),
+          '| where Status == "Succeeded"',
+          // No `by`: one row even when nothing matched, so "never loaded" alerts too.
+          "| summarize LastSuccess = max(End)",
+          '| extend AgeMinutes = datetime_diff("minute", now(), LastSuccess)',
+          `| where isnull(LastSuccess) or AgeMinutes > ${sla.freshnessMinutes}`,
+        ].join("\n"),
+        windowMinutes: 15,
+        frequencyMinutes: 15,
+        queryTimeRange: "P2D",
+      },
+      source:
+        "ADFPipelineRun (Status, PipelineName, End): https://learn.microsoft.com/azure/azure-monitor/reference/tables/adfpipelinerun",
+    });
+  }
+  if (tiers.streaming) {
+    alerts.push({
+      key: "data-freshness-stream",
+      runbook: "data-freshness",
+      sla: "Data freshness",
+      tier: "streaming",
+      severity: 2,
+      displayName: `OLAP data older than ${sla.freshnessMinutes} min (stream watermark)`,
+      description: `The streaming job's output watermark is more than ${sla.freshnessMinutes} minutes behind (SLA: < 15 min; seed: alert if OLAP data > 1 h old). The streaming tier's own 5-minute alert fires first. docs/runbook.md#data-freshness`,
+      scope: tiers.streaming.streamingJobId,
+      signal: {
+        kind: "metric",
+        metricNamespace: "Microsoft.StreamAnalytics/streamingjobs",
+        metricName: "OutputWatermarkDelaySeconds",
+        aggregation: "Maximum",
+        operator: "GreaterThan",
+        threshold: sla.freshnessMinutes * 60,
+        windowMinutes: 15,
+        frequencyMinutes: 5,
+      },
+      source:
+        "Watermark delay: https://learn.microsoft.com/azure/stream-analytics/stream-analytics-job-metrics (OutputWatermarkDelaySeconds)",
+    });
+  }
+  return alerts;
+}
+
+/** The six rows of the seed's table, in its order (tests check every row has at least one alert). */
+export const SLA_ROWS: readonly SlaAlert["sla"][] = [
+  "OLTP latency P99",
+  "OLAP query time",
+  "Cosmos DB latency",
+  "ETL success rate",
+  "API availability",
+  "Data freshness",
+];
+
+/** ISO 8601 duration of a number of minutes (PT5M, PT1H, P1D). */
+export function isoMinutes(m: number): string {
+  if (m % 1440 === 0) return `P${m / 1440}D`;
+  if (m % 60 === 0) return `PT${m / 60}H`;
+  return `PT${m}M`;
+}

@@ -1,0 +1,343 @@
+/**
+ * The Log Analytics tables this program's diagnostics fill, with the columns the operations tier's queries read,
+ * and what sends each one (resource type + log category + destination mode, or Application Insights, or metrics).
+ * Tests derive from the offline preview which tables the stack really sends (its diagnostic settings, the
+ * workspace-based Application Insights components) and check every alert, workbook and analytics-rule query
+ * against this catalogue, so a query never names a table or column nothing sends.
+ * Column names: the Azure Monitor table reference, https://learn.microsoft.com/azure/azure-monitor/reference/tables/<table>.
+ */
+
+/** What fills a table. */
+export type TableSource =
+  /** A diagnostic log category of a resource type (lower-case ARM type), in resource-specific or legacy mode. */
+  | {
+      readonly kind: "diagnostics";
+      readonly resourceType: string;
+      readonly category: string;
+      readonly destination: "Dedicated" | "AzureDiagnostics";
+    }
+  /** A workspace-based Application Insights component. */
+  | { readonly kind: "appInsights" }
+  /** `AllMetrics` of any diagnostic setting. */
+  | { readonly kind: "metrics" }
+  /** The subscription's activity log (SubscriptionDiagnosticSetting). */
+  | { readonly kind: "activityLog" }
+  /** Microsoft Sentinel's Defender for Cloud connector. */
+  | { readonly kind: "defenderConnector" };
+
+export interface TableSpec {
+  /** Any one of these sources fills the table. */
+  readonly sources: readonly TableSource[];
+  readonly columns: readonly string[];
+}
+
+/** Columns every table has. */
+export const STANDARD_COLUMNS = ["TimeGenerated", "_ResourceId", "Type", "_SubscriptionId", "TenantId"] as const;
+
+const diag = (resourceType: string, category: string, destination: "Dedicated" | "AzureDiagnostics" = "Dedicated") =>
+  ({ kind: "diagnostics", resourceType, category, destination }) as const;
+
+export const TABLES: Readonly<Record<string, TableSpec>> = {
+  AppRequests: {
+    sources: [{ kind: "appInsights" }],
+    columns: ["Name", "Success", "ResultCode", "DurationMs", "ItemCount", "OperationName", "AppRoleName", "Url"],
+  },
+  AppDependencies: {
+    sources: [{ kind: "appInsights" }],
+    columns: ["Name", "DependencyType", "Target", "Success", "ResultCode", "DurationMs", "ItemCount", "AppRoleName"],
+  },
+  AppTraces: {
+    sources: [{ kind: "appInsights" }],
+    columns: ["Message", "SeverityLevel", "ItemCount", "AppRoleName", "OperationName"],
+  },
+  AGWAccessLogs: {
+    sources: [diag("microsoft.network/applicationgateways", "ApplicationGatewayAccessLog")],
+    columns: [
+      "HttpStatus",
+      "ServerStatus",
+      "HttpMethod",
+      "RequestUri",
+      "Host",
+      "ClientIp",
+      "ListenerName",
+      "BackendPoolName",
+      "TimeTaken",
+      "ServerResponseLatency",
+      "ReceivedBytes",
+      "SentBytes",
+    ],
+  },
+  AGWFirewallLogs: {
+    sources: [diag("microsoft.network/applicationgateways", "ApplicationGatewayFirewallLog")],
+    columns: ["Action", "RuleId", "Message", "ClientIp", "RequestUri", "Hostname"],
+  },
+  CDBDataPlaneRequests: {
+    sources: [diag("microsoft.documentdb/databaseaccounts", "DataPlaneRequests")],
+    columns: [
+      "DurationMs",
+      "StatusCode",
+      "OperationName",
+      "RequestCharge",
+      "DatabaseName",
+      "CollectionName",
+      "RegionName",
+      "ResponseLength",
+    ],
+  },
+  SynapseSqlPoolExecRequests: {
+    sources: [diag("microsoft.synapse/workspaces/sqlpools", "ExecRequests")],
+    columns: [
+      "RequestId",
+      "Status",
+      "SubmitTime",
+      "StartTime",
+      "EndTime",
+      "Label",
+      "Command",
+      "ResourceClass",
+      "ClassifierName",
+      "Importance",
+      "ResultCacheHit",
+    ],
+  },
+  ADFPipelineRun: {
+    sources: [diag("microsoft.datafactory/factories", "PipelineRuns")],
+    columns: ["PipelineName", "RunId", "Status", "Start", "End", "FailureType"],
+  },
+  AZKVAuditLogs: {
+    sources: [diag("microsoft.keyvault/vaults", "AuditEvent")],
+    columns: ["OperationName", "ResultSignature", "ResultType", "CallerIpAddress", "Identity", "RequestUri", "Id"],
+  },
+  AZFWThreatIntel: {
+    sources: [diag("microsoft.network/azurefirewalls", "AZFWThreatIntel")],
+    columns: [
+      "SourceIp",
+      "SourcePort",
+      "DestinationIp",
+      "DestinationPort",
+      "Protocol",
+      "Action",
+      "Fqdn",
+      "ThreatDescription",
+    ],
+  },
+  AzureMetrics: {
+    sources: [{ kind: "metrics" }],
+    columns: [
+      "ResourceId",
+      "ResourceProvider",
+      "Resource",
+      "MetricName",
+      "Average",
+      "Maximum",
+      "Minimum",
+      "Total",
+      "Count",
+    ],
+  },
+  AzureDiagnostics: {
+    // The SQL audit of the master database (server auditing to Azure Monitor) in legacy mode: suffixed columns.
+    sources: [diag("microsoft.sql/servers/databases", "SQLSecurityAuditEvents", "AzureDiagnostics")],
+    columns: [
+      "Category",
+      "ResourceProvider",
+      "Resource",
+      "action_name_s",
+      "succeeded_s",
+      "affected_rows_d",
+      "server_principal_name_s",
+      "client_ip_s",
+      "database_name_s",
+      "statement_s",
+    ],
+  },
+  AzureActivity: {
+    sources: [{ kind: "activityLog" }],
+    columns: [
+      "OperationNameValue",
+      "ActivityStatusValue",
+      "CategoryValue",
+      "Caller",
+      "CallerIpAddress",
+      "ResourceGroup",
+      "Properties_d",
+    ],
+  },
+  SecurityAlert: {
+    sources: [{ kind: "defenderConnector" }],
+    columns: ["AlertName", "AlertSeverity", "ProductName", "CompromisedEntity"],
+  },
+};
+
+/**
+ * KQL words a query may use besides its tables' columns and the names it defines: operators, functions, keywords
+ * and literals. A word outside this list and the catalogue fails the tests (a typo or an unsent column).
+ */
+export const KQL_WORDS = new Set([
+  "where",
+  "summarize",
+  "by",
+  "extend",
+  "project",
+  "order",
+  "asc",
+  "desc",
+  "top",
+  "take",
+  "limit",
+  "and",
+  "or",
+  "not",
+  "in",
+  "has",
+  "contains",
+  "startswith",
+  "endswith",
+  "between",
+  "join",
+  "kind",
+  "inner",
+  "leftouter",
+  "on",
+  "union",
+  "render",
+  "timechart",
+  "barchart",
+  "piechart",
+  "columnchart",
+  "areachart",
+  "with",
+  "parse",
+  "let",
+  "count",
+  "countif",
+  "dcount",
+  "sum",
+  "sumif",
+  "avg",
+  "avgif",
+  "min",
+  "max",
+  "percentile",
+  "percentiles",
+  "percentilew",
+  "bin",
+  "ago",
+  "now",
+  "datetime_diff",
+  "isnull",
+  "isnotnull",
+  "isempty",
+  "isnotempty",
+  "iff",
+  "case",
+  "todouble",
+  "toint",
+  "tolong",
+  "tostring",
+  "round",
+  "strcat",
+  "tolower",
+  "toupper",
+  "long",
+  "string",
+  "int",
+  "real",
+  "double",
+  "bool",
+  "datetime",
+  "dynamic",
+  "true",
+  "false",
+  "make_set",
+  "arg_max",
+  "take_any",
+  "millisecond",
+  "minute",
+  "hour",
+  "day",
+  "h",
+  "m",
+  "d",
+  "s",
+  "ms",
+  "distinct",
+  "mv_expand",
+  "todynamic",
+  "parse_json",
+  "tostring",
+  "split",
+  "extract",
+  "format_datetime",
+  "startofday",
+  "series_stats",
+  "has_any",
+  "in~",
+  "contains_cs",
+  "ingestion_time",
+  "coalesce",
+  "count_",
+  "split",
+  "row_number",
+  "prev",
+  "sort",
+  "serialize",
+  "project_away",
+  "getschema",
+  "toupper",
+  "trim",
+]);
+
+/** Tables a query reads: the first word, and each table after `union` or `join (`. */
+export function tablesOf(query: string): string[] {
+  const body = stripStrings(query);
+  const tables = new Set<string>();
+  const first = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(body);
+  if (first) tables.add(first[1]);
+  for (const m of body.matchAll(/\b(?:union|join(?:\s+kind\s*=\s*\w+)?)\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    tables.add(m[1]);
+  }
+  return [...tables];
+}
+
+/** The query with string literals removed (their content is data, not names). */
+export function stripStrings(query: string): string {
+  return query.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+}
+
+/** Names a query defines: `X =` in extend/summarize/project/let, and `X:type` in parse patterns. */
+export function definedNames(query: string): Set<string> {
+  const body = stripStrings(query);
+  const names = new Set<string>();
+  for (const m of body.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=|~)/g)) names.add(m[1]);
+  for (const m of body.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(?:long|string|int|real|double|datetime|bool)\b/g))
+    names.add(m[1]);
+  return names;
+}
+
+/**
+ * Words of `query` that are neither KQL, nor a column of its tables (from the catalogue), nor defined by the query:
+ * empty when the query only names what the diagnostics send. Unknown tables are reported as `table:<name>`.
+ */
+export function unknownNames(query: string, sentTables: ReadonlySet<string>): string[] {
+  const tables = tablesOf(query);
+  const problems: string[] = [];
+  const columns = new Set<string>(STANDARD_COLUMNS);
+  for (const t of tables) {
+    const spec = TABLES[t];
+    if (!spec || !sentTables.has(t)) {
+      problems.push(`table:${t}`);
+      continue;
+    }
+    spec.columns.forEach((c) => columns.add(c));
+  }
+  const defined = definedNames(query);
+  const body = stripStrings(query).replace(/\/\/[^\n]*/g, "");
+  for (const m of body.matchAll(/(?<![.\w])([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const word = m[1];
+    if (KQL_WORDS.has(word) || columns.has(word) || defined.has(word) || tables.includes(word)) continue;
+    if (/^\d/.test(word)) continue;
+    problems.push(word);
+  }
+  return [...new Set(problems)];
+}

@@ -1,0 +1,373 @@
+/**
+ * The seed's four Azure Monitor dashboards as workbooks built from code (pure definitions; the component serialises
+ * them): infrastructure health, application performance, business metrics and cost. Log panels query the central
+ * workspace (tables in tables.ts, filled by this program's diagnostics and Application Insights); cost panels call
+ * the Cost Management and Reservations APIs (workbooks have no cost data source: the ARM endpoint data source,
+ * https://learn.microsoft.com/azure/azure-monitor/visualize/workbooks-data-sources). The workspace is private-only:
+ * open the workbooks from inside the VNet (docs/runbook.md, "Where to look").
+ * Schema: https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json
+ */
+
+export const WORKBOOK_KINDS = ["infrastructure", "application", "business", "cost"] as const;
+export type WorkbookKind = (typeof WORKBOOK_KINDS)[number];
+
+/** A log panel: KQL over the workspace. */
+export interface LogPanel {
+  readonly kind: "log";
+  /** The seed's panel this implements (tests check every one is present). */
+  readonly panel: string;
+  readonly title: string;
+  readonly query: string;
+  readonly visualization: "timechart" | "table" | "barchart" | "tiles";
+}
+
+/** An Azure Resource Manager panel (Cost Management, Reservations). */
+export interface ArmPanel {
+  readonly kind: "arm";
+  readonly panel: string;
+  readonly title: string;
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly apiVersion: string;
+  readonly body?: unknown;
+  /** JSONPath of the rows and the columns to show. */
+  readonly tablePath: string;
+  readonly columns: readonly { readonly path: string; readonly columnid: string }[];
+  readonly visualization: "table" | "barchart" | "tiles";
+}
+
+export type Panel = LogPanel | ArmPanel;
+
+export interface WorkbookSpec {
+  readonly kind: WorkbookKind;
+  readonly displayName: string;
+  readonly description: string;
+  readonly panels: readonly Panel[];
+}
+
+/** The seed's panel list per dashboard. */
+export const SEED_PANELS: Readonly<Record<WorkbookKind, readonly string[]>> = {
+  infrastructure: ["CPU/memory", "Storage IOPS", "Network throughput"],
+  application: ["Request rate", "Latency", "4xx/5xx errors", "Dependency failures"],
+  business: ["Transactions per second", "Revenue", "Fraud detection rate"],
+  cost: ["Daily spend by service", "Budget status", "Reservation utilisation"],
+};
+
+export interface WorkbookInputs {
+  readonly environment: string;
+  readonly subscriptionId: string;
+  /** The stack's resource groups (cost is filtered to them). */
+  readonly resourceGroupNames: readonly string[];
+  /** Azure name of the stack's budget. */
+  readonly budgetName: string;
+}
+
+const lines = (...l: string[]) => l.join("\n");
+
+const TITLES: Readonly<Record<WorkbookKind, string>> = {
+  infrastructure: "infrastructure health",
+  application: "application performance",
+  business: "business metrics",
+  cost: "cost",
+};
+
+/** Display name of a dashboard (unique per resource group). */
+export function workbookTitle(kind: WorkbookKind, environment: string): string {
+  return `Payments platform (${environment}): ${TITLES[kind]}`;
+}
+
+/** The four workbooks (pure). */
+export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
+  const env = w.environment;
+  return [
+    {
+      kind: "infrastructure",
+      displayName: workbookTitle("infrastructure", env),
+      description: "CPU and memory, storage IO, network throughput of the data services (platform metrics).",
+      panels: [
+        {
+          kind: "log",
+          panel: "CPU/memory",
+          title: "CPU and memory by resource (%, max per 5 min)",
+          query: lines(
+            "AzureMetrics",
+            '| where MetricName in ("cpu_percent", "sql_instance_memory_percent", "CPUPercent", "MemoryUsedPercent", "DWUUsedPercent", "NormalizedRUConsumption")',
+            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Storage IOPS",
+          title: "Storage IO: SQL data reads and log writes (% of the SKU's IOPS limit)",
+          query: lines(
+            "AzureMetrics",
+            '| where MetricName in ("physical_data_read_percent", "log_write_percent")',
+            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Storage IOPS",
+          title: "Storage IO: storage account transactions per second",
+          query: lines(
+            "AzureMetrics",
+            '| where ResourceProvider == "MICROSOFT.STORAGE" and MetricName == "Transactions"',
+            "| summarize Iops = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Resource",
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Network throughput",
+          title: "Network throughput: gateway and firewall (bytes/s), lake ingress and egress (bytes per 5 min)",
+          query: lines(
+            "AzureMetrics",
+            '| where MetricName in ("Throughput", "Ingress", "Egress")',
+            "| summarize AvgValue = avg(Average), SumValue = sum(Total) by bin(TimeGenerated, 5m), Resource, MetricName",
+            '| project TimeGenerated, Series = strcat(Resource, " ", MetricName), Value = iff(MetricName == "Throughput", AvgValue, SumValue)',
+          ),
+          visualization: "timechart",
+        },
+      ],
+    },
+    {
+      kind: "application",
+      displayName: workbookTitle("application", env),
+      description: "Request rate and latency of the function apps, 4xx/5xx at the gateway, dependency failures.",
+      panels: [
+        {
+          kind: "log",
+          panel: "Request rate",
+          title: "Requests per 5 min by function",
+          query: lines("AppRequests", "| summarize Requests = sum(ItemCount) by bin(TimeGenerated, 5m), Name"),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Latency",
+          title: "Request latency P50/P95/P99 (ms)",
+          query: lines(
+            "AppRequests",
+            "| summarize P50 = percentilew(DurationMs, ItemCount, 50), P95 = percentilew(DurationMs, ItemCount, 95), P99 = percentilew(DurationMs, ItemCount, 99) by bin(TimeGenerated, 5m)",
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "4xx/5xx errors",
+          title: "4xx and 5xx answered by the gateway",
+          query: lines(
+            "AGWAccessLogs",
+            "| summarize Status4xx = countif(HttpStatus >= 400 and HttpStatus < 500), Status5xx = countif(HttpStatus >= 500) by bin(TimeGenerated, 5m)",
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Dependency failures",
+          title: "Failed dependency calls (SQL, Cosmos DB, scoring endpoint) by target",
+          query: lines(
+            "AppDependencies",
+            "| where Success == false",
+            "| summarize Failures = sum(ItemCount) by bin(TimeGenerated, 5m), DependencyType, Target",
+          ),
+          visualization: "timechart",
+        },
+      ],
+    },
+    {
+      kind: "business",
+      displayName: workbookTitle("business", env),
+      description:
+        "Payments per second, accepted amounts and fraud decisions, from the function apps' telemetry (sampled telemetry is weighted by ItemCount).",
+      panels: [
+        {
+          kind: "log",
+          panel: "Transactions per second",
+          title: "Payments accepted per second (POST /api/payments)",
+          query: lines(
+            "AppRequests",
+            '| where Name == "createPayment"',
+            "| summarize Tps = sum(ItemCount) / 60.0 by bin(TimeGenerated, 1m)",
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Revenue",
+          title: "Accepted payment volume per hour by currency (minor units / 100)",
+          query: lines(
+            "AppTraces",
+            '| where Message startswith "payment.accepted "',
+            '| parse Message with "payment.accepted amountMinor=" AmountMinor:long " currencyCode=" CurrencyCode:string',
+            "| summarize Volume = sum(AmountMinor * ItemCount) / 100.0 by bin(TimeGenerated, 1h), CurrencyCode",
+          ),
+          visualization: "timechart",
+        },
+        {
+          kind: "log",
+          panel: "Fraud detection rate",
+          title: "Fraud decisions: declined and review rates (%) per hour",
+          query: lines(
+            "AppTraces",
+            '| where Message startswith "payment.scored "',
+            '| parse Message with "payment.scored decision=" Decision:string " model=" Model:string',
+            '| summarize Scored = sum(ItemCount), Declined = sumif(ItemCount, Decision == "decline"), Review = sumif(ItemCount, Decision == "review") by bin(TimeGenerated, 1h)',
+            "| extend DeclineRatePct = 100.0 * Declined / Scored, ReviewRatePct = 100.0 * Review / Scored",
+          ),
+          visualization: "timechart",
+        },
+      ],
+    },
+    {
+      kind: "cost",
+      displayName: workbookTitle("cost", env),
+      description:
+        "Daily spend by service for the stack's resource groups, the stack's budget, reservation utilisation. Needs Cost Management Reader (and Reservations Reader) for the viewer.",
+      panels: [
+        {
+          kind: "arm",
+          panel: "Daily spend by service",
+          title: "Daily actual cost by service, month to date",
+          method: "POST",
+          path: `/subscriptions/${w.subscriptionId}/providers/Microsoft.CostManagement/query`,
+          apiVersion: "2023-11-01",
+          body: {
+            type: "ActualCost",
+            timeframe: "MonthToDate",
+            dataset: {
+              granularity: "Daily",
+              aggregation: { totalCost: { name: "Cost", function: "Sum" } },
+              grouping: [{ type: "Dimension", name: "ServiceName" }],
+              filter: { dimensions: { name: "ResourceGroupName", operator: "In", values: [...w.resourceGroupNames] } },
+            },
+          },
+          tablePath: "$.properties.rows",
+          columns: [
+            { path: "$[0]", columnid: "Cost" },
+            { path: "$[1]", columnid: "UsageDate" },
+            { path: "$[2]", columnid: "ServiceName" },
+            { path: "$[3]", columnid: "Currency" },
+          ],
+          visualization: "barchart",
+        },
+        {
+          kind: "arm",
+          panel: "Budget status",
+          title: "Budget: amount, spend to date and forecast",
+          method: "GET",
+          path: `/subscriptions/${w.subscriptionId}/providers/Microsoft.CostManagement/budgets/${w.budgetName}`,
+          apiVersion: "2023-11-01",
+          tablePath: "$.properties",
+          columns: [
+            { path: "$.amount", columnid: "Budget" },
+            { path: "$.currentSpend.amount", columnid: "SpentToDate" },
+            { path: "$.forecastSpend.amount", columnid: "Forecast" },
+            { path: "$.currentSpend.unit", columnid: "Currency" },
+          ],
+          visualization: "tiles",
+        },
+        {
+          kind: "arm",
+          panel: "Reservation utilisation",
+          title: "Reservations: utilisation over the last 7 and 30 days (%)",
+          method: "GET",
+          path: "/providers/Microsoft.Capacity/reservations",
+          apiVersion: "2022-11-01",
+          tablePath: "$.value",
+          columns: [
+            { path: "$.properties.displayName", columnid: "Reservation" },
+            { path: "$.properties.reservedResourceType", columnid: "Type" },
+            { path: "$.properties.utilization.aggregates[0].value", columnid: "Utilisation1DayPct" },
+            { path: "$.properties.utilization.aggregates[1].value", columnid: "Utilisation7DaysPct" },
+            { path: "$.properties.utilization.aggregates[2].value", columnid: "Utilisation30DaysPct" },
+          ],
+          visualization: "table",
+        },
+      ],
+    },
+  ];
+}
+
+/** The workbook's `serializedData` document (Notebook/1.0) for a spec. */
+export function workbookDocument(spec: WorkbookSpec, workspaceId: string): Record<string, unknown> {
+  const items: Record<string, unknown>[] = [
+    { type: 1, name: "title", content: { json: `# ${spec.displayName}\n\n${spec.description}` } },
+    {
+      type: 9,
+      name: "parameters",
+      content: {
+        version: "KqlParameterItem/1.0",
+        parameters: [
+          {
+            id: "time-range",
+            version: "KqlParameterItem/1.0",
+            name: "TimeRange",
+            type: 4,
+            isRequired: true,
+            value: { durationMs: 86_400_000 },
+            typeSettings: {
+              selectableValues: [
+                { durationMs: 3_600_000 },
+                { durationMs: 14_400_000 },
+                { durationMs: 86_400_000 },
+                { durationMs: 604_800_000 },
+                { durationMs: 2_592_000_000 },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ];
+  spec.panels.forEach((p, i) => {
+    const name = `panel-${i + 1}`;
+    if (p.kind === "log") {
+      items.push({
+        type: 3,
+        name,
+        content: {
+          version: "KqlItem/1.0",
+          query: p.query,
+          size: 0,
+          title: p.title,
+          timeContextFromParameter: "TimeRange",
+          queryType: 0,
+          resourceType: "microsoft.operationalinsights/workspaces",
+          crossComponentResources: [workspaceId],
+          visualization: p.visualization,
+        },
+      });
+      return;
+    }
+    items.push({
+      type: 3,
+      name,
+      content: {
+        version: "KqlItem/1.0",
+        query: JSON.stringify({
+          version: "ARMEndpoint/1.0",
+          method: p.method,
+          path: p.path,
+          urlParams: [{ key: "api-version", value: p.apiVersion }],
+          ...(p.body === undefined ? {} : { data: JSON.stringify(p.body) }),
+          headers: [],
+          batchDisabled: false,
+          transformers: [{ type: "jsonpath", settings: { tablePath: p.tablePath, columns: p.columns } }],
+        }),
+        size: 0,
+        title: p.title,
+        queryType: 12,
+        visualization: p.visualization,
+      },
+    });
+  });
+  return {
+    version: "Notebook/1.0",
+    items,
+    fallbackResourceIds: [workspaceId],
+    $schema: "https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json",
+  };
+}

@@ -1,0 +1,549 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { infraAlerts } from "../components/operations/infra";
+import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
+import { analyticsRules } from "../components/operations/sentinel";
+import { isoMinutes, SLA_ROWS, slaAlerts } from "../components/operations/sla";
+import { TABLES, tablesOf, unknownNames, type TableSource } from "../components/operations/tables";
+import { SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
+import { ConfigError, parseConfig, PROJECT, readRaw, SLA_DEFAULTS, type PlatformConfig } from "../lib/config";
+import { loadStackConfig } from "../tools/lib/stackConfig";
+import { previewStack } from "../tools/lib/preview";
+import { armIdentityFromId } from "../tools/lib/armSchema/identity";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+
+const SLA = { ...SLA_DEFAULTS };
+const FAKE = {
+  pool: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/w/sqlPools/p",
+  account: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/c",
+  gateway: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/g",
+  factory: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/f",
+  job: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StreamAnalytics/streamingjobs/j",
+};
+const ALL_TIERS = {
+  oltp: { hostNames: ["sql-x.database.windows.net"] },
+  olap: { sqlPoolId: FAKE.pool },
+  nosql: { accountId: FAKE.account },
+  ingestion: { gatewayId: FAKE.gateway },
+  etl: { factoryId: FAKE.factory },
+  streaming: { streamingJobId: FAKE.job },
+};
+
+describe("operations: SLA rows (pure)", () => {
+  it("every row of the seed's table has an alert when every tier is present; none without tiers", () => {
+    const alerts = slaAlerts(SLA, ALL_TIERS);
+    assert.deepEqual([...new Set(alerts.map((a) => a.sla))].sort(), [...SLA_ROWS].sort());
+    assert.deepEqual(slaAlerts(SLA, {}), []);
+  });
+
+  it("a row belongs to its tier: adding one tier adds only its rows", () => {
+    for (const [tier, inputs] of Object.entries(ALL_TIERS)) {
+      const alerts = slaAlerts(SLA, { [tier]: inputs });
+      assert.ok(alerts.length > 0, tier);
+      assert.ok(
+        alerts.every((a) => a.tier === tier),
+        tier,
+      );
+    }
+  });
+
+  it("percentile rows are log queries computing the percentile in KQL (metric alerts have none)", () => {
+    const by = (key: string) => slaAlerts(SLA, ALL_TIERS).find((a) => a.key === key);
+    const oltp = by("oltp-latency-p99");
+    assert.equal(oltp?.signal.kind, "log");
+    assert.match(oltp?.signal.kind === "log" ? oltp.signal.query : "", /percentilew\(DurationMs, ItemCount, 99\)/);
+    const cosmos = by("cosmos-latency-p99");
+    assert.match(cosmos?.signal.kind === "log" ? cosmos.signal.query : "", /percentile\(DurationMs, 99\)/);
+  });
+
+  it("thresholds and windows come from config", () => {
+    const alerts = slaAlerts(
+      { ...SLA, oltpP99Ms: 300, oltpWindowMinutes: 10, olapSlowQueries: 5, freshnessMinutes: 120 },
+      ALL_TIERS,
+    );
+    const oltp = alerts.find((a) => a.key === "oltp-latency-p99");
+    assert.ok(oltp?.signal.kind === "log");
+    assert.match(oltp.signal.query, /P99Ms > 300$/);
+    assert.equal(oltp.signal.windowMinutes, 10);
+    const olap = alerts.find((a) => a.key === "olap-query-time");
+    assert.ok(olap?.signal.kind === "log");
+    assert.match(olap.signal.query, /SlowQueries >= 5$/);
+    const stream = alerts.find((a) => a.key === "data-freshness-stream");
+    assert.ok(stream?.signal.kind === "metric");
+    assert.equal(stream.signal.threshold, 7200);
+  });
+
+  it("the freshness query names the OLAP load pipelines when given, and alerts when nothing ever loaded", () => {
+    const q = (pipelines?: string[]) => {
+      const a = slaAlerts(SLA, { etl: { factoryId: FAKE.factory, olapLoadPipelines: pipelines } }).find(
+        (x) => x.key === "data-freshness-batch",
+      );
+      return a?.signal.kind === "log" ? a.signal.query : "";
+    };
+    assert.match(q(["pl_a", "pl_b"]), /PipelineName in \("pl_a", "pl_b"\)/);
+    assert.doesNotMatch(q(), /PipelineName in/);
+    assert.match(q(), /isnull\(LastSuccess\) or AgeMinutes > 60/);
+  });
+
+  it("ISO 8601 windows", () => {
+    assert.deepEqual([1, 5, 15, 60, 120, 1440].map(isoMinutes), ["PT1M", "PT5M", "PT15M", "PT1H", "PT2H", "P1D"]);
+  });
+});
+
+describe("operations: routing (pure)", () => {
+  it("maps Sev0/Sev1 to P1, Sev2 to P2, Sev3/Sev4 to P3", () => {
+    assert.deepEqual(PRIORITY_OF_SEVERITY, { 0: "p1", 1: "p1", 2: "p2", 3: "p3", 4: "p3" });
+  });
+  it("short names fit the 12 characters Azure allows", () => {
+    assert.equal(shortName("pay", "prod", "p1"), "payprod-p1");
+    assert.ok(shortName("paymnt", "prod", "p3").length <= 12);
+  });
+  it("receivers: the priority's e-mails or alertEmails; the webhook where asked", () => {
+    const cfg = {
+      alertEmails: ["a@x.com"],
+      operations: {
+        routing: { p1: { webhook: true }, p2: { emails: ["b@x.com"], webhook: false }, p3: { webhook: false } },
+      },
+    } as unknown as PlatformConfig;
+    assert.deepEqual(receiversOf(cfg, "p1"), { emails: ["a@x.com"], webhook: true });
+    assert.deepEqual(receiversOf(cfg, "p2"), { emails: ["b@x.com"], webhook: false });
+  });
+});
+
+/** Tables the stack really sends to the workspace: its diagnostic settings, App Insights, activity log, connectors. */
+function sentTables(resources: readonly ResourceRecord[]): Set<string> {
+  const sources: TableSource[] = [];
+  for (const d of ofType(resources, "azure-native:monitor:DiagnosticSetting")) {
+    const type = armIdentityFromId(String(d.inputs.resourceUri))?.armType.toLowerCase() ?? "";
+    const destination = d.inputs.logAnalyticsDestinationType === "Dedicated" ? "Dedicated" : "AzureDiagnostics";
+    const logs = (d.inputs.logs as { category?: string; categoryGroup?: string }[] | undefined) ?? [];
+    for (const l of logs) {
+      const categories = l.categoryGroup === "allLogs" ? ["*"] : l.category ? [l.category] : [];
+      for (const category of categories)
+        sources.push({ kind: "diagnostics", resourceType: type, category, destination });
+    }
+    if (((d.inputs.metrics as unknown[] | undefined) ?? []).length > 0) sources.push({ kind: "metrics" });
+  }
+  if (ofType(resources, "azure-native:applicationinsights:Component").some((c) => c.inputs.workspaceResourceId))
+    sources.push({ kind: "appInsights" });
+  if (ofType(resources, "azure-native:monitor:SubscriptionDiagnosticSetting").length > 0)
+    sources.push({ kind: "activityLog" });
+  if (ofType(resources, "azure-native:securityinsights:ASCDataConnector").length > 0)
+    sources.push({ kind: "defenderConnector" });
+  const sent = new Set<string>();
+  for (const [table, spec] of Object.entries(TABLES)) {
+    const fed = spec.sources.some((want) =>
+      sources.some((have) => {
+        if (want.kind !== have.kind) return false;
+        if (want.kind !== "diagnostics" || have.kind !== "diagnostics") return true;
+        return (
+          want.resourceType === have.resourceType &&
+          want.destination === have.destination &&
+          (have.category === "*" || have.category === want.category)
+        );
+      }),
+    );
+    if (fed) sent.add(table);
+  }
+  return sent;
+}
+
+/** What each SLA row deploys in the committed stacks: signal, threshold, window, severity (→ priority). */
+const SLA_EXPECTED = {
+  "oltp-latency-p99": {
+    type: "ScheduledQueryRule",
+    table: "AppDependencies",
+    threshold: /P99Ms > 200/,
+    window: "PT5M",
+    severity: 1,
+    priority: "p1",
+  },
+  "olap-query-time": {
+    type: "ScheduledQueryRule",
+    table: "SynapseSqlPoolExecRequests",
+    threshold: /DurationSec > 10\n[^]*SlowQueries >= 3/,
+    window: "PT15M",
+    severity: 3,
+    priority: "p3",
+  },
+  "cosmos-latency-p99": {
+    type: "ScheduledQueryRule",
+    table: "CDBDataPlaneRequests",
+    threshold: /P99Ms > 50/,
+    window: "PT5M",
+    severity: 1,
+    priority: "p1",
+  },
+  "api-availability": {
+    type: "ScheduledQueryRule",
+    table: "AGWAccessLogs",
+    threshold: /AvailabilityPct < 99\.9/,
+    window: "PT15M",
+    severity: 0,
+    priority: "p1",
+  },
+} as const;
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`operations (${stack})`, () => {
+    let resources: ResourceRecord[];
+    let sent: Set<string>;
+    const prod = stack === "prod";
+    const group = (priority: string) => byName(resources, `platform-ag-${priority}`);
+    before(async () => {
+      resources = (await previewOf(stack)).run.resources;
+      sent = sentTables(resources);
+    });
+
+    for (const [key, want] of Object.entries(SLA_EXPECTED)) {
+      it(`SLA ${key}: ${want.table}, threshold and window from the seed, Sev${want.severity} → ${want.priority.toUpperCase()}`, () => {
+        const rule = byName(resources, `operations-${key}`);
+        assert.equal(rule.type, `azure-native:monitor:${want.type}`);
+        const query = String(input(rule, "criteria.allOf.0.query"));
+        assert.deepEqual(tablesOf(query), [want.table]);
+        assert.match(query, want.threshold);
+        assert.equal(rule.inputs.windowSize, want.window);
+        assert.equal(rule.inputs.severity, want.severity);
+        assert.deepEqual(input(rule, "actions.actionGroups"), [group(want.priority).id]);
+        assert.equal(input(rule, "criteria.allOf.0.operator"), "GreaterThan", "the scheduled-query operator name");
+        assert.deepEqual(rule.inputs.scopes, [byName(resources, "platform-log").id]);
+        assert.ok(sent.has(want.table), `${want.table} is sent by the stack's diagnostics`);
+      });
+    }
+
+    it("log queries filter on the watched resource's id", () => {
+      const q = (key: string) => String(input(byName(resources, `operations-${key}`), "criteria.allOf.0.query"));
+      assert.ok(q("olap-query-time").includes(`_ResourceId =~ "${byName(resources, "olap-pool").id}"`));
+      assert.ok(q("cosmos-latency-p99").includes(`_ResourceId =~ "${byName(resources, "nosql-account").id}"`));
+      assert.ok(q("api-availability").includes(`_ResourceId =~ "${byName(resources, "ingestion-agw").id}"`));
+      const sqlHost = String(byName(resources, "oltp-server").outputs.fullyQualifiedDomainName);
+      assert.ok(q("oltp-latency-p99").includes(sqlHost), "the SQL server's host name");
+      assert.doesNotMatch(q("oltp-latency-p99"), /@@id\d+@@/);
+    });
+
+    it("the pack's operations rules evaluate the stack and find nothing", async () => {
+      const { verdict } = await previewOf(stack);
+      const rules = [
+        "azure-native-monitor-alert-missing-for-data-store",
+        "azure-native-monitor-alert-require-action-group",
+        ...(prod ? ["azure-native-operationalinsights-workspace-require-sentinel-in-prod"] : []),
+      ];
+      for (const rule of rules) {
+        assert.ok((verdict.evaluated[rule] ?? 0) > 0, `${rule} evaluated`);
+        assert.deepEqual(
+          verdict.violations.filter((v) => v.policy === rule),
+          [],
+          rule,
+        );
+      }
+    });
+
+    it("Resource Health of every resource group (backup and geo-replication health) pages P1", () => {
+      const rh = byName(resources, "operations-resource-health");
+      const rgs = ofType(resources, "azure-native:resources:ResourceGroup").map((g) => g.id);
+      assert.deepEqual(rh.inputs.scopes, rgs);
+      assert.deepEqual(input(rh, "condition.allOf.0"), { field: "category", equals: "ResourceHealth" });
+      assert.deepEqual(
+        (input(rh, "actions.actionGroups") as { actionGroupId: string }[]).map((a) => a.actionGroupId),
+        [group("p1").id],
+      );
+      const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+      assert.ok(runbook.includes('<a id="resource-health"></a>'));
+    });
+
+    it("every alert links to its section of docs/runbook.md", () => {
+      const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+      const links = [
+        ...ofType(resources, "azure-native:monitor:ScheduledQueryRule").map((r) =>
+          input(r, "actions.customProperties.runbook"),
+        ),
+        ...ofType(resources, "azure-native:monitor:MetricAlert").map(
+          (r) => (r.inputs.actions as { webHookProperties: { runbook: string } }[])[0].webHookProperties.runbook,
+        ),
+        ...slaAlerts(SLA, ALL_TIERS).map((a) => `docs/runbook.md#${a.runbook ?? a.key}`),
+      ];
+      assert.ok(links.length > 10);
+      for (const link of links) {
+        const anchor = String(link).replace("docs/runbook.md#", "");
+        assert.ok(runbook.includes(`<a id="${anchor}"></a>`), `docs/runbook.md has no section ${anchor}`);
+      }
+    });
+
+    it("the ETL and streaming rows wait for their tiers (not wired yet)", () => {
+      assert.equal(
+        ofType(resources, "azure-native:monitor:MetricAlert").filter((r) => /etl|freshness/.test(r.name)).length,
+        0,
+      );
+    });
+
+    it("every alert rule routes to exactly one priority action group", () => {
+      const groups = new Set(["p1", "p2", "p3"].map((p) => group(p).id));
+      for (const r of ofType(resources, "azure-native:monitor:ScheduledQueryRule")) {
+        const ids = input(r, "actions.actionGroups") as string[];
+        assert.equal(ids.length, 1, r.name);
+        assert.ok(groups.has(ids[0]), r.name);
+        assert.equal(ids[0], group(PRIORITY_OF_SEVERITY[r.inputs.severity as 0]).id, `${r.name}: severity routing`);
+      }
+      for (const r of ofType(resources, "azure-native:monitor:MetricAlert")) {
+        const actions = r.inputs.actions as { actionGroupId: string }[];
+        assert.deepEqual(
+          actions.map((a) => a.actionGroupId),
+          [group(PRIORITY_OF_SEVERITY[r.inputs.severity as 0]).id],
+          r.name,
+        );
+      }
+    });
+
+    it("every alert, workbook and analytics-rule query names only tables and columns the diagnostics send", () => {
+      const queries: [string, string][] = [
+        ...ofType(resources, "azure-native:monitor:ScheduledQueryRule").map(
+          (r) => [r.name, String(input(r, "criteria.allOf.0.query"))] as [string, string],
+        ),
+        ...ofType(resources, "azure-native:securityinsights:ScheduledAlertRule").map(
+          (r) => [r.name, String(r.inputs.query)] as [string, string],
+        ),
+      ];
+      for (const wb of ofType(resources, "azure-native:applicationinsights:Workbook")) {
+        const doc = JSON.parse(String(wb.inputs.serializedData)) as {
+          items: { content: { query?: string; queryType?: number } }[];
+        };
+        for (const item of doc.items)
+          if (item.content.queryType === 0) queries.push([wb.name, String(item.content.query)]);
+      }
+      assert.ok(queries.length >= 15, `${queries.length} queries checked`);
+      const problems = queries
+        .map(([name, q]) => [name, unknownNames(q, sent)] as const)
+        .filter(([, unknown]) => unknown.length > 0)
+        .map(([name, unknown]) => `${name}: ${unknown.join(", ")}`);
+      assert.deepEqual(problems, []);
+    });
+
+    it("the four workbooks: well-formed JSON, stable GUID names, every panel of the seed's list", () => {
+      const wbs = ofType(resources, "azure-native:applicationinsights:Workbook");
+      assert.deepEqual(wbs.map((w) => w.name).sort(), WORKBOOK_KINDS.map((k) => `operations-workbook-${k}`).sort());
+      for (const kind of WORKBOOK_KINDS) {
+        const wb = byName(resources, `operations-workbook-${kind}`);
+        assert.match(
+          String(wb.inputs.resourceName),
+          /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        assert.equal(wb.inputs.kind, "shared");
+        assert.equal(wb.inputs.category, "workbook");
+        const doc = JSON.parse(String(wb.inputs.serializedData)) as {
+          version: string;
+          items: { type: number; content: { title?: string; query?: string; queryType?: number } }[];
+        };
+        assert.equal(doc.version, "Notebook/1.0");
+        const titles = doc.items.filter((i) => i.type === 3).map((i) => i.content.title ?? "");
+        const spec = workbookSpecs({
+          environment: stack,
+          subscriptionId: "s",
+          resourceGroupNames: [],
+          budgetName: "b",
+        }).find((s) => s.kind === kind);
+        for (const panel of SEED_PANELS[kind]) {
+          const mine = spec?.panels.filter((p) => p.panel === panel) ?? [];
+          assert.ok(mine.length > 0, `${kind}: panel ${panel}`);
+          for (const p of mine) assert.ok(titles.includes(p.title), `${kind}: ${p.title}`);
+        }
+        for (const item of doc.items.filter((i) => i.content.queryType === 12))
+          assert.doesNotThrow(() => JSON.parse(String(item.content.query)), "ARM panels carry JSON");
+      }
+    });
+
+    it("budget: the configured amount, actual 50/80/100 % and forecast 100 % to the priority groups, pinned start", () => {
+      const budget = byName(resources, "operations-budget");
+      assert.equal(budget.inputs.amount, prod ? 12000 : 1000);
+      assert.equal(input(budget, "timePeriod.startDate"), "2026-12-01T00:00:00Z");
+      const n = budget.inputs.notifications as Record<
+        string,
+        { threshold: number; thresholdType: string; contactGroups: string[] }
+      >;
+      assert.deepEqual(
+        ["actual-50", "actual-80", "actual-100", "forecast-100"].map((k) => [
+          n[k].threshold,
+          n[k].thresholdType,
+          n[k].contactGroups,
+        ]),
+        [
+          [50, "Actual", [group("p3").id]],
+          [80, "Actual", [group("p2").id]],
+          [100, "Actual", [group("p1").id]],
+          [100, "Forecasted", [group("p2").id]],
+        ],
+      );
+      const rgs = ofType(resources, "azure-native:resources:ResourceGroup").map((g) => g.outputs.name);
+      assert.deepEqual(input(budget, "filter.dimensions.values"), rgs);
+    });
+
+    it(
+      prod ? "Sentinel: onboarding, Defender connector, the card-data rules, after onboarding" : "no Sentinel in dev",
+      () => {
+        const onboarding = ofType(resources, "azure-native:securityinsights:SentinelOnboardingState");
+        const rules = ofType(resources, "azure-native:securityinsights:ScheduledAlertRule");
+        if (!prod) {
+          assert.equal(onboarding.length + rules.length, 0);
+          return;
+        }
+        assert.equal(onboarding.length, 1);
+        assert.equal(onboarding[0].inputs.workspaceName, byName(resources, "platform-log").outputs.name);
+        assert.deepEqual(rules.map((r) => r.name).sort(), [
+          "operations-rule-firewall-threat-intel",
+          "operations-rule-key-vault-key-destruction",
+          "operations-rule-privileged-role-assignment",
+          "operations-rule-sql-mass-export",
+          "operations-rule-sql-repeated-failed-logins",
+        ]);
+        for (const r of [...rules, byName(resources, "operations-sentinel-defender")])
+          assert.ok(r.dependencies.includes(onboarding[0].urn), `${r.name} waits for onboarding`);
+      },
+    );
+
+    it(
+      prod
+        ? "prod owns the subscription governance: activity log, Defender plans, contact, PCI DSS v4 audit"
+        : "dev owns no subscription-wide resource",
+      () => {
+        const types = [
+          "azure-native:monitor:SubscriptionDiagnosticSetting",
+          "azure-native:security:Pricing",
+          "azure-native:security:SecurityContact",
+          "azure-native:authorization:PolicyAssignment",
+        ];
+        const found = types.map((t) => ofType(resources, t).length);
+        if (!prod) return assert.deepEqual(found, [0, 0, 0, 0]);
+        assert.deepEqual(found, [1, 5, 1, 1]);
+        const pci = ofType(resources, "azure-native:authorization:PolicyAssignment")[0];
+        assert.match(String(pci.inputs.policyDefinitionId), /c676748e-3af9-4e22-bc28-50feed564afb$/);
+        assert.equal(pci.inputs.enforcementMode, "DoNotEnforce");
+        for (const p of ofType(resources, "azure-native:security:Pricing")) {
+          assert.match(String(p.inputs.scopeId), /^subscriptions\//, "no leading slash");
+        }
+      },
+    );
+  });
+}
+
+describe("operations: the later tiers join with one line (ETL, streaming)", function () {
+  this.timeout(300_000);
+  let resources: ResourceRecord[];
+  let outputs: Record<string, unknown>;
+  before(async () => {
+    const run = await previewStack({
+      stack: "dev",
+      program: path.join(__dirname, "fixtures/programs/operationsLaterTiers.ts"),
+    });
+    resources = run.run.resources;
+    outputs = run.run.stackOutputs;
+  });
+
+  it("ETL success rate: PipelineFailedRuns Total > 0 on the factory, per pipeline, Sev2 → P2", () => {
+    const rule = byName(resources, "operations-etl-pipeline-failed");
+    assert.equal(rule.type, "azure-native:monitor:MetricAlert");
+    assert.deepEqual(rule.inputs.scopes, [outputs.factoryId]);
+    const c = input(rule, "criteria.allOf.0") as Record<string, unknown>;
+    assert.deepEqual(
+      [c.metricNamespace, c.metricName, c.timeAggregation, c.operator, c.threshold],
+      ["Microsoft.DataFactory/factories", "PipelineFailedRuns", "Total", "GreaterThan", 0],
+    );
+    assert.deepEqual(
+      (c.dimensions as { name: string }[]).map((d) => d.name),
+      ["Name", "FailureType"],
+    );
+    assert.equal(rule.inputs.windowSize, "PT5M");
+    assert.equal(rule.inputs.severity, 2);
+    assert.deepEqual(
+      (rule.inputs.actions as { actionGroupId: string }[]).map((a) => a.actionGroupId),
+      [byName(resources, "platform-ag-p2").id],
+    );
+  });
+
+  it("data freshness (batch): last successful OLAP load older than 60 min, looking back two days", () => {
+    const rule = byName(resources, "operations-data-freshness-batch");
+    const query = String(input(rule, "criteria.allOf.0.query"));
+    assert.ok(query.includes(`_ResourceId =~ "${String(outputs.factoryId)}"`));
+    assert.match(query, /PipelineName in \("pl_load_fact_payment", "pl_load_dim_merchant"\)/);
+    assert.match(query, /AgeMinutes > 60/);
+    assert.equal(rule.inputs.overrideQueryTimeRange, "P2D");
+    assert.deepEqual(input(rule, "actions.actionGroups"), [byName(resources, "platform-ag-p2").id]);
+  });
+
+  it("data freshness (stream): output watermark delay > 3600 s on the job", () => {
+    const rule = byName(resources, "operations-data-freshness-stream");
+    assert.deepEqual(rule.inputs.scopes, [outputs.streamingJobId]);
+    const c = input(rule, "criteria.allOf.0") as Record<string, unknown>;
+    assert.deepEqual([c.metricName, c.timeAggregation, c.threshold], ["OutputWatermarkDelaySeconds", "Maximum", 3600]);
+  });
+
+  it("without the other tiers, none of their rows", () => {
+    for (const key of ["oltp-latency-p99", "olap-query-time", "cosmos-latency-p99", "api-availability"])
+      assert.ok(!resources.some((r) => r.name === `operations-${key}`), key);
+  });
+});
+
+describe("operations: infrastructure alerts and analytics rules (pure)", () => {
+  it("capacity and throttling only where they exist (no RU consumption on serverless, replication only multi-region)", () => {
+    const keys = (serverless: boolean, multiRegion: boolean) =>
+      infraAlerts({ nosql: { accountId: "a", serverless, multiRegion } }).map((a) => a.key);
+    assert.ok(!keys(true, false).includes("cosmos-ru-consumption"));
+    assert.ok(keys(false, true).includes("cosmos-ru-consumption"));
+    assert.ok(keys(false, true).includes("cosmos-replication-latency"));
+    assert.ok(!keys(false, false).includes("cosmos-replication-latency"));
+  });
+
+  it("analytics rules exist only for the tables the stack sends", () => {
+    const keys = (s: Parameters<typeof analyticsRules>[0]) => analyticsRules(s).map((r) => r.key);
+    assert.deepEqual(keys({ sqlAudit: false, keyVaultAudit: false, activityLog: false, firewall: false }), []);
+    assert.deepEqual(keys({ sqlAudit: false, keyVaultAudit: true, activityLog: true, firewall: false }), [
+      "key-vault-key-destruction",
+      "privileged-role-assignment",
+    ]);
+  });
+
+  it("the name checker catches an unsent table, an unknown column and a typo", () => {
+    const sent = new Set(["AppRequests"]);
+    assert.deepEqual(unknownNames("AppRequests | summarize n = count() by Name", sent), []);
+    assert.deepEqual(unknownNames("AppRequestz | take 1", sent), ["table:AppRequestz"]);
+    assert.deepEqual(unknownNames("AppRequests | where DurationMsec > 5", sent), ["DurationMsec"]);
+    assert.deepEqual(unknownNames("AGWAccessLogs | take 1", sent), ["table:AGWAccessLogs"]);
+  });
+});
+
+describe("operations: config", () => {
+  const rawOf = (stack: "dev" | "prod") =>
+    readRaw((key) => loadStackConfig(path.resolve(__dirname, ".."), stack).config[`${PROJECT}:${key}`]);
+  it("reads the committed stacks: budgets of the cost issue, Sentinel and governance in prod only", () => {
+    const dev = configOf("dev").operations;
+    const prod = configOf("prod").operations;
+    assert.deepEqual([dev.budget.amount, dev.sentinel, dev.subscriptionGovernance], [1000, false, false]);
+    assert.deepEqual([prod.budget.amount, prod.sentinel, prod.subscriptionGovernance], [12000, true, true]);
+    assert.deepEqual(prod.sla, SLA_DEFAULTS);
+  });
+  it("rejects bad values, naming the key and what is allowed", () => {
+    const base = rawOf("prod");
+    const rejects = (operations: unknown, pattern: RegExp) =>
+      assert.throws(
+        () => parseConfig({ ...base, operations }, "prod"),
+        (e: unknown) => e instanceof ConfigError && pattern.test(e.message),
+      );
+    const ops = base.operations as ReturnType<typeof configOf>["operations"];
+    rejects(
+      { ...ops, sentinel: false },
+      /payments-data-platform:operations \(sentinel\): got false; must be true in prod/,
+    );
+    rejects(
+      { ...ops, budget: { ...ops.budget, startDate: "2026-12-15" } },
+      /operations \(budget\.startDate\): got "2026-12-15"; must be the first day of a month/,
+    );
+    rejects(
+      { ...ops, sla: { ...ops.sla, oltpWindowMinutes: 7 } },
+      /operations \(sla\.oltpWindowMinutes\): got 7; must be one of 1, 5, 10/,
+    );
+    rejects(
+      { ...ops, sla: { ...ops.sla, etlWindowMinutes: 10 } },
+      /etlWindowMinutes\): got 10; must be one of 1, 5, 15, 30, 60/,
+    );
+  });
+});

@@ -1,0 +1,152 @@
+import { strict as assert } from "node:assert";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { alertActionGroup, dataStoreAlerts, operationsPolicies, prodSentinel } from "../../policies/rules/operations";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { diagnosticSetting, workspace, WORKSPACE_ID } from "./fixtures/monitor";
+import { armId, RG_NAME } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, UNKNOWN } from "./helpers";
+
+const AG_ID = armId("Microsoft.Insights", "actionGroups/ag-pay-dev-weu-p1");
+const COSMOS_ID = armId("Microsoft.DocumentDB", "databaseAccounts/cosmos-pay-dev-weu-1a2b");
+
+const cosmos = () =>
+  resourceRecord(
+    "azure-native:cosmosdb:DatabaseAccount",
+    "cosmos-pay-dev-weu",
+    { resourceGroupName: RG_NAME, accountName: "cosmos-pay-dev-weu-1a2b" },
+    { outputs: { id: COSMOS_ID } },
+  );
+
+/** A metric alert scoped on `target` (wired by URN, the id unknown as in a preview). */
+function metricAlert(
+  target: ResourceRecord | undefined,
+  actions: unknown = [{ actionGroupId: AG_ID }],
+): ResourceRecord {
+  const record = resourceRecord("azure-native:monitor:MetricAlert", "alert-cosmos-throttling", {
+    resourceGroupName: RG_NAME,
+    location: "global",
+    severity: 2,
+    enabled: true,
+    scopes: [UNKNOWN],
+    evaluationFrequency: "PT1M",
+    windowSize: "PT5M",
+    criteria: { odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", allOf: [] },
+    actions,
+  });
+  return target ? { ...record, propertyDependencies: { scopes: [target.urn] }, dependencies: [target.urn] } : record;
+}
+
+/** A log alert on the workspace whose query names `target` (its id flows into `criteria`). */
+function logAlert(target: ResourceRecord | undefined, actionGroups: unknown = [AG_ID]): ResourceRecord {
+  const record = resourceRecord("azure-native:monitor:ScheduledQueryRule", "alert-cosmos-latency-p99", {
+    resourceGroupName: RG_NAME,
+    location: "westeurope",
+    severity: 1,
+    scopes: [WORKSPACE_ID],
+    criteria: {
+      allOf: [{ query: "CDBDataPlaneRequests | take 1", timeAggregation: "Count", operator: "GreaterThan" }],
+    },
+    actions: { actionGroups },
+  });
+  return target ? { ...record, propertyDependencies: { criteria: [target.urn] }, dependencies: [target.urn] } : record;
+}
+
+const watched = (alert: (t: ResourceRecord) => ResourceRecord) => {
+  const account = cosmos();
+  const log = workspace();
+  return [log, account, diagnosticSetting("diag-cosmos", account, UNKNOWN, "dev", log), alert(account)];
+};
+
+describe("policies/operations", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(operationsPolicies.length, 3);
+    for (const p of operationsPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe(dataStoreAlerts.name, () => {
+    it("passes a data store with a diagnostic setting and a metric alert scoped on it", () =>
+      expectPass(
+        dataStoreAlerts,
+        watched((t) => metricAlert(t)),
+      ));
+    it("passes a data store watched by a log alert whose query names it", () =>
+      expectPass(
+        dataStoreAlerts,
+        watched((t) => logAlert(t)),
+      ));
+    it("fails a data store that no alert watches", () =>
+      expectFail(
+        dataStoreAlerts,
+        watched(() => metricAlert(undefined)),
+        /cosmos-pay-dev-weu \(azure-native:cosmosdb:DatabaseAccount\): no alert rule watches it/,
+      ));
+    it("fails a watched data store without a diagnostic setting", () => {
+      const account = cosmos();
+      return expectFail(
+        dataStoreAlerts,
+        [workspace(), account, metricAlert(account)],
+        /no diagnostic setting sends its logs to a workspace; wire it to the operations tier/,
+      );
+    });
+    it("is not applicable to a stack without data stores", () => expectNotApplicable(dataStoreAlerts, [workspace()]));
+    it("is not applicable to a program without any alert rule (no operations tier: a single tier's test program)", () =>
+      expectNotApplicable(dataStoreAlerts, [workspace(), cosmos()]));
+  });
+
+  describe(alertActionGroup.name, () => {
+    it("passes metric and log alerts that name an action group", async () => {
+      await expectPass(alertActionGroup, metricAlert(undefined));
+      await expectPass(alertActionGroup, logAlert(undefined));
+      await expectPass(alertActionGroup, logAlert(undefined, [UNKNOWN]));
+    });
+    it("fails a metric alert without actions", () =>
+      expectFail(alertActionGroup, metricAlert(undefined, []), /alert-cosmos-throttling .*notifies no action group/));
+    it("fails a log alert with an empty action group list", () =>
+      expectFail(alertActionGroup, logAlert(undefined, []), /alert-cosmos-latency-p99 .*notifies no action group/));
+    it("fails an activity log alert without action groups", () =>
+      expectFail(
+        alertActionGroup,
+        resourceRecord("azure-native:monitor:ActivityLogAlert", "alert-resource-health", {
+          resourceGroupName: RG_NAME,
+          scopes: ["/subscriptions/x"],
+          condition: { allOf: [{ field: "category", equals: "ResourceHealth" }] },
+          actions: { actionGroups: [] },
+        }),
+        /notifies no action group/,
+      ));
+    it("is not applicable to other types", () => expectNotApplicable(alertActionGroup, workspace()));
+  });
+
+  describe(prodSentinel.name, () => {
+    const onboarding = (ws: ResourceRecord) =>
+      resourceRecord(
+        "azure-native:securityinsights:SentinelOnboardingState",
+        "sentinel",
+        { resourceGroupName: RG_NAME, workspaceName: "log-pay-prod-weu", sentinelOnboardingStateName: "default" },
+        { stack: "prod", propertyDependencies: { workspaceName: [ws.urn] }, dependencies: [ws.urn] },
+      );
+    it("passes a prod workspace onboarded to Sentinel", () => {
+      const ws = workspace("prod");
+      return expectPass(prodSentinel, [ws, onboarding(ws)]);
+    });
+    it("fails a prod workspace without Sentinel", () =>
+      expectFail(
+        prodSentinel,
+        [workspace("prod")],
+        /log-pay-dev-weu .*is a production workspace without Microsoft Sentinel/,
+      ));
+    it("fails when the onboarding is for another workspace", () => {
+      const elsewhere = resourceRecord(
+        "azure-native:securityinsights:SentinelOnboardingState",
+        "sentinel",
+        { resourceGroupName: RG_NAME, workspaceName: "log-other", sentinelOnboardingStateName: "default" },
+        { stack: "prod" },
+      );
+      return expectFail(prodSentinel, [workspace("prod"), elsewhere], /without Microsoft Sentinel/);
+    });
+    it("is not applicable outside prod", () => expectNotApplicable(prodSentinel, [workspace("dev")]));
+  });
+});
