@@ -166,6 +166,33 @@ export type CosmosLoad = z.output<typeof cosmosLoad>;
  */
 export const COST_TARGETS = { prodCommittedUsdPerMonth: 12_000, devListUsdPerMonth: 1_000 } as const;
 
+/** An overrun of a cost target the team has acknowledged: why, and the ceiling above which the target test fails. */
+export interface AcknowledgedOverrun {
+  readonly ceilingUsdPerMonth: number;
+  readonly reason: string;
+}
+
+/**
+ * Overruns of COST_TARGETS acknowledged until the cause is fixed (issue #14 stays open while there is one). The target
+ * tests fail above the ceiling, so any further increase still fails CI, and they fail when the stack is back under
+ * its target with the entry still here (remove it then).
+ */
+export const ACKNOWLEDGED_OVERRUNS: Readonly<{
+  prodCommitted?: AcknowledgedOverrun;
+  devList?: AcknowledgedOverrun;
+}> = {
+  prodCommitted: {
+    ceilingUsdPerMonth: 17_500,
+    reason:
+      "the streaming tier's Stream Analytics cluster (36 SU, the smallest the API takes, ~$2,891) and Event Hubs " +
+      "Premium (2 PU, ~$1,499), the only declarable way today to reach the private Synapse pool (docs/streaming.md)",
+  },
+  devList: {
+    ceilingUsdPerMonth: 3_800,
+    reason: "the streaming tier's Stream Analytics cluster (36 SU minimum, ~$2,891 a month) runs in dev too",
+  },
+};
+
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);
 export const DEFAULT_LOAD: LoadConfig = loadSchema.parse(undefined);

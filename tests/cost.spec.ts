@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { COST_TARGETS, DEFAULT_LOAD, DEFAULT_USAGE, usageSchema, type UsageConfig } from "../lib/usage";
+import {
+  ACKNOWLEDGED_OVERRUNS,
+  COST_TARGETS,
+  DEFAULT_LOAD,
+  DEFAULT_USAGE,
+  usageSchema,
+  type UsageConfig,
+} from "../lib/usage";
 import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
 import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
@@ -481,12 +488,29 @@ describe("cost: the committed stacks", () => {
   it("dev stays under $1,000 a month at list prices", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
-    assert.ok(e.total.list < COST_TARGETS.devListUsdPerMonth, `dev list ${e.total.list}`);
+    const overrun = ACKNOWLEDGED_OVERRUNS.devList;
+    const limit = overrun?.ceilingUsdPerMonth ?? COST_TARGETS.devListUsdPerMonth;
+    assert.ok(
+      e.total.list < limit,
+      `dev list $${Math.round(e.total.list)} is over ${overrun ? "the acknowledged ceiling" : "the target"} $${limit}`,
+    );
+    if (overrun)
+      assert.ok(
+        e.total.list >= COST_TARGETS.devListUsdPerMonth,
+        "dev is under target: remove ACKNOWLEDGED_OVERRUNS.devList",
+      );
   });
   it("prod at committed prices stays within the target, every security layer included", async () => {
     const { run } = await previewOf("prod");
     const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
-    const target = COST_TARGETS.prodCommittedUsdPerMonth;
+    const overrun = ACKNOWLEDGED_OVERRUNS.prodCommitted;
+    const target = overrun?.ceilingUsdPerMonth ?? COST_TARGETS.prodCommittedUsdPerMonth;
+    if (overrun) {
+      assert.ok(
+        e.total.committed > COST_TARGETS.prodCommittedUsdPerMonth,
+        "prod is under target: remove ACKNOWLEDGED_OVERRUNS.prodCommitted",
+      );
+    }
     assert.ok(
       e.total.committed <= target,
       `prod committed $${Math.round(e.total.committed)}/month is over the $${target} target by ` +

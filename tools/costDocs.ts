@@ -12,7 +12,7 @@ import { capacityMarkdown, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
 import { PRICES } from "./lib/cost/prices";
-import { COST_TARGETS, type LoadConfig, type UsageConfig } from "../lib/usage";
+import { ACKNOWLEDGED_OVERRUNS, COST_TARGETS, type LoadConfig, type UsageConfig } from "../lib/usage";
 
 export const COST_DOC = path.join(ROOT, "docs", "cost.md");
 export const CAPACITY_DOC = path.join(ROOT, "docs", "capacity.md");
@@ -308,7 +308,14 @@ overstates the lake. Both are marked in \`prices.ts\`.
 | dev at list prices < ${usd(COST_TARGETS.devListUsdPerMonth)}/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth ? "met" : "**not met**"} |
 
 A test fails when prod's committed total passes ${usd(target)} or dev's list total reaches ${usd(COST_TARGETS.devListUsdPerMonth)}
-(\`COST_TARGETS\` in \`lib/usage.ts\`); the budgets of the operations tier use these figures.
+(\`COST_TARGETS\` in \`lib/usage.ts\`), unless the overrun is acknowledged below with a ceiling (\`ACKNOWLEDGED_OVERRUNS\`):
+then it fails above the ceiling. The budgets of the operations tier use the targets, so they alert on an overrun.
+${Object.entries(ACKNOWLEDGED_OVERRUNS)
+  .map(
+    ([k, o]) =>
+      `\n- **Acknowledged overrun, ${k === "devList" ? "dev at list prices" : "prod at committed prices"}** (ceiling ${usd(o.ceilingUsdPerMonth)}): ${o.reason}.`,
+  )
+  .join("")}
 
 ## Per tier
 
