@@ -521,7 +521,8 @@ describe("cost: the committed stacks", () => {
       "network:AzureFirewall",
       "network:ApplicationGateway",
       "keyvault:Key",
-      "sql:ServerSecurityAlertPolicy",
+      // Defender for SQL: billed by the subscription's Defender plan, which prod owns (operations tier).
+      "security:Pricing",
     ])
       assert.ok(types.has(layer), `security layer ${layer} is priced in prod`);
     assert.ok(

@@ -271,10 +271,13 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("the ETL and streaming rows wait for their tiers (not wired yet)", () => {
-      assert.equal(
-        ofType(resources, "azure-native:monitor:MetricAlert").filter((r) => /etl|freshness/.test(r.name)).length,
-        0,
+    it("the ETL and data-freshness rows are wired to the ETL and streaming tiers", () => {
+      const rows = ofType(resources, "azure-native:monitor:MetricAlert").filter((r) => /etl|freshness/.test(r.name));
+      assert.equal(rows.length, 2, rows.map((r) => r.name).join(", "));
+      const factory = ofType(resources, "azure-native:datafactory:Factory")[0];
+      assert.ok(
+        rows.some((r) => (r.inputs.scopes as string[]).includes(String(factory.id))),
+        "an ETL row watches the factory",
       );
     });
 

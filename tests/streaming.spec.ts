@@ -163,8 +163,8 @@ for (const stack of ["dev", "prod"] as const) {
       assert.doesNotMatch(JSON.stringify(settings), /SharedAccessKey|AccountKey/);
     });
 
-    it("alerts: watermark delay over 5 minutes and freshness, both to the action group", () => {
-      const ag = one("platform-ag").id;
+    it("alerts: watermark delay over 5 minutes and freshness, both page the P1 action group", () => {
+      const ag = one("platform-ag-p1").id; // Sev1: the P1 group
       const wm = one("streaming-watermark-alert");
       const fr = one("streaming-freshness-alert");
       const crit = (r: ResourceRecord) => (r.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
@@ -172,7 +172,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(crit(wm).operator, "GreaterThan");
       assert.equal(crit(fr).operator, "LessThan");
       assert.equal(fr.inputs.windowSize, stack === "dev" ? "PT1H" : "PT10M");
-      for (const a of [wm, fr]) assert.deepEqual(a.inputs.actions, { actionGroups: [ag] });
+      for (const a of [wm, fr]) assert.deepEqual((a.inputs.actions as { actionGroups: string[] }).actionGroups, [ag]);
     });
   });
 }

@@ -174,6 +174,10 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
  * and literals. A word outside this list and the catalogue fails the tests (a typo or an unsent column).
  */
 export const KQL_WORDS = new Set([
+  "let",
+  "toscalar",
+  "print",
+  "coalesce",
   "where",
   "summarize",
   "by",
@@ -290,10 +294,19 @@ export const KQL_WORDS = new Set([
 
 /** Tables a query reads: the first word, and each table after `union` or `join (`. */
 export function tablesOf(query: string): string[] {
-  const body = stripStrings(query);
+  const body = stripStrings(query).replace(/\/\/[^\n]*/g, "");
   const tables = new Set<string>();
-  const first = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(body);
-  if (first) tables.add(first[1]);
+  // Statements: `let x = T | …;` / `let x = toscalar(T | …);` read T; the final statement starts with its table, or
+  // with `print` (no table).
+  for (const statement of body.split(";").map((x) => x.trim())) {
+    const bound = /^let\s+\w+\s*=\s*(?:toscalar\s*\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()/.exec(statement);
+    if (bound) tables.add(bound[1]);
+    else if (/^let\b/.test(statement)) continue;
+    else {
+      const first = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(statement);
+      if (first && first[1] !== "print") tables.add(first[1]);
+    }
+  }
   for (const m of body.matchAll(/\b(?:union|join(?:\s+kind\s*=\s*\w+)?)\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
     tables.add(m[1]);
   }

@@ -74,7 +74,10 @@ export function freshnessAlert(
         ],
       },
       autoMitigate: true,
-      actions: { actionGroups: [args.actionGroupId] },
+      actions: {
+        actionGroups: [args.actionGroupId],
+        customProperties: { runbook: "docs/runbook.md#streaming-freshness" },
+      },
       tags: args.tags,
     },
     { parent },

@@ -401,7 +401,10 @@ export function watermarkAlert(
         ],
       },
       autoMitigate: true,
-      actions: { actionGroups: [args.actionGroupId] },
+      actions: {
+        actionGroups: [args.actionGroupId],
+        customProperties: { runbook: "docs/runbook.md#streaming-watermark-delay" },
+      },
       tags: args.tags,
     },
     { parent },
