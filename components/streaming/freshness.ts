@@ -31,52 +31,96 @@ export function minutesToDuration(minutes: number): string {
 
 export function freshnessAlert(
   name: string,
-  args: {
-    readonly context: StackContext;
-    readonly resourceGroupName: pulumi.Input<string>;
-    readonly workspaceId: pulumi.Input<string>;
-    readonly jobId: pulumi.Input<string>;
-    readonly minutes: number;
-    readonly table: string;
-    readonly actionGroupId: pulumi.Input<string>;
-    readonly tags: Tags;
-  },
+  args: JobAlertTarget & { readonly minutes: number; readonly table: string },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
-  const window = minutesToDuration(args.minutes);
-  return new monitor.ScheduledQueryRule(
+  return jobLogAlert(
     `${name}-freshness-alert`,
     {
-      ruleName: args.context.name("alert", "api-perf-freshness"),
+      ruleKey: "api-perf-freshness",
+      displayName: `${args.table} freshness`,
+      description: `${args.table} received no row for ${args.minutes} minutes (the streaming job wrote nothing); see docs/streaming.md.`,
+      runbook: "streaming-freshness",
+      query: freshnessQuery,
+      // As often as the window, at most every 15 minutes (config allows windows of 5 minutes and more).
+      evaluationFrequency: minutesToDuration(Math.min(args.minutes, 15)),
+      windowSize: minutesToDuration(args.minutes),
+      timeAggregation: monitor.TimeAggregation.Total,
+      metricMeasureColumn: "RowsWritten",
+      operator: monitor.Operator.LessThan,
+      threshold: 1,
+    },
+    args,
+    parent,
+  );
+}
+
+/** What both of the job's alerts share: where they live, the job they watch, who they page. */
+export interface JobAlertTarget {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly jobId: pulumi.Input<string>;
+  /** The action group of Sev1 (both alerts are Sev1: P1). */
+  readonly actionGroupId: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/**
+ * A Sev1 log alert over the job's metrics in the workspace (AzureMetrics, from its diagnostic setting), with the
+ * scheduled-query API's operator names (`monitor.Operator`, not `ConditionOperator`'s "lt"/"gt"), the runbook and
+ * priority in the payload, and query validation skipped: a greenfield workspace has no AzureMetrics rows yet, and
+ * validation would fail the first deployment (as in the operations tier's alerts).
+ */
+export function jobLogAlert(
+  logicalName: string,
+  rule: {
+    readonly ruleKey: string;
+    readonly displayName: string;
+    readonly description: string;
+    readonly runbook: string;
+    readonly query: (jobId: string) => string;
+    readonly evaluationFrequency: string;
+    readonly windowSize: string;
+    readonly timeAggregation: monitor.TimeAggregation;
+    readonly metricMeasureColumn: string;
+    readonly operator: monitor.Operator;
+    readonly threshold: number;
+  },
+  args: JobAlertTarget,
+  parent: pulumi.Resource,
+): monitor.ScheduledQueryRule {
+  return new monitor.ScheduledQueryRule(
+    logicalName,
+    {
+      ruleName: args.context.name("alert", rule.ruleKey),
       resourceGroupName: args.resourceGroupName,
       location: args.context.config.location,
       kind: monitor.Kind.LogAlert,
-      displayName: `${args.table} freshness`,
-      description: `${args.table} received no row for ${args.minutes} minutes (the streaming job wrote nothing); see docs/streaming.md.`,
+      displayName: rule.displayName,
+      description: rule.description,
       severity: 1,
       enabled: true,
       scopes: [args.workspaceId],
-      // As often as the window, at most every 15 minutes (config allows windows of 5 minutes and more).
-      evaluationFrequency: minutesToDuration(Math.min(args.minutes, 15)),
-      windowSize: window,
+      evaluationFrequency: rule.evaluationFrequency,
+      windowSize: rule.windowSize,
       criteria: {
         allOf: [
           {
-            query: pulumi.output(args.jobId).apply(freshnessQuery),
-            timeAggregation: monitor.TimeAggregation.Total,
-            metricMeasureColumn: "RowsWritten",
-            // The REST enum of scheduledQueryRules conditions ("LessThan"); the SDK's ConditionOperator enum is the
-            // action rules' one ("lt"), so the string is written out.
-            operator: "LessThan",
-            threshold: 1,
+            query: pulumi.output(args.jobId).apply(rule.query),
+            timeAggregation: rule.timeAggregation,
+            metricMeasureColumn: rule.metricMeasureColumn,
+            operator: rule.operator,
+            threshold: rule.threshold,
             failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
           },
         ],
       },
       autoMitigate: true,
+      skipQueryValidation: true,
       actions: {
         actionGroups: [args.actionGroupId],
-        customProperties: { runbook: "docs/runbook.md#streaming-freshness" },
+        customProperties: { priority: "P1", runbook: `docs/runbook.md#${rule.runbook}` },
       },
       tags: args.tags,
     },

@@ -35,6 +35,7 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
+import { jobLogAlert, type JobAlertTarget } from "./freshness";
 
 /** API version of the job (the first with managed identity on the Synapse output). */
 export const JOB_API_VERSION = "2021-10-01-preview";
@@ -362,51 +363,25 @@ export function watermarkQuery(jobId: string): string {
  */
 export function watermarkAlert(
   name: string,
-  args: {
-    readonly context: StackContext;
-    readonly resourceGroupName: pulumi.Input<string>;
-    readonly workspaceId: pulumi.Input<string>;
-    readonly jobId: pulumi.Input<string>;
-    readonly jobName: string;
-    readonly seconds: number;
-    readonly actionGroupId: pulumi.Input<string>;
-    readonly tags: Tags;
-  },
+  args: JobAlertTarget & { readonly jobName: string; readonly seconds: number },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
-  return new monitor.ScheduledQueryRule(
+  return jobLogAlert(
     `${name}-watermark-alert`,
     {
-      ruleName: args.context.name("alert", "asa-watermark"),
-      resourceGroupName: args.resourceGroupName,
-      location: args.context.config.location,
-      kind: monitor.Kind.LogAlert,
+      ruleKey: "asa-watermark",
       displayName: `${args.jobName} output watermark delay`,
       description: `Stream Analytics job ${args.jobName}: Fact_API_Performance lags more than ${args.seconds / 60} minutes behind the API (streaming SLA); see docs/streaming.md.`,
-      severity: 1,
-      enabled: true,
-      scopes: [args.workspaceId],
+      runbook: "streaming-watermark-delay",
+      query: watermarkQuery,
       evaluationFrequency: "PT1M",
       windowSize: "PT5M",
-      criteria: {
-        allOf: [
-          {
-            query: pulumi.output(args.jobId).apply(watermarkQuery),
-            timeAggregation: monitor.TimeAggregation.Maximum,
-            metricMeasureColumn: "DelaySeconds",
-            operator: "GreaterThan",
-            threshold: args.seconds,
-            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-          },
-        ],
-      },
-      autoMitigate: true,
-      actions: {
-        actionGroups: [args.actionGroupId],
-        customProperties: { runbook: "docs/runbook.md#streaming-watermark-delay" },
-      },
-      tags: args.tags,
+      timeAggregation: monitor.TimeAggregation.Maximum,
+      metricMeasureColumn: "DelaySeconds",
+      operator: monitor.Operator.GreaterThan,
+      threshold: args.seconds,
     },
-    { parent },
+    args,
+    parent,
   );
 }
