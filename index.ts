@@ -194,7 +194,13 @@ const streaming = new Streaming("streaming", {
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
   grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
-  synapse: { workspaceId: olap.workspaceId, sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName },
+  // Its private endpoint to the workspace follows the OLAP tier's and the factory's (one connection at a time).
+  synapse: {
+    workspaceId: olap.workspaceId,
+    sqlEndpoint: olap.dedicatedSqlEndpoint,
+    sqlPoolName: olap.sqlPoolName,
+    after: [olap, etl],
+  },
   // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
   actionGroupId: actionGroupFor(platform.alertRouting, 1),
   protect: config.protectStatefulResources,

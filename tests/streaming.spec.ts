@@ -163,6 +163,19 @@ for (const stack of ["dev", "prod"] as const) {
       assert.doesNotMatch(JSON.stringify(settings), /SharedAccessKey|AccountKey/);
     });
 
+    it("the cluster's endpoint to the Synapse workspace follows the factory's and the OLAP tier's connections to it", () => {
+      const mpe = one("streaming-mpe-synw");
+      const workspaceId = String(ofType(resources, "azure-native:synapse:Workspace")[0].id);
+      const others = resources.filter(
+        (r) => r.name !== mpe.name && JSON.stringify(r.inputs).includes(workspaceId) && /PrivateEndpoint$/.test(r.type),
+      );
+      assert.ok(
+        others.some((r) => r.type === "azure-native:datafactory:ManagedPrivateEndpoint"),
+        "the factory's",
+      );
+      for (const r of others) assert.ok(mpe.dependencies.includes(r.urn), `${r.name} before ${mpe.name}`);
+    });
+
     it("alerts: watermark delay over 5 minutes and freshness, both page the P1 action group", () => {
       const ag = one("platform-ag-p1").id; // Sev1: the P1 group
       const wm = one("streaming-watermark-alert");

@@ -114,6 +114,11 @@ export interface StreamingArgs {
     readonly workspaceId: pulumi.Input<string>;
     readonly sqlEndpoint: pulumi.Input<string>;
     readonly sqlPoolName: pulumi.Input<string>;
+    /**
+     * What must finish before the cluster adds its private endpoint connection to the workspace (the OLAP tier's own
+     * endpoints, the ETL tier's managed endpoint): connections to one workspace are added one at a time.
+     */
+    readonly after?: readonly pulumi.Resource[];
   };
   /** Where both alerts go (the platform's on-call action group for now). */
   readonly actionGroupId: pulumi.Input<string>;

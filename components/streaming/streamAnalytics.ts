@@ -149,6 +149,8 @@ export interface StreamAnalyticsArgs {
     readonly workspaceId: pulumi.Input<string>;
     readonly sqlEndpoint: pulumi.Input<string>;
     readonly sqlPoolName: pulumi.Input<string>;
+    /** What the cluster's endpoint to the workspace waits for (other tiers' connections to it). */
+    readonly after?: readonly pulumi.Resource[];
     readonly table: string;
   };
   readonly query: string;
@@ -272,7 +274,7 @@ export function streamAnalytics(
         privateEndpointName: `mpe-${short}-${groupId.toLowerCase()}`,
         manualPrivateLinkServiceConnections: [{ privateLinkServiceId: targetId, groupIds: [groupId] }],
       },
-      { parent, dependsOn: [previous] },
+      { parent, dependsOn: key === "synapse" ? [previous, ...(args.synapse.after ?? [])] : [previous] },
     );
     managed[key] = pe;
     previous = pe;
