@@ -6,7 +6,7 @@
  *
  *   Ingestion (App Gateway WAF_v2 → payment API / fraud scoring functions)
  *   Operations: SLA and infrastructure alerts by priority · workbooks · Sentinel · budget · subscription governance
- *   Streaming (api_logs change feed → relay function → Event Hubs → Stream Analytics cluster → Synapse)
+ *   Streaming (api_logs change feed → relay function → Event Hubs → Stream Analytics → Event Hubs → loader → Synapse)
  *   ETL (Data Factory: managed VNet, managed private endpoints to every store, identity-only linked services)
  *   OLAP (ADLS Gen2 lake + Synapse dedicated pool) · ML (Azure ML: fraud model training and private scoring)
  *   OLTP (Azure SQL) · NoSQL (Cosmos DB)
@@ -21,7 +21,7 @@ import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
 import { actionGroupFor, Operations } from "./components/operations";
 import { Platform } from "./components/platform";
-import { Streaming } from "./components/streaming";
+import { Streaming, streamingIdentityName } from "./components/streaming";
 import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
@@ -156,6 +156,7 @@ const etl = new Etl("etl", {
     lakeDfsEndpoint: olap.lakeDfsEndpoint.apply((u) => u.replace(/\/$/, "")),
     lakeRawFileSystem: olap.fileSystemNames.raw,
     etlPrincipalName: etlIdentityName(context),
+    streamingPrincipalName: streamingIdentityName(context),
     alwaysEncryptedColumnMasterKeyId: platform.alwaysEncryptedKey.keyUriWithVersion,
     sqlPoolResourceId: olap.sqlPoolId,
   },
@@ -178,12 +179,13 @@ nosql.grantDataAccess("DataContributor", {
   containers: ETL_COSMOS_CONTAINERS,
 });
 
-// Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (cluster with managed
-// private endpoints) → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB access goes through the
-// NoSQL tier's serialised grants (read api_logs, write leases).
+// Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (trusted services, no
+// cluster) → Event Hubs → loader function → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB
+// access goes through the NoSQL tier's serialised grants (read api_logs, write leases).
 const streaming = new Streaming("streaming", {
   context,
   resourceGroupName: platform.resourceGroups.integration.name,
+  resourceGroupAzureName: platform.resourceGroups.integration.azureName,
   suffix: platform.suffix,
   streaming: config.streaming,
   functionsSubnetId: platform.subnetIds.flexFunctions as pulumi.Output<string>,
@@ -194,13 +196,8 @@ const streaming = new Streaming("streaming", {
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
   grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
-  // Its private endpoint to the workspace follows the OLAP tier's and the factory's (one connection at a time).
-  synapse: {
-    workspaceId: olap.workspaceId,
-    sqlEndpoint: olap.dedicatedSqlEndpoint,
-    sqlPoolName: olap.sqlPoolName,
-    after: [olap, etl],
-  },
+  // The loader reaches the pool through the OLAP tier's private endpoint: the app starts once the tier is in place.
+  synapse: { sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName, privateDns: [olap] },
   // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
   actionGroupId: actionGroupFor(platform.alertRouting, 1),
   protect: config.protectStatefulResources,
@@ -326,14 +323,20 @@ export const etlIdentity = {
   clientId: etl.identity.clientId,
   databaseUserName: etl.databaseUserName,
 };
-/** Streaming (flow 3): the relay app, the hub, the job (its Synapse user name) and what to approve after `up`. */
+/**
+ * Streaming (flow 3): the streaming app (relay and Synapse loader) and its Synapse user
+ * (`StreamingPrincipalName` of pipelines/sql/15_olap_streaming_access.sql), the hubs, and the job to start after `up`.
+ */
 export const streamingPath = {
   relayFunctionApp: streaming.relay.name,
-  relayIdentity: { principalId: streaming.relayIdentity.principalId, clientId: streaming.relayIdentity.clientId },
+  relayIdentity: {
+    principalId: streaming.relayIdentity.principalId,
+    clientId: streaming.relayIdentity.clientId,
+    databaseUserName: streaming.loaderDatabaseUserName,
+  },
   eventHubsNamespace: streaming.eventHubsNamespaceName,
   eventHub: streaming.eventHubName,
-  streamAnalyticsCluster: streaming.clusterName,
+  outputEventHub: streaming.outputEventHubName,
   streamAnalyticsJob: streaming.jobName,
   streamAnalyticsJobPrincipalId: streaming.jobPrincipalId,
-  managedPrivateEndpointTargets: streaming.managedEndpointTargets,
 };

@@ -276,6 +276,8 @@ export interface PlatformArgs {
 export interface ResourceGroupRef {
   readonly name: pulumi.Output<string>;
   readonly id: pulumi.Output<string>;
+  /** The group's Azure name, known before it exists (for ids built ahead of their resource). */
+  readonly azureName: string;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -355,12 +357,13 @@ export class Platform extends pulumi.ComponentResource {
     // Resource groups by lifecycle.
     const groups = {} as Record<ResourceGroupRole, ResourceGroupRef>;
     for (const role of RESOURCE_GROUP_ROLES) {
+      const azureName = context.name("resourceGroup", role);
       const rg = new resources.ResourceGroup(
         `${name}-rg-${role}`,
-        { resourceGroupName: context.name("resourceGroup", role), location, tags },
+        { resourceGroupName: azureName, location, tags },
         { parent: this },
       );
-      groups[role] = { name: rg.name, id: rg.id };
+      groups[role] = { name: rg.name, id: rg.id, azureName };
     }
     this.resourceGroups = groups;
 

@@ -536,8 +536,6 @@ const ingestionSchema = z
 export const EVENT_HUBS_SKUS = ["Standard", "Premium"] as const;
 /** Premium processing units Azure sells. */
 export const EVENT_HUBS_PREMIUM_UNITS = [1, 2, 4, 8, 16] as const;
-/** Stream Analytics cluster capacities (SU V1, API 2020-03-01: multiples of 36 from 36 to 216; 36 SU V1 = 12 SU V2). */
-export const ASA_CLUSTER_CAPACITIES = [36, 72, 108, 144, 180, 216] as const;
 
 /** Window sizes a log search alert accepts, in minutes (the freshness alert's threshold). */
 export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440] as const;
@@ -545,8 +543,8 @@ export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360
 /** Dev-sized defaults of the `streaming` key (prod must set it: prod requires Premium Event Hubs for the CMK). */
 export const STREAMING_DEV_DEFAULTS = {
   eventHubs: { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 },
-  streamAnalytics: { clusterCapacity: 36, streamingUnits: 1, lateArrivalSeconds: 60 },
-  relay: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: 0 },
+  streamAnalytics: { streamingUnits: 1, lateArrivalSeconds: 60 },
+  relay: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: 0, loaderAlwaysReady: 0 },
   freshnessMinutes: 60,
 } as const;
 
@@ -568,14 +566,18 @@ const streamingSchema = z
       .default(STREAMING_DEV_DEFAULTS.eventHubs),
     streamAnalytics: z
       .object({
-        /** Capacity of the Stream Analytics cluster that hosts the job and its managed private endpoints. */
+        /**
+         * Removed: the job no longer runs on a Stream Analytics cluster (it writes to Event Hubs through the trusted
+         * services exception and a function loads Synapse, docs/streaming.md). Refused rather than ignored, so a
+         * stack file that still sizes a cluster says so.
+         */
         clusterCapacity: z
-          .number()
-          .refine(
-            (v) => (ASA_CLUSTER_CAPACITIES as readonly number[]).includes(v),
-            `must be one of ${list(ASA_CLUSTER_CAPACITIES)} (SU V1; 36 = 12 SU V2)`,
-          ),
-        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job inside the cluster. */
+          .never({
+            error: () =>
+              "is no longer used: the job runs without a Stream Analytics cluster (docs/streaming.md); remove the key and size the job with streamingUnits",
+          })
+          .optional(),
+        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job (multi-tenant, billed per SU-hour). */
         streamingUnits: z
           .number()
           .refine(
@@ -595,6 +597,8 @@ const streamingSchema = z
             `must be one of ${list(FLEX_MEMORY_MB)} MB`,
           ),
         ...functionAppSchema.shape,
+        /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
+        loaderAlwaysReady: int(0, 50, " (always-ready instances of the Synapse loader)").default(0),
       })
       .default(STREAMING_DEV_DEFAULTS.relay),
     /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
@@ -625,14 +629,6 @@ const streamingSchema = z
           message: `must be at most ${limits[key]} on ${eh.sku}`,
         });
       }
-    }
-    const asa = c.streamAnalytics;
-    if (asa.streamingUnits > asa.clusterCapacity) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["streamAnalytics", "streamingUnits"],
-        message: `must fit in the cluster: at most clusterCapacity (${asa.clusterCapacity})`,
-      });
     }
   });
 /** Alert priorities: P1 paged within 15 minutes, P2 answered within 1 hour, P3 within 24 hours (the seed's support). */

@@ -22,6 +22,7 @@ import {
   generateOltpDdl,
   generateOltpReferenceData,
 } from "./generators/oltp";
+import { generateStreamTargetsModule, STREAM_TARGETS_FILE } from "./generators/streamTargets";
 import { generateAdfDefinitions } from "./etl";
 import { dataModel } from "./model";
 import type { DataModel } from "./model/types";
@@ -51,6 +52,14 @@ export const ADF_DIR = path.join(__dirname, "adf");
 /** Extensions of generated files (a leftover file with one of them is reported as extra). */
 const GENERATED_EXTENSIONS = [".sql", ".ps1"];
 const ADF_EXTENSIONS = [".json"];
+/** The function package's generated module (the Synapse loader's columns). */
+export const FUNCTIONS_GENERATED_DIR = path.join(__dirname, "functions", "src", "generated");
+const FUNCTIONS_EXTENSIONS = [".ts"];
+
+/** The function package's generated TypeScript. */
+export function generateFunctionFiles(model: DataModel): GeneratedFile[] {
+  return [{ file: STREAM_TARGETS_FILE, content: generateStreamTargetsModule(model.olap) }];
+}
 
 // --- Files ----------------------------------------------------------------------------------------------------
 
@@ -140,8 +149,15 @@ export function main(
     return 1;
   }
   const outputs = [{ dir, label: "pipelines/sql", files: generateAll(model), extensions: GENERATED_EXTENSIONS }];
-  if (adfDir)
+  if (adfDir) {
     outputs.push({ dir: adfDir, label: "pipelines/adf", files: generateAdfFiles(model), extensions: ADF_EXTENSIONS });
+    outputs.push({
+      dir: FUNCTIONS_GENERATED_DIR,
+      label: "pipelines/functions/src/generated",
+      files: generateFunctionFiles(model),
+      extensions: FUNCTIONS_EXTENSIONS,
+    });
+  }
   const results = outputs.map((o) => ({ ...o, result: checkGenerated(o.dir, o.files, o.extensions) }));
   if (argv.includes("--check")) {
     const stale = results.filter((r) => !isUpToDate(r.result));

@@ -409,6 +409,7 @@ describe("config: the streaming key", () => {
   type Streaming = {
     eventHubs: Record<string, unknown>;
     streamAnalytics: Record<string, unknown>;
+    relay: Record<string, unknown>;
     freshnessMinutes?: number;
   };
   const streaming = (raw: Record<string, unknown>) => raw.streaming as Streaming;
@@ -448,9 +449,9 @@ describe("config: the streaming key", () => {
         /streaming \(eventHubs\.partitions\): got 64; must be at most 32 on Standard/,
       ],
       [
-        "cluster capacity",
-        (s) => (s.streamAnalytics.clusterCapacity = 12),
-        /streaming \(streamAnalytics\.clusterCapacity\): got 12; must be one of 36, 72, 108, 144, 180, 216/,
+        "a cluster capacity left in the stack file (the job no longer runs on a cluster)",
+        (s) => Object.assign(s.streamAnalytics, { clusterCapacity: 36 }),
+        /streaming \(streamAnalytics\.clusterCapacity\): got 36; is no longer used: the job runs without a Stream Analytics cluster/,
       ],
       [
         "streaming units",
@@ -458,9 +459,9 @@ describe("config: the streaming key", () => {
         /streaming \(streamAnalytics\.streamingUnits\): got 4; must be 1, 3 or a multiple of 6 up to 216/,
       ],
       [
-        "job larger than its cluster",
-        (s) => (s.streamAnalytics.streamingUnits = 48),
-        /streaming \(streamAnalytics\.streamingUnits\): got 48; must fit in the cluster: at most clusterCapacity \(36\)/,
+        "loader always-ready instances",
+        (s) => Object.assign(s.relay, { loaderAlwaysReady: 51 }),
+        /streaming \(relay\.loaderAlwaysReady\): got 51/,
       ],
       [
         "freshness window",

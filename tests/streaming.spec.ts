@@ -1,12 +1,15 @@
 import { strict as assert } from "node:assert";
 import {
-  FACT_TABLE,
   freshnessQuery,
-  jobProperties,
+  jobDefinition,
+  jobResourceId,
+  LOADER_FUNCTION,
   minutesToDuration,
   restStreamingUnits,
+  STREAMING_APP_ROLE,
   WATERMARK_SLA_SECONDS,
 } from "../components/streaming";
+import * as fs from "node:fs";
 import { BuiltInRoles } from "../components/shared";
 import { INPUT_ALIAS, OUTPUT_ALIAS, queryAliases, readQuery } from "../pipelines/streaming/query";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -14,10 +17,11 @@ import { byName, ofType, previewOf } from "./helpers/stacks";
 
 type Job = {
   sku: { name: string };
-  cluster: { id: string };
-  inputs: { name: string; properties: { datasource: { type: string; properties: Record<string, unknown> } } }[];
-  outputs: { name: string; properties: { datasource: { type: string; properties: Record<string, unknown> } } }[];
-  transformation: { properties: { query: string; streamingUnits: number } };
+  cluster?: { id: string };
+  identity: { type: string };
+  inputs: { name: string; properties: { datasource: Record<string, unknown> } }[];
+  outputs: { name: string; datasource: Record<string, unknown>; serialization: Record<string, unknown> }[];
+  transformation: { query: string; streamingUnits: number };
   jobStorageAccount: { accountName: string; authenticationMode: string };
   contentStoragePolicy: string;
 };
@@ -29,33 +33,50 @@ describe("streaming: pure helpers", () => {
     assert.throws(() => restStreamingUnits(4), /must be 1, 3 or a multiple of 6/);
   });
 
-  it("every data source of the job authenticates with its managed identity", () => {
-    const p = jobProperties(
+  it("every data source of the job authenticates with its managed identity, and the job runs on no cluster", () => {
+    const p = jobDefinition(
       {
-        clusterId: "/c",
         eventHubNamespace: "ns",
         eventHubName: "api-logs",
         consumerGroupName: "stream-analytics",
-        synapseSqlEndpoint: "w.sql.azuresynapse.net",
-        sqlPoolName: "pool",
-        table: FACT_TABLE,
+        outputEventHubName: "api-performance",
         jobStorageAccountName: "st",
         query: "q",
       },
-      { clusterCapacity: 36, streamingUnits: 1, lateArrivalSeconds: 60 },
+      { streamingUnits: 1, lateArrivalSeconds: 60 },
     ) as unknown as Job;
-    assert.equal(p.inputs[0].properties.datasource.properties.authenticationMode, "Msi");
-    assert.equal(p.outputs[0].properties.datasource.properties.authenticationMode, "Msi");
+    assert.equal(p.inputs[0].properties.datasource.authenticationMode, "Msi");
+    assert.equal(p.outputs[0].datasource.authenticationMode, "Msi");
     assert.deepEqual(p.jobStorageAccount, { accountName: "st", authenticationMode: "Msi" });
+    assert.deepEqual(p.identity, { type: "SystemAssigned" });
+    assert.equal(p.cluster, undefined);
     assert.doesNotMatch(JSON.stringify(p), /password|sharedAccessPolicyKey|accountKey/i);
   });
 
-  it("alert windows and the freshness query", () => {
+  it("the job's id is known before it exists (the job storage's resource instance rule names it)", () => {
+    assert.equal(
+      jobResourceId("sub", "rg-x", "asa-x"),
+      "/subscriptions/sub/resourceGroups/rg-x/providers/Microsoft.StreamAnalytics/streamingjobs/asa-x",
+    );
+  });
+
+  it("alert windows and the freshness query over the loader's committed batches", () => {
     assert.equal(minutesToDuration(10), "PT10M");
     assert.equal(minutesToDuration(120), "PT2H");
     assert.equal(minutesToDuration(1440), "P1D");
-    assert.match(freshnessQuery("/x/job"), /ResourceId =~ "\/x\/job" and MetricName == "OutputEvents"/);
-    assert.match(freshnessQuery("/x/job"), /coalesce\(written, 0\.0\)/);
+    const q = freshnessQuery("func-x", LOADER_FUNCTION);
+    assert.match(q, /AppTraces/);
+    assert.match(q, /AppRoleName =~ "func-x" and OperationName == "loadApiPerformance"/);
+    assert.match(q, /coalesce\(written, 0\)/);
+  });
+
+  it("the streaming app role registers the relay and the loader (the package's entry point)", () => {
+    // The entry point registers functions when loaded, so it is read, not imported.
+    const entry = fs.readFileSync("pipelines/functions/src/index.ts", "utf8");
+    const role = new RegExp(
+      `\\b${STREAMING_APP_ROLE}: \\(\\) => \\{\\s*registerChangeFeedRelay\\(\\);\\s*registerApiPerformanceLoader\\(\\);`,
+    );
+    assert.match(entry, role);
   });
 });
 
@@ -64,51 +85,56 @@ for (const stack of ["dev", "prod"] as const) {
     let resources: ResourceRecord[];
     const one = (name: string) => byName(resources, name);
     const job = () => one("streaming-job");
-    const props = () => job().inputs.properties as Job;
+    const props = () => job().inputs as unknown as Job;
     before(async () => {
       resources = (await previewOf(stack)).run.resources;
     });
 
     it("the job's transformation is the committed .asaql file, and its aliases match the job's inputs and outputs", () => {
       const p = props();
-      assert.equal(p.transformation.properties.query, readQuery());
-      const aliases = queryAliases(p.transformation.properties.query);
+      assert.equal(p.transformation.query, readQuery());
+      const aliases = queryAliases(p.transformation.query);
       assert.deepEqual(aliases.inputs, p.inputs.map((i) => i.name).sort());
       assert.deepEqual(aliases.outputs, p.outputs.map((o) => o.name).sort());
       assert.deepEqual([INPUT_ALIAS, OUTPUT_ALIAS], [p.inputs[0].name, p.outputs[0].name]);
     });
 
-    it("the job runs on the cluster, reads the hub's own consumer group and writes the fact in the private pool", () => {
+    it("the job (no cluster) reads api-logs through its consumer group and writes api-performance", () => {
       const p = props();
-      assert.equal(job().inputs.apiVersion, "2021-10-01-preview");
-      assert.deepEqual(job().inputs.identity, { type: "SystemAssigned" });
-      assert.equal(p.cluster.id, one("streaming-cluster").id);
+      assert.equal(job().type, "azure-native:streamanalytics:StreamingJob");
+      assert.deepEqual(p.identity, { type: "SystemAssigned" });
+      assert.equal(p.cluster, undefined);
+      assert.equal(ofType(resources, "azure-native:streamanalytics:Cluster").length, 0);
       const input = p.inputs[0].properties.datasource;
       assert.equal(input.type, "Microsoft.EventHub/EventHub");
-      assert.equal(input.properties.eventHubName, "api-logs");
-      assert.equal(input.properties.consumerGroupName, one("streaming-evh-cg").outputs.name);
-      const output = p.outputs[0].properties.datasource;
-      assert.equal(output.type, "Microsoft.Sql/Server/DataWarehouse");
-      assert.equal(output.properties.table, "dbo.Fact_API_Performance");
-      assert.equal(output.properties.database, one("olap-pool").outputs.name);
+      assert.equal(input.eventHubName, "api-logs");
+      assert.equal(input.consumerGroupName, one("streaming-evh-cg").outputs.name);
+      const output = p.outputs[0];
+      assert.equal(output.datasource.type, "Microsoft.EventHub/EventHub");
+      assert.equal(output.datasource.eventHubName, "api-performance");
+      assert.equal(output.datasource.partitionKey, "MerchantKey");
+      assert.equal(output.serialization.format, "LineSeparated");
       assert.equal(p.contentStoragePolicy, "JobStorageAccount");
-      assert.equal(p.transformation.properties.streamingUnits, stack === "dev" ? 1 : 12);
+      assert.equal(p.transformation.streamingUnits, stack === "dev" ? 1 : 6);
     });
 
-    it("the cluster reaches Event Hubs, the job storage and Synapse through managed private endpoints, one at a time", () => {
-      const mpes = ofType(resources, "azure-native:streamanalytics:PrivateEndpoint");
-      const targets = mpes.map((m) => {
-        const c = (
-          m.inputs.manualPrivateLinkServiceConnections as { privateLinkServiceId: string; groupIds: string[] }[]
-        )[0];
-        return [c.privateLinkServiceId, c.groupIds[0]];
-      });
-      assert.deepEqual(targets, [
-        [one("streaming-evhns").id, "namespace"],
-        [one("streaming-st").id, "blob"],
-        [one("olap-workspace").id, "Sql"],
-      ]);
-      for (let i = 1; i < mpes.length; i++) assert.ok(mpes[i].dependencies.includes(mpes[i - 1].urn));
+    it("the job reaches Event Hubs and its storage as a trusted service: nothing else gets through either firewall", () => {
+      const net = one("streaming-evhns-net");
+      assert.equal(net.inputs.publicNetworkAccess, "Disabled");
+      assert.equal(net.inputs.defaultAction, "Deny");
+      assert.equal(net.inputs.trustedServiceAccessEnabled, true);
+      assert.deepEqual([net.inputs.ipRules, net.inputs.virtualNetworkRules], [[], []]);
+      assert.ok(job().dependencies.includes(net.urn), "the namespace's firewall before the job");
+      const st = one("streaming-st");
+      const rules = st.inputs.networkRuleSet as Record<string, unknown>;
+      assert.equal(rules.defaultAction, "Deny");
+      assert.equal(rules.bypass, "None");
+      assert.deepEqual([rules.ipRules, rules.virtualNetworkRules], [[], []]);
+      // Exactly one resource instance: this job, by the id Azure gives it.
+      assert.deepEqual(
+        (rules.resourceAccessRules as { resourceId: string }[]).map((r) => r.resourceId),
+        [job().id],
+      );
     });
 
     it("Event Hubs: private, Entra only, TLS 1.2, partitions from config; CMK on Premium (prod)", () => {
@@ -118,7 +144,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ns.inputs.publicNetworkAccess, "Disabled");
       assert.equal(one("streaming-evh").inputs.partitionCount, stack === "dev" ? 2 : 32);
       if (stack === "prod") {
-        assert.deepEqual(ns.inputs.sku, { name: "Premium", tier: "Premium", capacity: 2 });
+        assert.deepEqual(ns.inputs.sku, { name: "Premium", tier: "Premium", capacity: 1 });
         assert.equal((ns.inputs.encryption as { keySource: string }).keySource, "Microsoft.KeyVault");
       } else {
         assert.deepEqual(ns.inputs.sku, { name: "Standard", tier: "Standard", capacity: 1 });
@@ -130,7 +156,7 @@ for (const stack of ["dev", "prod"] as const) {
       ]);
     });
 
-    it("identities and roles: relay sends to the hub, the job receives from it; Cosmos DB through the NoSQL chain", () => {
+    it("identities and roles: relay sends to api-logs, the job reads it and writes api-performance, the loader reads that", () => {
       const relay = one("streaming-id-relay");
       const sender = one("streaming-relay-evh-ra-data-sender");
       assert.equal(sender.inputs.principalId, relay.outputs.principalId);
@@ -139,6 +165,14 @@ for (const stack of ["dev", "prod"] as const) {
       const receiver = one("streaming-job-evh-ra-data-receiver");
       assert.equal(receiver.inputs.principalId, (job().outputs.identity as { principalId: string }).principalId);
       assert.match(String(receiver.inputs.roleDefinitionId), new RegExp(BuiltInRoles.EventHubsDataReceiver));
+      assert.equal(receiver.inputs.scope, one("streaming-evh").id);
+      const jobSender = one("streaming-job-evh-perf-ra-data-sender");
+      assert.equal(jobSender.inputs.principalId, receiver.inputs.principalId);
+      assert.equal(jobSender.inputs.scope, one("streaming-evh-perf").id);
+      assert.match(String(jobSender.inputs.roleDefinitionId), new RegExp(BuiltInRoles.EventHubsDataSender));
+      const loader = one("streaming-loader-evh-ra-data-receiver");
+      assert.equal(loader.inputs.principalId, relay.outputs.principalId);
+      assert.equal(loader.inputs.scope, one("streaming-evh-perf").id);
       const reader = one("nosql-reader-streaming-relay-api-logs");
       const leases = one("nosql-contributor-streaming-relay-leases");
       for (const g of [reader, leases]) assert.equal(g.inputs.principalId, relay.outputs.principalId);
@@ -150,30 +184,33 @@ for (const stack of ["dev", "prod"] as const) {
         { dataActions: ["Microsoft.DocumentDB/databaseAccounts/readMetadata"] },
       ]);
       const app = one("streaming-relay-app");
-      for (const g of [reader, leases, metadata, sender])
+      for (const g of [reader, leases, metadata, sender, loader])
         assert.ok(app.dependencies.includes(g.urn), `${g.name} before the app`);
     });
 
-    it("the relay app is configured with identity-based connections only", () => {
+    it("the streaming app runs the relay and the loader, with identity-based connections only", () => {
       const settings = one("streaming-relay-app-settings").inputs.properties as Record<string, string>;
-      assert.equal(settings.FUNCTIONS_APP_ROLE, "change-feed-relay");
+      assert.equal(settings.FUNCTIONS_APP_ROLE, STREAMING_APP_ROLE);
+      assert.equal(settings.EVENT_HUB_OUTPUT_NAME, "api-performance");
+      assert.equal(settings.EVENT_HUB_LOADER_CONSUMER_GROUP, one("streaming-evh-perf-cg").outputs.name);
+      assert.equal(settings.SYNAPSE_SQL_POOL, one("olap-pool").outputs.name);
+      assert.match(settings.SYNAPSE_SQL_ENDPOINT, /\.sql\.azuresynapse\.net$/);
       assert.equal(settings.EventHubs__credential, "managedidentity");
       assert.match(settings.EventHubs__fullyQualifiedNamespace, /\.servicebus\.windows\.net$/);
       assert.equal(settings.COSMOS_CONTAINER_LEASES, "leases");
       assert.doesNotMatch(JSON.stringify(settings), /SharedAccessKey|AccountKey/);
     });
 
-    it("the cluster's endpoint to the Synapse workspace follows the factory's and the OLAP tier's connections to it", () => {
-      const mpe = one("streaming-mpe-synw");
-      const workspaceId = String(ofType(resources, "azure-native:synapse:Workspace")[0].id);
-      const others = resources.filter(
-        (r) => r.name !== mpe.name && JSON.stringify(r.inputs).includes(workspaceId) && /PrivateEndpoint$/.test(r.type),
+    it("the app starts once the OLAP tier (its private endpoint to the workspace's SQL endpoint) is in place", () => {
+      const app = one("streaming-relay-app");
+      const sqlEndpoint = resources.find(
+        (r) =>
+          r.type === "azure-native:network:PrivateEndpoint" &&
+          JSON.stringify(r.inputs.privateLinkServiceConnections).includes('"Sql"') &&
+          r.name.startsWith("olap-"),
       );
-      assert.ok(
-        others.some((r) => r.type === "azure-native:datafactory:ManagedPrivateEndpoint"),
-        "the factory's",
-      );
-      for (const r of others) assert.ok(mpe.dependencies.includes(r.urn), `${r.name} before ${mpe.name}`);
+      assert.ok(sqlEndpoint, "the OLAP tier's endpoint to the workspace's SQL endpoint");
+      assert.ok(app.dependencies.includes(sqlEndpoint.urn));
     });
 
     it("alerts: watermark delay over 5 minutes and freshness, both page the P1 action group", () => {
@@ -185,6 +222,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(crit(wm).operator, "GreaterThan");
       assert.equal(crit(fr).operator, "LessThan");
       assert.equal(fr.inputs.windowSize, stack === "dev" ? "PT1H" : "PT10M");
+      assert.match(String(crit(fr).query), new RegExp(`AppRoleName =~ "${one("streaming-relay-app").outputs.name}"`));
       for (const a of [wm, fr]) assert.deepEqual((a.inputs.actions as { actionGroups: string[] }).actionGroups, [ag]);
     });
   });

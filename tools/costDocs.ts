@@ -99,18 +99,14 @@ export const OUTLOOK_GROUPS: readonly { tier: string; marker: string; resources:
     ],
   },
   {
-    tier: "streaming (Event Hubs Premium 2 PU, Stream Analytics cluster 36 SU)",
+    tier: "streaming (Event Hubs Premium 1 PU, Stream Analytics job 6 SU)",
     marker: "azure-native:eventhub:Namespace",
     resources: [
-      planned("eventhub:Namespace", "streaming-evh (Premium 2 PU: CMK needs Premium)", {
-        sku: { name: "Premium", capacity: 2 },
+      planned("eventhub:Namespace", "streaming-evh (Premium 1 PU: CMK needs Premium)", {
+        sku: { name: "Premium", capacity: 1 },
       }),
-      planned("streamanalytics:Cluster", "streaming-asa-cluster (36 SU: the private path to Synapse)", {
-        sku: { name: "Default", capacity: 36 },
-      }),
-      planned("streamanalytics:StreamingJob", "streaming-job (on the cluster)", {
-        cluster: { id: "cluster" },
-        transformation: { name: "t", streamingUnits: 4 },
+      planned("streamanalytics:StreamingJob", "streaming-job (no cluster)", {
+        transformation: { name: "t", streamingUnits: 6 },
       }),
       planned("network:PrivateEndpoint", "evh-pep", {}),
     ],
@@ -350,6 +346,8 @@ What differs and why:
   The 25 % premium of zone-redundant regions is waived for autoscale containers (reliability-cosmos-db-nosql.md).
 - **Storage**: the seed's $450 matches LRS; the lake is GZRS (zone-redundant and geo-replicated, required in prod) at
   derived prices, with 50 TB priced as cool although the lifecycle moves it to cold after 90 days.
+- **Streaming (not in the seed's table)**: Event Hubs Premium with one PU (customer-managed keys need Premium), the
+  Stream Analytics job's streaming units, and the streaming app's storage and private endpoints; no cluster.
 - **Security layers the seed leaves out**: Azure Firewall Premium (IDPS and TLS inspection: PCI DSS 11.5.1), DDoS IP
   Protection on the gateway's and the firewall's public IPs, HSM-backed keys, Defender for SQL, the WAF_v2 gateway.
 - **Synapse**: the seed's $5,840 is DW500c around the clock at about $8/h; the price table's West Europe
@@ -375,20 +373,62 @@ Each row changes one thing against the outlook total (${usd(base.list)} list, ${
 
 | Lever | List/month | Committed/month | Committed total | Trade-off |
 |---|---:|---:|---:|---|
-${L("Pay-as-you-go instead of 3-year reservations + Hybrid Benefit", scenario(prod, { commitment: { term: "none", hybridBenefit: false } }), "the reference: what the commitments save")}
-${L("1-year instead of 3-year reservations", scenario(prod, { commitment: { term: "1y", hybridBenefit: true } }), "shorter lock-in")}
-${missing.some((g) => g.marker.endsWith("eventhub:Namespace")) || prod.resources.some((r) => r.type.endsWith("streamanalytics:Cluster")) ? L("Stream Analytics job with 4 SU instead of a 36-SU cluster", scenario(prod, {}, asaStandardJob), "only if the job reaches Synapse privately without the cluster's managed private endpoints (wave-2 facts §1.3)") : ""}
-${L("Event Hubs Premium 1 PU instead of 2", scenario(prod, {}, evhUnits(1)), "1 PU ≈ 5 MB/s of ingress: the seed's 10K events/s of 1 KB need 2 (capacity.md)")}
-${L("Synapse DW300c instead of DW500c", scenario(prod, {}, poolSku("DW300c")), "less memory and concurrency for the BI workload group; the OLAP SLA (< 5 s) is unmeasured")}
-${L("Synapse DW500c paused 12 h/day", scenario(prod, { synapsePoolHoursPerMonth: 365 }), "a paused pool cannot use the reservation: dearer than the 3-year reservation around the clock")}
-${L("Azure Firewall Standard instead of Premium", scenario(prod, {}, firewallTier("Standard")), "rejected: loses IDPS and TLS inspection (PCI DSS 11.5.1)")}
-${L("Lake: 5 TB of the 10 TB hot moved to cool", scenario(prod, { lakeHotGb: 5120, lakeCoolGb: 56320 }), "cool reads are billed per GB retrieved")}
+${[
+  L(
+    "Pay-as-you-go instead of 3-year reservations + Hybrid Benefit",
+    scenario(prod, { commitment: { term: "none", hybridBenefit: false } }),
+    "the reference: what the commitments save",
+  ),
+  L(
+    "1-year instead of 3-year reservations",
+    scenario(prod, { commitment: { term: "1y", hybridBenefit: true } }),
+    "shorter lock-in",
+  ),
+  ...(prod.resources.some((r) => r.type.endsWith("streamanalytics:Cluster"))
+    ? [
+        L(
+          "Stream Analytics job with 4 SU instead of a 36-SU cluster",
+          scenario(prod, {}, asaStandardJob),
+          "the job writes to Event Hubs and a function loads Synapse (docs/streaming.md)",
+        ),
+      ]
+    : []),
+  L(
+    "Event Hubs Premium 2 PU instead of 1",
+    scenario(prod, {}, evhUnits(2)),
+    "headroom only: 1 PU ≈ 5 MB/s of ingress carries the seed's 10K events/s of the relay's ≤ 0.5 KB events (capacity.md)",
+  ),
+  L(
+    "Synapse DW300c instead of DW500c",
+    scenario(prod, {}, poolSku("DW300c")),
+    "less memory and concurrency for the BI workload group; the OLAP SLA (< 5 s) is unmeasured",
+  ),
+  L(
+    "Synapse DW500c paused 12 h/day",
+    scenario(prod, { synapsePoolHoursPerMonth: 365 }),
+    "a paused pool cannot use the reservation: dearer than the 3-year reservation around the clock",
+  ),
+  L(
+    "Azure Firewall Standard instead of Premium",
+    scenario(prod, {}, firewallTier("Standard")),
+    "rejected: loses IDPS and TLS inspection (PCI DSS 11.5.1)",
+  ),
+  L(
+    "Lake: 5 TB of the 10 TB hot moved to cool",
+    scenario(prod, { lakeHotGb: 5120, lakeCoolGb: 56320 }),
+    "cool reads are billed per GB retrieved",
+  ),
+].join("\n")}
 
-With the outlook the stack comes to ${usd(base.committed)} committed (${status(base.committed)}). The streaming tier as
-declared on its branch is the largest addition: a 36-SU Stream Analytics cluster (the only declarable private path to
-Synapse, wave-2 facts §1.3) and Event Hubs Premium (customer-managed keys need Premium) — the figures above say what
-its alternatives save. Defender for Cosmos DB is billed per 100 RU/s provisioned, so it follows the Cosmos DB
-decisions above.
+With the outlook the stack comes to ${usd(base.committed)} committed (${status(base.committed)}). The streaming tier
+runs without a Stream Analytics cluster: the job reads and writes Event Hubs through its trusted services exception
+and the streaming app's loader function inserts its rows into the private pool (docs/streaming.md), which removed
+the 36-SU cluster (~$2,891 a month, in both stacks). What remains over the target is what the seed's "optimised"
+$12,000 leaves out: the security layers above and the streaming tier itself (Event Hubs Premium for the
+customer-managed key, the job), with the Cosmos DB maxima that carry the seed's load. No lever left closes the gap
+without weakening a control or a capacity the seed asks for: the platform owner decides between them (DW300c after a
+load test of the BI workload is the largest that keeps every control). Defender for Cosmos DB is billed per 100 RU/s
+provisioned, so it follows the Cosmos DB decisions above.
 `;
 }
 

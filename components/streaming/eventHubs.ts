@@ -1,8 +1,15 @@
 /**
- * The streaming tier's Event Hubs namespace: one hub for the relayed API logs and a consumer group that only the
- * Stream Analytics job reads. Private endpoint only, Entra-only (SAS keys off), TLS 1.2, diagnostics; Premium
- * namespaces are encrypted with the platform's `eventHubs` customer-managed key (Standard cannot be: dev only,
- * docs/streaming.md).
+ * The streaming tier's Event Hubs namespace: the `api-logs` hub (the relay writes it, the Stream Analytics job reads
+ * it through its own consumer group) and the `api-performance` hub (the job writes its one-minute rows, the Synapse
+ * loader function reads them through its own consumer group). Private endpoint only for clients in the VNet,
+ * Entra-only (SAS keys off), TLS 1.2, diagnostics; Premium namespaces are encrypted with the platform's `eventHubs`
+ * customer-managed key (Standard cannot be: dev only, docs/streaming.md).
+ *
+ * The Stream Analytics job is multi-tenant (no cluster): it reaches the namespace through the trusted Microsoft
+ * services exception with its managed identity, which Event Hubs honours with public network access disabled
+ * (learn.microsoft.com/azure/event-hubs/private-link-service "Disable public access", and the trusted services table:
+ * "Azure Stream Analytics: allows a job to read data from (input) or write data to (output) event hubs; the job
+ * should be configured to use a managed identity").
  */
 import * as eventhub from "@pulumi/azure-native/eventhub";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,6 +30,12 @@ import {
 export const API_LOGS_HUB = "api-logs";
 /** The consumer group reserved for the Stream Analytics job (a reader per group keeps its own offsets). */
 export const ASA_CONSUMER_GROUP = "stream-analytics";
+/** The hub the job writes its one-minute rows to and the Synapse loader reads. */
+export const API_PERFORMANCE_HUB = "api-performance";
+/** The consumer group reserved for the Synapse loader function. */
+export const LOADER_CONSUMER_GROUP = "synapse-loader";
+/** Partitions of the api-performance hub: a few rows a second at most (one per minute, merchant and endpoint). */
+export const API_PERFORMANCE_PARTITIONS = 2;
 
 /** SKU block of the namespace from config: throughput units (Standard) or processing units (Premium). */
 export function namespaceSku(cfg: StreamingConfig["eventHubs"]): {
@@ -48,8 +61,14 @@ export interface EventHubsArgs {
 
 export interface EventHubsResources {
   readonly namespace: eventhub.Namespace;
+  /** api-logs: relay → job. */
   readonly hub: eventhub.EventHub;
   readonly consumerGroup: eventhub.ConsumerGroup;
+  /** api-performance: job → Synapse loader. */
+  readonly outputHub: eventhub.EventHub;
+  readonly loaderConsumerGroup: eventhub.ConsumerGroup;
+  /** Public access disabled, default deny, trusted services (the job) allowed. */
+  readonly networkRules: eventhub.NamespaceNetworkRuleSet;
   /** DNS registration of the namespace's private endpoint: clients resolve the private address once it exists. */
   readonly privateDns: pulumi.Resource;
   /** `<namespace>.servicebus.windows.net` */
@@ -127,6 +146,31 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
     },
     { parent },
   );
+  const outputHub = new eventhub.EventHub(
+    `${name}-evh-perf`,
+    {
+      eventHubName: API_PERFORMANCE_HUB,
+      namespaceName: namespace.name,
+      resourceGroupName: args.resourceGroupName,
+      partitionCount: API_PERFORMANCE_PARTITIONS,
+      retentionDescription: {
+        cleanupPolicy: eventhub.CleanupPolicyRetentionDescription.Delete,
+        retentionTimeInHours: cfg.retentionHours,
+      },
+    },
+    { parent },
+  );
+  const loaderConsumerGroup = new eventhub.ConsumerGroup(
+    `${name}-evh-perf-cg`,
+    {
+      consumerGroupName: LOADER_CONSUMER_GROUP,
+      eventHubName: outputHub.name,
+      namespaceName: namespace.name,
+      resourceGroupName: args.resourceGroupName,
+      userMetadata: "Synapse loader function (flow 3): the only reader of this group.",
+    },
+    { parent },
+  );
   const endpoint = privateEndpoint(
     `${name}-evhns`,
     {
@@ -137,6 +181,22 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       tags,
     },
     parent,
+  );
+  // The namespace's firewall: no public access, deny by default, and the trusted services exception so the
+  // multi-tenant Stream Analytics job (managed identity, Data Receiver/Sender roles) reads and writes the hubs. After
+  // the private endpoint: both update the namespace, which takes one network change at a time.
+  const networkRules = new eventhub.NamespaceNetworkRuleSet(
+    `${name}-evhns-net`,
+    {
+      namespaceName: namespace.name,
+      resourceGroupName: args.resourceGroupName,
+      publicNetworkAccess: eventhub.PublicNetworkAccessFlag.Disabled,
+      defaultAction: eventhub.DefaultAction.Deny,
+      trustedServiceAccessEnabled: true,
+      ipRules: [],
+      virtualNetworkRules: [],
+    },
+    { parent, dependsOn: [endpoint.zoneGroup] },
   );
   diagnosticSetting(`${name}-evhns`, namespace.id, args.diagnosticSettings, parent);
   managementLock(
@@ -150,6 +210,9 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
     namespace,
     hub,
     consumerGroup,
+    outputHub,
+    loaderConsumerGroup,
+    networkRules,
     privateDns: endpoint.zoneGroup,
     fullyQualifiedNamespace: pulumi.interpolate`${namespace.name}.servicebus.windows.net`,
   };

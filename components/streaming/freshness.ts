@@ -1,24 +1,26 @@
 /**
  * The freshness side of the streaming SLA: an alert when dbo.Fact_API_Performance received no row for the
- * configured number of minutes. Azure Monitor cannot query the private dedicated pool, but the job is the table's
- * only writer and it reports every row it writes as the `OutputEvents` metric (sent to the workspace's
- * AzureMetrics table by its diagnostic setting): no output events for N minutes = no row newer than N minutes.
- * Unlike a metric alert, the log query also fires when the job is stopped or deleted and reports nothing at all.
+ * configured number of minutes. Azure Monitor cannot query the private dedicated pool, but the Synapse loader
+ * function is the table's only writer and logs every committed batch ("inserted N of M rows …", to the workspace's
+ * AppTraces table through the app's workspace-based Application Insights): no rows inserted for N minutes = no row
+ * newer than N minutes, whichever link failed (relay, Event Hubs, the job, the loader or the pool). Unlike a metric
+ * alert, the log query also fires when the app is stopped and logs nothing at all.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackContext, Tags } from "../shared";
 
-/** The Stream Analytics metric counting rows written to the outputs. */
-export const OUTPUT_EVENTS_METRIC = "OutputEvents";
+/** The loader's log line after each committed batch (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
+export const LOADER_LOG_PREFIX = "inserted ";
 
-/** KQL over the window: rows the job wrote (0 when it reported nothing). */
-export function freshnessQuery(jobId: string): string {
+/** KQL over the window: rows the loader inserted (0 when it logged nothing). */
+export function freshnessQuery(appName: string, functionName: string): string {
   return [
-    "let written = toscalar(AzureMetrics",
-    `    | where ResourceId =~ "${jobId}" and MetricName == "${OUTPUT_EVENTS_METRIC}"`,
-    "    | summarize sum(Total));",
-    "print RowsWritten = coalesce(written, 0.0)",
+    "let written = toscalar(AppTraces",
+    `    | where AppRoleName =~ "${appName}" and OperationName == "${functionName}" and Message startswith "${LOADER_LOG_PREFIX}"`,
+    '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message))',
+    "    | summarize sum(Rows));",
+    "print RowsWritten = coalesce(written, 0)",
   ].join("\n");
 }
 
@@ -31,7 +33,7 @@ export function minutesToDuration(minutes: number): string {
 
 export function freshnessAlert(
   name: string,
-  args: JobAlertTarget & { readonly minutes: number; readonly table: string },
+  args: JobAlertTarget & { readonly minutes: number; readonly table: string; readonly functionName: string },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
   return jobLogAlert(
@@ -39,9 +41,9 @@ export function freshnessAlert(
     {
       ruleKey: "api-perf-freshness",
       displayName: `${args.table} freshness`,
-      description: `${args.table} received no row for ${args.minutes} minutes (the streaming job wrote nothing); see docs/streaming.md.`,
+      description: `${args.table} received no row for ${args.minutes} minutes (the Synapse loader inserted nothing); see docs/streaming.md.`,
       runbook: "streaming-freshness",
-      query: freshnessQuery,
+      query: (appName) => freshnessQuery(appName, args.functionName),
       // As often as the window, at most every 15 minutes (config allows windows of 5 minutes and more).
       evaluationFrequency: minutesToDuration(Math.min(args.minutes, 15)),
       windowSize: minutesToDuration(args.minutes),
@@ -55,21 +57,22 @@ export function freshnessAlert(
   );
 }
 
-/** What both of the job's alerts share: where they live, the job they watch, who they page. */
+/** What both streaming alerts share: where they live, what they watch, who they page. */
 export interface JobAlertTarget {
   readonly context: StackContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly workspaceId: pulumi.Input<string>;
-  readonly jobId: pulumi.Input<string>;
+  /** What the query is about: the job's resource id (watermark) or the streaming app's name (freshness). */
+  readonly subject: pulumi.Input<string>;
   /** The action group of Sev1 (both alerts are Sev1: P1). */
   readonly actionGroupId: pulumi.Input<string>;
   readonly tags: Tags;
 }
 
 /**
- * A Sev1 log alert over the job's metrics in the workspace (AzureMetrics, from its diagnostic setting), with the
+ * A Sev1 log alert over the workspace (the job's AzureMetrics, the loader's AppTraces), with the
  * scheduled-query API's operator names (`monitor.Operator`, not `ConditionOperator`'s "lt"/"gt"), the runbook and
- * priority in the payload, and query validation skipped: a greenfield workspace has no AzureMetrics rows yet, and
+ * priority in the payload, and query validation skipped: a greenfield workspace has none of those rows yet, and
  * validation would fail the first deployment (as in the operations tier's alerts).
  */
 export function jobLogAlert(
@@ -79,7 +82,7 @@ export function jobLogAlert(
     readonly displayName: string;
     readonly description: string;
     readonly runbook: string;
-    readonly query: (jobId: string) => string;
+    readonly query: (subject: string) => string;
     readonly evaluationFrequency: string;
     readonly windowSize: string;
     readonly timeAggregation: monitor.TimeAggregation;
@@ -107,7 +110,7 @@ export function jobLogAlert(
       criteria: {
         allOf: [
           {
-            query: pulumi.output(args.jobId).apply(rule.query),
+            query: pulumi.output(args.subject).apply(rule.query),
             timeAggregation: rule.timeAggregation,
             metricMeasureColumn: rule.metricMeasureColumn,
             operator: rule.operator,

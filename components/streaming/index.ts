@@ -1,11 +1,13 @@
 /**
  * Streaming tier (flow 3: API performance in Synapse within 5 minutes, every store private and identity-only):
  *
- *   Cosmos DB api_logs ──change feed (leases container)──▶ relay function (Flex, VNet-integrated, private endpoint)
- *     ──Event Hubs output binding, Entra (Data Sender on the hub)──▶ Event Hubs api-logs (private endpoint, no SAS,
- *     CMK on Premium) ──consumer group stream-analytics, managed private endpoint, job identity (Data Receiver)──▶
- *   Stream Analytics job on a cluster (pipelines/streaming/apiPerformance.asaql: 1-minute tumbling windows per
- *     merchant, method and endpoint) ──managed private endpoint (Sql), job identity (database user)──▶
+ *   Cosmos DB api_logs ──change feed (leases container)──▶ relay function (streaming app: Flex, VNet-integrated,
+ *     private endpoint) ──Event Hubs output binding, Entra (Data Sender on the hub)──▶ Event Hubs api-logs (private
+ *     endpoint, no SAS, CMK on Premium) ──consumer group stream-analytics, trusted services exception, job identity
+ *     (Data Receiver)──▶ Stream Analytics job (pipelines/streaming/apiPerformance.asaql: 1-minute tumbling windows per
+ *     merchant, method and endpoint) ──trusted services exception, job identity (Data Sender)──▶ Event Hubs
+ *     api-performance ──consumer group synapse-loader (Data Receiver)──▶ Synapse loader function (same app, through
+ *     the OLAP tier's private endpoint, Entra token, database user from pipelines/sql/15)──▶
  *   Synapse dedicated pool dbo.Fact_API_Performance
  *
  * Alerts (log queries over the job's exported metrics): output watermark delay > 5 minutes, and no row written for
@@ -30,15 +32,22 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { API_LOGS_HUB, eventHubs } from "./eventHubs";
+import { API_LOGS_HUB, API_PERFORMANCE_HUB, eventHubs } from "./eventHubs";
 import { freshnessAlert } from "./freshness";
 import { streamAnalytics, watermarkAlert } from "./streamAnalytics";
 
-export { API_LOGS_HUB, ASA_CONSUMER_GROUP, namespaceSku } from "./eventHubs";
-export { freshnessQuery, minutesToDuration, OUTPUT_EVENTS_METRIC } from "./freshness";
 export {
-  JOB_API_VERSION,
-  jobProperties,
+  API_LOGS_HUB,
+  API_PERFORMANCE_HUB,
+  ASA_CONSUMER_GROUP,
+  LOADER_CONSUMER_GROUP,
+  namespaceSku,
+} from "./eventHubs";
+export { freshnessQuery, LOADER_LOG_PREFIX, minutesToDuration } from "./freshness";
+export {
+  jobDefinition,
+  jobResourceId,
+  OUTPUT_PARTITION_KEY,
   restStreamingUnits,
   WATERMARK_METRIC,
   watermarkQuery,
@@ -50,6 +59,10 @@ export const FACT_TABLE = "dbo.Fact_API_Performance";
 export const WATERMARK_SLA_SECONDS = 300;
 /** The relay function's name (pipelines/functions/src/functions/changeFeedRelay.ts). */
 export const RELAY_FUNCTION = "relayApiLogs";
+/** The Synapse loader function's name (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
+export const LOADER_FUNCTION = "loadApiPerformance";
+/** The app role that registers both (pipelines/functions/src/index.ts). */
+export const STREAMING_APP_ROLE = "streaming";
 
 /** Cosmos DB access of the relay: it reads the api_logs change feed and writes its leases. */
 export const RELAY_CONTAINER_ACCESS: Readonly<Record<"DataReader" | "DataContributor", readonly CosmosContainerKey[]>> =
@@ -57,6 +70,14 @@ export const RELAY_CONTAINER_ACCESS: Readonly<Record<"DataReader" | "DataContrib
     DataReader: ["apiLogs"],
     DataContributor: ["leases"],
   };
+
+/**
+ * Azure name of the streaming app's identity: also its Entra display name, hence the Synapse database user of
+ * pipelines/sql/15_olap_streaming_access.sql (`StreamingPrincipalName`, the factory's `streamingPrincipalName`).
+ */
+export function streamingIdentityName(context: StackContext): string {
+  return context.name("userAssignedIdentity", "relay");
+}
 
 /** Identity-based Event Hubs settings of the `EventHubs` connection (Functions Event Hubs extension >= 5). */
 export function eventHubsConnectionSettings(fullyQualifiedNamespace: string, clientId: string): Record<string, string> {
@@ -72,6 +93,11 @@ export interface StreamingArgs {
   readonly context: StackContext;
   /** Resource group of the tier (the platform's `integration` group). */
   readonly resourceGroupName: pulumi.Input<string>;
+  /**
+   * That group's Azure name, known before the group exists: the job storage's firewall names the job by resource id,
+   * and a known id keeps the rule checkable on the first preview.
+   */
+  readonly resourceGroupAzureName: string;
   /** The stack's random suffix (globally unique names). */
   readonly suffix: pulumi.Output<string>;
   /** The validated `streaming` section of the stack config. */
@@ -109,16 +135,15 @@ export interface StreamingArgs {
     readonly key: string;
     readonly principalId: pulumi.Input<string>;
   }) => pulumi.Resource;
-  /** The Synapse workspace and dedicated pool the job writes to. */
+  /** The Synapse workspace and dedicated pool the loader writes to. */
   readonly synapse: {
-    readonly workspaceId: pulumi.Input<string>;
     readonly sqlEndpoint: pulumi.Input<string>;
     readonly sqlPoolName: pulumi.Input<string>;
     /**
-     * What must finish before the cluster adds its private endpoint connection to the workspace (the OLAP tier's own
-     * endpoints, the ETL tier's managed endpoint): connections to one workspace are added one at a time.
+     * The OLAP tier's private endpoint (and DNS record) of the workspace's SQL endpoint: the loader resolves the
+     * workspace to it, so the app starts after it.
      */
-    readonly after?: readonly pulumi.Resource[];
+    readonly privateDns: readonly pulumi.Resource[];
   };
   /** Where both alerts go (the platform's on-call action group for now). */
   readonly actionGroupId: pulumi.Input<string>;
@@ -128,20 +153,18 @@ export interface StreamingArgs {
 }
 
 export class Streaming extends pulumi.ComponentResource {
-  /** The relay's user-assigned identity. */
+  /** The streaming app's user-assigned identity (relay and loader). */
   public readonly relayIdentity: ManagedIdentity;
+  /** Its Synapse database user (`$(StreamingPrincipalName)` of pipelines/sql/15_olap_streaming_access.sql). */
+  public readonly loaderDatabaseUserName: string;
+  /** The streaming function app: the change-feed relay and the Synapse loader. */
   public readonly relay: FunctionAppResources;
   public readonly eventHubsNamespaceName: pulumi.Output<string>;
   public readonly eventHubName: pulumi.Output<string>;
-  public readonly clusterName: pulumi.Output<string>;
-  /** Azure name of the job: also its database user in Synapse (`CREATE USER [<job>] FROM EXTERNAL PROVIDER`). */
+  public readonly outputEventHubName: pulumi.Output<string>;
   public readonly jobName: string;
   public readonly jobId: pulumi.Output<string>;
   public readonly jobPrincipalId: pulumi.Output<string>;
-  /** Ids of the targets whose private endpoint connections from the cluster must be approved. */
-  public readonly managedEndpointTargets: Readonly<
-    Record<"eventHubs" | "synapse" | "jobStorage", pulumi.Output<string>>
-  >;
 
   constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:streaming:Streaming", name, {}, opts);
@@ -170,10 +193,11 @@ export class Streaming extends pulumi.ComponentResource {
     );
 
     // --- Relay function: its identity first, granted before the app starts ------------------------------------
+    const identityName = streamingIdentityName(context);
     const id = new managedidentity.UserAssignedIdentity(
       `${name}-id-relay`,
       {
-        resourceName: context.name("userAssignedIdentity", "relay"),
+        resourceName: identityName,
         resourceGroupName: rg,
         location: context.config.location,
         tags,
@@ -201,6 +225,18 @@ export class Streaming extends pulumi.ComponentResource {
       },
       this,
     );
+    const receiverGrant = roleAssignment(
+      `${name}-loader-evh`,
+      hubs.outputHub.id,
+      {
+        key: "data-receiver",
+        principalId: relayIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: BuiltInRoles.EventHubsDataReceiver,
+        description: "The Synapse loader reads the job's one-minute rows from the api-performance hub.",
+      },
+      this,
+    );
     const setting = <T extends Record<string, string>>(
       make: (a: string, b: string) => T,
       a: pulumi.Input<string>,
@@ -220,7 +256,10 @@ export class Streaming extends pulumi.ComponentResource {
         plan: {
           instanceMemoryMB: cfg.relay.instanceMemoryMB,
           maximumInstanceCount: cfg.relay.maximumInstanceCount,
-          alwaysReady: [{ name: `function:${RELAY_FUNCTION}`, instanceCount: cfg.relay.alwaysReady }],
+          alwaysReady: [
+            { name: `function:${RELAY_FUNCTION}`, instanceCount: cfg.relay.alwaysReady },
+            { name: `function:${LOADER_FUNCTION}`, instanceCount: cfg.relay.loaderAlwaysReady },
+          ],
         },
         integrationSubnetId: args.functionsSubnetId,
         privateEndpoints: args.privateEndpoints,
@@ -230,16 +269,21 @@ export class Streaming extends pulumi.ComponentResource {
         customerManagedKey: args.keys.storage,
         protect,
         appSettings: {
-          FUNCTIONS_APP_ROLE: "change-feed-relay",
+          FUNCTIONS_APP_ROLE: STREAMING_APP_ROLE,
           ...setting(cosmosConnectionSettings, args.cosmos.endpoint, relayIdentity.clientId),
           COSMOS_DATABASE: args.cosmos.databaseName,
           COSMOS_CONTAINER_API_LOGS: args.cosmos.containerNames.apiLogs,
           COSMOS_CONTAINER_LEASES: args.cosmos.containerNames.leases,
           ...setting(eventHubsConnectionSettings, hubs.fullyQualifiedNamespace, relayIdentity.clientId),
           EVENT_HUB_NAME: hubs.hub.name,
+          EVENT_HUB_OUTPUT_NAME: hubs.outputHub.name,
+          EVENT_HUB_LOADER_CONSUMER_GROUP: hubs.loaderConsumerGroup.name,
+          SYNAPSE_SQL_ENDPOINT: args.synapse.sqlEndpoint,
+          SYNAPSE_SQL_POOL: args.synapse.sqlPoolName,
         },
-        // The trigger and the binding connect at start-up: grants and the namespace's private DNS first.
-        dependsOn: [...cosmosGrants, senderGrant, hubs.privateDns],
+        // The triggers and the binding connect at start-up: grants and the private DNS of the namespace and the
+        // Synapse workspace first.
+        dependsOn: [...cosmosGrants, senderGrant, receiverGrant, hubs.privateDns, ...args.synapse.privateDns],
         tags,
       },
       this,
@@ -251,19 +295,21 @@ export class Streaming extends pulumi.ComponentResource {
       {
         context,
         resourceGroupName: rg,
+        resourceGroupAzureName: args.resourceGroupAzureName,
         suffix: args.suffix,
         config: cfg.streamAnalytics,
         diagnosticSettings: args.diagnosticSettings,
         privateEndpoints: args.privateEndpoints,
         storageKey: args.keys.storage,
         eventHubs: {
-          namespaceId: hubs.namespace.id,
           namespaceName: hubs.namespace.name,
           hubId: hubs.hub.id,
           hubName: hubs.hub.name,
           consumerGroupName: hubs.consumerGroup.name,
+          outputHubId: hubs.outputHub.id,
+          outputHubName: hubs.outputHub.name,
+          networkRules: hubs.networkRules,
         },
-        synapse: { ...args.synapse, table: FACT_TABLE },
         query: readQuery(),
         protect,
         tags,
@@ -276,7 +322,7 @@ export class Streaming extends pulumi.ComponentResource {
         context,
         resourceGroupName: rg,
         workspaceId: args.diagnosticSettings.workspaceId,
-        jobId: asa.job.id,
+        subject: asa.job.id,
         jobName: asa.jobName,
         seconds: WATERMARK_SLA_SECONDS,
         actionGroupId: args.actionGroupId,
@@ -290,7 +336,8 @@ export class Streaming extends pulumi.ComponentResource {
         context,
         resourceGroupName: rg,
         workspaceId: args.diagnosticSettings.workspaceId,
-        jobId: asa.job.id,
+        subject: this.relay.name,
+        functionName: LOADER_FUNCTION,
         minutes: cfg.freshnessMinutes,
         table: FACT_TABLE,
         actionGroupId: args.actionGroupId,
@@ -300,17 +347,13 @@ export class Streaming extends pulumi.ComponentResource {
     );
 
     this.relayIdentity = relayIdentity;
+    this.loaderDatabaseUserName = identityName;
     this.eventHubsNamespaceName = hubs.namespace.name;
     this.eventHubName = pulumi.output(API_LOGS_HUB);
-    this.clusterName = asa.cluster.name;
+    this.outputEventHubName = pulumi.output(API_PERFORMANCE_HUB);
     this.jobName = asa.jobName;
     this.jobId = asa.job.id;
     this.jobPrincipalId = asa.jobPrincipalId;
-    this.managedEndpointTargets = {
-      eventHubs: hubs.namespace.id,
-      synapse: pulumi.output(args.synapse.workspaceId),
-      jobStorage: asa.jobStorage.id,
-    };
     this.registerOutputs({
       relay: this.relay.name,
       eventHubsNamespace: this.eventHubsNamespaceName,

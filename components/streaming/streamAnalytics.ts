@@ -1,22 +1,21 @@
 /**
- * The Stream Analytics side of flow 3: a cluster whose managed private endpoints reach the private Event Hubs
- * namespace, the job's storage account and the private Synapse workspace, the job on that cluster (its query read
- * from pipelines/streaming/apiPerformance.asaql), the job's own storage, and its diagnostics.
+ * The Stream Analytics side of flow 3: a multi-tenant job (no cluster) that reads the api-logs hub and writes its
+ * one-minute rows to the api-performance hub, both through Event Hubs' trusted services exception with the job's
+ * managed identity; its query is pipelines/streaming/apiPerformance.asaql; its own CMK storage account; diagnostics.
+ * The Synapse loader function (components/streaming/index.ts) takes the rows on into the private pool.
  *
- * Why a cluster (docs/streaming.md): Synapse has no public endpoint, and Stream Analytics reaches a private
- * Synapse pool only through a cluster's managed private endpoints
- * (learn.microsoft.com/azure/stream-analytics/connect-job-to-vnet); VNet injection cannot be declared through ARM
- * (Azure/azure-stream-analytics#187), and the trusted-service path covers Event Hubs and storage, not Synapse.
+ * Why no cluster (docs/streaming.md): a job reaches a private Synapse pool only from a cluster's managed private
+ * endpoints (36 SU V1 minimum, about $2,900 a month, in every stack) or VNet injection, which ARM cannot declare
+ * (Azure/azure-stream-analytics#187). Event Hubs and storage, though, let a job's managed identity through their
+ * trusted services exception, and Microsoft's suggested alternative for other private outputs is to write to Event
+ * Hubs and load from there with Azure Functions (learn.microsoft.com/azure/stream-analytics/connect-job-to-vnet).
  *
- * Why a generic `resources.Resource` for the job: API 2020-03-01 (azure-native's StreamingJob) has no managed
- * identity on the Synapse output (`AzureSynapseOutputDataSource` takes a user and password only); 2021-10-01-preview
- * has `authenticationMode: "Msi"` on `Microsoft.Sql/Server/DataWarehouse`. The whole job (inputs, transformation,
- * outputs) is one PUT, as Microsoft's own ARM templates declare it: a separate output resource would be dropped by
- * the next CreateOrReplace of the job, and separate inputs fail the job's update
- * (pulumi/pulumi-azure-native#688).
+ * The job is azure-native's typed `StreamingJob` (API 2020-03-01, which has managed identity on the Event Hubs input
+ * and output and on the job storage account). The whole job (inputs, transformation, outputs) is one PUT, as
+ * Microsoft's own ARM templates declare it: a separate output resource would be dropped by the next
+ * CreateOrReplace of the job, and separate inputs fail the job's update (pulumi/pulumi-azure-native#688).
  */
 import * as monitor from "@pulumi/azure-native/monitor";
-import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +23,7 @@ import type { StreamingConfig } from "../../lib/config";
 import { INPUT_ALIAS, OUTPUT_ALIAS } from "../../pipelines/streaming/query";
 import {
   BuiltInRoles,
+  deployer,
   diagnosticSetting,
   lockFor,
   managementLock,
@@ -37,13 +37,10 @@ import {
 } from "../shared";
 import { jobLogAlert, type JobAlertTarget } from "./freshness";
 
-/** API version of the job (the first with managed identity on the Synapse output). */
-export const JOB_API_VERSION = "2021-10-01-preview";
-
 /**
  * Streaming units as the REST API writes them. The job uses the `Standard` SKU (SU V1: 1, 3, 6, then multiples of
- * 6), the only SKU name the published 2021-10-01-preview schema accepts; SU V2 (`StandardV2`, written 3, 7, 10,
- * 20, ...) is the recommended successor (docs/streaming.md: move when the API version that declares it is usable).
+ * 6), the only SKU name API 2020-03-01 declares; SU V2 (`StandardV2`, written 3, 7, 10, 20, ...) is the recommended
+ * successor (docs/streaming.md: move when an API version azure-native ships declares it).
  */
 export function restStreamingUnits(su: number): number {
   if (!(su === 1 || su === 3 || (Number.isInteger(su) && su % 6 === 0 && su >= 6 && su <= 216)))
@@ -53,39 +50,46 @@ export function restStreamingUnits(su: number): number {
 
 /** What the job reads and writes (ids and names may be outputs: the body stays known, only they are computed). */
 export interface JobEndpoints {
-  readonly clusterId: pulumi.Input<string>;
   readonly eventHubNamespace: pulumi.Input<string>;
+  /** The hub the job reads (api-logs) and its consumer group. */
   readonly eventHubName: pulumi.Input<string>;
   readonly consumerGroupName: pulumi.Input<string>;
-  /** `<workspace>.sql.azuresynapse.net` */
-  readonly synapseSqlEndpoint: pulumi.Input<string>;
-  readonly sqlPoolName: pulumi.Input<string>;
-  /** `schema.table` of the fact the job appends to. */
-  readonly table: string;
+  /** The hub the job writes its rows to (api-performance). */
+  readonly outputEventHubName: pulumi.Input<string>;
   readonly jobStorageAccountName: pulumi.Input<string>;
   readonly query: string;
 }
 
+/** The output column the rows are partitioned on in the api-performance hub (a merchant's minutes stay in order). */
+export const OUTPUT_PARTITION_KEY = "MerchantKey";
+
+/** What the job's definition holds besides its name, group, location and tags. */
+export type JobDefinition = Omit<
+  streamanalytics.StreamingJobArgs,
+  "resourceGroupName" | "jobName" | "location" | "tags"
+>;
+
 /**
- * The job's ARM `properties` (API 2021-10-01-preview): pure, so tests check the exact body. Every data source uses
- * the job's system-assigned identity (`authenticationMode: "Msi"`); nothing carries a key or a password.
+ * The job's definition (azure-native `StreamingJobArgs`): pure, so tests check the exact inputs. Every data source
+ * uses the job's system-assigned identity (`authenticationMode: Msi`); nothing carries a key or a password.
  */
-export function jobProperties(e: JobEndpoints, cfg: StreamingConfig["streamAnalytics"]): Record<string, unknown> {
+export function jobDefinition(e: JobEndpoints, cfg: StreamingConfig["streamAnalytics"]): JobDefinition {
+  const sa = streamanalytics;
   return {
-    sku: { name: "Standard" },
-    cluster: { id: e.clusterId },
-    jobType: "Cloud",
-    compatibilityLevel: "1.2",
+    sku: { name: sa.SkuName.Standard },
+    identity: { type: "SystemAssigned" },
+    jobType: sa.JobType.Cloud,
+    compatibilityLevel: sa.CompatibilityLevel.CompatibilityLevel_1_2,
     dataLocale: "en-US",
     // Event time (the query's TIMESTAMP BY): reorder within 5 s, accept events up to lateArrivalSeconds late.
-    eventsOutOfOrderPolicy: "Adjust",
+    eventsOutOfOrderPolicy: sa.EventsOutOfOrderPolicy.Adjust,
     eventsOutOfOrderMaxDelayInSeconds: 5,
     eventsLateArrivalMaxDelayInSeconds: cfg.lateArrivalSeconds,
-    // A row Synapse rejects stops the job (the freshness alert fires) rather than silently dropping a minute.
-    outputErrorPolicy: "Stop",
-    // Query, checkpoints and logs in our own CMK-encrypted, private account, reached with the job's identity.
-    contentStoragePolicy: "JobStorageAccount",
-    jobStorageAccount: { accountName: e.jobStorageAccountName, authenticationMode: "Msi" },
+    // A row Event Hubs rejects stops the job (the freshness alert fires) rather than silently dropping a minute.
+    outputErrorPolicy: sa.OutputErrorPolicy.Stop,
+    // Query, checkpoints and logs in our own CMK-encrypted account, reached with the job's identity.
+    contentStoragePolicy: sa.ContentStoragePolicy.JobStorageAccount,
+    jobStorageAccount: { accountName: e.jobStorageAccountName, authenticationMode: sa.AuthenticationMode.Msi },
     inputs: [
       {
         name: INPUT_ALIAS,
@@ -93,34 +97,31 @@ export function jobProperties(e: JobEndpoints, cfg: StreamingConfig["streamAnaly
           type: "Stream",
           datasource: {
             type: "Microsoft.EventHub/EventHub",
-            properties: {
-              serviceBusNamespace: e.eventHubNamespace,
-              eventHubName: e.eventHubName,
-              consumerGroupName: e.consumerGroupName,
-              authenticationMode: "Msi",
-            },
+            serviceBusNamespace: e.eventHubNamespace,
+            eventHubName: e.eventHubName,
+            consumerGroupName: e.consumerGroupName,
+            authenticationMode: sa.AuthenticationMode.Msi,
           },
-          serialization: { type: "Json", properties: { encoding: "UTF8" } },
+          serialization: { type: "Json", encoding: sa.Encoding.UTF8 },
         },
       },
     ],
-    transformation: {
-      name: "Transformation",
-      properties: { query: e.query, streamingUnits: restStreamingUnits(cfg.streamingUnits) },
-    },
+    transformation: { name: "Transformation", query: e.query, streamingUnits: restStreamingUnits(cfg.streamingUnits) },
     outputs: [
       {
         name: OUTPUT_ALIAS,
-        properties: {
-          datasource: {
-            type: "Microsoft.Sql/Server/DataWarehouse",
-            properties: {
-              server: e.synapseSqlEndpoint,
-              database: e.sqlPoolName,
-              table: e.table,
-              authenticationMode: "Msi",
-            },
-          },
+        datasource: {
+          type: "Microsoft.EventHub/EventHub",
+          serviceBusNamespace: e.eventHubNamespace,
+          eventHubName: e.outputEventHubName,
+          partitionKey: OUTPUT_PARTITION_KEY,
+          authenticationMode: sa.AuthenticationMode.Msi,
+        },
+        // One JSON object per line; an event may carry several rows (the loader splits them).
+        serialization: {
+          type: "Json",
+          encoding: sa.Encoding.UTF8,
+          format: sa.JsonOutputSerializationFormat.LineSeparated,
         },
       },
     ],
@@ -130,6 +131,8 @@ export function jobProperties(e: JobEndpoints, cfg: StreamingConfig["streamAnaly
 export interface StreamAnalyticsArgs {
   readonly context: StackContext;
   readonly resourceGroupName: pulumi.Input<string>;
+  /** The group's Azure name (the job's resource id is built before the job exists). */
+  readonly resourceGroupAzureName: string;
   readonly suffix: pulumi.Output<string>;
   readonly config: StreamingConfig["streamAnalytics"];
   readonly diagnosticSettings: DiagnosticSettingsTarget;
@@ -137,21 +140,16 @@ export interface StreamAnalyticsArgs {
   readonly privateEndpoints: PrivateEndpointTarget;
   /** The platform's storage key (the job storage account). */
   readonly storageKey: CustomerManagedKey;
-  /** What the job reads (the api-logs hub through its consumer group) and where it writes (the Synapse pool). */
+  /** What the job reads (the api-logs hub through its consumer group) and where it writes (the api-performance hub). */
   readonly eventHubs: {
-    readonly namespaceId: pulumi.Input<string>;
     readonly namespaceName: pulumi.Input<string>;
     readonly hubId: pulumi.Input<string>;
     readonly hubName: pulumi.Input<string>;
     readonly consumerGroupName: pulumi.Input<string>;
-  };
-  readonly synapse: {
-    readonly workspaceId: pulumi.Input<string>;
-    readonly sqlEndpoint: pulumi.Input<string>;
-    readonly sqlPoolName: pulumi.Input<string>;
-    /** What the cluster's endpoint to the workspace waits for (other tiers' connections to it). */
-    readonly after?: readonly pulumi.Resource[];
-    readonly table: string;
+    readonly outputHubId: pulumi.Input<string>;
+    readonly outputHubName: pulumi.Input<string>;
+    /** The namespace's firewall (trusted services on): the job connects once it is in place. */
+    readonly networkRules: pulumi.Resource;
   };
   readonly query: string;
   readonly protect: boolean;
@@ -159,13 +157,15 @@ export interface StreamAnalyticsArgs {
 }
 
 export interface StreamAnalyticsResources {
-  readonly cluster: streamanalytics.Cluster;
-  readonly job: resources.Resource;
+  readonly job: streamanalytics.StreamingJob;
   readonly jobName: string;
   readonly jobPrincipalId: pulumi.Output<string>;
   readonly jobStorage: storage.StorageAccount;
-  /** Managed private endpoints of the cluster by target (pending until approved on the target). */
-  readonly managedEndpoints: Readonly<Record<"eventHubs" | "synapse" | "jobStorage", streamanalytics.PrivateEndpoint>>;
+}
+
+/** The job's resource id, known before the job exists (the storage account's resource instance rule names it). */
+export function jobResourceId(subscriptionId: string, resourceGroupName: string, jobName: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/${jobName}`;
 }
 
 export function streamAnalytics(
@@ -178,8 +178,14 @@ export function streamAnalytics(
   const rg = args.resourceGroupName;
   const cmk = args.storageKey;
 
-  // Job storage: query, checkpoints and reference data, reached only through the cluster's managed private endpoint
-  // with the job's identity; no shared keys, no public access.
+  const jobName = context.name("streamAnalytics", "apiperf");
+  const client = deployer();
+  // Job storage: query, checkpoints and reference data, encrypted with the platform's storage key. The multi-tenant
+  // job reaches it with its managed identity through a resource instance rule that names this job only: the
+  // firewall denies everything else (no IP or VNet rule, no trusted services bypass), and people use the private
+  // endpoint. A resource instance rule needs public network access "Enabled" with default action Deny
+  // (learn.microsoft.com/azure/storage/common/storage-network-security-resource-instances; Stream Analytics is in
+  // the trusted-access-by-managed-identity table of storage-network-security-trusted-azure-services).
   const jobStorage = new storage.StorageAccount(
     `${name}-st`,
     {
@@ -195,8 +201,19 @@ export function streamAnalytics(
       allowSharedKeyAccess: false,
       defaultToOAuthAuthentication: true,
       allowCrossTenantReplication: false,
-      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
-      networkRuleSet: { defaultAction: storage.DefaultAction.Deny, bypass: storage.Bypass.None },
+      publicNetworkAccess: storage.PublicNetworkAccess.Enabled,
+      networkRuleSet: {
+        defaultAction: storage.DefaultAction.Deny,
+        bypass: storage.Bypass.None,
+        ipRules: [],
+        virtualNetworkRules: [],
+        resourceAccessRules: [
+          {
+            tenantId: client.tenantId,
+            resourceId: client.subscriptionId.apply((sub) => jobResourceId(sub, args.resourceGroupAzureName, jobName)),
+          },
+        ],
+      },
       identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
       encryption: {
         keySource: storage.KeySource.Microsoft_Keyvault,
@@ -221,9 +238,9 @@ export function streamAnalytics(
     parent,
     jobStorage,
   );
-  // Its own private endpoint in the VNet (the job itself uses the cluster's managed one): operators read job logs
-  // and checkpoints from inside the network, like every other account of the platform.
-  const storageEndpoint = privateEndpoint(
+  // Its own private endpoint in the VNet: operators read job logs and checkpoints from inside the network, like
+  // every other account of the platform.
+  privateEndpoint(
     `${name}-st-blob`,
     {
       service: "storageBlob",
@@ -241,69 +258,18 @@ export function streamAnalytics(
     parent,
   );
 
-  // The cluster: dedicated capacity and the only declarable private path to Synapse.
-  const cluster = new streamanalytics.Cluster(
-    `${name}-cluster`,
-    {
-      clusterName: context.name("streamAnalytics", "cluster"),
-      resourceGroupName: rg,
-      location,
-      sku: { name: streamanalytics.ClusterSkuName.Default, capacity: args.config.clusterCapacity },
-      tags,
-    },
-    { parent },
-  );
-  diagnosticSetting(`${name}-cluster`, cluster.id, args.diagnosticSettings, parent);
-
-  // Managed private endpoints, one at a time (one cluster operation at a time). Each is created pending and must be
-  // approved on its target (docs/streaming.md; the deploy workflow approves them).
-  const targets = [
-    ["eventHubs", "evhns", args.eventHubs.namespaceId, "namespace"],
-    ["jobStorage", "st", jobStorage.id, "blob"],
-    ["synapse", "synw", args.synapse.workspaceId, "Sql"],
-  ] as const;
-  const managed: Partial<Record<(typeof targets)[number][0], streamanalytics.PrivateEndpoint>> = {};
-  // Start after the job storage's own endpoint: Storage updates its private endpoint connections one at a time.
-  let previous: pulumi.Resource = storageEndpoint.endpoint;
-  for (const [key, short, targetId, groupId] of targets) {
-    const pe: streamanalytics.PrivateEndpoint = new streamanalytics.PrivateEndpoint(
-      `${name}-mpe-${short}`,
-      {
-        clusterName: cluster.name,
-        resourceGroupName: rg,
-        privateEndpointName: `mpe-${short}-${groupId.toLowerCase()}`,
-        manualPrivateLinkServiceConnections: [{ privateLinkServiceId: targetId, groupIds: [groupId] }],
-      },
-      { parent, dependsOn: key === "synapse" ? [previous, ...(args.synapse.after ?? [])] : [previous] },
-    );
-    managed[key] = pe;
-    previous = pe;
-  }
-  const managedEndpoints = managed as StreamAnalyticsResources["managedEndpoints"];
-
-  const jobName = context.name("streamAnalytics", "apiperf");
-  const job = new resources.Resource(
+  const job = new streamanalytics.StreamingJob(
     `${name}-job`,
     {
-      resourceProviderNamespace: "Microsoft.StreamAnalytics",
-      parentResourcePath: "",
-      resourceType: "streamingjobs",
-      resourceName: jobName,
-      apiVersion: JOB_API_VERSION,
+      jobName,
       resourceGroupName: rg,
       location,
-      identity: { type: resources.ResourceIdentityType.SystemAssigned },
-      // A plain object with outputs inside (not one apply): identity, auth modes and the query stay known during
-      // preview, so the policy pack can check them on the first preview.
-      properties: jobProperties(
+      ...jobDefinition(
         {
-          clusterId: cluster.id,
           eventHubNamespace: args.eventHubs.namespaceName,
           eventHubName: args.eventHubs.hubName,
           consumerGroupName: args.eventHubs.consumerGroupName,
-          synapseSqlEndpoint: args.synapse.sqlEndpoint,
-          sqlPoolName: args.synapse.sqlPoolName,
-          table: args.synapse.table,
+          outputEventHubName: args.eventHubs.outputHubName,
           jobStorageAccountName: jobStorage.name,
           query: args.query,
         },
@@ -311,13 +277,14 @@ export function streamAnalytics(
       ),
       tags,
     },
-    // The job is validated against its inputs and outputs when started, not when created; the endpoints first.
-    { parent, dependsOn: Object.values(managedEndpoints) },
+    // The job is validated against its inputs and outputs when started, not when created; the firewalls first.
+    { parent, dependsOn: [args.eventHubs.networkRules, jobStorage] },
   );
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
   diagnosticSetting(`${name}-job`, job.id, args.diagnosticSettings, parent);
 
-  // The job's identity: reads the hub (Data Receiver on the hub only) and its own storage (Blob Data Contributor).
+  // The job's identity: reads api-logs (Data Receiver on that hub only), writes api-performance (Data Sender on that
+  // hub only) and its own storage (Blob Data Contributor).
   roleAssignment(
     `${name}-job-evh`,
     args.eventHubs.hubId,
@@ -327,6 +294,18 @@ export function streamAnalytics(
       principalType: "ServicePrincipal",
       roleDefinitionId: BuiltInRoles.EventHubsDataReceiver,
       description: `Stream Analytics job ${jobName} reads the api-logs hub.`,
+    },
+    parent,
+  );
+  roleAssignment(
+    `${name}-job-evh-perf`,
+    args.eventHubs.outputHubId,
+    {
+      key: "data-sender",
+      principalId: jobPrincipalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: BuiltInRoles.EventHubsDataSender,
+      description: `Stream Analytics job ${jobName} writes its one-minute rows to the api-performance hub.`,
     },
     parent,
   );
@@ -343,7 +322,7 @@ export function streamAnalytics(
     parent,
   );
 
-  return { cluster, job, jobName, jobPrincipalId, jobStorage, managedEndpoints };
+  return { job, jobName, jobPrincipalId, jobStorage };
 }
 
 /** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */

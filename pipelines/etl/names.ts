@@ -64,6 +64,12 @@ export const GLOBAL_PARAMETERS = {
       "Display name of the factory's managed identity, the database user the schema deployment creates " +
       "(`$(EtlPrincipalName)` of the *_etl_access.sql scripts).",
   },
+  streamingPrincipalName: {
+    type: "String",
+    description:
+      "Display name of the streaming app's managed identity (the Synapse loader), the database user the schema " +
+      "deployment creates (`$(StreamingPrincipalName)` of 15_olap_streaming_access.sql).",
+  },
   alwaysEncryptedColumnMasterKeyId: {
     type: "String",
     description:

@@ -22,6 +22,7 @@ import { FOLDERS, globalParameter, PIPELINES, TRIGGERS, type GlobalParameterName
 /** sqlcmd variables of the generated scripts → the factory global parameter that supplies each. */
 export const SQLCMD_VARIABLES: Readonly<Record<string, GlobalParameterName>> = {
   EtlPrincipalName: "etlPrincipalName",
+  StreamingPrincipalName: "streamingPrincipalName",
   ColumnMasterKeyPath: "alwaysEncryptedColumnMasterKeyId",
 };
 

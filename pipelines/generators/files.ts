@@ -7,6 +7,8 @@ import {
   generateOlapDdl,
   generateOlapEtlAccessScript,
   generateOlapReferenceData,
+  generateOlapStreamingAccessScript,
+  OLAP_STREAMING_ACCESS_FILE,
 } from "./olap";
 import {
   generateChangeExtractionScript,
@@ -37,6 +39,7 @@ export function generateSqlFiles(model: DataModel): GeneratedFile[] {
     { file: "12_olap_dashboards.sql", content: generateDashboardsScript(model.olap) },
     { file: "13_olap_etl_access.sql", content: generateOlapEtlAccessScript(model.olap) },
     { file: POOL_ETL_FILE, content: generatePoolEtlScript(model) },
+    { file: OLAP_STREAMING_ACCESS_FILE, content: generateOlapStreamingAccessScript(model.olap) },
   ];
   return files.map((f) => ({ file: f.file, content: f.content.replace(/\r\n/g, "\n").replace(/\n+$/, "") + "\n" }));
 }

@@ -313,3 +313,35 @@ export function generateOlapEtlAccessScript(model: OlapModel): string {
     batches(parts),
   ].join("\n");
 }
+
+// --- the streaming loader's access to the pool ----------------------------------------------------------------
+
+/** sqlcmd variable naming the streaming app's identity (the Synapse loader's managed identity) in 15. */
+export const OLAP_STREAMING_PRINCIPAL_VARIABLE = "StreamingPrincipalName";
+export const OLAP_STREAMING_ACCESS_FILE = "15_olap_streaming_access.sql";
+
+/** INSERT on the tables the streaming path writes (the model's `stream` mappings), and nothing else. */
+export function generateOlapStreamingAccessScript(model: OlapModel): string {
+  const loader = externalPrincipal(OLAP_STREAMING_PRINCIPAL_VARIABLE);
+  const targets = model.mappings.flatMap((m) => (m.kind === "stream" ? [m.target] : []));
+  const parts: string[] = [loader.createUser];
+  for (const name of targets) {
+    const table = model.tables.find((t) => t.name === name);
+    if (!table) throw new Error(`stream mapping targets unknown table ${name}`);
+    parts.push(
+      [
+        `-- ${table.name}: the loader appends the Stream Analytics job's rows (no read, update or delete).`,
+        `GRANT INSERT ON ${qualified(table.schema, table.name)} TO ${loader.name};`,
+      ].join("\n"),
+    );
+  }
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP): what the streaming loader may do, and nothing more.", [
+      "Source: pipelines/model/olap.ts (stream mappings). Regenerate with `npm run sql:generate`. Run after 10, as the",
+      "Entra admin (the schema deployment pipeline does, with global parameter streamingPrincipalName):",
+      `sqlcmd ... -v ${OLAP_STREAMING_PRINCIPAL_VARIABLE}="<display name of the streaming app's managed identity>" -i ${OLAP_STREAMING_ACCESS_FILE}`,
+      "Idempotent: GRANT is, and the user is guarded.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}

@@ -341,8 +341,8 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "none",
     outputs: (_i, c) => ({ objectId: guidFor(`${c.urn}/objectId`) }),
   },
-  // Streaming tier: Event Hubs, the Stream Analytics cluster, its managed private endpoints, the job (generic
-  // resource at 2021-10-01-preview) and its alerts.
+  // Streaming tier: Event Hubs (hubs, consumer groups, the namespace's network rule set), the Stream Analytics job
+  // (typed, with its system-assigned identity), the cluster types a stack may still use, and the alerts.
   "azure-native:eventhub:Namespace": {
     path: "Microsoft.EventHub/namespaces/{namespaceName}",
     outputs: (i) => ({
@@ -354,6 +354,20 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:eventhub:EventHub": { path: "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}" },
   "azure-native:eventhub:ConsumerGroup": {
     path: "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}/consumergroups/{consumerGroupName}",
+  },
+  // A singleton child: ARM names it "default" (NamespaceNetworkRuleSet has no name input).
+  "azure-native:eventhub:NamespaceNetworkRuleSet": {
+    path: "Microsoft.EventHub/namespaces/{namespaceName}/networkRuleSets/default",
+    outputs: () => ({ name: "default" }),
+  },
+  "azure-native:streamanalytics:StreamingJob": {
+    path: "Microsoft.StreamAnalytics/streamingjobs/{jobName}",
+    outputs: (i, c) => ({
+      jobState: "Created",
+      ...(i.identity
+        ? { identity: { ...(i.identity as Inputs), principalId: guidFor(`${c.id}/principal`), tenantId: TENANT_ID } }
+        : {}),
+    }),
   },
   "azure-native:streamanalytics:Cluster": {
     path: "Microsoft.StreamAnalytics/clusters/{clusterName}",

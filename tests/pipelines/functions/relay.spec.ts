@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import type { InvocationContext } from "@azure/functions";
 import { relayApiLogs } from "../../../pipelines/functions/src/functions/changeFeedRelay";
 import { relayBatch, routeTemplate, toApiLogEvent } from "../../../pipelines/functions/src/lib/apiLogEvents";
+import { DEFAULT_LOAD } from "../../../lib/usage";
 import { apiLogItem } from "../../../pipelines/functions/src/lib/payment";
 
 const item = (over: Record<string, unknown> = {}) => ({
@@ -85,5 +86,24 @@ describe("change-feed relay: batching", () => {
     const events = await relayApiLogs([item(), item({ id: "x", statusCode: 1.5 })], context);
     assert.equal(events.length, 1);
     assert.deepEqual(warnings, ["api_logs item x not relayed: statusCode is not an integer"]);
+  });
+});
+
+describe("change-feed relay: event size (the Event Hubs capacity row's eventKb)", () => {
+  it("the largest event the relay can send fits the load model's eventKb", () => {
+    const mapped = toApiLogEvent(
+      item({
+        id: "0b6f7c1e-8d2a-4c7b-9a3e-2f1d5c6b7a8e",
+        merchantId: Number.MAX_SAFE_INTEGER,
+        method: "OPTIONS",
+        endpoint: `DELETE /${"segment/".repeat(40)}`,
+        statusCode: 504,
+        latencyMs: 86_400_000,
+      }),
+    );
+    assert.ok(mapped.ok);
+    assert.equal(mapped.event.route.length, 128);
+    const bytes = Buffer.byteLength(JSON.stringify(mapped.event));
+    assert.ok(bytes <= DEFAULT_LOAD.eventKb * 1024, `${bytes} bytes > eventKb ${DEFAULT_LOAD.eventKb}`);
   });
 });

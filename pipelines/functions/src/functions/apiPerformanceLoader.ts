@@ -1,0 +1,61 @@
+/**
+ * The Synapse loader (flow 3): an Event Hubs trigger on the api-performance hub (its own consumer group) takes the
+ * one-minute rows the Stream Analytics job writes there and inserts them into the fact table in the private pool,
+ * as the data model declares it (src/generated/streamTargets.ts). Every connection uses the app's managed identity
+ * (`EventHubs__*` settings; an Entra token for Synapse SQL); no keys, no passwords.
+ *
+ * Delivery is at least once: a failed insert throws, the retry policy re-runs the same batch (the checkpoint is not
+ * advanced) until it succeeds, and the batch is one transaction, so a row is never half-written; a replayed minute is
+ * deduplicated on the fact's grain by the nightly compaction (pipelines/model/olap.ts). A row that does not fit its
+ * column (a model/query mismatch) cannot succeed on retry: it is logged as an error and skipped.
+ */
+import { app, type InvocationContext } from "@azure/functions";
+import { STREAM_TARGETS } from "../generated/streamTargets";
+import { ManagedIdentityTokens } from "../lib/azure";
+import { insertStatements, parseRows, type SqlExecutor, type StreamTarget } from "../lib/streamTarget";
+import { SynapseWriter } from "../lib/synapse";
+
+/** The fact this loader writes (the model's only stream target today). */
+export const LOADER_TABLE = "dbo.Fact_API_Performance";
+
+export function loaderTarget(targets: readonly StreamTarget[] = STREAM_TARGETS): StreamTarget {
+  const target = targets.find((t) => t.table === LOADER_TABLE);
+  if (!target) throw new Error(`the data model has no stream target ${LOADER_TABLE}`);
+  return target;
+}
+
+/** The handler with its executor injected (tests pass a fake; the app passes the Synapse writer). */
+export function apiPerformanceHandler(executor: () => SqlExecutor, target: StreamTarget = loaderTarget()) {
+  return async (events: unknown[], context: InvocationContext): Promise<number> => {
+    const rows: Record<string, unknown>[] = [];
+    for (const event of events) {
+      const parsed = parseRows(event);
+      rows.push(...parsed.rows);
+      for (const e of parsed.errors) context.error(`api-performance event skipped: ${e}`);
+    }
+    const { statements, rejected } = insertStatements(target, rows);
+    for (const r of rejected) context.error(`api-performance row ${r.row} skipped: ${r.reason}`);
+    const inserted = await executor().run(statements);
+    context.log(`inserted ${inserted} of ${rows.length} rows from ${events.length} events into ${target.table}`);
+    return inserted;
+  };
+}
+
+export function registerApiPerformanceLoader(): void {
+  const server = process.env.SYNAPSE_SQL_ENDPOINT;
+  const database = process.env.SYNAPSE_SQL_POOL;
+  if (!server || !database) throw new Error("SYNAPSE_SQL_ENDPOINT and SYNAPSE_SQL_POOL must be set (the loader)");
+  const tokens = ManagedIdentityTokens.fromEnvironment(process.env, fetch);
+  const writer = new SynapseWriter({ server, database }, tokens);
+  const handler = apiPerformanceHandler(() => writer);
+  app.eventHub("loadApiPerformance", {
+    connection: "EventHubs",
+    eventHubName: "%EVENT_HUB_OUTPUT_NAME%",
+    consumerGroup: "%EVENT_HUB_LOADER_CONSUMER_GROUP%",
+    cardinality: "many",
+    retry: { strategy: "exponentialBackoff", maxRetryCount: -1, minimumInterval: 1000, maximumInterval: 60_000 },
+    handler: async (events: unknown, context: InvocationContext) => {
+      await handler(Array.isArray(events) ? events : [events], context);
+    },
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * Writes to the Synapse dedicated SQL pool with the app's managed identity (flow 3's loader): an Entra access token
+ * for Azure SQL from the identity endpoint (src/lib/azure.ts), one TDS connection per batch through the
+ * workspace's private endpoint (`<workspace>.sql.azuresynapse.net` resolves to it in the VNet), TLS on, and the
+ * batch's statements in one transaction so a retried batch never leaves half of itself behind.
+ */
+import { Connection, Request, TYPES } from "tedious";
+import type { DataType } from "tedious/lib/data-type";
+import type { ParameterOptions } from "tedious/lib/request";
+import type { ManagedIdentityTokens } from "./azure";
+import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
+
+/** The audience of Entra tokens for Azure SQL and Synapse SQL. */
+export const SQL_TOKEN_RESOURCE = "https://database.windows.net/";
+
+/** tedious data type and options of a model column type. */
+export function tediousType(type: SqlType): { type: DataType; options?: ParameterOptions } {
+  switch (type.kind) {
+    case "bigint":
+      return { type: TYPES.BigInt };
+    case "int":
+      return { type: TYPES.Int };
+    case "smallint":
+      return { type: TYPES.SmallInt };
+    case "tinyint":
+      return { type: TYPES.TinyInt };
+    case "bit":
+      return { type: TYPES.Bit };
+    case "date":
+      return { type: TYPES.Date };
+    case "datetime2":
+      return { type: TYPES.DateTime2, options: { scale: type.precision } };
+    case "decimal":
+      return { type: TYPES.Decimal, options: { precision: type.precision, scale: type.scale } };
+    case "char":
+      return { type: TYPES.Char, options: { length: type.length } };
+    case "varchar":
+      return { type: TYPES.VarChar, options: { length: type.length } };
+    case "nchar":
+      return { type: TYPES.NChar, options: { length: type.length } };
+    case "nvarchar":
+      return { type: TYPES.NVarChar, options: { length: type.length } };
+    case "binary":
+    case "varbinary":
+      return { type: TYPES.VarBinary, options: { length: type.length } };
+    case "rowversion":
+      throw new Error("a rowversion column is set by the database, never bound");
+  }
+}
+
+export interface SynapseTarget {
+  /** `<workspace>.sql.azuresynapse.net` */
+  readonly server: string;
+  /** The dedicated pool (its database name). */
+  readonly database: string;
+}
+
+export class SynapseWriter implements SqlExecutor {
+  constructor(
+    private readonly target: SynapseTarget,
+    private readonly tokens: ManagedIdentityTokens,
+  ) {}
+
+  async run(statements: readonly SqlStatement[]): Promise<number> {
+    if (!statements.length) return 0;
+    const token = await this.tokens.token(SQL_TOKEN_RESOURCE);
+    const connection = new Connection({
+      server: this.target.server,
+      authentication: { type: "azure-active-directory-access-token", options: { token } },
+      options: { database: this.target.database, encrypt: true, port: 1433, connectTimeout: 30_000 },
+    });
+    const call = (fn: (done: (err?: Error | null) => void) => void) =>
+      new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+    try {
+      await call((done) => connection.connect(done));
+      await call((done) => connection.beginTransaction(done));
+      let inserted = 0;
+      for (const statement of statements) {
+        inserted += await new Promise<number>((resolve, reject) => {
+          const request = new Request(statement.sql, (err, rowCount) => (err ? reject(err) : resolve(rowCount ?? 0)));
+          for (const p of statement.parameters) {
+            const t = tediousType(p.type);
+            request.addParameter(p.name, t.type, p.value, t.options);
+          }
+          connection.execSql(request);
+        });
+      }
+      await call((done) => connection.commitTransaction(done));
+      return inserted;
+    } finally {
+      connection.close();
+    }
+  }
+}

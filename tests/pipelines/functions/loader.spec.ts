@@ -1,0 +1,158 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import type { InvocationContext } from "@azure/functions";
+import { apiPerformanceHandler, loaderTarget } from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
+import { STREAM_TARGETS } from "../../../pipelines/functions/src/generated/streamTargets";
+import {
+  insertStatements,
+  MAX_PARAMETERS,
+  parseRows,
+  toSqlValue,
+  type SqlStatement,
+} from "../../../pipelines/functions/src/lib/streamTarget";
+import { tediousType } from "../../../pipelines/functions/src/lib/synapse";
+import {
+  checkGenerated,
+  FUNCTIONS_GENERATED_DIR,
+  generateFunctionFiles,
+  isUpToDate,
+} from "../../../pipelines/generate";
+import { dataModel } from "../../../pipelines/model";
+
+/** What the job writes for the committed sample input (pipelines/streaming/samples). */
+const expected: Record<string, unknown>[] = JSON.parse(
+  fs.readFileSync("pipelines/streaming/samples/FactApiPerformance.expected.json", "utf8"),
+);
+const target = loaderTarget();
+
+const context = () => {
+  const logs: string[] = [];
+  const errors: string[] = [];
+  return {
+    logs,
+    errors,
+    ctx: { log: (m: string) => logs.push(m), error: (m: string) => errors.push(m) } as unknown as InvocationContext,
+  };
+};
+
+describe("Synapse loader: the fact's columns come from the data model", () => {
+  it("the generated module is up to date with pipelines/model (npm run sql:generate)", () => {
+    assert.ok(isUpToDate(checkGenerated(FUNCTIONS_GENERATED_DIR, generateFunctionFiles(dataModel), [".ts"])));
+  });
+
+  it("the loader inserts exactly the fact's columns, in table order", () => {
+    const fact = dataModel.olap.tables.find((t) => t.name === "Fact_API_Performance");
+    assert.deepEqual(
+      target.columns.map((c) => c.name),
+      fact?.columns.map((c) => c.name),
+    );
+    assert.equal(STREAM_TARGETS.length, dataModel.olap.mappings.filter((m) => m.kind === "stream").length);
+  });
+
+  it("a column added to the model reaches the INSERT with no hand edit", () => {
+    const wider = {
+      ...target,
+      columns: [...target.columns, { name: "Region", type: { kind: "varchar", length: 8 } as const, nullable: true }],
+    };
+    const { statements } = insertStatements(wider, [{ ...expected[0], Region: "weu" }]);
+    assert.match(statements[0].sql, /\[Region\]\)/);
+    assert.equal(statements[0].parameters.at(-1)?.value, "weu");
+  });
+});
+
+describe("Synapse loader: rows", () => {
+  it("reads the job's line-separated JSON, a JSON array, bytes and parsed objects", () => {
+    const [a, b] = expected;
+    const lines = `${JSON.stringify(a)}\n${JSON.stringify(b)}\n`;
+    assert.equal(parseRows(lines).rows.length, 2);
+    assert.equal(parseRows(Buffer.from(lines)).rows.length, 2);
+    assert.equal(parseRows([a, b]).rows.length, 2);
+    assert.equal(parseRows(a).rows.length, 1);
+    assert.deepEqual(parseRows("{not json").errors, ["not JSON: {not json"]);
+  });
+
+  it("every row of the committed sample output fits the fact's columns", () => {
+    const { statements, rejected } = insertStatements(target, expected);
+    assert.deepEqual(rejected, []);
+    assert.equal(
+      statements.reduce((n, s) => n + s.rows, 0),
+      expected.length,
+    );
+  });
+
+  it("refuses a value that does not fit its column, naming the column and why", () => {
+    const [row] = expected;
+    const bad = [
+      { ...row, HourOfDay: 300 },
+      { ...row, Endpoint: "x".repeat(129) },
+      { ...row, MinuteStart: "yesterday" },
+      { ...row, RequestCount: undefined },
+      { ...row, ErrorRate: 1000 },
+    ];
+    const { statements, rejected } = insertStatements(target, bad);
+    assert.equal(statements.length, 0);
+    assert.deepEqual(
+      rejected.map((r) => r.reason),
+      [
+        "HourOfDay is not a tinyint: 300",
+        "Endpoint is longer than 128",
+        'MinuteStart is not an ISO 8601 date: "yesterday"',
+        "RequestCount is missing",
+        "ErrorRate does not fit decimal(9, 6)",
+      ],
+    );
+  });
+
+  it("binds values with the column's SQL type: Stream Analytics' 7-digit fractions, decimals rounded to scale", () => {
+    const minute = target.columns.find((c) => c.name === "MinuteStart");
+    const rate = target.columns.find((c) => c.name === "ErrorRate");
+    assert.ok(minute && rate);
+    assert.deepEqual(toSqlValue("2026-03-01T10:00:00.0000000Z", minute), {
+      ok: true,
+      value: new Date("2026-03-01T10:00:00Z"),
+    });
+    assert.deepEqual(toSqlValue(0.1234567, rate), { ok: true, value: 0.123457 });
+    assert.deepEqual(tediousType(rate.type).options, { precision: 9, scale: 6 });
+    assert.deepEqual(tediousType(minute.type).options, { scale: 0 });
+  });
+
+  it("one INSERT … SELECT … UNION ALL per ≤ 100 rows, parameters under SQL's 2,100 limit", () => {
+    const rows = Array.from({ length: 250 }, (_, i) => ({ ...expected[0], MerchantKey: i + 1 }));
+    const { statements } = insertStatements(target, rows);
+    assert.deepEqual(
+      statements.map((s) => s.rows),
+      [100, 100, 50],
+    );
+    for (const s of statements) assert.ok(s.parameters.length <= MAX_PARAMETERS);
+    const first = statements[0];
+    assert.match(first.sql, /^INSERT INTO \[dbo\]\.\[Fact_API_Performance\] \(\[MinuteStart\], \[DateKey\],/);
+    assert.match(first.sql, /\nUNION ALL SELECT @p1_0, @p1_1,/);
+    assert.doesNotMatch(first.sql, /VALUES/); // a dedicated pool takes no multi-row VALUES list
+    assert.equal(first.parameters.find((p) => p.name === "p1_3")?.value, 2); // MerchantKey of the second row
+  });
+});
+
+describe("Synapse loader: the function", () => {
+  it("inserts every row of a batch through the executor and logs the count the freshness alert reads", async () => {
+    const ran: SqlStatement[][] = [];
+    const executor = {
+      run: async (s: readonly SqlStatement[]) => (ran.push([...s]), s.reduce((n, x) => n + x.rows, 0)),
+    };
+    const { ctx, logs, errors } = context();
+    const body = expected.map((r) => JSON.stringify(r)).join("\n");
+    const inserted = await apiPerformanceHandler(() => executor)([body, "garbage"], ctx);
+    assert.equal(inserted, expected.length);
+    assert.equal(ran.length, 1);
+    assert.match(logs[0], new RegExp(`^inserted ${expected.length} of ${expected.length} rows from 2 events`));
+    assert.deepEqual(errors, ["api-performance event skipped: not JSON: garbage"]);
+  });
+
+  it("a failed insert fails the invocation (the retry policy re-runs the batch; nothing is checkpointed)", async () => {
+    const executor = {
+      run: async () => {
+        throw new Error("pool paused");
+      },
+    };
+    await assert.rejects(apiPerformanceHandler(() => executor)([expected[0]], context().ctx), /pool paused/);
+  });
+});
