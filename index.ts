@@ -117,13 +117,13 @@ const ingestion = new Ingestion("ingestion", {
   // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
   fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
 });
-// Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container).
+// Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container), and reads the
+// account's metadata, which the SDK behind the bindings reads first and container-scoped grants do not cover
+// (403 on readMetadata for "/": Azure/azure-cosmos-dotnet-v3#2891, #3638).
 for (const app of ["paymentApi", "fraudScoring"] as const) {
-  nosql.grantDataAccess("DataContributor", {
-    key: kebabCase(app),
-    principalId: ingestion.identities[app].principalId,
-    containers: CONTAINER_ACCESS[app],
-  });
+  const principal = { key: kebabCase(app), principalId: ingestion.identities[app].principalId };
+  nosql.grantDataAccess("DataContributor", { ...principal, containers: CONTAINER_ACCESS[app] });
+  nosql.grantMetadataRead(principal);
 }
 
 // ETL (flow 2): Data Factory in the integration resource group, private (managed VNet, managed private endpoints to
@@ -178,6 +178,7 @@ nosql.grantDataAccess("DataContributor", {
   principalId: etl.identity.principalId,
   containers: ETL_COSMOS_CONTAINERS,
 });
+nosql.grantMetadataRead({ key: "adf-etl", principalId: etl.identity.principalId });
 
 // Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (trusted services, no
 // cluster) → Event Hubs → loader function → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB

@@ -387,8 +387,17 @@ export class NoSql extends pulumi.ComponentResource {
       chain: new Serial([database, ...containers, endpoint.endpoint, endpoint.zoneGroup]),
       names: new Set(),
     };
-    for (const p of args.dataContributors ?? []) this.grantDataAccess("DataContributor", p);
-    for (const p of args.dataReaders ?? []) this.grantDataAccess("DataReader", p);
+    // A principal granted on single containers also needs readMetadata on the account: the SDK reads the account and
+    // database first, and container-scoped grants do not cover them (Azure/azure-cosmos-dotnet-v3#2891, #3638).
+    for (const [role, principals] of [
+      ["DataContributor", args.dataContributors ?? []],
+      ["DataReader", args.dataReaders ?? []],
+    ] as const) {
+      for (const p of principals) {
+        this.grantDataAccess(role, p);
+        if (p.containers?.length) this.grantMetadataRead(p);
+      }
+    }
     diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
     managementLock(`${name}-account`, account.id, lock, this, account);
     roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);

@@ -458,14 +458,20 @@ for (const stack of ["dev", "prod"] as const) {
           ...(prod ? [] : [["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))]]),
         ].sort(),
       );
-      const cosmos = ofType(resources, T.cosmosRa).filter((r) => r.inputs.principalId === principal);
+      const granted = ofType(resources, T.cosmosRa).filter((r) => r.inputs.principalId === principal);
       const names = outputs.cosmosContainerNames as Record<string, string>;
+      // Data Contributor on the erasure's containers, and readMetadata (custom role) on the account only.
+      const cosmos = granted.filter((r) => String(r.inputs.scope).includes("/colls/"));
       assert.deepEqual(
         cosmos.map((r) => String(r.inputs.scope).split("/").pop()),
         ETL_COSMOS_CONTAINERS.map((c) => names[c]),
       );
       assert.ok(
         cosmos.every((r) => String(r.inputs.roleDefinitionId).endsWith("00000000-0000-0000-0000-000000000002")),
+      );
+      assert.deepEqual(
+        granted.filter((r) => !cosmos.includes(r)).map((r) => r.inputs.roleDefinitionId),
+        [byName(resources, "nosql-metadata-reader").id],
       );
     });
 

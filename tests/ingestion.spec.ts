@@ -316,7 +316,13 @@ for (const stack of ["dev", "prod"] as const) {
           ["paymentApi", "payment-api"],
           ["fraudScoring", "fraud-scoring"],
         ] as const) {
-          const mine = grants.filter((g) => g.inputs.principalId === identity(key).outputs.principalId);
+          const all = grants.filter((g) => g.inputs.principalId === identity(key).outputs.principalId);
+          // Beside its containers, each app reads the account's metadata only (custom readMetadata role).
+          const mine = all.filter((g) => String(g.inputs.scope).includes("/colls/"));
+          assert.deepEqual(
+            all.filter((g) => !mine.includes(g)).map((g) => g.name),
+            [`nosql-metadata-${key}`],
+          );
           assert.deepEqual(
             mine.map((g) => String(g.inputs.scope).split("/colls/")[1]).sort(),
             CONTAINER_ACCESS[app]

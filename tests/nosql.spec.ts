@@ -316,18 +316,22 @@ for (const stack of ["dev", "prod"] as const) {
         [
           "nosql-reader-data-engineers",
           "nosql-reader-fraud-ml-fraud-features",
-          // The ingestion functions, through grantDataAccess: exactly the containers each app writes.
+          "nosql-metadata-fraud-ml",
+          // The ingestion functions, through grantDataAccess: exactly the containers each app writes, and
+          // readMetadata on the account (custom role), the only account-wide right each gets.
           "nosql-contributor-payment-api-api-logs",
+          "nosql-metadata-payment-api",
           "nosql-contributor-fraud-scoring-fraud-features",
           "nosql-contributor-fraud-scoring-api-logs",
           "nosql-contributor-fraud-scoring-webhook-events",
+          "nosql-metadata-fraud-scoring",
           // The ETL identity: the containers the GDPR erasure pipeline touches (components/etl).
           "nosql-contributor-adf-etl-sessions",
           "nosql-contributor-adf-etl-fraud-features",
+          "nosql-metadata-adf-etl",
           // The streaming relay: reads the api_logs change feed, writes its leases.
           "nosql-reader-streaming-relay-api-logs",
           "nosql-contributor-streaming-relay-leases",
-          // ...and readMetadata on the account, the only account-wide right it gets (custom role).
           "nosql-metadata-streaming-relay",
         ],
       );
@@ -444,13 +448,28 @@ for (const stack of ["dev", "prod"] as const) {
       });
     }
 
+    it("every principal granted on single containers also reads the account's metadata (the SDK reads it first)", () => {
+      const grants = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      const metadataRole = byName(resources, "nosql-metadata-reader").id;
+      const scoped = grants.filter((g) => String(g.inputs.scope).includes("/colls/"));
+      assert.ok(scoped.length > 0);
+      for (const g of scoped) {
+        const metadata = grants.find(
+          (m) => m.inputs.principalId === g.inputs.principalId && m.inputs.roleDefinitionId === metadataRole,
+        );
+        assert.ok(metadata, `${g.name}: no readMetadata grant for its principal`);
+        assert.equal(metadata.inputs.scope, accountId());
+      }
+    });
+
     it("parents every resource to the component and exports name, endpoint and database", () => {
       const component = byName(resources, "nosql");
       assert.equal(component.type, "payments:nosql:NoSql");
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
-      // 2 of them: the ETL identity's per-container grants (index.ts); 5: the streaming relay's leases container,
-      // grants and read-metadata role.
-      assert.equal(children.length, prod ? 24 : 23);
+      // 3 of them: the ETL identity's per-container grants and read-metadata (index.ts); 3: the fraud/ML group's and
+      // the ingestion apps' read-metadata; 5: the streaming relay's leases container, grants and the read-metadata
+      // role.
+      assert.equal(children.length, prod ? 28 : 27);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());
