@@ -18,7 +18,8 @@ export function freshnessQuery(appName: string, functionName: string): string {
   return [
     "let written = toscalar(AppTraces",
     `    | where AppRoleName =~ "${appName}" and OperationName == "${functionName}" and Message startswith "${LOADER_LOG_PREFIX}"`,
-    '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message))',
+    // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
+    '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message)) * ItemCount',
     "    | summarize sum(Rows));",
     "print RowsWritten = coalesce(written, 0)",
   ].join("\n");

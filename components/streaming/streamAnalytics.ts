@@ -7,8 +7,9 @@
  * Why no cluster (docs/streaming.md): a job reaches a private Synapse pool only from a cluster's managed private
  * endpoints (36 SU V1 minimum, about $2,900 a month, in every stack) or VNet injection, which ARM cannot declare
  * (Azure/azure-stream-analytics#187). Event Hubs and storage, though, let a job's managed identity through their
- * trusted services exception, and Microsoft's suggested alternative for other private outputs is to write to Event
- * Hubs and load from there with Azure Functions (learn.microsoft.com/azure/stream-analytics/connect-job-to-vnet).
+ * trusted services exception "without requiring a Stream Analytics cluster" (Event Hubs "can be your job's streaming
+ * input or output": learn.microsoft.com/azure/stream-analytics/connect-job-to-vnet), so the job writes to Event Hubs
+ * and a function in the VNet takes the rows on to Synapse.
  *
  * The job is azure-native's typed `StreamingJob` (API 2020-03-01, which has managed identity on the Event Hubs input
  * and output and on the job storage account). The whole job (inputs, transformation, outputs) is one PUT, as

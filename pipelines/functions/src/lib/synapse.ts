@@ -1,14 +1,22 @@
 /**
  * Writes to the Synapse dedicated SQL pool with the app's managed identity (flow 3's loader): an Entra access token
  * for Azure SQL from the identity endpoint (src/lib/azure.ts), one TDS connection per batch through the
- * workspace's private endpoint (`<workspace>.sql.azuresynapse.net` resolves to it in the VNet), TLS on, and the
- * batch's statements in one transaction so a retried batch never leaves half of itself behind.
+ * workspace's private endpoint (`<workspace>.sql.azuresynapse.net` resolves to it in the VNet; port 1433: the
+ * workspace's Default connection policy proxies this driver), TLS on. Each statement commits on its own: a dedicated
+ * pool has no named or nested transactions, and the driver's transaction-manager requests are not known to work
+ * against it; a retried batch re-inserts what had committed, which the nightly compaction deduplicates.
+ * Timeouts fit the host's 30-second function timeout (host.json): a slow login fails fast and the retry policy
+ * tries again.
  */
 import { Connection, Request, TYPES } from "tedious";
 import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
+
+/** Login and per-statement limits: together under the host's 30-second function timeout (host.json). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
 
 /** The audience of Entra tokens for Azure SQL and Synapse SQL. */
 export const SQL_TOKEN_RESOURCE = "https://database.windows.net/";
@@ -67,13 +75,18 @@ export class SynapseWriter implements SqlExecutor {
     const connection = new Connection({
       server: this.target.server,
       authentication: { type: "azure-active-directory-access-token", options: { token } },
-      options: { database: this.target.database, encrypt: true, port: 1433, connectTimeout: 30_000 },
+      options: {
+        database: this.target.database,
+        encrypt: true,
+        port: 1433,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+      },
     });
     const call = (fn: (done: (err?: Error | null) => void) => void) =>
       new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
     try {
       await call((done) => connection.connect(done));
-      await call((done) => connection.beginTransaction(done));
       let inserted = 0;
       for (const statement of statements) {
         inserted += await new Promise<number>((resolve, reject) => {
@@ -85,7 +98,6 @@ export class SynapseWriter implements SqlExecutor {
           connection.execSql(request);
         });
       }
-      await call((done) => connection.commitTransaction(done));
       return inserted;
     } finally {
       connection.close();
