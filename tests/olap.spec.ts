@@ -260,7 +260,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(i.defaultToOAuthAuthentication, true);
       assert.equal(i.allowBlobPublicAccess, false);
       assert.equal(i.publicNetworkAccess, "Disabled");
-      assert.deepEqual(i.networkRuleSet, { defaultAction: "Deny", bypass: "None" });
+      assert.deepEqual(i.networkRuleSet, {
+        defaultAction: "Deny",
+        bypass: "None",
+        ipRules: [],
+        virtualNetworkRules: [],
+      });
       assert.equal(i.minimumTlsVersion, "TLS1_2");
       assert.equal(i.enableHttpsTrafficOnly, true);
       assert.equal(i.allowCrossTenantReplication, false);

@@ -13,6 +13,7 @@ import { keyExpiryAlerts, platformVault } from "../keyVaults";
 import type { AlertRouting } from "../operations/routing";
 import {
   diagnosticSetting,
+  hardenedStorageAccount,
   managementLock,
   privateEndpoint,
   type CustomerManagedKey,
@@ -50,47 +51,22 @@ export interface Dependency {
  * workspace's default storage does not support it.
  */
 export function mlStorage(d: DependencyContext): Dependency {
-  const account = new storage.StorageAccount(
+  const account = hardenedStorageAccount(
     `${d.name}-st`,
     {
       accountName: d.context.globalName("storageAccount", d.suffix, "ml"),
       resourceGroupName: d.resourceGroupName,
       location: d.context.config.location,
-      kind: storage.Kind.StorageV2,
-      sku: { name: d.context.config.isProd ? storage.SkuName.Standard_GZRS : storage.SkuName.Standard_ZRS },
-      isHnsEnabled: false,
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      allowBlobPublicAccess: false,
-      allowCrossTenantReplication: false,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
-      // Closed firewall too; trusted Azure services keep the bypass Microsoft asks for on a workspace's storage
-      // (how-to-managed-network, "Secured associated resources").
-      networkRuleSet: {
-        defaultAction: storage.DefaultAction.Deny,
-        bypass: storage.Bypass.AzureServices,
-        ipRules: [],
-        virtualNetworkRules: [],
-      },
-      identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [d.cmk.identity.id] },
-      encryption: {
-        keySource: storage.KeySource.Microsoft_Keyvault,
-        keyVaultProperties: { keyName: d.cmk.keyName, keyVaultUri: d.cmk.keyVaultUri },
-        encryptionIdentity: { encryptionUserAssignedIdentity: d.cmk.identity.id },
-        requireInfrastructureEncryption: true,
-        services: {
-          blob: { enabled: true, keyType: storage.KeyType.Account },
-          file: { enabled: true, keyType: storage.KeyType.Account },
-          queue: { enabled: true, keyType: storage.KeyType.Account },
-          table: { enabled: true, keyType: storage.KeyType.Account },
-        },
-      },
+      sku: d.context.config.isProd ? storage.SkuName.Standard_GZRS : storage.SkuName.Standard_ZRS,
+      hierarchicalNamespace: false,
+      customerManagedKey: d.cmk,
+      // Trusted Azure services keep the bypass Microsoft asks for on a workspace's storage (how-to-managed-network,
+      // "Secured associated resources").
+      firewall: { bypass: storage.Bypass.AzureServices },
+      protect: d.protect,
       tags: d.tags,
     },
-    // Storage checks key access when the account is created: wait for the identity's grant on the key.
-    { parent: d.parent, protect: d.protect, dependsOn: [d.cmk.accessGrant] },
+    d.parent,
   );
   new storage.BlobServiceProperties(
     `${d.name}-st-blob`,

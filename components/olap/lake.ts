@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OlapConfig } from "../../lib/config";
 import {
   diagnosticSetting,
+  hardenedStorageAccount,
   managementLock,
   privateEndpoint,
   type CustomerManagedKey,
@@ -51,54 +52,26 @@ export interface DataLake {
 export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resource): DataLake {
   const { context, lake, customerManagedKey: cmk, tags } = args;
   const rg = args.resourceGroupName;
-  const account = new storage.StorageAccount(
+  // The platform's hardened account (shared/storage.ts) as ADLS Gen2: hierarchical namespace (create-only); blob and
+  // file encrypted with the storage key. Private endpoints only; the firewall also denies by default with no bypass,
+  // so re-enabling public access by mistake would still admit nobody. The Synapse workspace reaches the lake through
+  // its managed private endpoint (managed VNet), not through a trusted-service exception.
+  const account = hardenedStorageAccount(
     `${name}-lake`,
     {
       accountName: context.globalName("storageAccount", args.suffix, "lake"),
       resourceGroupName: rg,
       location: context.config.location,
-      kind: storage.Kind.StorageV2,
-      sku: { name: lake.sku },
-      accessTier: storage.AccessTier.Hot,
-      // ADLS Gen2: hierarchical namespace (create-only).
-      isHnsEnabled: true,
-      // Entra ID only: no account keys or SAS; the portal defaults to Entra authorisation too.
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      isLocalUserEnabled: false,
-      isSftpEnabled: false,
-      allowBlobPublicAccess: false,
-      allowCrossTenantReplication: false,
+      sku: lake.sku,
+      hierarchicalNamespace: true,
+      customerManagedKey: cmk,
+      encryptedServices: ["blob", "file"],
       // Copies (e.g. server-side copy) only from accounts reached through private link in the same VNet.
       allowedCopyScope: storage.AllowedCopyScope.PrivateLink,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-      // Private endpoints only; the firewall also denies by default with no bypass, so re-enabling public access
-      // by mistake would still admit nobody. The Synapse workspace reaches the lake through its managed private
-      // endpoint (managed VNet), not through a trusted-service exception.
-      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
-      networkRuleSet: { defaultAction: storage.DefaultAction.Deny, bypass: storage.Bypass.None },
-      // Double encryption: the infrastructure layer (create-only) and the service layer with the customer-managed
-      // key. Versionless key (no keyVersion): Storage follows each new version the rotation policy creates.
-      identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
-      encryption: {
-        requireInfrastructureEncryption: true,
-        keySource: storage.KeySource.Microsoft_Keyvault,
-        keyVaultProperties: { keyName: cmk.keyName, keyVaultUri: cmk.keyVaultUri },
-        encryptionIdentity: { encryptionUserAssignedIdentity: cmk.identity.id },
-        services: {
-          blob: { enabled: true, keyType: storage.KeyType.Account },
-          file: { enabled: true, keyType: storage.KeyType.Account },
-        },
-      },
+      protect: args.protect,
       tags,
     },
-    {
-      parent,
-      protect: args.protect,
-      // Storage checks key access when the account is created with a CMK: wait for the identity's grant.
-      dependsOn: [cmk.accessGrant],
-    },
+    parent,
   );
   const scope = { resourceGroupName: rg, accountName: account.name };
 

@@ -42,6 +42,7 @@ import type {
 import { privateEndpoint } from "./privateEndpoint";
 import { lockFor, managementLock } from "./protection";
 import { BuiltInRoles, roleAssignment } from "./rbac";
+import { hardenedStorageAccount } from "./storage";
 
 /** Storage data-plane roles the Functions host needs on its own account (identity-based host storage). */
 export const HOST_STORAGE_ROLES = {
@@ -214,55 +215,20 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   const location = cfg.location;
   const cmk = args.customerManagedKey;
 
-  // Host storage: private, Entra-only, CMK-encrypted, zone-redundant. Holds deployment packages, host leases and
-  // timers; no business data.
-  const account = new storage.StorageAccount(
+  // Host storage: the platform's hardened account (private, Entra-only, CMK-encrypted), zone-redundant. Holds
+  // deployment packages, host leases and timers; no business data.
+  const account = hardenedStorageAccount(
     `${name}-st`,
     {
       accountName: context.globalName("storageAccount", args.suffix, args.qualifier),
       resourceGroupName: args.resourceGroupName,
       location,
-      kind: storage.Kind.StorageV2,
-      sku: { name: args.storageSku ?? storage.SkuName.Standard_ZRS },
-      accessTier: storage.AccessTier.Hot,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-      allowBlobPublicAccess: false,
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      allowCrossTenantReplication: false,
-      isLocalUserEnabled: false,
-      isSftpEnabled: false,
-      publicNetworkAccess: storage.PublicNetworkAccess.Disabled,
-      networkRuleSet: {
-        defaultAction: storage.DefaultAction.Deny,
-        bypass: storage.Bypass.None,
-        ipRules: [],
-        virtualNetworkRules: [],
-      },
-      encryption: {
-        requireInfrastructureEncryption: true,
-        services: {
-          blob: { enabled: true, keyType: storage.KeyType.Account },
-          file: { enabled: true, keyType: storage.KeyType.Account },
-          queue: { enabled: true, keyType: storage.KeyType.Account },
-          table: { enabled: true, keyType: storage.KeyType.Account },
-        },
-        ...(cmk
-          ? {
-              keySource: storage.KeySource.Microsoft_Keyvault,
-              keyVaultProperties: { keyName: cmk.keyName, keyVaultUri: cmk.keyVaultUri },
-              encryptionIdentity: { encryptionUserAssignedIdentity: cmk.identity.id },
-            }
-          : { keySource: storage.KeySource.Microsoft_Storage }),
-      },
-      ...(cmk
-        ? { identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] } }
-        : {}),
+      sku: args.storageSku ?? storage.SkuName.Standard_ZRS,
+      customerManagedKey: cmk,
+      protect: args.protect,
       tags,
     },
-    // Storage checks key access at creation: wait until the CMK identity's grant has propagated.
-    { parent, protect: args.protect ?? false, dependsOn: cmk ? [cmk.accessGrant] : [] },
+    parent,
   );
   managementLock(
     `${name}-st`,

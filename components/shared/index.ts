@@ -7,3 +7,4 @@ export * from "./protection";
 export * from "./context";
 export * from "./functionApp";
 export * from "./serial";
+export * from "./storage";

@@ -26,6 +26,7 @@ import {
   BuiltInRoles,
   deployer,
   diagnosticSetting,
+  hardenedStorageAccount,
   lockFor,
   managementLock,
   privateEndpoint,
@@ -187,50 +188,26 @@ export function streamAnalytics(
   // endpoint. A resource instance rule needs public network access "Enabled" with default action Deny
   // (learn.microsoft.com/azure/storage/common/storage-network-security-resource-instances; Stream Analytics is in
   // the trusted-access-by-managed-identity table of storage-network-security-trusted-azure-services).
-  const jobStorage = new storage.StorageAccount(
+  const jobStorage = hardenedStorageAccount(
     `${name}-st`,
     {
       accountName: context.globalName("storageAccount", args.suffix, "asa"),
       resourceGroupName: rg,
       location,
-      kind: storage.Kind.StorageV2,
-      sku: { name: storage.SkuName.Standard_ZRS },
-      accessTier: storage.AccessTier.Hot,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-      allowBlobPublicAccess: false,
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      allowCrossTenantReplication: false,
-      publicNetworkAccess: storage.PublicNetworkAccess.Enabled,
-      networkRuleSet: {
-        defaultAction: storage.DefaultAction.Deny,
-        bypass: storage.Bypass.None,
-        ipRules: [],
-        virtualNetworkRules: [],
-        resourceAccessRules: [
+      sku: storage.SkuName.Standard_ZRS,
+      customerManagedKey: cmk,
+      firewall: {
+        resourceInstances: [
           {
             tenantId: client.tenantId,
             resourceId: client.subscriptionId.apply((sub) => jobResourceId(sub, args.resourceGroupAzureName, jobName)),
           },
         ],
       },
-      identity: { type: storage.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
-      encryption: {
-        keySource: storage.KeySource.Microsoft_Keyvault,
-        keyVaultProperties: { keyName: cmk.keyName, keyVaultUri: cmk.keyVaultUri },
-        encryptionIdentity: { encryptionUserAssignedIdentity: cmk.identity.id },
-        requireInfrastructureEncryption: true,
-        services: {
-          blob: { enabled: true, keyType: storage.KeyType.Account },
-          file: { enabled: true, keyType: storage.KeyType.Account },
-          queue: { enabled: true, keyType: storage.KeyType.Account },
-          table: { enabled: true, keyType: storage.KeyType.Account },
-        },
-      },
+      protect: args.protect,
       tags,
     },
-    { parent, protect: args.protect, dependsOn: [cmk.accessGrant] },
+    parent,
   );
   managementLock(
     `${name}-st`,
