@@ -9,7 +9,7 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import type { LinkToMonitorScope } from "../shared/functionApp";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
-import { keyExpiryAlerts, platformVault } from "../keyVaults";
+import { keyExpiryAlerts, platformVault } from "../platform/keyVaults";
 import type { AlertRouting } from "../operations/routing";
 import {
   diagnosticSetting,

@@ -222,7 +222,7 @@ describe("policies/cosmosdb", () => {
   });
 
   describe(cosmosCmkVaultReachable.name, () => {
-    // The key vault Cosmos DB can reach (components/keyVaults.ts, `trustedServices`), and the key in it.
+    // The key vault Cosmos DB can reach (components/platform/keyVaults.ts, `trustedServices`), and the key in it.
     const reachable = mutate(
       mutate(vault(), "properties.publicNetworkAccess", "Enabled"),
       "vaultName",

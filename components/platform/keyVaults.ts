@@ -8,7 +8,7 @@
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as pulumi from "@pulumi/pulumi";
-import { actionGroupFor, type AlertRouting } from "./operations/routing";
+import { actionGroupFor, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
   diagnosticSetting,
@@ -20,7 +20,7 @@ import {
   type LockSpec,
   type PrivateEndpointTarget,
   type Tags,
-} from "./shared";
+} from "../shared";
 
 /**
  * How a vault is reached:

@@ -1,0 +1,133 @@
+/**
+ * Azure Firewall Premium (egress control, IDPS in Deny mode, threat intelligence Deny) with its policy and the egress
+ * allow-list: the workload subnets reach Entra ID, Resource Manager and Azure Monitor over HTTPS, the ML compute
+ * subnet exactly Microsoft's required list; everything else is denied.
+ */
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import type { SubnetRole } from "../../lib/config";
+import { publicIpDdosMode } from "../../lib/ddos";
+import { mlComputeEgress } from "../../lib/mlEgress";
+import { diagnosticSetting, type DiagnosticSettingsTarget, type StackContext, type Tags } from "../shared";
+import { EGRESS_SERVICE_TAGS, SUBNETS } from "./network";
+
+export interface EgressFirewallArgs {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** AzureFirewallSubnet. */
+  readonly firewallSubnetId: pulumi.Input<string>;
+  /** The subnet roles of the stack (those routed through the firewall are the allow-list's sources). */
+  readonly roles: readonly SubnetRole[];
+  readonly diagnostics: DiagnosticSettingsTarget;
+  readonly tags: Tags;
+}
+
+export function egressFirewall(name: string, args: EgressFirewallArgs, parent: pulumi.Resource): network.AzureFirewall {
+  const { context, tags, roles } = args;
+  const cfg = context.config;
+  const location = cfg.location;
+  const rg = args.resourceGroupName;
+  const pip = new network.PublicIPAddress(
+    `${name}-afw-pip`,
+    {
+      publicIpAddressName: context.name("publicIp", "afw"),
+      resourceGroupName: rg,
+      location,
+      sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
+      publicIPAllocationMethod: network.IPAllocationMethod.Static,
+      zones: ["1", "2", "3"],
+      // DDoS IP Protection on this IP when the stack protects per IP (ddosProtectionMode: ip); otherwise the Azure
+      // default (VirtualNetworkInherited) covers it through the VNet's plan.
+      ...(publicIpDdosMode(cfg) === network.DdosSettingsProtectionMode.Enabled
+        ? { ddosSettings: { protectionMode: network.DdosSettingsProtectionMode.Enabled } }
+        : {}),
+      tags,
+    },
+    { parent },
+  );
+  const policy = new network.FirewallPolicy(
+    `${name}-afwp`,
+    {
+      firewallPolicyName: context.name("firewallPolicy"),
+      resourceGroupName: rg,
+      location,
+      sku: { tier: network.FirewallPolicySkuTier.Premium },
+      threatIntelMode: network.AzureFirewallThreatIntelMode.Deny,
+      intrusionDetection: { mode: network.FirewallPolicyIntrusionDetectionStateType.Deny },
+      tags,
+    },
+    { parent },
+  );
+  // Egress allow-list (everything else is denied). The workload subnets reach Entra ID, Azure Resource Manager
+  // and Azure Monitor over HTTPS. HTTPS to a few tags is NOT what Azure ML compute needs: VNet-injected compute
+  // (snet-ml-compute) gets exactly Microsoft's required list in its own collection below (regional
+  // BatchNodeManagement, Storage and Key Vault tags, AzureMachineLearning on 443/8787/18881 and UDP 5831, ...;
+  // lib/mlEgress.ts). The platform's ML workspace itself uses a managed network, whose compute egress is
+  // Microsoft-managed and never crosses this firewall.
+  const egressRules = new network.FirewallPolicyRuleCollectionGroup(
+    `${name}-afwp-egress`,
+    {
+      ruleCollectionGroupName: "platform-egress",
+      firewallPolicyName: policy.name,
+      resourceGroupName: rg,
+      priority: 200,
+      ruleCollections: [
+        {
+          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+          name: "allow-azure-control-plane",
+          priority: 200,
+          action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+          rules: [
+            {
+              ruleType: "NetworkRule",
+              name: "azure-service-tags-https",
+              ipProtocols: [network.FirewallPolicyRuleNetworkProtocol.TCP],
+              sourceAddresses: roles.filter((r) => SUBNETS[r].egressViaFirewall).map((r) => cfg.subnets[r]),
+              destinationAddresses: [...EGRESS_SERVICE_TAGS],
+              destinationPorts: ["443"],
+            },
+          ],
+        },
+        {
+          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+          name: "allow-azure-ml-compute",
+          priority: 300,
+          action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+          rules: mlComputeEgress(location).map((rule) => ({
+            ruleType: "NetworkRule",
+            name: `ml-${rule.name}`,
+            ipProtocols: [
+              rule.protocol === "UDP"
+                ? network.FirewallPolicyRuleNetworkProtocol.UDP
+                : network.FirewallPolicyRuleNetworkProtocol.TCP,
+            ],
+            sourceAddresses: [cfg.subnets.mlCompute],
+            destinationAddresses: [rule.destination],
+            destinationPorts: [...rule.ports],
+          })),
+        },
+      ],
+    },
+    { parent },
+  );
+  const firewall = new network.AzureFirewall(
+    `${name}-afw`,
+    {
+      azureFirewallName: context.name("firewall"),
+      resourceGroupName: rg,
+      location,
+      sku: { name: network.AzureFirewallSkuName.AZFW_VNet, tier: network.AzureFirewallSkuTier.Premium },
+      firewallPolicy: { id: policy.id },
+      zones: ["1", "2", "3"],
+      ipConfigurations: [{ name: "ipconfig", subnet: { id: args.firewallSubnetId }, publicIPAddress: { id: pip.id } }],
+      tags,
+    },
+    // Azure Firewall does not support parallel updates of a policy and the firewall using it: a rule collection
+    // group PUT racing the firewall PUT that attaches the policy fails ("another operation in progress"). The
+    // firewall waits for the rules (so it starts with the egress allow-list in force); a further rule
+    // collection group must likewise wait for the previous one.
+    { parent, dependsOn: [egressRules] },
+  );
+  diagnosticSetting(`${name}-afw`, firewall.id, args.diagnostics, parent);
+  return firewall;
+}

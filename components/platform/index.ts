@@ -1,0 +1,354 @@
+/**
+ * Platform base: the resource groups, network, private DNS, Key Vault with the customer-managed keys and their
+ * identities, Log Analytics, Entra ID groups and the alert action groups (one per priority) that every other tier
+ * builds on. One file per concern in this folder: network.ts (subnets, NSGs, routes, VNet, private DNS), firewall.ts,
+ * monitoring.ts (workspace, private link scope), identity.ts (Entra groups), keys.ts and keyVaults.ts.
+ * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
+ */
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SubnetRole } from "../../lib/config";
+import type { PrivateDnsZoneName } from "../../lib/privateLink";
+import { severityActionGroups, type AlertRouting } from "../operations/routing";
+import {
+  BuiltInRoles,
+  deployer,
+  roleAssignment,
+  type CustomerManagedKey,
+  type DataServiceArgs,
+  type DiagnosticSettingsTarget,
+  type PrivateEndpointTarget,
+  type StackContext,
+} from "../shared";
+import { egressFirewall } from "./firewall";
+import { entraGroups, type GroupRole } from "./identity";
+import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService } from "./keys";
+import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
+import { logWorkspace, monitorScope } from "./monitoring";
+import { platformNetwork, privateDnsZones } from "./network";
+
+export { EGRESS_SERVICE_TAGS, nsgRules, SUBNETS, type SubnetSpec } from "./network";
+export { GROUP_ROLES, type GroupRole } from "./identity";
+export { CMK_SERVICES, TRUSTED_SERVICES_KEYS, type CmkService } from "./keys";
+
+/** Resource groups by lifecycle: what is deployed, changed and deleted together. */
+export const RESOURCE_GROUP_ROLES = [
+  "network",
+  "security",
+  "monitoring",
+  "data",
+  "integration",
+  "ml",
+  "ingestion",
+] as const;
+export type ResourceGroupRole = (typeof RESOURCE_GROUP_ROLES)[number];
+
+export interface PlatformArgs {
+  /** Names, tags and the validated stack config. */
+  readonly context: StackContext;
+}
+
+export interface ResourceGroupRef {
+  readonly name: pulumi.Output<string>;
+  readonly id: pulumi.Output<string>;
+  /** The group's Azure name, known before it exists (for ids built ahead of their resource). */
+  readonly azureName: string;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  /** Resource groups by lifecycle role. */
+  public readonly resourceGroups: Readonly<Record<ResourceGroupRole, ResourceGroupRef>>;
+  public readonly vnetId: pulumi.Output<string>;
+  public readonly vnetName: pulumi.Output<string>;
+  /** Subnet ids by role (the firewall subnet only when the firewall is enabled). */
+  public readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
+  /** Private DNS zone ids by zone name. */
+  public readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneName, pulumi.Output<string>>>;
+  /** Where tiers put their private endpoints. */
+  public readonly privateEndpointTarget: PrivateEndpointTarget;
+  /** Where tiers send their diagnostics. */
+  public readonly diagnostics: DiagnosticSettingsTarget;
+  /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
+  public readonly keyVault: PlatformVault["ref"];
+  /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/platform/keyVaults.ts). */
+  public readonly cosmosKeyVault: PlatformVault["ref"];
+  public readonly logAnalytics: {
+    readonly id: pulumi.Output<string>;
+    readonly customerId: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+  };
+  /**
+   * The Always Encrypted column master key of the OLTP database: ARM id (scope for key-level role assignments) and
+   * the versioned key URI the T-SQL column master key metadata uses.
+   */
+  public readonly alwaysEncryptedKey: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly keyUriWithVersion: pulumi.Output<string>;
+  };
+  /** A customer-managed key and its identity per service. */
+  public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
+  /** Entra group object ids by role (created, or existing ones from config). */
+  public readonly groupObjectIds: Readonly<Record<GroupRole, pulumi.Output<string>>>;
+  /** Entra group display names by role (read from Entra for existing groups). */
+  public readonly groupDisplayNames: Readonly<Record<GroupRole, pulumi.Output<string>>>;
+  /** The action group of each alert priority (P1/P2/P3): every tier routes its alerts by severity through it. */
+  public readonly alertRouting: AlertRouting;
+  /**
+   * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
+   * added to it (`linkToMonitorScope`, serialised), or clients in the VNet cannot reach the component.
+   */
+  public readonly monitorPrivateLinkScope: {
+    readonly id: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly resourceGroupName: pulumi.Output<string>;
+  };
+  /** The DDoS Network Protection plan on the VNet (when enabled): public IPs in the VNet inherit it. */
+  public readonly ddosProtectionPlanId?: pulumi.Output<string>;
+  /** Random suffix for globally unique names, stable for the life of the stack. */
+  public readonly suffix: pulumi.Output<string>;
+  public readonly tenantId: pulumi.Output<string>;
+  private readonly context: StackContext;
+  /** The last resource linked to the private link scope: links are added one at a time (Azure serialises them). */
+  private lastScopeLink?: pulumi.Resource;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("payments:platform:Platform", name, {}, opts);
+    const { context } = args;
+    this.context = context;
+    const cfg = context.config;
+    const protect = cfg.protectStatefulResources;
+    const location = cfg.location;
+    const tags = context.tags({ dataClassification: "confidential", pciScope: "connected", component: "platform" });
+    const securityTags = context.tags({ dataClassification: "restricted", pciScope: "cde", component: "platform" });
+
+    this.suffix = new random.RandomString(
+      `${name}-suffix`,
+      { length: 4, special: false, upper: false, numeric: true, lower: true },
+      { parent: this },
+    ).result;
+    this.tenantId = deployer().tenantId;
+
+    // Resource groups by lifecycle.
+    const groups = {} as Record<ResourceGroupRole, ResourceGroupRef>;
+    for (const role of RESOURCE_GROUP_ROLES) {
+      const azureName = context.name("resourceGroup", role);
+      const rg = new resources.ResourceGroup(
+        `${name}-rg-${role}`,
+        { resourceGroupName: azureName, location, tags },
+        { parent: this },
+      );
+      groups[role] = { name: rg.name, id: rg.id, azureName };
+    }
+    this.resourceGroups = groups;
+
+    // Log Analytics: the central workspace every diagnostic setting targets.
+    const workspace = logWorkspace(
+      name,
+      { context, resourceGroupName: groups.monitoring.name, protect, tags: securityTags },
+      this,
+    );
+    this.logAnalytics = { id: workspace.id, customerId: workspace.customerId, name: workspace.name };
+    this.diagnostics = { workspaceId: workspace.id };
+
+    // Network: NSG per subnet (deny by default), subnets inline in the VNet, the egress route table, the DDoS plan.
+    const net = platformNetwork(
+      name,
+      { context, resourceGroupName: groups.network.name, diagnostics: this.diagnostics, tags },
+      this,
+    );
+    this.ddosProtectionPlanId = net.ddosProtectionPlanId;
+    this.vnetId = net.vnet.id;
+    this.vnetName = net.vnet.name;
+    this.subnetIds = net.subnetIds;
+
+    // Private DNS: one zone per service, linked to the VNet (no auto-registration).
+    const zoneIds = privateDnsZones(
+      name,
+      { context, resourceGroupName: groups.network.name, vnetId: net.vnet.id, tags },
+      this,
+    );
+    this.privateDnsZoneIds = zoneIds;
+    this.privateEndpointTarget = {
+      subnetId: this.subnetIds.privateEndpoints as pulumi.Output<string>,
+      privateDnsZoneIds: zoneIds,
+      resourceGroupName: groups.network.name,
+      location,
+    };
+
+    // Azure Monitor Private Link Scope: private-only query and ingestion for the workspace, via the VNet.
+    const ampls = monitorScope(
+      name,
+      {
+        context,
+        resourceGroupName: groups.monitoring.name,
+        workspaceId: workspace.id,
+        privateEndpoints: this.privateEndpointTarget,
+        tags,
+      },
+      this,
+    );
+    this.monitorPrivateLinkScope = {
+      id: ampls.scope.id,
+      name: ampls.scope.name,
+      resourceGroupName: groups.monitoring.name,
+    };
+    this.lastScopeLink = ampls.workspaceLink;
+
+    // Azure Firewall (egress control) behind a flag.
+    if (cfg.enableFirewall) {
+      egressFirewall(
+        name,
+        {
+          context,
+          resourceGroupName: groups.network.name,
+          firewallSubnetId: this.subnetIds.firewall as pulumi.Output<string>,
+          roles: net.roles,
+          diagnostics: this.diagnostics,
+          tags,
+        },
+        this,
+      );
+    }
+
+    // Entra ID groups: created here unless config names existing ones.
+    const entra = entraGroups(name, { context }, this);
+    this.groupObjectIds = entra.objectIds;
+    this.groupDisplayNames = entra.displayNames;
+
+    // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos DB's key has a
+    // vault of its own whose firewall also admits trusted Azure services, because Cosmos DB cannot use a vault that
+    // only private endpoints reach. Every other key stays in the private vault.
+    const keyArgs = { context, resourceGroupName: groups.security.name, tags: securityTags };
+    const vaults = platformVaults(
+      name,
+      {
+        ...keyArgs,
+        tenantId: this.tenantId,
+        suffix: this.suffix,
+        privateEndpoints: this.privateEndpointTarget,
+        diagnostics: this.diagnostics,
+        adminGroupId: entra.objectIds.platformAdmins,
+      },
+      this,
+    );
+    this.keyVault = vaults.main.ref;
+    this.cosmosKeyVault = vaults.cosmos.ref;
+    roleAssignment(
+      `${name}-log`,
+      workspace.id,
+      {
+        key: "data-engineers-log-reader",
+        principalId: entra.objectIds.dataEngineers,
+        principalType: "Group",
+        roleDefinitionId: BuiltInRoles.LogAnalyticsReader,
+        description: "Data engineers read platform logs.",
+      },
+      this,
+    );
+
+    // Customer-managed keys: one key + identity per service.
+    this.customerManagedKeys = serviceKeys(
+      name,
+      { ...keyArgs, vaults: { main: this.keyVault, cosmos: this.cosmosKeyVault } },
+      this,
+    );
+
+    // Always Encrypted column master key (OLTP): in the private vault (keys.ts).
+    const aeKey = alwaysEncryptedColumnMasterKey(name, { ...keyArgs, vaultName: this.keyVault.name }, this);
+    this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
+
+    // Alerts: one action group per priority (P1 paged in 15 min, P2 1 h, P3 24 h; components/operations/routing.ts).
+    // Built here, before any tier, so every tier's alerts route by severity to the same groups.
+    this.alertRouting = severityActionGroups(
+      name,
+      {
+        context,
+        resourceGroupName: groups.monitoring.name,
+        webhookUrl: cfg.secrets.alertWebhookUrl,
+        tags,
+      },
+      this,
+    );
+
+    // Key expiry reaches on-call: each vault's near-expiry and expired events become Azure Monitor alerts.
+    for (const [suffix, vault] of [
+      ["kv", vaults.main],
+      ["kv-cosmos", vaults.cosmos],
+    ] as const) {
+      keyExpiryAlerts(
+        `${name}-${suffix}`,
+        {
+          systemTopicName: context.name("eventGridSystemTopic", suffix),
+          vaultId: vault.vault.id,
+          location,
+          resourceGroupName: groups.security.name,
+          routing: this.alertRouting,
+          tags: securityTags,
+        },
+        this,
+      );
+    }
+
+    this.registerOutputs({
+      vnetId: this.vnetId,
+      keyVaultUri: this.keyVault.uri,
+      logAnalyticsWorkspaceId: this.logAnalytics.id,
+      actionGroupIds: this.alertRouting.actionGroupIds,
+    });
+  }
+
+  /**
+   * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
+   * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
+   * (each waits for the previous one): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
+   * child of `parent`.
+   */
+  linkToMonitorScope(
+    name: string,
+    linkedResourceId: pulumi.Input<string>,
+    parent: pulumi.Resource,
+  ): monitor.PrivateLinkScopedResource {
+    const link = new monitor.PrivateLinkScopedResource(
+      `${name}-ampls-link`,
+      {
+        name: name.slice(0, 64),
+        scopeName: this.monitorPrivateLinkScope.name,
+        resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
+        linkedResourceId,
+        kind: monitor.ScopedResourceKind.Resource,
+      },
+      { parent, dependsOn: this.lastScopeLink ? [this.lastScopeLink] : [] },
+    );
+    this.lastScopeLink = link;
+    return link;
+  }
+
+  /**
+   * What a data tier receives from the platform (the shared interfaces, filled in): its resource group, the
+   * private endpoint subnet and DNS zones, the central workspace, its customer-managed key, names and protection.
+   */
+  dataServiceArgs(service: CmkService, group: ResourceGroupRole = "data"): DataServiceArgs {
+    return {
+      context: this.context,
+      resourceGroupName: this.resourceGroups[group].name,
+      suffix: this.suffix,
+      privateEndpoints: this.privateEndpointTarget,
+      diagnosticSettings: this.diagnostics,
+      customerManagedKey: this.customerManagedKeys[service],
+      protect: this.context.config.protectStatefulResources,
+      // Data engineers see every data service in the portal and its metrics (data access is granted separately).
+      roleAssignments: [
+        {
+          key: "data-engineers-reader",
+          principalId: this.groupObjectIds.dataEngineers,
+          principalType: "Group",
+          roleDefinitionId: BuiltInRoles.Reader,
+          description: "Data engineers read the service's configuration and metrics.",
+        },
+      ],
+    };
+  }
+}

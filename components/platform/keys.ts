@@ -1,0 +1,165 @@
+/**
+ * The platform's keys: the two vaults (components/platform/keyVaults.ts), one customer-managed key and identity per
+ * service, and the OLTP database's Always Encrypted column master key.
+ */
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as pulumi from "@pulumi/pulumi";
+import { kebabCase } from "../../lib/naming";
+import {
+  customerManagedKey,
+  vaultKey,
+  type CustomerManagedKey,
+  type DiagnosticSettingsTarget,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+import { platformVault, type PlatformVault } from "./keyVaults";
+
+/** Services that get a customer-managed key (one key and one identity each, least privilege). */
+export const CMK_SERVICES = ["sql", "cosmos", "synapse", "dataFactory", "storage", "eventHubs", "ml"] as const;
+export type CmkService = (typeof CMK_SERVICES)[number];
+/** Keys Cosmos DB uses, which therefore live in the vault that admits trusted Azure services (not private-only). */
+// Event Hubs wraps its keys from the service, not from the VNet: it reaches a firewalled vault only as a trusted
+// service (Key Vault's trusted services list: "Azure Event Hubs ... customer-managed keys scenario").
+export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml", "eventHubs"];
+
+export interface KeysArgs {
+  readonly context: StackContext;
+  /** The platform's security resource group. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/**
+ * The main vault (private endpoint only) and Cosmos DB's (trusted Azure services admitted), Key Vault administrators
+ * the platform admins group.
+ */
+export function platformVaults(
+  name: string,
+  args: KeysArgs & {
+    readonly tenantId: pulumi.Input<string>;
+    readonly suffix: pulumi.Output<string>;
+    readonly privateEndpoints: PrivateEndpointTarget;
+    readonly diagnostics: DiagnosticSettingsTarget;
+    readonly adminGroupId: pulumi.Input<string>;
+  },
+  parent: pulumi.Resource,
+): { readonly main: PlatformVault; readonly cosmos: PlatformVault } {
+  const { context } = args;
+  const cfg = context.config;
+  // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos
+  // DB's key has a vault of its own whose firewall also admits trusted Azure services, because Cosmos DB cannot
+  // use a vault that only private endpoints reach. Every other key stays in the private vault.
+  const vaultArgs = {
+    resourceGroupName: args.resourceGroupName,
+    location: cfg.location,
+    tenantId: args.tenantId,
+    premium: cfg.keyVaultSku === "premium",
+    protect: cfg.protectStatefulResources,
+    privateEndpoints: args.privateEndpoints,
+    diagnostics: args.diagnostics,
+    adminGroupId: args.adminGroupId,
+    tags: args.tags,
+  };
+  const mainVault = platformVault(
+    `${name}-kv`,
+    {
+      ...vaultArgs,
+      vaultName: context.globalName("keyVault", args.suffix),
+      network: "privateEndpointOnly",
+      purpose: "the key vault holding the customer-managed keys",
+    },
+    parent,
+  );
+  const cosmosVault = platformVault(
+    `${name}-kv-cosmos`,
+    {
+      ...vaultArgs,
+      vaultName: context.globalName("cosmosKeyVault", args.suffix),
+      network: "trustedServices",
+      purpose: "the key vault holding the keys Cosmos DB uses (NoSQL tier, Azure ML metadata)",
+    },
+    parent,
+  );
+  return { main: mainVault, cosmos: cosmosVault };
+}
+
+/** One customer-managed key and identity per service, in the vault its service can reach. */
+export function serviceKeys(
+  name: string,
+  args: KeysArgs & { readonly vaults: { readonly main: PlatformVault["ref"]; readonly cosmos: PlatformVault["ref"] } },
+  parent: pulumi.Resource,
+): Readonly<Record<CmkService, CustomerManagedKey>> {
+  const { context } = args;
+  const cfg = context.config;
+  const location = cfg.location;
+  const keys = {} as Record<CmkService, CustomerManagedKey>;
+  for (const service of CMK_SERVICES) {
+    const kebab = kebabCase(service);
+    keys[service] = customerManagedKey(
+      `${name}-cmk-${kebab}`,
+      {
+        // Cosmos DB reads its key over the vault's firewall (trusted services), and so does Azure ML's: without
+        // service-side encryption, the workspace metadata lives in a Microsoft-managed Cosmos DB account encrypted
+        // with cmk-ml (docs/ml-operations.md).
+        vault: TRUSTED_SERVICES_KEYS.includes(service) ? args.vaults.cosmos : args.vaults.main,
+        keyName: `cmk-${kebab}`,
+        identityName: context.name("userAssignedIdentity", `cmk-${kebab}`),
+        resourceGroupName: args.resourceGroupName,
+        location,
+        policy: {
+          hsm: cfg.hsmKeys,
+          keySize: cfg.cmkKeySize,
+          rotationDays: cfg.keyRotationDays,
+          expiryDays: cfg.keyExpiryDays,
+        },
+        tags: args.tags,
+      },
+      parent,
+    );
+  }
+  return keys;
+}
+
+/**
+ * The Always Encrypted column master key (OLTP): in the private vault, RSA-HSM in prod. SQL never sees it: clients
+ * (the apps, the ETL identity, the key provisioning script) wrap and unwrap the column encryption keys with it and
+ * sign/verify the key metadata. The T-SQL `CREATE COLUMN MASTER KEY` names its versioned URI (stack output
+ * `alwaysEncryptedColumnMasterKeyId`). No service identity is granted here: readers get Key Vault Crypto User on
+ * this key (get, unwrapKey, verify), provisioners Key Vault Crypto Officer (docs/operations.md).
+ */
+export function alwaysEncryptedColumnMasterKey(
+  name: string,
+  args: KeysArgs & { readonly vaultName: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): ReturnType<typeof vaultKey> {
+  const cfg = args.context.config;
+  // (the apps, the ETL identity, the key provisioning script) wrap and unwrap the column encryption keys with it
+  // and sign/verify the key metadata. The T-SQL `CREATE COLUMN MASTER KEY` names its versioned URI (stack output
+  // `alwaysEncryptedColumnMasterKeyId`). No service identity is granted here: readers get Key Vault Crypto User on
+  // this key (get, unwrapKey, verify), provisioners Key Vault Crypto Officer (docs/operations.md).
+  const aeKey = vaultKey(
+    `${name}-ae-cmk`,
+    {
+      vaultName: args.vaultName,
+      keyName: "ae-cmk-oltp",
+      resourceGroupName: args.resourceGroupName,
+      policy: {
+        hsm: cfg.hsmKeys,
+        keySize: cfg.cmkKeySize,
+        rotationDays: cfg.keyRotationDays,
+        expiryDays: cfg.keyExpiryDays,
+      },
+      keyOps: [
+        keyvault.JsonWebKeyOperation.WrapKey,
+        keyvault.JsonWebKeyOperation.UnwrapKey,
+        keyvault.JsonWebKeyOperation.Sign,
+        keyvault.JsonWebKeyOperation.Verify,
+      ],
+      tags: args.tags,
+    },
+    parent,
+  );
+  return aeKey;
+}

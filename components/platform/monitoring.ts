@@ -1,0 +1,101 @@
+/**
+ * The platform's monitoring base: the central Log Analytics workspace (every diagnostic setting targets it; public
+ * ingestion and query off, local auth off) and the Azure Monitor Private Link Scope in PrivateOnly mode with its
+ * private endpoint, through which people, agents and Application Insights components reach it.
+ */
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  type PrivateEndpointTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+
+export function logWorkspace(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly protect: boolean;
+    /** The workspace holds the audit trail: restricted, CDE. */
+    readonly tags: Tags;
+  },
+  parent: pulumi.Resource,
+): operationalinsights.Workspace {
+  const { context, protect } = args;
+  const cfg = context.config;
+  const location = cfg.location;
+  const rg = args.resourceGroupName;
+  const securityTags = args.tags;
+  const workspace = new operationalinsights.Workspace(
+    `${name}-log`,
+    {
+      workspaceName: context.name("logAnalytics"),
+      resourceGroupName: rg,
+      location,
+      sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
+      retentionInDays: cfg.logRetentionDays,
+      features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
+      // Resource logs arrive through diagnostic settings on the Azure backbone (not gated by these flags), and
+      // log alert rules run inside Azure Monitor. People and agents reach the workspace only through the Azure
+      // Monitor Private Link Scope below (private endpoint in the VNet), with Entra auth (local auth is off).
+      publicNetworkAccessForIngestion: operationalinsights.PublicNetworkAccessType.Disabled,
+      publicNetworkAccessForQuery: operationalinsights.PublicNetworkAccessType.Disabled,
+      tags: securityTags,
+    },
+    { parent, protect },
+  );
+  managementLock(`${name}-log`, workspace.id, lockFor(protect, "the audit log workspace"), parent, workspace);
+  return workspace;
+}
+
+/** The scope (PrivateOnly), the workspace's link to it, and its private endpoint. */
+export function monitorScope(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly workspaceId: pulumi.Input<string>;
+    readonly privateEndpoints: PrivateEndpointTarget;
+    readonly tags: Tags;
+  },
+  parent: pulumi.Resource,
+): { readonly scope: monitor.PrivateLinkScope; readonly workspaceLink: monitor.PrivateLinkScopedResource } {
+  const { context, tags } = args;
+  const rg = args.resourceGroupName;
+  const ampls = new monitor.PrivateLinkScope(
+    `${name}-ampls`,
+    {
+      scopeName: context.name("monitorPrivateLinkScope"),
+      resourceGroupName: rg,
+      location: "global",
+      accessModeSettings: {
+        ingestionAccessMode: monitor.AccessMode.PrivateOnly,
+        queryAccessMode: monitor.AccessMode.PrivateOnly,
+      },
+      tags,
+    },
+    { parent },
+  );
+  const link = new monitor.PrivateLinkScopedResource(
+    `${name}-ampls-log`,
+    {
+      name: "log-analytics",
+      scopeName: ampls.name,
+      resourceGroupName: rg,
+      linkedResourceId: args.workspaceId,
+      kind: monitor.ScopedResourceKind.Resource,
+    },
+    { parent },
+  );
+  privateEndpoint(
+    `${name}-ampls`,
+    { service: "azureMonitor", targetId: ampls.id, targetName: ampls.name, target: args.privateEndpoints, tags },
+    parent,
+  );
+  return { scope: ampls, workspaceLink: link };
+}

@@ -1,0 +1,361 @@
+/**
+ * The platform's network: subnets by role with their NSGs (deny by default, outbound allow-lists where a subnet
+ * needs one), the egress route table through Azure Firewall, the DDoS Network Protection plan (when the stack uses
+ * one), the VNet, and one private DNS zone per service linked to it.
+ */
+import * as network from "@pulumi/azure-native/network";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { SubnetRole } from "../../lib/config";
+import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
+import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
+import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
+import { diagnosticSetting, type DiagnosticSettingsTarget, type StackContext, type Tags } from "../shared";
+
+/** Subnet naming and behaviour per role. */
+export interface SubnetSpec {
+  readonly name: string;
+  /** Qualifier of the subnet's NSG name (`nsg-<workload>-<env>-<region>-<qualifier>`). */
+  readonly nsgQualifier: string;
+  readonly delegation?: string;
+  /** NSG rules in addition to the final deny-all inbound. */
+  readonly allowInbound: readonly {
+    name: string;
+    source: string;
+    ports: string;
+    protocol: network.SecurityRuleProtocol;
+  }[];
+  /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
+  readonly nsg: boolean;
+  /** Send internet-bound traffic through Azure Firewall when it is enabled (workload subnets). */
+  readonly egressViaFirewall?: boolean;
+  /**
+   * Outbound allow-list of the NSG (priority 100+), followed by a deny of everything else to the Internet; absent =
+   * Azure's default outbound rules. Service tags may contain `{region}` (see lib/mlEgress.ts).
+   */
+  readonly allowOutbound?: readonly {
+    name: string;
+    destination: string;
+    ports: readonly string[];
+    protocol: network.SecurityRuleProtocol;
+  }[];
+}
+
+export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
+  privateEndpoints: {
+    name: "snet-private-endpoints",
+    nsgQualifier: "pep",
+    nsg: true,
+    allowInbound: [
+      {
+        name: "allow-vnet-to-private-endpoints",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+    ],
+  },
+  functions: {
+    name: "snet-functions",
+    nsgQualifier: "func",
+    delegation: "Microsoft.Web/serverFarms",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
+  appGateway: {
+    name: "snet-app-gateway",
+    nsgQualifier: "agw",
+    nsg: true,
+    allowInbound: [
+      {
+        name: "allow-https-from-internet",
+        source: "Internet",
+        ports: "443",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        // Only the HTTP listener that answers with a permanent redirect to HTTPS (no backend behind it: the policy
+        // azure-native-network-applicationgateway-disallow-http-listener holds it to that). Without it, a client
+        // that types http:// gets a timeout instead of the redirect.
+        name: "allow-http-redirect-from-internet",
+        source: "Internet",
+        ports: "80",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-gateway-manager",
+        source: "GatewayManager",
+        ports: "65200-65535",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-azure-load-balancer",
+        source: "AzureLoadBalancer",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Asterisk,
+      },
+    ],
+  },
+  mlCompute: {
+    name: "snet-ml-compute",
+    nsgQualifier: "ml",
+    nsg: true,
+    egressViaFirewall: true,
+    // Exactly Microsoft's required outbound list for VNet-injected Azure ML compute (lib/mlEgress.ts); the
+    // workspace's own compute runs in its managed network instead and never uses this subnet.
+    allowOutbound: ML_COMPUTE_EGRESS.map((rule) => ({
+      name: `allow-${rule.name}`,
+      destination: rule.serviceTag,
+      ports: rule.ports,
+      protocol: rule.protocol === "UDP" ? network.SecurityRuleProtocol.Udp : network.SecurityRuleProtocol.Tcp,
+    })),
+    allowInbound: [
+      {
+        name: "allow-vnet-intra-cluster",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+    ],
+  },
+  streamAnalytics: {
+    name: "snet-stream-analytics",
+    nsgQualifier: "asa",
+    delegation: "Microsoft.StreamAnalytics/streamingJobs",
+    nsg: true,
+    allowInbound: [],
+  },
+  firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
+  // Flex Consumption VNet integration (outbound only: the apps are reached through private endpoints in the PE
+  // subnet). Flex needs the Microsoft.App/environments delegation (not Microsoft.Web/serverFarms) and the
+  // Microsoft.App resource provider registered; one /24 leaves room for every Flex app's instances.
+  flexFunctions: {
+    name: "snet-functions-flex",
+    nsgQualifier: "flex",
+    delegation: "Microsoft.App/environments",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
+};
+
+/**
+ * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
+ * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
+ * service tags (`{region}`).
+ */
+export function nsgRules(spec: SubnetSpec, location = "westeurope"): types.input.network.SecurityRuleArgs[] {
+  const allows = spec.allowInbound.map((rule, i) => ({
+    name: rule.name,
+    priority: 100 + i * 10,
+    direction: network.SecurityRuleDirection.Inbound,
+    access: network.SecurityRuleAccess.Allow,
+    protocol: rule.protocol,
+    sourceAddressPrefix: rule.source,
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: rule.ports,
+  }));
+  return [
+    ...allows,
+    {
+      name: "deny-all-inbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+    },
+    ...outboundRules(spec, location),
+  ];
+}
+
+/** The outbound allow-list of a subnet's NSG and the final deny to the Internet (none without a list). */
+function outboundRules(spec: SubnetSpec, location: string): types.input.network.SecurityRuleArgs[] {
+  if (!spec.allowOutbound) return [];
+  return [
+    ...spec.allowOutbound.map((rule, i) => ({
+      name: rule.name,
+      priority: 100 + i * 10,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: rule.protocol,
+      sourceAddressPrefix: "VirtualNetwork",
+      sourcePortRange: "*",
+      destinationAddressPrefix: regionalTag(rule.destination, location),
+      destinationPortRanges: [...rule.ports],
+    })),
+    {
+      name: "deny-internet-outbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "Internet",
+      destinationPortRange: "*",
+    },
+  ];
+}
+
+/**
+ * Service tags every workload subnet may reach through the firewall (HTTPS): Entra ID tokens, Resource Manager, Azure
+ * Monitor. What only the ML compute subnet needs (AzureMachineLearning, MicrosoftContainerRegistry, Front Door) is in
+ * its own rule collection (`mlComputeEgress`), sourced from that subnet alone, so the function apps cannot reach it.
+ */
+export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"] as const;
+
+export interface PlatformNetworkArgs {
+  readonly context: StackContext;
+  /** The platform's network resource group. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly diagnostics: DiagnosticSettingsTarget;
+  readonly tags: Tags;
+}
+
+export interface PlatformNetwork {
+  readonly vnet: network.VirtualNetwork;
+  /** The subnet roles the stack has (the firewall subnet only with the firewall). */
+  readonly roles: readonly SubnetRole[];
+  readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
+  readonly ddosProtectionPlanId?: pulumi.Output<string>;
+}
+
+/** NSGs, the egress route table, the DDoS plan and the VNet with its subnets inline (never also Subnet resources). */
+export function platformNetwork(name: string, args: PlatformNetworkArgs, parent: pulumi.Resource): PlatformNetwork {
+  const { context, tags } = args;
+  const cfg = context.config;
+  const location = cfg.location;
+  const rg = args.resourceGroupName;
+  // A DDoS Network Protection plan on the VNet, unless the stack protects each public IP instead (ddosProtectionMode).
+  const withPlan = cfg.enableDdosProtection && cfg.ddosProtectionMode === "network";
+  const ddosPlan = withPlan
+    ? new network.DdosProtectionPlan(
+        `${name}-ddos`,
+        { ddosProtectionPlanName: context.name("ddosPlan"), resourceGroupName: rg, location, tags },
+        { parent },
+      )
+    : undefined;
+  const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
+  const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
+  for (const role of roles) {
+    if (!SUBNETS[role].nsg) continue;
+    nsgs[role] = new network.NetworkSecurityGroup(
+      `${name}-nsg-${role}`,
+      {
+        networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
+        resourceGroupName: rg,
+        location,
+        securityRules: nsgRules(SUBNETS[role], location),
+        tags,
+      },
+      { parent },
+    );
+    // NSG logs only go to the AzureDiagnostics table, and NSGs have no metrics.
+    diagnosticSetting(
+      `${name}-nsg-${role}`,
+      nsgs[role].id,
+      { ...args.diagnostics, metrics: false, destination: "AzureDiagnostics" },
+      parent,
+    );
+  }
+  // With the firewall on, workload subnets send internet-bound traffic to it. Its private IP is the first usable
+  // address of AzureFirewallSubnet (Azure assigns it), so the route does not wait for the firewall itself.
+  const firewallIp = cfg.enableFirewall ? nthAddress(parseCidr(cfg.subnets.firewall) as Cidr, 4) : undefined;
+  const egressRoutes = firewallIp
+    ? new network.RouteTable(
+        `${name}-rt-egress`,
+        {
+          routeTableName: context.name("routeTable", "egress"),
+          resourceGroupName: rg,
+          location,
+          disableBgpRoutePropagation: true,
+          routes: [
+            {
+              name: "default-to-firewall",
+              addressPrefix: "0.0.0.0/0",
+              nextHopType: network.RouteNextHopType.VirtualAppliance,
+              nextHopIpAddress: firewallIp,
+            },
+          ],
+          tags,
+        },
+        { parent },
+      )
+    : undefined;
+  const vnet = new network.VirtualNetwork(
+    `${name}-vnet`,
+    {
+      virtualNetworkName: context.name("virtualNetwork"),
+      resourceGroupName: rg,
+      location,
+      addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
+      ...(ddosPlan ? { ddosProtectionPlan: { id: ddosPlan.id }, enableDdosProtection: true } : {}),
+      subnets: roles.map((role) => ({
+        name: SUBNETS[role].name,
+        addressPrefix: cfg.subnets[role],
+        defaultOutboundAccess: false,
+        ...(nsgs[role] ? { networkSecurityGroup: { id: nsgs[role].id } } : {}),
+        ...(role === "privateEndpoints"
+          ? { privateEndpointNetworkPolicies: network.VirtualNetworkPrivateEndpointNetworkPolicies.Enabled }
+          : {}),
+        ...(SUBNETS[role].delegation
+          ? { delegations: [{ name: "delegation", serviceName: SUBNETS[role].delegation }] }
+          : {}),
+        ...(egressRoutes && SUBNETS[role].egressViaFirewall ? { routeTable: { id: egressRoutes.id } } : {}),
+      })),
+      tags,
+    },
+    { parent },
+  );
+  const subnetIds = Object.fromEntries(
+    roles.map((role) => [role, pulumi.interpolate`${vnet.id}/subnets/${SUBNETS[role].name}`]),
+  ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
+  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id };
+}
+
+/** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */
+export function privateDnsZones(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly vnetId: pulumi.Input<string>;
+    readonly tags: Tags;
+  },
+  parent: pulumi.Resource,
+): Readonly<Record<PrivateDnsZoneName, pulumi.Output<string>>> {
+  const { context, tags } = args;
+  const rg = args.resourceGroupName;
+  const zoneIds = {} as Record<PrivateDnsZoneName, pulumi.Output<string>>;
+  for (const zone of PRIVATE_DNS_ZONES) {
+    const key = zone.replace(/^privatelink\./, "").replace(/\./g, "-");
+    const pz = new privatedns.PrivateZone(
+      `${name}-dns-${key}`,
+      { privateZoneName: zone, resourceGroupName: rg, location: "global", tags },
+      { parent },
+    );
+    new privatedns.VirtualNetworkLink(
+      `${name}-dns-${key}-link`,
+      {
+        virtualNetworkLinkName: context.name("privateDnsZoneLink"),
+        privateZoneName: pz.name,
+        resourceGroupName: rg,
+        location: "global",
+        virtualNetwork: { id: args.vnetId },
+        registrationEnabled: false,
+        tags,
+      },
+      { parent },
+    );
+    zoneIds[zone] = pz.id;
+  }
+
+  return zoneIds;
+}
