@@ -189,7 +189,7 @@ export const ACKNOWLEDGED_OVERRUNS: Readonly<{
     ceilingUsdPerMonth: 14_200,
     reason:
       "what the seed's optimised $12,000 leaves out: the security layers (Azure Firewall Premium, DDoS IP " +
-      "Protection, the WAF_v2 gateway, Defender plans, Sentinel, ~$3,400) and the streaming tier (~$1,290), with " +
+      "Protection, the WAF_v2 gateway, Defender plans, Sentinel: about $3,000) and the streaming tier (~$1,290), with " +
       "the Cosmos DB maxima that carry the seed's 10K/s; closing the last ~$2,100 needs an owner's decision among " +
       "the levers of docs/cost.md",
   },
