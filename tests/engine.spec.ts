@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import { leanDebuggablePromise } from "../tools/lib/engine";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
@@ -47,5 +48,19 @@ describe("offline engine: the SDK's debuggablePromise without its debugging labe
     assert.equal(err.message, "boom");
     assert.equal(err.promise, failing);
     assert.ok(!getStore().leakCandidates.has(failing));
+  });
+});
+
+describe("offline engine: the SDK code it stands in for", () => {
+  // tools/lib/engine.ts repeats MockMonitor.registerResource step for step and debuggablePromise without its labels,
+  // as written in @pulumi/pulumi 3.248.0. A new SDK that changes either fails here, for a review of the engine.
+  it("is MockMonitor.registerResource and debuggablePromise as the engine was written against", () => {
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
+      MockMonitor: { prototype: { registerResource: (...args: never[]) => unknown } };
+    };
+    const digest = (f: (...args: never[]) => unknown) =>
+      createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
+    assert.equal(digest(MockMonitor.prototype.registerResource), "8f7dad51cedba58f");
+    assert.equal(digest(debuggablePromise), "bf5c7b37cd7aea03");
   });
 });
