@@ -309,14 +309,6 @@ export class SchemaStore {
   }
 
   /**
-   * The draft-04 validator of a resource definition for bodies of the given body's shape, compiled on first use
-   * from the definition pruned to that shape (see prune.ts), or loaded from the validator cache.
-   */
-  validator(def: DefinitionRef, body: unknown): ValidateFunction {
-    return this.validatorOf(this.keyOf(def, body));
-  }
-
-  /**
    * The validator's answer on a body: whether it is valid and, if not, Ajv's error objects. Taken from the verdict
    * cache when the same validator (same key) judged the same body before, else computed and recorded.
    */
@@ -327,7 +319,9 @@ export class SchemaStore {
       : undefined;
     if (file) {
       try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as { valid: boolean; errors: ErrorObject[] };
+        const kept = JSON.parse(fs.readFileSync(file, "utf8")) as { valid?: unknown; errors?: unknown };
+        if (typeof kept.valid === "boolean" && Array.isArray(kept.errors))
+          return { valid: kept.valid, errors: kept.errors as ErrorObject[] };
       } catch {
         // Not judged yet (or unreadable): validate.
       }
@@ -358,6 +352,10 @@ export class SchemaStore {
     return k;
   }
 
+  /**
+   * The draft-04 validator of a resource definition for bodies of one shape, compiled on first use from the
+   * definition pruned to that shape (see prune.ts), or loaded from the validator cache.
+   */
   private validatorOf(k: ValidatorKey): ValidateFunction {
     let v = this.validators.get(k.key);
     if (!v) {
