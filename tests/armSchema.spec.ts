@@ -262,6 +262,29 @@ describe("ARM schema check", function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+
+    it("answers a body already judged from the verdict cache, the planted faults included, and judges a changed one", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      try {
+        const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
+        assert.deepEqual(cached(copy), check);
+        const verdicts = fs.readdirSync(dir).filter((f) => f.endsWith(".verdict.json"));
+        assert.ok(verdicts.length > 10, "the first run keeps every verdict");
+        // Without a single validator, the verdicts alone give the same check, errors and all.
+        for (const f of fs.readdirSync(dir)) if (f.endsWith(".js")) fs.rmSync(path.join(dir, f));
+        assert.deepEqual(cached(copy), check);
+        assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".js")).length, 0, "no validator was needed");
+        // A body never judged is validated (compiled again here), not answered from another body's verdict.
+        const changed = structuredClone(copy);
+        const nsg = byName(changed, "platform-nsg-functions") as ResourceRecord;
+        (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "Tcp";
+        const fixed = cached(changed);
+        assert.equal(fixed.errors.length, check.errors.length - 1);
+        assert.deepEqual(fixed, checkSchemas(changed, new SchemaStore(VENDOR_DIR, false)));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("command line", function () {

@@ -5,7 +5,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
 import { programOf, startDeployedView } from "../tools/lib/deployedView";
-import { SECRET_SIG } from "../tools/lib/engine";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { isDeepStrictEqual } from "node:util";
+import { SECRET_SIG, SECRET_SIG_VALUE, structValue, UNKNOWN } from "../tools/lib/engine";
 import { mandatoryViolations } from "../tools/lib/policyRunner";
 import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
 import { formatTree, verdictJson } from "../tools/lib/report";
@@ -133,6 +135,36 @@ describe("offline preview", function () {
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
     assert.deepEqual(inWorker.verdict, inThread.verdict);
     assert.deepEqual(inWorker.schema, inThread.schema);
+  });
+
+  it("answers the SDK with exactly what a protobuf Struct round trip of the mock's state gives", async () => {
+    const viaStruct = (v: Record<string, unknown>) => Struct.fromJavaScript(v as never).toJavaScript();
+    const same = (v: Record<string, unknown>) => {
+      const ours = structValue(v);
+      // Equal values, and keys in the same order (the Struct's map iterates its keys sorted).
+      assert.ok(isDeepStrictEqual(ours, viaStruct(v)), JSON.stringify(v).slice(0, 200));
+      assert.equal(JSON.stringify(ours), JSON.stringify(viaStruct(v)));
+    };
+    const inherited = Object.assign(Object.create({ fromProto: "x" }) as Record<string, unknown>, { own: 1 });
+    same({
+      zeta: [3, -0, 1.5e300, "s", null, true, [[], {}], { b: 1, a: { d: [], c: "" } }],
+      alpha: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "plain" },
+      10: "ten",
+      2: "two",
+      "b-c": UNKNOWN,
+      B: false,
+      inherited,
+    });
+    for (const stack of ["dev", "prod"] as const) {
+      for (const r of (await previewOf(stack)).run.resources) {
+        same(r.inputs);
+        same(r.outputs);
+      }
+    }
+    for (const bad of [{ a: undefined }, { a: [1, undefined] }, { f: () => 1 }]) {
+      assert.throws(() => viaStruct(bad));
+      assert.throws(() => structValue(bad), /Unexpected struct type/);
+    }
   });
 
   it("never prints or exports a secret: secure values become marked placeholders", async () => {

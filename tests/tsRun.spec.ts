@@ -55,6 +55,26 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     assert.equal(run([probe]).trim(), "false,false,false function true true true");
   });
 
+  it("runs the entry without TurboFan, unless TS_RUN_NO_OPT=0", () => {
+    const probe = path.join(dir, "opt.ts");
+    // V8's own test hooks (--allow-natives-syntax): ask for an optimised compile, then read bit 4 ("optimized").
+    fs.writeFileSync(
+      probe,
+      `const f = (x: number) => x * 2 + 1;\n` +
+        `const status = new Function("f", "%PrepareFunctionForOptimization(f); f(1); f(2); ` +
+        `%OptimizeFunctionOnNextCall(f); f(3); return %GetOptimizationStatus(f);");\n` +
+        `console.log((status(f) & 16) !== 0);\n`,
+    );
+    const optimised = (env: Record<string, string>) =>
+      execFileSync(process.execPath, ["--allow-natives-syntax", TS_RUN, probe], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      }).trim();
+    assert.equal(optimised({}), "false");
+    assert.equal(optimised({ TS_RUN_NO_OPT: "0" }), "true");
+  });
+
   it("keeps V8's compiled code of dependency modules between runs, and they behave the same from it", () => {
     const probe = path.join(dir, "deps.ts");
     fs.writeFileSync(

@@ -276,9 +276,9 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
     for (const p of mapping.unplaced) {
       errors.push({ ...base, kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
     }
-    const validate = store.validator(def, body);
-    if (!validate(body)) {
-      for (const e of relevant(validate.errors ?? [], body)) {
+    const verdict = store.verdict(def, body);
+    if (!verdict.valid) {
+      for (const e of relevant(verdict.errors, body)) {
         const at = e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
         const bodyPath = pointerToPath(at);
         const input = [...mapping.placed.entries()].find(([, out]) => out === bodyPath)?.[0];

@@ -8,11 +8,17 @@
  * code Ajv generated and runs) in node_modules/.cache/arm-schema, keyed by the pruned schema's content and the Ajv
  * version and options: later runs load it instead of compiling, and do not load Ajv at all when every validator is
  * cached. A changed schema, shape or Ajv is a different key, so the cache cannot go stale.
+ *
+ * Loading and first running those validators was still most of the check (27 MB of generated code for prod), so the
+ * verdict of a validator on a body is kept too (`verdict`): Ajv's answer is a function of the pruned schema, the Ajv
+ * version and options (the validator's key) and the body alone, so a body already judged by the same validator gets
+ * the recorded answer (valid, or the very error objects) without loading the validator.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Options, ValidateFunction } from "ajv";
+import { isDeepStrictEqual } from "node:util";
+import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import type { ArmScope } from "./identity";
 import { prune, shapeOf } from "./prune";
 
@@ -176,13 +182,23 @@ export function openDiscriminatedBase(node: Schema): Schema {
   };
 }
 
+/** A validator's identity: the pruned schema, its JSON (the key) and the hash naming its cache files. */
+interface ValidatorKey {
+  readonly schema: Schema;
+  readonly key: string;
+  readonly hash: string;
+}
+
 /** Reads the vendored schemas; every file is parsed at most once per process. */
 export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
   private readonly dirs = new Map<string, string[]>();
   private readonly validators = new Map<string, ValidateFunction>();
+  /** Per definition: the validator key (pruned schema) and its cache file hash, per body shape. */
+  private readonly keys = new WeakMap<DefinitionRef, Map<string, ValidatorKey>>();
   private readonly definitions = new Map<string, DefinitionRef | undefined>();
   private readonly stripped = new WeakMap<Schema, Schema>();
+  private readonly resolved = new WeakMap<Schema, Map<string, Located>>();
   private fallbackMap: Record<string, string> | undefined;
   private ajv: import("ajv").default | undefined;
 
@@ -258,7 +274,16 @@ export class SchemaStore {
    * expression alternatives.
    */
   resolve(node: Located): Located {
-    const r = this.follow(node);
+    if (typeof node.schema.$ref !== "string") return this.stripOf(node);
+    // A `$ref` node resolves the same wherever it is reached from (its file is the one it sits in).
+    let byFile = this.resolved.get(node.schema);
+    if (!byFile) this.resolved.set(node.schema, (byFile = new Map()));
+    let r = byFile.get(node.file);
+    if (!r) byFile.set(node.file, (r = this.stripOf(this.follow(node))));
+    return r;
+  }
+
+  private stripOf(r: Located): Located {
     let stripped = this.stripped.get(r.schema);
     if (!stripped) {
       stripped = openDiscriminatedBase(stripExpression(r.schema));
@@ -284,30 +309,69 @@ export class SchemaStore {
   }
 
   /**
-   * The draft-04 validator of a resource definition for bodies of the given body's shape, compiled on first use
-   * from the definition pruned to that shape (see prune.ts), or loaded from the validator cache.
+   * The validator's answer on a body: whether it is valid and, if not, Ajv's error objects. Taken from the verdict
+   * cache when the same validator (same key) judged the same body before, else computed and recorded.
    */
-  validator(def: DefinitionRef, body: unknown): ValidateFunction {
-    const schema = prune(this, { schema: def.schema, file: def.file }, shapeOf(body));
-    // Keyed by content: bodies that differ only in map keys (tags) or list lengths prune to the same schema.
-    const key = JSON.stringify(schema);
-    let v = this.validators.get(key);
+  verdict(def: DefinitionRef, body: unknown): { valid: boolean; errors: ErrorObject[] } {
+    const k = this.keyOf(def, body);
+    const file = this.cacheDir
+      ? path.join(this.cacheDir, `${digest(k.hash, JSON.stringify(body)).slice(0, 40)}.verdict.json`)
+      : undefined;
+    if (file) {
+      try {
+        const kept = JSON.parse(fs.readFileSync(file, "utf8")) as { valid?: unknown; errors?: unknown };
+        if (typeof kept.valid === "boolean" && Array.isArray(kept.errors))
+          return { valid: kept.valid, errors: kept.errors as ErrorObject[] };
+      } catch {
+        // Not judged yet (or unreadable): validate.
+      }
+    }
+    const validate = this.validatorOf(k);
+    const valid = validate(body) === true;
+    const verdict = { valid, errors: valid ? [] : [...(validate.errors ?? [])] };
+    const text = JSON.stringify(verdict);
+    // Kept only when JSON gives back exactly what Ajv answered (it always does: paths, keywords, plain params).
+    if (file && isDeepStrictEqual(JSON.parse(text), verdict)) writeAtomically(file, text);
+    return verdict;
+  }
+
+  /** The validator key of a body: the definition pruned to the body's shape (each shape pruned once). */
+  private keyOf(def: DefinitionRef, body: unknown): ValidatorKey {
+    let byShape = this.keys.get(def);
+    if (!byShape) this.keys.set(def, (byShape = new Map()));
+    const shape = shapeOf(body);
+    const shapeKey = JSON.stringify(shape);
+    let k = byShape.get(shapeKey);
+    if (!k) {
+      // Keyed by content: bodies that differ only in map keys (tags) or list lengths prune to the same schema.
+      const schema = prune(this, { schema: def.schema, file: def.file }, shape);
+      const key = JSON.stringify(schema);
+      k = { schema, key, hash: digest(CACHE_SALT, key) };
+      byShape.set(shapeKey, k);
+    }
+    return k;
+  }
+
+  /**
+   * The draft-04 validator of a resource definition for bodies of one shape, compiled on first use from the
+   * definition pruned to that shape (see prune.ts), or loaded from the validator cache.
+   */
+  private validatorOf(k: ValidatorKey): ValidateFunction {
+    let v = this.validators.get(k.key);
     if (!v) {
-      v = this.cached(key) ?? this.compile(schema, key);
-      this.validators.set(key, v);
+      v = this.cached(k.hash) ?? this.compile(k.schema, k.hash);
+      this.validators.set(k.key, v);
     }
     return v;
   }
 
-  private cacheFile(key: string): string | undefined {
-    if (!this.cacheDir) return undefined;
-    const hash = crypto.createHash("sha256").update(CACHE_SALT).update("\0").update(key).digest("hex");
-    return path.join(this.cacheDir, `${hash.slice(0, 40)}.js`);
+  private cacheFile(hash: string): string | undefined {
+    return this.cacheDir ? path.join(this.cacheDir, `${hash.slice(0, 40)}.js`) : undefined;
   }
 
   /** A validator from the cache: the standalone module Ajv generated, evaluated as CommonJS. */
-  private cached(key: string): ValidateFunction | undefined {
-    const file = this.cacheFile(key);
+  private cached(hash: string): ValidateFunction | undefined {
+    const file = this.cacheFile(hash);
     let code: string;
     try {
       code = file ? fs.readFileSync(file, "utf8") : "";
@@ -321,22 +385,14 @@ export class SchemaStore {
     return typeof mod.exports === "function" ? (mod.exports as ValidateFunction) : undefined;
   }
 
-  private compile(schema: Schema, key: string): ValidateFunction {
+  private compile(schema: Schema, hash: string): ValidateFunction {
     const ajv = this.instance();
     const v = ajv.compile(schema);
-    const file = this.cacheFile(key);
+    const file = this.cacheFile(hash);
     if (file) {
-      try {
-        const standalone = (
-          require("ajv/dist/standalone") as { default: (a: typeof ajv, v: ValidateFunction) => string }
-        ).default;
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
-        fs.writeFileSync(tmp, standalone(ajv, v));
-        fs.renameSync(tmp, file); // atomic: concurrent runs never read half a file
-      } catch {
-        // A read-only node_modules only costs speed.
-      }
+      const standalone = (require("ajv/dist/standalone") as { default: (a: typeof ajv, v: ValidateFunction) => string })
+        .default;
+      writeAtomically(file, standalone(ajv, v));
     }
     return v;
   }
@@ -347,5 +403,24 @@ export class SchemaStore {
       this.ajv = new Ajv(AJV_OPTIONS);
     }
     return this.ajv;
+  }
+}
+
+/** sha256 of the parts, NUL-separated, in hex. */
+function digest(...parts: string[]): string {
+  const h = crypto.createHash("sha256");
+  parts.forEach((p, i) => (i > 0 ? h.update("\0").update(p) : h.update(p)));
+  return h.digest("hex");
+}
+
+/** Writes a cache file atomically (concurrent runs never read half a file); a read-only cache only costs speed. */
+function writeAtomically(file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only node_modules only costs speed.
   }
 }
