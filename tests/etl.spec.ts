@@ -189,7 +189,7 @@ describe("etl (settings and config)", () => {
     assert.deepEqual(p.managedVirtualNetwork, { type: "ManagedVirtualNetworkReference", referenceName: "default" });
     assert.deepEqual(p.computeProperties, {
       location: "AutoResolve",
-      copyComputeScaleProperties: { dataIntegrationUnit: 64, timeToLive: 30 },
+      copyComputeScaleProperties: { dataIntegrationUnit: 64, timeToLive: 10 },
       pipelineExternalComputeScaleProperties: { timeToLive: 60, numberOfPipelineNodes: 2, numberOfExternalNodes: 1 },
     });
     assert.equal(dev.etl.integrationRuntime.copyDataIntegrationUnits, 8);
