@@ -5,8 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import {
-  ACKNOWLEDGED_OVERRUNS,
   COST_TARGETS,
+  PROD_CAPACITY_CEILING_USD,
   DEFAULT_LOAD,
   DEFAULT_USAGE,
   usageSchema,
@@ -14,7 +14,7 @@ import {
 } from "../lib/usage";
 import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
-import { capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
+import { atSeedCosmosSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
@@ -488,32 +488,16 @@ describe("cost: the committed stacks", () => {
   it("dev stays under $1,000 a month at list prices", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
-    const overrun = ACKNOWLEDGED_OVERRUNS.devList;
-    const limit = overrun?.ceilingUsdPerMonth ?? COST_TARGETS.devListUsdPerMonth;
-    assert.ok(
-      e.total.list < limit,
-      `dev list $${Math.round(e.total.list)} is over ${overrun ? "the acknowledged ceiling" : "the target"} $${limit}`,
-    );
-    if (overrun)
-      assert.ok(
-        e.total.list >= COST_TARGETS.devListUsdPerMonth,
-        "dev is under target: remove ACKNOWLEDGED_OVERRUNS.devList",
-      );
+    const limit = COST_TARGETS.devListUsdPerMonth;
+    assert.ok(e.total.list < limit, `dev list $${Math.round(e.total.list)} is over the target $${limit}`);
   });
-  it("prod at committed prices stays within the target, every security layer included", async () => {
+  it("prod at the seed's Cosmos DB sizing stays within the target at committed prices, every security layer included", async () => {
     const { run } = await previewOf("prod");
-    const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
-    const overrun = ACKNOWLEDGED_OVERRUNS.prodCommitted;
-    const target = overrun?.ceilingUsdPerMonth ?? COST_TARGETS.prodCommittedUsdPerMonth;
-    if (overrun) {
-      assert.ok(
-        e.total.committed > COST_TARGETS.prodCommittedUsdPerMonth,
-        "prod is under target: remove ACKNOWLEDGED_OVERRUNS.prodCommitted",
-      );
-    }
+    const target = COST_TARGETS.prodCommittedUsdPerMonth;
+    const { estimate: e } = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT });
     assert.ok(
       e.total.committed <= target,
-      `prod committed $${Math.round(e.total.committed)}/month is over the $${target} target by ` +
+      `prod at the seed's sizing costs $${Math.round(e.total.committed)}/month committed, over the $${target} target by ` +
         `$${Math.round(e.total.committed - target)}: see the levers in docs/cost.md (npm run cost:docs)`,
     );
     const types = new Set(e.lines.map((l) => l.type.split(":").slice(1).join(":")));
@@ -529,6 +513,23 @@ describe("cost: the committed stacks", () => {
       e.lines.some((l) => l.priceId === "ddos-ip-protection" || l.priceId === "ddos-plan"),
       "DDoS protection is priced",
     );
+  });
+  it("prod as sized for the seed's load adds only Cosmos DB capacity to that, under the ceiling", async () => {
+    const { run } = await previewOf("prod");
+    const sized = costOfStack(run.resources, { stack: "prod", root: ROOT }).estimate;
+    const seed = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT }).estimate;
+    assert.ok(
+      sized.total.committed <= PROD_CAPACITY_CEILING_USD,
+      `prod committed $${Math.round(sized.total.committed)}/month is over its ceiling $${PROD_CAPACITY_CEILING_USD}`,
+    );
+    // Line by line, the two differ only on Cosmos DB throughput and what is billed per RU/s (Defender for Cosmos DB).
+    const key = (l: { urn: string; meter: string }) => `${l.urn} ${l.meter.replace(/[\d,.]+/g, "#")}`;
+    const seedLines = new Map(seed.lines.map((l) => [key(l), l.committed]));
+    const changed = sized.lines.filter((l) => Math.abs(l.committed - (seedLines.get(key(l)) ?? 0)) > 0.5);
+    assert.ok(changed.length > 0);
+    for (const l of changed)
+      assert.match(l.type, /cosmosdb:SqlResourceSqlContainer|security:Pricing/, `${l.name} ${l.meter} differs`);
+    assert.ok(sized.total.committed > seed.total.committed);
   });
   it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {
     this.timeout(60_000);

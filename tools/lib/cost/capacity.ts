@@ -4,7 +4,7 @@
  * capacity / load, and a row is short when headroom < 1.
  */
 import type { ResourceRecord } from "../policyRunner";
-import { DEFAULT_LOAD, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
+import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
 import { at, num, str, tierOf } from "./model";
 
 export interface CapacityRow {
@@ -304,4 +304,22 @@ export function capacityMarkdown(rows: readonly CapacityRow[]): string {
     ),
   ];
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The stack with each Cosmos DB container's autoscale maximum set to the seed's sizing (SEED_COSMOS_MAX_RU, by
+ * container id), everything else unchanged: what prod would cost at the seed's capacity, which the cost target is
+ * stated for. Containers the seed does not size (leases) keep theirs.
+ */
+export function atSeedCosmosSizing(
+  resources: readonly ResourceRecord[],
+  seed: Readonly<Record<string, number>> = SEED_COSMOS_MAX_RU,
+): ResourceRecord[] {
+  return resources.map((r) => {
+    if (r.type !== `${AN}:cosmosdb:SqlResourceSqlContainer`) return r;
+    const max = seed[str(r.inputs, "resource.id") ?? ""];
+    if (max === undefined || num(r.inputs, "options.autoscaleSettings.maxThroughput") === undefined) return r;
+    const options = at(r.inputs, "options") as Record<string, unknown>;
+    return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: max } } } };
+  });
 }
