@@ -395,7 +395,7 @@ export class NoSql extends pulumi.ComponentResource {
     ] as const) {
       for (const p of principals) {
         this.grantDataAccess(role, p);
-        if (p.containers?.length) this.grantMetadataRead(p);
+        if (p.containers?.length && !this.dataPlane.names.has(`${name}-metadata-${p.key}`)) this.grantMetadataRead(p);
       }
     }
     diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);

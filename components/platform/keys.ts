@@ -135,10 +135,6 @@ export function alwaysEncryptedColumnMasterKey(
   parent: pulumi.Resource,
 ): ReturnType<typeof vaultKey> {
   const cfg = args.context.config;
-  // (the apps, the ETL identity, the key provisioning script) wrap and unwrap the column encryption keys with it
-  // and sign/verify the key metadata. The T-SQL `CREATE COLUMN MASTER KEY` names its versioned URI (stack output
-  // `alwaysEncryptedColumnMasterKeyId`). No service identity is granted here: readers get Key Vault Crypto User on
-  // this key (get, unwrapKey, verify), provisioners Key Vault Crypto Officer (docs/operations.md).
   const aeKey = vaultKey(
     `${name}-ae-cmk`,
     {

@@ -10,7 +10,7 @@ import {
   toSqlValue,
   type SqlStatement,
 } from "../../../pipelines/functions/src/lib/streamTarget";
-import { tediousType } from "../../../pipelines/functions/src/lib/synapse";
+import { BATCH_DEADLINE_MS, checkDeadline, tediousType } from "../../../pipelines/functions/src/lib/synapse";
 import {
   checkGenerated,
   FUNCTIONS_GENERATED_DIR,
@@ -114,6 +114,22 @@ describe("Synapse loader: rows", () => {
     assert.deepEqual(toSqlValue(0.1234567, rate), { ok: true, value: 0.123457 });
     assert.deepEqual(tediousType(rate.type).options, { precision: 9, scale: 6 });
     assert.deepEqual(tediousType(minute.type).options, { scale: 0 });
+  });
+
+  it("checks a decimal after rounding it to its scale, and a varchar's length in bytes", () => {
+    const dec = { name: "D", type: { kind: "decimal", precision: 4, scale: 2 } as const, nullable: false };
+    assert.deepEqual(toSqlValue(99.994, dec), { ok: true, value: 99.99 });
+    assert.deepEqual(toSqlValue(99.996, dec), { ok: false, reason: "D does not fit decimal(4, 2)" });
+    const v = { name: "V", type: { kind: "varchar", length: 4 } as const, nullable: false };
+    const nv = { name: "N", type: { kind: "nvarchar", length: 4 } as const, nullable: false };
+    assert.deepEqual(toSqlValue("ééé", v), { ok: false, reason: "V is longer than 4" });
+    assert.deepEqual(toSqlValue("ééé", nv), { ok: true, value: "ééé" });
+  });
+
+  it("a batch that outlives its deadline fails before the next statement (under the host's 30 s timeout)", () => {
+    assert.ok(BATCH_DEADLINE_MS < 30_000);
+    checkDeadline(0, BATCH_DEADLINE_MS, 3, 5);
+    assert.throws(() => checkDeadline(0, BATCH_DEADLINE_MS + 1, 3, 5), /before statement 4 of 5: retried/);
   });
 
   it("one INSERT … SELECT … UNION ALL per ≤ 100 rows, parameters under SQL's 2,100 limit", () => {

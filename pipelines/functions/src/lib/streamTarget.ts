@@ -76,10 +76,12 @@ export function toSqlValue(
       if (value === 0 || value === 1) return { ok: true, value: value === 1 };
       return { ok: false, reason: `${name} is not a bit: ${JSON.stringify(value)}` };
     case "decimal": {
+      // Checked after rounding to the scale, as the pool stores it (99.996 in decimal(4, 2) is 100.00: too wide).
       const limit = 10 ** (type.precision - type.scale);
-      if (typeof value !== "number" || !Number.isFinite(value) || Math.abs(value) >= limit)
+      const rounded = typeof value === "number" && Number.isFinite(value) ? Number(value.toFixed(type.scale)) : NaN;
+      if (Number.isNaN(rounded) || Math.abs(rounded) >= limit)
         return { ok: false, reason: `${name} does not fit decimal(${type.precision}, ${type.scale})` };
-      return { ok: true, value: Number(value.toFixed(type.scale)) };
+      return { ok: true, value: rounded };
     }
     case "date":
     case "datetime2": {
@@ -90,10 +92,13 @@ export function toSqlValue(
     case "char":
     case "varchar":
     case "nchar":
-    case "nvarchar":
+    case "nvarchar": {
       if (typeof value !== "string") return { ok: false, reason: `${name} is not a string` };
-      if (value.length > type.length) return { ok: false, reason: `${name} is longer than ${type.length}` };
+      // varchar/char lengths are bytes, nvarchar/nchar lengths UTF-16 code units (what a JS string's length counts).
+      const size = type.kind.startsWith("n") ? value.length : Buffer.byteLength(value, "utf8");
+      if (size > type.length) return { ok: false, reason: `${name} is longer than ${type.length}` };
       return { ok: true, value };
+    }
     default:
       return { ok: false, reason: `${name}: ${type.kind} columns are not loaded from a stream` };
   }

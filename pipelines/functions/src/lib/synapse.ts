@@ -14,9 +14,21 @@ import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
 
-/** Login and per-statement limits: together under the host's 30-second function timeout (host.json). */
+/** Login and per-statement limits, and the whole batch's deadline: under the host's 30-second function timeout. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
+export const BATCH_DEADLINE_MS = 25_000;
+
+/**
+ * Throws once a batch has used its deadline: the invocation fails cleanly (the retry policy re-runs the batch) instead
+ * of the host's function timeout ending the worker mid-statement.
+ */
+export function checkDeadline(startedAt: number, now: number, statement: number, total: number): void {
+  if (now - startedAt > BATCH_DEADLINE_MS)
+    throw new Error(
+      `batch deadline of ${BATCH_DEADLINE_MS / 1000} s passed before statement ${statement + 1} of ${total}: retried`,
+    );
+}
 
 /** The audience of Entra tokens for Azure SQL and Synapse SQL. */
 export const SQL_TOKEN_RESOURCE = "https://database.windows.net/";
@@ -67,10 +79,12 @@ export class SynapseWriter implements SqlExecutor {
   constructor(
     private readonly target: SynapseTarget,
     private readonly tokens: ManagedIdentityTokens,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async run(statements: readonly SqlStatement[]): Promise<number> {
     if (!statements.length) return 0;
+    const startedAt = this.now();
     const token = await this.tokens.token(SQL_TOKEN_RESOURCE);
     const connection = new Connection({
       server: this.target.server,
@@ -88,7 +102,8 @@ export class SynapseWriter implements SqlExecutor {
     try {
       await call((done) => connection.connect(done));
       let inserted = 0;
-      for (const statement of statements) {
+      for (const [i, statement] of statements.entries()) {
+        checkDeadline(startedAt, this.now(), i, statements.length);
         inserted += await new Promise<number>((resolve, reject) => {
           const request = new Request(statement.sql, (err, rowCount) => (err ? reject(err) : resolve(rowCount ?? 0)));
           for (const p of statement.parameters) {
