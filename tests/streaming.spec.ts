@@ -125,6 +125,15 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(net.inputs.trustedServiceAccessEnabled, true);
       assert.deepEqual([net.inputs.ipRules, net.inputs.virtualNetworkRules], [[], []]);
       assert.ok(job().dependencies.includes(net.urn), "the namespace's firewall before the job");
+      // The namespace takes one operation at a time: its network rule set comes after its endpoint and entities.
+      for (const first of [
+        "streaming-evhns-pep-dns",
+        "streaming-evh",
+        "streaming-evh-cg",
+        "streaming-evh-perf",
+        "streaming-evh-perf-cg",
+      ])
+        assert.ok(net.dependencies.includes(one(first).urn), `${first} before the network rule set`);
       const st = one("streaming-st");
       const rules = st.inputs.networkRuleSet as Record<string, unknown>;
       assert.equal(rules.defaultAction, "Deny");

@@ -183,8 +183,9 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
     parent,
   );
   // The namespace's firewall: no public access, deny by default, and the trusted services exception so the
-  // multi-tenant Stream Analytics job (managed identity, Data Receiver/Sender roles) reads and writes the hubs. After
-  // the private endpoint: both update the namespace, which takes one network change at a time.
+  // multi-tenant Stream Analytics job (managed identity, Data Receiver/Sender roles) reads and writes the hubs. Last
+  // of the namespace's operations: after the private endpoint (both change the namespace's network, one at a time)
+  // and after the hubs and consumer groups, so no entity PUT overlaps the namespace update.
   const networkRules = new eventhub.NamespaceNetworkRuleSet(
     `${name}-evhns-net`,
     {
@@ -196,7 +197,7 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       ipRules: [],
       virtualNetworkRules: [],
     },
-    { parent, dependsOn: [endpoint.zoneGroup] },
+    { parent, dependsOn: [endpoint.zoneGroup, hub, consumerGroup, outputHub, loaderConsumerGroup] },
   );
   diagnosticSetting(`${name}-evhns`, namespace.id, args.diagnosticSettings, parent);
   managementLock(
