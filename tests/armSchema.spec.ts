@@ -285,6 +285,38 @@ describe("ARM schema check", function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+    it("trims the cache past its limit: the oldest files first, never one the current check used", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      try {
+        checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir));
+        const filled = fs.readdirSync(dir).length;
+        // Left behind by older trees: 30 verdicts nobody needs any more, the oldest first.
+        const junk = Array.from({ length: 30 }, (_, i) =>
+          path.join(dir, `${String(i).padStart(40, "0")}.verdict.json`),
+        );
+        junk.forEach((f, i) => {
+          fs.writeFileSync(f, "{}");
+          fs.utimesSync(f, 1000 + i, 1000 + i);
+        });
+        const store = new SchemaStore(VENDOR_DIR, dir);
+        const check = checkSchemas(copy, store);
+        const used = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".verdict.json") && !junk.includes(path.join(dir, f)));
+        assert.equal(store.trimCache({ maxFiles: filled + 30, keepFiles: 0 }), 0, "at the limit: nothing removed");
+        assert.equal(store.trimCache({ maxFiles: filled + 10, keepFiles: filled + 5 }), 25);
+        assert.deepEqual(
+          junk.map((f) => fs.existsSync(f)),
+          junk.map((_, i) => i >= 25),
+          "the 25 oldest are removed",
+        );
+        for (const f of used) assert.ok(fs.existsSync(path.join(dir, f)), `${f} (used by this check) is kept`);
+        // What is left still answers the check.
+        assert.deepEqual(checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir)), check);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("command line", function () {

@@ -303,5 +303,6 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
       pathParameters: [...params],
     });
   }
+  store.trimCache();
   return { resources, errors, files: [...files].sort() };
 }

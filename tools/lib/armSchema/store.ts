@@ -189,6 +189,12 @@ interface ValidatorKey {
   readonly hash: string;
 }
 
+/**
+ * How many files the cache may hold before `trimCache` removes some (compiled validators of 10 to 400 KB, verdicts
+ * under 2 KB: one prod preview of today's tree writes about 200 and 500), and how many it leaves.
+ */
+export const CACHE_LIMITS = { maxFiles: 4000, keepFiles: 3000 } as const;
+
 /** Reads the vendored schemas; every file is parsed at most once per process. */
 export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
@@ -201,6 +207,8 @@ export class SchemaStore {
   private readonly resolved = new WeakMap<Schema, Map<string, Located>>();
   private fallbackMap: Record<string, string> | undefined;
   private ajv: import("ajv").default | undefined;
+  /** Cache files this store read or wrote: `trimCache` never removes them. */
+  private readonly used = new Set<string>();
 
   /**
    * @param dir the vendored schemas
@@ -318,6 +326,7 @@ export class SchemaStore {
       ? path.join(this.cacheDir, `${digest(k.hash, JSON.stringify(body)).slice(0, 40)}.verdict.json`)
       : undefined;
     if (file) {
+      this.used.add(file);
       try {
         const kept = JSON.parse(fs.readFileSync(file, "utf8")) as { valid?: unknown; errors?: unknown };
         if (typeof kept.valid === "boolean" && Array.isArray(kept.errors))
@@ -366,7 +375,51 @@ export class SchemaStore {
   }
 
   private cacheFile(hash: string): string | undefined {
-    return this.cacheDir ? path.join(this.cacheDir, `${hash.slice(0, 40)}.js`) : undefined;
+    if (!this.cacheDir) return undefined;
+    const file = path.join(this.cacheDir, `${hash.slice(0, 40)}.js`);
+    this.used.add(file);
+    return file;
+  }
+
+  /**
+   * Keeps the cache from growing without bound: every edited body adds a verdict and every new body shape a
+   * validator, and nothing else removes them. When the cache holds more than `maxFiles` files, the oldest (by
+   * modification time) of those this store did not use are removed until `keepFiles` remain, so what the current
+   * tree needs stays and a removed file only costs a validation on the run that needs it again. Cheap when under the
+   * limit (one directory listing). Returns how many files were removed.
+   */
+  trimCache(limits: { readonly maxFiles: number; readonly keepFiles: number } = CACHE_LIMITS): number {
+    if (!this.cacheDir) return 0;
+    const dir = this.cacheDir;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return 0;
+    }
+    if (names.length <= limits.maxFiles) return 0;
+    const candidates = names
+      .map((n) => path.join(dir, n))
+      .filter((f) => !this.used.has(f))
+      .flatMap((f) => {
+        try {
+          return [{ f, t: fs.statSync(f).mtimeMs }];
+        } catch {
+          return [];
+        }
+      })
+      .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f));
+    let removed = 0;
+    for (const { f } of candidates) {
+      if (names.length - removed <= limits.keepFiles) break;
+      try {
+        fs.rmSync(f, { force: true });
+        removed += 1;
+      } catch {
+        // A read-only cache only costs disk space.
+      }
+    }
+    return removed;
   }
 
   /** A validator from the cache: the standalone module Ajv generated, evaluated as CommonJS. */
