@@ -6,6 +6,7 @@ import { parse } from "yaml";
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
 interface Step {
+  id?: string;
   env?: Record<string, string>;
   uses?: string;
   run?: string;
@@ -29,8 +30,21 @@ interface Workflow {
 }
 
 const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), "utf8")) as Workflow;
+/** Steps that run a Pulumi command through pulumi/actions. */
 const pulumiSteps = (w: Workflow) =>
-  Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@")));
+  Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command));
+/** pulumi/actions without a command: it only installs the CLI, for a step that runs it itself. */
+const cliInstallSteps = (w: Workflow) =>
+  Object.values(w.jobs).flatMap((j) =>
+    j.steps.filter((s) => s.uses?.startsWith("pulumi/actions@") && !s.with?.command),
+  );
+
+/** The position of the one step of an up job that `pred` picks, failing with `what` when there is none. */
+const stepOf = (stack: string, steps: readonly Step[]) => (pred: (s: Step) => boolean, what: string) => {
+  const i = steps.findIndex(pred);
+  assert.ok(i >= 0, `${stack}: ${what}`);
+  return i;
+};
 
 describe("GitHub workflows", () => {
   const pr = load("pull-request.yml");
@@ -120,7 +134,12 @@ describe("GitHub workflows", () => {
         assert.equal(s.with?.["github-token"], "${{ secrets.GITHUB_TOKEN }}", file);
         assert.equal(s.env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", file);
       }
+      for (const s of cliInstallSteps(w)) {
+        assert.equal(s.env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", `${file}: CLI install`);
+        assert.equal(s.with, undefined, `${file}: a CLI install runs nothing`);
+      }
     }
+    assert.equal(cliInstallSteps(deploy).length, 2, "one CLI install per up job (stream:ops previews)");
   });
 
   it("documents the identities, federated credentials, Graph permissions and the prod approval", () => {
@@ -227,20 +246,43 @@ describe("GitHub workflows", () => {
   it("main: the ETL tier's triggers are stopped before each up, endpoints approved and triggers started after it", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
-      const index = (pred: (s: Step) => boolean, what: string) => {
-        const i = steps.findIndex(pred);
-        assert.ok(i >= 0, `${stack}: ${what}`);
-        return i;
-      };
+      const index = stepOf(stack, steps);
       const login = index((s) => s.uses === "azure/login@v2", "Azure login (OIDC)");
       assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
       const stop = index((s) => s.run === `npm run etl:ops -- stop-triggers --stack ${stack}`, "stop triggers");
-      const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true, "pulumi up");
+      const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
       const approve = index((s) => s.run === `npm run etl:ops -- approve-endpoints --stack ${stack}`, "approve");
       const start = index((s) => s.run === `npm run etl:ops -- start-triggers --stack ${stack}`, "start triggers");
       assert.ok(
         login < stop && stop < up && up < approve && approve < start,
         `${stack}: login → stop → up → approve → start`,
+      );
+    }
+  });
+
+  it("main: a running stream job the update changes is stopped before up (CLI preview) and restarted after it", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(DIR, "../../package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    assert.equal(pkg.scripts["stream:ops"], "node scripts/ts-run.cjs tools/streamOps.ts");
+    for (const stack of ["dev", "prod"] as const) {
+      const steps = deploy.jobs[`up-${stack}`].steps;
+      const at = stepOf(stack, steps);
+      const login = at((s) => s.uses === "azure/login@v2", "Azure login");
+      const install = at((s) => s.uses?.startsWith("pulumi/actions@") === true && !s.with?.command, "CLI install");
+      const stop = at((s) => s.id === "stream-stop", "stop for update");
+      assert.equal(
+        steps[stop].run,
+        `npm run stream:ops -- stop-for-update --stack ${stack} --pulumi-stack "\${{ vars.PULUMI_ORG }}/payments-data-platform/${stack}"`,
+      );
+      assert.equal(steps[stop].env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", "plugin downloads authenticated");
+      const up = at((s) => s.with?.command === "up", "pulumi up");
+      assert.equal(steps[up].with?.["stack-name"], `\${{ vars.PULUMI_ORG }}/payments-data-platform/${stack}`);
+      const restart = at((s) => s.run === `npm run stream:ops -- start --stack ${stack}`, "restart");
+      assert.equal(steps[restart].if, "${{ always() && steps.stream-stop.outputs.stopped == 'true' }}");
+      assert.ok(
+        login < install && install < stop && stop < up && up < restart,
+        `${stack}: login → CLI → stop → up → restart`,
       );
     }
   });

@@ -105,7 +105,8 @@ export interface StackResources {
   readonly dataResourceGroup: string;
 }
 
-const ids = (az: Az, rg: string, type: string): string[] =>
+/** Ids of the resources of one type in a resource group (`az resource list`). */
+export const resourceIds = (az: Az, rg: string, type: string): string[] =>
   (az(["resource", "list", "--resource-group", rg, "--resource-type", type, "--query", "[].id"]) as string[] | null) ??
   [];
 
@@ -114,7 +115,7 @@ const list = <T>(az: Az, url: string): T[] =>
 
 /** The factory (at most one per integration group), or undefined before the first `up`. */
 export function findFactory(az: Az, s: StackResources): { id: string; name: string } | undefined {
-  const found = ids(az, s.integrationResourceGroup, "Microsoft.DataFactory/factories");
+  const found = resourceIds(az, s.integrationResourceGroup, "Microsoft.DataFactory/factories");
   if (found.length > 1) throw new Error(`${s.integrationResourceGroup} holds ${found.length} factories; expected one`);
   return found[0] ? { id: found[0], name: found[0].split("/").pop()! } : undefined;
 }
@@ -138,7 +139,7 @@ export function expectations(az: Az, s: StackResources): Expected[] {
     );
     out.push(...factoryExpectations(factory.name, endpoints));
   }
-  for (const ws of ids(az, s.dataResourceGroup, "Microsoft.Synapse/workspaces")) {
+  for (const ws of resourceIds(az, s.dataResourceGroup, "Microsoft.Synapse/workspaces")) {
     const lake = az(["resource", "show", "--ids", ws, "--query", "properties.defaultDataLakeStorage.resourceId"]) as
       string | null;
     const name = ws.split("/").pop()!;

@@ -1,0 +1,224 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import type { Az } from "../tools/lib/etlOps";
+import { byName, previewOf } from "./helpers/stacks";
+import {
+  ASA_API,
+  jobChanges,
+  jobLocation,
+  PreviewFormatError,
+  startJob,
+  startMode,
+  stopForUpdate,
+  type JobInfo,
+} from "../tools/lib/streamOps";
+
+const ROOT = path.resolve(__dirname, "..");
+const JOB =
+  "/subscriptions/s/resourceGroups/rg-pay-prod-weu-integration/providers/Microsoft.StreamAnalytics/streamingjobs/asa-pay-prod-weu-apiperf";
+const WHERE = { resourceGroup: "rg-pay-prod-weu-integration", jobName: "asa-pay-prod-weu-apiperf" };
+const URN =
+  "urn:pulumi:prod::payments-data-platform::payments:streaming:Streaming$azure-native:streamanalytics:StreamingJob::streaming-job";
+const OTHER =
+  "urn:pulumi:prod::payments-data-platform::payments:streaming:Streaming$azure-native:eventhub:EventHub::streaming-hub";
+
+/** A `pulumi preview --json` document (the CLI's previewDigest) with the given steps. */
+const preview = (...steps: { op: string; urn: string; diffReasons?: string[] }[]) => ({
+  config: {},
+  steps,
+  changeSummary: {},
+});
+
+/** A fake Azure CLI: a job whose state moves through `states` on each read after a stop; records every call. */
+function fakeAz(
+  job: { state: string; lastOutput?: string } | undefined,
+  afterStop: string[] = ["Stopping", "Stopped"],
+) {
+  const calls: string[][] = [];
+  let state = job?.state ?? "";
+  let stopped = false;
+  const pending = [...afterStop];
+  const az: Az = (args) => {
+    calls.push([...args]);
+    const a = args.join(" ");
+    if (a.startsWith("resource list") && a.includes("Microsoft.StreamAnalytics/streamingjobs")) return job ? [JOB] : [];
+    if (a === `rest --method get --url https://management.azure.com${JOB}?api-version=${ASA_API}`) {
+      if (stopped && pending.length > 0) state = pending.shift() as string;
+      return {
+        id: JOB,
+        name: WHERE.jobName,
+        properties: { jobState: state, lastOutputEventTime: job?.lastOutput ?? null },
+      } satisfies JobInfo;
+    }
+    if (a === `rest --method post --url https://management.azure.com${JOB}/stop?api-version=${ASA_API}`) {
+      stopped = true;
+      return null;
+    }
+    if (a.startsWith(`rest --method post --url https://management.azure.com${JOB}/start?api-version=${ASA_API}`))
+      return null;
+    throw new Error(`unexpected az ${a}`);
+  };
+  return { az, calls };
+}
+
+const wait = { attempts: 5, delayMs: 0, sleep: async () => undefined };
+const posts = (calls: string[][]) => calls.filter((c) => c[2] === "post").map((c) => c.slice(4).join(" "));
+
+describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
+  describe("jobChanges: what the CLI's preview does to the job", () => {
+    it("reports updates, replacements and deletes of the job, with their reasons", () => {
+      const changes = jobChanges(
+        preview(
+          { op: "update", urn: URN, diffReasons: ["transformation"] },
+          { op: "update", urn: OTHER, diffReasons: ["partitionCount"] },
+        ),
+      );
+      assert.deepEqual(changes, [{ op: "update", urn: URN, diffReasons: ["transformation"] }]);
+      for (const op of ["replace", "create-replacement", "delete-replaced", "delete"])
+        assert.equal(jobChanges(preview({ op, urn: URN })).length, 1, op);
+    });
+
+    it("leaves the job alone when the preview keeps or only creates it", () => {
+      for (const op of ["same", "create", "read", "refresh"])
+        assert.deepEqual(jobChanges(preview({ op, urn: URN })), [], op);
+      assert.deepEqual(jobChanges(preview()), []);
+      assert.deepEqual(jobChanges({ changeSummary: { same: 500 } }), [], "no steps at all: nothing changes");
+    });
+
+    it("refuses a document that is not a preview", () => {
+      assert.throws(() => jobChanges(null), PreviewFormatError);
+      assert.throws(() => jobChanges({ steps: "update" }), /pulumi preview --json/);
+    });
+  });
+
+  describe("stop-for-update (before up)", () => {
+    it("stops a running job the update changes and waits until Azure reports it stopped", async () => {
+      const { az, calls } = fakeAz({ state: "Running" });
+      let previewed = 0;
+      const result = await stopForUpdate(
+        az,
+        WHERE,
+        () => {
+          previewed += 1;
+          return preview({ op: "update", urn: URN, diffReasons: ["transformation"] });
+        },
+        wait,
+      );
+      assert.equal(result.outcome, "stopped");
+      assert.equal(previewed, 1);
+      assert.deepEqual(posts(calls), [`https://management.azure.com${JOB}/stop?api-version=${ASA_API}`]);
+      const reads = calls.filter((c) => c[2] === "get").length;
+      assert.equal(reads, 3, "read once before, then until Stopped (Stopping, Stopped)");
+    });
+
+    it("does not stop a running job the update leaves as it is (no gap in flow 3)", async () => {
+      const { az, calls } = fakeAz({ state: "Running" });
+      const result = await stopForUpdate(az, WHERE, () => preview({ op: "update", urn: OTHER }), wait);
+      assert.equal(result.outcome, "unchanged");
+      assert.deepEqual(posts(calls), []);
+    });
+
+    it("neither previews nor stops a job that is not running, or before the first up", async () => {
+      for (const state of ["Stopped", "Created", "Failed"]) {
+        const { az, calls } = fakeAz({ state });
+        const result = await stopForUpdate(az, WHERE, () => assert.fail("no preview needed"), wait);
+        assert.equal(result.outcome, "not running", state);
+        assert.deepEqual(posts(calls), []);
+      }
+      const { az } = fakeAz(undefined);
+      assert.equal((await stopForUpdate(az, WHERE, () => assert.fail("no preview needed"), wait)).outcome, "no job");
+    });
+
+    it("counts a degraded, scaling or starting job as running", async () => {
+      for (const state of ["Degraded", "Scaling", "Starting", "Restarting"]) {
+        const { az } = fakeAz({ state });
+        const result = await stopForUpdate(az, WHERE, () => preview({ op: "update", urn: URN }), wait);
+        assert.equal(result.outcome, "stopped", state);
+      }
+    });
+
+    it("fails, naming the state, when the job does not stop in time", async () => {
+      const { az } = fakeAz({ state: "Running" }, [
+        "Stopping",
+        "Stopping",
+        "Stopping",
+        "Stopping",
+        "Stopping",
+        "Stopping",
+      ]);
+      await assert.rejects(
+        stopForUpdate(az, WHERE, () => preview({ op: "update", urn: URN }), wait),
+        /still Stopping, not stopped, after 5 checks/,
+      );
+    });
+  });
+
+  describe("start (after up)", () => {
+    it("starts from the job's start the first time and from its last output afterwards", () => {
+      const first = fakeAz({ state: "Created" });
+      assert.deepEqual(startJob(first.az, WHERE), { outcome: "started", mode: "JobStartTime" });
+      assert.deepEqual(posts(first.calls), [
+        `https://management.azure.com${JOB}/start?api-version=${ASA_API} --body {"outputStartMode":"JobStartTime"}`,
+      ]);
+      const later = fakeAz({ state: "Stopped", lastOutput: "2026-12-01T10:00:00Z" });
+      assert.deepEqual(startJob(later.az, WHERE), { outcome: "started", mode: "LastOutputEventTime" });
+      assert.equal(startMode({ id: JOB, name: "x", properties: { lastOutputEventTime: null } }), "JobStartTime");
+    });
+
+    it("leaves a running job alone, and says so before the first up", () => {
+      const running = fakeAz({ state: "Running" });
+      assert.deepEqual(startJob(running.az, WHERE), { outcome: "running" });
+      assert.deepEqual(posts(running.calls), []);
+      assert.deepEqual(startJob(fakeAz(undefined).az, WHERE), { outcome: "no job" });
+    });
+  });
+
+  it("looks for the job the program deploys: its resource group and name, in both stacks", async function () {
+    this.timeout(120000);
+    for (const stack of ["dev", "prod"] as const) {
+      const { run } = await previewOf(stack);
+      const job = byName(run.resources, "streaming-job");
+      const group = run.resources.find(
+        (r) => r.type === "azure-native:resources:ResourceGroup" && r.id === job.id?.split("/providers/")[0],
+      );
+      assert.deepEqual(
+        jobLocation(ROOT, stack),
+        {
+          resourceGroup: group?.inputs.resourceGroupName,
+          jobName: job.inputs.jobName,
+        },
+        stack,
+      );
+      assert.equal(job.id?.split("/").pop(), job.inputs.jobName);
+    }
+  });
+
+  describe("command line", function () {
+    this.timeout(60000);
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(ROOT, "scripts", "ts-run.cjs"), "tools/streamOps.ts", ...args],
+          { cwd: ROOT },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, out: stdout + stderr }),
+        ),
+      );
+
+    it("answers bad usage with exit 2 and the allowed values, before touching Azure", async () => {
+      const [command, stack, source] = await Promise.all([
+        cli(["restart", "--stack", "prod"]),
+        cli(["start", "--stack", "test"]),
+        cli(["stop-for-update", "--stack", "prod"]),
+      ]);
+      assert.equal(command.code, 2);
+      assert.match(command.out, /unknown command 'restart'[\s\S]*stop-for-update\|start/);
+      assert.equal(stack.code, 2);
+      assert.match(stack.out, /--stack must be dev or prod/);
+      assert.equal(source.code, 2);
+      assert.match(source.out, /exactly one of --pulumi-stack or --preview/);
+    });
+  });
+});

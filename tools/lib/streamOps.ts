@@ -1,0 +1,164 @@
+/**
+ * What the deploy workflow does around `pulumi up` for the streaming tier's Stream Analytics job, through Azure
+ * Resource Manager only (the Azure CLI's `az rest`; no CLI extension, any runner works):
+ *
+ *  - `stop-for-update` (before `up`): Azure refuses to update a running job (its query, inputs, outputs, streaming
+ *    units: pulumi/pulumi-azure-native#785, docs/streaming.md "After pulumi up"). So when the job runs
+ *    and the CLI's own preview of this `up` (`pulumi preview --json`) changes it, the job is stopped and this waits
+ *    until Azure reports it stopped. A job that is not running, or that the preview leaves as it is, is left alone:
+ *    stopping it would only open a gap in flow 3 (and page the freshness alert) for nothing.
+ *  - `start` (after `up`, and after the functions are shipped): starts the job unless it runs: from the job's start
+ *    the first time, from the last output afterwards, so no window is lost or repeated.
+ *
+ * The decisions are pure functions (tests/streamOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
+ */
+import { parseConfig, PROJECT, readRaw } from "../../lib/config";
+import { stackContext } from "../../components/shared/context";
+import type { Az } from "./etlOps";
+import { resourceIds } from "./etlOps";
+import { loadStackConfig } from "./stackConfig";
+
+/** The REST API version the program deploys the job with (azure-native's typed StreamingJob). */
+export const ASA_API = "2020-03-01";
+const ARM = "https://management.azure.com";
+export const STREAMING_JOB_TYPE = "azure-native:streamanalytics:StreamingJob";
+
+/**
+ * Job states in which Azure refuses an update: the job runs or is on its way to running
+ * (REST `properties.jobState`: Created, Starting, Running, Stopping, Stopped, Deleting, Failed, Degraded, Restarting,
+ * Scaling).
+ */
+export const ACTIVE_STATES = ["Starting", "Running", "Degraded", "Restarting", "Scaling"] as const;
+
+/** Preview steps that leave a deployed job as it is (anything else updates, replaces or deletes it). */
+const UNCHANGED_OPS = new Set(["same", "create", "read", "refresh", "import"]);
+
+/** A step of `pulumi preview --json` (the CLI's display/json.go previewDigest: op, urn, diffReasons, ...). */
+export interface PreviewStep {
+  readonly op: string;
+  readonly urn: string;
+  readonly diffReasons?: readonly string[];
+}
+
+export class PreviewFormatError extends Error {
+  override name = "PreviewFormatError";
+}
+
+/** The preview's steps that change a Stream Analytics job (update, replace, delete...), with what differs. */
+export function jobChanges(preview: unknown): PreviewStep[] {
+  const steps = (preview as { steps?: unknown } | null)?.steps;
+  if (!preview || typeof preview !== "object" || (steps !== undefined && !Array.isArray(steps))) {
+    throw new PreviewFormatError("not the output of `pulumi preview --json`: expected {steps: [{op, urn}, ...]}");
+  }
+  return ((steps as PreviewStep[] | undefined) ?? []).filter(
+    (s) => typeof s.urn === "string" && s.urn.split("::")[2]?.endsWith(STREAMING_JOB_TYPE) && !UNCHANGED_OPS.has(s.op),
+  );
+}
+
+/** The job as ARM returns it (only what these steps read). */
+export interface JobInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly properties?: { readonly jobState?: string; readonly lastOutputEventTime?: string | null };
+}
+
+export const isActive = (job: JobInfo): boolean =>
+  (ACTIVE_STATES as readonly string[]).includes(job.properties?.jobState ?? "");
+
+/** Where a start resumes: from the last output once the job has produced one, else from the start. */
+export const startMode = (job: JobInfo): "LastOutputEventTime" | "JobStartTime" =>
+  job.properties?.lastOutputEventTime ? "LastOutputEventTime" : "JobStartTime";
+
+/** Where a stack's job is: the resource group and name components/streaming gives it, from the committed config. */
+export function jobLocation(root: string, stack: string): { resourceGroup: string; jobName: string } {
+  const sc = loadStackConfig(root, stack);
+  const context = stackContext(
+    parseConfig(
+      readRaw((k) => sc.config[`${PROJECT}:${k}`]),
+      stack,
+    ),
+  );
+  return {
+    resourceGroup: context.name("resourceGroup", "integration"),
+    jobName: context.name("streamAnalytics", "apiperf"),
+  };
+}
+
+/** The job of a resource group by name, or undefined before the first `up`. */
+export function findJob(az: Az, resourceGroup: string, jobName: string): JobInfo | undefined {
+  const id = resourceIds(az, resourceGroup, "Microsoft.StreamAnalytics/streamingjobs").find(
+    (i) => i.split("/").pop()?.toLowerCase() === jobName.toLowerCase(),
+  );
+  return id ? getJob(az, id) : undefined;
+}
+
+export const getJob = (az: Az, id: string): JobInfo =>
+  az(["rest", "--method", "get", "--url", `${ARM}${id}?api-version=${ASA_API}`]) as JobInfo;
+
+function post(az: Az, id: string, action: "stop" | "start", body?: Record<string, unknown>): void {
+  az([
+    "rest",
+    "--method",
+    "post",
+    "--url",
+    `${ARM}${id}/${action}?api-version=${ASA_API}`,
+    ...(body ? ["--body", JSON.stringify(body)] : []),
+  ]);
+}
+
+export interface Waiting {
+  readonly attempts: number;
+  readonly delayMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly log?: (line: string) => void;
+}
+
+/** Polls the job until `done` holds for its state; throws naming the last state when it never does. */
+async function waitFor(az: Az, id: string, done: (state: string) => boolean, what: string, w: Waiting) {
+  const sleep = w.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let state = "";
+  for (let i = 0; i < w.attempts; i++) {
+    state = getJob(az, id).properties?.jobState ?? "";
+    if (done(state)) return state;
+    w.log?.(`job ${id.split("/").pop()} is ${state || "in no state"}; waiting until it is ${what}`);
+    await sleep(w.delayMs);
+  }
+  throw new Error(
+    `job ${id.split("/").pop()} is still ${state || "in no state"}, not ${what}, after ${w.attempts} checks`,
+  );
+}
+
+export type StopOutcome = "no job" | "not running" | "unchanged" | "stopped";
+
+/**
+ * Before `up`: stops the job when it runs and the preview changes it, and waits until it is stopped. `preview` is
+ * only asked for when the job runs (it runs `pulumi preview`, which takes minutes).
+ */
+export async function stopForUpdate(
+  az: Az,
+  where: { readonly resourceGroup: string; readonly jobName: string },
+  preview: () => unknown,
+  w: Waiting,
+): Promise<{ outcome: StopOutcome; changes: PreviewStep[] }> {
+  const job = findJob(az, where.resourceGroup, where.jobName);
+  if (!job) return { outcome: "no job", changes: [] };
+  if (!isActive(job)) return { outcome: "not running", changes: [] };
+  const changes = jobChanges(preview());
+  if (changes.length === 0) return { outcome: "unchanged", changes };
+  post(az, job.id, "stop");
+  await waitFor(az, job.id, (s) => s === "Stopped" || s === "Failed" || s === "Created", "stopped", w);
+  return { outcome: "stopped", changes };
+}
+
+/** After `up`: starts the job unless it runs (first from its start, then from its last output). */
+export function startJob(
+  az: Az,
+  where: { readonly resourceGroup: string; readonly jobName: string },
+): { outcome: "no job" | "running" | "started"; mode?: string } {
+  const job = findJob(az, where.resourceGroup, where.jobName);
+  if (!job) return { outcome: "no job" };
+  if (isActive(job)) return { outcome: "running" };
+  const mode = startMode(job);
+  post(az, job.id, "start", { outputStartMode: mode });
+  return { outcome: "started", mode };
+}

@@ -1,0 +1,76 @@
+/**
+ * npm run stream:ops -- <stop-for-update|start> --stack <dev|prod> [--pulumi-stack ORG/PROJECT/STACK | --preview FILE]
+ *
+ * The streaming tier's steps around `pulumi up` (tools/lib/streamOps.ts), with an Azure CLI logged in to the stack's
+ * subscription. The job's resource group and name come from the committed stack config (the same names the program
+ * gives them). `stop-for-update` asks the Pulumi CLI for its preview (`pulumi preview --json`) only when the job runs,
+ * or reads one written before (`--preview`); it writes `stopped=true|false` to `$GITHUB_OUTPUT` when GitHub Actions
+ * sets it, for the step that restarts the job. Exit 0 when done; 2 on bad usage or when Azure or the preview fails.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs, runCli, UsageError } from "./lib/cli";
+
+const COMMANDS = ["stop-for-update", "start"] as const;
+const USAGE = `usage: npm run stream:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [options]
+  stop-for-update   before pulumi up: stop the Stream Analytics job when it runs and the preview changes it (Azure
+                    refuses to update a running job), and wait until it is stopped
+  start             after pulumi up: start the job unless it runs (first from its start, then from its last output)
+options (stop-for-update):
+  --pulumi-stack S  the Pulumi stack to preview (\`pulumi preview --stack S --json\`), e.g. org/payments-data-platform/dev
+  --preview FILE    a \`pulumi preview --json\` output to read instead
+  --attempts N      state checks while the job stops (default 40)
+  --delay-seconds S seconds between checks (default 15)`;
+
+runCli(USAGE, async (argv) => {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
+    throw new UsageError(`unknown command '${command ?? ""}'`);
+  const args = parseArgs(rest, ["stack", "pulumi-stack", "preview", "attempts", "delay-seconds"], ["verbose"]);
+  const stack = args.values.stack;
+  if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
+  if (command === "stop-for-update" && !args.values["pulumi-stack"] === !args.values.preview)
+    throw new UsageError("stop-for-update needs exactly one of --pulumi-stack or --preview");
+  const { azCli } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const ops = require("./lib/streamOps") as typeof import("./lib/streamOps");
+  const where = ops.jobLocation(path.resolve(__dirname, ".."), stack);
+  if (command === "start") {
+    const { outcome, mode } = ops.startJob(azCli, where);
+    console.log(
+      outcome === "started"
+        ? `started job ${where.jobName} (${mode})`
+        : outcome === "running"
+          ? `job ${where.jobName} is running`
+          : `no job ${where.jobName} in ${where.resourceGroup} yet`,
+    );
+    return 0;
+  }
+  const preview = (): unknown => {
+    const file = args.values.preview;
+    const text = file
+      ? fs.readFileSync(file, "utf8")
+      : execFileSync("pulumi", ["preview", "--stack", args.values["pulumi-stack"], "--json", "--non-interactive"], {
+          encoding: "utf8",
+          maxBuffer: 256 * 1024 * 1024,
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+    return JSON.parse(text);
+  };
+  const { outcome, changes } = await ops.stopForUpdate(azCli, where, preview, {
+    attempts: Number(args.values.attempts ?? 40),
+    delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+    log: (line) => console.log(line),
+  });
+  const reasons = changes.map((c) => `${c.op}${c.diffReasons?.length ? ` (${c.diffReasons.join(", ")})` : ""}`);
+  console.log(
+    {
+      "no job": `no job ${where.jobName} in ${where.resourceGroup} yet: nothing to stop`,
+      "not running": `job ${where.jobName} is not running: nothing to stop`,
+      unchanged: `job ${where.jobName} runs and this update leaves it as it is: not stopped`,
+      stopped: `stopped job ${where.jobName} for this update: ${reasons.join("; ")}`,
+    }[outcome],
+  );
+  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `stopped=${outcome === "stopped"}\n`);
+  return 0;
+});
