@@ -254,14 +254,26 @@ describe("ARM schema check", function () {
         const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"));
         assert.ok(files.length > 10, "the first run keeps every validator it compiled");
         assert.deepEqual(filled, check);
-        // Loaded, not compiled: Ajv never runs (a compile would rewrite the files).
+        // Loaded, not compiled: Ajv never runs (a compile would rewrite the files). Without the recorded results
+        // and verdicts, so that every body goes through its validator.
         for (const f of files) fs.utimesSync(path.join(dir, f), 0, 0);
+        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".js")) fs.rmSync(path.join(dir, f));
         assert.deepEqual(cached(), check);
         assert.ok(files.every((f) => fs.statSync(path.join(dir, f)).mtimeMs === 0));
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+
+    /** Fixes the planted protocol fault and expects `cached` to see exactly one fault less, as an uncached check. */
+    const checksFixedProtocol = (records: ResourceRecord[], cached: (r: ResourceRecord[]) => SchemaCheck) => {
+      const changed = structuredClone(records);
+      const nsg = byName(changed, "platform-nsg-functions") as ResourceRecord;
+      (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "Tcp";
+      const fixed = cached(changed);
+      assert.equal(fixed.errors.length, check.errors.length - 1);
+      assert.deepEqual(fixed, checkSchemas(changed, new SchemaStore(VENDOR_DIR, false)));
+    };
 
     it("answers a body already judged from the verdict cache, the planted faults included, and judges a changed one", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
@@ -270,21 +282,53 @@ describe("ARM schema check", function () {
         assert.deepEqual(cached(copy), check);
         const verdicts = fs.readdirSync(dir).filter((f) => f.endsWith(".verdict.json"));
         assert.ok(verdicts.length > 10, "the first run keeps every verdict");
-        // Without a single validator, the verdicts alone give the same check, errors and all.
-        for (const f of fs.readdirSync(dir)) if (f.endsWith(".js")) fs.rmSync(path.join(dir, f));
+        // Without a single validator (nor the recorded results), the verdicts alone give the same check, errors and all.
+        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".verdict.json")) fs.rmSync(path.join(dir, f));
         assert.deepEqual(cached(copy), check);
         assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".js")).length, 0, "no validator was needed");
         // A body never judged is validated (compiled again here), not answered from another body's verdict.
-        const changed = structuredClone(copy);
-        const nsg = byName(changed, "platform-nsg-functions") as ResourceRecord;
-        (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "Tcp";
-        const fixed = cached(changed);
-        assert.equal(fixed.errors.length, check.errors.length - 1);
-        assert.deepEqual(fixed, checkSchemas(changed, new SchemaStore(VENDOR_DIR, false)));
+        checksFixedProtocol(copy, cached);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+    it("answers a resource already checked from its recorded result, planted faults included, and checks a changed one", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      try {
+        // The resources with a planted fault and a few sound ones (validators of the whole stack take seconds).
+        const faulty = new Set(check.errors.map((e) => e.urn));
+        const some = copy.filter((r, i) => faulty.has(r.urn) || (r.type.startsWith("azure-native:") && i % 25 === 0));
+        const uncached = checkSchemas(some, new SchemaStore(VENDOR_DIR, false));
+        assert.equal(uncached.errors.length, check.errors.length);
+        const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
+        assert.deepEqual(cached(some), uncached);
+        const results = fs.readdirSync(dir).filter((f) => f.endsWith(".check.json"));
+        assert.equal(results.length, uncached.resources.length, "one recorded result per resource");
+        // Without validators or verdicts: the results alone give the same check, errors and all, and need nothing.
+        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".check.json")) fs.rmSync(path.join(dir, f));
+        assert.deepEqual(cached(some), uncached);
+        assert.deepEqual(fs.readdirSync(dir).sort(), [...results].sort(), "no validator or verdict was needed");
+        // A changed input is checked again, not answered from the recorded result.
+        checksFixedProtocol(some, cached);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("keys the recorded results by the vendored schemas too: a changed schema file is a different key", () => {
+      const vendor = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-vendor-"));
+      try {
+        fs.cpSync(VENDOR_DIR, vendor, { recursive: true });
+        const before = new SchemaStore(vendor, false).resultSalt();
+        assert.equal(new SchemaStore(vendor, false).resultSalt(), before, "the same files: the same key");
+        const file = path.join(vendor, "fallbacks.json");
+        fs.writeFileSync(file, `${fs.readFileSync(file, "utf8")}\n`);
+        assert.notEqual(new SchemaStore(vendor, false).resultSalt(), before);
+      } finally {
+        fs.rmSync(vendor, { recursive: true, force: true });
+      }
+    });
+
     it("trims the cache past its limit: the oldest files first, never one the current check used", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {

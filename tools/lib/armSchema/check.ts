@@ -232,76 +232,102 @@ function withPropertiesBag(body: Record<string, unknown>, def: Schema, store: Sc
     : body;
 }
 
-/** Validates every azure-native resource of a run against its vendored ARM schema. */
+/**
+ * What the check finds for one resource, apart from the record it was found on (urn and logical name): what is
+ * kept between runs (SchemaStore.result), as JSON.
+ */
+interface ResourceResult {
+  readonly checked: Omit<CheckedResource, "urn" | "sdkType" | "placed"> & { readonly placed?: [string, string][] };
+  readonly errors: readonly Omit<SchemaError, "urn" | "resource" | "armType">[];
+}
+
+/** Checks one resource: its body mapped from the inputs, validated against its definition. */
+function checkOne(t: Target, store: SchemaStore): ResourceResult {
+  const r = t.record;
+  const params = pathParameters(r.type);
+  const def = store.definition(t.armType, t.version, t.scope);
+  if (!def) {
+    // Not validated: either Microsoft publishes no resource schema for the type (listed), or one is missing here.
+    const unpublished = UNPUBLISHED_SCHEMAS[t.armType.toLowerCase()];
+    return {
+      checked: {
+        armType: t.armType,
+        apiVersion: t.version,
+        pathParameters: [...params],
+        ...(unpublished ? { unpublished } : {}),
+      },
+      errors: unpublished
+        ? []
+        : [
+            {
+              kind: "no-schema",
+              path: "",
+              message: `no vendored ARM schema for ${t.armType}@${t.version} (run npm run schemas:vendor -- --from <copy>)`,
+            },
+          ],
+    };
+  }
+  const errors: ResourceResult["errors"][number][] = [];
+  const inputs = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !params.has(k)));
+  const mapping = new BodyMapper(store).map(inputs, { schema: def.schema, file: def.file });
+  const body = {
+    ...withPropertiesBag(mapping.body, def.schema, store, def.file),
+    name: templateName(def.schema, store, def.file) ? t.path : t.name,
+    type: t.armType,
+    // A stand-in schema (older API version) declares its own version.
+    apiVersion: def.version,
+  };
+  for (const p of mapping.unplaced) {
+    errors.push({ kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
+  }
+  const verdict = store.verdict(def, body);
+  if (!verdict.valid) {
+    for (const e of relevant(verdict.errors, body)) {
+      const at = e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
+      const bodyPath = pointerToPath(at);
+      const input = [...mapping.placed.entries()].find(([, out]) => out === bodyPath)?.[0];
+      errors.push({
+        kind: "schema",
+        path: bodyPath,
+        ...(input && input !== bodyPath ? { input } : {}),
+        message: message(e),
+      });
+    }
+  }
+  return {
+    checked: {
+      armType: t.armType,
+      apiVersion: t.version,
+      file: def.file,
+      ...(def.version !== t.version ? { schemaVersion: def.version } : {}),
+      body,
+      placed: [...mapping.placed.entries()],
+      pathParameters: [...params],
+    },
+    errors,
+  };
+}
+
+/**
+ * Validates every azure-native resource of a run against its vendored ARM schema. What it finds for a resource is
+ * kept in the cache beside the validators, keyed by the resource's type, id and inputs and by everything else that
+ * decides it (SchemaStore.resultSalt): a resource checked before with the same inputs gets its recorded result
+ * without loading its schema files, so an unchanged tree is checked in a few milliseconds per resource.
+ */
 export function checkSchemas(records: readonly ResourceRecord[], store: SchemaStore = new SchemaStore()): SchemaCheck {
   const resources: CheckedResource[] = [];
   const errors: SchemaError[] = [];
   const files = new Set<string>();
   for (const t of targets(records)) {
     const r = t.record;
+    const kept = store.result<ResourceResult>(r);
+    const found = kept.value ?? checkOne(t, store);
+    if (!kept.value) kept.keep(found);
+    const { placed, ...checked } = found.checked;
+    if (checked.file) files.add(checked.file);
     const armType = `${t.armType}@${t.version}`;
-    const base = { urn: r.urn, resource: r.name, armType };
-    const params = pathParameters(r.type);
-    const def = store.definition(t.armType, t.version, t.scope);
-    if (!def) {
-      // Not validated: either Microsoft publishes no resource schema for the type (listed), or one is missing here.
-      const unpublished = UNPUBLISHED_SCHEMAS[t.armType.toLowerCase()];
-      if (!unpublished)
-        errors.push({
-          ...base,
-          kind: "no-schema",
-          path: "",
-          message: `no vendored ARM schema for ${armType} (run npm run schemas:vendor -- --from <copy>)`,
-        });
-      resources.push({
-        urn: r.urn,
-        sdkType: r.type,
-        armType: t.armType,
-        apiVersion: t.version,
-        pathParameters: [...params],
-        ...(unpublished ? { unpublished } : {}),
-      });
-      continue;
-    }
-    files.add(def.file);
-    const inputs = Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !params.has(k)));
-    const mapping = new BodyMapper(store).map(inputs, { schema: def.schema, file: def.file });
-    const body = {
-      ...withPropertiesBag(mapping.body, def.schema, store, def.file),
-      name: templateName(def.schema, store, def.file) ? t.path : t.name,
-      type: t.armType,
-      // A stand-in schema (older API version) declares its own version.
-      apiVersion: def.version,
-    };
-    for (const p of mapping.unplaced) {
-      errors.push({ ...base, kind: "unplaced-input", path: p, message: `input '${p}' has no place in the ARM schema` });
-    }
-    const verdict = store.verdict(def, body);
-    if (!verdict.valid) {
-      for (const e of relevant(verdict.errors, body)) {
-        const at = e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath;
-        const bodyPath = pointerToPath(at);
-        const input = [...mapping.placed.entries()].find(([, out]) => out === bodyPath)?.[0];
-        errors.push({
-          ...base,
-          kind: "schema",
-          path: bodyPath,
-          ...(input && input !== bodyPath ? { input } : {}),
-          message: message(e),
-        });
-      }
-    }
-    resources.push({
-      urn: r.urn,
-      sdkType: r.type,
-      armType: t.armType,
-      apiVersion: t.version,
-      file: def.file,
-      ...(def.version !== t.version ? { schemaVersion: def.version } : {}),
-      body,
-      placed: mapping.placed,
-      pathParameters: [...params],
-    });
+    for (const e of found.errors) errors.push({ urn: r.urn, resource: r.name, armType, ...e });
+    resources.push({ urn: r.urn, sdkType: r.type, ...checked, ...(placed ? { placed: new Map(placed) } : {}) });
   }
   store.trimCache();
   return { resources, errors, files: [...files].sort() };

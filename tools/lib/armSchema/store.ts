@@ -13,6 +13,10 @@
  * verdict of a validator on a body is kept too (`verdict`): Ajv's answer is a function of the pruned schema, the Ajv
  * version and options (the validator's key) and the body alone, so a body already judged by the same validator gets
  * the recorded answer (valid, or the very error objects) without loading the validator.
+ *
+ * One level up, what the check found for a resource (its body, placed inputs, errors) is kept as well (`result`),
+ * keyed by the resource's type, id and inputs and by everything else that decides it (`resultSalt`): a resource
+ * already checked with the same inputs gets its result without its schema files being read or its body mapped.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -209,6 +213,7 @@ export class SchemaStore {
   private ajv: import("ajv").default | undefined;
   /** Cache files this store read or wrote: `trimCache` never removes them. */
   private readonly used = new Set<string>();
+  private resultSaltValue: string | undefined;
 
   /**
    * @param dir the vendored schemas
@@ -342,6 +347,69 @@ export class SchemaStore {
     // Kept only when JSON gives back exactly what Ajv answered (it always does: paths, keywords, plain params).
     if (file && isDeepStrictEqual(JSON.parse(text), verdict)) writeAtomically(file, text);
     return verdict;
+  }
+
+  /**
+   * Everything besides a resource's own type, id and inputs that decides what the check finds for it: the check's
+   * code (this folder and the mock engine's ARM type table, which names the path parameters), the vendored schemas
+   * and fallbacks, the installed azure-native (the API version of each class) and the validators' key. Computed once
+   * per store (the code is hashed from its sources; about 6 MB read and hashed).
+   */
+  resultSalt(): string {
+    if (this.resultSaltValue === undefined) {
+      const h = crypto
+        .createHash("sha256")
+        .update(CACHE_SALT)
+        .update("\0")
+        .update(packageVersion("@pulumi/azure-native"));
+      const sources = [
+        ...["body", "check", "identity", "prune", "store"].map((m) => path.join(__dirname, `${m}.ts`)),
+        path.join(__dirname, "..", "azureMocks.ts"),
+      ];
+      const files = (dir: string): string[] =>
+        fs
+          .readdirSync(dir, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+          .sort();
+      for (const f of [...sources, ...files(this.dir)]) {
+        h.update("\0").update(path.relative(this.dir, f)).update("\0");
+        try {
+          h.update(fs.readFileSync(f));
+        } catch {
+          h.update("missing"); // e.g. compiled without its .ts sources: still one key per state of the rest
+        }
+      }
+      this.resultSaltValue = h.digest("hex");
+    }
+    return this.resultSaltValue;
+  }
+
+  /**
+   * A resource's check result recorded by an earlier run for the same salt and the same type, id and inputs
+   * (`keepResult`), or undefined. Without a cache directory nothing is recorded.
+   */
+  result<T>(record: { readonly type: string; readonly id?: string; readonly inputs: unknown }): {
+    readonly value: T | undefined;
+    readonly keep: (value: T) => void;
+  } {
+    if (!this.cacheDir) return { value: undefined, keep: () => undefined };
+    const key = digest(this.resultSalt(), record.type, record.id ?? "", JSON.stringify(record.inputs));
+    const file = path.join(this.cacheDir, `${key.slice(0, 40)}.check.json`);
+    this.used.add(file);
+    let value: T | undefined;
+    try {
+      value = JSON.parse(fs.readFileSync(file, "utf8")) as T;
+    } catch {
+      value = undefined;
+    }
+    return {
+      value,
+      keep: (v) => {
+        const text = JSON.stringify(v);
+        // Kept only when JSON gives back exactly this value (a body never holds undefined or non-JSON values).
+        if (isDeepStrictEqual(JSON.parse(text), v)) writeAtomically(file, text);
+      },
+    };
   }
 
   /** The validator key of a body: the definition pruned to the body's shape (each shape pruned once). */
