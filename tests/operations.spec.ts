@@ -399,8 +399,13 @@ for (const stack of ["dev", "prod"] as const) {
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",
         ]);
-        for (const r of [...rules, byName(resources, "operations-sentinel-defender")])
+        const connector = byName(resources, "operations-sentinel-defender");
+        for (const r of [...rules, connector])
           assert.ok(r.dependencies.includes(onboarding[0].urn), `${r.name} waits for onboarding`);
+        // The connector needs a Defender plan on the subscription (prod owns the plans).
+        const plans = ofType(resources, "azure-native:security:Pricing");
+        assert.ok(plans.length > 0);
+        for (const p of plans) assert.ok(connector.dependencies.includes(p.urn), `the connector waits for ${p.name}`);
       },
     );
 
@@ -503,6 +508,27 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       "key-vault-key-destruction",
       "privileged-role-assignment",
     ]);
+  });
+
+  it("analytics rules: lookback past late data, each event in one run, the role from the Start event", () => {
+    const minutes = (iso: string) => {
+      const m = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(iso);
+      assert.ok(m, iso);
+      return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+    };
+    const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
+    for (const r of rules) {
+      const every = minutes(r.queryFrequency);
+      // Activity log: up to 20 minutes late; Sentinel runs a rule 5 minutes after its time.
+      assert.ok(minutes(r.queryPeriod) >= every + 5 + 20, `${r.key}: lookback ${r.queryPeriod}`);
+      assert.ok(
+        r.query.includes(`ingestion_time() > ago(${every + 5}m) and ingestion_time() <= ago(5m)`),
+        `${r.key}: ingestion window of one interval`,
+      );
+    }
+    const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
+    assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
+    assert.doesNotMatch(role, /"Success"/);
   });
 
   it("the name checker catches an unsent table, an unknown column and a typo", () => {

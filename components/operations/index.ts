@@ -166,6 +166,7 @@ export class Operations extends pulumi.ComponentResource {
             firewall: args.firewall,
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
+          ...(governance ? { defenderPlans: governance.plans } : {}),
         },
         this,
       );

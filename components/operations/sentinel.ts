@@ -4,7 +4,9 @@
  * has no connector resource: it is the subscription's activity log sent to the workspace (governance.ts), so the
  * rule that reads it exists only where that setting sends to this workspace. Every Sentinel child waits for the
  * onboarding ("Workspace … is not onboarded to Microsoft Sentinel" otherwise; Azure/azure-quickstart-templates#14256).
- * Onboarding also installs the built-in Fusion rule; none of ours is named like it.
+ * Onboarding also installs the built-in Fusion rule; none of ours is named like it. The Defender for Cloud connector
+ * needs at least one Defender plan on the subscription (Learn, "Ingest Microsoft Defender for Cloud subscription-based
+ * alerts", Prerequisites): it waits for the plans it is given.
  * Rule creation validates the query and fails while a table does not exist yet (no skip flag on Sentinel rules):
  * deploy once the data sources have logged (docs/runbook.md, "Sentinel").
  */
@@ -12,6 +14,7 @@ import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import type * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { BuiltInRoles } from "../shared";
+import { isoMinutes } from "./sla";
 
 /** What the rules can read in this stack (each rule needs its table to be sent to the workspace). */
 export interface SentinelSources {
@@ -42,6 +45,32 @@ export interface AnalyticsRule {
   }[];
 }
 
+/**
+ * Late data. Azure delivers resource logs 3–10 minutes and the activity log 3–20 minutes after the event (Learn, "Log
+ * data ingestion time in Azure Monitor"); Sentinel runs a rule five minutes after its scheduled time and its lookback
+ * filters on TimeGenerated, so with a lookback equal to the interval a later event is never seen ("Handle ingestion
+ * delay in scheduled analytics rules"). Each rule looks back its interval plus this many minutes (rounded up to
+ * whole hours) and keeps only the events ingested during one interval that ended five minutes ago: consecutive runs
+ * partition ingestion time, so every event is counted once, whether or not Sentinel shifts the lookback by its delay.
+ */
+export const LATE_DATA_MINUTES = 45;
+/** How long before a run the ingestion window ends (Sentinel's own run delay). */
+const SETTLE_MINUTES = 5;
+
+/** The query (table, ingestion window, then `steps`) and schedule of a rule run every `everyMinutes`. */
+function scheduled(
+  everyMinutes: number,
+  table: string,
+  steps: readonly string[],
+): Pick<AnalyticsRule, "query" | "queryFrequency" | "queryPeriod"> {
+  const window = `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
+  return {
+    query: [table, window, ...steps].join("\n"),
+    queryFrequency: isoMinutes(everyMinutes),
+    queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
+  };
+}
+
 /** Privileged roles whose assignment raises an incident (Owner, User Access Administrator, Contributor, RBAC and Key Vault administrators). */
 export const PRIVILEGED_ROLES = [
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
@@ -63,15 +92,12 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         description:
           "One principal read more than 100,000 rows from the payments database in an hour (SQL audit): possible bulk exfiltration of card or payment data.",
         severity: Sev.High,
-        query: [
-          "AzureDiagnostics",
+        ...scheduled(60, "AzureDiagnostics", [
           '| where Category == "SQLSecurityAuditEvents" and action_name_s in ("SELECT", "BATCH COMPLETED")',
           '| where succeeded_s == "true"',
           "| summarize RowsRead = sum(affected_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
           "| where RowsRead > 100000",
-        ].join("\n"),
-        queryFrequency: "PT1H",
-        queryPeriod: "PT1H",
+        ]),
         tactics: [Tactic.Exfiltration, Tactic.Collection],
         techniques: ["T1213"],
         entities: [
@@ -85,14 +111,11 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         description:
           "More than 10 failed authentications from one client to Azure SQL in an hour: password spraying or a misconfigured client.",
         severity: Sev.Medium,
-        query: [
-          "AzureDiagnostics",
+        ...scheduled(60, "AzureDiagnostics", [
           '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
           "| summarize Failures = count(), Principals = make_set(server_principal_name_s, 20) by ClientIp = client_ip_s",
           "| where Failures > 10",
-        ].join("\n"),
-        queryFrequency: "PT1H",
-        queryPeriod: "PT1H",
+        ]),
         tactics: [Tactic.CredentialAccess],
         techniques: ["T1110"],
         entities: [{ type: Entity.IP, identifier: "Address", column: "ClientIp" }],
@@ -106,14 +129,11 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       description:
         "A customer-managed key, the Always Encrypted key or a secret was deleted, purged or updated (disabling a key is an update): encrypted data stores lose access; crypto-shredding of card data.",
       severity: Sev.High,
-      query: [
-        "AZKVAuditLogs",
+      ...scheduled(15, "AZKVAuditLogs", [
         '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "SecretDelete", "SecretPurge", "VaultDelete")',
         '| where ResultType == "Success"',
         "| project TimeGenerated, OperationName, RequestUri, ClientIp = CallerIpAddress, Caller = tostring(Identity), _ResourceId",
-      ].join("\n"),
-      queryFrequency: "PT15M",
-      queryPeriod: "PT15M",
+      ]),
       tactics: [Tactic.Impact],
       techniques: ["T1485"],
       entities: [
@@ -128,17 +148,16 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       key: "privileged-role-assignment",
       displayName: "Privileged role assigned in the subscription",
       description:
-        "Owner, User Access Administrator, Contributor, RBAC Administrator or Key Vault Administrator was assigned: outside a reviewed pull request this is privilege escalation.",
+        "An assignment of Owner, User Access Administrator, Contributor, RBAC Administrator or Key Vault Administrator was requested: outside a reviewed pull request this is privilege escalation.",
       severity: Sev.High,
-      query: [
-        "AzureActivity",
-        '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue == "Success"',
-        "| extend RoleDefinitionId = tostring(parse_json(tostring(Properties_d.requestbody)).Properties.RoleDefinitionId)",
-        `| where RoleDefinitionId has_any (${roles})`,
+      // The role is in the request body, which only the operation's Start event carries (the Success event has none):
+      // Learn, "Alert on privileged Azure role assignments". Matched anywhere in the body, whatever its key casing.
+      ...scheduled(15, "AzureActivity", [
+        '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+        '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+        `| where RoleDefinitionId in~ (${roles})`,
         "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, RoleDefinitionId, ResourceGroup, _ResourceId",
-      ].join("\n"),
-      queryFrequency: "PT15M",
-      queryPeriod: "PT15M",
+      ]),
       tactics: [Tactic.PrivilegeEscalation, Tactic.Persistence],
       techniques: ["T1098"],
       entities: [
@@ -154,12 +173,9 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       description:
         "Traffic from or to the platform matched Microsoft's threat-intelligence feed (denied by the firewall): a workload may be compromised (command and control, exfiltration).",
       severity: Sev.High,
-      query: [
-        "AZFWThreatIntel",
+      ...scheduled(15, "AZFWThreatIntel", [
         "| summarize Hits = count(), Destinations = make_set(DestinationIp, 20), Fqdns = make_set(Fqdn, 20), Threats = make_set(ThreatDescription, 5) by ClientIp = SourceIp",
-      ].join("\n"),
-      queryFrequency: "PT15M",
-      queryPeriod: "PT15M",
+      ]),
       tactics: [Tactic.CommandAndControl, Tactic.Exfiltration],
       techniques: ["T1071"],
       entities: [{ type: Entity.IP, identifier: "Address", column: "ClientIp" }],
@@ -177,6 +193,8 @@ export interface SentinelArgs {
   readonly idSeed: string;
   /** What must exist before the rules (the diagnostic settings that create their tables). */
   readonly after?: readonly pulumi.Resource[];
+  /** The subscription's Defender for Cloud plans, where this stack sets them: the connector needs one enabled. */
+  readonly defenderPlans?: readonly pulumi.Resource[];
 }
 
 /** Creates `${name}-sentinel`, `${name}-sentinel-defender` and `${name}-rule-<key>`, children of `parent`. */
@@ -200,7 +218,7 @@ export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resour
       subscriptionId: args.subscriptionId,
       dataTypes: { alerts: { state: securityinsights.DataTypeState.Enabled } },
     },
-    { parent, dependsOn: [onboarding] },
+    { parent, dependsOn: [onboarding, ...(args.defenderPlans ?? [])] },
   );
   const rules = analyticsRules(args.sources).map(
     (rule) =>
