@@ -526,6 +526,11 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
         `${r.key}: ingestion window of one interval`,
       );
     }
+    // Mass export counts reads only: the payment API's inserts (10K/s) are batches with affected rows too.
+    const exportRule = rules.find((r) => r.key === "sql-mass-export")?.query ?? "";
+    assert.match(exportRule, /action_name_s == "BATCH COMPLETED"/);
+    assert.match(exportRule, /Statement startswith "select"/);
+    assert.match(exportRule, /not\(Statement has_any \("insert", "update", "delete", "merge", "into"\)\)/);
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
     assert.doesNotMatch(role, /"Success"/);

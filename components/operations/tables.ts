@@ -279,6 +279,7 @@ export const KQL_WORDS = new Set([
   "in~",
   "contains_cs",
   "ingestion_time",
+  "trim_start",
   "coalesce",
   "count_",
   "split",
