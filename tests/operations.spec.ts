@@ -406,6 +406,11 @@ for (const stack of ["dev", "prod"] as const) {
         const plans = ofType(resources, "azure-native:security:Pricing");
         assert.ok(plans.length > 0);
         for (const p of plans) assert.ok(connector.dependencies.includes(p.urn), `the connector waits for ${p.name}`);
+        // Defender's alerts become incidents (high and medium), once the connector brings them.
+        const incidents = byName(resources, "operations-rule-defender-incidents");
+        assert.equal(incidents.inputs.productFilter, "Azure Security Center");
+        assert.deepEqual(incidents.inputs.severitiesFilter, ["High", "Medium"]);
+        assert.ok(incidents.dependencies.includes(connector.urn));
       },
     );
 

@@ -202,7 +202,10 @@ export interface SentinelArgs {
   readonly defenderPlans?: readonly pulumi.Resource[];
 }
 
-/** Creates `${name}-sentinel`, `${name}-sentinel-defender` and `${name}-rule-<key>`, children of `parent`. */
+/**
+ * Creates `${name}-sentinel`, `${name}-sentinel-defender`, `${name}-rule-<key>` and `${name}-rule-defender-incidents`,
+ * children of `parent`.
+ */
 export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resource) {
   const onboarding = new securityinsights.SentinelOnboardingState(
     `${name}-sentinel`,
@@ -264,5 +267,23 @@ export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resour
         { parent, dependsOn: [onboarding, ...(args.after ?? [])] },
       ),
   );
-  return { onboarding, defender, rules };
+  // The connector only brings Defender for Cloud's alerts into SecurityAlert; a Microsoft incident creation rule makes
+  // incidents of them, so they reach security operations beside the rules' (Learn, "Automatically create incidents
+  // from Microsoft security alerts"). High and medium only: low and informational alerts stay in Defender for Cloud.
+  const defenderIncidents = new securityinsights.MicrosoftSecurityIncidentCreationAlertRule(
+    `${name}-rule-defender-incidents`,
+    {
+      kind: "MicrosoftSecurityIncidentCreation",
+      ruleId: uuidv5(`${args.idSeed}/sentinel/defender-incidents`),
+      resourceGroupName: args.resourceGroupName,
+      workspaceName: args.workspaceName,
+      displayName: "Incidents from Microsoft Defender for Cloud alerts (high and medium)",
+      description: "Creates a Sentinel incident for each high or medium severity Defender for Cloud alert.",
+      enabled: true,
+      productFilter: securityinsights.MicrosoftSecurityProductName.Azure_Security_Center,
+      severitiesFilter: [securityinsights.AlertSeverity.High, securityinsights.AlertSeverity.Medium],
+    },
+    { parent, dependsOn: [onboarding, defender] },
+  );
+  return { onboarding, defender, rules, defenderIncidents };
 }

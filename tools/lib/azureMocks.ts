@@ -483,6 +483,9 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:securityinsights:ScheduledAlertRule": {
     path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/providers/Microsoft.SecurityInsights/alertRules/{ruleId}",
   },
+  "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/providers/Microsoft.SecurityInsights/alertRules/{ruleId}",
+  },
 };
 
 /** Class name of a type token: `azure-native:keyvault:Vault` → `Vault`. */

@@ -94,6 +94,8 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:securityinsights:AADDataConnector`]: "data connectors bill their data as Sentinel analysis on the workspace",
   [`${AN}:securityinsights:ASCDataConnector`]: "data connectors bill their data as Sentinel analysis on the workspace",
   [`${AN}:securityinsights:ScheduledAlertRule`]: "analytics rules are included in Sentinel's per-GB price",
+  [`${AN}:securityinsights:MicrosoftSecurityIncidentCreationAlertRule`]:
+    "analytics rules are included in Sentinel's per-GB price",
   [`${AN}:securityinsights:AutomationRule`]:
     "automation rules are included in Sentinel (playbooks are Logic Apps runs)",
   [`${AN}:securityinsights:Watchlist`]: "watchlists are included in Sentinel",
