@@ -17,9 +17,12 @@ const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 /**
  * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
  * busy (1-minute load average). On a busy machine the worker would only compete with this thread and load every
- * module a second time, so the two views then run one after the other in this thread.
+ * module a second time, so the two views then run one after the other in this thread. `PREVIEW_THREADS=1` or `=2`
+ * overrides the guess (one thread, or the worker), e.g. to compare measurements that the load average would split.
  */
 export function secondCoreFree(): boolean {
+  const forced = process.env.PREVIEW_THREADS;
+  if (forced === "1" || forced === "2") return forced === "2";
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return cores >= 2 && os.loadavg()[0] <= cores - 1;
 }
