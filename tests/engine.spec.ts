@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { leanDebuggablePromise } from "../tools/lib/engine";
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { lazyTransferProperties, leanDebuggablePromise } from "../tools/lib/engine";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -51,6 +53,108 @@ describe("offline engine: the SDK's debuggablePromise without its debugging labe
   });
 });
 
+type Resolver = (...args: unknown[]) => void;
+type Transfer = (
+  onto: Record<string, unknown>,
+  label: string,
+  props: Record<string, unknown>,
+) => Record<string, Resolver>;
+const { transferProperties } = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: Transfer };
+/** The members of an Output the SDK itself reads (output.js OutputImpl). */
+interface OutputInternals {
+  promise(withUnknowns?: boolean): Promise<unknown>;
+  readonly isKnown: Promise<boolean>;
+  readonly isSecret: Promise<boolean>;
+  allResources(): Promise<Set<unknown>>;
+}
+const internals = (o: unknown) => o as OutputInternals;
+
+describe("offline engine: the SDK's transferProperties with each Output made on first read", () => {
+  const lazy = lazyTransferProperties(transferProperties);
+  const props = () => ({ id: undefined, urn: undefined, name: "n", tags: { a: "b" }, location: undefined });
+  const settled = async (o: unknown) => {
+    const out = internals(o);
+    return [await out.promise(true), await out.isKnown, await out.isSecret, (await out.allResources()).size];
+  };
+  const dep = {} as pulumi.Resource;
+
+  it("gives the same properties, Outputs and values as the SDK's, read before or after the answer", async () => {
+    const sdkOnto: Record<string, unknown> = {};
+    const lazyOnto: Record<string, unknown> = {};
+    const sdk = transferProperties(sdkOnto, "resource:x", props());
+    const ours = lazy(lazyOnto, "resource:x", props());
+    assert.deepEqual(Object.keys(ours), Object.keys(sdk));
+    assert.deepEqual(Object.keys(lazyOnto), Object.keys(sdkOnto));
+    assert.ok(Object.getOwnPropertyDescriptor(lazyOnto, "tags")?.get, "not made before it is read");
+    const early = lazyOnto.name;
+    assert.ok(pulumi.Output.isInstance(early));
+    assert.equal(lazyOnto.name, early, "made once, then a plain property");
+    const shape = (o: Record<string, unknown>) => ({ ...Object.getOwnPropertyDescriptor(o, "name"), value: "" });
+    assert.deepEqual(shape(lazyOnto), shape(sdkOnto));
+    for (const [k, args] of [
+      ["name", ["n", true, false, [dep]]],
+      ["tags", [{ a: "b" }, true, true]],
+      ["location", [undefined, false, false]],
+    ] as const) {
+      sdk[k](...args);
+      ours[k](...args);
+    }
+    for (const k of ["name", "tags", "location"]) {
+      assert.deepEqual(await settled(lazyOnto[k]), await settled(sdkOnto[k]), k);
+      assert.ok(pulumi.Output.isInstance(lazyOnto[k]));
+    }
+    lazyOnto.location = "assigned";
+    assert.equal(lazyOnto.location, "assigned");
+  });
+
+  it("settles an Output read before the answer in the same turn as the SDK's", async () => {
+    for (const first of ["sdk", "lazy"] as const) {
+      const order: string[] = [];
+      const sdkOnto: Record<string, unknown> = {};
+      const lazyOnto: Record<string, unknown> = {};
+      const resolvers = {
+        sdk: transferProperties(sdkOnto, "resource:x", { name: undefined }),
+        lazy: lazy(lazyOnto, "resource:x", { name: undefined }),
+      };
+      const done = [
+        (lazyOnto.name as pulumi.Output<unknown>).apply(() => order.push("lazy")),
+        (sdkOnto.name as pulumi.Output<unknown>).apply(() => order.push("sdk")),
+      ];
+      const second = first === "sdk" ? "lazy" : "sdk";
+      for (const k of [first, second] as const) resolvers[k].name("v", true, false);
+      await Promise.all(done.map((o) => internals(o).promise()));
+      assert.deepEqual(order, [first, second]);
+    }
+  });
+
+  it("rejects as the SDK's on a failed registration, and refuses a property already set", async () => {
+    const sdkOnto: Record<string, unknown> = {};
+    const lazyOnto: Record<string, unknown> = {};
+    const sdk = transferProperties(sdkOnto, "resource:x", { name: undefined });
+    const ours = lazy(lazyOnto, "resource:x", { name: undefined });
+    const err = new Error("failed");
+    sdk.name(undefined, true, false, [], err);
+    ours.name(undefined, true, false, [], err);
+    const outcome = (o: unknown) =>
+      internals(o)
+        .promise()
+        .then(
+          () => "resolved",
+          (e: unknown) => e,
+        );
+    assert.equal(await outcome(lazyOnto.name), await outcome(sdkOnto.name));
+    const taken = { name: 1 };
+    assert.throws(() => lazy(taken, "resource:y", { name: undefined }), /Property 'name' is already initialized/);
+    assert.throws(
+      () => transferProperties(taken, "resource:y", { name: undefined }),
+      /Property 'name' is already initialized/,
+    );
+    const unprintable = { bad: Object.create(null) as unknown };
+    assert.throws(() => transferProperties({}, "resource:z", unprintable), TypeError);
+    assert.throws(() => lazy({}, "resource:z", unprintable), TypeError);
+  });
+});
+
 describe("offline engine: the SDK code it stands in for", () => {
   // tools/lib/engine.ts repeats MockMonitor.registerResource step for step and debuggablePromise without its labels,
   // as written in @pulumi/pulumi 3.248.0. A new SDK that changes either fails here, for a review of the engine.
@@ -62,5 +166,9 @@ describe("offline engine: the SDK code it stands in for", () => {
       createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
     assert.equal(digest(MockMonitor.prototype.registerResource), "8f7dad51cedba58f");
     assert.equal(digest(debuggablePromise), "bf5c7b37cd7aea03");
+    // lazyTransferProperties wraps transferProperties, which runtime/resource.js calls through the module's exports.
+    assert.equal(digest(transferProperties), "b3b1e2c206b5fca7");
+    const resourceJs = fs.readFileSync(require.resolve("@pulumi/pulumi/runtime/resource.js"), "utf8");
+    assert.equal(resourceJs.match(/rpc_1\.transferProperties\(/g)?.length, 1);
   });
 });

@@ -203,6 +203,62 @@ export function leanDebuggablePromise<T>(p: Promise<T>): Promise<T> {
     });
 }
 
+/** A resolver `transferProperties` returns for one output property: `(value, isKnown, isSecret, deps, err)`. */
+type PropertyResolver = (...args: unknown[]) => void;
+type TransferProperties = (
+  onto: Record<string, unknown>,
+  label: string,
+  props: Record<string, unknown>,
+) => Record<string, PropertyResolver>;
+
+/** @pulumi/pulumi's runtime/rpc.js (an internal module; runtime/resource.js calls it through its exports). */
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
+
+/**
+ * The SDK's `transferProperties` (runtime/rpc.js) with each output property's Output made on first read instead of
+ * at construction. The SDK gives a custom resource one Output per property of its type as soon as it is constructed
+ * (four promises with their debugging wrappers, the Output's own promise chain and a Proxy: about 20 promises
+ * each), which stay pending until the registration is answered, so every young-generation collection copies them;
+ * a program reads few of them (the prod stack reads about 200 of its 8,000). Here the property is a getter until
+ * first read: then the SDK's own `transferProperties` makes its Output (a plain data property, as before) and
+ * replays the resolution if it came first. An Output read before the registration is answered, which is when the
+ * program reads them, settles in the same order as before, and one never read settles nothing anyone observes; one
+ * first read after the answer settles a few promise jobs later than a ready-made one would have (the same values).
+ * The property's label string is still made (`safeToString` can throw, as before), and assigning the property
+ * replaces it as before.
+ */
+export function lazyTransferProperties(transfer: TransferProperties): TransferProperties {
+  return (onto, label, props) => {
+    const resolvers: Record<string, PropertyResolver> = {};
+    for (const k of Object.keys(props)) {
+      if (k === "id" || k === "urn") continue;
+      if (Object.prototype.hasOwnProperty.call(onto, k))
+        throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      const value = props[k];
+      // The SDK's label of the property's promises: only its exceptions matter (an object that cannot be a string).
+      if (!pulumi.Output.isInstance(value)) void `${value}`;
+      const replay: unknown[][] = [];
+      let resolve: PropertyResolver | undefined;
+      const data = (v: unknown) =>
+        Object.defineProperty(onto, k, { value: v, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(onto, k, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          delete onto[k];
+          resolve = transfer(onto, label, { [k]: value })[k];
+          for (const args of replay) resolve(...args);
+          replay.length = 0;
+          return onto[k];
+        },
+        set: data,
+      });
+      resolvers[k] = (...args) => (resolve ? resolve(...args) : void replay.push(args));
+    }
+    return resolvers;
+  };
+}
+
 /** Runs the program once under mocks and returns what it registered. */
 export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const secrets = new Set<string>();
@@ -322,6 +378,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
   const callsites = resourceClass.callsites;
   const debuggablePromise = debuggable.debuggablePromise;
+  const transferProperties = rpc.transferProperties;
   if (!opts.debug) {
     process.setSourceMapsEnabled(false);
     Error.stackTraceLimit = 0;
@@ -330,6 +387,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       // Its first call schedules the SDK's leak check at exit, which must stay: let the original make it.
       void debuggablePromise(Promise.resolve(), "offline preview");
       debuggable.debuggablePromise = leanDebuggablePromise;
+      // The same condition: with the debugging labels, every Output is there to be reported as a leak.
+      rpc.transferProperties = lazyTransferProperties(transferProperties);
     }
   }
   try {
@@ -345,6 +404,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
+    rpc.transferProperties = transferProperties;
   }
   if (failures.length > 0) throw failures[0];
   return {
