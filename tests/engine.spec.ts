@@ -2,7 +2,18 @@ import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { lazyTransferProperties, leanDebuggablePromise } from "../tools/lib/engine";
+import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import {
+  lazyTransferProperties,
+  leanDebuggablePromise,
+  SECRET_SIG,
+  SECRET_SIG_VALUE,
+  structStandIn,
+  UNKNOWN,
+} from "../tools/lib/engine";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -155,20 +166,118 @@ describe("offline engine: the SDK's transferProperties with each Output made on 
   });
 });
 
+describe("offline engine: Struct.fromJavaScript without the protobuf map, during a run", () => {
+  const standIn = structStandIn(Struct.fromJavaScript);
+  const inherited = Object.assign(Object.create({ fromProto: "x" }) as Record<string, unknown>, { own: 1 });
+  const values: unknown[] = [
+    {
+      zeta: [3, -0, 1.5e300, NaN, "s", null, true, [[], {}], { b: 1, a: { d: [], c: "" } }],
+      alpha: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "plain" },
+      10: "ten",
+      2: "two",
+      "b-c": UNKNOWN,
+      B: false,
+      inherited,
+    },
+    {},
+    null,
+    undefined,
+    "ab",
+    [1, { x: 2 }],
+    inherited,
+  ];
+
+  it("reads as the real Struct: the same values, keys in the same order, a new object from the second read on", () => {
+    for (const v of values) {
+      const real = Struct.fromJavaScript(v as never);
+      const ours = standIn(v as never);
+      assert.ok(ours instanceof Struct);
+      const first = ours.toJavaScript();
+      assert.ok(isDeepStrictEqual(first, real.toJavaScript()), JSON.stringify(v));
+      assert.equal(JSON.stringify(first), JSON.stringify(real.toJavaScript()));
+      const second = ours.toJavaScript();
+      assert.ok(isDeepStrictEqual(second, first));
+      if (Object.keys(first).length > 0) assert.notEqual(second, first);
+    }
+  });
+
+  it("throws where the real one throws, and is a request's object as a real one is", () => {
+    for (const bad of [{ a: undefined }, { a: [1, undefined] }, { f: () => 1 }, { n: 1n }]) {
+      assert.throws(() => Struct.fromJavaScript(bad as never), /^Error: Unexpected struct type\.$/);
+      assert.throws(() => standIn(bad as never), /^Error: Unexpected struct type\.$/);
+    }
+    const req = new RegisterResourceRequest();
+    const ours = standIn({ a: 1 });
+    req.setObject(ours);
+    assert.equal(req.getObject(), ours);
+  });
+
+  it("becomes a real Struct when its map is read (the SDK's getResource answer)", () => {
+    for (const v of values) {
+      for (const readFirst of [false, true]) {
+        const real = Struct.fromJavaScript(v as never);
+        const ours = standIn(v as never);
+        if (readFirst) ours.toJavaScript();
+        const map = ours.getFieldsMap();
+        assert.deepEqual(
+          map.getEntryList().map(([k]) => k),
+          real
+            .getFieldsMap()
+            .getEntryList()
+            .map(([k]) => k),
+        );
+        assert.deepEqual(ours.serializeBinary(), real.serializeBinary());
+        assert.equal(JSON.stringify(ours.toJavaScript()), JSON.stringify(real.toJavaScript()));
+        assert.equal(ours.getFieldsMap(), map);
+      }
+    }
+  });
+});
+
 describe("offline engine: the SDK code it stands in for", () => {
+  const digest = (f: (...args: never[]) => unknown) =>
+    createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
   // tools/lib/engine.ts repeats MockMonitor.registerResource step for step and debuggablePromise without its labels,
   // as written in @pulumi/pulumi 3.248.0. A new SDK that changes either fails here, for a review of the engine.
   it("is MockMonitor.registerResource and debuggablePromise as the engine was written against", () => {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
       MockMonitor: { prototype: { registerResource: (...args: never[]) => unknown } };
     };
-    const digest = (f: (...args: never[]) => unknown) =>
-      createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
     assert.equal(digest(MockMonitor.prototype.registerResource), "8f7dad51cedba58f");
     assert.equal(digest(debuggablePromise), "bf5c7b37cd7aea03");
     // lazyTransferProperties wraps transferProperties, which runtime/resource.js calls through the module's exports.
     assert.equal(digest(transferProperties), "b3b1e2c206b5fca7");
     const resourceJs = fs.readFileSync(require.resolve("@pulumi/pulumi/runtime/resource.js"), "utf8");
     assert.equal(resourceJs.match(/rpc_1\.transferProperties\(/g)?.length, 1);
+  });
+
+  it("is google-protobuf's Struct, and the SDK reads every Struct of a run with toJavaScript or getFieldsMap", () => {
+    // structStandIn stands in for Struct.fromJavaScript during a run (google-protobuf 3.21.4). Every line of the
+    // SDK's runtime that makes or reads a Struct is pinned: a new reader (serializeBinary, getFieldsMap...) fails here.
+    const pb = require(
+      require.resolve("google-protobuf/google/protobuf/struct_pb", {
+        paths: [path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"))],
+      }),
+    ) as typeof import("google-protobuf/google/protobuf/struct_pb");
+    assert.equal(pb.Struct, Struct);
+    assert.deepEqual(
+      [
+        pb.Struct.fromJavaScript,
+        pb.Struct.prototype.toJavaScript,
+        pb.Value.fromJavaScript,
+        pb.ListValue.fromJavaScript,
+      ].map(digest),
+      ["22ce8e2dc8e907cf", "030224937e0bfef7", "5447217473a92020", "04e865291daa4980"],
+    );
+    const dir = path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"));
+    const lines: string[] = [];
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(".js"))
+      .sort()) {
+      for (const l of fs.readFileSync(path.join(dir, f), "utf8").split("\n"))
+        if (/Struct|toJavaScript|getFieldsMap/.test(l)) lines.push(`${f}: ${l.trim()}`);
+    }
+    assert.equal(createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16), "14d10139a88c51ab");
   });
 });

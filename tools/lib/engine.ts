@@ -4,6 +4,7 @@
  * property dependencies, inputs, protect), plus the stack outputs. Secret values are tracked so no output of
  * the tools ever prints them.
  */
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
@@ -143,6 +144,64 @@ export function structValue(value: unknown): unknown {
     return out;
   }
   throw new Error("Unexpected struct type.");
+}
+
+/**
+ * What `Struct.fromJavaScript(obj).toJavaScript()` gives for a Struct itself (the top level, which is not a Value):
+ * the keys `for...in` lists (none for null or undefined, the indices of a string or an array), sorted, each value as
+ * `structValue` gives it; it throws where `Struct.fromJavaScript` does.
+ */
+export function structObject(obj: unknown): Record<string, unknown> {
+  const keys: string[] = [];
+  for (const k in obj as object) keys.push(k);
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = structValue((obj as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** google-protobuf's struct_pb, the very module @pulumi/pulumi's runtime builds its requests with. */
+const structPb = createRequire(require.resolve("@pulumi/pulumi/runtime/resource"))(
+  "google-protobuf/google/protobuf/struct_pb",
+) as typeof import("google-protobuf/google/protobuf/struct_pb");
+type ProtoStruct = InstanceType<typeof structPb.Struct>;
+type FromJavaScript = typeof structPb.Struct.fromJavaScript;
+
+/**
+ * `Struct.fromJavaScript` for the mock engine's run: a Struct whose value is kept as the plain JavaScript its
+ * `toJavaScript()` would give (structObject), instead of a protobuf map of Values. During a run every caller reads a
+ * Struct that way: the SDK builds one for every RegisterResourceRequest (and for registerResourceOutputs and invoke
+ * requests), which the mock engine reads with `toJavaScript()` at once, as MockMonitor does with an invoke's
+ * arguments, and the SDK reads the mock's invoke answers so too. It is a real, empty Struct otherwise (a request's
+ * `setObject` takes it as it is and `getObject` gives it back), and it fills its map from the value on the first
+ * `getFieldsMap()` (the SDK's way to read a `pulumi:pulumi:getResource` answer), from then on a Struct like any
+ * other. It throws where the real one throws, when it is made; the first `toJavaScript()` hands over the value
+ * itself, later ones a copy each, as the real one builds a new object each time.
+ */
+export function structStandIn(realFromJavaScript: FromJavaScript): FromJavaScript {
+  const proto = structPb.Struct.prototype;
+  return (obj) => {
+    const js = structObject(obj);
+    const struct = new structPb.Struct();
+    const own = struct as unknown as { toJavaScript?: () => unknown; getFieldsMap?: (...args: unknown[]) => unknown };
+    let handedOver = false;
+    const value = () => (handedOver ? structObject(js) : js) as Parameters<FromJavaScript>[0];
+    own.toJavaScript = () => {
+      const v = value();
+      handedOver = true;
+      return v;
+    };
+    own.getFieldsMap = (...args) => {
+      delete own.toJavaScript;
+      delete own.getFieldsMap;
+      const map = Reflect.apply(proto.getFieldsMap, struct, args) as ReturnType<ProtoStruct["getFieldsMap"]>;
+      realFromJavaScript(value())
+        .getFieldsMap()
+        .forEach((v, k) => map.set(k, v));
+      return map;
+    };
+    return struct;
+  };
 }
 
 /**
@@ -379,6 +438,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const callsites = resourceClass.callsites;
   const debuggablePromise = debuggable.debuggablePromise;
   const transferProperties = rpc.transferProperties;
+  const fromJavaScript = structPb.Struct.fromJavaScript;
+  structPb.Struct.fromJavaScript = structStandIn(fromJavaScript);
   if (!opts.debug) {
     process.setSourceMapsEnabled(false);
     Error.stackTraceLimit = 0;
@@ -405,6 +466,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
     rpc.transferProperties = transferProperties;
+    structPb.Struct.fromJavaScript = fromJavaScript;
   }
   if (failures.length > 0) throw failures[0];
   return {
