@@ -118,7 +118,8 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const outcome = early ? await early : undefined;
   if (outcome && "e" in outcome) throw outcome.e;
   const verdict = outcome ? outcome.v : await evaluate();
-  const check = opts.skipSchema ? undefined : (deployed?.check ?? armSchemaCheck(run.resources));
+  // With a worker, this thread joins the schema check the worker began (the pack's evaluation done).
+  const check = opts.skipSchema ? undefined : deployed?.check ? await deployed.check() : armSchemaCheck(run.resources);
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
   // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
   const schema = check && { ...check, errors: scrub(check.errors, secrets) };
