@@ -16,6 +16,7 @@
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
+const os = require("node:os");
 const path = require("node:path");
 const v8 = require("node:v8");
 const vm = require("node:vm");
@@ -266,6 +267,18 @@ function main(argv) {
   Module._load(entry, null, true);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+/**
+ * The machine's idle CPU time (all cores, ms) when this process started the entry, for the entry to tell how busy
+ * the other cores have been since (tools/lib/deployedView.ts secondCoreFree); set only when ts-run is the main module.
+ */
+let cpuAtStart;
+function idleCpu() {
+  return { at: process.hrtime.bigint(), idleMs: os.cpus().reduce((sum, c) => sum + c.times.idle, 0) };
+}
 
-module.exports = { register, V8_FLAGS };
+module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, idleCpu };
+
+if (require.main === module) {
+  cpuAtStart = idleCpu();
+  main(process.argv.slice(2));
+}

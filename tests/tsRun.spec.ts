@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import Module from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -73,6 +74,31 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       }).trim();
     assert.equal(optimised({}), "false");
     assert.equal(optimised({ TS_RUN_NO_OPT: "0" }), "true");
+  });
+
+  it("tells the entry how many cores stayed idle while it started, which decides the deployed view's thread", () => {
+    const probe = path.join(dir, "idle.ts");
+    fs.writeFileSync(
+      probe,
+      `const t = Date.now();\nwhile (Date.now() - t < 60) {}\n` +
+        `import { idleCoresSinceStart, secondCoreFree } from "../../tools/lib/deployedView";\n` +
+        `console.log(JSON.stringify([idleCoresSinceStart(), secondCoreFree()]));\n`,
+    );
+    run([probe]);
+    const [idle, free] = JSON.parse(run([probe]).trim()) as [number, boolean];
+    assert.ok(idle >= 0 && idle <= os.cpus().length, String(idle));
+    assert.equal(free, os.cpus().length >= 2 && idle >= 0.5);
+    const forced = (threads: string) =>
+      execFileSync(process.execPath, [TS_RUN, probe], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, PREVIEW_THREADS: threads },
+      });
+    assert.equal((JSON.parse(forced("1")) as unknown[])[1], false);
+    assert.equal((JSON.parse(forced("2")) as unknown[])[1], true);
+    // Not started by the loader (mocha runs under tsx here): unknown, and the load average decides.
+    const { idleCoresSinceStart } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    assert.equal(idleCoresSinceStart(), undefined);
   });
 
   it("keeps V8's compiled code of dependency modules between runs, and they behave the same from it", () => {

@@ -15,17 +15,45 @@ import { loadStackConfig } from "./stackConfig";
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 
+interface IdleCpu {
+  readonly at: bigint;
+  readonly idleMs: number;
+}
+
+/**
+ * The average number of idle cores since the loader started this process (scripts/ts-run.cjs), or undefined when
+ * not started by it or too recently to tell (the kernel counts CPU time in 10 ms ticks).
+ */
+export function idleCoresSinceStart(): number | undefined {
+  let loader: { cpuAtStart?: () => IdleCpu | undefined; idleCpu?: () => IdleCpu };
+  try {
+    loader = require(TS_RUN) as typeof loader;
+  } catch {
+    return undefined;
+  }
+  const start = loader.cpuAtStart?.();
+  const now = loader.idleCpu?.();
+  if (!start || !now) return undefined;
+  const ms = Number(now.at - start.at) / 1e6;
+  return ms >= 50 ? (now.idleMs - start.idleMs) / ms : undefined;
+}
+
 /**
  * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
- * busy (1-minute load average). On a busy machine the worker would only compete with this thread and load every
- * module a second time, so the two views then run one after the other in this thread. `PREVIEW_THREADS=1` or `=2`
- * overrides the guess (one thread, or the worker), e.g. to compare measurements that the load average would split.
+ * busy. Busy is judged by the cores left idle while this process started (its own thread keeps one busy), which
+ * tells what the next seconds will be like better than the 1-minute load average, which still counts processes
+ * that just ended (a bench, the tests run before); the load average decides where that is not known. On a busy
+ * machine the worker would only compete with this thread and load every module a second time, so the two views
+ * then run one after the other in this thread. `PREVIEW_THREADS=1` or `=2` overrides the guess (one thread, or the
+ * worker), e.g. to compare measurements.
  */
 export function secondCoreFree(): boolean {
   const forced = process.env.PREVIEW_THREADS;
   if (forced === "1" || forced === "2") return forced === "2";
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return cores >= 2 && os.loadavg()[0] <= cores - 1;
+  if (cores < 2) return false;
+  const idle = idleCoresSinceStart();
+  return idle !== undefined ? idle >= 0.5 : os.loadavg()[0] <= cores - 1;
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
