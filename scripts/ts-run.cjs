@@ -93,14 +93,33 @@ function cached(filename) {
  * uses them (about two thirds of its load time), and likewise in `@pulumi/policy`. Each listed `require` (request, from a file ending with `from`)
  * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
  * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
- * - npm's Arborist (with pacote, sigstore, ...), to compute a closure's package code paths;
+ * - npm's Arborist (with pacote, sigstore, ...), and the package.json normalizer and file globber beside it, to
+ *   compute a closure's package code paths;
  * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
+ * - gRPC (with node:http2 and the generated service clients) and OpenTelemetry, for talking to the engine, which the
+ *   mock monitor replaces (the SDK reads `grpc.status` only when an RPC fails);
  * - and in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in).
  */
+const PULUMI = path.join("@pulumi", "pulumi");
 const DEFERRED = [
-  { request: "../../typescript-shim", from: path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js") },
-  { request: "@npmcli/arborist", from: path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js") },
-  { request: "./automation", from: path.join("@pulumi", "pulumi", "index.js") },
+  { request: "../../typescript-shim", from: path.join(PULUMI, "runtime", "closure", "parseFunction.js") },
+  { request: "@npmcli/arborist", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "normalize-package-data", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "fdir", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "./automation", from: path.join(PULUMI, "index.js") },
+  ...[
+    "errors.js",
+    "runtime/settings.js",
+    "runtime/resource.js",
+    "runtime/invoke.js",
+    "runtime/callbacks.js",
+    "provider/server.js",
+  ].map((f) => ({ request: "@grpc/grpc-js", from: path.join(PULUMI, f) })),
+  { request: "../proto/resource_grpc_pb", from: path.join(PULUMI, "runtime", "settings.js") },
+  { request: "../proto/engine_grpc_pb", from: path.join(PULUMI, "runtime", "settings.js") },
+  { request: "../proto/callback_grpc_pb", from: path.join(PULUMI, "runtime", "callbacks.js") },
+  { request: "../proto/provider_grpc_pb", from: path.join(PULUMI, "provider", "server.js") },
+  { request: "@opentelemetry/api", from: path.join(PULUMI, "runtime", "settings.js") },
   { request: "./server", from: path.join("@pulumi", "policy", "policy.js") },
 ];
 

@@ -46,14 +46,21 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       probe,
       `import * as pulumi from "@pulumi/pulumi";\n` +
         `const loaded = (end: string) => Object.keys(require.cache).some((k) => k.endsWith(end));\n` +
-        `const deferred = ["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/index.js", "/automation/index.js"];\n` +
+        `const deferred = ["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/index.js", "/automation/index.js",\n` +
+        `  "/@grpc/grpc-js/build/src/index.js", "/@opentelemetry/api/build/src/index.js",\n` +
+        `  "/normalize-package-data/lib/normalize.js", "/proto/resource_grpc_pb.js"];\n` +
         `const before = deferred.map(loaded).join(",");\n` +
         `const workspace = typeof pulumi.automation.LocalWorkspace.create;\n` +
+        `const { isGrpcError } = require("@pulumi/pulumi/errors");\n` +
+        `const grpc = [isGrpcError({ code: 14 }), isGrpcError({ code: 3 }), loaded(deferred[3])].join(",");\n` +
         `pulumi.runtime.serializeFunction(() => 42).then((f) =>\n` +
-        `  console.log(before, workspace, loaded(deferred[0]), loaded(deferred[2]), f.text.includes("42")));\n`,
+        `  console.log(before, workspace, grpc, loaded(deferred[0]), loaded(deferred[2]), f.text.includes("42")));\n`,
     );
     run([probe]); // the first run transpiles probe.ts, which loads the compiler for that
-    assert.equal(run([probe]).trim(), "false,false,false function true true true");
+    assert.equal(
+      run([probe]).trim(),
+      "false,false,false,false,false,false,false function true,false,true true true true",
+    );
   });
 
   it("runs the entry without TurboFan, unless TS_RUN_NO_OPT=0", () => {
