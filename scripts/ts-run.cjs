@@ -90,15 +90,17 @@ function cached(filename) {
 
 /**
  * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
- * uses them (about two thirds of its load time), and likewise in `@pulumi/policy`. Each listed `require` (request, from a file ending with `from`)
- * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
+ * uses them (about two thirds of its load time), and likewise in `@pulumi/policy` and zod. Each listed `require`
+ * (request, from a file ending with `from`) gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
  * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
  * - npm's Arborist (with pacote, sigstore, ...), and the package.json normalizer and file globber beside it, to
  *   compute a closure's package code paths;
  * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
  * - gRPC (with node:http2 and the generated service clients) and OpenTelemetry, for talking to the engine, which the
  *   mock monitor replaces (the SDK reads `grpc.status` only when an RPC fails);
- * - and in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in).
+ * - in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in);
+ * - and zod's error messages in its 50 languages (`z.locales`), of which the program's config validation uses the
+ *   English ones zod loads on its own.
  */
 const PULUMI = path.join("@pulumi", "pulumi");
 const DEFERRED = [
@@ -121,6 +123,8 @@ const DEFERRED = [
   { request: "../proto/provider_grpc_pb", from: path.join(PULUMI, "provider", "server.js") },
   { request: "@opentelemetry/api", from: path.join(PULUMI, "runtime", "settings.js") },
   { request: "./server", from: path.join("@pulumi", "policy", "policy.js") },
+  { request: "../locales/index.cjs", from: path.join("zod", "v4", "core", "index.cjs") },
+  { request: "../locales/index.cjs", from: path.join("zod", "v4", "classic", "external.cjs") },
 ];
 
 /**
