@@ -61,6 +61,16 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       run([probe]).trim(),
       "false,false,false,false,false,false,false function true,false,true true true true",
     );
+    const zod = path.join(dir, "zod.ts");
+    fs.writeFileSync(
+      zod,
+      `import { z } from "zod";\n` +
+        `const loaded = () => Object.keys(require.cache).some((k) => k.endsWith("/zod/v4/locales/index.cjs"));\n` +
+        `const before = loaded();\nconst r = z.object({ a: z.number() }).safeParse({ a: "x" });\n` +
+        `console.log(before, r.success ? "" : r.error.issues[0].message, typeof z.locales.de, loaded());\n`,
+    );
+    run([zod]);
+    assert.equal(run([zod]).trim(), "false Invalid input: expected number, received string function true");
   });
 
   it("runs the entry without TurboFan, unless TS_RUN_NO_OPT=0", () => {
