@@ -10,7 +10,6 @@ import { parentPort, Worker, workerData } from "node:worker_threads";
 import type { SchemaCheck } from "./armSchema/check";
 import type { ProgramRun, RunProgramOptions } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
-import { loadStackConfig } from "./stackConfig";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
@@ -65,6 +64,8 @@ export function programOf(opts: {
   readonly debug?: boolean;
 }): RunProgramOptions {
   const root = opts.root ?? ROOT;
+  // Loaded here, not with this module: the worker, which gets the program's options, never parses YAML.
+  const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
   const sc = loadStackConfig(root, opts.stack, opts.stackFile);
   return { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
 }
