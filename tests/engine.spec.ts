@@ -11,7 +11,9 @@ import {
   leanDebuggablePromise,
   SECRET_SIG,
   SECRET_SIG_VALUE,
+  structKeys,
   structStandIn,
+  structValue,
   UNKNOWN,
 } from "../tools/lib/engine";
 
@@ -199,6 +201,13 @@ describe("offline engine: Struct.fromJavaScript without the protobuf map, during
       assert.ok(isDeepStrictEqual(second, first));
       if (Object.keys(first).length > 0) assert.notEqual(second, first);
     }
+  });
+
+  it("names the keys of a Struct's value without copying it (structKeys), and throws as structValue", () => {
+    for (const v of values.filter((x) => typeof x === "object" && x !== null && !Array.isArray(x)))
+      assert.deepEqual(structKeys(v as Record<string, unknown>), Object.keys(structValue(v) as object));
+    for (const bad of [{ a: undefined }, { b: { c: [1, undefined] } }, { f: () => 1 }])
+      assert.throws(() => structKeys(bad), /^Error: Unexpected struct type\.$/);
   });
 
   it("throws where the real one throws, and is a request's object as a real one is", () => {

@@ -147,6 +147,32 @@ export function structValue(value: unknown): unknown {
 }
 
 /**
+ * `Object.keys(structValue(value))` for an object, without the copy of its values; it throws where structValue
+ * would (anything below that a Struct cannot hold).
+ */
+export function structKeys(value: Record<string, unknown>): string[] {
+  const check = (v: unknown): void => {
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) check(v[i]);
+      return;
+    }
+    if (typeof v !== "object") throw new Error("Unexpected struct type.");
+    for (const k in v) check((v as Record<string, unknown>)[k]);
+  };
+  const keys: string[] = [];
+  for (const k in value) keys.push(k);
+  keys.sort();
+  // In the order of the object structValue builds (integer-like keys first, as JavaScript orders an object's keys).
+  const shape: Record<string, true> = {};
+  for (const k of keys) {
+    check(value[k]);
+    shape[k] = true;
+  }
+  return Object.keys(shape);
+}
+
+/**
  * What `Struct.fromJavaScript(obj).toJavaScript()` gives for a Struct itself (the top level, which is not a Value):
  * the keys `for...in` lists (none for null or undefined, the indices of a string or an array), sorted, each value as
  * `structValue` gives it; it throws where `Struct.fromJavaScript` does.
@@ -370,20 +396,29 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(result.id || "");
-      let outputsJs = structValue(serializedState) as Record<string, unknown>;
+      const secretPaths = new Set<string>();
+      const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
+      let outputsJs: Record<string, unknown>;
+      let outputs: Record<string, unknown>;
+      let outputSecretPaths = new Set<string>();
       if (opts.firstPreview) {
         // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
         // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
-        // the random suffix...) is unknown.
-        const computed = req.getCustom() ? Object.keys(outputsJs).filter((k) => !(k in inputsJs) && k !== "id") : [];
-        outputsJs = { ...inputsJs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) };
+        // the random suffix...) is unknown. Only the names of the mock's outputs matter, in the order the Struct
+        // would give them; the inputs are unwrapped once for both (the unknowns have nothing to unwrap).
+        const computed = req.getCustom()
+          ? structKeys(serializedState).filter((k) => !(k in inputsJs) && k !== "id")
+          : [];
+        const unknowns = Object.fromEntries(computed.map((k) => [k, UNKNOWN]));
+        outputsJs = { ...inputsJs, ...unknowns };
+        outputs = { ...inputs, ...unknowns };
+        outputSecretPaths = secretPaths;
         response.setId("");
+      } else {
+        outputsJs = structValue(serializedState) as Record<string, unknown>;
+        outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       }
       response.getObject = () => asStruct(outputsJs);
-      const secretPaths = new Set<string>();
-      const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
-      const outputSecretPaths = new Set<string>();
-      const outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       const propertyDependencies: Record<string, string[]> = {};
       for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
       const provider = req.getProvider();
