@@ -114,18 +114,21 @@ type CheckPart = readonly [number, SchemaCheck];
 
 /**
  * The records of a run in groups for the shared schema check: one per provider namespace of the type, so that the
- * two threads read different schema files, largest first. checkSchemas checks every record on its own (a
- * resource's errors and entry depend on its record only), which is what lets the groups be checked apart.
+ * two threads read different schema files, the costliest first (checking a body takes time with its size, so the
+ * size of the group's inputs as JSON stands for it), so that the last group taken is a small one. checkSchemas
+ * checks every record on its own (a resource's errors and entry depend on its record only), which is what lets the
+ * groups be checked apart.
  */
 export function checkGroups(records: readonly ResourceRecord[]): ResourceRecord[][] {
-  const groups = new Map<string, ResourceRecord[]>();
+  const groups = new Map<string, { records: ResourceRecord[]; size: number }>();
   for (const r of records) {
     const ns = r.type.split(":")[1] ?? "";
-    const group = groups.get(ns);
-    if (group) group.push(r);
-    else groups.set(ns, [r]);
+    let group = groups.get(ns);
+    if (!group) groups.set(ns, (group = { records: [], size: 0 }));
+    group.records.push(r);
+    group.size += JSON.stringify(r.inputs).length;
   }
-  return [...groups.values()].sort((a, b) => b.length - a.length);
+  return [...groups.values()].sort((a, b) => b.size - a.size).map((g) => g.records);
 }
 
 /**
