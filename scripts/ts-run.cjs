@@ -291,17 +291,25 @@ function main(argv) {
 }
 
 /**
- * The machine's idle CPU time (all cores, ms) when this process started the entry, for the entry to tell how busy
- * the other cores have been since (tools/lib/deployedView.ts secondCoreFree); set only when ts-run is the main module.
+ * The machine's CPU time (all cores: busy and idle, in ms) and this process's own (all threads, in µs) when the
+ * loader started the entry, for the entry to tell how busy other processes kept the machine since
+ * (tools/lib/deployedView.ts secondCoreFree); set only when ts-run is the main module.
  */
 let cpuAtStart;
-function idleCpu() {
-  return { at: process.hrtime.bigint(), idleMs: os.cpus().reduce((sum, c) => sum + c.times.idle, 0) };
+function cpuSample() {
+  let busyMs = 0;
+  let idleMs = 0;
+  for (const { times } of os.cpus()) {
+    busyMs += times.user + times.nice + times.sys + times.irq;
+    idleMs += times.idle;
+  }
+  const own = process.cpuUsage();
+  return { at: process.hrtime.bigint(), busyMs, idleMs, ownUs: own.user + own.system };
 }
 
-module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, idleCpu };
+module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, cpuSample };
 
 if (require.main === module) {
-  cpuAtStart = idleCpu();
+  cpuAtStart = cpuSample();
   main(process.argv.slice(2));
 }

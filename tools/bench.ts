@@ -154,7 +154,7 @@ async function main(): Promise<number> {
   console.log(`SDK modules in the baseline: ${sdkModules().join(", ")} (plus every resource class the program uses)`);
   const { secondCoreFree } = require("./lib/preview") as typeof import("./lib/preview");
   console.log(
-    `Deployed view and ARM schema check: ${secondCoreFree() ? "in a worker thread (a core is free)" : "after the first preview, same thread (no core free)"}`,
+    `Deployed view and ARM schema check: ${secondCoreFree() ? "in a worker thread (a core is free)" : "after the first preview, same thread, unless the preview finds a core free at start-up (load average)"}`,
   );
   const base: Sample[] = [];
   const prev: Sample[] = [];

@@ -14,45 +14,53 @@ import type { ResourceRecord } from "./policyRunner";
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 
-interface IdleCpu {
+interface CpuSample {
   readonly at: bigint;
+  readonly busyMs: number;
   readonly idleMs: number;
+  readonly ownUs: number;
 }
 
 /**
- * The average number of idle cores since the loader started this process (scripts/ts-run.cjs), or undefined when
- * not started by it or too recently to tell (the kernel counts CPU time in 10 ms ticks).
+ * The CPU time other processes used since the loader started this process (scripts/ts-run.cjs), in cores on
+ * average: the machine's busy time less this process's own. Undefined when not started by the loader, or too
+ * recently to tell (the kernel counts the machine's CPU time in 10 ms ticks), or where the machine's CPU times are
+ * not known.
  */
-export function idleCoresSinceStart(): number | undefined {
-  let loader: { cpuAtStart?: () => IdleCpu | undefined; idleCpu?: () => IdleCpu };
+export function othersBusySinceStart(): number | undefined {
+  let loader: { cpuAtStart?: () => CpuSample | undefined; cpuSample?: () => CpuSample };
   try {
     loader = require(TS_RUN) as typeof loader;
   } catch {
     return undefined;
   }
   const start = loader.cpuAtStart?.();
-  const now = loader.idleCpu?.();
-  if (!start || !now) return undefined;
+  const now = loader.cpuSample?.();
+  if (!start || !now || now.busyMs + now.idleMs === 0) return undefined;
   const ms = Number(now.at - start.at) / 1e6;
-  return ms >= 50 ? (now.idleMs - start.idleMs) / ms : undefined;
+  if (ms < 100) return undefined;
+  return Math.max(0, now.busyMs - start.busyMs - (now.ownUs - start.ownUs) / 1000) / ms;
 }
 
 /**
  * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
- * busy. Busy is judged by the cores left idle while this process started (its own thread keeps one busy), which
- * tells what the next seconds will be like better than the 1-minute load average, which still counts processes
- * that just ended (a bench, the tests run before); the load average decides where that is not known. On a busy
- * machine the worker would only compete with this thread and load every module a second time, so the two views
- * then run one after the other in this thread. `PREVIEW_THREADS=1` or `=2` overrides the guess (one thread, or the
- * worker), e.g. to compare measurements.
+ * busy. On a busy machine the worker would only compete with this thread and load every module a second time, so
+ * the two views then run one after the other in this thread. First guess (at once, so that the worker loads the SDK
+ * while this thread loads the policy pack): the 1-minute load average leaves a core. That average still counts
+ * processes that just ended (a bench, the tests run before), so when it says busy, `measured` asks again, by what
+ * other processes used of the machine since this one started (at least 0.1 s ago): at most half a core on two
+ * (a core and a half free), and the worker starts then. `PREVIEW_THREADS=1` or `=2` overrides both (one thread, or
+ * the worker), e.g. to compare measurements.
  */
-export function secondCoreFree(): boolean {
+export function secondCoreFree(measured = false): boolean {
   const forced = process.env.PREVIEW_THREADS;
   if (forced === "1" || forced === "2") return forced === "2";
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   if (cores < 2) return false;
-  const idle = idleCoresSinceStart();
-  return idle !== undefined ? idle >= 0.5 : os.loadavg()[0] <= cores - 1;
+  if (os.loadavg()[0] <= cores - 1) return true;
+  if (!measured) return false;
+  const others = othersBusySinceStart();
+  return others !== undefined && others <= cores - 1.5;
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
