@@ -16,6 +16,7 @@
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
+const os = require("node:os");
 const path = require("node:path");
 const v8 = require("node:v8");
 const vm = require("node:vm");
@@ -89,18 +90,41 @@ function cached(filename) {
 
 /**
  * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
- * uses them (about two thirds of its load time), and likewise in `@pulumi/policy`. Each listed `require` (request, from a file ending with `from`)
- * gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
+ * uses them (about two thirds of its load time), and likewise in `@pulumi/policy` and zod. Each listed `require`
+ * (request, from a file ending with `from`) gets a proxy that loads the real module on first use instead, so behaviour is unchanged if it is ever needed.
  * - the whole TypeScript compiler, for closure serialization (`runtime/closure/parseFunction.js`);
- * - npm's Arborist (with pacote, sigstore, ...), to compute a closure's package code paths;
+ * - npm's Arborist (with pacote, sigstore, ...), and the package.json normalizer and file globber beside it, to
+ *   compute a closure's package code paths;
  * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
- * - and in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in).
+ * - gRPC (with node:http2 and the generated service clients) and OpenTelemetry, for talking to the engine, which the
+ *   mock monitor replaces (the SDK reads `grpc.status` only when an RPC fails);
+ * - in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in);
+ * - and zod's error messages in its 50 languages (`z.locales`), of which the program's config validation uses the
+ *   English ones zod loads on its own.
  */
+const PULUMI = path.join("@pulumi", "pulumi");
 const DEFERRED = [
-  { request: "../../typescript-shim", from: path.join("@pulumi", "pulumi", "runtime", "closure", "parseFunction.js") },
-  { request: "@npmcli/arborist", from: path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js") },
-  { request: "./automation", from: path.join("@pulumi", "pulumi", "index.js") },
+  { request: "../../typescript-shim", from: path.join(PULUMI, "runtime", "closure", "parseFunction.js") },
+  { request: "@npmcli/arborist", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "normalize-package-data", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "fdir", from: path.join(PULUMI, "runtime", "closure", "codePaths.js") },
+  { request: "./automation", from: path.join(PULUMI, "index.js") },
+  ...[
+    "errors.js",
+    "runtime/settings.js",
+    "runtime/resource.js",
+    "runtime/invoke.js",
+    "runtime/callbacks.js",
+    "provider/server.js",
+  ].map((f) => ({ request: "@grpc/grpc-js", from: path.join(PULUMI, f) })),
+  { request: "../proto/resource_grpc_pb", from: path.join(PULUMI, "runtime", "settings.js") },
+  { request: "../proto/engine_grpc_pb", from: path.join(PULUMI, "runtime", "settings.js") },
+  { request: "../proto/callback_grpc_pb", from: path.join(PULUMI, "runtime", "callbacks.js") },
+  { request: "../proto/provider_grpc_pb", from: path.join(PULUMI, "provider", "server.js") },
+  { request: "@opentelemetry/api", from: path.join(PULUMI, "runtime", "settings.js") },
   { request: "./server", from: path.join("@pulumi", "policy", "policy.js") },
+  { request: "../locales/index.cjs", from: path.join("zod", "v4", "core", "index.cjs") },
+  { request: "../locales/index.cjs", from: path.join("zod", "v4", "classic", "external.cjs") },
 ];
 
 /**
@@ -266,6 +290,26 @@ function main(argv) {
   Module._load(entry, null, true);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+/**
+ * The machine's CPU time (all cores: busy and idle, in ms) and this process's own (all threads, in µs) when the
+ * loader started the entry, for the entry to tell how busy other processes kept the machine since
+ * (tools/lib/deployedView.ts secondCoreFree); set only when ts-run is the main module.
+ */
+let cpuAtStart;
+function cpuSample() {
+  let busyMs = 0;
+  let idleMs = 0;
+  for (const { times } of os.cpus()) {
+    busyMs += times.user + times.nice + times.sys + times.irq;
+    idleMs += times.idle;
+  }
+  const own = process.cpuUsage();
+  return { at: process.hrtime.bigint(), busyMs, idleMs, ownUs: own.user + own.system };
+}
 
-module.exports = { register, V8_FLAGS };
+module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, cpuSample };
+
+if (require.main === module) {
+  cpuAtStart = cpuSample();
+  main(process.argv.slice(2));
+}

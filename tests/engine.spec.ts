@@ -1,6 +1,21 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { leanDebuggablePromise } from "../tools/lib/engine";
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import {
+  lazyTransferProperties,
+  leanDebuggablePromise,
+  SECRET_SIG,
+  SECRET_SIG_VALUE,
+  structKeys,
+  structStandIn,
+  structValue,
+  UNKNOWN,
+} from "../tools/lib/engine";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -51,16 +66,227 @@ describe("offline engine: the SDK's debuggablePromise without its debugging labe
   });
 });
 
+type Resolver = (...args: unknown[]) => void;
+type Transfer = (
+  onto: Record<string, unknown>,
+  label: string,
+  props: Record<string, unknown>,
+) => Record<string, Resolver>;
+const { transferProperties } = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: Transfer };
+/** The members of an Output the SDK itself reads (output.js OutputImpl). */
+interface OutputInternals {
+  promise(withUnknowns?: boolean): Promise<unknown>;
+  readonly isKnown: Promise<boolean>;
+  readonly isSecret: Promise<boolean>;
+  allResources(): Promise<Set<unknown>>;
+}
+const internals = (o: unknown) => o as OutputInternals;
+
+describe("offline engine: the SDK's transferProperties with each Output made on first read", () => {
+  const lazy = lazyTransferProperties(transferProperties);
+  const props = () => ({ id: undefined, urn: undefined, name: "n", tags: { a: "b" }, location: undefined });
+  const settled = async (o: unknown) => {
+    const out = internals(o);
+    return [await out.promise(true), await out.isKnown, await out.isSecret, (await out.allResources()).size];
+  };
+  const dep = {} as pulumi.Resource;
+
+  it("gives the same properties, Outputs and values as the SDK's, read before or after the answer", async () => {
+    const sdkOnto: Record<string, unknown> = {};
+    const lazyOnto: Record<string, unknown> = {};
+    const sdk = transferProperties(sdkOnto, "resource:x", props());
+    const ours = lazy(lazyOnto, "resource:x", props());
+    assert.deepEqual(Object.keys(ours), Object.keys(sdk));
+    assert.deepEqual(Object.keys(lazyOnto), Object.keys(sdkOnto));
+    assert.ok(Object.getOwnPropertyDescriptor(lazyOnto, "tags")?.get, "not made before it is read");
+    const early = lazyOnto.name;
+    assert.ok(pulumi.Output.isInstance(early));
+    assert.equal(lazyOnto.name, early, "made once, then a plain property");
+    const shape = (o: Record<string, unknown>) => ({ ...Object.getOwnPropertyDescriptor(o, "name"), value: "" });
+    assert.deepEqual(shape(lazyOnto), shape(sdkOnto));
+    for (const [k, args] of [
+      ["name", ["n", true, false, [dep]]],
+      ["tags", [{ a: "b" }, true, true]],
+      ["location", [undefined, false, false]],
+    ] as const) {
+      sdk[k](...args);
+      ours[k](...args);
+    }
+    for (const k of ["name", "tags", "location"]) {
+      assert.deepEqual(await settled(lazyOnto[k]), await settled(sdkOnto[k]), k);
+      assert.ok(pulumi.Output.isInstance(lazyOnto[k]));
+    }
+    lazyOnto.location = "assigned";
+    assert.equal(lazyOnto.location, "assigned");
+  });
+
+  it("settles an Output read before the answer in the same turn as the SDK's", async () => {
+    for (const first of ["sdk", "lazy"] as const) {
+      const order: string[] = [];
+      const sdkOnto: Record<string, unknown> = {};
+      const lazyOnto: Record<string, unknown> = {};
+      const resolvers = {
+        sdk: transferProperties(sdkOnto, "resource:x", { name: undefined }),
+        lazy: lazy(lazyOnto, "resource:x", { name: undefined }),
+      };
+      const done = [
+        (lazyOnto.name as pulumi.Output<unknown>).apply(() => order.push("lazy")),
+        (sdkOnto.name as pulumi.Output<unknown>).apply(() => order.push("sdk")),
+      ];
+      const second = first === "sdk" ? "lazy" : "sdk";
+      for (const k of [first, second] as const) resolvers[k].name("v", true, false);
+      await Promise.all(done.map((o) => internals(o).promise()));
+      assert.deepEqual(order, [first, second]);
+    }
+  });
+
+  it("rejects as the SDK's on a failed registration, and refuses a property already set", async () => {
+    const sdkOnto: Record<string, unknown> = {};
+    const lazyOnto: Record<string, unknown> = {};
+    const sdk = transferProperties(sdkOnto, "resource:x", { name: undefined });
+    const ours = lazy(lazyOnto, "resource:x", { name: undefined });
+    const err = new Error("failed");
+    sdk.name(undefined, true, false, [], err);
+    ours.name(undefined, true, false, [], err);
+    const outcome = (o: unknown) =>
+      internals(o)
+        .promise()
+        .then(
+          () => "resolved",
+          (e: unknown) => e,
+        );
+    assert.equal(await outcome(lazyOnto.name), await outcome(sdkOnto.name));
+    const taken = { name: 1 };
+    assert.throws(() => lazy(taken, "resource:y", { name: undefined }), /Property 'name' is already initialized/);
+    assert.throws(
+      () => transferProperties(taken, "resource:y", { name: undefined }),
+      /Property 'name' is already initialized/,
+    );
+    const unprintable = { bad: Object.create(null) as unknown };
+    assert.throws(() => transferProperties({}, "resource:z", unprintable), TypeError);
+    assert.throws(() => lazy({}, "resource:z", unprintable), TypeError);
+  });
+});
+
+describe("offline engine: Struct.fromJavaScript without the protobuf map, during a run", () => {
+  const standIn = structStandIn(Struct.fromJavaScript);
+  const inherited = Object.assign(Object.create({ fromProto: "x" }) as Record<string, unknown>, { own: 1 });
+  const values: unknown[] = [
+    {
+      zeta: [3, -0, 1.5e300, NaN, "s", null, true, [[], {}], { b: 1, a: { d: [], c: "" } }],
+      alpha: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "plain" },
+      10: "ten",
+      2: "two",
+      "b-c": UNKNOWN,
+      B: false,
+      inherited,
+    },
+    {},
+    null,
+    undefined,
+    "ab",
+    [1, { x: 2 }],
+    inherited,
+  ];
+
+  it("reads as the real Struct: the same values, keys in the same order, a new object from the second read on", () => {
+    for (const v of values) {
+      const real = Struct.fromJavaScript(v as never);
+      const ours = standIn(v as never);
+      assert.ok(ours instanceof Struct);
+      const first = ours.toJavaScript();
+      assert.ok(isDeepStrictEqual(first, real.toJavaScript()), JSON.stringify(v));
+      assert.equal(JSON.stringify(first), JSON.stringify(real.toJavaScript()));
+      const second = ours.toJavaScript();
+      assert.ok(isDeepStrictEqual(second, first));
+      if (Object.keys(first).length > 0) assert.notEqual(second, first);
+    }
+  });
+
+  it("names the keys of a Struct's value without copying it (structKeys), and throws as structValue", () => {
+    for (const v of values.filter((x) => typeof x === "object" && x !== null && !Array.isArray(x)))
+      assert.deepEqual(structKeys(v as Record<string, unknown>), Object.keys(structValue(v) as object));
+    for (const bad of [{ a: undefined }, { b: { c: [1, undefined] } }, { f: () => 1 }])
+      assert.throws(() => structKeys(bad), /^Error: Unexpected struct type\.$/);
+  });
+
+  it("throws where the real one throws, and is a request's object as a real one is", () => {
+    for (const bad of [{ a: undefined }, { a: [1, undefined] }, { f: () => 1 }, { n: 1n }]) {
+      assert.throws(() => Struct.fromJavaScript(bad as never), /^Error: Unexpected struct type\.$/);
+      assert.throws(() => standIn(bad as never), /^Error: Unexpected struct type\.$/);
+    }
+    const req = new RegisterResourceRequest();
+    const ours = standIn({ a: 1 });
+    req.setObject(ours);
+    assert.equal(req.getObject(), ours);
+  });
+
+  it("becomes a real Struct when its map is read (the SDK's getResource answer)", () => {
+    for (const v of values) {
+      for (const readFirst of [false, true]) {
+        const real = Struct.fromJavaScript(v as never);
+        const ours = standIn(v as never);
+        if (readFirst) ours.toJavaScript();
+        const map = ours.getFieldsMap();
+        assert.deepEqual(
+          map.getEntryList().map(([k]) => k),
+          real
+            .getFieldsMap()
+            .getEntryList()
+            .map(([k]) => k),
+        );
+        assert.deepEqual(ours.serializeBinary(), real.serializeBinary());
+        assert.equal(JSON.stringify(ours.toJavaScript()), JSON.stringify(real.toJavaScript()));
+        assert.equal(ours.getFieldsMap(), map);
+      }
+    }
+  });
+});
+
 describe("offline engine: the SDK code it stands in for", () => {
+  const digest = (f: (...args: never[]) => unknown) =>
+    createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
   // tools/lib/engine.ts repeats MockMonitor.registerResource step for step and debuggablePromise without its labels,
   // as written in @pulumi/pulumi 3.248.0. A new SDK that changes either fails here, for a review of the engine.
   it("is MockMonitor.registerResource and debuggablePromise as the engine was written against", () => {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
       MockMonitor: { prototype: { registerResource: (...args: never[]) => unknown } };
     };
-    const digest = (f: (...args: never[]) => unknown) =>
-      createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
     assert.equal(digest(MockMonitor.prototype.registerResource), "8f7dad51cedba58f");
     assert.equal(digest(debuggablePromise), "bf5c7b37cd7aea03");
+    // lazyTransferProperties wraps transferProperties, which runtime/resource.js calls through the module's exports.
+    assert.equal(digest(transferProperties), "b3b1e2c206b5fca7");
+    const resourceJs = fs.readFileSync(require.resolve("@pulumi/pulumi/runtime/resource.js"), "utf8");
+    assert.equal(resourceJs.match(/rpc_1\.transferProperties\(/g)?.length, 1);
+  });
+
+  it("is google-protobuf's Struct, and the SDK reads every Struct of a run with toJavaScript or getFieldsMap", () => {
+    // structStandIn stands in for Struct.fromJavaScript during a run (google-protobuf 3.21.4). Every line of the
+    // SDK's runtime that makes or reads a Struct is pinned: a new reader (serializeBinary, getFieldsMap...) fails here.
+    const pb = require(
+      require.resolve("google-protobuf/google/protobuf/struct_pb", {
+        paths: [path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"))],
+      }),
+    ) as typeof import("google-protobuf/google/protobuf/struct_pb");
+    assert.equal(pb.Struct, Struct);
+    assert.deepEqual(
+      [
+        pb.Struct.fromJavaScript,
+        pb.Struct.prototype.toJavaScript,
+        pb.Value.fromJavaScript,
+        pb.ListValue.fromJavaScript,
+      ].map(digest),
+      ["22ce8e2dc8e907cf", "030224937e0bfef7", "5447217473a92020", "04e865291daa4980"],
+    );
+    const dir = path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"));
+    const lines: string[] = [];
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(".js"))
+      .sort()) {
+      for (const l of fs.readFileSync(path.join(dir, f), "utf8").split("\n"))
+        if (/Struct|toJavaScript|getFieldsMap/.test(l)) lines.push(`${f}: ${l.trim()}`);
+    }
+    assert.equal(createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16), "14d10139a88c51ab");
   });
 });

@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
-import { programOf, startDeployedView } from "../tools/lib/deployedView";
+import { checkGroups, checkShare, mergeChecks, programOf, startDeployedView } from "../tools/lib/deployedView";
+import { checkSchemas } from "../tools/lib/armSchema/check";
+import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, SECRET_SIG_VALUE, structValue, UNKNOWN } from "../tools/lib/engine";
@@ -135,6 +137,37 @@ describe("offline preview", function () {
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
     assert.deepEqual(inWorker.verdict, inThread.verdict);
     assert.deepEqual(inWorker.schema, inThread.schema);
+  });
+
+  it("checks the schemas in groups shared by two threads to the very check of all resources at once", async () => {
+    const faults = await runProgram(
+      programOf({
+        stack: "schema-faults",
+        stackFile: path.join(ROOT, "tests/fixtures/schema-faults/Pulumi.schema-faults.yaml"),
+        program: path.join(ROOT, "tests/fixtures/schema-faults/index.ts"),
+      }),
+    );
+    for (const records of [(await previewOf("prod")).run.resources, faults.resources]) {
+      const whole = checkSchemas(records);
+      const groups = checkGroups(records);
+      assert.equal(groups.flat().length, records.length);
+      // One thread taking every other group, the other the rest, in any order: the same check.
+      const queue = new SharedArrayBuffer(4);
+      const first = checkShare(groups.slice(0, 1), queue);
+      const rest = groups
+        .map((g, i) => [i, checkSchemas(g)] as const)
+        .slice(1)
+        .reverse();
+      const merged = mergeChecks(
+        records,
+        [...rest, ...first].map(([, c]) => c),
+      );
+      assert.deepEqual(merged, whole);
+      assert.equal(JSON.stringify(merged), JSON.stringify(whole));
+      assert.equal(new Int32Array(queue)[0], 2, "the queue is taken until it is empty");
+    }
+    const errors = checkSchemas(faults.resources).errors;
+    assert.ok(new Set(errors.map((e) => e.urn)).size >= 2, "the fixture has errors, of several resources");
   });
 
   it("answers the SDK with exactly what a protobuf Struct round trip of the mock's state gives", async () => {

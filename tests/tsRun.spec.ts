@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import Module from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -45,14 +46,31 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       probe,
       `import * as pulumi from "@pulumi/pulumi";\n` +
         `const loaded = (end: string) => Object.keys(require.cache).some((k) => k.endsWith(end));\n` +
-        `const deferred = ["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/index.js", "/automation/index.js"];\n` +
+        `const deferred = ["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/index.js", "/automation/index.js",\n` +
+        `  "/@grpc/grpc-js/build/src/index.js", "/@opentelemetry/api/build/src/index.js",\n` +
+        `  "/normalize-package-data/lib/normalize.js", "/proto/resource_grpc_pb.js"];\n` +
         `const before = deferred.map(loaded).join(",");\n` +
         `const workspace = typeof pulumi.automation.LocalWorkspace.create;\n` +
+        `const { isGrpcError } = require("@pulumi/pulumi/errors");\n` +
+        `const grpc = [isGrpcError({ code: 14 }), isGrpcError({ code: 3 }), loaded(deferred[3])].join(",");\n` +
         `pulumi.runtime.serializeFunction(() => 42).then((f) =>\n` +
-        `  console.log(before, workspace, loaded(deferred[0]), loaded(deferred[2]), f.text.includes("42")));\n`,
+        `  console.log(before, workspace, grpc, loaded(deferred[0]), loaded(deferred[2]), f.text.includes("42")));\n`,
     );
     run([probe]); // the first run transpiles probe.ts, which loads the compiler for that
-    assert.equal(run([probe]).trim(), "false,false,false function true true true");
+    assert.equal(
+      run([probe]).trim(),
+      "false,false,false,false,false,false,false function true,false,true true true true",
+    );
+    const zod = path.join(dir, "zod.ts");
+    fs.writeFileSync(
+      zod,
+      `import { z } from "zod";\n` +
+        `const loaded = () => Object.keys(require.cache).some((k) => k.endsWith("/zod/v4/locales/index.cjs"));\n` +
+        `const before = loaded();\nconst r = z.object({ a: z.number() }).safeParse({ a: "x" });\n` +
+        `console.log(before, r.success ? "" : r.error.issues[0].message, typeof z.locales.de, loaded());\n`,
+    );
+    run([zod]);
+    assert.equal(run([zod]).trim(), "false Invalid input: expected number, received string function true");
   });
 
   it("runs the entry without TurboFan, unless TS_RUN_NO_OPT=0", () => {
@@ -73,6 +91,35 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       }).trim();
     assert.equal(optimised({}), "false");
     assert.equal(optimised({ TS_RUN_NO_OPT: "0" }), "true");
+  });
+
+  it("tells the entry how much CPU other processes used since it started, which decides the deployed view's thread", () => {
+    const probe = path.join(dir, "busy.ts");
+    fs.writeFileSync(
+      probe,
+      `import * as os from "node:os";\n` +
+        `import { othersBusySinceStart, secondCoreFree } from "../../tools/lib/deployedView";\n` +
+        `const t = Date.now();\nwhile (Date.now() - t < 150) {}\n` +
+        `const others = othersBusySinceStart();\nconst load = os.loadavg()[0];\n` +
+        `console.log(JSON.stringify([others, load, secondCoreFree(), secondCoreFree(true)]));\n`,
+    );
+    run([probe]);
+    const [others, load, atOnce, measured] = JSON.parse(run([probe]).trim()) as [number, number, boolean, boolean];
+    const cores = os.cpus().length;
+    assert.ok(others >= 0 && others <= cores, String(others));
+    assert.equal(atOnce, cores >= 2 && load <= cores - 1);
+    assert.equal(measured, cores >= 2 && (load <= cores - 1 || others <= cores - 1.5));
+    const forced = (threads: string) =>
+      execFileSync(process.execPath, [TS_RUN, probe], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, PREVIEW_THREADS: threads },
+      });
+    assert.deepEqual((JSON.parse(forced("1")) as unknown[]).slice(2), [false, false]);
+    assert.deepEqual((JSON.parse(forced("2")) as unknown[]).slice(2), [true, true]);
+    // Not started by the loader (mocha runs under tsx here): unknown, and the load average decides.
+    const { othersBusySinceStart } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    assert.equal(othersBusySinceStart(), undefined);
   });
 
   it("keeps V8's compiled code of dependency modules between runs, and they behave the same from it", () => {

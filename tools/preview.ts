@@ -45,9 +45,9 @@ runCli(USAGE, async (argv) => {
   };
   const { programOf, secondCoreFree, startDeployedView } =
     require("./lib/deployedView") as typeof import("./lib/deployedView");
-  const parallel = secondCoreFree();
+  const atOnce = secondCoreFree();
   // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
-  if (parallel && (options.deployedView || !options.skipSchema))
+  if (atOnce && (options.deployedView || !options.skipSchema))
     startDeployedView(programOf(options), !options.skipSchema);
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
@@ -55,6 +55,9 @@ runCli(USAGE, async (argv) => {
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
+  // Else asked again, now that this process has run for a while: the load average may still count processes that
+  // just ended; the worker then starts here.
+  const parallel = atOnce || secondCoreFree(true);
   const { run, verdict, schema } = await previewStack({
     ...options,
     parallel,

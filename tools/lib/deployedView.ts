@@ -9,19 +9,58 @@ import * as path from "node:path";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import type { SchemaCheck } from "./armSchema/check";
 import type { ProgramRun, RunProgramOptions } from "./engine";
-import { loadStackConfig } from "./stackConfig";
+import type { ResourceRecord } from "./policyRunner";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 
+interface CpuSample {
+  readonly at: bigint;
+  readonly busyMs: number;
+  readonly idleMs: number;
+  readonly ownUs: number;
+}
+
+/**
+ * The CPU time other processes used since the loader started this process (scripts/ts-run.cjs), in cores on
+ * average: the machine's busy time less this process's own. Undefined when not started by the loader, or too
+ * recently to tell (the kernel counts the machine's CPU time in 10 ms ticks), or where the machine's CPU times are
+ * not known.
+ */
+export function othersBusySinceStart(): number | undefined {
+  let loader: { cpuAtStart?: () => CpuSample | undefined; cpuSample?: () => CpuSample };
+  try {
+    loader = require(TS_RUN) as typeof loader;
+  } catch {
+    return undefined;
+  }
+  const start = loader.cpuAtStart?.();
+  const now = loader.cpuSample?.();
+  if (!start || !now || now.busyMs + now.idleMs === 0) return undefined;
+  const ms = Number(now.at - start.at) / 1e6;
+  if (ms < 100) return undefined;
+  return Math.max(0, now.busyMs - start.busyMs - (now.ownUs - start.ownUs) / 1000) / ms;
+}
+
 /**
  * Whether a core is free for the deployed view's worker thread: the machine has a second one and is not already
- * busy (1-minute load average). On a busy machine the worker would only compete with this thread and load every
- * module a second time, so the two views then run one after the other in this thread.
+ * busy. On a busy machine the worker would only compete with this thread and load every module a second time, so
+ * the two views then run one after the other in this thread. First guess (at once, so that the worker loads the SDK
+ * while this thread loads the policy pack): the 1-minute load average leaves a core. That average still counts
+ * processes that just ended (a bench, the tests run before), so when it says busy, `measured` asks again, by what
+ * other processes used of the machine since this one started (at least 0.1 s ago): at most half a core on two
+ * (a core and a half free), and the worker starts then. `PREVIEW_THREADS=1` or `=2` overrides both (one thread, or
+ * the worker), e.g. to compare measurements.
  */
-export function secondCoreFree(): boolean {
+export function secondCoreFree(measured = false): boolean {
+  const forced = process.env.PREVIEW_THREADS;
+  if (forced === "1" || forced === "2") return forced === "2";
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return cores >= 2 && os.loadavg()[0] <= cores - 1;
+  if (cores < 2) return false;
+  if (os.loadavg()[0] <= cores - 1) return true;
+  if (!measured) return false;
+  const others = othersBusySinceStart();
+  return others !== undefined && others <= cores - 1.5;
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
@@ -33,6 +72,8 @@ export function programOf(opts: {
   readonly debug?: boolean;
 }): RunProgramOptions {
   const root = opts.root ?? ROOT;
+  // Loaded here, not with this module: the worker, which gets the program's options, never parses YAML.
+  const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
   const sc = loadStackConfig(root, opts.stack, opts.stackFile);
   return { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
 }
@@ -60,22 +101,108 @@ export function deployedView(program: RunProgramOptions, schema: boolean): Promi
 
 export interface DeployedView {
   readonly run: ProgramRun;
-  readonly check?: SchemaCheck;
+  /**
+   * The ARM schema check of `run` (unless the view was started without it), which the worker has begun and the
+   * calling thread shares: call it when this thread is free (see checkShare).
+   */
+  readonly check?: () => Promise<SchemaCheck>;
 }
 
 interface Job {
   readonly program: RunProgramOptions;
   readonly schema: boolean;
+  /** The shared check's queue: the index of the next group of checkGroups to take (an Int32Array's one slot). */
+  readonly queue: SharedArrayBuffer;
 }
 
-/** Runs the program as deployed (and the schema check unless `schema` is false) in a worker thread. */
+/** What the worker sends: the run as soon as it has it, then its share of the schema check. */
+type WorkerMessage = { readonly run: ProgramRun } | { readonly parts: readonly CheckPart[] };
+/** A group's check: the group's index in checkGroups and checkSchemas' answer over it. */
+type CheckPart = readonly [number, SchemaCheck];
+
+/**
+ * The records of a run in groups for the shared schema check: one per provider namespace of the type, so that the
+ * two threads read different schema files, the costliest first (checking a body takes time with its size, so the
+ * size of the group's inputs as JSON stands for it), so that the last group taken is a small one. checkSchemas
+ * checks every record on its own (a resource's errors and entry depend on its record only), which is what lets the
+ * groups be checked apart.
+ */
+export function checkGroups(records: readonly ResourceRecord[]): ResourceRecord[][] {
+  const groups = new Map<string, { records: ResourceRecord[]; size: number }>();
+  for (const r of records) {
+    const ns = r.type.split(":")[1] ?? "";
+    let group = groups.get(ns);
+    if (!group) groups.set(ns, (group = { records: [], size: 0 }));
+    group.records.push(r);
+    group.size += JSON.stringify(r.inputs).length;
+  }
+  return [...groups.values()].sort((a, b) => b.size - a.size).map((g) => g.records);
+}
+
+/**
+ * This thread's share of a check: takes the next group off the queue the two threads share, checks it, and again
+ * until none is left, so that the thread free first takes more. One schema store for all of its groups.
+ */
+export function checkShare(groups: readonly (readonly ResourceRecord[])[], queue: SharedArrayBuffer): CheckPart[] {
+  const { checkSchemas } = require("./armSchema/check") as typeof import("./armSchema/check");
+  const { SchemaStore } = require("./armSchema/store") as typeof import("./armSchema/store");
+  const next = new Int32Array(queue);
+  const store = new SchemaStore();
+  const parts: CheckPart[] = [];
+  for (let i = Atomics.add(next, 0, 1); i < groups.length; i = Atomics.add(next, 0, 1))
+    parts.push([i, checkSchemas(groups[i], store)]);
+  return parts;
+}
+
+/**
+ * checkSchemas over all the records, from its answers over groups of them: the checked resources and the errors in
+ * the order of the records (each resource's own errors in their order), the schema files sorted.
+ */
+export function mergeChecks(records: readonly ResourceRecord[], parts: readonly SchemaCheck[]): SchemaCheck {
+  const index = new Map(records.map((r, i) => [r.urn, i]));
+  const at = (urn: string) => index.get(urn) ?? -1;
+  return {
+    resources: parts.flatMap((p) => p.resources).sort((a, b) => at(a.urn) - at(b.urn)),
+    errors: parts.flatMap((p) => p.errors).sort((a, b) => at(a.urn) - at(b.urn)),
+    files: [...new Set(parts.flatMap((p) => p.files))].sort(),
+  };
+}
+
+/**
+ * Runs the program as deployed in a worker thread, and unless `schema` is false the schema check, which the worker
+ * starts as soon as it has sent the run and the calling thread joins with `check()`.
+ */
 export function deployedViewInWorker(program: RunProgramOptions, schema: boolean): Promise<DeployedView> {
   const boot = `require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
+  const queue = new SharedArrayBuffer(4);
+  let theirs: (parts: readonly CheckPart[]) => void = () => undefined;
+  let failed: (e: Error) => void = () => undefined;
+  const workerParts = new Promise<readonly CheckPart[]>((resolve, reject) => {
+    theirs = resolve;
+    failed = reject;
+  });
+  workerParts.catch(() => undefined);
+  const check = async (run: ProgramRun) => {
+    const groups = checkGroups(run.resources);
+    const mine = checkShare(groups, queue);
+    const parts = [...mine, ...(await workerParts)].sort((a, b) => a[0] - b[0]);
+    return mergeChecks(
+      run.resources,
+      parts.map(([, c]) => c),
+    );
+  };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(boot, { eval: true, workerData: { program, schema } satisfies Job });
-    worker.once("message", (view: DeployedView) => resolve(view));
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the deployed-view worker exited with code ${code}`)));
+    const fail = (e: Error) => {
+      reject(e);
+      failed(e);
+    };
+    const worker = new Worker(boot, { eval: true, workerData: { program, schema, queue } satisfies Job });
+    worker.on("message", (m: WorkerMessage) => {
+      if ("run" in m) resolve({ run: m.run, ...(schema ? { check: () => check(m.run) } : {}) });
+      else theirs(m.parts);
+    });
+    worker.once("error", fail);
+    worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
   });
 }
 
@@ -84,8 +211,7 @@ export async function workerMain(): Promise<void> {
   const job = workerData as Job;
   const { runProgram } = require("./engine") as typeof import("./engine");
   const run = await runProgram(job.program);
-  const check = job.schema
-    ? (require("./armSchema/check") as typeof import("./armSchema/check")).checkSchemas(run.resources)
-    : undefined;
-  parentPort?.postMessage({ run, ...(check ? { check } : {}) } satisfies DeployedView);
+  parentPort?.postMessage({ run } satisfies WorkerMessage);
+  if (job.schema)
+    parentPort?.postMessage({ parts: checkShare(checkGroups(run.resources), job.queue) } satisfies WorkerMessage);
 }

@@ -4,6 +4,7 @@
  * property dependencies, inputs, protect), plus the stack outputs. Secret values are tracked so no output of
  * the tools ever prints them.
  */
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
@@ -146,6 +147,90 @@ export function structValue(value: unknown): unknown {
 }
 
 /**
+ * `Object.keys(structValue(value))` for an object, without the copy of its values; it throws where structValue
+ * would (anything below that a Struct cannot hold).
+ */
+export function structKeys(value: Record<string, unknown>): string[] {
+  const check = (v: unknown): void => {
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) check(v[i]);
+      return;
+    }
+    if (typeof v !== "object") throw new Error("Unexpected struct type.");
+    for (const k in v) check((v as Record<string, unknown>)[k]);
+  };
+  const keys: string[] = [];
+  for (const k in value) keys.push(k);
+  keys.sort();
+  // In the order of the object structValue builds (integer-like keys first, as JavaScript orders an object's keys).
+  const shape: Record<string, true> = {};
+  for (const k of keys) {
+    check(value[k]);
+    shape[k] = true;
+  }
+  return Object.keys(shape);
+}
+
+/**
+ * What `Struct.fromJavaScript(obj).toJavaScript()` gives for a Struct itself (the top level, which is not a Value):
+ * the keys `for...in` lists (none for null or undefined, the indices of a string or an array), sorted, each value as
+ * `structValue` gives it; it throws where `Struct.fromJavaScript` does.
+ */
+export function structObject(obj: unknown): Record<string, unknown> {
+  const keys: string[] = [];
+  for (const k in obj as object) keys.push(k);
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = structValue((obj as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** google-protobuf's struct_pb, the very module @pulumi/pulumi's runtime builds its requests with. */
+const structPb = createRequire(require.resolve("@pulumi/pulumi/runtime/resource"))(
+  "google-protobuf/google/protobuf/struct_pb",
+) as typeof import("google-protobuf/google/protobuf/struct_pb");
+type ProtoStruct = InstanceType<typeof structPb.Struct>;
+type FromJavaScript = typeof structPb.Struct.fromJavaScript;
+
+/**
+ * `Struct.fromJavaScript` for the mock engine's run: a Struct whose value is kept as the plain JavaScript its
+ * `toJavaScript()` would give (structObject), instead of a protobuf map of Values. During a run every caller reads a
+ * Struct that way: the SDK builds one for every RegisterResourceRequest (and for registerResourceOutputs and invoke
+ * requests), which the mock engine reads with `toJavaScript()` at once, as MockMonitor does with an invoke's
+ * arguments, and the SDK reads the mock's invoke answers so too. It is a real, empty Struct otherwise (a request's
+ * `setObject` takes it as it is and `getObject` gives it back), and it fills its map from the value on the first
+ * `getFieldsMap()` (the SDK's way to read a `pulumi:pulumi:getResource` answer), from then on a Struct like any
+ * other. It throws where the real one throws, when it is made; the first `toJavaScript()` hands over the value
+ * itself, later ones a copy each, as the real one builds a new object each time.
+ */
+export function structStandIn(realFromJavaScript: FromJavaScript): FromJavaScript {
+  const proto = structPb.Struct.prototype;
+  return (obj) => {
+    const js = structObject(obj);
+    const struct = new structPb.Struct();
+    const own = struct as unknown as { toJavaScript?: () => unknown; getFieldsMap?: (...args: unknown[]) => unknown };
+    let handedOver = false;
+    const value = () => (handedOver ? structObject(js) : js) as Parameters<FromJavaScript>[0];
+    own.toJavaScript = () => {
+      const v = value();
+      handedOver = true;
+      return v;
+    };
+    own.getFieldsMap = (...args) => {
+      delete own.toJavaScript;
+      delete own.getFieldsMap;
+      const map = Reflect.apply(proto.getFieldsMap, struct, args) as ReturnType<ProtoStruct["getFieldsMap"]>;
+      realFromJavaScript(value())
+        .getFieldsMap()
+        .forEach((v, k) => map.set(k, v));
+      return map;
+    };
+    return struct;
+  };
+}
+
+/**
  * Forgets the program's own modules (the entry, index.ts, components/, lib/, pipelines/ and the test fixtures, which
  * wrap index.ts) so it runs again from scratch: a fixture that requires index.ts must not get the cached module of
  * an earlier run, which would register nothing.
@@ -203,6 +288,62 @@ export function leanDebuggablePromise<T>(p: Promise<T>): Promise<T> {
     });
 }
 
+/** A resolver `transferProperties` returns for one output property: `(value, isKnown, isSecret, deps, err)`. */
+type PropertyResolver = (...args: unknown[]) => void;
+type TransferProperties = (
+  onto: Record<string, unknown>,
+  label: string,
+  props: Record<string, unknown>,
+) => Record<string, PropertyResolver>;
+
+/** @pulumi/pulumi's runtime/rpc.js (an internal module; runtime/resource.js calls it through its exports). */
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
+
+/**
+ * The SDK's `transferProperties` (runtime/rpc.js) with each output property's Output made on first read instead of
+ * at construction. The SDK gives a custom resource one Output per property of its type as soon as it is constructed
+ * (four promises with their debugging wrappers, the Output's own promise chain and a Proxy: about 20 promises
+ * each), which stay pending until the registration is answered, so every young-generation collection copies them;
+ * a program reads few of them (the prod stack reads about 200 of its 8,000). Here the property is a getter until
+ * first read: then the SDK's own `transferProperties` makes its Output (a plain data property, as before) and
+ * replays the resolution if it came first. An Output read before the registration is answered, which is when the
+ * program reads them, settles in the same order as before, and one never read settles nothing anyone observes; one
+ * first read after the answer settles a few promise jobs later than a ready-made one would have (the same values).
+ * The property's label string is still made (`safeToString` can throw, as before), and assigning the property
+ * replaces it as before.
+ */
+export function lazyTransferProperties(transfer: TransferProperties): TransferProperties {
+  return (onto, label, props) => {
+    const resolvers: Record<string, PropertyResolver> = {};
+    for (const k of Object.keys(props)) {
+      if (k === "id" || k === "urn") continue;
+      if (Object.prototype.hasOwnProperty.call(onto, k))
+        throw new Error(`Property '${k}' is already initialized on target '${label}`);
+      const value = props[k];
+      // The SDK's label of the property's promises: only its exceptions matter (an object that cannot be a string).
+      if (!pulumi.Output.isInstance(value)) void `${value}`;
+      const replay: unknown[][] = [];
+      let resolve: PropertyResolver | undefined;
+      const data = (v: unknown) =>
+        Object.defineProperty(onto, k, { value: v, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(onto, k, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          delete onto[k];
+          resolve = transfer(onto, label, { [k]: value })[k];
+          for (const args of replay) resolve(...args);
+          replay.length = 0;
+          return onto[k];
+        },
+        set: data,
+      });
+      resolvers[k] = (...args) => (resolve ? resolve(...args) : void replay.push(args));
+    }
+    return resolvers;
+  };
+}
+
 /** Runs the program once under mocks and returns what it registered. */
 export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const secrets = new Set<string>();
@@ -255,20 +396,29 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(result.id || "");
-      let outputsJs = structValue(serializedState) as Record<string, unknown>;
+      const secretPaths = new Set<string>();
+      const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
+      let outputsJs: Record<string, unknown>;
+      let outputs: Record<string, unknown>;
+      let outputSecretPaths = new Set<string>();
       if (opts.firstPreview) {
         // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
         // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
-        // the random suffix...) is unknown.
-        const computed = req.getCustom() ? Object.keys(outputsJs).filter((k) => !(k in inputsJs) && k !== "id") : [];
-        outputsJs = { ...inputsJs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) };
+        // the random suffix...) is unknown. Only the names of the mock's outputs matter, in the order the Struct
+        // would give them; the inputs are unwrapped once for both (the unknowns have nothing to unwrap).
+        const computed = req.getCustom()
+          ? structKeys(serializedState).filter((k) => !(k in inputsJs) && k !== "id")
+          : [];
+        const unknowns = Object.fromEntries(computed.map((k) => [k, UNKNOWN]));
+        outputsJs = { ...inputsJs, ...unknowns };
+        outputs = { ...inputs, ...unknowns };
+        outputSecretPaths = secretPaths;
         response.setId("");
+      } else {
+        outputsJs = structValue(serializedState) as Record<string, unknown>;
+        outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       }
       response.getObject = () => asStruct(outputsJs);
-      const secretPaths = new Set<string>();
-      const inputs = unwrap(inputsJs, secrets, secretPaths) as Record<string, unknown>;
-      const outputSecretPaths = new Set<string>();
-      const outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       const propertyDependencies: Record<string, string[]> = {};
       for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
       const provider = req.getProvider();
@@ -322,6 +472,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
   const callsites = resourceClass.callsites;
   const debuggablePromise = debuggable.debuggablePromise;
+  const transferProperties = rpc.transferProperties;
+  const fromJavaScript = structPb.Struct.fromJavaScript;
+  structPb.Struct.fromJavaScript = structStandIn(fromJavaScript);
   if (!opts.debug) {
     process.setSourceMapsEnabled(false);
     Error.stackTraceLimit = 0;
@@ -330,6 +483,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       // Its first call schedules the SDK's leak check at exit, which must stay: let the original make it.
       void debuggablePromise(Promise.resolve(), "offline preview");
       debuggable.debuggablePromise = leanDebuggablePromise;
+      // The same condition: with the debugging labels, every Output is there to be reported as a leak.
+      rpc.transferProperties = lazyTransferProperties(transferProperties);
     }
   }
   try {
@@ -345,6 +500,8 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
+    rpc.transferProperties = transferProperties;
+    structPb.Struct.fromJavaScript = fromJavaScript;
   }
   if (failures.length > 0) throw failures[0];
   return {

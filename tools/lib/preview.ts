@@ -96,16 +96,30 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const inWorker = needDeployed && opts.parallel ? deployedView(program, !opts.skipSchema) : undefined;
   inWorker?.catch(() => undefined);
   const previewRun = await runProgram({ ...program, firstPreview: true });
+  // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
+  // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
+  // the worker's, as when it ran after it.
+  const evaluate = async () =>
+    runPolicies(policies, previewRun.resources, {
+      config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stackTags: stackTagsFor(program.project),
+      stack: opts.stack,
+      pack: { name: PACK_NAME, version: packVersion(root) },
+    });
+  const early = inWorker
+    ? evaluate().then(
+        (v) => ({ v }),
+        (e: unknown) => ({ e }),
+      )
+    : undefined;
   const deployed = inWorker ? await inWorker : undefined;
   const run = deployed?.run ?? (needDeployed ? await runProgram(program) : previewRun);
-  const verdict = await runPolicies(policies, previewRun.resources, {
-    config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
-    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-    stackTags: stackTagsFor(program.project),
-    stack: opts.stack,
-    pack: { name: PACK_NAME, version: packVersion(root) },
-  });
-  const check = opts.skipSchema ? undefined : (deployed?.check ?? armSchemaCheck(run.resources));
+  const outcome = early ? await early : undefined;
+  if (outcome && "e" in outcome) throw outcome.e;
+  const verdict = outcome ? outcome.v : await evaluate();
+  // With a worker, this thread joins the schema check the worker began (the pack's evaluation done).
+  const check = opts.skipSchema ? undefined : deployed?.check ? await deployed.check() : armSchemaCheck(run.resources);
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
   // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
   const schema = check && { ...check, errors: scrub(check.errors, secrets) };
