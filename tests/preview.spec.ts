@@ -139,6 +139,22 @@ describe("offline preview", function () {
     assert.deepEqual(inWorker.schema, inThread.schema);
   });
 
+  it("PREVIEW_THREADS forces one thread (1) or the worker (2), and names the allowed values otherwise", () => {
+    const { secondCoreFree } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    const saved = process.env.PREVIEW_THREADS;
+    try {
+      process.env.PREVIEW_THREADS = "1";
+      assert.equal(secondCoreFree(), false);
+      process.env.PREVIEW_THREADS = "2";
+      assert.equal(secondCoreFree(), true);
+      process.env.PREVIEW_THREADS = "two";
+      assert.throws(() => secondCoreFree(), /PREVIEW_THREADS must be 1 \(one thread\) or 2 \(the worker\), not 'two'/);
+    } finally {
+      if (saved === undefined) delete process.env.PREVIEW_THREADS;
+      else process.env.PREVIEW_THREADS = saved;
+    }
+  });
+
   it("checks the schemas in groups shared by two threads to the very check of all resources at once", async () => {
     const faults = await runProgram(
       programOf({

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import type { SchemaCheck } from "./armSchema/check";
+import { UsageError } from "./cli";
 import type { ProgramRun, RunProgramOptions } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -55,6 +56,7 @@ export function othersBusySinceStart(): number | undefined {
 export function secondCoreFree(measured = false): boolean {
   const forced = process.env.PREVIEW_THREADS;
   if (forced === "1" || forced === "2") return forced === "2";
+  if (forced) throw new UsageError(`PREVIEW_THREADS must be 1 (one thread) or 2 (the worker), not '${forced}'`);
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   if (cores < 2) return false;
   if (os.loadavg()[0] <= cores - 1) return true;
