@@ -158,6 +158,9 @@ describe("ARM schema check", function () {
   describe("planted faults in a copy of the dev stack", () => {
     let check: SchemaCheck;
     let copy: ResourceRecord[];
+    /** The resources with a planted fault and a few sound ones, for the cache tests (validators of all take seconds). */
+    let some: ResourceRecord[];
+    let someCheck: SchemaCheck;
     before(async () => {
       const { run } = await previewOf("dev");
       copy = structuredClone(run.resources);
@@ -181,6 +184,10 @@ describe("ARM schema check", function () {
       Object.assign(kv, { id: kv.id.replace(/vaults\/[^/]+$/, "vaults/kv-this-name-is-far-too-long") });
       check = checkSchemas(copy, new SchemaStore(VENDOR_DIR, false));
       assert.equal(container.name.length > 0, true);
+      const faulty = new Set(check.errors.map((e) => e.urn));
+      some = copy.filter((r, i) => faulty.has(r.urn) || (r.type.startsWith("azure-native:") && i % 25 === 0));
+      someCheck = checkSchemas(some, new SchemaStore(VENDOR_DIR, false));
+      assert.equal(someCheck.errors.length, check.errors.length, "every planted fault is in the sample");
     });
 
     const errors = () => check.errors.map((e) => `${e.kind} ${e.resource} ${e.armType} ${e.path}: ${e.message}`);
@@ -249,16 +256,16 @@ describe("ARM schema check", function () {
     it("reports the same with validators compiled in memory, compiled into the cache and loaded from it", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {
-        const cached = () => checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir));
+        const cached = () => checkSchemas(some, new SchemaStore(VENDOR_DIR, dir));
         const filled = cached();
         const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"));
-        assert.ok(files.length > 10, "the first run keeps every validator it compiled");
-        assert.deepEqual(filled, check);
+        assert.ok(files.length > 5, "the first run keeps every validator it compiled");
+        assert.deepEqual(filled, someCheck);
         // Loaded, not compiled: Ajv never runs (a compile would rewrite the files). Without the recorded results
         // and verdicts, so that every body goes through its validator.
         for (const f of files) fs.utimesSync(path.join(dir, f), 0, 0);
         for (const f of fs.readdirSync(dir)) if (!f.endsWith(".js")) fs.rmSync(path.join(dir, f));
-        assert.deepEqual(cached(), check);
+        assert.deepEqual(cached(), someCheck);
         assert.ok(files.every((f) => fs.statSync(path.join(dir, f)).mtimeMs === 0));
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -279,15 +286,15 @@ describe("ARM schema check", function () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {
         const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
-        assert.deepEqual(cached(copy), check);
+        assert.deepEqual(cached(some), someCheck);
         const verdicts = fs.readdirSync(dir).filter((f) => f.endsWith(".verdict.json"));
-        assert.ok(verdicts.length > 10, "the first run keeps every verdict");
+        assert.ok(verdicts.length > 5, "the first run keeps every verdict");
         // Without a single validator (nor the recorded results), the verdicts alone give the same check, errors and all.
         for (const f of fs.readdirSync(dir)) if (!f.endsWith(".verdict.json")) fs.rmSync(path.join(dir, f));
-        assert.deepEqual(cached(copy), check);
+        assert.deepEqual(cached(some), someCheck);
         assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".js")).length, 0, "no validator was needed");
         // A body never judged is validated (compiled again here), not answered from another body's verdict.
-        checksFixedProtocol(copy, cached);
+        checksFixedProtocol(some, cached);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -295,11 +302,7 @@ describe("ARM schema check", function () {
     it("answers a resource already checked from its recorded result, planted faults included, and checks a changed one", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {
-        // The resources with a planted fault and a few sound ones (validators of the whole stack take seconds).
-        const faulty = new Set(check.errors.map((e) => e.urn));
-        const some = copy.filter((r, i) => faulty.has(r.urn) || (r.type.startsWith("azure-native:") && i % 25 === 0));
-        const uncached = checkSchemas(some, new SchemaStore(VENDOR_DIR, false));
-        assert.equal(uncached.errors.length, check.errors.length);
+        const uncached = someCheck;
         const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
         assert.deepEqual(cached(some), uncached);
         const results = fs.readdirSync(dir).filter((f) => f.endsWith(".check.json"));
@@ -332,7 +335,7 @@ describe("ARM schema check", function () {
     it("trims the cache past its limit: the oldest files first, never one the current check used", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {
-        checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir));
+        checkSchemas(some, new SchemaStore(VENDOR_DIR, dir));
         const filled = fs.readdirSync(dir).length;
         // Left behind by older trees: 30 verdicts nobody needs any more, the oldest first.
         const junk = Array.from({ length: 30 }, (_, i) =>
@@ -343,7 +346,7 @@ describe("ARM schema check", function () {
           fs.utimesSync(f, 1000 + i, 1000 + i);
         });
         const store = new SchemaStore(VENDOR_DIR, dir);
-        const check = checkSchemas(copy, store);
+        const check = checkSchemas(some, store);
         const used = fs
           .readdirSync(dir)
           .filter((f) => f.endsWith(".verdict.json") && !junk.includes(path.join(dir, f)));
@@ -356,7 +359,7 @@ describe("ARM schema check", function () {
         );
         for (const f of used) assert.ok(fs.existsSync(path.join(dir, f)), `${f} (used by this check) is kept`);
         // What is left still answers the check.
-        assert.deepEqual(checkSchemas(copy, new SchemaStore(VENDOR_DIR, dir)), check);
+        assert.deepEqual(checkSchemas(some, new SchemaStore(VENDOR_DIR, dir)), check);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
