@@ -332,7 +332,7 @@ describe("ARM schema check", function () {
       }
     });
 
-    it("trims the cache past its limit: the oldest files first, never one the current check used", () => {
+    it("trims the cache past its limit: the oldest files first, never one used by this check or recently", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
       try {
         checkSchemas(some, new SchemaStore(VENDOR_DIR, dir));
@@ -350,14 +350,20 @@ describe("ARM schema check", function () {
         const used = fs
           .readdirSync(dir)
           .filter((f) => f.endsWith(".verdict.json") && !junk.includes(path.join(dir, f)));
-        assert.equal(store.trimCache({ maxFiles: filled + 30, keepFiles: 0 }), 0, "at the limit: nothing removed");
-        assert.equal(store.trimCache({ maxFiles: filled + 10, keepFiles: filled + 5 }), 25);
+        const grace = { graceMs: 60_000 };
+        assert.equal(store.trimCache({ maxFiles: filled + 30, keepFiles: 0, ...grace }), 0, "at the limit: none");
+        assert.equal(store.trimCache({ maxFiles: filled + 10, keepFiles: filled + 5, ...grace }), 25);
         assert.deepEqual(
           junk.map((f) => fs.existsSync(f)),
           junk.map((_, i) => i >= 25),
           "the 25 oldest are removed",
         );
         for (const f of used) assert.ok(fs.existsSync(path.join(dir, f)), `${f} (used by this check) is kept`);
+        // A check beside this one (the preview's other thread: its own store, which used none of them) removes only
+        // the old files, not what was written or used within the grace period.
+        const before = fs.readdirSync(dir).length;
+        assert.equal(new SchemaStore(VENDOR_DIR, dir).trimCache({ maxFiles: 0, keepFiles: 0, ...grace }), 5);
+        assert.equal(fs.readdirSync(dir).length, before - 5);
         // What is left still answers the check.
         assert.deepEqual(checkSchemas(some, new SchemaStore(VENDOR_DIR, dir)), check);
       } finally {

@@ -173,7 +173,7 @@ describe("GitHub workflows", () => {
       const build = job.steps.find((s) => s.run?.includes("npm run build"));
       assert.ok(build?.run?.includes("npm prune --omit=dev"), "ships production dependencies only");
       assert.ok(
-        job.steps.some((s) => s.uses === "azure/login@v2" && !("creds" in (s.with ?? {}))),
+        job.steps.some((s) => s.uses === "azure/login@v3" && !("creds" in (s.with ?? {}))),
         "OIDC login",
       );
       const ship = job.steps.find((s) => s.run?.includes("config-zip"));
@@ -217,12 +217,13 @@ describe("GitHub workflows", () => {
   });
 
   it("uses actions on a supported runtime (Node 24), each pinned by major version", () => {
-    // GitHub retires Node 20 for actions: these are the first majors running on Node 24.
+    // GitHub retires Node 20 for actions: these are the first majors running on Node 24 (each one's action.yml
+    // `runs.using: node24`; azure/login's v2 line, to v2.3.1, still says node20, v3 says node24).
     const minimum: Record<string, number> = {
       "actions/checkout": 5,
       "actions/setup-node": 5,
       "actions/upload-artifact": 6,
-      "azure/login": 2,
+      "azure/login": 3,
       "pulumi/actions": 7,
     };
     const seen = new Map<string, Set<string>>();
@@ -247,7 +248,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const index = stepOf(stack, steps);
-      const login = index((s) => s.uses === "azure/login@v2", "Azure login (OIDC)");
+      const login = index((s) => s.uses === "azure/login@v3", "Azure login (OIDC)");
       assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
       const stop = index((s) => s.run === `npm run etl:ops -- stop-triggers --stack ${stack}`, "stop triggers");
       const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
@@ -268,7 +269,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const at = stepOf(stack, steps);
-      const login = at((s) => s.uses === "azure/login@v2", "Azure login");
+      const login = at((s) => s.uses === "azure/login@v3", "Azure login");
       const install = at((s) => s.uses?.startsWith("pulumi/actions@") === true && !s.with?.command, "CLI install");
       const stop = at((s) => s.id === "stream-stop", "stop for update");
       assert.equal(
@@ -290,7 +291,7 @@ describe("GitHub workflows", () => {
   it("nightly drift check: fails when a managed endpoint is not approved or a trigger not started, read-only", () => {
     const steps = drift.jobs.drift.steps;
     const check = steps.findIndex((s) => s.run === "npm run etl:ops -- check --stack ${{ matrix.stack }}");
-    const login = steps.findIndex((s) => s.uses === "azure/login@v2");
+    const login = steps.findIndex((s) => s.uses === "azure/login@v3");
     assert.ok(login >= 0 && login < check, "logged in before the check");
     assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
     assert.equal(steps[check].if, "always()", "reported even when the preview found drift");

@@ -197,7 +197,7 @@ interface ValidatorKey {
  * How many files the cache may hold before `trimCache` removes some (compiled validators of 10 to 400 KB, verdicts
  * under 2 KB: one prod preview of today's tree writes about 200 and 500), and how many it leaves.
  */
-export const CACHE_LIMITS = { maxFiles: 4000, keepFiles: 3000 } as const;
+export const CACHE_LIMITS = { maxFiles: 4000, keepFiles: 3000, graceMs: 15 * 60 * 1000 } as const;
 
 /** Reads the vendored schemas; every file is parsed at most once per process. */
 export class SchemaStore {
@@ -402,6 +402,14 @@ export class SchemaStore {
     } catch {
       value = undefined;
     }
+    if (value !== undefined) {
+      try {
+        const now = new Date();
+        fs.utimesSync(file, now, now); // in use: a trimCache beside this check keeps it
+      } catch {
+        // A read-only cache is never trimmed either.
+      }
+    }
     return {
       value,
       keep: (v) => {
@@ -452,11 +460,15 @@ export class SchemaStore {
   /**
    * Keeps the cache from growing without bound: every edited body adds a verdict and every new body shape a
    * validator, and nothing else removes them. When the cache holds more than `maxFiles` files, the oldest (by
-   * modification time) of those this store did not use are removed until `keepFiles` remain, so what the current
-   * tree needs stays and a removed file only costs a validation on the run that needs it again. Cheap when under the
-   * limit (one directory listing). Returns how many files were removed.
+   * modification time) are removed until `keepFiles` remain, except those this store used and those written or used
+   * in the last `graceMs` (a recorded result is touched when it answers: a check running beside this one, such as
+   * the other thread of a preview, keeps what it uses). What the current tree needs stays, and a removed file only
+   * costs a validation on the run that needs it again. Cheap when under the limit (one directory listing). Returns
+   * how many files were removed.
    */
-  trimCache(limits: { readonly maxFiles: number; readonly keepFiles: number } = CACHE_LIMITS): number {
+  trimCache(
+    limits: { readonly maxFiles: number; readonly keepFiles: number; readonly graceMs: number } = CACHE_LIMITS,
+  ): number {
     if (!this.cacheDir) return 0;
     const dir = this.cacheDir;
     let names: string[];
@@ -466,6 +478,7 @@ export class SchemaStore {
       return 0;
     }
     if (names.length <= limits.maxFiles) return 0;
+    const recent = Date.now() - limits.graceMs;
     const candidates = names
       .map((n) => path.join(dir, n))
       .filter((f) => !this.used.has(f))
@@ -476,6 +489,7 @@ export class SchemaStore {
           return [];
         }
       })
+      .filter(({ t }) => t < recent)
       .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f));
     let removed = 0;
     for (const { f } of candidates) {
