@@ -7,8 +7,9 @@
  *    and the CLI's own preview of this `up` (`pulumi preview --json`) changes it, the job is stopped and this waits
  *    until Azure reports it stopped. A job that is not running, or that the preview leaves as it is, is left alone:
  *    stopping it would only open a gap in flow 3 (and page the freshness alert) for nothing.
- *  - `start` (after `up`, and after the functions are shipped): starts the job unless it runs: from the job's start
- *    the first time, from the last output afterwards, so no window is lost or repeated.
+ *  - `start` (after `up`, failed or not, when `stop-for-update` stopped the job): starts the job unless it runs: from
+ *    the job's start the first time, from the last output afterwards, so no window is lost or repeated. (A new job is
+ *    started by the functions job once the code is shipped: deploy.yml's `stream job (start)` step.)
  *
  * The decisions are pure functions (tests/streamOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
  */
