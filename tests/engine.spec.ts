@@ -6,15 +6,13 @@ import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { structSample } from "./helpers/structSample";
 import {
   lazyTransferProperties,
   leanDebuggablePromise,
-  SECRET_SIG,
-  SECRET_SIG_VALUE,
   structKeys,
   structStandIn,
   structValue,
-  UNKNOWN,
 } from "../tools/lib/engine";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
@@ -170,24 +168,9 @@ describe("offline engine: the SDK's transferProperties with each Output made on 
 
 describe("offline engine: Struct.fromJavaScript without the protobuf map, during a run", () => {
   const standIn = structStandIn(Struct.fromJavaScript);
-  const inherited = Object.assign(Object.create({ fromProto: "x" }) as Record<string, unknown>, { own: 1 });
-  const values: unknown[] = [
-    {
-      zeta: [3, -0, 1.5e300, NaN, "s", null, true, [[], {}], { b: 1, a: { d: [], c: "" } }],
-      alpha: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "plain" },
-      10: "ten",
-      2: "two",
-      "b-c": UNKNOWN,
-      B: false,
-      inherited,
-    },
-    {},
-    null,
-    undefined,
-    "ab",
-    [1, { x: 2 }],
-    inherited,
-  ];
+  const sample = structSample({ nan: true });
+  const inherited = sample.inherited;
+  const values: unknown[] = [sample, {}, null, undefined, "ab", [1, { x: 2 }], inherited];
 
   it("reads as the real Struct: the same values, keys in the same order, a new object from the second read on", () => {
     for (const v of values) {

@@ -9,12 +9,13 @@ import { checkSchemas } from "../tools/lib/armSchema/check";
 import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
-import { SECRET_SIG, SECRET_SIG_VALUE, structValue, UNKNOWN } from "../tools/lib/engine";
+import { SECRET_SIG, structValue } from "../tools/lib/engine";
 import { mandatoryViolations } from "../tools/lib/policyRunner";
 import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
 import { formatTree, verdictJson } from "../tools/lib/report";
 import { secretPlaceholder } from "../tools/lib/stackConfig";
 import { previewOf } from "./helpers/stacks";
+import { structSample } from "./helpers/structSample";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The loader `npm run preview:offline` / `policy:analyze` start the tools with. */
@@ -194,16 +195,7 @@ describe("offline preview", function () {
       assert.ok(isDeepStrictEqual(ours, viaStruct(v)), JSON.stringify(v).slice(0, 200));
       assert.equal(JSON.stringify(ours), JSON.stringify(viaStruct(v)));
     };
-    const inherited = Object.assign(Object.create({ fromProto: "x" }) as Record<string, unknown>, { own: 1 });
-    same({
-      zeta: [3, -0, 1.5e300, "s", null, true, [[], {}], { b: 1, a: { d: [], c: "" } }],
-      alpha: { [SECRET_SIG]: SECRET_SIG_VALUE, value: "plain" },
-      10: "ten",
-      2: "two",
-      "b-c": UNKNOWN,
-      B: false,
-      inherited,
-    });
+    same(structSample());
     for (const stack of ["dev", "prod"] as const) {
       for (const r of (await previewOf(stack)).run.resources) {
         same(r.inputs);
