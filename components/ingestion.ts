@@ -9,7 +9,7 @@
  *                         └── api_logs (Cosmos DB)        │ change tracking (Azure SQL trigger)
  *                                                          ▼
  *                       fraud scoring function app ── features: fraud_features ──▶ score (Azure ML endpoint, Entra)
- *                         └── upsert fraud_features, api_logs, webhook_events (Cosmos DB)
+ *                         └── upsert fraud_features, webhook_events (Cosmos DB)
  *
  * Both apps run on the shared Flex Consumption hosting (components/shared/functionApp.ts) with their own
  * user-assigned identities: the data tiers grant those identities exactly what each app writes (Cosmos DB
@@ -69,7 +69,7 @@ export const SQL_TRIGGER_POLLING_MS = 100;
 /** Containers each app writes (and the only ones its identity may write: least privilege). */
 export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
   paymentApi: ["apiLogs"],
-  fraudScoring: ["fraudFeatures", "apiLogs", "webhookEvents"],
+  fraudScoring: ["fraudFeatures", "webhookEvents"],
 };
 
 export interface FraudScoringEndpoint {

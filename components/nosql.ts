@@ -80,8 +80,8 @@ export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> =
     includedPaths: ["/customerRef/?"],
     excludedPaths: ["/*", ETAG],
   },
-  // Online feature store: a few items per entity (card token fingerprint, device, e-mail hash), point-read at
-  // scoring time and updated together in one transactional batch (same logical partition).
+  // Online feature store: one item per entity (payment method, merchant), point-read at scoring time and upserted
+  // once per scoring batch (pipelines/functions/src/lib/features.ts).
   fraudFeatures: {
     id: "fraud_features",
     partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/entityKey"] },

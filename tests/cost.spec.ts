@@ -176,6 +176,43 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "ws"), 2 * (H / 24) * 2.99 + 2 * 60 * 0.13);
     close(lineSum(e, "key"), 5 + (H / 24 / 365) * 1 + 10 * 0.15);
   });
+  it("Log Analytics with Microsoft Sentinel onboarded: 90 days of retention included, not 31", () => {
+    const ws = res(`${AN}:operationalinsights:Workspace`, { workspaceName: "log-a", retentionInDays: 365 }, "ws");
+    const onboard = (workspaceName: string) =>
+      res(`${AN}:securityinsights:SentinelOnboardingState`, { workspaceName, sentinelOnboardingStateName: "default" });
+    const u = usage({ logIngestionGbPerDay: 3 });
+    const retention = (e: Estimate) => e.lines.find((l) => l.name === "ws" && /^Retention/.test(l.meter));
+    const alone = retention(estimate([ws], { stack: "t", usage: u }));
+    const sentinel = retention(estimate([ws, onboard("log-a")], { stack: "t", usage: u }));
+    const other = retention(estimate([ws, onboard("log-b")], { stack: "t", usage: u }));
+    close(alone?.list ?? 0, 3 * (365 - 31) * 0.13);
+    close(sentinel?.list ?? 0, 3 * (365 - 90) * 0.13);
+    assert.match(sentinel?.meter ?? "", /beyond the included 90, Sentinel/);
+    close(other?.list ?? 0, alone?.list ?? 0, "Sentinel on another workspace changes nothing here");
+  });
+  it("SQL long-term retention: billed on the primary only (a geo-secondary makes no LTR backups)", () => {
+    const db = (databaseName: string, over: Record<string, unknown> = {}) =>
+      res(`${AN}:sql:Database`, {
+        sku: { name: "BC_Gen5", capacity: 8 },
+        serverName: databaseName,
+        databaseName,
+        ...over,
+      });
+    const primary = db("p");
+    const secondary = db("s", {
+      createMode: "Secondary",
+      sourceDatabaseId: "/subscriptions/x/resourceGroups/g/providers/Microsoft.Sql/servers/p/databases/p",
+    });
+    const ltr = (name: string) =>
+      res(`${AN}:sql:LongTermRetentionPolicy`, { serverName: name, databaseName: name, weeklyRetention: "P12W" });
+    const e = estimate([primary, secondary, ltr("p"), ltr("s")], { stack: "t", usage: usage({ sqlLtrBackupGb: 500 }) });
+    const ltrLines = e.lines.filter((l) => /^Long-term retention/.test(l.meter));
+    assert.deepEqual(
+      ltrLines.map((l) => l.name),
+      [primary.name],
+    );
+    assert.equal(ltrLines[0].quantity, 500);
+  });
   it("tiers being built: Synapse, storage, Data Factory, Event Hubs, App Gateway, functions, Azure ML, ACR", () => {
     const u = usage({
       synapsePoolHoursPerMonth: 200,
@@ -734,5 +771,13 @@ describe("docs/cost.md and docs/capacity.md", () => {
         text,
         `${path.relative(ROOT, file)} is stale: run \`npm run cost:docs\``,
       );
+    // The README quotes the targets' measured figures: they move with the docs.
+    const cost = docs.find(([file]) => file.endsWith("cost.md"))?.[1] ?? "";
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+    for (const row of ["prod at committed prices", "the same at the seed's sizing", "dev at list prices"]) {
+      const measured = new RegExp(`\\| ${row}[^|]*\\|\\s*(\\$[\\d,]+)`).exec(cost)?.[1];
+      assert.ok(measured, `docs/cost.md has no '${row}' target row`);
+      assert.ok(readme.includes(measured), `README.md does not quote ${measured} (${row}): update its cost paragraph`);
+    }
   });
 });

@@ -187,6 +187,14 @@ const asaCluster = [
 const evhUnits = (n: number) =>
   setInputs("eventhub:Namespace", (i) => ({ ...i, sku: { ...(i.sku as object), capacity: n } }));
 
+/** The stack's Cosmos DB autoscale maxima of the data containers (the capacity rows), RU/s. */
+function cosmosMaxRu(s: StackCost): number {
+  return s.capacity.filter((r) => r.unit === "RU/s").reduce((sum, r) => sum + r.capacity, 0);
+}
+const SEED_COSMOS = SEED.find((r) => r.service === "Azure Cosmos DB") ?? SEED[0];
+const SEED_RU = Object.values(SEED_COSMOS_MAX_RU).reduce((a, b) => a + b, 0);
+const kRu = (ru: number) => `${Math.round(ru / 1000).toLocaleString("en-US")}K`;
+
 export function costDoc(dev: StackCost, prod: StackCost): string {
   const seen = new Set<string>();
   const rows: string[] = [];
@@ -362,9 +370,9 @@ What differs and why:
   **geo-secondary** of the failover group, which the seed leaves out and which costs as much as the primary. Hybrid
   Benefit removes the licence meter; a 3-year reservation takes 55 % off compute.
 - **Cosmos DB**: the seed's 110K RU/s cannot carry its own 10K transactions/s ([capacity.md](capacity.md)); prod is
-  sized at 395K RU/s maximum. Autoscale bills the highest RU/s of each hour (at least 10 % of the maximum) at 1.5 ×
+  sized at ${kRu(cosmosMaxRu(prod))} RU/s maximum. Autoscale bills the highest RU/s of each hour (at least 10 % of the maximum) at 1.5 ×
   the standard rate, in every region; with one region and the floor most hours (\`usage.cosmosAutoscaleBilledFraction\`
-  ${prod.usage.cosmosAutoscaleBilledFraction}) prod pays less than the seed's figure with 3.6 × its maximum RU/s.
+  ${prod.usage.cosmosAutoscaleBilledFraction}) prod pays ${usd(sumWhere(prod.estimate, SEED_COSMOS.match).committed)} committed, against the seed's ${usd(SEED_COSMOS.seed)} with ${(cosmosMaxRu(prod) / SEED_RU).toFixed(1)} × its maximum RU/s.
   The 25 % premium of zone-redundant regions is waived for autoscale containers (reliability-cosmos-db-nosql.md).
 - **Storage**: the seed's $450 matches LRS; the lake is GZRS (zone-redundant and geo-replicated, required in prod) at
   derived prices, with 50 TB priced as cool although the lifecycle moves it to cold after 90 days.
@@ -455,12 +463,7 @@ for Cosmos DB is billed per 100 RU/s provisioned, so it follows the Cosmos DB de
 export function capacityDoc(dev: StackCost, prod: StackCost): string {
   const short = prod.capacity.filter((r) => r.headroom < 1);
   const tps = prod.load.transactionsPerSecond;
-  const seedMax: Record<string, number> = {
-    api_logs: 40000,
-    sessions: 30000,
-    fraud_features: 25000,
-    webhook_events: 15000,
-  };
+  const seedMax = SEED_COSMOS_MAX_RU;
   const seedCarry = prod.capacity
     .filter((r) => r.unit === "RU/s")
     .map((r) => {
@@ -483,10 +486,14 @@ write, 1 RU read; 2 KB: 6.29 / 1.04; …, https://learn.microsoft.com/azure/cosm
 insert plus its modified terms, and the customer-managed key's +6 % on writes / +5 % on reads
 ([cosmos-partitioning.md](cosmos-partitioning.md)). Indexed terms are read from each container's indexing policy in
 the program: its included paths (or the item's properties when \`/*\` is included, less excluded subtrees), one per
-composite index, plus \`id\` and \`_ts\`. Per transaction of flow 1 (defaults, \`load.cosmos\`): one 1 KB API log
-created and read once by the change feed (flow 3); one fraud-feature profile replaced after three point reads; one
-2 KB webhook event created and read by the dispatcher's change feed; a session written and read on one API call in
-ten. Writes consume RUs in every region, and each region has the same maximum, so the ratio holds per region.
+composite index, plus \`id\` and \`_ts\`. Per transaction of flow 1 (defaults, \`load.cosmos\`), as the function
+handlers do it (\`tests/pipelines/functions/loadProfile.spec.ts\` runs them against fakes, counts their operations and
+measures their items, and fails when the code does more than the model counts): the payment API's API log, created
+and read once by the streaming relay's change feed (flow 3); the scorer's two point reads (the card's and the
+merchant's feature items) and two upserts of them, when no entity repeats within a trigger batch; one webhook event
+created and read by the dispatcher's change feed; a session written and read on one API call in ten (no function
+here uses sessions: a design figure). Every item is under 1 KB with Cosmos DB's system properties. Writes consume
+RUs in every region, and each region has the same maximum, so the ratio holds per region.
 
 **SQL**: data IOPS and log rate by SKU from Microsoft's resource limits (BC Gen5: 4,000 IOPS and 12 MB/s of log per
 vCore up to 96 MB/s; GP: 320 IOPS and 4.5 MB/s per vCore up to 50 MB/s; MicrosoftDocs/sql-docs
@@ -505,7 +512,7 @@ ${short.length === 0 ? "Every prod tier carries the target load." : `**Short:** 
 
 **The seed's sizing cannot carry its own load.** Its 110K RU/s carries, per container, at the RU per transaction
 above: ${seedCarry.join("; ")}. (Counting the API log write alone, 40K RU/s is ~5,800 writes/s: the "roughly 6K"
-already known.) Prod is sized per container above, about 15 % over the load, 395K RU/s maximum in total; the cost of
+already known.) Prod is sized per container above, about 15 % over the load, ${kRu(cosmosMaxRu(prod))} RU/s maximum in total; the cost of
 that is in [cost.md](cost.md). SQL Business Critical Gen5 8 vCores carries flow 1 with the headroom shown.
 
 ## dev

@@ -384,7 +384,7 @@ export const PRICES: readonly PriceRow[] = [
   {
     id: "log-analytics-retention",
     service: "Log Analytics",
-    meter: "Interactive data retention beyond the included 31 days",
+    meter: "Interactive data retention beyond the included days (31; 90 with Microsoft Sentinel)",
     unit: "GB-month",
     region: "westeurope",
     currency: "USD",

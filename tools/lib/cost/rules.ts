@@ -61,7 +61,9 @@ export const sqlDatabase: Rule = (r, ctx) => {
   const ltr = ctx
     .ofType(`${AN}:sql:LongTermRetentionPolicy`)
     .some((p) => sameDb(p, str(r.inputs, "serverName"), str(r.inputs, "databaseName")));
-  if (ltr && ctx.usage.sqlLtrBackupGb > 0) {
+  // A geo-secondary's policy only takes over after a failover: "Your LTR storage cost doesn't increase, as backups
+  // aren't generated from the secondaries" (MicrosoftDocs/azure-sql-docs long-term-retention-overview.md).
+  if (ltr && !secondary && ctx.usage.sqlLtrBackupGb > 0) {
     lines.push({
       meter: `Long-term retention backups (${redundancy})`,
       priceId: `sql-ltr-${redundancy === "GeoZone" ? "Geo" : redundancy}`,
@@ -221,18 +223,31 @@ export const applicationGateway: Rule = (r, ctx) => {
 
 // ---- Monitoring and keys --------------------------------------------------------------------------------------------
 
+/**
+ * Days of interactive retention a workspace gets without charge: 31, or 90 when Microsoft Sentinel is onboarded on
+ * it ("the first 90 days of retention are free": MicrosoftDocs/azure-docs articles/sentinel/billing.md).
+ */
+export function includedRetentionDays(r: ResourceRecord, ctx: RuleContext): 31 | 90 {
+  const name = str(r.inputs, "workspaceName");
+  const onboarded = ctx
+    .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
+    .some((s) => name !== undefined && str(s.inputs, "workspaceName") === name);
+  return onboarded ? 90 : 31;
+}
+
 export const logAnalytics: Rule = (r, ctx) => {
   const gbDay = ctx.usage.logIngestionGbPerDay;
   const retention = num(r.inputs, "retentionInDays") ?? 30;
+  const included = includedRetentionDays(r, ctx);
   const lines: LineSpec[] = [
     { meter: `Ingestion ${gbDay} GB/day`, priceId: "log-analytics-ingestion", quantity: gbDay * DAYS_PER_MONTH },
   ];
-  if (retention > 31) {
+  if (retention > included) {
     lines.push({
-      meter: `Retention ${retention} days (beyond the included 31)`,
+      meter: `Retention ${retention} days (beyond the included ${included}${included === 90 ? ", Sentinel" : ""})`,
       priceId: "log-analytics-retention",
-      quantity: gbDay * (retention - 31),
-      note: "steady state: each day's ingestion kept for the retention beyond 31 days",
+      quantity: gbDay * (retention - included),
+      note: `steady state: each day's ingestion kept for the retention beyond ${included} days`,
     });
   }
   return priced(...lines);

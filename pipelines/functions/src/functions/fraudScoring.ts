@@ -1,13 +1,18 @@
 /**
  * The fraud scoring app: an Azure SQL trigger on dbo.Payment (change tracking) receives each new payment, reads the
  * card's and the merchant's features (fraud_features), scores the payment (Azure ML endpoint, or the rules model),
- * then upserts the updated features, logs the scoring call (api_logs) and queues the merchant's webhook event
- * (webhook_events) through Cosmos DB output bindings — all with the app's managed identity.
+ * then upserts the updated features and queues the merchant's webhook event (webhook_events) through Cosmos DB
+ * output bindings — all with the app's managed identity.
+ *
+ * It writes no api_logs item: the payment API logs the call once (the seed's flow 1, step 5), and every api_logs
+ * item becomes an Event Hubs event (flow 3), so a second log per payment would double both loads
+ * (docs/capacity.md). The endpoint is called once per batch, not per payment; its latency is in the online
+ * endpoint's own request metrics.
  */
 import { app, output, type InvocationContext, type SqlChange } from "@azure/functions";
 import { callScoringEndpoint, ManagedIdentityTokens, readItem, type Fetch } from "../lib/azure";
 import { entitiesOf, featureVector, updateFeatures, type FeatureItem } from "../lib/features";
-import { apiLogItem, type PaymentChangeRow } from "../lib/payment";
+import type { PaymentChangeRow } from "../lib/payment";
 import { scorePayments, webhookEvent } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
 
@@ -19,7 +24,6 @@ const cosmos = (container: string) =>
     createIfNotExists: false,
   });
 const featuresOut = cosmos("COSMOS_CONTAINER_FRAUD_FEATURES");
-const apiLogsOut = cosmos("COSMOS_CONTAINER_API_LOGS");
 const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
 
 /** The SQL trigger reports inserts, updates and deletes; only new pending payments are scored. */
@@ -42,7 +46,6 @@ export async function scorePayment(
   const { env, fetch } = deps;
   const payments = newPayments(changes);
   if (payments.length === 0) return;
-  const startedAt = deps.now();
   const tokens = ManagedIdentityTokens.fromEnvironment(env, fetch);
   const target = (container: string) => ({
     endpoint: env.CosmosDb__accountEndpoint ?? "",
@@ -83,28 +86,13 @@ export async function scorePayment(
     webhooksOut,
     payments.map((p, i) => webhookEvent(p, results[i], now)),
   );
-  context.extraOutputs.set(
-    apiLogsOut,
-    payments.map((p, i) =>
-      apiLogItem({
-        invocationId: `${context.invocationId}-${p.PaymentId}`,
-        merchantId: p.MerchantId,
-        endpoint: results[i].model === "azureml" ? "POST fraud-scoring-endpoint/score" : "rules-model",
-        method: "POST",
-        statusCode: 200,
-        startedAt,
-        finishedAt: deps.now(),
-        correlationId: p.IdempotencyKey,
-      }),
-    ),
-  );
 }
 
 export function registerFraudScoring(): void {
   app.sql<PaymentChangeRow>("scorePayment", {
     tableName: "dbo.Payment",
     connectionStringSetting: "SqlConnection",
-    extraOutputs: [featuresOut, apiLogsOut, webhooksOut],
+    extraOutputs: [featuresOut, webhooksOut],
     handler: (changes, context) => scorePayment(changes, context),
   });
 }

@@ -1,0 +1,150 @@
+/**
+ * The capacity model's Cosmos DB figures per transaction of flow 1 (`load.cosmos` in lib/usage.ts, used by
+ * docs/capacity.md and the prod maxima) are what the function handlers do: each test runs a handler against fakes,
+ * counts its Cosmos DB operations per payment and measures its items, and fails when the code does more than the
+ * model counts (a new write, a bigger item, one more indexed property).
+ */
+import { strict as assert } from "node:assert";
+import type { HttpRequest } from "@azure/functions";
+import { DEFAULT_LOAD, type CosmosLoad } from "../../../lib/usage";
+import { scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
+import { createPayment } from "../../../pipelines/functions/src/functions/paymentApi";
+import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
+import { CONTAINERS } from "../../../components/nosql";
+import { change, fakeContext, scoringEnv } from "./fakes";
+import { payment } from "./features.spec";
+
+/**
+ * What Cosmos DB adds to every stored item (`_rid`, `_self`, `_etag`, `_attachments`, `_ts`): about 200 bytes of
+ * JSON; 256 is the bound used here.
+ */
+const SYSTEM_PROPERTIES_BYTES = 256;
+
+/** The largest item's size with its system properties, in KB, and its top-level property count. */
+function measure(items: readonly object[]): { kb: number; properties: number } {
+  assert.ok(items.length > 0, "no item to measure");
+  return {
+    kb: Math.max(...items.map((i) => (Buffer.byteLength(JSON.stringify(i)) + SYSTEM_PROPERTIES_BYTES) / 1024)),
+    properties: Math.max(...items.map((i) => Object.keys(i).length)),
+  };
+}
+
+/** The model's item is at least as big, with at least as many properties, as the handler's. */
+function assertItemWithin(model: CosmosLoad, items: readonly object[], what: string): void {
+  const m = measure(items);
+  assert.ok(model.itemKb >= m.kb, `${what}: items of ${m.kb.toFixed(2)} KB, the model counts ${model.itemKb} KB`);
+  assert.ok(
+    model.properties >= m.properties,
+    `${what}: ${m.properties} top-level properties, the model counts ${model.properties}`,
+  );
+}
+
+const request = (body: unknown) =>
+  ({
+    json: async () => body,
+    headers: new Headers({ "x-correlation-id": "corr-1" }),
+  }) as unknown as HttpRequest;
+
+/** A feature item as the store holds it before the batch (every entity seen before: upserts replace). */
+const existingFeatures = (key: string): Record<string, unknown> => ({
+  id: key,
+  entityKey: key,
+  entityType: key.split(":")[0],
+  count1h: 3.2,
+  count24h: 17.9,
+  amountEwma: 12_345.6789,
+  lastCurrency: "EUR",
+  lastPaymentAt: "2026-12-02T09:59:00.000Z",
+  paymentsSeen: 1_234_567,
+  updatedAt: "2026-12-02T09:59:00.000Z",
+});
+
+/** Runs the scorer on a batch against fakes: the managed identity, the feature point reads and the endpoint. */
+async function runScorer(batch: readonly PaymentChangeRow[]) {
+  const reads: string[] = [];
+  const fetch = async (url: string) => {
+    if (url.startsWith("http://localhost/msi"))
+      return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+    if (url.includes("/docs/")) {
+      reads.push(url);
+      return new Response(JSON.stringify(existingFeatures(decodeURIComponent(url.slice(url.lastIndexOf("/") + 1)))));
+    }
+    return new Response(JSON.stringify(batch.map(() => 0.01234567)));
+  };
+  const { context, outputs } = fakeContext();
+  await scorePayment(
+    batch.map((p) => change(p)),
+    context,
+    { env: scoringEnv, fetch, now: () => new Date("2026-12-02T10:00:00Z") },
+  );
+  return { reads, outputs };
+}
+
+describe("capacity model: Cosmos DB operations per transaction are the handlers'", () => {
+  const load = DEFAULT_LOAD.cosmos;
+
+  it("api_logs: the payment API writes one item per call (the scorer none), within the modelled size", async () => {
+    const { context, outputs } = fakeContext("0f8fad5b-d9cb-469f-a165-70867728950e");
+    const res = await createPayment(
+      request({
+        merchantId: 2_147_483_647,
+        paymentMethodId: 2_147_483_647,
+        idempotencyKey: "k".repeat(64),
+        amountMinor: 999_999_999,
+        currencyCode: "EUR",
+      }),
+      context,
+    );
+    assert.equal(res.status, 202);
+    const log = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as object;
+    assert.ok(log && !Array.isArray(log), "one api_logs item per call");
+    assert.equal(load.apiLogs.createsPerTransaction, 1);
+    // The streaming relay reads each item once from the change feed (flow 3).
+    assert.equal(load.apiLogs.changeFeedReadsPerTransaction, 1);
+    assertItemWithin(load.apiLogs, [log], "api_logs");
+  });
+
+  it("fraud_features and webhook_events: at most two point reads, two upserts and one event per payment", async () => {
+    // The worst case: every payment of the batch has its own card and its own merchant (no entity shared, so no
+    // read or write saved by the batch).
+    const batch = Array.from({ length: 100 }, (_, i) =>
+      payment({
+        PaymentId: 9_000_000_000 + i,
+        MerchantId: 1_000_000 + i,
+        PaymentMethodId: 5_000_000 + i,
+        IdempotencyKey: `order-${"x".repeat(50)}-${i}`,
+        AmountMinor: 999_999_999,
+      }),
+    );
+    const { reads, outputs } = await runScorer(batch);
+    const features = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as Record<string, unknown>[];
+    const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as object[];
+    assert.equal(outputs.has("%COSMOS_CONTAINER_API_LOGS%"), false);
+
+    // Every feature item exists already, so each upsert is a replace (dearer than a create).
+    assert.equal(reads.length / batch.length, 2);
+    assert.equal(features.length / batch.length, 2);
+    assert.equal(load.fraudFeatures.readsPerTransaction, 2);
+    assert.equal(load.fraudFeatures.replacesPerTransaction, 2);
+    assert.equal(load.fraudFeatures.createsPerTransaction, 0);
+    // The indexed properties an update moves (the container's included paths): `updatedAt` only.
+    const indexed = CONTAINERS.fraudFeatures.includedPaths.map((p) => p.replace(/^\/|\/\?$/g, ""));
+    const before = existingFeatures("paymentMethod:5000000");
+    const moved = indexed.filter((k) => features.some((f) => f.entityKey === before.entityKey && f[k] !== before[k]));
+    assert.deepEqual(moved, ["updatedAt"]);
+    assert.equal(load.fraudFeatures.modifiedIndexedTerms, moved.length);
+    assertItemWithin(load.fraudFeatures, features, "fraud_features");
+
+    assert.equal(events.length / batch.length, 1);
+    assert.equal(load.webhookEvents.createsPerTransaction, 1);
+    assert.equal(load.webhookEvents.replacesPerTransaction, 0);
+    assertItemWithin(load.webhookEvents, events, "webhook_events");
+  });
+
+  it("fraud_features: payments of one merchant in a batch share its read and its write (the model counts none)", async () => {
+    const batch = Array.from({ length: 10 }, (_, i) => payment({ PaymentId: i + 1, PaymentMethodId: 100 + i }));
+    const { reads, outputs } = await runScorer(batch);
+    assert.equal(reads.length, 11);
+    assert.equal((outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as object[]).length, 11);
+  });
+});
