@@ -65,6 +65,8 @@ export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "s
 
 /** Polling interval of the SQL trigger: the flow's P99 budget is 200 ms end to end, so poll at most every 100 ms. */
 export const SQL_TRIGGER_POLLING_MS = 100;
+/** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request and one upsert per entity each. */
+export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
 
 /** Containers each app writes (and the only ones its identity may write: least privilege). */
 export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
@@ -266,7 +268,7 @@ export class Ingestion extends pulumi.ComponentResource {
           ...sqlSettings(fraudId),
           ...cosmosSettings(fraudId, CONTAINER_ACCESS.fraudScoring),
           Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
-          Sql_Trigger_MaxBatchSize: "100",
+          Sql_Trigger_MaxBatchSize: String(SQL_TRIGGER_MAX_BATCH_SIZE),
           FRAUD_SCORING_URI: args.fraudScoringEndpoint?.scoringUri ?? "",
           FRAUD_SCORING_TIMEOUT_MS: "80",
         },

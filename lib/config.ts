@@ -48,6 +48,20 @@ export const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"] as const;
 export const COSMOS_CONSISTENCY = ["Strong", "BoundedStaleness", "Session", "ConsistentPrefix", "Eventual"] as const;
 export const COSMOS_CONTAINERS = ["apiLogs", "sessions", "fraudFeatures", "webhookEvents", "leases"] as const;
 export const ML_VM_PRIORITIES = ["Dedicated", "LowPriority"] as const;
+/**
+ * The CPU VM sizes Azure Machine Learning managed online endpoints accept (MicrosoftDocs/azure-ai-docs
+ * articles/machine-learning/reference-managed-online-endpoints-vm-sku-list.md; the GPU sizes are left out: the fraud
+ * model is a small tabular one). Any other size fails only when the release pipeline creates the deployment.
+ */
+export const ONLINE_ENDPOINT_CPU_SKUS = [
+  ...[2, 4, 8, 16, 32, 48, 64, 96].flatMap((n) => [`Standard_D${n}as_v4`, `Standard_D${n}a_v4`]),
+  ...[1, 2, 3, 4, 5].map((n) => `Standard_DS${n}_v2`),
+  ...[2, 4, 8, 16, 32, 48, 64].map((n) => `Standard_E${n}s_v3`),
+  ...[2, 4, 8, 16, 32, 48, 64, 72].map((n) => `Standard_F${n}s_v2`),
+  ...[4, 12, 24, 36, 48].map((n) => `Standard_FX${n}mds`),
+  ...[8, 16, 32, 48, 64, 80].map((n) => `Standard_L${n}as_v3`),
+  ...[8, 16, 32, 48, 64, 80].flatMap((n) => [`Standard_L${n}s_v2`, `Standard_L${n}s_v3`]),
+] as const;
 export type CosmosContainerKey = (typeof COSMOS_CONTAINERS)[number];
 
 const list = (values: readonly (string | number)[]) => values.join(", ");
@@ -421,7 +435,7 @@ const vmSize = z.string().regex(/^Standard_[A-Z][A-Za-z0-9_]*$/, "must be an Azu
 /** Dev-sized defaults of the `ml` key (prod must set it: prod requires 3+ endpoint instances and dedicated nodes). */
 export const ML_DEV_DEFAULTS = {
   compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "LowPriority", idleSecondsBeforeScaleDown: 120 },
-  endpoint: { instanceType: "Standard_DS2_v2", instanceCount: 1 },
+  endpoint: { instanceType: "Standard_DS1_v2", instanceCount: 1 },
 } as const;
 
 const mlSchema = z.object({
@@ -435,7 +449,9 @@ const mlSchema = z.object({
   }),
   /** Fraud-scoring managed online endpoint: the deployment size the release pipeline uses (docs/ml-operations.md). */
   endpoint: z.object({
-    instanceType: vmSize,
+    instanceType: z.enum(ONLINE_ENDPOINT_CPU_SKUS as unknown as [string, ...string[]], {
+      error: () => `must be a managed online endpoint CPU size: one of ${list(ONLINE_ENDPOINT_CPU_SKUS)}`,
+    }),
     instanceCount: int(1, 20, " instances"),
   }),
 });

@@ -320,10 +320,19 @@ describe("config", () => {
       rejects(raw, "dev", /ml \(compute\.maxNodes\): got 101; must be between 1 and 100 nodes/);
       rejects(raw, "dev", /ml \(compute\.vmPriority\): got "Spot"; must be one of Dedicated, LowPriority/);
     });
+    it("ML scoring: an instance type managed online endpoints do not offer, naming the sizes they do", () => {
+      const raw = rawOf("prod");
+      (raw.ml as { endpoint: { instanceType: string } }).endpoint.instanceType = "Standard_D4s_v3";
+      rejects(
+        raw,
+        "prod",
+        /ml \(endpoint\.instanceType\): got "Standard_D4s_v3"; must be a managed online endpoint CPU size: one of Standard_D2as_v4, .*Standard_DS3_v2, .*Standard_F2s_v2/,
+      );
+    });
     it("ML capacities default to the dev sizes when the key is absent, and prod rejects them", () => {
       const dev = rawOf("dev");
       delete dev.ml;
-      assert.deepEqual(parseConfig(dev, "dev").ml.endpoint, { instanceType: "Standard_DS2_v2", instanceCount: 1 });
+      assert.deepEqual(parseConfig(dev, "dev").ml.endpoint, { instanceType: "Standard_DS1_v2", instanceCount: 1 });
       const prod = rawOf("prod");
       delete prod.ml;
       rejects(

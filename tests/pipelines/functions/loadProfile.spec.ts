@@ -10,6 +10,7 @@ import { DEFAULT_LOAD, type CosmosLoad } from "../../../lib/usage";
 import { scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
 import { createPayment } from "../../../pipelines/functions/src/functions/paymentApi";
 import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
+import { SQL_TRIGGER_MAX_BATCH_SIZE } from "../../../components/ingestion";
 import { CONTAINERS } from "../../../components/nosql";
 import { change, fakeContext, scoringEnv } from "./fakes";
 import { payment } from "./features.spec";
@@ -62,6 +63,7 @@ const existingFeatures = (key: string): Record<string, unknown> => ({
 /** Runs the scorer on a batch against fakes: the managed identity, the feature point reads and the endpoint. */
 async function runScorer(batch: readonly PaymentChangeRow[]) {
   const reads: string[] = [];
+  const scoringCalls: string[] = [];
   const fetch = async (url: string) => {
     if (url.startsWith("http://localhost/msi"))
       return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
@@ -69,6 +71,7 @@ async function runScorer(batch: readonly PaymentChangeRow[]) {
       reads.push(url);
       return new Response(JSON.stringify(existingFeatures(decodeURIComponent(url.slice(url.lastIndexOf("/") + 1)))));
     }
+    scoringCalls.push(url);
     return new Response(JSON.stringify(batch.map(() => 0.01234567)));
   };
   const { context, outputs } = fakeContext();
@@ -77,7 +80,7 @@ async function runScorer(batch: readonly PaymentChangeRow[]) {
     context,
     { env: scoringEnv, fetch, now: () => new Date("2026-12-02T10:00:00Z") },
   );
-  return { reads, outputs };
+  return { reads, scoringCalls, outputs };
 }
 
 describe("capacity model: Cosmos DB operations per transaction are the handlers'", () => {
@@ -107,7 +110,7 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
   it("fraud_features and webhook_events: at most two point reads, two upserts and one event per payment", async () => {
     // The worst case: every payment of the batch has its own card and its own merchant (no entity shared, so no
     // read or write saved by the batch).
-    const batch = Array.from({ length: 100 }, (_, i) =>
+    const batch = Array.from({ length: SQL_TRIGGER_MAX_BATCH_SIZE }, (_, i) =>
       payment({
         PaymentId: 9_000_000_000 + i,
         MerchantId: 1_000_000 + i,
@@ -116,7 +119,7 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
         AmountMinor: 999_999_999,
       }),
     );
-    const { reads, outputs } = await runScorer(batch);
+    const { reads, scoringCalls, outputs } = await runScorer(batch);
     const features = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as Record<string, unknown>[];
     const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as object[];
     assert.equal(outputs.has("%COSMOS_CONTAINER_API_LOGS%"), false);
@@ -134,6 +137,11 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
     assert.deepEqual(moved, ["updatedAt"]);
     assert.equal(load.fraudFeatures.modifiedIndexedTerms, moved.length);
     assertItemWithin(load.fraudFeatures, features, "fraud_features");
+
+    // One Azure ML request per trigger batch, full at the peak (Sql_Trigger_MaxBatchSize).
+    assert.equal(batch.length, SQL_TRIGGER_MAX_BATCH_SIZE);
+    assert.deepEqual(scoringCalls, [scoringEnv.FRAUD_SCORING_URI]);
+    assert.equal(DEFAULT_LOAD.scoringRequestsPerTransaction, scoringCalls.length / batch.length);
 
     assert.equal(events.length / batch.length, 1);
     assert.equal(load.webhookEvents.createsPerTransaction, 1);

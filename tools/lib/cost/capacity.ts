@@ -5,7 +5,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
-import { at, num, str, tierOf } from "./model";
+import { at, num, scoringDeploymentOf, str, tierOf } from "./model";
 
 export interface CapacityRow {
   readonly tier: string;
@@ -256,17 +256,33 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     );
   }
 
-  for (const d of of("machinelearningservices:OnlineDeployment")) {
-    const n = num(d.inputs, "properties.scaleSettings.maxInstances") ?? num(d.inputs, "sku.capacity") ?? 1;
+  // Online scoring: deployments the stack declares, and endpoints whose deployments the ML pipeline releases at the
+  // size the stack states (its outputs). One instance serves one request at a time (max_concurrent_requests_per_instance
+  // defaults to 1: MicrosoftDocs/azure-ai-docs reference-yaml-deployment-managed-online.md).
+  const scoring = [
+    ...of("machinelearningservices:OnlineDeployment").map((d) => ({
+      r: d,
+      type: str(d.inputs, "properties.instanceType") ?? "?",
+      n: num(d.inputs, "properties.scaleSettings.maxInstances") ?? num(d.inputs, "sku.capacity") ?? 1,
+    })),
+    ...of("machinelearningservices:OnlineEndpoint").flatMap((e) => {
+      const d = scoringDeploymentOf(e, resources);
+      return d ? [{ r: e, type: d.instanceType, n: d.instanceCount }] : [];
+    }),
+  ];
+  for (const { r, type, n } of scoring) {
     rows.push(
       row({
-        tier: tierOf(d, byUrn),
-        resource: `${d.name} (${str(d.inputs, "properties.instanceType") ?? "?"} × ${n})`,
+        tier: tierOf(r, byUrn),
+        resource: `${r.name} (${type} × ${n})`,
         metric: "scoring requests/s",
         capacity: n * load.scoringRequestsPerSecondPerInstance,
         load: tps * load.scoringRequestsPerTransaction,
         unit: "req/s",
-        basis: `${load.scoringRequestsPerSecondPerInstance} req/s per instance (load.scoringRequestsPerSecondPerInstance)`,
+        basis:
+          `${load.scoringRequestsPerSecondPerInstance} req/s per instance, one request at a time ` +
+          `(load.scoringRequestsPerSecondPerInstance); ${load.scoringRequestsPerTransaction} request per transaction ` +
+          "(the scorer sends one request per trigger batch)",
       }),
     );
   }

@@ -61,3 +61,36 @@ export const num = (obj: unknown, p: string): number | undefined => {
 };
 
 export type { LoadConfig, UsageConfig };
+
+/** A managed online endpoint's deployment size, as the stack states it. */
+export interface ScoringDeployment {
+  readonly instanceType: string;
+  readonly instanceCount: number;
+}
+
+/**
+ * The deployment size of a managed online endpoint. Deployments are released by the ML pipeline (not resources of
+ * the stack), so the size comes from the stack's outputs: an output object with the endpoint's `endpointName` and a
+ * `deployment` of `{instanceType, instanceCount}` (index.ts exports `fraudScoring` so). Undefined when none says it.
+ */
+export function scoringDeploymentOf(
+  endpoint: ResourceRecord,
+  resources: readonly ResourceRecord[],
+): ScoringDeployment | undefined {
+  const name = str(endpoint.inputs, "endpointName");
+  if (!name) return undefined;
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const seek = (v: unknown, depth: number): ScoringDeployment | undefined => {
+    if (depth > 4 || v === null || typeof v !== "object") return undefined;
+    const o = v as Record<string, unknown>;
+    const d = o.deployment as Record<string, unknown> | undefined;
+    if (o.endpointName === name && d && typeof d.instanceType === "string" && typeof d.instanceCount === "number")
+      return { instanceType: d.instanceType, instanceCount: d.instanceCount };
+    for (const x of Object.values(o)) {
+      const found = seek(x, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return seek(stack?.outputs, 0);
+}

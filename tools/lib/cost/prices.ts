@@ -633,6 +633,37 @@ export const PRICES: readonly PriceRow[] = [
     date: FACTS_DATE,
     source: golden("da0a5862ad6a970be64ea624fba1a7f79f7bb42e", "machine_learning_compute_cluster_test"),
   },
+  // Managed online endpoint sizes (MicrosoftDocs/azure-ai-docs reference-managed-online-endpoints-vm-sku-list.md:
+  // the DSv2 family is on the list, the Dsv3 sizes priced above are not). Billed as the VM's Linux price.
+  {
+    id: "vm-Standard_DS2_v2",
+    service: "Azure Machine Learning (VM)",
+    meter: "Standard_DS2_v2 Linux (no AML surcharge)",
+    unit: "instance-hour",
+    region: "eastus",
+    currency: "USD",
+    list: r(319.74 / 2190),
+    date: READ,
+    source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "kubernetes_cluster_test"),
+    note: "Node pool 'paid_D2SV2_3nc_128gb': 3 × Standard_DS2_v2, 2,190 h, $319.74.",
+  },
+  ...(
+    [
+      ["vm-Standard_DS1_v2", "Standard_DS1_v2", 0.5],
+      ["vm-Standard_DS3_v2", "Standard_DS3_v2", 2],
+    ] as const
+  ).map(([id, size, factor]): PriceRow => ({
+    id,
+    service: "Azure Machine Learning (VM)",
+    meter: `${size} Linux (no AML surcharge)`,
+    unit: "instance-hour",
+    region: "eastus",
+    currency: "USD",
+    list: r((319.74 / 2190) * factor),
+    date: READ,
+    source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "kubernetes_cluster_test"),
+    note: `DERIVED, not read: ${factor} × Standard_DS2_v2 (each DSv2 size doubles the vCPUs, memory and disk of the one below it, and its Linux price with them). Replace with the Retail Prices API figure (armSkuName '${size}').`,
+  })),
   {
     id: "acr-basic",
     service: "Container Registry",

@@ -5,7 +5,18 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H } from "./prices";
-import { at, free, notEstimated, num, priced, str, type LineSpec, type Rule, type RuleContext } from "./model";
+import {
+  at,
+  free,
+  notEstimated,
+  num,
+  priced,
+  scoringDeploymentOf,
+  str,
+  type LineSpec,
+  type Rule,
+  type RuleContext,
+} from "./model";
 
 const GIB = 1024 ** 3;
 const AN = "azure-native";
@@ -456,15 +467,15 @@ export const webApp: Rule = (r, ctx) => {
   });
 };
 
-const vmRow = (size?: string) => (size === "Standard_D4s_v3" || size === "Standard_D2s_v3" ? `vm-${size}` : undefined);
+const VM_ROWS = ["Standard_D2s_v3", "Standard_D4s_v3", "Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"];
+const vmRow = (size?: string) => (size && VM_ROWS.includes(size) ? `vm-${size}` : undefined);
 export const mlCompute: Rule = (r, ctx) => {
   const type = str(r.inputs, "properties.computeType");
   const size = str(r.inputs, "properties.properties.vmSize");
   const row = vmRow(size);
   if (type !== "AmlCompute" && type !== "ComputeInstance")
     return free(`${type ?? "attached"} compute: billed on the attached resource`);
-  if (!row)
-    return notEstimated(`no sourced price for VM size ${size ?? "?"} (sourced: Standard_D2s_v3, Standard_D4s_v3)`);
+  if (!row) return notEstimated(`no price row for VM size ${size ?? "?"} (priced: ${VM_ROWS.join(", ")})`);
   if (type === "ComputeInstance") return priced({ meter: `Compute instance ${size}`, priceId: row, quantity: H });
   const min = num(r.inputs, "properties.properties.scaleSettings.minNodeCount") ?? 0;
   return priced({
@@ -477,12 +488,29 @@ export const mlCompute: Rule = (r, ctx) => {
 export const mlOnlineDeployment: Rule = (r) => {
   const size = str(r.inputs, "properties.instanceType");
   const row = vmRow(size);
-  if (!row)
-    return notEstimated(
-      `no sourced price for instance type ${size ?? "?"} (sourced: Standard_D2s_v3, Standard_D4s_v3)`,
-    );
+  if (!row) return notEstimated(`no price row for instance type ${size ?? "?"} (priced: ${VM_ROWS.join(", ")})`);
   const n = num(r.inputs, "properties.scaleSettings.minInstances") ?? num(r.inputs, "sku.capacity") ?? 1;
   return priced({ meter: `Managed online deployment ${size} × ${n}`, priceId: row, quantity: n * H });
+};
+
+/**
+ * A managed online endpoint costs what its deployment's instances cost, around the clock. The fraud endpoint's
+ * deployments are released by the ML pipeline at the size the stack states (`ml.endpoint`, exported with the
+ * endpoint's name): priced from that output, so an endpoint is never a silent zero.
+ */
+export const mlOnlineEndpoint: Rule = (r, ctx) => {
+  const d = scoringDeploymentOf(r, ctx.resources);
+  if (!d)
+    return notEstimated(
+      "its deployments are released outside the stack and no stack output states their size (endpointName + deployment {instanceType, instanceCount})",
+    );
+  const row = vmRow(d.instanceType);
+  if (!row) return notEstimated(`no price row for instance type ${d.instanceType} (priced: ${VM_ROWS.join(", ")})`);
+  return priced({
+    meter: `Managed online deployment ${d.instanceType} × ${d.instanceCount} (the stack's size; released by the ML pipeline)`,
+    priceId: row,
+    quantity: d.instanceCount * H,
+  });
 };
 
 export const containerRegistry: Rule = (r, ctx) => {
@@ -728,6 +756,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:web:WebApp`]: webApp,
   [`${AN}:machinelearningservices:Compute`]: mlCompute,
   [`${AN}:machinelearningservices:OnlineDeployment`]: mlOnlineDeployment,
+  [`${AN}:machinelearningservices:OnlineEndpoint`]: mlOnlineEndpoint,
   [`${AN}:containerregistry:Registry`]: containerRegistry,
   [`${AN}:containerregistry:Replication`]: acrReplication,
   [`${AN}:datafactory:IntegrationRuntime`]: integrationRuntime,
