@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceRecord } from "./lib/policyRunner";
 import { ROOT } from "./lib/preview";
-import { capacityMarkdown, type CapacityRow } from "./lib/cost/capacity";
+import { capacityMarkdown, ruPerTransaction, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
 import { PRICES } from "./lib/cost/prices";
@@ -184,6 +184,25 @@ const onCluster = setInputs("streamanalytics:StreamingJob", (i) => ({ ...i, clus
 const asaCluster = [
   planned("streamanalytics:Cluster", "streaming-cluster", { sku: { name: "Default", capacity: 36 } }),
 ];
+/**
+ * fraud_features with the merchant's item no longer read-modify-written per payment (its aggregates computed per
+ * time window outside the scoring path, as docs/cosmos-partitioning.md designs it): one replace per payment instead
+ * of two, the maximum scaled by the RU ratio at the same headroom.
+ */
+const merchantOffPath =
+  (load: StackCost["load"]): Edit =>
+  (r) => {
+    if (!r.type.endsWith("cosmosdb:SqlResourceSqlContainer")) return r;
+    const resource = r.inputs.resource as { id?: string; indexingPolicy?: unknown } | undefined;
+    const options = r.inputs.options as { autoscaleSettings?: { maxThroughput?: number } } | undefined;
+    const max = options?.autoscaleSettings?.maxThroughput;
+    if (resource?.id !== "fraud_features" || max === undefined) return r;
+    const l = load.cosmos.fraudFeatures;
+    const ru = (replaces: number) =>
+      ruPerTransaction({ ...l, replacesPerTransaction: replaces }, resource.indexingPolicy, true).ru;
+    const scaled = Math.ceil((max * ru(l.replacesPerTransaction - 1)) / ru(l.replacesPerTransaction) / 1000) * 1000;
+    return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: scaled } } } };
+  };
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
   (instanceType: string): Edit =>
@@ -443,6 +462,11 @@ ${[
     "Event Hubs Premium 2 PU instead of 1",
     scenario(prod, {}, evhUnits(2)),
     "headroom only: 1 PU ≈ 5 MB/s of ingress carries the seed's 10K events/s of the relay's ≤ 0.5 KB events (capacity.md)",
+  ),
+  L(
+    "Merchant features aggregated per minute outside the scoring path (not built)",
+    scenario(prod, {}, merchantOffPath(prod.load)),
+    "fraud_features carries one upsert per payment instead of two; also ends the hot merchant key and the lost updates of concurrent batches (cosmos-partitioning.md); needs a windowed aggregation job and a minute of lag on merchant features",
   ),
   L(
     "Synapse DW300c instead of DW500c",
