@@ -67,6 +67,13 @@ export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "s
 export const SQL_TRIGGER_POLLING_MS = 100;
 /** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request and one upsert per entity each. */
 export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
+/**
+ * Pending changes allowed per instance before the scale controller adds one (Sql_Trigger_MaxChangesPerWorker,
+ * default 1,000: learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). Target-based
+ * scaling keeps about this many changes queued per instance, so at the seed's 10K payments/s with ~25 instances the
+ * default leaves the scorer ~2.5 s behind; 100 keeps it ~0.25 s behind (docs/capacity.md).
+ */
+export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
 
 /** Containers each app writes (and the only ones its identity may write: least privilege). */
 export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
@@ -269,6 +276,7 @@ export class Ingestion extends pulumi.ComponentResource {
           ...cosmosSettings(fraudId, CONTAINER_ACCESS.fraudScoring),
           Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
           Sql_Trigger_MaxBatchSize: String(SQL_TRIGGER_MAX_BATCH_SIZE),
+          Sql_Trigger_MaxChangesPerWorker: String(SQL_TRIGGER_MAX_CHANGES_PER_WORKER),
           FRAUD_SCORING_URI: args.fraudScoringEndpoint?.scoringUri ?? "",
           FRAUD_SCORING_TIMEOUT_MS: "80",
         },

@@ -449,9 +449,13 @@ const mlSchema = z.object({
   }),
   /** Fraud-scoring managed online endpoint: the deployment size the release pipeline uses (docs/ml-operations.md). */
   endpoint: z.object({
-    instanceType: z.enum(ONLINE_ENDPOINT_CPU_SKUS as unknown as [string, ...string[]], {
-      error: () => `must be a managed online endpoint CPU size: one of ${list(ONLINE_ENDPOINT_CPU_SKUS)}`,
-    }),
+    // Azure accepts any casing (Microsoft's list spells them STANDARD_DS3_V2): matched without case, kept canonical.
+    instanceType: z
+      .string()
+      .transform((v) => ONLINE_ENDPOINT_CPU_SKUS.find((sku) => sku.toLowerCase() === v.toLowerCase()) ?? v)
+      .refine((v) => (ONLINE_ENDPOINT_CPU_SKUS as readonly string[]).includes(v), {
+        error: `must be a managed online endpoint CPU size: one of ${list(ONLINE_ENDPOINT_CPU_SKUS)}`,
+      }),
     instanceCount: int(1, 20, " instances"),
   }),
 });

@@ -165,6 +165,11 @@ export const loadSchema = z
     /** Function executions per transaction, their duration (s) and concurrent executions one instance serves. */
     functionExecutionsPerTransaction: num(0, 1_000, "executions/transaction").default(1),
     functionSecondsPerExecution: num(0.001, 600, "s").default(0.05),
+    /**
+     * Seconds the fraud scorer spends on one Azure SQL trigger batch: the feature point reads (in parallel), the
+     * Azure ML call (80 ms deadline) and the output writes. Measure it at the load test.
+     */
+    scoringBatchSeconds: num(0.001, 600, "s").default(0.15),
     functionConcurrencyPerInstance: num(1, 1_000, "executions").default(16),
     /**
      * Online scoring requests per transaction: the scorer sends one request per Azure SQL trigger batch, full (100

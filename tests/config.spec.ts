@@ -328,6 +328,9 @@ describe("config", () => {
         "prod",
         /ml \(endpoint\.instanceType\): got "Standard_D4s_v3"; must be a managed online endpoint CPU size: one of Standard_D2as_v4, .*Standard_DS3_v2, .*Standard_F2s_v2/,
       );
+      // Microsoft's own spelling is accepted and kept in the canonical case the price table uses.
+      (raw.ml as { endpoint: { instanceType: string } }).endpoint.instanceType = "STANDARD_DS3_V2";
+      assert.equal(parseConfig(raw, "prod").ml.endpoint.instanceType, "Standard_DS3_v2");
     });
     it("ML capacities default to the dev sizes when the key is absent, and prod rejects them", () => {
       const dev = rawOf("dev");

@@ -307,6 +307,20 @@ describe("cost: pricing rules on hand-made inputs", () => {
       estimate([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), other], { stack: "t" }).lines.length,
       0,
     );
+    // A deployment the stack declares is priced on itself, not twice.
+    const declared = res(
+      `${AN}:machinelearningservices:OnlineDeployment`,
+      { endpointName: "fraud-x", sku: { capacity: 3 }, properties: { instanceType: "Standard_DS3_v2" } },
+      "blue",
+    );
+    const both = estimate([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), endpoint, declared], {
+      stack: "t",
+    });
+    assert.deepEqual(
+      both.lines.map((l) => l.name),
+      ["blue"],
+    );
+    assert.match(both.free.find((f) => f.name === "ep")?.reason ?? "", /priced on its deployments/);
     // The capacity model reads the same size.
     const rows = capacity([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), endpoint], DEFAULT_LOAD);
     const scoring = rows.find((r) => r.metric === "scoring requests/s");
@@ -694,6 +708,36 @@ describe("cost: capacity model", () => {
     assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
     assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 50);
     close(get("dep", "scoring requests/s")?.load ?? 0, 5000 * 0.01);
+    // An Azure SQL trigger app: batches per instance, and how far behind the scale-out threshold leaves it.
+    const sqlApp = (perWorker?: string) =>
+      capacity(
+        [
+          res(
+            `${AN}:web:WebApp`,
+            {
+              name: "f",
+              resourceGroupName: "g",
+              functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 40 } },
+            },
+            "sqlfn",
+          ),
+          res(`${AN}:web:WebAppApplicationSettings`, {
+            name: "f",
+            resourceGroupName: "g",
+            properties: {
+              Sql_Trigger_MaxBatchSize: "100",
+              Sql_Trigger_PollingIntervalMs: "100",
+              ...(perWorker ? { Sql_Trigger_MaxChangesPerWorker: perWorker } : {}),
+            },
+          }),
+        ],
+        { ...DEFAULT_LOAD, transactionsPerSecond: 5000, scoringBatchSeconds: 0.15 },
+      )[0];
+    const tuned = sqlApp("100");
+    assert.equal(tuned.metric, "changes/s");
+    close(tuned.capacity, (40 * 100) / 0.25);
+    assert.match(tuned.basis, /at the target 13 instance\(s\), ~0\.49 s behind/, "12 × 100 / 5,000 + 0.25 s");
+    assert.match(sqlApp(undefined).basis, /~2\.65 s behind/, "the default 1,000 pending changes per instance");
     const busy = capacity([res(`${AN}:machinelearningservices:OnlineDeployment`, { sku: { capacity: 1 } }, "one")], {
       ...DEFAULT_LOAD,
       transactionsPerSecond: 5000,

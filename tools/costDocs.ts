@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceRecord } from "./lib/policyRunner";
 import { ROOT } from "./lib/preview";
+import { CONTAINERS, containerResource } from "../components/nosql";
 import { capacityMarkdown, ruPerTransaction, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
@@ -216,6 +217,21 @@ const scoringSize =
 const evhUnits = (n: number) =>
   setInputs("eventhub:Namespace", (i) => ({ ...i, sku: { ...(i.sku as object), capacity: n } }));
 
+/** webhook_events' indexing policy as the NoSQL tier declares it. */
+const WEBHOOK_POLICY = containerResource(CONTAINERS.webhookEvents, undefined).indexingPolicy;
+/** webhook_events' load at the target with one delivery update (a replace) per event, RU/s. */
+function webhookWithDispatcher(s: StackCost): number {
+  const l = s.load.cosmos.webhookEvents;
+  const row = s.capacity.find((r) => r.resource.startsWith("webhook_events"));
+  const perTx = row ? row.load / s.load.transactionsPerSecond : 0;
+  const base = ruPerTransaction(l, WEBHOOK_POLICY, true);
+  const withUpdate = ruPerTransaction(
+    { ...l, replacesPerTransaction: l.replacesPerTransaction + 1 },
+    WEBHOOK_POLICY,
+    true,
+  );
+  return perTx * (withUpdate.ru / base.ru) * s.load.transactionsPerSecond;
+}
 /** The stack's Cosmos DB autoscale maxima of the data containers (the capacity rows), RU/s. */
 function cosmosMaxRu(s: StackCost): number {
   return s.capacity.filter((r) => r.unit === "RU/s").reduce((sum, r) => sum + r.capacity, 0);
@@ -353,7 +369,9 @@ ${missing.length ? missing.map((g) => `- ${g.tier}: ${usd(groupCost(g))} committ
 
 **Derived prices**: the GZRS and RA-GZRS capacity rows are derived (zone-redundant price plus the geo-replica
 premium of the same source), not read; the lake lifecycle's cold tier is priced as cool (no sourced cold row), which
-overstates the lake. Both are marked in \`prices.ts\`.
+overstates the lake. Both are marked in \`prices.ts\`. The scoring deployment's DSv2 sizes are East US prices (DS1_v2
+and DS3_v2 derived from DS2_v2); West Europe is usually dearer (D4s_v3: $0.24/h there against $0.192/h in East US),
+so dev's margin under its target is thinner than shown: check the Retail Prices API before relying on it.
 
 ## Targets
 
@@ -539,7 +557,10 @@ and read once by the streaming relay's change feed (flow 3); the scorer's two po
 merchant's feature items) and two upserts of them, when no entity repeats within a trigger batch; one webhook event
 created and read by the dispatcher's change feed; a session written and read on one API call in ten (no function
 here uses sessions: a design figure). Every item is under 1 KB with Cosmos DB's system properties. Writes consume
-RUs in every region, and each region has the same maximum, so the ratio holds per region.
+RUs in every region, and each region has the same maximum, so the ratio holds per region. webhook_events' maximum
+carries no delivery updates: the dispatcher that posts the events (not deployed by this repository) updates each
+one per attempt, and one update per event takes it to ${kRu(webhookWithDispatcher(prod))} RU/s of load: raise
+\`cosmos.containers.webhookEvents.maxThroughput\` with the dispatcher.
 
 **SQL**: data IOPS and log rate by SKU from Microsoft's resource limits (BC Gen5: 4,000 IOPS and 12 MB/s of log per
 vCore up to 96 MB/s; GP: 320 IOPS and 4.5 MB/s per vCore up to 50 MB/s; MicrosoftDocs/sql-docs
@@ -548,8 +569,11 @@ ${prod.capacity.length ? "" : ""}KB of log and \`load.sqlIoPerTransaction\` data
 
 Event Hubs (1 MB/s or 1,000 events/s per Standard TU; ~5 MB/s per Premium PU), Application Gateway (≈ 10 capacity
 units per instance, ≈ 50 new TLS connections/s per compute unit), Flex Consumption function scale-out (maximum
-instances × concurrency / duration) and Azure ML online deployments (instances × requests/s per instance) get their
-rows as those tiers land.
+instances × concurrency / duration; for the fraud scorer's Azure SQL trigger, each instance takes a batch of
+\`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, and the scale
+controller adds an instance per \`Sql_Trigger_MaxChangesPerWorker\` pending changes, which sets how far behind the
+inserts it runs) and Azure ML online deployments (instances × requests/s per instance, one request at a time) have
+their rows.
 
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 

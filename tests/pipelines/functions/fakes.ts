@@ -34,3 +34,16 @@ export const scoringEnv = {
 
 /** One row of the Azure SQL trigger's batch (0 = insert). */
 export const change = (p: PaymentChangeRow, Operation = 0) => ({ Item: p, Operation }) as SqlChange<PaymentChangeRow>;
+
+/** A new pending payment as the SQL trigger reports it (dbo.Payment columns). */
+export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow => ({
+  PaymentId: 1,
+  MerchantId: 42,
+  PaymentMethodId: 7,
+  IdempotencyKey: "order-1",
+  AmountMinor: 1000,
+  CurrencyCode: "EUR",
+  Status: "pending",
+  CreatedAt: "2026-12-02T10:00:00.000Z",
+  ...over,
+});

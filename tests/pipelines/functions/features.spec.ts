@@ -7,19 +7,8 @@ import {
   FEATURE_ORDER,
   updateFeatures,
 } from "../../../pipelines/functions/src/lib/features";
-import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
+import { payment } from "./fakes";
 
-export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow => ({
-  PaymentId: 1,
-  MerchantId: 42,
-  PaymentMethodId: 7,
-  IdempotencyKey: "order-1",
-  AmountMinor: 1000,
-  CurrencyCode: "EUR",
-  Status: "pending",
-  CreatedAt: "2026-12-02T10:00:00.000Z",
-  ...over,
-});
 const t0 = new Date("2026-12-02T10:00:00.000Z");
 const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { newPayments, scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
-import { change, fakeContext, scoringEnv } from "./fakes";
-import { payment } from "./features.spec";
+import { change, fakeContext, payment, scoringEnv } from "./fakes";
 
 const env = scoringEnv;
 

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { payment } from "./fakes";
 import { featureVector, FEATURE_ORDER, type FeatureVector } from "../../../pipelines/functions/src/lib/features";
 import {
   decide,
@@ -9,7 +10,6 @@ import {
   THRESHOLDS,
   webhookEvent,
 } from "../../../pipelines/functions/src/lib/scoring";
-import { payment } from "./features.spec";
 
 const quiet: FeatureVector = featureVector(payment(), undefined, undefined, new Date());
 const normal: FeatureVector = { ...quiet, newCard: 0, amountRatioCard: 1, cardCount1h: 1, secondsSinceLastCard: 86400 };

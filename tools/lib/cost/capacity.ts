@@ -239,9 +239,44 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     );
   }
 
+  const settingsOf = (app: ResourceRecord) =>
+    of("web:WebAppApplicationSettings").find(
+      (s) =>
+        str(s.inputs, "name") === str(app.inputs, "name") &&
+        str(s.inputs, "resourceGroupName") === str(app.inputs, "resourceGroupName"),
+    )?.inputs.properties as Record<string, unknown> | undefined;
   for (const app of of("web:WebApp")) {
     const maxInstances = num(app.inputs, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount");
     if (maxInstances === undefined) continue;
+    const settings = settingsOf(app);
+    const batch = Number(settings?.Sql_Trigger_MaxBatchSize ?? NaN);
+    if (Number.isFinite(batch)) {
+      // An Azure SQL trigger: each instance loops "get up to MaxBatchSize changes, run the function, wait
+      // PollingIntervalMs", and the scale controller adds an instance per MaxChangesPerWorker pending changes
+      // (learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger; defaults 1000 ms, 1000).
+      const pollS = Number(settings?.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
+      const perWorker = Number(settings?.Sql_Trigger_MaxChangesPerWorker ?? 1000);
+      const perInstance = batch / (load.scoringBatchSeconds + pollS);
+      const instances = Math.ceil(tps / perInstance);
+      // The controller holds the k-th instance only while more than (k - 1) × MaxChangesPerWorker changes wait, so
+      // at the target the queue settles near that, plus one batch and one poll.
+      const behindS = ((instances - 1) * perWorker) / tps + load.scoringBatchSeconds + pollS;
+      rows.push(
+        row({
+          tier: tierOf(app, byUrn),
+          resource: `${app.name} (Flex, ≤ ${maxInstances} instances, Azure SQL trigger)`,
+          metric: "changes/s",
+          capacity: maxInstances * perInstance,
+          load: tps,
+          unit: "changes/s",
+          basis:
+            `each instance ${batch} changes per ${load.scoringBatchSeconds} s batch + ${pollS} s poll; ` +
+            `at the target ${instances} instance(s), ~${behindS.toFixed(2)} s behind the insert ` +
+            `(${perWorker} pending changes per instance before scale-out)`,
+        }),
+      );
+      continue;
+    }
     const perInstance = load.functionConcurrencyPerInstance / load.functionSecondsPerExecution;
     rows.push(
       row({
@@ -282,7 +317,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         basis:
           `${load.scoringRequestsPerSecondPerInstance} req/s per instance, one request at a time ` +
           `(load.scoringRequestsPerSecondPerInstance); ${load.scoringRequestsPerTransaction} request per transaction ` +
-          "(the scorer sends one request per trigger batch)",
+          "(one request per trigger batch; batches are full at the target, where more than a batch waits per instance)",
       }),
     );
   }

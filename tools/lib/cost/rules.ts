@@ -236,7 +236,8 @@ export const applicationGateway: Rule = (r, ctx) => {
 
 /**
  * Days of interactive retention a workspace gets without charge: 31, or 90 when Microsoft Sentinel is onboarded on
- * it ("the first 90 days of retention are free": MicrosoftDocs/azure-docs articles/sentinel/billing.md).
+ * it ("Retain all data ingested into the workspace at no charge for the first 90 days": MicrosoftDocs/azure-docs
+ * articles/sentinel/billing.md).
  */
 export function includedRetentionDays(r: ResourceRecord, ctx: RuleContext): 31 | 90 {
   const name = str(r.inputs, "workspaceName");
@@ -499,6 +500,9 @@ export const mlOnlineDeployment: Rule = (r) => {
  * endpoint's name): priced from that output, so an endpoint is never a silent zero.
  */
 export const mlOnlineEndpoint: Rule = (r, ctx) => {
+  const name = str(r.inputs, "endpointName");
+  if (ctx.ofType(`${AN}:machinelearningservices:OnlineDeployment`).some((d) => str(d.inputs, "endpointName") === name))
+    return free("priced on its deployments, which the stack declares");
   const d = scoringDeploymentOf(r, ctx.resources);
   if (!d)
     return notEstimated(
