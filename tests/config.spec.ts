@@ -48,8 +48,8 @@ describe("config", () => {
     assert.deepEqual(c.sql.sku, { name: "BC_Gen5", capacity: 8 });
     assert.equal(c.sql.readScaleOut, true);
     const total = Object.values(c.cosmos.containers).reduce((s, x) => s + (x.maxThroughput ?? 0), 0);
-    // 470K sized in docs/capacity.md for the four data containers, plus the leases container at the 1,000 minimum.
-    assert.equal(total, 471000, "Cosmos DB maxima sized in docs/capacity.md");
+    // 345K sized in docs/capacity.md for the four data containers, plus the leases container at the 1,000 minimum.
+    assert.equal(total, 346000, "Cosmos DB maxima sized in docs/capacity.md");
     assert.equal(c.logRetentionDays, 365);
     assert.equal(c.hsmKeys, true);
   });

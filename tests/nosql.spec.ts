@@ -36,7 +36,7 @@ const EXPECTED = {
     kind: "Hash",
     paths: ["/entityKey"],
     ttl: { dev: 34560000, prod: 34560000 },
-    max: 275000,
+    max: 150000,
   },
   webhook_events: {
     name: "nosql-webhook-events",
@@ -212,7 +212,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(account.inputs.capabilities, []);
       });
 
-      it("prod: five autoscale containers whose maxima sum to 471,000 RU/s (sized for the seed's load, docs/capacity.md; leases at the 1,000 minimum)", () => {
+      it("prod: five autoscale containers whose maxima sum to 346,000 RU/s (sized for the seed's load, docs/capacity.md; leases at the 1,000 minimum)", () => {
         const containers = ofType(resources, CONTAINER);
         assert.equal(containers.length, 5);
         let sum = 0;
@@ -222,7 +222,7 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(input(containerOf(id), "options.throughput"), undefined, `${id}: autoscale, not manual`);
           sum += Number(max);
         }
-        assert.equal(sum, 471000);
+        assert.equal(sum, 346000);
       });
     } else {
       it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {

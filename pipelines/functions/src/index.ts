@@ -8,11 +8,15 @@ import { app } from "@azure/functions";
 import { registerApiPerformanceLoader } from "./functions/apiPerformanceLoader";
 import { registerChangeFeedRelay } from "./functions/changeFeedRelay";
 import { registerFraudScoring } from "./functions/fraudScoring";
+import { registerMerchantFeatures } from "./functions/merchantFeatures";
 import { registerPaymentApi } from "./functions/paymentApi";
 
 export const APP_ROLES = {
   "payment-api": registerPaymentApi,
-  "fraud-scoring": registerFraudScoring,
+  "fraud-scoring": () => {
+    registerFraudScoring();
+    registerMerchantFeatures();
+  },
   // Flow 3 (components/streaming): api_logs change feed -> Event Hubs api-logs; and Event Hubs api-performance (the
   // Stream Analytics job's rows) -> Synapse.
   streaming: () => {

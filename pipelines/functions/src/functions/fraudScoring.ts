@@ -1,8 +1,10 @@
 /**
  * The fraud scoring app: an Azure SQL trigger on dbo.Payment (change tracking) receives each new payment, reads the
  * card's and the merchant's features (fraud_features), scores the payment (Azure ML endpoint, or the rules model),
- * then upserts the updated features and queues the merchant's webhook event (webhook_events) through Cosmos DB
- * output bindings — all with the app's managed identity.
+ * then upserts the card's updated features and queues the merchant's webhook event (webhook_events) through Cosmos DB
+ * output bindings — all with the app's managed identity. Merchant items are read here and written once a minute by
+ * the merchant refresh (src/functions/merchantFeatures.ts): a merchant is in most batches, and concurrent batches
+ * would overwrite each other's updates.
  *
  * It writes no api_logs item: the payment API logs the call once (the seed's flow 1, step 5), and every api_logs
  * item becomes an Event Hubs event (flow 3), so a second log per payment would double both loads
@@ -78,9 +80,10 @@ export async function scorePayment(
   for (const p of payments) {
     for (const e of entitiesOf(p)) state.set(e.key, updateFeatures(state.get(e.key), e, p, now));
   }
+  // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts).
   context.extraOutputs.set(
     featuresOut,
-    keys.map((e) => state.get(e.key)),
+    keys.filter((e) => e.type !== "merchant").map((e) => state.get(e.key)),
   );
   context.extraOutputs.set(
     webhooksOut,

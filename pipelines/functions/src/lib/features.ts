@@ -135,3 +135,66 @@ export function featureVector(
     secondsSinceLastCard: cardSince < 0 ? -1 : Math.min(cardSince, 30 * DAY_S),
   };
 }
+
+/**
+ * One window of a merchant's payments in one currency, as the merchant refresh aggregates them from dbo.Payment
+ * (src/functions/merchantFeatures.ts).
+ */
+export interface MerchantWindowRow {
+  readonly merchantId: number;
+  readonly currencyCode: string;
+  readonly payments: number;
+  /** Sum of AmountMinor. */
+  readonly amountSum: number;
+  /** ISO time of the window's last payment. */
+  readonly lastCreatedAt: string;
+}
+
+/**
+ * A merchant's item after a window of its payments (all rows of one merchant). The scorer reads merchant items and
+ * never writes them: a merchant is a heavy hitter, so its aggregates are written once per window by one writer
+ * (docs/cosmos-partitioning.md). Counters decay to the window's last payment and add the window's payments; the
+ * amount EWMA takes the window's mean in its main currency with the weight its payments would have had one by one
+ * (1 − (1 − α)^n); a change of main currency restarts it, as for a card.
+ */
+export function mergeMerchantWindow(
+  previous: FeatureItem | undefined,
+  merchantId: number,
+  rows: readonly MerchantWindowRow[],
+  now: Date,
+): FeatureItem {
+  if (rows.length === 0 || rows.some((r) => r.merchantId !== merchantId))
+    throw new Error(`mergeMerchantWindow: rows must be merchant ${merchantId}'s, and at least one`);
+  const key = entityKey("merchant", merchantId);
+  const total = rows.reduce((s, r) => s + r.payments, 0);
+  const main = [...rows].sort((a, b) => b.payments - a.payments || a.currencyCode.localeCompare(b.currencyCode))[0];
+  const mean = main.amountSum / main.payments;
+  const last = rows.map((r) => r.lastCreatedAt).sort()[rows.length - 1];
+  const at = now.toISOString();
+  if (!previous) {
+    return {
+      id: key,
+      entityKey: key,
+      entityType: "merchant",
+      count1h: total,
+      count24h: total,
+      amountEwma: mean,
+      lastCurrency: main.currencyCode,
+      lastPaymentAt: last,
+      paymentsSeen: total,
+      updatedAt: at,
+    };
+  }
+  const elapsed = Math.max(0, (Date.parse(last) - Date.parse(previous.lastPaymentAt)) / 1000);
+  const weight = 1 - Math.pow(1 - EWMA_ALPHA, main.payments);
+  return {
+    ...previous,
+    count1h: decay(previous.count1h, elapsed, HOUR_S) + total,
+    count24h: decay(previous.count24h, elapsed, DAY_S) + total,
+    amountEwma: previous.lastCurrency === main.currencyCode ? (1 - weight) * previous.amountEwma + weight * mean : mean,
+    lastCurrency: main.currencyCode,
+    lastPaymentAt: last > previous.lastPaymentAt ? last : previous.lastPaymentAt,
+    paymentsSeen: previous.paymentsSeen + total,
+    updatedAt: at,
+  };
+}

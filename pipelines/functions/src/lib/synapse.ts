@@ -8,15 +8,15 @@
  * Timeouts fit the host's 30-second function timeout (host.json): a slow login fails fast and the retry policy
  * tries again.
  */
-import { Connection, Request, TYPES } from "tedious";
+import { Request, TYPES } from "tedious";
 import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
+import { connectTds } from "./tds";
 
-/** Login and per-statement limits, and the whole batch's deadline: under the host's 30-second function timeout. */
-export const CONNECT_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 15_000;
+export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SQL_TOKEN_RESOURCE } from "./tds";
+/** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
 
 /**
@@ -29,9 +29,6 @@ export function checkDeadline(startedAt: number, now: number, statement: number,
       `batch deadline of ${BATCH_DEADLINE_MS / 1000} s passed before statement ${statement + 1} of ${total}: retried`,
     );
 }
-
-/** The audience of Entra tokens for Azure SQL and Synapse SQL. */
-export const SQL_TOKEN_RESOURCE = "https://database.windows.net/";
 
 /** tedious data type and options of a model column type. */
 export function tediousType(type: SqlType): { type: DataType; options?: ParameterOptions } {
@@ -85,22 +82,8 @@ export class SynapseWriter implements SqlExecutor {
   async run(statements: readonly SqlStatement[]): Promise<number> {
     if (!statements.length) return 0;
     const startedAt = this.now();
-    const token = await this.tokens.token(SQL_TOKEN_RESOURCE);
-    const connection = new Connection({
-      server: this.target.server,
-      authentication: { type: "azure-active-directory-access-token", options: { token } },
-      options: {
-        database: this.target.database,
-        encrypt: true,
-        port: 1433,
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        requestTimeout: REQUEST_TIMEOUT_MS,
-      },
-    });
-    const call = (fn: (done: (err?: Error | null) => void) => void) =>
-      new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+    const connection = await connectTds(this.target, this.tokens);
     try {
-      await call((done) => connection.connect(done));
       let inserted = 0;
       for (const [i, statement] of statements.entries()) {
         checkDeadline(startedAt, this.now(), i, statements.length);

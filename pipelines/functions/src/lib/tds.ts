@@ -1,0 +1,89 @@
+/**
+ * TDS connections with the app's managed identity (an Entra access token for Azure SQL), shared by the Synapse
+ * loader (writes) and the merchant refresh (reads from the OLTP database's readable secondary). Encrypted, port 1433
+ * through the private endpoints, limits under the host's 30-second function timeout.
+ */
+import { Connection, Request, TYPES } from "tedious";
+import type { ManagedIdentityTokens } from "./azure";
+
+/** Login and per-statement limits, and the whole batch's deadline: under the host's 30-second function timeout. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The audience of Entra tokens for Azure SQL and Synapse SQL. */
+export const SQL_TOKEN_RESOURCE = "https://database.windows.net/";
+
+export interface TdsTarget {
+  /** `<server>.database.windows.net` or `<workspace>.sql.azuresynapse.net` */
+  readonly server: string;
+  readonly database: string;
+  /**
+   * ApplicationIntent=ReadOnly: on a Business Critical database with read scale-out the connection lands on a
+   * readable secondary replica, so reads take nothing from the primary that takes the inserts.
+   */
+  readonly readOnlyIntent?: boolean;
+}
+
+/** Opens a connection; the caller closes it. */
+export async function connectTds(target: TdsTarget, tokens: Pick<ManagedIdentityTokens, "token">): Promise<Connection> {
+  const token = await tokens.token(SQL_TOKEN_RESOURCE);
+  const connection = new Connection({
+    server: target.server,
+    authentication: { type: "azure-active-directory-access-token", options: { token } },
+    options: {
+      database: target.database,
+      encrypt: true,
+      port: 1433,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      readOnlyIntent: target.readOnlyIntent === true,
+    },
+  });
+  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  return connection;
+}
+
+/** A read-only query with bigint parameters, rows as column-name → value (bigint columns arrive as strings). */
+export interface SqlReader {
+  query(sql: string, params?: Readonly<Record<string, number>>): Promise<Record<string, unknown>[]>;
+}
+
+/** Runs queries on one connection per call. */
+export class TdsReader implements SqlReader {
+  constructor(
+    private readonly target: TdsTarget,
+    private readonly tokens: Pick<ManagedIdentityTokens, "token">,
+  ) {}
+
+  async query(sql: string, params: Readonly<Record<string, number>> = {}): Promise<Record<string, unknown>[]> {
+    const connection = await connectTds(this.target, this.tokens);
+    try {
+      return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const rows: Record<string, unknown>[] = [];
+        const request = new Request(sql, (err) => (err ? reject(err) : resolve(rows)));
+        for (const [name, value] of Object.entries(params)) request.addParameter(name, TYPES.BigInt, value);
+        request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) =>
+          rows.push(Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value]))),
+        );
+        connection.execSql(request);
+      });
+    } finally {
+      connection.close();
+    }
+  }
+}
+
+/** `Server=tcp:<fqdn>,1433;Database=<db>;…` (the SQL bindings' connection setting) → the server and database. */
+export function parseSqlConnection(connection: string): { server: string; database: string } {
+  const parts = new Map(
+    connection
+      .split(";")
+      .map((p) => p.split("="))
+      .filter((kv) => kv.length === 2)
+      .map(([k, v]) => [k.trim().toLowerCase(), v.trim()] as const),
+  );
+  const server = (parts.get("server") ?? "").replace(/^tcp:/i, "").replace(/,\d+$/, "");
+  const database = parts.get("database") ?? "";
+  if (!server || !database) throw new Error("the SQL connection setting names no Server and Database");
+  return { server, database };
+}
