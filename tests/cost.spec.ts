@@ -7,6 +7,7 @@ import { parse, stringify } from "yaml";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
+  DEV_LIST_CEILING_USD,
   DEFAULT_LOAD,
   DEFAULT_USAGE,
   usageSchema,
@@ -189,6 +190,36 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(sentinel?.list ?? 0, 3 * (365 - 90) * 0.13);
     assert.match(sentinel?.meter ?? "", /beyond the included 90, Sentinel/);
     close(other?.list ?? 0, alone?.list ?? 0, "Sentinel on another workspace changes nothing here");
+  });
+  it("SQL serverless: billed around the clock when an always-ready Azure SQL trigger polls it", () => {
+    const db = res(`${AN}:sql:Database`, {
+      sku: { name: "GP_S_Gen5", capacity: 2 },
+      minCapacity: 0.5,
+      autoPauseDelay: 60,
+      serverName: "sql-a",
+      databaseName: "payments",
+    });
+    const app = (alwaysReady: number) =>
+      res(`${AN}:web:WebApp`, {
+        name: "func-fraud",
+        functionAppConfig: {
+          scaleAndConcurrency: { alwaysReady: [{ name: "function:scorePayment", instanceCount: alwaysReady }] },
+        },
+      });
+    const settings = (server: string) =>
+      res(`${AN}:web:WebAppApplicationSettings`, {
+        name: "func-fraud",
+        properties: {
+          SqlConnection: `Server=tcp:${server}.database.windows.net,1433;Database=payments;Authentication=Active Directory Managed Identity`,
+          Sql_Trigger_PollingIntervalMs: "100",
+        },
+      });
+    const vh = (...rs: ResourceRecord[]) =>
+      estimate([db, ...rs], { stack: "t", usage: usage({ sqlServerlessVcoreHoursPerMonth: 120 }) }).lines[0].quantity;
+    assert.equal(vh(), 120, "auto-pausing: the usage assumption");
+    assert.equal(vh(app(1), settings("sql-a")), 0.5 * H, "polled: the minimum around the clock");
+    assert.equal(vh(app(0), settings("sql-a")), 120, "no always-ready instance: the app sleeps, the database pauses");
+    assert.equal(vh(app(1), settings("sql-b")), 120, "a trigger on another server");
   });
   it("SQL long-term retention: billed on the primary only (a geo-secondary makes no LTR backups)", () => {
     const db = (databaseName: string, over: Record<string, unknown> = {}) =>
@@ -563,11 +594,23 @@ describe("cost: the committed stacks", () => {
       }
     });
   }
-  it("dev stays under $1,000 a month at list prices", async () => {
+  it("dev stays under its ceiling at list prices, and over its target only by the always-awake database", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
-    const limit = COST_TARGETS.devListUsdPerMonth;
-    assert.ok(e.total.list < limit, `dev list $${Math.round(e.total.list)} is over the target $${limit}`);
+    assert.ok(
+      e.total.list <= DEV_LIST_CEILING_USD,
+      `dev list $${Math.round(e.total.list)} is over $${DEV_LIST_CEILING_USD}`,
+    );
+    // Were the database to auto-pause (the usage assumption), dev would be under its target.
+    const db = e.lines.find((l) => l.priceId === "sql-serverless");
+    assert.match(db?.meter ?? "", /never auto-pauses: the ingestion-fraud-app SQL trigger polls it/);
+    const usage = stackAssumptions("dev", ROOT).usage;
+    const autoPausing =
+      e.total.list - (db?.list ?? 0) + usage.sqlServerlessVcoreHoursPerMonth * price("sql-serverless").list;
+    assert.ok(
+      autoPausing < COST_TARGETS.devListUsdPerMonth,
+      `dev with an auto-pausing database: $${Math.round(autoPausing)}`,
+    );
   });
   it("prod prices every security layer and the fraud-scoring deployment, and nothing is left unestimated", async () => {
     const { run } = await previewOf("prod");

@@ -16,6 +16,7 @@ import { PRICES } from "./lib/cost/prices";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
+  DEV_LIST_CEILING_USD,
   SEED_COSMOS_MAX_RU,
   type LoadConfig,
   type UsageConfig,
@@ -203,6 +204,17 @@ const merchantOnPath =
     const scaled = Math.ceil((max * ru(l.replacesPerTransaction + 1)) / ru(l.replacesPerTransaction) / 1000) * 1000;
     return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: scaled } } } };
   };
+/** dev's working hours a month: 07:00–19:00 on the ~22 weekdays (the pool's pause schedule). */
+const DEV_WORKING_HOURS = 12 * 22;
+/** A function app without always-ready instances (stopped outside working hours, its SQL trigger no longer polls). */
+function stopAlwaysReady(inputs: Record<string, unknown>): Record<string, unknown> {
+  const fac = inputs.functionAppConfig as { scaleAndConcurrency?: Record<string, unknown> } | undefined;
+  if (!fac?.scaleAndConcurrency) return inputs;
+  return {
+    ...inputs,
+    functionAppConfig: { ...fac, scaleAndConcurrency: { ...fac.scaleAndConcurrency, alwaysReady: [] } },
+  };
+}
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
   (instanceType: string): Edit =>
@@ -346,6 +358,25 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const target = COST_TARGETS.prodCommittedUsdPerMonth;
   const atSeed = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total.committed;
   const seedRu = SEED_RU;
+  const devDb = dev.estimate.lines.find((l) => l.priceId === "sql-serverless");
+  const devDbAwake = devDb?.list ?? 0;
+  const devDbPausing =
+    dev.usage.sqlServerlessVcoreHoursPerMonth * (PRICES.find((p) => p.id === "sql-serverless")?.list ?? 0);
+  // Off hours: the scorer stopped (no always-ready poller), the database awake during working hours plus its
+  // one-hour pause delay each working day, the streaming job running only then.
+  const offHoursDbVcoreH = Math.max(dev.usage.sqlServerlessVcoreHoursPerMonth, 0.5 * (DEV_WORKING_HOURS + 22));
+  // The stack as it is (no outlook tiers: dev declares every tier it runs), with the scorer stopped off hours.
+  const devOffHours = estimate(
+    dev.resources.map(setInputs("web:WebApp", (i) => stopAlwaysReady(i))).filter((r): r is ResourceRecord => !!r),
+    {
+      stack: "dev",
+      usage: {
+        ...dev.usage,
+        streamingJobHoursPerMonth: DEV_WORKING_HOURS,
+        sqlServerlessVcoreHoursPerMonth: offHoursDbVcoreH,
+      },
+    },
+  ).total.list;
   const scoringCost = prod.estimate.lines
     .filter((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint"))
     .reduce((sum, l) => sum + l.committed, 0);
@@ -401,6 +432,14 @@ growth fails CI until someone raises it on purpose), when the uplift holds anyth
 security layer drops out of the estimate, and when dev's list total reaches ${usd(COST_TARGETS.devListUsdPerMonth)}
 (\`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
+
+**dev** is over its target by what keeps its serverless database awake: the fraud scorer's always-ready instance
+(Flex cannot wake a managed-identity SQL trigger from zero) polls change tracking every 100 ms, and auto-pause needs
+no session for a whole hour, so the database bills its 0.5 vCore minimum around the clock
+(${usd(devDbAwake)} a month against ${usd(devDbPausing)} at the usage assumption). Stopping the scorer and the
+streaming job outside the pool's working hours (07:00–19:00 on weekdays, ~${DEV_WORKING_HOURS} h a month; the same
+Data Factory schedule as the pool's pause and resume; not built) would bring dev to ${usd(devOffHours)} at list.
+dev must stay under ${usd(DEV_LIST_CEILING_USD)} (\`DEV_LIST_CEILING_USD\`) until then.
 
 ## Per tier
 

@@ -33,6 +33,32 @@ function sourceOf(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefin
   return m ? ctx.ofType(`${AN}:sql:Database`).find((d) => sameDb(d, m[1], m[2])) : undefined;
 }
 
+/**
+ * The function app whose Azure SQL trigger polls this database around the clock (an always-ready instance runs the
+ * trigger's loop, and its SqlConnection setting names this server and database), or undefined.
+ */
+function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefined {
+  const server = str(db.inputs, "serverName");
+  const database = str(db.inputs, "databaseName");
+  if (!server || !database) return undefined;
+  for (const s of ctx.ofType(`${AN}:web:WebAppApplicationSettings`)) {
+    const props = (at(s.inputs, "properties") ?? {}) as Record<string, unknown>;
+    const conn = typeof props.SqlConnection === "string" ? props.SqlConnection : "";
+    if (props.Sql_Trigger_PollingIntervalMs === undefined && props.Sql_Trigger_MaxBatchSize === undefined) continue;
+    if (
+      !new RegExp(`Server=(tcp:)?${server}\\.`, "i").test(conn) ||
+      !new RegExp(`Database=${database};`, "i").test(`${conn};`)
+    )
+      continue;
+    const app = ctx.ofType(`${AN}:web:WebApp`).find((a) => str(a.inputs, "name") === str(s.inputs, "name"));
+    const ready =
+      (at(app?.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as
+        { instanceCount?: number }[] | undefined) ?? [];
+    if (ready.some((g) => (g.instanceCount ?? 0) > 0)) return `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`;
+  }
+  return undefined;
+}
+
 export const sqlDatabase: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name");
   const vcores = num(r.inputs, "sku.capacity");
@@ -45,9 +71,19 @@ export const sqlDatabase: Rule = (r, ctx) => {
   if (sku === "GP_S_Gen5") {
     tier = "gp";
     const min = num(r.inputs, "minCapacity") ?? 0.5;
-    const alwaysOn = num(r.inputs, "autoPauseDelay") === -1 ? min * H : 0;
+    const poller = pollingTrigger(r, ctx);
+    const alwaysOn = num(r.inputs, "autoPauseDelay") === -1 || poller !== undefined ? min * H : 0;
     const vh = Math.max(ctx.usage.sqlServerlessVcoreHoursPerMonth, alwaysOn);
-    lines.push({ meter: `Serverless compute ${label}`, priceId: "sql-serverless", quantity: vh });
+    lines.push({
+      meter: `Serverless compute ${label}${poller ? ` (never auto-pauses: ${poller} polls it)` : ""}`,
+      priceId: "sql-serverless",
+      quantity: vh,
+      ...(poller
+        ? {
+            note: "auto-pause needs no session and no CPU for the whole delay (serverless-tier-overview); an always-ready Azure SQL trigger polls every few hundred ms",
+          }
+        : {}),
+    });
     if (zone) lines.push({ meter: "Serverless zone redundancy", priceId: "sql-serverless-zone", quantity: vh });
   } else if (/^(GP|BC|HS)_Gen5$/.test(sku)) {
     tier = sku.slice(0, 2).toLowerCase() as "gp" | "bc" | "hs";
