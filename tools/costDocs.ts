@@ -439,7 +439,8 @@ no session for a whole hour, so the database bills its 0.5 vCore minimum around 
 (${usd(devDbAwake)} a month against ${usd(devDbPausing)} at the usage assumption). Stopping the scorer and the
 streaming job outside the pool's working hours (07:00–19:00 on weekdays, ~${DEV_WORKING_HOURS} h a month; the same
 Data Factory schedule as the pool's pause and resume; not built) would bring dev to ${usd(devOffHours)} at list.
-dev must stay under ${usd(DEV_LIST_CEILING_USD)} (\`DEV_LIST_CEILING_USD\`) until then.
+dev must stay under ${usd(DEV_LIST_CEILING_USD)} (\`DEV_LIST_CEILING_USD\`) until then, and its budget
+(${usd(COST_TARGETS.devListUsdPerMonth)}) reports the overrun every month.
 
 ## Per tier
 

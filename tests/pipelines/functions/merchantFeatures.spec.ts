@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { Timer } from "@azure/functions";
+import type { Request } from "tedious";
 import { sqlConnectionString } from "../../../components/ingestion";
 import {
   MAX_PAYMENTS_PER_RUN,
@@ -9,17 +10,25 @@ import {
   refreshMerchantFeatures,
   type RefreshState,
 } from "../../../pipelines/functions/src/functions/merchantFeatures";
+import { mapLimited, readItem } from "../../../pipelines/functions/src/lib/azure";
 import {
   decay,
   EWMA_ALPHA,
   mergeMerchantWindow,
+  spreadDecay,
   type FeatureItem,
+  type MerchantItem,
 } from "../../../pipelines/functions/src/lib/features";
-import { parseSqlConnection, type SqlReader } from "../../../pipelines/functions/src/lib/tds";
+import {
+  parseSqlConnection,
+  TdsReader,
+  type SqlReader,
+  type TdsTarget,
+} from "../../../pipelines/functions/src/lib/tds";
 import { fakeContext, scoringEnv } from "./fakes";
 
 const t0 = "2026-12-02T10:00:00.000Z";
-const merchant42: FeatureItem = {
+const merchant42: MerchantItem = {
   id: "merchant:42",
   entityKey: "merchant:42",
   entityType: "merchant",
@@ -30,25 +39,28 @@ const merchant42: FeatureItem = {
   lastPaymentAt: t0,
   paymentsSeen: 5000,
   updatedAt: t0,
+  windowUpTo: 8_000,
 };
 const row = (
-  over: Partial<{ merchantId: number; currencyCode: string; payments: number; amountSum: number }> = {},
+  over: Partial<{ merchantId: number; currencyCode: string; payments: number; amountSum: number; first: string }> = {},
 ) => ({
-  merchantId: 42,
-  currencyCode: "EUR",
-  payments: 10,
-  amountSum: 10 * 3000,
-  lastCreatedAt: "2026-12-02T11:00:00.000Z",
-  ...over,
+  merchantId: over.merchantId ?? 42,
+  currencyCode: over.currencyCode ?? "EUR",
+  payments: over.payments ?? 10,
+  amountSum: over.amountSum ?? 10 * 3000,
+  firstCreatedAt: over.first ?? "2026-12-02T11:00:00Z",
+  lastCreatedAt: "2026-12-02T11:00:00Z",
 });
+const now = new Date("2026-12-02T11:00:30Z");
 
 describe("functions: merchant features (one writer, once a minute)", () => {
-  it("starts a merchant at its first window", () => {
-    const item = mergeMerchantWindow(undefined, 42, [row()], new Date("2026-12-02T11:00:30Z"));
+  it("starts a merchant at its first window, and marks the window it includes", () => {
+    const item = mergeMerchantWindow(undefined, 42, [row()], 9_011, now);
     assert.deepEqual(
-      [item.entityKey, item.count1h, item.count24h, item.amountEwma, item.paymentsSeen, item.lastPaymentAt],
-      ["merchant:42", 10, 10, 3000, 10, "2026-12-02T11:00:00.000Z"],
+      [item.entityKey, item.count1h, item.count24h, item.amountEwma, item.paymentsSeen, item.windowUpTo],
+      ["merchant:42", 10, 10, 3000, 10, 9_011],
     );
+    assert.equal(item.lastPaymentAt, "2026-12-02T11:00:00.000Z");
   });
 
   it("decays the counters to the window's last payment and adds its payments in every currency", () => {
@@ -56,21 +68,48 @@ describe("functions: merchant features (one writer, once a minute)", () => {
       merchant42,
       42,
       [row(), row({ currencyCode: "USD", payments: 2, amountSum: 2 * 99 })],
-      new Date("2026-12-02T11:00:30Z"),
+      9_011,
+      now,
     );
     assert.equal(item.count1h, decay(100, 3600, 3600) + 12);
     assert.equal(item.count24h, decay(1000, 3600, 86400) + 12);
     assert.equal(item.paymentsSeen, 5012);
-    // The main currency (EUR, 10 payments) blends its mean with the weight of ten payments one by one.
     const w = 1 - Math.pow(1 - EWMA_ALPHA, 10);
     assert.equal(item.amountEwma, (1 - w) * 2000 + w * 3000);
-    assert.equal(item.lastCurrency, "EUR");
   });
 
-  it("restarts the amount average when the main currency changes, and refuses another merchant's rows", () => {
-    const item = mergeMerchantWindow(merchant42, 42, [row({ currencyCode: "GBP", amountSum: 10 * 700 })], new Date());
-    assert.deepEqual([item.lastCurrency, item.amountEwma], ["GBP", 700]);
-    assert.throws(() => mergeMerchantWindow(merchant42, 42, [row({ merchantId: 43 })], new Date()), /merchant 42's/);
+  it("decays a long window's payments from their place in it (a catch-up does not inflate the hour's count)", () => {
+    assert.equal(spreadDecay(0, 3600), 1);
+    // Spread evenly over two hours, 100 payments count as 100 × (1 − 2^−2) / (2 ln 2) ≈ 54 in the last hour's counter.
+    const item = mergeMerchantWindow(undefined, 42, [row({ payments: 100, first: "2026-12-02T09:00:00Z" })], 1, now);
+    assert.ok(Math.abs(item.count1h - (100 * 0.75) / (2 * Math.LN2)) < 1e-9, String(item.count1h));
+    assert.ok(item.count24h > 97 && item.count24h < 100);
+  });
+
+  it("keeps the merchant's currency while the window has it, restarts on another, refuses another merchant's rows", () => {
+    const split = mergeMerchantWindow(
+      merchant42,
+      42,
+      [row({ currencyCode: "EUR", payments: 4, amountSum: 4 * 3000 }), row({ currencyCode: "GBP", payments: 6 })],
+      9_011,
+      now,
+    );
+    assert.equal(split.lastCurrency, "EUR", "a 40/60 split does not flip the average");
+    const other = mergeMerchantWindow(merchant42, 42, [row({ currencyCode: "GBP", amountSum: 10 * 700 })], 9_011, now);
+    assert.deepEqual([other.lastCurrency, other.amountEwma], ["GBP", 700]);
+    assert.throws(() => mergeMerchantWindow(merchant42, 42, [row({ merchantId: 43 })], 1, now), /merchant 42's/);
+  });
+
+  it("compares payment times as times, not text (style 127 drops .000)", () => {
+    const later = { ...row(), lastCreatedAt: "2026-12-02T11:00:59.5Z" };
+    const item = mergeMerchantWindow(
+      undefined,
+      42,
+      [later, { ...row(), lastCreatedAt: "2026-12-02T11:00:59Z" }],
+      1,
+      now,
+    );
+    assert.equal(item.lastPaymentAt, "2026-12-02T11:00:59.500Z");
   });
 
   it("reads the server and database from the SQL bindings' connection setting", () => {
@@ -79,6 +118,42 @@ describe("functions: merchant features (one writer, once a minute)", () => {
       database: "payments",
     });
     assert.throws(() => parseSqlConnection("Authentication=Active Directory Managed Identity"), /no Server/);
+  });
+});
+
+describe("functions: SQL reads (tedious)", () => {
+  it("binds bigint parameters, maps row columns by name, asks for the readable secondary, closes", async () => {
+    const seen: { target?: TdsTarget; params?: unknown; closed?: boolean } = {};
+    const reader = new TdsReader(
+      { server: "s", database: "d", readOnlyIntent: true },
+      { token: async () => "t" },
+      async (target) => {
+        seen.target = target;
+        return {
+          execSql: (request: Request) => {
+            seen.params = (
+              request as unknown as { parameters: { name: string; type: { name: string }; value: unknown }[] }
+            ).parameters.map((p) => [p.name, p.type.name, p.value]);
+            request.emit("row", [
+              { metadata: { colName: "MerchantId" }, value: "42" },
+              { metadata: { colName: "AmountSum" }, value: 30000 },
+            ]);
+            (request as unknown as { callback: (err?: Error, rowCount?: number) => void }).callback(undefined, 1);
+          },
+          close: () => {
+            seen.closed = true;
+          },
+        } as never;
+      },
+    );
+    const rows = await reader.query(MERCHANT_WINDOW_SQL, { after: 1, upTo: 2 });
+    assert.deepEqual(rows, [{ MerchantId: "42", AmountSum: 30000 }]);
+    assert.deepEqual(seen.params, [
+      ["after", "BigInt", 1],
+      ["upTo", "BigInt", 2],
+    ]);
+    assert.equal(seen.target?.readOnlyIntent, true);
+    assert.equal(seen.closed, true);
   });
 });
 
@@ -94,85 +169,141 @@ describe("functions: merchant refresh timer", () => {
     };
     return { reader, asked };
   }
-  /** Managed identity, the watermark and merchant 42's item exist; every other item is absent. */
-  function fakeFetch(state: RefreshState | undefined) {
+  /** Managed identity, the watermark and the given merchant items exist; every other item is absent. */
+  function fakeFetch(
+    state: RefreshState | undefined,
+    items: Record<string, FeatureItem> = { "merchant:42": merchant42 },
+  ) {
     return async (url: string) => {
       if (url.startsWith("http://localhost/msi"))
         return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
       const id = decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
       if (id === REFRESH_KEY && state) return new Response(JSON.stringify(state));
-      if (id === "merchant:42") return new Response(JSON.stringify(merchant42));
+      if (items[id]) return new Response(JSON.stringify(items[id]));
       return new Response("", { status: 404 });
     };
   }
-  const state = (lastPaymentId: number): RefreshState => ({
+  const state = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState => ({
     id: REFRESH_KEY,
     entityKey: REFRESH_KEY,
     entityType: "control",
     lastPaymentId,
+    seenMax,
+    ...(pendingUpTo === undefined ? {} : { pendingUpTo }),
     updatedAt: t0,
   });
-  const run = async (s: RefreshState | undefined, newest: number | null, rows: Record<string, unknown>[] = []) => {
+  const at = "2026-12-02T11:01:00.000Z";
+  const run = async (
+    s: RefreshState | undefined,
+    newest: number | null,
+    rows: Record<string, unknown>[] = [],
+    items?: Record<string, FeatureItem>,
+  ) => {
     const sql = fakeSql(newest, rows);
     const { context, outputs } = fakeContext();
     const written = await refreshMerchantFeatures({} as Timer, context, {
       env: scoringEnv,
-      fetch: fakeFetch(s),
-      now: () => new Date("2026-12-02T11:01:00Z"),
+      fetch: fakeFetch(s, items),
+      now: () => new Date(at),
       sql: () => sql.reader,
     });
     return { written, asked: sql.asked, out: outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as object[] | undefined };
   };
+  const windowRow = (merchantId: string, payments: string, amountSum: number) => ({
+    MerchantId: merchantId,
+    CurrencyCode: "EUR",
+    Payments: payments,
+    AmountSum: amountSum,
+    FirstCreatedAt: "2026-12-02T11:00:00Z",
+    LastCreatedAt: "2026-12-02T11:00:59Z",
+  });
+  const rows = [windowRow("42", "10", 30000), windowRow("43", "1", 500)];
 
   it("first run: writes only the watermark at the newest payment (no backfill)", async () => {
     const r = await run(undefined, 9_000);
     assert.equal(r.written, 0);
-    assert.deepEqual(r.out, [{ ...state(9_000), updatedAt: "2026-12-02T11:01:00.000Z" }]);
+    assert.deepEqual(r.out, [{ ...state(9_000, 9_000), updatedAt: at }]);
     assert.equal(r.asked.length, 1, "no window query");
   });
 
-  it("merges each merchant's window into its item and moves the watermark in the same write", async () => {
-    const rows = [
-      {
-        MerchantId: "42",
-        CurrencyCode: "EUR",
-        Payments: "10",
-        AmountSum: 30000,
-        LastCreatedAt: "2026-12-02T11:00:59.000Z",
-      },
-      {
-        MerchantId: "43",
-        CurrencyCode: "EUR",
-        Payments: "1",
-        AmountSum: 500,
-        LastCreatedAt: "2026-12-02T11:00:10.000Z",
-      },
-    ];
-    const r = await run(state(9_000), 9_011, rows);
+  it("a window ends at the highest payment the previous run saw (inserts below it have committed)", async () => {
+    const r = await run(state(9_000, 9_011), 9_500, rows);
     assert.equal(r.written, 2);
     assert.deepEqual(r.asked[1], { sql: MERCHANT_WINDOW_SQL, params: { after: 9_000, upTo: 9_011 } });
-    const out = r.out as (FeatureItem | RefreshState)[];
+    const out = r.out as (MerchantItem | RefreshState)[];
     assert.deepEqual(
-      out.map((i) => [i.entityKey, "paymentsSeen" in i ? i.paymentsSeen : i.lastPaymentId]),
+      out.map((i) => [i.entityKey, "paymentsSeen" in i ? i.paymentsSeen : [i.lastPaymentId, i.seenMax, i.pendingUpTo]]),
       [
+        [REFRESH_KEY, [9_000, 9_500, 9_011]],
         ["merchant:42", 5010],
         ["merchant:43", 1],
-        [REFRESH_KEY, 9_011],
+        [REFRESH_KEY, [9_011, 9_500, undefined]],
       ],
+      "the pending window first, the merchants, then the window closed",
     );
   });
 
-  it("catches up a long outage in steps, and writes nothing when no payment is new", async () => {
-    const behind = await run(state(1_000), 1_000 + 3 * MAX_PAYMENTS_PER_RUN);
+  it("a run that failed part-way takes the same window again and skips the merchants it had merged", async () => {
+    const merged42 = { ...merchant42, paymentsSeen: 5010, windowUpTo: 9_011 };
+    const r = await run(state(9_000, 9_500, 9_011), 9_800, rows, { "merchant:42": merged42 });
+    assert.deepEqual(r.asked[1].params, { after: 9_000, upTo: 9_011 }, "the pending window, not a new one");
+    const out = r.out as (MerchantItem | RefreshState)[];
+    assert.deepEqual(
+      out.filter((i) => i.entityKey !== REFRESH_KEY).map((i) => i.entityKey),
+      ["merchant:43"],
+      "merchant 42 already includes this window: not counted twice",
+    );
+    assert.equal((out[out.length - 1] as RefreshState).lastPaymentId, 9_011);
+  });
+
+  it("catches up a long outage in steps, records what it saw when idle, writes nothing when nothing moved", async () => {
+    const behind = await run(state(1_000, 1_000 + 3 * MAX_PAYMENTS_PER_RUN), 1_000 + 3 * MAX_PAYMENTS_PER_RUN);
     assert.deepEqual(behind.asked[1].params, { after: 1_000, upTo: 1_000 + MAX_PAYMENTS_PER_RUN });
-    const idle = await run(state(9_000), 9_000);
-    assert.deepEqual([idle.written, idle.out, idle.asked.length], [0, undefined, 1]);
-    const empty = await run(state(0), null);
+    const seen = await run(state(9_000, 9_000), 9_200);
+    assert.deepEqual([seen.written, seen.asked.length], [0, 1]);
+    assert.deepEqual(seen.out, [{ ...state(9_000, 9_200), updatedAt: at }], "the next window will end at 9,200");
+    const idle = await run(state(9_000, 9_000), 9_000);
+    assert.deepEqual([idle.written, idle.out], [0, undefined]);
+    const empty = await run(state(0, 0), null);
     assert.deepEqual([empty.written, empty.out], [0, undefined]);
   });
 
   it("aggregates a clustered-key range of dbo.Payment, never a scan by time", () => {
     assert.match(MERCHANT_WINDOW_SQL, /WHERE \[PaymentId\] > @after AND \[PaymentId\] <= @upTo/);
     assert.match(MERCHANT_WINDOW_SQL, /GROUP BY \[MerchantId\], \[CurrencyCode\]/);
+  });
+});
+
+describe("functions: Cosmos DB reads under throttling", () => {
+  it("retries a throttled point read after the wait Cosmos DB asks for, then gives up", async () => {
+    let calls = 0;
+    const throttledThenOk = async (url: string) => {
+      if (url.startsWith("http://localhost/msi"))
+        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      calls++;
+      return calls < 3
+        ? new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "1" } })
+        : new Response(JSON.stringify({ id: "x" }));
+    };
+    const target = { endpoint: "https://a.documents.azure.com:443/", database: "d", container: "c" };
+    const tokens = { token: async () => "t" };
+    assert.deepEqual(await readItem(throttledThenOk, tokens, target, "x", "x"), { id: "x" });
+    assert.equal(calls, 3);
+    const always429 = async () => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "1" } });
+    await assert.rejects(readItem(always429, tokens, target, "x", "x"), /answered 429/);
+  });
+
+  it("keeps at most the given number of calls in flight, in order", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const out = await mapLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return n * 10;
+    });
+    assert.deepEqual(out, [10, 20, 30, 40, 50, 60, 70]);
+    assert.equal(peak, 3);
   });
 });

@@ -2,16 +2,21 @@
  * Merchant features, once a minute (fraud-scoring app, timer trigger): a merchant is a heavy hitter, so the scorer
  * reads its fraud_features item and never writes it (docs/cosmos-partitioning.md). This refresh is the item's one
  * writer: it aggregates the payments inserted since its watermark from dbo.Payment (a clustered-key range, on the
- * database's readable secondary), merges each merchant's window into its item, and writes the items and the new
- * watermark through the Cosmos DB output binding only when the whole window succeeded (a failed run is re-run over
- * the same window). Timer functions run on one instance at a time, so no two refreshes race.
+ * database's readable secondary) per merchant and currency, merges each merchant's window into its item, and writes
+ * the items between two watermark writes through the Cosmos DB output binding, which upserts them one by one in
+ * order. Timer functions run as a singleton across instances, so no two refreshes race.
  *
- * Limits, by design: the first run starts at the newest payment (no backfill); a merchant's features lag its
- * payments by up to a minute; an IDENTITY value committed after a higher one was read is missed by the window.
+ * - A window ends at the highest PaymentId the previous run saw: by then the inserts below it have committed (a
+ *   replica reads under snapshot isolation, and an IDENTITY value can commit after a higher one).
+ * - A run that fails part-way leaves `pendingUpTo` in the watermark: the next run takes the same window again and
+ *   skips the merchants already merged (their item's `windowUpTo`), so no payment is counted twice.
+ * - Throttled point reads are retried (readItem), at most 32 in flight.
+ * - The first run starts at the newest payment (no backfill); merchant features lag their payments by one to two
+ *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
 import { app, output, type InvocationContext, type Timer } from "@azure/functions";
-import { ManagedIdentityTokens, readItem, type Fetch } from "../lib/azure";
-import { entityKey, mergeMerchantWindow, type FeatureItem, type MerchantWindowRow } from "../lib/features";
+import { ManagedIdentityTokens, mapLimited, readItem, type Fetch } from "../lib/azure";
+import { entityKey, mergeMerchantWindow, type MerchantItem, type MerchantWindowRow } from "../lib/features";
 import { parseSqlConnection, TdsReader, type SqlReader } from "../lib/tds";
 
 /** The watermark item (same container; its key sorts apart from entities). */
@@ -22,17 +27,24 @@ export interface RefreshState {
   readonly entityType: "control";
   /** The last dbo.Payment PaymentId the merchant items include. */
   readonly lastPaymentId: number;
+  /** The highest PaymentId the last run saw: the next window ends there. */
+  readonly seenMax: number;
+  /** Set while a window's items are being written: a run that finds it takes that window again. */
+  readonly pendingUpTo?: number;
   readonly updatedAt: string;
 }
 
 /** Payments aggregated per run at most (about 3 minutes of the seed's 10K/s peak): a long outage catches up in steps. */
 export const MAX_PAYMENTS_PER_RUN = 2_000_000;
+/** Point reads of merchant items in flight at once. */
+export const READ_CONCURRENCY = 32;
 
 export const MAX_PAYMENT_ID_SQL = "SELECT MAX([PaymentId]) AS [UpTo] FROM [dbo].[Payment];";
 /** A seek on the clustered key (PK_Payment), grouped per merchant and currency. */
 export const MERCHANT_WINDOW_SQL = [
   "SELECT [MerchantId], [CurrencyCode], COUNT_BIG(*) AS [Payments],",
   "  SUM(CAST([AmountMinor] AS FLOAT)) AS [AmountSum],",
+  "  CONVERT(VARCHAR(30), MIN([CreatedAt]), 127) + 'Z' AS [FirstCreatedAt],",
   "  CONVERT(VARCHAR(30), MAX([CreatedAt]), 127) + 'Z' AS [LastCreatedAt]",
   "FROM [dbo].[Payment]",
   "WHERE [PaymentId] > @after AND [PaymentId] <= @upTo",
@@ -61,7 +73,7 @@ const defaultDeps: RefreshDeps = {
   sql: (env, tokens) => new TdsReader({ ...parseSqlConnection(env.SqlConnection ?? ""), readOnlyIntent: true }, tokens),
 };
 
-/** The window's rows, grouped by merchant. */
+/** The window's rows, grouped by merchant (bigint columns arrive as strings from the driver). */
 export function windowRows(records: readonly Record<string, unknown>[]): Map<number, MerchantWindowRow[]> {
   const byMerchant = new Map<number, MerchantWindowRow[]>();
   for (const r of records) {
@@ -70,6 +82,7 @@ export function windowRows(records: readonly Record<string, unknown>[]): Map<num
       currencyCode: String(r.CurrencyCode),
       payments: Number(r.Payments),
       amountSum: Number(r.AmountSum),
+      firstCreatedAt: String(r.FirstCreatedAt),
       lastCreatedAt: String(r.LastCreatedAt),
     };
     byMerchant.set(row.merchantId, [...(byMerchant.get(row.merchantId) ?? []), row]);
@@ -93,31 +106,40 @@ export async function refreshMerchantFeatures(
   const state = await readItem<RefreshState>(deps.fetch, tokens, target, REFRESH_KEY, REFRESH_KEY);
   const [max] = await sql.query(MAX_PAYMENT_ID_SQL);
   const newest = max?.UpTo === null || max?.UpTo === undefined ? 0 : Number(max.UpTo);
-  const now = deps.now();
-  const watermark = (lastPaymentId: number): RefreshState => ({
+  const now = deps.now().toISOString();
+  const control = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState => ({
     id: REFRESH_KEY,
     entityKey: REFRESH_KEY,
     entityType: "control",
     lastPaymentId,
-    updatedAt: now.toISOString(),
+    seenMax,
+    ...(pendingUpTo === undefined ? {} : { pendingUpTo }),
+    updatedAt: now,
   });
   if (!state) {
     context.log(`merchant refresh: first run, starting after payment ${newest} (no backfill)`);
-    context.extraOutputs.set(featuresOut, [watermark(newest)]);
+    context.extraOutputs.set(featuresOut, [control(newest, newest)]);
     return 0;
   }
-  const upTo = Math.min(newest, state.lastPaymentId + MAX_PAYMENTS_PER_RUN);
-  if (upTo <= state.lastPaymentId) return 0;
-  const byMerchant = windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after: state.lastPaymentId, upTo }));
-  const items = await Promise.all(
-    [...byMerchant.entries()].map(async ([merchantId, rows]) => {
-      const key = entityKey("merchant", merchantId);
-      const previous = await readItem<FeatureItem>(deps.fetch, tokens, target, key, key);
-      return mergeMerchantWindow(previous, merchantId, rows, now);
-    }),
-  );
-  context.extraOutputs.set(featuresOut, [...items, watermark(upTo)]);
-  context.log(`merchant refresh: payments ${state.lastPaymentId + 1}-${upTo}, ${items.length} merchants`);
+  const after = state.lastPaymentId;
+  const seenMax = Math.max(state.seenMax ?? after, newest);
+  const upTo = state.pendingUpTo ?? Math.min(state.seenMax ?? after, after + MAX_PAYMENTS_PER_RUN);
+  if (upTo <= after) {
+    if (seenMax !== state.seenMax) context.extraOutputs.set(featuresOut, [control(after, seenMax)]);
+    return 0;
+  }
+  const byMerchant = [...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo })).entries()];
+  const merged = await mapLimited(byMerchant, READ_CONCURRENCY, async ([merchantId, rows]) => {
+    const key = entityKey("merchant", merchantId);
+    const previous = await readItem<MerchantItem>(deps.fetch, tokens, target, key, key);
+    // Already merged by an earlier attempt at this window that failed part-way.
+    if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
+    return mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
+  });
+  const items = merged.filter((i): i is MerchantItem => i !== undefined);
+  // Written in this order: the pending window first, the merchants, then the window closed.
+  context.extraOutputs.set(featuresOut, [control(after, seenMax, upTo), ...items, control(upTo, seenMax)]);
+  context.log(`merchant refresh: payments ${after + 1}-${upTo}, ${items.length} merchants`);
   return items.length;
 }
 

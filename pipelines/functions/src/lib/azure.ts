@@ -50,7 +50,13 @@ export function cosmosResource(endpoint: string): string {
   return `${u.protocol}//${u.hostname}`;
 }
 
-/** Point-reads an item by id and partition key with an Entra token; undefined when it does not exist. */
+/** Attempts of a point read that Cosmos DB throttles (429), each after the wait it asks for (at most 1 s). */
+export const READ_ATTEMPTS = 4;
+
+/**
+ * Point-reads an item by id and partition key with an Entra token; undefined when it does not exist. A throttled
+ * read (429) is tried again after `x-ms-retry-after-ms`, up to READ_ATTEMPTS times.
+ */
 export async function readItem<T>(
   fetchFn: Fetch,
   tokens: Pick<ManagedIdentityTokens, "token">,
@@ -60,18 +66,39 @@ export async function readItem<T>(
 ): Promise<T | undefined> {
   const base = cosmosResource(target.endpoint);
   const path = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs/${encodeURIComponent(id)}`;
-  const token = await tokens.token(base);
-  const res = await fetchFn(`${base}/${path}`, {
-    headers: {
-      Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
-      "x-ms-date": new Date().toUTCString(),
-      "x-ms-version": "2018-12-31",
-      "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
-    },
-  });
-  if (res.status === 404) return undefined;
-  if (!res.ok) throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
-  return (await res.json()) as T;
+  for (let attempt = 1; ; attempt++) {
+    const token = await tokens.token(base);
+    const res = await fetchFn(`${base}/${path}`, {
+      headers: {
+        Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
+        "x-ms-date": new Date().toUTCString(),
+        "x-ms-version": "2018-12-31",
+        "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
+      },
+    });
+    if (res.status === 404) return undefined;
+    if (res.status === 429 && attempt < READ_ATTEMPTS) {
+      const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    if (!res.ok) throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
+    return (await res.json()) as T;
+  }
+}
+
+/** Maps with at most `limit` calls in flight (a burst of point reads stays within the container's throughput). */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Azure ML online endpoints take Entra tokens for this resource (endpoint auth mode AADToken). */

@@ -1,7 +1,8 @@
 /**
  * The online feature store (fraud_features container, partition key /entityKey): one item per entity the scorer
  * tracks — the payment method (a tokenised card) and the merchant — with time-decayed velocity counters and an
- * exponentially weighted average amount, updated on every scored payment. Pure: no I/O.
+ * exponentially weighted average amount. A card's item is updated by the scorer with every payment; a merchant's by
+ * the once-a-minute merchant refresh (mergeMerchantWindow). Pure: no I/O.
  */
 import type { PaymentChangeRow } from "./payment";
 
@@ -146,55 +147,81 @@ export interface MerchantWindowRow {
   readonly payments: number;
   /** Sum of AmountMinor. */
   readonly amountSum: number;
-  /** ISO time of the window's last payment. */
+  /** ISO times of the window's first and last payment. */
+  readonly firstCreatedAt: string;
   readonly lastCreatedAt: string;
 }
 
+/** A merchant's item: a feature item plus the last dbo.Payment id its counts include (the refresh's window end). */
+export interface MerchantItem extends FeatureItem {
+  readonly windowUpTo: number;
+}
+
 /**
- * A merchant's item after a window of its payments (all rows of one merchant). The scorer reads merchant items and
- * never writes them: a merchant is a heavy hitter, so its aggregates are written once per window by one writer
- * (docs/cosmos-partitioning.md). Counters decay to the window's last payment and add the window's payments; the
- * amount EWMA takes the window's mean in its main currency with the weight its payments would have had one by one
- * (1 − (1 − α)^n); a change of main currency restarts it, as for a card.
+ * The average of 2^(−age/halfLife) over payments spread evenly across `spanSeconds` before the last one: what n such
+ * payments add to a decayed counter at the last one's time is n × this (1 for a window of one instant).
+ */
+export function spreadDecay(spanSeconds: number, halfLifeSeconds: number): number {
+  if (spanSeconds <= 0) return 1;
+  const x = (spanSeconds / halfLifeSeconds) * Math.LN2;
+  return (1 - Math.exp(-x)) / x;
+}
+
+/**
+ * A merchant's item after a window of its payments (all rows of one merchant, payments up to `windowUpTo`). The
+ * scorer reads merchant items and never writes them: a merchant is a heavy hitter, so its aggregates are written
+ * once per window by one writer (docs/cosmos-partitioning.md). Counters decay to the window's last payment and add
+ * its payments, each decayed from its place in the window (spread evenly between its first and last). The amount
+ * EWMA takes the window's mean in its currency with the weight its payments would have had one by one
+ * (1 − (1 − α)^n): the item's currency while the window has payments in it, else the window's main currency, which
+ * restarts the average, as for a card.
  */
 export function mergeMerchantWindow(
   previous: FeatureItem | undefined,
   merchantId: number,
   rows: readonly MerchantWindowRow[],
+  windowUpTo: number,
   now: Date,
-): FeatureItem {
+): MerchantItem {
   if (rows.length === 0 || rows.some((r) => r.merchantId !== merchantId))
     throw new Error(`mergeMerchantWindow: rows must be merchant ${merchantId}'s, and at least one`);
   const key = entityKey("merchant", merchantId);
   const total = rows.reduce((s, r) => s + r.payments, 0);
-  const main = [...rows].sort((a, b) => b.payments - a.payments || a.currencyCode.localeCompare(b.currencyCode))[0];
+  const byCount = [...rows].sort((a, b) => b.payments - a.payments || a.currencyCode.localeCompare(b.currencyCode));
+  const main = rows.find((r) => r.currencyCode === previous?.lastCurrency) ?? byCount[0];
   const mean = main.amountSum / main.payments;
-  const last = rows.map((r) => r.lastCreatedAt).sort()[rows.length - 1];
+  const last = Math.max(...rows.map((r) => Date.parse(r.lastCreatedAt)));
+  const first = Math.min(...rows.map((r) => Date.parse(r.firstCreatedAt)));
+  const span = Math.max(0, (last - first) / 1000);
+  const added = (halfLife: number) => total * spreadDecay(span, halfLife);
   const at = now.toISOString();
   if (!previous) {
     return {
       id: key,
       entityKey: key,
       entityType: "merchant",
-      count1h: total,
-      count24h: total,
+      count1h: added(HOUR_S),
+      count24h: added(DAY_S),
       amountEwma: mean,
       lastCurrency: main.currencyCode,
-      lastPaymentAt: last,
+      lastPaymentAt: new Date(last).toISOString(),
       paymentsSeen: total,
       updatedAt: at,
+      windowUpTo,
     };
   }
-  const elapsed = Math.max(0, (Date.parse(last) - Date.parse(previous.lastPaymentAt)) / 1000);
+  const previousLast = Date.parse(previous.lastPaymentAt);
+  const elapsed = Math.max(0, (last - previousLast) / 1000);
   const weight = 1 - Math.pow(1 - EWMA_ALPHA, main.payments);
   return {
     ...previous,
-    count1h: decay(previous.count1h, elapsed, HOUR_S) + total,
-    count24h: decay(previous.count24h, elapsed, DAY_S) + total,
+    count1h: decay(previous.count1h, elapsed, HOUR_S) + added(HOUR_S),
+    count24h: decay(previous.count24h, elapsed, DAY_S) + added(DAY_S),
     amountEwma: previous.lastCurrency === main.currencyCode ? (1 - weight) * previous.amountEwma + weight * mean : mean,
     lastCurrency: main.currencyCode,
-    lastPaymentAt: last > previous.lastPaymentAt ? last : previous.lastPaymentAt,
+    lastPaymentAt: new Date(Math.max(last, previousLast)).toISOString(),
     paymentsSeen: previous.paymentsSeen + total,
     updatedAt: at,
+    windowUpTo,
   };
 }

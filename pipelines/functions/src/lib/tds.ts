@@ -53,10 +53,15 @@ export class TdsReader implements SqlReader {
   constructor(
     private readonly target: TdsTarget,
     private readonly tokens: Pick<ManagedIdentityTokens, "token">,
+    /** Opens the connection (tests pass a fake). */
+    private readonly connect: (
+      target: TdsTarget,
+      tokens: Pick<ManagedIdentityTokens, "token">,
+    ) => Promise<Pick<Connection, "execSql" | "close">> = connectTds,
   ) {}
 
   async query(sql: string, params: Readonly<Record<string, number>> = {}): Promise<Record<string, unknown>[]> {
-    const connection = await connectTds(this.target, this.tokens);
+    const connection = await this.connect(this.target, this.tokens);
     try {
       return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
         const rows: Record<string, unknown>[] = [];
