@@ -97,7 +97,8 @@ const ml = new Ml("ml", {
 });
 
 // Ingestion (flow 1): merchants → Application Gateway WAF_v2 → payment API function (INSERT dbo.Payment, api_logs)
-// → SQL change tracking → fraud scoring function (features → score → fraud_features, api_logs, webhook_events).
+// → SQL change tracking → fraud scoring function (features → score → fraud_features cards, webhook_events); the
+// merchant refresh (same app, every minute) writes merchant features.
 const ingestion = new Ingestion("ingestion", {
   context,
   resourceGroupName: platform.resourceGroups.ingestion.name,
@@ -116,6 +117,8 @@ const ingestion = new Ingestion("ingestion", {
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
   fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
+  // Its one alert (merchant features going stale) is Sev2: the P2 group.
+  alerts: { actionGroupId: actionGroupFor(platform.alertRouting, 2) },
 });
 // Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container), and reads the
 // account's metadata, which the SDK behind the bindings reads first and container-scoped grants do not cover

@@ -24,11 +24,13 @@
  * vault before the first `pulumi up` (docs/operations.md).
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
+import { jobLogAlert, minutesToDuration } from "./streaming/freshness";
 import {
   BuiltInRoles,
   deployer,
@@ -75,6 +77,22 @@ export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
  * default leaves the scorer ~2.5 s behind; 100 keeps it ~0.25 s behind (docs/capacity.md).
  */
 export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
+
+/** The merchant refresh's log line prefix (pipelines/functions/src/functions/merchantFeatures.ts REFRESH_LOG_PREFIX). */
+export const MERCHANT_REFRESH_LOG_PREFIX = "merchant refresh: ";
+/** Minutes without a merchant refresh run before the alert fires (it runs every minute). */
+export const MERCHANT_REFRESH_STALE_MINUTES = 15;
+
+/** KQL over the window: merchant refresh runs the app logged (0 when it logged nothing). */
+export function merchantRefreshQuery(appName: string): string {
+  return [
+    "let runs = toscalar(AppTraces",
+    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Message startswith "${MERCHANT_REFRESH_LOG_PREFIX}"`,
+    // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
+    "    | summarize sum(ItemCount));",
+    "print Runs = coalesce(runs, 0)",
+  ].join("\n");
+}
 
 /** Containers each app writes (and the only ones its identity may write: least privilege). */
 export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
@@ -126,6 +144,8 @@ export interface IngestionArgs {
   };
   /** The ML tier's fraud scoring endpoint; absent = the scorer uses its built-in rules model only. */
   readonly fraudScoringEndpoint?: FraudScoringEndpoint;
+  /** Where the tier's own alert goes (the merchant refresh's staleness, Sev2); no alert without it. */
+  readonly alerts?: { readonly actionGroupId: pulumi.Input<string> };
   /** Resources the apps wait for (e.g. the Cosmos DB data-plane grants of their identities). */
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
@@ -288,6 +308,37 @@ export class Ingestion extends pulumi.ComponentResource {
     // The scorer may call the scoring endpoint, and nothing else in the ML workspace (the ML tier's custom role
     // with the single score action, assigned on that endpoint).
     args.fraudScoringEndpoint?.grantScoring({ key: "ingestion-fraud-scoring", principalId: fraudId.principalId });
+
+    // The merchant refresh logs one line a minute; none for 15 minutes means merchant features are going stale
+    // (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
+    if (args.alerts) {
+      jobLogAlert(
+        `${name}-merchant-refresh-alert`,
+        {
+          ruleKey: "merchant-refresh",
+          displayName: "Merchant features refresh",
+          description: `The fraud scorer's merchant refresh logged no run for ${MERCHANT_REFRESH_STALE_MINUTES} minutes: merchant features are going stale; see docs/runbook.md.`,
+          runbook: "merchant-refresh",
+          query: merchantRefreshQuery,
+          evaluationFrequency: "PT5M",
+          windowSize: minutesToDuration(MERCHANT_REFRESH_STALE_MINUTES),
+          timeAggregation: monitor.TimeAggregation.Total,
+          metricMeasureColumn: "Runs",
+          operator: monitor.Operator.LessThan,
+          threshold: 1,
+          severity: 2,
+        },
+        {
+          context,
+          resourceGroupName: rg,
+          workspaceId: args.diagnosticSettings.workspaceId,
+          subject: this.fraudScoring.app.name,
+          actionGroupId: args.alerts.actionGroupId,
+          tags,
+        },
+        this,
+      );
+    }
 
     // --- Application Gateway ----------------------------------------------------------------------------------
     const gwName = context.name("applicationGateway", "api");

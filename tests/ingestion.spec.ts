@@ -3,9 +3,12 @@ import {
   certificateSecretId,
   CONTAINER_ACCESS,
   gatewayAutoscale,
+  MERCHANT_REFRESH_LOG_PREFIX,
+  merchantRefreshQuery,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "../components/ingestion";
+import { REFRESH_LOG_PREFIX } from "../pipelines/functions/src/functions/merchantFeatures";
 import { BuiltInRoles, HOST_STORAGE_ROLES, hostStorageSettings, validateFunctionAppArgs } from "../components/shared";
 import type { IngestionConfig } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -80,6 +83,17 @@ const EXPECTED = {
   },
 } as const;
 
+describe("ingestion: merchant refresh alert query", () => {
+  it("counts the refresh's own log lines (the function's prefix), sampled traces by their ItemCount", () => {
+    assert.equal(MERCHANT_REFRESH_LOG_PREFIX, REFRESH_LOG_PREFIX);
+    const q = merchantRefreshQuery("func-fraud");
+    assert.match(q, /AppRoleName =~ "func-fraud" and OperationName == "refreshMerchantFeatures"/);
+    assert.match(q, /Message startswith "merchant refresh: "/);
+    assert.match(q, /summarize sum\(ItemCount\)/);
+    assert.match(q, /print Runs = coalesce\(runs, 0\)/);
+  });
+});
+
 for (const stack of ["dev", "prod"] as const) {
   describe(`ingestion (${stack})`, () => {
     const expected = EXPECTED[stack];
@@ -93,6 +107,21 @@ for (const stack of ["dev", "prod"] as const) {
       const preview = await previewOf(stack);
       resources = preview.run.resources;
       outputs = preview.run.stackOutputs;
+    });
+
+    it("alerts Sev2 (P2) when the merchant refresh logged no run for 15 minutes", () => {
+      const alert = one("ingestion-merchant-refresh-alert");
+      const crit = (alert.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
+      assert.deepEqual(
+        [alert.inputs.severity, alert.inputs.windowSize, crit.operator, crit.threshold],
+        [2, "PT15M", "LessThan", 1],
+      );
+      assert.match(String(crit.query), new RegExp(`AppRoleName =~ "${one("ingestion-fraud-app").outputs.name}"`));
+      assert.deepEqual((alert.inputs.actions as { actionGroups: string[] }).actionGroups, [one("platform-ag-p2").id]);
+      assert.equal(
+        (alert.inputs.actions as { customProperties: { priority: string } }).customProperties.priority,
+        "P2",
+      );
     });
 
     describe("Application Gateway", () => {

@@ -8,6 +8,7 @@
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
+import { PRIORITY_OF_SEVERITY, type AlertSeverity } from "../operations/routing";
 import type { StackContext, Tags } from "../shared";
 
 /** The loader's log line after each committed batch (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
@@ -65,7 +66,7 @@ export interface JobAlertTarget {
   readonly workspaceId: pulumi.Input<string>;
   /** What the query is about: the job's resource id (watermark) or the streaming app's name (freshness). */
   readonly subject: pulumi.Input<string>;
-  /** The action group of Sev1 (both alerts are Sev1: P1). */
+  /** The action group of the alert's severity (the streaming alerts are Sev1: P1). */
   readonly actionGroupId: pulumi.Input<string>;
   readonly tags: Tags;
 }
@@ -90,6 +91,8 @@ export function jobLogAlert(
     readonly metricMeasureColumn: string;
     readonly operator: monitor.Operator;
     readonly threshold: number;
+    /** 1 (P1) unless said; the payload's priority follows it (PRIORITY_OF_SEVERITY). */
+    readonly severity?: AlertSeverity;
   },
   args: JobAlertTarget,
   parent: pulumi.Resource,
@@ -103,7 +106,7 @@ export function jobLogAlert(
       kind: monitor.Kind.LogAlert,
       displayName: rule.displayName,
       description: rule.description,
-      severity: 1,
+      severity: rule.severity ?? 1,
       enabled: true,
       scopes: [args.workspaceId],
       evaluationFrequency: rule.evaluationFrequency,
@@ -124,7 +127,10 @@ export function jobLogAlert(
       skipQueryValidation: true,
       actions: {
         actionGroups: [args.actionGroupId],
-        customProperties: { priority: "P1", runbook: `docs/runbook.md#${rule.runbook}` },
+        customProperties: {
+          priority: PRIORITY_OF_SEVERITY[rule.severity ?? 1].toUpperCase(),
+          runbook: `docs/runbook.md#${rule.runbook}`,
+        },
       },
       tags: args.tags,
     },

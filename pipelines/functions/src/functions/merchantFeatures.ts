@@ -34,6 +34,9 @@ export interface RefreshState {
   readonly updatedAt: string;
 }
 
+/** Every run logs one line starting so (AppTraces): the ingestion tier alerts when none came for 15 minutes. */
+export const REFRESH_LOG_PREFIX = "merchant refresh: ";
+
 /** Payments aggregated per run at most (about 3 minutes of the seed's 10K/s peak): a long outage catches up in steps. */
 export const MAX_PAYMENTS_PER_RUN = 2_000_000;
 /** Point reads of merchant items in flight at once. */
@@ -117,7 +120,7 @@ export async function refreshMerchantFeatures(
     updatedAt: now,
   });
   if (!state) {
-    context.log(`merchant refresh: first run, starting after payment ${newest} (no backfill)`);
+    context.log(`${REFRESH_LOG_PREFIX}first run, starting after payment ${newest} (no backfill)`);
     context.extraOutputs.set(featuresOut, [control(newest, newest)]);
     return 0;
   }
@@ -126,6 +129,7 @@ export async function refreshMerchantFeatures(
   const upTo = state.pendingUpTo ?? Math.min(state.seenMax ?? after, after + MAX_PAYMENTS_PER_RUN);
   if (upTo <= after) {
     if (seenMax !== state.seenMax) context.extraOutputs.set(featuresOut, [control(after, seenMax)]);
+    context.log(`${REFRESH_LOG_PREFIX}up to date after payment ${after}, next window ends at ${seenMax}`);
     return 0;
   }
   const byMerchant = [...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo })).entries()];
@@ -139,7 +143,7 @@ export async function refreshMerchantFeatures(
   const items = merged.filter((i): i is MerchantItem => i !== undefined);
   // Written in this order: the pending window first, the merchants, then the window closed.
   context.extraOutputs.set(featuresOut, [control(after, seenMax, upTo), ...items, control(upTo, seenMax)]);
-  context.log(`merchant refresh: payments ${after + 1}-${upTo}, ${items.length} merchants`);
+  context.log(`${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants`);
   return items.length;
 }
 
