@@ -317,7 +317,7 @@ export class Ingestion extends pulumi.ComponentResource {
         {
           ruleKey: "merchant-refresh",
           displayName: "Merchant features refresh",
-          description: `The fraud scorer's merchant refresh logged no run for ${MERCHANT_REFRESH_STALE_MINUTES} minutes: merchant features are going stale; see docs/runbook.md.`,
+          description: `The fraud scorer's merchant refresh logged no run for ${MERCHANT_REFRESH_STALE_MINUTES} minutes: merchant features are going stale; see docs/runbook.md#merchant-refresh.`,
           runbook: "merchant-refresh",
           query: merchantRefreshQuery,
           evaluationFrequency: "PT5M",
