@@ -72,23 +72,24 @@ export const SQL_TRIGGER_POLLING_MS = 100;
 export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
 /**
  * Pending changes allowed per instance before the scale controller adds one (Sql_Trigger_MaxChangesPerWorker,
- * default 1,000: learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). Target-based
- * scaling keeps about this many changes queued per instance, so at the seed's 10K payments/s with ~25 instances the
- * default leaves the scorer ~2.5 s behind; 100 keeps it ~0.25 s behind (docs/capacity.md).
+ * default 1,000: learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). Inert today: the
+ * Flex scale controller cannot count pending changes with a managed identity (azure-functions-sql-extension#1235),
+ * so the trigger runs on its always-ready instances (28 in prod, docs/capacity.md). Once that is fixed, 100 keeps the
+ * scorer about half a second behind the inserts at 10K payments/s where 1,000 would leave it ~2.6 s behind.
  */
 export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
 
-/** The merchant refresh's log line prefix (pipelines/functions/src/functions/merchantFeatures.ts REFRESH_LOG_PREFIX). */
-export const MERCHANT_REFRESH_LOG_PREFIX = "merchant refresh: ";
-/** Minutes without a merchant refresh run before the alert fires (it runs every minute). */
+/** Minutes without a successful merchant refresh run before the alert fires (it runs every minute). */
 export const MERCHANT_REFRESH_STALE_MINUTES = 15;
 
-/** KQL over the window: merchant refresh runs the app logged (0 when it logged nothing). */
+/**
+ * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose output binding fails
+ * (Cosmos DB 429, 403) is a failed request, so it does not count; requests are not sampled (host.json).
+ */
 export function merchantRefreshQuery(appName: string): string {
   return [
-    "let runs = toscalar(AppTraces",
-    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Message startswith "${MERCHANT_REFRESH_LOG_PREFIX}"`,
-    // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
+    "let runs = toscalar(AppRequests",
+    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
     "    | summarize sum(ItemCount));",
     "print Runs = coalesce(runs, 0)",
   ].join("\n");
@@ -309,15 +310,15 @@ export class Ingestion extends pulumi.ComponentResource {
     // with the single score action, assigned on that endpoint).
     args.fraudScoringEndpoint?.grantScoring({ key: "ingestion-fraud-scoring", principalId: fraudId.principalId });
 
-    // The merchant refresh logs one line a minute; none for 15 minutes means merchant features are going stale
-    // (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
+    // The merchant refresh runs every minute; no successful run for 15 minutes means merchant features are going
+    // stale (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
     if (args.alerts) {
       jobLogAlert(
         `${name}-merchant-refresh-alert`,
         {
           ruleKey: "merchant-refresh",
           displayName: "Merchant features refresh",
-          description: `The fraud scorer's merchant refresh logged no run for ${MERCHANT_REFRESH_STALE_MINUTES} minutes: merchant features are going stale; see docs/runbook.md#merchant-refresh.`,
+          description: `The fraud scorer's merchant refresh had no successful run for ${MERCHANT_REFRESH_STALE_MINUTES} minutes: merchant features are going stale; see docs/runbook.md#merchant-refresh.`,
           runbook: "merchant-refresh",
           query: merchantRefreshQuery,
           evaluationFrequency: "PT5M",

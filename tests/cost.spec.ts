@@ -191,7 +191,7 @@ describe("cost: pricing rules on hand-made inputs", () => {
     assert.match(sentinel?.meter ?? "", /beyond the included 90, Sentinel/);
     close(other?.list ?? 0, alone?.list ?? 0, "Sentinel on another workspace changes nothing here");
   });
-  it("SQL serverless: billed around the clock when an always-ready Azure SQL trigger polls it", () => {
+  it("SQL serverless: billed around the clock when a function app's Azure SQL trigger polls it", () => {
     const db = res(`${AN}:sql:Database`, {
       sku: { name: "GP_S_Gen5", capacity: 2 },
       minCapacity: 0.5,
@@ -218,7 +218,6 @@ describe("cost: pricing rules on hand-made inputs", () => {
       estimate([db, ...rs], { stack: "t", usage: usage({ sqlServerlessVcoreHoursPerMonth: 120 }) }).lines[0].quantity;
     assert.equal(vh(), 120, "auto-pausing: the usage assumption");
     assert.equal(vh(app(1), settings("sql-a")), 0.5 * H, "polled: the minimum around the clock");
-    assert.equal(vh(app(0), settings("sql-a")), 120, "no always-ready instance: the app sleeps, the database pauses");
     assert.equal(vh(app(1), settings("sql-b")), 120, "a trigger on another server");
   });
   it("SQL long-term retention: billed on the primary only (a geo-secondary makes no LTR backups)", () => {
@@ -612,13 +611,17 @@ describe("cost: the committed stacks", () => {
       `dev with an auto-pausing database: $${Math.round(autoPausing)}`,
     );
   });
-  it("prod prices every security layer and the fraud-scoring deployment, and nothing is left unestimated", async () => {
+  it("prod prices every security layer and the fraud-scoring deployment; only always-ready baselines are unpriced", async () => {
     const { run } = await previewOf("prod");
     const { estimate: e } = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT });
-    assert.deepEqual(
-      e.notEstimated.map((x) => `${x.name}: ${x.reason}`),
-      [],
-    );
+    // Only the Flex plans' always-ready baselines (no sourced price) are left, each saying so.
+    assert.deepEqual(e.notEstimated.map((x) => x.name).sort(), [
+      "ingestion-fraud-plan",
+      "ingestion-payapi-plan",
+      "streaming-relay-plan",
+    ]);
+    for (const x of e.notEstimated) assert.match(x.reason, /always-ready baseline of \d+ × 2048 MB around the clock/);
+    assert.match(e.notEstimated.find((x) => x.name === "ingestion-fraud-plan")?.reason ?? "", /28 × 2048 MB/);
     assert.ok(
       e.lines.some((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint") && /× 3/.test(l.meter)),
       "the scoring deployment (3 instances in prod) is priced",
@@ -751,8 +754,9 @@ describe("cost: capacity model", () => {
     assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
     assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 50);
     close(get("dep", "scoring requests/s")?.load ?? 0, 5000 * 0.01);
-    // An Azure SQL trigger app: batches per instance, and how far behind the scale-out threshold leaves it.
-    const sqlApp = (perWorker?: string) =>
+    // An Azure SQL trigger app on Flex: batches per instance, on its always-ready instances only (#1235: the scale
+    // controller cannot count pending changes with a managed identity, so maximumInstanceCount does not count).
+    const sqlApp = (alwaysReady: number) =>
       capacity(
         [
           res(
@@ -760,27 +764,29 @@ describe("cost: capacity model", () => {
             {
               name: "f",
               resourceGroupName: "g",
-              functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 40 } },
+              functionAppConfig: {
+                scaleAndConcurrency: {
+                  maximumInstanceCount: 40,
+                  alwaysReady: [{ name: "function:scorePayment", instanceCount: alwaysReady }],
+                },
+              },
             },
             "sqlfn",
           ),
           res(`${AN}:web:WebAppApplicationSettings`, {
             name: "f",
             resourceGroupName: "g",
-            properties: {
-              Sql_Trigger_MaxBatchSize: "100",
-              Sql_Trigger_PollingIntervalMs: "100",
-              ...(perWorker ? { Sql_Trigger_MaxChangesPerWorker: perWorker } : {}),
-            },
+            properties: { Sql_Trigger_MaxBatchSize: "100", Sql_Trigger_PollingIntervalMs: "100" },
           }),
         ],
         { ...DEFAULT_LOAD, transactionsPerSecond: 5000, scoringBatchSeconds: 0.15 },
       )[0];
-    const tuned = sqlApp("100");
-    assert.equal(tuned.metric, "changes/s");
-    close(tuned.capacity, (40 * 100) / 0.25);
-    assert.match(tuned.basis, /at the target 13 instance\(s\), ~0\.49 s behind/, "12 × 100 / 5,000 + 0.25 s");
-    assert.match(sqlApp(undefined).basis, /~2\.65 s behind/, "the default 1,000 pending changes per instance");
+    const two = sqlApp(2);
+    assert.equal(two.metric, "changes/s");
+    close(two.capacity, (2 * 100) / 0.25);
+    assert.ok(two.headroom < 1, "2 instances × 400 changes/s < 5,000");
+    assert.match(two.basis, /azure-functions-sql-extension#1235/);
+    close(sqlApp(13).capacity, 5200, "13 always-ready instances carry 5,000/s");
     const busy = capacity([res(`${AN}:machinelearningservices:OnlineDeployment`, { sku: { capacity: 1 } }, "one")], {
       ...DEFAULT_LOAD,
       transactionsPerSecond: 5000,

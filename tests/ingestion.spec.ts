@@ -3,12 +3,10 @@ import {
   certificateSecretId,
   CONTAINER_ACCESS,
   gatewayAutoscale,
-  MERCHANT_REFRESH_LOG_PREFIX,
   merchantRefreshQuery,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "../components/ingestion";
-import { REFRESH_LOG_PREFIX } from "../pipelines/functions/src/functions/merchantFeatures";
 import { BuiltInRoles, HOST_STORAGE_ROLES, hostStorageSettings, validateFunctionAppArgs } from "../components/shared";
 import type { IngestionConfig } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -78,17 +76,16 @@ const EXPECTED = {
     autoscale: { minCapacity: 3, maxCapacity: 20 },
     payMax: 200,
     payReady: 3,
-    fraudReady: 2,
+    fraudReady: 28,
     hostName: "api.payments.example.com",
   },
 } as const;
 
 describe("ingestion: merchant refresh alert query", () => {
-  it("counts the refresh's own log lines (the function's prefix), sampled traces by their ItemCount", () => {
-    assert.equal(MERCHANT_REFRESH_LOG_PREFIX, REFRESH_LOG_PREFIX);
+  it("counts the refresh's successful requests (a failed output binding fails the request), unsampled", () => {
     const q = merchantRefreshQuery("func-fraud");
-    assert.match(q, /AppRoleName =~ "func-fraud" and OperationName == "refreshMerchantFeatures"/);
-    assert.match(q, /Message startswith "merchant refresh: "/);
+    assert.match(q, /^let runs = toscalar\(AppRequests/);
+    assert.match(q, /AppRoleName =~ "func-fraud" and OperationName == "refreshMerchantFeatures" and Success == true/);
     assert.match(q, /summarize sum\(ItemCount\)/);
     assert.match(q, /print Runs = coalesce\(runs, 0\)/);
   });
@@ -109,7 +106,7 @@ for (const stack of ["dev", "prod"] as const) {
       outputs = preview.run.stackOutputs;
     });
 
-    it("alerts Sev2 (P2) when the merchant refresh logged no run for 15 minutes", () => {
+    it("alerts Sev2 (P2) when the merchant refresh had no successful run for 15 minutes", () => {
       const alert = one("ingestion-merchant-refresh-alert");
       const crit = (alert.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
       assert.deepEqual(

@@ -204,16 +204,30 @@ const merchantOnPath =
     const scaled = Math.ceil((max * ru(l.replacesPerTransaction + 1)) / ru(l.replacesPerTransaction) / 1000) * 1000;
     return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: scaled } } } };
   };
+/** What a stack's estimate leaves unpriced, for a person: "3 × the always-ready baseline (33 instances)". */
+function notEstimatedText(s: StackCost): string {
+  const items = s.estimate.notEstimated;
+  if (items.length === 0) return "nothing";
+  const instances = items
+    .map((x) => /always-ready baseline of ((?:\d+ × \d+ MB(?:, )?)+)/.exec(x.reason)?.[1] ?? "")
+    .flatMap((t) => [...t.matchAll(/(\d+) × /g)].map((m) => Number(m[1])))
+    .reduce((a, b) => a + b, 0);
+  const other = items.filter((x) => !/always-ready baseline/.test(x.reason)).map((x) => `${x.name}: ${x.reason}`);
+  return [
+    instances
+      ? `the always-ready baseline of ${instances} Flex instance(s) on ${items.length - other.length} plan(s)`
+      : "",
+    ...other,
+  ]
+    .filter(Boolean)
+    .join("; ");
+}
 /** dev's working hours a month: 07:00–19:00 on the ~22 weekdays (the pool's pause schedule). */
 const DEV_WORKING_HOURS = 12 * 22;
-/** A function app without always-ready instances (stopped outside working hours, its SQL trigger no longer polls). */
-function stopAlwaysReady(inputs: Record<string, unknown>): Record<string, unknown> {
-  const fac = inputs.functionAppConfig as { scaleAndConcurrency?: Record<string, unknown> } | undefined;
-  if (!fac?.scaleAndConcurrency) return inputs;
-  return {
-    ...inputs,
-    functionAppConfig: { ...fac, scaleAndConcurrency: { ...fac.scaleAndConcurrency, alwaysReady: [] } },
-  };
+/** App settings of an Azure SQL trigger app (what keeps a serverless database awake while the app runs). */
+function pollsSql(settings: ResourceRecord): boolean {
+  const props = (settings.inputs.properties ?? {}) as Record<string, unknown>;
+  return props.Sql_Trigger_PollingIntervalMs !== undefined || props.Sql_Trigger_MaxBatchSize !== undefined;
 }
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
@@ -330,7 +344,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
       "Merchant features written once a minute by one writer, not by every scoring batch",
       "pipelines/functions merchantFeatures.ts",
       reverted({}, merchantOnPath(prod.load)),
-      "fraud_features carries one upsert per payment instead of two; a merchant's item has one writer, so no hot logical partition and no concurrent batches overwriting each other's counts (cosmos-partitioning.md). Merchant features lag the payments by up to a minute; card features stay per payment.",
+      "fraud_features carries one upsert per payment instead of two; a merchant's item has one writer, so no hot logical partition and no concurrent batches overwriting each other's counts (cosmos-partitioning.md). Merchant features lag the payments by one to two minutes; card features stay per payment.",
     ),
     D(
       "Lake GZRS instead of RA-GZRS",
@@ -367,7 +381,8 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const offHoursDbVcoreH = Math.max(dev.usage.sqlServerlessVcoreHoursPerMonth, 0.5 * (DEV_WORKING_HOURS + 22));
   // The stack as it is (no outlook tiers: dev declares every tier it runs), with the scorer stopped off hours.
   const devOffHours = estimate(
-    dev.resources.map(setInputs("web:WebApp", (i) => stopAlwaysReady(i))).filter((r): r is ResourceRecord => !!r),
+    // The scorer stopped: no SQL trigger polls the database (its settings out of the picture).
+    dev.resources.filter((r) => !(r.type.endsWith("web:WebAppApplicationSettings") && pollsSql(r))),
     {
       stack: "dev",
       usage: {
@@ -408,7 +423,12 @@ ${missing.length ? missing.map((g) => `- ${g.tier}: ${usd(groupCost(g))} committ
 premium of the same source), not read; the lake lifecycle's cold tier is priced as cool (no sourced cold row), which
 overstates the lake. Both are marked in \`prices.ts\`. The scoring deployment's DSv2 sizes are East US prices (DS1_v2
 and DS3_v2 derived from DS2_v2); West Europe is usually dearer (D4s_v3: $0.24/h there against $0.192/h in East US),
-so dev's margin under its target is thinner than shown: check the Retail Prices API before relying on it.
+so both stacks are likely a little dearer than shown: check the Retail Prices API before relying on it.
+
+**Not estimated**: ${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev). The Flex Consumption
+always-ready baseline (each always-ready instance's memory, billed per GB-second around the clock) has no sourced
+price in the table; prod keeps 28 scorer instances always ready because Flex cannot scale a managed-identity SQL
+trigger out (docs/capacity.md).
 
 ## Targets
 
@@ -429,8 +449,8 @@ it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB thro
 (Defender for Cosmos DB) only. Closing the gap needs the platform owner: accept it, or take levers below.
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
 growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines, when a
-security layer drops out of the estimate, and when dev's list total reaches ${usd(COST_TARGETS.devListUsdPerMonth)}
-(\`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
+security layer drops out of the estimate, and when dev's list total passes ${usd(DEV_LIST_CEILING_USD)}
+(\`DEV_LIST_CEILING_USD\`; the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
 
 **dev** is over its target by what keeps its serverless database awake: the fraud scorer's always-ready instance
@@ -612,10 +632,9 @@ ${prod.capacity.length ? "" : ""}KB of log and \`load.sqlIoPerTransaction\` data
 Event Hubs (1 MB/s or 1,000 events/s per Standard TU; ~5 MB/s per Premium PU), Application Gateway (≈ 10 capacity
 units per instance, ≈ 50 new TLS connections/s per compute unit), Flex Consumption function scale-out (maximum
 instances × concurrency / duration; for the fraud scorer's Azure SQL trigger, each instance takes a batch of
-\`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, and the scale
-controller adds an instance per \`Sql_Trigger_MaxChangesPerWorker\` pending changes, which sets how far behind the
-inserts it runs) and Azure ML online deployments (instances × requests/s per instance, one request at a time) have
-their rows.
+\`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, on its always-ready
+instances only: Flex cannot scale a managed-identity SQL trigger out, azure-functions-sql-extension#1235) and Azure
+ML online deployments (instances × requests/s per instance, one request at a time) have their rows.
 
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 

@@ -198,6 +198,7 @@ describe("functions: merchant refresh timer", () => {
     newest: number | null,
     rows: Record<string, unknown>[] = [],
     items?: Record<string, FeatureItem>,
+    maxMerchantsPerRun?: number,
   ) => {
     const sql = fakeSql(newest, rows);
     const { context, outputs } = fakeContext();
@@ -206,6 +207,7 @@ describe("functions: merchant refresh timer", () => {
       fetch: fakeFetch(s, items),
       now: () => new Date(at),
       sql: () => sql.reader,
+      maxMerchantsPerRun,
     });
     return { written, asked: sql.asked, out: outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as object[] | undefined };
   };
@@ -254,6 +256,16 @@ describe("functions: merchant refresh timer", () => {
       "merchant 42 already includes this window: not counted twice",
     );
     assert.equal((out[out.length - 1] as RefreshState).lastPaymentId, 9_011);
+  });
+
+  it("writes at most its merchant cap per run and finishes the window in the next runs", async () => {
+    const first = await run(state(9_000, 9_011), 9_011, rows, undefined, 1);
+    const keys = (o: object[] | undefined) => (o as (MerchantItem | RefreshState)[]).map((i) => i.entityKey);
+    assert.deepEqual(keys(first.out), [REFRESH_KEY, "merchant:42"], "the window stays pending");
+    const merged42 = { ...merchant42, windowUpTo: 9_011 };
+    const second = await run(state(9_000, 9_011, 9_011), 9_011, rows, { "merchant:42": merged42 }, 1);
+    assert.deepEqual(keys(second.out), [REFRESH_KEY, "merchant:43", REFRESH_KEY], "the last merchant closes it");
+    assert.equal((second.out as RefreshState[])[2].lastPaymentId, 9_011);
   });
 
   it("catches up a long outage in steps, records what it saw when idle, writes nothing when nothing moved", async () => {

@@ -252,27 +252,27 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     const batch = Number(settings?.Sql_Trigger_MaxBatchSize ?? NaN);
     if (Number.isFinite(batch)) {
       // An Azure SQL trigger: each instance loops "get up to MaxBatchSize changes, run the function, wait
-      // PollingIntervalMs", and the scale controller adds an instance per MaxChangesPerWorker pending changes
-      // (learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger; defaults 1000 ms, 1000).
+      // PollingIntervalMs" (learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). On Flex
+      // Consumption the scale controller cannot count pending changes with a managed identity
+      // (Azure/azure-functions-sql-extension#1235): it never adds instances, so the trigger runs on the always-ready
+      // instances only, and Sql_Trigger_MaxChangesPerWorker takes effect when the issue is fixed.
       const pollS = Number(settings?.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
-      const perWorker = Number(settings?.Sql_Trigger_MaxChangesPerWorker ?? 1000);
       const perInstance = batch / (load.scoringBatchSeconds + pollS);
-      const instances = Math.ceil(tps / perInstance);
-      // The controller holds the k-th instance only while more than (k - 1) × MaxChangesPerWorker changes wait, so
-      // at the target the queue settles near that, plus one batch and one poll.
-      const behindS = ((instances - 1) * perWorker) / tps + load.scoringBatchSeconds + pollS;
+      const groups =
+        (at(app.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as
+          { instanceCount?: number }[] | undefined) ?? [];
+      const ready = groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
       rows.push(
         row({
           tier: tierOf(app, byUrn),
-          resource: `${app.name} (Flex, ≤ ${maxInstances} instances, Azure SQL trigger)`,
+          resource: `${app.name} (Flex, ${ready} always-ready instance(s), Azure SQL trigger)`,
           metric: "changes/s",
-          capacity: maxInstances * perInstance,
+          capacity: ready * perInstance,
           load: tps,
           unit: "changes/s",
           basis:
-            `each instance ${batch} changes per ${load.scoringBatchSeconds} s batch + ${pollS} s poll; ` +
-            `at the target ${instances} instance(s), ~${behindS.toFixed(2)} s behind the insert ` +
-            `(${perWorker} pending changes per instance before scale-out)`,
+            `each instance ${batch} changes per ${load.scoringBatchSeconds} s batch + ${pollS} s poll; only the ` +
+            "always-ready instances: Flex cannot scale a managed-identity SQL trigger out (azure-functions-sql-extension#1235)",
         }),
       );
       continue;

@@ -34,8 +34,10 @@ function sourceOf(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefin
 }
 
 /**
- * The function app whose Azure SQL trigger polls this database around the clock (an always-ready instance runs the
- * trigger's loop, and its SqlConnection setting names this server and database), or undefined.
+ * The function app whose Azure SQL trigger polls this database (its SqlConnection setting names this server and
+ * database), or undefined. Such an app keeps the database awake around the clock: its trigger needs an always-ready
+ * instance on Flex (Azure/azure-functions-sql-extension#1235), and the fraud app's merchant refresh queries the
+ * database every minute; only a stopped app lets it pause.
  */
 function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefined {
   const server = str(db.inputs, "serverName");
@@ -51,10 +53,7 @@ function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefine
     )
       continue;
     const app = ctx.ofType(`${AN}:web:WebApp`).find((a) => str(a.inputs, "name") === str(s.inputs, "name"));
-    const ready =
-      (at(app?.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as
-        { instanceCount?: number }[] | undefined) ?? [];
-    if (ready.some((g) => (g.instanceCount ?? 0) > 0)) return `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`;
+    return `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`;
   }
   return undefined;
 }
@@ -80,7 +79,7 @@ export const sqlDatabase: Rule = (r, ctx) => {
       quantity: vh,
       ...(poller
         ? {
-            note: "auto-pause needs no session and no CPU for the whole delay (serverless-tier-overview); an always-ready Azure SQL trigger polls every few hundred ms",
+            note: "auto-pause needs no session and no CPU for the whole delay (serverless-tier-overview); the app's Azure SQL trigger polls every few hundred ms from its always-ready instance",
           }
         : {}),
     });
@@ -478,9 +477,24 @@ const EP: Record<string, { vcpu: number; gb: number }> = {
   EP2: { vcpu: 2, gb: 7 },
   EP3: { vcpu: 4, gb: 14 },
 };
-export const appServicePlan: Rule = (r) => {
+export const appServicePlan: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "";
   const n = num(r.inputs, "sku.capacity") ?? 1;
+  if (sku === "FC1") {
+    // Always-ready instances bill a baseline (GB-s of their memory around the clock) on top of execution time:
+    // the meter has no sourced price here, so it is listed, never a silent zero.
+    const apps = ctx.ofType(`${AN}:web:WebApp`).filter((a) => str(a.inputs, "serverFarmId") === str(r.outputs, "id"));
+    const ready = apps.flatMap((a) => {
+      const sc = at(a.inputs, "functionAppConfig.scaleAndConcurrency");
+      const groups = (at(sc, "alwaysReady") as { instanceCount?: number }[] | undefined) ?? [];
+      const count = groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
+      return count > 0 ? [`${count} × ${num(sc, "instanceMemoryMB") ?? 2048} MB`] : [];
+    });
+    if (ready.length > 0)
+      return notEstimated(
+        `always-ready baseline of ${ready.join(", ")} around the clock: no sourced price for the Flex Consumption 'Always Ready Baseline' meter (execution time is priced on the app)`,
+      );
+  }
   if (sku === "FC1" || sku === "Y1")
     return free(`${sku} (consumption) plan: executions are billed on its function apps`);
   const ep = EP[sku];

@@ -41,6 +41,11 @@ export const REFRESH_LOG_PREFIX = "merchant refresh: ";
 export const MAX_PAYMENTS_PER_RUN = 2_000_000;
 /** Point reads of merchant items in flight at once. */
 export const READ_CONCURRENCY = 32;
+/**
+ * Merchant items written per run at most: the output binding upserts them one by one within the host's 30-second
+ * function timeout (host.json). A larger window is finished by the next runs (its `pendingUpTo` stays set).
+ */
+export const MAX_MERCHANTS_PER_RUN = 1_000;
 
 export const MAX_PAYMENT_ID_SQL = "SELECT MAX([PaymentId]) AS [UpTo] FROM [dbo].[Payment];";
 /** A seek on the clustered key (PK_Payment), grouped per merchant and currency. */
@@ -67,6 +72,7 @@ export interface RefreshDeps {
   readonly now: () => Date;
   /** The readable secondary of the payments database (tests pass a fake). */
   readonly sql: (env: NodeJS.ProcessEnv, tokens: ManagedIdentityTokens) => SqlReader;
+  readonly maxMerchantsPerRun?: number;
 }
 
 const defaultDeps: RefreshDeps = {
@@ -140,10 +146,18 @@ export async function refreshMerchantFeatures(
     if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
     return mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
   });
-  const items = merged.filter((i): i is MerchantItem => i !== undefined);
-  // Written in this order: the pending window first, the merchants, then the window closed.
-  context.extraOutputs.set(featuresOut, [control(after, seenMax, upTo), ...items, control(upTo, seenMax)]);
-  context.log(`${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants`);
+  const pending = merged.filter((i): i is MerchantItem => i !== undefined);
+  const items = pending.slice(0, deps.maxMerchantsPerRun ?? MAX_MERCHANTS_PER_RUN);
+  const done = items.length === pending.length;
+  // Written in this order: the pending window first, the merchants, then (when none is left) the window closed.
+  context.extraOutputs.set(featuresOut, [
+    control(after, seenMax, upTo),
+    ...items,
+    ...(done ? [control(upTo, seenMax)] : []),
+  ]);
+  context.log(
+    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants${done ? "" : `, ${pending.length - items.length} left for the next run`}`,
+  );
   return items.length;
 }
 
