@@ -15,7 +15,6 @@ import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
 import { connectTds } from "./tds";
 
-export { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SQL_TOKEN_RESOURCE } from "./tds";
 /** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
 

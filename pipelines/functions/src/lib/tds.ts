@@ -6,7 +6,7 @@
 import { Connection, Request, TYPES } from "tedious";
 import type { ManagedIdentityTokens } from "./azure";
 
-/** Login and per-statement limits, and the whole batch's deadline: under the host's 30-second function timeout. */
+/** Login and per-statement limits: under the host's 30-second function timeout. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -18,8 +18,9 @@ export interface TdsTarget {
   readonly server: string;
   readonly database: string;
   /**
-   * ApplicationIntent=ReadOnly: on a Business Critical database with read scale-out the connection lands on a
-   * readable secondary replica, so reads take nothing from the primary that takes the inserts.
+   * ApplicationIntent=ReadOnly: on a Business Critical database with read scale-out (prod) the connection lands on a
+   * readable secondary replica, so reads take nothing from the primary that takes the inserts; a General Purpose
+   * database (dev) has none and serves it from the primary.
    */
   readonly readOnlyIntent?: boolean;
 }
