@@ -11,6 +11,7 @@ import { ROOT } from "./lib/preview";
 import { CONTAINERS, containerResource } from "../components/nosql";
 import { capacityMarkdown, ruPerTransaction, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
+import { isSqlTriggerSettings } from "./lib/cost/model";
 import { stackAssumptions } from "./lib/cost/stack";
 import { PRICES } from "./lib/cost/prices";
 import {
@@ -224,11 +225,6 @@ function notEstimatedText(s: StackCost): string {
 }
 /** dev's working hours a month: 07:00–19:00 on the ~22 weekdays (the pool's pause schedule). */
 const DEV_WORKING_HOURS = 12 * 22;
-/** App settings of an Azure SQL trigger app (what keeps a serverless database awake while the app runs). */
-function pollsSql(settings: ResourceRecord): boolean {
-  const props = (settings.inputs.properties ?? {}) as Record<string, unknown>;
-  return props.Sql_Trigger_PollingIntervalMs !== undefined || props.Sql_Trigger_MaxBatchSize !== undefined;
-}
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
   (instanceType: string): Edit =>
@@ -382,7 +378,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   // The stack as it is (no outlook tiers: dev declares every tier it runs), with the scorer stopped off hours.
   const devOffHours = estimate(
     // The scorer stopped: no SQL trigger polls the database (its settings out of the picture).
-    dev.resources.filter((r) => !(r.type.endsWith("web:WebAppApplicationSettings") && pollsSql(r))),
+    dev.resources.filter((r) => !(r.type.endsWith("web:WebAppApplicationSettings") && isSqlTriggerSettings(r))),
     {
       stack: "dev",
       usage: {

@@ -8,6 +8,7 @@ import {
   MERCHANT_WINDOW_SQL,
   REFRESH_KEY,
   refreshMerchantFeatures,
+  refreshState,
   type RefreshState,
 } from "../../../pipelines/functions/src/functions/merchantFeatures";
 import { mapLimited, readItem } from "../../../pipelines/functions/src/lib/azure";
@@ -183,15 +184,8 @@ describe("functions: merchant refresh timer", () => {
       return new Response("", { status: 404 });
     };
   }
-  const state = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState => ({
-    id: REFRESH_KEY,
-    entityKey: REFRESH_KEY,
-    entityType: "control",
-    lastPaymentId,
-    seenMax,
-    ...(pendingUpTo === undefined ? {} : { pendingUpTo }),
-    updatedAt: t0,
-  });
+  const state = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState =>
+    refreshState(lastPaymentId, seenMax, t0, pendingUpTo);
   const at = "2026-12-02T11:01:00.000Z";
   const run = async (
     s: RefreshState | undefined,

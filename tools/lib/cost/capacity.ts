@@ -5,7 +5,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
-import { at, num, scoringDeploymentOf, str, tierOf } from "./model";
+import { alwaysReadyInstances, at, isSqlTriggerSettings, num, scoringDeploymentOf, str, tierOf } from "./model";
 
 export interface CapacityRow {
   readonly tier: string;
@@ -244,24 +244,22 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       (s) =>
         str(s.inputs, "name") === str(app.inputs, "name") &&
         str(s.inputs, "resourceGroupName") === str(app.inputs, "resourceGroupName"),
-    )?.inputs.properties as Record<string, unknown> | undefined;
+    );
   for (const app of of("web:WebApp")) {
     const maxInstances = num(app.inputs, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount");
     if (maxInstances === undefined) continue;
-    const settings = settingsOf(app);
-    const batch = Number(settings?.Sql_Trigger_MaxBatchSize ?? NaN);
-    if (Number.isFinite(batch)) {
+    const record = settingsOf(app);
+    if (record && isSqlTriggerSettings(record)) {
+      const settings = record.inputs.properties as Record<string, unknown>;
+      const batch = Number(settings.Sql_Trigger_MaxBatchSize ?? 100);
       // An Azure SQL trigger: each instance loops "get up to MaxBatchSize changes, run the function, wait
       // PollingIntervalMs" (learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). On Flex
       // Consumption the scale controller cannot count pending changes with a managed identity
       // (Azure/azure-functions-sql-extension#1235): it never adds instances, so the trigger runs on the always-ready
       // instances only, and Sql_Trigger_MaxChangesPerWorker takes effect when the issue is fixed.
-      const pollS = Number(settings?.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
+      const pollS = Number(settings.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
       const perInstance = batch / (load.scoringBatchSeconds + pollS);
-      const groups =
-        (at(app.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as
-          { instanceCount?: number }[] | undefined) ?? [];
-      const ready = groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
+      const ready = alwaysReadyInstances(app);
       rows.push(
         row({
           tier: tierOf(app, byUrn),

@@ -94,3 +94,17 @@ export function scoringDeploymentOf(
   };
   return seek(stack?.outputs, 0);
 }
+
+/** Whether app settings (a `web:WebAppApplicationSettings` record) are an Azure SQL trigger app's. */
+export function isSqlTriggerSettings(settings: ResourceRecord): boolean {
+  const props = (at(settings.inputs, "properties") ?? {}) as Record<string, unknown>;
+  return props.Sql_Trigger_PollingIntervalMs !== undefined || props.Sql_Trigger_MaxBatchSize !== undefined;
+}
+
+/** A Flex Consumption app's always-ready instances, over all its groups. */
+export function alwaysReadyInstances(app: ResourceRecord): number {
+  const groups =
+    (at(app.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as { instanceCount?: number }[] | undefined) ??
+    [];
+  return groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
+}

@@ -6,8 +6,10 @@
 import type { ResourceRecord } from "../policyRunner";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H } from "./prices";
 import {
+  alwaysReadyInstances,
   at,
   free,
+  isSqlTriggerSettings,
   notEstimated,
   num,
   priced,
@@ -44,9 +46,8 @@ function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefine
   const database = str(db.inputs, "databaseName");
   if (!server || !database) return undefined;
   for (const s of ctx.ofType(`${AN}:web:WebAppApplicationSettings`)) {
-    const props = (at(s.inputs, "properties") ?? {}) as Record<string, unknown>;
-    const conn = typeof props.SqlConnection === "string" ? props.SqlConnection : "";
-    if (props.Sql_Trigger_PollingIntervalMs === undefined && props.Sql_Trigger_MaxBatchSize === undefined) continue;
+    if (!isSqlTriggerSettings(s)) continue;
+    const conn = str(s.inputs, "properties.SqlConnection") ?? "";
     if (
       !new RegExp(`Server=(tcp:)?${server}\\.`, "i").test(conn) ||
       !new RegExp(`Database=${database};`, "i").test(`${conn};`)
@@ -485,10 +486,9 @@ export const appServicePlan: Rule = (r, ctx) => {
     // the meter has no sourced price here, so it is listed, never a silent zero.
     const apps = ctx.ofType(`${AN}:web:WebApp`).filter((a) => str(a.inputs, "serverFarmId") === str(r.outputs, "id"));
     const ready = apps.flatMap((a) => {
-      const sc = at(a.inputs, "functionAppConfig.scaleAndConcurrency");
-      const groups = (at(sc, "alwaysReady") as { instanceCount?: number }[] | undefined) ?? [];
-      const count = groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
-      return count > 0 ? [`${count} × ${num(sc, "instanceMemoryMB") ?? 2048} MB`] : [];
+      const count = alwaysReadyInstances(a);
+      const mb = num(a.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048;
+      return count > 0 ? [`${count} × ${mb} MB`] : [];
     });
     if (ready.length > 0)
       return notEstimated(

@@ -37,6 +37,24 @@ export interface RefreshState {
 /** Every run logs one line starting so (AppTraces): the ingestion tier alerts when none came for 15 minutes. */
 export const REFRESH_LOG_PREFIX = "merchant refresh: ";
 
+/** The watermark item. */
+export function refreshState(
+  lastPaymentId: number,
+  seenMax: number,
+  updatedAt: string,
+  pendingUpTo?: number,
+): RefreshState {
+  return {
+    id: REFRESH_KEY,
+    entityKey: REFRESH_KEY,
+    entityType: "control",
+    lastPaymentId,
+    seenMax,
+    ...(pendingUpTo === undefined ? {} : { pendingUpTo }),
+    updatedAt,
+  };
+}
+
 /** Payments aggregated per run at most (about 3 minutes of the seed's 10K/s peak): a long outage catches up in steps. */
 export const MAX_PAYMENTS_PER_RUN = 2_000_000;
 /** Point reads of merchant items in flight at once. */
@@ -116,15 +134,8 @@ export async function refreshMerchantFeatures(
   const [max] = await sql.query(MAX_PAYMENT_ID_SQL);
   const newest = max?.UpTo === null || max?.UpTo === undefined ? 0 : Number(max.UpTo);
   const now = deps.now().toISOString();
-  const control = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState => ({
-    id: REFRESH_KEY,
-    entityKey: REFRESH_KEY,
-    entityType: "control",
-    lastPaymentId,
-    seenMax,
-    ...(pendingUpTo === undefined ? {} : { pendingUpTo }),
-    updatedAt: now,
-  });
+  const control = (lastPaymentId: number, seenMax: number, pendingUpTo?: number) =>
+    refreshState(lastPaymentId, seenMax, now, pendingUpTo);
   if (!state) {
     context.log(`${REFRESH_LOG_PREFIX}first run, starting after payment ${newest} (no backfill)`);
     context.extraOutputs.set(featuresOut, [control(newest, newest)]);
