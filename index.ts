@@ -14,8 +14,8 @@
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { Ml } from "./components/ml";
-import { CONTAINER_ACCESS, Ingestion } from "./components/ingestion";
-import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName } from "./components/etl";
+import { CONTAINER_ACCESS, Ingestion, MERCHANT_REFRESH_STALE_MINUTES } from "./components/ingestion";
+import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName, offHoursOf } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
 import { Oltp } from "./components/oltp";
@@ -129,6 +129,30 @@ for (const app of ["paymentApi", "fraudScoring"] as const) {
   nosql.grantMetadataRead(principal);
 }
 
+// Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (trusted services, no
+// cluster) → Event Hubs → loader function → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB
+// access goes through the NoSQL tier's serialised grants (read api_logs, write leases).
+const streaming = new Streaming("streaming", {
+  context,
+  resourceGroupName: platform.resourceGroups.integration.name,
+  resourceGroupAzureName: platform.resourceGroups.integration.azureName,
+  suffix: platform.suffix,
+  streaming: config.streaming,
+  functionsSubnetId: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+  privateEndpoints: platform.privateEndpointTarget,
+  diagnosticSettings: platform.diagnostics,
+  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
+  keys: { eventHubs: platform.customerManagedKeys.eventHubs, storage: platform.customerManagedKeys.storage },
+  cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
+  grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
+  grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
+  // The loader reaches the pool through the OLAP tier's private endpoint: the app starts once the tier is in place.
+  synapse: { sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName, privateDns: [olap] },
+  // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
+  actionGroupId: actionGroupFor(platform.alertRouting, 1),
+  protect: config.protectStatefulResources,
+});
+
 // ETL (flow 2): Data Factory in the integration resource group, private (managed VNet, managed private endpoints to
 // each store, approved after `pulumi up` by scripts in the deploy workflow) and identity-only (one user-assigned
 // identity behind every linked service). Each managed endpoint adds a connection to its target: it waits for the
@@ -155,6 +179,23 @@ const etl = new Etl("etl", {
   // The pipelines, datasets and triggers generated from the data model (pipelines/etl/, committed in pipelines/adf/),
   // with dev's pool pause/resume schedule; and the values of the global parameters they read.
   definitions: generateAdfDefinitions(undefined, { poolPauseSchedule: config.olap.pauseSchedule }),
+  // Dev: what sleeps with the pool outside working hours (olap.pauseSchedule.alsoStop), and the alerts its stop fires.
+  offHours: offHoursOf(
+    config.olap.pauseSchedule,
+    {
+      fraudScoring: {
+        resourceId: ingestion.fraudScoring.app.id,
+        alertRuleIds: ingestion.merchantRefreshAlertId ? [ingestion.merchantRefreshAlertId] : [],
+        quietMinutes: MERCHANT_REFRESH_STALE_MINUTES,
+      },
+      streamingJob: {
+        resourceId: streaming.jobId,
+        alertRuleIds: [streaming.freshnessAlertId],
+        quietMinutes: config.streaming.freshnessMinutes,
+      },
+    },
+    [platform.logAnalytics.id],
+  ),
   globalParameterValues: {
     lakeDfsEndpoint: olap.lakeDfsEndpoint.apply((u) => u.replace(/\/$/, "")),
     lakeRawFileSystem: olap.fileSystemNames.raw,
@@ -182,30 +223,6 @@ nosql.grantDataAccess("DataContributor", {
   containers: ETL_COSMOS_CONTAINERS,
 });
 nosql.grantMetadataRead({ key: "adf-etl", principalId: etl.identity.principalId });
-
-// Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (trusted services, no
-// cluster) → Event Hubs → loader function → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB
-// access goes through the NoSQL tier's serialised grants (read api_logs, write leases).
-const streaming = new Streaming("streaming", {
-  context,
-  resourceGroupName: platform.resourceGroups.integration.name,
-  resourceGroupAzureName: platform.resourceGroups.integration.azureName,
-  suffix: platform.suffix,
-  streaming: config.streaming,
-  functionsSubnetId: platform.subnetIds.flexFunctions as pulumi.Output<string>,
-  privateEndpoints: platform.privateEndpointTarget,
-  diagnosticSettings: platform.diagnostics,
-  linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
-  keys: { eventHubs: platform.customerManagedKeys.eventHubs, storage: platform.customerManagedKeys.storage },
-  cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
-  grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
-  grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
-  // The loader reaches the pool through the OLAP tier's private endpoint: the app starts once the tier is in place.
-  synapse: { sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName, privateDns: [olap] },
-  // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
-  actionGroupId: actionGroupFor(platform.alertRouting, 1),
-  protect: config.protectStatefulResources,
-});
 
 // Operations: the seed's SLA table as alerts (one row per tier signal), each tier's infrastructure alerts routed by
 // severity to the platform's P1/P2/P3 action groups, the four dashboards, Sentinel, the budget and (in the owning

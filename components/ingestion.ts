@@ -195,6 +195,8 @@ export class Ingestion extends pulumi.ComponentResource {
   /** The public IP merchants call (point the API's DNS name at it). */
   public readonly publicIpAddress: pulumi.Output<string>;
   public readonly wafPolicyId: pulumi.Output<string>;
+  /** The merchant refresh's staleness alert (what a stopped scorer fires), when the tier has alerts. */
+  public readonly merchantRefreshAlertId?: pulumi.Output<string>;
 
   constructor(name: string, args: IngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:ingestion:Ingestion", name, {}, opts);
@@ -313,7 +315,7 @@ export class Ingestion extends pulumi.ComponentResource {
     // The merchant refresh runs every minute; no successful run for 15 minutes means merchant features are going
     // stale (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
     if (args.alerts) {
-      jobLogAlert(
+      this.merchantRefreshAlertId = jobLogAlert(
         `${name}-merchant-refresh-alert`,
         {
           ruleKey: "merchant-refresh",
@@ -338,7 +340,7 @@ export class Ingestion extends pulumi.ComponentResource {
           tags,
         },
         this,
-      );
+      ).id;
     }
 
     // --- Application Gateway ----------------------------------------------------------------------------------

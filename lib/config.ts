@@ -9,6 +9,7 @@ import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type C
 import { REGION_SHORT } from "./naming";
 import { providerConfigProblems, type ProviderConfig } from "./providerConfig";
 import { loadSchema, usageSchema } from "./usage";
+import { OFF_HOURS_TARGETS } from "../pipelines/etl/contract";
 
 /** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
 export const PROJECT = "payments-data-platform";
@@ -254,13 +255,20 @@ const olapSchema = z.object({
     lifecycle: z.object({ raw: lifecycleRuleSchema, archive: lifecycleRuleSchema }),
   }),
   workloadIsolation: z.object({ etl: workloadGroupSchema, bi: workloadGroupSchema }),
-  /** Pause the dedicated pool outside working hours (dev); run by the ETL tier's pipelines. */
+  /**
+   * Pause the dedicated pool outside working hours (dev); run by the ETL tier's pipelines. `alsoStop` lists the other
+   * always-on compute that sleeps on the same schedule (its alerts are silenced while it does).
+   */
   pauseSchedule: z
     .object({
       timeZone: z.string().min(1, "must be a Windows time zone id, e.g. W. Europe Standard Time"),
       resumeAt: hhmm,
       pauseAt: hhmm,
       weekdaysOnly: z.boolean(),
+      alsoStop: z
+        .array(z.enum(OFF_HOURS_TARGETS, { error: () => `must be one of ${list(OFF_HOURS_TARGETS)}` }))
+        .default([])
+        .refine((xs) => new Set(xs).size === xs.length, "must not name a target twice"),
     })
     .optional(),
 });
@@ -362,6 +370,12 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
     issues.push({
       path: ["pauseSchedule", "pauseAt"],
       message: `must be later in the day than resumeAt (${schedule.resumeAt})`,
+    });
+  }
+  if (schedule && schedule.alsoStop.length > 0 && environment === "prod") {
+    issues.push({
+      path: ["pauseSchedule", "alsoStop"],
+      message: `must be empty in prod: stopping ${list(schedule.alsoStop)} stops scoring or streaming live payments (off-hours stops are for non-production stacks)`,
     });
   }
   return issues;

@@ -46,6 +46,7 @@ export const CAF = {
   lock: "lock",
   budget: "budget",
   alert: "alert",
+  alertProcessingRule: "apr",
   dashboard: "dash",
   eventGridSystemTopic: "egst",
   /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 6-letter workload). */

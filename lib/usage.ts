@@ -215,13 +215,6 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
  */
 export const PROD_CAPACITY_CEILING_USD = 14_400;
 
-/**
- * dev's acknowledged overrun of its $1,000 target: the fraud scorer's always-ready Azure SQL trigger polls the
- * serverless database around the clock, so it never auto-pauses (docs/cost.md has the lever that would bring dev
- * back under). dev must stay under this ceiling, so any growth fails CI until someone raises it on purpose.
- */
-export const DEV_LIST_CEILING_USD = 1_150;
-
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);
 export const DEFAULT_LOAD: LoadConfig = loadSchema.parse(undefined);

@@ -488,3 +488,36 @@ describe("config: the streaming key", () => {
     }
   });
 });
+
+describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () => {
+  type Olap = { pauseSchedule: Record<string, unknown> } & Record<string, unknown>;
+  const withAlsoStop = (stack: "dev" | "prod", alsoStop: unknown) => {
+    const raw = clone(rawOf(stack));
+    const dev = rawOf("dev").olap as Olap;
+    const olap = raw.olap as Olap;
+    olap.pauseSchedule = { ...dev.pauseSchedule, alsoStop };
+    return raw;
+  };
+  it("stops the scorer and the streaming job in dev; defaults to nothing", () => {
+    assert.deepEqual(parseConfig(rawOf("dev"), "dev").olap.pauseSchedule?.alsoStop, ["fraudScoring", "streamingJob"]);
+    const none = withAlsoStop("dev", undefined);
+    assert.deepEqual(parseConfig(none, "dev").olap.pauseSchedule?.alsoStop, []);
+  });
+  it("names the key and the allowed values, refuses a target twice, and refuses any in prod", () => {
+    rejects(
+      withAlsoStop("dev", ["paymentApi"]),
+      "dev",
+      /olap \(pauseSchedule\.alsoStop\.0\): got "paymentApi"; must be one of fraudScoring, streamingJob/,
+    );
+    rejects(
+      withAlsoStop("dev", ["streamingJob", "streamingJob"]),
+      "dev",
+      /olap \(pauseSchedule\.alsoStop\).*must not name a target twice/,
+    );
+    rejects(
+      withAlsoStop("prod", ["streamingJob"]),
+      "prod",
+      /olap \(pauseSchedule\.alsoStop\).*must be empty in prod: stopping streamingJob stops scoring or streaming live payments/,
+    );
+  });
+});

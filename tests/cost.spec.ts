@@ -7,7 +7,6 @@ import { parse, stringify } from "yaml";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
-  DEV_LIST_CEILING_USD,
   DEFAULT_LOAD,
   DEFAULT_USAGE,
   usageSchema,
@@ -17,6 +16,7 @@ import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
 import { atSeedCosmosSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
+import { offHoursSchedule } from "../tools/lib/cost/model";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -382,6 +382,83 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
     assert.ok(price("storage-hot-RAGZRS").list > price("storage-hot-GZRS").list);
     assert.ok(price("storage-hot-GZRS").list > price("storage-hot-ZRS").list);
   });
+  describe("off hours (the factory's off-hours triggers and the ids its pipelines stop)", () => {
+    const JOB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StreamAnalytics/streamingjobs/j";
+    const APP = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/fraud";
+    const trigger = (triggerName: string, hour: number, weekDays?: string[]) =>
+      res(`${AN}:datafactory:Trigger`, {
+        triggerName,
+        properties: { type: "ScheduleTrigger", recurrence: { schedule: { hours: [hour], minutes: [30], weekDays } } },
+      });
+    const weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
+    const params = (ids: Record<string, string>) =>
+      res(`${AN}:datafactory:GlobalParameter`, {
+        properties: Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, { type: "String", value: v }])),
+      });
+    const schedule = (ids: Record<string, string>, days?: string[]) => [
+      trigger("tr_offhours_start", 8, days),
+      trigger("tr_offhours_stop", 18, days),
+      params(ids),
+    ];
+    const job = () => ({
+      ...res(`${AN}:streamanalytics:StreamingJob`, { transformation: { streamingUnits: 3 } }),
+      id: JOB,
+    });
+    it("reads hours and days from the triggers: 10 h × 5 of 7 days, or every day", () => {
+      const weekly = offHoursSchedule(schedule({ streamingJobResourceId: JOB }, weekdays))!;
+      assert.equal(weekly.label, "08:30–18:30 on 5 days a week");
+      close(weekly.stopsPerMonth, (5 * 730) / 24 / 7, "stops");
+      close(weekly.runningHoursPerMonth, 10 * weekly.stopsPerMonth, "hours");
+      assert.deepEqual([...weekly.stoppedIds], [JOB]);
+      close(
+        offHoursSchedule(schedule({ streamingJobResourceId: JOB }))!.runningHoursPerMonth,
+        (10 * 730) / 24,
+        "daily",
+      );
+    });
+    it("is absent without both triggers or without a stopped id (nothing is stopped)", () => {
+      assert.equal(offHoursSchedule(schedule({}, weekdays)), undefined);
+      assert.equal(offHoursSchedule(schedule({ streamingJobResourceId: JOB }).slice(1)), undefined);
+    });
+    it("bills a stopped job's units for its running hours only, and leaves other jobs around the clock", () => {
+      const su = price("asa-su").list;
+      const s = offHoursSchedule(schedule({ streamingJobResourceId: JOB }, weekdays))!;
+      const stopped = one(job(), schedule({ streamingJobResourceId: JOB }, weekdays));
+      close(stopped.total.list, 3 * s.runningHoursPerMonth * su, "stopped off hours");
+      assert.match(stopped.lines[0].meter, /stopped off hours: 08:30–18:30 on 5 days a week/);
+      close(one(job(), schedule({ fraudScoringAppResourceId: APP }, weekdays)).total.list, 3 * H * su, "not stopped");
+    });
+    it("lets a serverless database polled by a stopped SQL-trigger app pause: running hours + one delay per stop", () => {
+      const db = res(`${AN}:sql:Database`, {
+        serverName: "sql-x",
+        databaseName: "payments",
+        sku: { name: "GP_S_Gen5", capacity: 2 },
+        minCapacity: 0.5,
+        autoPauseDelay: 60,
+      });
+      const app = { ...res(`${AN}:web:WebApp`, { name: "fraud" }, "fraud-app"), id: APP };
+      const settings = res(`${AN}:web:WebAppApplicationSettings`, {
+        name: "fraud",
+        properties: {
+          SqlConnection: "Server=tcp:sql-x.database.windows.net;Database=payments;",
+          Sql_Trigger_MaxBatchSize: "100",
+        },
+      });
+      const vh = (ids: Record<string, string>) =>
+        one(db, [app, settings, ...schedule(ids, weekdays)], { sqlServerlessVcoreHoursPerMonth: 10 }).lines.find(
+          (l) => l.priceId === "sql-serverless",
+        )!;
+      const s = offHoursSchedule(schedule({ fraudScoringAppResourceId: APP }, weekdays))!;
+      close(
+        vh({ fraudScoringAppResourceId: APP }).quantity,
+        0.5 * (s.runningHoursPerMonth + s.stopsPerMonth),
+        "stopped",
+      );
+      assert.match(vh({ fraudScoringAppResourceId: APP }).meter, /awake while the fraud-app SQL trigger polls it/);
+      close(vh({ streamingJobResourceId: JOB }).quantity, 0.5 * H, "the poller runs around the clock");
+      assert.match(vh({ streamingJobResourceId: JOB }).meter, /never auto-pauses/);
+    });
+  });
   it("Stream Analytics: V1 units, V2 units in the REST integer form, jobs on a cluster, clusters, generic job resources", () => {
     const su = price("asa-su").list;
     close(
@@ -593,23 +670,36 @@ describe("cost: the committed stacks", () => {
       }
     });
   }
-  it("dev stays under its ceiling at list prices, and over its target only by the always-awake database", async () => {
+  it("dev is under its list-price target because the scorer, its database and the streaming job sleep off hours", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
     assert.ok(
-      e.total.list <= DEV_LIST_CEILING_USD,
-      `dev list $${Math.round(e.total.list)} is over $${DEV_LIST_CEILING_USD}`,
+      e.total.list < COST_TARGETS.devListUsdPerMonth,
+      `dev list $${Math.round(e.total.list)} is not under $${COST_TARGETS.devListUsdPerMonth}`,
     );
-    // Were the database to auto-pause (the usage assumption), dev would be under its target.
+    // The schedule as the factory declares it: 07:00–19:00 on weekdays, ~264 h a month.
+    const schedule = offHoursSchedule(run.resources);
+    assert.equal(schedule?.label, "07:00–19:00 on 5 days a week");
+    close(schedule?.runningHoursPerMonth ?? 0, 12 * 5 * (730 / 24 / 7), "running hours");
+    // The database is awake while the scorer polls it, plus one auto-pause delay (60 min) after each stop.
     const db = e.lines.find((l) => l.priceId === "sql-serverless");
-    assert.match(db?.meter ?? "", /never auto-pauses: the ingestion-fraud-app SQL trigger polls it/);
-    const usage = stackAssumptions("dev", ROOT).usage;
-    const autoPausing =
-      e.total.list - (db?.list ?? 0) + usage.sqlServerlessVcoreHoursPerMonth * price("sql-serverless").list;
+    assert.match(db?.meter ?? "", /awake while the ingestion-fraud-app SQL trigger polls it: 07:00–19:00/);
+    close(db?.quantity ?? 0, 0.5 * (schedule!.runningHoursPerMonth + schedule!.stopsPerMonth), "vCore-hours");
+    const job = e.lines.find((l) => l.priceId === "asa-su");
+    assert.match(job?.meter ?? "", /stopped off hours/);
+    close(job?.quantity ?? 0, schedule!.runningHoursPerMonth, "SU-hours");
+    // Without the schedule's triggers the same stack is over its target: the schedule is what brings it under.
+    const always = costOfStack(
+      run.resources.filter(
+        (r) => !(r.type === "azure-native:datafactory:Trigger" && /^tr_offhours_/.test(String(r.inputs.triggerName))),
+      ),
+      { stack: "dev", root: ROOT },
+    ).estimate;
     assert.ok(
-      autoPausing < COST_TARGETS.devListUsdPerMonth,
-      `dev with an auto-pausing database: $${Math.round(autoPausing)}`,
+      always.total.list > COST_TARGETS.devListUsdPerMonth,
+      `without the schedule: $${Math.round(always.total.list)}`,
     );
+    assert.match(always.lines.find((l) => l.priceId === "sql-serverless")?.meter ?? "", /never auto-pauses/);
   });
   it("prod prices every security layer and the fraud-scoring deployment; only always-ready baselines are unpriced", async () => {
     const { run } = await previewOf("prod");

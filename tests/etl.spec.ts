@@ -15,6 +15,9 @@ import {
   managedEndpointPrivateEndpointName,
   referencesOf,
   validateEtlArgs,
+  addMinutes,
+  offHoursProblems,
+  silencedRecurrences,
   type EtlArgs,
 } from "../components/etl";
 import {
@@ -255,6 +258,72 @@ describe("etl (settings and config)", () => {
     );
   });
 
+  it("off hours: silences from the stop to the start plus the longest alert window, and all weekend", () => {
+    const schedule = { timeZone: "UTC", resumeAt: "07:30", pauseAt: "19:00", weekdaysOnly: true };
+    assert.equal(addMinutes("07:30", 45), "08:15:00");
+    assert.throws(() => addMinutes("23:30", 45), /23:30 \+ 45 min passes midnight/);
+    assert.deepEqual(silencedRecurrences(schedule, 15), [
+      { recurrenceType: "Daily", startTime: "19:00:00", endTime: "07:45:00" },
+      { recurrenceType: "Weekly", daysOfWeek: ["Saturday", "Sunday"] },
+    ]);
+    assert.deepEqual(silencedRecurrences({ ...schedule, weekdaysOnly: false }, 0), [
+      { recurrenceType: "Daily", startTime: "19:00:00", endTime: "07:30:00" },
+    ]);
+    const target = {
+      resourceId: "/subscriptions/s/resourceGroups/rg/providers/x/y/z",
+      alertRuleIds: ["a"],
+      quietMinutes: 720,
+    };
+    // A quiet period running into the evening stop would silence the alerts all day.
+    assert.deepEqual(offHoursProblems({ schedule, targets: { streamingJob: target }, alertScopes: ["w"] }), [
+      "offHours: alerts silenced until 19:30 (resumeAt + 720 min) would run into pauseAt 19:00",
+    ]);
+    assert.deepEqual(offHoursProblems({ schedule, targets: {}, alertScopes: [] }), [
+      "offHours.targets: names no target (leave offHours out instead)",
+    ]);
+    assert.deepEqual(
+      offHoursProblems({ schedule, targets: { streamingJob: { ...target, quietMinutes: 60 } }, alertScopes: [] }),
+      ["offHours.alertScopes: required to silence the targets' alerts"],
+    );
+  });
+
+  it("off hours: refuses targets that are not the definitions' (a pipeline would stop what the stack never granted)", () => {
+    const defs = generateAdfDefinitions(undefined, {
+      poolPauseSchedule: {
+        timeZone: "UTC",
+        resumeAt: "07:00",
+        pauseAt: "19:00",
+        weekdaysOnly: true,
+        alsoStop: ["streamingJob"],
+      },
+    });
+    const args = {
+      context: {},
+      managedEndpoints: { oltpSql: {}, warehouseSql: {}, lakeDfs: {}, lakeBlob: {}, cosmosSql: {} },
+      definitions: defs,
+      globalParameterValues: Object.fromEntries(
+        Object.keys(defs.globalParameters)
+          .filter((k) => k !== "streamingJobResourceId")
+          .map((k) => [k, "x"]),
+      ),
+      offHours: {
+        schedule: { timeZone: "UTC", resumeAt: "07:00", pauseAt: "19:00", weekdaysOnly: true },
+        targets: {
+          fraudScoring: {
+            resourceId: "/subscriptions/s/resourceGroups/rg/providers/a/b/c",
+            alertRuleIds: [],
+            quietMinutes: 15,
+          },
+        },
+        alertScopes: [],
+      },
+    } as unknown as EtlArgs;
+    assert.throws(
+      () => validateEtlArgs(args),
+      /global parameter 'streamingJobResourceId' \(String\) has no value.*'fraudScoringAppResourceId' is not read by any definition.*offHours\.targets: must be exactly the definitions' off-hours targets \(streamingJob\), got fraudScoring/,
+    );
+  });
+
   it("refuses definitions whose global parameters have no value, and values nobody reads, before registering", () => {
     const args = {
       context: {},
@@ -455,7 +524,14 @@ for (const stack of ["dev", "prod"] as const) {
         lake.map((r) => [r.name, r.inputs.scope]).sort(),
         [
           ["olap-lake-ra-adf-etl-blob-contributor", idOf(byName(resources, "olap-lake"))],
-          ...(prod ? [] : [["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))]]),
+          ...(prod
+            ? []
+            : [
+                ["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))],
+                // dev sleeps off hours: stop/start on the scorer and the job, and nothing else.
+                ["etl-offhours-fraudScoring-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-fraud-app"))],
+                ["etl-offhours-streamingJob-ra-adf-etl-off-hours", idOf(byName(resources, "streaming-job"))],
+              ]),
         ].sort(),
       );
       const granted = ofType(resources, T.cosmosRa).filter((r) => r.inputs.principalId === principal);
@@ -474,6 +550,72 @@ for (const stack of ["dev", "prod"] as const) {
         [byName(resources, "nosql-metadata-reader").id],
       );
     });
+
+    it(
+      prod
+        ? "stops nothing off hours: no off-hours pipelines, triggers, roles or silenced alerts in prod"
+        : "stops the scorer and the streaming job off hours with a stop/start role on each, and silences their alerts meanwhile",
+      () => {
+        const offHours = mine.filter((r) => /offhours/.test(r.name));
+        const pipelines = ofType(mine, T.pipeline).map((p) => String(p.inputs.pipelineName));
+        const g = byName(mine, "etl-global-parameters");
+        if (prod) {
+          assert.deepEqual(offHours, []);
+          assert.ok(!pipelines.some((p) => /offhours/.test(p)));
+          assert.ok(!("fraudScoringAppResourceId" in (g.inputs.properties as Json)));
+          return;
+        }
+        // The pipelines stop exactly the app and the job the stack created (their ids as global parameters).
+        assert.ok(pipelines.includes("etl_offhours_stop") && pipelines.includes("etl_offhours_start"));
+        const value = (n: string) => at(g.inputs.properties, n, "value");
+        assert.equal(value("fraudScoringAppResourceId"), idOf(byName(resources, "ingestion-fraud-app")));
+        assert.equal(value("streamingJobResourceId"), idOf(byName(resources, "streaming-job")));
+        // Least privilege: read, stop and start, defined where each target lives.
+        const roles = ofType(mine, "azure-native:authorization:RoleDefinition");
+        assert.deepEqual(
+          roles.map((r) => [r.name, at(r.inputs, "permissions", 0, "actions"), r.inputs.assignableScopes]).sort(),
+          [
+            [
+              "etl-offhours-fraudScoring-role",
+              ["Microsoft.Web/sites/read", "Microsoft.Web/sites/stop/action", "Microsoft.Web/sites/start/action"],
+              [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-ingestion`],
+            ],
+            [
+              "etl-offhours-streamingJob-role",
+              [
+                "Microsoft.StreamAnalytics/streamingjobs/read",
+                "Microsoft.StreamAnalytics/streamingjobs/stop/action",
+                "Microsoft.StreamAnalytics/streamingjobs/start/action",
+              ],
+              [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-integration`],
+            ],
+          ],
+        );
+        // The alerts a stopped scorer or job fires lose their action groups from the stop (19:00) to the start plus
+        // the longest alert window (dev's 60-minute freshness), and all weekend, in the schedule's time zone.
+        const silence = byName(mine, "etl-offhours-silence");
+        assert.equal(silence.inputs.location, "Global");
+        assert.deepEqual(input(silence, "properties.scopes"), [outputs.logAnalyticsWorkspaceId]);
+        assert.deepEqual(input(silence, "properties.conditions"), [
+          {
+            field: "AlertRuleId",
+            operator: "Equals",
+            values: [
+              idOf(byName(resources, "ingestion-merchant-refresh-alert")),
+              idOf(byName(resources, "streaming-freshness-alert")),
+            ],
+          },
+        ]);
+        assert.deepEqual(input(silence, "properties.actions"), [{ actionType: "RemoveAllActionGroups" }]);
+        assert.deepEqual(input(silence, "properties.schedule"), {
+          timeZone: "W. Europe Standard Time",
+          recurrences: [
+            { recurrenceType: "Daily", startTime: "19:00:00", endTime: "08:00:00" },
+            { recurrenceType: "Weekly", daysOfWeek: ["Saturday", "Sunday"] },
+          ],
+        });
+      },
+    );
 
     it("names the SQL users and the workload classifier member after the ETL identity, as the generated SQL expects", () => {
       const identity = byName(mine, "etl-identity");

@@ -324,14 +324,14 @@ for (const stack of ["dev", "prod"] as const) {
           "nosql-contributor-fraud-scoring-fraud-features",
           "nosql-contributor-fraud-scoring-webhook-events",
           "nosql-metadata-fraud-scoring",
-          // The ETL identity: the containers the GDPR erasure pipeline touches (components/etl).
-          "nosql-contributor-adf-etl-sessions",
-          "nosql-contributor-adf-etl-fraud-features",
-          "nosql-metadata-adf-etl",
           // The streaming relay: reads the api_logs change feed, writes its leases.
           "nosql-reader-streaming-relay-api-logs",
           "nosql-contributor-streaming-relay-leases",
           "nosql-metadata-streaming-relay",
+          // The ETL identity: the containers the GDPR erasure pipeline touches (components/etl).
+          "nosql-contributor-adf-etl-sessions",
+          "nosql-contributor-adf-etl-fraud-features",
+          "nosql-metadata-adf-etl",
         ],
       );
       const ra = assignments[0];

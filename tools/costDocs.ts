@@ -11,13 +11,12 @@ import { ROOT } from "./lib/preview";
 import { CONTAINERS, containerResource } from "../components/nosql";
 import { capacityMarkdown, ruPerTransaction, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
-import { isSqlTriggerSettings } from "./lib/cost/model";
 import { stackAssumptions } from "./lib/cost/stack";
+import { offHoursSchedule } from "./lib/cost/model";
 import { PRICES } from "./lib/cost/prices";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
-  DEV_LIST_CEILING_USD,
   SEED_COSMOS_MAX_RU,
   type LoadConfig,
   type UsageConfig,
@@ -223,8 +222,6 @@ function notEstimatedText(s: StackCost): string {
     .filter(Boolean)
     .join("; ");
 }
-/** dev's working hours a month: 07:00–19:00 on the ~22 weekdays (the pool's pause schedule). */
-const DEV_WORKING_HOURS = 12 * 22;
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
   (instanceType: string): Edit =>
@@ -372,22 +369,15 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const devDbAwake = devDb?.list ?? 0;
   const devDbPausing =
     dev.usage.sqlServerlessVcoreHoursPerMonth * (PRICES.find((p) => p.id === "sql-serverless")?.list ?? 0);
-  // Off hours: the scorer stopped (no always-ready poller), the database awake during working hours plus its
-  // one-hour pause delay each working day, the streaming job running only then.
-  const offHoursDbVcoreH = Math.max(dev.usage.sqlServerlessVcoreHoursPerMonth, 0.5 * (DEV_WORKING_HOURS + 22));
-  // The stack as it is (no outlook tiers: dev declares every tier it runs), with the scorer stopped off hours.
-  const devOffHours = estimate(
-    // The scorer stopped: no SQL trigger polls the database (its settings out of the picture).
-    dev.resources.filter((r) => !(r.type.endsWith("web:WebAppApplicationSettings") && isSqlTriggerSettings(r))),
-    {
-      stack: "dev",
-      usage: {
-        ...dev.usage,
-        streamingJobHoursPerMonth: DEV_WORKING_HOURS,
-        sqlServerlessVcoreHoursPerMonth: offHoursDbVcoreH,
-      },
-    },
+  // Without the off-hours schedule: its triggers gone, the estimator prices the scorer's poller and the job around
+  // the clock (what dev was before the schedule stopped them).
+  const devAlwaysOn = estimate(
+    dev.resources.filter(
+      (r) => !(r.type === "azure-native:datafactory:Trigger" && /^tr_offhours_/.test(String(r.inputs.triggerName))),
+    ),
+    { stack: "dev", usage: dev.usage },
   ).total.list;
+  const devSchedule = offHoursSchedule(dev.resources);
   const scoringCost = prod.estimate.lines
     .filter((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint"))
     .reduce((sum, l) => sum + l.committed, 0);
@@ -445,18 +435,17 @@ it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB thro
 (Defender for Cosmos DB) only. Closing the gap needs the platform owner: accept it, or take levers below.
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
 growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines, when a
-security layer drops out of the estimate, and when dev's list total passes ${usd(DEV_LIST_CEILING_USD)}
-(\`DEV_LIST_CEILING_USD\`; the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
+security layer drops out of the estimate, and when dev's list total reaches its target
+(the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
 
-**dev** is over its target by what keeps its serverless database awake: the fraud scorer's always-ready instance
-(Flex cannot wake a managed-identity SQL trigger from zero) polls change tracking every 100 ms, and auto-pause needs
-no session for a whole hour, so the database bills its 0.5 vCore minimum around the clock
-(${usd(devDbAwake)} a month against ${usd(devDbPausing)} at the usage assumption). Stopping the scorer and the
-streaming job outside the pool's working hours (07:00–19:00 on weekdays, ~${DEV_WORKING_HOURS} h a month; the same
-Data Factory schedule as the pool's pause and resume; not built) would bring dev to ${usd(devOffHours)} at list.
-dev must stay under ${usd(DEV_LIST_CEILING_USD)} (\`DEV_LIST_CEILING_USD\`) until then, and its budget
-(${usd(COST_TARGETS.devListUsdPerMonth)}) reports the overrun every month.
+**dev** is under its target because it sleeps outside working hours: the ETL factory's schedule
+(\`olap.pauseSchedule\`, ${devSchedule?.label ?? "none"}, ~${Math.round(devSchedule?.runningHoursPerMonth ?? 0)} h a month)
+pauses the pool and, with \`alsoStop\`, stops the fraud scorer and the streaming job, with their alerts silenced until
+they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot wake a managed-identity SQL
+trigger from zero) polls change tracking every 100 ms, so the serverless database never auto-pauses, and the job runs
+around the clock: dev would be ${usd(devAlwaysOn)} at list. With it the database bills ${usd(devDbAwake)} (awake while
+the scorer runs, plus one auto-pause delay after each stop) against ${usd(devDbPausing)} at the usage assumption.
 
 ## Per tier
 

@@ -28,9 +28,13 @@ import {
   ADF_DEPLOYMENT_LINKED_SERVICES,
   ADF_INTEGRATION_RUNTIME,
   ADF_LINKED_SERVICES,
+  OFF_HOURS_TARGETS,
   type AdfDefinitions,
   type AdfLinkedServiceRole,
+  type OffHoursTarget,
 } from "../../pipelines/etl/contract";
+import { OFF_HOURS_PARAMETER } from "../../pipelines/etl/operations";
+import { offHoursOperations, offHoursProblems, type OffHoursArgs, type OffHoursTargetSpec } from "./offHours";
 import type { EtlConfig } from "../../lib/config";
 import {
   diagnosticSetting,
@@ -69,6 +73,7 @@ import {
 type LinkedServiceArgs = datafactory.LinkedServiceArgs["properties"];
 
 export * from "./definitions";
+export * from "./offHours";
 export * from "./settings";
 
 /** A store the factory reaches through a managed private endpoint. */
@@ -99,6 +104,12 @@ export interface EtlArgs extends DataServiceArgs {
    * deployment identity joins it, so the schema deployment pipeline can apply the generated SQL (CDC setup, users).
    */
   readonly sqlAdminGroupObjectId: pulumi.Input<string>;
+  /**
+   * What the pool's pause schedule also stops outside working hours (`olap.pauseSchedule.alsoStop`, dev): its targets
+   * must be the definitions' off-hours targets. Sets their global parameters, grants the ETL identity a stop/start
+   * role on each, and silences the alerts a stopped target fires (components/etl/offHours.ts).
+   */
+  readonly offHours?: OffHoursArgs;
 }
 
 /**
@@ -126,7 +137,7 @@ export function validateEtlArgs(args: EtlArgs): void {
     } catch (e) {
       problems.push(`definitions: ${(e as Error).message}`);
     }
-    const values = args.globalParameterValues ?? {};
+    const values = globalParameterValuesOf(args);
     for (const [name, spec] of Object.entries(defs.globalParameters)) {
       const problem = checkGlobalParameterValue(name, spec.type, values[name]);
       if (problem) problems.push(`globalParameterValues: ${problem}`);
@@ -135,10 +146,31 @@ export function validateEtlArgs(args: EtlArgs): void {
       if (!(name in defs.globalParameters))
         problems.push(`globalParameterValues: '${name}' is not read by any definition`);
     }
+    const stopped = offHoursTargets(defs);
+    const given = Object.keys(args.offHours?.targets ?? {}) as OffHoursTarget[];
+    if (stopped.join() !== [...given].sort().join())
+      problems.push(
+        `offHours.targets: must be exactly the definitions' off-hours targets (${stopped.join(", ") || "none"}), got ${given.join(", ") || "none"}`,
+      );
   } else if (args.globalParameterValues && Object.keys(args.globalParameterValues).length > 0) {
     problems.push("globalParameterValues: given without definitions");
   }
+  if (args.offHours) problems.push(...offHoursProblems(args.offHours));
   if (problems.length > 0) throw new Error(`Etl: ${problems.join("; ")}`);
+}
+
+/** The off-hours targets the definitions stop: those whose global parameter they declare. */
+function offHoursTargets(defs: AdfDefinitions): OffHoursTarget[] {
+  return OFF_HOURS_TARGETS.filter((t) => OFF_HOURS_PARAMETER[t] in defs.globalParameters);
+}
+
+/** The global parameter values: the stack's, plus each off-hours target's resource id. */
+function globalParameterValuesOf(args: EtlArgs): Readonly<Record<string, pulumi.Input<string | number | boolean>>> {
+  const targets = Object.entries(args.offHours?.targets ?? {}) as [OffHoursTarget, OffHoursTargetSpec][];
+  return {
+    ...(args.globalParameterValues ?? {}),
+    ...Object.fromEntries(targets.map(([t, spec]) => [OFF_HOURS_PARAMETER[t], spec.resourceId])),
+  };
 }
 
 /** What the factory provides to the definitions: the linked services and the integration runtime, by name. */
@@ -343,7 +375,7 @@ export class Etl extends pulumi.ComponentResource {
     };
     let globals: pulumi.Resource | undefined;
     if (defs && Object.keys(defs.globalParameters).length > 0) {
-      const values = args.globalParameterValues ?? {};
+      const values = globalParameterValuesOf(args);
       globals = new datafactory.GlobalParameter(
         `${name}-global-parameters`,
         {
@@ -426,6 +458,14 @@ export class Etl extends pulumi.ComponentResource {
     diagnosticSetting(`${name}-factory`, factory.id, args.diagnosticSettings, this);
     managementLock(`${name}-factory`, factory.id, lock, this, factory);
     roleAssignments(`${name}-factory`, factory.id, args.roleAssignments, this);
+
+    if (args.offHours) {
+      offHoursOperations(
+        name,
+        { ...args.offHours, context, resourceGroupName: rg, principalId: etlIdentity.principalId, tags },
+        this,
+      );
+    }
 
     this.factoryId = factory.id;
     this.factoryName = factory.name;

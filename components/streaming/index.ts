@@ -165,6 +165,8 @@ export class Streaming extends pulumi.ComponentResource {
   public readonly jobName: string;
   public readonly jobId: pulumi.Output<string>;
   public readonly jobPrincipalId: pulumi.Output<string>;
+  /** The freshness alert (no row loaded for `freshnessMinutes`): what a stopped job or app fires. */
+  public readonly freshnessAlertId: pulumi.Output<string>;
 
   constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:streaming:Streaming", name, {}, opts);
@@ -330,7 +332,7 @@ export class Streaming extends pulumi.ComponentResource {
       },
       this,
     );
-    freshnessAlert(
+    const freshness = freshnessAlert(
       name,
       {
         context,
@@ -354,6 +356,7 @@ export class Streaming extends pulumi.ComponentResource {
     this.jobName = asa.jobName;
     this.jobId = asa.job.id;
     this.jobPrincipalId = asa.jobPrincipalId;
+    this.freshnessAlertId = freshness.id;
     this.registerOutputs({
       relay: this.relay.name,
       eventHubsNamespace: this.eventHubsNamespaceName,

@@ -237,7 +237,7 @@ export const web = (
   method: "GET" | "POST",
   url: string,
   credential: string,
-  o: ActivityOptions & { body?: string; resource?: string } = {},
+  o: ActivityOptions & { body?: string; resource?: string; turnOffAsync?: boolean } = {},
 ): Activity =>
   activity(
     name,
@@ -246,6 +246,8 @@ export const web = (
       method,
       url,
       ...(method === "POST" ? { body: o.body ?? "{}" } : {}),
+      // true: a 202 completes the activity (the Location it names is not polled, which would need rights there).
+      ...(o.turnOffAsync ? { turnOffAsync: true } : {}),
       authentication: {
         type: "UserAssignedManagedIdentity",
         resource: o.resource ?? "https://management.azure.com/",

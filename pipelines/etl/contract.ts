@@ -21,6 +21,14 @@ export type AdfLinkedServiceRole = keyof typeof ADF_LINKED_SERVICES;
 /** The Azure integration runtime inside the factory's managed virtual network that every linked service uses. */
 export const ADF_INTEGRATION_RUNTIME = "ir-managed-vnet";
 
+/**
+ * What the stack's `olap.pauseSchedule.alsoStop` may stop outside working hours: the fraud-scoring function app (its
+ * Azure SQL trigger and merchant refresh keep a serverless database awake around the clock, and its always-ready
+ * instance is billed while it runs) and the Stream Analytics job (billed per streaming unit-hour while it runs).
+ */
+export const OFF_HOURS_TARGETS = ["fraudScoring", "streamingJob"] as const;
+export type OffHoursTarget = (typeof OFF_HOURS_TARGETS)[number];
+
 /** Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); the factory sets each. */
 export type AdfGlobalParameterType = "String" | "Int" | "Bool";
 export interface AdfGlobalParameterSpec {
@@ -57,6 +65,8 @@ export interface AdfGenerationOptions {
     readonly resumeAt: string;
     readonly pauseAt: string;
     readonly weekdaysOnly: boolean;
+    /** What else stops outside working hours (off-hours pipelines and triggers; none when empty or absent). */
+    readonly alsoStop?: readonly OffHoursTarget[];
   };
 }
 

@@ -8,12 +8,12 @@ import type { AdfDefinitions, AdfGenerationOptions } from "./contract";
 import { erasurePipeline } from "./erasure";
 import { datasets, extractPipeline } from "./extract";
 import { extractedTables } from "./groups";
-import { GLOBAL_PARAMETERS } from "./names";
-import { operationsPipelines, poolTriggers } from "./operations";
+import { globalParametersFor, operationsPipelines, poolTriggers } from "./operations";
 import { nightlyTrigger, orchestrationPipelines } from "./orchestration";
 
 export * from "./contract";
-export { GLOBAL_PARAMETERS, MASTER_PIPELINE, PIPELINES, TRIGGERS } from "./names";
+export { GLOBAL_PARAMETERS, MASTER_PIPELINE, OFF_HOURS_GLOBAL_PARAMETERS, PIPELINES, TRIGGERS } from "./names";
+export { OFF_HOURS_API_VERSIONS, OFF_HOURS_PARAMETER, offHoursTargets } from "./operations";
 
 export function generateAdfDefinitions(
   model: DataModel = dataModel,
@@ -24,11 +24,11 @@ export function generateAdfDefinitions(
     pipelines: [
       ...orchestrationPipelines(xs, options),
       ...xs.map(extractPipeline),
-      ...operationsPipelines(model),
+      ...operationsPipelines(model, options),
       erasurePipeline(),
     ],
     datasets: datasets(),
     triggers: [nightlyTrigger(), ...poolTriggers(options)],
-    globalParameters: GLOBAL_PARAMETERS,
+    globalParameters: globalParametersFor(options),
   };
 }

@@ -21,6 +21,9 @@ export const PIPELINES = {
   schemaDeploy: "etl_schema_deploy",
   poolPause: "etl_pool_pause",
   poolResume: "etl_pool_resume",
+  /** Outside working hours (dev): stop, then start again, what `olap.pauseSchedule.alsoStop` lists. */
+  offHoursStop: "etl_offhours_stop",
+  offHoursStart: "etl_offhours_start",
   erasure: "gdpr_erasure",
 } as const;
 
@@ -35,6 +38,8 @@ export const TRIGGERS = {
   nightly: "tr_etl_oltp_to_olap_daily",
   poolResume: "tr_pool_resume",
   poolPause: "tr_pool_pause",
+  offHoursStart: "tr_offhours_start",
+  offHoursStop: "tr_offhours_stop",
 } as const;
 
 /** The schema of every control table and procedure the generated SQL adds, in the OLTP database and in the pool. */
@@ -83,7 +88,26 @@ export const GLOBAL_PARAMETERS = {
       "and resume pipelines call its `pause` / `resume` actions.",
   },
 } as const satisfies Record<string, AdfGlobalParameterSpec>;
-export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS;
+
+/**
+ * Global parameters of the off-hours pipelines, one per target of `olap.pauseSchedule.alsoStop`: the factory defines
+ * (and the stack sets) only those of the targets the stack stops.
+ */
+export const OFF_HOURS_GLOBAL_PARAMETERS = {
+  fraudScoringAppResourceId: {
+    type: "String",
+    description:
+      "ARM resource id of the fraud-scoring function app (`/subscriptions/…/sites/<app>`): the off-hours pipelines " +
+      "call its `stop` / `start` actions.",
+  },
+  streamingJobResourceId: {
+    type: "String",
+    description:
+      "ARM resource id of the Stream Analytics job (`/subscriptions/…/streamingjobs/<job>`): the off-hours pipelines " +
+      "call its `stop` / `start` actions.",
+  },
+} as const satisfies Record<string, AdfGlobalParameterSpec>;
+export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS | keyof typeof OFF_HOURS_GLOBAL_PARAMETERS;
 
 /** `@pipeline().globalParameters.<name>` (inside an expression, without the leading `@`). */
 export const globalParameter = (name: GlobalParameterName) => `pipeline().globalParameters.${name}`;

@@ -1,7 +1,7 @@
 // Operations pipelines: the schema deployment (the generated SQL applied to the OLTP database and the pool, CDC setup
-// included) and the dedicated pool's pause / resume (ARM actions called with the factory's identity), with the
-// schedule triggers of the stack's pause schedule (dev).
-import type { AdfGenerationOptions, AdfResource } from "./contract";
+// included), the dedicated pool's pause / resume and the off-hours stop / start of what the pause schedule also stops
+// (ARM actions called with the factory's identity), with the schedule triggers of the stack's pause schedule (dev).
+import type { AdfGenerationOptions, AdfGlobalParameterSpec, AdfResource, OffHoursTarget } from "./contract";
 import { ADF_CREDENTIAL, ADF_DEPLOYMENT_LINKED_SERVICES } from "./contract";
 import {
   type Activity,
@@ -17,7 +17,15 @@ import {
   web,
 } from "./adf";
 import { generateSqlFiles, targetOf, type GeneratedFile } from "../generators/files";
-import { FOLDERS, globalParameter, PIPELINES, TRIGGERS, type GlobalParameterName } from "./names";
+import {
+  FOLDERS,
+  GLOBAL_PARAMETERS,
+  globalParameter,
+  OFF_HOURS_GLOBAL_PARAMETERS,
+  PIPELINES,
+  TRIGGERS,
+  type GlobalParameterName,
+} from "./names";
 
 /** sqlcmd variables of the generated scripts → the factory global parameter that supplies each. */
 export const SQLCMD_VARIABLES: Readonly<Record<string, GlobalParameterName>> = {
@@ -131,21 +139,18 @@ function poolActionPipeline(action: "pause" | "resume"): AdfResource {
   });
 }
 
-/** Schedule triggers of the pool pause schedule (dev): resume before working hours, pause after. */
-function poolTriggers(options: AdfGenerationOptions): AdfResource[] {
-  const s = options.poolPauseSchedule;
-  if (!s) return [];
-  const at = (hhmm: string) => {
-    const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) {
-      throw new Error(`olap.pauseSchedule: '${hhmm}' is not a time of day (HH:mm)`);
-    }
-    return { hours: [Number(m[1])], minutes: [Number(m[2])] };
-  };
-  const trigger = (name: string, target: string, hhmm: string, verb: string): AdfResource => ({
+type PauseSchedule = NonNullable<AdfGenerationOptions["poolPauseSchedule"]>;
+
+/** A schedule trigger of the pause schedule: runs `target` at `hhmm` on its days, in its time zone. */
+function scheduleTrigger(s: PauseSchedule, name: string, target: string, hhmm: string, what: string): AdfResource {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) {
+    throw new Error(`olap.pauseSchedule: '${hhmm}' is not a time of day (HH:mm)`);
+  }
+  return {
     name,
     properties: {
-      description: `${verb} the dedicated SQL pool at ${hhmm} (${s.timeZone})${s.weekdaysOnly ? " on weekdays" : " every day"}.`,
+      description: `${what} at ${hhmm} (${s.timeZone})${s.weekdaysOnly ? " on weekdays" : " every day"}.`,
       type: "ScheduleTrigger",
       annotations: [],
       pipelines: [{ pipelineReference: pipelineRef(target), parameters: {} }],
@@ -157,21 +162,154 @@ function poolTriggers(options: AdfGenerationOptions): AdfResource[] {
           startTime: s.timeZone === "UTC" ? "2025-01-01T00:00:00Z" : "2025-01-01T00:00:00",
           timeZone: s.timeZone,
           schedule: {
-            ...at(hhmm),
+            hours: [Number(m[1])],
+            minutes: [Number(m[2])],
             ...(s.weekdaysOnly ? { weekDays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] } : {}),
           },
         },
       },
     },
-  });
+  };
+}
+
+/**
+ * Schedule triggers of the pool pause schedule (dev): resume before working hours, pause after; and, when the schedule
+ * also stops other compute (`alsoStop`), start it at the same time as the pool and stop it with the pool.
+ */
+function poolTriggers(options: AdfGenerationOptions): AdfResource[] {
+  const s = options.poolPauseSchedule;
+  if (!s) return [];
+  const others = offHoursTargets(options);
   return [
-    trigger(TRIGGERS.poolResume, PIPELINES.poolResume, s.resumeAt, "Resumes"),
-    trigger(TRIGGERS.poolPause, PIPELINES.poolPause, s.pauseAt, "Pauses"),
+    scheduleTrigger(s, TRIGGERS.poolResume, PIPELINES.poolResume, s.resumeAt, "Resumes the dedicated SQL pool"),
+    scheduleTrigger(s, TRIGGERS.poolPause, PIPELINES.poolPause, s.pauseAt, "Pauses the dedicated SQL pool"),
+    ...(others.length > 0
+      ? [
+          scheduleTrigger(
+            s,
+            TRIGGERS.offHoursStart,
+            PIPELINES.offHoursStart,
+            s.resumeAt,
+            `Starts ${others.join(", ")}`,
+          ),
+          scheduleTrigger(s, TRIGGERS.offHoursStop, PIPELINES.offHoursStop, s.pauseAt, `Stops ${others.join(", ")}`),
+        ]
+      : []),
   ];
 }
 
-export function operationsPipelines(model: Parameters<typeof generateSqlFiles>[0]): AdfResource[] {
-  return [schemaDeployPipeline(generateSqlFiles(model)), poolActionPipeline("pause"), poolActionPipeline("resume")];
+/** The targets the stack's pause schedule also stops (none without a schedule). */
+export function offHoursTargets(options: AdfGenerationOptions): readonly OffHoursTarget[] {
+  return options.poolPauseSchedule?.alsoStop ?? [];
+}
+
+/** ARM REST API versions of the stop/start actions (Microsoft.Web sites, Microsoft.StreamAnalytics streamingjobs). */
+export const OFF_HOURS_API_VERSIONS = { fraudScoring: "2024-04-01", streamingJob: "2020-03-01" } as const;
+
+/** The global parameter naming each off-hours target's resource id. */
+export const OFF_HOURS_PARAMETER = {
+  fraudScoring: "fraudScoringAppResourceId",
+  streamingJob: "streamingJobResourceId",
+} as const satisfies Record<OffHoursTarget, keyof typeof OFF_HOURS_GLOBAL_PARAMETERS>;
+
+const armAction = (target: OffHoursTarget, action: "" | "/stop" | "/start") =>
+  `@concat('https://management.azure.com', ${globalParameter(OFF_HOURS_PARAMETER[target])}, '${action}?api-version=${OFF_HOURS_API_VERSIONS[target]}')`;
+
+/**
+ * The Stream Analytics job states (`properties.jobState`) each action applies to, and those it waits for: stopping a
+ * job that is not running, or starting one that is, fails; a job someone stopped by hand is `Stopped` and is started
+ * again in the morning.
+ */
+export const JOB_STATES = {
+  stop: { from: ["Running", "Degraded"], to: ["Stopped", "Created", "Failed"] },
+  start: { from: ["Created", "Stopped", "Failed"], to: ["Running", "Degraded"] },
+} as const;
+
+const inStates = (states: readonly string[], activityName: string) =>
+  `@contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), activity('${activityName}').output.properties.jobState)`;
+
+/** The activities that stop or start one target. */
+function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): Activity[] {
+  const verb = action === "stop" ? "Stop" : "Start";
+  if (target === "fraudScoring") {
+    // Stop/start of a site is idempotent (200 whatever its state). A stopped app runs no instance: its SQL trigger
+    // stops polling (the serverless database can auto-pause) and no always-ready instance is kept.
+    return [web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL)];
+  }
+  const states = JOB_STATES[action];
+  return [
+    web(`Status_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL),
+    ifCondition(
+      `If_${verb}_${target}`,
+      inStates(states.from, `Status_${target}`),
+      [
+        web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL, {
+          // JobStartTime: the job reads from now; what arrived while it slept (dev test traffic) is skipped rather
+          // than replayed from a watermark that may have left the hub's retention over a weekend.
+          body: action === "start" ? JSON.stringify({ outputStartMode: "JobStartTime" }) : "{}",
+          // The 202's Location is a subscription-level operation result the operator role cannot read: the job's
+          // own state is polled below instead (Control activities cannot nest in an If Condition).
+          turnOffAsync: true,
+        }),
+      ],
+      [],
+      { dependsOn: dependsOn(`Status_${target}`) },
+    ),
+    until(
+      `WaitUntil_${verb}_${target}`,
+      inStates(states.to, `Poll_${target}`),
+      [
+        wait(`Wait_${target}`, 30),
+        web(`Poll_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL, { dependsOn: dependsOn(`Wait_${target}`) }),
+      ],
+      "0.00:30:00",
+      { dependsOn: dependsOn(`If_${verb}_${target}`) },
+    ),
+  ];
+}
+
+/**
+ * The off-hours pipelines (only when the schedule stops something): stop each target after working hours, start it
+ * before. Each target's activities are independent, so one failing does not keep the other running (or stopped).
+ */
+function offHoursPipelines(options: AdfGenerationOptions): AdfResource[] {
+  const targets = offHoursTargets(options);
+  if (targets.length === 0) return [];
+  return (["stop", "start"] as const).map((action) =>
+    pipeline(action === "stop" ? PIPELINES.offHoursStop : PIPELINES.offHoursStart, {
+      description:
+        `${action === "stop" ? "Stops" : "Starts"} ${targets.join(" and ")} ${action === "stop" ? "after" : "before"} ` +
+        "working hours (olap.pauseSchedule.alsoStop, dev): ARM stop/start actions with the factory's managed identity, " +
+        "which holds only the off-hours operator role on each target.",
+      folder: FOLDERS.operations,
+      activities: targets.flatMap((t) => offHoursActivities(t, action)),
+    }),
+  );
+}
+
+export function operationsPipelines(
+  model: Parameters<typeof generateSqlFiles>[0],
+  options: AdfGenerationOptions = {},
+): AdfResource[] {
+  return [
+    schemaDeployPipeline(generateSqlFiles(model)),
+    poolActionPipeline("pause"),
+    poolActionPipeline("resume"),
+    ...offHoursPipelines(options),
+  ];
+}
+
+/** The global parameters the definitions read: the fixed ones, plus one per off-hours target. */
+export function globalParametersFor(options: AdfGenerationOptions): Record<string, AdfGlobalParameterSpec> {
+  return {
+    ...GLOBAL_PARAMETERS,
+    ...Object.fromEntries(
+      offHoursTargets(options).map((t) => [
+        OFF_HOURS_PARAMETER[t],
+        OFF_HOURS_GLOBAL_PARAMETERS[OFF_HOURS_PARAMETER[t]],
+      ]),
+    ),
+  };
 }
 
 export { poolTriggers };

@@ -15,6 +15,7 @@ import {
   GLOBAL_PARAMETERS,
   MASTER_PIPELINE,
   PIPELINES,
+  TRIGGERS,
   type AdfDefinitions,
   type AdfResource,
 } from "../../pipelines/etl";
@@ -36,9 +37,8 @@ import { withTipAmount } from "./helpers";
 
 type Json = Record<string, unknown>;
 const defs = generateAdfDefinitions();
-const dev = generateAdfDefinitions(dataModel, {
-  poolPauseSchedule: { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "20:00", weekdaysOnly: true },
-});
+const DEV_SCHEDULE = { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "20:00", weekdaysOnly: true };
+const dev = generateAdfDefinitions(dataModel, { poolPauseSchedule: DEV_SCHEDULE });
 
 /** Every activity of a pipeline with the list (container) it belongs to, nested ones included. */
 function containers(p: AdfResource): Json[][] {
@@ -241,10 +241,14 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
 
   it("every global parameter read is declared, and every declared one is read", () => {
     const used = new Set<string>();
-    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers])) {
+    const offHours = generateAdfDefinitions(dataModel, {
+      poolPauseSchedule: { ...DEV_SCHEDULE, alsoStop: ["fraudScoring", "streamingJob"] },
+    });
+    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers, offHours.pipelines, offHours.triggers])) {
       for (const m of s.matchAll(/globalParameters\.(\w+)/g)) used.add(m[1]);
     }
-    assert.deepEqual([...used].sort(), Object.keys(GLOBAL_PARAMETERS).sort());
+    // The off-hours definitions declare (and read) one more per target; without them, the fixed set.
+    assert.deepEqual([...used].sort(), Object.keys(offHours.globalParameters).sort());
     assert.deepEqual(defs.globalParameters, GLOBAL_PARAMETERS);
   });
 
@@ -412,6 +416,84 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     );
   });
 
+  describe("off hours (olap.pauseSchedule.alsoStop)", () => {
+    const schedule = { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "19:00", weekdaysOnly: true };
+    const both = generateAdfDefinitions(dataModel, {
+      poolPauseSchedule: { ...schedule, alsoStop: ["fraudScoring", "streamingJob"] },
+    });
+    const tp = (a: Json) => a.typeProperties as Json;
+    it("adds nothing when the schedule stops nothing: no pipeline, trigger or global parameter", () => {
+      for (const d of [
+        defs,
+        dev,
+        generateAdfDefinitions(dataModel, { poolPauseSchedule: { ...schedule, alsoStop: [] } }),
+      ]) {
+        assert.ok(!d.pipelines.some((p) => /offhours/.test(p.name)));
+        assert.ok(!d.triggers.some((t) => /offhours/.test(t.name)));
+        assert.ok(
+          !("fraudScoringAppResourceId" in d.globalParameters) && !("streamingJobResourceId" in d.globalParameters),
+        );
+      }
+    });
+    it("starts at resumeAt and stops at pauseAt, on the pool's days and time zone", () => {
+      const at = (name: string) => {
+        const t = both.triggers.find((x) => x.name === name)!;
+        assert.equal(
+          ((t.properties.pipelines as Json[])[0].pipelineReference as Json).referenceName,
+          name === TRIGGERS.offHoursStop ? PIPELINES.offHoursStop : PIPELINES.offHoursStart,
+        );
+        return tp(t.properties as Json).recurrence as Json;
+      };
+      const weekDays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
+      assert.deepEqual(at(TRIGGERS.offHoursStart).schedule, { hours: [7], minutes: [0], weekDays });
+      assert.deepEqual(at(TRIGGERS.offHoursStop).schedule, { hours: [19], minutes: [0], weekDays });
+      assert.equal(at(TRIGGERS.offHoursStop).timeZone, "W. Europe Standard Time");
+      assert.deepEqual(
+        Object.keys(both.globalParameters)
+          .filter((k) => k.endsWith("ResourceId"))
+          .sort(),
+        ["fraudScoringAppResourceId", "sqlPoolResourceId", "streamingJobResourceId"],
+      );
+    });
+    it("stops the function app (idempotent site action) and the job only when it runs, then waits for it", () => {
+      const stop = pipelineOf(both, PIPELINES.offHoursStop);
+      const app = activity(stop, "Stop_fraudScoring");
+      assert.equal(tp(app).method, "POST");
+      assert.match(tp(app).url as string, /fraudScoringAppResourceId, '\/stop\?api-version=2024-04-01'\)$/);
+      assert.equal(((tp(app).authentication as Json).credential as Json).referenceName, ADF_CREDENTIAL);
+      const guard = activity(stop, "If_Stop_streamingJob");
+      assert.equal(
+        (tp(guard).expression as Json).value,
+        "@contains(createArray('Running', 'Degraded'), activity('Status_streamingJob').output.properties.jobState)",
+      );
+      const job = activity(stop, "Stop_streamingJob");
+      assert.match(tp(job).url as string, /streamingJobResourceId, '\/stop\?api-version=2020-03-01'\)$/);
+      // The 202's operation result is not polled (it needs rights the role does not grant): the job's state is.
+      assert.equal(tp(job).turnOffAsync, true);
+      const wait = activity(stop, "WaitUntil_Stop_streamingJob");
+      assert.equal(wait.type, "Until");
+      assert.match((tp(wait).expression as Json).value as string, /'Stopped', 'Created', 'Failed'.*Poll_streamingJob/);
+      assert.deepEqual(wait.dependsOn, [{ activity: "If_Stop_streamingJob", dependencyConditions: ["Succeeded"] }]);
+      // The app's stop does not wait for the job's (one failing leaves the other to do its part).
+      assert.deepEqual(app.dependsOn, []);
+    });
+    it("starts the job from now (JobStartTime) when it is stopped, and the app", () => {
+      const start = pipelineOf(both, PIPELINES.offHoursStart);
+      assert.match(tp(activity(start, "Start_fraudScoring")).url as string, /\/start\?api-version=2024-04-01/);
+      assert.equal(tp(activity(start, "Start_streamingJob")).body, JSON.stringify({ outputStartMode: "JobStartTime" }));
+      assert.match(
+        (tp(activity(start, "If_Start_streamingJob")).expression as Json).value as string,
+        /createArray\('Created', 'Stopped', 'Failed'\)/,
+      );
+    });
+    it("stops only what alsoStop names", () => {
+      const job = generateAdfDefinitions(dataModel, { poolPauseSchedule: { ...schedule, alsoStop: ["streamingJob"] } });
+      const names = activities(pipelineOf(job, PIPELINES.offHoursStop)).map((a) => a.name as string);
+      assert.ok(names.includes("Stop_streamingJob") && !names.some((n) => /fraudScoring/.test(n)));
+      assert.ok(!("fraudScoringAppResourceId" in job.globalParameters));
+    });
+  });
+
   it("schema deployment applies every generated .sql file in order, one block per batch, sqlcmd variables bound", () => {
     const p = pipelineOf(defs, PIPELINES.schemaDeploy);
     const sql = generateAll(dataModel).filter((f) => f.file.endsWith(".sql"));
@@ -438,12 +520,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("writes every expression well-formed: balanced parentheses and quotes, known functions only", () => {
     // Data Factory's expression language functions the generator uses (misspell one and the deploy fails).
     const known = new Set(
-      "activity add addDays bool coalesce concat dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
+      "activity add addDays bool coalesce concat contains createArray dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
         " ",
       ),
     );
     const problems: string[] = [];
-    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers])) {
+    const offHours = generateAdfDefinitions(dataModel, {
+      poolPauseSchedule: { ...DEV_SCHEDULE, alsoStop: ["fraudScoring", "streamingJob"] },
+    });
+    for (const s of strings([dev.pipelines, dev.datasets, dev.triggers, offHours.pipelines, offHours.triggers])) {
       const exprs: string[] = [];
       if (s.startsWith("@") && !s.startsWith("@@") && !s.startsWith("@{")) exprs.push(s.slice(1));
       for (const m of s.matchAll(/@\{([^}]*)\}/g)) exprs.push(m[1]);

@@ -107,6 +107,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     root: "resourceUri",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups/{actionGroupName}" },
+  // The SDK's class name is not the ARM type: alert processing rules are Microsoft.AlertsManagement/actionRules.
+  "azure-native:alertsmanagement:AlertProcessingRuleByName": {
+    path: "Microsoft.AlertsManagement/actionRules/{alertProcessingRuleName}",
+  },
   "azure-native:eventgrid:SystemTopic": {
     path: "Microsoft.EventGrid/systemTopics/{systemTopicName}",
     outputs: (_i, c) => ({ metricResourceId: guidFor(`${c.id}/metrics`) }),

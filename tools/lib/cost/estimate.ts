@@ -6,7 +6,7 @@
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
 import { price, type PriceRow } from "./prices";
-import { tierOf, type RuleContext, type RuleResult } from "./model";
+import { offHoursSchedule, tierOf, type RuleContext, type RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED } from "./freeTypes";
 import { RULES } from "./rules";
 
@@ -84,6 +84,7 @@ export function estimate(
   const ctx: RuleContext = {
     usage,
     resources,
+    offHours: offHoursSchedule(resources),
     ofType(type) {
       let list = memo.get(type);
       if (!list) memo.set(type, (list = resources.filter((r) => r.custom && r.type === type)));

@@ -45,6 +45,8 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:synapse:SqlPoolWorkloadGroup`]: "workload groups share the pool's DWUs (priced on the pool)",
   [`${AN}:synapse:SqlPoolWorkloadClassifier`]: "workload classifiers have no charge",
   [`${AN}:authorization:RoleDefinition`]: "custom role definitions have no charge",
+  [`${AN}:alertsmanagement:AlertProcessingRuleByName`]:
+    "alert processing rules have no charge (the alert rules they act on are priced)",
   [`${AN}:resources:Deployment`]:
     "an ARM deployment has no charge; what it deploys here (the workspace's SQL auditing, threat detection and vulnerability assessment settings) is settings only",
   [`${AN}:web:WebAppApplicationSettings`]: "app settings have no charge (the plan and executions are priced)",

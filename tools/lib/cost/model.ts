@@ -3,6 +3,9 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import type { LoadConfig, UsageConfig } from "../../../lib/usage";
+import { OFF_HOURS_PARAMETER } from "../../../pipelines/etl/operations";
+import { TRIGGERS as OFF_HOURS_TRIGGERS } from "../../../pipelines/etl/names";
+import { HOURS_PER_MONTH } from "./prices";
 
 /** One priced component of a resource, as a rule states it: a price row and a monthly quantity in its unit. */
 export interface LineSpec {
@@ -26,6 +29,8 @@ export interface RuleContext {
   readonly resources: readonly ResourceRecord[];
   /** Resources of a type (memoised). */
   ofType(type: string): readonly ResourceRecord[];
+  /** What the stack stops outside working hours (its Data Factory's off-hours schedule), if anything. */
+  readonly offHours?: OffHoursSchedule;
 }
 
 export type Rule = (r: ResourceRecord, ctx: RuleContext) => RuleResult;
@@ -108,3 +113,58 @@ export function alwaysReadyInstances(app: ResourceRecord): number {
     [];
   return groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
 }
+
+/** What the stack stops outside working hours, as its Data Factory declares it (olap.pauseSchedule.alsoStop). */
+export interface OffHoursSchedule {
+  /** Hours a month the stopped targets run: from the start trigger to the stop trigger, on the triggers' days. */
+  readonly runningHoursPerMonth: number;
+  /** Stops a month (one per scheduled day). */
+  readonly stopsPerMonth: number;
+  /** ARM ids of what the schedule stops (the off-hours pipelines' global parameter values). */
+  readonly stoppedIds: ReadonlySet<string>;
+  /** "07:00–19:00 on 5 days a week" */
+  readonly label: string;
+}
+
+const TIME = (t: ResourceRecord): { minutes: number; days: readonly string[] | undefined } | undefined => {
+  const s = at(t.inputs, "properties.recurrence.schedule") as
+    { hours?: number[]; minutes?: number[]; weekDays?: string[] } | undefined;
+  const h = s?.hours?.[0];
+  if (h === undefined) return undefined;
+  return { minutes: h * 60 + (s?.minutes?.[0] ?? 0), days: s?.weekDays };
+};
+
+/**
+ * The off-hours schedule of the stack, read from its resources: the factory's `tr_offhours_start` and
+ * `tr_offhours_stop` schedule triggers (pipelines/etl/operations.ts) and the global parameters naming what the
+ * off-hours pipelines stop. Undefined when the stack stops nothing.
+ */
+export function offHoursSchedule(resources: readonly ResourceRecord[]): OffHoursSchedule | undefined {
+  const trigger = (name: string) =>
+    resources.find((r) => r.type === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
+  const start = trigger(OFF_HOURS_TRIGGERS.offHoursStart);
+  const stop = trigger(OFF_HOURS_TRIGGERS.offHoursStop);
+  const from = start && TIME(start);
+  const to = stop && TIME(stop);
+  if (!from || !to || to.minutes <= from.minutes) return undefined;
+  const stoppedIds = new Set<string>();
+  for (const g of resources.filter((r) => r.type === "azure-native:datafactory:GlobalParameter")) {
+    for (const p of Object.values(OFF_HOURS_PARAMETER)) {
+      const v = str(g.inputs, `properties.${p}.value`);
+      if (v) stoppedIds.add(v);
+    }
+  }
+  if (stoppedIds.size === 0) return undefined;
+  const daysPerWeek = from.days?.length ?? 7;
+  const stopsPerMonth = (daysPerWeek * (HOURS_PER_MONTH / 24)) / 7;
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  return {
+    runningHoursPerMonth: ((to.minutes - from.minutes) / 60) * stopsPerMonth,
+    stopsPerMonth,
+    stoppedIds,
+    label: `${hhmm(from.minutes)}–${hhmm(to.minutes)} on ${daysPerWeek} days a week`,
+  };
+}
+
+/** A resource's ARM id (the engine's id, else its `id` output). */
+export const armIdOf = (r: ResourceRecord): string | undefined => r.id ?? str(r.outputs, "id");

@@ -7,6 +7,7 @@ import type { ResourceRecord } from "../policyRunner";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H } from "./prices";
 import {
   alwaysReadyInstances,
+  armIdOf,
   at,
   free,
   isSqlTriggerSettings,
@@ -41,7 +42,7 @@ function sourceOf(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefin
  * instance on Flex (Azure/azure-functions-sql-extension#1235), and the fraud app's merchant refresh queries the
  * database every minute; only a stopped app lets it pause.
  */
-function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefined {
+function pollingTrigger(db: ResourceRecord, ctx: RuleContext): { label: string; stoppedOffHours: boolean } | undefined {
   const server = str(db.inputs, "serverName");
   const database = str(db.inputs, "databaseName");
   if (!server || !database) return undefined;
@@ -54,7 +55,11 @@ function pollingTrigger(db: ResourceRecord, ctx: RuleContext): string | undefine
     )
       continue;
     const app = ctx.ofType(`${AN}:web:WebApp`).find((a) => str(a.inputs, "name") === str(s.inputs, "name"));
-    return `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`;
+    const id = app && armIdOf(app);
+    return {
+      label: `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`,
+      stoppedOffHours: id !== undefined && (ctx.offHours?.stoppedIds.has(id) ?? false),
+    };
   }
   return undefined;
 }
@@ -72,10 +77,23 @@ export const sqlDatabase: Rule = (r, ctx) => {
     tier = "gp";
     const min = num(r.inputs, "minCapacity") ?? 0.5;
     const poller = pollingTrigger(r, ctx);
-    const alwaysOn = num(r.inputs, "autoPauseDelay") === -1 || poller !== undefined ? min * H : 0;
-    const vh = Math.max(ctx.usage.sqlServerlessVcoreHoursPerMonth, alwaysOn);
+    const delay = num(r.inputs, "autoPauseDelay");
+    // Awake hours at the minimum vCores: around the clock with auto-pause off or a trigger polling; with the polling
+    // app stopped off hours, its running hours plus one auto-pause delay after each stop.
+    const awakeHours =
+      delay === -1 || (poller && !poller.stoppedOffHours)
+        ? H
+        : poller && ctx.offHours
+          ? ctx.offHours.runningHoursPerMonth + (ctx.offHours.stopsPerMonth * (delay ?? 60)) / 60
+          : 0;
+    const vh = Math.max(ctx.usage.sqlServerlessVcoreHoursPerMonth, min * awakeHours);
+    const awake = poller
+      ? poller.stoppedOffHours && ctx.offHours
+        ? ` (awake while ${poller.label} polls it: ${ctx.offHours.label}, then auto-pauses)`
+        : ` (never auto-pauses: ${poller.label} polls it)`
+      : "";
     lines.push({
-      meter: `Serverless compute ${label}${poller ? ` (never auto-pauses: ${poller} polls it)` : ""}`,
+      meter: `Serverless compute ${label}${awake}`,
       priceId: "sql-serverless",
       quantity: vh,
       ...(poller
@@ -453,19 +471,21 @@ export function streamingUnits(props: unknown): { units: number; v2: boolean } |
   return undefined;
 }
 
-const asaJobFrom = (props: unknown, ctx: RuleContext) => {
+const asaJobFrom = (props: unknown, ctx: RuleContext, r?: ResourceRecord) => {
   if (str(props, "cluster.id")) return free("runs on a Stream Analytics cluster: billed on the cluster's capacity");
   const su = streamingUnits(props);
   if (!su) return notEstimated("no streaming units on the job (transformation.streamingUnits or sku.capacity)");
-  const hours = ctx.usage.streamingJobHoursPerMonth;
+  const id = r && armIdOf(r);
+  const schedule = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours : undefined;
+  const hours = Math.min(ctx.usage.streamingJobHoursPerMonth, schedule?.runningHoursPerMonth ?? Infinity);
   return priced({
-    meter: `${su.units} streaming unit(s)${su.v2 ? " V2" : ""}, ${hours} h/month running`,
+    meter: `${su.units} streaming unit(s)${su.v2 ? " V2" : ""}, ${Math.round(hours)} h/month running${schedule ? ` (stopped off hours: ${schedule.label})` : ""}`,
     priceId: "asa-su",
     quantity: su.units * hours,
     note: su.v2 ? "V2 units priced at the V1 unit rate (upper bound; no stored V2 figure)" : undefined,
   });
 };
-export const streamAnalytics: Rule = (r, ctx) => asaJobFrom(r.inputs, ctx);
+export const streamAnalytics: Rule = (r, ctx) => asaJobFrom(r.inputs, ctx, r);
 
 /** A dedicated Stream Analytics cluster: its capacity in streaming units, around the clock (36-SU minimum, V1 API). */
 export const streamAnalyticsCluster: Rule = (r) => {
@@ -488,11 +508,16 @@ export const appServicePlan: Rule = (r, ctx) => {
     const ready = apps.flatMap((a) => {
       const count = alwaysReadyInstances(a);
       const mb = num(a.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048;
-      return count > 0 ? [`${count} × ${mb} MB`] : [];
+      const id = armIdOf(a);
+      const when =
+        id !== undefined && ctx.offHours?.stoppedIds.has(id)
+          ? `${ctx.offHours.label} (stopped off hours)`
+          : "around the clock";
+      return count > 0 ? [`${count} × ${mb} MB ${when}`] : [];
     });
     if (ready.length > 0)
       return notEstimated(
-        `always-ready baseline of ${ready.join(", ")} around the clock: no sourced price for the Flex Consumption 'Always Ready Baseline' meter (execution time is priced on the app)`,
+        `always-ready baseline of ${ready.join(", ")}: no sourced price for the Flex Consumption 'Always Ready Baseline' meter (execution time is priced on the app)`,
       );
   }
   if (sku === "FC1" || sku === "Y1")

@@ -1,0 +1,212 @@
+/**
+ * Off hours (dev): what the pool's pause schedule also stops (`olap.pauseSchedule.alsoStop`), beyond the pipelines
+ * and triggers the generator emits (pipelines/etl/operations.ts):
+ *
+ *  - a least-privilege custom role per target (read, stop, start), defined in the target's resource group and
+ *    assigned to the factory's ETL identity on the target only, in place of Website Contributor or Contributor;
+ *  - an alert processing rule that removes the action groups of the alerts a stopped target fires (the merchant
+ *    refresh's, the streaming freshness and watermark alerts), from the stop until the start plus the longest alert
+ *    window, so nobody is paged for a stop that was planned. The alerts still fire and show in the portal.
+ */
+import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
+import * as authorization from "@pulumi/azure-native/authorization";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { OffHoursTarget } from "../../pipelines/etl/contract";
+import { uuidv5 } from "../../lib/uuid";
+import { deployer, roleAssignment, type StackContext, type Tags } from "../shared";
+
+/** One thing the schedule stops. */
+export interface OffHoursTargetSpec {
+  /** ARM id of the function app or the Stream Analytics job (the pipelines' global parameter; the role's scope). */
+  readonly resourceId: pulumi.Input<string>;
+  /** The alert rules that fire while it is stopped: silenced off hours. */
+  readonly alertRuleIds: readonly pulumi.Input<string>[];
+  /** Minutes after the start before those alerts mean something again (their longest evaluation window). */
+  readonly quietMinutes: number;
+}
+
+export interface OffHoursArgs {
+  /** The pool's pause schedule: targets stop at `pauseAt` and start at `resumeAt`, on weekdays only or every day. */
+  readonly schedule: {
+    readonly timeZone: string;
+    readonly resumeAt: string;
+    readonly pauseAt: string;
+    readonly weekdaysOnly: boolean;
+  };
+  /** Exactly the targets of `alsoStop` (the definitions' off-hours global parameters). */
+  readonly targets: Readonly<Partial<Record<OffHoursTarget, OffHoursTargetSpec>>>;
+  /** Where the silenced alerts' target resources live: the Log Analytics workspace their log queries run on. */
+  readonly alertScopes: readonly pulumi.Input<string>[];
+}
+
+/** The actions each target's operator role grants (and nothing else: no app settings, no query, no scale). */
+export const OFF_HOURS_OPERATOR_ACTIONS: Readonly<Record<OffHoursTarget, readonly string[]>> = {
+  fraudScoring: ["Microsoft.Web/sites/read", "Microsoft.Web/sites/stop/action", "Microsoft.Web/sites/start/action"],
+  streamingJob: [
+    "Microsoft.StreamAnalytics/streamingjobs/read",
+    "Microsoft.StreamAnalytics/streamingjobs/stop/action",
+    "Microsoft.StreamAnalytics/streamingjobs/start/action",
+  ],
+};
+
+const ROLE_NAMES: Readonly<Record<OffHoursTarget, string>> = {
+  fraudScoring: "Fraud scoring app off-hours operator",
+  streamingJob: "Stream Analytics job off-hours operator",
+};
+
+/** `HH:MM` plus minutes, as `HH:MM:SS` (the alert processing rule's time format). */
+export function addMinutes(hhmm: string, minutes: number): string {
+  const [h, m] = hhmm.split(":").map(Number);
+  const total = h * 60 + m + minutes;
+  if (total >= 24 * 60) throw new Error(`off hours: ${hhmm} + ${minutes} min passes midnight`);
+  return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}:00`;
+}
+
+/**
+ * The recurrences of the silenced window (alert processing rules take Windows time zone ids, as Data Factory does):
+ * every day from the stop to the start plus `quietMinutes` (a Daily window whose end is before its start spans
+ * midnight), and all of Saturday and Sunday when the schedule runs on weekdays only. The shape is Microsoft's
+ * "remove all action groups outside business hours" example (azure-rest-api-specs, Microsoft.AlertsManagement
+ * 2021-08-08, AlertProcessingRules_Create_or_update_remove_all_action_groups_outside_business_hours.json).
+ */
+export function silencedRecurrences(
+  schedule: OffHoursArgs["schedule"],
+  quietMinutes: number,
+): (types.input.alertsmanagement.DailyRecurrenceArgs | types.input.alertsmanagement.WeeklyRecurrenceArgs)[] {
+  const end = addMinutes(schedule.resumeAt, quietMinutes);
+  if (end >= `${schedule.pauseAt}:00`) {
+    throw new Error(
+      `off hours: alerts silenced until ${end.slice(0, 5)} (resumeAt + ${quietMinutes} min) would run into pauseAt ${schedule.pauseAt}`,
+    );
+  }
+  return [
+    { recurrenceType: alertsmanagement.RecurrenceType.Daily, startTime: `${schedule.pauseAt}:00`, endTime: end },
+    ...(schedule.weekdaysOnly
+      ? [
+          {
+            recurrenceType: alertsmanagement.RecurrenceType.Weekly,
+            daysOfWeek: [alertsmanagement.DaysOfWeek.Saturday, alertsmanagement.DaysOfWeek.Sunday],
+          },
+        ]
+      : []),
+  ];
+}
+
+/** Checks the off-hours arguments (pure): the targets it stops have alerts and windows that fit the day. */
+export function offHoursProblems(o: OffHoursArgs): string[] {
+  const problems: string[] = [];
+  const targets = Object.entries(o.targets) as [OffHoursTarget, OffHoursTargetSpec][];
+  if (targets.length === 0) problems.push("offHours.targets: names no target (leave offHours out instead)");
+  if (targets.some(([, t]) => t.alertRuleIds.length > 0) && o.alertScopes.length === 0)
+    problems.push("offHours.alertScopes: required to silence the targets' alerts");
+  try {
+    silencedRecurrences(o.schedule, Math.max(0, ...targets.map(([, t]) => t.quietMinutes)));
+  } catch (e) {
+    problems.push(`offHours: ${(e as Error).message.replace(/^off hours: /, "")}`);
+  }
+  return problems;
+}
+
+/**
+ * The operator roles and their assignments to `principalId` (the factory's ETL identity), and the alert processing
+ * rule. Children of `parent`, named `${name}-offhours-…`.
+ */
+export function offHoursOperations(
+  name: string,
+  args: OffHoursArgs & {
+    readonly context: StackContext;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly principalId: pulumi.Input<string>;
+    readonly tags: Tags;
+  },
+  parent: pulumi.Resource,
+): {
+  readonly roleAssignments: authorization.RoleAssignment[];
+  readonly silence?: alertsmanagement.AlertProcessingRuleByName;
+} {
+  const { context } = args;
+  const subscription = deployer().subscriptionId;
+  const targets = Object.entries(args.targets) as [OffHoursTarget, OffHoursTargetSpec][];
+  const roleAssignments = targets.map(([target, spec]) => {
+    // Defined where the target lives (its resource group, from its id) and assignable only there.
+    const rgScope = pulumi.output(spec.resourceId).apply((id) => {
+      const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\//i.exec(id);
+      if (!m) throw new Error(`offHours.targets.${target}.resourceId: '${id}' is not a resource id`);
+      return m[1];
+    });
+    const role = new authorization.RoleDefinition(
+      `${name}-offhours-${target}-role`,
+      {
+        scope: rgScope,
+        roleDefinitionId: rgScope.apply((s) => uuidv5(`${s}/off-hours-operator/${target}`)),
+        roleName: `${ROLE_NAMES[target]} (${context.config.workload}-${context.config.environment})`,
+        description: `Reads, stops and starts the ${target === "fraudScoring" ? "function app" : "Stream Analytics job"} it is assigned on (the off-hours schedule). Managed by Pulumi.`,
+        roleType: "CustomRole",
+        permissions: [
+          { actions: [...OFF_HOURS_OPERATOR_ACTIONS[target]], notActions: [], dataActions: [], notDataActions: [] },
+        ],
+        assignableScopes: [rgScope],
+      },
+      { parent },
+    );
+    return roleAssignment(
+      `${name}-offhours-${target}`,
+      spec.resourceId,
+      {
+        key: "adf-etl-off-hours",
+        principalId: args.principalId,
+        principalType: "ServicePrincipal",
+        // Role assignments name a role definition by its subscription-level id, whatever scope defined it.
+        roleDefinitionId: pulumi.interpolate`/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${role.name}`,
+        description: `The ETL factory stops and starts it outside working hours (olap.pauseSchedule.alsoStop).`,
+      },
+      parent,
+    );
+  });
+
+  const alertRuleIds = targets.flatMap(([, t]) => t.alertRuleIds);
+  if (alertRuleIds.length === 0) return { roleAssignments };
+  const quiet = Math.max(...targets.map(([, t]) => t.quietMinutes));
+  const silence = new alertsmanagement.AlertProcessingRuleByName(
+    `${name}-offhours-silence`,
+    {
+      alertProcessingRuleName: context.name("alertProcessingRule", "offhours"),
+      resourceGroupName: args.resourceGroupName,
+      location: "Global",
+      properties: {
+        description:
+          `Removes the action groups of the alerts that ${targets.map(([t]) => t).join(" and ")} fire while stopped ` +
+          `outside working hours (olap.pauseSchedule.alsoStop), until ${quiet} min after the start. docs/operations.md#off-hours-dev`,
+        enabled: true,
+        scopes: [...args.alertScopes],
+        conditions: [
+          {
+            field: alertsmanagement.Field.AlertRuleId,
+            operator: alertsmanagement.Operator.Equals,
+            values: [...alertRuleIds],
+          },
+        ],
+        actions: [{ actionType: "RemoveAllActionGroups" }],
+        schedule: { timeZone: args.schedule.timeZone, recurrences: silencedRecurrences(args.schedule, quiet) },
+      },
+      tags: args.tags,
+    },
+    { parent },
+  );
+  return { roleAssignments, silence };
+}
+
+/**
+ * The off-hours arguments of a stack: undefined without a pause schedule or when it stops nothing, else the schedule
+ * with the specs of exactly the targets `alsoStop` names (index.ts passes the specs of every target it could stop).
+ */
+export function offHoursOf(
+  schedule: (OffHoursArgs["schedule"] & { readonly alsoStop: readonly OffHoursTarget[] }) | undefined,
+  specs: Readonly<Record<OffHoursTarget, OffHoursTargetSpec>>,
+  alertScopes: readonly pulumi.Input<string>[],
+): OffHoursArgs | undefined {
+  if (!schedule || schedule.alsoStop.length === 0) return undefined;
+  const { alsoStop, ...times } = schedule;
+  return { schedule: times, targets: Object.fromEntries(alsoStop.map((t) => [t, specs[t]])), alertScopes };
+}
