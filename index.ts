@@ -118,7 +118,10 @@ const ingestion = new Ingestion("ingestion", {
   // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
   fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
   // Its one alert (merchant features going stale) is Sev2: the P2 group.
-  alerts: { actionGroupId: actionGroupFor(platform.alertRouting, 2) },
+  alerts: {
+    actionGroupId: actionGroupFor(platform.alertRouting, 2),
+    sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("fraudScoring"),
+  },
 });
 // Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container), and reads the
 // account's metadata, which the SDK behind the bindings reads first and container-scoped grants do not cover
@@ -150,6 +153,7 @@ const streaming = new Streaming("streaming", {
   synapse: { sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName, privateDns: [olap] },
   // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
   actionGroupId: actionGroupFor(platform.alertRouting, 1),
+  sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("streamingJob"),
   protect: config.protectStatefulResources,
 });
 

@@ -146,7 +146,14 @@ export interface IngestionArgs {
   /** The ML tier's fraud scoring endpoint; absent = the scorer uses its built-in rules model only. */
   readonly fraudScoringEndpoint?: FraudScoringEndpoint;
   /** Where the tier's own alert goes (the merchant refresh's staleness, Sev2); no alert without it. */
-  readonly alerts?: { readonly actionGroupId: pulumi.Input<string> };
+  readonly alerts?: {
+    readonly actionGroupId: pulumi.Input<string>;
+    /**
+     * The scorer sleeps outside working hours (`olap.pauseSchedule.alsoStop`, dev): its alert, silenced then, is
+     * stateless so that it pages again once the silenced window ends.
+     */
+    readonly sleepsOffHours?: boolean;
+  };
   /** Resources the apps wait for (e.g. the Cosmos DB data-plane grants of their identities). */
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
@@ -330,6 +337,7 @@ export class Ingestion extends pulumi.ComponentResource {
           operator: monitor.Operator.LessThan,
           threshold: 1,
           severity: 2,
+          autoMitigate: !args.alerts.sleepsOffHours,
         },
         {
           context,

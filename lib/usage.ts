@@ -213,7 +213,7 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
  * Cosmos DB capacity the seed's own load needs and by what the seed's cost table leaves out (docs/cost.md). The stack
  * as deployed must stay under this ceiling, so any growth fails CI until someone raises it on purpose.
  */
-export const PROD_CAPACITY_CEILING_USD = 14_400;
+export const PROD_CAPACITY_CEILING_USD = 14_100;
 
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);

@@ -454,6 +454,13 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
         0.5 * (s.runningHoursPerMonth + s.stopsPerMonth),
         "stopped",
       );
+      // A nightly ETL run wakes it every day: its activity hours plus the delay.
+      const nightly = res(`${AN}:datafactory:Trigger`, { triggerName: "tr_etl_oltp_to_olap_daily" });
+      const withEtl = one(db, [app, settings, nightly, ...schedule({ fraudScoringAppResourceId: APP }, weekdays)], {
+        sqlServerlessVcoreHoursPerMonth: 10,
+        managedVnetActivityHoursPerDay: 0.5,
+      }).lines.find((l) => l.priceId === "sql-serverless")!;
+      close(withEtl.quantity, 0.5 * (s.runningHoursPerMonth + s.stopsPerMonth + (730 / 24) * 1.5), "with the ETL");
       assert.match(vh({ fraudScoringAppResourceId: APP }).meter, /awake while the fraud-app SQL trigger polls it/);
       close(vh({ streamingJobResourceId: JOB }).quantity, 0.5 * H, "the poller runs around the clock");
       assert.match(vh({ streamingJobResourceId: JOB }).meter, /never auto-pauses/);
@@ -681,10 +688,16 @@ describe("cost: the committed stacks", () => {
     const schedule = offHoursSchedule(run.resources);
     assert.equal(schedule?.label, "07:00–19:00 on 5 days a week");
     close(schedule?.runningHoursPerMonth ?? 0, 12 * 5 * (730 / 24 / 7), "running hours");
-    // The database is awake while the scorer polls it, plus one auto-pause delay (60 min) after each stop.
+    // The database is awake while the scorer polls it, plus one auto-pause delay (60 min) after each stop, and for
+    // the nightly ETL every day: its activity hours (usage.managedVnetActivityHoursPerDay) plus the delay.
     const db = e.lines.find((l) => l.priceId === "sql-serverless");
-    assert.match(db?.meter ?? "", /awake while the ingestion-fraud-app SQL trigger polls it: 07:00–19:00/);
-    close(db?.quantity ?? 0, 0.5 * (schedule!.runningHoursPerMonth + schedule!.stopsPerMonth), "vCore-hours");
+    assert.match(db?.meter ?? "", /awake while the ingestion-fraud-app SQL trigger polls it: 07:00–19:00.*nightly ETL/);
+    const etlHours = (730 / 24) * (stackAssumptions("dev", ROOT).usage.managedVnetActivityHoursPerDay + 1);
+    close(
+      db?.quantity ?? 0,
+      0.5 * (schedule!.runningHoursPerMonth + schedule!.stopsPerMonth + etlHours),
+      "vCore-hours",
+    );
     const job = e.lines.find((l) => l.priceId === "asa-su");
     assert.match(job?.meter ?? "", /stopped off hours/);
     close(job?.quantity ?? 0, schedule!.runningHoursPerMonth, "SU-hours");

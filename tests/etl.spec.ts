@@ -557,6 +557,10 @@ for (const stack of ["dev", "prod"] as const) {
         : "stops the scorer and the streaming job off hours with a stop/start role on each, and silences their alerts meanwhile",
       () => {
         const offHours = mine.filter((r) => /offhours/.test(r.name));
+        // The alerts a stopped target fires are stateless where it sleeps: fired and silenced at night, a stateful
+        // one would stay fired and never page in the morning.
+        for (const alert of ["ingestion-merchant-refresh-alert", "streaming-freshness-alert"])
+          assert.equal(byName(resources, alert).inputs.autoMitigate, prod, alert);
         const pipelines = ofType(mine, T.pipeline).map((p) => String(p.inputs.pipelineName));
         const g = byName(mine, "etl-global-parameters");
         if (prod) {

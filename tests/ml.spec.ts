@@ -359,7 +359,7 @@ for (const stack of ["dev", "prod"] as const) {
       );
       assert.equal(scoring.invokerRoleDefinitionId, role.id);
       assert.deepEqual(scoring.deployment, {
-        instanceType: prod ? "Standard_DS3_v2" : "Standard_DS1_v2",
+        instanceType: prod ? "Standard_DS2_v2" : "Standard_DS1_v2",
         instanceCount: prod ? 3 : 1,
       });
       assert.deepEqual(input(role, "permissions"), [

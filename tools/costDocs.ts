@@ -340,6 +340,12 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
       "fraud_features carries one upsert per payment instead of two; a merchant's item has one writer, so no hot logical partition and no concurrent batches overwriting each other's counts (cosmos-partitioning.md). Merchant features lag the payments by one to two minutes; card features stay per payment.",
     ),
     D(
+      "Fraud scoring on 3 × Standard_DS2_v2 instead of 3 × Standard_DS3_v2",
+      "ml.endpoint.instanceType: Standard_DS2_v2",
+      reverted({}, scoringSize("Standard_DS3_v2")),
+      "A deployment serves one request at a time per instance (max_concurrent_requests_per_instance defaults to 1) and the scorer sends one request per batch of up to 100 payments: two of DS3_v2's four vCPUs would sit idle. Three instances stay (Microsoft's minimum for production), 150 requests/s against the 100 of the seed's load (capacity.md); each release's 10 % canary (ml-operations.md) shows its latency before the rest of the traffic moves, and the scorer falls back to the rules model past 80 ms.",
+    ),
+    D(
       "Lake GZRS instead of RA-GZRS",
       "olap.lake.sku: Standard_GZRS",
       reverted({}, lakeSku("Standard_RAGZRS")),
@@ -361,6 +367,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     lakeSku("Standard_RAGZRS"),
     onCluster,
     asaCluster,
+    scoringSize("Standard_DS3_v2"),
   );
   const target = COST_TARGETS.prodCommittedUsdPerMonth;
   const atSeed = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total.committed;
@@ -541,11 +548,6 @@ ${[
     "Synapse DW500c paused 12 h/day",
     scenario(prod, { synapsePoolHoursPerMonth: 365 }),
     "a paused pool cannot use the reservation: dearer than the 3-year reservation around the clock",
-  ),
-  L(
-    "Fraud scoring on 3 × Standard_DS2_v2 instead of Standard_DS3_v2",
-    scenario(prod, {}, scoringSize("Standard_DS2_v2")),
-    "half the vCPUs per instance; a deployment serves one request at a time per instance by default (max_concurrent_requests_per_instance 1), so the 4 vCPUs are mostly idle: load-test the 200 ms P99 first",
   ),
   L(
     "Azure Firewall Standard instead of Premium",

@@ -5,8 +5,10 @@
  *  - a least-privilege custom role per target (read, stop, start), defined in the target's resource group and
  *    assigned to the factory's ETL identity on the target only, in place of Website Contributor or Contributor;
  *  - an alert processing rule that removes the action groups of the alerts a stopped target fires (the merchant
- *    refresh's, the streaming freshness and watermark alerts), from the stop until the start plus the longest alert
- *    window, so nobody is paged for a stop that was planned. The alerts still fire and show in the portal.
+ *    refresh's, the streaming freshness alert; a stopped job reports no watermark, so that alert stays quiet), from
+ *    the stop until the start plus the longest alert window, so nobody is paged for a stop that was planned. The
+ *    alerts still fire and show in the portal; they are stateless (the tiers' `sleepsOffHours`), so one that still
+ *    fails after the window pages again.
  */
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement";
 import * as authorization from "@pulumi/azure-native/authorization";

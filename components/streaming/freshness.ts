@@ -35,7 +35,13 @@ export function minutesToDuration(minutes: number): string {
 
 export function freshnessAlert(
   name: string,
-  args: JobAlertTarget & { readonly minutes: number; readonly table: string; readonly functionName: string },
+  args: JobAlertTarget & {
+    readonly minutes: number;
+    readonly table: string;
+    readonly functionName: string;
+    /** The job sleeps off hours (its alerts silenced then): stateless, so it pages again once the window ends. */
+    readonly sleepsOffHours?: boolean;
+  },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
   return jobLogAlert(
@@ -53,6 +59,7 @@ export function freshnessAlert(
       metricMeasureColumn: "RowsWritten",
       operator: monitor.Operator.LessThan,
       threshold: 1,
+      autoMitigate: !args.sleepsOffHours,
     },
     args,
     parent,
@@ -93,6 +100,12 @@ export function jobLogAlert(
     readonly threshold: number;
     /** 1 (P1) unless said; the payload's priority follows it (PRIORITY_OF_SEVERITY). */
     readonly severity?: AlertSeverity;
+    /**
+     * Stateful (resolves itself, fires once until resolved) unless false. An alert silenced off hours must be
+     * stateless: fired and silenced at night, a stateful one would stay fired and never page in the morning
+     * (learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview, "Alerts and state").
+     */
+    readonly autoMitigate?: boolean;
   },
   args: JobAlertTarget,
   parent: pulumi.Resource,
@@ -123,7 +136,7 @@ export function jobLogAlert(
           },
         ],
       },
-      autoMitigate: true,
+      autoMitigate: rule.autoMitigate ?? true,
       skipQueryValidation: true,
       actions: {
         actionGroups: [args.actionGroupId],

@@ -149,6 +149,11 @@ export interface StreamingArgs {
   readonly actionGroupId: pulumi.Input<string>;
   /** Pulumi `protect` on the stateful resources (the namespace and the job storage). */
   readonly protect?: boolean;
+  /**
+   * The job sleeps outside working hours (`olap.pauseSchedule.alsoStop`, dev): its freshness alert, silenced then,
+   * is stateless so that it pages again once the silenced window ends.
+   */
+  readonly sleepsOffHours?: boolean;
   readonly tags?: Tags;
 }
 
@@ -342,6 +347,7 @@ export class Streaming extends pulumi.ComponentResource {
         functionName: LOADER_FUNCTION,
         minutes: cfg.freshnessMinutes,
         table: FACT_TABLE,
+        sleepsOffHours: args.sleepsOffHours,
         actionGroupId: args.actionGroupId,
         tags,
       },

@@ -245,7 +245,7 @@ export const web = (
     {
       method,
       url,
-      ...(method === "POST" ? { body: o.body ?? "{}" } : {}),
+      ...(method === "POST" ? { headers: { "Content-Type": "application/json" }, body: o.body ?? "{}" } : {}),
       // true: a 202 completes the activity (the Location it names is not polled, which would need rights there).
       ...(o.turnOffAsync ? { turnOffAsync: true } : {}),
       authentication: {

@@ -5,6 +5,10 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H } from "./prices";
+import { TRIGGERS } from "../../../pipelines/etl/names";
+
+/** The ETL's daily trigger: its run reads the OLTP database every night. */
+const NIGHTLY_TRIGGER = TRIGGERS.nightly;
 import {
   alwaysReadyInstances,
   armIdOf,
@@ -80,16 +84,22 @@ export const sqlDatabase: Rule = (r, ctx) => {
     const delay = num(r.inputs, "autoPauseDelay");
     // Awake hours at the minimum vCores: around the clock with auto-pause off or a trigger polling; with the polling
     // app stopped off hours, its running hours plus one auto-pause delay after each stop.
+    // The nightly ETL (when the factory has its daily trigger) wakes it too: its activity hours, then the delay.
+    const nightly = ctx
+      .ofType(`${AN}:datafactory:Trigger`)
+      .some((t) => str(t.inputs, "triggerName") === NIGHTLY_TRIGGER);
     const awakeHours =
       delay === -1 || (poller && !poller.stoppedOffHours)
         ? H
         : poller && ctx.offHours
-          ? ctx.offHours.runningHoursPerMonth + (ctx.offHours.stopsPerMonth * (delay ?? 60)) / 60
+          ? ctx.offHours.runningHoursPerMonth +
+            (ctx.offHours.stopsPerMonth * (delay ?? 60)) / 60 +
+            (nightly ? DAYS_PER_MONTH * (ctx.usage.managedVnetActivityHoursPerDay + (delay ?? 60) / 60) : 0)
           : 0;
     const vh = Math.max(ctx.usage.sqlServerlessVcoreHoursPerMonth, min * awakeHours);
     const awake = poller
       ? poller.stoppedOffHours && ctx.offHours
-        ? ` (awake while ${poller.label} polls it: ${ctx.offHours.label}, then auto-pauses)`
+        ? ` (awake while ${poller.label} polls it: ${ctx.offHours.label}, and for the nightly ETL; auto-pauses otherwise)`
         : ` (never auto-pauses: ${poller.label} polls it)`
       : "";
     lines.push({
