@@ -382,6 +382,37 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
     assert.ok(price("storage-hot-RAGZRS").list > price("storage-hot-GZRS").list);
     assert.ok(price("storage-hot-GZRS").list > price("storage-hot-ZRS").list);
   });
+  it("lake tiering: what the lifecycle moves to cold is priced cold (the policy's latest cold age, steady inflow)", () => {
+    const lake = res(`${AN}:storage:StorageAccount`, {
+      accountName: "stlake",
+      sku: { name: "Standard_GZRS" },
+      isHnsEnabled: true,
+    });
+    const rule = (days: number) => ({
+      definition: { actions: { baseBlob: { tierToCold: { daysAfterModificationGreaterThan: days } } } },
+    });
+    const policy = (accountName: string, ...days: number[]) =>
+      res(`${AN}:storage:ManagementPolicy`, { accountName, policy: { rules: days.map(rule) } });
+    const at = (others: ResourceRecord[], u: Partial<UsageConfig> = {}) =>
+      one(lake, others, { lakeHotGb: 0, lakeCoolGb: 36_500, lakeCoolVolumeMonths: 12, ...u });
+    // 12 months of data, cold after 90 of ~365 days: three quarters cold. Two rules: the later cold age counts.
+    const cold = Math.round(36_500 * (1 - 90 / 365));
+    const e = at([policy("stlake", 30, 90)]);
+    close(e.total.list, (36_500 - cold) * price("storage-cool-GZRS").list + cold * price("storage-cold-GZRS").list);
+    assert.match(e.lines[2].meter, new RegExp(`cold ${cold} GB \\(GZRS; lifecycle: cold after 90 days, of 12 months`));
+    // No cold step, another account's policy, or data younger than the cold age: all cool.
+    for (const [others, u] of [
+      [[]],
+      [[policy("other", 90)]],
+      [[policy("stlake", 90)], { lakeCoolVolumeMonths: 2 }],
+    ] as const)
+      close(at([...others], u).total.list, 36_500 * price("storage-cool-GZRS").list);
+    // Cold is cheaper than cool for every redundancy, and the derived rows say so.
+    for (const red of ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"]) {
+      assert.ok(price(`storage-cold-${red}`).list < price(`storage-cool-${red}`).list, red);
+      if (red !== "LRS") assert.match(PRICES.find((p) => p.id === `storage-cold-${red}`)?.note ?? "", /DERIVED/);
+    }
+  });
   describe("off hours (the factory's off-hours triggers and the ids its pipelines stop)", () => {
     const JOB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StreamAnalytics/streamingjobs/j";
     const APP = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/fraud";
@@ -743,7 +774,7 @@ describe("cost: the committed stacks", () => {
       "DDoS protection is priced",
     );
   });
-  it("prod as sized for the seed's load adds only Cosmos DB capacity to that, under the ceiling", async () => {
+  it("prod meets the target at the seed's sizing, and as sized for the seed's load adds only Cosmos DB capacity, under the ceiling", async () => {
     const { run } = await previewOf("prod");
     const sized = costOfStack(run.resources, { stack: "prod", root: ROOT }).estimate;
     const seed = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT }).estimate;
@@ -763,6 +794,15 @@ describe("cost: the committed stacks", () => {
     for (const l of changed)
       assert.match(l.type, /cosmosdb:SqlResourceSqlContainer|security:Pricing/, `${l.name} ${l.meter} differs`);
     assert.ok(sized.total.committed > seed.total.committed);
+    // At the seed's sizing, with every security layer, prod meets the committed target: what the stack as deployed
+    // adds beyond it is the Cosmos DB capacity the seed's own load needs, and no more.
+    assert.ok(
+      seed.total.committed <= COST_TARGETS.prodCommittedUsdPerMonth,
+      `prod at the seed's sizing $${Math.round(seed.total.committed)} is over $${COST_TARGETS.prodCommittedUsdPerMonth}`,
+    );
+    assert.ok(
+      sized.total.committed - COST_TARGETS.prodCommittedUsdPerMonth < sized.total.committed - seed.total.committed,
+    );
   });
   it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {
     this.timeout(60_000);

@@ -55,6 +55,15 @@ const gbMonthRows = (
   rows: readonly (readonly [string, string, number])[],
 ): PriceRow[] =>
   rows.map(([id, meter, list]) => ({ id, meter, unit: "GB-month", currency: "USD", list: r(list), ...common }));
+/** Cool capacity per GB-month by redundancy, as the cool rows below state them (the cold rows derive from these). */
+const COOL = {
+  LRS: 76000 / 5_000_000,
+  GRS: 100200 / 3_000_000,
+  RAGRS: 245000 / 7_000_000,
+  ZRS: 57600 / 4_000_000,
+  GZRS: 0.0144 + (0.023 - 0.0115),
+  RAGZRS: 0.0144 + (0.0288 - 0.0115),
+} as const;
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
@@ -506,9 +515,9 @@ export const PRICES: readonly PriceRow[] = [
       ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", 1064.96 / 51200],
       ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", 2344.96 / 51200],
       ["storage-hot-RAGRS", "Block blob hot capacity, RA-GRS (first 50 TB)", 2447.36 / 51200],
-      ["storage-cool-LRS", "Block blob cool capacity, LRS", 76000 / 5_000_000],
-      ["storage-cool-GRS", "Block blob cool capacity, GRS", 100200 / 3_000_000],
-      ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", 245000 / 7_000_000],
+      ["storage-cool-LRS", "Block blob cool capacity, LRS", COOL.LRS],
+      ["storage-cool-GRS", "Block blob cool capacity, GRS", COOL.GRS],
+      ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", COOL.RAGRS],
     ],
   ),
   {
@@ -708,7 +717,7 @@ export const PRICES: readonly PriceRow[] = [
     },
     [
       ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", 1331.2 / 51200],
-      ["storage-cool-ZRS", "Block blob cool capacity, ZRS", 57600 / 4_000_000],
+      ["storage-cool-ZRS", "Block blob cool capacity, ZRS", COOL.ZRS],
     ],
   ),
   ...gbMonthRows(
@@ -723,9 +732,37 @@ export const PRICES: readonly PriceRow[] = [
       // GZRS = ZRS + the geo-replica premium (GRS − LRS); RA-GZRS = ZRS + (RA-GRS − LRS): the same golden's rows.
       ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", 0.026 + (0.0458 - 0.0208)],
       ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", 0.026 + (0.0478 - 0.0208)],
-      ["storage-cool-GZRS", "Block blob cool capacity, GZRS", 0.0144 + (0.023 - 0.0115)],
-      ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", 0.0144 + (0.0288 - 0.0115)],
+      ["storage-cool-GZRS", "Block blob cool capacity, GZRS", COOL.GZRS],
+      ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", COOL.RAGZRS],
     ],
+  ),
+  // ---- Storage: cold tier (what the lake lifecycle's `tierToCold` moves data to) ----------------------------------
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: "https://github.com/mitchpaulus/dotfiles/blob/1240d65d991df8d4af51546d4be12200121c2134/notes/azure.md",
+      note: "Blob storage pay-as-you-go table, 'Cold' column, first 50 TB: $0.0036 per GB (LRS). A test fixture of the Retail Prices API recorded 2026-09 (eastus, 'Cold LRS Data Stored') gives the same $0.0036 next to the hot $0.0208 and cool $0.0152 of the rows above.",
+    },
+    [["storage-cold-LRS", "Block blob cold capacity, LRS", 0.0036]],
+  ),
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "eastus",
+      date: READ,
+      source: DIGINFRA_STORAGE,
+      note: "DERIVED, not read: no stored source publishes the cold ZRS/GRS/GZRS meters. Cold LRS plus the same redundancy's premium over LRS in the cool tier (cool X − cool LRS, the rows above): an upper bound, since the premium shrinks with the tier's price. Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Cold GZRS' …).",
+    },
+    (["ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const).map(
+      (red) =>
+        [
+          `storage-cold-${red}`,
+          `Block blob cold capacity, ${red === "RAGRS" ? "RA-GRS" : red === "RAGZRS" ? "RA-GZRS" : red}`,
+          0.0036 + (COOL[red] - COOL.LRS),
+        ] as const,
+    ),
   ),
   // ---- Stream Analytics ------------------------------------------------------------------------------------------
   {

@@ -409,6 +409,13 @@ export const storageAccount: Rule = (r, ctx) => {
     const gb = ctx.usage.otherStorageGbPerAccount;
     return priced({ meter: `Hot ${gb} GB (${redundancy})`, priceId: `storage-hot-${redundancy}`, quantity: gb });
   }
+  const coldAge = lakeColdAgeDays(r, ctx);
+  const spanDays = ctx.usage.lakeCoolVolumeMonths * DAYS_PER_MONTH;
+  // A steady inflow over the span: what is older than the cold age has moved to cold (conservative: the policy's
+  // latest cold age, see lakeColdAgeDays).
+  const coldGb =
+    coldAge !== undefined && spanDays > coldAge ? Math.round(ctx.usage.lakeCoolGb * (1 - coldAge / spanDays)) : 0;
+  const coolGb = ctx.usage.lakeCoolGb - coldGb;
   return priced(
     {
       meter: `Data lake hot ${ctx.usage.lakeHotGb} GB (${redundancy})`,
@@ -416,12 +423,36 @@ export const storageAccount: Rule = (r, ctx) => {
       quantity: ctx.usage.lakeHotGb,
     },
     {
-      meter: `Data lake cool ${ctx.usage.lakeCoolGb} GB (${redundancy})`,
+      meter: `Data lake cool ${coolGb} GB (${redundancy})`,
       priceId: `storage-cool-${redundancy}`,
-      quantity: ctx.usage.lakeCoolGb,
+      quantity: coolGb,
     },
+    ...(coldGb > 0
+      ? [
+          {
+            meter: `Data lake cold ${coldGb} GB (${redundancy}; lifecycle: cold after ${coldAge} days, of ${ctx.usage.lakeCoolVolumeMonths} months of data)`,
+            priceId: `storage-cold-${redundancy}`,
+            quantity: coldGb,
+          },
+        ]
+      : []),
   );
 };
+
+/**
+ * The age (days since modification) at which the account's lifecycle policy moves block blobs to the cold tier: the
+ * latest of its rules' `tierToCold` (the conservative reading when zones differ), or undefined without one.
+ */
+function lakeColdAgeDays(account: ResourceRecord, ctx: RuleContext): number | undefined {
+  const name = str(account.inputs, "accountName");
+  const ages = ctx
+    .ofType(`${AN}:storage:ManagementPolicy`)
+    .filter((p) => name !== undefined && str(p.inputs, "accountName") === name)
+    .flatMap((p) => (at(p.inputs, "policy.rules") as unknown[] | undefined) ?? [])
+    .map((rule) => num(rule, "definition.actions.baseBlob.tierToCold.daysAfterModificationGreaterThan"))
+    .filter((d): d is number => d !== undefined);
+  return ages.length > 0 ? Math.max(...ages) : undefined;
+}
 
 export const dataFactory: Rule = (_r, ctx) => {
   const u = ctx.usage;
