@@ -12,7 +12,7 @@ import { CONTAINERS, containerResource } from "../components/nosql";
 import { capacityMarkdown, ruPerTransaction, type CapacityRow } from "./lib/cost/capacity";
 import { estimate, type Estimate } from "./lib/cost/estimate";
 import { stackAssumptions } from "./lib/cost/stack";
-import { offHoursSchedule } from "./lib/cost/model";
+import { alwaysReadyInstances, isSqlTriggerSettings, offHoursSchedule } from "./lib/cost/model";
 import { PRICES } from "./lib/cost/prices";
 import {
   COST_TARGETS,
@@ -222,6 +222,22 @@ function notEstimatedText(s: StackCost): string {
     .filter(Boolean)
     .join("; ");
 }
+/**
+ * For scale only, never in a total: an "Always Ready Baseline" rate of the Retail Prices API seen in a third-party
+ * report (USD per GB-s, region not stated) and not verified here. The price table keeps the meter unpriced.
+ */
+const UNVERIFIED_BASELINE_USD_PER_GB_S = 0.000005;
+/** Always-ready instances of a stack, and those of its Azure SQL trigger app (the scorer). */
+function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: number; scorer: number } {
+  const apps = resources.filter((r) => r.type === "azure-native:web:WebApp");
+  const scorerNames = new Set(
+    resources
+      .filter((r) => r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r))
+      .map((r) => String(r.inputs.name)),
+  );
+  const count = (xs: readonly ResourceRecord[]) => xs.reduce((n, a) => n + alwaysReadyInstances(a), 0);
+  return { all: count(apps), scorer: count(apps.filter((a) => scorerNames.has(String(a.inputs.name)))) };
+}
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
   (instanceType: string): Edit =>
@@ -389,6 +405,8 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     .filter((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint"))
     .reduce((sum, l) => sum + l.committed, 0);
   const status = (n: number, t: number = target) => (n <= t ? "met" : `**not met**: ${usd(n - t)} over`);
+  const ready = alwaysReadyOf(prod.resources);
+  const perInstance = UNVERIFIED_BASELINE_USD_PER_GB_S * 2 * 3600 * 730;
   const missing = outlookFor(prod.resources);
   /** What a landing tier adds to the stack today (its Defender plans count the stack's resources). */
   const groupCost = (g: (typeof OUTLOOK_GROUPS)[number]) =>
@@ -422,8 +440,12 @@ so both stacks are likely a little dearer than shown: check the Retail Prices AP
 
 **Not estimated**: ${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev). The Flex Consumption
 always-ready baseline (each always-ready instance's memory, billed per GB-second around the clock) has no sourced
-price in the table; prod keeps 28 scorer instances always ready because Flex cannot scale a managed-identity SQL
-trigger out (docs/capacity.md).
+price in the table; prod keeps ${ready.scorer} scorer instances always ready because Flex cannot scale a managed-identity SQL
+trigger out (docs/capacity.md). For scale, not in any total: at $${UNVERIFIED_BASELINE_USD_PER_GB_S} per GB-s (a retail figure
+for the meter seen in a third-party report, not verified here) a 2,048 MB instance costs ${usd(perInstance)} a month, prod's
+${ready.all} about ${usd(ready.all * perInstance)}; the ${ready.scorer - 1} scorer instances beyond the first are, like the Cosmos DB uplift,
+capacity for the seed's load (${usd((ready.scorer - 1) * perInstance)}), and the other ${ready.all - ready.scorer + 1} would leave prod at the seed's
+sizing at ${usd(atSeed + (ready.all - ready.scorer + 1) * perInstance)} (${status(atSeed + (ready.all - ready.scorer + 1) * perInstance)}).
 
 ## Targets
 
