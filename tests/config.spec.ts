@@ -55,7 +55,7 @@ describe("config", () => {
   });
 
   it("reads the ingestion sizes of each stack, and dev-sized defaults when the key is absent", () => {
-    assert.deepEqual(parseConfig(rawOf("prod"), "prod").ingestion.gateway, { minInstances: 3, maxInstances: 20 });
+    assert.deepEqual(parseConfig(rawOf("prod"), "prod").ingestion.gateway, { minInstances: 3, maxInstances: 125 });
     const raw = rawOf("dev");
     delete raw.ingestion;
     const c = parseConfig(raw, "dev").ingestion;

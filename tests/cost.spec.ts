@@ -312,10 +312,11 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "ds3"), H * price("vm-Standard_DS3_v2").list);
     close(price("vm-Standard_DS3_v2").list, 2 * 0.146, "DS3_v2 = 2 × DS2_v2 (derived)");
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
-    assert.deepEqual([...ne.keys()].sort(), ["asa"]);
+    assert.deepEqual([...ne.keys()].sort(), ["asa", "flexplan"]);
     assert.match(ne.get("asa") ?? "", /no streaming units/);
     close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
-    assert.ok(e.free.some((f) => f.name === "flexplan"));
+    // A Flex plan's executions are billed per million with no sourced price: listed, never a silent zero.
+    assert.match(ne.get("flexplan") ?? "", /^executions \([\d.]+ million a month: .*'Total Executions' meter \(/);
   });
   it("a managed online endpoint: its deployment at the size the stack's outputs state, else not estimated", () => {
     const endpoint = res(`${AN}:machinelearningservices:OnlineEndpoint`, { endpointName: "fraud-x" }, "ep");
@@ -745,7 +746,7 @@ describe("cost: the committed stacks", () => {
     );
     assert.match(always.lines.find((l) => l.priceId === "sql-serverless")?.meter ?? "", /never auto-pauses/);
   });
-  it("prod prices every security layer and the fraud-scoring deployment; only always-ready baselines are unpriced", async () => {
+  it("prod prices every security layer and the fraud-scoring deployment; only the Flex plans (always-ready baselines, executions) are unpriced", async () => {
     const { run } = await previewOf("prod");
     const { estimate: e } = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT });
     // Only the Flex plans' always-ready baselines (no sourced price) are left, each saying so.
@@ -878,6 +879,11 @@ describe("cost: capacity model", () => {
           { sku: { tier: "WAF_v2" }, autoscaleConfiguration: { minCapacity: 2, maxCapacity: 10 } },
           "agw",
         ),
+        res(
+          `${AN}:network:ApplicationGateway`,
+          { sku: { name: "Standard_v2", tier: "Standard_v2", capacity: 4 } },
+          "std",
+        ),
         res(`${AN}:web:WebApp`, { functionAppConfig: { scaleAndConcurrency: { maximumInstanceCount: 40 } } }, "fn"),
         res(
           `${AN}:machinelearningservices:OnlineDeployment`,
@@ -892,8 +898,16 @@ describe("cost: capacity model", () => {
     close(get("ehs", "ingress MB/s")?.load ?? 0, (5000 * 2) / 1024);
     assert.equal(get("ehs", "ingress events/s")?.capacity, 8000);
     assert.equal(get("ehp", "ingress MB/s")?.capacity, 10);
-    assert.equal(get("agw", "new TLS connections/s")?.capacity, 10 * 10 * 50);
-    assert.equal(get("agw", "new TLS connections/s")?.headroom, 1);
+    // WAF_v2: ~10 requests/s per compute unit, ~10 per instance, at the autoscale maximum: 1,000 req/s for 5,000.
+    assert.equal(get("agw", "requests/s through the WAF")?.capacity, 10 * 10 * 10);
+    assert.equal(get("agw", "requests/s through the WAF")?.headroom, 0.2);
+    assert.match(get("agw", "requests/s through the WAF")?.basis ?? "", /200 req\/s on the minimum until autoscale/);
+    assert.equal(get("agw", "new TLS connections/s"), undefined);
+    // Standard_v2 (manual: sku.capacity): ~50 new TLS connections/s per compute unit.
+    assert.equal(get("std", "new TLS connections/s")?.capacity, 4 * 10 * 50);
+    // Throughput: 2.22 Mbps per capacity unit against 2 KB per request.
+    close(get("agw", "throughput Mb/s")?.capacity ?? 0, 10 * 10 * 2.22);
+    close(get("agw", "throughput Mb/s")?.load ?? 0, (5000 * 2 * 8 * 1024) / 1e6);
     assert.equal(get("fn", "executions/s")?.capacity, (40 * 16) / 0.05);
     assert.equal(get("dep", "scoring requests/s")?.capacity, 4 * 50);
     close(get("dep", "scoring requests/s")?.load ?? 0, 5000 * 0.01);

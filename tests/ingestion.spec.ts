@@ -73,7 +73,7 @@ describe("ingestion: pure helpers", () => {
 const EXPECTED = {
   dev: { autoscale: { minCapacity: 0, maxCapacity: 2 }, payMax: 40, payReady: 0, fraudReady: 1, hostName: undefined },
   prod: {
-    autoscale: { minCapacity: 3, maxCapacity: 20 },
+    autoscale: { minCapacity: 3, maxCapacity: 125 },
     payMax: 200,
     payReady: 3,
     fraudReady: 28,

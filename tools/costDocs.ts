@@ -442,10 +442,11 @@ so both stacks are likely a little dearer than shown: check the Retail Prices AP
 always-ready baseline (each always-ready instance's memory, billed per GB-second around the clock) has no sourced
 price in the table; prod keeps ${ready.scorer} scorer instances always ready because Flex cannot scale a managed-identity SQL
 trigger out (docs/capacity.md). For scale, not in any total: at $${UNVERIFIED_BASELINE_USD_PER_GB_S} per GB-s (a retail figure
-for the meter seen in a third-party report, not verified here) a 2,048 MB instance costs ${usd(perInstance)} a month, prod's
-${ready.all} about ${usd(ready.all * perInstance)}; the ${ready.scorer - 1} scorer instances beyond the first are, like the Cosmos DB uplift,
-capacity for the seed's load (${usd((ready.scorer - 1) * perInstance)}), and the other ${ready.all - ready.scorer + 1} would leave prod at the seed's
-sizing at ${usd(atSeed + (ready.all - ready.scorer + 1) * perInstance)} (${status(atSeed + (ready.all - ready.scorer + 1) * perInstance)}).
+for the meter seen in a third-party report, not verified here) a 2,048 MB instance costs ${usd(perInstance)} a month and
+prod's ${ready.all} about ${usd(ready.all * perInstance)}: prod as deployed would be ${usd(today + ready.all * perInstance)}, and at the seed's sizing
+${usd(atSeed + ready.all * perInstance)} with all ${ready.all}, or ${usd(atSeed + (ready.all - ready.scorer + 1) * perInstance)} without the ${ready.scorer - 1} scorer instances beyond the first (like the
+Cosmos DB uplift, they exist for the seed's load). The target rows below are only as good as this unpriced meter:
+price it from the Retail Prices API ('Always Ready Baseline', westeurope) before relying on them.
 
 ## Targets
 
@@ -465,7 +466,7 @@ ${usd(atSeed)} committed (${status(atSeed)}); the capacity that carries the seed
 it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB throughput and what is billed per RU/s
 (Defender for Cosmos DB) only. ${
     atSeed <= target && today > target
-      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of Cosmos DB capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. Bringing the stack as deployed under ${usd(target)} too would take a lever below that gives up a margin nobody has measured (Synapse DW300c for the BI workload): the platform owner's call.`
+      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of Cosmos DB capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it over): combining levers, or accepting the overrun, is the platform owner's call.`
       : "Closing the gap needs the platform owner: accept it, or take levers below."
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
@@ -532,8 +533,8 @@ What differs and why:
 ${decisions.join("\n")}
 | **All ${decisions.length}** | | **${sign(today - allReverted)}** | ${usd(allReverted)} → ${usd(today)} |
 
-Kept on purpose: Azure Firewall **Premium** (IDPS, TLS inspection), the WAF_v2 gateway with 3 instances (one per zone;
-autoscale takes minutes, too slow for a 5-minute burst), Business Critical SQL with a same-size geo-secondary (the
+Kept on purpose: Azure Firewall **Premium** (IDPS, TLS inspection), the WAF_v2 gateway with at least 3 instances (one
+per zone) and up to 125 (the WAF inspects ~100 requests/s per instance: capacity.md), Business Critical SQL with a same-size geo-secondary (the
 log rate flow 1 needs; a smaller secondary cannot take the load after failover), 365 days of interactive log
 retention (the program requires it in prod), HSM keys and Defender for SQL.
 
@@ -646,7 +647,9 @@ vCore up to 96 MB/s; GP: 320 IOPS and 4.5 MB/s per vCore up to 50 MB/s; Microsof
 ${prod.capacity.length ? "" : ""}KB of log and \`load.sqlIoPerTransaction\` data IOs each: the payment row, its indexes, the ledger history and CDC).
 
 Event Hubs (1 MB/s or 1,000 events/s per Standard TU; ~5 MB/s per Premium PU), Application Gateway (≈ 10 capacity
-units per instance, ≈ 50 new TLS connections/s per compute unit), Flex Consumption function scale-out (maximum
+units per instance; a compute unit inspects ≈ 10 requests/s on WAF_v2, or takes ≈ 50 new TLS connections/s on
+Standard_v2; 2.22 Mbps per capacity unit; at the autoscale maximum, which a sudden burst reaches after 3 to 5
+minutes of scale-out: pre-scale before a load test), Flex Consumption function scale-out (maximum
 instances × concurrency / duration; for the fraud scorer's Azure SQL trigger, each instance takes a batch of
 \`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, on its always-ready
 instances only: Flex cannot scale a managed-identity SQL trigger out, azure-functions-sql-extension#1235) and Azure

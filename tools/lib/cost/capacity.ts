@@ -222,19 +222,48 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     }
   }
 
+  // Application Gateway v2 (learn.microsoft.com/azure/application-gateway/application-gateway-autoscaling-zone-redundant
+  // and understanding-pricing): an instance ≈ 10 capacity units; a capacity unit is at most one compute unit, 2,500
+  // persistent connections or 2.22 Mbps. A compute unit handles ≈ 50 new TLS (RSA 2048) connections/s on Standard_v2,
+  // and ≈ 10 requests/s through the WAF on WAF_v2 (70 % of requests under 2 KB). Rows at the autoscale maximum: a
+  // sudden burst meets the minimum instances until scale-out completes (3 to 5 minutes), so a load test is pre-scaled
+  // (docs/operations.md).
   for (const gw of of("network:ApplicationGateway")) {
     const maxInstances = num(gw.inputs, "autoscaleConfiguration.maxCapacity") ?? num(gw.inputs, "sku.capacity") ?? 1;
+    const minInstances = num(gw.inputs, "autoscaleConfiguration.minCapacity") ?? maxInstances;
+    const waf = /^WAF_v2$/i.test(str(gw.inputs, "sku.tier") ?? str(gw.inputs, "sku.name") ?? "");
+    const cu = maxInstances * 10;
+    const rps = tps * load.gatewayRequestsPerTransaction;
+    const resource = `${gw.name} (${minInstances}–${maxInstances} instances)`;
     rows.push(
+      waf
+        ? row({
+            tier: tierOf(gw, byUrn),
+            resource,
+            metric: "requests/s through the WAF",
+            capacity: cu * 10,
+            load: rps,
+            unit: "req/s",
+            basis: `WAF_v2: ≈ 10 requests/s per compute unit, ≈ 10 capacity units per instance; ${minInstances * 100} req/s on the minimum until autoscale adds instances (3–5 minutes)`,
+          })
+        : row({
+            tier: tierOf(gw, byUrn),
+            resource,
+            metric: "new TLS connections/s",
+            capacity: cu * 50,
+            load: rps,
+            unit: "conn/s",
+            basis:
+              "Standard_v2: ≈ 50 TLS (RSA 2048) connections/s per compute unit, ≈ 10 capacity units per instance; worst case: a new connection per request",
+          }),
       row({
         tier: tierOf(gw, byUrn),
-        resource: `${gw.name} (≤ ${maxInstances} instances)`,
-        metric: "new TLS connections/s",
-        capacity: maxInstances * 10 * 50,
-        load: tps * load.gatewayRequestsPerTransaction,
-        unit: "conn/s",
-        basis:
-          "each instance ≈ 10 capacity units, one compute unit ≈ 50 TLS (RSA 2048) connections/s " +
-          "(learn.microsoft.com/azure/application-gateway/understanding-pricing); worst case: a new connection per request",
+        resource,
+        metric: "throughput Mb/s",
+        capacity: cu * 2.22,
+        load: (rps * load.gatewayKbPerRequest * 8 * 1024) / 1e6,
+        unit: "Mb/s",
+        basis: `2.22 Mbps per capacity unit; ${load.gatewayKbPerRequest} KB per request and response (load.gatewayKbPerRequest)`,
       }),
     );
   }

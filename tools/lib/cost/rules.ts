@@ -539,6 +539,7 @@ const EP: Record<string, { vcpu: number; gb: number }> = {
   EP2: { vcpu: 2, gb: 7 },
   EP3: { vcpu: 4, gb: 14 },
 };
+const r2 = (n: number) => Math.round(n * 100) / 100;
 export const appServicePlan: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "";
   const n = num(r.inputs, "sku.capacity") ?? 1;
@@ -556,10 +557,17 @@ export const appServicePlan: Rule = (r, ctx) => {
           : "around the clock";
       return count > 0 ? [`${count} × ${mb} MB ${when}`] : [];
     });
-    if (ready.length > 0)
-      return notEstimated(
-        `always-ready baseline of ${ready.join(", ")}: no sourced price for the Flex Consumption 'Always Ready Baseline' meter (execution time is priced on the app)`,
-      );
+    // Executions are billed per million on top of execution time: no sourced price for that meter either.
+    const flexApps = ctx.ofType(`${AN}:web:WebApp`).filter((a) => at(a.inputs, "functionAppConfig") !== undefined);
+    const executions =
+      flexApps.length > 0 ? (ctx.usage.functionMillionExecutionsPerMonth * apps.length) / flexApps.length : 0;
+    const unpriced = [
+      ...(ready.length > 0 ? [`always-ready baseline of ${ready.join(", ")}`] : []),
+      `executions (${r2(executions)} million a month: its apps' share of usage.functionMillionExecutionsPerMonth)`,
+    ];
+    return notEstimated(
+      `${unpriced.join("; ")}: no sourced price for the Flex Consumption ${ready.length > 0 ? "'Always Ready Baseline' and " : ""}'Total Executions' meter${ready.length > 0 ? "s" : ""} (execution time is priced on the app)`,
+    );
   }
   if (sku === "FC1" || sku === "Y1")
     return free(`${sku} (consumption) plan: executions are billed on its function apps`);
@@ -580,7 +588,7 @@ export const webApp: Rule = (r, ctx) => {
     meter: `Flex Consumption execution time (share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps)`,
     priceId: "functions-flex-gbs",
     quantity: ctx.usage.functionGbSecondsPerMonth / flex,
-    note: "per-execution and always-ready charges have no sourced price",
+    note: "per-execution and always-ready charges have no sourced price: listed as not estimated on the plan",
   });
 };
 
