@@ -209,13 +209,19 @@ function notEstimatedText(s: StackCost): string {
   const items = s.estimate.notEstimated;
   if (items.length === 0) return "nothing";
   const instances = items
-    .map((x) => /always-ready baseline of ((?:\d+ × \d+ MB(?:, )?)+)/.exec(x.reason)?.[1] ?? "")
+    .map((x) => /always-ready baseline of ((?:\d+ × \d+ MB[^,;:]*(?:, )?)+)/.exec(x.reason)?.[1] ?? "")
     .flatMap((t) => [...t.matchAll(/(\d+) × /g)].map((m) => Number(m[1])))
     .reduce((a, b) => a + b, 0);
-  const other = items.filter((x) => !/always-ready baseline/.test(x.reason)).map((x) => `${x.name}: ${x.reason}`);
+  const executions = items
+    .map((x) => Number(/executions \(([\d.]+) million a month/.exec(x.reason)?.[1] ?? NaN))
+    .filter((n) => !Number.isNaN(n));
+  const other = items
+    .filter((x) => !/always-ready baseline|executions \(/.test(x.reason))
+    .map((x) => `${x.name}: ${x.reason}`);
   return [
-    instances
-      ? `the always-ready baseline of ${instances} Flex instance(s) on ${items.length - other.length} plan(s)`
+    instances ? `the always-ready baseline of ${instances} Flex instance(s)` : "",
+    executions.length
+      ? `the executions of ${executions.length} Flex plan(s) (${Math.round(executions.reduce((a, b) => a + b, 0) * 10) / 10} million a month)`
       : "",
     ...other,
   ]
@@ -439,8 +445,8 @@ and DS3_v2 derived from DS2_v2); West Europe is usually dearer (D4s_v3: $0.24/h 
 so both stacks are likely a little dearer than shown: check the Retail Prices API before relying on it.
 
 **Not estimated**: ${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev). The Flex Consumption
-always-ready baseline (each always-ready instance's memory, billed per GB-second around the clock) has no sourced
-price in the table; prod keeps ${ready.scorer} scorer instances always ready because Flex cannot scale a managed-identity SQL
+always-ready baseline (each always-ready instance's memory, billed per GB-second while it runs) and the per-execution
+meter have no sourced price in the table; prod keeps ${ready.scorer} scorer instances always ready because Flex cannot scale a managed-identity SQL
 trigger out (docs/capacity.md). For scale, not in any total: at $${UNVERIFIED_BASELINE_USD_PER_GB_S} per GB-s (a retail figure
 for the meter seen in a third-party report, not verified here) a 2,048 MB instance costs ${usd(perInstance)} a month and
 prod's ${ready.all} about ${usd(ready.all * perInstance)}: prod as deployed would be ${usd(today + ready.all * perInstance)}, and at the seed's sizing
