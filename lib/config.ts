@@ -265,6 +265,12 @@ const olapSchema = z.object({
       resumeAt: hhmm,
       pauseAt: hhmm,
       weekdaysOnly: z.boolean(),
+      /**
+       * Resume the pool at `resumeAt` (default). false: the pool is only paused at `pauseAt` (in case it was left
+       * running) and resumed on demand, by the data engineers (pool-operator role) or the nightly run, which puts it
+       * back to sleep; `resumeAt` then only starts what `alsoStop` stops.
+       */
+      resumePool: z.boolean().default(true),
       alsoStop: z
         .array(z.enum(OFF_HOURS_TARGETS, { error: () => `must be one of ${list(OFF_HOURS_TARGETS)}` }))
         .default([])

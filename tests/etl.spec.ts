@@ -559,8 +559,11 @@ for (const stack of ["dev", "prod"] as const) {
         const offHours = mine.filter((r) => /offhours/.test(r.name));
         // The alerts a stopped target fires are stateless where it sleeps: fired and silenced at night, a stateful
         // one would stay fired and never page in the morning.
-        for (const alert of ["ingestion-merchant-refresh-alert", "streaming-freshness-alert"])
+        for (const alert of ["ingestion-merchant-refresh-alert", "streaming-freshness-alert"]) {
           assert.equal(byName(resources, alert).inputs.autoMitigate, prod, alert);
+          // …and notify at most once an hour while they keep firing.
+          assert.equal(byName(resources, alert).inputs.muteActionsDuration, prod ? undefined : "PT1H", alert);
+        }
         const pipelines = ofType(mine, T.pipeline).map((p) => String(p.inputs.pipelineName));
         const g = byName(mine, "etl-global-parameters");
         if (prod) {

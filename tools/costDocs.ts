@@ -208,9 +208,11 @@ const merchantOnPath =
 function notEstimatedText(s: StackCost): string {
   const items = s.estimate.notEstimated;
   if (items.length === 0) return "nothing";
+  // "always-ready baseline of 3 × 2048 MB around the clock, 1 × 2048 MB 07:00–19:00 …; executions (…)": every
+  // "N × M MB" of the clause before its ";" or the final ": no sourced price".
   const instances = items
-    .map((x) => /always-ready baseline of ((?:\d+ × \d+ MB[^,;:]*(?:, )?)+)/.exec(x.reason)?.[1] ?? "")
-    .flatMap((t) => [...t.matchAll(/(\d+) × /g)].map((m) => Number(m[1])))
+    .map((x) => /always-ready baseline of (.*?)(?:; |: no sourced price)/.exec(x.reason)?.[1] ?? "")
+    .flatMap((t) => [...t.matchAll(/(\d+) × \d+ MB/g)].map((m) => Number(m[1])))
     .reduce((a, b) => a + b, 0);
   const executions = items
     .map((x) => Number(/executions \(([\d.]+) million a month/.exec(x.reason)?.[1] ?? NaN))
@@ -243,6 +245,18 @@ function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: number; sco
   );
   const count = (xs: readonly ResourceRecord[]) => xs.reduce((n, a) => n + alwaysReadyInstances(a), 0);
   return { all: count(apps), scorer: count(apps.filter((a) => scorerNames.has(String(a.inputs.name)))) };
+}
+/**
+ * Usage that moves `gb` of the lake's hot volume to cool and leaves its cold volume as priced: the moved data is the
+ * youngest of the cool tier, so the span the cool volume covers grows just enough to keep the cold share constant.
+ */
+function hotToCool(s: StackCost, gb: number): Partial<UsageConfig> {
+  const cold = s.estimate.lines.find((l) => l.priceId.startsWith("storage-cold-"));
+  const age = Number(/cold after (\d+) days/.exec(cold?.meter ?? "")?.[1] ?? NaN);
+  const cool = s.usage.lakeCoolGb + gb;
+  if (!cold || Number.isNaN(age)) return { lakeHotGb: s.usage.lakeHotGb - gb, lakeCoolGb: cool };
+  const spanDays = age / (1 - cold.quantity / cool);
+  return { lakeHotGb: s.usage.lakeHotGb - gb, lakeCoolGb: cool, lakeCoolVolumeMonths: spanDays / (730 / 24) };
 }
 /** The scoring deployment's size as the stack's outputs state it (fraudScoring.deployment). */
 const scoringSize =
@@ -412,6 +426,13 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     .reduce((sum, l) => sum + l.committed, 0);
   const status = (n: number, t: number = target) => (n <= t ? "met" : `**not met**: ${usd(n - t)} over`);
   const ready = alwaysReadyOf(prod.resources);
+  // The single levers of the table below that keep every control (the firewall downgrade is rejected there).
+  const dw300c = scenario(prod, {}, poolSku("DW300c")).total.committed;
+  const singleLevers = [
+    { name: "Synapse DW300c", committed: dw300c },
+    { name: "DW500c paused 12 h/day", committed: scenario(prod, { synapsePoolHoursPerMonth: 365 }).total.committed },
+    { name: "5 TB hot to cool", committed: scenario(prod, hotToCool(prod, 5120)).total.committed },
+  ];
   const perInstance = UNVERIFIED_BASELINE_USD_PER_GB_S * 2 * 3600 * 730;
   const missing = outlookFor(prod.resources);
   /** What a landing tier adds to the stack today (its Defender plans count the stack's resources). */
@@ -472,7 +493,14 @@ ${usd(atSeed)} committed (${status(atSeed)}); the capacity that carries the seed
 it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB throughput and what is billed per RU/s
 (Defender for Cosmos DB) only. ${
     atSeed <= target && today > target
-      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of Cosmos DB capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it over): combining levers, or accepting the overrun, is the platform owner's call.`
+      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of Cosmos DB capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. ${
+          singleLevers.every((l) => l.committed > target)
+            ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it at ${usd(dw300c)})`
+            : `The levers below that bring the stack as deployed under ${usd(target)} on their own: ${singleLevers
+                .filter((l) => l.committed <= target)
+                .map((l) => l.name)
+                .join(", ")}`
+        }: combining levers, or accepting the overrun, is the platform owner's call.`
       : "Closing the gap needs the platform owner: accept it, or take levers below."
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
@@ -487,7 +515,7 @@ pauses the pool and, with \`alsoStop\`, stops the fraud scorer and the streaming
 they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot wake a managed-identity SQL
 trigger from zero) polls change tracking every 100 ms, so the serverless database never auto-pauses, and the job runs
 around the clock: dev would be ${usd(devAlwaysOn)} at list. With it the database bills ${usd(devDbAwake)} (awake while
-the scorer runs, plus one auto-pause delay after each stop) against ${usd(devDbPausing)} at the usage assumption.
+the scorer runs, one auto-pause delay after each stop, and the nightly ETL's activity hours plus a delay) against ${usd(devDbPausing)} at the usage assumption.
 
 ## Per tier
 
@@ -591,9 +619,9 @@ ${[
     "rejected: loses IDPS and TLS inspection (PCI DSS 11.5.1)",
   ),
   L(
-    "Lake: 5 TB of the 10 TB hot moved to cool",
-    scenario(prod, { lakeHotGb: 5120, lakeCoolGb: 56320 }),
-    "cool reads are billed per GB retrieved",
+    "Lake: 5 TB of the 10 TB hot moved to cool (the raw zone cool after ~15 days)",
+    scenario(prod, hotToCool(prod, 5120)),
+    "cool reads are billed per GB retrieved; the cold volume stays as it is",
   ),
 ].join("\n")}
 

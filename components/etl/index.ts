@@ -148,7 +148,7 @@ export function validateEtlArgs(args: EtlArgs): void {
     }
     const stopped = offHoursTargets(defs);
     const given = Object.keys(args.offHours?.targets ?? {}) as OffHoursTarget[];
-    if (stopped.join() !== [...given].sort().join())
+    if ([...stopped].sort().join() !== [...given].sort().join())
       problems.push(
         `offHours.targets: must be exactly the definitions' off-hours targets (${stopped.join(", ") || "none"}), got ${given.join(", ") || "none"}`,
       );

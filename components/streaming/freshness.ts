@@ -137,6 +137,9 @@ export function jobLogAlert(
         ],
       },
       autoMitigate: rule.autoMitigate ?? true,
+      // A stateless rule notifies on every evaluation that fires: at most once an hour (the portal's "Mute actions",
+      // which needs automatic resolution off).
+      ...(rule.autoMitigate === false ? { muteActionsDuration: "PT1H" } : {}),
       skipQueryValidation: true,
       actions: {
         actionGroups: [args.actionGroupId],

@@ -65,6 +65,8 @@ export interface AdfGenerationOptions {
     readonly resumeAt: string;
     readonly pauseAt: string;
     readonly weekdaysOnly: boolean;
+    /** Resume the pool at `resumeAt` (absent = true); false: paused at `pauseAt`, resumed on demand. */
+    readonly resumePool?: boolean;
     /** What else stops outside working hours (off-hours pipelines and triggers; none when empty or absent). */
     readonly alsoStop?: readonly OffHoursTarget[];
   };

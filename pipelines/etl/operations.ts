@@ -181,7 +181,9 @@ function poolTriggers(options: AdfGenerationOptions): AdfResource[] {
   if (!s) return [];
   const others = offHoursTargets(options);
   return [
-    scheduleTrigger(s, TRIGGERS.poolResume, PIPELINES.poolResume, s.resumeAt, "Resumes the dedicated SQL pool"),
+    ...(s.resumePool === false
+      ? []
+      : [scheduleTrigger(s, TRIGGERS.poolResume, PIPELINES.poolResume, s.resumeAt, "Resumes the dedicated SQL pool")]),
     scheduleTrigger(s, TRIGGERS.poolPause, PIPELINES.poolPause, s.pauseAt, "Pauses the dedicated SQL pool"),
     ...(others.length > 0
       ? [

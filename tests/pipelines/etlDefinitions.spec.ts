@@ -486,6 +486,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
         /createArray\('Created', 'Stopped', 'Failed'\)/,
       );
     });
+    it("resumePool false: the pool is only paused at pauseAt (resumed on demand), the others still start at resumeAt", () => {
+      const onDemand = generateAdfDefinitions(dataModel, {
+        poolPauseSchedule: { ...schedule, resumePool: false, alsoStop: ["streamingJob"] },
+      });
+      assert.deepEqual(
+        onDemand.triggers.map((t) => t.name).sort(),
+        [TRIGGERS.offHoursStart, TRIGGERS.offHoursStop, TRIGGERS.nightly, TRIGGERS.poolPause].sort(),
+      );
+    });
     it("stops only what alsoStop names", () => {
       const job = generateAdfDefinitions(dataModel, { poolPauseSchedule: { ...schedule, alsoStop: ["streamingJob"] } });
       const names = activities(pipelineOf(job, PIPELINES.offHoursStop)).map((a) => a.name as string);

@@ -244,7 +244,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
             capacity: cu * 10,
             load: rps,
             unit: "req/s",
-            basis: `WAF_v2: ≈ 10 requests/s per compute unit, ≈ 10 capacity units per instance; ${minInstances * 100} req/s on the minimum until autoscale adds instances (3–5 minutes)`,
+            basis: `WAF_v2: ≈ 10 requests/s per compute unit, ≈ 10 capacity units per instance; ${minInstances > 0 ? `${minInstances * 100} req/s on the ${minInstances} reserved instances` : "no reserved instance"} until autoscale adds instances (3–5 minutes)`,
           })
         : row({
             tier: tierOf(gw, byUrn),

@@ -134,19 +134,37 @@ const TIME = (t: ResourceRecord): { minutes: number; days: readonly string[] | u
   return { minutes: h * 60 + (s?.minutes?.[0] ?? 0), days: s?.weekDays };
 };
 
+/** Hours a month between two daily schedule triggers of the factory (by trigger name), on the start trigger's days. */
+export function scheduledHours(
+  resources: readonly ResourceRecord[],
+  startTrigger: string,
+  stopTrigger: string,
+): { runningHoursPerMonth: number; stopsPerMonth: number; label: string } | undefined {
+  const trigger = (name: string) =>
+    resources.find((r) => r.type === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
+  const start = trigger(startTrigger);
+  const stop = trigger(stopTrigger);
+  const from = start && TIME(start);
+  const to = stop && TIME(stop);
+  if (!from || !to || to.minutes <= from.minutes) return undefined;
+  const daysPerWeek = from.days?.length ?? 7;
+  const stopsPerMonth = (daysPerWeek * (HOURS_PER_MONTH / 24)) / 7;
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  return {
+    runningHoursPerMonth: ((to.minutes - from.minutes) / 60) * stopsPerMonth,
+    stopsPerMonth,
+    label: `${hhmm(from.minutes)}–${hhmm(to.minutes)} on ${daysPerWeek} days a week`,
+  };
+}
+
 /**
  * The off-hours schedule of the stack, read from its resources: the factory's `tr_offhours_start` and
  * `tr_offhours_stop` schedule triggers (pipelines/etl/operations.ts) and the global parameters naming what the
  * off-hours pipelines stop. Undefined when the stack stops nothing.
  */
 export function offHoursSchedule(resources: readonly ResourceRecord[]): OffHoursSchedule | undefined {
-  const trigger = (name: string) =>
-    resources.find((r) => r.type === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
-  const start = trigger(OFF_HOURS_TRIGGERS.offHoursStart);
-  const stop = trigger(OFF_HOURS_TRIGGERS.offHoursStop);
-  const from = start && TIME(start);
-  const to = stop && TIME(stop);
-  if (!from || !to || to.minutes <= from.minutes) return undefined;
+  const hours = scheduledHours(resources, OFF_HOURS_TRIGGERS.offHoursStart, OFF_HOURS_TRIGGERS.offHoursStop);
+  if (!hours) return undefined;
   const stoppedIds = new Set<string>();
   for (const g of resources.filter((r) => r.type === "azure-native:datafactory:GlobalParameter")) {
     for (const p of Object.values(OFF_HOURS_PARAMETER)) {
@@ -154,16 +172,7 @@ export function offHoursSchedule(resources: readonly ResourceRecord[]): OffHours
       if (v) stoppedIds.add(v);
     }
   }
-  if (stoppedIds.size === 0) return undefined;
-  const daysPerWeek = from.days?.length ?? 7;
-  const stopsPerMonth = (daysPerWeek * (HOURS_PER_MONTH / 24)) / 7;
-  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
-  return {
-    runningHoursPerMonth: ((to.minutes - from.minutes) / 60) * stopsPerMonth,
-    stopsPerMonth,
-    stoppedIds,
-    label: `${hhmm(from.minutes)}–${hhmm(to.minutes)} on ${daysPerWeek} days a week`,
-  };
+  return stoppedIds.size === 0 ? undefined : { ...hours, stoppedIds };
 }
 
 /** A resource's ARM id (the engine's id, else its `id` output). */

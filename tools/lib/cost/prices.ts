@@ -64,6 +64,17 @@ const COOL = {
   GZRS: 0.0144 + (0.023 - 0.0115),
   RAGZRS: 0.0144 + (0.0288 - 0.0115),
 } as const;
+/** Hot capacity (first 50 TB) per GB-month by redundancy, as the hot rows below state them. */
+const HOT = {
+  LRS: 1064.96 / 51200,
+  GRS: 2344.96 / 51200,
+  RAGRS: 2447.36 / 51200,
+  ZRS: 1331.2 / 51200,
+  GZRS: 0.026 + (0.0458 - 0.0208),
+  RAGZRS: 0.026 + (0.0478 - 0.0208),
+} as const;
+/** Cold LRS capacity per GB-month (the sourced cold row below). */
+const COLD_LRS = 0.0036;
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
@@ -512,9 +523,9 @@ export const PRICES: readonly PriceRow[] = [
       note: "ZRS, GZRS and RA-GZRS rows follow (another source).",
     },
     [
-      ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", 1064.96 / 51200],
-      ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", 2344.96 / 51200],
-      ["storage-hot-RAGRS", "Block blob hot capacity, RA-GRS (first 50 TB)", 2447.36 / 51200],
+      ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", HOT.LRS],
+      ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", HOT.GRS],
+      ["storage-hot-RAGRS", "Block blob hot capacity, RA-GRS (first 50 TB)", HOT.RAGRS],
       ["storage-cool-LRS", "Block blob cool capacity, LRS", COOL.LRS],
       ["storage-cool-GRS", "Block blob cool capacity, GRS", COOL.GRS],
       ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", COOL.RAGRS],
@@ -716,7 +727,7 @@ export const PRICES: readonly PriceRow[] = [
       note: "StorageV2.Standard.ZRS.Hot/Cool of a fork of Infracost's storage golden that prices ZRS (the same file gives LRS hot $0.0208, GRS hot $0.0458, RA-GRS hot $0.0478, LRS cool $0.0115, GRS cool $0.023, RA-GRS cool $0.0288).",
     },
     [
-      ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", 1331.2 / 51200],
+      ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", HOT.ZRS],
       ["storage-cool-ZRS", "Block blob cool capacity, ZRS", COOL.ZRS],
     ],
   ),
@@ -730,8 +741,8 @@ export const PRICES: readonly PriceRow[] = [
     },
     [
       // GZRS = ZRS + the geo-replica premium (GRS − LRS); RA-GZRS = ZRS + (RA-GRS − LRS): the same golden's rows.
-      ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", 0.026 + (0.0458 - 0.0208)],
-      ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", 0.026 + (0.0478 - 0.0208)],
+      ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", HOT.GZRS],
+      ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", HOT.RAGZRS],
       ["storage-cool-GZRS", "Block blob cool capacity, GZRS", COOL.GZRS],
       ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", COOL.RAGZRS],
     ],
@@ -745,7 +756,7 @@ export const PRICES: readonly PriceRow[] = [
       source: "https://github.com/mitchpaulus/dotfiles/blob/1240d65d991df8d4af51546d4be12200121c2134/notes/azure.md",
       note: "Blob storage pay-as-you-go table, 'Cold' column, first 50 TB: $0.0036 per GB (LRS). A test fixture of the Retail Prices API recorded 2026-09 (eastus, 'Cold LRS Data Stored') gives the same $0.0036 next to the hot $0.0208 and cool $0.0152 of the rows above.",
     },
-    [["storage-cold-LRS", "Block blob cold capacity, LRS", 0.0036]],
+    [["storage-cold-LRS", "Block blob cold capacity, LRS", COLD_LRS]],
   ),
   ...gbMonthRows(
     {
@@ -753,14 +764,14 @@ export const PRICES: readonly PriceRow[] = [
       region: "eastus",
       date: READ,
       source: DIGINFRA_STORAGE,
-      note: "DERIVED, not read: no stored source publishes the cold ZRS/GRS/GZRS meters. Cold LRS plus the same redundancy's premium over LRS in the cool tier (cool X − cool LRS, the rows above): an upper bound, since the premium shrinks with the tier's price. Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Cold GZRS' …).",
+      note: "DERIVED, not read: no stored source publishes the cold ZRS/GRS/GZRS meters. The higher of two readings of the rows above: cold LRS plus the cool tier's premium of the same redundancy over LRS, and cold LRS scaled by the hot tier's ratio to LRS. Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Cold GZRS' …).",
     },
     (["ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const).map(
       (red) =>
         [
           `storage-cold-${red}`,
           `Block blob cold capacity, ${red === "RAGRS" ? "RA-GRS" : red === "RAGZRS" ? "RA-GZRS" : red}`,
-          0.0036 + (COOL[red] - COOL.LRS),
+          Math.max(COLD_LRS + (COOL[red] - COOL.LRS), COLD_LRS * (HOT[red] / HOT.LRS)),
         ] as const,
     ),
   ),

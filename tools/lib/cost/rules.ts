@@ -12,6 +12,7 @@ const NIGHTLY_TRIGGER = TRIGGERS.nightly;
 import {
   alwaysReadyInstances,
   armIdOf,
+  scheduledHours,
   at,
   free,
   isSqlTriggerSettings,
@@ -373,10 +374,13 @@ export const synapsePool: Rule = (r, ctx) => {
   const m = /^DW(\d+)c$/.exec(sku);
   if (!m) return notEstimated(`dedicated pool SKU '${sku}' is not a DWxxxc Gen2 SKU`);
   const units = Number(m[1]) / 100;
-  const hours = ctx.usage.synapsePoolHoursPerMonth;
+  // A factory schedule that resumes the pool every morning keeps it running at least until its pause: the usage
+  // assumption cannot be lower than that (a pool resumed on demand has only the pause trigger: the assumption holds).
+  const scheduled = scheduledHours(ctx.resources, TRIGGERS.poolResume, TRIGGERS.poolPause);
+  const hours = Math.round(Math.max(ctx.usage.synapsePoolHoursPerMonth, scheduled?.runningHoursPerMonth ?? 0));
   return priced(
     {
-      meter: `Dedicated pool ${sku}, ${hours} h/month running`,
+      meter: `Dedicated pool ${sku}, ${hours} h/month running${scheduled && hours > ctx.usage.synapsePoolHoursPerMonth ? ` (resumed ${scheduled.label} by the factory's schedule)` : ""}`,
       priceId: "synapse-dw100c",
       quantity: units * hours,
       noReservation: hours < H,
