@@ -911,7 +911,10 @@ describe("cost: capacity model", () => {
     // WAF_v2: ~10 requests/s per compute unit, ~10 per instance, at the autoscale maximum: 1,000 req/s for 5,000.
     assert.equal(get("agw", "requests/s through the WAF")?.capacity, 10 * 10 * 10);
     assert.equal(get("agw", "requests/s through the WAF")?.headroom, 0.2);
-    assert.match(get("agw", "requests/s through the WAF")?.basis ?? "", /200 req\/s on the 2 reserved instances until autoscale/);
+    assert.match(
+      get("agw", "requests/s through the WAF")?.basis ?? "",
+      /200 req\/s on the 2 reserved instances until autoscale/,
+    );
     assert.equal(get("agw", "new TLS connections/s"), undefined);
     // Standard_v2 (manual: sku.capacity): ~50 new TLS connections/s per compute unit.
     assert.equal(get("std", "new TLS connections/s")?.capacity, 4 * 10 * 50);

@@ -55,24 +55,20 @@ const gbMonthRows = (
   rows: readonly (readonly [string, string, number])[],
 ): PriceRow[] =>
   rows.map(([id, meter, list]) => ({ id, meter, unit: "GB-month", currency: "USD", list: r(list), ...common }));
-/** Cool capacity per GB-month by redundancy, as the cool rows below state them (the cold rows derive from these). */
-const COOL = {
-  LRS: 76000 / 5_000_000,
-  GRS: 100200 / 3_000_000,
-  RAGRS: 245000 / 7_000_000,
-  ZRS: 57600 / 4_000_000,
-  GZRS: 0.0144 + (0.023 - 0.0115),
-  RAGZRS: 0.0144 + (0.0288 - 0.0115),
+/**
+ * Block blob capacity per GB-month by redundancy, [hot (first 50 TB), cool], as the storage rows below state them
+ * (the cold rows derive from these).
+ */
+const BLOB = {
+  LRS: [1064.96 / 51200, 76000 / 5_000_000],
+  GRS: [2344.96 / 51200, 100200 / 3_000_000],
+  RAGRS: [2447.36 / 51200, 245000 / 7_000_000],
+  ZRS: [1331.2 / 51200, 57600 / 4_000_000],
+  GZRS: [0.026 + (0.0458 - 0.0208), 0.0144 + (0.023 - 0.0115)],
+  RAGZRS: [0.026 + (0.0478 - 0.0208), 0.0144 + (0.0288 - 0.0115)],
 } as const;
-/** Hot capacity (first 50 TB) per GB-month by redundancy, as the hot rows below state them. */
-const HOT = {
-  LRS: 1064.96 / 51200,
-  GRS: 2344.96 / 51200,
-  RAGRS: 2447.36 / 51200,
-  ZRS: 1331.2 / 51200,
-  GZRS: 0.026 + (0.0458 - 0.0208),
-  RAGZRS: 0.026 + (0.0478 - 0.0208),
-} as const;
+const HOT = Object.fromEntries(Object.entries(BLOB).map(([k, v]) => [k, v[0]])) as Record<keyof typeof BLOB, number>;
+const COOL = Object.fromEntries(Object.entries(BLOB).map(([k, v]) => [k, v[1]])) as Record<keyof typeof BLOB, number>;
 /** Cold LRS capacity per GB-month (the sourced cold row below). */
 const COLD_LRS = 0.0036;
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
