@@ -473,7 +473,7 @@ for the meter seen in a third-party report, not verified here) a 2,048 MB instan
 prod's ${ready.all} about ${usd(ready.all * perInstance)}: prod as deployed would be ${usd(today + ready.all * perInstance)}, and at the seed's sizing
 ${usd(atSeed + ready.all * perInstance)} with all ${ready.all}, or ${usd(atSeed + (ready.all - ready.scorer + 1) * perInstance)} without the ${ready.scorer - 1} scorer instances beyond the first (like the
 Cosmos DB uplift, they exist for the seed's load). The target rows below are only as good as this unpriced meter:
-price it from the Retail Prices API ('Always Ready Baseline', westeurope) before relying on them.
+price it from the Retail Prices API (\`npm run cost:retail\`, which needs network access) before relying on them.
 
 ## Targets
 

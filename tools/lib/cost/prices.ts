@@ -9,7 +9,7 @@
  * (section 7). Where Microsoft publishes no West Europe figure in a stored source, the row says which region the
  * figure is for (East US figures are ~10 % below West Europe for Azure SQL: see the `sql-gp-compute` note).
  * Refresh: query https://prices.azure.com/api/retail/prices with the row's meter for `armRegionName eq 'westeurope'`
- * and update `list`, `date` and `source` together.
+ * (`npm run cost:retail` does it for the unpriced and derived meters) and update `list`, `date` and `source` together.
  */
 
 export interface PriceRow {

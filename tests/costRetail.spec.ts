@@ -1,0 +1,102 @@
+import { strict as assert } from "node:assert";
+import {
+  fetchRetail,
+  formatRetail,
+  relevantItems,
+  RETAIL_QUERIES,
+  retailUrl,
+  type Fetch,
+  type RetailItem,
+} from "../tools/lib/cost/retail";
+import { PRICES } from "../tools/lib/cost/prices";
+
+const item = (o: Partial<RetailItem>): RetailItem => ({
+  currencyCode: "USD",
+  retailPrice: 1,
+  unitOfMeasure: "1 GB/Month",
+  armRegionName: "westeurope",
+  serviceName: "Storage",
+  productName: "General Block Blob v2",
+  skuName: "Cold GZRS",
+  meterName: "Cold GZRS Data Stored",
+  type: "Consumption",
+  tierMinimumUnits: 0,
+  effectiveStartDate: "2026-10-01T00:00:00Z",
+  ...o,
+});
+
+describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
+  const baseline = RETAIL_QUERIES.find((q) => q.id === "functions-flex-always-ready-baseline")!;
+
+  it("asks for the meters the table leaves unpriced or derives, each a known row or one it would add", () => {
+    const ids = RETAIL_QUERIES.map((q) => q.id);
+    assert.equal(new Set(ids).size, ids.length, "one query per row");
+    for (const id of ["storage-cold-GZRS", "storage-hot-GZRS", "vm-Standard_DS2_v2", "vm-Standard_DS3_v2"])
+      assert.ok(PRICES.some((p) => p.id === id) && ids.includes(id), id);
+    // The two Flex meters the estimator lists as not estimated have no row yet.
+    assert.ok(
+      ids.includes("functions-flex-always-ready-baseline") && ids.includes("functions-flex-on-demand-executions"),
+    );
+  });
+
+  it("filters by region, pay-as-you-go and the meter's names, as an OData string with quotes escaped", () => {
+    const url = retailUrl(baseline, "westeurope");
+    assert.ok(url.startsWith("https://prices.azure.com/api/retail/prices?currencyCode='USD'&$filter="));
+    assert.equal(
+      decodeURIComponent(url.split("$filter=")[1]),
+      "armRegionName eq 'westeurope' and priceType eq 'Consumption' and serviceName eq 'Functions' and meterName eq 'Always Ready Baseline'",
+    );
+    const quoted = { ...baseline, match: { ...baseline.match, meterName: "it's" } };
+    assert.match(decodeURIComponent(retailUrl(quoted, "westeurope")), /meterName eq 'it''s'$/);
+  });
+
+  it("keeps the first volume tier of the pay-as-you-go Linux meter only", () => {
+    const kept = relevantItems([
+      item({ retailPrice: 0.0081 }),
+      item({ retailPrice: 0.0077, tierMinimumUnits: 51200 }),
+      item({ type: "Reservation", retailPrice: 0.005 }),
+      item({ productName: "Virtual Machines DSv2 Series Windows", retailPrice: 0.3 }),
+      item({ skuName: "DS2 v2 Spot", retailPrice: 0.03 }),
+    ]);
+    assert.deepEqual(
+      kept.map((i) => i.retailPrice),
+      [0.0081],
+    );
+  });
+
+  it("follows NextPageLink and fails on an HTTP error, naming the row", async () => {
+    const urls: string[] = [];
+    const pages: Record<string, unknown> = {
+      first: { Items: [item({ retailPrice: 0.0081 })], NextPageLink: "second" },
+      second: { Items: [item({ retailPrice: 0.009, tierMinimumUnits: 0 })], NextPageLink: null },
+    };
+    const fake: Fetch = async (url) => {
+      urls.push(url);
+      const key = url.startsWith("https://") ? "first" : url;
+      return { ok: true, status: 200, json: async () => pages[key] };
+    };
+    const items = await fetchRetail(
+      RETAIL_QUERIES.find((q) => q.id === "storage-cold-GZRS")!,
+      "westeurope",
+      fake,
+    );
+    assert.deepEqual(
+      items.map((i) => i.retailPrice),
+      [0.0081, 0.009],
+    );
+    assert.equal(urls.length, 2);
+    const failing: Fetch = async () => ({ ok: false, status: 429, json: async () => ({}) });
+    await assert.rejects(
+      fetchRetail(baseline, "westeurope", failing),
+      /HTTP 429 for functions-flex-always-ready-baseline/,
+    );
+  });
+
+  it("prints a line to paste per item, or says nothing matched", () => {
+    const cold = RETAIL_QUERIES.find((q) => q.id === "storage-cold-GZRS")!;
+    assert.deepEqual(formatRetail(cold, [item({ retailPrice: 0.0081 })]), [
+      "storage-cold-GZRS: 0.0081 USD per 1 GB/Month — General Block Blob v2 / Cold GZRS / Cold GZRS Data Stored, westeurope, effective 2026-10-01 (derived in prices.ts)",
+    ]);
+    assert.match(formatRetail(baseline, [])[0], /^functions-flex-always-ready-baseline: no pay-as-you-go item matched/);
+  });
+});

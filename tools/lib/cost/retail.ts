@@ -1,0 +1,149 @@
+/**
+ * The Azure Retail Prices API (https://prices.azure.com/api/retail/prices, public, no authentication) for the meters
+ * the price table cannot source offline: the ones it leaves unpriced (Flex Consumption always-ready baseline and
+ * executions) and the rows it derives (cold and geo-zone-redundant blob capacity, the DSv2 sizes of the scoring
+ * deployment). `npm run cost:retail` prints what the API says for West Europe, to update `prices.ts` by hand with a
+ * dated source; nothing here changes a price by itself.
+ *
+ * API: https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices (OData `$filter` on
+ * serviceName, armRegionName, skuName, meterName, priceType…; pages through `NextPageLink`).
+ */
+
+export const RETAIL_API = "https://prices.azure.com/api/retail/prices";
+
+/** One item of the API's `Items` (the fields read here). */
+export interface RetailItem {
+  readonly currencyCode: string;
+  readonly retailPrice: number;
+  readonly unitPrice?: number;
+  readonly unitOfMeasure: string;
+  readonly armRegionName: string;
+  readonly serviceName: string;
+  readonly productName: string;
+  readonly skuName: string;
+  readonly meterName: string;
+  readonly type: string;
+  readonly tierMinimumUnits?: number;
+  readonly effectiveStartDate?: string;
+  readonly reservationTerm?: string;
+  readonly isPrimaryMeterRegion?: boolean;
+}
+
+/** A meter the table wants from the API: the price row it would fill (or replace) and the filter that finds it. */
+export interface RetailQuery {
+  /** The price row id (`prices.ts`), existing or to add. */
+  readonly id: string;
+  /** Why the table needs it. */
+  readonly why: string;
+  /** Equality conditions of the OData filter, besides the region and `type eq 'Consumption'`. */
+  readonly match: Readonly<Record<"serviceName" | "productName" | "skuName" | "meterName", string | undefined>>;
+}
+
+const q = (
+  id: string,
+  why: string,
+  match: Partial<Record<"serviceName" | "productName" | "skuName" | "meterName", string>>,
+): RetailQuery => ({
+  id,
+  why,
+  match: { serviceName: undefined, productName: undefined, skuName: undefined, meterName: undefined, ...match },
+});
+
+/** The meters `npm run cost:retail` asks for. */
+export const RETAIL_QUERIES: readonly RetailQuery[] = [
+  q("functions-flex-always-ready-baseline", "unpriced: Flex always-ready baseline (GB-s)", {
+    serviceName: "Functions",
+    meterName: "Always Ready Baseline",
+  }),
+  q("functions-flex-always-ready-executions", "unpriced: executions on always-ready instances", {
+    serviceName: "Functions",
+    meterName: "Always Ready Total Executions",
+  }),
+  q("functions-flex-on-demand-executions", "unpriced: on-demand executions", {
+    serviceName: "Functions",
+    meterName: "On Demand Total Executions",
+  }),
+  ...(["GZRS", "RA-GZRS", "ZRS", "GRS"] as const).flatMap((red) =>
+    (["Hot", "Cool", "Cold"] as const).map((tier) =>
+      q(
+        `storage-${tier.toLowerCase()}-${red.replace("-", "")}`,
+        tier === "Cold" || red.endsWith("GZRS") ? "derived in prices.ts" : "East US figure in prices.ts",
+        {
+          serviceName: "Storage",
+          productName: "General Block Blob v2",
+          skuName: `${tier} ${red}`,
+          meterName: `${tier} ${red} Data Stored`,
+        },
+      ),
+    ),
+  ),
+  ...(["DS1 v2", "DS2 v2", "DS3 v2"] as const).map((size) =>
+    q(`vm-Standard_${size.replace(" ", "_")}`, "East US or derived in prices.ts (Linux, pay-as-you-go)", {
+      serviceName: "Virtual Machines",
+      productName: "Virtual Machines DSv2 Series",
+      skuName: size,
+      meterName: size,
+    }),
+  ),
+];
+
+/** OData string literal ('' escapes a quote). */
+const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/** The first page's URL for a query in a region (USD, pay-as-you-go prices only). */
+export function retailUrl(query: RetailQuery, region: string): string {
+  const conditions = [
+    `armRegionName eq ${lit(region)}`,
+    `priceType eq 'Consumption'`,
+    ...Object.entries(query.match)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([k, v]) => `${k} eq ${lit(v)}`),
+  ];
+  return `${RETAIL_API}?currencyCode='USD'&$filter=${encodeURIComponent(conditions.join(" and "))}`;
+}
+
+/**
+ * The items that price the meter as the table does: pay-as-you-go (`Consumption`), the first volume tier
+ * (`tierMinimumUnits` 0, the rows say "first 50 TB"), and for VMs the Linux meter (no "Windows" product, no Spot or
+ * Low Priority SKU).
+ */
+export function relevantItems(items: readonly RetailItem[]): RetailItem[] {
+  return items.filter(
+    (i) =>
+      i.type === "Consumption" &&
+      (i.tierMinimumUnits ?? 0) === 0 &&
+      !/Windows/i.test(i.productName) &&
+      !/Spot|Low Priority/i.test(i.skuName),
+  );
+}
+
+/** Minimal fetch (Node's global fetch fits). */
+export type Fetch = (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+/** Every item of a query, following `NextPageLink` (at most `maxPages`). */
+export async function fetchRetail(
+  query: RetailQuery,
+  region: string,
+  fetch: Fetch,
+  maxPages = 10,
+): Promise<RetailItem[]> {
+  const items: RetailItem[] = [];
+  let url: string | null = retailUrl(query, region);
+  for (let page = 0; url && page < maxPages; page++) {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`Retail Prices API: HTTP ${res.status} for ${query.id}`);
+    const body = (await res.json()) as { Items?: RetailItem[]; NextPageLink?: string | null };
+    items.push(...(body.Items ?? []));
+    url = body.NextPageLink ?? null;
+  }
+  return relevantItems(items);
+}
+
+/** One line per item: what to paste into a price row (id, meter, unit, price, region, effective date). */
+export function formatRetail(query: RetailQuery, items: readonly RetailItem[]): string[] {
+  if (items.length === 0) return [`${query.id}: no pay-as-you-go item matched (${query.why})`];
+  return items.map(
+    (i) =>
+      `${query.id}: ${i.retailPrice} ${i.currencyCode} per ${i.unitOfMeasure} — ${i.productName} / ${i.skuName} / ${i.meterName}, ${i.armRegionName}, effective ${i.effectiveStartDate?.slice(0, 10) ?? "?"} (${query.why})`,
+  );
+}
