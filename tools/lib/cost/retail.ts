@@ -29,6 +29,8 @@ export interface RetailItem {
   readonly isPrimaryMeterRegion?: boolean;
 }
 
+type MatchField = "serviceName" | "productName" | "skuName" | "armSkuName" | "meterName";
+
 /** A meter the table wants from the API: the price row it would fill (or replace) and the filter that finds it. */
 export interface RetailQuery {
   /** The price row id (`prices.ts`), existing or to add. */
@@ -36,17 +38,20 @@ export interface RetailQuery {
   /** Why the table needs it. */
   readonly why: string;
   /** Equality conditions of the OData filter, besides the region and `type eq 'Consumption'`. */
-  readonly match: Readonly<Record<"serviceName" | "productName" | "skuName" | "meterName", string | undefined>>;
+  readonly match: Readonly<Record<MatchField, string | undefined>>;
 }
 
-const q = (
-  id: string,
-  why: string,
-  match: Partial<Record<"serviceName" | "productName" | "skuName" | "meterName", string>>,
-): RetailQuery => ({
+const q = (id: string, why: string, match: Partial<Record<MatchField, string>>): RetailQuery => ({
   id,
   why,
-  match: { serviceName: undefined, productName: undefined, skuName: undefined, meterName: undefined, ...match },
+  match: {
+    serviceName: undefined,
+    productName: undefined,
+    skuName: undefined,
+    armSkuName: undefined,
+    meterName: undefined,
+    ...match,
+  },
 });
 
 /** The meters `npm run cost:retail` asks for. */
@@ -77,12 +82,10 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
       ),
     ),
   ),
-  ...(["DS1 v2", "DS2 v2", "DS3 v2"] as const).map((size) =>
-    q(`vm-Standard_${size.replace(" ", "_")}`, "East US or derived in prices.ts (Linux, pay-as-you-go)", {
+  ...(["Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"] as const).map((size) =>
+    q(`vm-${size}`, "East US or derived in prices.ts (Linux, pay-as-you-go)", {
       serviceName: "Virtual Machines",
-      productName: "Virtual Machines DSv2 Series",
-      skuName: size,
-      meterName: size,
+      armSkuName: size,
     }),
   ),
 ];
