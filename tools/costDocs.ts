@@ -447,7 +447,8 @@ with the stack's usage assumptions (\`usage\` in \`Pulumi.<stack>.yaml\`, defaul
 price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region, date and public source).
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
 \`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month, and the
-pull-request workflow puts that change in the job summary.
+pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
+Retail Prices API for the meters the table leaves unpriced or derives, in West Europe.
 
 **List** is pay-as-you-go. **Committed** applies the stack's \`usage.commitment\` (prod: 3-year reservations where
 Azure sells them, on SQL vCore compute, Synapse cDWU and Cosmos DB throughput, plus Azure Hybrid Benefit on the SQL
