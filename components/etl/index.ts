@@ -33,7 +33,7 @@ import {
   type AdfLinkedServiceRole,
   type OffHoursTarget,
 } from "../../pipelines/etl/contract";
-import { OFF_HOURS_PARAMETER } from "../../pipelines/etl/operations";
+import { OFF_HOURS_PARAMETER } from "../../pipelines/etl/names";
 import { offHoursOperations, offHoursProblems, type OffHoursArgs, type OffHoursTargetSpec } from "./offHours";
 import type { EtlConfig } from "../../lib/config";
 import {

@@ -189,7 +189,7 @@ export function offHoursOperations(
             values: [...alertRuleIds],
           },
         ],
-        actions: [{ actionType: "RemoveAllActionGroups" }],
+        actions: [{ actionType: alertsmanagement.ActionType.RemoveAllActionGroups }],
         schedule: { timeZone: args.schedule.timeZone, recurrences: silencedRecurrences(args.schedule, quiet) },
       },
       tags: args.tags,

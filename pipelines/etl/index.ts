@@ -12,8 +12,15 @@ import { globalParametersFor, operationsPipelines, poolTriggers } from "./operat
 import { nightlyTrigger, orchestrationPipelines } from "./orchestration";
 
 export * from "./contract";
-export { GLOBAL_PARAMETERS, MASTER_PIPELINE, OFF_HOURS_GLOBAL_PARAMETERS, PIPELINES, TRIGGERS } from "./names";
-export { OFF_HOURS_API_VERSIONS, OFF_HOURS_PARAMETER, offHoursTargets } from "./operations";
+export {
+  GLOBAL_PARAMETERS,
+  MASTER_PIPELINE,
+  OFF_HOURS_GLOBAL_PARAMETERS,
+  OFF_HOURS_PARAMETER,
+  PIPELINES,
+  TRIGGERS,
+} from "./names";
+export { OFF_HOURS_API_VERSIONS, offHoursTargets } from "./operations";
 
 export function generateAdfDefinitions(
   model: DataModel = dataModel,

@@ -1,7 +1,7 @@
 // Deterministic names of everything the ETL generator emits: pipelines, folders, triggers, the factory global
 // parameters the definitions read, the lake layout, and the SQL objects (schema `etl`) the pipelines call.
 import { REFRESH_PROCEDURE } from "../generators/olap";
-import type { AdfGlobalParameterSpec } from "./contract";
+import type { AdfGlobalParameterSpec, OffHoursTarget } from "./contract";
 
 /** The master pipeline the seed's integration test starts with `{"runDate": "2025-10-20"}`. */
 export const MASTER_PIPELINE = "etl_oltp_to_olap";
@@ -108,6 +108,12 @@ export const OFF_HOURS_GLOBAL_PARAMETERS = {
   },
 } as const satisfies Record<string, AdfGlobalParameterSpec>;
 export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS | keyof typeof OFF_HOURS_GLOBAL_PARAMETERS;
+
+/** The global parameter naming each off-hours target's resource id. */
+export const OFF_HOURS_PARAMETER = {
+  fraudScoring: "fraudScoringAppResourceId",
+  streamingJob: "streamingJobResourceId",
+} as const satisfies Record<OffHoursTarget, keyof typeof OFF_HOURS_GLOBAL_PARAMETERS>;
 
 /** `@pipeline().globalParameters.<name>` (inside an expression, without the leading `@`). */
 export const globalParameter = (name: GlobalParameterName) => `pipeline().globalParameters.${name}`;

@@ -22,6 +22,7 @@ import {
   GLOBAL_PARAMETERS,
   globalParameter,
   OFF_HOURS_GLOBAL_PARAMETERS,
+  OFF_HOURS_PARAMETER,
   PIPELINES,
   TRIGGERS,
   type GlobalParameterName,
@@ -207,12 +208,6 @@ export function offHoursTargets(options: AdfGenerationOptions): readonly OffHour
 
 /** ARM REST API versions of the stop/start actions (Microsoft.Web sites, Microsoft.StreamAnalytics streamingjobs). */
 export const OFF_HOURS_API_VERSIONS = { fraudScoring: "2024-04-01", streamingJob: "2020-03-01" } as const;
-
-/** The global parameter naming each off-hours target's resource id. */
-export const OFF_HOURS_PARAMETER = {
-  fraudScoring: "fraudScoringAppResourceId",
-  streamingJob: "streamingJobResourceId",
-} as const satisfies Record<OffHoursTarget, keyof typeof OFF_HOURS_GLOBAL_PARAMETERS>;
 
 const armAction = (target: OffHoursTarget, action: "" | "/stop" | "/start") =>
   `@concat('https://management.azure.com', ${globalParameter(OFF_HOURS_PARAMETER[target])}, '${action}?api-version=${OFF_HOURS_API_VERSIONS[target]}')`;

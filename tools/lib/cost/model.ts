@@ -3,8 +3,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import type { LoadConfig, UsageConfig } from "../../../lib/usage";
-import { OFF_HOURS_PARAMETER } from "../../../pipelines/etl/operations";
-import { TRIGGERS as OFF_HOURS_TRIGGERS } from "../../../pipelines/etl/names";
+import { OFF_HOURS_PARAMETER, TRIGGERS as OFF_HOURS_TRIGGERS } from "../../../pipelines/etl/names";
 import { HOURS_PER_MONTH } from "./prices";
 
 /** One priced component of a resource, as a rule states it: a price row and a monthly quantity in its unit. */
@@ -126,7 +125,8 @@ export interface OffHoursSchedule {
   readonly label: string;
 }
 
-const TIME = (t: ResourceRecord): { minutes: number; days: readonly string[] | undefined } | undefined => {
+/** A daily schedule trigger's time of day (minutes) and week days. */
+const triggerTime = (t: ResourceRecord): { minutes: number; days: readonly string[] | undefined } | undefined => {
   const s = at(t.inputs, "properties.recurrence.schedule") as
     { hours?: number[]; minutes?: number[]; weekDays?: string[] } | undefined;
   const h = s?.hours?.[0];
@@ -144,8 +144,8 @@ export function scheduledHours(
     resources.find((r) => r.type === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
   const start = trigger(startTrigger);
   const stop = trigger(stopTrigger);
-  const from = start && TIME(start);
-  const to = stop && TIME(stop);
+  const from = start && triggerTime(start);
+  const to = stop && triggerTime(stop);
   if (!from || !to || to.minutes <= from.minutes) return undefined;
   const daysPerWeek = from.days?.length ?? 7;
   const stopsPerMonth = (daysPerWeek * (HOURS_PER_MONTH / 24)) / 7;

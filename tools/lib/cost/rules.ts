@@ -544,6 +544,9 @@ const EP: Record<string, { vcpu: number; gb: number }> = {
   EP3: { vcpu: 4, gb: 14 },
 };
 const r2 = (n: number) => Math.round(n * 100) / 100;
+/** The Flex Consumption function apps of the stack (the usage's executions and GB-s are shared among them). */
+const flexApps = (ctx: RuleContext) =>
+  ctx.ofType(`${AN}:web:WebApp`).filter((a) => at(a.inputs, "functionAppConfig") !== undefined);
 export const appServicePlan: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "";
   const n = num(r.inputs, "sku.capacity") ?? 1;
@@ -562,9 +565,8 @@ export const appServicePlan: Rule = (r, ctx) => {
       return count > 0 ? [`${count} × ${mb} MB ${when}`] : [];
     });
     // Executions are billed per million on top of execution time: no sourced price for that meter either.
-    const flexApps = ctx.ofType(`${AN}:web:WebApp`).filter((a) => at(a.inputs, "functionAppConfig") !== undefined);
-    const executions =
-      flexApps.length > 0 ? (ctx.usage.functionMillionExecutionsPerMonth * apps.length) / flexApps.length : 0;
+    const flex = flexApps(ctx);
+    const executions = flex.length > 0 ? (ctx.usage.functionMillionExecutionsPerMonth * apps.length) / flex.length : 0;
     const unpriced = [
       ...(ready.length > 0 ? [`always-ready baseline of ${ready.join(", ")}`] : []),
       `executions (${r2(executions)} million a month: its apps' share of usage.functionMillionExecutionsPerMonth)`,
@@ -587,7 +589,7 @@ export const appServicePlan: Rule = (r, ctx) => {
 
 export const webApp: Rule = (r, ctx) => {
   if (at(r.inputs, "functionAppConfig") === undefined) return free("billed on its App Service plan");
-  const flex = ctx.ofType(r.type).filter((a) => at(a.inputs, "functionAppConfig") !== undefined).length;
+  const flex = flexApps(ctx).length;
   return priced({
     meter: `Flex Consumption execution time (share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps)`,
     priceId: "functions-flex-gbs",
