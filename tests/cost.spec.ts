@@ -875,6 +875,23 @@ describe("cost: capacity model", () => {
     close(ru, (4.95 + 0.2 * 8) * 1.06, "one 1 KB create with 8 terms and a CMK");
     assert.ok(40000 / ru > 5500 && 40000 / ru < 6500, "the seed's 40K RU/s on api_logs covers ~6K writes/s");
   });
+  it("a change feed read carries the customer-managed key's query overhead (+15 %), a point read +5 %", () => {
+    const only = (reads: number, changeFeedReads: number, cmk: boolean) =>
+      ruPerTransaction(
+        {
+          ...DEFAULT_LOAD.cosmos.apiLogs,
+          createsPerTransaction: 0,
+          replacesPerTransaction: 0,
+          readsPerTransaction: reads,
+          changeFeedReadsPerTransaction: changeFeedReads,
+        },
+        undefined,
+        cmk,
+      ).ru;
+    close(only(0, 1, true), ruBySize(DEFAULT_LOAD.cosmos.apiLogs.itemKb, "read") * 1.15);
+    close(only(1, 0, true), ruBySize(DEFAULT_LOAD.cosmos.apiLogs.itemKb, "read") * 1.05);
+    close(only(0, 1, false), only(1, 0, false), "without a CMK both cost a plain read");
+  });
   it("Event Hubs, Application Gateway, Flex functions and online scoring rows on hand-made inputs", () => {
     const rows = capacity(
       [

@@ -660,7 +660,7 @@ each tier can carry, and a test fails when a prod tier is below the target.
 **Where the RU figures come from.** Microsoft's table of write and read charges by document size (1 KB: 4.95 RU
 write, 1 RU read; 2 KB: 6.29 / 1.04; …, https://learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption,
 2026-04-21), plus 0.2 RU per indexed term written (same page: "5.0 + 0.2 × 10"), a replace costing a delete and an
-insert plus its modified terms, and the customer-managed key's +6 % on writes / +5 % on reads
+insert plus its modified terms, and the customer-managed key's +6 % on writes / +5 % on point reads / +15 % on change feed reads
 ([cosmos-partitioning.md](cosmos-partitioning.md)). Indexed terms are read from each container's indexing policy in
 the program: its included paths (or the item's properties when \`/*\` is included, less excluded subtrees), one per
 composite index, plus \`id\` and \`_ts\`. Per transaction of flow 1 (defaults, \`load.cosmos\`), as the function

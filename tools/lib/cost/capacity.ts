@@ -56,9 +56,13 @@ export function ruBySize(kb: number, op: "read" | "write"): number {
 
 /** RU per indexed term written (same page: "0.2 × 10 (indexing)"). */
 export const RU_PER_INDEXED_TERM = 0.2;
-/** Customer-managed keys add about 6 % to writes and 5 % to reads (docs/cosmos-partitioning.md). */
+/**
+ * Customer-managed keys add about 6 % to writes, 5 % to point reads and 15 % to queries and change feed reads
+ * (docs/cosmos-partitioning.md, "Throughput and capacity").
+ */
 export const CMK_WRITE = 1.06;
 export const CMK_READ = 1.05;
+export const CMK_CHANGE_FEED = 1.15;
 
 /**
  * Index terms one item writes under a container's indexing policy: the included paths (or, when `/*` is included,
@@ -79,20 +83,24 @@ export function ruPerTransaction(
   l: CosmosLoad,
   indexingPolicy: unknown,
   cmk: boolean,
-): { ru: number; create: number; replace: number; read: number; terms: number } {
+): { ru: number; create: number; replace: number; read: number; changeFeedRead: number; terms: number } {
   const terms = indexedTerms(indexingPolicy, l.properties);
   const w = cmk ? CMK_WRITE : 1;
   const rd = cmk ? CMK_READ : 1;
+  const cf = cmk ? CMK_CHANGE_FEED : 1;
   const create = (ruBySize(l.itemKb, "write") + RU_PER_INDEXED_TERM * terms) * w;
   // A replace deletes and inserts the document and its modified index terms (same page, "Updates (replace)").
   const replace =
     (2 * ruBySize(l.itemKb, "write") + 2 * RU_PER_INDEXED_TERM * Math.min(terms, l.modifiedIndexedTerms)) * w;
   const read = ruBySize(l.itemKb, "read") * rd;
+  // A change feed read is billed like a point read of the item, with the customer-managed key's query overhead.
+  const changeFeedRead = ruBySize(l.itemKb, "read") * cf;
   const ru =
     l.createsPerTransaction * create +
     l.replacesPerTransaction * replace +
-    (l.readsPerTransaction + l.changeFeedReadsPerTransaction) * read;
-  return { ru, create, replace, read, terms };
+    l.readsPerTransaction * read +
+    l.changeFeedReadsPerTransaction * changeFeedRead;
+  return { ru, create, replace, read, changeFeedRead, terms };
 }
 
 /** Container id (as deployed) → the load config key. */
@@ -154,7 +162,8 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         basis:
           `${per.ru.toFixed(2)} RU/transaction: ${l.createsPerTransaction} create × ${per.create.toFixed(2)} + ` +
           `${l.replacesPerTransaction} replace × ${per.replace.toFixed(2)} + ` +
-          `${l.readsPerTransaction + l.changeFeedReadsPerTransaction} read × ${per.read.toFixed(2)} ` +
+          `${l.readsPerTransaction} read × ${per.read.toFixed(2)} + ` +
+          `${l.changeFeedReadsPerTransaction} change feed read × ${per.changeFeedRead.toFixed(2)} ` +
           `(${l.itemKb} KB item, ${per.terms} index terms${cmk ? ", CMK" : ""})`,
       }),
     );
