@@ -30,7 +30,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
-import { jobLogAlert, minutesToDuration } from "./streaming/freshness";
+import { tierLogAlert } from "./operations/alerts";
+import { isoMinutes } from "./operations/sla";
 import {
   BuiltInRoles,
   deployer,
@@ -322,7 +323,7 @@ export class Ingestion extends pulumi.ComponentResource {
     // The merchant refresh runs every minute; no successful run for 15 minutes means merchant features are going
     // stale (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
     if (args.alerts) {
-      this.merchantRefreshAlertId = jobLogAlert(
+      this.merchantRefreshAlertId = tierLogAlert(
         `${name}-merchant-refresh-alert`,
         {
           ruleKey: "merchant-refresh",
@@ -331,7 +332,7 @@ export class Ingestion extends pulumi.ComponentResource {
           runbook: "merchant-refresh",
           query: merchantRefreshQuery,
           evaluationFrequency: "PT5M",
-          windowSize: minutesToDuration(MERCHANT_REFRESH_STALE_MINUTES),
+          windowSize: isoMinutes(MERCHANT_REFRESH_STALE_MINUTES),
           timeAggregation: monitor.TimeAggregation.Total,
           metricMeasureColumn: "Runs",
           operator: monitor.Operator.LessThan,

@@ -205,3 +205,95 @@ export function resourceHealthAlert(
     { parent },
   );
 }
+
+/** What a tier's own log alert shares with the others: where it lives, what it watches, who it pages. */
+export interface TierAlertTarget {
+  readonly context: StackContext;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly workspaceId: pulumi.Input<string>;
+  /**
+   * What the query is about: the job's resource id (watermark), the streaming app's name (freshness), the fraud
+   * scorer's name (merchant refresh).
+   */
+  readonly subject: pulumi.Input<string>;
+  /** The action group of the alert's severity (`actionGroupFor`; the streaming alerts are Sev1: P1). */
+  readonly actionGroupId: pulumi.Input<string>;
+  readonly tags: Tags;
+}
+
+/**
+ * A log alert a tier raises over the workspace (the streaming job's AzureMetrics, the loader's and the merchant
+ * refresh's AppTraces and AppRequests; Sev1 unless said), with the
+ * scheduled-query API's operator names (`monitor.Operator`, not `ConditionOperator`'s "lt"/"gt"), the runbook and
+ * priority in the payload, and query validation skipped: a greenfield workspace has none of those rows yet, and
+ * validation would fail the first deployment (as in the operations tier's alerts).
+ */
+export function tierLogAlert(
+  logicalName: string,
+  rule: {
+    readonly ruleKey: string;
+    readonly displayName: string;
+    readonly description: string;
+    readonly runbook: string;
+    readonly query: (subject: string) => string;
+    readonly evaluationFrequency: string;
+    readonly windowSize: string;
+    readonly timeAggregation: monitor.TimeAggregation;
+    readonly metricMeasureColumn: string;
+    readonly operator: monitor.Operator;
+    readonly threshold: number;
+    /** 1 (P1) unless said; the payload's priority follows it (PRIORITY_OF_SEVERITY). */
+    readonly severity?: AlertSeverity;
+    /**
+     * Stateful (resolves itself, fires once until resolved) unless false. An alert silenced off hours must be
+     * stateless: fired and silenced at night, a stateful one would stay fired and never page in the morning
+     * (learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview, "Alerts and state").
+     */
+    readonly autoMitigate?: boolean;
+  },
+  args: TierAlertTarget,
+  parent: pulumi.Resource,
+): monitor.ScheduledQueryRule {
+  return new monitor.ScheduledQueryRule(
+    logicalName,
+    {
+      ruleName: args.context.name("alert", rule.ruleKey),
+      resourceGroupName: args.resourceGroupName,
+      location: args.context.config.location,
+      kind: monitor.Kind.LogAlert,
+      displayName: rule.displayName,
+      description: rule.description,
+      severity: rule.severity ?? 1,
+      enabled: true,
+      scopes: [args.workspaceId],
+      evaluationFrequency: rule.evaluationFrequency,
+      windowSize: rule.windowSize,
+      criteria: {
+        allOf: [
+          {
+            query: pulumi.output(args.subject).apply(rule.query),
+            timeAggregation: rule.timeAggregation,
+            metricMeasureColumn: rule.metricMeasureColumn,
+            operator: rule.operator,
+            threshold: rule.threshold,
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+          },
+        ],
+      },
+      autoMitigate: rule.autoMitigate ?? true,
+      // A stateless rule notifies on every evaluation that fires: at most once an hour (the portal's "Mute actions",
+      // which needs automatic resolution off).
+      ...(rule.autoMitigate === false ? { muteActionsDuration: "PT1H" } : {}),
+      skipQueryValidation: true,
+      actions: {
+        actionGroups: [args.actionGroupId],
+        customProperties: {
+          priority: PRIORITY_OF_SEVERITY[rule.severity ?? 1].toUpperCase(),
+          runbook: `docs/runbook.md#${rule.runbook}`,
+        },
+      },
+      tags: args.tags,
+    },
+    { parent },
+  );
+}

@@ -7,9 +7,9 @@
  * alert, the log query also fires when the app is stopped and logs nothing at all.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
-import * as pulumi from "@pulumi/pulumi";
-import { PRIORITY_OF_SEVERITY, type AlertSeverity } from "../operations/routing";
-import type { StackContext, Tags } from "../shared";
+import type * as pulumi from "@pulumi/pulumi";
+import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
+import { isoMinutes } from "../operations/sla";
 
 /** The loader's log line after each committed batch (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
 export const LOADER_LOG_PREFIX = "inserted ";
@@ -26,16 +26,9 @@ export function freshnessQuery(appName: string, functionName: string): string {
   ].join("\n");
 }
 
-/** ISO 8601 duration of a number of minutes (`PT10M`, `PT2H`, `P1D`). */
-export function minutesToDuration(minutes: number): string {
-  if (minutes % 1440 === 0) return `P${minutes / 1440}D`;
-  if (minutes % 60 === 0) return `PT${minutes / 60}H`;
-  return `PT${minutes}M`;
-}
-
 export function freshnessAlert(
   name: string,
-  args: JobAlertTarget & {
+  args: TierAlertTarget & {
     readonly minutes: number;
     readonly table: string;
     readonly functionName: string;
@@ -44,7 +37,7 @@ export function freshnessAlert(
   },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
-  return jobLogAlert(
+  return tierLogAlert(
     `${name}-freshness-alert`,
     {
       ruleKey: "api-perf-freshness",
@@ -53,8 +46,8 @@ export function freshnessAlert(
       runbook: "streaming-freshness",
       query: (appName) => freshnessQuery(appName, args.functionName),
       // As often as the window, at most every 15 minutes (config allows windows of 5 minutes and more).
-      evaluationFrequency: minutesToDuration(Math.min(args.minutes, 15)),
-      windowSize: minutesToDuration(args.minutes),
+      evaluationFrequency: isoMinutes(Math.min(args.minutes, 15)),
+      windowSize: isoMinutes(args.minutes),
       timeAggregation: monitor.TimeAggregation.Total,
       metricMeasureColumn: "RowsWritten",
       operator: monitor.Operator.LessThan,
@@ -63,93 +56,5 @@ export function freshnessAlert(
     },
     args,
     parent,
-  );
-}
-
-/** What both streaming alerts share: where they live, what they watch, who they page. */
-export interface JobAlertTarget {
-  readonly context: StackContext;
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly workspaceId: pulumi.Input<string>;
-  /** What the query is about: the job's resource id (watermark) or the streaming app's name (freshness). */
-  readonly subject: pulumi.Input<string>;
-  /** The action group of the alert's severity (the streaming alerts are Sev1: P1). */
-  readonly actionGroupId: pulumi.Input<string>;
-  readonly tags: Tags;
-}
-
-/**
- * A Sev1 log alert over the workspace (the job's AzureMetrics, the loader's AppTraces), with the
- * scheduled-query API's operator names (`monitor.Operator`, not `ConditionOperator`'s "lt"/"gt"), the runbook and
- * priority in the payload, and query validation skipped: a greenfield workspace has none of those rows yet, and
- * validation would fail the first deployment (as in the operations tier's alerts).
- */
-export function jobLogAlert(
-  logicalName: string,
-  rule: {
-    readonly ruleKey: string;
-    readonly displayName: string;
-    readonly description: string;
-    readonly runbook: string;
-    readonly query: (subject: string) => string;
-    readonly evaluationFrequency: string;
-    readonly windowSize: string;
-    readonly timeAggregation: monitor.TimeAggregation;
-    readonly metricMeasureColumn: string;
-    readonly operator: monitor.Operator;
-    readonly threshold: number;
-    /** 1 (P1) unless said; the payload's priority follows it (PRIORITY_OF_SEVERITY). */
-    readonly severity?: AlertSeverity;
-    /**
-     * Stateful (resolves itself, fires once until resolved) unless false. An alert silenced off hours must be
-     * stateless: fired and silenced at night, a stateful one would stay fired and never page in the morning
-     * (learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview, "Alerts and state").
-     */
-    readonly autoMitigate?: boolean;
-  },
-  args: JobAlertTarget,
-  parent: pulumi.Resource,
-): monitor.ScheduledQueryRule {
-  return new monitor.ScheduledQueryRule(
-    logicalName,
-    {
-      ruleName: args.context.name("alert", rule.ruleKey),
-      resourceGroupName: args.resourceGroupName,
-      location: args.context.config.location,
-      kind: monitor.Kind.LogAlert,
-      displayName: rule.displayName,
-      description: rule.description,
-      severity: rule.severity ?? 1,
-      enabled: true,
-      scopes: [args.workspaceId],
-      evaluationFrequency: rule.evaluationFrequency,
-      windowSize: rule.windowSize,
-      criteria: {
-        allOf: [
-          {
-            query: pulumi.output(args.subject).apply(rule.query),
-            timeAggregation: rule.timeAggregation,
-            metricMeasureColumn: rule.metricMeasureColumn,
-            operator: rule.operator,
-            threshold: rule.threshold,
-            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-          },
-        ],
-      },
-      autoMitigate: rule.autoMitigate ?? true,
-      // A stateless rule notifies on every evaluation that fires: at most once an hour (the portal's "Mute actions",
-      // which needs automatic resolution off).
-      ...(rule.autoMitigate === false ? { muteActionsDuration: "PT1H" } : {}),
-      skipQueryValidation: true,
-      actions: {
-        actionGroups: [args.actionGroupId],
-        customProperties: {
-          priority: PRIORITY_OF_SEVERITY[rule.severity ?? 1].toUpperCase(),
-          runbook: `docs/runbook.md#${rule.runbook}`,
-        },
-      },
-      tags: args.tags,
-    },
-    { parent },
   );
 }

@@ -43,7 +43,7 @@ export {
   LOADER_CONSUMER_GROUP,
   namespaceSku,
 } from "./eventHubs";
-export { freshnessQuery, LOADER_LOG_PREFIX, minutesToDuration } from "./freshness";
+export { freshnessQuery, LOADER_LOG_PREFIX } from "./freshness";
 export {
   jobDefinition,
   jobResourceId,

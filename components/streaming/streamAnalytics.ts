@@ -37,7 +37,7 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { jobLogAlert, type JobAlertTarget } from "./freshness";
+import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
 
 /**
  * Streaming units as the REST API writes them. The job uses the `Standard` SKU (SU V1: 1, 3, 6, then multiples of
@@ -322,10 +322,10 @@ export function watermarkQuery(jobId: string): string {
  */
 export function watermarkAlert(
   name: string,
-  args: JobAlertTarget & { readonly jobName: string; readonly seconds: number },
+  args: TierAlertTarget & { readonly jobName: string; readonly seconds: number },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
-  return jobLogAlert(
+  return tierLogAlert(
     `${name}-watermark-alert`,
     {
       ruleKey: "asa-watermark",
