@@ -14,7 +14,7 @@ import {
 } from "../lib/usage";
 import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
-import { atSeedCosmosSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
+import { atSeedSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { offHoursSchedule } from "../tools/lib/cost/model";
 import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
@@ -305,18 +305,53 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "ehp"), H * 1.027);
     close(lineSum(e, "agw"), H * 0.36 + 10 * H * 0.0144, "one reserved instance bills 10 CU over the 3 CU average");
     close(lineSum(e, "ep"), 2 * H * price("functions-ep-vcpu").list + 2 * 3.5 * H * price("functions-ep-memory").list);
-    close(lineSum(e, "fn"), 100000 * 0.000026);
+    // A Flex app without always-ready instances: its share of execution time on demand, and its executions.
+    close(lineSum(e, "fn"), 100000 * 0.000026 + 30 * 0.4);
     close(lineSum(e, "aml"), (H + 50) * 0.24);
     close(lineSum(e, "dep"), 2 * H * 0.12);
     close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
     close(lineSum(e, "ds3"), H * price("vm-Standard_DS3_v2").list);
     close(price("vm-Standard_DS3_v2").list, 2 * 0.146, "DS3_v2 = 2 × DS2_v2 (derived)");
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
-    assert.deepEqual([...ne.keys()].sort(), ["asa", "flexplan"]);
+    assert.deepEqual([...ne.keys()].sort(), ["asa"]);
     assert.match(ne.get("asa") ?? "", /no streaming units/);
     close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
-    // A Flex plan's executions are billed per million with no sourced price: listed, never a silent zero.
-    assert.match(ne.get("flexplan") ?? "", /^executions \([\d.]+ million a month: .*'Total Executions' meter \(/);
+    assert.match(e.free.find((x) => x.name === "flexplan")?.reason ?? "", /billed on its function apps/);
+  });
+  it("Flex Consumption: the always-ready baseline around the clock, execution on always-ready instances first, executions", () => {
+    const app = (name: string, ready: number, mb = 2048) =>
+      res(
+        `${AN}:web:WebApp`,
+        {
+          name,
+          functionAppConfig: {
+            scaleAndConcurrency: {
+              instanceMemoryMB: mb,
+              ...(ready ? { alwaysReady: [{ name: "function:f", instanceCount: ready }] } : {}),
+            },
+          },
+        },
+        name,
+      );
+    const u = usage({ functionGbSecondsPerMonth: 30_000_000, functionMillionExecutionsPerMonth: 3 });
+    const e = estimate([app("warm", 2), app("small", 1, 512), app("cold", 0)], { stack: "t", usage: u });
+    const of = (name: string, priceId: string) =>
+      e.lines.find((l) => l.name === name && l.priceId === priceId)?.quantity ?? 0;
+    // Each app's share: 10M GB-s and 1 million executions.
+    close(of("warm", "functions-flex-ar-baseline"), 2 * 2 * H * 3600, "2 instances × 2 GB around the clock");
+    close(of("warm", "functions-flex-ar-gbs"), 1e7, "its share fits the always-ready capacity: all at that rate");
+    assert.equal(of("warm", "functions-flex-gbs"), 0);
+    close(of("small", "functions-flex-ar-baseline"), 0.5 * H * 3600, "512 MB = 0.5 GB");
+    close(of("small", "functions-flex-ar-gbs"), 0.5 * H * 3600, "the always-ready instance executes what it holds");
+    close(of("small", "functions-flex-gbs"), 1e7 - 0.5 * H * 3600, "the rest on demand");
+    assert.equal(of("cold", "functions-flex-ar-baseline"), 0);
+    close(of("cold", "functions-flex-gbs"), 1e7);
+    for (const n of ["warm", "small", "cold"]) close(of(n, "functions-flex-executions"), 1);
+    close(
+      lineSum(e, "warm"),
+      2 * 2 * H * 3600 * price("functions-flex-ar-baseline").list + 1e7 * price("functions-flex-ar-gbs").list + 0.4,
+    );
+    assert.equal(Math.round(price("functions-flex-ar-baseline").list * 2 * 3600 * H), 21, "a 2,048 MB instance ≈ $21");
   });
   it("a managed online endpoint: its deployment at the size the stack's outputs state, else not estimated", () => {
     const endpoint = res(`${AN}:machinelearningservices:OnlineEndpoint`, { endpointName: "fraud-x" }, "ep");
@@ -759,17 +794,19 @@ describe("cost: the committed stacks", () => {
     );
     assert.match(always.lines.find((l) => l.priceId === "sql-serverless")?.meter ?? "", /never auto-pauses/);
   });
-  it("prod prices every security layer and the fraud-scoring deployment; only the Flex plans (always-ready baselines, executions) are unpriced", async () => {
+  it("prod prices every resource, every security layer, the fraud-scoring deployment and the scorer's always-ready instances", async () => {
     const { run } = await previewOf("prod");
-    const { estimate: e } = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT });
-    // Only the Flex plans' always-ready baselines (no sourced price) are left, each saying so.
-    assert.deepEqual(e.notEstimated.map((x) => x.name).sort(), [
-      "ingestion-fraud-plan",
-      "ingestion-payapi-plan",
-      "streaming-relay-plan",
-    ]);
-    for (const x of e.notEstimated) assert.match(x.reason, /always-ready baseline of \d+ × 2048 MB around the clock/);
-    assert.match(e.notEstimated.find((x) => x.name === "ingestion-fraud-plan")?.reason ?? "", /28 × 2048 MB/);
+    const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
+    assert.deepEqual(e.notEstimated, [], "nothing is left unpriced");
+    assert.ok(
+      e.lines.some(
+        (l) =>
+          l.name === "ingestion-fraud-app" &&
+          l.priceId === "functions-flex-ar-baseline" &&
+          /28 × 2048 MB around the clock/.test(l.meter),
+      ),
+      "the scorer's 28 always-ready instances are priced",
+    );
     assert.ok(
       e.lines.some((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint") && /× 3/.test(l.meter)),
       "the scoring deployment (3 instances in prod) is priced",
@@ -791,12 +828,13 @@ describe("cost: the committed stacks", () => {
   it("prod meets the target at the seed's sizing, and as sized for the seed's load adds only Cosmos DB capacity, under the ceiling", async () => {
     const { run } = await previewOf("prod");
     const sized = costOfStack(run.resources, { stack: "prod", root: ROOT }).estimate;
-    const seed = costOfStack(atSeedCosmosSizing(run.resources), { stack: "prod", root: ROOT }).estimate;
+    const seed = costOfStack(atSeedSizing(run.resources), { stack: "prod", root: ROOT }).estimate;
     assert.ok(
       sized.total.committed <= PROD_CAPACITY_CEILING_USD,
       `prod committed $${Math.round(sized.total.committed)}/month is over its ceiling $${PROD_CAPACITY_CEILING_USD}`,
     );
-    // Line by line, the two differ only on Cosmos DB throughput and what is billed per RU/s (Defender for Cosmos DB).
+    // Line by line, the two differ only on Cosmos DB throughput, what is billed per RU/s (Defender for Cosmos DB) and
+    // the scorer's always-ready instances (its baseline and where its execution time runs).
     const key = (l: { urn: string; meter: string }) => `${l.urn} ${l.meter.replace(/[\d,.]+/g, "#")}`;
     const seedLines = new Map(seed.lines.map((l) => [key(l), l.committed]));
     const sizedLines = new Map(sized.lines.map((l) => [key(l), l.committed]));
@@ -806,10 +844,14 @@ describe("cost: the committed stacks", () => {
     ];
     assert.ok(changed.length > 0);
     for (const l of changed)
-      assert.match(l.type, /cosmosdb:SqlResourceSqlContainer|security:Pricing/, `${l.name} ${l.meter} differs`);
+      assert.ok(
+        /cosmosdb:SqlResourceSqlContainer|security:Pricing/.test(l.type) ||
+          (l.name === "ingestion-fraud-app" && l.priceId.startsWith("functions-flex")),
+        `${l.name} ${l.meter} differs`,
+      );
     assert.ok(sized.total.committed > seed.total.committed);
     // At the seed's sizing, with every security layer, prod meets the committed target: what the stack as deployed
-    // adds beyond it is the Cosmos DB capacity the seed's own load needs (the lines compared above).
+    // adds beyond it is the capacity the seed's own load needs (the lines compared above).
     assert.ok(
       seed.total.committed <= COST_TARGETS.prodCommittedUsdPerMonth,
       `prod at the seed's sizing $${Math.round(seed.total.committed)} is over $${COST_TARGETS.prodCommittedUsdPerMonth}`,
@@ -874,6 +916,45 @@ describe("cost: capacity model", () => {
     );
     close(ru, (4.95 + 0.2 * 8) * 1.06, "one 1 KB create with 8 terms and a CMK");
     assert.ok(40000 / ru > 5500 && 40000 / ru < 6500, "the seed's 40K RU/s on api_logs covers ~6K writes/s");
+  });
+  it("the seed's sizing: the seed's Cosmos DB maxima and one always-ready instance on an Azure SQL trigger app", () => {
+    const app = (name: string, ready: number) =>
+      res(
+        `${AN}:web:WebApp`,
+        {
+          name,
+          resourceGroupName: "rg",
+          functionAppConfig: {
+            scaleAndConcurrency: { alwaysReady: [{ name: "function:f", instanceCount: ready }] },
+          },
+        },
+        name,
+      );
+    const settings = (name: string, props: Record<string, string>) =>
+      res(`${AN}:web:WebAppApplicationSettings`, { name, resourceGroupName: "rg", properties: props }, `${name}-s`);
+    const container = res(
+      `${AN}:cosmosdb:SqlResourceSqlContainer`,
+      { resource: { id: "api_logs" }, options: { autoscaleSettings: { maxThroughput: 90_000 } } },
+      "logs",
+    );
+    const out = atSeedSizing([
+      app("scorer", 28),
+      settings("scorer", { Sql_Trigger_MaxBatchSize: "100" }),
+      app("api", 3),
+      settings("api", { FUNCTIONS_APP_ROLE: "api" }),
+      container,
+    ]);
+    const ready = (name: string) =>
+      (
+        out.find((r) => r.name === name)?.inputs.functionAppConfig as {
+          scaleAndConcurrency: { alwaysReady: { instanceCount: number }[] };
+        }
+      ).scaleAndConcurrency.alwaysReady[0].instanceCount;
+    assert.equal(ready("scorer"), 1, "the SQL trigger app keeps the instance that runs its trigger");
+    assert.equal(ready("api"), 3, "an HTTP app keeps its always-ready instances");
+    assert.deepEqual(out.find((r) => r.name === "logs")?.inputs.options, {
+      autoscaleSettings: { maxThroughput: 40_000 },
+    });
   });
   it("a change feed read carries the customer-managed key's query overhead (+15 %), a point read +5 %", () => {
     const only = (reads: number, changeFeedReads: number, cmk: boolean) =>

@@ -26,17 +26,27 @@ const item = (o: Partial<RetailItem>): RetailItem => ({
 });
 
 describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
-  const baseline = RETAIL_QUERIES.find((q) => q.id === "functions-flex-always-ready-baseline")!;
+  const baseline = RETAIL_QUERIES.find((q) => q.id === "functions-flex-ar-baseline")!;
 
-  it("asks for the meters the table leaves unpriced or derives, each a known row or one it would add", () => {
+  it("asks for the meters the table prices at East US rates or derives, each a known row or one it would add", () => {
     const ids = RETAIL_QUERIES.map((q) => q.id);
     assert.equal(new Set(ids).size, ids.length, "one query per row");
-    for (const id of ["storage-cold-GZRS", "storage-hot-GZRS", "vm-Standard_DS2_v2", "vm-Standard_DS3_v2"])
+    for (const id of [
+      "storage-cold-GZRS",
+      "storage-hot-GZRS",
+      "vm-Standard_DS2_v2",
+      "vm-Standard_DS3_v2",
+      "functions-flex-ar-baseline",
+      "functions-flex-ar-gbs",
+      "functions-flex-gbs",
+      "functions-flex-executions",
+    ])
       assert.ok(PRICES.some((p) => p.id === id) && ids.includes(id), id);
-    // The two Flex meters the estimator lists as not estimated have no row yet.
-    assert.ok(
-      ids.includes("functions-flex-always-ready-baseline") && ids.includes("functions-flex-on-demand-executions"),
-    );
+    // Every East US row of the table is asked for in West Europe.
+    for (const p of PRICES.filter((x) => x.region === "eastus" && /^(functions-flex|vm-Standard_DS)/.test(x.id)))
+      assert.ok(ids.includes(p.id), `${p.id} is not asked for`);
+    // Always-ready executions have no row of their own (billed at the on-demand rate): asked for, said so.
+    assert.match(RETAIL_QUERIES.find((q) => q.id === "functions-flex-ar-executions")?.why ?? "", /no row/);
   });
 
   it("filters by region, pay-as-you-go and the meter's names, as an OData string with quotes escaped", () => {
@@ -86,10 +96,7 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
     );
     assert.equal(urls.length, 2);
     const failing: Fetch = async () => ({ ok: false, status: 429, json: async () => ({}) });
-    await assert.rejects(
-      fetchRetail(baseline, "westeurope", failing),
-      /HTTP 429 for functions-flex-always-ready-baseline/,
-    );
+    await assert.rejects(fetchRetail(baseline, "westeurope", failing), /HTTP 429 for functions-flex-ar-baseline/);
   });
 
   it("prints a line to paste per item, or says nothing matched", () => {
@@ -97,6 +104,6 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
     assert.deepEqual(formatRetail(cold, [item({ retailPrice: 0.0081 })]), [
       "storage-cold-GZRS: 0.0081 USD per 1 GB/Month — General Block Blob v2 / Cold GZRS / Cold GZRS Data Stored, westeurope, effective 2026-10-01 (derived in prices.ts)",
     ]);
-    assert.match(formatRetail(baseline, [])[0], /^functions-flex-always-ready-baseline: no pay-as-you-go item matched/);
+    assert.match(formatRetail(baseline, [])[0], /^functions-flex-ar-baseline: no pay-as-you-go item matched/);
   });
 });

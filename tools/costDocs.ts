@@ -21,7 +21,7 @@ import {
   type LoadConfig,
   type UsageConfig,
 } from "../lib/usage";
-import { atSeedCosmosSizing } from "./lib/cost/capacity";
+import { atSeedCosmosSizing, atSeedSizing } from "./lib/cost/capacity";
 
 export const COST_DOC = path.join(ROOT, "docs", "cost.md");
 export const CAPACITY_DOC = path.join(ROOT, "docs", "capacity.md");
@@ -204,37 +204,11 @@ const merchantOnPath =
     const scaled = Math.ceil((max * ru(l.replacesPerTransaction + 1)) / ru(l.replacesPerTransaction) / 1000) * 1000;
     return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: scaled } } } };
   };
-/** What a stack's estimate leaves unpriced, for a person: "3 × the always-ready baseline (33 instances)". */
+/** What a stack's estimate leaves unpriced, for a person: "name: reason; …". */
 function notEstimatedText(s: StackCost): string {
   const items = s.estimate.notEstimated;
-  if (items.length === 0) return "nothing";
-  // "always-ready baseline of 3 × 2048 MB around the clock, 1 × 2048 MB 07:00–19:00 …; executions (…)": every
-  // "N × M MB" of the clause before its ";" or the final ": no sourced price".
-  const instances = items
-    .map((x) => /always-ready baseline of (.*?)(?:; |: no sourced price)/.exec(x.reason)?.[1] ?? "")
-    .flatMap((t) => [...t.matchAll(/(\d+) × \d+ MB/g)].map((m) => Number(m[1])))
-    .reduce((a, b) => a + b, 0);
-  const executions = items
-    .map((x) => Number(/executions \(([\d.]+) million a month/.exec(x.reason)?.[1] ?? NaN))
-    .filter((n) => !Number.isNaN(n));
-  const other = items
-    .filter((x) => !/always-ready baseline|executions \(/.test(x.reason))
-    .map((x) => `${x.name}: ${x.reason}`);
-  return [
-    instances ? `the always-ready baseline of ${instances} Flex instance(s)` : "",
-    executions.length
-      ? `the executions of ${executions.length} Flex plan(s) (${Math.round(executions.reduce((a, b) => a + b, 0) * 10) / 10} million a month)`
-      : "",
-    ...other,
-  ]
-    .filter(Boolean)
-    .join("; ");
+  return items.length === 0 ? "nothing" : items.map((x) => `${x.name}: ${x.reason}`).join("; ");
 }
-/**
- * For scale only, never in a total: an "Always Ready Baseline" rate of the Retail Prices API seen in a third-party
- * report (USD per GB-s, region not stated) and not verified here. The price table keeps the meter unpriced.
- */
-const UNVERIFIED_BASELINE_USD_PER_GB_S = 0.000005;
 /** Always-ready instances of a stack, and those of its Azure SQL trigger app (the scorer). */
 function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: number; scorer: number } {
   const apps = resources.filter((r) => r.type === "azure-native:web:WebApp");
@@ -406,7 +380,12 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     scoringSize("Standard_DS3_v2"),
   );
   const target = COST_TARGETS.prodCommittedUsdPerMonth;
-  const atSeed = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total.committed;
+  const ready = alwaysReadyOf(prod.resources);
+  const atSeed = estimate(atSeedSizing(prod.resources), { stack: "prod", usage: prod.usage }).total.committed;
+  // The seed's Cosmos DB maxima with the scorer as deployed: splits the uplift into Cosmos DB and scorer instances.
+  const atSeedCosmos = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total
+    .committed;
+  const uplift = `${sign(today - atSeed)} (Cosmos DB ${sign(today - atSeedCosmos)}, the scorer's ${ready.scorer - 1} always-ready instances beyond the first ${sign(atSeedCosmos - atSeed)})`;
   const seedRu = SEED_RU;
   const devDb = dev.estimate.lines.find((l) => l.priceId === "sql-serverless");
   const devDbAwake = devDb?.list ?? 0;
@@ -425,7 +404,6 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     .filter((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint"))
     .reduce((sum, l) => sum + l.committed, 0);
   const status = (n: number, t: number = target) => (n <= t ? "met" : `**not met**: ${usd(n - t)} over`);
-  const ready = alwaysReadyOf(prod.resources);
   // The single levers of the table below that keep every control (the firewall downgrade is rejected there).
   const dw300c = scenario(prod, {}, poolSku("DW300c")).total.committed;
   const singleLevers = [
@@ -433,7 +411,9 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
     { name: "DW500c paused 12 h/day", committed: scenario(prod, { synapsePoolHoursPerMonth: 365 }).total.committed },
     { name: "5 TB hot to cool", committed: scenario(prod, hotToCool(prod, 5120)).total.committed },
   ];
-  const perInstance = UNVERIFIED_BASELINE_USD_PER_GB_S * 2 * 3600 * 730;
+  const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");
+  const baseline = baselineLines.reduce((sum, l) => sum + l.committed, 0);
+  const perInstance = (PRICES.find((p) => p.id === "functions-flex-ar-baseline")?.list ?? 0) * 2 * 3600 * 730;
   const missing = outlookFor(prod.resources);
   /** What a landing tier adds to the stack today (its Defender plans count the stack's resources). */
   const groupCost = (g: (typeof OUTLOOK_GROUPS)[number]) =>
@@ -448,7 +428,7 @@ price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region,
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
 \`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month, and the
 pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
-Retail Prices API for the meters the table leaves unpriced or derives, in West Europe.
+Retail Prices API for the meters the table prices at East US rates or derives, in West Europe.
 
 **List** is pay-as-you-go. **Committed** applies the stack's \`usage.commitment\` (prod: 3-year reservations where
 Azure sells them, on SQL vCore compute, Synapse cDWU and Cosmos DB throughput, plus Azure Hybrid Benefit on the SQL
@@ -466,35 +446,35 @@ older than the policy's \`tierToCold\` age is priced cold. The scoring deploymen
 and DS3_v2 derived from DS2_v2); West Europe is usually dearer (D4s_v3: $0.24/h there against $0.192/h in East US),
 so both stacks are likely a little dearer than shown: check the Retail Prices API before relying on it.
 
-**Not estimated**: ${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev). The Flex Consumption
-always-ready baseline (each always-ready instance's memory, billed per GB-second while it runs) and the per-execution
-meter have no sourced price in the table; prod keeps ${ready.scorer} scorer instances always ready because Flex cannot scale a managed-identity SQL
-trigger out (docs/capacity.md). For scale, not in any total: at $${UNVERIFIED_BASELINE_USD_PER_GB_S} per GB-s (a retail figure
-for the meter seen in a third-party report, not verified here) a 2,048 MB instance costs ${usd(perInstance)} a month and
-prod's ${ready.all} about ${usd(ready.all * perInstance)}: prod as deployed would be ${usd(today + ready.all * perInstance)}, and at the seed's sizing
-${usd(atSeed + ready.all * perInstance)} with all ${ready.all}, or ${usd(atSeed + (ready.all - ready.scorer + 1) * perInstance)} without the ${ready.scorer - 1} scorer instances beyond the first (like the
-Cosmos DB uplift, they exist for the seed's load). The target rows below are only as good as this unpriced meter:
-price it from the Retail Prices API (\`npm run cost:retail\`, which needs network access) before relying on them.
+**Flex Consumption** is priced at East US rates from a guide that follows Microsoft's pricing page (the on-demand
+rates are also Microsoft's own examples): always-ready baseline $${perInstance.toFixed(2)} a month per 2,048 MB instance, execution
+time on always-ready and on-demand instances, executions. prod keeps ${ready.all} instances always ready, ${usd(baseline)} a month, ${ready.scorer} of
+them for the fraud scorer because Flex cannot scale a managed-identity SQL trigger out (docs/capacity.md). dev's one
+always-ready scorer is billed around the clock although the off-hours schedule stops it (no Microsoft statement that
+a stopped app's always-ready instances stop billing): an upper bound. Check the West Europe rates with
+\`npm run cost:retail\` (needs network access) before relying on the totals.
+
+**Not estimated**: ${prod.estimate.notEstimated.length + dev.estimate.notEstimated.length === 0 ? "nothing, in either stack: every resource is priced or has no charge of its own (it says why)" : `${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev)`}.
 
 ## Targets
 
 | Target | Measured | Status |
 |---|---:|---|
 | prod at committed prices ≤ ${usd(target)}/month, every security layer included (the stack as deployed) | ${usd(today)} | ${status(today)} |
-| the same at the seed's sizing (Cosmos DB ${seedRu.toLocaleString("en-US")} RU/s, which cannot carry the seed's load) | ${usd(atSeed)} | ${status(atSeed)} |
-| Cosmos DB capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)) | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
+| the same at the seed's sizing (Cosmos DB ${seedRu.toLocaleString("en-US")} RU/s and one always-ready scorer instance, which cannot carry the seed's load) | ${usd(atSeed)} | ${status(atSeed)} |
+| capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)): Cosmos DB RU/s and ${ready.scorer - 1} more always-ready scorer instances | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
 ${missing.length ? `| prod with the outlook (the tiers landing next, as declared today) | ${usd(base.committed)} | ${status(base.committed)} |\n` : ""}| dev at list prices < ${usd(COST_TARGETS.devListUsdPerMonth)}/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth ? "met" : "**not met**"} |
 
 The seed's "optimised" $12,000 comes from a cost table that leaves out much of what this stack carries: the security
 layers its own architecture names (Azure Firewall, DDoS protection) and those PCI DSS asks for (the WAF gateway, HSM
 keys, Defender, Sentinel), the SQL geo-secondary, the streaming and ML tiers (the fraud-scoring deployment alone is
 ${usd(scoringCost)} a month); and its 110K RU/s of Cosmos DB cannot carry its own 10K transactions/s
-([capacity.md](capacity.md)). At the seed's Cosmos DB sizing prod is
+([capacity.md](capacity.md)). At the seed's sizing prod is
 ${usd(atSeed)} committed (${status(atSeed)}); the capacity that carries the seed's load, as the functions' code does
-it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB throughput and what is billed per RU/s
-(Defender for Cosmos DB) only. ${
+it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what is billed per RU/s
+(Defender for Cosmos DB) and the scorer's always-ready instances only. ${
     atSeed <= target && today > target
-      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of Cosmos DB capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. ${
+      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. ${
           singleLevers.every((l) => l.committed > target)
             ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it at ${usd(dw300c)})`
             : `The levers below that bring the stack as deployed under ${usd(target)} on their own: ${singleLevers
@@ -505,7 +485,7 @@ it, adds ${sign(today - atSeed)}, and the two estimates differ on Cosmos DB thro
       : "Closing the gap needs the platform owner: accept it, or take levers below."
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
-growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines, when a
+growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines and the scorer's always-ready instances, when a
 security layer drops out of the estimate, and when dev's list total reaches its target
 (the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
@@ -629,8 +609,8 @@ ${[
 The streaming tier runs without a Stream Analytics cluster: the job reads and writes Event Hubs through its trusted
 services exception and the streaming app's loader function inserts its rows into the private pool
 (docs/streaming.md), which removed the 36-SU cluster (~$2,891 a month, in both stacks). At the seed's sizing prod is
-${usd(atSeed)} committed (${status(atSeed)}) with every security layer the seed's table leaves out; the Cosmos DB
-capacity that carries the seed's load adds ${sign(today - atSeed)}. The levers above are the platform owner's
+${usd(atSeed)} committed (${status(atSeed)}) with every security layer the seed's table leaves out; the capacity
+that carries the seed's load (Cosmos DB, the scorer's always-ready instances) adds ${sign(today - atSeed)}. The levers above are the platform owner's
 (DW300c after a load test of the BI workload is the largest that keeps every control; the smaller scoring size after
 a load test of the endpoint). Defender for Cosmos DB is billed per 100 RU/s provisioned, so it follows the Cosmos DB
 decisions above.

@@ -1,8 +1,8 @@
 /**
  * npm run cost:retail -- [--region westeurope] [--only ID[,ID…]] [--json FILE]
  *
- * Asks the Azure Retail Prices API (public, needs network access) for the meters the price table leaves unpriced or
- * derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts) and prints each pay-as-you-go item, to update
+ * Asks the Azure Retail Prices API (public, needs network access) for the meters the price table prices at East US
+ * rates or derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts) and prints each pay-as-you-go item, to update
  * tools/lib/cost/prices.ts by hand with its date and the API as source. Exit 0, or 2 on bad usage or an API error.
  */
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";

@@ -410,3 +410,35 @@ export function atSeedCosmosSizing(
     return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: max } } } };
   });
 }
+
+/** Always-ready instances the seed's sizing gives an Azure SQL trigger app: the one that runs its trigger on Flex. */
+export const SEED_SQL_TRIGGER_ALWAYS_READY = 1;
+/**
+ * The stack at the seed's sizing: Cosmos DB at the seed's maxima (atSeedCosmosSizing), and each Azure SQL trigger app
+ * (the fraud scorer) with the one always-ready instance that runs its trigger. The seed sizes no scorer; the
+ * instances beyond the first exist, like the Cosmos DB maxima above the seed's, only to carry the seed's load
+ * (capacity.md: Flex cannot scale a managed-identity SQL trigger out). Everything else is unchanged.
+ */
+export function atSeedSizing(resources: readonly ResourceRecord[]): ResourceRecord[] {
+  const triggered = new Set(
+    resources
+      .filter((r) => r.type === `${AN}:web:WebAppApplicationSettings` && isSqlTriggerSettings(r))
+      .map((r) => `${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`),
+  );
+  return atSeedCosmosSizing(resources).map((r) => {
+    if (
+      r.type !== `${AN}:web:WebApp` ||
+      !triggered.has(`${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`)
+    )
+      return r;
+    const sc = at(r.inputs, "functionAppConfig.scaleAndConcurrency") as Record<string, unknown> | undefined;
+    const groups = (sc?.alwaysReady as { name?: string; instanceCount?: number }[] | undefined) ?? [];
+    if (!sc || alwaysReadyInstances(r) <= SEED_SQL_TRIGGER_ALWAYS_READY) return r;
+    const alwaysReady = groups.map((g, i) => ({ ...g, instanceCount: i === 0 ? SEED_SQL_TRIGGER_ALWAYS_READY : 0 }));
+    const fac = at(r.inputs, "functionAppConfig") as Record<string, unknown>;
+    return {
+      ...r,
+      inputs: { ...r.inputs, functionAppConfig: { ...fac, scaleAndConcurrency: { ...sc, alwaysReady } } },
+    };
+  });
+}

@@ -9,7 +9,7 @@
  * (section 7). Where Microsoft publishes no West Europe figure in a stored source, the row says which region the
  * figure is for (East US figures are ~10 % below West Europe for Azure SQL: see the `sql-gp-compute` note).
  * Refresh: query https://prices.azure.com/api/retail/prices with the row's meter for `armRegionName eq 'westeurope'`
- * (`npm run cost:retail` does it for the unpriced and derived meters) and update `list`, `date` and `source` together.
+ * (`npm run cost:retail` does it for the East US and derived rows) and update `list`, `date` and `source` together.
  */
 
 export interface PriceRow {
@@ -42,6 +42,12 @@ const FACTS_DATE = "2026-08-21";
 const DIGINFRA_STORAGE =
   "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
 const READ = "2026-12-02";
+/** The Flex Consumption rows' source (USD, East US; dated by its publication). */
+const FLEX_SOURCE =
+  "https://modal.com/blog/azure-function-pricing-guide (citing https://azure.microsoft.com/pricing/details/functions/)";
+const FLEX_DATE = "2025-05-22";
+const FLEX_EXAMPLE =
+  "Microsoft's example rate too: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/azure-functions/functions-consumption-costs.md";
 /** Reservation discounts on the SQL vCore compute meter: 35 % (1 year) / 55 % (3 years). */
 const SQL_RI = { y1: 0.65, y3: 0.45 };
 /** Synapse dedicated pool cDWU reservation: about 37 % (1 year) / 65 % (3 years). */
@@ -571,17 +577,55 @@ export const PRICES: readonly PriceRow[] = [
     date: FACTS_DATE,
     source: golden("e9ce62908cda6f0a7dd55ea058e4e03cf0f680ba", "event_hubs_namespace_test"),
   },
+  // Flex Consumption: East US figures of one third-party guide that follows Microsoft's pricing page; Microsoft's own
+  // cost article uses the same on-demand rates in its examples ($0.000026 per GB-s, $0.40 per million executions).
+  // West Europe is not in a stored source: `npm run cost:retail` asks for it.
   {
     id: "functions-flex-gbs",
     service: "Azure Functions",
-    meter: "Flex Consumption on-demand execution time",
+    meter: "Flex Consumption On Demand Execution Time",
     unit: "GB-second",
     region: "eastus",
     currency: "USD",
     list: 0.000026,
-    date: "2025-05-22",
-    source: "https://modal.com/blog/azure-functions-pricing (citing azure.microsoft.com/pricing/details/functions/)",
-    note: "The free grant, per-execution and always-ready rates were not captured; executions are not estimated.",
+    date: FLEX_DATE,
+    source: FLEX_SOURCE,
+    note: `${FLEX_EXAMPLE}. The free grant (100,000 GB-s and 250,000 executions a month, per subscription, on demand only) is not deducted: at most ~$2.70 a month high.`,
+  },
+  {
+    id: "functions-flex-ar-baseline",
+    service: "Azure Functions",
+    meter: "Flex Consumption Always Ready Baseline",
+    unit: "GB-second",
+    region: "eastus",
+    currency: "USD",
+    list: 0.000004,
+    date: FLEX_DATE,
+    source: FLEX_SOURCE,
+    note: "Each always-ready instance's memory, whether or not it executes (AlwaysReadyUnits / 1,024,000: functions-monitoring reference). No free grant in always-ready billing (includes/functions-flex-consumption-billing-table.md).",
+  },
+  {
+    id: "functions-flex-ar-gbs",
+    service: "Azure Functions",
+    meter: "Flex Consumption Always Ready Execution Time",
+    unit: "GB-second",
+    region: "eastus",
+    currency: "USD",
+    list: 0.000016,
+    date: FLEX_DATE,
+    source: FLEX_SOURCE,
+  },
+  {
+    id: "functions-flex-executions",
+    service: "Azure Functions",
+    meter: "Flex Consumption Total Executions (on demand and always ready)",
+    unit: "million executions",
+    region: "eastus",
+    currency: "USD",
+    list: 0.4,
+    date: FLEX_DATE,
+    source: FLEX_SOURCE,
+    note: `${FLEX_EXAMPLE}; the Retail Prices API bills it per 10 executions.`,
   },
   {
     id: "functions-ep-vcpu",

@@ -1,8 +1,7 @@
 /**
  * The Azure Retail Prices API (https://prices.azure.com/api/retail/prices, public, no authentication) for the meters
- * the price table cannot source offline: the ones it leaves unpriced (Flex Consumption always-ready baseline and
- * executions) and the rows it derives (cold and geo-zone-redundant blob capacity, the DSv2 sizes of the scoring
- * deployment). `npm run cost:retail` prints what the API says for West Europe, to update `prices.ts` by hand with a
+ * the price table cannot source offline in West Europe: the rows it prices at East US rates (Flex Consumption, the DSv2
+ * sizes of the scoring deployment) and the rows it derives (cold and geo-zone-redundant blob capacity). `npm run cost:retail` prints what the API says for West Europe, to update `prices.ts` by hand with a
  * dated source; nothing here changes a price by itself.
  *
  * API: https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices (OData `$filter` on
@@ -56,18 +55,24 @@ const q = (id: string, why: string, match: Partial<Record<MatchField, string>>):
 
 /** The meters `npm run cost:retail` asks for. */
 export const RETAIL_QUERIES: readonly RetailQuery[] = [
-  q("functions-flex-always-ready-baseline", "unpriced: Flex always-ready baseline (GB-s)", {
-    serviceName: "Functions",
-    meterName: "Always Ready Baseline",
-  }),
-  q("functions-flex-always-ready-executions", "unpriced: executions on always-ready instances", {
-    serviceName: "Functions",
-    meterName: "Always Ready Total Executions",
-  }),
-  q("functions-flex-on-demand-executions", "unpriced: on-demand executions", {
-    serviceName: "Functions",
-    meterName: "On Demand Total Executions",
-  }),
+  ...(
+    [
+      ["functions-flex-ar-baseline", "Always Ready Baseline"],
+      ["functions-flex-ar-gbs", "Always Ready Execution Time"],
+      ["functions-flex-gbs", "On Demand Execution Time"],
+      ["functions-flex-executions", "On Demand Total Executions"],
+    ] as const
+  ).map(([id, meterName]) =>
+    q(id, "East US figure in prices.ts (Flex Consumption; the API's executions unit is 10)", {
+      serviceName: "Functions",
+      meterName,
+    }),
+  ),
+  q(
+    "functions-flex-ar-executions",
+    "no row: the table bills always-ready executions at the on-demand rate (functions-flex-executions)",
+    { serviceName: "Functions", meterName: "Always Ready Total Executions" },
+  ),
   ...(["GZRS", "RA-GZRS", "ZRS", "GRS"] as const).flatMap((red) =>
     (["Hot", "Cool", "Cold"] as const).map((tier) =>
       q(

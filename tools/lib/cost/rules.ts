@@ -547,36 +547,14 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 /** The Flex Consumption function apps of the stack (the usage's executions and GB-s are shared among them). */
 const flexApps = (ctx: RuleContext) =>
   ctx.ofType(`${AN}:web:WebApp`).filter((a) => at(a.inputs, "functionAppConfig") !== undefined);
-export const appServicePlan: Rule = (r, ctx) => {
+export const appServicePlan: Rule = (r) => {
   const sku = str(r.inputs, "sku.name") ?? "";
   const n = num(r.inputs, "sku.capacity") ?? 1;
-  if (sku === "FC1") {
-    // Always-ready instances bill a baseline (GB-s of their memory around the clock) on top of execution time:
-    // the meter has no sourced price here, so it is listed, never a silent zero.
-    const apps = ctx.ofType(`${AN}:web:WebApp`).filter((a) => str(a.inputs, "serverFarmId") === str(r.outputs, "id"));
-    const ready = apps.flatMap((a) => {
-      const count = alwaysReadyInstances(a);
-      const mb = num(a.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048;
-      const id = armIdOf(a);
-      const when =
-        id !== undefined && ctx.offHours?.stoppedIds.has(id)
-          ? `${ctx.offHours.label} (stopped off hours)`
-          : "around the clock";
-      return count > 0 ? [`${count} × ${mb} MB ${when}`] : [];
-    });
-    // Executions are billed per million on top of execution time: no sourced price for that meter either.
-    const flex = flexApps(ctx);
-    const executions = flex.length > 0 ? (ctx.usage.functionMillionExecutionsPerMonth * apps.length) / flex.length : 0;
-    const unpriced = [
-      ...(ready.length > 0 ? [`always-ready baseline of ${ready.join(", ")}`] : []),
-      `executions (${r2(executions)} million a month: its apps' share of usage.functionMillionExecutionsPerMonth)`,
-    ];
-    return notEstimated(
-      `${unpriced.join("; ")}: no sourced price for the Flex Consumption ${ready.length > 0 ? "'Always Ready Baseline' and " : ""}'Total Executions' meter${ready.length > 0 ? "s" : ""} (execution time is priced on the app)`,
+  if (sku === "FC1")
+    return free(
+      "FC1 (Flex Consumption) plan: execution time, executions and the always-ready baseline are billed on its function apps",
     );
-  }
-  if (sku === "FC1" || sku === "Y1")
-    return free(`${sku} (consumption) plan: executions are billed on its function apps`);
+  if (sku === "Y1") return free("Y1 (consumption) plan: executions are billed on its function apps");
   const ep = EP[sku];
   if (ep) {
     return priced(
@@ -587,15 +565,55 @@ export const appServicePlan: Rule = (r, ctx) => {
   return priced({ meter: `${sku} × ${n} instance(s)`, priceId: `appservice-${sku}`, quantity: n * H });
 };
 
+/** Seconds in the estimator's month. */
+const SECONDS = H * 3600;
+/**
+ * A Flex Consumption app: its share of the stack's execution time and executions (usage.functionGbSecondsPerMonth and
+ * usage.functionMillionExecutionsPerMonth, split evenly over the Flex apps), and, with always-ready instances, their
+ * baseline: each instance's memory around the clock, executing or not. Execution on always-ready instances bills at
+ * the always-ready rate; the share is put on them first (they take work before on-demand instances are added), up to
+ * what they hold. A stopped app is still billed its baseline here: Microsoft does not say a stopped app's always-ready
+ * instances stop billing, so the line is an upper bound for an app stopped off hours.
+ */
 export const webApp: Rule = (r, ctx) => {
   if (at(r.inputs, "functionAppConfig") === undefined) return free("billed on its App Service plan");
   const flex = flexApps(ctx).length;
-  return priced({
-    meter: `Flex Consumption execution time (share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps)`,
-    priceId: "functions-flex-gbs",
-    quantity: ctx.usage.functionGbSecondsPerMonth / flex,
-    note: "per-execution and always-ready charges have no sourced price: listed as not estimated on the plan",
-  });
+  const gbs = ctx.usage.functionGbSecondsPerMonth / flex;
+  const millions = ctx.usage.functionMillionExecutionsPerMonth / flex;
+  const ready = alwaysReadyInstances(r);
+  const gb = (num(r.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048) / 1024;
+  const baseline = ready * gb * SECONDS;
+  const onReady = Math.min(gbs, baseline);
+  const id = armIdOf(r);
+  const stopped = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours.label : undefined;
+  const share = `share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps`;
+  return priced(
+    ...(ready > 0
+      ? [
+          {
+            meter: `Always-ready baseline ${ready} × ${gb * 1024} MB around the clock`,
+            priceId: "functions-flex-ar-baseline",
+            quantity: baseline,
+            note: stopped
+              ? `stopped off hours (${stopped}): billed around the clock here, an upper bound (no Microsoft statement that a stopped app's always-ready instances stop billing)`
+              : undefined,
+          },
+          {
+            meter: `Execution time on always-ready instances (${share})`,
+            priceId: "functions-flex-ar-gbs",
+            quantity: onReady,
+          },
+        ]
+      : []),
+    ...(gbs > onReady
+      ? [{ meter: `Execution time on demand (${share})`, priceId: "functions-flex-gbs", quantity: gbs - onReady }]
+      : []),
+    {
+      meter: `Executions (${r2(millions)} million a month: share of usage.functionMillionExecutionsPerMonth)`,
+      priceId: "functions-flex-executions",
+      quantity: millions,
+    },
+  );
 };
 
 const VM_ROWS = ["Standard_D2s_v3", "Standard_D4s_v3", "Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"];
