@@ -213,14 +213,18 @@ const armAction = (target: OffHoursTarget, action: "" | "/stop" | "/start") =>
   `@concat('https://management.azure.com', ${globalParameter(OFF_HOURS_PARAMETER[target])}, '${action}?api-version=${OFF_HOURS_API_VERSIONS[target]}')`;
 
 /**
- * The Stream Analytics job states (`properties.jobState`) each action applies to, and those it waits for: stopping a
+ * The Stream Analytics job states (`properties.jobState`) each action applies to, and those it ends in: stopping a
  * job that is not running, or starting one that is, fails; a job someone stopped by hand is `Stopped` and is started
- * again in the morning.
+ * again in the morning. Any other state is on its way somewhere (`Starting`, `Restarting`, `Scaling`, `Stopping`):
+ * the loop waits and acts once the job is in a state the action applies to
+ * (learn.microsoft.com/dotnet/api/azure.resourcemanager.streamanalytics.models.streamingjobstate).
  */
 export const JOB_STATES = {
   stop: { from: ["Running", "Degraded"], to: ["Stopped", "Created", "Failed"] },
   start: { from: ["Created", "Stopped", "Failed"], to: ["Running", "Degraded"] },
 } as const;
+/** Seconds between two looks at the job's state, and how long the loop may take. */
+export const JOB_POLL = { seconds: 30, timeout: "0.00:30:00" } as const;
 
 const inStates = (states: readonly string[], activityName: string) =>
   `@contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), activity('${activityName}').output.properties.jobState)`;
@@ -230,37 +234,39 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
   const verb = action === "stop" ? "Stop" : "Start";
   if (target === "fraudScoring") {
     // Stop/start of a site is idempotent (200 whatever its state). A stopped app runs no instance: its SQL trigger
-    // stops polling (the serverless database can auto-pause) and no always-ready instance is kept.
+    // stops polling (the serverless database can auto-pause).
     return [web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL)];
   }
   const states = JOB_STATES[action];
+  // One loop: look at the job, act when its state allows the action, wait, until it is where the action leads. A job
+  // caught between states at the scheduled time (restarting, scaling) is acted on once it settles, instead of being
+  // skipped. An If Condition may sit inside an Until (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
   return [
-    web(`Status_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL),
-    ifCondition(
-      `If_${verb}_${target}`,
-      inStates(states.from, `Status_${target}`),
-      [
-        web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL, {
-          // JobStartTime: the job reads from now; what arrived while it slept (dev test traffic) is skipped rather
-          // than replayed from a watermark that may have left the hub's retention over a weekend.
-          body: action === "start" ? JSON.stringify({ outputStartMode: "JobStartTime" }) : "{}",
-          // The 202's Location is a subscription-level operation result the operator role cannot read: the job's
-          // own state is polled below instead (Control activities cannot nest in an If Condition).
-          turnOffAsync: true,
-        }),
-      ],
-      [],
-      { dependsOn: dependsOn(`Status_${target}`) },
-    ),
     until(
-      `WaitUntil_${verb}_${target}`,
-      inStates(states.to, `Poll_${target}`),
+      `Until_${verb}_${target}`,
+      inStates(states.to, `Status_${target}`),
       [
-        wait(`Wait_${target}`, 30),
-        web(`Poll_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL, { dependsOn: dependsOn(`Wait_${target}`) }),
+        web(`Status_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL),
+        ifCondition(
+          `If_${verb}_${target}`,
+          inStates(states.from, `Status_${target}`),
+          [
+            web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL, {
+              // JobStartTime: the job reads from now; what arrived while it slept (dev test traffic) is skipped
+              // rather than replayed from a watermark that may have left the hub's retention over a weekend.
+              body: action === "start" ? JSON.stringify({ outputStartMode: "JobStartTime" }) : "{}",
+              // The 202's Location is a subscription-level operation result the operator role cannot read: the
+              // job's own state is what the loop looks at.
+              turnOffAsync: true,
+            }),
+          ],
+          [],
+          { dependsOn: dependsOn(`Status_${target}`) },
+        ),
+        // Completed, not Succeeded: a failed action still waits before the next look (no tight retry loop).
+        wait(`Wait_${target}`, JOB_POLL.seconds, { dependsOn: dependsOn([`If_${verb}_${target}`, "Completed"]) }),
       ],
-      "0.00:30:00",
-      { dependsOn: dependsOn(`If_${verb}_${target}`) },
+      JOB_POLL.timeout,
     ),
   ];
 }

@@ -461,19 +461,50 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       assert.equal(tp(app).method, "POST");
       assert.match(tp(app).url as string, /fraudScoringAppResourceId, '\/stop\?api-version=2024-04-01'\)$/);
       assert.equal(((tp(app).authentication as Json).credential as Json).referenceName, ADF_CREDENTIAL);
+      // One loop: look at the job, stop it when it runs, wait; until it is stopped. A job caught restarting or scaling
+      // at 19:00 is stopped once it settles instead of being skipped (and billed all night).
+      const loop = activity(stop, "Until_Stop_streamingJob");
+      assert.equal(loop.type, "Until");
+      assert.equal(
+        (tp(loop).expression as Json).value,
+        "@contains(createArray('Stopped', 'Created', 'Failed'), activity('Status_streamingJob').output.properties.jobState)",
+      );
+      assert.equal(tp(loop).timeout, "0.00:30:00");
+      assert.deepEqual(
+        (tp(loop).activities as Json[]).map((a) => [a.name, a.type, a.dependsOn]),
+        [
+          ["Status_streamingJob", "WebActivity", []],
+          [
+            "If_Stop_streamingJob",
+            "IfCondition",
+            [{ activity: "Status_streamingJob", dependencyConditions: ["Succeeded"] }],
+          ],
+          ["Wait_streamingJob", "Wait", [{ activity: "If_Stop_streamingJob", dependencyConditions: ["Completed"] }]],
+        ],
+      );
+      assert.match(tp(activity(stop, "Status_streamingJob")).url as string, /streamingJobResourceId, '\?api-version/);
       const guard = activity(stop, "If_Stop_streamingJob");
       assert.equal(
         (tp(guard).expression as Json).value,
         "@contains(createArray('Running', 'Degraded'), activity('Status_streamingJob').output.properties.jobState)",
       );
       const job = activity(stop, "Stop_streamingJob");
+      assert.deepEqual(
+        ((tp(guard).ifTrueActivities as Json[]) ?? []).map((a) => a.name),
+        ["Stop_streamingJob"],
+      );
       assert.match(tp(job).url as string, /streamingJobResourceId, '\/stop\?api-version=2020-03-01'\)$/);
       // The 202's operation result is not polled (it needs rights the role does not grant): the job's state is.
       assert.equal(tp(job).turnOffAsync, true);
-      const wait = activity(stop, "WaitUntil_Stop_streamingJob");
-      assert.equal(wait.type, "Until");
-      assert.match((tp(wait).expression as Json).value as string, /'Stopped', 'Created', 'Failed'.*Poll_streamingJob/);
-      assert.deepEqual(wait.dependsOn, [{ activity: "If_Stop_streamingJob", dependencyConditions: ["Succeeded"] }]);
+      // Nesting Data Factory accepts: an If inside an Until, nothing inside the If but the action.
+      for (const c of containers(stop))
+        for (const a of c)
+          if (a.type === "IfCondition")
+            assert.ok(
+              [...((tp(a).ifTrueActivities as Json[]) ?? []), ...((tp(a).ifFalseActivities as Json[]) ?? [])].every(
+                (x) => !["IfCondition", "Switch", "Until", "ForEach"].includes(x.type as string),
+              ),
+            );
       // The app's stop does not wait for the job's (one failing leaves the other to do its part).
       assert.deepEqual(app.dependsOn, []);
     });
@@ -484,6 +515,10 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       assert.match(
         (tp(activity(start, "If_Start_streamingJob")).expression as Json).value as string,
         /createArray\('Created', 'Stopped', 'Failed'\)/,
+      );
+      assert.match(
+        (tp(activity(start, "Until_Start_streamingJob")).expression as Json).value as string,
+        /createArray\('Running', 'Degraded'\), activity\('Status_streamingJob'\)/,
       );
     });
     it("resumePool false: the pool is only paused at pauseAt (resumed on demand), the others still start at resumeAt", () => {
