@@ -197,6 +197,8 @@ const etl = new Etl("etl", {
         alertRuleIds: [streaming.freshnessAlertId],
         quietMinutes: config.streaming.freshnessMinutes,
       },
+      // A stopped gateway reports no metrics and writes no access logs: its alerts have nothing to fire on.
+      gateway: { resourceId: ingestion.gatewayId, alertRuleIds: [], quietMinutes: 0 },
     },
     [platform.logAnalytics.id],
   ),

@@ -381,7 +381,7 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
   if (schedule && schedule.alsoStop.length > 0 && environment === "prod") {
     issues.push({
       path: ["pauseSchedule", "alsoStop"],
-      message: `must be empty in prod: stopping ${list(schedule.alsoStop)} stops scoring or streaming live payments (off-hours stops are for non-production stacks)`,
+      message: `must be empty in prod: stopping ${list(schedule.alsoStop)} stops taking, scoring or streaming live payments (off-hours stops are for non-production stacks)`,
     });
   }
   return issues;

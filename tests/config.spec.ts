@@ -499,7 +499,11 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     return raw;
   };
   it("stops the scorer and the streaming job in dev; defaults to nothing", () => {
-    assert.deepEqual(parseConfig(rawOf("dev"), "dev").olap.pauseSchedule?.alsoStop, ["fraudScoring", "streamingJob"]);
+    assert.deepEqual(parseConfig(rawOf("dev"), "dev").olap.pauseSchedule?.alsoStop, [
+      "fraudScoring",
+      "streamingJob",
+      "gateway",
+    ]);
     const none = withAlsoStop("dev", undefined);
     assert.deepEqual(parseConfig(none, "dev").olap.pauseSchedule?.alsoStop, []);
   });
@@ -507,7 +511,7 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     rejects(
       withAlsoStop("dev", ["paymentApi"]),
       "dev",
-      /olap \(pauseSchedule\.alsoStop\.0\): got "paymentApi"; must be one of fraudScoring, streamingJob/,
+      /olap \(pauseSchedule\.alsoStop\.0\): got "paymentApi"; must be one of fraudScoring, streamingJob, gateway/,
     );
     rejects(
       withAlsoStop("dev", ["streamingJob", "streamingJob"]),
@@ -517,7 +521,7 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     rejects(
       withAlsoStop("prod", ["streamingJob"]),
       "prod",
-      /olap \(pauseSchedule\.alsoStop\).*must be empty in prod: stopping streamingJob stops scoring or streaming live payments/,
+      /olap \(pauseSchedule\.alsoStop\).*must be empty in prod: stopping streamingJob stops taking, scoring or streaming live payments/,
     );
   });
 });

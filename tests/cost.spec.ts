@@ -303,7 +303,10 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "adf"), (100 * 10 * (H / 24)) / 1000 + 4 * (H / 24) * 0.25 + (H / 24) * 1);
     close(lineSum(e, "ehs"), 2 * H * 0.03 + 10 * 0.028);
     close(lineSum(e, "ehp"), H * 1.027);
-    close(lineSum(e, "agw"), H * 0.36 + 10 * H * 0.0144, "one reserved instance bills 10 CU over the 3 CU average");
+    close(lineSum(e, "agw"), H * 0.443 + 10 * H * 0.0144, "one reserved instance bills 10 CU over the 3 CU average");
+    // Under a DDoS Network Protection plan the same gateway bills at the Standard_v2 rates (no WAF charge).
+    const underPlan = estimate([...rs, res(`${AN}:network:DdosProtectionPlan`, {}, "plan")], { stack: "t", usage: u });
+    close(lineSum(underPlan, "agw"), H * 0.246 + 10 * H * 0.008);
     close(lineSum(e, "ep"), 2 * H * price("functions-ep-vcpu").list + 2 * 3.5 * H * price("functions-ep-memory").list);
     // A Flex app without always-ready instances: its share of execution time on demand, and its executions.
     close(lineSum(e, "fn"), 100000 * 0.000026 + 30 * 0.4);
@@ -757,7 +760,7 @@ describe("cost: the committed stacks", () => {
       }
     });
   }
-  it("dev is under its list-price target because the scorer, its database and the streaming job sleep off hours", async () => {
+  it("dev is under its list-price target because the scorer, its database, the streaming job and the gateway sleep off hours", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
     assert.ok(
@@ -781,6 +784,12 @@ describe("cost: the committed stacks", () => {
     const job = e.lines.find((l) => l.priceId === "asa-su");
     assert.match(job?.meter ?? "", /stopped off hours/);
     close(job?.quantity ?? 0, schedule!.runningHoursPerMonth, "SU-hours");
+    // The WAF gateway: its fixed hours and capacity units only while it runs.
+    const gw = e.lines.filter((l) => l.name === "ingestion-agw");
+    assert.deepEqual(gw.map((l) => l.priceId).sort(), ["appgw-waf-v2", "appgw-waf-v2-cu"]);
+    for (const l of gw)
+      assert.match(l.meter, /261 h\/month running \(stopped off hours: 07:00–19:00 on 5 days a week\)/);
+    close(gw.find((l) => l.priceId === "appgw-waf-v2")?.quantity ?? 0, schedule!.runningHoursPerMonth, "gateway hours");
     // Without the schedule's triggers the same stack is over its target: the schedule is what brings it under.
     const always = costOfStack(
       run.resources.filter(
@@ -871,8 +880,18 @@ describe("cost: the committed stacks", () => {
     const before = costOfStack(base.run.resources, { stack: "prod", root: ROOT }).estimate;
     const after = costOfStack(head.run.resources, { stack: "prod", root: ROOT }).estimate;
     const perDb = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
-    const ddos = price("ddos-plan").list - 2 * price("ddos-ip-protection").list;
-    close(after.total.list - before.total.list, 2 * perDb + ddos, "primary + geo-secondary, plan − 2 IP protections");
+    // The plan replaces the two IP protections, and under it the WAF_v2 gateway bills at Standard_v2 rates.
+    const gw = before.lines.find((l) => l.priceId === "appgw-waf-v2-cu");
+    const cuHours = gw?.quantity ?? NaN;
+    const waf =
+      H * (price("appgw-standard-v2").list - price("appgw-waf-v2").list) +
+      cuHours * (price("appgw-standard-v2-cu").list - price("appgw-waf-v2-cu").list);
+    const ddos = price("ddos-plan").list - 2 * price("ddos-ip-protection").list + waf;
+    close(
+      after.total.list - before.total.list,
+      2 * perDb + ddos,
+      "primary + geo-secondary, plan − 2 IP protections − the WAF charge",
+    );
     const d = diffEstimates(before, after);
     close(d.delta.list, 2 * perDb + ddos);
     const sql = d.changes.filter((c) => c.tier === "oltp");

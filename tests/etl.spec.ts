@@ -530,6 +530,7 @@ for (const stack of ["dev", "prod"] as const) {
                 ["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))],
                 // dev sleeps off hours: stop/start on the scorer and the job, and nothing else.
                 ["etl-offhours-fraudScoring-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-fraud-app"))],
+                ["etl-offhours-gateway-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-agw"))],
                 ["etl-offhours-streamingJob-ra-adf-etl-off-hours", idOf(byName(resources, "streaming-job"))],
               ]),
         ].sort(),
@@ -554,7 +555,7 @@ for (const stack of ["dev", "prod"] as const) {
     it(
       prod
         ? "stops nothing off hours: no off-hours pipelines, triggers, roles or silenced alerts in prod"
-        : "stops the scorer and the streaming job off hours with a stop/start role on each, and silences their alerts meanwhile",
+        : "stops the scorer, the streaming job and the gateway off hours with a stop/start role on each, and silences their alerts meanwhile",
       () => {
         const offHours = mine.filter((r) => /offhours/.test(r.name));
         // The alerts a stopped target fires are stateless where it sleeps: fired and silenced at night, a stateful
@@ -577,6 +578,7 @@ for (const stack of ["dev", "prod"] as const) {
         const value = (n: string) => at(g.inputs.properties, n, "value");
         assert.equal(value("fraudScoringAppResourceId"), idOf(byName(resources, "ingestion-fraud-app")));
         assert.equal(value("streamingJobResourceId"), idOf(byName(resources, "streaming-job")));
+        assert.equal(value("gatewayResourceId"), idOf(byName(resources, "ingestion-agw")));
         // Least privilege: read, stop and start, defined where each target lives.
         const roles = ofType(mine, "azure-native:authorization:RoleDefinition");
         assert.deepEqual(
@@ -585,6 +587,15 @@ for (const stack of ["dev", "prod"] as const) {
             [
               "etl-offhours-fraudScoring-role",
               ["Microsoft.Web/sites/read", "Microsoft.Web/sites/stop/action", "Microsoft.Web/sites/start/action"],
+              [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-ingestion`],
+            ],
+            [
+              "etl-offhours-gateway-role",
+              [
+                "Microsoft.Network/applicationGateways/read",
+                "Microsoft.Network/applicationGateways/stop/action",
+                "Microsoft.Network/applicationGateways/start/action",
+              ],
               [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-ingestion`],
             ],
             [

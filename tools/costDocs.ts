@@ -492,10 +492,10 @@ reports the overrun every month until the owner decides.
 
 **dev** is under its target because it sleeps outside working hours: the ETL factory's schedule
 (\`olap.pauseSchedule\`, ${devSchedule?.label ?? "none"}, ~${Math.round(devSchedule?.runningHoursPerMonth ?? 0)} h a month)
-pauses the pool and, with \`alsoStop\`, stops the fraud scorer and the streaming job, with their alerts silenced until
-they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot wake a managed-identity SQL
-trigger from zero) polls change tracking every 100 ms, so the serverless database never auto-pauses, and the job runs
-around the clock: dev would be ${usd(devAlwaysOn)} at list. With it the database bills ${usd(devDbAwake)} (awake while
+pauses the pool and, with \`alsoStop\`, stops the fraud scorer, the streaming job and the WAF gateway, with their
+alerts silenced until they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot
+wake a managed-identity SQL trigger from zero) polls change tracking every 100 ms, so the serverless database never
+auto-pauses, and the job and the gateway run around the clock: dev would be ${usd(devAlwaysOn)} at list. With it the database bills ${usd(devDbAwake)} (awake while
 the scorer runs, one auto-pause delay after each stop, and the nightly ETL's activity hours plus a delay) against ${usd(devDbPausing)} at the usage assumption.
 
 ## Per tier

@@ -50,11 +50,23 @@ export const OFF_HOURS_OPERATOR_ACTIONS: Readonly<Record<OffHoursTarget, readonl
     "Microsoft.StreamAnalytics/streamingjobs/stop/action",
     "Microsoft.StreamAnalytics/streamingjobs/start/action",
   ],
+  gateway: [
+    "Microsoft.Network/applicationGateways/read",
+    "Microsoft.Network/applicationGateways/stop/action",
+    "Microsoft.Network/applicationGateways/start/action",
+  ],
 };
 
 const ROLE_NAMES: Readonly<Record<OffHoursTarget, string>> = {
   fraudScoring: "Fraud scoring app off-hours operator",
   streamingJob: "Stream Analytics job off-hours operator",
+  gateway: "API gateway off-hours operator",
+};
+/** What each target is, for a person. */
+const TARGET_NOUNS: Readonly<Record<OffHoursTarget, string>> = {
+  fraudScoring: "function app",
+  streamingJob: "Stream Analytics job",
+  gateway: "Application Gateway",
 };
 
 /** `HH:MM` plus minutes, as `HH:MM:SS` (the alert processing rule's time format). */
@@ -143,7 +155,7 @@ export function offHoursOperations(
         scope: rgScope,
         roleDefinitionId: rgScope.apply((s) => uuidv5(`${s}/off-hours-operator/${target}`)),
         roleName: `${ROLE_NAMES[target]} (${context.config.workload}-${context.config.environment})`,
-        description: `Reads, stops and starts the ${target === "fraudScoring" ? "function app" : "Stream Analytics job"} it is assigned on (the off-hours schedule). Managed by Pulumi.`,
+        description: `Reads, stops and starts the ${TARGET_NOUNS[target]} it is assigned on (the off-hours schedule). Managed by Pulumi.`,
         roleType: "CustomRole",
         permissions: [
           { actions: [...OFF_HOURS_OPERATOR_ACTIONS[target]], notActions: [], dataActions: [], notDataActions: [] },

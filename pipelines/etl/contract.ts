@@ -24,9 +24,10 @@ export const ADF_INTEGRATION_RUNTIME = "ir-managed-vnet";
 /**
  * What the stack's `olap.pauseSchedule.alsoStop` may stop outside working hours: the fraud-scoring function app (its
  * Azure SQL trigger and merchant refresh keep a serverless database awake around the clock, and its always-ready
- * instance is billed while it runs) and the Stream Analytics job (billed per streaming unit-hour while it runs).
+ * instance is billed while it runs), the Stream Analytics job (billed per streaming unit-hour while it runs) and the
+ * ingestion tier's WAF gateway (billed per gateway hour and capacity unit while it runs).
  */
-export const OFF_HOURS_TARGETS = ["fraudScoring", "streamingJob"] as const;
+export const OFF_HOURS_TARGETS = ["fraudScoring", "streamingJob", "gateway"] as const;
 export type OffHoursTarget = (typeof OFF_HOURS_TARGETS)[number];
 
 /** Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); the factory sets each. */

@@ -106,6 +106,12 @@ export const OFF_HOURS_GLOBAL_PARAMETERS = {
       "ARM resource id of the Stream Analytics job (`/subscriptions/…/streamingjobs/<job>`): the off-hours pipelines " +
       "call its `stop` / `start` actions.",
   },
+  gatewayResourceId: {
+    type: "String",
+    description:
+      "ARM resource id of the ingestion tier's Application Gateway (`/subscriptions/…/applicationGateways/<gateway>`): " +
+      "the off-hours pipelines call its `stop` / `start` actions.",
+  },
 } as const satisfies Record<string, AdfGlobalParameterSpec>;
 export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS | keyof typeof OFF_HOURS_GLOBAL_PARAMETERS;
 
@@ -113,6 +119,7 @@ export type GlobalParameterName = keyof typeof GLOBAL_PARAMETERS | keyof typeof 
 export const OFF_HOURS_PARAMETER = {
   fraudScoring: "fraudScoringAppResourceId",
   streamingJob: "streamingJobResourceId",
+  gateway: "gatewayResourceId",
 } as const satisfies Record<OffHoursTarget, keyof typeof OFF_HOURS_GLOBAL_PARAMETERS>;
 
 /** `@pipeline().globalParameters.<name>` (inside an expression, without the leading `@`). */

@@ -206,28 +206,55 @@ export function offHoursTargets(options: AdfGenerationOptions): readonly OffHour
   return options.poolPauseSchedule?.alsoStop ?? [];
 }
 
-/** ARM REST API versions of the stop/start actions (Microsoft.Web sites, Microsoft.StreamAnalytics streamingjobs). */
-export const OFF_HOURS_API_VERSIONS = { fraudScoring: "2024-04-01", streamingJob: "2020-03-01" } as const;
+/**
+ * ARM REST API versions of the stop/start actions (Microsoft.Web sites, Microsoft.StreamAnalytics streamingjobs,
+ * Microsoft.Network applicationGateways: the version azure-native declares the gateway with).
+ */
+export const OFF_HOURS_API_VERSIONS = {
+  fraudScoring: "2024-04-01",
+  streamingJob: "2020-03-01",
+  gateway: "2024-05-01",
+} as const satisfies Record<OffHoursTarget, string>;
 
 const armAction = (target: OffHoursTarget, action: "" | "/stop" | "/start") =>
   `@concat('https://management.azure.com', ${globalParameter(OFF_HOURS_PARAMETER[target])}, '${action}?api-version=${OFF_HOURS_API_VERSIONS[target]}')`;
 
 /**
- * The Stream Analytics job states (`properties.jobState`) each action applies to, and those it ends in: stopping a
- * job that is not running, or starting one that is, fails; a job someone stopped by hand is `Stopped` and is started
- * again in the morning. Any other state is on its way somewhere (`Starting`, `Restarting`, `Scaling`, `Stopping`):
- * the loop waits and acts once the job is in a state the action applies to
- * (learn.microsoft.com/dotnet/api/azure.resourcemanager.streamanalytics.models.streamingjobstate).
+ * The targets with a state to wait for: the property that holds it, the states each action applies to, and those it
+ * ends in. Any other state is on its way somewhere, and the loop waits until the target settles.
+ * - The Stream Analytics job (`properties.jobState`): stopping a job that is not running, or starting one that is,
+ *   fails; a job someone stopped by hand is `Stopped` and is started again in the morning; `Starting`, `Restarting`,
+ *   `Scaling` and `Stopping` pass
+ *   (learn.microsoft.com/dotnet/api/azure.resourcemanager.streamanalytics.models.streamingjobstate).
+ * - The Application Gateway (`properties.operationalState`: Stopped, Starting, Running, Stopping): stop and start are
+ *   long-running (202) and take minutes (learn.microsoft.com/rest/api/application-gateway/application-gateways/stop).
  */
-export const JOB_STATES = {
-  stop: { from: ["Running", "Degraded"], to: ["Stopped", "Created", "Failed"] },
-  start: { from: ["Created", "Stopped", "Failed"], to: ["Running", "Degraded"] },
-} as const;
-/** Seconds between two looks at the job's state, and how long the loop may take. */
-export const JOB_POLL = { seconds: 30, timeout: "0.00:30:00" } as const;
+export const TARGET_STATES = {
+  streamingJob: {
+    property: "jobState",
+    stop: { from: ["Running", "Degraded"], to: ["Stopped", "Created", "Failed"] },
+    start: { from: ["Created", "Stopped", "Failed"], to: ["Running", "Degraded"] },
+  },
+  gateway: {
+    property: "operationalState",
+    stop: { from: ["Running"], to: ["Stopped"] },
+    start: { from: ["Stopped"], to: ["Running"] },
+  },
+} as const satisfies Partial<
+  Record<
+    OffHoursTarget,
+    {
+      property: string;
+      stop: { from: readonly string[]; to: readonly string[] };
+      start: { from: readonly string[]; to: readonly string[] };
+    }
+  >
+>;
+/** Seconds between two looks at a target's state, and how long the loop may take. */
+export const STATE_POLL = { seconds: 30, timeout: "0.00:30:00" } as const;
 
-const inStates = (states: readonly string[], activityName: string) =>
-  `@contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), activity('${activityName}').output.properties.jobState)`;
+const inStates = (states: readonly string[], activityName: string, property: string) =>
+  `@contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), activity('${activityName}').output.properties.${property})`;
 
 /** The activities that stop or start one target. */
 function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): Activity[] {
@@ -237,26 +264,31 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
     // stops polling (the serverless database can auto-pause).
     return [web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL)];
   }
-  const states = JOB_STATES[action];
-  // One loop: look at the job, act when its state allows the action, wait, until it is where the action leads. A job
-  // caught between states at the scheduled time (restarting, scaling) is acted on once it settles, instead of being
-  // skipped. An If Condition may sit inside an Until (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
+  const { property, ...actions } = TARGET_STATES[target];
+  const states = actions[action];
+  // One loop: look at the target, act when its state allows the action, wait, until it is where the action leads. A
+  // target caught between states at the scheduled time (a job restarting or scaling) is acted on once it settles,
+  // instead of being skipped. An If Condition may sit inside an Until
+  // (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
   return [
     until(
       `Until_${verb}_${target}`,
-      inStates(states.to, `Status_${target}`),
+      inStates(states.to, `Status_${target}`, property),
       [
         web(`Status_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL),
         ifCondition(
           `If_${verb}_${target}`,
-          inStates(states.from, `Status_${target}`),
+          inStates(states.from, `Status_${target}`, property),
           [
             web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL, {
               // JobStartTime: the job reads from now; what arrived while it slept (dev test traffic) is skipped
               // rather than replayed from a watermark that may have left the hub's retention over a weekend.
-              body: action === "start" ? JSON.stringify({ outputStartMode: "JobStartTime" }) : "{}",
+              body:
+                action === "start" && target === "streamingJob"
+                  ? JSON.stringify({ outputStartMode: "JobStartTime" })
+                  : "{}",
               // The 202's Location is a subscription-level operation result the operator role cannot read: the
-              // job's own state is what the loop looks at.
+              // target's own state is what the loop looks at.
               turnOffAsync: true,
             }),
           ],
@@ -264,9 +296,9 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
           { dependsOn: dependsOn(`Status_${target}`) },
         ),
         // Completed, not Succeeded: a failed action still waits before the next look (no tight retry loop).
-        wait(`Wait_${target}`, JOB_POLL.seconds, { dependsOn: dependsOn([`If_${verb}_${target}`, "Completed"]) }),
+        wait(`Wait_${target}`, STATE_POLL.seconds, { dependsOn: dependsOn([`If_${verb}_${target}`, "Completed"]) }),
       ],
-      JOB_POLL.timeout,
+      STATE_POLL.timeout,
     ),
   ];
 }

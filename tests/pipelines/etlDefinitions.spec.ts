@@ -530,6 +530,35 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
         [TRIGGERS.offHoursStart, TRIGGERS.offHoursStop, TRIGGERS.nightly, TRIGGERS.poolPause].sort(),
       );
     });
+    it("stops the gateway once it runs and starts it once it is stopped, looking at its operational state", () => {
+      const gw = generateAdfDefinitions(dataModel, { poolPauseSchedule: { ...schedule, alsoStop: ["gateway"] } });
+      assert.ok("gatewayResourceId" in gw.globalParameters);
+      const stop = pipelineOf(gw, PIPELINES.offHoursStop);
+      assert.equal(
+        (tp(activity(stop, "Until_Stop_gateway")).expression as Json).value,
+        "@contains(createArray('Stopped'), activity('Status_gateway').output.properties.operationalState)",
+      );
+      assert.equal(
+        (tp(activity(stop, "If_Stop_gateway")).expression as Json).value,
+        "@contains(createArray('Running'), activity('Status_gateway').output.properties.operationalState)",
+      );
+      const post = activity(stop, "Stop_gateway");
+      assert.match(tp(post).url as string, /gatewayResourceId, '\/stop\?api-version=2024-05-01'\)$/);
+      assert.equal(tp(post).body, "{}");
+      assert.equal(tp(post).turnOffAsync, true, "a long-running stop: the loop looks at the gateway's state instead");
+      const start = pipelineOf(gw, PIPELINES.offHoursStart);
+      assert.match(
+        (tp(activity(start, "If_Start_gateway")).expression as Json).value as string,
+        /createArray\('Stopped'\)/,
+      );
+      assert.equal(tp(activity(start, "Start_gateway")).body, "{}", "no job start mode for a gateway");
+      assert.deepEqual(
+        activities(stop)
+          .map((a) => a.name as string)
+          .sort(),
+        ["If_Stop_gateway", "Status_gateway", "Stop_gateway", "Until_Stop_gateway", "Wait_gateway"],
+      );
+    });
     it("stops only what alsoStop names", () => {
       const job = generateAdfDefinitions(dataModel, { poolPauseSchedule: { ...schedule, alsoStop: ["streamingJob"] } });
       const names = activities(pipelineOf(job, PIPELINES.offHoursStop)).map((a) => a.name as string);

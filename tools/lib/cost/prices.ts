@@ -42,6 +42,10 @@ const FACTS_DATE = "2026-08-21";
 const DIGINFRA_STORAGE =
   "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
 const READ = "2026-12-02";
+/** Microsoft's Application Gateway pricing article (East US example rates), pinned by commit, and its ms.date. */
+const APPGW_PRICING =
+  "https://github.com/MicrosoftDocs/azure-docs/blob/08de399fad77cea49d83f3bdb58721de4c1ad78c/articles/application-gateway/understanding-pricing.md";
+const APPGW_PRICING_DATE = "2022-10-03";
 /** The Flex Consumption rows' source (USD, East US; dated by its publication). */
 const FLEX_SOURCE =
   "https://modal.com/blog/azure-function-pricing-guide (citing https://azure.microsoft.com/pricing/details/functions/)";
@@ -358,28 +362,37 @@ export const PRICES: readonly PriceRow[] = [
     source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "private_dns_zone_test"),
     note: "Germany West Central is $0.54 in the same file; queries ($0.40 per million) are not estimated.",
   },
-  {
-    id: "appgw-waf-v2",
+  // Application Gateway v2: Microsoft's example East US rates (understanding-pricing, a snapshot "for illustration").
+  // The Infracost golden file of the same meters gives $0.36/h fixed for WAF_v2 (same $0.0144 CU): the higher,
+  // Microsoft's, is kept. With a DDoS Network Protection plan, WAF_v2 is billed at the Standard_v2 rates (Example 6).
+  ...(
+    [
+      ["appgw-waf-v2", "WAF_v2 fixed (gateway hour)", "hour", 0.443],
+      ["appgw-waf-v2-cu", "WAF_v2 capacity unit", "CU-hour", 0.0144],
+      [
+        "appgw-standard-v2",
+        "Standard_v2 fixed (gateway hour; WAF_v2 under a DDoS Network Protection plan)",
+        "hour",
+        0.246,
+      ],
+      [
+        "appgw-standard-v2-cu",
+        "Standard_v2 capacity unit (WAF_v2 under a DDoS Network Protection plan)",
+        "CU-hour",
+        0.008,
+      ],
+    ] as const
+  ).map(([id, meter, unit, list]): PriceRow => ({
+    id,
     service: "Application Gateway",
-    meter: "WAF_v2 fixed (gateway hour)",
-    unit: "hour",
+    meter,
+    unit,
     region: "eastus",
     currency: "USD",
-    list: 0.36,
-    date: READ,
-    source: golden("04322d699e8bbc5f2658a22508dd3e28c9533a91", "application_gateway_test"),
-  },
-  {
-    id: "appgw-waf-v2-cu",
-    service: "Application Gateway",
-    meter: "WAF_v2 capacity unit",
-    unit: "CU-hour",
-    region: "eastus",
-    currency: "USD",
-    list: 0.0144,
-    date: READ,
-    source: golden("04322d699e8bbc5f2658a22508dd3e28c9533a91", "application_gateway_test"),
-  },
+    list,
+    date: APPGW_PRICING_DATE,
+    source: APPGW_PRICING,
+  })),
   {
     id: "nat-gateway",
     service: "NAT Gateway",

@@ -287,12 +287,24 @@ export const applicationGateway: Rule = (r, ctx) => {
   if (tier !== "WAF_v2") return notEstimated(`Application Gateway ${tier ?? "?"} has no price row (WAF_v2 only)`);
   const minInstances = num(r.inputs, "autoscaleConfiguration.minCapacity") ?? num(r.inputs, "sku.capacity") ?? 0;
   const cu = Math.max(ctx.usage.appGatewayCapacityUnits, minInstances * 10);
+  // Under a DDoS Network Protection plan the WAF is not charged: WAF_v2 bills at the Standard_v2 rates
+  // (understanding-pricing, Example 6; the stack's plan covers its virtual networks).
+  const plan = ctx.ofType(`${AN}:network:DdosProtectionPlan`).length > 0;
+  const [fixed, unit] = plan ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
+  // Stopped off hours (olap.pauseSchedule.alsoStop): both parts are billed while it is "provisioned and available
+  // for processing requests" (understanding-pricing), i.e. the hours it runs.
+  const id = armIdOf(r);
+  const schedule = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours : undefined;
+  const hours = schedule ? schedule.runningHoursPerMonth : H;
+  const when = schedule ? `, ${Math.round(hours)} h/month running (stopped off hours: ${schedule.label})` : "";
+  const note = plan ? "WAF_v2 at Standard_v2 rates: the stack's DDoS Network Protection plan covers it" : undefined;
   return priced(
-    { meter: "WAF_v2 gateway", priceId: "appgw-waf-v2", quantity: H },
+    { meter: `WAF_v2 gateway${when}`, priceId: fixed, quantity: hours, note },
     {
-      meter: `Capacity units (${cu} CU average, ≥ 10 per reserved instance)`,
-      priceId: "appgw-waf-v2-cu",
-      quantity: cu * H,
+      meter: `Capacity units (${cu} CU average, ≥ 10 per reserved instance)${when}`,
+      priceId: unit,
+      quantity: cu * hours,
+      note,
     },
   );
 };
