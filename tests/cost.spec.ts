@@ -834,7 +834,7 @@ describe("cost: the committed stacks", () => {
       "DDoS protection is priced",
     );
   });
-  it("prod meets the target at the seed's sizing, and as sized for the seed's load adds only Cosmos DB capacity, under the ceiling", async () => {
+  it("prod meets the target at the seed's sizing; as deployed it adds only Cosmos DB capacity and scorer instances, under the ceiling", async () => {
     const { run } = await previewOf("prod");
     const sized = costOfStack(run.resources, { stack: "prod", root: ROOT }).estimate;
     const seed = costOfStack(atSeedSizing(run.resources), { stack: "prod", root: ROOT }).estimate;
