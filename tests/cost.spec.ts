@@ -54,7 +54,15 @@ describe("cost: price table", () => {
       assert.equal(p.currency, "USD", p.id);
       assert.match(p.date, /^\d{4}-\d{2}-\d{2}$/, `${p.id}: date`);
       assert.ok(!Number.isNaN(Date.parse(p.date)) && p.date <= "2026-12-31", `${p.id}: date`);
-      assert.match(p.source, /https:\/\//, `${p.id}: source`);
+      // A page, not a site: a GitHub file at a commit (or a repository's main branch), or a page with a path.
+      const url = /https:\/\/([^/\s]+)(\/[^\s)]*)?/.exec(p.source);
+      assert.ok(url && url[2] && url[2].length > 1, `${p.id}: source '${p.source}' names no page`);
+      if (url[1] === "github.com")
+        assert.match(
+          url[2],
+          /^\/[^/]+\/[^/]+\/blob\/([0-9a-f]{40}|main|master)\/.+/,
+          `${p.id}: GitHub source is a file`,
+        );
       assert.ok(p.list >= 0, p.id);
       for (const d of [p.reserved1y, p.reserved3y, p.hybridBenefit]) if (d !== undefined) assert.ok(d <= p.list, p.id);
       if (p.reserved1y !== undefined && p.reserved3y !== undefined) assert.ok(p.reserved3y <= p.reserved1y, p.id);
