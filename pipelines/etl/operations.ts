@@ -12,6 +12,7 @@ import {
   pipelineRef,
   POLICIES,
   setReturnValue,
+  setVariable,
   until,
   wait,
   web,
@@ -253,8 +254,15 @@ export const TARGET_STATES = {
 /** Seconds between two looks at a target's state, and how long the loop may take. */
 export const STATE_POLL = { seconds: 30, timeout: "0.00:30:00" } as const;
 
-const inStates = (states: readonly string[], activityName: string, property: string) =>
-  `@contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), activity('${activityName}').output.properties.${property})`;
+/** "a", "a and b", "a, b and c". */
+const listOf = (xs: readonly string[]) =>
+  xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
+
+/** The pipeline variables one target's loop keeps: the state it last read, and whether it has acted. */
+const stateVariable = (target: OffHoursTarget) => `state_${target}`;
+const actedVariable = (target: OffHoursTarget) => `acted_${target}`;
+const inStates = (states: readonly string[], target: OffHoursTarget) =>
+  `contains(createArray(${states.map((x) => `'${x}'`).join(", ")}), variables('${stateVariable(target)}'))`;
 
 /** The activities that stop or start one target. */
 function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): Activity[] {
@@ -266,19 +274,28 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
   }
   const { property, ...actions } = TARGET_STATES[target];
   const states = actions[action];
-  // One loop: look at the target, act when its state allows the action, wait, until it is where the action leads. A
-  // target caught between states at the scheduled time (a job restarting or scaling) is acted on once it settles,
-  // instead of being skipped. An If Condition may sit inside an Until
+  const acted = actedVariable(target);
+  // One loop: look at the target, act once when its state allows the action, wait, until it is where the action
+  // leads. A target caught between states at the scheduled time (a job restarting or scaling) is acted on once it
+  // settles instead of being skipped; a target that fails to get there (a job that fails to start) is not sent the
+  // action again: the loop times out and the pipeline fails, which etl-pipeline-failed reports. The state is kept in a
+  // variable, so a failed look leaves the last one and the loop looks again. An If Condition may sit inside an Until
   // (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
   return [
     until(
       `Until_${verb}_${target}`,
-      inStates(states.to, `Status_${target}`, property),
+      `@${inStates(states.to, target)}`,
       [
         web(`Status_${target}`, "GET", armAction(target, ""), ADF_CREDENTIAL),
+        setVariable(
+          `State_${target}`,
+          stateVariable(target),
+          `@string(activity('Status_${target}').output.properties.${property})`,
+          { dependsOn: dependsOn(`Status_${target}`) },
+        ),
         ifCondition(
           `If_${verb}_${target}`,
-          inStates(states.from, `Status_${target}`, property),
+          `@and(empty(variables('${acted}')), ${inStates(states.from, target)})`,
           [
             web(`${verb}_${target}`, "POST", armAction(target, `/${action}`), ADF_CREDENTIAL, {
               // JobStartTime: the job reads from now; what arrived while it slept (dev test traffic) is skipped
@@ -291,16 +308,32 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
               // target's own state is what the loop looks at.
               turnOffAsync: true,
             }),
+            setVariable(`Acted_${target}`, acted, "yes", { dependsOn: dependsOn(`${verb}_${target}`) }),
           ],
           [],
-          { dependsOn: dependsOn(`Status_${target}`) },
+          { dependsOn: dependsOn(`State_${target}`) },
         ),
-        // Completed, not Succeeded: a failed action still waits before the next look (no tight retry loop).
-        wait(`Wait_${target}`, STATE_POLL.seconds, { dependsOn: dependsOn([`If_${verb}_${target}`, "Completed"]) }),
+        // After the look whatever its outcome (Completed: succeeded or failed), so a failed look or action still
+        // waits before the next one (no tight loop).
+        wait(`Wait_${target}`, STATE_POLL.seconds, { dependsOn: dependsOn([`Status_${target}`, "Completed"]) }),
       ],
       STATE_POLL.timeout,
     ),
   ];
+}
+
+/** The variables of the off-hours pipelines: each looping target's last state and whether it has acted. */
+function offHoursVariables(
+  targets: readonly OffHoursTarget[],
+): Record<string, { type: "String"; defaultValue: string }> {
+  return Object.fromEntries(
+    targets
+      .filter((t) => t in TARGET_STATES)
+      .flatMap((t) => [
+        [stateVariable(t), { type: "String" as const, defaultValue: "" }],
+        [actedVariable(t), { type: "String" as const, defaultValue: "" }],
+      ]),
+  );
 }
 
 /**
@@ -313,11 +346,12 @@ function offHoursPipelines(options: AdfGenerationOptions): AdfResource[] {
   return (["stop", "start"] as const).map((action) =>
     pipeline(action === "stop" ? PIPELINES.offHoursStop : PIPELINES.offHoursStart, {
       description:
-        `${action === "stop" ? "Stops" : "Starts"} ${targets.join(" and ")} ${action === "stop" ? "after" : "before"} ` +
+        `${action === "stop" ? "Stops" : "Starts"} ${listOf(targets)} ${action === "stop" ? "after" : "before"} ` +
         "working hours (olap.pauseSchedule.alsoStop, dev): ARM stop/start actions with the factory's managed identity, " +
         "which holds only the off-hours operator role on each target.",
       folder: FOLDERS.operations,
       activities: targets.flatMap((t) => offHoursActivities(t, action)),
+      variables: offHoursVariables(targets),
     }),
   );
 }

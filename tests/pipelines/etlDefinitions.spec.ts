@@ -242,7 +242,7 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("every global parameter read is declared, and every declared one is read", () => {
     const used = new Set<string>();
     const offHours = generateAdfDefinitions(dataModel, {
-      poolPauseSchedule: { ...DEV_SCHEDULE, alsoStop: ["fraudScoring", "streamingJob"] },
+      poolPauseSchedule: { ...DEV_SCHEDULE, alsoStop: ["fraudScoring", "streamingJob", "gateway"] },
     });
     for (const s of strings([dev.pipelines, dev.datasets, dev.triggers, offHours.pipelines, offHours.triggers])) {
       for (const m of s.matchAll(/globalParameters\.(\w+)/g)) used.add(m[1]);
@@ -461,13 +461,14 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       assert.equal(tp(app).method, "POST");
       assert.match(tp(app).url as string, /fraudScoringAppResourceId, '\/stop\?api-version=2024-04-01'\)$/);
       assert.equal(((tp(app).authentication as Json).credential as Json).referenceName, ADF_CREDENTIAL);
-      // One loop: look at the job, stop it when it runs, wait; until it is stopped. A job caught restarting or scaling
-      // at 19:00 is stopped once it settles instead of being skipped (and billed all night).
+      // One loop: look at the job (its state kept in a variable), stop it once when it runs, wait; until it is
+      // stopped. A job caught restarting or scaling at 19:00 is stopped once it settles instead of being skipped (and
+      // billed all night); a failed look keeps the last state and waits before looking again.
       const loop = activity(stop, "Until_Stop_streamingJob");
       assert.equal(loop.type, "Until");
       assert.equal(
         (tp(loop).expression as Json).value,
-        "@contains(createArray('Stopped', 'Created', 'Failed'), activity('Status_streamingJob').output.properties.jobState)",
+        "@contains(createArray('Stopped', 'Created', 'Failed'), variables('state_streamingJob'))",
       );
       assert.equal(tp(loop).timeout, "0.00:30:00");
       assert.deepEqual(
@@ -475,23 +476,40 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
         [
           ["Status_streamingJob", "WebActivity", []],
           [
-            "If_Stop_streamingJob",
-            "IfCondition",
+            "State_streamingJob",
+            "SetVariable",
             [{ activity: "Status_streamingJob", dependencyConditions: ["Succeeded"] }],
           ],
-          ["Wait_streamingJob", "Wait", [{ activity: "If_Stop_streamingJob", dependencyConditions: ["Completed"] }]],
+          [
+            "If_Stop_streamingJob",
+            "IfCondition",
+            [{ activity: "State_streamingJob", dependencyConditions: ["Succeeded"] }],
+          ],
+          ["Wait_streamingJob", "Wait", [{ activity: "Status_streamingJob", dependencyConditions: ["Completed"] }]],
         ],
       );
+      assert.deepEqual(tp(activity(stop, "State_streamingJob")), {
+        variableName: "state_streamingJob",
+        value: "@string(activity('Status_streamingJob').output.properties.jobState)",
+      });
+      assert.deepEqual(stop.properties.variables, {
+        state_streamingJob: { type: "String", defaultValue: "" },
+        acted_streamingJob: { type: "String", defaultValue: "" },
+      });
       assert.match(tp(activity(stop, "Status_streamingJob")).url as string, /streamingJobResourceId, '\?api-version/);
       const guard = activity(stop, "If_Stop_streamingJob");
+      // Once: a job that does not get there is not sent the action again (the loop times out and the run fails).
       assert.equal(
         (tp(guard).expression as Json).value,
-        "@contains(createArray('Running', 'Degraded'), activity('Status_streamingJob').output.properties.jobState)",
+        "@and(empty(variables('acted_streamingJob')), contains(createArray('Running', 'Degraded'), variables('state_streamingJob')))",
       );
       const job = activity(stop, "Stop_streamingJob");
       assert.deepEqual(
-        ((tp(guard).ifTrueActivities as Json[]) ?? []).map((a) => a.name),
-        ["Stop_streamingJob"],
+        ((tp(guard).ifTrueActivities as Json[]) ?? []).map((a) => [a.name, a.dependsOn]),
+        [
+          ["Stop_streamingJob", []],
+          ["Acted_streamingJob", [{ activity: "Stop_streamingJob", dependencyConditions: ["Succeeded"] }]],
+        ],
       );
       assert.match(tp(job).url as string, /streamingJobResourceId, '\/stop\?api-version=2020-03-01'\)$/);
       // The 202's operation result is not polled (it needs rights the role does not grant): the job's state is.
@@ -518,7 +536,7 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       );
       assert.match(
         (tp(activity(start, "Until_Start_streamingJob")).expression as Json).value as string,
-        /createArray\('Running', 'Degraded'\), activity\('Status_streamingJob'\)/,
+        /^@contains\(createArray\('Running', 'Degraded'\), variables\('state_streamingJob'\)\)$/,
       );
     });
     it("resumePool false: the pool is only paused at pauseAt (resumed on demand), the others still start at resumeAt", () => {
@@ -536,11 +554,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       const stop = pipelineOf(gw, PIPELINES.offHoursStop);
       assert.equal(
         (tp(activity(stop, "Until_Stop_gateway")).expression as Json).value,
-        "@contains(createArray('Stopped'), activity('Status_gateway').output.properties.operationalState)",
+        "@contains(createArray('Stopped'), variables('state_gateway'))",
+      );
+      assert.equal(
+        tp(activity(stop, "State_gateway")).value,
+        "@string(activity('Status_gateway').output.properties.operationalState)",
       );
       assert.equal(
         (tp(activity(stop, "If_Stop_gateway")).expression as Json).value,
-        "@contains(createArray('Running'), activity('Status_gateway').output.properties.operationalState)",
+        "@and(empty(variables('acted_gateway')), contains(createArray('Running'), variables('state_gateway')))",
       );
       const post = activity(stop, "Stop_gateway");
       assert.match(tp(post).url as string, /gatewayResourceId, '\/stop\?api-version=2024-05-01'\)$/);
@@ -556,7 +578,15 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
         activities(stop)
           .map((a) => a.name as string)
           .sort(),
-        ["If_Stop_gateway", "Status_gateway", "Stop_gateway", "Until_Stop_gateway", "Wait_gateway"],
+        [
+          "Acted_gateway",
+          "If_Stop_gateway",
+          "State_gateway",
+          "Status_gateway",
+          "Stop_gateway",
+          "Until_Stop_gateway",
+          "Wait_gateway",
+        ],
       );
     });
     it("stops only what alsoStop names", () => {
@@ -593,7 +623,7 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("writes every expression well-formed: balanced parentheses and quotes, known functions only", () => {
     // Data Factory's expression language functions the generator uses (misspell one and the deploy fails).
     const known = new Set(
-      "activity add addDays bool coalesce concat contains createArray dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
+      "activity add addDays and bool coalesce concat contains createArray dataset div empty equals formatDateTime greater greaterOrEquals if int item length not or pipeline range string sub ticks trigger utcNow variables".split(
         " ",
       ),
     );
