@@ -498,7 +498,7 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     olap.pauseSchedule = { ...dev.pauseSchedule, alsoStop };
     return raw;
   };
-  it("stops the scorer and the streaming job in dev; defaults to nothing", () => {
+  it("stops the scorer, the streaming job and the gateway in dev; defaults to nothing", () => {
     assert.deepEqual(parseConfig(rawOf("dev"), "dev").olap.pauseSchedule?.alsoStop, [
       "fraudScoring",
       "streamingJob",

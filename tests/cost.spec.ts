@@ -312,9 +312,40 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "ehs"), 2 * H * 0.03 + 10 * 0.028);
     close(lineSum(e, "ehp"), H * 1.027);
     close(lineSum(e, "agw"), H * 0.443 + 10 * H * 0.0144, "one reserved instance bills 10 CU over the 3 CU average");
-    // Under a DDoS Network Protection plan the same gateway bills at the Standard_v2 rates (no WAF charge).
-    const underPlan = estimate([...rs, res(`${AN}:network:DdosProtectionPlan`, {}, "plan")], { stack: "t", usage: u });
-    close(lineSum(underPlan, "agw"), H * 0.246 + 10 * H * 0.008);
+    // Under a DDoS Network Protection plan the same gateway bills at the Standard_v2 rates (no WAF charge), unless
+    // its public IP has IP Protection of its own (then the plan does not cover it).
+    const planned = (protectionMode: string) =>
+      estimate(
+        [
+          ...rs.map((x) =>
+            x.name === "agw"
+              ? {
+                  ...x,
+                  inputs: {
+                    ...x.inputs,
+                    frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: "pip-id" } }],
+                  },
+                }
+              : x,
+          ),
+          { ...res(`${AN}:network:PublicIPAddress`, { ddosSettings: { protectionMode } }, "pip"), id: "pip-id" },
+          res(`${AN}:network:DdosProtectionPlan`, {}, "plan"),
+        ],
+        { stack: "t", usage: u },
+      );
+    close(lineSum(planned("VirtualNetworkInherited"), "agw"), H * 0.246 + 10 * H * 0.008);
+    close(lineSum(planned("Enabled"), "agw"), H * 0.443 + 10 * H * 0.0144, "IP Protection: WAF_v2 rates");
+    close(
+      lineSum(
+        estimate([res(`${AN}:network:ApplicationGateway`, { sku: { tier: "Standard_v2", capacity: 2 } }, "std")], {
+          stack: "t",
+          usage: u,
+        }),
+        "std",
+      ),
+      H * 0.246 + 20 * H * 0.008,
+      "a Standard_v2 gateway at its own rates",
+    );
     close(lineSum(e, "ep"), 2 * H * price("functions-ep-vcpu").list + 2 * 3.5 * H * price("functions-ep-memory").list);
     // A Flex app without always-ready instances: its share of execution time on demand, and its executions.
     close(lineSum(e, "fn"), 100000 * 0.000026 + 30 * 0.4);

@@ -5,7 +5,8 @@
  *  - a least-privilege custom role per target (read, stop, start), defined in the target's resource group and
  *    assigned to the factory's ETL identity on the target only, in place of Website Contributor or Contributor;
  *  - an alert processing rule that removes the action groups of the alerts a stopped target fires (the merchant
- *    refresh's, the streaming freshness alert; a stopped job reports no watermark, so that alert stays quiet), from
+ *    refresh's, the streaming freshness alert; a stopped job reports no watermark and a stopped gateway no metrics or
+ *    access logs, so their other alerts stay quiet), from
  *    the stop until the start plus the longest alert window, so nobody is paged for a stop that was planned. The
  *    alerts still fire and show in the portal; they are stateless (the tiers' `sleepsOffHours`), so one that still
  *    fails after the window pages again.
@@ -20,7 +21,10 @@ import { deployer, roleAssignment, type StackContext, type Tags } from "../share
 
 /** One thing the schedule stops. */
 export interface OffHoursTargetSpec {
-  /** ARM id of the function app or the Stream Analytics job (the pipelines' global parameter; the role's scope). */
+  /**
+   * ARM id of the function app, the Stream Analytics job or the Application Gateway (the pipelines' global parameter;
+   * the role's scope).
+   */
   readonly resourceId: pulumi.Input<string>;
   /** The alert rules that fire while it is stopped: silenced off hours. */
   readonly alertRuleIds: readonly pulumi.Input<string>[];
@@ -190,7 +194,10 @@ export function offHoursOperations(
       location: "Global",
       properties: {
         description:
-          `Removes the action groups of the alerts that ${targets.map(([t]) => t).join(" and ")} fire while stopped ` +
+          `Removes the action groups of the alerts that ${targets
+            .filter(([, t]) => t.alertRuleIds.length > 0)
+            .map(([t]) => t)
+            .join(" and ")} fire while stopped ` +
           `outside working hours (olap.pauseSchedule.alsoStop), until ${quiet} min after the start. docs/operations.md#off-hours-dev`,
         enabled: true,
         scopes: [...args.alertScopes],

@@ -63,10 +63,14 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
       ["functions-flex-executions", "On Demand Total Executions"],
     ] as const
   ).map(([id, meterName]) =>
-    q(id, "East US figure in prices.ts (Flex Consumption; the API's executions unit is 10)", {
-      serviceName: "Functions",
-      meterName,
-    }),
+    q(
+      id,
+      `East US figure in prices.ts (Flex Consumption${meterName.endsWith("Executions") ? "; the API's unit is 10 executions" : ""})`,
+      {
+        serviceName: "Functions",
+        meterName,
+      },
+    ),
   ),
   q(
     "functions-flex-ar-executions",

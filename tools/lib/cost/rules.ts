@@ -284,13 +284,24 @@ export const natGateway: Rule = () => priced({ meter: "NAT gateway", priceId: "n
  */
 export const applicationGateway: Rule = (r, ctx) => {
   const tier = str(r.inputs, "sku.tier") ?? str(r.inputs, "sku.name");
-  if (tier !== "WAF_v2") return notEstimated(`Application Gateway ${tier ?? "?"} has no price row (WAF_v2 only)`);
+  if (tier !== "WAF_v2" && tier !== "Standard_v2")
+    return notEstimated(`Application Gateway ${tier ?? "?"} has no price row (WAF_v2 and Standard_v2 only)`);
   const minInstances = num(r.inputs, "autoscaleConfiguration.minCapacity") ?? num(r.inputs, "sku.capacity") ?? 0;
   const cu = Math.max(ctx.usage.appGatewayCapacityUnits, minInstances * 10);
   // Under a DDoS Network Protection plan the WAF is not charged: WAF_v2 bills at the Standard_v2 rates
-  // (understanding-pricing, Example 6; the stack's plan covers its virtual networks).
-  const plan = ctx.ofType(`${AN}:network:DdosProtectionPlan`).length > 0;
-  const [fixed, unit] = plan ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
+  // (understanding-pricing, Example 6). The plan covers the gateway when the stack has one and the gateway's public IP
+  // inherits its protection from the virtual network (not IP Protection of its own).
+  const pipIds = (
+    (at(r.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? []
+  )
+    .map((f) => f.publicIPAddress?.id)
+    .filter((x): x is string => x !== undefined);
+  const ipProtected = ctx
+    .ofType(`${AN}:network:PublicIPAddress`)
+    .some((p) => pipIds.includes(armIdOf(p) ?? "") && str(p.inputs, "ddosSettings.protectionMode") === "Enabled");
+  const plan = tier === "WAF_v2" && !ipProtected && ctx.ofType(`${AN}:network:DdosProtectionPlan`).length > 0;
+  const standard = tier === "Standard_v2" || plan;
+  const [fixed, unit] = standard ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
   // Stopped off hours (olap.pauseSchedule.alsoStop): both parts are billed while it is "provisioned and available
   // for processing requests" (understanding-pricing), i.e. the hours it runs.
   const id = armIdOf(r);
@@ -299,7 +310,7 @@ export const applicationGateway: Rule = (r, ctx) => {
   const when = schedule ? `, ${Math.round(hours)} h/month running (stopped off hours: ${schedule.label})` : "";
   const note = plan ? "WAF_v2 at Standard_v2 rates: the stack's DDoS Network Protection plan covers it" : undefined;
   return priced(
-    { meter: `WAF_v2 gateway${when}`, priceId: fixed, quantity: hours, note },
+    { meter: `${tier} gateway${when}`, priceId: fixed, quantity: hours, note },
     {
       meter: `Capacity units (${cu} CU average, ≥ 10 per reserved instance)${when}`,
       priceId: unit,
