@@ -171,6 +171,11 @@ const twoCosmosRegions = setInputs("cosmosdb:DatabaseAccount", (i) => ({
 }));
 const lakeSku = (sku: string) =>
   setInputs("storage:StorageAccount", (i) => (i.isHnsEnabled === true ? { ...i, sku: { name: sku } } : i));
+/** The failover group's geo-secondary database at another vCore count (createMode Secondary). */
+const secondaryVcores = (vcores: number) =>
+  setInputs("sql:Database", (i) =>
+    i.createMode === "Secondary" ? { ...i, sku: { ...(i.sku as object), capacity: vcores } } : i,
+  );
 const poolSku = (sku: string) =>
   setInputs("synapse:SqlPool", (i) => ({ ...i, sku: { ...(i.sku as object), name: sku } }));
 const firewallTier = (tier: string) =>
@@ -559,7 +564,7 @@ Cosmos DB lines grow with it: check the billed RU/s in Cost Management after the
 
 Kept on purpose: Azure Firewall **Premium** (IDPS, TLS inspection), the WAF_v2 gateway with at least 3 instances (one
 per zone) and up to 125 (the WAF inspects ~100 requests/s per instance: capacity.md), Business Critical SQL with a same-size geo-secondary (the
-log rate flow 1 needs; a smaller secondary cannot take the load after failover), 365 days of interactive log
+log rate flow 1 needs, and Microsoft's advice: a smaller secondary can throttle the primary; the 4-vCore one is a lever below), 365 days of interactive log
 retention (the program requires it in prod), HSM keys and Defender for SQL.
 
 ## Levers not applied (prod with the outlook, computed by the estimator)
@@ -607,6 +612,11 @@ ${[
     "Azure Firewall Standard instead of Premium",
     scenario(prod, {}, firewallTier("Standard")),
     "rejected: loses IDPS and TLS inspection (PCI DSS 11.5.1)",
+  ),
+  L(
+    "SQL geo-secondary Business Critical 4 vCores instead of 8",
+    scenario(prod, {}, secondaryVcores(4)),
+    "after a failover the database has half the CPU; its log rate (48 MB/s) still carries flow 1's 39 MB/s at 1.23× and its IOPS (16,000) the 10,000 needed (capacity.md), but Microsoft recommends a secondary of the primary's size so replication never throttles the primary (HADR_THROTTLE_LOG_RATE_MISMATCHED_SLO)",
   ),
   L(
     "Lake: 5 TB of the 10 TB hot moved to cool (the raw zone cool after ~15 days)",
