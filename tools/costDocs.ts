@@ -415,6 +415,9 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   // Every lever of the table below that keeps every control and lowers the committed total, together (the paused
   // pool loses its reservation and costs more; the firewall downgrade is rejected).
   const allKeepingControls = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c")).total.committed;
+  // …and the smaller geo-secondary, which keeps every control but not Microsoft's same-size advice.
+  const withSmallSecondary = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c"), secondaryVcores(4)).total
+    .committed;
   const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");
   const baseline = baselineLines.reduce((sum, l) => sum + l.committed, 0);
   const perInstance = (PRICES.find((p) => p.id === "functions-flex-ar-baseline")?.list ?? 0) * 2 * 3600 * 730;
@@ -487,7 +490,7 @@ it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what i
                 .join(", ")}`
         }. ${
           allKeepingControls > target
-            ? `Even together, the levers that keep every control (DW300c and 5 TB hot to cool) leave it at ${usd(allKeepingControls)}: meeting ${usd(target)} as deployed means giving up capacity the seed's load needs or a control, and accepting the overrun instead is the platform owner's call.`
+            ? `Even together, the levers that keep every control (DW300c and 5 TB hot to cool) leave it at ${usd(allKeepingControls)}, and ${usd(withSmallSecondary)} with a 4-vCore geo-secondary as well: meeting ${usd(target)} as deployed means giving up capacity the seed's load needs or a control, and accepting the overrun instead is the platform owner's call.`
             : `Together, the levers that keep every control (DW300c and 5 TB hot to cool) bring it to ${usd(allKeepingControls)}: taking them is the platform owner's call.`
         }`
       : "Closing the gap needs the platform owner: accept it, or take levers below."
