@@ -4,7 +4,10 @@ import {
   connectionProblems,
   expectations,
   factoryExpectations,
+  isOffHours,
   pendingOf,
+  pipelinesOf,
+  runPipeline,
   triggersToStart,
   triggersToStop,
   type Az,
@@ -136,5 +139,49 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
       triggersToStop(triggers).map((t) => t.name),
       ["a"],
     );
+  });
+});
+
+describe("etl:ops sleep-if-off-hours: working hours in the schedule's time zone", () => {
+  const dev = { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "19:00", weekdaysOnly: true };
+  const at = (iso: string) => isOffHours(dev, new Date(iso));
+  it("reads the clock in the schedule's zone, summer and winter time alike", () => {
+    // Wednesday 1 July 2026: Berlin is UTC+2. 17:30Z is 19:30 there (off), 16:30Z is 18:30 (working).
+    assert.equal(at("2026-07-01T17:30:00Z"), true);
+    assert.equal(at("2026-07-01T16:30:00Z"), false);
+    // Thursday 15 January 2026: UTC+1. 17:30Z is 18:30 (working), 18:00Z is 19:00 (off: pauseAt itself is off).
+    assert.equal(at("2026-01-15T17:30:00Z"), false);
+    assert.equal(at("2026-01-15T18:00:00Z"), true);
+    // 05:59Z is 06:59 in winter (off); 06:00Z is 07:00 (working: resumeAt itself is working).
+    assert.equal(at("2026-01-15T05:59:00Z"), true);
+    assert.equal(at("2026-01-15T06:00:00Z"), false);
+  });
+  it("is off all weekend on a weekdays-only schedule, and not on an every-day one", () => {
+    assert.equal(at("2026-07-04T10:00:00Z"), true, "Saturday noon");
+    assert.equal(isOffHours({ ...dev, weekdaysOnly: false }, new Date("2026-07-04T10:00:00Z")), false);
+    // Sunday 23:30Z is already Monday 01:30 in Berlin: still off (before resumeAt).
+    assert.equal(at("2026-07-05T23:30:00Z"), true);
+  });
+  it("names the key and the zones it knows when it cannot map the time zone", () => {
+    assert.throws(
+      () => isOffHours({ ...dev, timeZone: "Pacific Standard Time" }, new Date()),
+      /olap\.pauseSchedule\.timeZone: 'Pacific Standard Time' is not one of UTC, GMT Standard Time, W\. Europe Standard Time/,
+    );
+  });
+  it("starts a run of the named pipeline of the factory through ARM", () => {
+    const calls: (readonly string[])[] = [];
+    const az: Az = (args) => {
+      calls.push(args);
+      return args.includes("post") ? { runId: "run-1" } : { value: [{ name: "etl_offhours_stop" }] };
+    };
+    assert.deepEqual(pipelinesOf(az, FACTORY), ["etl_offhours_stop"]);
+    assert.equal(runPipeline(az, FACTORY, "etl_offhours_stop"), "run-1");
+    assert.deepEqual(calls[1], [
+      "rest",
+      "--method",
+      "post",
+      "--url",
+      `https://management.azure.com${FACTORY}/pipelines/etl_offhours_stop/createRun?api-version=2018-06-01`,
+    ]);
   });
 });

@@ -261,6 +261,19 @@ describe("GitHub workflows", () => {
     }
   });
 
+  it("main: a dev deploy outside working hours puts what the off-hours schedule stops back to sleep, after the restarts", () => {
+    const steps = deploy.jobs["up-dev"].steps;
+    const at = stepOf("dev", steps);
+    const up = at((s) => s.with?.command === "up", "pulumi up");
+    const restart = at((s) => s.run === "npm run stream:ops -- start --stack dev", "stream job restart");
+    const sleep = at((s) => s.run === "npm run etl:ops -- sleep-if-off-hours --stack dev", "back to sleep");
+    assert.ok(up < restart && restart < sleep, "up → restart → back to sleep");
+    // Also after a failed up (it may have woken the gateway before failing), not when up never ran.
+    assert.equal(steps[sleep].if, "${{ always() && steps.up.outcome != 'skipped' }}");
+    // prod sleeps never (alsoStop must be empty there): no such step.
+    assert.ok(!deploy.jobs["up-prod"].steps.some((s) => /sleep-if-off-hours/.test(s.run ?? "")));
+  });
+
   it("main: a running stream job the update changes is stopped before up (CLI preview) and restarted after it", () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(DIR, "../../package.json"), "utf8")) as {
       scripts: Record<string, string>;

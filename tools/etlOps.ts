@@ -1,20 +1,25 @@
 /**
- * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|check> --stack <dev|prod>
+ * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|sleep-if-off-hours|check> --stack <dev|prod>
  *
  * The ETL tier's steps around `pulumi up` (tools/lib/etlOps.ts), with an Azure CLI logged in to the stack's
  * subscription. Resource groups come from the committed stack config (the same names the program gives them), the
  * factory and the Synapse workspace from Azure. `check` exits 1 when a managed private endpoint's connection is not
  * approved or a trigger is not started (the drift workflow runs it); the others exit 0 when done. Bad usage: 2.
+ * `sleep-if-off-hours` (after `up`): a deploy outside working hours can wake what the off-hours schedule stopped (an
+ * update of a stopped Application Gateway starts it), so the stop pipeline runs again; within working hours, or where
+ * nothing sleeps (prod), it does nothing.
  */
 import * as path from "node:path";
 import { parseArgs, runCli, UsageError } from "./lib/cli";
 
-const COMMANDS = ["stop-triggers", "approve-endpoints", "start-triggers", "check"] as const;
+const COMMANDS = ["stop-triggers", "approve-endpoints", "start-triggers", "sleep-if-off-hours", "check"] as const;
 const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--attempts N] [--delay-seconds S]
   stop-triggers       stop the factory's started triggers (before pulumi up: a started trigger cannot be updated)
   approve-endpoints   approve the pending private endpoint connections of the factory's managed private endpoints
                       and of the Synapse workspace's managed VNet to its lake (after pulumi up)
   start-triggers      start every trigger of the factory (after pulumi up: triggers are created stopped)
+  sleep-if-off-hours  outside the pause schedule's working hours, run the off-hours stop pipeline again (after
+                      pulumi up: an update can wake what it stopped); otherwise, or where nothing sleeps, nothing
   check               exit 1 when a connection is not approved or a trigger is not started (drift)`;
 
 runCli(USAGE, async (argv) => {
@@ -29,12 +34,11 @@ runCli(USAGE, async (argv) => {
   const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
   const ops = require("./lib/etlOps") as typeof import("./lib/etlOps");
   const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
-  const context = stackContext(
-    parseConfig(
-      readRaw((k) => sc.config[`${PROJECT}:${k}`]),
-      stack,
-    ),
+  const config = parseConfig(
+    readRaw((k) => sc.config[`${PROJECT}:${k}`]),
+    stack,
   );
+  const context = stackContext(config);
   const s = {
     integrationResourceGroup: context.name("resourceGroup", "integration"),
     dataResourceGroup: context.name("resourceGroup", "data"),
@@ -54,6 +58,29 @@ runCli(USAGE, async (argv) => {
         ops.setTrigger(az, factory.id, t.name, action);
         console.log(`${action === "stop" ? "stopped" : "started"} trigger ${t.name} of ${factory.name}`);
       }
+      return 0;
+    }
+    case "sleep-if-off-hours": {
+      const schedule = config.olap.pauseSchedule;
+      if (!schedule || schedule.alsoStop.length === 0) {
+        console.log(`${stack}: nothing sleeps off hours (olap.pauseSchedule.alsoStop)`);
+        return 0;
+      }
+      if (!ops.isOffHours(schedule, new Date())) {
+        console.log(
+          `${stack}: working hours (${schedule.resumeAt}–${schedule.pauseAt} ${schedule.timeZone}): nothing to do`,
+        );
+        return 0;
+      }
+      const { PIPELINES } = require("../pipelines/etl/names") as typeof import("../pipelines/etl/names");
+      if (!factory || !ops.pipelinesOf(az, factory.id).includes(PIPELINES.offHoursStop)) {
+        console.log(`no ${PIPELINES.offHoursStop} pipeline in ${s.integrationResourceGroup}: nothing to stop`);
+        return 0;
+      }
+      const runId = ops.runPipeline(az, factory.id, PIPELINES.offHoursStop);
+      console.log(
+        `off hours: started ${PIPELINES.offHoursStop} (run ${runId}) to stop ${schedule.alsoStop.join(", ")} again`,
+      );
       return 0;
     }
     case "approve-endpoints": {

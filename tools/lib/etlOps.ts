@@ -192,3 +192,70 @@ export async function approveAll(
   if (missing.length > 0) throw new Error(`not approved (never appeared):\n${missing.join("\n")}`);
   return approved;
 }
+
+/**
+ * IANA zones of the Windows time zone ids a pause schedule may name (Data Factory's and the alert processing rule's
+ * format; Node's Intl takes IANA ids), for the EU regions the platform runs in.
+ */
+export const WINDOWS_TIME_ZONES: Readonly<Record<string, string>> = {
+  UTC: "UTC",
+  "GMT Standard Time": "Europe/London",
+  "W. Europe Standard Time": "Europe/Berlin",
+  "Romance Standard Time": "Europe/Paris",
+  "Central Europe Standard Time": "Europe/Budapest",
+  "Central European Standard Time": "Europe/Warsaw",
+  "GTB Standard Time": "Europe/Bucharest",
+  "FLE Standard Time": "Europe/Helsinki",
+  "E. Europe Standard Time": "Europe/Chisinau",
+};
+
+/** The pool's pause schedule (olap.pauseSchedule), as far as working hours go. */
+export interface WorkingHours {
+  readonly timeZone: string;
+  readonly resumeAt: string;
+  readonly pauseAt: string;
+  readonly weekdaysOnly: boolean;
+}
+
+/**
+ * Whether `now` is outside the schedule's working hours, in its time zone: before `resumeAt`, from `pauseAt` on, or
+ * at the weekend when the schedule runs on weekdays only. A time zone it cannot map is an error naming the key.
+ */
+export function isOffHours(schedule: WorkingHours, now: Date): boolean {
+  const zone = WINDOWS_TIME_ZONES[schedule.timeZone];
+  if (!zone)
+    throw new Error(
+      `olap.pauseSchedule.timeZone: '${schedule.timeZone}' is not one of ${Object.keys(WINDOWS_TIME_ZONES).join(", ")}`,
+    );
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
+  if (schedule.weekdaysOnly && (parts.weekday === "Sat" || parts.weekday === "Sun")) return true;
+  const hhmm = `${parts.hour}:${parts.minute}`;
+  return hhmm < schedule.resumeAt || hhmm >= schedule.pauseAt;
+}
+
+/** The names of the factory's pipelines. */
+export function pipelinesOf(az: Az, factoryId: string): string[] {
+  return list<{ name: string }>(az, `${factoryId}/pipelines?api-version=${ADF_API}`).map((p) => p.name);
+}
+
+/** Starts a run of one of the factory's pipelines; its run id. */
+export function runPipeline(az: Az, factoryId: string, pipeline: string): string {
+  const out = az([
+    "rest",
+    "--method",
+    "post",
+    "--url",
+    `${ARM}${factoryId}/pipelines/${pipeline}/createRun?api-version=${ADF_API}`,
+  ]) as { runId?: string } | null;
+  return out?.runId ?? "?";
+}
