@@ -10,6 +10,7 @@ import { REGION_SHORT } from "./naming";
 import { providerConfigProblems, type ProviderConfig } from "./providerConfig";
 import { loadSchema, usageSchema } from "./usage";
 import { OFF_HOURS_TARGETS } from "../pipelines/etl/contract";
+import { WINDOWS_TIME_ZONES } from "./timeZones";
 
 /** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
 export const PROJECT = "payments-data-platform";
@@ -261,7 +262,10 @@ const olapSchema = z.object({
    */
   pauseSchedule: z
     .object({
-      timeZone: z.string().min(1, "must be a Windows time zone id, e.g. W. Europe Standard Time"),
+      timeZone: z.enum(Object.keys(WINDOWS_TIME_ZONES) as [string, ...string[]], {
+        error: () =>
+          `must be a Windows time zone id of the platform's regions: ${list(Object.keys(WINDOWS_TIME_ZONES))}`,
+      }),
       resumeAt: hhmm,
       pauseAt: hhmm,
       weekdaysOnly: z.boolean(),

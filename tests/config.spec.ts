@@ -524,4 +524,21 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
       /olap \(pauseSchedule\.alsoStop\).*must be empty in prod: stopping streamingJob stops taking, scoring or streaming live payments/,
     );
   });
+  it("takes a Windows time zone id of the platform's regions (Data Factory and alert processing rules), not an IANA id", () => {
+    const withZone = (timeZone: string) => {
+      const raw = clone(rawOf("dev"));
+      const olap = raw.olap as Olap;
+      olap.pauseSchedule = { ...olap.pauseSchedule, timeZone };
+      return raw;
+    };
+    assert.equal(
+      parseConfig(withZone("Romance Standard Time"), "dev").olap.pauseSchedule?.timeZone,
+      "Romance Standard Time",
+    );
+    rejects(
+      withZone("Europe/Paris"),
+      "dev",
+      /olap \(pauseSchedule\.timeZone\): got "Europe\/Paris"; must be a Windows time zone id of the platform's regions: UTC, GMT Standard Time, W\. Europe Standard Time/,
+    );
+  });
 });

@@ -14,6 +14,7 @@
  * The decisions are pure functions (tests/etlOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
  */
 import { execFileSync } from "node:child_process";
+import { WINDOWS_TIME_ZONES } from "../../lib/timeZones";
 
 export const ADF_API = "2018-06-01";
 const ARM = "https://management.azure.com";
@@ -193,21 +194,7 @@ export async function approveAll(
   return approved;
 }
 
-/**
- * IANA zones of the Windows time zone ids a pause schedule may name (Data Factory's and the alert processing rule's
- * format; Node's Intl takes IANA ids), for the EU regions the platform runs in.
- */
-export const WINDOWS_TIME_ZONES: Readonly<Record<string, string>> = {
-  UTC: "UTC",
-  "GMT Standard Time": "Europe/London",
-  "W. Europe Standard Time": "Europe/Berlin",
-  "Romance Standard Time": "Europe/Paris",
-  "Central Europe Standard Time": "Europe/Budapest",
-  "Central European Standard Time": "Europe/Warsaw",
-  "GTB Standard Time": "Europe/Bucharest",
-  "FLE Standard Time": "Europe/Helsinki",
-  "E. Europe Standard Time": "Europe/Chisinau",
-};
+export { WINDOWS_TIME_ZONES };
 
 /** The pool's pause schedule (olap.pauseSchedule), as far as working hours go. */
 export interface WorkingHours {
