@@ -2,13 +2,16 @@ import { strict as assert } from "node:assert";
 import {
   fetchRetail,
   formatRetail,
+  overridesFrom,
   relevantItems,
   RETAIL_QUERIES,
   retailUrl,
   type Fetch,
   type RetailItem,
 } from "../tools/lib/cost/retail";
-import { PRICES } from "../tools/lib/cost/prices";
+import { applyOverrides, PRICES, STORED_PRICES } from "../tools/lib/cost/prices";
+
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≉ ${b}`);
 
 const item = (o: Partial<RetailItem>): RetailItem => ({
   currencyCode: "USD",
@@ -105,5 +108,67 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
       "storage-cold-GZRS: 0.0081 USD per 1 GB/Month — General Block Blob v2 / Cold GZRS / Cold GZRS Data Stored, westeurope, effective 2026-10-01 (derived in prices.ts)",
     ]);
     assert.match(formatRetail(baseline, [])[0], /^functions-flex-ar-baseline: no pay-as-you-go item matched/);
+  });
+});
+
+describe("cost: recording the Retail Prices API's figures (npm run cost:retail -- --write)", () => {
+  const it1 = (over: Partial<RetailItem>): RetailItem => ({
+    currencyCode: "USD",
+    retailPrice: 1,
+    unitOfMeasure: "1 Hour",
+    armRegionName: "westeurope",
+    serviceName: "S",
+    productName: "P",
+    skuName: "K",
+    meterName: "M",
+    type: "Consumption",
+    effectiveStartDate: "2026-10-01T00:00:00Z",
+    ...over,
+  });
+  const known = (id: string) => PRICES.some((p) => p.id === id);
+  it("converts the API's unit to the row's, and leaves out what it cannot record, saying why", () => {
+    const { overrides, skipped } = overridesFrom(
+      {
+        "vm-Standard_DS2_v2": [it1({ retailPrice: 0.171, meterName: "DS2 v2" })],
+        "functions-flex-executions": [it1({ retailPrice: 0.000004, unitOfMeasure: "10" })],
+        "storage-cold-GZRS": [it1({ retailPrice: 0.0081 }), it1({ retailPrice: 0.009 })],
+        "storage-hot-GZRS": [it1({ unitOfMeasure: "100 GB/Month" })],
+        "functions-flex-ar-executions": [it1({ unitOfMeasure: "10" })],
+        "storage-cool-GZRS": [],
+      },
+      "westeurope",
+      "2026-12-02",
+      known,
+    );
+    assert.deepEqual(Object.keys(overrides.rows).sort(), ["functions-flex-executions", "vm-Standard_DS2_v2"]);
+    assert.equal(overrides.rows["functions-flex-executions"].list, 0.4, "$0.000004 per 10 = $0.40 per million");
+    assert.equal(overrides.rows["vm-Standard_DS2_v2"].list, 0.171);
+    assert.match(overrides.rows["vm-Standard_DS2_v2"].item, /^P \/ K \/ DS2 v2, per 1 Hour, effective 2026-10-01$/);
+    assert.deepEqual(skipped.sort(), [
+      "functions-flex-ar-executions: no price row to update",
+      "storage-cold-GZRS: 2 different prices (check by hand)",
+      "storage-cool-GZRS: no item (check by hand)",
+      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (10, 1 GB/Month, 1 Hour, 1 GB Second)",
+    ]);
+  });
+  it("the table applies them: list, region, date and source replaced, the reservation discount kept", () => {
+    const row = STORED_PRICES.find((p) => p.id === "synapse-dw100c")!;
+    assert.ok(row.reserved3y !== undefined);
+    const [applied] = applyOverrides([row], {
+      date: "2026-12-02",
+      region: "westeurope",
+      rows: { "synapse-dw100c": { list: row.list * 1.1, item: "Azure Synapse Analytics / DW100c / 100 DWUs" } },
+    });
+    close(applied.list, row.list * 1.1);
+    close(applied.reserved3y ?? NaN, (row.reserved3y ?? NaN) * 1.1);
+    assert.equal(applied.region, "westeurope");
+    assert.equal(applied.date, "2026-12-02");
+    assert.match(applied.source, /^https:\/\/prices\.azure\.com\/api\/retail\/prices \(Azure Synapse Analytics/);
+    assert.match(applied.note ?? "", new RegExp(`replaces the stored ${row.region} figure ${row.list}`));
+    assert.deepEqual(applyOverrides([row], undefined), [row], "no file: the stored rows");
+    assert.throws(
+      () => applyOverrides([row], { date: "2026-12-02", region: "westeurope", rows: { nope: { list: 1, item: "x" } } }),
+      /retail-overrides\.json: no price row 'nope'/,
+    );
   });
 });

@@ -435,7 +435,10 @@ price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region,
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
 \`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month, and the
 pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
-Retail Prices API for the meters the table prices at East US rates or derives, in West Europe.
+Retail Prices API for the meters the table prices at East US rates or derives, in West Europe; with \`--write\` it
+records them in \`tools/lib/cost/retail-overrides.json\`, which the table applies over its stored rows${
+    PRICES.some((p) => p.source.startsWith("https://prices.azure.com/")) ? " (it does today)" : " (none recorded yet)"
+  }, and \`npm run cost:docs\` regenerates this page.
 
 **List** is pay-as-you-go. **Committed** applies the stack's \`usage.commitment\` (prod: 3-year reservations where
 Azure sells them, on SQL vCore compute, Synapse cDWU and Cosmos DB throughput, plus Azure Hybrid Benefit on the SQL
@@ -458,8 +461,8 @@ rates are also Microsoft's own examples): always-ready baseline $${perInstance.t
 time on always-ready and on-demand instances, executions. prod keeps ${ready.all} instances always ready, ${usd(baseline)} a month, ${ready.scorer} of
 them for the fraud scorer because Flex cannot scale a managed-identity SQL trigger out (docs/capacity.md). dev's one
 always-ready scorer is billed around the clock although the off-hours schedule stops it (no Microsoft statement that
-a stopped app's always-ready instances stop billing): an upper bound. Check the West Europe rates with
-\`npm run cost:retail\` (needs network access) before relying on the totals.
+a stopped app's always-ready instances stop billing): an upper bound. Record the West Europe rates with
+\`npm run cost:retail -- --write\` (needs network access) before relying on the totals.
 
 **Not estimated**: ${prod.estimate.notEstimated.length + dev.estimate.notEstimated.length === 0 ? "nothing, in either stack: every resource is priced or has no charge of its own (it says why)" : `${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev)`}.
 

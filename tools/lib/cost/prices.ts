@@ -12,6 +12,10 @@
  * (`npm run cost:retail` does it for the East US and derived rows) and update `list`, `date` and `source` together.
  */
 
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RETAIL_API, type RetailOverrides } from "./retail";
+
 export interface PriceRow {
   /** Stable id the pricing rules refer to. */
   readonly id: string;
@@ -86,7 +90,8 @@ const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved3y: r(list * ri.y3),
 });
 
-export const PRICES: readonly PriceRow[] = [
+/** The rows as stored here, before the Retail Prices API overrides (below). */
+export const STORED_PRICES: readonly PriceRow[] = [
   // ---- Azure SQL Database (vCore, Gen5 / standard series) -------------------------------------------------------
   {
     id: "sql-gp-compute",
@@ -949,6 +954,45 @@ export const PRICES: readonly PriceRow[] = [
     note: "Capture is included in Premium and Dedicated.",
   },
 ];
+
+/**
+ * The West Europe figures `npm run cost:retail -- --write` recorded from the Azure Retail Prices API: each replaces
+ * its row's list price, region, date and source, and scales the row's reservation prices with it (the discount
+ * holds). Committed with the table; absent until someone with network access runs the command.
+ */
+export const RETAIL_OVERRIDES_FILE = path.join(__dirname, "retail-overrides.json");
+
+/** The rows with the overrides applied; an override naming no row is an error (a renamed row must be re-read). */
+export function applyOverrides(rows: readonly PriceRow[], o: RetailOverrides | undefined): PriceRow[] {
+  if (!o) return [...rows];
+  const unknown = Object.keys(o.rows).filter((id) => !rows.some((r) => r.id === id));
+  if (unknown.length > 0)
+    throw new Error(`${path.basename(RETAIL_OVERRIDES_FILE)}: no price row ${unknown.map((u) => `'${u}'`).join(", ")}`);
+  return rows.map((r) => {
+    const x = o.rows[r.id];
+    if (!x) return r;
+    const k = r.list > 0 ? x.list / r.list : 1;
+    const scale = (v: number | undefined) => (v === undefined ? undefined : Number((v * k).toPrecision(6)));
+    return {
+      ...r,
+      list: x.list,
+      reserved1y: scale(r.reserved1y),
+      reserved3y: scale(r.reserved3y),
+      hybridBenefit: scale(r.hybridBenefit),
+      region: o.region,
+      date: o.date,
+      source: `${RETAIL_API} (${x.item})`,
+      note: `Retail Prices API, ${o.region}; replaces the stored ${r.region} figure ${r.list} (${r.source}).`,
+    };
+  });
+}
+
+function readOverrides(file: string): RetailOverrides | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as RetailOverrides) : undefined;
+}
+
+/** The price table the estimator uses: the stored rows with the recorded Retail Prices API figures. */
+export const PRICES: readonly PriceRow[] = applyOverrides(STORED_PRICES, readOverrides(RETAIL_OVERRIDES_FILE));
 
 const byId = new Map(PRICES.map((p) => [p.id, p]));
 

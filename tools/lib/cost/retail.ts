@@ -159,3 +159,64 @@ export function formatRetail(query: RetailQuery, items: readonly RetailItem[]): 
       `${query.id}: ${i.retailPrice} ${i.currencyCode} per ${i.unitOfMeasure} — ${i.productName} / ${i.skuName} / ${i.meterName}, ${i.armRegionName}, effective ${i.effectiveStartDate?.slice(0, 10) ?? "?"} (${query.why})`,
   );
 }
+
+/** The table's unit per API unit of measure: what one API unit is worth in the row's unit (10 executions → 1e-5 million). */
+export const UNIT_FACTORS: Readonly<Record<string, number>> = {
+  "1 GB/Month": 1,
+  "1 Hour": 1,
+  "1 GB Second": 1,
+  // Flex executions: the API prices 10 executions; the row prices a million.
+  "10": 100_000,
+};
+
+/** One row's West Europe figure from the API, in the row's unit. */
+export interface RetailOverride {
+  readonly list: number;
+  /** The API item the figure comes from (product / SKU / meter, unit of measure, effective date). */
+  readonly item: string;
+}
+/** The file `npm run cost:retail -- --write` records (tools/lib/cost/retail-overrides.json) and prices.ts applies. */
+export interface RetailOverrides {
+  /** The day the API was asked (ISO date). */
+  readonly date: string;
+  readonly region: string;
+  readonly rows: Readonly<Record<string, RetailOverride>>;
+}
+
+/**
+ * The overrides the API's answers give, and what they leave out (with why): a query whose items disagree on the price,
+ * whose unit the table does not know, or that has no row (always-ready executions).
+ */
+export function overridesFrom(
+  results: Readonly<Record<string, readonly RetailItem[]>>,
+  region: string,
+  date: string,
+  hasRow: (id: string) => boolean,
+): { overrides: RetailOverrides; skipped: string[] } {
+  const rows: Record<string, RetailOverride> = {};
+  const skipped: string[] = [];
+  for (const [id, items] of Object.entries(results)) {
+    if (!hasRow(id)) {
+      skipped.push(`${id}: no price row to update`);
+      continue;
+    }
+    const prices = [...new Set(items.map((i) => i.retailPrice))];
+    if (items.length === 0 || prices.length !== 1) {
+      skipped.push(`${id}: ${items.length === 0 ? "no item" : `${prices.length} different prices`} (check by hand)`);
+      continue;
+    }
+    const i = items[0];
+    const factor = UNIT_FACTORS[i.unitOfMeasure];
+    if (factor === undefined) {
+      skipped.push(
+        `${id}: unit '${i.unitOfMeasure}' is not one the table converts (${Object.keys(UNIT_FACTORS).join(", ")})`,
+      );
+      continue;
+    }
+    rows[id] = {
+      list: Number((i.retailPrice * factor).toPrecision(6)),
+      item: `${i.productName} / ${i.skuName} / ${i.meterName}, per ${i.unitOfMeasure}, effective ${i.effectiveStartDate?.slice(0, 10) ?? "?"}`,
+    };
+  }
+  return { overrides: { date, region, rows }, skipped };
+}
