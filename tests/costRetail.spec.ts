@@ -151,6 +151,40 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
       "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (10, 1 GB/Month, 1 Hour, 1 GB Second)",
     ]);
   });
+  it("an 8-vCore SKU's hour becomes the row's vCore-hour, from the product the query names only", async () => {
+    const bc = RETAIL_QUERIES.find((q) => q.id === "sql-bc-compute")!;
+    assert.ok(
+      PRICES.some((p) => p.id === bc.id),
+      "the row it updates exists",
+    );
+    const items = [
+      it1({
+        serviceName: "SQL Database",
+        productName: "SQL Database Single/Elastic Pool Business Critical - Compute Gen5",
+        skuName: "8 vCore",
+        retailPrice: 2.6,
+      }),
+      it1({
+        serviceName: "SQL Database",
+        productName: "SQL Database Single/Elastic Pool General Purpose - Compute Gen5",
+        skuName: "8 vCore",
+        retailPrice: 1.1,
+      }),
+    ];
+    const fetch: Fetch = async () => ({
+      ok: true,
+      status: 200,
+      json: async () => ({ Items: items, NextPageLink: null }),
+    });
+    const kept = await fetchRetail(bc, "westeurope", fetch);
+    assert.deepEqual(
+      kept.map((i) => i.retailPrice),
+      [2.6],
+      "General Purpose is left out",
+    );
+    const { overrides } = overridesFrom({ [bc.id]: kept }, "westeurope", "2026-12-02", () => true);
+    assert.equal(overrides.rows[bc.id].list, 0.325, "$2.60 an hour for 8 vCores = $0.325 per vCore-hour");
+  });
   it("the table applies them: list, region, date and source replaced, the reservation discount kept", () => {
     const row = STORED_PRICES.find((p) => p.id === "synapse-dw100c")!;
     assert.ok(row.reserved3y !== undefined);

@@ -38,11 +38,21 @@ export interface RetailQuery {
   readonly why: string;
   /** Equality conditions of the OData filter, besides the region and `type eq 'Consumption'`. */
   readonly match: Readonly<Record<MatchField, string | undefined>>;
+  /** Keeps only the items whose product name contains this (the API's filter has equality only). */
+  readonly productIncludes?: string;
+  /** Row units per API item beyond the unit of measure (an 8-vCore SKU's hour is 8 vCore-hours: 1/8). */
+  readonly scale?: number;
 }
 
-const q = (id: string, why: string, match: Partial<Record<MatchField, string>>): RetailQuery => ({
+const q = (
+  id: string,
+  why: string,
+  match: Partial<Record<MatchField, string>>,
+  extra: Pick<RetailQuery, "productIncludes" | "scale"> = {},
+): RetailQuery => ({
   id,
   why,
+  ...extra,
   match: {
     serviceName: undefined,
     productName: undefined,
@@ -90,6 +100,14 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
         },
       ),
     ),
+  ),
+  // Business Critical Gen5 compute, priced per 8-vCore SKU hour (the product names as Infracost's SQL resource
+  // matches them: internal/resources/azure/sql_database.go).
+  q(
+    "sql-bc-compute",
+    "East US figure in prices.ts (per vCore: the 8-vCore SKU's hour / 8)",
+    { serviceName: "SQL Database", skuName: "8 vCore" },
+    { productIncludes: "Business Critical - Compute Gen5", scale: 1 / 8 },
   ),
   ...(["Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"] as const).map((size) =>
     q(`vm-${size}`, "East US or derived in prices.ts (Linux, pay-as-you-go)", {
@@ -148,7 +166,8 @@ export async function fetchRetail(
     items.push(...(body.Items ?? []));
     url = body.NextPageLink ?? null;
   }
-  return relevantItems(items);
+  const kept = relevantItems(items);
+  return query.productIncludes ? kept.filter((i) => i.productName.includes(query.productIncludes!)) : kept;
 }
 
 /** One line per item: what to paste into a price row (id, meter, unit, price, region, effective date). */
@@ -192,6 +211,7 @@ export function overridesFrom(
   region: string,
   date: string,
   hasRow: (id: string) => boolean,
+  queries: readonly RetailQuery[] = RETAIL_QUERIES,
 ): { overrides: RetailOverrides; skipped: string[] } {
   const rows: Record<string, RetailOverride> = {};
   const skipped: string[] = [];
@@ -214,7 +234,7 @@ export function overridesFrom(
       continue;
     }
     rows[id] = {
-      list: Number((i.retailPrice * factor).toPrecision(6)),
+      list: Number((i.retailPrice * factor * (queries.find((x) => x.id === id)?.scale ?? 1)).toPrecision(6)),
       item: `${i.productName} / ${i.skuName} / ${i.meterName}, per ${i.unitOfMeasure}, effective ${i.effectiveStartDate?.slice(0, 10) ?? "?"}`,
     };
   }
