@@ -17,7 +17,7 @@ import { publicIpDdosMode } from "../lib/ddos";
 import { atSeedSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { offHoursSchedule } from "../tools/lib/cost/model";
-import { HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
+import { HOURS_PER_MONTH as H, price, PRICES, STORED_PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
@@ -53,7 +53,8 @@ describe("cost: price table", () => {
       assert.ok(p.meter && p.unit && p.region && p.service, p.id);
       assert.equal(p.currency, "USD", p.id);
       assert.match(p.date, /^\d{4}-\d{2}-\d{2}$/, `${p.id}: date`);
-      assert.ok(!Number.isNaN(Date.parse(p.date)) && p.date <= "2026-12-31", `${p.id}: date`);
+      const today = new Date().toISOString().slice(0, 10);
+      assert.ok(!Number.isNaN(Date.parse(p.date)) && p.date <= today, `${p.id}: date ${p.date} is in the future`);
       // A page, not a site: a GitHub file at a commit (or a repository's main branch), or a page with a path.
       const url = /https:\/\/([^/\s]+)(\/[^\s)]*)?/.exec(p.source);
       assert.ok(url && url[2] && url[2].length > 1, `${p.id}: source '${p.source}' names no page`);
@@ -330,11 +331,17 @@ describe("cost: pricing rules on hand-made inputs", () => {
           ),
           { ...res(`${AN}:network:PublicIPAddress`, { ddosSettings: { protectionMode } }, "pip"), id: "pip-id" },
           res(`${AN}:network:DdosProtectionPlan`, {}, "plan"),
+          res(
+            `${AN}:network:VirtualNetwork`,
+            { enableDdosProtection: true, ddosProtectionPlan: { id: "plan-id" } },
+            "vnet",
+          ),
         ],
         { stack: "t", usage: u },
       );
     close(lineSum(planned("VirtualNetworkInherited"), "agw"), H * 0.246 + 10 * H * 0.008);
     close(lineSum(planned("Enabled"), "agw"), H * 0.443 + 10 * H * 0.0144, "IP Protection: WAF_v2 rates");
+    close(lineSum(planned("Disabled"), "agw"), H * 0.443 + 10 * H * 0.0144, "no protection: WAF_v2 rates");
     close(
       lineSum(
         estimate([res(`${AN}:network:ApplicationGateway`, { sku: { tier: "Standard_v2", capacity: 2 } }, "std")], {
@@ -348,12 +355,14 @@ describe("cost: pricing rules on hand-made inputs", () => {
     );
     close(lineSum(e, "ep"), 2 * H * price("functions-ep-vcpu").list + 2 * 3.5 * H * price("functions-ep-memory").list);
     // A Flex app without always-ready instances: its share of execution time on demand, and its executions.
-    close(lineSum(e, "fn"), 100000 * 0.000026 + 30 * 0.4);
+    close(lineSum(e, "fn"), 100000 * price("functions-flex-gbs").list + 30 * price("functions-flex-executions").list);
     close(lineSum(e, "aml"), (H + 50) * 0.24);
     close(lineSum(e, "dep"), 2 * H * 0.12);
     close(lineSum(e, "acr"), (H / 24) * (50 / 30) + 100 * 0.1);
     close(lineSum(e, "ds3"), H * price("vm-Standard_DS3_v2").list);
-    close(price("vm-Standard_DS3_v2").list, 2 * 0.146, "DS3_v2 = 2 × DS2_v2 (derived)");
+    // The stored table derives DS3_v2 from DS2_v2 (a Retail Prices API override may replace either).
+    const stored = (id: string) => STORED_PRICES.find((p) => p.id === id)?.list ?? NaN;
+    close(stored("vm-Standard_DS3_v2"), 2 * stored("vm-Standard_DS2_v2"), "DS3_v2 = 2 × DS2_v2 (derived)");
     const ne = new Map(e.notEstimated.map((x) => [x.name, x.reason]));
     assert.deepEqual([...ne.keys()].sort(), ["asa"]);
     assert.match(ne.get("asa") ?? "", /no streaming units/);
@@ -391,9 +400,12 @@ describe("cost: pricing rules on hand-made inputs", () => {
     for (const n of ["warm", "small", "cold"]) close(of(n, "functions-flex-executions"), 1);
     close(
       lineSum(e, "warm"),
-      2 * 2 * H * 3600 * price("functions-flex-ar-baseline").list + 1e7 * price("functions-flex-ar-gbs").list + 0.4,
+      2 * 2 * H * 3600 * price("functions-flex-ar-baseline").list +
+        1e7 * price("functions-flex-ar-gbs").list +
+        price("functions-flex-executions").list,
     );
-    assert.equal(Math.round(price("functions-flex-ar-baseline").list * 2 * 3600 * H), 21, "a 2,048 MB instance ≈ $21");
+    const storedBaseline = STORED_PRICES.find((p) => p.id === "functions-flex-ar-baseline")?.list ?? NaN;
+    assert.equal(Math.round(storedBaseline * 2 * 3600 * H), 21, "a 2,048 MB instance ≈ $21 at the stored rate");
   });
   it("a managed online endpoint: its deployment at the size the stack's outputs state, else not estimated", () => {
     const endpoint = res(`${AN}:machinelearningservices:OnlineEndpoint`, { endpointName: "fraud-x" }, "ep");
@@ -403,7 +415,7 @@ describe("cost: pricing rules on hand-made inputs", () => {
       outputs: { fraudScoring: { endpointName: "fraud-x", deployment } },
     });
     const sized = estimate([stack({ instanceType: "Standard_DS3_v2", instanceCount: 3 }), endpoint], { stack: "t" });
-    close(lineSum(sized, "ep"), 3 * H * 2 * 0.146);
+    close(lineSum(sized, "ep"), 3 * H * price("vm-Standard_DS3_v2").list);
     assert.match(sized.lines[0].meter, /Standard_DS3_v2 × 3 \(the stack's size; released by the ML pipeline\)/);
     const unsized = estimate([endpoint], { stack: "t" });
     assert.match(unsized.notEstimated[0].reason, /no stack output states their size/);
@@ -489,7 +501,8 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
     for (const red of ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"]) {
       assert.ok(price(`storage-cold-${red}`).list < price(`storage-cool-${red}`).list, red);
       if (red === "LRS") continue;
-      assert.match(PRICES.find((p) => p.id === `storage-cold-${red}`)?.note ?? "", /DERIVED/);
+      // Derived in the stored table (an override from the Retail Prices API replaces the figure, not the note).
+      assert.match(STORED_PRICES.find((p) => p.id === `storage-cold-${red}`)?.note ?? "", /DERIVED/);
       // Redundancy never makes a tier cheaper than LRS, as in the hot tier.
       assert.ok(price(`storage-cold-${red}`).list > price("storage-cold-LRS").list, `cold ${red} above cold LRS`);
     }

@@ -185,23 +185,29 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
     const { overrides } = overridesFrom({ [bc.id]: kept }, "westeurope", "2026-12-02", () => true);
     assert.equal(overrides.rows[bc.id].list, 0.325, "$2.60 an hour for 8 vCores = $0.325 per vCore-hour");
   });
-  it("the table applies them: list, region, date and source replaced, the reservation discount kept", () => {
+  it("the table applies them: list, region, date and source replaced per row, the reservation discount kept", () => {
     const row = STORED_PRICES.find((p) => p.id === "synapse-dw100c")!;
+    const vm = STORED_PRICES.find((p) => p.id === "vm-Standard_DS2_v2")!;
     assert.ok(row.reserved3y !== undefined);
-    const [applied] = applyOverrides([row], {
-      date: "2026-12-02",
-      region: "westeurope",
-      rows: { "synapse-dw100c": { list: row.list * 1.1, item: "Azure Synapse Analytics / DW100c / 100 DWUs" } },
+    const at = (list: number, region: string, date: string) => ({ list, region, date, item: "P / K / M" });
+    const applied = applyOverrides([row, vm], {
+      rows: {
+        "synapse-dw100c": at(row.list * 1.1, "westeurope", "2026-12-02"),
+        // Recorded by an earlier run for another region: keeps its own date and region.
+        "vm-Standard_DS2_v2": at(0.2, "northeurope", "2026-11-01"),
+      },
     });
-    close(applied.list, row.list * 1.1);
-    close(applied.reserved3y ?? NaN, (row.reserved3y ?? NaN) * 1.1);
-    assert.equal(applied.region, "westeurope");
-    assert.equal(applied.date, "2026-12-02");
-    assert.match(applied.source, /^https:\/\/prices\.azure\.com\/api\/retail\/prices \(Azure Synapse Analytics/);
-    assert.match(applied.note ?? "", new RegExp(`replaces the stored ${row.region} figure ${row.list}`));
+    close(applied[0].list, row.list * 1.1);
+    close(applied[0].reserved3y ?? NaN, (row.reserved3y ?? NaN) * 1.1);
+    assert.deepEqual([applied[0].region, applied[0].date], ["westeurope", "2026-12-02"]);
+    assert.deepEqual([applied[1].region, applied[1].date, applied[1].list], ["northeurope", "2026-11-01", 0.2]);
+    assert.match(applied[0].source, /^https:\/\/prices\.azure\.com\/api\/retail\/prices \(P \/ K \/ M\)$/);
+    assert.match(applied[0].note ?? "", new RegExp(`replaces the stored ${row.region} figure ${row.list}`));
+    // The stored row's own note (what it derives, what it leaves out) is kept after the override's.
+    assert.ok(vm.note && applied[1].note?.endsWith(`Stored note: ${vm.note}`));
     assert.deepEqual(applyOverrides([row], undefined), [row], "no file: the stored rows");
     assert.throws(
-      () => applyOverrides([row], { date: "2026-12-02", region: "westeurope", rows: { nope: { list: 1, item: "x" } } }),
+      () => applyOverrides([row], { rows: { nope: at(1, "westeurope", "2026-12-02") } }),
       /retail-overrides\.json: no price row 'nope'/,
     );
   });

@@ -8,6 +8,7 @@ import {
   pendingOf,
   pipelinesOf,
   runPipeline,
+  sleepsNow,
   triggersToStart,
   triggersToStop,
   type Az,
@@ -183,5 +184,18 @@ describe("etl:ops sleep-if-off-hours: working hours in the schedule's time zone"
       "--url",
       `https://management.azure.com${FACTORY}/pipelines/etl_offhours_stop/createRun?api-version=2018-06-01`,
     ]);
+  });
+});
+
+describe("etl:ops sleep-if-off-hours: not just before the morning start", () => {
+  const dev = { timeZone: "W. Europe Standard Time", resumeAt: "07:00", pauseAt: "19:00", weekdaysOnly: true };
+  it("sleeps at night, not within 30 minutes of resumeAt (the start run could find everything awake and leave)", () => {
+    // Thursday 15 January 2026, Berlin UTC+1.
+    assert.equal(sleepsNow(dev, new Date("2026-01-15T02:00:00Z")), true, "03:00");
+    assert.equal(sleepsNow(dev, new Date("2026-01-15T05:29:00Z")), true, "06:29");
+    assert.equal(sleepsNow(dev, new Date("2026-01-15T05:31:00Z")), false, "06:31");
+    assert.equal(sleepsNow(dev, new Date("2026-01-15T10:00:00Z")), false, "11:00: working hours");
+    // Sunday 23:45 in Berlin (22:45Z): Monday 00:15 is still off hours.
+    assert.equal(sleepsNow(dev, new Date("2026-01-18T22:45:00Z")), true);
   });
 });

@@ -7,6 +7,7 @@ const DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
 interface Step {
   id?: string;
+  name?: string;
   env?: Record<string, string>;
   uses?: string;
   run?: string;
@@ -21,6 +22,7 @@ interface Job {
   permissions?: Record<string, string>;
   strategy?: { matrix?: { stack?: string[] } };
   env?: Record<string, string>;
+  outputs?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
@@ -272,6 +274,11 @@ describe("GitHub workflows", () => {
     assert.equal(steps[sleep].if, "${{ always() && steps.up.outcome != 'skipped' }}");
     // prod sleeps never (alsoStop must be empty there): no such step.
     assert.ok(!deploy.jobs["up-prod"].steps.some((s) => /sleep-if-off-hours/.test(s.run ?? "")));
+    // The function shipping job does not start the streaming job again off hours: it reads the step's answer.
+    assert.equal(steps[sleep].id, "sleep");
+    assert.equal(deploy.jobs["up-dev"].outputs?.offHours, "${{ steps.sleep.outputs.offHours }}");
+    const start = deploy.jobs["functions-dev"].steps.find((s) => s.name === "stream job (start)");
+    assert.equal(start?.if, "${{ needs.up-dev.outputs.offHours != 'true' }}");
   });
 
   it("main: a running stream job the update changes is stopped before up (CLI preview) and restarted after it", () => {

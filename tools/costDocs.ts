@@ -158,10 +158,15 @@ const setInputs =
     r.type.endsWith(type) ? { ...r, inputs: f(r.inputs) } : r;
 /** Reverting a decision: the DDoS Network Protection plan instead of IP Protection on each public IP. */
 const ddosPlan = [planned("network:DdosProtectionPlan", "platform-ddos (plan)", {})];
-const inheritDdos = setInputs("network:PublicIPAddress", (i) => ({
-  ...i,
-  ddosSettings: { protectionMode: "VirtualNetworkInherited" },
-}));
+const inheritDdos: Edit = (r) =>
+  r.type.endsWith("network:PublicIPAddress")
+    ? { ...r, inputs: { ...r.inputs, ddosSettings: { protectionMode: "VirtualNetworkInherited" } } }
+    : r.type.endsWith("network:VirtualNetwork")
+      ? {
+          ...r,
+          inputs: { ...r.inputs, enableDdosProtection: true, ddosProtectionPlan: { id: "platform-ddos (plan)" } },
+        }
+      : r;
 const twoCosmosRegions = setInputs("cosmosdb:DatabaseAccount", (i) => ({
   ...i,
   locations: [

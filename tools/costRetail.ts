@@ -55,7 +55,7 @@ runCli(USAGE, async (argv) => {
     const before = fs.existsSync(RETAIL_OVERRIDES_FILE)
       ? (JSON.parse(fs.readFileSync(RETAIL_OVERRIDES_FILE, "utf8")) as RetailOverrides)
       : undefined;
-    const merged: RetailOverrides = { ...overrides, rows: { ...(before?.rows ?? {}), ...overrides.rows } };
+    const merged: RetailOverrides = { rows: { ...(before?.rows ?? {}), ...overrides.rows } };
     writeFile(RETAIL_OVERRIDES_FILE, JSON.stringify(merged, null, 2) + "\n");
     console.log(
       `${Object.keys(overrides.rows).length} row(s) recorded in ${RETAIL_OVERRIDES_FILE}; run npm run cost:docs`,

@@ -62,16 +62,25 @@ runCli(USAGE, async (argv) => {
     }
     case "sleep-if-off-hours": {
       const schedule = config.olap.pauseSchedule;
+      // The workflow's next steps read it (deploy.yml: the dev stream job is not started off hours).
+      const report = (offHours: boolean) => {
+        if (process.env.GITHUB_OUTPUT)
+          require("node:fs").appendFileSync(process.env.GITHUB_OUTPUT, `offHours=${offHours}\n`);
+      };
       if (!schedule || schedule.alsoStop.length === 0) {
         console.log(`${stack}: nothing sleeps off hours (olap.pauseSchedule.alsoStop)`);
+        report(false);
         return 0;
       }
-      if (!ops.isOffHours(schedule, new Date())) {
+      if (!ops.sleepsNow(schedule, new Date())) {
+        report(false);
         console.log(
-          `${stack}: working hours (${schedule.resumeAt}–${schedule.pauseAt} ${schedule.timeZone}): nothing to do`,
+          `${stack}: working hours, or less than ${ops.SLEEP_MARGIN_MINUTES} min before ${schedule.resumeAt} ` +
+            `(${schedule.timeZone}): nothing to do`,
         );
         return 0;
       }
+      report(true);
       const { PIPELINES } = require("../pipelines/etl/names") as typeof import("../pipelines/etl/names");
       if (!factory || !ops.pipelinesOf(az, factory.id).includes(PIPELINES.offHoursStop)) {
         console.log(`no ${PIPELINES.offHoursStop} pipeline in ${s.integrationResourceGroup}: nothing to stop`);

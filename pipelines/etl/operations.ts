@@ -279,8 +279,9 @@ function offHoursActivities(target: OffHoursTarget, action: "stop" | "start"): A
   // leads. A target caught between states at the scheduled time (a job restarting or scaling) is acted on once it
   // settles instead of being skipped; a target that fails to get there (a job that fails to start) is not sent the
   // action again: the loop times out and the pipeline fails, which etl-pipeline-failed reports. The state is kept in a
-  // variable, so a failed look leaves the last one and the loop looks again. An If Condition may sit inside an Until
-  // (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
+  // variable, so a failed look leaves the last one and, after the wait, the loop looks again ("If an inner activity
+  // fails, the Until activity doesn't stop": learn.microsoft.com/azure/data-factory/control-flow-until-activity). An
+  // If Condition may sit inside an Until (learn.microsoft.com/azure/data-factory/concepts-nested-activities).
   return [
     until(
       `Until_${verb}_${target}`,

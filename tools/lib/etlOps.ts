@@ -230,6 +230,18 @@ export function isOffHours(schedule: WorkingHours, now: Date): boolean {
   return hhmm < schedule.resumeAt || hhmm >= schedule.pauseAt;
 }
 
+/** Minutes before `resumeAt` within which a deploy leaves things awake (the morning start is about to run). */
+export const SLEEP_MARGIN_MINUTES = 30;
+
+/**
+ * Whether a deploy now should put the off-hours targets back to sleep: off hours now and still off hours
+ * `SLEEP_MARGIN_MINUTES` later. Just before `resumeAt` a stop run could outlast the morning start, which finds
+ * everything running and leaves, and dev would then sleep all day.
+ */
+export function sleepsNow(schedule: WorkingHours, now: Date, marginMinutes = SLEEP_MARGIN_MINUTES): boolean {
+  return isOffHours(schedule, now) && isOffHours(schedule, new Date(now.getTime() + marginMinutes * 60_000));
+}
+
 /** The names of the factory's pipelines. */
 export function pipelinesOf(az: Az, factoryId: string): string[] {
   return list<{ name: string }>(az, `${factoryId}/pipelines?api-version=${ADF_API}`).map((p) => p.name);

@@ -8,8 +8,9 @@
  * from the Azure Retail Prices API, pinned here by commit); the figures collected in the team's wave-2 facts
  * (section 7). Where Microsoft publishes no West Europe figure in a stored source, the row says which region the
  * figure is for (East US figures are ~10 % below West Europe for Azure SQL: see the `sql-gp-compute` note).
- * Refresh: query https://prices.azure.com/api/retail/prices with the row's meter for `armRegionName eq 'westeurope'`
- * (`npm run cost:retail` does it for the East US and derived rows) and update `list`, `date` and `source` together.
+ * Refresh: `npm run cost:retail -- --write` (network access) asks the Azure Retail Prices API for the East US and
+ * derived rows in West Europe and records the answers in retail-overrides.json, which `PRICES` applies over the
+ * stored rows below (`applyOverrides`); for any other row, update `list`, `date` and `source` together by hand.
  */
 
 import * as fs from "node:fs";
@@ -979,10 +980,10 @@ export function applyOverrides(rows: readonly PriceRow[], o: RetailOverrides | u
       reserved1y: scale(r.reserved1y),
       reserved3y: scale(r.reserved3y),
       hybridBenefit: scale(r.hybridBenefit),
-      region: o.region,
-      date: o.date,
+      region: x.region,
+      date: x.date,
       source: `${RETAIL_API} (${x.item})`,
-      note: `Retail Prices API, ${o.region}; replaces the stored ${r.region} figure ${r.list} (${r.source}).`,
+      note: `Retail Prices API, ${x.region}; replaces the stored ${r.region} figure ${r.list} (${r.source}).${r.note ? ` Stored note: ${r.note}` : ""}`,
     };
   });
 }

@@ -1,8 +1,10 @@
 /**
  * The Azure Retail Prices API (https://prices.azure.com/api/retail/prices, public, no authentication) for the meters
- * the price table cannot source offline in West Europe: the rows it prices at East US rates (Flex Consumption, the DSv2
- * sizes of the scoring deployment) and the rows it derives (cold and geo-zone-redundant blob capacity). `npm run cost:retail` prints what the API says for West Europe, to update `prices.ts` by hand with a
- * dated source; nothing here changes a price by itself.
+ * the price table cannot source offline in West Europe: the rows it prices at East US rates (Flex Consumption,
+ * Business Critical SQL compute, the DSv2 sizes of the scoring deployment) and the rows it derives (cold and
+ * geo-zone-redundant blob capacity). `npm run cost:retail` prints what the API says for West Europe; with `--write`
+ * it records each meter's single price (`overridesFrom`) in retail-overrides.json, which prices.ts applies over its
+ * stored rows (`applyOverrides`).
  *
  * API: https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices (OData `$filter` on
  * serviceName, armRegionName, skuName, meterName, priceType…; pages through `NextPageLink`).
@@ -40,7 +42,7 @@ export interface RetailQuery {
   readonly match: Readonly<Record<MatchField, string | undefined>>;
   /** Keeps only the items whose product name contains this (the API's filter has equality only). */
   readonly productIncludes?: string;
-  /** Row units per API item beyond the unit of measure (an 8-vCore SKU's hour is 8 vCore-hours: 1/8). */
+  /** What the price is multiplied by beyond the unit of measure (an 8-vCore SKU's hourly price × 1/8 = per vCore-hour). */
   readonly scale?: number;
 }
 
@@ -179,7 +181,10 @@ export function formatRetail(query: RetailQuery, items: readonly RetailItem[]): 
   );
 }
 
-/** The table's unit per API unit of measure: what one API unit is worth in the row's unit (10 executions → 1e-5 million). */
+/**
+ * What the API's price per unit of measure is multiplied by to give the row's price per its unit (a price per 10
+ * executions × 100,000 = the price per million).
+ */
 export const UNIT_FACTORS: Readonly<Record<string, number>> = {
   "1 GB/Month": 1,
   "1 Hour": 1,
@@ -188,17 +193,20 @@ export const UNIT_FACTORS: Readonly<Record<string, number>> = {
   "10": 100_000,
 };
 
-/** One row's West Europe figure from the API, in the row's unit. */
+/** One row's figure from the API, in the row's unit, with the region and the day it was asked. */
 export interface RetailOverride {
   readonly list: number;
+  readonly region: string;
+  /** The day the API was asked (ISO date). */
+  readonly date: string;
   /** The API item the figure comes from (product / SKU / meter, unit of measure, effective date). */
   readonly item: string;
 }
-/** The file `npm run cost:retail -- --write` records (tools/lib/cost/retail-overrides.json) and prices.ts applies. */
+/**
+ * The file `npm run cost:retail -- --write` records (tools/lib/cost/retail-overrides.json) and prices.ts applies:
+ * one entry per row, each with its own region and date (a later run for some rows leaves the others as recorded).
+ */
 export interface RetailOverrides {
-  /** The day the API was asked (ISO date). */
-  readonly date: string;
-  readonly region: string;
   readonly rows: Readonly<Record<string, RetailOverride>>;
 }
 
@@ -235,8 +243,10 @@ export function overridesFrom(
     }
     rows[id] = {
       list: Number((i.retailPrice * factor * (queries.find((x) => x.id === id)?.scale ?? 1)).toPrecision(6)),
+      region,
+      date,
       item: `${i.productName} / ${i.skuName} / ${i.meterName}, per ${i.unitOfMeasure}, effective ${i.effectiveStartDate?.slice(0, 10) ?? "?"}`,
     };
   }
-  return { overrides: { date, region, rows }, skipped };
+  return { overrides: { rows }, skipped };
 }

@@ -289,17 +289,24 @@ export const applicationGateway: Rule = (r, ctx) => {
   const minInstances = num(r.inputs, "autoscaleConfiguration.minCapacity") ?? num(r.inputs, "sku.capacity") ?? 0;
   const cu = Math.max(ctx.usage.appGatewayCapacityUnits, minInstances * 10);
   // Under a DDoS Network Protection plan the WAF is not charged: WAF_v2 bills at the Standard_v2 rates
-  // (understanding-pricing, Example 6). The plan covers the gateway when the stack has one and the gateway's public IP
-  // inherits its protection from the virtual network (not IP Protection of its own).
+  // (understanding-pricing, Example 6). The plan covers the gateway when the stack's virtual network carries one
+  // (enableDdosProtection with a plan: the platform has one VNet) and the gateway's public IP inherits from it.
   const pipIds = (
     (at(r.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? []
   )
     .map((f) => f.publicIPAddress?.id)
     .filter((x): x is string => x !== undefined);
-  const ipProtected = ctx
+  // A public IP inherits from its virtual network unless it says otherwise (Enabled: IP Protection; Disabled: none).
+  const inherits = ctx
     .ofType(`${AN}:network:PublicIPAddress`)
-    .some((p) => pipIds.includes(armIdOf(p) ?? "") && str(p.inputs, "ddosSettings.protectionMode") === "Enabled");
-  const plan = tier === "WAF_v2" && !ipProtected && ctx.ofType(`${AN}:network:DdosProtectionPlan`).length > 0;
+    .filter((p) => pipIds.includes(armIdOf(p) ?? ""))
+    .every(
+      (p) => (str(p.inputs, "ddosSettings.protectionMode") ?? "VirtualNetworkInherited") === "VirtualNetworkInherited",
+    );
+  const vnetPlan = ctx
+    .ofType(`${AN}:network:VirtualNetwork`)
+    .some((v) => at(v.inputs, "enableDdosProtection") === true && str(v.inputs, "ddosProtectionPlan.id") !== undefined);
+  const plan = tier === "WAF_v2" && inherits && vnetPlan;
   const standard = tier === "Standard_v2" || plan;
   const [fixed, unit] = standard ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
   // Stopped off hours (olap.pauseSchedule.alsoStop): both parts are billed while it is "provisioned and available
