@@ -46,7 +46,9 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
     ])
       assert.ok(PRICES.some((p) => p.id === id) && ids.includes(id), id);
     // Every East US row of the table is asked for in West Europe.
-    for (const p of PRICES.filter((x) => x.region === "eastus" && /^(functions-flex|vm-Standard_DS)/.test(x.id)))
+    for (const p of PRICES.filter(
+      (x) => x.region === "eastus" && /^(functions-flex|vm-Standard_DS|appgw-|sql-bc-compute)/.test(x.id),
+    ))
       assert.ok(ids.includes(p.id), `${p.id} is not asked for`);
     // Always-ready executions have no row of their own (billed at the on-demand rate): asked for, said so.
     assert.match(RETAIL_QUERIES.find((q) => q.id === "functions-flex-ar-executions")?.why ?? "", /no row/);
@@ -148,7 +150,7 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
       "functions-flex-ar-executions: no price row to update",
       "storage-cold-GZRS: 2 different prices (check by hand)",
       "storage-cool-GZRS: no item (check by hand)",
-      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (10, 1 GB/Month, 1 Hour, 1 GB Second)",
+      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (10, 1 GB/Month, 1 Hour, 1/Hour, 1 GB Second)",
     ]);
   });
   it("an 8-vCore SKU's hour becomes the row's vCore-hour, from the product the query names only", async () => {

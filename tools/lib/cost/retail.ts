@@ -1,7 +1,7 @@
 /**
  * The Azure Retail Prices API (https://prices.azure.com/api/retail/prices, public, no authentication) for the meters
  * the price table cannot source offline in West Europe: the rows it prices at East US rates (Flex Consumption,
- * Business Critical SQL compute, the DSv2 sizes of the scoring deployment) and the rows it derives (cold and
+ * Application Gateway v2, Business Critical SQL compute, the DSv2 sizes of the scoring deployment) and the rows it derives (cold and
  * geo-zone-redundant blob capacity). `npm run cost:retail` prints what the API says for West Europe; with `--write`
  * it records each meter's single price (`overridesFrom`) in retail-overrides.json, which prices.ts applies over its
  * stored rows (`applyOverrides`).
@@ -103,6 +103,23 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
       ),
     ),
   ),
+  // Application Gateway v2: the fixed hour and the capacity unit of each tier (meter and product names as
+  // Infracost's resource matches them: internal/resources/azure/application_gateway.go).
+  ...(
+    [
+      ["appgw-waf-v2", "Fixed Cost", "Application Gateway WAF v2"],
+      ["appgw-waf-v2-cu", "Capacity Units", "Application Gateway WAF v2"],
+      ["appgw-standard-v2", "Fixed Cost", "Application Gateway Standard v2"],
+      ["appgw-standard-v2-cu", "Capacity Units", "Application Gateway Standard v2"],
+    ] as const
+  ).map(([id, meterName, product]) =>
+    q(
+      id,
+      "Microsoft's East US example rate in prices.ts",
+      { serviceName: "Application Gateway", meterName },
+      { productIncludes: product },
+    ),
+  ),
   // Business Critical Gen5 compute, priced per 8-vCore SKU hour (the product names as Infracost's SQL resource
   // matches them: internal/resources/azure/sql_database.go).
   q(
@@ -188,6 +205,7 @@ export function formatRetail(query: RetailQuery, items: readonly RetailItem[]): 
 export const UNIT_FACTORS: Readonly<Record<string, number>> = {
   "1 GB/Month": 1,
   "1 Hour": 1,
+  "1/Hour": 1,
   "1 GB Second": 1,
   // Flex executions: the API prices 10 executions; the row prices a million.
   "10": 100_000,
