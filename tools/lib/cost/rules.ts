@@ -41,6 +41,12 @@ function sourceOf(r: ResourceRecord, ctx: RuleContext): ResourceRecord | undefin
   return m ? ctx.ofType(`${AN}:sql:Database`).find((d) => sameDb(d, m[1], m[2])) : undefined;
 }
 
+/** The stack's off-hours schedule when it stops this resource (olap.pauseSchedule.alsoStop), else undefined. */
+const stoppingSchedule = (r: ResourceRecord | undefined, ctx: RuleContext) => {
+  const id = r && armIdOf(r);
+  return id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours : undefined;
+};
+
 /**
  * The function app whose Azure SQL trigger polls this database (its SqlConnection setting names this server and
  * database), or undefined. Such an app keeps the database awake around the clock: its trigger needs an always-ready
@@ -60,10 +66,9 @@ function pollingTrigger(db: ResourceRecord, ctx: RuleContext): { label: string; 
     )
       continue;
     const app = ctx.ofType(`${AN}:web:WebApp`).find((a) => str(a.inputs, "name") === str(s.inputs, "name"));
-    const id = app && armIdOf(app);
     return {
       label: `the ${app?.name ?? str(s.inputs, "name")} SQL trigger`,
-      stoppedOffHours: id !== undefined && (ctx.offHours?.stoppedIds.has(id) ?? false),
+      stoppedOffHours: stoppingSchedule(app, ctx) !== undefined,
     };
   }
   return undefined;
@@ -311,8 +316,7 @@ export const applicationGateway: Rule = (r, ctx) => {
   const [fixed, unit] = standard ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
   // Stopped off hours (olap.pauseSchedule.alsoStop): both parts are billed while it is "provisioned and available
   // for processing requests" (understanding-pricing), i.e. the hours it runs.
-  const id = armIdOf(r);
-  const schedule = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours : undefined;
+  const schedule = stoppingSchedule(r, ctx);
   const hours = schedule ? schedule.runningHoursPerMonth : H;
   const when = schedule ? `, ${Math.round(hours)} h/month running (stopped off hours: ${schedule.label})` : "";
   const note = plan ? "WAF_v2 at Standard_v2 rates: the stack's DDoS Network Protection plan covers it" : undefined;
@@ -550,8 +554,7 @@ const asaJobFrom = (props: unknown, ctx: RuleContext, r?: ResourceRecord) => {
   if (str(props, "cluster.id")) return free("runs on a Stream Analytics cluster: billed on the cluster's capacity");
   const su = streamingUnits(props);
   if (!su) return notEstimated("no streaming units on the job (transformation.streamingUnits or sku.capacity)");
-  const id = r && armIdOf(r);
-  const schedule = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours : undefined;
+  const schedule = stoppingSchedule(r, ctx);
   const hours = Math.min(ctx.usage.streamingJobHoursPerMonth, schedule?.runningHoursPerMonth ?? Infinity);
   return priced({
     meter: `${su.units} streaming unit(s)${su.v2 ? " V2" : ""}, ${Math.round(hours)} h/month running${schedule ? ` (stopped off hours: ${schedule.label})` : ""}`,
@@ -614,8 +617,7 @@ export const webApp: Rule = (r, ctx) => {
   const gb = (num(r.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048) / 1024;
   const baseline = ready * gb * SECONDS;
   const onReady = Math.min(gbs, baseline);
-  const id = armIdOf(r);
-  const stopped = id !== undefined && ctx.offHours?.stoppedIds.has(id) ? ctx.offHours.label : undefined;
+  const stopped = stoppingSchedule(r, ctx)?.label;
   const share = `share of ${ctx.usage.functionGbSecondsPerMonth.toLocaleString("en-US")} GB-s over ${flex} apps`;
   return priced(
     ...(ready > 0
