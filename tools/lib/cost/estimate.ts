@@ -70,7 +70,7 @@ export function ruleFor(type: string, r: ResourceRecord, ctx: RuleContext): Rule
   if (rule) return rule(r, ctx);
   if (FREE[type]) return { kind: "free", reason: FREE[type] };
   if (NOT_ESTIMATED[type]) return { kind: "not-estimated", reason: NOT_ESTIMATED[type] };
-  return { kind: "not-estimated", reason: `no pricing rule for ${type} (tools/lib/cost/rules.ts)` };
+  return { kind: "not-estimated", reason: `no pricing rule for ${type} (tools/lib/cost/rules/)` };
 }
 
 /** Estimates the monthly cost of the custom resources of a stack. */

@@ -1,0 +1,230 @@
+/** Pricing rules of monitoring and security: Log Analytics, Key Vault keys, Defender for Cloud, alerts, Sentinel. */
+import type { ResourceRecord } from "../../policyRunner";
+import { DAYS_PER_MONTH } from "../prices";
+import { at, free, notEstimated, num, priced, str, type LineSpec, type Rule, type RuleContext } from "../model";
+import { AN } from "./common";
+import { account, cosmosRegions } from "./data";
+
+// ---- Monitoring and keys --------------------------------------------------------------------------------------------
+
+/**
+ * Days of interactive retention a workspace gets without charge: 31, or 90 when Microsoft Sentinel is onboarded on
+ * it ("Retain all data ingested into the workspace at no charge for the first 90 days": MicrosoftDocs/azure-docs
+ * articles/sentinel/billing.md).
+ */
+export function includedRetentionDays(r: ResourceRecord, ctx: RuleContext): 31 | 90 {
+  const name = str(r.inputs, "workspaceName");
+  const onboarded = ctx
+    .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
+    .some((s) => name !== undefined && str(s.inputs, "workspaceName") === name);
+  return onboarded ? 90 : 31;
+}
+
+export const logAnalytics: Rule = (r, ctx) => {
+  const gbDay = ctx.usage.logIngestionGbPerDay;
+  const retention = num(r.inputs, "retentionInDays") ?? 30;
+  const included = includedRetentionDays(r, ctx);
+  const lines: LineSpec[] = [
+    { meter: `Ingestion ${gbDay} GB/day`, priceId: "log-analytics-ingestion", quantity: gbDay * DAYS_PER_MONTH },
+  ];
+  if (retention > included) {
+    lines.push({
+      meter: `Retention ${retention} days (beyond the included ${included}${included === 90 ? ", Sentinel" : ""})`,
+      priceId: "log-analytics-retention",
+      quantity: gbDay * (retention - included),
+      note: `steady state: each day's ingestion kept for the retention beyond ${included} days`,
+    });
+  }
+  return priced(...lines);
+};
+
+const isoDays = (d?: string) => {
+  const m = /^P(\d+)([DWMY])$/.exec(d ?? "");
+  return m ? Number(m[1]) * { D: 1, W: 7, M: 30.42, Y: 365 }[m[2] as "D" | "W" | "M" | "Y"] : undefined;
+};
+
+export const keyVaultKey: Rule = (r, ctx) => {
+  const kty = str(r.inputs, "properties.kty") ?? "RSA";
+  const size = num(r.inputs, "properties.keySize") ?? 2048;
+  const hsm = kty.endsWith("-HSM");
+  const lines: LineSpec[] = [];
+  if (hsm) {
+    lines.push({
+      meter: `HSM-protected key ${kty} ${size}`,
+      priceId: size >= 3072 ? "kv-hsm-key-rsa3072" : "kv-hsm-key-rsa2048",
+      quantity: 1,
+    });
+  }
+  const actions = (at(r.inputs, "properties.rotationPolicy.lifetimeActions") as unknown[] | undefined) ?? [];
+  const rotate = actions.find((a) => str(a, "action.type")?.toLowerCase() === "rotate");
+  const days = isoDays(str(rotate, "trigger.timeAfterCreate"));
+  if (days)
+    lines.push({
+      meter: `Automated rotation every ${Math.round(days)} days`,
+      priceId: "kv-rotation",
+      quantity: DAYS_PER_MONTH / days,
+    });
+  if (hsm || size >= 3072) {
+    const keys = ctx.ofType(r.type).length;
+    lines.push({
+      meter: `Cryptographic operations (share of ${ctx.usage.keyVaultTenThousandOpsPerMonth}×10K over ${keys} keys)`,
+      priceId: "kv-advanced-ops",
+      quantity: ctx.usage.keyVaultTenThousandOpsPerMonth / keys,
+    });
+  }
+  return lines.length > 0 ? priced(...lines) : free("software RSA 2048 key: no monthly key fee; operations negligible");
+};
+
+// ---- Security: Microsoft Defender for Cloud --------------------------------------------------------------------------
+
+const count = (ctx: RuleContext, ...types: string[]) => types.reduce((s, t) => s + ctx.ofType(`${AN}:${t}`).length, 0);
+const standard = (r: ResourceRecord) => (str(r.inputs, "pricingTier") ?? "").toLowerCase() === "standard";
+
+/** Billed RU/s (in 100s) across the stack's provisioned containers and databases, every region. */
+function billedHundredRu(ctx: RuleContext): number {
+  let total = 0;
+  for (const t of [`${AN}:cosmosdb:SqlResourceSqlContainer`, `${AN}:cosmosdb:SqlResourceSqlDatabase`]) {
+    for (const c of ctx.ofType(t)) {
+      const regions = cosmosRegions(account(c, ctx));
+      const max = num(c.inputs, "options.autoscaleSettings.maxThroughput");
+      const manual = num(c.inputs, "options.throughput");
+      const ru = max !== undefined ? max * ctx.usage.cosmosAutoscaleBilledFraction : (manual ?? 0);
+      total += (ru / 100) * regions;
+    }
+  }
+  return total;
+}
+
+/**
+ * A Defender for Cloud plan (`security:Pricing`): the plan's price per protected resource × the stack's resources of
+ * that kind (a subscription-scoped plan also covers resources outside this stack: the figure is this stack's share).
+ */
+export const defenderPlan: Rule = (r, ctx) => {
+  const plan = str(r.inputs, "pricingName") ?? r.name;
+  if (!standard(r)) return free(`Defender plan ${plan} on the Free tier`);
+  const per = (meter: string, priceId: string, n: number, what: string) =>
+    n > 0
+      ? priced({ meter: `${meter} × ${Math.round(n * 100) / 100} ${what}`, priceId, quantity: n })
+      : free(`Defender plan ${plan}: no ${what} in the stack`);
+  switch (plan) {
+    case "SqlServers":
+      // Azure SQL logical servers and Synapse workspaces (dedicated pools) are both covered by the SQL plan.
+      return per("Defender for SQL", "defender-sql-azure", count(ctx, "sql:Server", "synapse:Workspace"), "server(s)");
+    case "StorageAccounts":
+      return per("Defender for Storage", "defender-storage", count(ctx, "storage:StorageAccount"), "account(s)");
+    case "KeyVaults":
+      return per("Defender for Key Vault", "defender-keyvault", count(ctx, "keyvault:Vault"), "vault(s)");
+    case "CosmosDbs":
+      return per("Defender for Cosmos DB", "defender-cosmos", billedHundredRu(ctx), "100 RU/s billed");
+    case "Arm":
+      return per("Defender for Resource Manager", "defender-arm", 1, "subscription");
+    case "AppServices": {
+      const inst = ctx
+        .ofType(`${AN}:web:AppServicePlan`)
+        .filter((p) => !["FC1", "Y1"].includes(str(p.inputs, "sku.name") ?? ""))
+        .reduce((s, p) => s + (num(p.inputs, "sku.capacity") ?? 1), 0);
+      return per("Defender for App Service", "defender-appservice", inst, "plan instance(s)");
+    }
+    case "VirtualMachines":
+      return per(
+        `Defender for Servers ${str(r.inputs, "subPlan") ?? "P2"}`,
+        str(r.inputs, "subPlan") === "P1" ? "defender-servers-p1" : "defender-servers-p2",
+        count(ctx, "compute:VirtualMachine"),
+        "VM(s)",
+      );
+    case "OpenSourceRelationalDatabases":
+      return per(
+        "Defender for open-source databases",
+        "defender-oss-db",
+        count(ctx, "dbforpostgresql:Server", "dbforpostgresql:FlexibleServer", "dbformysql:FlexibleServer"),
+        "server(s)",
+      );
+    default:
+      return notEstimated(
+        `Defender plan ${plan} has no price row (priced: SqlServers, StorageAccounts, KeyVaults, CosmosDbs, Arm, AppServices, VirtualMachines, OpenSourceRelationalDatabases)`,
+      );
+  }
+};
+
+/** Microsoft Defender for SQL on one server, unless a Defender for SQL plan of the stack already bills it. */
+export const sqlSecurityAlertPolicy: Rule = (r, ctx) => {
+  if ((str(r.inputs, "state") ?? "Enabled") !== "Enabled") return free("threat detection disabled");
+  const plan = ctx
+    .ofType(`${AN}:security:Pricing`)
+    .some((p) => str(p.inputs, "pricingName") === "SqlServers" && standard(p));
+  if (plan) return free("billed by the stack's Defender for SQL plan (security:Pricing SqlServers)");
+  return priced({ meter: "Microsoft Defender for SQL (server)", priceId: "defender-sql-azure", quantity: 1 });
+};
+
+// ---- Azure Monitor alerts, notifications and Sentinel ---------------------------------------------------------------
+
+/** Metric alert rules: one time series per scope and criterion (dimensions split further; not modelled). */
+export const metricAlert: Rule = (r) => {
+  const scopes = Math.max(1, (at(r.inputs, "scopes") as unknown[] | undefined)?.length ?? 1);
+  const all = (at(r.inputs, "criteria.allOf") as { criterionType?: string }[] | undefined) ?? [{}];
+  const series = scopes * Math.max(1, all.length);
+  const dynamic = scopes * all.filter((c) => c.criterionType === "DynamicThresholdCriterion").length;
+  const lines: LineSpec[] = [
+    { meter: `${series} monitored time series`, priceId: "monitor-metric-alert-ts", quantity: series },
+  ];
+  if (dynamic > 0)
+    lines.push({
+      meter: `Dynamic threshold × ${dynamic} time series`,
+      priceId: "monitor-metric-alert-ts",
+      quantity: dynamic,
+    });
+  return priced(...lines);
+};
+
+const minutes = (iso?: string) => {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso ?? "");
+  return m ? Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : undefined;
+};
+/** Log search alert rules (`ScheduledQueryRule`): a monthly price by evaluation frequency. */
+export const scheduledQueryRule: Rule = (r) => {
+  const freq = minutes(str(r.inputs, "evaluationFrequency"));
+  if (freq === undefined) return notEstimated("no evaluationFrequency (ISO 8601 duration) on the rule");
+  const id = freq <= 1 ? "1m" : freq <= 5 ? "5m" : freq <= 10 ? "10m" : "15m";
+  return priced({
+    meter: `Log search alert rule every ${freq} min`,
+    priceId: `monitor-log-alert-${id}`,
+    quantity: 1,
+    note: "one time series (split-by dimensions add 30 % of the rule price each; not modelled)",
+  });
+};
+
+/** Action groups: e-mail has 1,000 free a month; web hooks are billed per notification. */
+export const actionGroup: Rule = (r, ctx) => {
+  const hooks = (at(r.inputs, "webhookReceivers") as { useAadAuth?: boolean }[] | undefined) ?? [];
+  if (hooks.length === 0) return free("e-mail notifications: the first 1,000 a month have no charge");
+  const n = ctx.usage.alertNotificationsPerMonth;
+  const secure = hooks.filter((h) => h.useAadAuth === true).length;
+  const plain = hooks.length - secure;
+  const lines: LineSpec[] = [];
+  if (plain > 0)
+    lines.push({ meter: `${plain} web hook(s) × ${n} notifications`, priceId: "monitor-webhook", quantity: plain * n });
+  if (secure > 0)
+    lines.push({
+      meter: `${secure} secure web hook(s) × ${n} notifications`,
+      priceId: "monitor-secure-webhook",
+      quantity: secure * n,
+    });
+  return priced(...lines);
+};
+
+/** Microsoft Sentinel on a workspace: every GB the workspace ingests is analysed (pay-as-you-go). */
+export const sentinel: Rule = (_r, ctx) =>
+  priced({
+    meter: `Sentinel analysis ${ctx.usage.logIngestionGbPerDay} GB/day`,
+    priceId: "sentinel-ingestion",
+    quantity: ctx.usage.logIngestionGbPerDay * DAYS_PER_MONTH,
+  });
+
+/** The legacy `SecurityInsights(<ws>)` solution is Sentinel too (priced once, on the onboarding state when both exist). */
+export const omsSolution: Rule = (r, ctx) => {
+  const name = `${str(r.inputs, "solutionName") ?? ""} ${str(r.inputs, "plan.product") ?? ""}`;
+  if (!/SecurityInsights/i.test(name)) return free("Log Analytics solutions bill their data as workspace ingestion");
+  if (ctx.ofType(`${AN}:securityinsights:SentinelOnboardingState`).length > 0)
+    return free("Sentinel is priced on the workspace's onboarding state");
+  return sentinel(r, ctx);
+};

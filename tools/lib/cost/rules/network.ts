@@ -1,0 +1,98 @@
+/** Pricing rules of the network: firewall, DDoS, private endpoints and DNS, public IPs, NAT, Application Gateway. */
+import { HOURS_PER_MONTH as H } from "../prices";
+import { armIdOf, at, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
+import { AN, stoppingSchedule } from "./common";
+
+export const firewall: Rule = (r, ctx) => {
+  const tier = str(r.inputs, "sku.tier") ?? "Standard";
+  if (tier !== "Premium" && tier !== "Standard") return notEstimated(`Azure Firewall ${tier} has no price row`);
+  return priced(
+    { meter: `Azure Firewall ${tier}`, priceId: `firewall-${tier.toLowerCase()}`, quantity: H },
+    {
+      meter: `Data processed ${ctx.usage.firewallProcessedGbPerMonth} GB`,
+      priceId: "firewall-data",
+      quantity: ctx.usage.firewallProcessedGbPerMonth,
+    },
+  );
+};
+
+export const ddosPlan: Rule = () =>
+  priced({ meter: "DDoS Network Protection plan", priceId: "ddos-plan", quantity: 1 });
+
+export const privateEndpoint: Rule = (r, ctx) => {
+  const count = ctx.ofType(r.type).length;
+  return priced(
+    { meter: "Private endpoint", priceId: "private-endpoint", quantity: H },
+    {
+      meter: `Data processed (share of ${ctx.usage.privateLinkGbPerMonth} GB over ${count} endpoints)`,
+      priceId: "private-endpoint-data",
+      quantity: ctx.usage.privateLinkGbPerMonth / count,
+    },
+  );
+};
+
+export const publicIp: Rule = (r) => {
+  const sku = str(r.inputs, "sku.name") ?? "Basic";
+  if (sku !== "Standard" || str(r.inputs, "sku.tier") === "Global")
+    return notEstimated(
+      `public IP ${sku}/${str(r.inputs, "sku.tier") ?? ""} has no price row (Standard regional only)`,
+    );
+  const lines: LineSpec[] = [{ meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H }];
+  if (str(r.inputs, "ddosSettings.protectionMode") === "Enabled")
+    lines.push({ meter: "DDoS IP Protection", priceId: "ddos-ip-protection", quantity: 1 });
+  return priced(...lines);
+};
+
+export const privateDnsZone: Rule = () =>
+  priced({ meter: "Private DNS zone", priceId: "private-dns-zone", quantity: 1 });
+
+export const natGateway: Rule = () => priced({ meter: "NAT gateway", priceId: "nat-gateway", quantity: H });
+
+/**
+ * Application Gateway v2: fixed gateway hours plus capacity units. Each reserved instance (fixed capacity or the
+ * autoscale minimum) is billed as at least 10 capacity units
+ * (https://learn.microsoft.com/azure/application-gateway/understanding-pricing).
+ */
+export const applicationGateway: Rule = (r, ctx) => {
+  const tier = str(r.inputs, "sku.tier") ?? str(r.inputs, "sku.name");
+  if (tier !== "WAF_v2" && tier !== "Standard_v2")
+    return notEstimated(`Application Gateway ${tier ?? "?"} has no price row (WAF_v2 and Standard_v2 only)`);
+  const minInstances = num(r.inputs, "autoscaleConfiguration.minCapacity") ?? num(r.inputs, "sku.capacity") ?? 0;
+  const cu = Math.max(ctx.usage.appGatewayCapacityUnits, minInstances * 10);
+  // Under a DDoS Network Protection plan the WAF is not charged: WAF_v2 bills at the Standard_v2 rates
+  // (understanding-pricing, Example 6). The plan covers the gateway when the stack's virtual network carries one
+  // (enableDdosProtection with a plan: the platform has one VNet) and the gateway's public IP inherits from it.
+  const pipIds = (
+    (at(r.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? []
+  )
+    .map((f) => f.publicIPAddress?.id)
+    .filter((x): x is string => x !== undefined);
+  // A public IP inherits from its virtual network unless it says otherwise (Enabled: IP Protection; Disabled: none).
+  const inherits = ctx
+    .ofType(`${AN}:network:PublicIPAddress`)
+    .filter((p) => pipIds.includes(armIdOf(p) ?? ""))
+    .every(
+      (p) => (str(p.inputs, "ddosSettings.protectionMode") ?? "VirtualNetworkInherited") === "VirtualNetworkInherited",
+    );
+  const vnetPlan = ctx
+    .ofType(`${AN}:network:VirtualNetwork`)
+    .some((v) => at(v.inputs, "enableDdosProtection") === true && str(v.inputs, "ddosProtectionPlan.id") !== undefined);
+  const plan = tier === "WAF_v2" && inherits && vnetPlan;
+  const standard = tier === "Standard_v2" || plan;
+  const [fixed, unit] = standard ? ["appgw-standard-v2", "appgw-standard-v2-cu"] : ["appgw-waf-v2", "appgw-waf-v2-cu"];
+  // Stopped off hours (olap.pauseSchedule.alsoStop): both parts are billed while it is "provisioned and available
+  // for processing requests" (understanding-pricing), i.e. the hours it runs.
+  const schedule = stoppingSchedule(r, ctx);
+  const hours = schedule ? schedule.runningHoursPerMonth : H;
+  const when = schedule ? `, ${Math.round(hours)} h/month running (stopped off hours: ${schedule.label})` : "";
+  const note = plan ? "WAF_v2 at Standard_v2 rates: the stack's DDoS Network Protection plan covers it" : undefined;
+  return priced(
+    { meter: `${tier} gateway${when}`, priceId: fixed, quantity: hours, note },
+    {
+      meter: `Capacity units (${cu} CU average, ≥ 10 per reserved instance)${when}`,
+      priceId: unit,
+      quantity: cu * hours,
+      note,
+    },
+  );
+};
