@@ -175,6 +175,15 @@ describe("etl (definitions: REST shape → azure-native)", () => {
     );
   });
 
+  it("refuses a pipeline over Data Factory's 200 KB per pipeline object, before any resource registers", () => {
+    const big = clone();
+    (big.pipelines[0].properties as Json).description = "x".repeat(200 * 1024);
+    assert.throws(
+      () => checkDefinitions(big, PROVIDED),
+      /pipeline pl_extract_payment is \d+ bytes, over Data Factory's 204800 per pipeline/,
+    );
+  });
+
   it("checks each global parameter's value against its declared type", () => {
     assert.equal(checkGlobalParameterValue("a", "String", "x"), undefined);
     assert.equal(checkGlobalParameterValue("n", "Int", 4), undefined);

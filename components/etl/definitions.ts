@@ -13,7 +13,7 @@
  * both the outer object and its `typeProperties` cannot be expressed: the converter refuses it, naming the path.
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
-import type { AdfDefinitions, AdfResource } from "../../pipelines/etl/contract";
+import { ADF_PIPELINE_MAX_BYTES, type AdfDefinitions, type AdfResource } from "../../pipelines/etl/contract";
 
 type Json = Record<string, unknown>;
 
@@ -152,6 +152,13 @@ export function checkDefinitions(
     linkedServices: new Set(provided.linkedServices),
     integrationRuntimes: new Set(provided.integrationRuntimes),
   };
+  // Data Factory refuses a pipeline object over 200 KB, and support cannot raise it (azure-docs
+  // includes/azure-data-factory-limits.md: "Bytes per object for pipeline objects | 200 KB | 200 KB").
+  for (const p of defs.pipelines) {
+    const bytes = Buffer.byteLength(JSON.stringify(p), "utf8");
+    if (bytes > ADF_PIPELINE_MAX_BYTES)
+      problems.push(`pipeline ${p.name} is ${bytes} bytes, over Data Factory's ${ADF_PIPELINE_MAX_BYTES} per pipeline`);
+  }
   for (const [kind, list] of [
     ["pipeline", defs.pipelines],
     ["dataset", defs.datasets],

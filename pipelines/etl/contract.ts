@@ -89,3 +89,9 @@ export const ADF_DEPLOYMENT_LINKED_SERVICES = {
   oltp: "ls_oltp_sql_deploy",
   warehouse: "ls_synapse_pool_deploy",
 } as const;
+
+/**
+ * Data Factory's limit on one pipeline object: "Bytes per object for pipeline objects: 200 KB", a maximum that
+ * support cannot raise (MicrosoftDocs/azure-docs includes/azure-data-factory-limits.md, version 2 table).
+ */
+export const ADF_PIPELINE_MAX_BYTES = 200 * 1024;

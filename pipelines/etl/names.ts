@@ -19,6 +19,8 @@ export const PIPELINES = {
   refreshAggregates: "etl_refresh_aggregates",
   backfill: "etl_backfill",
   schemaDeploy: "etl_schema_deploy",
+  /** One part of the schema deployment (the SQL of one target, under Data Factory's 200 KB per pipeline). */
+  schemaDeployPart: (target: "oltp" | "warehouse", n: number) => `etl_schema_deploy_${target}_${n}`,
   poolPause: "etl_pool_pause",
   poolResume: "etl_pool_resume",
   /** Outside working hours (dev): stop, then start again, what `olap.pauseSchedule.alsoStop` lists. */

@@ -6,6 +6,7 @@ import { ADF_CREDENTIAL, ADF_DEPLOYMENT_LINKED_SERVICES } from "./contract";
 import {
   type Activity,
   dependsOn,
+  executePipeline,
   genericActivity,
   ifCondition,
   pipeline,
@@ -57,43 +58,83 @@ export function scriptBlocks(f: GeneratedFile): string[] {
 /** Activity name of a script file: `Apply_05_oltp_etl_extraction`. */
 export const applyActivityName = (file: string) => `Apply_${file.replace(/\.sql$/, "")}`;
 
-function schemaDeployPipeline(files: GeneratedFile[]): AdfResource {
+/** What the generator packs into one schema deployment part: below ADF_PIPELINE_MAX_BYTES, for the service's own serialisation. */
+export const SCHEMA_PART_BUDGET_BYTES = 180 * 1024;
+
+/** Size of a pipeline as the REST API receives it (its JSON body, UTF-8). */
+export const pipelineBytes = (p: AdfResource) => Buffer.byteLength(JSON.stringify(p), "utf8");
+
+const SCHEMA_DEPLOY_DESCRIPTION =
+  "Applies the generated SQL (pipelines/sql, in order, one Script block per batch) to the OLTP database " +
+  "(schema, CDC and change tracking, reference data, ETL access and procedures) and to the pool (star, " +
+  "reference data, dashboards, ETL access and load procedures). Runs as the deployment identity (db_owner: " +
+  "sys.sp_cdc_enable_db needs it), never as the nightly ETL's. The Always Encrypted column encryption keys " +
+  "(00_oltp_column_encryption_keys.ps1) are created client-side beforehand. Every statement is idempotent.";
+
+/** The Script activity that applies one generated file with the target's deployment linked service. */
+function applyScript(f: GeneratedFile, target: "oltp" | "warehouse", previous?: string): Activity {
+  const a = genericActivity(
+    applyActivityName(f.file),
+    "Script",
+    {
+      scripts: scriptBlocks(f).map((text) => ({ type: "NonQuery", text })),
+      scriptBlockExecutionTimeout: "02:00:00",
+    },
+    {
+      description: `pipelines/sql/${f.file}`,
+      dependsOn: previous ? dependsOn(previous) : [],
+      policy: { ...POLICIES.sql, timeout: "0.03:00:00" },
+    },
+  );
+  a.linkedServiceName = { referenceName: ADF_DEPLOYMENT_LINKED_SERVICES[target], type: "LinkedServiceReference" };
+  return a;
+}
+
+/**
+ * The schema deployment: the generated SQL of each target (the OLTP database, then the pool) packed, in file order,
+ * into parts `etl_schema_deploy_<target>_<n>` of at most `budget` bytes each (the whole SQL is over Data Factory's
+ * 200 KB per pipeline), and `etl_schema_deploy`, which runs the parts one after the other. A column added to the
+ * model grows the parts; a part that would pass the budget starts the next one. One file larger than the budget on
+ * its own is an error naming it.
+ */
+export function schemaDeployPipelines(files: GeneratedFile[], budget = SCHEMA_PART_BUDGET_BYTES): AdfResource[] {
   const sql = files.filter((f) => f.file.endsWith(".sql"));
-  const activities: Activity[] = [];
+  const parts: AdfResource[] = [];
   for (const target of ["oltp", "warehouse"] as const) {
-    let previous: string | undefined;
+    let activities: Activity[] = [];
+    const part = (acts: Activity[], n: number) =>
+      pipeline(PIPELINES.schemaDeployPart(target, n), {
+        description: `Part ${n} of ${PIPELINES.schemaDeploy} (${target === "oltp" ? "the OLTP database" : "the pool"}): ${acts.map((a) => a.description).join(", ")}.`,
+        folder: FOLDERS.operations,
+        activities: acts,
+      });
+    let n = 1;
     for (const f of sql.filter((x) => targetOf(x.file) === target)) {
-      const name = applyActivityName(f.file);
-      activities.push(
-        genericActivity(
-          name,
-          "Script",
-          {
-            scripts: scriptBlocks(f).map((text) => ({ type: "NonQuery", text })),
-            scriptBlockExecutionTimeout: "02:00:00",
-          },
-          {
-            description: `pipelines/sql/${f.file}`,
-            dependsOn: previous ? dependsOn(previous) : [],
-            policy: { ...POLICIES.sql, timeout: "0.03:00:00" },
-          },
-        ),
-      );
-      const a = activities[activities.length - 1];
-      a.linkedServiceName = { referenceName: ADF_DEPLOYMENT_LINKED_SERVICES[target], type: "LinkedServiceReference" };
-      previous = name;
+      const alone = part([applyScript(f, target)], n);
+      if (pipelineBytes(alone) > budget)
+        throw new Error(
+          `pipelines/sql/${f.file} alone makes a ${pipelineBytes(alone)}-byte Data Factory pipeline, over the ${budget}-byte budget of a schema deployment part (Data Factory's limit is 200 KB per pipeline): split the generator's output into smaller files`,
+        );
+      const next = [...activities, applyScript(f, target, activities[activities.length - 1]?.name)];
+      if (activities.length > 0 && pipelineBytes(part(next, n)) > budget) {
+        parts.push(part(activities, n));
+        n += 1;
+        activities = [applyScript(f, target)];
+      } else activities = next;
     }
+    if (activities.length > 0) parts.push(part(activities, n));
   }
-  return pipeline(PIPELINES.schemaDeploy, {
-    description:
-      "Applies the generated SQL (pipelines/sql, in order, one Script block per batch) to the OLTP database " +
-      "(schema, CDC and change tracking, reference data, ETL access and procedures) and to the pool (star, " +
-      "reference data, dashboards, ETL access and load procedures). Runs as the deployment identity (db_owner: " +
-      "sys.sp_cdc_enable_db needs it), never as the nightly ETL's. The Always Encrypted column encryption keys " +
-      "(00_oltp_column_encryption_keys.ps1) are created client-side beforehand. Every statement is idempotent.",
-    folder: FOLDERS.operations,
-    activities,
-  });
+  const runs = parts.map((p, i) =>
+    executePipeline(`Run_${p.name}`, p.name, {}, i > 0 ? { dependsOn: dependsOn(`Run_${parts[i - 1].name}`) } : {}),
+  );
+  return [
+    pipeline(PIPELINES.schemaDeploy, {
+      description: SCHEMA_DEPLOY_DESCRIPTION,
+      folder: FOLDERS.operations,
+      activities: runs,
+    }),
+    ...parts,
+  ];
 }
 
 const poolUrl = (suffix: string) =>
@@ -362,7 +403,7 @@ export function operationsPipelines(
   options: AdfGenerationOptions = {},
 ): AdfResource[] {
   return [
-    schemaDeployPipeline(generateSqlFiles(model)),
+    ...schemaDeployPipelines(generateSqlFiles(model)),
     poolActionPipeline("pause"),
     poolActionPipeline("resume"),
     ...offHoursPipelines(options),

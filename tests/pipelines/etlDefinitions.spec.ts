@@ -10,6 +10,7 @@ import {
   ADF_CREDENTIAL,
   ADF_DEPLOYMENT_LINKED_SERVICES,
   ADF_INTEGRATION_RUNTIME,
+  ADF_PIPELINE_MAX_BYTES,
   ADF_LINKED_SERVICES,
   generateAdfDefinitions,
   GLOBAL_PARAMETERS,
@@ -21,7 +22,7 @@ import {
 } from "../../pipelines/etl";
 import { copyIntoStatement, RUN_DATE } from "../../pipelines/etl/extract";
 import { extractedTables } from "../../pipelines/etl/groups";
-import { scriptBlocks } from "../../pipelines/etl/operations";
+import { pipelineBytes, schemaDeployPipelines, scriptBlocks } from "../../pipelines/etl/operations";
 import {
   ADF_DIR,
   checkGenerated,
@@ -205,7 +206,7 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
   it("every dataset, linked service, pipeline, credential and runtime reference resolves (linked services: the contract's)", () => {
     for (const d of [defs, dev]) assert.deepEqual(referenceProblems(d), []);
     // The nightly pipelines use the ETL identity's linked services only; the deployment ones serve etl_schema_deploy.
-    for (const p of defs.pipelines.filter((x) => x.name !== PIPELINES.schemaDeploy)) {
+    for (const p of defs.pipelines.filter((x) => !x.name.startsWith(PIPELINES.schemaDeploy))) {
       for (const r of references(p)) {
         if (r.type === "LinkedServiceReference")
           assert.ok(
@@ -597,10 +598,16 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     });
   });
 
+  /** The Script activities the schema deployment runs, in order: its parts' scripts in the order it runs them. */
+  const schemaScripts = (d: AdfDefinitions) =>
+    activities(pipelineOf(d, PIPELINES.schemaDeploy)).flatMap((run) => {
+      const ref = ((run.typeProperties as Json).pipeline as Json).referenceName as string;
+      return activities(pipelineOf(d, ref)).filter((a) => a.type === "Script");
+    });
+
   it("schema deployment applies every generated .sql file in order, one block per batch, sqlcmd variables bound", () => {
-    const p = pipelineOf(defs, PIPELINES.schemaDeploy);
     const sql = generateAll(dataModel).filter((f) => f.file.endsWith(".sql"));
-    const scripts = activities(p).filter((a) => a.type === "Script");
+    const scripts = schemaScripts(defs);
     assert.deepEqual(
       scripts.map((a) => a.description),
       sql.map((f) => `pipelines/sql/${f.file}`),
@@ -613,11 +620,54 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
       );
       for (const b of blocks) assert.doesNotMatch(b, /\$\(|^GO$/m, f.file);
     }
-    assert.match(
-      JSON.stringify(p),
-      /CREATE USER \[@\{pipeline\(\)\.globalParameters\.etlPrincipalName\}\] FROM EXTERNAL PROVIDER/,
+    const all = JSON.stringify(scripts);
+    assert.match(all, /CREATE USER \[@\{pipeline\(\)\.globalParameters\.etlPrincipalName\}\] FROM EXTERNAL PROVIDER/);
+    assert.match(all, /EXEC sys\.sp_cdc_enable_db/);
+  });
+
+  it("keeps every pipeline under Data Factory's 200 KB per pipeline object, in both stacks' definitions", () => {
+    for (const d of [defs, dev]) {
+      for (const p of d.pipelines)
+        assert.ok(pipelineBytes(p) <= ADF_PIPELINE_MAX_BYTES, `${p.name}: ${pipelineBytes(p)} bytes`);
+    }
+    // The whole generated SQL is over the limit: it is applied in parts, each target's after the other, in order.
+    const sql = generateAll(dataModel).filter((f) => f.file.endsWith(".sql"));
+    assert.ok(sql.reduce((n, f) => n + Buffer.byteLength(f.content), 0) > ADF_PIPELINE_MAX_BYTES);
+    const runs = activities(pipelineOf(defs, PIPELINES.schemaDeploy));
+    assert.ok(runs.every((a) => a.type === "ExecutePipeline" && (a.typeProperties as Json).waitOnCompletion === true));
+    runs
+      .slice(1)
+      .forEach((a, i) =>
+        assert.deepEqual(a.dependsOn, [{ activity: runs[i].name, dependencyConditions: ["Succeeded"] }]),
+      );
+  });
+
+  it("packs the schema deployment into parts under the budget, in file order, and names a file too large alone", () => {
+    const sql = generateAll(dataModel).filter((f) => f.file.endsWith(".sql"));
+    const budget = 80 * 1024;
+    const [parent, ...parts] = schemaDeployPipelines(sql, budget);
+    assert.equal(parent.name, PIPELINES.schemaDeploy);
+    assert.ok(parts.length > 2, `${parts.length} parts`);
+    for (const p of parts) {
+      assert.ok(pipelineBytes(p) <= budget, `${p.name}: ${pipelineBytes(p)}`);
+      assert.match(p.name, /^etl_schema_deploy_(oltp|warehouse)_\d+$/);
+      // Within a part, each script waits for the one before it.
+      const acts = activities(p);
+      acts.slice(1).forEach((a, i) => assert.equal((a.dependsOn as Json[])[0].activity, acts[i].name));
+    }
+    const d = { ...defs, pipelines: [parent, ...parts] };
+    assert.deepEqual(
+      schemaScripts(d).map((a) => a.description),
+      sql.map((f) => `pipelines/sql/${f.file}`),
     );
-    assert.match(JSON.stringify(p), /EXEC sys\.sp_cdc_enable_db/);
+    // The OLTP database's parts all run before the pool's.
+    const order = activities(parent).map((a) => ((a.typeProperties as Json).pipeline as Json).referenceName as string);
+    const firstPool = order.findIndex((n) => n.includes("warehouse"));
+    assert.ok(firstPool > 0 && order.slice(firstPool).every((n) => n.includes("warehouse")), order.join(", "));
+    assert.throws(
+      () => schemaDeployPipelines(sql, 2 * 1024),
+      /pipelines\/sql\/\S+\.sql alone makes a \d+-byte Data Factory pipeline, over the 2048-byte budget/,
+    );
   });
 
   it("writes every expression well-formed: balanced parentheses and quotes, known functions only", () => {
@@ -699,7 +749,7 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     // …and nothing else changed shape: only the Payment extract's columns moved.
     const before = generateAdfDefinitions();
     for (const p of before.pipelines.filter(
-      (x) => ![PIPELINES.extract("Payment"), PIPELINES.schemaDeploy].includes(x.name),
+      (x) => x.name !== PIPELINES.extract("Payment") && !x.name.startsWith(PIPELINES.schemaDeploy),
     )) {
       assert.deepEqual(pipelineOf(changed, p.name), p, p.name);
     }
