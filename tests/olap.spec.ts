@@ -12,7 +12,7 @@ import {
   workloadGroups,
   type OlapArgs,
 } from "../components/olap";
-import { stackContext } from "../components/shared";
+import { BuiltInRoles, stackContext } from "../components/shared";
 import { olapIssues, parseConfig, PROJECT, readRaw, type OlapConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
@@ -354,19 +354,32 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("encrypts the workspace with the synapse key through a UAMI that holds it before creation (no activation)", () => {
-      const identity = byName(resources, "platform-cmk-synapse-id");
+    it("encrypts the workspace with the synapse key through its own identity, granted on the key, then activates it", () => {
+      // A user-assigned identity cannot reach a key behind the vault's firewall (workspaces-encryption.md): the
+      // platform makes no identity for this key, and the workspace uses its system-assigned one.
+      assert.equal(resources.filter((r) => r.name === "platform-cmk-synapse-id").length, 0);
       const key = byName(resources, "platform-cmk-synapse-key");
-      assert.deepEqual(workspace.inputs.identity, {
-        type: "SystemAssigned,UserAssigned",
-        userAssignedIdentities: [idOf(identity)],
-      });
+      assert.deepEqual(workspace.inputs.identity, { type: "SystemAssigned" });
       assert.deepEqual(input(workspace, "encryption.cmk"), {
         key: { name: "cmk-synapse", keyVaultUrl: key.outputs.keyUri },
-        kekIdentity: { userAssignedIdentity: idOf(identity), useSystemAssignedIdentity: false },
+        kekIdentity: { useSystemAssignedIdentity: true },
       });
-      assert.ok(workspace.dependencies.includes(byName(resources, "platform-cmk-synapse-grant-propagation").urn));
-      assert.equal(resources.filter((r) => r.type === "azure-native:synapse:Key").length, 0);
+      const grant = byName(mine, "olap-workspace-cmk-ra-crypto-user");
+      assert.equal(grant.inputs.scope, key.id);
+      assert.equal(grant.inputs.principalId, (workspace.outputs.identity as { principalId: string }).principalId);
+      assert.match(String(grant.inputs.roleDefinitionId), new RegExp(BuiltInRoles.KeyVaultCryptoServiceEncryptionUser));
+      const wait = byName(mine, "olap-workspace-cmk-propagation");
+      assert.deepEqual([wait.inputs.createDuration, wait.inputs.triggers], ["10m", { grant: grant.id }]);
+      const activation = ofType(mine, "azure-native:synapse:Key");
+      assert.equal(activation.length, 1);
+      assert.deepEqual(
+        [activation[0].inputs.keyName, activation[0].inputs.keyVaultUrl, activation[0].inputs.isActiveCMK],
+        ["cmk-synapse", key.outputs.keyUri, true],
+      );
+      assert.ok(activation[0].dependencies.includes(wait.urn));
+      assert.equal(activation[0].retainOnDelete, true, "Azure refuses to delete the active key");
+      // Nothing else touches the workspace (the pool above all) before it is active.
+      assert.ok(byName(mine, "olap-sql-admin").dependencies.includes(activation[0].urn));
     });
 
     it("uses the lake's synapse file system as default storage through a managed private endpoint", () => {
@@ -422,8 +435,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual([tde[0].inputs.sqlPoolName, tde[0].inputs.status], [pool.inputs.sqlPoolName, "Enabled"]);
     });
 
-    it("serialises the workspace's operations: admin → SQL security → endpoints → pool → TDE → workload groups", () => {
+    it("serialises the workspace's operations: activation → admin → SQL security → endpoints → pool → TDE → workload groups", () => {
       const chain = [
+        "olap-workspace-key",
         "olap-sql-admin",
         "olap-sql-security",
         "olap-workspace-sql-pep",

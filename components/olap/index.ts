@@ -24,6 +24,7 @@ import {
   type DataServiceArgs,
   type LockSpec,
   type RoleAssignmentSpec,
+  type ServiceKey,
 } from "../shared";
 import { dataLake, type DataLake } from "./lake";
 import { FILE_SYSTEMS, POOL_OPERATOR_ACTIONS, workloadGroups, type FileSystemRole } from "./settings";
@@ -40,7 +41,7 @@ export interface Grantee {
   readonly principalType: RoleAssignmentSpec["principalType"];
 }
 
-export interface OlapArgs extends DataServiceArgs {
+export interface OlapArgs extends DataServiceArgs<ServiceKey> {
   /** The validated `olap` section of the stack config. */
   readonly olap: OlapConfig;
   /** The platform's storage key and its identity, for the lake (`customerManagedKey` is the workspace's). */

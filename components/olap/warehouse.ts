@@ -1,29 +1,31 @@
 /**
  * The Synapse workspace and its dedicated SQL pool: a managed virtual network with data exfiltration protection
  * (no tenant but this one), no public network access, Entra-only SQL with the platform admins group as SQL admin,
- * the platform's synapse customer-managed key through a user-assigned identity that holds key access before the
- * workspace exists (so no activation step), the lake as default storage through a managed private endpoint, private
+ * the platform's synapse customer-managed key through the workspace's system-assigned identity (granted on the key
+ * once the workspace exists, then the workspace activated), the lake as default storage through a managed private endpoint, private
  * endpoints `Sql`, `SqlOnDemand`, `Dev` and a private link hub for Studio (`Web`), SQL auditing, threat detection
  * and vulnerability assessment, diagnostics, and the pool with TDE, geo-backup (prod) and workload isolation.
  *
  * Operations on one workspace are serialised by Azure (a second PUT while one runs fails with a conflict), so the
- * workspace's children are chained: workspace → SQL admin → SQL security → private endpoints (Sql, SqlOnDemand,
- * Dev) → pool → TDE → workload groups and their classifiers, one after the other.
+ * workspace's children are chained: workspace → key activation → SQL admin → SQL security → private endpoints (Sql,
+ * SqlOnDemand, Dev) → pool → TDE → workload groups and their classifiers, one after the other.
  */
 import * as resources from "@pulumi/azure-native/resources";
 import * as synapse from "@pulumi/azure-native/synapse";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { OlapConfig } from "../../lib/config";
 import {
   BuiltInRoles,
+  RBAC_PROPAGATION_DELAY,
   diagnosticSetting,
   managementLock,
   privateEndpoint,
   roleAssignment,
-  type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type LockSpec,
   type PrivateEndpointTarget,
+  type ServiceKey,
   type StackContext,
   type Tags,
 } from "../shared";
@@ -49,8 +51,8 @@ export interface WarehouseArgs {
   readonly suffix: pulumi.Output<string>;
   readonly olap: OlapConfig;
   readonly lake: DataLake;
-  /** The platform's synapse key and its identity. */
-  readonly customerManagedKey: CustomerManagedKey;
+  /** The platform's synapse key (reached with the workspace's own system-assigned identity). */
+  readonly customerManagedKey: ServiceKey;
   readonly privateEndpoints: PrivateEndpointTarget;
   readonly diagnosticSettings: DiagnosticSettingsTarget;
   /** The Entra group that administers the workspace's SQL (no SQL logins). */
@@ -87,18 +89,17 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       resourceGroupName: rg,
       location,
       managedResourceGroupName: context.name("resourceGroup", "synapse-managed"),
-      // The system-assigned identity reaches the lake (Storage Blob Data Contributor, granted below); the
-      // user-assigned CMK identity already holds the key, so the workspace is created encrypted and active,
-      // with no `synapse.Key` activation step (workspaces-encryption: "If you do not configure a user-assigned
-      // managed identity ... your workspace will remain in a 'Pending' state until activation succeeds").
-      identity: {
-        type: synapse.ResourceIdentityType.SystemAssigned_UserAssigned,
-        userAssignedIdentities: [cmk.identity.id],
-      },
+      // The system-assigned identity reaches the lake (Storage Blob Data Contributor, granted below) and the key: a
+      // user-assigned identity cannot, because "A User-assigned Managed Identity cannot be configured to access
+      // customer-managed key when Azure Key Vault is behind a firewall" and the platform's vault admits only its
+      // private endpoint and trusted services (MicrosoftDocs/azure-docs articles/synapse-analytics/security/
+      // workspaces-encryption.md). The workspace is created "Pending" and activated below, once its identity holds
+      // the key ("you can only create a new dedicated SQL pool once activation succeeds", same page).
+      identity: { type: synapse.ResourceIdentityType.SystemAssigned },
       encryption: {
         cmk: {
           key: { name: WORKSPACE_KEY_NAME, keyVaultUrl: cmk.keyUri },
-          kekIdentity: { userAssignedIdentity: cmk.identity.id, useSystemAssignedIdentity: false },
+          kekIdentity: { useSystemAssignedIdentity: true },
         },
       },
       // Default storage = the lake's `synapse` file system, reached from the managed VNet through a managed
@@ -124,13 +125,40 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     {
       parent,
       protect: args.protect,
-      // Key access is checked at creation; the default file system must exist; the managed private endpoint the
-      // workspace creates adds a connection to the lake, after the lake's own operations.
-      dependsOn: [cmk.accessGrant, lake.fileSystems.synapse, lake.settled],
+      // The default file system must exist; the managed private endpoint the workspace creates adds a connection to
+      // the lake, after the lake's own operations.
+      dependsOn: [lake.fileSystems.synapse, lake.settled],
     },
   );
   const ws = { resourceGroupName: rg, workspaceName: workspace.name };
   const workspacePrincipalId = workspace.identity.apply((i) => i?.principalId ?? "");
+
+  // Activation: the workspace identity gets wrap/unwrap on the key (Key Vault Crypto Service Encryption User, scope
+  // the key), the grant propagates, then the workspace key is made active (what the portal's "activate" banner and
+  // `New-AzSynapseWorkspaceKey -Activate` do). Azure refuses to delete the active key: the workspace's deletion
+  // removes it, so Pulumi leaves it in place on delete.
+  const keyGrant = roleAssignment(
+    `${name}-workspace-cmk`,
+    cmk.keyId,
+    {
+      key: "crypto-user",
+      principalId: workspacePrincipalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: BuiltInRoles.KeyVaultCryptoServiceEncryptionUser,
+      description: "The Synapse workspace identity wraps and unwraps with its customer-managed key.",
+    },
+    parent,
+  );
+  const keyGrantPropagated = new time.Sleep(
+    `${name}-workspace-cmk-propagation`,
+    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: keyGrant.id } },
+    { parent },
+  );
+  const activation = new synapse.Key(
+    `${name}-workspace-key`,
+    { ...ws, keyName: WORKSPACE_KEY_NAME, keyVaultUrl: cmk.keyUri, isActiveCMK: true },
+    { parent, dependsOn: [keyGrantPropagated], retainOnDelete: true },
+  );
 
   // The workspace identity reads and writes the lake (default storage, COPY INTO, scan results): Storage Blob Data
   // Contributor on the account (https://learn.microsoft.com/azure/synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions).
@@ -156,7 +184,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       sid: args.sqlAdmin.objectId,
       tenantId: args.tenantId,
     },
-    { parent },
+    { parent, dependsOn: [activation] },
   );
 
   // SQL auditing to Azure Monitor, threat detection and vulnerability assessment (see sqlSecurityTemplate for why

@@ -16,7 +16,6 @@ import {
   BuiltInRoles,
   deployer,
   roleAssignment,
-  type CustomerManagedKey,
   type DataServiceArgs,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
@@ -24,14 +23,14 @@ import {
 } from "../shared";
 import { egressFirewall } from "./firewall";
 import { entraGroups, type GroupRole } from "./identity";
-import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService } from "./keys";
+import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService, type ServiceKeys } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope } from "./monitoring";
 import { platformNetwork, privateDnsZones } from "./network";
 
 export { EGRESS_SERVICE_TAGS, nsgRules, SUBNETS, type SubnetSpec } from "./network";
 export { GROUP_ROLES, type GroupRole } from "./identity";
-export { CMK_SERVICES, TRUSTED_SERVICES_KEYS, type CmkService } from "./keys";
+export { CMK_SERVICES, SYSTEM_IDENTITY_KEYS, TRUSTED_SERVICES_KEYS, type CmkService, type ServiceKeys } from "./keys";
 
 /** Resource groups by lifecycle: what is deployed, changed and deleted together. */
 export const RESOURCE_GROUP_ROLES = [
@@ -89,7 +88,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly keyUriWithVersion: pulumi.Output<string>;
   };
   /** A customer-managed key and its identity per service. */
-  public readonly customerManagedKeys: Readonly<Record<CmkService, CustomerManagedKey>>;
+  public readonly customerManagedKeys: ServiceKeys;
   /** Entra group object ids by role (created, or existing ones from config). */
   public readonly groupObjectIds: Readonly<Record<GroupRole, pulumi.Output<string>>>;
   /** Entra group display names by role (read from Entra for existing groups). */
@@ -249,7 +248,7 @@ export class Platform extends pulumi.ComponentResource {
       this,
     );
 
-    // Customer-managed keys: one key + identity per service.
+    // Customer-managed keys: one key per service, with its user-assigned identity where the service uses one.
     this.customerManagedKeys = serviceKeys(
       name,
       { ...keyArgs, vaults: { main: this.keyVault, cosmos: this.cosmosKeyVault } },
@@ -330,7 +329,10 @@ export class Platform extends pulumi.ComponentResource {
    * What a data tier receives from the platform (the shared interfaces, filled in): its resource group, the
    * private endpoint subnet and DNS zones, the central workspace, its customer-managed key, names and protection.
    */
-  dataServiceArgs(service: CmkService, group: ResourceGroupRole = "data"): DataServiceArgs {
+  dataServiceArgs<S extends CmkService>(
+    service: S,
+    group: ResourceGroupRole = "data",
+  ): DataServiceArgs<ServiceKeys[S]> {
     return {
       context: this.context,
       resourceGroupName: this.resourceGroups[group].name,

@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { kebabCase } from "../../lib/naming";
 import {
   customerManagedKey,
+  serviceKey,
   vaultKey,
   type CustomerManagedKey,
+  type ServiceKey,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
   type StackContext,
@@ -23,6 +25,18 @@ export type CmkService = (typeof CMK_SERVICES)[number];
 // Event Hubs wraps its keys from the service, not from the VNet: it reaches a firewalled vault only as a trusted
 // service (Key Vault's trusted services list: "Azure Event Hubs ... customer-managed keys scenario").
 export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml", "eventHubs"];
+/**
+ * Keys a service reaches with its own system-assigned identity, so the platform creates no user-assigned identity
+ * for them: Synapse, because "A User-assigned Managed Identity cannot be configured to access customer-managed key
+ * when Azure Key Vault is behind a firewall" (MicrosoftDocs/azure-docs articles/synapse-analytics/security/
+ * workspaces-encryption.md). The OLAP tier grants the workspace's identity on the key and activates the workspace.
+ */
+export const SYSTEM_IDENTITY_KEYS = ["synapse"] as const satisfies readonly CmkService[];
+type SystemIdentityKey = (typeof SYSTEM_IDENTITY_KEYS)[number];
+/** The platform's keys: a bare key for SYSTEM_IDENTITY_KEYS, a key with its user-assigned identity otherwise. */
+export type ServiceKeys = {
+  readonly [S in CmkService]: S extends SystemIdentityKey ? ServiceKey : CustomerManagedKey;
+};
 
 export interface KeysArgs {
   readonly context: StackContext;
@@ -90,14 +104,15 @@ export function serviceKeys(
   name: string,
   args: KeysArgs & { readonly vaults: { readonly main: PlatformVault["ref"]; readonly cosmos: PlatformVault["ref"] } },
   parent: pulumi.Resource,
-): Readonly<Record<CmkService, CustomerManagedKey>> {
+): ServiceKeys {
   const { context } = args;
   const cfg = context.config;
   const location = cfg.location;
-  const keys = {} as Record<CmkService, CustomerManagedKey>;
+  const keys: Partial<Record<CmkService, ServiceKey>> = {};
   for (const service of CMK_SERVICES) {
     const kebab = kebabCase(service);
-    keys[service] = customerManagedKey(
+    const make = (SYSTEM_IDENTITY_KEYS as readonly CmkService[]).includes(service) ? serviceKey : customerManagedKey;
+    keys[service] = make(
       `${name}-cmk-${kebab}`,
       {
         // Cosmos DB reads its key over the vault's firewall (trusted services), and so does Azure ML's: without
@@ -119,7 +134,7 @@ export function serviceKeys(
       parent,
     );
   }
-  return keys;
+  return keys as ServiceKeys;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { CustomerManagedKey, Tags } from "./interfaces";
+import type { CustomerManagedKey, ServiceKey, Tags } from "./interfaces";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 
 export interface KeyPolicy {
@@ -120,18 +120,7 @@ export function customerManagedKey(
     },
     { parent },
   );
-  const key = vaultKey(
-    `${name}-key`,
-    {
-      vaultName: args.vault.name,
-      keyName: args.keyName,
-      resourceGroupName: args.resourceGroupName,
-      policy: args.policy,
-      keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
-      tags: args.tags,
-    },
-    parent,
-  );
+  const { key, ...handles } = serviceKey(name, args, parent);
   const grant = roleAssignment(
     name,
     key.id,
@@ -150,14 +139,43 @@ export function customerManagedKey(
     { parent },
   );
   return {
+    ...handles,
     key,
     identityResource: identity,
-    keyVaultId: pulumi.output(args.vault.id),
-    keyVaultUri: args.vault.uri,
-    keyName: key.name,
-    keyUri: key.keyUri,
-    keyUriWithVersion: key.keyUriWithVersion,
     identity: { id: identity.id, principalId: identity.principalId, clientId: identity.clientId },
     accessGrant,
   };
+}
+
+const keyHandles = (key: keyvault.Key, vault: CustomerManagedKeyArgs["vault"]): ServiceKey => ({
+  keyVaultId: pulumi.output(vault.id),
+  keyVaultUri: vault.uri,
+  keyId: key.id,
+  keyName: key.name,
+  keyUri: key.keyUri,
+  keyUriWithVersion: key.keyUriWithVersion,
+});
+
+/**
+ * A customer-managed key without a user-assigned identity (`${name}-key`): for a service that reaches its key with
+ * its own system-assigned identity, which the tier grants on `keyId` after creating the resource.
+ */
+export function serviceKey(
+  name: string,
+  args: Omit<CustomerManagedKeyArgs, "identityName">,
+  parent: pulumi.Resource,
+): ServiceKey & { readonly key: keyvault.Key } {
+  const key = vaultKey(
+    `${name}-key`,
+    {
+      vaultName: args.vault.name,
+      keyName: args.keyName,
+      resourceGroupName: args.resourceGroupName,
+      policy: args.policy,
+      keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
+      tags: args.tags,
+    },
+    parent,
+  );
+  return { ...keyHandles(key, args.vault), key };
 }

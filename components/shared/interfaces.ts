@@ -38,15 +38,25 @@ export interface DiagnosticSettingsTarget {
   readonly destination?: "Dedicated" | "AzureDiagnostics";
 }
 
-/** A customer-managed key and the identity allowed to use it (created by the platform base). */
-export interface CustomerManagedKey {
+/**
+ * A customer-managed key in a platform vault (created by the platform base). A service that must reach its key with
+ * its own system-assigned identity (Synapse, whose user-assigned identity cannot pass a vault firewall) gets this
+ * alone and grants its identity on `keyId` once the resource exists.
+ */
+export interface ServiceKey {
   readonly keyVaultId: pulumi.Output<string>;
   /** `https://<vault>.vault.azure.net/` */
   readonly keyVaultUri: pulumi.Output<string>;
+  /** ARM id of the key (the scope of a key-level role assignment). */
+  readonly keyId: pulumi.Output<string>;
   readonly keyName: pulumi.Output<string>;
   /** Versionless key URI: services that support auto-rotation follow the latest version. */
   readonly keyUri: pulumi.Output<string>;
   readonly keyUriWithVersion: pulumi.Output<string>;
+}
+
+/** A customer-managed key and the user-assigned identity allowed to use it (created by the platform base). */
+export interface CustomerManagedKey extends ServiceKey {
   /** The user-assigned identity granted `Key Vault Crypto Service Encryption User` on the key. */
   readonly identity: ManagedIdentity;
   /**
@@ -87,7 +97,7 @@ export type Tags = Readonly<Record<string, string>>;
  * The arguments every data-service tier shares (AVM's common interfaces, written once). A tier's own args extend
  * this with what is specific to the service.
  */
-export interface DataServiceArgs {
+export interface DataServiceArgs<K extends ServiceKey = CustomerManagedKey> {
   /** Names, tags and the validated stack config. */
   readonly context: StackContext;
   /** Resource group of the tier's resources (one of the platform's groups). */
@@ -98,8 +108,8 @@ export interface DataServiceArgs {
   readonly privateEndpoints: PrivateEndpointTarget;
   /** Where the tier's diagnostics go (the central Log Analytics workspace). */
   readonly diagnosticSettings: DiagnosticSettingsTarget;
-  /** The service's customer-managed key and the identity allowed to use it (the platform's). */
-  readonly customerManagedKey: CustomerManagedKey;
+  /** The service's customer-managed key and, for most services, the identity allowed to use it (the platform's). */
+  readonly customerManagedKey: K;
   /** Management lock on the stateful resources; default CanNotDelete when `protect` is set, none otherwise. */
   readonly lock?: LockSpec;
   /** Pulumi `protect` on the stateful resources (prod). */

@@ -104,6 +104,7 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -439,6 +440,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         secretOutputKeys: [...outputSecretPaths],
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
+        ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
       };
       if (!records.has(urn)) order.push(urn);
       records.set(urn, record);

@@ -43,6 +43,8 @@ export interface ResourceRecord {
   readonly secretOutputKeys?: readonly string[];
   readonly ignoreChanges?: readonly string[];
   readonly replaceOnChanges?: readonly string[];
+  /** The resource is left in Azure when Pulumi deletes it (`retainOnDelete`). */
+  readonly retainOnDelete?: boolean;
 }
 
 export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);

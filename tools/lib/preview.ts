@@ -141,6 +141,7 @@ export interface ExportedResource {
   provider?: string;
   ignoreChanges?: string[];
   replaceOnChanges?: string[];
+  retainOnDelete?: boolean;
 }
 
 export interface StackExport {
@@ -183,6 +184,8 @@ export function toStackExport(run: ProgramRun): StackExport {
       propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, [...v]])),
       ...(r.ignoreChanges?.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
       ...(r.replaceOnChanges?.length ? { replaceOnChanges: [...r.replaceOnChanges] } : {}),
+      // apitype.ResourceV3: `retainOnDelete,omitempty`.
+      ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
     };
     return out;
   });
@@ -240,6 +243,7 @@ export function fromStackExport(doc: unknown): ResourceRecord[] {
       ...(r.provider ? { provider: r.provider } : {}),
       ignoreChanges: r.ignoreChanges ?? [],
       replaceOnChanges: r.replaceOnChanges ?? [],
+      ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
     } satisfies ResourceRecord;
   });
 }
