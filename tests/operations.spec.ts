@@ -431,9 +431,14 @@ for (const stack of ["dev", "prod"] as const) {
         const pci = ofType(resources, "azure-native:authorization:PolicyAssignment")[0];
         assert.match(String(pci.inputs.policyDefinitionId), /c676748e-3af9-4e22-bc28-50feed564afb$/);
         assert.equal(pci.inputs.enforcementMode, "DoNotEnforce");
-        for (const p of ofType(resources, "azure-native:security:Pricing")) {
+        const plans = ofType(resources, "azure-native:security:Pricing");
+        for (const p of plans) {
           assert.match(String(p.inputs.scopeId), /^subscriptions\//, "no leading slash");
         }
+        // One pricing update per subscription at a time (409 otherwise): each plan waits for the one before.
+        plans
+          .slice(1)
+          .forEach((p, i) => assert.ok(p.dependencies.includes(plans[i].urn), `${p.name} after ${plans[i].name}`));
       },
     );
   });

@@ -17,7 +17,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as security from "@pulumi/azure-native/security";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPriority } from "../../lib/config";
-import { DIAGNOSTIC_SETTING_NAME } from "../shared";
+import { DIAGNOSTIC_SETTING_NAME, Serial } from "../shared";
 import type { AlertRouting } from "./routing";
 
 /** Budget notifications: threshold (%), actual or forecast, and the priority that hears it. */
@@ -142,20 +142,25 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
     },
     { parent },
   );
-  const plans = DEFENDER_PLANS.map(
-    (plan) =>
-      new security.Pricing(
-        `${name}-defender-${plan.name.toLowerCase()}`,
-        {
-          // No leading slash: `subscriptions/<id>` (Pricings API 2024-01-01).
-          scopeId: pulumi.interpolate`subscriptions/${args.subscriptionId}`,
-          pricingName: plan.name,
-          pricingTier: security.PricingTier.Standard,
-          ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
-          ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
-        },
-        { parent, retainOnDelete: true },
-      ),
+  // One pricing update per subscription at a time: overlapping PUTs get 409 "Another update operation is in
+  // progress" (Microsoft's own templates deploy the plans with @batchSize(1)), so the plans go one after the other.
+  const serial = new Serial();
+  const plans = DEFENDER_PLANS.map((plan) =>
+    serial.next(
+      (dependsOn) =>
+        new security.Pricing(
+          `${name}-defender-${plan.name.toLowerCase()}`,
+          {
+            // No leading slash: `subscriptions/<id>` (Pricings API 2024-01-01).
+            scopeId: pulumi.interpolate`subscriptions/${args.subscriptionId}`,
+            pricingName: plan.name,
+            pricingTier: security.PricingTier.Standard,
+            ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
+            ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
+          },
+          { parent, retainOnDelete: true, dependsOn },
+        ),
+    ),
   );
   const contact = new security.SecurityContact(
     `${name}-security-contact`,
