@@ -473,23 +473,31 @@ for (const stack of ["dev", "prod"] as const) {
       for (const ag of groups_) assert.equal((ag.inputs.emailReceivers as unknown[]).length, prod ? 2 : 1);
     });
 
-    it(prod ? "protects and locks the vault and the log workspace" : "does not protect or lock anything", () => {
-      const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
-      const kv = byName(resources, "platform-kv");
-      const cosmosKv = byName(resources, "platform-kv-cosmos");
-      const log = one("operationalinsights:Workspace");
-      assert.equal(kv.protect, prod);
-      assert.equal(cosmosKv.protect, prod);
-      assert.equal(log.protect, prod);
-      if (prod) {
-        for (const r of [kv, cosmosKv, log]) {
-          const lock = locks.find((l) => l.inputs.scope === r.id);
-          assert.equal(lock?.inputs.level, "CanNotDelete", `lock on ${r.name}`);
+    it(
+      prod
+        ? "protects and locks the vaults; protects the Sentinel log workspace without a lock"
+        : "does not protect or lock anything",
+      () => {
+        const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
+        const kv = byName(resources, "platform-kv");
+        const cosmosKv = byName(resources, "platform-kv-cosmos");
+        const log = one("operationalinsights:Workspace");
+        assert.equal(kv.protect, prod);
+        assert.equal(cosmosKv.protect, prod);
+        assert.equal(log.protect, prod);
+        if (prod) {
+          for (const r of [kv, cosmosKv]) {
+            const lock = locks.find((l) => l.inputs.scope === r.id);
+            assert.equal(lock?.inputs.level, "CanNotDelete", `lock on ${r.name}`);
+          }
+          // Sentinel (on in prod) does not support a locked workspace (sentinel/prerequisites.md).
+          assert.equal(ofType(resources, "azure-native:securityinsights:SentinelOnboardingState").length, 1);
+          assert.equal(locks.filter((l) => l.inputs.scope === log.id).length, 0);
+        } else {
+          assert.equal(locks.length, 0);
         }
-      } else {
-        assert.equal(locks.length, 0);
-      }
-    });
+      },
+    );
   });
 }
 

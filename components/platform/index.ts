@@ -146,7 +146,13 @@ export class Platform extends pulumi.ComponentResource {
     // Log Analytics: the central workspace every diagnostic setting targets.
     const workspace = logWorkspace(
       name,
-      { context, resourceGroupName: groups.monitoring.name, protect, tags: securityTags },
+      {
+        context,
+        resourceGroupName: groups.monitoring.name,
+        protect,
+        sentinel: context.config.operations.sentinel,
+        tags: securityTags,
+      },
       this,
     );
     this.logAnalytics = { id: workspace.id, customerId: workspace.customerId, name: workspace.name };

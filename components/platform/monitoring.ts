@@ -10,6 +10,7 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
+  type LockSpec,
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
@@ -21,6 +22,13 @@ export function logWorkspace(
     readonly context: StackContext;
     readonly resourceGroupName: pulumi.Input<string>;
     readonly protect: boolean;
+    /**
+     * Microsoft Sentinel is onboarded on the workspace (`operations.sentinel`): no management lock then, since "The
+     * Log Analytics workspace must not have a resource lock applied ... resource locks aren't supported when
+     * enabling Microsoft Sentinel" (MicrosoftDocs/azure-docs articles/sentinel/prerequisites.md). `protect` and the
+     * workspace's 14-day soft delete remain.
+     */
+    readonly sentinel: boolean;
     /** The workspace holds the audit trail: restricted, CDE. */
     readonly tags: Tags;
   },
@@ -49,7 +57,8 @@ export function logWorkspace(
     },
     { parent, protect },
   );
-  managementLock(`${name}-log`, workspace.id, lockFor(protect, "the audit log workspace"), parent, workspace);
+  const lock: LockSpec = args.sentinel ? { kind: "None" } : lockFor(protect, "the audit log workspace");
+  managementLock(`${name}-log`, workspace.id, lock, parent, workspace);
   return workspace;
 }
 

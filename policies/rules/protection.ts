@@ -80,6 +80,11 @@ const LOCK_TYPES = [
 ];
 const RG_LOCK_TYPE = "azure-native:authorization:ManagementLockAtResourceGroupLevel";
 const RG_TYPE = "azure-native:resources:ResourceGroup";
+const LOG_WORKSPACE_TYPE = "azure-native:operationalinsights:Workspace";
+const SENTINEL_TYPES = [
+  "azure-native:securityinsights:SentinelOnboardingState",
+  "azure-native:operationsmanagement:Solution",
+];
 
 /** Resource groups a resource depends on (through `resourceGroupName` or a plain dependency). */
 function resourceGroupsOf(r: PolicyResource): string[] {
@@ -91,7 +96,7 @@ export const requireManagementLock = stackPolicy(
   {
     name: "azure-native-authorization-managementlock-missing-for-stateful-resource",
     description:
-      "Every stateful data resource in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either.",
+      "Every stateful data resource in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either; a Log Analytics workspace Microsoft Sentinel is onboarded on is exempt (Sentinel does not support a locked workspace).",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -120,8 +125,28 @@ export const requireManagementLock = stackPolicy(
     const { protectedStacks, resourceTypes, allowedLevels, acceptResourceGroupLocks } = args.getConfig<
       StackConfig & { allowedLevels: string[]; acceptResourceGroupLocks: boolean }
     >();
-    const targets = args.resources.filter((r) => resourceTypes.includes(r.type) && inStacks(r.urn, protectedStacks));
-    if (targets.length === 0) args.notApplicable("no stateful resources in a protected stack");
+    // Microsoft Sentinel does not support a locked workspace: "The Log Analytics workspace must not have a resource
+    // lock applied ... resource locks aren't supported when enabling Microsoft Sentinel" (sentinel/prerequisites):
+    // a workspace Sentinel is onboarded on (onboarding state or SecurityInsights solution wired to it) is guarded by
+    // `protect` (the rule above) and the workspace's soft delete instead.
+    const sentinel = args.resources.filter((r) => SENTINEL_TYPES.includes(r.type));
+    const hostsSentinel = (r: PolicyResource) =>
+      r.type === LOG_WORKSPACE_TYPE &&
+      sentinel.some(
+        (s) =>
+          refersTo(s, r) ||
+          refersTo(s, r, {
+            properties: ["workspaceName", "workspaceResourceId"],
+            byName: { nameKeys: ["workspaceName"] },
+          }),
+      );
+    const targets = args.resources.filter(
+      (r) => resourceTypes.includes(r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
+    );
+    if (targets.length === 0)
+      args.notApplicable(
+        "no stateful resources in a protected stack (but Sentinel workspaces, which cannot be locked)",
+      );
     // An absent or unknown level is not a valid lock (the level is a literal, so it is known during preview).
     const locks = args.resources.filter(
       (r) => [...LOCK_TYPES, RG_LOCK_TYPE].includes(r.type) && oneOf(safeGet(r.props, "level"), allowedLevels),

@@ -120,6 +120,27 @@ describe("policies/protection", () => {
         { ...mlWorkspace("prod"), protect: false },
         /mlw-pay-prod-weu \(azure-native:machinelearningservices:Workspace\) in stack 'prod' is not protected/,
       ));
+    it("exempts a Log Analytics workspace Sentinel is onboarded on (Sentinel does not support a locked workspace)", async () => {
+      const { all } = protectionStack();
+      const ws = { ...inStack(workspace(), "prod"), protect: true };
+      const onboarding = resourceRecord(
+        "azure-native:securityinsights:SentinelOnboardingState",
+        "operations-sentinel",
+        { resourceGroupName: UNKNOWN, workspaceName: UNKNOWN, sentinelOnboardingStateName: "default" },
+        { stack: "prod", propertyDependencies: { workspaceName: [ws.urn] }, dependencies: [ws.urn] },
+      );
+      await expectPass(requireManagementLock, [...all, ws, onboarding]);
+      // Without Sentinel on it, the same unlocked workspace fails.
+      await expectFail(requireManagementLock, [...all, ws], /log-pay-dev-weu .*has no management lock/);
+      // Sentinel on another workspace does not exempt this one.
+      const elsewhere = resourceRecord(
+        "azure-native:securityinsights:SentinelOnboardingState",
+        "operations-sentinel",
+        { resourceGroupName: "rg-other", workspaceName: "log-other", sentinelOnboardingStateName: "default" },
+        { stack: "prod" },
+      );
+      await expectFail(requireManagementLock, [...all, ws, elsewhere], /log-pay-dev-weu .*has no management lock/);
+    });
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireManagementLock, [protectionStack("dev").sql]));
     it("reports an exempted resource instead of a violation", async () => {
