@@ -232,9 +232,10 @@ for (const stack of ["dev", "prod"] as const) {
           const hardening = {
             minTlsVersion: "1.2",
             scmMinTlsVersion: "1.2",
-            ftpsState: "Disabled",
             remoteDebuggingEnabled: false,
           };
+          // Flex has no FTP and does not accept ftpsState (flex-consumption-plan.md, deprecated properties).
+          assert.equal(input(site, "siteConfig.ftpsState"), undefined);
           for (const [key, value] of Object.entries(hardening))
             assert.equal(input(site, `siteConfig.${key}`), value, key);
           assert.equal(
@@ -331,6 +332,22 @@ for (const stack of ["dev", "prod"] as const) {
         // Batches of 100, and an instance added per 100 pending changes (not the default 1,000: ~2.5 s behind at 10K/s).
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxBatchSize, "100");
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxChangesPerWorker, "100");
+      });
+
+      it("queues the operations on each app's host storage account: blob service, package container, endpoints", () => {
+        // Storage takes one management operation on an account at a time (409 StorageAccountOperationInProgress).
+        const prefixes = resources
+          .filter((r) => r.type === "azure-native:storage:BlobContainer" && r.name.endsWith("-st-package"))
+          .map((r) => r.name.replace(/-package$/, ""));
+        assert.ok(prefixes.length >= 2, prefixes.join(", "));
+        for (const st of prefixes) {
+          const chain = [`${st}-blob`, `${st}-package`, `${st}-blob-pep`, `${st}-queue-pep`, `${st}-table-pep`];
+          for (let i = 1; i < chain.length; i++)
+            assert.ok(
+              byName(resources, chain[i]).dependencies.includes(byName(resources, chain[i - 1]).urn),
+              `${chain[i]} waits for ${chain[i - 1]}`,
+            );
+        }
       });
 
       it("links the Application Insights components to the scope one at a time", () => {

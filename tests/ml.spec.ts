@@ -271,6 +271,9 @@ for (const stack of ["dev", "prod"] as const) {
         const pe = ofName(`ml-st-${group}-pep`);
         assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [group]);
       }
+      // One management operation on the account at a time: blob service, then each endpoint.
+      assert.ok(ofName("ml-st-blob-pep").dependencies.includes(ofName("ml-st-blob").urn));
+      assert.ok(ofName("ml-st-file-pep").dependencies.includes(ofName("ml-st-blob-pep").urn));
     });
 
     it("container registry: Premium, admin user and public access off, private endpoint, CMK", () => {

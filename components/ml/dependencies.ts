@@ -68,7 +68,9 @@ export function mlStorage(d: DependencyContext): Dependency {
     },
     d.parent,
   );
-  new storage.BlobServiceProperties(
+  // One management operation on the account at a time (409 StorageAccountOperationInProgress otherwise): the blob
+  // service settings, then each private endpoint's connection.
+  let settled: pulumi.Resource = new storage.BlobServiceProperties(
     `${d.name}-st-blob`,
     {
       accountName: account.name,
@@ -80,11 +82,18 @@ export function mlStorage(d: DependencyContext): Dependency {
     { parent: d.parent },
   );
   for (const service of ["storageBlob", "storageFile"] as const) {
-    privateEndpoint(
+    settled = privateEndpoint(
       `${d.name}-st-${service === "storageBlob" ? "blob" : "file"}`,
-      { service, targetId: account.id, targetName: account.name, target: d.privateEndpoints, tags: d.tags },
+      {
+        service,
+        targetId: account.id,
+        targetName: account.name,
+        target: d.privateEndpoints,
+        tags: d.tags,
+        dependsOn: [settled],
+      },
       d.parent,
-    );
+    ).endpoint;
   }
   // Storage logs are per service (the account itself only has metrics).
   for (const service of ["blob", "file"] as const) {

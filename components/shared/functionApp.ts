@@ -40,6 +40,7 @@ import type {
   Tags,
 } from "./interfaces";
 import { privateEndpoint } from "./privateEndpoint";
+import { Serial } from "./serial";
 import { lockFor, managementLock } from "./protection";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 import { hardenedStorageAccount } from "./storage";
@@ -237,26 +238,35 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     parent,
     account,
   );
-  new storage.BlobServiceProperties(
-    `${name}-st-blob`,
-    {
-      accountName: account.name,
-      resourceGroupName: args.resourceGroupName,
-      blobServicesName: "default",
-      deleteRetentionPolicy: { enabled: true, days: 7 },
-      containerDeleteRetentionPolicy: { enabled: true, days: 7 },
-    },
-    { parent },
+  // One management operation on the account at a time (a second one gets 409 StorageAccountOperationInProgress):
+  // the blob service settings, the package container and each private endpoint's connection wait in line.
+  const onAccount = new Serial();
+  onAccount.next(
+    (dependsOn) =>
+      new storage.BlobServiceProperties(
+        `${name}-st-blob`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          blobServicesName: "default",
+          deleteRetentionPolicy: { enabled: true, days: 7 },
+          containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+        },
+        { parent, dependsOn },
+      ),
   );
-  const container = new storage.BlobContainer(
-    `${name}-st-package`,
-    {
-      accountName: account.name,
-      resourceGroupName: args.resourceGroupName,
-      containerName: DEPLOYMENT_CONTAINER,
-      publicAccess: storage.PublicAccess.None,
-    },
-    { parent },
+  const container = onAccount.next(
+    (dependsOn) =>
+      new storage.BlobContainer(
+        `${name}-st-package`,
+        {
+          accountName: account.name,
+          resourceGroupName: args.resourceGroupName,
+          containerName: DEPLOYMENT_CONTAINER,
+          publicAccess: storage.PublicAccess.None,
+        },
+        { parent, dependsOn },
+      ),
   );
   const storageGrants = Object.entries(HOST_STORAGE_ROLES).map(([key, role]) =>
     roleAssignment(
@@ -272,20 +282,22 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       parent,
     ),
   );
-  const storageEndpoints = HOST_STORAGE_SERVICES.map(
-    (service) =>
-      privateEndpoint(
-        `${name}-st-${service}`,
-        {
-          service: STORAGE_PRIVATE_LINK[service],
-          targetId: account.id,
-          targetName: account.name,
-          target: args.privateEndpoints,
-          tags,
-        },
-        parent,
-      ).zoneGroup,
-  );
+  const storageEndpoints = HOST_STORAGE_SERVICES.map((service) => {
+    const pe = privateEndpoint(
+      `${name}-st-${service}`,
+      {
+        service: STORAGE_PRIVATE_LINK[service],
+        targetId: account.id,
+        targetName: account.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: onAccount.tail,
+      },
+      parent,
+    );
+    onAccount.next(() => pe.endpoint);
+    return pe.zoneGroup;
+  });
   // Storage logs (reads, writes, deletes, authorisation failures) and transaction metrics are per service; the
   // account itself has metrics only.
   for (const service of HOST_STORAGE_SERVICES) {
@@ -396,7 +408,8 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       siteConfig: {
         minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
         scmMinTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
-        ftpsState: web.FtpsState.Disabled,
+        // No ftpsState: Flex has no FTP and lists the property as not to be used ("FTPS not supported",
+        // flex-consumption-plan.md, "Deprecated properties and settings"); newer regions reject it.
         remoteDebuggingEnabled: false,
         http20Enabled: true,
         // No CORS block: Flex does not support CORS settings, and the API is called server to server.
