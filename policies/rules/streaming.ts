@@ -339,17 +339,28 @@ export const webTls = webRule(
 export const webFtp = webRule(
   {
     name: "azure-native-web-webapp-disable-ftp",
-    description: "Web and function apps disable FTP and FTPS deployment.",
+    description:
+      "Web and function apps disable FTP and FTPS deployment; Flex Consumption apps, which have no FTP, leave ftpsState unset (Flex does not support it).",
     severity: "high",
     pci: ["2.2.4", "4.2.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.7"],
     service: "web",
     remediationSteps:
-      'Set `siteConfig.ftpsState: "Disabled"` (deploy with zip deploy/run-from-package over Entra-authenticated SCM).',
+      'Set `siteConfig.ftpsState: "Disabled"` (deploy with zip deploy/run-from-package over Entra-authenticated SCM); on a Flex Consumption app (`functionAppConfig`), remove `siteConfig.ftpsState`.',
     url: "https://learn.microsoft.com/azure/app-service/deploy-ftp#enforce-ftps",
   },
   (props, args, report) => {
+    // Flex Consumption has no FTP at all, and lists `ftpsState` among the properties not to use when creating its
+    // apps ("FTPS not supported": azure-docs articles/azure-functions/flex-consumption-plan.md, "Deprecated
+    // properties and settings"); newer regions reject it.
+    if (props.functionAppConfig !== undefined) {
+      if (props.siteConfig?.ftpsState !== undefined)
+        report(
+          `${who(args)} is a Flex Consumption app and sets siteConfig.ftpsState, which Flex does not support: remove it (Flex has no FTP).`,
+        );
+      return;
+    }
     // Absent: the platform default has been AllAllowed (plain FTP) for ARM-created apps; require "Disabled".
     const state = props.siteConfig?.ftpsState;
     if (!sameText(state, "Disabled")) {

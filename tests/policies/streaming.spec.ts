@@ -244,6 +244,19 @@ describe("policies/streaming", () => {
       );
       await expectFail(webFtp, mutate(app(), "siteConfig", undefined), /allows FTP \('unset'\)/);
     });
+    it(`${webFtp.name}: a Flex Consumption app passes without ftpsState and fails with it (Flex does not support it)`, async () => {
+      const flex = mutate(
+        mutate(app(), "functionAppConfig", { runtime: { name: "node", version: "20" } }),
+        "siteConfig.ftpsState",
+        undefined,
+      );
+      await expectPass(webFtp, flex);
+      await expectFail(
+        webFtp,
+        mutate(flex, "siteConfig.ftpsState", "Disabled"),
+        /func-pay-dev-weu .*is a Flex Consumption app and sets siteConfig\.ftpsState, which Flex does not support: remove it/,
+      );
+    });
     it(`${webPublicAccess.name} fails when absent and accepts the siteConfig property`, async () => {
       await expectFail(
         webPublicAccess,
