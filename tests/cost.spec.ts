@@ -455,6 +455,7 @@ describe("cost: pricing rules on hand-made inputs", () => {
 });
 
 describe("cost: rules for the lake, streaming, ETL, security and operations types", () => {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const one = (r: ResourceRecord, others: ResourceRecord[] = [], u: Partial<UsageConfig> = {}) =>
     estimate([r, ...others], { stack: "t", usage: usage(u) });
   it("storage: ZRS from its row; GZRS and RA-GZRS lake at hot + cool volumes", () => {
@@ -517,8 +518,8 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
       });
     const weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
     const params = (ids: Record<string, string>) =>
-      res(`${AN}:datafactory:GlobalParameter`, {
-        properties: Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, { type: "String", value: v }])),
+      res(`${AN}:datafactory:Factory`, {
+        globalParameters: Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, { type: "String", value: v }])),
       });
     const schedule = (ids: Record<string, string>, days?: string[]) => [
       trigger("tr_offhours_start", 8, days),
@@ -558,10 +559,13 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
     it("bills a stopped job's units for its running hours only, and leaves other jobs around the clock", () => {
       const su = price("asa-su").list;
       const s = offHoursSchedule(schedule({ streamingJobResourceId: JOB }, weekdays))!;
-      const stopped = one(job(), schedule({ streamingJobResourceId: JOB }, weekdays));
-      close(stopped.total.list, 3 * s.runningHoursPerMonth * su, "stopped off hours");
-      assert.match(stopped.lines[0].meter, /stopped off hours: 08:30–18:30 on 5 days a week/);
-      close(one(job(), schedule({ fraudScoringAppResourceId: APP }, weekdays)).total.list, 3 * H * su, "not stopped");
+      // The job's lines only (the factory carrying the schedule is priced too).
+      const jobLines = (e: ReturnType<typeof one>) => e.lines.filter((l) => l.type.endsWith(":StreamingJob"));
+      const stopped = jobLines(one(job(), schedule({ streamingJobResourceId: JOB }, weekdays)));
+      close(sum(stopped.map((l) => l.list)), 3 * s.runningHoursPerMonth * su, "stopped off hours");
+      assert.match(stopped[0].meter, /stopped off hours: 08:30–18:30 on 5 days a week/);
+      const other = jobLines(one(job(), schedule({ fraudScoringAppResourceId: APP }, weekdays)));
+      close(sum(other.map((l) => l.list)), 3 * H * su, "not stopped");
     });
     it("lets a serverless database polled by a stopped SQL-trigger app pause: running hours + one delay per stop", () => {
       const db = res(`${AN}:sql:Database`, {

@@ -512,9 +512,14 @@ for (const stack of ["dev", "prod"] as const) {
           .sort(),
         defs.triggers.map((t) => t.name).sort(),
       );
-      const g = byName(mine, "etl-global-parameters");
-      assert.deepEqual(Object.keys(g.inputs.properties as Json).sort(), Object.keys(defs.globalParameters).sort());
-      const value = (n: string) => at(g.inputs.properties, n, "value");
+      // On the factory itself: a later PUT of the factory would wipe a separate GlobalParameter resource.
+      assert.equal(ofType(resources, T.globals).length, 0);
+      const g = byName(mine, "etl-factory");
+      assert.deepEqual(
+        Object.keys(g.inputs.globalParameters as Json).sort(),
+        Object.keys(defs.globalParameters).sort(),
+      );
+      const value = (n: string) => at(g.inputs.globalParameters, n, "value");
       assert.equal(value("etlPrincipalName"), (outputs.etlIdentity as Json).databaseUserName);
       assert.equal(value("lakeDfsEndpoint"), String(outputs.lakeDfsEndpoint).replace(/\/$/, ""));
       assert.equal(value("lakeRawFileSystem"), "raw");
@@ -522,7 +527,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(value("alwaysEncryptedColumnMasterKeyId"), outputs.alwaysEncryptedColumnMasterKeyId);
       const master = byName(mine, `etl-pl-${MASTER_PIPELINE}`);
       assert.equal(input(master, "parameters.runDate.type"), "String");
-      // Every pipeline waits for the linked services and the global parameters it reads.
+      // Every pipeline waits for the factory that carries the global parameters it reads.
       assert.ok(master.dependencies.includes(g.urn));
     });
 
@@ -575,16 +580,16 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(byName(resources, alert).inputs.muteActionsDuration, prod ? undefined : "PT1H", alert);
         }
         const pipelines = ofType(mine, T.pipeline).map((p) => String(p.inputs.pipelineName));
-        const g = byName(mine, "etl-global-parameters");
+        const g = byName(mine, "etl-factory");
         if (prod) {
           assert.deepEqual(offHours, []);
           assert.ok(!pipelines.some((p) => /offhours/.test(p)));
-          assert.ok(!("fraudScoringAppResourceId" in (g.inputs.properties as Json)));
+          assert.ok(!("fraudScoringAppResourceId" in (g.inputs.globalParameters as Json)));
           return;
         }
         // The pipelines stop exactly the app and the job the stack created (their ids as global parameters).
         assert.ok(pipelines.includes("etl_offhours_stop") && pipelines.includes("etl_offhours_start"));
-        const value = (n: string) => at(g.inputs.properties, n, "value");
+        const value = (n: string) => at(g.inputs.globalParameters, n, "value");
         assert.equal(value("fraudScoringAppResourceId"), idOf(byName(resources, "ingestion-fraud-app")));
         assert.equal(value("streamingJobResourceId"), idOf(byName(resources, "streaming-job")));
         assert.equal(value("gatewayResourceId"), idOf(byName(resources, "ingestion-agw")));
@@ -728,9 +733,9 @@ describe("etl (generated definitions deployed: fixture program)", function () {
   });
 
   it("defines every global parameter the definitions read on the factory", () => {
-    const g = byName(mine, "etl-global-parameters");
-    assert.equal(g.inputs.globalParameterName, "default");
-    assert.deepEqual(g.inputs.properties, {
+    const g = byName(mine, "etl-factory");
+    assert.equal(ofType(mine, T.globals).length, 0);
+    assert.deepEqual(g.inputs.globalParameters, {
       rawFileSystem: { type: "String", value: "raw" },
       environment: { type: "String", value: "dev" },
     });

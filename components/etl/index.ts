@@ -236,6 +236,7 @@ export class Etl extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const defs = args.definitions;
     const factory = new datafactory.Factory(
       `${name}-factory`,
       {
@@ -258,6 +259,20 @@ export class Etl extends pulumi.ComponentResource {
           keyName: cmk.keyName,
           identity: { userAssignedIdentity: cmk.identity.id },
         },
+        // On the factory itself, not a separate `GlobalParameter` resource: a later PUT of the factory (a tag
+        // change, say) wipes parameters created through their own API, and Pulumi would not see the drift ("Either
+        // customer can use legacy method or new feature ... would require for them to include global parameter in
+        // their factory resource": the Data Factory team in Azure/bicep-registry-modules#4268).
+        ...(defs && Object.keys(defs.globalParameters).length > 0
+          ? {
+              globalParameters: Object.fromEntries(
+                Object.entries(defs.globalParameters).map(([n, spec]) => [
+                  n,
+                  { type: spec.type, value: globalParameterValuesOf(args)[n] },
+                ]),
+              ),
+            }
+          : {}),
         tags,
       },
       // The factory checks key access when it is created with the key: wait for the identity's grant.
@@ -362,7 +377,6 @@ export class Etl extends pulumi.ComponentResource {
       );
     }
 
-    const defs = args.definitions;
     // What a definition references must exist before it (Data Factory refuses a reference to a missing entity).
     const datasets = new Map<string, pulumi.Resource>();
     const pipelinesCreated = new Map<string, pulumi.Resource>();
@@ -373,22 +387,7 @@ export class Etl extends pulumi.ComponentResource {
         ...[...refs.pipelines].map((n) => pipelinesCreated.get(n)),
       ].filter((r): r is pulumi.Resource => r !== undefined);
     };
-    let globals: pulumi.Resource | undefined;
-    if (defs && Object.keys(defs.globalParameters).length > 0) {
-      const values = globalParameterValuesOf(args);
-      globals = new datafactory.GlobalParameter(
-        `${name}-global-parameters`,
-        {
-          ...scope,
-          globalParameterName: "default",
-          properties: Object.fromEntries(
-            Object.entries(defs.globalParameters).map(([n, spec]) => [n, { type: spec.type, value: values[n] }]),
-          ),
-        },
-        { parent: this },
-      );
-    }
-    const base = [...linkedServices, ...(globals ? [globals] : [])];
+    const base = [...linkedServices];
     for (const d of defs?.datasets ?? []) {
       datasets.set(
         d.name,

@@ -159,16 +159,16 @@ export function scheduledHours(
 
 /**
  * The off-hours schedule of the stack, read from its resources: the factory's `tr_offhours_start` and
- * `tr_offhours_stop` schedule triggers (pipelines/etl/operations.ts) and the global parameters naming what the
- * off-hours pipelines stop. Undefined when the stack stops nothing.
+ * `tr_offhours_stop` schedule triggers (pipelines/etl/operations.ts) and the factory's global parameters naming what
+ * the off-hours pipelines stop. Undefined when the stack stops nothing.
  */
 export function offHoursSchedule(resources: readonly ResourceRecord[]): OffHoursSchedule | undefined {
   const hours = scheduledHours(resources, OFF_HOURS_TRIGGERS.offHoursStart, OFF_HOURS_TRIGGERS.offHoursStop);
   if (!hours) return undefined;
   const stoppedIds = new Set<string>();
-  for (const g of resources.filter((r) => r.type === "azure-native:datafactory:GlobalParameter")) {
+  for (const f of resources.filter((r) => r.type === "azure-native:datafactory:Factory")) {
     for (const p of Object.values(OFF_HOURS_PARAMETER)) {
-      const v = str(g.inputs, `properties.${p}.value`);
+      const v = str(f.inputs, `globalParameters.${p}.value`);
       if (v) stoppedIds.add(v);
     }
   }
