@@ -276,14 +276,17 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(ofName("ml-st-file-pep").dependencies.includes(ofName("ml-st-blob-pep").urn));
     });
 
-    it("container registry: Premium, admin user and public access off, private endpoint, CMK", () => {
+    it("container registry: Premium, admin user and public access off, private endpoint, Microsoft-managed keys", () => {
       const cr = ofName("ml-cr");
       assert.equal(input(cr, "sku.name"), "Premium");
       assert.equal(cr.inputs.adminUserEnabled, false);
       assert.equal(cr.inputs.anonymousPullEnabled, false);
       assert.equal(cr.inputs.publicNetworkAccess, "Disabled");
-      assert.equal(input(cr, "encryption.status"), "enabled");
-      assert.equal(input(cr, "encryption.keyVaultProperties.identity"), cmkIdentity().outputs.clientId);
+      // A registry reaches a firewalled vault only with its system identity, which cannot hold the key at creation
+      // (container-registry-customer-managed-keys.md): no CMK, no identity.
+      assert.equal(input(cr, "encryption.status"), "disabled");
+      assert.equal(input(cr, "encryption.keyVaultProperties"), undefined);
+      assert.equal(cr.inputs.identity, undefined);
       assert.equal(input(cr, "policies.exportPolicy.status"), "disabled");
       assert.deepEqual(
         (ofName("ml-cr-pep").inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds,

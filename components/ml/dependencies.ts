@@ -157,10 +157,16 @@ export function mlKeyVault(
 }
 
 /**
- * Container registry for training and scoring images: Premium (private endpoints, CMK, retention), admin user and
- * anonymous pull off, no public network access, no export, the ML key (set at creation only; versionless key URI so
- * rotation is followed). Images are built on the training cluster (the workspace's `imageBuildCompute`): ACR Tasks
- * cannot reach a registry behind a private endpoint.
+ * Container registry for training and scoring images: Premium (private endpoints, retention), admin user and
+ * anonymous pull off, no public network access, no export. Images are built on the training cluster (the
+ * workspace's `imageBuildCompute`): ACR Tasks cannot reach a registry behind a private endpoint.
+ *
+ * Encrypted at rest with Microsoft-managed keys, not `cmk-ml`: a registry's customer-managed key is set at creation
+ * with a user-assigned identity, and "an Azure container registry can only bypass the firewall when using its
+ * system-managed identity" (azure-docs articles/container-registry/container-registry-customer-managed-keys.md,
+ * "Advanced scenario: Key Vault firewall"). Every platform vault denies public networks, so the create would fail;
+ * Microsoft's workaround is a temporary vault outside the firewall, which this platform does not open. The registry
+ * holds images (code and model files), no cardholder or personal data (docs/ml-operations.md).
  */
 export function mlRegistry(d: DependencyContext): Dependency {
   const cfg = d.context.config;
@@ -178,21 +184,14 @@ export function mlRegistry(d: DependencyContext): Dependency {
       // Trusted Azure services (Azure ML among them) keep the bypass Microsoft asks for (how-to-managed-network).
       networkRuleBypassOptions: containerregistry.NetworkRuleBypassOptions.AzureServices,
       zoneRedundancy: cfg.isProd ? containerregistry.ZoneRedundancy.Enabled : containerregistry.ZoneRedundancy.Disabled,
-      identity: {
-        type: containerregistry.ResourceIdentityType.UserAssigned,
-        userAssignedIdentities: d.cmk.identity.id.apply((id) => ({ [id]: {} })),
-      },
-      encryption: {
-        status: containerregistry.EncryptionStatus.Enabled,
-        keyVaultProperties: { keyIdentifier: d.cmk.keyUri, identity: d.cmk.identity.clientId },
-      },
+      encryption: { status: containerregistry.EncryptionStatus.Disabled },
       policies: {
         exportPolicy: { status: containerregistry.ExportPolicyStatus.Disabled },
         retentionPolicy: { status: containerregistry.PolicyStatus.Enabled, days: 30 },
       },
       tags: d.tags,
     },
-    { parent: d.parent, dependsOn: [d.cmk.accessGrant] },
+    { parent: d.parent },
   );
   privateEndpoint(
     `${d.name}-cr`,
