@@ -5,7 +5,7 @@ import { ruPerTransaction } from "../cost/capacity";
 import { estimate, type Estimate } from "../cost/estimate";
 import { alwaysReadyInstances, isSqlTriggerSettings } from "../cost/model";
 import { SEED_COSMOS_MAX_RU, type UsageConfig } from "../../../lib/usage";
-import { SEED, StackCost, planned, outlookFor } from "./seed";
+import { SEED, StackCost, planned } from "./seed";
 
 export type Edit = (r: ResourceRecord) => ResourceRecord | undefined;
 export function scenario(
@@ -13,7 +13,7 @@ export function scenario(
   usage: Partial<UsageConfig> = {},
   ...edits: (Edit | ResourceRecord[])[]
 ): Estimate {
-  let resources = [...s.resources, ...outlookFor(s.resources).flatMap((g) => g.resources)];
+  let resources = [...s.resources];
   for (const edit of edits)
     resources = Array.isArray(edit)
       ? [...resources, ...edit]

@@ -1,4 +1,4 @@
-/** The seed's cost table, the outlook of tiers still to land, and what the two documents share. */
+/** The seed's cost table and what the two documents share. */
 import type { ResourceRecord } from "../policyRunner";
 import { type CapacityRow } from "../cost/capacity";
 import type { Estimate } from "../cost/estimate";
@@ -50,14 +50,14 @@ export function sumWhere(e: Estimate, f: (type: string, name: string) => boolean
   return { list: ls.reduce((s, l) => s + l.list, 0), committed: ls.reduce((s, l) => s + l.committed, 0), n: ls.length };
 }
 
-/** A hand-made resource for the outlook (the seed's services whose tiers are not in the stack yet). */
+/** A hand-made resource a scenario adds to the stack (e.g. a DDoS Network Protection plan, a Stream Analytics cluster). */
 export function planned(type: string, name: string, inputs: Record<string, unknown>): ResourceRecord {
   return {
-    urn: `urn:pulumi:prod::payments-data-platform::payments:outlook:Planned$azure-native:${type}::${name}`,
+    urn: `urn:pulumi:prod::payments-data-platform::payments:scenario:Planned$azure-native:${type}::${name}`,
     type: `azure-native:${type}`,
     name,
     custom: true,
-    parent: "urn:pulumi:prod::payments-data-platform::payments:outlook:Planned::outlook",
+    parent: "urn:pulumi:prod::payments-data-platform::payments:scenario:Planned::scenario",
     dependencies: [],
     propertyDependencies: {},
     inputs,
@@ -65,63 +65,3 @@ export function planned(type: string, name: string, inputs: Record<string, unkno
     protect: false,
   };
 }
-
-/**
- * The tiers landing next (ETL, streaming, operations), as their branches declare them: priced by the same rules, each
- * group only while the stack has none of its marker type, so the real resources replace the outlook as they merge.
- */
-export const OUTLOOK_GROUPS: readonly { tier: string; marker: string; resources: readonly ResourceRecord[] }[] = [
-  {
-    tier: "etl (Data Factory, managed VNet)",
-    marker: "azure-native:datafactory:Factory",
-    resources: [
-      planned("datafactory:Factory", "etl-factory", {}),
-      planned("datafactory:IntegrationRuntime", "etl-ir (managed VNet, 8 DIU, TTL 5 min)", {
-        properties: {
-          type: "Managed",
-          managedVirtualNetwork: { referenceName: "default", type: "ManagedVirtualNetworkReference" },
-          computeProperties: {
-            location: "AutoResolve",
-            copyComputeScaleProperties: { dataIntegrationUnit: 8, timeToLive: 5 },
-            pipelineExternalComputeScaleProperties: { timeToLive: 5 },
-          },
-        },
-      }),
-      planned("network:PrivateEndpoint", "adf-pep", {}),
-    ],
-  },
-  {
-    tier: "streaming (Event Hubs Premium 1 PU, Stream Analytics job 6 SU)",
-    marker: "azure-native:eventhub:Namespace",
-    resources: [
-      planned("eventhub:Namespace", "streaming-evh (Premium 1 PU: CMK needs Premium)", {
-        sku: { name: "Premium", capacity: 1 },
-      }),
-      planned("streamanalytics:StreamingJob", "streaming-job (no cluster)", {
-        transformation: { name: "t", streamingUnits: 6 },
-      }),
-      planned("network:PrivateEndpoint", "evh-pep", {}),
-    ],
-  },
-  {
-    tier: "operations (Defender plans, Sentinel, alert rules)",
-    marker: "azure-native:security:Pricing",
-    resources: [
-      ...["SqlServers", "CosmosDbs", "KeyVaults", "StorageAccounts", "Arm"].map((plan) =>
-        planned("security:Pricing", `defender-${plan.toLowerCase()}`, { pricingName: plan, pricingTier: "Standard" }),
-      ),
-      planned("securityinsights:SentinelOnboardingState", "sentinel", {}),
-      ...Array.from({ length: 12 }, (_, i) =>
-        planned("monitor:MetricAlert", `metric-alert-${i + 1}`, { scopes: ["x"], criteria: { allOf: [{}] } }),
-      ),
-      ...Array.from({ length: 6 }, (_, i) =>
-        planned("monitor:ScheduledQueryRule", `log-alert-${i + 1} (5 min)`, { evaluationFrequency: "PT5M" }),
-      ),
-      planned("monitor:ActionGroup", "oncall-webhook", { webhookReceivers: [{ useAadAuth: true }] }),
-    ],
-  },
-];
-
-/** The outlook groups still missing from a stack. */
-export const outlookFor = (resources: readonly ResourceRecord[]) =>
-  OUTLOOK_GROUPS.filter((g) => !resources.some((r) => r.custom && r.type === g.marker));
