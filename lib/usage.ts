@@ -1,7 +1,7 @@
 /**
  * Usage assumptions (what a month of running the platform consumes) and the target load (what each tier must
  * carry), as validated stack config with the seed's figures as defaults. The cost estimator and the capacity model
- * (tools/lib/cost/) read them; the program validates them with every other key (lib/config.ts), so a bad value
+ * (tools/lib/cost/) read them; the program validates them with every other key (lib/config/), so a bad value
  * fails `pulumi preview` and the offline preview alike, naming the key.
  */
 import { z } from "zod";

@@ -1,0 +1,380 @@
+/** Stack configuration of the data tiers: `sql` (OLTP), `olap` (Synapse and the lake) and `cosmos` (NoSQL). */
+import { z } from "zod";
+import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";
+import { WINDOWS_TIME_ZONES } from "../timeZones";
+import {
+  Environment,
+  SQL_SKUS,
+  SQL_VCORES,
+  BACKUP_REDUNDANCY,
+  COSMOS_CONSISTENCY,
+  COSMOS_CONTAINERS,
+  list,
+  int,
+  isoDuration,
+} from "./common";
+
+export const sqlSchema = z
+  .object({
+    sku: z.object({
+      name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
+      capacity: z
+        .number()
+        .refine(
+          (v) => (SQL_VCORES as readonly number[]).includes(v),
+          `must be a Gen5 vCore count: ${list(SQL_VCORES)}`,
+        ),
+    }),
+    /** Serverless only: minimum vCores (0.5 steps). */
+    minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
+    /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
+    autoPauseDelayMinutes: z
+      .number()
+      .int()
+      .refine((v) => v === -1 || (v >= 15 && v <= 10080), "must be -1 (off) or 15–10080 minutes")
+      .optional(),
+    maxSizeGb: int(1, 4096),
+    zoneRedundant: z.boolean(),
+    readScaleOut: z.boolean(),
+    backupStorageRedundancy: z.enum(BACKUP_REDUNDANCY, { error: () => `must be one of ${list(BACKUP_REDUNDANCY)}` }),
+    pitrRetentionDays: int(1, 35, " days (Azure SQL point-in-time restore)"),
+    longTermRetention: z
+      .object({ weekly: isoDuration, monthly: isoDuration, yearly: isoDuration, weekOfYear: int(1, 52) })
+      .optional(),
+    failoverGroup: z.boolean(),
+    /**
+     * Database-level ledger (every table becomes a ledger table, irreversibly). Off by default: the payment
+     * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
+     */
+    ledger: z.boolean().default(false),
+    auditRetentionDays: int(0, 3285).default(0),
+  })
+  .superRefine((sql, ctx) => {
+    const serverless = sql.sku.name === "GP_S_Gen5";
+    if (!serverless && (sql.minCapacity !== undefined || sql.autoPauseDelayMinutes !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sku", "name"],
+        message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)",
+      });
+    }
+    if (sql.readScaleOut && !["BC_Gen5", "HS_Gen5"].includes(sql.sku.name)) {
+      ctx.addIssue({ code: "custom", path: ["readScaleOut"], message: "read scale-out needs BC_Gen5 or HS_Gen5" });
+    }
+    if (serverless && (sql.failoverGroup || sql.longTermRetention) && sql.autoPauseDelayMinutes !== -1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoPauseDelayMinutes"],
+        message:
+          "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
+      });
+    }
+    if (serverless && sql.sku.capacity > 80) {
+      ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
+    }
+  });
+
+/**
+ * Dedicated SQL pool service levels Azure sells (Gen2, "c" = compute optimised) and, per level, the lowest effective
+ * REQUEST_MIN_RESOURCE_GRANT_PERCENT (the smallest share one query can be granted, hence the maximum concurrency):
+ * https://learn.microsoft.com/sql/t-sql/statements/create-workload-group-transact-sql?view=azure-sqldw-latest#effective-values
+ */
+export const SYNAPSE_MIN_REQUEST_GRANT = {
+  DW100c: 25,
+  DW200c: 12.5,
+  DW300c: 8,
+  DW400c: 6.25,
+  DW500c: 5,
+  DW1000c: 3,
+  DW1500c: 3,
+  DW2000c: 2,
+  DW2500c: 2,
+  DW3000c: 1.5,
+  DW5000c: 1.5,
+  DW6000c: 0.75,
+  DW7500c: 0.75,
+  DW10000c: 0.75,
+  DW15000c: 0.75,
+  DW30000c: 0.75,
+} as const;
+export type SynapsePoolSku = keyof typeof SYNAPSE_MIN_REQUEST_GRANT;
+export const SYNAPSE_POOL_SKUS = Object.keys(SYNAPSE_MIN_REQUEST_GRANT) as [SynapsePoolSku, ...SynapsePoolSku[]];
+
+/** Storage redundancy SKUs Azure sells for an ADLS Gen2 (StorageV2, standard) account. */
+export const LAKE_SKUS = [
+  "Standard_LRS",
+  "Standard_ZRS",
+  "Standard_GRS",
+  "Standard_RAGRS",
+  "Standard_GZRS",
+  "Standard_RAGZRS",
+] as const;
+/** Geo-replicated SKUs (they copy to the region's Azure pair). */
+export const GEO_LAKE_SKUS: readonly string[] = ["Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"];
+/**
+ * SKUs whose blobs can be moved to the archive tier: "The archive tier isn't supported for ZRS, GZRS, or RA-GZRS
+ * accounts" (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview#archive-access-tier).
+ */
+export const ARCHIVE_TIER_SKUS: readonly string[] = ["Standard_LRS", "Standard_GRS", "Standard_RAGRS"];
+/**
+ * Azure region pairs of the EU regions that have one (geo-redundant storage replicates to the pair; regions without
+ * a pair offer no GRS/GZRS). https://learn.microsoft.com/azure/reliability/cross-region-replication-azure
+ */
+export const EU_REGION_PAIRS: Readonly<Record<string, string>> = {
+  westeurope: "northeurope",
+  northeurope: "westeurope",
+  francecentral: "francesouth",
+  francesouth: "francecentral",
+  germanywestcentral: "germanynorth",
+  germanynorth: "germanywestcentral",
+  swedencentral: "swedensouth",
+  swedensouth: "swedencentral",
+  norwayeast: "norwaywest",
+  norwaywest: "norwayeast",
+};
+/** Lake zones with a lifecycle rule, and the blob prefix each rule filters on. */
+export const LIFECYCLE_ZONES = ["raw", "archive"] as const;
+export type LifecycleZone = (typeof LIFECYCLE_ZONES)[number];
+/** Tier moves in the order a blob must go through them (a later tier at a later age). */
+export const LIFECYCLE_STEPS = ["coolAfterDays", "coldAfterDays", "archiveAfterDays", "deleteAfterDays"] as const;
+export const WORKLOAD_IMPORTANCE = ["low", "below_normal", "normal", "above_normal", "high"] as const;
+
+export const age = int(0, 36_500, " days (non-negative, since the last modification)").optional();
+export const lifecycleRuleSchema = z.object({
+  coolAfterDays: age,
+  coldAfterDays: age,
+  archiveAfterDays: age,
+  deleteAfterDays: age,
+});
+export const workloadGroupSchema = z.object({
+  /**
+   * Who is classified into the group: a database user or role, or an Entra login/group name. Optional: the ETL
+   * tier classifies its identity itself (Olap.classifyEtlIdentity); BI defaults to the analysts group.
+   */
+  memberName: z.string().min(1, "must name a database user, role or Entra group").optional(),
+  /** Guaranteed share of the pool (MIN_PERCENTAGE_RESOURCE). */
+  minPercent: int(0, 100, " percent"),
+  /** Hard cap (CAP_PERCENTAGE_RESOURCE). */
+  capPercent: int(1, 100, " percent"),
+  /**
+   * Share each request gets (REQUEST_MIN_RESOURCE_GRANT_PERCENT): sets the group's concurrency. A whole number: the
+   * ARM property `minResourcePercentPerRequest` is an integer (Microsoft.Synapse 2021-06-01), unlike the T-SQL option.
+   */
+  requestMinPercent: int(1, 100, " percent (ARM takes whole percentages)"),
+  importance: z.enum(WORKLOAD_IMPORTANCE, { error: () => `must be one of ${list(WORKLOAD_IMPORTANCE)}` }),
+  /** Seconds before a query of the group is cancelled; 0 = no limit. */
+  queryTimeoutSeconds: int(0, 86_400, " seconds").default(0),
+});
+export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 07:00");
+
+export const olapSchema = z.object({
+  pool: z.object({
+    sku: z.enum(SYNAPSE_POOL_SKUS, {
+      error: () => `must be a dedicated SQL pool service level Azure sells: one of ${list(SYNAPSE_POOL_SKUS)}`,
+    }),
+    /** Geo-backups (a daily copy in the paired region): GRS backup storage instead of LRS. */
+    geoBackup: z.boolean(),
+  }),
+  lake: z.object({
+    sku: z.enum(LAKE_SKUS, { error: () => `must be one of ${list(LAKE_SKUS)}` }),
+    /** Days deleted blobs and file systems stay recoverable. */
+    softDeleteDays: int(7, 365, " days"),
+    lifecycle: z.object({ raw: lifecycleRuleSchema, archive: lifecycleRuleSchema }),
+  }),
+  workloadIsolation: z.object({ etl: workloadGroupSchema, bi: workloadGroupSchema }),
+  /**
+   * Pause the dedicated pool outside working hours (dev); run by the ETL tier's pipelines. `alsoStop` lists the other
+   * always-on compute that sleeps on the same schedule (its alerts are silenced while it does).
+   */
+  pauseSchedule: z
+    .object({
+      timeZone: z.enum(Object.keys(WINDOWS_TIME_ZONES) as [string, ...string[]], {
+        error: () =>
+          `must be a Windows time zone id of the platform's regions: ${list(Object.keys(WINDOWS_TIME_ZONES))}`,
+      }),
+      resumeAt: hhmm,
+      pauseAt: hhmm,
+      weekdaysOnly: z.boolean(),
+      /**
+       * Resume the pool at `resumeAt` (default). false: the pool is only paused at `pauseAt` (in case it was left
+       * running) and resumed on demand, by the data engineers (pool-operator role) or the nightly run, which puts it
+       * back to sleep; `resumeAt` then only starts what `alsoStop` stops.
+       */
+      resumePool: z.boolean().default(true),
+      alsoStop: z
+        .array(z.enum(OFF_HOURS_TARGETS, { error: () => `must be one of ${list(OFF_HOURS_TARGETS)}` }))
+        .default([])
+        .refine((xs) => new Set(xs).size === xs.length, "must not name a target twice"),
+    })
+    .optional(),
+});
+export type OlapConfig = z.output<typeof olapSchema>;
+
+/** One problem in the `olap` section: where (path below `olap`) and what is wrong. */
+export interface OlapIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Cross-field rules of the `olap` section (pure): lifecycle ages in tier order and tiers the SKU supports,
+ * redundancy the region and environment allow, and workload groups the pool's service level can honour.
+ */
+export function olapIssues(o: OlapConfig, location: string, environment: Environment): OlapIssue[] {
+  const issues: OlapIssue[] = [];
+  const lake = o.lake;
+  for (const zone of LIFECYCLE_ZONES) {
+    const rule = lake.lifecycle[zone];
+    const steps = LIFECYCLE_STEPS.filter((step) => rule[step] !== undefined);
+    if (steps.length === 0) {
+      issues.push({
+        path: ["lake", "lifecycle", zone],
+        message: `must set at least one of ${list(LIFECYCLE_STEPS)}`,
+      });
+    }
+    for (let i = 1; i < steps.length; i++) {
+      const [before, after] = [steps[i - 1], steps[i]];
+      if ((rule[after] as number) <= (rule[before] as number)) {
+        issues.push({
+          path: ["lake", "lifecycle", zone, after],
+          message: `must be greater than ${before} (${rule[before]}): blobs move hot → cool → cold → archive → delete, each step later than the one before`,
+        });
+      }
+    }
+    if (rule.archiveAfterDays !== undefined && !ARCHIVE_TIER_SKUS.includes(lake.sku)) {
+      issues.push({
+        path: ["lake", "lifecycle", zone, "archiveAfterDays"],
+        message: `the archive tier is not available on ${lake.sku} accounts (only ${list(ARCHIVE_TIER_SKUS)}); use coldAfterDays`,
+      });
+    }
+  }
+  const geo = GEO_LAKE_SKUS.includes(lake.sku);
+  if (geo && !EU_REGION_PAIRS[location]) {
+    issues.push({
+      path: ["lake", "sku"],
+      message: `${location} has no Azure region pair, so it offers no geo-redundant storage: use Standard_ZRS, or a location with an EU pair (${list(Object.keys(EU_REGION_PAIRS))})`,
+    });
+  }
+  if (environment === "prod" && !["Standard_GZRS", "Standard_RAGZRS"].includes(lake.sku)) {
+    issues.push({
+      path: ["lake", "sku"],
+      message: "must be Standard_GZRS or Standard_RAGZRS in prod (zone-redundant and replicated to the EU region pair)",
+    });
+  }
+  if (environment === "prod" && !o.pool.geoBackup) {
+    issues.push({ path: ["pool", "geoBackup"], message: "must be true in prod (restore in the paired region)" });
+  }
+  const grant = SYNAPSE_MIN_REQUEST_GRANT[o.pool.sku];
+  let guaranteed = 0;
+  for (const key of ["etl", "bi"] as const) {
+    const g = o.workloadIsolation[key];
+    guaranteed += g.minPercent;
+    if (g.requestMinPercent < grant) {
+      issues.push({
+        path: ["workloadIsolation", key, "requestMinPercent"],
+        message: `must be at least ${grant} on ${o.pool.sku} (the lowest request grant that service level allows)`,
+      });
+    }
+    if (g.minPercent > 0 && g.minPercent < g.requestMinPercent) {
+      issues.push({
+        path: ["workloadIsolation", key, "minPercent"],
+        message: `must be 0 or at least requestMinPercent (${g.requestMinPercent}); Azure sets a smaller guarantee to 0 at run time`,
+      });
+    }
+    const ratio = g.minPercent / g.requestMinPercent;
+    if (g.minPercent > 0 && Math.abs(ratio - Math.round(ratio)) > 1e-9) {
+      issues.push({
+        path: ["workloadIsolation", key, "minPercent"],
+        message: `must be a multiple of requestMinPercent (${g.requestMinPercent}) so the guarantee is whole requests`,
+      });
+    }
+    if (g.capPercent < g.minPercent || g.capPercent < g.requestMinPercent) {
+      issues.push({
+        path: ["workloadIsolation", key, "capPercent"],
+        message: `must be at least minPercent (${g.minPercent}) and requestMinPercent (${g.requestMinPercent})`,
+      });
+    }
+  }
+  if (guaranteed > 100) {
+    issues.push({
+      path: ["workloadIsolation"],
+      message: `etl.minPercent + bi.minPercent is ${guaranteed}; the guarantees cannot exceed 100 percent of the pool`,
+    });
+  }
+  const schedule = o.pauseSchedule;
+  if (schedule && schedule.pauseAt <= schedule.resumeAt) {
+    issues.push({
+      path: ["pauseSchedule", "pauseAt"],
+      message: `must be later in the day than resumeAt (${schedule.resumeAt})`,
+    });
+  }
+  if (schedule && schedule.alsoStop.length > 0 && environment === "prod") {
+    issues.push({
+      path: ["pauseSchedule", "alsoStop"],
+      message: `must be empty in prod: stopping ${list(schedule.alsoStop)} stops taking, scoring or streaming live payments (off-hours stops are for non-production stacks)`,
+    });
+  }
+  return issues;
+}
+
+export const containerSchema = z.object({
+  /** Autoscale maximum RU/s (provisioned accounts only): a multiple of 1000, at least 1000. */
+  maxThroughput: z
+    .number()
+    .int()
+    .min(1000, "must be at least 1000 RU/s")
+    .max(1_000_000, "must be at most 1,000,000 RU/s")
+    .refine((v) => v % 1000 === 0, "must be a multiple of 1000 RU/s (Cosmos DB autoscale)")
+    .optional(),
+  /** Default time to live in seconds; -1 = items never expire unless they set ttl; absent = TTL off. */
+  ttlSeconds: z
+    .number()
+    .int()
+    .refine((v) => v === -1 || v > 0, "must be -1 or a positive number of seconds")
+    .optional(),
+});
+
+export const cosmosSchema = z
+  .object({
+    serverless: z.boolean(),
+    multiRegion: z.boolean(),
+    zoneRedundant: z.boolean(),
+    backupTier: z.enum(["Continuous7Days", "Continuous30Days"], {
+      error: () => "must be Continuous7Days or Continuous30Days",
+    }),
+    consistency: z.enum(COSMOS_CONSISTENCY, { error: () => `must be one of ${list(COSMOS_CONSISTENCY)}` }),
+    containers: z.object({
+      apiLogs: containerSchema,
+      sessions: containerSchema,
+      fraudFeatures: containerSchema,
+      webhookEvents: containerSchema,
+      // Change feed leases of the streaming tier's relay (components/streaming): one small item per lease.
+      leases: containerSchema.default({}),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    for (const key of COSMOS_CONTAINERS) {
+      const t = c.containers[key].maxThroughput;
+      if (c.serverless && t !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["containers", key, "maxThroughput"],
+          message: "must be absent on a serverless account (serverless has no provisioned throughput)",
+        });
+      }
+      if (!c.serverless && t === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["containers", key, "maxThroughput"],
+          message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)",
+        });
+      }
+    }
+    if (c.serverless && c.multiRegion) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["multiRegion"],
+        message: "serverless accounts are single-region: set serverless false or multiRegion false",
+      });
+    }
+  });

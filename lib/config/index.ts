@@ -1,0 +1,382 @@
+/**
+ * Stack configuration: every key read, validated and typed here, before any resource is registered.
+ * `parseConfig` is pure (tests feed it plain objects); `loadConfig` reads the stack's Pulumi config.
+ * An invalid value fails with one line per problem naming the key, the bad value and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "../cidr";
+import { providerConfigProblems, type ProviderConfig } from "../providerConfig";
+import { loadSchema, usageSchema } from "../usage";
+import {
+  PROJECT,
+  ENVIRONMENTS,
+  Environment,
+  SUBNET_ROLES,
+  SubnetRole,
+  SUBNET_PREFIX,
+  list,
+  euRegion,
+  cidr,
+  guid,
+  email,
+  int,
+} from "./common";
+import { sqlSchema, olapSchema, olapIssues, cosmosSchema } from "./data";
+import {
+  ML_DEV_DEFAULTS,
+  mlSchema,
+  ETL_DEV_DEFAULTS,
+  etlSchema,
+  ingestionSchema,
+  streamingSchema,
+  STREAMING_DEV_DEFAULTS,
+} from "./services";
+import { operationsSchema } from "./operations";
+
+export * from "./common";
+export * from "./data";
+export * from "./services";
+export * from "./operations";
+
+const schema = z
+  .object({
+    environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
+    workload: z.string().regex(/^[a-z][a-z0-9]{1,5}$/, "must be 2–6 lower-case letters/digits starting with a letter"),
+    location: euRegion,
+    secondaryLocation: euRegion,
+    owner: z.string().min(2, "must name the owning team"),
+    costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
+    extraTags: z.record(z.string(), z.string()).default({}),
+    vnetAddressSpace: cidr,
+    subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
+    logRetentionDays: int(30, 730, " days (Log Analytics)"),
+    keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
+    hsmKeys: z.boolean(),
+    cmkKeySize: z.literal(3072, {
+      error: () =>
+        "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
+    }),
+    keyRotationDays: int(30, 365, " days"),
+    keyExpiryDays: int(60, 730, " days"),
+    alertEmails: z.array(email).min(1, "must list at least one e-mail address"),
+    enableFirewall: z.boolean(),
+    enableDdosProtection: z.boolean(),
+    protectStatefulResources: z.boolean(),
+    platformAdminsGroupId: guid.optional(),
+    dataEngineersGroupId: guid.optional(),
+    analystsGroupId: guid.optional(),
+    fraudMlGroupId: guid.optional(),
+    sql: sqlSchema,
+    cosmos: cosmosSchema,
+    /** Usage assumptions for the cost estimate (lib/usage.ts, docs/cost.md). */
+    usage: usageSchema,
+    /** Target load for the capacity model (lib/usage.ts, docs/capacity.md). */
+    load: loadSchema,
+    olap: olapSchema,
+    ml: mlSchema.default(ML_DEV_DEFAULTS),
+    // Absent: the dev-sized defaults (a stack that does not mention the tier still gets a valid, small one).
+    ingestion: ingestionSchema.default({
+      gateway: { minInstances: 0, maxInstances: 2 },
+      tlsCertificateName: "agw-payments-api-tls",
+      functions: {
+        sku: "FC1",
+        instanceMemoryMB: 2048,
+        paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
+        fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
+      },
+    }),
+    /** ETL tier (Data Factory); absent: the dev-sized defaults. */
+    etl: etlSchema.default(ETL_DEV_DEFAULTS),
+    /** Streaming tier (flow 3); absent: the dev sizes (prod's rules reject them). */
+    streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
+    /**
+     * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
+     * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
+     * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
+     * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
+     */
+    ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
+    /** Operations tier: alert routing, SLA thresholds, budget, Sentinel, subscription governance. */
+    operations: operationsSchema,
+  })
+  .superRefine((c, ctx) => {
+    if (c.secondaryLocation === c.location) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secondaryLocation"],
+        message: `must differ from location (${c.location})`,
+      });
+    }
+    const minRetention = c.environment === "prod" ? 365 : 90;
+    if (c.logRetentionDays < minRetention) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["logRetentionDays"],
+        message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
+      });
+    }
+    if (c.hsmKeys && c.keyVaultSku !== "premium") {
+      ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
+    }
+    if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
+        message: "must be true in prod",
+      });
+    }
+    if (c.environment === "prod" && c.ml.endpoint.instanceCount < 3) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ml", "endpoint", "instanceCount"],
+        message:
+          "must be at least 3 in prod (Microsoft recommends 3+ instances for production online deployments: upgrades and node failures keep capacity)",
+      });
+    }
+    if (c.environment === "prod" && c.ml.compute.vmPriority === "LowPriority") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ml", "compute", "vmPriority"],
+        message: "must be Dedicated in prod (low-priority nodes can be preempted mid-training)",
+      });
+    }
+    if (c.environment === "prod" && !c.enableDdosProtection) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["enableDdosProtection"],
+        message: "must be true in prod (the payments API gateway's public IP is in the VNet; PCI DSS 6.4.2, 12.10)",
+      });
+    }
+    if (c.environment === "prod" && !c.operations.sentinel) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operations", "sentinel"],
+        message:
+          "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
+      });
+    }
+    if (c.keyExpiryDays <= c.keyRotationDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keyExpiryDays"],
+        message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire`,
+      });
+    }
+    if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["streaming", "eventHubs", "sku"],
+        message:
+          "must be Premium in prod (the namespace is encrypted with the platform's eventHubs customer-managed key, which Standard cannot use)",
+      });
+    }
+    for (const issue of olapIssues(c.olap, c.location, c.environment)) {
+      ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
+    }
+    const space = parseCidr(c.vnetAddressSpace);
+    if (!space) return;
+    if (!isPrivate(space)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vnetAddressSpace"],
+        message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+      });
+    }
+    if (c.subnets) {
+      const parsed: Record<string, Cidr> = {};
+      for (const [role, text] of Object.entries(c.subnets)) {
+        const sub = text ? parseCidr(text) : undefined;
+        if (!sub) continue;
+        parsed[role] = sub;
+        if (!contains(space, sub)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["subnets", role],
+            message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}`,
+          });
+        }
+      }
+      for (const [a, b] of findOverlaps(parsed)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnets", b],
+          message: `overlaps subnets.${a} (${formatCidr(parsed[a])})`,
+        });
+      }
+      for (const role of SUBNET_ROLES) {
+        if (!(role in parsed)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["subnets", role],
+            message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})`,
+          });
+        }
+      }
+    }
+  });
+
+export type RawConfig = z.input<typeof schema>;
+type Parsed = z.output<typeof schema>;
+
+export interface PlatformConfig extends Omit<Parsed, "subnets"> {
+  /** Secret values (never plaintext): read with getSecret, so they stay Outputs marked secret. */
+  readonly secrets: { readonly alertWebhookUrl?: pulumi.Output<string> };
+  /** Stack name the config was read for. */
+  readonly stack: string;
+  /** Subnet CIDRs per role: from config, or carved deterministically from the address space. */
+  readonly subnets: Readonly<Record<SubnetRole, string>>;
+  readonly isProd: boolean;
+}
+export type SqlConfig = Parsed["sql"];
+export type CosmosConfig = Parsed["cosmos"];
+export type MlConfig = Parsed["ml"];
+export type IngestionConfig = Parsed["ingestion"];
+export type EtlConfig = Parsed["etl"];
+export type StreamingConfig = Parsed["streaming"];
+export type OperationsConfig = Parsed["operations"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing (the key is missing)";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function at(obj: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined),
+    obj,
+  );
+}
+
+/**
+ * Validates plain values (as read from the stack) into the typed config; throws ConfigError. `provider` is the
+ * azure-native provider's config (`azure-native:location`), checked with the rest when given.
+ */
+export function parseConfig(raw: Record<string, unknown>, stack: string, provider?: ProviderConfig): PlatformConfig {
+  const env = raw.environment;
+  const known = (v: unknown): v is Environment => ENVIRONMENTS.includes(v as Environment);
+  if (known(env) && known(stack) && env !== stack) {
+    // Checked first: every other rule depends on the environment being the stack's.
+    throw new ConfigError([`config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'`]);
+  }
+  const result = schema.safeParse(raw);
+  // The provider's default region must be the stack's (EU) location: checked with everything else, one line each.
+  const providerProblems = provider ? providerConfigProblems(provider, raw.location) : [];
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const [top, ...rest] = issue.path.map(String);
+      const key = `${PROJECT}:${top ?? "(root)"}${rest.length ? ` (${rest.join(".")})` : ""}`;
+      const value = at(raw, issue.path);
+      const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
+      return `config ${key}: got ${show(value)}; ${message}`;
+    });
+    throw new ConfigError([...problems, ...providerProblems]);
+  }
+  if (providerProblems.length > 0) throw new ConfigError(providerProblems);
+  const c = result.data;
+  const space = parseCidr(c.vnetAddressSpace) as Cidr;
+  let subnets: Record<SubnetRole, string>;
+  if (c.subnets) {
+    subnets = c.subnets as Record<SubnetRole, string>;
+  } else {
+    try {
+      const carved = carve(
+        space,
+        SUBNET_ROLES.map((name) => ({ name, prefix: SUBNET_PREFIX[name] })),
+      );
+      subnets = Object.fromEntries(SUBNET_ROLES.map((r) => [r, formatCidr(carved[r])])) as Record<SubnetRole, string>;
+    } catch (e) {
+      throw new ConfigError([
+        `config ${PROJECT}:vnetAddressSpace: got ${show(c.vnetAddressSpace)}; ${(e as Error).message}`,
+      ]);
+    }
+  }
+  return { ...c, subnets, stack, isProd: c.environment === "prod", secrets: {} };
+}
+
+/** Keys read from the stack: plain strings, or JSON for numbers, booleans, arrays and objects. */
+const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
+  environment: "string",
+  workload: "string",
+  location: "string",
+  secondaryLocation: "string",
+  owner: "string",
+  costCenter: "string",
+  extraTags: "json",
+  vnetAddressSpace: "string",
+  subnets: "json",
+  logRetentionDays: "json",
+  keyVaultSku: "string",
+  hsmKeys: "json",
+  cmkKeySize: "json",
+  keyRotationDays: "json",
+  keyExpiryDays: "json",
+  alertEmails: "json",
+  enableFirewall: "json",
+  enableDdosProtection: "json",
+  protectStatefulResources: "json",
+  platformAdminsGroupId: "string",
+  dataEngineersGroupId: "string",
+  analystsGroupId: "string",
+  fraudMlGroupId: "string",
+  sql: "json",
+  cosmos: "json",
+  usage: "json",
+  load: "json",
+  olap: "json",
+  ml: "json",
+  ingestion: "json",
+  etl: "json",
+  streaming: "json",
+  ddosProtectionMode: "string",
+  operations: "json",
+};
+
+/** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */
+export const SECRET_KEYS = ["alertWebhookUrl"] as const;
+
+/**
+ * Turns the config strings the engine hands the program (`get(key)` for keys in the project namespace) into
+ * plain values: strings stay strings, numbers/booleans/lists/objects are parsed from their JSON form.
+ */
+export function readRaw(get: (key: string) => string | undefined): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, kind] of Object.entries(KEYS)) {
+    const text = get(key);
+    if (text === undefined) continue;
+    if (kind === "string") {
+      raw[key] = text;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      problems.push(`config ${PROJECT}:${key}: got ${show(text)}; must be valid YAML/JSON of the documented shape`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return raw;
+}
+
+/** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
+export function loadConfig(): PlatformConfig {
+  const cfg = new pulumi.Config(PROJECT);
+  const parsed = parseConfig(
+    readRaw((key) => cfg.get(key)),
+    pulumi.getStack(),
+    {
+      location: new pulumi.Config("azure-native").get("location"),
+    },
+  );
+  const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
+  return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
+}

@@ -1,0 +1,94 @@
+/** Stack configuration of the operations tier: alert receivers, the SLA table, Sentinel, budgets, governance. */
+import { z } from "zod";
+import { list, email, int } from "./common";
+
+/** Alert priorities: P1 paged within 15 minutes, P2 answered within 1 hour, P3 within 24 hours (the seed's support). */
+export const ALERT_PRIORITIES = ["p1", "p2", "p3"] as const;
+export type AlertPriority = (typeof ALERT_PRIORITIES)[number];
+
+export const receiverSchema = z.object({
+  /** E-mail receivers of the priority's action group; default: `alertEmails`. */
+  emails: z.array(email).min(1, "must list at least one e-mail address").optional(),
+  /** Add the secret `alertWebhookUrl` (incident tool) to the group when it is set. */
+  webhook: z.boolean(),
+});
+
+/** The seed's SLA table: thresholds and windows of the six SLA alerts (components/operations/sla.ts). */
+export const SLA_DEFAULTS = {
+  oltpP99Ms: 200,
+  oltpWindowMinutes: 5,
+  olapQuerySeconds: 10,
+  olapSlowQueries: 3,
+  olapWindowMinutes: 15,
+  cosmosP99Ms: 50,
+  cosmosWindowMinutes: 5,
+  etlWindowMinutes: 5,
+  apiAvailabilityPercent: 99.9,
+  apiWindowMinutes: 15,
+  apiMinRequests: 100,
+  freshnessMinutes: 60,
+} as const;
+
+/** Window sizes a log alert rule accepts, in minutes (scheduled query rules: PT1M … P2D). */
+export const LOG_ALERT_WINDOWS = [1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880] as const;
+export const logWindow = (min = 1) => {
+  const allowed = LOG_ALERT_WINDOWS.filter((m) => m >= min);
+  return z
+    .number()
+    .refine(
+      (v) => (allowed as readonly number[]).includes(v),
+      `must be one of ${list(allowed)} minutes (log alert window sizes)`,
+    );
+};
+
+export const slaSchema = z.object({
+  oltpP99Ms: int(1, 60000, " ms").default(SLA_DEFAULTS.oltpP99Ms),
+  oltpWindowMinutes: logWindow().default(SLA_DEFAULTS.oltpWindowMinutes),
+  olapQuerySeconds: int(1, 3600, " seconds").default(SLA_DEFAULTS.olapQuerySeconds),
+  olapSlowQueries: int(1, 1000, " queries").default(SLA_DEFAULTS.olapSlowQueries),
+  olapWindowMinutes: logWindow(5).default(SLA_DEFAULTS.olapWindowMinutes),
+  cosmosP99Ms: int(1, 10000, " ms").default(SLA_DEFAULTS.cosmosP99Ms),
+  cosmosWindowMinutes: logWindow().default(SLA_DEFAULTS.cosmosWindowMinutes),
+  etlWindowMinutes: z
+    .union([z.literal(1), z.literal(5), z.literal(15), z.literal(30), z.literal(60)], {
+      error: () => "must be one of 1, 5, 15, 30, 60 minutes (metric alert window sizes)",
+    })
+    .default(SLA_DEFAULTS.etlWindowMinutes),
+  apiAvailabilityPercent: z
+    .number({ error: "must be a percentage" })
+    .min(90, "must be between 90 and 100 percent")
+    .max(100, "must be between 90 and 100 percent")
+    .default(SLA_DEFAULTS.apiAvailabilityPercent),
+  apiWindowMinutes: logWindow(5).default(SLA_DEFAULTS.apiWindowMinutes),
+  apiMinRequests: int(1, 1_000_000, " requests").default(SLA_DEFAULTS.apiMinRequests),
+  freshnessMinutes: int(15, 1440, " minutes").default(SLA_DEFAULTS.freshnessMinutes),
+});
+
+export const operationsSchema = z.object({
+  /** Cost Management budget of the stack's resource groups (actual 50/80/100 %, forecast 100 %). */
+  budget: z.object({
+    /** Monthly amount in the billing currency. */
+    amount: z.number({ error: "must be a number" }).positive("must be a positive monthly amount"),
+    /**
+     * First day of the budget, pinned (Azure refuses to change it later, and a past date must lie in the current
+     * month when the budget is created): YYYY-MM-01.
+     */
+    startDate: z
+      .string()
+      .regex(/^20\d\d-(0[1-9]|1[0-2])-01$/, "must be the first day of a month, YYYY-MM-01 (e.g. 2026-12-01)"),
+  }),
+  /** Microsoft Sentinel on the workspace with the card-data analytics rules; must be true in prod. */
+  sentinel: z.boolean(),
+  /**
+   * Subscription-wide pieces (activity log to the workspace, Defender for Cloud plans and security contact, the
+   * PCI DSS v4 initiative in audit mode): exactly one stack per subscription owns them (prod).
+   */
+  subscriptionGovernance: z.boolean(),
+  /** Receivers per priority; default: `alertEmails` everywhere, the webhook on P1 and P2. */
+  routing: z
+    .object({ p1: receiverSchema, p2: receiverSchema, p3: receiverSchema })
+    .default({ p1: { webhook: true }, p2: { webhook: true }, p3: { webhook: false } }),
+  /** Defender for Cloud security contacts; default: `alertEmails`. */
+  securityContactEmails: z.array(email).min(1, "must list at least one e-mail address").optional(),
+  sla: slaSchema.default(SLA_DEFAULTS),
+});

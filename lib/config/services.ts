@@ -1,0 +1,228 @@
+/** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
+import { z } from "zod";
+import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, list, int } from "./common";
+
+/** Azure VM size names (`Standard_D4s_v3`, `Standard_NC6s_v3`, ...). */
+export const vmSize = z
+  .string()
+  .regex(/^Standard_[A-Z][A-Za-z0-9_]*$/, "must be an Azure VM size name, e.g. Standard_D4s_v3");
+
+/** Dev-sized defaults of the `ml` key (prod must set it: prod requires 3+ endpoint instances and dedicated nodes). */
+export const ML_DEV_DEFAULTS = {
+  compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "LowPriority", idleSecondsBeforeScaleDown: 120 },
+  endpoint: { instanceType: "Standard_DS1_v2", instanceCount: 1 },
+} as const;
+
+export const mlSchema = z.object({
+  /** Training cluster (scales to zero when idle). */
+  compute: z.object({
+    vmSize,
+    maxNodes: int(1, 100, " nodes"),
+    vmPriority: z.enum(ML_VM_PRIORITIES, { error: () => `must be one of ${list(ML_VM_PRIORITIES)}` }),
+    /** Idle seconds before the cluster scales a node down (ISO 8601 duration in the resource). */
+    idleSecondsBeforeScaleDown: int(60, 86400, " seconds"),
+  }),
+  /** Fraud-scoring managed online endpoint: the deployment size the release pipeline uses (docs/ml-operations.md). */
+  endpoint: z.object({
+    // Azure accepts any casing (Microsoft's list spells them STANDARD_DS3_V2): matched without case, kept canonical.
+    instanceType: z
+      .string()
+      .transform((v) => ONLINE_ENDPOINT_CPU_SKUS.find((sku) => sku.toLowerCase() === v.toLowerCase()) ?? v)
+      .refine((v) => (ONLINE_ENDPOINT_CPU_SKUS as readonly string[]).includes(v), {
+        error: `must be a managed online endpoint CPU size: one of ${list(ONLINE_ENDPOINT_CPU_SKUS)}`,
+      }),
+    instanceCount: int(1, 20, " instances"),
+  }),
+});
+
+/** Dev-sized defaults of the `etl` key (a stack that does not mention the tier still gets a valid, small one). */
+export const ETL_DEV_DEFAULTS = {
+  integrationRuntime: {
+    copyDataIntegrationUnits: 8,
+    copyTimeToLiveMinutes: 5,
+    pipelineTimeToLiveMinutes: 5,
+    pipelineNodes: 1,
+    externalNodes: 1,
+  },
+} as const;
+
+export const etlSchema = z.object({
+  /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
+  integrationRuntime: z.object({
+    /** Data integration units reserved for copies while the copy compute is warm: a multiple of 4, 4-256. */
+    copyDataIntegrationUnits: int(4, 256, " (DIU)").refine((n) => n % 4 === 0, {
+      error: "must be a multiple of 4 (Data Factory reserves DIUs in fours in a managed virtual network)",
+    }),
+    /** Minutes the copy compute stays warm after a copy (>= 5; warm compute is billed). */
+    copyTimeToLiveMinutes: int(5, 1440, " minutes"),
+    /** Minutes the pipeline/external activity compute stays warm (>= 5; cannot be disabled). */
+    pipelineTimeToLiveMinutes: int(5, 1440, " minutes"),
+    /** Pipeline activity nodes (Lookup, Script, Stored Procedure, Web): 1-10. */
+    pipelineNodes: int(1, 10, " nodes"),
+    /** External activity nodes: 1-10. */
+    externalNodes: int(1, 10, " nodes"),
+  }),
+});
+
+/** Flex Consumption instance memory sizes (MB). */
+export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
+/** Function hosting plans the shared hosting supports (see components/shared/functionApp.ts for why Flex). */
+export const FUNCTION_PLAN_SKUS = ["FC1"] as const;
+
+export const functionAppSchema = z.object({
+  /** Flex Consumption scale-out ceiling of the app (Azure allows 40–1000). */
+  maximumInstanceCount: int(40, 1000, " (Flex Consumption maximum instance count)"),
+  /** Instances kept warm for the app's trigger group (cold-start free; billed while idle). */
+  alwaysReady: int(0, 50, " (always-ready instances)"),
+});
+
+export const ingestionSchema = z
+  .object({
+    gateway: z.object({
+      /** Application Gateway v2 autoscale minimum (instances kept running; 0 allowed). */
+      minInstances: int(0, 125, " (Application Gateway v2 autoscale)"),
+      /** Application Gateway v2 autoscale maximum. */
+      maxInstances: int(2, 125, " (Application Gateway v2 autoscale)"),
+    }),
+    /** Public host name of the payments API (the listener's host name and the certificate's subject). */
+    apiHostName: z
+      .string()
+      .regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "must be a lower-case DNS name, e.g. api.payments.example.com",
+      )
+      .optional(),
+    /** Name of the TLS certificate in the platform Key Vault that the gateway's HTTPS listener serves. */
+    tlsCertificateName: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault certificate name (letters, digits, hyphens)")
+      .default("agw-payments-api-tls"),
+    functions: z.object({
+      sku: z.enum(FUNCTION_PLAN_SKUS, {
+        error: () =>
+          `must be ${list(FUNCTION_PLAN_SKUS)} (Flex Consumption: identity-based deployment storage, VNet integration, always-ready instances)`,
+      }),
+      instanceMemoryMB: z
+        .number()
+        .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
+      paymentApi: functionAppSchema,
+      fraudScoring: functionAppSchema,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.gateway.maxInstances < c.gateway.minInstances) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "maxInstances"],
+        message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
+      });
+    }
+    if (c.functions.fraudScoring.alwaysReady < 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["functions", "fraudScoring", "alwaysReady"],
+        message:
+          "must be at least 1: the SQL trigger authenticates with a managed identity, which the Flex Consumption scale controller cannot use to wake an app from zero (Azure/azure-functions-sql-extension#1235)",
+      });
+    }
+  });
+
+/** Event Hubs tiers the streaming tier supports (Basic has no consumer groups beyond $Default and 1-day retention). */
+export const EVENT_HUBS_SKUS = ["Standard", "Premium"] as const;
+/** Premium processing units Azure sells. */
+export const EVENT_HUBS_PREMIUM_UNITS = [1, 2, 4, 8, 16] as const;
+
+/** Window sizes a log search alert accepts, in minutes (the freshness alert's threshold). */
+export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440] as const;
+
+/** Dev-sized defaults of the `streaming` key (prod must set it: prod requires Premium Event Hubs for the CMK). */
+export const STREAMING_DEV_DEFAULTS = {
+  eventHubs: { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 },
+  streamAnalytics: { streamingUnits: 1, lateArrivalSeconds: 60 },
+  relay: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: 0, loaderAlwaysReady: 0 },
+  freshnessMinutes: 60,
+} as const;
+
+export const streamingSchema = z
+  .object({
+    eventHubs: z
+      .object({
+        /** Standard (Microsoft-managed keys only) or Premium (customer-managed key, dedicated resources). */
+        sku: z.enum(EVENT_HUBS_SKUS, {
+          error: () => `must be ${list(EVENT_HUBS_SKUS)} (customer-managed keys need Premium)`,
+        }),
+        /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
+        capacity: int(1, 40, " (Event Hubs throughput/processing units)"),
+        /** Partitions of the api-logs hub (Standard at most 32, Premium at most 100); fixed once created on Standard. */
+        partitions: int(1, 100, " (Event Hubs partitions)"),
+        /** Hours events stay in the hub for replay (Standard at most 168, Premium at most 2160). */
+        retentionHours: int(1, 2160, " hours (Event Hubs retention)"),
+      })
+      .default(STREAMING_DEV_DEFAULTS.eventHubs),
+    streamAnalytics: z
+      .object({
+        /**
+         * Removed: the job no longer runs on a Stream Analytics cluster (it writes to Event Hubs through the trusted
+         * services exception and a function loads Synapse, docs/streaming.md). Refused rather than ignored, so a
+         * stack file that still sizes a cluster says so.
+         */
+        clusterCapacity: z
+          .never({
+            error: () =>
+              "is no longer used: the job runs without a Stream Analytics cluster (docs/streaming.md); remove the key and size the job with streamingUnits",
+          })
+          .optional(),
+        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job (multi-tenant, billed per SU-hour). */
+        streamingUnits: z
+          .number()
+          .refine(
+            (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
+            "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
+          ),
+        /** How late an event may arrive (event time) and still count in its window. */
+        lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
+      })
+      .default(STREAMING_DEV_DEFAULTS.streamAnalytics),
+    relay: z
+      .object({
+        instanceMemoryMB: z
+          .number()
+          .refine(
+            (v) => (FLEX_MEMORY_MB as readonly number[]).includes(v),
+            `must be one of ${list(FLEX_MEMORY_MB)} MB`,
+          ),
+        ...functionAppSchema.shape,
+        /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
+        loaderAlwaysReady: int(0, 50, " (always-ready instances of the Synapse loader)").default(0),
+      })
+      .default(STREAMING_DEV_DEFAULTS.relay),
+    /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
+    freshnessMinutes: z
+      .number()
+      .refine(
+        (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
+        `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
+      )
+      .default(STREAMING_DEV_DEFAULTS.freshnessMinutes),
+  })
+  .superRefine((c, ctx) => {
+    const eh = c.eventHubs;
+    if (eh.sku === "Premium" && !(EVENT_HUBS_PREMIUM_UNITS as readonly number[]).includes(eh.capacity)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["eventHubs", "capacity"],
+        message: `must be one of ${list(EVENT_HUBS_PREMIUM_UNITS)} processing units on Premium`,
+      });
+    }
+    const limits =
+      eh.sku === "Premium" ? { partitions: 100, retentionHours: 2160 } : { partitions: 32, retentionHours: 168 };
+    for (const key of ["partitions", "retentionHours"] as const) {
+      if (eh[key] > limits[key]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["eventHubs", key],
+          message: `must be at most ${limits[key]} on ${eh.sku}`,
+        });
+      }
+    }
+  });
