@@ -1,7 +1,7 @@
 /**
  * Entry point of the function package (package.json `main`). One package serves the two apps of flow 1 and the
  * streaming app of flow 3 (change-feed relay and Synapse loader); the app's FUNCTIONS_APP_ROLE setting (set by
- * components/ingestion.ts and components/streaming) decides which functions it registers, so the payment API never
+ * components/ingestion/ and components/streaming) decides which functions it registers, so the payment API never
  * runs the SQL trigger, the scorer exposes no HTTP route and the streaming app serves no HTTP at all.
  */
 import { app } from "@azure/functions";

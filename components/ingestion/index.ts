@@ -25,20 +25,12 @@
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
-import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
-import type { CosmosContainerKey, IngestionConfig } from "../lib/config";
-import { publicIpDdosMode } from "../lib/ddos";
-import { tierLogAlert } from "./operations/alerts";
-import { isoMinutes } from "./operations/sla";
+import type { CosmosContainerKey, IngestionConfig } from "../../lib/config";
+import { tierLogAlert } from "../operations/alerts";
+import { isoMinutes } from "../operations/sla";
 import {
-  BuiltInRoles,
-  deployer,
-  diagnosticSetting,
   functionApp,
-  RBAC_PROPAGATION_DELAY,
-  roleAssignment,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type FunctionAppResources,
@@ -47,60 +39,19 @@ import {
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
-} from "./shared";
-
-/** The managed rule sets of the WAF policy: Microsoft's Default Rule Set and the bot protection rule set. */
-export const WAF_MANAGED_RULE_SETS = [
-  { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
-  { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
-] as const;
-
-/** TLS policy of the listeners: TLS 1.2+ with ECDHE AES-GCM ciphers only (the 2022 "strict" predefined policy). */
-export const GATEWAY_SSL_POLICY = network.ApplicationGatewaySslPolicyName.AppGwSslPolicy20220101S;
-
-/** Built-in role that reads secret contents (the certificate's private key is served as a secret). */
-export const KEY_VAULT_SECRETS_USER = BuiltInRoles.KeyVaultSecretsUser;
-
-/** The app the gateway routes to, and the path its health probe calls (anonymous, no data access). */
-export const HEALTH_PATH = "/api/health";
-
-/** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
-export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
-
-/** Polling interval of the SQL trigger: the flow's P99 budget is 200 ms end to end, so poll at most every 100 ms. */
-export const SQL_TRIGGER_POLLING_MS = 100;
-/** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request and one upsert per entity each. */
-export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
-/**
- * Pending changes allowed per instance before the scale controller adds one (Sql_Trigger_MaxChangesPerWorker,
- * default 1,000: learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). Inert today: the
- * Flex scale controller cannot count pending changes with a managed identity (azure-functions-sql-extension#1235),
- * so the trigger runs on its always-ready instances (28 in prod, docs/capacity.md). Once that is fixed, 100 keeps the
- * scorer about half a second behind the inserts at 10K payments/s where 1,000 would leave it ~2.6 s behind.
- */
-export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
-
-/** Minutes without a successful merchant refresh run before the alert fires (it runs every minute). */
-export const MERCHANT_REFRESH_STALE_MINUTES = 15;
-
-/**
- * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose output binding fails
- * (Cosmos DB 429, 403) is a failed request, so it does not count; requests are not sampled (host.json).
- */
-export function merchantRefreshQuery(appName: string): string {
-  return [
-    "let runs = toscalar(AppRequests",
-    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
-    "    | summarize sum(ItemCount));",
-    "print Runs = coalesce(runs, 0)",
-  ].join("\n");
-}
-
-/** Containers each app writes (and the only ones its identity may write: least privilege). */
-export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
-  paymentApi: ["apiLogs"],
-  fraudScoring: ["fraudFeatures", "webhookEvents"],
-};
+} from "../shared";
+import { apiGateway } from "./gateway";
+import {
+  CONTAINER_ACCESS,
+  cosmosConnectionSettings,
+  FUNCTION_NAMES,
+  MERCHANT_REFRESH_STALE_MINUTES,
+  merchantRefreshQuery,
+  SQL_TRIGGER_MAX_BATCH_SIZE,
+  SQL_TRIGGER_MAX_CHANGES_PER_WORKER,
+  SQL_TRIGGER_POLLING_MS,
+  sqlConnectionString,
+} from "./settings";
 
 export interface FraudScoringEndpoint {
   /** `https://<endpoint>.<region>.inference.ml.azure.com/score` (private inside the VNet). */
@@ -161,37 +112,8 @@ export interface IngestionArgs {
   readonly tags?: Tags;
 }
 
-/** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
-export function gatewayAutoscale(cfg: IngestionConfig): { minCapacity: number; maxCapacity: number } {
-  return { minCapacity: cfg.gateway.minInstances, maxCapacity: cfg.gateway.maxInstances };
-}
-
-/** The Key Vault secret id the listener's certificate is read from: versionless, so rotations are picked up. */
-export function certificateSecretId(vaultUri: string, certificateName: string): string {
-  return `${vaultUri.replace(/\/+$/, "")}/secrets/${certificateName}`;
-}
-
-/** Identity-based SQL connection string (Microsoft.Data.SqlClient / mssql "Active Directory Managed Identity"). */
-export function sqlConnectionString(serverFqdn: string, database: string, clientId: string): string {
-  return [
-    `Server=tcp:${serverFqdn},1433`,
-    `Database=${database}`,
-    "Authentication=Active Directory Managed Identity",
-    `User Id=${clientId}`,
-    "Encrypt=True",
-    "TrustServerCertificate=False",
-    "Connection Timeout=5",
-  ].join(";");
-}
-
-/** Cosmos DB identity-based connection settings for the `CosmosDb` connection of the Functions extension (>= 4). */
-export function cosmosConnectionSettings(endpoint: string, clientId: string): Record<string, string> {
-  return {
-    CosmosDb__accountEndpoint: endpoint,
-    CosmosDb__credential: "managedidentity",
-    CosmosDb__clientId: clientId,
-  };
-}
+export * from "./gateway";
+export * from "./settings";
 
 export class Ingestion extends pulumi.ComponentResource {
   /** The identities the apps run as (data tiers grant them access). */
@@ -352,173 +274,22 @@ export class Ingestion extends pulumi.ComponentResource {
       ).id;
     }
 
-    // --- Application Gateway ----------------------------------------------------------------------------------
-    const gwName = context.name("applicationGateway", "api");
-    // Sub-resource ids from names known at plan time (the platform names its groups `context.name("resourceGroup",
-    // role)`), so listener/rule wiring is checkable in the first preview, before the group exists.
-    const rgName = context.name("resourceGroup", "ingestion");
-    const gwId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${rgName}/providers/Microsoft.Network/applicationGateways/${gwName}`;
-    const child = (kind: string, child: string) => ({ id: pulumi.interpolate`${gwId}/${kind}/${child}` });
-
-    // The certificate: Key Vault Secrets User on that one secret, then wait for RBAC to reach Key Vault (the
-    // gateway reads the secret while it is created and fails without retrying).
-    const secretId = pulumi.output(args.keyVault.uri).apply((uri) => certificateSecretId(uri, cfg.tlsCertificateName));
-    const certGrant = roleAssignment(
-      `${name}-agw-cert`,
-      pulumi.interpolate`${args.keyVault.id}/secrets/${cfg.tlsCertificateName}`,
+    // --- Application Gateway (gateway.ts) ---------------------------------------------------------------------
+    const { gateway, pip, wafPolicy } = apiGateway(
+      name,
       {
-        key: "secrets-user",
-        principalId: gatewayId.principalId,
-        principalType: "ServicePrincipal",
-        roleDefinitionId: KEY_VAULT_SECRETS_USER,
-        description: `Lets the API gateway read its TLS certificate ${cfg.tlsCertificateName}.`,
+        context,
+        ingestion: cfg,
+        resourceGroupName: rg,
+        identity: gatewayId,
+        keyVault: args.keyVault,
+        subnetId: args.subnets.appGateway,
+        backendHost: this.paymentApi.defaultHostName,
+        diagnosticSettings: args.diagnosticSettings,
+        tags,
       },
       this,
     );
-    const certAccess = new time.Sleep(
-      `${name}-agw-cert-propagation`,
-      { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: certGrant.id } },
-      { parent: this },
-    );
-
-    const wafPolicy = new network.WebApplicationFirewallPolicy(
-      `${name}-waf`,
-      {
-        policyName: context.name("wafPolicy", "api"),
-        resourceGroupName: rg,
-        location,
-        policySettings: {
-          state: network.WebApplicationFirewallEnabledState.Enabled,
-          mode: network.WebApplicationFirewallMode.Prevention,
-          requestBodyCheck: true,
-          requestBodyEnforcement: true,
-          // Payment requests are small JSON documents; nothing is uploaded.
-          requestBodyInspectLimitInKB: 128,
-          maxRequestBodySizeInKb: 128,
-          fileUploadEnforcement: true,
-          fileUploadLimitInMb: 1,
-        },
-        managedRules: { managedRuleSets: WAF_MANAGED_RULE_SETS.map((s) => ({ ...s })) },
-        tags,
-      },
-      { parent: this },
-    );
-
-    const pip = new network.PublicIPAddress(
-      `${name}-agw-pip`,
-      {
-        publicIpAddressName: context.name("publicIp", "agw"),
-        resourceGroupName: rg,
-        location,
-        sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
-        publicIPAllocationMethod: network.IPAllocationMethod.Static,
-        zones: ["1", "2", "3"],
-        // DDoS protection of the stack (ddosProtectionMode): the VNet's Network Protection plan through the gateway's
-        // subnet, or DDoS IP Protection on this IP.
-        ddosSettings: { protectionMode: publicIpDdosMode(context.config) },
-        tags,
-      },
-      { parent: this },
-    );
-
-    const backendHost = this.paymentApi.defaultHostName;
-    const gateway = new network.ApplicationGateway(
-      `${name}-agw`,
-      {
-        applicationGatewayName: gwName,
-        resourceGroupName: rg,
-        location,
-        zones: ["1", "2", "3"],
-        sku: { name: network.ApplicationGatewaySkuName.WAF_v2, tier: network.ApplicationGatewayTier.WAF_v2 },
-        autoscaleConfiguration: gatewayAutoscale(cfg),
-        enableHttp2: true,
-        identity: { type: network.ResourceIdentityType.UserAssigned, userAssignedIdentities: [gatewayId.id] },
-        firewallPolicy: { id: wafPolicy.id },
-        forceFirewallPolicyAssociation: true,
-        sslPolicy: { policyType: network.ApplicationGatewaySslPolicyType.Predefined, policyName: GATEWAY_SSL_POLICY },
-        gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: args.subnets.appGateway } }],
-        frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: pip.id } }],
-        frontendPorts: [
-          { name: "https", port: 443 },
-          { name: "http", port: 80 },
-        ],
-        sslCertificates: [{ name: "api-tls", keyVaultSecretId: secretId }],
-        httpListeners: [
-          {
-            name: "https",
-            protocol: network.ApplicationGatewayProtocol.Https,
-            frontendIPConfiguration: child("frontendIPConfigurations", "public"),
-            frontendPort: child("frontendPorts", "https"),
-            sslCertificate: child("sslCertificates", "api-tls"),
-            ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName], requireServerNameIndication: true } : {}),
-          },
-          {
-            name: "http",
-            protocol: network.ApplicationGatewayProtocol.Http,
-            frontendIPConfiguration: child("frontendIPConfigurations", "public"),
-            frontendPort: child("frontendPorts", "http"),
-            ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName] } : {}),
-          },
-        ],
-        redirectConfigurations: [
-          {
-            name: "http-to-https",
-            redirectType: network.ApplicationGatewayRedirectType.Permanent,
-            targetListener: child("httpListeners", "https"),
-            includePath: true,
-            includeQueryString: true,
-          },
-        ],
-        backendAddressPools: [{ name: "payment-api", backendAddresses: [{ fqdn: backendHost }] }],
-        probes: [
-          {
-            name: "payment-api-health",
-            protocol: network.ApplicationGatewayProtocol.Https,
-            path: HEALTH_PATH,
-            pickHostNameFromBackendHttpSettings: true,
-            interval: 15,
-            timeout: 10,
-            unhealthyThreshold: 3,
-            match: { statusCodes: ["200-399"] },
-          },
-        ],
-        backendHttpSettingsCollection: [
-          {
-            name: "payment-api-https",
-            protocol: network.ApplicationGatewayProtocol.Https,
-            port: 443,
-            // The app's own host name: App Service routes by Host, and its certificate matches it.
-            pickHostNameFromBackendAddress: true,
-            cookieBasedAffinity: network.ApplicationGatewayCookieBasedAffinity.Disabled,
-            requestTimeout: 10,
-            probe: child("probes", "payment-api-health"),
-          },
-        ],
-        requestRoutingRules: [
-          {
-            name: "https-to-payment-api",
-            priority: 100,
-            ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
-            httpListener: child("httpListeners", "https"),
-            backendAddressPool: child("backendAddressPools", "payment-api"),
-            backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
-          },
-          {
-            name: "http-redirect",
-            priority: 200,
-            ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
-            httpListener: child("httpListeners", "http"),
-            redirectConfiguration: child("redirectConfigurations", "http-to-https"),
-          },
-        ],
-        tags,
-      },
-      { parent: this, dependsOn: [certAccess] },
-    );
-    // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
-    // AGWFirewallLogs, AGWPerformanceLogs).
-    diagnosticSetting(`${name}-agw`, gateway.id, args.diagnosticSettings, this);
-    diagnosticSetting(`${name}-agw-pip`, pip.id, args.diagnosticSettings, this);
 
     this.gatewayId = gateway.id;
     this.gatewayName = gateway.name;

@@ -1,0 +1,247 @@
+/**
+ * The API gateway of the ingestion tier: Application Gateway WAF_v2 in the platform VNet's gateway subnet (zones 1-3,
+ * autoscale), its WAF policy (Prevention, DRS 2.1 + Bot Manager 1.1), its public IP, the TLS certificate read from
+ * the private Key Vault through its user-assigned identity (granted on that one secret, after RBAC propagation), the
+ * HTTPS listener routed to the payment API's private endpoint, HTTP redirected to HTTPS, and its diagnostics.
+ */
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
+import type { IngestionConfig } from "../../lib/config";
+import { publicIpDdosMode } from "../../lib/ddos";
+import {
+  BuiltInRoles,
+  deployer,
+  diagnosticSetting,
+  RBAC_PROPAGATION_DELAY,
+  roleAssignment,
+  type DiagnosticSettingsTarget,
+  type ManagedIdentity,
+  type StackContext,
+  type Tags,
+} from "../shared";
+
+/** The managed rule sets of the WAF policy: Microsoft's Default Rule Set and the bot protection rule set. */
+export const WAF_MANAGED_RULE_SETS = [
+  { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
+  { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
+] as const;
+
+/** TLS policy of the listeners: TLS 1.2+ with ECDHE AES-GCM ciphers only (the 2022 "strict" predefined policy). */
+export const GATEWAY_SSL_POLICY = network.ApplicationGatewaySslPolicyName.AppGwSslPolicy20220101S;
+
+/** Built-in role that reads secret contents (the certificate's private key is served as a secret). */
+export const KEY_VAULT_SECRETS_USER = BuiltInRoles.KeyVaultSecretsUser;
+
+/** The app the gateway routes to, and the path its health probe calls (anonymous, no data access). */
+export const HEALTH_PATH = "/api/health";
+
+/** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
+export function gatewayAutoscale(cfg: IngestionConfig): { minCapacity: number; maxCapacity: number } {
+  return { minCapacity: cfg.gateway.minInstances, maxCapacity: cfg.gateway.maxInstances };
+}
+
+/** The Key Vault secret id the listener's certificate is read from: versionless, so rotations are picked up. */
+export function certificateSecretId(vaultUri: string, certificateName: string): string {
+  return `${vaultUri.replace(/\/+$/, "")}/secrets/${certificateName}`;
+}
+
+export interface ApiGatewayArgs {
+  readonly context: StackContext;
+  /** The validated `ingestion` section of the stack config. */
+  readonly ingestion: IngestionConfig;
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The gateway's user-assigned identity (reads the certificate). */
+  readonly identity: ManagedIdentity;
+  /** The platform Key Vault holding the TLS certificate (private endpoint only). */
+  readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
+  /** The App Gateway subnet (NSG: HTTPS/HTTP-redirect from the internet only). */
+  readonly subnetId: pulumi.Input<string>;
+  /** The payment API's host name (its private endpoint resolves it inside the VNet). */
+  readonly backendHost: pulumi.Input<string>;
+  readonly diagnosticSettings: DiagnosticSettingsTarget;
+  readonly tags: Tags;
+}
+
+/** Creates `${name}-agw` (+ `-agw-pip`, `-agw-cert`, `-waf`, diagnostics) as children of `parent`. */
+export function apiGateway(
+  name: string,
+  args: ApiGatewayArgs,
+  parent: pulumi.Resource,
+): {
+  readonly gateway: network.ApplicationGateway;
+  readonly pip: network.PublicIPAddress;
+  readonly wafPolicy: network.WebApplicationFirewallPolicy;
+} {
+  const { context, ingestion: cfg, tags } = args;
+  const rg = args.resourceGroupName;
+  const location = context.config.location;
+  const gwName = context.name("applicationGateway", "api");
+  // Sub-resource ids from names known at plan time (the platform names its groups `context.name("resourceGroup",
+  // role)`), so listener/rule wiring is checkable in the first preview, before the group exists.
+  const rgName = context.name("resourceGroup", "ingestion");
+  const gwId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${rgName}/providers/Microsoft.Network/applicationGateways/${gwName}`;
+  const child = (kind: string, child: string) => ({ id: pulumi.interpolate`${gwId}/${kind}/${child}` });
+
+  // The certificate: Key Vault Secrets User on that one secret, then wait for RBAC to reach Key Vault (the
+  // gateway reads the secret while it is created and fails without retrying).
+  const secretId = pulumi.output(args.keyVault.uri).apply((uri) => certificateSecretId(uri, cfg.tlsCertificateName));
+  const certGrant = roleAssignment(
+    `${name}-agw-cert`,
+    pulumi.interpolate`${args.keyVault.id}/secrets/${cfg.tlsCertificateName}`,
+    {
+      key: "secrets-user",
+      principalId: args.identity.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: KEY_VAULT_SECRETS_USER,
+      description: `Lets the API gateway read its TLS certificate ${cfg.tlsCertificateName}.`,
+    },
+    parent,
+  );
+  const certAccess = new time.Sleep(
+    `${name}-agw-cert-propagation`,
+    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: certGrant.id } },
+    { parent },
+  );
+
+  const wafPolicy = new network.WebApplicationFirewallPolicy(
+    `${name}-waf`,
+    {
+      policyName: context.name("wafPolicy", "api"),
+      resourceGroupName: rg,
+      location,
+      policySettings: {
+        state: network.WebApplicationFirewallEnabledState.Enabled,
+        mode: network.WebApplicationFirewallMode.Prevention,
+        requestBodyCheck: true,
+        requestBodyEnforcement: true,
+        // Payment requests are small JSON documents; nothing is uploaded.
+        requestBodyInspectLimitInKB: 128,
+        maxRequestBodySizeInKb: 128,
+        fileUploadEnforcement: true,
+        fileUploadLimitInMb: 1,
+      },
+      managedRules: { managedRuleSets: WAF_MANAGED_RULE_SETS.map((s) => ({ ...s })) },
+      tags,
+    },
+    { parent },
+  );
+
+  const pip = new network.PublicIPAddress(
+    `${name}-agw-pip`,
+    {
+      publicIpAddressName: context.name("publicIp", "agw"),
+      resourceGroupName: rg,
+      location,
+      sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
+      publicIPAllocationMethod: network.IPAllocationMethod.Static,
+      zones: ["1", "2", "3"],
+      // DDoS protection of the stack (ddosProtectionMode): the VNet's Network Protection plan through the gateway's
+      // subnet, or DDoS IP Protection on this IP.
+      ddosSettings: { protectionMode: publicIpDdosMode(context.config) },
+      tags,
+    },
+    { parent },
+  );
+
+  const backendHost = args.backendHost;
+  const gateway = new network.ApplicationGateway(
+    `${name}-agw`,
+    {
+      applicationGatewayName: gwName,
+      resourceGroupName: rg,
+      location,
+      zones: ["1", "2", "3"],
+      sku: { name: network.ApplicationGatewaySkuName.WAF_v2, tier: network.ApplicationGatewayTier.WAF_v2 },
+      autoscaleConfiguration: gatewayAutoscale(cfg),
+      enableHttp2: true,
+      identity: { type: network.ResourceIdentityType.UserAssigned, userAssignedIdentities: [args.identity.id] },
+      firewallPolicy: { id: wafPolicy.id },
+      forceFirewallPolicyAssociation: true,
+      sslPolicy: { policyType: network.ApplicationGatewaySslPolicyType.Predefined, policyName: GATEWAY_SSL_POLICY },
+      gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: args.subnetId } }],
+      frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: pip.id } }],
+      frontendPorts: [
+        { name: "https", port: 443 },
+        { name: "http", port: 80 },
+      ],
+      sslCertificates: [{ name: "api-tls", keyVaultSecretId: secretId }],
+      httpListeners: [
+        {
+          name: "https",
+          protocol: network.ApplicationGatewayProtocol.Https,
+          frontendIPConfiguration: child("frontendIPConfigurations", "public"),
+          frontendPort: child("frontendPorts", "https"),
+          sslCertificate: child("sslCertificates", "api-tls"),
+          ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName], requireServerNameIndication: true } : {}),
+        },
+        {
+          name: "http",
+          protocol: network.ApplicationGatewayProtocol.Http,
+          frontendIPConfiguration: child("frontendIPConfigurations", "public"),
+          frontendPort: child("frontendPorts", "http"),
+          ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName] } : {}),
+        },
+      ],
+      redirectConfigurations: [
+        {
+          name: "http-to-https",
+          redirectType: network.ApplicationGatewayRedirectType.Permanent,
+          targetListener: child("httpListeners", "https"),
+          includePath: true,
+          includeQueryString: true,
+        },
+      ],
+      backendAddressPools: [{ name: "payment-api", backendAddresses: [{ fqdn: backendHost }] }],
+      probes: [
+        {
+          name: "payment-api-health",
+          protocol: network.ApplicationGatewayProtocol.Https,
+          path: HEALTH_PATH,
+          pickHostNameFromBackendHttpSettings: true,
+          interval: 15,
+          timeout: 10,
+          unhealthyThreshold: 3,
+          match: { statusCodes: ["200-399"] },
+        },
+      ],
+      backendHttpSettingsCollection: [
+        {
+          name: "payment-api-https",
+          protocol: network.ApplicationGatewayProtocol.Https,
+          port: 443,
+          // The app's own host name: App Service routes by Host, and its certificate matches it.
+          pickHostNameFromBackendAddress: true,
+          cookieBasedAffinity: network.ApplicationGatewayCookieBasedAffinity.Disabled,
+          requestTimeout: 10,
+          probe: child("probes", "payment-api-health"),
+        },
+      ],
+      requestRoutingRules: [
+        {
+          name: "https-to-payment-api",
+          priority: 100,
+          ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
+          httpListener: child("httpListeners", "https"),
+          backendAddressPool: child("backendAddressPools", "payment-api"),
+          backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
+        },
+        {
+          name: "http-redirect",
+          priority: 200,
+          ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
+          httpListener: child("httpListeners", "http"),
+          redirectConfiguration: child("redirectConfigurations", "http-to-https"),
+        },
+      ],
+      tags,
+    },
+    { parent, dependsOn: [certAccess] },
+  );
+  // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
+  // AGWFirewallLogs, AGWPerformanceLogs).
+  diagnosticSetting(`${name}-agw`, gateway.id, args.diagnosticSettings, parent);
+  diagnosticSetting(`${name}-agw-pip`, pip.id, args.diagnosticSettings, parent);
+
+  return { gateway, pip, wafPolicy };
+}

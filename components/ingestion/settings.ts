@@ -1,0 +1,62 @@
+/** Settings of the ingestion tier's function apps: names, SQL trigger tuning, connections, what each app writes. */
+import type { CosmosContainerKey } from "../../lib/config";
+
+/** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
+export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
+
+/** Polling interval of the SQL trigger: the flow's P99 budget is 200 ms end to end, so poll at most every 100 ms. */
+export const SQL_TRIGGER_POLLING_MS = 100;
+/** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request and one upsert per entity each. */
+export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
+/**
+ * Pending changes allowed per instance before the scale controller adds one (Sql_Trigger_MaxChangesPerWorker,
+ * default 1,000: learn.microsoft.com/azure/azure-functions/functions-bindings-azure-sql-trigger). Inert today: the
+ * Flex scale controller cannot count pending changes with a managed identity (azure-functions-sql-extension#1235),
+ * so the trigger runs on its always-ready instances (28 in prod, docs/capacity.md). Once that is fixed, 100 keeps the
+ * scorer about half a second behind the inserts at 10K payments/s where 1,000 would leave it ~2.6 s behind.
+ */
+export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
+
+/** Minutes without a successful merchant refresh run before the alert fires (it runs every minute). */
+export const MERCHANT_REFRESH_STALE_MINUTES = 15;
+
+/**
+ * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose output binding fails
+ * (Cosmos DB 429, 403) is a failed request, so it does not count; requests are not sampled (host.json).
+ */
+export function merchantRefreshQuery(appName: string): string {
+  return [
+    "let runs = toscalar(AppRequests",
+    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
+    "    | summarize sum(ItemCount));",
+    "print Runs = coalesce(runs, 0)",
+  ].join("\n");
+}
+
+/** Containers each app writes (and the only ones its identity may write: least privilege). */
+export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
+  paymentApi: ["apiLogs"],
+  fraudScoring: ["fraudFeatures", "webhookEvents"],
+};
+
+/** Identity-based SQL connection string (Microsoft.Data.SqlClient / mssql "Active Directory Managed Identity"). */
+export function sqlConnectionString(serverFqdn: string, database: string, clientId: string): string {
+  return [
+    `Server=tcp:${serverFqdn},1433`,
+    `Database=${database}`,
+    "Authentication=Active Directory Managed Identity",
+    `User Id=${clientId}`,
+    "Encrypt=True",
+    "TrustServerCertificate=False",
+    "Connection Timeout=5",
+  ].join(";");
+}
+
+/** Cosmos DB identity-based connection settings for the `CosmosDb` connection of the Functions extension (>= 4). */
+export function cosmosConnectionSettings(endpoint: string, clientId: string): Record<string, string> {
+  return {
+    CosmosDb__accountEndpoint: endpoint,
+    CosmosDb__credential: "managedidentity",
+    CosmosDb__clientId: clientId,
+  };
+}
