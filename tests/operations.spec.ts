@@ -434,6 +434,8 @@ for (const stack of ["dev", "prod"] as const) {
         const plans = ofType(resources, "azure-native:security:Pricing");
         for (const p of plans) {
           assert.match(String(p.inputs.scopeId), /^subscriptions\//, "no leading slash");
+          // A subscription's plan cannot be deleted (only set to Free): Pulumi leaves it on delete.
+          assert.equal(p.retainOnDelete, true, p.name);
         }
         // One pricing update per subscription at a time (409 otherwise): each plan waits for the one before.
         plans

@@ -143,6 +143,33 @@ export const SYNAPSE_AUDIT_ACTION_GROUPS = AUDIT_ACTION_GROUPS.filter((g) => g !
 export const SYNAPSE_API_VERSION = "2021-06-01";
 
 /** ARM resource types the SQL security template declares (the policy pack looks for them). */
+/** ARM type of a workspace's key (the reference to a Key Vault key, and the switch that activates it). */
+export const WORKSPACE_KEY_TYPE = "Microsoft.Synapse/workspaces/keys";
+
+/**
+ * The ARM template that activates a workspace created with a customer-managed key and its system identity: a PUT of
+ * `workspaces/keys/<keyName>` with `isActiveCMK` (what the portal's activation banner and
+ * `New-AzSynapseWorkspaceKey -Activate` do), once the identity holds the key. An ARM deployment, because the
+ * workspace creates that key object itself ("Pending"), and azure-native's `synapse.Key` (like its generic
+ * `resources.Resource`) refuses to create a resource whose GET already answers 200 ("cannot create already
+ * existing resource"). A constant template; the workspace and the key URL are parameters.
+ */
+export function keyActivationTemplate(keyName: string): Record<string, unknown> {
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    parameters: { workspaceName: { type: "string" }, keyVaultUrl: { type: "string" } },
+    resources: [
+      {
+        type: WORKSPACE_KEY_TYPE,
+        apiVersion: SYNAPSE_API_VERSION,
+        name: `[concat(parameters('workspaceName'), '/${keyName}')]`,
+        properties: { isActiveCMK: true, keyVaultUrl: "[parameters('keyVaultUrl')]" },
+      },
+    ],
+  };
+}
+
 export const SQL_SECURITY_TYPES = {
   auditing: "Microsoft.Synapse/workspaces/extendedAuditingSettings",
   alerts: "Microsoft.Synapse/workspaces/securityAlertPolicies",

@@ -32,6 +32,7 @@ import {
 import type { DataLake } from "./lake";
 import {
   FILE_SYSTEMS,
+  keyActivationTemplate,
   POOL_LOG_CATEGORIES,
   sqlSecurityTemplate,
   WORKSPACE_LOG_CATEGORIES,
@@ -134,9 +135,8 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   const workspacePrincipalId = workspace.identity.apply((i) => i?.principalId ?? "");
 
   // Activation: the workspace identity gets wrap/unwrap on the key (Key Vault Crypto Service Encryption User, scope
-  // the key), the grant propagates, then the workspace key is made active (what the portal's "activate" banner and
-  // `New-AzSynapseWorkspaceKey -Activate` do). Azure refuses to delete the active key: the workspace's deletion
-  // removes it, so Pulumi leaves it in place on delete.
+  // the key), the grant propagates, then the workspace key is made active (keyActivationTemplate: an ARM deployment,
+  // since the workspace already holds the key object, pending).
   const keyGrant = roleAssignment(
     `${name}-workspace-cmk`,
     cmk.keyId,
@@ -154,10 +154,19 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: keyGrant.id } },
     { parent },
   );
-  const activation = new synapse.Key(
+  const activation = new resources.Deployment(
     `${name}-workspace-key`,
-    { ...ws, keyName: WORKSPACE_KEY_NAME, keyVaultUrl: cmk.keyUri, isActiveCMK: true },
-    { parent, dependsOn: [keyGrantPropagated], retainOnDelete: true },
+    {
+      deploymentName: pulumi.interpolate`${workspace.name}-cmk-activation`,
+      resourceGroupName: rg,
+      properties: {
+        mode: resources.DeploymentMode.Incremental,
+        template: keyActivationTemplate(WORKSPACE_KEY_NAME),
+        parameters: { workspaceName: { value: workspace.name }, keyVaultUrl: { value: cmk.keyUri } },
+      },
+      tags,
+    },
+    { parent, dependsOn: [keyGrantPropagated] },
   );
 
   // The workspace identity reads and writes the lake (default storage, COPY INTO, scan results): Storage Blob Data

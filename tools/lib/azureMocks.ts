@@ -243,10 +243,6 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlAdministrators/activeDirectory",
     outputs: () => ({ name: "activeDirectory" }),
   },
-  "azure-native:synapse:Key": {
-    path: "Microsoft.Synapse/workspaces/{workspaceName}/keys/{keyName}",
-    outputs: (i) => ({ name: String(i.keyName), isActiveCMK: i.isActiveCMK === true }),
-  },
   "azure-native:synapse:SqlPool": {
     path: "Microsoft.Synapse/workspaces/{workspaceName}/sqlPools/{sqlPoolName}",
     outputs: (i) => ({ name: String(i.sqlPoolName), status: "Online" }),

@@ -40,8 +40,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: "no charge; audit records are priced as Log Analytics ingestion",
   [`${AN}:synapse:Workspace`]:
     "the workspace has no charge of its own; pools are priced; serverless SQL ($5/TB scanned) is not modelled",
-  [`${AN}:synapse:Key`]:
-    "the workspace's reference to its customer-managed key has no charge (the key is priced in Key Vault)",
   [`${AN}:synapse:WorkspaceSqlAadAdmin`]: "the workspace's Entra admin is a setting, with no charge",
   [`${AN}:synapse:SqlPoolTransparentDataEncryption`]: "TDE on a dedicated pool has no charge",
   [`${AN}:synapse:SqlPoolWorkloadGroup`]: "workload groups share the pool's DWUs (priced on the pool)",
