@@ -142,7 +142,6 @@ export const SYNAPSE_AUDIT_ACTION_GROUPS = AUDIT_ACTION_GROUPS.filter((g) => g !
 /** API version of the workspace's SQL security settings (the one azure-native 3.28 uses for Microsoft.Synapse). */
 export const SYNAPSE_API_VERSION = "2021-06-01";
 
-/** ARM resource types the SQL security template declares (the policy pack looks for them). */
 /** ARM type of a workspace's key (the reference to a Key Vault key, and the switch that activates it). */
 export const WORKSPACE_KEY_TYPE = "Microsoft.Synapse/workspaces/keys";
 
@@ -170,6 +169,7 @@ export function keyActivationTemplate(keyName: string): Record<string, unknown> 
   };
 }
 
+/** ARM resource types the SQL security template declares (the policy pack looks for them). */
 export const SQL_SECURITY_TYPES = {
   auditing: "Microsoft.Synapse/workspaces/extendedAuditingSettings",
   alerts: "Microsoft.Synapse/workspaces/securityAlertPolicies",

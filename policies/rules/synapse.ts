@@ -125,7 +125,7 @@ export const synapseCmk = resourcePolicy<synapse.WorkspaceArgs>(
     soc2: ["CC6.1"],
     service: "synapse",
     remediationSteps:
-      "Set `encryption.cmk.key` to `{ name, keyVaultUrl }` and `encryption.cmk.kekIdentity` to `{ useSystemAssignedIdentity: false, userAssignedIdentity: <identity id> }` (the identity needs Key Vault Crypto Service Encryption User).",
+      "Set `encryption.cmk.key` to `{ name, keyVaultUrl }` and `encryption.cmk.kekIdentity` to `{ useSystemAssignedIdentity: true }`; after creation grant the workspace identity Key Vault Crypto Service Encryption User on the key and activate the workspace key (`isActiveCMK`). A user-assigned identity only works when the vault has no firewall.",
     url: `${DOCS}/security/workspaces-encryption`,
     config: { inScopeTagValues: inScopeKnob() },
   },
