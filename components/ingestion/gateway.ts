@@ -6,14 +6,13 @@
  */
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
 import type { IngestionConfig } from "../../lib/config";
 import { publicIpDdosMode } from "../../lib/ddos";
 import {
   BuiltInRoles,
   deployer,
   diagnosticSetting,
-  RBAC_PROPAGATION_DELAY,
+  grantPropagation,
   roleAssignment,
   type DiagnosticSettingsTarget,
   type ManagedIdentity,
@@ -98,11 +97,7 @@ export function apiGateway(
     },
     parent,
   );
-  const certAccess = new time.Sleep(
-    `${name}-agw-cert-propagation`,
-    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: certGrant.id } },
-    { parent },
-  );
+  const certAccess = grantPropagation(`${name}-agw-cert-propagation`, certGrant, parent);
 
   const wafPolicy = new network.WebApplicationFirewallPolicy(
     `${name}-waf`,

@@ -13,11 +13,10 @@
 import * as resources from "@pulumi/azure-native/resources";
 import * as synapse from "@pulumi/azure-native/synapse";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
 import type { OlapConfig } from "../../lib/config";
 import {
   BuiltInRoles,
-  RBAC_PROPAGATION_DELAY,
+  grantPropagation,
   diagnosticSetting,
   managementLock,
   privateEndpoint,
@@ -149,11 +148,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     },
     parent,
   );
-  const keyGrantPropagated = new time.Sleep(
-    `${name}-workspace-cmk-propagation`,
-    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: keyGrant.id } },
-    { parent },
-  );
+  const keyGrantPropagated = grantPropagation(`${name}-workspace-cmk-propagation`, keyGrant, parent);
   const activation = new resources.Deployment(
     `${name}-workspace-key`,
     {

@@ -44,6 +44,18 @@ export interface CustomerManagedKeyArgs {
  */
 export const RBAC_PROPAGATION_DELAY = "10m";
 
+/**
+ * Waits RBAC_PROPAGATION_DELAY after `grant` is created (`name` is the wait's logical name): a service that checks
+ * its access once, when it is created, depends on this instead of on the role assignment.
+ */
+export function grantPropagation(
+  name: string,
+  grant: pulumi.Resource & { id: pulumi.Output<string> },
+  parent: pulumi.Resource,
+): time.Sleep {
+  return new time.Sleep(name, { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: grant.id } }, { parent });
+}
+
 /** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
 export function rotationPolicy(policy: KeyPolicy) {
   return {
@@ -133,11 +145,7 @@ export function customerManagedKey(
     },
     parent,
   );
-  const accessGrant = new time.Sleep(
-    `${name}-grant-propagation`,
-    { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: grant.id } },
-    { parent },
-  );
+  const accessGrant = grantPropagation(`${name}-grant-propagation`, grant, parent);
   return {
     ...handles,
     key,
