@@ -7,14 +7,31 @@ import {
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "../components/ingestion";
-import { BuiltInRoles, HOST_STORAGE_ROLES, hostStorageSettings, validateFunctionAppArgs } from "../components/shared";
+import {
+  BuiltInRoles,
+  HOST_STORAGE_ROLES,
+  hostStorageSettings,
+  validateFunctionAppArgs,
+  withoutSdkSiteConfigDefaults,
+} from "../components/shared";
 import type { IngestionConfig } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
 
 describe("ingestion: pure helpers", () => {
+  it("drops the SDK's injected site config defaults a Flex app must not send, and keeps the hardening", () => {
+    assert.deepEqual(
+      withoutSdkSiteConfigDefaults({
+        minTlsVersion: "1.2",
+        http20Enabled: true,
+        netFrameworkVersion: "v4.6",
+        localMySqlEnabled: false,
+      }),
+      { minTlsVersion: "1.2", http20Enabled: true },
+    );
+  });
   it("validates function app arguments before registering anything, naming the argument", () => {
     assert.doesNotThrow(() => validateFunctionAppArgs({ qualifier: "payapi", plan }));
     const rejects = (args: Parameters<typeof validateFunctionAppArgs>[0], pattern: RegExp) =>
@@ -236,6 +253,9 @@ for (const stack of ["dev", "prod"] as const) {
           };
           // Flex has no FTP and does not accept ftpsState (flex-consumption-plan.md, deprecated properties).
           assert.equal(input(site, "siteConfig.ftpsState"), undefined);
+          // The SDK's injected default netFrameworkVersion "v4.6" is rejected by West Europe's Flex stamps (51021).
+          assert.equal(input(site, "siteConfig.netFrameworkVersion"), undefined);
+          assert.equal(input(site, "siteConfig.localMySqlEnabled"), undefined);
           for (const [key, value] of Object.entries(hardening))
             assert.equal(input(site, `siteConfig.${key}`), value, key);
           assert.equal(
@@ -350,10 +370,15 @@ for (const stack of ["dev", "prod"] as const) {
         }
       });
 
-      it("links the Application Insights components to the scope one at a time", () => {
+      it("links the Application Insights components to the scope one at a time, after the scope's endpoint", () => {
         const links = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource");
+        assert.equal(links[0].name, "platform-ampls-log");
         for (let i = 1; i < links.length; i++)
-          assert.ok(links[i].dependencies.includes(links[i - 1].urn), links[i].name);
+          assert.ok(waitsFor(resources, links[i], links[i - 1]), `${links[i].name} waits for ${links[i - 1].name}`);
+        // The endpoint is created between the workspace's link and the components' (Azure/bicep#13851).
+        const endpoint = byName(resources, "platform-ampls-pep");
+        assert.ok(endpoint.dependencies.includes(links[0].urn), "the scope's endpoint waits for the workspace link");
+        assert.ok(waitsFor(resources, links[1], endpoint), "component links wait for the scope's endpoint");
       });
 
       it("gives each app exactly the Cosmos DB containers it writes", () => {

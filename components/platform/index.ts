@@ -200,7 +200,7 @@ export class Platform extends pulumi.ComponentResource {
       name: ampls.scope.name,
       resourceGroupName: groups.monitoring.name,
     };
-    this.lastScopeLink = ampls.workspaceLink;
+    this.lastScopeLink = ampls.lastOperation;
 
     // Azure Firewall (egress control) behind a flag.
     if (cfg.enableFirewall) {

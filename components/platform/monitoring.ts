@@ -11,6 +11,7 @@ import {
   managementLock,
   privateEndpoint,
   type LockSpec,
+  type PrivateEndpointResources,
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
@@ -62,7 +63,12 @@ export function logWorkspace(
   return workspace;
 }
 
-/** The scope (PrivateOnly), the workspace's link to it, and its private endpoint. */
+/**
+ * The scope (PrivateOnly), the workspace's link to it, and its private endpoint, in that order: an endpoint created
+ * while a scoped resource is being added fails ("Mismatching RequiredMembers in Request"; Azure/bicep#13851, fixed
+ * in Microsoft's AVM module by making the endpoint wait for the scoped resources, Azure/bicep-registry-modules#3348).
+ * `lastOperation` is what the next change of the scope waits for (`Platform.linkToMonitorScope`).
+ */
 export function monitorScope(
   name: string,
   args: {
@@ -73,7 +79,12 @@ export function monitorScope(
     readonly tags: Tags;
   },
   parent: pulumi.Resource,
-): { readonly scope: monitor.PrivateLinkScope; readonly workspaceLink: monitor.PrivateLinkScopedResource } {
+): {
+  readonly scope: monitor.PrivateLinkScope;
+  readonly workspaceLink: monitor.PrivateLinkScopedResource;
+  readonly endpoint: PrivateEndpointResources;
+  readonly lastOperation: pulumi.Resource;
+} {
   const { context, tags } = args;
   const rg = args.resourceGroupName;
   const ampls = new monitor.PrivateLinkScope(
@@ -101,10 +112,17 @@ export function monitorScope(
     },
     { parent },
   );
-  privateEndpoint(
+  const endpoint = privateEndpoint(
     `${name}-ampls`,
-    { service: "azureMonitor", targetId: ampls.id, targetName: ampls.name, target: args.privateEndpoints, tags },
+    {
+      service: "azureMonitor",
+      targetId: ampls.id,
+      targetName: ampls.name,
+      target: args.privateEndpoints,
+      tags,
+      dependsOn: [link],
+    },
     parent,
   );
-  return { scope: ampls, workspaceLink: link };
+  return { scope: ampls, workspaceLink: link, endpoint, lastOperation: endpoint.zoneGroup };
 }

@@ -85,6 +85,41 @@ export const FLEX_DEPRECATED_SETTINGS = [
   "AzureWebJobsStorage",
 ] as const;
 
+/**
+ * Site config properties the azure-native SDK adds to every `siteConfig` as defaults (`siteConfigArgsProvideDefaults`:
+ * `netFrameworkVersion: "v4.6"`, `localMySqlEnabled: false`) that a Flex Consumption app does not set. West Europe's
+ * Flex stamps reject `netFrameworkVersion` with ARM error 51021 ("The following site configuration property
+ * (Site.SiteConfig.NetFrameworkVersion) for Flex Consumption sites is invalid"; pulumi/pulumi-azure-native#4168,
+ * microsoft/azure-pipelines-tasks#21032); `localMySqlEnabled` is Windows in-app MySQL, meaningless on Linux.
+ */
+export const SDK_SITE_CONFIG_DEFAULTS_FLEX_OMITS = ["netFrameworkVersion", "localMySqlEnabled"] as const;
+
+/** `siteConfig` without the SDK's injected defaults a Flex app must not send (pure; unit-tested). */
+export function withoutSdkSiteConfigDefaults(siteConfig: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(siteConfig).filter(
+      ([key]) => !(SDK_SITE_CONFIG_DEFAULTS_FLEX_OMITS as readonly string[]).includes(key),
+    ),
+  );
+}
+
+/**
+ * A resource transformation (run by the SDK before the resource registers, so the offline preview sees the same body
+ * the provider sends) that drops `SDK_SITE_CONFIG_DEFAULTS_FLEX_OMITS` from a web app's `siteConfig`.
+ */
+export const dropSdkSiteConfigDefaults: pulumi.ResourceTransformation = ({ props, opts }) => ({
+  props: {
+    ...props,
+    siteConfig:
+      props.siteConfig === undefined
+        ? undefined
+        : pulumi
+            .output(props.siteConfig as pulumi.Input<Record<string, unknown>>)
+            .apply((siteConfig) => withoutSdkSiteConfigDefaults(siteConfig)),
+  },
+  opts,
+});
+
 /** Links a monitoring resource to the platform's Azure Monitor Private Link Scope (`Platform.linkToMonitorScope`). */
 export type LinkToMonitorScope = (
   name: string,
@@ -418,6 +453,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     },
     {
       parent,
+      transformations: [dropSdkSiteConfigDefaults],
       // The host reads its storage and the package at start-up: grants and private DNS first.
       dependsOn: [...storageGrants, ...storageEndpoints, telemetryGrant, scopeLink, ...(args.dependsOn ?? [])],
     },

@@ -27,6 +27,25 @@ export function ofType(resources: readonly ResourceRecord[], type: string): Reso
   return resources.filter((r) => r.type === type);
 }
 
+/** Whether `later` waits for `earlier`, directly or through a chain of dependencies (what the engine orders on). */
+export function waitsFor(
+  resources: readonly ResourceRecord[],
+  later: ResourceRecord,
+  earlier: ResourceRecord,
+): boolean {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const queue = [...later.dependencies];
+  while (queue.length > 0) {
+    const urn = queue.pop() as string;
+    if (urn === earlier.urn) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(byUrn.get(urn)?.dependencies ?? []));
+  }
+  return false;
+}
+
 /** The single resource with this logical name; fails loudly when absent. */
 export function byName(resources: readonly ResourceRecord[], name: string): ResourceRecord {
   const r = resources.find((x) => x.name === name);
