@@ -12,6 +12,7 @@ import {
   usageSchema,
   type UsageConfig,
 } from "../lib/usage";
+import { DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
 import { atSeedSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
@@ -738,6 +739,32 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
       /no price row/,
     );
   });
+  it("Defender plans set by a subscription deployment are priced like the typed plans; its contact costs nothing", () => {
+    const deployment = (template: Record<string, unknown>) =>
+      res(`${AN}:resources:DeploymentAtSubscriptionScope`, { properties: { mode: "Incremental", template } }, "dp");
+    const srv = [res(`${AN}:sql:Server`, {}), res(`${AN}:sql:Server`, {})];
+    const st = [res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_ZRS" } })];
+    const e = one(deployment(defenderTemplate(DEFENDER_PLANS, ["soc@example.com"])), [...srv, ...st]);
+    const sum = (id: string) => e.lines.filter((l) => l.priceId === id).reduce((t, l) => t + l.list, 0);
+    close(sum("defender-sql-azure"), 2 * price("defender-sql-azure").list, "SQL plan × 2 servers");
+    close(sum("defender-storage"), price("defender-storage").list, "Storage plan × 1 account");
+    close(sum("defender-arm"), price("defender-arm").list, "Resource Manager plan × 1 subscription");
+    // The deployment's SQL plan bills server-level Defender for SQL: the alert policy adds nothing.
+    const alert = res(`${AN}:sql:ServerSecurityAlertPolicy`, { state: "Enabled" });
+    assert.equal(
+      one(alert, [deployment(defenderTemplate(DEFENDER_PLANS, ["soc@example.com"]))]).lines.filter((l) =>
+        l.type.endsWith("ServerSecurityAlertPolicy"),
+      ).length,
+      0,
+    );
+    // A template with an unpriced plan is said so; one with no plan at all is not silently zero.
+    const api = defenderTemplate([{ name: "Api" }], ["soc@example.com"]);
+    assert.match(one(deployment(api)).notEstimated[0].reason, /Defender plan Api has no price row/);
+    assert.match(
+      one(deployment({ resources: [{ type: "Microsoft.Resources/tags", name: "default" }] })).notEstimated[0].reason,
+      /sets no Defender plan/,
+    );
+  });
   it("alerts: metric rules per time series (dynamic twice), log rules by frequency, web hooks per notification, Sentinel per GB", () => {
     const m = one(
       res(`${AN}:monitor:MetricAlert`, {
@@ -877,14 +904,16 @@ describe("cost: the committed stacks", () => {
       "the scoring deployment (3 instances in prod) is priced",
     );
     const types = new Set(e.lines.map((l) => l.type.split(":").slice(1).join(":")));
-    for (const layer of [
-      "network:AzureFirewall",
-      "network:ApplicationGateway",
-      "keyvault:Key",
-      // Defender for SQL: billed by the subscription's Defender plan, which prod owns (operations tier).
-      "security:Pricing",
-    ])
+    for (const layer of ["network:AzureFirewall", "network:ApplicationGateway", "keyvault:Key"])
       assert.ok(types.has(layer), `security layer ${layer} is priced in prod`);
+    // Defender for SQL: billed by the subscription's Defender plan, which prod owns (operations tier: a subscription
+    // deployment sets the plans).
+    assert.ok(
+      e.lines.some(
+        (l) => l.type.endsWith("resources:DeploymentAtSubscriptionScope") && l.priceId === "defender-sql-azure",
+      ),
+      "Defender for SQL is priced in prod",
+    );
     assert.ok(
       e.lines.some((l) => l.priceId === "ddos-ip-protection" || l.priceId === "ddos-plan"),
       "DDoS protection is priced",
@@ -910,7 +939,8 @@ describe("cost: the committed stacks", () => {
     assert.ok(changed.length > 0);
     for (const l of changed)
       assert.ok(
-        /cosmosdb:SqlResourceSqlContainer|security:Pricing/.test(l.type) ||
+        /cosmosdb:SqlResourceSqlContainer/.test(l.type) ||
+          l.priceId === "defender-cosmos" ||
           (l.name === "ingestion-fraud-app" && l.priceId.startsWith("functions-flex")),
         `${l.name} ${l.meter} differs`,
       );

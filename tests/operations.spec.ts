@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
 import { analyticsRules } from "../components/operations/sentinel";
@@ -403,9 +404,8 @@ for (const stack of ["dev", "prod"] as const) {
         for (const r of [...rules, connector])
           assert.ok(r.dependencies.includes(onboarding[0].urn), `${r.name} waits for onboarding`);
         // The connector needs a Defender plan on the subscription (prod owns the plans).
-        const plans = ofType(resources, "azure-native:security:Pricing");
-        assert.ok(plans.length > 0);
-        for (const p of plans) assert.ok(connector.dependencies.includes(p.urn), `the connector waits for ${p.name}`);
+        const plans = byName(resources, "operations-defender");
+        assert.ok(connector.dependencies.includes(plans.urn), "the connector waits for the Defender plans");
         // Defender's alerts become incidents (high and medium), once the connector brings them.
         const incidents = byName(resources, "operations-rule-defender-incidents");
         assert.equal(incidents.inputs.productFilter, "Azure Security Center");
@@ -421,26 +421,47 @@ for (const stack of ["dev", "prod"] as const) {
       () => {
         const types = [
           "azure-native:monitor:SubscriptionDiagnosticSetting",
+          "azure-native:resources:DeploymentAtSubscriptionScope",
+          "azure-native:authorization:PolicyAssignment",
+          // azure-native refuses to create what already exists: plans and the default contact go through the deployment.
           "azure-native:security:Pricing",
           "azure-native:security:SecurityContact",
-          "azure-native:authorization:PolicyAssignment",
         ];
         const found = types.map((t) => ofType(resources, t).length);
-        if (!prod) return assert.deepEqual(found, [0, 0, 0, 0]);
-        assert.deepEqual(found, [1, 5, 1, 1]);
+        if (!prod) return assert.deepEqual(found, [0, 0, 0, 0, 0]);
+        assert.deepEqual(found, [1, 1, 1, 0, 0]);
         const pci = ofType(resources, "azure-native:authorization:PolicyAssignment")[0];
         assert.match(String(pci.inputs.policyDefinitionId), /c676748e-3af9-4e22-bc28-50feed564afb$/);
         assert.equal(pci.inputs.enforcementMode, "DoNotEnforce");
-        const plans = ofType(resources, "azure-native:security:Pricing");
-        for (const p of plans) {
-          assert.match(String(p.inputs.scopeId), /^subscriptions\//, "no leading slash");
-          // A subscription's plan cannot be deleted (only set to Free): Pulumi leaves it on delete.
-          assert.equal(p.retainOnDelete, true, p.name);
-        }
+        const defender = byName(resources, "operations-defender");
+        assert.equal(defender.inputs.deploymentName, "defender-for-cloud-plans");
+        assert.equal(defender.inputs.location, "westeurope");
+        assert.equal(input(defender, "properties.mode"), "Incremental");
+        const entries = input(defender, "properties.template.resources") as {
+          type: string;
+          name: string;
+          apiVersion: string;
+          dependsOn?: string[];
+          properties: Record<string, unknown>;
+        }[];
+        const plans = entries.filter((r) => r.type === "Microsoft.Security/pricings");
+        assert.deepEqual(
+          plans.map((p) => [p.name, p.properties.pricingTier]),
+          DEFENDER_PLANS.map((p) => [p.name, "Standard"]),
+        );
         // One pricing update per subscription at a time (409 otherwise): each plan waits for the one before.
         plans
           .slice(1)
-          .forEach((p, i) => assert.ok(p.dependencies.includes(plans[i].urn), `${p.name} after ${plans[i].name}`));
+          .forEach((p, i) =>
+            assert.deepEqual(
+              p.dependsOn,
+              [`[subscriptionResourceId('Microsoft.Security/pricings', '${plans[i].name}')]`],
+              `${p.name} after ${plans[i].name}`,
+            ),
+          );
+        const contact = entries.find((r) => r.type === "Microsoft.Security/securityContacts");
+        assert.equal(contact?.name, "default");
+        assert.equal(contact?.properties.emails, (configOf("prod").alertEmails ?? []).join(";"));
       },
     );
   });

@@ -10,14 +10,23 @@
  *   time. They belong to the subscription, not the stack: a second stack in the subscription that also set the flag
  *   would fight over the same singletons (pricings, the "default" contact), so exactly one stack owns them: prod, the
  *   subscription of the cardholder data environment.
+ *
+ * The Defender plans and the security contact go through one ARM deployment at subscription scope, not
+ * `security.Pricing` / `security.SecurityContact`: every plan always exists (at the Free tier) and the `default`
+ * contact usually does, and azure-native refuses to create a resource whose GET answers 200 unless it has no DELETE
+ * operation ("cannot create already existing resource"; the 2024-01-01 pricings API has a DELETE for resource-scope
+ * plans, so the provider does not treat the plan as a singleton: pulumi-azure-native provider/pkg/gen/schema.go
+ * `isSingleton`, provider/pkg/azure/client_azcore.go `CanCreate`). A deployment PUTs them as they are, one plan at a
+ * time (`dependsOn` chain: a subscription takes one pricing update at a time, 409 otherwise), and deleting it
+ * leaves them in place (a subscription's plan cannot be deleted, only set to Free).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as costmanagement from "@pulumi/azure-native/costmanagement";
 import * as monitor from "@pulumi/azure-native/monitor";
-import * as security from "@pulumi/azure-native/security";
+import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPriority } from "../../lib/config";
-import { DIAGNOSTIC_SETTING_NAME, Serial } from "../shared";
+import { DIAGNOSTIC_SETTING_NAME } from "../shared";
 import type { AlertRouting } from "./routing";
 
 /** Budget notifications: threshold (%), actual or forecast, and the priority that hears it. */
@@ -126,11 +135,61 @@ export interface SubscriptionGovernanceArgs {
   readonly subscriptionId: pulumi.Input<string>;
   readonly workspaceId: pulumi.Input<string>;
   readonly securityContactEmails: readonly string[];
+  /** Where ARM keeps the subscription deployment's metadata (a subscription-scope deployment needs a location). */
+  readonly location: string;
+}
+
+/** ARM API versions of the deployment's resources (the versions azure-native 3.28's `security` module uses). */
+export const DEFENDER_API_VERSIONS = {
+  pricings: "2024-01-01",
+  securityContacts: "2023-12-01-preview",
+} as const;
+
+/** Name of the subscription deployment that sets the plans and the contact (one per subscription, updated in place). */
+export const DEFENDER_DEPLOYMENT_NAME = "defender-for-cloud-plans";
+
+/**
+ * The subscription-scope ARM template of the Defender plans (each waiting for the previous one) and the `default`
+ * security contact (high and medium alerts to the given addresses and the subscription owners). Pure; unit-tested.
+ */
+export function defenderTemplate(
+  plans: typeof DEFENDER_PLANS,
+  securityContactEmails: readonly string[],
+): Record<string, unknown> {
+  const planId = (name: string) => `[subscriptionResourceId('Microsoft.Security/pricings', '${name}')]`;
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    resources: [
+      ...plans.map((plan, i) => ({
+        type: "Microsoft.Security/pricings",
+        apiVersion: DEFENDER_API_VERSIONS.pricings,
+        name: plan.name,
+        ...(i > 0 ? { dependsOn: [planId(plans[i - 1].name)] } : {}),
+        properties: {
+          pricingTier: "Standard",
+          ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
+          ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
+        },
+      })),
+      {
+        type: "Microsoft.Security/securityContacts",
+        apiVersion: DEFENDER_API_VERSIONS.securityContacts,
+        name: "default",
+        properties: {
+          emails: securityContactEmails.join(";"),
+          isEnabled: true,
+          notificationsByRole: { state: "On", roles: ["Owner"] },
+          notificationsSources: [{ sourceType: "Alert", minimalSeverity: "Medium" }],
+        },
+      },
+    ],
+  };
 }
 
 /**
- * Creates `${name}-activity-log`, `${name}-defender-<plan>`, `${name}-security-contact` and `${name}-pci-dss-v4`.
- * Defender plans cannot be deleted at subscription scope (only set to Free): `retainOnDelete`.
+ * Creates `${name}-activity-log`, `${name}-defender` (the plans and the security contact, one ARM deployment) and
+ * `${name}-pci-dss-v4`.
  */
 export function subscriptionGovernance(name: string, args: SubscriptionGovernanceArgs, parent: pulumi.Resource) {
   const activityLog = new monitor.SubscriptionDiagnosticSetting(
@@ -142,34 +201,15 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
     },
     { parent },
   );
-  // One pricing update per subscription at a time: overlapping PUTs get 409 "Another update operation is in
-  // progress" (Microsoft's own templates deploy the plans with @batchSize(1)), so the plans go one after the other.
-  const serial = new Serial();
-  const plans = DEFENDER_PLANS.map((plan) =>
-    serial.next(
-      (dependsOn) =>
-        new security.Pricing(
-          `${name}-defender-${plan.name.toLowerCase()}`,
-          {
-            // No leading slash: `subscriptions/<id>` (Pricings API 2024-01-01).
-            scopeId: pulumi.interpolate`subscriptions/${args.subscriptionId}`,
-            pricingName: plan.name,
-            pricingTier: security.PricingTier.Standard,
-            ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
-            ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
-          },
-          { parent, retainOnDelete: true, dependsOn },
-        ),
-    ),
-  );
-  const contact = new security.SecurityContact(
-    `${name}-security-contact`,
+  const defender = new resources.DeploymentAtSubscriptionScope(
+    `${name}-defender`,
     {
-      securityContactName: "default",
-      emails: args.securityContactEmails.join(";"),
-      isEnabled: true,
-      notificationsByRole: { state: security.State.On, roles: [security.SecurityContactRole.Owner] },
-      notificationsSources: [{ sourceType: "Alert", minimalSeverity: security.MinimalSeverity.Medium }],
+      deploymentName: DEFENDER_DEPLOYMENT_NAME,
+      location: args.location,
+      properties: {
+        mode: resources.DeploymentMode.Incremental,
+        template: defenderTemplate(DEFENDER_PLANS, args.securityContactEmails),
+      },
     },
     { parent },
   );
@@ -190,5 +230,5 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
     },
     { parent },
   );
-  return { activityLog, plans, contact, pci };
+  return { activityLog, plans: [defender], pci };
 }

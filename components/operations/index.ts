@@ -145,6 +145,7 @@ export class Operations extends pulumi.ComponentResource {
             subscriptionId,
             workspaceId: args.workspace.id,
             securityContactEmails: ops.securityContactEmails ?? cfg.alertEmails,
+            location: cfg.location,
           },
           this,
         )

@@ -10,7 +10,8 @@ import { isoDurationDays } from "../lib/duration";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { normaliseLocation, oneOf, presence, show, stringsAt, valueAt, who } from "../lib/values";
+import { normaliseLocation, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import { templateResources } from "./synapseSql";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Type tokens
@@ -23,6 +24,7 @@ export const SQL_EXTENDED_AUDITING = "azure-native:sql:ExtendedServerBlobAuditin
 export const SQL_SECURITY_ALERT = "azure-native:sql:ServerSecurityAlertPolicy";
 export const SQL_LTR = "azure-native:sql:LongTermRetentionPolicy";
 const SECURITY_PRICING = "azure-native:security:Pricing";
+const SUBSCRIPTION_DEPLOYMENT = "azure-native:resources:DeploymentAtSubscriptionScope";
 
 const DOCS = "https://learn.microsoft.com/azure/azure-sql/database";
 
@@ -803,14 +805,14 @@ export const sqlServerDefenderPresent = stackPolicy(
     soc2: ["CC7.3"],
     service: "sql",
     remediationSteps:
-      'Add an `sql.ServerSecurityAlertPolicy` with `serverName` set to the server and `state: "Enabled"` (or, with `acceptSubscriptionPlan`, a `security.Pricing` "SqlServers" at the "Standard" tier).',
+      'Add an `sql.ServerSecurityAlertPolicy` with `serverName` set to the server and `state: "Enabled"` (or, with `acceptSubscriptionPlan`, the "SqlServers" plan at the "Standard" tier: a `security.Pricing`, or a `Microsoft.Security/pricings` entry in the template of a subscription deployment).',
     url: `${DOCS}/azure-defender-for-sql`,
     config: {
       acceptSubscriptionPlan: {
         type: "boolean",
         default: false,
         description:
-          'Accept a security.Pricing resource named "SqlServers" at the "Standard" tier in the stack (Defender for SQL for the whole subscription) instead of per-server policies.',
+          'Accept the "SqlServers" Defender plan at the "Standard" tier in the stack (a security.Pricing resource, or a Microsoft.Security/pricings entry in a subscription deployment\'s template: Defender for SQL for the whole subscription) instead of per-server policies.',
       },
     },
   },
@@ -818,12 +820,19 @@ export const sqlServerDefenderPresent = stackPolicy(
     const servers = ofType(args.resources, SQL_SERVER);
     if (servers.length === 0) args.notApplicable("the stack has no Azure SQL servers");
     const { acceptSubscriptionPlan } = args.getConfig<{ acceptSubscriptionPlan: boolean }>();
-    if (
-      acceptSubscriptionPlan &&
-      ofType(args.resources, SECURITY_PRICING).some(
-        (p) => valueAt(p.props, "pricingName") === "SqlServers" && valueAt(p.props, "pricingTier") === "Standard",
-      )
-    ) {
+    const typedPlan = ofType(args.resources, SECURITY_PRICING).some(
+      (p) => valueAt(p.props, "pricingName") === "SqlServers" && valueAt(p.props, "pricingTier") === "Standard",
+    );
+    // The same plan set by a subscription-scope ARM deployment (how components/operations sets the plans).
+    const deployedPlan = ofType(args.resources, SUBSCRIPTION_DEPLOYMENT).some((d) =>
+      templateResources(d).some(
+        (r) =>
+          sameText(r.type, "Microsoft.Security/pricings") &&
+          r.name === "SqlServers" &&
+          r.properties.pricingTier === "Standard",
+      ),
+    );
+    if (acceptSubscriptionPlan && (typedPlan || deployedPlan)) {
       return;
     }
     const policies = ofType(args.resources, SQL_SECURITY_ALERT);

@@ -19,8 +19,10 @@ const TYPED_VA = "azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAss
 const DOCS = "https://learn.microsoft.com/azure/synapse-analytics";
 
 /** A resource declared in an ARM deployment's template: its type and properties. */
-interface TemplateResource {
+export interface TemplateResource {
   readonly type: string;
+  /** The entry's `name` (an ARM expression for child resources). */
+  readonly name: string;
   readonly properties: Record<string, unknown>;
 }
 
@@ -32,6 +34,7 @@ export function templateResources(deployment: Pick<PolicyResource, "props">): Te
     .filter((r): r is Record<string, unknown> => !!r && typeof r === "object")
     .map((r) => ({
       type: String(r.type ?? ""),
+      name: String(r.name ?? ""),
       properties: (r.properties && typeof r.properties === "object" ? r.properties : {}) as Record<string, unknown>,
     }));
 }

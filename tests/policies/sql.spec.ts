@@ -638,6 +638,36 @@ describe("policies/sql", () => {
       await expectFail(sqlServerDefenderPresent, [server, plan], /no Defender for SQL/);
       await expectPass(sqlServerDefenderPresent, [server, plan], { acceptSubscriptionPlan: true });
     });
+    it("accepts the plan set by a subscription deployment's template (SqlServers at Standard), not another", async () => {
+      const deployment = (name: string, tier: string) =>
+        resourceRecord(
+          "azure-native:resources:DeploymentAtSubscriptionScope",
+          "defender",
+          {
+            deploymentName: "defender-for-cloud-plans",
+            location: "westeurope",
+            properties: {
+              mode: "Incremental",
+              template: {
+                resources: [
+                  { type: "Microsoft.Security/pricings", name, properties: { pricingTier: tier } },
+                  { type: "Microsoft.Security/securityContacts", name: "default", properties: {} },
+                ],
+              },
+            },
+          },
+          { stack: "prod" },
+        );
+      await expectPass(sqlServerDefenderPresent, [server, deployment("SqlServers", "Standard")], {
+        acceptSubscriptionPlan: true,
+      });
+      await expectFail(sqlServerDefenderPresent, [server, deployment("SqlServers", "Free")], /no Defender for SQL/, {
+        acceptSubscriptionPlan: true,
+      });
+      await expectFail(sqlServerDefenderPresent, [server, deployment("CosmosDbs", "Standard")], /no Defender for SQL/, {
+        acceptSubscriptionPlan: true,
+      });
+    });
   });
 
   describe(sqlDatabaseLtrPresent.name, () => {

@@ -270,6 +270,14 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       properties: { ...((i.properties as Inputs) ?? {}), provisioningState: "Succeeded" },
     }),
   },
+  "azure-native:resources:DeploymentAtSubscriptionScope": {
+    path: "providers/Microsoft.Resources/deployments/{deploymentName}",
+    root: "subscription",
+    outputs: (i) => ({
+      name: String(i.deploymentName),
+      properties: { ...((i.properties as Inputs) ?? {}), provisioningState: "Succeeded" },
+    }),
+  },
   // Azure ML (ML tier) and its dependencies.
   "azure-native:machinelearningservices:Workspace": {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}",

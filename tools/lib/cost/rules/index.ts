@@ -24,6 +24,7 @@ import { cosmosAccount, cosmosContainer, cosmosDatabase, sqlDatabase, storageAcc
 import {
   actionGroup,
   defenderPlan,
+  subscriptionDeployment,
   keyVaultKey,
   logAnalytics,
   metricAlert,
@@ -73,6 +74,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:datafactory:IntegrationRuntime`]: integrationRuntime,
   [`${AN}:resources:Resource`]: genericResource,
   [`${AN}:security:Pricing`]: defenderPlan,
+  [`${AN}:resources:DeploymentAtSubscriptionScope`]: subscriptionDeployment,
   [`${AN}:sql:ServerSecurityAlertPolicy`]: sqlSecurityAlertPolicy,
   [`${AN}:monitor:MetricAlert`]: metricAlert,
   [`${AN}:monitor:ScheduledQueryRule`]: scheduledQueryRule,

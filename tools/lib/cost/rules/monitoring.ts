@@ -1,7 +1,18 @@
 /** Pricing rules of monitoring and security: Log Analytics, Key Vault keys, Defender for Cloud, alerts, Sentinel. */
 import type { ResourceRecord } from "../../policyRunner";
 import { DAYS_PER_MONTH } from "../prices";
-import { at, free, notEstimated, num, priced, str, type LineSpec, type Rule, type RuleContext } from "../model";
+import {
+  at,
+  free,
+  notEstimated,
+  num,
+  priced,
+  str,
+  type LineSpec,
+  type Rule,
+  type RuleContext,
+  type RuleResult,
+} from "../model";
 import { AN } from "./common";
 import { account, cosmosRegions } from "./data";
 
@@ -99,9 +110,17 @@ function billedHundredRu(ctx: RuleContext): number {
  * A Defender for Cloud plan (`security:Pricing`): the plan's price per protected resource × the stack's resources of
  * that kind (a subscription-scoped plan also covers resources outside this stack: the figure is this stack's share).
  */
-export const defenderPlan: Rule = (r, ctx) => {
-  const plan = str(r.inputs, "pricingName") ?? r.name;
-  if (!standard(r)) return free(`Defender plan ${plan} on the Free tier`);
+export const defenderPlan: Rule = (r, ctx) =>
+  defenderPlanCost(str(r.inputs, "pricingName") ?? r.name, standard(r), str(r.inputs, "subPlan"), ctx);
+
+/** A Defender plan's monthly lines from its name, tier and sub-plan (typed resource or ARM template entry). */
+function defenderPlanCost(
+  plan: string,
+  isStandard: boolean,
+  subPlan: string | undefined,
+  ctx: RuleContext,
+): RuleResult {
+  if (!isStandard) return free(`Defender plan ${plan} on the Free tier`);
   const per = (meter: string, priceId: string, n: number, what: string) =>
     n > 0
       ? priced({ meter: `${meter} × ${Math.round(n * 100) / 100} ${what}`, priceId, quantity: n })
@@ -127,8 +146,8 @@ export const defenderPlan: Rule = (r, ctx) => {
     }
     case "VirtualMachines":
       return per(
-        `Defender for Servers ${str(r.inputs, "subPlan") ?? "P2"}`,
-        str(r.inputs, "subPlan") === "P1" ? "defender-servers-p1" : "defender-servers-p2",
+        `Defender for Servers ${subPlan ?? "P2"}`,
+        subPlan === "P1" ? "defender-servers-p1" : "defender-servers-p2",
         count(ctx, "compute:VirtualMachine"),
         "VM(s)",
       );
@@ -144,15 +163,57 @@ export const defenderPlan: Rule = (r, ctx) => {
         `Defender plan ${plan} has no price row (priced: SqlServers, StorageAccounts, KeyVaults, CosmosDbs, Arm, AppServices, VirtualMachines, OpenSourceRelationalDatabases)`,
       );
   }
+}
+
+/** The Defender plans an ARM deployment's inline template sets (`Microsoft.Security/pricings` entries). */
+export function templateDefenderPlans(
+  r: ResourceRecord,
+): readonly { readonly name: string; readonly tier?: string; readonly subPlan?: string }[] {
+  const entries = at(r.inputs, "properties.template.resources");
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .filter(
+      (e): e is { name: string; properties?: Record<string, unknown> } =>
+        typeof e === "object" &&
+        e !== null &&
+        String((e as { type?: unknown }).type).toLowerCase() === "microsoft.security/pricings" &&
+        typeof (e as { name?: unknown }).name === "string",
+    )
+    .map((e) => ({
+      name: e.name,
+      ...(typeof e.properties?.pricingTier === "string" ? { tier: e.properties.pricingTier } : {}),
+      ...(typeof e.properties?.subPlan === "string" ? { subPlan: e.properties.subPlan } : {}),
+    }));
+}
+
+/**
+ * A subscription-scope ARM deployment: priced by the Defender plans its template sets (components/operations
+ * governance.ts deploys them this way); anything else it deploys is not priced here and is said so.
+ */
+export const subscriptionDeployment: Rule = (r, ctx) => {
+  const plans = templateDefenderPlans(r);
+  if (plans.length === 0)
+    return notEstimated("a subscription deployment whose template sets no Defender plan: its resources are not priced");
+  const results = plans.map((p) => defenderPlanCost(p.name, p.tier === "Standard", p.subPlan, ctx));
+  const unpriced = results.filter((x) => x.kind === "not-estimated");
+  if (unpriced.length > 0) return notEstimated(unpriced.map((x) => x.reason).join("; "));
+  const lines = results.flatMap((x) => (x.kind === "priced" ? x.lines : []));
+  return lines.length > 0
+    ? priced(...lines)
+    : free(`Defender plans ${plans.map((p) => p.name).join(", ")}: nothing to bill`);
 };
+
+/** Whether the stack turns Defender for SQL on for the subscription (a typed plan or one in a deployment). */
+const sqlPlanInStack = (ctx: RuleContext) =>
+  ctx.ofType(`${AN}:security:Pricing`).some((p) => str(p.inputs, "pricingName") === "SqlServers" && standard(p)) ||
+  ctx
+    .ofType(`${AN}:resources:DeploymentAtSubscriptionScope`)
+    .some((d) => templateDefenderPlans(d).some((p) => p.name === "SqlServers" && p.tier === "Standard"));
 
 /** Microsoft Defender for SQL on one server, unless a Defender for SQL plan of the stack already bills it. */
 export const sqlSecurityAlertPolicy: Rule = (r, ctx) => {
   if ((str(r.inputs, "state") ?? "Enabled") !== "Enabled") return free("threat detection disabled");
-  const plan = ctx
-    .ofType(`${AN}:security:Pricing`)
-    .some((p) => str(p.inputs, "pricingName") === "SqlServers" && standard(p));
-  if (plan) return free("billed by the stack's Defender for SQL plan (security:Pricing SqlServers)");
+  if (sqlPlanInStack(ctx)) return free("billed by the stack's Defender for SQL plan (SqlServers, Standard)");
   return priced({ meter: "Microsoft Defender for SQL (server)", priceId: "defender-sql-azure", quantity: 1 });
 };
 
