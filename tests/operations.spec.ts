@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFENDER_PLANS } from "../components/operations/governance";
+import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
 import { analyticsRules } from "../components/operations/sentinel";
@@ -357,10 +357,12 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("budget: the configured amount, actual 50/80/100 % and forecast 100 % to the priority groups, pinned start", () => {
+    it("budget: the configured amount, actual 50/80/100 % and forecast 100 % to the priority groups, start ignored once created", () => {
       const budget = byName(resources, "operations-budget");
       assert.equal(budget.inputs.amount, prod ? 12000 : 1000);
-      assert.equal(input(budget, "timePeriod.startDate"), "2026-12-01T00:00:00Z");
+      // No start date in config: the first day of the current month (a first deploy in any month is accepted).
+      assert.equal(input(budget, "timePeriod.startDate"), `${budgetStartDate(undefined, new Date())}T00:00:00Z`);
+      assert.deepEqual(budget.ignoreChanges, ["timePeriod.startDate"]);
       const n = budget.inputs.notifications as Record<
         string,
         { threshold: number; thresholdType: string; contactGroups: string[] }
@@ -587,6 +589,11 @@ describe("operations: config", () => {
     assert.deepEqual([dev.budget.amount, dev.sentinel, dev.subscriptionGovernance], [1000, false, false]);
     assert.deepEqual([prod.budget.amount, prod.sentinel, prod.subscriptionGovernance], [12000, true, true]);
     assert.deepEqual(prod.sla, SLA_DEFAULTS);
+  });
+  it("budget start: the configured first day, else the first day (UTC) of the month of creation", () => {
+    assert.equal(budgetStartDate("2026-11-01", new Date("2027-03-15T10:00:00Z")), "2026-11-01");
+    assert.equal(budgetStartDate(undefined, new Date("2027-01-31T23:59:59Z")), "2027-01-01");
+    assert.equal(budgetStartDate(undefined, new Date("2026-12-01T00:00:00Z")), "2026-12-01");
   });
   it("rejects bad values, naming the key and what is allowed", () => {
     const base = rawOf("prod");

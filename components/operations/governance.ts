@@ -3,7 +3,8 @@
  * - The stack's budget (every stack): a Cost Management budget on the subscription filtered to the stack's resource
  *   groups, actual 50/80/100 % and forecast 100 %, to the priority action groups (API 2024-08-01; the Consumption
  *   budgets are on the path to deprecation: https://learn.microsoft.com/azure/cost-management-billing/automate/transition-consumption-apis-cost-management-apis).
- *   The start date is pinned in config and ignored after creation ("Start date of budgets cannot be updated").
+ *   The start date (config, or the first day of the month of creation) is ignored after creation ("Start date of
+ *   budgets cannot be updated").
  * - Subscription-wide pieces (one owning stack, `operations.subscriptionGovernance`): the activity log to the
  *   workspace (Sentinel's Azure Activity data), Defender for Cloud plans for the services in use with the security
  *   contact, and the built-in PCI DSS v4 initiative assigned in audit mode, so drift made outside Pulumi shows at run
@@ -91,6 +92,15 @@ export interface BudgetArgs {
   readonly startDate: string;
   readonly resourceGroupNames: readonly pulumi.Input<string>[];
   readonly routing: AlertRouting;
+}
+
+/**
+ * The budget's first day: the configured one, else the first day (UTC) of `now`'s month, which Azure accepts at
+ * creation (a past start date must lie in the current month). Pure; unit-tested.
+ */
+export function budgetStartDate(configured: string | undefined, now: Date): string {
+  if (configured !== undefined) return configured;
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}-01`;
 }
 
 /** Creates `${name}-budget`. */

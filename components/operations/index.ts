@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { deployer, type StackContext } from "../shared";
 import { createAlert, IdTokens, resourceHealthAlert, type AlertTarget } from "./alerts";
-import { stackBudget, subscriptionGovernance } from "./governance";
+import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
 import { sentinel } from "./sentinel";
@@ -132,7 +132,7 @@ export class Operations extends pulumi.ComponentResource {
         budgetName: this.budgetName,
         subscriptionId,
         amount: ops.budget.amount,
-        startDate: ops.budget.startDate,
+        startDate: budgetStartDate(ops.budget.startDate, new Date()),
         resourceGroupNames,
         routing: args.routing,
       },

@@ -70,12 +70,14 @@ export const operationsSchema = z.object({
     /** Monthly amount in the billing currency. */
     amount: z.number({ error: "must be a number" }).positive("must be a positive monthly amount"),
     /**
-     * First day of the budget, pinned (Azure refuses to change it later, and a past date must lie in the current
-     * month when the budget is created): YYYY-MM-01.
+     * First day of the budget: YYYY-MM-01. Optional: by default the first day of the month the budget is created in
+     * (Azure refuses a past start date outside the current month at creation, and any change of it later, so the
+     * program ignores it once the budget exists).
      */
     startDate: z
       .string()
-      .regex(/^20\d\d-(0[1-9]|1[0-2])-01$/, "must be the first day of a month, YYYY-MM-01 (e.g. 2026-12-01)"),
+      .regex(/^20\d\d-(0[1-9]|1[0-2])-01$/, "must be the first day of a month, YYYY-MM-01 (e.g. 2026-12-01)")
+      .optional(),
   }),
   /** Microsoft Sentinel on the workspace with the card-data analytics rules; must be true in prod. */
   sentinel: z.boolean(),
