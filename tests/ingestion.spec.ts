@@ -324,7 +324,7 @@ for (const stack of ["dev", "prod"] as const) {
             type: "UserAssignedIdentity",
             userAssignedIdentityResourceId: id.id,
           });
-          assert.deepEqual(input(site, "functionAppConfig.runtime"), { name: "node", version: "20" });
+          assert.deepEqual(input(site, "functionAppConfig.runtime"), { name: "node", version: "22" });
           for (const policy of ["ftp", "scm"]) assert.equal(one(`ingestion-${app}-app-${policy}`).inputs.allow, false);
           const pe = one(`ingestion-${app}-app-pep`);
           assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [

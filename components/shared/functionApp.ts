@@ -154,7 +154,7 @@ export interface FunctionAppArgs {
    * data tiers can grant it before the app exists.
    */
   readonly identity: ManagedIdentity;
-  /** Runtime stack (default `node` 20). */
+  /** Runtime stack (default `node` 22). */
   readonly runtime?: { readonly name: web.RuntimeName; readonly version: string };
   readonly plan: FunctionPlanSpec;
   /** Subnet for outbound VNet integration (delegated to Microsoft.App/environments). */
@@ -393,7 +393,9 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     { parent },
   );
 
-  const runtime = args.runtime ?? { name: web.RuntimeName.Node, version: "20" };
+  // Node.js 22 LTS: Node.js 20 left community support on 2026-04-30, after which Azure Functions no longer patches it
+  // (functions-versions.md, language support policy; PCI DSS 6.3.3 asks for supported, patched components).
+  const runtime = args.runtime ?? { name: web.RuntimeName.Node, version: "22" };
   const settings: Record<string, pulumi.Input<string>> = {
     ...args.appSettings,
     ...Object.fromEntries(
