@@ -10,223 +10,26 @@
  * (not offered for new projects): no `enableAnalyticalStorage`, no container `analyticalStorageTtl`.
  */
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
-import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
-import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../lib/config";
-import { kebabCase } from "../lib/naming";
-import { roleAssignmentName } from "../lib/uuid";
+import { COSMOS_CONTAINERS, type CosmosContainerKey } from "../../lib/config";
+import { kebabCase } from "../../lib/naming";
+import { roleAssignmentName } from "../../lib/uuid";
+import { diagnosticSetting, lockFor, managementLock, privateEndpoint, roleAssignments, Serial } from "../shared";
 import {
-  diagnosticSetting,
-  lockFor,
-  managementLock,
-  privateEndpoint,
-  roleAssignments,
-  Serial,
-  type DataServiceArgs,
-} from "./shared";
+  accountLocations,
+  consistencyPolicy,
+  CONTAINERS,
+  containerResource,
+  CosmosDataRoles,
+  DATABASE_NAME,
+  dataPlaneScope,
+  throughputOptions,
+  validateNoSqlArgs,
+  type DataPlanePrincipal,
+  type NoSqlArgs,
+} from "./settings";
 
-/** The one SQL database of the account. */
-export const DATABASE_NAME = "payments";
-
-/** Built-in Cosmos DB data-plane role definitions (ids under `<account id>/sqlRoleDefinitions/`). */
-export const CosmosDataRoles = {
-  /** Cosmos DB Built-in Data Reader: read items, run queries, read the change feed. */
-  DataReader: "00000000-0000-0000-0000-000000000001",
-  /** Cosmos DB Built-in Data Contributor: create, replace, upsert, delete items (no account or container management). */
-  DataContributor: "00000000-0000-0000-0000-000000000002",
-} as const;
-
-/** A composite index: paths with their sort order. */
-type CompositeIndex = readonly { readonly path: string; readonly order: cosmosdb.CompositePathSortOrder }[];
-
-/** How a container is partitioned and indexed (the access-pattern decisions; see docs/cosmos-partitioning.md). */
-export interface ContainerDesign {
-  /** Azure name of the container. */
-  readonly id: string;
-  /** Hash (one path) or MultiHash (hierarchical, up to three paths); version 2 (large partition keys). */
-  readonly partitionKey: { readonly kind: cosmosdb.PartitionKind; readonly paths: readonly string[] };
-  /** Paths that get a range index (`/path/?` or `/path/*`). */
-  readonly includedPaths: readonly string[];
-  /** Paths never queried, left out of the index (cheaper writes). */
-  readonly excludedPaths: readonly string[];
-  readonly compositeIndexes?: readonly CompositeIndex[];
-}
-
-/** Cosmos DB always keeps the system `_etag` out of the index; stating it keeps the policy identical to Azure's. */
-const ETAG = '/"_etag"/?';
-const asc = cosmosdb.CompositePathSortOrder.Ascending;
-const desc = cosmosdb.CompositePathSortOrder.Descending;
-
-export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> = {
-  // One item per API call, append-only, ~1 write per payment at 10K tx/s; read by the change feed and per merchant
-  // over a time range. Merchant prefix for routed queries, then `/id`: once a big merchant's data splits, its new
-  // writes spread over all its partitions. No time level on purpose: "the current hour" would stay one hot range.
-  apiLogs: {
-    id: "api_logs",
-    partitionKey: { kind: cosmosdb.PartitionKind.MultiHash, paths: ["/merchantId", "/id"] },
-    includedPaths: ["/merchantId/?", "/timestamp/?", "/statusCode/?", "/endpoint/?", "/correlationId/?"],
-    excludedPaths: ["/*", ETAG],
-    compositeIndexes: [
-      [
-        { path: "/merchantId", order: asc },
-        { path: "/timestamp", order: desc },
-      ],
-    ],
-  },
-  // Key-value: point read/write by session id (= item id) on every API call; sliding TTL.
-  sessions: {
-    id: "sessions",
-    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/id"] },
-    includedPaths: ["/customerRef/?"],
-    excludedPaths: ["/*", ETAG],
-  },
-  // Online feature store: one item per entity (payment method, merchant), point-read at scoring time and upserted
-  // once per scoring batch (pipelines/functions/src/lib/features.ts).
-  fraudFeatures: {
-    id: "fraud_features",
-    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/entityKey"] },
-    includedPaths: ["/entityKey/?", "/entityType/?", "/updatedAt/?"],
-    excludedPaths: ["/*", ETAG],
-  },
-  // Outbound webhooks: one item per event, updated per delivery attempt; listed per merchant. Payload bodies and
-  // merchant responses are large and never filtered on.
-  webhookEvents: {
-    id: "webhook_events",
-    partitionKey: { kind: cosmosdb.PartitionKind.MultiHash, paths: ["/merchantId", "/id"] },
-    includedPaths: ["/*"],
-    excludedPaths: ["/payload/*", "/attempts/*", ETAG],
-    compositeIndexes: [
-      [
-        { path: "/merchantId", order: asc },
-        { path: "/createdAt", order: desc },
-      ],
-    ],
-  },
-  // Change feed leases of the streaming tier's relay function: the Functions Cosmos DB trigger requires a lease
-  // container partitioned by `/id` (learn.microsoft.com/azure/azure-functions/functions-bindings-cosmosdb-v2-trigger
-  // "leaseContainerName"); a handful of small items, read and written by id, never expire (a lost lease restarts
-  // the feed from "now" and drops events).
-  leases: {
-    id: "leases",
-    partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/id"] },
-    includedPaths: ["/*"],
-    excludedPaths: [ETAG],
-  },
-};
-
-/** The container resource (partition key, TTL, indexing) for a container and its config. */
-export function containerResource(
-  design: ContainerDesign,
-  ttlSeconds: number | undefined,
-): types.input.cosmosdb.SqlContainerResourceArgs {
-  return {
-    id: design.id,
-    partitionKey: { kind: design.partitionKey.kind, paths: [...design.partitionKey.paths], version: 2 },
-    // Absent = TTL off; -1 = on, items expire only when they carry their own `ttl`.
-    ...(ttlSeconds !== undefined ? { defaultTtl: ttlSeconds } : {}),
-    indexingPolicy: {
-      automatic: true,
-      indexingMode: cosmosdb.IndexingMode.Consistent,
-      includedPaths: design.includedPaths.map((path) => ({ path })),
-      excludedPaths: design.excludedPaths.map((path) => ({ path })),
-      ...(design.compositeIndexes
-        ? {
-            compositeIndexes: design.compositeIndexes.map((index) => index.map(({ path, order }) => ({ path, order }))),
-          }
-        : {}),
-    },
-  };
-}
-
-/**
- * Throughput options: none on a serverless account; otherwise dedicated autoscale throughput per container.
- * Autoscale is chosen at creation on purpose: an existing container cannot switch from manual to autoscale
- * (azure-native #4189), while the autoscale maximum can be changed later.
- */
-export function throughputOptions(
-  cosmos: CosmosConfig,
-  key: CosmosContainerKey,
-): types.input.cosmosdb.CreateUpdateOptionsArgs | undefined {
-  if (cosmos.serverless) return undefined;
-  const maxThroughput = cosmos.containers[key].maxThroughput;
-  if (maxThroughput === undefined)
-    throw new Error(`cosmos.containers.${key}.maxThroughput is required on a provisioned account`);
-  return { autoscaleSettings: { maxThroughput } };
-}
-
-/** Replica regions: the primary (write, failover priority 0) and, when multi-region, the secondary. */
-export function accountLocations(
-  cosmos: CosmosConfig,
-  primary: string,
-  secondary: string,
-): types.input.cosmosdb.LocationArgs[] {
-  const regions = cosmos.multiRegion ? [primary, secondary] : [primary];
-  return regions.map((locationName, failoverPriority) => ({
-    locationName,
-    failoverPriority,
-    isZoneRedundant: cosmos.zoneRedundant,
-  }));
-}
-
-/** An Entra identity granted a data-plane role on the account (or on some containers only). */
-export interface DataPlanePrincipal {
-  /** Stable kebab-case key used in logical names (e.g. `data-engineers`, `ingestion-func`). */
-  readonly key: string;
-  /** Entra object id of the user, group, service principal or managed identity. */
-  readonly principalId: pulumi.Input<string>;
-  /** Restrict the grant to these containers (least privilege); default: every container of the account. */
-  readonly containers?: readonly CosmosContainerKey[];
-}
-
-export interface NoSqlArgs extends DataServiceArgs {
-  /** The validated `cosmos` section of the stack config. */
-  readonly cosmos: CosmosConfig;
-  /** Identities that read and write items (Cosmos DB Built-in Data Contributor), e.g. ingestion/ETL functions. */
-  readonly dataContributors?: readonly DataPlanePrincipal[];
-  /** Identities that only read items, query and read the change feed (Cosmos DB Built-in Data Reader). */
-  readonly dataReaders?: readonly DataPlanePrincipal[];
-}
-
-/** Checks the arguments before any child resource is registered; throws naming the argument. */
-export function validateNoSqlArgs(args: NoSqlArgs): void {
-  const problems: string[] = [];
-  for (const [arg, list] of [
-    ["dataContributors", args.dataContributors ?? []],
-    ["dataReaders", args.dataReaders ?? []],
-  ] as const) {
-    const seen = new Set<string>();
-    for (const p of list) {
-      if (!/^[a-z][a-z0-9-]{0,40}$/.test(p.key))
-        problems.push(`${arg}: key '${p.key}' must be kebab-case (a-z, 0-9, -)`);
-      if (seen.has(p.key)) problems.push(`${arg}: key '${p.key}' is used twice`);
-      seen.add(p.key);
-      if (p.containers && p.containers.length === 0)
-        problems.push(`${arg}: '${p.key}' lists no containers (omit it for the whole account)`);
-    }
-  }
-  if (args.cosmos.serverless && args.cosmos.multiRegion) problems.push("cosmos: a serverless account is single-region");
-  if (!args.cosmos.serverless) {
-    for (const key of COSMOS_CONTAINERS) {
-      if (args.cosmos.containers[key].maxThroughput === undefined) {
-        problems.push(`cosmos.containers.${key}.maxThroughput is required on a provisioned account`);
-      }
-    }
-  }
-  if (problems.length > 0) throw new Error(`NoSql: ${problems.join("; ")}`);
-}
-
-/** Consistency policy; BoundedStaleness gets the multi-region minimums (100,000 operations, 300 s). */
-export function consistencyPolicy(level: CosmosConfig["consistency"]): types.input.cosmosdb.ConsistencyPolicyArgs {
-  const defaultConsistencyLevel = cosmosdb.DefaultConsistencyLevel[level];
-  return level === "BoundedStaleness"
-    ? { defaultConsistencyLevel, maxStalenessPrefix: 100_000, maxIntervalInSeconds: 300 }
-    : { defaultConsistencyLevel };
-}
-
-/** Data-plane RBAC scope: the account, or one container of the `payments` database. */
-export function dataPlaneScope(accountId: string, container?: CosmosContainerKey): string {
-  return container ? `${accountId}/dbs/${DATABASE_NAME}/colls/${CONTAINERS[container].id}` : accountId;
-}
+export * from "./settings";
 
 export class NoSql extends pulumi.ComponentResource {
   public readonly accountName: pulumi.Output<string>;
