@@ -5,6 +5,7 @@ import {
   lifecycleRules,
   POOL_LOG_CATEGORIES,
   POOL_OPERATOR_ACTIONS,
+  sqlAdminTemplate,
   sqlSecurityTemplate,
   SYNAPSE_AUDIT_ACTION_GROUPS,
   validateOlapArgs,
@@ -259,12 +260,15 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(i.allowSharedKeyAccess, false);
       assert.equal(i.defaultToOAuthAuthentication, true);
       assert.equal(i.allowBlobPublicAccess, false);
-      assert.equal(i.publicNetworkAccess, "Disabled");
+      // The SQL pools reach a firewalled lake only through a resource instance rule for the workspace
+      // (connect-to-a-secure-storage-account.md): the public endpoint admits that one workspace, nothing else.
+      assert.equal(i.publicNetworkAccess, "Enabled");
       assert.deepEqual(i.networkRuleSet, {
         defaultAction: "Deny",
         bypass: "None",
         ipRules: [],
         virtualNetworkRules: [],
+        resourceAccessRules: [{ tenantId: TENANT_ID, resourceId: byName(resources, "olap-workspace").id }],
       });
       assert.equal(i.minimumTlsVersion, "TLS1_2");
       assert.equal(i.enableHttpsTrafficOnly, true);
@@ -341,17 +345,27 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(i.sqlAdministratorLogin, undefined);
       assert.equal(i.sqlAdministratorLoginPassword, undefined);
       assert.equal(i.managedResourceGroupName, `rg-pay-${stack}-weu-synapse-managed`);
-      const admin = ofType(mine, T.admin);
-      assert.equal(admin.length, 1);
-      assert.deepEqual(
-        [admin[0].inputs.administratorType, admin[0].inputs.sid, admin[0].inputs.login, admin[0].inputs.tenantId],
-        [
-          "ActiveDirectory",
-          (outputs.entraGroupObjectIds as Record<string, string>).platformAdmins,
-          `grp-pay-${stack}-platform-admins`,
-          TENANT_ID,
-        ],
-      );
+      // Azure sets the creator as SQL admin when it creates the workspace: an ARM deployment replaces it (a typed
+      // WorkspaceSqlAadAdmin would be refused by azure-native as already existing).
+      assert.equal(ofType(mine, T.admin).length, 0);
+      const admin = byName(mine, "olap-sql-admin");
+      assert.equal(admin.type, T.deployment);
+      assert.deepEqual(input(admin, "properties.template"), sqlAdminTemplate());
+      assert.deepEqual(input(admin, "properties.parameters"), {
+        workspaceName: { value: workspace.outputs.name },
+        login: { value: `grp-pay-${stack}-platform-admins` },
+        sid: { value: (outputs.entraGroupObjectIds as Record<string, string>).platformAdmins },
+        tenantId: { value: TENANT_ID },
+      });
+      const entry = (sqlAdminTemplate().resources as { type: string; name: string; properties: object }[])[0];
+      assert.equal(entry.type, "Microsoft.Synapse/workspaces/sqlAdministrators");
+      assert.equal(entry.name, "[concat(parameters('workspaceName'), '/activeDirectory')]");
+      assert.deepEqual(entry.properties, {
+        administratorType: "ActiveDirectory",
+        login: "[parameters('login')]",
+        sid: "[parameters('sid')]",
+        tenantId: "[parameters('tenantId')]",
+      });
     });
 
     it("encrypts the workspace with the synapse key through its own identity, granted on the key, then activates it", () => {

@@ -9,6 +9,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import type { OlapConfig } from "../../lib/config";
 import {
+  deployer,
   diagnosticSetting,
   hardenedStorageAccount,
   managementLock,
@@ -20,7 +21,7 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { FILE_SYSTEMS, lifecycleRules, type FileSystemRole } from "./settings";
+import { FILE_SYSTEMS, lifecycleRules, synapseWorkspaceResourceId, type FileSystemRole } from "./settings";
 
 export interface DataLakeArgs {
   readonly context: StackContext;
@@ -53,9 +54,19 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
   const { context, lake, customerManagedKey: cmk, tags } = args;
   const rg = args.resourceGroupName;
   // The platform's hardened account (shared/storage.ts) as ADLS Gen2: hierarchical namespace (create-only); blob and
-  // file encrypted with the storage key. Private endpoints only; the firewall also denies by default with no bypass,
-  // so re-enabling public access by mistake would still admit nobody. The Synapse workspace reaches the lake through
-  // its managed private endpoint (managed VNet), not through a trusted-service exception.
+  // file encrypted with the storage key. Private endpoints, plus one resource instance rule: the stack's Synapse
+  // workspace. Its Spark and pipelines reach the lake through the managed private endpoint (managed VNet), but the
+  // dedicated and serverless SQL pools "use multi-tenant infrastructure that is not deployed into the managed
+  // virtual network" and reach a firewalled account only through a resource instance rule for the workspace,
+  // authenticated by its system identity (synapse-analytics/security/connect-to-a-secure-storage-account.md): COPY
+  // INTO, serverless queries and the vulnerability scans' writes. The rule opens the public endpoint to that one
+  // workspace; the firewall denies everything else, with no trusted-services bypass.
+  const client = deployer();
+  const workspaceId = pulumi
+    .all([client.subscriptionId, rg, context.globalName("synapseWorkspace", args.suffix)])
+    .apply(([subscriptionId, group, workspaceName]) =>
+      synapseWorkspaceResourceId(subscriptionId, group, workspaceName),
+    );
   const account = hardenedStorageAccount(
     `${name}-lake`,
     {
@@ -68,6 +79,7 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
       encryptedServices: ["blob", "file"],
       // Copies (e.g. server-side copy) only from accounts reached through private link in the same VNet.
       allowedCopyScope: storage.AllowedCopyScope.PrivateLink,
+      firewall: { resourceInstances: [{ tenantId: client.tenantId, resourceId: workspaceId }] },
       protect: args.protect,
       tags,
     },

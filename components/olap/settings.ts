@@ -169,6 +169,48 @@ export function keyActivationTemplate(keyName: string): Record<string, unknown> 
   };
 }
 
+/** A Synapse workspace's ARM id from its parts (the lake's firewall names the workspace before it exists). */
+export function synapseWorkspaceResourceId(subscriptionId: string, resourceGroupName: string, workspaceName: string) {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Synapse/workspaces/${workspaceName}`;
+}
+
+/** ARM type of the workspace's SQL Entra administrator (one per workspace, named `activeDirectory`). */
+export const WORKSPACE_SQL_ADMIN_TYPE = "Microsoft.Synapse/workspaces/sqlAdministrators";
+
+/**
+ * The ARM template that makes an Entra group the workspace's SQL administrator: a PUT of
+ * `workspaces/sqlAdministrators/activeDirectory`. An ARM deployment, because Azure already sets that administrator
+ * (to whoever created the workspace) during creation, and azure-native's `synapse.WorkspaceSqlAadAdmin` refuses to
+ * create a resource whose GET answers 200 (its own documentation: "SQL AAD Admin is configured automatically during
+ * workspace creation and assigned to the current user"; pulumi/pulumi-azure-native#877). A PUT replaces it. It must
+ * follow activation: a workspace pending activation refuses it (WorkspaceActivationRequired). A constant template.
+ */
+export function sqlAdminTemplate(): Record<string, unknown> {
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    parameters: {
+      workspaceName: { type: "string" },
+      login: { type: "string" },
+      sid: { type: "string" },
+      tenantId: { type: "string" },
+    },
+    resources: [
+      {
+        type: WORKSPACE_SQL_ADMIN_TYPE,
+        apiVersion: SYNAPSE_API_VERSION,
+        name: "[concat(parameters('workspaceName'), '/activeDirectory')]",
+        properties: {
+          administratorType: "ActiveDirectory",
+          login: "[parameters('login')]",
+          sid: "[parameters('sid')]",
+          tenantId: "[parameters('tenantId')]",
+        },
+      },
+    ],
+  };
+}
+
 /** ARM resource types the SQL security template declares (the policy pack looks for them). */
 export const SQL_SECURITY_TYPES = {
   auditing: "Microsoft.Synapse/workspaces/extendedAuditingSettings",

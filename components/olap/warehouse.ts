@@ -33,6 +33,7 @@ import {
   FILE_SYSTEMS,
   keyActivationTemplate,
   POOL_LOG_CATEGORIES,
+  sqlAdminTemplate,
   sqlSecurityTemplate,
   WORKSPACE_LOG_CATEGORIES,
   workloadGroups,
@@ -179,14 +180,24 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     parent,
   );
 
-  const sqlAdmin = new synapse.WorkspaceSqlAadAdmin(
+  // The platform admins' group as the workspace's SQL Entra administrator, replacing the creator Azure set
+  // (sqlAdminTemplate: an ARM deployment, since that administrator already exists), once the key is active.
+  const sqlAdmin = new resources.Deployment(
     `${name}-sql-admin`,
     {
-      ...ws,
-      administratorType: "ActiveDirectory",
-      login: args.sqlAdmin.login,
-      sid: args.sqlAdmin.objectId,
-      tenantId: args.tenantId,
+      deploymentName: pulumi.interpolate`${workspace.name}-sql-admin`,
+      resourceGroupName: rg,
+      properties: {
+        mode: resources.DeploymentMode.Incremental,
+        template: sqlAdminTemplate(),
+        parameters: {
+          workspaceName: { value: workspace.name },
+          login: { value: args.sqlAdmin.login },
+          sid: { value: args.sqlAdmin.objectId },
+          tenantId: { value: args.tenantId },
+        },
+      },
+      tags,
     },
     { parent, dependsOn: [activation] },
   );
