@@ -10,8 +10,8 @@
  *    tables; prod: `protect` and a CanNotDelete lock.
  *  - Its managed virtual network (`default`) with the Azure integration runtime inside it, and a managed private
  *    endpoint to every store it touches (OLTP server(s), the Synapse `Sql` endpoint, the lake's dfs and blob, Cosmos
- *    DB). Each is created Pending on its target; scripts/adf-post-deploy.sh approves exactly the factory's own
- *    (docs/operations.md).
+ *    DB). Each is created Pending on its target; `npm run etl:ops -- approve-endpoints` approves exactly the
+ *    factory's own (docs/operations.md).
  *  - Linked services (managed identity only, no secret), the global parameters the definitions read, then the
  *    generated datasets, pipelines (a pipeline after those it executes) and triggers, each after what it references.
  *    Triggers are created stopped; the deploy workflow starts them after `pulumi up`.

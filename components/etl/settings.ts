@@ -89,7 +89,7 @@ export const groupIdOf = (target: ManagedEndpointTarget): string =>
 /**
  * Name Data Factory gives the private endpoint behind a managed private endpoint, as it shows on the target's
  * private endpoint connection (`properties.privateEndpoint.id` ends with it): `<factory>.<managed endpoint>`.
- * scripts/adf-post-deploy.sh approves exactly those.
+ * `npm run etl:ops -- approve-endpoints` (deploy.yml, after each `pulumi up`) approves exactly those.
  */
 export const managedEndpointPrivateEndpointName = (factoryName: string, target: ManagedEndpointTarget): string =>
   `${factoryName}.${MANAGED_ENDPOINTS[target].name}`;

@@ -259,7 +259,10 @@ export function extractPipeline(x: ExtractedTable): AdfResource {
             "ETL_EXTRACT_FAILED",
           ),
         ],
-        { dependsOn: dependsOn("ExtractWithBackoff") },
+        // On completion, not success: an iteration whose attempt failed can leave the Until activity reported as
+        // failed even after a later attempt worked (a skipped leaf takes its failed parent's outcome,
+        // data-factory/tutorial-pipeline-failure-error-handling); `done` says whether an attempt succeeded.
+        { dependsOn: dependsOn(["ExtractWithBackoff", "Completed"]) },
       ),
       ifCondition(
         "Stage",

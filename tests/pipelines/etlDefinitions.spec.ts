@@ -366,6 +366,14 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.equal(loop.type, "Until");
     assert.equal(activity(p, "BackOff").type, "Wait");
     assert.match(JSON.stringify(activity(p, "BackOff").typeProperties), /30.*120.*480/);
+    // The loop's own outcome does not decide: a failed attempt followed by a good one continues, `done` decides.
+    assert.deepEqual(activity(p, "Extracted").dependsOn, [
+      { activity: "ExtractWithBackoff", dependencyConditions: ["Completed"] },
+    ]);
+    assert.match(
+      JSON.stringify((activity(p, "Extracted").typeProperties as Json).expression),
+      /equals\(variables\('done'\), 'yes'\)/,
+    );
     for (const s of strings(p).filter((x) => x.includes("runDate"))) {
       assert.ok(!/parameters\.runDate/.test(s) || s.includes(RUN_DATE), `unvalidated runDate in: ${s.slice(0, 120)}`);
     }
