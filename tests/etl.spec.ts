@@ -388,19 +388,21 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(factory.protect, prod);
     });
 
-    it("creates the managed VNet (kept on delete: no DELETE API) and the named Azure IR inside it", () => {
+    it("creates the managed VNet (an ARM deployment: no location, no DELETE API) and the named Azure IR inside it", () => {
       const vnet = byName(mine, "etl-managed-vnet");
-      assert.deepEqual(
-        [
-          vnet.inputs.resourceProviderNamespace,
-          vnet.inputs.resourceType,
-          vnet.inputs.resourceName,
-          vnet.inputs.apiVersion,
-        ],
-        ["Microsoft.DataFactory", "managedVirtualNetworks", "default", "2018-06-01"],
-      );
-      assert.deepEqual(vnet.inputs.properties, {});
-      assert.equal(vnet.inputs.parentResourcePath, `factories/${String(factory.inputs.factoryName)}`);
+      assert.equal(vnet.type, "azure-native:resources:Deployment");
+      assert.equal(vnet.inputs.location, undefined);
+      assert.deepEqual(input(vnet, "properties.template.resources"), [
+        {
+          type: "Microsoft.DataFactory/factories/managedVirtualNetworks",
+          apiVersion: "2018-06-01",
+          name: "[concat(parameters('factoryName'), '/default')]",
+          properties: {},
+        },
+      ]);
+      assert.deepEqual(input(vnet, "properties.parameters"), {
+        factoryName: { value: String(factory.inputs.factoryName) },
+      });
       const ir = byName(mine, "etl-ir");
       assert.equal(ir.inputs.integrationRuntimeName, ADF_INTEGRATION_RUNTIME);
       assert.equal(input(ir, "properties.managedVirtualNetwork.referenceName"), "default");

@@ -56,7 +56,6 @@ import {
   referencesOf,
 } from "./definitions";
 import {
-  DATA_FACTORY_API_VERSION,
   deploymentLinkedServiceProperties,
   DEPLOYMENT_CREDENTIAL_NAME,
   ETL_CREDENTIAL_NAME,
@@ -66,6 +65,7 @@ import {
   linkedServiceProperties,
   MANAGED_ENDPOINTS,
   MANAGED_VNET_NAME,
+  managedVirtualNetworkTemplate,
   type LinkedServiceTargets,
   type ManagedEndpointTarget,
 } from "./settings";
@@ -280,20 +280,21 @@ export class Etl extends pulumi.ComponentResource {
     );
     const scope = { resourceGroupName: rg, factoryName: factory.name };
 
-    // No azure-native class (the REST API has no DELETE for it, pulumi-azure-native#896): a generic resource with
-    // an empty properties bag, as Microsoft's own sample does, kept in Azure on delete (it goes with the factory).
-    const managedVnet = new resources.Resource(
+    // The factory's managed virtual network, through an ARM deployment (managedVirtualNetworkTemplate: why not a
+    // typed or generic resource). Deleting the deployment leaves it; it goes with the factory.
+    const managedVnet = new resources.Deployment(
       `${name}-managed-vnet`,
       {
+        deploymentName: pulumi.interpolate`${factory.name}-managed-vnet`,
         resourceGroupName: rg,
-        resourceProviderNamespace: "Microsoft.DataFactory",
-        parentResourcePath: pulumi.interpolate`factories/${factory.name}`,
-        resourceType: "managedVirtualNetworks",
-        resourceName: MANAGED_VNET_NAME,
-        apiVersion: DATA_FACTORY_API_VERSION,
-        properties: {},
+        properties: {
+          mode: resources.DeploymentMode.Incremental,
+          template: managedVirtualNetworkTemplate(),
+          parameters: { factoryName: { value: factory.name } },
+        },
+        tags,
       },
-      { parent: this, retainOnDelete: true },
+      { parent: this },
     );
 
     const ir = new datafactory.IntegrationRuntime(

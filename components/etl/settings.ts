@@ -27,6 +27,29 @@ export const MANAGED_VNET_NAME = "default";
 /** API version of every Microsoft.DataFactory resource azure-native 3.28 creates (and of the managed VNet). */
 export const DATA_FACTORY_API_VERSION = "2018-06-01";
 
+/**
+ * The ARM template of the factory's managed virtual network (`managedVirtualNetworks/default`, an empty properties
+ * bag, as Microsoft's sample creates it). An ARM deployment, not a generic `resources.Resource`: azure-native fills
+ * in `location` on every resource whose body can carry one (its auto-location, turned off only for deployments at
+ * resource group scope, pulumi-azure-native#654), and this child of the factory has none; a template sends exactly
+ * its body. azure-native has no class for it (the REST API has no DELETE, pulumi-azure-native#896). Constant.
+ */
+export function managedVirtualNetworkTemplate(): Record<string, unknown> {
+  return {
+    $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    contentVersion: "1.0.0.0",
+    parameters: { factoryName: { type: "string" } },
+    resources: [
+      {
+        type: "Microsoft.DataFactory/factories/managedVirtualNetworks",
+        apiVersion: DATA_FACTORY_API_VERSION,
+        name: `[concat(parameters('factoryName'), '/${MANAGED_VNET_NAME}')]`,
+        properties: {},
+      },
+    ],
+  };
+}
+
 /** The credential (factory child) through which linked services authenticate as the ETL user-assigned identity. */
 export const ETL_CREDENTIAL_NAME = ADF_CREDENTIAL;
 

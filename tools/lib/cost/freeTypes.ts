@@ -48,7 +48,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:alertsmanagement:AlertProcessingRuleByName`]:
     "alert processing rules have no charge (the alert rules they act on are priced)",
   [`${AN}:resources:Deployment`]:
-    "an ARM deployment has no charge; what it deploys here (the workspace's SQL auditing, threat detection and vulnerability assessment settings) is settings only",
+    "an ARM deployment has no charge; what it deploys here is settings or has no charge of its own (the Synapse workspace's key activation, SQL admin and SQL security settings; the factory's managed virtual network, whose compute the factory's managed VNet activity hours price)",
   [`${AN}:web:WebAppApplicationSettings`]: "app settings have no charge (the plan and executions are priced)",
   [`${AN}:web:WebAppFtpAllowed`]: "publishing-credential policies are settings, with no charge",
   [`${AN}:web:WebAppScmAllowed`]: "publishing-credential policies are settings, with no charge",
