@@ -394,13 +394,30 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it(prod ? "prod: protects and locks the workspace, storage and vault" : "dev: no protection or locks", () => {
-      for (const name of ["ml-workspace", "ml-st", "ml-kv"]) {
-        const r = ofName(name);
-        assert.equal(r.protect, prod, `${name} protect`);
-        const locks = ofType(resources, LOCK).filter((l) => l.inputs.scope === r.id);
-        assert.equal(locks.length, prod ? 1 : 0, `${name} lock`);
-      }
+    it(
+      prod
+        ? "prod: protects the workspace, storage and vault, and locks the storage and vault but not the workspace"
+        : "dev: no protection or locks",
+      () => {
+        for (const name of ["ml-workspace", "ml-st", "ml-kv"]) {
+          const r = ofName(name);
+          assert.equal(r.protect, prod, `${name} protect`);
+          const locks = ofType(resources, LOCK).filter((l) => l.inputs.scope === r.id);
+          // A workspace lock would also lock its online deployments and compute, which a release deletes.
+          assert.equal(locks.length, prod && name !== "ml-workspace" ? 1 : 0, `${name} lock`);
+        }
+      },
+    );
+
+    it("lets the fraud/ML team upload job snapshots and read data assets on the ML storage (shared keys off)", () => {
+      const grant = ofType(resources, "azure-native:authorization:RoleAssignment").find(
+        (r) =>
+          r.inputs.scope === ofName("ml-st").id &&
+          r.inputs.principalId === ofName("ml-workspace-ra-fraud-ml-data-scientist").inputs.principalId,
+      );
+      assert.ok(grant, "a grant of the team's group on the ML storage");
+      assert.match(String(grant.inputs.roleDefinitionId), /ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
+      assert.equal(grant.inputs.principalType, "Group");
     });
 
     it("tags every taggable resource of the tier as confidential, PCI connected, component ml", () => {

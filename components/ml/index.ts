@@ -28,7 +28,6 @@ import {
   BuiltInRoles,
   diagnosticSetting,
   lockFor,
-  managementLock,
   privateEndpoint,
   RBAC_PROPAGATION_DELAY,
   roleAssignment,
@@ -295,13 +294,11 @@ export class Ml extends pulumi.ComponentResource {
       this,
     );
     diagnosticSetting(`${name}-workspace`, workspace.id, args.diagnosticSettings, this);
-    managementLock(
-      `${name}-workspace`,
-      workspace.id,
-      lock("the Azure ML workspace (models, runs, lineage)"),
-      this,
-      workspace,
-    );
+    // No management lock on the workspace itself: a CanNotDelete lock applies to its child resources, so the
+    // release procedure's `az ml online-deployment delete` (docs/ml-operations.md) and any replacement of the
+    // cluster or endpoint would be refused, and Microsoft asks for locks to be lifted before deleting Azure ML
+    // resources (how-to-managed-network.md, Limitations). The workspace keeps `protect`; what it stores (models,
+    // snapshots, secrets) lives in its storage account and key vault, which keep their locks (dependencies.ts).
     roleAssignment(
       `${name}-workspace`,
       workspace.id,
@@ -324,6 +321,21 @@ export class Ml extends pulumi.ComponentResource {
           principalType: "Group",
           roleDefinitionId: BuiltInRoles.AzureMlDataScientist,
           description: "The fraud/ML team trains, registers and deploys models (no compute or workspace admin).",
+        },
+        this,
+      );
+      // With shared keys off, `az ml job create` uploads the code snapshot and reads data assets with the user's
+      // own token: "Data: datastores and datasets | User's identity | Storage Blob Data Contributor"
+      // (machine-learning/how-to-disable-local-auth-storage.md, Scenarios for role assignments).
+      roleAssignment(
+        `${name}-st`,
+        st.id,
+        {
+          key: "fraud-ml-blob",
+          principalId: args.dataScientistsGroupId,
+          principalType: "Group",
+          roleDefinitionId: BuiltInRoles.StorageBlobDataContributor,
+          description: "The fraud/ML team uploads job code snapshots and reads data assets with its own identity.",
         },
         this,
       );

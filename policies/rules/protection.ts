@@ -23,6 +23,14 @@ export const STATEFUL_TYPES = [
   "azure-native:machinelearningservices:Workspace",
 ];
 
+/**
+ * What the lock rule checks by default: the stateful types but an Azure ML workspace. A lock on a workspace applies
+ * to its child resources (online deployments, compute), which a model release deletes (Microsoft asks for locks to be
+ * lifted before deleting Azure ML resources: machine-learning/how-to-managed-network.md, Limitations); what the
+ * workspace stores lives in its storage account and key vault, which stay on the list. `protect` still applies.
+ */
+export const LOCKED_TYPES = STATEFUL_TYPES.filter((t) => t !== "azure-native:machinelearningservices:Workspace");
+
 const stackKnob: PolicyConfigSchema["properties"] = {
   protectedStacks: {
     type: "array",
@@ -96,7 +104,7 @@ export const requireManagementLock = stackPolicy(
   {
     name: "azure-native-authorization-managementlock-missing-for-stateful-resource",
     description:
-      "Every stateful data resource in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either; a Log Analytics workspace Microsoft Sentinel is onboarded on is exempt (Sentinel does not support a locked workspace).",
+      "Every stateful data resource in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either; a Log Analytics workspace Microsoft Sentinel is onboarded on is exempt (Sentinel does not support a locked workspace), and an Azure ML workspace is not checked by default (a lock would also lock the online deployments and compute a model release deletes; its storage and key vault are checked).",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -107,6 +115,7 @@ export const requireManagementLock = stackPolicy(
     url: "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources",
     config: {
       ...stackKnob,
+      resourceTypes: { ...stackKnob.resourceTypes, default: LOCKED_TYPES },
       allowedLevels: {
         type: "array",
         items: { type: "string", enum: ["CanNotDelete", "ReadOnly"] },

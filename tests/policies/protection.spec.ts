@@ -114,12 +114,14 @@ describe("policies/protection", () => {
       });
       assert.equal(r.messages.length, 2);
     });
-    it("fails an unprotected Azure ML workspace in prod (models, runs and lineage are stateful)", () =>
-      expectFail(
-        requireProtect,
-        { ...mlWorkspace("prod"), protect: false },
-        /mlw-pay-prod-weu \(azure-native:machinelearningservices:Workspace\) in stack 'prod' is not protected/,
-      ));
+    it("does not require a lock on an Azure ML workspace by default (it would lock the deployments a release deletes), but does when resourceTypes lists it", async () => {
+      const { all } = protectionStack();
+      const ws = { ...mlWorkspace("prod"), protect: true };
+      await expectPass(requireManagementLock, [...all, ws]);
+      await expectFail(requireManagementLock, [...all, ws], /mlw-pay-prod-weu .*has no management lock/, {
+        resourceTypes: ["azure-native:machinelearningservices:Workspace"],
+      });
+    });
     it("exempts a Log Analytics workspace Sentinel is onboarded on (Sentinel does not support a locked workspace)", async () => {
       const { all } = protectionStack();
       const ws = { ...inStack(workspace(), "prod"), protect: true };
