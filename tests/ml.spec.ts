@@ -409,6 +409,16 @@ for (const stack of ["dev", "prod"] as const) {
       },
     );
 
+    it("gives the workspace identity Reader on the storage's private endpoints (studio data access, how-to-managed-network)", () => {
+      const principal = ofName("ml-id-workspace").outputs.principalId;
+      for (const kind of ["blob", "file"]) {
+        const grant = ofName(`ml-st-pep-${kind}-ra-workspace-reader`);
+        assert.equal(grant.inputs.scope, ofName(`ml-st-${kind}-pep`).id, kind);
+        assert.equal(grant.inputs.principalId, principal, kind);
+        assert.match(String(grant.inputs.roleDefinitionId), /acdd72a7-3385-48ef-bd42-f606fba81ae7$/, kind);
+      }
+    });
+
     it("lets the fraud/ML team upload job snapshots and read data assets on the ML storage (shared keys off)", () => {
       const grant = ofType(resources, "azure-native:authorization:RoleAssignment").find(
         (r) =>

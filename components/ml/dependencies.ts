@@ -50,7 +50,10 @@ export interface Dependency {
  * (the two services Azure ML uses in the VNet; the managed network makes its own). No hierarchical namespace: the
  * workspace's default storage does not support it.
  */
-export function mlStorage(d: DependencyContext): Dependency {
+export function mlStorage(d: DependencyContext): Dependency & {
+  /** The account's private endpoints, on which the workspace identity reads (Reader). */
+  readonly endpointIds: Readonly<Record<"blob" | "file", pulumi.Output<string>>>;
+} {
   const account = hardenedStorageAccount(
     `${d.name}-st`,
     {
@@ -81,9 +84,11 @@ export function mlStorage(d: DependencyContext): Dependency {
     },
     { parent: d.parent },
   );
+  const endpointIds = {} as Record<"blob" | "file", pulumi.Output<string>>;
   for (const service of ["storageBlob", "storageFile"] as const) {
-    settled = privateEndpoint(
-      `${d.name}-st-${service === "storageBlob" ? "blob" : "file"}`,
+    const kind = service === "storageBlob" ? "blob" : "file";
+    const endpoint = privateEndpoint(
+      `${d.name}-st-${kind}`,
       {
         service,
         targetId: account.id,
@@ -94,6 +99,8 @@ export function mlStorage(d: DependencyContext): Dependency {
       },
       d.parent,
     ).endpoint;
+    endpointIds[kind] = endpoint.id;
+    settled = endpoint;
   }
   // Storage logs are per service (the account itself only has metrics).
   for (const service of ["blob", "file"] as const) {
@@ -105,7 +112,7 @@ export function mlStorage(d: DependencyContext): Dependency {
     );
   }
   managementLock(`${d.name}-st`, account.id, d.lock("the ML workspace's default storage"), d.parent, account);
-  return { id: account.id, name: account.name, resource: account };
+  return { id: account.id, name: account.name, resource: account, endpointIds };
 }
 
 /**

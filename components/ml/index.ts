@@ -341,6 +341,22 @@ export class Ml extends pulumi.ComponentResource {
       );
     }
     roleAssignments(`${name}-workspace`, workspace.id, args.roleAssignments, this);
+    // "If the workspace associated Azure storage account has public network access disabled, ensure the private
+    // endpoint created in the client virtual network is granted the Reader role to your workspace managed identity"
+    // (machine-learning/how-to-managed-network.md): studio data access goes through those endpoints.
+    for (const [kind, endpointId] of Object.entries(st.endpointIds))
+      roleAssignment(
+        `${name}-st-pep-${kind}`,
+        endpointId,
+        {
+          key: "workspace-reader",
+          principalId: this.workspaceIdentity.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: BuiltInRoles.Reader,
+          description: "The ML workspace identity reads the storage's private endpoint (studio data access).",
+        },
+        this,
+      );
 
     const cluster = new ml.Compute(
       `${name}-cluster`,
