@@ -144,8 +144,11 @@ for (const stack of ["dev", "prod"] as const) {
       it("first deploy: the documented --exclude pattern names the certificate grant, and what waits for it is the gateway's side only", () => {
         // docs/operations.md: pass 1 of a new stack leaves out the grant on the not-yet-imported certificate.
         const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
-        const pattern = /--exclude '([^']+)' --exclude-dependents/.exec(doc)?.[1];
+        const command = /`(pulumi up [^`]*--exclude '[^']+' --exclude-dependents[^`]*)`/.exec(doc)?.[1] ?? "";
+        const pattern = /--exclude '([^']+)'/.exec(command)?.[1];
         assert.ok(pattern, "docs/operations.md gives the exclusion");
+        // Pass 1 creates most of the stack: under the same policy gate as deploy.yml.
+        assert.match(command, /--policy-pack policies --policy-pack-config policies\/config\/<stack>\.json/);
         // Pulumi's URN wildcards ("Targeted updates"): `*` within one `:`-separated segment, `**` across segments.
         const glob = new RegExp(
           `^${pattern
