@@ -381,6 +381,16 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("runs each server's own settings one at a time (protector → auditing → threat detection → private endpoint)", () => {
+      for (const prefix of prod ? ["oltp-server", "oltp-secondary"] : ["oltp-server"]) {
+        const chain = [`${prefix}-protector`, `${prefix}-audit`, `${prefix}-defender`, `${prefix}-pep`];
+        for (let i = 1; i < chain.length; i++) {
+          const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
+          assert.ok(next.dependencies.includes(previous.urn), `${next.name} waits for ${previous.name}`);
+        }
+      }
+    });
+
     it("sends every SQL database's logs (AzureDiagnostics table) and metrics to the platform workspace", () => {
       const workspace = idOf(byName(resources, "platform-log"));
       const dbs = ofType(mine, T.database);

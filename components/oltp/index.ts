@@ -432,7 +432,10 @@ export class Oltp extends pulumi.ComponentResource {
     // change) to the central workspace, whose retention (365 days in prod) applies. The API docs of
     // isAzureMonitorTargetEnabled and isDevopsAuditEnabled (azure-native sql/extendedServerBlobAuditingPolicy.d.ts)
     // ask for a diagnostic setting with 'SQLSecurityAuditEvents' and with 'DevOpsOperationsAudit' on master.
-    new sql.ExtendedServerBlobAuditingPolicy(
+    // The server's own settings go one at a time (protector → auditing → threat detection → private endpoint), as
+    // the database's do: Azure SQL refuses overlapping updates of one server's settings ("Set server blob auditing
+    // is already in progress", Azure/azure-quickstart-templates#5759), and the order costs seconds.
+    const audit = new sql.ExtendedServerBlobAuditingPolicy(
       `${prefix}-audit`,
       {
         ...scope,
@@ -443,7 +446,7 @@ export class Oltp extends pulumi.ComponentResource {
         isDevopsAuditEnabled: true,
         auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
       },
-      { parent: this },
+      { parent: this, dependsOn: [protector] },
     );
     diagnosticSetting(
       `${prefix}-master`,
@@ -461,7 +464,7 @@ export class Oltp extends pulumi.ComponentResource {
     // Microsoft Defender for SQL: every threat detection alert on, to the on-call list and the subscription admins.
     // Vulnerability assessment (express) comes with the subscription's Defender for Azure SQL plan, managed outside
     // this stack (see the file header): no SqlVulnerabilityAssessmentsSetting here.
-    new sql.ServerSecurityAlertPolicy(
+    const threatDetection = new sql.ServerSecurityAlertPolicy(
       `${prefix}-defender`,
       {
         ...scope,
@@ -471,7 +474,7 @@ export class Oltp extends pulumi.ComponentResource {
         emailAccountAdmins: true,
         emailAddresses: [...(this.args.securityAlertEmails ?? context.config.alertEmails)],
       },
-      { parent: this },
+      { parent: this, dependsOn: [audit] },
     );
     privateEndpoint(
       prefix,
@@ -481,6 +484,7 @@ export class Oltp extends pulumi.ComponentResource {
         targetName: server.name,
         target: this.args.privateEndpoints,
         tags: this.tags,
+        dependsOn: [threatDetection],
       },
       this,
     );
