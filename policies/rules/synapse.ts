@@ -190,7 +190,7 @@ export const synapseNoSqlPassword = resourcePolicy<synapse.WorkspaceArgs>(
     soc2: ["CC6.1"],
     service: "synapse",
     remediationSteps:
-      "Remove `sqlAdministratorLoginPassword`, set `azureADOnlyAuthentication: true` and grant an Entra group admin through `synapse.WorkspaceAadAdmin`/`WorkspaceSqlAadAdmin`.",
+      "Remove `sqlAdministratorLoginPassword`, set `azureADOnlyAuthentication: true` and make an Entra group the SQL admin with a PUT of `workspaces/sqlAdministrators/activeDirectory` (an ARM deployment after the workspace is active: Azure sets the creator as admin at creation, so azure-native's `synapse.WorkspaceSqlAadAdmin` is refused as already existing).",
     url: `${DOCS}/sql/active-directory-authentication`,
   },
   WORKSPACE,
