@@ -263,6 +263,17 @@ describe("GitHub workflows", () => {
     }
   });
 
+  it("main: the stack's resource providers are registered after login and before each up", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const steps = deploy.jobs[`up-${stack}`].steps;
+      const index = stepOf(stack, steps);
+      const login = index((s) => s.uses === "azure/login@v3", "Azure login (OIDC)");
+      const register = index((s) => s.run === `npm run providers -- register --stack ${stack}`, "register providers");
+      const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
+      assert.ok(login < register && register < up, `${stack}: login → register providers → up`);
+    }
+  });
+
   it("main: a dev deploy outside working hours puts what the off-hours schedule stops back to sleep, after the restarts", () => {
     const steps = deploy.jobs["up-dev"].steps;
     const at = stepOf("dev", steps);

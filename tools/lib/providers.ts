@@ -1,0 +1,101 @@
+/**
+ * The Azure resource providers a stack needs registered in its subscription before `pulumi up`.
+ *
+ * azure-native calls the REST API, which does not register a provider on first use (only the portal and ARM template
+ * deployments do: "Before you use a resource provider, you must make sure your Azure subscription is registered for
+ * the resource provider", azure-resource-manager/management/resource-providers-and-types.md; pulumi-azure-native#3479
+ * is the same failure, "The subscription ... is not registered to use microsoft.insights"). On a new subscription the
+ * first `up` would stop at the first unregistered namespace. The list comes from the stack's own resources (their ARM
+ * types, and the types the ARM deployments' templates declare) plus the providers Azure needs behind them, so a tier
+ * added later brings its provider without a hand-kept list.
+ */
+import { armIdentityFromId } from "./armSchema/identity";
+import type { ResourceRecord } from "./policyRunner";
+
+/** Providers a stack needs that none of its resource types names, each with the type that needs it and why. */
+export const INDIRECT_PROVIDERS: readonly {
+  readonly namespace: string;
+  readonly when: string;
+  readonly why: string;
+}[] = [
+  {
+    namespace: "Microsoft.App",
+    when: "azure-native:web:AppServicePlan",
+    why: "a Flex Consumption app's integration subnet is delegated to Microsoft.App/environments (flex-consumption-plan)",
+  },
+  {
+    namespace: "Microsoft.DocumentDB",
+    when: "azure-native:machinelearningservices:Workspace",
+    why: "a customer-managed-key ML workspace keeps its metadata in a Microsoft-managed Cosmos DB account (concept-customer-managed-keys)",
+  },
+  {
+    namespace: "Microsoft.Search",
+    when: "azure-native:machinelearningservices:Workspace",
+    why: "a customer-managed-key ML workspace indexes its metadata in a Microsoft-managed AI Search service (concept-customer-managed-keys)",
+  },
+];
+
+/** ARM deployment types whose inline templates declare further resources. */
+const DEPLOYMENT_TYPES = new Set([
+  "azure-native:resources:Deployment",
+  "azure-native:resources:DeploymentAtSubscriptionScope",
+]);
+
+/** The provider namespace of an ARM type or id segment (`Microsoft.Web/sites` → `Microsoft.Web`). */
+const namespaceOf = (armType: string) => armType.split("/")[0];
+
+/** Namespaces of the resources an ARM deployment's inline template declares. */
+function templateNamespaces(r: ResourceRecord): string[] {
+  const template = (r.inputs.properties as { template?: { resources?: unknown } } | undefined)?.template;
+  const entries = Array.isArray(template?.resources) ? template.resources : [];
+  return entries
+    .map((e) => (e && typeof e === "object" ? (e as { type?: unknown }).type : undefined))
+    .filter((t): t is string => typeof t === "string" && t.includes("/"))
+    .map(namespaceOf);
+}
+
+export interface RequiredProvider {
+  readonly namespace: string;
+  /** Why the stack needs it: the ARM types that name it, or the indirect reason. */
+  readonly reasons: readonly string[];
+}
+
+/** The providers a run's resources need, sorted, each with its reasons (pure). */
+export function requiredProviders(records: readonly ResourceRecord[]): RequiredProvider[] {
+  const reasons = new Map<string, Set<string>>();
+  // One spelling per namespace (ARM ids differ in case: Microsoft.Insights, microsoft.insights).
+  const canonical = new Map<string, string>();
+  const add = (namespace: string, reason: string) => {
+    const key = namespace.toLowerCase();
+    if (!canonical.has(key)) canonical.set(key, namespace);
+    const set = reasons.get(key) ?? new Set<string>();
+    set.add(reason);
+    reasons.set(key, set);
+  };
+  for (const r of records) {
+    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id) continue;
+    const identity = armIdentityFromId(r.id);
+    if (identity) add(namespaceOf(identity.armType), identity.armType);
+    if (DEPLOYMENT_TYPES.has(r.type))
+      for (const ns of templateNamespaces(r)) add(ns, `${r.name}'s template (${r.type.split(":").pop()})`);
+  }
+  const types = new Set(records.map((r) => r.type));
+  for (const p of INDIRECT_PROVIDERS) if (types.has(p.when)) add(p.namespace, p.why);
+  return [...reasons.entries()]
+    .map(([key, set]) => ({ namespace: canonical.get(key) as string, reasons: [...set].sort() }))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace));
+}
+
+/** `az provider show` states that mean nothing is left to do. */
+const DONE = new Set(["Registered"]);
+
+/**
+ * What to register, from each namespace's current state (`az provider show --query registrationState`): those not
+ * `Registered` (`NotRegistered`, `Unregistered`, or `Registering` after an earlier attempt), in order (pure).
+ */
+export function registrationPlan(
+  required: readonly RequiredProvider[],
+  states: Readonly<Record<string, string | undefined>>,
+): string[] {
+  return required.map((p) => p.namespace).filter((ns) => !DONE.has(states[ns] ?? "NotRegistered"));
+}

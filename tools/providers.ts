@@ -1,0 +1,49 @@
+/**
+ * npm run providers -- <list|register> --stack <dev|prod>
+ *
+ * The Azure resource providers the stack needs registered in its subscription (tools/lib/providers.ts), from the
+ * stack's own resources as the offline preview registers them. `list` prints them with why; `register` (an Azure CLI
+ * logged in to the stack's subscription, allowed to register providers, e.g. Contributor) registers those not yet
+ * `Registered` and waits for each (`az provider register --wait`). deploy.yml runs `register` before every `pulumi
+ * up`: azure-native does not register providers, so a new subscription's first `up` would otherwise stop at the
+ * first unregistered namespace. Exit codes: 0 done, 2 bad usage or an az failure.
+ */
+import { parseArgs, runCli, UsageError } from "./lib/cli";
+
+const COMMANDS = ["list", "register"] as const;
+const USAGE = `usage: npm run providers -- <${COMMANDS.join("|")}> --stack <dev|prod>
+  list       print the resource providers the stack needs, with the resource types that need them
+  register   register those not yet Registered in the logged-in subscription (az), waiting for each`;
+
+runCli(USAGE, async (argv) => {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
+    throw new UsageError(`unknown command '${command ?? ""}'`);
+  const args = parseArgs(rest, ["stack"], ["verbose"]);
+  const stack = args.values.stack;
+  if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
+  const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
+  const { requiredProviders, registrationPlan } = require("./lib/providers") as typeof import("./lib/providers");
+  const { run } = await previewStack({ stack, skipSchema: true });
+  const required = requiredProviders(run.resources);
+  if (command === "list") {
+    for (const p of required) console.log(`${p.namespace}\n    ${p.reasons.join("\n    ")}`);
+    return 0;
+  }
+  const { azCli } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const states = Object.fromEntries(
+    required.map((p) => [
+      p.namespace,
+      azCli(["provider", "show", "--namespace", p.namespace, "--query", "registrationState"]) as string | undefined,
+    ]),
+  );
+  const plan = registrationPlan(required, states);
+  for (const namespace of plan) {
+    console.log(`registering ${namespace} (was ${states[namespace] ?? "unknown"})`);
+    azCli(["provider", "register", "--namespace", namespace, "--wait"]);
+  }
+  console.log(
+    `${required.length} resource providers needed by ${stack}: ${plan.length} registered now, ${required.length - plan.length} already registered`,
+  );
+  return 0;
+});
