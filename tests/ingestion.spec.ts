@@ -303,6 +303,14 @@ for (const stack of ["dev", "prod"] as const) {
           };
           // Flex has no FTP and does not accept ftpsState (flex-consumption-plan.md, deprecated properties).
           assert.equal(input(site, "siteConfig.ftpsState"), undefined);
+          // Flex has no diagnostic settings (flex-consumption-plan.md): its telemetry goes through Application
+          // Insights, workspace-based on the platform workspace.
+          assert.equal(
+            ofType(resources, "azure-native:monitor:DiagnosticSetting").filter((d) => d.inputs.resourceUri === site.id)
+              .length,
+            0,
+          );
+          assert.equal(one(`ingestion-${app}-appi`).inputs.workspaceResourceId, byName(resources, "platform-log").id);
           // The SDK's injected default netFrameworkVersion "v4.6" is rejected by West Europe's Flex stamps (51021).
           assert.equal(input(site, "siteConfig.netFrameworkVersion"), undefined);
           assert.equal(input(site, "siteConfig.localMySqlEnabled"), undefined);

@@ -1,8 +1,9 @@
 /**
  * Function app hosting, written once for every tier that runs Azure Functions (ingestion's payment API and fraud
  * scorer, streaming's change-feed relay): a Flex Consumption plan and app, its private host storage, a
- * workspace-based Application Insights component linked to the Azure Monitor Private Link Scope, a private endpoint,
- * diagnostics, and the hardening the policy pack checks (HTTPS only, TLS 1.2, FTP and basic-auth publishing off,
+ * workspace-based Application Insights component linked to the Azure Monitor Private Link Scope (the app's own
+ * telemetry: Flex has no diagnostic settings), a private endpoint, the host storage's diagnostics, and the
+ * hardening the policy pack checks (HTTPS only, TLS 1.2, FTP and basic-auth publishing off,
  * remote debugging off, no CORS, no public network access, VNet-integrated outbound traffic).
  *
  * Why Flex Consumption (FC1) rather than Elastic Premium:
@@ -483,7 +484,10 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     { service: "appService", targetId: app.id, targetName: app.name, target: args.privateEndpoints, tags },
     parent,
   );
-  diagnosticSetting(`${name}-app`, app.id, args.diagnosticSettings, parent);
+  // No diagnostic setting on the app: "Diagnostic settings aren't currently supported" on Flex Consumption
+  // (azure-functions/flex-consumption-plan.md, Considerations). The app's logs, requests and dependencies reach the
+  // platform workspace through its workspace-based Application Insights component above; its host storage's
+  // diagnostics stay.
 
   return {
     app,
