@@ -306,6 +306,8 @@ export const lakeDfsEndpoint = olap.lakeDfsEndpoint;
 export const lakeFileSystems = olap.fileSystemNames;
 export const synapseWorkspaceName = olap.workspaceName;
 export const synapseWorkspaceId = olap.workspaceId;
+/** Grant this principal Directory Readers once per environment too (docs/operations.md: Entra users in the pool). */
+export const synapseWorkspacePrincipalId = olap.workspacePrincipalId;
 export const synapseSqlEndpoints = { dedicated: olap.dedicatedSqlEndpoint, serverless: olap.serverlessSqlEndpoint };
 export const synapseSqlPoolName = olap.sqlPoolName;
 export const synapseSqlPoolId = olap.sqlPoolId;

@@ -620,6 +620,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(outputs.lakeDfsEndpoint, `https://${String(account.inputs.accountName)}.dfs.core.windows.net/`);
       assert.deepEqual(outputs.lakeFileSystems, { ...FILE_SYSTEMS });
       assert.equal(outputs.synapseWorkspaceId, idOf(workspace));
+      // The principal to grant Directory Readers (docs/operations.md): the workspace's system identity.
+      assert.equal(
+        outputs.synapseWorkspacePrincipalId,
+        (workspace.outputs.identity as { principalId: string }).principalId,
+      );
       assert.equal(outputs.synapseSqlPoolId, idOf(pool));
       assert.equal(outputs.synapseSqlPoolName, pool.inputs.sqlPoolName);
       assert.deepEqual(outputs.synapseSqlEndpoints, {
