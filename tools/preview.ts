@@ -22,8 +22,8 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --skip-schema         skip the ARM schema check of the request bodies
   --quiet               print only the verdict
   --verbose             stack traces on errors
-exit codes: 0 no mandatory violation and no schema error, 1 mandatory violations or ARM schema errors,
-            2 usage/config/program error`;
+exit codes: 0 no mandatory violation, schema error or first-deploy hazard; 1 mandatory violations, ARM schema
+            errors or first-deploy hazards (tools/lib/hazards.ts); 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
@@ -74,6 +74,9 @@ runCli(USAGE, async (argv) => {
   console.log(formatVerdict(verdict, pack));
   const { formatSchemaCheck } = require("./lib/armSchema/report") as typeof import("./lib/armSchema/report");
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
+  const { firstDeployHazards, formatHazards } = require("./lib/hazards") as typeof import("./lib/hazards");
+  const hazards = firstDeployHazards(run.resources);
+  console.log(`\n${formatHazards(hazards)}`);
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const { estimateJson, estimateMarkdown, formatEstimate } =
     require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
@@ -90,5 +93,5 @@ runCli(USAGE, async (argv) => {
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema), null, 2) + "\n");
   if (args.values.markdown)
     writeFile(args.values.markdown, `${verdictMarkdown(verdict, pack, schema)}\n${estimateMarkdown(cost)}`);
-  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 ? 1 : 0;
+  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || hazards.length > 0 ? 1 : 0;
 });

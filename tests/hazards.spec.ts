@@ -1,0 +1,117 @@
+import { strict as assert } from "node:assert";
+import { FLEX_REJECTED_SITE_CONFIG, firstDeployHazards, formatHazards, RULES } from "../tools/lib/hazards";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewOf } from "./helpers/stacks";
+
+let n = 0;
+const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord => {
+  const name = `r${++n}`;
+  return {
+    urn: `urn:pulumi:prod::p::${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    ...(id ? { id } : {}),
+    dependencies: [],
+    propertyDependencies: {},
+    inputs,
+    outputs: {},
+    protect: false,
+  };
+};
+const rulesOf = (records: ResourceRecord[]) => firstDeployHazards(records).map((h) => h.rule);
+const FLEX_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func";
+const flexApp = (siteConfig: Record<string, unknown>) =>
+  record(
+    "azure-native:web:WebApp",
+    { functionAppConfig: { runtime: { name: "node", version: "22" } }, siteConfig },
+    FLEX_ID,
+  );
+
+describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
+  it("flags a typed Defender plan, but not the same plan in a subscription deployment", () => {
+    assert.deepEqual(rulesOf([record("azure-native:security:Pricing", { pricingName: "SqlServers" })]), [
+      "defender-plan-exists",
+    ]);
+    assert.deepEqual(
+      rulesOf([
+        record("azure-native:resources:DeploymentAtSubscriptionScope", {
+          properties: { template: { resources: [{ type: "Microsoft.Security/pricings", name: "SqlServers" }] } },
+        }),
+      ]),
+      [],
+    );
+  });
+
+  it("flags the typed 'default' security contact only", () => {
+    assert.deepEqual(rulesOf([record("azure-native:security:SecurityContact", { securityContactName: "default" })]), [
+      "security-contact-exists",
+    ]);
+    assert.deepEqual(rulesOf([record("azure-native:security:SecurityContact", { securityContactName: "soc" })]), []);
+  });
+
+  it("flags a typed Synapse SQL admin, and a typed key the workspace was created with", () => {
+    assert.deepEqual(rulesOf([record("azure-native:synapse:WorkspaceSqlAadAdmin", {})]), ["synapse-sql-admin-exists"]);
+    const ws = record("azure-native:synapse:Workspace", { encryption: { cmk: { key: { name: "cmk-synapse" } } } });
+    assert.deepEqual(rulesOf([ws, record("azure-native:synapse:Key", { keyName: "cmk-synapse" })]), [
+      "synapse-cmk-key-exists",
+    ]);
+    assert.deepEqual(rulesOf([ws, record("azure-native:synapse:Key", { keyName: "another" })]), []);
+  });
+
+  it("flags a generic child resource without a location, not a top-level one or one that sets it", () => {
+    const generic = (inputs: Record<string, unknown>) =>
+      record("azure-native:resources:Resource", { resourceType: "managedVirtualNetworks", ...inputs });
+    assert.deepEqual(rulesOf([generic({ parentResourcePath: "factories/adf" })]), ["generic-child-auto-location"]);
+    assert.deepEqual(rulesOf([generic({ parentResourcePath: "" })]), []);
+    assert.deepEqual(rulesOf([generic({ parentResourcePath: "factories/adf", location: "westeurope" })]), []);
+  });
+
+  it("flags Flex site config properties Azure rejects, not the hardening it accepts, nor a non-Flex app", () => {
+    const messages = firstDeployHazards([flexApp({ minTlsVersion: "1.2", netFrameworkVersion: "v4.6" })]);
+    assert.deepEqual(
+      messages.map((m) => m.rule),
+      ["flex-rejected-site-config"],
+    );
+    assert.match(messages[0].message, /siteConfig\.netFrameworkVersion/);
+    assert.deepEqual(rulesOf([flexApp({ minTlsVersion: "1.2", http20Enabled: true })]), []);
+    assert.deepEqual(
+      rulesOf([record("azure-native:web:WebApp", { siteConfig: { netFrameworkVersion: "v4.6" } })]),
+      [],
+      "a classic app may set it",
+    );
+    assert.ok(FLEX_REJECTED_SITE_CONFIG.includes("ftpsState"));
+  });
+
+  it("flags a diagnostic setting on a Flex app, not on its host storage", () => {
+    const app = flexApp({});
+    assert.deepEqual(
+      rulesOf([app, record("azure-native:monitor:DiagnosticSetting", { resourceUri: FLEX_ID, workspaceId: "w" })]),
+      ["flex-diagnostic-setting"],
+    );
+    assert.deepEqual(
+      rulesOf([
+        app,
+        record("azure-native:monitor:DiagnosticSetting", {
+          resourceUri: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st",
+        }),
+      ]),
+      [],
+    );
+  });
+
+  it("says none, or lists each hazard with its rule", () => {
+    assert.match(formatHazards([]), /: none$/);
+    assert.match(
+      formatHazards(firstDeployHazards([record("azure-native:synapse:WorkspaceSqlAadAdmin", {})])),
+      /: 1\n {4}✗ r\d+ \[synapse-sql-admin-exists\]: Azure makes the workspace's creator/,
+    );
+    assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
+  });
+
+  for (const stack of ["dev", "prod"] as const)
+    it(`${stack}: the stack has no first-deploy hazard`, async () => {
+      const { run } = await previewOf(stack);
+      assert.deepEqual(firstDeployHazards(run.resources), []);
+    });
+});

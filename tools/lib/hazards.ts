@@ -1,0 +1,139 @@
+/**
+ * First-deploy hazards: declarations the mock engine accepts but a real `pulumi up` against Azure refuses, because of
+ * how the azure-native provider or the service behaves, not because of the request's schema (the ARM schema check
+ * covers that). Each rule names the evidence; the offline preview lists what it finds and fails like a schema error.
+ *
+ * - azure-native reads a resource before creating it and refuses when the read answers 200, unless the API path has
+ *   no DELETE (a "singleton") or a known default state (pulumi-azure-native provider/pkg/azure/client_azcore.go
+ *   `CanCreate`, provider/pkg/gen/schema.go `isSingleton`, provider/pkg/openapi/defaults/defaultResourcesState.go):
+ *   a resource Azure creates implicitly, with a DELETE in its API, cannot be declared as a typed resource.
+ * - azure-native fills in `location` from the resource group on every resource whose body can carry one, the generic
+ *   `resources.Resource` included (auto-location, off only for resource-group deployments: pulumi-azure-native#654).
+ * - Flex Consumption rejects some site configuration properties (ARM 51021) and has no diagnostic settings.
+ */
+import type { ResourceRecord } from "./policyRunner";
+
+export interface Hazard {
+  readonly rule: string;
+  readonly urn: string;
+  readonly name: string;
+  readonly message: string;
+}
+
+/** Site config properties Flex Consumption apps reject with ARM 51021 (verbatim rejection lists, see each source). */
+export const FLEX_REJECTED_SITE_CONFIG = [
+  // microsoft/azure-pipelines-tasks#21032, Azure/terraform-azurerm-avm-res-web-site#360 (Microsoft Q&A 2277522)
+  "ftpsState",
+  "use32BitWorkerProcess",
+  "netFrameworkVersion",
+  "functionsRuntimeScaleMonitoringEnabled",
+  "preWarmedInstanceCount",
+  // Azure/terraform-azurerm-avm-res-web-site#283 and #345
+  "linuxFxVersion",
+  "windowsFxVersion",
+  "alwaysOn",
+] as const;
+
+const at = (o: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/** A web app on a Flex Consumption plan (it carries `functionAppConfig`, which only Flex apps have). */
+const isFlexApp = (r: ResourceRecord) =>
+  r.type === "azure-native:web:WebApp" && at(r.inputs, "functionAppConfig") !== undefined;
+
+interface Rule {
+  readonly id: string;
+  /** The message when `r` is a hazard in `all`, else undefined. */
+  readonly check: (r: ResourceRecord, all: readonly ResourceRecord[]) => string | undefined;
+}
+
+const EXISTS = "azure-native refuses to create a resource that already exists (a GET answering 200)";
+const VIA_DEPLOYMENT = "PUT it through an ARM deployment (resources.Deployment or DeploymentAtSubscriptionScope)";
+
+export const RULES: readonly Rule[] = [
+  {
+    id: "defender-plan-exists",
+    check: (r) =>
+      r.type === "azure-native:security:Pricing"
+        ? `every Defender plan exists on every subscription (Free tier) and the pricings API has a DELETE, so ${EXISTS}: ${VIA_DEPLOYMENT}`
+        : undefined,
+  },
+  {
+    id: "security-contact-exists",
+    check: (r) =>
+      r.type === "azure-native:security:SecurityContact" && at(r.inputs, "securityContactName") === "default"
+        ? `the subscription's "default" security contact usually exists already, and ${EXISTS}: ${VIA_DEPLOYMENT}`
+        : undefined,
+  },
+  {
+    id: "synapse-sql-admin-exists",
+    check: (r) =>
+      r.type === "azure-native:synapse:WorkspaceSqlAadAdmin"
+        ? `Azure makes the workspace's creator its SQL Entra admin when it creates the workspace (azure-native's own doc), so ${EXISTS}: ${VIA_DEPLOYMENT}, after the workspace is active`
+        : undefined,
+  },
+  {
+    id: "synapse-cmk-key-exists",
+    check: (r, all) => {
+      if (r.type !== "azure-native:synapse:Key") return undefined;
+      const name = at(r.inputs, "keyName");
+      const owner = all.find(
+        (w) => w.type === "azure-native:synapse:Workspace" && at(w.inputs, "encryption", "cmk", "key", "name") === name,
+      );
+      return owner
+        ? `workspace ${owner.name} was created with customer-managed key '${String(name)}' and already holds that key object (pending activation), so ${EXISTS}: activate it with ${VIA_DEPLOYMENT}`
+        : undefined;
+    },
+  },
+  {
+    id: "generic-child-auto-location",
+    check: (r) =>
+      r.type === "azure-native:resources:Resource" &&
+      typeof at(r.inputs, "parentResourcePath") === "string" &&
+      String(at(r.inputs, "parentResourcePath")).length > 0 &&
+      at(r.inputs, "location") === undefined
+        ? `azure-native adds the resource group's location to a generic resource (auto-location), and this child resource (${String(at(r.inputs, "resourceType"))} under ${String(at(r.inputs, "parentResourcePath"))}) may not accept one: ${VIA_DEPLOYMENT}`
+        : undefined,
+  },
+  {
+    id: "flex-rejected-site-config",
+    check: (r) => {
+      if (!isFlexApp(r)) return undefined;
+      const siteConfig = at(r.inputs, "siteConfig");
+      const bad = FLEX_REJECTED_SITE_CONFIG.filter((k) => at(siteConfig, k) !== undefined);
+      return bad.length > 0
+        ? `Flex Consumption rejects siteConfig.${bad.join(", siteConfig.")} (ARM 51021); azure-native's SDK injects netFrameworkVersion into every siteConfig: drop them (components/shared/functionApp.ts dropSdkSiteConfigDefaults)`
+        : undefined;
+    },
+  },
+  {
+    id: "flex-diagnostic-setting",
+    check: (r, all) => {
+      if (r.type !== "azure-native:monitor:DiagnosticSetting") return undefined;
+      const app = all.find((a) => isFlexApp(a) && a.id !== undefined && at(r.inputs, "resourceUri") === a.id);
+      return app
+        ? `diagnostic settings aren't supported on Flex Consumption (flex-consumption-plan.md, Considerations): send ${app.name}'s telemetry through Application Insights`
+        : undefined;
+    },
+  },
+];
+
+/** The hazards among a run's resources, in registration order (pure). */
+export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[] {
+  const out: Hazard[] = [];
+  for (const r of records)
+    for (const rule of RULES) {
+      const message = rule.check(r, records);
+      if (message) out.push({ rule: rule.id, urn: r.urn, name: r.name, message });
+    }
+  return out;
+}
+
+/** The preview's section. */
+export function formatHazards(hazards: readonly Hazard[]): string {
+  if (hazards.length === 0) return "First-deploy hazards (provider and service behaviour the schemas don't show): none";
+  return [
+    `First-deploy hazards (provider and service behaviour the schemas don't show): ${hazards.length}`,
+    ...hazards.map((h) => `    ✗ ${h.name} [${h.rule}]: ${h.message}`),
+  ].join("\n");
+}
