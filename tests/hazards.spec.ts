@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { FLEX_REJECTED_SITE_CONFIG, firstDeployHazards, formatHazards, RULES } from "../tools/lib/hazards";
+import {
+  FLEX_REJECTED_SITE_CONFIG,
+  firstDeployHazards,
+  formatHazards,
+  hazardsMarkdown,
+  RULES,
+} from "../tools/lib/hazards";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
 
@@ -107,6 +113,11 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       /: 1\n {4}✗ r\d+ \[synapse-sql-admin-exists\]: Azure makes the workspace's creator/,
     );
     assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length);
+    assert.match(hazardsMarkdown([]), /## First-deploy hazards\n\nNone\./);
+    assert.match(
+      hazardsMarkdown(firstDeployHazards([record("azure-native:security:Pricing", {})])),
+      /- \*\*r\d+\*\* \(`defender-plan-exists`\): every Defender plan exists/,
+    );
   });
 
   for (const stack of ["dev", "prod"] as const)

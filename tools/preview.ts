@@ -74,7 +74,8 @@ runCli(USAGE, async (argv) => {
   console.log(formatVerdict(verdict, pack));
   const { formatSchemaCheck } = require("./lib/armSchema/report") as typeof import("./lib/armSchema/report");
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
-  const { firstDeployHazards, formatHazards } = require("./lib/hazards") as typeof import("./lib/hazards");
+  const { firstDeployHazards, formatHazards, hazardsMarkdown } =
+    require("./lib/hazards") as typeof import("./lib/hazards");
   const hazards = firstDeployHazards(run.resources);
   console.log(`\n${formatHazards(hazards)}`);
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
@@ -92,6 +93,9 @@ runCli(USAGE, async (argv) => {
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema), null, 2) + "\n");
   if (args.values.markdown)
-    writeFile(args.values.markdown, `${verdictMarkdown(verdict, pack, schema)}\n${estimateMarkdown(cost)}`);
+    writeFile(
+      args.values.markdown,
+      `${verdictMarkdown(verdict, pack, schema)}\n${hazardsMarkdown(hazards)}\n${estimateMarkdown(cost)}`,
+    );
   return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || hazards.length > 0 ? 1 : 0;
 });

@@ -137,3 +137,16 @@ export function formatHazards(hazards: readonly Hazard[]): string {
     ...hazards.map((h) => `    ✗ ${h.name} [${h.rule}]: ${h.message}`),
   ].join("\n");
 }
+
+/** The Markdown report's section (the pull-request job summary). */
+export function hazardsMarkdown(hazards: readonly Hazard[]): string {
+  if (hazards.length === 0) return "## First-deploy hazards\n\nNone.\n";
+  return [
+    "## First-deploy hazards",
+    "",
+    "Declarations the schemas accept but azure-native or the service refuses at `pulumi up` (tools/lib/hazards.ts):",
+    "",
+    ...hazards.map((h) => `- **${h.name}** (\`${h.rule}\`): ${h.message}`),
+    "",
+  ].join("\n");
+}
