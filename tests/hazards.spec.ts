@@ -106,6 +106,27 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     );
   });
 
+  it("flags two role assignments on one Cosmos DB account that do not wait for each other, not a chain or two accounts", () => {
+    const grant = (accountName: string, dependencies: string[] = []) => ({
+      ...record("azure-native:cosmosdb:SqlResourceSqlRoleAssignment", { resourceGroupName: "rg", accountName }),
+      dependencies,
+    });
+    const a = grant("acct");
+    const b = grant("acct");
+    const racing = firstDeployHazards([a, b]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", b.name]],
+    );
+    assert.match(racing[0].message, /Cosmos DB data-plane role assignments of one account/);
+    // A chain, even through a resource in between, is fine; so are grants on two accounts.
+    const first = grant("acct");
+    const wait = { ...record("azure-native:time:Sleep", {}), dependencies: [first.urn] };
+    const second = grant("acct", [wait.urn]);
+    assert.deepEqual(firstDeployHazards([first, wait, second]), []);
+    assert.deepEqual(firstDeployHazards([grant("one"), grant("two")]), []);
+  });
+
   it("says none, or lists each hazard with its rule", () => {
     assert.match(formatHazards([]), /: none$/);
     assert.match(

@@ -10,6 +10,8 @@
  * - azure-native fills in `location` from the resource group on every resource whose body can carry one, the generic
  *   `resources.Resource` included (auto-location, off only for resource-group deployments: pulumi-azure-native#654).
  * - Flex Consumption rejects some site configuration properties (ARM 51021) and has no diagnostic settings.
+ * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
+ *   each other race.
  */
 import type { ResourceRecord } from "./policyRunner";
 
@@ -118,7 +120,79 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
-/** The hazards among a run's resources, in registration order (pure). */
+/**
+ * Children Azure changes one at a time on their parent, keyed by the inputs that name the parent: two of them that
+ * do not wait for each other race, and the second gets 409/412 (components/shared/serial.ts has the evidence).
+ */
+export const SERIALISED_CHILDREN: readonly {
+  readonly type: string;
+  readonly parent: readonly string[];
+  readonly what: string;
+}[] = [
+  {
+    type: "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+    parent: ["resourceGroupName", "accountName"],
+    what: "Cosmos DB data-plane role assignments of one account (412 'another user operation in progress')",
+  },
+  {
+    type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
+    parent: ["resourceGroupName", "firewallPolicyName"],
+    what: "rule collection groups of one firewall policy",
+  },
+  {
+    type: "azure-native:eventgrid:SystemTopicEventSubscription",
+    parent: ["resourceGroupName", "systemTopicName"],
+    what: "event subscriptions of one system topic",
+  },
+  {
+    type: "azure-native:monitor:PrivateLinkScopedResource",
+    parent: ["resourceGroupName", "scopeName"],
+    what: "resources linked to one Azure Monitor Private Link Scope",
+  },
+];
+
+/** Every resource `r` waits for, directly or through others (the engine's order). */
+function ancestors(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>, memo: Map<string, Set<string>>) {
+  const known = memo.get(r.urn);
+  if (known) return known;
+  const set = new Set<string>();
+  memo.set(r.urn, set);
+  for (const d of r.dependencies) {
+    set.add(d);
+    const dep = byUrn.get(d);
+    if (dep) for (const a of ancestors(dep, byUrn, memo)) set.add(a);
+  }
+  return set;
+}
+
+/** Pairs of serialised children of one parent that do not wait for each other (pure). */
+function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
+  const byUrn = new Map(records.map((r) => [r.urn, r]));
+  const memo = new Map<string, Set<string>>();
+  const out: Hazard[] = [];
+  for (const spec of SERIALISED_CHILDREN) {
+    const groups = new Map<string, ResourceRecord[]>();
+    for (const r of records.filter((x) => x.type === spec.type)) {
+      const key = JSON.stringify(spec.parent.map((k) => at(r.inputs, k)));
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    for (const group of groups.values())
+      for (let i = 0; i < group.length; i++)
+        for (let j = i + 1; j < group.length; j++) {
+          const [a, b] = [group[i], group[j]];
+          if (ancestors(b, byUrn, memo).has(a.urn) || ancestors(a, byUrn, memo).has(b.urn)) continue;
+          out.push({
+            rule: "serialised-children-race",
+            urn: b.urn,
+            name: b.name,
+            message: `${a.name} and ${b.name} are ${spec.what}, which Azure changes one at a time, and neither waits for the other: chain them with dependsOn (components/shared/serial.ts)`,
+          });
+        }
+  }
+  return out;
+}
+
+/** The hazards among a run's resources, in registration order, then the races between serialised children (pure). */
 export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[] {
   const out: Hazard[] = [];
   for (const r of records)
@@ -126,7 +200,7 @@ export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[]
       const message = rule.check(r, records);
       if (message) out.push({ rule: rule.id, urn: r.urn, name: r.name, message });
     }
-  return out;
+  return [...out, ...racingChildren(records)];
 }
 
 /** The preview's section. */
