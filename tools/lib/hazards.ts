@@ -145,6 +145,11 @@ export const SERIALISED_CHILDREN: readonly {
     what: "event subscriptions of one system topic",
   },
   {
+    type: "azure-native:storage:BlobContainer",
+    parent: ["resourceGroupName", "accountName"],
+    what: "containers of one storage account (409 StorageAccountOperationInProgress)",
+  },
+  {
     type: "azure-native:monitor:PrivateLinkScopedResource",
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
