@@ -65,6 +65,18 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(rulesOf([ws, record("azure-native:synapse:Key", { keyName: "another" })]), []);
   });
 
+  it("flags Data Factory global parameters declared on their own, not those on the factory", () => {
+    assert.deepEqual(rulesOf([record("azure-native:datafactory:GlobalParameter", { factoryName: "adf" })]), [
+      "adf-global-parameter-wiped",
+    ]);
+    assert.deepEqual(
+      rulesOf([
+        record("azure-native:datafactory:Factory", { globalParameters: { a: { type: "String", value: "x" } } }),
+      ]),
+      [],
+    );
+  });
+
   it("flags a generic child resource without a location, not a top-level one or one that sets it", () => {
     const generic = (inputs: Record<string, unknown>) =>
       record("azure-native:resources:Resource", { resourceType: "managedVirtualNetworks", ...inputs });

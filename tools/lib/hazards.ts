@@ -88,6 +88,13 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    id: "adf-global-parameter-wiped",
+    check: (r) =>
+      r.type === "azure-native:datafactory:GlobalParameter"
+        ? "a later PUT of the factory (any change to it, a tag included) wipes global parameters created through their own API, and Pulumi does not see it (the Data Factory team, Azure/bicep-registry-modules#4268): set them in the factory's `globalParameters`"
+        : undefined,
+  },
+  {
     id: "generic-child-auto-location",
     check: (r) =>
       r.type === "azure-native:resources:Resource" &&
