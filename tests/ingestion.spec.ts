@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import {
   certificateSecretId,
   CONTAINER_ACCESS,
@@ -11,6 +12,7 @@ import {
 } from "../components/ingestion";
 import {
   BuiltInRoles,
+  dropSdkSiteConfigDefaults,
   HOST_STORAGE_ROLES,
   hostStorageSettings,
   validateFunctionAppArgs,
@@ -23,6 +25,24 @@ import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
 
 describe("ingestion: pure helpers", () => {
+  it("the site-config transformation keeps an app without siteConfig without one, and strips the SDK's defaults", async () => {
+    const valueOf = (o: unknown) =>
+      new Promise<unknown>((resolve) => {
+        pulumi.output(o as pulumi.Input<Record<string, unknown> | undefined>).apply((v) => resolve(v));
+      });
+    const run = (siteConfig: unknown) =>
+      dropSdkSiteConfigDefaults({
+        resource: undefined as unknown as pulumi.Resource,
+        type: "azure-native:web:WebApp",
+        name: "app",
+        props: { siteConfig },
+        opts: {},
+      })?.props.siteConfig;
+    assert.equal(await valueOf(run(pulumi.output(undefined))), undefined);
+    assert.deepEqual(await valueOf(run(pulumi.output({ minTlsVersion: "1.2", netFrameworkVersion: "v4.6" }))), {
+      minTlsVersion: "1.2",
+    });
+  });
   it("drops the SDK's injected site config defaults a Flex app must not send, and keeps the hardening", () => {
     assert.deepEqual(
       withoutSdkSiteConfigDefaults({

@@ -55,6 +55,15 @@ describe("resource providers a stack needs (tools/lib/providers.ts)", () => {
     );
     const names = requiredProviders([deployment, plan]).map((p) => p.namespace);
     assert.deepEqual(names, ["Microsoft.App", "Microsoft.Resources", "Microsoft.Security", "Microsoft.Web"]);
+    // A customer-managed-key ML workspace brings Microsoft-managed Cosmos DB and AI Search behind it.
+    const ml = record(
+      "azure-native:machinelearningservices:Workspace",
+      `${SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w`,
+    );
+    assert.deepEqual(
+      requiredProviders([ml]).map((p) => p.namespace),
+      ["Microsoft.DocumentDB", "Microsoft.MachineLearningServices", "Microsoft.Search"],
+    );
     assert.ok(INDIRECT_PROVIDERS.every((p) => p.why.length > 0 && p.when.startsWith("azure-native:")));
   });
 

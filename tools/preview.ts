@@ -58,7 +58,7 @@ runCli(USAGE, async (argv) => {
   // Else asked again, now that this process has run for a while: the load average may still count processes that
   // just ended; the worker then starts here.
   const parallel = atOnce || secondCoreFree(true);
-  const { run, verdict, schema } = await previewStack({
+  const { run, previewRun, verdict, schema } = await previewStack({
     ...options,
     parallel,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
@@ -76,8 +76,13 @@ runCli(USAGE, async (argv) => {
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
   const { firstDeployHazards, formatHazards, hazardsMarkdown } =
     require("./lib/hazards") as typeof import("./lib/hazards");
-  const hazards = firstDeployHazards(run.resources);
-  console.log(`\n${formatHazards(hazards)}`);
+  // They read parent names and ids, known in the deployed view only (--skip-schema without --export skips it).
+  const hazards = run === previewRun ? undefined : firstDeployHazards(run.resources);
+  console.log(
+    hazards
+      ? `\n${formatHazards(hazards)}`
+      : "\nFirst-deploy hazards: not checked (they need the deployed view: drop --skip-schema or add --export)",
+  );
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const { estimateJson, estimateMarkdown, formatEstimate } =
     require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
@@ -95,7 +100,9 @@ runCli(USAGE, async (argv) => {
   if (args.values.markdown)
     writeFile(
       args.values.markdown,
-      `${verdictMarkdown(verdict, pack, schema)}\n${hazardsMarkdown(hazards)}\n${estimateMarkdown(cost)}`,
+      `${verdictMarkdown(verdict, pack, schema)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${estimateMarkdown(cost)}`,
     );
-  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || hazards.length > 0 ? 1 : 0;
+  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || (hazards?.length ?? 0) > 0
+    ? 1
+    : 0;
 });

@@ -25,6 +25,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as costmanagement from "@pulumi/azure-native/costmanagement";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as resources from "@pulumi/azure-native/resources";
+import * as security from "@pulumi/azure-native/security";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPriority } from "../../lib/config";
 import { DIAGNOSTIC_SETTING_NAME } from "../shared";
@@ -177,7 +178,7 @@ export function defenderTemplate(
         name: plan.name,
         ...(i > 0 ? { dependsOn: [planId(plans[i - 1].name)] } : {}),
         properties: {
-          pricingTier: "Standard",
+          pricingTier: security.PricingTier.Standard,
           ...(plan.subPlan ? { subPlan: plan.subPlan } : {}),
           ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
         },
@@ -189,8 +190,8 @@ export function defenderTemplate(
         properties: {
           emails: securityContactEmails.join(";"),
           isEnabled: true,
-          notificationsByRole: { state: "On", roles: ["Owner"] },
-          notificationsSources: [{ sourceType: "Alert", minimalSeverity: "Medium" }],
+          notificationsByRole: { state: security.State.On, roles: [security.SecurityContactRole.Owner] },
+          notificationsSources: [{ sourceType: "Alert", minimalSeverity: security.MinimalSeverity.Medium }],
         },
       },
     ],

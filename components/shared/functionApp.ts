@@ -116,7 +116,8 @@ export const dropSdkSiteConfigDefaults: pulumi.ResourceTransformation = ({ props
         ? undefined
         : pulumi
             .output(props.siteConfig as pulumi.Input<Record<string, unknown>>)
-            .apply((siteConfig) => withoutSdkSiteConfigDefaults(siteConfig)),
+            // The SDK always passes an Output, whose value is undefined when the app sets no siteConfig.
+            .apply((siteConfig) => (siteConfig === undefined ? undefined : withoutSdkSiteConfigDefaults(siteConfig))),
   },
   opts,
 });

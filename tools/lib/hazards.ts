@@ -13,6 +13,7 @@
  * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
  *   each other race.
  */
+import { UNKNOWN } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
 
 export interface Hazard {
@@ -163,7 +164,10 @@ export const SERIALISED_CHILDREN: readonly {
   },
 ];
 
-/** Every resource `r` waits for, directly or through others (the engine's order). */
+/**
+ * Every resource `r` waits for, directly or through others (the engine's order). The memo holds a set before it is
+ * complete, which is only right on an acyclic graph: Pulumi refuses cycles, so a run's dependencies have none.
+ */
 function ancestors(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>, memo: Map<string, Set<string>>) {
   const known = memo.get(r.urn);
   if (known) return known;
@@ -185,7 +189,10 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
   for (const spec of SERIALISED_CHILDREN) {
     const groups = new Map<string, ResourceRecord[]>();
     for (const r of records.filter((x) => x.type === spec.type)) {
-      const key = JSON.stringify(spec.parent.map((k) => at(r.inputs, k)));
+      const parts = spec.parent.map((k) => at(r.inputs, k));
+      // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
+      if (!parts.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
+      const key = JSON.stringify(parts);
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     for (const group of groups.values())
