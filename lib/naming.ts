@@ -156,3 +156,12 @@ export function isGloballyUnique(kind: ResourceKind): boolean {
 export function kebabCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/**
+ * The ARM id of a resource in a resource group, from names known before it exists (a firewall's resource instance
+ * rule that names a service the same `pulumi up` creates). `type` is `<namespace>/<type>`, e.g.
+ * `Microsoft.Synapse/workspaces`.
+ */
+export function armResourceId(subscriptionId: string, resourceGroupName: string, type: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/${type}/${name}`;
+}

@@ -445,6 +445,7 @@ for (const stack of ["dev", "prod"] as const) {
         const defender = byName(resources, "operations-defender");
         assert.equal(defender.inputs.deploymentName, "defender-for-cloud-plans");
         assert.equal(defender.inputs.location, "westeurope");
+        assert.equal((defender.inputs.tags as Record<string, string>).component, "operations");
         assert.equal(input(defender, "properties.mode"), "Incremental");
         const entries = input(defender, "properties.template.resources") as {
           type: string;

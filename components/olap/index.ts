@@ -136,6 +136,8 @@ export class Olap extends pulumi.ComponentResource {
       context,
       resourceGroupName: args.resourceGroupName,
       suffix: args.suffix,
+      // One name for the workspace and for the lake's firewall rule that admits it.
+      workspaceName: context.globalName("synapseWorkspace", args.suffix),
       privateEndpoints: args.privateEndpoints,
       diagnosticSettings: args.diagnosticSettings,
       protect,

@@ -8,6 +8,7 @@
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import type { OlapConfig } from "../../lib/config";
+import { armResourceId } from "../../lib/naming";
 import {
   deployer,
   diagnosticSetting,
@@ -21,12 +22,14 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { FILE_SYSTEMS, lifecycleRules, synapseWorkspaceResourceId, type FileSystemRole } from "./settings";
+import { FILE_SYSTEMS, lifecycleRules, type FileSystemRole } from "./settings";
 
 export interface DataLakeArgs {
   readonly context: StackContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly suffix: pulumi.Output<string>;
+  /** The Synapse workspace's Azure name: the lake's firewall admits that workspace (resource instance rule). */
+  readonly workspaceName: pulumi.Input<string>;
   readonly lake: OlapConfig["lake"];
   /** The platform's storage key and its identity (Key Vault Crypto Service Encryption User on the key). */
   readonly customerManagedKey: CustomerManagedKey;
@@ -63,9 +66,9 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
   // workspace; the firewall denies everything else, with no trusted-services bypass.
   const client = deployer();
   const workspaceId = pulumi
-    .all([client.subscriptionId, rg, context.globalName("synapseWorkspace", args.suffix)])
+    .all([client.subscriptionId, rg, args.workspaceName])
     .apply(([subscriptionId, group, workspaceName]) =>
-      synapseWorkspaceResourceId(subscriptionId, group, workspaceName),
+      armResourceId(subscriptionId, group, "Microsoft.Synapse/workspaces", workspaceName),
     );
   const account = hardenedStorageAccount(
     `${name}-lake`,

@@ -169,11 +169,6 @@ export function keyActivationTemplate(keyName: string): Record<string, unknown> 
   };
 }
 
-/** A Synapse workspace's ARM id from its parts (the lake's firewall names the workspace before it exists). */
-export function synapseWorkspaceResourceId(subscriptionId: string, resourceGroupName: string, workspaceName: string) {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.Synapse/workspaces/${workspaceName}`;
-}
-
 /** ARM type of the workspace's SQL Entra administrator (one per workspace, named `activeDirectory`). */
 export const WORKSPACE_SQL_ADMIN_TYPE = "Microsoft.Synapse/workspaces/sqlAdministrators";
 

@@ -50,6 +50,8 @@ export interface WarehouseArgs {
   readonly context: StackContext;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly suffix: pulumi.Output<string>;
+  /** The workspace's Azure name (also in the lake's firewall rule). */
+  readonly workspaceName: pulumi.Input<string>;
   readonly olap: OlapConfig;
   readonly lake: DataLake;
   /** The platform's synapse key (reached with the workspace's own system-assigned identity). */
@@ -86,7 +88,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   const workspace = new synapse.Workspace(
     `${name}-workspace`,
     {
-      workspaceName: context.globalName("synapseWorkspace", args.suffix),
+      workspaceName: args.workspaceName,
       resourceGroupName: rg,
       location,
       managedResourceGroupName: context.name("resourceGroup", "synapse-managed"),

@@ -148,6 +148,7 @@ export interface SubscriptionGovernanceArgs {
   readonly securityContactEmails: readonly string[];
   /** Where ARM keeps the subscription deployment's metadata (a subscription-scope deployment needs a location). */
   readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** ARM API versions of the deployment's resources (the versions azure-native 3.28's `security` module uses). */
@@ -221,6 +222,7 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
         mode: resources.DeploymentMode.Incremental,
         template: defenderTemplate(DEFENDER_PLANS, args.securityContactEmails),
       },
+      tags: { ...args.tags },
     },
     { parent },
   );

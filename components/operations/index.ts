@@ -146,6 +146,7 @@ export class Operations extends pulumi.ComponentResource {
             workspaceId: args.workspace.id,
             securityContactEmails: ops.securityContactEmails ?? cfg.alertEmails,
             location: cfg.location,
+            tags,
           },
           this,
         )

@@ -21,6 +21,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import * as pulumi from "@pulumi/pulumi";
 import type { StreamingConfig } from "../../lib/config";
+import { armResourceId } from "../../lib/naming";
 import { INPUT_ALIAS, OUTPUT_ALIAS } from "../../pipelines/streaming/query";
 import {
   BuiltInRoles,
@@ -167,7 +168,7 @@ export interface StreamAnalyticsResources {
 
 /** The job's resource id, known before the job exists (the storage account's resource instance rule names it). */
 export function jobResourceId(subscriptionId: string, resourceGroupName: string, jobName: string): string {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.StreamAnalytics/streamingjobs/${jobName}`;
+  return armResourceId(subscriptionId, resourceGroupName, "Microsoft.StreamAnalytics/streamingjobs", jobName);
 }
 
 export function streamAnalytics(

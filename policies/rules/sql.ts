@@ -11,7 +11,7 @@ import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { normaliseLocation, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
-import { templateResources } from "./synapseSql";
+import { templateResources } from "../lib/templates";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Type tokens

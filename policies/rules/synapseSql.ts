@@ -11,6 +11,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import type * as synapse from "@pulumi/azure-native/synapse";
 import { ofType, refersTo, resourcePolicy, stackPolicy, type RuleMetadata } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { templateResources } from "../lib/templates";
 import { presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
@@ -18,26 +19,8 @@ const DEPLOYMENT = "azure-native:resources:Deployment";
 const TYPED_VA = "azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment";
 const DOCS = "https://learn.microsoft.com/azure/synapse-analytics";
 
-/** A resource declared in an ARM deployment's template: its type and properties. */
-export interface TemplateResource {
-  readonly type: string;
-  /** The entry's `name` (an ARM expression for child resources). */
-  readonly name: string;
-  readonly properties: Record<string, unknown>;
-}
-
-/** The resources an ARM deployment's inline template declares (none when the template is unknown or linked). */
-export function templateResources(deployment: Pick<PolicyResource, "props">): TemplateResource[] {
-  const resources = valueAt(deployment.props, "properties", "template", "resources");
-  if (!Array.isArray(resources)) return [];
-  return resources
-    .filter((r): r is Record<string, unknown> => !!r && typeof r === "object")
-    .map((r) => ({
-      type: String(r.type ?? ""),
-      name: String(r.name ?? ""),
-      properties: (r.properties && typeof r.properties === "object" ? r.properties : {}) as Record<string, unknown>,
-    }));
-}
+/** Re-exported for the rule's tests: the reader lives in policies/lib/templates.ts. */
+export { templateResources };
 
 /** True when the deployment targets `workspace`: a dependency on it, or its name as the `workspaceName` parameter. */
 function deploymentTargets(deployment: PolicyResource, workspace: PolicyResource): boolean {

@@ -9,6 +9,7 @@
  * types, and the types the ARM deployments' templates declare) plus the providers Azure needs behind them, so a tier
  * added later brings its provider without a hand-kept list.
  */
+import { templateResources } from "../../policies/lib/templates";
 import { armIdentityFromId } from "./armSchema/identity";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -46,11 +47,9 @@ const namespaceOf = (armType: string) => armType.split("/")[0];
 
 /** Namespaces of the resources an ARM deployment's inline template declares. */
 function templateNamespaces(r: ResourceRecord): string[] {
-  const template = (r.inputs.properties as { template?: { resources?: unknown } } | undefined)?.template;
-  const entries = Array.isArray(template?.resources) ? template.resources : [];
-  return entries
-    .map((e) => (e && typeof e === "object" ? (e as { type?: unknown }).type : undefined))
-    .filter((t): t is string => typeof t === "string" && t.includes("/"))
+  return templateResources({ props: r.inputs })
+    .map((e) => e.type)
+    .filter((t) => t.includes("/"))
     .map(namespaceOf);
 }
 

@@ -1,4 +1,5 @@
 /** Pricing rules of monitoring and security: Log Analytics, Key Vault keys, Defender for Cloud, alerts, Sentinel. */
+import { templateResources } from "../../../../policies/lib/templates";
 import type { ResourceRecord } from "../../policyRunner";
 import { DAYS_PER_MONTH } from "../prices";
 import {
@@ -169,20 +170,12 @@ function defenderPlanCost(
 export function templateDefenderPlans(
   r: ResourceRecord,
 ): readonly { readonly name: string; readonly tier?: string; readonly subPlan?: string }[] {
-  const entries = at(r.inputs, "properties.template.resources");
-  if (!Array.isArray(entries)) return [];
-  return entries
-    .filter(
-      (e): e is { name: string; properties?: Record<string, unknown> } =>
-        typeof e === "object" &&
-        e !== null &&
-        String((e as { type?: unknown }).type).toLowerCase() === "microsoft.security/pricings" &&
-        typeof (e as { name?: unknown }).name === "string",
-    )
+  return templateResources({ props: r.inputs })
+    .filter((e) => e.type.toLowerCase() === "microsoft.security/pricings" && e.name.length > 0)
     .map((e) => ({
       name: e.name,
-      ...(typeof e.properties?.pricingTier === "string" ? { tier: e.properties.pricingTier } : {}),
-      ...(typeof e.properties?.subPlan === "string" ? { subPlan: e.properties.subPlan } : {}),
+      ...(typeof e.properties.pricingTier === "string" ? { tier: e.properties.pricingTier } : {}),
+      ...(typeof e.properties.subPlan === "string" ? { subPlan: e.properties.subPlan } : {}),
     }));
 }
 
