@@ -760,6 +760,11 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
     // A template with an unpriced plan is said so; one with no plan at all is not silently zero.
     const api = defenderTemplate([{ name: "Api" }], ["soc@example.com"]);
     assert.match(one(deployment(api)).notEstimated[0].reason, /Defender plan Api has no price row/);
+    // An unpriced plan next to priced ones: the priced plans keep their lines, the other is listed as not estimated.
+    const mixed = one(deployment(defenderTemplate([{ name: "Api" }, { name: "Arm" }], ["soc@example.com"])));
+    close(mixed.total.list, price("defender-arm").list, "the Resource Manager plan stays priced");
+    assert.equal(mixed.notEstimated.length, 1);
+    assert.match(mixed.notEstimated[0].reason, /^in part: Defender plan Api has no price row/);
     assert.match(
       one(deployment({ resources: [{ type: "Microsoft.Resources/tags", name: "default" }] })).notEstimated[0].reason,
       /sets no Defender plan/,

@@ -102,6 +102,7 @@ export function estimate(
     if (result.kind === "free") freeList.push({ ...base, reason: result.reason });
     else if (result.kind === "not-estimated") notEstimated.push({ ...base, reason: result.reason });
     else {
+      if (result.unpriced?.length) notEstimated.push({ ...base, reason: `in part: ${result.unpriced.join("; ")}` });
       for (const l of result.lines) {
         const row = price(l.priceId);
         const [unit, basis] = committedUnit(row, usage.commitment, l.noReservation === true);

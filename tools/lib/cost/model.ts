@@ -19,7 +19,12 @@ export interface LineSpec {
 }
 
 export type RuleResult =
-  | { readonly kind: "priced"; readonly lines: readonly LineSpec[] }
+  | {
+      readonly kind: "priced";
+      readonly lines: readonly LineSpec[];
+      /** Parts of the resource no line prices (listed as "not estimated" next to the lines, never silently zero). */
+      readonly unpriced?: readonly string[];
+    }
   | { readonly kind: "free"; readonly reason: string }
   | { readonly kind: "not-estimated"; readonly reason: string };
 
@@ -35,6 +40,9 @@ export interface RuleContext {
 export type Rule = (r: ResourceRecord, ctx: RuleContext) => RuleResult;
 
 export const priced = (...lines: LineSpec[]): RuleResult => ({ kind: "priced", lines });
+/** Lines for what a rule can price, and the reasons for the parts of the same resource it cannot. */
+export const pricedInPart = (lines: readonly LineSpec[], unpriced: readonly string[]): RuleResult =>
+  unpriced.length === 0 ? { kind: "priced", lines } : { kind: "priced", lines, unpriced };
 export const free = (reason: string): RuleResult => ({ kind: "free", reason });
 export const notEstimated = (reason: string): RuleResult => ({ kind: "not-estimated", reason });
 

@@ -8,6 +8,7 @@ import {
   notEstimated,
   num,
   priced,
+  pricedInPart,
   str,
   type LineSpec,
   type Rule,
@@ -188,12 +189,12 @@ export const subscriptionDeployment: Rule = (r, ctx) => {
   if (plans.length === 0)
     return notEstimated("a subscription deployment whose template sets no Defender plan: its resources are not priced");
   const results = plans.map((p) => defenderPlanCost(p.name, p.tier === "Standard", p.subPlan, ctx));
-  const unpriced = results.filter((x) => x.kind === "not-estimated");
-  if (unpriced.length > 0) return notEstimated(unpriced.map((x) => x.reason).join("; "));
+  // A plan without a price row is listed as not estimated; the plans that have one keep their lines.
+  const unpriced = results.flatMap((x) => (x.kind === "not-estimated" ? [x.reason] : []));
   const lines = results.flatMap((x) => (x.kind === "priced" ? x.lines : []));
-  return lines.length > 0
-    ? priced(...lines)
-    : free(`Defender plans ${plans.map((p) => p.name).join(", ")}: nothing to bill`);
+  if (lines.length > 0) return pricedInPart(lines, unpriced);
+  if (unpriced.length > 0) return notEstimated(unpriced.join("; "));
+  return free(`Defender plans ${plans.map((p) => p.name).join(", ")}: nothing to bill`);
 };
 
 /** Whether the stack turns Defender for SQL on for the subscription (a typed plan or one in a deployment). */
