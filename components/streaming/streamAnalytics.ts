@@ -257,6 +257,11 @@ export function streamAnalytics(
       tags,
     },
     // The job is validated against its inputs and outputs when started, not when created; the firewalls first.
+    // Microsoft creates a job with its system identity and Msi sinks in one PUT and grants the roles afterwards
+    // (stream-analytics/blob-output-managed-identity.md, "Azure Resource Manager deployment"); the portal does the
+    // same for a Msi job storage account ("If you do not give your job access, the job will not be able to perform
+    // any operations", stream-analytics/data-protection.md). pulumi-azure-native#2607 reports a create failing on
+    // private Event Hubs; the way out would be a user-assigned identity granted before the job (API 2021-10-01-preview).
     { parent, dependsOn: [args.eventHubs.networkRules, jobStorage] },
   );
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
