@@ -106,7 +106,7 @@ const ingestion = new Ingestion("ingestion", {
   ingestion: config.ingestion,
   subnets: {
     appGateway: platform.subnetIds.appGateway as pulumi.Output<string>,
-    functions: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+    functions: platform.flexFunctionsSubnet,
   },
   privateEndpoints: platform.privateEndpointTarget,
   diagnosticSettings: platform.diagnostics,
@@ -141,7 +141,7 @@ const streaming = new Streaming("streaming", {
   resourceGroupAzureName: platform.resourceGroups.integration.azureName,
   suffix: platform.suffix,
   streaming: config.streaming,
-  functionsSubnetId: platform.subnetIds.flexFunctions as pulumi.Output<string>,
+  functionsSubnet: platform.flexFunctionsSubnet,
   privateEndpoints: platform.privateEndpointTarget,
   diagnosticSettings: platform.diagnostics,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),

@@ -139,6 +139,25 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(firstDeployHazards([grant("one"), grant("two")]), []);
   });
 
+  it("flags two function apps joining one integration subnet without waiting for each other, not a chain or two subnets", () => {
+    const SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/flex";
+    const app = (virtualNetworkSubnetId: string, dependencies: string[] = []) => ({
+      ...record("azure-native:web:WebApp", { kind: "functionapp,linux", virtualNetworkSubnetId }),
+      dependencies,
+    });
+    const a = app(SUBNET);
+    const b = app(SUBNET);
+    const racing = firstDeployHazards([a, b]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", b.name]],
+    );
+    assert.match(racing[0].message, /apps joining one integration subnet .*ServiceAssociationLinkLease/);
+    const first = app(SUBNET);
+    assert.deepEqual(firstDeployHazards([first, app(SUBNET, [first.urn])]), []);
+    assert.deepEqual(firstDeployHazards([app(SUBNET), app(`${SUBNET}-2`)]), []);
+  });
+
   it("says none, or lists each hazard with its rule", () => {
     assert.match(formatHazards([]), /: none$/);
     assert.match(

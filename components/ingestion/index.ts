@@ -34,6 +34,7 @@ import {
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type FunctionAppResources,
+  type IntegrationSubnet,
   type LinkToMonitorScope,
   type ManagedIdentity,
   type PrivateEndpointTarget,
@@ -76,7 +77,8 @@ export interface IngestionArgs {
   /** The validated `ingestion` section of the stack config. */
   readonly ingestion: IngestionConfig;
   /** Subnets: the gateway's (NSG: HTTPS/HTTP-redirect from the internet only) and the Flex integration subnet. */
-  readonly subnets: { readonly appGateway: pulumi.Input<string>; readonly functions: pulumi.Input<string> };
+  /** The gateway's subnet, and the Flex integration subnet the apps join (one at a time, with other tiers' apps). */
+  readonly subnets: { readonly appGateway: pulumi.Input<string>; readonly functions: IntegrationSubnet };
   /** Where the apps' and their storage's private endpoints go. */
   readonly privateEndpoints: PrivateEndpointTarget;
   /** The central Log Analytics workspace. */
@@ -155,7 +157,7 @@ export class Ingestion extends pulumi.ComponentResource {
       context,
       resourceGroupName: rg,
       suffix: args.suffix,
-      integrationSubnetId: args.subnets.functions,
+      integrationSubnet: args.subnets.functions,
       privateEndpoints: args.privateEndpoints,
       diagnosticSettings: args.diagnosticSettings,
       linkToMonitorScope: args.linkToMonitorScope,

@@ -18,9 +18,11 @@ import {
   roleAssignment,
   type DataServiceArgs,
   type DiagnosticSettingsTarget,
+  type IntegrationSubnet,
   type PrivateEndpointTarget,
   type StackContext,
 } from "../shared";
+import { Serial } from "../shared/serial";
 import { egressFirewall } from "./firewall";
 import { entraGroups, type GroupRole } from "./identity";
 import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService, type ServiceKeys } from "./keys";
@@ -63,6 +65,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly vnetName: pulumi.Output<string>;
   /** Subnet ids by role (the firewall subnet only when the firewall is enabled). */
   public readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
+  /** The Flex Consumption integration subnet, which every tier's function apps join one at a time. */
+  public readonly flexFunctionsSubnet: IntegrationSubnet;
   /** Private DNS zone ids by zone name. */
   public readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneName, pulumi.Output<string>>>;
   /** Where tiers put their private endpoints. */
@@ -168,6 +172,11 @@ export class Platform extends pulumi.ComponentResource {
     this.vnetId = net.vnet.id;
     this.vnetName = net.vnet.name;
     this.subnetIds = net.subnetIds;
+    const flexJoins = new Serial();
+    this.flexFunctionsSubnet = {
+      id: this.subnetIds.flexFunctions as pulumi.Output<string>,
+      join: (create) => flexJoins.next(create),
+    };
 
     // Private DNS: one zone per service, linked to the VNet (no auto-registration).
     const zoneIds = privateDnsZones(

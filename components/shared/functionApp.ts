@@ -129,6 +129,19 @@ export type LinkToMonitorScope = (
   parent: pulumi.Resource,
 ) => monitor.PrivateLinkScopedResource;
 
+/**
+ * The subnet Flex apps integrate with, and the order they join it in. Each app's VNet integration takes the subnet's
+ * service association link lease: a second app joining while the first holds it fails with 409 Conflict ("Failed to
+ * acquire ServiceAssociationLinkLease", hashicorp/terraform-provider-azurerm#32089), which azure-native does not
+ * retry (it retries only named 409 codes, pulumi-azure-native#3653). The platform keeps one chain per subnet, so the
+ * apps of every tier join one at a time (`Platform.flexFunctionsSubnet`).
+ */
+export interface IntegrationSubnet {
+  readonly id: pulumi.Input<string>;
+  /** Creates the app with `dependsOn` the previous app joining this subnet (nothing for the first); returns it. */
+  join<T extends pulumi.Resource>(create: (after: pulumi.Resource[]) => T): T;
+}
+
 /** Flex Consumption sizing of one app. */
 export interface FunctionPlanSpec {
   /** Instance memory: 512, 2048 or 4096 MB. */
@@ -159,8 +172,8 @@ export interface FunctionAppArgs {
   /** Runtime stack (default `node` 22). */
   readonly runtime?: { readonly name: web.RuntimeName; readonly version: string };
   readonly plan: FunctionPlanSpec;
-  /** Subnet for outbound VNet integration (delegated to Microsoft.App/environments). */
-  readonly integrationSubnetId: pulumi.Input<string>;
+  /** Subnet for outbound VNet integration (delegated to Microsoft.App/environments); apps join it one at a time. */
+  readonly integrationSubnet: IntegrationSubnet;
   /** Where the app's and its storage's private endpoints go. */
   readonly privateEndpoints: PrivateEndpointTarget;
   /** The central Log Analytics workspace. */
@@ -410,57 +423,67 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: pulumi.interpolate`ClientId=${identity.clientId};Authorization=AAD`,
     AZURE_CLIENT_ID: identity.clientId,
   };
-  const app = new web.WebApp(
-    `${name}-app`,
-    {
-      name: context.globalName("functionApp", args.suffix, args.qualifier),
-      resourceGroupName: args.resourceGroupName,
-      location,
-      kind: "functionapp,linux",
-      serverFarmId: plan.id,
-      identity: { type: web.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [identity.id] },
-      keyVaultReferenceIdentity: identity.id,
-      httpsOnly: true,
-      // Reached only through its private endpoint (the gateway's backend, or other VNet clients).
-      publicNetworkAccess: "Disabled",
-      clientCertEnabled: false,
-      virtualNetworkSubnetId: args.integrationSubnetId,
-      outboundVnetRouting: { applicationTraffic: true },
-      functionAppConfig: {
-        deployment: {
-          storage: {
-            type: web.FunctionsDeploymentStorageType.BlobContainer,
-            value: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}`,
-            authentication: {
-              type: web.AuthenticationType.UserAssignedIdentity,
-              userAssignedIdentityResourceId: identity.id,
+  const app = args.integrationSubnet.join(
+    (after) =>
+      new web.WebApp(
+        `${name}-app`,
+        {
+          name: context.globalName("functionApp", args.suffix, args.qualifier),
+          resourceGroupName: args.resourceGroupName,
+          location,
+          kind: "functionapp,linux",
+          serverFarmId: plan.id,
+          identity: { type: web.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [identity.id] },
+          keyVaultReferenceIdentity: identity.id,
+          httpsOnly: true,
+          // Reached only through its private endpoint (the gateway's backend, or other VNet clients).
+          publicNetworkAccess: "Disabled",
+          clientCertEnabled: false,
+          virtualNetworkSubnetId: args.integrationSubnet.id,
+          outboundVnetRouting: { applicationTraffic: true },
+          functionAppConfig: {
+            deployment: {
+              storage: {
+                type: web.FunctionsDeploymentStorageType.BlobContainer,
+                value: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}`,
+                authentication: {
+                  type: web.AuthenticationType.UserAssignedIdentity,
+                  userAssignedIdentityResourceId: identity.id,
+                },
+              },
+            },
+            runtime: { name: runtime.name, version: runtime.version },
+            scaleAndConcurrency: {
+              instanceMemoryMB: args.plan.instanceMemoryMB,
+              maximumInstanceCount: args.plan.maximumInstanceCount,
+              alwaysReady: (args.plan.alwaysReady ?? []).map((g) => ({ name: g.name, instanceCount: g.instanceCount })),
             },
           },
+          siteConfig: {
+            minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
+            scmMinTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
+            // No ftpsState: Flex has no FTP and lists the property as not to be used ("FTPS not supported",
+            // flex-consumption-plan.md, "Deprecated properties and settings"); newer regions reject it.
+            remoteDebuggingEnabled: false,
+            http20Enabled: true,
+            // No CORS block: Flex does not support CORS settings, and the API is called server to server.
+          },
+          tags,
         },
-        runtime: { name: runtime.name, version: runtime.version },
-        scaleAndConcurrency: {
-          instanceMemoryMB: args.plan.instanceMemoryMB,
-          maximumInstanceCount: args.plan.maximumInstanceCount,
-          alwaysReady: (args.plan.alwaysReady ?? []).map((g) => ({ name: g.name, instanceCount: g.instanceCount })),
+        {
+          parent,
+          transformations: [dropSdkSiteConfigDefaults],
+          // The host reads its storage and the package at start-up: grants and private DNS first.
+          dependsOn: [
+            ...storageGrants,
+            ...storageEndpoints,
+            telemetryGrant,
+            scopeLink,
+            ...(args.dependsOn ?? []),
+            ...after,
+          ],
         },
-      },
-      siteConfig: {
-        minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
-        scmMinTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
-        // No ftpsState: Flex has no FTP and lists the property as not to be used ("FTPS not supported",
-        // flex-consumption-plan.md, "Deprecated properties and settings"); newer regions reject it.
-        remoteDebuggingEnabled: false,
-        http20Enabled: true,
-        // No CORS block: Flex does not support CORS settings, and the API is called server to server.
-      },
-      tags,
-    },
-    {
-      parent,
-      transformations: [dropSdkSiteConfigDefaults],
-      // The host reads its storage and the package at start-up: grants and private DNS first.
-      dependsOn: [...storageGrants, ...storageEndpoints, telemetryGrant, scopeLink, ...(args.dependsOn ?? [])],
-    },
+      ),
   );
   // App settings as their own resource (Microsoft.Web/sites/config/appsettings), as Microsoft's Flex samples do:
   // values known only after deployment (connection string, client ids) stay out of the site's own diff.

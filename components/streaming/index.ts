@@ -26,6 +26,7 @@ import {
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type FunctionAppResources,
+  type IntegrationSubnet,
   type LinkToMonitorScope,
   type ManagedIdentity,
   type PrivateEndpointTarget,
@@ -102,8 +103,8 @@ export interface StreamingArgs {
   readonly suffix: pulumi.Output<string>;
   /** The validated `streaming` section of the stack config. */
   readonly streaming: StreamingConfig;
-  /** The Flex Consumption integration subnet (delegated to Microsoft.App/environments). */
-  readonly functionsSubnetId: pulumi.Input<string>;
+  /** The Flex Consumption integration subnet (delegated to Microsoft.App/environments), joined one app at a time. */
+  readonly functionsSubnet: IntegrationSubnet;
   readonly privateEndpoints: PrivateEndpointTarget;
   readonly diagnosticSettings: DiagnosticSettingsTarget;
   readonly linkToMonitorScope: LinkToMonitorScope;
@@ -268,7 +269,7 @@ export class Streaming extends pulumi.ComponentResource {
             { name: `function:${LOADER_FUNCTION}`, instanceCount: cfg.relay.loaderAlwaysReady },
           ],
         },
-        integrationSubnetId: args.functionsSubnetId,
+        integrationSubnet: args.functionsSubnet,
         privateEndpoints: args.privateEndpoints,
         diagnosticSettings: args.diagnosticSettings,
         linkToMonitorScope: args.linkToMonitorScope,

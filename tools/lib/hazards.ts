@@ -158,6 +158,13 @@ export const SERIALISED_CHILDREN: readonly {
     what: "containers of one storage account (409 StorageAccountOperationInProgress)",
   },
   {
+    // Each app's VNet integration takes the subnet's service association link lease; a second app joining while
+    // the first holds it fails with 409 Conflict, which the provider does not retry (pulumi-azure-native#3653).
+    type: "azure-native:web:WebApp",
+    parent: ["virtualNetworkSubnetId"],
+    what: "apps joining one integration subnet (409 'Failed to acquire ServiceAssociationLinkLease', hashicorp/terraform-provider-azurerm#32089)",
+  },
+  {
     type: "azure-native:monitor:PrivateLinkScopedResource",
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
