@@ -4,9 +4,16 @@ import * as path from "node:path";
 import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
-import { analyticsRules } from "../components/operations/sentinel";
+import { analyticsRules, RULE_COLUMNS } from "../components/operations/sentinel";
 import { isoMinutes, SLA_ROWS, slaAlerts } from "../components/operations/sla";
-import { TABLES, tablesOf, unknownNames, type TableSource } from "../components/operations/tables";
+import {
+  STANDARD_COLUMNS,
+  stripStrings,
+  TABLES,
+  tablesOf,
+  unknownNames,
+  type TableSource,
+} from "../components/operations/tables";
 import { SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
 import { ConfigError, parseConfig, PROJECT, readRaw, SLA_DEFAULTS, type PlatformConfig } from "../lib/config";
 import { loadStackConfig } from "../tools/lib/stackConfig";
@@ -577,6 +584,37 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
     assert.doesNotMatch(role, /"Success"/);
+  });
+
+  it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
+    const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
+    assert.equal(rules.length, 5);
+    for (const r of rules) {
+      const [table] = tablesOf(r.query);
+      assert.deepEqual(tablesOf(r.query), [table], `${r.key} reads one table`);
+      const columns = RULE_COLUMNS[table as keyof typeof RULE_COLUMNS];
+      assert.ok(columns, `${r.key}: ${table} has typed columns`);
+      const declared = Object.entries(columns).map(([c, t]) => `${c}: ${t}`);
+      assert.ok(
+        r.query.startsWith(`union isfuzzy=true (${table}\n`) &&
+          r.query.includes(`(datatable(${declared.join(", ")})[])`),
+        `${r.key}: the table, or an empty table of its columns when the table does not exist yet`,
+      );
+      // Every column of the table the steps read is declared: with no table yet, the query still resolves.
+      const steps = stripStrings(r.query.split("\n").slice(2).join("\n"));
+      const read = [...TABLES[table].columns, ...STANDARD_COLUMNS].filter((c) => new RegExp(`\\b${c}\\b`).test(steps));
+      assert.ok(read.length > 0, r.key);
+      assert.deepEqual(
+        read.filter((c) => !(c in columns)),
+        [],
+        `${r.key}: columns read but not declared`,
+      );
+    }
+    // Microsoft's types: a real table's column of another type would split into two suffixed columns.
+    assert.equal(RULE_COLUMNS.AzureDiagnostics.affected_rows_d, "real");
+    assert.equal(RULE_COLUMNS.AZKVAuditLogs.Identity, "dynamic");
+    assert.equal(RULE_COLUMNS.AzureActivity.Properties_d, "dynamic");
+    assert.deepEqual(tablesOf("union isfuzzy=true (T1 | take 1), T2, (datatable(a: string)[])\n| count"), ["T1", "T2"]);
   });
 
   it("the name checker catches an unsent table, an unknown column and a typo", () => {

@@ -7,8 +7,11 @@
  * Onboarding also installs the built-in Fusion rule; none of ours is named like it. The Defender for Cloud connector
  * needs at least one Defender plan on the subscription (Learn, "Ingest Microsoft Defender for Cloud subscription-based
  * alerts", Prerequisites): it waits for the plans it is given.
- * Rule creation validates the query and fails while a table does not exist yet (no skip flag on Sentinel rules):
- * deploy once the data sources have logged (docs/runbook.md, "Sentinel").
+ * Rule creation runs the query and fails while a table does not exist yet ("Failed to run the analytics rule query.
+ * One of the tables does not exist"; no skip flag on Sentinel rules), and a table appears only once its first rows
+ * arrive. Each rule therefore reads its table through `union isfuzzy=true` with an empty `datatable` of the columns it
+ * reads (`RULE_COLUMNS`, typed as Microsoft's table reference types them, so a real table's columns merge into the
+ * same ones): the query resolves on a new workspace, and the first `pulumi up` creates the rules.
  */
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import type * as pulumi from "@pulumi/pulumi";
@@ -57,15 +60,67 @@ export const LATE_DATA_MINUTES = 45;
 /** How long before a run the ingestion window ends (Sentinel's own run delay). */
 const SETTLE_MINUTES = 5;
 
-/** The query (table, ingestion window, then `steps`) and schedule of a rule run every `everyMinutes`. */
+/** KQL scalar types of the columns the rules read. */
+type KqlType = "string" | "real" | "datetime" | "dynamic";
+
+/**
+ * The columns each rule's table provides to its steps, with their types in Microsoft's table reference
+ * (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>; AzureDiagnostics' suffixes name the type:
+ * `_s` string, `_d` real). A column typed differently from the real table would split into two suffixed columns in
+ * the union, so the types must be Microsoft's.
+ */
+export const RULE_COLUMNS = {
+  AzureDiagnostics: {
+    Category: "string",
+    action_name_s: "string",
+    succeeded_s: "string",
+    statement_s: "string",
+    affected_rows_d: "real",
+    server_principal_name_s: "string",
+    client_ip_s: "string",
+    database_name_s: "string",
+  },
+  AZKVAuditLogs: {
+    TimeGenerated: "datetime",
+    OperationName: "string",
+    ResultType: "string",
+    RequestUri: "string",
+    CallerIpAddress: "string",
+    Identity: "dynamic",
+    _ResourceId: "string",
+  },
+  AzureActivity: {
+    TimeGenerated: "datetime",
+    OperationNameValue: "string",
+    ActivityStatusValue: "string",
+    Properties_d: "dynamic",
+    Caller: "string",
+    CallerIpAddress: "string",
+    ResourceGroup: "string",
+    _ResourceId: "string",
+  },
+  AZFWThreatIntel: {
+    SourceIp: "string",
+    DestinationIp: "string",
+    Fqdn: "string",
+    ThreatDescription: "string",
+  },
+} as const satisfies Record<string, Record<string, KqlType>>;
+export type RuleTable = keyof typeof RULE_COLUMNS;
+
+/**
+ * The query (the table's rows ingested during one interval, unioned with an empty table of the columns the steps
+ * read, then `steps`) and schedule of a rule run every `everyMinutes`.
+ */
 function scheduled(
   everyMinutes: number,
-  table: string,
+  table: RuleTable,
   steps: readonly string[],
 ): Pick<AnalyticsRule, "query" | "queryFrequency" | "queryPeriod"> {
   const window = `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
+  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
   return {
-    query: [table, window, ...steps].join("\n"),
+    query: [`union isfuzzy=true (${table}`, `${window}), (datatable(${columns.join(", ")})[])`, ...steps].join("\n"),
     queryFrequency: isoMinutes(everyMinutes),
     queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
   };

@@ -204,6 +204,8 @@ export const KQL_WORDS = new Set([
   "leftouter",
   "on",
   "union",
+  "isfuzzy",
+  "datatable",
   "render",
   "timechart",
   "barchart",
@@ -293,7 +295,31 @@ export const KQL_WORDS = new Set([
   "trim",
 ]);
 
-/** Tables a query reads: the first word, and each table after `union` or `join (`. */
+/**
+ * The tables a `union [option=value …] A, (B | …), (datatable(…)[])` statement starting at `from` reads: the first
+ * word of each top-level operand, except a `datatable` literal.
+ */
+function unionOperands(body: string, from: number): string[] {
+  const rest = body.slice(from).replace(/^union\b(?:\s+\w+\s*=\s*\w+)*/, "");
+  const operands: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of rest) {
+    if (depth === 0 && (ch === "|" || ch === ";")) break;
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    if (depth === 0 && ch === ",") {
+      operands.push(current);
+      current = "";
+    } else current += ch;
+  }
+  operands.push(current);
+  return operands
+    .map((o) => /^[\s(]*([A-Za-z_][A-Za-z0-9_]*)/.exec(o)?.[1])
+    .filter((t): t is string => t !== undefined && t !== "datatable");
+}
+
+/** Tables a query reads: the first word, each operand of a `union`, and each table after `join (`. */
 export function tablesOf(query: string): string[] {
   const body = stripStrings(query).replace(/\/\/[^\n]*/g, "");
   const tables = new Set<string>();
@@ -305,12 +331,11 @@ export function tablesOf(query: string): string[] {
     else if (/^let\b/.test(statement)) continue;
     else {
       const first = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(statement);
-      if (first && first[1] !== "print") tables.add(first[1]);
+      if (first && first[1] !== "print" && first[1] !== "union") tables.add(first[1]);
     }
   }
-  for (const m of body.matchAll(/\b(?:union|join(?:\s+kind\s*=\s*\w+)?)\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
-    tables.add(m[1]);
-  }
+  for (const m of body.matchAll(/\bjoin(?:\s+kind\s*=\s*\w+)?\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)/g)) tables.add(m[1]);
+  for (const m of body.matchAll(/\bunion\b/g)) unionOperands(body, m.index).forEach((t) => tables.add(t));
   return [...tables];
 }
 
