@@ -210,7 +210,8 @@ export class Ml extends pulumi.ComponentResource {
 
     // Workspace metadata is encrypted with our key in a Microsoft-managed Cosmos DB account (no service-side
     // encryption: not supported with a user-assigned identity nor with a vault whose public network access is off).
-    // The Cosmos DB first-party principal gets wrap/unwrap on this key only.
+    // The Cosmos DB first-party principal gets wrap/unwrap on this key only. Looking it up needs Graph
+    // `Application.Read.All` for the identities that run preview and up (docs/ci.md).
     const cosmosService = azuread.getServicePrincipalOutput(
       { clientId: COSMOS_DB_FIRST_PARTY_APP_ID },
       { parent: this },
