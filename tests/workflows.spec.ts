@@ -260,6 +260,11 @@ describe("GitHub workflows", () => {
         login < stop && stop < up && up < approve && approve < start,
         `${stack}: login → stop → up → approve → start`,
       );
+      // The CLI's OIDC session does not outlive a long `up`: a second login between up and the steps that use az.
+      const relogin = steps.findIndex((s, i) => i > up && s.uses === "azure/login@v3");
+      assert.ok(relogin > up && relogin < approve, `${stack}: a fresh login after up, before the az steps`);
+      assert.equal(steps[relogin].if, "${{ always() && steps.up.outcome != 'skipped' }}");
+      assert.deepEqual(steps[relogin].with, steps[login].with);
     }
   });
 
