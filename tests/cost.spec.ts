@@ -1172,6 +1172,47 @@ describe("cost: capacity model", () => {
     });
     assert.ok(busy[0].headroom < 1, "1 instance × 50 req/s < 5,000 req/s when every payment is its own request");
   });
+  it("Flex Consumption's regional quota: the memory every app holds at the target load against 512,000 MB", () => {
+    const flexApp = (name: string, memory: number, max: number, ready = 0) =>
+      res(
+        `${AN}:web:WebApp`,
+        {
+          name,
+          resourceGroupName: "g",
+          functionAppConfig: {
+            scaleAndConcurrency: {
+              instanceMemoryMB: memory,
+              maximumInstanceCount: max,
+              ...(ready ? { alwaysReady: [{ name: "function:scorePayment", instanceCount: ready }] } : {}),
+            },
+          },
+        },
+        name,
+      );
+    const sqlSettings = res(`${AN}:web:WebAppApplicationSettings`, {
+      name: "scorer",
+      resourceGroupName: "g",
+      properties: { Sql_Trigger_MaxBatchSize: "100" },
+    });
+    const quota = (ready: number) =>
+      capacity([flexApp("api", 2048, 200), flexApp("scorer", 4096, 300, ready), sqlSettings], {
+        ...DEFAULT_LOAD,
+        transactionsPerSecond: 5000,
+      }).find((r) => r.resource.startsWith("Flex Consumption regional quota"));
+    // api: 5,000 exec/s ÷ (16 / 0.05 s) = 16 instances of 2 GB; the SQL trigger app: its always-ready 4 GB instances.
+    const ten = quota(10);
+    assert.equal(ten?.capacity, 512_000);
+    assert.equal(ten?.load, 16 * 2048 + 10 * 4096);
+    assert.match(ten?.basis ?? "", /maxima add up to 1,638,400 MB, over the default quota/);
+    assert.ok((quota(120)?.headroom ?? 2) < 1, "120 always-ready 4 GB instances and the API pass 512,000 MB");
+    assert.equal(
+      capacity([res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 1 } })]).some((r) =>
+        r.resource.startsWith("Flex"),
+      ),
+      false,
+      "no Flex app, no quota row",
+    );
+  });
   it("every prod tier carries the target load (seed: 10K transactions/s)", async () => {
     const { run } = await previewOf("prod");
     const { capacity: rows } = costOfStack(run.resources, { stack: "prod", root: ROOT });

@@ -23,6 +23,9 @@ export interface CapacityRow {
 
 const AN = "azure-native";
 
+/** Flex Consumption's default compute quota per subscription and region: 250 cores, 512,000 MB. */
+export const FLEX_REGIONAL_QUOTA_MB = 512_000;
+
 /**
  * RU of one operation on an item of `kb` KB: Microsoft's table of write and read charges by document size
  * (learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption, 2026-04-21), interpolated linearly
@@ -283,9 +286,14 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         str(s.inputs, "name") === str(app.inputs, "name") &&
         str(s.inputs, "resourceGroupName") === str(app.inputs, "resourceGroupName"),
     );
+  // Memory the Flex apps hold at the target load (instances it takes × instance memory), and at their maxima.
+  const flex = { atLoad: 0, atMax: 0, apps: 0 };
   for (const app of of("web:WebApp")) {
     const maxInstances = num(app.inputs, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount");
     if (maxInstances === undefined) continue;
+    const memoryMB = num(app.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048;
+    flex.apps++;
+    flex.atMax += maxInstances * memoryMB;
     const record = settingsOf(app);
     if (record && isSqlTriggerSettings(record)) {
       const settings = record.inputs.properties as Record<string, unknown>;
@@ -298,6 +306,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       const pollS = Number(settings.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
       const perInstance = batch / (load.scoringBatchSeconds + pollS);
       const ready = alwaysReadyInstances(app);
+      flex.atLoad += ready * memoryMB;
       rows.push(
         row({
           tier: tierOf(app, byUrn),
@@ -314,6 +323,8 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       continue;
     }
     const perInstance = load.functionConcurrencyPerInstance / load.functionSecondsPerExecution;
+    const needed = Math.ceil((tps * load.functionExecutionsPerTransaction) / perInstance);
+    flex.atLoad += Math.min(maxInstances, Math.max(needed, alwaysReadyInstances(app))) * memoryMB;
     rows.push(
       row({
         tier: tierOf(app, byUrn),
@@ -326,6 +337,25 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       }),
     );
   }
+
+  // All Flex Consumption apps of a subscription and region share one compute quota, 250 cores = 512,000 MB by default
+  // (flex-consumption-plan.md, "Regional subscription memory quotas"); past it Azure throttles scaling and "some
+  // executions and deployments might be delayed or fail". A stack's apps are in one region of their own subscription.
+  if (flex.apps > 0)
+    rows.push(
+      row({
+        tier: "subscription",
+        resource: `Flex Consumption regional quota (${flex.apps} apps)`,
+        metric: "instance memory at the target load",
+        capacity: FLEX_REGIONAL_QUOTA_MB,
+        load: flex.atLoad,
+        unit: "MB",
+        basis:
+          `instances each app needs at the target (always-ready ones for an Azure SQL trigger) × its instance memory; ` +
+          `the apps' maxima add up to ${flex.atMax.toLocaleString("en-US")} MB, ${flex.atMax > FLEX_REGIONAL_QUOTA_MB ? "over" : "within"} the default quota ` +
+          "(raise it by support request before a load test that needs more)",
+      }),
+    );
 
   // Online scoring: deployments the stack declares, and endpoints whose deployments the ML pipeline releases at the
   // size the stack states (its outputs). One instance serves one request at a time (max_concurrent_requests_per_instance

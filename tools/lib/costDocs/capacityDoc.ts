@@ -55,7 +55,9 @@ minutes of scale-out: pre-scale before a load test), Flex Consumption function s
 instances × concurrency / duration; for the fraud scorer's Azure SQL trigger, each instance takes a batch of
 \`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, on its always-ready
 instances only: Flex cannot scale a managed-identity SQL trigger out, azure-functions-sql-extension#1235) and Azure
-ML online deployments (instances × requests/s per instance, one request at a time) have their rows.
+ML online deployments (instances × requests/s per instance, one request at a time) have their rows, and so has the
+Flex Consumption compute quota all the stack's apps share in their subscription and region (250 cores, 512,000 MB by
+default, flex-consumption-plan.md): what they hold at the target load against it.
 
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
