@@ -7,6 +7,7 @@ import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/oper
 import { analyticsRules, RULE_COLUMNS } from "../components/operations/sentinel";
 import { isoMinutes, SLA_ROWS, slaAlerts } from "../components/operations/sla";
 import {
+  METRICS_NOT_EXPORTED,
   STANDARD_COLUMNS,
   stripStrings,
   TABLES,
@@ -324,6 +325,11 @@ for (const stack of ["dev", "prod"] as const) {
           if (item.content.queryType === 0) queries.push([wb.name, String(item.content.query)]);
       }
       assert.ok(queries.length >= 15, `${queries.length} queries checked`);
+      // Metrics diagnostic settings do not export are never in AzureMetrics: no log query may wait for them.
+      const unexported = Object.values(METRICS_NOT_EXPORTED).flat();
+      for (const [name, q] of queries)
+        for (const metric of unexported)
+          assert.ok(!new RegExp(`"${metric}"`).test(q), `${name} reads ${metric} from logs, which never has it`);
       const problems = queries
         .map(([name, q]) => [name, unknownNames(q, sent)] as const)
         .filter(([, unknown]) => unknown.length > 0)
@@ -347,7 +353,7 @@ for (const stack of ["dev", "prod"] as const) {
           items: { type: number; content: { title?: string; query?: string; queryType?: number } }[];
         };
         assert.equal(doc.version, "Notebook/1.0");
-        const titles = doc.items.filter((i) => i.type === 3).map((i) => i.content.title ?? "");
+        const titles = doc.items.filter((i) => i.type === 3 || i.type === 10).map((i) => i.content.title ?? "");
         const spec = workbookSpecs({
           environment: stack,
           subscriptionId: "s",
@@ -362,6 +368,31 @@ for (const stack of ["dev", "prod"] as const) {
         for (const item of doc.items.filter((i) => i.content.queryType === 12))
           assert.doesNotThrow(() => JSON.parse(String(item.content.query)), "ARM panels carry JSON");
       }
+      // The pool's and Cosmos DB's utilisation (not exported to logs) as platform metrics of those very resources.
+      const infra = JSON.parse(
+        String(byName(resources, "operations-workbook-infrastructure").inputs.serializedData),
+      ) as {
+        items: {
+          type: number;
+          content: { resourceIds?: string[]; metrics?: { metric: string; aggregation: number }[] };
+        }[];
+      };
+      const metricItems = infra.items.filter((i) => i.type === 10);
+      const pool = ofType(resources, "azure-native:synapse:SqlPool")[0];
+      const account = ofType(resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+      assert.deepEqual(
+        metricItems.map((i) => [i.content.resourceIds, i.content.metrics?.map((m) => [m.metric, m.aggregation])]),
+        [
+          [
+            [pool.id],
+            ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent"].map((m) => [
+              `microsoft.synapse/workspaces/sqlpools--${m}`,
+              3,
+            ]),
+          ],
+          [[account.id], [["microsoft.documentdb/databaseaccounts--NormalizedRUConsumption", 3]]],
+        ],
+      );
     });
 
     it("budget: the configured amount, actual 50/80/100 % and forecast 100 % to the priority groups, start ignored once created", () => {

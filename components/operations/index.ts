@@ -176,14 +176,23 @@ export class Operations extends pulumi.ComponentResource {
 
     // The four dashboards.
     const workbookIds = {} as Record<WorkbookKind, pulumi.Output<string>>;
-    const specs = pulumi.all([subscriptionId, pulumi.all(resourceGroupNames)]).apply(([sub, rgs]) =>
-      workbookSpecs({
-        environment: cfg.environment,
-        subscriptionId: sub,
-        resourceGroupNames: rgs,
-        budgetName: this.budgetName,
-      }),
-    );
+    const specs = pulumi
+      .all([
+        subscriptionId,
+        pulumi.all(resourceGroupNames),
+        pulumi.all(args.olap ? [args.olap.sqlPoolId] : []),
+        pulumi.all(args.nosql ? [args.nosql.accountId] : []),
+      ])
+      .apply(([sub, rgs, pools, accounts]) =>
+        workbookSpecs({
+          environment: cfg.environment,
+          subscriptionId: sub,
+          resourceGroupNames: rgs,
+          budgetName: this.budgetName,
+          synapsePoolIds: pools,
+          cosmosAccountIds: accounts,
+        }),
+      );
     for (const kind of WORKBOOK_KINDS) {
       const workbook = new applicationinsights.Workbook(
         `${name}-workbook-${kind}`,

@@ -31,6 +31,17 @@ export interface TableSpec {
   readonly columns: readonly string[];
 }
 
+/**
+ * Platform metrics Azure Monitor does not export through diagnostic settings ("DS Export: No" in
+ * learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/<namespace>-metrics): they never reach
+ * AzureMetrics, so a log query over them is always empty. Read them as platform metrics (workbook metrics items,
+ * metric alerts).
+ */
+export const METRICS_NOT_EXPORTED: Readonly<Record<string, readonly string[]>> = {
+  "microsoft.synapse/workspaces/sqlpools": ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent", "LocalTempDBUsedPercent"],
+  "microsoft.documentdb/databaseaccounts": ["NormalizedRUConsumption"],
+};
+
 /** Columns every table has. */
 export const STANDARD_COLUMNS = ["TimeGenerated", "_ResourceId", "Type", "_SubscriptionId", "TenantId"] as const;
 

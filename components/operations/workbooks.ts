@@ -3,7 +3,10 @@
  * them): infrastructure health, application performance, business metrics and cost. Log panels query the central
  * workspace (tables in tables.ts, filled by this program's diagnostics and Application Insights); cost panels call
  * the Cost Management and Reservations APIs (workbooks have no cost data source: the ARM endpoint data source,
- * https://learn.microsoft.com/azure/azure-monitor/visualize/workbooks-data-sources). The workspace is private-only:
+ * https://learn.microsoft.com/azure/azure-monitor/visualize/workbooks-data-sources). Metrics Azure Monitor does not
+ * export through diagnostic settings ("DS Export: No" in its supported-metrics reference: the Synapse pool's CPU,
+ * memory and DWU, Cosmos DB's normalized RU consumption) never reach AzureMetrics: metrics panels read them from the
+ * resources' platform metrics instead. The workspace is private-only:
  * open the workbooks from inside the VNet (docs/runbook.md, "Where to look").
  * Schema: https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json
  */
@@ -36,7 +39,21 @@ export interface ArmPanel {
   readonly visualization: "table" | "barchart" | "tiles";
 }
 
-export type Panel = LogPanel | ArmPanel;
+/** A platform-metrics panel (workbook metrics item): for metrics that diagnostic settings do not export. */
+export interface MetricsPanel {
+  readonly kind: "metrics";
+  readonly panel: string;
+  readonly title: string;
+  /** Lower-case ARM type of the resources, also the metric namespace. */
+  readonly resourceType: string;
+  readonly resourceIds: readonly string[];
+  readonly metrics: readonly { readonly name: string; readonly aggregation: "Maximum" | "Average" | "Total" }[];
+}
+
+export type Panel = LogPanel | ArmPanel | MetricsPanel;
+
+/** Azure Monitor's aggregation codes in a workbook metrics item (Sum 1, Minimum 2, Maximum 3, Average 4). */
+const METRIC_AGGREGATION = { Total: 1, Maximum: 3, Average: 4 } as const;
 
 export interface WorkbookSpec {
   readonly kind: WorkbookKind;
@@ -60,6 +77,9 @@ export interface WorkbookInputs {
   readonly resourceGroupNames: readonly string[];
   /** Azure name of the stack's budget. */
   readonly budgetName: string;
+  /** Dedicated SQL pools and Cosmos DB accounts, whose utilisation metrics are read as platform metrics. */
+  readonly synapsePoolIds?: readonly string[];
+  readonly cosmosAccountIds?: readonly string[];
 }
 
 const lines = (...l: string[]) => l.join("\n");
@@ -88,14 +108,41 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
         {
           kind: "log",
           panel: "CPU/memory",
-          title: "CPU and memory by resource (%, max per 5 min)",
+          title: "CPU and memory of the SQL databases (%, max per 5 min)",
           query: lines(
             "AzureMetrics",
-            '| where MetricName in ("cpu_percent", "sql_instance_memory_percent", "CPUPercent", "MemoryUsedPercent", "DWUUsedPercent", "NormalizedRUConsumption")',
+            '| where MetricName in ("cpu_percent", "sql_instance_memory_percent")',
             '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
           ),
           visualization: "timechart",
         },
+        ...(w.synapsePoolIds?.length
+          ? [
+              {
+                kind: "metrics",
+                panel: "CPU/memory",
+                title: "Synapse dedicated pool: DWU, CPU and memory used (%, max)",
+                resourceType: "microsoft.synapse/workspaces/sqlpools",
+                resourceIds: w.synapsePoolIds,
+                metrics: ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent"].map((name) => ({
+                  name,
+                  aggregation: "Maximum",
+                })),
+              } satisfies MetricsPanel,
+            ]
+          : []),
+        ...(w.cosmosAccountIds?.length
+          ? [
+              {
+                kind: "metrics",
+                panel: "CPU/memory",
+                title: "Cosmos DB: normalized RU consumption (%, max)",
+                resourceType: "microsoft.documentdb/databaseaccounts",
+                resourceIds: w.cosmosAccountIds,
+                metrics: [{ name: "NormalizedRUConsumption", aggregation: "Maximum" }],
+              } satisfies MetricsPanel,
+            ]
+          : []),
         {
           kind: "log",
           panel: "Storage IOPS",
@@ -338,6 +385,30 @@ export function workbookDocument(spec: WorkbookSpec, workspaceId: string): Recor
           resourceType: "microsoft.operationalinsights/workspaces",
           crossComponentResources: [workspaceId],
           visualization: p.visualization,
+        },
+      });
+      return;
+    }
+    if (p.kind === "metrics") {
+      items.push({
+        type: 10,
+        name,
+        content: {
+          chartId: `workbook-${name}`,
+          version: "MetricsItem/2.0",
+          size: 0,
+          chartType: 2,
+          resourceType: p.resourceType,
+          metricScope: 0,
+          resourceIds: [...p.resourceIds],
+          timeContextFromParameter: "TimeRange",
+          timeContext: { durationMs: 86_400_000 },
+          metrics: p.metrics.map((m) => ({
+            namespace: p.resourceType,
+            metric: `${p.resourceType}--${m.name}`,
+            aggregation: METRIC_AGGREGATION[m.aggregation],
+          })),
+          title: p.title,
         },
       });
       return;
