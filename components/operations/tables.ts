@@ -38,7 +38,12 @@ export interface TableSpec {
  * metric alerts).
  */
 export const METRICS_NOT_EXPORTED: Readonly<Record<string, readonly string[]>> = {
-  "microsoft.synapse/workspaces/sqlpools": ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent", "LocalTempDBUsedPercent"],
+  "microsoft.synapse/workspaces/sqlpools": [
+    "DWUUsedPercent",
+    "CPUPercent",
+    "MemoryUsedPercent",
+    "LocalTempDBUsedPercent",
+  ],
   "microsoft.documentdb/databaseaccounts": ["NormalizedRUConsumption"],
 };
 
