@@ -158,6 +158,24 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(firstDeployHazards([app(SUBNET), app(`${SUBNET}-2`)]), []);
   });
 
+  it("flags two writes of different types to one site that do not wait for each other, not a chain", () => {
+    const write = (type: string, dependencies: string[] = []) => ({
+      ...record(`azure-native:web:${type}`, { resourceGroupName: "rg", name: "func" }),
+      dependencies,
+    });
+    const settings = write("WebAppApplicationSettings");
+    const ftp = write("WebAppFtpAllowed");
+    const racing = firstDeployHazards([settings, ftp]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", ftp.name]],
+    );
+    assert.match(racing[0].message, /writes to one site/);
+    const first = write("WebAppApplicationSettings");
+    const second = write("WebAppFtpAllowed", [first.urn]);
+    assert.deepEqual(firstDeployHazards([first, second, write("WebAppScmAllowed", [second.urn])]), []);
+  });
+
   it("says none, or lists each hazard with its rule", () => {
     assert.match(formatHazards([]), /: none$/);
     assert.match(

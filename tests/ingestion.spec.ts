@@ -361,6 +361,10 @@ for (const stack of ["dev", "prod"] as const) {
           assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [
             "sites",
           ]);
+          // One write at a time on the site (409 "another operation is in progress"): settings, FTP, SCM, endpoint.
+          const chain = ["settings", "ftp", "scm", "pep"].map((s) => one(`ingestion-${app}-app-${s}`));
+          for (let i = 1; i < chain.length; i++)
+            assert.ok(waitsFor(resources, chain[i], chain[i - 1]), `${chain[i].name} after ${chain[i - 1].name}`);
         });
 
         it(`${app}: identity-based settings only (no keys, no connection string secrets)`, () => {

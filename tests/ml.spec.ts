@@ -16,7 +16,7 @@ import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { roleAssignmentName } from "../lib/uuid";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -185,6 +185,11 @@ for (const stack of ["dev", "prod"] as const) {
       // Key access before creation: the platform's grant on cmk-ml and this tier's grants have propagated.
       assert.ok(workspace.dependencies.includes(byName(resources, "platform-cmk-ml-grant-propagation").urn));
       assert.ok(workspace.dependencies.includes(ofName("ml-grant-propagation").urn));
+    });
+
+    it("the workspace's managed network adds its private endpoints after the storage's, the vault's and the registry's own", () => {
+      for (const pep of ["ml-st-blob-pep", "ml-st-file-pep", "ml-kv-pep", "ml-cr-pep"])
+        assert.ok(waitsFor(resources, workspace, ofName(pep)), `the workspace waits for ${pep}`);
     });
 
     it("the workspace (and its managed private endpoint to Cosmos DB) waits for every operation on the Cosmos DB account, later tiers' grants included", () => {

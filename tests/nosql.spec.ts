@@ -13,7 +13,7 @@ import type { CosmosConfig } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
 const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
@@ -355,6 +355,12 @@ for (const stack of ["dev", "prod"] as const) {
       const fraudMl = (outputs.entraGroupObjectIds as Record<string, string>).fraudMl;
       assert.equal(ra.inputs.principalId, fraudMl);
       assert.equal(ra.inputs.scope, `${accountId()}/dbs/payments/colls/fraud_features`);
+    });
+
+    it("the account's private endpoint waits for the database and every container (one exclusive operation per account)", () => {
+      const pep = byName(resources, "nosql-account-pep");
+      for (const r of [byName(resources, "nosql-db"), ...ofType(resources, CONTAINER)])
+        assert.ok(waitsFor(resources, pep, r), `the private endpoint waits for ${r.name}`);
     });
 
     it("serialises every data-plane grant: after the containers and the private endpoint, then one after another", () => {

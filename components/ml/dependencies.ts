@@ -42,6 +42,12 @@ export interface Dependency {
   readonly name: pulumi.Output<string>;
   /** The resource itself, for dependsOn. */
   readonly resource: pulumi.CustomResource;
+  /**
+   * The resource's own private endpoints. The workspace's managed network adds its private endpoints to the same
+   * resource, and a storage account takes one connection change at a time (409 StorageAccountOperationInProgress
+   * on a running operation, which the provider does not retry): the workspace waits for these.
+   */
+  readonly settled: readonly pulumi.Resource[];
 }
 
 /**
@@ -112,7 +118,7 @@ export function mlStorage(d: DependencyContext): Dependency & {
     );
   }
   managementLock(`${d.name}-st`, account.id, d.lock("the ML workspace's default storage"), d.parent, account);
-  return { id: account.id, name: account.name, resource: account, endpointIds };
+  return { id: account.id, name: account.name, resource: account, endpointIds, settled: [settled] };
 }
 
 /**
@@ -129,7 +135,11 @@ export function mlKeyVault(
   routing: AlertRouting,
 ): Dependency {
   const cfg = d.context.config;
-  const { vault, ref } = platformVault(
+  const {
+    vault,
+    ref,
+    privateEndpoint: vaultEndpoint,
+  } = platformVault(
     `${d.name}-kv`,
     {
       vaultName: d.context.globalName("keyVault", d.suffix, "ml"),
@@ -160,7 +170,7 @@ export function mlKeyVault(
     },
     d.parent,
   );
-  return { id: ref.id, name: ref.name, resource: vault };
+  return { id: ref.id, name: ref.name, resource: vault, settled: [vaultEndpoint] };
 }
 
 /**
@@ -200,7 +210,7 @@ export function mlRegistry(d: DependencyContext): Dependency {
     },
     { parent: d.parent },
   );
-  privateEndpoint(
+  const endpoint = privateEndpoint(
     `${d.name}-cr`,
     {
       service: "containerRegistry",
@@ -210,9 +220,9 @@ export function mlRegistry(d: DependencyContext): Dependency {
       tags: d.tags,
     },
     d.parent,
-  );
+  ).endpoint;
   diagnosticSetting(`${d.name}-cr`, registry.id, d.diagnostics, d.parent);
-  return { id: registry.id, name: registry.name, resource: registry };
+  return { id: registry.id, name: registry.name, resource: registry, settled: [endpoint] };
 }
 
 /**
@@ -245,5 +255,5 @@ export function mlAppInsights(
   );
   // Serialised with every other link to the scope (the platform chains them: one scope, one update at a time).
   linkToMonitorScope(`${d.name}-appi`, component.id, d.parent);
-  return { id: component.id, name: component.name, resource: component };
+  return { id: component.id, name: component.name, resource: component, settled: [] };
 }

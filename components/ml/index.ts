@@ -281,7 +281,19 @@ export class Ml extends pulumi.ComponentResource {
         v1LegacyMode: false,
         tags,
       },
-      { parent: this, protect, dependsOn: [propagation, cmk.accessGrant, ...(args.featureStore.after ?? [])] },
+      {
+        parent: this,
+        protect,
+        dependsOn: [
+          propagation,
+          cmk.accessGrant,
+          ...(args.featureStore.after ?? []),
+          // Its managed network adds private endpoints to these: after their own.
+          ...st.settled,
+          ...kv.settled,
+          ...cr.settled,
+        ],
+      },
     );
     privateEndpoint(
       `${name}-workspace`,

@@ -173,9 +173,19 @@ export class NoSql extends pulumi.ComponentResource {
       containers.push(container);
     }
 
+    // The private endpoint's connection takes the account's exclusive lock ("There is already an operation in
+    // progress which requires exclusive lock on this service", 412: hashicorp/terraform-provider-azurerm#11126): it
+    // waits for the database and containers.
     const endpoint = privateEndpoint(
       `${name}-account`,
-      { service: "cosmosSql", targetId: account.id, targetName: account.name, target: args.privateEndpoints, tags },
+      {
+        service: "cosmosSql",
+        targetId: account.id,
+        targetName: account.name,
+        target: args.privateEndpoints,
+        tags,
+        dependsOn: [database, ...containers],
+      },
       this,
     );
 

@@ -58,6 +58,8 @@ export interface PlatformVaultArgs {
 
 export interface PlatformVault {
   readonly vault: keyvault.Vault;
+  /** The vault's private endpoint (what later changes of the vault's connections wait for). */
+  readonly privateEndpoint: pulumi.Resource;
   readonly ref: {
     readonly id: pulumi.Output<string>;
     readonly name: pulumi.Output<string>;
@@ -105,11 +107,11 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
   );
   const ref = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
   managementLock(name, vault.id, args.lock ?? lockFor(args.protect, args.purpose), parent, vault);
-  privateEndpoint(
+  const endpoint = privateEndpoint(
     name,
     { service: "keyVault", targetId: vault.id, targetName: vault.name, target: args.privateEndpoints, tags: args.tags },
     parent,
-  );
+  ).endpoint;
   diagnosticSetting(name, vault.id, args.diagnostics, parent);
   roleAssignment(
     name,
@@ -123,7 +125,7 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     },
     parent,
   );
-  return { vault, ref };
+  return { vault, ref, privateEndpoint: endpoint };
 }
 
 /**

@@ -485,9 +485,12 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
         },
       ),
   );
+  // The site's own writes go one at a time: App Service refuses a write while another runs on the same site (409
+  // "Cannot modify this site because another operation is in progress", which the provider does not retry;
+  // Azure/terraform-azurerm-avm-res-web-site#272 retries it), and an app settings write restarts the site.
   // App settings as their own resource (Microsoft.Web/sites/config/appsettings), as Microsoft's Flex samples do:
   // values known only after deployment (connection string, client ids) stay out of the site's own diff.
-  new web.WebAppApplicationSettings(
+  let previous: pulumi.Resource = new web.WebAppApplicationSettings(
     `${name}-app-settings`,
     { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
     { parent },
@@ -497,15 +500,22 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     ["ftp", web.WebAppFtpAllowed],
     ["scm", web.WebAppScmAllowed],
   ] as const) {
-    new Policy(
+    previous = new Policy(
       `${name}-app-${suffix}`,
       { name: app.name, resourceGroupName: args.resourceGroupName, allow: false },
-      { parent },
+      { parent, dependsOn: [previous] },
     );
   }
   privateEndpoint(
     `${name}-app`,
-    { service: "appService", targetId: app.id, targetName: app.name, target: args.privateEndpoints, tags },
+    {
+      service: "appService",
+      targetId: app.id,
+      targetName: app.name,
+      target: args.privateEndpoints,
+      tags,
+      dependsOn: [previous],
+    },
     parent,
   );
   // No diagnostic setting on the app: "Diagnostic settings aren't currently supported" on Flex Consumption

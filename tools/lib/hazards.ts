@@ -133,7 +133,8 @@ export const RULES: readonly Rule[] = [
  * do not wait for each other race, and the second gets 409/412 (components/shared/serial.ts has the evidence).
  */
 export const SERIALISED_CHILDREN: readonly {
-  readonly type: string;
+  /** One type, or several whose writes land on the same parent. */
+  readonly type: string | readonly string[];
   readonly parent: readonly string[];
   readonly what: string;
 }[] = [
@@ -163,6 +164,15 @@ export const SERIALISED_CHILDREN: readonly {
     type: "azure-native:web:WebApp",
     parent: ["virtualNetworkSubnetId"],
     what: "apps joining one integration subnet (409 'Failed to acquire ServiceAssociationLinkLease', hashicorp/terraform-provider-azurerm#32089)",
+  },
+  {
+    type: [
+      "azure-native:web:WebAppApplicationSettings",
+      "azure-native:web:WebAppFtpAllowed",
+      "azure-native:web:WebAppScmAllowed",
+    ],
+    parent: ["resourceGroupName", "name"],
+    what: "writes to one site (409 'Cannot modify this site because another operation is in progress', Azure/terraform-azurerm-avm-res-web-site#272)",
   },
   {
     type: "azure-native:monitor:PrivateLinkScopedResource",
@@ -195,7 +205,8 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
   const out: Hazard[] = [];
   for (const spec of SERIALISED_CHILDREN) {
     const groups = new Map<string, ResourceRecord[]>();
-    for (const r of records.filter((x) => x.type === spec.type)) {
+    const types: readonly string[] = typeof spec.type === "string" ? [spec.type] : spec.type;
+    for (const r of records.filter((x) => types.includes(x.type))) {
       const parts = spec.parent.map((k) => at(r.inputs, k));
       // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
       if (!parts.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
