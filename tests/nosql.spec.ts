@@ -210,6 +210,7 @@ for (const stack of ["dev", "prod"] as const) {
         ]);
         assert.equal(account.inputs.enableAutomaticFailover, false);
         assert.deepEqual(account.inputs.capabilities, []);
+        assert.equal(account.inputs.enablePerRegionPerPartitionAutoscale, true, "dynamic autoscale");
       });
 
       it("prod: five autoscale containers whose maxima sum to 346,000 RU/s (sized for the seed's load, docs/capacity.md; leases at the 1,000 minimum)", () => {
@@ -227,6 +228,7 @@ for (const stack of ["dev", "prod"] as const) {
     } else {
       it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {
         assert.deepEqual(account.inputs.capabilities, [{ name: "EnableServerless" }]);
+        assert.equal(account.inputs.enablePerRegionPerPartitionAutoscale, undefined, "no autoscale on serverless");
         assert.deepEqual(account.inputs.locations, [
           { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false },
         ]);

@@ -82,6 +82,10 @@ export class NoSql extends pulumi.ComponentResource {
         databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
         // Serverless (dev) is single-region and has no provisioned throughput; prod uses per-container autoscale.
         capabilities: cosmos.serverless ? [{ name: "EnableServerless" }] : [],
+        // Dynamic autoscale: each partition (and region) scales to its own load instead of the hottest one's, and the
+        // hour bills the sum ("We recommend dynamic autoscale to all customers who plan to use autoscale",
+        // cosmos-db/autoscale-faq; autoscale-per-partition-region). Serverless has no autoscale.
+        ...(cosmos.serverless ? {} : { enablePerRegionPerPartitionAutoscale: true }),
         locations: accountLocations(cosmos, cfg.location, cfg.secondaryLocation),
         // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
         // the service fails the write region over to the secondary when the primary region is lost.
