@@ -676,7 +676,8 @@ describe("olap (hooks the ETL tier calls)", () => {
     const wc = byName(mine, "olap-wc-etl");
     assert.deepEqual(
       [wc.inputs.workloadGroupName, wc.inputs.workloadClassifierName, wc.inputs.memberName, wc.inputs.label],
-      ["wg_etl", "wc_etl", "adf-pay-dev-weu-test", "etl_load"],
+      // No label: a classifier with a member and a label matches only that member's labelled requests.
+      ["wg_etl", "wc_etl", "adf-pay-dev-weu-test", undefined],
     );
     assert.ok(wc.dependencies.includes(byName(mine, "olap-wc-bi").urn));
   });

@@ -79,6 +79,9 @@ describe("operations: SLA rows (pure)", () => {
     const olap = alerts.find((a) => a.key === "olap-query-time");
     assert.ok(olap?.signal.kind === "log");
     assert.match(olap.signal.query, /SlowQueries >= 5$/);
+    // The nightly load is left out by the classifier that put it in the ETL group (nothing labels its statements).
+    assert.match(olap.signal.query, /\| where ClassifierName != "wc_etl"\n/);
+    assert.doesNotMatch(olap.signal.query, /Label/);
     const stream = alerts.find((a) => a.key === "data-freshness-stream");
     assert.ok(stream?.signal.kind === "metric");
     assert.equal(stream.signal.threshold, 7200);

@@ -101,14 +101,24 @@ export interface WorkloadGroupSpec {
   readonly queryTimeoutSeconds: number;
   /** The classifier's MEMBERNAME: a database user or role, or an Entra login/group name. */
   readonly memberName: string | undefined;
-  /** The classifier's label: queries that set `OPTION (LABEL = '...')` to it land in the group too. */
-  readonly label: string;
+  /** The classifier's name (`wc_<key>`): `ClassifierName` of the requests it classifies in the pool's logs. */
+  readonly classifierName: string;
 }
+
+/**
+ * The ETL group's classifier. The OLAP query-time SLA leaves its requests out (the nightly load runs long on
+ * purpose): SynapseSqlPoolExecRequests carries `ClassifierName`.
+ */
+export const ETL_CLASSIFIER = "wc_etl";
 
 /**
  * The two workload groups: the nightly ETL load, capped so it cannot starve the dashboards, and BI/analyst
  * queries with a guaranteed share and high importance so dashboards stay under 5 s while the load runs
  * (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-isolation).
+ * Each classifier names its member only: a classifier that also sets a label matches only the member's requests
+ * that carry that label (CREATE WORKLOAD CLASSIFIER, "Classification weighting"; Microsoft's example "queries from
+ * the AdfLogin login that also have the OPTION LABEL set to factloads"), and neither the generated SQL nor the
+ * dashboards label their statements.
  */
 export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGroupSpec[] {
   return (["etl", "bi"] as const).map((key) => ({
@@ -120,7 +130,7 @@ export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGrou
     importance: w[key].importance,
     queryTimeoutSeconds: w[key].queryTimeoutSeconds,
     memberName: w[key].memberName,
-    label: key === "etl" ? "etl_load" : "dashboard",
+    classifierName: key === "etl" ? ETL_CLASSIFIER : `wc_${key}`,
   }));
 }
 

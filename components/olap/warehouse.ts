@@ -348,9 +348,9 @@ export function workloadClassifier(
     {
       ...scope,
       workloadGroupName: group instanceof synapse.SqlPoolWorkloadGroup ? group.name : group,
-      workloadClassifierName: `wc_${spec.key}`,
+      workloadClassifierName: spec.classifierName,
+      // The member alone: with a label too, only the member's requests that carry it would match.
       memberName: member,
-      label: spec.label,
       importance: spec.importance,
     },
     { parent, dependsOn: [after] },
