@@ -625,6 +625,17 @@ for (const stack of ["dev", "prod"] as const) {
             ],
           ],
         );
+        // Each stop/start grant waits for its new role to replicate (RoleDefinitionDoesNotExist otherwise).
+        for (const target of ["fraudScoring", "gateway", "streamingJob"]) {
+          const settled = byName(mine, `etl-offhours-${target}-role-propagation`);
+          assert.equal(settled.inputs.createDuration, "5m");
+          const grant = ofType(mine, "azure-native:authorization:RoleAssignment").find((r) =>
+            String(r.inputs.roleDefinitionId).endsWith(
+              String(byName(mine, `etl-offhours-${target}-role`).inputs.roleDefinitionId),
+            ),
+          );
+          assert.ok(grant?.dependencies.includes(settled.urn), `${target}: the grant waits for the role to replicate`);
+        }
         // The alerts a stopped scorer or job fires lose their action groups from the stop (19:00) to the start plus
         // the longest alert window (dev's 60-minute freshness), and all weekend, in the schedule's time zone.
         const silence = byName(mine, "etl-offhours-silence");

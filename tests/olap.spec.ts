@@ -587,6 +587,10 @@ for (const stack of ["dev", "prod"] as const) {
       if (!prod) {
         assert.equal(grants[0].inputs.roleDefinitionId, roleId);
         assert.ok(grants[0].dependencies.includes(role.urn), "assigned after the role exists");
+        // …and after it has replicated (role definitions are eventually consistent).
+        const settled = byName(mine, "olap-pool-operator-role-propagation");
+        assert.equal(settled.inputs.createDuration, "5m");
+        for (const g of grants) assert.ok(g.dependencies.includes(settled.urn), `${g.name} waits for replication`);
       }
       assert.deepEqual(outputs.synapsePauseSchedule, prod ? null : config.olap.pauseSchedule);
     });

@@ -17,7 +17,7 @@ import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { OffHoursTarget } from "../../pipelines/etl/contract";
 import { uuidv5 } from "../../lib/uuid";
-import { deployer, roleAssignment, type StackContext, type Tags } from "../shared";
+import { customRoleAssignableId, deployer, roleAssignment, type StackContext, type Tags } from "../shared";
 
 /** One thing the schedule stops. */
 export interface OffHoursTargetSpec {
@@ -175,8 +175,8 @@ export function offHoursOperations(
         key: "adf-etl-off-hours",
         principalId: args.principalId,
         principalType: "ServicePrincipal",
-        // Role assignments name a role definition by its subscription-level id, whatever scope defined it.
-        roleDefinitionId: pulumi.interpolate`/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/${role.name}`,
+        // Once the new role has replicated (customRoleAssignableId).
+        roleDefinitionId: customRoleAssignableId(`${name}-offhours-${target}-role`, role, subscription, parent),
         description: `The ETL factory stops and starts it outside working hours (olap.pauseSchedule.alsoStop).`,
       },
       parent,

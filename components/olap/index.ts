@@ -16,6 +16,7 @@ import type { OlapConfig } from "../../lib/config";
 import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
+  customRoleAssignableId,
   deployer,
   lockFor,
   roleAssignment,
@@ -182,8 +183,13 @@ export class Olap extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Role assignments name a role definition by its subscription-level id, whatever scope defined it.
-    this.poolOperatorRoleDefinitionId = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${operatorRole.name}`;
+    // Assignments use it once it has replicated (customRoleAssignableId).
+    this.poolOperatorRoleDefinitionId = customRoleAssignableId(
+      `${name}-pool-operator-role`,
+      operatorRole,
+      deployer().subscriptionId,
+      this,
+    );
     for (const g of args.poolOperators ?? []) this.grantPoolOperator(g);
 
     this.lakeAccountId = this.lake.account.id;

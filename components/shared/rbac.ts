@@ -4,6 +4,7 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import { roleAssignmentName } from "../../lib/uuid";
 import type { RoleAssignmentSpec } from "./interfaces";
 
@@ -82,4 +83,31 @@ export function roleAssignments(
     keys.add(spec.key);
     return roleAssignment(name, scope, spec, parent);
   });
+}
+
+/**
+ * How long a new custom role definition takes to be usable everywhere. Role definitions are eventually consistent
+ * (Azure/azure-rest-api-specs#2135; an assignment made right away can fail with RoleDefinitionDoesNotExist), and
+ * the time to wait is "around 5m" (hashicorp/terraform-provider-azurerm#5038).
+ */
+export const ROLE_DEFINITION_PROPAGATION_DELAY = "5m";
+
+/**
+ * The id role assignments use for a custom role (its subscription-level id, whatever scope defined it), known only
+ * once the definition has had time to replicate: an assignment that uses it waits for `${name}-propagation`.
+ */
+export function customRoleAssignableId(
+  name: string,
+  role: authorization.RoleDefinition,
+  subscriptionId: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const settled = new time.Sleep(
+    `${name}-propagation`,
+    { createDuration: ROLE_DEFINITION_PROPAGATION_DELAY, triggers: { role: role.id } },
+    { parent },
+  );
+  return pulumi
+    .all([subscriptionId, role.name, settled.id])
+    .apply(([sub, roleName]) => `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleName}`);
 }
