@@ -43,6 +43,56 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.equal(f.calls.length, 2, "refreshed inside the last 5 minutes");
   });
 
+  it("asks the identity endpoint once for concurrent requests of one resource (a batch's parallel reads)", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(Date.now() / 1000 + 3600) }));
+    const slow: Fetch = async (url, init) => {
+      await gate;
+      return f.fetch(url, init);
+    };
+    const tokens = new ManagedIdentityTokens(env, slow);
+    const all = Promise.all(Array.from({ length: 200 }, () => tokens.token("https://acct.documents.azure.com")));
+    release();
+    assert.deepEqual(new Set(await all), new Set(["t1"]));
+    assert.equal(f.calls.length, 1, "one call for 200 concurrent requests");
+    // A failed call is not cached: the next request asks again.
+    const failing = fakeFetch(() => json({}, 500));
+    const t2 = new ManagedIdentityTokens(env, failing.fetch);
+    await assert.rejects(t2.token("https://ml.azure.com"), /answered 500/);
+    await assert.rejects(t2.token("https://ml.azure.com"), /answered 500/);
+    assert.equal(failing.calls.length, 2);
+  });
+
+  it("shares one token cache per process: every invocation's provider is the same for one identity", async () => {
+    const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(Date.now() / 1000 + 3600) }));
+    const processEnv = { IDENTITY_ENDPOINT: env.endpoint, IDENTITY_HEADER: env.header, AZURE_CLIENT_ID: env.clientId };
+    const first = ManagedIdentityTokens.fromEnvironment(processEnv, f.fetch);
+    await first.token("https://ml.azure.com");
+    const second = ManagedIdentityTokens.fromEnvironment({ ...processEnv }, f.fetch);
+    assert.equal(second, first);
+    await second.token("https://ml.azure.com");
+    assert.equal(f.calls.length, 1, "the second invocation reuses the first one's token");
+    assert.notEqual(ManagedIdentityTokens.fromEnvironment({ ...processEnv, AZURE_CLIENT_ID: "other" }, f.fetch), first);
+  });
+
+  it("releases the connection of every response it does not read (404, 429, errors)", async () => {
+    const tokens = { token: async () => "t" };
+    const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "c" };
+    const answers = [429, 404];
+    let cancelled = 0;
+    const unread = (status: number) =>
+      new Response(new ReadableStream({ cancel: () => void cancelled++ }), {
+        status,
+        headers: { "x-ms-retry-after-ms": "1" },
+      });
+    const f = fakeFetch(() => unread(answers.shift() ?? 500));
+    assert.equal(await readItem(f.fetch, tokens, target, "card:1", "card:1"), undefined);
+    assert.equal(cancelled, 2, "the throttled answer and the 404 were cancelled");
+    await assert.rejects(readItem(fakeFetch(() => unread(503)).fetch, tokens, target, "x", "x"), /answered 503/);
+    assert.equal(cancelled, 3, "an error answer too");
+  });
+
   it("refuses to start without the managed identity environment", () => {
     assert.throws(
       () => ManagedIdentityTokens.fromEnvironment({}, fetch),

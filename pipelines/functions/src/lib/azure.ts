@@ -7,11 +7,30 @@
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /**
+ * Releases a response whose body is not read: Node's fetch (undici) keeps the connection until the body is consumed
+ * or cancelled, or until garbage collection (undici README, "Garbage Collection"), so an unread 404 or 429 would hold
+ * a socket the next calls need.
+ */
+export async function discard(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // Already consumed or closed: nothing to release.
+  }
+}
+
+/** Token providers shared per fetch function and identity, so every invocation of a process uses one cache. */
+const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
+
+/**
  * Gets tokens from the App Service / Functions managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER,
- * API 2019-08-01) for the user-assigned identity `clientId`, cached until five minutes before expiry.
+ * API 2019-08-01) for the user-assigned identity `clientId`, cached until five minutes before expiry. Concurrent
+ * requests for one resource share one call: a batch's parallel reads would otherwise each ask the endpoint, which
+ * throttles (429) under load (Azure/azure-sdk-for-net#24046: apps without a shared token cache overload it).
  */
 export class ManagedIdentityTokens {
   private readonly cache = new Map<string, { token: string; expiresOn: number }>();
+  private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
     private readonly env: { endpoint: string; header: string; clientId: string },
@@ -19,24 +38,41 @@ export class ManagedIdentityTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The process's provider for this identity and fetch function (one cache across invocations). */
   static fromEnvironment(env: NodeJS.ProcessEnv, fetchFn: Fetch): ManagedIdentityTokens {
     const endpoint = env.IDENTITY_ENDPOINT;
     const header = env.IDENTITY_HEADER;
     const clientId = env.AZURE_CLIENT_ID;
     if (!endpoint || !header || !clientId)
       throw new Error("IDENTITY_ENDPOINT, IDENTITY_HEADER and AZURE_CLIENT_ID must be set (managed identity)");
-    return new ManagedIdentityTokens({ endpoint, header, clientId }, fetchFn);
+    const byIdentity = shared.get(fetchFn) ?? new Map<string, ManagedIdentityTokens>();
+    shared.set(fetchFn, byIdentity);
+    const key = JSON.stringify([endpoint, header, clientId]);
+    let tokens = byIdentity.get(key);
+    if (!tokens) byIdentity.set(key, (tokens = new ManagedIdentityTokens({ endpoint, header, clientId }, fetchFn)));
+    return tokens;
   }
 
   async token(resource: string): Promise<string> {
     const cached = this.cache.get(resource);
     if (cached && cached.expiresOn - 300_000 > this.now()) return cached.token;
+    const inFlight = this.pending.get(resource);
+    if (inFlight) return inFlight;
+    const request = this.request(resource).finally(() => this.pending.delete(resource));
+    this.pending.set(resource, request);
+    return request;
+  }
+
+  private async request(resource: string): Promise<string> {
     const url = new URL(this.env.endpoint);
     url.searchParams.set("resource", resource);
     url.searchParams.set("api-version", "2019-08-01");
     url.searchParams.set("client_id", this.env.clientId);
     const res = await this.fetchFn(url.toString(), { headers: { "X-IDENTITY-HEADER": this.env.header } });
-    if (!res.ok) throw new Error(`managed identity endpoint answered ${res.status} for ${resource}`);
+    if (!res.ok) {
+      await discard(res);
+      throw new Error(`managed identity endpoint answered ${res.status} for ${resource}`);
+    }
     const body = (await res.json()) as { access_token?: string; expires_on?: string | number };
     if (!body.access_token) throw new Error(`managed identity endpoint returned no token for ${resource}`);
     this.cache.set(resource, { token: body.access_token, expiresOn: Number(body.expires_on) * 1000 });
@@ -76,13 +112,20 @@ export async function readItem<T>(
         "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
       },
     });
-    if (res.status === 404) return undefined;
+    if (res.status === 404) {
+      await discard(res);
+      return undefined;
+    }
     if (res.status === 429 && attempt < READ_ATTEMPTS) {
       const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+      await discard(res);
       await new Promise((resolve) => setTimeout(resolve, wait));
       continue;
     }
-    if (!res.ok) throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
+    if (!res.ok) {
+      await discard(res);
+      throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
+    }
     return (await res.json()) as T;
   }
 }
@@ -119,6 +162,9 @@ export async function callScoringEndpoint(
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  if (!res.ok) throw new Error(`scoring endpoint answered ${res.status}`);
+  if (!res.ok) {
+    await discard(res);
+    throw new Error(`scoring endpoint answered ${res.status}`);
+  }
   return res.json();
 }
