@@ -18,7 +18,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
 import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
-import { safeGet, sameText, valueAt } from "./values";
+import { presence, safeGet, sameText, valueAt } from "./values";
 
 /** The compliance framework every rule maps to. */
 export const PCI_DSS = { name: "PCI DSS", version: "4.0.1" } as const;
@@ -190,6 +190,29 @@ export function references(a: PolicyResource, b: PolicyResource, property?: stri
   } catch {
     return false; // UnknownValueError: the value holds something unknown during preview
   }
+}
+
+/**
+ * True when `a`'s `property` names `b` itself, or one of `b`'s sub-resources in `suffixes` (e.g. a storage
+ * account's `/blobServices/default`, a SQL server's `/databases/master`): the value equals `b`'s id, or the id plus
+ * a suffix, case-insensitively. A child's id starts with its parent's, so finding the id anywhere (`references`)
+ * would let a database's diagnostic setting or lock count for its server. When the value or the id is unknown
+ * during preview, the property dependency the engine recorded for `property` decides.
+ */
+export function pointsAt(
+  a: PolicyResource,
+  b: PolicyResource,
+  property: string,
+  suffixes: readonly string[] = [],
+): boolean {
+  const value = presence(a.props, property) === "set" ? safeGet(a.props, property) : undefined;
+  const id = safeGet(b.props, "id");
+  if (typeof value === "string" && typeof id === "string" && id.length > 0) {
+    const v = value.toLowerCase();
+    const i = id.toLowerCase();
+    return v === i || suffixes.some((s) => v === `${i}${s.toLowerCase()}`);
+  }
+  return (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
 }
 
 /** How `refersTo` matches, beyond dependencies and ids. */

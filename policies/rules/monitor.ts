@@ -25,7 +25,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import type * as monitor from "@pulumi/azure-native/monitor";
 import type * as operationalinsights from "@pulumi/azure-native/operationalinsights";
-import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, sameText, who } from "../lib/values";
 
@@ -336,6 +336,20 @@ export const DIAGNOSED_TYPES = [
   "azure-native:machinelearningservices:OnlineEndpoint",
 ];
 
+/**
+ * Sub-resources whose diagnostic setting carries a resource's logs: a storage account's logs are per service (the
+ * account itself has metrics only), a logical server's audit goes through its master database's setting.
+ */
+export const DIAGNOSED_SUB_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  "azure-native:storage:StorageAccount": [
+    "/blobServices/default",
+    "/fileServices/default",
+    "/queueServices/default",
+    "/tableServices/default",
+  ],
+  "azure-native:sql:Server": ["/databases/master"],
+};
+
 export const diagnosticCoverage = stackPolicy(
   {
     name: "azure-native-monitor-diagnosticsetting-missing-for-data-resource",
@@ -365,7 +379,9 @@ export const diagnosticCoverage = stackPolicy(
     // A setting counts when it has a workspaceId (an unknown one counts: it is wired to some output).
     const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
     for (const target of targets) {
-      if (!settings.some((s) => refersTo(s, target, { properties: ["resourceUri"] }))) {
+      // The resource itself or one of its log-bearing sub-resources, never a child (a database is not its server).
+      const suffixes = DIAGNOSED_SUB_RESOURCES[target.type] ?? [];
+      if (!settings.some((s) => pointsAt(s, target, "resourceUri", suffixes))) {
         report(
           `${target.name} (${target.urn}) has no diagnostic setting sending its logs to a Log Analytics workspace: add a monitor.DiagnosticSetting with resourceUri from its id and workspaceId set.`,
           target.urn,

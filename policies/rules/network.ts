@@ -134,13 +134,18 @@ export interface AllowedInbound {
   readonly reason?: string;
 }
 
-export const OPEN_SOURCES = ["*", "Internet", "Any", "0.0.0.0/0", "0.0.0.0", "::/0", "::"];
+/**
+ * Sources that mean "anyone". `AzureCloud` is every Azure datacenter's public address space, any tenant's VMs
+ * included (virtual-network/service-tags-overview.md): as open as the internet for a data store.
+ */
+export const OPEN_SOURCES = ["*", "Internet", "Any", "0.0.0.0/0", "0.0.0.0", "::/0", "::", "AzureCloud"];
 
 const openSourcesKnob: PolicyConfigSchema["properties"][string] = {
   type: "array",
   items: { type: "string" },
   default: OPEN_SOURCES,
-  description: "Source prefixes that mean 'anyone' (compared case-insensitively).",
+  description:
+    "Source prefixes that mean 'anyone' (compared case-insensitively; a service tag also covers its regional tags, e.g. AzureCloud.WestEurope).",
 };
 
 /**
@@ -200,7 +205,8 @@ function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[
   );
   // No prefix and no application security group: Azure rejects it; treat it as "any source" to be safe.
   if (sources.length === 0 && (rule.sourceApplicationSecurityGroups ?? []).length === 0) sources.push("*");
-  return sources.filter((s) => oneOf(s, openSources));
+  // A regional service tag (`AzureCloud.WestEurope`) is as open as its tag.
+  return sources.filter((s) => oneOf(s, openSources) || (s.includes(".") && oneOf(s.split(".")[0], openSources)));
 }
 
 /** The rule's destination ports as one text ("22,3389", "1000-2000"); no destination port = all ports ("*"). */

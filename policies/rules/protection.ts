@@ -5,7 +5,7 @@
  * Pulumi program, the lock only guards Azure Resource Manager.
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { oneOf, safeGet, who } from "../lib/values";
 
@@ -87,6 +87,7 @@ const LOCK_TYPES = [
   "azure-native:authorization:ManagementLockByScope",
 ];
 const RG_LOCK_TYPE = "azure-native:authorization:ManagementLockAtResourceGroupLevel";
+const SCOPE_LOCK_TYPE = "azure-native:authorization:ManagementLockByScope";
 const RG_TYPE = "azure-native:resources:ResourceGroup";
 const LOG_WORKSPACE_TYPE = "azure-native:operationalinsights:Workspace";
 const SENTINEL_TYPES = [
@@ -167,7 +168,10 @@ export const requireManagementLock = stackPolicy(
       const locked = locks.some((lock) =>
         lock.type === RG_LOCK_TYPE
           ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
-          : refersTo(lock, target) || refersTo(lock, target, { properties: ["resourceName", "scope"] }),
+          : lock.type === SCOPE_LOCK_TYPE
+            ? // The resource itself: a lock on a child (a pool, a database) does not hold its parent.
+              pointsAt(lock, target, "scope")
+            : refersTo(lock, target) || refersTo(lock, target, { properties: ["resourceName", "scope"] }),
       );
       if (!locked) {
         report(

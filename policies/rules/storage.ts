@@ -5,6 +5,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
+import { ipv4Range } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
 
@@ -84,25 +85,51 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-disallow-public-network-access",
     description:
-      "Storage accounts are not reachable from the public internet: public network access is disabled (or secured by a network security perimeter), or the firewall denies by default.",
+      "Storage accounts are not reachable from the public internet: public network access is disabled (or secured by a network security perimeter), or the firewall denies by default and admits no broad IP range.",
     severity: "high",
     pci: ["1.3.1", "1.4.2", "1.4.4"],
     gdpr: ["25", "32(1)(b)"],
     soc2: ["CC6.6"],
     service: "storage",
     remediationSteps:
-      'Set `publicNetworkAccess: "Disabled"` and use private endpoints, or at least `networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" }`.',
+      'Set `publicNetworkAccess: "Disabled"` and use private endpoints, or at least `networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" }` with no `ipRules` entry shorter than /`minPrefixLength`.',
     url: `${URL}/storage-network-security`,
+    config: {
+      minPrefixLength: {
+        type: "integer",
+        minimum: 0,
+        maximum: 32,
+        default: 24,
+        description: "Shortest CIDR prefix a networkRuleSet.ipRules entry may have (a single address is /32).",
+      },
+    },
   },
   ACCOUNT,
   (props, args, report) => {
     // publicNetworkAccess absent = Enabled; networkRuleSet absent = Allow. SecuredByPerimeter denies everything a
     // network security perimeter does not allow, so it counts as closed.
     if (oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) return;
-    if (sameText(props.networkRuleSet?.defaultAction, "Deny")) return;
-    report(
-      `${who(args)} accepts public traffic: set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
-    );
+    if (!sameText(props.networkRuleSet?.defaultAction, "Deny")) {
+      report(
+        `${who(args)} accepts public traffic: set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
+      );
+      return;
+    }
+    // Deny by default, but the firewall's IP rules still admit what they name: no broad range (the Cosmos DB and Key
+    // Vault rules hold the same line).
+    const { minPrefixLength } = args.getConfig<{ minPrefixLength: number }>();
+    const rules = valueAt(props, "networkRuleSet", "ipRules");
+    const entries = Array.isArray(rules) ? rules : [];
+    for (let i = 0; i < entries.length; i++) {
+      const value = valueAt(entries, String(i), "iPAddressOrRange");
+      if (typeof value !== "string") continue;
+      const range = ipv4Range(value);
+      if (range === undefined || range.prefix < minPrefixLength) {
+        report(
+          `${who(args)} admits the broad range ${value} (networkRuleSet.ipRules[${i}].iPAddressOrRange): narrow it to /${minPrefixLength} or longer, or remove it.`,
+        );
+      }
+    }
   },
 );
 

@@ -13,6 +13,8 @@ import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, safeGet, sameText, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
+/** A namespace's network rule set: a separate resource that rewrites the namespace's public network access. */
+const EH_NETWORK_RULE_SET = "azure-native:eventhub:NamespaceNetworkRuleSet";
 const ASA_JOB = "azure-native:streamanalytics:StreamingJob";
 const ASA_INPUT = "azure-native:streamanalytics:Input";
 const ASA_OUTPUT = "azure-native:streamanalytics:Output";
@@ -47,10 +49,11 @@ export const eventHubLocalAuth = resourcePolicy<eventhub.NamespaceArgs>(
   },
 );
 
-export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs>(
+export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs | eventhub.NamespaceNetworkRuleSetArgs>(
   {
     name: "azure-native-eventhub-namespace-disallow-public-network-access",
-    description: "Event Hubs namespaces are reachable only through private endpoints.",
+    description:
+      "Event Hubs namespaces are reachable only through private endpoints, in the namespace and in its network rule set (a separate resource that rewrites the namespace's network access).",
     severity: "high",
     pci: ["1.3.1", "1.4.4"],
     gdpr: ["25", "32(1)(b)"],
@@ -60,9 +63,9 @@ export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs>(
       'Set `publicNetworkAccess: "Disabled"` (or `"SecuredByPerimeter"`) and add a private endpoint with group id `namespace`.',
     url: "https://learn.microsoft.com/azure/event-hubs/network-security",
   },
-  EH_NAMESPACE,
+  [EH_NAMESPACE, EH_NETWORK_RULE_SET],
   (props, args, report) => {
-    // Absent = Enabled ("by default it is enabled").
+    // Absent = Enabled ("by default it is enabled"), on both resources.
     if (!oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) {
       report(
         `${who(args)} accepts public traffic ('${props.publicNetworkAccess ?? "Enabled (default)"}'): set publicNetworkAccess to "Disabled".`,
@@ -507,12 +510,35 @@ export const webBasicAuthCoverage = stackPolicy(
 
 /** App setting values that carry a shared key, a SAS key or a password (a connection string with a secret). */
 const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=/i;
+/** Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …). */
+const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api_?key|access_?key|private_?key|sas)/i;
 
-export const webSettingsNoSecrets = resourcePolicy<web.WebAppApplicationSettingsArgs>(
+/** (name, value) pairs of a site's settings and connection strings, whichever resource declares them. */
+function siteSettings(type: string, props: Record<string, unknown>): [string, unknown][] {
+  const pairs = (list: unknown, valueKey: string): [string, unknown][] =>
+    Array.isArray(list)
+      ? list.map((e) => [String(safeGet(e, "name") ?? "?"), safeGet(e, valueKey)] as [string, unknown])
+      : [];
+  if (type === "azure-native:web:WebApp") {
+    const siteConfig = safeGet(props, "siteConfig");
+    return [
+      ...pairs(safeGet(siteConfig, "appSettings"), "value"),
+      ...pairs(safeGet(siteConfig, "connectionStrings"), "connectionString"),
+    ];
+  }
+  const entries = (safeGet(props, "properties") ?? {}) as Record<string, unknown>;
+  return Object.keys(entries).map((k) => {
+    const v = safeGet(entries, k);
+    // WebAppConnectionStrings: { <name>: { value, type } }; WebAppApplicationSettings: { <name>: value }.
+    return [k, type === "azure-native:web:WebAppConnectionStrings" ? safeGet(v, "value") : v];
+  });
+}
+
+export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-web-webappapplicationsettings-disallow-secrets",
     description:
-      "Web and function app settings hold no keys or passwords: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
+      "Web and function app settings and connection strings hold no keys or passwords, whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
     severity: "high",
     pci: ["8.3.2", "8.6.2", "3.5.1"],
     gdpr: ["32(1)(b)"],
@@ -522,16 +548,17 @@ export const webSettingsNoSecrets = resourcePolicy<web.WebAppApplicationSettings
       'Replace connection strings with identity-based settings (e.g. `EventHubs__fullyQualifiedNamespace`, `EventHubs__credential: "managedidentity"`) and grant the app\'s identity a data-plane role; a secret that must stay goes to Key Vault as `@Microsoft.KeyVault(SecretUri=...)`.',
     url: "https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection",
   },
-  "azure-native:web:WebAppApplicationSettings",
+  ["azure-native:web:WebAppApplicationSettings", "azure-native:web:WebAppConnectionStrings", WEB_APP],
   (props, args, report) => {
-    const settings = (safeGet(props, "properties") ?? {}) as Record<string, unknown>;
     // Values computed from other resources are unknown during a first preview (client ids, endpoints): they are
-    // checked when known (at `pulumi up`); literal values are checked now.
-    const leaking = Object.keys(settings)
-      .filter((k) => {
-        const v = safeGet(settings, k);
-        return typeof v === "string" && SECRET_SETTING.test(v) && !v.startsWith("@Microsoft.KeyVault(");
+    // checked when known (at `pulumi up`); literal values are checked now. A value that is a Key Vault reference is
+    // fine; otherwise a secret-looking value, or a set value under a secret-looking name, is not.
+    const leaking = siteSettings(args.type, props)
+      .filter(([name, v]) => {
+        if (typeof v !== "string" || v === "" || v.startsWith("@Microsoft.KeyVault(")) return false;
+        return SECRET_SETTING.test(v) || SECRET_NAME.test(name);
       })
+      .map(([name]) => name)
       .sort();
     if (leaking.length > 0) {
       report(

@@ -250,6 +250,35 @@ describe("policies/monitor", () => {
       );
       assert.equal(r.violations[0].urn, st.urn);
     });
+    it("does not count a child's setting for its parent (a key's id starts with its vault's)", async () => {
+      const { all } = diagnosedStack();
+      const kvId = armId("Microsoft.KeyVault", "vaults/kv-pay-dev-weu");
+      const known = all
+        .filter((x) => x.name !== "diag-kv-pay-dev-weu")
+        .map((x) => (x.name === "kv-pay-dev-weu" ? { ...x, outputs: { ...x.outputs, id: kvId } } : x));
+      await expectFail(
+        diagnosticCoverage,
+        [...known, diagnosticSetting("diag-kv-key", undefined, `${kvId}/keys/cmk-sql`)],
+        /kv-pay-dev-weu .*has no diagnostic setting/,
+      );
+      // The vault's own id passes, in any case.
+      await expectPass(diagnosticCoverage, [...known, diagnosticSetting("diag-kv", undefined, kvId.toUpperCase())]);
+    });
+    it("counts a SQL server's master database setting for the server, not another database's", async () => {
+      const log = workspace();
+      const id = armId("Microsoft.Sql", "servers/sql-pay-dev-weu");
+      const server = resourceRecord("azure-native:sql:Server", "sql-pay-dev-weu", {}, { outputs: { id } });
+      await expectPass(diagnosticCoverage, [
+        log,
+        server,
+        diagnosticSetting("diag-master", undefined, `${id}/databases/master`),
+      ]);
+      await expectFail(
+        diagnosticCoverage,
+        [log, server, diagnosticSetting("diag-payments", undefined, `${id}/databases/payments`)],
+        /sql-pay-dev-weu .*has no diagnostic setting/,
+      );
+    });
     it("does not match a setting wired to another resource", () =>
       expectFail(
         diagnosticCoverage,

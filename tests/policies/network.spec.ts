@@ -128,6 +128,20 @@ describe("policies/network", () => {
         mutate(securityRule(), "sourceAddressPrefixes", ["10.0.0.0/8", "0.0.0.0/0"]),
         /nsgsr-pay-dev-weu-app-bastion .*rule allows inbound Tcp from '0\.0\.0\.0\/0' to port\(s\) 22,3389/,
       ));
+    it("fails a rule from AzureCloud or a regional AzureCloud tag (every Azure tenant's addresses)", async () => {
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["AzureCloud"]),
+        /rule allows inbound Tcp from 'AzureCloud' to port\(s\) 22,3389/,
+      );
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["AzureCloud.WestEurope"]),
+        /from 'AzureCloud\.WestEurope'/,
+      );
+      // Other service tags stay private (the gateway's GatewayManager, the load balancer's probes).
+      await expectPass(nsgPublicInbound, mutate(securityRule(), "sourceAddressPrefixes", ["AzureLoadBalancer"]));
+    });
     it("fails a rule with no source and no ASG (treated as *)", () =>
       expectFail(nsgPublicInbound, mutate(securityRule(), "sourceAddressPrefixes", undefined), /from '\*'/));
     it("fails Internet:443 on an NSG that does not match the allowed name pattern", () =>

@@ -92,6 +92,26 @@ describe("policies/protection", () => {
       );
       return expectPass(requireManagementLock, [rg, sql, st, sqlLock, byScope]);
     });
+    it("does not count a lock on a child for its parent (a container's id starts with its account's)", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const id = armId("Microsoft.Storage", "storageAccounts/stpayprodweu");
+      const st = { ...storage, outputs: { ...storage.outputs, id } };
+      const onChild = resourceRecord(
+        "azure-native:authorization:ManagementLockByScope",
+        "lock-st-container",
+        { level: "CanNotDelete", scope: `${id}/blobServices/default/containers/raw` },
+        { stack: "prod", dependencies: [st.urn] },
+      );
+      await expectFail(requireManagementLock, [rg, sql, st, sqlLock, onChild], /stpayprodweu .*has no management lock/);
+      // While the scope is unknown (preview), the engine's property dependency on the account decides.
+      const unknownScope = resourceRecord(
+        "azure-native:authorization:ManagementLockByScope",
+        "lock-st-unknown",
+        { level: "CanNotDelete", scope: UNKNOWN },
+        { stack: "prod", propertyDependencies: { scope: [st.urn] } },
+      );
+      await expectPass(requireManagementLock, [rg, sql, st, sqlLock, unknownScope]);
+    });
     it("does not count a NotSpecified lock", () => {
       const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
       return expectFail(

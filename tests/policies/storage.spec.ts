@@ -99,6 +99,23 @@ describe("policies/storage", () => {
         mutate(mutate(account(), "publicNetworkAccess", undefined), "networkRuleSet", undefined),
         /stpaydevweu .*networkRuleSet\.defaultAction/,
       ));
+    it("fails a deny-by-default firewall whose IP rules admit a broad range; a narrow one passes", async () => {
+      const withRules = (ranges: string[]) =>
+        mutate(
+          mutate(account(), "publicNetworkAccess", "Enabled"),
+          "networkRuleSet.ipRules",
+          ranges.map((r) => ({ iPAddressOrRange: r, action: "Allow" })),
+        );
+      await expectPass(storageNetwork, withRules(["203.0.113.7", "198.51.100.0/28"]));
+      await expectFail(
+        storageNetwork,
+        withRules(["20.0.0.0/8"]),
+        /stpaydevweu .*admits the broad range 20\.0\.0\.0\/8 \(networkRuleSet\.ipRules\[0\]\.iPAddressOrRange\)/,
+      );
+      await expectPass(storageNetwork, withRules(["20.0.0.0/8"]), { minPrefixLength: 8 });
+      // With public access disabled the IP rules admit nothing: not checked.
+      await expectPass(storageNetwork, mutate(withRules(["20.0.0.0/8"]), "publicNetworkAccess", "Disabled"));
+    });
   });
 
   describe(sharedKey.name, () => {

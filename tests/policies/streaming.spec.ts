@@ -20,7 +20,7 @@ import {
   asaGenericJob,
 } from "../../policies/rules/streaming";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import {
   appSettings,
   basicAuthPolicy,
@@ -69,6 +69,24 @@ describe("policies/streaming", () => {
         mutate(ns(), "publicNetworkAccess", undefined),
         /evhns-pay-dev-weu .*'Enabled \(default\)'\): set publicNetworkAccess to "Disabled"/,
       ));
+
+    it(`${eventHubNetwork.name} also checks the namespace's network rule set, which rewrites its network access`, async () => {
+      const rules = (publicNetworkAccess: string | undefined) =>
+        resourceRecord("azure-native:eventhub:NamespaceNetworkRuleSet", "evhns-pay-dev-weu-net", {
+          namespaceName: "evhns-pay-dev-weu",
+          resourceGroupName: "rg-pay-dev-weu",
+          defaultAction: "Deny",
+          trustedServiceAccessEnabled: true,
+          ...(publicNetworkAccess ? { publicNetworkAccess } : {}),
+        });
+      await expectPass(eventHubNetwork, rules("Disabled"));
+      await expectFail(
+        eventHubNetwork,
+        rules("Enabled"),
+        /evhns-pay-dev-weu-net .*'Enabled'\): set publicNetworkAccess/,
+      );
+      await expectFail(eventHubNetwork, rules(undefined), /'Enabled \(default\)'/);
+    });
 
     it(`${eventHubTls.name} fails TLS 1.0 and absent`, async () => {
       await expectFail(
@@ -356,7 +374,40 @@ describe("policies/streaming", () => {
         ),
         /stores keys or passwords in EventHubs: use identity-based settings/,
       );
-      await expectNotApplicable(webSettingsNoSecrets, app());
+      // A raw value under a secret-looking name, whatever its shape; a Key Vault reference under that name is fine.
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(appSettings(), "properties.AZURE_CLIENT_SECRET", "q~8Q~not-a-connection-string"),
+        /stores keys or passwords in AZURE_CLIENT_SECRET/,
+      );
+      await expectPass(
+        webSettingsNoSecrets,
+        mutate(appSettings(), "properties.AZURE_CLIENT_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv/secrets/x)"),
+      );
+      // The site's own settings and connection strings, and the connection strings resource, are read too.
+      await expectPass(webSettingsNoSecrets, app());
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(app(), "siteConfig.connectionStrings", [
+          { name: "Payments", connectionString: "Server=tcp:sql;User ID=app;Password=hunter2;", type: "SQLAzure" },
+        ]),
+        /stores keys or passwords in Payments/,
+      );
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(app(), "siteConfig.appSettings", [{ name: "API_KEY", value: "abc123" }]),
+        /stores keys or passwords in API_KEY/,
+      );
+      await expectFail(
+        webSettingsNoSecrets,
+        resourceRecord("azure-native:web:WebAppConnectionStrings", "func-conn", {
+          name: "func-pay-dev-weu",
+          resourceGroupName: "rg-pay-dev-weu",
+          properties: { Lake: { value: "DefaultEndpointsProtocol=https;AccountKey=abc==", type: "Custom" } },
+        }),
+        /func-conn .*stores keys or passwords in Lake/,
+      );
+      await expectNotApplicable(webSettingsNoSecrets, ns());
     });
 
     describe(asaGenericJob.name, () => {
