@@ -24,6 +24,15 @@ export function ipv4Range(value: string): { first: number; last: number; prefix:
 }
 
 /** Knob `allowedCidrs`: CIDRs a server-level firewall rule may open (default none). */
+/** The `minPrefixLength` knob of the rules that read IP allow lists (`what` names the list entry). */
+export const minPrefixLengthKnob = (what: string): PolicyConfigJSONSchema => ({
+  type: "integer",
+  minimum: 0,
+  maximum: 32,
+  default: 24,
+  description: `Shortest CIDR prefix ${what} may have (a single address is /32).`,
+});
+
 export const allowedCidrsKnob = (): PolicyConfigJSONSchema =>
   stringListKnob(
     "IPv4 CIDRs a firewall rule may open (e.g. a break-glass admin range); every rule outside them is a violation.",

@@ -5,7 +5,7 @@
  */
 import type * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { ipv4Range } from "../lib/network";
+import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { isSet, normaliseLocation, presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
@@ -105,13 +105,7 @@ export const cosmosIpRules = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
       'Remove `ipRules` entries that are `0.0.0.0` or shorter than /`minPrefixLength`, and set `networkAclBypass` to "None".',
     url: `${DOCS}/how-to-configure-firewall`,
     config: {
-      minPrefixLength: {
-        type: "integer",
-        minimum: 0,
-        maximum: 32,
-        default: 24,
-        description: "Shortest CIDR prefix an ipRules entry may have (a single address is /32).",
-      },
+      minPrefixLength: minPrefixLengthKnob("an ipRules entry"),
       allowAzureServicesBypass: {
         type: "boolean",
         default: false,

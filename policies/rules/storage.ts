@@ -5,7 +5,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
-import { ipv4Range } from "../lib/network";
+import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
 
@@ -95,13 +95,7 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
       'Set `publicNetworkAccess: "Disabled"` and use private endpoints, or at least `networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" }` with no `ipRules` entry shorter than /`minPrefixLength`.',
     url: `${URL}/storage-network-security`,
     config: {
-      minPrefixLength: {
-        type: "integer",
-        minimum: 0,
-        maximum: 32,
-        default: 24,
-        description: "Shortest CIDR prefix a networkRuleSet.ipRules entry may have (a single address is /32).",
-      },
+      minPrefixLength: minPrefixLengthKnob("a networkRuleSet.ipRules entry"),
     },
   },
   ACCOUNT,
