@@ -111,6 +111,8 @@ const ingestion = new Ingestion("ingestion", {
   privateEndpoints: platform.privateEndpointTarget,
   diagnosticSettings: platform.diagnostics,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
+  // The apps' host storage under the platform's storage key, as the streaming app's.
+  storageKey: platform.customerManagedKeys.storage,
   keyVault: platform.keyVault,
   // The failover group listener when there is one: it follows a failover to the secondary.
   sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },

@@ -390,6 +390,9 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(storage.inputs.allowSharedKeyAccess, false);
           assert.equal(storage.inputs.publicNetworkAccess, "Disabled");
           assert.equal(input(storage, "encryption.requireInfrastructureEncryption"), true);
+          // The platform's storage key, as every other account (PCI DSS 3.5.1).
+          assert.equal(input(storage, "encryption.keySource"), "Microsoft.Keyvault");
+          assert.equal(input(storage, "encryption.keyVaultProperties.keyName"), "cmk-storage");
           for (const service of ["blob", "queue", "table"]) {
             const pe = one(`ingestion-${app}-st-${service}-pep`);
             assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [

@@ -270,6 +270,20 @@ for (const stack of ["dev", "prod"] as const) {
           `diagnostics for ${nsg.name}`,
         );
       }
+      // Who queried the audit trail (the workspace's audit group, LAQueryLogs), the public IPs' DDoS logs, and the
+      // expiry topics' delivery failures, all in the workspace too.
+      const logDiag = diags.find((d) => d.inputs.resourceUri === log.id);
+      assert.deepEqual(logDiag?.inputs.logs, [{ categoryGroup: "audit", enabled: true }]);
+      assert.equal(logDiag?.inputs.workspaceId, log.id);
+      for (const r of [
+        ...ofType(resources, "azure-native:network:PublicIPAddress"),
+        ...ofType(resources, "azure-native:eventgrid:SystemTopic"),
+      ])
+        assert.ok(
+          diags.some((d) => d.inputs.resourceUri === r.id && d.inputs.workspaceId === log.id),
+          `diagnostics for ${r.name}`,
+        );
+      assert.equal(ofType(resources, "azure-native:eventgrid:SystemTopic").length >= 2, true);
     });
 
     it("VNet: one subnet per role, an NSG on each (except the firewall's), no default outbound access", () => {

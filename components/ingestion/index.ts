@@ -87,7 +87,7 @@ export interface IngestionArgs {
   readonly linkToMonitorScope: LinkToMonitorScope;
   /** The platform Key Vault holding the TLS certificate (private endpoint only). */
   readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
-  /** Customer-managed key of the functions' host storage; default none (no cardholder data: packages, leases). */
+  /** Customer-managed key of the functions' host storage (packages, leases); none = Microsoft-managed keys. */
   readonly storageKey?: CustomerManagedKey;
   /** The payments database (the apps connect with their identities; no passwords). */
   readonly sql: { readonly serverFqdn: pulumi.Input<string>; readonly databaseName: pulumi.Input<string> };
@@ -161,8 +161,8 @@ export class Ingestion extends pulumi.ComponentResource {
       privateEndpoints: args.privateEndpoints,
       diagnosticSettings: args.diagnosticSettings,
       linkToMonitorScope: args.linkToMonitorScope,
-      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"): Microsoft-managed
-      // keys, double encryption (infrastructure encryption) still on.
+      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"), encrypted with the
+      // platform's storage key like every other account (PCI DSS 3.5.1), infrastructure encryption on too.
       customerManagedKey: args.storageKey,
       protect: context.config.protectStatefulResources,
       dependsOn: args.dependsOn,

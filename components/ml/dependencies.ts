@@ -166,6 +166,7 @@ export function mlKeyVault(
       location: cfg.location,
       resourceGroupName: d.resourceGroupName,
       routing,
+      diagnostics: d.diagnostics,
       tags: d.tags,
     },
     d.parent,

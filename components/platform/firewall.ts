@@ -129,5 +129,7 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
     { parent, dependsOn: [egressRules] },
   );
   diagnosticSetting(`${name}-afw`, firewall.id, args.diagnostics, parent);
+  // The public IP's DDoS logs (notifications, mitigation flows and reports), as the gateway's IP has them.
+  diagnosticSetting(`${name}-afw-pip`, pip.id, args.diagnostics, parent);
   return firewall;
 }

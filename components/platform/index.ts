@@ -15,6 +15,7 @@ import { severityActionGroups, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
   deployer,
+  diagnosticSetting,
   roleAssignment,
   type DataServiceArgs,
   type DiagnosticSettingsTarget,
@@ -161,6 +162,9 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.logAnalytics = { id: workspace.id, customerId: workspace.customerId, name: workspace.name };
     this.diagnostics = { workspaceId: workspace.id };
+    // Who queried the audit trail (LAQueryLogs, the workspace's "audit" group) is logged in the workspace itself:
+    // PCI DSS 10.2.1.3, access to audit logs (azure-monitor/logs/query-audit).
+    diagnosticSetting(`${name}-log`, workspace.id, { ...this.diagnostics, logCategoryGroups: ["audit"] }, this);
 
     // Network: NSG per subnet (deny by default), subnets inline in the VNet, the egress route table, the DDoS plan.
     const net = platformNetwork(
@@ -300,6 +304,7 @@ export class Platform extends pulumi.ComponentResource {
           location,
           resourceGroupName: groups.security.name,
           routing: this.alertRouting,
+          diagnostics: this.diagnostics,
           tags: securityTags,
         },
         this,

@@ -162,6 +162,8 @@ export interface ExpiryAlertArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   /** Where alerts go: each event's severity picks its priority's action group. */
   readonly routing: AlertRouting;
+  /** The topic's delivery failures go here: an expiry alert Event Grid could not deliver is otherwise unseen. */
+  readonly diagnostics: DiagnosticSettingsTarget;
   readonly tags: Tags;
 }
 
@@ -186,6 +188,7 @@ export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pul
     },
     { parent },
   );
+  diagnosticSetting(`${name}-events`, topic.id, args.diagnostics, parent);
   // One subscription at a time on the topic (each waits for the previous one).
   const subscriptions: eventgrid.SystemTopicEventSubscription[] = [];
   for (const alert of EXPIRY_ALERTS) {

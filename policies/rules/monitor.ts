@@ -334,6 +334,8 @@ export const DIAGNOSED_TYPES = [
   "azure-native:network:NetworkSecurityGroup",
   "azure-native:containerregistry:Registry",
   "azure-native:machinelearningservices:OnlineEndpoint",
+  // The audit trail's own audit: who queried it (LAQueryLogs, PCI DSS 10.2.1.3).
+  "azure-native:operationalinsights:Workspace",
 ];
 
 /**
@@ -354,7 +356,7 @@ export const diagnosticCoverage = stackPolicy(
   {
     name: "azure-native-monitor-diagnosticsetting-missing-for-data-resource",
     description:
-      "Every data or security resource (SQL, Synapse, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, NSGs) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
+      "Every data or security resource (SQL, Synapse, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, NSGs, and the Log Analytics workspace itself, whose audit category records who queried the audit trail) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
     severity: "high",
     pci: ["10.2.1", "10.2.2", "10.3.3", "10.4.1.1"],
     gdpr: ["30", "33"],

@@ -36,6 +36,7 @@ function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: Resour
       st,
       diagnosticSetting("diag-kv-pay-dev-weu", kv, UNKNOWN, "dev", log),
       diagnosticSetting("diag-stpaydevweu-blob", undefined, `${STORAGE_ID}/blobServices/default`),
+      diagnosticSetting("diag-log-pay-dev-weu", log, UNKNOWN, "dev", log),
     ],
   };
 }
@@ -268,14 +269,16 @@ describe("policies/monitor", () => {
       const log = workspace();
       const id = armId("Microsoft.Sql", "servers/sql-pay-dev-weu");
       const server = resourceRecord("azure-native:sql:Server", "sql-pay-dev-weu", {}, { outputs: { id } });
+      const logDiag = diagnosticSetting("diag-log", log, UNKNOWN);
       await expectPass(diagnosticCoverage, [
         log,
+        logDiag,
         server,
         diagnosticSetting("diag-master", undefined, `${id}/databases/master`),
       ]);
       await expectFail(
         diagnosticCoverage,
-        [log, server, diagnosticSetting("diag-payments", undefined, `${id}/databases/payments`)],
+        [log, logDiag, server, diagnosticSetting("diag-payments", undefined, `${id}/databases/payments`)],
         /sql-pay-dev-weu .*has no diagnostic setting/,
       );
     });
@@ -301,8 +304,16 @@ describe("policies/monitor", () => {
         resourceTypes: ["azure-native:storage:StorageAccount"],
       });
     });
+    it("fails a Log Analytics workspace that does not log who queries it", () =>
+      expectFail(
+        diagnosticCoverage,
+        diagnosedStack().all.filter((x) => x.name !== "diag-log-pay-dev-weu"),
+        /log-pay-dev-weu .*has no diagnostic setting/,
+      ));
     it("is not applicable to a stack without data resources", () =>
-      expectNotApplicable(diagnosticCoverage, [workspace()]));
+      expectNotApplicable(diagnosticCoverage, [
+        resourceRecord("azure-native:resources:ResourceGroup", "rg-pay-dev-weu", { location: "westeurope" }),
+      ]));
     it("reports exempted resources instead of violations", async () => {
       const { all } = diagnosedStack();
       const r = await evaluatePolicy(
