@@ -390,7 +390,7 @@ for (const stack of ["dev", "prod"] as const) {
           assert.equal(storage.inputs.allowSharedKeyAccess, false);
           assert.equal(storage.inputs.publicNetworkAccess, "Disabled");
           assert.equal(input(storage, "encryption.requireInfrastructureEncryption"), true);
-          // The platform's storage key, as every other account (PCI DSS 3.5.1).
+          // The platform's storage key, as every other account (defence in depth: no cardholder data here).
           assert.equal(input(storage, "encryption.keySource"), "Microsoft.Keyvault");
           assert.equal(input(storage, "encryption.keyVaultProperties.keyName"), "cmk-storage");
           for (const service of ["blob", "queue", "table"]) {

@@ -161,8 +161,8 @@ export class Ingestion extends pulumi.ComponentResource {
       privateEndpoints: args.privateEndpoints,
       diagnosticSettings: args.diagnosticSettings,
       linkToMonitorScope: args.linkToMonitorScope,
-      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"), encrypted with the
-      // platform's storage key like every other account (PCI DSS 3.5.1), infrastructure encryption on too.
+      // Host storage holds code packages and leases, no cardholder data (pci-scope "connected"): encrypted with the
+      // platform's storage key anyway, like every other account (defence in depth), infrastructure encryption on too.
       customerManagedKey: args.storageKey,
       protect: context.config.protectStatefulResources,
       dependsOn: args.dependsOn,

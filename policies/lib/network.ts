@@ -23,7 +23,6 @@ export function ipv4Range(value: string): { first: number; last: number; prefix:
   return { first, last: first + size - 1, prefix };
 }
 
-/** Knob `allowedCidrs`: CIDRs a server-level firewall rule may open (default none). */
 /** The `minPrefixLength` knob of the rules that read IP allow lists (`what` names the list entry). */
 export const minPrefixLengthKnob = (what: string): PolicyConfigJSONSchema => ({
   type: "integer",
@@ -33,6 +32,7 @@ export const minPrefixLengthKnob = (what: string): PolicyConfigJSONSchema => ({
   description: `Shortest CIDR prefix ${what} may have (a single address is /32).`,
 });
 
+/** Knob `allowedCidrs`: CIDRs a server-level firewall rule may open (default none). */
 export const allowedCidrsKnob = (): PolicyConfigJSONSchema =>
   stringListKnob(
     "IPv4 CIDRs a firewall rule may open (e.g. a break-glass admin range); every rule outside them is a violation.",

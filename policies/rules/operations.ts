@@ -6,7 +6,8 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import type * as monitor from "@pulumi/azure-native/monitor";
-import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
 import { isSet, valueAt, who } from "../lib/values";
 
@@ -65,7 +66,10 @@ export const dataStoreAlerts = stackPolicy(
       args.notApplicable("no alert rules in the program (no operations tier)");
     const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
     for (const target of targets) {
-      const diagnosed = settings.some((s) => refersTo(s, target, { properties: ["resourceUri"] }));
+      // The store itself or its log-bearing sub-resource, never a child (the diagnostic coverage rule's matching).
+      const diagnosed = settings.some((s) =>
+        pointsAt(s, target, "resourceUri", DIAGNOSED_SUB_RESOURCES[target.type] ?? []),
+      );
       const watched = watchers(args.resources, target).length > 0;
       if (diagnosed && watched) continue;
       const missing = [

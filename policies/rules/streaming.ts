@@ -510,8 +510,15 @@ export const webBasicAuthCoverage = stackPolicy(
 
 /** App setting values that carry a shared key, a SAS key or a password (a connection string with a secret). */
 const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=/i;
-/** Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …). */
-const SECRET_NAME = /(secret|passw(or)?d|pwd|token|api_?key|access_?key|private_?key|sas)/i;
+/**
+ * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole parts
+ * of the name, so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
+ * are not taken for secrets.
+ */
+const SECRET_NAME =
+  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?)(_|$)/i;
+/** Platform settings whose names contain a secret word but whose values are switches. */
+const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
 
 /** (name, value) pairs of a site's settings and connection strings, whichever resource declares them. */
 function siteSettings(type: string, props: Record<string, unknown>): [string, unknown][] {
@@ -556,7 +563,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
     const leaking = siteSettings(args.type, props)
       .filter(([name, v]) => {
         if (typeof v !== "string" || v === "" || v.startsWith("@Microsoft.KeyVault(")) return false;
-        return SECRET_SETTING.test(v) || SECRET_NAME.test(name);
+        return SECRET_SETTING.test(v) || (SECRET_NAME.test(name) && !NOT_SECRETS.includes(name));
       })
       .map(([name]) => name)
       .sort();

@@ -91,6 +91,22 @@ describe("policies/operations", () => {
         /no diagnostic setting sends its logs to a workspace; wire it to the operations tier/,
       );
     });
+    it("does not count a child's diagnostic setting for the data store (a database's id starts with its account's)", () => {
+      const base = cosmos();
+      const id =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay-dev-weu";
+      const account = { ...base, outputs: { ...base.outputs, id } };
+      return expectFail(
+        dataStoreAlerts,
+        [
+          workspace(),
+          account,
+          diagnosticSetting("diag-db", undefined, `${id}/sqlDatabases/payments`),
+          metricAlert(account),
+        ],
+        /no diagnostic setting sends its logs to a workspace/,
+      );
+    });
     it("is not applicable to a stack without data stores", () => expectNotApplicable(dataStoreAlerts, [workspace()]));
     it("is not applicable to a program without any alert rule (no operations tier: a single tier's test program)", () =>
       expectNotApplicable(dataStoreAlerts, [workspace(), cosmos()]));

@@ -384,6 +384,20 @@ describe("policies/streaming", () => {
         webSettingsNoSecrets,
         mutate(appSettings(), "properties.AZURE_CLIENT_SECRET", "@Microsoft.KeyVault(SecretUri=https://kv/secrets/x)"),
       );
+      // Whole name parts only: platform switches that mention a secret word pass, a real secret name fails.
+      await expectPass(
+        webSettingsNoSecrets,
+        mutate(
+          mutate(appSettings(), "properties.AzureWebJobsSecretStorageType", "keyvault"),
+          "properties.WEBSITE_AUTH_TOKEN_STORE",
+          "true",
+        ),
+      );
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(appSettings(), "properties.PARTNER_SAS_TOKEN", "sv=2024&sig=abc"),
+        /stores keys or passwords in PARTNER_SAS_TOKEN/,
+      );
       // The site's own settings and connection strings, and the connection strings resource, are read too.
       await expectPass(webSettingsNoSecrets, app());
       await expectFail(
