@@ -27,6 +27,8 @@ export function isProdStack(args: { urn: string; getConfig<T extends object>(): 
 
 /** Tag that scopes PCI DSS controls (`cde`, `connected`, `out-of-scope`; see lib/tags.ts). */
 export const PCI_SCOPE_TAG = "pci-scope";
+/** The values the `pci-scope` tag may take (the tags rule reports any other). */
+export const PCI_SCOPE_VALUES = ["cde", "connected", "out-of-scope"] as const;
 
 /** Knob `inScopeTagValues`: which `pci-scope` tag values put a resource in scope of a CDE-only rule. */
 export const inScopeKnob = (): PolicyConfigJSONSchema =>
@@ -36,12 +38,17 @@ export const inScopeKnob = (): PolicyConfigJSONSchema =>
   );
 
 /**
- * The resource's `pci-scope` tag when it is known and not one of `inScopeTagValues` (the resource is out of scope);
- * undefined when the resource is in scope (no tag, an unknown tag, or an in-scope value).
+ * The resource's `pci-scope` tag when it is a valid scope value (`PCI_SCOPE_VALUES`) and not one of
+ * `inScopeTagValues` (the resource is out of scope); undefined when the resource is in scope: no tag, an unknown
+ * tag, an in-scope value, or a value that is no scope at all ("tbd", a typo), which fails closed (the tags rule
+ * reports it). Compared case-insensitively: "CDE" is in scope.
  */
 export function outOfScopeTag(props: unknown, inScopeTagValues: readonly string[]): string | undefined {
   const scope = valueAt(props, "tags", PCI_SCOPE_TAG);
-  return typeof scope === "string" && !inScopeTagValues.includes(scope) ? scope : undefined;
+  if (typeof scope !== "string") return undefined;
+  const value = scope.toLowerCase();
+  if (inScopeTagValues.some((v) => v.toLowerCase() === value)) return undefined;
+  return (PCI_SCOPE_VALUES as readonly string[]).includes(value) ? scope : undefined;
 }
 
 /** Marks the resource not applicable when its `pci-scope` tag is known and not one of `inScopeTagValues`. */

@@ -4,6 +4,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
+import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
 import { normaliseLocation, safeGet, who } from "../lib/values";
 
 /** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
@@ -114,7 +115,7 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
   {
     name: "azure-native-general-resource-missing-required-tags",
     description:
-      "Every taggable Azure resource carries the environment, owner, cost-center, data-classification and pci-scope tags that scope PCI DSS controls and record ownership.",
+      "Every taggable Azure resource carries the environment, owner, cost-center, data-classification and pci-scope tags that scope PCI DSS controls and record ownership, and its pci-scope is one of cde, connected or out-of-scope.",
     severity: "medium",
     pci: ["12.5.1", "12.5.2"],
     gdpr: ["30"],
@@ -146,6 +147,14 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
     const missing = required.filter((t) => typeof tags[t] !== "string" || (tags[t] as string).length === 0);
     if (missing.length > 0) {
       report(`${who(args)} is missing required tags: ${missing.join(", ")}. Add them to \`tags\`.`);
+    }
+    // The scope tag decides which controls apply: only its known values (a typo or "tbd" would silently drop a
+    // resource out of scope if the rules trusted it; they treat it as in scope, and this says why).
+    const scope = tags[PCI_SCOPE_TAG];
+    if (typeof scope === "string" && scope.length > 0 && !(PCI_SCOPE_VALUES as readonly string[]).includes(scope)) {
+      report(
+        `${who(args)} has ${PCI_SCOPE_TAG} '${scope}': set it to one of ${PCI_SCOPE_VALUES.join(", ")} (lower case).`,
+      );
     }
   },
 );

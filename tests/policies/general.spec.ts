@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { outOfScopeTag } from "../../policies/lib/scope";
 import { allowedLocations, requiredTags } from "../../policies/rules/general";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
@@ -54,6 +55,16 @@ describe("policies/general", () => {
   describe(requiredTags.name, () => {
     it("passes a fully tagged resource", async () => {
       assert.deepEqual((await evaluatePolicy(requiredTags, vault({}))).messages, []);
+    });
+    it("fails a pci-scope that is no scope ('tbd', 'CDE'), which every scoped rule then treats as in scope", async () => {
+      for (const value of ["tbd", "CDE"]) {
+        const r = await evaluatePolicy(requiredTags, vault({ tags: { ...TAGS, "pci-scope": value } }));
+        assert.equal(r.messages.length, 1, value);
+        assert.match(r.messages[0], new RegExp(`pci-scope '${value}': set it to one of cde, connected, out-of-scope`));
+      }
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "CDE" } }, ["cde", "connected"]), undefined, "CDE is in scope");
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "tbd" } }, ["cde", "connected"]), undefined, "fails closed");
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "out-of-scope" } }, ["cde", "connected"]), "out-of-scope");
     });
     for (const tag of Object.keys(TAGS)) {
       it(`fails when '${tag}' is missing`, async () => {
