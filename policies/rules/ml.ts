@@ -5,6 +5,7 @@
  */
 import type * as ml from "@pulumi/azure-native/machinelearningservices";
 import type { Policies } from "@pulumi/policy";
+import { ipv4Range } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 import { globMatch, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
@@ -18,7 +19,24 @@ const OUTBOUND_RULE_TYPES = [
   "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
 ];
 /** Service tags and prefixes that mean "anywhere". */
-const OPEN_DESTINATIONS = ["Internet", "*", "Any", "0.0.0.0/0", "0.0.0.0", "::/0"];
+/** Destinations as open as the internet: `AzureCloud` (and its regional tags) is every Azure tenant's address space. */
+const OPEN_DESTINATIONS = ["Internet", "*", "Any", "0.0.0.0/0", "0.0.0.0", "::/0", "AzureCloud"];
+/** An outbound prefix shorter than this opens a large part of the internet (0.0.0.0/1 + 128.0.0.0/1 is all of it). */
+const MIN_OUTBOUND_PREFIX = 16;
+
+/** Whether an outbound service tag or prefix is (about) anywhere. */
+function openDestination(value: string): boolean {
+  if (oneOf(value, OPEN_DESTINATIONS) || (value.includes(".") && oneOf(value.split(".")[0], OPEN_DESTINATIONS)))
+    return true;
+  const range = ipv4Range(value);
+  if (range === undefined || range.prefix >= MIN_OUTBOUND_PREFIX) return false;
+  // Private address space (RFC 1918) is not the internet, however wide.
+  const inside = (cidr: string) => {
+    const r = ipv4Range(cidr);
+    return r !== undefined && range.first >= r.first && range.last <= r.last;
+  };
+  return !["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some(inside);
+}
 const DOCS = "https://learn.microsoft.com/azure/machine-learning";
 
 export const mlPublicNetwork = resourcePolicy<ml.WorkspaceArgs>(
@@ -241,7 +259,7 @@ export function outboundRuleProblems(where: string, rule: unknown, allowedFqdns:
   } else if (sameText(type, "ServiceTag")) {
     const tag = valueAt(rule, "destination", "serviceTag");
     const prefixes = stringsAt(rule, "destination", "addressPrefixes");
-    const open = [tag, ...prefixes].filter((v): v is string => typeof v === "string" && oneOf(v, OPEN_DESTINATIONS));
+    const open = [tag, ...prefixes].filter((v): v is string => typeof v === "string" && openDestination(v));
     if (open.length > 0) {
       problems.push(
         `${where} allows outbound traffic to ${open.map((v) => show(v)).join(", ")}: name a specific service tag (destination.serviceTag) or private prefixes instead.`,

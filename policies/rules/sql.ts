@@ -523,7 +523,7 @@ export const sqlFirewallRule = resourcePolicy<sql.FirewallRuleArgs>(
   {
     name: "azure-native-sql-firewallrule-disallow-public-access",
     description:
-      "No Azure SQL server firewall rule opens the public endpoint, neither to the internet nor to all Azure services, except ranges explicitly allowed in the policy config.",
+      "No Azure SQL server firewall rule (IPv4 or IPv6) opens the public endpoint, neither to the internet nor to all Azure services, except IPv4 ranges explicitly allowed in the policy config.",
     severity: "critical",
     pci: ["1.3.1", "1.4.2"],
     gdpr: ["25", "32"],
@@ -534,8 +534,15 @@ export const sqlFirewallRule = resourcePolicy<sql.FirewallRuleArgs>(
     url: `${DOCS}/firewall-configure`,
     config: { allowedCidrs: allowedCidrsKnob() },
   },
-  "azure-native:sql:FirewallRule",
+  ["azure-native:sql:FirewallRule", "azure-native:sql:IPv6FirewallRule"],
   (props, args, report) => {
+    if (args.type === "azure-native:sql:IPv6FirewallRule") {
+      // allowedCidrs holds IPv4 ranges only: an IPv6 rule is never an approved exception.
+      report(
+        `${who(args)} opens the public endpoint to IPv6 addresses (${String(props.startIpAddress ?? "?")} to ${String(props.endIpAddress ?? "?")}): delete the rule and connect through the private endpoint.`,
+      );
+      return;
+    }
     const problem = firewallRuleProblem(props, args.getConfig<{ allowedCidrs: string[] }>().allowedCidrs);
     if (problem) {
       report(

@@ -386,11 +386,11 @@ export const webPublicAccess = webRule(
     url: "https://learn.microsoft.com/azure/app-service/overview-private-endpoint",
   },
   (props, args, report) => {
-    // Absent (or "") = Enabled. The site-level property wins; siteConfig.publicNetworkAccess is accepted too.
-    if (
-      !sameText(props.publicNetworkAccess, "Disabled") &&
-      !sameText(props.siteConfig?.publicNetworkAccess, "Disabled")
-    ) {
+    // Absent (or "") = Enabled. The site-level property wins when set; siteConfig.publicNetworkAccess counts only
+    // when the site-level one is absent.
+    const site = props.publicNetworkAccess;
+    const effective = typeof site === "string" && site !== "" ? site : props.siteConfig?.publicNetworkAccess;
+    if (!sameText(effective, "Disabled")) {
       report(`${who(args)} is publicly reachable: set publicNetworkAccess to "Disabled".`);
     }
   },

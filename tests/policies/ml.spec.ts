@@ -239,6 +239,18 @@ describe("policies/ml", () => {
         /outbound rule 'azure-monitor-tag' allows outbound traffic to "0\.0\.0\.0\/0"/,
       ],
       [
+        "a service tag rule to AzureCloud (every Azure tenant's addresses)",
+        "managedNetwork.outboundRules.azure-monitor-tag.destination.serviceTag",
+        "AzureCloud.WestEurope",
+        /outbound rule 'azure-monitor-tag' allows outbound traffic to "AzureCloud\.WestEurope"/,
+      ],
+      [
+        "a service tag rule lists the internet in two halves",
+        "managedNetwork.outboundRules.azure-monitor-tag.destination.addressPrefixes",
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        /allows outbound traffic to "0\.0\.0\.0\/1", "128\.0\.0\.0\/1"/,
+      ],
+      [
         "a private endpoint rule names no target",
         "managedNetwork.outboundRules.fraud-features-cosmos.destination.serviceResourceId",
         undefined,
@@ -259,6 +271,14 @@ describe("policies/ml", () => {
         /pypi \(azure-native:machinelearningservices:OutboundRule\) allows the FQDN "pypi\.org", which is not in allowedFqdns/,
       ],
     ]);
+    it("passes private address space, however wide, and narrow public prefixes", () =>
+      expectPass(
+        mlOutboundRules,
+        mutate(ws, "managedNetwork.outboundRules.azure-monitor-tag.destination.addressPrefixes", [
+          "10.0.0.0/8",
+          "203.0.113.0/24",
+        ]),
+      ));
     it("is not applicable to a workspace without outbound rules of its own", () =>
       expectNotApplicable(mlOutboundRules, mutate(ws, "managedNetwork.outboundRules", undefined)));
     it("is not applicable to other types", () => expectNotApplicable(mlOutboundRules, cluster));

@@ -375,6 +375,18 @@ describe("policies/sql", () => {
     const rule = f.sqlFirewallRule();
     const allowed = { allowedCidrs: [f.FIREWALL_CIDR] };
     it("passes a rule inside allowedCidrs", () => expectPass(sqlFirewallRule, rule, allowed));
+    it("fails any IPv6 rule, even with allowedCidrs (they are IPv4 ranges)", () =>
+      expectFail(
+        sqlFirewallRule,
+        resourceRecord("azure-native:sql:IPv6FirewallRule", "sql-pay-dev-weu-fw6", {
+          serverName: "sql-pay-dev-weu",
+          resourceGroupName: "rg-pay-dev-weu",
+          startIpAddress: "::",
+          endIpAddress: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        }),
+        /sql-pay-dev-weu-fw6 .*opens the public endpoint to IPv6 addresses \(:: to ffff/,
+        allowed,
+      ));
     it("fails any rule by default", () =>
       expectFail(
         sqlFirewallRule,

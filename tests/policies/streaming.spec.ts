@@ -285,6 +285,12 @@ describe("policies/streaming", () => {
         webPublicAccess,
         mutate(mutate(app(), "publicNetworkAccess", ""), "siteConfig.publicNetworkAccess", "Disabled"),
       );
+      // The site-level value wins: Enabled there is public whatever siteConfig says.
+      await expectFail(
+        webPublicAccess,
+        mutate(mutate(app(), "publicNetworkAccess", "Enabled"), "siteConfig.publicNetworkAccess", "Disabled"),
+        /func-pay-dev-weu .*is publicly reachable/,
+      );
     });
     describe(webVnet.name, () => {
       it("fails without VNet integration", () =>
