@@ -529,7 +529,7 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
   {
     name: "azure-native-network-webapplicationfirewallpolicy-enable-prevention-mode",
     description:
-      "WAF policies are enabled, block attacks (Prevention mode, unless the stack allows Detection with alert review) and inspect request bodies.",
+      "WAF policies are enabled, block attacks (Prevention mode, unless the stack allows Detection with alert review), inspect request bodies, and have no custom Allow rule for any client address.",
     severity: "critical",
     pci: ["6.4.2", "11.5.1"],
     gdpr: ["32(1)(b)"],
@@ -562,6 +562,25 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
     if (s?.requestBodyCheck !== true) {
       report(`${who(args)} does not inspect request bodies: set policySettings.requestBodyCheck to true.`);
     }
+    // A custom Allow rule skips every managed rule for what it matches: one that matches any client address is the
+    // WAF switched off.
+    for (const rule of props.customRules ?? []) {
+      if (!sameText(rule.action, "Allow")) continue;
+      const anyone = (rule.matchConditions ?? []).some(
+        (c) =>
+          (c.matchVariables ?? []).some(
+            (v) => sameText(v.variableName, "RemoteAddr") || sameText(v.variableName, "SocketAddr"),
+          ) &&
+          sameText(c.operator, "IPMatch") &&
+          c.negationConditon !== true &&
+          (c.matchValues ?? []).some((v) => oneOf(String(v), ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "::/0", "*"])),
+      );
+      if (anyone) {
+        report(
+          `${who(args)} custom rule '${rule.name ?? "?"}' allows any client address, which skips the managed rules for everyone: narrow its IPMatch values or remove the rule.`,
+        );
+      }
+    }
   },
 );
 
@@ -579,7 +598,7 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
   {
     name: "azure-native-network-webapplicationfirewallpolicy-require-managed-rule-set",
     description:
-      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled.",
+      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block.",
     severity: "high",
     pci: ["6.4.1", "6.4.2"],
     gdpr: ["32(1)(b)", "32(1)(d)"],
@@ -633,10 +652,16 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
           );
         }
         for (const rule of group.rules ?? []) {
-          // An overridden rule's state absent = Disabled (Azure semantics).
-          if (protectedRuleIds.includes(String(rule.ruleId)) && !sameText(rule.state, "Enabled")) {
+          // An overridden rule's state absent = Disabled (Azure semantics); an action that does not block (Log,
+          // Allow) disarms it as surely.
+          if (!protectedRuleIds.includes(String(rule.ruleId))) continue;
+          if (!sameText(rule.state, "Enabled")) {
             report(
               `${who(args)} disables protected rule ${rule.ruleId} in group '${group.ruleGroupName}': set its state to "Enabled" or remove the override.`,
+            );
+          } else if (oneOf(rule.action, ["Log", "Allow"])) {
+            report(
+              `${who(args)} sets protected rule ${rule.ruleId} in group '${group.ruleGroupName}' to '${rule.action}', which does not block: remove the action (the rule set's default blocks) or set it to "Block"/"AnomalyScoring".`,
             );
           }
         }
@@ -653,7 +678,7 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
   {
     name: "azure-native-network-firewallpolicy-enable-threat-protection",
     description:
-      "Azure Firewall policies block traffic to and from known-malicious addresses (threat intelligence Deny), and in production stacks run the Premium tier with intrusion detection and prevention in Deny mode.",
+      "Azure Firewall policies block traffic to and from known-malicious addresses (threat intelligence Deny, no wildcard allow list), and in production stacks run the Premium tier with intrusion detection and prevention in Deny mode, with no bypass for any address and no signature turned off.",
     severity: "high",
     pci: ["1.4.2", "11.5.1"],
     gdpr: ["32(1)(b)", "33"],
@@ -696,6 +721,29 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     const idps = props.intrusionDetection?.mode ?? "Off";
     if (premium && !oneOf(idps, cfg.allowedIdpsModes)) {
       report(`${who(args)} IDPS is '${idps}': set intrusionDetection.mode to "${cfg.allowedIdpsModes[0]}".`);
+    }
+    // What the modes leave open: IDPS bypass for any address, signatures turned off, a threat-intelligence allow list
+    // that admits everything.
+    const idpsConfig = props.intrusionDetection?.configuration;
+    const wildcard = (values: readonly unknown[] | undefined) =>
+      (values ?? []).some((v) => oneOf(String(v), ["*", "0.0.0.0/0", "::/0", "Any"]));
+    for (const b of idpsConfig?.bypassTrafficSettings ?? []) {
+      const src = [...(b.sourceAddresses ?? []), ...(b.sourceIpGroups ?? [])];
+      const dst = [...(b.destinationAddresses ?? []), ...(b.destinationIpGroups ?? [])];
+      if (src.length === 0 || dst.length === 0 || wildcard(b.sourceAddresses) || wildcard(b.destinationAddresses)) {
+        report(
+          `${who(args)} IDPS bypass '${b.name ?? "?"}' skips inspection for any ${src.length === 0 || wildcard(b.sourceAddresses) ? "source" : "destination"}: name specific addresses or IP groups on both sides.`,
+        );
+      }
+    }
+    for (const o of idpsConfig?.signatureOverrides ?? []) {
+      if (sameText(o.mode, "Off")) {
+        report(`${who(args)} turns IDPS signature ${o.id ?? "?"} off: remove the override or set its mode to "Deny".`);
+      }
+    }
+    const allow = props.threatIntelWhitelist;
+    if (wildcard(allow?.ipAddresses) || wildcard(allow?.fqdns)) {
+      report(`${who(args)} exempts every address from threat intelligence: remove "*" from threatIntelWhitelist.`);
     }
   },
 );

@@ -346,6 +346,22 @@ describe("policies/network", () => {
         mutate(wafPolicy(), "policySettings.requestBodyCheck", undefined),
         /waf-pay-dev-weu .*set policySettings\.requestBodyCheck to true/,
       ));
+    it("fails a custom Allow rule for any client address (it skips the managed rules), passes a narrow one", async () => {
+      const allowRule = (values: string[]) =>
+        mutate(wafPolicy(), "customRules", [
+          {
+            name: "allowPartners",
+            priority: 10,
+            ruleType: "MatchRule",
+            action: "Allow",
+            matchConditions: [
+              { matchVariables: [{ variableName: "RemoteAddr" }], operator: "IPMatch", matchValues: values },
+            ],
+          },
+        ]);
+      await expectFail(wafMode, allowRule(["0.0.0.0/0"]), /custom rule 'allowPartners' allows any client address/);
+      await expectPass(wafMode, allowRule(["203.0.113.0/24"]));
+    });
     it("is not applicable to gateways", () => expectNotApplicable(wafMode, appGateway()));
   });
 
@@ -377,6 +393,15 @@ describe("policies/network", () => {
         }),
         /waf-pay-dev-weu .*disables protected rule 944240 in group 'JAVA'/,
       ));
+    it("fails the Log4j rule enabled but set to Log (it no longer blocks)", () =>
+      expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0", {
+          ruleGroupName: "JAVA",
+          rules: [{ ruleId: "944240", state: "Enabled", action: "Log" }],
+        }),
+        /waf-pay-dev-weu .*sets protected rule 944240 in group 'JAVA' to 'Log', which does not block/,
+      ));
     it("honours minimumVersions", () =>
       expectFail(wafRuleSet, wafPolicy(), /Microsoft_DefaultRuleSet >= 2\.2/, {
         minimumVersions: { Microsoft_DefaultRuleSet: "2.2" },
@@ -407,6 +432,33 @@ describe("policies/network", () => {
         mutate(firewallPolicy("prod"), "sku.tier", "Standard"),
         /afwp-pay-dev-weu .*not Premium in a production stack: set sku\.tier to "Premium"/,
       ));
+    it("fails an IDPS bypass for any address, a signature turned off, and a wildcard threat-intel allow list", async () => {
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+          { name: "everything", protocol: "ANY", sourceAddresses: ["*"], destinationAddresses: ["*"] },
+        ]),
+        /IDPS bypass 'everything' skips inspection for any source/,
+      );
+      await expectPass(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+          { name: "backup", protocol: "TCP", sourceAddresses: ["10.0.1.4"], destinationAddresses: ["10.0.2.0/28"] },
+        ]),
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.signatureOverrides", [
+          { id: "2024897", mode: "Off" },
+        ]),
+        /turns IDPS signature 2024897 off/,
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["*"] }),
+        /exempts every address from threat intelligence/,
+      );
+    });
     it("passes a Standard firewall outside premiumStacks", () =>
       expectPass(firewallThreatProtection, mutate(firewallPolicy("dev"), "sku.tier", "Standard")));
     it("honours allowedThreatIntelModes", () =>
