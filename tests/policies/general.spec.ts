@@ -56,6 +56,22 @@ describe("policies/general", () => {
     it("passes a fully tagged resource", async () => {
       assert.deepEqual((await evaluatePolicy(requiredTags, vault({}))).messages, []);
     });
+    it("checks workbooks, system topics and the monitor private link scope too", async () => {
+      for (const type of [
+        "azure-native:applicationinsights:Workbook",
+        "azure-native:eventgrid:SystemTopic",
+        "azure-native:monitor:PrivateLinkScope",
+      ]) {
+        const r = await evaluatePolicy(requiredTags, resourceRecord(type, "x", { location: "westeurope" }));
+        assert.equal(r.messages.length, 1, type);
+        assert.match(r.messages[0], /is missing required tags/);
+        const ok = await evaluatePolicy(
+          requiredTags,
+          resourceRecord(type, "x", { location: "westeurope", tags: TAGS }),
+        );
+        assert.deepEqual(ok.messages, [], type);
+      }
+    });
     it("fails a pci-scope that is no scope ('tbd', 'CDE'), which every scoped rule then treats as in scope", async () => {
       for (const value of ["tbd", "CDE"]) {
         const r = await evaluatePolicy(requiredTags, vault({ tags: { ...TAGS, "pci-scope": value } }));
