@@ -423,7 +423,7 @@ export const appGatewayTls = resourcePolicy<network.ApplicationGatewayArgs>(
   {
     name: "azure-native-network-applicationgateway-enforce-tls-policy",
     description:
-      "Application Gateways (and their SSL profiles) negotiate TLS 1.2 or later: a predefined 2022 policy, or a custom policy with minProtocolVersion TLSv1_2.",
+      "Application Gateways (and their SSL profiles) negotiate TLS 1.2 or later with strong ciphers: a predefined 2022 policy, or a custom policy with minProtocolVersion TLSv1_2 and only ECDHE-GCM cipher suites.",
     severity: "high",
     pci: ["4.2.1", "2.2.7"],
     gdpr: ["32(1)(a)"],
@@ -461,10 +461,22 @@ export const appGatewayTls = resourcePolicy<network.ApplicationGatewayArgs>(
             `${who(args)} ${where} uses '${policy.policyName ?? "unset"}': set ${where}.policyName to one of ${allowedPredefinedPolicies.join(", ")}.`,
           );
         }
-      } else if (!oneOf(policy.minProtocolVersion, ["TLSv1_2", "TLSv1_3"])) {
-        report(
-          `${who(args)} ${where} allows '${policy.minProtocolVersion ?? "unset"}': set ${where}.minProtocolVersion to "TLSv1_2".`,
+      } else {
+        if (!oneOf(policy.minProtocolVersion, ["TLSv1_2", "TLSv1_3"])) {
+          report(
+            `${who(args)} ${where} allows '${policy.minProtocolVersion ?? "unset"}': set ${where}.minProtocolVersion to "TLSv1_2".`,
+          );
+        }
+        // A custom policy names its TLS 1.2 suites: only forward-secret AEAD ones (ECDHE with GCM), as the 2022
+        // predefined policies; CBC and 3DES suites are weak cryptography (PCI DSS 4.2.1).
+        const weak = (policy.cipherSuites ?? []).filter(
+          (c) => !/^TLS_ECDHE_(ECDSA|RSA)_WITH_AES_(128|256)_GCM_SHA(256|384)$/i.test(String(c)),
         );
+        if (weak.length > 0) {
+          report(
+            `${who(args)} ${where} allows weak cipher suites ${weak.join(", ")}: keep only TLS_ECDHE_*_WITH_AES_*_GCM_* suites (or use "AppGwSslPolicy20220101S").`,
+          );
+        }
       }
     };
     check("sslPolicy", props.sslPolicy);

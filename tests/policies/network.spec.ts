@@ -272,6 +272,19 @@ describe("policies/network", () => {
         mutate(appGateway(), "sslPolicy", { policyType: "Custom", minProtocolVersion: "TLSv1_1" }),
         /agw-pay-dev-weu .*sslPolicy allows 'TLSv1_1': set sslPolicy\.minProtocolVersion to "TLSv1_2"/,
       ));
+    it("fails a custom TLS 1.2 policy with CBC or 3DES suites, passes one with ECDHE-GCM suites only", async () => {
+      const custom = (cipherSuites: string[]) =>
+        mutate(appGateway(), "sslPolicy", { policyType: "CustomV2", minProtocolVersion: "TLSv1_2", cipherSuites });
+      await expectPass(
+        appGatewayTls,
+        custom(["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]),
+      );
+      await expectFail(
+        appGatewayTls,
+        custom(["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"]),
+        /sslPolicy allows weak cipher suites TLS_RSA_WITH_3DES_EDE_CBC_SHA/,
+      );
+    });
     it("fails a weak SSL profile", () =>
       expectFail(
         appGatewayTls,
