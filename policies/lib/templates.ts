@@ -14,12 +14,16 @@ export interface TemplateResource {
   readonly properties: Record<string, unknown>;
 }
 
-/** The resources an ARM deployment's inline template declares (none when the template is unknown or linked). */
+/**
+ * The resources an ARM deployment's inline template deploys (none when the template is unknown or linked). An entry
+ * whose `condition` is literally false is not deployed and is left out; an expression counts as deployed.
+ */
 export function templateResources(deployment: Pick<PolicyResource, "props">): TemplateResource[] {
   const resources = valueAt(deployment.props, "properties", "template", "resources");
   if (!Array.isArray(resources)) return [];
   return resources
     .filter((r): r is Record<string, unknown> => !!r && typeof r === "object")
+    .filter((r) => r.condition !== false && String(r.condition).toLowerCase() !== "false")
     .map((r) => ({
       type: String(r.type ?? ""),
       name: String(r.name ?? ""),

@@ -62,10 +62,13 @@ function workspaceSettingPolicy(
             .filter((r) => refersTo(r, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } }))
             .map((r) => typed.problem(r.props as Record<string, unknown>))
         : [];
+      // Every declaration writes the same singleton, so each must be compliant: a second, weaker one (another
+      // deployment, or the typed class next to the template) would overwrite the good one.
       const all = [...declared, ...typedProblems];
-      if (all.some((p) => p === undefined)) continue;
+      const problems = all.filter((p): p is string => p !== undefined);
+      if (all.length > 0 && problems.length === 0) continue;
       report(
-        all.length > 0 ? `${who(ws)} ${all.join("; ")}.` : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
+        all.length > 0 ? `${who(ws)} ${problems.join("; ")}.` : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
         ws.urn,
       );
     }
@@ -132,8 +135,14 @@ export const synapseThreatDetection = workspaceSettingPolicy(
     problem: (p) => {
       if (!sameText(p.state, "Enabled")) return `has threat detection ${show(p.state)}: set state to "Enabled"`;
       const disabled = Array.isArray(p.disabledAlerts) ? p.disabledAlerts.filter((a) => String(a).length > 0) : [];
-      return disabled.length > 0
-        ? `disables threat alerts ${disabled.join(", ")}: set disabledAlerts to []`
+      if (disabled.length > 0) return `disables threat alerts ${disabled.join(", ")}: set disabledAlerts to []`;
+      // An ARM expression (a parameter) counts as addresses; an empty or absent list with admins off mails nobody.
+      const emails = p.emailAddresses;
+      const nobody =
+        p.emailAccountAdmins !== true &&
+        (emails === undefined || (Array.isArray(emails) && emails.filter((e) => String(e).length > 0).length === 0));
+      return nobody
+        ? "e-mails its threat alerts to nobody: set emailAddresses or emailAccountAdmins to true"
         : undefined;
     },
     remedy:

@@ -42,6 +42,13 @@ describe("policies/synapseSql", () => {
       ],
     );
     assert.deepEqual(templateResources({ props: mutate(security, "properties.template", UNKNOWN).outputs }), []);
+    // An entry whose condition is false is not deployed.
+    assert.deepEqual(
+      templateResources({ props: mutate(security, "properties.template.resources.0.condition", false).outputs }).map(
+        (r) => r.type,
+      ),
+      ["Microsoft.Synapse/workspaces/securityAlertPolicies", "Microsoft.Synapse/workspaces/vulnerabilityAssessments"],
+    );
   });
 
   describe(synapseAuditing.name, () => {
@@ -95,6 +102,12 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(1, "state"), "Disabled")],
         /threat detection "Disabled"/,
       ));
+    it("fails alerts mailed to nobody (no address, admins off)", () =>
+      expectFail(
+        synapseThreatDetection,
+        [ws, mutate(mutate(security, at(1, "emailAddresses"), []), at(1, "emailAccountAdmins"), false)],
+        /e-mails its threat alerts to nobody/,
+      ));
     it("fails disabled alert types", () =>
       expectFail(
         synapseThreatDetection,
@@ -118,6 +131,21 @@ describe("policies/synapseSql", () => {
       ]));
     it("fails a workspace without vulnerability assessment (the program's rule that was missing)", () =>
       expectFail(synapseVulnerabilityAssessment, [ws], /synw-pay-dev-weu .*has no vulnerability assessment/));
+    it("fails a second, weaker declaration next to the compliant one (both write the same singleton)", () =>
+      expectFail(
+        synapseVulnerabilityAssessment,
+        [
+          ws,
+          security,
+          resourceRecord("azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment", "va-off", {
+            resourceGroupName: "rg",
+            workspaceName: f.workspaceName("dev"),
+            storageContainerPath: "https://st.blob.core.windows.net/va/",
+            recurringScans: { isEnabled: false },
+          }),
+        ],
+        /runs no recurring vulnerability scans/,
+      ));
     it("fails scans that are not recurring", () =>
       expectFail(
         synapseVulnerabilityAssessment,
