@@ -9,7 +9,7 @@
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy } from "../lib/policy";
+import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, safeGet, show, valueAt, who } from "../lib/values";
 
@@ -343,6 +343,19 @@ export const integrationRuntimeManagedVnet = resourcePolicy<datafactory.Integrat
   },
 );
 
+/** The runtime every factory has, outside any managed virtual network (unless the factory redeclares it there). */
+const DEFAULT_RUNTIME = "AutoResolveIntegrationRuntime";
+
+/** What the two linked-service runtime rules share: the network controls they enforce and where they are documented. */
+const RUNTIME_RULE = {
+  severity: "high",
+  pci: ["1.3.1", "1.4.4"],
+  gdpr: ["25", "32"],
+  soc2: ["CC6.6"],
+  service: "datafactory",
+  url: `${DOCS}/managed-virtual-network-private-endpoint`,
+} as const;
+
 /** Linked service types that cannot name an integration runtime (Key Vault is reached by the factory itself). */
 const NO_RUNTIME_TYPES = ["AzureKeyVault"];
 
@@ -351,14 +364,9 @@ export const linkedServiceIntegrationRuntime = resourcePolicy<datafactory.Linked
     name: "azure-native-datafactory-linkedservice-require-integration-runtime",
     description:
       "Every Data Factory linked service names the integration runtime it runs on (connectVia), so data moves through the managed-VNet runtime and its managed private endpoints, never the factory's default public Azure runtime.",
-    severity: "high",
-    pci: ["1.3.1", "1.4.4"],
-    gdpr: ["25", "32"],
-    soc2: ["CC6.6"],
-    service: "datafactory",
+    ...RUNTIME_RULE,
     remediationSteps:
       'Set `properties.connectVia` to `{ type: "IntegrationRuntimeReference", referenceName: <the Azure integration runtime in the factory\'s managed virtual network> }`.',
-    url: `${DOCS}/managed-virtual-network-private-endpoint`,
   },
   LINKED_SERVICE,
   (props, args, report) => {
@@ -470,6 +478,47 @@ export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
   },
 );
 
+const INTEGRATION_RUNTIME = "azure-native:datafactory:IntegrationRuntime";
+
+export const linkedServiceDeclaredRuntime = stackPolicy(
+  {
+    name: "azure-native-datafactory-linkedservice-require-declared-integration-runtime",
+    description:
+      "Every Data Factory linked service runs on an integration runtime the stack declares in the same factory (which the runtime rule keeps in the managed virtual network): naming the factory's built-in AutoResolveIntegrationRuntime without redeclaring it in the managed VNet is the default public runtime.",
+    ...RUNTIME_RULE,
+    remediationSteps:
+      "Declare the runtime (`datafactory.IntegrationRuntime` with `properties.managedVirtualNetwork` set) in the same factory, and set each linked service's `properties.connectVia.referenceName` to its name.",
+  },
+  (args, report) => {
+    const linked = ofType(args.resources, LINKED_SERVICE).filter(
+      (l) => typeof valueAt(l.props, "properties", "connectVia", "referenceName") === "string",
+    );
+    if (linked.length === 0) args.notApplicable("no linked service names a runtime (known during preview)");
+    const runtimes = ofType(args.resources, INTEGRATION_RUNTIME);
+    const text = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
+    for (const l of linked) {
+      const name = text(valueAt(l.props, "properties", "connectVia", "referenceName"));
+      const factory = text(safeGet(l.props, "factoryName"));
+      const declared = runtimes.some((r) => {
+        const rFactory = text(safeGet(r.props, "factoryName"));
+        // A factory name unknown during preview on either side does not rule the runtime out.
+        return (
+          text(safeGet(r.props, "integrationRuntimeName")) === name &&
+          (factory === undefined || rFactory === undefined || rFactory === factory)
+        );
+      });
+      if (!declared) {
+        report(
+          `${who(l)} runs on '${String(valueAt(l.props, "properties", "connectVia", "referenceName"))}', which the stack does not declare in its factory${
+            name === DEFAULT_RUNTIME.toLowerCase() ? " (the factory's built-in public Azure integration runtime)" : ""
+          }: declare that runtime in the managed virtual network, or name the one the stack declares.`,
+          l.urn,
+        );
+      }
+    }
+  },
+);
+
 export const datafactoryPolicies: Policies = [
   factoryPublicNetwork,
   factoryCmk,
@@ -478,6 +527,7 @@ export const datafactoryPolicies: Policies = [
   linkedServiceManagedIdentity,
   integrationRuntimeManagedVnet,
   linkedServiceIntegrationRuntime,
+  linkedServiceDeclaredRuntime,
   linkedServiceEncryptedSql,
   pipelineInlineSecrets,
 ];

@@ -7,6 +7,7 @@ import {
   integrationRuntimeManagedVnet,
   linkedServiceEncryptedSql,
   linkedServiceInlineSecrets,
+  linkedServiceDeclaredRuntime,
   linkedServiceIntegrationRuntime,
   linkedServiceManagedIdentity,
   pipelineInlineSecrets,
@@ -269,6 +270,29 @@ describe("policies/datafactory", () => {
         mutate(sql, "properties", { type: "AzureKeyVault", baseUrl: "https://kv.vault.azure.net/" }),
       ));
     it("is not applicable to other types", () => expectNotApplicable(linkedServiceIntegrationRuntime, factory));
+  });
+
+  describe(linkedServiceDeclaredRuntime.name, () => {
+    const sql = f.sqlLinkedService();
+    it("passes linked services on a runtime the stack declares in the same factory (even named AutoResolve…)", () =>
+      expectPass(linkedServiceDeclaredRuntime, [factory, f.integrationRuntime(), sql, f.lakeLinkedService()]));
+    it("fails the factory's built-in public runtime, which the stack does not redeclare", () =>
+      expectFail(
+        linkedServiceDeclaredRuntime,
+        [factory, sql],
+        /adf-pay-dev-weu-ls-sql .*runs on 'AutoResolveIntegrationRuntime', which the stack does not declare in its factory \(the factory's built-in public Azure integration runtime\)/,
+      ));
+    it("fails a runtime of another factory", () =>
+      expectFail(
+        linkedServiceDeclaredRuntime,
+        [factory, mutate(f.integrationRuntime(), "factoryName", "adf-other"), sql],
+        /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
+      ));
+    it("passes a runtime name unknown during preview (nothing to match yet)", () =>
+      expectNotApplicable(linkedServiceDeclaredRuntime, [
+        factory,
+        mutate(sql, "properties.connectVia.referenceName", UNKNOWN),
+      ]));
   });
 
   describe(linkedServiceEncryptedSql.name, () => {
