@@ -301,6 +301,7 @@ describe("offline preview", function () {
         "azure-native-storage-storageaccount-disallow-public-network-access insecure-st",
         "azure-native-storage-storageaccount-enforce-allowed-sku insecure-st",
         "azure-native-storage-storageaccount-enforce-minimum-tls-version insecure-st",
+        "azure-native-storage-storageaccount-missing-blob-service-properties insecure-st",
         "azure-native-storage-storageaccount-require-customer-managed-key insecure-st",
         "azure-native-storage-storageaccount-require-https-traffic-only insecure-st",
         "azure-native-storage-storageaccount-require-infrastructure-encryption insecure-st",

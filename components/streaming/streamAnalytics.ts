@@ -217,8 +217,21 @@ export function streamAnalytics(
     parent,
     jobStorage,
   );
+  // Soft delete for the job's query, checkpoints and logs, as every account of the platform (a deleted checkpoint
+  // otherwise means a job restart from an arbitrary point).
+  const blobService = new storage.BlobServiceProperties(
+    `${name}-st-blob`,
+    {
+      accountName: jobStorage.name,
+      resourceGroupName: rg,
+      blobServicesName: "default",
+      deleteRetentionPolicy: { enabled: true, days: 7 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+    },
+    { parent },
+  );
   // Its own private endpoint in the VNet: operators read job logs and checkpoints from inside the network, like
-  // every other account of the platform.
+  // every other account of the platform. After the blob service settings: one operation on the account at a time.
   privateEndpoint(
     `${name}-st-blob`,
     {
@@ -227,6 +240,7 @@ export function streamAnalytics(
       targetName: jobStorage.name,
       target: args.privateEndpoints,
       tags,
+      dependsOn: [blobService],
     },
     parent,
   );

@@ -6,7 +6,7 @@
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
-import { resourcePolicy } from "../lib/policy";
+import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -295,19 +295,24 @@ export const containerPublicAccess = resourcePolicy<storage.BlobContainerArgs>(
   },
 );
 
+/** What the two soft-delete rules share: the recovery controls they enforce and where they are documented. */
+const SOFT_DELETE_RULE = {
+  severity: "medium",
+  pci: ["10.3.2", "12.10.1"],
+  gdpr: ["32(1)(c)"],
+  soc2: ["A1.2"],
+  service: "storage",
+  url: "https://learn.microsoft.com/azure/storage/blobs/soft-delete-blob-overview",
+} as const;
+
 export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
   {
     name: "azure-native-storage-blobserviceproperties-enable-soft-delete",
     description:
       "Blob services keep deleted blobs and containers for at least the configured number of days, so deleted or overwritten data (including log exports) can be recovered.",
-    severity: "medium",
-    pci: ["10.3.2", "12.10.1"],
-    gdpr: ["32(1)(c)"],
-    soc2: ["A1.2"],
-    service: "storage",
+    ...SOFT_DELETE_RULE,
     remediationSteps:
       "Set `deleteRetentionPolicy: { enabled: true, days: 7 }` and `containerDeleteRetentionPolicy: { enabled: true, days: 7 }` or more (config `minRetentionDays`); keep `deleteRetentionPolicy.allowPermanentDelete` unset.",
-    url: "https://learn.microsoft.com/azure/storage/blobs/soft-delete-blob-overview",
     config: {
       minRetentionDays: {
         type: "integer",
@@ -334,6 +339,34 @@ export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
       report(
         `${who(args)} lets soft-deleted versions be purged: set deleteRetentionPolicy.allowPermanentDelete to false.`,
       );
+    }
+  },
+);
+
+export const blobSoftDeleteCoverage = stackPolicy(
+  {
+    name: "azure-native-storage-storageaccount-missing-blob-service-properties",
+    description:
+      "Every storage account declares its blob service properties, so the soft-delete rule has something to check: an account without them keeps Azure's default, no soft delete.",
+    ...SOFT_DELETE_RULE,
+    remediationSteps:
+      'Add a `storage.BlobServiceProperties` ("default") for the account with `deleteRetentionPolicy` and `containerDeleteRetentionPolicy` enabled.',
+  },
+  (args, report) => {
+    const accounts = ofType(args.resources, ACCOUNT);
+    if (accounts.length === 0) args.notApplicable("no storage accounts");
+    const services = ofType(args.resources, BLOB_SERVICE);
+    for (const account of accounts) {
+      // Wired to the account (its name output, a dependency on it), or naming it in accountName.
+      const declared = services.some((s) =>
+        refersTo(s, account, { properties: ["accountName"], byName: { nameKeys: ["accountName"] } }),
+      );
+      if (!declared) {
+        report(
+          `${who(account)} declares no blob service properties, so soft delete stays off: add a storage.BlobServiceProperties for it.`,
+          account.urn,
+        );
+      }
     }
   },
 );
@@ -389,5 +422,6 @@ export const storagePolicies: Policies = [
   storageSku,
   containerPublicAccess,
   blobSoftDelete,
+  blobSoftDeleteCoverage,
   dataLakeCustomerManagedKey,
 ];

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import {
   blobPublicAccess,
   blobSoftDelete,
+  blobSoftDeleteCoverage,
   containerPublicAccess,
   crossTenantReplication,
   customerManagedKey,
@@ -23,7 +24,7 @@ const account = storageAccount;
 
 describe("policies/storage", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(storagePolicies.length, 12);
+    assert.equal(storagePolicies.length, 13);
     for (const p of storagePolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -31,7 +32,9 @@ describe("policies/storage", () => {
   });
 
   it("every account policy passes the compliant account and skips other types", async () => {
-    const accountPolicies = storagePolicies.filter((p) => p !== containerPublicAccess && p !== blobSoftDelete);
+    const accountPolicies = storagePolicies.filter(
+      (p) => p !== containerPublicAccess && p !== blobSoftDelete && p !== blobSoftDeleteCoverage,
+    );
     for (const p of accountPolicies) {
       await expectPass(p as typeof httpsOnly, account());
       await expectNotApplicable(p as typeof httpsOnly, vault());
@@ -212,6 +215,18 @@ describe("policies/storage", () => {
         /landing .*anonymous 'Container' access: set publicAccess to "None"/,
       ));
     it("is not applicable to accounts", () => expectNotApplicable(containerPublicAccess, account()));
+  });
+
+  describe(blobSoftDeleteCoverage.name, () => {
+    it("passes an account whose blob service properties name it", () =>
+      expectPass(blobSoftDeleteCoverage, [storageAccount(), blobService()]));
+    it("fails an account that declares none (soft delete stays off)", () =>
+      expectFail(
+        blobSoftDeleteCoverage,
+        [storageAccount(), mutate(blobService(), "accountName", "stother")],
+        /stpaydevweu .*declares no blob service properties, so soft delete stays off/,
+      ));
+    it("is not applicable without storage accounts", () => expectNotApplicable(blobSoftDeleteCoverage, [vault()]));
   });
 
   describe(blobSoftDelete.name, () => {
