@@ -46,9 +46,9 @@ export const inScopeKnob = (): PolicyConfigJSONSchema =>
 export function outOfScopeTag(props: unknown, inScopeTagValues: readonly string[]): string | undefined {
   const scope = valueAt(props, "tags", PCI_SCOPE_TAG);
   if (typeof scope !== "string") return undefined;
-  const value = scope.toLowerCase();
-  if (inScopeTagValues.some((v) => v.toLowerCase() === value)) return undefined;
-  return (PCI_SCOPE_VALUES as readonly string[]).includes(value) ? scope : undefined;
+  if (inScopeTagValues.some((v) => v.toLowerCase() === scope.toLowerCase())) return undefined;
+  // Only an exact valid value (lower case, as the tags rule requires) takes a resource out of scope.
+  return (PCI_SCOPE_VALUES as readonly string[]).includes(scope) ? scope : undefined;
 }
 
 /** Marks the resource not applicable when its `pci-scope` tag is known and not one of `inScopeTagValues`. */

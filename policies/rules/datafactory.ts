@@ -501,11 +501,11 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
       const factory = text(safeGet(l.props, "factoryName"));
       const declared = runtimes.some((r) => {
         const rFactory = text(safeGet(r.props, "factoryName"));
-        // A factory name unknown during preview on either side does not rule the runtime out.
-        return (
-          text(safeGet(r.props, "integrationRuntimeName")) === name &&
-          (factory === undefined || rFactory === undefined || rFactory === factory)
-        );
+        // The runtime's name input, or its name output; a name or factory unknown during preview on either side
+        // does not rule the runtime out.
+        const rNames = [text(safeGet(r.props, "integrationRuntimeName")), text(safeGet(r.props, "name"))];
+        const nameMatches = rNames.every((n) => n === undefined) || rNames.includes(name);
+        return nameMatches && (factory === undefined || rFactory === undefined || rFactory === factory);
       });
       if (!declared) {
         report(

@@ -7,7 +7,15 @@ import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationA
 import type * as network from "@pulumi/azure-native/network";
 import { refersTo, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
-import { globMatch, isSet, oneOf, sameText, who } from "../lib/values";
+import { ipv4Range } from "../lib/network";
+import { globMatch, isSet, oneOf, presence, sameText, stringsAt, valueAt, who } from "../lib/values";
+
+/** An address or prefix that is (about) anyone: a wildcard, or an IPv4 prefix shorter than /8. */
+function broadAddress(value: string): boolean {
+  if (oneOf(value, ["*", "Any", "::/0", "0.0.0.0", "0.0.0.0/0"])) return true;
+  const range = ipv4Range(value);
+  return range !== undefined && value.includes("/") && range.prefix < 8;
+}
 
 const SUBNET = "azure-native:network:Subnet";
 const VNET = "azure-native:network:VirtualNetwork";
@@ -576,17 +584,26 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
     }
     // A custom Allow rule skips every managed rule for what it matches: one that matches any client address is the
     // WAF switched off.
-    for (const rule of props.customRules ?? []) {
-      if (!sameText(rule.action, "Allow")) continue;
-      const anyone = (rule.matchConditions ?? []).some(
-        (c) =>
-          (c.matchVariables ?? []).some(
-            (v) => sameText(v.variableName, "RemoteAddr") || sameText(v.variableName, "SocketAddr"),
-          ) &&
-          sameText(c.operator, "IPMatch") &&
-          c.negationConditon !== true &&
-          (c.matchValues ?? []).some((v) => oneOf(String(v), ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "::/0", "*"])),
-      );
+    // Read without spreading: values unknown during preview are skipped, not a reason to abandon the rule.
+    const customRules = valueAt(props, "customRules");
+    for (const rule of Array.isArray(customRules) ? customRules : []) {
+      if (!sameText(valueAt(rule, "action"), "Allow")) continue;
+      const conditions = valueAt(rule, "matchConditions");
+      const anyone = (Array.isArray(conditions) ? conditions : []).some((c) => {
+        // Operator Any matches every request, whatever its variables.
+        if (sameText(valueAt(c, "operator"), "Any")) return true;
+        const vars = valueAt(c, "matchVariables");
+        const onAddress = (Array.isArray(vars) ? vars : []).some((v) =>
+          oneOf(valueAt(v, "variableName"), ["RemoteAddr", "SocketAddr"]),
+        );
+        if (!onAddress || !sameText(valueAt(c, "operator"), "IPMatch")) return false;
+        const values = stringsAt(c, "matchValues");
+        // A negated address match allows everyone but the few it lists.
+        if (valueAt(c, "negationConditon") === true) return values.length > 0;
+        const wide = values.filter((v) => ipv4Range(v) !== undefined && v.includes("/"));
+        const covered = wide.reduce((n, v) => n + 2 ** (32 - (ipv4Range(v)?.prefix ?? 32)), 0);
+        return values.some(broadAddress) || covered >= 2 ** 30;
+      });
       if (anyone) {
         report(
           `${who(args)} custom rule '${rule.name ?? "?"}' allows any client address, which skips the managed rules for everyone: narrow its IPMatch values or remove the rule.`,
@@ -736,26 +753,39 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     }
     // What the modes leave open: IDPS bypass for any address, signatures turned off, a threat-intelligence allow list
     // that admits everything.
-    const idpsConfig = props.intrusionDetection?.configuration;
-    const wildcard = (values: readonly unknown[] | undefined) =>
-      (values ?? []).some((v) => oneOf(String(v), ["*", "0.0.0.0/0", "::/0", "Any"]));
-    for (const b of idpsConfig?.bypassTrafficSettings ?? []) {
-      const src = [...(b.sourceAddresses ?? []), ...(b.sourceIpGroups ?? [])];
-      const dst = [...(b.destinationAddresses ?? []), ...(b.destinationIpGroups ?? [])];
-      if (src.length === 0 || dst.length === 0 || wildcard(b.sourceAddresses) || wildcard(b.destinationAddresses)) {
+    // Lists are read element by element: an IP group id unknown during preview counts as named, not as a failure.
+    const bypasses = valueAt(props, "intrusionDetection", "configuration", "bypassTrafficSettings");
+    for (const b of Array.isArray(bypasses) ? bypasses : []) {
+      const side = (addresses: string, groups: string) => {
+        const named = presence(b, addresses) !== "absent" || presence(b, groups) !== "absent";
+        return !named || stringsAt(b, addresses).some(broadAddress);
+      };
+      const anySource = side("sourceAddresses", "sourceIpGroups");
+      if (anySource || side("destinationAddresses", "destinationIpGroups")) {
         report(
-          `${who(args)} IDPS bypass '${b.name ?? "?"}' skips inspection for any ${src.length === 0 || wildcard(b.sourceAddresses) ? "source" : "destination"}: name specific addresses or IP groups on both sides.`,
+          `${who(args)} IDPS bypass '${String(valueAt(b, "name") ?? "?")}' skips inspection for any ${anySource ? "source" : "destination"}: name specific addresses or IP groups on both sides.`,
         );
       }
     }
-    for (const o of idpsConfig?.signatureOverrides ?? []) {
-      if (sameText(o.mode, "Off")) {
-        report(`${who(args)} turns IDPS signature ${o.id ?? "?"} off: remove the override or set its mode to "Deny".`);
+    // Under Deny, an override to Alert stops blocking that signature as surely as Off.
+    const overrides = valueAt(props, "intrusionDetection", "configuration", "signatureOverrides");
+    const weaker = sameText(idps, "Deny") ? ["Off", "Alert"] : ["Off"];
+    for (const o of Array.isArray(overrides) ? overrides : []) {
+      const mode = valueAt(o, "mode");
+      if (oneOf(mode, weaker)) {
+        report(
+          `${who(args)} sets IDPS signature ${String(valueAt(o, "id") ?? "?")} to '${String(mode)}', which does not block: remove the override or set its mode to "Deny".`,
+        );
       }
     }
-    const allow = props.threatIntelWhitelist;
-    if (wildcard(allow?.ipAddresses) || wildcard(allow?.fqdns)) {
-      report(`${who(args)} exempts every address from threat intelligence: remove "*" from threatIntelWhitelist.`);
+    const broadFqdn = (f: string) => f === "*" || /^\*\.[^.]+$/.test(f);
+    if (
+      stringsAt(props, "threatIntelWhitelist", "ipAddresses").some(broadAddress) ||
+      stringsAt(props, "threatIntelWhitelist", "fqdns").some(broadFqdn)
+    ) {
+      report(
+        `${who(args)} exempts every address (or a whole top-level domain) from threat intelligence: remove it from threatIntelWhitelist.`,
+      );
     }
   },
 );

@@ -10,7 +10,7 @@ import { isoDurationDays } from "../lib/duration";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { normaliseLocation, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import { normaliseLocation, oneOf, presence, safeGet, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 import { templateResources } from "../lib/templates";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -539,7 +539,7 @@ export const sqlFirewallRule = resourcePolicy<sql.FirewallRuleArgs>(
     if (args.type === "azure-native:sql:IPv6FirewallRule") {
       // allowedCidrs holds IPv4 ranges only: an IPv6 rule is never an approved exception.
       report(
-        `${who(args)} opens the public endpoint to IPv6 addresses (${String(props.startIpAddress ?? "?")} to ${String(props.endIpAddress ?? "?")}): delete the rule and connect through the private endpoint.`,
+        `${who(args)} opens the public endpoint to IPv6 addresses (${String(safeGet(props, "startIPv6Address") ?? "?")} to ${String(safeGet(props, "endIPv6Address") ?? "?")}): delete the rule and connect through the private endpoint.`,
       );
       return;
     }

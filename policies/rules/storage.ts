@@ -7,7 +7,7 @@ import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
-import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
+import { isSet, oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
@@ -353,7 +353,8 @@ export const blobSoftDeleteCoverage = stackPolicy(
       'Add a `storage.BlobServiceProperties` ("default") for the account with `deleteRetentionPolicy` and `containerDeleteRetentionPolicy` enabled.',
   },
   (args, report) => {
-    const accounts = ofType(args.resources, ACCOUNT);
+    // A FileStorage account has no blob service.
+    const accounts = ofType(args.resources, ACCOUNT).filter((a) => !sameText(safeGet(a.props, "kind"), "FileStorage"));
     if (accounts.length === 0) args.notApplicable("no storage accounts");
     const services = ofType(args.resources, BLOB_SERVICE);
     for (const account of accounts) {

@@ -288,6 +288,12 @@ describe("policies/datafactory", () => {
         [factory, mutate(f.integrationRuntime(), "factoryName", "adf-other"), sql],
         /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
       ));
+    it("passes a declared runtime whose name is unknown during preview", () =>
+      expectPass(linkedServiceDeclaredRuntime, [
+        factory,
+        mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN),
+        sql,
+      ]));
     it("passes a runtime name unknown during preview (nothing to match yet)", () =>
       expectNotApplicable(linkedServiceDeclaredRuntime, [
         factory,

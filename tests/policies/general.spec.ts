@@ -81,6 +81,8 @@ describe("policies/general", () => {
       assert.equal(outOfScopeTag({ tags: { "pci-scope": "CDE" } }, ["cde", "connected"]), undefined, "CDE is in scope");
       assert.equal(outOfScopeTag({ tags: { "pci-scope": "tbd" } }, ["cde", "connected"]), undefined, "fails closed");
       assert.equal(outOfScopeTag({ tags: { "pci-scope": "out-of-scope" } }, ["cde", "connected"]), "out-of-scope");
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "OUT-OF-SCOPE" } }, ["cde"]), undefined, "only exact values");
+      assert.equal(outOfScopeTag({ tags: { "pci-scope": "Connected" } }, ["cde"]), undefined, "only exact values");
     });
     for (const tag of Object.keys(TAGS)) {
       it(`fails when '${tag}' is missing`, async () => {

@@ -373,7 +373,23 @@ describe("policies/network", () => {
           },
         ]);
       await expectFail(wafMode, allowRule(["0.0.0.0/0"]), /custom rule 'allowPartners' allows any client address/);
+      await expectFail(
+        wafMode,
+        allowRule(["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"]),
+        /allows any client/,
+      );
       await expectPass(wafMode, allowRule(["203.0.113.0/24"]));
+      // A negated narrow match allows everyone else; operator Any matches every request.
+      await expectFail(
+        wafMode,
+        mutate(allowRule(["192.0.2.1"]), "customRules.0.matchConditions.0.negationConditon", true),
+        /allows any client/,
+      );
+      await expectFail(
+        wafMode,
+        mutate(allowRule(["192.0.2.1"]), "customRules.0.matchConditions.0.operator", "Any"),
+        /allows any client/,
+      );
     });
     it("is not applicable to gateways", () => expectNotApplicable(wafMode, appGateway()));
   });
@@ -464,12 +480,44 @@ describe("policies/network", () => {
         mutate(firewallPolicy(), "intrusionDetection.configuration.signatureOverrides", [
           { id: "2024897", mode: "Off" },
         ]),
-        /turns IDPS signature 2024897 off/,
+        /sets IDPS signature 2024897 to 'Off', which does not block/,
+      );
+      // Under Deny, Alert does not block either; a bypass named by IP groups only is specific; half-internet
+      // prefixes and a whole top-level domain are not.
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.signatureOverrides", [
+          { id: "2024897", mode: "Alert" },
+        ]),
+        /sets IDPS signature 2024897 to 'Alert'/,
+      );
+      await expectPass(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+          { name: "groups", protocol: "TCP", sourceIpGroups: [UNKNOWN], destinationIpGroups: ["/ipGroups/backup"] },
+        ]),
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+          {
+            name: "halves",
+            protocol: "ANY",
+            sourceAddresses: ["0.0.0.0/1", "128.0.0.0/1"],
+            destinationAddresses: ["10.0.0.4"],
+          },
+        ]),
+        /IDPS bypass 'halves' skips inspection for any source/,
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "threatIntelWhitelist", { fqdns: ["*.com"] }),
+        /exempts every address \(or a whole top-level domain\)/,
       );
       await expectFail(
         firewallThreatProtection,
         mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["*"] }),
-        /exempts every address from threat intelligence/,
+        /exempts every address \(or a whole top-level domain\) from threat intelligence/,
       );
     });
     it("passes a Standard firewall outside premiumStacks", () =>

@@ -381,8 +381,8 @@ describe("policies/sql", () => {
         resourceRecord("azure-native:sql:IPv6FirewallRule", "sql-pay-dev-weu-fw6", {
           serverName: "sql-pay-dev-weu",
           resourceGroupName: "rg-pay-dev-weu",
-          startIpAddress: "::",
-          endIpAddress: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+          startIPv6Address: "::",
+          endIPv6Address: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
         }),
         /sql-pay-dev-weu-fw6 .*opens the public endpoint to IPv6 addresses \(:: to ffff/,
         allowed,

@@ -226,7 +226,10 @@ describe("policies/storage", () => {
         [storageAccount(), mutate(blobService(), "accountName", "stother")],
         /stpaydevweu .*declares no blob service properties, so soft delete stays off/,
       ));
-    it("is not applicable without storage accounts", () => expectNotApplicable(blobSoftDeleteCoverage, [vault()]));
+    it("is not applicable without storage accounts, nor to a FileStorage account (it has no blob service)", async () => {
+      await expectNotApplicable(blobSoftDeleteCoverage, [vault()]);
+      await expectNotApplicable(blobSoftDeleteCoverage, [mutate(storageAccount(), "kind", "FileStorage")]);
+    });
   });
 
   describe(blobSoftDelete.name, () => {

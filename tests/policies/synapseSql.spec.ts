@@ -102,6 +102,8 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(1, "state"), "Disabled")],
         /threat detection "Disabled"/,
       ));
+    it("passes alerts mailed to the account admins only", () =>
+      expectPass(synapseThreatDetection, [ws, mutate(security, at(1, "emailAddresses"), [])]));
     it("fails alerts mailed to nobody (no address, admins off)", () =>
       expectFail(
         synapseThreatDetection,
