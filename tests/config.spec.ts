@@ -107,6 +107,25 @@ describe("config", () => {
       (raw.sql as { sku: { capacity: number } }).sku.capacity = 7;
       rejects(raw, "prod", /sql \(sku\.capacity\): got 7; must be a Gen5 vCore count/);
     });
+    it("a geo-secondary type Azure does not have", () => {
+      const raw = rawOf("prod");
+      (raw.sql as { secondaryType: string }).secondaryType = "Readable";
+      rejects(raw, "prod", /sql \(secondaryType\): got "Readable"; must be one of Standby, Geo/);
+    });
+    it("a standby geo-secondary on serverless (Azure offers it on provisioned GP/BC only)", () => {
+      const raw = rawOf("dev");
+      (raw.sql as { secondaryType: string }).secondaryType = "Standby";
+      rejects(
+        raw,
+        "dev",
+        /sql \(secondaryType\): got "Standby"; Standby needs a provisioned GP_Gen5, BC_Gen5 database/,
+      );
+    });
+    it("Azure Hybrid Benefit on serverless", () => {
+      const raw = rawOf("dev");
+      (raw.sql as { hybridBenefit: boolean }).hybridBenefit = true;
+      rejects(raw, "dev", /sql \(hybridBenefit\): got true; must be false on GP_S_Gen5/);
+    });
     it("an unknown Key Vault SKU", () => {
       rejects({ ...rawOf("dev"), keyVaultSku: "gold" }, "dev", /keyVaultSku: got "gold"; must be standard or premium/);
     });

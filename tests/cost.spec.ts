@@ -82,6 +82,7 @@ describe("cost: pricing rules on hand-made inputs", () => {
       sku: { name: "BC_Gen5", capacity: 8 },
       maxSizeBytes: 100 * 1024 ** 3,
       zoneRedundant: true,
+      licenseType: "BasePrice",
       serverName: "s",
       databaseName: "d",
     });
@@ -90,10 +91,61 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(e.lines[0].committed, 8 * H * (bc.reserved3y as number), "compute 3y");
     close(e.lines[1].list, 8 * H * 0.375, "licence");
     assert.equal(e.lines[1].committed, 0, "AHB removes the licence");
+    assert.equal(e.lines[1].basis, "hybridBenefit");
     close(e.lines[2].list, 100 * 0.25, "storage");
     assert.equal(e.lines.length, 3, "BC zone redundancy is included; no LTR policy, no LTR line");
     const none = estimate([db], { stack: "t", usage: usage({ commitment: { term: "none", hybridBenefit: false } }) });
     assert.equal(none.total.committed, none.total.list);
+  });
+  it("SQL licence: Azure Hybrid Benefit only where the database declares it (licenseType BasePrice)", () => {
+    for (const licenseType of [undefined, "LicenseIncluded"]) {
+      const db = res(`${AN}:sql:Database`, {
+        sku: { name: "BC_Gen5", capacity: 8 },
+        ...(licenseType ? { licenseType } : {}),
+        serverName: "s",
+        databaseName: "d",
+      });
+      const licence = estimate([db], { stack: "t", usage: usage() }).lines.find((l) => l.priceId === "sql-license-bc");
+      close(licence?.committed ?? NaN, 8 * H * 0.375, `${String(licenseType)}: the licence is billed`);
+      assert.equal(licence?.basis, "list");
+      assert.match(String(licence?.note), /declares no Azure Hybrid Benefit/);
+    }
+  });
+  it("SQL standby geo-secondary: compute billed, no licence line (failover rights); a readable one pays its licence", () => {
+    const primary = res(`${AN}:sql:Database`, {
+      sku: { name: "BC_Gen5", capacity: 8 },
+      serverName: "p",
+      databaseName: "d",
+    });
+    const secondaryOf = (secondaryType: string) =>
+      res(
+        `${AN}:sql:Database`,
+        {
+          sku: { name: "BC_Gen5", capacity: 8 },
+          createMode: "Secondary",
+          secondaryType,
+          sourceDatabaseId: "/subscriptions/x/resourceGroups/r/providers/Microsoft.Sql/servers/p/databases/d",
+          serverName: "s",
+          databaseName: "d",
+        },
+        `secondary-${secondaryType}`,
+      );
+    const linesOf = (secondaryType: string) =>
+      estimate([primary, secondaryOf(secondaryType)], { stack: "t", usage: usage() }).lines.filter(
+        (l) => l.name === `secondary-${secondaryType}`,
+      );
+    const standby = linesOf("Standby");
+    assert.deepEqual(
+      standby.filter((l) => l.priceId.startsWith("sql-license")),
+      [],
+      "no licence on a standby replica",
+    );
+    assert.match(standby.find((l) => l.priceId === "sql-bc-compute")?.meter ?? "", /standby replica/);
+    close(
+      linesOf("Geo").find((l) => l.priceId === "sql-license-bc")?.committed ?? NaN,
+      8 * H * 0.375,
+      "a readable secondary without AHB pays its licence",
+    );
   });
   it("SQL serverless: usage vCore-hours, or the minimum around the clock when auto-pause is off; no reservation", () => {
     const db = res(`${AN}:sql:Database`, {
@@ -970,7 +1022,9 @@ describe("cost: the committed stacks", () => {
     const head = await previewStack({ stack: "prod", stackFile: file });
     const before = costOfStack(base.run.resources, { stack: "prod", root: ROOT }).estimate;
     const after = costOfStack(head.run.resources, { stack: "prod", root: ROOT }).estimate;
-    const perDb = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
+    // The primary pays compute and licence; the standby geo-secondary compute only (no licence meter).
+    const primaryDelta = 8 * H * (price("sql-bc-compute").list + price("sql-license-bc").list);
+    const secondaryDelta = 8 * H * price("sql-bc-compute").list;
     // The plan replaces the two IP protections, and under it the WAF_v2 gateway bills at Standard_v2 rates.
     const gw = before.lines.find((l) => l.priceId === "appgw-waf-v2-cu");
     const cuHours = gw?.quantity ?? NaN;
@@ -980,16 +1034,16 @@ describe("cost: the committed stacks", () => {
     const ddos = price("ddos-plan").list - 2 * price("ddos-ip-protection").list + waf;
     close(
       after.total.list - before.total.list,
-      2 * perDb + ddos,
-      "primary + geo-secondary, plan − 2 IP protections − the WAF charge",
+      primaryDelta + secondaryDelta + ddos,
+      "primary + standby geo-secondary, plan − 2 IP protections − the WAF charge",
     );
     const d = diffEstimates(before, after);
-    close(d.delta.list, 2 * perDb + ddos);
+    close(d.delta.list, primaryDelta + secondaryDelta + ddos);
     const sql = d.changes.filter((c) => c.tier === "oltp");
-    assert.equal(sql.filter((c) => c.kind === "changed").length, 4, "compute and licence of both databases");
+    assert.equal(sql.filter((c) => c.kind === "changed").length, 3, "compute of both databases, the primary's licence");
     close(
       sql.reduce((s2, c) => s2 + c.list, 0),
-      2 * perDb,
+      primaryDelta + secondaryDelta,
     );
     assert.deepEqual(
       d.changes

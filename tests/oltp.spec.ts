@@ -10,7 +10,7 @@ import {
   type OltpArgs,
 } from "../components/oltp";
 import { stackContext } from "../components/shared";
-import type { SqlConfig } from "../lib/config";
+import { geoSecondaryType, type SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
@@ -81,6 +81,14 @@ describe("oltp (pure helpers)", () => {
     assert.deepEqual(serverlessSettings(prod.sql), {});
   });
 
+  it("makes the geo-secondary a standby replica where Azure offers one, else a readable one", () => {
+    assert.equal(geoSecondaryType(prod.sql), "Standby");
+    assert.equal(geoSecondaryType({ sku: { name: "GP_Gen5", capacity: 4 } }), "Standby");
+    assert.equal(geoSecondaryType({ sku: { name: "BC_Gen5", capacity: 8 }, secondaryType: "Geo" }), "Geo");
+    assert.equal(geoSecondaryType({ sku: { name: "GP_S_Gen5", capacity: 2 } }), "Geo", "serverless: no standby");
+    assert.equal(geoSecondaryType({ sku: { name: "HS_Gen5", capacity: 8 } }), "Geo", "Hyperscale: no standby");
+  });
+
   it("accepts the committed stacks' settings", () => {
     assert.doesNotThrow(() => validateOltpArgs(argsFor(dev.sql)));
     assert.doesNotThrow(() => validateOltpArgs(argsFor(prod.sql)));
@@ -99,6 +107,14 @@ describe("oltp (pure helpers)", () => {
       validateOltpArgs(argsFor({ ...dev.sql, failoverGroup: true, autoPauseDelayMinutes: -1 })),
     );
     assert.throws(() => validateOltpArgs(argsFor(prod.sql, { lock: { kind: "ReadOnly" } })), /ReadOnly lock/);
+    assert.throws(
+      () => validateOltpArgs(argsFor({ ...prod.sql, sku: { name: "HS_Gen5", capacity: 8 }, secondaryType: "Standby" })),
+      /sql.secondaryType Standby needs a provisioned GP_Gen5 or BC_Gen5 database \(got HS_Gen5\); use Geo/,
+    );
+    assert.throws(
+      () => validateOltpArgs(argsFor({ ...dev.sql, hybridBenefit: true })),
+      /sql.hybridBenefit must be false on GP_S_Gen5/,
+    );
     assert.throws(() => validateOltpArgs(argsFor(prod.sql, { securityAlertEmails: [] })), /at least one recipient/);
   });
 });
@@ -323,6 +339,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(i.maxSizeBytes, 1024 * GIB);
         assert.equal(i.minCapacity, undefined);
         assert.equal(i.autoPauseDelay, undefined);
+        assert.equal(i.licenseType, "BasePrice", "Azure Hybrid Benefit (sql.hybridBenefit)");
       } else {
         assert.deepEqual(i.sku, { name: "GP_S_Gen5", tier: "GeneralPurpose", family: "Gen5", capacity: 2 });
         assert.equal(i.minCapacity, 0.5);
@@ -331,6 +348,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(i.readScale, "Disabled");
         assert.equal(i.requestedBackupStorageRedundancy, "Local");
         assert.equal(i.maxSizeBytes, 32 * GIB);
+        assert.equal(i.licenseType, undefined, "serverless has no licence type");
       }
       assert.equal(i.collation, COLLATION);
       // Not a ledger database (the payment tables are ledger tables; Customer data must stay erasable).
@@ -437,12 +455,12 @@ for (const stack of ["dev", "prod"] as const) {
         const secondary = byName(mine, "oltp-secondary");
         const sdb = byName(mine, "oltp-secondary-db");
         assert.equal(sdb.inputs.createMode, "Secondary");
-        assert.equal(sdb.inputs.secondaryType, "Geo");
+        assert.equal(sdb.inputs.secondaryType, "Standby", "a standby replica: no SQL licence billed");
         assert.equal(sdb.inputs.sourceDatabaseId, idOf(db));
         assert.equal(sdb.inputs.serverName, secondary.inputs.serverName);
         assert.equal(sdb.inputs.databaseName, DATABASE_NAME);
         assert.equal(sdb.inputs.location, "northeurope");
-        for (const k of ["sku", "zoneRedundant", "readScale", "requestedBackupStorageRedundancy"]) {
+        for (const k of ["sku", "zoneRedundant", "readScale", "requestedBackupStorageRedundancy", "licenseType"]) {
           assert.deepEqual(sdb.inputs[k], db.inputs[k], k);
         }
         assert.equal(sdb.inputs.isLedgerOn, undefined, "inherited from the primary");
@@ -486,14 +504,11 @@ for (const stack of ["dev", "prod"] as const) {
           failoverWithDataLossGracePeriodMinutes: 60,
         });
         assert.deepEqual(fog.inputs.readOnlyEndpoint, { failoverPolicy: "Disabled" });
-        assert.equal(fog.inputs.secondaryType, "Geo");
+        assert.equal(fog.inputs.secondaryType, "Standby");
         assert.ok(fog.dependencies.includes(byName(mine, "oltp-secondary-db").urn));
         const endpoints = outputs.sqlEndpoints as Record<string, string>;
         assert.equal(endpoints.readWrite, `${String(fog.inputs.failoverGroupName)}.database.windows.net`);
-        assert.equal(
-          endpoints.geoSecondaryReadOnly,
-          `${String(fog.inputs.failoverGroupName)}.secondary.database.windows.net`,
-        );
+        assert.equal(endpoints.geoSecondaryReadOnly, undefined, "a standby replica serves no reads");
         assert.equal(endpoints.secondaryServerName, byName(mine, "oltp-secondary").inputs.serverName);
         assert.equal(
           endpoints.readOnlyConnection,

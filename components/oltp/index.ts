@@ -28,6 +28,13 @@
  *    failover. Microsoft: "configure the same LTR policy on the secondary database" (long-term-retention-overview,
  *    "Geo-replication and long-term backup retention"); no backups are taken there until it becomes the primary, so
  *    the policies cost nothing until then. The same goes for PITR retention (the service default is 7 days).
+ *  - The geo-secondary is a *standby* replica where Azure offers one (provisioned GP/BC, `sql.secondaryType`): it
+ *    serves only failover, drills, DBCC and monitoring, and Microsoft bills no SQL licence for it ("Microsoft
+ *    provides you with the number of vCores licensed to the primary database at no extra charge under the failover
+ *    rights benefit", standby-replica-how-to-configure). Nothing in the platform reads it: the read-only workloads
+ *    use the primary's local readable replica (`ApplicationIntent=ReadOnly`, read scale-out), so the read-only
+ *    listener is exported only for a `Geo` secondary. `sql.hybridBenefit` sets `licenseType: BasePrice` on both
+ *    (Azure Hybrid Benefit: the owner's own licences with Software Assurance cover the primary's vCores).
  *  - Database-scoped SQL management operations run one at a time: two concurrent PUTs on the same database fail with
  *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
  *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
@@ -65,7 +72,7 @@
  */
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
-import type { SqlConfig } from "../../lib/config";
+import { STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
 import {
   diagnosticSetting,
   lockFor,
@@ -121,6 +128,14 @@ export function validateOltpArgs(args: OltpArgs): void {
       "sql.autoPauseDelayMinutes must be -1 (auto-pause off) on a serverless database with a failover group or long-term retention",
     );
   }
+  if (s.secondaryType === "Standby" && !STANDBY_SKUS.includes(s.sku.name)) {
+    problems.push(
+      `sql.secondaryType Standby needs a provisioned ${STANDBY_SKUS.join(" or ")} database (got ${s.sku.name}); use Geo`,
+    );
+  }
+  if (s.hybridBenefit && isServerless(s)) {
+    problems.push("sql.hybridBenefit must be false on GP_S_Gen5: Azure Hybrid Benefit does not apply to serverless");
+  }
   if (args.lock?.kind === "ReadOnly") {
     problems.push(
       "lock: a ReadOnly lock blocks SQL management operations (scaling, failover, auditing); use CanNotDelete",
@@ -155,7 +170,10 @@ export class Oltp extends pulumi.ComponentResource {
   public readonly secondaryDatabaseId?: pulumi.Output<string>;
   /** Read-write listener `<fog>.database.windows.net`: what applications connect to (failover group only). */
   public readonly failoverGroupListenerFqdn?: pulumi.Output<string>;
-  /** Read-only listener `<fog>.secondary.database.windows.net`: the geo-secondary (failover group only). */
+  /**
+   * Read-only listener `<fog>.secondary.database.windows.net`: the readable geo-secondary (failover group with
+   * `secondaryType: Geo` only; a standby replica must serve no workload).
+   */
   public readonly failoverGroupReadOnlyListenerFqdn?: pulumi.Output<string>;
   /** Connection hint for read-only work on the local read replica (read scale-out only); no secret (Entra auth). */
   public readonly readOnlyEndpoint?: pulumi.Output<string>;
@@ -236,6 +254,7 @@ export class Oltp extends pulumi.ComponentResource {
     let endpoint = this.serverFqdn;
 
     if (s.failoverGroup) {
+      const secondaryType = geoSecondaryType(s);
       const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation);
       // The geo-secondary: same name, same compute and HA settings (it becomes the primary after a failover).
       // Both servers hold the same key and rotate it automatically before replication starts; seeding starts once
@@ -248,7 +267,7 @@ export class Oltp extends pulumi.ComponentResource {
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
           createMode: sql.CreateMode.Secondary,
-          secondaryType: sql.SecondaryType.Geo,
+          secondaryType: sql.SecondaryType[secondaryType],
           sourceDatabaseId: database.id,
           ...this.replicaSettings(),
           ...serverlessSettings(s),
@@ -280,7 +299,8 @@ export class Oltp extends pulumi.ComponentResource {
           },
           // Read-only traffic never falls back onto the primary: reports must not load the payment path.
           readOnlyEndpoint: { failoverPolicy: sql.ReadOnlyEndpointFailoverPolicy.Disabled },
-          secondaryType: sql.FailoverGroupDatabasesSecondaryType.Geo,
+          // The same type as the database (standby rights are per database, and the group's databases follow it).
+          secondaryType: sql.FailoverGroupDatabasesSecondaryType[secondaryType],
           tags: this.tags,
         },
         { parent: this, dependsOn: [secondaryDb, secondaryBackups] },
@@ -289,7 +309,9 @@ export class Oltp extends pulumi.ComponentResource {
       this.secondaryServerId = secondary.server.id;
       this.secondaryDatabaseId = secondaryDb.id;
       this.failoverGroupListenerFqdn = pulumi.interpolate`${failoverGroup.name}.database.windows.net`;
-      this.failoverGroupReadOnlyListenerFqdn = pulumi.interpolate`${failoverGroup.name}.secondary.database.windows.net`;
+      if (secondaryType === "Geo") {
+        this.failoverGroupReadOnlyListenerFqdn = pulumi.interpolate`${failoverGroup.name}.secondary.database.windows.net`;
+      }
       endpoint = this.failoverGroupListenerFqdn;
     }
 
@@ -359,6 +381,12 @@ export class Oltp extends pulumi.ComponentResource {
       zoneRedundant: s.zoneRedundant,
       readScale: s.readScaleOut ? sql.DatabaseReadScale.Enabled : sql.DatabaseReadScale.Disabled,
       requestedBackupStorageRedundancy: sql.BackupStorageRedundancy[s.backupStorageRedundancy],
+      // Explicit both ways on provisioned compute (turning the benefit off must reach Azure); serverless has none.
+      ...(isServerless(s)
+        ? {}
+        : {
+            licenseType: s.hybridBenefit ? sql.DatabaseLicenseType.BasePrice : sql.DatabaseLicenseType.LicenseIncluded,
+          }),
     };
   }
 

@@ -14,6 +14,12 @@ import {
   isoDuration,
 } from "./common";
 
+/** The failover group's geo-secondary types (Azure's `secondaryType`). */
+export const SQL_SECONDARY_TYPES = ["Standby", "Geo"] as const;
+export type SqlSecondaryType = (typeof SQL_SECONDARY_TYPES)[number];
+/** SKUs whose geo-secondary can be a licence-free standby replica (provisioned General Purpose, Business Critical). */
+export const STANDBY_SKUS: readonly string[] = ["GP_Gen5", "BC_Gen5"];
+
 export const sqlSchema = z
   .object({
     sku: z.object({
@@ -43,6 +49,20 @@ export const sqlSchema = z
       .optional(),
     failoverGroup: z.boolean(),
     /**
+     * The failover group's geo-secondary: `Standby` (DR only: no SQL licence is billed for it, Microsoft's failover
+     * rights; nothing may read from it) or `Geo` (readable). Default: `Standby` where Azure offers it (provisioned
+     * GP_Gen5/BC_Gen5), else `Geo`. learn.microsoft.com/azure/azure-sql/database/standby-replica-how-to-configure
+     */
+    secondaryType: z
+      .enum(SQL_SECONDARY_TYPES, { error: () => `must be one of ${list(SQL_SECONDARY_TYPES)}` })
+      .optional(),
+    /**
+     * Azure Hybrid Benefit (`licenseType: BasePrice`): you bring SQL Server core licences with Software Assurance
+     * (Enterprise, one per Business Critical vCore; Standard, one per General Purpose vCore) and Azure bills no
+     * licence. Not for serverless. learn.microsoft.com/azure/azure-sql/azure-hybrid-benefit
+     */
+    hybridBenefit: z.boolean().default(false),
+    /**
      * Database-level ledger (every table becomes a ledger table, irreversibly). Off by default: the payment
      * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
      */
@@ -69,10 +89,29 @@ export const sqlSchema = z
           "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
       });
     }
+    if (sql.secondaryType === "Standby" && !STANDBY_SKUS.includes(sql.sku.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secondaryType"],
+        message: `Standby needs a provisioned ${list(STANDBY_SKUS)} database (not serverless, not Hyperscale); use Geo`,
+      });
+    }
+    if (sql.hybridBenefit && serverless) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hybridBenefit"],
+        message: "must be false on GP_S_Gen5: Azure Hybrid Benefit does not apply to serverless",
+      });
+    }
     if (serverless && sql.sku.capacity > 80) {
       ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
     }
   });
+
+/** The geo-secondary's type: the configured one, else `Standby` where the SKU allows it, else `Geo`. */
+export function geoSecondaryType(sql: Pick<z.infer<typeof sqlSchema>, "sku" | "secondaryType">): SqlSecondaryType {
+  return sql.secondaryType ?? (STANDBY_SKUS.includes(sql.sku.name) ? "Standby" : "Geo");
+}
 
 /**
  * Dedicated SQL pool service levels Azure sells (Gen2, "c" = compute optimised) and, per level, the lowest effective

@@ -58,8 +58,10 @@ function committedUnit(
   row: PriceRow,
   c: UsageConfig["commitment"],
   noReservation: boolean,
+  noHybridBenefit: boolean,
 ): [number, CostLine["basis"]] {
-  if (c.hybridBenefit && row.hybridBenefit !== undefined) return [row.hybridBenefit, "hybridBenefit"];
+  if (c.hybridBenefit && !noHybridBenefit && row.hybridBenefit !== undefined)
+    return [row.hybridBenefit, "hybridBenefit"];
   if (!noReservation && c.term === "3y" && row.reserved3y !== undefined) return [row.reserved3y, "reserved3y"];
   if (!noReservation && c.term !== "none" && row.reserved1y !== undefined) return [row.reserved1y, "reserved1y"];
   return [row.list, "list"];
@@ -105,7 +107,12 @@ export function estimate(
       if (result.unpriced?.length) notEstimated.push({ ...base, reason: `in part: ${result.unpriced.join("; ")}` });
       for (const l of result.lines) {
         const row = price(l.priceId);
-        const [unit, basis] = committedUnit(row, usage.commitment, l.noReservation === true);
+        const [unit, basis] = committedUnit(
+          row,
+          usage.commitment,
+          l.noReservation === true,
+          l.noHybridBenefit === true,
+        );
         lines.push({
           ...base,
           meter: l.meter,

@@ -15,6 +15,11 @@ export interface LineSpec {
   readonly quantity: number;
   /** The reservation does not apply to this line even though the meter has one (e.g. a paused pool). */
   readonly noReservation?: boolean;
+  /**
+   * Azure Hybrid Benefit does not apply although the meter has a hybrid price: the resource does not declare it
+   * (a SQL database without `licenseType: BasePrice` is billed its licence whatever `usage.commitment` says).
+   */
+  readonly noHybridBenefit?: boolean;
   readonly note?: string;
 }
 

@@ -193,7 +193,7 @@ records them in \`tools/lib/cost/retail-overrides.json\`, which the table applie
 
 **List** is pay-as-you-go. **Committed** applies the stack's \`usage.commitment\` (prod: 3-year reservations where
 Azure sells them, on SQL vCore compute, Synapse cDWU and Cosmos DB throughput, plus Azure Hybrid Benefit on the SQL
-licence meter; dev: none). Serverless, paused pools, firewall, DDoS and networking have no reservation.
+licence meter of the databases that declare it, \`licenseType: BasePrice\`; dev: none). Serverless, paused pools, firewall, DDoS and networking have no reservation.
 
 **Derived prices**: the GZRS and RA-GZRS capacity rows are derived (zone-redundant price plus the geo-replica
 premium of the same source), not read; so are the cold tier's rows other than LRS (cold LRS plus the cool tier's
@@ -283,8 +283,12 @@ What differs and why:
 
 - **SQL**: the seed's $2,920 is below BC Gen5 8 vCore compute + licence in the price table ($3,968 at list); the
   estimate adds the storage billed at the configured maximum size (1 TB), long-term-retention backups, and the
-  **geo-secondary** of the failover group, which the seed leaves out and which costs as much as the primary. Hybrid
-  Benefit removes the licence meter; a 3-year reservation takes 55 % off compute.
+  **geo-secondary** of the failover group, which the seed leaves out: the same compute as the primary, but a
+  *standby* replica (\`sql.secondaryType\`), for which Azure bills no SQL licence (Microsoft's failover rights,
+  standby-replica-how-to-configure): nothing reads it, so it needs no licence of the owner's either. Azure Hybrid
+  Benefit removes the primary's licence meter in the committed figure only because prod declares it
+  (\`sql.hybridBenefit\`: \`licenseType: BasePrice\`, 8 SQL Server Enterprise core licences with Software Assurance);
+  the estimator never assumes it for a database that does not. A 3-year reservation takes 55 % off compute.
 - **Cosmos DB**: the seed's 110K RU/s cannot carry its own 10K transactions/s ([capacity.md](capacity.md)); prod is
   sized at ${kRu(cosmosMaxRu(prod))} RU/s maximum. Autoscale bills the highest RU/s of each hour (at least 10 % of the maximum) at 1.5 ×
   the standard rate, in every region; with one region and the floor most hours (\`usage.cosmosAutoscaleBilledFraction\`

@@ -107,13 +107,31 @@ export const sqlDatabase: Rule = (r, ctx) => {
   } else if (/^(GP|BC|HS)_Gen5$/.test(sku)) {
     tier = sku.slice(0, 2).toLowerCase() as "gp" | "bc" | "hs";
     const vh = vcores * H;
-    lines.push({ meter: `Compute ${label}`, priceId: `sql-${tier}-compute`, quantity: vh });
-    lines.push({ meter: "SQL license", priceId: tier === "bc" ? "sql-license-bc" : "sql-license-gp", quantity: vh });
+    // The licence meter: none on a standby geo-secondary (Microsoft's failover rights); Azure Hybrid Benefit only
+    // where the database declares it (`licenseType: BasePrice`), never assumed from the usage config alone.
+    const standby = secondary && str(r.inputs, "secondaryType") === "Standby";
+    const hybrid = str(r.inputs, "licenseType") === "BasePrice";
+    const licence = hybrid
+      ? {}
+      : { noHybridBenefit: true, note: "licence included: the database declares no Azure Hybrid Benefit" };
+    lines.push({
+      meter: `Compute ${label}${standby ? ", standby replica (no SQL licence billed)" : ""}`,
+      priceId: `sql-${tier}-compute`,
+      quantity: vh,
+    });
+    if (!standby) {
+      lines.push({
+        meter: `SQL license${hybrid ? " (Azure Hybrid Benefit declared)" : ""}`,
+        priceId: tier === "bc" ? "sql-license-bc" : "sql-license-gp",
+        quantity: vh,
+        ...licence,
+      });
+    }
     if (zone && tier === "gp") lines.push({ meter: "Zone redundancy", priceId: "sql-gp-zone", quantity: vh });
     const replicas = tier === "hs" ? (num(r.inputs, "highAvailabilityReplicaCount") ?? 0) : 0;
     if (replicas > 0) {
       lines.push({ meter: `HA replicas ×${replicas}`, priceId: "sql-hs-compute", quantity: vh * replicas });
-      lines.push({ meter: "HA replicas licence", priceId: "sql-license-gp", quantity: vh * replicas });
+      lines.push({ meter: "HA replicas licence", priceId: "sql-license-gp", quantity: vh * replicas, ...licence });
     }
   } else {
     return notEstimated(`SKU ${sku} has no price row (priced: GP_S_Gen5, GP_Gen5, BC_Gen5, HS_Gen5)`);
