@@ -4,7 +4,10 @@
  * plans, the resource providers a stack needs). One reader, so all of them see the same entries.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { valueAt } from "./values";
+import { safeGet, valueAt } from "./values";
+
+/** Whether a template entry is deployed: its `condition` is true (or absent), or an expression not evaluated here. */
+export type Deployed = true | "unknown";
 
 /** A resource declared in an ARM deployment's template: its type, name and properties. */
 export interface TemplateResource {
@@ -12,21 +15,236 @@ export interface TemplateResource {
   /** The entry's `name` (an ARM expression for child resources). */
   readonly name: string;
   readonly properties: Record<string, unknown>;
+  /**
+   * `true` when the entry is deployed whatever the parameters (no condition, or one that evaluates to true);
+   * `"unknown"` when its condition is an expression this reader cannot evaluate: count its settings as deployed
+   * when they are a problem, never as evidence that a control is on.
+   */
+  readonly deployed: Deployed;
+  /** The entry's condition as written, when it has one (for messages). */
+  readonly condition?: string;
 }
 
 /**
  * The resources an ARM deployment's inline template deploys (none when the template is unknown or linked). An entry
- * whose `condition` is literally false is not deployed and is left out; an expression counts as deployed.
+ * whose `condition` evaluates to false, with the deployment's parameter values or the template's defaults, is not
+ * deployed and is left out; one whose condition cannot be evaluated is kept with `deployed: "unknown"`.
  */
 export function templateResources(deployment: Pick<PolicyResource, "props">): TemplateResource[] {
-  const resources = valueAt(deployment.props, "properties", "template", "resources");
+  const template = valueAt(deployment.props, "properties", "template");
+  const resources = valueAt(template, "resources");
   if (!Array.isArray(resources)) return [];
-  return resources
-    .filter((r): r is Record<string, unknown> => !!r && typeof r === "object")
-    .filter((r) => r.condition !== false && String(r.condition).toLowerCase() !== "false")
-    .map((r) => ({
-      type: String(r.type ?? ""),
-      name: String(r.name ?? ""),
-      properties: (r.properties && typeof r.properties === "object" ? r.properties : {}) as Record<string, unknown>,
-    }));
+  const scope: Scope = {
+    template,
+    parameters: valueAt(deployment.props, "properties", "parameters"),
+    depth: 0,
+  };
+  const out: TemplateResource[] = [];
+  for (const r of resources) {
+    if (!r || typeof r !== "object") continue;
+    const entry = r as Record<string, unknown>;
+    const raw = safeGet(entry, "condition");
+    const condition = raw === undefined ? true : truth(evaluate(raw, scope));
+    if (condition === false) continue;
+    out.push({
+      type: String(entry.type ?? ""),
+      name: String(entry.name ?? ""),
+      properties: (entry.properties && typeof entry.properties === "object" ? entry.properties : {}) as Record<
+        string,
+        unknown
+      >,
+      deployed: condition === true ? true : "unknown",
+      ...(raw === undefined ? {} : { condition: typeof raw === "string" ? raw : JSON.stringify(raw) }),
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A small evaluator for template conditions: literals, `parameters()`, `variables()`, `not`, `and`, `or`, `equals`,
+// `bool`, `if`, `true()`, `false()` (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-
+// logical, -comparison, -deployment). Anything else is UNKNOWN, never a guess.
+// ---------------------------------------------------------------------------------------------------------------
+
+const UNKNOWN = Symbol("unknown");
+type Value = string | number | boolean | null | object | typeof UNKNOWN;
+
+interface Scope {
+  readonly template: unknown;
+  readonly parameters: unknown;
+  /** Expression nesting through parameter defaults and variables (bounded: a template can refer to itself). */
+  readonly depth: number;
+}
+
+/** A condition's truth: booleans, and the strings "true"/"false" (ARM accepts both), else unknown. */
+function truth(v: Value): boolean | "unknown" {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
+  return "unknown";
+}
+
+/** A template value: an expression string `[...]` is evaluated; `[[` escapes a literal bracket. */
+function evaluate(value: unknown, scope: Scope): Value {
+  if (value === undefined) return UNKNOWN;
+  if (typeof value !== "string") return value as Value;
+  if (!value.startsWith("[") || value.startsWith("[[") || !value.endsWith("]")) return value;
+  if (scope.depth > 8) return UNKNOWN;
+  try {
+    const parser = new Parser(value.slice(1, -1));
+    const node = parser.expression();
+    parser.end();
+    return run(node, { ...scope, depth: scope.depth + 1 });
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+type Node = { kind: "literal"; value: string | number } | { kind: "call"; name: string; args: Node[] };
+
+/** Parses function calls and string/number literals; property access (`.x`, `[0]`) is not supported (throws). */
+class Parser {
+  private i = 0;
+  constructor(private readonly text: string) {}
+
+  expression(): Node {
+    this.space();
+    const c = this.text[this.i];
+    if (c === "'") return { kind: "literal", value: this.string() };
+    const number = /^-?\d+/.exec(this.text.slice(this.i));
+    if (number) {
+      this.i += number[0].length;
+      return { kind: "literal", value: Number(number[0]) };
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.text.slice(this.i));
+    if (!name) throw new Error(`unexpected ${c ?? "end"}`);
+    this.i += name[0].length;
+    this.space();
+    this.expect("(");
+    const args: Node[] = [];
+    this.space();
+    if (this.text[this.i] !== ")") {
+      for (;;) {
+        args.push(this.expression());
+        this.space();
+        if (this.text[this.i] === ",") {
+          this.i++;
+          continue;
+        }
+        break;
+      }
+    }
+    this.expect(")");
+    return { kind: "call", name: name[0].toLowerCase(), args };
+  }
+
+  end(): void {
+    this.space();
+    if (this.i !== this.text.length) throw new Error("trailing text (property access is not evaluated)");
+  }
+
+  private string(): string {
+    let out = "";
+    this.i++;
+    for (;;) {
+      const c = this.text[this.i++];
+      if (c === undefined) throw new Error("unterminated string");
+      if (c === "'") {
+        if (this.text[this.i] === "'") {
+          out += "'";
+          this.i++;
+          continue;
+        }
+        return out;
+      }
+      out += c;
+    }
+  }
+
+  private space(): void {
+    while (this.text[this.i] === " ") this.i++;
+  }
+
+  private expect(c: string): void {
+    this.space();
+    if (this.text[this.i] !== c) throw new Error(`expected ${c}`);
+    this.i++;
+  }
+}
+
+/** The entry of `obj` named `name`, case-insensitively (ARM parameter and variable names are). */
+function entryOf(obj: unknown, name: string): unknown {
+  if (!obj || typeof obj !== "object") return undefined;
+  let keys: string[];
+  try {
+    keys = Object.keys(obj);
+  } catch {
+    return undefined;
+  }
+  const key = keys.find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : safeGet(obj, key);
+}
+
+function run(node: Node, scope: Scope): Value {
+  if (node.kind === "literal") return node.value;
+  const args = () => node.args.map((a) => run(a, scope));
+  switch (node.name) {
+    case "true":
+      return node.args.length === 0 ? true : UNKNOWN;
+    case "false":
+      return node.args.length === 0 ? false : UNKNOWN;
+    case "parameters": {
+      const [name] = args();
+      if (typeof name !== "string" || node.args.length !== 1) return UNKNOWN;
+      // The deployment's value (a Key Vault reference or an unknown output stays unknown), else the default.
+      const given = entryOf(scope.parameters, name);
+      if (given !== undefined) {
+        const v = safeGet(given, "value");
+        return v === undefined ? UNKNOWN : (v as Value);
+      }
+      const declared = entryOf(valueAt(scope.template, "parameters"), name);
+      return evaluate(safeGet(declared, "defaultValue"), scope);
+    }
+    case "variables": {
+      const [name] = args();
+      if (typeof name !== "string" || node.args.length !== 1) return UNKNOWN;
+      return evaluate(entryOf(valueAt(scope.template, "variables"), name), scope);
+    }
+    case "not": {
+      const [v] = args();
+      const t = node.args.length === 1 ? truth(v) : "unknown";
+      return t === "unknown" ? UNKNOWN : !t;
+    }
+    case "and":
+    case "or": {
+      if (node.args.length < 2) return UNKNOWN;
+      const values = args().map(truth);
+      const decisive = node.name === "and" ? false : true;
+      if (values.includes(decisive)) return decisive;
+      return values.includes("unknown") ? UNKNOWN : !decisive;
+    }
+    case "bool": {
+      const [v] = args();
+      if (node.args.length !== 1) return UNKNOWN;
+      if (typeof v === "number") return v !== 0;
+      const t = truth(v);
+      return t === "unknown" ? UNKNOWN : t;
+    }
+    case "equals": {
+      const [a, b] = args();
+      if (node.args.length !== 2 || a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
+      if (typeof a === "object" || typeof b === "object") return UNKNOWN;
+      // Strings that differ only in case: ARM's case rules for equals() are not documented, so no guess.
+      if (typeof a === "string" && typeof b === "string" && a !== b && a.toLowerCase() === b.toLowerCase()) {
+        return UNKNOWN;
+      }
+      return a === b;
+    }
+    case "if": {
+      const [c, a, b] = args();
+      const t = node.args.length === 3 ? truth(c) : "unknown";
+      return t === "unknown" ? UNKNOWN : t ? a : b;
+    }
+    default:
+      return UNKNOWN;
+  }
 }

@@ -834,6 +834,8 @@ export const sqlServerDefenderPresent = stackPolicy(
     const deployedPlan = ofType(args.resources, SUBSCRIPTION_DEPLOYMENT).some((d) =>
       templateResources(d).some(
         (r) =>
+          // A plan gated by a condition the pack cannot evaluate is no evidence that Defender is on.
+          r.deployed === true &&
           sameText(r.type, "Microsoft.Security/pricings") &&
           r.name === "SqlServers" &&
           r.properties.pricingTier === "Standard",

@@ -53,10 +53,13 @@ function workspaceSettingPolicy(
     if (workspaces.length === 0) args.notApplicable("the stack has no Synapse workspaces");
     const deployments = ofType(args.resources, DEPLOYMENT);
     for (const ws of workspaces) {
-      const declared = deployments
+      const entries = deployments
         .filter((d) => deploymentTargets(d, ws))
-        .flatMap((d) => templateResources(d).filter((r) => setting.armTypes.some((t) => sameText(r.type, t))))
-        .map((r) => setting.problem(r.properties));
+        .flatMap((d) => templateResources(d).filter((r) => setting.armTypes.some((t) => sameText(r.type, t))));
+      const declared = entries.map((r) => setting.problem(r.properties));
+      // An entry whose condition the pack cannot evaluate may not be deployed: its problems count, but it is no
+      // evidence that the setting is on.
+      const conditional = entries.filter((r) => r.deployed !== true).map((r) => r.condition ?? "");
       const typedProblems = typed
         ? ofType(args.resources, typed.type)
             .filter((r) => refersTo(r, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } }))
@@ -66,9 +69,14 @@ function workspaceSettingPolicy(
       // deployment, or the typed class next to the template) would overwrite the good one.
       const all = [...declared, ...typedProblems];
       const problems = all.filter((p): p is string => p !== undefined);
-      if (all.length > 0 && problems.length === 0) continue;
+      const certain = all.length - conditional.length;
+      if (certain > 0 && problems.length === 0) continue;
       report(
-        all.length > 0 ? `${who(ws)} ${problems.join("; ")}.` : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
+        problems.length > 0
+          ? `${who(ws)} ${problems.join("; ")}.`
+          : all.length > 0
+            ? `${who(ws)} declares ${setting.what} only under a condition the pack cannot evaluate (${conditional.join(", ")}): make the template entry unconditional, or gate it on a parameter the deployment sets.`
+            : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
         ws.urn,
       );
     }

@@ -680,6 +680,49 @@ describe("policies/sql", () => {
         acceptSubscriptionPlan: true,
       });
     });
+    it("does not accept a deployed plan gated by a condition the pack cannot evaluate, accepts one that is true", async () => {
+      const gated = (condition: string) =>
+        resourceRecord(
+          "azure-native:resources:DeploymentAtSubscriptionScope",
+          "defender",
+          {
+            deploymentName: "defender-for-cloud-plans",
+            location: "westeurope",
+            properties: {
+              mode: "Incremental",
+              parameters: { env: { value: "prod" } },
+              template: {
+                resources: [
+                  {
+                    type: "Microsoft.Security/pricings",
+                    name: "SqlServers",
+                    condition,
+                    properties: { pricingTier: "Standard" },
+                  },
+                ],
+              },
+            },
+          },
+          { stack: "prod" },
+        );
+      await expectFail(
+        sqlServerDefenderPresent,
+        [server, gated("[contains(parameters('plans'), 'SqlServers')]")],
+        /no Defender for SQL/,
+        { acceptSubscriptionPlan: true },
+      );
+      await expectFail(
+        sqlServerDefenderPresent,
+        [server, gated("[equals(parameters('env'), 'dev')]")],
+        /no Defender for SQL/,
+        {
+          acceptSubscriptionPlan: true,
+        },
+      );
+      await expectPass(sqlServerDefenderPresent, [server, gated("[equals(parameters('env'), 'prod')]")], {
+        acceptSubscriptionPlan: true,
+      });
+    });
   });
 
   describe(sqlDatabaseLtrPresent.name, () => {

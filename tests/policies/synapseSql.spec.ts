@@ -51,6 +51,85 @@ describe("policies/synapseSql", () => {
     );
   });
 
+  describe("template conditions (parameters, variables, logical and comparison functions)", () => {
+    /** The deployed state of a one-entry template with `condition`, parameters given and declared. */
+    const stateOf = (
+      condition: unknown,
+      given: Record<string, unknown> = {},
+      declared: Record<string, unknown> = {},
+      variables: Record<string, unknown> = {},
+    ) => {
+      const entries = templateResources({
+        props: {
+          properties: {
+            parameters: Object.fromEntries(Object.entries(given).map(([k, v]) => [k, { value: v }])),
+            template: {
+              parameters: Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, { defaultValue: v }])),
+              variables,
+              resources: [{ type: "Microsoft.Synapse/workspaces/auditingSettings", name: "x", condition }],
+            },
+          },
+        },
+      });
+      return entries.length === 0 ? "not deployed" : entries[0].deployed;
+    };
+    it("leaves out an entry whose condition is false, literally or through the deployment's parameters", () => {
+      assert.equal(stateOf(false), "not deployed");
+      assert.equal(stateOf("false"), "not deployed");
+      assert.equal(stateOf("[parameters('on')]", { on: false }), "not deployed");
+      assert.equal(stateOf("[parameters('ON')]", { on: false }), "not deployed", "names are case-insensitive");
+      assert.equal(stateOf("[parameters('on')]", {}, { on: false }), "not deployed", "the template's default");
+      assert.equal(stateOf("[parameters('on')]", { on: false }, { on: true }), "not deployed", "the value wins");
+      assert.equal(stateOf("[not(parameters('on'))]", { on: true }), "not deployed");
+      assert.equal(stateOf("[equals(parameters('env'), 'prod')]", { env: "dev" }), "not deployed");
+      assert.equal(stateOf("[and(true(), parameters('on'))]", { on: false }), "not deployed");
+      assert.equal(stateOf("[and(greater(1, 0), false())]"), "not deployed", "false decides and() alone");
+      assert.equal(stateOf("[variables('on')]", {}, {}, { on: "[bool('false')]" }), "not deployed");
+      assert.equal(stateOf("[if(parameters('on'), false(), true())]", { on: true }), "not deployed");
+    });
+    it("keeps an entry whose condition is true as deployed", () => {
+      assert.equal(stateOf(undefined), true);
+      assert.equal(stateOf(true), true);
+      assert.equal(stateOf("[parameters('on')]", { on: true }), true);
+      assert.equal(stateOf("[or(parameters('on'), greater(2, 1))]", { on: true }), true, "true decides or() alone");
+      assert.equal(stateOf("[equals(parameters('env'), 'it''s')]", { env: "it's" }), true, "escaped quote");
+      assert.equal(stateOf("[bool(1)]"), true);
+    });
+    it("keeps an entry whose condition it cannot evaluate, marked unknown (never a guess)", () => {
+      assert.equal(stateOf("[greater(parameters('n'), 1)]", { n: 2 }), "unknown", "function not evaluated");
+      assert.equal(stateOf("[parameters('on')]"), "unknown", "no value and no default");
+      assert.equal(stateOf("[parameters('cfg').on]", { cfg: { on: false } }), "unknown", "property access");
+      assert.equal(stateOf("[equals(parameters('env'), 'PROD')]", { env: "prod" }), "unknown", "case rule unknown");
+      assert.equal(stateOf("[parameters('on')]", { on: UNKNOWN }), "unknown", "a value unknown during preview");
+      assert.equal(stateOf("[parameters('on')"), "unknown", "malformed");
+      assert.equal(stateOf("[variables('a')]", {}, {}, { a: "[variables('a')]" }), "unknown", "self-reference");
+    });
+  });
+
+  describe("settings declared under a template condition", () => {
+    const gated = (condition: string, on?: boolean) => {
+      let d = mutate(security, "properties.template.resources.0.condition", condition);
+      if (on !== undefined) d = mutate(d, "properties.parameters.audit", { value: on });
+      return d;
+    };
+    it("passes auditing gated on a parameter the deployment sets to true", () =>
+      expectPass(synapseAuditing, [ws, gated("[parameters('audit')]", true)]));
+    it("fails auditing gated on a parameter the deployment sets to false: not deployed", () =>
+      expectFail(synapseAuditing, [ws, gated("[parameters('audit')]", false)], /has no SQL auditing/));
+    it("fails compliant auditing gated on a condition the pack cannot evaluate: no evidence", () =>
+      expectFail(
+        synapseAuditing,
+        [ws, gated("[greater(length(parameters('groups')), 0)]")],
+        /declares SQL auditing only under a condition the pack cannot evaluate \(\[greater\(length\(parameters\('groups'\)\), 0\)\]\): make the template entry unconditional/,
+      ));
+    it("still fails a weak setting gated on a condition it cannot evaluate (it may be deployed)", () =>
+      expectFail(
+        synapseAuditing,
+        [ws, mutate(gated("[greater(length(parameters('groups')), 0)]"), at(0, "state"), "Disabled")],
+        /SQL auditing "Disabled": set state to "Enabled"/,
+      ));
+  });
+
   describe(synapseAuditing.name, () => {
     it("passes a workspace whose deployment audits to Azure Monitor", () =>
       expectPass(synapseAuditing, [ws, security]));
