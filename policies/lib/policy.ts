@@ -196,23 +196,94 @@ export function references(a: PolicyResource, b: PolicyResource, property?: stri
  * True when `a`'s `property` names `b` itself, or one of `b`'s sub-resources in `suffixes` (e.g. a storage
  * account's `/blobServices/default`, a SQL server's `/databases/master`): the value equals `b`'s id, or the id plus
  * a suffix, case-insensitively. A child's id starts with its parent's, so finding the id anywhere (`references`)
- * would let a database's diagnostic setting or lock count for its server. When the value or the id is unknown
- * during preview, the property dependency the engine recorded for `property` decides.
+ * would let a database's diagnostic setting or lock count for its server. `property` may be a path into a nested
+ * object (e.g. `["properties", "workspaceResourceId"]`). When the value or the id is unknown during preview, the
+ * property dependency the engine recorded for `property` (its first segment) decides.
  */
 export function pointsAt(
   a: PolicyResource,
   b: PolicyResource,
-  property: string,
+  property: string | readonly string[],
   suffixes: readonly string[] = [],
 ): boolean {
-  const value = presence(a.props, property) === "set" ? safeGet(a.props, property) : undefined;
+  const path = typeof property === "string" ? [property] : property;
+  const value = presence(a.props, ...path) === "set" ? valueAt(a.props, ...path) : undefined;
+  const id = idOf(b);
+  if (typeof value === "string" && id !== undefined) return namesId(value, id, suffixes);
+  return recordedDependency(a, b, path[0]);
+}
+
+/** `b`'s id, lower-cased, when known (undefined when absent or unknown during preview). */
+function idOf(b: PolicyResource): string | undefined {
   const id = safeGet(b.props, "id");
-  if (typeof value === "string" && typeof id === "string" && id.length > 0) {
-    const v = value.toLowerCase();
-    const i = id.toLowerCase();
-    return v === i || suffixes.some((s) => v === `${i}${s.toLowerCase()}`);
-  }
+  return typeof id === "string" && id.length > 0 ? id.toLowerCase() : undefined;
+}
+
+/** `value` is exactly `id` (lower-cased) or `id` plus one of `suffixes`, case-insensitively. */
+function namesId(value: string, id: string, suffixes: readonly string[]): boolean {
+  const v = value.toLowerCase();
+  return v === id || suffixes.some((s) => v === `${id}${s.toLowerCase()}`);
+}
+
+/** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
+function recordedDependency(a: PolicyResource, b: PolicyResource, property: string): boolean {
   return (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
+}
+
+/**
+ * `pointsAt` for a list: true when one element of `a`'s list `property` (or, with `key`, one element's `key`) names
+ * `b` itself or one of its `suffixes`, exactly and case-insensitively: a metric alert's `scopes`, a private
+ * endpoint's `privateLinkServiceConnections[].privateLinkServiceId`. An element naming a child of `b`, or a sibling
+ * whose name starts with `b`'s, does not count. A known element that matches decides; when none does but the list,
+ * one of its elements or `b`'s id is unknown during preview, the property dependency the engine recorded for
+ * `property` decides (never a throw).
+ */
+export function listPointsAt(
+  a: PolicyResource,
+  b: PolicyResource,
+  property: string,
+  options: { readonly key?: string; readonly suffixes?: readonly string[] } = {},
+): boolean {
+  const { key, suffixes = [] } = options;
+  const list = presence(a.props, property) === "set" ? safeGet(a.props, property) : undefined;
+  const id = idOf(b);
+  if (!Array.isArray(list) || id === undefined) return recordedDependency(a, b, property);
+  let unknown = false;
+  for (let i = 0; i < list.length; i++) {
+    const path = key === undefined ? [String(i)] : [String(i), key];
+    if (presence(list, ...path) === "unknown") unknown = true;
+    const value = valueAt(list, ...path);
+    if (typeof value === "string" && namesId(value, id, suffixes)) return true;
+  }
+  return unknown && recordedDependency(a, b, property);
+}
+
+/**
+ * True when a string under `a`'s `property`, at any depth, is `b`'s id or holds it as a whole quoted literal
+ * (`"<id>"` or `'<id>'`, the way a log alert's KQL query names a resource: `_ResourceId =~ "<id>"`),
+ * case-insensitively. A child's id (`"<id>/sqlDatabases/x"`), or a sibling's whose name starts with `b`'s, does not
+ * count, unlike `references`. A known match decides; when none is found but a value under `property` or `b`'s id is
+ * unknown during preview, the property dependency the engine recorded for `property` decides (never a throw).
+ */
+export function quotesId(a: PolicyResource, b: PolicyResource, property: string): boolean {
+  const id = idOf(b);
+  if (id === undefined) return recordedDependency(a, b, property);
+  let unknown = false;
+  const found = (value: unknown): boolean => {
+    if (typeof value === "string") {
+      const text = value.toLowerCase();
+      return text === id || text.includes(`"${id}"`) || text.includes(`'${id}'`);
+    }
+    if (value === null || typeof value !== "object") return false;
+    return Object.keys(value).some((k) => {
+      if (presence(value, k) !== "unknown") return found(safeGet(value, k));
+      unknown = true;
+      return false;
+    });
+  };
+  const state = presence(a.props, property);
+  if (state === "set" && found(safeGet(a.props, property))) return true;
+  return (state === "unknown" || unknown) && recordedDependency(a, b, property);
 }
 
 /** How `refersTo` matches, beyond dependencies and ids. */

@@ -7,7 +7,7 @@
 import type { Policies } from "@pulumi/policy";
 import type * as keyvault from "@pulumi/azure-native/keyvault";
 import { isoDurationDays, KEY_VAULT_CALENDAR } from "../lib/duration";
-import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, sameText, stringsAt, valueAt, who } from "../lib/values";
 
@@ -410,7 +410,8 @@ export const vaultExpiryAlerts = stackPolicy(
     );
     const subscriptions = ofType(args.resources, TOPIC_SUBSCRIPTION);
     for (const vault of vaults) {
-      const topic = topics.find((t) => refersTo(t, vault, { properties: ["source"] }));
+      // The vault itself: not another vault whose name starts with this one's (an id prefix).
+      const topic = topics.find((t) => pointsAt(t, vault, "source"));
       if (!topic) {
         report(
           `${who(vault)} has no Event Grid system topic: its key expiry events reach nobody; add an eventgrid.SystemTopic with source set to the vault id and topicType "Microsoft.KeyVault.vaults".`,

@@ -5,7 +5,7 @@
  */
 import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type * as network from "@pulumi/azure-native/network";
-import { refersTo, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
+import { listPointsAt, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { ipv4Range } from "../lib/network";
 import { globMatch, isSet, oneOf, presence, sameText, stringsAt, valueAt, who } from "../lib/values";
@@ -834,10 +834,11 @@ export const privateEndpointCoverage = stackPolicy(
     if (targets.length === 0) args.notApplicable("no data services of the configured types");
     const endpoints = args.resources.filter((r) => r.type === PRIVATE_ENDPOINT);
     for (const target of targets) {
+      // A connection's privateLinkServiceId is the service's exact id: not one whose name starts with it.
       const covered = endpoints.some((pe) =>
-        refersTo(pe, target, {
-          properties: ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"],
-        }),
+        ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"].some((property) =>
+          listPointsAt(pe, target, property, { key: "privateLinkServiceId" }),
+        ),
       );
       if (!covered) {
         report(

@@ -6,7 +6,16 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import type * as monitor from "@pulumi/azure-native/monitor";
-import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import {
+  listPointsAt,
+  ofType,
+  pointsAt,
+  quotesId,
+  refersTo,
+  resourcePolicy,
+  stackOfUrn,
+  stackPolicy,
+} from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
 import { isSet, valueAt, who } from "../lib/values";
@@ -26,11 +35,16 @@ export const WATCHED_DATA_TYPES = [
   "azure-native:datafactory:Factory",
 ];
 
-/** Alert rules that watch `target`: a metric alert scoped on it, or a log alert whose query names it. */
+/**
+ * Alert rules that watch `target`: a metric alert scoped on it (one of `scopes` is its id), or a log alert whose
+ * criteria name it (its id as a quoted literal in the query, e.g. `_ResourceId =~ "<id>"`, or as a dimension value).
+ * Exact ids: an alert on a child (a Cosmos DB account's database) or on a sibling whose name starts with the
+ * target's does not count; during preview, the alert's property dependency on the target decides.
+ */
 function watchers(resources: readonly PolicyResource[], target: PolicyResource): PolicyResource[] {
   return [
-    ...ofType(resources, METRIC_ALERT).filter((a) => refersTo(a, target, { properties: ["scopes"] })),
-    ...ofType(resources, LOG_ALERT).filter((a) => refersTo(a, target, { properties: ["criteria"] })),
+    ...ofType(resources, METRIC_ALERT).filter((a) => listPointsAt(a, target, "scopes")),
+    ...ofType(resources, LOG_ALERT).filter((a) => quotesId(a, target, "criteria")),
   ];
 }
 
@@ -139,8 +153,12 @@ export const prodSentinel = stackPolicy(
     if (workspaces.length === 0) args.notApplicable("no Log Analytics workspace in a production stack");
     const onboardings = ofType(args.resources, SENTINEL);
     for (const ws of workspaces) {
+      // By name, in the same resource group where both are known (workspace names are unique per group only).
       const onboarded = onboardings.some((o) =>
-        refersTo(o, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } }),
+        refersTo(o, ws, {
+          properties: ["workspaceName"],
+          byName: { nameKeys: ["workspaceName"], siblingKeys: ["resourceGroupName"] },
+        }),
       );
       if (!onboarded) {
         report(

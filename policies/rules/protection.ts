@@ -7,7 +7,7 @@
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { inStacks } from "../lib/scope";
-import { oneOf, safeGet, who } from "../lib/values";
+import { oneOf, presence, safeGet, who } from "../lib/values";
 
 /** Stateful resources whose loss destroys cardholder or personal data or the audit trail. */
 export const STATEFUL_TYPES = [
@@ -90,10 +90,34 @@ const RG_LOCK_TYPE = "azure-native:authorization:ManagementLockAtResourceGroupLe
 const SCOPE_LOCK_TYPE = "azure-native:authorization:ManagementLockByScope";
 const RG_TYPE = "azure-native:resources:ResourceGroup";
 const LOG_WORKSPACE_TYPE = "azure-native:operationalinsights:Workspace";
-const SENTINEL_TYPES = [
-  "azure-native:securityinsights:SentinelOnboardingState",
-  "azure-native:operationsmanagement:Solution",
-];
+const SENTINEL_ONBOARDING_TYPE = "azure-native:securityinsights:SentinelOnboardingState";
+const SENTINEL_SOLUTION_TYPE = "azure-native:operationsmanagement:Solution";
+const SENTINEL_TYPES = [SENTINEL_ONBOARDING_TYPE, SENTINEL_SOLUTION_TYPE];
+
+/**
+ * Whether a `ManagementLockAtResourceLevel` locks `target` itself: its resource group, provider namespace, parent
+ * path, type and name, put together, end `target`'s id (case-insensitively). A lock on a child (`parentResourcePath`
+ * "servers/sql-a", `resourceType` "databases") or on a sibling does not hold `target`, even though it depends on it.
+ * When a part or the id is unknown during preview, `resourceName` decides: its recorded property dependency, else its
+ * value against `target`'s name, else (neither known nor recorded) a plain dependency on `target`.
+ */
+function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boolean {
+  const id = safeGet(target.props, "id");
+  const keys = ["resourceGroupName", "resourceProviderNamespace", "parentResourcePath", "resourceType", "resourceName"];
+  const parts = keys.map((k) => {
+    const state = presence(lock.props, k);
+    // An empty parent path is a top-level resource (the API takes "").
+    if (state === "absent") return k === "parentResourcePath" ? "" : undefined;
+    const value = state === "set" ? safeGet(lock.props, k) : undefined;
+    return typeof value === "string" ? value.replace(/^\/+|\/+$/g, "") : undefined;
+  });
+  if (typeof id !== "string" || id.length === 0 || parts.some((p) => p === undefined)) {
+    return refersTo(lock, target, { properties: ["resourceName"], byName: {} });
+  }
+  const [group, namespace, parentPath, type, name] = parts as string[];
+  const path = `/resourceGroups/${group}/providers/${namespace}/${parentPath ? `${parentPath}/` : ""}${type}/${name}`;
+  return id.toLowerCase().endsWith(path.toLowerCase());
+}
 
 /** Resource groups a resource depends on (through `resourceGroupName` or a plain dependency). */
 function resourceGroupsOf(r: PolicyResource): string[] {
@@ -140,15 +164,18 @@ export const requireManagementLock = stackPolicy(
     // a workspace Sentinel is onboarded on (onboarding state or SecurityInsights solution wired to it) is guarded by
     // `protect` (the rule above) and the workspace's soft delete instead.
     const sentinel = args.resources.filter((r) => SENTINEL_TYPES.includes(r.type));
+    // The workspace itself (the onboarding's workspaceName in its resource group, or the solution's
+    // properties.workspaceResourceId exactly): Sentinel on another workspace that merely depends on this one, or
+    // whose id starts with this one's, does not exempt it.
     const hostsSentinel = (r: PolicyResource) =>
       r.type === LOG_WORKSPACE_TYPE &&
-      sentinel.some(
-        (s) =>
-          refersTo(s, r) ||
-          refersTo(s, r, {
-            properties: ["workspaceName", "workspaceResourceId"],
-            byName: { nameKeys: ["workspaceName"] },
-          }),
+      sentinel.some((s) =>
+        s.type === SENTINEL_SOLUTION_TYPE
+          ? pointsAt(s, r, ["properties", "workspaceResourceId"])
+          : refersTo(s, r, {
+              properties: ["workspaceName"],
+              byName: { nameKeys: ["workspaceName"], siblingKeys: ["resourceGroupName"] },
+            }),
       );
     const targets = args.resources.filter(
       (r) => resourceTypes.includes(r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
@@ -163,15 +190,13 @@ export const requireManagementLock = stackPolicy(
     );
     for (const target of targets) {
       const groups = resourceGroupsOf(target);
-      // Any dependency counts; the id is looked for in `resourceName`/`scope` too, since searching the whole props
-      // finds nothing while another input (e.g. resourceGroupName) is unknown.
+      // The resource itself, never a child: a lock on a pool or a database does not hold its parent.
       const locked = locks.some((lock) =>
         lock.type === RG_LOCK_TYPE
           ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
           : lock.type === SCOPE_LOCK_TYPE
-            ? // The resource itself: a lock on a child (a pool, a database) does not hold its parent.
-              pointsAt(lock, target, "scope")
-            : refersTo(lock, target) || refersTo(lock, target, { properties: ["resourceName", "scope"] }),
+            ? pointsAt(lock, target, "scope")
+            : resourceLockPointsAt(lock, target),
       );
       if (!locked) {
         report(

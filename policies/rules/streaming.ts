@@ -4,7 +4,7 @@
  * (network), 3.5/3.6 (encryption, CMK), 4.2.1 (transport), 7.2/8.2/8.6 (no shared keys, managed identities);
  * GDPR Art. 25 and 32. The catalogue has no rows for these services; the rules mirror the storage/Key Vault ones.
  */
-import type { Policies, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type * as eventhub from "@pulumi/azure-native/eventhub";
 import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import type * as web from "@pulumi/azure-native/web";
@@ -473,6 +473,21 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
   },
 );
 
+/**
+ * Whether a WebAppFtpAllowed / WebAppScmAllowed resource is `app`'s: once deployed, its id is the app's id plus
+ * `/basicPublishingCredentialsPolicies/ftp` (or `scm`), and its `name` output is just "ftp"/"scm"; before, its `name`
+ * input names the app (the app's name output wired in, or the same name). A policy that merely depends on the app
+ * (e.g. dependsOn, to sequence writes) but is another app's does not count.
+ */
+function basicAuthPolicyOf(policy: PolicyResource, app: PolicyResource, type: string): boolean {
+  const id = safeGet(policy.props, "id");
+  const appId = safeGet(app.props, "id");
+  if (typeof id === "string" && typeof appId === "string" && appId.length > 0) {
+    return sameText(id, `${appId}/basicPublishingCredentialsPolicies/${type === FTP_ALLOWED ? "ftp" : "scm"}`);
+  }
+  return refersTo(policy, app, { properties: ["name"], byName: {} });
+}
+
 export const webBasicAuthCoverage = stackPolicy(
   {
     name: "azure-native-web-webapp-missing-basic-auth-policies",
@@ -493,10 +508,7 @@ export const webBasicAuthCoverage = stackPolicy(
     const disabled = (type: string) => ofType(args.resources, type).filter((p) => safeGet(p.props, "allow") === false);
     for (const app of apps) {
       for (const type of [FTP_ALLOWED, SCM_ALLOWED]) {
-        // Wired to the app (any dependency, or its id), or naming it in `name`.
-        const found = disabled(type).some(
-          (p) => refersTo(p, app) || refersTo(p, app, { properties: ["name"], byName: {} }),
-        );
+        const found = disabled(type).some((p) => basicAuthPolicyOf(p, app, type));
         if (!found) {
           report(
             `${app.name} (${app.urn}) has no ${type.split(":")[2]} with allow false: add one with name set from the app's name.`,

@@ -22,12 +22,20 @@ const DOCS = "https://learn.microsoft.com/azure/synapse-analytics";
 /** Re-exported for the rule's tests: the reader lives in policies/lib/templates.ts. */
 export { templateResources };
 
-/** True when the deployment targets `workspace`: a dependency on it, or its name as the `workspaceName` parameter. */
+/**
+ * True when the deployment targets `workspace`: its `workspaceName` parameter names it. When the parameter or the
+ * workspace's name is unknown during preview (or the template takes no such parameter), the engine's property
+ * dependency of `properties` on the workspace decides. A known parameter naming another workspace wins over that
+ * dependency (another output of this workspace, e.g. its identity, may flow into a deployment for another one),
+ * and the workspace's id appearing somewhere in the properties (e.g. a pool's id, which starts with it) does not
+ * count.
+ */
 function deploymentTargets(deployment: PolicyResource, workspace: PolicyResource): boolean {
-  if (refersTo(deployment, workspace, { properties: ["properties"] })) return true;
-  const param = valueAt(deployment.props, "properties", "parameters", "workspaceName", "value");
+  const path = ["properties", "parameters", "workspaceName", "value"];
+  const param = presence(deployment.props, ...path) === "set" ? valueAt(deployment.props, ...path) : undefined;
   const name = safeGet(workspace.props, "workspaceName") ?? safeGet(workspace.props, "name");
-  return typeof param === "string" && typeof name === "string" && sameText(param, name);
+  if (typeof param === "string" && typeof name === "string") return sameText(param, name);
+  return (deployment.propertyDependencies["properties"] ?? []).some((d) => d.urn === workspace.urn);
 }
 
 /** One workspace SQL setting the stack rule looks for. */

@@ -288,6 +288,17 @@ describe("policies/keyvault", () => {
       const r = await expectFail(vaultExpiryAlerts, [v], /kv-pay-dev-weu .*has no Event Grid system topic/);
       assert.equal(r.urn, v.urn);
     });
+    it("matches the topic's source to the vault's exact id, not to a vault whose name starts with it", async () => {
+      const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-pay-dev-weu";
+      const withId = { ...v, outputs: { ...v.outputs, id } };
+      const byId = (source: string) => ({ ...topic(source), propertyDependencies: {} });
+      await expectPass(vaultExpiryAlerts, [withId, byId(id.toUpperCase()), near, expired]);
+      await expectFail(
+        vaultExpiryAlerts,
+        [withId, byId(`${id}-cmk`), near, expired],
+        /kv-pay-dev-weu .*has no Event Grid system topic/,
+      );
+    });
     it("fails when no subscription routes KeyExpired", () =>
       expectFail(
         vaultExpiryAlerts,

@@ -3,7 +3,15 @@ import { unknownCheckingProxy, type PolicyResource, type ResourceValidationArgs 
 import { AVERAGE_CALENDAR, isoDurationDays, KEY_VAULT_CALENDAR } from "../../policies/lib/duration";
 import { checkExemption } from "../../policies/lib/exemptions";
 import { firewallRangeProblem, firewallRuleProblem, ipv4, ipv4Range } from "../../policies/lib/network";
-import { references, refersTo, stackOfUrn, stringListKnob } from "../../policies/lib/policy";
+import {
+  listPointsAt,
+  pointsAt,
+  quotesId,
+  references,
+  refersTo,
+  stackOfUrn,
+  stringListKnob,
+} from "../../policies/lib/policy";
 import {
   inScopeKnob,
   inStacks,
@@ -324,6 +332,90 @@ describe("policies/lib", () => {
         );
         assert.equal(refersTo(elsewhere, db, CHILD), false);
         assert.equal(refersTo(resource("ltr", { databaseName: UNKNOWN }), db, CHILD), false);
+      });
+    });
+  });
+
+  describe("pointsAt, listPointsAt and quotesId (exact ids)", () => {
+    const ID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos";
+    const target = resource("cosmos", { id: ID });
+    const unknownId = resource("cosmos-new", { id: UNKNOWN });
+    const child = `${ID}/sqlDatabases/payments`;
+    const sibling = `${ID}-replica`;
+
+    it("pointsAt reads a nested path, and falls back on its first segment's property dependency", () => {
+      const solution = (workspaceResourceId: string, deps: Record<string, PolicyResource[]> = {}) =>
+        resource("solution", { properties: { workspaceResourceId } }, { propertyDependencies: deps });
+      const at = ["properties", "workspaceResourceId"];
+      assert.equal(pointsAt(solution(ID.toUpperCase()), target, at), true);
+      assert.equal(pointsAt(solution(child, { properties: [target] }), target, at), false, "known value decides");
+      assert.equal(pointsAt(solution(UNKNOWN, { properties: [target] }), target, at), true);
+      assert.equal(pointsAt(solution(UNKNOWN), target, at), false);
+    });
+
+    describe("listPointsAt", () => {
+      it("matches one element exactly, case-insensitively, never a child or a sibling whose name extends it", () => {
+        assert.equal(listPointsAt(resource("alert", { scopes: ["/other", ID.toUpperCase()] }), target, "scopes"), true);
+        assert.equal(listPointsAt(resource("alert", { scopes: [child, sibling] }), target, "scopes"), false);
+        assert.equal(listPointsAt(resource("alert", { scopes: [] }), target, "scopes"), false);
+        assert.equal(listPointsAt(resource("alert", {}), target, "scopes"), false);
+      });
+      it("reads each element's key, and accepts the given sub-resource suffixes", () => {
+        const pe = (id: string) => resource("pe", { connections: [{ name: "c", privateLinkServiceId: id }] });
+        const opts = { key: "privateLinkServiceId" };
+        assert.equal(listPointsAt(pe(ID), target, "connections", opts), true);
+        assert.equal(listPointsAt(pe(sibling), target, "connections", opts), false);
+        assert.equal(listPointsAt(pe(ID), target, "connections"), false, "the element itself is not a string");
+        const suffixes = ["/sqlDatabases/payments"];
+        assert.equal(listPointsAt(resource("a", { scopes: [child] }), target, "scopes", { suffixes }), true);
+      });
+      it("lets the property dependency decide when the list, an element or the id is unknown, without throwing", () => {
+        const wired = { propertyDependencies: { scopes: [target] } };
+        const plainDep = { dependencies: [target] };
+        assert.equal(listPointsAt(resource("a", { scopes: UNKNOWN }, wired), target, "scopes"), true);
+        assert.equal(listPointsAt(resource("a", { scopes: ["/other", UNKNOWN] }, wired), target, "scopes"), true);
+        assert.equal(listPointsAt(resource("a", { scopes: [UNKNOWN] }, plainDep), target, "scopes"), false);
+        assert.equal(listPointsAt(resource("a", { scopes: [child] }, wired), target, "scopes"), false, "known wins");
+        const pe = resource("pe", { connections: [{ privateLinkServiceId: UNKNOWN }] });
+        assert.doesNotThrow(() => listPointsAt(pe, target, "connections", { key: "privateLinkServiceId" }));
+        const scoped = resource("a", { scopes: [ID] }, { propertyDependencies: { scopes: [unknownId] } });
+        assert.equal(listPointsAt(scoped, unknownId, "scopes"), true, "b's id unknown: the dependency decides");
+      });
+    });
+
+    describe("quotesId", () => {
+      const criteria = (query: unknown, dimensions: unknown[] = []) => ({ allOf: [{ query, dimensions }] });
+      it("finds the id as a quoted literal of a query, or as a whole value, case-insensitively", () => {
+        const q = (text: string) => resource("alert", { criteria: criteria(text) });
+        assert.equal(quotesId(q(`T | where _ResourceId =~ "${ID.toUpperCase()}"`), target, "criteria"), true);
+        assert.equal(quotesId(q(`T | where _ResourceId in~ ('/other', '${ID}')`), target, "criteria"), true);
+        const dimension = resource("alert", {
+          criteria: criteria("T", [{ name: "_ResourceId", operator: "Include", values: [ID] }]),
+        });
+        assert.equal(quotesId(dimension, target, "criteria"), true);
+      });
+      it("does not take a child's or a sibling's id, or an unquoted mention, for the target", () => {
+        const q = (text: string) => resource("alert", { criteria: criteria(text) }, { dependencies: [target] });
+        assert.equal(quotesId(q(`T | where _ResourceId =~ "${child}"`), target, "criteria"), false);
+        assert.equal(quotesId(q(`T | where _ResourceId =~ "${sibling}"`), target, "criteria"), false);
+        assert.equal(quotesId(q(`T | where _ResourceId startswith "${ID}/"`), target, "criteria"), false);
+        assert.equal(quotesId(q("T | take 1"), target, "criteria"), false);
+      });
+      it("lets the property dependency decide when the query or the id is unknown, without throwing", () => {
+        const wired = { propertyDependencies: { criteria: [target] } };
+        const partly = resource("alert", { criteria: criteria(UNKNOWN) }, wired);
+        assert.doesNotThrow(() => quotesId(partly, target, "criteria"));
+        assert.equal(quotesId(partly, target, "criteria"), true);
+        assert.equal(quotesId(resource("alert", { criteria: UNKNOWN }, wired), target, "criteria"), true);
+        assert.equal(quotesId(resource("alert", { criteria: criteria(UNKNOWN) }), target, "criteria"), false);
+        const known = resource("alert", { criteria: criteria(`T | where _ResourceId =~ "${child}"`) }, wired);
+        assert.equal(quotesId(known, target, "criteria"), false, "a known query decides");
+        const forNew = resource(
+          "alert",
+          { criteria: criteria("T") },
+          { propertyDependencies: { criteria: [unknownId] } },
+        );
+        assert.equal(quotesId(forNew, unknownId, "criteria"), true, "b's id unknown: the dependency decides");
       });
     });
   });

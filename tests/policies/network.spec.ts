@@ -558,6 +558,31 @@ describe("policies/network", () => {
       );
       return expectPass(privateEndpointCoverage, [kv, st, kvPe, manual]);
     });
+    it("does not count an endpoint to a service whose name starts with this one's (an id prefix)", () => {
+      const { kv, st, kvPe, stPe } = privateEndpointStack();
+      const sibling = `${String(st.outputs.id)}archive`;
+      return expectFail(
+        privateEndpointCoverage,
+        [kv, st, kvPe, mutate(stPe, "privateLinkServiceConnections.0.privateLinkServiceId", sibling)],
+        /stpaydevweu \(urn:.*StorageAccount::stpaydevweu\) has no private endpoint/,
+      );
+    });
+    it("matches the service's id case-insensitively, and an unknown id through the property dependency", async () => {
+      const { kv, st, kvPe, stPe } = privateEndpointStack();
+      const upper = String(st.outputs.id).toUpperCase();
+      await expectPass(privateEndpointCoverage, [
+        kv,
+        st,
+        kvPe,
+        mutate(stPe, "privateLinkServiceConnections.0.privateLinkServiceId", upper),
+      ]);
+      // The vault's endpoint: its privateLinkServiceId is unknown, wired by URN; without the wiring it counts no more.
+      await expectFail(
+        privateEndpointCoverage,
+        [kv, st, stPe, { ...kvPe, propertyDependencies: {}, dependencies: [kv.urn] }],
+        /kv-pay-dev-weu .*has no private endpoint/,
+      );
+    });
     it("honours resourceTypes", () => {
       const { kv, st, stPe } = privateEndpointStack();
       return expectPass(privateEndpointCoverage, [kv, st, stPe], {

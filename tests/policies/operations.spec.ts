@@ -4,7 +4,7 @@ import { alertActionGroup, dataStoreAlerts, operationsPolicies, prodSentinel } f
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { diagnosticSetting, workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, RG_NAME } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
 
 const AG_ID = armId("Microsoft.Insights", "actionGroups/ag-pay-dev-weu-p1");
 const COSMOS_ID = armId("Microsoft.DocumentDB", "databaseAccounts/cosmos-pay-dev-weu-1a2b");
@@ -36,15 +36,25 @@ function metricAlert(
   return target ? { ...record, propertyDependencies: { scopes: [target.urn] }, dependencies: [target.urn] } : record;
 }
 
-/** A log alert on the workspace whose query names `target` (its id flows into `criteria`). */
-function logAlert(target: ResourceRecord | undefined, actionGroups: unknown = [AG_ID]): ResourceRecord {
+/** The operations tier's KQL filter on one resource (components/operations/sla.ts). */
+const onResource = (id: string) => `CDBDataPlaneRequests\n| where _ResourceId =~ "${id}"\n| take 1`;
+
+/**
+ * A log alert on the workspace whose query names `target` (its id flows into `criteria`): `query` (default: the
+ * target's id, or none without a target).
+ */
+function logAlert(
+  target: ResourceRecord | undefined,
+  actionGroups: unknown = [AG_ID],
+  query = target ? onResource(String(target.outputs.id)) : "CDBDataPlaneRequests | take 1",
+): ResourceRecord {
   const record = resourceRecord("azure-native:monitor:ScheduledQueryRule", "alert-cosmos-latency-p99", {
     resourceGroupName: RG_NAME,
     location: "westeurope",
     severity: 1,
     scopes: [WORKSPACE_ID],
     criteria: {
-      allOf: [{ query: "CDBDataPlaneRequests | take 1", timeAggregation: "Count", operator: "GreaterThan" }],
+      allOf: [{ query, timeAggregation: "Count", operator: "GreaterThan" }],
     },
     actions: { actionGroups },
   });
@@ -77,6 +87,38 @@ describe("policies/operations", () => {
         dataStoreAlerts,
         watched((t) => logAlert(t)),
       ));
+    it("passes alerts that name the data store's exact id (metric scope, log query), whatever the case", async () => {
+      await expectPass(
+        dataStoreAlerts,
+        watched((t) => mutate(metricAlert(t), "scopes", [WORKSPACE_ID, COSMOS_ID.toUpperCase()])),
+      );
+      await expectPass(
+        dataStoreAlerts,
+        watched((t) => ({ ...logAlert(t), propertyDependencies: {}, dependencies: [] })),
+      );
+    });
+    it("passes a log alert whose query is unknown during preview, wired to the data store", () =>
+      expectPass(
+        dataStoreAlerts,
+        watched((t) => logAlert(t, [AG_ID], UNKNOWN)),
+      ));
+    it("does not count alerts on a child or on a sibling whose name starts with the data store's (an id prefix)", async () => {
+      const child = `${COSMOS_ID}/sqlDatabases/payments`;
+      const sibling = `${COSMOS_ID}-replica`;
+      for (const id of [child, sibling]) {
+        // Wired to the account (the id was built from its id), but the known value names another resource.
+        await expectFail(
+          dataStoreAlerts,
+          watched((t) => mutate(metricAlert(t), "scopes", [id])),
+          /cosmos-pay-dev-weu \(azure-native:cosmosdb:DatabaseAccount\): no alert rule watches it/,
+        );
+        await expectFail(
+          dataStoreAlerts,
+          watched((t) => logAlert(t, [AG_ID], onResource(id))),
+          /cosmos-pay-dev-weu \(azure-native:cosmosdb:DatabaseAccount\): no alert rule watches it/,
+        );
+      }
+    });
     it("fails a data store that no alert watches", () =>
       expectFail(
         dataStoreAlerts,
@@ -162,6 +204,18 @@ describe("policies/operations", () => {
         { stack: "prod" },
       );
       return expectFail(prodSentinel, [workspace("prod"), elsewhere], /without Microsoft Sentinel/);
+    });
+    it("matches by name within the workspace's resource group (names are unique per group only)", async () => {
+      const ws = mutate(mutate(workspace("prod"), "workspaceName", "log-pay-prod-weu"), "resourceGroupName", RG_NAME);
+      const byName = (resourceGroupName: string) =>
+        resourceRecord(
+          "azure-native:securityinsights:SentinelOnboardingState",
+          "sentinel",
+          { resourceGroupName, workspaceName: "log-pay-prod-weu", sentinelOnboardingStateName: "default" },
+          { stack: "prod" },
+        );
+      await expectPass(prodSentinel, [ws, byName(RG_NAME)]);
+      await expectFail(prodSentinel, [ws, byName("rg-other")], /without Microsoft Sentinel/);
     });
     it("is not applicable outside prod", () => expectNotApplicable(prodSentinel, [workspace("dev")]));
   });

@@ -3,8 +3,8 @@ import { protectionPolicies, requireManagementLock, requireProtect } from "../..
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { mlWorkspace } from "./fixtures/ml";
-import { workspace } from "./fixtures/monitor";
-import { armId, protectionStack } from "./fixtures/protection";
+import { workspace, WORKSPACE_ID } from "./fixtures/monitor";
+import { armId, protectionStack, RG_NAME } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/protection", () => {
@@ -112,6 +112,60 @@ describe("policies/protection", () => {
       );
       await expectPass(requireManagementLock, [rg, sql, st, sqlLock, unknownScope]);
     });
+    it("matches a ManagementLockAtResourceLevel by its resource group, namespace, type and name (ids known)", () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const st = {
+        ...storage,
+        outputs: { ...storage.outputs, id: armId("Microsoft.Storage", "storageAccounts/stpayprodweu") },
+      };
+      const lock = resourceRecord(
+        "azure-native:authorization:ManagementLockAtResourceLevel",
+        "lock-stpayprodweu",
+        {
+          level: "CanNotDelete",
+          resourceGroupName: RG_NAME,
+          resourceProviderNamespace: "Microsoft.Storage",
+          parentResourcePath: "",
+          resourceType: "storageAccounts",
+          resourceName: "STPAYPRODWEU",
+        },
+        { stack: "prod" },
+      );
+      return expectPass(requireManagementLock, [rg, sql, st, sqlLock, lock]);
+    });
+    it("does not count a ManagementLockAtResourceLevel on a child that depends on the resource", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const st = {
+        ...storage,
+        outputs: { ...storage.outputs, id: armId("Microsoft.Storage", "storageAccounts/stpayprodweu") },
+      };
+      const container = resourceRecord("azure-native:storage:BlobContainer", "raw", { containerName: "raw" });
+      const onChild = (known: boolean) =>
+        resourceRecord(
+          "azure-native:authorization:ManagementLockAtResourceLevel",
+          "lock-st-container",
+          {
+            level: "CanNotDelete",
+            resourceGroupName: known ? RG_NAME : UNKNOWN,
+            resourceProviderNamespace: "Microsoft.Storage",
+            parentResourcePath: known ? "storageAccounts/stpayprodweu/blobServices/default" : UNKNOWN,
+            resourceType: "containers",
+            resourceName: known ? "raw" : UNKNOWN,
+          },
+          {
+            stack: "prod",
+            propertyDependencies: { parentResourcePath: [st.urn], resourceName: [container.urn] },
+            dependencies: [st.urn, container.urn],
+          },
+        );
+      for (const known of [true, false]) {
+        await expectFail(
+          requireManagementLock,
+          [rg, sql, st, sqlLock, container, onChild(known)],
+          /stpayprodweu .*has no management lock/,
+        );
+      }
+    });
     it("does not count a NotSpecified lock", () => {
       const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
       return expectFail(
@@ -162,6 +216,38 @@ describe("policies/protection", () => {
         { stack: "prod" },
       );
       await expectFail(requireManagementLock, [...all, ws, elsewhere], /log-pay-dev-weu .*has no management lock/);
+    });
+    it("does not exempt a workspace Sentinel only depends on, or whose id is a prefix of Sentinel's workspace", async () => {
+      const { all } = protectionStack();
+      // Its name known, as the program declares it (a literal workspaceName).
+      const named = mutate(inStack(workspace(), "prod"), "workspaceName", "log-pay-dev-weu");
+      const ws = { ...mutate(named, "resourceGroupName", RG_NAME), protect: true };
+      // Onboarded on another workspace, sequenced after this one.
+      const elsewhere = resourceRecord(
+        "azure-native:securityinsights:SentinelOnboardingState",
+        "operations-sentinel",
+        { resourceGroupName: "rg-other", workspaceName: "log-other", sentinelOnboardingStateName: "default" },
+        { stack: "prod", dependencies: [ws.urn] },
+      );
+      await expectFail(requireManagementLock, [...all, ws, elsewhere], /log-pay-dev-weu .*has no management lock/);
+      // The same workspace name in another resource group is another workspace.
+      const otherGroup = mutate(elsewhere, "workspaceName", "log-pay-dev-weu");
+      await expectFail(requireManagementLock, [...all, ws, otherGroup], /log-pay-dev-weu .*has no management lock/);
+      await expectPass(requireManagementLock, [...all, ws, mutate(otherGroup, "resourceGroupName", RG_NAME)]);
+      // A SecurityInsights solution names its workspace in properties.workspaceResourceId: exactly this one exempts it.
+      const solution = (workspaceResourceId: string) =>
+        resourceRecord(
+          "azure-native:operationsmanagement:Solution",
+          "operations-securityinsights",
+          { resourceGroupName: RG_NAME, properties: { workspaceResourceId } },
+          { stack: "prod", dependencies: [ws.urn] },
+        );
+      await expectPass(requireManagementLock, [...all, ws, solution(WORKSPACE_ID.toUpperCase())]);
+      await expectFail(
+        requireManagementLock,
+        [...all, ws, solution(`${WORKSPACE_ID}-archive`)],
+        /log-pay-dev-weu .*has no management lock/,
+      );
     });
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireManagementLock, [protectionStack("dev").sql]));

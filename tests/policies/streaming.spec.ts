@@ -32,6 +32,7 @@ import {
   streamOutput,
 } from "./fixtures/streaming";
 import { vault } from "./fixtures/keyvault";
+import { armId } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
 
 const ns = eventHubNamespace;
@@ -350,6 +351,48 @@ describe("policies/streaming", () => {
           /func-pay-dev-weu \(urn:pulumi:dev::payments-data-platform::azure-native:web:WebApp::func-pay-dev-weu\) has no WebAppScmAllowed with allow false/,
         );
         assert.equal(r.violations[0].urn, app().urn);
+      });
+      it("does not count a policy that only depends on the app but names another app", () =>
+        expectFail(
+          webBasicAuthCoverage,
+          [
+            app(),
+            basicAuthPolicy("WebAppFtpAllowed", app()),
+            // Sequenced after the app (dependsOn), but for another site.
+            {
+              ...mutate(basicAuthPolicy("WebAppScmAllowed", app()), "name", "func-pay-other-weu"),
+              propertyDependencies: {},
+              dependencies: [app().urn],
+            },
+          ],
+          /func-pay-dev-weu .*has no WebAppScmAllowed with allow false/,
+        ));
+      it("matches deployed policies by id (their name output is then just ftp/scm), not another app's", async () => {
+        const appId = armId("Microsoft.Web", "sites/func-pay-dev-weu");
+        const deployedApp = { ...app(), outputs: { ...app().outputs, id: appId } };
+        const deployed = (type: "WebAppFtpAllowed" | "WebAppScmAllowed", siteId: string) => {
+          const kind = type === "WebAppFtpAllowed" ? "ftp" : "scm";
+          const p = basicAuthPolicy(type, app());
+          return {
+            ...p,
+            outputs: { ...p.outputs, name: kind, id: `${siteId}/basicPublishingCredentialsPolicies/${kind}` },
+          };
+        };
+        await expectPass(webBasicAuthCoverage, [
+          deployedApp,
+          { ...deployed("WebAppFtpAllowed", appId.toUpperCase()), propertyDependencies: {} },
+          { ...deployed("WebAppScmAllowed", appId), propertyDependencies: {} },
+        ]);
+        await expectFail(
+          webBasicAuthCoverage,
+          [
+            deployedApp,
+            deployed("WebAppFtpAllowed", appId),
+            // Recorded against this app, but deployed on another site.
+            deployed("WebAppScmAllowed", armId("Microsoft.Web", "sites/func-pay-dev-weu-2")),
+          ],
+          /func-pay-dev-weu .*has no WebAppScmAllowed with allow false/,
+        );
       });
       it("does not count a policy with allow true", () =>
         expectFail(

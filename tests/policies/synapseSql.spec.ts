@@ -149,6 +149,43 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, "properties.parameters.workspaceName.value", "synw-other")],
         /has no SQL auditing/,
       ));
+    it("fails auditing for another workspace even when the deployment depends on this one", () =>
+      expectFail(
+        synapseAuditing,
+        [
+          ws,
+          {
+            // This workspace's identity flows into the deployment's properties; the parameter names another one.
+            ...mutate(security, "properties.parameters.workspaceName.value", "synw-other"),
+            propertyDependencies: { properties: [ws.urn] },
+            dependencies: [ws.urn],
+          },
+        ],
+        /synw-pay-dev-weu .*has no SQL auditing/,
+      ));
+    it("does not take a pool's id in the deployment (it starts with the workspace's) for the workspace", () => {
+      const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/synw-pay-dev-weu";
+      return expectFail(
+        synapseAuditing,
+        [
+          { ...ws, outputs: { ...ws.outputs, id } },
+          mutate(
+            mutate(security, "properties.parameters.workspaceName.value", "synw-other"),
+            "properties.parameters.poolId",
+            { value: `${id}/sqlPools/dw` },
+          ),
+        ],
+        /synw-pay-dev-weu .*has no SQL auditing/,
+      );
+    });
+    it("passes a deployment whose workspaceName is unknown during preview, wired to the workspace", () =>
+      expectPass(synapseAuditing, [
+        ws,
+        {
+          ...mutate(security, "properties.parameters.workspaceName.value", UNKNOWN),
+          propertyDependencies: { properties: [ws.urn] },
+        },
+      ]));
     it("fails auditing switched off", () =>
       expectFail(
         synapseAuditing,
