@@ -460,7 +460,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(sdb.inputs.serverName, secondary.inputs.serverName);
         assert.equal(sdb.inputs.databaseName, DATABASE_NAME);
         assert.equal(sdb.inputs.location, "northeurope");
-        for (const k of ["sku", "zoneRedundant", "readScale", "requestedBackupStorageRedundancy", "licenseType"]) {
+        assert.equal(sdb.inputs.readScale, "Disabled", "no read-scale routing on a standby replica");
+        for (const k of ["sku", "zoneRedundant", "requestedBackupStorageRedundancy", "licenseType"]) {
           assert.deepEqual(sdb.inputs[k], db.inputs[k], k);
         }
         assert.equal(sdb.inputs.isLedgerOn, undefined, "inherited from the primary");

@@ -270,6 +270,10 @@ export class Oltp extends pulumi.ComponentResource {
           secondaryType: sql.SecondaryType[secondaryType],
           sourceDatabaseId: database.id,
           ...this.replicaSettings(),
+          // A standby replica takes no read-scale routing (the SQL resource provider refuses it with
+          // InvalidStandbyGeoReadScale, Microsoft's error list for database operations); a readable one mirrors the
+          // primary.
+          ...(secondaryType === "Standby" ? { readScale: sql.DatabaseReadScale.Disabled } : {}),
           ...serverlessSettings(s),
           tags: this.tags,
         },

@@ -4,7 +4,7 @@
  * plans, the resource providers a stack needs). One reader, so all of them see the same entries.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { safeGet, valueAt } from "./values";
+import { presence, safeGet, valueAt } from "./values";
 
 /** Whether a template entry is deployed: its `condition` is true (or absent), or an expression not evaluated here. */
 export type Deployed = true | "unknown";
@@ -31,33 +31,64 @@ export interface TemplateResource {
  * deployed and is left out; one whose condition cannot be evaluated is kept with `deployed: "unknown"`.
  */
 export function templateResources(deployment: Pick<PolicyResource, "props">): TemplateResource[] {
+  if (presence(deployment.props, "properties", "template", "resources") !== "set") return [];
   const template = valueAt(deployment.props, "properties", "template");
   const resources = valueAt(template, "resources");
   if (!Array.isArray(resources)) return [];
-  const scope: Scope = {
-    template,
-    parameters: valueAt(deployment.props, "properties", "parameters"),
-    depth: 0,
-  };
+  const scope: Scope = { template, parameters: parametersOf(deployment.props), depth: 0 };
   const out: TemplateResource[] = [];
-  for (const r of resources) {
-    if (!r || typeof r !== "object") continue;
-    const entry = r as Record<string, unknown>;
-    const raw = safeGet(entry, "condition");
-    const condition = raw === undefined ? true : truth(evaluate(raw, scope));
+  for (let i = 0; i < resources.length; i++) {
+    // An entry unknown during preview cannot be read (not even its type): nothing to check.
+    if (presence(resources, String(i)) !== "set") continue;
+    const entry = safeGet(resources, String(i));
+    if (!entry || typeof entry !== "object") continue;
+    const raw = read(entry, "condition");
+    const condition =
+      raw.state === "absent" ? true : raw.state === "unknown" ? "unknown" : truth(evaluate(raw.value, scope));
     if (condition === false) continue;
+    const properties = read(entry, "properties");
     out.push({
-      type: String(entry.type ?? ""),
-      name: String(entry.name ?? ""),
-      properties: (entry.properties && typeof entry.properties === "object" ? entry.properties : {}) as Record<
+      type: String(read(entry, "type").value ?? ""),
+      name: String(read(entry, "name").value ?? ""),
+      properties: (properties.value && typeof properties.value === "object" ? properties.value : {}) as Record<
         string,
         unknown
       >,
       deployed: condition === true ? true : "unknown",
-      ...(raw === undefined ? {} : { condition: typeof raw === "string" ? raw : JSON.stringify(raw) }),
+      ...(raw.state === "absent"
+        ? {}
+        : { condition: raw.state === "unknown" ? "(unknown during preview)" : describe(raw.value) }),
     });
   }
   return out;
+}
+
+/** A condition as written, for messages. */
+function describe(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A key of an object that may hold preview unknowns: absent, unknown, or its value (never a throw). */
+function read(obj: unknown, key: string): { state: "absent" | "unknown" | "value"; value?: unknown } {
+  if (obj === null || typeof obj !== "object" || !(key in obj)) return { state: "absent" };
+  try {
+    const value = (obj as Record<string, unknown>)[key];
+    return value === undefined ? { state: "absent" } : { state: "value", value };
+  } catch {
+    return { state: "unknown" };
+  }
+}
+
+/**
+ * The deployment's parameter values: its inline `parameters`, or UNKNOWN when they are unknown during preview or
+ * come from a `parametersLink` (then no template default may stand in for them).
+ */
+function parametersOf(props: unknown): unknown {
+  const properties = valueAt(props, "properties");
+  const inline = read(properties, "parameters");
+  if (inline.state === "unknown") return UNKNOWN;
+  if (inline.state === "value") return inline.value;
+  return read(properties, "parametersLink").state === "absent" ? {} : UNKNOWN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -76,11 +107,12 @@ interface Scope {
   readonly depth: number;
 }
 
-/** A condition's truth: booleans, and the strings "true"/"false" (ARM accepts both), else unknown. */
+/**
+ * A condition's truth: booleans only. ARM documents `condition` as a boolean; whether it coerces a string is not
+ * documented, so a string is unknown (`bool()` converts one explicitly).
+ */
 function truth(v: Value): boolean | "unknown" {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
-  return "unknown";
+  return typeof v === "boolean" ? v : "unknown";
 }
 
 /** A template value: an expression string `[...]` is evaluated; `[[` escapes a literal bracket. */
@@ -171,17 +203,21 @@ class Parser {
   }
 }
 
-/** The entry of `obj` named `name`, case-insensitively (ARM parameter and variable names are). */
-function entryOf(obj: unknown, name: string): unknown {
-  if (!obj || typeof obj !== "object") return undefined;
+/**
+ * The entry of `obj` named `name`, case-insensitively (ARM parameter and variable names are): absent, UNKNOWN when
+ * `obj` or the entry is unknown during preview, else its value.
+ */
+function entryOf(obj: unknown, name: string): { state: "absent" | "unknown" | "value"; value?: unknown } {
+  if (obj === UNKNOWN) return { state: "unknown" };
+  if (obj === null || typeof obj !== "object") return { state: "absent" };
   let keys: string[];
   try {
     keys = Object.keys(obj);
   } catch {
-    return undefined;
+    return { state: "unknown" };
   }
   const key = keys.find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : safeGet(obj, key);
+  return key === undefined ? { state: "absent" } : read(obj, key);
 }
 
 function run(node: Node, scope: Scope): Value {
@@ -197,17 +233,23 @@ function run(node: Node, scope: Scope): Value {
       if (typeof name !== "string" || node.args.length !== 1) return UNKNOWN;
       // The deployment's value (a Key Vault reference or an unknown output stays unknown), else the default.
       const given = entryOf(scope.parameters, name);
-      if (given !== undefined) {
-        const v = safeGet(given, "value");
-        return v === undefined ? UNKNOWN : (v as Value);
+      if (given.state === "unknown") return UNKNOWN;
+      if (given.state === "value") {
+        const v = read(given.value, "value");
+        return v.state === "value" ? (v.value as Value) : UNKNOWN;
       }
-      const declared = entryOf(valueAt(scope.template, "parameters"), name);
-      return evaluate(safeGet(declared, "defaultValue"), scope);
+      const declared = entryOf(read(scope.template, "parameters").value ?? {}, name);
+      if (declared.state !== "value") return UNKNOWN;
+      const fallback = read(declared.value, "defaultValue");
+      return fallback.state === "value" ? evaluate(fallback.value, scope) : UNKNOWN;
     }
     case "variables": {
       const [name] = args();
       if (typeof name !== "string" || node.args.length !== 1) return UNKNOWN;
-      return evaluate(entryOf(valueAt(scope.template, "variables"), name), scope);
+      const variables = read(scope.template, "variables");
+      if (variables.state === "unknown") return UNKNOWN;
+      const variable = entryOf(variables.value ?? {}, name);
+      return variable.state === "value" ? evaluate(variable.value, scope) : UNKNOWN;
     }
     case "not": {
       const [v] = args();
@@ -223,16 +265,21 @@ function run(node: Node, scope: Scope): Value {
       return values.includes("unknown") ? UNKNOWN : !decisive;
     }
     case "bool": {
+      // bool('true'), bool('false'), bool(1), bool(0) (template-functions-logical#bool).
       const [v] = args();
       if (node.args.length !== 1) return UNKNOWN;
       if (typeof v === "number") return v !== 0;
-      const t = truth(v);
-      return t === "unknown" ? UNKNOWN : t;
+      if (typeof v === "boolean") return v;
+      if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
+      return UNKNOWN;
     }
     case "equals": {
       const [a, b] = args();
       if (node.args.length !== 2 || a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
       if (typeof a === "object" || typeof b === "object") return UNKNOWN;
+      // Different types (a "true" string against true()): ARM may have converted the value to the parameter's
+      // declared type, so no guess.
+      if (typeof a !== typeof b) return UNKNOWN;
       // Strings that differ only in case: ARM's case rules for equals() are not documented, so no guess.
       if (typeof a === "string" && typeof b === "string" && a !== b && a.toLowerCase() === b.toLowerCase()) {
         return UNKNOWN;

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { unknownCheckingProxy } from "@pulumi/policy";
 import {
   synapseAuditing,
   synapsePoolGeoBackup,
@@ -53,29 +54,34 @@ describe("policies/synapseSql", () => {
 
   describe("template conditions (parameters, variables, logical and comparison functions)", () => {
     /** The deployed state of a one-entry template with `condition`, parameters given and declared. */
+    /** Through the engine's unknown-checking proxy, as rules see props (UNKNOWN reads throw there). */
+    const stateOfProps = (properties: Record<string, unknown>) => {
+      const entries = templateResources({ props: unknownCheckingProxy(properties) as Record<string, unknown> });
+      return entries.length === 0 ? "not deployed" : entries[0].deployed;
+    };
+    const entry = (condition: unknown) => ({
+      type: "Microsoft.Synapse/workspaces/auditingSettings",
+      name: "x",
+      ...(condition === undefined ? {} : { condition }),
+    });
     const stateOf = (
       condition: unknown,
       given: Record<string, unknown> = {},
       declared: Record<string, unknown> = {},
       variables: Record<string, unknown> = {},
-    ) => {
-      const entries = templateResources({
-        props: {
-          properties: {
-            parameters: Object.fromEntries(Object.entries(given).map(([k, v]) => [k, { value: v }])),
-            template: {
-              parameters: Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, { defaultValue: v }])),
-              variables,
-              resources: [{ type: "Microsoft.Synapse/workspaces/auditingSettings", name: "x", condition }],
-            },
+    ) =>
+      stateOfProps({
+        properties: {
+          parameters: Object.fromEntries(Object.entries(given).map(([k, v]) => [k, { value: v }])),
+          template: {
+            parameters: Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, { defaultValue: v }])),
+            variables,
+            resources: [entry(condition)],
           },
         },
       });
-      return entries.length === 0 ? "not deployed" : entries[0].deployed;
-    };
     it("leaves out an entry whose condition is false, literally or through the deployment's parameters", () => {
       assert.equal(stateOf(false), "not deployed");
-      assert.equal(stateOf("false"), "not deployed");
       assert.equal(stateOf("[parameters('on')]", { on: false }), "not deployed");
       assert.equal(stateOf("[parameters('ON')]", { on: false }), "not deployed", "names are case-insensitive");
       assert.equal(stateOf("[parameters('on')]", {}, { on: false }), "not deployed", "the template's default");
@@ -103,6 +109,48 @@ describe("policies/synapseSql", () => {
       assert.equal(stateOf("[parameters('on')]", { on: UNKNOWN }), "unknown", "a value unknown during preview");
       assert.equal(stateOf("[parameters('on')"), "unknown", "malformed");
       assert.equal(stateOf("[variables('a')]", {}, {}, { a: "[variables('a')]" }), "unknown", "self-reference");
+      assert.equal(stateOf("false"), "unknown", "a string condition: ARM's coercion is undocumented");
+      assert.equal(stateOf("[equals(parameters('on'), true())]", { on: "true" }), "unknown", "types differ");
+    });
+    it("never takes a template default for a value unknown during preview or linked, and never throws", () => {
+      const declared = { parameters: { on: { type: "bool", defaultValue: false } } };
+      const resources = [entry("[parameters('on')]")];
+      assert.equal(
+        stateOfProps({ properties: { parameters: UNKNOWN, template: { ...declared, resources } } }),
+        "unknown",
+        "all parameters unknown",
+      );
+      assert.equal(
+        stateOfProps({ properties: { parameters: { on: UNKNOWN }, template: { ...declared, resources } } }),
+        "unknown",
+        "the parameter's entry unknown",
+      );
+      assert.equal(
+        stateOfProps({
+          properties: { parametersLink: { uri: "https://x/p.json" }, template: { ...declared, resources } },
+        }),
+        "unknown",
+        "parameters from a link",
+      );
+      assert.equal(
+        stateOfProps({ properties: { template: { ...declared, resources } } }),
+        "not deployed",
+        "no parameters given: the default applies",
+      );
+      assert.equal(
+        stateOfProps({ properties: { template: { resources: [{ ...entry(undefined), condition: UNKNOWN }] } } }),
+        "unknown",
+        "an unknown condition is not an absent one",
+      );
+      assert.deepEqual(
+        templateResources({
+          props: unknownCheckingProxy({
+            properties: { template: { resources: [UNKNOWN, entry(undefined)] } },
+          }) as Record<string, unknown>,
+        }).map((r) => r.deployed),
+        [true],
+        "an unknown entry is skipped, the next one read",
+      );
     });
   });
 
