@@ -21,7 +21,10 @@ export type Commitment = (typeof COMMITMENTS)[number];
  */
 export const usageSchema = z
   .object({
-    /** Pricing applied to the "committed" totals: reservation term and Azure Hybrid Benefit (SQL licences). */
+    /**
+     * Pricing applied to the "committed" totals: reservation term, and whether the Azure Hybrid Benefit that a SQL
+     * database declares (`licenseType: BasePrice`, `sql.hybridBenefit`) applies; it never applies to one that does not.
+     */
     commitment: z
       .object({
         term: z.enum(COMMITMENTS, { error: () => `must be one of ${COMMITMENTS.join(", ")}` }).default("3y"),
