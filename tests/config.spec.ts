@@ -121,10 +121,18 @@ describe("config", () => {
         /sql \(secondaryType\): got "Standby"; Standby needs a provisioned GP_Gen5, BC_Gen5 database/,
       );
     });
-    it("Azure Hybrid Benefit on serverless", () => {
+    it("Azure Hybrid Benefit on serverless or Hyperscale (no licence billed to bring one for)", () => {
       const raw = rawOf("dev");
       (raw.sql as { hybridBenefit: boolean }).hybridBenefit = true;
-      rejects(raw, "dev", /sql \(hybridBenefit\): got true; must be false on GP_S_Gen5/);
+      rejects(
+        raw,
+        "dev",
+        /sql \(hybridBenefit\): got true; must be false on GP_S_Gen5: Azure Hybrid Benefit applies to GP_Gen5, BC_Gen5 only/,
+      );
+      const hs = rawOf("prod");
+      (hs.sql as { sku: { name: string }; secondaryType: string }).sku.name = "HS_Gen5";
+      (hs.sql as { secondaryType: string }).secondaryType = "Geo";
+      rejects(hs, "prod", /sql \(hybridBenefit\): got true; must be false on HS_Gen5/);
     });
     it("an unknown Key Vault SKU", () => {
       rejects({ ...rawOf("dev"), keyVaultSku: "gold" }, "dev", /keyVaultSku: got "gold"; must be standard or premium/);

@@ -111,6 +111,20 @@ describe("cost: pricing rules on hand-made inputs", () => {
       assert.match(String(licence?.note), /declares no Azure Hybrid Benefit/);
     }
   });
+  it("SQL Hyperscale: compute and HA replicas, no licence line (Hyperscale bills no SQL licence)", () => {
+    const db = res(`${AN}:sql:Database`, {
+      sku: { name: "HS_Gen5", capacity: 4 },
+      highAvailabilityReplicaCount: 1,
+      serverName: "s",
+      databaseName: "d",
+    });
+    const lines = estimate([db], { stack: "t", usage: usage() }).lines;
+    assert.deepEqual(
+      lines.map((l) => l.priceId),
+      ["sql-hs-compute", "sql-hs-compute", "sql-storage-hs"],
+    );
+    close(lines[1].list, 4 * H * price("sql-hs-compute").list, "one HA replica");
+  });
   it("SQL standby geo-secondary: compute billed, no licence line (failover rights); a readable one pays its licence", () => {
     const primary = res(`${AN}:sql:Database`, {
       sku: { name: "BC_Gen5", capacity: 8 },

@@ -113,7 +113,14 @@ describe("oltp (pure helpers)", () => {
     );
     assert.throws(
       () => validateOltpArgs(argsFor({ ...dev.sql, hybridBenefit: true })),
-      /sql.hybridBenefit must be false on GP_S_Gen5/,
+      /sql.hybridBenefit must be false on GP_S_Gen5: Azure Hybrid Benefit applies to GP_Gen5 or BC_Gen5 only/,
+    );
+    assert.throws(
+      () =>
+        validateOltpArgs(
+          argsFor({ ...prod.sql, sku: { name: "HS_Gen5", capacity: 8 }, secondaryType: "Geo", hybridBenefit: true }),
+        ),
+      /sql.hybridBenefit must be false on HS_Gen5/,
     );
     assert.throws(() => validateOltpArgs(argsFor(prod.sql, { securityAlertEmails: [] })), /at least one recipient/);
   });

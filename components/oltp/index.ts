@@ -72,7 +72,7 @@
  */
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
-import { STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
+import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
 import {
   diagnosticSetting,
   lockFor,
@@ -133,8 +133,10 @@ export function validateOltpArgs(args: OltpArgs): void {
       `sql.secondaryType Standby needs a provisioned ${STANDBY_SKUS.join(" or ")} database (got ${s.sku.name}); use Geo`,
     );
   }
-  if (s.hybridBenefit && isServerless(s)) {
-    problems.push("sql.hybridBenefit must be false on GP_S_Gen5: Azure Hybrid Benefit does not apply to serverless");
+  if (s.hybridBenefit && !LICENSED_SKUS.includes(s.sku.name)) {
+    problems.push(
+      `sql.hybridBenefit must be false on ${s.sku.name}: Azure Hybrid Benefit applies to ${LICENSED_SKUS.join(" or ")} only`,
+    );
   }
   if (args.lock?.kind === "ReadOnly") {
     problems.push(
@@ -385,12 +387,13 @@ export class Oltp extends pulumi.ComponentResource {
       zoneRedundant: s.zoneRedundant,
       readScale: s.readScaleOut ? sql.DatabaseReadScale.Enabled : sql.DatabaseReadScale.Disabled,
       requestedBackupStorageRedundancy: sql.BackupStorageRedundancy[s.backupStorageRedundancy],
-      // Explicit both ways on provisioned compute (turning the benefit off must reach Azure); serverless has none.
-      ...(isServerless(s)
-        ? {}
-        : {
+      // Explicit both ways where a licence is billed (turning the benefit off must reach Azure); serverless and
+      // Hyperscale have none.
+      ...(LICENSED_SKUS.includes(s.sku.name)
+        ? {
             licenseType: s.hybridBenefit ? sql.DatabaseLicenseType.BasePrice : sql.DatabaseLicenseType.LicenseIncluded,
-          }),
+          }
+        : {}),
     };
   }
 

@@ -17,8 +17,14 @@ import {
 /** The failover group's geo-secondary types (Azure's `secondaryType`). */
 export const SQL_SECONDARY_TYPES = ["Standby", "Geo"] as const;
 export type SqlSecondaryType = (typeof SQL_SECONDARY_TYPES)[number];
-/** SKUs whose geo-secondary can be a licence-free standby replica (provisioned General Purpose, Business Critical). */
-export const STANDBY_SKUS: readonly string[] = ["GP_Gen5", "BC_Gen5"];
+/**
+ * SKUs billed a SQL licence, hence eligible for Azure Hybrid Benefit (`licenseType`): provisioned General Purpose and
+ * Business Critical. Serverless has no benefit (serverless-tier-overview), and "Hyperscale has no SQL software
+ * license fee" (service-tier-hyperscale).
+ */
+export const LICENSED_SKUS: readonly string[] = ["GP_Gen5", "BC_Gen5"];
+/** SKUs whose geo-secondary can be a licence-free standby replica: the licensed ones (standby-replica-how-to-configure). */
+export const STANDBY_SKUS: readonly string[] = LICENSED_SKUS;
 
 export const sqlSchema = z
   .object({
@@ -96,11 +102,11 @@ export const sqlSchema = z
         message: `Standby needs a provisioned ${list(STANDBY_SKUS)} database (not serverless, not Hyperscale); use Geo`,
       });
     }
-    if (sql.hybridBenefit && serverless) {
+    if (sql.hybridBenefit && !LICENSED_SKUS.includes(sql.sku.name)) {
       ctx.addIssue({
         code: "custom",
         path: ["hybridBenefit"],
-        message: "must be false on GP_S_Gen5: Azure Hybrid Benefit does not apply to serverless",
+        message: `must be false on ${sql.sku.name}: Azure Hybrid Benefit applies to ${list(LICENSED_SKUS)} only (serverless has none, Hyperscale bills no SQL licence)`,
       });
     }
     if (serverless && sql.sku.capacity > 80) {

@@ -119,7 +119,8 @@ export const sqlDatabase: Rule = (r, ctx) => {
       priceId: `sql-${tier}-compute`,
       quantity: vh,
     });
-    if (!standby) {
+    // "Hyperscale has no SQL software license fee" (service-tier-hyperscale): no licence line, on the replicas either.
+    if (!standby && tier !== "hs") {
       lines.push({
         meter: `SQL license${hybrid ? " (Azure Hybrid Benefit declared)" : ""}`,
         priceId: tier === "bc" ? "sql-license-bc" : "sql-license-gp",
@@ -131,7 +132,6 @@ export const sqlDatabase: Rule = (r, ctx) => {
     const replicas = tier === "hs" ? (num(r.inputs, "highAvailabilityReplicaCount") ?? 0) : 0;
     if (replicas > 0) {
       lines.push({ meter: `HA replicas ×${replicas}`, priceId: "sql-hs-compute", quantity: vh * replicas });
-      lines.push({ meter: "HA replicas licence", priceId: "sql-license-gp", quantity: vh * replicas, ...licence });
     }
   } else {
     return notEstimated(`SKU ${sku} has no price row (priced: GP_S_Gen5, GP_Gen5, BC_Gen5, HS_Gen5)`);
