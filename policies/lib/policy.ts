@@ -332,6 +332,11 @@ function sameName(
   return siblingKeys.every((k) => {
     const x = valueAt(a.props, k);
     const y = valueAt(b.props, k);
-    return typeof x !== "string" || typeof y !== "string" || sameText(x, y);
+    if (typeof x === "string" && typeof y === "string") return sameText(x, y);
+    // Unknown during preview (e.g. a server name with a random suffix): when both sides recorded where the value
+    // comes from, they must share a source (two databases named alike on two servers are not the same one).
+    const fromA = a.propertyDependencies[k] ?? [];
+    const fromB = b.propertyDependencies[k] ?? [];
+    return fromA.length === 0 || fromB.length === 0 || fromA.some((d) => fromB.some((e) => e.urn === d.urn));
   });
 }

@@ -313,6 +313,24 @@ describe("policies/lib", () => {
         assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: "sql-b" }), db, CHILD), false);
         assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: UNKNOWN }), db, CHILD), true);
       });
+      it("when a sibling key is unknown on a side, requires the recorded sources to meet where both recorded one", () => {
+        const serverB = resource("sql-b", { id: "/servers/sql-b", name: "sql-b" });
+        const dbOnA = resource(
+          "db-a",
+          { name: "orders", serverName: UNKNOWN },
+          { propertyDependencies: { serverName: [server] } },
+        );
+        const ltrFrom = (source: typeof server) =>
+          resource(
+            "ltr",
+            { databaseName: "orders", serverName: UNKNOWN },
+            { propertyDependencies: { serverName: [source] } },
+          );
+        assert.equal(refersTo(ltrFrom(serverB), dbOnA, CHILD), false, "same database name, the other server");
+        assert.equal(refersTo(ltrFrom(server), dbOnA, CHILD), true, "same server");
+        const unrecorded = resource("ltr", { databaseName: "orders", serverName: UNKNOWN });
+        assert.equal(refersTo(unrecorded, dbOnA, CHILD), true, "nothing recorded: cannot tell them apart");
+      });
       it("a name mismatch wins over a plain dependency, but a property dependency wins over the name", () => {
         const wrongName = resource("ltr", { databaseName: "other" }, { dependencies: [db] });
         assert.equal(refersTo(wrongName, db, CHILD), false);

@@ -743,6 +743,20 @@ describe("policies/sql", () => {
         [db, mutate(f.sqlLongTermRetention("prod"), "serverName", "sql-pay-prod-neu")],
         /no long-term retention policy/,
       ));
+    it("does not count the primary's policy for a same-named database on another server while names are unknown", () => {
+      const serverA = f.sqlServer("prod");
+      const serverB = { ...serverA, name: "oltp-secondary", urn: serverA.urn.replace(/::[^:]+$/, "::oltp-secondary") };
+      const onServer = (r: typeof db, server: typeof serverA): typeof db => ({
+        ...r,
+        propertyDependencies: { ...r.propertyDependencies, serverName: [server.urn] },
+      });
+      const secondaryDb = onServer(mutate(db, "serverName", UNKNOWN), serverB);
+      const primaryPolicy = onServer(mutate(f.sqlLongTermRetention("prod"), "serverName", UNKNOWN), serverA);
+      return Promise.all([
+        expectFail(sqlDatabaseLtrPresent, [serverA, serverB, secondaryDb, primaryPolicy], /no long-term retention/),
+        expectPass(sqlDatabaseLtrPresent, [serverA, serverB, secondaryDb, onServer(primaryPolicy, serverB)]),
+      ]);
+    });
     it("matches through propertyDependencies when databaseName is unknown", () =>
       expectPass(sqlDatabaseLtrPresent, [
         db,
