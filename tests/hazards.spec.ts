@@ -101,6 +101,24 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.ok(FLEX_REJECTED_SITE_CONFIG.includes("ftpsState"));
   });
 
+  it("flags a standby SQL geo-secondary with read scale or on a SKU without standby, not a readable one", () => {
+    const db = (inputs: Record<string, unknown>) =>
+      record("azure-native:sql:Database", {
+        createMode: "Secondary",
+        sku: { name: "BC_Gen5", capacity: 8 },
+        ...inputs,
+      });
+    const [readScale] = firstDeployHazards([db({ secondaryType: "Standby", readScale: "Enabled" })]);
+    assert.equal(readScale.rule, "sql-standby-read-scale");
+    assert.match(readScale.message, /InvalidStandbyGeoReadScale.*set readScale "Disabled"/);
+    assert.deepEqual(rulesOf([db({ secondaryType: "Standby", readScale: "Disabled" })]), []);
+    assert.deepEqual(rulesOf([db({ secondaryType: "Geo", readScale: "Enabled" })]), [], "a readable secondary may");
+    assert.deepEqual(
+      rulesOf([db({ secondaryType: "Standby", sku: { name: "HS_Gen5", capacity: 8 }, readScale: "Disabled" })]),
+      ["sql-standby-unsupported-sku"],
+    );
+  });
+
   it("flags a diagnostic setting on a Flex app, not on its host storage", () => {
     const app = flexApp({});
     assert.deepEqual(

@@ -10,6 +10,7 @@
  * - azure-native fills in `location` from the resource group on every resource whose body can carry one, the generic
  *   `resources.Resource` included (auto-location, off only for resource-group deployments: pulumi-azure-native#654).
  * - Flex Consumption rejects some site configuration properties (ARM 51021) and has no diagnostic settings.
+ * - A standby SQL geo-secondary exists on provisioned GP/BC only and takes no read-scale routing.
  * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
  *   each other race.
  */
@@ -104,6 +105,25 @@ export const RULES: readonly Rule[] = [
       at(r.inputs, "location") === undefined
         ? `azure-native adds the resource group's location to a generic resource (auto-location), and this child resource (${String(at(r.inputs, "resourceType"))} under ${String(at(r.inputs, "parentResourcePath"))}) may not accept one: ${VIA_DEPLOYMENT}`
         : undefined,
+  },
+  {
+    id: "sql-standby-read-scale",
+    check: (r) =>
+      r.type === "azure-native:sql:Database" &&
+      at(r.inputs, "secondaryType") === "Standby" &&
+      at(r.inputs, "readScale") === "Enabled"
+        ? 'a standby geo-secondary takes no read-scale routing (InvalidStandbyGeoReadScale in the SQL error list for database operations): set readScale "Disabled" on it (a standby replica serves no reads)'
+        : undefined,
+  },
+  {
+    id: "sql-standby-unsupported-sku",
+    check: (r) => {
+      if (r.type !== "azure-native:sql:Database" || at(r.inputs, "secondaryType") !== "Standby") return undefined;
+      const sku = at(r.inputs, "sku", "name");
+      return typeof sku === "string" && !["GP_Gen5", "BC_Gen5"].includes(sku)
+        ? `a standby replica needs a provisioned General Purpose or Business Critical database (GP_Gen5, BC_Gen5), not ${sku} (standby-replica-how-to-configure, Limitations): use secondaryType "Geo"`
+        : undefined;
+    },
   },
   {
     id: "flex-rejected-site-config",
