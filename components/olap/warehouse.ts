@@ -39,6 +39,7 @@ import {
   workloadGroups,
   type WorkloadGroupSpec,
 } from "./settings";
+import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
 
 /** Collation of the dedicated pool (create-only; the generated DDL compares codes with explicit collations). */
 export const POOL_COLLATION = "SQL_Latin1_General_CP1_CI_AS";
@@ -220,7 +221,9 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
           scanResultsPath: { value: pulumi.interpolate`${lake.blobEndpoint}${FILE_SYSTEMS.vulnerabilityAssessment}/` },
         },
       },
-      tags,
+      // What the template declares, for the policy pack's stack rules: they see the deployment's outputs, which
+      // carry its tags but not its template (policies/lib/templates.ts).
+      tags: { ...tags, [SYNAPSE_SQL_SECURITY_TAG]: SYNAPSE_SQL_SECURITY_SETTINGS.join(",") },
     },
     { parent, dependsOn: [sqlAdmin, lakeGrant] },
   );

@@ -295,3 +295,25 @@ function run(node: Node, scope: Scope): Value {
       return UNKNOWN;
   }
 }
+
+/**
+ * Tag with which an ARM deployment states which Synapse workspace SQL security settings its template declares
+ * (comma-separated: `auditing`, `threat-detection`, `vulnerability-assessment`). Stack policies see a deployment's
+ * outputs, and azure-native's outputs of a deployment carry no template (DeploymentPropertiesExtendedResponse; during
+ * a preview too, provider/pkg/convert/previewOutputs.go), but they carry its tags: the stack rules count the claim,
+ * and a resource rule, which sees the deployment's inputs, checks that the template declares what the tag claims.
+ */
+export const SYNAPSE_SQL_SECURITY_TAG = "synapse-sql-security";
+export const SYNAPSE_SQL_SECURITY_SETTINGS = ["auditing", "threat-detection", "vulnerability-assessment"] as const;
+export type SynapseSqlSecuritySetting = (typeof SYNAPSE_SQL_SECURITY_SETTINGS)[number];
+
+/** The settings a deployment's tag claims (unknown or absent tags claim nothing); unknown words are kept. */
+export function claimedSettings(deployment: Pick<PolicyResource, "props">): string[] {
+  const tags = read(deployment.props, "tags");
+  const value = tags.state === "value" ? read(tags.value, SYNAPSE_SQL_SECURITY_TAG) : { state: "absent" as const };
+  if (value.state !== "value" || typeof value.value !== "string") return [];
+  return value.value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

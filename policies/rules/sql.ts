@@ -10,8 +10,7 @@ import { isoDurationDays } from "../lib/duration";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { normaliseLocation, oneOf, presence, safeGet, sameText, show, stringsAt, valueAt, who } from "../lib/values";
-import { templateResources } from "../lib/templates";
+import { normaliseLocation, oneOf, presence, safeGet, show, stringsAt, valueAt, who } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Type tokens
@@ -24,7 +23,6 @@ export const SQL_EXTENDED_AUDITING = "azure-native:sql:ExtendedServerBlobAuditin
 export const SQL_SECURITY_ALERT = "azure-native:sql:ServerSecurityAlertPolicy";
 export const SQL_LTR = "azure-native:sql:LongTermRetentionPolicy";
 const SECURITY_PRICING = "azure-native:security:Pricing";
-const SUBSCRIPTION_DEPLOYMENT = "azure-native:resources:DeploymentAtSubscriptionScope";
 
 const DOCS = "https://learn.microsoft.com/azure/azure-sql/database";
 
@@ -812,14 +810,14 @@ export const sqlServerDefenderPresent = stackPolicy(
     soc2: ["CC7.3"],
     service: "sql",
     remediationSteps:
-      'Add an `sql.ServerSecurityAlertPolicy` with `serverName` set to the server and `state: "Enabled"` (or, with `acceptSubscriptionPlan`, the "SqlServers" plan at the "Standard" tier: a `security.Pricing`, or a `Microsoft.Security/pricings` entry in the template of a subscription deployment).',
+      'Add an `sql.ServerSecurityAlertPolicy` with `serverName` set to the server and `state: "Enabled"` (or, with `acceptSubscriptionPlan`, the "SqlServers" plan at the "Standard" tier as a `security.Pricing` in the stack; a plan in an ARM deployment template is not visible to stack policies).',
     url: `${DOCS}/azure-defender-for-sql`,
     config: {
       acceptSubscriptionPlan: {
         type: "boolean",
         default: false,
         description:
-          'Accept the "SqlServers" Defender plan at the "Standard" tier in the stack (a security.Pricing resource, or a Microsoft.Security/pricings entry in a subscription deployment\'s template: Defender for SQL for the whole subscription) instead of per-server policies.',
+          'Accept the "SqlServers" Defender plan at the "Standard" tier in the stack (a security.Pricing resource: Defender for SQL for the whole subscription) instead of per-server policies. A plan set in an ARM deployment\'s template does not count: stack policies see a deployment\'s outputs, which carry no template.',
       },
     },
   },
@@ -827,21 +825,15 @@ export const sqlServerDefenderPresent = stackPolicy(
     const servers = ofType(args.resources, SQL_SERVER);
     if (servers.length === 0) args.notApplicable("the stack has no Azure SQL servers");
     const { acceptSubscriptionPlan } = args.getConfig<{ acceptSubscriptionPlan: boolean }>();
+    // `pricingName` is part of the plan's path, so not an output: the engine shows the plan's `name` instead. A plan
+    // set in an ARM deployment's template does not count: stack policies see a deployment's outputs, which carry no
+    // template (tools/lib/outputShape.ts).
     const typedPlan = ofType(args.resources, SECURITY_PRICING).some(
-      (p) => valueAt(p.props, "pricingName") === "SqlServers" && valueAt(p.props, "pricingTier") === "Standard",
+      (p) =>
+        (valueAt(p.props, "pricingName") ?? valueAt(p.props, "name")) === "SqlServers" &&
+        valueAt(p.props, "pricingTier") === "Standard",
     );
-    // The same plan set by a subscription-scope ARM deployment (how components/operations sets the plans).
-    const deployedPlan = ofType(args.resources, SUBSCRIPTION_DEPLOYMENT).some((d) =>
-      templateResources(d).some(
-        (r) =>
-          // A plan gated by a condition the pack cannot evaluate is no evidence that Defender is on.
-          r.deployed === true &&
-          sameText(r.type, "Microsoft.Security/pricings") &&
-          r.name === "SqlServers" &&
-          r.properties.pricingTier === "Standard",
-      ),
-    );
-    if (acceptSubscriptionPlan && (typedPlan || deployedPlan)) {
+    if (acceptSubscriptionPlan && typedPlan) {
       return;
     }
     const policies = ofType(args.resources, SQL_SECURITY_ALERT);

@@ -4,14 +4,24 @@
  * every workspace, and geo-backups of every dedicated pool in production (12.10.1; GDPR 32(1)(c)).
  *
  * azure-native v3 has no class for Synapse auditing or threat detection, so a program declares these workspace
- * singletons in an ARM deployment (`azure-native:resources:Deployment`, see components/olap/settings.ts); the
- * rules read such a deployment's template, and also accept the typed vulnerability assessment class.
+ * singletons in an ARM deployment (`azure-native:resources:Deployment`, see components/olap/settings.ts). A stack
+ * policy sees a deployment's outputs, which carry no template (the engine's, during a preview too): the stack rules
+ * count a deployment targeting the workspace whose `synapse-sql-security` tag claims the setting, or a template entry
+ * where the template is visible (an export of inputs), or the typed vulnerability assessment class; the resource
+ * rule `synapseSqlSecurityDeclared`, which sees the deployment's inputs, checks that its template declares every
+ * claimed setting, unconditionally, and that every such entry complies.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import type * as synapse from "@pulumi/azure-native/synapse";
 import { ofType, refersTo, resourcePolicy, stackPolicy, type RuleMetadata } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { templateResources } from "../lib/templates";
+import {
+  claimedSettings,
+  SYNAPSE_SQL_SECURITY_SETTINGS,
+  SYNAPSE_SQL_SECURITY_TAG,
+  templateResources,
+  type SynapseSqlSecuritySetting,
+} from "../lib/templates";
 import { presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
@@ -40,6 +50,8 @@ function deploymentTargets(deployment: PolicyResource, workspace: PolicyResource
 
 /** One workspace SQL setting the stack rule looks for. */
 interface WorkspaceSetting {
+  /** Its word in the deployment's `synapse-sql-security` tag. */
+  readonly key: SynapseSqlSecuritySetting;
   /** What the setting is, for messages (e.g. `SQL auditing`). */
   readonly what: string;
   /** ARM type in a deployment's template, e.g. `Microsoft.Synapse/workspaces/securityAlertPolicies`. */
@@ -50,20 +62,27 @@ interface WorkspaceSetting {
   readonly remedy: string;
 }
 
+/** The settings of the stack rules below, for the resource rule that checks deployments against their tag. */
+const SETTINGS: WorkspaceSetting[] = [];
+
 /** A stack rule: every Synapse workspace has `setting` declared (in an ARM deployment, or by `typed` resources). */
 function workspaceSettingPolicy(
   meta: RuleMetadata,
   setting: WorkspaceSetting,
   typed?: { readonly type: string; readonly problem: (props: Record<string, unknown>) => string | undefined },
 ) {
+  SETTINGS.push(setting);
   return stackPolicy(meta, (args, report) => {
     const workspaces = ofType(args.resources, WORKSPACE);
     if (workspaces.length === 0) args.notApplicable("the stack has no Synapse workspaces");
     const deployments = ofType(args.resources, DEPLOYMENT);
     for (const ws of workspaces) {
-      const entries = deployments
-        .filter((d) => deploymentTargets(d, ws))
-        .flatMap((d) => templateResources(d).filter((r) => setting.armTypes.some((t) => sameText(r.type, t))));
+      const targeting = deployments.filter((d) => deploymentTargets(d, ws));
+      // The claim is checked against the template by synapseSqlSecurityDeclared, which sees the deployment's inputs.
+      const claimed = targeting.some((d) => claimedSettings(d).includes(setting.key));
+      const entries = targeting.flatMap((d) =>
+        templateResources(d).filter((r) => setting.armTypes.some((t) => sameText(r.type, t))),
+      );
       const declared = entries.map((r) => setting.problem(r.properties));
       // An entry whose condition the pack cannot evaluate may not be deployed: its problems count, but it is no
       // evidence that the setting is on.
@@ -78,7 +97,7 @@ function workspaceSettingPolicy(
       const all = [...declared, ...typedProblems];
       const problems = all.filter((p): p is string => p !== undefined);
       const certain = all.length - conditional.length;
-      if (certain > 0 && problems.length === 0) continue;
+      if ((certain > 0 || claimed) && problems.length === 0) continue;
       report(
         problems.length > 0
           ? `${who(ws)} ${problems.join("; ")}.`
@@ -106,6 +125,7 @@ export const synapseAuditing = workspaceSettingPolicy(
     url: `${DOCS}/sql/audit-logs`,
   },
   {
+    key: "auditing",
     what: "SQL auditing",
     armTypes: [
       "Microsoft.Synapse/workspaces/extendedAuditingSettings",
@@ -127,7 +147,7 @@ export const synapseAuditing = workspaceSettingPolicy(
         : undefined;
     },
     remedy:
-      'add Microsoft.Synapse/workspaces/extendedAuditingSettings "default" with state "Enabled" and isAzureMonitorTargetEnabled true (an ARM deployment whose workspaceName parameter is this workspace).',
+      'add Microsoft.Synapse/workspaces/extendedAuditingSettings "default" with state "Enabled" and isAzureMonitorTargetEnabled true (an ARM deployment whose workspaceName parameter is this workspace, its synapse-sql-security tag naming the setting).',
   },
 );
 
@@ -146,6 +166,7 @@ export const synapseThreatDetection = workspaceSettingPolicy(
     url: `${DOCS}/sql/threat-detection-overview`,
   },
   {
+    key: "threat-detection",
     what: "threat detection",
     armTypes: ["Microsoft.Synapse/workspaces/securityAlertPolicies"],
     problem: (p) => {
@@ -162,7 +183,7 @@ export const synapseThreatDetection = workspaceSettingPolicy(
         : undefined;
     },
     remedy:
-      'add Microsoft.Synapse/workspaces/securityAlertPolicies "Default" with state "Enabled" (an ARM deployment whose workspaceName parameter is this workspace).',
+      'add Microsoft.Synapse/workspaces/securityAlertPolicies "Default" with state "Enabled" (an ARM deployment whose workspaceName parameter is this workspace, its synapse-sql-security tag naming the setting).',
   },
 );
 
@@ -189,13 +210,57 @@ export const synapseVulnerabilityAssessment = workspaceSettingPolicy(
     url: "https://learn.microsoft.com/azure/defender-for-cloud/sql-azure-vulnerability-assessment-overview",
   },
   {
+    key: "vulnerability-assessment",
     what: "vulnerability assessment",
     armTypes: ["Microsoft.Synapse/workspaces/vulnerabilityAssessments"],
     problem: vaProblem,
     remedy:
-      'add Microsoft.Synapse/workspaces/vulnerabilityAssessments "default" with recurringScans.isEnabled true (an ARM deployment, or synapse.WorkspaceManagedSqlServerVulnerabilityAssessment).',
+      'add Microsoft.Synapse/workspaces/vulnerabilityAssessments "default" with recurringScans.isEnabled true (an ARM deployment tagged synapse-sql-security: vulnerability-assessment, or synapse.WorkspaceManagedSqlServerVulnerabilityAssessment).',
   },
   { type: TYPED_VA, problem: vaProblem },
+);
+
+export const synapseSqlSecurityDeclared = resourcePolicy(
+  {
+    name: "azure-native-resources-deployment-require-declared-synapse-sql-security",
+    description: `Every ARM deployment that declares Synapse workspace SQL security (auditing, threat detection, vulnerability assessment) declares it compliant, and its \`${SYNAPSE_SQL_SECURITY_TAG}\` tag, which the workspace rules read, claims only settings its template declares unconditionally.`,
+    severity: "high",
+    pci: ["10.2.1", "11.3.1", "11.5.1"],
+    gdpr: ["32(1)(d)"],
+    soc2: ["CC7.2"],
+    service: "synapse",
+    remediationSteps: `Declare each claimed setting in the template without a condition, compliant as the workspace rules describe; set the tag \`${SYNAPSE_SQL_SECURITY_TAG}\` to the settings it declares (${SYNAPSE_SQL_SECURITY_SETTINGS.join(", ")}), comma-separated.`,
+    url: `${DOCS}/sql/audit-logs`,
+  },
+  DEPLOYMENT,
+  (props, args, report) => {
+    const entries = templateResources({ props: props as Record<string, unknown> });
+    const claims = claimedSettings({ props: props as Record<string, unknown> });
+    const ofSetting = (s: WorkspaceSetting) => entries.filter((r) => s.armTypes.some((t) => sameText(r.type, t)));
+    if (claims.length === 0 && SETTINGS.every((s) => ofSetting(s).length === 0)) {
+      args.notApplicable("the deployment declares no Synapse SQL security and claims none");
+    }
+    const unknownClaims = claims.filter((c) => !(SYNAPSE_SQL_SECURITY_SETTINGS as readonly string[]).includes(c));
+    if (unknownClaims.length > 0) {
+      report(
+        `${who(args)} has ${SYNAPSE_SQL_SECURITY_TAG} ${show(unknownClaims.join(","))}: the settings are ${SYNAPSE_SQL_SECURITY_SETTINGS.join(", ")}.`,
+      );
+    }
+    for (const setting of SETTINGS) {
+      const declared = ofSetting(setting);
+      for (const r of declared) {
+        const problem = setting.problem(r.properties);
+        if (problem !== undefined) report(`${who(args)} declares ${setting.what} that ${problem}.`);
+      }
+      if (claims.includes(setting.key) && !declared.some((r) => r.deployed === true)) {
+        report(
+          declared.length > 0
+            ? `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but declares it only under a condition the pack cannot evaluate (${declared.map((r) => r.condition ?? "").join(", ")}): make the entry unconditional.`
+            : `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but its template does not declare it: ${setting.remedy}`,
+        );
+      }
+    }
+  },
 );
 
 export const synapsePoolGeoBackup = resourcePolicy<synapse.SqlPoolArgs>(
@@ -229,5 +294,6 @@ export const synapseSqlPolicies: Policies = [
   synapseAuditing,
   synapseThreatDetection,
   synapseVulnerabilityAssessment,
+  synapseSqlSecurityDeclared,
   synapsePoolGeoBackup,
 ];

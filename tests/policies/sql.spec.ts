@@ -650,79 +650,51 @@ describe("policies/sql", () => {
       await expectFail(sqlServerDefenderPresent, [server, plan], /no Defender for SQL/);
       await expectPass(sqlServerDefenderPresent, [server, plan], { acceptSubscriptionPlan: true });
     });
-    it("accepts the plan set by a subscription deployment's template (SqlServers at Standard), not another", async () => {
-      const deployment = (name: string, tier: string) =>
-        resourceRecord(
-          "azure-native:resources:DeploymentAtSubscriptionScope",
-          "defender",
-          {
-            deploymentName: "defender-for-cloud-plans",
-            location: "westeurope",
-            properties: {
-              mode: "Incremental",
-              template: {
-                resources: [
-                  { type: "Microsoft.Security/pricings", name, properties: { pricingTier: tier } },
-                  { type: "Microsoft.Security/securityContacts", name: "default", properties: {} },
-                ],
-              },
-            },
-          },
-          { stack: "prod" },
-        );
-      await expectPass(sqlServerDefenderPresent, [server, deployment("SqlServers", "Standard")], {
-        acceptSubscriptionPlan: true,
-      });
-      await expectFail(sqlServerDefenderPresent, [server, deployment("SqlServers", "Free")], /no Defender for SQL/, {
-        acceptSubscriptionPlan: true,
-      });
-      await expectFail(sqlServerDefenderPresent, [server, deployment("CosmosDbs", "Standard")], /no Defender for SQL/, {
-        acceptSubscriptionPlan: true,
-      });
-    });
-    it("does not accept a deployed plan gated by a condition the pack cannot evaluate, accepts one that is true", async () => {
-      const gated = (condition: string) =>
-        resourceRecord(
-          "azure-native:resources:DeploymentAtSubscriptionScope",
-          "defender",
-          {
-            deploymentName: "defender-for-cloud-plans",
-            location: "westeurope",
-            properties: {
-              mode: "Incremental",
-              parameters: { env: { value: "prod" } },
-              template: {
-                resources: [
-                  {
-                    type: "Microsoft.Security/pricings",
-                    name: "SqlServers",
-                    condition,
-                    properties: { pricingTier: "Standard" },
-                  },
-                ],
-              },
-            },
-          },
-          { stack: "prod" },
-        );
+    it("recognises a typed plan by its name output (pricingName is a path input, not an output)", async () => {
+      const deployedPlan = resourceRecord(
+        "azure-native:security:Pricing",
+        "defender-sql",
+        { pricingName: "SqlServers", pricingTier: "Standard", scopeId: f.SUBSCRIPTION },
+        { stack: "prod", outputs: { name: "SqlServers", pricingTier: "Standard" } },
+      );
+      await expectPass(sqlServerDefenderPresent, [server, deployedPlan], { acceptSubscriptionPlan: true });
       await expectFail(
         sqlServerDefenderPresent,
-        [server, gated("[contains(parameters('plans'), 'SqlServers')]")],
+        [server, { ...deployedPlan, outputs: { name: "SqlServers", pricingTier: "Free" } }],
         /no Defender for SQL/,
         { acceptSubscriptionPlan: true },
       );
-      await expectFail(
-        sqlServerDefenderPresent,
-        [server, gated("[equals(parameters('env'), 'dev')]")],
-        /no Defender for SQL/,
-        {
-          acceptSubscriptionPlan: true,
-        },
-      );
-      await expectPass(sqlServerDefenderPresent, [server, gated("[equals(parameters('env'), 'prod')]")], {
-        acceptSubscriptionPlan: true,
-      });
     });
+    it("does not count a plan in a subscription deployment's template (stack policies see no template)", () =>
+      expectFail(
+        sqlServerDefenderPresent,
+        [
+          server,
+          resourceRecord(
+            "azure-native:resources:DeploymentAtSubscriptionScope",
+            "defender",
+            {
+              deploymentName: "defender-for-cloud-plans",
+              location: "westeurope",
+              properties: {
+                mode: "Incremental",
+                template: {
+                  resources: [
+                    {
+                      type: "Microsoft.Security/pricings",
+                      name: "SqlServers",
+                      properties: { pricingTier: "Standard" },
+                    },
+                  ],
+                },
+              },
+            },
+            { stack: "prod" },
+          ),
+        ],
+        /no Defender for SQL/,
+        { acceptSubscriptionPlan: true },
+      ));
   });
 
   describe(sqlDatabaseLtrPresent.name, () => {

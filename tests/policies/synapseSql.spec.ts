@@ -5,9 +5,11 @@ import {
   synapsePoolGeoBackup,
   synapseSqlPolicies,
   synapseThreatDetection,
+  synapseSqlSecurityDeclared,
   synapseVulnerabilityAssessment,
   templateResources,
 } from "../../policies/rules/synapseSql";
+import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
 import { resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/synapse";
 import {
@@ -323,6 +325,64 @@ describe("policies/synapseSql", () => {
         synapseVulnerabilityAssessment,
         [ws, mutate(security, at(2, "storageContainerSasKey"), UNKNOWN)],
         /gives vulnerability assessment a storage key or SAS/,
+      ));
+  });
+
+  describe("as the engine shows a deployment to stack policies (outputs: no template, tags kept)", () => {
+    /** The security deployment's outputs as azure-native gives them: `properties` without its template. */
+    const asDeployed = (claim?: string) => {
+      const { template: _template, ...properties } = security.outputs.properties as Record<string, unknown>;
+      const tags = claim === undefined ? {} : { [SYNAPSE_SQL_SECURITY_TAG]: claim };
+      return { ...security, outputs: { ...security.outputs, properties, tags } };
+    };
+    for (const policy of [synapseAuditing, synapseThreatDetection, synapseVulnerabilityAssessment]) {
+      it(`${policy.name}: passes a targeting deployment whose tag claims the setting`, () =>
+        expectPass(policy, [ws, asDeployed(SYNAPSE_SQL_SECURITY_SETTINGS.join(","))]));
+      it(`${policy.name}: fails when the tag does not claim it (the template is not visible)`, () =>
+        expectFail(policy, [ws, asDeployed("")], /has no /));
+    }
+    it("does not count a claim on a deployment that targets another workspace", () =>
+      expectFail(
+        synapseAuditing,
+        [ws, mutate(asDeployed("auditing"), "properties.parameters.workspaceName.value", "synw-other")],
+        /has no SQL auditing/,
+      ));
+  });
+
+  describe(synapseSqlSecurityDeclared.name, () => {
+    const claiming = (claim: string, record = security) => mutate(record, `tags.${SYNAPSE_SQL_SECURITY_TAG}`, claim);
+    const all = SYNAPSE_SQL_SECURITY_SETTINGS.join(",");
+    it("passes a deployment that declares, compliant and unconditionally, what its tag claims", () =>
+      expectPass(synapseSqlSecurityDeclared, [claiming(all)]));
+    it("passes compliant entries the tag does not claim (they just count for nothing)", () =>
+      expectPass(synapseSqlSecurityDeclared, [security]));
+    it("is not applicable to a deployment without Synapse SQL security and no claim", () =>
+      expectNotApplicable(synapseSqlSecurityDeclared, [
+        mutate(security, "properties.template.resources", [{ type: "Microsoft.Storage/storageAccounts", name: "x" }]),
+      ]));
+    it("fails a claim the template does not declare", () =>
+      expectFail(
+        synapseSqlSecurityDeclared,
+        [claiming(all, mutate(security, "properties.template.resources.0", undefined))],
+        /claims SQL auditing \(synapse-sql-security\) but its template does not declare it/,
+      ));
+    it("fails a claim declared only under a condition it cannot evaluate", () =>
+      expectFail(
+        synapseSqlSecurityDeclared,
+        [claiming(all, mutate(security, "properties.template.resources.1.condition", "[greater(1, 0)]"))],
+        /claims threat detection \(synapse-sql-security\) but declares it only under a condition the pack cannot evaluate \(\[greater\(1, 0\)\]\)/,
+      ));
+    it("fails a word that names no setting, naming the allowed ones", () =>
+      expectFail(
+        synapseSqlSecurityDeclared,
+        [claiming("auditing,audit")],
+        /has synapse-sql-security "audit": the settings are auditing, threat-detection, vulnerability-assessment/,
+      ));
+    it("fails a non-compliant entry, claimed or not", () =>
+      expectFail(
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(0, "state"), "Disabled")],
+        /declares SQL auditing that has SQL auditing "Disabled": set state to "Enabled"/,
       ));
   });
 
