@@ -1,7 +1,8 @@
 /**
  * Realistic ARM ids and provider outputs for the offline preview's mock engine. Each resource type the program
  * uses has an entry: its ARM path template (placeholders are input names) and the outputs Azure computes
- * (FQDNs, principal ids, key URIs, ...). Inputs are echoed as outputs, as azure-native does.
+ * (FQDNs, principal ids, key URIs, ...). Inputs are echoed as outputs here; the engine then keeps an azure-native
+ * resource's output properties only, as its state does (tools/lib/outputShape.ts).
  */
 import { uuidv5 } from "../../lib/uuid";
 

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { mockCall, mockResource } from "./azureMocks";
 import type { ResourceRecord } from "./policyRunner";
+import { deployedOutputs, previewOutputs } from "./outputShape";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -39,8 +40,9 @@ export interface RunProgramOptions {
   readonly debug?: boolean;
   /**
    * Answer as the engine does during the first `pulumi preview` of a new stack: every id and every computed output
-   * is unknown, inputs are echoed as outputs (what azure-native's Create returns for a preview), so inputs derived
-   * from other resources' outputs reach the policy pack as unknowns.
+   * is unknown; an azure-native resource's outputs are what its Create returns for a preview (PreviewOutputs: its
+   * output properties, each the input of the same name or unknown, tools/lib/outputShape.ts), other providers echo
+   * their inputs; so inputs derived from other resources' outputs reach the policy pack as unknowns.
    */
   readonly firstPreview?: boolean;
 }
@@ -407,16 +409,26 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
         // the random suffix...) is unknown. Only the names of the mock's outputs matter, in the order the Struct
         // would give them; the inputs are unwrapped once for both (the unknowns have nothing to unwrap).
-        const computed = req.getCustom()
-          ? structKeys(serializedState).filter((k) => !(k in inputsJs) && k !== "id")
-          : [];
-        const unknowns = Object.fromEntries(computed.map((k) => [k, UNKNOWN]));
-        outputsJs = { ...inputsJs, ...unknowns };
-        outputs = { ...inputs, ...unknowns };
+        // azure-native answers PreviewOutputs instead: its output properties only, each the input of the same name
+        // or unknown; path and write-only inputs are not outputs (tools/lib/outputShape.ts).
+        const shapedJs = req.getCustom() ? previewOutputs(req.getType(), inputsJs, UNKNOWN as unknown) : undefined;
+        if (shapedJs) {
+          outputsJs = shapedJs;
+          outputs = previewOutputs(req.getType(), inputs, UNKNOWN as unknown) ?? {};
+        } else {
+          const computed = req.getCustom()
+            ? structKeys(serializedState).filter((k) => !(k in inputsJs) && k !== "id")
+            : [];
+          const unknowns = Object.fromEntries(computed.map((k) => [k, UNKNOWN]));
+          outputsJs = { ...inputsJs, ...unknowns };
+          outputs = { ...inputs, ...unknowns };
+        }
         outputSecretPaths = secretPaths;
         response.setId("");
       } else {
-        outputsJs = structValue(serializedState) as Record<string, unknown>;
+        const state = structValue(serializedState) as Record<string, unknown>;
+        // A deployed azure-native resource keeps its output properties only (and its id), as its state does.
+        outputsJs = (req.getCustom() ? deployedOutputs(req.getType(), state) : undefined) ?? state;
         outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       }
       response.getObject = () => asStruct(outputsJs);

@@ -1,0 +1,91 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UNKNOWN } from "../tools/lib/engine";
+import { DEPLOYMENT_PROPERTIES_OUTPUTS, deployedOutputs, outputNames, previewOutputs } from "../tools/lib/outputShape";
+import { byName, ofType, previewOf } from "./helpers/stacks";
+
+const LTR = "azure-native:sql:LongTermRetentionPolicy";
+
+describe("output shape: what azure-native returns as outputs (tools/lib/outputShape.ts)", () => {
+  it("reads a class's outputs from the SDK: response properties, not path or write-only inputs", () => {
+    const names = outputNames(LTR);
+    assert.ok(names);
+    for (const k of ["weeklyRetention", "monthlyRetention", "name", "type", "azureApiVersion"])
+      assert.ok(names.has(k), k);
+    for (const k of ["resourceGroupName", "serverName", "databaseName", "policyName"]) assert.ok(!names.has(k), k);
+    assert.ok(outputNames("azure-native:securityinsights:ASCDataConnector")?.has("dataTypes"), "acronym class file");
+    assert.equal(outputNames("random:index/randomString:RandomString"), undefined, "bridged providers echo inputs");
+    assert.equal(outputNames("azure-native:nosuchmodule:Thing"), undefined);
+  });
+
+  it("answers a preview as PreviewOutputs does: inputs of output names, unknown for the rest, path inputs dropped", () => {
+    const out = previewOutputs<string>(LTR, { serverName: "s", databaseName: "d", weeklyRetention: "P12W" }, UNKNOWN);
+    assert.ok(out);
+    assert.equal(out.weeklyRetention, "P12W");
+    assert.equal(out.name, UNKNOWN);
+    assert.equal(out.monthlyRetention, UNKNOWN, "an output the program did not set is unknown during a preview");
+    assert.ok(!("serverName" in out) && !("databaseName" in out));
+  });
+
+  it("keeps a deployment's properties in DeploymentPropertiesExtendedResponse's shape: no template", () => {
+    const inputs = {
+      properties: { mode: "Incremental", template: { resources: [] }, parameters: { a: { value: 1 } } },
+    };
+    const preview = previewOutputs<unknown>("azure-native:resources:Deployment", inputs, UNKNOWN) as {
+      properties: Record<string, unknown>;
+    };
+    assert.equal(preview.properties.mode, "Incremental");
+    assert.deepEqual(preview.properties.parameters, { a: { value: 1 } });
+    assert.ok(!("template" in preview.properties));
+    assert.equal(preview.properties.outputResources, UNKNOWN);
+    const deployed = deployedOutputs<unknown>("azure-native:resources:DeploymentAtSubscriptionScope", {
+      id: "/subscriptions/s/providers/Microsoft.Resources/deployments/d",
+      location: "westeurope",
+      ...inputs,
+    }) as { id: string; properties: Record<string, unknown> };
+    assert.deepEqual(Object.keys(deployed.properties).sort(), ["mode", "parameters"]);
+    assert.match(deployed.id, /deployments\/d$/);
+  });
+
+  it("lists DeploymentPropertiesExtendedResponse's properties as the installed SDK declares them", () => {
+    const file = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), "types", "output.d.ts");
+    const text = fs.readFileSync(file, "utf8");
+    const ns = text.indexOf("export declare namespace resources {");
+    const start = text.indexOf("interface DeploymentPropertiesExtendedResponse {", ns);
+    assert.ok(ns >= 0 && start > ns);
+    const body = text.slice(start, text.indexOf("\n    }", start));
+    const declared = [...body.matchAll(/^ {8}(\w+)\??:/gm)].map((m) => m[1]);
+    assert.deepEqual([...DEPLOYMENT_PROPERTIES_OUTPUTS].sort(), declared.sort());
+  });
+
+  describe("in the offline preview (prod)", () => {
+    let preview: Awaited<ReturnType<typeof previewOf>>;
+    before(async () => {
+      preview = await previewOf("prod");
+    });
+    it("the first preview's outputs have no path inputs; the inputs keep them", () => {
+      const ltr = byName(preview.previewRun.resources, "oltp-db-ltr");
+      assert.equal(typeof ltr.inputs.databaseName, "string");
+      assert.ok(!("serverName" in ltr.outputs) && !("resourceGroupName" in ltr.outputs));
+      assert.equal(ltr.outputs.weeklyRetention, "P12W");
+    });
+    it("a deployment's template is in its inputs only, in both views; its tags and parameters are outputs", () => {
+      for (const run of [preview.previewRun, preview.run]) {
+        const security = ofType(run.resources, "azure-native:resources:Deployment").find((d) =>
+          d.name.endsWith("-sql-security"),
+        );
+        assert.ok(security);
+        assert.ok((security.inputs.properties as Record<string, unknown>).template);
+        assert.ok(!("template" in (security.outputs.properties as Record<string, unknown>)));
+        assert.ok("parameters" in (security.outputs.properties as Record<string, unknown>));
+        assert.ok((security.outputs.tags as Record<string, string>)["synapse-sql-security"]);
+      }
+    });
+    it("the deployed view keeps ids and output properties only", () => {
+      const ltr = byName(preview.run.resources, "oltp-db-ltr");
+      assert.match(String(ltr.outputs.id), /\/databases\/payments\/backupLongTermRetentionPolicies\/default$/);
+      assert.ok(!("serverName" in ltr.outputs));
+    });
+  });
+});
