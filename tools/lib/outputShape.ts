@@ -3,8 +3,10 @@
  * response's properties only: the inputs that are part of the resource's path (`resourceGroupName`, a parent's name
  * such as `serverName`, `scope`, a diagnostic setting's `resourceUri`...) and write-only inputs are not outputs
  * (pulumi/pulumi-azure-native#574). During a preview its Create answers `PreviewOutputs`: each response property
- * takes the input of the same name, or is unknown (provider/pkg/convert/previewOutputs.go). Stack policies see those
- * outputs, so the offline engine gives them the same shape.
+ * takes the input of the same name, or is unknown (provider/pkg/convert/previewOutputs.go, called from Create when
+ * `req.GetPreview()`). Stack policies see those outputs ("Unlike Analyze, AnalyzeStack is called on the final
+ * outputs of each resource": pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources), so the offline
+ * engine gives them the same shape.
  *
  * The names come from the SDK class itself: its constructor lists every output as `resourceInputs["x"] = undefined
  * /*out*\/` (the branch that reads an existing resource lists all of them). Providers bridged from Terraform
