@@ -18,7 +18,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
 import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
-import { presence, safeGet, sameText, valueAt } from "./values";
+import { presence, safeGet, sameText, stringsAt, valueAt } from "./values";
 
 /** The compliance framework every rule maps to. */
 export const PCI_DSS = { name: "PCI DSS", version: "4.0.1" } as const;
@@ -221,7 +221,7 @@ function idOf(b: PolicyResource): string | undefined {
 
 /** `value` is exactly `id` (lower-cased) or `id` plus one of `suffixes`, case-insensitively. */
 function namesId(value: string, id: string, suffixes: readonly string[]): boolean {
-  const v = value.toLowerCase();
+  const v = value.toLowerCase().replace(/\/+$/, "");
   return v === id || suffixes.some((s) => v === `${id}${s.toLowerCase()}`);
 }
 
@@ -258,32 +258,78 @@ export function listPointsAt(
   return unknown && recordedDependency(a, b, property);
 }
 
-/**
- * True when a string under `a`'s `property`, at any depth, is `b`'s id or holds it as a whole quoted literal
- * (`"<id>"` or `'<id>'`, the way a log alert's KQL query names a resource: `_ResourceId =~ "<id>"`),
- * case-insensitively. A child's id (`"<id>/sqlDatabases/x"`), or a sibling's whose name starts with `b`'s, does not
- * count, unlike `references`. A known match decides; when none is found but a value under `property` or `b`'s id is
- * unknown during preview, the property dependency the engine recorded for `property` decides (never a throw).
- */
-export function quotesId(a: PolicyResource, b: PolicyResource, property: string): boolean {
-  const id = idOf(b);
-  if (id === undefined) return recordedDependency(a, b, property);
-  let unknown = false;
-  const found = (value: unknown): boolean => {
-    if (typeof value === "string") {
-      const text = value.toLowerCase();
-      return text === id || text.includes(`"${id}"`) || text.includes(`'${id}'`);
+/** A KQL query without its `//` comments (outside string literals). */
+export function stripKqlComments(query: string): string {
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if (quote) {
+      out += c;
+      if (c === "\\") out += query[++i] ?? "";
+      else if (c === quote) quote = undefined;
+    } else if (c === "/" && query[i + 1] === "/") {
+      while (i < query.length && query[i] !== "\n") i++;
+      out += "\n";
+    } else {
+      if (c === '"' || c === "'") quote = c;
+      out += c;
     }
-    if (value === null || typeof value !== "object") return false;
-    return Object.keys(value).some((k) => {
-      if (presence(value, k) !== "unknown") return found(safeGet(value, k));
-      unknown = true;
-      return false;
-    });
-  };
-  const state = presence(a.props, property);
-  if (state === "set" && found(safeGet(a.props, property))) return true;
-  return (state === "unknown" || unknown) && recordedDependency(a, b, property);
+  }
+  return out;
+}
+
+/**
+ * True when a KQL query keeps rows of `id` by a positive filter on it: the id as a whole quoted literal after `==`
+ * or `=~`, or inside an `in (...)`/`in~ (...)` list; not after `!=`, `!~`, `!in`, nor in a comment, nor in any other
+ * position (a `has` would take children too). Case-insensitive.
+ */
+export function kqlFiltersOn(query: string, id: string): boolean {
+  const text = stripKqlComments(query).toLowerCase();
+  const target = id.toLowerCase();
+  for (const quoted of [`"${target}"`, `'${target}'`]) {
+    for (let at = text.indexOf(quoted); at >= 0; at = text.indexOf(quoted, at + 1)) {
+      const before = text.slice(0, at).trimEnd();
+      if (before.endsWith("==") || (before.endsWith("=~") && !before.endsWith("!=~"))) return true;
+      if (before.endsWith("(") || before.endsWith(",")) {
+        const open = before.lastIndexOf("(");
+        if (open >= 0 && /(^|[^!\w])in~?$/.test(before.slice(0, open).trimEnd())) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * True when a scheduled query rule (a log alert) watches `b`: scoped on it (one of `scopes` is its id, exactly), or
+ * one of its criteria filters its query on `b`'s id (`kqlFiltersOn`) or splits on a dimension that includes the id
+ * (`operator` Include). A child's id, a sibling's whose name starts with `b`'s, a negated filter, a comment or an
+ * Exclude dimension do not count. When `b`'s id or the criteria are unknown during preview, the property dependency
+ * the engine recorded for `criteria` decides.
+ */
+export function logAlertWatches(a: PolicyResource, b: PolicyResource): boolean {
+  if (listPointsAt(a, b, "scopes")) return true;
+  const id = idOf(b);
+  if (id === undefined) return recordedDependency(a, b, "criteria");
+  let unknown = presence(a.props, "criteria") === "unknown";
+  const conditions = valueAt(a.props, "criteria", "allOf");
+  if (Array.isArray(conditions)) {
+    for (let i = 0; i < conditions.length; i++) {
+      const c = String(i);
+      const queryState = presence(conditions, c, "query");
+      if (queryState === "unknown") unknown = true;
+      const query = queryState === "set" ? valueAt(conditions, c, "query") : undefined;
+      if (typeof query === "string" && kqlFiltersOn(query, id)) return true;
+      const dimensions = presence(conditions, c, "dimensions") === "set" ? valueAt(conditions, c, "dimensions") : [];
+      if (!Array.isArray(dimensions)) continue;
+      for (let j = 0; j < dimensions.length; j++) {
+        const operator = valueAt(dimensions, String(j), "operator");
+        const values = stringsAt(dimensions, String(j), "values").map((v) => v.toLowerCase());
+        if (typeof operator === "string" && operator.toLowerCase() === "include" && values.includes(id)) return true;
+      }
+    }
+  }
+  return unknown && recordedDependency(a, b, "criteria");
 }
 
 /** How `refersTo` matches, beyond dependencies and ids. */
@@ -333,10 +379,13 @@ function sameName(
     const x = valueAt(a.props, k);
     const y = valueAt(b.props, k);
     if (typeof x === "string" && typeof y === "string") return sameText(x, y);
-    // Unknown during preview (e.g. a server name with a random suffix): when both sides recorded where the value
-    // comes from, they must share a source (two databases named alike on two servers are not the same one).
+    // Unknown during preview (e.g. a server name with a random suffix): when both sides take the value from
+    // resources of one type (two servers), they must take it from the same one (two databases named alike on two
+    // servers are not the same one). Sources of different types (a server's name on one side, the random suffix it
+    // was built from on the other) cannot be compared: that counts as agreeing.
     const fromA = a.propertyDependencies[k] ?? [];
     const fromB = b.propertyDependencies[k] ?? [];
-    return fromA.length === 0 || fromB.length === 0 || fromA.some((d) => fromB.some((e) => e.urn === d.urn));
+    const comparable = fromA.some((d) => fromB.some((e) => e.type === d.type));
+    return !comparable || fromA.some((d) => fromB.some((e) => e.urn === d.urn));
   });
 }

@@ -10,7 +10,7 @@ import {
   listPointsAt,
   ofType,
   pointsAt,
-  quotesId,
+  logAlertWatches,
   refersTo,
   resourcePolicy,
   stackOfUrn,
@@ -36,15 +36,15 @@ export const WATCHED_DATA_TYPES = [
 ];
 
 /**
- * Alert rules that watch `target`: a metric alert scoped on it (one of `scopes` is its id), or a log alert whose
- * criteria name it (its id as a quoted literal in the query, e.g. `_ResourceId =~ "<id>"`, or as a dimension value).
+ * Alert rules that watch `target`: a metric alert scoped on it (one of `scopes` is its id), or a log alert scoped on
+ * it or whose criteria keep its rows (`_ResourceId =~ "<id>"`, an `in (...)` list, an Include dimension).
  * Exact ids: an alert on a child (a Cosmos DB account's database) or on a sibling whose name starts with the
  * target's does not count; during preview, the alert's property dependency on the target decides.
  */
 function watchers(resources: readonly PolicyResource[], target: PolicyResource): PolicyResource[] {
   return [
     ...ofType(resources, METRIC_ALERT).filter((a) => listPointsAt(a, target, "scopes")),
-    ...ofType(resources, LOG_ALERT).filter((a) => quotesId(a, target, "criteria")),
+    ...ofType(resources, LOG_ALERT).filter((a) => logAlertWatches(a, target)),
   ];
 }
 

@@ -7,7 +7,7 @@
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { inStacks } from "../lib/scope";
-import { oneOf, presence, safeGet, who } from "../lib/values";
+import { oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
 /** Stateful resources whose loss destroys cardholder or personal data or the audit trail. */
 export const STATEFUL_TYPES = [
@@ -119,6 +119,57 @@ function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boo
   return id.toLowerCase().endsWith(path.toLowerCase());
 }
 
+/**
+ * The scope a lock holds, from its own id (`<scope>/providers/Microsoft.Authorization/locks/<name>`), lower-cased;
+ * undefined while the id is unknown. A deployed lock's outputs carry no `scope` nor the parts of a resource-level
+ * lock (they are its path, not outputs), but its id names the scope exactly.
+ */
+function lockedScopeOf(lock: PolicyResource): string | undefined {
+  const id = safeGet(lock.props, "id");
+  if (typeof id !== "string") return undefined;
+  const at = id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
+  return at > 0 ? id.slice(0, at).toLowerCase() : undefined;
+}
+
+/** Whether `lock` holds `target` itself: by the lock's id when known, else from its inputs (`scope` or the parts). */
+function lockHolds(lock: PolicyResource, target: PolicyResource): boolean {
+  const scope = lockedScopeOf(lock);
+  const id = safeGet(target.props, "id");
+  if (scope !== undefined && typeof id === "string" && id.length > 0) {
+    return scope === id.replace(/\/+$/, "").toLowerCase();
+  }
+  return lock.type === SCOPE_LOCK_TYPE ? pointsAt(lock, target, "scope") : resourceLockPointsAt(lock, target);
+}
+
+/** A Log Analytics solution that is Microsoft Sentinel (`SecurityInsights`), not another gallery solution. */
+function isSentinelSolution(solution: PolicyResource): boolean {
+  const product = valueAt(solution.props, "plan", "product");
+  // Unknown during preview: the solution's name (`SecurityInsights(<workspace>)`) says what it is.
+  const name = safeGet(solution.props, "solutionName") ?? safeGet(solution.props, "name");
+  return typeof product === "string"
+    ? sameText(product, "OMSGallery/SecurityInsights")
+    : typeof name === "string" && /^securityinsights\(/i.test(name);
+}
+
+/**
+ * Whether a Sentinel onboarding state is on `workspace`: its id is the workspace's id plus
+ * `/providers/Microsoft.SecurityInsights/onboardingStates/<name>` when both are known (a deployed onboarding's
+ * outputs carry no workspaceName); else its workspaceName in the workspace's resource group.
+ */
+function onboardedOn(onboarding: PolicyResource, workspace: PolicyResource): boolean {
+  const id = safeGet(onboarding.props, "id");
+  const wsId = safeGet(workspace.props, "id");
+  if (typeof id === "string" && typeof wsId === "string" && wsId.length > 0) {
+    const prefix = `${wsId.replace(/\/+$/, "")}/providers/microsoft.securityinsights/onboardingstates/`.toLowerCase();
+    const lower = id.toLowerCase();
+    return lower.startsWith(prefix) && !lower.slice(prefix.length).includes("/");
+  }
+  return refersTo(onboarding, workspace, {
+    properties: ["workspaceName"],
+    byName: { nameKeys: ["workspaceName"], siblingKeys: ["resourceGroupName"] },
+  });
+}
+
 /** Resource groups a resource depends on (through `resourceGroupName` or a plain dependency). */
 function resourceGroupsOf(r: PolicyResource): string[] {
   const deps = [...(r.propertyDependencies["resourceGroupName"] ?? []), ...r.dependencies];
@@ -171,11 +222,8 @@ export const requireManagementLock = stackPolicy(
       r.type === LOG_WORKSPACE_TYPE &&
       sentinel.some((s) =>
         s.type === SENTINEL_SOLUTION_TYPE
-          ? pointsAt(s, r, ["properties", "workspaceResourceId"])
-          : refersTo(s, r, {
-              properties: ["workspaceName"],
-              byName: { nameKeys: ["workspaceName"], siblingKeys: ["resourceGroupName"] },
-            }),
+          ? isSentinelSolution(s) && pointsAt(s, r, ["properties", "workspaceResourceId"])
+          : onboardedOn(s, r),
       );
     const targets = args.resources.filter(
       (r) => resourceTypes.includes(r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
@@ -194,9 +242,7 @@ export const requireManagementLock = stackPolicy(
       const locked = locks.some((lock) =>
         lock.type === RG_LOCK_TYPE
           ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
-          : lock.type === SCOPE_LOCK_TYPE
-            ? pointsAt(lock, target, "scope")
-            : resourceLockPointsAt(lock, target),
+          : lockHolds(lock, target),
       );
       if (!locked) {
         report(

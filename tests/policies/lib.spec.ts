@@ -6,7 +6,9 @@ import { firewallRangeProblem, firewallRuleProblem, ipv4, ipv4Range } from "../.
 import {
   listPointsAt,
   pointsAt,
-  quotesId,
+  kqlFiltersOn,
+  logAlertWatches,
+  stripKqlComments,
   references,
   refersTo,
   stackOfUrn,
@@ -330,6 +332,8 @@ describe("policies/lib", () => {
         assert.equal(refersTo(ltrFrom(server), dbOnA, CHILD), true, "same server");
         const unrecorded = resource("ltr", { databaseName: "orders", serverName: UNKNOWN });
         assert.equal(refersTo(unrecorded, dbOnA, CHILD), true, "nothing recorded: cannot tell them apart");
+        const suffix = { ...resource("suffix", { result: UNKNOWN }), type: "random:index/randomString:RandomString" };
+        assert.equal(refersTo(ltrFrom(suffix), dbOnA, CHILD), true, "sources of different types: cannot tell");
       });
       it("a name mismatch wins over a plain dependency, but a property dependency wins over the name", () => {
         const wrongName = resource("ltr", { databaseName: "other" }, { dependencies: [db] });
@@ -354,7 +358,7 @@ describe("policies/lib", () => {
     });
   });
 
-  describe("pointsAt, listPointsAt and quotesId (exact ids)", () => {
+  describe("pointsAt, listPointsAt and logAlertWatches (exact ids)", () => {
     const ID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos";
     const target = resource("cosmos", { id: ID });
     const unknownId = resource("cosmos-new", { id: UNKNOWN });
@@ -375,6 +379,7 @@ describe("policies/lib", () => {
       it("matches one element exactly, case-insensitively, never a child or a sibling whose name extends it", () => {
         assert.equal(listPointsAt(resource("alert", { scopes: ["/other", ID.toUpperCase()] }), target, "scopes"), true);
         assert.equal(listPointsAt(resource("alert", { scopes: [child, sibling] }), target, "scopes"), false);
+        assert.equal(listPointsAt(resource("alert", { scopes: [`${ID}/`] }), target, "scopes"), true, "trailing /");
         assert.equal(listPointsAt(resource("alert", { scopes: [] }), target, "scopes"), false);
         assert.equal(listPointsAt(resource("alert", {}), target, "scopes"), false);
       });
@@ -401,39 +406,53 @@ describe("policies/lib", () => {
       });
     });
 
-    describe("quotesId", () => {
+    describe("logAlertWatches and kqlFiltersOn", () => {
       const criteria = (query: unknown, dimensions: unknown[] = []) => ({ allOf: [{ query, dimensions }] });
-      it("finds the id as a quoted literal of a query, or as a whole value, case-insensitively", () => {
-        const q = (text: string) => resource("alert", { criteria: criteria(text) });
-        assert.equal(quotesId(q(`T | where _ResourceId =~ "${ID.toUpperCase()}"`), target, "criteria"), true);
-        assert.equal(quotesId(q(`T | where _ResourceId in~ ('/other', '${ID}')`), target, "criteria"), true);
+      const q = (text: string) => resource("alert", { criteria: criteria(text) }, { dependencies: [target] });
+      it("counts a positive filter on the id (==, =~, in, in~), an Include dimension, or a scope on the target", () => {
+        assert.equal(logAlertWatches(q(`T | where _ResourceId =~ "${ID.toUpperCase()}"`), target), true);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId == '${ID}'`), target), true);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId in~ ('/other', '${ID}')`), target), true);
         const dimension = resource("alert", {
           criteria: criteria("T", [{ name: "_ResourceId", operator: "Include", values: [ID] }]),
         });
-        assert.equal(quotesId(dimension, target, "criteria"), true);
+        assert.equal(logAlertWatches(dimension, target), true);
+        assert.equal(logAlertWatches(resource("alert", { scopes: [ID], criteria: criteria("T") }), target), true);
       });
-      it("does not take a child's or a sibling's id, or an unquoted mention, for the target", () => {
-        const q = (text: string) => resource("alert", { criteria: criteria(text) }, { dependencies: [target] });
-        assert.equal(quotesId(q(`T | where _ResourceId =~ "${child}"`), target, "criteria"), false);
-        assert.equal(quotesId(q(`T | where _ResourceId =~ "${sibling}"`), target, "criteria"), false);
-        assert.equal(quotesId(q(`T | where _ResourceId startswith "${ID}/"`), target, "criteria"), false);
-        assert.equal(quotesId(q("T | take 1"), target, "criteria"), false);
+      it("does not count a negated filter, a comment, an Exclude dimension, a child's or a sibling's id", () => {
+        assert.equal(logAlertWatches(q(`T | where _ResourceId != "${ID}"`), target), false);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId !~ "${ID}"`), target), false);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId !in ("${ID}")`), target), false);
+        assert.equal(logAlertWatches(q(`T // where _ResourceId =~ "${ID}"\n| take 1`), target), false);
+        assert.equal(logAlertWatches(q(`T | extend note = "${ID}"`), target), false);
+        const excluded = resource("alert", {
+          criteria: criteria("T", [{ name: "_ResourceId", operator: "Exclude", values: [ID] }]),
+        });
+        assert.equal(logAlertWatches(excluded, target), false);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId =~ "${child}"`), target), false);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId =~ "${sibling}"`), target), false);
+        assert.equal(logAlertWatches(q(`T | where _ResourceId startswith "${ID}/"`), target), false);
+      });
+      it("keeps string literals with // intact when stripping comments", () => {
+        const query = `T | where Url == "https://x" // comment "${ID}"\n| where _ResourceId =~ "${ID}"`;
+        assert.equal(kqlFiltersOn(query, ID), true);
+        assert.equal(stripKqlComments(`a "b//c" // d`), `a "b//c" \n`);
       });
       it("lets the property dependency decide when the query or the id is unknown, without throwing", () => {
         const wired = { propertyDependencies: { criteria: [target] } };
         const partly = resource("alert", { criteria: criteria(UNKNOWN) }, wired);
-        assert.doesNotThrow(() => quotesId(partly, target, "criteria"));
-        assert.equal(quotesId(partly, target, "criteria"), true);
-        assert.equal(quotesId(resource("alert", { criteria: UNKNOWN }, wired), target, "criteria"), true);
-        assert.equal(quotesId(resource("alert", { criteria: criteria(UNKNOWN) }), target, "criteria"), false);
+        assert.doesNotThrow(() => logAlertWatches(partly, target));
+        assert.equal(logAlertWatches(partly, target), true);
+        assert.equal(logAlertWatches(resource("alert", { criteria: UNKNOWN }, wired), target), true);
+        assert.equal(logAlertWatches(resource("alert", { criteria: criteria(UNKNOWN) }), target), false);
         const known = resource("alert", { criteria: criteria(`T | where _ResourceId =~ "${child}"`) }, wired);
-        assert.equal(quotesId(known, target, "criteria"), false, "a known query decides");
+        assert.equal(logAlertWatches(known, target), false, "a known query decides");
         const forNew = resource(
           "alert",
           { criteria: criteria("T") },
           { propertyDependencies: { criteria: [unknownId] } },
         );
-        assert.equal(quotesId(forNew, unknownId, "criteria"), true, "b's id unknown: the dependency decides");
+        assert.equal(logAlertWatches(forNew, unknownId), true, "b's id unknown: the dependency decides");
       });
     });
   });

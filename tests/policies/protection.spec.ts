@@ -235,17 +235,70 @@ describe("policies/protection", () => {
       await expectFail(requireManagementLock, [...all, ws, otherGroup], /log-pay-dev-weu .*has no management lock/);
       await expectPass(requireManagementLock, [...all, ws, mutate(otherGroup, "resourceGroupName", RG_NAME)]);
       // A SecurityInsights solution names its workspace in properties.workspaceResourceId: exactly this one exempts it.
-      const solution = (workspaceResourceId: string) =>
+      const solution = (workspaceResourceId: string, product = "OMSGallery/SecurityInsights") =>
         resourceRecord(
           "azure-native:operationsmanagement:Solution",
           "operations-securityinsights",
-          { resourceGroupName: RG_NAME, properties: { workspaceResourceId } },
+          {
+            resourceGroupName: RG_NAME,
+            solutionName: `${product.split("/")[1]}(log-pay-dev-weu)`,
+            plan: { name: `${product.split("/")[1]}(log-pay-dev-weu)`, product, publisher: "Microsoft" },
+            properties: { workspaceResourceId },
+          },
           { stack: "prod", dependencies: [ws.urn] },
         );
       await expectPass(requireManagementLock, [...all, ws, solution(WORKSPACE_ID.toUpperCase())]);
       await expectFail(
         requireManagementLock,
         [...all, ws, solution(`${WORKSPACE_ID}-archive`)],
+        /log-pay-dev-weu .*has no management lock/,
+      );
+      // Another gallery solution on the same workspace is not Sentinel: the workspace can and must be locked.
+      await expectFail(
+        requireManagementLock,
+        [...all, ws, solution(WORKSPACE_ID, "OMSGallery/ContainerInsights")],
+        /log-pay-dev-weu .*has no management lock/,
+      );
+    });
+    it("once deployed (no workspaceName, scope or lock parts in the outputs), matches onboardings and locks by id", async () => {
+      const { all } = protectionStack();
+      const ws = { ...inStack(workspace(), "prod"), protect: true };
+      const wsId = String(ws.outputs.id);
+      const deployedOnboarding = (id: string) =>
+        resourceRecord(
+          "azure-native:securityinsights:SentinelOnboardingState",
+          "operations-sentinel",
+          { resourceGroupName: RG_NAME, workspaceName: "log-pay-dev-weu", sentinelOnboardingStateName: "default" },
+          { stack: "prod", outputs: { id, name: "default" } },
+        );
+      await expectPass(requireManagementLock, [
+        ...all,
+        ws,
+        deployedOnboarding(`${wsId}/providers/Microsoft.SecurityInsights/onboardingStates/default`),
+      ]);
+      await expectFail(
+        requireManagementLock,
+        [
+          ...all,
+          ws,
+          deployedOnboarding(`${wsId}-archive/providers/Microsoft.SecurityInsights/onboardingStates/default`),
+        ],
+        /has no management lock/,
+      );
+      const deployedLock = (scope: string) =>
+        resourceRecord(
+          "azure-native:authorization:ManagementLockAtResourceLevel",
+          "lock",
+          { level: "CanNotDelete", lockName: "lock", resourceName: "x" },
+          {
+            stack: "prod",
+            outputs: { id: `${scope}/providers/Microsoft.Authorization/locks/lock`, level: "CanNotDelete" },
+          },
+        );
+      await expectPass(requireManagementLock, [...all, ws, deployedLock(wsId.toUpperCase())]);
+      await expectFail(
+        requireManagementLock,
+        [...all, ws, deployedLock(`${wsId}/tables/SecurityEvent`)],
         /log-pay-dev-weu .*has no management lock/,
       );
     });
