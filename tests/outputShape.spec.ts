@@ -2,7 +2,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UNKNOWN } from "../tools/lib/engine";
-import { DEPLOYMENT_PROPERTIES_OUTPUTS, deployedOutputs, outputNames, previewOutputs } from "../tools/lib/outputShape";
+import {
+  deployedOutputs,
+  outputNames,
+  outputShape,
+  previewOutputs,
+  SHAPE_CACHE_DIR,
+  type Shape,
+} from "../tools/lib/outputShape";
 import { byName, ofType, previewOf } from "./helpers/stacks";
 
 const LTR = "azure-native:sql:LongTermRetentionPolicy";
@@ -48,15 +55,40 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
     assert.match(deployed.id, /deployments\/d$/);
   });
 
-  it("lists DeploymentPropertiesExtendedResponse's properties as the installed SDK declares them", () => {
-    const file = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), "types", "output.d.ts");
-    const text = fs.readFileSync(file, "utf8");
-    const ns = text.indexOf("export declare namespace resources {");
-    const start = text.indexOf("interface DeploymentPropertiesExtendedResponse {", ns);
-    assert.ok(ns >= 0 && start > ns);
-    const body = text.slice(start, text.indexOf("\n    }", start));
-    const declared = [...body.matchAll(/^ {8}(\w+)\??:/gm)].map((m) => m[1]);
-    assert.deepEqual([...DEPLOYMENT_PROPERTIES_OUTPUTS].sort(), declared.sort());
+  it("reads nested shapes from the SDK's output types: objects, arrays, maps, primitives; unions as they are", () => {
+    const account = outputShape("azure-native:storage:StorageAccount");
+    assert.equal(account?.kind, "object");
+    const props = (account as Extract<Shape, { kind: "object" }>).props;
+    assert.deepEqual(props.tags, { kind: "map", value: { kind: "string" } });
+    const rules = props.networkRuleSet as Extract<Shape, { kind: "object" }>;
+    assert.equal(rules.kind, "object");
+    assert.deepEqual(rules.props.defaultAction, { kind: "string" });
+    assert.equal(rules.props.ipRules.kind, "array");
+    const deployment = outputShape("azure-native:resources:Deployment") as Extract<Shape, { kind: "object" }>;
+    const properties = deployment.props.properties as Extract<Shape, { kind: "object" }>;
+    assert.ok(!("template" in properties.props), "DeploymentPropertiesExtendedResponse has no template");
+    assert.deepEqual(properties.props.parameters, { kind: "any" });
+  });
+
+  it("maps a preview input into the response shape: a mismatched primitive or an absent property is unknown", () => {
+    const out = previewOutputs<unknown>(
+      "azure-native:storage:StorageAccount",
+      { accountName: "st", minimumTlsVersion: 12, networkRuleSet: { defaultAction: "Deny", extra: 1 } },
+      UNKNOWN,
+    ) as Record<string, Record<string, unknown> | unknown>;
+    assert.ok(!("accountName" in out));
+    assert.equal(out.minimumTlsVersion, UNKNOWN, "a number where the response has a string");
+    const rules = out.networkRuleSet as Record<string, unknown>;
+    assert.equal(rules.defaultAction, "Deny");
+    assert.equal(rules.ipRules, UNKNOWN, "a response property the input does not set");
+    assert.ok(!("extra" in rules), "an input-only nested property is dropped");
+  });
+
+  it("keeps each type's shape in the cache directory and reads it back", () => {
+    const file = path.join(SHAPE_CACHE_DIR, "azure-native_sql_LongTermRetentionPolicy.json");
+    outputShape(LTR);
+    assert.ok(fs.existsSync(file));
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), outputShape(LTR));
   });
 
   describe("in the offline preview (prod)", () => {
