@@ -207,10 +207,30 @@ export function pointsAt(
   suffixes: readonly string[] = [],
 ): boolean {
   const path = typeof property === "string" ? [property] : property;
-  const value = presence(a.props, ...path) === "set" ? valueAt(a.props, ...path) : undefined;
+  const state = presence(a.props, ...path);
+  const value = state === "set" ? valueAt(a.props, ...path) : undefined;
   const id = idOf(b);
   if (typeof value === "string" && id !== undefined) return namesId(value, id, suffixes);
+  // An extension resource's scope (`scope`, `resourceUri`) is part of its path, so not an output: once deployed, its
+  // own id (`<scope>/providers/<namespace>/<type>/<name>`) names the scope exactly.
+  const scope = state === "absent" && EXTENSION_SCOPES.includes(path.join(".")) ? extensionScopeOf(a) : undefined;
+  if (scope !== undefined && id !== undefined) return namesId(scope, id, suffixes);
   return recordedDependency(a, b, path[0]);
+}
+
+/** Inputs that hold an extension resource's scope (a diagnostic setting's `resourceUri`, a lock's `scope`). */
+const EXTENSION_SCOPES = ["scope", "resourceUri"];
+
+/**
+ * The scope of an extension resource from its own id: what precedes its last `/providers/<namespace>/<type>/<name>`
+ * (`…/servers/s/databases/d/providers/microsoft.insights/diagnosticSettings/x` → `…/servers/s/databases/d`);
+ * undefined while the id is unknown.
+ */
+export function extensionScopeOf(a: PolicyResource): string | undefined {
+  const id = safeGet(a.props, "id");
+  if (typeof id !== "string") return undefined;
+  const at = id.toLowerCase().lastIndexOf("/providers/");
+  return at > 0 && id.slice(at + "/providers/".length).split("/").length === 3 ? id.slice(0, at) : undefined;
 }
 
 /** `b`'s id, lower-cased, when known (undefined when absent or unknown during preview). */

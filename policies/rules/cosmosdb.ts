@@ -318,7 +318,14 @@ function cmkVaultOf(
     if (vault) return vault;
   }
   const name = vaultNameOfUri(uri);
-  return name ? vaults.find((v) => sameText(valueAt(v.props, "vaultName"), name) || sameText(v.name, name)) : undefined;
+  // The vault's Azure name: its `name` output (`vaultName` is part of its path, not an output; `v.name` is the
+  // Pulumi name), else the last segment of its id, else its input where visible.
+  const azureName = (v: PolicyResource) => [
+    valueAt(v.props, "name"),
+    /\/vaults\/([^/]+)$/i.exec(String(valueAt(v.props, "id") ?? ""))?.[1],
+    valueAt(v.props, "vaultName"),
+  ];
+  return name ? vaults.find((v) => azureName(v).some((n) => sameText(n, name))) : undefined;
 }
 
 export const cosmosCmkVaultReachable = stackPolicy(

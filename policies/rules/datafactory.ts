@@ -8,7 +8,7 @@
  * `properties.connectionString`); the rules read both shapes.
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
-import type { Policies } from "@pulumi/policy";
+import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, safeGet, show, valueAt, who } from "../lib/values";
@@ -480,6 +480,34 @@ export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
 
 const INTEGRATION_RUNTIME = "azure-native:datafactory:IntegrationRuntime";
 
+const text = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
+
+/** The factory part of a Data Factory child's id (`…/factories/<name>`), lower-cased, when the id is known. */
+function factoryIdOf(r: PolicyResource): string | undefined {
+  const id = text(safeGet(r.props, "id"));
+  return id === undefined ? undefined : /^(.*\/factories\/[^/]+)\//.exec(id)?.[1];
+}
+
+/** Whether `a` depends on `b` (a plain or a property dependency). */
+function dependsOn(a: PolicyResource, b: PolicyResource): boolean {
+  return [...a.dependencies, ...Object.values(a.propertyDependencies).flat()].some((d) => d.urn === b.urn);
+}
+
+/**
+ * Whether two Data Factory children are in the same factory: by their ids once deployed (`factoryName` is part of
+ * their path, not an output), else their `factoryName` where visible, else the factories their `factoryName` was
+ * taken from. Nothing to tell them apart counts as the same factory.
+ */
+function sameFactory(a: PolicyResource, b: PolicyResource): boolean {
+  const [ia, ib] = [factoryIdOf(a), factoryIdOf(b)];
+  if (ia !== undefined && ib !== undefined) return ia === ib;
+  const [na, nb] = [text(safeGet(a.props, "factoryName")), text(safeGet(b.props, "factoryName"))];
+  if (na !== undefined && nb !== undefined) return na === nb;
+  const [fa, fb] = [a.propertyDependencies["factoryName"] ?? [], b.propertyDependencies["factoryName"] ?? []];
+  const comparable = fa.some((d) => fb.some((e) => e.type === d.type));
+  return !comparable || fa.some((d) => fb.some((e) => e.urn === d.urn));
+}
+
 export const linkedServiceDeclaredRuntime = stackPolicy(
   {
     name: "azure-native-datafactory-linkedservice-require-declared-integration-runtime",
@@ -495,17 +523,15 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
     );
     if (linked.length === 0) args.notApplicable("no linked service names a runtime (known during preview)");
     const runtimes = ofType(args.resources, INTEGRATION_RUNTIME);
-    const text = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
     for (const l of linked) {
       const name = text(valueAt(l.props, "properties", "connectVia", "referenceName"));
-      const factory = text(safeGet(l.props, "factoryName"));
       const declared = runtimes.some((r) => {
-        const rFactory = text(safeGet(r.props, "factoryName"));
-        // The runtime's name input, or its name output; a name or factory unknown during preview on either side
-        // does not rule the runtime out.
-        const rNames = [text(safeGet(r.props, "integrationRuntimeName")), text(safeGet(r.props, "name"))];
-        const nameMatches = rNames.every((n) => n === undefined) || rNames.includes(name);
-        return nameMatches && (factory === undefined || rFactory === undefined || rFactory === factory);
+        // The runtime's name: its `name` output (`integrationRuntimeName` is part of its path, not an output), else
+        // its input where visible. Unknown during a first preview: then only a runtime the linked service waits for
+        // (a dependency, as a program that names it must have) counts, never any runtime of the stack.
+        const rName = text(safeGet(r.props, "name")) ?? text(safeGet(r.props, "integrationRuntimeName"));
+        const nameMatches = rName !== undefined ? rName === name : dependsOn(l, r);
+        return nameMatches && sameFactory(l, r);
       });
       if (!declared) {
         report(

@@ -836,6 +836,17 @@ export const sqlServerDefenderPresent = stackPolicy(
     if (acceptSubscriptionPlan && typedPlan) {
       return;
     }
+    if (acceptSubscriptionPlan) {
+      // A Standard plan whose name is unknown during a first preview may be the SqlServers one: reading the name
+      // makes the rule "can't run during preview" (advisory) rather than failing servers the plan covers.
+      const undecided = ofType(args.resources, SECURITY_PRICING).find(
+        (p) =>
+          presence(p.props, "pricingName") !== "set" &&
+          presence(p.props, "name") === "unknown" &&
+          valueAt(p.props, "pricingTier") === "Standard",
+      );
+      if (undecided) void (undecided.props as Record<string, unknown>).name;
+    }
     const policies = ofType(args.resources, SQL_SECURITY_ALERT);
     for (const server of servers) {
       const linked = policies.filter((p) => refersTo(p, server, SERVER_CHILD));

@@ -263,6 +263,31 @@ export const synapseSqlSecurityDeclared = resourcePolicy(
   },
 );
 
+export const synapseVaStorageKeys = resourcePolicy(
+  {
+    name: "azure-native-synapse-vulnerabilityassessment-disallow-storage-keys",
+    description:
+      "A Synapse workspace's typed vulnerability assessment writes its scans with the workspace identity, never with a storage account key or SAS token (write-only inputs, which no stack rule can see in the outputs).",
+    severity: "high",
+    pci: ["8.3.2", "8.6.2"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "synapse",
+    remediationSteps:
+      "Remove `storageAccountAccessKey` and `storageContainerSasKey`, and grant the workspace identity Storage Blob Data Contributor on the scan container instead.",
+    url: "https://learn.microsoft.com/azure/azure-sql/database/sql-database-vulnerability-assessment-storage",
+  },
+  TYPED_VA,
+  (props, args, report) => {
+    const keys = ["storageAccountAccessKey", "storageContainerSasKey"].filter((k) => presence(props, k) !== "absent");
+    if (keys.length > 0) {
+      report(
+        `${who(args)} gives vulnerability assessment ${keys.join(" and ")}: remove it and grant the workspace identity Storage Blob Data Contributor instead.`,
+      );
+    }
+  },
+);
+
 export const synapsePoolGeoBackup = resourcePolicy<synapse.SqlPoolArgs>(
   {
     name: "azure-native-synapse-sqlpool-require-geo-backup",
@@ -295,5 +320,6 @@ export const synapseSqlPolicies: Policies = [
   synapseThreatDetection,
   synapseVulnerabilityAssessment,
   synapseSqlSecurityDeclared,
+  synapseVaStorageKeys,
   synapsePoolGeoBackup,
 ];

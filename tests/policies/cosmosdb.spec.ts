@@ -268,6 +268,14 @@ describe("policies/cosmosdb", () => {
         [dev, mutate(reachable, "properties.publicNetworkAccess", "Disabled")],
         /only private endpoints reach/,
       ));
+    it("finds it by the vault's name output once deployed (vaultName is part of its path, not an output)", () => {
+      const { vaultName: _path, ...outputs } = mutate(reachable, "properties.publicNetworkAccess", "Disabled").outputs;
+      return expectFail(
+        cosmosCmkVaultReachable,
+        [dev, { ...reachable, name: "platform-kv-cosmos", outputs: { ...outputs, name: "kv-pay-dev-weu" } }],
+        /only private endpoints reach/,
+      );
+    });
     it("is not applicable without a Cosmos DB account with a customer-managed key", () =>
       expectNotApplicable(cosmosCmkVaultReachable, [mutate(dev, "keyVaultKeyUri", undefined), reachable]));
     it("is not applicable when the key's vault is not in the stack", () =>

@@ -288,12 +288,36 @@ describe("policies/datafactory", () => {
         [factory, mutate(f.integrationRuntime(), "factoryName", "adf-other"), sql],
         /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
       ));
-    it("passes a declared runtime whose name is unknown during preview", () =>
-      expectPass(linkedServiceDeclaredRuntime, [
-        factory,
-        mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN),
-        sql,
-      ]));
+    it("passes a runtime whose name is unknown during preview when the linked service waits for it", () => {
+      const ir = mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN);
+      return expectPass(linkedServiceDeclaredRuntime, [factory, ir, { ...sql, dependencies: [ir.urn] }]);
+    });
+    it("fails when the runtime's name is unknown and the linked service does not wait for it (any runtime no longer counts)", () =>
+      expectFail(
+        linkedServiceDeclaredRuntime,
+        [factory, mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN), sql],
+        /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
+      ));
+    it("once deployed (no factoryName or integrationRuntimeName in the outputs), matches by name and by the ids' factory", async () => {
+      const FACTORY = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf-pay-dev-weu";
+      const deployedIr = (factoryId: string) => ({
+        ...f.integrationRuntime(),
+        outputs: {
+          id: `${factoryId}/integrationruntimes/AutoResolveIntegrationRuntime`,
+          name: "AutoResolveIntegrationRuntime",
+        },
+      });
+      const deployedSql = {
+        ...sql,
+        outputs: { ...sql.outputs, id: `${FACTORY}/linkedservices/ls-sql`, factoryName: undefined },
+      };
+      await expectPass(linkedServiceDeclaredRuntime, [factory, deployedIr(FACTORY), deployedSql]);
+      await expectFail(
+        linkedServiceDeclaredRuntime,
+        [factory, deployedIr(`${FACTORY}-other`), deployedSql],
+        /which the stack does not declare in its factory/,
+      );
+    });
     it("passes a runtime name unknown during preview (nothing to match yet)", () =>
       expectNotApplicable(linkedServiceDeclaredRuntime, [
         factory,

@@ -6,6 +6,7 @@ import { firewallRangeProblem, firewallRuleProblem, ipv4, ipv4Range } from "../.
 import {
   listPointsAt,
   pointsAt,
+  extensionScopeOf,
   kqlFiltersOn,
   logAlertWatches,
   stripKqlComments,
@@ -373,6 +374,27 @@ describe("policies/lib", () => {
       assert.equal(pointsAt(solution(child, { properties: [target] }), target, at), false, "known value decides");
       assert.equal(pointsAt(solution(UNKNOWN, { properties: [target] }), target, at), true);
       assert.equal(pointsAt(solution(UNKNOWN), target, at), false);
+    });
+
+    it("pointsAt takes a deployed extension resource's scope from its own id (resourceUri and scope are not outputs)", () => {
+      const deployedSetting = (scope: string) =>
+        resource(
+          "diag",
+          { id: `${scope}/providers/microsoft.insights/diagnosticSettings/to-law`, name: "to-law" },
+          { propertyDependencies: { resourceUri: [target] } },
+        );
+      assert.equal(pointsAt(deployedSetting(ID), target, "resourceUri"), true);
+      assert.equal(
+        pointsAt(deployedSetting(child), target, "resourceUri"),
+        false,
+        "a child's setting, wired to the parent",
+      );
+      assert.equal(
+        pointsAt(deployedSetting(`${ID}/blobServices/default`), target, "resourceUri", ["/blobServices/default"]),
+        true,
+      );
+      assert.equal(extensionScopeOf(deployedSetting(child)), child);
+      assert.equal(extensionScopeOf(resource("x", { id: UNKNOWN })), undefined);
     });
 
     describe("listPointsAt", () => {

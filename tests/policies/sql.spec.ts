@@ -665,6 +665,18 @@ describe("policies/sql", () => {
         { acceptSubscriptionPlan: true },
       );
     });
+    it("cannot decide during a first preview when a Standard plan's name is unknown (advisory, not a failure)", async () => {
+      const planNew = resourceRecord(
+        "azure-native:security:Pricing",
+        "defender-sql",
+        { pricingName: "SqlServers", pricingTier: "Standard", scopeId: f.SUBSCRIPTION },
+        { stack: "prod", outputs: { name: UNKNOWN, pricingTier: "Standard" } },
+      );
+      const r = await evaluatePolicy(sqlServerDefenderPresent, [server, planNew], { acceptSubscriptionPlan: true });
+      assert.equal(r.violations.length, 1);
+      assert.equal(r.violations[0].enforcementLevel, "advisory");
+      assert.match(r.violations[0].message, /can't run policy .* during preview/);
+    });
     it("does not count a plan in a subscription deployment's template (stack policies see no template)", () =>
       expectFail(
         sqlServerDefenderPresent,

@@ -6,6 +6,7 @@ import {
   synapseSqlPolicies,
   synapseThreatDetection,
   synapseSqlSecurityDeclared,
+  synapseVaStorageKeys,
   synapseVulnerabilityAssessment,
   templateResources,
 } from "../../policies/rules/synapseSql";
@@ -326,6 +327,28 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(2, "storageContainerSasKey"), UNKNOWN)],
         /gives vulnerability assessment a storage key or SAS/,
       ));
+  });
+
+  describe(synapseVaStorageKeys.name, () => {
+    const typed = (extra: Record<string, unknown> = {}) =>
+      resourceRecord("azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment", "va", {
+        resourceGroupName: "rg",
+        workspaceName: f.workspaceName("dev"),
+        storageContainerPath: "https://st.blob.core.windows.net/va/",
+        recurringScans: { isEnabled: true },
+        ...extra,
+      });
+    it("passes a typed assessment that writes with the workspace identity", () =>
+      expectPass(synapseVaStorageKeys, typed()));
+    it("fails a storage key or a SAS (write-only: the stack rule never sees them)", async () => {
+      await expectFail(
+        synapseVaStorageKeys,
+        typed({ storageAccountAccessKey: UNKNOWN }),
+        /va .*gives vulnerability assessment storageAccountAccessKey: remove it/,
+      );
+      await expectFail(synapseVaStorageKeys, typed({ storageContainerSasKey: "sv=x" }), /storageContainerSasKey/);
+    });
+    it("is not applicable to other types", () => expectNotApplicable(synapseVaStorageKeys, ws));
   });
 
   describe("as the engine shows a deployment to stack policies (outputs: no template, tags kept)", () => {
