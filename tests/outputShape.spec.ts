@@ -84,6 +84,20 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
     assert.ok(!("extra" in rules), "an input-only nested property is dropped");
   });
 
+  it("shapes the value inside a secret envelope and keeps the envelope", () => {
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
+    const out = previewOutputs<unknown>(
+      "azure-native:storage:StorageAccount",
+      { minimumTlsVersion: secret("TLS1_2"), networkRuleSet: secret({ defaultAction: "Deny", extra: 1 }) },
+      UNKNOWN,
+    ) as Record<string, { value: Record<string, unknown> | string }>;
+    assert.equal(out.minimumTlsVersion.value, "TLS1_2");
+    const rules = out.networkRuleSet.value as Record<string, unknown>;
+    assert.equal(rules.defaultAction, "Deny");
+    assert.ok(!("extra" in rules));
+  });
+
   it("keeps each type's shape in the cache directory and reads it back", () => {
     const file = path.join(SHAPE_CACHE_DIR, "azure-native_sql_LongTermRetentionPolicy.json");
     outputShape(LTR);

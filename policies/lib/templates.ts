@@ -317,3 +317,40 @@ export function claimedSettings(deployment: Pick<PolicyResource, "props">): stri
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/**
+ * Throws the engine's unknown-value error when a deployment's template, its resource list or one of its entries is
+ * unknown during preview (a rule that must see them then "can't run during preview", never decides on a part).
+ */
+export function requireKnownTemplate(props: Record<string, unknown>): void {
+  const template = valueAt(props, "properties");
+  if (presence(props, "properties", "template") === "unknown") void (template as Record<string, unknown>).template;
+  const resources = valueAt(props, "properties", "template", "resources");
+  if (presence(props, "properties", "template", "resources") === "unknown") {
+    void (valueAt(props, "properties", "template") as Record<string, unknown>).resources;
+  }
+  if (Array.isArray(resources)) {
+    for (let i = 0; i < resources.length; i++) if (presence(resources, String(i)) === "unknown") void resources[i];
+  }
+}
+
+/**
+ * Whether a template entry's `name` makes it a child of the workspace the deployment's `workspaceName` parameter
+ * names: `[concat(parameters('workspaceName'), '/<child>')]`, `[format('{0}/<child>', parameters('workspaceName'))]`,
+ * or a literal `<workspace>/<child>` where the parameter's value is known and equal.
+ */
+export function namesWorkspaceParameter(name: string, props: Record<string, unknown>): boolean {
+  const n = name.replace(/\s+/g, "");
+  if (/^\[concat\(parameters\('workspaceName'\),'\/[^/']+'\)\]$/i.test(n)) return true;
+  if (/^\[format\('\{0\}\/[^/']+',parameters\('workspaceName'\)\)\]$/i.test(n)) return true;
+  const value = read(valueAt(props, "properties", "parameters", "workspaceName"), "value");
+  const [workspace, child, extra] = name.split("/");
+  return (
+    !name.startsWith("[") &&
+    extra === undefined &&
+    child !== undefined &&
+    value.state === "value" &&
+    typeof value.value === "string" &&
+    workspace.toLowerCase() === value.value.toLowerCase()
+  );
+}

@@ -488,11 +488,6 @@ function factoryIdOf(r: PolicyResource): string | undefined {
   return id === undefined ? undefined : /^(.*\/factories\/[^/]+)\//.exec(id)?.[1];
 }
 
-/** Whether `a` depends on `b` (a plain or a property dependency). */
-function dependsOn(a: PolicyResource, b: PolicyResource): boolean {
-  return [...a.dependencies, ...Object.values(a.propertyDependencies).flat()].some((d) => d.urn === b.urn);
-}
-
 /**
  * Whether two Data Factory children are in the same factory: by their ids once deployed (`factoryName` is part of
  * their path, not an output), else their `factoryName` where visible, else the factories their `factoryName` was
@@ -525,14 +520,20 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
     const runtimes = ofType(args.resources, INTEGRATION_RUNTIME);
     for (const l of linked) {
       const name = text(valueAt(l.props, "properties", "connectVia", "referenceName"));
+      let undecided: PolicyResource | undefined;
       const declared = runtimes.some((r) => {
+        if (!sameFactory(l, r)) return false;
         // The runtime's name: its `name` output (`integrationRuntimeName` is part of its path, not an output), else
-        // its input where visible. Unknown during a first preview: then only a runtime the linked service waits for
-        // (a dependency, as a program that names it must have) counts, never any runtime of the stack.
+        // its input where visible. Unknown during a first preview: only a linked service whose `properties` take
+        // the runtime's name (a property dependency) is known to name it; otherwise the rule cannot decide yet.
         const rName = text(safeGet(r.props, "name")) ?? text(safeGet(r.props, "integrationRuntimeName"));
-        const nameMatches = rName !== undefined ? rName === name : dependsOn(l, r);
-        return nameMatches && sameFactory(l, r);
+        if (rName !== undefined) return rName === name;
+        if ((l.propertyDependencies["properties"] ?? []).some((d) => d.urn === r.urn)) return true;
+        if (presence(r.props, "name") === "unknown") undecided = r;
+        return false;
       });
+      // "Can't run during preview" (the engine's unknown-value error), never a pass on a runtime it cannot name.
+      if (!declared && undecided) void (undecided.props as Record<string, unknown>).name;
       if (!declared) {
         report(
           `${who(l)} runs on '${String(valueAt(l.props, "properties", "connectVia", "referenceName"))}', which the stack does not declare in its factory${

@@ -17,6 +17,8 @@ import { ofType, refersTo, resourcePolicy, stackPolicy, type RuleMetadata } from
 import { isProdStack, prodStacksKnob } from "../lib/scope";
 import {
   claimedSettings,
+  namesWorkspaceParameter,
+  requireKnownTemplate,
   SYNAPSE_SQL_SECURITY_SETTINGS,
   SYNAPSE_SQL_SECURITY_TAG,
   templateResources,
@@ -234,8 +236,11 @@ export const synapseSqlSecurityDeclared = resourcePolicy(
   },
   DEPLOYMENT,
   (props, args, report) => {
-    const entries = templateResources({ props: props as Record<string, unknown> });
-    const claims = claimedSettings({ props: props as Record<string, unknown> });
+    const inputs = props as Record<string, unknown>;
+    const claims = claimedSettings({ props: inputs });
+    // A claim is checked against the whole template: part of it unknown during preview, the rule can't run yet.
+    if (claims.length > 0) requireKnownTemplate(inputs);
+    const entries = templateResources({ props: inputs });
     const ofSetting = (s: WorkspaceSetting) => entries.filter((r) => s.armTypes.some((t) => sameText(r.type, t)));
     if (claims.length === 0 && SETTINGS.every((s) => ofSetting(s).length === 0)) {
       args.notApplicable("the deployment declares no Synapse SQL security and claims none");
@@ -252,11 +257,17 @@ export const synapseSqlSecurityDeclared = resourcePolicy(
         const problem = setting.problem(r.properties);
         if (problem !== undefined) report(`${who(args)} declares ${setting.what} that ${problem}.`);
       }
-      if (claims.includes(setting.key) && !declared.some((r) => r.deployed === true)) {
+      if (!claims.includes(setting.key)) continue;
+      // The workspace rules tie the deployment to a workspace by its workspaceName parameter: the claimed entry
+      // must be that workspace's child, not another one's.
+      const forWorkspace = declared.filter((r) => namesWorkspaceParameter(r.name, inputs));
+      if (!forWorkspace.some((r) => r.deployed === true)) {
         report(
-          declared.length > 0
-            ? `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but declares it only under a condition the pack cannot evaluate (${declared.map((r) => r.condition ?? "").join(", ")}): make the entry unconditional.`
-            : `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but its template does not declare it: ${setting.remedy}`,
+          forWorkspace.length > 0
+            ? `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but declares it only under a condition the pack cannot evaluate (${forWorkspace.map((r) => r.condition ?? "").join(", ")}): make the entry unconditional.`
+            : declared.length > 0
+              ? `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but its template declares it for another workspace (${declared.map((r) => r.name).join(", ")}): name the entry [concat(parameters('workspaceName'), '/default')].`
+              : `${who(args)} claims ${setting.what} (${SYNAPSE_SQL_SECURITY_TAG}) but its template does not declare it: ${setting.remedy}`,
         );
       }
     }

@@ -288,16 +288,27 @@ describe("policies/datafactory", () => {
         [factory, mutate(f.integrationRuntime(), "factoryName", "adf-other"), sql],
         /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
       ));
-    it("passes a runtime whose name is unknown during preview when the linked service waits for it", () => {
+    it("passes a runtime whose name is unknown during preview when the linked service's properties take its name", () => {
       const ir = mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN);
-      return expectPass(linkedServiceDeclaredRuntime, [factory, ir, { ...sql, dependencies: [ir.urn] }]);
+      return expectPass(linkedServiceDeclaredRuntime, [
+        factory,
+        ir,
+        { ...sql, propertyDependencies: { properties: [ir.urn] } },
+      ]);
     });
-    it("fails when the runtime's name is unknown and the linked service does not wait for it (any runtime no longer counts)", () =>
-      expectFail(
-        linkedServiceDeclaredRuntime,
-        [factory, mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN), sql],
-        /runs on 'AutoResolveIntegrationRuntime', which the stack does not declare/,
-      ));
+    it("can't decide while the runtime's name is unknown and the linked service merely waits for it (advisory)", async () => {
+      const ir = mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN);
+      const r = await evaluatePolicy(linkedServiceDeclaredRuntime, [
+        factory,
+        { ...ir, outputs: { ...ir.outputs, name: UNKNOWN } },
+        { ...mutate(sql, "properties.connectVia.referenceName", "public-ir"), dependencies: [ir.urn] },
+      ]);
+      assert.deepEqual(
+        r.violations.map((v) => v.enforcementLevel),
+        ["advisory"],
+        "never a pass on a runtime it cannot name",
+      );
+    });
     it("once deployed (no factoryName or integrationRuntimeName in the outputs), matches by name and by the ids' factory", async () => {
       const FACTORY = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf-pay-dev-weu";
       const deployedIr = (factoryId: string) => ({

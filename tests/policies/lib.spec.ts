@@ -445,6 +445,13 @@ describe("policies/lib", () => {
         assert.equal(logAlertWatches(q(`T | where _ResourceId != "${ID}"`), target), false);
         assert.equal(logAlertWatches(q(`T | where _ResourceId !~ "${ID}"`), target), false);
         assert.equal(logAlertWatches(q(`T | where _ResourceId !in ("${ID}")`), target), false);
+        assert.equal(logAlertWatches(q(`T | where not(_ResourceId == "${ID}")`), target), false);
+        assert.equal(logAlertWatches(q(`T | where not (_ResourceId in ("${ID}"))`), target), false);
+        assert.equal(
+          logAlertWatches(q(`T | where not(x) and _ResourceId == "${ID}"`), target),
+          true,
+          "after a closed not()",
+        );
         assert.equal(logAlertWatches(q(`T // where _ResourceId =~ "${ID}"\n| take 1`), target), false);
         assert.equal(logAlertWatches(q(`T | extend note = "${ID}"`), target), false);
         const excluded = resource("alert", {

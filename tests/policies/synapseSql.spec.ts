@@ -11,7 +11,7 @@ import {
   templateResources,
 } from "../../policies/rules/synapseSql";
 import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
-import { resourceRecord } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/synapse";
 import {
   expectFail,
@@ -395,6 +395,37 @@ describe("policies/synapseSql", () => {
         [claiming(all, mutate(security, "properties.template.resources.1.condition", "[greater(1, 0)]"))],
         /claims threat detection \(synapse-sql-security\) but declares it only under a condition the pack cannot evaluate \(\[greater\(1, 0\)\]\)/,
       ));
+    it("fails a claim whose entry is named for another workspace than its workspaceName parameter", () =>
+      expectFail(
+        synapseSqlSecurityDeclared,
+        [claiming(all, mutate(security, "properties.template.resources.0.name", "synw-other-weu/default"))],
+        /claims SQL auditing \(synapse-sql-security\) but its template declares it for another workspace \(synw-other-weu\/default\)/,
+      ));
+    it("accepts a literal name of the workspace the parameter names, and the format() form", async () => {
+      await expectPass(synapseSqlSecurityDeclared, [
+        claiming(all, mutate(security, "properties.template.resources.0.name", `${f.workspaceName("dev")}/default`)),
+      ]);
+      await expectPass(synapseSqlSecurityDeclared, [
+        claiming(
+          all,
+          mutate(
+            security,
+            "properties.template.resources.0.name",
+            "[format('{0}/default', parameters('workspaceName'))]",
+          ),
+        ),
+      ]);
+    });
+    it("can't run during preview when the claimed template is unknown (advisory, never a failure)", async () => {
+      const r = await evaluatePolicy(synapseSqlSecurityDeclared, [
+        claiming(all, mutate(security, "properties.template", UNKNOWN)),
+      ]);
+      assert.deepEqual(
+        r.violations.map((v) => v.enforcementLevel),
+        ["advisory"],
+      );
+      assert.match(r.violations[0].message, /during preview/);
+    });
     it("fails a word that names no setting, naming the allowed ones", () =>
       expectFail(
         synapseSqlSecurityDeclared,

@@ -173,8 +173,12 @@ export function outputShape(token: string): Shape | undefined {
   if (token.startsWith("azure-native:")) {
     const file = path.join(SHAPE_CACHE_DIR, `${token.replace(/[^\w-]+/g, "_")}.json`);
     try {
-      shape = JSON.parse(fs.readFileSync(file, "utf8")) as Shape;
+      const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Shape | null;
+      shape = cached?.kind === "object" ? cached : undefined;
     } catch {
+      shape = undefined;
+    }
+    if (!shape) {
       shape = computeShape(token);
       if (shape) writeAtomically(file, JSON.stringify(shape));
     }
@@ -207,8 +211,17 @@ export function outputNames(token: string): ReadonlySet<string> | undefined {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
+/** Pulumi's secret envelope (`{ <sig>: <secret sig>, value }`): the provider shapes the value inside it. */
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const isSecret = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && v[SIG] === SECRET;
+function inSecret<T>(v: Record<string, unknown>, shape: (inner: T) => T): T {
+  return { ...v, value: shape(v.value as T) } as T;
+}
+
 /** A value during a preview, as previewOutputValue maps it (unknown where the input does not fit the shape). */
 function previewValue<T>(value: T, shape: Shape, unknown: T): T {
+  if (isSecret(value)) return inSecret<T>(value, (inner) => previewValue(inner, shape, unknown));
   if (value === unknown) return unknown;
   switch (shape.kind) {
     case "any":
@@ -239,6 +252,7 @@ function previewValue<T>(value: T, shape: Shape, unknown: T): T {
 
 /** A deployed value: the input's shape reduced to the response type's properties (nothing made unknown). */
 function deployedValue<T>(value: T, shape: Shape): T {
+  if (isSecret(value)) return inSecret<T>(value, (inner) => deployedValue(inner, shape));
   if (shape.kind === "array" && Array.isArray(value)) return value.map((v) => deployedValue(v as T, shape.item)) as T;
   if (shape.kind === "map" && isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deployedValue(v as T, shape.value)])) as T;
