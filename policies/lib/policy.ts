@@ -341,8 +341,8 @@ function insideNot(before: string): boolean {
 
 /**
  * True when a scheduled query rule (a log alert) watches `b`: scoped on it (one of `scopes` is its id, exactly), or
- * one of its criteria filters its query on `b`'s id (`kqlFiltersOn`) or splits on a dimension that includes the id
- * (`operator` Include). A child's id, a sibling's whose name starts with `b`'s, a negated filter, a comment or an
+ * one of its criteria filters its query on `b`'s id (`kqlFiltersOn`) or splits on its resource id column with a
+ * dimension that includes the id (`operator` Include). A child's id, a sibling's whose name starts with `b`'s, a negated filter, a comment or an
  * Exclude dimension do not count. When `b`'s id or the criteria are unknown during preview, the property dependency
  * the engine recorded for `criteria` decides.
  */
@@ -363,8 +363,11 @@ export function logAlertWatches(a: PolicyResource, b: PolicyResource): boolean {
       if (!Array.isArray(dimensions)) continue;
       for (let j = 0; j < dimensions.length; j++) {
         const operator = valueAt(dimensions, String(j), "operator");
+        const column = valueAt(dimensions, String(j), "name");
         const values = stringsAt(dimensions, String(j), "values").map((v) => v.toLowerCase());
-        if (typeof operator === "string" && operator.toLowerCase() === "include" && values.includes(id)) return true;
+        // A split on the resource id column (`_ResourceId`, `ResourceId`) that keeps this id.
+        const onResourceId = typeof column === "string" && /^_?resourceid$/i.test(column);
+        if (onResourceId && sameText(operator, "include") && values.includes(id)) return true;
       }
     }
   }

@@ -458,6 +458,10 @@ describe("policies/lib", () => {
           criteria: criteria("T", [{ name: "_ResourceId", operator: "Exclude", values: [ID] }]),
         });
         assert.equal(logAlertWatches(excluded, target), false);
+        const otherColumn = resource("alert", {
+          criteria: criteria("T", [{ name: "Computer", operator: "Include", values: [ID] }]),
+        });
+        assert.equal(logAlertWatches(otherColumn, target), false, "a dimension on another column");
         assert.equal(logAlertWatches(q(`T | where _ResourceId =~ "${child}"`), target), false);
         assert.equal(logAlertWatches(q(`T | where _ResourceId =~ "${sibling}"`), target), false);
         assert.equal(logAlertWatches(q(`T | where _ResourceId startswith "${ID}/"`), target), false);
