@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ADF_INTEGRATION_RUNTIME } from "../pipelines/etl/contract";
 import { UNKNOWN } from "../tools/lib/engine";
 import {
   deployedOutputs,
@@ -126,6 +127,16 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
         assert.ok(!("template" in (security.outputs.properties as Record<string, unknown>)));
         assert.ok("parameters" in (security.outputs.properties as Record<string, unknown>));
         assert.ok((security.outputs.tags as Record<string, string>)["synapse-sql-security"]);
+      }
+    });
+    it("a linked service takes its runtime's name from the runtime, so stack rules can tell which one during a first preview", () => {
+      const ir = ofType(preview.previewRun.resources, "azure-native:datafactory:IntegrationRuntime")[0];
+      for (const ls of ofType(preview.previewRun.resources, "azure-native:datafactory:LinkedService")) {
+        assert.ok(ls.propertyDependencies.properties?.includes(ir.urn), ls.name);
+      }
+      for (const ls of ofType(preview.run.resources, "azure-native:datafactory:LinkedService")) {
+        const connectVia = (ls.inputs.properties as { connectVia: { referenceName: string } }).connectVia;
+        assert.equal(connectVia.referenceName, ADF_INTEGRATION_RUNTIME, ls.name);
       }
     });
     it("the deployed view keeps ids and output properties only", () => {

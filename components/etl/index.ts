@@ -362,7 +362,13 @@ export class Etl extends pulumi.ComponentResource {
       linkedServices.push(
         new datafactory.LinkedService(
           `${name}-ls-${key}`,
-          { ...scope, linkedServiceName, properties },
+          {
+            ...scope,
+            linkedServiceName,
+            // The runtime's name from the runtime itself (the same ADF_INTEGRATION_RUNTIME once created), so the
+            // policy pack sees during a first preview which declared runtime each linked service runs on.
+            properties: { ...properties, connectVia: { type: "IntegrationRuntimeReference", referenceName: ir.name } },
+          },
           { parent: this, dependsOn: [ir, ...after] },
         ),
       );

@@ -513,12 +513,28 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
       "Declare the runtime (`datafactory.IntegrationRuntime` with `properties.managedVirtualNetwork` set) in the same factory, and set each linked service's `properties.connectVia.referenceName` to its name.",
   },
   (args, report) => {
+    const runtimes = ofType(args.resources, INTEGRATION_RUNTIME);
+    // A linked service whose properties take a declared runtime's name output (`referenceName: runtime.name`) runs on
+    // that runtime, known or not during preview.
+    const wiredTo = (l: PolicyResource) =>
+      runtimes.filter((r) => (l.propertyDependencies["properties"] ?? []).some((d) => d.urn === r.urn));
+    const referenceState = (l: PolicyResource) => presence(l.props, "properties", "connectVia", "referenceName");
     const linked = ofType(args.resources, LINKED_SERVICE).filter(
-      (l) => typeof valueAt(l.props, "properties", "connectVia", "referenceName") === "string",
+      (l) =>
+        typeof valueAt(l.props, "properties", "connectVia", "referenceName") === "string" ||
+        (referenceState(l) === "unknown" && wiredTo(l).length > 0),
     );
     if (linked.length === 0) args.notApplicable("no linked service names a runtime (known during preview)");
-    const runtimes = ofType(args.resources, INTEGRATION_RUNTIME);
     for (const l of linked) {
+      if (referenceState(l) === "unknown") {
+        // Wired to a runtime of the stack: it names that one, so it must be in the same factory.
+        if (wiredTo(l).some((r) => sameFactory(l, r))) continue;
+        report(
+          `${who(l)} runs on a runtime of another factory: name a runtime the stack declares in its own factory.`,
+          l.urn,
+        );
+        continue;
+      }
       const name = text(valueAt(l.props, "properties", "connectVia", "referenceName"));
       let undecided: PolicyResource | undefined;
       const declared = runtimes.some((r) => {

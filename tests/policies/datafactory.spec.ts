@@ -309,6 +309,24 @@ describe("policies/datafactory", () => {
         "never a pass on a runtime it cannot name",
       );
     });
+    it("a referenceName unknown during preview but taken from a declared runtime names that runtime", async () => {
+      const ir = mutate(f.integrationRuntime(), "integrationRuntimeName", UNKNOWN);
+      const wired = {
+        ...mutate(sql, "properties.connectVia.referenceName", UNKNOWN),
+        propertyDependencies: { properties: [ir.urn] },
+      };
+      await expectPass(linkedServiceDeclaredRuntime, [factory, ir, wired]);
+      const FACTORY = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf-pay-dev-weu";
+      await expectFail(
+        linkedServiceDeclaredRuntime,
+        [
+          factory,
+          { ...ir, outputs: { id: `${FACTORY}-other/integrationruntimes/ir`, name: UNKNOWN } },
+          { ...wired, outputs: { ...wired.outputs, id: `${FACTORY}/linkedservices/ls-sql` } },
+        ],
+        /runs on a runtime of another factory/,
+      );
+    });
     it("once deployed (no factoryName or integrationRuntimeName in the outputs), matches by name and by the ids' factory", async () => {
       const FACTORY = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf-pay-dev-weu";
       const deployedIr = (factoryId: string) => ({
