@@ -268,6 +268,8 @@ export class Oltp extends pulumi.ComponentResource {
           serverName: secondary.server.name,
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
+          // The same Databases PUT as `az sql db replica create --secondary-type Standby` (azure-cli's sql
+          // custom.py `_db_create_special`: createMode Secondary, sourceDatabaseId, secondaryType).
           createMode: sql.CreateMode.Secondary,
           secondaryType: sql.SecondaryType[secondaryType],
           sourceDatabaseId: database.id,
