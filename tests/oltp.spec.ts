@@ -81,12 +81,11 @@ describe("oltp (pure helpers)", () => {
     assert.deepEqual(serverlessSettings(prod.sql), {});
   });
 
-  it("makes the geo-secondary a standby replica where Azure offers one, else a readable one", () => {
+  it("makes the geo-secondary readable unless the stack asks for a standby replica (prod does)", () => {
+    assert.equal(prod.sql.secondaryType, "Standby", "Pulumi.prod.yaml");
     assert.equal(geoSecondaryType(prod.sql), "Standby");
-    assert.equal(geoSecondaryType({ sku: { name: "GP_Gen5", capacity: 4 } }), "Standby");
-    assert.equal(geoSecondaryType({ sku: { name: "BC_Gen5", capacity: 8 }, secondaryType: "Geo" }), "Geo");
-    assert.equal(geoSecondaryType({ sku: { name: "GP_S_Gen5", capacity: 2 } }), "Geo", "serverless: no standby");
-    assert.equal(geoSecondaryType({ sku: { name: "HS_Gen5", capacity: 8 } }), "Geo", "Hyperscale: no standby");
+    assert.equal(geoSecondaryType({}), "Geo", "Azure's default");
+    assert.equal(geoSecondaryType({ secondaryType: "Geo" }), "Geo");
   });
 
   it("accepts the committed stacks' settings", () => {

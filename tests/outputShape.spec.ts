@@ -1,14 +1,17 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ADF_INTEGRATION_RUNTIME } from "../pipelines/etl/contract";
 import { UNKNOWN } from "../tools/lib/engine";
 import {
+  cachedShape,
   deployedOutputs,
   outputNames,
   outputShape,
   previewOutputs,
   SHAPE_CACHE_DIR,
+  shapeCacheFile,
   type Shape,
 } from "../tools/lib/outputShape";
 import { byName, ofType, previewOf } from "./helpers/stacks";
@@ -99,11 +102,18 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
     assert.ok(!("extra" in rules));
   });
 
-  it("keeps each type's shape in the cache directory and reads it back", () => {
-    const file = path.join(SHAPE_CACHE_DIR, "azure-native_sql_LongTermRetentionPolicy.json");
-    outputShape(LTR);
-    assert.ok(fs.existsSync(file));
-    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), outputShape(LTR));
+  it("keeps each type's shape in the cache directory, reads it back, and recomputes an invalid file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shape-"));
+    const file = shapeCacheFile(LTR, dir);
+    const computed = cachedShape(LTR, dir);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), computed, "written when computed");
+    const marker: Shape = { kind: "object", props: { marker: { kind: "string" } } };
+    fs.writeFileSync(file, JSON.stringify(marker));
+    assert.deepEqual(cachedShape(LTR, dir), marker, "read back from the file");
+    fs.writeFileSync(file, "null");
+    assert.deepEqual(cachedShape(LTR, dir), computed, "an invalid file is recomputed");
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), computed, "and rewritten");
+    assert.ok(SHAPE_CACHE_DIR.includes(path.join("node_modules", ".cache", "output-shape")));
   });
 
   describe("in the offline preview (prod)", () => {

@@ -56,8 +56,8 @@ export const sqlSchema = z
     failoverGroup: z.boolean(),
     /**
      * The failover group's geo-secondary: `Standby` (DR only: no SQL licence is billed for it, Microsoft's failover
-     * rights; nothing may read from it) or `Geo` (readable). Default: `Standby` where Azure offers it (provisioned
-     * GP_Gen5/BC_Gen5), else `Geo`. learn.microsoft.com/azure/azure-sql/database/standby-replica-how-to-configure
+     * rights; nothing may read from it; provisioned GP_Gen5/BC_Gen5 only) or `Geo` (readable, Azure's default and
+     * this one's). learn.microsoft.com/azure/azure-sql/database/standby-replica-how-to-configure
      */
     secondaryType: z
       .enum(SQL_SECONDARY_TYPES, { error: () => `must be one of ${list(SQL_SECONDARY_TYPES)}` })
@@ -114,9 +114,9 @@ export const sqlSchema = z
     }
   });
 
-/** The geo-secondary's type: the configured one, else `Standby` where the SKU allows it, else `Geo`. */
-export function geoSecondaryType(sql: Pick<z.infer<typeof sqlSchema>, "sku" | "secondaryType">): SqlSecondaryType {
-  return sql.secondaryType ?? (STANDBY_SKUS.includes(sql.sku.name) ? "Standby" : "Geo");
+/** The geo-secondary's type: the configured one, else `Geo` (Azure's default: a readable secondary). */
+export function geoSecondaryType(sql: Pick<z.infer<typeof sqlSchema>, "secondaryType">): SqlSecondaryType {
+  return sql.secondaryType ?? "Geo";
 }
 
 /**

@@ -123,7 +123,7 @@ export const synapseAuditing = workspaceSettingPolicy(
     soc2: ["CC7.2"],
     service: "synapse",
     remediationSteps:
-      'Declare `Microsoft.Synapse/workspaces/extendedAuditingSettings` "default" with `state: "Enabled"`, `isAzureMonitorTargetEnabled: true` and the audit action groups (an ARM deployment, `resources.Deployment`, with `parameters.workspaceName` = the workspace), and route `SQLSecurityAuditEvents` with a diagnostic setting.',
+      'Declare `Microsoft.Synapse/workspaces/extendedAuditingSettings` "default" with `state: "Enabled"`, `isAzureMonitorTargetEnabled: true` and the audit action groups (an ARM deployment, `resources.Deployment`, with `parameters.workspaceName` = the workspace and the tag `synapse-sql-security` naming `auditing`: stack policies see the tags of a deployment, never its template), and route `SQLSecurityAuditEvents` with a diagnostic setting.',
     url: `${DOCS}/sql/audit-logs`,
   },
   {
@@ -164,7 +164,7 @@ export const synapseThreatDetection = workspaceSettingPolicy(
     soc2: ["CC7.2", "CC7.3"],
     service: "synapse",
     remediationSteps:
-      'Declare `Microsoft.Synapse/workspaces/securityAlertPolicies` "Default" with `state: "Enabled"`, `disabledAlerts: []` and `emailAddresses` (an ARM deployment whose `workspaceName` parameter is the workspace).',
+      'Declare `Microsoft.Synapse/workspaces/securityAlertPolicies` "Default" with `state: "Enabled"`, `disabledAlerts: []` and `emailAddresses` (an ARM deployment whose `workspaceName` parameter is the workspace, tagged `synapse-sql-security` naming `threat-detection`).',
     url: `${DOCS}/sql/threat-detection-overview`,
   },
   {
@@ -208,7 +208,7 @@ export const synapseVulnerabilityAssessment = workspaceSettingPolicy(
     soc2: ["CC7.1"],
     service: "synapse",
     remediationSteps:
-      'Declare `Microsoft.Synapse/workspaces/vulnerabilityAssessments` "default" (or `synapse.WorkspaceManagedSqlServerVulnerabilityAssessment`) with `storageContainerPath` on a private container the workspace identity can write, `recurringScans.isEnabled: true`, and no `storageAccountAccessKey`/`storageContainerSasKey`.',
+      'Declare `Microsoft.Synapse/workspaces/vulnerabilityAssessments` "default" (or `synapse.WorkspaceManagedSqlServerVulnerabilityAssessment`) with `storageContainerPath` on a private container the workspace identity can write, `recurringScans.isEnabled: true`, and no `storageAccountAccessKey`/`storageContainerSasKey` (a deployment tagged `synapse-sql-security` naming `vulnerability-assessment`).',
     url: "https://learn.microsoft.com/azure/defender-for-cloud/sql-azure-vulnerability-assessment-overview",
   },
   {
@@ -225,13 +225,13 @@ export const synapseVulnerabilityAssessment = workspaceSettingPolicy(
 export const synapseSqlSecurityDeclared = resourcePolicy(
   {
     name: "azure-native-resources-deployment-require-declared-synapse-sql-security",
-    description: `Every ARM deployment that declares Synapse workspace SQL security (auditing, threat detection, vulnerability assessment) declares it compliant, and its \`${SYNAPSE_SQL_SECURITY_TAG}\` tag, which the workspace rules read, claims only settings its template declares unconditionally.`,
+    description: `Every ARM deployment that declares Synapse workspace SQL security (auditing, threat detection, vulnerability assessment) declares it compliant, and its \`${SYNAPSE_SQL_SECURITY_TAG}\` tag, which the workspace rules read, claims only settings its template declares for that workspace with no condition, or one that evaluates to true. The workspace rules trust the tag: keep this rule mandatory.`,
     severity: "high",
     pci: ["10.2.1", "11.3.1", "11.5.1"],
     gdpr: ["32(1)(d)"],
     soc2: ["CC7.2"],
     service: "synapse",
-    remediationSteps: `Declare each claimed setting in the template without a condition, compliant as the workspace rules describe; set the tag \`${SYNAPSE_SQL_SECURITY_TAG}\` to the settings it declares (${SYNAPSE_SQL_SECURITY_SETTINGS.join(", ")}), comma-separated.`,
+    remediationSteps: `Declare each claimed setting in the template, named for the workspaceName parameter, without a condition (or one that evaluates to true), compliant as the workspace rules describe; set the tag \`${SYNAPSE_SQL_SECURITY_TAG}\` to the settings it declares (${SYNAPSE_SQL_SECURITY_SETTINGS.join(", ")}), comma-separated.`,
     url: `${DOCS}/sql/audit-logs`,
   },
   DEPLOYMENT,

@@ -405,12 +405,11 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       let outputs: Record<string, unknown>;
       let outputSecretPaths = new Set<string>();
       if (opts.firstPreview) {
-        // A create during preview (azure-native's Create with preview=true): no id yet; the outputs are the inputs
-        // (unknowns stay unknown) and every output the provider computes (the Azure `name`, FQDNs, principal ids,
-        // the random suffix...) is unknown. Only the names of the mock's outputs matter, in the order the Struct
-        // would give them; the inputs are unwrapped once for both (the unknowns have nothing to unwrap).
-        // azure-native answers PreviewOutputs instead: its output properties only, each the input of the same name
-        // or unknown; path and write-only inputs are not outputs (tools/lib/outputShape.ts).
+        // A create during preview (Create with preview=true): no id yet. azure-native answers PreviewOutputs: its
+        // output properties only, each the input of the same name in the response's shape or unknown; path and
+        // write-only inputs are not outputs (tools/lib/outputShape.ts). Other providers (azuread, random) echo the
+        // inputs (unknowns stay unknown) and every output they compute (the random suffix...) is unknown: only the
+        // names of the mock's outputs matter, in the order the Struct would give them.
         const shapedJs = req.getCustom() ? previewOutputs(req.getType(), inputsJs, UNKNOWN as unknown) : undefined;
         if (shapedJs) {
           outputsJs = shapedJs;

@@ -14,6 +14,7 @@
  * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
  *   each other race.
  */
+import { STANDBY_SKUS } from "../../lib/config/data";
 import { UNKNOWN } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -120,7 +121,7 @@ export const RULES: readonly Rule[] = [
     check: (r) => {
       if (r.type !== "azure-native:sql:Database" || at(r.inputs, "secondaryType") !== "Standby") return undefined;
       const sku = at(r.inputs, "sku", "name");
-      return typeof sku === "string" && !["GP_Gen5", "BC_Gen5"].includes(sku)
+      return typeof sku === "string" && !STANDBY_SKUS.includes(sku)
         ? `a standby replica needs a provisioned General Purpose or Business Critical database (GP_Gen5, BC_Gen5), not ${sku} (standby-replica-how-to-configure, Limitations): use secondaryType "Geo"`
         : undefined;
     },

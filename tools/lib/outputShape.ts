@@ -169,21 +169,30 @@ function computeShape(token: string): Shape | undefined {
  */
 export function outputShape(token: string): Shape | undefined {
   if (memo.has(token)) return memo.get(token);
-  let shape: Shape | undefined;
-  if (token.startsWith("azure-native:")) {
-    const file = path.join(SHAPE_CACHE_DIR, `${token.replace(/[^\w-]+/g, "_")}.json`);
-    try {
-      const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Shape | null;
-      shape = cached?.kind === "object" ? cached : undefined;
-    } catch {
-      shape = undefined;
-    }
-    if (!shape) {
-      shape = computeShape(token);
-      if (shape) writeAtomically(file, JSON.stringify(shape));
-    }
-  }
+  const shape = cachedShape(token);
   memo.set(token, shape);
+  return shape;
+}
+
+/** The cache file of a type's shape in `dir`. */
+export const shapeCacheFile = (token: string, dir = SHAPE_CACHE_DIR) =>
+  path.join(dir, `${token.replace(/[^\w-]+/g, "_")}.json`);
+
+/**
+ * A type's shape from the cache directory, or computed from the SDK and written there (a missing, unreadable or
+ * invalid file is recomputed). Not memoised: `outputShape` is.
+ */
+export function cachedShape(token: string, dir = SHAPE_CACHE_DIR): Shape | undefined {
+  if (!token.startsWith("azure-native:")) return undefined;
+  const file = shapeCacheFile(token, dir);
+  try {
+    const cached = JSON.parse(fs.readFileSync(file, "utf8")) as Shape | null;
+    if (cached?.kind === "object") return cached;
+  } catch {
+    // not cached yet, or unreadable: computed below
+  }
+  const shape = computeShape(token);
+  if (shape) writeAtomically(file, JSON.stringify(shape));
   return shape;
 }
 

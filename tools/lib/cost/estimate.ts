@@ -154,7 +154,7 @@ export const usd = (n: number) =>
 const usd0 = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
 
 const commitLabel = (c: UsageConfig["commitment"]) =>
-  `${c.term === "none" ? "no reservation" : `${c.term} reservations`}${c.hybridBenefit ? " + Azure Hybrid Benefit" : ""}`;
+  `${c.term === "none" ? "no reservation" : `${c.term} reservations`}${c.hybridBenefit ? " + declared Azure Hybrid Benefit" : ""}`;
 
 /** Per-tier totals for a person (printed under the verdict). */
 export function formatEstimate(e: Estimate): string {
