@@ -88,6 +88,14 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
     assert.ok(!("extra" in rules), "an input-only nested property is dropped");
   });
 
+  it("answers a response constant (a rule's kind) whatever the input, as previewOutputValue does", () => {
+    const rule = "azure-native:securityinsights:ScheduledAlertRule";
+    const shape = outputShape(rule) as Extract<Shape, { kind: "object" }>;
+    assert.deepEqual(shape.props.kind, { kind: "const", value: "Scheduled" });
+    assert.equal(previewOutputs<unknown>(rule, {}, UNKNOWN)?.kind, "Scheduled", "absent input");
+    assert.equal(previewOutputs<unknown>(rule, { kind: UNKNOWN }, UNKNOWN)?.kind, "Scheduled", "unknown input");
+  });
+
   it("shapes the value inside a secret envelope and keeps the envelope", () => {
     const SIG = "4dabf18193072939515e22adb298388d";
     const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });

@@ -24,6 +24,8 @@ export type Shape =
   | { readonly kind: "array"; readonly item: Shape }
   | { readonly kind: "map"; readonly value: Shape }
   | { readonly kind: "string" | "number" | "boolean" }
+  /** A discriminator the response always carries (`kind: "Scheduled"`): the provider answers it whatever the input. */
+  | { readonly kind: "const"; readonly value: string }
   /** A union, `any` or anything not modelled: the value as it is. */
   | { readonly kind: "any" };
 
@@ -31,7 +33,7 @@ const SDK = path.dirname(require.resolve("@pulumi/azure-native/package.json"));
 const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(SDK, "package.json"), "utf8")) as { version: string })
   .version;
 /** Bumped when the shape format or its derivation changes, so older cache files are not read. */
-const FORMAT = 1;
+const FORMAT = 2;
 export const SHAPE_CACHE_DIR = path.resolve(
   __dirname,
   "..",
@@ -132,11 +134,13 @@ function shapeOf(type: string, depth: number, seen: ReadonlySet<string>): Shape 
     .filter((p) => p !== "undefined" && p !== "null" && p.length > 0);
   if (parts.length !== 1) return parts.every((p) => /^"[^"]*"$/.test(p)) ? { kind: "string" } : ANY;
   const t = parts[0];
+  const literal = /^"([^"]*)"$/.exec(t);
+  if (literal) return { kind: "const", value: literal[1] };
   if (t.endsWith("[]")) return { kind: "array", item: shapeOf(t.slice(0, -2), depth, seen) };
   if (t.startsWith("(") && t.endsWith(")")) return shapeOf(t.slice(1, -1), depth, seen);
   const map = /^\{\s*\[\w+:\s*string\]:\s*([\s\S]+?);?\s*\}$/.exec(t);
   if (map) return { kind: "map", value: shapeOf(map[1], depth, seen) };
-  if (t === "string" || /^"[^"]*"$/.test(t)) return { kind: "string" };
+  if (t === "string") return { kind: "string" };
   if (t === "number" || t === "boolean") return { kind: t };
   const ref = /^outputs\.(\w+(?:\.\w+)*)$/.exec(t);
   if (ref && depth < 12 && !seen.has(ref[1])) {
@@ -230,6 +234,8 @@ function inSecret<T>(v: Record<string, unknown>, shape: (inner: T) => T): T {
 
 /** A value during a preview, as previewOutputValue maps it (unknown where the input does not fit the shape). */
 function previewValue<T>(value: T, shape: Shape, unknown: T): T {
+  // previewOutputValue answers a constant first, whatever the input (known, unknown or absent).
+  if (shape.kind === "const") return shape.value as T;
   if (isSecret(value)) return inSecret<T>(value, (inner) => previewValue(inner, shape, unknown));
   if (value === unknown) return unknown;
   switch (shape.kind) {
@@ -252,7 +258,7 @@ function previewValue<T>(value: T, shape: Shape, unknown: T): T {
         ? (Object.fromEntries(
             Object.entries(shape.props).map(([k, s]) => [
               k,
-              k in value ? previewValue(value[k] as T, s, unknown) : unknown,
+              k in value || s.kind === "const" ? previewValue(value[k] as T, s, unknown) : unknown,
             ]),
           ) as T)
         : unknown;
@@ -289,7 +295,10 @@ export function previewOutputs<T>(
   const shape = outputShape(token);
   if (shape?.kind !== "object") return undefined;
   return Object.fromEntries(
-    Object.entries(shape.props).map(([k, s]) => [k, k in inputs ? previewValue(inputs[k], s, unknown) : unknown]),
+    Object.entries(shape.props).map(([k, s]) => [
+      k,
+      k in inputs || s.kind === "const" ? previewValue(inputs[k], s, unknown) : unknown,
+    ]),
   );
 }
 
