@@ -129,6 +129,19 @@ describe("offline preview", function () {
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 
+  it("links every child to its parent on a deployed stack even without dependencies (literal parent names)", async () => {
+    // Path inputs (serverName, resourceUri, scope...) are not outputs, so stack rules link a deployed child to its
+    // parent by ids: strip every recorded dependency, as a program writing literal names would have none.
+    const { run } = await previewOf("prod");
+    const doc = toStackExport(run);
+    for (const r of doc.deployment.resources) {
+      r.dependencies = [];
+      r.propertyDependencies = {};
+    }
+    const stripped = await analyzeExport(JSON.parse(JSON.stringify(doc)), { stack: "prod" });
+    assert.deepEqual(verdictJson(stripped.verdict).violations, []);
+  });
+
   it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
     const inThread = await previewOf("dev");
     // Started ahead, as `npm run preview:offline` does when a core is free; previewStack takes it over.

@@ -401,9 +401,28 @@ export function refersTo(a: PolicyResource, b: PolicyResource, options: RefersTo
     if (!options.byName) return false;
     const byName = sameName(a, b, property, options.byName);
     if (byName !== undefined) return byName;
+    const byId = childById(a, b, property);
+    if (byId !== undefined) return byId;
     const recorded = a.propertyDependencies[property] ?? [];
     return recorded.length === 0 && a.dependencies.some((d) => d.urn === b.urn);
   });
+}
+
+/**
+ * Once deployed, a child names its parent through a path input (`serverName`, `databaseName`...) that is not an
+ * output, but its own id is the parent's id plus `/<type>/<name>` (or `/providers/<namespace>/<type>/<name>` for an
+ * extension resource): whether `a` is `b`'s direct child by ids, or
+ * undefined while either id is unknown or the property is visible (then the names decide).
+ */
+function childById(a: PolicyResource, b: PolicyResource, property: string): boolean | undefined {
+  if (presence(a.props, property) !== "absent") return undefined;
+  const [childId, parentId] = [idOf(a), idOf(b)];
+  if (childId === undefined || parentId === undefined) return undefined;
+  const parent = parentId.replace(/\/+$/, "");
+  if (!childId.startsWith(`${parent}/`)) return false;
+  const rest = childId.slice(parent.length + 1).split("/");
+  // `<type>/<name>`, or an extension resource's `providers/<namespace>/<type>/<name>` (a Sentinel onboarding).
+  return rest.length === 2 || (rest.length === 4 && rest[0] === "providers");
 }
 
 /** Whether `a.property` names `b` (see `RefersToOptions.byName`), or undefined when the names can't be compared. */

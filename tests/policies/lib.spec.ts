@@ -316,6 +316,35 @@ describe("policies/lib", () => {
         assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: "sql-b" }), db, CHILD), false);
         assert.equal(refersTo(resource("ltr", { databaseName: "orders", serverName: UNKNOWN }), db, CHILD), true);
       });
+      it("once deployed (the parent's name is a path input, not an output), a child matches its parent by ids", () => {
+        const dbId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-a/databases/orders";
+        const deployedDb = resource("db", { id: dbId, name: "orders" });
+        const ltrWithId = (id: string) => resource("ltr", { id, name: "default" });
+        assert.equal(refersTo(ltrWithId(`${dbId}/backupLongTermRetentionPolicies/default`), deployedDb, CHILD), true);
+        assert.equal(
+          refersTo(ltrWithId(`${dbId}-copy/backupLongTermRetentionPolicies/default`), deployedDb, CHILD),
+          false,
+          "a sibling database whose name starts with this one's",
+        );
+        assert.equal(
+          refersTo(ltrWithId(`${dbId}/x/y/backupLongTermRetentionPolicies/default`), deployedDb, CHILD),
+          false,
+          "a grandchild",
+        );
+        const workspace = resource("ws", {
+          id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log",
+        });
+        const onboarding = resource("onboarding", {
+          id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log/providers/Microsoft.SecurityInsights/onboardingStates/default",
+        });
+        assert.equal(
+          refersTo(onboarding, workspace, { properties: ["workspaceName"], byName: {} }),
+          true,
+          "an extension resource",
+        );
+        const unknown = resource("ltr", { id: UNKNOWN }, { dependencies: [deployedDb] });
+        assert.equal(refersTo(unknown, deployedDb, CHILD), true, "id unknown: the plain dependency still decides");
+      });
       it("when a sibling key is unknown on a side, requires the recorded sources to meet where both recorded one", () => {
         const serverB = resource("sql-b", { id: "/servers/sql-b", name: "sql-b" });
         const dbOnA = resource(
