@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ADF_INTEGRATION_RUNTIME } from "../pipelines/etl/contract";
-import { UNKNOWN } from "../tools/lib/engine";
+import { SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import {
   cachedShape,
   deployedOutputs,
@@ -97,8 +97,7 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
   });
 
   it("shapes the value inside a secret envelope and keeps the envelope", () => {
-    const SIG = "4dabf18193072939515e22adb298388d";
-    const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
+    const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, value });
     const out = previewOutputs<unknown>(
       "azure-native:storage:StorageAccount",
       { minimumTlsVersion: secret("TLS1_2"), networkRuleSet: secret({ defaultAction: "Deny", extra: 1 }) },

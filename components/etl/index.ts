@@ -362,20 +362,14 @@ export class Etl extends pulumi.ComponentResource {
       linkedServices.push(
         new datafactory.LinkedService(
           `${name}-ls-${key}`,
-          {
-            ...scope,
-            linkedServiceName,
-            // The runtime's name from the runtime itself (the same ADF_INTEGRATION_RUNTIME once created), so the
-            // policy pack sees during a first preview which declared runtime each linked service runs on.
-            properties: { ...properties, connectVia: { type: "IntegrationRuntimeReference", referenceName: ir.name } },
-          },
+          { ...scope, linkedServiceName, properties },
           { parent: this, dependsOn: [ir, ...after] },
         ),
       );
-    for (const [role, properties] of Object.entries(linkedServiceProperties(args.targets))) {
+    for (const [role, properties] of Object.entries(linkedServiceProperties(args.targets, ir.name))) {
       linkedService(role, ADF_LINKED_SERVICES[role as AdfLinkedServiceRole], properties, [credential]);
     }
-    for (const [role, properties] of Object.entries(deploymentLinkedServiceProperties(args.targets))) {
+    for (const [role, properties] of Object.entries(deploymentLinkedServiceProperties(args.targets, ir.name))) {
       linkedService(
         `${role}-deploy`,
         ADF_DEPLOYMENT_LINKED_SERVICES[role as keyof typeof ADF_DEPLOYMENT_LINKED_SERVICES],

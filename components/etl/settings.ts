@@ -191,12 +191,13 @@ type LinkedServiceProperties =
  */
 export function linkedServiceProperties(
   targets: LinkedServiceTargets,
+  runtime: pulumi.Input<string> = ADF_INTEGRATION_RUNTIME,
 ): Readonly<Record<AdfLinkedServiceRole, LinkedServiceProperties>> {
-  const connectVia = { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME } as const;
+  const connectVia = runtimeReference(runtime);
   const credential = { type: "CredentialReference", referenceName: ETL_CREDENTIAL_NAME } as const;
   return {
-    oltp: sqlLinkedService("oltp", targets, ETL_CREDENTIAL_NAME, "the ETL identity"),
-    warehouse: sqlLinkedService("warehouse", targets, ETL_CREDENTIAL_NAME, "the ETL identity"),
+    oltp: sqlLinkedService("oltp", targets, ETL_CREDENTIAL_NAME, "the ETL identity", runtime),
+    warehouse: sqlLinkedService("warehouse", targets, ETL_CREDENTIAL_NAME, "the ETL identity", runtime),
     lake: {
       type: "AzureBlobFS",
       description: "Data lake (ADLS Gen2, dfs endpoint): the ETL identity, through the managed private endpoint.",
@@ -223,21 +224,21 @@ export function linkedServiceProperties(
  */
 export function deploymentLinkedServiceProperties(
   targets: LinkedServiceTargets,
+  runtime: pulumi.Input<string> = ADF_INTEGRATION_RUNTIME,
 ): Readonly<Record<keyof typeof ADF_DEPLOYMENT_LINKED_SERVICES, LinkedServiceProperties>> {
+  const who = "the deployment identity (schema deployment only)";
   return {
-    oltp: sqlLinkedService(
-      "oltp",
-      targets,
-      DEPLOYMENT_CREDENTIAL_NAME,
-      "the deployment identity (schema deployment only)",
-    ),
-    warehouse: sqlLinkedService(
-      "warehouse",
-      targets,
-      DEPLOYMENT_CREDENTIAL_NAME,
-      "the deployment identity (schema deployment only)",
-    ),
+    oltp: sqlLinkedService("oltp", targets, DEPLOYMENT_CREDENTIAL_NAME, who, runtime),
+    warehouse: sqlLinkedService("warehouse", targets, DEPLOYMENT_CREDENTIAL_NAME, who, runtime),
   };
+}
+
+/**
+ * The managed VNet runtime a linked service runs on. The component passes the runtime's `name` output (the same
+ * name once created), so the policy pack sees during a first preview which declared runtime each one runs on.
+ */
+function runtimeReference(runtime: pulumi.Input<string>) {
+  return { type: "IntegrationRuntimeReference", referenceName: runtime } as const;
 }
 
 function sqlLinkedService(
@@ -245,12 +246,13 @@ function sqlLinkedService(
   targets: LinkedServiceTargets,
   credentialName: string,
   who: string,
+  runtime: pulumi.Input<string>,
 ): LinkedServiceProperties {
   const common = {
     // The "recommended" connector version: TLS enforced (`encrypt: mandatory`), the server certificate checked.
     encrypt: "mandatory",
     trustServerCertificate: false,
-    connectVia: { type: "IntegrationRuntimeReference", referenceName: ADF_INTEGRATION_RUNTIME } as const,
+    connectVia: runtimeReference(runtime),
     credential: { type: "CredentialReference", referenceName: credentialName } as const,
   };
   return role === "oltp"

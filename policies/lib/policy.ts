@@ -436,17 +436,22 @@ function sameName(
   const names = ["name", ...nameKeys].map((k) => valueAt(b.props, k)).filter((n) => typeof n === "string");
   if (typeof value !== "string" || names.length === 0) return undefined;
   if (!names.some((n) => sameText(n, value))) return false;
-  return siblingKeys.every((k) => {
-    const x = valueAt(a.props, k);
-    const y = valueAt(b.props, k);
-    if (typeof x === "string" && typeof y === "string") return sameText(x, y);
-    // Unknown during preview (e.g. a server name with a random suffix): when both sides take the value from
-    // resources of one type (two servers), they must take it from the same one (two databases named alike on two
-    // servers are not the same one). Sources of different types (a server's name on one side, the random suffix it
-    // was built from on the other) cannot be compared: that counts as agreeing.
-    const fromA = a.propertyDependencies[k] ?? [];
-    const fromB = b.propertyDependencies[k] ?? [];
-    const comparable = fromA.some((d) => fromB.some((e) => e.type === d.type));
-    return !comparable || fromA.some((d) => fromB.some((e) => e.urn === d.urn));
-  });
+  return siblingKeys.every((k) => sameValue(a, b, k));
+}
+
+/**
+ * Whether `a` and `b` agree on `key` (e.g. two databases' `serverName`): the values where both are known, else
+ * their sources. Unknown during preview (a server name with a random suffix): when both sides take the value from
+ * resources of one type (two servers), they must take it from the same one (two databases named alike on two
+ * servers are not the same one). Sources of different types (a server's name on one side, the random suffix it was
+ * built from on the other) cannot be compared: that counts as agreeing.
+ */
+export function sameValue(a: PolicyResource, b: PolicyResource, key: string): boolean {
+  const x = valueAt(a.props, key);
+  const y = valueAt(b.props, key);
+  if (typeof x === "string" && typeof y === "string") return sameText(x, y);
+  const fromA = a.propertyDependencies[key] ?? [];
+  const fromB = b.propertyDependencies[key] ?? [];
+  const comparable = fromA.some((d) => fromB.some((e) => e.type === d.type));
+  return !comparable || fromA.some((d) => fromB.some((e) => e.urn === d.urn));
 }

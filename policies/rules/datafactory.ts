@@ -9,7 +9,7 @@
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
+import { ofType, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, safeGet, show, valueAt, who } from "../lib/values";
 
@@ -496,11 +496,7 @@ function factoryIdOf(r: PolicyResource): string | undefined {
 function sameFactory(a: PolicyResource, b: PolicyResource): boolean {
   const [ia, ib] = [factoryIdOf(a), factoryIdOf(b)];
   if (ia !== undefined && ib !== undefined) return ia === ib;
-  const [na, nb] = [text(safeGet(a.props, "factoryName")), text(safeGet(b.props, "factoryName"))];
-  if (na !== undefined && nb !== undefined) return na === nb;
-  const [fa, fb] = [a.propertyDependencies["factoryName"] ?? [], b.propertyDependencies["factoryName"] ?? []];
-  const comparable = fa.some((d) => fb.some((e) => e.type === d.type));
-  return !comparable || fa.some((d) => fb.some((e) => e.urn === d.urn));
+  return sameValue(a, b, "factoryName");
 }
 
 export const linkedServiceDeclaredRuntime = stackPolicy(

@@ -5,7 +5,7 @@
  * Pulumi program, the lock only guards Azure Resource Manager.
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { extensionScopeOf, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
@@ -119,24 +119,14 @@ function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boo
   return id.toLowerCase().endsWith(path.toLowerCase());
 }
 
-/**
- * The scope a lock holds, from its own id (`<scope>/providers/Microsoft.Authorization/locks/<name>`), lower-cased;
- * undefined while the id is unknown. A deployed lock's outputs carry no `scope` nor the parts of a resource-level
- * lock (they are its path, not outputs), but its id names the scope exactly.
- */
-function lockedScopeOf(lock: PolicyResource): string | undefined {
-  const id = safeGet(lock.props, "id");
-  if (typeof id !== "string") return undefined;
-  const at = id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
-  return at > 0 ? id.slice(0, at).toLowerCase() : undefined;
-}
-
 /** Whether `lock` holds `target` itself: by the lock's id when known, else from its inputs (`scope` or the parts). */
 function lockHolds(lock: PolicyResource, target: PolicyResource): boolean {
-  const scope = lockedScopeOf(lock);
+  // A deployed lock's outputs carry no `scope` nor the parts of a resource-level lock (they are its path), but its
+  // id (`<scope>/providers/Microsoft.Authorization/locks/<name>`) names the scope exactly.
+  const scope = extensionScopeOf(lock);
   const id = safeGet(target.props, "id");
   if (scope !== undefined && typeof id === "string" && id.length > 0) {
-    return scope === id.replace(/\/+$/, "").toLowerCase();
+    return scope.toLowerCase() === id.replace(/\/+$/, "").toLowerCase();
   }
   return lock.type === SCOPE_LOCK_TYPE ? pointsAt(lock, target, "scope") : resourceLockPointsAt(lock, target);
 }
@@ -152,18 +142,10 @@ function isSentinelSolution(solution: PolicyResource): boolean {
 }
 
 /**
- * Whether a Sentinel onboarding state is on `workspace`: its id is the workspace's id plus
- * `/providers/Microsoft.SecurityInsights/onboardingStates/<name>` when both are known (a deployed onboarding's
- * outputs carry no workspaceName); else its workspaceName in the workspace's resource group.
+ * Whether a Sentinel onboarding state is on `workspace`: its workspaceName in the workspace's resource group, or once
+ * deployed (its outputs carry no workspaceName) its id under the workspace's (`refersTo` by ids).
  */
 function onboardedOn(onboarding: PolicyResource, workspace: PolicyResource): boolean {
-  const id = safeGet(onboarding.props, "id");
-  const wsId = safeGet(workspace.props, "id");
-  if (typeof id === "string" && typeof wsId === "string" && wsId.length > 0) {
-    const prefix = `${wsId.replace(/\/+$/, "")}/providers/microsoft.securityinsights/onboardingstates/`.toLowerCase();
-    const lower = id.toLowerCase();
-    return lower.startsWith(prefix) && !lower.slice(prefix.length).includes("/");
-  }
   return refersTo(onboarding, workspace, {
     properties: ["workspaceName"],
     byName: { nameKeys: ["workspaceName"], siblingKeys: ["resourceGroupName"] },

@@ -17,6 +17,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+// engine.ts imports this module too: the constants are read at call time, after both have loaded.
+import { SECRET_SIG, SECRET_SIG_VALUE } from "./engine";
 
 /** A property's shape in the outputs. */
 export type Shape =
@@ -225,9 +227,7 @@ export function outputNames(token: string): ReadonlySet<string> | undefined {
 const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** Pulumi's secret envelope (`{ <sig>: <secret sig>, value }`): the provider shapes the value inside it. */
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const isSecret = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && v[SIG] === SECRET;
+const isSecret = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && v[SECRET_SIG] === SECRET_SIG_VALUE;
 function inSecret<T>(v: Record<string, unknown>, shape: (inner: T) => T): T {
   return { ...v, value: shape(v.value as T) } as T;
 }
