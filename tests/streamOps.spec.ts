@@ -8,6 +8,7 @@ import {
   jobChanges,
   jobLocation,
   PreviewFormatError,
+  previewArgs,
   startJob,
   startMode,
   stopForUpdate,
@@ -67,6 +68,27 @@ const posts = (calls: string[][]) => calls.filter((c) => c[2] === "post").map((c
 
 describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
   describe("jobChanges: what the CLI's preview does to the job", () => {
+    it("asks for the refreshed preview, the plan deploy.yml's `up --refresh` will carry out", () => {
+      assert.deepEqual(previewArgs("org/payments-data-platform/prod"), [
+        "preview",
+        "--stack",
+        "org/payments-data-platform/prod",
+        "--refresh",
+        "--json",
+        "--non-interactive",
+      ]);
+    });
+
+    it("a refresh step alone leaves the job running; the update that follows it does not", () => {
+      assert.deepEqual(jobChanges(preview({ op: "refresh", urn: URN })), []);
+      assert.deepEqual(
+        jobChanges(preview({ op: "refresh", urn: URN }, { op: "update", urn: URN, diffReasons: ["sku"] })).map(
+          (c) => c.op,
+        ),
+        ["update"],
+      );
+    });
+
     it("reports updates, replacements and deletes of the job, with their reasons", () => {
       const changes = jobChanges(
         preview(

@@ -165,6 +165,12 @@ describe("GitHub workflows", () => {
     assert.ok(pulumiSteps(deploy).every((s) => s.with?.command === "up"));
   });
 
+  it("main: every up refreshes first, so ignored properties (rotated SQL keys, ML traffic) are never sent stale", () => {
+    const ups = pulumiSteps(deploy).filter((s) => s.with?.command === "up");
+    assert.equal(ups.length, 2);
+    for (const up of ups) assert.equal(up.with?.refresh, true, String(up.with?.["stack-name"]));
+  });
+
   it("main: the flow 1 functions are built and shipped after each stack's up, from a VNet runner with OIDC", () => {
     for (const stack of ["dev", "prod"] as const) {
       const job = deploy.jobs[`functions-${stack}`] as Job & { "runs-on"?: string };

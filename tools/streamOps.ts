@@ -3,9 +3,10 @@
  *
  * The streaming tier's steps around `pulumi up` (tools/lib/streamOps.ts), with an Azure CLI logged in to the stack's
  * subscription. The job's resource group and name come from the committed stack config (the same names the program
- * gives them). `stop-for-update` asks the Pulumi CLI for its preview (`pulumi preview --json`) only when the job runs,
- * or reads one written before (`--preview`); it writes `stopped=true|false` to `$GITHUB_OUTPUT` when GitHub Actions
- * sets it, for the step that restarts the job. Exit 0 when done; 2 on bad usage or when Azure or the preview fails.
+ * gives them). `stop-for-update` asks the Pulumi CLI for its preview (`pulumi preview --refresh --json`: the `up`
+ * refreshes too) only when the job runs, or reads one written before (`--preview`); it writes `stopped=true|false` to
+ * `$GITHUB_OUTPUT` when GitHub Actions sets it, for the step that restarts the job. Exit 0 when done; 2 on bad usage
+ * or when Azure or the preview fails.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -18,7 +19,7 @@ const USAGE = `usage: npm run stream:ops -- <${COMMANDS.join("|")}> --stack <dev
                     refuses to update a running job), and wait until it is stopped
   start             after pulumi up: start the job unless it runs (first from its start, then from its last output)
 options (stop-for-update):
-  --pulumi-stack S  the Pulumi stack to preview (\`pulumi preview --stack S --json\`), e.g. org/payments-data-platform/dev
+  --pulumi-stack S  the Pulumi stack to preview (\`pulumi preview --stack S --refresh --json\`), e.g. org/payments-data-platform/dev
   --preview FILE    a \`pulumi preview --json\` output to read instead
   --attempts N      state checks while the job stops (default 40)
   --delay-seconds S seconds between checks (default 15)`;
@@ -50,7 +51,7 @@ runCli(USAGE, async (argv) => {
     const file = args.values.preview;
     const text = file
       ? fs.readFileSync(file, "utf8")
-      : execFileSync("pulumi", ["preview", "--stack", args.values["pulumi-stack"], "--json", "--non-interactive"], {
+      : execFileSync("pulumi", ops.previewArgs(args.values["pulumi-stack"]), {
           encoding: "utf8",
           maxBuffer: 256 * 1024 * 1024,
           stdio: ["ignore", "pipe", "inherit"],

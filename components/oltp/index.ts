@@ -19,7 +19,9 @@
  *    creates: the versionless key's behaviour, through the documented mechanism. The versionless URI itself is not
  *    used: API 2023-08-01 (azure-native 3.28) documents server keys as versioned only, and the service's versionless
  *    support is recent and its server-key naming undocumented. No explicit ServerKey: the server already registered
- *    it, and azure-native refuses to create a deletable sub-resource that exists.
+ *    it, and azure-native refuses to create a deletable sub-resource that exists. `keyId` and the protector's key are
+ *    in `ignoreChanges`, which keeps them at their value in state: deploys run `up --refresh` so that value follows
+ *    rotation (an update of the server would otherwise send the first key version back, refused once it expires).
  *  - `isLedgerOn` follows `sql.ledger` (off in both stacks): the payment tables are ledger tables individually
  *    (pipelines/model/oltp.ts); a ledger *database* would make Customer data unerasable (GDPR Art. 17) and
  *    01_oltp_schema.sql refuses to run on one. The flag can never be changed after the database is created.
@@ -444,7 +446,9 @@ export class Oltp extends pulumi.ComponentResource {
         protect: this.protectData,
         dependsOn,
         // `administrators` is create-only (a change would replace the server, azure-native #4096); `keyId` moves to
-        // each new key version through auto-rotation and must not be rolled back by the next update.
+        // each new key version through auto-rotation. An ignored property keeps its value from state, which only a
+        // refresh updates: deploy.yml runs `up --refresh`, or the next update of the server would send the creation's
+        // key version back (docs/operations.md, "Updates refresh first").
         ignoreChanges: ["administrators", "keyId"],
       },
     );

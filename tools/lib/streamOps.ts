@@ -41,6 +41,20 @@ export interface PreviewStep {
   readonly diffReasons?: readonly string[];
 }
 
+/**
+ * The Pulumi CLI arguments of the preview that decides whether the job must stop: with `--refresh`, as deploy.yml's
+ * `up` runs (`refresh: true`), so both plan from the same state; a preview without it could miss an update the
+ * refreshed `up` then makes to a running job, which Azure refuses.
+ */
+export const previewArgs = (pulumiStack: string): string[] => [
+  "preview",
+  "--stack",
+  pulumiStack,
+  "--refresh",
+  "--json",
+  "--non-interactive",
+];
+
 export class PreviewFormatError extends Error {
   override name = "PreviewFormatError";
 }
