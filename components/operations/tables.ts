@@ -45,6 +45,9 @@ export const METRICS_NOT_EXPORTED: Readonly<Record<string, readonly string[]>> =
     "LocalTempDBUsedPercent",
   ],
   "microsoft.documentdb/databaseaccounts": ["NormalizedRUConsumption"],
+  // Both export the bytes they move instead: BytesSent/BytesReceived (gateway), DataProcessed (firewall).
+  "microsoft.network/applicationgateways": ["Throughput", "CapacityUnits", "ComputeUnits", "CpuUtilization"],
+  "microsoft.network/azurefirewalls": ["Throughput"],
 };
 
 /** Columns every table has. */

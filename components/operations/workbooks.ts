@@ -168,12 +168,13 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
         {
           kind: "log",
           panel: "Network throughput",
-          title: "Network throughput: gateway and firewall (bytes/s), lake ingress and egress (bytes per 5 min)",
+          title: "Network throughput (bytes/s): gateway sent and received, firewall processed, lake ingress and egress",
+          // Throughput itself is not exported by diagnostic settings on the gateway or the firewall (METRICS_NOT_EXPORTED):
+          // the byte counters they do export, per 5 minutes, divided into bytes per second.
           query: lines(
             "AzureMetrics",
-            '| where MetricName in ("Throughput", "Ingress", "Egress")',
-            "| summarize AvgValue = avg(Average), SumValue = sum(Total) by bin(TimeGenerated, 5m), Resource, MetricName",
-            '| project TimeGenerated, Series = strcat(Resource, " ", MetricName), Value = iff(MetricName == "Throughput", AvgValue, SumValue)',
+            '| where MetricName in ("BytesSent", "BytesReceived", "DataProcessed", "Ingress", "Egress")',
+            '| summarize BytesPerSecond = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
           ),
           visualization: "timechart",
         },
