@@ -250,7 +250,7 @@ const operations = new Operations("operations", {
   nosql: { accountId: nosql.accountId, serverless: config.cosmos.serverless, multiRegion: config.cosmos.multiRegion },
   olap: { sqlPoolId: olap.sqlPoolId, lakeAccountId: olap.lakeAccountId },
   ingestion: { gatewayId: ingestion.gatewayId },
-  etl: { factoryId: etl.factoryId, olapLoadPipelines: etl.pipelineNames },
+  etl: { factoryId: etl.factoryId, ...(etl.olapLoad ? { olapLoad: etl.olapLoad } : {}) },
   streaming: { streamingJobId: streaming.jobId },
   // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
   dataSources: [oltp, nosql, ingestion],

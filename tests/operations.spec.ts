@@ -5,7 +5,7 @@ import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/govern
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
 import { analyticsRules, RULE_COLUMNS } from "../components/operations/sentinel";
-import { isoMinutes, SLA_ROWS, slaAlerts } from "../components/operations/sla";
+import { isoMinutes, SLA_ROWS, slaAlerts, type SlaConfig } from "../components/operations/sla";
 import {
   METRICS_NOT_EXPORTED,
   STANDARD_COLUMNS,
@@ -23,7 +23,7 @@ import { armIdentityFromId } from "../tools/lib/armSchema/identity";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
-const SLA = { ...SLA_DEFAULTS };
+const SLA: SlaConfig = { ...SLA_DEFAULTS };
 const FAKE = {
   pool: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/w/sqlPools/p",
   account: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/c",
@@ -88,15 +88,40 @@ describe("operations: SLA rows (pure)", () => {
   });
 
   it("the freshness query names the OLAP load pipelines when given, and alerts when nothing ever loaded", () => {
-    const q = (pipelines?: string[]) => {
-      const a = slaAlerts(SLA, { etl: { factoryId: FAKE.factory, olapLoadPipelines: pipelines } }).find(
+    const batch = (olapLoad?: { pipelines: string[]; everyMinutes: number }, sla = SLA) =>
+      slaAlerts(sla, { etl: { factoryId: FAKE.factory, ...(olapLoad ? { olapLoad } : {}) } }).find(
         (x) => x.key === "data-freshness-batch",
       );
+    const q = (olapLoad?: { pipelines: string[]; everyMinutes: number }) => {
+      const a = batch(olapLoad);
       return a?.signal.kind === "log" ? a.signal.query : "";
     };
-    assert.match(q(["pl_a", "pl_b"]), /PipelineName in \("pl_a", "pl_b"\)/);
+    assert.match(q({ pipelines: ["pl_a", "pl_b"], everyMinutes: 60 }), /PipelineName in \("pl_a", "pl_b"\)/);
     assert.doesNotMatch(q(), /PipelineName in/);
-    assert.match(q(), /isnull\(LastSuccess\) or AgeMinutes > 60/);
+    assert.match(q(), /isnull\(LastSuccess\) or AgeMinutes > 60$/);
+    // A nightly load: a day between publishes is expected, the alert fires an hour after the next one is due.
+    const nightly = batch({ pipelines: ["etl_publish"], everyMinutes: 1440 });
+    assert.ok(nightly?.signal.kind === "log");
+    assert.match(nightly.signal.query, /AgeMinutes > 1500$/);
+    assert.equal(nightly.signal.queryTimeRange, "P2D");
+    assert.equal(nightly.displayName, "OLAP batch data older than 25 h (last successful publish)");
+    // Beyond the two days a log alert can look back, a clear error naming the key and the limit.
+    assert.throws(
+      () => batch({ pipelines: ["etl_publish"], everyMinutes: 2000 }, { ...SLA, freshnessMinutes: 1000 }),
+      /operations\.sla\.freshnessMinutes: .* every 2000 minutes.* at most 880/,
+    );
+  });
+
+  it("a two-day log window is evaluated once a day (the longest frequency a log alert takes)", () => {
+    const alerts = slaAlerts(
+      { ...SLA, oltpWindowMinutes: 2880, cosmosWindowMinutes: 2880 },
+      { oltp: { hostNames: ["sql-x.database.windows.net"] }, nosql: { accountId: FAKE.account } },
+    );
+    for (const key of ["oltp-latency-p99", "cosmos-latency-p99"]) {
+      const a = alerts.find((x) => x.key === key);
+      assert.ok(a?.signal.kind === "log", key);
+      assert.deepEqual([a.signal.windowMinutes, a.signal.frequencyMinutes], [2880, 1440], key);
+    }
   });
 
   it("ISO 8601 windows", () => {
@@ -291,6 +316,12 @@ for (const stack of ["dev", "prod"] as const) {
         rows.some((r) => (r.inputs.scopes as string[]).includes(String(factory.id))),
         "an ETL row watches the factory",
       );
+      // The batch row counts only the nightly publish, and allows its day plus freshnessMinutes: a pool pause, a
+      // schema deployment or an erasure is not a load, and a daily load is not late an hour after it ran.
+      const batch = byName(resources, "operations-data-freshness-batch");
+      const query = String(input(batch, "criteria.allOf.0.query"));
+      assert.match(query, /\| where PipelineName in \("etl_publish"\)\n/);
+      assert.match(query, /AgeMinutes > 1500$/);
     });
 
     it("every alert rule routes to exactly one priority action group", () => {
@@ -552,12 +583,12 @@ describe("operations: the later tiers join with one line (ETL, streaming)", func
     );
   });
 
-  it("data freshness (batch): last successful OLAP load older than 60 min, looking back two days", () => {
+  it("data freshness (batch): last successful publish older than a day and an hour, looking back two days", () => {
     const rule = byName(resources, "operations-data-freshness-batch");
     const query = String(input(rule, "criteria.allOf.0.query"));
     assert.ok(query.includes(`_ResourceId =~ "${String(outputs.factoryId)}"`));
-    assert.match(query, /PipelineName in \("pl_load_fact_payment", "pl_load_dim_merchant"\)/);
-    assert.match(query, /AgeMinutes > 60/);
+    assert.match(query, /PipelineName in \("pl_publish"\)/);
+    assert.match(query, /AgeMinutes > 1500/);
     assert.equal(rule.inputs.overrideQueryTimeRange, "P2D");
     assert.deepEqual(input(rule, "actions.actionGroups"), [byName(resources, "platform-ag-p2").id]);
   });

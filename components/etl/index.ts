@@ -34,6 +34,7 @@ import {
   type OffHoursTarget,
 } from "../../pipelines/etl/contract";
 import { OFF_HOURS_PARAMETER } from "../../pipelines/etl/names";
+import { olapLoadSchedule, type OlapLoadSchedule } from "../../pipelines/etl/orchestration";
 import { offHoursOperations, offHoursProblems, type OffHoursArgs, type OffHoursTargetSpec } from "./offHours";
 import type { EtlConfig } from "../../lib/config";
 import {
@@ -195,6 +196,11 @@ export class Etl extends pulumi.ComponentResource {
   public readonly pipelineNames: readonly string[];
   public readonly triggerNames: readonly string[];
   public readonly datasetNames: readonly string[];
+  /**
+   * The warehouse load's schedule (the publish pipeline, how often its master runs), for the freshness alert;
+   * undefined without definitions or a schedule trigger.
+   */
+  public readonly olapLoad: OlapLoadSchedule | undefined;
   /** Managed private endpoint names by target (the private endpoint on the target is `<factory>.<name>`). */
   public readonly managedPrivateEndpointNames: Readonly<Partial<Record<ManagedEndpointTarget, string>>>;
 
@@ -435,6 +441,7 @@ export class Etl extends pulumi.ComponentResource {
     this.pipelineNames = pipelineOrder;
     this.triggerNames = (defs?.triggers ?? []).map((t) => t.name);
     this.datasetNames = (defs?.datasets ?? []).map((d) => d.name);
+    this.olapLoad = defs ? olapLoadSchedule(defs) : undefined;
 
     // Private endpoints of the factory itself: its API (`dataFactory`, what the CLI and the deploy use for data-plane
     // calls) and ADF Studio (`portal`), since public network access is off (data-factory-private-link).
@@ -478,6 +485,7 @@ export class Etl extends pulumi.ComponentResource {
       databaseUserName: this.databaseUserName,
       pipelineNames: this.pipelineNames,
       triggerNames: this.triggerNames,
+      olapLoad: this.olapLoad,
       managedPrivateEndpointNames: this.managedPrivateEndpointNames,
     });
   }

@@ -17,7 +17,7 @@ import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governan
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
 import { sentinel } from "./sentinel";
-import { slaAlerts, type SlaTierInputs } from "./sla";
+import { slaAlerts, type OlapLoadSchedule, type SlaTierInputs } from "./sla";
 import { WORKBOOK_KINDS, workbookDocument, workbookSpecs, workbookTitle, type WorkbookKind } from "./workbooks";
 
 export { PRIORITY_OF_SEVERITY, actionGroupFor, type AlertRouting, type AlertSeverity } from "./routing";
@@ -34,8 +34,11 @@ export interface OperationsTiers {
   readonly olap?: { readonly sqlPoolId: Id; readonly lakeAccountId: Id };
   /** Ingestion: the Application Gateway in front of the payments API. */
   readonly ingestion?: { readonly gatewayId: Id };
-  /** ETL: the Data Factory and the pipelines that load the warehouse (default: any pipeline). */
-  readonly etl?: { readonly factoryId: Id; readonly olapLoadPipelines?: readonly string[] };
+  /**
+   * ETL: the Data Factory, and the warehouse load's schedule (its publish pipeline, how often it runs); without it,
+   * any successful pipeline counts as a load, expected every `operations.sla.freshnessMinutes`.
+   */
+  readonly etl?: { readonly factoryId: Id; readonly olapLoad?: OlapLoadSchedule };
   /** Streaming: the Stream Analytics job that writes to the warehouse. */
   readonly streaming?: { readonly streamingJobId: Id };
 }
@@ -93,7 +96,7 @@ export class Operations extends pulumi.ComponentResource {
         ? {
             etl: {
               factoryId: ids.token(args.etl.factoryId),
-              ...(args.etl.olapLoadPipelines ? { olapLoadPipelines: args.etl.olapLoadPipelines } : {}),
+              ...(args.etl.olapLoad ? { olapLoad: args.etl.olapLoad } : {}),
             },
           }
         : {}),

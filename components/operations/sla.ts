@@ -18,6 +18,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { OperationsConfig } from "../../lib/config";
+import type { OlapLoadSchedule } from "../../pipelines/etl/orchestration";
 import { ETL_CLASSIFIER } from "../olap/settings";
 import type { AlertSeverity } from "./routing";
 
@@ -32,10 +33,10 @@ export interface SlaTierInputs<T = pulumi.Input<string>> {
   /** Ingestion: the Application Gateway in front of the payments API. */
   readonly ingestion?: { readonly gatewayId: T };
   /**
-   * ETL: the Data Factory; `olapLoadPipelines` are the pipelines whose success makes OLAP data fresh (default:
-   * every pipeline of the factory).
+   * ETL: the Data Factory; `olapLoad` names the pipelines whose success makes OLAP data fresh and how often the load
+   * runs (default: any pipeline of the factory, expected every `freshnessMinutes`).
    */
-  readonly etl?: { readonly factoryId: T; readonly olapLoadPipelines?: readonly string[] };
+  readonly etl?: { readonly factoryId: T; readonly olapLoad?: OlapLoadSchedule };
   /** Streaming: the Stream Analytics job that writes to the warehouse (its watermark is the data's age). */
   readonly streaming?: { readonly streamingJobId: T };
 }
@@ -124,7 +125,7 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
           `| where Calls >= 50 and P99Ms > ${sla.oltpP99Ms}`,
         ].join("\n"),
         windowMinutes: sla.oltpWindowMinutes,
-        frequencyMinutes: sla.oltpWindowMinutes,
+        frequencyMinutes: Math.min(sla.oltpWindowMinutes, MAX_LOG_FREQUENCY_MINUTES),
       },
       source:
         "Azure SQL has no per-request latency metric; the Functions host tracks SQL output-binding calls as dependencies (https://learn.microsoft.com/azure/azure-functions/configure-monitoring#configure-dependencies).",
@@ -176,7 +177,7 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
           `| where Requests >= 50 and P99Ms > ${sla.cosmosP99Ms}`,
         ].join("\n"),
         windowMinutes: sla.cosmosWindowMinutes,
-        frequencyMinutes: sla.cosmosWindowMinutes,
+        frequencyMinutes: Math.min(sla.cosmosWindowMinutes, MAX_LOG_FREQUENCY_MINUTES),
         dimensions: ["CollectionName"],
       },
       source:
@@ -235,15 +236,24 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
       source:
         "Data Factory metrics PipelineFailedRuns (dimensions Name, FailureType): https://learn.microsoft.com/azure/data-factory/monitor-metrics-alerts",
     });
-    const pipelines = tiers.etl.olapLoadPipelines ?? [];
+    const pipelines = tiers.etl.olapLoad?.pipelines ?? [];
+    // A batch load makes the data as old as its interval by design (the nightly run: a day): the alert allows the
+    // interval plus `freshnessMinutes` for the run itself, within the two days the query looks back.
+    const every = tiers.etl.olapLoad?.everyMinutes ?? 0;
+    const maxAge = every + sla.freshnessMinutes;
+    if (maxAge > FRESHNESS_LOOKBACK_MINUTES)
+      throw new Error(
+        `operations.sla.freshnessMinutes: the warehouse load runs every ${every} minutes, so ${sla.freshnessMinutes} more gives ${maxAge}, beyond the ${FRESHNESS_LOOKBACK_MINUTES} minutes a log alert can look back: lower it to at most ${FRESHNESS_LOOKBACK_MINUTES - every}`,
+      );
+    const schedule = every > 0 ? `, one load every ${ageLabel(every)} plus ${ageLabel(sla.freshnessMinutes)}` : "";
     alerts.push({
       key: "data-freshness-batch",
       runbook: "data-freshness",
       sla: "Data freshness",
       tier: "etl",
       severity: 2,
-      displayName: `OLAP data older than ${sla.freshnessMinutes} min (last successful load)`,
-      description: `No load into the warehouse succeeded in the last ${sla.freshnessMinutes} minutes (SLA: < 15 min; seed: alert if OLAP data > 1 h old). docs/runbook.md#data-freshness`,
+      displayName: `OLAP batch data older than ${ageLabel(maxAge)} (last successful ${every > 0 ? "publish" : "load"})`,
+      description: `No load into the warehouse succeeded in the last ${maxAge} minutes${schedule} (SLA: < 15 min for the stream; seed: alert if OLAP data > 1 h old). docs/runbook.md#data-freshness`,
       signal: {
         kind: "log",
         query: [
@@ -254,11 +264,11 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
           // No `by`: one row even when nothing matched, so "never loaded" alerts too.
           "| summarize LastSuccess = max(End)",
           '| extend AgeMinutes = datetime_diff("minute", now(), LastSuccess)',
-          `| where isnull(LastSuccess) or AgeMinutes > ${sla.freshnessMinutes}`,
+          `| where isnull(LastSuccess) or AgeMinutes > ${maxAge}`,
         ].join("\n"),
         windowMinutes: 15,
         frequencyMinutes: 15,
-        queryTimeRange: "P2D",
+        queryTimeRange: isoMinutes(FRESHNESS_LOOKBACK_MINUTES),
       },
       source:
         "ADFPipelineRun (Status, PipelineName, End): https://learn.microsoft.com/azure/azure-monitor/reference/tables/adfpipelinerun",
@@ -290,6 +300,21 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
   }
   return alerts;
 }
+
+export type { OlapLoadSchedule };
+
+/** How far back a log alert's query may look (`overrideQueryTimeRange` of at most two days). */
+export const FRESHNESS_LOOKBACK_MINUTES = 2880;
+
+/**
+ * A log alert is evaluated at most once a day: its frequencies run from PT1M to P1D while its windows go up to P2D
+ * (the values the service accepts, as terraform-provider-azurerm's monitor_scheduled_query_rules_alert_v2 validates
+ * `evaluation_frequency` and `window_duration`). A two-day window is evaluated daily.
+ */
+export const MAX_LOG_FREQUENCY_MINUTES = 1440;
+
+/** "25 h", "90 min": an age for a display name. */
+export const ageLabel = (m: number): string => (m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`);
 
 /** The six rows of the seed's table, in its order (tests check every row has at least one alert). */
 export const SLA_ROWS: readonly SlaAlert["sla"][] = [

@@ -10,6 +10,7 @@ import { datasets, extractPipeline } from "./extract";
 import { extractedTables } from "./groups";
 import { globalParametersFor, operationsPipelines, poolTriggers } from "./operations";
 import { nightlyTrigger, orchestrationPipelines } from "./orchestration";
+export { olapLoadSchedule, type OlapLoadSchedule } from "./orchestration";
 
 export * from "./contract";
 export {

@@ -1,7 +1,7 @@
 // The nightly orchestration: the master `etl_oltp_to_olap` (runDate) and its failure path, the run (windows →
 // parallel extracts → data-quality gate → publish → refresh), the backfill over a date range, and the 02:00 UTC
 // schedule trigger.
-import type { AdfGenerationOptions, AdfResource } from "./contract";
+import type { AdfDefinitions, AdfGenerationOptions, AdfResource } from "./contract";
 import {
   type Activity,
   dependsOn,
@@ -283,6 +283,46 @@ export function nightlyTrigger(): AdfResource {
       },
     },
   };
+}
+
+/** Minutes per unit of a schedule trigger's `recurrence.frequency` (a month has no fixed length: not listed). */
+const FREQUENCY_MINUTES: Readonly<Record<string, number>> = { Minute: 1, Hour: 60, Day: 1440, Week: 10080 };
+
+/** When the warehouse's batch data is fresh: the pipeline that publishes it, and how often its master is started. */
+export interface OlapLoadSchedule {
+  /** The pipelines whose success puts new data in the published tables. */
+  readonly pipelines: readonly string[];
+  /** The longest gap, in minutes, between two scheduled starts of the master pipeline. */
+  readonly everyMinutes: number;
+}
+
+/**
+ * The OLAP load's schedule, read from the definitions (pure): the publish pipeline, and the longest gap between two
+ * starts of the master pipeline by a schedule trigger (a daily trigger at several times of day gives the longest gap
+ * between those times). Undefined when no schedule trigger with a fixed period starts the master pipeline.
+ */
+export function olapLoadSchedule(defs: Pick<AdfDefinitions, "triggers">): OlapLoadSchedule | undefined {
+  const gaps = defs.triggers.flatMap((t) => {
+    const p = t.properties as {
+      type?: string;
+      pipelines?: { pipelineReference?: { referenceName?: string } }[];
+      typeProperties?: {
+        recurrence?: { frequency?: string; interval?: number; schedule?: { hours?: number[]; minutes?: number[] } };
+      };
+    };
+    const r = p.typeProperties?.recurrence;
+    const unit = FREQUENCY_MINUTES[r?.frequency ?? ""];
+    if (p.type !== "ScheduleTrigger" || !unit || !r) return [];
+    if (!(p.pipelines ?? []).some((x) => x.pipelineReference?.referenceName === MASTER_PIPELINE)) return [];
+    const period = unit * (r.interval ?? 1);
+    const hours = r.schedule?.hours ?? [];
+    const minutes = r.schedule?.minutes ?? [0];
+    if (r.frequency !== "Day" || hours.length === 0) return [period];
+    // Several times a day: the longest gap between consecutive starts, the last one wrapping to the next period.
+    const times = [...new Set(hours.flatMap((h) => minutes.map((m) => h * 60 + m)))].sort((a, b) => a - b);
+    return [Math.max(...times.map((t, i) => (i + 1 < times.length ? times[i + 1] : times[0] + period) - t))];
+  });
+  return gaps.length > 0 ? { pipelines: [PIPELINES.publish], everyMinutes: Math.min(...gaps) } : undefined;
 }
 
 export function orchestrationPipelines(xs: ExtractedTable[], options: AdfGenerationOptions): AdfResource[] {

@@ -15,6 +15,7 @@ import {
   generateAdfDefinitions,
   GLOBAL_PARAMETERS,
   MASTER_PIPELINE,
+  olapLoadSchedule,
   PIPELINES,
   TRIGGERS,
   type AdfDefinitions,
@@ -808,5 +809,37 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     }
     assert.equal(activity(p, "CustomerId").type, "SetVariable");
     assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
+  });
+});
+
+describe("pipelines/etl: the OLAP load's schedule (what the batch freshness alert allows)", () => {
+  const trigger = (recurrence: Json, pipeline = MASTER_PIPELINE, type = "ScheduleTrigger"): AdfResource => ({
+    name: "t",
+    properties: {
+      type,
+      pipelines: [{ pipelineReference: { referenceName: pipeline, type: "PipelineReference" } }],
+      typeProperties: { recurrence },
+    },
+  });
+  const every = (...triggers: AdfResource[]) => olapLoadSchedule({ triggers })?.everyMinutes;
+
+  it("the generated definitions: the publish pipeline, once a day (dev's pool triggers do not count)", () => {
+    assert.deepEqual(olapLoadSchedule(defs), { pipelines: [PIPELINES.publish], everyMinutes: 1440 });
+    assert.deepEqual(olapLoadSchedule(dev), { pipelines: [PIPELINES.publish], everyMinutes: 1440 });
+  });
+
+  it("the longest gap between the master's scheduled starts", () => {
+    assert.equal(every(trigger({ frequency: "Hour", interval: 3 })), 180);
+    assert.equal(every(trigger({ frequency: "Day", interval: 1, schedule: { hours: [2, 14], minutes: [0] } })), 720);
+    assert.equal(every(trigger({ frequency: "Day", interval: 1, schedule: { hours: [2, 8], minutes: [30] } })), 1080);
+    assert.equal(every(trigger({ frequency: "Day", interval: 2, schedule: { hours: [2] } })), 2880);
+    assert.equal(every(trigger({ frequency: "Week", interval: 1 })), 10080);
+  });
+
+  it("no schedule: a monthly trigger, a trigger of another pipeline, or another trigger type", () => {
+    assert.equal(olapLoadSchedule({ triggers: [] }), undefined);
+    assert.equal(every(trigger({ frequency: "Month", interval: 1 })), undefined);
+    assert.equal(every(trigger({ frequency: "Day", interval: 1 }, PIPELINES.poolPause)), undefined);
+    assert.equal(every(trigger({ frequency: "Day", interval: 1 }, MASTER_PIPELINE, "BlobEventsTrigger")), undefined);
   });
 });
