@@ -14,7 +14,7 @@
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { Ml } from "./components/ml";
-import { CONTAINER_ACCESS, Ingestion, MERCHANT_REFRESH_STALE_MINUTES } from "./components/ingestion";
+import { Ingestion, MERCHANT_REFRESH_STALE_MINUTES } from "./components/ingestion";
 import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName, offHoursOf } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
@@ -25,7 +25,6 @@ import { Streaming, streamingIdentityName } from "./components/streaming";
 import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
-import { kebabCase } from "./lib/naming";
 import { generateAdfDefinitions } from "./pipelines/etl";
 
 // Config first: every key is validated before any resource is registered.
@@ -119,21 +118,16 @@ const ingestion = new Ingestion("ingestion", {
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
   fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
+  // Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container) and reads the
+  // account's metadata, through the NoSQL tier's serialised grants; the apps start after them.
+  grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
+  grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
   // Its one alert (merchant features going stale) is Sev2: the P2 group.
   alerts: {
     actionGroupId: actionGroupFor(platform.alertRouting, 2),
     sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("fraudScoring"),
   },
 });
-// Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container), and reads the
-// account's metadata, which the SDK behind the bindings reads first and container-scoped grants do not cover
-// (403 on readMetadata for "/": Azure/azure-cosmos-dotnet-v3#2891, #3638).
-for (const app of ["paymentApi", "fraudScoring"] as const) {
-  const principal = { key: kebabCase(app), principalId: ingestion.identities[app].principalId };
-  nosql.grantDataAccess("DataContributor", { ...principal, containers: CONTAINER_ACCESS[app] });
-  nosql.grantMetadataRead(principal);
-}
-
 // Streaming (flow 3): api_logs change feed → relay function → Event Hubs → Stream Analytics (trusted services, no
 // cluster) → Event Hubs → loader function → Synapse Fact_API_Performance, under 5 minutes; the relay's Cosmos DB
 // access goes through the NoSQL tier's serialised grants (read api_logs, write leases).

@@ -494,7 +494,19 @@ for (const stack of ["dev", "prod"] as const) {
               )
               .sort(),
           );
+          // The app starts after every grant its code needs (a first request would otherwise meet a 403).
+          const site = byName(resources, `ingestion-${app === "paymentApi" ? "payapi" : "fraud"}-app`);
+          for (const g of all) assert.ok(site.dependencies.includes(g.urn), `${g.name} before ${site.name}`);
         }
+        const scoring = ofType(resources, "azure-native:authorization:RoleAssignment").filter(
+          (r) => r.inputs.principalId === identity("fraud-scoring").outputs.principalId && /ml/.test(r.name),
+        );
+        assert.ok(scoring.length > 0, "the scorer's scoring grant");
+        for (const g of scoring)
+          assert.ok(
+            byName(resources, "ingestion-fraud-app").dependencies.includes(g.urn),
+            `${g.name} before the scorer`,
+          );
       });
     });
 

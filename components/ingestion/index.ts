@@ -27,6 +27,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import type { CosmosContainerKey, IngestionConfig } from "../../lib/config";
+import { kebabCase } from "../../lib/naming";
 import { tierLogAlert } from "../operations/alerts";
 import { isoMinutes } from "../operations/sla";
 import {
@@ -108,7 +109,28 @@ export interface IngestionArgs {
      */
     readonly sleepsOffHours?: boolean;
   };
-  /** Resources the apps wait for (e.g. the Cosmos DB data-plane grants of their identities). */
+  /**
+   * Grants an app's identity Cosmos DB Built-in Data Contributor on the containers it writes (the NoSQL tier's
+   * `grantDataAccess`, which serialises every grant on the account); each app starts after its own grants.
+   */
+  readonly grantCosmosAccess: (
+    role: "DataContributor",
+    principal: {
+      readonly key: string;
+      readonly principalId: pulumi.Input<string>;
+      readonly containers: readonly CosmosContainerKey[];
+    },
+  ) => readonly pulumi.Resource[];
+  /**
+   * Grants an app's identity `readMetadata` on the account (the NoSQL tier's `grantMetadataRead`): the SDK behind the
+   * bindings reads the account's metadata first, which container-scoped grants do not cover (403 on readMetadata for
+   * "/": Azure/azure-cosmos-dotnet-v3#2891, #3638).
+   */
+  readonly grantCosmosMetadataRead: (principal: {
+    readonly key: string;
+    readonly principalId: pulumi.Input<string>;
+  }) => pulumi.Resource;
+  /** Further resources the apps wait for. */
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
   readonly tags?: Tags;
@@ -151,6 +173,22 @@ export class Ingestion extends pulumi.ComponentResource {
     const fraudId = identity("fraud-scoring", "fraud");
     const gatewayId = identity("gateway", "agw");
     this.identities = { paymentApi: payId, fraudScoring: fraudId };
+    // Each app writes exactly its containers (keys `payment-api`, `fraud-scoring`), and starts after those grants.
+    const cosmosGrants = (app: "paymentApi" | "fraudScoring", who: ManagedIdentity): pulumi.Resource[] => {
+      const principal = { key: kebabCase(app), principalId: who.principalId };
+      return [
+        ...args.grantCosmosAccess("DataContributor", { ...principal, containers: CONTAINER_ACCESS[app] }),
+        args.grantCosmosMetadataRead(principal),
+      ];
+    };
+    const payGrants = cosmosGrants("paymentApi", payId);
+    const fraudGrants = cosmosGrants("fraudScoring", fraudId);
+    // The scorer may call the scoring endpoint, and nothing else in the ML workspace (the ML tier's custom role
+    // with the single score action, assigned on that endpoint); it starts after that grant too.
+    const scoringGrant = args.fraudScoringEndpoint?.grantScoring({
+      key: "ingestion-fraud-scoring",
+      principalId: fraudId.principalId,
+    });
 
     // --- Function apps ----------------------------------------------------------------------------------------
     const hosting = {
@@ -165,7 +203,6 @@ export class Ingestion extends pulumi.ComponentResource {
       // platform's storage key anyway, like every other account (defence in depth), infrastructure encryption on too.
       customerManagedKey: args.storageKey,
       protect: context.config.protectStatefulResources,
-      dependsOn: args.dependsOn,
       tags,
     };
     const sqlSettings = (who: ManagedIdentity) => ({
@@ -195,6 +232,7 @@ export class Ingestion extends pulumi.ComponentResource {
         ...hosting,
         qualifier: "payapi",
         identity: payId,
+        dependsOn: [...(args.dependsOn ?? []), ...payGrants],
         plan: {
           instanceMemoryMB: cfg.functions.instanceMemoryMB,
           maximumInstanceCount: cfg.functions.paymentApi.maximumInstanceCount,
@@ -214,6 +252,7 @@ export class Ingestion extends pulumi.ComponentResource {
         ...hosting,
         qualifier: "fraud",
         identity: fraudId,
+        dependsOn: [...(args.dependsOn ?? []), ...fraudGrants, ...(scoringGrant ? [scoringGrant] : [])],
         plan: {
           instanceMemoryMB: cfg.functions.instanceMemoryMB,
           maximumInstanceCount: cfg.functions.fraudScoring.maximumInstanceCount,
@@ -239,10 +278,6 @@ export class Ingestion extends pulumi.ComponentResource {
       },
       this,
     );
-
-    // The scorer may call the scoring endpoint, and nothing else in the ML workspace (the ML tier's custom role
-    // with the single score action, assigned on that endpoint).
-    args.fraudScoringEndpoint?.grantScoring({ key: "ingestion-fraud-scoring", principalId: fraudId.principalId });
 
     // The merchant refresh runs every minute; no successful run for 15 minutes means merchant features are going
     // stale (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
