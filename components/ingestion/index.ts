@@ -28,6 +28,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import type { CosmosContainerKey, IngestionConfig } from "../../lib/config";
 import { kebabCase } from "../../lib/naming";
+import type { CosmosDataGrant, CosmosMetadataGrant } from "../nosql/settings";
 import { tierLogAlert } from "../operations/alerts";
 import { isoMinutes } from "../operations/sla";
 import {
@@ -113,23 +114,9 @@ export interface IngestionArgs {
    * Grants an app's identity Cosmos DB Built-in Data Contributor on the containers it writes (the NoSQL tier's
    * `grantDataAccess`, which serialises every grant on the account); each app starts after its own grants.
    */
-  readonly grantCosmosAccess: (
-    role: "DataContributor",
-    principal: {
-      readonly key: string;
-      readonly principalId: pulumi.Input<string>;
-      readonly containers: readonly CosmosContainerKey[];
-    },
-  ) => readonly pulumi.Resource[];
-  /**
-   * Grants an app's identity `readMetadata` on the account (the NoSQL tier's `grantMetadataRead`): the SDK behind the
-   * bindings reads the account's metadata first, which container-scoped grants do not cover (403 on readMetadata for
-   * "/": Azure/azure-cosmos-dotnet-v3#2891, #3638).
-   */
-  readonly grantCosmosMetadataRead: (principal: {
-    readonly key: string;
-    readonly principalId: pulumi.Input<string>;
-  }) => pulumi.Resource;
+  readonly grantCosmosAccess: CosmosDataGrant;
+  /** Grants an app's identity `readMetadata` on the account (the NoSQL tier's `grantMetadataRead`). */
+  readonly grantCosmosMetadataRead: CosmosMetadataGrant;
   /** Further resources the apps wait for. */
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */

@@ -161,6 +161,21 @@ export interface DataPlanePrincipal {
   readonly containers?: readonly CosmosContainerKey[];
 }
 
+/**
+ * A later tier's handle on the NoSQL tier's `grantDataAccess`: a data-plane role on some containers, joining the
+ * account's serialised chain of grants; returns the assignments, which the tier's apps wait for.
+ */
+export type CosmosDataGrant = (
+  role: "DataReader" | "DataContributor",
+  principal: DataPlanePrincipal & { readonly containers: readonly CosmosContainerKey[] },
+) => readonly pulumi.Resource[];
+
+/**
+ * A later tier's handle on the NoSQL tier's `grantMetadataRead`: `readMetadata` on the account only, which SDKs read
+ * first and container-scoped grants do not cover (403 on readMetadata: Azure/azure-cosmos-dotnet-v3#2891, #3638).
+ */
+export type CosmosMetadataGrant = (principal: Pick<DataPlanePrincipal, "key" | "principalId">) => pulumi.Resource;
+
 export interface NoSqlArgs extends DataServiceArgs {
   /** The validated `cosmos` section of the stack config. */
   readonly cosmos: CosmosConfig;

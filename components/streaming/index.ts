@@ -19,6 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CosmosContainerKey, StreamingConfig } from "../../lib/config";
 import { readQuery } from "../../pipelines/streaming/query";
 import { cosmosConnectionSettings } from "../ingestion";
+import type { CosmosDataGrant, CosmosMetadataGrant } from "../nosql/settings";
 import {
   BuiltInRoles,
   functionApp,
@@ -120,22 +121,12 @@ export interface StreamingArgs {
    * Grants the relay's identity a Cosmos DB data-plane role on some containers (the NoSQL tier's `grantDataAccess`,
    * which serialises every grant on the account); the app starts after these grants.
    */
-  readonly grantCosmosAccess: (
-    role: "DataReader" | "DataContributor",
-    principal: {
-      readonly key: string;
-      readonly principalId: pulumi.Input<string>;
-      readonly containers: readonly CosmosContainerKey[];
-    },
-  ) => readonly pulumi.Resource[];
+  readonly grantCosmosAccess: CosmosDataGrant;
   /**
    * Grants the relay's identity `readMetadata` on the account only (the NoSQL tier's `grantMetadataRead`): the change
    * feed processor reads database metadata, which container-scoped grants do not cover.
    */
-  readonly grantCosmosMetadataRead: (principal: {
-    readonly key: string;
-    readonly principalId: pulumi.Input<string>;
-  }) => pulumi.Resource;
+  readonly grantCosmosMetadataRead: CosmosMetadataGrant;
   /** The Synapse workspace and dedicated pool the loader writes to. */
   readonly synapse: {
     readonly sqlEndpoint: pulumi.Input<string>;
