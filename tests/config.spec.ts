@@ -311,12 +311,18 @@ describe("config", () => {
         /protectStatefulResources: got false; must be true in prod/,
       );
     });
-    it("a key that would expire before it rotates", () => {
+    it("a key that would expire before it rotates, or rotate after its near-expiry notice", () => {
       rejects(
         { ...rawOf("dev"), keyRotationDays: 200, keyExpiryDays: 180 },
         "dev",
-        /keyExpiryDays: got 180; must be greater than keyRotationDays \(200\)/,
+        /keyExpiryDays: got 180; must be at least keyRotationDays \+ 30 \(230\)/,
       );
+      rejects(
+        { ...rawOf("dev"), keyRotationDays: 340, keyExpiryDays: 365 },
+        "dev",
+        /keyExpiryDays: got 365; must be at least keyRotationDays \+ 30 \(370\)/,
+      );
+      assert.doesNotThrow(() => parseConfig({ ...rawOf("dev"), keyRotationDays: 335, keyExpiryDays: 365 }, "dev"));
     });
     it("an existing group id that is not a GUID", () => {
       rejects(

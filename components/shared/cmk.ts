@@ -7,6 +7,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
+import { KEY_EXPIRY_NOTICE_DAYS } from "../../lib/config";
 import type { CustomerManagedKey, ServiceKey, Tags } from "./interfaces";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 
@@ -65,7 +66,10 @@ export function rotationPolicy(policy: KeyPolicy) {
         action: { type: keyvault.KeyRotationPolicyActionType.Rotate },
         trigger: { timeAfterCreate: `P${policy.rotationDays}D` },
       },
-      { action: { type: keyvault.KeyRotationPolicyActionType.Notify }, trigger: { timeBeforeExpiry: "P30D" } },
+      {
+        action: { type: keyvault.KeyRotationPolicyActionType.Notify },
+        trigger: { timeBeforeExpiry: `P${KEY_EXPIRY_NOTICE_DAYS}D` },
+      },
     ],
   };
 }

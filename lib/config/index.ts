@@ -34,6 +34,13 @@ import {
 } from "./services";
 import { operationsSchema } from "./operations";
 
+/**
+ * Days before a key version expires that Key Vault publishes KeyNearExpiry (the rotation policy's notify action).
+ * Config requires keys to rotate at least this long before they expire (lib/config: keyExpiryDays), so the current
+ * version is always rotated before its notice: a notice means rotation did not run.
+ */
+export const KEY_EXPIRY_NOTICE_DAYS = 30;
+
 export * from "./common";
 export * from "./data";
 export * from "./services";
@@ -156,11 +163,13 @@ const schema = z
           "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
       });
     }
-    if (c.keyExpiryDays <= c.keyRotationDays) {
+    // Key Vault rotates at least 7 days before expiry (its minimum), and the near-expiry notice (30 days before,
+    // components/shared/cmk.ts) must find the version already rotated, or it pages on-call every cycle.
+    if (c.keyExpiryDays < c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS) {
       ctx.addIssue({
         code: "custom",
         path: ["keyExpiryDays"],
-        message: `must be greater than keyRotationDays (${c.keyRotationDays}) so keys rotate before they expire`,
+        message: `must be at least keyRotationDays + ${KEY_EXPIRY_NOTICE_DAYS} (${c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS}) so keys rotate before the near-expiry notice (${KEY_EXPIRY_NOTICE_DAYS} days before expiry) and well before they expire`,
       });
     }
     if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
