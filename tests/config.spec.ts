@@ -55,11 +55,15 @@ describe("config", () => {
   });
 
   it("reads the ingestion sizes of each stack, and dev-sized defaults when the key is absent", () => {
-    assert.deepEqual(parseConfig(rawOf("prod"), "prod").ingestion.gateway, { minInstances: 3, maxInstances: 125 });
+    assert.deepEqual(parseConfig(rawOf("prod"), "prod").ingestion.gateway, {
+      minInstances: 3,
+      maxInstances: 125,
+      merchantCertificateRevocation: "OCSP",
+    });
     const raw = rawOf("dev");
     delete raw.ingestion;
     const c = parseConfig(raw, "dev").ingestion;
-    assert.deepEqual(c.gateway, { minInstances: 0, maxInstances: 2 });
+    assert.deepEqual(c.gateway, { minInstances: 0, maxInstances: 2, merchantCertificateRevocation: "OCSP" });
     assert.equal(c.functions.sku, "FC1");
     assert.equal(c.functions.fraudScoring.alwaysReady, 1);
     assert.equal(c.tlsCertificateName, "agw-payments-api-tls");
@@ -186,6 +190,41 @@ describe("config", () => {
           "prod",
           /ingestion \(gateway.maxInstances\): got 2; must be at least gateway.minInstances \(3\)/,
         ));
+      describe("merchant certificate authorities (mutual TLS)", () => {
+        const pem = (f: string) => fs.readFileSync(path.join(__dirname, "fixtures/certs", f), "utf8");
+        const withCas = (cas: unknown, revocation?: string) =>
+          withIngestion("prod", (i) => {
+            (i.gateway as Record<string, unknown>).merchantCertificateAuthorities = cas;
+            if (revocation) (i.gateway as Record<string, unknown>).merchantCertificateRevocation = revocation;
+          });
+        it("accepts a CA certificate, and checks revocation with OCSP unless told otherwise", () => {
+          const c = parseConfig(withCas([{ name: "merchant-ca", certificate: pem("merchant-ca.pem") }]), "prod");
+          assert.equal(c.ingestion.gateway.merchantCertificateAuthorities?.[0].name, "merchant-ca");
+          assert.equal(c.ingestion.gateway.merchantCertificateRevocation, "OCSP");
+        });
+        it("a merchant's own certificate instead of its authority's", () =>
+          rejects(
+            withCas([{ name: "merchant-42", certificate: pem("merchant-42.pem") }]),
+            "prod",
+            /ingestion \(gateway.merchantCertificateAuthorities.0.certificate\): .*must be a certificate authority \(basic constraints CA:TRUE\); CN=merchant-42, O=Test Merchant is not/,
+          ));
+        it("text that is not a PEM certificate", () =>
+          rejects(
+            withCas([{ name: "ca", certificate: "not a certificate" }]),
+            "prod",
+            /merchantCertificateAuthorities.0.certificate\): .*must be a PEM certificate/,
+          ));
+        it("the same authority name twice, an empty list, an unknown revocation check", () => {
+          const ca = { name: "merchant-ca", certificate: pem("merchant-ca.pem") };
+          rejects(withCas([ca, ca]), "prod", /merchantCertificateAuthorities.1.name\): .*must be unique/);
+          rejects(withCas([]), "prod", /merchantCertificateAuthorities\): .*must list at least one authority/);
+          rejects(
+            withCas([ca], "CRL"),
+            "prod",
+            /merchantCertificateRevocation\): got "CRL"; must be one of OCSP, None/,
+          );
+        });
+      });
       it("a gateway maximum above Azure's 125", () =>
         rejects(
           withIngestion("dev", (i) => (i.gateway.maxInstances = 200)),

@@ -1,11 +1,14 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import {
   certificateSecretId,
   CONTAINER_ACCESS,
   gatewayAutoscale,
+  MERCHANT_CERTIFICATE_HEADERS,
   merchantRefreshQuery,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
@@ -19,6 +22,7 @@ import {
   withoutSdkSiteConfigDefaults,
 } from "../components/shared";
 import type { IngestionConfig } from "../lib/config";
+import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
@@ -161,6 +165,37 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     describe("Application Gateway", () => {
+      it("sets the client certificate's verification and subject on every API request, over what a client sent", () => {
+        const gw = one("ingestion-agw");
+        const rules = gw.inputs.requestRoutingRules as { name: string; rewriteRuleSet?: { id: string } }[];
+        const https = rules.find((r) => r.name === "https-to-payment-api");
+        assert.match(String(https?.rewriteRuleSet?.id), /\/rewriteRuleSets\/merchant-identity$/);
+        const sets = gw.inputs.rewriteRuleSets as {
+          name: string;
+          rewriteRules: { actionSet: { requestHeaderConfigurations: { headerName: string; headerValue: string }[] } }[];
+        }[];
+        assert.deepEqual(
+          sets.find((s) => s.name === "merchant-identity")?.rewriteRules[0].actionSet.requestHeaderConfigurations,
+          Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({ headerName: h.header, headerValue: h.variable })),
+        );
+      });
+
+      it("asks no client certificate while no merchant authority is configured, and the pack says so", async () => {
+        const gw = one("ingestion-agw");
+        const listeners = gw.inputs.httpListeners as { name: string; sslProfile?: unknown }[];
+        assert.equal(listeners.find((l) => l.name === "https")?.sslProfile, undefined);
+        assert.equal(settingsOf("payapi").MERCHANT_AUTHENTICATION, "none");
+        const { verdict } = await previewOf(stack);
+        assert.deepEqual(
+          verdict.violations
+            .filter(
+              (v) => v.policy === "azure-native-network-applicationgateway-require-client-certificate-authentication",
+            )
+            .map((v) => [v.enforcementLevel, /HTTPS listener 'https' asks no client certificate/.test(v.message)]),
+          [["advisory", true]],
+        );
+      });
+
       it("first deploy: the documented --exclude pattern names the certificate grant, and what waits for it is the gateway's side only", () => {
         // docs/operations.md: pass 1 of a new stack leaves out the grant on the not-yet-imported certificate.
         const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
@@ -544,3 +579,66 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("ingestion: merchants authenticated with client certificates (mutual TLS at the gateway)", () => {
+  let resources: ResourceRecord[];
+  let preview: Awaited<ReturnType<typeof previewStack>>;
+  const pem = fs.readFileSync(path.join(__dirname, "fixtures/certs/merchant-ca.pem"), "utf8");
+  before(async function () {
+    this.timeout(300_000);
+    // dev's stack file with one merchant authority, as an operator would add it.
+    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, { gateway: Record<string, unknown> }>;
+    };
+    doc.config["payments-data-platform:ingestion"].gateway.merchantCertificateAuthorities = [
+      { name: "merchant-ca", certificate: pem },
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mtls-")), "Pulumi.dev.yaml");
+    fs.writeFileSync(file, stringifyYaml(doc));
+    preview = await previewStack({ stack: "dev", stackFile: file });
+    resources = preview.run.resources;
+  });
+
+  it("trusts the configured authority (base64 of its PEM file) in an SSL profile the HTTPS listener uses", () => {
+    const gw = byName(resources, "ingestion-agw");
+    const trusted = gw.inputs.trustedClientCertificates as { name: string; data: string }[];
+    assert.deepEqual(
+      trusted.map((t) => t.name),
+      ["merchant-ca"],
+    );
+    assert.equal(Buffer.from(trusted[0].data, "base64").toString("utf8").trim(), pem.trim());
+    const profiles = gw.inputs.sslProfiles as {
+      name: string;
+      clientAuthConfiguration: Record<string, unknown>;
+      trustedClientCertificates: { id: string }[];
+      sslPolicy: Record<string, unknown>;
+    }[];
+    assert.deepEqual(profiles[0].clientAuthConfiguration, {
+      verifyClientCertIssuerDN: true,
+      verifyClientRevocation: "OCSP",
+    });
+    assert.match(profiles[0].trustedClientCertificates[0].id, /\/trustedClientCertificates\/merchant-ca$/);
+    assert.deepEqual(profiles[0].sslPolicy, gw.inputs.sslPolicy, "the profile keeps the gateway's TLS policy");
+    const https = (gw.inputs.httpListeners as { name: string; sslProfile?: { id: string } }[]).find(
+      (l) => l.name === "https",
+    );
+    assert.match(String(https?.sslProfile?.id), /\/sslProfiles\/merchant-mtls$/);
+  });
+
+  it("tells the payment API to require the certificate, passes the pack's rule and Microsoft's schema", () => {
+    const settings = byName(resources, "ingestion-payapi-app-settings").inputs.properties as Record<string, string>;
+    assert.equal(settings.MERCHANT_AUTHENTICATION, "client-certificate");
+    assert.deepEqual(
+      preview.verdict.violations.filter(
+        (v) => v.policy === "azure-native-network-applicationgateway-require-client-certificate-authentication",
+      ),
+      [],
+    );
+    assert.ok(
+      (preview.verdict.evaluated["azure-native-network-applicationgateway-require-client-certificate-authentication"] ??
+        0) > 0,
+      "evaluated, not skipped",
+    );
+    assert.deepEqual(preview.schema?.errors ?? [], []);
+  });
+});

@@ -35,6 +35,56 @@ export const KEY_VAULT_SECRETS_USER = BuiltInRoles.KeyVaultSecretsUser;
 /** The app the gateway routes to, and the path its health probe calls (anonymous, no data access). */
 export const HEALTH_PATH = "/api/health";
 
+/**
+ * The request headers the gateway sets from the TLS handshake's client certificate (Application Gateway's mutual
+ * authentication server variables, learn.microsoft.com/azure/application-gateway/rewrite-http-headers-url). The
+ * rewrite runs on every request to the API: a value the client sent itself is overwritten (or removed when the
+ * variable is empty), so the app can trust them. Only the gateway reaches the app (private endpoint).
+ */
+export const MERCHANT_CERTIFICATE_HEADERS = {
+  /** SUCCESS, FAILED:<reason> or NONE (no certificate presented). */
+  verification: { header: "X-Client-Certificate-Verification", variable: "{var_client_certificate_verification}" },
+  /** The certificate's subject DN, e.g. `CN=merchant-42,O=Contoso`. */
+  subject: { header: "X-Client-Certificate-Subject", variable: "{var_client_certificate_subject}" },
+  /** SHA-1 thumbprint, for the API log. */
+  fingerprint: { header: "X-Client-Certificate-Fingerprint", variable: "{var_client_certificate_fingerprint}" },
+} as const;
+
+/** Name of the HTTPS listener's SSL profile when merchants authenticate with client certificates. */
+export const MERCHANT_SSL_PROFILE = "merchant-mtls";
+
+/**
+ * The gateway's mutual TLS from config (pure): trusted client certificate authorities (`data` is the PEM file's
+ * bytes in base64, what `az network application-gateway client-cert add --data <file>` sends) and the SSL profile
+ * that asks every client for a certificate chaining to one of them, checks its issuer name and, with OCSP, that it
+ * is not revoked. Undefined without authorities.
+ */
+export function merchantMutualTls(cfg: IngestionConfig):
+  | {
+      readonly trustedClientCertificates: { name: string; data: string }[];
+      readonly clientAuthConfiguration: {
+        verifyClientCertIssuerDN: boolean;
+        verifyClientRevocation: network.ApplicationGatewayClientRevocationOptions;
+      };
+    }
+  | undefined {
+  const authorities = cfg.gateway.merchantCertificateAuthorities ?? [];
+  if (authorities.length === 0) return undefined;
+  return {
+    trustedClientCertificates: authorities.map((a) => ({
+      name: a.name,
+      data: Buffer.from(a.certificate.trim() + "\n").toString("base64"),
+    })),
+    clientAuthConfiguration: {
+      verifyClientCertIssuerDN: true,
+      verifyClientRevocation:
+        cfg.gateway.merchantCertificateRevocation === "OCSP"
+          ? network.ApplicationGatewayClientRevocationOptions.OCSP
+          : network.ApplicationGatewayClientRevocationOptions.None,
+    },
+  };
+}
+
 /** Autoscale bounds of the gateway from config (validated there: max ≥ min, 0–125). */
 export function gatewayAutoscale(cfg: IngestionConfig): { minCapacity: number; maxCapacity: number } {
   return { minCapacity: cfg.gateway.minInstances, maxCapacity: cfg.gateway.maxInstances };
@@ -140,6 +190,8 @@ export function apiGateway(
   );
 
   const backendHost = args.backendHost;
+  const mtls = merchantMutualTls(cfg);
+  const sslPolicy = { policyType: network.ApplicationGatewaySslPolicyType.Predefined, policyName: GATEWAY_SSL_POLICY };
   const gateway = new network.ApplicationGateway(
     `${name}-agw`,
     {
@@ -153,7 +205,23 @@ export function apiGateway(
       identity: { type: network.ResourceIdentityType.UserAssigned, userAssignedIdentities: [args.identity.id] },
       firewallPolicy: { id: wafPolicy.id },
       forceFirewallPolicyAssociation: true,
-      sslPolicy: { policyType: network.ApplicationGatewaySslPolicyType.Predefined, policyName: GATEWAY_SSL_POLICY },
+      sslPolicy,
+      // Merchants authenticate with client certificates (ingestion.gateway.merchantCertificateAuthorities).
+      ...(mtls
+        ? {
+            trustedClientCertificates: mtls.trustedClientCertificates,
+            sslProfiles: [
+              {
+                name: MERCHANT_SSL_PROFILE,
+                sslPolicy,
+                clientAuthConfiguration: mtls.clientAuthConfiguration,
+                trustedClientCertificates: mtls.trustedClientCertificates.map((c) =>
+                  child("trustedClientCertificates", c.name),
+                ),
+              },
+            ],
+          }
+        : {}),
       gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: args.subnetId } }],
       frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: pip.id } }],
       frontendPorts: [
@@ -168,6 +236,7 @@ export function apiGateway(
           frontendIPConfiguration: child("frontendIPConfigurations", "public"),
           frontendPort: child("frontendPorts", "https"),
           sslCertificate: child("sslCertificates", "api-tls"),
+          ...(mtls ? { sslProfile: child("sslProfiles", MERCHANT_SSL_PROFILE) } : {}),
           ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName], requireServerNameIndication: true } : {}),
         },
         {
@@ -212,6 +281,25 @@ export function apiGateway(
           probe: child("probes", "payment-api-health"),
         },
       ],
+      // The client certificate's verification result and subject, set on every request to the API (overwriting what
+      // a client may have sent): the payment API ties the request's merchant to its certificate.
+      rewriteRuleSets: [
+        {
+          name: "merchant-identity",
+          rewriteRules: [
+            {
+              name: "client-certificate-headers",
+              ruleSequence: 100,
+              actionSet: {
+                requestHeaderConfigurations: Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({
+                  headerName: h.header,
+                  headerValue: h.variable,
+                })),
+              },
+            },
+          ],
+        },
+      ],
       requestRoutingRules: [
         {
           name: "https-to-payment-api",
@@ -220,6 +308,7 @@ export function apiGateway(
           httpListener: child("httpListeners", "https"),
           backendAddressPool: child("backendAddressPools", "payment-api"),
           backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
+          rewriteRuleSet: child("rewriteRuleSets", "merchant-identity"),
         },
         {
           name: "http-redirect",

@@ -20,8 +20,14 @@
  * is linked to the privatelink.vaultcore.azure.net zone, so `<vault>.vault.azure.net` resolves to the vault's private
  * endpoint and the gateway fetches the certificate (and every rotated version, polled every 4 hours, because the
  * secret id is versionless) over the VNet, authenticated as its user-assigned identity with Key Vault Secrets User
- * on that one secret (learn.microsoft.com/azure/application-gateway/key-vault-certs). The certificate must be in the
- * vault before the first `pulumi up` (docs/operations.md).
+ * on that one secret (learn.microsoft.com/azure/application-gateway/key-vault-certs). The stack creates the vault, so
+ * a new stack's first `pulumi up` runs in two passes with the certificate imported in between (docs/operations.md).
+ *
+ * Merchants: with `ingestion.gateway.merchantCertificateAuthorities`, the HTTPS listener asks every client for a
+ * certificate of one of those authorities (mutual TLS, OCSP revocation check), and the gateway passes the verification
+ * result and subject to the payment API, which accepts a payment only for the merchant its certificate names
+ * (pipelines/functions/src/lib/merchantAuth.ts). Without authorities, no merchant is authenticated: the pack's
+ * advisory rule says so on every preview.
  */
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
@@ -43,7 +49,7 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { apiGateway } from "./gateway";
+import { apiGateway, merchantMutualTls } from "./gateway";
 import {
   CONTAINER_ACCESS,
   cosmosConnectionSettings,
@@ -227,6 +233,8 @@ export class Ingestion extends pulumi.ComponentResource {
         },
         appSettings: {
           FUNCTIONS_APP_ROLE: "payment-api",
+          // The merchant is the one the gateway's client certificate names (mutual TLS), when authorities are set.
+          MERCHANT_AUTHENTICATION: merchantMutualTls(cfg) ? "client-certificate" : "none",
           ...sqlSettings(payId),
           ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi),
         },

@@ -84,7 +84,7 @@ const schema = z
     ml: mlSchema.default(ML_DEV_DEFAULTS),
     // Absent: the dev-sized defaults (a stack that does not mention the tier still gets a valid, small one).
     ingestion: ingestionSchema.default({
-      gateway: { minInstances: 0, maxInstances: 2 },
+      gateway: { minInstances: 0, maxInstances: 2, merchantCertificateRevocation: "OCSP" },
       tlsCertificateName: "agw-payments-api-tls",
       functions: {
         sku: "FC1",

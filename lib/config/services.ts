@@ -1,4 +1,5 @@
 /** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
+import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, list, int } from "./common";
 
@@ -76,6 +77,30 @@ export const functionAppSchema = z.object({
   alwaysReady: int(0, 50, " (always-ready instances)"),
 });
 
+/** Revocation checks Application Gateway can make on a merchant's client certificate. */
+export const CLIENT_REVOCATION_CHECKS = ["OCSP", "None"] as const;
+
+/** A certificate authority whose certificates identify merchants (PEM, public certificate only). */
+export const merchantAuthoritySchema = z.object({
+  /** Name of the trusted client certificate on the gateway. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and hyphens (1-63)"),
+  /** The authority's certificate, PEM ("-----BEGIN CERTIFICATE-----"): a CA certificate, not a merchant's own. */
+  certificate: z.string().superRefine((pem, ctx) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)" });
+      return;
+    }
+    if (!cert.ca)
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a certificate authority (basic constraints CA:TRUE); ${cert.subject.replace(/\n/g, ", ")} is not`,
+      });
+  }),
+});
+
 export const ingestionSchema = z
   .object({
     gateway: z.object({
@@ -83,6 +108,19 @@ export const ingestionSchema = z
       minInstances: int(0, 125, " (Application Gateway v2 autoscale)"),
       /** Application Gateway v2 autoscale maximum. */
       maxInstances: int(2, 125, " (Application Gateway v2 autoscale)"),
+      /**
+       * Merchant authentication by client certificate (mutual TLS) at the HTTPS listener: the authorities that issue
+       * merchants' certificates (`CN=merchant-<MerchantId>`). Absent: no client certificate is asked for, and the
+       * payment API cannot tell one merchant from another (the pack's advisory rule says so).
+       */
+      merchantCertificateAuthorities: z
+        .array(merchantAuthoritySchema)
+        .min(1, "must list at least one authority")
+        .optional(),
+      /** Revocation check of merchants' certificates: OCSP (the authority's responder) or None. */
+      merchantCertificateRevocation: z
+        .enum(CLIENT_REVOCATION_CHECKS, { error: () => `must be one of ${list(CLIENT_REVOCATION_CHECKS)}` })
+        .default("OCSP"),
     }),
     /** Public host name of the payments API (the listener's host name and the certificate's subject). */
     apiHostName: z
@@ -117,6 +155,15 @@ export const ingestionSchema = z
         message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
       });
     }
+    const names = (c.gateway.merchantCertificateAuthorities ?? []).map((a) => a.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["gateway", "merchantCertificateAuthorities", i, "name"],
+          message: `must be unique ('${n}' is listed twice)`,
+        });
+    });
     if (c.functions.fraudScoring.alwaysReady < 1) {
       ctx.addIssue({
         code: "custom",

@@ -96,6 +96,62 @@ export const appGatewayKeyVaultCertificates = resourcePolicy<network.Application
   },
 );
 
+/** The last segment of a sub-resource reference's id (its name), or undefined while the id is unknown. */
+const refName = (ref: { id?: unknown } | undefined): string | undefined =>
+  typeof ref?.id === "string" ? ref.id.split("/").pop() : undefined;
+
+export const appGatewayClientCertificates = resourcePolicy<network.ApplicationGatewayArgs>(
+  {
+    name: "azure-native-network-applicationgateway-require-client-certificate-authentication",
+    description:
+      "HTTPS listeners authenticate their clients with certificates (mutual TLS: an SSL profile with client authentication, trusted client certificate authorities and a revocation check), so an API serving machine clients such as merchants knows who calls it. Advisory: a listener for browsers cannot ask for certificates.",
+    severity: "high",
+    pci: ["8.3.1", "8.6.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "network",
+    enforcementLevel: "advisory",
+    remediationSteps:
+      'Add `trustedClientCertificates` (the issuing CA, base64 of its PEM file) and an `sslProfiles` entry with `clientAuthConfiguration: { verifyClientCertIssuerDN: true, verifyClientRevocation: "OCSP" }` referencing them; point each HTTPS listener\'s `sslProfile` at it (this program: `ingestion.gateway.merchantCertificateAuthorities`).',
+    url: "https://learn.microsoft.com/azure/application-gateway/mutual-authentication-overview",
+  },
+  APP_GATEWAY,
+  (props, args, report) => {
+    const https = (props.httpListeners ?? []).filter((l) => sameText(l.protocol, "Https"));
+    if (https.length === 0) args.notApplicable("no HTTPS listener");
+    const profiles = new Map((props.sslProfiles ?? []).map((p) => [String(p.name), p]));
+    const trusted = new Set((props.trustedClientCertificates ?? []).map((c) => String(c.name)));
+    https.forEach((listener, i) => {
+      const name = `${who(args)} HTTPS listener '${listener.name ?? i}'`;
+      if (!isSet(listener, "sslProfile")) {
+        report(`${name} asks no client certificate: reference an SSL profile with clientAuthConfiguration.`);
+        return;
+      }
+      const profileName = refName(listener.sslProfile as { id?: unknown });
+      if (profileName === undefined) return; // id unknown until deployed: nothing to decide on
+      const profile = profiles.get(profileName);
+      const auth = profile?.clientAuthConfiguration as
+        { verifyClientCertIssuerDN?: unknown; verifyClientRevocation?: unknown } | undefined;
+      const cas = ((profile?.trustedClientCertificates ?? []) as { id?: unknown }[]).map(refName);
+      if (!profile || !auth) {
+        report(
+          `${name} uses SSL profile '${profileName}', which has no clientAuthConfiguration: clients are not authenticated.`,
+        );
+      } else if (cas.length === 0 || cas.some((c) => c !== undefined && !trusted.has(c))) {
+        report(
+          `${name}: SSL profile '${profileName}' must reference trusted client certificate authorities declared on the gateway (trustedClientCertificates).`,
+        );
+      } else if (!sameText(auth.verifyClientRevocation, "OCSP")) {
+        report(`${name}: SSL profile '${profileName}' does not check revocation: set verifyClientRevocation to OCSP.`);
+      } else if (auth.verifyClientCertIssuerDN !== true) {
+        report(
+          `${name}: SSL profile '${profileName}' does not verify the issuer name: set verifyClientCertIssuerDN to true.`,
+        );
+      }
+    });
+  },
+);
+
 export const webRemoteDebugging = resourcePolicy<web.WebAppArgs>(
   {
     name: "azure-native-web-webapp-disable-remote-debugging",
@@ -148,6 +204,7 @@ export const webCors = resourcePolicy<web.WebAppArgs>(
 export const ingressPolicies: Policies = [
   wafBotProtection,
   appGatewayKeyVaultCertificates,
+  appGatewayClientCertificates,
   webRemoteDebugging,
   webCors,
 ];

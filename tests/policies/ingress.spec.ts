@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import {
+  appGatewayClientCertificates,
   appGatewayKeyVaultCertificates,
   ingressPolicies,
   wafBotProtection,
@@ -13,7 +14,7 @@ import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherRe
 
 describe("policies/ingress", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(ingressPolicies.length, 4);
+    assert.equal(ingressPolicies.length, 5);
     for (const p of ingressPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -72,6 +73,70 @@ describe("policies/ingress", () => {
         /pins a secret version: use the versionless id/,
       ],
       ["the gateway has no identity", "identity", undefined, /reads Key Vault certificates without an identity/],
+    ]);
+  });
+
+  describe(appGatewayClientCertificates.name, () => {
+    // The fixture's HTTPS listener with mutual TLS: a profile asking for certificates of a declared authority.
+    const mtls = () => {
+      const base = appGateway();
+      const listeners = base.inputs.httpListeners as { frontendPort: { id: string } }[];
+      const agw = listeners[1].frontendPort.id.replace(/\/frontendPorts\/.*$/, "");
+      const ref = (kind: string, name: string) => ({ id: `${agw}/${kind}/${name}` });
+      let g = mutate(base, "trustedClientCertificates", [{ name: "merchant-ca", data: "LS0tLS1CRUdJTi..." }]);
+      g = mutate(g, "sslProfiles.2", {
+        name: "merchant-mtls",
+        clientAuthConfiguration: { verifyClientCertIssuerDN: true, verifyClientRevocation: "OCSP" },
+        trustedClientCertificates: [ref("trustedClientCertificates", "merchant-ca")],
+      });
+      return mutate(g, "httpListeners.1.sslProfile", ref("sslProfiles", "merchant-mtls"));
+    };
+    it("passes an HTTPS listener whose profile authenticates clients against a declared authority, with OCSP", () =>
+      expectPass(appGatewayClientCertificates, mtls()));
+    it("is not applicable to a gateway without HTTPS listeners", () =>
+      expectNotApplicable(
+        appGatewayClientCertificates,
+        mutate(appGateway(), "httpListeners", [{ name: "listener-http", protocol: "Http" }]),
+      ));
+    it("is advisory: a listener for browsers cannot ask for certificates", () =>
+      assert.equal(appGatewayClientCertificates.enforcementLevel, "advisory"));
+    failCases(appGatewayClientCertificates, mtls(), [
+      [
+        "the HTTPS listener has no SSL profile",
+        "httpListeners.1.sslProfile",
+        undefined,
+        /agw-pay-dev-weu .*HTTPS listener 'listener-https' asks no client certificate/,
+      ],
+      [
+        "the profile has no client authentication",
+        "sslProfiles.2.clientAuthConfiguration",
+        undefined,
+        /uses SSL profile 'merchant-mtls', which has no clientAuthConfiguration/,
+      ],
+      [
+        "the profile trusts no authority",
+        "sslProfiles.2.trustedClientCertificates",
+        [],
+        /must reference trusted client certificate authorities declared on the gateway/,
+      ],
+      [
+        "the profile's authority is not declared on the gateway",
+        "trustedClientCertificates",
+        [],
+        /must reference trusted client certificate authorities declared on the gateway/,
+      ],
+      [
+        "revocation is not checked",
+        "sslProfiles.2.clientAuthConfiguration.verifyClientRevocation",
+        "None",
+        /does not check revocation: set verifyClientRevocation to OCSP/,
+      ],
+      [
+        "the issuer name is not verified",
+        "sslProfiles.2.clientAuthConfiguration.verifyClientCertIssuerDN",
+        false,
+        /does not verify the issuer name/,
+      ],
     ]);
   });
 

@@ -60,10 +60,15 @@ function assertItemWithin(
   );
 }
 
-const request = (body: unknown) =>
+/** A merchant's request as the gateway forwards it: its client certificate verified (lib/merchantAuth.ts). */
+const request = (body: { merchantId: number } & Record<string, unknown>) =>
   ({
     json: async () => body,
-    headers: new Headers({ "x-correlation-id": "corr-1" }),
+    headers: new Headers({
+      "x-correlation-id": "corr-1",
+      "x-client-certificate-verification": "SUCCESS",
+      "x-client-certificate-subject": `CN=merchant-${body.merchantId},O=Merchant`,
+    }),
   }) as unknown as HttpRequest;
 
 /** A feature item as the store holds it before the batch (every entity seen before: upserts replace). */

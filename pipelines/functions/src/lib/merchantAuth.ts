@@ -1,0 +1,84 @@
+/**
+ * Which merchant is calling the payment API (pure: headers in, a verdict out).
+ *
+ * With `ingestion.gateway.merchantCertificateAuthorities` set, the Application Gateway asks every client for a
+ * certificate issued by one of those authorities (mutual TLS), checks it, and sets two request headers on every
+ * request it forwards (components/ingestion/gateway.ts, MERCHANT_CERTIFICATE_HEADERS): the verification result and
+ * the certificate's subject. Only the gateway reaches the app (private endpoint), and it overwrites whatever a client
+ * sent in those headers, so the app can trust them. A merchant's certificate names the merchant in its common name,
+ * `CN=merchant-<MerchantId>`; a request may only create payments for that merchant.
+ *
+ * The app's `MERCHANT_AUTHENTICATION` setting says which applies: `client-certificate`, or `none` when the stack
+ * configures no authority (the policy pack's advisory rule reports that gateway). Unset or unknown: client-certificate
+ * (fail closed).
+ */
+
+/** The app setting the ingestion tier sets (components/ingestion/index.ts). */
+export const MERCHANT_AUTHENTICATION_SETTING = "MERCHANT_AUTHENTICATION";
+
+export const MERCHANT_AUTHENTICATION_MODES = ["client-certificate", "none"] as const;
+export type MerchantAuthenticationMode = (typeof MERCHANT_AUTHENTICATION_MODES)[number];
+
+/** The request headers the gateway sets (lower case, as the Functions host exposes them). */
+export const CLIENT_CERTIFICATE_HEADERS = {
+  verification: "x-client-certificate-verification",
+  subject: "x-client-certificate-subject",
+} as const;
+
+/** The common name of a merchant's certificate: `merchant-<MerchantId>` (a positive INT, dbo.Merchant's key). */
+const MERCHANT_CN = /^merchant-([1-9][0-9]{0,9})$/;
+
+/** The mode from the app's settings; anything but `none` is client-certificate. */
+export function merchantAuthenticationMode(
+  env: Readonly<Record<string, string | undefined>>,
+): MerchantAuthenticationMode {
+  return env[MERCHANT_AUTHENTICATION_SETTING] === "none" ? "none" : "client-certificate";
+}
+
+/**
+ * The common name of a subject DN as the gateway gives it (RFC 2253, `CN=merchant-42,O=Contoso\, Ltd`; the older
+ * `/O=Contoso/CN=merchant-42` form too). Undefined when there is none or more than one.
+ */
+export function commonName(subject: string): string | undefined {
+  const parts = subject.startsWith("/") ? subject.slice(1).split("/") : subject.split(/(?<!\\),/);
+  const names = parts
+    .map((p) => p.trim())
+    .filter((p) => /^CN=/i.test(p))
+    .map((p) => p.slice(3).replace(/\\(.)/g, "$1"));
+  return names.length === 1 ? names[0] : undefined;
+}
+
+export type MerchantIdentity =
+  | { readonly ok: true; readonly merchantId: number | undefined }
+  | { readonly ok: false; readonly status: 401 | 403; readonly error: string; readonly detail: string };
+
+/**
+ * Who the caller is: in `client-certificate` mode, the merchant id of a certificate the gateway verified (401 when
+ * it presented none or it failed verification, 403 when it is not a merchant's); in `none` mode, nobody in
+ * particular (`merchantId` undefined: the body's merchantId is taken as it is).
+ */
+export function merchantFromCertificate(
+  mode: MerchantAuthenticationMode,
+  header: (name: string) => string | null | undefined,
+): MerchantIdentity {
+  if (mode === "none") return { ok: true, merchantId: undefined };
+  const verification = header(CLIENT_CERTIFICATE_HEADERS.verification)?.trim() || "NONE";
+  if (verification !== "SUCCESS")
+    return {
+      ok: false,
+      status: 401,
+      error: "client_certificate_required",
+      detail: `a merchant client certificate is required (gateway verification: ${verification})`,
+    };
+  const cn = commonName(header(CLIENT_CERTIFICATE_HEADERS.subject) ?? "");
+  const match = cn === undefined ? null : MERCHANT_CN.exec(cn);
+  const merchantId = match ? Number(match[1]) : NaN;
+  if (!match || merchantId > 2_147_483_647)
+    return {
+      ok: false,
+      status: 403,
+      error: "not_a_merchant_certificate",
+      detail: "the client certificate's common name must be merchant-<MerchantId>",
+    };
+  return { ok: true, merchantId };
+}

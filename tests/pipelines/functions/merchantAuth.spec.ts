@@ -1,0 +1,127 @@
+import { strict as assert } from "node:assert";
+import type { HttpRequest } from "@azure/functions";
+import { MERCHANT_CERTIFICATE_HEADERS } from "../../../components/ingestion/gateway";
+import { createPayment } from "../../../pipelines/functions/src/functions/paymentApi";
+import {
+  CLIENT_CERTIFICATE_HEADERS,
+  commonName,
+  MERCHANT_AUTHENTICATION_MODES,
+  MERCHANT_AUTHENTICATION_SETTING,
+  merchantAuthenticationMode,
+  merchantFromCertificate,
+} from "../../../pipelines/functions/src/lib/merchantAuth";
+import { fakeContext } from "./fakes";
+
+/** The headers the gateway sets after verifying a client certificate. */
+const verified = (subject: string, verification = "SUCCESS") => ({
+  [CLIENT_CERTIFICATE_HEADERS.verification]: verification,
+  [CLIENT_CERTIFICATE_HEADERS.subject]: subject,
+});
+const lookup = (h: Record<string, string>) => (name: string) => h[name];
+
+describe("functions: merchant authentication (client certificate verified by the gateway)", () => {
+  it("reads the headers the gateway's rewrite rule sets", () => {
+    assert.deepEqual(
+      Object.values(CLIENT_CERTIFICATE_HEADERS),
+      [MERCHANT_CERTIFICATE_HEADERS.verification.header, MERCHANT_CERTIFICATE_HEADERS.subject.header].map((h) =>
+        h.toLowerCase(),
+      ),
+    );
+  });
+
+  it("fails closed: only an explicit `none` turns authentication off", () => {
+    assert.equal(merchantAuthenticationMode({}), "client-certificate");
+    assert.equal(merchantAuthenticationMode({ [MERCHANT_AUTHENTICATION_SETTING]: "off" }), "client-certificate");
+    assert.equal(merchantAuthenticationMode({ [MERCHANT_AUTHENTICATION_SETTING]: "none" }), "none");
+    assert.deepEqual([...MERCHANT_AUTHENTICATION_MODES], ["client-certificate", "none"]);
+  });
+
+  it("takes the common name of RFC 2253 and slash-separated subjects, escaped commas included", () => {
+    assert.equal(commonName("CN=merchant-42,O=Contoso"), "merchant-42");
+    assert.equal(commonName("O=Contoso\\, Ltd,CN=merchant-7"), "merchant-7");
+    assert.equal(commonName("/C=FR/O=Contoso/CN=merchant-9"), "merchant-9");
+    assert.equal(commonName("O=Contoso"), undefined);
+    assert.equal(commonName("CN=merchant-1,CN=merchant-2"), undefined, "two common names: ambiguous");
+  });
+
+  it("names the merchant of a verified certificate", () => {
+    assert.deepEqual(merchantFromCertificate("client-certificate", lookup(verified("CN=merchant-42,O=Contoso"))), {
+      ok: true,
+      merchantId: 42,
+    });
+    assert.deepEqual(merchantFromCertificate("none", lookup({})), { ok: true, merchantId: undefined });
+  });
+
+  it("refuses a missing or failed certificate (401) and one that names no merchant (403)", () => {
+    const verdict = (h: Record<string, string>) => merchantFromCertificate("client-certificate", lookup(h));
+    assert.deepEqual(
+      [verdict({})].map((v) => !v.ok && [v.status, v.error]),
+      [[401, "client_certificate_required"]],
+    );
+    const failed = verdict(verified("CN=merchant-42", "FAILED:certificate has expired"));
+    assert.ok(!failed.ok && failed.status === 401 && /FAILED:certificate has expired/.test(failed.detail));
+    for (const subject of ["CN=merchant-0", "CN=merchant-42x", "CN=admin", "CN=merchant-99999999999", "O=Contoso"]) {
+      const v = verdict(verified(subject));
+      assert.ok(!v.ok && v.status === 403 && v.error === "not_a_merchant_certificate", subject);
+    }
+  });
+
+  describe("POST /api/payments", () => {
+    const body = {
+      merchantId: 42,
+      paymentMethodId: 7,
+      idempotencyKey: "order-1",
+      amountMinor: 1999,
+      currencyCode: "EUR",
+    };
+    const call = async (headers: Record<string, string>, mode?: string, json: unknown = body) => {
+      const saved = process.env[MERCHANT_AUTHENTICATION_SETTING];
+      if (mode === undefined) delete process.env[MERCHANT_AUTHENTICATION_SETTING];
+      else process.env[MERCHANT_AUTHENTICATION_SETTING] = mode;
+      try {
+        const { context, outputs } = fakeContext();
+        const res = await createPayment(
+          { json: async () => json, headers: new Headers(headers) } as unknown as HttpRequest,
+          context,
+        );
+        return { res, payment: outputs.get("dbo.Payment"), log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
+      } finally {
+        if (saved === undefined) delete process.env[MERCHANT_AUTHENTICATION_SETTING];
+        else process.env[MERCHANT_AUTHENTICATION_SETTING] = saved;
+      }
+    };
+
+    it("inserts the payment of the certificate's merchant", async () => {
+      const { res, payment } = await call(verified("CN=merchant-42,O=Contoso"), "client-certificate");
+      assert.equal(res.status, 202);
+      assert.equal((payment as { MerchantId: number }).MerchantId, 42);
+    });
+
+    it("refuses, and logs, a payment for another merchant or without a certificate; inserts nothing", async () => {
+      const other = await call(verified("CN=merchant-43"), "client-certificate");
+      assert.equal(other.res.status, 403);
+      assert.equal((other.res.jsonBody as { error: string }).error, "merchant_mismatch");
+      assert.equal(other.payment, undefined);
+      assert.deepEqual(
+        [(other.log as { merchantId: string }).merchantId, (other.log as { statusCode: number }).statusCode],
+        ["43", 403],
+      );
+      // A client cannot claim to be verified by sending the header itself: without the setting the app fails closed,
+      // and the gateway overwrites the header on every request (components/ingestion/gateway.ts).
+      const none = await call({}, undefined);
+      assert.equal(none.res.status, 401);
+      assert.equal(none.payment, undefined);
+    });
+
+    it("authenticates before it validates: a bad body without a certificate is a 401, not a 400", async () => {
+      assert.equal((await call({}, "client-certificate", { merchantId: "x" })).res.status, 401);
+      assert.equal((await call(verified("CN=merchant-42"), "client-certificate", { merchantId: "x" })).res.status, 400);
+    });
+
+    it("with `none` (no authority configured), takes the body's merchant as it is", async () => {
+      const { res, payment } = await call({}, "none");
+      assert.equal(res.status, 202);
+      assert.equal((payment as { MerchantId: number }).MerchantId, 42);
+    });
+  });
+});
