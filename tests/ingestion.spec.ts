@@ -165,25 +165,12 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     describe("Application Gateway", () => {
-      it("sets the client certificate's verification and subject on every API request, over what a client sent", () => {
-        const gw = one("ingestion-agw");
-        const rules = gw.inputs.requestRoutingRules as { name: string; rewriteRuleSet?: { id: string } }[];
-        const https = rules.find((r) => r.name === "https-to-payment-api");
-        assert.match(String(https?.rewriteRuleSet?.id), /\/rewriteRuleSets\/merchant-identity$/);
-        const sets = gw.inputs.rewriteRuleSets as {
-          name: string;
-          rewriteRules: { actionSet: { requestHeaderConfigurations: { headerName: string; headerValue: string }[] } }[];
-        }[];
-        assert.deepEqual(
-          sets.find((s) => s.name === "merchant-identity")?.rewriteRules[0].actionSet.requestHeaderConfigurations,
-          Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({ headerName: h.header, headerValue: h.variable })),
-        );
-      });
-
       it("asks no client certificate while no merchant authority is configured, and the pack says so", async () => {
         const gw = one("ingestion-agw");
         const listeners = gw.inputs.httpListeners as { name: string; sslProfile?: unknown }[];
         assert.equal(listeners.find((l) => l.name === "https")?.sslProfile, undefined);
+        // The app reads no certificate header then, so the gateway sets none.
+        assert.equal(gw.inputs.rewriteRuleSets, undefined);
         assert.equal(settingsOf("payapi").MERCHANT_AUTHENTICATION, "none");
         const { verdict } = await previewOf(stack);
         assert.deepEqual(
@@ -623,6 +610,24 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       (l) => l.name === "https",
     );
     assert.match(String(https?.sslProfile?.id), /\/sslProfiles\/merchant-mtls$/);
+  });
+
+  it("sets the client certificate's verification and subject on every API request, over what a client sent", () => {
+    const gw = byName(resources, "ingestion-agw");
+    const rules = gw.inputs.requestRoutingRules as { name: string; rewriteRuleSet?: { id: string } }[];
+    assert.match(
+      String(rules.find((r) => r.name === "https-to-payment-api")?.rewriteRuleSet?.id),
+      /\/rewriteRuleSets\/merchant-identity$/,
+    );
+    assert.equal(rules.find((r) => r.name === "http-redirect")?.rewriteRuleSet, undefined);
+    const sets = gw.inputs.rewriteRuleSets as {
+      name: string;
+      rewriteRules: { actionSet: { requestHeaderConfigurations: { headerName: string; headerValue: string }[] } }[];
+    }[];
+    assert.deepEqual(
+      sets.find((s) => s.name === "merchant-identity")?.rewriteRules[0].actionSet.requestHeaderConfigurations,
+      Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({ headerName: h.header, headerValue: h.variable })),
+    );
   });
 
   it("tells the payment API to require the certificate, passes the pack's rule and Microsoft's schema", () => {

@@ -52,6 +52,8 @@ export const MERCHANT_CERTIFICATE_HEADERS = {
 
 /** Name of the HTTPS listener's SSL profile when merchants authenticate with client certificates. */
 export const MERCHANT_SSL_PROFILE = "merchant-mtls";
+/** Name of the rewrite rule set that passes the client certificate to the app. */
+export const MERCHANT_REWRITE_RULE_SET = "merchant-identity";
 
 /**
  * The gateway's mutual TLS from config (pure): trusted client certificate authorities (`data` is the PEM file's
@@ -281,25 +283,30 @@ export function apiGateway(
           probe: child("probes", "payment-api-health"),
         },
       ],
-      // The client certificate's verification result and subject, set on every request to the API (overwriting what
-      // a client may have sent): the payment API ties the request's merchant to its certificate.
-      rewriteRuleSets: [
-        {
-          name: "merchant-identity",
-          rewriteRules: [
-            {
-              name: "client-certificate-headers",
-              ruleSequence: 100,
-              actionSet: {
-                requestHeaderConfigurations: Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({
-                  headerName: h.header,
-                  headerValue: h.variable,
-                })),
+      // With mutual TLS, the client certificate's verification result and subject, set on every request to the API
+      // (overwriting what a client may have sent): the payment API ties the request's merchant to its certificate.
+      // Without it the app authenticates nobody and reads no header, so no rewrite either.
+      ...(mtls
+        ? {
+            rewriteRuleSets: [
+              {
+                name: MERCHANT_REWRITE_RULE_SET,
+                rewriteRules: [
+                  {
+                    name: "client-certificate-headers",
+                    ruleSequence: 100,
+                    actionSet: {
+                      requestHeaderConfigurations: Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({
+                        headerName: h.header,
+                        headerValue: h.variable,
+                      })),
+                    },
+                  },
+                ],
               },
-            },
-          ],
-        },
-      ],
+            ],
+          }
+        : {}),
       requestRoutingRules: [
         {
           name: "https-to-payment-api",
@@ -308,7 +315,7 @@ export function apiGateway(
           httpListener: child("httpListeners", "https"),
           backendAddressPool: child("backendAddressPools", "payment-api"),
           backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
-          rewriteRuleSet: child("rewriteRuleSets", "merchant-identity"),
+          ...(mtls ? { rewriteRuleSet: child("rewriteRuleSets", MERCHANT_REWRITE_RULE_SET) } : {}),
         },
         {
           name: "http-redirect",
