@@ -202,12 +202,38 @@ describe("config", () => {
           assert.equal(c.ingestion.gateway.merchantCertificateAuthorities?.[0].name, "merchant-ca");
           assert.equal(c.ingestion.gateway.merchantCertificateRevocation, "OCSP");
         });
+        it("a root CA followed by the intermediate that issues merchants' certificates", () => {
+          const chain = pem("merchant-ca.pem") + pem("merchant-issuing-ca.pem");
+          const c = parseConfig(withCas([{ name: "merchant-ca", certificate: chain }]), "prod");
+          assert.equal(c.ingestion.gateway.merchantCertificateAuthorities?.[0].certificate, chain);
+        });
         it("a merchant's own certificate instead of its authority's", () =>
           rejects(
-            withCas([{ name: "merchant-42", certificate: pem("merchant-42.pem") }]),
+            withCas([{ name: "merchant-42", certificate: pem("merchant-ca.pem") + pem("merchant-42.pem") }]),
             "prod",
-            /ingestion \(gateway.merchantCertificateAuthorities.0.certificate\): .*must be a certificate authority \(basic constraints CA:TRUE\); CN=merchant-42, O=Test Merchant is not/,
+            /ingestion \(gateway.merchantCertificateAuthorities.0.certificate\): .*must hold certificate authorities only \(basic constraints CA:TRUE\); CN=merchant-42, O=Test Merchant is not/,
           ));
+        it("what Application Gateway refuses in a trusted CA file: no root, two roots, a private key, over 25 KB", () => {
+          const at = /merchantCertificateAuthorities.0.certificate\): /;
+          const withCa = (certificate: string) => withCas([{ name: "ca", certificate }]);
+          rejects(
+            withCa(pem("merchant-issuing-ca.pem")),
+            "prod",
+            new RegExp(`${at.source}.*exactly one self-signed root CA.*found 0`),
+          );
+          rejects(
+            withCa(pem("merchant-issuing-ca.pem")),
+            "prod",
+            /must hold the issuer of CN=Test Merchant Issuing CA/,
+          );
+          rejects(withCa(pem("merchant-ca.pem").repeat(2)), "prod", /exactly one self-signed root CA .*found 2/);
+          rejects(
+            withCa(`${pem("merchant-ca.pem")}-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n`),
+            "prod",
+            /must hold certificates only, not PRIVATE KEY \(never a private key\)/,
+          );
+          rejects(withCa(pem("merchant-ca.pem").repeat(22)), "prod", /must be at most 25 KB/);
+        });
         it("text that is not a PEM certificate", () =>
           rejects(
             withCas([{ name: "ca", certificate: "not a certificate" }]),

@@ -80,24 +80,52 @@ export const functionAppSchema = z.object({
 /** Revocation checks Application Gateway can make on a merchant's client certificate. */
 export const CLIENT_REVOCATION_CHECKS = ["OCSP", "None"] as const;
 
-/** A certificate authority whose certificates identify merchants (PEM, public certificate only). */
+/** Application Gateway's limits on a trusted client certificate file and on the files of one SSL profile. */
+export const CLIENT_CA_LIMITS = { fileBytes: 25 * 1024, perProfile: 100 } as const;
+
+/**
+ * What Application Gateway refuses in a trusted client CA file (pure): anything but certificates (a private key:
+ * `…MustNotHavePrivateKey`), a certificate that is not a CA, a chain without exactly one self-signed root
+ * (`ApplicationGatewayOnlyOneRootCAAllowedInTrustedClientCertificate`), a certificate whose issuer is not in the file,
+ * or a file over 25 KB (learn.microsoft.com/azure/application-gateway/mutual-authentication-overview).
+ */
+export function clientCaProblems(pem: string): string[] {
+  if (Buffer.byteLength(pem) > CLIENT_CA_LIMITS.fileBytes)
+    return [`must be at most ${CLIENT_CA_LIMITS.fileBytes / 1024} KB (Application Gateway's limit per file)`];
+  const blocks = [...pem.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)];
+  if (blocks.length === 0) return ["must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)"];
+  const others = blocks.filter((b) => b[1] !== "CERTIFICATE").map((b) => b[1]);
+  if (others.length > 0) return [`must hold certificates only, not ${others.join(", ")} (never a private key)`];
+  const certs: X509Certificate[] = [];
+  for (const b of blocks) {
+    try {
+      certs.push(new X509Certificate(b[0]));
+    } catch {
+      return ["must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)"];
+    }
+  }
+  const problems: string[] = [];
+  const name = (c: X509Certificate) => c.subject.replace(/\n/g, ", ");
+  for (const c of certs.filter((c) => !c.ca))
+    problems.push(`must hold certificate authorities only (basic constraints CA:TRUE); ${name(c)} is not`);
+  const roots = certs.filter((c) => c.checkIssued(c) && c.verify(c.publicKey));
+  if (roots.length !== 1)
+    problems.push(
+      `must hold exactly one self-signed root CA (its chain's intermediates may follow); found ${roots.length}`,
+    );
+  for (const c of certs.filter((c) => !roots.includes(c)))
+    if (!certs.some((issuer) => issuer !== c && c.checkIssued(issuer) && c.verify(issuer.publicKey)))
+      problems.push(`must hold the issuer of ${name(c)} (one chain up to the root)`);
+  return problems;
+}
+
+/** A certificate authority whose certificates identify merchants (PEM, public certificates only). */
 export const merchantAuthoritySchema = z.object({
   /** Name of the trusted client certificate on the gateway. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and hyphens (1-63)"),
-  /** The authority's certificate, PEM ("-----BEGIN CERTIFICATE-----"): a CA certificate, not a merchant's own. */
+  /** The authority's chain, PEM: its root CA, then any intermediate that issues merchants' certificates. */
   certificate: z.string().superRefine((pem, ctx) => {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(pem);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a PEM certificate (-----BEGIN CERTIFICATE----- ...)" });
-      return;
-    }
-    if (!cert.ca)
-      ctx.addIssue({
-        code: "custom",
-        message: `must be a certificate authority (basic constraints CA:TRUE); ${cert.subject.replace(/\n/g, ", ")} is not`,
-      });
+    for (const message of clientCaProblems(pem)) ctx.addIssue({ code: "custom", message });
   }),
 });
 
@@ -116,6 +144,10 @@ export const ingestionSchema = z
       merchantCertificateAuthorities: z
         .array(merchantAuthoritySchema)
         .min(1, "must list at least one authority")
+        .max(
+          CLIENT_CA_LIMITS.perProfile,
+          `must list at most ${CLIENT_CA_LIMITS.perProfile} authorities (per SSL profile)`,
+        )
         .optional(),
       /** Revocation check of merchants' certificates: OCSP (the authority's responder) or None. */
       merchantCertificateRevocation: z

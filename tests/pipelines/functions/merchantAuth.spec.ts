@@ -36,12 +36,24 @@ describe("functions: merchant authentication (client certificate verified by the
     assert.deepEqual([...MERCHANT_AUTHENTICATION_MODES], ["client-certificate", "none"]);
   });
 
-  it("takes the common name of RFC 2253 and slash-separated subjects, escaped commas included", () => {
+  it("takes the one common name of an RFC 4514 subject, escapes and hex pairs unescaped", () => {
     assert.equal(commonName("CN=merchant-42,O=Contoso"), "merchant-42");
-    assert.equal(commonName("O=Contoso\\, Ltd,CN=merchant-7"), "merchant-7");
-    assert.equal(commonName("/C=FR/O=Contoso/CN=merchant-9"), "merchant-9");
+    assert.equal(commonName("C=FR, O=Contoso\\, Ltd, CN=merchant-7"), "merchant-7");
+    assert.equal(commonName("cn=merchant-9+serialNumber=9"), "merchant-9");
     assert.equal(commonName("O=Contoso"), undefined);
+    assert.equal(commonName("/O=Contoso/CN=merchant-9"), undefined, "not a DN string");
     assert.equal(commonName("CN=merchant-1,CN=merchant-2"), undefined, "two common names: ambiguous");
+  });
+
+  it("cannot be fooled by escapes or a second header value into another merchant's name", () => {
+    // An escaped backslash ends the value: the CN after it is a second CN, so the subject is ambiguous.
+    assert.equal(commonName("CN=merchant-1,OU=x\\\\,CN=merchant-99,O=Contoso"), undefined);
+    // Two values of one header, joined by the Fetch API.
+    assert.equal(commonName("CN=merchant-1,O=x\\\\, CN=merchant-99"), undefined);
+    // An escaped comma or a hex-escaped one stays inside its value.
+    assert.equal(commonName("CN=merchant-1,OU=x\\,CN=merchant-99"), "merchant-1");
+    const hex = merchantFromCertificate("client-certificate", lookup(verified("CN=merchant-1\\2CCN=merchant-99")));
+    assert.ok(!hex.ok && hex.status === 403);
   });
 
   it("names the merchant of a verified certificate", () => {

@@ -36,16 +36,40 @@ export function merchantAuthenticationMode(
 }
 
 /**
- * The common name of a subject DN as the gateway gives it (RFC 2253, `CN=merchant-42,O=Contoso\, Ltd`; the older
- * `/O=Contoso/CN=merchant-42` form too). Undefined when there is none or more than one.
+ * The attribute=value pairs of a DN string (RFC 4514, as the gateway gives the subject: `CN=merchant-42,O=Contoso`),
+ * values unescaped. A backslash escapes the next character (or two hex digits), so `O=a\,CN=x` is one attribute and
+ * `O=a\\,CN=x` two; `,`, `;` and `+` separate. Undefined when it is not a DN.
  */
+export function dnAttributes(dn: string): { type: string; value: string }[] | undefined {
+  const parts: string[] = [];
+  let current = "";
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn[i];
+    if (c === "\\") {
+      if (i + 1 >= dn.length) return undefined;
+      current += c + dn[++i];
+    } else if (c === "," || c === ";" || c === "+") {
+      parts.push(current);
+      current = "";
+    } else current += c;
+  }
+  parts.push(current);
+  const attributes: { type: string; value: string }[] = [];
+  for (const part of parts) {
+    const m = /^\s*([A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)\s*=(.*)$/.exec(part);
+    if (!m) return undefined;
+    const value = m[2]
+      .trim()
+      .replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, e: string) => (e.length === 2 ? String.fromCharCode(parseInt(e, 16)) : e));
+    attributes.push({ type: m[1].toUpperCase(), value });
+  }
+  return attributes;
+}
+
+/** The subject's one common name; undefined when the subject is not a DN or has no CN, or more than one. */
 export function commonName(subject: string): string | undefined {
-  const parts = subject.startsWith("/") ? subject.slice(1).split("/") : subject.split(/(?<!\\),/);
-  const names = parts
-    .map((p) => p.trim())
-    .filter((p) => /^CN=/i.test(p))
-    .map((p) => p.slice(3).replace(/\\(.)/g, "$1"));
-  return names.length === 1 ? names[0] : undefined;
+  const names = (dnAttributes(subject) ?? []).filter((a) => a.type === "CN" || a.type === "2.5.4.3");
+  return names.length === 1 ? names[0].value : undefined;
 }
 
 export type MerchantIdentity =
