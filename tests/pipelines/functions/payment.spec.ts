@@ -1,5 +1,12 @@
 import { strict as assert } from "node:assert";
-import { apiLogItem, parseCreatePayment, paymentRow } from "../../../pipelines/functions/src/lib/payment";
+import {
+  apiLogItem,
+  correlationIdOf,
+  fieldLabel,
+  looksLikePan,
+  parseCreatePayment,
+  paymentRow,
+} from "../../../pipelines/functions/src/lib/payment";
 
 const valid = {
   merchantId: 42,
@@ -67,5 +74,28 @@ describe("functions: payment API contract", () => {
         .merchantId,
       "unknown",
     );
+  });
+
+  it("keeps card numbers out of the API log: field names and the correlation id are checked too", () => {
+    assert.ok(looksLikePan("4111 1111 1111 1111") && looksLikePan("4111-1111-1111-1111"));
+    assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");
+    // A card number as a field name: refused, and never repeated in the problems.
+    const r = parseCreatePayment({ ...valid, "4111111111111111": "x", note: 1, "acct 12345678": 2 });
+    assert.ok(!r.ok);
+    assert.ok(
+      r.problems.every((p) => !/\d{6}/.test(p)),
+      r.problems.join("; "),
+    );
+    assert.ok(r.problems.includes("note is not a field of the request"));
+    assert.ok(r.problems.some((p) => /^a field whose name is not an identifier looks like a card number/.test(p)));
+    assert.equal(fieldLabel("merchantId"), "merchantId");
+    // The caller's correlation id is kept only when it is a short token that cannot be a card number.
+    assert.equal(
+      correlationIdOf("7f3c9a2e-5b1d-4c8e-9f00-1a2b3c4d5e6f", "inv-1"),
+      "7f3c9a2e-5b1d-4c8e-9f00-1a2b3c4d5e6f",
+    );
+    assert.equal(correlationIdOf("4111-1111-1111-1111", "inv-1"), "inv-1");
+    assert.equal(correlationIdOf("customer jane@example.com", "inv-1"), "inv-1");
+    assert.equal(correlationIdOf(null, "inv-1"), "inv-1");
   });
 });

@@ -7,7 +7,7 @@
  */
 import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { merchantAuthenticationMode, merchantFromCertificate } from "../lib/merchantAuth";
-import { apiLogItem, parseCreatePayment, paymentRow } from "../lib/payment";
+import { apiLogItem, correlationIdOf, parseCreatePayment, paymentRow } from "../lib/payment";
 import { businessEvent } from "../lib/telemetry";
 
 const paymentsTable = output.sql({ commandText: "dbo.Payment", connectionStringSetting: "SqlConnection" });
@@ -27,7 +27,7 @@ export async function createPayment(request: HttpRequest, context: InvocationCon
     body = undefined;
   }
   const parsed = parseCreatePayment(body);
-  const correlationId = request.headers.get("x-correlation-id") ?? undefined;
+  const correlationId = correlationIdOf(request.headers.get("x-correlation-id"), context.invocationId);
   const caller = merchantFromCertificate(merchantAuthenticationMode(process.env), (h) => request.headers.get(h));
   const claimed = (body as { merchantId?: number } | undefined)?.merchantId;
   // The log's partition: the authenticated merchant, else what the body claims.

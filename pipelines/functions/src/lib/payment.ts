@@ -30,6 +30,28 @@ export interface PaymentChangeRow extends PaymentRow {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+/** A caller's correlation id worth keeping: a short token (a UUID, a trace id), never free text. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** A field name safe to repeat in an error and the API log: an identifier with no long digit run (no PAN). */
+const SAFE_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** A card number's shape (13–19 digits, spaces and dashes ignored): such text never reaches a log. */
+export function looksLikePan(text: string): boolean {
+  return /\b\d{13,19}\b/.test(text.replace(/[\s-]/g, ""));
+}
+
+/** A field name as an error may repeat it: the name itself, or a placeholder when it could carry data. */
+export function fieldLabel(key: string): string {
+  return SAFE_FIELD_NAME.test(key) && !/\d{6}/.test(key) ? key : "a field whose name is not an identifier";
+}
+
+/**
+ * The correlation id of the API log: the caller's `x-correlation-id` when it is a short token that cannot be a card
+ * number, otherwise the invocation id (the header is free text the caller controls, and the log keeps it 30 days).
+ */
+export function correlationIdOf(header: string | null | undefined, invocationId: string): string {
+  return header && CORRELATION_ID.test(header) && !looksLikePan(header) ? header : invocationId;
+}
 const CURRENCY = /^[A-Z]{3}$/;
 const positiveId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
@@ -50,12 +72,15 @@ export function parseCreatePayment(
   if (typeof b.currencyCode !== "string" || !CURRENCY.test(b.currencyCode))
     problems.push("currencyCode must be an ISO 4217 code in upper case, e.g. EUR");
   // Card data never enters this API (PCI DSS: the platform only sees vault tokens): refuse anything like a PAN.
+  // Problems name fields, never values; a field name that could carry data is not repeated either (the problems go to
+  // the API log).
   for (const [key, value] of Object.entries(b)) {
-    if (typeof value === "string" && /\b\d{13,19}\b/.test(value.replace(/[\s-]/g, "")))
-      problems.push(`${key} looks like a card number: send the payment method id, never a PAN`);
+    if ((typeof value === "string" && looksLikePan(value)) || looksLikePan(key))
+      problems.push(`${fieldLabel(key)} looks like a card number: send the payment method id, never a PAN`);
   }
   const known = new Set(["merchantId", "paymentMethodId", "idempotencyKey", "amountMinor", "currencyCode"]);
-  for (const key of Object.keys(b)) if (!known.has(key)) problems.push(`${key} is not a field of the request`);
+  for (const key of Object.keys(b))
+    if (!known.has(key) && !looksLikePan(key)) problems.push(`${fieldLabel(key)} is not a field of the request`);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -94,7 +119,10 @@ export interface ApiLogItem {
   readonly problems?: readonly string[];
 }
 
-/** The log item of one API call. Only identifiers and outcome: no request body, no personal data. */
+/**
+ * The log item of one API call. Only identifiers and outcome: no request body, no personal data, no card data (the
+ * correlation id is checked by `correlationIdOf`, problems name fields through `fieldLabel`).
+ */
 export function apiLogItem(args: {
   readonly invocationId: string;
   readonly merchantId: number | string | undefined;
