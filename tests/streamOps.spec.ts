@@ -169,10 +169,19 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
         "Stopping",
         "Stopping",
       ]);
+      let requested = 0;
       await assert.rejects(
-        stopForUpdate(az, WHERE, () => preview({ op: "update", urn: URN }), wait),
+        stopForUpdate(
+          az,
+          WHERE,
+          () => preview({ op: "update", urn: URN }),
+          wait,
+          () => (requested += 1),
+        ),
         /still Stopping, not stopped, after 5 checks/,
       );
+      // The stop was sent: the deploy's restart step must still start the job after up.
+      assert.equal(requested, 1);
     });
   });
 

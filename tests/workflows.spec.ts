@@ -271,7 +271,30 @@ describe("GitHub workflows", () => {
       assert.ok(relogin > up && relogin < approve, `${stack}: a fresh login after up, before the az steps`);
       assert.equal(steps[relogin].if, "${{ always() && steps.up.outcome != 'skipped' }}");
       assert.deepEqual(steps[relogin].with, steps[login].with);
+      // A failed `up` (or a failed step between) still restarts the triggers this job stopped, and approves what the
+      // up created: the nightly ETL must not stay off until the next successful deploy.
+      assert.equal(steps[stop].id, "stop-triggers");
+      assert.equal(steps[start].if, "${{ always() && steps.stop-triggers.outcome == 'success' }}");
+      assert.equal(steps[approve].if, "${{ always() && steps.up.outcome != 'skipped' }}");
     }
+  });
+
+  it("previews and drift checks read each stack in its own subscription (dev and prod are separate)", () => {
+    const expression =
+      "${{ matrix.stack == 'prod' && vars.AZURE_PROD_SUBSCRIPTION_ID || vars.AZURE_DEV_SUBSCRIPTION_ID }}";
+    for (const [name, job] of [
+      ["pull-request.yml pulumi-preview", pr.jobs["pulumi-preview"]],
+      ["drift.yml drift", drift.jobs.drift],
+    ] as const) {
+      assert.equal(job.env?.ARM_SUBSCRIPTION_ID, expression, name);
+      for (const s of job.steps.filter((s) => s.uses === "azure/login@v3"))
+        assert.equal(s.with?.["subscription-id"], "${{ env.ARM_SUBSCRIPTION_ID }}", name);
+    }
+    const ci = fs.readFileSync(path.resolve(__dirname, "..", "docs", "ci.md"), "utf8");
+    assert.match(
+      ci,
+      /`pr-preview`: variables `AZURE_PREVIEW_CLIENT_ID`, `AZURE_DEV_SUBSCRIPTION_ID` and\s+`AZURE_PROD_SUBSCRIPTION_ID`/,
+    );
   });
 
   it("main: the stack's resource providers are registered after login and before each up", () => {

@@ -58,11 +58,21 @@ runCli(USAGE, async (argv) => {
         });
     return JSON.parse(text);
   };
-  const { outcome, changes } = await ops.stopForUpdate(azCli, where, preview, {
-    attempts: Number(args.values.attempts ?? 40),
-    delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
-    log: (line) => console.log(line),
-  });
+  // `stopped=true` as soon as the stop is sent: if waiting for it then fails, the restart step still starts the job.
+  const output = (line: string) => {
+    if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${line}\n`);
+  };
+  const { outcome, changes } = await ops.stopForUpdate(
+    azCli,
+    where,
+    preview,
+    {
+      attempts: Number(args.values.attempts ?? 40),
+      delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+      log: (line) => console.log(line),
+    },
+    () => output("stopped=true"),
+  );
   const reasons = changes.map((c) => `${c.op}${c.diffReasons?.length ? ` (${c.diffReasons.join(", ")})` : ""}`);
   console.log(
     {
@@ -72,6 +82,6 @@ runCli(USAGE, async (argv) => {
       stopped: `stopped job ${where.jobName} for this update: ${reasons.join("; ")}`,
     }[outcome],
   );
-  if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `stopped=${outcome === "stopped"}\n`);
+  if (outcome !== "stopped") output("stopped=false");
   return 0;
 });

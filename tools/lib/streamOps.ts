@@ -147,13 +147,15 @@ export type StopOutcome = "no job" | "not running" | "unchanged" | "stopped";
 
 /**
  * Before `up`: stops the job when it runs and the preview changes it, and waits until it is stopped. `preview` is
- * only asked for when the job runs (it runs `pulumi preview`, which takes minutes).
+ * only asked for when the job runs (it runs `pulumi preview`, which takes minutes). `stopRequested` is called as soon
+ * as the stop is sent, before the wait: the job must be started again after `up` even if the wait then fails.
  */
 export async function stopForUpdate(
   az: Az,
   where: { readonly resourceGroup: string; readonly jobName: string },
   preview: () => unknown,
   w: Waiting,
+  stopRequested?: () => void,
 ): Promise<{ outcome: StopOutcome; changes: PreviewStep[] }> {
   const job = findJob(az, where.resourceGroup, where.jobName);
   if (!job) return { outcome: "no job", changes: [] };
@@ -161,6 +163,7 @@ export async function stopForUpdate(
   const changes = jobChanges(preview());
   if (changes.length === 0) return { outcome: "unchanged", changes };
   post(az, job.id, "stop");
+  stopRequested?.();
   await waitFor(az, job.id, (s) => s === "Stopped" || s === "Failed" || s === "Created", "stopped", w);
   return { outcome: "stopped", changes };
 }
