@@ -164,8 +164,19 @@ export const executePipeline = (
 export const fail = (name: string, message: string, errorCode: string, o: ActivityOptions = {}): Activity =>
   activity(name, "Fail", { message, errorCode }, o);
 
-export const setVariable = (name: string, variableName: string, value: string, o: ActivityOptions = {}): Activity =>
-  activity(name, "SetVariable", { variableName, value }, o);
+/**
+ * Set Variable activity. `secure` hides its input and output from the run history (a SetVariable's policy has only
+ * `secureInput`/`secureOutput`), e.g. a variable holding a data subject's id.
+ */
+export const setVariable = (
+  name: string,
+  variableName: string,
+  value: string,
+  o: Omit<ActivityOptions, "policy"> & { secure?: boolean } = {},
+): Activity => ({
+  ...activity(name, "SetVariable", { variableName, value }, { dependsOn: o.dependsOn, description: o.description }),
+  ...(o.secure ? { policy: { secureInput: true, secureOutput: true } } : {}),
+});
 
 /** Sets the pipeline's return value (`pipelineReturnValue`), which the run output (and the parent) shows. */
 export const setReturnValue = (name: string, values: Record<string, string>, o: ActivityOptions = {}): Activity =>
@@ -267,7 +278,8 @@ export function pipeline(
     description: string;
     folder: string;
     activities: Activity[];
-    parameters?: Record<string, { type: "String" | "Bool" | "Int" | "Array"; defaultValue?: Json }>;
+    /** `SecureString`: the value is masked in the run history (ADFPipelineRun.Parameters included). */
+    parameters?: Record<string, { type: "String" | "SecureString" | "Bool" | "Int" | "Array"; defaultValue?: Json }>;
     variables?: Record<string, { type: "String" | "Bool" | "Array"; defaultValue?: Json }>;
     concurrency?: number;
   },

@@ -95,7 +95,7 @@ const audit = (name: string, store: string, action: string, items: string, after
 export function erasurePipeline(): AdfResource {
   const activities: Activity[] = [
     // int() fails on anything that is not a number: the id reaches SQL and Cosmos DB queries only as digits.
-    setVariable("CustomerId", "customerId", "@string(int(pipeline().parameters.customerId))"),
+    setVariable("CustomerId", "customerId", "@string(int(pipeline().parameters.customerId))", { secure: true }),
     setVariable(
       "RequestId",
       "requestId",
@@ -248,7 +248,8 @@ export function erasurePipeline(): AdfResource {
       "pseudonymised, Cosmos DB items expired, the raw-zone partitions holding them deleted; each step audited in " +
       "etl.ErasureAudit (OLTP and pool). Idempotent: run it again to retry or to verify. See docs/etl.md.",
     folder: FOLDERS.gdpr,
-    parameters: { customerId: { type: "String" }, requestId: { type: "String", defaultValue: "" } },
+    // The customer id never shows in the run history: a SecureString parameter, and every step secured.
+    parameters: { customerId: { type: "SecureString" }, requestId: { type: "String", defaultValue: "" } },
     variables: { customerId: { type: "String" }, requestId: { type: "String" } },
     concurrency: 4,
     activities,
