@@ -39,8 +39,9 @@ const oltp = new Oltp("oltp", {
   ...platform.dataServiceArgs("sql"),
   sql: config.sql,
   entraAdmin: {
-    objectId: platform.groupObjectIds.platformAdmins,
-    login: platform.groupDisplayNames.platformAdmins,
+    // The database admins group (the ETL deployment identity is a member), not the platform admins, who hold the keys.
+    objectId: platform.groupObjectIds.databaseAdmins,
+    login: platform.groupDisplayNames.databaseAdmins,
     tenantId: platform.tenantId,
   },
   securityAlertEmails: config.alertEmails,
@@ -66,7 +67,7 @@ const olap = new Olap("olap", {
   ...platform.dataServiceArgs("synapse"),
   olap: config.olap,
   lakeCustomerManagedKey: platform.customerManagedKeys.storage,
-  sqlAdmin: { objectId: platform.groupObjectIds.platformAdmins, login: platform.groupDisplayNames.platformAdmins },
+  sqlAdmin: { objectId: platform.groupObjectIds.databaseAdmins, login: platform.groupDisplayNames.databaseAdmins },
   tenantId: platform.tenantId,
   analystsGroupName: platform.groupDisplayNames.analysts,
   lakeReaders: [{ key: "data-engineers", principalId: platform.groupObjectIds.dataEngineers, principalType: "Group" }],
@@ -206,7 +207,7 @@ const etl = new Etl("etl", {
     alwaysEncryptedColumnMasterKeyId: platform.alwaysEncryptedKey.keyUriWithVersion,
     sqlPoolResourceId: olap.sqlPoolId,
   },
-  sqlAdminGroupObjectId: platform.groupObjectIds.platformAdmins,
+  sqlAdminGroupObjectId: platform.groupObjectIds.databaseAdmins,
 });
 // The ETL identity's least roles: write the lake, write the Cosmos DB containers the erasure touches, run in the
 // pool's ETL workload group, and (where the pool pauses) pause and resume it. SQL rights: pipelines/sql/*_etl_access.sql

@@ -479,14 +479,23 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("makes the deployment identity (and only it) a member of the SQL admin group, for the schema deployment", () => {
+    it("makes the deployment identity (and only it) a member of the database admins group, not of the platform admins (Key Vault administrators)", () => {
       const members = ofType(resources, "azuread:index/groupMember:GroupMember");
+      const groups = outputs.entraGroupObjectIds as Json;
+      assert.notEqual(groups.databaseAdmins, groups.platformAdmins);
+      // The group the deployment identity joins holds no Azure role: no Key Vault, no resource management.
+      assert.deepEqual(
+        ofType(resources, "azure-native:authorization:RoleAssignment")
+          .filter((r) => r.inputs.principalId === groups.databaseAdmins)
+          .map((r) => r.name),
+        [],
+      );
       assert.deepEqual(
         members.map((m) => [m.name, m.inputs.groupObjectId, m.inputs.memberObjectId]),
         [
           [
             "etl-deploy-identity-sql-admin",
-            (outputs.entraGroupObjectIds as Json).platformAdmins,
+            groups.databaseAdmins,
             byName(mine, "etl-deploy-identity").outputs.principalId,
           ],
         ],

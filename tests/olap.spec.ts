@@ -353,8 +353,8 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(input(admin, "properties.template"), sqlAdminTemplate());
       assert.deepEqual(input(admin, "properties.parameters"), {
         workspaceName: { value: workspace.outputs.name },
-        login: { value: `grp-pay-${stack}-platform-admins` },
-        sid: { value: (outputs.entraGroupObjectIds as Record<string, string>).platformAdmins },
+        login: { value: `grp-pay-${stack}-database-admins` },
+        sid: { value: (outputs.entraGroupObjectIds as Record<string, string>).databaseAdmins },
         tenantId: { value: TENANT_ID },
       });
       const entry = (sqlAdminTemplate().resources as { type: string; name: string; properties: object }[])[0];

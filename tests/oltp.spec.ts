@@ -174,14 +174,14 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("makes every server Entra-only with the platform admins group, and never sets a SQL login or password", () => {
-      const groupId = (outputs.entraGroupObjectIds as Record<string, string>).platformAdmins;
+    it("makes every server Entra-only with the database admins group, and never sets a SQL login or password", () => {
+      const groupId = (outputs.entraGroupObjectIds as Record<string, string>).databaseAdmins;
       for (const server of servers) {
         assert.deepEqual(server.inputs.administrators, {
           administratorType: "ActiveDirectory",
           principalType: "Group",
           azureADOnlyAuthentication: true,
-          login: `grp-pay-${stack}-platform-admins`,
+          login: `grp-pay-${stack}-database-admins`,
           sid: groupId,
           tenantId: TENANT_ID,
         });

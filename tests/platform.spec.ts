@@ -475,6 +475,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [
         `grp-pay-${stack}-analysts`,
         `grp-pay-${stack}-data-engineers`,
+        `grp-pay-${stack}-database-admins`,
         `grp-pay-${stack}-fraud-ml`,
         `grp-pay-${stack}-platform-admins`,
       ]);
@@ -527,7 +528,7 @@ describe("platform with existing Entra groups", function () {
     const groups = ofType(run.resources, "azuread:index/group:Group");
     assert.deepEqual(
       groups.map((g) => g.inputs.displayName),
-      ["grp-pay-dev-data-engineers", "grp-pay-dev-analysts", "grp-pay-dev-fraud-ml"],
+      ["grp-pay-dev-database-admins", "grp-pay-dev-data-engineers", "grp-pay-dev-analysts", "grp-pay-dev-fraud-ml"],
     );
     const ra = byName(run.resources, "platform-kv-ra-platform-admins-kv-admin");
     assert.equal(ra.inputs.principalId, "11111111-2222-4333-8444-555555555555");

@@ -1,6 +1,11 @@
 /**
- * The platform's Entra ID groups (platform admins, data engineers, analysts, fraud/ML): created here unless the stack
- * config names existing ones, whose display names are then read from Entra.
+ * The platform's Entra ID groups (platform admins, database admins, data engineers, analysts, fraud/ML): created here
+ * unless the stack config names existing ones, whose display names are then read from Entra.
+ *
+ * Database admins are apart from platform admins on purpose: the group is the Entra admin of the SQL engines and has
+ * the ETL deployment identity as a member (it deploys the generated schema), while platform admins hold Key Vault
+ * Administrator on the vaults, the Always Encrypted column master key's included. One standing workload identity
+ * must not hold both the data and its keys (PCI DSS 3.6.1, 7.2.2).
  */
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,11 +13,13 @@ import { kebabCase } from "../../lib/naming";
 import type { StackContext } from "../shared";
 
 /** Entra ID groups of the platform. */
-export const GROUP_ROLES = ["platformAdmins", "dataEngineers", "analysts", "fraudMl"] as const;
+export const GROUP_ROLES = ["platformAdmins", "databaseAdmins", "dataEngineers", "analysts", "fraudMl"] as const;
 export type GroupRole = (typeof GROUP_ROLES)[number];
 
 const GROUP_DESCRIPTIONS: Readonly<Record<GroupRole, string>> = {
-  platformAdmins: "Platform administrators: Entra admins of the data stores, Key Vault administrators.",
+  platformAdmins: "Platform administrators: Key Vault administrators, owners of the platform's resources.",
+  databaseAdmins:
+    "Database administrators: Entra admins of the SQL servers and the Synapse workspace (people who administer databases, and the ETL deployment identity). No Azure role.",
   dataEngineers: "Data engineers: build and run pipelines; read/write on the data stores through Entra auth.",
   analysts: "Analysts: read-only access to the analytical store.",
   fraudMl: "Fraud/ML team: Azure ML workspace users; read fraud features.",
@@ -29,6 +36,7 @@ export function entraGroups(
   const cfg = args.context.config;
   const existing: Readonly<Record<GroupRole, string | undefined>> = {
     platformAdmins: cfg.platformAdminsGroupId,
+    databaseAdmins: cfg.databaseAdminsGroupId,
     dataEngineers: cfg.dataEngineersGroupId,
     analysts: cfg.analystsGroupId,
     fraudMl: cfg.fraudMlGroupId,
