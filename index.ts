@@ -109,6 +109,8 @@ const ingestion = new Ingestion("ingestion", {
     functions: platform.flexFunctionsSubnet,
   },
   privateEndpoints: platform.privateEndpointTarget,
+  // With merchant authentication only the gateway and the deploy runners reach the payment API's endpoint.
+  paymentApiEndpointAsgId: platform.paymentApiEndpointAsgId,
   diagnosticSettings: platform.diagnostics,
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   // The apps' host storage under the platform's storage key, as the streaming app's.

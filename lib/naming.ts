@@ -37,6 +37,7 @@ export const CAF = {
   applicationGateway: "agw",
   wafPolicy: "waf",
   publicIp: "pip",
+  applicationSecurityGroup: "asg",
   firewall: "afw",
   firewallPolicy: "afwp",
   routeTable: "rt",

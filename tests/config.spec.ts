@@ -192,9 +192,10 @@ describe("config", () => {
         ));
       describe("merchant certificate authorities (mutual TLS)", () => {
         const pem = (f: string) => fs.readFileSync(path.join(__dirname, "fixtures/certs", f), "utf8");
-        const withCas = (cas: unknown, revocation?: string) =>
+        const withCas = (cas: unknown, revocation?: string, deploySources: unknown = ["10.40.0.0/27"]) =>
           withIngestion("prod", (i) => {
             (i.gateway as Record<string, unknown>).merchantCertificateAuthorities = cas;
+            if (deploySources !== false) (i.gateway as Record<string, unknown>).paymentApiDeploySources = deploySources;
             if (revocation) (i.gateway as Record<string, unknown>).merchantCertificateRevocation = revocation;
           });
         it("accepts a CA certificate, and checks revocation with OCSP unless told otherwise", () => {
@@ -240,6 +241,15 @@ describe("config", () => {
             "prod",
             /merchantCertificateAuthorities.0.certificate\): .*must be a PEM certificate/,
           ));
+        it("merchant authorities without the deploy runners' address ranges, or a range that is not a CIDR", () => {
+          const ca = { name: "merchant-ca", certificate: pem("merchant-ca.pem") };
+          rejects(
+            withCas([ca], undefined, false),
+            "prod",
+            /gateway.paymentApiDeploySources\): .*must list the address ranges \(CIDR\) of the runners that ship the payment API's code/,
+          );
+          rejects(withCas([ca], undefined, ["10.40.0.0"]), "prod", /gateway.paymentApiDeploySources.0\): .*CIDR/);
+        });
         it("the same authority name twice, an empty list, an unknown revocation check", () => {
           const ca = { name: "merchant-ca", certificate: pem("merchant-ca.pem") };
           rejects(withCas([ca, ca]), "prod", /merchantCertificateAuthorities.1.name\): .*must be unique/);

@@ -24,7 +24,7 @@ import {
 import type { IngestionConfig } from "../lib/config";
 import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
 
@@ -580,6 +580,7 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
     doc.config["payments-data-platform:ingestion"].gateway.merchantCertificateAuthorities = [
       { name: "merchant-ca", certificate: pem },
     ];
+    doc.config["payments-data-platform:ingestion"].gateway.paymentApiDeploySources = ["10.40.0.0/27"];
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mtls-")), "Pulumi.dev.yaml");
     fs.writeFileSync(file, stringifyYaml(doc));
     preview = await previewStack({ stack: "dev", stackFile: file });
@@ -628,6 +629,24 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       sets.find((s) => s.name === "merchant-identity")?.rewriteRules[0].actionSet.requestHeaderConfigurations,
       Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({ headerName: h.header, headerValue: h.variable })),
     );
+  });
+
+  it("lets only the gateway and the deploy runners reach the payment API's private endpoint, so no one forges the headers", () => {
+    const asg = byName(resources, "platform-asg-payapi");
+    const pep = byName(resources, "ingestion-payapi-app-pep");
+    assert.deepEqual(pep.inputs.applicationSecurityGroups, [{ id: asg.id }]);
+    assert.equal(byName(resources, "ingestion-fraud-app-pep").inputs.applicationSecurityGroups, undefined);
+    const rules = byName(resources, "platform-nsg-privateEndpoints").inputs.securityRules as Record<string, unknown>[];
+    const [allow, deny] = rules.filter((r) =>
+      JSON.stringify(r.destinationApplicationSecurityGroups ?? []).includes(String(asg.id)),
+    );
+    assert.deepEqual(
+      [allow.access, allow.priority, allow.destinationPortRange, allow.sourceAddressPrefixes],
+      ["Allow", 80, "443", [configOf("dev").subnets.appGateway, "10.40.0.0/27"]],
+    );
+    assert.deepEqual([deny.access, deny.priority, deny.sourceAddressPrefix], ["Deny", 90, "*"]);
+    // Both come before the subnet's general allow from the VNet (priority 100).
+    assert.ok(rules.some((r) => r.name === "allow-vnet-to-private-endpoints" && r.priority === 100));
   });
 
   it("tells the payment API to require the certificate, passes the pack's rule and Microsoft's schema", () => {

@@ -123,6 +123,11 @@ export interface IngestionArgs {
   readonly grantCosmosAccess: CosmosDataGrant;
   /** Grants an app's identity `readMetadata` on the account (the NoSQL tier's `grantMetadataRead`). */
   readonly grantCosmosMetadataRead: CosmosMetadataGrant;
+  /**
+   * The application security group of the payment API's private endpoint: the platform's private endpoint subnet
+   * admits only the gateway and the deploy runners to it once merchants authenticate (Platform.paymentApiEndpointAsgId).
+   */
+  readonly paymentApiEndpointAsgId?: pulumi.Input<string>;
   /** Further resources the apps wait for. */
   readonly dependsOn?: readonly pulumi.Resource[];
   /** Tags of every resource; default `context.tags(...)` (PCI scope: CDE-connected, confidential). */
@@ -225,6 +230,9 @@ export class Ingestion extends pulumi.ComponentResource {
         ...hosting,
         qualifier: "payapi",
         identity: payId,
+        ...(args.paymentApiEndpointAsgId
+          ? { endpointApplicationSecurityGroupIds: [args.paymentApiEndpointAsgId] }
+          : {}),
         dependsOn: [...(args.dependsOn ?? []), ...payGrants],
         plan: {
           instanceMemoryMB: cfg.functions.instanceMemoryMB,

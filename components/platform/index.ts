@@ -66,6 +66,11 @@ export class Platform extends pulumi.ComponentResource {
   public readonly vnetName: pulumi.Output<string>;
   /** Subnet ids by role (the firewall subnet only when the firewall is enabled). */
   public readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
+  /**
+   * The application security group the payment API's private endpoint joins: with merchant authentication, the
+   * private endpoint subnet admits only the gateway and the deploy runners to it (network.ts paymentApiEndpointRules).
+   */
+  public readonly paymentApiEndpointAsgId: pulumi.Output<string>;
   /** The Flex Consumption integration subnet, which every tier's function apps join one at a time. */
   public readonly flexFunctionsSubnet: IntegrationSubnet;
   /** Private DNS zone ids by zone name. */
@@ -176,6 +181,7 @@ export class Platform extends pulumi.ComponentResource {
     this.vnetId = net.vnet.id;
     this.vnetName = net.vnet.name;
     this.subnetIds = net.subnetIds;
+    this.paymentApiEndpointAsgId = net.paymentApiEndpointAsgId;
     const flexJoins = new Serial();
     this.flexFunctionsSubnet = {
       id: this.subnetIds.flexFunctions as pulumi.Output<string>,

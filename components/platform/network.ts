@@ -7,7 +7,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
-import type { SubnetRole } from "../../lib/config";
+import type { PlatformConfig, SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
@@ -142,6 +142,44 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
 };
 
 /**
+ * The private endpoint subnet's rules for the payment API's endpoint (pure), ahead of the general allow at 100: with
+ * merchants authenticated by client certificate, the app trusts the certificate headers the gateway sets, so only the
+ * gateway's subnet and the runners that ship the code (`ingestion.gateway.paymentApiDeploySources`) may reach the
+ * endpoint, on HTTPS; everything else in the network is denied. None without merchant authorities (the app then
+ * reads no header). NSGs apply to private endpoints because the subnet enables its network policies.
+ */
+export function paymentApiEndpointRules(
+  cfg: Pick<PlatformConfig, "subnets" | "ingestion">,
+  endpointAsgId: pulumi.Input<string>,
+): types.input.network.SecurityRuleArgs[] {
+  const gw = cfg.ingestion.gateway;
+  if (!gw.merchantCertificateAuthorities?.length) return [];
+  const to = { destinationApplicationSecurityGroups: [{ id: endpointAsgId }], sourcePortRange: "*" };
+  return [
+    {
+      name: "allow-gateway-and-deploy-to-payment-api",
+      priority: 80,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: network.SecurityRuleProtocol.Tcp,
+      sourceAddressPrefixes: [cfg.subnets.appGateway, ...(gw.paymentApiDeploySources ?? [])],
+      destinationPortRange: "443",
+      ...to,
+    },
+    {
+      name: "deny-others-to-payment-api",
+      priority: 90,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      destinationPortRange: "*",
+      ...to,
+    },
+  ];
+}
+
+/**
  * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
  * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
  * service tags (`{region}`).
@@ -221,6 +259,8 @@ export interface PlatformNetworkArgs {
 
 export interface PlatformNetwork {
   readonly vnet: network.VirtualNetwork;
+  /** The application security group of the payment API's private endpoint (paymentApiEndpointRules). */
+  readonly paymentApiEndpointAsgId: pulumi.Output<string>;
   /** The subnet roles the stack has (the firewall subnet only with the firewall). */
   readonly roles: readonly SubnetRole[];
   readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
@@ -243,6 +283,16 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       )
     : undefined;
   const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
+  const paymentApiAsg = new network.ApplicationSecurityGroup(
+    `${name}-asg-payapi`,
+    {
+      applicationSecurityGroupName: context.name("applicationSecurityGroup", "payapi"),
+      resourceGroupName: rg,
+      location,
+      tags,
+    },
+    { parent },
+  );
   const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
   for (const role of roles) {
     if (!SUBNETS[role].nsg) continue;
@@ -252,7 +302,10 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
         resourceGroupName: rg,
         location,
-        securityRules: nsgRules(SUBNETS[role], location),
+        securityRules: [
+          ...(role === "privateEndpoints" ? paymentApiEndpointRules(cfg, paymentApiAsg.id) : []),
+          ...nsgRules(SUBNETS[role], location),
+        ],
         tags,
       },
       { parent },
@@ -317,7 +370,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   const subnetIds = Object.fromEntries(
     roles.map((role) => [role, pulumi.interpolate`${vnet.id}/subnets/${SUBNETS[role].name}`]),
   ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
-  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id };
+  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id, paymentApiEndpointAsgId: paymentApiAsg.id };
 }
 
 /** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */

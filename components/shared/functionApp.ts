@@ -197,6 +197,8 @@ export interface FunctionAppArgs {
   readonly protect?: boolean;
   /** Resources the app must wait for (e.g. data-plane grants its triggers need at start-up). */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /** Application security groups the app's own private endpoint joins (not its storage's). */
+  readonly endpointApplicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   readonly tags: Tags;
 }
 
@@ -515,6 +517,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       target: args.privateEndpoints,
       tags,
       dependsOn: [previous],
+      applicationSecurityGroupIds: args.endpointApplicationSecurityGroupIds,
     },
     parent,
   );

@@ -20,6 +20,8 @@ export interface PrivateEndpointArgs {
    * Wait for these first: a new endpoint adds a private endpoint connection to the target, which services such as
    * Storage and Synapse update one operation at a time.
    */
+  /** Application security groups the endpoint's IP joins (NSG rules of its subnet can then name it). */
+  readonly applicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   readonly dependsOn?: readonly pulumi.Resource[];
 }
 
@@ -56,6 +58,9 @@ export function privateEndpoint(
       location: args.target.location,
       subnet: { id: args.target.subnetId },
       customNetworkInterfaceName: pulumi.interpolate`${endpointName}-nic`,
+      ...(args.applicationSecurityGroupIds?.length
+        ? { applicationSecurityGroups: args.applicationSecurityGroupIds.map((id) => ({ id })) }
+        : {}),
       privateLinkServiceConnections: [
         { name: endpointName, privateLinkServiceId: args.targetId, groupIds: [...groupIds] },
       ],

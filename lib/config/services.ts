@@ -1,7 +1,7 @@
 /** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, list, int } from "./common";
+import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, cidr, list, int } from "./common";
 
 /** Azure VM size names (`Standard_D4s_v3`, `Standard_NC6s_v3`, ...). */
 export const vmSize = z
@@ -149,6 +149,12 @@ export const ingestionSchema = z
           `must list at most ${CLIENT_CA_LIMITS.perProfile} authorities (per SSL profile)`,
         )
         .optional(),
+      /**
+       * With merchant authorities: the address ranges (CIDR) of the self-hosted runners that ship the payment API's
+       * code (deploy.yml, VNET_RUNNER_LABEL). The API's private endpoint then admits HTTPS from the gateway's subnet
+       * and these ranges only, so no other workload in the network can forge the gateway's certificate headers.
+       */
+      paymentApiDeploySources: z.array(cidr).optional(),
       /** Revocation check of merchants' certificates: OCSP (the authority's responder) or None. */
       merchantCertificateRevocation: z
         .enum(CLIENT_REVOCATION_CHECKS, { error: () => `must be one of ${list(CLIENT_REVOCATION_CHECKS)}` })
@@ -187,6 +193,13 @@ export const ingestionSchema = z
         message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
       });
     }
+    if (c.gateway.merchantCertificateAuthorities && !c.gateway.paymentApiDeploySources?.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "paymentApiDeploySources"],
+        message:
+          "must list the address ranges (CIDR) of the runners that ship the payment API's code when merchantCertificateAuthorities is set: its private endpoint then admits only the gateway and them",
+      });
     const names = (c.gateway.merchantCertificateAuthorities ?? []).map((a) => a.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)

@@ -344,6 +344,9 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:network:WebApplicationFirewallPolicy": {
     path: "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/{policyName}",
   },
+  "azure-native:network:ApplicationSecurityGroup": {
+    path: "Microsoft.Network/applicationSecurityGroups/{applicationSecurityGroupName}",
+  },
   "azure-native:network:ApplicationGateway": {
     path: "Microsoft.Network/applicationGateways/{applicationGatewayName}",
     outputs: () => ({ operationalState: "Running", provisioningState: "Succeeded" }),
