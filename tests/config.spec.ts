@@ -234,6 +234,11 @@ describe("config", () => {
             /must hold certificates only, not PRIVATE KEY \(never a private key\)/,
           );
           rejects(withCa(pem("merchant-ca.pem").repeat(22)), "prod", /must be at most 25 KB/);
+          rejects(
+            withCa(pem("merchant-ca.pem") + pem("merchant-issuing-ca.pem") + pem("merchant-issuing-ca-2.pem")),
+            "prod",
+            /must hold one chain: CN=Test Merchant CA, O=Payments Test issues 2 certificates here; give each its own file/,
+          );
         });
         it("text that is not a PEM certificate", () =>
           rejects(

@@ -642,11 +642,12 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
     );
     assert.deepEqual(
       [allow.access, allow.priority, allow.destinationPortRange, allow.sourceAddressPrefixes],
-      ["Allow", 80, "443", [configOf("dev").subnets.appGateway, "10.40.0.0/27"]],
+      ["Allow", 100, "443", [configOf("dev").subnets.appGateway, "10.40.0.0/27"]],
     );
-    assert.deepEqual([deny.access, deny.priority, deny.sourceAddressPrefix], ["Deny", 90, "*"]);
-    // Both come before the subnet's general allow from the VNet (priority 100).
-    assert.ok(rules.some((r) => r.name === "allow-vnet-to-private-endpoints" && r.priority === 100));
+    assert.deepEqual([deny.access, deny.priority, deny.sourceAddressPrefix], ["Deny", 110, "*"]);
+    // Both come before the subnet's general allow from the VNet, moved to 200; every priority is one Azure accepts.
+    assert.ok(rules.some((r) => r.name === "allow-vnet-to-private-endpoints" && r.priority === 200));
+    for (const r of rules) assert.ok(Number(r.priority) >= 100 && Number(r.priority) <= 4096, String(r.name));
   });
 
   it("tells the payment API to require the certificate, passes the pack's rule and Microsoft's schema", () => {

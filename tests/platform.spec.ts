@@ -470,6 +470,16 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("gives every NSG rule a priority Azure accepts (100-4096), unique per direction", () => {
+      for (const nsg of ofType(resources, "azure-native:network:NetworkSecurityGroup")) {
+        const rules = nsg.inputs.securityRules as { name: string; priority: number; direction: string }[];
+        for (const r of rules)
+          assert.ok(r.priority >= 100 && r.priority <= 4096, `${nsg.name} ${r.name}: ${r.priority}`);
+        const keys = rules.map((r) => `${r.direction}:${r.priority}`);
+        assert.equal(new Set(keys).size, keys.length, `${nsg.name}: duplicate priorities`);
+      }
+    });
+
     it("creates the Entra groups and one action group per alert priority (P1, P2, P3)", () => {
       const groups = ofType(resources, "azuread:index/group:Group");
       assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [

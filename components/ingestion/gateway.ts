@@ -46,7 +46,7 @@ export const MERCHANT_CERTIFICATE_HEADERS = {
   verification: { header: "X-Client-Certificate-Verification", variable: "{var_client_certificate_verification}" },
   /** The certificate's subject DN, e.g. `CN=merchant-42,O=Contoso`. */
   subject: { header: "X-Client-Certificate-Subject", variable: "{var_client_certificate_subject}" },
-  /** SHA-1 thumbprint, for the API log. */
+  /** SHA-1 thumbprint (passed for the app's tracing; the app identifies the merchant by the subject). */
   fingerprint: { header: "X-Client-Certificate-Fingerprint", variable: "{var_client_certificate_fingerprint}" },
 } as const;
 

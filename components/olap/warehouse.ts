@@ -1,6 +1,6 @@
 /**
  * The Synapse workspace and its dedicated SQL pool: a managed virtual network with data exfiltration protection
- * (no tenant but this one), no public network access, Entra-only SQL with the platform admins group as SQL admin,
+ * (no tenant but this one), no public network access, Entra-only SQL with the database admins group as SQL admin,
  * the platform's synapse customer-managed key through the workspace's system-assigned identity (granted on the key
  * once the workspace exists, then the workspace activated), the lake as default storage through a managed private endpoint, private
  * endpoints `Sql`, `SqlOnDemand`, `Dev` and a private link hub for Studio (`Web`), SQL auditing, threat detection
@@ -183,7 +183,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     parent,
   );
 
-  // The platform admins' group as the workspace's SQL Entra administrator, replacing the creator Azure set
+  // The database admins' group as the workspace's SQL Entra administrator, replacing the creator Azure set
   // (sqlAdminTemplate: an ARM deployment, since that administrator already exists), once the key is active.
   const sqlAdmin = new resources.Deployment(
     `${name}-sql-admin`,

@@ -142,7 +142,8 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
 };
 
 /**
- * The private endpoint subnet's rules for the payment API's endpoint (pure), ahead of the general allow at 100: with
+ * The private endpoint subnet's rules for the payment API's endpoint (pure), at 100 and 110, ahead of the subnet's
+ * own allows (moved to 200 then; Azure takes custom rule priorities from 100 to 4096): with
  * merchants authenticated by client certificate, the app trusts the certificate headers the gateway sets, so only the
  * gateway's subnet and the runners that ship the code (`ingestion.gateway.paymentApiDeploySources`) may reach the
  * endpoint, on HTTPS; everything else in the network is denied. None without merchant authorities (the app then
@@ -158,7 +159,7 @@ export function paymentApiEndpointRules(
   return [
     {
       name: "allow-gateway-and-deploy-to-payment-api",
-      priority: 80,
+      priority: 100,
       direction: network.SecurityRuleDirection.Inbound,
       access: network.SecurityRuleAccess.Allow,
       protocol: network.SecurityRuleProtocol.Tcp,
@@ -168,7 +169,7 @@ export function paymentApiEndpointRules(
     },
     {
       name: "deny-others-to-payment-api",
-      priority: 90,
+      priority: 110,
       direction: network.SecurityRuleDirection.Inbound,
       access: network.SecurityRuleAccess.Deny,
       protocol: network.SecurityRuleProtocol.Asterisk,
@@ -184,10 +185,14 @@ export function paymentApiEndpointRules(
  * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
  * service tags (`{region}`).
  */
-export function nsgRules(spec: SubnetSpec, location = "westeurope"): types.input.network.SecurityRuleArgs[] {
+export function nsgRules(
+  spec: SubnetSpec,
+  location = "westeurope",
+  firstPriority = 100,
+): types.input.network.SecurityRuleArgs[] {
   const allows = spec.allowInbound.map((rule, i) => ({
     name: rule.name,
-    priority: 100 + i * 10,
+    priority: firstPriority + i * 10,
     direction: network.SecurityRuleDirection.Inbound,
     access: network.SecurityRuleAccess.Allow,
     protocol: rule.protocol,
@@ -259,7 +264,10 @@ export interface PlatformNetworkArgs {
 
 export interface PlatformNetwork {
   readonly vnet: network.VirtualNetwork;
-  /** The application security group of the payment API's private endpoint (paymentApiEndpointRules). */
+  /**
+   * The application security group the payment API's private endpoint always joins; the subnet's NSG names it only
+   * with merchant authentication (paymentApiEndpointRules).
+   */
   readonly paymentApiEndpointAsgId: pulumi.Output<string>;
   /** The subnet roles the stack has (the firewall subnet only with the firewall). */
   readonly roles: readonly SubnetRole[];
@@ -302,10 +310,9 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
         resourceGroupName: rg,
         location,
-        securityRules: [
-          ...(role === "privateEndpoints" ? paymentApiEndpointRules(cfg, paymentApiAsg.id) : []),
-          ...nsgRules(SUBNETS[role], location),
-        ],
+        securityRules: ((first) => [...first, ...nsgRules(SUBNETS[role], location, first.length > 0 ? 200 : 100)])(
+          role === "privateEndpoints" ? paymentApiEndpointRules(cfg, paymentApiAsg.id) : [],
+        ),
         tags,
       },
       { parent },

@@ -16,12 +16,12 @@ export interface PrivateEndpointArgs {
   readonly targetName: pulumi.Input<string>;
   readonly target: PrivateEndpointTarget;
   readonly tags: Tags;
+  /** Application security groups the endpoint's IP joins (NSG rules of its subnet can then name it). */
+  readonly applicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   /**
    * Wait for these first: a new endpoint adds a private endpoint connection to the target, which services such as
    * Storage and Synapse update one operation at a time.
    */
-  /** Application security groups the endpoint's IP joins (NSG rules of its subnet can then name it). */
-  readonly applicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   readonly dependsOn?: readonly pulumi.Resource[];
 }
 

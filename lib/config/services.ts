@@ -113,9 +113,20 @@ export function clientCaProblems(pem: string): string[] {
     problems.push(
       `must hold exactly one self-signed root CA (its chain's intermediates may follow); found ${roots.length}`,
     );
+  const issued = (issuer: X509Certificate, c: X509Certificate) =>
+    issuer !== c && c.checkIssued(issuer) && c.verify(issuer.publicKey);
   for (const c of certs.filter((c) => !roots.includes(c)))
-    if (!certs.some((issuer) => issuer !== c && c.checkIssued(issuer) && c.verify(issuer.publicKey)))
+    if (!certs.some((issuer) => issued(issuer, c)))
       problems.push(`must hold the issuer of ${name(c)} (one chain up to the root)`);
+  // One linear chain: with the issuer name verified, the gateway takes one issuer DN from the file, so sibling
+  // intermediates belong in files of their own (mutual-authentication-overview).
+  for (const c of certs) {
+    const children = certs.filter((other) => issued(c, other));
+    if (children.length > 1)
+      problems.push(
+        `must hold one chain: ${name(c)} issues ${children.length} certificates here; give each its own file`,
+      );
+  }
   return problems;
 }
 
