@@ -119,6 +119,21 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     );
   });
 
+  it("flags NSG rule priorities Azure refuses: below 100, above 4096, or two rules on one priority and direction", () => {
+    const nsg = (...rules: Record<string, unknown>[]) =>
+      record("azure-native:network:NetworkSecurityGroup", { securityRules: rules });
+    const rule = (name: string, priority: number, direction = "Inbound") => ({ name, priority, direction });
+    assert.deepEqual(rulesOf([nsg(rule("a", 100), rule("b", 4096), rule("c", 100, "Outbound"))]), []);
+    const [low] = firstDeployHazards([nsg(rule("allow-gateway", 80), rule("deny-all", 4096))]);
+    assert.equal(low.rule, "nsg-rule-priority");
+    assert.match(low.message, /from 100 to 4096.*rule allow-gateway has priority 80/);
+    assert.match(
+      firstDeployHazards([nsg(rule("a", 200), rule("b", 200))])[0].message,
+      /rules a and b share Inbound priority 200/,
+    );
+    assert.deepEqual(rulesOf([record("azure-native:network:SecurityRule", rule("x", 5000))]), ["nsg-rule-priority"]);
+  });
+
   it("flags a diagnostic setting on a Flex app, not on its host storage", () => {
     const app = flexApp({});
     assert.deepEqual(

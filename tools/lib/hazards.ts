@@ -11,6 +11,8 @@
  *   `resources.Resource` included (auto-location, off only for resource-group deployments: pulumi-azure-native#654).
  * - Flex Consumption rejects some site configuration properties (ARM 51021) and has no diagnostic settings.
  * - A standby SQL geo-secondary exists on provisioned GP/BC only and takes no read-scale routing.
+ * - NSG rule priorities run from 100 to 4096, one rule per priority and direction (the schema states the range in a
+ *   description only, so the schema check cannot see it).
  * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
  *   each other race.
  */
@@ -106,6 +108,33 @@ export const RULES: readonly Rule[] = [
       at(r.inputs, "location") === undefined
         ? `azure-native adds the resource group's location to a generic resource (auto-location), and this child resource (${String(at(r.inputs, "resourceType"))} under ${String(at(r.inputs, "parentResourcePath"))}) may not accept one: ${VIA_DEPLOYMENT}`
         : undefined,
+  },
+  {
+    id: "nsg-rule-priority",
+    check: (r) => {
+      const rules =
+        r.type === "azure-native:network:NetworkSecurityGroup"
+          ? ((at(r.inputs, "securityRules") ?? []) as Record<string, unknown>[])
+          : r.type === "azure-native:network:SecurityRule"
+            ? [r.inputs]
+            : [];
+      if (!Array.isArray(rules)) return undefined;
+      const problems: string[] = [];
+      const seen = new Map<string, string>();
+      for (const rule of rules) {
+        const { priority, direction, name } = rule as { priority?: unknown; direction?: unknown; name?: unknown };
+        if (typeof priority !== "number") continue; // unknown until deployed, or missing (the schema requires it)
+        if (!Number.isInteger(priority) || priority < 100 || priority > 4096)
+          problems.push(`rule ${String(name)} has priority ${priority}`);
+        const key = `${String(direction)}:${priority}`;
+        if (seen.has(key))
+          problems.push(`rules ${seen.get(key)} and ${String(name)} share ${String(direction)} priority ${priority}`);
+        else seen.set(key, String(name));
+      }
+      return problems.length > 0
+        ? `NSG rule priorities must be whole numbers from 100 to 4096, one rule per priority and direction (SecurityRule priority: "The value can be between 100 and 4096", Microsoft.Network API); ${problems.join("; ")}`
+        : undefined;
+    },
   },
   {
     id: "sql-standby-read-scale",
