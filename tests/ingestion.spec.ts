@@ -169,8 +169,9 @@ for (const stack of ["dev", "prod"] as const) {
         const gw = one("ingestion-agw");
         const listeners = gw.inputs.httpListeners as { name: string; sslProfile?: unknown }[];
         assert.equal(listeners.find((l) => l.name === "https")?.sslProfile, undefined);
-        // The app reads no certificate header then, so the gateway sets none.
+        // The app reads no certificate header then, so the gateway sets none, and its settings do not wait for it.
         assert.equal(gw.inputs.rewriteRuleSets, undefined);
+        assert.ok(!one("ingestion-payapi-app-settings").dependencies.includes(gw.urn));
         assert.equal(settingsOf("payapi").MERCHANT_AUTHENTICATION, "none");
         const { verdict } = await previewOf(stack);
         assert.deepEqual(
@@ -648,6 +649,14 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
     // Both come before the subnet's general allow from the VNet, moved to 200; every priority is one Azure accepts.
     assert.ok(rules.some((r) => r.name === "allow-vnet-to-private-endpoints" && r.priority === 200));
     for (const r of rules) assert.ok(Number(r.priority) >= 100 && Number(r.priority) <= 4096, String(r.name));
+  });
+
+  it("switches the app to certificate mode only after the gateway that rewrites the headers (first deploy included)", () => {
+    const settings = byName(resources, "ingestion-payapi-app-settings");
+    assert.ok(settings.dependencies.includes(byName(resources, "ingestion-agw").urn));
+    assert.ok(
+      !byName(resources, "ingestion-fraud-app-settings").dependencies.includes(byName(resources, "ingestion-agw").urn),
+    );
   });
 
   it("tells the payment API to require the certificate, passes the pack's rule and Microsoft's schema", () => {

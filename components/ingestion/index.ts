@@ -224,12 +224,18 @@ export class Ingestion extends pulumi.ComponentResource {
       ),
     });
 
+    // With merchant authentication the app trusts the gateway's certificate headers: its settings (which switch it to
+    // client-certificate mode) wait for the gateway that sets them. The gateway needs the app's host name, so it is
+    // created below; the settings wait on a promise of it.
+    let gatewayCreated: (g: pulumi.Resource) => void = () => undefined;
+    const gatewayPromise = new Promise<pulumi.Resource>((resolve) => (gatewayCreated = resolve));
     this.paymentApi = functionApp(
       `${name}-payapi`,
       {
         ...hosting,
         qualifier: "payapi",
         identity: payId,
+        ...(merchantMutualTls(cfg) ? { settingsDependsOn: [gatewayPromise] } : {}),
         ...(args.paymentApiEndpointAsgId
           ? { endpointApplicationSecurityGroupIds: [args.paymentApiEndpointAsgId] }
           : {}),
@@ -331,6 +337,7 @@ export class Ingestion extends pulumi.ComponentResource {
       this,
     );
 
+    gatewayCreated(gateway);
     this.gatewayId = gateway.id;
     this.gatewayName = gateway.name;
     this.publicIpAddress = pip.ipAddress.apply((ip) => ip ?? "");

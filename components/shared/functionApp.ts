@@ -197,6 +197,11 @@ export interface FunctionAppArgs {
   readonly protect?: boolean;
   /** Resources the app must wait for (e.g. data-plane grants its triggers need at start-up). */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /**
+   * What the app's settings wait for, besides the site (e.g. a gateway that must rewrite headers before the app
+   * trusts them); a promise of a resource created later is allowed (Pulumi awaits `dependsOn` inputs).
+   */
+  readonly settingsDependsOn?: readonly pulumi.Input<pulumi.Resource>[];
   /** Application security groups the app's own private endpoint joins (not its storage's). */
   readonly endpointApplicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   readonly tags: Tags;
@@ -495,7 +500,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   let previous: pulumi.Resource = new web.WebAppApplicationSettings(
     `${name}-app-settings`,
     { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
-    { parent },
+    { parent, ...(args.settingsDependsOn ? { dependsOn: [...args.settingsDependsOn] } : {}) },
   );
   // Basic-auth publishing off (FTP and SCM): deployments authenticate with Entra ID.
   for (const [suffix, Policy] of [
