@@ -674,5 +674,10 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       "evaluated, not skipped",
     );
     assert.deepEqual(preview.schema?.errors ?? [], []);
+    // Turning it on breaks no other rule (the endpoint's NSG rules, the SSL profile, the rewrite).
+    assert.deepEqual(
+      preview.verdict.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy),
+      [],
+    );
   });
 });
