@@ -102,7 +102,8 @@ export interface EtlArgs extends DataServiceArgs {
   readonly globalParameterValues?: Readonly<Record<string, pulumi.Input<string | number | boolean>>>;
   /**
    * Object id of the Entra group that administers the OLTP server and the Synapse SQL (the database admins, not the
-   * platform admins who hold the keys): the deployment identity joins it, so the schema deployment pipeline can apply the generated SQL (CDC setup, users).
+   * platform admins who hold the keys): the deployment identity joins it, so the schema deployment pipeline can
+   * apply the generated SQL (CDC setup, users).
    */
   readonly sqlAdminGroupObjectId: pulumi.Input<string>;
   /**

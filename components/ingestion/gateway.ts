@@ -6,7 +6,7 @@
  */
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import type { IngestionConfig } from "../../lib/config";
+import { merchantAuthenticationOn, type IngestionConfig } from "../../lib/config";
 import { publicIpDdosMode } from "../../lib/ddos";
 import {
   BuiltInRoles,
@@ -37,17 +37,16 @@ export const HEALTH_PATH = "/api/health";
 
 /**
  * The request headers the gateway sets from the TLS handshake's client certificate (Application Gateway's mutual
- * authentication server variables, learn.microsoft.com/azure/application-gateway/rewrite-http-headers-url). The
- * rewrite runs on every request to the API: a value the client sent itself is overwritten (or removed when the
- * variable is empty), so the app can trust them. Only the gateway reaches the app (private endpoint).
+ * authentication server variables, learn.microsoft.com/azure/application-gateway/rewrite-http-headers-url), with
+ * mutual TLS on. The rewrite sets them on every request to the API, over any value the client sent, and the private
+ * endpoint subnet admits only the gateway and the deploy runners to the app (platform paymentApiEndpointRules), so
+ * the app can trust them.
  */
 export const MERCHANT_CERTIFICATE_HEADERS = {
   /** SUCCESS, FAILED:<reason> or NONE (no certificate presented). */
   verification: { header: "X-Client-Certificate-Verification", variable: "{var_client_certificate_verification}" },
   /** The certificate's subject DN, e.g. `CN=merchant-42,O=Contoso`. */
   subject: { header: "X-Client-Certificate-Subject", variable: "{var_client_certificate_subject}" },
-  /** SHA-1 thumbprint (passed for the app's tracing; the app identifies the merchant by the subject). */
-  fingerprint: { header: "X-Client-Certificate-Fingerprint", variable: "{var_client_certificate_fingerprint}" },
 } as const;
 
 /** Name of the HTTPS listener's SSL profile when merchants authenticate with client certificates. */
@@ -70,10 +69,9 @@ export function merchantMutualTls(cfg: IngestionConfig):
       };
     }
   | undefined {
-  const authorities = cfg.gateway.merchantCertificateAuthorities ?? [];
-  if (authorities.length === 0) return undefined;
+  if (!merchantAuthenticationOn(cfg)) return undefined;
   return {
-    trustedClientCertificates: authorities.map((a) => ({
+    trustedClientCertificates: (cfg.gateway.merchantCertificateAuthorities ?? []).map((a) => ({
       name: a.name,
       data: Buffer.from(a.certificate.trim() + "\n").toString("base64"),
     })),

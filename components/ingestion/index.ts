@@ -125,7 +125,8 @@ export interface IngestionArgs {
   readonly grantCosmosMetadataRead: CosmosMetadataGrant;
   /**
    * The application security group of the payment API's private endpoint: the platform's private endpoint subnet
-   * admits only the gateway and the deploy runners to it once merchants authenticate (Platform.paymentApiEndpointAsgId).
+   * admits only the gateway and the deploy runners to it once merchants authenticate
+   * (Platform.paymentApiEndpointAsgId).
    */
   readonly paymentApiEndpointAsgId?: pulumi.Input<string>;
   /** Further resources the apps wait for. */
@@ -227,6 +228,7 @@ export class Ingestion extends pulumi.ComponentResource {
     // With merchant authentication the app trusts the gateway's certificate headers: its settings (which switch it to
     // client-certificate mode) wait for the gateway that sets them. The gateway needs the app's host name, so it is
     // created below; the settings wait on a promise of it.
+    const mtls = merchantMutualTls(cfg) !== undefined;
     let gatewayCreated: (g: pulumi.Resource) => void = () => undefined;
     const gatewayPromise = new Promise<pulumi.Resource>((resolve) => (gatewayCreated = resolve));
     this.paymentApi = functionApp(
@@ -235,7 +237,7 @@ export class Ingestion extends pulumi.ComponentResource {
         ...hosting,
         qualifier: "payapi",
         identity: payId,
-        ...(merchantMutualTls(cfg) ? { settingsDependsOn: [gatewayPromise] } : {}),
+        ...(mtls ? { settingsDependsOn: [gatewayPromise] } : {}),
         ...(args.paymentApiEndpointAsgId
           ? { endpointApplicationSecurityGroupIds: [args.paymentApiEndpointAsgId] }
           : {}),
@@ -248,7 +250,7 @@ export class Ingestion extends pulumi.ComponentResource {
         appSettings: {
           FUNCTIONS_APP_ROLE: "payment-api",
           // The merchant is the one the gateway's client certificate names (mutual TLS), when authorities are set.
-          MERCHANT_AUTHENTICATION: merchantMutualTls(cfg) ? "client-certificate" : "none",
+          MERCHANT_AUTHENTICATION: mtls ? "client-certificate" : "none",
           ...sqlSettings(payId),
           ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi),
         },

@@ -169,8 +169,8 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           kind: "log",
           panel: "Network throughput",
           title: "Network throughput (bytes/s): gateway sent and received, firewall processed, lake ingress and egress",
-          // Throughput itself is not exported by diagnostic settings on the gateway or the firewall (METRICS_NOT_EXPORTED):
-          // the byte counters they do export, per 5 minutes, divided into bytes per second.
+          // Throughput itself is not exported by diagnostic settings on the gateway or the firewall
+          // (METRICS_NOT_EXPORTED): the byte counters they do export, per 5 minutes, divided into bytes per second.
           query: lines(
             "AzureMetrics",
             '| where MetricName in ("BytesSent", "BytesReceived", "DataProcessed", "Ingress", "Egress")',

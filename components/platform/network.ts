@@ -7,7 +7,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig, SubnetRole } from "../../lib/config";
+import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
 import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
@@ -153,8 +153,8 @@ export function paymentApiEndpointRules(
   cfg: Pick<PlatformConfig, "subnets" | "ingestion">,
   endpointAsgId: pulumi.Input<string>,
 ): types.input.network.SecurityRuleArgs[] {
+  if (!merchantAuthenticationOn(cfg.ingestion)) return [];
   const gw = cfg.ingestion.gateway;
-  if (!gw.merchantCertificateAuthorities?.length) return [];
   const to = { destinationApplicationSecurityGroups: [{ id: endpointAsgId }], sourcePortRange: "*" };
   return [
     {

@@ -140,6 +140,11 @@ export const merchantAuthoritySchema = z.object({
   }),
 });
 
+/** Whether merchants authenticate with client certificates (mutual TLS): the stack names their authorities. */
+export const merchantAuthenticationOn = (ingestion: {
+  gateway: { merchantCertificateAuthorities?: readonly unknown[] };
+}) => (ingestion.gateway.merchantCertificateAuthorities?.length ?? 0) > 0;
+
 export const ingestionSchema = z
   .object({
     gateway: z.object({
