@@ -376,6 +376,22 @@ for (const stack of ["dev", "prod"] as const) {
         ).find((c) => c.name === "allow-azure-ml-compute");
         assert.ok(mlCollection);
         for (const r of mlCollection.rules) assert.deepEqual(r.sourceAddresses, ["10.30.3.0/24"], String(r.name));
+        // The Functions host fetches extension bundles from Microsoft's CDN: allowed by FQDN, HTTPS, Flex subnet only.
+        const bundles = (group.inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[]).find(
+          (c) => c.name === "allow-functions-extension-bundles",
+        );
+        assert.ok(bundles, "extension bundle collection");
+        assert.deepEqual(bundles.rules, [
+          {
+            ruleType: "ApplicationRule",
+            name: "functions-extension-bundle-cdn",
+            sourceAddresses: ["10.30.5.0/24"],
+            targetFqdns: ["cdn.functions.azure.com"],
+            protocols: [{ protocolType: "Https", port: 443 }],
+          },
+        ]);
+        const priorities = (group.inputs.ruleCollections as { priority: number }[]).map((c) => c.priority);
+        assert.equal(new Set(priorities).size, priorities.length, "rule collection priorities are unique");
       },
     );
 

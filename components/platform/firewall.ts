@@ -1,9 +1,10 @@
 /**
  * Azure Firewall Premium (egress control, IDPS in Deny mode, threat intelligence Deny) with its policy and the egress
- * allow-list: the workload subnets reach Entra ID, Resource Manager and Azure Monitor over HTTPS, the ML compute
- * subnet exactly Microsoft's required list; everything else is denied.
+ * allow-list: the workload subnets reach Entra ID, Resource Manager and Azure Monitor over HTTPS, the function apps
+ * the extension bundle CDN, the ML compute subnet exactly Microsoft's required list; everything else is denied.
  */
 import * as network from "@pulumi/azure-native/network";
+import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { SubnetRole } from "../../lib/config";
 import { publicIpDdosMode } from "../../lib/ddos";
@@ -20,6 +21,33 @@ export interface EgressFirewallArgs {
   readonly roles: readonly SubnetRole[];
   readonly diagnostics: DiagnosticSettingsTarget;
   readonly tags: Tags;
+}
+
+/** FQDNs the function apps reach through the firewall (everything else they use has a private endpoint). */
+export const FUNCTIONS_EGRESS_FQDNS = ["cdn.functions.azure.com"] as const;
+
+/**
+ * The Functions host downloads an extension bundle its instance does not already hold (host.json asks for
+ * [4.*, 5.0.0)) from Microsoft's CDN: "the cdn.functions.azure.com endpoint must be accessible to your function app"
+ * (https://learn.microsoft.com/azure/azure-functions/extension-bundles). An application rule (the FQDN matched on the
+ * TLS SNI), HTTPS only, from the Flex subnet only.
+ */
+export function extensionBundleRules(flexSubnet: string): types.input.network.FirewallPolicyFilterRuleCollectionArgs {
+  return {
+    ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+    name: "allow-functions-extension-bundles",
+    priority: 250,
+    action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+    rules: [
+      {
+        ruleType: "ApplicationRule",
+        name: "functions-extension-bundle-cdn",
+        sourceAddresses: [flexSubnet],
+        targetFqdns: [...FUNCTIONS_EGRESS_FQDNS],
+        protocols: [{ protocolType: network.FirewallPolicyRuleApplicationProtocolType.Https, port: 443 }],
+      },
+    ],
+  };
 }
 
 export function egressFirewall(name: string, args: EgressFirewallArgs, parent: pulumi.Resource): network.AzureFirewall {
@@ -88,6 +116,7 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
             },
           ],
         },
+        ...(roles.includes("flexFunctions") ? [extensionBundleRules(cfg.subnets.flexFunctions)] : []),
         {
           ruleCollectionType: "FirewallPolicyFilterRuleCollection",
           name: "allow-azure-ml-compute",

@@ -130,7 +130,10 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
 
 /**
  * Key Vault events that page the on-call action group: near expiry (the rotation policy's `notify` action, 30 days
- * before a version expires) and expired, for keys and secrets.
+ * before a version expires) and expired, for keys and secrets. Both fire for the *current* version only ("Triggered
+ * when the current version of a key is expired", https://learn.microsoft.com/azure/event-grid/event-schema-key-vault),
+ * so the versions a rotation leaves behind expire without paging anyone: every service here follows the newest
+ * version by then (versionless key URIs, SQL's server-key auto-rotation).
  */
 export const EXPIRY_ALERTS = [
   {
