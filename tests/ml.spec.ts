@@ -228,11 +228,19 @@ for (const stack of ["dev", "prod"] as const) {
         BuiltInRoles.Contributor,
         BuiltInRoles.StorageBlobDataContributor,
         BuiltInRoles.StorageFileDataPrivilegedContributor,
-        approver,
       ]);
-      expect("ml-kv", [BuiltInRoles.Contributor, BuiltInRoles.KeyVaultAdministrator, approver]);
-      expect("ml-cr", [BuiltInRoles.Contributor, approver]);
+      expect("ml-kv", [BuiltInRoles.Contributor, BuiltInRoles.KeyVaultAdministrator]);
+      expect("ml-cr", [BuiltInRoles.Contributor]);
       expect("ml-appi", [BuiltInRoles.Contributor]);
+      // The managed network's required endpoint to the workspace itself is approved while the workspace is created,
+      // before a grant can be scoped to it: the approver role is on the tier's resource group, before the workspace.
+      const rg = byName(resources, "platform-rg-ml");
+      const onRg = assignmentsOn(rg.id).filter((a) => a.inputs.principalId === wsPrincipal);
+      assert.deepEqual(onRg.map(roleOf), [approver]);
+      assert.ok(sleep.dependencies.includes(onRg[0].urn), "approver grant before the workspace");
+      for (const target of ["ml-st", "ml-kv", "ml-cr"]) {
+        assert.equal(String(ofName(target).inputs.resourceGroupName), String(rg.outputs.name), `${target} in the RG`);
+      }
       // The managed private endpoint to Cosmos DB is approved by the workspace identity (no longer automatic).
       const onCosmos = assignmentsOn(outputs.cosmosAccountId).filter((a) => a.inputs.principalId === wsPrincipal);
       assert.deepEqual(onCosmos.map(roleOf), [approver]);

@@ -6,7 +6,11 @@
  * (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication,
  * "User-assigned managed identity"), plus Storage File Data Privileged Contributor for identity-based file shares
  * and Azure AI Enterprise Network Connection Approver on every target of a managed private endpoint (no longer
- * granted automatically since 2025-04-30; how-to-managed-network). Nothing on the platform vault.
+ * granted automatically since 2025-04-30; how-to-managed-network). The managed network's required endpoints include
+ * one to the workspace itself (`__SYS_PE_<workspace>_amlworkspace`), and `provisionNetworkNow` builds them while the
+ * workspace is created, before any grant can be scoped to it: the approver role is therefore granted on the tier's
+ * resource group (the ML tier's resources only: the workspace and its storage, key vault, registry and Application
+ * Insights), and on the Cosmos DB account of the feature store. Nothing on the platform vault.
  * Cluster identity: job data and image pulls. Endpoint identity: model files and image pulls.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -20,6 +24,8 @@ export interface GrantTargets {
   readonly appInsights: pulumi.Input<string>;
   /** The Cosmos DB account the managed network reaches by private endpoint. */
   readonly featureStore: pulumi.Input<string>;
+  /** The tier's resource group: the workspace and its dependencies. */
+  readonly resourceGroup: pulumi.Input<string>;
 }
 
 /** The tier's identities (principal ids). */
@@ -45,12 +51,12 @@ const ROWS: readonly Row[] = [
   ["keyVault", "workspace-admin", "workspace", BuiltInRoles.KeyVaultAdministrator, "Workspace connection secrets."],
   ["registry", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML pushes and pulls images."],
   ["appInsights", "workspace-contributor", "workspace", BuiltInRoles.Contributor, "Azure ML writes telemetry."],
-  ...(["storage", "keyVault", "registry", "featureStore"] as const).map((target): Row => [
+  ...(["resourceGroup", "featureStore"] as const).map((target): Row => [
     target,
     "workspace-pe-approver",
     "workspace",
     BuiltInRoles.AzureAiEnterpriseNetworkConnectionApprover,
-    "Approves the managed network's private endpoint to this resource.",
+    "Approves the managed network's private endpoints to the resources here.",
   ]),
   ["storage", "compute-blob", "compute", BuiltInRoles.StorageBlobDataContributor, "Training job data."],
   ["registry", "compute-pull", "compute", BuiltInRoles.AcrPull, "Training images."],

@@ -57,6 +57,7 @@ const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
   registry: "cr",
   appInsights: "appi",
   featureStore: "cosmos",
+  resourceGroup: "rg",
 };
 
 /** The managed network's user-defined private-endpoint rule to the Cosmos DB account of `fraud_features`. */
@@ -201,6 +202,7 @@ export class Ml extends pulumi.ComponentResource {
       registry: cr.id,
       appInsights: appi.id,
       featureStore: args.featureStore.accountId,
+      resourceGroup: args.resourceGroupId,
     };
     const assignments = tierGrants({
       workspace: this.workspaceIdentity.principalId,
