@@ -30,11 +30,17 @@ const conn = (target: string, id: string, pe: string, status: string): Connectio
 });
 
 /** A fake Azure CLI: answers the calls etlOps makes from a little world, records approvals. */
-function fakeAz(world: { connections: Record<string, Connection[]>; triggers?: unknown[] }) {
+function fakeAz(world: {
+  connections: Record<string, Connection[]>;
+  triggers?: unknown[];
+  /** Resource groups that do not exist yet (before the stack's first `up`). */
+  missingGroups?: string[];
+}) {
   const calls: string[][] = [];
   const az: Az = (args) => {
     calls.push([...args]);
     const a = args.join(" ");
+    if (a.startsWith("group exists")) return !(world.missingGroups ?? []).includes(args[args.indexOf("--name") + 1]);
     if (a.startsWith("resource list") && a.includes("Microsoft.DataFactory/factories")) return [FACTORY];
     if (a.startsWith("resource list") && a.includes("Microsoft.Synapse/workspaces")) return [WS];
     if (a.startsWith("resource show")) return LAKE;
@@ -67,6 +73,19 @@ function fakeAz(world: { connections: Record<string, Connection[]>; triggers?: u
 const STACK = { integrationResourceGroup: "rg-pay-dev-weu-integration", dataResourceGroup: "rg-pay-dev-weu-data" };
 
 describe("etl:ops (approvals and triggers around pulumi up)", () => {
+  it("finds nothing, without listing, in resource groups that do not exist yet (a stack's first deploy)", () => {
+    const { az, calls } = fakeAz({
+      connections: {},
+      missingGroups: [STACK.integrationResourceGroup, STACK.dataResourceGroup],
+    });
+    assert.deepEqual(expectations(az, STACK), []);
+    // `az resource list` on a missing group fails (ResourceGroupNotFound): it is never called.
+    assert.deepEqual(
+      calls.filter((c) => c[0] === "resource"),
+      [],
+    );
+  });
+
   it("expects one connection per managed endpoint of the factory, and the Synapse workspace's on its lake", () => {
     const { az } = fakeAz({ connections: {} });
     assert.deepEqual(

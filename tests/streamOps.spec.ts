@@ -43,6 +43,7 @@ function fakeAz(
   const az: Az = (args) => {
     calls.push([...args]);
     const a = args.join(" ");
+    if (a.startsWith("group exists")) return job !== undefined;
     if (a.startsWith("resource list") && a.includes("Microsoft.StreamAnalytics/streamingjobs")) return job ? [JOB] : [];
     if (a === `rest --method get --url https://management.azure.com${JOB}?api-version=${ASA_API}`) {
       if (stopped && pending.length > 0) state = pending.shift() as string;

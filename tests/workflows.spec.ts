@@ -326,6 +326,20 @@ describe("GitHub workflows", () => {
     assert.equal(start?.if, "${{ needs.up-dev.outputs.offHours != 'true' }}");
   });
 
+  it("main: the function shipping jobs start the stream job with the repository's tool, after login and shipping", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const steps = deploy.jobs[`functions-${stack}`].steps;
+      const start = steps.findIndex((s) => s.name === "stream job (start)");
+      const login = steps.findIndex((s) => s.uses === "azure/login@v3");
+      const ship = steps.findIndex((s) => s.name === "deploy to both apps");
+      assert.ok(login >= 0 && login < ship && ship < start, `${stack}: login → ship → start`);
+      // `az stream-analytics` is a CLI extension the runner may not have (or fetch, inside the VNet): the tool goes
+      // through `az rest` and shares the state rules of the restart after `up` (tests/streamOps.spec.ts).
+      assert.equal(steps[start].run, `npm ci --no-audit --no-fund\nnpm run stream:ops -- start --stack ${stack}\n`);
+      for (const step of steps) assert.doesNotMatch(step.run ?? "", /az stream-analytics/, `${stack}: ${step.name}`);
+    }
+  });
+
   it("main: a running stream job the update changes is stopped before up (CLI preview) and restarted after it", () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(DIR, "../../package.json"), "utf8")) as {
       scripts: Record<string, string>;

@@ -106,10 +106,16 @@ export interface StackResources {
   readonly dataResourceGroup: string;
 }
 
-/** Ids of the resources of one type in a resource group (`az resource list`). */
+/**
+ * Ids of the resources of one type in a resource group (`az resource list`); none when the group does not exist yet
+ * (before a stack's first `up`), which `az resource list` reports as an error (ResourceGroupNotFound) rather than an
+ * empty list.
+ */
 export const resourceIds = (az: Az, rg: string, type: string): string[] =>
-  (az(["resource", "list", "--resource-group", rg, "--resource-type", type, "--query", "[].id"]) as string[] | null) ??
-  [];
+  az(["group", "exists", "--name", rg]) === true
+    ? ((az(["resource", "list", "--resource-group", rg, "--resource-type", type, "--query", "[].id"]) as
+        string[] | null) ?? [])
+    : [];
 
 const list = <T>(az: Az, url: string): T[] =>
   (az(["rest", "--method", "get", "--url", `${ARM}${url}`]) as { value?: T[] } | null)?.value ?? [];
