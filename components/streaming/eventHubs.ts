@@ -92,7 +92,8 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       publicNetworkAccess: eventhub.PublicNetworkAccess.Disabled,
       // Throughput is provisioned from config; auto-inflate would hide a sizing problem behind a growing bill.
       ...(premium ? {} : { isAutoInflateEnabled: false }),
-      kafkaEnabled: false,
+      // No `kafkaEnabled`: Standard and Premium namespaces always expose the Kafka endpoint and Azure ignores `false`
+      // (Azure/azure-rest-api-specs#19758). It is reached like AMQP: private endpoint only, Entra tokens only.
       // Zone redundancy is automatic in regions with availability zones (the property is kept for older API users).
       zoneRedundant: true,
       // Premium: the CMK, through the platform's eventHubs identity (granted on the key only). It can only be set on
