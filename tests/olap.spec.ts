@@ -401,8 +401,15 @@ for (const stack of ["dev", "prod"] as const) {
         keyVaultUrl: { value: key.outputs.keyUri },
       });
       assert.ok(activation.dependencies.includes(wait.urn));
-      // Nothing else touches the workspace (the pool above all) before it is active.
-      assert.ok(byName(mine, "olap-sql-admin").dependencies.includes(activation.urn));
+      // Nothing else touches the workspace (the pool above all) before it is active: the keys PUT returns before the
+      // workspace has activated, so its next operation waits a settling time after the deployment.
+      const activated = byName(mine, "olap-workspace-key-activated");
+      assert.deepEqual(
+        [activated.inputs.createDuration, activated.inputs.triggers],
+        ["5m", { activation: activation.id }],
+      );
+      assert.ok(activated.dependencies.includes(activation.urn));
+      assert.ok(byName(mine, "olap-sql-admin").dependencies.includes(activated.urn));
     });
 
     it("uses the lake's synapse file system as default storage through a managed private endpoint", () => {
@@ -461,6 +468,7 @@ for (const stack of ["dev", "prod"] as const) {
     it("serialises the workspace's operations: activation → admin → SQL security → endpoints → pool → TDE → workload groups", () => {
       const chain = [
         "olap-workspace-key",
+        "olap-workspace-key-activated",
         "olap-sql-admin",
         "olap-sql-security",
         "olap-workspace-sql-pep",

@@ -7,12 +7,13 @@
  * and vulnerability assessment, diagnostics, and the pool with TDE, geo-backup (prod) and workload isolation.
  *
  * Operations on one workspace are serialised by Azure (a second PUT while one runs fails with a conflict), so the
- * workspace's children are chained: workspace → key activation → SQL admin → SQL security → private endpoints (Sql,
- * SqlOnDemand, Dev) → pool → TDE → workload groups and their classifiers, one after the other.
+ * workspace's children are chained: workspace → key activation (and its settling wait) → SQL admin → SQL security →
+ * private endpoints (Sql, SqlOnDemand, Dev) → pool → TDE → workload groups and their classifiers, one after the other.
  */
 import * as resources from "@pulumi/azure-native/resources";
 import * as synapse from "@pulumi/azure-native/synapse";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { OlapConfig } from "../../lib/config";
 import {
   BuiltInRoles,
@@ -46,6 +47,8 @@ export const POOL_COLLATION = "SQL_Latin1_General_CP1_CI_AS";
 
 /** Name of the workspace's key (the reference to the vault key inside the workspace). */
 export const WORKSPACE_KEY_NAME = "cmk-synapse";
+/** How long the workspace's next operation waits after the key activation is accepted (see `activated`). */
+export const SYNAPSE_ACTIVATION_DELAY = "5m";
 
 export interface WarehouseArgs {
   readonly context: StackContext;
@@ -167,6 +170,15 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     },
     { parent, dependsOn: [keyGrantPropagated] },
   );
+  // The keys PUT answers at once and the workspace then activates in the background (Terraform's workspace key
+  // resource polls `isActiveCMK` after the same PUT: hashicorp/terraform-provider-azurerm#15897, "CMK takes a while to
+  // activate"). An ARM deployment cannot poll, so the workspace's next operation waits a fixed time: a call on a
+  // workspace still activating is refused (WorkspaceActivationRequired).
+  const activated = new time.Sleep(
+    `${name}-workspace-key-activated`,
+    { createDuration: SYNAPSE_ACTIVATION_DELAY, triggers: { activation: activation.id } },
+    { parent },
+  );
 
   // The workspace identity reads and writes the lake (default storage, COPY INTO, scan results): Storage Blob Data
   // Contributor on the account (https://learn.microsoft.com/azure/synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions).
@@ -202,7 +214,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       },
       tags,
     },
-    { parent, dependsOn: [activation] },
+    { parent, dependsOn: [activated] },
   );
 
   // SQL auditing to Azure Monitor, threat detection and vulnerability assessment (see sqlSecurityTemplate for why
