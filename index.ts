@@ -367,4 +367,6 @@ export const streamingPath = {
   outputEventHub: streaming.outputEventHubName,
   streamAnalyticsJob: streaming.jobName,
   streamAnalyticsJobPrincipalId: streaming.jobPrincipalId,
+  /** False after a new stack's first `up`: run `up` again to give the job its Event Hubs input and output. */
+  streamAnalyticsEndpointsConnected: streaming.jobEndpointsConnected,
 };

@@ -124,8 +124,14 @@ describe("offline preview", function () {
     const undecided = new Set(
       verdict.violations.filter((v) => !decided.some((d) => d.policy === v.policy)).map((v) => v.policy),
     );
+    // A new stack's first `up` creates the Stream Analytics job without its Event Hubs input and output (their grants
+    // come after the job: components/streaming/streamAnalytics.ts), so the rule on their authentication has nothing
+    // to evaluate in a first preview and evaluates the deployed job.
+    const bareInFirstPreview = "azure-native-streamanalytics-inputoutput-require-managed-identity-auth";
+    assert.equal(verdict.evaluated[bareInFirstPreview] ?? 0, 0);
+    assert.equal(again.verdict.evaluated[bareInFirstPreview], 1);
     const evaluatedExcept = (e: Readonly<Record<string, number>>) =>
-      Object.entries(e).filter(([p]) => !undecided.has(p));
+      Object.entries(e).filter(([p]) => !undecided.has(p) && p !== bareInFirstPreview);
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 

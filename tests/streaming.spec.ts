@@ -1,7 +1,11 @@
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import {
+  endpointsReady,
   freshnessQuery,
+  isNotFound,
   jobDefinition,
+  jobGrants,
   jobResourceId,
   LOADER_FUNCTION,
   restStreamingUnits,
@@ -12,6 +16,7 @@ import * as fs from "node:fs";
 import { BuiltInRoles } from "../components/shared";
 import { INPUT_ALIAS, OUTPUT_ALIAS, queryAliases, readQuery } from "../pipelines/streaming/query";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { roleAssignmentName } from "../lib/uuid";
 import { byName, ofType, previewOf } from "./helpers/stacks";
 
 type Job = {
@@ -52,6 +57,68 @@ describe("streaming: pure helpers", () => {
     assert.doesNotMatch(JSON.stringify(p), /password|sharedAccessPolicyKey|accountKey/i);
   });
 
+  it("endpoints: the job gets its Event Hubs input and output only once it exists with every grant in place", async () => {
+    const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
+    const grants = jobGrants("asa-pay-dev-weu-apiperf", {
+      inputHubId: "/hub",
+      outputHubId: "/perf",
+      jobStorageId: "/st",
+    }).map((g) => ({ scope: g.scope, role: `/roles/${g.role}` }));
+    assert.deepEqual(
+      jobGrants("j", { inputHubId: "/hub", outputHubId: "/perf", jobStorageId: "/st" }).map((g) => [g.scope, g.role]),
+      [
+        ["/hub", BuiltInRoles.EventHubsDataReceiver],
+        ["/perf", BuiltInRoles.EventHubsDataSender],
+        ["/st", BuiltInRoles.StorageBlobDataContributor],
+      ],
+    );
+    const lookup = (principal: string | undefined, present: (scope: string) => boolean) => {
+      const asked: [string, string][] = [];
+      return {
+        asked,
+        jobPrincipalId: () => Promise.resolve(principal),
+        hasAssignment: (scope: string, name: string) => {
+          asked.push([scope, name]);
+          return Promise.resolve(present(scope));
+        },
+      };
+    };
+    // A new stack: no job, so no grant is asked about.
+    const none = lookup(undefined, () => true);
+    assert.equal(await value(endpointsReady(none, grants)), false);
+    assert.deepEqual(none.asked, []);
+    // The job and every grant under the name roleAssignment gives it (scope + principal + role).
+    const all = lookup("p-1", () => true);
+    assert.equal(await value(endpointsReady(all, grants)), true);
+    assert.deepEqual(
+      all.asked,
+      grants.map((g) => [g.scope, roleAssignmentName(String(g.scope), "p-1", String(g.role))]),
+    );
+    // A first `up` that stopped after the job but before its storage grant: the job stays without its endpoints.
+    assert.equal(
+      await value(
+        endpointsReady(
+          lookup("p-1", (scope) => scope !== "/st"),
+          grants,
+        ),
+      ),
+      false,
+    );
+  });
+
+  it("endpoints: only a missing resource reads as absent; any other failure of the lookup stops the program", () => {
+    for (const code of [
+      "ResourceNotFound",
+      "ResourceGroupNotFound",
+      "ParentResourceNotFound",
+      "RoleAssignmentNotFound",
+    ])
+      assert.ok(isNotFound(new Error(`RESPONSE 404: 404 Not Found\nERROR CODE: ${code}`)), code);
+    assert.ok(isNotFound(new Error('Status=404 Code="ResourceNotFound" Message="not found"')));
+    for (const other of ["AuthorizationFailed", "ResourceNotFoundish", "RESPONSE 429: TooManyRequests", "ECONNRESET"])
+      assert.ok(!isNotFound(new Error(other)), other);
+  });
+
   it("the job's id is known before it exists (the job storage's resource instance rule names it)", () => {
     assert.equal(
       jobResourceId("sub", "rg-x", "asa-x"),
@@ -84,6 +151,45 @@ for (const stack of ["dev", "prod"] as const) {
     const props = () => job().inputs as unknown as Job;
     before(async () => {
       resources = (await previewOf(stack)).run.resources;
+    });
+
+    it("a new stack's first up creates the job bare and grants it; the next up (job and grants found) completes it", async () => {
+      const { previewRun, run } = await previewOf(stack);
+      // First preview: nothing in Azure, so the job is created with its identity, job storage and query only.
+      const first = byName(previewRun.resources, "streaming-job").inputs as unknown as Partial<Job>;
+      assert.equal(first.inputs, undefined);
+      assert.equal(first.outputs, undefined);
+      assert.equal(first.identity?.type, "SystemAssigned");
+      assert.equal(first.jobStorageAccount?.authenticationMode, "Msi");
+      assert.equal(first.transformation?.query, readQuery());
+      assert.equal(
+        (previewRun.stackOutputs.streamingPath as Record<string, unknown>).streamAnalyticsEndpointsConnected,
+        false,
+      );
+      // Deployed: the job and its grants exist, so the PUT carries the Event Hubs input and output.
+      assert.equal(props().inputs.length, 1);
+      assert.equal(props().outputs.length, 1);
+      assert.equal((run.stackOutputs.streamingPath as Record<string, unknown>).streamAnalyticsEndpointsConnected, true);
+      // What the program asks Azure is exactly what it grants: each of the job identity's role assignments, by the
+      // deterministic name it creates it under.
+      const principal = (job().outputs.identity as { principalId: string }).principalId;
+      const granted = ofType(resources, "azure-native:authorization:RoleAssignment")
+        .filter((a) => a.inputs.principalId === principal)
+        .map((a) => [a.inputs.scope, a.inputs.roleAssignmentName])
+        .sort();
+      assert.equal(granted.length, 3);
+      const asked = run.invokes
+        .filter((i) => i.token === "azure-native:authorization:getRoleAssignment")
+        .map((i) => [i.inputs.scope, i.inputs.roleAssignmentName])
+        .sort();
+      assert.deepEqual(asked, granted);
+      // The first up waits for those grants to take effect before it ends, so the next one finds them working.
+      const wait = one("streaming-job-grants-propagation");
+      assert.equal(wait.inputs.createDuration, "10m");
+      for (const a of ofType(resources, "azure-native:authorization:RoleAssignment").filter(
+        (r) => r.inputs.principalId === principal,
+      ))
+        assert.ok(wait.dependencies.includes(a.urn), a.name);
     });
 
     it("the job's transformation is the committed .asaql file, and its aliases match the job's inputs and outputs", () => {

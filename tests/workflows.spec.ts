@@ -167,8 +167,26 @@ describe("GitHub workflows", () => {
 
   it("main: every up refreshes first, so ignored properties (rotated SQL keys, ML traffic) are never sent stale", () => {
     const ups = pulumiSteps(deploy).filter((s) => s.with?.command === "up");
-    assert.equal(ups.length, 2);
+    assert.equal(ups.length, 4);
     for (const up of ups) assert.equal(up.with?.refresh, true, String(up.with?.["stack-name"]));
+  });
+
+  it("main: after a new stack's first up, a second up gives the stream job its Event Hubs input and output", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const steps = deploy.jobs[`up-${stack}`].steps;
+      const up = steps.findIndex((s) => s.id === "up");
+      const second = steps.findIndex((s) => s.id === "up-stream-endpoints");
+      assert.equal(second, up + 1, `${stack}: straight after up`);
+      // Only when the first one reports the endpoints pending (the stack output of components/streaming).
+      assert.equal(
+        steps[second].if,
+        "${{ steps.up.outcome == 'success' && fromJSON(steps.up.outputs.streamingPath).streamAnalyticsEndpointsConnected == false }}",
+      );
+      // The same update as the first: stack, refresh, policy pack and its config.
+      const { command, ...rest } = steps[second].with ?? {};
+      const { command: firstCommand, ...first } = steps[up].with ?? {};
+      assert.deepEqual([command, rest], [firstCommand, first]);
+    }
   });
 
   it("main: the flow 1 functions are built and shipped after each stack's up, from a VNet runner with OIDC", () => {

@@ -47,8 +47,12 @@ export {
 } from "./eventHubs";
 export { freshnessQuery, LOADER_LOG_PREFIX } from "./freshness";
 export {
+  endpointsReady,
+  isNotFound,
   jobDefinition,
+  jobGrants,
   jobResourceId,
+  type ExistingJobLookup,
   OUTPUT_PARTITION_KEY,
   restStreamingUnits,
   WATERMARK_METRIC,
@@ -162,6 +166,11 @@ export class Streaming extends pulumi.ComponentResource {
   public readonly jobName: string;
   public readonly jobId: pulumi.Output<string>;
   public readonly jobPrincipalId: pulumi.Output<string>;
+  /**
+   * Whether the job carries its Event Hubs input and output: false after a new stack's first `up`, which creates the
+   * job and its grants first; the next `up` adds them (components/streaming/streamAnalytics.ts).
+   */
+  public readonly jobEndpointsConnected: pulumi.Output<boolean>;
   /** The freshness alert (no row loaded for `freshnessMinutes`): what a stopped job or app fires. */
   public readonly freshnessAlertId: pulumi.Output<string>;
 
@@ -354,6 +363,7 @@ export class Streaming extends pulumi.ComponentResource {
     this.jobName = asa.jobName;
     this.jobId = asa.job.id;
     this.jobPrincipalId = asa.jobPrincipalId;
+    this.jobEndpointsConnected = asa.endpointsConnected;
     this.freshnessAlertId = freshness.id;
     this.registerOutputs({
       relay: this.relay.name,

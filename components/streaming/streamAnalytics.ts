@@ -15,13 +15,25 @@
  * and output and on the job storage account). The whole job (inputs, transformation, outputs) is one PUT, as
  * Microsoft's own ARM templates declare it: a separate output resource would be dropped by the next
  * CreateOrReplace of the job, and separate inputs fail the job's update (pulumi/pulumi-azure-native#688).
+ *
+ * But Azure validates the Event Hubs input and output when that PUT creates the job, with the job's identity, which
+ * has no role yet: "Stream Analytics job has validation errors: Access to EventHub ... is not authorized"
+ * (pulumi/pulumi-azure-native#2607), and Microsoft's order is identity, then roles, then the Event Hubs input and
+ * output ("Changes should be reflected within 8 minutes", stream-analytics/event-hubs-managed-identity.md). So a new
+ * stack's first `up` creates the job without them (identity, job storage and query only), grants its identity and
+ * waits for the grants; the next `up` finds the job and its grants in Azure (`endpointsReady`) and PUTs the whole
+ * job. The deploy workflow runs that second `up` when the first reports the endpoints pending
+ * (`streamingPath.streamAnalyticsEndpointsConnected`).
  */
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { StreamingConfig } from "../../lib/config";
 import { armResourceId } from "../../lib/naming";
+import { roleAssignmentName } from "../../lib/uuid";
 import { INPUT_ALIAS, OUTPUT_ALIAS } from "../../pipelines/streaming/query";
 import {
   BuiltInRoles,
@@ -31,7 +43,9 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
+  RBAC_PROPAGATION_DELAY,
   roleAssignment,
+  roleDefinitionId,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
@@ -157,6 +171,8 @@ export interface StreamAnalyticsArgs {
   readonly query: string;
   readonly protect: boolean;
   readonly tags: Tags;
+  /** What Azure holds already (tests); Azure itself by default (`azureJobLookup`). */
+  readonly existingJob?: ExistingJobLookup;
 }
 
 export interface StreamAnalyticsResources {
@@ -164,6 +180,109 @@ export interface StreamAnalyticsResources {
   readonly jobName: string;
   readonly jobPrincipalId: pulumi.Output<string>;
   readonly jobStorage: storage.StorageAccount;
+  /** False on a new stack's first `up`: the job is created without its Event Hubs input and output (`endpointsReady`). */
+  readonly endpointsConnected: pulumi.Output<boolean>;
+}
+
+/** One role of the job's identity (logical name `<component>-<logicalSuffix>-ra-<key>`). */
+export interface JobGrant {
+  readonly logicalSuffix: string;
+  readonly key: string;
+  readonly scope: pulumi.Input<string>;
+  /** Built-in role GUID. */
+  readonly role: string;
+  readonly description: string;
+}
+
+/** What the job's identity is granted (pure): the hub it reads, the hub it writes, its own storage. */
+export function jobGrants(
+  jobName: string,
+  on: {
+    readonly inputHubId: pulumi.Input<string>;
+    readonly outputHubId: pulumi.Input<string>;
+    readonly jobStorageId: pulumi.Input<string>;
+  },
+): JobGrant[] {
+  return [
+    {
+      logicalSuffix: "job-evh",
+      key: "data-receiver",
+      scope: on.inputHubId,
+      role: BuiltInRoles.EventHubsDataReceiver,
+      description: `Stream Analytics job ${jobName} reads the api-logs hub.`,
+    },
+    {
+      logicalSuffix: "job-evh-perf",
+      key: "data-sender",
+      scope: on.outputHubId,
+      role: BuiltInRoles.EventHubsDataSender,
+      description: `Stream Analytics job ${jobName} writes its one-minute rows to the api-performance hub.`,
+    },
+    {
+      logicalSuffix: "job-st",
+      key: "blob-data-contributor",
+      scope: on.jobStorageId,
+      role: BuiltInRoles.StorageBlobDataContributor,
+      description: `Stream Analytics job ${jobName} keeps its query, checkpoints and logs here.`,
+    },
+  ];
+}
+
+/** What Azure holds already, as `endpointsReady` asks it. */
+export interface ExistingJobLookup {
+  /** The principal id of the job's identity; undefined when Azure has no such job (or no such group yet). */
+  jobPrincipalId(): Promise<string | undefined>;
+  /** Whether the role assignment of that name exists on that scope. */
+  hasAssignment(scope: string, name: string): Promise<boolean>;
+}
+
+/**
+ * Whether the job exists with every grant of its identity in place (each one under the deterministic name
+ * `roleAssignment` gives it): only then may the job's PUT carry its Event Hubs input and output. A job created by a
+ * first `up` that stopped before its grants stays without them, rather than failing every later `up` on the same
+ * validation.
+ */
+export function endpointsReady(
+  lookup: ExistingJobLookup,
+  grants: readonly { readonly scope: pulumi.Input<string>; readonly role: pulumi.Input<string> }[],
+): pulumi.Output<boolean> {
+  return pulumi.output(lookup.jobPrincipalId()).apply((principalId): pulumi.Output<boolean> => {
+    if (!principalId) return pulumi.output(false);
+    return pulumi
+      .all(grants.map((g) => pulumi.all([g.scope, g.role])))
+      .apply(async (pairs) =>
+        (
+          await Promise.all(
+            pairs.map(([scope, role]) => lookup.hasAssignment(scope, roleAssignmentName(scope, principalId, role))),
+          )
+        ).every(Boolean),
+      );
+  });
+}
+
+/** A missing resource, as azure-native's invokes report it (Azure's error code); anything else is a real failure. */
+export function isNotFound(error: unknown): boolean {
+  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b/.test(
+    String(error),
+  );
+}
+
+/** `ExistingJobLookup` against Azure (azure-native invokes: a GET each, during preview and `up` alike). */
+export function azureJobLookup(resourceGroupName: string, jobName: string, parent: pulumi.Resource): ExistingJobLookup {
+  const absent =
+    <T>(value: T) =>
+    (error: unknown): T => {
+      if (isNotFound(error)) return value;
+      throw error;
+    };
+  return {
+    jobPrincipalId: () =>
+      streamanalytics
+        .getStreamingJob({ resourceGroupName, jobName }, { parent })
+        .then((j) => j.identity?.principalId, absent(undefined)),
+    hasAssignment: (scope, roleAssignmentName) =>
+      authorization.getRoleAssignment({ scope, roleAssignmentName }, { parent }).then(() => true, absent(false)),
+  };
 }
 
 /** The job's resource id, known before the job exists (the storage account's resource instance rule names it). */
@@ -251,76 +370,74 @@ export function streamAnalytics(
     parent,
   );
 
+  const grants = jobGrants(jobName, {
+    inputHubId: args.eventHubs.hubId,
+    outputHubId: args.eventHubs.outputHubId,
+    jobStorageId: jobStorage.id,
+  });
+  // Whether the job and its grants are in Azure already: only then does the PUT carry the Event Hubs input and output.
+  const endpointsConnected = endpointsReady(
+    args.existingJob ?? azureJobLookup(args.resourceGroupAzureName, jobName, parent),
+    grants.map((g) => ({ scope: g.scope, role: roleDefinitionId(g.role) })),
+  );
+  const { inputs, outputs, ...definition } = jobDefinition(
+    {
+      eventHubNamespace: args.eventHubs.namespaceName,
+      eventHubName: args.eventHubs.hubName,
+      consumerGroupName: args.eventHubs.consumerGroupName,
+      outputEventHubName: args.eventHubs.outputHubName,
+      jobStorageAccountName: jobStorage.name,
+      query: args.query,
+    },
+    args.config,
+  );
   const job = new streamanalytics.StreamingJob(
     `${name}-job`,
     {
       jobName,
       resourceGroupName: rg,
       location,
-      ...jobDefinition(
-        {
-          eventHubNamespace: args.eventHubs.namespaceName,
-          eventHubName: args.eventHubs.hubName,
-          consumerGroupName: args.eventHubs.consumerGroupName,
-          outputEventHubName: args.eventHubs.outputHubName,
-          jobStorageAccountName: jobStorage.name,
-          query: args.query,
-        },
-        args.config,
-      ),
+      ...definition,
+      // Known (absent) during a new stack's first preview, even though the hubs' names are not known yet.
+      inputs: endpointsConnected.apply((on) => (on ? pulumi.output(inputs) : pulumi.output(undefined))),
+      outputs: endpointsConnected.apply((on) => (on ? pulumi.output(outputs) : pulumi.output(undefined))),
       tags,
     },
-    // The job is validated against its inputs and outputs when started, not when created; the firewalls first.
-    // Microsoft creates a job with its system identity and Msi sinks in one PUT and grants the roles afterwards
-    // (stream-analytics/blob-output-managed-identity.md, "Azure Resource Manager deployment"); the portal does the
-    // same for a Msi job storage account ("If you do not give your job access, the job will not be able to perform
-    // any operations", stream-analytics/data-protection.md). pulumi-azure-native#2607 reports a create failing on
-    // private Event Hubs; the way out would be a user-assigned identity granted before the job (API 2021-10-01-preview).
+    // The firewalls first. The job storage is validated when the job starts; Microsoft creates a job with its system
+    // identity and a Msi job storage account in one PUT and grants the role afterwards
+    // (stream-analytics/blob-output-managed-identity.md, "Azure Resource Manager deployment").
     { parent, dependsOn: [args.eventHubs.networkRules, jobStorage] },
   );
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
   diagnosticSetting(`${name}-job`, job.id, args.diagnosticSettings, parent);
 
   // The job's identity: reads api-logs (Data Receiver on that hub only), writes api-performance (Data Sender on that
-  // hub only) and its own storage (Blob Data Contributor).
-  roleAssignment(
-    `${name}-job-evh`,
-    args.eventHubs.hubId,
-    {
-      key: "data-receiver",
-      principalId: jobPrincipalId,
-      principalType: "ServicePrincipal",
-      roleDefinitionId: BuiltInRoles.EventHubsDataReceiver,
-      description: `Stream Analytics job ${jobName} reads the api-logs hub.`,
-    },
-    parent,
+  // hub only) and its own storage (Blob Data Contributor). Then the wait for them to take effect, so that the `up`
+  // that follows a new stack's first one finds them working when it gives the job its Event Hubs input and output.
+  const assignments = grants.map((g) =>
+    roleAssignment(
+      `${name}-${g.logicalSuffix}`,
+      g.scope,
+      {
+        key: g.key,
+        principalId: jobPrincipalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: g.role,
+        description: g.description,
+      },
+      parent,
+    ),
   );
-  roleAssignment(
-    `${name}-job-evh-perf`,
-    args.eventHubs.outputHubId,
+  new time.Sleep(
+    `${name}-job-grants-propagation`,
     {
-      key: "data-sender",
-      principalId: jobPrincipalId,
-      principalType: "ServicePrincipal",
-      roleDefinitionId: BuiltInRoles.EventHubsDataSender,
-      description: `Stream Analytics job ${jobName} writes its one-minute rows to the api-performance hub.`,
+      createDuration: RBAC_PROPAGATION_DELAY,
+      triggers: { grants: pulumi.all(assignments.map((a) => a.id)).apply((ids) => ids.join(",")) },
     },
-    parent,
-  );
-  roleAssignment(
-    `${name}-job-st`,
-    jobStorage.id,
-    {
-      key: "blob-data-contributor",
-      principalId: jobPrincipalId,
-      principalType: "ServicePrincipal",
-      roleDefinitionId: BuiltInRoles.StorageBlobDataContributor,
-      description: `Stream Analytics job ${jobName} keeps its query, checkpoints and logs here.`,
-    },
-    parent,
+    { parent },
   );
 
-  return { job, jobName, jobPrincipalId, jobStorage };
+  return { job, jobName, jobPrincipalId, jobStorage, endpointsConnected };
 }
 
 /** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */

@@ -574,9 +574,39 @@ export function mockResource(
   };
 }
 
-/** Invokes the program calls. */
-export function mockCall(token: string, inputs: Inputs): Inputs {
+/**
+ * An invoke's failure as the engine hands it to the SDK: a gRPC error whose `details` carry the provider's message
+ * (the SDK rejects the invoke with `new Error(err.details)`, @pulumi/pulumi runtime/invoke.js).
+ */
+function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
+/** Invokes the program calls; `firstPreview`: as during a new stack's first preview, when nothing exists in Azure. */
+export function mockCall(token: string, inputs: Inputs, when: { readonly firstPreview: boolean }): Inputs {
   switch (token) {
+    // What exists already (components/streaming/streamAnalytics.ts `endpointsReady`): nothing during a first preview,
+    // as azure-native reports a missing group; once deployed, the job with the identity its resource mock gives it.
+    case "azure-native:streamanalytics:getStreamingJob": {
+      const id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.StreamAnalytics/streamingjobs/${String(inputs.jobName)}`;
+      if (when.firstPreview)
+        throw invokeError(
+          `GET https://management.azure.com${id}: RESPONSE 404: 404 Not Found, ERROR CODE: ResourceGroupNotFound`,
+        );
+      return {
+        id,
+        name: inputs.jobName,
+        identity: { type: "SystemAssigned", principalId: guidFor(`${id}/principal`), tenantId: TENANT_ID },
+      };
+    }
+    // Once deployed, the role assignments the program declares exist (tests compare what it asks with what it grants).
+    case "azure-native:authorization:getRoleAssignment":
+      if (when.firstPreview) throw invokeError(`RESPONSE 404: 404 Not Found, ERROR CODE: RoleAssignmentNotFound`);
+      return {
+        id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(inputs.roleAssignmentName)}`,
+        name: inputs.roleAssignmentName,
+        scope: inputs.scope,
+      };
     case "azure-native:authorization:getClientConfig":
       return {
         clientId: DEPLOYER_OBJECT_ID,

@@ -22,6 +22,8 @@ export interface ProgramRun {
   readonly stack: string;
   readonly resources: ResourceRecord[];
   readonly stackOutputs: Record<string, unknown>;
+  /** The invokes the program made (token and arguments), in order: what it asked Azure about. */
+  readonly invokes: readonly { readonly token: string; readonly inputs: Record<string, unknown> }[];
   /** Plaintext values that must never be printed (config secrets and secret inputs). */
   readonly secrets: ReadonlySet<string>;
 }
@@ -360,10 +362,15 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     const { id, state } = mockResource(args.type, args.name, urnGuess, args.inputs as Record<string, unknown>);
     return { id, state };
   };
+  const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource,
-      call: (args) => mockCall(args.token, args.inputs as Record<string, unknown>),
+      call: (args) => {
+        const inputs = args.inputs as Record<string, unknown>;
+        invokes.push({ token: args.token, inputs });
+        return mockCall(args.token, inputs, { firstPreview: opts.firstPreview === true });
+      },
     },
     opts.project,
     opts.stack,
@@ -522,6 +529,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     stack: opts.stack,
     resources: order.map((u) => records.get(u) as ResourceRecord),
     stackOutputs,
+    invokes,
     secrets,
   };
 }
