@@ -232,23 +232,25 @@ export function jobGrants(
 export interface ExistingJobLookup {
   /** The principal id of the job's identity; undefined when Azure has no such job (or no such group yet). */
   jobPrincipalId(): Promise<string | undefined>;
+  /** Whether the job has its Event Hubs input already (`INPUT_ALIAS`). */
+  hasInput(): Promise<boolean>;
   /** Whether the role assignment of that name exists on that scope. */
   hasAssignment(scope: string, name: string): Promise<boolean>;
 }
 
 /**
- * Whether the job exists with every grant of its identity in place (each one under the deterministic name
- * `roleAssignment` gives it): only then may the job's PUT carry its Event Hubs input and output. A job created by a
- * first `up` that stopped before its grants stays without them, rather than failing every later `up` on the same
- * validation.
+ * Whether the job's PUT may carry its Event Hubs input and output: the job exists and either has them already (one
+ * way: a grant removed since fails the next `up` on Azure's validation, loudly, rather than a PUT without them
+ * dropping them) or has every grant of its identity in place, each under the deterministic name `roleAssignment`
+ * gives it. A job created by a first `up` that stopped before its grants stays without them, rather than failing
+ * every later `up` on the same validation.
  */
 export function endpointsReady(
   lookup: ExistingJobLookup,
   grants: readonly { readonly scope: pulumi.Input<string>; readonly role: pulumi.Input<string> }[],
 ): pulumi.Output<boolean> {
-  return pulumi.output(lookup.jobPrincipalId()).apply((principalId): pulumi.Output<boolean> => {
-    if (!principalId) return pulumi.output(false);
-    return pulumi
+  const allGranted = (principalId: string) =>
+    pulumi
       .all(grants.map((g) => pulumi.all([g.scope, g.role])))
       .apply(async (pairs) =>
         (
@@ -257,12 +259,24 @@ export function endpointsReady(
           )
         ).every(Boolean),
       );
-  });
+  return pulumi
+    .output(lookup.jobPrincipalId())
+    .apply((principalId): pulumi.Output<boolean> =>
+      principalId
+        ? pulumi
+            .output(lookup.hasInput())
+            .apply((has): pulumi.Output<boolean> => (has ? pulumi.output(true) : allGranted(principalId)))
+        : pulumi.output(false),
+    );
 }
 
-/** A missing resource, as azure-native's invokes report it (Azure's error code); anything else is a real failure. */
+/**
+ * A missing resource, as azure-native's invokes report it: the engine rejects with "invocation of <token> returned an
+ * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). Anything
+ * else (authorization, throttling, network) is a real failure and stops the program.
+ */
 export function isNotFound(error: unknown): boolean {
-  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b/.test(
+  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b|\bStatus=404\b/.test(
     String(error),
   );
 }
@@ -280,6 +294,10 @@ export function azureJobLookup(resourceGroupName: string, jobName: string, paren
       streamanalytics
         .getStreamingJob({ resourceGroupName, jobName }, { parent })
         .then((j) => j.identity?.principalId, absent(undefined)),
+    hasInput: () =>
+      streamanalytics
+        .getInput({ resourceGroupName, jobName, inputName: INPUT_ALIAS }, { parent })
+        .then(() => true, absent(false)),
     hasAssignment: (scope, roleAssignmentName) =>
       authorization.getRoleAssignment({ scope, roleAssignmentName }, { parent }).then(() => true, absent(false)),
   };

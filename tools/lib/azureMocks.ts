@@ -591,7 +591,7 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
       const id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.StreamAnalytics/streamingjobs/${String(inputs.jobName)}`;
       if (when.firstPreview)
         throw invokeError(
-          `GET https://management.azure.com${id}: RESPONSE 404: 404 Not Found, ERROR CODE: ResourceGroupNotFound`,
+          `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`,
         );
       return {
         id,
@@ -599,9 +599,21 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         identity: { type: "SystemAssigned", principalId: guidFor(`${id}/principal`), tenantId: TENANT_ID },
       };
     }
+    // Once deployed, the job has its input (the program's second `up` gave it).
+    case "azure-native:streamanalytics:getInput": {
+      const id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.StreamAnalytics/streamingjobs/${String(inputs.jobName)}/inputs/${String(inputs.inputName)}`;
+      if (when.firstPreview)
+        throw invokeError(
+          `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`,
+        );
+      return { id, name: inputs.inputName };
+    }
     // Once deployed, the role assignments the program declares exist (tests compare what it asks with what it grants).
     case "azure-native:authorization:getRoleAssignment":
-      if (when.firstPreview) throw invokeError(`RESPONSE 404: 404 Not Found, ERROR CODE: RoleAssignmentNotFound`);
+      if (when.firstPreview)
+        throw invokeError(
+          `invocation of ${token} returned an error: request failed ${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(inputs.roleAssignmentName)}: Status=404 Code="RoleAssignmentNotFound" Message="The role assignment '${String(inputs.roleAssignmentName)}' is not found."`,
+        );
       return {
         id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(inputs.roleAssignmentName)}`,
         name: inputs.roleAssignmentName,
