@@ -14,7 +14,7 @@ import { geoSecondaryType, type SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
-import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const T = {
   server: "azure-native:sql:Server",
@@ -233,7 +233,10 @@ for (const stack of ["dev", "prod"] as const) {
       }
       assert.equal(keyName, "cmk-sql");
       assert.equal(ofType(mine, T.serverKey).length, 0, "the server registers its key from keyId");
-      assert.ok(db.dependencies.includes(childOf(primary, T.protector).urn), "database created after the protector");
+      assert.ok(waitsFor(mine, db, childOf(primary, T.protector)), "database created after the protector");
+      // And after every other setting of its server: Azure SQL refuses overlapping operations on one server.
+      for (const setting of [T.audit, T.defender]) assert.ok(waitsFor(mine, db, childOf(primary, setting)), setting);
+      assert.ok(waitsFor(mine, db, byName(mine, "oltp-server-pep")), "after the server's private endpoint");
     });
 
     it("uses the CMK identity as the only, primary server identity (key and Graph lookups) and exports its principal", () => {
@@ -471,7 +474,11 @@ for (const stack of ["dev", "prod"] as const) {
           assert.deepEqual(sdb.inputs[k], db.inputs[k], k);
         }
         assert.equal(sdb.inputs.isLedgerOn, undefined, "inherited from the primary");
-        for (const server of servers) assert.ok(sdb.dependencies.includes(childOf(server, T.protector).urn));
+        for (const server of servers)
+          for (const setting of [T.protector, T.audit, T.defender])
+            assert.ok(waitsFor(mine, sdb, childOf(server, setting)), `${String(server.inputs.serverName)} ${setting}`);
+        for (const pep of ["oltp-server-pep", "oltp-secondary-pep"])
+          assert.ok(waitsFor(mine, sdb, byName(mine, pep)), pep);
       });
 
       it("gives the geo-secondary the same PITR and long-term retention as the primary", () => {

@@ -157,6 +157,8 @@ export function validateOltpArgs(args: OltpArgs): void {
 interface SecuredServer {
   readonly server: sql.Server;
   readonly protector: sql.EncryptionProtector;
+  /** The last of the server's own settings (its private endpoint): what a database on it waits for. */
+  readonly settled: pulumi.Resource;
 }
 
 export class Oltp extends pulumi.ComponentResource {
@@ -223,8 +225,10 @@ export class Oltp extends pulumi.ComponentResource {
         isLedgerOn: s.ledger,
         tags: this.tags,
       },
-      // Created after the protector is set, so the database key is wrapped by the customer-managed key from the start.
-      { parent: this, protect, dependsOn: [primary.protector] },
+      // Created after the protector is set, so the database key is wrapped by the customer-managed key from the start,
+      // and after the server's other settings (auditing, Defender, private endpoint), which Azure SQL would refuse
+      // to overlap with it ("... is already in progress").
+      { parent: this, protect, dependsOn: [primary.settled] },
     );
     const dbScope = { resourceGroupName: rg, serverName: primary.server.name, databaseName: database.name };
 
@@ -283,7 +287,7 @@ export class Oltp extends pulumi.ComponentResource {
           ...serverlessSettings(s),
           tags: this.tags,
         },
-        { parent: this, protect, dependsOn: [primary.protector, secondary.protector, primaryBackups] },
+        { parent: this, protect, dependsOn: [primary.settled, secondary.settled, primaryBackups] },
       );
       // The same PITR and LTR policies as the primary, so backups continue with the same retention after a failover.
       const secondaryBackups = this.backupRetention(
@@ -517,7 +521,7 @@ export class Oltp extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [audit] },
     );
-    privateEndpoint(
+    const { endpoint } = privateEndpoint(
       prefix,
       {
         service: "sqlServer",
@@ -530,6 +534,6 @@ export class Oltp extends pulumi.ComponentResource {
       this,
     );
     managementLock(prefix, server.id, this.lockSpec, this, server);
-    return { server, protector };
+    return { server, protector, settled: endpoint };
   }
 }
