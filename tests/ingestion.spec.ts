@@ -172,6 +172,11 @@ for (const stack of ["dev", "prod"] as const) {
         // The app reads no certificate header then, so the gateway sets none, and its settings do not wait for it.
         assert.equal(gw.inputs.rewriteRuleSets, undefined);
         assert.ok(!one("ingestion-payapi-app-settings").dependencies.includes(gw.urn));
+        // The gateway probes the app through its private endpoint: it waits for it and its DNS records.
+        for (const r of ["ingestion-payapi-app-pep", "ingestion-payapi-app-pep-dns"])
+          assert.ok(gw.dependencies.includes(one(r).urn), r);
+        // Otherwise the app's settings come first, then the publishing policies, then the endpoint.
+        assert.ok(one("ingestion-payapi-app-ftp").dependencies.includes(one("ingestion-payapi-app-settings").urn));
         assert.equal(settingsOf("payapi").MERCHANT_AUTHENTICATION, "none");
         const { verdict } = await previewOf(stack);
         assert.deepEqual(
@@ -653,7 +658,15 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
 
   it("switches the app to certificate mode only after the gateway that rewrites the headers (first deploy included)", () => {
     const settings = byName(resources, "ingestion-payapi-app-settings");
-    assert.ok(settings.dependencies.includes(byName(resources, "ingestion-agw").urn));
+    const gateway = byName(resources, "ingestion-agw");
+    assert.ok(settings.dependencies.includes(gateway.urn));
+    // The gateway itself waits for the app's private endpoint and DNS (its probe reaches the app through them), so
+    // the settings come last then: after the endpoint, not before it as usual.
+    for (const r of ["ingestion-payapi-app-pep", "ingestion-payapi-app-pep-dns"]) {
+      assert.ok(gateway.dependencies.includes(byName(resources, r).urn), `gateway after ${r}`);
+      assert.ok(settings.dependencies.includes(byName(resources, r).urn), `settings after ${r}`);
+    }
+    assert.ok(!byName(resources, "ingestion-payapi-app-ftp").dependencies.includes(settings.urn));
     assert.ok(
       !byName(resources, "ingestion-fraud-app-settings").dependencies.includes(byName(resources, "ingestion-agw").urn),
     );

@@ -108,6 +108,12 @@ export interface ApiGatewayArgs {
   readonly subnetId: pulumi.Input<string>;
   /** The payment API's host name (its private endpoint resolves it inside the VNet). */
   readonly backendHost: pulumi.Input<string>;
+  /**
+   * The payment API's private endpoint and DNS zone group: the gateway waits for them, since until they exist its
+   * backend name resolves to the app's public address, which refuses it (public network access disabled), and the
+   * probe fails (learn.microsoft.com/azure/application-gateway/configuration-infrastructure).
+   */
+  readonly backendReachable: readonly pulumi.Resource[];
   readonly diagnosticSettings: DiagnosticSettingsTarget;
   readonly tags: Tags;
 }
@@ -325,7 +331,7 @@ export function apiGateway(
       ],
       tags,
     },
-    { parent, dependsOn: [certAccess] },
+    { parent, dependsOn: [certAccess, ...args.backendReachable] },
   );
   // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
   // AGWFirewallLogs, AGWPerformanceLogs).

@@ -226,8 +226,9 @@ export class Ingestion extends pulumi.ComponentResource {
     });
 
     // With merchant authentication the app trusts the gateway's certificate headers: its settings (which switch it to
-    // client-certificate mode) wait for the gateway that sets them. The gateway needs the app's host name, so it is
-    // created below; the settings wait on a promise of it.
+    // client-certificate mode) wait for the gateway that sets them. The gateway needs the app's host name and its
+    // private endpoint, so it is created below; the settings, last of the app's resources then, wait on a promise of
+    // it.
     const mtls = merchantMutualTls(cfg) !== undefined;
     let gatewayCreated: (g: pulumi.Resource) => void = () => undefined;
     const gatewayPromise = new Promise<pulumi.Resource>((resolve) => (gatewayCreated = resolve));
@@ -333,6 +334,7 @@ export class Ingestion extends pulumi.ComponentResource {
         keyVault: args.keyVault,
         subnetId: args.subnets.appGateway,
         backendHost: this.paymentApi.defaultHostName,
+        backendReachable: [this.paymentApi.privateEndpoint.endpoint, this.paymentApi.privateEndpoint.zoneGroup],
         diagnosticSettings: args.diagnosticSettings,
         tags,
       },

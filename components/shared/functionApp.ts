@@ -40,7 +40,7 @@ import type {
   PrivateEndpointTarget,
   Tags,
 } from "./interfaces";
-import { privateEndpoint } from "./privateEndpoint";
+import { privateEndpoint, type PrivateEndpointResources } from "./privateEndpoint";
 import { Serial } from "./serial";
 import { lockFor, managementLock } from "./protection";
 import { BuiltInRoles, roleAssignment } from "./rbac";
@@ -199,7 +199,8 @@ export interface FunctionAppArgs {
   readonly dependsOn?: readonly pulumi.Resource[];
   /**
    * What the app's settings wait for, besides the site (e.g. a gateway that must rewrite headers before the app
-   * trusts them); a promise of a resource created later is allowed (Pulumi awaits `dependsOn` inputs).
+   * trusts them); a promise of a resource created later is allowed (Pulumi awaits `dependsOn` inputs). The settings
+   * then come last, after the app's private endpoint, so that such a resource may itself wait for the endpoint.
    */
   readonly settingsDependsOn?: readonly pulumi.Input<pulumi.Resource>[];
   /** Application security groups the app's own private endpoint joins (not its storage's). */
@@ -214,6 +215,8 @@ export interface FunctionAppResources {
   readonly appInsights: applicationinsights.Component;
   /** `func-…azurewebsites.net`: resolves to the private endpoint inside the VNet. */
   readonly defaultHostName: pulumi.Output<string>;
+  /** The app's private endpoint and its DNS zone group: a client in the VNet reaches the app once both exist. */
+  readonly privateEndpoint: PrivateEndpointResources;
   readonly name: pulumi.Output<string>;
   readonly id: pulumi.Output<string>;
 }
@@ -497,11 +500,16 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   // Azure/terraform-azurerm-avm-res-web-site#272 retries it), and an app settings write restarts the site.
   // App settings as their own resource (Microsoft.Web/sites/config/appsettings), as Microsoft's Flex samples do:
   // values known only after deployment (connection string, client ids) stay out of the site's own diff.
-  let previous: pulumi.Resource = new web.WebAppApplicationSettings(
-    `${name}-app-settings`,
-    { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
-    { parent, ...(args.settingsDependsOn ? { dependsOn: [...args.settingsDependsOn] } : {}) },
-  );
+  // Settings first, unless they wait for something else (`settingsDependsOn`): then they come last, after the
+  // private endpoint, which that something may itself need (a gateway probing the app through it).
+  const appSettings = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+    new web.WebAppApplicationSettings(
+      `${name}-app-settings`,
+      { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
+      { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) },
+    );
+  const settingsLast = args.settingsDependsOn !== undefined;
+  let previous: pulumi.Resource | undefined = settingsLast ? undefined : appSettings([]);
   // Basic-auth publishing off (FTP and SCM): deployments authenticate with Entra ID.
   for (const [suffix, Policy] of [
     ["ftp", web.WebAppFtpAllowed],
@@ -510,10 +518,10 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     previous = new Policy(
       `${name}-app-${suffix}`,
       { name: app.name, resourceGroupName: args.resourceGroupName, allow: false },
-      { parent, dependsOn: [previous] },
+      { parent, ...(previous ? { dependsOn: [previous] } : {}) },
     );
   }
-  privateEndpoint(
+  const endpoint = privateEndpoint(
     `${name}-app`,
     {
       service: "appService",
@@ -521,11 +529,12 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       targetName: app.name,
       target: args.privateEndpoints,
       tags,
-      dependsOn: [previous],
+      dependsOn: previous ? [previous] : [],
       applicationSecurityGroupIds: args.endpointApplicationSecurityGroupIds,
     },
     parent,
   );
+  if (settingsLast) appSettings([endpoint.endpoint, endpoint.zoneGroup, ...(args.settingsDependsOn ?? [])]);
   // No diagnostic setting on the app: "Diagnostic settings aren't currently supported" on Flex Consumption
   // (azure-functions/flex-consumption-plan.md, Considerations). The app's logs, requests and dependencies reach the
   // platform workspace through its workspace-based Application Insights component above; its host storage's
@@ -537,6 +546,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     storageAccount: account,
     appInsights,
     defaultHostName: app.defaultHostName,
+    privateEndpoint: endpoint,
     name: app.name,
     id: app.id,
   };
