@@ -208,7 +208,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(account.inputs.locations, [
           { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: true },
         ]);
-        assert.equal(account.inputs.enableAutomaticFailover, false);
+        // Service-managed failover on already, so adding a region later is a change of `locations` alone.
+        assert.equal(account.inputs.enableAutomaticFailover, true);
         assert.deepEqual(account.inputs.capabilities, []);
         assert.equal(account.inputs.enablePerRegionPerPartitionAutoscale, true, "dynamic autoscale");
       });
@@ -226,13 +227,13 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(sum, 346000);
       });
     } else {
-      it("dev: serverless, one region, no zone redundancy, no failover, no throughput options", () => {
+      it("dev: serverless, one region, no zone redundancy, no throughput options", () => {
         assert.deepEqual(account.inputs.capabilities, [{ name: "EnableServerless" }]);
         assert.equal(account.inputs.enablePerRegionPerPartitionAutoscale, undefined, "no autoscale on serverless");
         assert.deepEqual(account.inputs.locations, [
           { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false },
         ]);
-        assert.equal(account.inputs.enableAutomaticFailover, false);
+        assert.equal(account.inputs.enableAutomaticFailover, true);
         const containers = ofType(resources, CONTAINER);
         assert.equal(containers.length, 5);
         for (const c of containers) assert.equal(c.inputs.options, undefined, `${c.name} has no throughput options`);

@@ -90,7 +90,10 @@ export class NoSql extends pulumi.ComponentResource {
         // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
         // the service fails the write region over to the secondary when the primary region is lost.
         enableMultipleWriteLocations: false,
-        enableAutomaticFailover: cosmos.multiRegion,
+        // On even with one region (a no-op there): Azure refuses an update that changes the account's regions together
+        // with any other property ("If you are performing any operation involving an account region, you cannot
+        // make any other changes"), so turning `cosmos.multiRegion` on later changes `locations` alone.
+        enableAutomaticFailover: true,
         // Session (config): read-your-own-writes for the client that wrote (the scorer re-reads the features it
         // just upserted, the API its session), consistent-prefix for everyone else, at the read cost and latency
         // of eventual reads. Strong/BoundedStaleness double the RU of reads and Strong adds cross-region write

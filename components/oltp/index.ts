@@ -41,8 +41,9 @@
  *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
  *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
  *  - Vulnerability assessment is not declared here. It comes with the subscription's "Defender for Azure SQL" plan
- *    (`Microsoft.Security/pricings/SqlServers`, Standard), which is owned by the security team / Azure Policy outside
- *    this stack because it is subscription-wide and shared by dev and prod. With the plan on, Defender for Cloud
+ *    (`Microsoft.Security/pricings/SqlServers`, Standard), a subscription-wide singleton that only one owner sets:
+ *    the prod stack's subscription governance (`operations.subscriptionGovernance`, components/operations/
+ *    governance.ts), or the security team where another owner holds it. With the plan on, Defender for Cloud
  *    "automatically enables Advanced Threat Protection and vulnerability assessment with the express configuration
  *    for all Azure SQL databases in the selected subscription" (defender-for-cloud/sql-azure-vulnerability-assessment-
  *    enable), so a `sql.SqlVulnerabilityAssessmentsSetting` would find an existing, non-default sub-resource and
