@@ -508,8 +508,9 @@ export class Oltp extends pulumi.ComponentResource {
     );
 
     // Microsoft Defender for SQL: every threat detection alert on, to the on-call list and the subscription admins.
-    // Vulnerability assessment (express) comes with the subscription's Defender for Azure SQL plan, managed outside
-    // this stack (see the file header): no SqlVulnerabilityAssessmentsSetting here.
+    // Vulnerability assessment (express) comes with the subscription's Defender for Azure SQL plan, set by the prod
+    // stack's subscription governance or the security team (see the file header): no SqlVulnerabilityAssessmentsSetting
+    // here.
     const threatDetection = new sql.ServerSecurityAlertPolicy(
       `${prefix}-defender`,
       {
