@@ -13,6 +13,7 @@ import {
 } from "../components/ml";
 import { BuiltInRoles } from "../components/shared";
 import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
+import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { roleAssignmentName } from "../lib/uuid";
@@ -376,7 +377,14 @@ for (const stack of ["dev", "prod"] as const) {
         scoring.scoringUri,
         `https://${String(endpoint.inputs.endpointName)}.westeurope.inference.ml.azure.com/score`,
       );
-      assert.equal(scoring.invokerRoleDefinitionId, role.id);
+      // The role's subscription-level id (how Azure reads assignments back), known once the role has replicated.
+      assert.equal(
+        scoring.invokerRoleDefinitionId,
+        `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${String(role.inputs.roleDefinitionId)}`,
+      );
+      const settled = ofName("ml-scoring-role-propagation");
+      assert.equal(settled.inputs.createDuration, "5m");
+      assert.ok(settled.dependencies.includes(role.urn));
       assert.deepEqual(scoring.deployment, {
         instanceType: prod ? "Standard_DS2_v2" : "Standard_DS1_v2",
         instanceCount: prod ? 3 : 1,
@@ -558,6 +566,8 @@ describe("ml: granting the right to call the scoring endpoint", () => {
     assert.equal(grant.inputs.scope, outputs.endpointId);
     assert.equal(grant.inputs.principalId, outputs.scorerPrincipalId);
     assert.equal(grant.inputs.roleDefinitionId, outputs.invokerRoleDefinitionId);
+    // After the role has replicated (an assignment made right away can fail with RoleDefinitionDoesNotExist).
+    assert.ok(waitsFor(resources, grant, byName(resources, "ml-scoring-role-propagation")));
     assert.equal(grant.inputs.principalType, "ServicePrincipal");
     assert.equal(
       grant.inputs.roleAssignmentName,

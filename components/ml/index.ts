@@ -26,6 +26,8 @@ import type { AlertRouting } from "../operations/routing";
 import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
+  customRoleAssignableId,
+  deployer,
   diagnosticSetting,
   lockFor,
   privateEndpoint,
@@ -436,7 +438,15 @@ export class Ml extends pulumi.ComponentResource {
       name: endpoint.name,
       id: endpoint.id,
       scoringUri: endpoint.properties.apply((p) => p.scoringUri ?? ""),
-      invokerRoleDefinitionId: invokerRole.id,
+      // Assignments use the role once it has replicated, by its subscription-level id (customRoleAssignableId): an
+      // assignment made right away can fail with RoleDefinitionDoesNotExist, and Azure reads assignments back with
+      // that id, so the group-scoped one would diff on every refresh.
+      invokerRoleDefinitionId: customRoleAssignableId(
+        `${name}-scoring-role`,
+        invokerRole,
+        deployer().subscriptionId,
+        this,
+      ),
       deployment: { instanceType: args.ml.endpoint.instanceType, instanceCount: args.ml.endpoint.instanceCount },
     };
     for (const p of args.scoringPrincipals ?? []) this.grantScoring(p);
