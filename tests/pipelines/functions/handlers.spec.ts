@@ -56,6 +56,26 @@ describe("functions: fraud scoring trigger", () => {
     ]);
   });
 
+  it("a feature read that keeps failing sends its payments to review instead of failing the batch (never dropped)", async () => {
+    const fetchFn = async (url: string) => {
+      if (url.startsWith("http://localhost/msi"))
+        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      // The card's item cannot be read; the merchant's is simply absent.
+      if (url.includes("/docs/paymentMethod")) return new Response("", { status: 503 });
+      if (url.includes("/docs/")) return new Response("", { status: 404 });
+      return new Response(JSON.stringify([0.1]));
+    };
+    const { context, outputs, warnings, logs } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 6 }))], context, { env, fetch: fetchFn, now: () => new Date() });
+    assert.match(warnings[0], /features of paymentMethod:7 unavailable, its payments go to review: .*503/);
+    // Scored all the same (the SQL trigger would drop the row after five failed runs), but never approved blind.
+    assert.deepEqual(logs, ["payment.scored decision=review model=azureml"]);
+    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
+    assert.equal(event.payload.decision, "review");
+    // The card's item is not rewritten from an empty state (that would erase its history).
+    assert.deepEqual(outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%"), []);
+  });
+
   it("falls back to the rules model when the endpoint fails, and says so", async () => {
     const fetchFn = async (url: string) => {
       if (url.startsWith("http://localhost/msi"))

@@ -9,6 +9,7 @@ import {
   scorePayments,
   THRESHOLDS,
   webhookEvent,
+  withMissingFeatures,
 } from "../../../pipelines/functions/src/lib/scoring";
 
 const quiet: FeatureVector = featureVector(payment(), undefined, undefined, new Date());
@@ -60,6 +61,22 @@ describe("functions: scoring", () => {
     assert.equal(fallback[0].model, "rules");
     assert.deepEqual(reasons, ["The operation was aborted due to timeout"]);
     assert.equal((await scorePayments([normal], undefined))[0].model, "rules");
+  });
+
+  it("a payment scored without some features goes to review at least, saying which were missing", () => {
+    const approve = { score: 0.1, decision: "approve" as const, model: "azureml" as const, reasons: [] };
+    assert.deepEqual(withMissingFeatures(approve, []), approve);
+    assert.deepEqual(withMissingFeatures(approve, ["paymentMethod"]), {
+      ...approve,
+      decision: "review",
+      reasons: ["features unavailable (paymentMethod): sent to review"],
+    });
+    const decline = { score: 0.9, decision: "decline" as const, model: "rules" as const, reasons: ["card velocity"] };
+    assert.equal(withMissingFeatures(decline, ["merchant"]).decision, "decline");
+    assert.deepEqual(withMissingFeatures(decline, ["merchant"]).reasons, [
+      "card velocity",
+      "features unavailable (merchant): sent to review",
+    ]);
   });
 
   it("queues one webhook event per payment, idempotent on re-delivery", () => {

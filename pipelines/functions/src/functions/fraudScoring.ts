@@ -15,7 +15,7 @@ import { app, output, type InvocationContext, type SqlChange } from "@azure/func
 import { callScoringEndpoint, ManagedIdentityTokens, readItem, type Fetch } from "../lib/azure";
 import { entitiesOf, featureVector, updateFeatures, type FeatureItem } from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
-import { scorePayments, webhookEvent } from "../lib/scoring";
+import { scorePayments, webhookEvent, withMissingFeatures } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
 
 const cosmos = (container: string) =>
@@ -55,11 +55,24 @@ export async function scorePayment(
     container,
   });
   const featuresTarget = target(env.COSMOS_CONTAINER_FRAUD_FEATURES ?? "");
-  // The state of every entity before this batch (one point read each, in parallel).
+  // The state of every entity before this batch (one point read each, in parallel). A read that still fails after
+  // its retries does not fail the batch: the SQL trigger ignores a row for good after five failed executions
+  // ("that row is completely ignored for all future changes", functions-bindings-azure-sql-trigger), which would
+  // leave the payment unscored and its merchant never told. Its payments go to review instead, and its item is not
+  // written (a write from an empty state would erase the entity's history).
   const keys = [...new Map(payments.flatMap(entitiesOf).map((e) => [e.key, e])).values()];
+  const unavailable = new Set<string>();
   const state = new Map<string, FeatureItem | undefined>(
     await Promise.all(
-      keys.map(async (e) => [e.key, await readItem<FeatureItem>(fetch, tokens, featuresTarget, e.key, e.key)] as const),
+      keys.map(async (e) => {
+        try {
+          return [e.key, await readItem<FeatureItem>(fetch, tokens, featuresTarget, e.key, e.key)] as const;
+        } catch (err) {
+          unavailable.add(e.key);
+          context.warn(`features of ${e.key} unavailable, its payments go to review: ${(err as Error).message}`);
+          return [e.key, undefined] as const;
+        }
+      }),
     ),
   );
   const now = deps.now();
@@ -69,10 +82,19 @@ export async function scorePayment(
   });
   const scoringUri = env.FRAUD_SCORING_URI;
   const timeoutMs = Number(env.FRAUD_SCORING_TIMEOUT_MS ?? "80");
-  const results = await scorePayments(
-    vectors,
-    scoringUri ? (body) => callScoringEndpoint(fetch, tokens, scoringUri, body, timeoutMs) : undefined,
-    (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
+  const results = (
+    await scorePayments(
+      vectors,
+      scoringUri ? (body) => callScoringEndpoint(fetch, tokens, scoringUri, body, timeoutMs) : undefined,
+      (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
+    )
+  ).map((r, i) =>
+    withMissingFeatures(
+      r,
+      entitiesOf(payments[i])
+        .filter((e) => unavailable.has(e.key))
+        .map((e) => e.type),
+    ),
   );
   // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).
   for (const r of results) context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
@@ -83,7 +105,7 @@ export async function scorePayment(
   // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts).
   context.extraOutputs.set(
     featuresOut,
-    keys.filter((e) => e.type !== "merchant").map((e) => state.get(e.key)),
+    keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key)).map((e) => state.get(e.key)),
   );
   context.extraOutputs.set(
     webhooksOut,

@@ -99,6 +99,19 @@ export async function scorePayments(
   });
 }
 
+/**
+ * A payment scored without some of its features (their read failed): never approved on a partial picture, it goes to
+ * manual review at least (a decline stays a decline), and the reason says which features were missing.
+ */
+export function withMissingFeatures(result: ScoreResult, missing: readonly string[]): ScoreResult {
+  if (missing.length === 0) return result;
+  return {
+    ...result,
+    decision: result.decision === "decline" ? "decline" : "review",
+    reasons: [...result.reasons, `features unavailable (${missing.join(", ")}): sent to review`],
+  };
+}
+
 /** A webhook_events item (partition key [/merchantId, /id]): the merchant is told the payment's fraud outcome. */
 export interface WebhookEventItem {
   readonly id: string;
