@@ -8,10 +8,11 @@
 SET NOCOUNT ON;
 SET XACT_ABORT ON;
 
--- The Azure SQL trigger reads change tracking (not CDC). Two days of changes cover a scorer outage of a weekend;
--- change tracking is allowed on ledger tables (not on their history tables).
+-- The Azure SQL trigger reads change tracking (not CDC); change tracking is allowed on ledger tables (not on their
+-- history tables). The retention is the database's, shared with the ETL's extraction: the same 7 days as
+-- pipelines/sql/02_oltp_change_extraction.sql, whichever script runs first (a shorter one would cut the ETL's window).
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = DB_ID())
-    ALTER DATABASE CURRENT SET CHANGE_TRACKING = ON (CHANGE_RETENTION = 2 DAYS, AUTO_CLEANUP = ON);
+    ALTER DATABASE CURRENT SET CHANGE_TRACKING = ON (CHANGE_RETENTION = 7 DAYS, AUTO_CLEANUP = ON);
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Payment'))
     ALTER TABLE dbo.Payment ENABLE CHANGE_TRACKING;
 
