@@ -338,6 +338,10 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
         if (applicable) evaluated[policy.name] += 1;
       }
     } else {
+      // As the analyzer server does (@pulumi/policy server.js analyzeStack): a policy typed to a resource class the
+      // stack does not hold is skipped before any resource is deserialized for it.
+      const fastType = pulumiTypeOf(policy.validateStack);
+      if (fastType && !resources.some((r) => r.type === fastType)) continue;
       const byUrn = new Map<string, PolicyResource>();
       const policyResources: PolicyResource[] = resources.map((r) => {
         const props = unknownCheckingProxy(cloneJson(r.outputs));
@@ -364,8 +368,6 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           pr.propertyDependencies[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
         }
       });
-      const fastType = pulumiTypeOf(policy.validateStack);
-      if (fastType && !resources.some((r) => r.type === fastType)) continue;
       try {
         await policy.validateStack(
           {
