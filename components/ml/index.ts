@@ -19,7 +19,6 @@ import * as ml from "@pulumi/azure-native/machinelearningservices";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
 import type { MlConfig } from "../../lib/config";
 import type { LinkToMonitorScope } from "../shared/functionApp";
 import type { AlertRouting } from "../operations/routing";
@@ -31,7 +30,7 @@ import {
   diagnosticSetting,
   lockFor,
   privateEndpoint,
-  RBAC_PROPAGATION_DELAY,
+  grantsPropagation,
   roleAssignment,
   roleAssignments,
   type DataServiceArgs,
@@ -234,14 +233,7 @@ export class Ml extends pulumi.ComponentResource {
         this,
       ),
     );
-    const propagation = new time.Sleep(
-      `${name}-grant-propagation`,
-      {
-        createDuration: RBAC_PROPAGATION_DELAY,
-        triggers: { grants: pulumi.all(assignments.map((a) => a.id)).apply((ids) => ids.join(",")) },
-      },
-      { parent: this },
-    );
+    const propagation = grantsPropagation(`${name}-grant-propagation`, assignments, this);
 
     const workspace = new ml.Workspace(
       `${name}-workspace`,

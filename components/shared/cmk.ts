@@ -57,6 +57,22 @@ export function grantPropagation(
   return new time.Sleep(name, { createDuration: RBAC_PROPAGATION_DELAY, triggers: { grant: grant.id } }, { parent });
 }
 
+/** `grantPropagation` for several grants at once: one wait after all of them (created again if any is replaced). */
+export function grantsPropagation(
+  name: string,
+  grants: readonly (pulumi.Resource & { id: pulumi.Output<string> })[],
+  parent: pulumi.Resource,
+): time.Sleep {
+  return new time.Sleep(
+    name,
+    {
+      createDuration: RBAC_PROPAGATION_DELAY,
+      triggers: { grants: pulumi.all(grants.map((g) => g.id)).apply((ids) => ids.join(",")) },
+    },
+    { parent },
+  );
+}
+
 /** Rotation policy: rotate at `rotationDays`, notify 30 days before expiry, new versions expire after `expiryDays`. */
 export function rotationPolicy(policy: KeyPolicy) {
   return {

@@ -30,7 +30,6 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import * as pulumi from "@pulumi/pulumi";
-import * as time from "@pulumiverse/time";
 import type { StreamingConfig } from "../../lib/config";
 import { armResourceId } from "../../lib/naming";
 import { roleAssignmentName } from "../../lib/uuid";
@@ -43,7 +42,7 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
-  RBAC_PROPAGATION_DELAY,
+  grantsPropagation,
   roleAssignment,
   roleDefinitionId,
   type CustomerManagedKey,
@@ -171,8 +170,6 @@ export interface StreamAnalyticsArgs {
   readonly query: string;
   readonly protect: boolean;
   readonly tags: Tags;
-  /** What Azure holds already (tests); Azure itself by default (`azureJobLookup`). */
-  readonly existingJob?: ExistingJobLookup;
 }
 
 export interface StreamAnalyticsResources {
@@ -395,7 +392,7 @@ export function streamAnalytics(
   });
   // Whether the job and its grants are in Azure already: only then does the PUT carry the Event Hubs input and output.
   const endpointsConnected = endpointsReady(
-    args.existingJob ?? azureJobLookup(args.resourceGroupAzureName, jobName, parent),
+    azureJobLookup(args.resourceGroupAzureName, jobName, parent),
     grants.map((g) => ({ scope: g.scope, role: roleDefinitionId(g.role) })),
   );
   const { inputs, outputs, ...definition } = jobDefinition(
@@ -446,14 +443,7 @@ export function streamAnalytics(
       parent,
     ),
   );
-  new time.Sleep(
-    `${name}-job-grants-propagation`,
-    {
-      createDuration: RBAC_PROPAGATION_DELAY,
-      triggers: { grants: pulumi.all(assignments.map((a) => a.id)).apply((ids) => ids.join(",")) },
-    },
-    { parent },
-  );
+  grantsPropagation(`${name}-job-grants-propagation`, assignments, parent);
 
   return { job, jobName, jobPrincipalId, jobStorage, endpointsConnected };
 }
