@@ -404,8 +404,9 @@ export function operationsPipelines(
 ): AdfResource[] {
   return [
     ...schemaDeployPipelines(generateSqlFiles(model)),
-    poolActionPipeline("pause"),
-    poolActionPipeline("resume"),
+    // Only where the pool pauses (dev): the factory's identity holds the pool-operator role there alone, so in a stack
+    // without a schedule (prod, reserved around the clock) these pipelines could only fail with 403.
+    ...(options.poolPauseSchedule ? [poolActionPipeline("pause"), poolActionPipeline("resume")] : []),
     ...offHoursPipelines(options),
   ];
 }
