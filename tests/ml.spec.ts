@@ -253,6 +253,20 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
+    it("creates the cluster and the endpoint once the workspace identity's Contributor role on it has propagated", () => {
+      const wsPrincipal = ofName("ml-id-workspace").outputs.principalId;
+      const workspace = ofName("ml-workspace");
+      const [contributor] = assignmentsOn(workspace.id).filter(
+        (a) => a.inputs.principalId === wsPrincipal && roleOf(a) === BuiltInRoles.Contributor,
+      );
+      assert.ok(contributor, "Contributor on the workspace");
+      const settled = ofName("ml-workspace-contributor-propagation");
+      assert.ok(settled.dependencies.includes(contributor.urn));
+      for (const child of ["ml-cluster", "ml-endpoint"]) {
+        assert.ok(ofName(child).dependencies.includes(settled.urn), `${child} after the role has propagated`);
+      }
+    });
+
     it("the Azure Cosmos DB service may wrap/unwrap with cmk-ml only (workspace metadata in the managed group)", () => {
       const grant = ofName("ml-cmk-ra-cosmos-db-service");
       const key = byName(resources, "platform-cmk-ml-key");

@@ -30,6 +30,7 @@ import {
   diagnosticSetting,
   lockFor,
   privateEndpoint,
+  grantPropagation,
   grantsPropagation,
   roleAssignment,
   roleAssignments,
@@ -308,7 +309,7 @@ export class Ml extends pulumi.ComponentResource {
     // cluster or endpoint would be refused, and Microsoft asks for locks to be lifted before deleting Azure ML
     // resources (how-to-managed-network.md, Limitations). The workspace keeps `protect`; what it stores (models,
     // snapshots, secrets) lives in its storage account and key vault, which keep their locks (dependencies.ts).
-    roleAssignment(
+    const workspaceContributor = roleAssignment(
       `${name}-workspace`,
       workspace.id,
       {
@@ -318,6 +319,15 @@ export class Ml extends pulumi.ComponentResource {
         roleDefinitionId: BuiltInRoles.Contributor,
         description: "Azure ML manages its own workspace (Microsoft's table for a user-assigned workspace identity).",
       },
+      this,
+    );
+    // The cluster and the endpoint are created by the service with the workspace identity: they wait until its
+    // Contributor role on the workspace (scoped to it, so granted only once it exists) has propagated. No page says
+    // creation checks it; a first deploy failing on an unpropagated role costs more than the wait, which runs while
+    // the other tiers deploy.
+    const workspaceRoleSettled = grantPropagation(
+      `${name}-workspace-contributor-propagation`,
+      workspaceContributor,
       this,
     );
     if (args.dataScientistsGroupId) {
@@ -381,7 +391,7 @@ export class Ml extends pulumi.ComponentResource {
         properties: trainingCluster(args.ml.compute),
         tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: [workspaceRoleSettled] },
     );
 
     const endpoint = new ml.OnlineEndpoint(
@@ -399,7 +409,11 @@ export class Ml extends pulumi.ComponentResource {
         tags,
       },
       // Deployments and their traffic split are released by the ML pipeline (az ml online-deployment), not here.
-      { parent: this, ignoreChanges: ["properties.traffic", "properties.mirrorTraffic"] },
+      {
+        parent: this,
+        dependsOn: [workspaceRoleSettled],
+        ignoreChanges: ["properties.traffic", "properties.mirrorTraffic"],
+      },
     );
     diagnosticSetting(`${name}-endpoint`, endpoint.id, args.diagnosticSettings, this);
 
