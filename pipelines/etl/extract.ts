@@ -22,6 +22,7 @@ import {
 } from "./adf";
 import { q, qualified } from "../generators/tsql";
 import type { ExtractedTable } from "./groups";
+import type { SqlType } from "../model/types";
 import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES, rawFile, rawFolder } from "./names";
 
 /** The run date, validated (formatDateTime fails on anything that is not a date): safe inside SQL text. */
@@ -142,9 +143,27 @@ function copyChanges(x: ExtractedTable): Activity {
   ) as Activity & { inputs?: unknown };
 }
 
+/**
+ * Column types Data Factory's dynamic range partitioning of an Azure SQL source accepts: "the source column in integer
+ * or date/datetime type (int, smallint, bigint, date, smalldatetime, datetime, datetime2, or datetimeoffset)"
+ * (learn.microsoft.com/azure/data-factory/connector-azure-sql-database, partitionColumnName). Any other type fails the
+ * copy at run time.
+ */
+const RANGE_PARTITION_KINDS: ReadonlySet<SqlType["kind"]> = new Set(["int", "smallint", "bigint", "date", "datetime2"]);
+
+/**
+ * The column a full reload reads in ranges: the primary key's first column when Data Factory can partition on its
+ * type, else none (a single read: tables keyed by a code, such as Currency's CHAR(3), are small reference tables).
+ */
+export function fullReloadPartitionColumn(table: ExtractedTable["table"]): string | undefined {
+  const key = table.primaryKey.columns[0];
+  const type = table.columns.find((c) => c.name === key)?.type;
+  return type && RANGE_PARTITION_KINDS.has(type.kind) ? key : undefined;
+}
+
 /** Copy of the whole table (first run, or a window older than the retention): range-partitioned parallel reads. */
 function copyFull(x: ExtractedTable): Activity {
-  const key = x.table.primaryKey.columns[0];
+  const key = fullReloadPartitionColumn(x.table);
   const nulls = [x.positionColumn, x.operationColumn].map((c) => {
     const type = x.staging.columns.find((s) => s.name === c)?.type;
     return `CAST(NULL AS ${type?.kind === "binary" ? "BINARY(10)" : type?.kind === "char" ? "CHAR(1)" : type?.kind === "int" ? "INT" : "BIGINT"}) AS ${q(c)}`;
@@ -155,19 +174,27 @@ function copyFull(x: ExtractedTable): Activity {
     {
       source: {
         type: "AzureSqlSource",
-        sqlReaderQuery: `SELECT ${[...nulls, ...x.dataColumns.map((c) => `t.${q(c.name)}`)].join(", ")} FROM ${qualified(x.table.schema, x.table.name)} AS t WHERE ?AdfDynamicRangePartitionCondition`,
+        sqlReaderQuery:
+          `SELECT ${[...nulls, ...x.dataColumns.map((c) => `t.${q(c.name)}`)].join(", ")} FROM ${qualified(x.table.schema, x.table.name)} AS t` +
+          (key ? " WHERE ?AdfDynamicRangePartitionCondition" : ""),
         queryTimeout: "02:00:00",
         isolationLevel: "Snapshot",
-        partitionOption: "DynamicRange",
-        partitionSettings: { partitionColumnName: key },
+        ...(key
+          ? { partitionOption: "DynamicRange", partitionSettings: { partitionColumnName: key } }
+          : { partitionOption: "None" }),
       },
       sink: parquetSink,
       enableStaging: false,
-      parallelCopies: COPY_SETTINGS.fullReloadParallelCopies,
+      ...(key ? { parallelCopies: COPY_SETTINGS.fullReloadParallelCopies } : {}),
       dataIntegrationUnits: COPY_SETTINGS.dataIntegrationUnits,
       translator: translator(x),
     },
-    { policy: POLICIES.copy, description: `All of ${x.query.source} (full reload), read in ${key} ranges in parallel` },
+    {
+      policy: POLICIES.copy,
+      description: key
+        ? `All of ${x.query.source} (full reload), read in ${key} ranges in parallel`
+        : `All of ${x.query.source} (full reload), in one read (its key's type cannot be range-partitioned)`,
+    },
   );
 }
 
