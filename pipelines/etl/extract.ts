@@ -219,7 +219,7 @@ export function copyIntoStatement(x: ExtractedTable): string {
 
 export function extractPipeline(x: ExtractedTable): AdfResource {
   const t = x.table.name;
-  const backoff = `@if(greaterOrEquals(int(variables('attempt')), ${EXTRACT_ATTEMPTS}), 0, if(equals(variables('attempt'), '1'), ${BACKOFF_SECONDS[0]}, if(equals(variables('attempt'), '2'), ${BACKOFF_SECONDS[1]}, ${BACKOFF_SECONDS[2]})))`;
+  const backoff = `@if(greaterOrEquals(int(variables('attempt')), ${EXTRACT_ATTEMPTS}), 1, if(equals(variables('attempt'), '1'), ${BACKOFF_SECONDS[0]}, if(equals(variables('attempt'), '2'), ${BACKOFF_SECONDS[1]}, ${BACKOFF_SECONDS[2]})))`;
   const loop: Activity[] = [
     ifCondition(
       "FullOrChanges",

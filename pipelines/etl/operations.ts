@@ -152,7 +152,14 @@ function poolActionPipeline(action: "pause" | "resume"): AdfResource {
     ifCondition(
       "NeedsAction",
       `@equals(activity('Status').output.properties.status, '${from}')`,
-      [web(action === "pause" ? "Pause" : "Resume", "POST", poolUrl(`/${action}`), ADF_CREDENTIAL, { body: "{}" })],
+      [
+        web(action === "pause" ? "Pause" : "Resume", "POST", poolUrl(`/${action}`), ADF_CREDENTIAL, {
+          body: "{}",
+          // A 202 completes it: the loop below watches the pool's status. Following the 202's Location would need
+          // rights beyond the pool-operator role and could outlast the activity's 10-minute timeout (then retried).
+          turnOffAsync: true,
+        }),
+      ],
       [],
       { dependsOn: dependsOn("Status") },
     ),

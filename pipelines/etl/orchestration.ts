@@ -4,6 +4,7 @@
 import type { AdfDefinitions, AdfGenerationOptions, AdfResource } from "./contract";
 import {
   type Activity,
+  type DependencyCondition,
   dependsOn,
   executePipeline,
   fail,
@@ -138,6 +139,20 @@ function nightlyPipeline(xs: ExtractedTable[]): AdfResource {
   });
 }
 
+/** Dev: puts the pool back to sleep after `after` when the run found it asleep (ResumePool's return value). */
+function pauseIfItWasPaused(path: string, after: [string, DependencyCondition]): Activity {
+  return ifCondition(
+    `PauseIfItWasPaused${path}`,
+    "@bool(activity('ResumePool').output.pipelineReturnValue.wasPaused)",
+    [executePipeline(`PausePool${path}`, PIPELINES.poolPause, {})],
+    [],
+    {
+      dependsOn: dependsOn(after),
+      description: "Outside working hours the pool goes back to sleep once the run's last pool query is over.",
+    },
+  );
+}
+
 /** The master: validates runDate, runs, and on failure records the reason and fails with it. */
 function masterPipeline(options: AdfGenerationOptions): AdfResource {
   const pool = options.poolPauseSchedule !== undefined;
@@ -165,18 +180,15 @@ function masterPipeline(options: AdfGenerationOptions): AdfResource {
         ]
       : []),
     executePipeline("Run", PIPELINES.nightly, params, { dependsOn: dependsOn(pool ? "ResumePool" : "RunDate") }),
+    // Outside working hours the pool goes back to sleep once the run is over, success or not, but only after the
+    // last query of the path taken: a pause while `Result` or `RecordFailure` reads or writes the pool would cancel
+    // it. Each path ends in its own pause (activities that depend on several others wait for all of them, and the
+    // path not taken is skipped).
     ...(pool
       ? [
-          ifCondition(
-            "PauseIfItWasPaused",
-            "@bool(activity('ResumePool').output.pipelineReturnValue.wasPaused)",
-            [executePipeline("PausePool", PIPELINES.poolPause, {})],
-            [],
-            {
-              dependsOn: dependsOn(["Run", "Completed"]),
-              description: "Outside working hours the pool goes back to sleep once the run is over, success or not.",
-            },
-          ),
+          pauseIfItWasPaused("AfterSuccess", ["Result", "Completed"]),
+          pauseIfItWasPaused("AfterFailure", ["FailureResult", "Completed"]),
+          pauseIfItWasPaused("AfterUnrecordedFailure", ["RecordFailure", "Failed"]),
         ]
       : []),
     lookupProcedure("Result", "warehouse", POOL_PROCEDURES.runResult, sqlParams, { dependsOn: dependsOn("Run") }),

@@ -367,6 +367,11 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.equal(loop.type, "Until");
     assert.equal(activity(p, "BackOff").type, "Wait");
     assert.match(JSON.stringify(activity(p, "BackOff").typeProperties), /30.*120.*480/);
+    // After the last attempt the wait is a token second, never 0 (the Wait activity's schema asks for a duration).
+    assert.match(
+      String(((activity(p, "BackOff").typeProperties as Json).waitTimeInSeconds as Json).value),
+      /^@if\(greaterOrEquals\(int\(variables\('attempt'\)\), \d+\), 1, /,
+    );
     // The loop's own outcome does not decide: a failed attempt followed by a good one continues, `done` decides.
     assert.deepEqual(activity(p, "Extracted").dependsOn, [
       { activity: "ExtractWithBackoff", dependencyConditions: ["Completed"] },
@@ -398,14 +403,28 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     assert.deepEqual(activity(master, "Run").dependsOn, [
       { activity: "ResumePool", dependencyConditions: ["Succeeded"] },
     ]);
-    // …and puts it back to sleep when it was asleep, whatever the outcome.
-    assert.deepEqual(activity(master, "PauseIfItWasPaused").dependsOn, [
-      { activity: "Run", dependencyConditions: ["Completed"] },
-    ]);
-    assert.equal(
-      ((activity(master, "PausePool").typeProperties as Json).pipeline as Json).referenceName,
-      PIPELINES.poolPause,
+    // …and puts it back to sleep when it was asleep, whatever the outcome, after the last pool query of the path
+    // taken (a pause while the run's result is read or its failure recorded would cancel that query).
+    const pauses = activities(master).filter(
+      (a) => a.type === "IfCondition" && /^PauseIfItWasPaused/.test(a.name as string),
     );
+    assert.deepEqual(
+      pauses.map((a) => a.dependsOn),
+      [
+        [{ activity: "Result", dependencyConditions: ["Completed"] }],
+        [{ activity: "FailureResult", dependencyConditions: ["Completed"] }],
+        [{ activity: "RecordFailure", dependencyConditions: ["Failed"] }],
+      ],
+    );
+    // Every activity that queries the pool after the run is one of those three (or runs before one of them).
+    const poolQueries = activities(master)
+      .filter((a) => ["Lookup", "SqlServerStoredProcedure"].includes(a.type as string))
+      .map((a) => a.name);
+    assert.deepEqual(poolQueries.sort(), ["FailureResult", "RecordFailure", "Result"]);
+    for (const p of pauses) {
+      const inner = ((p.typeProperties as Json).ifTrueActivities as Json[])[0];
+      assert.equal(((inner.typeProperties as Json).pipeline as Json).referenceName, PIPELINES.poolPause);
+    }
     assert.ok(!activities(pipelineOf(defs, MASTER_PIPELINE)).some((a) => /Pool/.test(a.name as string)), "not in prod");
     // Without a schedule (prod) nothing may pause the reserved pool: the factory's identity has no pool-operator role
     // there, so the pause and resume pipelines would only fail with 403. They exist where the pool pauses.
@@ -424,6 +443,14 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     );
     for (const a of web)
       assert.equal(((a.typeProperties as Json).authentication as Json).type, "UserAssignedManagedIdentity");
+    // The POST's 202 completes it (the status loop watches the pool): its Location is not the pool-operator role's.
+    for (const p of [PIPELINES.poolPause, PIPELINES.poolResume]) {
+      const posts = activities(pipelineOf(dev, p)).filter(
+        (a) => a.type === "WebActivity" && (a.typeProperties as Json).method === "POST",
+      );
+      assert.equal(posts.length, 1, p);
+      assert.equal((posts[0].typeProperties as Json).turnOffAsync, true, p);
+    }
     assert.throws(
       () =>
         generateAdfDefinitions(dataModel, {
