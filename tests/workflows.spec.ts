@@ -165,6 +165,37 @@ describe("GitHub workflows", () => {
     assert.ok(pulumiSteps(deploy).every((s) => s.with?.command === "up"));
   });
 
+  it("main: one deploy per stack at a time, per job, so a run waiting for prod's approval never holds dev back", () => {
+    assert.equal((deploy as Workflow & { concurrency?: unknown }).concurrency, undefined, "no run-wide group");
+    const groups = Object.fromEntries(
+      Object.entries(deploy.jobs).map(([name, j]) => [
+        name,
+        (j as Job & { concurrency?: { group?: string; "cancel-in-progress"?: boolean } }).concurrency,
+      ]),
+    );
+    assert.deepEqual(groups, {
+      "up-dev": { group: "pulumi-dev", "cancel-in-progress": false },
+      "functions-dev": { group: "pulumi-dev", "cancel-in-progress": false },
+      "up-prod": { group: "pulumi-prod", "cancel-in-progress": false },
+      "functions-prod": { group: "pulumi-prod", "cancel-in-progress": false },
+    });
+  });
+
+  it("nightly drift check: skipped while a deploy runs, every step after the check gated on it", () => {
+    const job = drift.jobs.drift as Job & { concurrency?: unknown };
+    assert.equal(job.concurrency, undefined, "no group shared with the deploy jobs (a queued check would cancel it)");
+    assert.equal(job.permissions?.actions, "read");
+    const i = job.steps.findIndex((s) => s.id === "busy");
+    assert.ok(i >= 0);
+    assert.match(job.steps[i].run ?? "", /gh run list .*--workflow deploy\.yml --status in_progress/);
+    assert.match(job.steps[i].run ?? "", /--status queued/);
+    assert.match(job.steps[i].run ?? "", /deploying=true" >> "\$GITHUB_OUTPUT"/);
+    for (const s of job.steps.slice(i + 1)) {
+      assert.match(s.if ?? "", /steps\.busy\.outputs\.deploying != 'true'/, s.uses ?? s.run ?? "");
+      if (/always\(\)/.test(s.if ?? "")) assert.match(s.if ?? "", /steps\.busy\.outcome == 'success'/);
+    }
+  });
+
   it("main: every up refreshes first, so ignored properties (rotated SQL keys, ML traffic) are never sent stale", () => {
     const ups = pulumiSteps(deploy).filter((s) => s.with?.command === "up");
     assert.equal(ups.length, 4);
@@ -298,13 +329,19 @@ describe("GitHub workflows", () => {
   });
 
   it("previews and drift checks read each stack in its own subscription (dev and prod are separate)", () => {
+    // No fallback: an unset prod variable leaves the subscription empty (never dev's), and the job's first step fails
+    // naming the variable.
     const expression =
-      "${{ matrix.stack == 'prod' && vars.AZURE_PROD_SUBSCRIPTION_ID || vars.AZURE_DEV_SUBSCRIPTION_ID }}";
+      "${{ matrix.stack == 'prod' && vars.AZURE_PROD_SUBSCRIPTION_ID || matrix.stack == 'dev' && vars.AZURE_DEV_SUBSCRIPTION_ID || '' }}";
     for (const [name, job] of [
       ["pull-request.yml pulumi-preview", pr.jobs["pulumi-preview"]],
       ["drift.yml drift", drift.jobs.drift],
     ] as const) {
       assert.equal(job.env?.ARM_SUBSCRIPTION_ID, expression, name);
+      assert.match(
+        job.steps[0].run ?? "",
+        /if \[ -z "\$ARM_SUBSCRIPTION_ID" \]; then[\s\S]*SUBSCRIPTION_ID is not set[\s\S]*exit 1/,
+      );
       for (const s of job.steps.filter((s) => s.uses === "azure/login@v3"))
         assert.equal(s.with?.["subscription-id"], "${{ env.ARM_SUBSCRIPTION_ID }}", name);
     }
@@ -391,7 +428,7 @@ describe("GitHub workflows", () => {
     const login = steps.findIndex((s) => s.uses === "azure/login@v3");
     assert.ok(login >= 0 && login < check, "logged in before the check");
     assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
-    assert.equal(steps[check].if, "always()", "reported even when the preview found drift");
+    assert.match(steps[check].if ?? "", /^\$\{\{ always\(\) && /, "reported even when the preview found drift");
     const pkg = JSON.parse(fs.readFileSync(path.resolve(DIR, "../../package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
