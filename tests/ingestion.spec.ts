@@ -101,6 +101,8 @@ describe("ingestion: pure helpers", () => {
     assert.match(cs, /Authentication=Active Directory Managed Identity;User Id=client-1/);
     assert.match(cs, /Encrypt=True;TrustServerCertificate=False/);
     assert.doesNotMatch(cs, /Password|Pwd/i);
+    // Room for the token fetch and the login through the private endpoint at a cold start (SqlClient's default).
+    assert.match(cs, /;Connection Timeout=15(;|$)/);
   });
 
   it("reads the certificate through a versionless secret id and the autoscale bounds from config", () => {

@@ -48,7 +48,9 @@ export function sqlConnectionString(serverFqdn: string, database: string, client
     `User Id=${clientId}`,
     "Encrypt=True",
     "TrustServerCertificate=False",
-    "Connection Timeout=5",
+    // SqlClient's default: a login first fetches the identity's token, then crosses the private endpoint; 5 s could
+    // fail cold starts. Under the host's 30-second function timeout.
+    "Connection Timeout=15",
   ].join(";");
 }
 
