@@ -1286,6 +1286,10 @@ describe("cost: capacity model", () => {
     const { capacity: rows } = costOfStack(run.resources, { stack: "prod", root: ROOT });
     assert.ok(rows.length >= 6, "Cosmos containers and SQL rows");
     for (const r of rows) assert.ok(r.headroom >= 1, `${r.resource} ${r.metric}: ${r.capacity} < ${r.load} ${r.unit}`);
+    // Every Flex app can reach its maximum: together the maxima fit the default regional quota (no support request
+    // needed for the scale-out the capacity rows count on).
+    const quota = rows.find((r) => r.resource.startsWith("Flex Consumption regional quota"));
+    assert.match(quota?.basis ?? "", /maxima add up to [\d,]+ MB, within the default quota/);
   });
   it("a higher target load leaves prod tiers short, and the check says which", async () => {
     const { run } = await previewOf("prod");
