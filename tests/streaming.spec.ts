@@ -55,6 +55,17 @@ describe("streaming: pure helpers", () => {
     assert.deepEqual(p.identity, { type: "SystemAssigned" });
     assert.equal(p.cluster, undefined);
     assert.doesNotMatch(JSON.stringify(p), /password|sharedAccessPolicyKey|accountKey/i);
+    // Events of one minute that reach the job up to 30 s apart across the hub's partitions (round-robin sends from
+    // several relay instances, retried batches) still count in their own minute; the wait stays far inside the
+    // 5-minute freshness SLA with the window and the late-arrival allowance.
+    const timing = p as unknown as {
+      eventsOutOfOrderPolicy: string;
+      eventsOutOfOrderMaxDelayInSeconds: number;
+      eventsLateArrivalMaxDelayInSeconds: number;
+    };
+    assert.equal(timing.eventsOutOfOrderPolicy, "Adjust");
+    assert.equal(timing.eventsOutOfOrderMaxDelayInSeconds, 30);
+    assert.ok(timing.eventsOutOfOrderMaxDelayInSeconds + timing.eventsLateArrivalMaxDelayInSeconds + 60 <= 300 / 2);
   });
 
   it("endpoints: the job gets its Event Hubs input and output only once it exists with every grant in place", async () => {

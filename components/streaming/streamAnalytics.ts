@@ -86,6 +86,15 @@ export type JobDefinition = Omit<
 >;
 
 /**
+ * How far out of order the job waits for events before it closes a minute. The relay sends each batch round-robin to
+ * 32 partitions from several instances, and a lagging lease or a retried batch mixes older calls into every
+ * partition; with 5 s they were re-timed into a later minute ("Events that arrive later will either be dropped or
+ * adjusted to the maximum out-of-order policy value", learn.microsoft.com/azure/stream-analytics/event-ordering).
+ * 30 s delays each minute's row by as much, well inside the 5-minute freshness SLA.
+ */
+export const OUT_OF_ORDER_SECONDS = 30;
+
+/**
  * The job's definition (azure-native `StreamingJobArgs`): pure, so tests check the exact inputs. Every data source
  * uses the job's system-assigned identity (`authenticationMode: Msi`); nothing carries a key or a password.
  */
@@ -97,9 +106,10 @@ export function jobDefinition(e: JobEndpoints, cfg: StreamingConfig["streamAnaly
     jobType: sa.JobType.Cloud,
     compatibilityLevel: sa.CompatibilityLevel.CompatibilityLevel_1_2,
     dataLocale: "en-US",
-    // Event time (the query's TIMESTAMP BY): reorder within 5 s, accept events up to lateArrivalSeconds late.
+    // Event time (the query's TIMESTAMP BY): reorder within OUT_OF_ORDER_SECONDS, accept events up to
+    // lateArrivalSeconds late.
     eventsOutOfOrderPolicy: sa.EventsOutOfOrderPolicy.Adjust,
-    eventsOutOfOrderMaxDelayInSeconds: 5,
+    eventsOutOfOrderMaxDelayInSeconds: OUT_OF_ORDER_SECONDS,
     eventsLateArrivalMaxDelayInSeconds: cfg.lateArrivalSeconds,
     // A row Event Hubs rejects stops the job (the freshness alert fires) rather than silently dropping a minute.
     outputErrorPolicy: sa.OutputErrorPolicy.Stop,

@@ -193,10 +193,28 @@ describe("pipelines/etl: generated SQL", () => {
     it("compacts the streamed facts of the run date on their grain (at-least-once delivery), only when duplicated", () => {
       const compact = procedureBody(pool, "usp_CompactStreamFacts");
       const grain = "[MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]";
-      assert.ok(compact.includes(`GROUP BY ${grain} HAVING COUNT_BIG(*) > 1`));
       assert.ok(compact.includes("ORDER BY f.[RequestCount] DESC"), "keeps the most complete row");
       assert.match(compact, /IF @Duplicates > 0\n\s*BEGIN\n\s*CREATE TABLE #c_Fact_API_Performance_compacted/);
-      assert.ok(compact.includes("DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey;"));
+      // Only the duplicated grains are deleted and put back: a row the loader inserts for the run date meanwhile stays.
+      assert.ok(!compact.includes("DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey;"));
+      const key =
+        "CONCAT(CONVERT(VARCHAR(33), [MinuteStart], 126), NCHAR(31), CAST([MerchantKey] AS NVARCHAR(4000)), NCHAR(31), " +
+        "CAST([HttpMethod] AS NVARCHAR(4000)), NCHAR(31), CAST([Endpoint] AS NVARCHAR(4000)))";
+      assert.ok(
+        compact.includes(
+          `DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey AND ${key} IN (SELECT [GrainKey] FROM #c_Fact_API_Performance_duplicated);`,
+        ),
+      );
+      assert.ok(
+        compact.includes(
+          `SELECT ${key} AS [GrainKey] FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey GROUP BY ${grain} HAVING COUNT_BIG(*) > 1;`,
+        ),
+      );
+      // The kept rows are those of the duplicated grains only (what the DELETE removes, once each).
+      assert.match(
+        compact,
+        /AS \[RowNumber\] FROM \[dbo\]\.\[Fact_API_Performance\] AS f WHERE f\.\[DateKey\] = @DateKey AND CONCAT\(CONVERT\(VARCHAR\(33\), f\.\[MinuteStart\], 126\)[^;]* IN \(SELECT \[GrainKey\] FROM #c_Fact_API_Performance_duplicated\)\) AS x/,
+      );
     });
 
     it("erases a customer in every dimension version and in staging, and audits it", () => {

@@ -40,6 +40,39 @@ describe("pipelines/streaming: the flow 3 query", () => {
     assert.match(q, new RegExp(`TumblingWindow\\(second, ${mapping.window.seconds}\\)`));
   });
 
+  it("keeps one copy of an API call the relay sent twice (same id and event time) before counting a minute", () => {
+    const q = readQuery().replace(/--[^\n]*/g, "");
+    // The step after the input groups on the id at each event time; the minutes are counted from it.
+    assert.match(q, /GROUP BY id, [^)]*System\.Timestamp\(\)\s*\)/);
+    assert.match(q, /FROM Calls\s+GROUP BY MerchantKey, HttpMethod, Endpoint, TumblingWindow/);
+    // The local-run samples carry such a copy, and the expected rows count each call once.
+    const input = JSON.parse(fs.readFileSync(SAMPLE_INPUT_FILE, "utf8")) as {
+      id: string;
+      timestamp: string;
+      merchantId: number | null;
+      method: string;
+      route: string;
+    }[];
+    assert.ok(input.length > new Set(input.map((e) => e.id)).size, "a duplicated call in the samples");
+    const expected = JSON.parse(fs.readFileSync(SAMPLE_OUTPUT_FILE, "utf8")) as {
+      MinuteStart: string;
+      MerchantKey: number;
+      HttpMethod: string;
+      Endpoint: string;
+      RequestCount: number;
+    }[];
+    const distinct = new Map<string, Set<string>>();
+    for (const e of input) {
+      const minute = e.timestamp.slice(0, 16);
+      const key = [minute, e.merchantId ?? 0, e.method, e.route].join("|");
+      distinct.set(key, (distinct.get(key) ?? new Set()).add(e.id));
+    }
+    for (const row of expected) {
+      const key = [row.MinuteStart.slice(0, 16), row.MerchantKey, row.HttpMethod, row.Endpoint].join("|");
+      assert.equal(row.RequestCount, distinct.get(key)?.size, key);
+    }
+  });
+
   it("alias parsing ignores comments and string literals, and a nameless output column is an error", () => {
     const q = "-- FROM Secret INTO Nowhere\nWITH s AS (SELECT a FROM In1)\nSELECT a, 'INTO x' AS b INTO Out1 FROM s";
     assert.deepEqual(queryAliases(q), { inputs: ["In1"], outputs: ["Out1"] });

@@ -567,8 +567,24 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
 }
 
 /**
+ * A grain as one text key (for `IN`): each column as text (date/times in ISO 8601, style 126), separated by the
+ * unit separator CHAR(31), which no key column holds.
+ */
+export function grainKey(columns: readonly Column[], prefix = ""): string {
+  const parts = columns.map((c) =>
+    c.type.kind === "datetime2" || c.type.kind === "date"
+      ? `CONVERT(VARCHAR(33), ${prefix}${q(c.name)}, 126)`
+      : `CAST(${prefix}${q(c.name)} AS NVARCHAR(4000))`,
+  );
+  return `CONCAT(${parts.join(", NCHAR(31), ")})`;
+}
+
+/**
  * Stream facts (Stream Analytics, at-least-once): a replayed window can insert a grain twice. Nightly, the run date's
- * rows are deduplicated on the grain (window start + grouping fields), keeping the most complete row (highest count).
+ * duplicated grains (window start + grouping fields) are kept once, the most complete row (highest count). Only the
+ * rows of duplicated grains are deleted and put back: a row the loader inserts for the run date meanwhile (a replay
+ * or a backlog crossing midnight) stays, where deleting the whole date would have lost it. Dedicated pools take no
+ * join in a DELETE: the grain is matched as one text key (`grainKey`) with IN.
  */
 function compactStreamFacts(model: DataModel): string[] {
   const steps: string[] = [];
@@ -576,31 +592,36 @@ function compactStreamFacts(model: DataModel): string[] {
     if (m.kind !== "stream") continue;
     const fact = model.olap.tables.find((t) => t.name === m.target);
     const dateKey = m.columns.find((c) => c.value.kind === "windowDateKey")?.target;
-    const grain = m.columns
+    const grainColumns = m.columns
       .filter((c) => c.value.kind === "windowStart" || c.value.kind === "group")
-      .map((c) => q(c.target));
+      .map((c) => fact?.columns.find((col) => col.name === c.target))
+      .filter((c): c is Column => c !== undefined);
+    const grain = grainColumns.map((c) => q(c.name));
     const count = m.columns.find((c) => c.value.kind === "count")?.target;
     if (!fact || !dateKey || !grain.length) continue;
     const f = qualified(fact.schema, fact.name);
     const cols = fact.columns.map((c) => q(c.name));
     const dist = fact.distribution.kind === "HASH" ? `HASH(${q(fact.distribution.column)})` : "ROUND_ROBIN";
     const keep = candidateName(`${fact.name}_compacted`);
+    const keys = candidateName(`${fact.name}_duplicated`);
     steps.push(
       `-- ${f}: grain (${grain.join(", ")}).`,
-      `SET @Duplicates = (SELECT COUNT_BIG(*) FROM (SELECT ${grain.join(", ")} FROM ${f} WHERE ${q(dateKey)} = @DateKey GROUP BY ${grain.join(", ")} HAVING COUNT_BIG(*) > 1) AS d);`,
+      `CREATE TABLE ${keys} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS`,
+      `SELECT ${grainKey(grainColumns)} AS [GrainKey] FROM ${f} WHERE ${q(dateKey)} = @DateKey GROUP BY ${grain.join(", ")} HAVING COUNT_BIG(*) > 1;`,
+      `SET @Duplicates = (SELECT COUNT_BIG(*) FROM ${keys});`,
       "IF @Duplicates > 0",
       "BEGIN",
       indent(
         [
           `CREATE TABLE ${keep} WITH (DISTRIBUTION = ${dist}, HEAP) AS`,
           `SELECT ${cols.map((c) => `x.${c}`).join(", ")}`,
-          `FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ${grain.map((g) => `f.${g}`).join(", ")} ORDER BY ${count ? `f.${q(count)} DESC` : `f.${grain[0]}`}) AS [RowNumber] FROM ${f} AS f WHERE f.${q(dateKey)} = @DateKey) AS x`,
+          `FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ${grain.map((g) => `f.${g}`).join(", ")} ORDER BY ${count ? `f.${q(count)} DESC` : `f.${grain[0]}`}) AS [RowNumber] FROM ${f} AS f WHERE f.${q(dateKey)} = @DateKey AND ${grainKey(grainColumns, "f.")} IN (SELECT [GrainKey] FROM ${keys})) AS x`,
           "WHERE x.[RowNumber] = 1;",
           "BEGIN TRY",
           indent(
             [
               "BEGIN TRANSACTION;",
-              `DELETE FROM ${f} WHERE ${q(dateKey)} = @DateKey;`,
+              `DELETE FROM ${f} WHERE ${q(dateKey)} = @DateKey AND ${grainKey(grainColumns)} IN (SELECT [GrainKey] FROM ${keys});`,
               `INSERT INTO ${f} (${cols.join(", ")})`,
               `SELECT ${cols.map((c) => `k.${c}`).join(", ")} FROM ${keep} AS k;`,
               "COMMIT TRANSACTION;",

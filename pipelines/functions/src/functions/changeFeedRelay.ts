@@ -5,8 +5,9 @@
  * identity (`CosmosDb__*`, `EventHubs__*` settings from components/streaming); no keys.
  *
  * Delivery is at least once: a failed send throws, and the retry policy re-runs the same batch (the lease is not
- * advanced) until it succeeds, so nothing is lost and order per lease is kept; a replayed minute is deduplicated
- * on the fact's grain downstream (pipelines/model/olap.ts).
+ * advanced) until it succeeds, so nothing is lost and order per lease is kept; the Stream Analytics query counts a
+ * call sent twice once (same id and event time), and a minute written twice is deduplicated on the fact's grain
+ * nightly (pipelines/model/olap.ts).
  */
 import { app, output, type InvocationContext } from "@azure/functions";
 import { relayBatch, type ApiLogEvent, type ChangeFeedDocument } from "../lib/apiLogEvents";
