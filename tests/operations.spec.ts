@@ -15,7 +15,7 @@ import {
   unknownNames,
   type TableSource,
 } from "../components/operations/tables";
-import { SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
+import { RESOURCE_PATH_LINE, SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
 import { ConfigError, parseConfig, PROJECT, readRaw, SLA_DEFAULTS, type PlatformConfig } from "../lib/config";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 import { previewStack } from "../tools/lib/preview";
@@ -402,6 +402,18 @@ for (const stack of ["dev", "prod"] as const) {
         for (const item of doc.items.filter((i) => i.content.queryType === 12))
           assert.doesNotThrow(() => JSON.parse(String(item.content.query)), "ARM panels carry JSON");
       }
+      // Metric series are told apart by their resource's path, not AzureMetrics' `Resource` (the primary database and
+      // its geo-secondary are both `payments`; every storage service is `default`); payments per second count 202s.
+      const specs = workbookSpecs({ environment: stack, subscriptionId: "s", resourceGroupNames: [], budgetName: "b" });
+      const queries = (kind: string) =>
+        (specs.find((w) => w.kind === kind)?.panels ?? []).flatMap((p) => ("query" in p && p.query ? [p.query] : []));
+      const metricQueries = queries("infrastructure").filter((q) => q.startsWith("AzureMetrics"));
+      assert.ok(metricQueries.length >= 4);
+      for (const q of metricQueries) {
+        assert.ok(q.includes(RESOURCE_PATH_LINE), q);
+        assert.doesNotMatch(q, /\bResource\b(?!Provider|Path)/, q);
+      }
+      assert.ok(queries("business").some((q) => q.includes('Name == "createPayment" and ResultCode == "202"')));
       // The pool's and Cosmos DB's utilisation (not exported to logs) as platform metrics of those very resources.
       const infra = JSON.parse(
         String(byName(resources, "operations-workbook-infrastructure").inputs.serializedData),
@@ -646,6 +658,9 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     assert.match(exportRule, /action_name_s == "BATCH COMPLETED"/);
     assert.match(exportRule, /Statement startswith "select"/);
     assert.match(exportRule, /not\(Statement has_any \("insert", "update", "delete", "merge", "into"\)\)/);
+    // Rows returned to the client, the column Microsoft's exfiltration hunting reads; success as 1 or true.
+    assert.match(exportRule, /RowsRead = sum\(response_rows_d\)/);
+    assert.match(exportRule, /\| where tobool\(succeeded_s\)/);
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
     assert.doesNotMatch(role, /"Success"/);
@@ -677,6 +692,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     }
     // Microsoft's types: a real table's column of another type would split into two suffixed columns.
     assert.equal(RULE_COLUMNS.AzureDiagnostics.affected_rows_d, "real");
+    assert.equal(RULE_COLUMNS.AzureDiagnostics.response_rows_d, "real");
     assert.equal(RULE_COLUMNS.AZKVAuditLogs.Identity, "dynamic");
     assert.equal(RULE_COLUMNS.AzureActivity.Properties_d, "dynamic");
     assert.deepEqual(tablesOf("union isfuzzy=true (T1 | take 1), T2, (datatable(a: string)[])\n| count"), ["T1", "T2"]);

@@ -76,6 +76,7 @@ export const RULE_COLUMNS = {
     succeeded_s: "string",
     statement_s: "string",
     affected_rows_d: "real",
+    response_rows_d: "real",
     server_principal_name_s: "string",
     client_ip_s: "string",
     database_name_s: "string",
@@ -152,10 +153,13 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         // platform's own reads go through procedures (`EXEC`: the ETL extraction), so an ad-hoc bulk read stands out.
         ...scheduled(60, "AzureDiagnostics", [
           '| where Category == "SQLSecurityAuditEvents" and action_name_s == "BATCH COMPLETED"',
-          '| where succeeded_s == "true"',
+          // "1 = success, 0 = fail" in the audit format, "true"/"false" as AzureDiagnostics carries it: tobool takes both.
+          "| where tobool(succeeded_s)",
           '| extend Statement = trim_start(@"[\\s(]+", statement_s)',
           '| where (Statement startswith "select" or Statement startswith "with") and not(Statement has_any ("insert", "update", "delete", "merge", "into"))',
-          "| summarize RowsRead = sum(affected_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
+          // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
+          // the column Microsoft's own exfiltration hunting reads; affected_rows_d counts rows a statement touched.
+          "| summarize RowsRead = sum(response_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
           "| where RowsRead > 100000",
         ]),
         tactics: [Tactic.Exfiltration, Tactic.Collection],

@@ -84,6 +84,15 @@ export interface WorkbookInputs {
 
 const lines = (...l: string[]) => l.join("\n");
 
+/**
+ * Names each metric series' resource `<name>` or `<parent>/<child>` from `_ResourceId` (`…/providers/<namespace>/<type>/
+ * <name>[/<child type>/<child name>]`), as column `ResourcePath`: AzureMetrics' `Resource` is the last name alone,
+ * which a SQL database and its geo-secondary share (`payments`), as do every storage account's services (`default`,
+ * named by their type here: `blobservices`).
+ */
+export const RESOURCE_PATH_LINE =
+  '| extend IdParts = split(_ResourceId, "/") | extend ResourcePath = iff(array_length(IdParts) > 10, strcat(tostring(IdParts[8]), "/", iff(tostring(IdParts[10]) == "default", tostring(IdParts[9]), tostring(IdParts[10]))), tostring(IdParts[8]))';
+
 const TITLES: Readonly<Record<WorkbookKind, string>> = {
   infrastructure: "infrastructure health",
   application: "application performance",
@@ -112,7 +121,8 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           query: lines(
             "AzureMetrics",
             '| where MetricName in ("cpu_percent", "sql_instance_memory_percent")',
-            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
+            RESOURCE_PATH_LINE,
+            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(ResourcePath, " ", MetricName)',
           ),
           visualization: "timechart",
         },
@@ -150,7 +160,8 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           query: lines(
             "AzureMetrics",
             '| where MetricName in ("physical_data_read_percent", "log_write_percent")',
-            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
+            RESOURCE_PATH_LINE,
+            '| summarize Percent = max(Maximum) by bin(TimeGenerated, 5m), Series = strcat(ResourcePath, " ", MetricName)',
           ),
           visualization: "timechart",
         },
@@ -161,20 +172,23 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           query: lines(
             "AzureMetrics",
             '| where ResourceProvider == "MICROSOFT.STORAGE" and MetricName == "Transactions"',
-            "| summarize Iops = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Resource",
+            RESOURCE_PATH_LINE,
+            "| summarize Iops = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Series = ResourcePath",
           ),
           visualization: "timechart",
         },
         {
           kind: "log",
           panel: "Network throughput",
-          title: "Network throughput (bytes/s): gateway sent and received, firewall processed, lake ingress and egress",
+          title:
+            "Network throughput (bytes/s): gateway sent and received, firewall processed, storage accounts' ingress and egress",
           // Throughput itself is not exported by diagnostic settings on the gateway or the firewall
           // (METRICS_NOT_EXPORTED): the byte counters they do export, per 5 minutes, divided into bytes per second.
           query: lines(
             "AzureMetrics",
             '| where MetricName in ("BytesSent", "BytesReceived", "DataProcessed", "Ingress", "Egress")',
-            '| summarize BytesPerSecond = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Series = strcat(Resource, " ", MetricName)',
+            RESOURCE_PATH_LINE,
+            '| summarize BytesPerSecond = sum(Total) / 300.0 by bin(TimeGenerated, 5m), Series = strcat(ResourcePath, " ", MetricName)',
           ),
           visualization: "timechart",
         },
@@ -237,7 +251,8 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           title: "Payments accepted per second (POST /api/payments)",
           query: lines(
             "AppRequests",
-            '| where Name == "createPayment"',
+            // Accepted only: refused requests (400, 401, 403) are requests of the function too.
+            '| where Name == "createPayment" and ResultCode == "202"',
             "| summarize Tps = sum(ItemCount) / 60.0 by bin(TimeGenerated, 1m)",
           ),
           visualization: "timechart",
