@@ -119,7 +119,7 @@ const EXPECTED = {
   dev: { autoscale: { minCapacity: 0, maxCapacity: 2 }, payMax: 40, payReady: 0, fraudReady: 1, hostName: undefined },
   prod: {
     autoscale: { minCapacity: 3, maxCapacity: 125 },
-    payMax: 200,
+    payMax: 150,
     payReady: 3,
     fraudReady: 28,
     hostName: "api.payments.example.com",
@@ -310,6 +310,12 @@ for (const stack of ["dev", "prod"] as const) {
           ["Https", 443, true],
         );
         assert.equal((gw.inputs.probes as { path: string }[])[0].path, "/api/health");
+        // The gateway outwaits the function (host.json functionTimeout): no 504 for a payment still being inserted.
+        const host = JSON.parse(
+          fs.readFileSync(path.resolve(__dirname, "..", "pipelines", "functions", "host.json"), "utf8"),
+        ) as { functionTimeout: string };
+        const [h, m, sec] = host.functionTimeout.split(":").map(Number);
+        assert.ok(Number(settings.requestTimeout) > h * 3600 + m * 60 + sec, String(settings.requestTimeout));
       });
 
       it("public IP: Standard, zone-redundant, with DDoS IP Protection of its own (prod)", () => {

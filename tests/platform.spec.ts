@@ -392,6 +392,17 @@ for (const stack of ["dev", "prod"] as const) {
         ]);
         const priorities = (group.inputs.ruleCollections as { priority: number }[]).map((c) => c.priority);
         assert.equal(new Set(priorities).size, priorities.length, "rule collection priorities are unique");
+        // The function apps join the Flex subnet (one at a time) only once the firewall its default route points to
+        // exists: a host started earlier could not fetch its extension bundle.
+        const flexSubnet = subnets.find((s) => s.name === "snet-functions-flex");
+        const apps = ofType(resources, "azure-native:web:WebApp").filter((a) =>
+          String(a.inputs.virtualNetworkSubnetId ?? "").endsWith(`/subnets/${String(flexSubnet?.name)}`),
+        );
+        assert.ok(apps.length >= 3, "the Flex apps");
+        const appUrns = new Set(apps.map((a) => a.urn));
+        const first = apps.filter((a) => !a.dependencies.some((d) => appUrns.has(d)));
+        assert.equal(first.length, 1, "one chain");
+        assert.ok(first[0].dependencies.includes(one("network:AzureFirewall").urn), "the first app after the firewall");
       },
     );
 

@@ -20,6 +20,8 @@ import {
   type Tags,
 } from "../shared";
 
+/** Seconds the gateway waits for the payment API (configuration-http-settings: default 20). */
+export const GATEWAY_REQUEST_TIMEOUT_SECONDS = 35;
 /** The managed rule sets of the WAF policy: Microsoft's Default Rule Set and the bot protection rule set. */
 export const WAF_MANAGED_RULE_SETS = [
   { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
@@ -283,7 +285,10 @@ export function apiGateway(
           // The app's own host name: App Service routes by Host, and its certificate matches it.
           pickHostNameFromBackendAddress: true,
           cookieBasedAffinity: network.ApplicationGatewayCookieBasedAffinity.Disabled,
-          requestTimeout: 10,
+          // Longer than the app may take (host.json functionTimeout 30 s, a cold start's SQL login included): a
+          // gateway that gave up first would answer 504 while the payment is still inserted, and the merchant's retry
+          // would then fail on its idempotency key.
+          requestTimeout: GATEWAY_REQUEST_TIMEOUT_SECONDS,
           probe: child("probes", "payment-api-health"),
         },
       ],

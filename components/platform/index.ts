@@ -182,11 +182,6 @@ export class Platform extends pulumi.ComponentResource {
     this.vnetName = net.vnet.name;
     this.subnetIds = net.subnetIds;
     this.paymentApiEndpointAsgId = net.paymentApiEndpointAsgId;
-    const flexJoins = new Serial();
-    this.flexFunctionsSubnet = {
-      id: this.subnetIds.flexFunctions as pulumi.Output<string>,
-      join: (create) => flexJoins.next(create),
-    };
 
     // Private DNS: one zone per service, linked to the VNet (no auto-registration).
     const zoneIds = privateDnsZones(
@@ -222,20 +217,27 @@ export class Platform extends pulumi.ComponentResource {
     this.lastScopeLink = ampls.lastOperation;
 
     // Azure Firewall (egress control) behind a flag.
-    if (cfg.enableFirewall) {
-      egressFirewall(
-        name,
-        {
-          context,
-          resourceGroupName: groups.network.name,
-          firewallSubnetId: this.subnetIds.firewall as pulumi.Output<string>,
-          roles: net.roles,
-          diagnostics: this.diagnostics,
-          tags,
-        },
-        this,
-      );
-    }
+    const firewall = cfg.enableFirewall
+      ? egressFirewall(
+          name,
+          {
+            context,
+            resourceGroupName: groups.network.name,
+            firewallSubnetId: this.subnetIds.firewall as pulumi.Output<string>,
+            roles: net.roles,
+            diagnostics: this.diagnostics,
+            tags,
+          },
+          this,
+        )
+      : undefined;
+    // Function apps join the Flex subnet once its default route (0.0.0.0/0 to the firewall) leads somewhere: a host
+    // that starts earlier cannot fetch its extension bundle, nor reach anything else outside the VNet.
+    const flexJoins = new Serial(firewall ? [firewall] : []);
+    this.flexFunctionsSubnet = {
+      id: this.subnetIds.flexFunctions as pulumi.Output<string>,
+      join: (create) => flexJoins.next(create),
+    };
 
     // Entra ID groups: created here unless config names existing ones.
     const entra = entraGroups(name, { context }, this);
