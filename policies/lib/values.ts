@@ -44,6 +44,20 @@ export function isSet(obj: unknown, key: string): boolean {
   return presence(obj, key) !== "absent";
 }
 
+/**
+ * For a rule that cannot decide without the value at `path`: reads it through the engine's unknown-checking proxy, so a
+ * value unknown during preview throws the engine's `UnknownValueError`, which it reports as "can't run policy … during
+ * preview" (advisory), as for any rule that reads an unknown value. Returning instead would count the rule as passed on
+ * a value it never saw; the update (and `npm run analyze` on an export) decides it with the value known.
+ */
+export function requireKnown(obj: unknown, ...path: string[]): void {
+  let cur: unknown = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+}
+
 /** The value at a property path, or undefined when absent or unknown during preview. */
 export function valueAt(obj: unknown, ...path: string[]): unknown {
   let cur: unknown = obj;

@@ -8,7 +8,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { isSet, normaliseLocation, presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
+import { isSet, normaliseLocation, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 import { EU_LOCATIONS } from "./general";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
@@ -267,7 +267,7 @@ export const cosmosContinuousBackup = resourcePolicy<cosmosdb.DatabaseAccountArg
   ACCOUNT,
   (props, args, report) => {
     skipOutOfScope(props, args);
-    if (presence(props, "backupPolicy") === "unknown") return;
+    if (presence(props, "backupPolicy") === "unknown") requireKnown(props, "backupPolicy");
     // Absent ⇒ violation: the default is periodic backup (no point-in-time restore).
     const type = valueAt(props, "backupPolicy", "type");
     if (type !== "Continuous") {

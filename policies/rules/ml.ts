@@ -8,7 +8,7 @@ import type { Policies } from "@pulumi/policy";
 import { ipv4Range } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
-import { globMatch, oneOf, presence, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import { globMatch, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const COMPUTE = "azure-native:machinelearningservices:Compute";
@@ -85,7 +85,8 @@ export const mlManagedNetwork = resourcePolicy<ml.WorkspaceArgs>(
   WORKSPACE,
   (props, args, report) => {
     // Absent ⇒ violation: without managedNetwork the isolation mode is "Disabled" (no managed network).
-    if (presence(props, "managedNetwork", "isolationMode") === "unknown") return;
+    if (presence(props, "managedNetwork", "isolationMode") === "unknown")
+      requireKnown(props, "managedNetwork", "isolationMode");
     const mode = valueAt(props, "managedNetwork", "isolationMode");
     if (mode !== "AllowOnlyApprovedOutbound") {
       report(
@@ -170,7 +171,8 @@ export const mlComputeLocalAuth = resourcePolicy<ml.ComputeArgs>(
   COMPUTE,
   (props, args, report) => {
     // Absent ⇒ violation: local authentication stays enabled by default.
-    if (presence(props, "properties", "disableLocalAuth") === "unknown") return;
+    if (presence(props, "properties", "disableLocalAuth") === "unknown")
+      requireKnown(props, "properties", "disableLocalAuth");
     if (valueAt(props, "properties", "disableLocalAuth") !== true) {
       report(
         `${who(args)} allows local authentication (properties.disableLocalAuth ${show(valueAt(props, "properties", "disableLocalAuth"))}): set properties.disableLocalAuth to true.`,
@@ -340,7 +342,8 @@ export const mlEndpointPublicNetwork = resourcePolicy<ml.OnlineEndpointArgs>(
   ONLINE_ENDPOINT,
   (props, args, report) => {
     // Absent ⇒ violation: the service default is "Enabled".
-    if (presence(props, "properties", "publicNetworkAccess") === "unknown") return;
+    if (presence(props, "properties", "publicNetworkAccess") === "unknown")
+      requireKnown(props, "properties", "publicNetworkAccess");
     const value = valueAt(props, "properties", "publicNetworkAccess");
     if (!sameText(value, "Disabled")) {
       report(
@@ -367,7 +370,7 @@ export const mlEndpointAuth = resourcePolicy<ml.OnlineEndpointArgs>(
   ONLINE_ENDPOINT,
   (props, args, report) => {
     // authMode is required by the API; anything but AADToken means keys or AML tokens a caller can copy.
-    if (presence(props, "properties", "authMode") === "unknown") return;
+    if (presence(props, "properties", "authMode") === "unknown") requireKnown(props, "properties", "authMode");
     const mode = valueAt(props, "properties", "authMode");
     if (!sameText(mode, "AADToken")) {
       report(

@@ -10,7 +10,17 @@ import { isoDurationDays } from "../lib/duration";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { normaliseLocation, oneOf, presence, safeGet, show, stringsAt, valueAt, who } from "../lib/values";
+import {
+  normaliseLocation,
+  oneOf,
+  presence,
+  requireKnown,
+  safeGet,
+  show,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Type tokens
@@ -415,7 +425,7 @@ export const sqlAuditingActionGroups = resourcePolicy<sql.ExtendedServerBlobAudi
   AUDIT_TYPES,
   (props, args, report) => {
     // Absent ⇒ violation: the API's default set is only documented for the portal, so it must be explicit.
-    if (presence(props, "auditActionsAndGroups") === "unknown") return;
+    if (presence(props, "auditActionsAndGroups") === "unknown") requireKnown(props, "auditActionsAndGroups");
     const { requiredActionGroups } = args.getConfig<{ requiredActionGroups: string[] }>();
     const groups = stringsAt(props, "auditActionsAndGroups").map((g) => g.toUpperCase());
     const missing = requiredActionGroups.filter((g) => !groups.includes(g.toUpperCase()));
@@ -610,7 +620,8 @@ export const sqlDatabaseBackupRedundancy = resourcePolicy<sql.DatabaseArgs>(
       prodAllowedRedundancy: string[];
       geoPairedLocations: string[];
     }>();
-    if (presence(props, "requestedBackupStorageRedundancy") === "unknown") return;
+    if (presence(props, "requestedBackupStorageRedundancy") === "unknown")
+      requireKnown(props, "requestedBackupStorageRedundancy");
     // Absent ⇒ the service default, "Geo".
     const redundancy = props.requestedBackupStorageRedundancy ?? "Geo";
     const prod = isProdStack(args);
@@ -692,7 +703,7 @@ export const sqlShortTermRetention = resourcePolicy<sql.BackupShortTermRetention
   (props, args, report) => {
     const cfg = args.getConfig<{ minRetentionDays: number; prodMinRetentionDays: number }>();
     const min = isProdStack(args) ? cfg.prodMinRetentionDays : cfg.minRetentionDays;
-    if (presence(props, "retentionDays") === "unknown") return;
+    if (presence(props, "retentionDays") === "unknown") requireKnown(props, "retentionDays");
     // Absent ⇒ the service default of 7 days.
     const days = props.retentionDays ?? 7;
     if (days < min) {

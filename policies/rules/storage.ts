@@ -7,7 +7,8 @@ import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
-import { isSet, oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
+import { isSet, oneOf, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
+import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
@@ -164,8 +165,10 @@ export const infrastructureEncryption = resourcePolicy<storage.StorageAccountArg
   },
   ACCOUNT,
   (props, args, report) => {
-    // An encryption block that is not known during preview (it carries key outputs) is judged at update time.
-    if (presence(props, "encryption", "requireInfrastructureEncryption") === "unknown") return;
+    // An encryption block that is not known during preview (it carries key outputs) is judged at update time: reading
+    // it reports "can't run during preview" rather than passing.
+    if (presence(props, "encryption", "requireInfrastructureEncryption") === "unknown")
+      requireKnown(props, "encryption", "requireInfrastructureEncryption");
     // Absent = false (single encryption).
     if (valueAt(props, "encryption", "requireInfrastructureEncryption") !== true) {
       report(`${who(args)} has no infrastructure encryption: set encryption.requireInfrastructureEncryption to true.`);
@@ -177,32 +180,21 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-require-customer-managed-key",
     description:
-      "Storage accounts in PCI scope (tag `pci-scope` in the configured scopes) encrypt data with a customer-managed key from Key Vault.",
+      "Storage accounts in PCI scope (tag `pci-scope` in the configured scopes, or none) encrypt data with a customer-managed key from Key Vault.",
     severity: "high",
     pci: ["3.5.1", "3.6.1", "3.7.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.1"],
     service: "storage",
     remediationSteps:
-      'Set `encryption.keySource: "Microsoft.Keyvault"`, `encryption.keyVaultProperties.keyName` and `.keyVaultUri`, and `encryption.encryptionIdentity.encryptionUserAssignedIdentity` (a user-assigned identity with Key Vault Crypto Service Encryption User on the key).',
+      'Set `encryption.keySource: "Microsoft.Keyvault"` and `encryption.keyVaultProperties.keyName` and `.keyVaultUri`; the identity that reads the key (`encryption.encryptionIdentity.encryptionUserAssignedIdentity`, or the account\'s system-assigned identity) needs Key Vault Crypto Service Encryption User on it.',
     url: `${URL}/customer-managed-keys-overview`,
-    config: {
-      pciScopes: {
-        type: "array",
-        items: { type: "string" },
-        default: ["cde"],
-        description:
-          "Values of the `pci-scope` tag that require a CMK. An account without the tag is in scope (fail safe).",
-      },
-    },
+    // The same scope knob, default and fail-closed reading as every other customer-managed-key rule (lib/scope.ts).
+    config: { inScopeTagValues: inScopeKnob() },
   },
   ACCOUNT,
   (props, args, report) => {
-    const { pciScopes } = args.getConfig<{ pciScopes: string[] }>();
-    const scope = props.tags?.["pci-scope"];
-    if (typeof scope === "string" && !oneOf(scope, pciScopes)) {
-      args.notApplicable(`pci-scope '${scope}' is not in pciScopes`);
-    }
+    skipOutOfScope(props, args);
     const enc = props.encryption;
     // keySource absent = Microsoft.Storage (platform-managed keys).
     if (!sameText(enc?.keySource, "Microsoft.Keyvault")) {

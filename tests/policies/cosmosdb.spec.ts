@@ -14,7 +14,16 @@ import {
 import { resourceRecord } from "../../tools/lib/policyRunner";
 import { cosmosAccount } from "./fixtures/cosmosdb";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  failCases,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 describe("policies/cosmosdb", () => {
   const dev = cosmosAccount("dev");
@@ -185,6 +194,8 @@ describe("policies/cosmosdb", () => {
   });
 
   describe(cosmosContinuousBackup.name, () => {
+    it("cannot decide during a first preview when backupPolicy is unknown (advisory, not a pass)", () =>
+      expectUndecided(cosmosContinuousBackup, mutate(dev, "backupPolicy", UNKNOWN)));
     failCases(cosmosContinuousBackup, dev, [
       [
         "backupPolicy is unset (periodic)",

@@ -76,6 +76,23 @@ export function expectNotApplicable(policy: AnyPolicy, resources: Records, confi
   return expectNoViolation(false, policy, resources, config);
 }
 
+/**
+ * Asserts the policy applies but cannot decide during a first preview: one advisory "can't run policy … during preview",
+ * as the engine reports for a rule that reads a value not known yet (never a pass on a value it never saw).
+ */
+export async function expectUndecided(
+  policy: AnyPolicy,
+  resources: Records,
+  config: Config = {},
+): Promise<SingleResult> {
+  const r = await evaluatePolicy(policy, resources, config);
+  assert.equal(r.violations.length, 1, `expected one advisory, got: ${JSON.stringify(r.messages)}`);
+  assert.equal(r.violations[0].enforcementLevel, "advisory");
+  assert.match(r.violations[0].message, new RegExp(`can't run policy '${policy.name}' .*during preview`));
+  assert.equal(r.applicable, true);
+  return r;
+}
+
 /** The result of `expectFail`: the run's result with its one violation's fields (urn, enforcementLevel, …). */
 export type FailResult = SingleResult & Violation;
 

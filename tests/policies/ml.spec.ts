@@ -13,7 +13,7 @@ import {
 } from "../../policies/rules/ml";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/ml";
-import { expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
+import { expectNotApplicable, expectPass, expectUndecided, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
 describe("policies/ml", () => {
   const ws = f.mlWorkspace();
@@ -62,6 +62,8 @@ describe("policies/ml", () => {
       ],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(mlManagedNetwork, cluster));
+    it("cannot decide during a first preview when managedNetwork.isolationMode is unknown (advisory, not a pass)", () =>
+      expectUndecided(mlManagedNetwork, mutate(ws, "managedNetwork.isolationMode", UNKNOWN)));
   });
 
   describe(mlCmk.name, () => {
@@ -107,6 +109,8 @@ describe("policies/ml", () => {
   });
 
   describe(mlComputeLocalAuth.name, () => {
+    it("cannot decide during a first preview when properties.disableLocalAuth is unknown (advisory, not a pass)", () =>
+      expectUndecided(mlComputeLocalAuth, mutate(cluster, "properties.disableLocalAuth", UNKNOWN)));
     it("passes the compliant cluster and instance", async () => {
       await expectPass(mlComputeLocalAuth, cluster);
       await expectPass(mlComputeLocalAuth, instance);
@@ -287,6 +291,8 @@ describe("policies/ml", () => {
   describe(mlEndpointPublicNetwork.name, () => {
     const endpoint = f.mlOnlineEndpoint();
     it("passes the compliant endpoint", () => expectPass(mlEndpointPublicNetwork, endpoint));
+    it("cannot decide during a first preview when properties.publicNetworkAccess is unknown (advisory, not a pass)", () =>
+      expectUndecided(mlEndpointPublicNetwork, mutate(endpoint, "properties.publicNetworkAccess", UNKNOWN)));
     failCases(mlEndpointPublicNetwork, endpoint, [
       [
         "publicNetworkAccess is unset (defaults to Enabled)",
@@ -307,6 +313,8 @@ describe("policies/ml", () => {
   describe(mlEndpointAuth.name, () => {
     const endpoint = f.mlOnlineEndpoint();
     it("passes Entra token auth", () => expectPass(mlEndpointAuth, endpoint));
+    it("cannot decide during a first preview when properties.authMode is unknown (advisory, not a pass)", () =>
+      expectUndecided(mlEndpointAuth, mutate(endpoint, "properties.authMode", UNKNOWN)));
     failCases(mlEndpointAuth, endpoint, [
       [
         "callers use static keys",

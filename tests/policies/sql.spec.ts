@@ -27,7 +27,16 @@ import {
 } from "../../policies/rules/sql";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/sql";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  failCases,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 describe("policies/sql", () => {
   it("exports uniquely named policies", () => {
@@ -299,6 +308,8 @@ describe("policies/sql", () => {
   describe(sqlAuditingActionGroups.name, () => {
     const audit = f.sqlAuditing();
     it("passes the compliant policy", () => expectPass(sqlAuditingActionGroups, audit));
+    it("cannot decide during a first preview when auditActionsAndGroups is unknown (advisory, not a pass)", () =>
+      expectUndecided(sqlAuditingActionGroups, mutate(audit, "auditActionsAndGroups", UNKNOWN)));
     failCases(sqlAuditingActionGroups, audit, [
       [
         "auditActionsAndGroups is unset",
@@ -434,6 +445,8 @@ describe("policies/sql", () => {
     const prod = f.sqlDatabase("prod");
     it("passes the dev database (Local)", () => expectPass(sqlDatabaseBackupRedundancy, dev));
     it("passes the prod database (Geo, West Europe)", () => expectPass(sqlDatabaseBackupRedundancy, prod));
+    it("cannot decide during a first preview when requestedBackupStorageRedundancy is unknown (advisory, not a pass)", () =>
+      expectUndecided(sqlDatabaseBackupRedundancy, mutate(prod, "requestedBackupStorageRedundancy", UNKNOWN)));
     it("treats unset as the Geo default", () =>
       expectPass(sqlDatabaseBackupRedundancy, mutate(prod, "requestedBackupStorageRedundancy", undefined)));
     failCases(sqlDatabaseBackupRedundancy, prod, [
@@ -496,6 +509,8 @@ describe("policies/sql", () => {
   });
 
   describe(sqlShortTermRetention.name, () => {
+    it("cannot decide during a first preview when retentionDays is unknown (advisory, not a pass)", () =>
+      expectUndecided(sqlShortTermRetention, mutate(f.sqlShortTermRetention("prod"), "retentionDays", UNKNOWN)));
     it("passes 7 days in dev and 35 in prod", async () => {
       await expectPass(sqlShortTermRetention, f.sqlShortTermRetention("dev"));
       await expectPass(sqlShortTermRetention, f.sqlShortTermRetention("prod"));

@@ -18,7 +18,7 @@ import {
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { blobContainer, blobService, storageAccount } from "./fixtures/storage";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
 
 const account = storageAccount;
 
@@ -133,8 +133,12 @@ describe("policies/storage", () => {
   });
 
   describe(infrastructureEncryption.name, () => {
-    it("passes (not reported) an encryption flag that is unknown during preview", () =>
-      expectPass(infrastructureEncryption, mutate(account(), "encryption.requireInfrastructureEncryption", UNKNOWN)));
+    it("cannot decide an encryption flag that is unknown during preview (advisory, not a pass)", () =>
+      expectUndecided(
+        infrastructureEncryption,
+        mutate(account(), "encryption.requireInfrastructureEncryption", UNKNOWN),
+      ));
+    it("passes double encryption", () => expectPass(infrastructureEncryption, account()));
     it("fails without double encryption", () =>
       expectFail(
         infrastructureEncryption,
@@ -171,13 +175,26 @@ describe("policies/storage", () => {
         mutate(mutate(account(), "tags", undefined), "encryption.keySource", "Microsoft.Storage"),
         /platform-managed keys/,
       ));
-    it("honours pciScopes", () =>
+    it("covers connected accounts by default, as every other customer-managed-key rule (lib/scope.ts)", () =>
       expectFail(
         customerManagedKey,
         mutate(mutate(account(), "tags.pci-scope", "connected"), "encryption.keySource", "Microsoft.Storage"),
         /platform-managed keys/,
-        { pciScopes: ["cde", "connected"] },
       ));
+    it("honours inScopeTagValues", () =>
+      expectNotApplicable(
+        customerManagedKey,
+        mutate(mutate(account(), "tags.pci-scope", "connected"), "encryption.keySource", "Microsoft.Storage"),
+        { inScopeTagValues: ["cde"] },
+      ));
+    it("fails closed on a tag that is no scope value ('tbd', 'CDE ' with a space)", async () => {
+      for (const tag of ["tbd", "CDE "])
+        await expectFail(
+          customerManagedKey,
+          mutate(mutate(account(), "tags.pci-scope", tag), "encryption.keySource", "Microsoft.Storage"),
+          /platform-managed keys/,
+        );
+    });
   });
 
   describe(crossTenantReplication.name, () => {
