@@ -14,6 +14,13 @@ describe("policies/general", () => {
       assert.deepEqual(r.messages, []);
       assert.equal(r.applicable, true);
     });
+    it("passes global resources (private DNS zones, action groups: not in a region)", async () => {
+      for (const location of ["global", "Global"]) {
+        const r = await evaluatePolicy(allowedLocations, vault({ location }));
+        assert.deepEqual(r.messages, [], location);
+        assert.equal(r.applicable, true);
+      }
+    });
     it("fails a non-EU region and names the region", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }));
       assert.equal(r.messages.length, 1);

@@ -481,6 +481,23 @@ describe("policies/streaming", () => {
       });
       it("fails a job without identity", () =>
         expectFail(asaGenericJob, mutate(genericStreamingJob(), "identity", undefined), /has no managed identity/));
+      it("fails job content kept in a system account, or no job storage named", async () => {
+        await expectFail(
+          asaGenericJob,
+          mutate(genericStreamingJob(), "properties.contentStoragePolicy", "SystemAccount"),
+          /keeps job content in a system account: set properties\.contentStoragePolicy to "JobStorageAccount"/,
+        );
+        await expectFail(
+          asaGenericJob,
+          mutate(genericStreamingJob(), "properties.contentStoragePolicy", undefined),
+          /keeps job content in a system account/,
+        );
+        await expectFail(
+          asaGenericJob,
+          mutate(genericStreamingJob(), "properties.jobStorageAccount", undefined),
+          /keeps job content in a system account/,
+        );
+      });
       it("fails job storage reached with a key", () =>
         expectFail(
           asaGenericJob,
