@@ -137,7 +137,10 @@ export const synapseAuditing = workspaceSettingPolicy(
       if (!sameText(p.state, "Enabled")) return `has SQL auditing ${show(p.state)}: set state to "Enabled"`;
       if (p.isAzureMonitorTargetEnabled !== true)
         return "audits to no Azure Monitor target: set isAzureMonitorTargetEnabled to true";
-      const groups = Array.isArray(p.auditActionsAndGroups) ? p.auditActionsAndGroups.map(String) : [];
+      // Compared case-insensitively, as the SQL auditing rule does (the service takes any case).
+      const groups = Array.isArray(p.auditActionsAndGroups)
+        ? p.auditActionsAndGroups.map((g) => String(g).toUpperCase())
+        : [];
       const missing = [
         "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
         "FAILED_DATABASE_AUTHENTICATION_GROUP",

@@ -255,6 +255,15 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(0, "auditActionsAndGroups"), ["BATCH_COMPLETED_GROUP"])],
         /does not audit SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP, FAILED_DATABASE_AUTHENTICATION_GROUP/,
       ));
+    it("takes the audit groups in any case", () =>
+      expectPass(synapseAuditing, [
+        ws,
+        mutate(security, at(0, "auditActionsAndGroups"), [
+          "successful_database_authentication_group",
+          "Failed_Database_Authentication_Group",
+          "batch_completed_group",
+        ]),
+      ]));
     it("is not applicable to a stack without workspaces", () =>
       expectNotApplicable(synapseAuditing, [otherResource()]));
   });
