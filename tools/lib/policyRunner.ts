@@ -313,20 +313,24 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
         if (fastType && r.type !== fastType) continue;
         let applicable = true;
         for (const validate of validations) {
-          const props = unknownCheckingProxy(cloneJson(r.inputs));
-          const args: ResourceValidationArgs = {
+          // The validation's own copy of the inputs, made when it first reads them (as for stack policies below).
+          let copy: Record<string, unknown> | undefined;
+          const props = () => (copy ??= unknownCheckingProxy(cloneJson(r.inputs)));
+          const args = {
             type: r.type,
-            props,
+            get props() {
+              return props();
+            },
             urn: r.urn,
             name: r.name,
             opts: options(r),
             stackTags,
             isType: typeMatcher(r.type),
             asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
-              typeMatcher(r.type)(resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
+              typeMatcher(r.type)(resourceClass) ? props() : undefined) as ResourceValidationArgs["asType"],
             getConfig: <T extends object>() => structuredClone(config) as T,
             notApplicable: throwNotApplicable,
-          };
+          } as ResourceValidationArgs;
           try {
             await validate(args, (message) => push(message, r.urn));
           } catch (e) {
@@ -344,10 +348,15 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
       if (fastType && !resources.some((r) => r.type === fastType)) continue;
       const byUrn = new Map<string, PolicyResource>();
       const policyResources: PolicyResource[] = resources.map((r) => {
-        const props = unknownCheckingProxy(cloneJson(r.outputs));
-        const pr: PolicyResource = {
+        // This policy's own copy of the outputs, made when it first reads them: a policy that filters the stack by
+        // type never pays for the copies of the resources it skips. What it reads is the same either way.
+        let copy: Record<string, unknown> | undefined;
+        const props = () => (copy ??= unknownCheckingProxy(cloneJson(r.outputs)));
+        const pr = {
           type: r.type,
-          props,
+          get props() {
+            return props();
+          },
           urn: r.urn,
           name: r.name,
           opts: options(r),
@@ -355,8 +364,8 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           propertyDependencies: {},
           isType: typeMatcher(r.type),
           asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
-            typeMatcher(r.type)(resourceClass) ? props : undefined) as PolicyResource["asType"],
-        };
+            typeMatcher(r.type)(resourceClass) ? props() : undefined) as PolicyResource["asType"],
+        } as PolicyResource;
         byUrn.set(r.urn, pr);
         return pr;
       });
