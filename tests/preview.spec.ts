@@ -4,7 +4,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
-import { checkGroups, checkShare, mergeChecks, programOf, startDeployedView } from "../tools/lib/deployedView";
+import {
+  checkGroups,
+  checkShare,
+  deployedViewInWorker,
+  mergeChecks,
+  programOf,
+  startDeployedView,
+} from "../tools/lib/deployedView";
+import { costOfStack } from "../tools/lib/cost/stack";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -156,12 +165,31 @@ describe("offline preview", function () {
   it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
     const inThread = await previewOf("dev");
     // Started ahead, as `npm run preview:offline` does when a core is free; previewStack takes it over.
-    startDeployedView(programOf({ stack: "dev" }), true);
-    const inWorker = await previewStack({ stack: "dev", parallel: true });
+    startDeployedView(programOf({ stack: "dev" }), true, true);
+    const inWorker = await previewStack({ stack: "dev", parallel: true, cost: true });
     assert.deepEqual(inWorker.run, inThread.run);
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
     assert.deepEqual(inWorker.verdict, inThread.verdict);
     assert.deepEqual(inWorker.schema, inThread.schema);
+    // The worker's cost estimate over the deployed view is the one this thread computes from the stack's files.
+    assert.deepEqual(inWorker.cost, costOfStack(inThread.run.resources, { stack: "dev", root: ROOT }));
+    assert.equal(inThread.cost, undefined, "in one thread the caller computes it");
+  });
+
+  it("bad usage config stops the worker's run before any estimate, naming the key (as the program does)", async () => {
+    const stackFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "usage-")), "Pulumi.dev.yaml");
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    doc.config["payments-data-platform:usage"] = {
+      ...doc.config["payments-data-platform:usage"],
+      cosmosAutoscaleBilledFraction: 5,
+    };
+    fs.writeFileSync(stackFile, stringifyYaml(doc));
+    await assert.rejects(
+      deployedViewInWorker(programOf({ stack: "dev", stackFile }), false, true),
+      /usage \(cosmosAutoscaleBilledFraction\): got 5; must be between 0\.1 and 1/,
+    );
   });
 
   it("PREVIEW_THREADS forces one thread (1) or the worker (2), and names the allowed values otherwise", () => {

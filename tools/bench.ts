@@ -123,10 +123,11 @@ async function childMain(mode: string, stack: string): Promise<void> {
   // What `npm run preview:offline` does: the first-preview view only (the deployed view is for --export).
   // As tools/preview.ts decides (asked after the pack and the SDK are loaded, so measured when the load average
   // says busy).
-  const { run } = await previewStack({ stack, deployedView: false, parallel: secondCoreFree(true) });
-  // The estimator and capacity model run with every preview (tools/preview.ts), so they are inside the measure.
+  const { run, cost } = await previewStack({ stack, deployedView: false, parallel: secondCoreFree(true), cost: true });
+  // The estimator and capacity model run with every preview (tools/preview.ts: in the worker when there is one, else
+  // here), so they are inside the measure.
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
-  costOfStack(run.resources, { stack, root: ROOT });
+  if (!cost) costOfStack(run.resources, { stack, root: ROOT });
   const seconds = process.uptime();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const times: number[] = [];

@@ -48,7 +48,7 @@ runCli(USAGE, async (argv) => {
   const atOnce = secondCoreFree();
   // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
   if (atOnce && (options.deployedView || !options.skipSchema))
-    startDeployedView(programOf(options), !options.skipSchema);
+    startDeployedView(programOf(options), !options.skipSchema, true);
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
@@ -58,9 +58,17 @@ runCli(USAGE, async (argv) => {
   // Else asked again, now that this process has run for a while: the load average may still count processes that
   // just ended; the worker then starts here.
   const parallel = atOnce || secondCoreFree(true);
-  const { run, previewRun, verdict, schema } = await previewStack({
+  const {
+    run,
+    previewRun,
+    verdict,
+    schema,
+    cost: costInWorker,
+  } = await previewStack({
     ...options,
     parallel,
+    // The worker computes the estimate over the deployed view while this thread evaluates the pack.
+    cost: true,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;
@@ -87,11 +95,8 @@ runCli(USAGE, async (argv) => {
   const { estimateJson, estimateMarkdown, formatEstimate } =
     require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
   const { formatCapacity } = require("./lib/cost/capacity") as typeof import("./lib/cost/capacity");
-  const { estimate: cost, capacity } = costOfStack(run.resources, {
-    stack,
-    root: ROOT,
-    stackFile: args.values["stack-file"],
-  });
+  const { estimate: cost, capacity } =
+    costInWorker ?? costOfStack(run.resources, { stack, root: ROOT, stackFile: args.values["stack-file"] });
   console.log(`\n${formatEstimate(cost)}\n${formatCapacity(capacity)}`);
   if (args.values.cost)
     writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import type { SchemaCheck } from "./armSchema/check";
+import type { StackCost } from "./cost/stack";
 import { UsageError } from "./cli";
 import type { ProgramRun, RunProgramOptions } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
@@ -81,24 +82,24 @@ export function programOf(opts: {
 }
 
 const started = new Map<string, Promise<DeployedView>>();
-const jobKey = (program: RunProgramOptions, schema: boolean) => JSON.stringify([program, schema]);
+const jobKey = (program: RunProgramOptions, schema: boolean, cost: boolean) => JSON.stringify([program, schema, cost]);
 
 /**
  * Starts the deployed view's worker ahead of `previewStack`, which takes it over when it asks for the same program
  * and check: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
  */
-export function startDeployedView(program: RunProgramOptions, schema: boolean): void {
-  const job = deployedViewInWorker(program, schema);
+export function startDeployedView(program: RunProgramOptions, schema: boolean, cost = false): void {
+  const job = deployedViewInWorker(program, schema, cost);
   job.catch(() => undefined);
-  started.set(jobKey(program, schema), job);
+  started.set(jobKey(program, schema, cost), job);
 }
 
 /** The deployed view in a worker: the one started ahead for this program and check, else a new one. */
-export function deployedView(program: RunProgramOptions, schema: boolean): Promise<DeployedView> {
-  const key = jobKey(program, schema);
+export function deployedView(program: RunProgramOptions, schema: boolean, cost = false): Promise<DeployedView> {
+  const key = jobKey(program, schema, cost);
   const job = started.get(key);
   started.delete(key);
-  return job ?? deployedViewInWorker(program, schema);
+  return job ?? deployedViewInWorker(program, schema, cost);
 }
 
 export interface DeployedView {
@@ -108,17 +109,26 @@ export interface DeployedView {
    * calling thread shares: call it when this thread is free (see checkShare).
    */
   readonly check?: () => Promise<SchemaCheck>;
+  /**
+   * The stack's cost estimate and capacity table over `run` (when asked for), which the worker computes once its share
+   * of the check is done, while the calling thread still evaluates the pack; undefined when it could not (bad
+   * `usage`/`load` config: the caller computes it itself and reports the error as it always does).
+   */
+  readonly cost?: () => Promise<StackCost | undefined>;
 }
 
 interface Job {
   readonly program: RunProgramOptions;
   readonly schema: boolean;
+  /** Whether to compute the stack's cost estimate over the run (tools/lib/cost/stack.ts) after the check. */
+  readonly cost: boolean;
   /** The shared check's queue: the index of the next group of checkGroups to take (an Int32Array's one slot). */
   readonly queue: SharedArrayBuffer;
 }
 
 /** What the worker sends: the run as soon as it has it, then its share of the schema check. */
-type WorkerMessage = { readonly run: ProgramRun } | { readonly parts: readonly CheckPart[] };
+type WorkerMessage =
+  { readonly run: ProgramRun } | { readonly parts: readonly CheckPart[] } | { readonly cost: StackCost | undefined };
 /** A group's check: the group's index in checkGroups and checkSchemas' answer over it. */
 type CheckPart = readonly [number, SchemaCheck];
 
@@ -174,7 +184,7 @@ export function mergeChecks(records: readonly ResourceRecord[], parts: readonly 
  * Runs the program as deployed in a worker thread, and unless `schema` is false the schema check, which the worker
  * starts as soon as it has sent the run and the calling thread joins with `check()`.
  */
-export function deployedViewInWorker(program: RunProgramOptions, schema: boolean): Promise<DeployedView> {
+export function deployedViewInWorker(program: RunProgramOptions, schema: boolean, cost = false): Promise<DeployedView> {
   const boot = `require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
   const queue = new SharedArrayBuffer(4);
   let theirs: (parts: readonly CheckPart[]) => void = () => undefined;
@@ -184,6 +194,8 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
     failed = reject;
   });
   workerParts.catch(() => undefined);
+  let costed: (c: StackCost | undefined) => void = () => undefined;
+  const workerCost = new Promise<StackCost | undefined>((resolve) => (costed = resolve));
   const check = async (run: ProgramRun) => {
     const groups = checkGroups(run.resources);
     const mine = checkShare(groups, queue);
@@ -197,11 +209,18 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
     const fail = (e: Error) => {
       reject(e);
       failed(e);
+      costed(undefined);
     };
-    const worker = new Worker(boot, { eval: true, workerData: { program, schema, queue } satisfies Job });
+    const worker = new Worker(boot, { eval: true, workerData: { program, schema, cost, queue } satisfies Job });
     worker.on("message", (m: WorkerMessage) => {
-      if ("run" in m) resolve({ run: m.run, ...(schema ? { check: () => check(m.run) } : {}) });
-      else theirs(m.parts);
+      if ("run" in m)
+        resolve({
+          run: m.run,
+          ...(schema ? { check: () => check(m.run) } : {}),
+          ...(cost ? { cost: () => workerCost } : {}),
+        });
+      else if ("parts" in m) theirs(m.parts);
+      else costed(m.cost);
     });
     worker.once("error", fail);
     worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
@@ -216,4 +235,14 @@ export async function workerMain(): Promise<void> {
   parentPort?.postMessage({ run } satisfies WorkerMessage);
   if (job.schema)
     parentPort?.postMessage({ parts: checkShare(checkGroups(run.resources), job.queue) } satisfies WorkerMessage);
+  if (job.cost) {
+    const { costOfConfig } = require("./cost/stack") as typeof import("./cost/stack");
+    let cost: StackCost | undefined;
+    try {
+      cost = costOfConfig(run.resources, job.program);
+    } catch {
+      cost = undefined;
+    }
+    parentPort?.postMessage({ cost } satisfies WorkerMessage);
+  }
 }

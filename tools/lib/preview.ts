@@ -8,6 +8,7 @@ import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/poli
 import { deployedView, programOf } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
+import type { StackCost } from "./cost/stack";
 import type { SchemaCheck } from "./armSchema/check";
 
 /** The ARM schema check, loaded on first use (it is skipped with --skip-schema). */
@@ -62,6 +63,8 @@ export interface PreviewOptions {
   readonly skipSchema?: boolean;
   /** Run the deployed view and the schema check in a worker thread, beside the first preview (see secondCoreFree). */
   readonly parallel?: boolean;
+  /** With `parallel`: the worker also computes the cost estimate over the deployed view (`cost` in the result). */
+  readonly cost?: boolean;
 }
 
 export interface PreviewResult {
@@ -73,6 +76,8 @@ export interface PreviewResult {
   readonly verdict: Verdict;
   /** The ARM schema check (tools/lib/armSchema), unless skipped. */
   readonly schema?: SchemaCheck;
+  /** `costOfStack(run.resources)`, when the worker computed it (`cost` with `parallel`); else the caller does. */
+  readonly cost?: StackCost;
 }
 
 export function stackTagsFor(project: string): ReadonlyMap<string, string> {
@@ -93,7 +98,8 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const needDeployed = !(opts.deployedView === false && opts.skipSchema);
   // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
   // first preview. Its failures are reported after this thread's, which name the same config or program errors.
-  const inWorker = needDeployed && opts.parallel ? deployedView(program, !opts.skipSchema) : undefined;
+  const inWorker =
+    needDeployed && opts.parallel ? deployedView(program, !opts.skipSchema, opts.cost === true) : undefined;
   inWorker?.catch(() => undefined);
   const previewRun = await runProgram({ ...program, firstPreview: true });
   // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
@@ -123,7 +129,14 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
   // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
   const schema = check && { ...check, errors: scrub(check.errors, secrets) };
-  return { run, previewRun, verdict: scrub(verdict, secrets), ...(schema ? { schema } : {}) };
+  const cost = deployed?.cost ? await deployed.cost() : undefined;
+  return {
+    run,
+    previewRun,
+    verdict: scrub(verdict, secrets),
+    ...(schema ? { schema } : {}),
+    ...(cost ? { cost } : {}),
+  };
 }
 
 /** One resource of a `pulumi stack export` (deployment version 3). */

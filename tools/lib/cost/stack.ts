@@ -42,6 +42,17 @@ function parseKey<T>(
   return parsed.data;
 }
 
+/** The `usage` and `load` config (seed defaults where absent) of a flat config map, validated as the program does. */
+function assumptionsOf(
+  project: string,
+  config: Readonly<Record<string, string>>,
+): { usage: UsageConfig; load: LoadConfig } {
+  return {
+    usage: parseKey(project, config, "usage", usageSchema),
+    load: parseKey(project, config, "load", loadSchema),
+  };
+}
+
 /** The stack's `usage` and `load` config (seed defaults where absent), validated as the program validates them. */
 export function stackAssumptions(
   stack: string,
@@ -49,18 +60,30 @@ export function stackAssumptions(
   stackFile?: string,
 ): { usage: UsageConfig; load: LoadConfig } {
   const { config, project } = loadStackConfig(root, stack, stackFile);
-  return {
-    usage: parseKey(project, config, "usage", usageSchema),
-    load: parseKey(project, config, "load", loadSchema),
-  };
+  return assumptionsOf(project, config);
+}
+
+/** A stack's estimate and capacity table. */
+export interface StackCost {
+  readonly estimate: Estimate;
+  readonly capacity: CapacityRow[];
 }
 
 /** Estimate and capacity table of a stack's resources under its own config. */
 export function costOfStack(
   resources: readonly ResourceRecord[],
   opts: { stack: string; root: string; stackFile?: string },
-): { estimate: Estimate; capacity: CapacityRow[] } {
-  const { usage, load } = stackAssumptions(opts.stack, opts.root, opts.stackFile);
+): StackCost {
+  const { config, project } = loadStackConfig(opts.root, opts.stack, opts.stackFile);
+  return costOfConfig(resources, { stack: opts.stack, project, config });
+}
+
+/** `costOfStack` from the flat config map a program run was given (the deployed view's worker has it already). */
+export function costOfConfig(
+  resources: readonly ResourceRecord[],
+  opts: { stack: string; project: string; config: Readonly<Record<string, string>> },
+): StackCost {
+  const { usage, load } = assumptionsOf(opts.project, opts.config);
   return { estimate: estimate(resources, { stack: opts.stack, usage }), capacity: capacity(resources, load) };
 }
 
