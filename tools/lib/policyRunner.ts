@@ -328,7 +328,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
             isType: typeMatcher(r.type),
             asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
               typeMatcher(r.type)(resourceClass) ? props() : undefined) as ResourceValidationArgs["asType"],
-            getConfig: <T extends object>() => structuredClone(config) as T,
+            getConfig: <T extends object>() => cloneJson(config) as T,
             notApplicable: throwNotApplicable,
           } as ResourceValidationArgs;
           try {
@@ -382,7 +382,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           {
             resources: policyResources,
             stackTags,
-            getConfig: <T extends object>() => structuredClone(config) as T,
+            getConfig: <T extends object>() => cloneJson(config) as T,
             notApplicable: throwNotApplicable,
           },
           (message, urn) => push(message, urn),
