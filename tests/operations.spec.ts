@@ -698,6 +698,21 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     assert.deepEqual(tablesOf("union isfuzzy=true (T1 | take 1), T2, (datatable(a: string)[])\n| count"), ["T1", "T2"]);
   });
 
+  it("every KQL block an operator copies from docs (runbook, operations, DR) names catalogued tables and columns", () => {
+    const sent = new Set(Object.keys(TABLES));
+    const problems: string[] = [];
+    let blocks = 0;
+    for (const doc of ["runbook.md", "operations.md", "disaster-recovery.md"]) {
+      const text = fs.readFileSync(path.resolve(__dirname, "../docs", doc), "utf8");
+      for (const m of text.matchAll(/```kql\n([\s\S]*?)```/g)) {
+        blocks += 1;
+        for (const p of unknownNames(m[1], sent)) problems.push(`${doc}: ${p} in ${m[1].split("\n")[0]}`);
+      }
+    }
+    assert.ok(blocks >= 9, `${blocks} KQL blocks`);
+    assert.deepEqual(problems, []);
+  });
+
   it("the name checker catches an unsent table, an unknown column and a typo", () => {
     const sent = new Set(["AppRequests"]);
     assert.deepEqual(unknownNames("AppRequests | summarize n = count() by Name", sent), []);

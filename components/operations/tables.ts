@@ -123,6 +123,20 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
     sources: [diag("microsoft.datafactory/factories", "PipelineRuns")],
     columns: ["PipelineName", "RunId", "Status", "Start", "End", "FailureType"],
   },
+  // learn.microsoft.com/azure/azure-monitor/reference/tables/adfactivityrun (the runbook's failed-activity query).
+  ADFActivityRun: {
+    sources: [diag("microsoft.datafactory/factories", "ActivityRuns")],
+    columns: [
+      "PipelineName",
+      "ActivityName",
+      "ActivityType",
+      "Status",
+      "PipelineRunId",
+      "ActivityRunId",
+      "Start",
+      "End",
+    ],
+  },
   AZKVAuditLogs: {
     sources: [diag("microsoft.keyvault/vaults", "AuditEvent")],
     columns: ["OperationName", "ResultSignature", "ResultType", "CallerIpAddress", "Identity", "RequestUri", "Id"],
