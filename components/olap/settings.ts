@@ -146,8 +146,19 @@ export const POOL_OPERATOR_ACTIONS = [
   "Microsoft.Synapse/workspaces/sqlPools/operationResults/read",
 ] as const;
 
-/** Server audit action groups of the workspace's SQL (the OLTP set; Synapse has no ledger). */
-export const SYNAPSE_AUDIT_ACTION_GROUPS = AUDIT_ACTION_GROUPS.filter((g) => g !== "LEDGER_OPERATION_GROUP");
+/**
+ * Audit action groups of the workspace's SQL: the default three only. "Auditing for Azure Synapse SQL pools supports
+ * default audit action groups only" (azure-sql/database/auditing-overview, "Auditing limitations"); the OLTP set's
+ * permission and principal groups would be refused or ignored. BATCH_COMPLETED_GROUP records every batch's text, so
+ * the GRANT, ALTER ROLE and CREATE USER statements those groups name are audited all the same.
+ */
+export const SYNAPSE_AUDIT_ACTION_GROUPS = AUDIT_ACTION_GROUPS.filter((g) =>
+  [
+    "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+    "FAILED_DATABASE_AUTHENTICATION_GROUP",
+    "BATCH_COMPLETED_GROUP",
+  ].includes(g),
+);
 
 /** API version of the workspace's SQL security settings (the one azure-native 3.28 uses for Microsoft.Synapse). */
 export const SYNAPSE_API_VERSION = "2021-06-01";
