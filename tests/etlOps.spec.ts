@@ -5,12 +5,15 @@ import {
   expectations,
   factoryExpectations,
   isOffHours,
+  pausePools,
   pendingOf,
   pipelinesOf,
+  poolStep,
   runPipeline,
   sleepsNow,
   triggersToStart,
   triggersToStop,
+  wakePools,
   type Az,
   type Connection,
 } from "../tools/lib/etlOps";
@@ -216,5 +219,57 @@ describe("etl:ops sleep-if-off-hours: not just before the morning start", () => 
     assert.equal(sleepsNow(dev, new Date("2026-01-15T10:00:00Z")), false, "11:00: working hours");
     // Sunday 23:45 in Berlin (22:45Z): Monday 00:15 is still off hours.
     assert.equal(sleepsNow(dev, new Date("2026-01-18T22:45:00Z")), true);
+  });
+});
+
+describe("etl:ops wake-pool / pause-pool: the dev pool is online for pulumi up, and paused again after it", () => {
+  const POOL = `${WS}/sqlPools/sqldw`;
+  /** A pool that answers GETs from a sequence of statuses and records the POSTs. */
+  function poolAz(statuses: string[], missingGroups: string[] = []) {
+    const calls: string[] = [];
+    let i = 0;
+    const az: Az = (args) => {
+      const a = args.join(" ");
+      calls.push(a);
+      if (a.startsWith("group exists")) return !missingGroups.includes(args[args.indexOf("--name") + 1]);
+      if (a.startsWith("resource list") && a.includes("Microsoft.Synapse/workspaces")) return [WS];
+      if (a.includes(`${WS}/sqlPools?api-version=`)) return { value: [{ id: POOL, properties: {} }] };
+      if (a.includes("--method get") && a.includes(`${POOL}?api-version=`))
+        return { id: POOL, properties: { status: statuses[Math.min(i++, statuses.length - 1)] } };
+      if (a.includes("--method post")) return null;
+      throw new Error(`unexpected az ${a}`);
+    };
+    return { az, calls };
+  }
+  const opts = { attempts: 5, delayMs: 0, log: () => undefined };
+  const posts = (calls: string[]) => calls.filter((c) => c.includes("--method post")).map((c) => c.split("/").pop());
+
+  it("decides per status: Online is ready, Paused is resumed, anything else is waited for", () => {
+    assert.equal(poolStep("Online"), "online");
+    assert.equal(poolStep("Paused"), "resume");
+    for (const s of ["Resuming", "Pausing", "Scaling", undefined]) assert.equal(poolStep(s), "wait");
+  });
+
+  it("resumes a paused pool, waits until it is online, and says which it woke", async () => {
+    const { az, calls } = poolAz(["Paused", "Resuming", "Resuming", "Online"]);
+    assert.deepEqual(await wakePools(az, STACK, opts), [POOL]);
+    assert.deepEqual(posts(calls), ["resume?api-version=2021-06-01"]);
+    pausePools(az, [POOL], () => undefined);
+    assert.deepEqual(posts(calls), ["resume?api-version=2021-06-01", "pause?api-version=2021-06-01"]);
+  });
+
+  it("leaves an online pool alone, waits out a pause in progress before resuming, and gives up after the attempts", async () => {
+    const online = poolAz(["Online"]);
+    assert.deepEqual(await wakePools(online.az, STACK, opts), []);
+    assert.deepEqual(posts(online.calls), []);
+    const pausing = poolAz(["Pausing", "Paused", "Resuming", "Online"]);
+    assert.deepEqual(await wakePools(pausing.az, STACK, opts), [POOL]);
+    assert.deepEqual(posts(pausing.calls), ["resume?api-version=2021-06-01"]);
+    await assert.rejects(wakePools(poolAz(["Resuming"]).az, STACK, opts), /still Resuming after 5 checks/);
+  });
+
+  it("a stack whose data group does not exist yet has no pool to wake", async () => {
+    const { az } = poolAz(["Paused"], [STACK.dataResourceGroup]);
+    assert.deepEqual(await wakePools(az, STACK, opts), []);
   });
 });

@@ -190,10 +190,11 @@ describe("olap (config and pure helpers)", () => {
       auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
     });
     // Synapse SQL pools support the default audit action groups only (auditing-overview, "Auditing limitations").
-    assert.deepEqual(
-      [...SYNAPSE_AUDIT_ACTION_GROUPS].sort(),
-      ["BATCH_COMPLETED_GROUP", "FAILED_DATABASE_AUTHENTICATION_GROUP", "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP"],
-    );
+    assert.deepEqual([...SYNAPSE_AUDIT_ACTION_GROUPS].sort(), [
+      "BATCH_COMPLETED_GROUP",
+      "FAILED_DATABASE_AUTHENTICATION_GROUP",
+      "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+    ]);
     assert.deepEqual(alerts.properties.disabledAlerts, []);
     assert.equal(alerts.properties.state, "Enabled");
     assert.deepEqual(va.properties.recurringScans, {

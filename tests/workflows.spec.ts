@@ -189,6 +189,23 @@ describe("GitHub workflows", () => {
     }
   });
 
+  it("main: dev's paused pool is resumed before anything refreshes and paused again after up, failed or not", () => {
+    const steps = deploy.jobs["up-dev"].steps;
+    const at = stepOf("dev", steps);
+    const stopTriggers = at((s) => s.id === "stop-triggers", "stop triggers");
+    const wake = at((s) => s.id === "wake", "wake the pool");
+    const streamPreview = at((s) => s.id === "stream-stop", "the stream job's refreshing preview");
+    const up = at((s) => s.id === "up", "up");
+    const pause = at((s) => /etl:ops -- pause-pool/.test(s.run ?? ""), "pause the pool");
+    assert.equal(steps[wake].run, "npm run etl:ops -- wake-pool --stack dev");
+    // After the pause trigger is stopped (it would pause the pool mid-update), before the first refresh.
+    assert.ok(stopTriggers < wake && wake < streamPreview && streamPreview < up && up < pause);
+    assert.equal(steps[pause].if, "${{ always() && steps.wake.outputs.woken != '' }}");
+    assert.match(steps[pause].run ?? "", /--pools "\$\{\{ steps\.wake\.outputs\.woken \}\}"/);
+    // prod's pool never pauses: nothing to wake there.
+    assert.ok(!deploy.jobs["up-prod"].steps.some((s) => /wake-pool|pause-pool/.test(s.run ?? "")));
+  });
+
   it("main: every up refreshes first, so ignored properties (rotated SQL keys, ML traffic) are never sent stale", () => {
     const ups = pulumiSteps(deploy).filter((s) => s.with?.command === "up");
     assert.equal(ups.length, 4);

@@ -1,5 +1,6 @@
 /**
- * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|sleep-if-off-hours|check> --stack <dev|prod>
+ * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|sleep-if-off-hours|wake-pool|pause-pool|check>
+ *   --stack <dev|prod>
  *
  * The ETL tier's steps around `pulumi up` (tools/lib/etlOps.ts), with an Azure CLI logged in to the stack's
  * subscription. Resource groups come from the committed stack config (the same names the program gives them), the
@@ -7,12 +8,22 @@
  * approved or a trigger is not started (the drift workflow runs it); the others exit 0 when done. Bad usage: 2.
  * `sleep-if-off-hours` (after `up`): a deploy outside working hours can wake what the off-hours schedule stopped (an
  * update of a stopped Application Gateway starts it), so the stop pipeline runs again; within working hours, or where
- * nothing sleeps (prod), it does nothing.
+ * nothing sleeps (prod), it does nothing. `wake-pool` (before `up`, where the pool pauses: dev) resumes a paused
+ * dedicated pool and waits until it is online, since a refresh and an update read its TDE setting and workload
+ * groups; `pause-pool` (after `up`) pauses again the pools it resumed (`--pools`, from its `woken` output).
  */
 import * as path from "node:path";
 import { parseArgs, runCli, UsageError } from "./lib/cli";
 
-const COMMANDS = ["stop-triggers", "approve-endpoints", "start-triggers", "sleep-if-off-hours", "check"] as const;
+const COMMANDS = [
+  "stop-triggers",
+  "approve-endpoints",
+  "start-triggers",
+  "sleep-if-off-hours",
+  "wake-pool",
+  "pause-pool",
+  "check",
+] as const;
 const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--attempts N] [--delay-seconds S]
   stop-triggers       stop the factory's started triggers (before pulumi up: a started trigger cannot be updated)
   approve-endpoints   approve the pending private endpoint connections of the factory's managed private endpoints
@@ -20,13 +31,16 @@ const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|pr
   start-triggers      start every trigger of the factory (after pulumi up: triggers are created stopped)
   sleep-if-off-hours  outside the pause schedule's working hours, run the off-hours stop pipeline again (after
                       pulumi up: an update can wake what it stopped); otherwise, or where nothing sleeps, nothing
+  wake-pool           where the pool pauses (dev): resume a paused dedicated pool and wait until it is online (before
+                      pulumi up, whose refresh reads the pool's TDE and workload groups); prints woken=<pool ids>
+  pause-pool          pause the pools named by --pools (comma-separated ids, wake-pool's woken; after pulumi up)
   check               exit 1 when a connection is not approved or a trigger is not started (drift)`;
 
 runCli(USAGE, async (argv) => {
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
     throw new UsageError(`unknown command '${command ?? ""}'`);
-  const args = parseArgs(rest, ["stack", "attempts", "delay-seconds"], ["verbose"]);
+  const args = parseArgs(rest, ["stack", "attempts", "delay-seconds", "pools"], ["verbose"]);
   const stack = args.values.stack;
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   const { parseConfig, PROJECT, readRaw } = require("../lib/config") as typeof import("../lib/config");
@@ -44,6 +58,33 @@ runCli(USAGE, async (argv) => {
     dataResourceGroup: context.name("resourceGroup", "data"),
   };
   const az = ops.azCli;
+  switch (command) {
+    case "wake-pool": {
+      const output = (woken: readonly string[]) => {
+        if (process.env.GITHUB_OUTPUT)
+          require("node:fs").appendFileSync(process.env.GITHUB_OUTPUT, `woken=${woken.join(",")}\n`);
+      };
+      if (!config.olap.pauseSchedule) {
+        console.log(`${stack}: the pool never pauses (no olap.pauseSchedule): nothing to wake`);
+        output([]);
+        return 0;
+      }
+      const woken = await ops.wakePools(az, s, {
+        attempts: Number(args.values.attempts ?? 40),
+        delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+        log: (line) => console.log(line),
+      });
+      console.log(woken.length ? `${woken.length} pool(s) resumed for the update` : "every pool is online");
+      output(woken);
+      return 0;
+    }
+    case "pause-pool": {
+      const ids = (args.values.pools ?? "").split(",").filter(Boolean);
+      ops.pausePools(az, ids, (line) => console.log(line));
+      if (ids.length === 0) console.log("no pool to pause");
+      return 0;
+    }
+  }
   const factory = ops.findFactory(az, s);
   switch (command) {
     case "stop-triggers":

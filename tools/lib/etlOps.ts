@@ -264,3 +264,65 @@ export function runPipeline(az: Az, factoryId: string, pipeline: string): string
   ]) as { runId?: string } | null;
   return out?.runId ?? "?";
 }
+
+/** API version of the dedicated SQL pool operations (the one the factory's pool pipelines call). */
+export const SYNAPSE_POOL_API = "2021-06-01";
+
+/** A dedicated SQL pool (REST `sqlPools` list item). */
+export interface PoolInfo {
+  readonly id: string;
+  readonly properties: { readonly status?: string };
+}
+
+/** The dedicated SQL pools of the stack's Synapse workspaces (none before the first `up`). */
+export function poolsOf(az: Az, s: StackResources): PoolInfo[] {
+  return resourceIds(az, s.dataResourceGroup, "Microsoft.Synapse/workspaces").flatMap((ws) =>
+    list<PoolInfo>(az, `${ws}/sqlPools?api-version=${SYNAPSE_POOL_API}`),
+  );
+}
+
+/** What a pool in `status` needs before a refresh can read it: nothing (Online), a resume (Paused), or a wait. */
+export function poolStep(status: string | undefined): "online" | "resume" | "wait" {
+  if (status === "Online") return "online";
+  if (status === "Paused") return "resume";
+  return "wait";
+}
+
+/**
+ * Brings every paused pool of the stack online before `pulumi up` (dev pauses its pool outside working hours, and a
+ * refresh or update reads its TDE setting and workload groups, which live in the pool's database): resumes the paused
+ * ones and waits until each is Online. Returns the ids of the pools it resumed, for `pausePools` after `up`.
+ */
+export async function wakePools(
+  az: Az,
+  s: StackResources,
+  opts: { readonly attempts: number; readonly delayMs: number; readonly log: (line: string) => void },
+): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const pool of poolsOf(az, s)) {
+    for (let attempt = 1; ; attempt++) {
+      const status = (
+        az(["rest", "--method", "get", "--url", `${ARM}${pool.id}?api-version=${SYNAPSE_POOL_API}`]) as PoolInfo | null
+      )?.properties.status;
+      const step = poolStep(status);
+      if (step === "online") break;
+      if (step === "resume") {
+        az(["rest", "--method", "post", "--url", `${ARM}${pool.id}/resume?api-version=${SYNAPSE_POOL_API}`]);
+        resumed.push(pool.id);
+        opts.log(`resuming ${pool.id.split("/").pop()} (was Paused)`);
+      }
+      if (attempt >= opts.attempts)
+        throw new Error(`pool ${pool.id} is still ${status ?? "in no state"} after ${attempt} checks`);
+      await new Promise((r) => setTimeout(r, opts.delayMs));
+    }
+  }
+  return [...new Set(resumed)];
+}
+
+/** Pauses the pools `wakePools` resumed (after `up`, whatever its outcome): the schedule had them paused. */
+export function pausePools(az: Az, poolIds: readonly string[], log: (line: string) => void): void {
+  for (const id of poolIds) {
+    az(["rest", "--method", "post", "--url", `${ARM}${id}/pause?api-version=${SYNAPSE_POOL_API}`]);
+    log(`pausing ${id.split("/").pop()} again`);
+  }
+}
