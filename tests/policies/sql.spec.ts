@@ -575,6 +575,8 @@ describe("policies/sql", () => {
   // -------------------------------------------------------------------------------------------------------------
 
   describe(sqlServerAuditingPresent.name, () => {
+    it("is not applicable to a stack without Azure SQL servers (never passed on nothing)", () =>
+      expectNotApplicable(sqlServerAuditingPresent, [otherResource()]));
     const server = f.sqlServer("prod");
     it("passes a server with an enabled auditing policy (matched by serverName)", () =>
       expectPass(sqlServerAuditingPresent, [server, f.sqlAuditing("prod")]));
@@ -630,6 +632,8 @@ describe("policies/sql", () => {
   });
 
   describe(sqlServerDefenderPresent.name, () => {
+    it("is not applicable to a stack without Azure SQL servers (never passed on nothing)", () =>
+      expectNotApplicable(sqlServerDefenderPresent, [otherResource()]));
     const server = f.sqlServer("prod");
     it("passes a server with an enabled security alert policy", () =>
       expectPass(sqlServerDefenderPresent, [server, f.sqlSecurityAlert("prod")]));
@@ -725,6 +729,8 @@ describe("policies/sql", () => {
   });
 
   describe(sqlDatabaseLtrPresent.name, () => {
+    it("is not applicable to a stack without Azure SQL databases (never passed on nothing)", () =>
+      expectNotApplicable(sqlDatabaseLtrPresent, [otherResource()]));
     const db = f.sqlDatabase("prod");
     it("passes a prod database with a long-term retention policy", () =>
       expectPass(sqlDatabaseLtrPresent, [db, f.sqlLongTermRetention("prod")]));
