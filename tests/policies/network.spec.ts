@@ -390,6 +390,17 @@ describe("policies/network", () => {
         mutate(allowRule(["192.0.2.1"]), "customRules.0.matchConditions.0.operator", "Any"),
         /allows any client/,
       );
+      // Not over-reported: a Block rule however broad (it adds to the managed rules), and an Allow rule that matches on
+      // something other than the client's address (a path, a header) with a non-Any operator.
+      await expectPass(wafMode, mutate(allowRule(["0.0.0.0/0"]), "customRules.0.action", "Block"));
+      await expectPass(
+        wafMode,
+        mutate(allowRule(["/health"]), "customRules.0.matchConditions.0", {
+          matchVariables: [{ variableName: "RequestUri" }],
+          operator: "BeginsWith",
+          matchValues: ["/health"],
+        }),
+      );
     });
     it("is not applicable to gateways", () => expectNotApplicable(wafMode, appGateway()));
   });
@@ -431,6 +442,16 @@ describe("policies/network", () => {
         }),
         /waf-pay-dev-weu .*sets protected rule 944240 in group 'JAVA' to 'Log', which does not block/,
       ));
+    it("passes a protected rule overridden to Block or AnomalyScoring (it still blocks)", async () => {
+      for (const action of ["Block", "AnomalyScoring"])
+        await expectPass(
+          wafRuleSet,
+          mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0", {
+            ruleGroupName: "JAVA",
+            rules: [{ ruleId: "944240", state: "Enabled", action }],
+          }),
+        );
+    });
     it("honours minimumVersions", () =>
       expectFail(wafRuleSet, wafPolicy(), /Microsoft_DefaultRuleSet >= 2\.2/, {
         minimumVersions: { Microsoft_DefaultRuleSet: "2.2" },
@@ -490,6 +511,13 @@ describe("policies/network", () => {
           { id: "2024897", mode: "Alert" },
         ]),
         /sets IDPS signature 2024897 to 'Alert'/,
+      );
+      // A signature forced to Deny blocks: not reported.
+      await expectPass(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.signatureOverrides", [
+          { id: "2024897", mode: "Deny" },
+        ]),
       );
       await expectPass(
         firewallThreatProtection,
