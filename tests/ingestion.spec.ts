@@ -76,6 +76,19 @@ describe("ingestion: pure helpers", () => {
       { qualifier: "payapi", plan, appSettings: { WEBSITE_RUN_FROM_PACKAGE: "1" } },
       /appSettings\.WEBSITE_RUN_FROM_PACKAGE is not supported on Flex Consumption/,
     );
+    // A secret typed into a setting's value (a key or password in a connection string), whatever the setting's name.
+    for (const value of ["Server=tcp:x;Password=secret", "Endpoint=sb://x/;SharedAccessKey=abc", "AccountKey=abc"])
+      rejects(
+        { qualifier: "payapi", plan, appSettings: { Target: value } },
+        /appSettings\.Target: connection strings with secrets are not allowed/,
+      );
+    assert.doesNotThrow(() =>
+      validateFunctionAppArgs({
+        qualifier: "payapi",
+        plan,
+        appSettings: { SqlConnection: "Server=tcp:x,1433;Authentication=Active Directory Managed Identity" },
+      }),
+    );
     rejects(
       {
         qualifier: "payapi",

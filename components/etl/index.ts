@@ -39,7 +39,6 @@ import { offHoursOperations, offHoursProblems, type OffHoursArgs, type OffHoursT
 import type { EtlConfig } from "../../lib/config";
 import {
   diagnosticSetting,
-  lockFor,
   managementLock,
   privateEndpoint,
   roleAssignments,
@@ -126,7 +125,9 @@ export function etlIdentityName(context: StackContext, which: keyof typeof IDENT
 export function validateEtlArgs(args: EtlArgs): void {
   const problems: string[] = [];
   if (args.lock?.kind === "ReadOnly") {
-    problems.push("lock: a ReadOnly lock blocks publishing pipelines and starting triggers; use CanNotDelete");
+    problems.push(
+      "lock: a ReadOnly lock blocks publishing pipelines and starting triggers; leave the factory unlocked (a lock also blocks removing its children)",
+    );
   }
   for (const required of ["oltpSql", "warehouseSql", "lakeDfs", "lakeBlob", "cosmosSql"] as const) {
     if (!args.managedEndpoints[required])
@@ -212,7 +213,11 @@ export class Etl extends pulumi.ComponentResource {
     const rg = args.resourceGroupName;
     const location = context.config.location;
     const protect = args.protect ?? false;
-    const lock: LockSpec = args.lock ?? lockFor(protect, "the Data Factory (pipelines, credentials, linked services)");
+    // No management lock by default, even in prod: a lock on the factory applies to its children ("all resources
+    // within that scope inherit the same lock", lock-resources), so an `up` that removes or replaces a pipeline,
+    // dataset, trigger, linked service or managed private endpoint (a routine model change) would fail with
+    // ScopeLocked. The factory holds no data; `protect` still keeps Pulumi from deleting it (as the ML workspace).
+    const lock: LockSpec = args.lock ?? { kind: "None" };
     // The factory moves payment data from the CDE database but stores none itself: CDE-connected, confidential.
     const tags =
       args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "etl" });
@@ -444,8 +449,10 @@ export class Etl extends pulumi.ComponentResource {
     this.datasetNames = (defs?.datasets ?? []).map((d) => d.name);
     this.olapLoad = defs ? olapLoadSchedule(defs) : undefined;
 
-    // Private endpoints of the factory itself: its API (`dataFactory`, what the CLI and the deploy use for data-plane
-    // calls) and ADF Studio (`portal`), since public network access is off (data-factory-private-link).
+    // Private endpoints of the factory itself: its data plane (`dataFactory`: the channel of a self-hosted runtime and
+    // of clients in the VNet; the CLI and Pulumi go through Resource Manager) and ADF Studio (`portal`). Microsoft
+    // notes that turning public network access off applies to the self-hosted runtime, and that Studio can still be
+    // reached publicly (data-factory-private-link): the `portal` endpoint adds a private path, not a restriction.
     let previousPe: pulumi.Resource = factory;
     for (const service of ["dataFactory", "dataFactoryPortal"] as const) {
       previousPe = privateEndpoint(

@@ -240,12 +240,13 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
     if (!Number.isInteger(group.instanceCount) || group.instanceCount < 0 || group.instanceCount > maximumInstanceCount)
       problems.push(`plan.alwaysReady '${group.name}' count must be 0–maximumInstanceCount`);
   }
-  for (const key of Object.keys(args.appSettings ?? {})) {
+  for (const [key, value] of Object.entries(args.appSettings ?? {})) {
     if ((FLEX_DEPRECATED_SETTINGS as readonly string[]).includes(key) || key.startsWith("WEBSITE_CONTENT"))
       problems.push(
         `appSettings.${key} is not supported on Flex Consumption (set it through functionAppConfig, or use identity-based settings)`,
       );
-    if (/(AccountKey|SharedAccessKey|Password)=/i.test(key))
+    // The value, when it is known here (a plain string): an Output is another resource's, never typed-in secret text.
+    if (typeof value === "string" && /(AccountKey|SharedAccessKey|Password|Pwd)=/i.test(value))
       problems.push(
         `appSettings.${key}: connection strings with secrets are not allowed (use identity-based settings)`,
       );
