@@ -373,13 +373,16 @@ for (const stack of ["dev", "prod"] as const) {
         (d) => d.inputs.resourceUri === endpoint.id,
       );
       assert.ok(diag, "endpoint diagnostics");
-      // The endpoint identity pulls images and reads models; nothing else.
+      // The endpoint identity pulls images, reads models and writes its deployments' metrics to the workspace (a
+      // user-assigned identity gets no automatic role: concept-endpoints-online-auth); nothing else.
       const endpointPrincipal = ofName("ml-id-endpoint").outputs.principalId;
-      const roles = ofType(resources, ROLE_ASSIGNMENT)
-        .filter((a) => a.inputs.principalId === endpointPrincipal)
-        .map(roleOf)
-        .sort();
-      assert.deepEqual(roles, [BuiltInRoles.StorageBlobDataReader, BuiltInRoles.AcrPull].sort());
+      const mine = ofType(resources, ROLE_ASSIGNMENT).filter((a) => a.inputs.principalId === endpointPrincipal);
+      assert.deepEqual(
+        mine.map(roleOf).sort(),
+        [BuiltInRoles.StorageBlobDataReader, BuiltInRoles.AcrPull, BuiltInRoles.AzureMlMetricsWriter].sort(),
+      );
+      const writer = mine.find((a) => roleOf(a) === BuiltInRoles.AzureMlMetricsWriter);
+      assert.equal(writer?.inputs.scope, ofName("ml-workspace").id);
     });
 
     it("exports what the ingestion tier needs: endpoint id, scoring URI, invoker role (score/action only), size", () => {

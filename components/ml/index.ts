@@ -330,6 +330,22 @@ export class Ml extends pulumi.ComponentResource {
       workspaceContributor,
       this,
     );
+    // A user-assigned endpoint identity gets no automatic role: Microsoft's list for it includes AzureML Metrics
+    // Writer on the workspace ("there's no automatic role assignment … you need to manually assign roles",
+    // machine-learning/concept-endpoints-online-auth.md), or the deployments cannot write their metrics. Deployments
+    // are released after the deploy (docs/ml-operations.md), long after this grant has propagated.
+    roleAssignment(
+      `${name}-workspace`,
+      workspace.id,
+      {
+        key: "endpoint-metrics-writer",
+        principalId: this.endpointIdentity.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: BuiltInRoles.AzureMlMetricsWriter,
+        description: "The scoring endpoint's deployments write their metrics to the workspace.",
+      },
+      this,
+    );
     if (args.dataScientistsGroupId) {
       roleAssignment(
         `${name}-workspace`,

@@ -7,6 +7,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import { actionGroupFor, PRIORITY_OF_SEVERITY, type AlertRouting, type AlertSeverity } from "./routing";
 import { isoMinutes, type Signal } from "./sla";
+import { tolerantQuery } from "./sentinel";
 import type { StackContext, Tags } from "../shared";
 
 /**
@@ -91,7 +92,9 @@ export function createAlert(
         criteria: {
           allOf: [
             {
-              query: target.ids.resolve(s.query),
+              // A table of the analytics rules' catalogue that may not exist yet is read through a fuzzy union, so the
+              // rule evaluates (and is not switched off by Azure after a week of failures) before its first row.
+              query: target.ids.resolve(tolerantQuery(s.query)),
               // Rows come back only while the SLA is breached (the percentile is computed in KQL).
               timeAggregation: monitor.TimeAggregation.Count,
               // The scheduled-query API's operator names (not ConditionOperator's "gt"): ops facts §0.1.

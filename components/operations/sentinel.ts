@@ -127,6 +127,21 @@ function scheduled(
   };
 }
 
+/**
+ * A log alert's query made to run on a workspace where its table does not exist yet: when its first line is a table
+ * of `RULE_COLUMNS`, it becomes a fuzzy union with an empty table of Microsoft's columns, as the analytics rules do.
+ * Log alerts skip validation (a new workspace has no table yet), and "if a log search alert rule query fails to
+ * evaluate continuously for a week, Azure Monitor disables it automatically" (azure-monitor alerts-troubleshoot-log):
+ * a table that gets rows only on an event (a threat-intelligence hit) would otherwise switch its own alert off.
+ */
+export function tolerantQuery(query: string): string {
+  const [first, ...rest] = query.split("\n");
+  const table = first.trim();
+  if (!(table in RULE_COLUMNS)) return query;
+  const columns = Object.entries(RULE_COLUMNS[table as RuleTable]).map(([name, type]) => `${name}: ${type}`);
+  return [`union isfuzzy=true (${table}), (datatable(${columns.join(", ")})[])`, ...rest].join("\n");
+}
+
 /** Privileged roles whose assignment raises an incident (Owner, User Access Administrator, Contributor, RBAC and Key Vault administrators). */
 export const PRIVILEGED_ROLES = [
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner

@@ -25,6 +25,8 @@ export const BuiltInRoles = {
   StorageFileDataPrivilegedContributor: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   AzureMlDataScientist: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+  /** AzureML Metrics Writer (preview): an online endpoint's identity writes its deployments' metrics to the workspace. */
+  AzureMlMetricsWriter: "635dd51f-9968-44d3-b7fb-6d9a6bd613ae",
   /** Approves the private endpoints a managed network creates (Storage, Key Vault, ACR, Cosmos DB, SQL, AML). */
   AzureAiEnterpriseNetworkConnectionApprover: "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
 } as const;
