@@ -268,6 +268,34 @@ describe("etl:ops wake-pool / pause-pool: the dev pool is online for pulumi up, 
     await assert.rejects(wakePools(poolAz(["Resuming"]).az, STACK, opts), /still Resuming after 5 checks/);
   });
 
+  it("tells the caller each pool as it resumes it, so a failure later in the wake still lets the deploy pause it", async () => {
+    const told: (readonly string[])[] = [];
+    await assert.rejects(
+      wakePools(poolAz(["Paused", "Resuming"]).az, STACK, { ...opts, resumed: (ids) => told.push(ids) }),
+      /still Resuming/,
+    );
+    assert.deepEqual(told, [[POOL]]);
+  });
+
+  it("pauses only a pool still online, and a failed pause is a warning, not an error", () => {
+    const lines: string[] = [];
+    const paused = poolAz(["Paused"]);
+    assert.deepEqual(
+      pausePools(paused.az, [POOL], (l) => lines.push(l)),
+      [],
+    );
+    assert.deepEqual(posts(paused.calls), []);
+    assert.match(lines[0], /is Paused: left as it is/);
+    const failing: Az = () => {
+      throw new Error("AuthorizationFailed");
+    };
+    assert.deepEqual(
+      pausePools(failing, [POOL], (l) => lines.push(l)),
+      [],
+    );
+    assert.match(lines[1], /::warning::could not pause sqldw again \(AuthorizationFailed\)/);
+  });
+
   it("a stack whose data group does not exist yet has no pool to wake", async () => {
     const { az } = poolAz(["Paused"], [STACK.dataResourceGroup]);
     assert.deepEqual(await wakePools(az, STACK, opts), []);

@@ -199,7 +199,10 @@ describe("GitHub workflows", () => {
     const pause = at((s) => /etl:ops -- pause-pool/.test(s.run ?? ""), "pause the pool");
     assert.equal(steps[wake].run, "npm run etl:ops -- wake-pool --stack dev");
     // After the pause trigger is stopped (it would pause the pool mid-update), before the first refresh.
+    const startTriggers = at((s) => s.run === "npm run etl:ops -- start-triggers --stack dev", "start triggers");
     assert.ok(stopTriggers < wake && wake < streamPreview && streamPreview < up && up < pause);
+    // Paused before the triggers start again (a nightly run in between would be paused under its queries).
+    assert.ok(pause < startTriggers);
     assert.equal(steps[pause].if, "${{ always() && steps.wake.outputs.woken != '' }}");
     assert.match(steps[pause].run ?? "", /--pools "\$\{\{ steps\.wake\.outputs\.woken \}\}"/);
     // prod's pool never pauses: nothing to wake there.

@@ -73,6 +73,9 @@ runCli(USAGE, async (argv) => {
         attempts: Number(args.values.attempts ?? 40),
         delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
         log: (line) => console.log(line),
+        // Written as each pool is resumed (the last line wins): if a later step of the wake fails, the pause step
+        // still knows which pools this deploy woke.
+        resumed: output,
       });
       console.log(woken.length ? `${woken.length} pool(s) resumed for the update` : "every pool is online");
       output(woken);

@@ -574,11 +574,13 @@ BEGIN
     DECLARE @Reason NVARCHAR(4000), @Duplicates BIGINT;
     DECLARE @DateKey INT = YEAR(@RunDate) * 10000 + MONTH(@RunDate) * 100 + DAY(@RunDate);
     -- [dbo].[Fact_API_Performance]: grain ([MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]).
+    IF OBJECT_ID(N'tempdb..#c_Fact_API_Performance_duplicated') IS NOT NULL DROP TABLE #c_Fact_API_Performance_duplicated;
     CREATE TABLE #c_Fact_API_Performance_duplicated WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CONCAT(CONVERT(VARCHAR(33), [MinuteStart], 126), NCHAR(31), CAST([MerchantKey] AS NVARCHAR(4000)), NCHAR(31), CAST([HttpMethod] AS NVARCHAR(4000)), NCHAR(31), CAST([Endpoint] AS NVARCHAR(4000))) AS [GrainKey] FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey GROUP BY [MinuteStart], [MerchantKey], [HttpMethod], [Endpoint] HAVING COUNT_BIG(*) > 1;
     SET @Duplicates = (SELECT COUNT_BIG(*) FROM #c_Fact_API_Performance_duplicated);
     IF @Duplicates > 0
     BEGIN
+        IF OBJECT_ID(N'tempdb..#c_Fact_API_Performance_compacted') IS NOT NULL DROP TABLE #c_Fact_API_Performance_compacted;
         CREATE TABLE #c_Fact_API_Performance_compacted WITH (DISTRIBUTION = HASH([MinuteStart]), HEAP) AS
         SELECT x.[MinuteStart], x.[DateKey], x.[HourOfDay], x.[MerchantKey], x.[HttpMethod], x.[Endpoint], x.[RequestCount], x.[ErrorCount], x.[ClientErrorCount], x.[ErrorRate], x.[LatencySumMs], x.[LatencyMaxMs], x.[LatencyP50Ms], x.[LatencyP95Ms], x.[LatencyP99Ms]
         FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.[MinuteStart], f.[MerchantKey], f.[HttpMethod], f.[Endpoint] ORDER BY f.[RequestCount] DESC) AS [RowNumber] FROM [dbo].[Fact_API_Performance] AS f WHERE f.[DateKey] = @DateKey AND CONCAT(CONVERT(VARCHAR(33), f.[MinuteStart], 126), NCHAR(31), CAST(f.[MerchantKey] AS NVARCHAR(4000)), NCHAR(31), CAST(f.[HttpMethod] AS NVARCHAR(4000)), NCHAR(31), CAST(f.[Endpoint] AS NVARCHAR(4000))) IN (SELECT [GrainKey] FROM #c_Fact_API_Performance_duplicated)) AS x

@@ -194,7 +194,16 @@ describe("pipelines/etl: generated SQL", () => {
       const compact = procedureBody(pool, "usp_CompactStreamFacts");
       const grain = "[MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]";
       assert.ok(compact.includes("ORDER BY f.[RequestCount] DESC"), "keeps the most complete row");
-      assert.match(compact, /IF @Duplicates > 0\n\s*BEGIN\n\s*CREATE TABLE #c_Fact_API_Performance_compacted/);
+      assert.match(
+        compact,
+        /IF @Duplicates > 0\n\s*BEGIN\n\s*IF OBJECT_ID\(N'tempdb\.\.#c_Fact_API_Performance_compacted'\) IS NOT NULL DROP TABLE #c_Fact_API_Performance_compacted;\n\s*CREATE TABLE #c_Fact_API_Performance_compacted/,
+      );
+      // A retry on the same session finds its temp tables gone: each is dropped before it is created.
+      assert.ok(
+        compact.includes(
+          "IF OBJECT_ID(N'tempdb..#c_Fact_API_Performance_duplicated') IS NOT NULL DROP TABLE #c_Fact_API_Performance_duplicated;\n",
+        ),
+      );
       // Only the duplicated grains are deleted and put back: a row the loader inserts for the run date meanwhile stays.
       assert.ok(!compact.includes("DELETE FROM [dbo].[Fact_API_Performance] WHERE [DateKey] = @DateKey;"));
       const key =

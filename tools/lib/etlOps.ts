@@ -296,7 +296,13 @@ export function poolStep(status: string | undefined): "online" | "resume" | "wai
 export async function wakePools(
   az: Az,
   s: StackResources,
-  opts: { readonly attempts: number; readonly delayMs: number; readonly log: (line: string) => void },
+  opts: {
+    readonly attempts: number;
+    readonly delayMs: number;
+    readonly log: (line: string) => void;
+    /** Told the pools resumed so far, after each resume: a later failure must not hide one it left running. */
+    readonly resumed?: (poolIds: readonly string[]) => void;
+  },
 ): Promise<string[]> {
   const resumed: string[] = [];
   for (const pool of poolsOf(az, s)) {
@@ -308,7 +314,8 @@ export async function wakePools(
       if (step === "online") break;
       if (step === "resume") {
         az(["rest", "--method", "post", "--url", `${ARM}${pool.id}/resume?api-version=${SYNAPSE_POOL_API}`]);
-        resumed.push(pool.id);
+        if (!resumed.includes(pool.id)) resumed.push(pool.id);
+        opts.resumed?.([...resumed]);
         opts.log(`resuming ${pool.id.split("/").pop()} (was Paused)`);
       }
       if (attempt >= opts.attempts)
@@ -319,10 +326,30 @@ export async function wakePools(
   return [...new Set(resumed)];
 }
 
-/** Pauses the pools `wakePools` resumed (after `up`, whatever its outcome): the schedule had them paused. */
-export function pausePools(az: Az, poolIds: readonly string[], log: (line: string) => void): void {
+/**
+ * Pauses the pools `wakePools` resumed (after `up`, whatever its outcome): the schedule had them paused. Only a pool
+ * that is Online (one already paused, or pausing, is left alone), and a failure is a warning, never an error: it
+ * must not fail the dev job, which would hold prod's deploy back; the schedule's next pause catches the pool.
+ * Returns the pools it paused.
+ */
+export function pausePools(az: Az, poolIds: readonly string[], log: (line: string) => void): string[] {
+  const paused: string[] = [];
   for (const id of poolIds) {
-    az(["rest", "--method", "post", "--url", `${ARM}${id}/pause?api-version=${SYNAPSE_POOL_API}`]);
-    log(`pausing ${id.split("/").pop()} again`);
+    const name = id.split("/").pop();
+    try {
+      const status = (
+        az(["rest", "--method", "get", "--url", `${ARM}${id}?api-version=${SYNAPSE_POOL_API}`]) as PoolInfo | null
+      )?.properties.status;
+      if (poolStep(status) !== "online") {
+        log(`${name} is ${status ?? "in no state"}: left as it is`);
+        continue;
+      }
+      az(["rest", "--method", "post", "--url", `${ARM}${id}/pause?api-version=${SYNAPSE_POOL_API}`]);
+      paused.push(id);
+      log(`pausing ${name} again`);
+    } catch (e) {
+      log(`::warning::could not pause ${name} again (${(e as Error).message}); the pause schedule will`);
+    }
   }
+  return paused;
 }

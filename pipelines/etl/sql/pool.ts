@@ -606,6 +606,9 @@ function compactStreamFacts(model: DataModel): string[] {
     const keys = candidateName(`${fact.name}_duplicated`);
     steps.push(
       `-- ${f}: grain (${grain.join(", ")}).`,
+      // A temp table lives for the session: a retried call on the same session would find it (the documented
+      // dedicated-pool pattern drops it first).
+      `IF OBJECT_ID(N'tempdb..${keys}') IS NOT NULL DROP TABLE ${keys};`,
       `CREATE TABLE ${keys} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS`,
       `SELECT ${grainKey(grainColumns)} AS [GrainKey] FROM ${f} WHERE ${q(dateKey)} = @DateKey GROUP BY ${grain.join(", ")} HAVING COUNT_BIG(*) > 1;`,
       `SET @Duplicates = (SELECT COUNT_BIG(*) FROM ${keys});`,
@@ -613,6 +616,7 @@ function compactStreamFacts(model: DataModel): string[] {
       "BEGIN",
       indent(
         [
+          `IF OBJECT_ID(N'tempdb..${keep}') IS NOT NULL DROP TABLE ${keep};`,
           `CREATE TABLE ${keep} WITH (DISTRIBUTION = ${dist}, HEAP) AS`,
           `SELECT ${cols.map((c) => `x.${c}`).join(", ")}`,
           `FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ${grain.map((g) => `f.${g}`).join(", ")} ORDER BY ${count ? `f.${q(count)} DESC` : `f.${grain[0]}`}) AS [RowNumber] FROM ${f} AS f WHERE f.${q(dateKey)} = @DateKey AND ${grainKey(grainColumns, "f.")} IN (SELECT [GrainKey] FROM ${keys})) AS x`,
