@@ -281,6 +281,11 @@ export function poolsOf(az: Az, s: StackResources): PoolInfo[] {
   );
 }
 
+/** A pool's current status (`Online`, `Paused`, `Resuming`, …), read from Resource Manager. */
+const poolStatus = (az: Az, poolId: string): string | undefined =>
+  (az(["rest", "--method", "get", "--url", `${ARM}${poolId}?api-version=${SYNAPSE_POOL_API}`]) as PoolInfo | null)
+    ?.properties.status;
+
 /** What a pool in `status` needs before a refresh can read it: nothing (Online), a resume (Paused), or a wait. */
 export function poolStep(status: string | undefined): "online" | "resume" | "wait" {
   if (status === "Online") return "online";
@@ -307,9 +312,7 @@ export async function wakePools(
   const resumed: string[] = [];
   for (const pool of poolsOf(az, s)) {
     for (let attempt = 1; ; attempt++) {
-      const status = (
-        az(["rest", "--method", "get", "--url", `${ARM}${pool.id}?api-version=${SYNAPSE_POOL_API}`]) as PoolInfo | null
-      )?.properties.status;
+      const status = poolStatus(az, pool.id);
       const step = poolStep(status);
       if (step === "online") break;
       if (step === "resume") {
@@ -337,9 +340,7 @@ export function pausePools(az: Az, poolIds: readonly string[], log: (line: strin
   for (const id of poolIds) {
     const name = id.split("/").pop();
     try {
-      const status = (
-        az(["rest", "--method", "get", "--url", `${ARM}${id}?api-version=${SYNAPSE_POOL_API}`]) as PoolInfo | null
-      )?.properties.status;
+      const status = poolStatus(az, id);
       if (poolStep(status) !== "online") {
         log(`${name} is ${status ?? "in no state"}: left as it is`);
         continue;
