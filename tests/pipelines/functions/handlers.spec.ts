@@ -5,15 +5,16 @@ import { change, fakeContext, payment, scoringEnv } from "./fakes";
 const env = scoringEnv;
 
 describe("functions: fraud scoring trigger", () => {
-  it("scores only inserted pending payments", () => {
+  it("scores every inserted payment, also one whose status moved on before the poll (the trigger folds changes)", () => {
     const rows = newPayments([
       change(payment({ PaymentId: 1 })),
       change(payment({ PaymentId: 2 }), 1),
       change(payment({ PaymentId: 3, Status: "captured" })),
+      change(payment({ PaymentId: 4 }), 2),
     ]);
     assert.deepEqual(
       rows.map((r) => r.PaymentId),
-      [1],
+      [1, 3],
     );
   });
 

@@ -28,9 +28,15 @@ const cosmos = (container: string) =>
 const featuresOut = cosmos("COSMOS_CONTAINER_FRAUD_FEATURES");
 const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
 
-/** The SQL trigger reports inserts, updates and deletes; only new pending payments are scored. */
+/**
+ * The SQL trigger reports inserts, updates and deletes; every inserted payment is scored, whatever its status: the
+ * trigger batches the changes a row had between two polls into a single entry, the difference between its last
+ * processed state and its current one (functions-bindings-azure-sql-trigger, "Functionality Overview"), so a payment
+ * whose status moved on before the scorer caught up arrives as one insert with its current status, and filtering on
+ * 'pending' would leave it unscored without a trace.
+ */
 export function newPayments(changes: readonly SqlChange<PaymentChangeRow>[]): PaymentChangeRow[] {
-  return changes.filter((c) => c.Operation === 0 && c.Item.Status === "pending").map((c) => c.Item);
+  return changes.filter((c) => c.Operation === 0).map((c) => c.Item);
 }
 
 /** What the handler takes from its surroundings (replaced in tests). */
