@@ -242,7 +242,6 @@ const operations = new Operations("operations", {
   firewall: config.enableFirewall,
   oltp: {
     databaseIds: [oltp.databaseId, ...(oltp.secondaryDatabaseId ? [oltp.secondaryDatabaseId] : [])],
-    hostNames: [oltp.serverFqdn, ...(oltp.failoverGroupListenerFqdn ? [oltp.failoverGroupListenerFqdn] : [])],
   },
   nosql: { accountId: nosql.accountId, serverless: config.cosmos.serverless, multiRegion: config.cosmos.multiRegion },
   olap: { sqlPoolId: olap.sqlPoolId, lakeAccountId: olap.lakeAccountId },

@@ -26,8 +26,8 @@ type Id = pulumi.Input<string>;
 
 /** The tiers the operations tier watches; each block optional (absent = not deployed yet, no alerts). */
 export interface OperationsTiers {
-  /** OLTP: the payments database(s) (primary first, then geo-secondaries) and the host names the apps connect to. */
-  readonly oltp?: { readonly databaseIds: readonly Id[]; readonly hostNames: readonly Id[] };
+  /** OLTP: the payments database(s) (primary first, then geo-secondaries). */
+  readonly oltp?: { readonly databaseIds: readonly Id[] };
   /** NoSQL: the Cosmos DB account and its capacity mode. */
   readonly nosql?: { readonly accountId: Id; readonly serverless: boolean; readonly multiRegion: boolean };
   /** OLAP: the dedicated SQL pool and the lake. */
@@ -88,7 +88,7 @@ export class Operations extends pulumi.ComponentResource {
 
     // The SLA rows for the tiers present, then the infrastructure alerts.
     const slaTiers: SlaTierInputs<string> = {
-      ...(args.oltp ? { oltp: { hostNames: args.oltp.hostNames.map((h) => ids.token(h)) } } : {}),
+      ...(args.oltp ? { oltp: true } : {}),
       ...(args.olap ? { olap: { sqlPoolId: ids.token(args.olap.sqlPoolId) } } : {}),
       ...(args.nosql ? { nosql: { accountId: ids.token(args.nosql.accountId) } } : {}),
       ...(args.ingestion ? { ingestion: { gatewayId: ids.token(args.ingestion.gatewayId) } } : {}),

@@ -61,10 +61,11 @@ export const LATE_DATA_MINUTES = 45;
 const SETTLE_MINUTES = 5;
 
 /** KQL scalar types of the columns the rules read. */
-type KqlType = "string" | "real" | "datetime" | "dynamic";
+type KqlType = "string" | "int" | "real" | "bool" | "datetime" | "dynamic";
 
 /**
- * The columns each rule's table provides to its steps, with their types in Microsoft's table reference
+ * The columns each analytics rule's or log alert's table provides to its steps, with their types in Microsoft's table
+ * reference
  * (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>; AzureDiagnostics' suffixes name the type:
  * `_s` string, `_d` real). A column typed differently from the real table would split into two suffixed columns in
  * the union, so the types must be Microsoft's.
@@ -106,6 +107,20 @@ export const RULE_COLUMNS = {
     Fqdn: "string",
     ThreatDescription: "string",
   },
+  // The SLA alerts' tables (components/operations/sla.ts): each fills as soon as its service is used, but a quiet dev
+  // stack can leave one empty for a week.
+  AppTraces: { Message: "string", ItemCount: "int" },
+  SynapseSqlPoolExecRequests: {
+    _ResourceId: "string",
+    Status: "string",
+    StartTime: "datetime",
+    EndTime: "datetime",
+    ClassifierName: "string",
+    RequestId: "string",
+  },
+  CDBDataPlaneRequests: { _ResourceId: "string", DurationMs: "real", CollectionName: "string" },
+  AGWAccessLogs: { _ResourceId: "string", HttpStatus: "int" },
+  ADFPipelineRun: { _ResourceId: "string", PipelineName: "string", Status: "string", End: "datetime" },
 } as const satisfies Record<string, Record<string, KqlType>>;
 export type RuleTable = keyof typeof RULE_COLUMNS;
 

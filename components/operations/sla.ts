@@ -5,7 +5,7 @@
  *
  * | SLA (seed)            | Target     | Seed's action                 | Signal (what really measures it)                          |
  * |-----------------------|------------|-------------------------------|-----------------------------------------------------------|
- * | OLTP latency P99      | < 100 ms   | alert if > 200 ms for 5 min   | App Insights `AppDependencies` (SQL) of the function apps  |
+ * | OLTP latency P99      | < 100 ms   | alert if > 200 ms for 5 min   | the payment API's timed writes (`sqlMs` in `AppTraces`)   |
  * | OLAP query time       | < 5 s      | alert if > 10 s for 3 queries | `SynapseSqlPoolExecRequests` (pool diagnostics)            |
  * | Cosmos DB latency     | < 10 ms    | alert if > 50 ms for 5 min    | `CDBDataPlaneRequests` P99 (account diagnostics)           |
  * | ETL success rate      | > 99.9 %   | alert + rollback on failure   | Data Factory metric `PipelineFailedRuns`                   |
@@ -24,8 +24,8 @@ import type { AlertSeverity } from "./routing";
 
 /** The tiers that feed SLA rows, with what the rows need from each (plain ids; tiers pass outputs). */
 export interface SlaTierInputs<T = pulumi.Input<string>> {
-  /** OLTP: the host names the apps connect to (server FQDN, failover group listener), as dependency targets. */
-  readonly oltp?: { readonly hostNames: readonly T[] };
+  /** OLTP: the payments database is deployed (the payment API times its writes to it). */
+  readonly oltp?: boolean;
   /** OLAP: the dedicated SQL pool. */
   readonly olap?: { readonly sqlPoolId: T };
   /** NoSQL: the Cosmos DB account. */
@@ -107,28 +107,31 @@ export function kqlString(value: string): string {
  */
 export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAlert[] {
   const alerts: SlaAlert[] = [];
-  if (tiers.oltp && tiers.oltp.hostNames.length > 0) {
-    const targets = tiers.oltp.hostNames.map((h) => `Target contains ${kqlString(h)}`).join(" or ");
+  if (tiers.oltp) {
     alerts.push({
       key: "oltp-latency-p99",
       sla: "OLTP latency P99",
       tier: "oltp",
       severity: 1,
       displayName: `OLTP latency P99 > ${sla.oltpP99Ms} ms for ${sla.oltpWindowMinutes} min`,
-      description: `The payments database's P99 latency seen by the function apps (App Insights SQL dependencies) exceeded ${sla.oltpP99Ms} ms over ${sla.oltpWindowMinutes} minutes (SLA: P99 < 100 ms). docs/runbook.md#oltp-latency-p99`,
+      description: `The P99 of the payment API's writes to the payments database (as the app times them) exceeded ${sla.oltpP99Ms} ms over ${sla.oltpWindowMinutes} minutes (SLA: P99 < 100 ms). docs/runbook.md#oltp-latency-p99`,
       signal: {
         kind: "log",
         query: [
-          "AppDependencies",
-          `| where DependencyType == "SQL" and (${targets})`,
-          "| summarize P99Ms = percentilew(DurationMs, ItemCount, 99), Calls = sum(ItemCount)",
+          "AppTraces",
+          // One line per write (pipelines/functions/src/lib/telemetry.ts: sqlMs is always the last field), sampled
+          // like all telemetry: ItemCount weighs each kept line.
+          `| where Message startswith "payment.accepted " or Message startswith "payment.store "`,
+          '| parse Message with * " sqlMs=" SqlMs:real',
+          "| where isnotnull(SqlMs)",
+          "| summarize P99Ms = percentilew(SqlMs, ItemCount, 99), Calls = sum(ItemCount)",
           `| where Calls >= 50 and P99Ms > ${sla.oltpP99Ms}`,
         ].join("\n"),
         windowMinutes: sla.oltpWindowMinutes,
         frequencyMinutes: Math.min(sla.oltpWindowMinutes, MAX_LOG_FREQUENCY_MINUTES),
       },
       source:
-        "Azure SQL has no per-request latency metric; the Functions host tracks SQL output-binding calls as dependencies (https://learn.microsoft.com/azure/azure-functions/configure-monitoring#configure-dependencies).",
+        "Azure SQL has no per-request latency metric, and the Functions host tracks no dependency for the app's own TDS calls: the payment API times each write (connection wait, the insert or the replay read, one retry) and logs it with the outcome.",
     });
   }
   if (tiers.olap) {

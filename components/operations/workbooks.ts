@@ -264,7 +264,7 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
           query: lines(
             "AppTraces",
             '| where Message startswith "payment.accepted "',
-            '| parse Message with "payment.accepted amountMinor=" AmountMinor:long " currencyCode=" CurrencyCode:string',
+            '| parse Message with "payment.accepted amountMinor=" AmountMinor:long " currencyCode=" CurrencyCode:string " sqlMs=" *',
             "| summarize Volume = sum(AmountMinor * ItemCount) / 100.0 by bin(TimeGenerated, 1h), CurrencyCode",
           ),
           visualization: "timechart",

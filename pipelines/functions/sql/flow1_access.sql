@@ -16,10 +16,12 @@ IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_databases WHERE database_id = D
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Payment'))
     ALTER TABLE dbo.Payment ENABLE CHANGE_TRACKING;
 
--- Payment API: inserts payments (the SQL output binding reads the table's columns and upserts by primary key).
+-- Payment API: inserts payments and reads back the one a retried key names (src/lib/paymentStore.ts). No UPDATE:
+-- the SQL output binding that needed it for its upsert is gone, and a grant from an earlier run is taken back.
 IF DATABASE_PRINCIPAL_ID(N'$(PaymentApiIdentity)') IS NULL
     CREATE USER [$(PaymentApiIdentity)] FROM EXTERNAL PROVIDER;
-GRANT SELECT, INSERT, UPDATE ON dbo.Payment TO [$(PaymentApiIdentity)];
+GRANT SELECT, INSERT ON dbo.Payment TO [$(PaymentApiIdentity)];
+REVOKE UPDATE ON dbo.Payment FROM [$(PaymentApiIdentity)];
 
 -- Fraud scorer: reads new payments through change tracking and keeps its leases in schema az_func (the trigger
 -- creates az_func.GlobalState and one leases table per trigger on first start).

@@ -8,11 +8,10 @@ import { strict as assert } from "node:assert";
 import type { HttpRequest } from "@azure/functions";
 import { DEFAULT_LOAD, type CosmosLoad } from "../../../lib/usage";
 import { scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
-import { createPayment } from "../../../pipelines/functions/src/functions/paymentApi";
 import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
 import { SQL_TRIGGER_MAX_BATCH_SIZE } from "../../../components/ingestion";
 import { CONTAINERS } from "../../../components/nosql";
-import { change, fakeContext, payment, scoringEnv } from "./fakes";
+import { change, fakeContext, fakePaymentTable, payment, paymentApiOver, scoringEnv } from "./fakes";
 
 /**
  * What Cosmos DB adds to every stored item (`_rid`, `_self`, `_etag`, `_attachments`, `_ts`): about 200 bytes of
@@ -113,7 +112,7 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
 
   it("api_logs: the payment API writes one item per call (the scorer none), within the modelled size", async () => {
     const { context, outputs } = fakeContext("0f8fad5b-d9cb-469f-a165-70867728950e");
-    const res = await createPayment(
+    const res = await paymentApiOver(fakePaymentTable())(
       request({
         merchantId: 2_147_483_647,
         paymentMethodId: 2_147_483_647,

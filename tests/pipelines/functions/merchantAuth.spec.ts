@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { HttpRequest } from "@azure/functions";
 import { MERCHANT_CERTIFICATE_HEADERS } from "../../../components/ingestion/gateway";
-import { createPayment } from "../../../pipelines/functions/src/functions/paymentApi";
 import {
   CLIENT_CERTIFICATE_HEADERS,
   commonName,
@@ -10,7 +9,7 @@ import {
   merchantAuthenticationMode,
   merchantFromCertificate,
 } from "../../../pipelines/functions/src/lib/merchantAuth";
-import { fakeContext } from "./fakes";
+import { fakeContext, fakePaymentTable, paymentApiOver } from "./fakes";
 
 /** The headers the gateway sets after verifying a client certificate. */
 const verified = (subject: string, verification = "SUCCESS") => ({
@@ -92,11 +91,12 @@ describe("functions: merchant authentication (client certificate verified by the
       else process.env[MERCHANT_AUTHENTICATION_SETTING] = mode;
       try {
         const { context, outputs } = fakeContext();
-        const res = await createPayment(
+        const table = fakePaymentTable();
+        const res = await paymentApiOver(table)(
           { json: async () => json, headers: new Headers(headers) } as unknown as HttpRequest,
           context,
         );
-        return { res, payment: outputs.get("dbo.Payment"), log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
+        return { res, payment: table.inserts[0], log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
       } finally {
         if (saved === undefined) delete process.env[MERCHANT_AUTHENTICATION_SETTING];
         else process.env[MERCHANT_AUTHENTICATION_SETTING] = saved;
@@ -106,7 +106,7 @@ describe("functions: merchant authentication (client certificate verified by the
     it("inserts the payment of the certificate's merchant", async () => {
       const { res, payment } = await call(verified("CN=merchant-42,O=Contoso"), "client-certificate");
       assert.equal(res.status, 202);
-      assert.equal((payment as { MerchantId: number }).MerchantId, 42);
+      assert.equal(payment?.merchantId, 42);
     });
 
     it("refuses, and logs, a payment for another merchant or without a certificate; inserts nothing", async () => {
@@ -133,7 +133,7 @@ describe("functions: merchant authentication (client certificate verified by the
     it("with `none` (no authority configured), takes the body's merchant as it is", async () => {
       const { res, payment } = await call({}, "none");
       assert.equal(res.status, 202);
-      assert.equal((payment as { MerchantId: number }).MerchantId, 42);
+      assert.equal(payment?.merchantId, 42);
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The payment API's request contract (POST /api/payments) and what it writes: the dbo.Payment row (the column
- * names of pipelines/model/oltp.ts) and the API log item (api_logs container). Pure: no I/O.
+ * The payment API's request contract (POST /api/payments), the dbo.Payment columns (pipelines/model/oltp.ts) and the
+ * API log item (api_logs container). Pure: no I/O.
  */
 
 /** What a merchant sends. Amounts are integer minor units (no floating point), currency ISO 4217. */
@@ -13,7 +13,7 @@ export interface CreatePaymentRequest {
   readonly currencyCode: string;
 }
 
-/** The dbo.Payment columns the API sets; PaymentId (identity), Status ('pending'), timestamps are defaults. */
+/** The dbo.Payment columns the API sets (lib/paymentStore.ts); PaymentId (identity), Status ('pending'), timestamps are defaults. */
 export interface PaymentRow {
   readonly MerchantId: number;
   readonly PaymentMethodId: number;
@@ -91,17 +91,6 @@ export function parseCreatePayment(
       amountMinor: b.amountMinor as number,
       currencyCode: b.currencyCode as string,
     },
-  };
-}
-
-/** The row the SQL output binding inserts into dbo.Payment. */
-export function paymentRow(r: CreatePaymentRequest): PaymentRow {
-  return {
-    MerchantId: r.merchantId,
-    PaymentMethodId: r.paymentMethodId,
-    IdempotencyKey: r.idempotencyKey,
-    AmountMinor: r.amountMinor,
-    CurrencyCode: r.currencyCode,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * TDS connections with the app's managed identity (an Entra access token for Azure SQL), shared by the Synapse
- * loader (writes) and the merchant refresh (reads from the OLTP database's readable secondary). Encrypted, port 1433
+ * loader (writes), the merchant refresh (reads from the OLTP database's readable secondary) and the payment API
+ * (pooled, lib/paymentStore.ts). Encrypted, port 1433
  * through the private endpoints, limits under the host's 30-second function timeout.
  */
 import { Connection, Request, TYPES } from "tedious";
@@ -25,8 +26,15 @@ export interface TdsTarget {
   readonly readOnlyIntent?: boolean;
 }
 
-/** Opens a connection; the caller closes it. */
-export async function connectTds(target: TdsTarget, tokens: Pick<ManagedIdentityTokens, "token">): Promise<Connection> {
+/** Opens a connection; the caller closes it. `limits` override the login and statement timeouts. */
+export async function connectTds(
+  target: TdsTarget,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  limits: { readonly connectTimeoutMs: number; readonly requestTimeoutMs: number } = {
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  },
+): Promise<Connection> {
   const token = await tokens.token(SQL_TOKEN_RESOURCE);
   const connection = new Connection({
     server: target.server,
@@ -35,12 +43,22 @@ export async function connectTds(target: TdsTarget, tokens: Pick<ManagedIdentity
       database: target.database,
       encrypt: true,
       port: 1433,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectTimeout: limits.connectTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
       readOnlyIntent: target.readOnlyIntent === true,
     },
   });
   await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  return handleLateErrors(connection);
+}
+
+/**
+ * tedious drops its own 'error' listener once logged in, and emits 'error' when the socket fails later (a failover, a
+ * reset): with no listener that is an uncaught exception, which ends the worker process and every invocation in it.
+ * The request in flight already fails with ECLOSE (tedious' cleanupConnection), so the event only needs a listener.
+ */
+export function handleLateErrors<C extends Pick<Connection, "on">>(connection: C): C {
+  connection.on("error", () => undefined);
   return connection;
 }
 

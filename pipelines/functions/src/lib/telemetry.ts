@@ -6,16 +6,21 @@
  * outcomes: never card data or personal data.
  */
 
-/** Events the workbooks read, with the fields each carries (in this order). */
+/**
+ * Events the workbooks and alerts read, with the fields each carries (in this order). `sqlMs`, always last, is the
+ * payment API's write to the payments database as the app timed it (connection wait included): the OLTP latency SLA
+ * alert reads it from every accepted payment and every other outcome of the write (components/operations/sla.ts).
+ */
 export const BUSINESS_EVENTS = {
-  "payment.accepted": ["amountMinor", "currencyCode"],
+  "payment.accepted": ["amountMinor", "currencyCode", "sqlMs"],
+  "payment.store": ["outcome", "sqlMs"],
   "payment.scored": ["decision", "model"],
 } as const;
 export type BusinessEventName = keyof typeof BUSINESS_EVENTS;
 
 type FieldsOf<E extends BusinessEventName> = Record<(typeof BUSINESS_EVENTS)[E][number], string | number>;
 
-/** `payment.accepted amountMinor=1250 currencyCode=EUR` */
+/** `payment.accepted amountMinor=1250 currencyCode=EUR sqlMs=12` */
 export function businessEvent<E extends BusinessEventName>(name: E, fields: FieldsOf<E>): string {
   const parts = BUSINESS_EVENTS[name].map((key) => {
     const value = String((fields as Record<string, string | number>)[key]);

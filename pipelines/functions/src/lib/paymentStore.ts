@@ -1,0 +1,206 @@
+/**
+ * The payment API's write to dbo.Payment, idempotent on (merchant, idempotency key): one batch inserts the payment
+ * or, when UQ_Payment_MerchantId_IdempotencyKey already holds the key, reads back the payment it names, so a retried
+ * request learns what happened to the first instead of failing (the SQL output binding this replaces inserted after
+ * the handler returned, and answered a retry 500).
+ *
+ * Because the write is idempotent, a request whose connection fails or times out is retried once on a fresh
+ * connection: if the first attempt committed, the retry reads the payment back.
+ */
+import { Request, TYPES, type Connection } from "tedious";
+import type { CreatePaymentRequest } from "./payment";
+import { connectTds, type TdsTarget } from "./tds";
+import type { ManagedIdentityTokens } from "./azure";
+import { POOL_DEFAULTS, PoolTimeoutError, TdsPool, type PooledConnection } from "./tdsPool";
+
+/**
+ * Inserts, or on a duplicate key (2627 for a UNIQUE constraint, 2601 for a unique index) reads the existing row;
+ * any other error is re-thrown with its own number (`THROW;`). No explicit transaction: the INSERT is its own, and
+ * under read committed snapshot (Azure SQL's default) the read sees the committed row the key check waited for.
+ * No OUTPUT clause: SCOPE_IDENTITY() returns the new key without OUTPUT's limits (triggers, ledger columns).
+ */
+export const INSERT_PAYMENT_SQL = [
+  "SET NOCOUNT ON;",
+  "BEGIN TRY",
+  "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode)",
+  "    VALUES (@MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode);",
+  "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
+  "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created;",
+  "END TRY",
+  "BEGIN CATCH",
+  "    IF ERROR_NUMBER() NOT IN (2601, 2627) THROW;",
+  "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created",
+  "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
+  "END CATCH;",
+].join("\n");
+
+/** The row the batch returns (bigint columns arrive as strings from tedious). */
+export interface StoredPaymentRow {
+  readonly PaymentId: string | number;
+  readonly PaymentMethodId: string | number;
+  readonly AmountMinor: string | number;
+  readonly CurrencyCode: string;
+  readonly Status: string;
+  readonly Created: boolean;
+}
+
+/** The request fields a replay must repeat, with their dbo.Payment columns. */
+const REPEATED = [
+  ["paymentMethodId", "PaymentMethodId"],
+  ["amountMinor", "AmountMinor"],
+  ["currencyCode", "CurrencyCode"],
+] as const;
+
+export type StoreOutcome =
+  /** A new payment. */
+  | { readonly kind: "created"; readonly paymentId: string; readonly status: string }
+  /** The key names a payment with the same fields: the request is a retry. */
+  | { readonly kind: "replayed"; readonly paymentId: string; readonly status: string }
+  /** The key names a payment with other fields: the merchant reused a key (the fields that differ). */
+  | { readonly kind: "key_reused"; readonly paymentId: string; readonly fields: readonly string[] }
+  /** A foreign key refused the row: the request names a merchant, payment method or currency that does not exist. */
+  | { readonly kind: "unknown_reference"; readonly field: "merchantId" | "paymentMethodId" | "currencyCode" };
+
+/** What the batch's row means for the request (pure). */
+export function outcomeOf(request: CreatePaymentRequest, row: StoredPaymentRow | undefined): StoreOutcome {
+  if (!row) throw new Error("the payment insert returned no row");
+  const paymentId = String(row.PaymentId);
+  if (row.Created) return { kind: "created", paymentId, status: row.Status };
+  const fields = REPEATED.filter(([field, column]) => String(request[field]) !== String(row[column]).trim()).map(
+    ([field]) => field,
+  );
+  return fields.length > 0
+    ? { kind: "key_reused", paymentId, fields }
+    : { kind: "replayed", paymentId, status: row.Status };
+}
+
+/** dbo.Payment's foreign keys (pipelines/sql/01_oltp_schema.sql) and the request field each checks. */
+export const FOREIGN_KEYS = {
+  FK_Payment_Merchant: "merchantId",
+  FK_Payment_PaymentMethod: "paymentMethodId",
+  FK_Payment_Currency: "currencyCode",
+} as const;
+
+/** The request field a foreign-key violation (error 547 naming one of dbo.Payment's keys) points at. */
+export function unknownReference(error: unknown): "merchantId" | "paymentMethodId" | "currencyCode" | undefined {
+  const { number, message } = sqlError(error);
+  if (number !== 547) return undefined;
+  const key = (Object.keys(FOREIGN_KEYS) as (keyof typeof FOREIGN_KEYS)[]).find((k) => message.includes(`"${k}"`));
+  return key ? FOREIGN_KEYS[key] : undefined;
+}
+
+/**
+ * The server-side errors of Microsoft.Data.SqlClient's baseline transient list (deadlock victim, lock timeouts, the
+ * database moving, reconfiguring or throttling: learn.microsoft.com/dotnet/api/
+ * microsoft.data.sqlclient.sqlconfigurableretryfactory.baselinetransienterrors); its network errors arrive here as
+ * connection errors with no number.
+ */
+export const TRANSIENT_SQL_ERRORS: readonly number[] = [
+  1204, 1205, 1222, 4060, 4221, 10928, 10929, 40143, 40197, 40501, 40540, 40613, 42108, 42109, 49918, 49919, 49920,
+];
+
+/**
+ * Worth one more attempt: a transient SQL error, or a connection-level failure (a tedious or socket error code, no SQL
+ * error number) other than a refused login. Not a full pool (the instance is overloaded) nor an error of the app's own
+ * (a missing setting, the token endpoint).
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof PoolTimeoutError) return false;
+  const { number, code } = sqlError(error);
+  if (number !== undefined) return TRANSIENT_SQL_ERRORS.includes(number);
+  return code !== undefined && code !== "ELOGIN";
+}
+
+/** Leaves the connection unusable: anything but an error the server answered with a number (the session goes on). */
+export function isConnectionFatal(error: unknown): boolean {
+  const e = sqlError(error);
+  return e.number === undefined || e.code === "ETIMEOUT" || (e.severity ?? 0) >= 20;
+}
+
+function sqlError(error: unknown): { number?: number; code?: string; severity?: number; message: string } {
+  const e = (error ?? {}) as { number?: unknown; code?: unknown; class?: unknown; message?: unknown };
+  return {
+    number: typeof e.number === "number" ? e.number : undefined,
+    code: typeof e.code === "string" ? e.code : undefined,
+    severity: typeof e.class === "number" ? e.class : undefined,
+    message: typeof e.message === "string" ? e.message : String(error),
+  };
+}
+
+/** Runs the batch for a request and returns its row. */
+export type PaymentWriter = (request: CreatePaymentRequest) => Promise<StoredPaymentRow | undefined>;
+
+/**
+ * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently. A
+ * foreign-key refusal is an outcome, not an error; anything else is thrown.
+ */
+export async function storePayment(
+  request: CreatePaymentRequest,
+  write: PaymentWriter,
+  retryDelayMs = 200,
+): Promise<StoreOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return outcomeOf(request, await write(request));
+    } catch (error) {
+      const field = unknownReference(error);
+      if (field) return { kind: "unknown_reference", field };
+      if (attempt >= 2 || !isTransient(error)) throw error;
+      await new Promise((r) => setTimeout(r, retryDelayMs));
+    }
+  }
+}
+
+/** Login and statement limits of the payment API: two attempts stay well under the host's 30-second timeout. */
+export const PAYMENT_CONNECT_TIMEOUT_MS = 5_000;
+export const PAYMENT_REQUEST_TIMEOUT_MS = 5_000;
+
+/** A tedious connection that knows when it ended. */
+export class TrackedConnection implements PooledConnection {
+  private ended = false;
+  constructor(readonly connection: Connection) {
+    connection.on("end", () => (this.ended = true));
+    connection.on("error", () => (this.ended = true));
+  }
+  get broken(): boolean {
+    return this.ended;
+  }
+  close(): void {
+    this.connection.close();
+  }
+}
+
+/** Runs the batch on a connection, with typed parameters matching dbo.Payment's columns (no implicit conversion). */
+export function runInsert(
+  connection: Pick<Connection, "execSql">,
+  r: CreatePaymentRequest,
+): Promise<StoredPaymentRow | undefined> {
+  return new Promise((resolve, reject) => {
+    let row: StoredPaymentRow | undefined;
+    const request = new Request(INSERT_PAYMENT_SQL, (err) => (err ? reject(err) : resolve(row)));
+    request.addParameter("MerchantId", TYPES.BigInt, r.merchantId);
+    request.addParameter("PaymentMethodId", TYPES.BigInt, r.paymentMethodId);
+    request.addParameter("IdempotencyKey", TYPES.VarChar, r.idempotencyKey, { length: 64 });
+    request.addParameter("AmountMinor", TYPES.BigInt, r.amountMinor);
+    request.addParameter("CurrencyCode", TYPES.Char, r.currencyCode, { length: 3 });
+    request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) => {
+      row ??= Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value])) as unknown as StoredPaymentRow;
+    });
+    connection.execSql(request);
+  });
+}
+
+/** The process's writer: pooled connections to the payments database with the app's managed identity. */
+export function pooledPaymentWriter(target: TdsTarget, tokens: Pick<ManagedIdentityTokens, "token">): PaymentWriter {
+  const pool = new TdsPool<TrackedConnection>({
+    ...POOL_DEFAULTS,
+    open: async () =>
+      new TrackedConnection(
+        await connectTds(target, tokens, {
+          connectTimeoutMs: PAYMENT_CONNECT_TIMEOUT_MS,
+          requestTimeoutMs: PAYMENT_REQUEST_TIMEOUT_MS,
+        }),
+      ),
+  });
+  return (request) => pool.use((c) => runInsert(c.connection, request), isConnectionFatal);
+}

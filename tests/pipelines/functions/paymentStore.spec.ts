@@ -1,0 +1,392 @@
+import { strict as assert } from "node:assert";
+import type { HttpRequest } from "@azure/functions";
+import { EventEmitter } from "node:events";
+import * as fs from "node:fs";
+import type { Connection, Request } from "tedious";
+import { handleLateErrors } from "../../../pipelines/functions/src/lib/tds";
+import { dataModel } from "../../../pipelines/model";
+import { renderType, type OltpTable } from "../../../pipelines/model/types";
+import type { CreatePaymentRequest } from "../../../pipelines/functions/src/lib/payment";
+import {
+  FOREIGN_KEYS,
+  INSERT_PAYMENT_SQL,
+  isConnectionFatal,
+  isTransient,
+  outcomeOf,
+  runInsert,
+  storePayment,
+  unknownReference,
+  type StoredPaymentRow,
+} from "../../../pipelines/functions/src/lib/paymentStore";
+import { PoolTimeoutError, TdsPool, type PooledConnection } from "../../../pipelines/functions/src/lib/tdsPool";
+import { RETRY_AFTER_SECONDS } from "../../../pipelines/functions/src/functions/paymentApi";
+import { fakeContext, fakePaymentTable, paymentApiOver } from "./fakes";
+
+const request: CreatePaymentRequest = {
+  merchantId: 42,
+  paymentMethodId: 7,
+  idempotencyKey: "order-1",
+  amountMinor: 1999,
+  currencyCode: "EUR",
+};
+/** A row as tedious returns it: bigint columns as strings. */
+const row = (over: Partial<StoredPaymentRow> = {}): StoredPaymentRow => ({
+  PaymentId: "9000000001",
+  PaymentMethodId: "7",
+  AmountMinor: "1999",
+  CurrencyCode: "EUR",
+  Status: "authorized",
+  Created: false,
+  ...over,
+});
+/** tedious' errors: RequestError carries the server's number, ConnectionError a code. */
+const sqlError = (number: number, message = `error ${number}`) =>
+  Object.assign(new Error(message), { number, class: 16 });
+const connError = (code: string) => Object.assign(new Error(`connection ${code}`), { code });
+
+describe("functions: payment store (idempotent insert)", () => {
+  it("a new row is created; a stored row with the same fields is a replay; other fields are a reused key", () => {
+    assert.deepEqual(outcomeOf(request, row({ Created: true, Status: "pending" })), {
+      kind: "created",
+      paymentId: "9000000001",
+      status: "pending",
+    });
+    assert.deepEqual(outcomeOf(request, row()), { kind: "replayed", paymentId: "9000000001", status: "authorized" });
+    assert.deepEqual(outcomeOf(request, row({ AmountMinor: "2000", CurrencyCode: "USD" })), {
+      kind: "key_reused",
+      paymentId: "9000000001",
+      fields: ["amountMinor", "currencyCode"],
+    });
+    assert.throws(() => outcomeOf(request, undefined), /returned no row/);
+  });
+
+  it("maps dbo.Payment's foreign keys to the request field they check, and nothing else", () => {
+    const fk = (name: string) =>
+      sqlError(
+        547,
+        `The INSERT statement conflicted with the FOREIGN KEY constraint "${name}". The conflict occurred in database "db", table "dbo.PaymentMethod", column 'PaymentMethodId'.`,
+      );
+    assert.equal(unknownReference(fk("FK_Payment_PaymentMethod")), "paymentMethodId");
+    assert.equal(unknownReference(fk("FK_Payment_Merchant")), "merchantId");
+    assert.equal(unknownReference(fk("FK_Payment_Currency")), "currencyCode");
+    assert.equal(
+      unknownReference(sqlError(547, 'conflicted with the CHECK constraint "CK_Payment_AmountMinor"')),
+      undefined,
+    );
+    assert.equal(unknownReference(sqlError(2627)), undefined);
+  });
+
+  it("retries transient failures only: the database moving or throttling, a dropped connection", () => {
+    for (const n of [40613, 40197, 40501, 1205, 49918]) assert.ok(isTransient(sqlError(n)), String(n));
+    assert.ok(isTransient(connError("ESOCKET")));
+    assert.ok(isTransient(connError("ETIMEOUT")));
+    assert.ok(!isTransient(connError("ELOGIN")), "a refused login does not heal in 200 ms");
+    assert.ok(!isTransient(sqlError(2627)));
+    assert.ok(!isTransient(sqlError(229)), "permission denied");
+    assert.ok(!isTransient(new Error("IDENTITY_ENDPOINT, IDENTITY_HEADER and AZURE_CLIENT_ID must be set")));
+    assert.ok(!isTransient(new PoolTimeoutError("no SQL connection free")));
+  });
+
+  it("keeps a connection after an error the server answered, drops it otherwise", () => {
+    assert.ok(!isConnectionFatal(sqlError(547)));
+    assert.ok(isConnectionFatal(connError("ESOCKET")));
+    assert.ok(isConnectionFatal(Object.assign(sqlError(0), { code: "ETIMEOUT" })), "a timed-out request");
+    assert.ok(isConnectionFatal(Object.assign(sqlError(40613), { class: 20 })), "severity 20+ ends the session");
+  });
+
+  it("retries once after a dropped connection, and a retry of a committed insert reads the payment back", async () => {
+    const table = fakePaymentTable();
+    // The first attempt committed, then its connection died before the answer.
+    await table.write(request);
+    table.fail(connError("ECLOSE"));
+    const outcome = await storePayment(request, table.write, 0);
+    assert.deepEqual(outcome, { kind: "replayed", paymentId: "1000", status: "pending" });
+  });
+
+  it("gives up after the second attempt, and never retries a permanent error", async () => {
+    const table = fakePaymentTable();
+    table.fail(sqlError(40613), sqlError(40613), sqlError(40613));
+    await assert.rejects(storePayment(request, table.write, 0), /error 40613/);
+    assert.equal(table.inserts.length, 0);
+    const once = fakePaymentTable();
+    once.fail(sqlError(229, "The INSERT permission was denied"));
+    await assert.rejects(storePayment(request, once.write, 0), /permission was denied/);
+    assert.equal((await storePayment(request, once.write, 0)).kind, "created", "no second attempt was made");
+  });
+
+  it("a foreign-key refusal is an outcome (422), not an error", async () => {
+    const table = fakePaymentTable();
+    table.fail(sqlError(547, 'conflicted with the FOREIGN KEY constraint "FK_Payment_Merchant"'));
+    assert.deepEqual(await storePayment(request, table.write, 0), { kind: "unknown_reference", field: "merchantId" });
+  });
+
+  describe("the batch against the data model (pipelines/model/oltp.ts)", () => {
+    const found = dataModel.oltp.tables.find((t) => t.schema === "dbo" && t.name === "Payment");
+    if (!found) throw new Error("dbo.Payment is not in the data model");
+    const payment: OltpTable = found;
+
+    it("inserts columns dbo.Payment has, and every column it requires without a default", () => {
+      const inserted = /INSERT INTO dbo\.Payment \(([^)]+)\)/.exec(INSERT_PAYMENT_SQL)?.[1].split(/,\s*/) ?? [];
+      const names = payment.columns.map((c) => c.name);
+      for (const c of inserted) assert.ok(names.includes(c), `${c} is a column of dbo.Payment`);
+      const required = payment.columns.filter((c) => !c.nullable && c.default === undefined && !c.identity);
+      assert.deepEqual(
+        required.map((c) => c.name).filter((c) => !inserted.includes(c)),
+        [],
+      );
+    });
+
+    it("catches only the duplicate of the unique key it reads back by", () => {
+      const unique = payment.uniques?.find((u) => u.name === "UQ_Payment_MerchantId_IdempotencyKey");
+      assert.deepEqual(unique?.columns, ["MerchantId", "IdempotencyKey"]);
+      assert.match(INSERT_PAYMENT_SQL, /IF ERROR_NUMBER\(\) NOT IN \(2601, 2627\) THROW;/);
+      assert.match(INSERT_PAYMENT_SQL, /WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;/);
+    });
+
+    it("names dbo.Payment's foreign keys as the model declares them", () => {
+      assert.deepEqual(Object.keys(FOREIGN_KEYS).sort(), (payment.foreignKeys ?? []).map((f) => f.name).sort());
+      for (const fk of payment.foreignKeys ?? []) {
+        const field = FOREIGN_KEYS[fk.name as keyof typeof FOREIGN_KEYS];
+        assert.equal(fk.columns[0].toLowerCase(), field.toLowerCase(), fk.name);
+      }
+    });
+
+    it("sends parameters of each column's own type, so the unique index is sought without conversion", () => {
+      const seen: [string, string, unknown, number | undefined][] = [];
+      let sql = "";
+      const connection = {
+        execSql: (r: Request) => {
+          const req = r as unknown as {
+            sqlTextOrProcedure: string;
+            parameters: { name: string; type: { name: string }; value: unknown; length?: number }[];
+            callback: (err?: Error) => void;
+          };
+          sql = req.sqlTextOrProcedure;
+          for (const p of req.parameters) seen.push([p.name, p.type.name, p.value, p.length]);
+          r.emit("row", [
+            { metadata: { colName: "PaymentId" }, value: "5" },
+            { metadata: { colName: "Created" }, value: true },
+          ]);
+          req.callback(undefined);
+        },
+      };
+      return runInsert(connection, request).then((r) => {
+        assert.equal(sql, INSERT_PAYMENT_SQL);
+        assert.deepEqual(r, { PaymentId: "5", Created: true });
+        const types = Object.fromEntries(
+          seen.map(([n, t, , len]) => [n, len ? `${t.toUpperCase()}(${len})` : t.toUpperCase()]),
+        );
+        for (const [name, type] of Object.entries(types)) {
+          const column = payment.columns.find((c) => c.name === name);
+          assert.ok(column, name);
+          assert.equal(type, renderType(column.type), name);
+        }
+        assert.equal(seen.length, 5);
+      });
+    });
+  });
+});
+
+describe("functions: TDS connection pool", () => {
+  class Fake implements PooledConnection {
+    static opened = 0;
+    closed = false;
+    broken = false;
+    readonly id = ++Fake.opened;
+    close() {
+      this.closed = true;
+    }
+  }
+  const pool = (over: Partial<ConstructorParameters<typeof TdsPool<Fake>>[0]> = {}) =>
+    new TdsPool<Fake>({
+      open: async () => new Fake(),
+      max: 2,
+      idleMs: 1_000,
+      maxAgeMs: 10_000,
+      acquireTimeoutMs: 50,
+      ...over,
+    });
+
+  it("reuses a released connection instead of logging in again", async () => {
+    const p = pool();
+    const a = await p.use(async (c) => c.id);
+    const b = await p.use(async (c) => c.id);
+    assert.equal(a, b);
+    assert.equal(p.size, 1);
+  });
+
+  it("opens up to max at once; the next caller waits for a release and gets that connection", async () => {
+    const p = pool();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const first = p.use(async (c) => (await held, c.id));
+    const second = p.use(async (c) => (await held, c.id));
+    const third = p.use(async (c) => c.id);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(p.size, 2);
+    release();
+    const ids = await Promise.all([first, second, third]);
+    assert.ok(ids.slice(0, 2).includes(ids[2]), "the waiter got a released connection");
+    assert.equal(p.size, 2);
+  });
+
+  it("a caller that finds no connection free in time fails with PoolTimeoutError", async () => {
+    const p = pool({ max: 1, acquireTimeoutMs: 10 });
+    let release!: () => void;
+    const busy = p.use(() => new Promise<void>((r) => (release = r)));
+    await assert.rejects(
+      p.use(async () => 1),
+      (e) => e instanceof PoolTimeoutError && /within 10 ms \(pool of 1\)/.test(e.message),
+    );
+    release();
+    await busy;
+  });
+
+  it("closes a connection after a fatal error, when broken, when idle too long and when too old", async () => {
+    let now = 0;
+    const p = pool({ now: () => now });
+    const ids: number[] = [];
+    await assert.rejects(p.use(async (c) => (ids.push(c.id), Promise.reject(new Error("socket")))));
+    assert.equal(p.size, 0, "fatal error: closed");
+    await p.use(async (c) => void (ids.push(c.id), (c.broken = true)));
+    assert.equal(p.size, 0, "broken: closed");
+    await p.use(async (c) => void ids.push(c.id));
+    now += 1_000;
+    await p.use(async (c) => void ids.push(c.id));
+    assert.equal(new Set(ids).size, 4, "idle for idleMs: a new login");
+    await p.use(async () => void (now += 10_000));
+    assert.equal(p.size, 0, "older than maxAgeMs when released: closed");
+    // A non-fatal error (the server answered) keeps the connection.
+    const q = pool();
+    await assert.rejects(
+      q.use(
+        async () => Promise.reject(sqlError(547)),
+        () => false,
+      ),
+    );
+    assert.equal(q.idleCount, 1);
+  });
+
+  it("a failed login frees its place for the next caller", async () => {
+    let fail = true;
+    const p = pool({
+      max: 1,
+      open: async () => {
+        if (fail) throw connError("ELOGIN");
+        return new Fake();
+      },
+    });
+    await assert.rejects(
+      p.use(async () => 1),
+      /ELOGIN/,
+    );
+    fail = false;
+    assert.equal(await p.use(async () => 2), 2);
+  });
+});
+
+describe("functions: POST /api/payments against dbo.Payment", () => {
+  const body = { ...request };
+  const call = async (table: ReturnType<typeof fakePaymentTable>, json: unknown = body) => {
+    const saved = process.env.MERCHANT_AUTHENTICATION;
+    process.env.MERCHANT_AUTHENTICATION = "none";
+    try {
+      const { context, outputs, logs, warnings } = fakeContext();
+      const res = await paymentApiOver(table)(
+        { json: async () => json, headers: new Headers() } as unknown as HttpRequest,
+        context,
+      );
+      const log = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as { statusCode: number; problems?: string[] };
+      return { res, log, logs, warnings };
+    } finally {
+      if (saved === undefined) delete process.env.MERCHANT_AUTHENTICATION;
+      else process.env.MERCHANT_AUTHENTICATION = saved;
+    }
+  };
+
+  it("202 for a new payment, with its id; the accepted event carries the write's time", async () => {
+    const table = fakePaymentTable();
+    const { res, log, logs } = await call(table);
+    assert.equal(res.status, 202);
+    assert.deepEqual(res.jsonBody, { status: "pending", paymentId: "1000", merchantId: 42, idempotencyKey: "order-1" });
+    assert.equal(log.statusCode, 202);
+    assert.deepEqual(logs, ["payment.accepted amountMinor=1999 currencyCode=EUR sqlMs=3"]);
+  });
+
+  it("a retry with the same key answers 200 with the same payment, and counts no second payment", async () => {
+    const table = fakePaymentTable();
+    await call(table);
+    const { res, log, logs } = await call(table);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.headers, { "Idempotent-Replayed": "true" });
+    assert.equal((res.jsonBody as { paymentId: string }).paymentId, "1000");
+    assert.equal(table.inserts.length, 1);
+    // Not 202 and no payment.accepted: the workbook's payments/s and revenue count the payment once.
+    assert.equal(log.statusCode, 200);
+    assert.deepEqual(logs, ["payment.store outcome=replayed sqlMs=3"]);
+  });
+
+  it("422 when the key names a payment with other fields, or a field names nothing", async () => {
+    const table = fakePaymentTable();
+    await call(table);
+    const reused = await call(table, { ...body, amountMinor: 5000 });
+    assert.equal(reused.res.status, 422);
+    assert.deepEqual(reused.res.jsonBody, {
+      error: "idempotency_key_reused",
+      problems: [
+        "idempotencyKey already names payment 1000, whose amountMinor differ: use a new key for a new payment",
+      ],
+    });
+    table.fail(sqlError(547, 'conflicted with the FOREIGN KEY constraint "FK_Payment_PaymentMethod"'));
+    const unknown = await call(table, { ...body, idempotencyKey: "order-2", paymentMethodId: 99 });
+    assert.equal(unknown.res.status, 422);
+    assert.deepEqual(unknown.res.jsonBody, {
+      error: "unknown_reference",
+      problems: ["paymentMethodId 99 does not exist"],
+    });
+    assert.equal(unknown.log.statusCode, 422);
+  });
+
+  it("503 with Retry-After when the database stays unreachable, 500 for anything else; both say to retry with the key", async () => {
+    const table = fakePaymentTable();
+    table.fail(connError("ESOCKET"), connError("ESOCKET"));
+    const down = await call(table);
+    assert.equal(down.res.status, 503);
+    assert.deepEqual(down.res.headers, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    assert.equal((down.res.jsonBody as { error: string }).error, "payment_store_unavailable");
+    assert.deepEqual(down.logs, ["payment.store outcome=failed sqlMs=3"]);
+    assert.match(down.warnings[0], /code ESOCKET/);
+    assert.equal(down.log.statusCode, 503);
+    table.fail(sqlError(229, "The INSERT permission was denied"));
+    const denied = await call(table);
+    assert.equal(denied.res.status, 500);
+    assert.deepEqual(denied.res.jsonBody, {
+      error: "payment_store_failed",
+      problems: ["the payment may not be stored: retry with the same idempotencyKey"],
+    });
+  });
+
+  it("validates before it writes: a bad body never reaches the database", async () => {
+    const table = fakePaymentTable();
+    assert.equal((await call(table, { ...body, amountMinor: 0 })).res.status, 400);
+    assert.equal(table.inserts.length, 0);
+  });
+});
+
+describe("functions: TDS connections survive a socket error after login", () => {
+  it("a late 'error' event has a listener, so it cannot end the worker process", () => {
+    const connection = new EventEmitter();
+    assert.throws(() => connection.emit("error", new Error("ECONNRESET")), /ECONNRESET/, "an unhandled 'error' throws");
+    handleLateErrors(connection as unknown as Connection);
+    assert.doesNotThrow(() => connection.emit("error", new Error("ECONNRESET")));
+  });
+});
+
+describe("functions: the payment API's database grants", () => {
+  it("the access script grants what the batch does (INSERT, the replay's SELECT) and takes UPDATE back", () => {
+    const sql = fs.readFileSync("pipelines/functions/sql/flow1_access.sql", "utf8");
+    assert.match(sql, /GRANT SELECT, INSERT ON dbo\.Payment TO \[\$\(PaymentApiIdentity\)\];/);
+    assert.match(sql, /REVOKE UPDATE ON dbo\.Payment FROM \[\$\(PaymentApiIdentity\)\];/);
+    assert.doesNotMatch(INSERT_PAYMENT_SQL, /\b(UPDATE|DELETE|MERGE)\b/);
+  });
+});
