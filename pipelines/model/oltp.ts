@@ -57,6 +57,9 @@ import { t } from "./types";
 
 // --- column helpers -----------------------------------------------------------------------------------------------
 
+/** Idempotency keys are the merchant's bytes: a binary collation, so keys differing only in case stay distinct. */
+export const IDEMPOTENCY_KEY_COLLATION = "Latin1_General_100_BIN2";
+
 const id = (name: string): Column => ({
   name,
   type: t.bigint(),
@@ -343,7 +346,10 @@ const payment: OltpTable = {
       name: "IdempotencyKey",
       type: t.varchar(64),
       nullable: false,
-      description: "Merchant-supplied key; a retried API call returns the existing payment.",
+      // Case-sensitive: the database's collation ignores case, so "Ab1" and "ab1" would be one key to the unique
+      // constraint and a merchant's second payment would be answered with the first.
+      collation: IDEMPOTENCY_KEY_COLLATION,
+      description: "Merchant-supplied key, compared case-sensitively; a retried API call returns the existing payment.",
     },
     positiveAmount(),
     currencyCode(),
@@ -407,7 +413,7 @@ const refund: OltpTable = {
   columns: [
     id("RefundId"),
     ref("PaymentId"),
-    { name: "IdempotencyKey", type: t.varchar(64), nullable: false },
+    { name: "IdempotencyKey", type: t.varchar(64), nullable: false, collation: IDEMPOTENCY_KEY_COLLATION },
     positiveAmount(),
     {
       name: "Reason",

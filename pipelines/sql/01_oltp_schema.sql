@@ -166,7 +166,7 @@ BEGIN
         [PaymentId] BIGINT IDENTITY(1, 1) NOT NULL,
         [MerchantId] BIGINT NOT NULL,
         [PaymentMethodId] BIGINT NOT NULL,
-        [IdempotencyKey] VARCHAR(64) NOT NULL,
+        [IdempotencyKey] VARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
         [AmountMinor] BIGINT NOT NULL,
         [CurrencyCode] CHAR(3) NOT NULL,
         [CapturedAmountMinor] BIGINT CONSTRAINT [DF_Payment_CapturedAmountMinor] DEFAULT (0) NOT NULL,
@@ -200,7 +200,7 @@ BEGIN
     (
         [RefundId] BIGINT IDENTITY(1, 1) NOT NULL,
         [PaymentId] BIGINT NOT NULL,
-        [IdempotencyKey] VARCHAR(64) NOT NULL,
+        [IdempotencyKey] VARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
         [AmountMinor] BIGINT NOT NULL,
         [Reason] VARCHAR(32) NOT NULL,
         [Status] VARCHAR(20) CONSTRAINT [DF_Refund_Status] DEFAULT ('pending') NOT NULL,

@@ -3,7 +3,7 @@ import type { HttpRequest } from "@azure/functions";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import type { Connection, Request } from "tedious";
-import { handleLateErrors } from "../../../pipelines/functions/src/lib/tds";
+import { handleLateErrors, loginWithErrorNumber } from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
 import type { CreatePaymentRequest } from "../../../pipelines/functions/src/lib/payment";
@@ -13,6 +13,7 @@ import {
   isConnectionFatal,
   isTransient,
   outcomeOf,
+  RETRY_BUDGET_MS,
   runInsert,
   storePayment,
   unknownReference,
@@ -94,30 +95,52 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.ok(isConnectionFatal(Object.assign(sqlError(40613), { class: 20 })), "severity 20+ ends the session");
   });
 
-  it("retries once after a dropped connection, and a retry of a committed insert reads the payment back", async () => {
+  it("retries once after a dropped connection; a payment it then finds is its own (created, not replayed)", async () => {
     const table = fakePaymentTable();
-    // The first attempt committed, then its connection died before the answer.
-    await table.write(request);
-    table.fail(connError("ECLOSE"));
-    const outcome = await storePayment(request, table.write, 0);
-    assert.deepEqual(outcome, { kind: "replayed", paymentId: "1000", status: "pending" });
+    // The first attempt committed, then its connection died before the answer: in doubt.
+    let calls = 0;
+    const write: typeof table.write = async (r) => {
+      const row = await table.write(r);
+      if (++calls === 1) throw connError("ECLOSE");
+      return row;
+    };
+    const outcome = await storePayment(request, write, { retryDelayMs: 0 });
+    assert.deepEqual(outcome, { kind: "created", paymentId: "1000", status: "pending" });
   });
 
-  it("gives up after the second attempt, and never retries a permanent error", async () => {
+  it("after an error the server answered (nothing committed), a payment found under the key is a replay", async () => {
+    const table = fakePaymentTable();
+    await table.write(request);
+    table.fail(sqlError(40613));
+    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
+  });
+
+  it("makes exactly two attempts at most, never retries a permanent error, and none past the retry budget", async () => {
     const table = fakePaymentTable();
     table.fail(sqlError(40613), sqlError(40613), sqlError(40613));
-    await assert.rejects(storePayment(request, table.write, 0), /error 40613/);
+    await assert.rejects(storePayment(request, table.write, { retryDelayMs: 0 }), /error 40613/);
+    assert.equal(table.pendingFailures(), 1, "two attempts");
     assert.equal(table.inserts.length, 0);
     const once = fakePaymentTable();
-    once.fail(sqlError(229, "The INSERT permission was denied"));
-    await assert.rejects(storePayment(request, once.write, 0), /permission was denied/);
-    assert.equal((await storePayment(request, once.write, 0)).kind, "created", "no second attempt was made");
+    once.fail(sqlError(229, "The INSERT permission was denied"), sqlError(229));
+    await assert.rejects(storePayment(request, once.write, { retryDelayMs: 0 }), /permission was denied/);
+    assert.equal(once.pendingFailures(), 1, "one attempt");
+    // A first attempt that used up the budget (a long login) leaves no time for a second within the host's timeout.
+    const slow = fakePaymentTable();
+    slow.fail(connError("ETIMEOUT"), sqlError(40613));
+    let t = 0;
+    const clock = () => (t += RETRY_BUDGET_MS + 1);
+    await assert.rejects(storePayment(request, slow.write, { retryDelayMs: 0, clock }), /ETIMEOUT/);
+    assert.equal(slow.pendingFailures(), 1);
   });
 
   it("a foreign-key refusal is an outcome (422), not an error", async () => {
     const table = fakePaymentTable();
     table.fail(sqlError(547, 'conflicted with the FOREIGN KEY constraint "FK_Payment_Merchant"'));
-    assert.deepEqual(await storePayment(request, table.write, 0), { kind: "unknown_reference", field: "merchantId" });
+    assert.deepEqual(await storePayment(request, table.write, { retryDelayMs: 0 }), {
+      kind: "unknown_reference",
+      field: "merchantId",
+    });
   });
 
   describe("the batch against the data model (pipelines/model/oltp.ts)", () => {
@@ -140,7 +163,19 @@ describe("functions: payment store (idempotent insert)", () => {
       const unique = payment.uniques?.find((u) => u.name === "UQ_Payment_MerchantId_IdempotencyKey");
       assert.deepEqual(unique?.columns, ["MerchantId", "IdempotencyKey"]);
       assert.match(INSERT_PAYMENT_SQL, /IF ERROR_NUMBER\(\) NOT IN \(2601, 2627\) THROW;/);
+      // A plain retry raises no error: the key is found before the insert.
+      assert.match(
+        INSERT_PAYMENT_SQL,
+        /WHERE NOT EXISTS \(SELECT 1 FROM dbo\.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey\);/,
+      );
       assert.match(INSERT_PAYMENT_SQL, /WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;/);
+    });
+
+    it("compares keys case-sensitively: the database's collation ignores case, the key's column does not", () => {
+      const key = payment.columns.find((c) => c.name === "IdempotencyKey");
+      assert.match(key?.collation ?? "(database default: case-insensitive)", /_BIN2?$|_CS_/);
+      const sql = fs.readFileSync("pipelines/sql/01_oltp_schema.sql", "utf8");
+      assert.match(sql, /\[IdempotencyKey\] VARCHAR\(64\) COLLATE Latin1_General_100_BIN2 NOT NULL/);
     });
 
     it("names dbo.Payment's foreign keys as the model declares them", () => {
@@ -149,6 +184,19 @@ describe("functions: payment store (idempotent insert)", () => {
         const field = FOREIGN_KEYS[fk.name as keyof typeof FOREIGN_KEYS];
         assert.equal(fk.columns[0].toLowerCase(), field.toLowerCase(), fk.name);
       }
+    });
+
+    it("keeps the row read back when tedious flags the caught duplicate as an unknown error", async () => {
+      const connection = (err: Error, rowFirst: boolean) => ({
+        execSql: (r: Request) => {
+          if (rowFirst) r.emit("row", [{ metadata: { colName: "PaymentId" }, value: "5" }]);
+          (r as unknown as { callback: (e?: Error) => void }).callback(err);
+        },
+      });
+      const unknown = Object.assign(new Error("An unknown error has occurred."), { code: "UNKNOWN" });
+      assert.deepEqual(await runInsert(connection(unknown, true), request), { PaymentId: "5" });
+      await assert.rejects(runInsert(connection(unknown, false), request), /unknown error/);
+      await assert.rejects(runInsert(connection(sqlError(547), true), request), /error 547/);
     });
 
     it("sends parameters of each column's own type, so the unique index is sought without conversion", () => {
@@ -267,6 +315,24 @@ describe("functions: TDS connection pool", () => {
     assert.equal(q.idleCount, 1);
   });
 
+  it("a caller waiting for a connection that is then closed (broken) gets a new one", async () => {
+    const p = pool({ max: 1, acquireTimeoutMs: 1_000 });
+    let release!: () => void;
+    let first = 0;
+    const busy = p.use(async (c) => {
+      first = c.id;
+      await new Promise<void>((r) => (release = r));
+      c.broken = true;
+    });
+    const waiting = p.use(async (c) => c.id);
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await busy;
+    const second = await waiting;
+    assert.notEqual(second, first);
+    assert.equal(p.size, 1);
+  });
+
   it("a failed login frees its place for the next caller", async () => {
     let fail = true;
     const p = pool({
@@ -366,10 +432,42 @@ describe("functions: POST /api/payments against dbo.Payment", () => {
     });
   });
 
+  it("503 at once when the instance has no connection free (overloaded): no retry inside", async () => {
+    const table = fakePaymentTable();
+    table.fail(new PoolTimeoutError("no SQL connection free within 2000 ms (pool of 32)"), sqlError(40613));
+    const full = await call(table);
+    assert.equal(full.res.status, 503);
+    assert.equal(table.pendingFailures(), 1);
+  });
+
   it("validates before it writes: a bad body never reaches the database", async () => {
     const table = fakePaymentTable();
     assert.equal((await call(table, { ...body, amountMinor: 0 })).res.status, 400);
     assert.equal(table.inserts.length, 0);
+  });
+});
+
+describe("functions: a refused login carries the server's error number", () => {
+  const fakeLogin = (serverNumber: number | undefined, err: Error | undefined) => {
+    const c = new EventEmitter() as EventEmitter & { connect: (cb: (e?: Error) => void) => void };
+    c.connect = (cb) => {
+      if (serverNumber !== undefined) c.emit("errorMessage", { number: serverNumber, message: "refused" });
+      cb(err);
+    };
+    return c as unknown as Connection;
+  };
+  it("40613 during a failover is transient, 18456 is not; a socket failure stays a connection error", async () => {
+    const login = (n: number | undefined) =>
+      loginWithErrorNumber(fakeLogin(n, connError("ELOGIN"))).then(
+        () => assert.fail("connected"),
+        (e: unknown) => e,
+      );
+    const failover = await login(40613);
+    assert.equal((failover as { number?: number }).number, 40613);
+    assert.ok(isTransient(failover));
+    assert.ok(!isTransient(await login(18456)));
+    assert.ok(!isTransient(await login(undefined)), "ELOGIN without a server message");
+    await loginWithErrorNumber(fakeLogin(undefined, undefined));
   });
 });
 

@@ -9,7 +9,8 @@
  * Answers: 202 for a new payment; 200 with `Idempotent-Replayed: true` and the same payment for a retry (same key,
  * same fields); 422 for a key reused with other fields or a merchant, payment method or currency that does not exist
  * (draft-ietf-httpapi-idempotency-key-header §2.7 asks 422 for a reused key); 503 with `Retry-After` when the database
- * could not be reached (retrying with the same key is safe), 500 for any other failure of the write.
+ * could not be reached or the instance has no connection free (retrying with the same key is safe), 500 for any other
+ * failure of the write.
  */
 import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { performance } from "node:perf_hooks";
@@ -24,6 +25,7 @@ import {
   type StoreOutcome,
 } from "../lib/paymentStore";
 import { parseSqlConnection } from "../lib/tds";
+import { PoolTimeoutError } from "../lib/tdsPool";
 import { businessEvent } from "../lib/telemetry";
 
 const apiLogs = output.cosmosDB({
@@ -109,8 +111,9 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     try {
       outcome = await storePayment(req, deps.writer());
     } catch (error) {
-      // The payment may or may not be stored (a timeout after the insert was sent): the same key finds out.
-      const transient = isTransient(error);
+      // The payment may or may not be stored (a timeout after the insert was sent): the same key finds out. A full
+      // pool is an overloaded instance: 503 too, so the merchant comes back shortly.
+      const transient = isTransient(error) || error instanceof PoolTimeoutError;
       const e = error as { number?: unknown; code?: unknown; message?: unknown };
       context.warn(
         `payment store failed (number ${String(e.number ?? "-")}, code ${String(e.code ?? "-")}): ${String(e.message ?? error)}`,

@@ -14,24 +14,32 @@ import type { ManagedIdentityTokens } from "./azure";
 import { POOL_DEFAULTS, PoolTimeoutError, TdsPool, type PooledConnection } from "./tdsPool";
 
 /**
- * Inserts, or on a duplicate key (2627 for a UNIQUE constraint, 2601 for a unique index) reads the existing row;
- * any other error is re-thrown with its own number (`THROW;`). No explicit transaction: the INSERT is its own, and
- * under read committed snapshot (Azure SQL's default) the read sees the committed row the key check waited for.
- * No OUTPUT clause: SCOPE_IDENTITY() returns the new key without OUTPUT's limits (triggers, ledger columns).
+ * Inserts the payment unless its (merchant, key) is already taken, then returns the row: the new one, or the one the
+ * key names. A retry (the common duplicate) finds the key in the NOT EXISTS and raises no error at all; only two
+ * requests with one key at the same moment reach the unique constraint, whose error (2627 for a UNIQUE constraint,
+ * 2601 for a unique index) the CATCH swallows, and the read below then sees the row the other request committed (the
+ * key check waited for it; read committed snapshot, Azure SQL's default, reads the latest committed version). Any
+ * other error is re-thrown with its own number (`THROW;`). No explicit transaction, and tedious sets XACT_ABORT off at
+ * login, so nothing is left doomed. No OUTPUT clause: SCOPE_IDENTITY() gives the new key without OUTPUT's limits.
  */
 export const INSERT_PAYMENT_SQL = [
   "SET NOCOUNT ON;",
+  "DECLARE @Inserted INT = 0;",
   "BEGIN TRY",
   "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode)",
-  "    VALUES (@MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode);",
-  "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
-  "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created;",
+  "    SELECT @MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode",
+  "    WHERE NOT EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey);",
+  "    SET @Inserted = @@ROWCOUNT;",
   "END TRY",
   "BEGIN CATCH",
   "    IF ERROR_NUMBER() NOT IN (2601, 2627) THROW;",
+  "END CATCH;",
+  "IF @Inserted = 1",
+  "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
+  "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created;",
+  "ELSE",
   "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created",
   "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
-  "END CATCH;",
 ].join("\n");
 
 /** The row the batch returns (bigint columns arrive as strings from tedious). */
@@ -100,9 +108,10 @@ export const TRANSIENT_SQL_ERRORS: readonly number[] = [
 ];
 
 /**
- * Worth one more attempt: a transient SQL error, or a connection-level failure (a tedious or socket error code, no SQL
- * error number) other than a refused login. Not a full pool (the instance is overloaded) nor an error of the app's own
- * (a missing setting, the token endpoint).
+ * Worth one more attempt: a transient SQL error (at login too: connectTds puts the server's number on a refused login),
+ * or a connection-level failure (a tedious or socket error code, no SQL error number) other than a refused login. Not a
+ * full pool (the instance is overloaded: the merchant gets 503 at once) nor an error of the app's own (a missing
+ * setting, the token endpoint).
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof PoolTimeoutError) return false;
@@ -131,29 +140,46 @@ function sqlError(error: unknown): { number?: number; code?: string; severity?: 
 export type PaymentWriter = (request: CreatePaymentRequest) => Promise<StoredPaymentRow | undefined>;
 
 /**
- * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently. A
- * foreign-key refusal is an outcome, not an error; anything else is thrown.
+ * The payment API's time limits, so that two attempts end within the host's 30-second function timeout (host.json)
+ * and the merchant always gets an answer (and the call its api_logs item): one attempt takes at most the pool wait,
+ * the token, the login, the statement and its cancellation (about 18 s); a second starts only within RETRY_BUDGET_MS
+ * of the first.
+ */
+export const PAYMENT_LIMITS = {
+  acquireTimeoutMs: 2_000,
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 5_000,
+  cancelTimeoutMs: 1_000,
+} as const;
+export const RETRY_BUDGET_MS = 8_000;
+
+/**
+ * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently within
+ * RETRY_BUDGET_MS. A foreign-key refusal is an outcome, not an error; anything else is thrown. When the first attempt
+ * failed in doubt (the connection dropped or timed out after the statement was sent, so it may have committed), a
+ * payment the second attempt finds under the key is this request's own: reported as created, not replayed.
  */
 export async function storePayment(
   request: CreatePaymentRequest,
   write: PaymentWriter,
-  retryDelayMs = 200,
+  options: { readonly retryDelayMs?: number; readonly clock?: () => number } = {},
 ): Promise<StoreOutcome> {
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  let inDoubt = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      return outcomeOf(request, await write(request));
+      const outcome = outcomeOf(request, await write(request));
+      return inDoubt && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
     } catch (error) {
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
-      if (attempt >= 2 || !isTransient(error)) throw error;
-      await new Promise((r) => setTimeout(r, retryDelayMs));
+      if (attempt >= 2 || !isTransient(error) || clock() - started > RETRY_BUDGET_MS) throw error;
+      inDoubt = sqlError(error).number === undefined;
+      await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 200));
     }
   }
 }
-
-/** Login and statement limits of the payment API: two attempts stay well under the host's 30-second timeout. */
-export const PAYMENT_CONNECT_TIMEOUT_MS = 5_000;
-export const PAYMENT_REQUEST_TIMEOUT_MS = 5_000;
 
 /** A tedious connection that knows when it ended. */
 export class TrackedConnection implements PooledConnection {
@@ -177,7 +203,11 @@ export function runInsert(
 ): Promise<StoredPaymentRow | undefined> {
   return new Promise((resolve, reject) => {
     let row: StoredPaymentRow | undefined;
-    const request = new Request(INSERT_PAYMENT_SQL, (err) => (err ? reject(err) : resolve(row)));
+    // tedious turns a DONE token flagged with an error but carrying no error message into "UNKNOWN"; if the server
+    // flags the duplicate the CATCH swallowed that way, the row read back is still the answer.
+    const request = new Request(INSERT_PAYMENT_SQL, (err) =>
+      err && !(row && (err as { code?: string }).code === "UNKNOWN") ? reject(err) : resolve(row),
+    );
     request.addParameter("MerchantId", TYPES.BigInt, r.merchantId);
     request.addParameter("PaymentMethodId", TYPES.BigInt, r.paymentMethodId);
     request.addParameter("IdempotencyKey", TYPES.VarChar, r.idempotencyKey, { length: 64 });
@@ -194,13 +224,9 @@ export function runInsert(
 export function pooledPaymentWriter(target: TdsTarget, tokens: Pick<ManagedIdentityTokens, "token">): PaymentWriter {
   const pool = new TdsPool<TrackedConnection>({
     ...POOL_DEFAULTS,
-    open: async () =>
-      new TrackedConnection(
-        await connectTds(target, tokens, {
-          connectTimeoutMs: PAYMENT_CONNECT_TIMEOUT_MS,
-          requestTimeoutMs: PAYMENT_REQUEST_TIMEOUT_MS,
-        }),
-      ),
+    acquireTimeoutMs: PAYMENT_LIMITS.acquireTimeoutMs,
+    // No login retries inside tedious: storePayment retries the whole write, within its budget.
+    open: async () => new TrackedConnection(await connectTds(target, tokens, { ...PAYMENT_LIMITS, loginRetries: 0 })),
   });
   return (request) => pool.use((c) => runInsert(c.connection, request), isConnectionFatal);
 }

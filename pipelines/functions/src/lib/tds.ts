@@ -26,14 +26,25 @@ export interface TdsTarget {
   readonly readOnlyIntent?: boolean;
 }
 
-/** Opens a connection; the caller closes it. `limits` override the login and statement timeouts. */
+/** Limits of a connection (defaults: CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, tedious' own for the rest). */
+export interface TdsLimits {
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** How long a timed-out statement's cancellation may take (tedious: 5 s). */
+  readonly cancelTimeoutMs?: number;
+  /** Logins tedious retries itself on a transient error (tedious: 3). */
+  readonly loginRetries?: number;
+}
+
+/**
+ * Opens a connection; the caller closes it. A login the server refuses arrives from tedious as ELOGIN with no number:
+ * the number of the server's last error message during the login is put on the error, so a transient refusal (40613,
+ * the database moving in a failover) can be told from a permanent one (18456).
+ */
 export async function connectTds(
   target: TdsTarget,
   tokens: Pick<ManagedIdentityTokens, "token">,
-  limits: { readonly connectTimeoutMs: number; readonly requestTimeoutMs: number } = {
-    connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-  },
+  limits: TdsLimits = { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
 ): Promise<Connection> {
   const token = await tokens.token(SQL_TOKEN_RESOURCE);
   const connection = new Connection({
@@ -45,11 +56,27 @@ export async function connectTds(
       port: 1433,
       connectTimeout: limits.connectTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
+      ...(limits.cancelTimeoutMs !== undefined ? { cancelTimeout: limits.cancelTimeoutMs } : {}),
+      ...(limits.loginRetries !== undefined ? { maxRetriesOnTransientErrors: limits.loginRetries } : {}),
       readOnlyIntent: target.readOnlyIntent === true,
     },
   });
-  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  await loginWithErrorNumber(connection);
   return handleLateErrors(connection);
+}
+
+/** Connects; a refused login's error carries the number of the server's last error message (see connectTds). */
+export async function loginWithErrorNumber(connection: Pick<Connection, "on" | "connect">): Promise<void> {
+  let serverNumber: number | undefined;
+  connection.on("errorMessage", (m: { number: number }) => (serverNumber = m.number));
+  await new Promise<void>((resolve, reject) =>
+    connection.connect((err) => {
+      if (!err) return resolve();
+      const e = err as Error & { number?: number };
+      if (e.number === undefined && serverNumber !== undefined) e.number = serverNumber;
+      reject(e);
+    }),
+  );
 }
 
 /**
