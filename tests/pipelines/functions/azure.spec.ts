@@ -4,6 +4,8 @@ import {
   cosmosResource,
   ManagedIdentityTokens,
   readItem,
+  TOKEN_TIMEOUT_MS,
+  writeItem,
   type Fetch,
 } from "../../../pipelines/functions/src/lib/azure";
 
@@ -91,6 +93,55 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.equal(cancelled, 2, "the throttled answer and the 404 were cancelled");
     await assert.rejects(readItem(fakeFetch(() => unread(503)).fetch, tokens, target, "x", "x"), /answered 503/);
     assert.equal(cancelled, 3, "an error answer too");
+  });
+
+  it("writes an item only if unchanged: replace with If-Match, create without upsert; 412/409/404 are conflicts", async () => {
+    const tokens = { token: async () => "t" };
+    const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "ff" };
+    const item = { id: "paymentMethod:7", entityKey: "paymentMethod:7", count1h: 1, _etag: '"e1"', _ts: 5, _rid: "r" };
+    const ok = fakeFetch(() => new Response("{}", { status: 200 }));
+    assert.equal(await writeItem(ok.fetch, tokens, target, item, "paymentMethod:7", '"e1"'), "written");
+    const [put] = ok.calls;
+    assert.equal(put.url, "https://acct.documents.azure.com/dbs/payments/colls/ff/docs/paymentMethod%3A7");
+    assert.equal(put.init?.method, "PUT");
+    const headers = new Headers(put.init?.headers);
+    assert.equal(headers.get("If-Match"), '"e1"');
+    assert.equal(headers.get("x-ms-documentdb-partitionkey"), '["paymentMethod:7"]');
+    assert.equal(headers.get("x-ms-documentdb-is-upsert"), null, "never an upsert");
+    // Cosmos DB's system properties are not sent back.
+    assert.deepEqual(JSON.parse(String(put.init?.body)), {
+      id: "paymentMethod:7",
+      entityKey: "paymentMethod:7",
+      count1h: 1,
+    });
+    const created = fakeFetch(() => new Response("{}", { status: 201 }));
+    assert.equal(await writeItem(created.fetch, tokens, target, item, "paymentMethod:7", undefined), "written");
+    assert.equal(created.calls[0].init?.method, "POST");
+    assert.equal(created.calls[0].url, "https://acct.documents.azure.com/dbs/payments/colls/ff/docs");
+    assert.equal(new Headers(created.calls[0].init?.headers).get("If-Match"), null);
+    for (const status of [412, 409, 404])
+      assert.equal(
+        await writeItem(fakeFetch(() => new Response("", { status })).fetch, tokens, target, item, "k", '"e"'),
+        "conflict",
+        String(status),
+      );
+    const throttled = [429, 200];
+    const retried = fakeFetch(
+      () => new Response("", { status: throttled.shift() ?? 500, headers: { "x-ms-retry-after-ms": "1" } }),
+    );
+    assert.equal(await writeItem(retried.fetch, tokens, target, item, "k", '"e"'), "written");
+    assert.equal(retried.calls.length, 2);
+    await assert.rejects(
+      writeItem(fakeFetch(() => new Response("", { status: 403 })).fetch, tokens, target, item, "k", '"e"'),
+      /write of ff\/paymentMethod:7 answered 403/,
+    );
+  });
+
+  it("bounds the wait for a managed identity token", async () => {
+    const f = fakeFetch(() => json({ access_token: "t", expires_on: String(Date.now() / 1000 + 3600) }));
+    await new ManagedIdentityTokens(env, f.fetch).token("https://database.windows.net/");
+    assert.ok(f.calls[0].init?.signal instanceof AbortSignal);
+    assert.ok(TOKEN_TIMEOUT_MS <= 5_000);
   });
 
   it("refuses to start without the managed identity environment", () => {

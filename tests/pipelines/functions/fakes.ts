@@ -79,11 +79,82 @@ export function fakePaymentTable() {
     rows.set(key, row);
     return row;
   };
-  return { write, rows, inserts, fail: (...errors: unknown[]) => failures.push(...errors) };
+  return {
+    write,
+    rows,
+    inserts,
+    fail: (...errors: unknown[]) => failures.push(...errors),
+    /** Failures queued and not thrown yet. */
+    pendingFailures: () => failures.length,
+  };
 }
 
 /** The payment API's handler over a fake dbo.Payment (and a clock that advances 3 ms per reading). */
 export function paymentApiOver(table: ReturnType<typeof fakePaymentTable>) {
   let t = 0;
   return paymentHandler({ writer: () => table.write, clock: () => (t += 3) });
+}
+
+/** A write the fake Cosmos DB received: method (PUT replace, POST create), item id, its body and the If-Match sent. */
+export interface CosmosWrite {
+  readonly method: "PUT" | "POST";
+  readonly id: string;
+  readonly body: Record<string, unknown>;
+  readonly ifMatch?: string;
+  readonly status: number;
+}
+
+/**
+ * The fraud scorer's surroundings over HTTP: the managed identity endpoint, a fraud_features container with etags
+ * (GET point reads, PUT replaces with If-Match → 412 when stale, POST creates → 409 when present) and the scoring
+ * endpoint. `readStatus` forces a status on reads of a key; `scores` answers the endpoint (or its status).
+ */
+export function fakeScoringWorld(
+  options: {
+    readonly items?: Record<string, Record<string, unknown>>;
+    readonly readStatus?: (key: string) => number | undefined;
+    readonly scores?: (rows: number) => number[] | number;
+    /** Called before each write; may change the stored items (another instance writing meanwhile). */
+    readonly beforeWrite?: (items: Map<string, Record<string, unknown>>, w: { method: string; id: string }) => void;
+  } = {},
+) {
+  const items = new Map<string, Record<string, unknown>>(
+    Object.entries(options.items ?? {}).map(([k, v]) => [k, { ...v, _etag: `"e-${k}-0"` }]),
+  );
+  let version = 0;
+  const reads: string[] = [];
+  const writes: CosmosWrite[] = [];
+  const scoringCalls: string[] = [];
+  const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
+    if (url.startsWith("http://localhost/msi"))
+      return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+    const docs = /\/colls\/[^/]+\/docs(?:\/([^/?]+))?$/.exec(url);
+    if (docs) {
+      const method = (init?.method ?? "GET").toUpperCase();
+      const id = docs[1] ? decodeURIComponent(docs[1]) : undefined;
+      if (method === "GET" && id) {
+        reads.push(url);
+        const forced = options.readStatus?.(id);
+        if (forced) return new Response("", { status: forced });
+        const item = items.get(id);
+        return item ? new Response(JSON.stringify(item)) : new Response("", { status: 404 });
+      }
+      const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
+      const key = String(body.id);
+      options.beforeWrite?.(items, { method, id: key });
+      const headers = new Headers(init?.headers);
+      const ifMatch = headers.get("If-Match") ?? undefined;
+      const current = items.get(key);
+      let status: number;
+      if (method === "PUT") status = !current ? 404 : current._etag !== ifMatch ? 412 : 200;
+      else status = current ? 409 : 201;
+      if (status < 300) items.set(key, { ...body, _etag: `"e-${key}-${++version}"` });
+      writes.push({ method: method as "PUT" | "POST", id: key, body, ifMatch, status });
+      return new Response(status < 300 ? JSON.stringify(body) : "", { status });
+    }
+    scoringCalls.push(url);
+    const answer = options.scores?.(JSON.parse(String(init?.body)).input_data.data.length) ?? [0.1];
+    return typeof answer === "number" ? new Response("", { status: answer }) : new Response(JSON.stringify(answer));
+  };
+  return { fetch, items, reads, writes, scoringCalls };
 }

@@ -1,10 +1,13 @@
 import { strict as assert } from "node:assert";
 import {
+  applyPayments,
+  APPLIED_WINDOW_SECONDS,
   decay,
   entitiesOf,
   EWMA_ALPHA,
   featureVector,
   FEATURE_ORDER,
+  MAX_APPLIED_IDS,
   updateFeatures,
 } from "../../../pipelines/functions/src/lib/features";
 import { payment } from "./fakes";
@@ -54,5 +57,33 @@ describe("functions: fraud features", () => {
       FEATURE_ORDER.map((k) => fresh[k]),
       [1000, 0, 0, 0, 0, 0, 1, 0, -1],
     );
+  });
+
+  it("remembers the payments it counted, so a batch run again counts nothing twice", () => {
+    const card = { key: "paymentMethod:7", type: "paymentMethod" as const };
+    const once = applyPayments(undefined, card, [payment({ PaymentId: 1 }), payment({ PaymentId: 2 })], t0);
+    assert.deepEqual([once?.paymentsSeen, once?.appliedPaymentIds], [2, [1, 2]]);
+    assert.equal(applyPayments(once, card, [payment({ PaymentId: 1 }), payment({ PaymentId: 2 })], t0), undefined);
+    const more = applyPayments(once, card, [payment({ PaymentId: 2 }), payment({ PaymentId: 3 })], later(60));
+    assert.deepEqual([more?.paymentsSeen, more?.appliedPaymentIds], [3, [1, 2, 3]]);
+  });
+
+  it("keeps the ids of the last ten minutes only, at most MAX_APPLIED_IDS", () => {
+    const card = { key: "paymentMethod:7", type: "paymentMethod" as const };
+    const first = updateFeatures(undefined, card, payment({ PaymentId: 1 }), t0);
+    const quiet = updateFeatures(first, card, payment({ PaymentId: 2 }), later(APPLIED_WINDOW_SECONDS + 1));
+    assert.deepEqual(quiet.appliedPaymentIds, [2]);
+    let burst = first;
+    for (let i = 2; i <= MAX_APPLIED_IDS + 5; i++) burst = updateFeatures(burst, card, payment({ PaymentId: i }), t0);
+    assert.equal(burst.appliedPaymentIds?.length, MAX_APPLIED_IDS);
+    assert.equal(burst.appliedPaymentIds?.at(-1), MAX_APPLIED_IDS + 5);
+  });
+
+  it("never moves a card's last payment time back when another instance applied a later batch first", () => {
+    const card = { key: "paymentMethod:7", type: "paymentMethod" as const };
+    const newer = updateFeatures(undefined, card, payment({ PaymentId: 2 }), later(30));
+    const older = updateFeatures(newer, card, payment({ PaymentId: 1 }), t0);
+    assert.equal(older.lastPaymentAt, later(30).toISOString());
+    assert.equal(older.count1h, 2, "counted, not decayed backwards");
   });
 });

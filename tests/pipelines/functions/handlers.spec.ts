@@ -1,6 +1,24 @@
 import { strict as assert } from "node:assert";
-import { newPayments, scorePayment } from "../../../pipelines/functions/src/functions/fraudScoring";
-import { change, fakeContext, payment, scoringEnv } from "./fakes";
+import {
+  CARD_WRITE_ATTEMPTS,
+  newPayments,
+  scorePayment,
+} from "../../../pipelines/functions/src/functions/fraudScoring";
+import { change, fakeContext, fakeScoringWorld, payment, scoringEnv } from "./fakes";
+
+/** A card's feature item as stored before the batch (seen 10 times, last a minute before). */
+const card = (key: string) => ({
+  id: key,
+  entityKey: key,
+  entityType: "paymentMethod",
+  count1h: 2,
+  count24h: 5,
+  amountEwma: 1000,
+  lastCurrency: "EUR",
+  lastPaymentAt: "2026-12-02T09:59:00.000Z",
+  paymentsSeen: 10,
+  updatedAt: "2026-12-02T09:59:00.000Z",
+});
 
 const env = scoringEnv;
 
@@ -19,73 +37,120 @@ describe("functions: fraud scoring trigger", () => {
   });
 
   it("reads features, scores with the endpoint, writes features and webhook events, and no second API log", async () => {
-    const urls: string[] = [];
-    const fetchFn = async (url: string) => {
-      urls.push(url);
-      if (url.startsWith("http://localhost/msi"))
-        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
-      if (url.includes("/docs/")) return new Response("", { status: 404 });
-      return new Response(JSON.stringify([0.95]));
-    };
+    const world = fakeScoringWorld({ scores: () => [0.95] });
     const { context, outputs, warnings, logs } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 5 }))], context, {
       env,
-      fetch: fetchFn,
+      fetch: world.fetch,
       now: () => new Date("2026-12-02T10:00:00Z"),
     });
     assert.deepEqual(warnings, []);
     // The business workbook's fraud detection rate reads this line (AppTraces).
     assert.deepEqual(logs, ["payment.scored decision=decline model=azureml"]);
     assert.ok(
-      urls.includes("https://acct.documents.azure.com/dbs/payments/colls/fraud_features/docs/paymentMethod%3A7"),
+      world.reads.includes("https://acct.documents.azure.com/dbs/payments/colls/fraud_features/docs/paymentMethod%3A7"),
     );
-    assert.ok(urls.includes(env.FRAUD_SCORING_URI));
-    const features = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as { entityKey: string; paymentsSeen: number }[];
+    assert.deepEqual(world.scoringCalls, [env.FRAUD_SCORING_URI]);
+    // The card only (a create: it did not exist); the merchant's item has one writer, the once-a-minute refresh.
     assert.deepEqual(
-      features.map((f) => [f.entityKey, f.paymentsSeen]),
-      // The card only: the merchant's item has one writer, the once-a-minute refresh.
-      [["paymentMethod:7", 1]],
+      world.writes.map((w) => [w.method, w.id, w.body.paymentsSeen, w.body.appliedPaymentIds, w.status]),
+      [["POST", "paymentMethod:7", 1, [5], 201]],
     );
     const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as {
       payload: { decision: string; model: string };
     }[];
     assert.deepEqual([event.payload.decision, event.payload.model], ["decline", "azureml"]);
     // The payment API logs the call once; a log here would double api_logs and the relay's Event Hubs events.
-    assert.deepEqual([...outputs.keys()].sort(), [
-      "%COSMOS_CONTAINER_FRAUD_FEATURES%",
-      "%COSMOS_CONTAINER_WEBHOOK_EVENTS%",
-    ]);
+    assert.deepEqual([...outputs.keys()], ["%COSMOS_CONTAINER_WEBHOOK_EVENTS%"]);
+  });
+
+  it("a card another instance wrote meanwhile is read again and both payments count (no lost update)", async () => {
+    const before = { ...card("paymentMethod:7"), appliedPaymentIds: [1] };
+    let raced = false;
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": before },
+      // Another instance counts payment 2 of the same card between this batch's read and its write.
+      beforeWrite: (items, w) => {
+        if (raced || w.id !== "paymentMethod:7") return;
+        raced = true;
+        const other = items.get(w.id) ?? {};
+        items.set(w.id, { ...other, paymentsSeen: 11, appliedPaymentIds: [1, 2], _etag: '"e-other"' });
+      },
+    });
+    const { context } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 3 }))], context, {
+      env,
+      fetch: world.fetch,
+      now: () => new Date("2026-12-02T10:00:00Z"),
+    });
+    assert.deepEqual(
+      world.writes.map((w) => [w.method, w.ifMatch, w.status]),
+      [
+        ["PUT", '"e-paymentMethod:7-0"', 412],
+        ["PUT", '"e-other"', 200],
+      ],
+    );
+    const stored = world.items.get("paymentMethod:7");
+    assert.deepEqual([stored?.paymentsSeen, stored?.appliedPaymentIds], [12, [1, 2, 3]]);
+  });
+
+  it("a batch the trigger runs again (its webhook output failed) counts its payments once", async () => {
+    const world = fakeScoringWorld({ items: { "paymentMethod:7": card("paymentMethod:7") } });
+    const run = async () => {
+      const { context, outputs } = fakeContext();
+      await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 9 }))], context, {
+        env,
+        fetch: world.fetch,
+        now: () => new Date("2026-12-02T10:00:00Z"),
+      });
+      return outputs;
+    };
+    await run();
+    const again = await run();
+    assert.equal(world.items.get("paymentMethod:7")?.paymentsSeen, 12, "10 before, +2 once");
+    assert.equal(world.writes.length, 1, "the second run writes no card");
+    // The events are written again (the output that failed), with the same ids.
+    assert.equal((again.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as unknown[]).length, 2);
+  });
+
+  it("a card still changed by others after every attempt fails the batch (the trigger runs it again, safely)", async () => {
+    let n = 0;
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": card("paymentMethod:7") },
+      beforeWrite: (items, w) => {
+        items.set(w.id, { ...(items.get(w.id) ?? {}), _etag: `"e-busy-${n++}"` });
+      },
+    });
+    const { context } = fakeContext();
+    await assert.rejects(
+      scorePayment([change(payment({ PaymentId: 4 }))], context, { env, fetch: world.fetch, now: () => new Date() }),
+      new RegExp(`still changed by another batch after ${CARD_WRITE_ATTEMPTS} attempts`),
+    );
+    assert.equal(world.writes.length, CARD_WRITE_ATTEMPTS);
   });
 
   it("a feature read that keeps failing sends its payments to review instead of failing the batch (never dropped)", async () => {
-    const fetchFn = async (url: string) => {
-      if (url.startsWith("http://localhost/msi"))
-        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
-      // The card's item cannot be read; the merchant's is simply absent.
-      if (url.includes("/docs/paymentMethod")) return new Response("", { status: 503 });
-      if (url.includes("/docs/")) return new Response("", { status: 404 });
-      return new Response(JSON.stringify([0.1]));
-    };
+    // The card's item cannot be read; the merchant's is simply absent.
+    const world = fakeScoringWorld({ readStatus: (key) => (key.startsWith("paymentMethod") ? 503 : undefined) });
     const { context, outputs, warnings, logs } = fakeContext();
-    await scorePayment([change(payment({ PaymentId: 6 }))], context, { env, fetch: fetchFn, now: () => new Date() });
+    await scorePayment([change(payment({ PaymentId: 6 }))], context, {
+      env,
+      fetch: world.fetch,
+      now: () => new Date(),
+    });
     assert.match(warnings[0], /features of paymentMethod:7 unavailable, its payments go to review: .*503/);
     // Scored all the same (the SQL trigger would drop the row after five failed runs), but never approved blind.
     assert.deepEqual(logs, ["payment.scored decision=review model=azureml"]);
     const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
     assert.equal(event.payload.decision, "review");
     // The card's item is not rewritten from an empty state (that would erase its history).
-    assert.deepEqual(outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%"), []);
+    assert.deepEqual(world.writes, []);
   });
 
   it("falls back to the rules model when the endpoint fails, and says so", async () => {
-    const fetchFn = async (url: string) => {
-      if (url.startsWith("http://localhost/msi"))
-        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
-      if (url.includes("/docs/")) return new Response("", { status: 404 });
-      return new Response("", { status: 503 });
-    };
+    const world = fakeScoringWorld({ scores: () => 503 });
     const { context, outputs, warnings } = fakeContext();
-    await scorePayment([change(payment())], context, { env, fetch: fetchFn, now: () => new Date() });
+    await scorePayment([change(payment())], context, { env, fetch: world.fetch, now: () => new Date() });
     assert.match(warnings[0], /rules model used: scoring endpoint answered 503/);
     const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { model: string } }[];
     assert.equal(event.payload.model, "rules");

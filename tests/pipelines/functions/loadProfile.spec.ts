@@ -11,7 +11,7 @@ import { scorePayment } from "../../../pipelines/functions/src/functions/fraudSc
 import type { PaymentChangeRow } from "../../../pipelines/functions/src/lib/payment";
 import { SQL_TRIGGER_MAX_BATCH_SIZE } from "../../../components/ingestion";
 import { CONTAINERS } from "../../../components/nosql";
-import { change, fakeContext, fakePaymentTable, payment, paymentApiOver, scoringEnv } from "./fakes";
+import { change, fakeContext, fakePaymentTable, fakeScoringWorld, payment, paymentApiOver, scoringEnv } from "./fakes";
 
 /**
  * What Cosmos DB adds to every stored item (`_rid`, `_self`, `_etag`, `_attachments`, `_ts`): about 200 bytes of
@@ -82,29 +82,24 @@ const existingFeatures = (key: string): Record<string, unknown> => ({
   lastPaymentAt: "2026-12-02T09:59:00.000Z",
   paymentsSeen: 1_234_567,
   updatedAt: "2026-12-02T09:59:00.000Z",
+  // Two payments of the card in the last ten minutes already (the ids a re-run is checked against).
+  appliedPaymentIds: [8_999_999_998, 8_999_999_999],
 });
 
-/** Runs the scorer on a batch against fakes: the managed identity, the feature point reads and the endpoint. */
+/** Runs the scorer on a batch against fakes: the managed identity, the feature store (every entity seen before) and the endpoint. */
 async function runScorer(batch: readonly PaymentChangeRow[]) {
-  const reads: string[] = [];
-  const scoringCalls: string[] = [];
-  const fetch = async (url: string) => {
-    if (url.startsWith("http://localhost/msi"))
-      return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
-    if (url.includes("/docs/")) {
-      reads.push(url);
-      return new Response(JSON.stringify(existingFeatures(decodeURIComponent(url.slice(url.lastIndexOf("/") + 1)))));
-    }
-    scoringCalls.push(url);
-    return new Response(JSON.stringify(batch.map(() => 0.01234567)));
-  };
+  const keys = batch.flatMap((p) => [`paymentMethod:${p.PaymentMethodId}`, `merchant:${p.MerchantId}`]);
+  const world = fakeScoringWorld({
+    items: Object.fromEntries(keys.map((k) => [k, existingFeatures(k)])),
+    scores: (rows) => Array.from({ length: rows }, () => 0.01234567),
+  });
   const { context, outputs } = fakeContext();
   await scorePayment(
     batch.map((p) => change(p)),
     context,
-    { env: scoringEnv, fetch, now: () => new Date("2026-12-02T10:00:00Z") },
+    { env: scoringEnv, fetch: world.fetch, now: () => new Date("2026-12-02T10:00:00Z") },
   );
-  return { reads, scoringCalls, outputs };
+  return { reads: world.reads, scoringCalls: world.scoringCalls, writes: world.writes, outputs };
 }
 
 describe("capacity model: Cosmos DB operations per transaction are the handlers'", () => {
@@ -143,16 +138,16 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
         AmountMinor: 999_999_999,
       }),
     );
-    const { reads, scoringCalls, outputs } = await runScorer(batch);
-    const features = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as Record<string, unknown>[];
+    const { reads, scoringCalls, writes, outputs } = await runScorer(batch);
+    const features = writes.map((w) => w.body);
     const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as object[];
     assert.deepEqual(
-      [...outputs.keys()].sort(),
-      ["%COSMOS_CONTAINER_FRAUD_FEATURES%", "%COSMOS_CONTAINER_WEBHOOK_EVENTS%"],
-      "the scorer writes features and events, nothing else",
+      [...outputs.keys()],
+      ["%COSMOS_CONTAINER_WEBHOOK_EVENTS%"],
+      "the scorer writes features (conditional replaces) and events, nothing else",
     );
-
-    // Every feature item exists already, so each upsert is a replace (dearer than a create).
+    // Every feature item exists already, so each write is a replace (dearer than a create), conditional on its etag.
+    assert.ok(writes.every((w) => w.method === "PUT" && w.ifMatch && w.status === 200));
     assert.equal(reads.length / batch.length, 2);
     assert.equal(features.length / batch.length, 1, "the card's item; the merchant's has its own once-a-minute writer");
     assert.equal(load.fraudFeatures.readsPerTransaction, 2);
@@ -179,8 +174,8 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
 
   it("fraud_features: payments of one merchant in a batch share its read (the model counts none)", async () => {
     const batch = Array.from({ length: 10 }, (_, i) => payment({ PaymentId: i + 1, PaymentMethodId: 100 + i }));
-    const { reads, outputs } = await runScorer(batch);
+    const { reads, writes } = await runScorer(batch);
     assert.equal(reads.length, 11);
-    assert.equal((outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as object[]).length, 10);
+    assert.equal(writes.length, 10);
   });
 });

@@ -34,7 +34,7 @@ composite index, plus \`id\` and \`_ts\`. Per transaction of flow 1 (defaults, \
 handlers do it (\`tests/pipelines/functions/loadProfile.spec.ts\` runs them against fakes, counts their operations and
 measures their items, and fails when the code does more than the model counts): the payment API's API log, created
 and read once by the streaming relay's change feed (flow 3); the scorer's two point reads (the card's and the
-merchant's feature items) and one upsert of the card's, when no entity repeats within a trigger batch (the merchant's
+merchant's feature items) and one conditional replace of the card's, when no entity repeats within a trigger batch (the merchant's
 item is written once a minute by the merchant refresh: negligible); one webhook event
 created and read by the dispatcher's change feed; a session written and read on one API call in ten (no function
 here uses sessions: a design figure). Every item is under 1 KB with Cosmos DB's system properties. Writes consume

@@ -1,10 +1,17 @@
 /**
  * The fraud scoring app: an Azure SQL trigger on dbo.Payment (change tracking) receives each new payment, reads the
  * card's and the merchant's features (fraud_features), scores the payment (Azure ML endpoint, or the rules model),
- * then upserts the card's updated features and queues the merchant's webhook event (webhook_events) through Cosmos DB
- * output bindings — all with the app's managed identity. Merchant items are read here and written once a minute by
- * the merchant refresh (src/functions/merchantFeatures.ts): a merchant is in most batches, and concurrent batches
- * would overwrite each other's updates.
+ * then writes the card's updated features (a conditional replace, below) and queues the merchant's webhook event
+ * (webhook_events, Cosmos DB output binding) — all with the app's managed identity. Merchant items are read here and
+ * written once a minute by the merchant refresh (src/functions/merchantFeatures.ts): a merchant is in most batches,
+ * and concurrent batches would overwrite each other's updates.
+ *
+ * A card's item is written with optimistic concurrency: the trigger leases rows, not cards, so two instances can
+ * score two payments of one card at once, and a blind upsert would drop one of them from its velocity. The write is
+ * conditional on the item's `_etag` as read (412 → read again, re-apply, up to CARD_WRITE_ATTEMPTS), and the item
+ * keeps the ids of the payments it counts, so a batch the trigger runs again (its webhook output failed after the
+ * cards were written) counts nothing twice. The cards are written before the handler returns, the webhook events
+ * after (by the host): a failed event write runs the batch again, which finds its cards already counted.
  *
  * It writes no api_logs item: the payment API logs the call once (the seed's flow 1, step 5), and every api_logs
  * item becomes an Event Hubs event (flow 3), so a second log per payment would double both loads
@@ -12,8 +19,8 @@
  * endpoint's own request metrics.
  */
 import { app, output, type InvocationContext, type SqlChange } from "@azure/functions";
-import { callScoringEndpoint, ManagedIdentityTokens, readItem, type Fetch } from "../lib/azure";
-import { entitiesOf, featureVector, updateFeatures, type FeatureItem } from "../lib/features";
+import { callScoringEndpoint, ManagedIdentityTokens, mapLimited, readItem, writeItem, type Fetch } from "../lib/azure";
+import { applyPayments, entitiesOf, featureVector, type FeatureItem } from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
 import { scorePayments, webhookEvent, withMissingFeatures } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
@@ -25,8 +32,12 @@ const cosmos = (container: string) =>
     containerName: `%${container}%`,
     createIfNotExists: false,
   });
-const featuresOut = cosmos("COSMOS_CONTAINER_FRAUD_FEATURES");
 const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
+
+/** Conditional writes of one card before the batch fails (and the trigger runs it again, which is then safe). */
+export const CARD_WRITE_ATTEMPTS = 4;
+/** Card writes in flight at once (a batch has at most 100 cards). */
+export const CARD_WRITE_CONCURRENCY = 16;
 
 /**
  * The SQL trigger reports inserts, updates and deletes; every inserted payment is scored, whatever its status: the
@@ -104,14 +115,18 @@ export async function scorePayment(
   );
   // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).
   for (const r of results) context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
-  // Features after the batch: payments of one entity are applied in order.
-  for (const p of payments) {
-    for (const e of entitiesOf(p)) state.set(e.key, updateFeatures(state.get(e.key), e, p, now));
-  }
-  // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts).
-  context.extraOutputs.set(
-    featuresOut,
-    keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key)).map((e) => state.get(e.key)),
+  // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts). An
+  // unreadable card is not written (a write from an empty state would erase its history).
+  const cards = keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key));
+  await mapLimited(cards, CARD_WRITE_CONCURRENCY, (card) =>
+    writeCard(
+      card,
+      payments.filter((p) => entitiesOf(p)[0].key === card.key),
+      state.get(card.key),
+      now,
+      (item, etag) => writeItem(fetch, tokens, featuresTarget, item, card.key, etag),
+      () => readItem<FeatureItem>(fetch, tokens, featuresTarget, card.key, card.key),
+    ),
   );
   context.extraOutputs.set(
     webhooksOut,
@@ -119,11 +134,33 @@ export async function scorePayment(
   );
 }
 
+/**
+ * Applies a card's payments of the batch to its item and writes it if nobody wrote it since it was read; on a
+ * conflict, reads it again and re-applies (payments it already counts are skipped). Throws after CARD_WRITE_ATTEMPTS.
+ */
+export async function writeCard(
+  card: { key: string; type: "paymentMethod" | "merchant" },
+  payments: readonly PaymentChangeRow[],
+  read: FeatureItem | undefined,
+  now: Date,
+  write: (item: FeatureItem, etag: string | undefined) => Promise<"written" | "conflict">,
+  reread: () => Promise<FeatureItem | undefined>,
+): Promise<void> {
+  let current = read;
+  for (let attempt = 1; attempt <= CARD_WRITE_ATTEMPTS; attempt++) {
+    const next = applyPayments(current, card, payments, now);
+    if (!next) return;
+    if ((await write(next, current?._etag)) === "written") return;
+    current = await reread();
+  }
+  throw new Error(`features of ${card.key}: still changed by another batch after ${CARD_WRITE_ATTEMPTS} attempts`);
+}
+
 export function registerFraudScoring(): void {
   app.sql<PaymentChangeRow>("scorePayment", {
     tableName: "dbo.Payment",
     connectionStringSetting: "SqlConnection",
-    extraOutputs: [featuresOut, webhooksOut],
+    extraOutputs: [webhooksOut],
     handler: (changes, context) => scorePayment(changes, context),
   });
 }

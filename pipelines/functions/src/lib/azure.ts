@@ -1,6 +1,7 @@
 /**
  * The few Azure calls the functions make themselves, over HTTPS with Entra tokens of the app's user-assigned
- * identity (no SDK, no keys): the managed identity token endpoint, a Cosmos DB point read, and the ML endpoint.
+ * identity (no SDK, no keys): the managed identity token endpoint, Cosmos DB point reads and conditional writes, and
+ * the ML endpoint.
  * `fetch` is injected so the logic is tested without a network.
  */
 
@@ -18,6 +19,9 @@ export async function discard(res: Response): Promise<void> {
     // Already consumed or closed: nothing to release.
   }
 }
+
+/** How long a token request to the managed identity endpoint may take. */
+export const TOKEN_TIMEOUT_MS = 5_000;
 
 /** Token providers shared per fetch function and identity, so every invocation of a process uses one cache. */
 const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
@@ -68,7 +72,11 @@ export class ManagedIdentityTokens {
     url.searchParams.set("resource", resource);
     url.searchParams.set("api-version", "2019-08-01");
     url.searchParams.set("client_id", this.env.clientId);
-    const res = await this.fetchFn(url.toString(), { headers: { "X-IDENTITY-HEADER": this.env.header } });
+    // A bounded wait: callers answer merchants within the host's 30-second function timeout.
+    const res = await this.fetchFn(url.toString(), {
+      headers: { "X-IDENTITY-HEADER": this.env.header },
+      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+    });
     if (!res.ok) {
       await discard(res);
       throw new Error(`managed identity endpoint answered ${res.status} for ${resource}`);
@@ -127,6 +135,58 @@ export async function readItem<T>(
       throw new Error(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
     }
     return (await res.json()) as T;
+  }
+}
+
+/** Cosmos DB's system properties: never sent back in a write. */
+const SYSTEM_PROPERTIES = ["_rid", "_self", "_etag", "_attachments", "_ts"];
+
+/**
+ * Writes an item only if nobody changed it since it was read (optimistic concurrency,
+ * learn.microsoft.com/azure/cosmos-db/nosql/database-transactions-optimistic-concurrency): with the `_etag` of the
+ * read, a replace (`PUT …/docs/{id}`, `If-Match`) that Cosmos DB refuses with 412 when the item changed; without one
+ * (the item did not exist), a create (`POST …/docs`, no upsert) that it refuses with 409 when someone created it
+ * first. Either refusal is `"conflict"`: read again and re-apply. A throttled write (429) is tried again like a read.
+ */
+export async function writeItem(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  target: { endpoint: string; database: string; container: string },
+  item: { readonly id: string },
+  partitionKey: string,
+  etag: string | undefined,
+): Promise<"written" | "conflict"> {
+  const base = cosmosResource(target.endpoint);
+  const docs = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs`;
+  const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
+  for (let attempt = 1; ; attempt++) {
+    const token = await tokens.token(base);
+    const res = await fetchFn(etag ? `${base}/${docs}/${encodeURIComponent(item.id)}` : `${base}/${docs}`, {
+      method: etag ? "PUT" : "POST",
+      headers: {
+        Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
+        "x-ms-date": new Date().toUTCString(),
+        "x-ms-version": "2018-12-31",
+        "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
+        "Content-Type": "application/json",
+        ...(etag ? { "If-Match": etag } : {}),
+      },
+      body,
+    });
+    // 412: changed since the read; 409: created meanwhile; 404: deleted since the read.
+    if (res.status === 412 || res.status === 409 || res.status === 404) {
+      await discard(res);
+      return "conflict";
+    }
+    if (res.status === 429 && attempt < READ_ATTEMPTS) {
+      const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+      await discard(res);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    await discard(res);
+    if (!res.ok) throw new Error(`Cosmos DB write of ${target.container}/${item.id} answered ${res.status}`);
+    return "written";
   }
 }
 

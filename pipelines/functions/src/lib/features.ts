@@ -22,7 +22,22 @@ export interface FeatureItem {
   readonly lastPaymentAt: string;
   readonly paymentsSeen: number;
   readonly updatedAt: string;
+  /**
+   * The payments already counted (a card's item only): the ids applied within APPLIED_WINDOW_SECONDS of each other,
+   * at most MAX_APPLIED_IDS, so a batch the SQL trigger runs again (after a failed write) counts nothing twice.
+   */
+  readonly appliedPaymentIds?: readonly number[];
+  /** Cosmos DB's version of the item as read (the condition of the next write); never written. */
+  readonly _etag?: string;
 }
+
+/** How long the ids of applied payments are kept: a failed batch runs again about a minute later (its leases expire). */
+export const APPLIED_WINDOW_SECONDS = 600;
+/**
+ * At most this many ids on an item (the SQL trigger's largest batch). A longer burst on one card may count a re-run
+ * twice: its velocity then reads higher, which errs towards review, never towards approval.
+ */
+export const MAX_APPLIED_IDS = 100;
 
 const HOUR_S = 3600;
 const DAY_S = 86400;
@@ -67,10 +82,12 @@ export function updateFeatures(
       lastPaymentAt: at,
       paymentsSeen: 1,
       updatedAt: at,
+      appliedPaymentIds: [p.PaymentId],
     };
   }
   const elapsed = (now.getTime() - Date.parse(previous.lastPaymentAt)) / 1000;
   const sameCurrency = previous.lastCurrency === p.CurrencyCode;
+  const applied = elapsed > APPLIED_WINDOW_SECONDS ? [] : (previous.appliedPaymentIds ?? []);
   return {
     ...previous,
     count1h: decay(previous.count1h, elapsed, HOUR_S) + 1,
@@ -78,10 +95,30 @@ export function updateFeatures(
     // A currency change restarts the average (amounts in different minor units are not comparable).
     amountEwma: sameCurrency ? (1 - EWMA_ALPHA) * previous.amountEwma + EWMA_ALPHA * p.AmountMinor : p.AmountMinor,
     lastCurrency: p.CurrencyCode,
-    lastPaymentAt: at,
+    // Another instance may have applied a later batch first: the item's time never moves back.
+    lastPaymentAt: elapsed < 0 ? previous.lastPaymentAt : at,
     paymentsSeen: previous.paymentsSeen + 1,
     updatedAt: at,
+    appliedPaymentIds: [...applied.slice(-(MAX_APPLIED_IDS - 1)), p.PaymentId],
   };
+}
+
+/**
+ * A card's item after the batch's payments of that card, skipping those it already counts (a batch run again);
+ * undefined when there is nothing new to write.
+ */
+export function applyPayments(
+  previous: FeatureItem | undefined,
+  entity: { key: string; type: EntityType },
+  payments: readonly PaymentChangeRow[],
+  now: Date,
+): FeatureItem | undefined {
+  let item = previous;
+  for (const p of payments) {
+    if (item?.appliedPaymentIds?.includes(p.PaymentId)) continue;
+    item = updateFeatures(item, entity, p, now);
+  }
+  return item === previous ? undefined : item;
 }
 
 /** The model's input: numbers only, in a fixed order (the ML endpoint's contract, see README). */
