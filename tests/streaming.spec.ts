@@ -255,6 +255,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(output.serialization.format, "LineSeparated");
       assert.equal(p.contentStoragePolicy, "JobStorageAccount");
       assert.equal(p.transformation.streamingUnits, stack === "dev" ? 1 : 6);
+      // What each start writes onto the job is not the program's: no drift, no needless stop before an update.
+      assert.deepEqual(job().ignoreChanges, ["outputStartMode", "outputStartTime"]);
+      assert.equal(job().inputs.outputStartMode, undefined);
     });
 
     it("the job reaches Event Hubs and its storage as a trusted service: nothing else gets through either firewall", () => {

@@ -431,7 +431,15 @@ export function streamAnalytics(
     // The firewalls first. The job storage is validated when the job starts; Microsoft creates a job with its system
     // identity and a Msi job storage account in one PUT and grants the role afterwards
     // (stream-analytics/blob-output-managed-identity.md, "Azure Resource Manager deployment").
-    { parent, dependsOn: [args.eventHubs.networkRules, jobStorage] },
+    {
+      parent,
+      dependsOn: [args.eventHubs.networkRules, jobStorage],
+      // Every start (stream:ops after an `up`, the dev schedule each morning) writes the mode and time it started
+      // from onto the job (writable job properties, StreamingJobProperties in the Microsoft.StreamAnalytics spec); the
+      // program never sets them, so a refresh would otherwise turn each start into a change: the nightly drift check
+      // failing and every prod deploy stopping the job for nothing.
+      ignoreChanges: ["outputStartMode", "outputStartTime"],
+    },
   );
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
   diagnosticSetting(`${name}-job`, job.id, args.diagnosticSettings, parent);
