@@ -21,7 +21,7 @@ export function generateColumnMasterKeyScript(model: OltpModel): string {
     [
       `IF EXISTS (SELECT 1 FROM sys.column_master_keys WHERE name = N'${cmk.name}' AND key_path <> N'${keyPath}')`,
       "BEGIN",
-      `    THROW 50006, N'Column master key ${cmk.name} points at another Key Vault key. Changing it is a key rotation (Invoke-SqlColumnMasterKeyRotation, then Complete-SqlColumnMasterKeyRotation), not a re-run; see docs/data-model-decisions.md.', 1;`,
+      `    THROW 50006, N'Column master key ${cmk.name} points at another Key Vault key or key version (the stack output follows the newest version Key Vault''s rotation policy adds; the database keeps the one it names). Moving it is the Always Encrypted key rotation (Invoke-SqlColumnMasterKeyRotation, then Complete-SqlColumnMasterKeyRotation), not a re-run; see docs/data-model-decisions.md.', 1;`,
       "END;",
     ].join("\n"),
   ];
