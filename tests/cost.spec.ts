@@ -338,6 +338,7 @@ describe("cost: pricing rules on hand-made inputs", () => {
     });
     const rs = [
       res(`${AN}:synapse:SqlPool`, { sku: { name: "DW500c" } }, "pool"),
+      res(`${AN}:synapse:SqlPool`, { sku: { name: "DW500c" }, storageAccountType: "GRS" }, "geopool"),
       res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_GRS" }, isHnsEnabled: true }, "lake"),
       res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_LRS" } }, "host"),
       res(`${AN}:storage:StorageAccount`, { sku: { name: "Standard_ZRS" } }, "zrs"),
@@ -373,6 +374,8 @@ describe("cost: pricing rules on hand-made inputs", () => {
     ];
     const e = estimate(rs, { stack: "t", usage: u });
     close(lineSum(e, "pool"), 5 * 200 * 1.51 + 2 * 23);
+    // Geo-backups on: the same volume again as disaster-recovery storage.
+    close(lineSum(e, "geopool"), 5 * 200 * 1.51 + 2 * 23 + 2 * price("synapse-geo-dr").list);
     assert.equal(e.lines.find((l) => l.name === "pool")?.basis, "list", "a paused pool gets no reservation");
     close(lineSum(e, "lake"), 1000 * price("storage-hot-GRS").list + 2000 * price("storage-cool-GRS").list);
     close(lineSum(e, "host"), 10 * price("storage-hot-LRS").list);

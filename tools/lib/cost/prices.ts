@@ -503,6 +503,18 @@ export const STORED_PRICES: readonly PriceRow[] = [
     source: `${IC}/master/internal/providers/terraform/azure/testdata/synapse_sql_pool_test/synapse_sql_pool_test.golden`,
   },
   {
+    id: "synapse-geo-dr",
+    service: "Azure Synapse Analytics",
+    meter: "Dedicated SQL pool geo-redundant disaster recovery (geo-backup storage)",
+    unit: "TB-month",
+    region: "westeurope",
+    currency: "USD",
+    list: 56.2,
+    date: FACTS_DATE,
+    source: `${IC}/master/internal/providers/terraform/azure/testdata/synapse_sql_pool_test/synapse_sql_pool_test.golden`,
+    note: "Billed for a pool whose storage account type is GRS (geo-backups on); none for LRS. No reservation.",
+  },
+  {
     id: "adf-activity-runs",
     service: "Azure Data Factory",
     meter: "Orchestration activity runs (Azure IR)",

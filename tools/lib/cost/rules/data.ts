@@ -262,6 +262,16 @@ export const synapsePool: Rule = (r, ctx) => {
       priceId: "synapse-storage",
       quantity: ctx.usage.synapseStorageTb,
     },
+    // Geo-backups (storage account type GRS) are billed as disaster-recovery storage on the same volume.
+    ...(str(r.inputs, "storageAccountType") === "GRS"
+      ? [
+          {
+            meter: `Geo-redundant disaster recovery ${ctx.usage.synapseStorageTb} TB (geo-backups)`,
+            priceId: "synapse-geo-dr",
+            quantity: ctx.usage.synapseStorageTb,
+          },
+        ]
+      : []),
   );
 };
 
