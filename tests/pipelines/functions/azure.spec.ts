@@ -120,11 +120,23 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.equal(created.calls[0].url, "https://acct.documents.azure.com/dbs/payments/colls/ff/docs");
     assert.equal(new Headers(created.calls[0].init?.headers).get("If-Match"), null);
     for (const status of [412, 409, 404])
+      // on a replace
       assert.equal(
         await writeItem(fakeFetch(() => new Response("", { status })).fetch, tokens, target, item, "k", '"e"'),
         "conflict",
         String(status),
       );
+    await assert.rejects(
+      writeItem(fakeFetch(() => new Response("", { status: 404 })).fetch, tokens, target, item, "k", undefined),
+      /answered 404/,
+      "a create's 404 is a missing container, not a conflict",
+    );
+    const transient = [449, 503, 408, 200];
+    const again = fakeFetch(
+      () => new Response("", { status: transient.shift() ?? 500, headers: { "x-ms-retry-after-ms": "1" } }),
+    );
+    assert.equal(await writeItem(again.fetch, tokens, target, item, "k", '"e"'), "written");
+    assert.equal(again.calls.length, 4, "449, 503 and 408 are tried again");
     const throttled = [429, 200];
     const retried = fakeFetch(
       () => new Response("", { status: throttled.shift() ?? 500, headers: { "x-ms-retry-after-ms": "1" } }),

@@ -8,6 +8,7 @@ import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
 import type { CreatePaymentRequest } from "../../../pipelines/functions/src/lib/payment";
 import {
+  afterSent,
   FOREIGN_KEYS,
   INSERT_PAYMENT_SQL,
   isConnectionFatal,
@@ -101,11 +102,18 @@ describe("functions: payment store (idempotent insert)", () => {
     let calls = 0;
     const write: typeof table.write = async (r) => {
       const row = await table.write(r);
-      if (++calls === 1) throw connError("ECLOSE");
+      if (++calls === 1) throw afterSent(connError("ECLOSE"));
       return row;
     };
     const outcome = await storePayment(request, write, { retryDelayMs: 0 });
     assert.deepEqual(outcome, { kind: "created", paymentId: "1000", status: "pending" });
+  });
+
+  it("a connection that failed before the statement was sent leaves nothing in doubt: a found payment is a replay", async () => {
+    const table = fakePaymentTable();
+    await table.write(request);
+    table.fail(connError("ESOCKET"));
+    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
   });
 
   it("after an error the server answered (nothing committed), a payment found under the key is a replay", async () => {
@@ -456,6 +464,18 @@ describe("functions: a refused login carries the server's error number", () => {
     };
     return c as unknown as Connection;
   };
+  it("takes the first message: a database that cannot be opened (4060, then 18456) is transient", async () => {
+    const c = new EventEmitter() as EventEmitter & { connect: (cb: (e?: Error) => void) => void };
+    c.connect = (cb) => {
+      c.emit("errorMessage", { number: 4060, message: "Cannot open database" });
+      c.emit("errorMessage", { number: 18456, message: "Login failed" });
+      cb(connError("ELOGIN"));
+    };
+    const e = await loginWithErrorNumber(c as unknown as Connection).catch((x: unknown) => x);
+    assert.equal((e as { number?: number }).number, 4060);
+    assert.ok(isTransient(e));
+  });
+
   it("40613 during a failover is transient, 18456 is not; a socket failure stays a connection error", async () => {
     const login = (n: number | undefined) =>
       loginWithErrorNumber(fakeLogin(n, connError("ELOGIN"))).then(

@@ -22,7 +22,7 @@ import { app, output, type InvocationContext, type SqlChange } from "@azure/func
 import { callScoringEndpoint, ManagedIdentityTokens, mapLimited, readItem, writeItem, type Fetch } from "../lib/azure";
 import { applyPayments, entitiesOf, featureVector, type FeatureItem } from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
-import { scorePayments, webhookEvent, withMissingFeatures } from "../lib/scoring";
+import { asRescored, scorePayments, webhookEvent, withMissingFeatures } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
 
 const cosmos = (container: string) =>
@@ -106,11 +106,14 @@ export async function scorePayment(
       (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
     )
   ).map((r, i) =>
-    withMissingFeatures(
-      r,
-      entitiesOf(payments[i])
-        .filter((e) => unavailable.has(e.key))
-        .map((e) => e.type),
+    asRescored(
+      withMissingFeatures(
+        r,
+        entitiesOf(payments[i])
+          .filter((e) => unavailable.has(e.key))
+          .map((e) => e.type),
+      ),
+      state.get(entitiesOf(payments[i])[0].key)?.appliedPaymentIds?.includes(payments[i].PaymentId) === true,
     ),
   );
   // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).

@@ -146,7 +146,8 @@ const SYSTEM_PROPERTIES = ["_rid", "_self", "_etag", "_attachments", "_ts"];
  * learn.microsoft.com/azure/cosmos-db/nosql/database-transactions-optimistic-concurrency): with the `_etag` of the
  * read, a replace (`PUT …/docs/{id}`, `If-Match`) that Cosmos DB refuses with 412 when the item changed; without one
  * (the item did not exist), a create (`POST …/docs`, no upsert) that it refuses with 409 when someone created it
- * first. Either refusal is `"conflict"`: read again and re-apply. A throttled write (429) is tried again like a read.
+ * first. Either refusal is `"conflict"`: read again and re-apply. A throttled or transient answer (429, 449, 408, 503)
+ * is tried again like a throttled read.
  */
 export async function writeItem(
   fetchFn: Fetch,
@@ -173,12 +174,15 @@ export async function writeItem(
       },
       body,
     });
-    // 412: changed since the read; 409: created meanwhile; 404: deleted since the read.
-    if (res.status === 412 || res.status === 409 || res.status === 404) {
+    // 412: changed since the read; 409: created meanwhile; 404 on a replace: deleted since the read (on a create, a
+    // 404 means the container is missing: an error).
+    if (res.status === 412 || res.status === 409 || (res.status === 404 && etag)) {
       await discard(res);
       return "conflict";
     }
-    if (res.status === 429 && attempt < READ_ATTEMPTS) {
+    // Throttled (429), a concurrent write to the same item the service asks to retry (449), a timeout (408) or a
+    // moment of unavailability (503): the answers Microsoft's SDKs retry (troubleshoot-dotnet-sdk, "retry design").
+    if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
       const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
       await discard(res);
       await new Promise((resolve) => setTimeout(resolve, wait));

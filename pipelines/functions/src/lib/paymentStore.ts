@@ -156,8 +156,9 @@ export const RETRY_BUDGET_MS = 8_000;
 /**
  * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently within
  * RETRY_BUDGET_MS. A foreign-key refusal is an outcome, not an error; anything else is thrown. When the first attempt
- * failed in doubt (the connection dropped or timed out after the statement was sent, so it may have committed), a
- * payment the second attempt finds under the key is this request's own: reported as created, not replayed.
+ * failed in doubt (the connection dropped or timed out after the statement was sent — `afterSent` — so it may have
+ * committed), a payment the second attempt finds under the key is this request's own: reported as created, not
+ * replayed. A failure before the statement was sent (the login) leaves nothing in doubt.
  */
 export async function storePayment(
   request: CreatePaymentRequest,
@@ -175,10 +176,23 @@ export async function storePayment(
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
       if (attempt >= 2 || !isTransient(error) || clock() - started > RETRY_BUDGET_MS) throw error;
-      inDoubt = sqlError(error).number === undefined;
+      inDoubt = statementSent(error) && sqlError(error).number === undefined;
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 200));
     }
   }
+}
+
+const SENT = Symbol("statementSent");
+
+/** Marks an error raised after the batch reached the connection (it may have run): a login failure never is. */
+export function afterSent(error: unknown): unknown {
+  if (error !== null && typeof error === "object") (error as { [SENT]?: true })[SENT] = true;
+  return error;
+}
+
+/** The batch had been sent when this error came (so, without a SQL error number, its outcome is unknown). */
+export function statementSent(error: unknown): boolean {
+  return error !== null && typeof error === "object" && (error as { [SENT]?: true })[SENT] === true;
 }
 
 /** A tedious connection that knows when it ended. */
@@ -228,5 +242,12 @@ export function pooledPaymentWriter(target: TdsTarget, tokens: Pick<ManagedIdent
     // No login retries inside tedious: storePayment retries the whole write, within its budget.
     open: async () => new TrackedConnection(await connectTds(target, tokens, { ...PAYMENT_LIMITS, loginRetries: 0 })),
   });
-  return (request) => pool.use((c) => runInsert(c.connection, request), isConnectionFatal);
+  return (request) =>
+    pool.use(
+      (c) =>
+        runInsert(c.connection, request).catch((e: unknown) => {
+          throw afterSent(e);
+        }),
+      isConnectionFatal,
+    );
 }

@@ -38,7 +38,7 @@ export interface TdsLimits {
 
 /**
  * Opens a connection; the caller closes it. A login the server refuses arrives from tedious as ELOGIN with no number:
- * the number of the server's last error message during the login is put on the error, so a transient refusal (40613,
+ * the number of the server's first error message during the login is put on the error, so a transient refusal (40613,
  * the database moving in a failover) can be told from a permanent one (18456).
  */
 export async function connectTds(
@@ -65,10 +65,11 @@ export async function connectTds(
   return handleLateErrors(connection);
 }
 
-/** Connects; a refused login's error carries the number of the server's last error message (see connectTds). */
+/** Connects; a refused login's error carries the number of the server's first error message (see connectTds). */
 export async function loginWithErrorNumber(connection: Pick<Connection, "on" | "connect">): Promise<void> {
+  // The first message is the cause: a database that cannot be opened sends 4060, then the generic 18456.
   let serverNumber: number | undefined;
-  connection.on("errorMessage", (m: { number: number }) => (serverNumber = m.number));
+  connection.on("errorMessage", (m: { number: number }) => (serverNumber ??= m.number));
   await new Promise<void>((resolve, reject) =>
     connection.connect((err) => {
       if (!err) return resolve();
