@@ -135,6 +135,25 @@ function encryptionStateGuard(table: OltpTable): string[] {
   ];
 }
 
+/**
+ * A table created before a column's collation was set in the model keeps the old one (CREATE TABLE runs only when the
+ * table is missing): a case-insensitive idempotency key would silently merge two merchants' keys that differ in case.
+ * Refuse, naming the column and the collation the model wants.
+ */
+function collationGuard(table: OltpTable): string[] {
+  const name = objectName(table.schema, table.name);
+  return table.columns
+    .filter((c) => c.collation)
+    .map((c) =>
+      [
+        `IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name = N'${c.name}' AND collation_name <> N'${c.collation}')`,
+        "BEGIN",
+        `    THROW 50008, N'${name}.${c.name} does not have the collation the model declares (${c.collation}): the table predates it. Change it in a reviewed migration (a ledger table: copy into a new table), see pipelines/README.md.', 1;`,
+        "END;",
+      ].join("\n"),
+    );
+}
+
 /** Refuse to create tables with encrypted columns before their column encryption keys exist (00 + the .ps1). */
 function columnEncryptionKeyGuards(model: OltpModel): string[] {
   const used = new Set(model.tables.flatMap((t) => t.columns.flatMap((c) => (c.encryption ? [c.encryption.key] : []))));
@@ -207,7 +226,8 @@ export function generateOltpDdl(model: OltpModel): string {
     ...columnEncryptionKeyGuards(model),
     ...schemaStatements(model.tables.map((t) => t.schema)),
   ];
-  for (const table of model.tables) parts.push(createOltpTable(table), ...encryptionStateGuard(table));
+  for (const table of model.tables)
+    parts.push(createOltpTable(table), ...encryptionStateGuard(table), ...collationGuard(table));
 
   const fks: string[] = [];
   for (const table of model.tables) {

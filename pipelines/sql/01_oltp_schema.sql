@@ -117,6 +117,12 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Customer') AND name = N'Email' AND collation_name <> N'Latin1_General_BIN2')
+BEGIN
+    THROW 50008, N'dbo.Customer.Email does not have the collation the model declares (Latin1_General_BIN2): the table predates it. Change it in a reviewed migration (a ledger table: copy into a new table), see pipelines/README.md.', 1;
+END;
+GO
+
 -- dbo.PaymentMethod: A tokenised card. The PAN lives only in the PCI vault; here: vault token, brand, last4,
 -- expiry, fingerprint. No CVV/track/PIN is ever stored (PCI DSS 3.3.1).
 -- Not a ledger table: its data must stay erasable (GDPR) and correctable.
@@ -189,6 +195,12 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Payment') AND name = N'IdempotencyKey' AND collation_name <> N'Latin1_General_100_BIN2')
+BEGIN
+    THROW 50008, N'dbo.Payment.IdempotencyKey does not have the collation the model declares (Latin1_General_100_BIN2): the table predates it. Change it in a reviewed migration (a ledger table: copy into a new table), see pipelines/README.md.', 1;
+END;
+GO
+
 -- dbo.Refund: Money returned on a payment, in the payment's currency (so no currency column: 3NF). The sum of
 -- refunds never exceeding the captured amount is a cross-row rule enforced by the payments service.
 -- Ledger table (updatable): tamper-evident, and can never be altered back to a non-ledger table.
@@ -213,6 +225,12 @@ BEGIN
         CONSTRAINT [CK_Refund_Status_Values] CHECK ([Status] IN ('pending', 'succeeded', 'failed', 'canceled'))
     )
     WITH (SYSTEM_VERSIONING = ON (HISTORY_TABLE = [dbo].[Refund_LedgerHistory]), LEDGER = ON (LEDGER_VIEW = [dbo].[Refund_LedgerView]));
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Refund') AND name = N'IdempotencyKey' AND collation_name <> N'Latin1_General_100_BIN2')
+BEGIN
+    THROW 50008, N'dbo.Refund.IdempotencyKey does not have the collation the model declares (Latin1_General_100_BIN2): the table predates it. Change it in a reviewed migration (a ledger table: copy into a new table), see pipelines/README.md.', 1;
 END;
 GO
 

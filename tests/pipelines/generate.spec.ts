@@ -250,6 +250,34 @@ describe("pipelines/generate", () => {
   });
 
   describe("OLTP DDL", () => {
+    it("gives every column its model collation, and refuses a table that predates it (idempotency keys)", () => {
+      const collated = dataModel.oltp.tables.flatMap((t) =>
+        t.columns.filter((c) => c.collation).map((c) => ({ t, c })),
+      );
+      assert.ok(
+        collated.some(({ t, c }) => t.name === "Payment" && c.name === "IdempotencyKey"),
+        "the payment key is case-sensitive",
+      );
+      const batches = sqlBatches(oltpDdl);
+      for (const { t, c } of collated) {
+        const create = createBatch(oltpDdl, `[${t.schema}].[${t.name}]`);
+        assert.match(
+          create,
+          new RegExp(`\\[${c.name}\\] [A-Z0-9(), ]+ COLLATE ${c.collation} `),
+          `${t.name}.${c.name}`,
+        );
+        const guard = batches.findIndex((b) =>
+          b.includes(
+            `OBJECT_ID(N'${t.schema}.${t.name}') AND name = N'${c.name}' AND collation_name <> N'${c.collation}')\nBEGIN\n    THROW 50008`,
+          ),
+        );
+        assert.ok(
+          guard > batches.findIndex((b) => b.includes(`CREATE TABLE [${t.schema}].[${t.name}]`)),
+          `${t.name}.${c.name}`,
+        );
+      }
+    });
+
     it("masks every masked column inline, encrypts every encrypted one, and never does both", () => {
       let masked = 0;
       let encrypted = 0;
