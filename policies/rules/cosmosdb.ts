@@ -141,7 +141,7 @@ export const cosmosIpRules = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
     }
     // Absent ⇒ "None" (the service default).
     const bypass = safeGet(props, "networkAclBypass");
-    if (bypass === "AzureServices" && !allowAzureServicesBypass) {
+    if (sameText(bypass, "AzureServices") && !allowAzureServicesBypass) {
       report(`${who(args)} lets Azure services bypass its firewall: set networkAclBypass to "None".`);
     }
   },

@@ -334,6 +334,11 @@ export const DIAGNOSED_TYPES = [
   "azure-native:network:NetworkSecurityGroup",
   "azure-native:containerregistry:Registry",
   "azure-native:machinelearningservices:OnlineEndpoint",
+  // The egress firewall (network and application rule hits, threat-intelligence and IDPS alerts: PCI DSS 10.2). Not
+  // the function apps: their telemetry goes to workspace-based Application Insights, sampled; a site diagnostic
+  // setting would send FunctionAppLogs for every invocation unsampled (tens of thousands of lines a second at the
+  // seed's load).
+  "azure-native:network:AzureFirewall",
   // The audit trail's own audit: who queried it (LAQueryLogs, PCI DSS 10.2.1.3).
   "azure-native:operationalinsights:Workspace",
 ];

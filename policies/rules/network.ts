@@ -24,6 +24,7 @@ const SECURITY_RULE = "azure-native:network:SecurityRule";
 const APP_GATEWAY = "azure-native:network:ApplicationGateway";
 const WAF_POLICY = "azure-native:network:WebApplicationFirewallPolicy";
 const FIREWALL_POLICY = "azure-native:network:FirewallPolicy";
+const AZURE_FIREWALL = "azure-native:network:AzureFirewall";
 const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -213,8 +214,13 @@ function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[
   );
   // No prefix and no application security group: Azure rejects it; treat it as "any source" to be safe.
   if (sources.length === 0 && (rule.sourceApplicationSecurityGroups ?? []).length === 0) sources.push("*");
-  // A regional service tag (`AzureCloud.WestEurope`) is as open as its tag.
-  return sources.filter((s) => oneOf(s, openSources) || (s.includes(".") && oneOf(s.split(".")[0], openSources)));
+  // A regional service tag (`AzureCloud.WestEurope`) is as open as its tag; so is a CIDR wider than /8, and a set of
+  // CIDRs that together cover a quarter of the IPv4 space or more (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0 split).
+  const tagged = (s: string) =>
+    oneOf(s, openSources) || (s.includes(".") && !ipv4Range(s) && oneOf(s.split(".")[0], openSources));
+  const cidrs = sources.filter((s) => s.includes("/") && ipv4Range(s) !== undefined && !broadAddress(s));
+  const together = cidrs.reduce((n, s) => n + 2 ** (32 - (ipv4Range(s)?.prefix ?? 32)), 0);
+  return sources.filter((s) => tagged(s) || broadAddress(s) || (together >= 2 ** 30 && cidrs.includes(s)));
 }
 
 /** The rule's destination ports as one text ("22,3389", "1000-2000"); no destination port = all ports ("*"). */
@@ -289,8 +295,10 @@ export const nsgPublicInbound = resourcePolicy<Record<string, unknown>>(
   [NSG, SECURITY_RULE],
   (props, args, report) => {
     const cfg = args.getConfig<RuleConfig>();
+    // The NSG's names an exception's pattern may match: a standalone SecurityRule's own name never counts (a rule
+    // named `agw-https-in` on the data subnet's NSG is not the gateway's).
     const nsgName = props.networkSecurityGroupName;
-    const nsgNames = [args.name, ...(typeof nsgName === "string" ? [nsgName] : [])];
+    const nsgNames = [...(args.type === NSG ? [args.name] : []), ...(typeof nsgName === "string" ? [nsgName] : [])];
     securityRulesOf(props, args.type).forEach((rule, i) => {
       const problem = openInbound(rule, nsgNames, cfg);
       if (problem) {
@@ -707,7 +715,7 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
   {
     name: "azure-native-network-firewallpolicy-enable-threat-protection",
     description:
-      "Azure Firewall policies block traffic to and from known-malicious addresses (threat intelligence Deny, no wildcard allow list), and in production stacks run the Premium tier with intrusion detection and prevention in Deny mode, with no bypass for any address and no signature turned off.",
+      "Azure Firewall policies block traffic to and from known-malicious addresses (threat intelligence Deny, no wildcard allow list), and in production stacks run the Premium tier with intrusion detection and prevention in Deny mode, with no bypass for any address and no signature turned off; every Azure Firewall uses such a policy (no classic rules), on the Premium tier in production stacks.",
     severity: "high",
     pci: ["1.4.2", "11.5.1"],
     gdpr: ["32(1)(b)", "33"],
@@ -727,13 +735,30 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
       },
     },
   },
-  FIREWALL_POLICY,
+  [FIREWALL_POLICY, AZURE_FIREWALL],
   (props, args, report) => {
     const cfg = args.getConfig<{
       allowedThreatIntelModes: string[];
       allowedIdpsModes: string[];
       premiumStacks: string[];
     }>();
+    if (args.type === AZURE_FIREWALL) {
+      // The firewall itself: its protections live in the policy it uses. Classic rules (no policy) have no IDPS, and
+      // their threat intelligence is the firewall's own `threatIntelMode`; a Standard firewall ignores a Premium
+      // policy's IDPS.
+      if (presence(props, "firewallPolicy", "id") === "absent") {
+        report(
+          `${who(args)} uses no firewall policy (classic rules): attach one with firewallPolicy.id, where threat intelligence and IDPS are set.`,
+        );
+      }
+      const tier = valueAt(props, "sku", "tier");
+      if (!sameText(tier, "Premium") && inStacks(args.urn, cfg.premiumStacks)) {
+        report(
+          `${who(args)} is ${String(tier ?? "Standard")} in a production stack: set sku.tier to "Premium" (IDPS runs on Premium firewalls only).`,
+        );
+      }
+      return;
+    }
     // threatIntelMode absent = "Alert" (Azure default).
     const ti = props.threatIntelMode ?? "Alert";
     if (!oneOf(ti, cfg.allowedThreatIntelModes)) {

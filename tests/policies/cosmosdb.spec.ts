@@ -114,6 +114,12 @@ describe("policies/cosmosdb", () => {
         "AzureServices",
         /cosmos-pay-dev-weu .*set networkAclBypass to "None"/,
       ],
+      [
+        "Azure services bypass the firewall, spelt in lower case (Azure enums ignore case)",
+        "networkAclBypass",
+        "azureServices",
+        /cosmos-pay-dev-weu .*set networkAclBypass to "None"/,
+      ],
     ]);
     it("honours minPrefixLength and allowAzureServicesBypass", async () => {
       await expectPass(cosmosIpRules, mutate(dev, "ipRules", [{ ipAddressOrRange: "23.0.0.0/16" }]), {

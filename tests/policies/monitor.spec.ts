@@ -233,6 +233,18 @@ describe("policies/monitor", () => {
   describe(diagnosticCoverage.name, () => {
     it("passes when every data resource has a setting (by URN with unknown ids, and by id)", () =>
       expectPass(diagnosticCoverage, diagnosedStack().all));
+    it("covers the egress firewall", async () => {
+      const log = workspace();
+      const logDiag = diagnosticSetting("diag-log", log, UNKNOWN);
+      const afw = resourceRecord(
+        "azure-native:network:AzureFirewall",
+        "afw-pay-dev-weu",
+        {},
+        { outputs: { id: "/x/afw" } },
+      );
+      await expectFail(diagnosticCoverage, [log, logDiag, afw], /afw-pay-dev-weu .*has no diagnostic setting/);
+      await expectPass(diagnosticCoverage, [log, logDiag, afw, diagnosticSetting("diag-afw", log, "/x/afw")]);
+    });
     it("fails a vault without a setting, naming its URN", async () => {
       const { kv, all } = diagnosedStack();
       const r = await expectFail(

@@ -16,7 +16,7 @@ import {
   wafRuleSet,
 } from "../../policies/rules/network";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import {
   appGateway,
   appGatewayNsg,
@@ -128,6 +128,37 @@ describe("policies/network", () => {
         mutate(securityRule(), "sourceAddressPrefixes", ["10.0.0.0/8", "0.0.0.0/0"]),
         /nsgsr-pay-dev-weu-app-bastion .*rule allows inbound Tcp from '0\.0\.0\.0\/0' to port\(s\) 22,3389/,
       ));
+    it("fails the internet split into wide CIDRs (a /7, or halves that add up to everything)", async () => {
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["0.0.0.0/1", "128.0.0.0/1"]),
+        /rule allows inbound Tcp from '0\.0\.0\.0\/1', '128\.0\.0\.0\/1' to port\(s\) 22,3389/,
+      );
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["20.0.0.0/7"]),
+        /from '20\.0\.0\.0\/7'/,
+      );
+      // Private ranges of ordinary width stay private.
+      await expectPass(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["10.20.0.0/16", "10.21.0.0/16"]),
+      );
+    });
+    it("never takes a standalone rule's own name for its NSG's (an exception is the NSG's, by its name)", async () => {
+      const https = mutate(
+        mutate(mutate(securityRule(), "sourceAddressPrefixes", ["Internet"]), "destinationPortRanges", ["443"]),
+        "networkSecurityGroupName",
+        "nsg-pay-dev-weu-data",
+      );
+      await expectFail(
+        nsgPublicInbound,
+        { ...https, name: "agw-https-in", urn: https.urn.replace(/::[^:]+$/, "::agw-https-in") },
+        /allows inbound Tcp from 'Internet' to port\(s\) 443/,
+      );
+      // On the gateway's NSG the same rule is the listener's exception.
+      await expectPass(nsgPublicInbound, mutate(https, "networkSecurityGroupName", "nsg-pay-dev-weu-agw"));
+    });
     it("fails a rule from AzureCloud or a regional AzureCloud tag (every Azure tenant's addresses)", async () => {
       await expectFail(
         nsgPublicInbound,
@@ -463,6 +494,38 @@ describe("policies/network", () => {
     it("passes the Premium Deny policy, in prod too", async () => {
       await expectPass(firewallThreatProtection, firewallPolicy());
       await expectPass(firewallThreatProtection, firewallPolicy("prod"));
+    });
+    const firewall = (stack = "dev", props: Record<string, unknown> = {}) =>
+      resourceRecord(
+        "azure-native:network:AzureFirewall",
+        "afw-pay-dev-weu",
+        {
+          resourceGroupName: "rg",
+          location: "westeurope",
+          sku: { name: "AZFW_VNet", tier: "Premium" },
+          firewallPolicy: {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/firewallPolicies/afwp",
+          },
+          ...props,
+        },
+        { stack },
+      );
+    it("passes a Premium firewall that uses a policy, in prod too", async () => {
+      await expectPass(firewallThreatProtection, firewall());
+      await expectPass(firewallThreatProtection, firewall("prod"));
+    });
+    it("fails a firewall with classic rules (no policy), and a Standard firewall in prod", async () => {
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewall(), "firewallPolicy", undefined),
+        /afw-pay-dev-weu .*uses no firewall policy \(classic rules\): attach one with firewallPolicy\.id/,
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewall("prod"), "sku.tier", "Standard"),
+        /afw-pay-dev-weu .*is Standard in a production stack: set sku\.tier to "Premium"/,
+      );
+      await expectPass(firewallThreatProtection, mutate(firewall(), "sku.tier", "Standard"));
     });
     it("fails threat intelligence left at the Alert default", () =>
       expectFail(
