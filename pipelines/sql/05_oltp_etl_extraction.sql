@@ -842,6 +842,13 @@ BEGIN
     SET @Rows = @@ROWCOUNT;
     INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
     VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.Customer: classified columns set to NULL (Email, GivenName, FamilyName, Phone, BillingAddressLine1, BillingAddressLine2, BillingCity, BillingPostalCode, LastSeenIpAddress)', @Rows);
+    -- dbo.PaymentMethod: Last4, ExpMonth, ExpYear, Fingerprint.
+    UPDATE [dbo].[PaymentMethod]
+    SET [Last4] = NULL, [ExpMonth] = NULL, [ExpYear] = NULL, [Fingerprint] = NULL
+    WHERE [CustomerId] = @CustomerId AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
+    SET @Rows = @@ROWCOUNT;
+    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
+    VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO

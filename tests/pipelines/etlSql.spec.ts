@@ -96,8 +96,12 @@ describe("pipelines/etl: generated SQL", () => {
         assert.ok(erase.includes(`[${c.name}] = NULL`), c.name);
       assert.match(erase, /\[ErasedAt\] = COALESCE\(\[ErasedAt\], SYSUTCDATETIME\(\)\)/);
       const method = dataModel.oltp.tables.find((t) => t.name === "PaymentMethod");
-      for (const c of method?.columns.filter((x) => x.classification && x.nullable) ?? [])
-        assert.ok(erase.includes(`[${c.name}] = NULL`), c.name);
+      const card = method?.columns.filter((x) => x.classification) ?? [];
+      assert.deepEqual(
+        card.map((c) => c.name),
+        ["Last4", "ExpMonth", "ExpYear", "Fingerprint"],
+      );
+      for (const c of card) assert.ok(erase.includes(`[${c.name}] = NULL`), c.name);
       for (const t of dataModel.oltp.tables.filter((x) => x.ledger))
         assert.doesNotMatch(erase, new RegExp(`UPDATE \\[dbo\\]\\.\\[${t.name}\\]`), t.name);
       assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit\]/);

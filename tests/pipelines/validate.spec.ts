@@ -182,6 +182,15 @@ describe("pipelines/model/validate", () => {
         });
       }, /Payment\.ClientIpAddress: personal data in a ledger table \(updatable\) can never be erased/);
     });
+
+    it("requires every classified column to be erasable: personal and card data alike are nullable", () => {
+      rejects((m) => {
+        oltpColumn(m, "PaymentMethod", "Fingerprint").nullable = false;
+      }, /PaymentMethod\.Fingerprint: card data must be nullable so it can be erased \(GDPR Art\. 17\)/);
+      rejects((m) => {
+        oltpColumn(m, "Customer", "BillingCity").nullable = false;
+      }, /Customer\.BillingCity: personal data must be nullable so it can be erased/);
+    });
   });
 
   describe("masks on columns with dependencies (DDM)", () => {

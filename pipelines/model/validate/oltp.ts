@@ -156,9 +156,10 @@ export function validateOltp(model: OltpModel): string[] {
               `${cl}: an Always Encrypted column cannot be masked (Dynamic Data Masking does not apply to ciphertext)`,
             );
         } else problems.push(...validateMask(cl, c, c.classification.mask));
-        if (c.classification.kind === "personal" && !c.nullable) {
+        // Card data linked to a customer (last4, expiry, fingerprint) is the cardholder's personal data too.
+        if (!c.nullable) {
           problems.push(
-            `${cl}: personal data must be nullable so it can be erased (GDPR Art. 17) without deleting the record`,
+            `${cl}: ${c.classification.kind} data must be nullable so it can be erased (GDPR Art. 17) without deleting the record`,
           );
         }
         if (table.ledger) {
