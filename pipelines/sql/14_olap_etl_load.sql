@@ -331,8 +331,8 @@ BEGIN
     -- 2. Dim_Customer candidates.
     CREATE TABLE #c_Dim_Customer WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([Customer].[CustomerId] AS BIGINT) AS [CustomerKey],
-           CAST([Customer].[BillingCountryCode] AS CHAR(2)) AS [BillingCountryCode],
-           CAST([Customer].[CreatedAt] AS DATETIME2(3)) AS [CustomerSince],
+           CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN NULL ELSE [Customer].[BillingCountryCode] END AS CHAR(2)) AS [BillingCountryCode],
+           CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN NULL ELSE [Customer].[CreatedAt] END AS DATETIME2(3)) AS [CustomerSince],
            CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN 1 ELSE 0 END AS BIT) AS [IsErased],
            CAST([Customer].[UpdatedAt] AS DATETIME2(3)) AS [__ChangedAt]
     FROM #s_Customer AS [Customer]

@@ -114,6 +114,18 @@ describe("pipelines/etl: generated SQL", () => {
   });
 
   describe("pool load (14)", () => {
+    it("loads an erased customer's attributes as NULL, as the warehouse erasure leaves them (the next night cannot undo it)", () => {
+      const erase = pool.slice(pool.indexOf("usp_EraseCustomer"));
+      const set =
+        /UPDATE \[dbo\]\.\[Dim_Customer\] SET (.*) WHERE \[CustomerKey\] = @CustomerKey;/.exec(erase)?.[1] ?? "";
+      const nulled = [...set.matchAll(/\[(\w+)\] = NULL/g)].map((x) => x[1]);
+      assert.ok(nulled.length >= 2, set);
+      const candidates = pool.slice(pool.indexOf("CREATE TABLE #c_Dim_Customer WITH")).split("\n").slice(0, 12);
+      for (const c of nulled) {
+        const line = candidates.find((l) => l.includes(`AS [${c}]`)) ?? "";
+        assert.ok(line.includes("CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN NULL ELSE"), `${c}: ${line}`);
+      }
+    });
     it("is written for a dedicated SQL pool", () => {
       const code = sqlBatches(pool).join("\n");
       const forbidden: [RegExp, string][] = [

@@ -124,11 +124,25 @@ export function candidateSelect(
       }
     }
   };
+  // An erased subject's dimension attributes load as NULL, as the warehouse erasure leaves them (usp_EraseCustomer in
+  // the pool): the OLTP row keeps some non-personal columns, and its erasure is itself a change the next night
+  // extracts, which would otherwise write them back into every version.
+  const erasedAt = root.table.erasedAtColumn;
+  const dimKey = target.role === "dimension" ? target.primaryKey?.columns[0] : undefined;
+  const erasable = (tc: OlapTable["columns"][number], c: OltpColumnMapping) =>
+    erasedAt !== undefined &&
+    dimKey !== undefined &&
+    tc.nullable &&
+    tc.name !== dimKey &&
+    !(c.transform.kind === "isNotNull" && c.source.column === erasedAt);
   const selects = target.columns
     .filter((tc) => m.columns.some((c) => c.target === tc.name))
     .map((tc) => {
       const c = m.columns.find((x) => x.target === tc.name) as OltpColumnMapping;
-      return `CAST(${expr(c)} AS ${renderType(tc.type)}) AS ${q(tc.name)}`;
+      const value = erasable(tc, c)
+        ? `CASE WHEN ${q(m.root)}.${q(erasedAt as string)} IS NOT NULL THEN NULL ELSE ${expr(c)} END`
+        : expr(c);
+      return `CAST(${value} AS ${renderType(tc.type)}) AS ${q(tc.name)}`;
     });
   for (const [table, agg] of childAggregates) {
     if (!agg.selects.length) continue;
