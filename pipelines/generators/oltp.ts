@@ -154,6 +154,24 @@ function collationGuard(table: OltpTable): string[] {
     );
 }
 
+/**
+ * A table created before a classified column became nullable in the model keeps it NOT NULL, and the erasure's
+ * `SET … = NULL` would then fail (error 515) and roll back the whole erasure. Refuse, naming the columns.
+ */
+function erasableGuard(table: OltpTable): string[] {
+  const classified = table.columns.filter((c) => c.classification && c.nullable);
+  if (!classified.length) return [];
+  const name = objectName(table.schema, table.name);
+  return [
+    [
+      `IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name IN (${classified.map((c) => nstr(c.name)).join(", ")}) AND is_nullable = 0)`,
+      "BEGIN",
+      `    THROW 50009, N'${name} has NOT NULL columns the model erases (${classified.map((c) => c.name).join(", ")}): the table predates them becoming nullable, and an erasure would fail. Make them nullable in a reviewed migration (ALTER COLUMN … NULL, dropping and re-creating what depends on them), see pipelines/README.md.', 1;`,
+      "END;",
+    ].join("\n"),
+  ];
+}
+
 /** Refuse to create tables with encrypted columns before their column encryption keys exist (00 + the .ps1). */
 function columnEncryptionKeyGuards(model: OltpModel): string[] {
   const used = new Set(model.tables.flatMap((t) => t.columns.flatMap((c) => (c.encryption ? [c.encryption.key] : []))));
@@ -227,7 +245,12 @@ export function generateOltpDdl(model: OltpModel): string {
     ...schemaStatements(model.tables.map((t) => t.schema)),
   ];
   for (const table of model.tables)
-    parts.push(createOltpTable(table), ...encryptionStateGuard(table), ...collationGuard(table));
+    parts.push(
+      createOltpTable(table),
+      ...encryptionStateGuard(table),
+      ...collationGuard(table),
+      ...erasableGuard(table),
+    );
 
   const fks: string[] = [];
   for (const table of model.tables) {

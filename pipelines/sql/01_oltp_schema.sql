@@ -76,6 +76,12 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Merchant') AND name IN (N'ContactEmail', N'ContactPhone') AND is_nullable = 0)
+BEGIN
+    THROW 50009, N'dbo.Merchant has NOT NULL columns the model erases (ContactEmail, ContactPhone): the table predates them becoming nullable, and an erasure would fail. Make them nullable in a reviewed migration (ALTER COLUMN … NULL, dropping and re-creating what depends on them), see pipelines/README.md.', 1;
+END;
+GO
+
 -- dbo.Customer: A payer known to the platform. The only home of payer personal data; erasure nulls it and sets
 -- ErasedAt.
 -- Not a ledger table: its data must stay erasable (GDPR) and correctable.
@@ -123,6 +129,12 @@ BEGIN
 END;
 GO
 
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Customer') AND name IN (N'Email', N'GivenName', N'FamilyName', N'Phone', N'BillingAddressLine1', N'BillingAddressLine2', N'BillingCity', N'BillingPostalCode', N'LastSeenIpAddress') AND is_nullable = 0)
+BEGIN
+    THROW 50009, N'dbo.Customer has NOT NULL columns the model erases (Email, GivenName, FamilyName, Phone, BillingAddressLine1, BillingAddressLine2, BillingCity, BillingPostalCode, LastSeenIpAddress): the table predates them becoming nullable, and an erasure would fail. Make them nullable in a reviewed migration (ALTER COLUMN … NULL, dropping and re-creating what depends on them), see pipelines/README.md.', 1;
+END;
+GO
+
 -- dbo.PaymentMethod: A tokenised card. The PAN lives only in the PCI vault; here: vault token, brand, last4,
 -- expiry, fingerprint. No CVV/track/PIN is ever stored (PCI DSS 3.3.1).
 -- Not a ledger table: its data must stay erasable (GDPR) and correctable.
@@ -157,6 +169,12 @@ BEGIN
         CONSTRAINT [CK_PaymentMethod_IssuerCountryCode] CHECK ([IssuerCountryCode] COLLATE Latin1_General_BIN LIKE '[A-Z][A-Z]')
     )
     WITH (LEDGER = OFF);
+END;
+GO
+
+IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.PaymentMethod') AND name IN (N'Last4', N'ExpMonth', N'ExpYear', N'Fingerprint') AND is_nullable = 0)
+BEGIN
+    THROW 50009, N'dbo.PaymentMethod has NOT NULL columns the model erases (Last4, ExpMonth, ExpYear, Fingerprint): the table predates them becoming nullable, and an erasure would fail. Make them nullable in a reviewed migration (ALTER COLUMN … NULL, dropping and re-creating what depends on them), see pipelines/README.md.', 1;
 END;
 GO
 

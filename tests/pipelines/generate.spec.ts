@@ -250,6 +250,20 @@ describe("pipelines/generate", () => {
   });
 
   describe("OLTP DDL", () => {
+    it("refuses a table whose erasable columns are still NOT NULL (the erasure would fail and roll back)", () => {
+      const batches = sqlBatches(oltpDdl);
+      for (const t of dataModel.oltp.tables) {
+        const erasable = t.columns.filter((c) => c.classification && c.nullable).map((c) => `N'${c.name}'`);
+        const guard = batches.find((b) => b.includes(`THROW 50009, N'${t.schema}.${t.name} has NOT NULL columns`));
+        if (!erasable.length) {
+          assert.equal(guard, undefined, t.name);
+          continue;
+        }
+        assert.ok(guard?.includes(`AND name IN (${erasable.join(", ")}) AND is_nullable = 0)`), t.name);
+      }
+      assert.ok(batches.some((b) => b.includes("THROW 50009, N'dbo.PaymentMethod has NOT NULL columns")));
+    });
+
     it("gives every column its model collation, and refuses a table that predates it (idempotency keys)", () => {
       const collated = dataModel.oltp.tables.flatMap((t) =>
         t.columns.filter((c) => c.collation).map((c) => ({ t, c })),
