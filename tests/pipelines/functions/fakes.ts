@@ -54,7 +54,7 @@ export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow 
  * dbo.Payment as the payment API's writer sees it: inserts a row per (merchant, key) and returns the stored row for a
  * key already used, like INSERT_PAYMENT_SQL does (lib/paymentStore.ts). `fail` makes the next writes throw.
  */
-export function fakePaymentTable() {
+export function fakePaymentTable(clock: () => number = Date.now) {
   const rows = new Map<string, StoredPaymentRow & { MerchantId: number; IdempotencyKey: string }>();
   const inserts: CreatePaymentRequest[] = [];
   const failures: unknown[] = [];
@@ -65,6 +65,7 @@ export function fakePaymentTable() {
     const key = `${r.merchantId}/${r.idempotencyKey}`;
     const existing = rows.get(key);
     if (existing) return { ...existing, Created: false };
+    const createdAt = new Date(clock());
     inserts.push(r);
     const row = {
       PaymentId: String(nextId++),
@@ -76,7 +77,7 @@ export function fakePaymentTable() {
       Status: "pending",
       Created: true,
     };
-    rows.set(key, row);
+    rows.set(key, { ...row, CreatedAt: createdAt });
     return row;
   };
   return {

@@ -109,6 +109,16 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.deepEqual(outcome, { kind: "created", paymentId: "1000", status: "pending" });
   });
 
+  it("after an in-doubt attempt, a payment inserted before this request began is still a replay (a merchant's retry)", async () => {
+    let now = 1_000_000;
+    const table = fakePaymentTable(() => now);
+    await table.write(request); // the merchant's first request, a minute earlier
+    now += 60_000;
+    table.fail(afterSent(connError("ECLOSE")));
+    const outcome = await storePayment(request, table.write, { retryDelayMs: 0, clock: () => now });
+    assert.equal(outcome.kind, "replayed");
+  });
+
   it("a connection that failed before the statement was sent leaves nothing in doubt: a found payment is a replay", async () => {
     const table = fakePaymentTable();
     await table.write(request);

@@ -38,7 +38,7 @@ export const INSERT_PAYMENT_SQL = [
   "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
   "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created;",
   "ELSE",
-  "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created",
+  "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created, CreatedAt",
   "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
 ].join("\n");
 
@@ -50,7 +50,12 @@ export interface StoredPaymentRow {
   readonly CurrencyCode: string;
   readonly Status: string;
   readonly Created: boolean;
+  /** When the payment read back was inserted (UTC; tedious gives a Date): absent on a new row. */
+  readonly CreatedAt?: Date | string;
 }
+
+/** How far the database's clock may be behind the app's when telling this request's own insert from an older one. */
+export const CLOCK_SKEW_MS = 5_000;
 
 /** The request fields a replay must repeat, with their dbo.Payment columns. */
 const REPEATED = [
@@ -157,8 +162,9 @@ export const RETRY_BUDGET_MS = 8_000;
  * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently within
  * RETRY_BUDGET_MS. A foreign-key refusal is an outcome, not an error; anything else is thrown. When the first attempt
  * failed in doubt (the connection dropped or timed out after the statement was sent — `afterSent` — so it may have
- * committed), a payment the second attempt finds under the key is this request's own: reported as created, not
- * replayed. A failure before the statement was sent (the login) leaves nothing in doubt.
+ * committed), a payment the second attempt finds under the key, inserted after this request began (CLOCK_SKEW_MS
+ * allowed), is this request's own: reported as created, not replayed. A failure before the statement was sent (the
+ * login) leaves nothing in doubt.
  */
 export async function storePayment(
   request: CreatePaymentRequest,
@@ -170,8 +176,13 @@ export async function storePayment(
   let inDoubt = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = outcomeOf(request, await write(request));
-      return inDoubt && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
+      const row = await write(request);
+      const outcome = outcomeOf(request, row);
+      // Our own insert only if it was made after this request first sent it: a merchant's retry of an older payment
+      // stays a replay even when its own first attempt failed in doubt.
+      const createdAt = row?.CreatedAt === undefined ? Number.NaN : new Date(row.CreatedAt).getTime();
+      const ours = inDoubt && createdAt >= started - CLOCK_SKEW_MS;
+      return ours && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
     } catch (error) {
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
