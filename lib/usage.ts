@@ -149,7 +149,7 @@ export const loadSchema = z
           itemKb: 1,
           replacesPerTransaction: 1,
           readsPerTransaction: 2,
-          properties: 11,
+          properties: 12,
           modifiedIndexedTerms: 1,
         }),
         // One payment.fraud_scored event per payment, read once by the dispatcher's change feed. Delivery updates

@@ -63,8 +63,9 @@ export const CONTAINERS: Readonly<Record<CosmosContainerKey, ContainerDesign>> =
     includedPaths: ["/customerRef/?"],
     excludedPaths: ["/*", ETAG],
   },
-  // Online feature store: one item per entity (payment method, merchant), point-read at scoring time and upserted
-  // once per scoring batch (pipelines/functions/src/lib/features.ts).
+  // Online feature store: one item per entity (payment method, merchant), point-read at scoring time; a card's item
+  // replaced once per scoring batch with If-Match, a merchant's by the once-a-minute refresh
+  // (pipelines/functions/src/lib/features.ts).
   fraudFeatures: {
     id: "fraud_features",
     partitionKey: { kind: cosmosdb.PartitionKind.Hash, paths: ["/entityKey"] },

@@ -79,6 +79,23 @@ describe("functions: fraud features", () => {
     assert.equal(burst.appliedPaymentIds?.at(-1), MAX_APPLIED_IDS + 5);
   });
 
+  it("keeps each counted payment's decision for exactly the ids it keeps", () => {
+    const card = { key: "paymentMethod:7", type: "paymentMethod" as const };
+    let item = updateFeatures(undefined, card, payment({ PaymentId: 1 }), t0, [0.1, "approve", "azureml"]);
+    item = updateFeatures(item, card, payment({ PaymentId: 2 }), later(10), [0.9, "decline", "rules"]);
+    assert.deepEqual(item.appliedResults, { 1: [0.1, "approve", "azureml"], 2: [0.9, "decline", "rules"] });
+    const quiet = updateFeatures(item, card, payment({ PaymentId: 3 }), later(APPLIED_WINDOW_SECONDS + 20), [
+      0.2,
+      "approve",
+      "azureml",
+    ]);
+    assert.deepEqual(Object.keys(quiet.appliedResults ?? {}), ["3"]);
+    let burst = item;
+    for (let i = 3; i <= MAX_APPLIED_IDS + 5; i++)
+      burst = updateFeatures(burst, card, payment({ PaymentId: i }), later(10), [0.1, "approve", "azureml"]);
+    assert.deepEqual(Object.keys(burst.appliedResults ?? {}).map(Number), [...(burst.appliedPaymentIds ?? [])]);
+  });
+
   it("never moves a card's last payment time back when another instance applied a later batch first", () => {
     const card = { key: "paymentMethod:7", type: "paymentMethod" as const };
     const newer = updateFeatures(undefined, card, payment({ PaymentId: 2 }), later(30));

@@ -84,6 +84,7 @@ const existingFeatures = (key: string): Record<string, unknown> => ({
   updatedAt: "2026-12-02T09:59:00.000Z",
   // Two payments of the card in the last ten minutes already (the ids a re-run is checked against).
   appliedPaymentIds: [8_999_999_998, 8_999_999_999],
+  appliedResults: { "8999999998": [0.0123, "approve", "azureml"], "8999999999": [0.9876, "review", "azureml"] },
 });
 
 /** Runs the scorer on a batch against fakes: the managed identity, the feature store (every entity seen before) and the endpoint. */

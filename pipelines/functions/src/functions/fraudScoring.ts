@@ -8,9 +8,10 @@
  *
  * A card's item is written with optimistic concurrency: the trigger leases rows, not cards, so two instances can
  * score two payments of one card at once, and a blind upsert would drop one of them from its velocity. The write is
- * conditional on the item's `_etag` as read (412 → read again, re-apply, up to CARD_WRITE_ATTEMPTS), and the item
- * keeps the ids of the payments it counts, so a batch the trigger runs again (its webhook output failed after the
- * cards were written) counts nothing twice. The cards are written before the handler returns, the webhook events
+ * conditional on the item's `_etag` as read (412 → wait, read again, re-apply, up to CARD_WRITE_ATTEMPTS; a card still
+ * contended then sends its payments to review rather than failing the batch), and the item keeps the ids of the
+ * payments it counts with the decision each got, so a batch the trigger runs again (its webhook output failed after
+ * the cards were written) counts nothing twice and sends the same decisions. The cards are written before the handler returns, the webhook events
  * after (by the host): a failed event write runs the batch again, which finds its cards already counted.
  *
  * It writes no api_logs item: the payment API logs the call once (the seed's flow 1, step 5), and every api_logs
@@ -20,9 +21,9 @@
  */
 import { app, output, type InvocationContext, type SqlChange } from "@azure/functions";
 import { callScoringEndpoint, ManagedIdentityTokens, mapLimited, readItem, writeItem, type Fetch } from "../lib/azure";
-import { applyPayments, entitiesOf, featureVector, type FeatureItem } from "../lib/features";
+import { applyPayments, entitiesOf, featureVector, type AppliedResult, type FeatureItem } from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
-import { asRescored, scorePayments, webhookEvent, withMissingFeatures } from "../lib/scoring";
+import { scorePayments, webhookEvent, withMissingFeatures, type ScoreResult } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
 
 const cosmos = (container: string) =>
@@ -105,41 +106,75 @@ export async function scorePayment(
       scoringUri ? (body) => callScoringEndpoint(fetch, tokens, scoringUri, body, timeoutMs) : undefined,
       (reason) => context.warn(`scoring endpoint unavailable, rules model used: ${reason}`),
     )
-  ).map((r, i) =>
-    asRescored(
-      withMissingFeatures(
-        r,
-        entitiesOf(payments[i])
-          .filter((e) => unavailable.has(e.key))
-          .map((e) => e.type),
-      ),
-      state.get(entitiesOf(payments[i])[0].key)?.appliedPaymentIds?.includes(payments[i].PaymentId) === true,
-    ),
-  );
-  // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).
-  for (const r of results) context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
+  ).map((r, i) => {
+    const p = payments[i];
+    // A batch the trigger runs again: the card already counts this payment and holds the decision it got then; the
+    // same decision goes out again (the features now include the payment and would judge it differently).
+    const before = state.get(entitiesOf(p)[0].key)?.appliedResults?.[String(p.PaymentId)];
+    if (before) return asDecidedBefore(before);
+    return withMissingFeatures(
+      r,
+      entitiesOf(p)
+        .filter((e) => unavailable.has(e.key))
+        .map((e) => e.type),
+    );
+  });
   // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts). An
   // unreadable card is not written (a write from an empty state would erase its history).
   const cards = keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key));
-  await mapLimited(cards, CARD_WRITE_CONCURRENCY, (card) =>
-    writeCard(
+  const resultById = new Map(payments.map((p, i) => [p.PaymentId, results[i]] as const));
+  const contended = new Set<string>();
+  await mapLimited(cards, CARD_WRITE_CONCURRENCY, async (card) => {
+    const outcome = await writeCard(
       card,
       payments.filter((p) => entitiesOf(p)[0].key === card.key),
       state.get(card.key),
       now,
       (item, etag) => writeItem(fetch, tokens, featuresTarget, item, card.key, etag),
       () => readItem<FeatureItem>(fetch, tokens, featuresTarget, card.key, card.key),
-    ),
+      (p) => {
+        const r = resultById.get(p.PaymentId);
+        return r ? [r.score, r.decision, r.model] : undefined;
+      },
+    );
+    if (outcome === "contended") {
+      contended.add(card.key);
+      context.warn(
+        `features of ${card.key} still changed by other batches after ${CARD_WRITE_ATTEMPTS} attempts: its payments go to review`,
+      );
+    }
+  });
+  // A card whose features could not be written (others kept changing it): its payments are not approved on features
+  // that miss them, and the batch is not failed (the trigger would give up on its rows after five runs).
+  const final = results.map((r, i) =>
+    contended.has(entitiesOf(payments[i])[0].key) ? withMissingFeatures(r, ["paymentMethod (write contention)"]) : r,
   );
+  // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts).
+  for (const r of final) context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
   context.extraOutputs.set(
     webhooksOut,
-    payments.map((p, i) => webhookEvent(p, results[i], now)),
+    payments.map((p, i) => webhookEvent(p, final[i], now)),
   );
 }
 
+/** The result a payment got when its batch first ran, as its card keeps it. */
+function asDecidedBefore([score, decision, model]: AppliedResult): ScoreResult {
+  return {
+    score,
+    decision: decision as ScoreResult["decision"],
+    model: model as ScoreResult["model"],
+    reasons: ["decided when its batch first ran (this run repeats a batch whose output failed)"],
+  };
+}
+
+/** Waits between conditional writes of a contended card: random, growing (25, 50, 100 ms at most). */
+export const cardRetryWaitMs = (attempt: number, random: () => number = Math.random) =>
+  Math.round(random() * 25 * 2 ** (attempt - 1));
+
 /**
  * Applies a card's payments of the batch to its item and writes it if nobody wrote it since it was read; on a
- * conflict, reads it again and re-applies (payments it already counts are skipped). Throws after CARD_WRITE_ATTEMPTS.
+ * conflict, waits a little, reads it again and re-applies (payments it already counts are skipped). "contended" after
+ * CARD_WRITE_ATTEMPTS.
  */
 export async function writeCard(
   card: { key: string; type: "paymentMethod" | "merchant" },
@@ -148,15 +183,18 @@ export async function writeCard(
   now: Date,
   write: (item: FeatureItem, etag: string | undefined) => Promise<"written" | "conflict">,
   reread: () => Promise<FeatureItem | undefined>,
-): Promise<void> {
+  resultOf: (p: PaymentChangeRow) => AppliedResult | undefined = () => undefined,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<"written" | "unchanged" | "contended"> {
   let current = read;
   for (let attempt = 1; attempt <= CARD_WRITE_ATTEMPTS; attempt++) {
-    const next = applyPayments(current, card, payments, now);
-    if (!next) return;
-    if ((await write(next, current?._etag)) === "written") return;
+    const next = applyPayments(current, card, payments, now, resultOf);
+    if (!next) return "unchanged";
+    if ((await write(next, current?._etag)) === "written") return "written";
+    if (attempt < CARD_WRITE_ATTEMPTS) await wait(cardRetryWaitMs(attempt));
     current = await reread();
   }
-  throw new Error(`features of ${card.key}: still changed by another batch after ${CARD_WRITE_ATTEMPTS} attempts`);
+  return "contended";
 }
 
 export function registerFraudScoring(): void {

@@ -27,9 +27,17 @@ export interface FeatureItem {
    * at most MAX_APPLIED_IDS, so a batch the SQL trigger runs again (after a failed write) counts nothing twice.
    */
   readonly appliedPaymentIds?: readonly number[];
+  /**
+   * The decision each of those payments got, by id (`[score, decision, model]`), so a batch the trigger runs again
+   * sends the same decision (its features now count the payment, and would judge it differently).
+   */
+  readonly appliedResults?: Readonly<Record<string, AppliedResult>>;
   /** Cosmos DB's version of the item as read (the condition of the next write); never written. */
   readonly _etag?: string;
 }
+
+/** A payment's score, decision and model as the scorer first decided them. */
+export type AppliedResult = readonly [score: number, decision: string, model: string];
 
 /** How long the ids of applied payments are kept: a failed batch runs again about a minute later (its leases expire). */
 export const APPLIED_WINDOW_SECONDS = 600;
@@ -68,7 +76,17 @@ export function updateFeatures(
   entity: { key: string; type: EntityType },
   p: PaymentChangeRow,
   now: Date,
+  result?: AppliedResult,
 ): FeatureItem {
+  const withResult = (ids: readonly number[], kept: FeatureItem["appliedResults"]) =>
+    result === undefined
+      ? {}
+      : {
+          appliedResults: Object.fromEntries([
+            ...ids.slice(0, -1).flatMap((id) => (kept?.[String(id)] ? [[String(id), kept[String(id)]] as const] : [])),
+            [String(p.PaymentId), result] as const,
+          ]),
+        };
   const at = now.toISOString();
   if (!previous) {
     return {
@@ -83,11 +101,13 @@ export function updateFeatures(
       paymentsSeen: 1,
       updatedAt: at,
       appliedPaymentIds: [p.PaymentId],
+      ...withResult([p.PaymentId], undefined),
     };
   }
   const elapsed = (now.getTime() - Date.parse(previous.lastPaymentAt)) / 1000;
   const sameCurrency = previous.lastCurrency === p.CurrencyCode;
   const applied = elapsed > APPLIED_WINDOW_SECONDS ? [] : (previous.appliedPaymentIds ?? []);
+  const ids = [...applied.slice(-(MAX_APPLIED_IDS - 1)), p.PaymentId];
   return {
     ...previous,
     count1h: decay(previous.count1h, elapsed, HOUR_S) + 1,
@@ -99,7 +119,8 @@ export function updateFeatures(
     lastPaymentAt: elapsed < 0 ? previous.lastPaymentAt : at,
     paymentsSeen: previous.paymentsSeen + 1,
     updatedAt: at,
-    appliedPaymentIds: [...applied.slice(-(MAX_APPLIED_IDS - 1)), p.PaymentId],
+    appliedPaymentIds: ids,
+    ...withResult(ids, previous.appliedResults),
   };
 }
 
@@ -112,11 +133,12 @@ export function applyPayments(
   entity: { key: string; type: EntityType },
   payments: readonly PaymentChangeRow[],
   now: Date,
+  resultOf: (p: PaymentChangeRow) => AppliedResult | undefined = () => undefined,
 ): FeatureItem | undefined {
   let item = previous;
   for (const p of payments) {
     if (item?.appliedPaymentIds?.includes(p.PaymentId)) continue;
-    item = updateFeatures(item, entity, p, now);
+    item = updateFeatures(item, entity, p, now, resultOf(p));
   }
   return item === previous ? undefined : item;
 }

@@ -100,23 +100,6 @@ export async function scorePayments(
 }
 
 /**
- * A payment scored again (the trigger re-ran its batch after a failed write) against a card item that already counts
- * it: its features no longer show the card as it was before the payment (it looks less new, less sudden), so it is
- * never approved on them; it goes to review at least, as a payment with missing features does.
- */
-export function asRescored(result: ScoreResult, rescored: boolean): ScoreResult {
-  if (!rescored) return result;
-  return {
-    ...result,
-    decision: result.decision === "decline" ? "decline" : "review",
-    reasons: [
-      ...result.reasons,
-      "scored again after a failed write, on features that already count it: sent to review",
-    ],
-  };
-}
-
-/**
  * A payment scored without some of its features (their read failed): never approved on a partial picture, it goes to
  * manual review at least (a decline stays a decline), and the reason says which features were missing.
  */
