@@ -134,7 +134,13 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       },
     },
     // The partition count of a Standard hub cannot change: a new count is a new hub (events in flight are lost).
-    { parent, replaceOnChanges: cfg.sku === "Premium" ? [] : ["partitionCount"], deleteBeforeReplace: true },
+    // Protected with the namespace (prod): dropping the hub from the program would lose the events in flight.
+    {
+      parent,
+      protect: args.protect,
+      replaceOnChanges: cfg.sku === "Premium" ? [] : ["partitionCount"],
+      deleteBeforeReplace: true,
+    },
   );
   const consumerGroup = new eventhub.ConsumerGroup(
     `${name}-evh-cg`,
@@ -159,7 +165,7 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
         retentionTimeInHours: cfg.retentionHours,
       },
     },
-    { parent },
+    { parent, protect: args.protect },
   );
   const loaderConsumerGroup = new eventhub.ConsumerGroup(
     `${name}-evh-perf-cg`,

@@ -31,6 +31,18 @@ export const STATEFUL_TYPES = [
  */
 export const LOCKED_TYPES = STATEFUL_TYPES.filter((t) => t !== "azure-native:machinelearningservices:Workspace");
 
+/**
+ * Children that hold the data themselves: protecting the parent does not stop Pulumi deleting a child the program
+ * drops or renames (a Cosmos DB database or container, an event hub with events in flight). `protect` only: the
+ * parent's lock already covers them in Azure. Not blob containers: most hold deployment packages; the lake's file
+ * systems are protected by its component, and every storage account by this rule.
+ */
+export const PROTECTED_CHILD_TYPES = [
+  "azure-native:cosmosdb:SqlResourceSqlDatabase",
+  "azure-native:cosmosdb:SqlResourceSqlContainer",
+  "azure-native:eventhub:EventHub",
+];
+
 const stackKnob: PolicyConfigSchema["properties"] = {
   protectedStacks: {
     type: "array",
@@ -55,7 +67,7 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-require-protect",
     description:
-      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces, ML workspaces) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
+      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces, ML workspaces, and the Cosmos DB databases and containers and event hubs inside them) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -64,7 +76,10 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
     remediationSteps:
       "Pass `{ protect: true }` in the resource options of every stateful resource in the prod stack (the program's component `protect` flag); to delete one deliberately, unprotect it first in a reviewed change.",
     url: "https://www.pulumi.com/docs/iac/concepts/options/protect/",
-    config: stackKnob,
+    config: {
+      ...stackKnob,
+      resourceTypes: { ...stackKnob.resourceTypes, default: [...STATEFUL_TYPES, ...PROTECTED_CHILD_TYPES] },
+    },
   },
   [], // every azure-native type; narrowed by the `resourceTypes` knob below
   (_props, args, report) => {

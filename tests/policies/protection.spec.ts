@@ -35,6 +35,25 @@ describe("policies/protection", () => {
         { ...mlWorkspace("prod"), protect: false },
         /mlw-pay-prod-weu \(azure-native:machinelearningservices:Workspace\) in stack 'prod' is not protected/,
       ));
+    it("fails an unprotected Cosmos DB container or event hub in prod (the parent's protect does not cover them)", async () => {
+      const child = (type: string, name: string, protect: boolean) => ({
+        ...resourceRecord(type, name, { resourceGroupName: "rg" }, { stack: "prod" }),
+        protect,
+      });
+      await expectFail(
+        requireProtect,
+        child("azure-native:cosmosdb:SqlResourceSqlContainer", "fraud_features", false),
+        /fraud_features \(azure-native:cosmosdb:SqlResourceSqlContainer\) in stack 'prod' is not protected/,
+      );
+      await expectFail(
+        requireProtect,
+        child("azure-native:eventhub:EventHub", "api-logs", false),
+        /api-logs \(azure-native:eventhub:EventHub\) in stack 'prod' is not protected/,
+      );
+      await expectPass(requireProtect, child("azure-native:eventhub:EventHub", "api-logs", true));
+      // A deployment-package container is not data: not checked.
+      await expectNotApplicable(requireProtect, child("azure-native:storage:BlobContainer", "app-package", false));
+    });
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireProtect, { ...protectionStack("dev").sql, protect: false }));
     it("is not applicable to stateless types", () => expectNotApplicable(requireProtect, protectionStack().sqlLock));
