@@ -5,7 +5,8 @@
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
-import { normaliseLocation, safeGet, who } from "../lib/values";
+import { requireKnownTemplate, templateResources } from "../lib/templates";
+import { normaliseLocation, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
 /** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
 export const EU_LOCATIONS = [
@@ -162,4 +163,88 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
   },
 );
 
-export const generalPolicies: Policies = [allowedLocations, requiredTags];
+/**
+ * What the program creates through inline ARM deployments (singletons azure-native cannot create or adopt: the
+ * Synapse workspace's key activation, SQL administrator and SQL security settings, the factory's managed virtual
+ * network). Each has its own rule reading the template (synapseSql.ts); anything else in a template would escape
+ * every typed rule of the pack.
+ */
+export const ALLOWED_TEMPLATE_TYPES = [
+  "Microsoft.Synapse/workspaces/keys",
+  "Microsoft.Synapse/workspaces/sqlAdministrators",
+  "Microsoft.Synapse/workspaces/extendedAuditingSettings",
+  "Microsoft.Synapse/workspaces/securityAlertPolicies",
+  "Microsoft.Synapse/workspaces/vulnerabilityAssessments",
+  "Microsoft.DataFactory/factories/managedVirtualNetworks",
+];
+
+const DEPLOYMENT = "azure-native:resources:Deployment";
+const GENERIC = "azure-native:resources:Resource";
+
+export const untypedResources = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-resources-deployment-disallow-unchecked-resource-types",
+    description:
+      "Inline ARM deployments declare only the resource types the pack reads in templates, in EU regions, and generic resources are used only for allow-listed types: anything else would escape every typed rule (network access, keys, locations).",
+    severity: "high",
+    pci: ["1.2.1", "2.2.1"],
+    gdpr: ["25(1)", "44"],
+    soc2: ["CC8.1"],
+    service: "general",
+    remediationSteps:
+      "Create the resource with its typed azure-native class; if only a template can do it, add its ARM type to `allowedTemplateTypes` (or `allowedGenericTypes`) together with a rule that reads it. Link no external template.",
+    url: "https://www.pulumi.com/registry/packages/azure-native/api-docs/resources/deployment/",
+    config: {
+      allowedTemplateTypes: { type: "array", items: { type: "string" }, default: ALLOWED_TEMPLATE_TYPES },
+      allowedGenericTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "`<namespace>/<type>` of generic resources the pack may accept (none by default).",
+      },
+      allowedLocations: { type: "array", items: { type: "string" }, default: EU_LOCATIONS },
+    },
+  },
+  [DEPLOYMENT, GENERIC],
+  (props, args, report) => {
+    const cfg = args.getConfig<{
+      allowedTemplateTypes: string[];
+      allowedGenericTypes: string[];
+      allowedLocations: string[];
+    }>();
+    const allowed = (types: readonly string[], t: string) => types.some((x) => sameText(x, t));
+    if (args.type === GENERIC) {
+      const ns = safeGet(props, "resourceProviderNamespace");
+      const type = safeGet(props, "resourceType");
+      if (typeof ns !== "string" || typeof type !== "string") return;
+      const full = `${ns}/${type}`;
+      if (!allowed(cfg.allowedGenericTypes, full))
+        report(
+          `${who(args)} creates ${full} as a generic resource, which no typed rule of the pack checks: use its azure-native class, or allow-list it in allowedGenericTypes with a rule that reads it.`,
+        );
+      return;
+    }
+    if (presence(props, "properties", "templateLink") === "set") {
+      report(`${who(args)} deploys a linked template the pack cannot read: inline it (properties.template).`);
+    }
+    requireKnownTemplate(props);
+    for (const r of templateResources({ props })) {
+      if (!allowed(cfg.allowedTemplateTypes, r.type))
+        report(
+          `${who(args)} template declares ${r.type} (${r.name}), which no rule of the pack reads in a template: use its azure-native class, or add it to allowedTemplateTypes with a rule that reads it.`,
+        );
+    }
+    const entries = valueAt(props, "properties", "template", "resources");
+    for (const [i, entry] of (Array.isArray(entries) ? entries : []).entries()) {
+      const location = safeGet(entry, "location");
+      if (typeof location !== "string" || location.startsWith("[")) continue; // an expression: the deployment's own
+      const loc = normaliseLocation(location);
+      if (loc !== "global" && !cfg.allowedLocations.map(normaliseLocation).includes(loc))
+        report(
+          `${who(args)} template resource ${i} is in '${location}', outside the allowed EU regions: set an EU location.`,
+        );
+    }
+  },
+);
+
+export const generalPolicies: Policies = [allowedLocations, requiredTags, untypedResources];

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { outOfScopeTag } from "../../policies/lib/scope";
-import { allowedLocations, requiredTags } from "../../policies/rules/general";
+import { allowedLocations, requiredTags, untypedResources } from "../../policies/rules/general";
+import { expectFail, expectNotApplicable, expectPass } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
 
@@ -104,5 +105,66 @@ describe("policies/general", () => {
       const r = await evaluatePolicy(requiredTags, resourceRecord("azure-native:sql:ServerKey", "key", {}));
       assert.equal(r.applicable, false);
     });
+  });
+
+  describe(untypedResources.name, () => {
+    const deployment = (resources: unknown[], extra: Record<string, unknown> = {}) =>
+      resourceRecord("azure-native:resources:Deployment", "olap-key-activation", {
+        resourceGroupName: "rg",
+        properties: { mode: "Incremental", template: { resources }, ...extra },
+      });
+    const keyActivation = {
+      type: "Microsoft.Synapse/workspaces/keys",
+      apiVersion: "2021-06-01",
+      name: "[concat(parameters('workspaceName'), '/cmk')]",
+      properties: { isActiveCMK: true },
+    };
+    it("passes the program's templates (Synapse singletons, the factory's managed VNet)", async () => {
+      await expectPass(untypedResources, deployment([keyActivation]));
+      await expectPass(
+        untypedResources,
+        deployment([{ type: "Microsoft.DataFactory/factories/managedVirtualNetworks", name: "[x]", properties: {} }]),
+      );
+    });
+    it("fails a template that creates what typed rules would check (a public storage account), or outside the EU", async () => {
+      await expectFail(
+        untypedResources,
+        deployment([
+          {
+            type: "Microsoft.Storage/storageAccounts",
+            name: "stpublic",
+            location: "westeurope",
+            properties: { publicNetworkAccess: "Enabled", allowBlobPublicAccess: true },
+          },
+        ]),
+        /olap-key-activation .*template declares Microsoft\.Storage\/storageAccounts \(stpublic\), which no rule of the pack reads in a template/,
+      );
+      await expectFail(
+        untypedResources,
+        deployment([{ ...keyActivation, location: "eastus" }]),
+        /template resource 0 is in 'eastus', outside the allowed EU regions/,
+      );
+    });
+    it("fails a linked template the pack cannot read", () =>
+      expectFail(
+        untypedResources,
+        deployment([], { templateLink: { uri: "https://example.com/t.json" } }),
+        /deploys a linked template the pack cannot read/,
+      ));
+    it("fails a generic resource unless its type is allow-listed", async () => {
+      const generic = resourceRecord("azure-native:resources:Resource", "st-generic", {
+        resourceGroupName: "rg",
+        resourceProviderNamespace: "Microsoft.Storage",
+        resourceType: "storageAccounts",
+        location: "eastus",
+      });
+      await expectFail(
+        untypedResources,
+        generic,
+        /st-generic .*creates Microsoft\.Storage\/storageAccounts as a generic resource, which no typed rule of the pack checks/,
+      );
+      await expectPass(untypedResources, generic, { allowedGenericTypes: ["Microsoft.Storage/storageAccounts"] });
+    });
+    it("is not applicable to typed resources", () => expectNotApplicable(untypedResources, vault({})));
   });
 });
