@@ -94,6 +94,10 @@ describe("functions: fraud features", () => {
     for (let i = 3; i <= MAX_APPLIED_IDS + 5; i++)
       burst = updateFeatures(burst, card, payment({ PaymentId: i }), later(10), [0.1, "approve", "azureml"]);
     assert.deepEqual(Object.keys(burst.appliedResults ?? {}).map(Number), [...(burst.appliedPaymentIds ?? [])]);
+    // Without a result, stale entries still go with the ids they belonged to.
+    const drifted = { ...item, appliedPaymentIds: [2], appliedResults: { 1: [0.1, "approve", "azureml"] as const } };
+    const next = updateFeatures(drifted, card, payment({ PaymentId: 5 }), later(20));
+    assert.deepEqual([next.appliedPaymentIds, next.appliedResults], [[2, 5], {}]);
   });
 
   it("never moves a card's last payment time back when another instance applied a later batch first", () => {

@@ -144,6 +144,57 @@ describe("functions: fraud scoring trigger", () => {
     assert.notEqual(event.payload.decision, "approve");
   });
 
+  it("a re-run keeps each counted payment's decision, also when a new payment's write is contended, and logs it once", async () => {
+    const counted = {
+      ...card("paymentMethod:7"),
+      appliedPaymentIds: [8],
+      appliedResults: { 8: [0.0421, "approve", "azureml"] },
+    };
+    let n = 0;
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": counted },
+      scores: () => [0.3, 0.3],
+      beforeWrite: (items, w) => {
+        items.set(w.id, { ...(items.get(w.id) ?? {}), _etag: `"e-busy-${n++}"` });
+      },
+    });
+    const { context, outputs, logs } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 10 }))], context, {
+      env,
+      fetch: world.fetch,
+      now: () => new Date("2026-12-02T10:00:00Z"),
+    });
+    const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as {
+      payload: { paymentId: number; decision: string; score: number };
+    }[];
+    assert.deepEqual(
+      events.map((e) => [e.payload.paymentId, e.payload.decision]),
+      [
+        [8, "approve"],
+        [10, "review"],
+      ],
+    );
+    assert.equal(events[0].payload.score, 0.0421);
+    // Payment 8 was logged when its batch first ran.
+    assert.equal(logs.filter((l) => l.startsWith("payment.scored")).length, 1);
+  });
+
+  it("a payment its card counts without a kept decision (an older item) is never approved on features that include it", async () => {
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": { ...card("paymentMethod:7"), appliedPaymentIds: [8] } },
+      scores: () => [0.01],
+    });
+    const { context, outputs } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 8 }))], context, {
+      env,
+      fetch: world.fetch,
+      now: () => new Date(),
+    });
+    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
+    assert.equal(event.payload.decision, "review");
+    assert.equal(world.writes.length, 0, "nothing new to count");
+  });
+
   it("waits a little longer after each conflict (random, at most 25, 50, 100 ms)", () => {
     assert.deepEqual(
       [1, 2, 3].map((a) => cardRetryWaitMs(a, () => 1)),

@@ -78,15 +78,14 @@ export function updateFeatures(
   now: Date,
   result?: AppliedResult,
 ): FeatureItem {
-  const withResult = (ids: readonly number[], kept: FeatureItem["appliedResults"]) =>
-    result === undefined
-      ? {}
-      : {
-          appliedResults: Object.fromEntries([
-            ...ids.slice(0, -1).flatMap((id) => (kept?.[String(id)] ? [[String(id), kept[String(id)]] as const] : [])),
-            [String(p.PaymentId), result] as const,
-          ]),
-        };
+  // The results of exactly the ids kept (the new payment's when given), so the two never drift apart.
+  const withResult = (ids: readonly number[], kept: FeatureItem["appliedResults"]) => {
+    const entries = [
+      ...ids.slice(0, -1).flatMap((id) => (kept?.[String(id)] ? [[String(id), kept[String(id)]] as const] : [])),
+      ...(result === undefined ? [] : [[String(p.PaymentId), result] as const]),
+    ];
+    return { appliedResults: Object.fromEntries(entries) };
+  };
   const at = now.toISOString();
   if (!previous) {
     return {

@@ -100,6 +100,19 @@ export async function scorePayments(
 }
 
 /**
+ * A payment scored again (the trigger re-ran its batch) against a card item that already counts it but keeps no
+ * decision for it (an item written before decisions were kept): its features no longer show the card as it was
+ * before the payment, so it is never approved on them; it goes to review at least.
+ */
+export function asRescored(result: ScoreResult): ScoreResult {
+  return {
+    ...result,
+    decision: result.decision === "decline" ? "decline" : "review",
+    reasons: [...result.reasons, "scored again on features that already count it: sent to review"],
+  };
+}
+
+/**
  * A payment scored without some of its features (their read failed): never approved on a partial picture, it goes to
  * manual review at least (a decline stays a decline), and the reason says which features were missing.
  */
