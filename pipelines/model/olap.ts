@@ -574,8 +574,13 @@ export function deriveStagingTables(oltp: OltpModel, mappings: TableMapping[], s
       }
     }
     // A type 2 dimension dates each new version with its source row's change time.
-    const history = star.find((t) => t.name === m.target)?.history;
+    const target = star.find((t) => t.name === m.target);
+    const history = target?.history;
     if (history) need(m.root, history.changedAt);
+    // A dimension of the erasure subject loads an erased row's attributes as NULL (pipelines/etl/sql/load.ts): it
+    // reads the subject's erasure time whether or not a column maps it.
+    const erasedAt = oltp.tables.find((t) => t.name === m.root)?.erasedAtColumn;
+    if (erasedAt && target?.role === "dimension") need(m.root, erasedAt);
   }
   const staging: OlapTable[] = [];
   for (const table of oltp.tables) {

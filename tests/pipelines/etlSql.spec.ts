@@ -5,7 +5,8 @@ import { extractedTables, factGroups } from "../../pipelines/etl/groups";
 import { generateAll } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
 import { captureInstance } from "../../pipelines/model/validate";
-import { sqlBatches } from "./helpers";
+import { deriveStagingTables } from "../../pipelines/model/olap";
+import { cloneModel, mappingOf, sqlBatches } from "./helpers";
 
 const files = new Map(generateAll(dataModel).map((f) => [f.file, f.content]));
 const oltp = files.get("05_oltp_etl_extraction.sql") ?? "";
@@ -114,6 +115,14 @@ describe("pipelines/etl: generated SQL", () => {
   });
 
   describe("pool load (14)", () => {
+    it("stages the subject's erasure time for its dimension even when no column maps it", () => {
+      const model = cloneModel();
+      const m = mappingOf(model, "Dim_Customer", "oltp");
+      m.columns = m.columns.filter((c) => c.source.column !== "ErasedAt");
+      const star = model.olap.tables.filter((x) => x.role !== "staging");
+      const customer = deriveStagingTables(model.oltp, model.olap.mappings, star).find((t) => t.name === "Customer");
+      assert.ok(customer?.columns.some((c) => c.name === "ErasedAt"));
+    });
     it("loads an erased customer's attributes as NULL, as the warehouse erasure leaves them (the next night cannot undo it)", () => {
       const erase = pool.slice(pool.indexOf("usp_EraseCustomer"));
       const set =
