@@ -142,7 +142,7 @@ export const loadSchema = z
           properties: 10,
           modifiedIndexedTerms: 0,
         }),
-        // The scorer point-reads the card's and the merchant's items and upserts the card's: 2 reads and 1 replace
+        // The scorer point-reads the card's and the merchant's items and replaces the card's (If-Match): 2 reads and 1 replace
         // when no entity repeats within a trigger batch. Merchant items are written once a minute by the merchant
         // refresh (one write per active merchant per minute: negligible next to this).
         fraudFeatures: cosmosLoad.prefault({

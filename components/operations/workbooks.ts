@@ -229,8 +229,7 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
         {
           kind: "log",
           panel: "Dependency failures",
-          title:
-            "Failed dependency calls the hosts track (SQL trigger and bindings, Cosmos DB, scoring endpoint) by target",
+          title: "Failed dependency calls the hosts track (SQL trigger, Cosmos DB output bindings) by target",
           query: lines(
             "AppDependencies",
             "| where Success == false",

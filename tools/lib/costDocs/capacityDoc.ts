@@ -37,8 +37,8 @@ and read once by the streaming relay's change feed (flow 3); the scorer's two po
 merchant's feature items) and one conditional replace of the card's, when no entity repeats within a trigger batch (the merchant's
 item is written once a minute by the merchant refresh: negligible); one webhook event
 created and read by the dispatcher's change feed; a session written and read on one API call in ten (no function
-here uses sessions: a design figure). Every item is under 1 KB with Cosmos DB's system properties (a card paying more than about 30 times in ten minutes
-carries more payment ids, and costs more per write, only while that lasts). Writes consume
+here uses sessions: a design figure). Every item is under 1 KB with Cosmos DB's system properties (a card paying more than about 10 times with no ten-minute
+pause carries more payment ids and decisions, and costs more per write, until it pauses). Writes consume
 RUs in every region, and each region has the same maximum, so the ratio holds per region. webhook_events' maximum
 carries no delivery updates: the dispatcher that posts the events (not deployed by this repository) updates each
 one per attempt, and one update per event takes it to ${kRu(webhookWithDispatcher(prod))} RU/s of load: raise

@@ -101,7 +101,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
       "Merchant features written once a minute by one writer, not by every scoring batch",
       "pipelines/functions merchantFeatures.ts",
       reverted({}, merchantOnPath(prod.load)),
-      "fraud_features carries one upsert per payment instead of two; a merchant's item has one writer, so no hot logical partition and no concurrent batches overwriting each other's counts (cosmos-partitioning.md). Merchant features lag the payments by one to two minutes; card features stay per payment.",
+      "fraud_features carries one conditional replace per payment instead of two writes; a merchant's item has one writer, so no hot logical partition and no concurrent batches overwriting each other's counts (cosmos-partitioning.md). Merchant features lag the payments by one to two minutes; card features stay per payment.",
     ),
     D(
       "Fraud scoring on 3 × Standard_DS2_v2 instead of 3 × Standard_DS3_v2",

@@ -35,7 +35,7 @@ const cosmos = (container: string) =>
   });
 const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
 
-/** Conditional writes of one card before the batch fails (and the trigger runs it again, which is then safe). */
+/** Conditional writes of one card before its payments go to review (the card stays contended). */
 export const CARD_WRITE_ATTEMPTS = 4;
 /** Card writes in flight at once (a batch has at most 100 cards). */
 export const CARD_WRITE_CONCURRENCY = 16;

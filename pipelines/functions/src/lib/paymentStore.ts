@@ -4,8 +4,8 @@
  * request learns what happened to the first instead of failing (the SQL output binding this replaces inserted after
  * the handler returned, and answered a retry 500).
  *
- * Because the write is idempotent, a request whose connection fails or times out is retried once on a fresh
- * connection: if the first attempt committed, the retry reads the payment back.
+ * Because the write is idempotent, a request whose connection fails or times out is retried once on another pooled
+ * connection (a new one only if none is idle): if the first attempt committed, the retry reads the payment back.
  */
 import { Request, TYPES, type Connection } from "tedious";
 import type { CreatePaymentRequest } from "./payment";
