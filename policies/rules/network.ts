@@ -557,7 +557,7 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
   {
     name: "azure-native-network-webapplicationfirewallpolicy-enable-prevention-mode",
     description:
-      "WAF policies are enabled, block attacks (Prevention mode, unless the stack allows Detection with alert review), inspect request bodies, and have no custom Allow rule for any client address.",
+      "WAF policies are enabled, block attacks (Prevention mode, unless the stack allows Detection with alert review), inspect request bodies, and have no custom Allow rule for any client address or any request path.",
     severity: "critical",
     pci: ["6.4.2", "11.5.1"],
     gdpr: ["32(1)(b)"],
@@ -600,6 +600,8 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
       const anyone = (Array.isArray(conditions) ? conditions : []).some((c) => {
         // Operator Any matches every request, whatever its variables.
         if (sameText(valueAt(c, "operator"), "Any")) return true;
+        // So does a path test every path passes: every URI begins with, or contains, "/"; a pattern of ".*".
+        if (everyUri(c)) return true;
         const vars = valueAt(c, "matchVariables");
         const onAddress = (Array.isArray(vars) ? vars : []).some((v) =>
           oneOf(valueAt(v, "variableName"), ["RemoteAddr", "SocketAddr"]),
@@ -614,12 +616,25 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
       });
       if (anyone) {
         report(
-          `${who(args)} custom rule '${rule.name ?? "?"}' allows any client address, which skips the managed rules for everyone: narrow its IPMatch values or remove the rule.`,
+          `${who(args)} custom rule '${rule.name ?? "?"}' allows any client address or any request, which skips the managed rules for everyone: narrow its match conditions or remove the rule.`,
         );
       }
     }
   },
 );
+
+/** A WAF match condition on the request URI that every request satisfies (not negated). */
+function everyUri(c: unknown): boolean {
+  if (valueAt(c, "negationConditon") === true) return false;
+  const vars = valueAt(c, "matchVariables");
+  const onUri = (Array.isArray(vars) ? vars : []).some((v) => oneOf(valueAt(v, "variableName"), ["RequestUri"]));
+  if (!onUri) return false;
+  const values = stringsAt(c, "matchValues");
+  const op = valueAt(c, "operator");
+  if (oneOf(op, ["BeginsWith", "Contains"])) return values.some((v) => v === "/" || v === "");
+  if (oneOf(op, ["Regex"])) return values.some((v) => /^\^?\.\*\$?$/.test(v) || v === "");
+  return false;
+}
 
 /** Numeric comparison of dotted versions ("3.2" < "3.10"); non-numeric parts compare as 0. */
 export function versionAtLeast(version: string, minimum: string): boolean {

@@ -432,6 +432,21 @@ describe("policies/network", () => {
           matchValues: ["/health"],
         }),
       );
+      // A path test every request passes is the WAF switched off too.
+      for (const [operator, value] of [
+        ["BeginsWith", "/"],
+        ["Contains", "/"],
+        ["Regex", ".*"],
+      ])
+        await expectFail(
+          wafMode,
+          mutate(allowRule(["/"]), "customRules.0.matchConditions.0", {
+            matchVariables: [{ variableName: "RequestUri" }],
+            operator,
+            matchValues: [value],
+          }),
+          /custom rule 'allowPartners' allows any client address or any request/,
+        );
     });
     it("is not applicable to gateways", () => expectNotApplicable(wafMode, appGateway()));
   });
