@@ -14,6 +14,8 @@ import { versionAtLeast } from "./network";
 const APP_GATEWAY = "azure-native:network:ApplicationGateway";
 const WAF_POLICY = "azure-native:network:WebApplicationFirewallPolicy";
 const WEB_APP = "azure-native:web:WebApp";
+/** Deployment slots are sites of their own: the same rules apply. */
+const WEB_SITES = [WEB_APP, "azure-native:web:WebAppSlot"];
 
 export const wafBotProtection = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
   {
@@ -164,7 +166,7 @@ export const webRemoteDebugging = resourcePolicy<web.WebAppArgs>(
     remediationSteps: "Set `siteConfig.remoteDebuggingEnabled: false` (or leave it unset).",
     url: "https://learn.microsoft.com/azure/app-service/overview-security",
   },
-  WEB_APP,
+  WEB_SITES,
   (props, args, report) => {
     // Absent = false (the platform default); only an explicit true fails.
     if (props.siteConfig?.remoteDebuggingEnabled === true) {
@@ -187,7 +189,7 @@ export const webCors = resourcePolicy<web.WebAppArgs>(
       "List exact `https://` origins in `siteConfig.cors.allowedOrigins` (or leave `cors` unset: no cross-origin calls).",
     url: "https://learn.microsoft.com/azure/app-service/app-service-web-tutorial-rest-api#add-cors-functionality",
   },
-  WEB_APP,
+  WEB_SITES,
   (props, args, report) => {
     // cors absent = no cross-origin calls allowed.
     for (const origin of props.siteConfig?.cors?.allowedOrigins ?? []) {

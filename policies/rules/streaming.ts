@@ -19,6 +19,8 @@ const ASA_JOB = "azure-native:streamanalytics:StreamingJob";
 const ASA_INPUT = "azure-native:streamanalytics:Input";
 const ASA_OUTPUT = "azure-native:streamanalytics:Output";
 const WEB_APP = "azure-native:web:WebApp";
+/** A deployment slot is a site of its own (its own network access, TLS, FTP and settings): the same rules apply. */
+const WEB_APP_SLOT = "azure-native:web:WebAppSlot";
 const FTP_ALLOWED = "azure-native:web:WebAppFtpAllowed";
 const SCM_ALLOWED = "azure-native:web:WebAppScmAllowed";
 
@@ -294,7 +296,7 @@ function webRule(
   meta: Parameters<typeof resourcePolicy>[0],
   check: (props: WebProps, args: ResourceValidationArgs, report: ReportViolation) => void,
 ) {
-  return resourcePolicy<web.WebAppArgs>(meta, WEB_APP, check);
+  return resourcePolicy<web.WebAppArgs>(meta, [WEB_APP, WEB_APP_SLOT], check);
 }
 
 export const webHttpsOnly = webRule(
@@ -538,7 +540,7 @@ function siteSettings(type: string, props: Record<string, unknown>): [string, un
     Array.isArray(list)
       ? list.map((e) => [String(safeGet(e, "name") ?? "?"), safeGet(e, valueKey)] as [string, unknown])
       : [];
-  if (type === "azure-native:web:WebApp") {
+  if (type === WEB_APP || type === WEB_APP_SLOT) {
     const siteConfig = safeGet(props, "siteConfig");
     return [
       ...pairs(safeGet(siteConfig, "appSettings"), "value"),
@@ -549,7 +551,7 @@ function siteSettings(type: string, props: Record<string, unknown>): [string, un
   return Object.keys(entries).map((k) => {
     const v = safeGet(entries, k);
     // WebAppConnectionStrings: { <name>: { value, type } }; WebAppApplicationSettings: { <name>: value }.
-    return [k, type === "azure-native:web:WebAppConnectionStrings" ? safeGet(v, "value") : v];
+    return [k, type.startsWith("azure-native:web:WebAppConnectionStrings") ? safeGet(v, "value") : v];
   });
 }
 
@@ -567,7 +569,14 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
       'Replace connection strings with identity-based settings (e.g. `EventHubs__fullyQualifiedNamespace`, `EventHubs__credential: "managedidentity"`) and grant the app\'s identity a data-plane role; a secret that must stay goes to Key Vault as `@Microsoft.KeyVault(SecretUri=...)`.',
     url: "https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection",
   },
-  ["azure-native:web:WebAppApplicationSettings", "azure-native:web:WebAppConnectionStrings", WEB_APP],
+  [
+    "azure-native:web:WebAppApplicationSettings",
+    "azure-native:web:WebAppConnectionStrings",
+    "azure-native:web:WebAppApplicationSettingsSlot",
+    "azure-native:web:WebAppConnectionStringsSlot",
+    WEB_APP,
+    WEB_APP_SLOT,
+  ],
   (props, args, report) => {
     // Values computed from other resources are unknown during a first preview (client ids, endpoints): they are
     // checked when known (at `pulumi up`); literal values are checked now. A value that is a Key Vault reference is

@@ -146,6 +146,14 @@ describe("policies/ingress", () => {
       await expectPass(webRemoteDebugging, mutate(functionApp(), "siteConfig.remoteDebuggingEnabled", false));
     });
     it("is not applicable to other types", () => expectNotApplicable(webRemoteDebugging, otherResource()));
+    it("checks a deployment slot too", () => {
+      const app = mutate(functionApp(), "siteConfig.remoteDebuggingEnabled", true);
+      return expectFail(
+        webRemoteDebugging,
+        { ...app, type: "azure-native:web:WebAppSlot", urn: app.urn.replace("web:WebApp::", "web:WebAppSlot::") },
+        /allows remote debugging/,
+      );
+    });
     failCases(webRemoteDebugging, functionApp(), [
       [
         "remote debugging is on",

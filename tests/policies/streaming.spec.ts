@@ -241,6 +241,34 @@ describe("policies/streaming", () => {
         await expectNotApplicable(p, ns());
       }
     });
+    it("the web rules check a deployment slot as a site of its own", async () => {
+      const slot = (r: ReturnType<typeof app>) => ({
+        ...r,
+        type: "azure-native:web:WebAppSlot",
+        urn: r.urn.replace("azure-native:web:WebApp::", "azure-native:web:WebAppSlot::"),
+        name: `${r.name}-staging`,
+      });
+      await expectPass(webHttpsOnly, slot(app()));
+      await expectFail(
+        webHttpsOnly,
+        slot(mutate(app(), "httpsOnly", false)),
+        /func-pay-dev-weu-staging .*set httpsOnly to true/,
+      );
+      await expectFail(webPublicAccess, slot(mutate(app(), "publicNetworkAccess", "Enabled")), /is publicly reachable/);
+      await expectFail(webTls, slot(mutate(app(), "siteConfig.minTlsVersion", "1.0")), /minTlsVersion is '1\.0'/);
+      await expectFail(
+        webSettingsNoSecrets,
+        slot(
+          mutate(app(), "siteConfig.appSettings", [
+            {
+              name: "EventHubs",
+              value: "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=abc",
+            },
+          ]),
+        ),
+        /func-pay-dev-weu-staging/,
+      );
+    });
     it(`${webHttpsOnly.name} fails when absent`, () =>
       expectFail(webHttpsOnly, mutate(app(), "httpsOnly", undefined), /func-pay-dev-weu .*set httpsOnly to true/));
     it(`${webTls.name} fails TLS 1.1 and an absent SCM minimum`, async () => {
