@@ -32,7 +32,7 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
   {
     name: "azure-native-general-resource-enforce-eu-location",
     description:
-      "Every Azure resource with a location is deployed to an allowed EU region, so personal and cardholder data stay in the EU.",
+      "Every Azure resource with a location is deployed to an allowed EU region, and every top-level resource states its location (none inherited from the provider or the resource group), so personal and cardholder data stay in the EU.",
     severity: "critical",
     pci: ["12.5.2"],
     gdpr: ["44", "45", "46"],
@@ -53,7 +53,17 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
   [], // filled below: applies to every azure-native type
   (props, args, report) => {
     const location = safeGet(props, "location");
-    if (location === undefined) args.notApplicable("the resource has no location input");
+    if (location === undefined) {
+      // A top-level resource without one takes the provider's default location or its resource group's, neither of
+      // which this rule sees: it must say where it goes. Child resources live where their parent does.
+      if (TAGGABLE_TYPES.includes(args.type) && !UNLOCATED_TYPES.includes(args.type)) {
+        report(
+          `${who(args)} has no location input, so it takes the provider's default or its resource group's: set location to an EU region.`,
+        );
+        return;
+      }
+      args.notApplicable("the resource has no location input");
+    }
     if (typeof location !== "string") return;
     const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
     const loc = normaliseLocation(location);
@@ -65,6 +75,9 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
     }
   },
 );
+
+/** Top-level (taggable) types that take no `location` input: they live where their parent does. */
+const UNLOCATED_TYPES = ["azure-native:sql:FailoverGroup"];
 
 /** Tags the platform requires on every taggable resource. */
 export const REQUIRED_TAGS = ["environment", "owner", "cost-center", "data-classification", "pci-scope"];

@@ -33,9 +33,22 @@ describe("policies/general", () => {
       });
       assert.equal(r.messages.length, 1);
     });
-    it("is not applicable to resources without a location, or outside azure-native", async () => {
-      const noLoc = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:Database", "db", {}));
-      assert.equal(noLoc.applicable, false);
+    it("fails a top-level resource with no location (it takes the provider's default or its resource group's)", async () => {
+      const r = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:Database", "db", {}));
+      assert.equal(r.messages.length, 1);
+      assert.match(
+        r.messages[0],
+        /db .*has no location input, so it takes the provider's default or its resource group's/,
+      );
+    });
+    it("is not applicable to child resources without a location, or outside azure-native", async () => {
+      const child = await evaluatePolicy(
+        allowedLocations,
+        resourceRecord("azure-native:keyvault:Secret", "s", { vaultName: "kv" }),
+      );
+      assert.equal(child.applicable, false);
+      const fog = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:FailoverGroup", "fog", {}));
+      assert.equal(fog.applicable, false, "a failover group has no location input");
       const other = await evaluatePolicy(
         allowedLocations,
         resourceRecord("random:index/randomString:RandomString", "s", { location: "eastus" }),
