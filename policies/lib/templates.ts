@@ -323,6 +323,8 @@ export function claimedSettings(deployment: Pick<PolicyResource, "props">): stri
  * unknown during preview (a rule that must see them then "can't run during preview", never decides on a part).
  */
 export function requireKnownTemplate(props: Record<string, unknown>): void {
+  // Reading an unknown value makes the engine report the rule as undecided during preview.
+  if (presence(props, "properties") === "unknown") void props.properties;
   const template = valueAt(props, "properties");
   if (presence(props, "properties", "template") === "unknown") void (template as Record<string, unknown>).template;
   const resources = valueAt(props, "properties", "template", "resources");

@@ -52,6 +52,8 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
   },
   [], // filled below: applies to every azure-native type
   (props, args, report) => {
+    // Unknown during preview (another resource's output): decided at the update.
+    if (presence(props, "location") === "unknown") args.notApplicable("the location is not known yet");
     const location = safeGet(props, "location");
     if (location === undefined) {
       // A top-level resource without one takes the provider's default location or its resource group's, neither of
@@ -241,6 +243,12 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
       report(`${who(args)} deploys a linked template the pack cannot read: inline it (properties.template).`);
     }
     requireKnownTemplate(props);
+    const declared = valueAt(props, "properties", "template", "resources");
+    if (declared !== undefined && declared !== null && typeof declared === "object" && !Array.isArray(declared)) {
+      report(
+        `${who(args)} template names its resources (languageVersion 2.0), which the pack cannot read: list them as an array.`,
+      );
+    }
     for (const r of templateResources({ props })) {
       if (!allowed(cfg.allowedTemplateTypes, r.type))
         report(

@@ -597,23 +597,27 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
     for (const rule of Array.isArray(customRules) ? customRules : []) {
       if (!sameText(valueAt(rule, "action"), "Allow")) continue;
       const conditions = valueAt(rule, "matchConditions");
-      const anyone = (Array.isArray(conditions) ? conditions : []).some((c) => {
-        // Operator Any matches every request, whatever its variables.
-        if (sameText(valueAt(c, "operator"), "Any")) return true;
-        // So does a path test every path passes: every URI begins with, or contains, "/"; a pattern of ".*".
-        if (everyUri(c)) return true;
-        const vars = valueAt(c, "matchVariables");
-        const onAddress = (Array.isArray(vars) ? vars : []).some((v) =>
-          oneOf(valueAt(v, "variableName"), ["RemoteAddr", "SocketAddr"]),
-        );
-        if (!onAddress || !sameText(valueAt(c, "operator"), "IPMatch")) return false;
-        const values = stringsAt(c, "matchValues");
-        // A negated address match allows everyone but the few it lists.
-        if (valueAt(c, "negationConditon") === true) return values.length > 0;
-        const wide = values.filter((v) => ipv4Range(v) !== undefined && v.includes("/"));
-        const covered = wide.reduce((n, v) => n + 2 ** (32 - (ipv4Range(v)?.prefix ?? 32)), 0);
-        return values.some(broadAddress) || covered >= 2 ** 30;
-      });
+      const list = Array.isArray(conditions) ? conditions : [];
+      // Conditions are ANDed: a path test every path passes (every URI begins with, or contains, "/"; ".*") opens the
+      // rule to everyone only when every other condition does too.
+      const everyRequest = list.length > 0 && list.every((c) => sameText(valueAt(c, "operator"), "Any") || everyUri(c));
+      const anyone =
+        everyRequest ||
+        list.some((c) => {
+          // Operator Any matches every request, whatever its variables.
+          if (sameText(valueAt(c, "operator"), "Any")) return true;
+          const vars = valueAt(c, "matchVariables");
+          const onAddress = (Array.isArray(vars) ? vars : []).some((v) =>
+            oneOf(valueAt(v, "variableName"), ["RemoteAddr", "SocketAddr"]),
+          );
+          if (!onAddress || !sameText(valueAt(c, "operator"), "IPMatch")) return false;
+          const values = stringsAt(c, "matchValues");
+          // A negated address match allows everyone but the few it lists.
+          if (valueAt(c, "negationConditon") === true) return values.length > 0;
+          const wide = values.filter((v) => ipv4Range(v) !== undefined && v.includes("/"));
+          const covered = wide.reduce((n, v) => n + 2 ** (32 - (ipv4Range(v)?.prefix ?? 32)), 0);
+          return values.some(broadAddress) || covered >= 2 ** 30;
+        });
       if (anyone) {
         report(
           `${who(args)} custom rule '${rule.name ?? "?"}' allows any client address or any request, which skips the managed rules for everyone: narrow its match conditions or remove the rule.`,

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { outOfScopeTag } from "../../policies/lib/scope";
 import { allowedLocations, requiredTags, untypedResources } from "../../policies/rules/general";
-import { expectFail, expectNotApplicable, expectPass } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
 
@@ -41,6 +41,8 @@ describe("policies/general", () => {
         /db .*has no location input, so it takes the provider's default or its resource group's/,
       );
     });
+    it("leaves a location not known yet (another resource's output) to the update", () =>
+      expectNotApplicable(allowedLocations, vault({ location: UNKNOWN })));
     it("is not applicable to child resources without a location, or outside azure-native", async () => {
       const child = await evaluatePolicy(
         allowedLocations,
@@ -156,6 +158,20 @@ describe("policies/general", () => {
         untypedResources,
         deployment([{ ...keyActivation, location: "eastus" }]),
         /template resource 0 is in 'eastus', outside the allowed EU regions/,
+      );
+    });
+    it("fails a template that names its resources (languageVersion 2.0), and waits for properties not known yet", async () => {
+      await expectFail(
+        untypedResources,
+        resourceRecord("azure-native:resources:Deployment", "d", {
+          resourceGroupName: "rg",
+          properties: { mode: "Incremental", template: { languageVersion: "2.0", resources: { st: { type: "x" } } } },
+        }),
+        /template names its resources \(languageVersion 2\.0\), which the pack cannot read/,
+      );
+      await expectUndecided(
+        untypedResources,
+        resourceRecord("azure-native:resources:Deployment", "d", { resourceGroupName: "rg", properties: UNKNOWN }),
       );
     });
     it("fails a linked template the pack cannot read", () =>

@@ -432,6 +432,15 @@ describe("policies/network", () => {
           matchValues: ["/health"],
         }),
       );
+      // Conditions are ANDed: a partner's address and any path is still the partner only.
+      await expectPass(
+        wafMode,
+        mutate(allowRule(["203.0.113.7/32"]), "customRules.0.matchConditions.1", {
+          matchVariables: [{ variableName: "RequestUri" }],
+          operator: "BeginsWith",
+          matchValues: ["/"],
+        }),
+      );
       // A path test every request passes is the WAF switched off too.
       for (const [operator, value] of [
         ["BeginsWith", "/"],
