@@ -28,6 +28,12 @@ export const EU_LOCATIONS = [
   "denmarkeast",
 ];
 
+/** A location in the allowed list (any spelling: "West Europe", "westeurope"), or `global`. */
+function locationAllowed(location: string, allowed: readonly string[]): boolean {
+  const loc = normaliseLocation(location);
+  return loc === "global" || allowed.map(normaliseLocation).includes(loc);
+}
+
 export const allowedLocations = resourcePolicy<{ location?: string }>(
   {
     name: "azure-native-general-resource-enforce-eu-location",
@@ -68,9 +74,7 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
     }
     if (typeof location !== "string") return;
     const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
-    const loc = normaliseLocation(location);
-    if (loc === "global") return;
-    if (!allowed.map(normaliseLocation).includes(loc)) {
+    if (!locationAllowed(location, allowed)) {
       report(
         `${who(args)} is in '${location}', outside the allowed EU regions (${allowed.join(", ")}): set location to an EU region.`,
       );
@@ -217,7 +221,12 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
         default: [],
         description: "`<namespace>/<type>` of generic resources the pack may accept (none by default).",
       },
-      allowedLocations: { type: "array", items: { type: "string" }, default: EU_LOCATIONS },
+      allowedLocations: {
+        type: "array",
+        items: { type: "string" },
+        default: EU_LOCATIONS,
+        description: "Regions a template's resources may name: keep it the location rule's allowedLocations.",
+      },
     },
   },
   [DEPLOYMENT, GENERIC],
@@ -259,8 +268,7 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
     for (const [i, entry] of (Array.isArray(entries) ? entries : []).entries()) {
       const location = safeGet(entry, "location");
       if (typeof location !== "string" || location.startsWith("[")) continue; // an expression: the deployment's own
-      const loc = normaliseLocation(location);
-      if (loc !== "global" && !cfg.allowedLocations.map(normaliseLocation).includes(loc))
+      if (!locationAllowed(location, cfg.allowedLocations))
         report(
           `${who(args)} template resource ${i} is in '${location}', outside the allowed EU regions: set an EU location.`,
         );

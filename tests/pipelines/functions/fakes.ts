@@ -90,10 +90,13 @@ export function fakePaymentTable(clock: () => number = Date.now) {
   };
 }
 
-/** The payment API's handler over a fake dbo.Payment (and a clock that advances 3 ms per reading). */
-export function paymentApiOver(table: ReturnType<typeof fakePaymentTable>) {
+/**
+ * The payment API's handler over a fake dbo.Payment, with the app's settings `env` (none: merchant authentication
+ * fails closed to client certificates) and a clock that advances 3 ms per reading.
+ */
+export function paymentApiOver(table: ReturnType<typeof fakePaymentTable>, env: NodeJS.ProcessEnv = {}) {
   let t = 0;
-  return paymentHandler({ writer: () => table.write, clock: () => (t += 3) });
+  return paymentHandler({ env, writer: () => table.write, clock: () => (t += 3) });
 }
 
 /** A write the fake Cosmos DB received: method (PUT replace, POST create), item id, its body and the If-Match sent. */

@@ -86,21 +86,13 @@ describe("functions: merchant authentication (client certificate verified by the
       currencyCode: "EUR",
     };
     const call = async (headers: Record<string, string>, mode?: string, json: unknown = body) => {
-      const saved = process.env[MERCHANT_AUTHENTICATION_SETTING];
-      if (mode === undefined) delete process.env[MERCHANT_AUTHENTICATION_SETTING];
-      else process.env[MERCHANT_AUTHENTICATION_SETTING] = mode;
-      try {
-        const { context, outputs } = fakeContext();
-        const table = fakePaymentTable();
-        const res = await paymentApiOver(table)(
-          { json: async () => json, headers: new Headers(headers) } as unknown as HttpRequest,
-          context,
-        );
-        return { res, payment: table.inserts[0], log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
-      } finally {
-        if (saved === undefined) delete process.env[MERCHANT_AUTHENTICATION_SETTING];
-        else process.env[MERCHANT_AUTHENTICATION_SETTING] = saved;
-      }
+      const { context, outputs } = fakeContext();
+      const table = fakePaymentTable();
+      const res = await paymentApiOver(table, mode === undefined ? {} : { [MERCHANT_AUTHENTICATION_SETTING]: mode })(
+        { json: async () => json, headers: new Headers(headers) } as unknown as HttpRequest,
+        context,
+      );
+      return { res, payment: table.inserts[0], log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
     };
 
     it("inserts the payment of the certificate's merchant", async () => {

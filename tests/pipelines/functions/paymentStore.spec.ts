@@ -372,20 +372,13 @@ describe("functions: TDS connection pool", () => {
 describe("functions: POST /api/payments against dbo.Payment", () => {
   const body = { ...request };
   const call = async (table: ReturnType<typeof fakePaymentTable>, json: unknown = body) => {
-    const saved = process.env.MERCHANT_AUTHENTICATION;
-    process.env.MERCHANT_AUTHENTICATION = "none";
-    try {
-      const { context, outputs, logs, warnings } = fakeContext();
-      const res = await paymentApiOver(table)(
-        { json: async () => json, headers: new Headers() } as unknown as HttpRequest,
-        context,
-      );
-      const log = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as { statusCode: number; problems?: string[] };
-      return { res, log, logs, warnings };
-    } finally {
-      if (saved === undefined) delete process.env.MERCHANT_AUTHENTICATION;
-      else process.env.MERCHANT_AUTHENTICATION = saved;
-    }
+    const { context, outputs, logs, warnings } = fakeContext();
+    const res = await paymentApiOver(table, { MERCHANT_AUTHENTICATION: "none" })(
+      { json: async () => json, headers: new Headers() } as unknown as HttpRequest,
+      context,
+    );
+    const log = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as { statusCode: number; problems?: string[] };
+    return { res, log, logs, warnings };
   };
 
   it("202 for a new payment, with its id; the accepted event carries the write's time", async () => {

@@ -38,8 +38,9 @@ const apiLogs = output.cosmosDB({
 /** Seconds a merchant waits before retrying a 503 (the write is retried once inside the request already). */
 export const RETRY_AFTER_SECONDS = 1;
 
-/** What the handler needs from its process: the database writer and a clock in milliseconds. */
+/** What the handler needs from its process: its settings, the database writer and a clock in milliseconds. */
 export interface PaymentApiDeps {
+  readonly env: NodeJS.ProcessEnv;
   readonly writer: () => PaymentWriter;
   readonly clock: () => number;
 }
@@ -54,7 +55,7 @@ function defaultWriter(): PaymentWriter {
   return processWriter;
 }
 
-const DEFAULT_DEPS: PaymentApiDeps = { writer: defaultWriter, clock: () => performance.now() };
+const DEFAULT_DEPS: PaymentApiDeps = { env: process.env, writer: defaultWriter, clock: () => performance.now() };
 
 /** The response body of a stored payment (new or replayed). */
 function paymentBody(merchantId: number, idempotencyKey: string, paymentId: string, status: string) {
@@ -72,7 +73,7 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     }
     const parsed = parseCreatePayment(body);
     const correlationId = correlationIdOf(request.headers.get("x-correlation-id"), context.invocationId);
-    const caller = merchantFromCertificate(merchantAuthenticationMode(process.env), (h) => request.headers.get(h));
+    const caller = merchantFromCertificate(merchantAuthenticationMode(deps.env), (h) => request.headers.get(h));
     const claimed = (body as { merchantId?: number } | undefined)?.merchantId;
     // The log's partition: the authenticated merchant, else what the body claims.
     const merchantId = caller.ok && caller.merchantId !== undefined ? caller.merchantId : claimed;
