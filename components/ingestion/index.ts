@@ -9,7 +9,7 @@
  *                         └── api_logs (Cosmos DB)        │ change tracking (Azure SQL trigger)
  *                                                          ▼
  *                       fraud scoring function app ── features: fraud_features ──▶ score (Azure ML endpoint, Entra)
- *                         └── fraud_features (cards, If-Match replace), webhook_events (Cosmos DB)
+ *                         └── fraud_features (cards, If-Match replace), webhook_events (create only)
  *                       merchant refresh (timer, every minute, same app): dbo.Payment window → merchant items
  *
  * Both apps run on the shared Flex Consumption hosting (components/shared/functionApp.ts) with their own

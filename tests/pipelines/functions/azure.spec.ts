@@ -1,8 +1,11 @@
 import { strict as assert } from "node:assert";
 import {
   callScoringEndpoint,
+  COSMOS_API_VERSION,
   cosmosResource,
+  createItem,
   ManagedIdentityTokens,
+  partitionKeyHeader,
   readItem,
   TOKEN_TIMEOUT_MS,
   writeItem,
@@ -190,6 +193,41 @@ describe("functions: Azure calls with the managed identity", () => {
     const denied = fakeFetch(() => new Response("", { status: 403 }));
     await assert.rejects(readItem(denied.fetch, tokens, target, "x", "x"), /answered 403/);
     assert.equal(cosmosResource("https://acct.documents.azure.com:443/"), "https://acct.documents.azure.com");
+  });
+
+  it("sends a hierarchical partition key as one JSON array value per level, non-ASCII escaped like the SDK", () => {
+    assert.equal(partitionKeyHeader("merchant:42"), '["merchant:42"]');
+    assert.equal(partitionKeyHeader(["42", "payment-5-fraud-scored"]), '["42","payment-5-fraud-scored"]');
+    // A header carries bytes: @azure/cosmos's jsonStringifyAndEscapeNonASCII writes \\uXXXX (fetch would refuse é).
+    assert.equal(partitionKeyHeader(["café"]), '["caf\\u00e9"]');
+    assert.deepEqual(JSON.parse(partitionKeyHeader(["café", "€"])), ["café", "€"]);
+  });
+
+  it("creates an item without upsert: 201 is created, 409 leaves the stored item alone", async () => {
+    const tokens = { token: async () => "t" };
+    const target = {
+      endpoint: "https://acct.documents.azure.com:443/",
+      database: "payments",
+      container: "webhook_events",
+    };
+    const item = { id: "payment-5-fraud-scored", merchantId: "42" };
+    const created = fakeFetch(() => new Response("{}", { status: 201 }));
+    assert.equal(await createItem(created.fetch, tokens, target, item, ["42", item.id]), "created");
+    const { url, init } = created.calls[0];
+    assert.equal(url, "https://acct.documents.azure.com/dbs/payments/colls/webhook_events/docs");
+    assert.equal(init?.method, "POST");
+    const headers = new Headers(init?.headers);
+    assert.equal(headers.get("x-ms-documentdb-partitionkey"), '["42","payment-5-fraud-scored"]');
+    assert.equal(headers.get("x-ms-version"), COSMOS_API_VERSION);
+    assert.equal(headers.has("x-ms-documentdb-is-upsert"), false, "an upsert would overwrite a delivered event");
+    const exists = fakeFetch(() => new Response("", { status: 409 }));
+    assert.equal(await createItem(exists.fetch, tokens, target, item, ["42", item.id]), "exists");
+    assert.equal(exists.calls.length, 1);
+    const refused = fakeFetch(() => new Response("", { status: 400 }));
+    await assert.rejects(
+      createItem(refused.fetch, tokens, target, item, ["42"]),
+      /webhook_events\/payment-5-fraud-scored answered 400/,
+    );
   });
 
   it("calls the scoring endpoint with a bearer token for Azure ML and a deadline", async () => {

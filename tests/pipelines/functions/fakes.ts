@@ -30,6 +30,7 @@ export const scoringEnv = {
   CosmosDb__accountEndpoint: "https://acct.documents.azure.com:443/",
   COSMOS_DATABASE: "payments",
   COSMOS_CONTAINER_FRAUD_FEATURES: "fraud_features",
+  COSMOS_CONTAINER_WEBHOOK_EVENTS: "webhook_events",
   FRAUD_SCORING_URI: "https://ep.westeurope.inference.ml.azure.com/score",
   FRAUD_SCORING_TIMEOUT_MS: "80",
 };
@@ -106,36 +107,53 @@ export interface CosmosWrite {
   readonly body: Record<string, unknown>;
   readonly ifMatch?: string;
   readonly status: number;
+  /** The `x-ms-documentdb-partitionkey` and `x-ms-version` headers sent. */
+  readonly partitionKey: string | null;
+  readonly version: string | null;
 }
+
+/** The partition key paths of the containers the fake serves (components/nosql/settings.ts). */
+const FAKE_PARTITION_KEYS: Record<string, readonly string[]> = {
+  fraud_features: ["entityKey"],
+  webhook_events: ["merchantId", "id"],
+};
 
 /**
  * The fraud scorer's surroundings over HTTP: the managed identity endpoint, a fraud_features container with etags
- * (GET point reads, PUT replaces with If-Match → 412 when stale, POST creates → 409 when present) and the scoring
- * endpoint. `readStatus` forces a status on reads of a key; `scores` answers the endpoint (or its status).
+ * (GET point reads, PUT replaces with If-Match → 412 when stale, POST creates → 409 when present), a webhook_events
+ * container (POST creates → 409 when present) and the scoring endpoint. Like the service, a write whose
+ * partition key header does not match the item's partition key paths is refused (400). `readStatus` forces a status
+ * on reads of a key, `eventStatus` on event creates; `scores` answers the endpoint (or its status).
  */
 export function fakeScoringWorld(
   options: {
     readonly items?: Record<string, Record<string, unknown>>;
+    readonly events?: Record<string, Record<string, unknown>>;
     readonly readStatus?: (key: string) => number | undefined;
+    readonly eventStatus?: (id: string) => number | undefined;
     readonly scores?: (rows: number) => number[] | number;
-    /** Called before each write; may change the stored items (another instance writing meanwhile). */
+    /** Called before each feature write; may change the stored items (another instance writing meanwhile). */
     readonly beforeWrite?: (items: Map<string, Record<string, unknown>>, w: { method: string; id: string }) => void;
   } = {},
 ) {
   const items = new Map<string, Record<string, unknown>>(
     Object.entries(options.items ?? {}).map(([k, v]) => [k, { ...v, _etag: `"e-${k}-0"` }]),
   );
+  const events = new Map<string, Record<string, unknown>>(Object.entries(options.events ?? {}));
   let version = 0;
   const reads: string[] = [];
   const writes: CosmosWrite[] = [];
+  const eventWrites: CosmosWrite[] = [];
   const scoringCalls: string[] = [];
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     if (url.startsWith("http://localhost/msi"))
       return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
-    const docs = /\/colls\/[^/]+\/docs(?:\/([^/?]+))?$/.exec(url);
+    const docs = /\/colls\/([^/]+)\/docs(?:\/([^/?]+))?$/.exec(url);
     if (docs) {
+      const container = decodeURIComponent(docs[1]);
       const method = (init?.method ?? "GET").toUpperCase();
-      const id = docs[1] ? decodeURIComponent(docs[1]) : undefined;
+      const id = docs[2] ? decodeURIComponent(docs[2]) : undefined;
+      const headers = new Headers(init?.headers);
       if (method === "GET" && id) {
         reads.push(url);
         const forced = options.readStatus?.(id);
@@ -145,20 +163,32 @@ export function fakeScoringWorld(
       }
       const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
       const key = String(body.id);
-      options.beforeWrite?.(items, { method, id: key });
-      const headers = new Headers(init?.headers);
+      const partitionKey = headers.get("x-ms-documentdb-partitionkey");
       const ifMatch = headers.get("If-Match") ?? undefined;
-      const current = items.get(key);
+      const sent = { method: method as "PUT" | "POST", id: key, body, ifMatch, partitionKey };
+      const expected = JSON.stringify((FAKE_PARTITION_KEYS[container] ?? []).map((path) => body[path]));
+      const store = container === "webhook_events" ? events : items;
+      const log = container === "webhook_events" ? eventWrites : writes;
       let status: number;
-      if (method === "PUT") status = !current ? 404 : current._etag !== ifMatch ? 412 : 200;
-      else status = current ? 409 : 201;
-      if (status < 300) items.set(key, { ...body, _etag: `"e-${key}-${++version}"` });
-      writes.push({ method: method as "PUT" | "POST", id: key, body, ifMatch, status });
+      if (partitionKey !== expected) status = 400;
+      else if (container === "webhook_events") {
+        const current = store.get(key);
+        status =
+          options.eventStatus?.(key) ??
+          (method !== "POST" || headers.has("x-ms-documentdb-is-upsert") ? 405 : current ? 409 : 201);
+      } else {
+        options.beforeWrite?.(items, { method, id: key });
+        const current = store.get(key);
+        if (method === "PUT") status = !current ? 404 : current._etag !== ifMatch ? 412 : 200;
+        else status = current ? 409 : 201;
+      }
+      if (status < 300) store.set(key, { ...body, _etag: `"e-${key}-${++version}"` });
+      log.push({ ...sent, status, version: headers.get("x-ms-version") });
       return new Response(status < 300 ? JSON.stringify(body) : "", { status });
     }
     scoringCalls.push(url);
     const answer = options.scores?.(JSON.parse(String(init?.body)).input_data.data.length) ?? [0.1];
     return typeof answer === "number" ? new Response("", { status: answer }) : new Response(JSON.stringify(answer));
   };
-  return { fetch, items, reads, writes, scoringCalls };
+  return { fetch, items, events, reads, writes, eventWrites, scoringCalls };
 }

@@ -23,6 +23,15 @@ const card = (key: string) => ({
 
 const env = scoringEnv;
 
+/** The webhook events the fake webhook_events container holds, in the order they were created. */
+type StoredEvent = {
+  id: string;
+  status: string;
+  payload: { paymentId: number; decision: string; score: number; model: string };
+};
+const eventsIn = (world: { events: Map<string, Record<string, unknown>> }) =>
+  [...world.events.values()] as unknown as StoredEvent[];
+
 describe("functions: fraud scoring trigger", () => {
   it("scores every inserted payment, also one whose status moved on before the poll (the trigger folds changes)", () => {
     const rows = newPayments([
@@ -57,12 +66,17 @@ describe("functions: fraud scoring trigger", () => {
       world.writes.map((w) => [w.method, w.id, w.body.paymentsSeen, w.body.appliedPaymentIds, w.status]),
       [["POST", "paymentMethod:7", 1, [5], 201]],
     );
-    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as {
-      payload: { decision: string; model: string };
-    }[];
-    assert.deepEqual([event.payload.decision, event.payload.model], ["decline", "azureml"]);
-    // The payment API logs the call once; a log here would double api_logs and the relay's Event Hubs events.
-    assert.deepEqual([...outputs.keys()], ["%COSMOS_CONTAINER_WEBHOOK_EVENTS%"]);
+    // The merchant's event: a create (never an upsert) under the container's hierarchical key [merchantId, id], with
+    // the API version Microsoft's SDK sends with such keys.
+    assert.deepEqual(
+      world.eventWrites.map((w) => [w.method, w.partitionKey, w.version, w.status]),
+      [["POST", '["42","payment-5-fraud-scored"]', "2020-07-15", 201]],
+    );
+    const [event] = eventsIn(world);
+    assert.deepEqual([event.status, event.payload.decision, event.payload.model], ["pending", "decline", "azureml"]);
+    // No output binding: the payment API logs the call once; a log here would double api_logs and the relay's Event
+    // Hubs events.
+    assert.deepEqual([...outputs.keys()], []);
   });
 
   it("a card another instance wrote meanwhile is read again and both payments count (no lost update)", async () => {
@@ -95,30 +109,54 @@ describe("functions: fraud scoring trigger", () => {
     assert.deepEqual([stored?.paymentsSeen, stored?.appliedPaymentIds], [12, [1, 2, 3]]);
   });
 
-  it("a batch the trigger runs again (its webhook output failed) counts its payments once", async () => {
-    const world = fakeScoringWorld({ items: { "paymentMethod:7": card("paymentMethod:7") } });
+  it("a batch the trigger runs again (an event create failed) counts its payments once and sends each event once", async () => {
+    let failing = true;
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": card("paymentMethod:7") },
+      // The first run's second event create fails for good (its retries included); the batch fails.
+      eventStatus: (id) => (failing && id === "payment-9-fraud-scored" ? 500 : undefined),
+    });
     const run = async () => {
-      const { context, outputs } = fakeContext();
+      const { context, logs } = fakeContext();
       await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 9 }))], context, {
         env,
         fetch: world.fetch,
         now: () => new Date("2026-12-02T10:00:00Z"),
       });
-      return outputs;
+      return logs;
     };
-    const first = await run();
-    const again = await run();
+    await assert.rejects(run(), /Cosmos DB write of webhook_events\/payment-9-fraud-scored answered 500/);
+    // The dispatcher delivers payment 8's event before the trigger runs the batch again.
+    const first = eventsIn(world).map((e) => [e.payload.paymentId, e.payload.decision, e.payload.score]);
+    world.events.set("payment-8-fraud-scored", { ...world.events.get("payment-8-fraud-scored"), status: "delivered" });
+    failing = false;
+    const logs = await run();
     assert.equal(world.items.get("paymentMethod:7")?.paymentsSeen, 12, "10 before, +2 once");
     assert.equal(world.writes.length, 1, "the second run writes no card");
-    // The events are written again with the decisions of the first run, which the card keeps (its features now
-    // count the payments and would judge them differently).
-    const decisions = (o: Map<string, unknown>) =>
-      (o.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string; score: number } }[]).map((e) => [
-        e.payload.decision,
-        e.payload.score,
-      ]);
-    assert.deepEqual(decisions(again), decisions(first));
     assert.deepEqual(Object.keys(world.items.get("paymentMethod:7")?.appliedResults as object), ["8", "9"]);
+    // Payment 8's event is not rewritten (an upsert would make it pending again, and the dispatcher send it twice);
+    // payment 9's is created with the decision the card kept from the first run.
+    assert.deepEqual(
+      eventsIn(world).map((e) => [e.payload.paymentId, e.status]),
+      [
+        [8, "delivered"],
+        [9, "pending"],
+      ],
+    );
+    assert.deepEqual(eventsIn(world)[0].payload.decision, first[0][1]);
+    assert.ok(world.eventWrites.every((w) => w.method === "POST"));
+    assert.ok(logs.includes("1 webhook event(s) already queued by an earlier run of this batch, left as they are"));
+  });
+
+  it("refuses to run without the settings it writes with, naming them", async () => {
+    const world = fakeScoringWorld();
+    const { context } = fakeContext();
+    const { COSMOS_CONTAINER_WEBHOOK_EVENTS: _omitted, ...partial } = env;
+    await assert.rejects(
+      scorePayment([change(payment())], context, { env: partial, fetch: world.fetch, now: () => new Date() }),
+      /^Error: COSMOS_CONTAINER_WEBHOOK_EVENTS must be set \(the fraud scorer's app settings\)$/,
+    );
+    assert.deepEqual([world.reads, world.writes], [[], []]);
   });
 
   it("a card still changed by others after every attempt sends its payments to review, without failing the batch", async () => {
@@ -129,7 +167,7 @@ describe("functions: fraud scoring trigger", () => {
         items.set(w.id, { ...(items.get(w.id) ?? {}), _etag: `"e-busy-${n++}"` });
       },
     });
-    const { context, outputs, warnings } = fakeContext();
+    const { context, warnings } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 4 }))], context, {
       env,
       fetch: world.fetch,
@@ -140,7 +178,7 @@ describe("functions: fraud scoring trigger", () => {
       warnings.join("\n"),
       /features of paymentMethod:7 still changed by other batches .*: its payments go to review/,
     );
-    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
+    const [event] = eventsIn(world);
     assert.notEqual(event.payload.decision, "approve");
   });
 
@@ -158,15 +196,13 @@ describe("functions: fraud scoring trigger", () => {
         items.set(w.id, { ...(items.get(w.id) ?? {}), _etag: `"e-busy-${n++}"` });
       },
     });
-    const { context, outputs, logs } = fakeContext();
+    const { context, logs } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 10 }))], context, {
       env,
       fetch: world.fetch,
       now: () => new Date("2026-12-02T10:00:00Z"),
     });
-    const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as {
-      payload: { paymentId: number; decision: string; score: number };
-    }[];
+    const events = eventsIn(world);
     assert.deepEqual(
       events.map((e) => [e.payload.paymentId, e.payload.decision]),
       [
@@ -184,13 +220,13 @@ describe("functions: fraud scoring trigger", () => {
       items: { "paymentMethod:7": { ...card("paymentMethod:7"), appliedPaymentIds: [8] } },
       scores: () => [0.01],
     });
-    const { context, outputs } = fakeContext();
+    const { context } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 8 }))], context, {
       env,
       fetch: world.fetch,
       now: () => new Date(),
     });
-    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
+    const [event] = eventsIn(world);
     assert.equal(event.payload.decision, "review");
     assert.equal(world.writes.length, 0, "nothing new to count");
   });
@@ -209,7 +245,7 @@ describe("functions: fraud scoring trigger", () => {
   it("a feature read that keeps failing sends its payments to review instead of failing the batch (never dropped)", async () => {
     // The card's item cannot be read; the merchant's is simply absent.
     const world = fakeScoringWorld({ readStatus: (key) => (key.startsWith("paymentMethod") ? 503 : undefined) });
-    const { context, outputs, warnings, logs } = fakeContext();
+    const { context, warnings, logs } = fakeContext();
     await scorePayment([change(payment({ PaymentId: 6 }))], context, {
       env,
       fetch: world.fetch,
@@ -218,7 +254,7 @@ describe("functions: fraud scoring trigger", () => {
     assert.match(warnings[0], /features of paymentMethod:7 unavailable, its payments go to review: .*503/);
     // Scored all the same (the SQL trigger would drop the row after five failed runs), but never approved blind.
     assert.deepEqual(logs, ["payment.scored decision=review model=azureml"]);
-    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { decision: string } }[];
+    const [event] = eventsIn(world);
     assert.equal(event.payload.decision, "review");
     // The card's item is not rewritten from an empty state (that would erase its history).
     assert.deepEqual(world.writes, []);
@@ -226,10 +262,10 @@ describe("functions: fraud scoring trigger", () => {
 
   it("falls back to the rules model when the endpoint fails, and says so", async () => {
     const world = fakeScoringWorld({ scores: () => 503 });
-    const { context, outputs, warnings } = fakeContext();
+    const { context, warnings } = fakeContext();
     await scorePayment([change(payment())], context, { env, fetch: world.fetch, now: () => new Date() });
     assert.match(warnings[0], /rules model used: scoring endpoint answered 503/);
-    const [event] = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as { payload: { model: string } }[];
+    const [event] = eventsIn(world);
     assert.equal(event.payload.model, "rules");
   });
 });

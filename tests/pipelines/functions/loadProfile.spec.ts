@@ -100,7 +100,13 @@ async function runScorer(batch: readonly PaymentChangeRow[]) {
     context,
     { env: scoringEnv, fetch: world.fetch, now: () => new Date("2026-12-02T10:00:00Z") },
   );
-  return { reads: world.reads, scoringCalls: world.scoringCalls, writes: world.writes, outputs };
+  return {
+    reads: world.reads,
+    scoringCalls: world.scoringCalls,
+    writes: world.writes,
+    eventWrites: world.eventWrites,
+    outputs,
+  };
 }
 
 describe("capacity model: Cosmos DB operations per transaction are the handlers'", () => {
@@ -127,7 +133,7 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
     assertItemWithin(load.apiLogs, [log], "api_logs", CONTAINERS.apiLogs);
   });
 
-  it("fraud_features and webhook_events: two point reads, one upsert and one event per payment", async () => {
+  it("fraud_features and webhook_events: two point reads, one replace and one event create per payment", async () => {
     // The worst case: every payment of the batch has its own card and its own merchant (no entity shared, so no
     // read or write saved by the batch).
     const batch = Array.from({ length: SQL_TRIGGER_MAX_BATCH_SIZE }, (_, i) =>
@@ -139,14 +145,15 @@ describe("capacity model: Cosmos DB operations per transaction are the handlers'
         AmountMinor: 999_999_999,
       }),
     );
-    const { reads, scoringCalls, writes, outputs } = await runScorer(batch);
+    const { reads, scoringCalls, writes, eventWrites, outputs } = await runScorer(batch);
     const features = writes.map((w) => w.body);
-    const events = outputs.get("%COSMOS_CONTAINER_WEBHOOK_EVENTS%") as object[];
+    const events = eventWrites.map((w) => w.body);
     assert.deepEqual(
       [...outputs.keys()],
-      ["%COSMOS_CONTAINER_WEBHOOK_EVENTS%"],
-      "the scorer writes features (conditional replaces) and events, nothing else",
+      [],
+      "the scorer writes features (conditional replaces) and events (creates) itself, nothing through bindings",
     );
+    assert.ok(eventWrites.every((w) => w.method === "POST" && w.status === 201));
     // Every feature item exists already, so each write is a replace (dearer than a create), conditional on its etag.
     assert.ok(writes.every((w) => w.method === "PUT" && w.ifMatch && w.status === 200));
     assert.equal(reads.length / batch.length, 2);

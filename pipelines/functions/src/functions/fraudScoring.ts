@@ -2,43 +2,54 @@
  * The fraud scoring app: an Azure SQL trigger on dbo.Payment (change tracking) receives each new payment, reads the
  * card's and the merchant's features (fraud_features), scores the payment (Azure ML endpoint, or the rules model),
  * then writes the card's updated features (a conditional replace, below) and queues the merchant's webhook event
- * (webhook_events, Cosmos DB output binding) — all with the app's managed identity. Merchant items are read here and
- * written once a minute by the merchant refresh (src/functions/merchantFeatures.ts): a merchant is in most batches,
- * and concurrent batches would overwrite each other's updates.
+ * (webhook_events, a create) — all over Cosmos DB's REST API with the app's managed identity. Merchant items are read
+ * here and written once a minute by the merchant refresh (src/functions/merchantFeatures.ts): a merchant is in most
+ * batches, and concurrent batches would overwrite each other's updates.
  *
  * A card's item is written with optimistic concurrency: the trigger leases rows, not cards, so two instances can
  * score two payments of one card at once, and a blind upsert would drop one of them from its velocity. The write is
  * conditional on the item's `_etag` as read (412 → wait, read again, re-apply, up to CARD_WRITE_ATTEMPTS; a card still
  * contended then sends its payments to review rather than failing the batch), and the item keeps the ids of the
- * payments it counts with the decision each got, so a batch the trigger runs again (its webhook output failed after
- * the cards were written) counts nothing twice and sends the same decisions. The cards are written before the handler returns, the webhook events
- * after (by the host): a failed event write runs the batch again, which finds its cards already counted.
+ * payments it counts with the decision each got, so a batch the trigger runs again (an event write failed after the
+ * cards were written) counts nothing twice and decides the same.
+ *
+ * Webhook events are created, never upserted: an event queued by an earlier run of the batch stays as it is (409 →
+ * "already queued"), so a re-run cannot reset an event the dispatcher already delivered to `pending` and have it
+ * sent twice (a Cosmos DB output binding upserts). A create that still fails fails the batch, and the trigger runs
+ * it again.
  *
  * It writes no api_logs item: the payment API logs the call once (the seed's flow 1, step 5), and every api_logs
  * item becomes an Event Hubs event (flow 3), so a second log per payment would double both loads
  * (docs/capacity.md). The endpoint is called once per batch, not per payment; its latency is in the online
  * endpoint's own request metrics.
  */
-import { app, output, type InvocationContext, type SqlChange } from "@azure/functions";
-import { callScoringEndpoint, ManagedIdentityTokens, mapLimited, readItem, writeItem, type Fetch } from "../lib/azure";
+import { app, type InvocationContext, type SqlChange } from "@azure/functions";
+import {
+  callScoringEndpoint,
+  createItem,
+  ManagedIdentityTokens,
+  mapLimited,
+  readItem,
+  writeItem,
+  type Fetch,
+} from "../lib/azure";
 import { applyPayments, entitiesOf, featureVector, type AppliedResult, type FeatureItem } from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
 import { asRescored, scorePayments, webhookEvent, withMissingFeatures, type ScoreResult } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
 
-const cosmos = (container: string) =>
-  output.cosmosDB({
-    connection: "CosmosDb",
-    databaseName: "%COSMOS_DATABASE%",
-    containerName: `%${container}%`,
-    createIfNotExists: false,
-  });
-const webhooksOut = cosmos("COSMOS_CONTAINER_WEBHOOK_EVENTS");
-
 /** Conditional writes of one card before its payments go to review (the card stays contended). */
 export const CARD_WRITE_ATTEMPTS = 4;
-/** Card writes in flight at once (a batch has at most 100 cards). */
+/** Card writes in flight at once (a batch has at most 100 cards); webhook event creates likewise. */
 export const CARD_WRITE_CONCURRENCY = 16;
+
+/** The app settings the scorer reads (components/ingestion/index.ts sets them). */
+const REQUIRED_SETTINGS = [
+  "CosmosDb__accountEndpoint",
+  "COSMOS_DATABASE",
+  "COSMOS_CONTAINER_FRAUD_FEATURES",
+  "COSMOS_CONTAINER_WEBHOOK_EVENTS",
+] as const;
 
 /**
  * The SQL trigger reports inserts, updates and deletes; every inserted payment is scored, whatever its status: the
@@ -66,13 +77,15 @@ export async function scorePayment(
   const { env, fetch } = deps;
   const payments = newPayments(changes);
   if (payments.length === 0) return;
+  const missing = REQUIRED_SETTINGS.filter((k) => !env[k]);
+  if (missing.length > 0) throw new Error(`${missing.join(", ")} must be set (the fraud scorer's app settings)`);
   const tokens = ManagedIdentityTokens.fromEnvironment(env, fetch);
-  const target = (container: string) => ({
+  const target = (container: string | undefined) => ({
     endpoint: env.CosmosDb__accountEndpoint ?? "",
     database: env.COSMOS_DATABASE ?? "",
-    container,
+    container: container ?? "",
   });
-  const featuresTarget = target(env.COSMOS_CONTAINER_FRAUD_FEATURES ?? "");
+  const featuresTarget = target(env.COSMOS_CONTAINER_FRAUD_FEATURES);
   // The state of every entity before this batch (one point read each, in parallel). A read that still fails after
   // its retries does not fail the batch: the SQL trigger ignores a row for good after five failed executions
   // ("that row is completely ignored for all future changes", functions-bindings-azure-sql-trigger), which would
@@ -164,10 +177,17 @@ export async function scorePayment(
     if (!repeated.has(payments[i].PaymentId))
       context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
   });
-  context.extraOutputs.set(
-    webhooksOut,
+  // Each payment's webhook event, created once: an event an earlier run queued is not touched (its delivery state is
+  // the dispatcher's).
+  const eventsTarget = target(env.COSMOS_CONTAINER_WEBHOOK_EVENTS);
+  const created = await mapLimited(
     payments.map((p, i) => webhookEvent(p, final[i], now)),
+    CARD_WRITE_CONCURRENCY,
+    (event) => createItem(fetch, tokens, eventsTarget, event, [event.merchantId, event.id]),
   );
+  const queuedBefore = created.filter((c) => c === "exists").length;
+  if (queuedBefore > 0)
+    context.log(`${queuedBefore} webhook event(s) already queued by an earlier run of this batch, left as they are`);
 }
 
 /** The result a payment got when its batch first ran, as its card keeps it. */
@@ -214,7 +234,6 @@ export function registerFraudScoring(): void {
   app.sql<PaymentChangeRow>("scorePayment", {
     tableName: "dbo.Payment",
     connectionStringSetting: "SqlConnection",
-    extraOutputs: [webhooksOut],
     handler: (changes, context) => scorePayment(changes, context),
   });
 }

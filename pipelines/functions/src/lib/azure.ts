@@ -88,6 +88,27 @@ export class ManagedIdentityTokens {
   }
 }
 
+/**
+ * The REST API version of every Cosmos DB call: the one Microsoft's JavaScript SDK sends with all its requests
+ * (`Constants.CurrentVersion` in @azure/cosmos 4.x, the SDK that writes hierarchical partition keys). The REST
+ * reference documents versions up to 2018-12-31 only, which predate hierarchical partition keys (webhook_events is
+ * partitioned by [/merchantId, /id]).
+ */
+export const COSMOS_API_VERSION = "2020-07-15";
+
+/**
+ * The `x-ms-documentdb-partitionkey` header: the item's partition key values as a JSON array, one value per level of
+ * a hierarchical key, characters outside ASCII escaped as the SDK does (`jsonStringifyAndEscapeNonASCII`; a header
+ * carries bytes, not UTF-8 text).
+ */
+export function partitionKeyHeader(partitionKey: string | readonly string[]): string {
+  const values = typeof partitionKey === "string" ? [partitionKey] : [...partitionKey];
+  return JSON.stringify(values).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** `https://acct.documents.azure.com:443/` → the Entra resource `https://acct.documents.azure.com`. */
 export function cosmosResource(endpoint: string): string {
   const u = new URL(endpoint);
@@ -116,8 +137,8 @@ export async function readItem<T>(
       headers: {
         Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
         "x-ms-date": new Date().toUTCString(),
-        "x-ms-version": "2018-12-31",
-        "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
+        "x-ms-version": COSMOS_API_VERSION,
+        "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
       },
     });
     if (res.status === 404) {
@@ -154,7 +175,7 @@ export async function writeItem(
   tokens: Pick<ManagedIdentityTokens, "token">,
   target: { endpoint: string; database: string; container: string },
   item: { readonly id: string },
-  partitionKey: string,
+  partitionKey: string | readonly string[],
   etag: string | undefined,
 ): Promise<"written" | "conflict"> {
   const base = cosmosResource(target.endpoint);
@@ -167,8 +188,8 @@ export async function writeItem(
       headers: {
         Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
         "x-ms-date": new Date().toUTCString(),
-        "x-ms-version": "2018-12-31",
-        "x-ms-documentdb-partitionkey": JSON.stringify([partitionKey]),
+        "x-ms-version": COSMOS_API_VERSION,
+        "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
         "Content-Type": "application/json",
         ...(etag ? { "If-Match": etag } : {}),
       },
@@ -192,6 +213,21 @@ export async function writeItem(
     if (!res.ok) throw new Error(`Cosmos DB write of ${target.container}/${item.id} answered ${res.status}`);
     return "written";
   }
+}
+
+/**
+ * Creates an item unless one with its id and partition key exists (`POST …/docs` without the upsert header; Cosmos
+ * DB answers 409 Conflict for an existing id): "exists" leaves the stored item as it is. Throttled and transient
+ * answers are tried again as in `writeItem`.
+ */
+export async function createItem(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  target: { endpoint: string; database: string; container: string },
+  item: { readonly id: string },
+  partitionKey: string | readonly string[],
+): Promise<"created" | "exists"> {
+  return (await writeItem(fetchFn, tokens, target, item, partitionKey, undefined)) === "written" ? "created" : "exists";
 }
 
 /** Maps with at most `limit` calls in flight (a burst of point reads stays within the container's throughput). */
