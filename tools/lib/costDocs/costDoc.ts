@@ -230,8 +230,12 @@ ${usd(scoringCost)} a month); and its 110K RU/s of Cosmos DB cannot carry its ow
 ${usd(atSeed)} committed (${status(atSeed)}); the capacity that carries the seed's load, as the functions' code does
 it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what is billed per RU/s
 (Defender for Cosmos DB) and the scorer's always-ready instances only. ${
-    atSeed <= target && today > target
-      ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot. ${
+    today > target
+      ? `${
+          atSeed <= target
+            ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot.`
+            : `The stack as deployed is over the target by ${usd(today - target)}: ${sign(today - atSeed)} of capacity the seed's own load needs, and ${usd(atSeed - target)} that the seed's sizing itself misses with every security layer.`
+        } ${
           singleLevers.every((l) => l.committed > target)
             ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it at ${usd(dw300c)})`
             : `The levers below that bring the stack as deployed under ${usd(target)} on their own: ${singleLevers
@@ -243,7 +247,7 @@ it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what i
             ? `Even together, the levers that keep every control (DW300c and 5 TB hot to cool) leave it at ${usd(allKeepingControls)}, and ${usd(withSmallSecondary)} with a 4-vCore geo-secondary as well: meeting ${usd(target)} as deployed means giving up capacity the seed's load needs or a control, and accepting the overrun instead is the platform owner's call.`
             : `Together, the levers that keep every control (DW300c and 5 TB hot to cool) bring it to ${usd(allKeepingControls)}: taking them is the platform owner's call.`
         }`
-      : "Closing the gap needs the platform owner: accept it, or take levers below."
+      : `The stack as deployed meets the target.`
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
 growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines and the scorer's always-ready instances, when a

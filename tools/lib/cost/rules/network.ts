@@ -31,13 +31,37 @@ export const privateEndpoint: Rule = (r, ctx) => {
   );
 };
 
-export const publicIp: Rule = (r) => {
+/** The public IP ids an Application Gateway v2 uses on its frontends. */
+const gatewayV2PublicIps = (ctx: Parameters<Rule>[1]): Set<string> =>
+  new Set(
+    ctx
+      .ofType(`${AN}:network:ApplicationGateway`)
+      .filter((g) => /_v2$/.test(str(g.inputs, "sku.tier") ?? str(g.inputs, "sku.name") ?? ""))
+      .flatMap(
+        (g) => (at(g.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? [],
+      )
+      .map((f) => f.publicIPAddress?.id)
+      .filter((x): x is string => x !== undefined),
+  );
+
+export const publicIp: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "Basic";
   if (sku !== "Standard" || str(r.inputs, "sku.tier") === "Global")
     return notEstimated(
       `public IP ${sku}/${str(r.inputs, "sku.tier") ?? ""} has no price row (Standard regional only)`,
     );
-  const lines: LineSpec[] = [{ meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H }];
+  // An Application Gateway v2's fixed price "also includes the cost associated with the public IP attached to" it
+  // (learn.microsoft.com/azure/application-gateway/understanding-pricing, "Fixed Costs"): its IP is not billed again.
+  const ofGateway = gatewayV2PublicIps(ctx).has(armIdOf(r) ?? "");
+  const lines: LineSpec[] = [
+    ofGateway
+      ? {
+          meter: "Public IP, Standard static (included in the Application Gateway v2's fixed price)",
+          priceId: "public-ip-static",
+          quantity: 0,
+        }
+      : { meter: "Public IP, Standard static", priceId: "public-ip-static", quantity: H },
+  ];
   if (str(r.inputs, "ddosSettings.protectionMode") === "Enabled")
     lines.push({ meter: "DDoS IP Protection", priceId: "ddos-ip-protection", quantity: 1 });
   return priced(...lines);
