@@ -264,6 +264,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(settled.dependencies.includes(contributor.urn));
       for (const child of ["ml-cluster", "ml-endpoint"]) {
         assert.ok(ofName(child).dependencies.includes(settled.urn), `${child} after the role has propagated`);
+        // and after the workspace's private endpoint (a workspace update of its own), as Microsoft's AVM module does
+        assert.ok(
+          ofName(child).dependencies.includes(ofName("ml-workspace-pep-dns").urn),
+          `${child} after the workspace's private endpoint`,
+        );
       }
     });
 

@@ -276,6 +276,9 @@ for (const stack of ["dev", "prod"] as const) {
         "streaming-evh-perf-cg",
       ])
         assert.ok(net.dependencies.includes(one(first).urn), `${first} before the network rule set`);
+      // Its private endpoint connection is a namespace update as well: after the hubs and groups.
+      for (const first of ["streaming-evh", "streaming-evh-cg", "streaming-evh-perf", "streaming-evh-perf-cg"])
+        assert.ok(one("streaming-evhns-pep").dependencies.includes(one(first).urn), `${first} before the endpoint`);
       const st = one("streaming-st");
       const rules = st.inputs.networkRuleSet as Record<string, unknown>;
       assert.equal(rules.defaultAction, "Deny");

@@ -292,7 +292,7 @@ export class Ml extends pulumi.ComponentResource {
         ],
       },
     );
-    privateEndpoint(
+    const { zoneGroup: workspaceEndpoint } = privateEndpoint(
       `${name}-workspace`,
       {
         service: "mlWorkspace",
@@ -407,7 +407,9 @@ export class Ml extends pulumi.ComponentResource {
         properties: trainingCluster(args.ml.compute),
         tags,
       },
-      { parent: this, dependsOn: [workspaceRoleSettled] },
+      // After the workspace's private endpoint as well (its connection is a workspace update), as Azure Verified
+      // Modules' workspace module orders computes (avm/res/machine-learning-services/workspace).
+      { parent: this, dependsOn: [workspaceRoleSettled, workspaceEndpoint] },
     );
 
     const endpoint = new ml.OnlineEndpoint(
@@ -427,7 +429,7 @@ export class Ml extends pulumi.ComponentResource {
       // Deployments and their traffic split are released by the ML pipeline (az ml online-deployment), not here.
       {
         parent: this,
-        dependsOn: [workspaceRoleSettled],
+        dependsOn: [workspaceRoleSettled, workspaceEndpoint],
         ignoreChanges: ["properties.traffic", "properties.mirrorTraffic"],
       },
     );

@@ -178,6 +178,9 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
     },
     { parent },
   );
+  // The private endpoint's connection is a namespace update too: after the hubs and groups, so no entity PUT
+  // overlaps it (Event Hubs answers 409 "Namespace update failed with conflict in backend" or 429 "Namespace
+  // provisioning in transition" to an operation that does: learn.microsoft.com/azure/event-hubs/resource-manager-exceptions).
   const endpoint = privateEndpoint(
     `${name}-evhns`,
     {
@@ -186,13 +189,14 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       targetName: namespace.name,
       target: args.privateEndpoints,
       tags,
+      dependsOn: [hub, consumerGroup, outputHub, loaderConsumerGroup],
     },
     parent,
   );
   // The namespace's firewall: no public access, deny by default, and the trusted services exception so the
   // multi-tenant Stream Analytics job (managed identity, Data Receiver/Sender roles) reads and writes the hubs. Last
-  // of the namespace's operations: after the private endpoint (both change the namespace's network, one at a time)
-  // and after the hubs and consumer groups, so no entity PUT overlaps the namespace update.
+  // of the namespace's operations: after the private endpoint (both change the namespace's network, one at a time),
+  // which comes after the hubs and consumer groups, so no entity PUT overlaps a namespace update.
   const networkRules = new eventhub.NamespaceNetworkRuleSet(
     `${name}-evhns-net`,
     {
