@@ -209,6 +209,50 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(firstDeployHazards([first, second, write("WebAppScmAllowed", [second.urn])]), []);
   });
 
+  it("flags a private endpoint or network rule set of an Event Hubs namespace racing its entities, not two entities", () => {
+    const NS = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.EventHub/namespaces/evhns";
+    const child = (type: string, dependencies: string[] = []) => ({
+      ...record(`azure-native:eventhub:${type}`, { resourceGroupName: "rg", namespaceName: "evhns" }),
+      dependencies,
+    });
+    const endpoint = (target: string, dependencies: string[] = []) => ({
+      ...record("azure-native:network:PrivateEndpoint", {
+        resourceGroupName: "rg-network",
+        privateLinkServiceConnections: [{ privateLinkServiceId: target, groupIds: ["namespace"] }],
+      }),
+      dependencies,
+    });
+    const hub = child("EventHub");
+    const other = child("EventHub");
+    const group = child("ConsumerGroup", [hub.urn]);
+    const pep = endpoint(NS);
+    const racing = firstDeployHazards([hub, other, group, pep]);
+    // Two hubs side by side are fine (entity writes); the endpoint's connection is a namespace update.
+    assert.deepEqual(
+      racing.map((h) => h.message.split(" are ")[0]),
+      [hub, other, group].map((c) => `${c.name} and ${pep.name}`),
+    );
+    assert.match(racing[0].message, /writes to one Event Hubs namespace/);
+    // Ordered after the entities, and the rule set after the endpoint: nothing races. An endpoint to another
+    // service, or to another namespace, is not in the group.
+    const ordered = endpoint(NS, [hub.urn, other.urn, group.urn]);
+    const rules = child("NamespaceNetworkRuleSet", [ordered.urn]);
+    assert.deepEqual(firstDeployHazards([hub, other, group, ordered, rules]), []);
+    assert.deepEqual(
+      firstDeployHazards([
+        hub,
+        endpoint("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/evhns"),
+        endpoint(`${NS}2`),
+      ]),
+      [],
+    );
+    // The rule set racing an entity is flagged too.
+    assert.deepEqual(
+      firstDeployHazards([hub, child("NamespaceNetworkRuleSet")]).map((h) => h.rule),
+      ["serialised-children-race"],
+    );
+  });
+
   it("says none, or lists each hazard with its rule", () => {
     assert.match(formatHazards([]), /: none$/);
     assert.match(

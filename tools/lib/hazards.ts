@@ -185,7 +185,13 @@ export const RULES: readonly Rule[] = [
 export const SERIALISED_CHILDREN: readonly {
   /** One type, or several whose writes land on the same parent. */
   readonly type: string | readonly string[];
-  readonly parent: readonly string[];
+  /** The inputs naming the parent, or a function giving its key (undefined: not a child of this kind of parent). */
+  readonly parent: readonly string[] | ((r: ResourceRecord) => readonly unknown[] | undefined);
+  /**
+   * The types whose writes are parent-level operations, which must not overlap any other write to the parent; the
+   * others may run alongside one another. Absent: every pair must be ordered.
+   */
+  readonly exclusive?: readonly string[];
   readonly what: string;
 }[] = [
   {
@@ -225,11 +231,40 @@ export const SERIALISED_CHILDREN: readonly {
     what: "writes to one site (409 'Cannot modify this site because another operation is in progress', Azure/terraform-azurerm-avm-res-web-site#272)",
   },
   {
+    // Entities (hubs, consumer groups) may be created side by side; a namespace update (its network rule set, a
+    // private endpoint connection) overlapping any other write fails with 409 "Namespace update failed with conflict
+    // in backend" or 429 "Namespace provisioning in transition" (learn.microsoft.com/azure/event-hubs/resource-manager-exceptions).
+    type: [
+      "azure-native:eventhub:EventHub",
+      "azure-native:eventhub:ConsumerGroup",
+      "azure-native:eventhub:NamespaceNetworkRuleSet",
+      "azure-native:network:PrivateEndpoint",
+    ],
+    parent: (r) =>
+      r.type === "azure-native:network:PrivateEndpoint"
+        ? privateLinkTarget(r, "microsoft.eventhub/namespaces")
+        : [at(r.inputs, "resourceGroupName"), at(r.inputs, "namespaceName")],
+    exclusive: ["azure-native:eventhub:NamespaceNetworkRuleSet", "azure-native:network:PrivateEndpoint"],
+    what: "writes to one Event Hubs namespace",
+  },
+  {
     type: "azure-native:monitor:PrivateLinkScopedResource",
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
   },
 ];
+
+/**
+ * The [resource group, name] of the resource a private endpoint connects to, when it is of `providerType` (e.g.
+ * "microsoft.eventhub/namespaces", compared in lower case); undefined otherwise or while its id is unknown.
+ */
+function privateLinkTarget(r: ResourceRecord, providerType: string): readonly string[] | undefined {
+  const connections = at(r.inputs, "privateLinkServiceConnections");
+  const id = Array.isArray(connections) ? at(connections[0], "privateLinkServiceId") : undefined;
+  if (typeof id !== "string") return undefined;
+  const m = /\/resourcegroups\/([^/]+)\/providers\/([^/]+\/[^/]+)\/([^/]+)$/.exec(id.toLowerCase());
+  return m && m[2] === providerType ? [m[1], m[3]] : undefined;
+}
 
 /**
  * Every resource `r` waits for, directly or through others (the engine's order). The memo holds a set before it is
@@ -257,16 +292,20 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
     const groups = new Map<string, ResourceRecord[]>();
     const types: readonly string[] = typeof spec.type === "string" ? [spec.type] : spec.type;
     for (const r of records.filter((x) => types.includes(x.type))) {
-      const parts = spec.parent.map((k) => at(r.inputs, k));
+      const parts = typeof spec.parent === "function" ? spec.parent(r) : spec.parent.map((k) => at(r.inputs, k));
       // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
-      if (!parts.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
-      const key = JSON.stringify(parts);
+      // Names compare in lower case, as Azure does.
+      if (!parts?.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
+      const key = JSON.stringify(parts.map((p) => String(p).toLowerCase()));
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
+    const mustOrder = (a: ResourceRecord, b: ResourceRecord) =>
+      !spec.exclusive || spec.exclusive.includes(a.type) || spec.exclusive.includes(b.type);
     for (const group of groups.values())
       for (let i = 0; i < group.length; i++)
         for (let j = i + 1; j < group.length; j++) {
           const [a, b] = [group[i], group[j]];
+          if (!mustOrder(a, b)) continue;
           if (ancestors(b, byUrn, memo).has(a.urn) || ancestors(a, byUrn, memo).has(b.urn)) continue;
           out.push({
             rule: "serialised-children-race",
