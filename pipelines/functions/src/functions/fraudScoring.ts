@@ -185,9 +185,10 @@ export async function scorePayment(
     CARD_WRITE_CONCURRENCY,
     (event) => createItem(fetch, tokens, eventsTarget, event, [event.merchantId, event.id]),
   );
-  const queuedBefore = created.filter((c) => c === "exists").length;
-  if (queuedBefore > 0)
-    context.log(`${queuedBefore} webhook event(s) already queued by an earlier run of this batch, left as they are`);
+  // Already there: queued by an earlier run of the batch (or by this run's own create that answered 408/503 and was
+  // tried again after all succeeding).
+  const existing = created.filter((c) => c === "exists").length;
+  if (existing > 0) context.log(`${existing} webhook event(s) already queued, left as they are`);
 }
 
 /** The result a payment got when its batch first ran, as its card keeps it. */

@@ -203,6 +203,8 @@ export async function writeItem(
     }
     // Throttled (429), a concurrent write to the same item the service asks to retry (449), a timeout (408) or a
     // moment of unavailability (503): the answers Microsoft's SDKs retry (troubleshoot-dotnet-sdk, "retry design").
+    // Fewer tries than the SDKs' default (9, up to 30 s): every function has 30 s in all (host.json functionTimeout),
+    // and a batch that fails is run again by its trigger.
     if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
       const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
       await discard(res);

@@ -142,7 +142,10 @@ export interface WebhookEventItem {
   };
 }
 
-/** One event per payment; the id is derived from the payment so a re-delivered change upserts, not duplicates. */
+/**
+ * One event per payment; the id is derived from the payment, so a batch the trigger runs again finds the event it
+ * queued before (the scorer creates events and leaves an existing one alone: no duplicate, no reset of its delivery).
+ */
 export function webhookEvent(p: PaymentChangeRow, result: ScoreResult, now: Date): WebhookEventItem {
   return {
     id: `payment-${p.PaymentId}-fraud-scored`,
