@@ -419,6 +419,15 @@ describe("config", () => {
       rejects(raw, "prod", /ml \(endpoint\.instanceCount\): got 2; must be at least 3 in prod/);
       rejects(raw, "prod", /ml \(compute\.vmPriority\): got "LowPriority"; must be Dedicated in prod/);
     });
+    it("a serverless Cosmos DB account in prod (dev's config carried over), which cannot become provisioned here", () => {
+      const raw = rawOf("prod");
+      raw.cosmos = rawOf("dev").cosmos;
+      rejects(
+        raw,
+        "prod",
+        /cosmos \(serverless\): got true; must be false in prod \(a serverless account is single-region .*irreversible capacity-mode migration/,
+      );
+    });
     it("ML capacities: a VM size that is not one, a cluster over 100 nodes, an unknown priority", () => {
       const raw = rawOf("dev");
       const mlRaw = raw.ml as { compute: { vmSize: string; maxNodes: number; vmPriority: string } };

@@ -173,6 +173,14 @@ const schema = z
         message: `must be at least keyRotationDays + ${KEY_EXPIRY_NOTICE_DAYS} (${c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS}) so keys rotate before the near-expiry notice (${KEY_EXPIRY_NOTICE_DAYS} days before expiry) and well before they expire`,
       });
     }
+    if (c.environment === "prod" && c.cosmos.serverless) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cosmos", "serverless"],
+        message:
+          "must be false in prod (a serverless account is single-region with no throughput to size for the target load, and becomes provisioned only through Azure's irreversible capacity-mode migration, not through this program: cosmos-db/nosql/how-to-change-capacity-mode)",
+      });
+    }
     if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
       ctx.addIssue({
         code: "custom",
