@@ -5,6 +5,7 @@
  * fails `pulumi preview` and the offline preview alike, naming the key.
  */
 import { z } from "zod";
+import { settings } from "./config/strict";
 
 const num = (min: number, max: number, unit: string) =>
   z
@@ -19,77 +20,73 @@ export type Commitment = (typeof COMMITMENTS)[number];
  * Monthly usage. Defaults are the seed's figures where it gives one (10 TB hot + 50 TB cool storage, 100 pipeline
  * runs a day, Azure Monitor at ~$280 ≈ 3 GB/day) and documented assumptions elsewhere (docs/cost.md).
  */
-export const usageSchema = z
-  .object({
-    /**
-     * Pricing applied to the "committed" totals: reservation term, and whether the Azure Hybrid Benefit that a SQL
-     * database declares (`licenseType: BasePrice`, `sql.hybridBenefit`) applies; it never applies to one that does not.
-     */
-    commitment: z
-      .object({
-        term: z.enum(COMMITMENTS, { error: () => `must be one of ${COMMITMENTS.join(", ")}` }).default("3y"),
-        hybridBenefit: z.boolean().default(true),
-      })
-      .prefault({}),
-    /** Log Analytics ingestion (all diagnostic settings together), GB per day. */
-    logIngestionGbPerDay: num(0, 10_000, "GB/day").default(3),
-    /** Hours a month a dedicated SQL pool is running (not paused); 730 = always on. */
-    synapsePoolHoursPerMonth: num(0, 744, "hours/month").default(730),
-    /** Data stored in a dedicated SQL pool, TB. */
-    synapseStorageTb: num(0, 1_000, "TB").default(1),
-    /** Data lake (hierarchical-namespace accounts) hot and cool tier volumes, GB. Seed: 10 TB hot + 50 TB cool. */
-    lakeHotGb: num(0, 10_000_000, "GB").default(10_240),
-    lakeCoolGb: num(0, 10_000_000, "GB").default(51_200),
-    /**
-     * Months of data the lake's cool volume spans, arriving steadily (the seed's 50 TB of archived snapshots after a
-     * year of operation): with the lake lifecycle's `tierToCold` age, the share of `lakeCoolGb` older than that age is
-     * priced in the cold tier. 0 = none (everything priced as cool).
-     */
-    lakeCoolVolumeMonths: num(0, 1_200, "months").default(12),
-    /** Any other storage account (function hosts, job storage, ML workspace), GB hot each. */
-    otherStorageGbPerAccount: num(0, 1_000_000, "GB").default(50),
-    /** Data Factory: pipeline runs a day, activities per run, copy DIU-hours a day, managed-VNet activity hours. */
-    pipelineRunsPerDay: num(0, 1_000_000, "runs/day").default(100),
-    activitiesPerRun: num(0, 1_000, "activities/run").default(5),
-    copyDiuHoursPerDay: num(0, 100_000, "DIU-hours/day").default(12),
-    managedVnetActivityHoursPerDay: num(0, 24 * 50, "hours/day").default(2),
-    /** Cosmos DB autoscale: billed RU/s over a month as a fraction of the maximum (floor 0.1 = idle). */
-    cosmosAutoscaleBilledFraction: num(0.1, 1, "(fraction of the autoscale maximum)").default(0.15),
-    /** Cosmos DB data per region, GB (all containers). */
-    cosmosStorageGb: num(0, 10_000_000, "GB").default(200),
-    /** Cosmos DB serverless: million RU consumed a month. */
-    cosmosServerlessMillionRu: num(0, 10_000_000, "million RU/month").default(50),
-    /** Serverless SQL: vCore-hours billed a month (active time × vCores; auto-pause bills nothing while paused). */
-    sqlServerlessVcoreHoursPerMonth: num(0, 80 * 744, "vCore-hours/month").default(150),
-    /** SQL long-term-retention backup storage, GB. */
-    sqlLtrBackupGb: num(0, 10_000_000, "GB").default(500),
-    /** Data processed by the Azure Firewall, GB a month. */
-    firewallProcessedGbPerMonth: num(0, 10_000_000, "GB/month").default(2_000),
-    /** Data through all private endpoints together (in + out), GB a month. */
-    privateLinkGbPerMonth: num(0, 10_000_000, "GB/month").default(1_000),
-    /** Application Gateway v2: average capacity units billed. */
-    appGatewayCapacityUnits: num(0, 125, "capacity units").default(5),
-    /** Event Hubs Standard: ingress events a month, millions. */
-    eventHubsMillionEventsPerMonth: num(0, 10_000_000, "million events/month").default(100),
-    /** Functions (Flex Consumption): on-demand execution GB-seconds and million executions a month. */
-    functionGbSecondsPerMonth: num(0, 1e12, "GB-s/month").default(400_000),
-    functionMillionExecutionsPerMonth: num(0, 1e9, "million executions/month").default(30),
-    /** Azure ML compute clusters: node-hours a month above their minimum nodes. */
-    mlClusterNodeHoursPerMonth: num(0, 1e7, "node-hours/month").default(100),
-    /** Container registry storage, GB. */
-    containerRegistryGb: num(0, 100_000, "GB").default(20),
-    /** Key Vault cryptographic operations (wrap/unwrap), 10,000s a month. */
-    keyVaultTenThousandOpsPerMonth: num(0, 1e9, "10K operations/month").default(100),
-    /** Stream Analytics: hours a month a job runs (the seed's streaming flow runs continuously: 730). */
-    streamingJobHoursPerMonth: num(0, 744, "hours/month").default(730),
-    /** Data Factory: ETL windows a day after which a managed-VNet IR stays warm for its time-to-live (seed: one nightly run). */
-    etlWindowsPerDay: num(0, 1_440, "windows/day").default(1),
-    /** Alert notifications a month sent to each web hook of an action group (e-mail: first 1,000 free). */
-    alertNotificationsPerMonth: num(0, 1e9, "notifications/month").default(1_000),
-  })
-  .prefault({});
+export const usageSchema = settings({
+  /**
+   * Pricing applied to the "committed" totals: reservation term, and whether the Azure Hybrid Benefit that a SQL
+   * database declares (`licenseType: BasePrice`, `sql.hybridBenefit`) applies; it never applies to one that does not.
+   */
+  commitment: settings({
+    term: z.enum(COMMITMENTS, { error: () => `must be one of ${COMMITMENTS.join(", ")}` }).default("3y"),
+    hybridBenefit: z.boolean().default(true),
+  }).prefault({}),
+  /** Log Analytics ingestion (all diagnostic settings together), GB per day. */
+  logIngestionGbPerDay: num(0, 10_000, "GB/day").default(3),
+  /** Hours a month a dedicated SQL pool is running (not paused); 730 = always on. */
+  synapsePoolHoursPerMonth: num(0, 744, "hours/month").default(730),
+  /** Data stored in a dedicated SQL pool, TB. */
+  synapseStorageTb: num(0, 1_000, "TB").default(1),
+  /** Data lake (hierarchical-namespace accounts) hot and cool tier volumes, GB. Seed: 10 TB hot + 50 TB cool. */
+  lakeHotGb: num(0, 10_000_000, "GB").default(10_240),
+  lakeCoolGb: num(0, 10_000_000, "GB").default(51_200),
+  /**
+   * Months of data the lake's cool volume spans, arriving steadily (the seed's 50 TB of archived snapshots after a
+   * year of operation): with the lake lifecycle's `tierToCold` age, the share of `lakeCoolGb` older than that age is
+   * priced in the cold tier. 0 = none (everything priced as cool).
+   */
+  lakeCoolVolumeMonths: num(0, 1_200, "months").default(12),
+  /** Any other storage account (function hosts, job storage, ML workspace), GB hot each. */
+  otherStorageGbPerAccount: num(0, 1_000_000, "GB").default(50),
+  /** Data Factory: pipeline runs a day, activities per run, copy DIU-hours a day, managed-VNet activity hours. */
+  pipelineRunsPerDay: num(0, 1_000_000, "runs/day").default(100),
+  activitiesPerRun: num(0, 1_000, "activities/run").default(5),
+  copyDiuHoursPerDay: num(0, 100_000, "DIU-hours/day").default(12),
+  managedVnetActivityHoursPerDay: num(0, 24 * 50, "hours/day").default(2),
+  /** Cosmos DB autoscale: billed RU/s over a month as a fraction of the maximum (floor 0.1 = idle). */
+  cosmosAutoscaleBilledFraction: num(0.1, 1, "(fraction of the autoscale maximum)").default(0.15),
+  /** Cosmos DB data per region, GB (all containers). */
+  cosmosStorageGb: num(0, 10_000_000, "GB").default(200),
+  /** Cosmos DB serverless: million RU consumed a month. */
+  cosmosServerlessMillionRu: num(0, 10_000_000, "million RU/month").default(50),
+  /** Serverless SQL: vCore-hours billed a month (active time × vCores; auto-pause bills nothing while paused). */
+  sqlServerlessVcoreHoursPerMonth: num(0, 80 * 744, "vCore-hours/month").default(150),
+  /** SQL long-term-retention backup storage, GB. */
+  sqlLtrBackupGb: num(0, 10_000_000, "GB").default(500),
+  /** Data processed by the Azure Firewall, GB a month. */
+  firewallProcessedGbPerMonth: num(0, 10_000_000, "GB/month").default(2_000),
+  /** Data through all private endpoints together (in + out), GB a month. */
+  privateLinkGbPerMonth: num(0, 10_000_000, "GB/month").default(1_000),
+  /** Application Gateway v2: average capacity units billed. */
+  appGatewayCapacityUnits: num(0, 125, "capacity units").default(5),
+  /** Event Hubs Standard: ingress events a month, millions. */
+  eventHubsMillionEventsPerMonth: num(0, 10_000_000, "million events/month").default(100),
+  /** Functions (Flex Consumption): on-demand execution GB-seconds and million executions a month. */
+  functionGbSecondsPerMonth: num(0, 1e12, "GB-s/month").default(400_000),
+  functionMillionExecutionsPerMonth: num(0, 1e9, "million executions/month").default(30),
+  /** Azure ML compute clusters: node-hours a month above their minimum nodes. */
+  mlClusterNodeHoursPerMonth: num(0, 1e7, "node-hours/month").default(100),
+  /** Container registry storage, GB. */
+  containerRegistryGb: num(0, 100_000, "GB").default(20),
+  /** Key Vault cryptographic operations (wrap/unwrap), 10,000s a month. */
+  keyVaultTenThousandOpsPerMonth: num(0, 1e9, "10K operations/month").default(100),
+  /** Stream Analytics: hours a month a job runs (the seed's streaming flow runs continuously: 730). */
+  streamingJobHoursPerMonth: num(0, 744, "hours/month").default(730),
+  /** Data Factory: ETL windows a day after which a managed-VNet IR stays warm for its time-to-live (seed: one nightly run). */
+  etlWindowsPerDay: num(0, 1_440, "windows/day").default(1),
+  /** Alert notifications a month sent to each web hook of an action group (e-mail: first 1,000 free). */
+  alertNotificationsPerMonth: num(0, 1e9, "notifications/month").default(1_000),
+}).prefault({});
 
-const cosmosLoad = z.object({
+const cosmosLoad = settings({
   /** Item size, KB. */
   itemKb: num(0.1, 2048, "KB"),
   /** Item creates per transaction of flow 1. */
@@ -110,96 +107,92 @@ const cosmosLoad = z.object({
  * The seed's load test: 10K transactions/s (1,000 virtual users for 5 minutes), nightly ETL of 1M transactions.
  * Per-container and per-tier factors say what one transaction of flow 1 does; docs/capacity.md argues them.
  */
-export const loadSchema = z
-  .object({
-    transactionsPerSecond: num(1, 10_000_000, "transactions/s").default(10_000),
-    nightlyTransactions: num(0, 1e10, "transactions/night").default(1_000_000),
-    /** SQL transaction log written per payment insert (row, indexes, ledger history, CDC), KB. */
-    sqlLogKbPerTransaction: num(0.1, 1_024, "KB").default(4),
-    /** Data-file IOs per payment insert (page writes at checkpoint, index pages, lookups), IOs. */
-    sqlIoPerTransaction: num(0, 1_000, "IOs").default(1),
-    /**
-     * What one payment does on each container, as the function handlers do it (a test runs them and fails when the
-     * code does more: tests/pipelines/functions/loadProfile.spec.ts). Items are under 1 KB with Cosmos DB's system
-     * properties; 1 KB is the smallest size of Microsoft's RU table.
-     */
-    cosmos: z
-      .object({
-        // The payment API logs each call once; the streaming relay reads it from the change feed (flow 3).
-        apiLogs: cosmosLoad.prefault({
-          itemKb: 1,
-          createsPerTransaction: 1,
-          changeFeedReadsPerTransaction: 1,
-          properties: 10,
-          modifiedIndexedTerms: 0,
-        }),
-        // No function of this repository reads or writes sessions: the merchant-facing session store's design
-        // figure (a session written and read on one API call in ten).
-        sessions: cosmosLoad.prefault({
-          itemKb: 1,
-          replacesPerTransaction: 0.1,
-          readsPerTransaction: 0.1,
-          properties: 10,
-          modifiedIndexedTerms: 0,
-        }),
-        // The scorer point-reads the card's and the merchant's items and replaces the card's (If-Match): 2 reads and 1 replace
-        // when no entity repeats within a trigger batch. Merchant items are written once a minute by the merchant
-        // refresh (one write per active merchant per minute: negligible next to this).
-        fraudFeatures: cosmosLoad.prefault({
-          itemKb: 1,
-          replacesPerTransaction: 1,
-          readsPerTransaction: 2,
-          properties: 12,
-          modifiedIndexedTerms: 1,
-        }),
-        // One payment.fraud_scored event per payment, read once by the dispatcher's change feed. Delivery updates
-        // belong to the dispatcher, which this repository does not deploy: add `replacesPerTransaction` with it.
-        webhookEvents: cosmosLoad.prefault({
-          itemKb: 1,
-          createsPerTransaction: 1,
-          changeFeedReadsPerTransaction: 1,
-          properties: 7,
-          modifiedIndexedTerms: 2,
-        }),
-      })
-      .prefault({}),
-    /**
-     * Events published to Event Hubs per transaction, and their size in KB. 0.5 KB: the relay's event is a slim
-     * projection of the API log (pipelines/functions/src/lib/apiLogEvents.ts: id, merchant, time, method, route
-     * template of at most 128 characters, status, duration), under 400 bytes of JSON at its largest; a test holds it.
-     */
-    eventsPerTransaction: num(0, 1_000, "events/transaction").default(1),
-    eventKb: num(0.01, 1_024, "KB").default(0.5),
-    /** Requests through the Application Gateway per transaction (the API call itself). */
-    gatewayRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(1),
-    /**
-     * KB through the gateway per request, request and response with their headers: 2 KB, the size Microsoft's WAF_v2
-     * compute-unit guidance is stated for ("70% requests less than 2 KB GET/POST"). Throughput capacity: 2.22 Mbps per
-     * capacity unit.
-     */
-    gatewayKbPerRequest: num(0.01, 10_240, "KB").default(2),
-    /** Function executions per transaction, their duration (s) and concurrent executions one instance serves. */
-    functionExecutionsPerTransaction: num(0, 1_000, "executions/transaction").default(1),
-    functionSecondsPerExecution: num(0.001, 600, "s").default(0.05),
-    /**
-     * Seconds the fraud scorer spends on one Azure SQL trigger batch: the feature point reads (in parallel), the
-     * Azure ML call (80 ms deadline) and the output writes. Measure it at the load test.
-     */
-    scoringBatchSeconds: num(0.001, 600, "s").default(0.15),
-    functionConcurrencyPerInstance: num(1, 1_000, "executions").default(16),
-    /**
-     * Online scoring requests per transaction: the scorer sends one request per Azure SQL trigger batch, full (100
-     * payments, Sql_Trigger_MaxBatchSize) at the peak: 0.01 (tests/pipelines/functions/loadProfile.spec.ts).
-     */
-    scoringRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(0.01),
-    /**
-     * Requests/s one model instance serves. A managed online deployment takes one request at a time per instance
-     * (max_concurrent_requests_per_instance defaults to 1); 50 assumes ~20 ms for a 100-row request of the small
-     * tabular model. Measure it at the load test.
-     */
-    scoringRequestsPerSecondPerInstance: num(1, 100_000, "requests/s").default(50),
-  })
-  .prefault({});
+export const loadSchema = settings({
+  transactionsPerSecond: num(1, 10_000_000, "transactions/s").default(10_000),
+  nightlyTransactions: num(0, 1e10, "transactions/night").default(1_000_000),
+  /** SQL transaction log written per payment insert (row, indexes, ledger history, CDC), KB. */
+  sqlLogKbPerTransaction: num(0.1, 1_024, "KB").default(4),
+  /** Data-file IOs per payment insert (page writes at checkpoint, index pages, lookups), IOs. */
+  sqlIoPerTransaction: num(0, 1_000, "IOs").default(1),
+  /**
+   * What one payment does on each container, as the function handlers do it (a test runs them and fails when the
+   * code does more: tests/pipelines/functions/loadProfile.spec.ts). Items are under 1 KB with Cosmos DB's system
+   * properties; 1 KB is the smallest size of Microsoft's RU table.
+   */
+  cosmos: settings({
+    // The payment API logs each call once; the streaming relay reads it from the change feed (flow 3).
+    apiLogs: cosmosLoad.prefault({
+      itemKb: 1,
+      createsPerTransaction: 1,
+      changeFeedReadsPerTransaction: 1,
+      properties: 10,
+      modifiedIndexedTerms: 0,
+    }),
+    // No function of this repository reads or writes sessions: the merchant-facing session store's design
+    // figure (a session written and read on one API call in ten).
+    sessions: cosmosLoad.prefault({
+      itemKb: 1,
+      replacesPerTransaction: 0.1,
+      readsPerTransaction: 0.1,
+      properties: 10,
+      modifiedIndexedTerms: 0,
+    }),
+    // The scorer point-reads the card's and the merchant's items and replaces the card's (If-Match): 2 reads and 1 replace
+    // when no entity repeats within a trigger batch. Merchant items are written once a minute by the merchant
+    // refresh (one write per active merchant per minute: negligible next to this).
+    fraudFeatures: cosmosLoad.prefault({
+      itemKb: 1,
+      replacesPerTransaction: 1,
+      readsPerTransaction: 2,
+      properties: 12,
+      modifiedIndexedTerms: 1,
+    }),
+    // One payment.fraud_scored event per payment, read once by the dispatcher's change feed. Delivery updates
+    // belong to the dispatcher, which this repository does not deploy: add `replacesPerTransaction` with it.
+    webhookEvents: cosmosLoad.prefault({
+      itemKb: 1,
+      createsPerTransaction: 1,
+      changeFeedReadsPerTransaction: 1,
+      properties: 7,
+      modifiedIndexedTerms: 2,
+    }),
+  }).prefault({}),
+  /**
+   * Events published to Event Hubs per transaction, and their size in KB. 0.5 KB: the relay's event is a slim
+   * projection of the API log (pipelines/functions/src/lib/apiLogEvents.ts: id, merchant, time, method, route
+   * template of at most 128 characters, status, duration), under 400 bytes of JSON at its largest; a test holds it.
+   */
+  eventsPerTransaction: num(0, 1_000, "events/transaction").default(1),
+  eventKb: num(0.01, 1_024, "KB").default(0.5),
+  /** Requests through the Application Gateway per transaction (the API call itself). */
+  gatewayRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(1),
+  /**
+   * KB through the gateway per request, request and response with their headers: 2 KB, the size Microsoft's WAF_v2
+   * compute-unit guidance is stated for ("70% requests less than 2 KB GET/POST"). Throughput capacity: 2.22 Mbps per
+   * capacity unit.
+   */
+  gatewayKbPerRequest: num(0.01, 10_240, "KB").default(2),
+  /** Function executions per transaction, their duration (s) and concurrent executions one instance serves. */
+  functionExecutionsPerTransaction: num(0, 1_000, "executions/transaction").default(1),
+  functionSecondsPerExecution: num(0.001, 600, "s").default(0.05),
+  /**
+   * Seconds the fraud scorer spends on one Azure SQL trigger batch: the feature point reads (in parallel), the
+   * Azure ML call (80 ms deadline) and the output writes. Measure it at the load test.
+   */
+  scoringBatchSeconds: num(0.001, 600, "s").default(0.15),
+  functionConcurrencyPerInstance: num(1, 1_000, "executions").default(16),
+  /**
+   * Online scoring requests per transaction: the scorer sends one request per Azure SQL trigger batch, full (100
+   * payments, Sql_Trigger_MaxBatchSize) at the peak: 0.01 (tests/pipelines/functions/loadProfile.spec.ts).
+   */
+  scoringRequestsPerTransaction: num(0, 1_000, "requests/transaction").default(0.01),
+  /**
+   * Requests/s one model instance serves. A managed online deployment takes one request at a time per instance
+   * (max_concurrent_requests_per_instance defaults to 1); 50 assumes ~20 ms for a 100-row request of the small
+   * tabular model. Measure it at the load test.
+   */
+  scoringRequestsPerSecondPerInstance: num(1, 100_000, "requests/s").default(50),
+}).prefault({});
 
 export type UsageConfig = z.output<typeof usageSchema>;
 export type LoadConfig = z.output<typeof loadSchema>;

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, parseConfig, PROJECT, readRaw, type RawConfig } from "../lib/config";
+import { ConfigError, parseConfig, PROJECT, readRaw, unknownKeyProblems, type RawConfig } from "../lib/config";
+import { closest, editDistance } from "../lib/config/strict";
 import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 
@@ -481,6 +482,54 @@ describe("config", () => {
         assert.equal(e.problems.length, 2);
       }
     });
+  });
+});
+
+describe("config: settings that do not exist are refused, with the likely intended one", () => {
+  it("suggests the declared key a misspelling is closest to, and nothing for an unrelated key", () => {
+    assert.equal(editDistance("autoPauseDelayMinute", "autoPauseDelayMinutes"), 1);
+    assert.equal(
+      closest("platformAdminGroupId", ["platformAdminsGroupId", "analystsGroupId"]),
+      "platformAdminsGroupId",
+    );
+    assert.equal(closest("MAXTHROUGHPUT", ["maxThroughput", "ttlSeconds"]), "maxThroughput");
+    assert.equal(closest("colour", ["maxThroughput", "ttlSeconds"]), undefined);
+  });
+
+  it("names an unknown key of the project's namespace; other namespaces and the secret key are not its business", () => {
+    assert.deepEqual(
+      unknownKeyProblems([
+        `${PROJECT}:workload`,
+        `${PROJECT}:alertWebhookUrl`,
+        "azure-native:location",
+        "pulumi:tags",
+        `${PROJECT}:enableFireWall`,
+      ]),
+      [
+        `config ${PROJECT}:enableFireWall: is not a setting of this project (did you mean enableFirewall?); the settings are listed in docs/configuration.md`,
+      ],
+    );
+  });
+
+  it("refuses a misspelt setting at any depth, naming where it is and what is allowed there", () => {
+    const raw = rawOf("prod");
+    const cosmos = raw.cosmos as { containers: { apiLogs: Record<string, unknown> } };
+    cosmos.containers.apiLogs.maxThroughPut = 10_000;
+    rejects(
+      raw,
+      "prod",
+      /config payments-data-platform:cosmos \(containers\.apiLogs\): "maxThroughPut" is not a setting \(did you mean maxThroughput\?\); the settings here are maxThroughput, ttlSeconds/,
+    );
+    const ops = rawOf("prod");
+    (ops.operations as Record<string, unknown>).sentinal = true;
+    rejects(
+      ops,
+      "prod",
+      /config payments-data-platform:operations: "sentinal" is not a setting \(did you mean sentinel\?\)/,
+    );
+    const usage = rawOf("dev");
+    usage.usage = { ...(usage.usage as object), logIngestionGbPerDya: 3 };
+    rejects(usage, "dev", /config payments-data-platform:usage: "logIngestionGbPerDya" is not a setting/);
   });
 });
 

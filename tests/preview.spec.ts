@@ -396,7 +396,14 @@ describe("offline preview", function () {
       assert.equal(badConfig.code, 2);
       assert.match(
         badConfig.stderr,
-        /^error \(config\): config payments-data-platform:location: got "eastus"; must be an EU region/,
+        /^error \(config\): config payments-data-platform:platformAdminGroupId: is not a setting of this project \(did you mean platformAdminsGroupId\?\)/,
+      );
+      // Misspelt settings are named with their likely intended key, in the same error as every other problem (the
+      // CLI passes unknown keys through, and a misspelt one would leave its default in force without a word).
+      assert.match(badConfig.stderr, /\n\s+config payments-data-platform:location: got "eastus"; must be an EU region/);
+      assert.match(
+        badConfig.stderr,
+        /\n\s+config payments-data-platform:sql: "autoPauseDelayMinute" is not a setting \(did you mean autoPauseDelayMinutes\?\); the settings here are sku, minCapacity, autoPauseDelayMinutes,/,
       );
       assert.doesNotMatch(badConfig.stderr, /\n\s+at /);
     });

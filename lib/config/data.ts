@@ -1,5 +1,6 @@
 /** Stack configuration of the data tiers: `sql` (OLTP), `olap` (Synapse and the lake) and `cosmos` (NoSQL). */
 import { z } from "zod";
+import { settings } from "./strict";
 import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";
 import { WINDOWS_TIME_ZONES } from "../timeZones";
 import {
@@ -26,93 +27,89 @@ export const LICENSED_SKUS: readonly string[] = ["GP_Gen5", "BC_Gen5"];
 /** SKUs whose geo-secondary can be a licence-free standby replica: the licensed ones (standby-replica-how-to-configure). */
 export const STANDBY_SKUS: readonly string[] = LICENSED_SKUS;
 
-export const sqlSchema = z
-  .object({
-    sku: z.object({
-      name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
-      capacity: z
-        .number()
-        .refine(
-          (v) => (SQL_VCORES as readonly number[]).includes(v),
-          `must be a Gen5 vCore count: ${list(SQL_VCORES)}`,
-        ),
-    }),
-    /** Serverless only: minimum vCores (0.5 steps). */
-    minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
-    /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
-    autoPauseDelayMinutes: z
+export const sqlSchema = settings({
+  sku: settings({
+    name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
+    capacity: z
       .number()
-      .int()
-      .refine((v) => v === -1 || (v >= 15 && v <= 10080), "must be -1 (off) or 15–10080 minutes")
-      .optional(),
-    maxSizeGb: int(1, 4096),
-    zoneRedundant: z.boolean(),
-    readScaleOut: z.boolean(),
-    backupStorageRedundancy: z.enum(BACKUP_REDUNDANCY, { error: () => `must be one of ${list(BACKUP_REDUNDANCY)}` }),
-    pitrRetentionDays: int(1, 35, " days (Azure SQL point-in-time restore)"),
-    longTermRetention: z
-      .object({ weekly: isoDuration, monthly: isoDuration, yearly: isoDuration, weekOfYear: int(1, 52) })
-      .optional(),
-    failoverGroup: z.boolean(),
-    /**
-     * The failover group's geo-secondary: `Standby` (DR only: no SQL licence is billed for it, Microsoft's failover
-     * rights; nothing may read from it; provisioned GP_Gen5/BC_Gen5 only) or `Geo` (readable, Azure's default and
-     * this one's). learn.microsoft.com/azure/azure-sql/database/standby-replica-how-to-configure
-     */
-    secondaryType: z
-      .enum(SQL_SECONDARY_TYPES, { error: () => `must be one of ${list(SQL_SECONDARY_TYPES)}` })
-      .optional(),
-    /**
-     * Azure Hybrid Benefit (`licenseType: BasePrice`): you bring SQL Server core licences with Software Assurance
-     * (Enterprise, one per Business Critical vCore; Standard, one per General Purpose vCore) and Azure bills no
-     * licence. Not for serverless. learn.microsoft.com/azure/azure-sql/azure-hybrid-benefit
-     */
-    hybridBenefit: z.boolean().default(false),
-    /**
-     * Database-level ledger (every table becomes a ledger table, irreversibly). Off by default: the payment
-     * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
-     */
-    ledger: z.boolean().default(false),
-    auditRetentionDays: int(0, 3285).default(0),
-  })
-  .superRefine((sql, ctx) => {
-    const serverless = sql.sku.name === "GP_S_Gen5";
-    if (!serverless && (sql.minCapacity !== undefined || sql.autoPauseDelayMinutes !== undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["sku", "name"],
-        message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)",
-      });
-    }
-    if (sql.readScaleOut && !["BC_Gen5", "HS_Gen5"].includes(sql.sku.name)) {
-      ctx.addIssue({ code: "custom", path: ["readScaleOut"], message: "read scale-out needs BC_Gen5 or HS_Gen5" });
-    }
-    if (serverless && (sql.failoverGroup || sql.longTermRetention) && sql.autoPauseDelayMinutes !== -1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["autoPauseDelayMinutes"],
-        message:
-          "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
-      });
-    }
-    if (sql.secondaryType === "Standby" && !STANDBY_SKUS.includes(sql.sku.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["secondaryType"],
-        message: `Standby needs a provisioned ${list(STANDBY_SKUS)} database (not serverless, not Hyperscale); use Geo`,
-      });
-    }
-    if (sql.hybridBenefit && !LICENSED_SKUS.includes(sql.sku.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["hybridBenefit"],
-        message: `must be false on ${sql.sku.name}: Azure Hybrid Benefit applies to ${list(LICENSED_SKUS)} only (serverless has none, Hyperscale bills no SQL licence)`,
-      });
-    }
-    if (serverless && sql.sku.capacity > 80) {
-      ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
-    }
-  });
+      .refine((v) => (SQL_VCORES as readonly number[]).includes(v), `must be a Gen5 vCore count: ${list(SQL_VCORES)}`),
+  }),
+  /** Serverless only: minimum vCores (0.5 steps). */
+  minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
+  /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
+  autoPauseDelayMinutes: z
+    .number()
+    .int()
+    .refine((v) => v === -1 || (v >= 15 && v <= 10080), "must be -1 (off) or 15–10080 minutes")
+    .optional(),
+  maxSizeGb: int(1, 4096),
+  zoneRedundant: z.boolean(),
+  readScaleOut: z.boolean(),
+  backupStorageRedundancy: z.enum(BACKUP_REDUNDANCY, { error: () => `must be one of ${list(BACKUP_REDUNDANCY)}` }),
+  pitrRetentionDays: int(1, 35, " days (Azure SQL point-in-time restore)"),
+  longTermRetention: settings({
+    weekly: isoDuration,
+    monthly: isoDuration,
+    yearly: isoDuration,
+    weekOfYear: int(1, 52),
+  }).optional(),
+  failoverGroup: z.boolean(),
+  /**
+   * The failover group's geo-secondary: `Standby` (DR only: no SQL licence is billed for it, Microsoft's failover
+   * rights; nothing may read from it; provisioned GP_Gen5/BC_Gen5 only) or `Geo` (readable, Azure's default and
+   * this one's). learn.microsoft.com/azure/azure-sql/database/standby-replica-how-to-configure
+   */
+  secondaryType: z.enum(SQL_SECONDARY_TYPES, { error: () => `must be one of ${list(SQL_SECONDARY_TYPES)}` }).optional(),
+  /**
+   * Azure Hybrid Benefit (`licenseType: BasePrice`): you bring SQL Server core licences with Software Assurance
+   * (Enterprise, one per Business Critical vCore; Standard, one per General Purpose vCore) and Azure bills no
+   * licence. Not for serverless. learn.microsoft.com/azure/azure-sql/azure-hybrid-benefit
+   */
+  hybridBenefit: z.boolean().default(false),
+  /**
+   * Database-level ledger (every table becomes a ledger table, irreversibly). Off by default: the payment
+   * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
+   */
+  ledger: z.boolean().default(false),
+  auditRetentionDays: int(0, 3285).default(0),
+}).superRefine((sql, ctx) => {
+  const serverless = sql.sku.name === "GP_S_Gen5";
+  if (!serverless && (sql.minCapacity !== undefined || sql.autoPauseDelayMinutes !== undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sku", "name"],
+      message: "minCapacity/autoPauseDelayMinutes apply only to GP_S_Gen5 (serverless)",
+    });
+  }
+  if (sql.readScaleOut && !["BC_Gen5", "HS_Gen5"].includes(sql.sku.name)) {
+    ctx.addIssue({ code: "custom", path: ["readScaleOut"], message: "read scale-out needs BC_Gen5 or HS_Gen5" });
+  }
+  if (serverless && (sql.failoverGroup || sql.longTermRetention) && sql.autoPauseDelayMinutes !== -1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["autoPauseDelayMinutes"],
+      message:
+        "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
+    });
+  }
+  if (sql.secondaryType === "Standby" && !STANDBY_SKUS.includes(sql.sku.name)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secondaryType"],
+      message: `Standby needs a provisioned ${list(STANDBY_SKUS)} database (not serverless, not Hyperscale); use Geo`,
+    });
+  }
+  if (sql.hybridBenefit && !LICENSED_SKUS.includes(sql.sku.name)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["hybridBenefit"],
+      message: `must be false on ${sql.sku.name}: Azure Hybrid Benefit applies to ${list(LICENSED_SKUS)} only (serverless has none, Hyperscale bills no SQL licence)`,
+    });
+  }
+  if (serverless && sql.sku.capacity > 80) {
+    ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
+  }
+});
 
 /** The geo-secondary's type: the configured one, else `Geo` (Azure's default: a readable secondary). */
 export function geoSecondaryType(sql: Pick<z.infer<typeof sqlSchema>, "secondaryType">): SqlSecondaryType {
@@ -185,13 +182,13 @@ export const LIFECYCLE_STEPS = ["coolAfterDays", "coldAfterDays", "archiveAfterD
 export const WORKLOAD_IMPORTANCE = ["low", "below_normal", "normal", "above_normal", "high"] as const;
 
 export const age = int(0, 36_500, " days (non-negative, since the last modification)").optional();
-export const lifecycleRuleSchema = z.object({
+export const lifecycleRuleSchema = settings({
   coolAfterDays: age,
   coldAfterDays: age,
   archiveAfterDays: age,
   deleteAfterDays: age,
 });
-export const workloadGroupSchema = z.object({
+export const workloadGroupSchema = settings({
   /**
    * Who is classified into the group: a database user or role, or an Entra login/group name. Optional: the ETL
    * tier classifies its identity itself (Olap.classifyEtlIdentity); BI defaults to the analysts group.
@@ -212,46 +209,43 @@ export const workloadGroupSchema = z.object({
 });
 export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 07:00");
 
-export const olapSchema = z.object({
-  pool: z.object({
+export const olapSchema = settings({
+  pool: settings({
     sku: z.enum(SYNAPSE_POOL_SKUS, {
       error: () => `must be a dedicated SQL pool service level Azure sells: one of ${list(SYNAPSE_POOL_SKUS)}`,
     }),
     /** Geo-backups (a daily copy in the paired region): GRS backup storage instead of LRS. */
     geoBackup: z.boolean(),
   }),
-  lake: z.object({
+  lake: settings({
     sku: z.enum(LAKE_SKUS, { error: () => `must be one of ${list(LAKE_SKUS)}` }),
     /** Days deleted blobs and file systems stay recoverable. */
     softDeleteDays: int(7, 365, " days"),
-    lifecycle: z.object({ raw: lifecycleRuleSchema, archive: lifecycleRuleSchema }),
+    lifecycle: settings({ raw: lifecycleRuleSchema, archive: lifecycleRuleSchema }),
   }),
-  workloadIsolation: z.object({ etl: workloadGroupSchema, bi: workloadGroupSchema }),
+  workloadIsolation: settings({ etl: workloadGroupSchema, bi: workloadGroupSchema }),
   /**
    * Pause the dedicated pool outside working hours (dev); run by the ETL tier's pipelines. `alsoStop` lists the other
    * always-on compute that sleeps on the same schedule (its alerts are silenced while it does).
    */
-  pauseSchedule: z
-    .object({
-      timeZone: z.enum(Object.keys(WINDOWS_TIME_ZONES) as [string, ...string[]], {
-        error: () =>
-          `must be a Windows time zone id of the platform's regions: ${list(Object.keys(WINDOWS_TIME_ZONES))}`,
-      }),
-      resumeAt: hhmm,
-      pauseAt: hhmm,
-      weekdaysOnly: z.boolean(),
-      /**
-       * Resume the pool at `resumeAt` (default). false: the pool is only paused at `pauseAt` (in case it was left
-       * running) and resumed on demand, by the data engineers (pool-operator role) or the nightly run, which puts it
-       * back to sleep; `resumeAt` then only starts what `alsoStop` stops.
-       */
-      resumePool: z.boolean().default(true),
-      alsoStop: z
-        .array(z.enum(OFF_HOURS_TARGETS, { error: () => `must be one of ${list(OFF_HOURS_TARGETS)}` }))
-        .default([])
-        .refine((xs) => new Set(xs).size === xs.length, "must not name a target twice"),
-    })
-    .optional(),
+  pauseSchedule: settings({
+    timeZone: z.enum(Object.keys(WINDOWS_TIME_ZONES) as [string, ...string[]], {
+      error: () => `must be a Windows time zone id of the platform's regions: ${list(Object.keys(WINDOWS_TIME_ZONES))}`,
+    }),
+    resumeAt: hhmm,
+    pauseAt: hhmm,
+    weekdaysOnly: z.boolean(),
+    /**
+     * Resume the pool at `resumeAt` (default). false: the pool is only paused at `pauseAt` (in case it was left
+     * running) and resumed on demand, by the data engineers (pool-operator role) or the nightly run, which puts it
+     * back to sleep; `resumeAt` then only starts what `alsoStop` stops.
+     */
+    resumePool: z.boolean().default(true),
+    alsoStop: z
+      .array(z.enum(OFF_HOURS_TARGETS, { error: () => `must be one of ${list(OFF_HOURS_TARGETS)}` }))
+      .default([])
+      .refine((xs) => new Set(xs).size === xs.length, "must not name a target twice"),
+  }).optional(),
 });
 export type OlapConfig = z.output<typeof olapSchema>;
 
@@ -362,7 +356,7 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
   return issues;
 }
 
-export const containerSchema = z.object({
+export const containerSchema = settings({
   /** Autoscale maximum RU/s (provisioned accounts only): a multiple of 1000, at least 1000. */
   maxThroughput: z
     .number()
@@ -379,47 +373,45 @@ export const containerSchema = z.object({
     .optional(),
 });
 
-export const cosmosSchema = z
-  .object({
-    serverless: z.boolean(),
-    multiRegion: z.boolean(),
-    zoneRedundant: z.boolean(),
-    backupTier: z.enum(["Continuous7Days", "Continuous30Days"], {
-      error: () => "must be Continuous7Days or Continuous30Days",
-    }),
-    consistency: z.enum(COSMOS_CONSISTENCY, { error: () => `must be one of ${list(COSMOS_CONSISTENCY)}` }),
-    containers: z.object({
-      apiLogs: containerSchema,
-      sessions: containerSchema,
-      fraudFeatures: containerSchema,
-      webhookEvents: containerSchema,
-      // Change feed leases of the streaming tier's relay (components/streaming): one small item per lease.
-      leases: containerSchema.default({}),
-    }),
-  })
-  .superRefine((c, ctx) => {
-    for (const key of COSMOS_CONTAINERS) {
-      const t = c.containers[key].maxThroughput;
-      if (c.serverless && t !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["containers", key, "maxThroughput"],
-          message: "must be absent on a serverless account (serverless has no provisioned throughput)",
-        });
-      }
-      if (!c.serverless && t === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["containers", key, "maxThroughput"],
-          message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)",
-        });
-      }
-    }
-    if (c.serverless && c.multiRegion) {
+export const cosmosSchema = settings({
+  serverless: z.boolean(),
+  multiRegion: z.boolean(),
+  zoneRedundant: z.boolean(),
+  backupTier: z.enum(["Continuous7Days", "Continuous30Days"], {
+    error: () => "must be Continuous7Days or Continuous30Days",
+  }),
+  consistency: z.enum(COSMOS_CONSISTENCY, { error: () => `must be one of ${list(COSMOS_CONSISTENCY)}` }),
+  containers: settings({
+    apiLogs: containerSchema,
+    sessions: containerSchema,
+    fraudFeatures: containerSchema,
+    webhookEvents: containerSchema,
+    // Change feed leases of the streaming tier's relay (components/streaming): one small item per lease.
+    leases: containerSchema.default({}),
+  }),
+}).superRefine((c, ctx) => {
+  for (const key of COSMOS_CONTAINERS) {
+    const t = c.containers[key].maxThroughput;
+    if (c.serverless && t !== undefined) {
       ctx.addIssue({
         code: "custom",
-        path: ["multiRegion"],
-        message: "serverless accounts are single-region: set serverless false or multiRegion false",
+        path: ["containers", key, "maxThroughput"],
+        message: "must be absent on a serverless account (serverless has no provisioned throughput)",
       });
     }
-  });
+    if (!c.serverless && t === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["containers", key, "maxThroughput"],
+        message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)",
+      });
+    }
+  }
+  if (c.serverless && c.multiRegion) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["multiRegion"],
+      message: "serverless accounts are single-region: set serverless false or multiRegion false",
+    });
+  }
+});

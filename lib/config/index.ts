@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { closest, settings } from "./strict";
 import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "../cidr";
 import { providerConfigProblems, type ProviderConfig } from "../providerConfig";
 import { loadSchema, usageSchema } from "../usage";
@@ -46,193 +47,190 @@ export * from "./data";
 export * from "./services";
 export * from "./operations";
 
-const schema = z
-  .object({
-    environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
-    workload: z.string().regex(/^[a-z][a-z0-9]{1,5}$/, "must be 2–6 lower-case letters/digits starting with a letter"),
-    location: euRegion,
-    secondaryLocation: euRegion,
-    owner: z.string().min(2, "must name the owning team"),
-    costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
-    extraTags: z.record(z.string(), z.string()).default({}),
-    vnetAddressSpace: cidr,
-    subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
-    logRetentionDays: int(30, 730, " days (Log Analytics)"),
-    keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
-    hsmKeys: z.boolean(),
-    cmkKeySize: z.literal(3072, {
-      error: () =>
-        "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
-    }),
-    keyRotationDays: int(30, 365, " days"),
-    keyExpiryDays: int(60, 730, " days"),
-    alertEmails: z.array(email).min(1, "must list at least one e-mail address"),
-    enableFirewall: z.boolean(),
-    enableDdosProtection: z.boolean(),
-    protectStatefulResources: z.boolean(),
-    platformAdminsGroupId: guid.optional(),
-    databaseAdminsGroupId: guid.optional(),
-    dataEngineersGroupId: guid.optional(),
-    analystsGroupId: guid.optional(),
-    fraudMlGroupId: guid.optional(),
-    sql: sqlSchema,
-    cosmos: cosmosSchema,
-    /** Usage assumptions for the cost estimate (lib/usage.ts, docs/cost.md). */
-    usage: usageSchema,
-    /** Target load for the capacity model (lib/usage.ts, docs/capacity.md). */
-    load: loadSchema,
-    olap: olapSchema,
-    ml: mlSchema.default(ML_DEV_DEFAULTS),
-    // Absent: the dev-sized defaults (a stack that does not mention the tier still gets a valid, small one).
-    ingestion: ingestionSchema.default({
-      gateway: { minInstances: 0, maxInstances: 2, merchantCertificateRevocation: "OCSP" },
-      tlsCertificateName: "agw-payments-api-tls",
-      functions: {
-        sku: "FC1",
-        instanceMemoryMB: 2048,
-        paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
-        fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
-      },
-    }),
-    /** ETL tier (Data Factory); absent: the dev-sized defaults. */
-    etl: etlSchema.default(ETL_DEV_DEFAULTS),
-    /** Streaming tier (flow 3); absent: the dev sizes (prod's rules reject them). */
-    streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
-    /**
-     * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
-     * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
-     * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
-     * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
-     */
-    ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
-    /** Operations tier: alert routing, SLA thresholds, budget, Sentinel, subscription governance. */
-    operations: operationsSchema,
-  })
-  .superRefine((c, ctx) => {
-    if (c.secondaryLocation === c.location) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["secondaryLocation"],
-        message: `must differ from location (${c.location})`,
-      });
-    }
-    const minRetention = c.environment === "prod" ? 365 : 90;
-    if (c.logRetentionDays < minRetention) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["logRetentionDays"],
-        message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
-      });
-    }
-    if (c.hsmKeys && c.keyVaultSku !== "premium") {
-      ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
-    }
-    if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
-        message: "must be true in prod",
-      });
-    }
-    if (c.environment === "prod" && c.ml.endpoint.instanceCount < 3) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ml", "endpoint", "instanceCount"],
-        message:
-          "must be at least 3 in prod (Microsoft recommends 3+ instances for production online deployments: upgrades and node failures keep capacity)",
-      });
-    }
-    if (c.environment === "prod" && c.ml.compute.vmPriority === "LowPriority") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ml", "compute", "vmPriority"],
-        message: "must be Dedicated in prod (low-priority nodes can be preempted mid-training)",
-      });
-    }
-    if (c.environment === "prod" && !c.enableDdosProtection) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["enableDdosProtection"],
-        message: "must be true in prod (the payments API gateway's public IP is in the VNet; PCI DSS 6.4.2, 12.10)",
-      });
-    }
-    if (c.environment === "prod" && !c.operations.sentinel) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["operations", "sentinel"],
-        message:
-          "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
-      });
-    }
-    // Key Vault rotates at least 7 days before expiry (its minimum), and the near-expiry notice (30 days before,
-    // components/shared/cmk.ts) must find the version already rotated, or it pages on-call every cycle.
-    if (c.keyExpiryDays < c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["keyExpiryDays"],
-        message: `must be at least keyRotationDays + ${KEY_EXPIRY_NOTICE_DAYS} (${c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS}) so keys rotate before the near-expiry notice (${KEY_EXPIRY_NOTICE_DAYS} days before expiry) and well before they expire`,
-      });
-    }
-    if (c.environment === "prod" && c.cosmos.serverless) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cosmos", "serverless"],
-        message:
-          "must be false in prod (a serverless account is single-region with no throughput to size for the target load, and becomes provisioned only through Azure's irreversible capacity-mode migration, not through this program: cosmos-db/nosql/how-to-change-capacity-mode)",
-      });
-    }
-    if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["streaming", "eventHubs", "sku"],
-        message:
-          "must be Premium in prod (the namespace is encrypted with the platform's eventHubs customer-managed key, which Standard cannot use)",
-      });
-    }
-    for (const issue of olapIssues(c.olap, c.location, c.environment)) {
-      ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
-    }
-    const space = parseCidr(c.vnetAddressSpace);
-    if (!space) return;
-    if (!isPrivate(space)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["vnetAddressSpace"],
-        message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
-      });
-    }
-    if (c.subnets) {
-      const parsed: Record<string, Cidr> = {};
-      for (const [role, text] of Object.entries(c.subnets)) {
-        const sub = text ? parseCidr(text) : undefined;
-        if (!sub) continue;
-        parsed[role] = sub;
-        if (!contains(space, sub)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["subnets", role],
-            message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}`,
-          });
-        }
-      }
-      for (const [a, b] of findOverlaps(parsed)) {
+const schema = settings({
+  environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
+  workload: z.string().regex(/^[a-z][a-z0-9]{1,5}$/, "must be 2–6 lower-case letters/digits starting with a letter"),
+  location: euRegion,
+  secondaryLocation: euRegion,
+  owner: z.string().min(2, "must name the owning team"),
+  costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
+  extraTags: z.record(z.string(), z.string()).default({}),
+  vnetAddressSpace: cidr,
+  subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
+  logRetentionDays: int(30, 730, " days (Log Analytics)"),
+  keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
+  hsmKeys: z.boolean(),
+  cmkKeySize: z.literal(3072, {
+    error: () =>
+      "must be 3072 (RSA bits: Azure SQL TDE accepts only 2048 or 3072, and PCI DSS asks for >= 128-bit strength)",
+  }),
+  keyRotationDays: int(30, 365, " days"),
+  keyExpiryDays: int(60, 730, " days"),
+  alertEmails: z.array(email).min(1, "must list at least one e-mail address"),
+  enableFirewall: z.boolean(),
+  enableDdosProtection: z.boolean(),
+  protectStatefulResources: z.boolean(),
+  platformAdminsGroupId: guid.optional(),
+  databaseAdminsGroupId: guid.optional(),
+  dataEngineersGroupId: guid.optional(),
+  analystsGroupId: guid.optional(),
+  fraudMlGroupId: guid.optional(),
+  sql: sqlSchema,
+  cosmos: cosmosSchema,
+  /** Usage assumptions for the cost estimate (lib/usage.ts, docs/cost.md). */
+  usage: usageSchema,
+  /** Target load for the capacity model (lib/usage.ts, docs/capacity.md). */
+  load: loadSchema,
+  olap: olapSchema,
+  ml: mlSchema.default(ML_DEV_DEFAULTS),
+  // Absent: the dev-sized defaults (a stack that does not mention the tier still gets a valid, small one).
+  ingestion: ingestionSchema.default({
+    gateway: { minInstances: 0, maxInstances: 2, merchantCertificateRevocation: "OCSP" },
+    tlsCertificateName: "agw-payments-api-tls",
+    functions: {
+      sku: "FC1",
+      instanceMemoryMB: 2048,
+      paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
+      fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
+    },
+  }),
+  /** ETL tier (Data Factory); absent: the dev-sized defaults. */
+  etl: etlSchema.default(ETL_DEV_DEFAULTS),
+  /** Streaming tier (flow 3); absent: the dev sizes (prod's rules reject them). */
+  streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
+  /**
+   * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
+   * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
+   * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
+   * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
+   */
+  ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
+  /** Operations tier: alert routing, SLA thresholds, budget, Sentinel, subscription governance. */
+  operations: operationsSchema,
+}).superRefine((c, ctx) => {
+  if (c.secondaryLocation === c.location) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secondaryLocation"],
+      message: `must differ from location (${c.location})`,
+    });
+  }
+  const minRetention = c.environment === "prod" ? 365 : 90;
+  if (c.logRetentionDays < minRetention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["logRetentionDays"],
+      message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
+    });
+  }
+  if (c.hsmKeys && c.keyVaultSku !== "premium") {
+    ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
+  }
+  if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
+      message: "must be true in prod",
+    });
+  }
+  if (c.environment === "prod" && c.ml.endpoint.instanceCount < 3) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ml", "endpoint", "instanceCount"],
+      message:
+        "must be at least 3 in prod (Microsoft recommends 3+ instances for production online deployments: upgrades and node failures keep capacity)",
+    });
+  }
+  if (c.environment === "prod" && c.ml.compute.vmPriority === "LowPriority") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ml", "compute", "vmPriority"],
+      message: "must be Dedicated in prod (low-priority nodes can be preempted mid-training)",
+    });
+  }
+  if (c.environment === "prod" && !c.enableDdosProtection) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["enableDdosProtection"],
+      message: "must be true in prod (the payments API gateway's public IP is in the VNet; PCI DSS 6.4.2, 12.10)",
+    });
+  }
+  if (c.environment === "prod" && !c.operations.sentinel) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["operations", "sentinel"],
+      message: "must be true in prod (PCI DSS 10.4.1: security events of the cardholder data environment are reviewed)",
+    });
+  }
+  // Key Vault rotates at least 7 days before expiry (its minimum), and the near-expiry notice (30 days before,
+  // components/shared/cmk.ts) must find the version already rotated, or it pages on-call every cycle.
+  if (c.keyExpiryDays < c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["keyExpiryDays"],
+      message: `must be at least keyRotationDays + ${KEY_EXPIRY_NOTICE_DAYS} (${c.keyRotationDays + KEY_EXPIRY_NOTICE_DAYS}) so keys rotate before the near-expiry notice (${KEY_EXPIRY_NOTICE_DAYS} days before expiry) and well before they expire`,
+    });
+  }
+  if (c.environment === "prod" && c.cosmos.serverless) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cosmos", "serverless"],
+      message:
+        "must be false in prod (a serverless account is single-region with no throughput to size for the target load, and becomes provisioned only through Azure's irreversible capacity-mode migration, not through this program: cosmos-db/nosql/how-to-change-capacity-mode)",
+    });
+  }
+  if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["streaming", "eventHubs", "sku"],
+      message:
+        "must be Premium in prod (the namespace is encrypted with the platform's eventHubs customer-managed key, which Standard cannot use)",
+    });
+  }
+  for (const issue of olapIssues(c.olap, c.location, c.environment)) {
+    ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
+  }
+  const space = parseCidr(c.vnetAddressSpace);
+  if (!space) return;
+  if (!isPrivate(space)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["vnetAddressSpace"],
+      message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+    });
+  }
+  if (c.subnets) {
+    const parsed: Record<string, Cidr> = {};
+    for (const [role, text] of Object.entries(c.subnets)) {
+      const sub = text ? parseCidr(text) : undefined;
+      if (!sub) continue;
+      parsed[role] = sub;
+      if (!contains(space, sub)) {
         ctx.addIssue({
           code: "custom",
-          path: ["subnets", b],
-          message: `overlaps subnets.${a} (${formatCidr(parsed[a])})`,
+          path: ["subnets", role],
+          message: `must lie inside vnetAddressSpace ${c.vnetAddressSpace}`,
         });
       }
-      for (const role of SUBNET_ROLES) {
-        if (!(role in parsed)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["subnets", role],
-            message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})`,
-          });
-        }
+    }
+    for (const [a, b] of findOverlaps(parsed)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["subnets", b],
+        message: `overlaps subnets.${a} (${formatCidr(parsed[a])})`,
+      });
+    }
+    for (const role of SUBNET_ROLES) {
+      if (!(role in parsed)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnets", role],
+          message: `is missing: when subnets is set it must list every role (${list(SUBNET_ROLES)})`,
+        });
       }
     }
-  });
+  }
+});
 
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;
@@ -292,6 +290,8 @@ export function parseConfig(raw: Record<string, unknown>, stack: string, provide
     const problems = result.error.issues.map((issue) => {
       const [top, ...rest] = issue.path.map(String);
       const key = `${PROJECT}:${top ?? "(root)"}${rest.length ? ` (${rest.join(".")})` : ""}`;
+      // A setting the schema does not declare (settings() in ./strict): no value to show, the message names it.
+      if (issue.code === "unrecognized_keys") return `config ${key}: ${issue.message}`;
       const value = at(raw, issue.path);
       const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
       return `config ${key}: got ${show(value)}; ${message}`;
@@ -386,16 +386,41 @@ export function readRaw(get: (key: string) => string | undefined): Record<string
   return raw;
 }
 
+/**
+ * The keys of the project's namespace that the program does not read (`payments-data-platform:<key>`), one problem
+ * each with the likely intended key: the CLI passes any key through, and a misspelt one would otherwise leave its
+ * default in force silently.
+ */
+export function unknownKeyProblems(configKeys: readonly string[]): string[] {
+  const declared = [...Object.keys(KEYS), ...SECRET_KEYS];
+  return configKeys
+    .filter((k) => k.startsWith(`${PROJECT}:`))
+    .map((k) => k.slice(PROJECT.length + 1))
+    .filter((k) => !declared.includes(k))
+    .map((k) => {
+      const near = closest(k, declared);
+      return `config ${PROJECT}:${k}: is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}; the settings are listed in docs/configuration.md`;
+    });
+}
+
 /** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
 export function loadConfig(): PlatformConfig {
+  // Keys the program does not read are reported with every other problem, in one error.
+  const unknown = unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()));
   const cfg = new pulumi.Config(PROJECT);
-  const parsed = parseConfig(
-    readRaw((key) => cfg.get(key)),
-    pulumi.getStack(),
-    {
-      location: new pulumi.Config("azure-native").get("location"),
-    },
-  );
+  let parsed: PlatformConfig;
+  try {
+    parsed = parseConfig(
+      readRaw((key) => cfg.get(key)),
+      pulumi.getStack(),
+      {
+        location: new pulumi.Config("azure-native").get("location"),
+      },
+    );
+  } catch (e) {
+    throw e instanceof ConfigError && unknown.length > 0 ? new ConfigError([...unknown, ...e.problems]) : e;
+  }
+  if (unknown.length > 0) throw new ConfigError(unknown);
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
 }

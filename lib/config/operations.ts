@@ -1,12 +1,13 @@
 /** Stack configuration of the operations tier: alert receivers, the SLA table, Sentinel, budgets, governance. */
 import { z } from "zod";
+import { settings } from "./strict";
 import { list, email, int } from "./common";
 
 /** Alert priorities: P1 paged within 15 minutes, P2 answered within 1 hour, P3 within 24 hours (the seed's support). */
 export const ALERT_PRIORITIES = ["p1", "p2", "p3"] as const;
 export type AlertPriority = (typeof ALERT_PRIORITIES)[number];
 
-export const receiverSchema = z.object({
+export const receiverSchema = settings({
   /** E-mail receivers of the priority's action group; default: `alertEmails`. */
   emails: z.array(email).min(1, "must list at least one e-mail address").optional(),
   /** Add the secret `alertWebhookUrl` (incident tool) to the group when it is set. */
@@ -41,7 +42,7 @@ export const logWindow = (min = 1) => {
     );
 };
 
-export const slaSchema = z.object({
+export const slaSchema = settings({
   oltpP99Ms: int(1, 60000, " ms").default(SLA_DEFAULTS.oltpP99Ms),
   oltpWindowMinutes: logWindow().default(SLA_DEFAULTS.oltpWindowMinutes),
   olapQuerySeconds: int(1, 3600, " seconds").default(SLA_DEFAULTS.olapQuerySeconds),
@@ -64,9 +65,9 @@ export const slaSchema = z.object({
   freshnessMinutes: int(15, 1440, " minutes").default(SLA_DEFAULTS.freshnessMinutes),
 });
 
-export const operationsSchema = z.object({
+export const operationsSchema = settings({
   /** Cost Management budget of the stack's resource groups (actual 50/80/100 %, forecast 100 %). */
-  budget: z.object({
+  budget: settings({
     /** Monthly amount in the billing currency. */
     amount: z.number({ error: "must be a number" }).positive("must be a positive monthly amount"),
     /**
@@ -87,9 +88,11 @@ export const operationsSchema = z.object({
    */
   subscriptionGovernance: z.boolean(),
   /** Receivers per priority; default: `alertEmails` everywhere, the webhook on P1 and P2. */
-  routing: z
-    .object({ p1: receiverSchema, p2: receiverSchema, p3: receiverSchema })
-    .default({ p1: { webhook: true }, p2: { webhook: true }, p3: { webhook: false } }),
+  routing: settings({ p1: receiverSchema, p2: receiverSchema, p3: receiverSchema }).default({
+    p1: { webhook: true },
+    p2: { webhook: true },
+    p3: { webhook: false },
+  }),
   /** Defender for Cloud security contacts; default: `alertEmails`. */
   securityContactEmails: z.array(email).min(1, "must list at least one e-mail address").optional(),
   sla: slaSchema.default(SLA_DEFAULTS),

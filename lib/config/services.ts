@@ -1,6 +1,7 @@
 /** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
+import { settings } from "./strict";
 import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, cidr, list, int } from "./common";
 
 /** Azure VM size names (`Standard_D4s_v3`, `Standard_NC6s_v3`, ...). */
@@ -14,9 +15,9 @@ export const ML_DEV_DEFAULTS = {
   endpoint: { instanceType: "Standard_DS1_v2", instanceCount: 1 },
 } as const;
 
-export const mlSchema = z.object({
+export const mlSchema = settings({
   /** Training cluster (scales to zero when idle). */
-  compute: z.object({
+  compute: settings({
     vmSize,
     maxNodes: int(1, 100, " nodes"),
     vmPriority: z.enum(ML_VM_PRIORITIES, { error: () => `must be one of ${list(ML_VM_PRIORITIES)}` }),
@@ -24,7 +25,7 @@ export const mlSchema = z.object({
     idleSecondsBeforeScaleDown: int(60, 86400, " seconds"),
   }),
   /** Fraud-scoring managed online endpoint: the deployment size the release pipeline uses (docs/ml-operations.md). */
-  endpoint: z.object({
+  endpoint: settings({
     // Azure accepts any casing (Microsoft's list spells them STANDARD_DS3_V2): matched without case, kept canonical.
     instanceType: z
       .string()
@@ -47,9 +48,9 @@ export const ETL_DEV_DEFAULTS = {
   },
 } as const;
 
-export const etlSchema = z.object({
+export const etlSchema = settings({
   /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
-  integrationRuntime: z.object({
+  integrationRuntime: settings({
     /** Data integration units reserved for copies while the copy compute is warm: a multiple of 4, 4-256. */
     copyDataIntegrationUnits: int(4, 256, " (DIU)").refine((n) => n % 4 === 0, {
       error: "must be a multiple of 4 (Data Factory reserves DIUs in fours in a managed virtual network)",
@@ -70,7 +71,7 @@ export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
 /** Function hosting plans the shared hosting supports (see components/shared/functionApp.ts for why Flex). */
 export const FUNCTION_PLAN_SKUS = ["FC1"] as const;
 
-export const functionAppSchema = z.object({
+export const functionAppSchema = settings({
   /** Flex Consumption scale-out ceiling of the app (Azure allows 40–1000). */
   maximumInstanceCount: int(40, 1000, " (Flex Consumption maximum instance count)"),
   /** Instances kept warm for the app's trigger group (cold-start free; billed while idle). */
@@ -131,7 +132,7 @@ export function clientCaProblems(pem: string): string[] {
 }
 
 /** A certificate authority whose certificates identify merchants (PEM, public certificates only). */
-export const merchantAuthoritySchema = z.object({
+export const merchantAuthoritySchema = settings({
   /** Name of the trusted client certificate on the gateway. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and hyphens (1-63)"),
   /** The authority's chain, PEM: its root CA, then any intermediate that issues merchants' certificates. */
@@ -145,95 +146,93 @@ export const merchantAuthenticationOn = (ingestion: {
   gateway: { merchantCertificateAuthorities?: readonly unknown[] };
 }) => (ingestion.gateway.merchantCertificateAuthorities?.length ?? 0) > 0;
 
-export const ingestionSchema = z
-  .object({
-    gateway: z.object({
-      /** Application Gateway v2 autoscale minimum (instances kept running; 0 allowed). */
-      minInstances: int(0, 125, " (Application Gateway v2 autoscale)"),
-      /** Application Gateway v2 autoscale maximum. */
-      maxInstances: int(2, 125, " (Application Gateway v2 autoscale)"),
-      /**
-       * Merchant authentication by client certificate (mutual TLS) at the HTTPS listener: the authorities that issue
-       * merchants' certificates (`CN=merchant-<MerchantId>`). Absent: no client certificate is asked for, and the
-       * payment API cannot tell one merchant from another (the pack's advisory rule says so).
-       */
-      merchantCertificateAuthorities: z
-        .array(merchantAuthoritySchema)
-        .min(1, "must list at least one authority")
-        .max(
-          CLIENT_CA_LIMITS.perProfile,
-          `must list at most ${CLIENT_CA_LIMITS.perProfile} authorities (per SSL profile)`,
-        )
-        .optional(),
-      /**
-       * With merchant authorities: the address ranges (CIDR) of the self-hosted runners that ship the payment API's
-       * code (deploy.yml, VNET_RUNNER_LABEL). The API's private endpoint then admits HTTPS from the gateway's subnet
-       * and these ranges only, so no other workload in the network can forge the gateway's certificate headers.
-       */
-      paymentApiDeploySources: z.array(cidr).optional(),
-      /** Revocation check of merchants' certificates: OCSP (the authority's responder) or None. */
-      merchantCertificateRevocation: z
-        .enum(CLIENT_REVOCATION_CHECKS, { error: () => `must be one of ${list(CLIENT_REVOCATION_CHECKS)}` })
-        .default("OCSP"),
-    }),
-    /** Public host name of the payments API (the listener's host name and the certificate's subject). */
-    apiHostName: z
-      .string()
-      .regex(
-        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-        "must be a lower-case DNS name, e.g. api.payments.example.com",
+export const ingestionSchema = settings({
+  gateway: settings({
+    /** Application Gateway v2 autoscale minimum (instances kept running; 0 allowed). */
+    minInstances: int(0, 125, " (Application Gateway v2 autoscale)"),
+    /** Application Gateway v2 autoscale maximum. */
+    maxInstances: int(2, 125, " (Application Gateway v2 autoscale)"),
+    /**
+     * Merchant authentication by client certificate (mutual TLS) at the HTTPS listener: the authorities that issue
+     * merchants' certificates (`CN=merchant-<MerchantId>`). Absent: no client certificate is asked for, and the
+     * payment API cannot tell one merchant from another (the pack's advisory rule says so).
+     */
+    merchantCertificateAuthorities: z
+      .array(merchantAuthoritySchema)
+      .min(1, "must list at least one authority")
+      .max(
+        CLIENT_CA_LIMITS.perProfile,
+        `must list at most ${CLIENT_CA_LIMITS.perProfile} authorities (per SSL profile)`,
       )
       .optional(),
-    /** Name of the TLS certificate in the platform Key Vault that the gateway's HTTPS listener serves. */
-    tlsCertificateName: z
-      .string()
-      .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault certificate name (letters, digits, hyphens)")
-      .default("agw-payments-api-tls"),
-    functions: z.object({
-      sku: z.enum(FUNCTION_PLAN_SKUS, {
-        error: () =>
-          `must be ${list(FUNCTION_PLAN_SKUS)} (Flex Consumption: identity-based deployment storage, VNet integration, always-ready instances)`,
-      }),
-      instanceMemoryMB: z
-        .number()
-        .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
-      paymentApi: functionAppSchema,
-      fraudScoring: functionAppSchema,
+    /**
+     * With merchant authorities: the address ranges (CIDR) of the self-hosted runners that ship the payment API's
+     * code (deploy.yml, VNET_RUNNER_LABEL). The API's private endpoint then admits HTTPS from the gateway's subnet
+     * and these ranges only, so no other workload in the network can forge the gateway's certificate headers.
+     */
+    paymentApiDeploySources: z.array(cidr).optional(),
+    /** Revocation check of merchants' certificates: OCSP (the authority's responder) or None. */
+    merchantCertificateRevocation: z
+      .enum(CLIENT_REVOCATION_CHECKS, { error: () => `must be one of ${list(CLIENT_REVOCATION_CHECKS)}` })
+      .default("OCSP"),
+  }),
+  /** Public host name of the payments API (the listener's host name and the certificate's subject). */
+  apiHostName: z
+    .string()
+    .regex(
+      /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      "must be a lower-case DNS name, e.g. api.payments.example.com",
+    )
+    .optional(),
+  /** Name of the TLS certificate in the platform Key Vault that the gateway's HTTPS listener serves. */
+  tlsCertificateName: z
+    .string()
+    .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault certificate name (letters, digits, hyphens)")
+    .default("agw-payments-api-tls"),
+  functions: settings({
+    sku: z.enum(FUNCTION_PLAN_SKUS, {
+      error: () =>
+        `must be ${list(FUNCTION_PLAN_SKUS)} (Flex Consumption: identity-based deployment storage, VNet integration, always-ready instances)`,
     }),
-  })
-  .superRefine((c, ctx) => {
-    if (c.gateway.maxInstances < c.gateway.minInstances) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["gateway", "maxInstances"],
-        message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
-      });
-    }
-    if (c.gateway.merchantCertificateAuthorities && !c.gateway.paymentApiDeploySources?.length)
-      ctx.addIssue({
-        code: "custom",
-        path: ["gateway", "paymentApiDeploySources"],
-        message:
-          "must list the address ranges (CIDR) of the runners that ship the payment API's code when merchantCertificateAuthorities is set: its private endpoint then admits only the gateway and them",
-      });
-    const names = (c.gateway.merchantCertificateAuthorities ?? []).map((a) => a.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i)
-        ctx.addIssue({
-          code: "custom",
-          path: ["gateway", "merchantCertificateAuthorities", i, "name"],
-          message: `must be unique ('${n}' is listed twice)`,
-        });
+    instanceMemoryMB: z
+      .number()
+      .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
+    paymentApi: functionAppSchema,
+    fraudScoring: functionAppSchema,
+  }),
+}).superRefine((c, ctx) => {
+  if (c.gateway.maxInstances < c.gateway.minInstances) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "maxInstances"],
+      message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
     });
-    if (c.functions.fraudScoring.alwaysReady < 1) {
+  }
+  if (c.gateway.merchantCertificateAuthorities && !c.gateway.paymentApiDeploySources?.length)
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "paymentApiDeploySources"],
+      message:
+        "must list the address ranges (CIDR) of the runners that ship the payment API's code when merchantCertificateAuthorities is set: its private endpoint then admits only the gateway and them",
+    });
+  const names = (c.gateway.merchantCertificateAuthorities ?? []).map((a) => a.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i)
       ctx.addIssue({
         code: "custom",
-        path: ["functions", "fraudScoring", "alwaysReady"],
-        message:
-          "must be at least 1: the SQL trigger authenticates with a managed identity, which the Flex Consumption scale controller cannot use to wake an app from zero (Azure/azure-functions-sql-extension#1235)",
+        path: ["gateway", "merchantCertificateAuthorities", i, "name"],
+        message: `must be unique ('${n}' is listed twice)`,
       });
-    }
   });
+  if (c.functions.fraudScoring.alwaysReady < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["functions", "fraudScoring", "alwaysReady"],
+      message:
+        "must be at least 1: the SQL trigger authenticates with a managed identity, which the Flex Consumption scale controller cannot use to wake an app from zero (Azure/azure-functions-sql-extension#1235)",
+    });
+  }
+});
 
 /** Event Hubs tiers the streaming tier supports (Basic has no consumer groups beyond $Default and 1-day retention). */
 export const EVENT_HUBS_SKUS = ["Standard", "Premium"] as const;
@@ -251,86 +250,75 @@ export const STREAMING_DEV_DEFAULTS = {
   freshnessMinutes: 60,
 } as const;
 
-export const streamingSchema = z
-  .object({
-    eventHubs: z
-      .object({
-        /** Standard (Microsoft-managed keys only) or Premium (customer-managed key, dedicated resources). */
-        sku: z.enum(EVENT_HUBS_SKUS, {
-          error: () => `must be ${list(EVENT_HUBS_SKUS)} (customer-managed keys need Premium)`,
-        }),
-        /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
-        capacity: int(1, 40, " (Event Hubs throughput/processing units)"),
-        /** Partitions of the api-logs hub (Standard at most 32, Premium at most 100); fixed once created on Standard. */
-        partitions: int(1, 100, " (Event Hubs partitions)"),
-        /** Hours events stay in the hub for replay (Standard at most 168, Premium at most 2160). */
-        retentionHours: int(1, 2160, " hours (Event Hubs retention)"),
+export const streamingSchema = settings({
+  eventHubs: settings({
+    /** Standard (Microsoft-managed keys only) or Premium (customer-managed key, dedicated resources). */
+    sku: z.enum(EVENT_HUBS_SKUS, {
+      error: () => `must be ${list(EVENT_HUBS_SKUS)} (customer-managed keys need Premium)`,
+    }),
+    /** Throughput units (Standard, 1-40) or processing units (Premium: 1, 2, 4, 8, 16). */
+    capacity: int(1, 40, " (Event Hubs throughput/processing units)"),
+    /** Partitions of the api-logs hub (Standard at most 32, Premium at most 100); fixed once created on Standard. */
+    partitions: int(1, 100, " (Event Hubs partitions)"),
+    /** Hours events stay in the hub for replay (Standard at most 168, Premium at most 2160). */
+    retentionHours: int(1, 2160, " hours (Event Hubs retention)"),
+  }).default(STREAMING_DEV_DEFAULTS.eventHubs),
+  streamAnalytics: settings({
+    /**
+     * Removed: the job no longer runs on a Stream Analytics cluster (it writes to Event Hubs through the trusted
+     * services exception and a function loads Synapse, docs/streaming.md). Refused rather than ignored, so a
+     * stack file that still sizes a cluster says so.
+     */
+    clusterCapacity: z
+      .never({
+        error: () =>
+          "is no longer used: the job runs without a Stream Analytics cluster (docs/streaming.md); remove the key and size the job with streamingUnits",
       })
-      .default(STREAMING_DEV_DEFAULTS.eventHubs),
-    streamAnalytics: z
-      .object({
-        /**
-         * Removed: the job no longer runs on a Stream Analytics cluster (it writes to Event Hubs through the trusted
-         * services exception and a function loads Synapse, docs/streaming.md). Refused rather than ignored, so a
-         * stack file that still sizes a cluster says so.
-         */
-        clusterCapacity: z
-          .never({
-            error: () =>
-              "is no longer used: the job runs without a Stream Analytics cluster (docs/streaming.md); remove the key and size the job with streamingUnits",
-          })
-          .optional(),
-        /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job (multi-tenant, billed per SU-hour). */
-        streamingUnits: z
-          .number()
-          .refine(
-            (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
-            "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
-          ),
-        /** How late an event may arrive (event time) and still count in its window. */
-        lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
-      })
-      .default(STREAMING_DEV_DEFAULTS.streamAnalytics),
-    relay: z
-      .object({
-        instanceMemoryMB: z
-          .number()
-          .refine(
-            (v) => (FLEX_MEMORY_MB as readonly number[]).includes(v),
-            `must be one of ${list(FLEX_MEMORY_MB)} MB`,
-          ),
-        ...functionAppSchema.shape,
-        /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
-        loaderAlwaysReady: int(0, 50, " (always-ready instances of the Synapse loader)").default(0),
-      })
-      .default(STREAMING_DEV_DEFAULTS.relay),
-    /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
-    freshnessMinutes: z
+      .optional(),
+    /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job (multi-tenant, billed per SU-hour). */
+    streamingUnits: z
       .number()
       .refine(
-        (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
-        `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
-      )
-      .default(STREAMING_DEV_DEFAULTS.freshnessMinutes),
-  })
-  .superRefine((c, ctx) => {
-    const eh = c.eventHubs;
-    if (eh.sku === "Premium" && !(EVENT_HUBS_PREMIUM_UNITS as readonly number[]).includes(eh.capacity)) {
+        (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
+        "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
+      ),
+    /** How late an event may arrive (event time) and still count in its window. */
+    lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
+  }).default(STREAMING_DEV_DEFAULTS.streamAnalytics),
+  relay: settings({
+    instanceMemoryMB: z
+      .number()
+      .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
+    ...functionAppSchema.shape,
+    /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
+    loaderAlwaysReady: int(0, 50, " (always-ready instances of the Synapse loader)").default(0),
+  }).default(STREAMING_DEV_DEFAULTS.relay),
+  /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
+  freshnessMinutes: z
+    .number()
+    .refine(
+      (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
+      `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,
+    )
+    .default(STREAMING_DEV_DEFAULTS.freshnessMinutes),
+}).superRefine((c, ctx) => {
+  const eh = c.eventHubs;
+  if (eh.sku === "Premium" && !(EVENT_HUBS_PREMIUM_UNITS as readonly number[]).includes(eh.capacity)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["eventHubs", "capacity"],
+      message: `must be one of ${list(EVENT_HUBS_PREMIUM_UNITS)} processing units on Premium`,
+    });
+  }
+  const limits =
+    eh.sku === "Premium" ? { partitions: 100, retentionHours: 2160 } : { partitions: 32, retentionHours: 168 };
+  for (const key of ["partitions", "retentionHours"] as const) {
+    if (eh[key] > limits[key]) {
       ctx.addIssue({
         code: "custom",
-        path: ["eventHubs", "capacity"],
-        message: `must be one of ${list(EVENT_HUBS_PREMIUM_UNITS)} processing units on Premium`,
+        path: ["eventHubs", key],
+        message: `must be at most ${limits[key]} on ${eh.sku}`,
       });
     }
-    const limits =
-      eh.sku === "Premium" ? { partitions: 100, retentionHours: 2160 } : { partitions: 32, retentionHours: 168 };
-    for (const key of ["partitions", "retentionHours"] as const) {
-      if (eh[key] > limits[key]) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["eventHubs", key],
-          message: `must be at most ${limits[key]} on ${eh.sku}`,
-        });
-      }
-    }
-  });
+  }
+});
