@@ -65,6 +65,8 @@ export const usageSchema = settings({
   firewallProcessedGbPerMonth: num(0, 10_000_000, "GB/month").default(2_000),
   /** Data through all private endpoints together (in + out), GB a month. */
   privateLinkGbPerMonth: num(0, 10_000_000, "GB/month").default(1_000),
+  /** Data across the VNet's peering with its hub (config `hub`), each way, GB a month (operators, runners, scripts). */
+  hubPeeringGbPerMonth: num(0, 10_000_000, "GB/month").default(50),
   /** Application Gateway v2: average capacity units billed. */
   appGatewayCapacityUnits: num(0, 125, "capacity units").default(5),
   /** Event Hubs Standard: ingress events a month, millions. */

@@ -533,6 +533,31 @@ describe("config: settings that do not exist are refused, with the likely intend
   });
 });
 
+describe("config: hub (the network operators come from)", () => {
+  const HUB =
+    "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+  it("is optional; set, it takes a VNet id and defaults to no gateway transit and no DNS links", () => {
+    assert.equal(parseConfig(rawOf("dev"), "dev").hub, undefined);
+    assert.deepEqual(parseConfig({ ...rawOf("dev"), hub: { virtualNetworkId: HUB } }, "dev").hub, {
+      virtualNetworkId: HUB,
+      useRemoteGateways: false,
+      linkPrivateDnsZones: false,
+    });
+  });
+  it("names the key and the shape on a wrong id, and refuses a setting it does not have", () => {
+    rejects(
+      { ...rawOf("dev"), hub: { virtualNetworkId: "vnet-hub" } },
+      "dev",
+      /config payments-data-platform:hub \(virtualNetworkId\): got "vnet-hub"; must be a virtual network's resource id: \/subscriptions\/<id>\/resourceGroups\/<rg>\/providers\/Microsoft.Network\/virtualNetworks\/<name>/,
+    );
+    rejects(
+      { ...rawOf("dev"), hub: { virtualNetworkId: HUB, useRemoteGateway: true } },
+      "dev",
+      /config payments-data-platform:hub: "useRemoteGateway" is not a setting \(did you mean useRemoteGateways\?\)/,
+    );
+  });
+});
+
 describe("config: the azure-native provider's default region (azure-native:location)", () => {
   const dev = () => rawOf("dev");
   const rejectsProvider = (location: string | undefined, expected: RegExp) =>

@@ -5,6 +5,7 @@ import { roleAssignmentName } from "../lib/uuid";
 import { nsgRules, SUBNETS } from "../components/platform";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
+import { costOfStack } from "../tools/lib/cost/stack";
 import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, input, ofType, previewOf } from "./helpers/stacks";
@@ -553,15 +554,58 @@ for (const stack of ["dev", "prod"] as const) {
   });
 }
 
-describe("platform with existing Entra groups", function () {
+describe("platform with existing Entra groups, peered with a hub", function () {
   // Two runs of the whole program (preview and deployed views): allow for a loaded machine.
   this.timeout(120000);
-  it("uses the configured object ids instead of creating groups", async () => {
-    const { run } = await previewStack({
+  const HUB =
+    "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu";
+  let run: Awaited<ReturnType<typeof previewStack>>["run"];
+  before(async () => {
+    ({ run } = await previewStack({
       stack: "dev",
       stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-existing-groups.yaml"),
       skipSchema: true,
-    });
+    }));
+  });
+  it("peers the VNet with the hub inline (kept by the VNet's own updates), never as a transit for it", async () => {
+    const vnet = byName(run.resources, "platform-vnet");
+    assert.deepEqual(vnet.inputs.virtualNetworkPeerings, [
+      {
+        name: "peer-to-hub",
+        remoteVirtualNetwork: { id: HUB },
+        allowVirtualNetworkAccess: true,
+        allowForwardedTraffic: true,
+        allowGatewayTransit: false,
+        useRemoteGateways: false,
+      },
+    ]);
+    // The committed stacks have no hub: no peering.
+    const dev = (await previewOf("dev")).run.resources;
+    assert.equal(byName(dev, "platform-vnet").inputs.virtualNetworkPeerings, undefined);
+  });
+  it("links every private DNS zone to the hub as well, one link of a zone at a time", () => {
+    const zones = ofType(run.resources, "azure-native:privatedns:PrivateZone");
+    const links = ofType(run.resources, "azure-native:privatedns:VirtualNetworkLink");
+    const toHub = links.filter((l) => (l.inputs.virtualNetwork as { id: string }).id === HUB);
+    assert.equal(toHub.length, zones.length);
+    for (const l of toHub) {
+      assert.equal(l.inputs.registrationEnabled, false);
+      const own = byName(run.resources, l.name.replace(/-hub-link$/, "-link"));
+      assert.ok(l.dependencies.includes(own.urn), `${l.name} after ${own.name}`);
+    }
+  });
+  it("prices the data across the peering, each way", () => {
+    const { estimate } = costOfStack(run.resources, { stack: "dev", root: ROOT });
+    const lines = estimate.lines.filter((l) => l.name === "platform-vnet");
+    assert.deepEqual(
+      lines.map((l) => [l.priceId, l.quantity]),
+      [
+        ["vnet-peering-intra-region", 50],
+        ["vnet-peering-intra-region", 50],
+      ],
+    );
+  });
+  it("uses the configured object ids instead of creating groups", () => {
     const groups = ofType(run.resources, "azuread:index/group:Group");
     assert.deepEqual(
       groups.map((g) => g.inputs.displayName),

@@ -186,7 +186,13 @@ export class Platform extends pulumi.ComponentResource {
     // Private DNS: one zone per service, linked to the VNet (no auto-registration).
     const zoneIds = privateDnsZones(
       name,
-      { context, resourceGroupName: groups.network.name, vnetId: net.vnet.id, tags },
+      {
+        context,
+        resourceGroupName: groups.network.name,
+        vnetId: net.vnet.id,
+        ...(cfg.hub?.linkPrivateDnsZones ? { hubVnetId: cfg.hub.virtualNetworkId } : {}),
+        tags,
+      },
       this,
     );
     this.privateDnsZoneIds = zoneIds;

@@ -275,6 +275,26 @@ export interface PlatformNetwork {
   readonly ddosProtectionPlanId?: pulumi.Output<string>;
 }
 
+/** The name of the stack's peering with its hub (config `hub`). */
+export const HUB_PEERING_NAME = "peer-to-hub";
+
+/**
+ * The stack's side of the peering with its hub: traffic both ways (operators, runners), traffic the hub forwards (from
+ * its VPN or ExpressRoute gateway or an appliance), never a transit for the hub, and the hub's gateway only when asked
+ * (`useRemoteGateways` needs the hub's side to allow gateway transit, or Azure refuses the peering:
+ * learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview, "Gateways and on-premises connectivity").
+ */
+export function hubPeering(hub: NonNullable<PlatformConfig["hub"]>): types.input.network.VirtualNetworkPeeringArgs {
+  return {
+    name: HUB_PEERING_NAME,
+    remoteVirtualNetwork: { id: hub.virtualNetworkId },
+    allowVirtualNetworkAccess: true,
+    allowForwardedTraffic: true,
+    allowGatewayTransit: false,
+    useRemoteGateways: hub.useRemoteGateways,
+  };
+}
+
 /** NSGs, the egress route table, the DDoS plan and the VNet with its subnets inline (never also Subnet resources). */
 export function platformNetwork(name: string, args: PlatformNetworkArgs, parent: pulumi.Resource): PlatformNetwork {
   const { context, tags } = args;
@@ -370,6 +390,9 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           : {}),
         ...(egressRoutes && SUBNETS[role].egressViaFirewall ? { routeTable: { id: egressRoutes.id } } : {}),
       })),
+      // Inline like the subnets, so the VNet's own updates keep it: the stack's side of the peering with the hub that
+      // operators and data-plane jobs come from (config `hub`). The hub's side is its owner's.
+      ...(cfg.hub ? { virtualNetworkPeerings: [hubPeering(cfg.hub)] } : {}),
       tags,
     },
     { parent },
@@ -387,6 +410,8 @@ export function privateDnsZones(
     readonly context: StackContext;
     readonly resourceGroupName: pulumi.Input<string>;
     readonly vnetId: pulumi.Input<string>;
+    /** A hub VNet the zones are linked to as well (config `hub.linkPrivateDnsZones`). */
+    readonly hubVnetId?: string;
     readonly tags: Tags;
   },
   parent: pulumi.Resource,
@@ -401,7 +426,7 @@ export function privateDnsZones(
       { privateZoneName: zone, resourceGroupName: rg, location: "global", tags },
       { parent },
     );
-    new privatedns.VirtualNetworkLink(
+    const link = new privatedns.VirtualNetworkLink(
       `${name}-dns-${key}-link`,
       {
         virtualNetworkLinkName: context.name("privateDnsZoneLink"),
@@ -414,6 +439,21 @@ export function privateDnsZones(
       },
       { parent },
     );
+    if (args.hubVnetId)
+      new privatedns.VirtualNetworkLink(
+        `${name}-dns-${key}-hub-link`,
+        {
+          virtualNetworkLinkName: context.name("privateDnsZoneLink", "hub"),
+          privateZoneName: pz.name,
+          resourceGroupName: rg,
+          location: "global",
+          virtualNetwork: { id: args.hubVnetId },
+          registrationEnabled: false,
+          tags,
+        },
+        // One link of the zone at a time.
+        { parent, dependsOn: [link] },
+      );
     zoneIds[zone] = pz.id;
   }
 

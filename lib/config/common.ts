@@ -68,6 +68,13 @@ export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
 export const guid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be an Entra object id (GUID)");
+/** A virtual network's ARM resource id (the hub a stack's VNet peers with). */
+export const vnetId = z
+  .string()
+  .regex(
+    /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i,
+    "must be a virtual network's resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
+  );
 export const email = z.email({ error: "must be an e-mail address, e.g. data-oncall@example.com" });
 export const int = (min: number, max: number, what = "") =>
   z

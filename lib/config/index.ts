@@ -20,6 +20,7 @@ import {
   euRegion,
   cidr,
   guid,
+  vnetId,
   email,
   int,
 } from "./common";
@@ -57,6 +58,22 @@ const schema = settings({
   extraTags: z.record(z.string(), z.string()).default({}),
   vnetAddressSpace: cidr,
   subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
+  /**
+   * The network operators and data-plane jobs come from (a hub with the VPN or ExpressRoute gateway, or one hosting
+   * self-hosted runners): the stack's VNet peers with it, so they reach the private endpoints. The hub's own
+   * peering back, and DNS forwarding of the `privatelink.*` zones, are the hub's (docs/operations.md).
+   */
+  hub: settings({
+    virtualNetworkId: vnetId,
+    /** Route through the hub's VPN/ExpressRoute gateway (the hub's peering must allow gateway transit). */
+    useRemoteGateways: z.boolean().default(false),
+    /**
+     * Link the stack's private DNS zones to the hub VNet too, so clients that resolve through Azure DNS in the hub
+     * find the private endpoints. Leave it off when the hub already resolves `privatelink.*` names through zones of
+     * its own (its owner then adds the stack's endpoints there).
+     */
+    linkPrivateDnsZones: z.boolean().default(false),
+  }).optional(),
   logRetentionDays: int(30, 730, " days (Log Analytics)"),
   keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
   hsmKeys: z.boolean(),
@@ -331,6 +348,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   extraTags: "json",
   vnetAddressSpace: "string",
   subnets: "json",
+  hub: "json",
   logRetentionDays: "json",
   keyVaultSku: "string",
   hsmKeys: "json",

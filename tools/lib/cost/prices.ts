@@ -361,6 +361,18 @@ export const STORED_PRICES: readonly PriceRow[] = [
     source: `${IC}/master/internal/providers/terraform/azure/testdata/private_endpoint_test/private_endpoint_test.golden`,
   },
   {
+    id: "vnet-peering-intra-region",
+    service: "Virtual Network",
+    meter: "VNet peering within a region, inbound or outbound data (each billed)",
+    unit: "GB",
+    region: "eastus",
+    currency: "USD",
+    list: 0.01,
+    date: READ,
+    source: `${IC}/72514fad4b45fcee2eb05b433218de68eb4a9939/internal/providers/terraform/azure/testdata/virtual_network_peering_test/virtual_network_peering_test.golden`,
+    note: "intra_region_with_usage: 1,000 GB inbound $10.00, 1,000 GB outbound $10.00. Global peering within zone 1 (every EU region) is $0.035 a GB each way in the same file.",
+  },
+  {
     id: "public-ip-static",
     service: "Virtual Network",
     meter: "Public IP address, static, regional (Standard)",

@@ -41,6 +41,7 @@ import {
   privateDnsZone,
   privateEndpoint,
   publicIp,
+  virtualNetwork,
 } from "./network";
 
 /** Rules by type token. */
@@ -53,6 +54,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:network:DdosProtectionPlan`]: ddosPlan,
   [`${AN}:network:PrivateEndpoint`]: privateEndpoint,
   [`${AN}:network:PublicIPAddress`]: publicIp,
+  [`${AN}:network:VirtualNetwork`]: virtualNetwork,
   [`${AN}:network:NatGateway`]: natGateway,
   [`${AN}:network:ApplicationGateway`]: applicationGateway,
   [`${AN}:privatedns:PrivateZone`]: privateDnsZone,

@@ -1,6 +1,6 @@
 /** Pricing rules of the network: firewall, DDoS, private endpoints and DNS, public IPs, NAT, Application Gateway. */
 import { HOURS_PER_MONTH as H } from "../prices";
-import { armIdOf, at, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
+import { armIdOf, at, free, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
 import { AN, stoppingSchedule } from "./common";
 
 export const firewall: Rule = (r, ctx) => {
@@ -12,6 +12,28 @@ export const firewall: Rule = (r, ctx) => {
       meter: `Data processed ${ctx.usage.firewallProcessedGbPerMonth} GB`,
       priceId: "firewall-data",
       quantity: ctx.usage.firewallProcessedGbPerMonth,
+    },
+  );
+};
+
+/**
+ * A virtual network has no charge of its own; its peerings bill the data that crosses them, inbound and outbound each
+ * (priced at the intra-region rate: the hub is taken to be in the stack's region).
+ */
+export const virtualNetwork: Rule = (r, ctx) => {
+  const peerings = (at(r.inputs, "virtualNetworkPeerings") as unknown[] | undefined) ?? [];
+  if (peerings.length === 0) return free("a virtual network has no charge (peering and gateways are separate meters)");
+  const gb = ctx.usage.hubPeeringGbPerMonth;
+  return priced(
+    {
+      meter: `VNet peering inbound ${gb} GB (× ${peerings.length} peering(s))`,
+      priceId: "vnet-peering-intra-region",
+      quantity: gb * peerings.length,
+    },
+    {
+      meter: `VNet peering outbound ${gb} GB (× ${peerings.length} peering(s))`,
+      priceId: "vnet-peering-intra-region",
+      quantity: gb * peerings.length,
     },
   );
 };
