@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
-import { nsgRules, SUBNETS } from "../components/platform";
+import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { costOfStack } from "../tools/lib/cost/stack";
@@ -583,6 +583,14 @@ describe("platform with existing Entra groups, peered with a hub", function () {
     const dev = (await previewOf("dev")).run.resources;
     assert.equal(byName(dev, "platform-vnet").inputs.virtualNetworkPeerings, undefined);
   });
+  it("uses the hub's gateway and links the zones to the hub only when the stack says so", () => {
+    const hub = { virtualNetworkId: HUB, useRemoteGateways: true, linkPrivateDnsZones: false };
+    assert.equal(hubPeering(hub).useRemoteGateways, true);
+    assert.equal(hubPeering({ ...hub, useRemoteGateways: false }).useRemoteGateways, false);
+    assert.equal(hubDnsLinkTarget(hub), undefined);
+    assert.equal(hubDnsLinkTarget({ ...hub, linkPrivateDnsZones: true }), HUB);
+    assert.equal(hubDnsLinkTarget(undefined), undefined);
+  });
   it("links every private DNS zone to the hub as well, one link of a zone at a time", () => {
     const zones = ofType(run.resources, "azure-native:privatedns:PrivateZone");
     const links = ofType(run.resources, "azure-native:privatedns:VirtualNetworkLink");
@@ -592,6 +600,8 @@ describe("platform with existing Entra groups, peered with a hub", function () {
       assert.equal(l.inputs.registrationEnabled, false);
       const own = byName(run.resources, l.name.replace(/-hub-link$/, "-link"));
       assert.ok(l.dependencies.includes(own.urn), `${l.name} after ${own.name}`);
+      // Two links of one zone: two names (a second link of the same name would replace the first).
+      assert.notEqual(l.inputs.virtualNetworkLinkName, own.inputs.virtualNetworkLinkName);
     }
   });
   it("prices the data across the peering, each way", () => {

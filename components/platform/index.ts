@@ -29,9 +29,17 @@ import { entraGroups, type GroupRole } from "./identity";
 import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService, type ServiceKeys } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope } from "./monitoring";
-import { platformNetwork, privateDnsZones } from "./network";
+import { hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
 
-export { EGRESS_SERVICE_TAGS, nsgRules, SUBNETS, type SubnetSpec } from "./network";
+export {
+  EGRESS_SERVICE_TAGS,
+  hubDnsLinkTarget,
+  hubPeering,
+  HUB_PEERING_NAME,
+  nsgRules,
+  SUBNETS,
+  type SubnetSpec,
+} from "./network";
 export { GROUP_ROLES, type GroupRole } from "./identity";
 export { CMK_SERVICES, SYSTEM_IDENTITY_KEYS, TRUSTED_SERVICES_KEYS, type CmkService, type ServiceKeys } from "./keys";
 
@@ -190,7 +198,7 @@ export class Platform extends pulumi.ComponentResource {
         context,
         resourceGroupName: groups.network.name,
         vnetId: net.vnet.id,
-        ...(cfg.hub?.linkPrivateDnsZones ? { hubVnetId: cfg.hub.virtualNetworkId } : {}),
+        hubVnetId: hubDnsLinkTarget(cfg.hub),
         tags,
       },
       this,

@@ -275,6 +275,11 @@ export interface PlatformNetwork {
   readonly ddosProtectionPlanId?: pulumi.Output<string>;
 }
 
+/** The hub VNet the private DNS zones are linked to as well, when the stack asks for it (config `hub`). */
+export function hubDnsLinkTarget(hub: PlatformConfig["hub"]): string | undefined {
+  return hub?.linkPrivateDnsZones ? hub.virtualNetworkId : undefined;
+}
+
 /** The name of the stack's peering with its hub (config `hub`). */
 export const HUB_PEERING_NAME = "peer-to-hub";
 
@@ -390,8 +395,10 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           : {}),
         ...(egressRoutes && SUBNETS[role].egressViaFirewall ? { routeTable: { id: egressRoutes.id } } : {}),
       })),
-      // Inline like the subnets, so the VNet's own updates keep it: the stack's side of the peering with the hub that
-      // operators and data-plane jobs come from (config `hub`). The hub's side is its owner's.
+      // Inline like the subnets (azure-native: declare a VNet's peerings inline or as resources, never both): the
+      // stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`). The hub's
+      // side is its owner's. A peering that fails (useRemoteGateways before the hub allows gateway transit) fails the
+      // VNet's update with it: docs/configuration.md gives the order.
       ...(cfg.hub ? { virtualNetworkPeerings: [hubPeering(cfg.hub)] } : {}),
       tags,
     },
