@@ -398,8 +398,10 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       // Inline like the subnets (azure-native: declare a VNet's peerings inline or as resources, never both): the
       // stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`). The hub's
       // side is its owner's. A peering that fails (useRemoteGateways before the hub allows gateway transit) fails the
-      // VNet's update with it: docs/configuration.md gives the order.
-      ...(cfg.hub ? { virtualNetworkPeerings: [hubPeering(cfg.hub)] } : {}),
+      // VNet's update with it: docs/configuration.md gives the order. Always set, empty without a hub: azure-native
+      // leaves a VNet's peerings alone when the property is absent, so removing `hub` would otherwise keep the peering
+      // (and a peering added by hand on this VNet is removed by the next update, like a hand-made subnet).
+      virtualNetworkPeerings: cfg.hub ? [hubPeering(cfg.hub)] : [],
       tags,
     },
     { parent },
