@@ -494,6 +494,14 @@ describe("config: settings that do not exist are refused, with the likely intend
     );
     assert.equal(closest("MAXTHROUGHPUT", ["maxThroughput", "ttlSeconds"]), "maxThroughput");
     assert.equal(closest("colour", ["maxThroughput", "ttlSeconds"]), undefined);
+    // A swap of two neighbours is one edit.
+    assert.equal(editDistance("sotrage", "storage"), 1);
+    assert.equal(closest("sotrage", ["storage", "sql"]), "storage");
+    assert.equal(closest("lakeColdGb", ["lakeHotGb", "lakeCoolGb"]), "lakeCoolGb");
+    // Short names: two edits make another word, not a misspelling.
+    assert.equal(closest("db", ["hub", "sql"]), undefined);
+    assert.equal(closest("sku", ["sql", "hub"]), undefined);
+    assert.equal(closest("skus", ["sku", "sql"]), "sku");
   });
 
   it("names an unknown key of the project's namespace; other namespaces and the secret key are not its business", () => {
@@ -660,6 +668,11 @@ describe("config: the streaming key", () => {
         "a cluster capacity left in the stack file (the job no longer runs on a cluster)",
         (s) => Object.assign(s.streamAnalytics, { clusterCapacity: 36 }),
         /streaming \(streamAnalytics\.clusterCapacity\): got 36; is no longer used: the job runs without a Stream Analytics cluster/,
+      ],
+      [
+        "a misspelt setting: the settings offered leave out the removed cluster capacity",
+        (s) => Object.assign(s.streamAnalytics, { streamingUnit: 3 }),
+        /streaming \(streamAnalytics\): "streamingUnit" is not a setting \(did you mean streamingUnits\?\); the settings here are streamingUnits, lateArrivalSeconds$/,
       ],
       [
         "streaming units",

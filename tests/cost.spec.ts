@@ -26,6 +26,8 @@ import { previewOf } from "./helpers/stacks";
 import { renderCostDocs } from "../tools/costDocs";
 
 const AN = "azure-native";
+/** The value the engine gives an output not known until the resource is created. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 let n = 0;
 /** A hand-made resource record. */
 function res(type: string, inputs: Record<string, unknown>, name = `r${++n}`): ResourceRecord {
@@ -250,6 +252,21 @@ describe("cost: pricing rules on hand-made inputs", () => {
       /included in the Application Gateway v2's fixed price/,
     );
     close(lineSum(withGateway, "other"), 3.65 + 199);
+    // A first preview does not know the IP's id yet: the gateway's property dependency names it.
+    const newIp = {
+      ...protectedIp,
+      name: "new-pip",
+      urn: "urn:pulumi:t::p::azure-native:network:PublicIPAddress::new-pip",
+    };
+    const newGateway = {
+      ...res(
+        `${AN}:network:ApplicationGateway`,
+        { sku: { tier: "WAF_v2" }, frontendIPConfigurations: [{ publicIPAddress: { id: UNKNOWN } }] },
+        "agw2",
+      ),
+      propertyDependencies: { frontendIPConfigurations: [newIp.urn] },
+    };
+    close(lineSum(estimate([newIp, newGateway], { stack: "t" }), "new-pip"), 199, "matched by its URN");
   });
   it("Log Analytics ingestion per day and retention beyond 31 days; HSM RSA 3072 key with rotation", () => {
     const ws = res(`${AN}:operationalinsights:Workspace`, { retentionInDays: 91 }, "ws");
@@ -456,6 +473,22 @@ describe("cost: pricing rules on hand-made inputs", () => {
     assert.match(ne.get("asa") ?? "", /no streaming units/);
     close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
     assert.match(e.free.find((x) => x.name === "flexplan")?.reason ?? "", /billed on its function apps/);
+  });
+  it("a VNet: free without peerings, each peering's data both ways, not estimated while its peerings are unknown", () => {
+    const u = usage({ hubPeeringGbPerMonth: 200 });
+    const vnet = (peerings: unknown) =>
+      estimate([res(`${AN}:network:VirtualNetwork`, { virtualNetworkPeerings: peerings }, "vnet")], {
+        stack: "t",
+        usage: u,
+      });
+    assert.equal(vnet([]).lines.length, 0);
+    assert.match(vnet([]).free[0].reason, /no charge/);
+    assert.equal(vnet(undefined).free.length, 1);
+    close(lineSum(vnet([{ name: "a" }, { name: "b" }]), "vnet"), 2 * 2 * 200 * price("vnet-peering-intra-region").list);
+    // An unknown value (a string sentinel in a preview) is not a list of one peering per character.
+    const unknown = vnet(UNKNOWN);
+    assert.equal(unknown.lines.length, 0);
+    assert.match(unknown.notEstimated[0].reason, /peerings are not known/);
   });
   it("Flex Consumption: the always-ready baseline around the clock, execution on always-ready instances first, executions", () => {
     const app = (name: string, ready: number, mb = 2048) =>

@@ -5,28 +5,35 @@
  */
 import { z } from "zod";
 
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+/** Edit distance (insertions, deletions, substitutions, and a swap of two neighbours), for "did you mean". */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // Optimal string alignment: the Levenshtein table with a transposition step, so "sotrage" is one edit from "storage".
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
 }
 
-/** The declared name closest to `key` (case ignored), when it is close enough to be a misspelling. */
+/**
+ * The declared name closest to `key` (case ignored), when it is close enough to be a misspelling: at most one edit in
+ * three characters of the shorter of the two names (at least one edit), so a short key is not "corrected" into an
+ * unrelated short name (`db` is not `hub`, `sku` is not `sql`).
+ */
 export function closest(key: string, declared: readonly string[]): string | undefined {
   const scored = declared
     .map((d) => ({ d, score: editDistance(key.toLowerCase(), d.toLowerCase()) }))
+    .filter(({ d, score }) => score <= Math.max(1, Math.floor(Math.min(key.length, d.length) / 3)))
+    .filter(({ d, score }) => score < Math.min(key.length, d.length))
     .sort((x, y) => x.score - y.score);
-  const best = scored[0];
-  return best && best.score <= Math.max(2, Math.floor(key.length / 4)) ? best.d : undefined;
+  return scored[0]?.d;
 }
 
 /** What is said of settings a place does not declare (one sentence per key, then the allowed ones). */
@@ -40,7 +47,9 @@ export function unknownSettingsMessage(keys: readonly string[], declared: readon
 
 /** `z.strictObject` whose unknown-key error names each key, its likely intended name and the declared settings. */
 export function settings<S extends z.ZodRawShape>(shape: S) {
-  const declared = Object.keys(shape);
+  // A removed setting (`z.never().optional()`, refused with its own message) is not offered as one to use.
+  const removed = (s: unknown) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodNever;
+  const declared = Object.keys(shape).filter((k) => !removed(shape[k]));
   return z.strictObject(shape, {
     error: (issue) => (issue.code === "unrecognized_keys" ? unknownSettingsMessage(issue.keys, declared) : undefined),
   });

@@ -21,7 +21,10 @@ export const firewall: Rule = (r, ctx) => {
  * (priced at the intra-region rate: the hub is taken to be in the stack's region).
  */
 export const virtualNetwork: Rule = (r, ctx) => {
-  const peerings = (at(r.inputs, "virtualNetworkPeerings") as unknown[] | undefined) ?? [];
+  const declared = at(r.inputs, "virtualNetworkPeerings");
+  if (declared !== undefined && !Array.isArray(declared))
+    return notEstimated("its peerings are not known until the VNet's inputs are (an unknown value in this preview)");
+  const peerings: readonly unknown[] = declared ?? [];
   if (peerings.length === 0) return free("a virtual network has no charge (peering and gateways are separate meters)");
   const gb = ctx.usage.hubPeeringGbPerMonth;
   return priced(
@@ -53,18 +56,23 @@ export const privateEndpoint: Rule = (r, ctx) => {
   );
 };
 
-/** The public IP ids an Application Gateway v2 uses on its frontends. */
-const gatewayV2PublicIps = (ctx: Parameters<Rule>[1]): Set<string> =>
-  new Set(
-    ctx
-      .ofType(`${AN}:network:ApplicationGateway`)
-      .filter((g) => /_v2$/.test(str(g.inputs, "sku.tier") ?? str(g.inputs, "sku.name") ?? ""))
-      .flatMap(
-        (g) => (at(g.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? [],
-      )
-      .map((f) => f.publicIPAddress?.id)
-      .filter((x): x is string => x !== undefined),
-  );
+/**
+ * The public IPs an Application Gateway v2 uses on its frontends: their ids, and their URNs from the gateway's property
+ * dependencies (a first preview, or an export of one, does not know the ids of IPs still to be created).
+ */
+const gatewayV2PublicIps = (ctx: Parameters<Rule>[1]): Set<string> => {
+  const gateways = ctx
+    .ofType(`${AN}:network:ApplicationGateway`)
+    .filter((g) => /_v2$/.test(str(g.inputs, "sku.tier") ?? str(g.inputs, "sku.name") ?? ""));
+  const ids = gateways
+    .flatMap(
+      (g) => (at(g.inputs, "frontendIPConfigurations") as { publicIPAddress?: { id?: string } }[] | undefined) ?? [],
+    )
+    .map((f) => f.publicIPAddress?.id)
+    .filter((x): x is string => typeof x === "string");
+  const urns = gateways.flatMap((g) => g.propertyDependencies.frontendIPConfigurations ?? []);
+  return new Set([...ids, ...urns]);
+};
 
 export const publicIp: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "Basic";
@@ -74,7 +82,8 @@ export const publicIp: Rule = (r, ctx) => {
     );
   // An Application Gateway v2's fixed price "also includes the cost associated with the public IP attached to" it
   // (learn.microsoft.com/azure/application-gateway/understanding-pricing, "Fixed Costs"): its IP is not billed again.
-  const ofGateway = gatewayV2PublicIps(ctx).has(armIdOf(r) ?? "");
+  const used = gatewayV2PublicIps(ctx);
+  const ofGateway = used.has(armIdOf(r) ?? "") || used.has(r.urn);
   const lines: LineSpec[] = [
     ofGateway
       ? {
