@@ -474,21 +474,24 @@ describe("cost: pricing rules on hand-made inputs", () => {
     close(lineSum(e, "zrs"), 10 * price("storage-hot-ZRS").list);
     assert.match(e.free.find((x) => x.name === "flexplan")?.reason ?? "", /billed on its function apps/);
   });
-  it("a VNet: free without peerings, each peering's data both ways, not estimated while its peerings are unknown", () => {
+  it("a VNet has no charge; its peering bills the data across it, each way", () => {
     const u = usage({ hubPeeringGbPerMonth: 200 });
-    const vnet = (peerings: unknown) =>
-      estimate([res(`${AN}:network:VirtualNetwork`, { virtualNetworkPeerings: peerings }, "vnet")], {
-        stack: "t",
-        usage: u,
-      });
-    assert.equal(vnet([]).lines.length, 0);
-    assert.match(vnet([]).free[0].reason, /no charge/);
-    assert.equal(vnet(undefined).free.length, 1);
-    close(lineSum(vnet([{ name: "a" }, { name: "b" }]), "vnet"), 2 * 2 * 200 * price("vnet-peering-intra-region").list);
-    // An unknown value (a string sentinel in a preview) is not a list of one peering per character.
-    const unknown = vnet(UNKNOWN);
-    assert.equal(unknown.lines.length, 0);
-    assert.match(unknown.notEstimated[0].reason, /peerings are not known/);
+    const e = estimate(
+      [
+        res(`${AN}:network:VirtualNetwork`, {}, "vnet"),
+        res(`${AN}:network:VirtualNetworkPeering`, { virtualNetworkName: "vnet" }, "peer"),
+      ],
+      { stack: "t", usage: u },
+    );
+    assert.match(e.free.find((x) => x.name === "vnet")?.reason ?? "", /no charge/);
+    assert.deepEqual(
+      e.lines.map((l) => [l.name, l.priceId, l.quantity]),
+      [
+        ["peer", "vnet-peering-intra-region", 200],
+        ["peer", "vnet-peering-intra-region", 200],
+      ],
+    );
+    close(lineSum(e, "peer"), 2 * 200 * price("vnet-peering-intra-region").list);
   });
   it("Flex Consumption: the always-ready baseline around the clock, execution on always-ready instances first, executions", () => {
     const app = (name: string, ready: number, mb = 2048) =>

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
 import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
+import { checkSchemas } from "../tools/lib/armSchema/check";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { costOfStack } from "../tools/lib/cost/stack";
@@ -567,22 +568,34 @@ describe("platform with existing Entra groups, peered with a hub", function () {
       skipSchema: true,
     }));
   });
-  it("peers the VNet with the hub inline (kept by the VNet's own updates), never as a transit for it", async () => {
+  it("peers the VNet with the hub as its own resource after the VNet, never as a transit for the hub", async () => {
     const vnet = byName(run.resources, "platform-vnet");
-    assert.deepEqual(vnet.inputs.virtualNetworkPeerings, [
-      {
-        name: "peer-to-hub",
-        remoteVirtualNetwork: { id: HUB },
-        allowVirtualNetworkAccess: true,
-        allowForwardedTraffic: true,
-        allowGatewayTransit: false,
-        useRemoteGateways: false,
-      },
-    ]);
-    // The committed stacks have no hub: an empty list, so removing `hub` from a stack removes its peering (an absent
-    // property would leave it in place).
+    const peering = byName(run.resources, "platform-hub-peering");
+    assert.equal(peering.type, "azure-native:network:VirtualNetworkPeering");
+    assert.deepEqual(peering.inputs, {
+      resourceGroupName: vnet.inputs.resourceGroupName,
+      virtualNetworkName: vnet.inputs.virtualNetworkName,
+      virtualNetworkPeeringName: "peer-to-hub",
+      remoteVirtualNetwork: { id: HUB },
+      allowVirtualNetworkAccess: true,
+      allowForwardedTraffic: true,
+      allowGatewayTransit: false,
+      useRemoteGateways: false,
+    });
+    // It names the VNet through the VNet's output, so it waits for it: a VNet update and a peering update never overlap.
+    assert.ok(peering.dependencies.includes(vnet.urn));
+    // Azure ignores peerings declared inline on a VNet (Azure/bicep#7622), and an explicit list would make
+    // azure-native send it on each update instead of keeping the live peering: the VNet leaves the property unset.
+    assert.equal(vnet.inputs.virtualNetworkPeerings, undefined);
+    // Its request body matches Microsoft's schema of virtualNetworks/virtualNetworkPeerings.
+    const check = checkSchemas([peering]);
+    assert.deepEqual(check.errors, []);
+    assert.equal(check.resources[0]?.armType, "Microsoft.Network/virtualNetworks/virtualNetworkPeerings");
+    assert.ok(check.resources[0]?.file, "validated against a schema file");
+    // The committed stacks have no hub: no peering.
     const dev = (await previewOf("dev")).run.resources;
-    assert.deepEqual(byName(dev, "platform-vnet").inputs.virtualNetworkPeerings, []);
+    assert.equal(ofType(dev, "azure-native:network:VirtualNetworkPeering").length, 0);
+    assert.equal(byName(dev, "platform-vnet").inputs.virtualNetworkPeerings, undefined);
   });
   it("uses the hub's gateway and links the zones to the hub only when the stack says so", () => {
     const hub = { virtualNetworkId: HUB, useRemoteGateways: true, linkPrivateDnsZones: false };
@@ -607,7 +620,7 @@ describe("platform with existing Entra groups, peered with a hub", function () {
   });
   it("prices the data across the peering, each way", () => {
     const { estimate } = costOfStack(run.resources, { stack: "dev", root: ROOT });
-    const lines = estimate.lines.filter((l) => l.name === "platform-vnet");
+    const lines = estimate.lines.filter((l) => l.name === "platform-hub-peering");
     assert.deepEqual(
       lines.map((l) => [l.priceId, l.quantity]),
       [

@@ -264,6 +264,8 @@ export interface PlatformNetworkArgs {
 
 export interface PlatformNetwork {
   readonly vnet: network.VirtualNetwork;
+  /** The stack's side of the peering with its hub (config `hub`). */
+  readonly hubPeering?: network.VirtualNetworkPeering;
   /**
    * The application security group the payment API's private endpoint always joins; the subnet's NSG names it only
    * with merchant authentication (paymentApiEndpointRules).
@@ -289,9 +291,17 @@ export const HUB_PEERING_NAME = "peer-to-hub";
  * (`useRemoteGateways` needs the hub's side to allow gateway transit, or Azure refuses the peering:
  * learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview, "Gateways and on-premises connectivity").
  */
-export function hubPeering(hub: NonNullable<PlatformConfig["hub"]>): types.input.network.VirtualNetworkPeeringArgs {
+export function hubPeering(
+  hub: NonNullable<PlatformConfig["hub"]>,
+): Pick<
+  network.VirtualNetworkPeeringArgs,
+  | "remoteVirtualNetwork"
+  | "allowVirtualNetworkAccess"
+  | "allowForwardedTraffic"
+  | "allowGatewayTransit"
+  | "useRemoteGateways"
+> {
   return {
-    name: HUB_PEERING_NAME,
     remoteVirtualNetwork: { id: hub.virtualNetworkId },
     allowVirtualNetworkAccess: true,
     allowForwardedTraffic: true,
@@ -395,21 +405,43 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           : {}),
         ...(egressRoutes && SUBNETS[role].egressViaFirewall ? { routeTable: { id: egressRoutes.id } } : {}),
       })),
-      // Inline like the subnets (azure-native: declare a VNet's peerings inline or as resources, never both): the
-      // stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`). The hub's
-      // side is its owner's. A peering that fails (useRemoteGateways before the hub allows gateway transit) fails the
-      // VNet's update with it: docs/configuration.md gives the order. Always set, empty without a hub: azure-native
-      // leaves a VNet's peerings alone when the property is absent, so removing `hub` would otherwise keep the peering
-      // (and a peering added by hand on this VNet is removed by the next update, like a hand-made subnet).
-      virtualNetworkPeerings: cfg.hub ? [hubPeering(cfg.hub)] : [],
+      // No `virtualNetworkPeerings` here: Azure does not create peerings declared inline on a VNet (Azure/bicep#7622:
+      // the deployment succeeds and the list stays empty), so the hub peering is its own resource below. Leaving the
+      // property unset also makes azure-native re-send the VNet's live peerings on each update (its
+      // "maintainSubResourceIfUnset" for properties that are also standalone resources), so updates keep it; an
+      // explicit [] would send an empty list.
       tags,
     },
     { parent },
   );
+  // The stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`), as a child
+  // resource (PUT .../virtualNetworks/{vnet}/virtualNetworkPeerings/{name}, the form Azure Verified Modules use). It
+  // waits for the VNet (its name), so a VNet update and a peering update never overlap. The hub's side is its owner's.
+  // Removing `hub` deletes it. A peering that fails (useRemoteGateways before the hub allows gateway transit) fails
+  // alone: docs/configuration.md gives the order.
+  const peering = cfg.hub
+    ? new network.VirtualNetworkPeering(
+        `${name}-hub-peering`,
+        {
+          resourceGroupName: rg,
+          virtualNetworkName: vnet.name,
+          virtualNetworkPeeringName: HUB_PEERING_NAME,
+          ...hubPeering(cfg.hub),
+        },
+        { parent },
+      )
+    : undefined;
   const subnetIds = Object.fromEntries(
     roles.map((role) => [role, pulumi.interpolate`${vnet.id}/subnets/${SUBNETS[role].name}`]),
   ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
-  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id, paymentApiEndpointAsgId: paymentApiAsg.id };
+  return {
+    vnet,
+    hubPeering: peering,
+    roles,
+    subnetIds,
+    ddosProtectionPlanId: ddosPlan?.id,
+    paymentApiEndpointAsgId: paymentApiAsg.id,
+  };
 }
 
 /** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */

@@ -44,6 +44,9 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
       })),
     }),
   },
+  "azure-native:network:VirtualNetworkPeering": {
+    path: "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}",
+  },
   "azure-native:network:DdosProtectionPlan": { path: "Microsoft.Network/ddosProtectionPlans/{ddosProtectionPlanName}" },
   "azure-native:network:PublicIPAddress": {
     path: "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",

@@ -11,6 +11,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:authorization:ManagementLockByScope`]: "management locks have no charge",
   [`${AN}:authorization:ManagementLockAtResourceGroupLevel`]: "management locks have no charge",
   [`${AN}:managedidentity:UserAssignedIdentity`]: "managed identities have no charge",
+  [`${AN}:network:VirtualNetwork`]: "a virtual network has no charge (its peerings and gateways are separate meters)",
   [`${AN}:network:Subnet`]: "subnets have no charge",
   [`${AN}:network:NetworkSecurityGroup`]: "network security groups have no charge",
   [`${AN}:network:ApplicationSecurityGroup`]: "application security groups have no charge",

@@ -41,7 +41,7 @@ import {
   privateDnsZone,
   privateEndpoint,
   publicIp,
-  virtualNetwork,
+  virtualNetworkPeering,
 } from "./network";
 
 /** Rules by type token. */
@@ -54,7 +54,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:network:DdosProtectionPlan`]: ddosPlan,
   [`${AN}:network:PrivateEndpoint`]: privateEndpoint,
   [`${AN}:network:PublicIPAddress`]: publicIp,
-  [`${AN}:network:VirtualNetwork`]: virtualNetwork,
+  [`${AN}:network:VirtualNetworkPeering`]: virtualNetworkPeering,
   [`${AN}:network:NatGateway`]: natGateway,
   [`${AN}:network:ApplicationGateway`]: applicationGateway,
   [`${AN}:privatedns:PrivateZone`]: privateDnsZone,

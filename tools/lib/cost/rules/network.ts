@@ -1,6 +1,6 @@
 /** Pricing rules of the network: firewall, DDoS, private endpoints and DNS, public IPs, NAT, Application Gateway. */
 import { HOURS_PER_MONTH as H } from "../prices";
-import { armIdOf, at, free, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
+import { armIdOf, at, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
 import { AN, stoppingSchedule } from "./common";
 
 export const firewall: Rule = (r, ctx) => {
@@ -17,27 +17,14 @@ export const firewall: Rule = (r, ctx) => {
 };
 
 /**
- * A virtual network has no charge of its own; its peerings bill the data that crosses them, inbound and outbound each
- * (priced at the intra-region rate: the hub is taken to be in the stack's region).
+ * A peering bills the data that crosses it, inbound and outbound each, on its own side (priced at the intra-region
+ * rate: the hub is taken to be in the stack's region; the hub's side is billed to the hub's owner).
  */
-export const virtualNetwork: Rule = (r, ctx) => {
-  const declared = at(r.inputs, "virtualNetworkPeerings");
-  if (declared !== undefined && !Array.isArray(declared))
-    return notEstimated("its peerings are not known until the VNet's inputs are (an unknown value in this preview)");
-  const peerings: readonly unknown[] = declared ?? [];
-  if (peerings.length === 0) return free("a virtual network has no charge (peering and gateways are separate meters)");
+export const virtualNetworkPeering: Rule = (_r, ctx) => {
   const gb = ctx.usage.hubPeeringGbPerMonth;
   return priced(
-    {
-      meter: `VNet peering inbound ${gb} GB (× ${peerings.length} peering(s))`,
-      priceId: "vnet-peering-intra-region",
-      quantity: gb * peerings.length,
-    },
-    {
-      meter: `VNet peering outbound ${gb} GB (× ${peerings.length} peering(s))`,
-      priceId: "vnet-peering-intra-region",
-      quantity: gb * peerings.length,
-    },
+    { meter: `VNet peering inbound ${gb} GB`, priceId: "vnet-peering-intra-region", quantity: gb },
+    { meter: `VNet peering outbound ${gb} GB`, priceId: "vnet-peering-intra-region", quantity: gb },
   );
 };
 
