@@ -122,14 +122,17 @@ const FAKE_PARTITION_KEYS: Record<string, readonly string[]> = {
  * The fraud scorer's surroundings over HTTP: the managed identity endpoint, a fraud_features container with etags
  * (GET point reads, PUT replaces with If-Match → 412 when stale, POST creates → 409 when present), a webhook_events
  * container (POST creates → 409 when present) and the scoring endpoint. Like the service, a write whose
- * partition key header does not match the item's partition key paths is refused (400). `readStatus` forces a status
- * on reads of a key, `eventStatus` on event creates; `scores` answers the endpoint (or its status).
+ * partition key header does not match the item's partition key paths is refused (400), and a point read with another
+ * key finds nothing (404). `readStatus` forces a status on reads of a key, `writeStatus` on its writes, `eventStatus`
+ * on event creates; `scores` answers the endpoint (or its status).
  */
 export function fakeScoringWorld(
   options: {
     readonly items?: Record<string, Record<string, unknown>>;
     readonly events?: Record<string, Record<string, unknown>>;
     readonly readStatus?: (key: string) => number | undefined;
+    /** Forces a status on feature writes of a key (e.g. 429 after every retry). */
+    readonly writeStatus?: (key: string) => number | undefined;
     readonly eventStatus?: (id: string) => number | undefined;
     readonly scores?: (rows: number) => number[] | number;
     /** Called before each feature write; may change the stored items (another instance writing meanwhile). */
@@ -159,7 +162,11 @@ export function fakeScoringWorld(
         const forced = options.readStatus?.(id);
         if (forced) return new Response("", { status: forced });
         const item = items.get(id);
-        return item ? new Response(JSON.stringify(item)) : new Response("", { status: 404 });
+        // A point read is scoped to its logical partition: a wrong partition key finds nothing, as in the service.
+        const keyOfItem = item && JSON.stringify((FAKE_PARTITION_KEYS[container] ?? []).map((path) => item[path]));
+        return item && keyOfItem === headers.get("x-ms-documentdb-partitionkey")
+          ? new Response(JSON.stringify(item))
+          : new Response("", { status: 404, headers: { "x-ms-substatus": "0" } });
       }
       const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
       const key = String(body.id);
@@ -179,7 +186,9 @@ export function fakeScoringWorld(
       } else {
         options.beforeWrite?.(items, { method, id: key });
         const current = store.get(key);
-        if (method === "PUT") status = !current ? 404 : current._etag !== ifMatch ? 412 : 200;
+        const forced = options.writeStatus?.(key);
+        if (forced) status = forced;
+        else if (method === "PUT") status = !current ? 404 : current._etag !== ifMatch ? 412 : 200;
         else status = current ? 409 : 201;
       }
       if (status < 300) store.set(key, { ...body, _etag: `"e-${key}-${++version}"` });

@@ -5,6 +5,7 @@ import {
   newPayments,
   scorePayment,
 } from "../../../pipelines/functions/src/functions/fraudScoring";
+import { READ_ATTEMPTS } from "../../../pipelines/functions/src/lib/azure";
 import { change, fakeContext, fakeScoringWorld, payment, scoringEnv } from "./fakes";
 
 /** A card's feature item as stored before the batch (seen 10 times, last a minute before). */
@@ -240,6 +241,27 @@ describe("functions: fraud scoring trigger", () => {
       cardRetryWaitMs(2, () => 0),
       0,
     );
+  });
+
+  it("a card write the service keeps refusing (throttled past its retries) sends its payments to review, batch kept", async () => {
+    const world = fakeScoringWorld({
+      items: { "paymentMethod:7": card("paymentMethod:7") },
+      writeStatus: (key) => (key === "paymentMethod:7" ? 503 : undefined),
+    });
+    const { context, warnings, logs } = fakeContext();
+    await scorePayment([change(payment({ PaymentId: 8 }))], context, {
+      env,
+      fetch: world.fetch,
+      now: () => new Date(),
+    });
+    assert.match(
+      warnings.join("\n"),
+      /features of paymentMethod:7 could not be written, its payments go to review: .*503/,
+    );
+    assert.deepEqual(logs, ["payment.scored decision=review model=azureml"]);
+    const [event] = eventsIn(world);
+    assert.equal(event.payload.decision, "review");
+    assert.equal(world.writes.filter((w) => w.status === 503).length, READ_ATTEMPTS, "tried as often as a read");
   });
 
   it("a feature read that keeps failing sends its payments to review instead of failing the batch (never dropped)", async () => {

@@ -11,7 +11,13 @@ import {
   refreshState,
   type RefreshState,
 } from "../../../pipelines/functions/src/functions/merchantFeatures";
-import { mapLimited, readItem } from "../../../pipelines/functions/src/lib/azure";
+import {
+  COSMOS_CALL_TIMEOUT_MS,
+  createItem,
+  mapLimited,
+  readItem,
+  writeItem,
+} from "../../../pipelines/functions/src/lib/azure";
 import {
   decay,
   EWMA_ALPHA,
@@ -297,6 +303,34 @@ describe("functions: Cosmos DB reads under throttling", () => {
     assert.equal(calls, 3);
     const always429 = async () => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "1" } });
     await assert.rejects(readItem(always429, tokens, target, "x", "x"), /answered 429/);
+  });
+
+  it("reads a missing item as none, but a missing container or a lagging replica as a failure", async () => {
+    const target = { endpoint: "https://a.documents.azure.com:443/", database: "d", container: "c" };
+    const tokens = { token: async () => "t" };
+    const answering = (substatus?: string) => async () =>
+      new Response("", { status: 404, headers: substatus ? { "x-ms-substatus": substatus } : {} });
+    assert.equal(await readItem(answering("0"), tokens, target, "x", "x"), undefined);
+    assert.equal(await readItem(answering(), tokens, target, "x", "x"), undefined);
+    // 1003: the container or database does not exist; 1002: the read session is not available on this replica.
+    await assert.rejects(readItem(answering("1003"), tokens, target, "x", "x"), /answered 404/);
+    await assert.rejects(readItem(answering("1002"), tokens, target, "x", "x"), /answered 404/);
+  });
+
+  it("bounds every Cosmos DB call in time (a stalled connection would outlive the 30 s function timeout)", async () => {
+    const target = { endpoint: "https://a.documents.azure.com:443/", database: "d", container: "c" };
+    const tokens = { token: async () => "t" };
+    const signals: (AbortSignal | null | undefined)[] = [];
+    const recording = async (_url: string, init?: RequestInit) => {
+      signals.push(init?.signal);
+      return init?.method ? new Response("{}", { status: 201 }) : new Response(JSON.stringify({ id: "x" }));
+    };
+    await readItem(recording, tokens, target, "x", "x");
+    await writeItem(recording, tokens, target, { id: "x" }, "x", undefined);
+    await createItem(recording, tokens, target, { id: "x" }, ["m", "x"]);
+    assert.equal(signals.length, 3);
+    for (const s of signals) assert.ok(s instanceof AbortSignal, "each call carries a deadline");
+    assert.ok(COSMOS_CALL_TIMEOUT_MS <= 10_000, "well within the host's 30 s");
   });
 
   it("keeps at most the given number of calls in flight, in order", async () => {

@@ -145,18 +145,29 @@ export async function scorePayment(
   const resultById = new Map(payments.map((p, i) => [p.PaymentId, results[i]] as const));
   const contended = new Set<string>();
   await mapLimited(cards, CARD_WRITE_CONCURRENCY, async (card) => {
-    const outcome = await writeCard(
-      card,
-      payments.filter((p) => entitiesOf(p)[0].key === card.key),
-      state.get(card.key),
-      now,
-      (item, etag) => writeItem(fetch, tokens, featuresTarget, item, card.key, etag),
-      () => readItem<FeatureItem>(fetch, tokens, featuresTarget, card.key, card.key),
-      (p) => {
-        const r = resultById.get(p.PaymentId);
-        return r ? [r.score, r.decision, r.model] : undefined;
-      },
-    );
+    let outcome: Awaited<ReturnType<typeof writeCard>>;
+    try {
+      outcome = await writeCard(
+        card,
+        payments.filter((p) => entitiesOf(p)[0].key === card.key),
+        state.get(card.key),
+        now,
+        (item, etag) => writeItem(fetch, tokens, featuresTarget, item, card.key, etag),
+        () => readItem<FeatureItem>(fetch, tokens, featuresTarget, card.key, card.key),
+        (p) => {
+          const r = resultById.get(p.PaymentId);
+          return r ? [r.score, r.decision, r.model] : undefined;
+        },
+      );
+    } catch (err) {
+      // A write or re-read still throttled (or failing) after its retries: like an unreadable card, its payments go
+      // to review and the batch goes on, since failing it five times makes the trigger drop its rows for good.
+      contended.add(card.key);
+      context.warn(
+        `features of ${card.key} could not be written, its payments go to review: ${(err as Error).message}`,
+      );
+      return;
+    }
     if (outcome === "contended") {
       contended.add(card.key);
       context.warn(
@@ -164,8 +175,9 @@ export async function scorePayment(
       );
     }
   });
-  // A card whose features could not be written (others kept changing it): its payments are not approved on features
-  // that miss them, and the batch is not failed (the trigger would give up on its rows after five runs).
+  // A card whose features could not be written (others kept changing it, or the service kept refusing): its payments
+  // are not approved on features that miss them, and the batch is not failed (the trigger would give up on its rows
+  // after five runs).
   const final = results.map((r, i) =>
     contended.has(entitiesOf(payments[i])[0].key) && !repeated.has(payments[i].PaymentId)
       ? withMissingFeatures(r, ["paymentMethod (write contention)"])

@@ -119,6 +119,24 @@ export function cosmosResource(endpoint: string): string {
 export const READ_ATTEMPTS = 4;
 
 /**
+ * The longest one Cosmos DB call may take (a point read or write answers in milliseconds). Without it a stalled
+ * connection would hold the call for Node's default header timeout (300 s), far past the host's 30 s function
+ * timeout; a call that times out throws like any other failure.
+ */
+export const COSMOS_CALL_TIMEOUT_MS = 5_000;
+
+/**
+ * A 404 that means the item does not exist (no substatus, or 0). Cosmos DB also answers 404 when the container or
+ * database is missing (substatus 1003, OwnerResourceNotFound) or a replica lags the session (1002,
+ * ReadSessionNotAvailable) (Azure/azure-cosmos-dotnet-v3, SubStatusCodes in StatusCodes.cs); neither may read as "no
+ * item" (a feature refresh would start over as a first run, a card would be counted from nothing).
+ */
+function itemNotFound(res: Response): boolean {
+  const substatus = res.headers.get("x-ms-substatus");
+  return res.status === 404 && (substatus === null || substatus === "0");
+}
+
+/**
  * Point-reads an item by id and partition key with an Entra token; undefined when it does not exist. A throttled
  * read (429) is tried again after `x-ms-retry-after-ms`, up to READ_ATTEMPTS times.
  */
@@ -140,8 +158,9 @@ export async function readItem<T>(
         "x-ms-version": COSMOS_API_VERSION,
         "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
       },
+      signal: AbortSignal.timeout(COSMOS_CALL_TIMEOUT_MS),
     });
-    if (res.status === 404) {
+    if (itemNotFound(res)) {
       await discard(res);
       return undefined;
     }
@@ -194,17 +213,19 @@ export async function writeItem(
         ...(etag ? { "If-Match": etag } : {}),
       },
       body,
+      signal: AbortSignal.timeout(COSMOS_CALL_TIMEOUT_MS),
     });
-    // 412: changed since the read; 409: created meanwhile; 404 on a replace: deleted since the read (on a create, a
-    // 404 means the container is missing: an error).
-    if (res.status === 412 || res.status === 409 || (res.status === 404 && etag)) {
+    // 412: changed since the read; 409: created meanwhile; 404 on a replace: deleted since the read (on a create, or
+    // with substatus 1003, a 404 means the container is missing: an error).
+    if (res.status === 412 || res.status === 409 || (etag && itemNotFound(res))) {
       await discard(res);
       return "conflict";
     }
     // Throttled (429), a concurrent write to the same item the service asks to retry (449), a timeout (408) or a
     // moment of unavailability (503): the answers Microsoft's SDKs retry (troubleshoot-dotnet-sdk, "retry design").
-    // Fewer tries than the SDKs' default (9, up to 30 s): every function has 30 s in all (host.json functionTimeout),
-    // and a batch that fails is run again by its trigger.
+    // Fewer tries than the SDKs' default (9, up to 30 s): every function has 30 s in all (host.json functionTimeout).
+    // What still fails is the caller's: the scorer sends the card's payments to review, a failed event create fails
+    // the batch (run again by its trigger).
     if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
       const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
       await discard(res);
