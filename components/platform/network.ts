@@ -271,7 +271,7 @@ export interface PlatformNetwork {
    * with merchant authentication (paymentApiEndpointRules).
    */
   readonly paymentApiEndpointAsgId: pulumi.Output<string>;
-  /** The subnet roles the stack has (the firewall subnet only with the firewall). */
+  /** The subnet roles the stack has (all of them: the firewall's subnet stays, empty, without the firewall). */
   readonly roles: readonly SubnetRole[];
   readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
   readonly ddosProtectionPlanId?: pulumi.Output<string>;
@@ -325,7 +325,10 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         { parent },
       )
     : undefined;
-  const roles = (Object.keys(SUBNETS) as SubnetRole[]).filter((r) => r !== "firewall" || cfg.enableFirewall);
+  // Every role, the firewall's subnet too when the firewall is off (an empty subnet has no charge): Pulumi deletes a
+  // removed firewall only after updating the VNet, and Azure refuses a VNet update that drops a subnet still in use
+  // (InUseSubnetCannotBeDeleted), so a subnet that came and went with `enableFirewall` would fail turning it off.
+  const roles = Object.keys(SUBNETS) as SubnetRole[];
   const paymentApiAsg = new network.ApplicationSecurityGroup(
     `${name}-asg-payapi`,
     {
