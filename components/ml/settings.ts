@@ -65,6 +65,9 @@ export function isoSeconds(seconds: number): string {
   return `PT${seconds}S`;
 }
 
+/** Inputs of the training cluster Azure sets only at creation (a change replaces the cluster). */
+export const CLUSTER_CREATION_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"];
+
 /**
  * The training cluster: scales to zero when idle, no public IP or public SSH, Entra-only (local auth off), in the
  * workspace's managed network (so no subnet: compute of a managed-network workspace cannot be placed in our VNet).

@@ -64,11 +64,10 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
       sku: { name: network.PublicIPAddressSkuName.Standard, tier: network.PublicIPAddressSkuTier.Regional },
       publicIPAllocationMethod: network.IPAllocationMethod.Static,
       zones: ["1", "2", "3"],
-      // DDoS IP Protection on this IP when the stack protects per IP (ddosProtectionMode: ip); otherwise the Azure
-      // default (VirtualNetworkInherited) covers it through the VNet's plan.
-      ...(publicIpDdosMode(cfg) === network.DdosSettingsProtectionMode.Enabled
-        ? { ddosSettings: { protectionMode: network.DdosSettingsProtectionMode.Enabled } }
-        : {}),
+      // DDoS IP Protection on this IP when the stack protects per IP (ddosProtectionMode: ip); otherwise
+      // VirtualNetworkInherited (the VNet's plan covers it). Always sent, like the gateway's IP: an absent setting
+      // would leave IP Protection on (and billed per IP) after a switch from `ip` to `network`.
+      ddosSettings: { protectionMode: publicIpDdosMode(cfg) },
       tags,
     },
     { parent },

@@ -109,6 +109,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -459,6 +460,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+        ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
       };
       if (!records.has(urn)) order.push(urn);
       records.set(urn, record);

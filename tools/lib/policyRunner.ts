@@ -45,6 +45,8 @@ export interface ResourceRecord {
   readonly replaceOnChanges?: readonly string[];
   /** The resource is left in Azure when Pulumi deletes it (`retainOnDelete`). */
   readonly retainOnDelete?: boolean;
+  /** A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`). */
+  readonly deleteBeforeReplace?: boolean;
 }
 
 export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
