@@ -296,7 +296,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ns.inputs.disableLocalAuth, true);
       assert.equal(ns.inputs.minimumTlsVersion, "1.2");
       assert.equal(ns.inputs.publicNetworkAccess, "Disabled");
-      assert.equal(one("streaming-evh").inputs.partitionCount, stack === "dev" ? 2 : 32);
+      const hub = one("streaming-evh");
+      assert.equal(hub.inputs.partitionCount, stack === "dev" ? 2 : 32);
+      // Standard (dev): a new partition count is a new hub, the old one deleted first (same name). Premium (prod)
+      // grows in place.
+      assert.deepEqual(hub.replaceOnChanges, stack === "dev" ? ["partitionCount"] : []);
+      assert.equal(hub.deleteBeforeReplace, true);
       if (stack === "prod") {
         assert.deepEqual(ns.inputs.sku, { name: "Premium", tier: "Premium", capacity: 1 });
         assert.equal((ns.inputs.encryption as { keySource: string }).keySource, "Microsoft.KeyVault");
