@@ -134,6 +134,25 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(rulesOf([record("azure-native:network:SecurityRule", rule("x", 5000))]), ["nsg-rule-priority"]);
   });
 
+  it("flags a replacement under the same name that does not delete first, not one that does, nor a plain update", () => {
+    const hub = (opts: Partial<ResourceRecord>) => ({
+      ...record("azure-native:eventhub:EventHub", { eventHubName: "api-logs", partitionCount: 2 }),
+      ...opts,
+    });
+    const flagged = firstDeployHazards([hub({ replaceOnChanges: ["partitionCount"] })]);
+    assert.deepEqual(
+      flagged.map((h) => h.rule),
+      ["replacement-under-same-name"],
+    );
+    assert.match(
+      flagged[0].message,
+      /a change of partitionCount replaces it under the same Azure name.*deleteBeforeReplace/,
+    );
+    assert.deepEqual(rulesOf([hub({ replaceOnChanges: ["partitionCount"], deleteBeforeReplace: true })]), []);
+    assert.deepEqual(rulesOf([hub({ replaceOnChanges: [] })]), []);
+    assert.deepEqual(rulesOf([hub({})]), []);
+  });
+
   it("flags a diagnostic setting on a Flex app, not on its host storage", () => {
     const app = flexApp({});
     assert.deepEqual(

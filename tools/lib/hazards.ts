@@ -15,6 +15,8 @@
  *   description only, so the schema check cannot see it).
  * - Some parents take one change of their children at a time (SERIALISED_CHILDREN): children that do not wait for
  *   each other race.
+ * - A replacement (replaceOnChanges) of a resource with a fixed name must delete the old one first: not a first-deploy
+ *   failure, but the update that changes the property fails the same way.
  */
 import { STANDBY_SKUS } from "../../lib/config/data";
 import { UNKNOWN } from "./engine";
@@ -165,6 +167,15 @@ export const RULES: readonly Rule[] = [
         ? `Flex Consumption rejects siteConfig.${bad.join(", siteConfig.")} (ARM 51021); azure-native's SDK injects netFrameworkVersion into every siteConfig: drop them (components/shared/functionApp.ts dropSdkSiteConfigDefaults)`
         : undefined;
     },
+  },
+  {
+    // Every resource of this program has a deterministic Azure name, so a replacement creates the new resource under
+    // the old one's name while the old one still exists (Pulumi creates before it deletes unless told otherwise).
+    id: "replacement-under-same-name",
+    check: (r) =>
+      r.custom && r.type.startsWith("azure-native:") && (r.replaceOnChanges?.length ?? 0) > 0 && !r.deleteBeforeReplace
+        ? `a change of ${r.replaceOnChanges?.join(", ")} replaces it under the same Azure name, created before the old one is deleted, and ${EXISTS}: set deleteBeforeReplace`
+        : undefined,
   },
   {
     id: "flex-diagnostic-setting",
