@@ -185,6 +185,18 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
+    it("every key is deleted with its vault (a destroy never calls the private vault's data plane)", () => {
+      const keys = ofType(resources, "azure-native:keyvault:Key");
+      assert.ok(keys.length >= 8, `${keys.length} keys`);
+      for (const k of keys) {
+        const vault = ofType(resources, "azure-native:keyvault:Vault").find(
+          (v) => v.inputs.vaultName === k.inputs.vaultName,
+        );
+        assert.ok(vault, `${k.name}: its vault`);
+        assert.equal(k.deletedWith, vault.urn, `${k.name} deletedWith its vault`);
+      }
+    });
+
     it("routes each vault's key and secret expiry events to the on-call action group (Azure Monitor alerts)", async () => {
       const { verdict } = await previewOf(stack);
       const rule = "azure-native-keyvault-vault-require-key-expiry-alerts";

@@ -292,12 +292,22 @@ export class Platform extends pulumi.ComponentResource {
     // Customer-managed keys: one key per service, with its user-assigned identity where the service uses one.
     this.customerManagedKeys = serviceKeys(
       name,
-      { ...keyArgs, vaults: { main: this.keyVault, cosmos: this.cosmosKeyVault } },
+      {
+        ...keyArgs,
+        vaults: {
+          main: { ...this.keyVault, resource: vaults.main.vault },
+          cosmos: { ...this.cosmosKeyVault, resource: vaults.cosmos.vault },
+        },
+      },
       this,
     );
 
     // Always Encrypted column master key (OLTP): in the private vault (keys.ts).
-    const aeKey = alwaysEncryptedColumnMasterKey(name, { ...keyArgs, vaultName: this.keyVault.name }, this);
+    const aeKey = alwaysEncryptedColumnMasterKey(
+      name,
+      { ...keyArgs, vaultName: this.keyVault.name, vault: vaults.main.vault },
+      this,
+    );
     this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
 
     // Alerts: one action group per priority (P1 paged in 15 min, P2 1 h, P3 24 h; components/operations/routing.ts).

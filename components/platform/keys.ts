@@ -10,6 +10,7 @@ import {
   serviceKey,
   vaultKey,
   type CustomerManagedKey,
+  type CustomerManagedKeyArgs,
   type ServiceKey,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
@@ -102,7 +103,12 @@ export function platformVaults(
 /** One customer-managed key and identity per service, in the vault its service can reach. */
 export function serviceKeys(
   name: string,
-  args: KeysArgs & { readonly vaults: { readonly main: PlatformVault["ref"]; readonly cosmos: PlatformVault["ref"] } },
+  args: KeysArgs & {
+    readonly vaults: {
+      readonly main: CustomerManagedKeyArgs["vault"];
+      readonly cosmos: CustomerManagedKeyArgs["vault"];
+    };
+  },
   parent: pulumi.Resource,
 ): ServiceKeys {
   const { context } = args;
@@ -146,7 +152,7 @@ export function serviceKeys(
  */
 export function alwaysEncryptedColumnMasterKey(
   name: string,
-  args: KeysArgs & { readonly vaultName: pulumi.Input<string> },
+  args: KeysArgs & { readonly vaultName: pulumi.Input<string>; readonly vault: pulumi.Resource },
   parent: pulumi.Resource,
 ): ReturnType<typeof vaultKey> {
   const cfg = args.context.config;
@@ -154,6 +160,7 @@ export function alwaysEncryptedColumnMasterKey(
     `${name}-ae-cmk`,
     {
       vaultName: args.vaultName,
+      vault: args.vault,
       keyName: "ae-cmk-oltp",
       resourceGroupName: args.resourceGroupName,
       policy: {

@@ -26,6 +26,8 @@ export interface CustomerManagedKeyArgs {
     readonly name: pulumi.Input<string>;
     readonly id: pulumi.Input<string>;
     readonly uri: pulumi.Output<string>;
+    /** The vault resource: its keys go with it (deletedWith). */
+    readonly resource: pulumi.Resource;
   };
   /** Key name in the vault (e.g. `cmk-sql`). */
   readonly keyName: string;
@@ -98,6 +100,12 @@ export function initialExpiry(expiryDays: number, now: Date = new Date()): numbe
 
 export interface VaultKeyArgs {
   readonly vaultName: pulumi.Input<string>;
+  /**
+   * The vault resource. The key is deleted with it: azure-native deletes a key through the vault's data plane (ARM
+   * has no key DELETE: pulumi-azure-native custom_keyvault.go), which a private vault refuses from outside its
+   * network, so a `pulumi destroy` would fail on the keys; the vault's own deletion soft-deletes them.
+   */
+  readonly vault: pulumi.Resource;
   readonly keyName: string;
   /** The vault's resource group. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -129,7 +137,7 @@ export function vaultKey(name: string, args: VaultKeyArgs, parent: pulumi.Resour
       tags: args.tags,
     },
     // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
-    { parent, ignoreChanges: ["properties.attributes.expires"] },
+    { parent, ignoreChanges: ["properties.attributes.expires"], deletedWith: args.vault },
   );
 }
 
@@ -197,6 +205,7 @@ export function serviceKey(
     `${name}-key`,
     {
       vaultName: args.vault.name,
+      vault: args.vault.resource,
       keyName: args.keyName,
       resourceGroupName: args.resourceGroupName,
       policy: args.policy,

@@ -110,6 +110,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getDeletedwith(): string;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -461,6 +462,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         replaceOnChanges: req.getReplaceonchangesList(),
         ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
         ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
+        ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
       };
       if (!records.has(urn)) order.push(urn);
       records.set(urn, record);

@@ -47,6 +47,8 @@ export interface ResourceRecord {
   readonly retainOnDelete?: boolean;
   /** A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`). */
   readonly deleteBeforeReplace?: boolean;
+  /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */
+  readonly deletedWith?: string;
 }
 
 export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
