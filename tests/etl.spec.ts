@@ -435,7 +435,11 @@ for (const stack of ["dev", "prod"] as const) {
         ]),
         expected,
       );
-      for (const m of mpes) assert.equal(m.inputs.managedVirtualNetworkName, "default");
+      for (const m of mpes) {
+        assert.equal(m.inputs.managedVirtualNetworkName, "default");
+        // Azure fills in fqdns after creation: a drift check must not report it (nor an up try to change it).
+        assert.deepEqual(m.ignoreChanges, ["properties.fqdns"]);
+      }
       // Cosmos DB runs one operation per account: after the NoSQL tier's grants and the ML workspace's endpoint.
       const cosmos = byName(mine, "etl-mpe-cosmos-sql");
       for (const dep of ["nosql-contributor-adf-etl-sessions", "ml-workspace"])

@@ -336,7 +336,14 @@ export class Etl extends pulumi.ComponentResource {
           managedPrivateEndpointName: meta.name,
           properties: { privateLinkResourceId: spec.resourceId, groupId: groupIdOf(target) },
         },
-        { parent: this, dependsOn: [previousEndpoint, ...(spec.after ?? [])] },
+        // Azure fills in `fqdns` after creation; it is an input in the SDK, so a refresh would report it and Data
+        // Factory refuses to change a managed private endpoint in place (terraform-provider-azurerm#15640, fixed
+        // by treating fqdns as computed in #15644).
+        {
+          parent: this,
+          dependsOn: [previousEndpoint, ...(spec.after ?? [])],
+          ignoreChanges: ["properties.fqdns"],
+        },
       );
     }
     this.managedPrivateEndpointNames = endpointNames;

@@ -310,6 +310,18 @@ export function hubPeering(
   };
 }
 
+/**
+ * The etags of inline children, which the SDK declares as inputs: Azure assigns them and changes them whenever
+ * something joins a subnet or the parent is written (private endpoints, the gateway, the apps join after the VNet's
+ * own write), so a refresh would report them and every drift check would fail (pulumi-azure-native#4722, "etag
+ * churn", worked around with these paths). Azure ignores an etag sent in a body (it is read-only).
+ */
+export const AZURE_ASSIGNED_ETAGS: Readonly<Record<"subnets" | "securityRules" | "routes", string[]>> = {
+  subnets: ["subnets[*].etag", "subnets[*].delegations[*].etag"],
+  securityRules: ["securityRules[*].etag"],
+  routes: ["routes[*].etag"],
+};
+
 /** NSGs, the egress route table, the DDoS plan and the VNet with its subnets inline (never also Subnet resources). */
 export function platformNetwork(name: string, args: PlatformNetworkArgs, parent: pulumi.Resource): PlatformNetwork {
   const { context, tags } = args;
@@ -353,7 +365,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         ),
         tags,
       },
-      { parent },
+      { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.securityRules },
     );
     // NSG logs only go to the AzureDiagnostics table, and NSGs have no metrics.
     diagnosticSetting(
@@ -384,7 +396,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           ],
           tags,
         },
-        { parent },
+        { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.routes },
       )
     : undefined;
   const vnet = new network.VirtualNetwork(
@@ -415,7 +427,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       // explicit [] would send an empty list.
       tags,
     },
-    { parent },
+    { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.subnets },
   );
   // The stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`), as a child
   // resource (PUT .../virtualNetworks/{vnet}/virtualNetworkPeerings/{name}, the form Azure Verified Modules use). It
