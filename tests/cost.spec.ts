@@ -394,7 +394,8 @@ describe("cost: pricing rules on hand-made inputs", () => {
         {
           properties: {
             computeType: "AmlCompute",
-            properties: { vmSize: "Standard_D4s_v3", scaleSettings: { minNodeCount: 1 } },
+            // As the ML tier sends it (upper-cased, as Azure returns it): priced all the same.
+            properties: { vmSize: "STANDARD_D4S_V3", scaleSettings: { minNodeCount: 1 } },
           },
         },
         "aml",

@@ -360,7 +360,8 @@ for (const stack of ["dev", "prod"] as const) {
         maxNodeCount: prod ? 8 : 2,
         nodeIdleTimeBeforeScaleDown: prod ? "PT600S" : "PT120S",
       });
-      assert.equal(input(cluster, "properties.properties.vmSize"), prod ? "Standard_D4s_v3" : "Standard_DS3_v2");
+      // Upper-cased as Azure returns it (a refresh must not read a "new" size: vmSize replaces the cluster).
+      assert.equal(input(cluster, "properties.properties.vmSize"), prod ? "STANDARD_D4S_V3" : "STANDARD_DS3_V2");
       assert.equal(input(cluster, "properties.properties.vmPriority"), prod ? "Dedicated" : "LowPriority");
       assert.equal(input(cluster, "properties.properties.enableNodePublicIp"), false);
       assert.equal(input(cluster, "properties.properties.subnet"), undefined);

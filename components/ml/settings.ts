@@ -78,7 +78,10 @@ export function trainingCluster(compute: MlConfig["compute"]): types.input.machi
     description: "Fraud model training; scales to zero when idle.",
     disableLocalAuth: true,
     properties: {
-      vmSize: compute.vmSize,
+      // In the case Azure answers it (it returns VM sizes upper-cased: "Got STANDARD_DS2_V2 in response, expect
+      // Standard_DS2_V2", Azure/azure-rest-api-specs#20336), so a refresh never reads a "new" size, which would
+      // replace the cluster on every up (vmSize is replaceOnChanges; terraform-provider-azurerm#17562).
+      vmSize: compute.vmSize.toUpperCase(),
       vmPriority: ml.VmPriority[compute.vmPriority],
       osType: ml.OsType.Linux,
       scaleSettings: {

@@ -173,7 +173,11 @@ export const webApp: Rule = (r, ctx) => {
 };
 
 const VM_ROWS = ["Standard_D2s_v3", "Standard_D4s_v3", "Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"];
-const vmRow = (size?: string) => (size && VM_ROWS.includes(size) ? `vm-${size}` : undefined);
+/** The price row of a VM size, matched without case (the ML cluster sends sizes upper-cased, as Azure returns them). */
+const vmRow = (size?: string) => {
+  const row = VM_ROWS.find((r) => r.toLowerCase() === size?.toLowerCase());
+  return row ? `vm-${row}` : undefined;
+};
 export const mlCompute: Rule = (r, ctx) => {
   const type = str(r.inputs, "properties.computeType");
   const size = str(r.inputs, "properties.properties.vmSize");
