@@ -603,6 +603,14 @@ describe("platform with existing Entra groups, peered with a hub", function () {
     });
     // It names the VNet through the VNet's output, so it waits for it: a VNet update and a peering update never overlap.
     assert.ok(peering.dependencies.includes(vnet.urn));
+    // Whatever joins a subnet waits for the peering (a subnet join is a VNet update Azure refuses a peering during).
+    const joiners = [
+      ...ofType(run.resources, "azure-native:network:PrivateEndpoint"),
+      ...ofType(run.resources, "azure-native:network:ApplicationGateway"),
+      ...ofType(run.resources, "azure-native:web:WebApp"),
+    ];
+    assert.ok(joiners.length > 10);
+    for (const j of joiners) assert.ok(j.dependencies.includes(peering.urn), `${j.name} waits for the peering`);
     // Azure ignores peerings declared inline on a VNet (Azure/bicep#7622), and an explicit list would make
     // azure-native send it on each update instead of keeping the live peering: the VNet leaves the property unset.
     assert.equal(vnet.inputs.virtualNetworkPeerings, undefined);

@@ -446,8 +446,12 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         { parent },
       )
     : undefined;
+  // Whatever joins a subnet (private endpoints, the gateway, the apps, the stream job) waits for the peering too:
+  // Azure refuses a peering while its VNet is updating, which every subnet join does (ReferencedResourceNotProvisioned
+  // "... PutSubnetOperation", pulumi-azure-native#4340), so the peering goes first, alone.
+  const vnetReady = peering ? pulumi.all([vnet.id, peering.id]).apply(([id]) => id) : vnet.id;
   const subnetIds = Object.fromEntries(
-    roles.map((role) => [role, pulumi.interpolate`${vnet.id}/subnets/${SUBNETS[role].name}`]),
+    roles.map((role) => [role, pulumi.interpolate`${vnetReady}/subnets/${SUBNETS[role].name}`]),
   ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
   return {
     vnet,
