@@ -15,6 +15,7 @@ import {
   COSMOS_CALL_TIMEOUT_MS,
   createItem,
   mapLimited,
+  READ_ATTEMPTS,
   readItem,
   writeItem,
 } from "../../../pipelines/functions/src/lib/azure";
@@ -330,7 +331,37 @@ describe("functions: Cosmos DB reads under throttling", () => {
     await createItem(recording, tokens, target, { id: "x" }, ["m", "x"]);
     assert.equal(signals.length, 3);
     for (const s of signals) assert.ok(s instanceof AbortSignal, "each call carries a deadline");
-    assert.ok(COSMOS_CALL_TIMEOUT_MS <= 10_000, "well within the host's 30 s");
+    assert.ok(COSMOS_CALL_TIMEOUT_MS * READ_ATTEMPTS < 10_000, "each phase well within the host's 30 s");
+  });
+
+  it("tries a call that ran out of time again (a repeat is safe), then fails naming the timeout", async () => {
+    const target = { endpoint: "https://a.documents.azure.com:443/", database: "d", container: "c" };
+    const tokens = { token: async () => "t" };
+    let calls = 0;
+    const timingOut = async (): Promise<Response> => {
+      calls++;
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    };
+    await assert.rejects(readItem(timingOut, tokens, target, "x", "x"), /answered 408/);
+    assert.equal(calls, READ_ATTEMPTS);
+    calls = 0;
+    await assert.rejects(createItem(timingOut, tokens, target, { id: "x" }, ["m", "x"]), /answered 408/);
+    assert.equal(calls, READ_ATTEMPTS);
+    // A create that landed before its answer timed out: the repeat finds it (409) and leaves it as it is.
+    let n = 0;
+    const landedThenConflict = async (): Promise<Response> => {
+      if (n++ === 0) throw new DOMException("timeout", "TimeoutError");
+      return new Response("", { status: 409 });
+    };
+    assert.equal(await createItem(landedThenConflict, tokens, target, { id: "x" }, ["m", "x"]), "exists");
+    // Any other failure of the call is not retried.
+    calls = 0;
+    const refused = async (): Promise<Response> => {
+      calls++;
+      throw new TypeError("fetch failed");
+    };
+    await assert.rejects(readItem(refused, tokens, target, "x", "x"), /fetch failed/);
+    assert.equal(calls, 1);
   });
 
   it("keeps at most the given number of calls in flight, in order", async () => {
