@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
 import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
@@ -573,6 +576,27 @@ for (const stack of ["dev", "prod"] as const) {
     );
   });
 }
+
+describe("platform with a DDoS Network Protection plan (prod switched from per-IP protection)", function () {
+  this.timeout(60_000);
+  it("every public IP, the firewall's included, inherits from the VNet's plan, said explicitly", async () => {
+    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    doc.config["payments-data-platform:ddosProtectionMode"] = "network";
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ddos-")), "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringifyYaml(doc));
+    const { run } = await previewStack({ stack: "prod", stackFile: file, skipSchema: true });
+    assert.equal(ofType(run.resources, "azure-native:network:DdosProtectionPlan").length, 1);
+    const ips = ofType(run.resources, "azure-native:network:PublicIPAddress");
+    assert.ok(
+      ips.some((ip) => ip.name === "platform-afw-pip"),
+      "the firewall's IP is among them",
+    );
+    // Absent, IP Protection switched on before would stay on (and billed per IP) under the plan.
+    for (const ip of ips) assert.equal(input(ip, "ddosSettings.protectionMode"), "VirtualNetworkInherited", ip.name);
+  });
+});
 
 describe("platform with existing Entra groups, peered with a hub", function () {
   // Two runs of the whole program (preview and deployed views): allow for a loaded machine.
