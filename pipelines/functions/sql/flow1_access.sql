@@ -24,12 +24,17 @@ GRANT SELECT, INSERT ON dbo.Payment TO [$(PaymentApiIdentity)];
 REVOKE UPDATE ON dbo.Payment FROM [$(PaymentApiIdentity)];
 
 -- Fraud scorer: reads new payments through change tracking and keeps its leases in schema az_func (the trigger
--- creates az_func.GlobalState and one leases table per trigger on first start).
+-- creates az_func.GlobalState and one leases table per trigger on first start). The schema is the scorer's own, not
+-- dbo's: with ALTER on a dbo-owned schema it could put a trigger on its lease table that, owned by dbo, would reach
+-- every dbo table through ownership chaining ("A user with ALTER permission on a schema can use ownership chaining
+-- to access securables in other schemas", learn.microsoft.com/sql/t-sql/statements/grant-schema-permissions-transact-sql).
+-- As the owner it needs no grant on the schema (and the owner cannot be granted one); CREATE TABLE is database-wide.
 IF DATABASE_PRINCIPAL_ID(N'$(FraudScoringIdentity)') IS NULL
     CREATE USER [$(FraudScoringIdentity)] FROM EXTERNAL PROVIDER;
 GRANT SELECT, VIEW CHANGE TRACKING ON dbo.Payment TO [$(FraudScoringIdentity)];
 IF SCHEMA_ID(N'az_func') IS NULL
-    EXEC (N'CREATE SCHEMA az_func AUTHORIZATION dbo');
+    EXEC (N'CREATE SCHEMA az_func AUTHORIZATION [$(FraudScoringIdentity)]');
+ELSE IF (SELECT principal_id FROM sys.schemas WHERE name = N'az_func') <> DATABASE_PRINCIPAL_ID(N'$(FraudScoringIdentity)')
+    ALTER AUTHORIZATION ON SCHEMA::az_func TO [$(FraudScoringIdentity)];
 GRANT CREATE TABLE TO [$(FraudScoringIdentity)];
-GRANT ALTER, SELECT, INSERT, UPDATE, DELETE ON SCHEMA::az_func TO [$(FraudScoringIdentity)];
 GO

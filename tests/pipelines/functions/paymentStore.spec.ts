@@ -510,4 +510,14 @@ describe("functions: the payment API's database grants", () => {
     assert.match(sql, /REVOKE UPDATE ON dbo\.Payment FROM \[\$\(PaymentApiIdentity\)\];/);
     assert.doesNotMatch(INSERT_PAYMENT_SQL, /\b(UPDATE|DELETE|MERGE)\b/);
   });
+
+  it("the scorer owns its lease schema, so nothing it creates there chains to dbo's tables", () => {
+    const sql = fs.readFileSync("pipelines/functions/sql/flow1_access.sql", "utf8");
+    assert.match(sql, /CREATE SCHEMA az_func AUTHORIZATION \[\$\(FraudScoringIdentity\)\]/);
+    assert.match(sql, /ALTER AUTHORIZATION ON SCHEMA::az_func TO \[\$\(FraudScoringIdentity\)\];/);
+    assert.doesNotMatch(sql, /AUTHORIZATION dbo/);
+    // No grant on the schema (the owner has every right on it, and cannot be granted one).
+    assert.doesNotMatch(sql, /GRANT [^;]*ON SCHEMA::az_func/);
+    assert.match(sql, /GRANT SELECT, VIEW CHANGE TRACKING ON dbo\.Payment TO \[\$\(FraudScoringIdentity\)\];/);
+  });
 });
