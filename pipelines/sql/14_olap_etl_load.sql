@@ -247,6 +247,7 @@ BEGIN
     DECLARE @Expected_Fact_Payment DECIMAL(38, 0), @Actual_Fact_Payment DECIMAL(38, 0), @AmountExpected_Fact_Payment DECIMAL(38, 0), @AmountActual_Fact_Payment DECIMAL(38, 0);
     DELETE FROM [etl].[DataQualityResult] WHERE [RunDate] = @RunDate AND [RunId] = @RunId AND [Stage] IN ('publish', 'published');
     -- 1. Staging deduplicated per key (latest change first, related rows last), distributed like staging.
+    IF OBJECT_ID(N'tempdb..#s_Currency') IS NOT NULL DROP TABLE #s_Currency;
     CREATE TABLE #s_Currency WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT d.[CurrencyCode], d.[Name], d.[MinorUnits], d.[IsActive], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -255,6 +256,7 @@ BEGIN
         FROM [stg].[Currency] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [CurrencyCode]
+    IF OBJECT_ID(N'tempdb..#s_Merchant') IS NOT NULL DROP TABLE #s_Merchant;
     CREATE TABLE #s_Merchant WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT d.[MerchantId], d.[MerchantCode], d.[LegalName], d.[DisplayName], d.[MerchantCategoryCode], d.[CountryCode], d.[SettlementCurrencyCode], d.[Status], d.[CreatedAt], d.[UpdatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -263,6 +265,7 @@ BEGIN
         FROM [stg].[Merchant] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [MerchantId]
+    IF OBJECT_ID(N'tempdb..#s_Customer') IS NOT NULL DROP TABLE #s_Customer;
     CREATE TABLE #s_Customer WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT d.[CustomerId], d.[BillingCountryCode], d.[ErasedAt], d.[CreatedAt], d.[UpdatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -271,6 +274,7 @@ BEGIN
         FROM [stg].[Customer] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [CustomerId]
+    IF OBJECT_ID(N'tempdb..#s_PaymentMethod') IS NOT NULL DROP TABLE #s_PaymentMethod;
     CREATE TABLE #s_PaymentMethod WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT d.[PaymentMethodId], d.[CustomerId], d.[Brand], d.[Funding], d.[WalletType], d.[IssuerCountryCode], d.[CreatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -279,6 +283,7 @@ BEGIN
         FROM [stg].[PaymentMethod] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [PaymentMethodId]
+    IF OBJECT_ID(N'tempdb..#s_Payment') IS NOT NULL DROP TABLE #s_Payment;
     CREATE TABLE #s_Payment WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS
     SELECT d.[PaymentId], d.[MerchantId], d.[PaymentMethodId], d.[AmountMinor], d.[CurrencyCode], d.[CapturedAmountMinor], d.[Status], d.[AuthorizedAt], d.[CapturedAt], d.[CreatedAt], d.[UpdatedAt], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -287,6 +292,7 @@ BEGIN
         FROM [stg].[Payment] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [PaymentId]
+    IF OBJECT_ID(N'tempdb..#s_Refund') IS NOT NULL DROP TABLE #s_Refund;
     CREATE TABLE #s_Refund WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS
     SELECT d.[RefundId], d.[PaymentId], d.[AmountMinor], d.[Status], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -295,6 +301,7 @@ BEGIN
         FROM [stg].[Refund] AS s
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [RefundId]
+    IF OBJECT_ID(N'tempdb..#s_Dispute') IS NOT NULL DROP TABLE #s_Dispute;
     CREATE TABLE #s_Dispute WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS
     SELECT d.[DisputeId], d.[PaymentId], CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]
     FROM (
@@ -304,6 +311,7 @@ BEGIN
     ) AS d
     WHERE d.[RowNumber] = 1; -- one row per [DisputeId]
     -- 2. Dim_Merchant candidates.
+    IF OBJECT_ID(N'tempdb..#c_Dim_Merchant') IS NOT NULL DROP TABLE #c_Dim_Merchant;
     CREATE TABLE #c_Dim_Merchant WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([Merchant].[MerchantId] AS BIGINT) AS [MerchantKey],
            CAST([Merchant].[MerchantCode] AS VARCHAR(32)) AS [MerchantCode],
@@ -318,6 +326,7 @@ BEGIN
     FROM #s_Merchant AS [Merchant]
     WHERE [Merchant].[IsDeleted] = 0;
     -- [dbo].[Dim_Merchant]: staged members whose tracked attributes differ from their current version, changed after it began.
+    IF OBJECT_ID(N'tempdb..#c_Dim_Merchant_changed') IS NOT NULL DROP TABLE #c_Dim_Merchant_changed;
     CREATE TABLE #c_Dim_Merchant_changed WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT s.* FROM #c_Dim_Merchant AS s
     INNER JOIN [dbo].[Dim_Merchant] AS d ON d.[MerchantKey] = s.[MerchantKey] AND d.[IsCurrent] = 1 AND d.[IsInferred] = 0
@@ -329,6 +338,7 @@ BEGIN
             OR (s.[SettlementCurrencyCode] <> d.[SettlementCurrencyCode] OR (s.[SettlementCurrencyCode] IS NULL AND d.[SettlementCurrencyCode] IS NOT NULL) OR (s.[SettlementCurrencyCode] IS NOT NULL AND d.[SettlementCurrencyCode] IS NULL))
             OR (s.[Status] <> d.[Status] OR (s.[Status] IS NULL AND d.[Status] IS NOT NULL) OR (s.[Status] IS NOT NULL AND d.[Status] IS NULL)));
     -- 2. Dim_Customer candidates.
+    IF OBJECT_ID(N'tempdb..#c_Dim_Customer') IS NOT NULL DROP TABLE #c_Dim_Customer;
     CREATE TABLE #c_Dim_Customer WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([Customer].[CustomerId] AS BIGINT) AS [CustomerKey],
            CAST(CASE WHEN [Customer].[ErasedAt] IS NOT NULL THEN NULL ELSE [Customer].[BillingCountryCode] END AS CHAR(2)) AS [BillingCountryCode],
@@ -338,12 +348,14 @@ BEGIN
     FROM #s_Customer AS [Customer]
     WHERE [Customer].[IsDeleted] = 0;
     -- [dbo].[Dim_Customer]: staged members whose tracked attributes differ from their current version, changed after it began.
+    IF OBJECT_ID(N'tempdb..#c_Dim_Customer_changed') IS NOT NULL DROP TABLE #c_Dim_Customer_changed;
     CREATE TABLE #c_Dim_Customer_changed WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT s.* FROM #c_Dim_Customer AS s
     INNER JOIN [dbo].[Dim_Customer] AS d ON d.[CustomerKey] = s.[CustomerKey] AND d.[IsCurrent] = 1 AND d.[IsInferred] = 0
     WHERE s.[__ChangedAt] > d.[ValidFrom]
         AND ((s.[BillingCountryCode] <> d.[BillingCountryCode] OR (s.[BillingCountryCode] IS NULL AND d.[BillingCountryCode] IS NOT NULL) OR (s.[BillingCountryCode] IS NOT NULL AND d.[BillingCountryCode] IS NULL)));
     -- 2. Dim_PaymentMethod candidates.
+    IF OBJECT_ID(N'tempdb..#c_Dim_PaymentMethod') IS NOT NULL DROP TABLE #c_Dim_PaymentMethod;
     CREATE TABLE #c_Dim_PaymentMethod WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([PaymentMethod].[PaymentMethodId] AS BIGINT) AS [PaymentMethodKey],
            CAST([PaymentMethod].[Brand] AS VARCHAR(16)) AS [Brand],
@@ -354,6 +366,7 @@ BEGIN
     FROM #s_PaymentMethod AS [PaymentMethod]
     WHERE [PaymentMethod].[IsDeleted] = 0;
     -- 2. Dim_Currency candidates.
+    IF OBJECT_ID(N'tempdb..#c_Dim_Currency') IS NOT NULL DROP TABLE #c_Dim_Currency;
     CREATE TABLE #c_Dim_Currency WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS
     SELECT CAST([Currency].[CurrencyCode] AS CHAR(3)) AS [CurrencyCode],
            CAST([Currency].[Name] AS NVARCHAR(64)) AS [Name],
@@ -363,10 +376,12 @@ BEGIN
     WHERE [Currency].[IsDeleted] = 0;
     -- 3. Fact_Payment: the root keys the run replaces (a newer published row is kept: re-runs and backfills of
     --    older dates never overwrite newer data), then the candidate rows, built set-based from staging.
+    IF OBJECT_ID(N'tempdb..#c_Fact_Payment_keys') IS NOT NULL DROP TABLE #c_Fact_Payment_keys;
     CREATE TABLE #c_Fact_Payment_keys WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS
     SELECT s.[PaymentId] AS [PaymentId]
     FROM #s_Payment AS s
     WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Fact_Payment] AS x WHERE x.[PaymentId] = s.[PaymentId] AND x.[UpdatedAt] > s.[UpdatedAt]);
+    IF OBJECT_ID(N'tempdb..#c_Fact_Payment') IS NOT NULL DROP TABLE #c_Fact_Payment;
     CREATE TABLE #c_Fact_Payment WITH (DISTRIBUTION = HASH([PaymentId]), HEAP) AS
     SELECT CAST([Payment].[PaymentId] AS BIGINT) AS [PaymentId],
            CAST(ISNULL([dk_DateKey].[DateKey], 0) AS INT) AS [DateKey],

@@ -215,6 +215,25 @@ describe("pipelines/etl: generated SQL", () => {
       assert.match(publish, /THROW 50204, @Reason, 1;/);
     });
 
+    it("drops every temp table before creating it (a pool's temp tables outlive the call, for the session)", () => {
+      let created = 0;
+      for (const [file, sql] of files) {
+        if (!/^1\d_olap_/.test(file)) continue;
+        const lines = sql.split("\n");
+        lines.forEach((line, i) => {
+          const m = /^\s*CREATE TABLE (#\w+)/.exec(line);
+          if (!m) return;
+          created++;
+          assert.equal(
+            lines[i - 1]?.trim(),
+            `IF OBJECT_ID(N'tempdb..${m[1]}') IS NOT NULL DROP TABLE ${m[1]};`,
+            `${file}:${i + 1} ${m[1]}`,
+          );
+        });
+      }
+      assert.ok(created >= 10, `${created} temp tables`);
+    });
+
     it("compacts the streamed facts of the run date on their grain (at-least-once delivery), only when duplicated", () => {
       const compact = procedureBody(pool, "usp_CompactStreamFacts");
       const grain = "[MinuteStart], [MerchantKey], [HttpMethod], [Endpoint]";

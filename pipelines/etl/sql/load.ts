@@ -19,6 +19,19 @@ export const candidateName = (target: string) => `#c_${target}`;
 /** Column carrying the source row's change time in a type 2 dimension's candidate rows. */
 export const CHANGED_AT = "__ChangedAt";
 
+/**
+ * `CREATE TABLE #name WITH (DISTRIBUTION = …, HEAP) AS`, after dropping one left by an earlier call: a dedicated
+ * pool's temp table lives for the session, not the procedure ("when the stored procedure completes, the created
+ * table remains", sql-data-warehouse-tables-temporary), so a second call on the same session (an operator's re-run,
+ * a pooled connection) would fail with "There is already an object named …".
+ */
+export function createTempTableAs(name: string, distribution: string): string[] {
+  return [
+    `IF OBJECT_ID(N'tempdb..${name}') IS NOT NULL DROP TABLE ${name};`,
+    `CREATE TABLE ${name} WITH (DISTRIBUTION = ${distribution}, HEAP) AS`,
+  ];
+}
+
 /** Distribution clause of a temp table copied from a staging table (same distribution: no data movement). */
 export const distributionOf = (t: OlapTable) =>
   t.distribution.kind === "HASH" ? `HASH(${q(t.distribution.column)})` : t.distribution.kind;
@@ -32,7 +45,7 @@ export function dedupeStatement(x: ExtractedTable): string {
       : `CASE WHEN s.${q(x.operationColumn)} = 'D' THEN 1 ELSE 0 END`;
   const cols = x.dataColumns.map((c) => q(c.name));
   return [
-    `CREATE TABLE ${dedupedName(x.table.name)} WITH (DISTRIBUTION = ${distributionOf(x.staging)}, HEAP) AS`,
+    ...createTempTableAs(dedupedName(x.table.name), distributionOf(x.staging)),
     `SELECT ${[...cols.map((c) => `d.${c}`), "CAST(d.[IsDeleted] AS BIT) AS [IsDeleted]"].join(", ")}`,
     "FROM (",
     `    SELECT ${cols.map((c) => `s.${c}`).join(", ")}, ${deleted} AS [IsDeleted],`,

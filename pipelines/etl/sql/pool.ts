@@ -22,6 +22,7 @@ import { subjectTables } from "./oltp";
 import {
   CHANGED_AT,
   candidateName,
+  createTempTableAs,
   candidateSelect,
   dedupeStatement,
   dedupedName,
@@ -334,7 +335,7 @@ function changedVersions(dim: OlapTable): string[] {
   const d = qualified(dim.schema, dim.name);
   return [
     `-- ${d}: staged members whose tracked attributes differ from their current version, changed after it began.`,
-    `CREATE TABLE ${candidateName(`${dim.name}_changed`)} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS`,
+    ...createTempTableAs(candidateName(`${dim.name}_changed`), "ROUND_ROBIN"),
     `SELECT s.* FROM ${candidateName(dim.name)} AS s`,
     `INNER JOIN ${d} AS d ON d.${q(key)} = s.${q(key)} AND d.${q(h.isCurrent)} = 1 AND d.${q(h.isInferred)} = 0`,
     `WHERE s.${q(CHANGED_AT)} > d.${q(h.validFrom)}`,
@@ -395,7 +396,7 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
       throw new Error(`${name}: history.changedAt ${m.root}.${h.changedAt} is not staged`);
     prepare.push(
       `-- 2. ${name} candidates.`,
-      `CREATE TABLE ${candidateName(name)} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS`,
+      ...createTempTableAs(candidateName(name), "ROUND_ROBIN"),
       `${candidateSelect(model, m, dim, changedAt)};`,
       ...changedVersions(dim),
     );
@@ -425,7 +426,7 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
     prepare.push(
       `-- 3. ${fact.name}: the root keys the run replaces (a newer published row is kept: re-runs and backfills of`,
       "--    older dates never overwrite newer data), then the candidate rows, built set-based from staging.",
-      `CREATE TABLE ${keys} WITH (DISTRIBUTION = ${dist}, HEAP) AS`,
+      ...createTempTableAs(keys, dist),
       `SELECT s.${q(rootKey)} AS ${q(keyTarget)}`,
       `FROM ${dedupedName(m.root)} AS s`,
       ...(updatedAt
@@ -433,7 +434,7 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
             `WHERE NOT EXISTS (SELECT 1 FROM ${f} AS x WHERE x.${q(keyTarget)} = s.${q(rootKey)} AND x.${q(updatedAt)} > s.[UpdatedAt]);`,
           ]
         : [";"]),
-      `CREATE TABLE ${candidateName(fact.name)} WITH (DISTRIBUTION = ${dist}, HEAP) AS`,
+      ...createTempTableAs(candidateName(fact.name), dist),
       `${candidateSelect(model, m, fact, [], [`${q(m.root)}.${q(rootKey)} IN (SELECT k.${q(keyTarget)} FROM ${keys} AS k)`])};`,
     );
     const c = candidateName(fact.name);
