@@ -300,7 +300,7 @@ export function generateOltpDdl(model: OltpModel): string {
 
 const noCdcReasons = (table: OltpTable): string =>
   [
-    ...(table.ledger ? ["a ledger table cannot be CDC-captured"] : []),
+    ...(table.ledger ? ["ledger tables are extracted with change tracking"] : []),
     ...(table.columns.some((c) => c.encryption) ? ["CDC cannot capture its encrypted columns"] : []),
     ...(table.extraction.mode === "none" ? ["the nightly ETL does not read it"] : []),
   ].join("; ");

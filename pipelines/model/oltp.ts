@@ -104,8 +104,9 @@ const encrypted = (
 const CDC_PLAIN =
   "Ordinary table without encrypted columns: CDC net changes give the changed values (and deletes) directly.";
 const CT_LEDGER =
-  "Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger tables, while change " +
-  "tracking is allowed on them. Deletes are read from the ledger history table.";
+  "Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for ledger tables (a later " +
+  "revision allows it on the ledger table, never on its history table); change tracking is allowed in both, and " +
+  "the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger history table.";
 const currencyCode = (name = "CurrencyCode"): Column => ({
   name,
   type: t.char(3),

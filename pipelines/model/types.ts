@@ -114,8 +114,8 @@ export type LedgerKind = "append-only" | "updatable";
  *   `cdc.fn_cdc_get_net_changes_<instance>` over an LSN window (values of the captured columns, deletes included).
  * - `changeTracking`: SQL change tracking; `CHANGETABLE(CHANGES <table>, @last_version)` gives the keys and the
  *   operation of every row changed since a version, and the ETL reads the current row (snapshot isolation). Used for
- *   ledger tables (Microsoft's ledger limitations page says CDC isn't supported for them, while change tracking
- *   is allowed on ledger tables) and for tables with Always Encrypted columns (CDC cannot capture them).
+ *   ledger tables (Microsoft's ledger limitations page has said CDC isn't supported for them, a later revision
+ *   allows it on the ledger table but not its history table; change tracking is allowed in both) and for tables with Always Encrypted columns (CDC cannot capture them).
  * - `none`: not read by the nightly ETL.
  */
 export type ExtractionMode = "cdc" | "changeTracking" | "none";

@@ -181,8 +181,10 @@ GO
 -- dbo.Payment: A payment of a merchant with a payment method. The payer is PaymentMethod.CustomerId (not repeated
 -- here: 3NF).
 -- Ledger table (updatable): tamper-evident, and can never be altered back to a non-ledger table.
--- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger
--- tables, while change tracking is allowed on them. Deletes are read from the ledger history table.
+-- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for
+-- ledger tables (a later revision allows it on the ledger table, never on its history table); change tracking is
+-- allowed in both, and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger
+-- history table.
 IF OBJECT_ID(N'dbo.Payment', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Payment]
@@ -222,8 +224,10 @@ GO
 -- dbo.Refund: Money returned on a payment, in the payment's currency (so no currency column: 3NF). The sum of
 -- refunds never exceeding the captured amount is a cross-row rule enforced by the payments service.
 -- Ledger table (updatable): tamper-evident, and can never be altered back to a non-ledger table.
--- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger
--- tables, while change tracking is allowed on them. Deletes are read from the ledger history table.
+-- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for
+-- ledger tables (a later revision allows it on the ledger table, never on its history table); change tracking is
+-- allowed in both, and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger
+-- history table.
 IF OBJECT_ID(N'dbo.Refund', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Refund]
@@ -254,8 +258,10 @@ GO
 
 -- dbo.Dispute: A chargeback on a payment. Evidence documents are stored in blob storage, not here.
 -- Ledger table (updatable): tamper-evident, and can never be altered back to a non-ledger table.
--- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger
--- tables, while change tracking is allowed on them. Deletes are read from the ledger history table.
+-- Extraction: changeTracking. Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for
+-- ledger tables (a later revision allows it on the ledger table, never on its history table); change tracking is
+-- allowed in both, and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger
+-- history table.
 IF OBJECT_ID(N'dbo.Dispute', N'U') IS NULL
 BEGIN
     CREATE TABLE [dbo].[Dispute]

@@ -82,35 +82,35 @@ GO
 -- dbo.Payment: extraction changeTracking, so no capture instance may exist.
 IF EXISTS (SELECT 1 FROM sys.tables WHERE object_id = OBJECT_ID(N'dbo.Payment') AND is_tracked_by_cdc = 1)
 BEGIN
-    THROW 50001, N'dbo.Payment is tracked by CDC, but the model extracts it with changeTracking (a ledger table cannot be CDC-captured). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
+    THROW 50001, N'dbo.Payment is tracked by CDC, but the model extracts it with changeTracking (ledger tables are extracted with change tracking). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
 END;
 GO
 
 -- dbo.Refund: extraction changeTracking, so no capture instance may exist.
 IF EXISTS (SELECT 1 FROM sys.tables WHERE object_id = OBJECT_ID(N'dbo.Refund') AND is_tracked_by_cdc = 1)
 BEGIN
-    THROW 50001, N'dbo.Refund is tracked by CDC, but the model extracts it with changeTracking (a ledger table cannot be CDC-captured). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
+    THROW 50001, N'dbo.Refund is tracked by CDC, but the model extracts it with changeTracking (ledger tables are extracted with change tracking). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
 END;
 GO
 
 -- dbo.Dispute: extraction changeTracking, so no capture instance may exist.
 IF EXISTS (SELECT 1 FROM sys.tables WHERE object_id = OBJECT_ID(N'dbo.Dispute') AND is_tracked_by_cdc = 1)
 BEGIN
-    THROW 50001, N'dbo.Dispute is tracked by CDC, but the model extracts it with changeTracking (a ledger table cannot be CDC-captured). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
+    THROW 50001, N'dbo.Dispute is tracked by CDC, but the model extracts it with changeTracking (ledger tables are extracted with change tracking). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
 END;
 GO
 
 -- dbo.Payout: extraction none, so no capture instance may exist.
 IF EXISTS (SELECT 1 FROM sys.tables WHERE object_id = OBJECT_ID(N'dbo.Payout') AND is_tracked_by_cdc = 1)
 BEGIN
-    THROW 50001, N'dbo.Payout is tracked by CDC, but the model extracts it with none (a ledger table cannot be CDC-captured; the nightly ETL does not read it). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
+    THROW 50001, N'dbo.Payout is tracked by CDC, but the model extracts it with none (ledger tables are extracted with change tracking; the nightly ETL does not read it). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
 END;
 GO
 
 -- dbo.BalanceTransaction: extraction none, so no capture instance may exist.
 IF EXISTS (SELECT 1 FROM sys.tables WHERE object_id = OBJECT_ID(N'dbo.BalanceTransaction') AND is_tracked_by_cdc = 1)
 BEGIN
-    THROW 50001, N'dbo.BalanceTransaction is tracked by CDC, but the model extracts it with none (a ledger table cannot be CDC-captured; the nightly ETL does not read it). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
+    THROW 50001, N'dbo.BalanceTransaction is tracked by CDC, but the model extracts it with none (ledger tables are extracted with change tracking; the nightly ETL does not read it). Disable CDC on it (sys.sp_cdc_disable_table, every capture instance), see pipelines/README.md.', 1;
 END;
 GO
 
@@ -130,20 +130,23 @@ IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT
     ALTER TABLE [dbo].[Customer] ENABLE CHANGE_TRACKING WITH (TRACK_COLUMNS_UPDATED = OFF);
 GO
 
--- dbo.Payment: Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger tables, while
--- change tracking is allowed on them. Deletes are read from the ledger history table.
+-- dbo.Payment: Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for ledger tables (a
+-- later revision allows it on the ledger table, never on its history table); change tracking is allowed in both,
+-- and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger history table.
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Payment'))
     ALTER TABLE [dbo].[Payment] ENABLE CHANGE_TRACKING WITH (TRACK_COLUMNS_UPDATED = OFF);
 GO
 
--- dbo.Refund: Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger tables, while
--- change tracking is allowed on them. Deletes are read from the ledger history table.
+-- dbo.Refund: Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for ledger tables (a
+-- later revision allows it on the ledger table, never on its history table); change tracking is allowed in both,
+-- and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger history table.
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Refund'))
     ALTER TABLE [dbo].[Refund] ENABLE CHANGE_TRACKING WITH (TRACK_COLUMNS_UPDATED = OFF);
 GO
 
--- dbo.Dispute: Ledger table: Microsoft's ledger limitations page says CDC isn't supported for ledger tables, while
--- change tracking is allowed on them. Deletes are read from the ledger history table.
+-- dbo.Dispute: Ledger table: Microsoft's ledger limitations page has said CDC isn't supported for ledger tables (a
+-- later revision allows it on the ledger table, never on its history table); change tracking is allowed in both,
+-- and the fraud scorer's SQL trigger needs it on Payment anyway. Deletes are read from the ledger history table.
 IF NOT EXISTS (SELECT 1 FROM sys.change_tracking_tables WHERE object_id = OBJECT_ID(N'dbo.Dispute'))
     ALTER TABLE [dbo].[Dispute] ENABLE CHANGE_TRACKING WITH (TRACK_COLUMNS_UPDATED = OFF);
 GO

@@ -559,7 +559,7 @@ describe("pipelines/generate", () => {
         assert.match(
           cdc,
           new RegExp(
-            `OBJECT_ID\\(N'dbo\\.${t.name}'\\) AND is_tracked_by_cdc = 1\\)\\nBEGIN\\n {4}THROW 50001, N'dbo\\.${t.name} is tracked by CDC[^']*a ledger table cannot be CDC-captured`,
+            `OBJECT_ID\\(N'dbo\\.${t.name}'\\) AND is_tracked_by_cdc = 1\\)\\nBEGIN\\n {4}THROW 50001, N'dbo\\.${t.name} is tracked by CDC[^']*ledger tables are extracted with change tracking`,
           ),
         );
       }
