@@ -51,6 +51,20 @@ export const policy = (p: Policy): JsonObject => ({
   secureInput: p.secure ?? false,
 });
 
+/** Seconds of an ADF timespan `d.hh:mm:ss` (or `hh:mm:ss`). */
+export function timespanSeconds(t: string): number {
+  const m = /^(?:(\d+)\.)?(\d{2}):(\d{2}):(\d{2})$/.exec(t);
+  if (!m) throw new Error(`not an ADF timespan (d.hh:mm:ss): ${t}`);
+  return ((Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3])) * 60 + Number(m[4]);
+}
+
+/** The ADF timespan `d.hh:mm:ss` of a number of seconds. */
+export function timespan(seconds: number): string {
+  const s = Math.ceil(seconds);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${Math.floor(s / 86400)}.${pad(Math.floor((s % 86400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+}
+
 /** Default policies: SQL steps are short and idempotent, so they retry; a data-quality verdict never does. */
 export const POLICIES = {
   sql: { timeout: "0.01:00:00", retry: 2, retryIntervalInSeconds: 60 },

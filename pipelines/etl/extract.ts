@@ -16,6 +16,8 @@ import {
   script,
   setVariable,
   storedProcedure,
+  timespan,
+  timespanSeconds,
   until,
   wait,
   genericActivity,
@@ -31,6 +33,15 @@ export const RUN_DATE = "formatDateTime(pipeline().parameters.runDate, 'yyyy-MM-
 /** Attempts of an extraction before the pipeline fails, and the back-off after each failed attempt (seconds). */
 export const EXTRACT_ATTEMPTS = 4;
 export const BACKOFF_SECONDS = [30, 120, 480];
+/**
+ * The retry loop's timeout: room for every attempt to run its copy to the copy's own timeout, the back-offs between
+ * them, and 15 minutes for the loop's other steps. An Until's timeout is the loop's ("time out for the loop",
+ * control-flow-until-activity), so a shorter one would cut the attempts after a hung copy and report the first
+ * attempt's error as the last one's.
+ */
+export const EXTRACT_LOOP_TIMEOUT = timespan(
+  EXTRACT_ATTEMPTS * timespanSeconds(POLICIES.copy.timeout) + BACKOFF_SECONDS.reduce((a, b) => a + b, 0) + 15 * 60,
+);
 
 /**
  * Copy settings sized for 1M payments a night in minutes (docs/etl.md): DIUs for the Parquet write, parallel copies for
@@ -272,7 +283,7 @@ export function extractPipeline(x: ExtractedTable): AdfResource {
         "ExtractWithBackoff",
         `@or(equals(variables('done'), 'yes'), greater(int(variables('attempt')), ${EXTRACT_ATTEMPTS}))`,
         loop,
-        "0.03:00:00",
+        EXTRACT_LOOP_TIMEOUT,
         { dependsOn: dependsOn("Window") },
       ),
       ifCondition(

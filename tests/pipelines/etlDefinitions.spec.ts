@@ -21,7 +21,14 @@ import {
   type AdfDefinitions,
   type AdfResource,
 } from "../../pipelines/etl";
-import { copyIntoStatement, fullReloadPartitionColumn, RUN_DATE } from "../../pipelines/etl/extract";
+import {
+  BACKOFF_SECONDS,
+  copyIntoStatement,
+  EXTRACT_ATTEMPTS,
+  fullReloadPartitionColumn,
+  RUN_DATE,
+} from "../../pipelines/etl/extract";
+import { timespan, timespanSeconds } from "../../pipelines/etl/adf";
 import { extractedTables } from "../../pipelines/etl/groups";
 import { pipelineBytes, schemaDeployPipelines, scriptBlocks } from "../../pipelines/etl/operations";
 import {
@@ -361,10 +368,37 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     ]);
   });
 
+  it("reads and writes ADF timespans (d.hh:mm:ss)", () => {
+    assert.equal(timespanSeconds("0.02:00:00"), 7200);
+    assert.equal(timespanSeconds("1.00:00:01"), 86401);
+    assert.equal(timespanSeconds("00:30:00"), 1800);
+    assert.equal(timespan(4 * 7200 + 630 + 900), "0.08:25:30");
+    assert.equal(timespan(86401), "1.00:00:01");
+    assert.throws(() => timespanSeconds("2h"), /not an ADF timespan/);
+  });
+
   it("extracts retry with back-off before failing, and validate runDate before it reaches SQL text", () => {
     const p = pipelineOf(defs, PIPELINES.extract("Payment"));
     const loop = activity(p, "ExtractWithBackoff");
     assert.equal(loop.type, "Until");
+    // The loop's timeout is the loop's, not an attempt's: room for every attempt's copy to run to its own timeout,
+    // plus the back-offs (a shorter one cut the attempts after one hung copy).
+    const copies: Json[] = [];
+    const walk = (acts: Json[]) =>
+      acts.forEach((a) => {
+        if (a.type === "Copy") copies.push(a);
+        const tp = (a.typeProperties ?? {}) as Json;
+        for (const k of ["activities", "ifTrueActivities", "ifFalseActivities"])
+          if (Array.isArray(tp[k])) walk(tp[k] as Json[]);
+      });
+    walk(((loop.typeProperties as Json).activities ?? []) as Json[]);
+    assert.ok(copies.length >= 2, "full and changes copies in the loop");
+    const longestCopy = Math.max(...copies.map((c) => timespanSeconds(String((c.policy as Json).timeout))));
+    assert.ok(
+      timespanSeconds(String((loop.typeProperties as Json).timeout)) >=
+        EXTRACT_ATTEMPTS * longestCopy + BACKOFF_SECONDS.reduce((a, b) => a + b, 0),
+      `loop timeout ${String((loop.typeProperties as Json).timeout)}`,
+    );
     assert.equal(activity(p, "BackOff").type, "Wait");
     assert.match(JSON.stringify(activity(p, "BackOff").typeProperties), /30.*120.*480/);
     // After the last attempt the wait is a token second, never 0 (the Wait activity's schema asks for a duration).
