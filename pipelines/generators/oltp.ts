@@ -448,7 +448,9 @@ export function generateEtlAccessScript(model: OltpModel): string {
   if (extractedTables(model, "cdc").length) {
     parts.push(
       [
-        `IF IS_ROLEMEMBER(N'${CDC_ROLE}', ${principalName}) = 0`,
+        // IS_ROLEMEMBER answers NULL, not 0, when it cannot tell (a role or principal it does not see): the ALTER then
+        // runs and fails loudly instead of being skipped in silence (is-rolemember-transact-sql, Return types).
+        `IF ISNULL(IS_ROLEMEMBER(N'${CDC_ROLE}', ${principalName}), 0) = 0`,
         `    ALTER ROLE ${q(CDC_ROLE)} ADD MEMBER ${principal};`,
       ].join("\n"),
       `GRANT SELECT ON SCHEMA::[cdc] TO ${principal};`,

@@ -11,7 +11,7 @@ IF DATABASE_PRINCIPAL_ID(N'$(EtlPrincipalName)') IS NULL
     CREATE USER [$(EtlPrincipalName)] FROM EXTERNAL PROVIDER;
 GO
 
-IF IS_ROLEMEMBER(N'cdc_reader', N'$(EtlPrincipalName)') = 0
+IF ISNULL(IS_ROLEMEMBER(N'cdc_reader', N'$(EtlPrincipalName)'), 0) = 0
     ALTER ROLE [cdc_reader] ADD MEMBER [$(EtlPrincipalName)];
 GO
 

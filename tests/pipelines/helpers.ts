@@ -184,7 +184,7 @@ export function findUnguardedStatements(sql: string): string[] {
       } else if ((mm = text.match(/^CREATE USER \[([^\]]+)\] FROM EXTERNAL PROVIDER;$/))) {
         ok = guarded(at, `IF DATABASE_PRINCIPAL_ID(N'${mm[1]}') IS NULL`);
       } else if ((mm = text.match(/^ALTER ROLE \[(\w+)\] ADD MEMBER \[([^\]]+)\];$/))) {
-        ok = guarded(at, `IF IS_ROLEMEMBER(N'${mm[1]}', N'${mm[2]}') = 0`);
+        ok = guarded(at, `IF ISNULL(IS_ROLEMEMBER(N'${mm[1]}', N'${mm[2]}'), 0) = 0`);
       } else if ((mm = text.match(/^INSERT INTO (\[\w+\]\.\[\w+\]) \(/)) && !/ VALUES \(/.test(text)) {
         // INSERT … SELECT: only the rows an anti-join finds missing.
         ok = new RegExp(`LEFT OUTER JOIN ${escapeRegExp(mm[1])} AS x ON [^\\n]*\\nWHERE x\\.\\[\\w+\\] IS NULL;`).test(
