@@ -219,7 +219,8 @@ const etlGrantee = {
   principalId: etl.identity.principalId,
   principalType: "ServicePrincipal",
 } as const;
-olap.grantLakeAccess(etlGrantee, "contributor");
+// The raw file system only: extraction and the erasure write there; COPY INTO runs as the workspace's identity.
+olap.grantLakeAccess(etlGrantee, "contributor", "raw");
 if (config.olap.pauseSchedule) olap.grantPoolOperator(etlGrantee);
 if (!config.olap.workloadIsolation.etl.memberName) olap.classifyEtlIdentity(etl.databaseUserName);
 nosql.grantDataAccess("DataContributor", {

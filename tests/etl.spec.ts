@@ -546,13 +546,14 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(master.dependencies.includes(g.urn));
     });
 
-    it("grants the ETL identity its least roles: lake contributor, the erasure's Cosmos DB containers, the ETL workload group", () => {
+    it("grants the ETL identity its least roles: contributor on the lake's raw file system, the erasure's Cosmos DB containers, the ETL workload group", () => {
       const principal = (outputs.etlIdentity as Json).principalId;
       const lake = ofType(resources, T.ra).filter((r) => r.inputs.principalId === principal);
       assert.deepEqual(
         lake.map((r) => [r.name, r.inputs.scope]).sort(),
         [
-          ["olap-lake-ra-adf-etl-blob-contributor", idOf(byName(resources, "olap-lake"))],
+          // The raw file system only (extraction and the erasure write there; COPY INTO runs as the workspace).
+          ["olap-lake-ra-adf-etl-raw-blob-contributor", idOf(byName(resources, "olap-fs-raw"))],
           ...(prod
             ? []
             : [

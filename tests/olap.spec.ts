@@ -554,17 +554,13 @@ for (const stack of ["dev", "prod"] as const) {
       const on = (scope: ResourceRecord, role: string) =>
         ras.filter((r) => r.inputs.scope === idOf(scope) && String(r.inputs.roleDefinitionId).endsWith(role));
       const engineers = (outputs.entraGroupObjectIds as Record<string, string>).dataEngineers;
-      // The workspace identity and the ETL identity (olap.grantLakeAccess from index.ts) write the lake.
-      const synapseWrite = on(account, ROLE.blobContributor).filter((r) => !r.name.includes("adf-etl"));
+      // Only the workspace identity writes the whole lake; the ETL identity (olap.grantLakeAccess from index.ts)
+      // writes the raw file system alone.
+      const synapseWrite = on(account, ROLE.blobContributor);
       assert.equal(synapseWrite.length, 1);
       assert.deepEqual(
-        on(account, ROLE.blobContributor)
-          .map((r) => String(r.inputs.principalId))
-          .sort(),
-        [
-          String(synapseWrite[0].inputs.principalId),
-          (outputs.etlIdentity as { principalId: string }).principalId,
-        ].sort(),
+        on(byName(resources, "olap-fs-raw"), ROLE.blobContributor).map((r) => r.inputs.principalId),
+        [(outputs.etlIdentity as { principalId: string }).principalId],
       );
       assert.equal(
         synapseWrite[0].inputs.principalId,

@@ -224,19 +224,28 @@ export class Olap extends pulumi.ComponentResource {
   }
 
   /**
-   * Grants a later tier's identity data access to the whole lake (Storage Blob Data Reader or Contributor on the
-   * account), e.g. `olap.grantLakeAccess({ key: "adf", principalId, principalType: "ServicePrincipal" }, "contributor")`.
+   * Grants a later tier's identity data access to the lake (Storage Blob Data Reader or Contributor), on one file
+   * system when `fileSystem` is given (the narrowest scope Azure offers: "An individual container",
+   * authorize-access-azure-active-directory#resource-scope), else on the whole account, e.g.
+   * `olap.grantLakeAccess({ key: "adf", principalId, principalType: "ServicePrincipal" }, "contributor", "raw")`.
    */
-  grantLakeAccess(grantee: Grantee, role: keyof typeof LAKE_ROLES): authorization.RoleAssignment {
+  grantLakeAccess(
+    grantee: Grantee,
+    role: keyof typeof LAKE_ROLES,
+    fileSystem?: FileSystemRole,
+  ): authorization.RoleAssignment {
+    const what = role === "reader" ? "Reader" : "Contributor";
     return roleAssignment(
       `${this.name}-lake`,
-      this.lake.account.id,
+      fileSystem ? this.lake.fileSystems[fileSystem].id : this.lake.account.id,
       {
-        key: `${grantee.key}-blob-${role}`,
+        key: fileSystem ? `${grantee.key}-${fileSystem}-blob-${role}` : `${grantee.key}-blob-${role}`,
         principalId: grantee.principalId,
         principalType: grantee.principalType,
         roleDefinitionId: LAKE_ROLES[role],
-        description: `${grantee.key}: Storage Blob Data ${role === "reader" ? "Reader" : "Contributor"} on the data lake.`,
+        description: fileSystem
+          ? `${grantee.key}: Storage Blob Data ${what} on the data lake's ${FILE_SYSTEMS[fileSystem]} file system.`
+          : `${grantee.key}: Storage Blob Data ${what} on the data lake.`,
       },
       this,
     );
