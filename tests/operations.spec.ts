@@ -642,6 +642,31 @@ describe("operations: the later tiers join with one line (ETL, streaming)", func
   });
 });
 
+/**
+ * A union leg `| project a = X, b = tostring(Y), ...` of `table`: its outputs cover `read` (the first table's columns
+ * the steps read), and each source column it names is one of `table`'s declared columns.
+ */
+function assertProjects(table: string, projection: string, read: readonly string[], what: string) {
+  const declared = Object.keys(RULE_COLUMNS[table as keyof typeof RULE_COLUMNS] ?? {});
+  assert.ok(declared.length > 0, `${what}: ${table} has typed columns`);
+  const items = projection.replace(/^\| project /, "").split(", ");
+  const outputs = items.map((i) => i.split(" = ")[0].trim());
+  const sources = items
+    .map((i) => i.split(" = ")[1] ?? i)
+    .map((e) => /\b([A-Z_]\w*)\)?$/.exec(e.replace(/"[^"]*"/g, ""))?.[1])
+    .filter((c): c is string => c !== undefined);
+  assert.deepEqual(
+    read.filter((c) => !outputs.includes(c) && c !== "TimeGenerated"),
+    [],
+    `${what}: ${table} provides every column read`,
+  );
+  assert.deepEqual(
+    sources.filter((c) => !declared.includes(c)),
+    [],
+    `${what}: ${table}'s columns projected but not declared`,
+  );
+}
+
 describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   it("capacity and throttling only where they exist (no RU consumption on serverless, replication only multi-region)", () => {
     const keys = (serverless: boolean, multiRegion: boolean) =>
@@ -694,8 +719,16 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
     assert.equal(rules.length, 5);
     for (const r of rules) {
-      const [table] = tablesOf(r.query);
-      assert.deepEqual(tablesOf(r.query), [table], `${r.key} reads one table`);
+      const [table, also] = tablesOf(r.query);
+      // One table, or the SQL audit of both engines (Synapse's projected onto the OLTP audit's names).
+      assert.deepEqual(tablesOf(r.query), also ? [table, "SQLSecurityAuditEvents"] : [table], `${r.key}'s tables`);
+      if (also) {
+        const leg = /\(SQLSecurityAuditEvents\n\| where [^\n]*\n(\| project [^\n]*)\)/.exec(r.query);
+        assert.ok(leg, `${r.key}: Synapse's audit in the same ingestion window, projected`);
+        const steps = stripStrings(r.query.split("\n").slice(4).join("\n"));
+        const read = TABLES[table].columns.filter((c) => new RegExp(`\\b${c}\\b`).test(steps));
+        assertProjects(also, leg[1], read, r.key);
+      }
       const columns = RULE_COLUMNS[table as keyof typeof RULE_COLUMNS];
       assert.ok(columns, `${r.key}: ${table} has typed columns`);
       const declared = Object.entries(columns).map(([c, t]) => `${c}: ${t}`);
@@ -705,7 +738,12 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
         `${r.key}: the table, or an empty table of its columns when the table does not exist yet`,
       );
       // Every column of the table the steps read is declared: with no table yet, the query still resolves.
-      const steps = stripStrings(r.query.split("\n").slice(2).join("\n"));
+      const steps = stripStrings(
+        r.query
+          .split("\n")
+          .slice(also ? 4 : 2)
+          .join("\n"),
+      );
       const read = [...TABLES[table].columns, ...STANDARD_COLUMNS].filter((c) => new RegExp(`\\b${c}\\b`).test(steps));
       assert.ok(read.length > 0, r.key);
       assert.deepEqual(
@@ -753,22 +791,26 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       queryOf("firewall-threat-intel"),
       /^union isfuzzy=true \(AZFWThreatIntel\), \(datatable\(SourceIp: string/,
     );
+    // Both SQL audits: the OLTP server's (AzureDiagnostics) and Synapse's (SQLSecurityAuditEvents, projected).
     assert.match(
       queryOf("sql-failed-logins"),
-      /^union isfuzzy=true \(AzureDiagnostics\), \(datatable\(Category: string/,
+      /^union isfuzzy=true \(AzureDiagnostics\), \(SQLSecurityAuditEvents\n\| project [^\n]*client_ip_s = ClientIp[^\n]*\), \(datatable\(Category: string/,
     );
     // Every log alert over a table of RULE_COLUMNS (the SLA rows included) declares every column its steps read, so
     // its query resolves on a workspace where the table has no row yet.
     let tolerant = 0;
     for (const rule of rules) {
       const query = String(input(rule, "criteria.allOf.0.query"));
-      const m = /^union isfuzzy=true \((\w+)\), \(datatable\(([^)]*)\)\[\]\)\n/.exec(query);
+      const m =
+        /^union isfuzzy=true \((\w+)\)(?:, \((\w+)\n(\| project [^\n]*)\))?, \(datatable\(([^)]*)\)\[\]\)\n/.exec(
+          query,
+        );
       const [table] = tablesOf(query);
       // The tiers' own log alerts start with `let` (a scalar over AppTraces the apps write from their first start).
       if (!(table in RULE_COLUMNS) || query.startsWith("let ")) continue;
       assert.ok(m, `${String(rule.inputs.ruleName)}: ${table} through a fuzzy union`);
       tolerant += 1;
-      const declared = m[2].split(", ").map((c) => c.split(":")[0]);
+      const declared = m[4].split(", ").map((c) => c.split(":")[0]);
       const steps = stripStrings(query.slice(m[0].length));
       const read = [...TABLES[table].columns, ...STANDARD_COLUMNS].filter((c) => new RegExp(`\\b${c}\\b`).test(steps));
       assert.deepEqual(
@@ -776,6 +818,8 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
         [],
         `${String(rule.inputs.ruleName)}: columns read but not declared`,
       );
+      // A second table is projected onto the first one's names: it provides every column the steps read.
+      if (m[2]) assertProjects(m[2], m[3], read, String(rule.inputs.ruleName));
     }
     // The five SLA rows over logs, the threat-intelligence and failed-login alerts.
     assert.ok(tolerant >= 7, `${tolerant} tolerant log alerts`);

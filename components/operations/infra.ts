@@ -7,6 +7,7 @@
  */
 import type { Signal } from "./sla";
 import type { AlertSeverity } from "./routing";
+import { ruleSource, SYNAPSE_SQL_AUDIT } from "./sentinel";
 
 /** What the infrastructure alerts watch (plain ids; each block optional). */
 export interface InfraTierInputs<T = string> {
@@ -112,8 +113,9 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         "More than 20 failed authentications from one client address in 15 minutes (SQL audit). docs/runbook.md#sql-failed-logins",
       signal: {
         kind: "log",
+        // Both engines' audits: the OLTP server's in AzureDiagnostics, Synapse SQL's in SQLSecurityAuditEvents.
         query: [
-          "AzureDiagnostics",
+          ...ruleSource("AzureDiagnostics", undefined, SYNAPSE_SQL_AUDIT),
           '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
           "| summarize Failures = count() by client_ip_s",
           "| where Failures > 20",

@@ -61,7 +61,7 @@ export const LATE_DATA_MINUTES = 45;
 const SETTLE_MINUTES = 5;
 
 /** KQL scalar types of the columns the rules read. */
-type KqlType = "string" | "int" | "real" | "bool" | "datetime" | "dynamic";
+type KqlType = "string" | "int" | "long" | "real" | "bool" | "datetime" | "dynamic";
 
 /**
  * The columns each analytics rule's or log alert's table provides to its steps, with their types in Microsoft's table
@@ -120,9 +120,62 @@ export const RULE_COLUMNS = {
   },
   CDBDataPlaneRequests: { _ResourceId: "string", DurationMs: "real", CollectionName: "string" },
   AGWAccessLogs: { _ResourceId: "string", HttpStatus: "int" },
+  // The Synapse pool's and workspace's SQL audit (their diagnostics are resource-specific), read under
+  // AzureDiagnostics' names (SQL_AUDIT_UNDER_LEGACY_NAMES).
+  SQLSecurityAuditEvents: {
+    TimeGenerated: "datetime",
+    _ResourceId: "string",
+    ActionName: "string",
+    Succeeded: "bool",
+    Statement: "string",
+    AffectedRows: "long",
+    ResponseRows: "long",
+    ServerPrincipalName: "string",
+    ClientIp: "string",
+    DatabaseName: "string",
+  },
   ADFPipelineRun: { _ResourceId: "string", PipelineName: "string", Status: "string", End: "datetime" },
 } as const satisfies Record<string, Record<string, KqlType>>;
 export type RuleTable = keyof typeof RULE_COLUMNS;
+
+/**
+ * The Synapse SQL audit (table SQLSecurityAuditEvents: the pool's and workspace's diagnostics are resource-specific)
+ * under the names the OLTP server's audit has in AzureDiagnostics (legacy mode), so one set of steps reads both
+ * engines' audits (learn.microsoft.com/azure/azure-monitor/reference/tables/sqlsecurityauditevents).
+ */
+export const SQL_AUDIT_UNDER_LEGACY_NAMES =
+  '| project TimeGenerated, _ResourceId, Category = "SQLSecurityAuditEvents", action_name_s = ActionName, ' +
+  "succeeded_s = tostring(Succeeded), statement_s = Statement, affected_rows_d = todouble(AffectedRows), " +
+  "response_rows_d = todouble(ResponseRows), server_principal_name_s = ServerPrincipalName, client_ip_s = ClientIp, " +
+  "database_name_s = DatabaseName";
+
+/** A second table a rule reads, projected onto its first table's column names. */
+export interface AlsoRead {
+  readonly table: RuleTable;
+  readonly projection: string;
+}
+
+/** Both SQL audits: the OLTP server's (AzureDiagnostics) and Synapse's (resource-specific). */
+export const SYNAPSE_SQL_AUDIT: AlsoRead = {
+  table: "SQLSecurityAuditEvents",
+  projection: SQL_AUDIT_UNDER_LEGACY_NAMES,
+};
+
+/**
+ * The FROM part of a rule's query: the table's rows (after `window`, when given), those of `also` projected onto the
+ * table's names, and an empty table of the table's columns, in a fuzzy union: on a workspace where a table does not
+ * exist yet its leg is dropped and the query still resolves.
+ */
+export function ruleSource(table: RuleTable, window?: string, also?: AlsoRead): string[] {
+  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
+  const leg = (t: string, ...lines: string[]) => [`(${t}`, ...lines];
+  const legs = [
+    leg(table, ...(window ? [window] : [])),
+    ...(also ? [leg(also.table, ...(window ? [window] : []), also.projection)] : []),
+  ];
+  const text = legs.map((l) => `${l.join("\n")})`).join(", ");
+  return [`union isfuzzy=true ${text}, (datatable(${columns.join(", ")})[])`].join("\n").split("\n");
+}
 
 /**
  * The query (the table's rows ingested during one interval, unioned with an empty table of the columns the steps
@@ -132,11 +185,11 @@ function scheduled(
   everyMinutes: number,
   table: RuleTable,
   steps: readonly string[],
+  also?: AlsoRead,
 ): Pick<AnalyticsRule, "query" | "queryFrequency" | "queryPeriod"> {
   const window = `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
-  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
   return {
-    query: [`union isfuzzy=true (${table}`, `${window}), (datatable(${columns.join(", ")})[])`, ...steps].join("\n"),
+    query: [...ruleSource(table, window, also), ...steps].join("\n"),
     queryFrequency: isoMinutes(everyMinutes),
     queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
   };
@@ -174,24 +227,29 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
     rules.push(
       {
         key: "sql-mass-export",
-        displayName: "Card data: mass read from the payments database",
+        displayName: "Card data: mass read from the payments database or the warehouse",
         description:
-          "One principal read more than 100,000 rows from the payments database in an hour with ad-hoc queries (SQL audit): possible bulk exfiltration of card or payment data.",
+          "One principal read more than 100,000 rows from the payments database or the Synapse warehouse in an hour with ad-hoc queries (SQL audit): possible bulk exfiltration of card or payment data.",
         severity: Sev.High,
         // The audit logs batches (BATCH_COMPLETED_GROUP), whose affected rows also count the payment API's inserts at
         // up to 10K/s: only batches that read (a SELECT, or a WITH … SELECT, that writes nothing) are counted. The
         // platform's own reads go through procedures (`EXEC`: the ETL extraction), so an ad-hoc bulk read stands out.
-        ...scheduled(60, "AzureDiagnostics", [
-          '| where Category == "SQLSecurityAuditEvents" and action_name_s == "BATCH COMPLETED"',
-          // "1 = success, 0 = fail" in the audit format, "true"/"false" as AzureDiagnostics carries it: tobool takes both.
-          "| where tobool(succeeded_s)",
-          '| extend Statement = trim_start(@"[\\s(]+", statement_s)',
-          '| where (Statement startswith "select" or Statement startswith "with") and not(Statement has_any ("insert", "update", "delete", "merge", "into"))',
-          // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
-          // the column Microsoft's own exfiltration hunting reads; affected_rows_d counts rows a statement touched.
-          "| summarize RowsRead = sum(response_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
-          "| where RowsRead > 100000",
-        ]),
+        ...scheduled(
+          60,
+          "AzureDiagnostics",
+          [
+            '| where Category == "SQLSecurityAuditEvents" and action_name_s == "BATCH COMPLETED"',
+            // "1 = success, 0 = fail" in the audit format, "true"/"false" as AzureDiagnostics carries it: tobool takes both.
+            "| where tobool(succeeded_s)",
+            '| extend Statement = trim_start(@"[\\s(]+", statement_s)',
+            '| where (Statement startswith "select" or Statement startswith "with") and not(Statement has_any ("insert", "update", "delete", "merge", "into"))',
+            // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
+            // the column Microsoft's own exfiltration hunting reads; affected_rows_d counts rows a statement touched.
+            "| summarize RowsRead = sum(response_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
+            "| where RowsRead > 100000",
+          ],
+          SYNAPSE_SQL_AUDIT,
+        ),
         tactics: [Tactic.Exfiltration, Tactic.Collection],
         techniques: ["T1213"],
         entities: [
@@ -205,11 +263,16 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         description:
           "More than 10 failed authentications from one client to Azure SQL in an hour: password spraying or a misconfigured client.",
         severity: Sev.Medium,
-        ...scheduled(60, "AzureDiagnostics", [
-          '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
-          "| summarize Failures = count(), Principals = make_set(server_principal_name_s, 20) by ClientIp = client_ip_s",
-          "| where Failures > 10",
-        ]),
+        ...scheduled(
+          60,
+          "AzureDiagnostics",
+          [
+            '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
+            "| summarize Failures = count(), Principals = make_set(server_principal_name_s, 20) by ClientIp = client_ip_s",
+            "| where Failures > 10",
+          ],
+          SYNAPSE_SQL_AUDIT,
+        ),
         tactics: [Tactic.CredentialAccess],
         techniques: ["T1110"],
         entities: [{ type: Entity.IP, identifier: "Address", column: "ClientIp" }],

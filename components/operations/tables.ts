@@ -168,6 +168,24 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
       "Count",
     ],
   },
+  SQLSecurityAuditEvents: {
+    // The SQL audit of the Synapse dedicated pool and the workspace's SQL endpoints, resource-specific (their
+    // diagnostic settings are Dedicated); the OLTP server's audit goes to AzureDiagnostics instead.
+    sources: [
+      diag("microsoft.synapse/workspaces/sqlpools", "SQLSecurityAuditEvents"),
+      diag("microsoft.synapse/workspaces", "SQLSecurityAuditEvents"),
+    ],
+    columns: [
+      "ActionName",
+      "Succeeded",
+      "Statement",
+      "AffectedRows",
+      "ResponseRows",
+      "ServerPrincipalName",
+      "ClientIp",
+      "DatabaseName",
+    ],
+  },
   AzureDiagnostics: {
     // The SQL audit of the master database (server auditing to Azure Monitor) in legacy mode: suffixed columns.
     sources: [diag("microsoft.sql/servers/databases", "SQLSecurityAuditEvents", "AzureDiagnostics")],
