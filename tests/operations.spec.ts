@@ -867,8 +867,14 @@ describe("operations: config", () => {
     );
     rejects(
       { ...ops, sla: { ...ops.sla, oltpWindowMinutes: 7 } },
-      /operations \(sla\.oltpWindowMinutes\): got 7; must be one of 1, 5, 10/,
+      /operations \(sla\.oltpWindowMinutes\): got 7; must be one of 5, 10/,
     );
+    // A one-minute window would run a fuzzy-union query every minute, which Azure does not run.
+    for (const key of ["oltpWindowMinutes", "cosmosWindowMinutes"])
+      rejects(
+        { ...ops, sla: { ...ops.sla, [key]: 1 } },
+        new RegExp(`operations \\(sla\\.${key}\\): got 1; must be one of 5, 10`),
+      );
     rejects(
       { ...ops, sla: { ...ops.sla, etlWindowMinutes: 10 } },
       /etlWindowMinutes\): got 10; must be one of 1, 5, 15, 30, 60/,

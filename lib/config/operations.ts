@@ -44,12 +44,15 @@ export const logWindow = (min = 1) => {
 
 export const slaSchema = settings({
   oltpP99Ms: int(1, 60000, " ms").default(SLA_DEFAULTS.oltpP99Ms),
-  oltpWindowMinutes: logWindow().default(SLA_DEFAULTS.oltpWindowMinutes),
+  // At least 5: the SLA rows read their table through a fuzzy union (a new workspace has no table yet), and Azure
+  // does not run a query with `union` every minute ("One-minute frequency isn't supported for this query",
+  // alerts-troubleshoot-log): the rule would be disabled after a week of failures.
+  oltpWindowMinutes: logWindow(5).default(SLA_DEFAULTS.oltpWindowMinutes),
   olapQuerySeconds: int(1, 3600, " seconds").default(SLA_DEFAULTS.olapQuerySeconds),
   olapSlowQueries: int(1, 1000, " queries").default(SLA_DEFAULTS.olapSlowQueries),
   olapWindowMinutes: logWindow(5).default(SLA_DEFAULTS.olapWindowMinutes),
   cosmosP99Ms: int(1, 10000, " ms").default(SLA_DEFAULTS.cosmosP99Ms),
-  cosmosWindowMinutes: logWindow().default(SLA_DEFAULTS.cosmosWindowMinutes),
+  cosmosWindowMinutes: logWindow(5).default(SLA_DEFAULTS.cosmosWindowMinutes),
   etlWindowMinutes: z
     .union([z.literal(1), z.literal(5), z.literal(15), z.literal(30), z.literal(60)], {
       error: () => "must be one of 1, 5, 15, 30, 60 minutes (metric alert window sizes)",
