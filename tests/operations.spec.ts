@@ -758,6 +758,10 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     assert.equal(RULE_COLUMNS.AZKVAuditLogs.Identity, "dynamic");
     assert.equal(RULE_COLUMNS.AzureActivity.Properties_d, "dynamic");
     assert.deepEqual(tablesOf("union isfuzzy=true (T1 | take 1), T2, (datatable(a: string)[])\n| count"), ["T1", "T2"]);
+    assert.deepEqual(
+      tablesOf("let n = toscalar(union isfuzzy=true (AppTraces), (datatable(a: string)[])\n| count);\nprint n"),
+      ["AppTraces"],
+    );
   });
 
   it("every KQL block an operator copies from docs (runbook, operations, DR) names catalogued tables and columns", () => {
@@ -781,7 +785,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       tolerantQuery("AZFWThreatIntel\n| summarize Hits = count() by SourceIp"),
       "union isfuzzy=true (AZFWThreatIntel), (datatable(SourceIp: string, DestinationIp: string, Fqdn: string, ThreatDescription: string)[])\n| summarize Hits = count() by SourceIp",
     );
-    assert.equal(tolerantQuery("AppRequests\n| take 1"), "AppRequests\n| take 1");
+    assert.equal(tolerantQuery("AppDependencies\n| take 1"), "AppDependencies\n| take 1");
     // In the deployed prod stack: the threat-intelligence and failed-login alerts.
     const { run } = await previewOf("prod");
     const rules = ofType(run.resources, "azure-native:monitor:ScheduledQueryRule");

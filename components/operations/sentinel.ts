@@ -109,7 +109,8 @@ export const RULE_COLUMNS = {
   },
   // The SLA alerts' tables (components/operations/sla.ts): each fills as soon as its service is used, but a quiet dev
   // stack can leave one empty for a week.
-  AppTraces: { Message: "string", ItemCount: "int" },
+  AppTraces: { Message: "string", ItemCount: "int", AppRoleName: "string", OperationName: "string" },
+  AppRequests: { AppRoleName: "string", OperationName: "string", Success: "bool", ItemCount: "int" },
   SynapseSqlPoolExecRequests: {
     _ResourceId: "string",
     Status: "string",
@@ -202,6 +203,12 @@ function scheduled(
  * evaluate continuously for a week, Azure Monitor disables it automatically" (azure-monitor alerts-troubleshoot-log):
  * a table that gets rows only on an event (a threat-intelligence hit) would otherwise switch its own alert off.
  */
+/** `table` as a fuzzy union with an empty table of its columns: it resolves on a workspace where `table` does not exist. */
+export function tolerantTable(table: RuleTable): string {
+  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
+  return `union isfuzzy=true (${table}), (datatable(${columns.join(", ")})[])`;
+}
+
 export function tolerantQuery(query: string): string {
   const [first, ...rest] = query.split("\n");
   const table = first.trim();

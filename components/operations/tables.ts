@@ -381,7 +381,8 @@ export function tablesOf(query: string): string[] {
   // with `print` (no table).
   for (const statement of body.split(";").map((x) => x.trim())) {
     const bound = /^let\s+\w+\s*=\s*(?:toscalar\s*\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()/.exec(statement);
-    if (bound) tables.add(bound[1]);
+    // `toscalar(union …)`: the union's operands are read below.
+    if (bound && bound[1] !== "union") tables.add(bound[1]);
     else if (/^let\b/.test(statement)) continue;
     else {
       const first = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(statement);

@@ -9,6 +9,7 @@
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as pulumi from "@pulumi/pulumi";
 import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
+import { tolerantTable } from "../operations/sentinel";
 import { isoMinutes } from "../operations/sla";
 
 /** The loader's log line after each committed batch (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
@@ -17,7 +18,9 @@ export const LOADER_LOG_PREFIX = "inserted ";
 /** KQL over the window: rows the loader inserted (0 when it logged nothing). */
 export function freshnessQuery(appName: string, functionName: string): string {
   return [
-    "let written = toscalar(AppTraces",
+    // The table through a fuzzy union: before the apps' first trace it does not exist, and the query must still
+    // answer 0 (the alert), not fail (Azure disables a log alert that keeps failing).
+    `let written = toscalar(${tolerantTable("AppTraces")}`,
     `    | where AppRoleName =~ "${appName}" and OperationName == "${functionName}" and Message startswith "${LOADER_LOG_PREFIX}"`,
     // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
     '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message)) * ItemCount',
