@@ -718,6 +718,12 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
     const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
     assert.equal(rules.length, 5);
+    // The SQL rules read both engines' audits: the OLTP server's and the Synapse warehouse's.
+    for (const key of ["sql-mass-export", "sql-repeated-failed-logins"])
+      assert.deepEqual(tablesOf(rules.find((r) => r.key === key)?.query ?? ""), [
+        "AzureDiagnostics",
+        "SQLSecurityAuditEvents",
+      ]);
     for (const r of rules) {
       const [table, also] = tablesOf(r.query);
       // One table, or the SQL audit of both engines (Synapse's projected onto the OLTP audit's names).

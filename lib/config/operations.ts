@@ -44,9 +44,9 @@ export const logWindow = (min = 1) => {
 
 export const slaSchema = settings({
   oltpP99Ms: int(1, 60000, " ms").default(SLA_DEFAULTS.oltpP99Ms),
-  // At least 5: the SLA rows read their table through a fuzzy union (a new workspace has no table yet), and Azure
-  // does not run a query with `union` every minute ("One-minute frequency isn't supported for this query",
-  // alerts-troubleshoot-log): the rule would be disabled after a week of failures.
+  // At least 5: the SLA rows read their table through a fuzzy union (a new workspace has no table yet), and a
+  // one-minute rule fails when "the query contains the search, union, or take operation"
+  // (alerts-create-log-alert-rule): the rule would be disabled after a week of failures.
   oltpWindowMinutes: logWindow(5).default(SLA_DEFAULTS.oltpWindowMinutes),
   olapQuerySeconds: int(1, 3600, " seconds").default(SLA_DEFAULTS.olapQuerySeconds),
   olapSlowQueries: int(1, 1000, " queries").default(SLA_DEFAULTS.olapSlowQueries),
