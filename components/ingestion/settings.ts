@@ -1,6 +1,6 @@
 /** Settings of the ingestion tier's function apps: names, SQL trigger tuning, connections, what each app writes. */
 import type { CosmosContainerKey } from "../../lib/config";
-import { tolerantTable } from "../operations/sentinel";
+import { ruleSource } from "../operations/sentinel";
 
 /** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
 export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
@@ -28,7 +28,7 @@ export const MERCHANT_REFRESH_STALE_MINUTES = 15;
 export function merchantRefreshQuery(appName: string): string {
   return [
     // Through a fuzzy union: no AppRequests table yet must still answer 0 (the alert), not fail.
-    `let runs = toscalar(${tolerantTable("AppRequests")}`,
+    `let runs = toscalar(${ruleSource("AppRequests")}`,
     `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
     "    | summarize sum(ItemCount));",
     "print Runs = coalesce(runs, 0)",

@@ -115,7 +115,7 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         kind: "log",
         // Both engines' audits: the OLTP server's in AzureDiagnostics, Synapse SQL's in SQLSecurityAuditEvents.
         query: [
-          ...ruleSource("AzureDiagnostics", undefined, SYNAPSE_SQL_AUDIT),
+          ruleSource("AzureDiagnostics", undefined, SYNAPSE_SQL_AUDIT),
           '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
           "| summarize Failures = count() by client_ip_s",
           "| where Failures > 20",

@@ -167,15 +167,13 @@ export const SYNAPSE_SQL_AUDIT: AlsoRead = {
  * table's names, and an empty table of the table's columns, in a fuzzy union: on a workspace where a table does not
  * exist yet its leg is dropped and the query still resolves.
  */
-export function ruleSource(table: RuleTable, window?: string, also?: AlsoRead): string[] {
+export function ruleSource(table: RuleTable, window?: string, also?: AlsoRead): string {
   const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
-  const leg = (t: string, ...lines: string[]) => [`(${t}`, ...lines];
   const legs = [
-    leg(table, ...(window ? [window] : [])),
-    ...(also ? [leg(also.table, ...(window ? [window] : []), also.projection)] : []),
+    [table, ...(window ? [window] : [])],
+    ...(also ? [[also.table, ...(window ? [window] : []), also.projection]] : []),
   ];
-  const text = legs.map((l) => `${l.join("\n")})`).join(", ");
-  return [`union isfuzzy=true ${text}, (datatable(${columns.join(", ")})[])`].join("\n").split("\n");
+  return `union isfuzzy=true ${legs.map((l) => `(${l.join("\n")})`).join(", ")}, (datatable(${columns.join(", ")})[])`;
 }
 
 /**
@@ -190,7 +188,7 @@ function scheduled(
 ): Pick<AnalyticsRule, "query" | "queryFrequency" | "queryPeriod"> {
   const window = `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
   return {
-    query: [...ruleSource(table, window, also), ...steps].join("\n"),
+    query: [ruleSource(table, window, also), ...steps].join("\n"),
     queryFrequency: isoMinutes(everyMinutes),
     queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
   };
@@ -203,18 +201,11 @@ function scheduled(
  * evaluate continuously for a week, Azure Monitor disables it automatically" (azure-monitor alerts-troubleshoot-log):
  * a table that gets rows only on an event (a threat-intelligence hit) would otherwise switch its own alert off.
  */
-/** `table` as a fuzzy union with an empty table of its columns: it resolves on a workspace where `table` does not exist. */
-export function tolerantTable(table: RuleTable): string {
-  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
-  return `union isfuzzy=true (${table}), (datatable(${columns.join(", ")})[])`;
-}
-
 export function tolerantQuery(query: string): string {
   const [first, ...rest] = query.split("\n");
   const table = first.trim();
   if (!(table in RULE_COLUMNS)) return query;
-  const columns = Object.entries(RULE_COLUMNS[table as RuleTable]).map(([name, type]) => `${name}: ${type}`);
-  return [`union isfuzzy=true (${table}), (datatable(${columns.join(", ")})[])`, ...rest].join("\n");
+  return [ruleSource(table as RuleTable), ...rest].join("\n");
 }
 
 /** Privileged roles whose assignment raises an incident (Owner, User Access Administrator, Contributor, RBAC and Key Vault administrators). */

@@ -264,8 +264,6 @@ export interface PlatformNetworkArgs {
 
 export interface PlatformNetwork {
   readonly vnet: network.VirtualNetwork;
-  /** The stack's side of the peering with its hub (config `hub`). */
-  readonly hubPeering?: network.VirtualNetworkPeering;
   /**
    * The application security group the payment API's private endpoint always joins; the subnet's NSG names it only
    * with merchant authentication (paymentApiEndpointRules).
@@ -453,14 +451,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   const subnetIds = Object.fromEntries(
     roles.map((role) => [role, pulumi.interpolate`${vnetReady}/subnets/${SUBNETS[role].name}`]),
   ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
-  return {
-    vnet,
-    hubPeering: peering,
-    roles,
-    subnetIds,
-    ddosProtectionPlanId: ddosPlan?.id,
-    paymentApiEndpointAsgId: paymentApiAsg.id,
-  };
+  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id, paymentApiEndpointAsgId: paymentApiAsg.id };
 }
 
 /** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */

@@ -9,7 +9,7 @@
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as pulumi from "@pulumi/pulumi";
 import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
-import { tolerantTable } from "../operations/sentinel";
+import { ruleSource } from "../operations/sentinel";
 import { isoMinutes } from "../operations/sla";
 
 /** The loader's log line after each committed batch (pipelines/functions/src/functions/apiPerformanceLoader.ts). */
@@ -20,7 +20,7 @@ export function freshnessQuery(appName: string, functionName: string): string {
   return [
     // The table through a fuzzy union: before the apps' first trace it does not exist, and the query must still
     // answer 0 (the alert), not fail (Azure disables a log alert that keeps failing).
-    `let written = toscalar(${tolerantTable("AppTraces")}`,
+    `let written = toscalar(${ruleSource("AppTraces")}`,
     `    | where AppRoleName =~ "${appName}" and OperationName == "${functionName}" and Message startswith "${LOADER_LOG_PREFIX}"`,
     // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
     '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message)) * ItemCount',
