@@ -10,7 +10,10 @@ import { checkSchemas } from "../tools/lib/armSchema/check";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { costOfStack } from "../tools/lib/cost/stack";
-import { previewStack } from "../tools/lib/preview";
+import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
+import { peeringApproved } from "../policies/rules/network";
+import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
+import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, input, ofType, previewOf } from "./helpers/stacks";
 
@@ -604,12 +607,33 @@ describe("platform with existing Entra groups, peered with a hub", function () {
   const HUB =
     "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu";
   let run: Awaited<ReturnType<typeof previewStack>>["run"];
+  let result: Awaited<ReturnType<typeof previewStack>>;
   before(async () => {
-    ({ run } = await previewStack({
+    result = await previewStack({
       stack: "dev",
       stackFile: path.join(ROOT, "tests/fixtures/Pulumi.dev-existing-groups.yaml"),
       skipSchema: true,
-    }));
+    });
+    ({ run } = result);
+  });
+  it("is refused by the policy pack until the security team approves the hub in the stack's policy config", async () => {
+    const mandatory = result.verdict.violations.filter((v) => v.enforcementLevel === "mandatory");
+    assert.deepEqual(
+      mandatory.map((v) => [v.policy, v.urn?.split("::").pop()]),
+      [[peeringApproved.name, "platform-hub-peering"]],
+    );
+    assert.match(mandatory[0].message, /not in allowedRemoteVirtualNetworks \(none approved\)/);
+    const approved = await runPolicies(policies, result.previewRun.resources, {
+      config: { ...stackPolicyConfig("dev"), [peeringApproved.name]: { allowedRemoteVirtualNetworks: [HUB] } },
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stackTags: stackTagsFor("payments-data-platform"),
+      stack: "dev",
+      pack: { name: PACK_NAME, version: packVersion() },
+    });
+    assert.deepEqual(
+      approved.violations.filter((v) => v.enforcementLevel === "mandatory"),
+      [],
+    );
   });
   it("peers the VNet with the hub as its own resource after the VNet, never as a transit for the hub", async () => {
     const vnet = byName(run.resources, "platform-vnet");

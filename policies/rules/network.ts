@@ -1,14 +1,15 @@
 /**
  * Network segmentation and the internet edge: subnets and NSGs (PCI DSS 1.2–1.4), the Application Gateway WAF_v2 with
  * its WAF policy and TLS policy (6.4.1/6.4.2, 4.2.1), the Azure Firewall policy (11.5.1), and private endpoints for
- * every data service (1.3.1, 1.4.4). GDPR Art. 25 (data protection by design) and 32.
+ * every data service (1.3.1, 1.4.4), virtual network peerings with approved networks only (1.2.2, 1.2.3). GDPR Art. 25
+ * (data protection by design) and 32.
  */
 import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type * as network from "@pulumi/azure-native/network";
 import { listPointsAt, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { ipv4Range } from "../lib/network";
-import { globMatch, isSet, oneOf, presence, sameText, stringsAt, valueAt, who } from "../lib/values";
+import { globMatch, isSet, oneOf, presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
 
 /** An address or prefix that is (about) anyone: a wildcard, or an IPv4 prefix shorter than /8. */
 function broadAddress(value: string): boolean {
@@ -835,6 +836,71 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
 );
 
 // ---------------------------------------------------------------------------------------------------------------
+// Virtual network peerings (standalone `network.VirtualNetworkPeering` and inline `virtualNetworkPeerings[*]`)
+// ---------------------------------------------------------------------------------------------------------------
+
+const PEERING = "azure-native:network:VirtualNetworkPeering";
+
+export const peeringApproved = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-network-virtualnetworkpeering-disallow-unapproved-peering",
+    description:
+      "Virtual network peerings (standalone or inline in a virtual network) connect only to networks the security team approved in the policy config, and never offer this network's gateway to the peer as a transit.",
+    severity: "high",
+    pci: ["1.2.2", "1.2.3", "1.3.1", "1.4.1"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Add the peer's virtual network id (ARM id, `*` wildcards allowed) to `allowedRemoteVirtualNetworks` in the stack's policy config once the security team approves the connection (it is a new path into the cardholder data environment, to be shown on the network diagram), and set `allowGatewayTransit: false`.",
+    url: "https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview",
+    config: {
+      allowedRemoteVirtualNetworks: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description:
+          "ARM ids (globs, case-insensitive) of the virtual networks this stack's networks may peer with, e.g. the company's hub VNet; none by default.",
+      },
+    },
+  },
+  [PEERING, VNET],
+  (props, args, report) => {
+    const { allowedRemoteVirtualNetworks } = args.getConfig<{ allowedRemoteVirtualNetworks: string[] }>();
+    // Read through valueAt: the standalone peering's props and an inline entry share these property names.
+    const listed = valueAt(props, "virtualNetworkPeerings");
+    const inline: unknown[] = Array.isArray(listed) ? listed : [];
+    const peerings: { name: string; peering: unknown }[] =
+      args.type === PEERING
+        ? [{ name: String(valueAt(props, "virtualNetworkPeeringName") ?? args.name), peering: props }]
+        : inline.map((p, i) => ({
+            name: String(valueAt(p, "name") ?? `virtualNetworkPeerings[${i}]`),
+            peering: p,
+          }));
+    if (peerings.length === 0) args.notApplicable("the virtual network declares no inline peerings");
+    for (const { name, peering } of peerings) {
+      // A peer id unknown during preview (another resource's output) cannot be matched: the engine reports it as
+      // "can't run during preview" and the update decides.
+      requireKnown(peering, "remoteVirtualNetwork", "id");
+      const remote = valueAt(peering, "remoteVirtualNetwork", "id");
+      if (typeof remote !== "string" || remote === "") {
+        report(`${who(args)} peering '${name}' names no remote virtual network: set remoteVirtualNetwork.id.`);
+      } else if (!allowedRemoteVirtualNetworks.some((pattern) => globMatch(pattern, remote))) {
+        report(
+          `${who(args)} peering '${name}' connects to ${remote}, which is not in allowedRemoteVirtualNetworks (${allowedRemoteVirtualNetworks.length === 0 ? "none approved" : allowedRemoteVirtualNetworks.join(", ")}): add it to the stack's policy config once the connection is approved.`,
+        );
+      }
+      // allowGatewayTransit absent = false.
+      if (valueAt(peering, "allowGatewayTransit") === true) {
+        report(
+          `${who(args)} peering '${name}' offers this network's gateway to the peer (allowGatewayTransit): set it to false; this network is never a transit.`,
+        );
+      }
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------------
 // Private endpoints (stack)
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -905,5 +971,6 @@ export const networkPolicies: Policies = [
   wafMode,
   wafRuleSet,
   firewallThreatProtection,
+  peeringApproved,
   privateEndpointCoverage,
 ];

@@ -7,6 +7,7 @@ import {
   networkPolicies,
   nsgPublicInbound,
   nsgRestrictedPorts,
+  peeringApproved,
   portRanges,
   privateEndpointCoverage,
   subnetDefaultOutbound,
@@ -21,6 +22,8 @@ import {
   appGateway,
   appGatewayNsg,
   firewallPolicy,
+  HUB_VNET_ID,
+  hubPeering,
   privateEndpointStack,
   securityRule,
   subnet,
@@ -28,11 +31,11 @@ import {
   wafPolicy,
 } from "./fixtures/network";
 import { vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/network", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(networkPolicies.length, 11);
+    assert.equal(networkPolicies.length, 12);
     for (const p of networkPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -642,6 +645,57 @@ describe("policies/network", () => {
         allowedThreatIntelModes: ["Alert", "Deny"],
       }));
     it("is not applicable to WAF policies", () => expectNotApplicable(firewallThreatProtection, wafPolicy()));
+  });
+
+  describe(peeringApproved.name, () => {
+    const approved = { allowedRemoteVirtualNetworks: [HUB_VNET_ID] };
+    it("passes a peering with an approved hub that offers no gateway transit", () =>
+      expectPass(peeringApproved, hubPeering(), approved));
+    it("matches the approved ids as case-insensitive globs", () =>
+      expectPass(peeringApproved, hubPeering(), {
+        allowedRemoteVirtualNetworks: [
+          "/subscriptions/*/resourcegroups/RG-HUB/providers/Microsoft.Network/virtualNetworks/*",
+        ],
+      }));
+    it("fails a peering no one approved (none is by default)", async () => {
+      const r = await expectFail(
+        peeringApproved,
+        hubPeering(),
+        /peering 'peer-to-hub' connects to .*vnet-hub-weu, which is not in allowedRemoteVirtualNetworks \(none approved\)/,
+      );
+      assert.equal(r.enforcementLevel, "mandatory");
+    });
+    it("fails a peering with another network than the approved ones", () =>
+      expectFail(
+        peeringApproved,
+        mutate(hubPeering(), "remoteVirtualNetwork.id", HUB_VNET_ID.replace("vnet-hub-weu", "vnet-partner")),
+        /connects to .*vnet-partner, which is not in allowedRemoteVirtualNetworks \(.*vnet-hub-weu\)/,
+        approved,
+      ));
+    it("fails a peering that offers this network's gateway as a transit", () =>
+      expectFail(peeringApproved, mutate(hubPeering(), "allowGatewayTransit", true), /allowGatewayTransit/, approved));
+    it("fails a peering with no remote network", () =>
+      expectFail(
+        peeringApproved,
+        mutate(hubPeering(), "remoteVirtualNetwork", undefined),
+        /names no remote/,
+        approved,
+      ));
+    it("cannot decide during preview when the peer's id is another resource's output", () =>
+      expectUndecided(peeringApproved, mutate(hubPeering(), "remoteVirtualNetwork.id", UNKNOWN), approved));
+    it("checks peerings declared inline on a virtual network", async () => {
+      const inline = mutate(virtualNetwork(), "virtualNetworkPeerings", [
+        { name: "peer-to-hub", remoteVirtualNetwork: { id: HUB_VNET_ID }, allowGatewayTransit: true },
+      ]);
+      await expectFail(peeringApproved, inline, /peering 'peer-to-hub' offers this network's gateway/, approved);
+      await expectFail(
+        peeringApproved,
+        mutate(inline, "virtualNetworkPeerings.0.allowGatewayTransit", false),
+        /peering 'peer-to-hub' connects to .*, which is not in allowedRemoteVirtualNetworks/,
+      );
+    });
+    it("is not applicable to a virtual network without inline peerings", () =>
+      expectNotApplicable(peeringApproved, virtualNetwork()));
   });
 
   describe(privateEndpointCoverage.name, () => {
