@@ -99,10 +99,9 @@ describe("ingestion: pure helpers", () => {
     );
   });
 
-  it("host storage is identity-based: service URIs, managed identity credential, the identity's client id", () => {
+  it("host storage is identity-based: blob and table URIs (no queue: no blob trigger), managed identity, the identity's client id", () => {
     assert.deepEqual(hostStorageSettings("stpaydevweupayapi1a2b", "client-1"), {
       AzureWebJobsStorage__blobServiceUri: "https://stpaydevweupayapi1a2b.blob.core.windows.net",
-      AzureWebJobsStorage__queueServiceUri: "https://stpaydevweupayapi1a2b.queue.core.windows.net",
       AzureWebJobsStorage__tableServiceUri: "https://stpaydevweupayapi1a2b.table.core.windows.net",
       AzureWebJobsStorage__credential: "managedidentity",
       AzureWebJobsStorage__clientId: "client-1",
@@ -438,7 +437,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.doesNotMatch(String(value), /AccountKey=|SharedAccessKey=|Password=/i, name);
         });
 
-        it(`${app}: private host storage with blob, queue and table endpoints and only the host roles`, () => {
+        it(`${app}: private host storage with blob and table endpoints and only the host roles (no queue)`, () => {
           const storage = one(`ingestion-${app}-st`);
           assert.equal(storage.inputs.allowSharedKeyAccess, false);
           assert.equal(storage.inputs.publicNetworkAccess, "Disabled");
@@ -446,18 +445,29 @@ for (const stack of ["dev", "prod"] as const) {
           // The platform's storage key, as every other account (defence in depth: no cardholder data here).
           assert.equal(input(storage, "encryption.keySource"), "Microsoft.Keyvault");
           assert.equal(input(storage, "encryption.keyVaultProperties.keyName"), "cmk-storage");
-          for (const service of ["blob", "queue", "table"]) {
+          for (const service of ["blob", "table"]) {
             const pe = one(`ingestion-${app}-st-${service}-pep`);
             assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [
               service,
             ]);
           }
+          // Only the blob trigger and Durable Functions use the host's queues; these apps use neither.
+          assert.equal(
+            resources.filter((r) => r.name.startsWith(`ingestion-${app}-st-queue`)).length,
+            0,
+            "no queue endpoint or diagnostic setting",
+          );
           const grants = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) =>
             r.name.startsWith(`ingestion-${app}-st-ra-`),
           );
+          // Storage Blob Data Owner and Storage Table Data Contributor; never Queue Data Contributor (974c5e8b-…).
+          assert.deepEqual(grants.map((g) => String(g.inputs.roleDefinitionId).split("/").pop()).sort(), [
+            "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+            "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+          ]);
           assert.deepEqual(
-            grants.map((g) => String(g.inputs.roleDefinitionId).split("/").pop()).sort(),
             Object.values(HOST_STORAGE_ROLES).sort(),
+            grants.map((g) => String(g.inputs.roleDefinitionId).split("/").pop()).sort(),
           );
           for (const g of grants) assert.equal(g.inputs.scope, storage.id);
           assert.equal(storage.protect, stack === "prod");
@@ -499,7 +509,7 @@ for (const stack of ["dev", "prod"] as const) {
           .map((r) => r.name.replace(/-package$/, ""));
         assert.ok(prefixes.length >= 2, prefixes.join(", "));
         for (const st of prefixes) {
-          const chain = [`${st}-blob`, `${st}-package`, `${st}-blob-pep`, `${st}-queue-pep`, `${st}-table-pep`];
+          const chain = [`${st}-blob`, `${st}-package`, `${st}-blob-pep`, `${st}-table-pep`];
           for (let i = 1; i < chain.length; i++)
             assert.ok(
               byName(resources, chain[i]).dependencies.includes(byName(resources, chain[i - 1]).urn),

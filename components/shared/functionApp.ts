@@ -20,10 +20,14 @@
  * list-flexconsumption-locations`; West and North Europe offer it).
  *
  * Host storage (AzureWebJobsStorage) uses identity-based connection settings
- * (learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity): blob,
- * queue and table service URIs with `credential = managedidentity` and the identity's client id. The identity gets
- * Storage Blob Data Owner (host leases and the deployment package), Storage Queue Data Contributor and Storage Table
- * Data Contributor (host diagnostics events, extension state), on this account only.
+ * (learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity): blob
+ * and table service URIs with `credential = managedidentity` and the identity's client id. The identity gets Storage
+ * Blob Data Owner ("covers the basic needs of Functions host storage": leases, timer locks, Event Hubs checkpoints, the
+ * deployment package) and Storage Table Data Contributor (the host's diagnostic events), on this account only. No
+ * queue role, queue endpoint or queue URI: only the blob trigger and Durable Functions use the host's queues
+ * (includes/functions-azurewebjobsstorage-permissions.md), and these apps use HTTP, SQL, Cosmos DB, Event Hubs and
+ * timer triggers (their leases live in SQL's `az_func` schema and the Cosmos DB `leases` container). Microsoft's
+ * Flex Consumption quickstarts (Azure-Samples functions-quickstart-*-azd) likewise enable the blob service only.
  */
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import type * as monitor from "@pulumi/azure-native/monitor";
@@ -49,15 +53,13 @@ import { hardenedStorageAccount } from "./storage";
 /** Storage data-plane roles the Functions host needs on its own account (identity-based host storage). */
 export const HOST_STORAGE_ROLES = {
   "blob-data-owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
-  "queue-data-contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   "table-data-contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
 } as const;
 
-/** The storage services the host uses, each with a private endpoint. */
-export const HOST_STORAGE_SERVICES = ["blob", "queue", "table"] as const;
+/** The storage services the host uses, each with a private endpoint (no queue: no blob trigger, no Durable). */
+export const HOST_STORAGE_SERVICES = ["blob", "table"] as const;
 const STORAGE_PRIVATE_LINK: Readonly<Record<(typeof HOST_STORAGE_SERVICES)[number], PrivateLinkService>> = {
   blob: "storageBlob",
-  queue: "storageQueue",
   table: "storageTable",
 };
 
@@ -258,7 +260,6 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
 export function hostStorageSettings(accountName: string, clientId: string): Record<string, string> {
   return {
     AzureWebJobsStorage__blobServiceUri: `https://${accountName}.blob.core.windows.net`,
-    AzureWebJobsStorage__queueServiceUri: `https://${accountName}.queue.core.windows.net`,
     AzureWebJobsStorage__tableServiceUri: `https://${accountName}.table.core.windows.net`,
     AzureWebJobsStorage__credential: "managedidentity",
     AzureWebJobsStorage__clientId: clientId,
