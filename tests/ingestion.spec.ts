@@ -7,6 +7,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import {
   certificateSecretId,
   CONTAINER_ACCESS,
+  containersOf,
   gatewayAutoscale,
   MERCHANT_CERTIFICATE_HEADERS,
   merchantRefreshQuery,
@@ -529,8 +530,19 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(waitsFor(resources, links[1], endpoint), "component links wait for the scope's endpoint");
       });
 
-      it("gives each app exactly the Cosmos DB containers it writes", () => {
+      it("gives each app exactly the Cosmos DB containers it writes, with only the item operations its code performs", () => {
         const grants = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleAssignment");
+        const definitions = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleDefinition");
+        const ITEMS = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items";
+        const META = "Microsoft.DocumentDB/databaseAccounts/readMetadata";
+        // Never Data Contributor (delete, query, change feed, stored procedures): the code does none of them.
+        const expected = {
+          paymentApi: { api_logs: [META, `${ITEMS}/upsert`] },
+          fraudScoring: {
+            fraud_features: [META, `${ITEMS}/read`, `${ITEMS}/create`, `${ITEMS}/replace`, `${ITEMS}/upsert`],
+            webhook_events: [META, `${ITEMS}/create`],
+          },
+        };
         for (const [app, key] of [
           ["paymentApi", "payment-api"],
           ["fraudScoring", "fraud-scoring"],
@@ -542,20 +554,24 @@ for (const stack of ["dev", "prod"] as const) {
             all.filter((g) => !mine.includes(g)).map((g) => g.name),
             [`nosql-metadata-${key}`],
           );
+          const actions = Object.fromEntries(
+            mine.map((g) => {
+              const definition = definitions.find((d) => d.id === g.inputs.roleDefinitionId);
+              assert.ok(definition, `${g.name}: a custom role of the account, not a built-in one`);
+              assert.equal(definition.inputs.type, "CustomRole");
+              const perms = definition.inputs.permissions as { dataActions: string[] }[];
+              return [String(g.inputs.scope).split("/colls/")[1], perms.flatMap((p) => p.dataActions)];
+            }),
+          );
+          assert.deepEqual(actions, expected[app]);
           assert.deepEqual(
-            mine.map((g) => String(g.inputs.scope).split("/colls/")[1]).sort(),
-            CONTAINER_ACCESS[app]
-              .map(
-                (c) =>
-                  ({
-                    apiLogs: "api_logs",
-                    fraudFeatures: "fraud_features",
-                    webhookEvents: "webhook_events",
-                    sessions: "sessions",
-                    leases: "leases",
-                  })[c],
-              )
-              .sort(),
+            containersOf(CONTAINER_ACCESS[app]).map(
+              (c) =>
+                ({ apiLogs: "api_logs", fraudFeatures: "fraud_features", webhookEvents: "webhook_events" })[
+                  c as string
+                ],
+            ),
+            Object.keys(expected[app]),
           );
           // The app starts after every grant its code needs (a first request would otherwise meet a 403).
           const site = byName(resources, `ingestion-${app === "paymentApi" ? "payapi" : "fraud"}-app`);

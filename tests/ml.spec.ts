@@ -205,10 +205,17 @@ for (const stack of ["dev", "prod"] as const) {
         for (const d of byUrn.get(urn)?.dependencies ?? []) walk(d);
       };
       for (const d of workspace.dependencies) walk(d);
-      const grants = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleAssignment");
+      const grants = [
+        ...ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleDefinition"),
+        ...ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"),
+      ];
       assert.ok(
-        grants.some((g) => g.name.startsWith("nosql-contributor-fraud-scoring")),
+        grants.some((g) => g.name.startsWith("nosql-item-writer-fraud-scoring")),
         "ingestion grants exist",
+      );
+      assert.ok(
+        grants.some((g) => g.name === "nosql-role-item-writer"),
+        "the role definitions they need",
       );
       for (const r of [byName(resources, "nosql-account"), byName(resources, "nosql-fraud-features"), ...grants]) {
         assert.ok(reachable.has(r.urn), `${r.name} before the workspace`);

@@ -3,8 +3,10 @@ import {
   accountLocations,
   consistencyPolicy,
   CONTAINERS,
+  CosmosItemRoles,
   dataPlaneScope,
   containerResource,
+  itemRoleDataActions,
   throughputOptions,
   validateNoSqlArgs,
   type NoSqlArgs,
@@ -320,12 +322,13 @@ for (const stack of ["dev", "prod"] as const) {
           "nosql-reader-data-engineers",
           "nosql-reader-fraud-ml-fraud-features",
           "nosql-metadata-fraud-ml",
-          // The ingestion functions, through grantDataAccess: exactly the containers each app writes, and
-          // readMetadata on the account (custom role), the only account-wide right each gets.
-          "nosql-contributor-payment-api-api-logs",
+          // The ingestion functions, through grantDataAccess: exactly the containers each app writes, each with a
+          // custom item-level role (what its code does there), and readMetadata on the account (custom role), the
+          // only account-wide right each gets.
+          "nosql-item-upserter-payment-api-api-logs",
           "nosql-metadata-payment-api",
-          "nosql-contributor-fraud-scoring-fraud-features",
-          "nosql-contributor-fraud-scoring-webhook-events",
+          "nosql-item-writer-fraud-scoring-fraud-features",
+          "nosql-item-creator-fraud-scoring-webhook-events",
           "nosql-metadata-fraud-scoring",
           // The streaming relay: reads the api_logs change feed, writes its leases.
           "nosql-reader-streaming-relay-api-logs",
@@ -390,15 +393,59 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("grants the ingestion apps Data Contributor on the containers they write, through the account's chain", () => {
-      const webhooks = byName(resources, "nosql-contributor-fraud-scoring-webhook-events");
+    it("grants the ingestion apps custom item-level roles (no delete, no query) on the containers they write, through the account's chain", () => {
+      const webhooks = byName(resources, "nosql-item-creator-fraud-scoring-webhook-events");
       assert.equal(webhooks.inputs.scope, `${accountId()}/dbs/payments/colls/webhook_events`);
-      assert.equal(
-        webhooks.inputs.roleDefinitionId,
-        `${accountId()}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002`,
-      );
+      const creator = byName(resources, "nosql-role-item-creator");
+      assert.equal(webhooks.inputs.roleDefinitionId, creator.id);
+      assert.deepEqual(creator.inputs, {
+        accountName: account.inputs.accountName,
+        resourceGroupName: account.inputs.resourceGroupName,
+        roleDefinitionId: roleAssignmentName(accountId(), "role", "item-creator"),
+        roleName: "Item Creator",
+        type: "CustomRole",
+        assignableScopes: [accountId()],
+        permissions: [
+          {
+            dataActions: [
+              "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+              "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create",
+            ],
+          },
+        ],
+      });
       const fraudId = byName(resources, "ingestion-id-fraud-scoring");
       assert.equal(webhooks.inputs.principalId, fraudId.outputs.principalId);
+      // One definition per role, whatever the number of grants; each waits in the account's chain.
+      const definitions = ofType(resources, "azure-native:cosmosdb:SqlResourceSqlRoleDefinition").map((d) => d.name);
+      assert.deepEqual(definitions.sort(), [
+        "nosql-metadata-reader",
+        "nosql-role-item-creator",
+        "nosql-role-item-upserter",
+        "nosql-role-item-writer",
+      ]);
+      // Nothing built-in that deletes is left to the apps (Data Contributor stays for the relay's leases and the
+      // GDPR erasure, which delete).
+      const contributors = ofType(resources, SQL_ROLE_ASSIGNMENT)
+        .filter((a) => String(a.inputs.roleDefinitionId).endsWith("/00000000-0000-0000-0000-000000000002"))
+        .map((a) => a.name);
+      assert.deepEqual(contributors, [
+        "nosql-contributor-streaming-relay-leases",
+        "nosql-contributor-adf-etl-sessions",
+        "nosql-contributor-adf-etl-fraud-features",
+      ]);
+    });
+
+    it("item-level roles name exact data actions, never a wildcard", () => {
+      assert.deepEqual(itemRoleDataActions("ItemWriter"), [
+        "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read",
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create",
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/replace",
+        "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/upsert",
+      ]);
+      for (const role of Object.keys(CosmosItemRoles) as (keyof typeof CosmosItemRoles)[])
+        for (const action of itemRoleDataActions(role)) assert.doesNotMatch(action, /\*|\/delete$/);
     });
 
     it("gets a private endpoint (group Sql) on the account, registered in privatelink.documents.azure.com", () => {
@@ -476,8 +523,8 @@ for (const stack of ["dev", "prod"] as const) {
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
       // 3 of them: the ETL identity's per-container grants and read-metadata (index.ts); 3: the fraud/ML group's and
       // the ingestion apps' read-metadata; 5: the streaming relay's leases container, grants and the read-metadata
-      // role.
-      assert.equal(children.length, prod ? 27 : 26);
+      // role; 3: the ingestion apps' item-level role definitions.
+      assert.equal(children.length, prod ? 30 : 29);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

@@ -52,6 +52,7 @@ import {
 import { apiGateway, merchantMutualTls } from "./gateway";
 import {
   CONTAINER_ACCESS,
+  containersOf,
   cosmosConnectionSettings,
   FUNCTION_NAMES,
   MERCHANT_REFRESH_STALE_MINUTES,
@@ -117,8 +118,8 @@ export interface IngestionArgs {
     readonly sleepsOffHours?: boolean;
   };
   /**
-   * Grants an app's identity Cosmos DB Built-in Data Contributor on the containers it writes (the NoSQL tier's
-   * `grantDataAccess`, which serialises every grant on the account); each app starts after its own grants.
+   * Grants an app's identity a custom item-level role on each container it writes (CONTAINER_ACCESS, through the
+   * NoSQL tier's `grantDataAccess`, which serialises every grant on the account); each app starts after its grants.
    */
   readonly grantCosmosAccess: CosmosDataGrant;
   /** Grants an app's identity `readMetadata` on the account (the NoSQL tier's `grantMetadataRead`). */
@@ -172,11 +173,14 @@ export class Ingestion extends pulumi.ComponentResource {
     const fraudId = identity("fraud-scoring", "fraud");
     const gatewayId = identity("gateway", "agw");
     this.identities = { paymentApi: payId, fraudScoring: fraudId };
-    // Each app writes exactly its containers (keys `payment-api`, `fraud-scoring`), and starts after those grants.
+    // Each app writes exactly its containers, each with the item-level role its code needs there (keys
+    // `payment-api`, `fraud-scoring`), and starts after those grants.
     const cosmosGrants = (app: "paymentApi" | "fraudScoring", who: ManagedIdentity): pulumi.Resource[] => {
       const principal = { key: kebabCase(app), principalId: who.principalId };
       return [
-        ...args.grantCosmosAccess("DataContributor", { ...principal, containers: CONTAINER_ACCESS[app] }),
+        ...Object.entries(CONTAINER_ACCESS[app]).flatMap(([container, role]) =>
+          args.grantCosmosAccess(role, { ...principal, containers: [container as CosmosContainerKey] }),
+        ),
         args.grantCosmosMetadataRead(principal),
       ];
     };
@@ -253,7 +257,7 @@ export class Ingestion extends pulumi.ComponentResource {
           // The merchant is the one the gateway's client certificate names (mutual TLS), when authorities are set.
           MERCHANT_AUTHENTICATION: mtls ? "client-certificate" : "none",
           ...sqlSettings(payId),
-          ...cosmosSettings(payId, CONTAINER_ACCESS.paymentApi),
+          ...cosmosSettings(payId, containersOf(CONTAINER_ACCESS.paymentApi)),
         },
       },
       this,
@@ -280,7 +284,7 @@ export class Ingestion extends pulumi.ComponentResource {
         appSettings: {
           FUNCTIONS_APP_ROLE: "fraud-scoring",
           ...sqlSettings(fraudId),
-          ...cosmosSettings(fraudId, CONTAINER_ACCESS.fraudScoring),
+          ...cosmosSettings(fraudId, containersOf(CONTAINER_ACCESS.fraudScoring)),
           Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
           Sql_Trigger_MaxBatchSize: String(SQL_TRIGGER_MAX_BATCH_SIZE),
           Sql_Trigger_MaxChangesPerWorker: String(SQL_TRIGGER_MAX_CHANGES_PER_WORKER),

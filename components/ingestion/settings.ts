@@ -1,5 +1,6 @@
 /** Settings of the ingestion tier's function apps: names, SQL trigger tuning, connections, what each app writes. */
 import type { CosmosContainerKey } from "../../lib/config";
+import type { CosmosItemRoles } from "../nosql/settings";
 import { ruleSource } from "../operations/sentinel";
 
 /** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
@@ -35,11 +36,25 @@ export function merchantRefreshQuery(appName: string): string {
   ].join("\n");
 }
 
-/** Containers each app writes (and the only ones its identity may write: least privilege). */
-export const CONTAINER_ACCESS: Readonly<Record<"paymentApi" | "fraudScoring", readonly CosmosContainerKey[]>> = {
-  paymentApi: ["apiLogs"],
-  fraudScoring: ["fraudFeatures", "webhookEvents"],
+/**
+ * The containers each app writes, each with the custom item-level role that allows exactly what its code does there
+ * (least privilege: no delete, no query, no change feed):
+ * - the payment API's `api_logs`: its Cosmos DB output binding, which writes with upsert;
+ * - the scorer's `fraud_features`: point reads, creates and If-Match replaces (pipelines/functions/src/lib/azure.ts)
+ *   and the merchant refresh's output binding (upsert);
+ * - the scorer's `webhook_events`: creates only (an event already queued is left as it is).
+ */
+export const CONTAINER_ACCESS: Readonly<
+  Record<"paymentApi" | "fraudScoring", Readonly<Partial<Record<CosmosContainerKey, keyof typeof CosmosItemRoles>>>>
+> = {
+  paymentApi: { apiLogs: "ItemUpserter" },
+  fraudScoring: { fraudFeatures: "ItemWriter", webhookEvents: "ItemCreator" },
 };
+
+/** The containers an app writes (the keys of its CONTAINER_ACCESS entry). */
+export function containersOf(access: Readonly<Partial<Record<CosmosContainerKey, unknown>>>): CosmosContainerKey[] {
+  return Object.keys(access) as CosmosContainerKey[];
+}
 
 /** Identity-based SQL connection string (Microsoft.Data.SqlClient / mssql "Active Directory Managed Identity"). */
 export function sqlConnectionString(serverFqdn: string, database: string, clientId: string): string {

@@ -21,13 +21,19 @@ import {
   CONTAINERS,
   containerResource,
   CosmosDataRoles,
+  CosmosItemRoles,
   DATABASE_NAME,
   dataPlaneScope,
+  itemRoleDataActions,
   throughputOptions,
   validateNoSqlArgs,
+  type CosmosDataRole,
   type DataPlanePrincipal,
   type NoSqlArgs,
 } from "./settings";
+
+/** `ItemWriter` → `item-writer`. */
+const roleLabel = (role: string) => kebabCase(role.charAt(0).toLowerCase() + role.slice(1));
 
 export * from "./settings";
 
@@ -42,6 +48,8 @@ export class NoSql extends pulumi.ComponentResource {
 
   /** The custom `readMetadata`-only role, created by the first `grantMetadataRead`. */
   private metadataRole?: cosmosdb.SqlResourceSqlRoleDefinition;
+  /** The custom item-level roles (CosmosItemRoles), each created by its first grant. */
+  private readonly itemRoles = new Map<keyof typeof CosmosItemRoles, cosmosdb.SqlResourceSqlRoleDefinition>();
 
   private readonly dataPlane: {
     readonly name: string;
@@ -285,22 +293,53 @@ export class NoSql extends pulumi.ComponentResource {
   }
 
   /**
-   * Grants a Cosmos DB built-in data-plane role to an Entra identity, on the account or on some containers only.
-   * Every grant joins the account's chain (after the containers, the private endpoint and the previous grant), so
-   * later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own. Names: UUIDv5 of
-   * scope + principal + role; logical names `${name}-reader|contributor-<key>[-<container>]`.
+   * A custom item-level role's definition (CosmosItemRoles), created in the account's chain by its first grant.
+   * Logical name `${name}-role-<role>`; its id is a UUIDv5 of the account and the role.
    */
-  public grantDataAccess(
-    role: keyof typeof CosmosDataRoles,
-    p: DataPlanePrincipal,
-  ): cosmosdb.SqlResourceSqlRoleAssignment[] {
+  private itemRole(role: keyof typeof CosmosItemRoles): cosmosdb.SqlResourceSqlRoleDefinition {
     const dp = this.dataPlane;
-    const roleDefinitionId = pulumi.interpolate`${dp.accountId}/sqlRoleDefinitions/${CosmosDataRoles[role]}`;
+    const existing = this.itemRoles.get(role);
+    if (existing) return existing;
+    const label = roleLabel(role);
+    const definition = dp.chain.next(
+      (dependsOn) =>
+        new cosmosdb.SqlResourceSqlRoleDefinition(
+          `${dp.name}-role-${label}`,
+          {
+            accountName: dp.accountName,
+            resourceGroupName: dp.resourceGroupName,
+            roleDefinitionId: dp.accountId.apply((id) => roleAssignmentName(id, "role", label)),
+            roleName: CosmosItemRoles[role].roleName,
+            type: cosmosdb.RoleDefinitionType.CustomRole,
+            assignableScopes: [dp.accountId],
+            permissions: [{ dataActions: itemRoleDataActions(role) }],
+          },
+          { parent: this, dependsOn },
+        ),
+    );
+    this.itemRoles.set(role, definition);
+    return definition;
+  }
+
+  /**
+   * Grants a Cosmos DB data-plane role to an Entra identity, on the account or on some containers only: a built-in
+   * role (`DataReader`, `DataContributor`) or a custom item-level one (CosmosItemRoles: only the item operations an
+   * app's code performs). Every grant joins the account's chain (after the containers, the private endpoint and the
+   * previous grant), so later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own.
+   * Names: UUIDv5 of scope + principal + role; logical names `${name}-<reader|contributor|item-…>-<key>[-<container>]`.
+   */
+  public grantDataAccess(role: CosmosDataRole, p: DataPlanePrincipal): cosmosdb.SqlResourceSqlRoleAssignment[] {
+    const dp = this.dataPlane;
+    const builtIn = role === "DataReader" || role === "DataContributor";
+    const roleDefinitionId = builtIn
+      ? pulumi.interpolate`${dp.accountId}/sqlRoleDefinitions/${CosmosDataRoles[role]}`
+      : this.itemRole(role).id;
+    const label = role === "DataReader" ? "reader" : role === "DataContributor" ? "contributor" : roleLabel(role);
     const scopes: [string, pulumi.Output<string>][] = p.containers
       ? p.containers.map((c) => [`-${kebabCase(c)}`, dp.accountId.apply((id) => dataPlaneScope(id, c))])
       : [["", dp.accountId]];
     return scopes.map(([qualifier, scope]) => {
-      const logicalName = `${dp.name}-${role === "DataReader" ? "reader" : "contributor"}-${p.key}${qualifier}`;
+      const logicalName = `${dp.name}-${label}-${p.key}${qualifier}`;
       if (dp.names.has(logicalName)) throw new Error(`NoSql: ${logicalName} is granted twice`);
       dp.names.add(logicalName);
       return dp.chain.next(

@@ -19,6 +19,36 @@ export const CosmosDataRoles = {
   DataContributor: "00000000-0000-0000-0000-000000000002",
 } as const;
 
+/** The data actions on a container's items (learn.microsoft.com/azure/cosmos-db/nosql/security/reference-data-plane-actions). */
+export const ITEM_ACTIONS = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items";
+/** Reading the account's, database's and container's metadata, which every SDK call needs first. */
+export const READ_METADATA = "Microsoft.DocumentDB/databaseAccounts/readMetadata";
+
+/**
+ * Custom item-level roles, narrower than the built-in Data Contributor, which also deletes items, runs queries, reads
+ * the change feed and runs stored procedures: each grants what an app's code does to a container and nothing else
+ * (PCI DSS 7.2.2, least privilege), plus `readMetadata`. Created once per account, on first use.
+ */
+export const CosmosItemRoles = {
+  /** Creates items, nothing else (an append-only outbox: the fraud scorer's webhook events). */
+  ItemCreator: { roleName: "Item Creator", actions: ["create"] },
+  /** Upserts items, nothing else (a Functions Cosmos DB output binding writes with upsert: the payment API's logs). */
+  ItemUpserter: { roleName: "Item Upserter", actions: ["upsert"] },
+  /**
+   * Point-reads, creates, replaces (If-Match) and upserts items; never deletes, queries or reads the change feed (the
+   * fraud scorer's card and merchant features).
+   */
+  ItemWriter: { roleName: "Item Writer", actions: ["read", "create", "replace", "upsert"] },
+} as const satisfies Record<string, { roleName: string; actions: readonly string[] }>;
+
+/** A data-plane role a tier may grant: a built-in one, or one of the custom item-level roles. */
+export type CosmosDataRole = keyof typeof CosmosDataRoles | keyof typeof CosmosItemRoles;
+
+/** The data actions of a custom item-level role: `readMetadata` and its item actions. */
+export function itemRoleDataActions(role: keyof typeof CosmosItemRoles): string[] {
+  return [READ_METADATA, ...CosmosItemRoles[role].actions.map((a) => `${ITEM_ACTIONS}/${a}`)];
+}
+
 /** A composite index: paths with their sort order. */
 type CompositeIndex = readonly { readonly path: string; readonly order: cosmosdb.CompositePathSortOrder }[];
 
@@ -167,7 +197,7 @@ export interface DataPlanePrincipal {
  * account's serialised chain of grants; returns the assignments, which the tier's apps wait for.
  */
 export type CosmosDataGrant = (
-  role: "DataReader" | "DataContributor",
+  role: CosmosDataRole,
   principal: DataPlanePrincipal & { readonly containers: readonly CosmosContainerKey[] },
 ) => readonly pulumi.Resource[];
 
