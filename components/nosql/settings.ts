@@ -32,7 +32,11 @@ export const READ_METADATA = "Microsoft.DocumentDB/databaseAccounts/readMetadata
 export const CosmosItemRoles = {
   /** Creates items, nothing else (an append-only outbox: the fraud scorer's webhook events). */
   ItemCreator: { roleName: "Item Creator", actions: ["create"] },
-  /** Upserts items, nothing else (a Functions Cosmos DB output binding writes with upsert: the payment API's logs). */
+  /**
+   * Upserts items, nothing else: a Functions Cosmos DB output binding writes with upsert (the extension's
+   * `CosmosDBAsyncCollector.AddAsync` → `UpsertItemAsync`; it creates nothing with `createIfNotExists: false`), as the
+   * payment API's logs do.
+   */
   ItemUpserter: { roleName: "Item Upserter", actions: ["upsert"] },
   /**
    * Point-reads, creates, replaces (If-Match) and upserts items; never deletes, queries or reads the change feed (the

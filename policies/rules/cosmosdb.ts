@@ -1,7 +1,7 @@
 /**
  * Azure Cosmos DB (NoSQL; sessions, API logs, fraud features, webhook events): private access only, Entra (RBAC)
  * authentication only, no key-based control-plane writes, no broad IP rules, a customer-managed key, TLS 1.2,
- * EU-only replication and continuous backup (catalogue rows 27–34).
+ * EU-only replication and continuous backup (catalogue rows 27–34); custom data-plane roles with exact actions.
  */
 import type * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import type { Policies, PolicyResource } from "@pulumi/policy";
@@ -375,6 +375,36 @@ export const cosmosCmkVaultReachable = stackPolicy(
   },
 );
 
+const ROLE_DEFINITION = "azure-native:cosmosdb:SqlResourceSqlRoleDefinition";
+
+export const cosmosRoleExactActions = resourcePolicy<cosmosdb.SqlResourceSqlRoleDefinitionArgs>(
+  {
+    name: "azure-native-cosmosdb-sqlroledefinition-disallow-wildcard-data-actions",
+    description:
+      "Custom Cosmos DB data-plane roles name their data actions one by one: a wildcard grants every item operation (delete, query, change feed, stored procedures) and whatever Azure adds later.",
+    severity: "medium",
+    pci: ["7.2.1", "7.2.2"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.3"],
+    service: "cosmosdb",
+    remediationSteps:
+      "List each action in `permissions[*].dataActions` (e.g. `Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create`, plus `Microsoft.DocumentDB/databaseAccounts/readMetadata`); for full item access assign the built-in Data Contributor (00000000-0000-0000-0000-000000000002) instead.",
+    url: `${DOCS}/nosql/security/reference-data-plane-actions`,
+  },
+  ROLE_DEFINITION,
+  (props, args, report) => {
+    const permissions = valueAt(props, "permissions");
+    for (const permission of Array.isArray(permissions) ? permissions : []) {
+      const actions = valueAt(permission, "dataActions");
+      for (const action of Array.isArray(actions) ? actions : []) {
+        if (typeof action === "string" && action.includes("*")) {
+          report(`${who(args)} grants '${action}': name the data actions the role needs instead of a wildcard.`);
+        }
+      }
+    }
+  },
+);
+
 export const cosmosdbPolicies: Policies = [
   cosmosPublicNetwork,
   cosmosLocalAuth,
@@ -385,4 +415,5 @@ export const cosmosdbPolicies: Policies = [
   cosmosEuLocations,
   cosmosContinuousBackup,
   cosmosCmkVaultReachable,
+  cosmosRoleExactActions,
 ];

@@ -10,9 +10,10 @@ import {
   cosmosMetadataWrites,
   cosmosMinimalTls,
   cosmosPublicNetwork,
+  cosmosRoleExactActions,
 } from "../../policies/rules/cosmosdb";
 import { resourceRecord } from "../../tools/lib/policyRunner";
-import { cosmosAccount } from "./fixtures/cosmosdb";
+import { cosmosAccount, cosmosItemRole } from "./fixtures/cosmosdb";
 import { vault } from "./fixtures/keyvault";
 import {
   expectFail,
@@ -32,11 +33,17 @@ describe("policies/cosmosdb", () => {
   it("exports uniquely named policies", () => {
     const names = cosmosdbPolicies.map((p) => p.name);
     assert.equal(new Set(names).size, names.length);
-    assert.ok(names.every((n) => n.startsWith("azure-native-cosmosdb-databaseaccount-")));
+    assert.ok(
+      names.every(
+        (n) =>
+          n.startsWith("azure-native-cosmosdb-databaseaccount-") ||
+          n.startsWith("azure-native-cosmosdb-sqlroledefinition-"),
+      ),
+    );
   });
 
   it("passes the dev and prod accounts under every resource rule", async () => {
-    for (const policy of cosmosdbPolicies.filter((p) => "validateResource" in p)) {
+    for (const policy of cosmosdbPolicies.filter((p) => "validateResource" in p && p !== cosmosRoleExactActions)) {
       await expectPass(policy, dev);
       await expectPass(policy, prod);
     }
@@ -297,5 +304,21 @@ describe("policies/cosmosdb", () => {
       expectNotApplicable(cosmosCmkVaultReachable, [mutate(dev, "keyVaultKeyUri", undefined), reachable]));
     it("is not applicable when the key's vault is not in the stack", () =>
       expectNotApplicable(cosmosCmkVaultReachable, [dev]));
+  });
+  describe(cosmosRoleExactActions.name, () => {
+    it("passes a custom role that names its data actions", () => expectPass(cosmosRoleExactActions, cosmosItemRole()));
+    it("fails a role that grants every item operation through a wildcard", () =>
+      expectFail(
+        cosmosRoleExactActions,
+        mutate(
+          cosmosItemRole(),
+          "permissions.0.dataActions.2",
+          "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/*",
+        ),
+        /grants '.*containers\/items\/\*': name the data actions/,
+      ));
+    it("fails a role that grants everything", () =>
+      expectFail(cosmosRoleExactActions, mutate(cosmosItemRole(), "permissions.0.dataActions", ["*"]), /grants '\*'/));
+    it("is not applicable to other resources", () => expectNotApplicable(cosmosRoleExactActions, dev));
   });
 });
