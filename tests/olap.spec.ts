@@ -186,7 +186,6 @@ describe("olap (config and pure helpers)", () => {
     assert.deepEqual(audit.properties, {
       state: "Enabled",
       isAzureMonitorTargetEnabled: true,
-      isDevopsAuditEnabled: true,
       auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
     });
     // Synapse SQL pools support the default audit action groups only (auditing-overview, "Auditing limitations").

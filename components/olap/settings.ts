@@ -265,8 +265,10 @@ export function sqlSecurityTemplate(): Record<string, unknown> {
         properties: {
           state: "Enabled",
           isAzureMonitorTargetEnabled: true,
-          // Microsoft support engineers' operations on the workspace's SQL are audited too (third-party access).
-          isDevopsAuditEnabled: true,
+          // No isDevopsAuditEnabled: its events reach Azure Monitor only through a `DevOpsOperationsAudit` diagnostic
+          // category, which neither Synapse workspaces nor their SQL pools offer (Azure Monitor supported-logs pages
+          // microsoft-synapse-workspaces-logs and -sqlpools-logs), so the flag would audit nothing
+          // (docs/operations.md, "SQL auditing").
           auditActionsAndGroups: [...SYNAPSE_AUDIT_ACTION_GROUPS],
         },
       },
