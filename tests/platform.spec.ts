@@ -306,6 +306,37 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(ofType(resources, "azure-native:eventgrid:SystemTopic").length >= 2, true);
     });
 
+    it("no diagnostic setting's metrics show a change after a refresh: storage services name their own categories, AllMetrics elsewhere is left as Azure reports it", () => {
+      const diags = ofType(resources, "azure-native:monitor:DiagnosticSetting");
+      const storageServices = diags.filter((d) =>
+        /\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/(blob|file|queue|table)Services\/default$/.test(
+          String(d.inputs.resourceUri),
+        ),
+      );
+      // The function apps' host storage, the lake, the ML workspace's storage, the stream job's storage.
+      assert.ok(storageServices.length >= 8, `${storageServices.length} storage service settings`);
+      for (const d of storageServices) {
+        const service = String(d.inputs.resourceUri).match(/(\w+)Services\/default$/)?.[1];
+        assert.deepEqual(
+          d.inputs.metrics,
+          (service === "file" ? ["Capacity", "SLI", "Transaction"] : ["Capacity", "Transaction"]).map((category) => ({
+            category,
+            enabled: true,
+          })),
+          d.name,
+        );
+        assert.deepEqual(d.ignoreChanges, [], `${d.name}: its categories are what Azure reports back`);
+      }
+      for (const d of diags.filter((x) => !storageServices.includes(x))) {
+        const metrics = d.inputs.metrics as { category: string }[];
+        if (metrics.length === 0) continue;
+        assert.deepEqual(metrics, [{ category: "AllMetrics", enabled: true }], d.name);
+        // Azure expands AllMetrics into a type's categories on read where it has several: the program's own value is
+        // never re-sent over it.
+        assert.deepEqual(d.ignoreChanges, ["metrics"], d.name);
+      }
+    });
+
     it("VNet: one subnet per role (the firewall's too, empty without it), an NSG on each (except the firewall's), no default outbound access", () => {
       const vnet = one("network:VirtualNetwork");
       const subnets = vnet.inputs.subnets as Record<string, unknown>[];

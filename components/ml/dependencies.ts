@@ -13,6 +13,7 @@ import { keyExpiryAlerts, platformVault } from "../platform/keyVaults";
 import type { AlertRouting } from "../operations/routing";
 import {
   diagnosticSetting,
+  storageServiceDiagnostics,
   hardenedStorageAccount,
   managementLock,
   privateEndpoint,
@@ -110,12 +111,7 @@ export function mlStorage(d: DependencyContext): Dependency & {
   }
   // Storage logs are per service (the account itself only has metrics).
   for (const service of ["blob", "file"] as const) {
-    diagnosticSetting(
-      `${d.name}-st-${service}`,
-      pulumi.interpolate`${account.id}/${service}Services/default`,
-      d.diagnostics,
-      d.parent,
-    );
+    storageServiceDiagnostics(`${d.name}-st-${service}`, account.id, service, d.diagnostics, d.parent);
   }
   managementLock(`${d.name}-st`, account.id, d.lock("the ML workspace's default storage"), d.parent, account);
   return { id: account.id, name: account.name, resource: account, endpointIds, settled: [settled] };

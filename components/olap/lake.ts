@@ -11,7 +11,7 @@ import type { OlapConfig } from "../../lib/config";
 import { armResourceId } from "../../lib/naming";
 import {
   deployer,
-  diagnosticSetting,
+  storageServiceDiagnostics,
   hardenedStorageAccount,
   managementLock,
   privateEndpoint,
@@ -139,12 +139,7 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
   }
   // Storage logs live on the services, not the account (the account has metrics only): the blob service carries
   // every read, write and delete of the lake, through blob and dfs alike.
-  diagnosticSetting(
-    `${name}-lake-blob`,
-    pulumi.interpolate`${account.id}/blobServices/default`,
-    args.diagnosticSettings,
-    parent,
-  );
+  storageServiceDiagnostics(`${name}-lake-blob`, account.id, "blob", args.diagnosticSettings, parent);
   managementLock(`${name}-lake`, account.id, args.lock, parent, account);
 
   return {

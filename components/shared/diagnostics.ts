@@ -1,22 +1,49 @@
 /**
  * Diagnostic settings: every resource sends its logs (category group `allLogs` by default, or `audit`) and
- * `AllMetrics` to the central Log Analytics workspace, in resource-specific tables where the type has them.
+ * metrics (`AllMetrics`, or a storage service's own categories) to the central Log Analytics workspace, in
+ * resource-specific tables where the type has them.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { DiagnosticSettingsTarget } from "./interfaces";
 
 /** Name of the setting on every resource (one per resource; Azure allows five). */
 export const DIAGNOSTIC_SETTING_NAME = "to-central-log-analytics";
 
-/** Creates `${name}-diag` on `resourceUri`, a child of `parent`. */
+/**
+ * The metric categories Azure reports back for a storage service's diagnostic setting (blob, file, queue, table
+ * services): sent instead of `AllMetrics`, which Azure accepts there but expands into these on read, so a refresh
+ * would show a change every night. The account scope keeps `AllMetrics` (Azure Verified Modules,
+ * terraform-azurerm-avm-res-storage-storageaccount `locals.diagnostics.tf`; the categories are those of the
+ * Microsoft.Storage/storageAccounts/*Services supported-metrics pages).
+ */
+export const STORAGE_SERVICE_METRIC_CATEGORIES = {
+  blob: ["Capacity", "Transaction"],
+  file: ["Capacity", "SLI", "Transaction"],
+  queue: ["Capacity", "Transaction"],
+  table: ["Capacity", "Transaction"],
+} as const;
+
+export type StorageDiagnosticService = keyof typeof STORAGE_SERVICE_METRIC_CATEGORIES;
+
+/**
+ * Creates `${name}-diag` on `resourceUri`, a child of `parent`. Metrics: `metricCategories` when given (what Azure
+ * reports back for that scope), else `AllMetrics`, whose changes are then ignored: Azure expands `AllMetrics` into
+ * a type's own metric categories on read for types that have several (storage services, and by community reports
+ * Cosmos DB accounts and SQL databases), and only the program ever sets it.
+ */
 export function diagnosticSetting(
   name: string,
   resourceUri: pulumi.Input<string>,
   target: DiagnosticSettingsTarget,
   parent: pulumi.Resource,
+  metricCategories?: readonly string[],
 ): monitor.DiagnosticSetting {
   const groups = target.logCategoryGroups ?? ["allLogs"];
+  const metrics =
+    target.metrics === false
+      ? []
+      : (metricCategories ?? ["AllMetrics"]).map((category) => ({ category, enabled: true }));
   return new monitor.DiagnosticSetting(
     `${name}-diag`,
     {
@@ -27,8 +54,29 @@ export function diagnosticSetting(
       logs: target.logCategories
         ? target.logCategories.map((category) => ({ category, enabled: true }))
         : groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
-      metrics: target.metrics === false ? [] : [{ category: "AllMetrics", enabled: true }],
+      metrics,
     },
-    { parent },
+    { parent, ...(target.metrics !== false && !metricCategories ? { ignoreChanges: ["metrics"] } : {}) },
+  );
+}
+
+/**
+ * A storage service's diagnostic setting (`${name}-diag` on `<account>/<service>Services/default`): storage logs
+ * (reads, writes, deletes, authorisation failures) live on the services, not the account, and the metrics are the
+ * service's own categories.
+ */
+export function storageServiceDiagnostics(
+  name: string,
+  accountId: pulumi.Input<string>,
+  service: StorageDiagnosticService,
+  target: DiagnosticSettingsTarget,
+  parent: pulumi.Resource,
+): monitor.DiagnosticSetting {
+  return diagnosticSetting(
+    name,
+    pulumi.interpolate`${accountId}/${service}Services/default`,
+    target,
+    parent,
+    STORAGE_SERVICE_METRIC_CATEGORIES[service],
   );
 }

@@ -36,7 +36,7 @@ import * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateLinkService } from "../../lib/privateLink";
 import type { StackContext } from "./context";
-import { diagnosticSetting } from "./diagnostics";
+import { storageServiceDiagnostics } from "./diagnostics";
 import type {
   CustomerManagedKey,
   DiagnosticSettingsTarget,
@@ -363,12 +363,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   // Storage logs (reads, writes, deletes, authorisation failures) and transaction metrics are per service; the
   // account itself has metrics only.
   for (const service of HOST_STORAGE_SERVICES) {
-    diagnosticSetting(
-      `${name}-st-${service}`,
-      pulumi.interpolate`${account.id}/${service}Services/default`,
-      args.diagnosticSettings,
-      parent,
-    );
+    storageServiceDiagnostics(`${name}-st-${service}`, account.id, service, args.diagnosticSettings, parent);
   }
 
   // Workspace-based Application Insights, private-only (through the platform's private link scope), Entra-only

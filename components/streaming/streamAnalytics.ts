@@ -38,6 +38,7 @@ import {
   BuiltInRoles,
   deployer,
   diagnosticSetting,
+  storageServiceDiagnostics,
   hardenedStorageAccount,
   lockFor,
   managementLock,
@@ -388,12 +389,7 @@ export function streamAnalytics(
     },
     parent,
   );
-  diagnosticSetting(
-    `${name}-st-blob`,
-    pulumi.interpolate`${jobStorage.id}/blobServices/default`,
-    args.diagnosticSettings,
-    parent,
-  );
+  storageServiceDiagnostics(`${name}-st-blob`, jobStorage.id, "blob", args.diagnosticSettings, parent);
 
   const grants = jobGrants(jobName, {
     inputHubId: args.eventHubs.hubId,
