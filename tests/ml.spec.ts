@@ -252,12 +252,26 @@ for (const stack of ["dev", "prod"] as const) {
       // The managed private endpoint to Cosmos DB is approved by the workspace identity (no longer automatic).
       const onCosmos = assignmentsOn(outputs.cosmosAccountId).filter((a) => a.inputs.principalId === wsPrincipal);
       assert.deepEqual(onCosmos.map(roleOf), [approver]);
-      // Never on the platform vault that holds every tier's keys.
+      // Never on the platform vault that holds every other tier's keys.
       const platformVault = byName(resources, "platform-kv");
       assert.deepEqual(
         assignmentsOn(platformVault.id).filter((a) => a.inputs.principalId === wsPrincipal),
         [],
       );
+      // On the vault of cmk-ml, what Microsoft asks of a user-assigned workspace identity with a customer-managed key
+      // (how-to-setup-customer-managed-keys): the vault's management plane, and key permissions on cmk-ml alone.
+      const cmkVault = byName(resources, "platform-kv-cosmos");
+      const onCmkVault = assignmentsOn(cmkVault.id).filter((a) => a.inputs.principalId === wsPrincipal);
+      assert.deepEqual(onCmkVault.map(roleOf), [BuiltInRoles.KeyVaultContributor]);
+      const onKey = assignmentsOn(`${cmkVault.id}/keys/cmk-ml`).filter((a) => a.inputs.principalId === wsPrincipal);
+      assert.deepEqual(onKey.map(roleOf), [BuiltInRoles.KeyVaultCryptoOfficer]);
+      for (const other of ["cmk-cosmos", "cmk-event-hubs"])
+        assert.deepEqual(
+          assignmentsOn(`${cmkVault.id}/keys/${other}`).filter((a) => a.inputs.principalId === wsPrincipal),
+          [],
+          other,
+        );
+      for (const a of [...onCmkVault, ...onKey]) assert.ok(sleep.dependencies.includes(a.urn), `${a.name} first`);
     });
 
     it("creates the cluster and the endpoint once the workspace identity's Contributor role on it has propagated", () => {

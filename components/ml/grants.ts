@@ -10,7 +10,13 @@
  * one to the workspace itself (`__SYS_PE_<workspace>_amlworkspace`), and `provisionNetworkNow` builds them while the
  * workspace is created, before any grant can be scoped to it: the approver role is therefore granted on the tier's
  * resource group (the ML tier's resources only: the workspace and its storage, key vault, registry and Application
- * Insights), and on the Cosmos DB account of the feature store. Nothing on the platform vault.
+ * Insights), and on the Cosmos DB account of the feature store. On the platform vault that holds `cmk-ml`, what
+ * Microsoft asks of a user-assigned workspace identity with a customer-managed key: the Contributor role on the vault
+ * and the key permissions of the key's creator (how-to-setup-customer-managed-keys, "Create a key": "If you plan to
+ * use a user-assigned managed identity for your workspace, the managed identity must also be assigned these roles and
+ * access policies"; Microsoft's quickstart template machine-learning-dependencies-role-assignment grants Contributor
+ * on the CMK vault), narrowed to Key Vault Contributor on the vault (its management plane: no data access in an RBAC
+ * vault) and Key Vault Crypto Officer on `cmk-ml` alone (no other key of that vault).
  * Cluster identity: job data and image pulls. Endpoint identity: model files and image pulls.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -26,6 +32,10 @@ export interface GrantTargets {
   readonly featureStore: pulumi.Input<string>;
   /** The tier's resource group: the workspace and its dependencies. */
   readonly resourceGroup: pulumi.Input<string>;
+  /** The platform vault that holds the workspace's customer-managed key. */
+  readonly cmkVault: pulumi.Input<string>;
+  /** The customer-managed key itself (`<vault id>/keys/cmk-ml`). */
+  readonly cmkKey: pulumi.Input<string>;
 }
 
 /** The tier's identities (principal ids). */
@@ -58,6 +68,20 @@ const ROWS: readonly Row[] = [
     BuiltInRoles.AzureAiEnterpriseNetworkConnectionApprover,
     "Approves the managed network's private endpoints to the resources here.",
   ]),
+  [
+    "cmkVault",
+    "workspace-kv-contributor",
+    "workspace",
+    BuiltInRoles.KeyVaultContributor,
+    "Microsoft's CMK requirement.",
+  ],
+  [
+    "cmkKey",
+    "workspace-crypto-officer",
+    "workspace",
+    BuiltInRoles.KeyVaultCryptoOfficer,
+    "Microsoft's CMK requirement.",
+  ],
   ["storage", "compute-blob", "compute", BuiltInRoles.StorageBlobDataContributor, "Training job data."],
   ["registry", "compute-pull", "compute", BuiltInRoles.AcrPull, "Training images."],
   ["storage", "endpoint-blob", "endpoint", BuiltInRoles.StorageBlobDataReader, "Model files."],

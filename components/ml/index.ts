@@ -61,6 +61,8 @@ const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
   appInsights: "appi",
   featureStore: "cosmos",
   resourceGroup: "rg",
+  cmkVault: "cmk-kv",
+  cmkKey: "cmk-key",
 };
 
 /** The managed network's user-defined private-endpoint rule to the Cosmos DB account of `fraud_features`. */
@@ -206,6 +208,8 @@ export class Ml extends pulumi.ComponentResource {
       appInsights: appi.id,
       featureStore: args.featureStore.accountId,
       resourceGroup: args.resourceGroupId,
+      cmkVault: cmk.keyVaultId,
+      cmkKey: pulumi.interpolate`${cmk.keyVaultId}/keys/${cmk.keyName}`,
     };
     const assignments = tierGrants({
       workspace: this.workspaceIdentity.principalId,
@@ -262,7 +266,9 @@ export class Ml extends pulumi.ComponentResource {
         systemDatastoresAuthMode: ml.SystemDatastoresAuthMode.Identity,
         publicNetworkAccess: ml.PublicNetworkAccessType.Disabled,
         allowPublicAccessWhenBehindVnet: false,
-        // Built from plain values around the account id, so the rules are known (and checked) during preview.
+        // Built from plain values around the account id. The SDK still wraps the whole setting in an Output (its
+        // defaults), so a first preview sends it unknown and the pack's two managed-network rules answer "can't run
+        // during preview"; an update's preview, with the account id known, and `npm run analyze` check it.
         managedNetwork: managedNetwork([
           { name: FEATURE_STORE_RULE, serviceResourceId: args.featureStore.accountId, subresourceTarget: "Sql" },
         ]),

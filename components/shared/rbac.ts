@@ -12,6 +12,8 @@ import type { RoleAssignmentSpec } from "./interfaces";
 export const BuiltInRoles = {
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   KeyVaultAdministrator: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+  /** Manages key vaults (management plane only; no access to keys, secrets or certificates in an RBAC vault). */
+  KeyVaultContributor: "f25e0fa2-a7c8-4377-a976-54943a77a395",
   KeyVaultCryptoOfficer: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
   KeyVaultCryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
   KeyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
