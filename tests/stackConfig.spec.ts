@@ -1,6 +1,6 @@
 /**
  * The offline stack-config loader applies the Pulumi CLI's project-config rules, so the offline preview refuses a
- * stack exactly where `pulumi preview`/`pulumi up` would. Each expectation quotes the CLI's behaviour from
+ * stack where `pulumi preview`/`pulumi up` would, in each case below. Each expectation quotes the CLI's behaviour from
  * pulumi/pulumi sdk/go/common/workspace (config.go `mergeConfig`, `formatMissingKeys`,
  * `validateStackConfigValue`; project.go `(*Project).Validate`, `ValidateConfigValue`, `InferFullTypeName`) and
  * the "validating stack config: …" wrapping of pkg/cmd/pulumi/operations/preview.go and up.go.
@@ -66,7 +66,8 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.equal(doc.config.sql.type, "object");
     assert.equal(doc.config.cosmos.type, "object");
     assert.equal(doc.config.extraTags.type, "object");
-    assert.equal(doc.requiredPulumiVersion, ">=3.187.0");
+    // 3.202.0: the CLI version whose config checks the offline loader imitates (validateStackConfigValues).
+    assert.equal(doc.requiredPulumiVersion, ">=3.202.0");
   });
 
   it("reports every missing key at once, sorted, in the CLI's words (formatMissingKeys)", () => {
@@ -184,6 +185,43 @@ describe("stack config loader (the CLI's project-config rules)", () => {
       { n: config["proj:n"], o: config["proj:o"], b: config["proj:b"] },
       { n: "5", o: "{}", b: "false" },
     );
+  });
+
+  it("reads keys as the CLI's ParseKey does: bare keys are the project's, `ns:config:name` is `ns:name`, others refused", () => {
+    // loaders.go stackConfigNamespacedWithProject, then config/key.go ParseKey.
+    const sc = loadStackConfig(project("", "config:\n  a: x\n  proj:config:b: y\n  aws:region: z\n"), "dev");
+    assert.deepEqual(sc.config, { "proj:a": "x", "proj:b": "y", "aws:region": "z" });
+    fails(
+      project("", "config:\n  proj:a:b: x\n"),
+      "could not unmarshal map: could not parse proj:a:b as a configuration key (configuration keys should be of the form `<namespace>:<name>`)",
+    );
+    // A declared key set through the old form satisfies the declaration.
+    const declared = loadStackConfig(
+      project("config:\n  n:\n    type: integer\n", "config:\n  proj:config:n: 3\n"),
+      "dev",
+    );
+    assert.equal(declared.config["proj:n"], "3");
+  });
+
+  it("a key with no value is the empty string, with the CLI's warning (checkForEmptyConfig)", () => {
+    const sc = loadStackConfig(project("config:\n  s:\n    type: string\n", "config:\n  proj:s:\n  t: ~\n"), "dev");
+    assert.equal(sc.config["proj:s"], "");
+    assert.equal(sc.config["proj:t"], "");
+    assert.deepEqual(sc.warnings, [
+      'No value for configuration keys "proj:s" and "t". This is currently treated as an empty string `""`, but will be treated as `null` in a future version of pulumi.\nSet the values to `""` to avoid this warning.',
+    ]);
+    assert.deepEqual(loadStackConfig(ROOT, "dev").warnings, []);
+  });
+
+  it("refuses a stack that imports Pulumi ESC environments, which it cannot open offline", () =>
+    fails(
+      project("", "environment:\n  - payments/dev\nconfig: {}\n"),
+      /`environment` imports Pulumi ESC environments/,
+    ));
+
+  it("refuses a project shorthand the project schema refuses (a float or an empty value)", () => {
+    fails(project("config:\n  r: 0.5\n", "config: {}\n"), /config 'r': 0.5 is not a string, an integer, a boolean/);
+    fails(project("config:\n  r:\n", "config: {}\n"), /config 'r': null is not a string/);
   });
 
   it("uses the fixture project next to a stack file when there is one", () => {

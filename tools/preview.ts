@@ -46,9 +46,11 @@ runCli(USAGE, async (argv) => {
   const { programOf, secondCoreFree, startDeployedView } =
     require("./lib/deployedView") as typeof import("./lib/deployedView");
   const atOnce = secondCoreFree();
+  const program = programOf(options);
+  // What the CLI warns about while loading the stack (a key with no value), as it prints it.
+  for (const w of program.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
-  if (atOnce && (options.deployedView || !options.skipSchema))
-    startDeployedView(programOf(options), !options.skipSchema, true);
+  if (atOnce && (options.deployedView || !options.skipSchema)) startDeployedView(program, !options.skipSchema, true);
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =

@@ -2,10 +2,15 @@
  * Reads a stack's configuration the way the Pulumi CLI does before it starts the program, without the CLI:
  * the project's `config:` block is validated, its defaults are applied to the keys the stack does not set, and the
  * stack's values are checked against the declared types and secrecy. Where the CLI refuses to run
- * `pulumi preview`/`up`, this loader throws a StackConfigError with the CLI's message, so the offline preview fails
- * exactly where the CLI would.
+ * `pulumi preview`/`up`, this loader throws a StackConfigError: in the CLI's words for the stack's values
+ * ("validating stack config: …", "could not unmarshal map: …"), in its own for the project file (the CLI reports
+ * those through its JSON-schema validator, `could not validate '<path>': …`). tests/stackConfig.spec.ts holds each
+ * case. Not imitated, and refused instead: path keys in `Pulumi.yaml`, and Pulumi ESC `environment:` imports (they
+ * need a Pulumi Cloud login).
  *
- * The rules, and where they live in pulumi/pulumi (sdk/go/common/workspace, CLI >= 3.187):
+ * The rules, and where they live in pulumi/pulumi (sdk/go/common/workspace, CLI >= 3.202, which `Pulumi.yaml`
+ * requires: before 3.202.0, `mergeConfig` skipped the checks for keys that took a default and checked types before
+ * reporting missing keys; `validateStackConfigValues` came with pulumi/pulumi#20674):
  * - project.go `RewriteShorthandConfigValues`: a plain value under `config:` is a `default` for a project key and a
  *   `value` for another namespace's key.
  * - project.go `(*Project).Validate` and the JSON schema project.json (`configTypeDeclaration`): `type` is one of
@@ -37,6 +42,8 @@ export interface StackConfig {
   readonly config: Record<string, string>;
   /** Keys whose values are secret. */
   readonly secretKeys: string[];
+  /** What the CLI warns about while loading the stack (printed as `warning: …`). */
+  readonly warnings: string[];
 }
 
 export class StackConfigError extends Error {
@@ -154,6 +161,37 @@ export function formatMissingKeys(keys: readonly string[]): string {
 }
 
 const namespacedByProject = (project: string, key: string) => !key.includes(":") || key.startsWith(`${project}:`);
+
+/**
+ * A stack file's key as the CLI reads it: a key without a namespace is the project's (loaders.go
+ * `stackConfigNamespacedWithProject`), then config/key.go `ParseKey`: `<namespace>:<name>`, or the old
+ * `<namespace>:config:<name>` form, which means `<namespace>:<name>`; anything else is refused.
+ */
+export function stackConfigKey(project: string, key: string): string {
+  const namespaced = key.includes(":") ? key : `${project}:${key}`;
+  const parts = namespaced.split(":");
+  if (parts.length === 2) return namespaced;
+  if (parts.length === 3 && parts[1] === "config" && parts[0] !== "" && parts[2] !== "")
+    return `${parts[0]}:${parts[2]}`;
+  throw new StackConfigError(
+    `could not unmarshal map: could not parse ${namespaced} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+  );
+}
+
+/**
+ * loaders.go `checkForEmptyConfig`: a top-level key with no value is read as "" and warned about (keys sorted here;
+ * the CLI lists them in map order).
+ */
+export function emptyConfigWarning(keys: readonly string[]): string | undefined {
+  if (keys.length === 0) return undefined;
+  const quoted = keys.map((k) => `"${k}"`);
+  const keyString = quoted.length === 2 ? quoted.join(" and ") : quoted.join(", ");
+  const s = keys.length > 1 ? "s" : "";
+  return (
+    `No value for configuration key${s} ${keyString}. This is currently treated as an empty string \`""\`, ` +
+    `but will be treated as \`null\` in a future version of pulumi.\nSet the value${s} to \`""\` to avoid this warning.`
+  );
+}
 const fullKey = (project: string, key: string) => (key.includes(":") ? key : `${project}:${key}`);
 
 /**
@@ -168,6 +206,14 @@ export function projectConfigTypes(project: string, block: unknown): Record<stri
     if (key.replace(/^[^:]*:/, "").includes(".")) {
       // The CLI reads such a key as a path into a structured value; this loader does not imitate that.
       throw new StackConfigError(`Pulumi.yaml: config '${key}': path keys are not supported by the offline loader`);
+    }
+    // The project schema (project.json `config`) takes a string, an integer, a boolean, a list or a declaration.
+    if (!isPlainObject(decl) && !Array.isArray(decl) && typeof decl !== "string" && typeof decl !== "boolean") {
+      if (!(typeof decl === "number" && Number.isInteger(decl))) {
+        throw new StackConfigError(
+          `Pulumi.yaml: config '${key}': ${JSON.stringify(decl)} is not a string, an integer, a boolean, a list or a declaration`,
+        );
+      }
     }
     // RewriteShorthandConfigValues: scalars and lists are a default (project key) or a value (other namespace).
     if (!isPlainObject(decl)) {
@@ -304,10 +350,24 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
   }
   const declared = projectConfigTypes(name, project.config);
   const stackYaml = readYaml(file);
+  if (stackYaml.environment !== undefined && stackYaml.environment !== null) {
+    // The CLI merges the imported Pulumi ESC environments' `pulumiConfig` into the stack's config; opening them needs
+    // a Pulumi Cloud login, which the offline preview does not have.
+    throw new StackConfigError(
+      `${path.basename(file)}: \`environment\` imports Pulumi ESC environments, which the offline preview cannot open: set the values the program needs in the stack file, or run \`pulumi preview\``,
+    );
+  }
   const raw = stackYaml.config ?? {};
   if (!isPlainObject(raw)) throw new StackConfigError(`${path.basename(file)}: \`config\` must be a map`);
   const values = new Map<string, StackValue>();
-  for (const [key, value] of Object.entries(raw)) values.set(fullKey(name, key), stackValue(value, fullKey(name, key)));
+  const empty: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const full = stackConfigKey(name, key);
+    if (value === null) {
+      empty.push(key); // as written: the CLI checks the file's own keys
+      values.set(full, { text: "", secure: false, object: false });
+    } else values.set(full, stackValue(value, full));
+  }
   const merged = applyProjectConfig(name, stack, declared, values);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -315,5 +375,6 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
     config[key] = v.text;
     if (v.secure) secretKeys.push(key);
   }
-  return { project: name, stack, config, secretKeys };
+  const warning = emptyConfigWarning(empty.sort());
+  return { project: name, stack, config, secretKeys, warnings: warning ? [warning] : [] };
 }
