@@ -155,19 +155,81 @@ interface ResolvedPolicy {
 }
 
 /**
+ * The CLI's check of one policy's settings (pkg/resource/analyzer/config.go `validatePolicyConfig`): the merged
+ * settings (defaults, then the file's) against `{ type: "object", properties, required }` (`convertSchema`), a full
+ * JSON Schema validation (gojsonschema there, Ajv here). Returns the problems, in Ajv's words.
+ */
+export function policySettingProblems(
+  policy: { name: string; configSchema?: PolicyConfigSchemaLike },
+  settings: Record<string, unknown>,
+): string[] {
+  const schema = policy.configSchema;
+  if (!schema) return [];
+  const Ajv = (require("ajv") as { default: typeof import("ajv").default }).default;
+  ajv ??= new Ajv({ strict: false, allErrors: true });
+  const validate = ajv.compile({
+    type: "object",
+    ...(Object.keys(schema.properties ?? {}).length > 0 ? { properties: schema.properties } : {}),
+    ...(schema.required?.length ? { required: schema.required } : {}),
+  });
+  if (validate(settings)) return [];
+  return (validate.errors ?? []).map(
+    (e) => `${policy.name}${e.instancePath.replace(/\//g, ".")} ${e.message ?? "is invalid"}`,
+  );
+}
+type PolicyConfigSchemaLike = { properties?: Record<string, unknown>; required?: string[] };
+let ajv: import("ajv").default | undefined;
+
+/**
+ * Parses a policy pack config document as the CLI does (config.go `parsePolicyPackConfig`): empty content is no
+ * config; an `environments` list names Pulumi ESC environments (which the offline tools cannot open: refused when
+ * not empty); every other entry is an enforcement level or an object whose `enforcementLevel` is one.
+ */
+export function parsePolicyPackConfig(doc: unknown): PackConfig {
+  if (doc === undefined) return {};
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new PolicyConfigError("policy config: the file must hold a JSON object");
+  }
+  const config = { ...(doc as Record<string, unknown>) };
+  if ("environments" in config) {
+    const envs = config.environments;
+    if (!Array.isArray(envs)) throw new PolicyConfigError(`policy config: "environments" must be an array of strings`);
+    envs.forEach((v, i) => {
+      if (typeof v !== "string") throw new PolicyConfigError(`policy config: "environments[${i}]" must be a string`);
+    });
+    if (envs.length > 0) {
+      throw new PolicyConfigError(
+        `policy config: "environments" imports Pulumi ESC environments (${envs.join(", ")}), which the offline tools cannot open: put the settings in the file`,
+      );
+    }
+    delete config.environments;
+  }
+  for (const [k, v] of Object.entries(config)) {
+    if (typeof v === "string" || (typeof v === "object" && v !== null && !Array.isArray(v))) continue;
+    throw new PolicyConfigError(
+      `policy config: parsing "${k}": ${v === null ? "<nil>" : JSON.stringify(v)} is not a valid value; must be a string or object`,
+    );
+  }
+  return config as PackConfig;
+}
+
+/**
  * Resolves enforcement levels and config with the precedence of the engine's `ReconcilePolicyPackConfig`
  * (pulumi/pulumi pkg/resource/analyzer/config.go): `all` sets every policy's level, a policy's own entry overrides
- * it, else the policy's default, else the pack's; config defaults come from `configSchema`. Bad levels and values
- * that fail a policy's schema are errors, as in the CLI. Deliberately stricter than the CLI: an unknown policy name
- * (the CLI passes it to the pack, which ignores it) or a setting the policy's schema does not declare (the CLI's
- * schema check allows extra properties) is an error here too, because in a reviewed config file it is a typo that
- * would silently leave a rule at its default. Throws PolicyConfigError naming the policy and key.
+ * it, else the policy's default, else the pack's; config defaults come from `configSchema`. Bad levels, entries that
+ * are neither a level nor an object, and settings that fail a policy's JSON schema are errors, as in the CLI
+ * (`parsePolicyPackConfig`, `validatePolicyConfig`; the wording is this tool's). Deliberately stricter than the CLI:
+ * an unknown policy name (the CLI passes it to the pack, which ignores it) or a setting the policy's schema does
+ * not declare (the CLI's schema check allows extra properties) is an error here too, because in a reviewed config
+ * file it is a typo that would silently leave a rule at its default. Throws PolicyConfigError naming the policy and
+ * key.
  */
 export function resolvePolicies(
   policies: Policies,
   config: PackConfig = {},
   packLevel: EnforcementLevel = "advisory",
 ): ResolvedPolicy[] {
+  config = parsePolicyPackConfig(config);
   const names = new Set(policies.map((p) => p.name));
   for (const [key, value] of Object.entries(config)) {
     if (key !== "all" && !names.has(key)) {
@@ -205,6 +267,12 @@ export function resolvePolicies(
     }
     for (const req of policy.configSchema?.required ?? []) {
       if (!(req in resolved)) throw new PolicyConfigError(`policy config: '${policy.name}' requires '${req}'`);
+    }
+    // The whole JSON schema, as the CLI validates it, once the file set anything (the defaults alone always pass:
+    // tests/policies/lib.spec.ts).
+    if (Object.keys(knobs).length > 0) {
+      const problems = policySettingProblems(policy, resolved);
+      if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
     }
     return { policy, level: level === "remediate" ? "mandatory" : level, config: resolved };
   });

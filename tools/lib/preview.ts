@@ -7,7 +7,14 @@ import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
 import { deployedView, programOf } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
-import { PolicyConfigError, runPolicies, type PackConfig, type ResourceRecord, type Verdict } from "./policyRunner";
+import {
+  parsePolicyPackConfig,
+  PolicyConfigError,
+  runPolicies,
+  type PackConfig,
+  type ResourceRecord,
+  type Verdict,
+} from "./policyRunner";
 import type { StackCost } from "./cost/stack";
 import type { SchemaCheck } from "./armSchema/check";
 
@@ -30,11 +37,16 @@ export function packVersion(root: string = ROOT): string {
 /** Reads a policy pack config file (the `--policy-pack-config` shape). */
 export function readPolicyConfig(file: string): PackConfig {
   if (!fs.existsSync(file)) throw new PolicyConfigError(`policy config file not found: ${file}`);
+  const text = fs.readFileSync(file, "utf8");
+  // Empty content is no config, as the CLI allows (config.go `parsePolicyPackConfig`).
+  if (text.trim() === "") return {};
+  let doc: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
+    doc = JSON.parse(text);
   } catch (e) {
     throw new PolicyConfigError(`policy config ${file} is not valid JSON: ${(e as Error).message}`);
   }
+  return parsePolicyPackConfig(doc);
 }
 
 /** The stack's policy config: policies/config/<stack>.json when present, else the pack defaults. */

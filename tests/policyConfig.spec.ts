@@ -1,0 +1,71 @@
+/**
+ * Policy pack config files read as the CLI reads them (pulumi/pulumi pkg/resource/analyzer/config.go
+ * `parsePolicyPackConfig`, `ReconcilePolicyPackConfig`, `validatePolicyConfig`): empty files, `environments`,
+ * entries that are neither a level nor an object, and settings checked against each policy's whole JSON schema.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { policies } from "../policies/policies";
+import { wafRuleSet } from "../policies/rules/network";
+import {
+  parsePolicyPackConfig,
+  PolicyConfigError,
+  policySettingProblems,
+  resolvePolicies,
+  type PackConfig,
+} from "../tools/lib/policyRunner";
+import { readPolicyConfig } from "../tools/lib/preview";
+
+const refused = (fn: () => unknown, pattern: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof PolicyConfigError && pattern.test(e.message));
+
+describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicyConfig)", () => {
+  it("takes an empty file as no config, as the CLI does", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-")), "empty.json");
+    fs.writeFileSync(file, "  \n");
+    assert.deepEqual(readPolicyConfig(file), {});
+  });
+
+  it("refuses an entry that is neither an enforcement level nor an object", () => {
+    refused(
+      () => parsePolicyPackConfig({ all: 3 }),
+      /parsing "all": 3 is not a valid value; must be a string or object/,
+    );
+    refused(() => parsePolicyPackConfig({ all: null }), /parsing "all": <nil> is not a valid value/);
+    refused(() => parsePolicyPackConfig({ all: ["mandatory"] }), /must be a string or object/);
+  });
+
+  it("reads `environments` as the CLI does, and refuses ESC environments it cannot open offline", () => {
+    assert.deepEqual(parsePolicyPackConfig({ environments: [], all: "advisory" }), { all: "advisory" });
+    refused(
+      () => parsePolicyPackConfig({ environments: "payments/dev" }),
+      /"environments" must be an array of strings/,
+    );
+    refused(() => parsePolicyPackConfig({ environments: [1] }), /"environments\[0\]" must be a string/);
+    refused(() => parsePolicyPackConfig({ environments: ["payments/dev"] }), /cannot open/);
+  });
+
+  it("checks a policy's settings against its whole JSON schema (nested values included)", () => {
+    const bad = { [wafRuleSet.name]: { minimumVersions: { OWASP: 3.2 } } } as unknown as PackConfig;
+    refused(
+      () => resolvePolicies(policies, bad),
+      new RegExp(`${wafRuleSet.name}\\.minimumVersions\\.OWASP must be string`),
+    );
+    const good = { [wafRuleSet.name]: { minimumVersions: { OWASP: "3.2" } } } as PackConfig;
+    const resolved = resolvePolicies(policies, good).find((r) => r.policy.name === wafRuleSet.name);
+    assert.deepEqual((resolved?.config as { minimumVersions: unknown }).minimumVersions, { OWASP: "3.2" });
+  });
+
+  it("every policy's defaults pass its own schema (what the CLI validates when a file sets nothing)", () => {
+    for (const policy of policies) {
+      const defaults = Object.fromEntries(
+        Object.entries(policy.configSchema?.properties ?? {})
+          .filter(([, s]) => s.default !== undefined)
+          .map(([k, s]) => [k, s.default]),
+      );
+      assert.deepEqual(policySettingProblems(policy, defaults), [], policy.name);
+    }
+  });
+});
