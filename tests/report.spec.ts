@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { Verdict } from "../tools/lib/policyRunner";
-import { ruleStatus, summaryLine, verdictJson, verdictMarkdown } from "../tools/lib/report";
+import { createCount, ruleStatus, summaryLine, verdictJson, verdictMarkdown } from "../tools/lib/report";
 import { previewOf } from "./helpers/stacks";
 
 const policy = (name: string, pci: string) => ({
@@ -41,6 +41,21 @@ const verdict: Verdict = {
     "rule-undecided": 1,
   },
 };
+
+describe("the preview's resource count", () => {
+  it("counts what the CLI counts on a new stack: the stack, its components and custom resources, no default provider", async () => {
+    const { run } = await previewOf("dev");
+    const custom = run.resources.filter((r) => r.custom).length;
+    const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length;
+    assert.ok(components >= 9, "one component per tier");
+    assert.equal(createCount(run.resources), custom + components + 1);
+    const withDefault = [
+      ...run.resources,
+      { ...run.resources[1], type: "pulumi:providers:azure-native", name: "default_3_28_0", custom: true },
+    ];
+    assert.equal(createCount(withDefault), custom + components + 1);
+  });
+});
 
 describe("verdict evidence: passed only when a rule evaluated something", () => {
   it("classifies each rule", () => {

@@ -213,6 +213,19 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.deepEqual(loadStackConfig(ROOT, "dev").warnings, []);
   });
 
+  it("gives the policy pack the stack tags the CLI sends: project, runtime, description, pulumi:tags", () => {
+    const dev = loadStackConfig(ROOT, "dev");
+    const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { description: string };
+    assert.deepEqual(dev.tags, {
+      "pulumi:project": PROJECT,
+      "pulumi:runtime": "nodejs",
+      "pulumi:description": doc.description,
+    });
+    const tagged = loadStackConfig(project("", "config:\n  pulumi:tags:\n    team: payments\n"), "dev");
+    assert.deepEqual(tagged.tags, { "pulumi:project": "proj", "pulumi:runtime": "nodejs", team: "payments" });
+    fails(project("", "config:\n  pulumi:tags:\n    n: 3\n"), "pulumi:tags[n] must be a string");
+  });
+
   it("refuses a stack that imports Pulumi ESC environments, which it cannot open offline", () =>
     fails(
       project("", "environment:\n  - payments/dev\nconfig: {}\n"),

@@ -55,7 +55,7 @@ runCli(USAGE, async (argv) => {
   const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
-  const { formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
+  const { createCount, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
   // Else asked again, now that this process has run for a while: the load average may still count processes that
   // just ended; the worker then starts here.
@@ -77,7 +77,7 @@ runCli(USAGE, async (argv) => {
   if (!args.flags.has("quiet")) {
     console.log(`Previewing stack '${stack}' offline (mock engine: no cloud calls, no credentials)\n`);
     console.log(formatTree(run.resources));
-    console.log(`\nResources:\n    + ${run.resources.filter((r) => r.custom).length} to create`);
+    console.log(`\nResources:\n    + ${createCount(run.resources)} to create`);
     for (const [type, n] of typeCounts(run.resources)) console.log(`      ${String(n).padStart(4)}  ${type}`);
     console.log("");
   }

@@ -15,7 +15,10 @@ const INSECURE = {
   program: path.join(ROOT, "tests/fixtures/insecure/index.ts"),
 };
 
-/** What the engine's ConfigureStack carries for a stack during `pulumi preview`. */
+/**
+ * What the engine's ConfigureStack carries for a stack during `pulumi preview` (its tags without the `vcs:*` ones the
+ * CLI derives from the git remote).
+ */
 function stackConfiguration(stack: string, stackFile?: string): StackConfiguration {
   const sc = loadStackConfig(ROOT, stack, stackFile);
   return {
@@ -24,7 +27,7 @@ function stackConfiguration(stack: string, stackFile?: string): StackConfigurati
     organization: "payments",
     config: { ...sc.config },
     configSecretKeys: [...sc.secretKeys],
-    tags: stackTagsFor(sc.project),
+    tags: stackTagsFor(sc.project, sc.tags),
     dryRun: true,
   };
 }

@@ -73,7 +73,7 @@ export function programOf(opts: {
   readonly stackFile?: string;
   readonly program?: string;
   readonly debug?: boolean;
-}): RunProgramOptions & { readonly warnings?: readonly string[] } {
+}): RunProgramOptions & { readonly warnings?: readonly string[]; readonly tags?: Readonly<Record<string, string>> } {
   const root = opts.root ?? ROOT;
   // Loaded here, not with this module: the worker, which gets the program's options, never parses YAML.
   const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");

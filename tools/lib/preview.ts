@@ -92,20 +92,21 @@ export interface PreviewResult {
   readonly cost?: StackCost;
 }
 
-export function stackTagsFor(project: string): ReadonlyMap<string, string> {
-  return new Map([
-    ["pulumi:project", project],
-    ["pulumi:runtime", "nodejs"],
-  ]);
+/**
+ * The stack tags a policy pack receives: the stack config's (`tags` of loadStackConfig: project, runtime,
+ * description, `pulumi:tags`) when known, else the project and runtime (an exported stack without its project).
+ */
+export function stackTagsFor(project: string, tags?: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
+  return new Map(Object.entries(tags ?? { "pulumi:project": project, "pulumi:runtime": "nodejs" }));
 }
 
 /** Runs the program offline for a stack and evaluates the pack over what it registered. */
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
   const program = programOf({ ...opts, root });
-  // The verdict is computed on what the engine sends the pack during a first preview (unknown ids and computed
-  // outputs), so the "can't run during preview" advisories are the CLI's; tests/policies/conformance.spec.ts
-  // proves it against the pack started by the CLI's own launcher.
+  // The verdict is computed on the offline engine's model of a first preview (unknown ids and computed outputs);
+  // tests/policies/conformance.spec.ts proves the pack started by the CLI's own launcher gives the same verdict on
+  // that view (not that a real `pulumi preview` sends exactly this view: no recorded CLI run here).
   // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
   const needDeployed = !(opts.deployedView === false && opts.skipSchema);
   // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
@@ -121,7 +122,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
     runPolicies(policies, previewRun.resources, {
       config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
       packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-      stackTags: stackTagsFor(program.project),
+      stackTags: stackTagsFor(program.project, program.tags),
       stack: opts.stack,
       pack: { name: PACK_NAME, version: packVersion(root) },
     });

@@ -33,6 +33,15 @@ export function formatTree(resources: readonly ResourceRecord[]): string {
   return lines.join("\n");
 }
 
+/**
+ * The "+ N to create" of a new stack's `pulumi preview`: the CLI counts every logical step that is not internal
+ * (pkg/engine/update.go `OnResourceStepPost`, `isInternalStep`): the stack itself, components and custom resources,
+ * explicit providers, but not default providers.
+ */
+export function createCount(resources: readonly ResourceRecord[]): number {
+  return resources.filter((r) => !(r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"))).length;
+}
+
 /** Count of custom resources per type, most first. */
 export function typeCounts(resources: readonly ResourceRecord[]): [string, number][] {
   const counts = new Map<string, number>();

@@ -44,6 +44,12 @@ export interface StackConfig {
   readonly secretKeys: string[];
   /** What the CLI warns about while loading the stack (printed as `warning: …`). */
   readonly warnings: string[];
+  /**
+   * The stack's tags as the CLI sends them to a policy pack (pkg/backend/stack.go
+   * `GetEnvironmentTagsForCurrentStack`): project name, runtime and description, and the `pulumi:tags` config
+   * object; the `vcs:*` tags the CLI adds from the git remote are left out.
+   */
+  readonly tags: Record<string, string>;
 }
 
 export class StackConfigError extends Error {
@@ -376,5 +382,17 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
     if (v.secure) secretKeys.push(key);
   }
   const warning = emptyConfigWarning(empty.sort());
-  return { project: name, stack, config, secretKeys, warnings: warning ? [warning] : [] };
+  const runtime = isPlainObject(project.runtime) ? project.runtime.name : project.runtime;
+  const tags: Record<string, string> = { "pulumi:project": name, "pulumi:runtime": String(runtime ?? "") };
+  if (typeof project.description === "string") tags["pulumi:description"] = project.description;
+  const configTags = merged.get("pulumi:tags");
+  if (configTags) {
+    const parsed: unknown = configTags.object ? JSON.parse(configTags.text) : undefined;
+    if (!isPlainObject(parsed)) throw new StackConfigError("pulumi:tags must be an object of strings");
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v !== "string") throw new StackConfigError(`pulumi:tags[${k}] must be a string`);
+      tags[k] = v;
+    }
+  }
+  return { project: name, stack, config, secretKeys, warnings: warning ? [warning] : [], tags };
 }
