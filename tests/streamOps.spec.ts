@@ -102,6 +102,20 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
         assert.equal(jobChanges(preview({ op, urn: URN })).length, 1, op);
     });
 
+    it("also stops it for a replacement or deletion of the Event Hubs resources it reads and writes", () => {
+      // A new partition count on a Standard hub, or a new tier, replaces the hub or namespace under the running job.
+      for (const op of ["replace", "create-replacement", "delete-replaced", "delete"])
+        assert.deepEqual(
+          jobChanges(preview({ op, urn: OTHER, diffReasons: ["partitionCount"] })).map((c) => c.urn),
+          [OTHER],
+          op,
+        );
+      const cg = OTHER.replace("eventhub:EventHub::streaming-hub", "eventhub:ConsumerGroup::streaming-evh-cg");
+      assert.equal(jobChanges(preview({ op: "replace", urn: cg })).length, 1);
+      // An in-place update (more partitions on Premium) does not.
+      assert.deepEqual(jobChanges(preview({ op: "update", urn: OTHER })), []);
+    });
+
     it("leaves the job alone when the preview keeps or only creates it", () => {
       for (const op of ["same", "create", "read", "refresh"])
         assert.deepEqual(jobChanges(preview({ op, urn: URN })), [], op);

@@ -119,7 +119,16 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
         : {}),
       tags,
     },
-    { parent, protect: args.protect, dependsOn: premium ? [cmk.accessGrant] : [] },
+    {
+      parent,
+      protect: args.protect,
+      dependsOn: premium ? [cmk.accessGrant] : [],
+      // A new tier is a new namespace: a Standard namespace holding hubs cannot take a key (the CMK page above), and a
+      // Premium one cannot drop it. Same name, so the old one goes first (prod's `protect` stops it there);
+      // `npm run stream:ops -- stop-for-update` stops the job for it, and its hubs are re-created with it.
+      replaceOnChanges: ["sku"],
+      deleteBeforeReplace: true,
+    },
   );
   const hub = new eventhub.EventHub(
     `${name}-evh`,

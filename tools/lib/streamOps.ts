@@ -59,15 +59,30 @@ export class PreviewFormatError extends Error {
   override name = "PreviewFormatError";
 }
 
-/** The preview's steps that change a Stream Analytics job (update, replace, delete...), with what differs. */
+/** Event Hubs resources the job reads and writes: replacing one under a running job cuts its input or output. */
+const JOB_ENDPOINT_TYPES = [
+  "azure-native:eventhub:Namespace",
+  "azure-native:eventhub:EventHub",
+  "azure-native:eventhub:ConsumerGroup",
+];
+const REPLACING_OPS = new Set(["replace", "create-replacement", "delete-replaced", "delete"]);
+
+/**
+ * The preview's steps that change a Stream Analytics job (update, replace, delete...), with what differs, and those
+ * that replace or delete the Event Hubs namespace, hubs or consumer groups it reads and writes (a new partition
+ * count on a Standard hub, a new tier): the job is stopped for them too, and started on the new ones after `up`.
+ */
 export function jobChanges(preview: unknown): PreviewStep[] {
   const steps = (preview as { steps?: unknown } | null)?.steps;
   if (!preview || typeof preview !== "object" || (steps !== undefined && !Array.isArray(steps))) {
     throw new PreviewFormatError("not the output of `pulumi preview --json`: expected {steps: [{op, urn}, ...]}");
   }
-  return ((steps as PreviewStep[] | undefined) ?? []).filter(
-    (s) => typeof s.urn === "string" && s.urn.split("::")[2]?.endsWith(STREAMING_JOB_TYPE) && !UNCHANGED_OPS.has(s.op),
-  );
+  return ((steps as PreviewStep[] | undefined) ?? []).filter((s) => {
+    const type = typeof s.urn === "string" ? s.urn.split("::")[2] : undefined;
+    if (!type) return false;
+    if (type.endsWith(STREAMING_JOB_TYPE)) return !UNCHANGED_OPS.has(s.op);
+    return JOB_ENDPOINT_TYPES.some((t) => type.endsWith(t)) && REPLACING_OPS.has(s.op);
+  });
 }
 
 /** The job as ARM returns it (only what these steps read). */
