@@ -528,6 +528,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(incidents.inputs.productFilter, "Azure Security Center");
         assert.deepEqual(incidents.inputs.severitiesFilter, ["High", "Medium"]);
         assert.ok(incidents.dependencies.includes(connector.urn));
+        // Defender XDR turns it off when connected: Azure's `enabled` is kept (no drift, no duplicate incidents).
+        assert.deepEqual(incidents.ignoreChanges, ["enabled"]);
       },
     );
 

@@ -433,7 +433,11 @@ export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resour
       productFilter: securityinsights.MicrosoftSecurityProductName.Azure_Security_Center,
       severitiesFilter: [securityinsights.AlertSeverity.High, securityinsights.AlertSeverity.Medium],
     },
-    { parent, dependsOn: [onboarding, defender] },
+    // Connecting Defender XDR (and the move of Sentinel to the Defender portal, where Microsoft incident creation
+    // rules are not supported) turns this rule off (learn.microsoft.com/azure/sentinel/microsoft-365-defender-sentinel-integration):
+    // Azure's `enabled: false` is then kept, neither reported by the nightly drift check nor switched back on by the
+    // next `up`, which would duplicate the incidents Defender XDR raises (docs/operations.md).
+    { parent, dependsOn: [onboarding, defender], ignoreChanges: ["enabled"] },
   );
   return { onboarding, defender, rules, defenderIncidents };
 }
