@@ -28,6 +28,8 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     assert.deepEqual(readPolicyConfig(file), {});
   });
 
+  it("takes a JSON null as no config, as the CLI's nil map", () => assert.deepEqual(parsePolicyPackConfig(null), {}));
+
   it("refuses an entry that is neither an enforcement level nor an object", () => {
     refused(
       () => parsePolicyPackConfig({ all: 3 }),

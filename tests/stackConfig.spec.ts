@@ -208,7 +208,7 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.equal(sc.config["proj:s"], "");
     assert.equal(sc.config["proj:t"], "");
     assert.deepEqual(sc.warnings, [
-      'No value for configuration keys "proj:s" and "t". This is currently treated as an empty string `""`, but will be treated as `null` in a future version of pulumi.\nSet the values to `""` to avoid this warning.',
+      'No value for configuration keys "proj:s" and "proj:t". This is currently treated as an empty string `""`, but will be treated as `null` in a future version of pulumi.\nSet the values to `""` to avoid this warning.',
     ]);
     assert.deepEqual(loadStackConfig(ROOT, "dev").warnings, []);
   });

@@ -305,6 +305,9 @@ for (const stack of ["dev", "prod"] as const) {
       // grows in place.
       assert.deepEqual(hub.replaceOnChanges, stack === "dev" ? ["partitionCount"] : []);
       assert.equal(hub.deleteBeforeReplace, true);
+      // A new tier is a new namespace (CMK only on a new or empty one); a new capacity is an update.
+      assert.deepEqual(ns.replaceOnChanges, ["sku.name", "sku.tier"]);
+      assert.equal(ns.deleteBeforeReplace, true);
       if (stack === "prod") {
         assert.deepEqual(ns.inputs.sku, { name: "Premium", tier: "Premium", capacity: 1 });
         assert.equal((ns.inputs.encryption as { keySource: string }).keySource, "Microsoft.KeyVault");

@@ -11,11 +11,12 @@ import type { DiagnosticSettingsTarget } from "./interfaces";
 export const DIAGNOSTIC_SETTING_NAME = "to-central-log-analytics";
 
 /**
- * The metric categories Azure reports back for a storage service's diagnostic setting (blob, file, queue, table
- * services): sent instead of `AllMetrics`, which Azure accepts there but expands into these on read, so a refresh
- * would show a change every night. The account scope keeps `AllMetrics` (Azure Verified Modules,
- * terraform-azurerm-avm-res-storage-storageaccount `locals.diagnostics.tf`; the categories are those of the
- * Microsoft.Storage/storageAccounts/*Services supported-metrics pages).
+ * The metric categories of a storage service's diagnostic setting (blob, file, queue, table services): Azure expands
+ * `AllMetrics` into these on read at those scopes, so the program names them, and the setting reads back as written
+ * (Azure Verified Modules, terraform-azurerm-avm-res-storage-storageaccount `locals.diagnostics.tf`; the categories
+ * of the Microsoft.Storage/storageAccounts/*Services supported-metrics pages). The account scope keeps `AllMetrics`.
+ * (A refresh would not report the expansion anyway: azure-native carries into the inputs only what changed between
+ * two reads, and the first read follows the create.)
  */
 export const STORAGE_SERVICE_METRIC_CATEGORIES = {
   blob: ["Capacity", "Transaction"],
@@ -26,12 +27,7 @@ export const STORAGE_SERVICE_METRIC_CATEGORIES = {
 
 export type StorageDiagnosticService = keyof typeof STORAGE_SERVICE_METRIC_CATEGORIES;
 
-/**
- * Creates `${name}-diag` on `resourceUri`, a child of `parent`. Metrics: `metricCategories` when given (what Azure
- * reports back for that scope), else `AllMetrics`, whose changes are then ignored: Azure expands `AllMetrics` into
- * a type's own metric categories on read for types that have several (storage services, and by community reports
- * Cosmos DB accounts and SQL databases), and only the program ever sets it.
- */
+/** Creates `${name}-diag` on `resourceUri`, a child of `parent`: metrics `metricCategories`, else `AllMetrics`. */
 export function diagnosticSetting(
   name: string,
   resourceUri: pulumi.Input<string>,
@@ -56,7 +52,7 @@ export function diagnosticSetting(
         : groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
       metrics,
     },
-    { parent, ...(target.metrics !== false && !metricCategories ? { ignoreChanges: ["metrics"] } : {}) },
+    { parent },
   );
 }
 

@@ -126,7 +126,8 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       // A new tier is a new namespace: a Standard namespace holding hubs cannot take a key (the CMK page above), and a
       // Premium one cannot drop it. Same name, so the old one goes first (prod's `protect` stops it there);
       // `npm run stream:ops -- stop-for-update` stops the job for it, and its hubs are re-created with it.
-      replaceOnChanges: ["sku"],
+      // The tier only: a new capacity (throughput or processing units) is an in-place update.
+      replaceOnChanges: ["sku.name", "sku.tier"],
       deleteBeforeReplace: true,
     },
   );

@@ -393,8 +393,11 @@ export const cosmosRoleExactActions = resourcePolicy<cosmosdb.SqlResourceSqlRole
   },
   ROLE_DEFINITION,
   (props, args, report) => {
+    requireKnown(props, "permissions");
     const permissions = valueAt(props, "permissions");
-    for (const permission of Array.isArray(permissions) ? permissions : []) {
+    if (!Array.isArray(permissions) || permissions.length === 0) args.notApplicable("the role grants no permissions");
+    for (const permission of permissions as unknown[]) {
+      requireKnown(permission, "dataActions");
       const actions = valueAt(permission, "dataActions");
       for (const action of Array.isArray(actions) ? actions : []) {
         if (typeof action === "string" && action.includes("*")) {

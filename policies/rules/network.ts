@@ -868,6 +868,8 @@ export const peeringApproved = resourcePolicy<Record<string, unknown>>(
   (props, args, report) => {
     const { allowedRemoteVirtualNetworks } = args.getConfig<{ allowedRemoteVirtualNetworks: string[] }>();
     // Read through valueAt: the standalone peering's props and an inline entry share these property names.
+    // Unknown during preview: the engine reports "can't run" instead of a pass on a list never seen.
+    if (args.type !== PEERING) requireKnown(props, "virtualNetworkPeerings");
     const listed = valueAt(props, "virtualNetworkPeerings");
     const inline: unknown[] = Array.isArray(listed) ? listed : [];
     const peerings: { name: string; peering: unknown }[] =
@@ -890,7 +892,8 @@ export const peeringApproved = resourcePolicy<Record<string, unknown>>(
           `${who(args)} peering '${name}' connects to ${remote}, which is not in allowedRemoteVirtualNetworks (${allowedRemoteVirtualNetworks.length === 0 ? "none approved" : allowedRemoteVirtualNetworks.join(", ")}): add it to the stack's policy config once the connection is approved.`,
         );
       }
-      // allowGatewayTransit absent = false.
+      // allowGatewayTransit absent = false; unknown cannot be decided during preview.
+      requireKnown(peering, "allowGatewayTransit");
       if (valueAt(peering, "allowGatewayTransit") === true) {
         report(
           `${who(args)} peering '${name}' offers this network's gateway to the peer (allowGatewayTransit): set it to false; this network is never a transit.`,

@@ -319,6 +319,11 @@ describe("policies/cosmosdb", () => {
       ));
     it("fails a role that grants everything", () =>
       expectFail(cosmosRoleExactActions, mutate(cosmosItemRole(), "permissions.0.dataActions", ["*"]), /grants '\*'/));
-    it("is not applicable to other resources", () => expectNotApplicable(cosmosRoleExactActions, dev));
+    it("is not applicable to other resources, nor to a role that grants nothing", async () => {
+      await expectNotApplicable(cosmosRoleExactActions, dev);
+      await expectNotApplicable(cosmosRoleExactActions, mutate(cosmosItemRole(), "permissions", []));
+    });
+    it("cannot decide during preview when the actions are another resource's output", () =>
+      expectUndecided(cosmosRoleExactActions, mutate(cosmosItemRole(), "permissions.0.dataActions", UNKNOWN)));
   });
 });

@@ -694,6 +694,10 @@ describe("policies/network", () => {
         /peering 'peer-to-hub' connects to .*, which is not in allowedRemoteVirtualNetworks/,
       );
     });
+    it("cannot decide during preview when the inline list or the transit flag is another resource's output", async () => {
+      await expectUndecided(peeringApproved, mutate(virtualNetwork(), "virtualNetworkPeerings", UNKNOWN), approved);
+      await expectUndecided(peeringApproved, mutate(hubPeering(), "allowGatewayTransit", UNKNOWN), approved);
+    });
     it("is not applicable to a virtual network without inline peerings", () =>
       expectNotApplicable(peeringApproved, virtualNetwork()));
   });

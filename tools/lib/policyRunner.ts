@@ -186,7 +186,8 @@ let ajv: import("ajv").default | undefined;
  * not empty); every other entry is an enforcement level or an object whose `enforcementLevel` is one.
  */
 export function parsePolicyPackConfig(doc: unknown): PackConfig {
-  if (doc === undefined) return {};
+  // `null` unmarshals into a nil map in the CLI: no config.
+  if (doc === undefined || doc === null) return {};
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new PolicyConfigError("policy config: the file must hold a JSON object");
   }

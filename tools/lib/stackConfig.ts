@@ -177,8 +177,7 @@ export function stackConfigKey(project: string, key: string): string {
   const namespaced = key.includes(":") ? key : `${project}:${key}`;
   const parts = namespaced.split(":");
   if (parts.length === 2) return namespaced;
-  if (parts.length === 3 && parts[1] === "config" && parts[0] !== "" && parts[2] !== "")
-    return `${parts[0]}:${parts[2]}`;
+  if (parts.length === 3 && parts[1] === "config") return `${parts[0]}:${parts[2]}`;
   throw new StackConfigError(
     `could not unmarshal map: could not parse ${namespaced} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
   );
@@ -370,7 +369,8 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
   for (const [key, value] of Object.entries(raw)) {
     const full = stackConfigKey(name, key);
     if (value === null) {
-      empty.push(key); // as written: the CLI checks the file's own keys
+      // Namespaced: the CLI checks the config map after stackConfigNamespacedWithProject rewrote it in place.
+      empty.push(key.includes(":") ? key : `${name}:${key}`);
       values.set(full, { text: "", secure: false, object: false });
     } else values.set(full, stackValue(value, full));
   }
