@@ -239,7 +239,7 @@ const operations = new Operations("operations", {
   workspace: platform.logAnalytics,
   routing: platform.alertRouting,
   resourceGroups: Object.values(platform.resourceGroups),
-  keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id },
+  keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id, ml: platform.mlKeyVault.id },
   firewall: config.enableFirewall,
   oltp: {
     databaseIds: [oltp.databaseId, ...(oltp.secondaryDatabaseId ? [oltp.secondaryDatabaseId] : [])],

@@ -52,6 +52,8 @@ export const CAF = {
   eventGridSystemTopic: "egst",
   /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 6-letter workload). */
   cosmosKeyVault: "kvc",
+  /** The ML workspace's key vault (`kv` + `m`, for the same reason). */
+  mlKeyVault: "kvm",
 } as const;
 
 export type ResourceKind = keyof typeof CAF;
@@ -94,6 +96,7 @@ export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
   containerRegistry: { min: 5, max: 50, noHyphens: true, pattern: /^[a-z0-9]+$/, global: true },
   keyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   cosmosKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
+  mlKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   sqlServer: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   cosmosAccount: { min: 3, max: 44, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   synapseWorkspace: { min: 1, max: 45, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },

@@ -176,8 +176,9 @@ for (const stack of ["dev", "prod"] as const) {
       const key = byName(resources, "platform-cmk-ml-key");
       assert.equal(input(workspace, "encryption.keyVaultProperties.keyIdentifier"), key.outputs.keyUriWithVersion);
       assert.equal(workspace.inputs.enableServiceSideCMKEncryption, false);
-      // Azure ML's managed Cosmos DB reads the key: it lives in the vault that admits trusted Azure services.
-      const trustedVault = byName(resources, "platform-kv-cosmos");
+      // Azure ML's managed Cosmos DB reads the key: it lives in a vault that admits trusted Azure services, its own.
+      const trustedVault = byName(resources, "platform-kv-ml");
+      assert.equal((trustedVault.inputs.properties as { publicNetworkAccess: string }).publicNetworkAccess, "Enabled");
       assert.equal(key.inputs.vaultName, trustedVault.outputs.name);
       assert.equal(
         workspace.inputs.encryption && input(workspace, "encryption.keyVaultProperties.keyVaultArmId"),
@@ -260,17 +261,19 @@ for (const stack of ["dev", "prod"] as const) {
       );
       // On the vault of cmk-ml, what Microsoft asks of a user-assigned workspace identity with a customer-managed key
       // (how-to-setup-customer-managed-keys): the vault's management plane, and key permissions on cmk-ml alone.
-      const cmkVault = byName(resources, "platform-kv-cosmos");
+      const cmkVault = byName(resources, "platform-kv-ml");
       const onCmkVault = assignmentsOn(cmkVault.id).filter((a) => a.inputs.principalId === wsPrincipal);
       assert.deepEqual(onCmkVault.map(roleOf), [BuiltInRoles.KeyVaultContributor]);
       const onKey = assignmentsOn(`${cmkVault.id}/keys/cmk-ml`).filter((a) => a.inputs.principalId === wsPrincipal);
       assert.deepEqual(onKey.map(roleOf), [BuiltInRoles.KeyVaultCryptoOfficer]);
-      for (const other of ["cmk-cosmos", "cmk-event-hubs"])
-        assert.deepEqual(
-          assignmentsOn(`${cmkVault.id}/keys/${other}`).filter((a) => a.inputs.principalId === wsPrincipal),
-          [],
-          other,
-        );
+      // Nothing on the vault of the Cosmos DB and Event Hubs keys.
+      const shared = byName(resources, "platform-kv-cosmos");
+      assert.deepEqual(
+        resources
+          .filter((r) => r.type === "azure-native:authorization:RoleAssignment")
+          .filter((a) => String(a.inputs.scope).startsWith(String(shared.id)) && a.inputs.principalId === wsPrincipal),
+        [],
+      );
       for (const a of [...onCmkVault, ...onKey]) assert.ok(sleep.dependencies.includes(a.urn), `${a.name} first`);
     });
 

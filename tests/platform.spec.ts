@@ -143,7 +143,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(kv.inputs.vaultName), new RegExp(`^kv-pay-${stack}-weu-[a-z0-9]{4}$`));
     });
 
-    it("the keys Cosmos DB and Event Hubs use (NoSQL, Azure ML metadata, the Premium namespace) live in a vault the services can reach; every other key stays in the private vault", async () => {
+    it("the keys Cosmos DB and Event Hubs use (NoSQL, the Premium namespace, and Azure ML metadata in a vault of its own) live in vaults the services can reach; every other key stays in the private vault", async () => {
       const main = byName(resources, "platform-kv");
       const cosmos = byName(resources, "platform-kv-cosmos");
       assert.match(String(cosmos.inputs.vaultName), new RegExp(`^kvc-pay-${stack}-weu-[a-z0-9]{4}$`));
@@ -169,8 +169,25 @@ for (const stack of ["dev", "prod"] as const) {
       const vaultOf = (keyName: string) =>
         ofType(resources, "azure-native:keyvault:Key").find((k) => k.inputs.keyName === keyName)?.inputs.vaultName;
       assert.equal(vaultOf("cmk-cosmos"), cosmos.inputs.vaultName);
-      assert.equal(vaultOf("cmk-ml"), cosmos.inputs.vaultName);
       assert.equal(vaultOf("cmk-event-hubs"), cosmos.inputs.vaultName);
+      // The ML workspace's key: reached the same way, in a vault of its own (its identity holds Key Vault Contributor
+      // there, as Microsoft asks, without reaching the other services' vault).
+      const ml = byName(resources, "platform-kv-ml");
+      assert.match(String(ml.inputs.vaultName), new RegExp(`^kvm-pay-${stack}-weu-[a-z0-9]{4}$`));
+      assert.deepEqual(
+        (ml.inputs.properties as Record<string, unknown>).networkAcls,
+        p.networkAcls,
+        "the same trusted-services firewall",
+      );
+      assert.equal((ml.inputs.properties as Record<string, unknown>).publicNetworkAccess, "Enabled");
+      assert.equal(ml.protect, prod);
+      assert.equal(vaultOf("cmk-ml"), ml.inputs.vaultName);
+      assert.deepEqual(
+        ofType(resources, "azure-native:keyvault:Key")
+          .filter((k) => k.inputs.vaultName === ml.inputs.vaultName)
+          .map((k) => k.inputs.keyName),
+        ["cmk-ml"],
+      );
       const trusted = ["cmk-cosmos", "cmk-ml", "cmk-event-hubs"];
       for (const k of ofType(resources, "azure-native:keyvault:Key").filter(
         (k) => !trusted.includes(String(k.inputs.keyName)),

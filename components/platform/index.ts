@@ -41,7 +41,14 @@ export {
   type SubnetSpec,
 } from "./network";
 export { GROUP_ROLES, type GroupRole } from "./identity";
-export { CMK_SERVICES, SYSTEM_IDENTITY_KEYS, TRUSTED_SERVICES_KEYS, type CmkService, type ServiceKeys } from "./keys";
+export {
+  CMK_SERVICES,
+  OWN_VAULT_KEYS,
+  SYSTEM_IDENTITY_KEYS,
+  TRUSTED_SERVICES_KEYS,
+  type CmkService,
+  type ServiceKeys,
+} from "./keys";
 
 /** Resource groups by lifecycle: what is deployed, changed and deleted together. */
 export const RESOURCE_GROUP_ROLES = [
@@ -91,6 +98,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly keyVault: PlatformVault["ref"];
   /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/platform/keyVaults.ts). */
   public readonly cosmosKeyVault: PlatformVault["ref"];
+  /** The vault of the ML workspace's customer-managed key (trusted Azure services admitted, a vault of its own). */
+  public readonly mlKeyVault: PlatformVault["ref"];
   public readonly logAnalytics: {
     readonly id: pulumi.Output<string>;
     readonly customerId: pulumi.Output<string>;
@@ -276,6 +285,7 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.keyVault = vaults.main.ref;
     this.cosmosKeyVault = vaults.cosmos.ref;
+    this.mlKeyVault = vaults.ml.ref;
     roleAssignment(
       `${name}-log`,
       workspace.id,
@@ -297,6 +307,7 @@ export class Platform extends pulumi.ComponentResource {
         vaults: {
           main: { ...this.keyVault, resource: vaults.main.vault },
           cosmos: { ...this.cosmosKeyVault, resource: vaults.cosmos.vault },
+          ml: { ...this.mlKeyVault, resource: vaults.ml.vault },
         },
       },
       this,
@@ -324,14 +335,16 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     // Key expiry reaches on-call: each vault's near-expiry and expired events become Azure Monitor alerts.
-    for (const [suffix, vault] of [
-      ["kv", vaults.main],
-      ["kv-cosmos", vaults.cosmos],
+    // (Topic qualifiers: `kv-ml` is the ML tier's own vault's topic, so the platform's ML key vault's is `kvm`.)
+    for (const [suffix, vault, topic] of [
+      ["kv", vaults.main, "kv"],
+      ["kv-cosmos", vaults.cosmos, "kv-cosmos"],
+      ["kv-ml", vaults.ml, "kvm"],
     ] as const) {
       keyExpiryAlerts(
         `${name}-${suffix}`,
         {
-          systemTopicName: context.name("eventGridSystemTopic", suffix),
+          systemTopicName: context.name("eventGridSystemTopic", topic),
           vaultId: vault.vault.id,
           location,
           resourceGroupName: groups.security.name,

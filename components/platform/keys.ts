@@ -27,6 +27,12 @@ export type CmkService = (typeof CMK_SERVICES)[number];
 // service (Key Vault's trusted services list: "Azure Event Hubs ... customer-managed keys scenario").
 export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml", "eventHubs"];
 /**
+ * Keys with a trusted-services vault of their own: Azure ML asks a user-assigned workspace identity for the
+ * Contributor role on the vault of its key (how-to-setup-customer-managed-keys), which on a shared vault would let it
+ * change the network rules the Cosmos DB and Event Hubs keys depend on.
+ */
+export const OWN_VAULT_KEYS = ["ml"] as const satisfies readonly CmkService[];
+/**
  * Keys a service reaches with its own system-assigned identity, so the platform creates no user-assigned identity
  * for them: Synapse, because "A User-assigned Managed Identity cannot be configured to access customer-managed key
  * when Azure Key Vault is behind a firewall" (MicrosoftDocs/azure-docs articles/synapse-analytics/security/
@@ -47,8 +53,8 @@ export interface KeysArgs {
 }
 
 /**
- * The main vault (private endpoint only) and Cosmos DB's (trusted Azure services admitted), Key Vault administrators
- * the platform admins group.
+ * The main vault (private endpoint only), Cosmos DB's and the ML workspace's (trusted Azure services admitted), Key
+ * Vault administrators the platform admins group.
  */
 export function platformVaults(
   name: string,
@@ -60,7 +66,7 @@ export function platformVaults(
     readonly adminGroupId: pulumi.Input<string>;
   },
   parent: pulumi.Resource,
-): { readonly main: PlatformVault; readonly cosmos: PlatformVault } {
+): { readonly main: PlatformVault; readonly cosmos: PlatformVault; readonly ml: PlatformVault } {
   const { context } = args;
   const cfg = context.config;
   // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos
@@ -93,11 +99,23 @@ export function platformVaults(
       ...vaultArgs,
       vaultName: context.globalName("cosmosKeyVault", args.suffix),
       network: "trustedServices",
-      purpose: "the key vault holding the keys Cosmos DB uses (NoSQL tier, Azure ML metadata)",
+      purpose: "the key vault holding the keys reached as trusted services (Cosmos DB, Event Hubs)",
     },
     parent,
   );
-  return { main: mainVault, cosmos: cosmosVault };
+  // The ML workspace's key: reached as a trusted service like Cosmos DB's (its metadata sits in a Microsoft-managed
+  // Cosmos DB account), in a vault of its own, where the workspace identity holds what Microsoft asks (OWN_VAULT_KEYS).
+  const mlVault = platformVault(
+    `${name}-kv-ml`,
+    {
+      ...vaultArgs,
+      vaultName: context.globalName("mlKeyVault", args.suffix),
+      network: "trustedServices",
+      purpose: "the key vault holding the ML workspace's customer-managed key",
+    },
+    parent,
+  );
+  return { main: mainVault, cosmos: cosmosVault, ml: mlVault };
 }
 
 /** One customer-managed key and identity per service, in the vault its service can reach. */
@@ -107,6 +125,7 @@ export function serviceKeys(
     readonly vaults: {
       readonly main: CustomerManagedKeyArgs["vault"];
       readonly cosmos: CustomerManagedKeyArgs["vault"];
+      readonly ml: CustomerManagedKeyArgs["vault"];
     };
   },
   parent: pulumi.Resource,
@@ -124,7 +143,11 @@ export function serviceKeys(
         // Cosmos DB reads its key over the vault's firewall (trusted services), and so does Azure ML's: without
         // service-side encryption, the workspace metadata lives in a Microsoft-managed Cosmos DB account encrypted
         // with cmk-ml (docs/ml-operations.md).
-        vault: TRUSTED_SERVICES_KEYS.includes(service) ? args.vaults.cosmos : args.vaults.main,
+        vault: (OWN_VAULT_KEYS as readonly CmkService[]).includes(service)
+          ? args.vaults.ml
+          : TRUSTED_SERVICES_KEYS.includes(service)
+            ? args.vaults.cosmos
+            : args.vaults.main,
         keyName: `cmk-${kebab}`,
         identityName: context.name("userAssignedIdentity", `cmk-${kebab}`),
         resourceGroupName: args.resourceGroupName,
