@@ -519,6 +519,18 @@ describe("config: settings that do not exist are refused, with the likely intend
     );
   });
 
+  it("requires a container TTL where the GDPR erasure expires items with per-item ttl stubs", () => {
+    for (const key of ["sessions", "fraudFeatures"]) {
+      const raw = rawOf("dev");
+      delete (raw.cosmos as { containers: Record<string, Record<string, unknown>> }).containers[key].ttlSeconds;
+      rejects(raw, "dev", new RegExp(`cosmos \\(containers\\.${key}\\.ttlSeconds\\).*GDPR erasure`));
+    }
+    // Elsewhere a container may keep its items for good.
+    const raw = rawOf("dev");
+    delete (raw.cosmos as { containers: Record<string, Record<string, unknown>> }).containers.apiLogs.ttlSeconds;
+    assert.doesNotThrow(() => parseConfig(raw, "dev"));
+  });
+
   it("refuses a misspelt setting at any depth, naming where it is and what is allowed there", () => {
     const raw = rawOf("prod");
     const cosmos = raw.cosmos as { containers: { apiLogs: Record<string, unknown> } };

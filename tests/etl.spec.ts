@@ -30,6 +30,7 @@ import {
 import { generateAdfDefinitions, MASTER_PIPELINE } from "../pipelines/etl";
 import { SECRET_KEYS } from "../policies/rules/datafactory";
 import { parseConfig, PROJECT, readRaw } from "../lib/config";
+import { TTL_REQUIRED_CONTAINERS } from "../lib/config/data";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
@@ -250,6 +251,8 @@ describe("etl (settings and config)", () => {
 
   it("grants Cosmos DB containers by the ids the erasure pipeline writes, refusing an id the NoSQL tier lacks", () => {
     assert.deepEqual([...ETL_COSMOS_CONTAINERS].sort(), ["fraudFeatures", "sessions"]);
+    // Its stubs expire by per-item ttl, which Cosmos DB honours only with a container TTL: config requires one there.
+    for (const c of ETL_COSMOS_CONTAINERS) assert.ok((TTL_REQUIRED_CONTAINERS as readonly string[]).includes(c), c);
     assert.throws(
       () => cosmosKeysOf(["customers"]),
       /container 'customers' is not one the NoSQL tier creates \(api_logs, /,

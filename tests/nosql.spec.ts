@@ -471,7 +471,8 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(diag.inputs.resourceUri, accountId());
       assert.equal(diag.inputs.workspaceId, outputs.logAnalyticsWorkspaceId);
       assert.deepEqual(diag.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
-      assert.deepEqual(diag.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+      // Cosmos DB's metric category (Microsoft's landing-zone policy Deploy-Diagnostics-CosmosDB), not AllMetrics.
+      assert.deepEqual(diag.inputs.metrics, [{ category: "Requests", enabled: true }]);
     });
 
     it("tags the account confidential, PCI connected, component nosql", () => {

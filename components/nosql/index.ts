@@ -226,7 +226,9 @@ export class NoSql extends pulumi.ComponentResource {
         if (p.containers?.length && !this.dataPlane.names.has(`${name}-metadata-${p.key}`)) this.grantMetadataRead(p);
       }
     }
-    diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this);
+    // Cosmos DB's diagnostic metric category is `Requests` (Microsoft's landing-zone policy Deploy-Diagnostics-CosmosDB
+    // sends exactly that), not `AllMetrics`.
+    diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this, ["Requests"]);
     managementLock(`${name}-account`, account.id, lock, this, account);
     roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);
 

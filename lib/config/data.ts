@@ -13,6 +13,7 @@ import {
   list,
   int,
   isoDuration,
+  type CosmosContainerKey,
 } from "./common";
 
 /** The failover group's geo-secondary types (Azure's `secondaryType`). */
@@ -373,6 +374,13 @@ export const containerSchema = settings({
     .optional(),
 });
 
+/**
+ * Containers whose items the GDPR erasure expires with per-item `ttl` stubs (pipelines/etl/erasure.ts): Cosmos DB
+ * ignores an item's `ttl` unless its container has a default TTL (-1 or seconds), so theirs is required
+ * (tests/etl.spec.ts holds the erasure's containers to this list).
+ */
+export const TTL_REQUIRED_CONTAINERS = ["sessions", "fraudFeatures"] as const satisfies readonly CosmosContainerKey[];
+
 export const cosmosSchema = settings({
   serverless: z.boolean(),
   multiRegion: z.boolean(),
@@ -404,6 +412,16 @@ export const cosmosSchema = settings({
         code: "custom",
         path: ["containers", key, "maxThroughput"],
         message: "is required on a provisioned account (autoscale maximum RU/s, multiple of 1000)",
+      });
+    }
+  }
+  for (const key of TTL_REQUIRED_CONTAINERS) {
+    if (c.containers[key].ttlSeconds === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["containers", key, "ttlSeconds"],
+        message:
+          "is required: the GDPR erasure expires this container's items with per-item ttl stubs, which Cosmos DB ignores without a container TTL (set -1 to keep other items until their own ttl, or seconds)",
       });
     }
   }
