@@ -52,8 +52,10 @@ export const CAF = {
   eventGridSystemTopic: "egst",
   /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 6-letter workload). */
   cosmosKeyVault: "kvc",
-  /** The ML workspace's key vault (`kv` + `m`, for the same reason). */
+  /** The vault of the ML workspace's customer-managed key (`kv` + `m`, for the same reason). */
   mlKeyVault: "kvm",
+  /** The ML workspace's own vault, its connection secrets (`kv` + `w`: `kv-…-ml-…` would pass 24 characters). */
+  mlWorkspaceKeyVault: "kvw",
 } as const;
 
 export type ResourceKind = keyof typeof CAF;
@@ -97,6 +99,7 @@ export const NAME_RULES: Partial<Record<ResourceKind, NameRule>> = {
   keyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   cosmosKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   mlKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
+  mlWorkspaceKeyVault: { min: 3, max: 24, pattern: /^[a-z][a-z0-9-]*[a-z0-9]$/, global: true },
   sqlServer: { min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   cosmosAccount: { min: 3, max: 44, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },
   synapseWorkspace: { min: 1, max: 45, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, global: true },

@@ -138,7 +138,7 @@ export function mlKeyVault(
   } = platformVault(
     `${d.name}-kv`,
     {
-      vaultName: d.context.globalName("keyVault", d.suffix, "ml"),
+      vaultName: d.context.globalName("mlWorkspaceKeyVault", d.suffix),
       resourceGroupName: d.resourceGroupName,
       location: cfg.location,
       tenantId,

@@ -1,9 +1,9 @@
 /**
  * The platform's key vaults, written once: a vault with RBAC, purge protection, 90-day soft delete, a private
  * endpoint, diagnostics, an admin grant and (in prod) a lock; and the routing of its key and secret expiry events to
- * the on-call action group. The platform has two: the main vault, reachable only through its private endpoint, and
- * the Cosmos DB key vault, whose firewall also admits trusted Azure services because Cosmos DB cannot use a vault
- * that only private endpoints reach (see `VaultNetwork`).
+ * the on-call action group. The platform has three: the main vault, reachable only through its private endpoint, and
+ * the Cosmos DB and ML key vaults, whose firewalls also admit trusted Azure services because Cosmos DB (Azure ML's
+ * metadata store included) cannot use a vault that only private endpoints reach (see `VaultNetwork`).
  */
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as keyvault from "@pulumi/azure-native/keyvault";

@@ -1,5 +1,5 @@
 /**
- * The platform's keys: the two vaults (components/platform/keyVaults.ts), one customer-managed key and identity per
+ * The platform's keys: the three vaults (components/platform/keyVaults.ts), one customer-managed key and identity per
  * service, and the OLTP database's Always Encrypted column master key.
  */
 import * as keyvault from "@pulumi/azure-native/keyvault";
