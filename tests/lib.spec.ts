@@ -75,13 +75,13 @@ describe("lib/naming", () => {
   it("follows <abbr>-<workload>-<env>-<region>[-qualifier][-suffix] with CAF abbreviations", () => {
     assert.equal(resourceName("resourceGroup", ctx, { qualifier: "data" }), "rg-pay-prod-weu-data");
     assert.equal(resourceName("keyVault", ctx, { suffix: "a1b2" }), "kv-pay-prod-weu-a1b2");
-    // The platform vaults fit Key Vault's 24 characters with the longest workload code (6) in prod.
-    const longest = { ...ctx, workload: "paymnt" };
-    assert.equal(resourceName("keyVault", longest, { suffix: "a1b2" }), "kv-paymnt-prod-weu-a1b2");
-    assert.equal(resourceName("cosmosKeyVault", longest, { suffix: "a1b2" }), "kvc-paymnt-prod-weu-a1b2");
-    // So do the ML key's vault and the ML workspace's own vault (`kv-…-ml-…` was 26 characters there).
-    assert.equal(resourceName("mlKeyVault", longest, { suffix: "a1b2" }), "kvm-paymnt-prod-weu-a1b2");
-    assert.equal(resourceName("mlWorkspaceKeyVault", longest, { suffix: "a1b2" }), "kvw-paymnt-prod-weu-a1b2");
+    // The platform vaults fit Key Vault's 24 characters with the longest workload code (5) in prod.
+    const longest = { ...ctx, workload: "paymn" };
+    assert.equal(resourceName("keyVault", longest, { suffix: "a1b2" }), "kv-paymn-prod-weu-a1b2");
+    assert.equal(resourceName("cosmosKeyVault", longest, { suffix: "a1b2" }), "kvc-paymn-prod-weu-a1b2");
+    // So do the ML key's vault and the ML workspace's own vault (`kv-…-ml-…` was 26 characters with a 6-letter code).
+    assert.equal(resourceName("mlKeyVault", longest, { suffix: "a1b2" }), "kvm-paymn-prod-weu-a1b2");
+    assert.equal(resourceName("mlWorkspaceKeyVault", longest, { suffix: "a1b2" }), "kvw-paymn-prod-weu-a1b2");
     assert.equal(
       resourceName("sqlServer", { ...ctx, location: "northeurope" }, { suffix: "a1b2" }),
       "sql-pay-prod-neu-a1b2",

@@ -50,7 +50,9 @@ export * from "./operations";
 
 const schema = settings({
   environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
-  workload: z.string().regex(/^[a-z][a-z0-9]{1,5}$/, "must be 2–6 lower-case letters/digits starting with a letter"),
+  // At most 5: with 6, the payment API's host storage account (`st<workload>prodweupayapi<suffix>`) passes Azure's 24
+  // characters (tests/config.spec.ts runs the whole program with the longest code).
+  workload: z.string().regex(/^[a-z][a-z0-9]{1,4}$/, "must be 2–5 lower-case letters/digits starting with a letter"),
   location: euRegion,
   secondaryLocation: euRegion,
   owner: z.string().min(2, "must name the owning team"),
