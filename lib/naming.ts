@@ -50,7 +50,7 @@ export const CAF = {
   alertProcessingRule: "apr",
   dashboard: "dash",
   eventGridSystemTopic: "egst",
-  /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 6-letter workload). */
+  /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 5-letter workload). */
   cosmosKeyVault: "kvc",
   /** The vault of the ML workspace's customer-managed key (`kv` + `m`, for the same reason). */
   mlKeyVault: "kvm",

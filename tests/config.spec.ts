@@ -608,25 +608,6 @@ describe("config: the azure-native provider's default region (azure-native:locat
       "northeurope",
       /^config azure-native:location: got "northeurope"; must equal payments-data-platform:location \("westeurope"\)/,
     ));
-  it("every name fits its Azure limit with the longest workload code config allows, in prod", async function () {
-    // The whole program: a name over its limit (a key vault's 24 characters, a storage account's) throws while it
-    // registers (lib/naming.ts). The ML workspace's vault once did, with a 5- or 6-letter workload.
-    this.timeout(60000);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "longest-workload-")), "Pulumi.prod.yaml");
-    const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
-    fs.writeFileSync(file, prod.replace(/^config:\n/m, "config:\n  payments-data-platform:workload: paymn\n"));
-    const { run } = await previewStack({ stack: "prod", stackFile: file, skipSchema: true });
-    const vaults = run.resources.filter((r) => r.type === "azure-native:keyvault:Vault");
-    assert.ok(vaults.length >= 4);
-    for (const v of vaults) {
-      assert.match(String(v.inputs.vaultName), /paymn/);
-      assert.ok(String(v.inputs.vaultName).length <= 24, String(v.inputs.vaultName));
-    }
-    // One letter more is refused by the config, naming the key, before any resource registers.
-    const raw = rawOf("prod");
-    raw.workload = "paymnt";
-    rejects(raw, "prod", /config payments-data-platform:workload: .*must be 2–5 lower-case letters/);
-  });
   it("a stack without it fails the offline preview as a config error, before any resource registers", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "provider-location-")), "Pulumi.dev.yaml");
     fs.writeFileSync(
@@ -780,5 +761,27 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
       "dev",
       /olap \(pauseSchedule\.timeZone\): got "Europe\/Paris"; must be a Windows time zone id of the platform's regions: UTC, GMT Standard Time, W\. Europe Standard Time/,
     );
+  });
+});
+
+describe("names with the longest workload code", () => {
+  it("every name fits its Azure limit with the longest workload code config allows, in prod", async function () {
+    // The whole program: a name over its limit (a key vault's 24 characters, a storage account's) throws while it
+    // registers (lib/naming.ts). The ML workspace's vault once did, with a 5- or 6-letter workload.
+    this.timeout(60000);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "longest-workload-")), "Pulumi.prod.yaml");
+    const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    fs.writeFileSync(file, prod.replace(/^config:\n/m, "config:\n  payments-data-platform:workload: paymn\n"));
+    const { run } = await previewStack({ stack: "prod", stackFile: file, skipSchema: true });
+    const vaults = run.resources.filter((r) => r.type === "azure-native:keyvault:Vault");
+    assert.ok(vaults.length >= 4);
+    for (const v of vaults) {
+      assert.match(String(v.inputs.vaultName), /paymn/);
+      assert.ok(String(v.inputs.vaultName).length <= 24, String(v.inputs.vaultName));
+    }
+    // One letter more is refused by the config, naming the key, before any resource registers.
+    const raw = rawOf("prod");
+    raw.workload = "paymnt";
+    rejects(raw, "prod", /config payments-data-platform:workload: .*must be 2–5 lower-case letters/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Diagnostic settings: every resource sends its logs (category group `allLogs` by default, or `audit`) and
- * metrics (`AllMetrics`, or a storage service's own categories) to the central Log Analytics workspace, in
+ * metrics (`AllMetrics`, or the categories a type registers: a storage service's, Cosmos DB's `Requests`) to the
+ * central Log Analytics workspace, in
  * resource-specific tables where the type has them.
  */
 import * as monitor from "@pulumi/azure-native/monitor";

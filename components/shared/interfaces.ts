@@ -29,7 +29,7 @@ export interface DiagnosticSettingsTarget {
    * `SQLSecurityAuditEvents` and `DevOpsOperationsAudit` on a SQL server's master database, or a Synapse dedicated pool's categories, which have no category groups).
    */
   readonly logCategories?: readonly string[];
-  /** Send `AllMetrics` (default true; some types, e.g. NSGs, have no metrics). */
+  /** Send metrics (default true: `AllMetrics` unless the tier names its categories; some types, e.g. NSGs, have none). */
   readonly metrics?: boolean;
   /**
    * Resource-specific tables (`Dedicated`, default) or the legacy `AzureDiagnostics` table, for types whose logs
