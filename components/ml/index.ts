@@ -201,6 +201,7 @@ export class Ml extends pulumi.ComponentResource {
     const appi = mlAppInsights(deps, args.diagnosticSettings.workspaceId, args.linkToMonitorScope);
 
     // Every identity's roles on the tier's resources, before the workspace exists (grants.ts).
+    const cmkKeyId = pulumi.interpolate`${cmk.keyVaultId}/keys/${cmk.keyName}`;
     const targets: GrantTargets = {
       storage: st.id,
       keyVault: kv.id,
@@ -209,7 +210,7 @@ export class Ml extends pulumi.ComponentResource {
       featureStore: args.featureStore.accountId,
       resourceGroup: args.resourceGroupId,
       cmkVault: cmk.keyVaultId,
-      cmkKey: pulumi.interpolate`${cmk.keyVaultId}/keys/${cmk.keyName}`,
+      cmkKey: cmkKeyId,
     };
     const assignments = tierGrants({
       workspace: this.workspaceIdentity.principalId,
@@ -228,7 +229,7 @@ export class Ml extends pulumi.ComponentResource {
     assignments.push(
       roleAssignment(
         `${name}-cmk`,
-        pulumi.interpolate`${cmk.keyVaultId}/keys/${cmk.keyName}`,
+        cmkKeyId,
         {
           key: "cosmos-db-service",
           principalId: cosmosService.objectId,

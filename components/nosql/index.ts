@@ -14,7 +14,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { COSMOS_CONTAINERS, type CosmosContainerKey } from "../../lib/config";
 import { kebabCase } from "../../lib/naming";
 import { roleAssignmentName } from "../../lib/uuid";
-import { diagnosticSetting, lockFor, managementLock, privateEndpoint, roleAssignments, Serial } from "../shared";
+import {
+  COSMOS_DB_METRIC_CATEGORIES,
+  diagnosticSetting,
+  lockFor,
+  managementLock,
+  privateEndpoint,
+  roleAssignments,
+  Serial,
+} from "../shared";
 import {
   accountLocations,
   consistencyPolicy,
@@ -226,9 +234,7 @@ export class NoSql extends pulumi.ComponentResource {
         if (p.containers?.length && !this.dataPlane.names.has(`${name}-metadata-${p.key}`)) this.grantMetadataRead(p);
       }
     }
-    // Cosmos DB's diagnostic metric category is `Requests` (Microsoft's landing-zone policy Deploy-Diagnostics-CosmosDB
-    // sends exactly that), not `AllMetrics`.
-    diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this, ["Requests"]);
+    diagnosticSetting(`${name}-account`, account.id, args.diagnosticSettings, this, COSMOS_DB_METRIC_CATEGORIES);
     managementLock(`${name}-account`, account.id, lock, this, account);
     roleAssignments(`${name}-account`, account.id, args.roleAssignments, this);
 

@@ -1,8 +1,7 @@
 /**
  * Diagnostic settings: every resource sends its logs (category group `allLogs` by default, or `audit`) and
  * metrics (`AllMetrics`, or the categories a type registers: a storage service's, Cosmos DB's `Requests`) to the
- * central Log Analytics workspace, in
- * resource-specific tables where the type has them.
+ * central Log Analytics workspace, in resource-specific tables where the type has them.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +26,12 @@ export const STORAGE_SERVICE_METRIC_CATEGORIES = {
 } as const;
 
 export type StorageDiagnosticService = keyof typeof STORAGE_SERVICE_METRIC_CATEGORIES;
+
+/**
+ * A Cosmos DB account's metric category: `Requests` (Microsoft's landing-zone policy Deploy-Diagnostics-CosmosDB
+ * sends exactly that), not `AllMetrics`.
+ */
+export const COSMOS_DB_METRIC_CATEGORIES = ["Requests"] as const;
 
 /** Creates `${name}-diag` on `resourceUri`, a child of `parent`: metrics `metricCategories`, else `AllMetrics`. */
 export function diagnosticSetting(

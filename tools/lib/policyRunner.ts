@@ -188,7 +188,7 @@ let ajv: import("ajv").default | undefined;
 export function parsePolicyPackConfig(doc: unknown): PackConfig {
   // `null` unmarshals into a nil map in the CLI: no config.
   if (doc === undefined || doc === null) return {};
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+  if (typeof doc !== "object" || Array.isArray(doc)) {
     throw new PolicyConfigError("policy config: the file must hold a JSON object");
   }
   const config = { ...(doc as Record<string, unknown>) };
@@ -270,7 +270,7 @@ export function resolvePolicies(
       if (!(req in resolved)) throw new PolicyConfigError(`policy config: '${policy.name}' requires '${req}'`);
     }
     // The whole JSON schema, as the CLI validates it, once the file set anything (the defaults alone always pass:
-    // tests/policies/lib.spec.ts).
+    // tests/policyConfig.spec.ts). The per-setting check above comes first for its messages, which name the path.
     if (Object.keys(knobs).length > 0) {
       const problems = policySettingProblems(policy, resolved);
       if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);

@@ -213,12 +213,12 @@ export function projectConfigTypes(project: string, block: unknown): Record<stri
       throw new StackConfigError(`Pulumi.yaml: config '${key}': path keys are not supported by the offline loader`);
     }
     // The project schema (project.json `config`) takes a string, an integer, a boolean, a list or a declaration.
-    if (!isPlainObject(decl) && !Array.isArray(decl) && typeof decl !== "string" && typeof decl !== "boolean") {
-      if (!(typeof decl === "number" && Number.isInteger(decl))) {
-        throw new StackConfigError(
-          `Pulumi.yaml: config '${key}': ${JSON.stringify(decl)} is not a string, an integer, a boolean, a list or a declaration`,
-        );
-      }
+    const shorthand =
+      typeof decl === "string" || typeof decl === "boolean" || Number.isInteger(decl) || Array.isArray(decl);
+    if (!shorthand && !isPlainObject(decl)) {
+      throw new StackConfigError(
+        `Pulumi.yaml: config '${key}': ${JSON.stringify(decl)} is not a string, an integer, a boolean, a list or a declaration`,
+      );
     }
     // RewriteShorthandConfigValues: scalars and lists are a default (project key) or a value (other namespace).
     if (!isPlainObject(decl)) {
@@ -370,7 +370,7 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
     const full = stackConfigKey(name, key);
     if (value === null) {
       // Namespaced: the CLI checks the config map after stackConfigNamespacedWithProject rewrote it in place.
-      empty.push(key.includes(":") ? key : `${name}:${key}`);
+      empty.push(fullKey(name, key));
       values.set(full, { text: "", secure: false, object: false });
     } else values.set(full, stackValue(value, full));
   }
