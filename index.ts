@@ -48,7 +48,7 @@ const oltp = new Oltp("oltp", {
 });
 
 // NoSQL: API logs, sessions, fraud features, webhook events (Cosmos DB). Data engineers read (queries, change
-// feed); the ingestion and ETL tiers will add their identities as contributors.
+// feed); the ingestion, streaming and ETL tiers grant their own identities below (`nosql.grantDataAccess`).
 const nosql = new NoSql("nosql", {
   ...platform.dataServiceArgs("cosmos"),
   cosmos: config.cosmos,
@@ -121,8 +121,9 @@ const ingestion = new Ingestion("ingestion", {
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },
   // The ML tier's private scoring endpoint; the scorer's identity gets score/action on it and nothing else.
   fraudScoringEndpoint: { scoringUri: ml.scoringEndpoint.scoringUri, grantScoring: (p) => ml.grantScoring(p) },
-  // Each app writes exactly its containers (Cosmos DB Built-in Data Contributor, scoped per container) and reads the
-  // account's metadata, through the NoSQL tier's serialised grants; the apps start after them.
+  // Each app gets only the item actions its code performs, per container (custom item-level roles: CONTAINER_ACCESS in
+  // components/ingestion/settings.ts) and reads the account's metadata, through the NoSQL tier's serialised grants;
+  // the apps start after them.
   grantCosmosAccess: (role, principal) => nosql.grantDataAccess(role, principal),
   grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
   // Its one alert (merchant features going stale) is Sev2: the P2 group.
