@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
@@ -110,19 +112,44 @@ describe("GitHub workflows", () => {
           [],
           `${file}/${id}: only the Pulumi token and the workflow's GitHub token`,
         );
-        const usesAzure = job.env?.ARM_CLIENT_ID !== undefined;
-        if (!usesAzure) continue;
+        // A job reaches Azure or Pulumi through its steps (whatever its env says): an Azure login, a Pulumi command, or
+        // the Pulumi CLI installed for a tool that runs it.
+        const logins = job.steps.filter((s) => s.uses?.startsWith("azure/login@"));
+        const pulumiRuns = pulumiSteps({ ...w, jobs: { job } });
+        const cliInstalls = cliInstallSteps({ ...w, jobs: { job } });
+        if (logins.length + pulumiRuns.length + cliInstalls.length === 0) continue;
         assert.equal(job.permissions?.["id-token"], "write", `${file}/${id}: OIDC token`);
+        const identity = file === "deploy" ? "AZURE_DEPLOY_CLIENT_ID" : "AZURE_PREVIEW_CLIENT_ID";
+        for (const login of logins) {
+          assert.equal(login.with?.["client-id"], `\${{ vars.${identity} }}`, `${file}/${id}: login identity`);
+          assert.equal(login.with?.["tenant-id"], "${{ vars.AZURE_TENANT_ID }}", `${file}/${id}: login tenant`);
+          assert.ok(login.with?.["subscription-id"], `${file}/${id}: login subscription`);
+          assert.ok(!("creds" in (login.with ?? {})), `${file}/${id}: OIDC, no credentials JSON`);
+        }
+        if (pulumiRuns.length + cliInstalls.length > 0) {
+          // The Pulumi CLI and azure-native read these (OIDC): a missing one fails every preview or up.
+          assert.equal(
+            job.env?.PULUMI_ACCESS_TOKEN,
+            "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            `${file}/${id}: Pulumi token`,
+          );
+          assert.equal(job.env?.ARM_USE_OIDC, "true", `${file}/${id}: ARM_USE_OIDC`);
+          assert.equal(job.env?.ARM_CLIENT_ID, `\${{ vars.${identity} }}`, `${file}/${id}: ARM_CLIENT_ID`);
+          assert.equal(job.env?.ARM_TENANT_ID, "${{ vars.AZURE_TENANT_ID }}", `${file}/${id}: ARM_TENANT_ID`);
+          assert.match(
+            job.env?.ARM_SUBSCRIPTION_ID ?? "",
+            /vars\.AZURE_\w*SUBSCRIPTION_ID/,
+            `${file}/${id}: subscription`,
+          );
+        }
         if (file === "deploy") {
           assert.ok(["development", "production"].includes(String(job.environment)), `${file}/${id}: environment`);
-          assert.equal(job.env?.ARM_CLIENT_ID, "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
-          assert.ok(pulumiSteps({ ...w, jobs: { job } }).every((s) => s.with?.command === "up"));
+          assert.ok(pulumiRuns.every((s) => s.with?.command === "up"));
         } else {
           // Pull requests and the drift check never touch a deploy identity or a deploy environment.
           assert.equal(job.environment, "pr-preview", `${file}/${id}: read-only environment`);
-          assert.equal(job.env?.ARM_CLIENT_ID, "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
           assert.doesNotMatch(text, /AZURE_DEPLOY_CLIENT_ID|production|development/);
-          assert.ok(pulumiSteps({ ...w, jobs: { job } }).every((s) => s.with?.command === "preview"));
+          assert.ok(pulumiRuns.every((s) => s.with?.command === "preview"));
         }
       }
     }
@@ -180,8 +207,12 @@ describe("GitHub workflows", () => {
     assert.equal(job.permissions?.actions, "read");
     const i = job.steps.findIndex((s) => s.id === "busy");
     assert.ok(i >= 0);
-    assert.match(job.steps[i].run ?? "", /gh run list .*--workflow deploy\.yml --status in_progress/);
-    assert.match(job.steps[i].run ?? "", /--status queued/);
+    // Every status of a run that has not finished applying its commit: a run waiting for prod's approval (`waiting`)
+    // or behind the deploy group (`pending`) included (GitHub's "List workflow runs", `status` filter).
+    assert.match(
+      job.steps[i].run ?? "",
+      /for status in in_progress queued requested waiting pending; do[\s\S]*gh run list .*--workflow deploy\.yml --status "\$status"/,
+    );
     assert.match(job.steps[i].run ?? "", /deploying=true" >> "\$GITHUB_OUTPUT"/);
     for (const s of job.steps.slice(i + 1)) {
       assert.match(s.if ?? "", /steps\.busy\.outputs\.deploying != 'true'/, s.uses ?? s.run ?? "");
@@ -261,6 +292,34 @@ describe("GitHub workflows", () => {
     assert.deepEqual(drift.jobs.drift.strategy?.matrix?.stack, ["dev", "prod"]);
   });
 
+  it("nightly drift check: runs the code of the stack's last update, checked out before anything installs", () => {
+    const steps = drift.jobs.drift.steps;
+    const at = stepOf("drift", steps);
+    const checkout = at((s) => s.uses?.startsWith("actions/checkout@") === true, "checkout");
+    assert.equal(steps[checkout].with?.["fetch-depth"], 0, "the whole history: the deployed commit may be behind");
+    const node = at((s) => s.uses?.startsWith("actions/setup-node@") === true, "Node.js");
+    const cli = at((s) => s.uses?.startsWith("pulumi/actions@") === true && !s.with?.command, "Pulumi CLI install");
+    const deployed = at((s) => s.name === "check out the deployed commit", "deployed commit");
+    assert.equal(
+      steps[deployed].run,
+      'node scripts/deployed-commit.cjs "${{ vars.PULUMI_ORG }}/payments-data-platform/${{ matrix.stack }}"',
+    );
+    const install = at((s) => s.run === "npm ci", "npm ci");
+    const pack = at((s) => s.run === "npm ci --prefix policies", "policy pack");
+    const preview = at((s) => s.with?.command === "preview", "preview");
+    const etl = at((s) => /etl:ops -- check/.test(s.run ?? ""), "ETL check");
+    // The deployed commit's dependencies, program, config, policy pack and ETL check: all after its checkout.
+    assert.ok(checkout < node && node < cli && cli < deployed, "checkout → Node → CLI → deployed commit");
+    assert.ok(
+      deployed < install && install < pack && pack < preview && preview < etl,
+      "then install, preview, ETL check",
+    );
+    assert.equal(
+      steps[preview].with?.["stack-name"],
+      "${{ vars.PULUMI_ORG }}/payments-data-platform/${{ matrix.stack }}",
+    );
+  });
+
   it("every pulumi run uses the policy pack with the stack's policy config, and the pack installs its dependencies", () => {
     for (const [name, w] of Object.entries({ pr, deploy, drift })) {
       const steps = pulumiSteps(w);
@@ -286,32 +345,64 @@ describe("GitHub workflows", () => {
       assert.ok(fs.existsSync(path.resolve(DIR, "../../policies/config", `${stack}.json`)));
   });
 
-  it("uses actions on a supported runtime (Node 24), each pinned by major version", () => {
-    // GitHub retires Node 20 for actions: these are the first majors running on Node 24 (each one's action.yml
-    // `runs.using: node24`; azure/login's v2 line, to v2.3.1, still says node20, v3 says node24).
-    const minimum: Record<string, number> = {
-      "actions/checkout": 5,
-      "actions/setup-node": 5,
-      "actions/upload-artifact": 6,
-      "azure/login": 3,
-      "pulumi/actions": 7,
-    };
+  it("pins every action to a recorded release on Node 24 and gives it only inputs that release declares", () => {
+    // tests/fixtures/actions/inputs.json: each pinned tag's action.yml (its inputs and `runs.using`), read from the
+    // action's repository. GitHub retires Node 20 for actions: these are the first majors running on Node 24. A `with:`
+    // key the action does not declare is ignored by GitHub with a warning only (a misspelt `expect-no-changes` would
+    // turn the drift check into a plain preview); a pin the fixture does not know must be recorded first.
+    const recorded = (
+      JSON.parse(fs.readFileSync(path.resolve(__dirname, "fixtures/actions/inputs.json"), "utf8")) as {
+        actions: Record<string, { commit: string; runsUsing: string; inputs: string[] }>;
+      }
+    ).actions;
     const seen = new Map<string, Set<string>>();
-    for (const w of [pr, deploy, drift]) {
-      for (const job of Object.values(w.jobs)) {
+    for (const [file, w] of Object.entries({ pr, deploy, drift })) {
+      for (const [id, job] of Object.entries(w.jobs)) {
         for (const s of job.steps) {
           if (!s.uses) continue;
-          const m = /^([\w-]+\/[\w-]+)@v(\d+)$/.exec(s.uses);
-          assert.ok(m, `${s.uses}: pin by major version`);
-          const [, action, major] = m;
-          assert.ok(action in minimum, `${action}: add its minimum supported major to this test`);
-          assert.ok(Number(major) >= minimum[action], `${s.uses}: needs v${minimum[action]} or later`);
-          seen.set(action, (seen.get(action) ?? new Set()).add(major));
+          const m = /^([\w-]+\/[\w-]+)@(v\d+)$/.exec(s.uses);
+          assert.ok(m, `${file}/${id}: ${s.uses}: pin by major version`);
+          const release = recorded[s.uses];
+          assert.ok(
+            release,
+            `${file}/${id}: ${s.uses} is not in tests/fixtures/actions/inputs.json: record its action.yml`,
+          );
+          assert.equal(release.runsUsing, "node24", `${s.uses}: runs on Node 24`);
+          assert.match(release.commit, /^[0-9a-f]{40}$/);
+          for (const key of Object.keys(s.with ?? {}))
+            assert.ok(release.inputs.includes(key), `${file}/${id}: ${s.uses} has no input \`${key}\``);
+          seen.set(m[1], (seen.get(m[1]) ?? new Set()).add(m[2]));
         }
       }
     }
     for (const [action, majors] of seen) assert.equal(majors.size, 1, `${action} pinned consistently`);
     assert.ok(seen.has("pulumi/actions") && seen.has("actions/upload-artifact"));
+  });
+
+  it("never runs on pull_request_target (a fork's code with the repository's secrets)", () => {
+    for (const [file, w] of Object.entries({ pr, deploy, drift }))
+      assert.ok(!("pull_request_target" in w.on), `${file}: pull_request_target`);
+    assert.deepEqual(Object.keys(pr.on), ["pull_request"]);
+  });
+
+  it("pull requests: the base branch's preview has the history it checks out (fetch-depth 0)", () => {
+    const steps = pr.jobs["offline-preview"].steps;
+    const checkout = steps.findIndex((s) => s.uses?.startsWith("actions/checkout@"));
+    const base = steps.findIndex((s) =>
+      /git worktree add \/tmp\/base "\$\{\{ github\.event\.pull_request\.base\.sha \}\}"/.test(s.run ?? ""),
+    );
+    assert.ok(checkout >= 0 && checkout < base, "checkout, then the base branch's worktree");
+    assert.equal(steps[checkout].with?.["fetch-depth"], 0, "a shallow clone has no base commit to add a worktree for");
+  });
+
+  it("pull requests: a failed real preview (no PR comment from pulumi/actions) is reported in the job summary", () => {
+    const steps = pr.jobs["pulumi-preview"].steps;
+    const preview = steps.findIndex((s) => s.id === "preview");
+    assert.equal(steps[preview]?.with?.command, "preview");
+    const report = steps.findIndex((s) => s.name === "failed preview into the job summary");
+    assert.ok(report > preview, "after the preview");
+    assert.equal(steps[report].if, "${{ failure() && steps.preview.outcome == 'failure' }}");
+    assert.match(steps[report].run ?? "", /::error::[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
   });
 
   it("main: the ETL tier's triggers are stopped before each up, endpoints approved and triggers started after it", () => {
@@ -446,5 +537,87 @@ describe("GitHub workflows", () => {
       scripts: Record<string, string>;
     };
     assert.equal(pkg.scripts["etl:ops"], "node scripts/ts-run.cjs tools/etlOps.ts");
+  });
+});
+
+describe("scripts/deployed-commit.cjs (the drift check's checkout)", () => {
+  const { decide } = require("../scripts/deployed-commit.cjs") as {
+    decide: (history: unknown, hasCommit: (sha: string) => boolean) => { commit?: string; annotations: string[] };
+  };
+  const A = "a".repeat(40);
+  const B = "b".repeat(40);
+  const op = (kind: string, env: Record<string, string> = {}) => ({ kind, environment: env, result: "succeeded" });
+
+  it("takes the newest update's commit, past refreshes (newest first, as `pulumi stack history --json` prints)", () => {
+    const d = decide(
+      [op("refresh", { "git.head": B }), op("update", { "git.head": A }), op("update", { "git.head": B })],
+      () => true,
+    );
+    assert.equal(d.commit, A);
+    assert.deepEqual(d.annotations, [`::notice::checking the commit of the stack's last update, ${A}`]);
+  });
+
+  it("checks out a failed update's commit too (the state moved towards it), and warns on uncommitted changes", () => {
+    const failed = { ...op("update", { "git.head": A, "git.dirty": "true" }), result: "failed" };
+    const d = decide([failed], () => true);
+    assert.equal(d.commit, A);
+    assert.match(d.annotations[1], /^::warning::.*uncommitted changes: they show as drift$/);
+  });
+
+  it("stays on the default branch, with a warning, for no update, no recorded commit or a commit it does not have", () => {
+    for (const [history, has, reason] of [
+      [[op("refresh", { "git.head": A })], true, /no update among/],
+      [[op("update", {})], true, /recorded no commit/],
+      [[op("update", { "git.head": "not-a-sha; rm -rf /" })], true, /recorded no commit/],
+      [[op("update", { "git.head": A })], false, /which this repository does not have/],
+      [null, true, /no update among/],
+    ] as const) {
+      const d = decide(history, () => has);
+      assert.equal(d.commit, undefined);
+      assert.equal(d.annotations.length, 1);
+      assert.match(d.annotations[0], /^::warning::/);
+      assert.match(d.annotations[0], reason);
+    }
+  });
+
+  it("end to end: asks the CLI for the stack's history and checks the deployed commit out of a real clone", function () {
+    this.timeout(20000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deployed-commit-"));
+    try {
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+          cwd: dir,
+          encoding: "utf8",
+        }).trim();
+      git("init", "-q");
+      fs.writeFileSync(path.join(dir, "f"), "deployed\n");
+      git("add", "f");
+      git("commit", "-qm", "deployed");
+      const deployed = git("rev-parse", "HEAD");
+      fs.writeFileSync(path.join(dir, "f"), "not yet deployed\n");
+      git("commit", "-qam", "head");
+      // A fake `pulumi` that records its arguments and prints a history whose newest update is the first commit.
+      const fake = path.join(dir, "fake-pulumi");
+      const history = JSON.stringify([op("refresh"), op("update", { "git.head": deployed, "git.dirty": "false" })]);
+      fs.writeFileSync(fake, `#!/bin/sh\necho "$@" > "${dir}/args"\ncat <<'JSON'\n${history}\nJSON\n`, { mode: 0o755 });
+      const out = execFileSync(
+        process.execPath,
+        [path.resolve(__dirname, "../scripts/deployed-commit.cjs"), "org/payments-data-platform/prod"],
+        {
+          cwd: dir,
+          env: { ...process.env, PULUMI: fake },
+          encoding: "utf8",
+        },
+      );
+      assert.equal(
+        fs.readFileSync(path.join(dir, "args"), "utf8").trim(),
+        "stack history --stack org/payments-data-platform/prod --json --page-size 20",
+      );
+      assert.equal(git("rev-parse", "HEAD"), deployed);
+      assert.equal(fs.readFileSync(path.join(dir, "f"), "utf8"), "deployed\n");
+      assert.match(out, new RegExp(`^::notice::checking the commit of the stack's last update, ${deployed}$`, "m"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
