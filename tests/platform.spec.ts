@@ -15,7 +15,7 @@ import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
 import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -217,6 +217,40 @@ for (const stack of ["dev", "prod"] as const) {
         );
         assert.ok(vault, `${k.name}: its vault`);
         assert.equal(k.deletedWith, vault.urn, `${k.name} deletedWith its vault`);
+      }
+    });
+
+    it(
+      prod
+        ? "protects every key and keeps it in its vault if the program drops it (a service may still encrypt with it)"
+        : "leaves dev's keys unprotected",
+      () => {
+        const keys = ofType(resources, "azure-native:keyvault:Key");
+        assert.ok(
+          keys.some((k) => k.inputs.keyName === "ae-cmk-oltp"),
+          "the Always Encrypted master key included",
+        );
+        for (const k of keys) {
+          assert.equal(k.protect, prod, `${k.name} protect`);
+          assert.equal(k.retainOnDelete ?? false, prod, `${k.name} retainOnDelete`);
+        }
+      },
+    );
+
+    it("hands out each private DNS zone only once its VNet links exist (a VNet resolves a zone only through a link)", () => {
+      const zones = ofType(resources, "azure-native:privatedns:PrivateZone");
+      const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");
+      const groups = ofType(resources, "azure-native:network:PrivateDnsZoneGroup");
+      assert.ok(groups.length > 10, `${groups.length} DNS zone groups`);
+      for (const group of groups) {
+        const zoneUrns = group.dependencies.filter((u) => zones.some((z) => z.urn === u));
+        assert.ok(zoneUrns.length > 0, `${group.name}: names a zone`);
+        for (const zoneUrn of zoneUrns) {
+          const zone = zones.find((z) => z.urn === zoneUrn) as (typeof zones)[number];
+          const own = links.filter((l) => l.name.startsWith(`${zone.name}-`) && l.name.endsWith("link"));
+          assert.ok(own.length > 0, `${zone.name}: its links`);
+          for (const link of own) assert.ok(waitsFor(resources, group, link), `${group.name} waits for ${link.name}`);
+        }
       }
     });
 

@@ -159,6 +159,7 @@ export function serviceKeys(
           expiryDays: cfg.keyExpiryDays,
         },
         tags: args.tags,
+        protect: cfg.protectStatefulResources,
       },
       parent,
     );
@@ -199,6 +200,8 @@ export function alwaysEncryptedColumnMasterKey(
         keyvault.JsonWebKeyOperation.Verify,
       ],
       tags: args.tags,
+      // The column encryption keys are wrapped with it: losing it loses the encrypted columns.
+      protect: cfg.protectStatefulResources,
     },
     parent,
   );

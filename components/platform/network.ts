@@ -490,22 +490,27 @@ export function privateDnsZones(
       },
       { parent },
     );
-    if (args.hubVnetId)
-      new privatedns.VirtualNetworkLink(
-        `${name}-dns-${key}-hub-link`,
-        {
-          virtualNetworkLinkName: context.name("privateDnsZoneLink", "hub"),
-          privateZoneName: pz.name,
-          resourceGroupName: rg,
-          location: "global",
-          virtualNetwork: { id: args.hubVnetId },
-          registrationEnabled: false,
-          tags,
-        },
-        // One link of the zone at a time.
-        { parent, dependsOn: [link] },
-      );
-    zoneIds[zone] = pz.id;
+    const hubLink = args.hubVnetId
+      ? new privatedns.VirtualNetworkLink(
+          `${name}-dns-${key}-hub-link`,
+          {
+            virtualNetworkLinkName: context.name("privateDnsZoneLink", "hub"),
+            privateZoneName: pz.name,
+            resourceGroupName: rg,
+            location: "global",
+            virtualNetwork: { id: args.hubVnetId },
+            registrationEnabled: false,
+            tags,
+          },
+          // One link of the zone at a time.
+          { parent, dependsOn: [link] },
+        )
+      : undefined;
+    // The zone's id is handed out once its links exist: a VNet resolves a private zone only through a link
+    // (learn.microsoft.com/azure/dns/private-dns-virtual-network-links), so a private endpoint's DNS record, and
+    // whatever resolves the `privatelink.*` name while it is created (the gateway loading its certificate from the
+    // private vault, a function host starting), must not come before the link does.
+    zoneIds[zone] = pulumi.all([pz.id, link.id, hubLink?.id]).apply(([id]) => id);
   }
 
   return zoneIds;

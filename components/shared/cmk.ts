@@ -37,6 +37,12 @@ export interface CustomerManagedKeyArgs {
   readonly location: pulumi.Input<string>;
   readonly policy: KeyPolicy;
   readonly tags: Tags;
+  /**
+   * Prod: the key is protected (`protect`) and kept in the vault if the program ever drops it (`retainOnDelete`). A
+   * service reads its key at creation and some never take another (Data Factory), so a renamed key or a service moved
+   * to another vault must not delete the key it still encrypts with (docs/operations.md, "Keys").
+   */
+  readonly protect?: boolean;
 }
 
 /**
@@ -113,6 +119,8 @@ export interface VaultKeyArgs {
   /** What the key may do (wrap/unwrap for a service's CMK; also sign/verify for an Always Encrypted master key). */
   readonly keyOps: readonly keyvault.JsonWebKeyOperation[];
   readonly tags: Tags;
+  /** Prod: protected, and kept in the vault when the program drops it (CustomerManagedKeyArgs.protect). */
+  readonly protect?: boolean;
 }
 
 /**
@@ -137,7 +145,13 @@ export function vaultKey(name: string, args: VaultKeyArgs, parent: pulumi.Resour
       tags: args.tags,
     },
     // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
-    { parent, ignoreChanges: ["properties.attributes.expires"], deletedWith: args.vault },
+    {
+      parent,
+      ignoreChanges: ["properties.attributes.expires"],
+      deletedWith: args.vault,
+      protect: args.protect,
+      retainOnDelete: args.protect,
+    },
   );
 }
 
@@ -211,6 +225,7 @@ export function serviceKey(
       policy: args.policy,
       keyOps: [keyvault.JsonWebKeyOperation.WrapKey, keyvault.JsonWebKeyOperation.UnwrapKey],
       tags: args.tags,
+      protect: args.protect,
     },
     parent,
   );
