@@ -44,6 +44,18 @@ describe("ingestion: pure helpers", () => {
         opts: {},
       })?.props.siteConfig;
     assert.equal(await valueOf(run(pulumi.output(undefined))), undefined);
+    // A Flex app (functionAppConfig) loses the SDK's isXenon/hyperV defaults; another web app keeps them.
+    const site = (functionAppConfig?: unknown) =>
+      dropSdkSiteConfigDefaults({
+        resource: undefined as unknown as pulumi.Resource,
+        type: "azure-native:web:WebApp",
+        name: "app",
+        props: { isXenon: false, hyperV: false, httpsOnly: true, functionAppConfig },
+        opts: {},
+      })?.props;
+    const flex = site({ runtime: { name: "node" } });
+    assert.ok(flex && !("isXenon" in flex) && !("hyperV" in flex) && flex.httpsOnly === true);
+    assert.deepEqual([site()?.isXenon, site()?.hyperV], [false, false]);
     assert.deepEqual(await valueOf(run(pulumi.output({ minTlsVersion: "1.2", netFrameworkVersion: "v4.6" }))), {
       minTlsVersion: "1.2",
     });
@@ -387,6 +399,8 @@ for (const stack of ["dev", "prod"] as const) {
           // The SDK's injected default netFrameworkVersion "v4.6" is rejected by West Europe's Flex stamps (51021).
           assert.equal(input(site, "siteConfig.netFrameworkVersion"), undefined);
           assert.equal(input(site, "siteConfig.localMySqlEnabled"), undefined);
+          // Nor the SDK's isXenon/hyperV defaults, not valid on Flex (functions-app-settings, Flex deprecations).
+          assert.deepEqual([input(site, "isXenon"), input(site, "hyperV")], [undefined, undefined]);
           for (const [key, value] of Object.entries(hardening))
             assert.equal(input(site, `siteConfig.${key}`), value, key);
           assert.equal(

@@ -107,12 +107,25 @@ export function withoutSdkSiteConfigDefaults(siteConfig: Readonly<Record<string,
 }
 
 /**
+ * Site properties the SDK sets to `false` on every web app (`isXenon`, `hyperV`: Windows container sandboxes) that
+ * Microsoft's Flex Consumption deprecations table lists as not valid for Flex apps
+ * (functions-app-settings#flex-consumption-plan-deprecations). Accepted today (only `netFrameworkVersion` failed in
+ * pulumi/pulumi-azure-native#4168), but Flex stamps tighten their checks region by region: not sent.
+ */
+export const SDK_SITE_DEFAULTS_FLEX_OMITS = ["isXenon", "hyperV"] as const;
+
+/**
  * A resource transformation (run by the SDK before the resource registers, so the offline preview sees the same body
- * the provider sends) that drops `SDK_SITE_CONFIG_DEFAULTS_FLEX_OMITS` from a web app's `siteConfig`.
+ * the provider sends) that drops `SDK_SITE_CONFIG_DEFAULTS_FLEX_OMITS` from a web app's `siteConfig` and, on a Flex
+ * app (one with `functionAppConfig`), `SDK_SITE_DEFAULTS_FLEX_OMITS` from the site.
  */
 export const dropSdkSiteConfigDefaults: pulumi.ResourceTransformation = ({ props, opts }) => ({
   props: {
-    ...props,
+    ...(props.functionAppConfig === undefined
+      ? props
+      : Object.fromEntries(
+          Object.entries(props).filter(([key]) => !(SDK_SITE_DEFAULTS_FLEX_OMITS as readonly string[]).includes(key)),
+        )),
     siteConfig:
       props.siteConfig === undefined
         ? undefined
@@ -447,6 +460,9 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
           publicNetworkAccess: "Disabled",
           clientCertEnabled: false,
           virtualNetworkSubnetId: args.integrationSubnet.id,
+          // Microsoft's Flex deprecations table lists vnetRouteAllEnabled (this flag's old name) as not used for
+          // networking on Flex, whose integrated apps send their traffic through the VNet without it; kept because it
+          // is harmless there and states the intent the pack's VNet-egress rule checks on every web app.
           outboundVnetRouting: { applicationTraffic: true },
           functionAppConfig: {
             deployment: {
