@@ -172,14 +172,17 @@ describe("lib/privateLink", () => {
 });
 
 describe("Serial (operations Azure applies one at a time on a parent)", () => {
-  it("hands each new resource the previous one as dependsOn, the first one `after`", () => {
+  it("hands each new resource every earlier link as dependsOn (deletes follow direct edges only), the first `after`", () => {
     const fake = (n: string) => ({ n }) as unknown as pulumi.Resource;
     const after = [fake("container"), fake("endpoint")];
     const chain = new Serial(after);
+    assert.deepEqual(chain.tail, after);
     const seen: pulumi.Resource[][] = [];
     const a = chain.next((d) => (seen.push(d), fake("a")));
     const b = chain.next((d) => (seen.push(d), fake("b")));
-    assert.deepEqual(seen, [after, [a]]);
-    assert.deepEqual(chain.tail, [b]);
+    const c = chain.next((d) => (seen.push(d), fake("c")));
+    // c depends on a directly: removing a and c (not b) still deletes c first, then a.
+    assert.deepEqual(seen, [after, [a], [a, b]]);
+    assert.deepEqual(chain.tail, [a, b, c]);
   });
 });

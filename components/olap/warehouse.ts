@@ -279,6 +279,9 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     { parent },
   );
 
+  // One group at a time, ETL first. Azure checks the sum of the guarantees after each change (at most 100), and the
+  // program cannot read the deployed values to pick the safe order: moving a guarantee between the groups takes two
+  // `up`s, the one that goes down first (docs/configuration.md, workloadIsolation).
   let previous: pulumi.Resource = tde;
   for (const g of workloadGroups(olap.workloadIsolation)) {
     const group = new synapse.SqlPoolWorkloadGroup(

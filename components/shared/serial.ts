@@ -2,29 +2,37 @@
  * Operations Azure applies one at a time on the same parent resource: Cosmos DB data-plane role assignments on one
  * account (HTTP 412 "another user operation in progress … exclusive lock" when they overlap), rule collection groups
  * of one firewall policy, event subscriptions of one topic, function apps joining one integration subnet
- * (`IntegrationSubnet`). A `Serial` hands each new resource the previous one as
- * its `dependsOn`, starting after what must exist first; components keep one per parent, so grants added later (by
- * another tier, through the component's method) join the same chain instead of racing it.
+ * (`IntegrationSubnet`). A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
+ * (the first one: what must exist first); components keep one per parent, so grants added later (by another tier,
+ * through the component's method) join the same chain instead of racing it.
+ *
+ * Every earlier link, not just the previous one: Pulumi orders deletes on direct dependencies only (its delete
+ * scheduler intersects a resource's direct dependencies with the condemned set: pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go, `ScheduleDeletes`), so removing two links that are not neighbours (a reader's
+ * two grants, with another principal's between them) would send both deletes to the parent at once, and Azure locks
+ * a Cosmos DB account on a role assignment's delete as on its create. With an edge between every pair, creates run in
+ * chain order and deletes in the reverse order, whatever subset goes.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
 export class Serial {
-  private last: pulumi.Resource[];
+  private readonly after: pulumi.Resource[];
+  private readonly links: pulumi.Resource[] = [];
 
   /** `after`: what the first operation waits for (e.g. the account's containers and private endpoint). */
   constructor(after: readonly pulumi.Resource[] = []) {
-    this.last = [...after];
+    this.after = [...after];
   }
 
-  /** Creates the next resource with `dependsOn` = the previous one (or `after` for the first); returns it. */
+  /** Creates the next resource with `dependsOn` = every earlier link (or `after` for the first); returns it. */
   next<T extends pulumi.Resource>(create: (dependsOn: pulumi.Resource[]) => T): T {
-    const resource = create(this.last);
-    this.last = [resource];
+    const resource = create(this.tail);
+    this.links.push(resource);
     return resource;
   }
 
-  /** What the next operation would wait for (for tests and for resources that only need to follow the chain). */
-  get tail(): readonly pulumi.Resource[] {
-    return this.last;
+  /** What the next operation waits for: every link so far, or `after` before the first. */
+  get tail(): pulumi.Resource[] {
+    return this.links.length > 0 ? [...this.links] : [...this.after];
   }
 }
