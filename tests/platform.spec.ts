@@ -237,6 +237,21 @@ for (const stack of ["dev", "prod"] as const) {
       },
     );
 
+    it("links resources to the monitor private link scope one at a time, each after every earlier link (removals too)", () => {
+      // After the workspace's own link and the scope's private endpoint, which the chain starts from.
+      const links = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource").filter(
+        (l) => l.name !== "platform-ampls-log",
+      );
+      assert.ok(links.length >= 4, `${links.length} scope links`);
+      assert.ok(links[0].dependencies.includes(byName(resources, "platform-ampls-pep-dns").urn));
+      for (let j = 1; j < links.length; j++)
+        for (let i = 0; i < j; i++)
+          assert.ok(
+            links[j].dependencies.includes(links[i].urn),
+            `${links[j].name} waits directly for ${links[i].name}`,
+          );
+    });
+
     it("hands out each private DNS zone only once its VNet links exist (a VNet resolves a zone only through a link)", () => {
       const zones = ofType(resources, "azure-native:privatedns:PrivateZone");
       const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");

@@ -138,7 +138,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly tenantId: pulumi.Output<string>;
   private readonly context: StackContext;
   /** The last resource linked to the private link scope: links are added one at a time (Azure serialises them). */
-  private lastScopeLink?: pulumi.Resource;
+  /** The scope's links, one at a time (creates and deletes): components/shared/serial.ts. */
+  private scopeLinks?: Serial;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:platform:Platform", name, {}, opts);
@@ -237,7 +238,7 @@ export class Platform extends pulumi.ComponentResource {
       name: ampls.scope.name,
       resourceGroupName: groups.monitoring.name,
     };
-    this.lastScopeLink = ampls.lastOperation;
+    this.scopeLinks = new Serial([ampls.lastOperation]);
 
     // Azure Firewall (egress control) behind a flag.
     const firewall = cfg.enableFirewall
@@ -367,7 +368,7 @@ export class Platform extends pulumi.ComponentResource {
   /**
    * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
    * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
-   * (each waits for the previous one): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
+   * (each waits for every earlier one, so removals go one at a time too): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
    * child of `parent`.
    */
   linkToMonitorScope(
@@ -375,19 +376,21 @@ export class Platform extends pulumi.ComponentResource {
     linkedResourceId: pulumi.Input<string>,
     parent: pulumi.Resource,
   ): monitor.PrivateLinkScopedResource {
-    const link = new monitor.PrivateLinkScopedResource(
-      `${name}-ampls-link`,
-      {
-        name: name.slice(0, 64),
-        scopeName: this.monitorPrivateLinkScope.name,
-        resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
-        linkedResourceId,
-        kind: monitor.ScopedResourceKind.Resource,
-      },
-      { parent, dependsOn: this.lastScopeLink ? [this.lastScopeLink] : [] },
+    const chain = (this.scopeLinks ??= new Serial());
+    return chain.next(
+      (dependsOn) =>
+        new monitor.PrivateLinkScopedResource(
+          `${name}-ampls-link`,
+          {
+            name: name.slice(0, 64),
+            scopeName: this.monitorPrivateLinkScope.name,
+            resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
+            linkedResourceId,
+            kind: monitor.ScopedResourceKind.Resource,
+          },
+          { parent, dependsOn },
+        ),
     );
-    this.lastScopeLink = link;
-    return link;
   }
 
   /**
