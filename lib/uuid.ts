@@ -26,8 +26,3 @@ export function uuidv5(name: string, namespace: string = PLATFORM_NAMESPACE): st
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
   return uuidv5([scope, principalId, roleDefinitionId].map((s) => s.toLowerCase()).join("|"));
 }
-
-/** A short stable hash for logical resource names (not a security function). */
-export function shortHash(text: string, length = 8): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
-}

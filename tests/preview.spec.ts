@@ -20,7 +20,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, structValue } from "../tools/lib/engine";
 import { mandatoryViolations } from "../tools/lib/policyRunner";
-import { analyzeExport, fromStackExport, previewStack, toStackExport } from "../tools/lib/preview";
+import { analyzeExport, fromStackExport, previewExitCode, previewStack, toStackExport } from "../tools/lib/preview";
 import { formatTree, verdictJson } from "../tools/lib/report";
 import { secretPlaceholder } from "../tools/lib/stackConfig";
 import { previewOf } from "./helpers/stacks";
@@ -275,6 +275,21 @@ describe("offline preview", function () {
     assert.ok(!exported.includes(placeholder), "no plaintext secret in the export");
     assert.ok(exported.includes(SECRET_SIG), "secret envelope in the export");
     assert.ok(!JSON.stringify(verdictJson(verdict)).includes(placeholder));
+  });
+
+  it("exits 0 on advisories alone and 1 on a mandatory violation, an ARM schema error or a first-deploy hazard", async () => {
+    // dev's real verdict: advisories only (the first preview's unknowns), which must never fail the PR gate.
+    const { verdict } = await previewOf("dev");
+    assert.ok(verdict.violations.length > 0 && mandatoryViolations(verdict).length === 0, "advisories only");
+    assert.equal(previewExitCode(verdict, { errors: [] }, []), 0);
+    assert.equal(previewExitCode(verdict, undefined, undefined), 0, "--skip-schema: nothing checked, nothing failed");
+    const mandatory = {
+      ...verdict,
+      violations: [{ ...verdict.violations[0], enforcementLevel: "mandatory" as const }],
+    };
+    assert.equal(previewExitCode(mandatory, { errors: [] }, []), 1);
+    assert.equal(previewExitCode(verdict, { errors: [{} as never] }, []), 1, "a schema error");
+    assert.equal(previewExitCode(verdict, { errors: [] }, [{ id: "nsg-rule-priority" }]), 1, "a first-deploy hazard");
   });
 
   describe("command line", () => {

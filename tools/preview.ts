@@ -52,8 +52,7 @@ runCli(USAGE, async (argv) => {
   // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
   if (atOnce && (options.deployedView || !options.skipSchema)) startDeployedView(program, !options.skipSchema, true);
   // Loaded after the arguments are checked, so bad usage answers at once.
-  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
-  const { packVersion, PACK_NAME, previewStack, readPolicyConfig, ROOT, toStackExport } =
+  const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { createCount, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
@@ -109,7 +108,5 @@ runCli(USAGE, async (argv) => {
       args.values.markdown,
       `${verdictMarkdown(verdict, pack, schema)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${estimateMarkdown(cost)}`,
     );
-  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || (hazards?.length ?? 0) > 0
-    ? 1
-    : 0;
+  return previewExitCode(verdict, schema, hazards);
 });

@@ -8,6 +8,7 @@ import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/poli
 import { deployedView, programOf } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
 import {
+  mandatoryViolations,
   parsePolicyPackConfig,
   PolicyConfigError,
   runPolicies,
@@ -290,4 +291,19 @@ export async function analyzeExport(
     pack: { name: PACK_NAME, version: packVersion(opts.root ?? ROOT) },
   });
   return { resources, verdict };
+}
+
+/**
+ * The offline preview's exit code: 1 when the pull request must not merge (a mandatory violation, an ARM schema error
+ * or a first-deploy hazard), else 0. Advisory violations never fail it: dev's first preview always carries some (the
+ * "can't run during preview" ones), and the PR gate would then never pass.
+ */
+export function previewExitCode(
+  verdict: Verdict,
+  schema: Pick<SchemaCheck, "errors"> | undefined,
+  hazards: readonly unknown[] | undefined,
+): 0 | 1 {
+  return mandatoryViolations(verdict).length > 0 || (schema?.errors.length ?? 0) > 0 || (hazards?.length ?? 0) > 0
+    ? 1
+    : 0;
 }
