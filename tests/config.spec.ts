@@ -98,6 +98,16 @@ describe("config", () => {
         /payments-data-platform:secondaryLocation: got "uksouth"; must be an EU region/,
       );
     });
+    it("a secondary region that is the primary one (no geo-redundancy)", () => {
+      for (const stack of ["dev", "prod"] as const) {
+        const location = String(rawOf(stack).location);
+        rejects(
+          { ...rawOf(stack), secondaryLocation: location },
+          stack,
+          new RegExp(`secondaryLocation: got "${location}"; must differ from location \\(${location}\\)`),
+        );
+      }
+    });
     it("an unknown SQL SKU", () => {
       const raw = rawOf("prod");
       (raw.sql as { sku: { name: string } }).sku.name = "P15";
@@ -391,6 +401,9 @@ describe("config", () => {
         "prod",
         /protectStatefulResources: got false; must be true in prod/,
       );
+    });
+    it("prod without HSM-backed keys", () => {
+      rejects({ ...rawOf("prod"), hsmKeys: false }, "prod", /hsmKeys: got false; must be true in prod/);
     });
     it("a key that would expire before it rotates, or rotate after its near-expiry notice", () => {
       rejects(

@@ -211,6 +211,17 @@ describe("cost: pricing rules on hand-made inputs", () => {
     const z = estimate([azAcct, manual, auto], { stack: "t", usage: usage({ cosmosAutoscaleBilledFraction: 1 }) });
     close(lineSum(z, "m"), 10 * H * 0.008 * 2.25);
     close(lineSum(z, "a"), 10 * H * 0.012 * 2);
+    // Each zone-redundant region pays the premium, and only those: both zone-redundant is 2 × 1.25, neither is 2.
+    const manualIn = (locations: { isZoneRedundant?: boolean }[]) =>
+      estimate(
+        [
+          res(`${AN}:cosmosdb:DatabaseAccount`, { accountName: "z", locations }),
+          res(`${AN}:cosmosdb:SqlResourceSqlContainer`, { accountName: "z", options: { throughput: 1000 } }, "m"),
+        ],
+        { stack: "t", usage: usage({ cosmosAutoscaleBilledFraction: 1 }) },
+      );
+    close(lineSum(manualIn([{ isZoneRedundant: true }, { isZoneRedundant: true }]), "m"), 10 * H * 0.008 * 2.5);
+    close(lineSum(manualIn([{ isZoneRedundant: false }, {}]), "m"), 10 * H * 0.008 * 2);
   });
   it("Azure Firewall Premium, DDoS plan, private endpoint, public IP, DNS zone", () => {
     const rs = [

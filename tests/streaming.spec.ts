@@ -321,6 +321,11 @@ for (const stack of ["dev", "prod"] as const) {
       ]);
     });
 
+    it("protected from deletion in prod only: the namespace, both hubs and the job storage (events in flight, job state)", () => {
+      for (const name of ["streaming-evhns", "streaming-evh", "streaming-evh-perf", "streaming-st"])
+        assert.equal(one(name).protect, stack === "prod", `${name} protect`);
+    });
+
     it("identities and roles: relay sends to api-logs, the job reads it and writes api-performance, the loader reads that", () => {
       const relay = one("streaming-id-relay");
       const sender = one("streaming-relay-evh-ra-data-sender");

@@ -909,6 +909,53 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     assert.equal(activity(p, "CustomerId").type, "SetVariable");
     assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
   });
+
+  it("runs its steps in order: the warehouse after OLTP, the partitions forgotten once deleted, the audit returned last", () => {
+    const p = pipelineOf(defs, PIPELINES.erasure);
+    const after = (...names: string[]) => names.map((activity) => ({ activity, dependencyConditions: ["Succeeded"] }));
+    assert.deepEqual(Object.fromEntries(activities(p).map((a) => [a.name, a.dependsOn])), {
+      CustomerId: [],
+      RequestId: [],
+      EraseOltp: after("CustomerId", "RequestId"),
+      SubjectReferences: after("EraseOltp"),
+      // The warehouse is pseudonymised once OLTP is: a load in between would bring the customer back.
+      EraseWarehouse: after("EraseOltp"),
+      Expire_sessions: after("EraseOltp"),
+      Audit_sessions: after("Expire_sessions"),
+      Each_fraud_features: after("SubjectReferences"),
+      Is_PaymentMethod: [],
+      Expire_fraud_features: [],
+      Audit_fraud_features: after("Each_fraud_features"),
+      LakePartitions: after("EraseWarehouse"),
+      EachPartition: after("LakePartitions"),
+      Exists: [],
+      IfExists: after("Exists"),
+      DeletePartition: [],
+      // The pool forgets the partitions only once they are deleted (a failed delete is retried by the next run).
+      ForgetPartitions: after("EachPartition"),
+      // The run returns only once every store is erased and audited: the lake's, and each Cosmos DB container's.
+      ReturnAudit: after("ForgetPartitions", "Audit_sessions", "Audit_fraud_features"),
+    });
+  });
+
+  it("deletes each partition folder with everything under it, and finds a customer's items by a numeric or a string id", () => {
+    const p = pipelineOf(defs, PIPELINES.erasure);
+    assert.deepEqual((activity(p, "DeletePartition").typeProperties as Json).storeSettings, {
+      type: "AzureBlobFSReadSettings",
+      recursive: true,
+    });
+    const query = (name: string) => ((activity(p, name).typeProperties as Json).source as Json).query;
+    // `customerRef` may hold the id as a number or as a string: the query matches both.
+    assert.equal(
+      query("Expire_sessions"),
+      "@concat('SELECT c.id, 1 AS ttl FROM c WHERE c.customerRef = ', variables('customerId'), " +
+        "' OR c.customerRef = ''', variables('customerId'), '''')",
+    );
+    assert.equal(
+      query("Expire_fraud_features"),
+      "@concat('SELECT c.id, c.entityKey, 1 AS ttl FROM c WHERE c.entityKey = ''paymentMethod:', item().KeyValue, '''')",
+    );
+  });
 });
 
 describe("pipelines/etl: the OLAP load's schedule (what the batch freshness alert allows)", () => {
