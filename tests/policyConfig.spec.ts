@@ -9,11 +9,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { policies } from "../policies/policies";
 import { wafRuleSet } from "../policies/rules/network";
+import { requireProtect } from "../policies/rules/protection";
 import {
   parsePolicyPackConfig,
   PolicyConfigError,
   policySettingProblems,
   resolvePolicies,
+  resourceRecord,
+  runPolicies,
   type PackConfig,
 } from "../tools/lib/policyRunner";
 import { readPolicyConfig } from "../tools/lib/preview";
@@ -58,6 +61,34 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     const good = { [wafRuleSet.name]: { minimumVersions: { OWASP: "3.2" } } } as PackConfig;
     const resolved = resolvePolicies(policies, good).find((r) => r.policy.name === wafRuleSet.name);
     assert.deepEqual((resolved?.config as { minimumVersions: unknown }).minimumVersions, { OWASP: "3.2" });
+  });
+
+  describe("enforcement levels", () => {
+    const levelOf = (config: PackConfig, name = requireProtect.name) =>
+      resolvePolicies(policies, config).find((r) => r.policy.name === name)?.level;
+    const unprotectedSql = resourceRecord("azure-native:sql:Server", "sql-pay-prod-weu", {}, { stack: "prod" });
+
+    it("runs `remediate` as mandatory (the offline tools cannot remediate)", () =>
+      assert.equal(levelOf({ [requireProtect.name]: "remediate" }), "mandatory"));
+    it("lets a policy's own level override `all`", () => {
+      const config = { all: "advisory", [requireProtect.name]: "mandatory" } as PackConfig;
+      assert.equal(levelOf(config), "mandatory");
+      assert.equal(levelOf(config, wafRuleSet.name), "advisory");
+    });
+    it("reports nothing for a disabled policy and does not count it as evaluated", async () => {
+      const verdict = await runPolicies([requireProtect], [unprotectedSql], {
+        config: { [requireProtect.name]: "disabled" },
+      });
+      assert.deepEqual(verdict.violations, []);
+      assert.equal(requireProtect.name in verdict.evaluated, false);
+    });
+    it("refuses a misspelt level, naming the allowed ones", () =>
+      refused(
+        () => resolvePolicies(policies, { [requireProtect.name]: "mandtory" } as unknown as PackConfig),
+        new RegExp(
+          `'${requireProtect.name}' enforcementLevel "mandtory" is not one of advisory, mandatory, remediate, disabled`,
+        ),
+      ));
   });
 
   it("every policy's defaults pass its own schema (what the CLI validates when a file sets nothing)", () => {

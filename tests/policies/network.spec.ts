@@ -142,6 +142,13 @@ describe("policies/network", () => {
         mutate(securityRule(), "sourceAddressPrefixes", ["20.0.0.0/7"]),
         /from '20\.0\.0\.0\/7'/,
       );
+      // 64 /8s together are a quarter of the IPv4 space: as open as one /2.
+      const quarter = Array.from({ length: 64 }, (_, i) => `${i + 1}.0.0.0/8`);
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", quarter),
+        /rule allows inbound Tcp from '1\.0\.0\.0\/8', .*'64\.0\.0\.0\/8' to port\(s\) 22,3389/,
+      );
       // Private ranges of ordinary width stay private.
       await expectPass(
         nsgPublicInbound,
@@ -176,6 +183,26 @@ describe("policies/network", () => {
       // Other service tags stay private (the gateway's GatewayManager, the load balancer's probes).
       await expectPass(nsgPublicInbound, mutate(securityRule(), "sourceAddressPrefixes", ["AzureLoadBalancer"]));
     });
+    it("fails a standalone rule open to IPv6 ::/0, which the default openSources names", async () => {
+      await expectFail(
+        nsgPublicInbound,
+        mutate(securityRule(), "sourceAddressPrefixes", ["::/0"]),
+        /rule allows inbound Tcp from '::\/0' to port\(s\) 22,3389/,
+      );
+      for (const p of [nsgPublicInbound, nsgRestrictedPorts]) {
+        assert.ok((p.configSchema?.properties.openSources.default as string[]).includes("::/0"), p.name);
+      }
+    });
+    it("reads direction and access case-insensitively (lower-case allow still fails)", () =>
+      expectFail(
+        nsgPublicInbound,
+        mutate(
+          mutate(mutate(securityRule(), "sourceAddressPrefixes", ["Internet"]), "access", "allow"),
+          "direction",
+          "inbound",
+        ),
+        /rule allows inbound Tcp from 'Internet' to port\(s\) 22,3389/,
+      ));
     it("fails a rule with no source and no ASG (treated as *)", () =>
       expectFail(nsgPublicInbound, mutate(securityRule(), "sourceAddressPrefixes", undefined), /from '\*'/));
     it("fails Internet:443 on an NSG that does not match the allowed name pattern", () =>
@@ -257,6 +284,14 @@ describe("policies/network", () => {
       ));
     it("is not lifted by the other rule's allowedPublicInbound exceptions", () =>
       expectFail(nsgRestrictedPorts, open("Tcp", "22"), /22 \(SSH\)/, {}));
+    it("fails SSH from IPv6 ::/0, and an allow written in lower case", async () => {
+      await expectFail(nsgRestrictedPorts, open("Tcp", "22", "::/0"), /allows inbound Tcp from '::\/0' to 22 \(SSH\)/);
+      await expectFail(
+        nsgRestrictedPorts,
+        mutate(mutate(open("Tcp", "22"), "securityRules.1.access", "allow"), "securityRules.1.direction", "inbound"),
+        /allows inbound Tcp from 'Internet' to 22 \(SSH\)/,
+      );
+    });
     it("ignores protocols without ports (ICMP) and deny rules", async () => {
       await expectPass(nsgRestrictedPorts, open("Icmp", "*"));
       await expectPass(nsgRestrictedPorts, mutate(open("Tcp", "22"), "securityRules.1.access", "Deny"));
@@ -755,6 +790,21 @@ describe("policies/network", () => {
         [kv, st, stPe, { ...kvPe, propertyDependencies: {}, dependencies: [kv.urn] }],
         /kv-pay-dev-weu .*has no private endpoint/,
       );
+    });
+    it("fails a Cosmos DB account, Event Hubs namespace or key vault without an endpoint (default resourceTypes)", async () => {
+      for (const type of [
+        "azure-native:cosmosdb:DatabaseAccount",
+        "azure-native:eventhub:Namespace",
+        "azure-native:keyvault:Vault",
+      ]) {
+        await expectFail(
+          privateEndpointCoverage,
+          [resourceRecord(type, "data-dev", { resourceGroupName: "rg" })],
+          new RegExp(
+            `data-dev \\(urn:pulumi:dev::payments-data-platform::${type}::data-dev\\) has no private endpoint`,
+          ),
+        );
+      }
     });
     it("honours resourceTypes", () => {
       const { kv, st, stPe } = privateEndpointStack();

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { protectionPolicies, requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { mlWorkspace } from "./fixtures/ml";
 import { workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, protectionStack, RG_NAME } from "./fixtures/protection";
@@ -53,6 +53,21 @@ describe("policies/protection", () => {
       await expectPass(requireProtect, child("azure-native:eventhub:EventHub", "api-logs", true));
       // A deployment-package container is not data: not checked.
       await expectNotApplicable(requireProtect, child("azure-native:storage:BlobContainer", "app-package", false));
+    });
+    it("fails a prod SQL server with no protect option at all (absent means unprotected)", () => {
+      const { protect: _protect, ...sql } = protectionStack().sql;
+      return expectFail(requireProtect, sql as ResourceRecord, /sql-pay-prod-weu .*in stack 'prod' is not protected/);
+    });
+    it("fails an unprotected key vault, Cosmos DB account, Event Hubs namespace or Synapse SQL pool in prod", async () => {
+      for (const type of [
+        "azure-native:keyvault:Vault",
+        "azure-native:cosmosdb:DatabaseAccount",
+        "azure-native:eventhub:Namespace",
+        "azure-native:synapse:SqlPool",
+      ]) {
+        const r = resourceRecord(type, "data-prod", { resourceGroupName: "rg" }, { stack: "prod" });
+        await expectFail(requireProtect, r, new RegExp(`data-prod \\(${type}\\) in stack 'prod' is not protected`));
+      }
     });
     it("is not applicable outside protectedStacks", () =>
       expectNotApplicable(requireProtect, { ...protectionStack("dev").sql, protect: false }));

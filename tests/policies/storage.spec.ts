@@ -116,6 +116,13 @@ describe("policies/storage", () => {
         /stpaydevweu .*admits the broad range 20\.0\.0\.0\/8 \(networkRuleSet\.ipRules\[0\]\.iPAddressOrRange\)/,
       );
       await expectPass(storageNetwork, withRules(["20.0.0.0/8"]), { minPrefixLength: 8 });
+      // A range that does not parse as IPv4 ("*", a /33) is no narrow range: it fails too.
+      await expectFail(
+        storageNetwork,
+        withRules(["203.0.113.7", "*"]),
+        /stpaydevweu .*admits the broad range \* \(networkRuleSet\.ipRules\[1\]\.iPAddressOrRange\)/,
+      );
+      await expectFail(storageNetwork, withRules(["0.0.0.0/33"]), /admits the broad range 0\.0\.0\.0\/33/);
       // With public access disabled the IP rules admit nothing: not checked.
       await expectPass(storageNetwork, mutate(withRules(["20.0.0.0/8"]), "publicNetworkAccess", "Disabled"));
     });

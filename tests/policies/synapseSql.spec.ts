@@ -292,6 +292,8 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(1, "disabledAlerts"), ["Sql_Injection"])],
         /disables threat alerts Sql_Injection: set disabledAlerts to \[\]/,
       ));
+    it("is not applicable to a stack without workspaces", () =>
+      expectNotApplicable(synapseThreatDetection, [otherResource()]));
   });
 
   describe(synapseVulnerabilityAssessment.name, () => {
@@ -336,6 +338,8 @@ describe("policies/synapseSql", () => {
         [ws, mutate(security, at(2, "storageContainerSasKey"), UNKNOWN)],
         /gives vulnerability assessment a storage key or SAS/,
       ));
+    it("is not applicable to a stack without workspaces", () =>
+      expectNotApplicable(synapseVulnerabilityAssessment, [otherResource()]));
   });
 
   describe(synapseVaStorageKeys.name, () => {
