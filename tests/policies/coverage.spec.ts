@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Suite, Test } from "mocha";
 import { policies } from "../../policies/policies";
+import { OUTCOMES, type Outcome } from "./helpers";
 
 /** Every suite of the run (mocha has loaded every spec file before the first test runs). */
 function allSuites(root: Suite): Suite[] {
@@ -43,4 +46,27 @@ describe("policy test coverage", function () {
     }
     assert.deepEqual(problems, []);
   });
+});
+
+/**
+ * From what ran, not from titles: once every test of the run is done (a root-level hook), every rule of the pack must
+ * have been seen passing, reporting a violation and not applicable through the shared helpers (tests/policies/helpers.ts
+ * records each outcome only after its assertions hold). Skipped when the run did not load every policy spec file (one
+ * file run on its own).
+ */
+after(function () {
+  let root = this.test?.parent as Suite;
+  while (root.parent) root = root.parent;
+  const loaded = new Set(allSuites(root).map((s) => s.file && path.resolve(s.file)));
+  const specs = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith(".spec.ts"))
+    .map((f) => path.join(__dirname, f));
+  if (!specs.every((f) => loaded.has(f))) return;
+  const required: readonly Outcome[] = ["pass", "fail", "notApplicable"];
+  const missing = policies
+    .map((p) => [p.name, required.filter((o) => !OUTCOMES.get(p.name)?.has(o))] as const)
+    .filter(([, lack]) => lack.length > 0)
+    .map(([name, lack]) => `${name}: no ${lack.join(", no ")} case ran`);
+  assert.deepEqual(missing, [], "every rule: a passing, a failing and a not-applicable case, as run");
 });

@@ -10,6 +10,10 @@ const vault = (inputs: Record<string, unknown>) =>
 
 describe("policies/general", () => {
   describe(allowedLocations.name, () => {
+    it("passes North Europe and fails East US (asserted through the shared helpers)", async () => {
+      await expectPass(allowedLocations, vault({ location: "northeurope" }));
+      await expectFail(allowedLocations, vault({ location: "eastus" }), /eastus/);
+    });
     it("passes an EU region", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "West Europe" }));
       assert.deepEqual(r.messages, []);
@@ -76,6 +80,11 @@ describe("policies/general", () => {
   });
 
   describe(requiredTags.name, () => {
+    it("passes a fully tagged resource, fails an untagged one, ignores a child that takes no tags (shared helpers)", async () => {
+      await expectPass(requiredTags, vault({}));
+      await expectFail(requiredTags, vault({ tags: undefined }), /missing required tags/);
+      await expectNotApplicable(requiredTags, resourceRecord("azure-native:sql:ServerKey", "key", {}));
+    });
     it("passes a fully tagged resource", async () => {
       assert.deepEqual((await evaluatePolicy(requiredTags, vault({}))).messages, []);
     });

@@ -59,10 +59,25 @@ export const otherResource = () =>
     publicNetworkAccess: "Enabled",
   });
 
+/** What a rule's tests proved at run time: a pass, a violation, not applicable, or undecided during a first preview. */
+export type Outcome = "pass" | "fail" | "notApplicable" | "undecided";
+
+/**
+ * Every outcome each rule's tests asserted in this run, by rule name (tests/policies/coverage.spec.ts checks that every
+ * rule of the pack has a pass, a violation and a not-applicable case, from what ran, not from test titles).
+ */
+export const OUTCOMES = new Map<string, Set<Outcome>>();
+
+function record(policy: AnyPolicy, outcome: Outcome): void {
+  const seen = OUTCOMES.get(policy.name) ?? new Set<Outcome>();
+  OUTCOMES.set(policy.name, seen.add(outcome));
+}
+
 async function expectNoViolation(applicable: boolean, policy: AnyPolicy, resources: Records, config: Config) {
   const r = await evaluatePolicy(policy, resources, config);
   assert.deepEqual(r.messages, []);
   assert.equal(r.applicable, applicable);
+  record(policy, applicable ? "pass" : "notApplicable");
   return r;
 }
 
@@ -89,6 +104,7 @@ export async function expectFail(
   const r = await evaluatePolicy(policy, resources, config);
   assert.equal(r.messages.length, 1, `expected one violation, got: ${JSON.stringify(r.messages)}`);
   assert.match(r.messages[0], pattern);
+  record(policy, /^can't run policy '/.test(r.messages[0]) ? "undecided" : "fail");
   return { ...r, ...r.violations[0] };
 }
 

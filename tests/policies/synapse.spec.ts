@@ -214,6 +214,8 @@ describe("policies/synapse", () => {
         [pool, mutate(f.synapseSqlPoolTde("prod"), "workspaceName", "synw-pay-prod-neu")],
         /has no transparent data encryption/,
       ));
+    it("is not applicable to a stack without dedicated SQL pools", () =>
+      expectNotApplicable(synapseSqlPoolTdePresent, [ws, f.synapseSqlPoolTde("prod")]));
     it("only reports the pool that lacks TDE", async () => {
       const other = f.synapseSqlPool("prod", "syndp_pay_prod_archive");
       const v = await expectFail(
