@@ -442,6 +442,8 @@ describe("policies/network", () => {
           },
         ]);
       await expectFail(wafMode, allowRule(["0.0.0.0/0"]), /custom rule 'allowPartners' allows any client address/);
+      // Every IPv6 client is anyone too.
+      await expectFail(wafMode, allowRule(["::/0"]), /custom rule 'allowPartners' allows any client address/);
       await expectFail(
         wafMode,
         allowRule(["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"]),
@@ -671,6 +673,19 @@ describe("policies/network", () => {
         firewallThreatProtection,
         mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["*"] }),
         /exempts every address \(or a whole top-level domain\) from threat intelligence/,
+      );
+      // IPv6's any address, on either list.
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["::/0"] }),
+        /exempts every address/,
+      );
+      await expectFail(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+          { name: "v6", protocol: "ANY", sourceAddresses: ["::/0"], destinationAddresses: ["10.0.0.4"] },
+        ]),
+        /IDPS bypass 'v6' skips inspection for any source/,
       );
     });
     it("passes a Standard firewall outside premiumStacks", () =>
