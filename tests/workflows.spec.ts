@@ -207,11 +207,12 @@ describe("GitHub workflows", () => {
     assert.equal(job.permissions?.actions, "read");
     const i = job.steps.findIndex((s) => s.id === "busy");
     assert.ok(i >= 0);
-    // Every status of a run that has not finished applying its commit: a run waiting for prod's approval (`waiting`)
-    // or behind the deploy group (`pending`) included (GitHub's "List workflow runs", `status` filter).
+    // A run applying its commit or about to start (GitHub's "List workflow runs", `status` filter). Not one waiting for
+    // prod's approval or pending behind the deploy group: it applies nothing until it starts, possibly days later, and
+    // the check runs on the deployed commit meanwhile.
     assert.match(
       job.steps[i].run ?? "",
-      /for status in in_progress queued requested waiting pending; do[\s\S]*gh run list .*--workflow deploy\.yml --status "\$status"/,
+      /for status in in_progress queued requested; do[\s\S]*gh run list .*--workflow deploy\.yml --status "\$status"/,
     );
     assert.match(job.steps[i].run ?? "", /deploying=true" >> "\$GITHUB_OUTPUT"/);
     for (const s of job.steps.slice(i + 1)) {

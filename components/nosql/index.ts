@@ -332,8 +332,8 @@ export class NoSql extends pulumi.ComponentResource {
   /**
    * Grants a Cosmos DB data-plane role to an Entra identity, on the account or on some containers only: a built-in
    * role (`DataReader`, `DataContributor`) or a custom item-level one (CosmosItemRoles: only the item operations an
-   * app's code performs). Every grant joins the account's chain (after the containers, the private endpoint and the
-   * previous grant), so later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own.
+   * app's code performs). Every grant joins the account's chain (after the containers, the private endpoint and every
+   * earlier grant), so later tiers call this instead of creating `SqlResourceSqlRoleAssignment`s of their own.
    * Names: UUIDv5 of scope + principal + role; logical names `${name}-<reader|contributor|item-…>-<key>[-<container>]`.
    */
   public grantDataAccess(role: CosmosDataRole, p: DataPlanePrincipal): cosmosdb.SqlResourceSqlRoleAssignment[] {

@@ -137,7 +137,6 @@ export class Platform extends pulumi.ComponentResource {
   public readonly suffix: pulumi.Output<string>;
   public readonly tenantId: pulumi.Output<string>;
   private readonly context: StackContext;
-  /** The last resource linked to the private link scope: links are added one at a time (Azure serialises them). */
   /** The scope's links, one at a time (creates and deletes): components/shared/serial.ts. */
   private scopeLinks?: Serial;
 
