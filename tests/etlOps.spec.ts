@@ -128,6 +128,59 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
     assert.equal(world.connections[LAKE][2].properties.privateLinkServiceConnectionState?.status, "Pending");
   });
 
+  it("tries a failed approval again on the next attempt without giving up on the others, and names one that keeps failing", async () => {
+    const world = {
+      connections: {
+        [SQL]: [conn(SQL, "a", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Pending")],
+        [LAKE]: [conn(LAKE, "b", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Pending")],
+      },
+    };
+    const { az: inner } = fakeAz(world);
+    // The SQL connection's first approval meets a 409 (the connection still updating); the lake's never fails.
+    let conflicts = 1;
+    const az: Az = (args) => {
+      if (
+        args.join(" ").startsWith("network private-endpoint-connection approve") &&
+        args.includes(`${SQL}/privateEndpointConnections/a`) &&
+        conflicts-- > 0
+      )
+        throw new Error("Conflict (409): another operation is in progress");
+      return inner(args);
+    };
+    const expected = factoryExpectations("adf-pay-dev-weu-1a2b", [
+      { name: "mpe-oltp-sql", properties: { privateLinkResourceId: SQL } },
+      { name: "mpe-lake-dfs", properties: { privateLinkResourceId: LAKE } },
+    ]);
+    const lines: string[] = [];
+    const approved = await approveAll(az, expected, { attempts: 3, delayMs: 0, log: (l) => lines.push(l) });
+    assert.deepEqual(approved.map((id) => id.split("/").pop()).sort(), ["a", "b"]);
+    assert.ok(
+      lines.some((l) => /Conflict \(409\).*attempt 1 of 3/.test(l)),
+      lines.join("\n"),
+    );
+    // One that keeps failing is named, after the others were approved.
+    const { az: inner2 } = fakeAz({
+      connections: {
+        [SQL]: [conn(SQL, "a", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Pending")],
+        [LAKE]: [conn(LAKE, "b", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Pending")],
+      },
+    });
+    const always: Az = (args) => {
+      if (args.join(" ").startsWith("network private-endpoint-connection list") && args.includes(SQL))
+        throw new Error("TooManyRequests (429)");
+      return inner2(args);
+    };
+    const done: string[] = [];
+    await assert.rejects(
+      approveAll(always, expected, { attempts: 2, delayMs: 0, log: (l) => done.push(l) }),
+      /Azure kept failing\):\n.*TooManyRequests/,
+    );
+    assert.ok(
+      done.some((l) => /approved .*\/b /.test(l)),
+      "the lake's connection was still approved",
+    );
+  });
+
   it("waits for a connection that has not appeared, and fails naming it if it never does", async () => {
     const { az, calls } = fakeAz({ connections: {} });
     const expected = factoryExpectations("adf-pay-dev-weu-1a2b", [
@@ -266,6 +319,15 @@ describe("etl:ops wake-pool / pause-pool: the dev pool is online for pulumi up, 
     assert.deepEqual(await wakePools(pausing.az, STACK, opts), [POOL]);
     assert.deepEqual(posts(pausing.calls), ["resume?api-version=2021-06-01"]);
     await assert.rejects(wakePools(poolAz(["Resuming"]).az, STACK, opts), /still Resuming after 5 checks/);
+  });
+
+  it("sends one resume while Azure still reports Paused after it (a second could be refused), again only after a failed one", async () => {
+    const slow = poolAz(["Paused", "Paused", "Paused", "Resuming", "Online"]);
+    assert.deepEqual(await wakePools(slow.az, STACK, opts), [POOL]);
+    assert.deepEqual(posts(slow.calls), ["resume?api-version=2021-06-01"]);
+    const failed = poolAz(["Paused", "Resuming", "Paused", "Resuming", "Online"]);
+    assert.deepEqual(await wakePools(failed.az, STACK, opts), [POOL]);
+    assert.deepEqual(posts(failed.calls), ["resume?api-version=2021-06-01", "resume?api-version=2021-06-01"]);
   });
 
   it("tells the caller each pool as it resumes it, so a failure later in the wake still lets the deploy pause it", async () => {

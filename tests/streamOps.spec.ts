@@ -7,6 +7,7 @@ import {
   ASA_API,
   jobChanges,
   jobLocation,
+  parsePreviewJson,
   PreviewFormatError,
   previewArgs,
   startJob,
@@ -38,7 +39,8 @@ function fakeAz(
 ) {
   const calls: string[][] = [];
   let state = job?.state ?? "";
-  let stopped = false;
+  // A job found stopping (stopped by someone else) moves on by itself.
+  let stopped = job?.state === "Stopping";
   const pending = [...afterStop];
   const az: Az = (args) => {
     calls.push([...args]);
@@ -123,6 +125,17 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
       assert.deepEqual(jobChanges({ changeSummary: { same: 500 } }), [], "no steps at all: nothing changes");
     });
 
+    it("reads the preview document past lines the CLI prints before it on stdout", () => {
+      const doc = JSON.stringify(preview({ op: "update", urn: URN }), null, 2);
+      const text = `Installing policy pack payments-pci-gdpr 0.1.0...\n${doc}\n`;
+      assert.deepEqual(
+        jobChanges(parsePreviewJson(text)).map((c) => c.op),
+        ["update"],
+      );
+      assert.deepEqual(parsePreviewJson(doc), JSON.parse(doc));
+      assert.throws(() => parsePreviewJson("error: no stack\n"), PreviewFormatError);
+    });
+
     it("refuses a document that is not a preview", () => {
       assert.throws(() => jobChanges(null), PreviewFormatError);
       assert.throws(() => jobChanges({ steps: "update" }), /pulumi preview --json/);
@@ -167,6 +180,22 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
       assert.equal((await stopForUpdate(az, WHERE, () => assert.fail("no preview needed"), wait)).outcome, "no job");
     });
 
+    it("waits for a job someone else is stopping (the off-hours pipeline), without stopping or restarting it", async () => {
+      const { az, calls } = fakeAz({ state: "Stopping" });
+      let requested = 0;
+      const result = await stopForUpdate(
+        az,
+        WHERE,
+        () => assert.fail("no preview needed"),
+        wait,
+        () => (requested += 1),
+      );
+      assert.equal(result.outcome, "not running");
+      assert.deepEqual(posts(calls), []);
+      assert.equal(requested, 0, "not this run's to start again");
+      assert.ok(calls.filter((c) => c[2] === "get").length >= 2, "read until stopped");
+    });
+
     it("counts a degraded, scaling or starting job as running", async () => {
       for (const state of ["Degraded", "Scaling", "Starting", "Restarting"]) {
         const { az } = fakeAz({ state });
@@ -201,22 +230,32 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
   });
 
   describe("start (after up)", () => {
-    it("starts from the job's start the first time and from its last output afterwards", () => {
+    it("waits for a job still stopping (Azure refuses a start then) and starts it from its last output", async () => {
+      const { az, calls } = fakeAz({ state: "Stopping", lastOutput: "2026-12-01T19:00:00Z" });
+      assert.deepEqual(await startJob(az, WHERE, wait), { outcome: "started", mode: "LastOutputEventTime" });
+      const reads = calls.filter((c) => c[2] === "get").length;
+      assert.ok(reads >= 2, "read again until stopped");
+      assert.deepEqual(posts(calls), [
+        `https://management.azure.com${JOB}/start?api-version=${ASA_API} --body {"outputStartMode":"LastOutputEventTime"}`,
+      ]);
+    });
+
+    it("starts from the job's start the first time and from its last output afterwards", async () => {
       const first = fakeAz({ state: "Created" });
-      assert.deepEqual(startJob(first.az, WHERE), { outcome: "started", mode: "JobStartTime" });
+      assert.deepEqual(await startJob(first.az, WHERE, wait), { outcome: "started", mode: "JobStartTime" });
       assert.deepEqual(posts(first.calls), [
         `https://management.azure.com${JOB}/start?api-version=${ASA_API} --body {"outputStartMode":"JobStartTime"}`,
       ]);
       const later = fakeAz({ state: "Stopped", lastOutput: "2026-12-01T10:00:00Z" });
-      assert.deepEqual(startJob(later.az, WHERE), { outcome: "started", mode: "LastOutputEventTime" });
+      assert.deepEqual(await startJob(later.az, WHERE, wait), { outcome: "started", mode: "LastOutputEventTime" });
       assert.equal(startMode({ id: JOB, name: "x", properties: { lastOutputEventTime: null } }), "JobStartTime");
     });
 
-    it("leaves a running job alone, and says so before the first up", () => {
+    it("leaves a running job alone, and says so before the first up", async () => {
       const running = fakeAz({ state: "Running" });
-      assert.deepEqual(startJob(running.az, WHERE), { outcome: "running" });
+      assert.deepEqual(await startJob(running.az, WHERE, wait), { outcome: "running" });
       assert.deepEqual(posts(running.calls), []);
-      assert.deepEqual(startJob(fakeAz(undefined).az, WHERE), { outcome: "no job" });
+      assert.deepEqual(await startJob(fakeAz(undefined).az, WHERE, wait), { outcome: "no job" });
     });
   });
 

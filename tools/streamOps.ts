@@ -17,10 +17,12 @@ const COMMANDS = ["stop-for-update", "start"] as const;
 const USAGE = `usage: npm run stream:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [options]
   stop-for-update   before pulumi up: stop the Stream Analytics job when it runs and the preview changes it (Azure
                     refuses to update a running job), and wait until it is stopped
-  start             after pulumi up: start the job unless it runs (first from its start, then from its last output)
+  start             after pulumi up: start the job unless it runs (first from its start, then from its last output;
+                    a job still stopping is waited for)
 options (stop-for-update):
   --pulumi-stack S  the Pulumi stack to preview (\`pulumi preview --stack S --refresh --json\`), e.g. org/payments-data-platform/dev
   --preview FILE    a \`pulumi preview --json\` output to read instead
+options (both):
   --attempts N      state checks while the job stops (default 40)
   --delay-seconds S seconds between checks (default 15)`;
 
@@ -36,8 +38,13 @@ runCli(USAGE, async (argv) => {
   const { azCli } = require("./lib/etlOps") as typeof import("./lib/etlOps");
   const ops = require("./lib/streamOps") as typeof import("./lib/streamOps");
   const where = ops.jobLocation(path.resolve(__dirname, ".."), stack);
+  const waiting = {
+    attempts: Number(args.values.attempts ?? 40),
+    delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+    log: (line: string) => console.log(line),
+  };
   if (command === "start") {
-    const { outcome, mode } = ops.startJob(azCli, where);
+    const { outcome, mode } = await ops.startJob(azCli, where, waiting);
     console.log(
       outcome === "started"
         ? `started job ${where.jobName} (${mode})`
@@ -56,23 +63,13 @@ runCli(USAGE, async (argv) => {
           maxBuffer: 256 * 1024 * 1024,
           stdio: ["ignore", "pipe", "inherit"],
         });
-    return JSON.parse(text);
+    return ops.parsePreviewJson(text);
   };
   // `stopped=true` as soon as the stop is sent: if waiting for it then fails, the restart step still starts the job.
   const output = (line: string) => {
     if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `${line}\n`);
   };
-  const { outcome, changes } = await ops.stopForUpdate(
-    azCli,
-    where,
-    preview,
-    {
-      attempts: Number(args.values.attempts ?? 40),
-      delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
-      log: (line) => console.log(line),
-    },
-    () => output("stopped=true"),
-  );
+  const { outcome, changes } = await ops.stopForUpdate(azCli, where, preview, waiting, () => output("stopped=true"));
   const reasons = changes.map((c) => `${c.op}${c.diffReasons?.length ? ` (${c.diffReasons.join(", ")})` : ""}`);
   console.log(
     {

@@ -165,7 +165,9 @@ export const connectionsOf = (az: Az, targetId: string): Connection[] =>
 
 /**
  * Approves each expectation's pending connections, polling until each has one (a connection appears on the target
- * only once its managed endpoint is provisioned); returns what it approved, throws naming what never appeared.
+ * only once its managed endpoint is provisioned); returns what it approved, throws naming what never appeared. A
+ * failed list or approval (a 409 while the connection is still being updated, a throttled call) is logged and tried
+ * again on the next attempt, never aborting the others; it is named at the end if it never succeeded.
  */
 export async function approveAll(
   az: Az,
@@ -174,29 +176,44 @@ export async function approveAll(
 ): Promise<string[]> {
   const approved: string[] = [];
   const missing: string[] = [];
+  const failed: string[] = [];
   for (const e of expected) {
-    let seen = false;
-    for (let attempt = 1; attempt <= opts.attempts && !seen; attempt++) {
-      const connections = connectionsOf(az, e.targetId);
-      seen = connections.some((c) => isFrom(c, e.privateEndpointName));
-      for (const c of pendingOf(connections, e)) {
-        az([
-          "network",
-          "private-endpoint-connection",
-          "approve",
-          "--id",
-          c.id,
-          "--description",
-          e.description.slice(0, 140),
-        ]);
-        approved.push(c.id);
-        opts.log(`approved ${c.id} (${e.description})`);
+    let done = false;
+    let lastError: string | undefined;
+    for (let attempt = 1; attempt <= opts.attempts && !done; attempt++) {
+      try {
+        const connections = connectionsOf(az, e.targetId);
+        const seen = connections.some((c) => isFrom(c, e.privateEndpointName));
+        for (const c of pendingOf(connections, e)) {
+          az([
+            "network",
+            "private-endpoint-connection",
+            "approve",
+            "--id",
+            c.id,
+            "--description",
+            e.description.slice(0, 140),
+          ]);
+          approved.push(c.id);
+          opts.log(`approved ${c.id} (${e.description})`);
+        }
+        done = seen;
+        lastError = undefined;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+        opts.log(`${e.description}: ${lastError} (attempt ${attempt} of ${opts.attempts})`);
       }
-      if (!seen && attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (!done && attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.delayMs));
     }
-    if (!seen) missing.push(`${e.description}: no connection from ${e.privateEndpointName} on ${e.targetId}`);
+    if (done) continue;
+    if (lastError !== undefined) failed.push(`${e.description}: ${lastError}`);
+    else missing.push(`${e.description}: no connection from ${e.privateEndpointName} on ${e.targetId}`);
   }
-  if (missing.length > 0) throw new Error(`not approved (never appeared):\n${missing.join("\n")}`);
+  const problems = [
+    ...(missing.length > 0 ? [`not approved (never appeared):\n${missing.join("\n")}`] : []),
+    ...(failed.length > 0 ? [`not approved (Azure kept failing):\n${failed.join("\n")}`] : []),
+  ];
+  if (problems.length > 0) throw new Error(problems.join("\n"));
   return approved;
 }
 
@@ -311,15 +328,22 @@ export async function wakePools(
 ): Promise<string[]> {
   const resumed: string[] = [];
   for (const pool of poolsOf(az, s)) {
+    // One resume at a time: Azure answers 202 and may still report Paused a check later, and a second resume while
+    // the first runs can be refused (409), failing the deploy. Sent again only if the pool went back to Paused after
+    // showing progress (a resume that failed).
+    let resumePending = false;
     for (let attempt = 1; ; attempt++) {
       const status = poolStatus(az, pool.id);
       const step = poolStep(status);
       if (step === "online") break;
-      if (step === "resume") {
+      if (step === "resume" && !resumePending) {
         az(["rest", "--method", "post", "--url", `${ARM}${pool.id}/resume?api-version=${SYNAPSE_POOL_API}`]);
+        resumePending = true;
         if (!resumed.includes(pool.id)) resumed.push(pool.id);
         opts.resumed?.([...resumed]);
         opts.log(`resuming ${pool.id.split("/").pop()} (was Paused)`);
+      } else if (step === "wait" && resumed.includes(pool.id)) {
+        resumePending = false;
       }
       if (attempt >= opts.attempts)
         throw new Error(`pool ${pool.id} is still ${status ?? "in no state"} after ${attempt} checks`);

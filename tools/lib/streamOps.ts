@@ -59,6 +59,16 @@ export class PreviewFormatError extends Error {
   override name = "PreviewFormatError";
 }
 
+/**
+ * `pulumi preview --json`'s stdout as a document: from its first line that opens an object, since the CLI may print
+ * other lines before it on stdout ("Installing policy pack…" under --json: pulumi/pulumi#19775).
+ */
+export function parsePreviewJson(text: string): unknown {
+  const start = text.search(/^\{/m);
+  if (start < 0) throw new PreviewFormatError("no JSON document in the output of pulumi preview --json");
+  return JSON.parse(text.slice(start));
+}
+
 /** Event Hubs resources the job reads and writes: replacing one under a running job cuts its input or output. */
 const JOB_ENDPOINT_TYPES = [
   "azure-native:eventhub:Namespace",
@@ -174,22 +184,39 @@ export async function stopForUpdate(
 ): Promise<{ outcome: StopOutcome; changes: PreviewStep[] }> {
   const job = findJob(az, where.resourceGroup, where.jobName);
   if (!job) return { outcome: "no job", changes: [] };
+  // Stopped by someone else (dev's off-hours pipeline at the end of the day): Azure refuses an update until it is
+  // stopped, and it is not this run's to start again.
+  if (job.properties?.jobState === "Stopping") {
+    await waitFor(az, job.id, isStopped, "stopped", w);
+    return { outcome: "not running", changes: [] };
+  }
   if (!isActive(job)) return { outcome: "not running", changes: [] };
   const changes = jobChanges(preview());
   if (changes.length === 0) return { outcome: "unchanged", changes };
   post(az, job.id, "stop");
   stopRequested?.();
-  await waitFor(az, job.id, (s) => s === "Stopped" || s === "Failed" || s === "Created", "stopped", w);
+  await waitFor(az, job.id, isStopped, "stopped", w);
   return { outcome: "stopped", changes };
 }
 
-/** After `up`: starts the job unless it runs (first from its start, then from its last output). */
-export function startJob(
+/** States of a job that is not running and not on its way to or from running. */
+const isStopped = (state: string) => state === "Stopped" || state === "Failed" || state === "Created";
+
+/**
+ * After `up`: starts the job unless it runs (first from its start, then from its last output). A job still stopping
+ * (Azure refuses a start then) is waited for first.
+ */
+export async function startJob(
   az: Az,
   where: { readonly resourceGroup: string; readonly jobName: string },
-): { outcome: "no job" | "running" | "started"; mode?: string } {
-  const job = findJob(az, where.resourceGroup, where.jobName);
+  w: Waiting,
+): Promise<{ outcome: "no job" | "running" | "started"; mode?: string }> {
+  let job = findJob(az, where.resourceGroup, where.jobName);
   if (!job) return { outcome: "no job" };
+  if (job.properties?.jobState === "Stopping") {
+    await waitFor(az, job.id, isStopped, "stopped", w);
+    job = getJob(az, job.id);
+  }
   if (isActive(job)) return { outcome: "running" };
   const mode = startMode(job);
   post(az, job.id, "start", { outputStartMode: mode });
