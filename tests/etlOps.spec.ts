@@ -11,6 +11,7 @@ import {
   poolStep,
   runPipeline,
   sleepsNow,
+  setTriggers,
   triggersToStart,
   triggersToStop,
   wakePools,
@@ -214,6 +215,42 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
     assert.deepEqual(
       triggersToStop(triggers).map((t) => t.name),
       ["a"],
+    );
+  });
+
+  it("stops the started triggers and reads them back until none is started (the stop is a long-running operation)", async () => {
+    // Azure reports the trigger Started on the first read after the stop, Stopped on the next.
+    const states: Record<string, string[]> = { a: ["Started", "Started", "Stopped"], b: ["Stopped"] };
+    const reads: Record<string, number> = { a: 0, b: 0 };
+    const calls: string[] = [];
+    const az: Az = (args) => {
+      const a = args.join(" ");
+      calls.push(a);
+      if (a.includes("/triggers?"))
+        return {
+          value: Object.keys(states).map((name) => ({
+            name,
+            properties: { runtimeState: states[name][Math.min(reads[name]++, states[name].length - 1)] },
+          })),
+        };
+      if (a.includes("--method post")) return null;
+      throw new Error(`unexpected az ${a}`);
+    };
+    const acted = await setTriggers(az, FACTORY, "stop", { attempts: 5, delayMs: 0, log: () => undefined });
+    assert.deepEqual(acted, ["a"]);
+    assert.deepEqual(
+      calls.filter((c) => c.includes("--method post")).map((c) => c.split("/triggers/")[1].split("?")[0]),
+      ["a/stop"],
+    );
+    assert.equal(calls.filter((c) => c.includes("/triggers?")).length, 3, "read back until stopped");
+    // One that never stops fails, naming it and its state.
+    const stuck: Az = (args) =>
+      args.join(" ").includes("/triggers?")
+        ? { value: [{ name: "a", properties: { runtimeState: "Started" } }] }
+        : null;
+    await assert.rejects(
+      setTriggers(stuck, FACTORY, "stop", { attempts: 3, delayMs: 0, log: () => undefined }),
+      /triggers not stopped after 3 checks: a \(Started\)/,
     );
   });
 });

@@ -96,12 +96,12 @@ runCli(USAGE, async (argv) => {
         console.log(`no factory in ${s.integrationResourceGroup} yet: nothing to ${command.split("-")[0]}`);
         return 0;
       }
-      const triggers = ops.triggersOf(az, factory.id);
       const action = command === "stop-triggers" ? "stop" : "start";
-      for (const t of action === "stop" ? ops.triggersToStop(triggers) : ops.triggersToStart(triggers)) {
-        ops.setTrigger(az, factory.id, t.name, action);
-        console.log(`${action === "stop" ? "stopped" : "started"} trigger ${t.name} of ${factory.name}`);
-      }
+      await ops.setTriggers(az, factory.id, action, {
+        attempts: Number(args.values.attempts ?? 20),
+        delayMs: Number(args.values["delay-seconds"] ?? 5) * 1000,
+        log: (line) => console.log(line),
+      });
       return 0;
     }
     case "sleep-if-off-hours": {

@@ -135,6 +135,36 @@ export function setTrigger(az: Az, factoryId: string, trigger: string, action: "
   az(["rest", "--method", "post", "--url", `${ARM}${factoryId}/triggers/${trigger}/${action}?api-version=${ADF_API}`]);
 }
 
+/**
+ * Stops (or starts) every trigger of the factory that needs it, then reads them back until none does: `Triggers_Start`
+ * and `Triggers_Stop` are long-running operations (x-ms-long-running-operation in the 2018-06-01 Data Factory spec)
+ * and `az rest` does not wait for them, so `pulumi up` could otherwise meet a trigger still started, which Azure
+ * refuses to update. Returns the triggers it acted on; throws naming those still left after `attempts` reads.
+ */
+export async function setTriggers(
+  az: Az,
+  factoryId: string,
+  action: "start" | "stop",
+  opts: { readonly attempts: number; readonly delayMs: number; readonly log: (line: string) => void },
+): Promise<string[]> {
+  const pending = (ts: readonly TriggerInfo[]) => (action === "stop" ? triggersToStop(ts) : triggersToStart(ts));
+  const acted = pending(triggersOf(az, factoryId)).map((t) => t.name);
+  for (const name of acted) {
+    setTrigger(az, factoryId, name, action);
+    opts.log(`${action === "stop" ? "stopped" : "started"} trigger ${name} of ${factoryId.split("/").pop()}`);
+  }
+  if (acted.length === 0) return acted;
+  for (let attempt = 1; ; attempt++) {
+    const left = pending(triggersOf(az, factoryId)).map((t) => `${t.name} (${t.properties.runtimeState ?? "?"})`);
+    if (left.length === 0) return acted;
+    if (attempt >= opts.attempts)
+      throw new Error(
+        `triggers not ${action === "stop" ? "stopped" : "started"} after ${attempt} checks: ${left.join(", ")}`,
+      );
+    await new Promise((r) => setTimeout(r, opts.delayMs));
+  }
+}
+
 /** Every connection the stack owns: the factory's managed endpoints and the Synapse workspaces' to their lake. */
 export function expectations(az: Az, s: StackResources): Expected[] {
   const out: Expected[] = [];
