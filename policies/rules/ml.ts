@@ -229,7 +229,8 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
     if (computeType === "AmlCompute") {
       // Absent ⇒ "NotSpecified": SSH closed when the cluster has a subnet, open on every node otherwise.
       const ssh = valueAt(props, ...inner, "remoteLoginPortPublicAccess");
-      if (ssh === "Enabled" || ((ssh === undefined || ssh === "NotSpecified") && subnet === "absent")) {
+      // Compared without case, as every enum of the pack (the SDK's types take any string).
+      if (sameText(ssh, "Enabled") || ((ssh === undefined || sameText(ssh, "NotSpecified")) && subnet === "absent")) {
         report(
           `${who(args)} exposes SSH publicly (properties.properties.remoteLoginPortPublicAccess ${show(ssh)}): set properties.properties.remoteLoginPortPublicAccess to "Disabled".`,
         );
@@ -237,7 +238,7 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
     } else {
       // Absent ⇒ "Disabled" (the compute instance default).
       const ssh = valueAt(props, ...inner, "sshSettings", "sshPublicAccess");
-      if (ssh === "Enabled") {
+      if (sameText(ssh, "Enabled")) {
         report(
           `${who(args)} exposes SSH publicly (properties.properties.sshSettings.sshPublicAccess "Enabled"): set properties.properties.sshSettings.sshPublicAccess to "Disabled".`,
         );

@@ -132,13 +132,14 @@ export const sharedKey = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-disable-shared-key-access",
     description:
-      "Storage accounts refuse Shared Key (account key and SAS) authorisation, so every request is authorised with a Microsoft Entra identity.",
+      "Storage accounts refuse Shared Key (account key and SAS) authorisation and have no local users (SFTP), so every request is authorised with a Microsoft Entra identity.",
     severity: "high",
     pci: ["7.2.2", "8.2.2", "8.3.1"],
     gdpr: ["32(1)(b)"],
     soc2: ["CC6.1"],
     service: "storage",
-    remediationSteps: "Set `allowSharedKeyAccess: false` (and `defaultToOAuthAuthentication: true` for the portal).",
+    remediationSteps:
+      "Set `allowSharedKeyAccess: false` (and `defaultToOAuthAuthentication: true` for the portal), and leave `isLocalUserEnabled` and `isSftpEnabled` off.",
     url: `${URL}/shared-key-authorization-prevent`,
   },
   ACCOUNT,
@@ -146,6 +147,13 @@ export const sharedKey = resourcePolicy<storage.StorageAccountArgs>(
     // Absent = null, "which is equivalent to true": a violation.
     if (props.allowSharedKeyAccess !== false) {
       report(`${who(args)} allows Shared Key authorisation: set allowSharedKeyAccess to false.`);
+    }
+    // Local users sign in to SFTP with a password or an SSH key, never with Entra ID (secure-file-transfer-protocol-
+    // support: "SFTP doesn't support ... Microsoft Entra ID"), whatever allowSharedKeyAccess says.
+    if (props.isLocalUserEnabled === true || props.isSftpEnabled === true) {
+      report(
+        `${who(args)} enables ${props.isSftpEnabled === true ? "SFTP" : "local users"}, who authenticate with passwords or SSH keys instead of Microsoft Entra ID: set isLocalUserEnabled and isSftpEnabled to false.`,
+      );
     }
   },
 );

@@ -522,15 +522,19 @@ export const webBasicAuthCoverage = stackPolicy(
   },
 );
 
-/** App setting values that carry a shared key, a SAS key or a password (a connection string with a secret). */
-const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=/i;
 /**
- * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole parts
- * of the name, so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
- * are not taken for secrets.
+ * App setting values that carry a shared key, a SAS key or a password (a connection string with a secret), or a SAS
+ * URL (`sig=`, e.g. a WEBSITE_RUN_FROM_PACKAGE blob URL with its token).
+ */
+const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=/i;
+/**
+ * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, COSMOS_KEY,
+ * STORAGE_ACCOUNT_KEY, …): whole parts of the name, so platform settings that only mention one
+ * (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE, APPINSIGHTS_INSTRUMENTATIONKEY) are not taken for
+ * secrets, and a Key Vault's address (KEY_VAULT_URI) is not a key.
  */
 const SECRET_NAME =
-  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?)(_|$)/i;
+  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?|key(?!_?vault))(_|$)/i;
 /** Platform settings whose names contain a secret word but whose values are switches. */
 const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
 

@@ -167,6 +167,12 @@ describe("policies/ml", () => {
         "Enabled",
         /mlw-pay-dev-weu-cpu-cluster .*exposes SSH publicly .*set properties\.properties\.remoteLoginPortPublicAccess to "Disabled"/,
       ],
+      [
+        "the SSH port is public, spelt in lower case (the SDK's types take any string)",
+        "properties.properties.remoteLoginPortPublicAccess",
+        "enabled",
+        /mlw-pay-dev-weu-cpu-cluster .*exposes SSH publicly/,
+      ],
     ]);
     failCases(mlComputePublicAccess, instance, [
       [
@@ -174,6 +180,12 @@ describe("policies/ml", () => {
         "properties.properties.sshSettings.sshPublicAccess",
         "Enabled",
         /mlw-pay-dev-weu-ci-analyst .*set properties\.properties\.sshSettings\.sshPublicAccess to "Disabled"/,
+      ],
+      [
+        "the instance's SSH port is public, in lower case",
+        "properties.properties.sshSettings.sshPublicAccess",
+        "enabled",
+        /mlw-pay-dev-weu-ci-analyst .*exposes SSH publicly/,
       ],
       [
         "the instance has no subnet",

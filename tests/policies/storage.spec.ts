@@ -137,6 +137,15 @@ describe("policies/storage", () => {
       ));
     it("fails when true", () =>
       expectFail(sharedKey, mutate(account(), "allowSharedKeyAccess", true), /allowSharedKeyAccess/));
+    it("fails local users or SFTP (passwords and SSH keys, never Entra ID), even with Shared Key off", async () => {
+      await expectFail(
+        sharedKey,
+        mutate(account(), "isLocalUserEnabled", true),
+        /stpaydevweu .*enables local users, who authenticate with passwords or SSH keys/,
+      );
+      await expectFail(sharedKey, mutate(account(), "isSftpEnabled", true), /enables SFTP/);
+      await expectPass(sharedKey, mutate(mutate(account(), "isLocalUserEnabled", false), "isSftpEnabled", false));
+    });
   });
 
   describe(infrastructureEncryption.name, () => {

@@ -475,6 +475,31 @@ describe("policies/streaming", () => {
         mutate(appSettings(), "properties.PARTNER_SAS_TOKEN", "sv=2024&sig=abc"),
         /stores keys or passwords in PARTNER_SAS_TOKEN/,
       );
+      // Bare account keys under a key name, and a SAS URL under any name; a Key Vault's address is not a key, nor is
+      // the instrumentation key's platform setting.
+      for (const name of ["COSMOS_KEY", "STORAGE_ACCOUNT_KEY"])
+        await expectFail(
+          webSettingsNoSecrets,
+          mutate(appSettings(), `properties.${name}`, "c2VjcmV0LWJhc2U2NC1rZXk="),
+          new RegExp(`stores keys or passwords in ${name}`),
+        );
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(
+          appSettings(),
+          "properties.WEBSITE_RUN_FROM_PACKAGE",
+          "https://st.blob.core.windows.net/pkg/app.zip?sv=2024-08-04&sr=b&sig=abc%3D",
+        ),
+        /stores keys or passwords in WEBSITE_RUN_FROM_PACKAGE/,
+      );
+      await expectPass(
+        webSettingsNoSecrets,
+        mutate(
+          mutate(appSettings(), "properties.KEY_VAULT_URI", "https://kv-pay-dev-weu.vault.azure.net/"),
+          "properties.APPINSIGHTS_INSTRUMENTATIONKEY",
+          "00000000-0000-0000-0000-000000000000",
+        ),
+      );
       // The site's own settings and connection strings, and the connection strings resource, are read too.
       await expectPass(webSettingsNoSecrets, app());
       await expectFail(
