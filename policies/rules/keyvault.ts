@@ -12,6 +12,8 @@ import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, sameText, stringsAt, valueAt, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
+/** A Managed HSM pool: its `properties` carry the same purge protection, soft delete and network settings. */
+const MANAGED_HSM = "azure-native:keyvault:ManagedHsm";
 const KEY = "azure-native:keyvault:Key";
 const SECRET = "azure-native:keyvault:Secret";
 
@@ -29,7 +31,7 @@ export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
   {
     name: "azure-native-keyvault-vault-enable-purge-protection",
     description:
-      "Key vaults have soft delete and purge protection on, with a soft-delete retention of at least the configured number of days, so keys protecting cardholder data cannot be destroyed irrecoverably.",
+      "Key vaults and Managed HSM pools have soft delete and purge protection on, with a soft-delete retention of at least the configured number of days, so keys protecting cardholder data cannot be destroyed irrecoverably.",
     severity: "high",
     pci: ["3.6.1", "3.7.3"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -48,7 +50,7 @@ export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
       },
     },
   },
-  VAULT,
+  [VAULT, MANAGED_HSM],
   (props, args, report) => {
     const { minSoftDeleteRetentionDays: min } = args.getConfig<{ minSoftDeleteRetentionDays: number }>();
     const p = props.properties;
@@ -103,7 +105,7 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
   {
     name: "azure-native-keyvault-vault-disallow-public-network-access",
     description:
-      "Key vaults are not reachable from the public internet: public network access is disabled, or the firewall denies by default and admits no IP range.",
+      "Key vaults and Managed HSM pools are not reachable from the public internet: public network access is disabled, or the firewall denies by default and admits no IP range.",
     severity: "high",
     pci: ["1.3.1", "1.4.4"],
     gdpr: ["25", "32(1)(b)"],
@@ -113,7 +115,7 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
       'Set `properties.publicNetworkAccess: "Disabled"` and reach the vault through a private endpoint, or (for a vault a service must reach through the trusted-services bypass) set `properties.networkAcls.defaultAction: "Deny"` with no `ipRules`.',
     url: "https://learn.microsoft.com/azure/key-vault/general/network-security",
   },
-  VAULT,
+  [VAULT, MANAGED_HSM],
   (props, args, report) => {
     const p = props.properties;
     // publicNetworkAccess absent = Enabled; networkAcls absent = defaultAction Allow (Azure defaults).

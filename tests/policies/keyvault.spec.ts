@@ -28,8 +28,21 @@ describe("policies/keyvault", () => {
     }
   });
 
+  /** A Managed HSM pool: the same purge protection, soft delete and network settings under `properties`. */
+  const hsm = (properties: Record<string, unknown>) =>
+    resourceRecord("azure-native:keyvault:ManagedHsm", "hsm-pay-prod-weu", {
+      location: "westeurope",
+      resourceGroupName: "rg",
+      sku: { family: "B", name: "Standard_B1" },
+      properties: { tenantId: "t", initialAdminObjectIds: ["o"], ...properties },
+    });
+
   describe(vaultRecoverability.name, () => {
     it("passes the compliant vault", () => expectPass(vaultRecoverability, vault()));
+    it("checks Managed HSM pools too: fails one without purge protection, passes one with it", async () => {
+      await expectFail(vaultRecoverability, hsm({}), /hsm-pay-prod-weu .*purge protection off/);
+      await expectPass(vaultRecoverability, hsm({ enablePurgeProtection: true }));
+    });
     it("passes when soft delete settings are left to Azure defaults", async () => {
       let v = mutate(vault(), "properties.enableSoftDelete", undefined);
       v = mutate(v, "properties.softDeleteRetentionInDays", undefined);
@@ -81,6 +94,14 @@ describe("policies/keyvault", () => {
 
   describe(vaultNetwork.name, () => {
     it("passes the compliant vault", () => expectPass(vaultNetwork, vault()));
+    it("checks Managed HSM pools too: fails one open to the internet, passes a private one", async () => {
+      await expectFail(
+        vaultNetwork,
+        hsm({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" } }),
+        /hsm-pay-prod-weu .*accepts public traffic/,
+      );
+      await expectPass(vaultNetwork, hsm({ publicNetworkAccess: "Disabled" }));
+    });
     it("passes public access enabled behind a deny-by-default firewall", () =>
       expectPass(vaultNetwork, mutate(vault(), "properties.publicNetworkAccess", "Enabled")));
     it("passes public access disabled without a firewall", () =>
