@@ -23,6 +23,9 @@ const WEB_APP = "azure-native:web:WebApp";
 const WEB_APP_SLOT = "azure-native:web:WebAppSlot";
 const FTP_ALLOWED = "azure-native:web:WebAppFtpAllowed";
 const SCM_ALLOWED = "azure-native:web:WebAppScmAllowed";
+/** The same policies of a deployment slot (a slot has its own FTP and SCM endpoints). */
+const FTP_ALLOWED_SLOT = "azure-native:web:WebAppFtpAllowedSlot";
+const SCM_ALLOWED_SLOT = "azure-native:web:WebAppScmAllowedSlot";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Event Hubs
@@ -457,7 +460,7 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
   {
     name: "azure-native-web-basicpublishingcredentialspolicy-disable-basic-auth",
     description:
-      "Basic-authentication publishing credentials are disabled for FTP and for the SCM (Kudu) site of web and function apps.",
+      "Basic-authentication publishing credentials are disabled for FTP and for the SCM (Kudu) site of web and function apps and of their deployment slots.",
     severity: "high",
     pci: ["8.2.2", "8.3.1", "2.2.7"],
     gdpr: ["32(1)(b)"],
@@ -466,7 +469,7 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
     remediationSteps: "Set `allow: false` on `web.WebAppFtpAllowed` and `web.WebAppScmAllowed`.",
     url: "https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable",
   },
-  [FTP_ALLOWED, SCM_ALLOWED],
+  [FTP_ALLOWED, SCM_ALLOWED, FTP_ALLOWED_SLOT, SCM_ALLOWED_SLOT],
   (props, args, report) => {
     // `allow` is required by the API; anything but false keeps basic auth.
     if (props.allow !== false) {

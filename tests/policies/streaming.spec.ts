@@ -354,6 +354,19 @@ describe("policies/streaming", () => {
           basicAuthPolicy("WebAppScmAllowed", app(), true),
           /func-pay-dev-weu-scm .*WebAppScmAllowed\) allows basic-auth publishing credentials: set allow to false/,
         ));
+      it("fails a deployment slot's FTP or SCM policy that allows basic auth, passes one that does not", async () => {
+        for (const type of ["WebAppFtpAllowedSlot", "WebAppScmAllowedSlot"]) {
+          const slotPolicy = (allow: boolean) =>
+            resourceRecord(`azure-native:web:${type}`, `func-pay-dev-weu-staging-${type}`, {
+              resourceGroupName: "rg-pay-dev-weu",
+              name: "func-pay-dev-weu",
+              slot: "staging",
+              allow,
+            });
+          await expectFail(webBasicAuth, slotPolicy(true), new RegExp(`${type}\\) allows basic-auth publishing`));
+          await expectPass(webBasicAuth, slotPolicy(false));
+        }
+      });
       it("is not applicable to the app itself", () => expectNotApplicable(webBasicAuth, app()));
     });
 
