@@ -30,6 +30,7 @@ import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, sameText, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
+const TABLE = "azure-native:operationalinsights:Table";
 const COMPONENT = "azure-native:applicationinsights:Component";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope";
@@ -94,6 +95,59 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
     } else if (days > cfg.maxRetentionDays) {
       report(
         `${who(args)} keeps logs ${days} days, beyond the ${cfg.maxRetentionDays}-day maximum: set retentionInDays to at most ${cfg.maxRetentionDays}.`,
+      );
+    }
+  },
+);
+
+export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
+  {
+    name: "azure-native-operationalinsights-table-configure-retention",
+    description:
+      "A Log Analytics table that overrides its workspace's retention keeps its logs immediately available for at least 90 days and in all (interactive plus long-term) at least 90 days, 365 in production stacks: a table's retention overrides the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
+    severity: "high",
+    pci: ["10.5.1"],
+    gdpr: ["30", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Leave `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace's), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).",
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
+    config: {
+      minRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 730,
+        default: 90,
+        description: "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: three months).",
+      },
+      prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
+      prodMinTotalRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 4383,
+        default: 365,
+        description: "Minimum total retention of a table in prodStacks (PCI DSS 10.5.1: twelve months of history).",
+      },
+    },
+  },
+  TABLE,
+  (props, args, report) => {
+    const cfg = args.getConfig<{ minRetentionDays: number; prodMinTotalRetentionDays: number }>();
+    const prod = isProdStack(args);
+    // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
+    const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
+    const interactive = own(props.retentionInDays);
+    const total = own(props.totalRetentionInDays);
+    if (interactive !== undefined && interactive < cfg.minRetentionDays) {
+      report(
+        `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
+      );
+    }
+    const minTotal = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinTotalRetentionDays) : cfg.minRetentionDays;
+    if (total !== undefined && total < minTotal) {
+      report(
+        `${who(args)} keeps its logs ${total} days in all${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set totalRetentionInDays to at least ${minTotal} (or -1 for the workspace's).`,
       );
     }
   },
@@ -430,6 +484,7 @@ export const privateLinkScopeAccessMode = resourcePolicy<monitor.PrivateLinkScop
 
 export const monitorPolicies: Policies = [
   workspaceRetention,
+  tableRetention,
   workspaceLocalAuth,
   workspaceNetwork,
   componentLocalAuth,

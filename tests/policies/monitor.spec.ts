@@ -10,6 +10,7 @@ import {
   privateLinkScopeAccessMode,
   workspaceLocalAuth,
   workspaceNetwork,
+  tableRetention,
   workspaceRetention,
 } from "../../policies/rules/monitor";
 import { POLICY_NAME } from "../../policies/lib/policy";
@@ -43,11 +44,39 @@ function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: Resour
 
 describe("policies/monitor", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(monitorPolicies.length, 10);
+    assert.equal(monitorPolicies.length, 11);
     for (const p of monitorPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
     }
+  });
+
+  describe(tableRetention.name, () => {
+    const table = (props: Record<string, unknown>) =>
+      resourceRecord("azure-native:operationalinsights:Table", "log-pay-dev-weu-sql-audit", {
+        resourceGroupName: "rg-pay-dev-weu-monitoring",
+        workspaceName: "log-pay-dev-weu",
+        tableName: "SQLSecurityAuditEvents",
+        ...props,
+      });
+    it("passes a table that keeps the workspace's retention (absent or -1), or sets enough of its own", async () => {
+      await expectPass(tableRetention, table({}));
+      await expectPass(tableRetention, table({ retentionInDays: -1, totalRetentionInDays: -1 }));
+      await expectPass(tableRetention, inStack(table({ retentionInDays: 90, totalRetentionInDays: 365 }), "prod"));
+    });
+    it("fails an audit table that shortens the workspace's retention", () =>
+      expectFail(
+        tableRetention,
+        table({ retentionInDays: 4 }),
+        /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 90/,
+      ));
+    it("fails a prod table kept less than a year in all", () =>
+      expectFail(
+        tableRetention,
+        inStack(table({ retentionInDays: 90, totalRetentionInDays: 180 }), "prod"),
+        /keeps its logs 180 days in all in stack 'prod': set totalRetentionInDays to at least 365/,
+      ));
+    it("is not applicable to other types", () => expectNotApplicable(tableRetention, workspace()));
   });
 
   describe(workspaceRetention.name, () => {
