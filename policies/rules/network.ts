@@ -655,7 +655,7 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
   {
     name: "azure-native-network-webapplicationfirewallpolicy-require-managed-rule-set",
     description:
-      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block.",
+      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block, and without an exclusion that takes a whole request field (`EqualsAny`) away from every rule.",
     severity: "high",
     pci: ["6.4.1", "6.4.2"],
     gdpr: ["32(1)(b)", "32(1)(d)"],
@@ -722,6 +722,16 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
             );
           }
         }
+      }
+    }
+    // An `EqualsAny` exclusion drops every value of that request field (all arguments, all headers, all cookies) from
+    // inspection, and one without exclusionManagedRuleSets applies to every rule (application-gateway-waf-
+    // configuration, "Exclusion lists"): the managed rules no longer see that field at all.
+    for (const e of props.managedRules?.exclusions ?? []) {
+      if (sameText(e.selectorMatchOperator, "EqualsAny") && (e.exclusionManagedRuleSets ?? []).length === 0) {
+        report(
+          `${who(args)} excludes every ${e.matchVariable} value from every managed rule (selectorMatchOperator "EqualsAny" with no exclusionManagedRuleSets): name the selector and scope the exclusion to the rules that need it.`,
+        );
       }
     }
   },

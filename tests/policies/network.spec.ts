@@ -502,6 +502,35 @@ describe("policies/network", () => {
 
   describe(wafRuleSet.name, () => {
     it("passes DRS 2.1 with a single-rule override", () => expectPass(wafRuleSet, wafPolicy()));
+    it("fails an EqualsAny exclusion that takes a whole request field away from every rule; a scoped one passes", async () => {
+      const everyArgument = { matchVariable: "RequestArgValues", selectorMatchOperator: "EqualsAny", selector: "*" };
+      await expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.exclusions", [everyArgument]),
+        /waf-pay-dev-weu .*excludes every RequestArgValues value from every managed rule/,
+      );
+      await expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.exclusions", [{ ...everyArgument, selectorMatchOperator: "equalsany" }]),
+        /excludes every RequestArgValues value/,
+      );
+      await expectPass(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.exclusions", [
+          { matchVariable: "RequestArgNames", selectorMatchOperator: "Equals", selector: "returnUrl" },
+          {
+            ...everyArgument,
+            exclusionManagedRuleSets: [
+              {
+                ruleSetType: "Microsoft_DefaultRuleSet",
+                ruleSetVersion: "2.1",
+                ruleGroups: [{ ruleGroupName: "SQLI", rules: [{ ruleId: "942440" }] }],
+              },
+            ],
+          },
+        ]),
+      );
+    });
     it("passes OWASP 3.2", () =>
       expectPass(
         wafRuleSet,
