@@ -9,6 +9,7 @@ import { resourcePolicy } from "../lib/policy";
 import { sameText, show, who } from "../lib/values";
 
 const REGISTRY = "azure-native:containerregistry:Registry";
+const TOKEN = "azure-native:containerregistry:Token";
 const DOCS = "https://learn.microsoft.com/azure/container-registry";
 
 export const registryAdminUser = resourcePolicy<containerregistry.RegistryArgs>(
@@ -69,4 +70,29 @@ export const registryPublicNetwork = resourcePolicy<containerregistry.RegistryAr
   },
 );
 
-export const containerRegistryPolicies: Policies = [registryAdminUser, registryPublicNetwork];
+export const registryTokens = resourcePolicy<containerregistry.TokenArgs>(
+  {
+    name: "azure-native-containerregistry-token-disallow-enabled",
+    description:
+      "Container registries carry no enabled repository-scoped tokens: a token signs in with a generated password, outside Microsoft Entra ID, like the admin user the registry rule refuses.",
+    severity: "high",
+    pci: ["7.2.2", "8.2.2", "8.3.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "containerregistry",
+    remediationSteps:
+      'Remove the `containerregistry.Token` (or set `status: "disabled"`) and grant the identity that pulls or pushes a role on the registry (AcrPull, AcrPush).',
+    url: `${DOCS}/container-registry-token-based-repository-permissions`,
+  },
+  TOKEN,
+  (props, args, report) => {
+    // Absent ⇒ enabled (a token works once created unless disabled).
+    if (!sameText(props.status, "disabled")) {
+      report(
+        `${who(args)} is an enabled registry token (a password outside Microsoft Entra ID): remove it or set status to "disabled", and grant a role to an Entra identity instead.`,
+      );
+    }
+  },
+);
+
+export const containerRegistryPolicies: Policies = [registryAdminUser, registryPublicNetwork, registryTokens];

@@ -3,10 +3,11 @@ import {
   containerRegistryPolicies,
   registryAdminUser,
   registryPublicNetwork,
+  registryTokens,
 } from "../../policies/rules/containerregistry";
-import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/ml";
-import { expectNotApplicable, expectPass, failCases, mutate, otherResource } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource } from "./helpers";
 
 describe("policies/containerregistry", () => {
   const registry = f.containerRegistry();
@@ -15,6 +16,22 @@ describe("policies/containerregistry", () => {
     const names = containerRegistryPolicies.map((p) => p.name);
     assert.equal(new Set(names).size, names.length);
     assert.ok(names.every((n) => n.startsWith("azure-native-containerregistry-")));
+  });
+
+  describe(registryTokens.name, () => {
+    const token = (status?: string) =>
+      resourceRecord("azure-native:containerregistry:Token", "crpaydevweu-ci", {
+        registryName: "crpaydevweu",
+        resourceGroupName: "rg-pay-dev-weu-ml",
+        scopeMapId: "/scopeMaps/_repositories_pull",
+        ...(status === undefined ? {} : { status }),
+      });
+    it("fails an enabled token, or one left to its default (enabled)", async () => {
+      await expectFail(registryTokens, token("enabled"), /crpaydevweu-ci .*enabled registry token/);
+      await expectFail(registryTokens, token(), /enabled registry token/);
+    });
+    it("passes a disabled token", () => expectPass(registryTokens, token("disabled")));
+    it("is not applicable to the registry itself", () => expectNotApplicable(registryTokens, registry));
   });
 
   describe(registryAdminUser.name, () => {
