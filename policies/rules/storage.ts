@@ -13,6 +13,7 @@ import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
 const BLOB_SERVICE = "azure-native:storage:BlobServiceProperties";
+const ENCRYPTION_SCOPE = "azure-native:storage:EncryptionScope";
 const URL = "https://learn.microsoft.com/azure/storage/common";
 
 export const httpsOnly = resourcePolicy<storage.StorageAccountArgs>(
@@ -411,6 +412,36 @@ export const dataLakeCustomerManagedKey = resourcePolicy<storage.StorageAccountA
   },
 );
 
+export const encryptionScopeKey = resourcePolicy<storage.EncryptionScopeArgs>(
+  {
+    name: "azure-native-storage-encryptionscope-require-customer-managed-key",
+    description:
+      "Encryption scopes use a customer-managed key from Key Vault and infrastructure encryption: a container or blob written under a scope is encrypted with the scope's key, not the account's, so a scope on Microsoft-managed keys would undo the account's customer-managed key for the data it covers.",
+    severity: "high",
+    pci: ["3.5.1", "3.6.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "storage",
+    remediationSteps:
+      'Set `source: "Microsoft.KeyVault"` with `keyVaultProperties.keyUri`, and `requireInfrastructureEncryption: true`.',
+    url: "https://learn.microsoft.com/azure/storage/blobs/encryption-scope-overview",
+  },
+  ENCRYPTION_SCOPE,
+  (props, args, report) => {
+    // source absent = Microsoft.Storage (Microsoft-managed keys).
+    if (!sameText(props.source, "Microsoft.KeyVault")) {
+      report(
+        `${who(args)} encrypts with Microsoft-managed keys (source ${props.source === undefined ? "unset" : `"${String(props.source)}"`}): set source to "Microsoft.KeyVault" with keyVaultProperties.keyUri.`,
+      );
+    } else if (!isSet(props.keyVaultProperties, "keyUri")) {
+      report(`${who(args)} names no key: set keyVaultProperties.keyUri.`);
+    }
+    if (props.requireInfrastructureEncryption !== true) {
+      report(`${who(args)} has no infrastructure encryption: set requireInfrastructureEncryption to true.`);
+    }
+  },
+);
+
 export const storagePolicies: Policies = [
   httpsOnly,
   minimumTls,
@@ -425,4 +456,5 @@ export const storagePolicies: Policies = [
   blobSoftDelete,
   blobSoftDeleteCoverage,
   dataLakeCustomerManagedKey,
+  encryptionScopeKey,
 ];

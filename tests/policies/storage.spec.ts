@@ -7,6 +7,7 @@ import {
   crossTenantReplication,
   customerManagedKey,
   dataLakeCustomerManagedKey,
+  encryptionScopeKey,
   httpsOnly,
   infrastructureEncryption,
   minimumTls,
@@ -16,6 +17,7 @@ import {
   storageSku,
 } from "../../policies/rules/storage";
 import { POLICY_NAME } from "../../policies/lib/policy";
+import { resourceRecord } from "../../tools/lib/policyRunner";
 import { blobContainer, blobService, storageAccount } from "./fixtures/storage";
 import { vault } from "./fixtures/keyvault";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
@@ -24,7 +26,7 @@ const account = storageAccount;
 
 describe("policies/storage", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(storagePolicies.length, 13);
+    assert.equal(storagePolicies.length, 14);
     for (const p of storagePolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -33,7 +35,8 @@ describe("policies/storage", () => {
 
   it("every account policy passes the compliant account and skips other types", async () => {
     const accountPolicies = storagePolicies.filter(
-      (p) => p !== containerPublicAccess && p !== blobSoftDelete && p !== blobSoftDeleteCoverage,
+      (p) =>
+        p !== containerPublicAccess && p !== blobSoftDelete && p !== blobSoftDeleteCoverage && p !== encryptionScopeKey,
     );
     for (const p of accountPolicies) {
       await expectPass(p as typeof httpsOnly, account());
@@ -126,6 +129,40 @@ describe("policies/storage", () => {
       // With public access disabled the IP rules admit nothing: not checked.
       await expectPass(storageNetwork, mutate(withRules(["20.0.0.0/8"]), "publicNetworkAccess", "Disabled"));
     });
+  });
+
+  describe(encryptionScopeKey.name, () => {
+    const scope = (props: Record<string, unknown>) =>
+      resourceRecord("azure-native:storage:EncryptionScope", "stpaydevweu-pmk", {
+        accountName: "stpaydevweu",
+        resourceGroupName: "rg-pay-dev-weu-data",
+        encryptionScopeName: "pmk",
+        ...props,
+      });
+    const cmk = {
+      source: "Microsoft.KeyVault",
+      keyVaultProperties: { keyUri: "https://kv-pay-dev-weu.vault.azure.net/keys/cmk-storage" },
+      requireInfrastructureEncryption: true,
+    };
+    it("passes a scope under a Key Vault key with infrastructure encryption", () =>
+      expectPass(encryptionScopeKey, scope(cmk)));
+    it("fails a scope on Microsoft-managed keys (explicit or by default)", async () => {
+      await expectFail(
+        encryptionScopeKey,
+        scope({ ...cmk, source: "Microsoft.Storage" }),
+        /stpaydevweu-pmk .*encrypts with Microsoft-managed keys \(source "Microsoft.Storage"\)/,
+      );
+      await expectFail(encryptionScopeKey, scope({ ...cmk, source: undefined }), /source unset/);
+    });
+    it("fails a Key Vault scope naming no key, or without infrastructure encryption", async () => {
+      await expectFail(encryptionScopeKey, scope({ ...cmk, keyVaultProperties: {} }), /names no key/);
+      await expectFail(
+        encryptionScopeKey,
+        scope({ ...cmk, requireInfrastructureEncryption: undefined }),
+        /no infrastructure encryption/,
+      );
+    });
+    it("is not applicable to the account", () => expectNotApplicable(encryptionScopeKey, storageAccount()));
   });
 
   describe(sharedKey.name, () => {
