@@ -487,8 +487,19 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
 function basicAuthPolicyOf(policy: PolicyResource, app: PolicyResource, type: string): boolean {
   const id = safeGet(policy.props, "id");
   const appId = safeGet(app.props, "id");
+  const endpoint = type === FTP_ALLOWED || type === FTP_ALLOWED_SLOT ? "ftp" : "scm";
   if (typeof id === "string" && typeof appId === "string" && appId.length > 0) {
-    return sameText(id, `${appId}/basicPublishingCredentialsPolicies/${type === FTP_ALLOWED ? "ftp" : "scm"}`);
+    return sameText(id, `${appId}/basicPublishingCredentialsPolicies/${endpoint}`);
+  }
+  if (type === FTP_ALLOWED_SLOT || type === SCM_ALLOWED_SLOT) {
+    // A slot's policy names its app (`name`) and the slot (`slot`): both must be the slot's, wired or literal.
+    const same = (key: string) => {
+      const [mine, theirs] = [safeGet(policy.props, key), safeGet(app.props, key)];
+      return typeof mine === "string" && typeof theirs === "string"
+        ? sameText(mine, theirs)
+        : refersTo(policy, app, { properties: [key] });
+    };
+    return same("name") && same("slot");
   }
   return refersTo(policy, app, { properties: ["name"], byName: {} });
 }
@@ -497,7 +508,7 @@ export const webBasicAuthCoverage = stackPolicy(
   {
     name: "azure-native-web-webapp-missing-basic-auth-policies",
     description:
-      "Every web or function app has WebAppFtpAllowed and WebAppScmAllowed resources with allow false, since basic-auth publishing is on unless they exist.",
+      "Every web or function app has WebAppFtpAllowed and WebAppScmAllowed resources with allow false, and every deployment slot WebAppFtpAllowedSlot and WebAppScmAllowedSlot ones, since basic-auth publishing is on unless they exist.",
     severity: "high",
     pci: ["8.2.2", "8.3.1"],
     gdpr: ["32(1)(b)"],
@@ -509,14 +520,18 @@ export const webBasicAuthCoverage = stackPolicy(
   },
   (args, report) => {
     const apps = ofType(args.resources, WEB_APP);
-    if (apps.length === 0) args.notApplicable("no web apps");
+    const slots = ofType(args.resources, WEB_APP_SLOT);
+    if (apps.length === 0 && slots.length === 0) args.notApplicable("no web apps");
     const disabled = (type: string) => ofType(args.resources, type).filter((p) => safeGet(p.props, "allow") === false);
-    for (const app of apps) {
-      for (const type of [FTP_ALLOWED, SCM_ALLOWED]) {
+    for (const [app, types] of [
+      ...apps.map((a) => [a, [FTP_ALLOWED, SCM_ALLOWED]] as const),
+      ...slots.map((s) => [s, [FTP_ALLOWED_SLOT, SCM_ALLOWED_SLOT]] as const),
+    ]) {
+      for (const type of types) {
         const found = disabled(type).some((p) => basicAuthPolicyOf(p, app, type));
         if (!found) {
           report(
-            `${app.name} (${app.urn}) has no ${type.split(":")[2]} with allow false: add one with name set from the app's name.`,
+            `${app.name} (${app.urn}) has no ${type.split(":")[2]} with allow false: add one with name set from the app's name${type === FTP_ALLOWED_SLOT || type === SCM_ALLOWED_SLOT ? " and slot from the slot's" : ""}.`,
             app.urn,
           );
         }

@@ -370,6 +370,46 @@ describe("policies/streaming", () => {
       it("is not applicable to the app itself", () => expectNotApplicable(webBasicAuth, app()));
     });
 
+    describe(`${webBasicAuthCoverage.name} (deployment slots)`, () => {
+      const slot = resourceRecord("azure-native:web:WebAppSlot", "func-pay-dev-weu-staging", {
+        resourceGroupName: "rg-pay-dev-weu",
+        name: "func-pay-dev-weu",
+        slot: "staging",
+        location: "westeurope",
+      });
+      const slotPolicy = (type: string, slotName: string, allow = false) =>
+        resourceRecord(`azure-native:web:${type}`, `func-pay-dev-weu-${slotName}-${type}`, {
+          resourceGroupName: "rg-pay-dev-weu",
+          name: "func-pay-dev-weu",
+          slot: slotName,
+          allow,
+        });
+      it("fails a slot without its own FTP and SCM policies, naming both", async () => {
+        const r = await evaluatePolicy(webBasicAuthCoverage, [slot]);
+        assert.deepEqual(
+          r.messages.map((m) => /has no (\w+) with allow false: .*and slot from the slot's/.exec(m)?.[1]),
+          ["WebAppFtpAllowedSlot", "WebAppScmAllowedSlot"],
+        );
+      });
+      it("passes a slot with both policies disabled; another slot's policies or an enabled one do not count", async () => {
+        await expectPass(webBasicAuthCoverage, [
+          slot,
+          slotPolicy("WebAppFtpAllowedSlot", "staging"),
+          slotPolicy("WebAppScmAllowedSlot", "staging"),
+        ]);
+        await expectFail(
+          webBasicAuthCoverage,
+          [slot, slotPolicy("WebAppFtpAllowedSlot", "staging"), slotPolicy("WebAppScmAllowedSlot", "canary")],
+          /func-pay-dev-weu-staging .*has no WebAppScmAllowedSlot with allow false/,
+        );
+        await expectFail(
+          webBasicAuthCoverage,
+          [slot, slotPolicy("WebAppFtpAllowedSlot", "staging", true), slotPolicy("WebAppScmAllowedSlot", "staging")],
+          /has no WebAppFtpAllowedSlot with allow false/,
+        );
+      });
+    });
+
     describe(webBasicAuthCoverage.name, () => {
       const complete = () => [
         app(),
