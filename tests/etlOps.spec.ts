@@ -243,6 +243,14 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
       ["a/stop"],
     );
     assert.equal(calls.filter((c) => c.includes("/triggers?")).length, 3, "read back until stopped");
+    // A Disabled trigger is started (as before) but not waited for: starting it does not make it Started.
+    const disabled: Az = (args) =>
+      args.join(" ").includes("/triggers?")
+        ? { value: [{ name: "d", properties: { runtimeState: "Disabled" } }] }
+        : null;
+    assert.deepEqual(await setTriggers(disabled, FACTORY, "start", { attempts: 2, delayMs: 0, log: () => undefined }), [
+      "d",
+    ]);
     // One that never stops fails, naming it and its state.
     const stuck: Az = (args) =>
       args.join(" ").includes("/triggers?")
@@ -362,6 +370,10 @@ describe("etl:ops wake-pool / pause-pool: the dev pool is online for pulumi up, 
     const slow = poolAz(["Paused", "Paused", "Paused", "Resuming", "Online"]);
     assert.deepEqual(await wakePools(slow.az, STACK, opts), [POOL]);
     assert.deepEqual(posts(slow.calls), ["resume?api-version=2021-06-01"]);
+    // A resume that fails between two checks: still Paused RESUME_AGAIN_AFTER checks later, it is sent again.
+    const quiet = poolAz(["Paused", "Paused", "Paused", "Paused", "Paused", "Resuming", "Online"]);
+    assert.deepEqual(await wakePools(quiet.az, STACK, { ...opts, attempts: 10 }), [POOL]);
+    assert.deepEqual(posts(quiet.calls), ["resume?api-version=2021-06-01", "resume?api-version=2021-06-01"]);
     const failed = poolAz(["Paused", "Resuming", "Paused", "Resuming", "Online"]);
     assert.deepEqual(await wakePools(failed.az, STACK, opts), [POOL]);
     assert.deepEqual(posts(failed.calls), ["resume?api-version=2021-06-01", "resume?api-version=2021-06-01"]);

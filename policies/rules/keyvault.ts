@@ -54,8 +54,9 @@ export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
   (props, args, report) => {
     const { minSoftDeleteRetentionDays: min } = args.getConfig<{ minSoftDeleteRetentionDays: number }>();
     const p = props.properties;
-    // enablePurgeProtection absent = off (Azure default); it can only ever be turned on.
-    if (p?.enablePurgeProtection !== true) {
+    // enablePurgeProtection absent = off for a vault (Azure default; it can only ever be turned on), on for a Managed
+    // HSM pool (the SDK sends true: managedHsmPropertiesArgsProvideDefaults).
+    if ((p?.enablePurgeProtection ?? args.type === MANAGED_HSM) !== true) {
       report(`${who(args)} has purge protection off: set properties.enablePurgeProtection to true.`);
     }
     // enableSoftDelete absent = true (Azure turns it on for new vaults and it cannot be turned off); only false fails.

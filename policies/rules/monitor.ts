@@ -138,7 +138,8 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
     // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
     const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
     const interactive = own(props.retentionInDays);
-    const total = own(props.totalRetentionInDays);
+    // totalRetentionInDays absent or -1: the table's own retention, not the workspace's (the Table API).
+    const total = own(props.totalRetentionInDays) ?? interactive;
     if (interactive !== undefined && interactive < cfg.minRetentionDays) {
       report(
         `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,

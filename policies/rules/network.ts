@@ -728,9 +728,14 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
     // inspection, and one without exclusionManagedRuleSets applies to every rule (application-gateway-waf-
     // configuration, "Exclusion lists"): the managed rules no longer see that field at all.
     for (const e of props.managedRules?.exclusions ?? []) {
-      if (sameText(e.selectorMatchOperator, "EqualsAny") && (e.exclusionManagedRuleSets ?? []).length === 0) {
+      // Scoped to whole rule sets (a set without ruleGroups) it still reaches every rule of the set.
+      const sets = e.exclusionManagedRuleSets ?? [];
+      if (
+        sameText(e.selectorMatchOperator, "EqualsAny") &&
+        (sets.length === 0 || sets.some((r) => (r.ruleGroups ?? []).length === 0))
+      ) {
         report(
-          `${who(args)} excludes every ${e.matchVariable} value from every managed rule (selectorMatchOperator "EqualsAny" with no exclusionManagedRuleSets): name the selector and scope the exclusion to the rules that need it.`,
+          `${who(args)} excludes every ${e.matchVariable} value from every managed rule${sets.length > 0 ? " of a whole rule set" : ""} (selectorMatchOperator "EqualsAny" with no rule groups named): name the selector and scope the exclusion to the rules that need it.`,
         );
       }
     }

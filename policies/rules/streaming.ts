@@ -546,13 +546,21 @@ export const webBasicAuthCoverage = stackPolicy(
  */
 const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=/i;
 /**
- * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, COSMOS_KEY,
- * STORAGE_ACCOUNT_KEY, …): whole parts of the name, so platform settings that only mention one
- * (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE, APPINSIGHTS_INSTRUMENTATIONKEY) are not taken for
- * secrets, and a Key Vault's address (KEY_VAULT_URI) is not a key.
+ * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole parts
+ * of the name, so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
+ * are not taken for secrets.
  */
 const SECRET_NAME =
-  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?|key(?!_?vault))(_|$)/i;
+  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?)(_|$)/i;
+/**
+ * A name that ends in KEY (COSMOS_KEY, STORAGE_ACCOUNT_KEY, PRIMARY_KEY) holds one, unless the key is a data key
+ * (PARTITION_KEY, IDEMPOTENCY_KEY, a cache or sort key). Only as the last part: KEY_VAULT_URI, CMK_KEY_URI,
+ * IDEMPOTENCY_KEY_TTL name or describe a key without holding one.
+ */
+const KEY_NAME = /(^|_)key$/i;
+const DATA_KEY_NAME = /(^|_)(partition|idempotency|cache|sort|row|routing|lookup|dedup(lication)?|correlation)_?key$/i;
+const secretName = (name: string) =>
+  (SECRET_NAME.test(name) || (KEY_NAME.test(name) && !DATA_KEY_NAME.test(name))) && !NOT_SECRETS.includes(name);
 /** Platform settings whose names contain a secret word but whose values are switches. */
 const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
 
@@ -606,7 +614,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
     const leaking = siteSettings(args.type, props)
       .filter(([name, v]) => {
         if (typeof v !== "string" || v === "" || v.startsWith("@Microsoft.KeyVault(")) return false;
-        return SECRET_SETTING.test(v) || (SECRET_NAME.test(name) && !NOT_SECRETS.includes(name));
+        return SECRET_SETTING.test(v) || secretName(name);
       })
       .map(([name]) => name)
       .sort();

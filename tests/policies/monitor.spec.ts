@@ -67,8 +67,14 @@ describe("policies/monitor", () => {
     it("fails an audit table that shortens the workspace's retention", () =>
       expectFail(
         tableRetention,
-        table({ retentionInDays: 4 }),
+        table({ retentionInDays: 4, totalRetentionInDays: 365 }),
         /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 90/,
+      ));
+    it("fails a prod table that sets 90 days and no total (the total then follows the table's own retention)", () =>
+      expectFail(
+        tableRetention,
+        inStack(table({ retentionInDays: 90 }), "prod"),
+        /keeps its logs 90 days in all in stack 'prod'/,
       ));
     it("fails a prod table kept less than a year in all", () =>
       expectFail(

@@ -514,6 +514,17 @@ describe("policies/network", () => {
         mutate(wafPolicy(), "managedRules.exclusions", [{ ...everyArgument, selectorMatchOperator: "equalsany" }]),
         /excludes every RequestArgValues value/,
       );
+      // Scoped to a whole rule set, it still reaches every rule of the set.
+      await expectFail(
+        wafRuleSet,
+        mutate(wafPolicy(), "managedRules.exclusions", [
+          {
+            ...everyArgument,
+            exclusionManagedRuleSets: [{ ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" }],
+          },
+        ]),
+        /excludes every RequestArgValues value from every managed rule of a whole rule set/,
+      );
       await expectPass(
         wafRuleSet,
         mutate(wafPolicy(), "managedRules.exclusions", [

@@ -545,14 +545,24 @@ describe("policies/streaming", () => {
         ),
         /stores keys or passwords in WEBSITE_RUN_FROM_PACKAGE/,
       );
-      await expectPass(
+      await expectFail(
         webSettingsNoSecrets,
-        mutate(
-          mutate(appSettings(), "properties.KEY_VAULT_URI", "https://kv-pay-dev-weu.vault.azure.net/"),
-          "properties.APPINSIGHTS_INSTRUMENTATIONKEY",
-          "00000000-0000-0000-0000-000000000000",
-        ),
+        mutate(appSettings(), "properties.PRIMARY_KEY", "c2VjcmV0"),
+        /stores keys or passwords in PRIMARY_KEY/,
       );
+      // Names that describe a key, or hold a data key, are not secrets.
+      let named = appSettings();
+      for (const [name, value] of [
+        ["KEY_VAULT_URI", "https://kv-pay-dev-weu.vault.azure.net/"],
+        ["APPINSIGHTS_INSTRUMENTATIONKEY", "00000000-0000-0000-0000-000000000000"],
+        ["PARTITION_KEY", "/merchantId"],
+        ["IDEMPOTENCY_KEY_TTL", "86400"],
+        ["COSMOS_PARTITION_KEY_PATH", "/id"],
+        ["CMK_KEY_URI", "https://kv/keys/cmk"],
+        ["REDIS_KEY_PREFIX", "pay:"],
+      ])
+        named = mutate(named, `properties.${name}`, value);
+      await expectPass(webSettingsNoSecrets, named);
       // The site's own settings and connection strings, and the connection strings resource, are read too.
       await expectPass(webSettingsNoSecrets, app());
       await expectFail(

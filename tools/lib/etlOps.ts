@@ -155,7 +155,11 @@ export async function setTriggers(
   }
   if (acted.length === 0) return acted;
   for (let attempt = 1; ; attempt++) {
-    const left = pending(triggersOf(az, factoryId)).map((t) => `${t.name} (${t.properties.runtimeState ?? "?"})`);
+    // Only the triggers acted on, and not a Disabled one (a start does not make it Started: it is reported, not
+    // waited for).
+    const left = pending(triggersOf(az, factoryId))
+      .filter((t) => acted.includes(t.name) && t.properties.runtimeState !== "Disabled")
+      .map((t) => `${t.name} (${t.properties.runtimeState ?? "?"})`);
     if (left.length === 0) return acted;
     if (attempt >= opts.attempts)
       throw new Error(
@@ -345,6 +349,9 @@ export function poolStep(status: string | undefined): "online" | "resume" | "wai
  * refresh or update reads its TDE setting and workload groups, which live in the pool's database): resumes the paused
  * ones and waits until each is Online. Returns the ids of the pools it resumed, for `pausePools` after `up`.
  */
+/** Checks of a pool still Paused after its resume before the resume is sent again (a resume that failed quietly). */
+export const RESUME_AGAIN_AFTER = 4;
+
 export async function wakePools(
   az: Az,
   s: StackResources,
@@ -359,16 +366,20 @@ export async function wakePools(
   const resumed: string[] = [];
   for (const pool of poolsOf(az, s)) {
     // One resume at a time: Azure answers 202 and may still report Paused a check later, and a second resume while
-    // the first runs can be refused (409), failing the deploy. Sent again only if the pool went back to Paused after
-    // showing progress (a resume that failed).
+    // the first runs can be refused (409), failing the deploy. Sent again if the pool went back to Paused after
+    // showing progress (a resume that failed), or still reads Paused RESUME_AGAIN_AFTER checks later (one that failed
+    // between two checks).
     let resumePending = false;
+    let pausedSinceResume = 0;
     for (let attempt = 1; ; attempt++) {
       const status = poolStatus(az, pool.id);
       const step = poolStep(status);
       if (step === "online") break;
+      if (step === "resume" && resumePending && ++pausedSinceResume >= RESUME_AGAIN_AFTER) resumePending = false;
       if (step === "resume" && !resumePending) {
         az(["rest", "--method", "post", "--url", `${ARM}${pool.id}/resume?api-version=${SYNAPSE_POOL_API}`]);
         resumePending = true;
+        pausedSinceResume = 0;
         if (!resumed.includes(pool.id)) resumed.push(pool.id);
         opts.resumed?.([...resumed]);
         opts.log(`resuming ${pool.id.split("/").pop()} (was Paused)`);
