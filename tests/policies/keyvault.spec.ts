@@ -17,7 +17,7 @@ import { resourceRecord } from "../../tools/lib/policyRunner";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import { key, secret, vault } from "./fixtures/keyvault";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
 
 describe("policies/keyvault", () => {
   it("exports well-named policies with metadata", () => {
@@ -270,6 +270,24 @@ describe("policies/keyvault", () => {
         /kvs-pay-dev-weu-webhook .*never expires: set properties\.attributes\.expires/,
       );
       assert.doesNotMatch(r.messages[0], /s3cr3t/);
+    });
+    it("fails an expiry further off than maxValidityDays (2100 expires in name only), passes one within it", async () => {
+      const in2100 = Date.UTC(2100, 0, 1) / 1000;
+      await expectFail(
+        secretExpiry,
+        mutate(secret(), "properties.attributes.expires", in2100),
+        /kvs-pay-dev-weu-webhook .*expires in \d+ days, beyond the 365-day maximum validity/,
+      );
+      const in30Days = Math.floor(Date.now() / 1000) + 30 * 86400;
+      await expectPass(secretExpiry, mutate(secret(), "properties.attributes.expires", in30Days));
+      await expectFail(
+        secretExpiry,
+        mutate(secret(), "properties.attributes.expires", in30Days),
+        /beyond the 7-day maximum validity/,
+        { maxValidityDays: 7 },
+      );
+      // A date computed from other resources cannot be judged during a first preview: advisory, never a pass.
+      await expectUndecided(secretExpiry, mutate(secret(), "properties.attributes.expires", UNKNOWN));
     });
     it("is not applicable to keys", () => expectNotApplicable(secretExpiry, key()));
   });
