@@ -15,7 +15,7 @@ import type { CosmosConfig } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
-import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
 const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
@@ -387,12 +387,7 @@ for (const stack of ["dev", "prod"] as const) {
         (r) => r.type === SQL_ROLE_ASSIGNMENT || r.type === "azure-native:cosmosdb:SqlResourceSqlRoleDefinition",
       );
       assert.ok(chain.length > grants.length, "role definitions in the chain too");
-      for (let j = 1; j < chain.length; j++)
-        for (let i = 0; i < j; i++)
-          assert.ok(
-            chain[j].dependencies.includes(chain[i].urn),
-            `${chain[j].name} waits directly for ${chain[i].name}`,
-          );
+      assertChainedPairwise(chain);
     });
 
     it("grants the ingestion apps custom item-level roles (no delete, no query) on the containers they write, through the account's chain", () => {

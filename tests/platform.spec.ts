@@ -15,7 +15,7 @@ import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
 import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -244,12 +244,7 @@ for (const stack of ["dev", "prod"] as const) {
       );
       assert.ok(links.length >= 4, `${links.length} scope links`);
       assert.ok(links[0].dependencies.includes(byName(resources, "platform-ampls-pep-dns").urn));
-      for (let j = 1; j < links.length; j++)
-        for (let i = 0; i < j; i++)
-          assert.ok(
-            links[j].dependencies.includes(links[i].urn),
-            `${links[j].name} waits directly for ${links[i].name}`,
-          );
+      assertChainedPairwise(links);
     });
 
     it("hands out each private DNS zone only once its VNet links exist (a VNet resolves a zone only through a link)", () => {

@@ -367,8 +367,8 @@ export class Platform extends pulumi.ComponentResource {
   /**
    * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
    * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
-   * (each waits for every earlier one, so removals go one at a time too): concurrent updates of one scope conflict. Creates `${name}-ampls-link`, a
-   * child of `parent`.
+   * (each waits for every earlier one, so removals go one at a time too): concurrent updates of one scope conflict.
+   * Creates `${name}-ampls-link`, a child of `parent`.
    */
   linkToMonitorScope(
     name: string,

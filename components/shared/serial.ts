@@ -1,8 +1,8 @@
 /**
  * Operations Azure applies one at a time on the same parent resource: Cosmos DB data-plane role assignments on one
- * account (HTTP 412 "another user operation in progress … exclusive lock" when they overlap), rule collection groups
- * of one firewall policy, event subscriptions of one topic, function apps joining one integration subnet
- * (`IntegrationSubnet`). A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
+ * account (HTTP 412 "another user operation in progress … exclusive lock" when they overlap), function apps joining
+ * one integration subnet (`IntegrationSubnet`), a function app's host storage operations, links to the Azure Monitor
+ * private link scope. A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
  * (the first one: what must exist first); components keep one per parent, so grants added later (by another tier,
  * through the component's method) join the same chain instead of racing it.
  *

@@ -30,6 +30,15 @@ import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { isSet, oneOf, sameText, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
+
+/** The `minRetentionDays` knob of the workspace and table retention rules: 90 days by default (PCI DSS 10.5.1). */
+const minRetentionDaysKnob = (description: string): PolicyConfigJSONSchema => ({
+  type: "integer",
+  minimum: 4,
+  maximum: 730,
+  default: 90,
+  description,
+});
 const TABLE = "azure-native:operationalinsights:Table";
 const COMPONENT = "azure-native:applicationinsights:Component";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
@@ -53,13 +62,9 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
       "Set `retentionInDays` to at least 90 (`minRetentionDays`) and, in prod stacks, at least 365 (`prodMinRetentionDays`; lower it to 90 only when tables keep 12 months through `totalRetentionInDays`), and at most `maxRetentionDays` (730).",
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     config: {
-      minRetentionDays: {
-        type: "integer",
-        minimum: 4,
-        maximum: 730,
-        default: 90,
-        description: "Minimum interactive retention everywhere (PCI DSS 10.5.1: three months immediately available).",
-      },
+      minRetentionDays: minRetentionDaysKnob(
+        "Minimum interactive retention everywhere (PCI DSS 10.5.1: three months immediately available).",
+      ),
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       prodMinRetentionDays: {
         type: "integer",
@@ -114,13 +119,9 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
       "Leave `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace's), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).",
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     config: {
-      minRetentionDays: {
-        type: "integer",
-        minimum: 4,
-        maximum: 730,
-        default: 90,
-        description: "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: three months).",
-      },
+      minRetentionDays: minRetentionDaysKnob(
+        "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: three months).",
+      ),
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       prodMinTotalRetentionDays: {
         type: "integer",

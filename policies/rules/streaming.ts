@@ -466,7 +466,8 @@ export const webBasicAuth = resourcePolicy<web.WebAppFtpAllowedArgs>(
     gdpr: ["32(1)(b)"],
     soc2: ["CC6.1"],
     service: "web",
-    remediationSteps: "Set `allow: false` on `web.WebAppFtpAllowed` and `web.WebAppScmAllowed`.",
+    remediationSteps:
+      "Set `allow: false` on `web.WebAppFtpAllowed` and `web.WebAppScmAllowed` (`web.WebAppFtpAllowedSlot` and `web.WebAppScmAllowedSlot` for a deployment slot).",
     url: "https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable",
   },
   [FTP_ALLOWED, SCM_ALLOWED, FTP_ALLOWED_SLOT, SCM_ALLOWED_SLOT],
@@ -515,7 +516,7 @@ export const webBasicAuthCoverage = stackPolicy(
     soc2: ["CC6.1"],
     service: "web",
     remediationSteps:
-      "For each `web.WebApp`, add `web.WebAppFtpAllowed` and `web.WebAppScmAllowed` with `name: app.name`, the app's resource group and `allow: false`.",
+      "For each `web.WebApp`, add `web.WebAppFtpAllowed` and `web.WebAppScmAllowed` with `name: app.name`, the app's resource group and `allow: false`; for each `web.WebAppSlot`, `web.WebAppFtpAllowedSlot` and `web.WebAppScmAllowedSlot` with the slot's `name` and `slot` as well.",
     url: "https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable",
   },
   (args, report) => {
@@ -552,6 +553,8 @@ const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Passwo
  */
 const SECRET_NAME =
   /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?)(_|$)/i;
+/** Platform settings whose names contain a secret word but whose values are switches. */
+const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
 /**
  * A name that ends in KEY (COSMOS_KEY, STORAGE_ACCOUNT_KEY, PRIMARY_KEY) holds one, unless the key is a data key
  * (PARTITION_KEY, IDEMPOTENCY_KEY, a cache or sort key). Only as the last part: KEY_VAULT_URI, CMK_KEY_URI,
@@ -561,8 +564,6 @@ const KEY_NAME = /(^|_)key$/i;
 const DATA_KEY_NAME = /(^|_)(partition|idempotency|cache|sort|row|routing|lookup|dedup(lication)?|correlation)_?key$/i;
 const secretName = (name: string) =>
   (SECRET_NAME.test(name) || (KEY_NAME.test(name) && !DATA_KEY_NAME.test(name))) && !NOT_SECRETS.includes(name);
-/** Platform settings whose names contain a secret word but whose values are switches. */
-const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
 
 /** (name, value) pairs of a site's settings and connection strings, whichever resource declares them. */
 function siteSettings(type: string, props: Record<string, unknown>): [string, unknown][] {

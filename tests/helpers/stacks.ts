@@ -2,6 +2,7 @@
  * One offline preview per stack for the whole test run (each takes a couple of seconds): spec files share the
  * cached result. Uses the same pipeline as `npm run preview:offline`.
  */
+import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
 import { previewStack, type PreviewResult } from "../../tools/lib/preview";
@@ -44,6 +45,16 @@ export function waitsFor(
     queue.push(...(byUrn.get(urn)?.dependencies ?? []));
   }
   return false;
+}
+
+/**
+ * Asserts that each resource of `chain` (in registration order) depends directly on every earlier one, as a
+ * `Serial` chain gives them: Pulumi orders deletes on direct dependencies only.
+ */
+export function assertChainedPairwise(chain: readonly ResourceRecord[]): void {
+  for (let j = 1; j < chain.length; j++)
+    for (let i = 0; i < j; i++)
+      assert.ok(chain[j].dependencies.includes(chain[i].urn), `${chain[j].name} waits directly for ${chain[i].name}`);
 }
 
 /** The single resource with this logical name; fails loudly when absent. */

@@ -344,14 +344,14 @@ export function poolStep(status: string | undefined): "online" | "resume" | "wai
   return "wait";
 }
 
+/** Checks of a pool still Paused after its resume before the resume is sent again (a resume that failed quietly). */
+export const RESUME_AGAIN_AFTER = 4;
+
 /**
  * Brings every paused pool of the stack online before `pulumi up` (dev pauses its pool outside working hours, and a
  * refresh or update reads its TDE setting and workload groups, which live in the pool's database): resumes the paused
  * ones and waits until each is Online. Returns the ids of the pools it resumed, for `pausePools` after `up`.
  */
-/** Checks of a pool still Paused after its resume before the resume is sent again (a resume that failed quietly). */
-export const RESUME_AGAIN_AFTER = 4;
-
 export async function wakePools(
   az: Az,
   s: StackResources,
