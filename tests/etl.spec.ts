@@ -35,7 +35,7 @@ import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 import { FIXTURE } from "./fixtures/etl/definitions";
-import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { assertChainedPairwise, byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
 const T = {
   factory: "azure-native:datafactory:Factory",
@@ -443,6 +443,10 @@ for (const stack of ["dev", "prod"] as const) {
         // Azure fills in fqdns after creation: a drift check must not report it (nor an up try to change it).
         assert.deepEqual(m.ignoreChanges, ["properties.fqdns"]);
       }
+      // One at a time inside the managed VNet, deletes too (a tier turned off removes endpoints that are not
+      // neighbours; Pulumi orders deletes on direct dependencies only).
+      assertChainedPairwise(mpes);
+      assert.ok(mpes[0].dependencies.includes(byName(mine, "etl-managed-vnet").urn));
       // Cosmos DB runs one operation per account: after the NoSQL tier's grants and the ML workspace's endpoint.
       const cosmos = byName(mine, "etl-mpe-cosmos-sql");
       for (const dep of ["nosql-contributor-adf-etl-sessions", "ml-workspace"])

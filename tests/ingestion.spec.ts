@@ -25,7 +25,7 @@ import {
 import type { IngestionConfig } from "../lib/config";
 import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
 
@@ -206,8 +206,11 @@ for (const stack of ["dev", "prod"] as const) {
         // The gateway probes the app through its private endpoint: it waits for it and its DNS records.
         for (const r of ["ingestion-payapi-app-pep", "ingestion-payapi-app-pep-dns"])
           assert.ok(gw.dependencies.includes(one(r).urn), r);
-        // Otherwise the app's settings come first, then the publishing policies, then the endpoint.
-        assert.ok(one("ingestion-payapi-app-ftp").dependencies.includes(one("ingestion-payapi-app-settings").urn));
+        // Otherwise the app's settings come first, then the publishing policies, then the endpoint, each after every
+        // earlier one (deletes too).
+        assertChainedPairwise(
+          ["app-settings", "app-ftp", "app-scm", "app-pep"].map((s) => one(`ingestion-payapi-${s}`)),
+        );
         assert.equal(settingsOf("payapi").MERCHANT_AUTHENTICATION, "none");
         const { verdict } = await previewOf(stack);
         assert.deepEqual(
@@ -732,6 +735,7 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       assert.ok(settings.dependencies.includes(byName(resources, r).urn), `settings after ${r}`);
     }
     assert.ok(!byName(resources, "ingestion-payapi-app-ftp").dependencies.includes(settings.urn));
+    assertChainedPairwise(["app-ftp", "app-scm", "app-pep"].map((s) => byName(resources, `ingestion-payapi-${s}`)));
     assert.ok(
       !byName(resources, "ingestion-fraud-app-settings").dependencies.includes(byName(resources, "ingestion-agw").urn),
     );

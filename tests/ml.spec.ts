@@ -17,7 +17,7 @@ import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { roleAssignmentName } from "../lib/uuid";
-import { byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -328,9 +328,8 @@ for (const stack of ["dev", "prod"] as const) {
         const pe = ofName(`ml-st-${group}-pep`);
         assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [group]);
       }
-      // One management operation on the account at a time: blob service, then each endpoint.
-      assert.ok(ofName("ml-st-blob-pep").dependencies.includes(ofName("ml-st-blob").urn));
-      assert.ok(ofName("ml-st-file-pep").dependencies.includes(ofName("ml-st-blob-pep").urn));
+      // One management operation on the account at a time: blob service, then each endpoint (deletes too).
+      assertChainedPairwise(["ml-st-blob", "ml-st-blob-pep", "ml-st-file-pep"].map(ofName));
     });
 
     it("container registry: Premium, admin user and public access off, private endpoint, Microsoft-managed keys", () => {

@@ -19,7 +19,7 @@ import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
-import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { assertChainedPairwise, byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
 const T = {
   account: "azure-native:storage:StorageAccount",
@@ -301,9 +301,14 @@ for (const stack of ["dev", "prod"] as const) {
         ["raw", "staging", "curated", "synapse", "vulnerability-assessment"],
       );
       for (const c of containers) assert.equal(c.inputs.publicAccess, "None");
-      for (let i = 1; i < containers.length; i++) {
-        assert.ok(containers[i].dependencies.includes(containers[i - 1].urn), `${containers[i].name} waits`);
-      }
+      // Every operation on the account waits for every earlier one, so deletes (which Pulumi orders on direct
+      // dependencies only) go one at a time too.
+      assertChainedPairwise([
+        ...containers,
+        byName(mine, "olap-lake-lifecycle"),
+        byName(mine, "olap-lake-blob-pep"),
+        byName(mine, "olap-lake-dfs-pep"),
+      ]);
       const blob = byName(mine, "olap-lake-blob");
       const days = config.olap.lake.softDeleteDays;
       assert.equal(days, prod ? 30 : 7);
@@ -487,6 +492,10 @@ for (const stack of ["dev", "prod"] as const) {
         const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
         assert.ok(next.dependencies.includes(previous.urn), `${next.name} waits for ${previous.name}`);
       }
+      // The workspace's endpoints and the pool's workload operations wait for every earlier one of their chain
+      // (deletes, ordered on direct dependencies only, go one at a time too).
+      assertChainedPairwise(chain.slice(4, 8).map((n) => byName(mine, n)));
+      assertChainedPairwise(chain.slice(9).map((n) => byName(mine, n)));
       assert.ok(
         byName(mine, "olap-sql-security").dependencies.includes(
           byName(mine, "olap-workspace-lake-ra-synapse-blob-contributor").urn,
@@ -690,7 +699,7 @@ describe("olap (hooks the ETL tier calls)", () => {
       // No label: a classifier with a member and a label matches only that member's labelled requests.
       ["wg_etl", "wc_etl", "adf-pay-dev-weu-test", undefined],
     );
-    assert.ok(wc.dependencies.includes(byName(mine, "olap-wc-bi").urn));
+    assertChainedPairwise(["olap-wg-etl", "olap-wg-bi", "olap-wc-bi", "olap-wc-etl"].map((n) => byName(mine, n)));
   });
 
   it("grants the ETL identity Storage Blob Data Contributor on the lake and the pool-operator role on the pool", () => {

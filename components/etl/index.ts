@@ -42,6 +42,7 @@ import {
   managementLock,
   privateEndpoint,
   roleAssignments,
+  Serial,
   type DataServiceArgs,
   type LockSpec,
   type ManagedIdentity,
@@ -319,31 +320,35 @@ export class Etl extends pulumi.ComponentResource {
       { parent: this, dependsOn: [managedVnet] },
     );
 
-    // Managed private endpoints: created Pending on each target; one at a time inside the managed VNet.
+    // Managed private endpoints: created Pending on each target; one at a time inside the managed VNet, deleted one
+    // at a time too (a `Serial`: a tier turned off removes endpoints that are not neighbours in the chain).
     const endpointNames: Partial<Record<ManagedEndpointTarget, string>> = {};
-    let previousEndpoint: pulumi.Resource = managedVnet;
+    const endpointChain = new Serial([managedVnet]);
     for (const [target, spec] of Object.entries(args.managedEndpoints) as [
       ManagedEndpointTarget,
       ManagedEndpointSpec,
     ][]) {
       const meta = MANAGED_ENDPOINTS[target];
       endpointNames[target] = meta.name;
-      previousEndpoint = new datafactory.ManagedPrivateEndpoint(
-        `${name}-${meta.name}`,
-        {
-          ...scope,
-          managedVirtualNetworkName: MANAGED_VNET_NAME,
-          managedPrivateEndpointName: meta.name,
-          properties: { privateLinkResourceId: spec.resourceId, groupId: groupIdOf(target) },
-        },
-        // Azure fills in `fqdns` after creation; it is an input in the SDK, so a refresh would report it and Data
-        // Factory refuses to change a managed private endpoint in place (terraform-provider-azurerm#15640, fixed
-        // by treating fqdns as computed in #15644).
-        {
-          parent: this,
-          dependsOn: [previousEndpoint, ...(spec.after ?? [])],
-          ignoreChanges: ["properties.fqdns"],
-        },
+      endpointChain.next(
+        (dependsOn) =>
+          new datafactory.ManagedPrivateEndpoint(
+            `${name}-${meta.name}`,
+            {
+              ...scope,
+              managedVirtualNetworkName: MANAGED_VNET_NAME,
+              managedPrivateEndpointName: meta.name,
+              properties: { privateLinkResourceId: spec.resourceId, groupId: groupIdOf(target) },
+            },
+            // Azure fills in `fqdns` after creation; it is an input in the SDK, so a refresh would report it and Data
+            // Factory refuses to change a managed private endpoint in place (terraform-provider-azurerm#15640, fixed
+            // by treating fqdns as computed in #15644).
+            {
+              parent: this,
+              dependsOn: [...dependsOn, ...(spec.after ?? [])],
+              ignoreChanges: ["properties.fqdns"],
+            },
+          ),
       );
     }
     this.managedPrivateEndpointNames = endpointNames;

@@ -17,6 +17,7 @@ import {
   hardenedStorageAccount,
   managementLock,
   privateEndpoint,
+  Serial,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type LockSpec,
@@ -79,42 +80,48 @@ export function mlStorage(d: DependencyContext): Dependency & {
     d.parent,
   );
   // One management operation on the account at a time (409 StorageAccountOperationInProgress otherwise): the blob
-  // service settings, then each private endpoint's connection.
-  let settled: pulumi.Resource = new storage.BlobServiceProperties(
-    `${d.name}-st-blob`,
-    {
-      accountName: account.name,
-      resourceGroupName: d.resourceGroupName,
-      blobServicesName: "default",
-      deleteRetentionPolicy: { enabled: true, days: 14 },
-      containerDeleteRetentionPolicy: { enabled: true, days: 14 },
-    },
-    { parent: d.parent },
+  // service settings, then each private endpoint's connection (a `Serial`: deletes one at a time too).
+  const onAccount = new Serial();
+  onAccount.next(
+    () =>
+      new storage.BlobServiceProperties(
+        `${d.name}-st-blob`,
+        {
+          accountName: account.name,
+          resourceGroupName: d.resourceGroupName,
+          blobServicesName: "default",
+          deleteRetentionPolicy: { enabled: true, days: 14 },
+          containerDeleteRetentionPolicy: { enabled: true, days: 14 },
+        },
+        { parent: d.parent },
+      ),
   );
   const endpointIds = {} as Record<"blob" | "file", pulumi.Output<string>>;
   for (const service of ["storageBlob", "storageFile"] as const) {
     const kind = service === "storageBlob" ? "blob" : "file";
-    const endpoint = privateEndpoint(
-      `${d.name}-st-${kind}`,
-      {
-        service,
-        targetId: account.id,
-        targetName: account.name,
-        target: d.privateEndpoints,
-        tags: d.tags,
-        dependsOn: [settled],
-      },
-      d.parent,
-    ).endpoint;
+    const endpoint = onAccount.next(
+      (dependsOn) =>
+        privateEndpoint(
+          `${d.name}-st-${kind}`,
+          {
+            service,
+            targetId: account.id,
+            targetName: account.name,
+            target: d.privateEndpoints,
+            tags: d.tags,
+            dependsOn,
+          },
+          d.parent,
+        ).endpoint,
+    );
     endpointIds[kind] = endpoint.id;
-    settled = endpoint;
   }
   // Storage logs are per service (the account itself only has metrics).
   for (const service of ["blob", "file"] as const) {
     storageServiceDiagnostics(`${d.name}-st-${service}`, account.id, service, d.diagnostics, d.parent);
   }
   managementLock(`${d.name}-st`, account.id, d.lock("the ML workspace's default storage"), d.parent, account);
-  return { id: account.id, name: account.name, resource: account, endpointIds, settled: [settled] };
+  return { id: account.id, name: account.name, resource: account, endpointIds, settled: onAccount.tail };
 }
 
 /**

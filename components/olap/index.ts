@@ -22,6 +22,7 @@ import {
   roleAssignment,
   roleAssignments,
   type CustomerManagedKey,
+  type Serial,
   type DataServiceArgs,
   type LockSpec,
   type RoleAssignmentSpec,
@@ -119,7 +120,7 @@ export class Olap extends pulumi.ComponentResource {
   private readonly olap: OlapConfig;
   private readonly resourceGroupName: pulumi.Input<string>;
   /** The last operation on the pool (pool operations run one at a time). */
-  private poolChainEnd: pulumi.Resource;
+  private readonly poolChain: Serial;
 
   constructor(name: string, args: OlapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:olap:Olap", name, {}, opts);
@@ -162,7 +163,7 @@ export class Olap extends pulumi.ComponentResource {
       this,
     );
 
-    this.poolChainEnd = this.dw.poolChainEnd;
+    this.poolChain = this.dw.poolChain;
 
     // Control-plane roles on the workspace (data engineers: Reader) and data access to the lake.
     roleAssignments(`${name}-workspace`, this.dw.workspace.id, args.roleAssignments, this);
@@ -264,20 +265,21 @@ export class Olap extends pulumi.ComponentResource {
     }
     const spec = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "etl");
     if (!spec) throw new Error("Olap.classifyEtlIdentity: no ETL workload group");
-    this.poolChainEnd = workloadClassifier(
-      `${this.name}-wc-etl`,
-      {
-        resourceGroupName: this.resourceGroupName,
-        workspaceName: this.dw.workspace.name,
-        sqlPoolName: this.dw.pool.name,
-        group: spec.groupName,
-        member: memberName,
-        spec,
-      },
-      this,
-      this.poolChainEnd,
+    return this.poolChain.next((dependsOn) =>
+      workloadClassifier(
+        `${this.name}-wc-etl`,
+        {
+          resourceGroupName: this.resourceGroupName,
+          workspaceName: this.dw.workspace.name,
+          sqlPoolName: this.dw.pool.name,
+          group: spec.groupName,
+          member: memberName,
+          spec,
+        },
+        this,
+        dependsOn,
+      ),
     );
-    return this.poolChainEnd;
   }
 
   /** Lets a principal read, pause and resume the dedicated pool (the custom pool-operator role, on the pool only). */

@@ -15,6 +15,7 @@ import {
   hardenedStorageAccount,
   managementLock,
   privateEndpoint,
+  Serial,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type LockSpec,
@@ -103,39 +104,47 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
     { parent },
   );
 
-  // One management operation on the account at a time: containers, then the lifecycle policy, wait in line.
-  let previous: pulumi.Resource = blobService;
+  // One management operation on the account at a time: containers, then the lifecycle policy, then each private
+  // endpoint's connection, wait in line (a `Serial`, so deletes go one at a time as well).
+  const onAccount = new Serial([blobService]);
   const fileSystems = {} as Record<FileSystemRole, storage.BlobContainer>;
   for (const [role, containerName] of Object.entries(FILE_SYSTEMS) as [FileSystemRole, string][]) {
-    fileSystems[role] = new storage.BlobContainer(
-      `${name}-fs-${containerName}`,
-      { ...scope, containerName, publicAccess: storage.PublicAccess.None },
-      { parent, protect: args.protect, dependsOn: [previous] },
+    fileSystems[role] = onAccount.next(
+      (dependsOn) =>
+        new storage.BlobContainer(
+          `${name}-fs-${containerName}`,
+          { ...scope, containerName, publicAccess: storage.PublicAccess.None },
+          { parent, protect: args.protect, dependsOn },
+        ),
     );
-    previous = fileSystems[role];
   }
-  const lifecycle = new storage.ManagementPolicy(
-    `${name}-lake-lifecycle`,
-    { ...scope, managementPolicyName: "default", policy: { rules: lifecycleRules(lake) } },
-    { parent, dependsOn: [previous] },
+  onAccount.next(
+    (dependsOn) =>
+      new storage.ManagementPolicy(
+        `${name}-lake-lifecycle`,
+        { ...scope, managementPolicyName: "default", policy: { rules: lifecycleRules(lake) } },
+        { parent, dependsOn },
+      ),
   );
 
   const endpoints = account.primaryEndpoints;
-  // Each endpoint adds a connection to the account: after the account's settings, one at a time.
-  let settled: pulumi.Resource = lifecycle;
+  let settled: pulumi.Resource = blobService;
   for (const service of ["storageBlob", "storageDfs"] as const) {
-    settled = privateEndpoint(
-      `${name}-lake-${service === "storageBlob" ? "blob" : "dfs"}`,
-      {
-        service,
-        targetId: account.id,
-        targetName: account.name,
-        target: args.privateEndpoints,
-        tags,
-        dependsOn: [settled],
-      },
-      parent,
-    ).endpoint;
+    settled = onAccount.next(
+      (dependsOn) =>
+        privateEndpoint(
+          `${name}-lake-${service === "storageBlob" ? "blob" : "dfs"}`,
+          {
+            service,
+            targetId: account.id,
+            targetName: account.name,
+            target: args.privateEndpoints,
+            tags,
+            dependsOn,
+          },
+          parent,
+        ).endpoint,
+    );
   }
   // Storage logs live on the services, not the account (the account has metrics only): the blob service carries
   // every read, write and delete of the lake, through blob and dfs alike.

@@ -22,6 +22,7 @@ import {
   managementLock,
   privateEndpoint,
   roleAssignment,
+  Serial,
   type DiagnosticSettingsTarget,
   type LockSpec,
   type PrivateEndpointTarget,
@@ -79,8 +80,8 @@ export interface Warehouse {
   readonly privateLinkHub: synapse.PrivateLinkHub;
   /** Object id of the workspace's system-assigned identity (what reaches the lake). */
   readonly workspacePrincipalId: pulumi.Output<string>;
-  /** The last operation on the pool: a later one (e.g. the ETL classifier) waits for it. */
-  readonly poolChainEnd: pulumi.Resource;
+  /** The pool's workload operations, one at a time: a later one (e.g. the ETL classifier) joins the chain. */
+  readonly poolChain: Serial;
 }
 
 /** Creates the workspace, hub and pool as children of `parent`, named `${name}-*`. */
@@ -241,20 +242,23 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   );
 
   // Private endpoints add connections to the workspace: one at a time, between the workspace's other operations.
-  let wsSettled: pulumi.Resource = sqlSecurity;
+  const onWorkspace = new Serial([sqlSecurity]);
   for (const service of ["synapseSql", "synapseSqlOnDemand", "synapseDev"] as const) {
-    wsSettled = privateEndpoint(
-      `${name}-workspace-${service.replace(/^synapse/, "").toLowerCase()}`,
-      {
-        service,
-        targetId: workspace.id,
-        targetName: workspace.name,
-        target: args.privateEndpoints,
-        tags,
-        dependsOn: [wsSettled],
-      },
-      parent,
-    ).endpoint;
+    onWorkspace.next(
+      (dependsOn) =>
+        privateEndpoint(
+          `${name}-workspace-${service.replace(/^synapse/, "").toLowerCase()}`,
+          {
+            service,
+            targetId: workspace.id,
+            targetName: workspace.name,
+            target: args.privateEndpoints,
+            tags,
+            dependsOn,
+          },
+          parent,
+        ).endpoint,
+    );
   }
 
   const pool = new synapse.SqlPool(
@@ -270,7 +274,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       storageAccountType: olap.pool.geoBackup ? synapse.StorageAccountType.GRS : synapse.StorageAccountType.LRS,
       tags,
     },
-    { parent, protect: args.protect, dependsOn: [wsSettled] },
+    { parent, protect: args.protect, dependsOn: onWorkspace.tail },
   );
   const poolScope = { ...ws, sqlPoolName: pool.name };
   const tde = new synapse.SqlPoolTransparentDataEncryption(
@@ -282,27 +286,32 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   // One group at a time, ETL first. Azure checks the sum of the guarantees after each change (at most 100), and the
   // program cannot read the deployed values to pick the safe order: moving a guarantee between the groups takes two
   // `up`s, the one that goes down first (docs/configuration.md, workloadIsolation).
-  let previous: pulumi.Resource = tde;
+  // A `Serial`: deletes (isolation turned off, a member removed) go one at a time too.
+  const poolChain = new Serial([tde]);
   for (const g of workloadGroups(olap.workloadIsolation)) {
-    const group = new synapse.SqlPoolWorkloadGroup(
-      `${name}-wg-${g.key}`,
-      {
-        ...poolScope,
-        workloadGroupName: g.groupName,
-        minResourcePercent: g.minPercent,
-        maxResourcePercent: g.capPercent,
-        minResourcePercentPerRequest: g.requestMinPercent,
-        importance: g.importance,
-        queryExecutionTimeout: g.queryTimeoutSeconds,
-      },
-      { parent, dependsOn: [previous] },
+    const group = poolChain.next(
+      (dependsOn) =>
+        new synapse.SqlPoolWorkloadGroup(
+          `${name}-wg-${g.key}`,
+          {
+            ...poolScope,
+            workloadGroupName: g.groupName,
+            minResourcePercent: g.minPercent,
+            maxResourcePercent: g.capPercent,
+            minResourcePercentPerRequest: g.requestMinPercent,
+            importance: g.importance,
+            queryExecutionTimeout: g.queryTimeoutSeconds,
+          },
+          { parent, dependsOn },
+        ),
     );
-    previous = group;
     const member = g.memberName ?? (g.key === "bi" ? args.defaultBiMember : undefined);
     // The ETL identity belongs to the ETL tier: without a configured member, it classifies it through
     // Olap.classifyEtlIdentity once the identity exists (never a classifier for a principal that doesn't).
     if (member !== undefined)
-      previous = workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, previous);
+      poolChain.next((dependsOn) =>
+        workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, dependsOn),
+      );
   }
 
   // Studio (web.azuresynapse.net) over private link: the hub and its `Web` endpoint.
@@ -343,7 +352,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   managementLock(`${name}-workspace`, workspace.id, args.lock, parent, workspace);
   managementLock(`${name}-pool`, pool.id, args.lock, parent, pool);
 
-  return { workspace, pool, privateLinkHub, workspacePrincipalId, poolChainEnd: previous };
+  return { workspace, pool, privateLinkHub, workspacePrincipalId, poolChain };
 }
 
 /** A workload classifier (`wc_<key>`) putting `member` into the group, after `after` (one pool operation at a time). */
@@ -358,7 +367,7 @@ export function workloadClassifier(
     readonly spec: WorkloadGroupSpec;
   },
   parent: pulumi.Resource,
-  after: pulumi.Resource,
+  dependsOn: pulumi.Resource[],
 ): synapse.SqlPoolWorkloadClassifier {
   const { group, member, spec, ...scope } = args;
   return new synapse.SqlPoolWorkloadClassifier(
@@ -371,6 +380,6 @@ export function workloadClassifier(
       memberName: member,
       importance: spec.importance,
     },
-    { parent, dependsOn: [after] },
+    { parent, dependsOn },
   );
 }

@@ -522,16 +522,21 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) },
     );
   const settingsLast = args.settingsDependsOn !== undefined;
-  let previous: pulumi.Resource | undefined = settingsLast ? undefined : appSettings([]);
+  // The site's own operations, one at a time (a `Serial`).
+  const onSite = new Serial();
+  if (!settingsLast) onSite.next(appSettings);
   // Basic-auth publishing off (FTP and SCM): deployments authenticate with Entra ID.
   for (const [suffix, Policy] of [
     ["ftp", web.WebAppFtpAllowed],
     ["scm", web.WebAppScmAllowed],
   ] as const) {
-    previous = new Policy(
-      `${name}-app-${suffix}`,
-      { name: app.name, resourceGroupName: args.resourceGroupName, allow: false },
-      { parent, ...(previous ? { dependsOn: [previous] } : {}) },
+    onSite.next(
+      (dependsOn) =>
+        new Policy(
+          `${name}-app-${suffix}`,
+          { name: app.name, resourceGroupName: args.resourceGroupName, allow: false },
+          { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) },
+        ),
     );
   }
   const endpoint = privateEndpoint(
@@ -542,7 +547,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       targetName: app.name,
       target: args.privateEndpoints,
       tags,
-      dependsOn: previous ? [previous] : [],
+      dependsOn: onSite.tail,
       applicationSecurityGroupIds: args.endpointApplicationSecurityGroupIds,
     },
     parent,

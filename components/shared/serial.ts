@@ -1,8 +1,10 @@
 /**
  * Operations Azure applies one at a time on the same parent resource: Cosmos DB data-plane role assignments on one
  * account (HTTP 412 "another user operation in progress … exclusive lock" when they overlap), function apps joining
- * one integration subnet (`IntegrationSubnet`), a function app's host storage operations, links to the Azure Monitor
- * private link scope. A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
+ * one integration subnet (`IntegrationSubnet`), a storage account's containers, policies and private endpoint
+ * connections (the lake, a function app's host storage, the ML workspace's storage), a function app's own settings,
+ * publishing policies and endpoint, links to the Azure Monitor private link scope, a Synapse workspace's private
+ * endpoints, a dedicated pool's workload groups and classifiers, Data Factory's managed private endpoints. A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
  * (the first one: what must exist first); components keep one per parent, so grants added later (by another tier,
  * through the component's method) join the same chain instead of racing it.
  *
