@@ -184,18 +184,21 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("a new stack's first up creates the job bare and grants it; the next up (job and grants found) completes it", async () => {
       const { previewRun, run } = await previewOf(stack);
-      // First preview: nothing in Azure, so the job is created with its identity, job storage and query only.
+      // First preview: nothing in Azure, so the job is created with its identity and job storage only (the query
+      // lives in the job storage, which the identity cannot write before its grant).
       const first = byName(previewRun.resources, "streaming-job").inputs as unknown as Partial<Job>;
       assert.equal(first.inputs, undefined);
       assert.equal(first.outputs, undefined);
+      assert.equal(first.transformation, undefined);
       assert.equal(first.identity?.type, "SystemAssigned");
       assert.equal(first.jobStorageAccount?.authenticationMode, "Msi");
-      assert.equal(first.transformation?.query, readQuery());
+      assert.equal(first.contentStoragePolicy, "JobStorageAccount");
       assert.equal(
         (previewRun.stackOutputs.streamingPath as Record<string, unknown>).streamAnalyticsEndpointsConnected,
         false,
       );
-      // Deployed: the job and its grants exist, so the PUT carries the Event Hubs input and output.
+      // Deployed: the job and its grants exist, so the PUT carries the Event Hubs input and output, and the query.
+      assert.equal(props().transformation.query, readQuery());
       assert.equal(props().inputs.length, 1);
       assert.equal(props().outputs.length, 1);
       assert.equal((run.stackOutputs.streamingPath as Record<string, unknown>).streamAnalyticsEndpointsConnected, true);
@@ -261,6 +264,9 @@ for (const stack of ["dev", "prod"] as const) {
       // What each start writes onto the job is not the program's: no drift, no needless stop before an update.
       assert.deepEqual(job().ignoreChanges, ["outputStartMode", "outputStartTime"]);
       assert.equal(job().inputs.outputStartMode, undefined);
+      // Azure cannot change a job's storage: another account replaces the job (same name: the old one first).
+      assert.deepEqual(job().replaceOnChanges, ["jobStorageAccount", "contentStoragePolicy"]);
+      assert.equal(job().deleteBeforeReplace, true);
     });
 
     it("the job reaches Event Hubs and its storage as a trusted service: nothing else gets through either firewall", () => {

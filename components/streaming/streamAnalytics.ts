@@ -20,9 +20,14 @@
  * has no role yet: "Stream Analytics job has validation errors: Access to EventHub ... is not authorized"
  * (pulumi/pulumi-azure-native#2607), and Microsoft's order is identity, then roles, then the Event Hubs input and
  * output ("Changes should be reflected within 8 minutes", stream-analytics/event-hubs-managed-identity.md). So a new
- * stack's first `up` creates the job without them (identity, job storage and query only), grants its identity and
+ * stack's first `up` creates the job without them (identity and job storage only), grants its identity and
  * waits for the grants; the next `up` finds the job and its grants in Azure (`endpointsReady`) and PUTs the whole
- * job. The deploy workflow runs that second `up` when the first reports the endpoints pending
+ * job. The query waits for that second PUT too: with `contentStoragePolicy: JobStorageAccount` the job keeps its query
+ * in its own storage account ("If you do not give your job access, the job will not be able to perform any
+ * operations", stream-analytics/data-protection.md), which its identity cannot write before its grant. The job storage
+ * itself must be set when the job is created (same page), and Azure accepts it with `Msi` before any grant exists
+ * (hashicorp/terraform-provider-azurerm's acceptance test of `azurerm_stream_analytics_job_storage_account` sets it on
+ * a job whose identity has no role at all). The deploy workflow runs that second `up` when the first reports the endpoints pending
  * (`streamingPath.streamAnalyticsEndpointsConnected`).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -401,7 +406,7 @@ export function streamAnalytics(
     azureJobLookup(args.resourceGroupAzureName, jobName, parent),
     grants.map((g) => ({ scope: g.scope, role: roleDefinitionId(g.role) })),
   );
-  const { inputs, outputs, ...definition } = jobDefinition(
+  const { inputs, outputs, transformation, ...definition } = jobDefinition(
     {
       eventHubNamespace: args.eventHubs.namespaceName,
       eventHubName: args.eventHubs.hubName,
@@ -422,11 +427,11 @@ export function streamAnalytics(
       // Known (absent) during a new stack's first preview, even though the hubs' names are not known yet.
       inputs: endpointsConnected.apply((on) => (on ? pulumi.output(inputs) : pulumi.output(undefined))),
       outputs: endpointsConnected.apply((on) => (on ? pulumi.output(outputs) : pulumi.output(undefined))),
+      // The query, kept in the job storage account, once the job's identity can write there (see the header).
+      transformation: endpointsConnected.apply((on) => (on ? pulumi.output(transformation) : pulumi.output(undefined))),
       tags,
     },
-    // The firewalls first. The job storage is validated when the job starts; Microsoft creates a job with its system
-    // identity and a Msi job storage account in one PUT and grants the role afterwards
-    // (stream-analytics/blob-output-managed-identity.md, "Azure Resource Manager deployment").
+    // The firewalls first (the job storage account admits the job as a resource instance).
     {
       parent,
       dependsOn: [args.eventHubs.networkRules, jobStorage],
@@ -435,6 +440,11 @@ export function streamAnalytics(
       // program never sets them, so a refresh would otherwise turn each start into a change: the nightly drift check
       // failing and every prod deploy stopping the job for nothing.
       ignoreChanges: ["outputStartMode", "outputStartTime"],
+      // The job storage "must be configured at the time of Stream Analytics job creation, and it can't be modified
+      // throughout the job's life cycle" (stream-analytics/data-protection.md): a new account (name) means a new job.
+      // Same name, so the old one goes first; the next `up` gives the new one its endpoints (docs/streaming.md).
+      replaceOnChanges: ["jobStorageAccount", "contentStoragePolicy"],
+      deleteBeforeReplace: true,
     },
   );
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
