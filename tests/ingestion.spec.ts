@@ -161,7 +161,7 @@ describe("ingestion: merchant refresh alert query", () => {
     );
     assert.match(q, /AppRoleName =~ "func-fraud" and OperationName == "refreshMerchantFeatures" and Success == true/);
     assert.match(q, /summarize sum\(ItemCount\)/);
-    assert.match(q, /print Runs = coalesce\(runs, 0\)/);
+    assert.match(q, /print Runs = coalesce\(runs, 0\), TimeGenerated = now\(\)$/);
   });
 });
 

@@ -32,7 +32,8 @@ export function merchantRefreshQuery(appName: string): string {
     `let runs = toscalar(${ruleSource("AppRequests")}`,
     `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
     "    | summarize sum(ItemCount));",
-    "print Runs = coalesce(runs, 0)",
+    // A time column, as in freshnessQuery (components/streaming/freshness.ts).
+    "print Runs = coalesce(runs, 0), TimeGenerated = now()",
   ].join("\n");
 }
 

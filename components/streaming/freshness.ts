@@ -25,7 +25,10 @@ export function freshnessQuery(appName: string, functionName: string): string {
     // ItemCount: a trace Application Insights sampled stands for ItemCount of them.
     '    | extend Rows = tolong(extract(@"^inserted (\\d+) ", 1, Message)) * ItemCount',
     "    | summarize sum(Rows));",
-    "print RowsWritten = coalesce(written, 0)",
+    // A time column, as a table's rows have: Microsoft's measure examples all return one (`summarize … by
+    // bin(TimeGenerated, 5m)`, New-AzScheduledQueryRuleConditionObject), and a `print` has none. No page says whether
+    // the aggregation of a measure needs it; with it, the query answers either way (unverified against Azure).
+    "print RowsWritten = coalesce(written, 0), TimeGenerated = now()",
   ].join("\n");
 }
 
