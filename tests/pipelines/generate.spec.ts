@@ -6,6 +6,7 @@ import {
   checkGenerated,
   describeCheck,
   extractionQueries,
+  generateAdfFiles,
   generateAll,
   generateChangeExtractionScript,
   generateOlapDdl,
@@ -177,6 +178,31 @@ describe("pipelines/generate", () => {
       assert.equal(quietly(() => main(["--bogus"], dir)).result, 2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("CLI: --check also covers the Data Factory definitions", () => {
+    const sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-cli-"));
+    const adfDir = fs.mkdtempSync(path.join(os.tmpdir(), "adf-cli-"));
+    try {
+      // Written here, not by a plain run (which would also rewrite the function package's generated module in place).
+      for (const [dir, generated] of [
+        [sqlDir, generateAll(dataModel)],
+        [adfDir, generateAdfFiles(dataModel)],
+      ] as const)
+        for (const f of generated) {
+          fs.mkdirSync(path.dirname(path.join(dir, f.file)), { recursive: true });
+          fs.writeFileSync(path.join(dir, f.file), f.content);
+        }
+      assert.equal(quietly(() => main(["--check"], sqlDir, dataModel, adfDir)).result, 0);
+      const [pipeline] = fs.readdirSync(path.join(adfDir, "pipeline")).sort();
+      fs.appendFileSync(path.join(adfDir, "pipeline", pipeline), " ");
+      const check = quietly(() => main(["--check"], sqlDir, dataModel, adfDir));
+      assert.equal(check.result, 1);
+      assert.match(check.out, new RegExp(`stale: {3}pipelines/adf/pipeline/${pipeline.replace(".", "\\.")}`));
+    } finally {
+      fs.rmSync(sqlDir, { recursive: true, force: true });
+      fs.rmSync(adfDir, { recursive: true, force: true });
     }
   });
 
