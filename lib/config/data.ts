@@ -201,7 +201,10 @@ export const workloadGroupSchema = settings({
   capPercent: int(1, 100, " percent"),
   /**
    * Share each request gets (REQUEST_MIN_RESOURCE_GRANT_PERCENT): sets the group's concurrency. A whole number: the
-   * ARM property `minResourcePercentPerRequest` is an integer (Microsoft.Synapse 2021-06-01), unlike the T-SQL option.
+   * ARM template schema of Microsoft.Synapse 2021-06-01 (vendor/azure-resource-manager-schemas, which the offline
+   * preview validates against) types `minResourcePercentPerRequest` as an integer, although the REST spec's
+   * WorkloadGroupProperties has it as a double like the T-SQL option. So a fractional service minimum (DW200c's 12.5,
+   * DW400c's 6.25) is met with the next whole percentage, one request fewer at a time.
    */
   requestMinPercent: int(1, 100, " percent (ARM takes whole percentages)"),
   importance: z.enum(WORKLOAD_IMPORTANCE, { error: () => `must be one of ${list(WORKLOAD_IMPORTANCE)}` }),
