@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
-import { PRIORITY_OF_SEVERITY, receiversOf, shortName } from "../components/operations/routing";
+import { PRIORITY_OF_SEVERITY, receiversOf, securityReceiversOf, shortName } from "../components/operations/routing";
 import { analyticsRules, RULE_COLUMNS, tolerantQuery } from "../components/operations/sentinel";
 import { isoMinutes, SLA_ROWS, slaAlerts, type SlaConfig } from "../components/operations/sla";
 import {
@@ -151,6 +151,17 @@ describe("operations: routing (pure)", () => {
   it("short names fit the 12 characters Azure allows", () => {
     assert.equal(shortName("pay", "prod", "p1"), "payprod-p1");
     assert.ok(shortName("paymnt", "prod", "p3").length <= 12);
+    assert.equal(shortName("pay", "prod", "sec"), "payprod-sec");
+    assert.equal(shortName("paymnt", "prod", "sec"), "paymntpr-sec");
+  });
+  it("security receivers: operations.securityContactEmails, else alertEmails; the webhook when P1 has it", () => {
+    const cfg = (securityContactEmails: string[] | undefined, webhook: boolean) =>
+      ({
+        alertEmails: ["a@x.com"],
+        operations: { securityContactEmails, routing: { p1: { webhook }, p2: { webhook }, p3: { webhook } } },
+      }) as unknown as PlatformConfig;
+    assert.deepEqual(securityReceiversOf(cfg(["sec@x.com"], true)), { emails: ["sec@x.com"], webhook: true });
+    assert.deepEqual(securityReceiversOf(cfg(undefined, false)), { emails: ["a@x.com"], webhook: false });
   });
   it("receivers: the priority's e-mails or alertEmails; the webhook where asked", () => {
     const cfg = {
@@ -184,6 +195,8 @@ function sentTables(resources: readonly ResourceRecord[]): Set<string> {
     sources.push({ kind: "activityLog" });
   if (ofType(resources, "azure-native:securityinsights:ASCDataConnector").length > 0)
     sources.push({ kind: "defenderConnector" });
+  if (ofType(resources, "azure-native:securityinsights:SentinelOnboardingState").length > 0)
+    sources.push({ kind: "sentinel" });
   const sent = new Set<string>();
   for (const [table, spec] of Object.entries(TABLES)) {
     const fed = spec.sources.some((want) =>
@@ -337,9 +350,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(query, /AgeMinutes > 1500$/);
     });
 
-    it("every alert rule routes to exactly one priority action group", () => {
+    it("every alert rule routes to exactly one priority action group (Sentinel's incidents: to security operations)", () => {
       const groups = new Set(["p1", "p2", "p3"].map((p) => group(p).id));
-      for (const r of ofType(resources, "azure-native:monitor:ScheduledQueryRule")) {
+      for (const r of ofType(resources, "azure-native:monitor:ScheduledQueryRule").filter(
+        (x) => x.name !== "operations-security-incident",
+      )) {
         const ids = input(r, "actions.actionGroups") as string[];
         assert.equal(ids.length, 1, r.name);
         assert.ok(groups.has(ids[0]), r.name);
@@ -530,6 +545,49 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(incidents.dependencies.includes(connector.urn));
         // Defender XDR turns it off when connected: Azure's `enabled` is kept (no drift, no duplicate incidents).
         assert.deepEqual(incidents.ignoreChanges, ["enabled"]);
+      },
+    );
+
+    it(
+      prod
+        ? "Sentinel's new incidents reach security operations: their own action group, one alert per incident"
+        : "no security incident alert or security group in dev (no Sentinel)",
+      () => {
+        const alerts = ofType(resources, "azure-native:monitor:ScheduledQueryRule").filter(
+          (r) => r.name === "operations-security-incident",
+        );
+        const groups = ofType(resources, "azure-native:monitor:ActionGroup").filter(
+          (g) => g.name === "platform-ag-security",
+        );
+        if (!prod) {
+          assert.equal(alerts.length + groups.length, 0);
+          return;
+        }
+        const [alert] = alerts;
+        const [security] = groups;
+        const cfg = configOf(stack);
+        assert.deepEqual(
+          (security.inputs.emailReceivers as { emailAddress: string }[]).map((e) => e.emailAddress),
+          cfg.operations.securityContactEmails ?? cfg.alertEmails,
+        );
+        assert.equal(security.inputs.groupShortName, "payprod-sec");
+        assert.deepEqual(input(alert, "actions.actionGroups"), [security.id]);
+        assert.deepEqual(alert.inputs.scopes, [byName(resources, "platform-log").id]);
+        const query = String(input(alert, "criteria.allOf.0.query"));
+        assert.deepEqual(tablesOf(query), ["SecurityIncident"]);
+        // The latest row of each incident, still New; tolerant of a workspace without incidents yet.
+        assert.match(query, /^union isfuzzy=true \(SecurityIncident\)/);
+        assert.match(
+          query,
+          /summarize arg_max\(TimeGenerated, Status, Severity, Title\) by IncidentNumber\n\| where Status == "New"/,
+        );
+        assert.deepEqual(
+          (input(alert, "criteria.allOf.0.dimensions") as { name: string }[]).map((d) => d.name),
+          ["Incident", "Severity", "Title"],
+        );
+        assert.equal(alert.inputs.evaluationFrequency, "PT5M");
+        assert.equal(alert.inputs.windowSize, "PT15M");
+        assert.ok(sent.has("SecurityIncident"), "Sentinel fills SecurityIncident");
       },
     );
 

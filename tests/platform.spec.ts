@@ -621,7 +621,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("creates the Entra groups and one action group per alert priority (P1, P2, P3)", () => {
+    it(`creates the Entra groups and one action group per alert priority (P1, P2, P3)${prod ? ", and security operations' (Sentinel)" : ""}`, () => {
       const groups = ofType(resources, "azuread:index/group:Group");
       assert.deepEqual(groups.map((g) => g.inputs.displayName).sort(), [
         `grp-pay-${stack}-analysts`,
@@ -634,7 +634,10 @@ for (const stack of ["dev", "prod"] as const) {
       const groups_ = ofType(resources, "azure-native:monitor:ActionGroup");
       assert.deepEqual(
         groups_.map((g) => [g.name, g.inputs.groupShortName]),
-        ["p1", "p2", "p3"].map((p) => [`platform-ag-${p}`, `pay${stack}-${p}`]),
+        [
+          ...["p1", "p2", "p3"].map((p) => [`platform-ag-${p}`, `pay${stack}-${p}`]),
+          ...(prod ? [["platform-ag-security", "payprod-sec"]] : []),
+        ],
       );
       for (const ag of groups_) assert.equal((ag.inputs.emailReceivers as unknown[]).length, prod ? 2 : 1);
     });

@@ -16,7 +16,7 @@ import { createAlert, IdTokens, resourceHealthAlert, type AlertTarget } from "./
 import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
-import { sentinel } from "./sentinel";
+import { SECURITY_INCIDENT_ALERT, sentinel } from "./sentinel";
 import { slaAlerts, type OlapLoadSchedule, type SlaTierInputs } from "./sla";
 import { WORKBOOK_KINDS, workbookDocument, workbookSpecs, workbookTitle, type WorkbookKind } from "./workbooks";
 
@@ -124,7 +124,7 @@ export class Operations extends pulumi.ComponentResource {
     });
     for (const alert of infra) createAlert(name, alert, target, this);
     resourceHealthAlert(name, { ...target, resourceGroupIds: args.resourceGroups.map((g) => g.id) }, this);
-    this.alertKeys = [...sla, ...infra].map((a) => a.key);
+    this.alertKeys = [...sla, ...infra, ...(ops.sentinel ? [SECURITY_INCIDENT_ALERT] : [])].map((a) => a.key);
 
     // Budget (every stack) and the subscription-wide pieces (the owning stack only).
     this.budgetName = context.name("budget");
@@ -157,6 +157,15 @@ export class Operations extends pulumi.ComponentResource {
 
     // Sentinel: the rules read what this stack sends (the activity log only where this stack sends it).
     if (ops.sentinel) {
+      // Its incidents reach security operations: their own action group, whatever the alert's severity.
+      const security = args.routing.securityActionGroupId;
+      if (!security) throw new Error("Operations: operations.sentinel needs the platform's security action group");
+      createAlert(
+        name,
+        SECURITY_INCIDENT_ALERT,
+        { ...target, routing: { actionGroupIds: { p1: security, p2: security, p3: security } } },
+        this,
+      );
       sentinel(
         name,
         {

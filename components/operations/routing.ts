@@ -33,6 +33,19 @@ export const PRIORITY_RESPONSE: Readonly<Record<AlertPriority, { readonly minute
 /** The action group ids per priority; tiers route their alerts through `actionGroupFor`. */
 export interface AlertRouting {
   readonly actionGroupIds: Readonly<Record<AlertPriority, pulumi.Output<string>>>;
+  /**
+   * Security operations (`operations.securityContactEmails`, default `alertEmails`, and the incident webhook when P1
+   * has it): where Microsoft Sentinel's incidents go (docs/runbook.md, "Security incidents"). Only with Sentinel.
+   */
+  readonly securityActionGroupId?: pulumi.Output<string>;
+}
+
+/** Receivers of the security operations group (pure; tests read it). */
+export function securityReceiversOf(cfg: Pick<PlatformConfig, "alertEmails" | "operations">): Receivers {
+  return {
+    emails: cfg.operations.securityContactEmails ?? cfg.alertEmails,
+    webhook: cfg.operations.routing.p1.webhook,
+  };
 }
 
 /** The action group an alert of `severity` notifies. */
@@ -40,19 +53,25 @@ export function actionGroupFor(routing: AlertRouting, severity: AlertSeverity): 
   return routing.actionGroupIds[PRIORITY_OF_SEVERITY[severity]];
 }
 
+/** Who an action group notifies: e-mail addresses, and the incident tool's webhook or not. */
+export interface Receivers {
+  readonly emails: readonly string[];
+  readonly webhook: boolean;
+}
+
 /** Receivers of one priority's group (pure; tests read it). */
 export function receiversOf(
   cfg: Pick<PlatformConfig, "alertEmails" | "operations">,
   priority: AlertPriority,
-): { emails: readonly string[]; webhook: boolean } {
+): Receivers {
   const r = cfg.operations.routing[priority];
   return { emails: r.emails ?? cfg.alertEmails, webhook: r.webhook };
 }
 
 /** `groupShortName` (max 12 characters: what SMS and e-mail show), e.g. `payprod-p1`. */
-export function shortName(workload: string, environment: string, priority: AlertPriority): string {
+export function shortName(workload: string, environment: string, priority: AlertPriority | "sec"): string {
   const full = `${workload}${environment}-${priority}`;
-  return full.length <= 12 ? full : `${workload}${environment}`.slice(0, 9) + `-${priority}`;
+  return full.length <= 12 ? full : `${workload}${environment}`.slice(0, 11 - priority.length) + `-${priority}`;
 }
 
 export interface RoutingArgs {
@@ -63,19 +82,20 @@ export interface RoutingArgs {
   readonly tags: Tags;
 }
 
-/** Creates `${name}-ag-p1`, `-p2`, `-p3` (children of `parent`). */
+/**
+ * Creates `${name}-ag-p1`, `-p2`, `-p3` and, with Sentinel (`operations.sentinel`), `${name}-ag-security` (children of
+ * `parent`).
+ */
 export function severityActionGroups(name: string, args: RoutingArgs, parent: pulumi.Resource): AlertRouting {
   const cfg = args.context.config;
-  const ids = {} as Record<AlertPriority, pulumi.Output<string>>;
-  for (const priority of ALERT_PRIORITIES) {
-    const receivers = receiversOf(cfg, priority);
-    const group = new monitor.ActionGroup(
-      `${name}-ag-${priority}`,
+  const group = (key: AlertPriority | "security", receivers: Receivers) =>
+    new monitor.ActionGroup(
+      `${name}-ag-${key}`,
       {
-        actionGroupName: args.context.name("actionGroup", priority),
+        actionGroupName: args.context.name("actionGroup", key),
         resourceGroupName: args.resourceGroupName,
         location: "global",
-        groupShortName: shortName(cfg.workload, cfg.environment, priority),
+        groupShortName: shortName(cfg.workload, cfg.environment, key === "security" ? "sec" : key),
         enabled: true,
         emailReceivers: receivers.emails.map((emailAddress, i) => ({
           name: `email-${i + 1}`,
@@ -89,8 +109,11 @@ export function severityActionGroups(name: string, args: RoutingArgs, parent: pu
         tags: args.tags,
       },
       { parent },
-    );
-    ids[priority] = group.id;
-  }
-  return { actionGroupIds: ids };
+    ).id;
+  const ids = {} as Record<AlertPriority, pulumi.Output<string>>;
+  for (const priority of ALERT_PRIORITIES) ids[priority] = group(priority, receiversOf(cfg, priority));
+  return {
+    actionGroupIds: ids,
+    ...(cfg.operations.sentinel ? { securityActionGroupId: group("security", securityReceiversOf(cfg)) } : {}),
+  };
 }

@@ -17,6 +17,7 @@ import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import type * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { BuiltInRoles } from "../shared";
+import type { AlertSpec } from "./alerts";
 import { isoMinutes } from "./sla";
 
 /** What the rules can read in this stack (each rule needs its table to be sent to the workspace). */
@@ -136,6 +137,14 @@ export const RULE_COLUMNS = {
     DatabaseName: "string",
   },
   ADFPipelineRun: { _ResourceId: "string", PipelineName: "string", Status: "string", End: "datetime" },
+  // Sentinel's own incidents (one row per incident change), read by the alert that notifies security operations.
+  SecurityIncident: {
+    TimeGenerated: "datetime",
+    IncidentNumber: "int",
+    Status: "string",
+    Severity: "string",
+    Title: "string",
+  },
 } as const satisfies Record<string, Record<string, KqlType>>;
 export type RuleTable = keyof typeof RULE_COLUMNS;
 
@@ -207,6 +216,33 @@ export function tolerantQuery(query: string): string {
   if (!(table in RULE_COLUMNS)) return query;
   return [ruleSource(table as RuleTable), ...rest].join("\n");
 }
+
+/**
+ * Sentinel raises incidents but notifies no one by itself (its automation rules and playbooks are the other way):
+ * this log alert on the incidents table sends each new one to security operations (`AlertRouting`'s security group,
+ * `operations.securityContactEmails`), one alert per incident (split by its number). An incident writes a row on each
+ * change; the latest row of each incident in the window still `New` means nobody has taken it yet. Every 5 minutes
+ * over 15 (Sentinel writes the row within minutes; an incident seen by consecutive runs stays one fired alert).
+ */
+export const SECURITY_INCIDENT_ALERT = {
+  key: "security-incident",
+  severity: 1,
+  displayName: "Microsoft Sentinel: new security incident",
+  description:
+    "A Microsoft Sentinel incident nobody has taken yet (analytics rules, Defender for Cloud alerts); see docs/runbook.md.",
+  signal: {
+    kind: "log",
+    query: [
+      "SecurityIncident",
+      "| summarize arg_max(TimeGenerated, Status, Severity, Title) by IncidentNumber",
+      '| where Status == "New"',
+      "| project Incident = tostring(IncidentNumber), Severity, Title",
+    ].join("\n"),
+    windowMinutes: 15,
+    frequencyMinutes: 5,
+    dimensions: ["Incident", "Severity", "Title"],
+  },
+} as const satisfies AlertSpec;
 
 /** Privileged roles whose assignment raises an incident (Owner, User Access Administrator, Contributor, RBAC and Key Vault administrators). */
 export const PRIVILEGED_ROLES = [

@@ -23,7 +23,9 @@ export type TableSource =
   /** The subscription's activity log (SubscriptionDiagnosticSetting). */
   | { readonly kind: "activityLog" }
   /** Microsoft Sentinel's Defender for Cloud connector. */
-  | { readonly kind: "defenderConnector" };
+  | { readonly kind: "defenderConnector" }
+  /** Microsoft Sentinel itself (onboarded on the workspace): its incidents. */
+  | { readonly kind: "sentinel" };
 
 export interface TableSpec {
   /** Any one of these sources fills the table. */
@@ -218,6 +220,10 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
   SecurityAlert: {
     sources: [{ kind: "defenderConnector" }],
     columns: ["AlertName", "AlertSeverity", "ProductName", "CompromisedEntity"],
+  },
+  SecurityIncident: {
+    sources: [{ kind: "sentinel" }],
+    columns: ["IncidentNumber", "Status", "Severity", "Title"],
   },
 };
 
