@@ -737,6 +737,26 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     assert.ok(!keys(false, false).includes("cosmos-replication-latency"));
   });
 
+  it("saturation alerts fire on a sustained load, not on one busy minute", () => {
+    const alerts = infraAlerts({
+      nosql: { accountId: "a", serverless: false, multiRegion: false },
+      olap: { sqlPoolId: "p", lakeAccountId: "l" },
+    });
+    const signal = (key: string) => alerts.find((a) => a.key === key)?.signal;
+    assert.deepEqual(signal("cosmos-ru-consumption"), {
+      ...(signal("cosmos-ru-consumption") as object),
+      metricName: "NormalizedRUConsumption",
+      aggregation: "Average",
+      windowMinutes: 15,
+    });
+    assert.deepEqual(signal("synapse-dwu"), {
+      ...(signal("synapse-dwu") as object),
+      metricName: "DWUUsedPercent",
+      aggregation: "Minimum",
+      windowMinutes: 30,
+    });
+  });
+
   it("analytics rules exist only for the tables the stack sends", () => {
     const keys = (s: Parameters<typeof analyticsRules>[0]) => analyticsRules(s).map((r) => r.key);
     assert.deepEqual(keys({ sqlAudit: false, keyVaultAudit: false, activityLog: false, firewall: false }), []);

@@ -133,11 +133,15 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         key: "cosmos-ru-consumption",
         tier: "nosql",
         severity: 2,
-        displayName: "Cosmos DB: normalized RU consumption > 90 % for 15 min",
+        displayName: "Cosmos DB: normalized RU consumption > 90 % on average over 15 min",
         description:
-          "A partition range runs at its provisioned RU/s (autoscale maximum): raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
+          "The account runs near its provisioned RU/s (autoscale maximum) for 15 minutes: raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
         scope: id,
-        signal: metric(COSMOS, "NormalizedRUConsumption", "Maximum", "GreaterThan", 90, 15, 5),
+        // Average, not Maximum: the metric is already each minute's peak ("Max RU consumption percentage per
+        // minute", supported-metrics/microsoft-documentdb-databaseaccounts-metrics), and with Maximum over the window
+        // one busy minute of one partition range would page; a single range at 100 % is normal while requests are
+        // not throttled (the throttling alert covers those).
+        signal: metric(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, 15, 5),
       });
     }
     alerts.push({
@@ -184,7 +188,8 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         description:
           "The dedicated pool is saturated: queries queue. Scale the SKU or move the load. docs/runbook.md#synapse-dwu",
         scope: t.olap.sqlPoolId,
-        signal: metric(POOL, "DWUUsedPercent", "Maximum", "GreaterThan", 90, 30, 5),
+        // Minimum: every minute of the 30 above 90 % (Maximum fired on one busy minute).
+        signal: metric(POOL, "DWUUsedPercent", "Minimum", "GreaterThan", 90, 30, 5),
       },
       {
         key: "synapse-tempdb",

@@ -37,7 +37,11 @@ export interface SlaTierInputs<T = pulumi.Input<string>> {
    * runs (default: any pipeline of the factory, expected every `freshnessMinutes`).
    */
   readonly etl?: { readonly factoryId: T; readonly olapLoad?: OlapLoadSchedule };
-  /** Streaming: the Stream Analytics job that writes to the warehouse (its watermark is the data's age). */
+  /**
+   * Streaming: the Stream Analytics job that feeds the warehouse. Its output watermark is the job's lag only: the job
+   * writes to Event Hubs and the Synapse loader function inserts the rows, which the streaming tier's own freshness
+   * alert watches (components/streaming/freshness.ts).
+   */
   readonly streaming?: { readonly streamingJobId: T };
 }
 export type SlaTier = keyof SlaTierInputs;
@@ -284,8 +288,8 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
       sla: "Data freshness",
       tier: "streaming",
       severity: 2,
-      displayName: `OLAP data older than ${sla.freshnessMinutes} min (stream watermark)`,
-      description: `The streaming job's output watermark is more than ${sla.freshnessMinutes} minutes behind (SLA: < 15 min; seed: alert if OLAP data > 1 h old). The streaming tier's own 5-minute alert fires first. docs/runbook.md#data-freshness`,
+      displayName: `Stream Analytics output more than ${sla.freshnessMinutes} min behind (OLAP stream data)`,
+      description: `The streaming job's output watermark is more than ${sla.freshnessMinutes} minutes behind, so the warehouse's stream data is at least that old (SLA: < 15 min; seed: alert if OLAP data > 1 h old). The job only: the loader that inserts its rows is watched by the streaming tier's freshness alert, which fires first, as does the tier's 5-minute watermark alert. docs/runbook.md#data-freshness`,
       scope: tiers.streaming.streamingJobId,
       signal: {
         kind: "metric",
