@@ -465,6 +465,9 @@ for (const stack of ["dev", "prod"] as const) {
     it(`sizes the dedicated pool for ${prod ? "prod (DW500c, geo-backups)" : "dev (DW100c, no geo-backups)"} with TDE on`, () => {
       assert.deepEqual(pool.inputs.sku, { name: prod ? "DW500c" : "DW100c" });
       assert.equal(pool.inputs.storageAccountType, prod ? "GRS" : "LRS");
+      // Azure fixes backup storage and collation at creation: a change is a new pool (the old one first).
+      assert.deepEqual(pool.replaceOnChanges, ["storageAccountType", "collation"]);
+      assert.equal(pool.deleteBeforeReplace, true);
       assert.equal(pool.inputs.sqlPoolName, `syndppay${stack}weu`);
       assert.equal(pool.inputs.workspaceName, workspace.inputs.workspaceName);
       assert.equal(pool.inputs.collation, "SQL_Latin1_General_CP1_CI_AS");

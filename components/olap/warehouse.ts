@@ -274,7 +274,16 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       storageAccountType: olap.pool.geoBackup ? synapse.StorageAccountType.GRS : synapse.StorageAccountType.LRS,
       tags,
     },
-    { parent, protect: args.protect, dependsOn: onWorkspace.tail },
+    {
+      parent,
+      protect: args.protect,
+      dependsOn: onWorkspace.tail,
+      // Set when the pool is created: backup storage cannot change afterwards (Terraform's synapse_sql_pool:
+      // "Changing this forces a new Synapse SQL Pool to be created"), nor can the collation. A change is a new pool
+      // under the same name, the old one first: its data goes (dev: the ETL reloads it); prod's `protect` refuses.
+      replaceOnChanges: ["storageAccountType", "collation"],
+      deleteBeforeReplace: true,
+    },
   );
   const poolScope = { ...ws, sqlPoolName: pool.name };
   const tde = new synapse.SqlPoolTransparentDataEncryption(
