@@ -391,7 +391,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(input(cluster, "identity.userAssignedIdentities"), [ofName("ml-id-compute").id]);
       // VM size and priority are set at creation: a change replaces the cluster, the old one deleted first (its name
       // is fixed, and azure-native refuses to create over an existing resource). Each path names a real input.
-      assert.deepEqual(cluster.replaceOnChanges, ["properties.properties.vmSize", "properties.properties.vmPriority"]);
+      assert.deepEqual(cluster.replaceOnChanges, [
+        "properties.properties.vmSize",
+        "properties.properties.vmPriority",
+        "properties.properties.scaleSettings",
+      ]);
       for (const p of cluster.replaceOnChanges ?? []) assert.notEqual(input(cluster, p), undefined, p);
       assert.equal(cluster.deleteBeforeReplace, true);
     });

@@ -416,11 +416,9 @@ export class Ml extends pulumi.ComponentResource {
         tags,
       },
       // After the workspace's private endpoint as well (its connection is a workspace update), as Azure Verified
-      // Modules' workspace module orders computes (avm/res/machine-learning-services/workspace). A cluster's VM size
-      // and priority are set at creation: Azure's compute update takes the scale settings only (Update-AzMLWorkspaceCompute
-      // offers MaxNodeCount, MinNodeCount, NodeIdleTimeBeforeScaleDown; Terraform deletes and recreates the cluster,
-      // Azure/azure-rest-api-specs#18889), so a change replaces it, deleting first (its name is fixed). It holds no
-      // state: jobs running on it at that moment fail and are submitted again.
+      // Modules' workspace module orders computes (avm/res/machine-learning-services/workspace). What a PUT cannot
+      // change (`CLUSTER_CREATION_ONLY`: size, priority, scale settings) replaces it, deleting first (its name is
+      // fixed). It holds no state: jobs running on it at that moment fail and are submitted again.
       {
         parent: this,
         dependsOn: [workspaceRoleSettled, workspaceEndpoint],

@@ -65,8 +65,18 @@ export function isoSeconds(seconds: number): string {
   return `PT${seconds}S`;
 }
 
-/** Inputs of the training cluster Azure sets only at creation (a change replaces the cluster). */
-export const CLUSTER_CREATION_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"];
+/**
+ * Inputs of the training cluster a PUT does not change (a change replaces the cluster): the VM size and priority are
+ * set at creation, and the scale settings change only through the compute PATCH (`Update-AzMLWorkspaceCompute`),
+ * while a PUT of an existing compute is accepted without updating its properties (Azure/bicep-types-az#2543; the
+ * service team, in Azure/azure-rest-api-specs#23042: "we have plan in place to support update on compute through
+ * PUT/PATCH"). azure-native updates with a PUT, so an in-place change would be ignored and come back on every refresh.
+ */
+export const CLUSTER_CREATION_ONLY = [
+  "properties.properties.vmSize",
+  "properties.properties.vmPriority",
+  "properties.properties.scaleSettings",
+];
 
 /**
  * The training cluster: scales to zero when idle, no public IP or public SSH, Entra-only (local auth off), in the
