@@ -31,6 +31,19 @@ describe("functions: payment API contract", () => {
     ["a string merchant id", { ...valid, merchantId: "42" }, /merchantId must be a positive integer/],
     ["an unknown field", { ...valid, note: "x" }, /note is not a field of the request/],
     ["a card number anywhere", { ...valid, note: "4111 1111 1111 1111" }, /note looks like a card number/],
+    ["a card number after a word", { ...valid, note: "card 4111111111111111" }, /note looks like a card number/],
+    ["a card number in dotted groups", { ...valid, note: "4111.1111.1111.1111" }, /note looks like a card number/],
+    ["a card number as a number", { ...valid, paymentMethodId: 4111111111111111 }, /paymentMethodId looks like a card/],
+    [
+      "an id of 13 digits",
+      { ...valid, merchantId: 1_000_000_000_000 },
+      /merchantId must be a positive integer of at most 12 digits/,
+    ],
+    [
+      "an amount of 13 digits",
+      { ...valid, amountMinor: 1_000_000_000_000 },
+      /amountMinor must be a positive integer of at most 12 digits/,
+    ],
   ];
   for (const [title, body, pattern] of bad) {
     it(`rejects ${title}, naming the field`, () => {
@@ -71,6 +84,11 @@ describe("functions: payment API contract", () => {
 
   it("keeps card numbers out of the API log: field names and the correlation id are checked too", () => {
     assert.ok(looksLikePan("4111 1111 1111 1111") && looksLikePan("4111-1111-1111-1111"));
+    assert.ok(looksLikePan("card 4111111111111111"), "a word before it keeps its boundary");
+    assert.ok(looksLikePan("4111_1111_1111_1111") && looksLikePan("4111.1111.1111.1111"));
+    assert.ok(!looksLikePan("order_2026120412345678"), "digits glued to a word are not a run of their own");
+    assert.ok(!looksLikePan("2026-12-04") && !looksLikePan("999999999999"), "a date, 12 digits");
+    assert.ok(parseCreatePayment({ ...valid, merchantId: 999_999_999_999, amountMinor: 999_999_999_999 }).ok);
     assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");
     // A card number as a field name: refused, and never repeated in the problems.
     const r = parseCreatePayment({ ...valid, "4111111111111111": "x", note: 1, "acct 12345678": 2 });

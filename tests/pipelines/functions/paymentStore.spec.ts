@@ -456,6 +456,24 @@ describe("functions: POST /api/payments against dbo.Payment", () => {
     assert.equal((await call(table, { ...body, amountMinor: 0 })).res.status, 400);
     assert.equal(table.inserts.length, 0);
   });
+
+  it("a card number sent as a number is refused and reaches neither the log's partition nor its problems", async () => {
+    const table = fakePaymentTable();
+    for (const field of ["merchantId", "paymentMethodId", "amountMinor"]) {
+      const { res, log } = await call(table, { ...body, [field]: 4111111111111111 });
+      assert.equal(res.status, 400, field);
+      const logged = log as unknown as { merchantId: string; problems: string[] };
+      assert.ok(!JSON.stringify(logged).includes("4111111111111111"), `${field}: ${JSON.stringify(logged)}`);
+      assert.ok(!JSON.stringify(res.jsonBody).includes("4111111111111111"), field);
+      assert.ok(logged.problems.includes(`${field} looks like a card number: send the payment method id, never a PAN`));
+    }
+    // The claimed merchant is the log's partition only when it is an id the API takes.
+    assert.equal(
+      ((await call(table, { ...body, amountMinor: 0 })).log as unknown as { merchantId: string }).merchantId,
+      String(body.merchantId),
+    );
+    assert.equal(table.inserts.length, 0);
+  });
 });
 
 describe("functions: a refused login carries the server's error number", () => {

@@ -16,7 +16,7 @@ import { app, output, type HttpRequest, type HttpResponseInit, type InvocationCo
 import { performance } from "node:perf_hooks";
 import { ManagedIdentityTokens } from "../lib/azure";
 import { merchantAuthenticationMode, merchantFromCertificate } from "../lib/merchantAuth";
-import { apiLogItem, correlationIdOf, parseCreatePayment } from "../lib/payment";
+import { apiLogItem, correlationIdOf, isRequestNumber, parseCreatePayment } from "../lib/payment";
 import {
   isTransient,
   pooledPaymentWriter,
@@ -74,13 +74,15 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     const parsed = parseCreatePayment(body);
     const correlationId = correlationIdOf(request.headers.get("x-correlation-id"), context.invocationId);
     const caller = merchantFromCertificate(merchantAuthenticationMode(deps.env), (h) => request.headers.get(h));
-    const claimed = (body as { merchantId?: number } | undefined)?.merchantId;
-    // The log's partition: the authenticated merchant, else what the body claims.
-    const merchantId = caller.ok && caller.merchantId !== undefined ? caller.merchantId : claimed;
+    const claimed = (body as { merchantId?: unknown } | undefined)?.merchantId;
+    // The log's partition: the authenticated merchant, else what the body claims if it is an id the API takes (never
+    // a 13-digit or longer number, which could be a card number and would travel on to the relay and Synapse).
+    const merchantId =
+      caller.ok && caller.merchantId !== undefined ? caller.merchantId : isRequestNumber(claimed) ? claimed : undefined;
     const log = (statusCode: number, extra: { idempotencyKey?: string; problems?: string[] } = {}) =>
       apiLogItem({
         invocationId: context.invocationId,
-        merchantId: typeof merchantId === "number" ? merchantId : undefined,
+        merchantId,
         endpoint: "POST /api/payments",
         method: "POST",
         statusCode,

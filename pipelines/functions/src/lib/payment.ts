@@ -35,9 +35,25 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** A field name safe to repeat in an error and the API log: an identifier with no long digit run (no PAN). */
 const SAFE_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** A card number's shape (13–19 digits, spaces and dashes ignored): such text never reaches a log. */
+/**
+ * A card number's shape: a run of 13–19 digits, digit groups joined by spaces, dashes, dots or underscores counting as
+ * one (`4111.1111.1111.1111`); such text never reaches a log. Only the separators between digits go: removing every
+ * space would glue `card 4111…` into one word, where the run has no word boundary left.
+ */
 export function looksLikePan(text: string): boolean {
-  return /\b\d{13,19}\b/.test(text.replace(/[\s-]/g, ""));
+  return /\b\d{13,19}\b/.test(text.replace(/(?<=\d)[\s._-]+(?=\d)/g, ""));
+}
+
+/**
+ * The largest id or amount the API takes: 12 digits. A card number has 13 to 19, so a number sent in a numeric field
+ * can never be one (it would reach the log's partition key, an error message or the business events otherwise).
+ * dbo.Payment's ids are BIGINT identities and amounts minor units: 999,999,999,999 of either is far off.
+ */
+export const MAX_REQUEST_NUMBER = 999_999_999_999;
+
+/** A positive whole number of at most 12 digits (`MAX_REQUEST_NUMBER`): an id or an amount the API accepts. */
+export function isRequestNumber(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= MAX_REQUEST_NUMBER;
 }
 
 /** A field name as an error may repeat it: the name itself, or a placeholder when it could carry data. */
@@ -53,7 +69,6 @@ export function correlationIdOf(header: string | null | undefined, invocationId:
   return header && CORRELATION_ID.test(header) && !looksLikePan(header) ? header : invocationId;
 }
 const CURRENCY = /^[A-Z]{3}$/;
-const positiveId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 /** Validates a request body; returns the request or the list of problems (each naming the field). */
 export function parseCreatePayment(
@@ -64,18 +79,20 @@ export function parseCreatePayment(
   }
   const b = body as Record<string, unknown>;
   const problems: string[] = [];
-  if (!positiveId(b.merchantId)) problems.push("merchantId must be a positive integer");
-  if (!positiveId(b.paymentMethodId)) problems.push("paymentMethodId must be a positive integer");
+  if (!isRequestNumber(b.merchantId)) problems.push("merchantId must be a positive integer of at most 12 digits");
+  if (!isRequestNumber(b.paymentMethodId))
+    problems.push("paymentMethodId must be a positive integer of at most 12 digits");
   if (typeof b.idempotencyKey !== "string" || !IDEMPOTENCY_KEY.test(b.idempotencyKey))
     problems.push("idempotencyKey must be 1-64 characters: letters, digits, '-' or '_'");
-  if (!positiveId(b.amountMinor)) problems.push("amountMinor must be a positive integer (minor units)");
+  if (!isRequestNumber(b.amountMinor))
+    problems.push("amountMinor must be a positive integer of at most 12 digits (minor units)");
   if (typeof b.currencyCode !== "string" || !CURRENCY.test(b.currencyCode))
     problems.push("currencyCode must be an ISO 4217 code in upper case, e.g. EUR");
   // Card data never enters this API (PCI DSS: the platform only sees vault tokens): refuse anything like a PAN.
   // Problems name fields, never values; a field name that could carry data is not repeated either (the problems go to
   // the API log).
   for (const [key, value] of Object.entries(b)) {
-    if ((typeof value === "string" && looksLikePan(value)) || looksLikePan(key))
+    if (((typeof value === "string" || typeof value === "number") && looksLikePan(String(value))) || looksLikePan(key))
       problems.push(`${fieldLabel(key)} looks like a card number: send the payment method id, never a PAN`);
   }
   const known = new Set(["merchantId", "paymentMethodId", "idempotencyKey", "amountMinor", "currencyCode"]);
