@@ -83,11 +83,16 @@ describe("streaming: pure helpers", () => {
         ["/st", BuiltInRoles.StorageBlobDataContributor],
       ],
     );
-    const lookup = (principal: string | undefined, present: (scope: string) => boolean, hasInput = false) => {
+    const lookup = (
+      principal: string | undefined,
+      present: (scope: string) => boolean,
+      hasInput = false,
+      jobStorageAccountName: string | undefined = "stasa",
+    ) => {
       const asked: [string, string][] = [];
       return {
         asked,
-        jobPrincipalId: () => Promise.resolve(principal),
+        job: () => Promise.resolve(principal ? { principalId: principal, jobStorageAccountName } : undefined),
         hasInput: () => Promise.resolve(hasInput),
         hasAssignment: (scope: string, name: string) => {
           asked.push([scope, name]);
@@ -97,11 +102,11 @@ describe("streaming: pure helpers", () => {
     };
     // A new stack: no job, so no grant is asked about.
     const none = lookup(undefined, () => true);
-    assert.equal(await value(endpointsReady(none, grants)), false);
+    assert.equal(await value(endpointsReady(none, grants, "stasa")), false);
     assert.deepEqual(none.asked, []);
     // The job and every grant under the name roleAssignment gives it (scope + principal + role).
     const all = lookup("p-1", () => true);
-    assert.equal(await value(endpointsReady(all, grants)), true);
+    assert.equal(await value(endpointsReady(all, grants, "stasa")), true);
     assert.deepEqual(
       all.asked,
       grants.map((g) => [g.scope, roleAssignmentName(String(g.scope), "p-1", String(g.role))]),
@@ -112,6 +117,7 @@ describe("streaming: pure helpers", () => {
         endpointsReady(
           lookup("p-1", (scope) => scope !== "/st"),
           grants,
+          "stasa",
         ),
       ),
       false,
@@ -119,8 +125,23 @@ describe("streaming: pure helpers", () => {
     // One way: a job that has its input keeps its endpoints even if a grant went missing since (Azure's validation
     // then fails the update loudly; a PUT without them would drop them).
     const connected = lookup("p-1", () => false, true);
-    assert.equal(await value(endpointsReady(connected, grants)), true);
+    assert.equal(await value(endpointsReady(connected, grants, "stasa")), true);
     assert.deepEqual(connected.asked, []);
+    // The job on another job storage account is about to be replaced (a new identity, no roles): created bare, even
+    // though the old one has its input and grants; an account Azure does not report changes nothing.
+    const moving = lookup("p-1", () => true, true, "stold");
+    assert.equal(await value(endpointsReady(moving, grants, "stasa")), false);
+    assert.deepEqual(moving.asked, []);
+    assert.equal(
+      await value(
+        endpointsReady(
+          lookup("p-1", () => true, true, undefined),
+          grants,
+          "stasa",
+        ),
+      ),
+      true,
+    );
   });
 
   it("endpoints: only a missing resource reads as absent; any other failure of the lookup stops the program", () => {
@@ -265,7 +286,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(job().ignoreChanges, ["outputStartMode", "outputStartTime"]);
       assert.equal(job().inputs.outputStartMode, undefined);
       // Azure cannot change a job's storage: another account replaces the job (same name: the old one first).
-      assert.deepEqual(job().replaceOnChanges, ["jobStorageAccount", "contentStoragePolicy"]);
+      assert.deepEqual(job().replaceOnChanges, ["jobStorageAccount.accountName", "contentStoragePolicy"]);
       assert.equal(job().deleteBeforeReplace, true);
     });
 

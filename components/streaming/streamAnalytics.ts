@@ -243,8 +243,11 @@ export function jobGrants(
 
 /** What Azure holds already, as `endpointsReady` asks it. */
 export interface ExistingJobLookup {
-  /** The principal id of the job's identity; undefined when Azure has no such job (or no such group yet). */
-  jobPrincipalId(): Promise<string | undefined>;
+  /**
+   * The job as Azure holds it: its identity's principal id and its job storage account's name; undefined when Azure
+   * has no such job (or no such group yet).
+   */
+  job(): Promise<{ readonly principalId?: string; readonly jobStorageAccountName?: string } | undefined>;
   /** Whether the job has its Event Hubs input already (`INPUT_ALIAS`). */
   hasInput(): Promise<boolean>;
   /** Whether the role assignment of that name exists on that scope. */
@@ -256,11 +259,14 @@ export interface ExistingJobLookup {
  * way: a grant removed since fails the next `up` on Azure's validation, loudly, rather than a PUT without them
  * dropping them) or has every grant of its identity in place, each under the deterministic name `roleAssignment`
  * gives it. A job created by a first `up` that stopped before its grants stays without them, rather than failing
- * every later `up` on the same validation.
+ * every later `up` on the same validation. A job on another job storage account than `jobStorageAccountName` is about
+ * to be replaced (Azure cannot change a job's storage; `replaceOnChanges`): its successor has a new identity without
+ * roles, so it is created bare too, and the next `up` completes it.
  */
 export function endpointsReady(
   lookup: ExistingJobLookup,
   grants: readonly { readonly scope: pulumi.Input<string>; readonly role: pulumi.Input<string> }[],
+  jobStorageAccountName: pulumi.Input<string>,
 ): pulumi.Output<boolean> {
   const allGranted = (principalId: string) =>
     pulumi
@@ -272,15 +278,22 @@ export function endpointsReady(
           )
         ).every(Boolean),
       );
-  return pulumi
-    .output(lookup.jobPrincipalId())
-    .apply((principalId): pulumi.Output<boolean> =>
-      principalId
-        ? pulumi
-            .output(lookup.hasInput())
-            .apply((has): pulumi.Output<boolean> => (has ? pulumi.output(true) : allGranted(principalId)))
-        : pulumi.output(false),
-    );
+  const connected = (principalId: string) =>
+    pulumi
+      .output(lookup.hasInput())
+      .apply((has): pulumi.Output<boolean> => (has ? pulumi.output(true) : allGranted(principalId)));
+  // The wanted storage name is read only once a job exists (on a new stack its random suffix is not known yet).
+  return pulumi.output(lookup.job()).apply((job): pulumi.Output<boolean> => {
+    const principalId = job?.principalId;
+    if (!principalId) return pulumi.output(false);
+    return pulumi
+      .output(jobStorageAccountName)
+      .apply((wanted): pulumi.Output<boolean> =>
+        job.jobStorageAccountName !== undefined && job.jobStorageAccountName !== wanted
+          ? pulumi.output(false)
+          : connected(principalId),
+      );
+  });
 }
 
 /**
@@ -303,10 +316,13 @@ export function azureJobLookup(resourceGroupName: string, jobName: string, paren
       throw error;
     };
   return {
-    jobPrincipalId: () =>
+    job: () =>
       streamanalytics
         .getStreamingJob({ resourceGroupName, jobName }, { parent })
-        .then((j) => j.identity?.principalId, absent(undefined)),
+        .then(
+          (j) => ({ principalId: j.identity?.principalId, jobStorageAccountName: j.jobStorageAccount?.accountName }),
+          absent(undefined),
+        ),
     hasInput: () =>
       streamanalytics
         .getInput({ resourceGroupName, jobName, inputName: INPUT_ALIAS }, { parent })
@@ -405,6 +421,7 @@ export function streamAnalytics(
   const endpointsConnected = endpointsReady(
     azureJobLookup(args.resourceGroupAzureName, jobName, parent),
     grants.map((g) => ({ scope: g.scope, role: roleDefinitionId(g.role) })),
+    jobStorage.name,
   );
   const { inputs, outputs, transformation, ...definition } = jobDefinition(
     {
@@ -442,8 +459,9 @@ export function streamAnalytics(
       ignoreChanges: ["outputStartMode", "outputStartTime"],
       // The job storage "must be configured at the time of Stream Analytics job creation, and it can't be modified
       // throughout the job's life cycle" (stream-analytics/data-protection.md): a new account (name) means a new job.
-      // Same name, so the old one goes first; the next `up` gives the new one its endpoints (docs/streaming.md).
-      replaceOnChanges: ["jobStorageAccount", "contentStoragePolicy"],
+      // Same name, so the old one goes first; `endpointsReady` sees the old job on another account and creates the
+      // new one bare, and the next `up` gives it its endpoints (docs/streaming.md).
+      replaceOnChanges: ["jobStorageAccount.accountName", "contentStoragePolicy"],
       deleteBeforeReplace: true,
     },
   );
