@@ -575,18 +575,18 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(alert.inputs.scopes, [byName(resources, "platform-log").id]);
         const query = String(input(alert, "criteria.allOf.0.query"));
         assert.deepEqual(tablesOf(query), ["SecurityIncident"]);
-        // The latest row of each incident, still New; tolerant of a workspace without incidents yet.
+        // The latest row of each incident, still New, over two days; tolerant of a workspace without incidents yet.
         assert.match(query, /^union isfuzzy=true \(SecurityIncident\)/);
-        assert.match(
-          query,
-          /summarize arg_max\(TimeGenerated, Status, Severity, Title\) by IncidentNumber\n\| where Status == "New"/,
-        );
+        assert.match(query, /summarize arg_max\(TimeGenerated, Status\) by IncidentNumber\n\| where Status == "New"/);
+        // One alert per incident (its number only: a renamed or re-rated incident stays one alert), stateful: it
+        // fires once and resolves when the incident is taken.
         assert.deepEqual(
           (input(alert, "criteria.allOf.0.dimensions") as { name: string }[]).map((d) => d.name),
-          ["Incident", "Severity", "Title"],
+          ["Incident"],
         );
+        assert.equal(alert.inputs.autoMitigate, true);
         assert.equal(alert.inputs.evaluationFrequency, "PT5M");
-        assert.equal(alert.inputs.windowSize, "PT15M");
+        assert.equal(alert.inputs.overrideQueryTimeRange, "P2D");
         assert.ok(sent.has("SecurityIncident"), "Sentinel fills SecurityIncident");
       },
     );

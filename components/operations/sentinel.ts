@@ -18,7 +18,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { BuiltInRoles } from "../shared";
 import type { AlertSpec } from "./alerts";
-import { isoMinutes } from "./sla";
+import { FRESHNESS_LOOKBACK_MINUTES, isoMinutes } from "./sla";
 
 /** What the rules can read in this stack (each rule needs its table to be sent to the workspace). */
 export interface SentinelSources {
@@ -138,13 +138,7 @@ export const RULE_COLUMNS = {
   },
   ADFPipelineRun: { _ResourceId: "string", PipelineName: "string", Status: "string", End: "datetime" },
   // Sentinel's own incidents (one row per incident change), read by the alert that notifies security operations.
-  SecurityIncident: {
-    TimeGenerated: "datetime",
-    IncidentNumber: "int",
-    Status: "string",
-    Severity: "string",
-    Title: "string",
-  },
+  SecurityIncident: { TimeGenerated: "datetime", IncidentNumber: "int", Status: "string" },
 } as const satisfies Record<string, Record<string, KqlType>>;
 export type RuleTable = keyof typeof RULE_COLUMNS;
 
@@ -221,26 +215,28 @@ export function tolerantQuery(query: string): string {
  * Sentinel raises incidents but notifies no one by itself (its automation rules and playbooks are the other way):
  * this log alert on the incidents table sends each new one to security operations (`AlertRouting`'s security group,
  * `operations.securityContactEmails`), one alert per incident (split by its number). An incident writes a row on each
- * change; the latest row of each incident in the window still `New` means nobody has taken it yet. Every 5 minutes
- * over 15 (Sentinel writes the row within minutes; an incident seen by consecutive runs stays one fired alert).
+ * change, so its latest row says where it stands: the alert fires while that is `New` (nobody has taken it) and
+ * resolves once someone sets it Active or closes it, looking back two days (the longest a log alert may). Every 5
+ * minutes; a stateful alert fires once per incident.
  */
 export const SECURITY_INCIDENT_ALERT = {
   key: "security-incident",
   severity: 1,
-  displayName: "Microsoft Sentinel: new security incident",
+  displayName: "Microsoft Sentinel: security incident nobody has taken",
   description:
-    "A Microsoft Sentinel incident nobody has taken yet (analytics rules, Defender for Cloud alerts); see docs/runbook.md.",
+    "A Microsoft Sentinel incident still New (analytics rules, Defender for Cloud alerts); resolves when it is taken. See docs/runbook.md.",
   signal: {
     kind: "log",
     query: [
       "SecurityIncident",
-      "| summarize arg_max(TimeGenerated, Status, Severity, Title) by IncidentNumber",
+      "| summarize arg_max(TimeGenerated, Status) by IncidentNumber",
       '| where Status == "New"',
-      "| project Incident = tostring(IncidentNumber), Severity, Title",
+      "| project Incident = tostring(IncidentNumber)",
     ].join("\n"),
-    windowMinutes: 15,
+    windowMinutes: 5,
     frequencyMinutes: 5,
-    dimensions: ["Incident", "Severity", "Title"],
+    queryTimeRange: isoMinutes(FRESHNESS_LOOKBACK_MINUTES),
+    dimensions: ["Incident"],
   },
 } as const satisfies AlertSpec;
 

@@ -223,7 +223,7 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
   },
   SecurityIncident: {
     sources: [{ kind: "sentinel" }],
-    columns: ["IncidentNumber", "Status", "Severity", "Title"],
+    columns: ["IncidentNumber", "Status"],
   },
 };
 
