@@ -148,6 +148,8 @@ export function fakeScoringWorld(
   const writes: CosmosWrite[] = [];
   const eventWrites: CosmosWrite[] = [];
   const scoringCalls: string[] = [];
+  /** The feature rows of each scoring request (input_data.data), in the order sent. */
+  const scoringRows: number[][][] = [];
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     if (url.startsWith("http://localhost/msi"))
       return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
@@ -196,8 +198,10 @@ export function fakeScoringWorld(
       return new Response(status < 300 ? JSON.stringify(body) : "", { status });
     }
     scoringCalls.push(url);
-    const answer = options.scores?.(JSON.parse(String(init?.body)).input_data.data.length) ?? [0.1];
+    const rows = (JSON.parse(String(init?.body)) as { input_data: { data: number[][] } }).input_data.data;
+    scoringRows.push(rows);
+    const answer = options.scores?.(rows.length) ?? [0.1];
     return typeof answer === "number" ? new Response("", { status: answer }) : new Response(JSON.stringify(answer));
   };
-  return { fetch, items, events, reads, writes, eventWrites, scoringCalls };
+  return { fetch, items, events, reads, writes, eventWrites, scoringCalls, scoringRows };
 }

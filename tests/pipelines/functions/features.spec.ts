@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import {
   applyPayments,
   APPLIED_WINDOW_SECONDS,
+  cardStatesBefore,
   decay,
   entitiesOf,
   EWMA_ALPHA,
@@ -42,6 +43,21 @@ describe("functions: fraud features", () => {
     assert.equal(second.lastPaymentAt, later(3600).toISOString());
     const switched = updateFeatures(second, card, payment({ AmountMinor: 50, CurrencyCode: "JPY" }), later(3700));
     assert.equal(switched.amountEwma, 50, "another currency restarts the average");
+  });
+
+  it("a batch's earlier payments of a card count before the next (PaymentId order), but none twice", () => {
+    const a = payment({ PaymentId: 11 });
+    const b = payment({ PaymentId: 12, AmountMinor: 5000 });
+    const other = payment({ PaymentId: 10, PaymentMethodId: 8 });
+    const [card] = entitiesOf(a);
+    const before = cardStatesBefore([b, other, a], () => undefined, t0);
+    assert.equal(before[2], undefined, "11 is the card's first payment");
+    assert.equal(before[1], undefined, "another card has its own state");
+    assert.deepEqual(before[0], updateFeatures(undefined, card, a, t0), "12 sees 11");
+    // A batch run again: the card read already counts 11, so 12 sees it once, not twice.
+    const counted = updateFeatures(undefined, card, a, t0);
+    const again = cardStatesBefore([a, b], (key) => (key === card.key ? counted : undefined), t0);
+    assert.deepEqual(again, [counted, counted]);
   });
 
   it("judges a payment against the state before it", () => {

@@ -6,6 +6,7 @@ import {
   scorePayment,
 } from "../../../pipelines/functions/src/functions/fraudScoring";
 import { READ_ATTEMPTS } from "../../../pipelines/functions/src/lib/azure";
+import { FEATURE_ORDER } from "../../../pipelines/functions/src/lib/features";
 import { change, fakeContext, fakeScoringWorld, payment, scoringEnv } from "./fakes";
 
 /** A card's feature item as stored before the batch (seen 10 times, last a minute before). */
@@ -44,6 +45,27 @@ describe("functions: fraud scoring trigger", () => {
     assert.deepEqual(
       rows.map((r) => r.PaymentId),
       [1, 3],
+    );
+  });
+
+  it("scores a burst on one card within one batch against the card as each payment finds it (card testing)", async () => {
+    const world = fakeScoringWorld({ scores: (n) => new Array<number>(n).fill(0.1) });
+    const { context } = fakeContext();
+    // Three tries of a never-seen card in one poll, delivered out of order.
+    await scorePayment(
+      [3, 1, 2].map((id) => change(payment({ PaymentId: id }))),
+      context,
+      { env, fetch: world.fetch, now: () => new Date("2026-12-02T10:00:00Z") },
+    );
+    const column = (k: (typeof FEATURE_ORDER)[number]) =>
+      world.scoringRows[0].map((row) => row[FEATURE_ORDER.indexOf(k)]);
+    // Rows in the batch's order (3, 1, 2); by PaymentId, the first is the card's first payment, the next ones count it.
+    assert.deepEqual(column("newCard"), [0, 1, 0]);
+    assert.deepEqual(column("cardCount1h"), [2, 0, 1]);
+    // The card is written once, with all three, in PaymentId order.
+    assert.deepEqual(
+      world.writes.map((w) => [w.id, w.body.appliedPaymentIds, w.body.paymentsSeen]),
+      [["paymentMethod:7", [1, 2, 3], 3]],
     );
   });
 

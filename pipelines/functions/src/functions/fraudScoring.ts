@@ -33,7 +33,14 @@ import {
   writeItem,
   type Fetch,
 } from "../lib/azure";
-import { applyPayments, entitiesOf, featureVector, type AppliedResult, type FeatureItem } from "../lib/features";
+import {
+  applyPayments,
+  cardStatesBefore,
+  entitiesOf,
+  featureVector,
+  type AppliedResult,
+  type FeatureItem,
+} from "../lib/features";
 import type { PaymentChangeRow } from "../lib/payment";
 import { asRescored, scorePayments, webhookEvent, withMissingFeatures, type ScoreResult } from "../lib/scoring";
 import { businessEvent } from "../lib/telemetry";
@@ -107,10 +114,9 @@ export async function scorePayment(
     ),
   );
   const now = deps.now();
-  const vectors = payments.map((p) => {
-    const [card, merchant] = entitiesOf(p);
-    return featureVector(p, state.get(card.key), state.get(merchant.key), now);
-  });
+  // Each payment against its card as it stands just before it (the batch's earlier payments of the card included).
+  const cardBefore = cardStatesBefore(payments, (key) => state.get(key), now);
+  const vectors = payments.map((p, i) => featureVector(p, cardBefore[i], state.get(entitiesOf(p)[1].key), now));
   const scoringUri = env.FRAUD_SCORING_URI;
   const timeoutMs = Number(env.FRAUD_SCORING_TIMEOUT_MS ?? "80");
   // Payments this batch already counted in an earlier run: their decision is the one sent then.
@@ -141,15 +147,16 @@ export async function scorePayment(
   });
   // Cards only: a merchant's item has one writer, the once-a-minute refresh (src/functions/merchantFeatures.ts). An
   // unreadable card is not written (a write from an empty state would erase its history).
-  const cards = keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key));
+  const writable = keys.filter((e) => e.type !== "merchant" && !unavailable.has(e.key));
   const resultById = new Map(payments.map((p, i) => [p.PaymentId, results[i]] as const));
   const contended = new Set<string>();
-  await mapLimited(cards, CARD_WRITE_CONCURRENCY, async (card) => {
+  await mapLimited(writable, CARD_WRITE_CONCURRENCY, async (card) => {
     let outcome: Awaited<ReturnType<typeof writeCard>>;
     try {
       outcome = await writeCard(
         card,
-        payments.filter((p) => entitiesOf(p)[0].key === card.key),
+        // In PaymentId order, as they were scored (cardStatesBefore).
+        payments.filter((p) => entitiesOf(p)[0].key === card.key).sort((a, b) => a.PaymentId - b.PaymentId),
         state.get(card.key),
         now,
         (item, etag) => writeItem(fetch, tokens, featuresTarget, item, card.key, etag),

@@ -142,6 +142,33 @@ export function applyPayments(
   return item === previous ? undefined : item;
 }
 
+/**
+ * Each payment's card as it stands just before that payment: the state read before the batch, plus the batch's earlier
+ * payments of the same card, in PaymentId order (the order they were inserted). Without it, a burst on one card inside
+ * one batch (card testing: twenty tries within one 100 ms poll) would be judged twenty times as the card's first
+ * payment. A payment the card already counts (a batch run again) is not counted twice. Aligned with `payments`.
+ */
+export function cardStatesBefore(
+  payments: readonly PaymentChangeRow[],
+  read: (cardKey: string) => FeatureItem | undefined,
+  now: Date,
+): (FeatureItem | undefined)[] {
+  const before: (FeatureItem | undefined)[] = new Array<FeatureItem | undefined>(payments.length);
+  const running = new Map<string, FeatureItem | undefined>();
+  const order = payments.map((_, i) => i).sort((a, b) => payments[a].PaymentId - payments[b].PaymentId);
+  for (const i of order) {
+    const p = payments[i];
+    const [card] = entitiesOf(p);
+    const current = running.has(card.key) ? running.get(card.key) : read(card.key);
+    before[i] = current;
+    running.set(
+      card.key,
+      current?.appliedPaymentIds?.includes(p.PaymentId) ? current : updateFeatures(current, card, p, now),
+    );
+  }
+  return before;
+}
+
 /** The model's input: numbers only, in a fixed order (the ML endpoint's contract, see README). */
 export interface FeatureVector {
   readonly amountMinor: number;
