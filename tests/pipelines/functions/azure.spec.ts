@@ -5,6 +5,7 @@ import {
   cosmosResource,
   createItem,
   ManagedIdentityTokens,
+  TokenUnavailableError,
   partitionKeyHeader,
   readItem,
   TOKEN_TIMEOUT_MS,
@@ -67,6 +68,22 @@ describe("functions: Azure calls with the managed identity", () => {
     await assert.rejects(t2.token("https://ml.azure.com"), /answered 500/);
     await assert.rejects(t2.token("https://ml.azure.com"), /answered 500/);
     assert.equal(failing.calls.length, 2);
+  });
+
+  it("tells an endpoint that is unavailable for now (429, 5xx, no answer) from one that refuses the request", async () => {
+    for (const status of [429, 500, 503]) {
+      const t = new ManagedIdentityTokens(env, fakeFetch(() => json({}, status)).fetch);
+      await assert.rejects(t.token("https://database.windows.net/"), TokenUnavailableError, String(status));
+    }
+    const unreachable = new ManagedIdentityTokens(env, () =>
+      Promise.reject(new Error("The operation was aborted due to timeout")),
+    );
+    await assert.rejects(unreachable.token("https://database.windows.net/"), TokenUnavailableError);
+    const refused = new ManagedIdentityTokens(env, fakeFetch(() => json({}, 400)).fetch);
+    await assert.rejects(
+      refused.token("https://database.windows.net/"),
+      (e: unknown) => !(e instanceof TokenUnavailableError) && /answered 400/.test(String(e)),
+    );
   });
 
   it("shares one token cache per process: every invocation's provider is the same for one identity", async () => {

@@ -3,6 +3,7 @@ import type { HttpRequest } from "@azure/functions";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import type { Connection, Request } from "tedious";
+import { TokenUnavailableError } from "../../../pipelines/functions/src/lib/azure";
 import { handleLateErrors, loginWithErrorNumber } from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
@@ -434,6 +435,9 @@ describe("functions: POST /api/payments against dbo.Payment", () => {
     assert.deepEqual(down.logs, ["payment.store outcome=failed sqlMs=3"]);
     assert.match(down.warnings[0], /code ESOCKET/);
     assert.equal(down.log.statusCode, 503);
+    // The managed identity endpoint throttling or silent: nothing reached the database, so unavailable (503) too.
+    table.fail(new TokenUnavailableError("managed identity endpoint answered 429 for https://database.windows.net/"));
+    assert.equal((await call(table)).res.status, 503);
     table.fail(sqlError(229, "The INSERT permission was denied"));
     const denied = await call(table);
     assert.equal(denied.res.status, 500);

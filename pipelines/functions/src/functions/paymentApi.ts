@@ -14,7 +14,7 @@
  */
 import { app, output, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { performance } from "node:perf_hooks";
-import { ManagedIdentityTokens } from "../lib/azure";
+import { ManagedIdentityTokens, TokenUnavailableError } from "../lib/azure";
 import { merchantAuthenticationMode, merchantFromCertificate } from "../lib/merchantAuth";
 import { apiLogItem, correlationIdOf, isRequestNumber, parseCreatePayment } from "../lib/payment";
 import {
@@ -116,7 +116,9 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     } catch (error) {
       // The payment may or may not be stored (a timeout after the insert was sent): the same key finds out. A full
       // pool is an overloaded instance: 503 too, so the merchant comes back shortly.
-      const transient = isTransient(error) || error instanceof PoolTimeoutError;
+      // So is a managed identity endpoint that throttles or does not answer: nothing reached the database.
+      const transient =
+        isTransient(error) || error instanceof PoolTimeoutError || error instanceof TokenUnavailableError;
       const e = error as { number?: unknown; code?: unknown; message?: unknown };
       context.warn(
         `payment store failed (number ${String(e.number ?? "-")}, code ${String(e.code ?? "-")}): ${String(e.message ?? error)}`,

@@ -23,6 +23,18 @@ export async function discard(res: Response): Promise<void> {
 /** How long a token request to the managed identity endpoint may take. */
 export const TOKEN_TIMEOUT_MS = 5_000;
 
+/**
+ * The managed identity endpoint could not give a token for now: it throttled (429), failed (5xx), or did not answer in
+ * time. Nothing was sent on with it, so a caller may answer "unavailable, retry" (the payment API's 503) rather than
+ * a failure of its own; an endpoint that refuses the request (4xx: a wrong client id) is a plain error.
+ */
+export class TokenUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TokenUnavailableError";
+  }
+}
+
 /** Token providers shared per fetch function and identity, so every invocation of a process uses one cache. */
 const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
 
@@ -73,13 +85,21 @@ export class ManagedIdentityTokens {
     url.searchParams.set("api-version", "2019-08-01");
     url.searchParams.set("client_id", this.env.clientId);
     // A bounded wait: callers answer merchants within the host's 30-second function timeout.
-    const res = await this.fetchFn(url.toString(), {
-      headers: { "X-IDENTITY-HEADER": this.env.header },
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-    });
+    let res: Response;
+    try {
+      res = await this.fetchFn(url.toString(), {
+        headers: { "X-IDENTITY-HEADER": this.env.header },
+        signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new TokenUnavailableError(
+        `managed identity endpoint unreachable for ${resource}: ${(error as Error).message ?? String(error)}`,
+      );
+    }
     if (!res.ok) {
       await discard(res);
-      throw new Error(`managed identity endpoint answered ${res.status} for ${resource}`);
+      const message = `managed identity endpoint answered ${res.status} for ${resource}`;
+      throw res.status === 429 || res.status >= 500 ? new TokenUnavailableError(message) : new Error(message);
     }
     const body = (await res.json()) as { access_token?: string; expires_on?: string | number };
     if (!body.access_token) throw new Error(`managed identity endpoint returned no token for ${resource}`);
