@@ -10,7 +10,13 @@ import {
   toSqlValue,
   type SqlStatement,
 } from "../../../pipelines/functions/src/lib/streamTarget";
-import { BATCH_DEADLINE_MS, checkDeadline, tediousType } from "../../../pipelines/functions/src/lib/synapse";
+import {
+  BATCH_DEADLINE_MS,
+  checkDeadline,
+  statementTimeoutMs,
+  tediousType,
+} from "../../../pipelines/functions/src/lib/synapse";
+import { REQUEST_TIMEOUT_MS } from "../../../pipelines/functions/src/lib/tds";
 import {
   checkGenerated,
   FUNCTIONS_GENERATED_DIR,
@@ -130,6 +136,10 @@ describe("Synapse loader: rows", () => {
     assert.ok(BATCH_DEADLINE_MS < 30_000);
     checkDeadline(0, BATCH_DEADLINE_MS, 3, 5);
     assert.throws(() => checkDeadline(0, BATCH_DEADLINE_MS + 1, 3, 5), /before statement 4 of 5: retried/);
+    // A statement never runs past the deadline: its timeout is what is left of it, at most the connection's.
+    assert.equal(statementTimeoutMs(0, 0), Math.min(REQUEST_TIMEOUT_MS, BATCH_DEADLINE_MS));
+    assert.equal(statementTimeoutMs(0, BATCH_DEADLINE_MS - 2_000), 2_000);
+    assert.equal(statementTimeoutMs(0, BATCH_DEADLINE_MS), 1);
   });
 
   it("one INSERT … SELECT … UNION ALL per ≤ 100 rows, parameters under SQL's 2,100 limit", () => {

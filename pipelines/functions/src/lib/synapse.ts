@@ -13,7 +13,7 @@ import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
-import { connectTds } from "./tds";
+import { connectTds, REQUEST_TIMEOUT_MS } from "./tds";
 
 /** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
@@ -27,6 +27,15 @@ export function checkDeadline(startedAt: number, now: number, statement: number,
     throw new Error(
       `batch deadline of ${BATCH_DEADLINE_MS / 1000} s passed before statement ${statement + 1} of ${total}: retried`,
     );
+}
+
+/**
+ * How long the next statement may run: the connection's request timeout, cut to what is left of the batch's deadline
+ * (at least 1 ms). Checked before each statement is not enough: one started at 24 s could otherwise run its whole
+ * request timeout past the host's function timeout.
+ */
+export function statementTimeoutMs(startedAt: number, now: number): number {
+  return Math.max(1, Math.min(REQUEST_TIMEOUT_MS, BATCH_DEADLINE_MS - (now - startedAt)));
 }
 
 /** tedious data type and options of a model column type. */
@@ -88,6 +97,7 @@ export class SynapseWriter implements SqlExecutor {
         checkDeadline(startedAt, this.now(), i, statements.length);
         inserted += await new Promise<number>((resolve, reject) => {
           const request = new Request(statement.sql, (err, rowCount) => (err ? reject(err) : resolve(rowCount ?? 0)));
+          request.setTimeout(statementTimeoutMs(startedAt, this.now()));
           for (const p of statement.parameters) {
             const t = tediousType(p.type);
             request.addParameter(p.name, t.type, p.value, t.options);
