@@ -4,9 +4,11 @@ import {
   COSMOS_API_VERSION,
   cosmosResource,
   createItem,
+  DeadlineError,
   ManagedIdentityTokens,
   TokenUnavailableError,
   partitionKeyHeader,
+  READ_ATTEMPTS,
   readItem,
   TOKEN_TIMEOUT_MS,
   writeItem,
@@ -167,6 +169,29 @@ describe("functions: Azure calls with the managed identity", () => {
       writeItem(fakeFetch(() => new Response("", { status: 403 })).fetch, tokens, target, item, "k", '"e"'),
       /write of ff\/paymentMethod:7 answered 403/,
     );
+  });
+
+  it("keeps Cosmos DB calls within the invocation's deadline: none starts after it, no retry waits past it", async () => {
+    const tokens = { token: async () => "t" };
+    const base = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "ff" };
+    const item = { id: "paymentMethod:7", entityKey: "paymentMethod:7" };
+    // Already passed: nothing is sent.
+    const none = fakeFetch(() => json({}));
+    const past = { ...base, deadline: Date.now() - 1 };
+    await assert.rejects(readItem(none.fetch, tokens, past, "k", "k"), DeadlineError);
+    await assert.rejects(writeItem(none.fetch, tokens, past, item, "k", undefined), DeadlineError);
+    await assert.rejects(createItem(none.fetch, tokens, past, item, "k"), DeadlineError);
+    assert.equal(none.calls.length, 0);
+    // Throttled with a wait longer than what is left: answered at once, not tried again after the deadline.
+    const throttled = fakeFetch(() => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "500" } }));
+    const soon = { ...base, deadline: Date.now() + 200 };
+    await assert.rejects(readItem(throttled.fetch, tokens, soon, "k", "k"), /answered 429/);
+    await assert.rejects(writeItem(throttled.fetch, tokens, soon, item, "k", '"e"'), /answered 429/);
+    assert.equal(throttled.calls.length, 2, "one try each");
+    // Without a deadline the same answers are tried READ_ATTEMPTS times, as before.
+    const patient = fakeFetch(() => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "1" } }));
+    await assert.rejects(readItem(patient.fetch, tokens, base, "k", "k"), /answered 429/);
+    assert.equal(patient.calls.length, READ_ATTEMPTS);
   });
 
   it("bounds the wait for a managed identity token", async () => {

@@ -2,8 +2,11 @@ import { strict as assert } from "node:assert";
 import {
   CARD_WRITE_ATTEMPTS,
   cardRetryWaitMs,
+  EVENTS_DEADLINE_MS,
+  FEATURES_DEADLINE_MS,
   newPayments,
   scorePayment,
+  scorerTargets,
 } from "../../../pipelines/functions/src/functions/fraudScoring";
 import { READ_ATTEMPTS } from "../../../pipelines/functions/src/lib/azure";
 import { FEATURE_ORDER } from "../../../pipelines/functions/src/lib/features";
@@ -46,6 +49,19 @@ describe("functions: fraud scoring trigger", () => {
       rows.map((r) => r.PaymentId),
       [1, 3],
     );
+  });
+
+  it("bounds a batch's Cosmos DB calls: feature reads and card writes by 20 s, event creates by 27 s (host: 30 s)", () => {
+    const t = scorerTargets(env, 1_000_000);
+    assert.deepEqual(t.features, {
+      endpoint: env.CosmosDb__accountEndpoint,
+      database: env.COSMOS_DATABASE,
+      container: env.COSMOS_CONTAINER_FRAUD_FEATURES,
+      deadline: 1_020_000,
+    });
+    assert.equal(t.events.container, env.COSMOS_CONTAINER_WEBHOOK_EVENTS);
+    assert.equal(t.events.deadline, 1_027_000);
+    assert.ok(FEATURES_DEADLINE_MS < EVENTS_DEADLINE_MS && EVENTS_DEADLINE_MS < 30_000);
   });
 
   it("scores a burst on one card within one batch against the card as each payment finds it (card testing)", async () => {

@@ -31,6 +31,7 @@ import {
   mapLimited,
   readItem,
   writeItem,
+  type CosmosTarget,
   type Fetch,
 } from "../lib/azure";
 import {
@@ -49,6 +50,32 @@ import { businessEvent } from "../lib/telemetry";
 export const CARD_WRITE_ATTEMPTS = 4;
 /** Card writes in flight at once (a batch has at most 100 cards); webhook event creates likewise. */
 export const CARD_WRITE_CONCURRENCY = 16;
+
+/**
+ * Deadlines of a batch's Cosmos DB calls, from its start, under the host's 30-second function timeout (host.json): the
+ * feature reads and card writes by 20 s (what misses it goes to review, as a card that cannot be read or written),
+ * the webhook event creates by 27 s (what misses it fails the batch, which the trigger runs again: every decision
+ * kept, the missing events created). Without them a slow Cosmos DB let one batch run past 30 s, ending the worker.
+ */
+export const FEATURES_DEADLINE_MS = 20_000;
+export const EVENTS_DEADLINE_MS = 27_000;
+
+/** The containers a batch started at `startedAt` (epoch ms) writes, each with its deadline. */
+export function scorerTargets(
+  env: NodeJS.ProcessEnv,
+  startedAt: number,
+): { readonly features: CosmosTarget; readonly events: CosmosTarget } {
+  const target = (container: string | undefined, deadlineMs: number): CosmosTarget => ({
+    endpoint: env.CosmosDb__accountEndpoint ?? "",
+    database: env.COSMOS_DATABASE ?? "",
+    container: container ?? "",
+    deadline: startedAt + deadlineMs,
+  });
+  return {
+    features: target(env.COSMOS_CONTAINER_FRAUD_FEATURES, FEATURES_DEADLINE_MS),
+    events: target(env.COSMOS_CONTAINER_WEBHOOK_EVENTS, EVENTS_DEADLINE_MS),
+  };
+}
 
 /** The app settings the scorer reads (components/ingestion/index.ts sets them). */
 const REQUIRED_SETTINGS = [
@@ -87,12 +114,7 @@ export async function scorePayment(
   const missing = REQUIRED_SETTINGS.filter((k) => !env[k]);
   if (missing.length > 0) throw new Error(`${missing.join(", ")} must be set (the fraud scorer's app settings)`);
   const tokens = ManagedIdentityTokens.fromEnvironment(env, fetch);
-  const target = (container: string | undefined) => ({
-    endpoint: env.CosmosDb__accountEndpoint ?? "",
-    database: env.COSMOS_DATABASE ?? "",
-    container: container ?? "",
-  });
-  const featuresTarget = target(env.COSMOS_CONTAINER_FRAUD_FEATURES);
+  const { features: featuresTarget, events: eventsTarget } = scorerTargets(env, Date.now());
   // The state of every entity before this batch (one point read each, in parallel). A read that still fails after
   // its retries does not fail the batch: the SQL trigger ignores a row for good after five failed executions
   // ("that row is completely ignored for all future changes", functions-bindings-azure-sql-trigger), which would
@@ -198,7 +220,6 @@ export async function scorePayment(
   });
   // Each payment's webhook event, created once: an event an earlier run queued is not touched (its delivery state is
   // the dispatcher's).
-  const eventsTarget = target(env.COSMOS_CONTAINER_WEBHOOK_EVENTS);
   const created = await mapLimited(
     payments.map((p, i) => webhookEvent(p, final[i], now)),
     CARD_WRITE_CONCURRENCY,

@@ -142,15 +142,45 @@ export const READ_ATTEMPTS = 4;
  * The longest one Cosmos DB call may take (a point read or write answers in milliseconds). Without it a stalled
  * connection would hold the call for Node's default header timeout (300 s), far past the host's 30 s function
  * timeout. A call that runs out of time answers 408 and is tried again like the service's own 408: safe for every
- * call here, a repeated create answering 409 and a repeated replace 412. With READ_ATTEMPTS tries, reads, card
- * writes and event creates each stay under 9 s, so the three phases of a batch fit in the 30 s.
+ * call here, a repeated create answering 409 and a repeated replace 412. A call still has READ_ATTEMPTS tries, about
+ * 11 s when every one times out, and a card write several calls: the scorer bounds the whole batch with a deadline
+ * (`CosmosTarget.deadline`).
  */
 export const COSMOS_CALL_TIMEOUT_MS = 2_000;
 
+/**
+ * Where a Cosmos DB call goes: the account, database and container, and optionally the invocation's deadline (epoch
+ * ms, `Date.now()`'s clock). With a deadline, no call starts after it, none runs past it, and no retry waits beyond it:
+ * each call's own limits (COSMOS_CALL_TIMEOUT_MS, READ_ATTEMPTS) add up to more than a batch has when every call is
+ * slow, and a function that overruns the host's timeout is ended with its worker (every other invocation in that
+ * process fails too).
+ */
+export interface CosmosTarget {
+  readonly endpoint: string;
+  readonly database: string;
+  readonly container: string;
+  readonly deadline?: number;
+}
+
+/** The invocation's deadline passed before a Cosmos DB call could start or be tried again. */
+export class DeadlineError extends Error {
+  constructor(what: string) {
+    super(`${what}: the invocation's deadline passed`);
+    this.name = "DeadlineError";
+  }
+}
+
+/** Milliseconds left before `deadline` (Infinity without one). */
+function leftOf(deadline: number | undefined): number {
+  return deadline === undefined ? Infinity : deadline - Date.now();
+}
+
 /** A Cosmos DB call with its deadline; running out of time answers 408 (Request Timeout), as the service would. */
-async function cosmosCall(fetchFn: Fetch, url: string, init: RequestInit): Promise<Response> {
+async function cosmosCall(fetchFn: Fetch, url: string, init: RequestInit, deadline?: number): Promise<Response> {
+  const left = leftOf(deadline);
+  if (left <= 0) throw new DeadlineError(`Cosmos DB call to ${new URL(url).pathname}`);
   try {
-    return await fetchFn(url, { ...init, signal: AbortSignal.timeout(COSMOS_CALL_TIMEOUT_MS) });
+    return await fetchFn(url, { ...init, signal: AbortSignal.timeout(Math.min(COSMOS_CALL_TIMEOUT_MS, left)) });
   } catch (err) {
     if ((err as Error).name === "TimeoutError")
       return new Response(null, { status: 408, statusText: "client deadline" });
@@ -177,7 +207,7 @@ function itemNotFound(res: Response): boolean {
 export async function readItem<T>(
   fetchFn: Fetch,
   tokens: Pick<ManagedIdentityTokens, "token">,
-  target: { endpoint: string; database: string; container: string },
+  target: CosmosTarget,
   id: string,
   partitionKey: string,
 ): Promise<T | undefined> {
@@ -185,20 +215,25 @@ export async function readItem<T>(
   const path = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs/${encodeURIComponent(id)}`;
   for (let attempt = 1; ; attempt++) {
     const token = await tokens.token(base);
-    const res = await cosmosCall(fetchFn, `${base}/${path}`, {
-      headers: {
-        Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
-        "x-ms-date": new Date().toUTCString(),
-        "x-ms-version": COSMOS_API_VERSION,
-        "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
+    const res = await cosmosCall(
+      fetchFn,
+      `${base}/${path}`,
+      {
+        headers: {
+          Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
+          "x-ms-date": new Date().toUTCString(),
+          "x-ms-version": COSMOS_API_VERSION,
+          "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
+        },
       },
-    });
+      target.deadline,
+    );
     if (itemNotFound(res)) {
       await discard(res);
       return undefined;
     }
-    if ((res.status === 429 || res.status === 408) && attempt < READ_ATTEMPTS) {
-      const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+    const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+    if ((res.status === 429 || res.status === 408) && attempt < READ_ATTEMPTS && wait < leftOf(target.deadline)) {
       await discard(res);
       await new Promise((resolve) => setTimeout(resolve, wait));
       continue;
@@ -225,7 +260,7 @@ const SYSTEM_PROPERTIES = ["_rid", "_self", "_etag", "_attachments", "_ts"];
 export async function writeItem(
   fetchFn: Fetch,
   tokens: Pick<ManagedIdentityTokens, "token">,
-  target: { endpoint: string; database: string; container: string },
+  target: CosmosTarget,
   item: { readonly id: string },
   partitionKey: string | readonly string[],
   etag: string | undefined,
@@ -235,18 +270,23 @@ export async function writeItem(
   const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
   for (let attempt = 1; ; attempt++) {
     const token = await tokens.token(base);
-    const res = await cosmosCall(fetchFn, etag ? `${base}/${docs}/${encodeURIComponent(item.id)}` : `${base}/${docs}`, {
-      method: etag ? "PUT" : "POST",
-      headers: {
-        Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
-        "x-ms-date": new Date().toUTCString(),
-        "x-ms-version": COSMOS_API_VERSION,
-        "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
-        "Content-Type": "application/json",
-        ...(etag ? { "If-Match": etag } : {}),
+    const res = await cosmosCall(
+      fetchFn,
+      etag ? `${base}/${docs}/${encodeURIComponent(item.id)}` : `${base}/${docs}`,
+      {
+        method: etag ? "PUT" : "POST",
+        headers: {
+          Authorization: encodeURIComponent(`type=aad&ver=1.0&sig=${token}`),
+          "x-ms-date": new Date().toUTCString(),
+          "x-ms-version": COSMOS_API_VERSION,
+          "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
+          "Content-Type": "application/json",
+          ...(etag ? { "If-Match": etag } : {}),
+        },
+        body,
       },
-      body,
-    });
+      target.deadline,
+    );
     // 412: changed since the read; 409: created meanwhile; 404 on a replace: deleted since the read (on a create, or
     // with substatus 1003, a 404 means the container is missing: an error).
     if (res.status === 412 || res.status === 409 || (etag && itemNotFound(res))) {
@@ -258,8 +298,8 @@ export async function writeItem(
     // Fewer tries than the SDKs' default (9, up to 30 s): every function has 30 s in all (host.json functionTimeout).
     // What still fails is the caller's: the scorer sends the card's payments to review, a failed event create fails
     // the batch (run again by its trigger).
-    if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
-      const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+    const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
+    if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS && wait < leftOf(target.deadline)) {
       await discard(res);
       await new Promise((resolve) => setTimeout(resolve, wait));
       continue;
@@ -278,7 +318,7 @@ export async function writeItem(
 export async function createItem(
   fetchFn: Fetch,
   tokens: Pick<ManagedIdentityTokens, "token">,
-  target: { endpoint: string; database: string; container: string },
+  target: CosmosTarget,
   item: { readonly id: string },
   partitionKey: string | readonly string[],
 ): Promise<"created" | "exists"> {
