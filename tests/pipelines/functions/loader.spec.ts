@@ -1,7 +1,11 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import type { InvocationContext } from "@azure/functions";
-import { apiPerformanceHandler, loaderTarget } from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
+import { app, type EventHubFunctionOptions, type InvocationContext } from "@azure/functions";
+import {
+  apiPerformanceHandler,
+  loaderTarget,
+  registerApiPerformanceLoader,
+} from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
 import { STREAM_TARGETS } from "../../../pipelines/functions/src/generated/streamTargets";
 import {
   insertStatements,
@@ -150,6 +154,7 @@ describe("Synapse loader: rows", () => {
       [100, 100, 50],
     );
     for (const s of statements) assert.ok(s.parameters.length <= MAX_PARAMETERS);
+    assert.ok(MAX_PARAMETERS < 2100, "SQL Server refuses a request with more than 2,100 parameters");
     const first = statements[0];
     assert.match(first.sql, /^INSERT INTO \[dbo\]\.\[Fact_API_Performance\] \(\[MinuteStart\], \[DateKey\],/);
     assert.match(first.sql, /\nUNION ALL SELECT @p1_0, @p1_1,/);
@@ -171,6 +176,41 @@ describe("Synapse loader: the function", () => {
     assert.equal(ran.length, 1);
     assert.match(logs[0], new RegExp(`^inserted ${expected.length} of ${expected.length} rows from 2 events`));
     assert.deepEqual(errors, ["api-performance event skipped: not JSON: garbage"]);
+  });
+
+  it("registers on the output hub with unbounded retries: a batch is never skipped (at least once)", () => {
+    const registered: [string, EventHubFunctionOptions][] = [];
+    const original = app.eventHub;
+    const env = {
+      SYNAPSE_SQL_ENDPOINT: "syn.sql.azuresynapse.net",
+      SYNAPSE_SQL_POOL: "pool",
+      IDENTITY_ENDPOINT: "http://localhost/msi",
+      IDENTITY_HEADER: "h",
+      AZURE_CLIENT_ID: "c",
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    app.eventHub = <T>(name: string, options: EventHubFunctionOptions<T>) =>
+      void registered.push([name, options as EventHubFunctionOptions]);
+    try {
+      registerApiPerformanceLoader();
+    } finally {
+      app.eventHub = original;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    assert.equal(registered.length, 1);
+    const [name, options] = registered[0];
+    assert.equal(name, "loadApiPerformance");
+    assert.equal(options.cardinality, "many");
+    // -1: retried until it succeeds; the checkpoint moves only past an inserted batch.
+    assert.deepEqual(options.retry, {
+      strategy: "exponentialBackoff",
+      maxRetryCount: -1,
+      minimumInterval: 1000,
+      maximumInterval: 60_000,
+    });
   });
 
   it("a failed insert fails the invocation (the retry policy re-runs the batch; nothing is checkpointed)", async () => {

@@ -55,6 +55,13 @@ describe("functions: merchant authentication (client certificate verified by the
     assert.ok(!hex.ok && hex.status === 403);
   });
 
+  it("refuses a merchant id past the INT range of the merchant key (2,147,483,647)", () => {
+    const of = (cn: string) => merchantFromCertificate("client-certificate", lookup(verified(`CN=${cn},O=Contoso`)));
+    assert.deepEqual(of("merchant-2147483647"), { ok: true, merchantId: 2_147_483_647 });
+    const over = of("merchant-2147483648");
+    assert.ok(!over.ok && over.status === 403 && over.error === "not_a_merchant_certificate");
+  });
+
   it("names the merchant of a verified certificate", () => {
     assert.deepEqual(merchantFromCertificate("client-certificate", lookup(verified("CN=merchant-42,O=Contoso"))), {
       ok: true,

@@ -85,6 +85,11 @@ describe("functions: payment API contract", () => {
   it("keeps card numbers out of the API log: field names and the correlation id are checked too", () => {
     assert.ok(looksLikePan("4111 1111 1111 1111") && looksLikePan("4111-1111-1111-1111"));
     assert.ok(looksLikePan("card 4111111111111111"), "a word before it keeps its boundary");
+    assert.ok(looksLikePan("4222222222222"), "13 digits (the shortest card numbers)");
+    assert.ok(!looksLikePan("422222222222"), "12 digits");
+    assert.ok(looksLikePan("6011000000000000004"), "19 digits");
+    assert.equal(fieldLabel("acct123456"), "a field whose name is not an identifier", "a name with 6 digits in a row");
+    assert.equal(fieldLabel("acct12345"), "acct12345");
     assert.ok(looksLikePan("4111_1111_1111_1111") && looksLikePan("4111.1111.1111.1111"));
     assert.ok(!looksLikePan("order_2026120412345678"), "digits glued to a word are not a run of their own");
     assert.ok(!looksLikePan("2026-12-04") && !looksLikePan("999999999999"), "a date, 12 digits");

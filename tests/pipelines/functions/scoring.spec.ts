@@ -33,6 +33,17 @@ describe("functions: scoring", () => {
     ]);
   });
 
+  it("rules model: each signal starts at its stated threshold (5 and 3 payments an hour, a new card's 500.00)", () => {
+    const reasons = (f: Partial<FeatureVector>) => rulesScore({ ...normal, ...f }).reasons;
+    assert.deepEqual(reasons({ cardCount1h: 5 }), ["card velocity: 5+ payments in the last hour"]);
+    assert.deepEqual(reasons({ cardCount1h: 4.99 }), ["card velocity: 3+ payments in the last hour"]);
+    assert.deepEqual(reasons({ cardCount1h: 2.99 }), []);
+    assert.deepEqual(reasons({ amountRatioCard: 5 }), ["amount 5x the card's usual amount"]);
+    assert.deepEqual(reasons({ amountRatioMerchant: 10 }), ["amount 10x the merchant's usual amount"]);
+    assert.deepEqual(reasons({ newCard: 1, amountMinor: 50_000 }), ["first payment of a card with a large amount"]);
+    assert.deepEqual(reasons({ newCard: 1, amountMinor: 49_999 }), []);
+  });
+
   it("sends the endpoint named columns in the feature order, one row per payment", () => {
     const body = mlRequest([normal, quiet]);
     assert.deepEqual(body.input_data.columns, FEATURE_ORDER);
