@@ -1,0 +1,503 @@
+/**
+ * What on-call and audit rely on in the alerts the committed stacks deploy: each infrastructure alert's metric,
+ * threshold and schedule, the SLA queries' counting rules, the Sentinel rules' incident settings and detections,
+ * alert routing, the subscription governance (activity log, Defender) and the streaming tier's own alerts. Read
+ * from the offline previews of dev and prod (shared with the other specs through previewOf) and the pure specs.
+ */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ACTIVITY_LOG_CATEGORIES, DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
+import { infraAlerts, type InfraAlert } from "../components/operations/infra";
+import { receiversOf, securityReceiversOf, severityActionGroups } from "../components/operations/routing";
+import { stackContext } from "../components/shared/context";
+import { analyticsRules, PRIVILEGED_ROLES } from "../components/operations/sentinel";
+import { slaAlerts } from "../components/operations/sla";
+import { watermarkQuery } from "../components/streaming/streamAnalytics";
+import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+
+type Resources = readonly ResourceRecord[];
+
+/** The single criterion of an alert rule (metric alerts and scheduled queries alike). */
+const criterion = (r: ResourceRecord) => input(r, "criteria.allOf.0") as Record<string, unknown>;
+const queryOf = (r: ResourceRecord) => String(criterion(r).query);
+const dimensionNames = (r: ResourceRecord) =>
+  ((criterion(r).dimensions as { name: string }[] | undefined) ?? []).map((d) => d.name);
+
+const SQL = "Microsoft.Sql/servers/databases";
+const COSMOS = "Microsoft.DocumentDB/databaseAccounts";
+const POOL = "Microsoft.Synapse/workspaces/sqlPools";
+const STORAGE = "Microsoft.Storage/storageAccounts";
+const AGW = "Microsoft.Network/applicationGateways";
+const VAULT = "Microsoft.KeyVault/vaults";
+
+interface MetricExpectation {
+  namespace: string;
+  metric: string;
+  aggregation: string;
+  operator: "GreaterThan" | "LessThan";
+  threshold: number;
+  window: number;
+  frequency: number;
+  severity: number;
+  dimensions?: { name: string; values: string[] }[];
+}
+const m = (
+  namespace: string,
+  metric: string,
+  aggregation: string,
+  operator: "GreaterThan" | "LessThan",
+  threshold: number,
+  [window, frequency]: [number, number],
+  severity: number,
+): MetricExpectation => ({ namespace, metric, aggregation, operator, threshold, window, frequency, severity });
+
+/** Every infrastructure metric alert: what it measures, when it fires, over which window how often, how bad. */
+const METRIC_ALERTS: Record<string, MetricExpectation> = {
+  "sql-cpu-primary": m(SQL, "cpu_percent", "Average", "GreaterThan", 80, [15, 5], 2),
+  "sql-workers-primary": m(SQL, "workers_percent", "Maximum", "GreaterThan", 80, [5, 1], 1),
+  "sql-storage-primary": m(SQL, "storage_percent", "Maximum", "GreaterThan", 85, [30, 15], 2),
+  "sql-cpu-replica-1": m(SQL, "cpu_percent", "Average", "GreaterThan", 80, [15, 5], 2),
+  "sql-workers-replica-1": m(SQL, "workers_percent", "Maximum", "GreaterThan", 80, [5, 1], 1),
+  "sql-storage-replica-1": m(SQL, "storage_percent", "Maximum", "GreaterThan", 85, [30, 15], 2),
+  "cosmos-ru-consumption": m(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, [15, 5], 2),
+  "cosmos-throttling": {
+    ...m(COSMOS, "TotalRequests", "Count", "GreaterThan", 100, [5, 1], 2),
+    dimensions: [{ name: "StatusCode", values: ["429"] }],
+  },
+  "cosmos-availability": m(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, [60, 15], 1),
+  "cosmos-replication-latency": m(COSMOS, "ReplicationLatency", "Average", "GreaterThan", 1000, [15, 5], 2),
+  "synapse-dwu": m(POOL, "DWUUsedPercent", "Minimum", "GreaterThan", 90, [30, 5], 3),
+  "synapse-tempdb": m(POOL, "LocalTempDBUsedPercent", "Maximum", "GreaterThan", 85, [15, 5], 2),
+  "lake-availability": m(STORAGE, "Availability", "Average", "LessThan", 99.9, [15, 5], 2),
+  "gateway-unhealthy-backends": m(AGW, "UnhealthyHostCount", "Average", "GreaterThan", 0, [5, 1], 1),
+  "key-vault-availability-main": m(VAULT, "Availability", "Average", "LessThan", 99.9, [5, 1], 1),
+  "key-vault-availability-cosmos": m(VAULT, "Availability", "Average", "LessThan", 99.9, [5, 1], 1),
+  "key-vault-availability-ml": m(VAULT, "Availability", "Average", "LessThan", 99.9, [5, 1], 1),
+};
+
+/** The infrastructure log alerts: the condition that returns rows, the split, the schedule. */
+const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; window: number; frequency: number }> = {
+  "sql-failed-logins": {
+    condition: /\| summarize Failures = count\(\) by client_ip_s\n\| where Failures > 20$/,
+    dimensions: ["client_ip_s"],
+    window: 15,
+    frequency: 5,
+  },
+  "firewall-threat-intel": {
+    condition: /\| summarize Hits = count\(\) by SourceIp\n\| where Hits > 0$/,
+    dimensions: ["SourceIp"],
+    window: 5,
+    frequency: 5,
+  },
+};
+
+const iso = (minutes: number) => (minutes % 60 === 0 ? `PT${minutes / 60}H` : `PT${minutes}M`);
+
+/** Every tier, both SQL databases, all vaults, the firewall and audit: every infrastructure alert there is. */
+const EVERY_INFRA_ALERT: InfraAlert[] = infraAlerts({
+  oltp: { databaseIds: ["db0", "db1"] },
+  nosql: { accountId: "cosmos", serverless: false, multiRegion: true },
+  olap: { sqlPoolId: "pool", lakeAccountId: "lake" },
+  ingestion: { gatewayId: "agw" },
+  keyVaults: { main: "kv", cosmos: "kvc", ml: "kvm" },
+  firewall: true,
+  sqlAudit: true,
+});
+
+describe("operations alerts: infrastructure thresholds (what pages on-call, and when)", () => {
+  let prod: Resources;
+  before(async () => {
+    prod = (await previewOf("prod")).run.resources;
+  });
+
+  it("the table covers every infrastructure alert the specs can produce", () => {
+    assert.deepEqual(
+      EVERY_INFRA_ALERT.map((a) => a.key).sort(),
+      [...Object.keys(METRIC_ALERTS), ...Object.keys(LOG_ALERTS)].sort(),
+    );
+  });
+
+  for (const [key, want] of Object.entries(METRIC_ALERTS)) {
+    it(`${key}: ${want.metric} ${want.aggregation} ${want.operator} ${want.threshold} over ${want.window} min, every ${want.frequency} min, Sev${want.severity}`, () => {
+      const spec = EVERY_INFRA_ALERT.find((a) => a.key === key);
+      assert.ok(spec?.signal.kind === "metric", key);
+      assert.deepEqual(
+        {
+          namespace: spec.signal.metricNamespace,
+          metric: spec.signal.metricName,
+          aggregation: spec.signal.aggregation,
+          operator: spec.signal.operator,
+          threshold: spec.signal.threshold,
+          window: spec.signal.windowMinutes,
+          frequency: spec.signal.frequencyMinutes,
+          dimensions: spec.signal.dimensions ?? [],
+          severity: spec.severity,
+        },
+        { dimensions: [], ...want },
+      );
+      // As deployed in prod (geo-replication latency only exists on a multi-region account, which prod is not).
+      const deployed = prod.find((r) => r.name === `operations-${key}`);
+      if (key === "cosmos-replication-latency") return assert.equal(deployed, undefined);
+      assert.ok(deployed, `prod deploys ${key}`);
+      assert.equal(deployed.type, "azure-native:monitor:MetricAlert");
+      const c = criterion(deployed);
+      assert.deepEqual(
+        {
+          namespace: c.metricNamespace,
+          metric: c.metricName,
+          aggregation: c.timeAggregation,
+          operator: c.operator,
+          threshold: c.threshold,
+          window: deployed.inputs.windowSize,
+          frequency: deployed.inputs.evaluationFrequency,
+          dimensions: c.dimensions,
+          severity: deployed.inputs.severity,
+        },
+        {
+          ...want,
+          window: iso(want.window),
+          frequency: iso(want.frequency),
+          dimensions: (want.dimensions ?? []).map((d) => ({ name: d.name, operator: "Include", values: d.values })),
+        },
+      );
+    });
+  }
+
+  for (const [key, want] of Object.entries(LOG_ALERTS)) {
+    it(`${key}: fires on ${want.condition.source.split("where ").pop()?.replace("$", "")} per ${want.dimensions.join(", ")}, over ${want.window} min every ${want.frequency} min`, () => {
+      const deployed = byName(prod, `operations-${key}`);
+      assert.equal(deployed.type, "azure-native:monitor:ScheduledQueryRule");
+      assert.match(queryOf(deployed), want.condition);
+      assert.deepEqual(dimensionNames(deployed), want.dimensions);
+      assert.equal(deployed.inputs.windowSize, iso(want.window));
+      assert.equal(deployed.inputs.evaluationFrequency, iso(want.frequency));
+    });
+  }
+
+  it("a single unhealthy gateway backend pages P1 (any count above zero)", () => {
+    const gw = byName(prod, "operations-gateway-unhealthy-backends");
+    assert.deepEqual([criterion(gw).operator, criterion(gw).threshold], ["GreaterThan", 0]);
+    assert.deepEqual(input(gw, "actions.0.actionGroupId"), byName(prod, "platform-ag-p1").id);
+  });
+
+  it("a single threat-intelligence hit raises an alert", () => {
+    const fw = byName(prod, "operations-firewall-threat-intel");
+    assert.match(queryOf(fw), /\| where Hits > 0$/);
+  });
+
+  it("Cosmos DB availability alerts when it falls below 99.99 %, not above", () => {
+    const c = criterion(byName(prod, "operations-cosmos-availability"));
+    assert.deepEqual([c.operator, c.threshold], ["LessThan", 99.99]);
+  });
+});
+
+describe("operations alerts: SLA queries count what the SLA means", () => {
+  const tiers = { oltp: true, nosql: { accountId: "cosmos" }, ingestion: { gatewayId: "agw" } };
+  let prod: Resources;
+  before(async () => {
+    prod = (await previewOf("prod")).run.resources;
+  });
+
+  it("OLTP P99 needs only 50 timed writes in the window to alert (a quiet night still pages)", () => {
+    const q = queryOf(byName(prod, "operations-oltp-latency-p99"));
+    assert.match(q, /\| where Calls >= 50 and P99Ms > 200$/);
+    const spec = slaAlerts({ ...SLA_DEFAULTS }, tiers).find((a) => a.key === "oltp-latency-p99");
+    assert.ok(spec?.signal.kind === "log");
+    assert.match(spec.signal.query, /Calls >= 50 and/);
+  });
+
+  it("API availability counts only server errors (5xx) as failures: WAF blocks and throttling are the client's", () => {
+    const q = queryOf(byName(prod, "operations-api-availability"));
+    assert.match(q, /Failed = countif\(HttpStatus >= 500\)/);
+    assert.doesNotMatch(q, /HttpStatus >= 4\d\d/);
+  });
+
+  it("Cosmos DB latency alerts per container (one alert for each slow container)", () => {
+    const rule = byName(prod, "operations-cosmos-latency-p99");
+    assert.match(queryOf(rule), /by CollectionName\n/);
+    assert.deepEqual(dimensionNames(rule), ["CollectionName"]);
+    const spec = slaAlerts({ ...SLA_DEFAULTS }, tiers).find((a) => a.key === "cosmos-latency-p99");
+    assert.ok(spec?.signal.kind === "log");
+    assert.deepEqual(spec.signal.dimensions, ["CollectionName"]);
+  });
+});
+
+describe("operations alerts: Sentinel analytics rules (security incidents)", () => {
+  let prod: Resources;
+  let rules: ResourceRecord[];
+  const ALL_SOURCES = { sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true };
+  const queryOfRule = (key: string) => {
+    const rule = analyticsRules(ALL_SOURCES).find((r) => r.key === key);
+    assert.ok(rule, key);
+    return rule.query;
+  };
+  before(async () => {
+    prod = (await previewOf("prod")).run.resources;
+    rules = ofType(prod, "azure-native:securityinsights:ScheduledAlertRule");
+  });
+
+  it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
+    assert.equal(rules.length, 5);
+    for (const r of rules) {
+      assert.equal(r.inputs.enabled, true, r.name);
+      assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
+      assert.equal(r.inputs.triggerThreshold, 0, `${r.name}: one row is enough`);
+      assert.equal(r.inputs.suppressionEnabled, false, `${r.name}: no suppression after a hit`);
+      assert.equal(input(r, "incidentConfiguration.createIncident"), true, `${r.name} creates incidents`);
+      assert.equal(input(r, "incidentConfiguration.groupingConfiguration.enabled"), true, r.name);
+      assert.equal(
+        input(r, "incidentConfiguration.groupingConfiguration.reopenClosedIncident"),
+        false,
+        `${r.name}: a new hit opens a new incident`,
+      );
+    }
+  });
+
+  it("every rule is created after the diagnostic settings and the activity log that create its tables", () => {
+    const activityLog = byName(prod, "operations-activity-log");
+    const sqlAudit = byName(prod, "oltp-server-master-diag");
+    const settings = ofType(prod, "azure-native:monitor:DiagnosticSetting").filter((d) =>
+      /::payments:(oltp:Oltp|nosql:NoSql|ingestion:Ingestion)\$/.test(d.urn),
+    );
+    assert.ok(settings.length >= 3);
+    for (const r of rules) {
+      for (const source of [activityLog, sqlAudit, ...settings])
+        assert.ok(r.dependencies.includes(source.urn), `${r.name} waits for ${source.name}`);
+    }
+  });
+
+  it("a single key purge raises an incident (every destructive key, secret and vault operation is watched)", () => {
+    const q = String(byName(prod, "operations-rule-key-vault-key-destruction").inputs.query);
+    const ops = /\| where OperationName in \(([^)]*)\)/
+      .exec(q)?.[1]
+      .split(", ")
+      .map((s) => JSON.parse(s) as string);
+    assert.deepEqual(ops?.sort(), ["KeyDelete", "KeyPurge", "KeyUpdate", "SecretDelete", "SecretPurge", "VaultDelete"]);
+    // Only operations that happened (a refused delete is no key loss).
+    assert.match(q, /\| where ResultType == "Success"\n/);
+    assert.equal(q, queryOfRule("key-vault-key-destruction"));
+  });
+
+  it("a mass read is more than 100,000 rows in an hour by one principal", () => {
+    const q = String(byName(prod, "operations-rule-sql-mass-export").inputs.query);
+    assert.match(q, /\| where RowsRead > 100000$/);
+    assert.equal(byName(prod, "operations-rule-sql-mass-export").inputs.queryFrequency, "PT1H");
+  });
+
+  it("more than 10 failed logins from one client in an hour raise an incident", () => {
+    const q = String(byName(prod, "operations-rule-sql-repeated-failed-logins").inputs.query);
+    assert.match(q, /\| where Failures > 10$/);
+    assert.equal(q, queryOfRule("sql-repeated-failed-logins"));
+  });
+
+  it("assigning Owner, User Access Administrator, Contributor, RBAC Administrator or Key Vault Administrator raises an incident", () => {
+    const roles = [
+      "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+      "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+      "b24988ac-6180-42a0-ab88-20f7382dd24c", // Contributor
+      "f58310d9-a9f6-439a-9e8d-f62e7b41a168", // Role Based Access Control Administrator
+      "00482a5a-887f-4fb3-b363-3b7fe8e74483", // Key Vault Administrator
+    ];
+    assert.deepEqual([...PRIVILEGED_ROLES].sort(), [...roles].sort());
+    const q = String(byName(prod, "operations-rule-privileged-role-assignment").inputs.query);
+    const listed = /\| where RoleDefinitionId in~ \(([^)]*)\)/
+      .exec(q)?.[1]
+      .split(", ")
+      .map((s) => JSON.parse(s) as string);
+    assert.deepEqual(listed?.sort(), [...roles].sort());
+  });
+});
+
+describe("operations alerts: routing (who hears an alert)", () => {
+  let prod: Resources;
+  before(async () => {
+    prod = (await previewOf("prod")).run.resources;
+  });
+
+  it("the incident tool's webhook is on P1 and P2 only in prod; P3 goes to e-mail alone", () => {
+    const cfg = configOf("prod");
+    assert.deepEqual(
+      ALERT_PRIORITIES.map((p) => [p, receiversOf(cfg, p).webhook]),
+      [
+        ["p1", true],
+        ["p2", true],
+        ["p3", false],
+      ],
+    );
+    assert.equal(securityReceiversOf(cfg).webhook, true);
+    // No URL is configured in the committed stack: no group carries a webhook it was not asked for.
+    for (const p of ALERT_PRIORITIES) {
+      const group = byName(prod, `platform-ag-${p}`);
+      const hooks = (group.inputs.webhookReceivers as unknown[] | undefined) ?? [];
+      if (!receiversOf(cfg, p).webhook) assert.deepEqual(hooks, [], `${p} has no webhook`);
+    }
+  });
+
+  it("with the incident tool's URL set, prod's webhook reaches P1, P2 and security operations, never P3", async () => {
+    // The committed stacks set no URL: build prod's groups alone under mocks, once the shared previews are done (the
+    // mock engine is process-global; the next preview resets it).
+    await Promise.all([previewOf("dev"), previewOf("prod")]);
+    const registered = new Map<string, Record<string, unknown>>();
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          registered.set(a.name, a.inputs as Record<string, unknown>);
+          return { id: `${a.name}-id`, state: a.inputs as Record<string, unknown> };
+        },
+        call: (a) => a.inputs as Record<string, unknown>,
+      },
+      "payments-data-platform",
+      "prod",
+      false,
+    );
+    const parent = new pulumi.ComponentResource("test:routing:Routing", "routing");
+    const routing = severityActionGroups(
+      "platform",
+      {
+        context: stackContext(configOf("prod")),
+        resourceGroupName: "rg-monitoring",
+        webhookUrl: "https://incidents.example.com/hook",
+        tags: {},
+      },
+      parent,
+    );
+    const ids = [...Object.values(routing.actionGroupIds), routing.securityActionGroupId];
+    await Promise.all(ids.map((id) => new Promise((resolve) => pulumi.output(id).apply(resolve))));
+    const hooks = (key: string) =>
+      ((registered.get(`platform-ag-${key}`)?.webhookReceivers as Record<string, unknown>[] | undefined) ?? []).map(
+        (w) => [w.serviceUri, w.useCommonAlertSchema],
+      );
+    const hook = [["https://incidents.example.com/hook", true]];
+    assert.deepEqual(
+      ["p1", "p2", "p3", "security"].map((k) => [k, hooks(k)]),
+      [
+        ["p1", hook],
+        ["p2", hook],
+        ["p3", []],
+        ["security", hook],
+      ],
+    );
+  });
+
+  it("every action group is enabled and sends the common alert schema to each receiver", () => {
+    const groups = ofType(prod, "azure-native:monitor:ActionGroup");
+    assert.deepEqual(groups.map((g) => g.name).sort(), [
+      "platform-ag-p1",
+      "platform-ag-p2",
+      "platform-ag-p3",
+      "platform-ag-security",
+    ]);
+    for (const g of groups) {
+      assert.equal(g.inputs.enabled, true, `${g.name} is enabled`);
+      const receivers = [
+        ...((g.inputs.emailReceivers as { useCommonAlertSchema: boolean }[] | undefined) ?? []),
+        ...((g.inputs.webhookReceivers as { useCommonAlertSchema: boolean }[] | undefined) ?? []),
+      ];
+      assert.ok(receivers.length > 0, `${g.name} notifies someone`);
+      for (const r of receivers) assert.equal(r.useCommonAlertSchema, true, g.name);
+    }
+  });
+});
+
+describe("operations alerts: subscription governance (prod)", () => {
+  let prod: Resources;
+  const templateResources = () =>
+    input(byName(prod, "operations-defender"), "properties.template.resources") as {
+      type: string;
+      name: string;
+      properties: Record<string, unknown>;
+    }[];
+  before(async () => {
+    prod = (await previewOf("prod")).run.resources;
+  });
+
+  it("the activity log sends its Security category (and the Azure Activity connector's others) to the workspace", () => {
+    const expected = [
+      "Administrative",
+      "Security",
+      "ServiceHealth",
+      "Alert",
+      "Recommendation",
+      "Policy",
+      "Autoscale",
+      "ResourceHealth",
+    ];
+    assert.deepEqual([...ACTIVITY_LOG_CATEGORIES].sort(), [...expected].sort());
+    const logs = byName(prod, "operations-activity-log").inputs.logs as { category: string; enabled: boolean }[];
+    assert.deepEqual(logs.map((l) => l.category).sort(), [...expected].sort());
+    assert.ok(logs.every((l) => l.enabled));
+  });
+
+  it("Defender for Cloud covers SQL, Cosmos DB, Key Vault, Storage and Resource Manager", () => {
+    const want = ["Arm", "CosmosDbs", "KeyVaults", "SqlServers", "StorageAccounts"];
+    assert.deepEqual(DEFENDER_PLANS.map((p) => p.name).sort(), want);
+    const deployed = templateResources().filter((r) => r.type === "Microsoft.Security/pricings");
+    assert.deepEqual(deployed.map((p) => p.name).sort(), want);
+    assert.ok(deployed.every((p) => p.properties.pricingTier === "Standard"));
+  });
+
+  it("Defender for Storage looks for card data where it should not be (sensitive data discovery on)", () => {
+    const storage = templateResources().find((r) => r.name === "StorageAccounts");
+    const ext = storage?.properties.extensions as { name: string; isEnabled: string }[];
+    assert.equal(ext.find((e) => e.name === "SensitiveDataDiscovery")?.isEnabled, "True");
+  });
+
+  it("the security contact hears Defender alerts of medium severity and above", () => {
+    const contact = templateResources().find((r) => r.type === "Microsoft.Security/securityContacts");
+    assert.deepEqual(contact?.properties.notificationsSources, [{ sourceType: "Alert", minimalSeverity: "Medium" }]);
+    const pure = defenderTemplate(DEFENDER_PLANS, ["sec@example.com"]).resources as {
+      type: string;
+      properties: { notificationsSources: unknown };
+    }[];
+    assert.deepEqual(
+      pure.find((r) => r.type === "Microsoft.Security/securityContacts")?.properties.notificationsSources,
+      [{ sourceType: "Alert", minimalSeverity: "Medium" }],
+    );
+  });
+});
+
+describe("operations alerts: streaming freshness and watermark", () => {
+  const resources: Partial<Record<"dev" | "prod", Resources>> = {};
+  before(async () => {
+    resources.dev = (await previewOf("dev")).run.resources;
+    resources.prod = (await previewOf("prod")).run.resources;
+  });
+
+  for (const [stack, minutes, frequency, sleeps] of [
+    ["prod", 10, "PT10M", false],
+    ["dev", 60, "PT15M", true],
+  ] as const) {
+    it(`${stack}: no row loaded for ${minutes} minutes fires (fewer than 1 row written), checked every ${Math.min(minutes, 15)} min`, () => {
+      const alert = byName(resources[stack] ?? [], "streaming-freshness-alert");
+      const c = criterion(alert);
+      assert.deepEqual(
+        [c.metricMeasureColumn, c.timeAggregation, c.operator, c.threshold],
+        ["RowsWritten", "Total", "LessThan", 1],
+      );
+      assert.equal(alert.inputs.windowSize, iso(minutes));
+      assert.equal(alert.inputs.evaluationFrequency, frequency, "as often as the window, at most every 15 minutes");
+    });
+
+    it(
+      sleeps
+        ? `${stack}: the job sleeps off hours, so the freshness alert is stateless and pages again each hour`
+        : `${stack}: the freshness alert is stateful (fires once, resolves when rows flow again)`,
+      () => {
+        const alert = byName(resources[stack] ?? [], "streaming-freshness-alert");
+        assert.equal(alert.inputs.autoMitigate, !sleeps);
+        assert.equal(alert.inputs.muteActionsDuration, sleeps ? "PT1H" : undefined);
+      },
+    );
+  }
+
+  it("the watermark alert takes the worst delay of the window, not the average", () => {
+    assert.match(watermarkQuery("/job"), /\| summarize DelaySeconds = max\(Maximum\)$/);
+    for (const stack of ["dev", "prod"] as const) {
+      const wm = byName(resources[stack] ?? [], "streaming-watermark-alert");
+      assert.match(queryOf(wm), /\| summarize DelaySeconds = max\(Maximum\)$/);
+      assert.equal(criterion(wm).timeAggregation, "Maximum");
+    }
+  });
+});
