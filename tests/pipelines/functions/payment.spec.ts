@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { randomUUID } from "node:crypto";
 import {
   apiLogItem,
   correlationIdOf,
@@ -87,14 +88,23 @@ describe("functions: payment API contract", () => {
     assert.ok(looksLikePan("card 4111111111111111"), "a word before it keeps its boundary");
     assert.ok(looksLikePan("4222222222222"), "13 digits (the shortest card numbers)");
     assert.ok(!looksLikePan("422222222222"), "12 digits");
-    assert.ok(looksLikePan("6011000000000000004"), "19 digits");
+    assert.ok(looksLikePan("6011000000000000001"), "19 digits");
+    assert.ok(!looksLikePan("6011000000000000004"), "19 digits that fail the Luhn check");
     assert.equal(fieldLabel("acct123456"), "a field whose name is not an identifier", "a name with 6 digits in a row");
     assert.equal(fieldLabel("acct12345"), "acct12345");
     assert.ok(looksLikePan("4111_1111_1111_1111") && looksLikePan("4111.1111.1111.1111"));
-    assert.ok(!looksLikePan("order_2026120412345678"), "digits glued to a word are not a run of their own");
+    assert.ok(looksLikePan("card_4111111111111111") && looksLikePan("x4111111111111111y"), "glued to letters");
+    assert.ok(looksLikePan("ref 12 4111111111111111"), "a number before it does not hide it");
+    assert.ok(!looksLikePan("order_2026120412345678"), "not a Luhn-valid number");
+    assert.ok(!looksLikePan("order-1733325872000"), "epoch milliseconds (no card brand starts with 1)");
+    assert.ok(!looksLikePan("9999999999999995"), "no card brand starts with 9");
     assert.ok(!looksLikePan("2026-12-04") && !looksLikePan("999999999999"), "a date, 12 digits");
     assert.ok(parseCreatePayment({ ...valid, merchantId: 999_999_999_999, amountMinor: 999_999_999_999 }).ok);
     assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");
+    assert.ok(!looksLikePan("fd720823-b6cd-490c-9484-274081935147"), "nor one whose digit groups join into 16 digits");
+    // Keys merchants commonly send are never refused: random UUIDs and epoch-millisecond order numbers.
+    for (let i = 0; i < 20_000; i++) assert.ok(!looksLikePan(randomUUID()), "a random UUID");
+    for (let ms = 1_700_000_000_000; ms < 1_700_000_020_000; ms += 7) assert.ok(!looksLikePan(`order-${ms}`));
     // A card number as a field name: refused, and never repeated in the problems.
     const r = parseCreatePayment({ ...valid, "4111111111111111": "x", note: 1, "acct 12345678": 2 });
     assert.ok(!r.ok);
