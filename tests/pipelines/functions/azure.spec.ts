@@ -77,10 +77,16 @@ describe("functions: Azure calls with the managed identity", () => {
       const t = new ManagedIdentityTokens(env, fakeFetch(() => json({}, status)).fetch);
       await assert.rejects(t.token("https://database.windows.net/"), TokenUnavailableError, String(status));
     }
-    const unreachable = new ManagedIdentityTokens(env, () =>
-      Promise.reject(new Error("The operation was aborted due to timeout")),
+    const timeout = Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" });
+    const silent = new ManagedIdentityTokens(env, () => Promise.reject(timeout));
+    await assert.rejects(silent.token("https://database.windows.net/"), TokenUnavailableError);
+    // A wrong IDENTITY_ENDPOINT (connection refused) is not "for now": a plain error, which the API answers 500.
+    const refusedConnection = Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
+    const wrong = new ManagedIdentityTokens(env, () => Promise.reject(refusedConnection));
+    await assert.rejects(
+      wrong.token("https://database.windows.net/"),
+      (e: unknown) => !(e instanceof TokenUnavailableError),
     );
-    await assert.rejects(unreachable.token("https://database.windows.net/"), TokenUnavailableError);
     const refused = new ManagedIdentityTokens(env, fakeFetch(() => json({}, 400)).fetch);
     await assert.rejects(
       refused.token("https://database.windows.net/"),
@@ -183,8 +189,9 @@ describe("functions: Azure calls with the managed identity", () => {
     await assert.rejects(createItem(none.fetch, tokens, past, item, "k"), DeadlineError);
     assert.equal(none.calls.length, 0);
     // Throttled with a wait longer than what is left: answered at once, not tried again after the deadline.
-    const throttled = fakeFetch(() => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "500" } }));
-    const soon = { ...base, deadline: Date.now() + 200 };
+    // (The wait asked, capped at 1 s, exceeds what is left; the margin keeps a slow machine from passing the deadline.)
+    const throttled = fakeFetch(() => new Response("", { status: 429, headers: { "x-ms-retry-after-ms": "1000" } }));
+    const soon = { ...base, deadline: Date.now() + 900 };
     await assert.rejects(readItem(throttled.fetch, tokens, soon, "k", "k"), /answered 429/);
     await assert.rejects(writeItem(throttled.fetch, tokens, soon, item, "k", '"e"'), /answered 429/);
     assert.equal(throttled.calls.length, 2, "one try each");

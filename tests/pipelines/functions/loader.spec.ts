@@ -16,6 +16,7 @@ import {
 } from "../../../pipelines/functions/src/lib/streamTarget";
 import {
   BATCH_DEADLINE_MS,
+  CANCEL_TIMEOUT_MS,
   checkDeadline,
   statementTimeoutMs,
   tediousType,
@@ -144,6 +145,8 @@ describe("Synapse loader: rows", () => {
     assert.equal(statementTimeoutMs(0, 0), Math.min(REQUEST_TIMEOUT_MS, BATCH_DEADLINE_MS));
     assert.equal(statementTimeoutMs(0, BATCH_DEADLINE_MS - 2_000), 2_000);
     assert.equal(statementTimeoutMs(0, BATCH_DEADLINE_MS), 1);
+    // A statement cut at the deadline, then its cancel confirmed, still ends before the host's 30 s.
+    assert.ok(BATCH_DEADLINE_MS + CANCEL_TIMEOUT_MS < 30_000);
   });
 
   it("one INSERT … SELECT … UNION ALL per ≤ 100 rows, parameters under SQL's 2,100 limit", () => {

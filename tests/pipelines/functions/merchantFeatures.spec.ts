@@ -269,6 +269,43 @@ describe("functions: merchant refresh timer", () => {
     assert.equal((second.out as RefreshState[])[2].lastPaymentId, 9_011);
   });
 
+  it("stops reading at its deadline and leaves the merchants it could not read, and the window, for the next run", async () => {
+    const sql = fakeSql(9_011, rows);
+    const { context, outputs, logs } = fakeContext();
+    let merchantReads = 0;
+    const slow = async (url: string, init?: RequestInit) => {
+      // The watermark answers at once; merchant 42's read would take longer than the whole deadline (it is aborted).
+      if (url.includes("merchant%3A42")) {
+        merchantReads++;
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 5_000);
+          init?.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(init.signal?.reason);
+          });
+        });
+      }
+      return fakeFetch(state(9_000, 9_011))(url);
+    };
+    const written = await refreshMerchantFeatures({} as Timer, context, {
+      env: scoringEnv,
+      fetch: slow,
+      now: () => new Date(at),
+      sql: () => sql.reader,
+      readsDeadlineMs: 100,
+    });
+    const out = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as (MerchantItem | RefreshState)[];
+    assert.equal(written, 1);
+    assert.deepEqual(
+      out.map((i) => i.entityKey),
+      [REFRESH_KEY, "merchant:43"],
+      "merchant 43 merged; 42 not read in time; the window stays pending",
+    );
+    assert.equal((out[0] as RefreshState).pendingUpTo, 9_011);
+    assert.ok(merchantReads >= 1);
+    assert.match(logs.join("\n"), /1 left for the next run \(1 not read in time\)/);
+  });
+
   it("catches up a long outage in steps, records what it saw when idle, writes nothing when nothing moved", async () => {
     const behind = await run(state(1_000, 1_000 + 3 * MAX_PAYMENTS_PER_RUN), 1_000 + 3 * MAX_PAYMENTS_PER_RUN);
     assert.deepEqual(behind.asked[1].params, { after: 1_000, upTo: 1_000 + MAX_PAYMENTS_PER_RUN });

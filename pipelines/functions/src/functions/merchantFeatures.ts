@@ -15,7 +15,14 @@
  *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
 import { app, output, type InvocationContext, type Timer } from "@azure/functions";
-import { ManagedIdentityTokens, mapLimited, readItem, type Fetch } from "../lib/azure";
+import {
+  DeadlineError,
+  ManagedIdentityTokens,
+  mapLimited,
+  readItem,
+  type CosmosTarget,
+  type Fetch,
+} from "../lib/azure";
 import { entityKey, mergeMerchantWindow, type MerchantItem, type MerchantWindowRow } from "../lib/features";
 import { parseSqlConnection, TdsReader, type SqlReader } from "../lib/tds";
 
@@ -91,7 +98,17 @@ export interface RefreshDeps {
   /** The readable secondary of the payments database (tests pass a fake). */
   readonly sql: (env: NodeJS.ProcessEnv, tokens: ManagedIdentityTokens) => SqlReader;
   readonly maxMerchantsPerRun?: number;
+  /** How long the run may read, from its start (default READS_DEADLINE_MS; tests shorten it). */
+  readonly readsDeadlineMs?: number;
 }
+
+/**
+ * The merchant item reads' deadline, from the run's start: the output binding writes the items after the handler
+ * returns, in what is left of the host's 30 s (host.json). A slow Cosmos DB otherwise let the reads alone (up to 1,000
+ * merchants, about 11 s each in the worst case) overrun it and end the worker, the scorer's batches in it included.
+ * The merchants not read in time are left for the next run (the window stays pending).
+ */
+export const READS_DEADLINE_MS = 15_000;
 
 const defaultDeps: RefreshDeps = {
   env: process.env,
@@ -124,10 +141,11 @@ export async function refreshMerchantFeatures(
   deps: RefreshDeps = defaultDeps,
 ): Promise<number> {
   const tokens = ManagedIdentityTokens.fromEnvironment(deps.env, deps.fetch);
-  const target = {
+  const target: CosmosTarget = {
     endpoint: deps.env.CosmosDb__accountEndpoint ?? "",
     database: deps.env.COSMOS_DATABASE ?? "",
     container: deps.env.COSMOS_CONTAINER_FRAUD_FEATURES ?? "",
+    deadline: Date.now() + (deps.readsDeadlineMs ?? READS_DEADLINE_MS),
   };
   const sql = deps.sql(deps.env, tokens);
   const state = await readItem<RefreshState>(deps.fetch, tokens, target, REFRESH_KEY, REFRESH_KEY);
@@ -152,14 +170,21 @@ export async function refreshMerchantFeatures(
   const byMerchant = [...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo })).entries()];
   const merged = await mapLimited(byMerchant, READ_CONCURRENCY, async ([merchantId, rows]) => {
     const key = entityKey("merchant", merchantId);
-    const previous = await readItem<MerchantItem>(deps.fetch, tokens, target, key, key);
+    let previous: MerchantItem | undefined;
+    try {
+      previous = await readItem<MerchantItem>(deps.fetch, tokens, target, key, key);
+    } catch (err) {
+      if (err instanceof DeadlineError) return "late" as const;
+      throw err;
+    }
     // Already merged by an earlier attempt at this window that failed part-way.
     if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
     return mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
   });
-  const pending = merged.filter((i): i is MerchantItem => i !== undefined);
+  const late = merged.filter((i) => i === "late").length;
+  const pending = merged.filter((i): i is MerchantItem => i !== undefined && i !== "late");
   const items = pending.slice(0, deps.maxMerchantsPerRun ?? MAX_MERCHANTS_PER_RUN);
-  const done = items.length === pending.length;
+  const done = late === 0 && items.length === pending.length;
   // Written in this order: the pending window first, the merchants, then (when none is left) the window closed.
   context.extraOutputs.set(featuresOut, [
     control(after, seenMax, upTo),
@@ -167,7 +192,7 @@ export async function refreshMerchantFeatures(
     ...(done ? [control(upTo, seenMax)] : []),
   ]);
   context.log(
-    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants${done ? "" : `, ${pending.length - items.length} left for the next run`}`,
+    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants${done ? "" : `, ${pending.length - items.length + late} left for the next run${late > 0 ? ` (${late} not read in time)` : ""}`}`,
   );
   return items.length;
 }

@@ -92,9 +92,12 @@ export class ManagedIdentityTokens {
         signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new TokenUnavailableError(
-        `managed identity endpoint unreachable for ${resource}: ${(error as Error).message ?? String(error)}`,
-      );
+      // No answer in time: unavailable for now. A refused connection or an unknown host is a wrong IDENTITY_ENDPOINT,
+      // which retrying will not mend: a plain error.
+      const name = (error as Error).name;
+      if (name === "TimeoutError" || name === "AbortError")
+        throw new TokenUnavailableError(`managed identity endpoint did not answer in time for ${resource}`);
+      throw error;
     }
     if (!res.ok) {
       await discard(res);
@@ -179,11 +182,15 @@ function leftOf(deadline: number | undefined): number {
 async function cosmosCall(fetchFn: Fetch, url: string, init: RequestInit, deadline?: number): Promise<Response> {
   const left = leftOf(deadline);
   if (left <= 0) throw new DeadlineError(`Cosmos DB call to ${new URL(url).pathname}`);
+  const budget = Math.min(COSMOS_CALL_TIMEOUT_MS, left);
   try {
-    return await fetchFn(url, { ...init, signal: AbortSignal.timeout(Math.min(COSMOS_CALL_TIMEOUT_MS, left)) });
+    return await fetchFn(url, { ...init, signal: AbortSignal.timeout(budget) });
   } catch (err) {
-    if ((err as Error).name === "TimeoutError")
+    if ((err as Error).name === "TimeoutError") {
+      // Cut by the invocation's deadline rather than the call's own limit: nothing is left to try again with.
+      if (budget < COSMOS_CALL_TIMEOUT_MS) throw new DeadlineError(`Cosmos DB call to ${new URL(url).pathname}`);
       return new Response(null, { status: 408, statusText: "client deadline" });
+    }
     throw err;
   }
 }
@@ -214,6 +221,8 @@ export async function readItem<T>(
   const base = cosmosResource(target.endpoint);
   const path = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs/${encodeURIComponent(id)}`;
   for (let attempt = 1; ; attempt++) {
+    // Before the token too: a token refresh may itself take up to TOKEN_TIMEOUT_MS.
+    if (leftOf(target.deadline) <= 0) throw new DeadlineError(`Cosmos DB call to ${target.container}`);
     const token = await tokens.token(base);
     const res = await cosmosCall(
       fetchFn,
@@ -269,6 +278,8 @@ export async function writeItem(
   const docs = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs`;
   const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
   for (let attempt = 1; ; attempt++) {
+    // Before the token too: a token refresh may itself take up to TOKEN_TIMEOUT_MS.
+    if (leftOf(target.deadline) <= 0) throw new DeadlineError(`Cosmos DB call to ${target.container}`);
     const token = await tokens.token(base);
     const res = await cosmosCall(
       fetchFn,

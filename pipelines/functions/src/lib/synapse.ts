@@ -13,10 +13,15 @@ import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
-import { connectTds, REQUEST_TIMEOUT_MS } from "./tds";
+import { CONNECT_TIMEOUT_MS, connectTds, REQUEST_TIMEOUT_MS } from "./tds";
 
 /** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
+/**
+ * How long tedious waits for the server to confirm a timed-out statement's cancel (its default is 5 s, which could
+ * take a statement cut at the deadline past the host's 30 s).
+ */
+export const CANCEL_TIMEOUT_MS = 2_000;
 
 /**
  * Throws once a batch has used its deadline: the invocation fails cleanly (the retry policy re-runs the batch) instead
@@ -90,7 +95,11 @@ export class SynapseWriter implements SqlExecutor {
   async run(statements: readonly SqlStatement[]): Promise<number> {
     if (!statements.length) return 0;
     const startedAt = this.now();
-    const connection = await connectTds(this.target, this.tokens);
+    const connection = await connectTds(this.target, this.tokens, {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      cancelTimeoutMs: CANCEL_TIMEOUT_MS,
+    });
     try {
       let inserted = 0;
       for (const [i, statement] of statements.entries()) {
