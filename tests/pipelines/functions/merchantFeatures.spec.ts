@@ -9,6 +9,7 @@ import {
   REFRESH_KEY,
   refreshMerchantFeatures,
   refreshState,
+  shuffled,
   type RefreshState,
 } from "../../../pipelines/functions/src/functions/merchantFeatures";
 import {
@@ -267,6 +268,20 @@ describe("functions: merchant refresh timer", () => {
     const second = await run(state(9_000, 9_011, 9_011), 9_011, rows, { "merchant:42": merged42 }, 1);
     assert.deepEqual(keys(second.out), [REFRESH_KEY, "merchant:43", REFRESH_KEY], "the last merchant closes it");
     assert.equal((second.out as RefreshState[])[2].lastPaymentId, 9_011);
+  });
+
+  it("reads the merchants in a new order each run (a slow account does not re-read the same first ones forever)", () => {
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const orders = [shuffled(8, random), shuffled(8, random)];
+    for (const o of orders)
+      assert.deepEqual(
+        [...o].sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+        "a permutation",
+      );
+    assert.notDeepEqual(orders[0], orders[1]);
+    assert.deepEqual(shuffled(0, random), []);
   });
 
   it("stops reading at its deadline and leaves the merchants it could not read, and the window, for the next run", async () => {

@@ -98,6 +98,24 @@ describe("functions: payment API contract", () => {
     assert.ok(!looksLikePan("order_2026120412345678"), "not a Luhn-valid number");
     assert.ok(!looksLikePan("order-1733325872000"), "epoch milliseconds (no card brand starts with 1)");
     assert.ok(!looksLikePan("9999999999999995"), "no card brand starts with 9");
+    // Every brand's test numbers, also written in groups next to other numbers.
+    for (const pan of [
+      "378282246310005",
+      "5500005555555559",
+      "2223003122003222",
+      "6011111111111117",
+      "3530111333300000",
+      "8171999900000018",
+    ])
+      assert.ok(looksLikePan(pan) && looksLikePan(`ref 12 ${pan.replace(/(\d{4})(?=\d)/g, "$1 ")} exp 12 26`), pan);
+    // Year-prefixed order numbers and hex identifiers (dashless UUIDs, hashes) are keys, not card numbers.
+    for (const key of [
+      "ORD-2026-475281203",
+      "2026-08-01-470408",
+      "order_20260213183201",
+      "6320353006824fed8f78330835fc503a",
+    ])
+      assert.ok(!looksLikePan(key), key);
     assert.ok(!looksLikePan("2026-12-04") && !looksLikePan("999999999999"), "a date, 12 digits");
     assert.ok(parseCreatePayment({ ...valid, merchantId: 999_999_999_999, amountMinor: 999_999_999_999 }).ok);
     assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");

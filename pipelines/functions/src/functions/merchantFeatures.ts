@@ -100,6 +100,18 @@ export interface RefreshDeps {
   readonly maxMerchantsPerRun?: number;
   /** How long the run may read, from its start (default READS_DEADLINE_MS; tests shorten it). */
   readonly readsDeadlineMs?: number;
+  /** The merchants' read order is shuffled with it (default Math.random; tests fix it). */
+  readonly random?: () => number;
+}
+
+/** A random permutation of 0 … n-1 (Fisher-Yates). */
+export function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 /**
@@ -168,7 +180,11 @@ export async function refreshMerchantFeatures(
     return 0;
   }
   const byMerchant = [...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo })).entries()];
-  const merged = await mapLimited(byMerchant, READ_CONCURRENCY, async ([merchantId, rows]) => {
+  // In a new order each run: a slow account that leaves merchants unread at the deadline must not spend every run
+  // re-reading the same first ones (already merged) while the last are never reached.
+  const order = shuffled(byMerchant.length, deps.random ?? Math.random);
+  const readInOrder = await mapLimited(order, READ_CONCURRENCY, async (index) => {
+    const [merchantId, rows] = byMerchant[index];
     const key = entityKey("merchant", merchantId);
     let previous: MerchantItem | undefined;
     try {
@@ -181,6 +197,9 @@ export async function refreshMerchantFeatures(
     if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
     return mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
   });
+  // Back in the window's order (the items are written in it).
+  const merged = new Array<(typeof readInOrder)[number]>(byMerchant.length);
+  order.forEach((index, k) => (merged[index] = readInOrder[k]));
   const late = merged.filter((i) => i === "late").length;
   const pending = merged.filter((i): i is MerchantItem => i !== undefined && i !== "late");
   const items = pending.slice(0, deps.maxMerchantsPerRun ?? MAX_MERCHANTS_PER_RUN);

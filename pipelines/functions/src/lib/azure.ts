@@ -92,11 +92,11 @@ export class ManagedIdentityTokens {
         signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
     } catch (error) {
-      // No answer in time: unavailable for now. A refused connection or an unknown host is a wrong IDENTITY_ENDPOINT,
-      // which retrying will not mend: a plain error.
-      const name = (error as Error).name;
-      if (name === "TimeoutError" || name === "AbortError")
-        throw new TokenUnavailableError(`managed identity endpoint did not answer in time for ${resource}`);
+      // No answer in time, or a connection dropped: unavailable for now. A refused connection or an unknown host is a
+      // wrong IDENTITY_ENDPOINT, which retrying will not mend: a plain error.
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      if ((error as Error).name === "TimeoutError" || ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"].includes(String(cause)))
+        throw new TokenUnavailableError(`managed identity endpoint did not answer for ${resource}`);
       throw error;
     }
     if (!res.ok) {
@@ -104,7 +104,15 @@ export class ManagedIdentityTokens {
       const message = `managed identity endpoint answered ${res.status} for ${resource}`;
       throw res.status === 429 || res.status >= 500 ? new TokenUnavailableError(message) : new Error(message);
     }
-    const body = (await res.json()) as { access_token?: string; expires_on?: string | number };
+    let body: { access_token?: string; expires_on?: string | number };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch (error) {
+      // The answer cut off (the request's timeout also covers the body).
+      if ((error as Error).name === "TimeoutError")
+        throw new TokenUnavailableError(`managed identity endpoint did not answer in time for ${resource}`);
+      throw error;
+    }
     if (!body.access_token) throw new Error(`managed identity endpoint returned no token for ${resource}`);
     this.cache.set(resource, { token: body.access_token, expiresOn: Number(body.expires_on) * 1000 });
     return body.access_token;
@@ -242,8 +250,11 @@ export async function readItem<T>(
       return undefined;
     }
     const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
-    if ((res.status === 429 || res.status === 408) && attempt < READ_ATTEMPTS && wait < leftOf(target.deadline)) {
+    if ((res.status === 429 || res.status === 408) && attempt < READ_ATTEMPTS) {
       await discard(res);
+      // Not tried again only because the deadline leaves no time for it: say so.
+      if (wait >= leftOf(target.deadline))
+        throw new DeadlineError(`Cosmos DB read of ${target.container}/${id} answered ${res.status}`);
       await new Promise((resolve) => setTimeout(resolve, wait));
       continue;
     }
@@ -310,8 +321,10 @@ export async function writeItem(
     // What still fails is the caller's: the scorer sends the card's payments to review, a failed event create fails
     // the batch (run again by its trigger).
     const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
-    if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS && wait < leftOf(target.deadline)) {
+    if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
       await discard(res);
+      if (wait >= leftOf(target.deadline))
+        throw new DeadlineError(`Cosmos DB write of ${target.container}/${item.id} answered ${res.status}`);
       await new Promise((resolve) => setTimeout(resolve, wait));
       continue;
     }

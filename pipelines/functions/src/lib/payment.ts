@@ -35,8 +35,22 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** A field name safe to repeat in an error and the API log: an identifier with no long digit run (no PAN). */
 const SAFE_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** A canonical UUID (a common idempotency key and correlation id): never a card number, whatever its digit groups. */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/**
+ * Tokens that are identifiers, never card numbers, whatever digit runs they hold: canonical UUIDs, and hex strings of
+ * 16 characters or more with a letter (UUIDs without dashes, trace and span ids, hashes).
+ */
+const IDENTIFIER_TOKENS = [
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
+  /(?<![0-9a-z])(?=[0-9a-f]*[a-f])[0-9a-f]{16,}(?![0-9a-z])/gi,
+];
+
+/**
+ * How the card brands' numbers start (ISO/IEC 7812 issuer ranges of the brands PCI DSS covers, and UnionPay's 81):
+ * Mir 2200-2204 and Mastercard 2221-2720 (22-27), American Express, Diners and JCB (3), Visa (4), Mastercard and
+ * Maestro (5), Discover, UnionPay and Maestro (6), UnionPay (81). Not 1, 20, 21, 7, 80, 82-99 or 0: a year (2026…),
+ * an epoch time (17…) or an order number starting so is never taken for one.
+ */
+const CARD_PREFIX = /^(?:2[2-7]|[3-6]|81)/;
 
 /** The Luhn check every payment card number passes (ISO/IEC 7812-1). */
 export function luhnValid(digits: string): boolean {
@@ -50,20 +64,27 @@ export function luhnValid(digits: string): boolean {
 }
 
 /**
- * Whether text may hold a payment card number (PCI DSS: such text never reaches a log): a run of 13 to 19 digits
- * that starts as the card brands' numbers do (2 to 6: Mastercard, American Express, Diners and JCB, Visa, Mastercard
- * and Maestro, Discover and UnionPay) and passes the Luhn check, as card data discovery tools test. Digit groups
- * joined by spaces, dashes, dots or underscores count as one number (`4111 1111 1111 1111`, `4111.1111.…`), and a run
- * glued to letters counts too (`card_4111111111111111`). Canonical UUIDs are left out first. Without the brand digit
- * and the Luhn check, common keys were refused: epoch milliseconds (`order-1733325872000`) and about one UUID in
- * 1,700 (`…-9484-274081935147` joins into 16 digits).
+ * Whether text may hold a payment card number (PCI DSS: such text never reaches a log): 13 to 19 digits that start as
+ * a card brand's do (`CARD_PREFIX`) and pass the Luhn check, as card data discovery tools test. Digits may be written
+ * in groups separated by spaces, dashes, dots or underscores (`4111 1111 1111 1111`), next to other numbers
+ * (`ref 12 4111 1111 1111 1111 exp 12 26`: every run of consecutive groups is tried) or glued to letters
+ * (`card_4111111111111111`). Identifier tokens (`IDENTIFIER_TOKENS`) are left out first. Without the brand prefix,
+ * the Luhn check and the identifiers left out, common keys were refused: epoch milliseconds, year-prefixed order
+ * numbers, one dashed UUID in 1,700, one dashless UUID or hash in 500-1,000.
  */
 export function looksLikePan(text: string): boolean {
-  const bare = text.replace(UUID, " ");
-  // As written, and with digit groups joined (a joined group may also swallow a neighbouring number: both are tried).
-  return [bare, bare.replace(/(?<=\d)[\s._-]+(?=\d)/g, "")].some((t) =>
-    [...t.matchAll(/(?<!\d)[2-6]\d{12,18}(?!\d)/g)].some((run) => luhnValid(run[0])),
-  );
+  const bare = IDENTIFIER_TOKENS.reduce((t, re) => t.replace(re, " "), text);
+  for (const sequence of bare.match(/\d+(?:[\s._-]+\d+)*/g) ?? []) {
+    const groups = sequence.split(/[\s._-]+/);
+    for (let i = 0; i < groups.length; i++) {
+      let digits = "";
+      for (let j = i; j < groups.length && digits.length < 19; j++) {
+        digits += groups[j];
+        if (digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && luhnValid(digits)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**
