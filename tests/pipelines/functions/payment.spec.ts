@@ -94,6 +94,13 @@ describe("functions: payment API contract", () => {
     assert.equal(fieldLabel("acct12345"), "acct12345");
     assert.ok(looksLikePan("4111_1111_1111_1111") && looksLikePan("4111.1111.1111.1111"));
     assert.ok(looksLikePan("card_4111111111111111") && looksLikePan("x4111111111111111y"), "glued to letters");
+    for (const glued of [
+      "cc4111111111111111",
+      "cafe4111111111111111",
+      "id-abcdef4111111111111111",
+      "4111111111111111e",
+    ])
+      assert.ok(looksLikePan(glued), `glued to hex letters: ${glued}`);
     assert.ok(looksLikePan("ref 12 4111111111111111"), "a number before it does not hide it");
     assert.ok(!looksLikePan("order_2026120412345678"), "not a Luhn-valid number");
     assert.ok(!looksLikePan("order-1733325872000"), "epoch milliseconds (no card brand starts with 1)");

@@ -35,6 +35,15 @@ export class TokenUnavailableError extends Error {
   }
 }
 
+/**
+ * A fetch failure that is "for now": no answer in time, or a connection the endpoint dropped (undici's
+ * `UND_ERR_SOCKET`, a reset). A refused connection or an unknown host is not (a wrong endpoint).
+ */
+function isUnavailable(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+  return (error as Error).name === "TimeoutError" || ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"].includes(String(cause));
+}
+
 /** Token providers shared per fetch function and identity, so every invocation of a process uses one cache. */
 const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
 
@@ -94,8 +103,7 @@ export class ManagedIdentityTokens {
     } catch (error) {
       // No answer in time, or a connection dropped: unavailable for now. A refused connection or an unknown host is a
       // wrong IDENTITY_ENDPOINT, which retrying will not mend: a plain error.
-      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
-      if ((error as Error).name === "TimeoutError" || ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"].includes(String(cause)))
+      if (isUnavailable(error))
         throw new TokenUnavailableError(`managed identity endpoint did not answer for ${resource}`);
       throw error;
     }
@@ -108,9 +116,9 @@ export class ManagedIdentityTokens {
     try {
       body = (await res.json()) as typeof body;
     } catch (error) {
-      // The answer cut off (the request's timeout also covers the body).
-      if ((error as Error).name === "TimeoutError")
-        throw new TokenUnavailableError(`managed identity endpoint did not answer in time for ${resource}`);
+      // The answer cut off (the request's timeout also covers the body) or its connection dropped.
+      if (isUnavailable(error))
+        throw new TokenUnavailableError(`managed identity endpoint did not answer for ${resource}`);
       throw error;
     }
     if (!body.access_token) throw new Error(`managed identity endpoint returned no token for ${resource}`);

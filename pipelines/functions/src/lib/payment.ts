@@ -36,12 +36,14 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const SAFE_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
- * Tokens that are identifiers, never card numbers, whatever digit runs they hold: canonical UUIDs, and hex strings of
- * 16 characters or more with a letter (UUIDs without dashes, trace and span ids, hashes).
+ * Tokens that are identifiers, never card numbers, whatever digit runs they hold: canonical UUIDs, and hex strings
+ * with a letter at an identifier's length: 16 (span ids), 24 (object ids), 32 (dashless UUIDs, trace ids, MD5), 40
+ * (SHA-1), 64 (SHA-256). Only those lengths: a card number glued to a few hex letters (`cc4111111111111111`) is not
+ * an identifier and stays visible (a 15-digit one with a single letter, 16 characters, would not: an accepted gap).
  */
 const IDENTIFIER_TOKENS = [
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
-  /(?<![0-9a-z])(?=[0-9a-f]*[a-f])[0-9a-f]{16,}(?![0-9a-z])/gi,
+  /(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{24}|[0-9a-f]{16})(?![0-9a-z])/gi,
 ];
 
 /**
