@@ -2,10 +2,19 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, parseConfig, PROJECT, readRaw, unknownKeyProblems, type RawConfig } from "../lib/config";
+import {
+  ConfigError,
+  olapIssues,
+  parseConfig,
+  PROJECT,
+  readRaw,
+  unknownKeyProblems,
+  type RawConfig,
+} from "../lib/config";
 import { closest, editDistance } from "../lib/config/strict";
 import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
+import { configOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -796,5 +805,68 @@ describe("names with the longest workload code", () => {
     const raw = rawOf("prod");
     raw.workload = "paymnt";
     rejects(raw, "prod", /config payments-data-platform:workload: .*must be 2–5 lower-case letters/);
+  });
+});
+
+describe("config: SLA bounds", () => {
+  const withSla = (sla: Record<string, unknown>) => {
+    const raw = rawOf("prod");
+    const ops = raw.operations as { sla?: Record<string, unknown> };
+    return { ...raw, operations: { ...ops, sla: { ...ops.sla, ...sla } } };
+  };
+
+  it("refuses an API availability objective below 90 percent, naming the key", () => {
+    rejects(
+      withSla({ apiAvailabilityPercent: 89.9 }),
+      "prod",
+      /operations \(sla\.apiAvailabilityPercent\): got 89\.9; must be between 90 and 100 percent/,
+    );
+    rejects(withSla({ apiAvailabilityPercent: 0 }), "prod", /sla\.apiAvailabilityPercent\).*between 90 and 100/);
+    assert.equal(
+      parseConfig(withSla({ apiAvailabilityPercent: 90 }), "prod").operations.sla.apiAvailabilityPercent,
+      90,
+    );
+  });
+
+  it("refuses a data freshness objective under 15 minutes, naming the key", () => {
+    rejects(
+      withSla({ freshnessMinutes: 14 }),
+      "prod",
+      /operations \(sla\.freshnessMinutes\): got 14; must be between 15/,
+    );
+    rejects(withSla({ freshnessMinutes: 1 }), "prod", /sla\.freshnessMinutes\).*between 15/);
+    assert.equal(parseConfig(withSla({ freshnessMinutes: 15 }), "prod").operations.sla.freshnessMinutes, 15);
+  });
+});
+
+describe("config: lake lifecycle order", () => {
+  it("refuses two tiers on the same day (cool and cold both at 30 days): each step must come strictly later", () => {
+    const dev = configOf("dev");
+    const sameDay = {
+      ...dev.olap,
+      lake: {
+        ...dev.olap.lake,
+        lifecycle: { ...dev.olap.lake.lifecycle, raw: { coolAfterDays: 30, coldAfterDays: 30 } },
+      },
+    };
+    assert.deepEqual(
+      olapIssues(sameDay, "westeurope", "dev").map((i) => `${i.path.join(".")}: ${i.message}`),
+      [
+        "lake.lifecycle.raw.coldAfterDays: must be greater than coolAfterDays (30): blobs move hot → cool → cold → archive → delete, each step later than the one before",
+      ],
+    );
+    // The same through the stack config: the program refuses it before registering anything.
+    const raw = rawOf("dev");
+    const archive = (raw.olap as { lake: { lifecycle: { archive: Record<string, number> } } }).lake.lifecycle.archive;
+    archive.coolAfterDays = 30;
+    archive.coldAfterDays = 30;
+    rejects(
+      raw,
+      "dev",
+      /olap \(lake\.lifecycle\.archive\.coldAfterDays\): .*must be greater than coolAfterDays \(30\)/,
+    );
+    // One day later is accepted.
+    archive.coldAfterDays = 31;
+    assert.doesNotThrow(() => parseConfig(raw, "dev"));
   });
 });

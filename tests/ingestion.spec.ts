@@ -196,6 +196,23 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     describe("Application Gateway", () => {
+      it(`${stack === "prod" ? "the HTTPS listener serves only the API's host name and requires SNI; " : ""}the probe counts only 200-399 healthy`, () => {
+        const gw = one("ingestion-agw");
+        const https = (
+          gw.inputs.httpListeners as { name: string; hostNames?: string[]; requireServerNameIndication?: boolean }[]
+        ).find((l) => l.name === "https");
+        // prod names its API host (dev has none, so its listener takes any name).
+        if (stack === "prod") {
+          assert.deepEqual(https?.hostNames, [configOf(stack).ingestion.apiHostName]);
+          assert.equal(https?.requireServerNameIndication, true);
+        }
+        // A backend answering 4xx is taken out of rotation.
+        const probes = gw.inputs.probes as { path: string; match: { statusCodes: string[] } }[];
+        assert.equal(probes.length, 1);
+        assert.equal(probes[0].path, "/api/health");
+        assert.deepEqual(probes[0].match.statusCodes, ["200-399"]);
+      });
+
       it("asks no client certificate while no merchant authority is configured, and the pack says so", async () => {
         const gw = one("ingestion-agw");
         const listeners = gw.inputs.httpListeners as { name: string; sslProfile?: unknown }[];
@@ -703,6 +720,16 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       sets.find((s) => s.name === "merchant-identity")?.rewriteRules[0].actionSet.requestHeaderConfigurations,
       Object.values(MERCHANT_CERTIFICATE_HEADERS).map((h) => ({ headerName: h.header, headerValue: h.variable })),
     );
+    // Spelled out: the verification result and the subject (never the issuer, which every merchant shares).
+    assert.deepEqual(
+      sets.map((s) => s.name),
+      ["merchant-identity"],
+    );
+    assert.equal(sets[0].rewriteRules.length, 1);
+    assert.deepEqual(sets[0].rewriteRules[0].actionSet.requestHeaderConfigurations, [
+      { headerName: "X-Client-Certificate-Verification", headerValue: "{var_client_certificate_verification}" },
+      { headerName: "X-Client-Certificate-Subject", headerValue: "{var_client_certificate_subject}" },
+    ]);
   });
 
   it("lets only the gateway and the deploy runners reach the payment API's private endpoint, so no one forges the headers", () => {

@@ -92,6 +92,14 @@ describe("nosql: pure helpers", () => {
       () => validateNoSqlArgs(args({ dataReaders: [{ key: "x", principalId: "p", containers: [] }] })),
       /lists no containers/,
     );
+    // A serverless account is single-region: asked for both, refused; each on its own, accepted.
+    assert.throws(
+      () => validateNoSqlArgs(args({ cosmos: { ...baseCosmos, serverless: true, multiRegion: true } })),
+      /NoSql: .*cosmos: a serverless account is single-region/,
+    );
+    assert.doesNotThrow(() =>
+      validateNoSqlArgs(args({ cosmos: { ...baseCosmos, serverless: true, multiRegion: false } })),
+    );
     const noMax = { ...baseCosmos, containers: { ...baseCosmos.containers, sessions: {} } };
     assert.throws(
       () => validateNoSqlArgs(args({ cosmos: noMax })),

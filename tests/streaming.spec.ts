@@ -17,7 +17,7 @@ import { BuiltInRoles } from "../components/shared";
 import { INPUT_ALIAS, OUTPUT_ALIAS, queryAliases, readQuery } from "../pipelines/streaming/query";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { roleAssignmentName } from "../lib/uuid";
-import { byName, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewOf } from "./helpers/stacks";
 
 type Job = {
   sku: { name: string };
@@ -35,6 +35,10 @@ describe("streaming: pure helpers", () => {
     assert.equal(restStreamingUnits(1), 1);
     assert.equal(restStreamingUnits(12), 12);
     assert.throws(() => restStreamingUnits(4), /must be 1, 3 or a multiple of 6/);
+    // Only SU V1 values (1, 3, 6, 12, … 216): 9 and 15 are multiples of 3, not of 6.
+    for (const su of [1, 3, 6, 12, 18, 24, 216]) assert.equal(restStreamingUnits(su), su);
+    for (const su of [0, 2, 9, 15, 21, 222, 6.5])
+      assert.throws(() => restStreamingUnits(su), new RegExp(`streamingUnits ${su} must be 1, 3 or a multiple of 6`));
   });
 
   it("every data source of the job authenticates with its managed identity, and the job runs on no cluster", () => {
@@ -55,6 +59,8 @@ describe("streaming: pure helpers", () => {
     assert.deepEqual(p.identity, { type: "SystemAssigned" });
     assert.equal(p.cluster, undefined);
     assert.doesNotMatch(JSON.stringify(p), /password|sharedAccessPolicyKey|accountKey/i);
+    // A row Event Hubs refuses stops the job (the freshness alert fires) instead of silently dropping rows.
+    assert.equal((p as unknown as { outputErrorPolicy: string }).outputErrorPolicy, "Stop");
     // Events of one minute that reach the job up to 30 s apart across the hub's partitions (round-robin sends from
     // several relay instances, retried batches) still count in their own minute; the wait stays far inside the
     // 5-minute freshness SLA with the window and the late-arrival allowance.
@@ -281,6 +287,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(output.datasource.partitionKey, "MerchantKey");
       assert.equal(output.serialization.format, "LineSeparated");
       assert.equal(p.contentStoragePolicy, "JobStorageAccount");
+      assert.equal((p as unknown as { outputErrorPolicy: string }).outputErrorPolicy, "Stop");
       assert.equal(p.transformation.streamingUnits, stack === "dev" ? 1 : 6);
       // What each start writes onto the job is not the program's: no drift, no needless stop before an update.
       assert.deepEqual(job().ignoreChanges, ["outputStartMode", "outputStartTime"]);
@@ -424,3 +431,18 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("streaming: Event Hubs namespaces", () => {
+  it("prod's Premium namespace adds infrastructure (double) encryption under its customer-managed key", async () => {
+    const ns = byName((await previewOf("prod")).run.resources, "streaming-evhns");
+    assert.equal(input(ns, "sku.name"), "Premium");
+    assert.equal(input(ns, "encryption.keySource"), "Microsoft.KeyVault");
+    assert.equal(input(ns, "encryption.requireInfrastructureEncryption"), true);
+  });
+
+  it("dev's Standard namespace keeps its provisioned throughput units: auto-inflate is explicitly off", async () => {
+    const ns = byName((await previewOf("dev")).run.resources, "streaming-evhns");
+    assert.equal(input(ns, "sku.name"), "Standard");
+    assert.equal(input(ns, "isAutoInflateEnabled"), false);
+  });
+});
