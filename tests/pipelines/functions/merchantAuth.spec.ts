@@ -10,6 +10,7 @@ import {
   merchantFromCertificate,
 } from "../../../pipelines/functions/src/lib/merchantAuth";
 import { fakeContext, fakePaymentTable, paymentApiOver } from "./fakes";
+import { isRequestNumber, MAX_REQUEST_NUMBER } from "../../../pipelines/functions/src/lib/payment";
 
 /** The headers the gateway sets after verifying a client certificate. */
 const verified = (subject: string, verification = "SUCCESS") => ({
@@ -55,11 +56,16 @@ describe("functions: merchant authentication (client certificate verified by the
     assert.ok(!hex.ok && hex.status === 403);
   });
 
-  it("refuses a merchant id past the INT range of the merchant key (2,147,483,647)", () => {
+  it("takes the merchant ids the API's body takes (12 digits: BIGINT keys) and no longer ones", () => {
     const of = (cn: string) => merchantFromCertificate("client-certificate", lookup(verified(`CN=${cn},O=Contoso`)));
-    assert.deepEqual(of("merchant-2147483647"), { ok: true, merchantId: 2_147_483_647 });
-    const over = of("merchant-2147483648");
-    assert.ok(!over.ok && over.status === 403 && over.error === "not_a_merchant_certificate");
+    // Past INT: dbo.Merchant's key and the warehouse's MerchantKey are BIGINT.
+    assert.deepEqual(of("merchant-2147483648"), { ok: true, merchantId: 2_147_483_648 });
+    assert.deepEqual(of(`merchant-${MAX_REQUEST_NUMBER}`), { ok: true, merchantId: MAX_REQUEST_NUMBER });
+    assert.ok(isRequestNumber(MAX_REQUEST_NUMBER) && !isRequestNumber(MAX_REQUEST_NUMBER + 1));
+    for (const cn of [`merchant-${MAX_REQUEST_NUMBER + 1}`, "merchant-4111111111111111", "merchant-012"]) {
+      const v = of(cn);
+      assert.ok(!v.ok && v.status === 403 && v.error === "not_a_merchant_certificate", cn);
+    }
   });
 
   it("names the merchant of a verified certificate", () => {
@@ -78,7 +84,7 @@ describe("functions: merchant authentication (client certificate verified by the
     );
     const failed = verdict(verified("CN=merchant-42", "FAILED:certificate has expired"));
     assert.ok(!failed.ok && failed.status === 401 && /FAILED:certificate has expired/.test(failed.detail));
-    for (const subject of ["CN=merchant-0", "CN=merchant-42x", "CN=admin", "CN=merchant-99999999999", "O=Contoso"]) {
+    for (const subject of ["CN=merchant-0", "CN=merchant-42x", "CN=admin", "CN=merchant-9999999999999", "O=Contoso"]) {
       const v = verdict(verified(subject));
       assert.ok(!v.ok && v.status === 403 && v.error === "not_a_merchant_certificate", subject);
     }

@@ -13,6 +13,8 @@
  * (fail closed).
  */
 
+import { isRequestNumber } from "./payment";
+
 /** The app setting the ingestion tier sets (components/ingestion/index.ts). */
 export const MERCHANT_AUTHENTICATION_SETTING = "MERCHANT_AUTHENTICATION";
 
@@ -25,8 +27,12 @@ export const CLIENT_CERTIFICATE_HEADERS = {
   subject: "x-client-certificate-subject",
 } as const;
 
-/** The common name of a merchant's certificate: `merchant-<MerchantId>` (a positive INT, dbo.Merchant's key). */
-const MERCHANT_CN = /^merchant-([1-9][0-9]{0,9})$/;
+/**
+ * The common name of a merchant's certificate: `merchant-<MerchantId>`, the id as the API's body takes it (a positive
+ * whole number of at most 12 digits, `isRequestNumber`). dbo.Merchant's key, Payment.MerchantId and the warehouse's
+ * MerchantKey are BIGINT, so every merchant the API accepts in a body can also hold a certificate.
+ */
+const MERCHANT_CN = /^merchant-([1-9][0-9]{0,11})$/;
 
 /** The mode from the app's settings; anything but `none` is client-certificate. */
 export function merchantAuthenticationMode(
@@ -97,7 +103,7 @@ export function merchantFromCertificate(
   const cn = commonName(header(CLIENT_CERTIFICATE_HEADERS.subject) ?? "");
   const match = cn === undefined ? null : MERCHANT_CN.exec(cn);
   const merchantId = match ? Number(match[1]) : NaN;
-  if (!match || merchantId > 2_147_483_647)
+  if (!match || !isRequestNumber(merchantId))
     return {
       ok: false,
       status: 403,
