@@ -34,10 +34,23 @@ function fakeFetch(answer: (url: string, init?: RequestInit) => Response): { fet
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
 const env = { endpoint: "http://localhost:8081/msi/token", header: "secret-header", clientId: "client-1" };
 
+/** Tokens from an identity endpoint that answers "t1" only once `release` is called. */
+function heldTokenEndpoint(): { f: ReturnType<typeof fakeFetch>; tokens: ManagedIdentityTokens; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(Date.now() / 1000 + 3600) }));
+  const held: Fetch = async (url, init) => {
+    await gate;
+    return f.fetch(url, init);
+  };
+  return { f, tokens: new ManagedIdentityTokens(env, held), release };
+}
+
 describe("functions: Azure calls with the managed identity", () => {
-  it("gets a token for the user-assigned identity and caches it until 5 minutes before expiry", async () => {
+  it("gets a token for the user-assigned identity, cached; refreshed in the background from 5 minutes before expiry, waited for from 1", async () => {
     let now = 1_000_000_000_000;
-    const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(now / 1000 + 3600) }));
+    let issued = 0;
+    const f = fakeFetch(() => json({ access_token: `t${++issued}`, expires_on: String(now / 1000 + 3600) }));
     const tokens = new ManagedIdentityTokens(env, f.fetch, () => now);
     assert.equal(await tokens.token("https://ml.azure.com"), "t1");
     assert.equal(await tokens.token("https://ml.azure.com"), "t1");
@@ -47,19 +60,29 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.equal(url.searchParams.get("api-version"), "2019-08-01");
     assert.equal((f.calls[0].init?.headers as Record<string, string>)["X-IDENTITY-HEADER"], "secret-header");
     now += 3301_000;
-    await tokens.token("https://ml.azure.com");
+    assert.equal(await tokens.token("https://ml.azure.com"), "t1", "4 min 59 s left: the cached token, at once");
     assert.equal(f.calls.length, 2, "refreshed inside the last 5 minutes");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await tokens.token("https://ml.azure.com"), "t2", "the background refresh's token");
+    // A token whose refreshes failed until its last minute: the caller waits for a new one.
+    let later = 1_000_000_000_000;
+    let healthy = true;
+    const flaky = fakeFetch(() =>
+      healthy ? json({ access_token: "s1", expires_on: String(later / 1000 + 3600) }) : json({}, 500),
+    );
+    const stale = new ManagedIdentityTokens(env, flaky.fetch, () => later);
+    assert.equal(await stale.token("https://ml.azure.com"), "s1");
+    healthy = false;
+    later += 3_300_000;
+    assert.equal(await stale.token("https://ml.azure.com"), "s1", "5 min left: cached, the refresh fails unseen");
+    await new Promise((resolve) => setImmediate(resolve));
+    later += 250_000;
+    await assert.rejects(stale.token("https://ml.azure.com"), /answered 500/, "under a minute left: waited for");
+    assert.equal(flaky.calls.length, 3);
   });
 
   it("asks the identity endpoint once for concurrent requests of one resource (a batch's parallel reads)", async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const f = fakeFetch(() => json({ access_token: "t1", expires_on: String(Date.now() / 1000 + 3600) }));
-    const slow: Fetch = async (url, init) => {
-      await gate;
-      return f.fetch(url, init);
-    };
-    const tokens = new ManagedIdentityTokens(env, slow);
+    const { f, tokens, release } = heldTokenEndpoint();
     const all = Promise.all(Array.from({ length: 200 }, () => tokens.token("https://acct.documents.azure.com")));
     release();
     assert.deepEqual(new Set(await all), new Set(["t1"]));
@@ -98,6 +121,45 @@ describe("functions: Azure calls with the managed identity", () => {
       refused.token("https://database.windows.net/"),
       (e: unknown) => !(e instanceof TokenUnavailableError) && /answered 400/.test(String(e)),
     );
+  });
+
+  it("waits for a token refresh no later than the caller's deadline; the refresh goes on for the next caller", async () => {
+    const { f, tokens, release } = heldTokenEndpoint();
+    const started = Date.now();
+    await assert.rejects(tokens.token("https://acct.documents.azure.com", started + 50), DeadlineError);
+    const waited = Date.now() - started;
+    assert.ok(
+      waited >= 40 && waited < 1_000,
+      `cut at the deadline, not the refresh's ${TOKEN_TIMEOUT_MS} ms: ${waited}`,
+    );
+    await assert.rejects(tokens.token("https://acct.documents.azure.com", Date.now() - 1), DeadlineError, "past");
+    // The refresh the first caller started is still the one in flight: a caller without a deadline gets its token.
+    const next = tokens.token("https://acct.documents.azure.com");
+    release();
+    assert.equal(await next, "t1");
+    assert.equal(f.calls.length, 1, "one refresh for both callers");
+    // A cached token needs no time: a deadline already passed does not matter.
+    assert.equal(await tokens.token("https://acct.documents.azure.com", Date.now() - 1), "t1");
+    // A refresh that fails after its only caller gave up leaves no unhandled rejection (mocha would report it).
+    const failing = new ManagedIdentityTokens(env, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return json({}, 500);
+    });
+    await assert.rejects(failing.token("https://ml.azure.com", Date.now() + 5), DeadlineError);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  });
+
+  it("reads Cosmos DB no later than its deadline when the token refresh hangs", async () => {
+    const hanging = new ManagedIdentityTokens(env, () => new Promise<Response>(() => undefined));
+    const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "ff" };
+    const started = Date.now();
+    const cosmos = fakeFetch(() => json({}));
+    await assert.rejects(
+      readItem(cosmos.fetch, hanging, { ...target, deadline: started + 50 }, "card-1", "card-1"),
+      DeadlineError,
+    );
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(cosmos.calls.length, 0);
   });
 
   it("shares one token cache per process: every invocation's provider is the same for one identity", async () => {
@@ -304,5 +366,25 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.ok(init.signal, "aborts after the timeout");
     const failing = fakeFetch(() => new Response("", { status: 503 }));
     await assert.rejects(callScoringEndpoint(failing.fetch, tokens, "https://x/score", {}, 80), /answered 503/);
+  });
+
+  it("keeps the scoring call's token refresh within its timeout (the rules model answers instead)", async () => {
+    let deadlineSeen: number | undefined;
+    const hanging = {
+      token: (_resource: string, deadline?: number) => {
+        deadlineSeen = deadline;
+        return new Promise<string>((_, reject) =>
+          setTimeout(
+            () => reject(new DeadlineError("managed identity token")),
+            Math.max(0, (deadline ?? 0) - Date.now()),
+          ),
+        );
+      },
+    };
+    const f = fakeFetch(() => json([0.2]));
+    const started = Date.now();
+    await assert.rejects(callScoringEndpoint(f.fetch, hanging, "https://x/score", {}, 80), DeadlineError);
+    assert.ok(deadlineSeen !== undefined && deadlineSeen >= started + 80 && deadlineSeen <= Date.now());
+    assert.equal(f.calls.length, 0, "no call without a token");
   });
 });

@@ -49,7 +49,8 @@ const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
 
 /**
  * Gets tokens from the App Service / Functions managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER,
- * API 2019-08-01) for the user-assigned identity `clientId`, cached until five minutes before expiry. Concurrent
+ * API 2019-08-01) for the user-assigned identity `clientId`, cached; refreshed in the background from five minutes
+ * before expiry, waited for from one minute before. Concurrent
  * requests for one resource share one call: a batch's parallel reads would otherwise each ask the endpoint, which
  * throttles (429) under load (Azure/azure-sdk-for-net#24046: apps without a shared token cache overload it).
  */
@@ -78,14 +79,36 @@ export class ManagedIdentityTokens {
     return tokens;
   }
 
-  async token(resource: string): Promise<string> {
+  /**
+   * A token for `resource`. With a `deadline` (epoch ms, as `CosmosTarget.deadline`) the caller waits for a refresh no
+   * later than it (`DeadlineError`); the refresh itself goes on for whoever asks next, within TOKEN_TIMEOUT_MS.
+   */
+  async token(resource: string, deadline?: number): Promise<string> {
     const cached = this.cache.get(resource);
-    if (cached && cached.expiresOn - 300_000 > this.now()) return cached.token;
-    const inFlight = this.pending.get(resource);
-    if (inFlight) return inFlight;
-    const request = this.request(resource).finally(() => this.pending.delete(resource));
-    this.pending.set(resource, request);
-    return request;
+    const now = this.now();
+    if (cached && cached.expiresOn - 300_000 > now) return cached.token;
+    let request = this.pending.get(resource);
+    if (!request) {
+      request = this.request(resource).finally(() => this.pending.delete(resource));
+      // Handled here as well: a caller that stops waiting at its deadline leaves the refresh with no one to hear it.
+      request.catch(() => undefined);
+      this.pending.set(resource, request);
+    }
+    // Refreshed in the background while the token has more than a minute left: no call waits for the endpoint but a
+    // process's first (and one whose refreshes failed for four minutes).
+    if (cached && cached.expiresOn - 60_000 > now) return cached.token;
+    const left = leftOf(deadline);
+    if (left === Infinity) return request;
+    if (left <= 0) throw new DeadlineError(`managed identity token for ${resource}`);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(`managed identity token for ${resource}`)), left);
+    });
+    try {
+      return await Promise.race([request, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async request(resource: string): Promise<string> {
@@ -237,9 +260,9 @@ export async function readItem<T>(
   const base = cosmosResource(target.endpoint);
   const path = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs/${encodeURIComponent(id)}`;
   for (let attempt = 1; ; attempt++) {
-    // Before the token too: a token refresh may itself take up to TOKEN_TIMEOUT_MS.
+    // Before the token too; a refresh (up to TOKEN_TIMEOUT_MS) is waited for no later than the deadline.
     if (leftOf(target.deadline) <= 0) throw new DeadlineError(`Cosmos DB call to ${target.container}`);
-    const token = await tokens.token(base);
+    const token = await tokens.token(base, target.deadline);
     const res = await cosmosCall(
       fetchFn,
       `${base}/${path}`,
@@ -297,9 +320,9 @@ export async function writeItem(
   const docs = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs`;
   const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
   for (let attempt = 1; ; attempt++) {
-    // Before the token too: a token refresh may itself take up to TOKEN_TIMEOUT_MS.
+    // Before the token too; a refresh (up to TOKEN_TIMEOUT_MS) is waited for no later than the deadline.
     if (leftOf(target.deadline) <= 0) throw new DeadlineError(`Cosmos DB call to ${target.container}`);
-    const token = await tokens.token(base);
+    const token = await tokens.token(base, target.deadline);
     const res = await cosmosCall(
       fetchFn,
       etag ? `${base}/${docs}/${encodeURIComponent(item.id)}` : `${base}/${docs}`,
@@ -374,7 +397,11 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
 /** Azure ML online endpoints take Entra tokens for this resource (endpoint auth mode AADToken). */
 export const AML_RESOURCE = "https://ml.azure.com";
 
-/** Calls the scoring endpoint with a deadline (AbortSignal); throws on timeout or a non-2xx answer. */
+/**
+ * Calls the scoring endpoint within `timeoutMs`, its token included: a token refresh (up to TOKEN_TIMEOUT_MS) is not
+ * waited for past it (`DeadlineError`; the refresh goes on and the next batch finds the token cached). Throws on
+ * timeout or a non-2xx answer.
+ */
 export async function callScoringEndpoint(
   fetchFn: Fetch,
   tokens: Pick<ManagedIdentityTokens, "token">,
@@ -382,12 +409,15 @@ export async function callScoringEndpoint(
   body: unknown,
   timeoutMs: number,
 ): Promise<unknown> {
-  const token = await tokens.token(AML_RESOURCE);
+  const deadline = Date.now() + timeoutMs;
+  const token = await tokens.token(AML_RESOURCE, deadline);
+  const left = deadline - Date.now();
+  if (left <= 0) throw new DeadlineError("scoring endpoint call");
   const res = await fetchFn(scoringUri, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: AbortSignal.timeout(left),
   });
   if (!res.ok) {
     await discard(res);
