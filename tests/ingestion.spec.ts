@@ -152,7 +152,7 @@ const EXPECTED = {
 } as const;
 
 describe("ingestion: merchant refresh alert query", () => {
-  it("counts the refresh's successful requests (a failed output binding fails the request), unsampled", () => {
+  it("counts the refresh's successful requests (a run whose writes fail is a failed request), unsampled", () => {
     const q = merchantRefreshQuery("func-fraud");
     // Through a fuzzy union with an empty table of its columns: no table yet still answers 0 (the alert fires).
     assert.match(

@@ -23,8 +23,9 @@ export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
 export const MERCHANT_REFRESH_STALE_MINUTES = 15;
 
 /**
- * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose output binding fails
- * (Cosmos DB 429, 403) is a failed request, so it does not count; requests are not sampled (host.json).
+ * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose Cosmos DB writes fail
+ * (a 403, throttling past its retries) is a failed request, so it does not count; requests are not sampled
+ * (host.json).
  */
 export function merchantRefreshQuery(appName: string): string {
   return [
@@ -41,8 +42,8 @@ export function merchantRefreshQuery(appName: string): string {
  * The containers each app writes, each with the custom item-level role that allows exactly what its code does there
  * (least privilege: no delete, no query, no change feed):
  * - the payment API's `api_logs`: its Cosmos DB output binding, which writes with upsert;
- * - the scorer's `fraud_features`: point reads, creates and If-Match replaces (pipelines/functions/src/lib/azure.ts)
- *   and the merchant refresh's output binding (upsert);
+ * - the scorer's `fraud_features`: point reads, creates and If-Match replaces (pipelines/functions/src/lib/azure.ts),
+ *   the merchant refresh's too, and its watermark's upserts;
  * - the scorer's `webhook_events`: creates only (an event already queued is left as it is).
  */
 export const CONTAINER_ACCESS: Readonly<

@@ -11,6 +11,7 @@ import {
   READ_ATTEMPTS,
   readItem,
   TOKEN_TIMEOUT_MS,
+  upsertItem,
   writeItem,
   type Fetch,
 } from "../../../pipelines/functions/src/lib/azure";
@@ -325,6 +326,23 @@ describe("functions: Azure calls with the managed identity", () => {
     // A header carries bytes: @azure/cosmos's jsonStringifyAndEscapeNonASCII writes \\uXXXX (fetch would refuse é).
     assert.equal(partitionKeyHeader(["café"]), '["caf\\u00e9"]');
     assert.deepEqual(JSON.parse(partitionKeyHeader(["café", "€"])), ["café", "€"]);
+  });
+
+  it("upserts an item with one writer (POST with the upsert header); a 409 there is an error, not a conflict", async () => {
+    const tokens = { token: async () => "t" };
+    const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "ff" };
+    const item = { id: "refresh:merchant", entityKey: "refresh:merchant", _etag: '"x"' };
+    const ok = fakeFetch(() => new Response("{}", { status: 200 }));
+    await upsertItem(ok.fetch, tokens, target, item, item.id);
+    const { url, init } = ok.calls[0];
+    assert.equal(url, "https://acct.documents.azure.com/dbs/payments/colls/ff/docs");
+    assert.equal(init?.method, "POST");
+    const headers = new Headers(init?.headers);
+    assert.equal(headers.get("x-ms-documentdb-is-upsert"), "True");
+    assert.equal(headers.has("If-Match"), false);
+    assert.deepEqual(JSON.parse(String(init?.body)), { id: "refresh:merchant", entityKey: "refresh:merchant" });
+    const refused = fakeFetch(() => new Response("", { status: 409 }));
+    await assert.rejects(upsertItem(refused.fetch, tokens, target, item, item.id), /ff\/refresh:merchant answered 409/);
   });
 
   it("creates an item without upsert: 201 is created, 409 leaves the stored item alone", async () => {

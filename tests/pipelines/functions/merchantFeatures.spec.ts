@@ -10,6 +10,8 @@ import {
   refreshMerchantFeatures,
   refreshState,
   shuffled,
+  WRITE_CONCURRENCY,
+  type RefreshDeps,
   type RefreshState,
 } from "../../../pipelines/functions/src/functions/merchantFeatures";
 import {
@@ -178,19 +180,42 @@ describe("functions: merchant refresh timer", () => {
     };
     return { reader, asked };
   }
-  /** Managed identity, the watermark and the given merchant items exist; every other item is absent. */
-  function fakeFetch(
+  /** A write the refresh sent to Cosmos DB: the item, and whether it was an upsert or conditional on an etag. */
+  interface Sent {
+    readonly item: MerchantItem | RefreshState;
+    readonly upsert: boolean;
+    readonly ifMatch: string | null;
+  }
+  /**
+   * Managed identity, the watermark and the given merchant items exist (each read with an etag); every other item is
+   * absent. Records the writes in the order they were sent; `answer` may refuse one.
+   */
+  function fakeCosmos(
     state: RefreshState | undefined,
     items: Record<string, FeatureItem> = { "merchant:42": merchant42 },
+    answer: (item: MerchantItem | RefreshState) => number = () => 200,
   ) {
-    return async (url: string) => {
+    const sent: Sent[] = [];
+    const fetch = async (url: string, init?: RequestInit) => {
       if (url.startsWith("http://localhost/msi"))
         return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      if (init?.method === "POST" || init?.method === "PUT") {
+        const item = JSON.parse(String(init.body)) as MerchantItem | RefreshState;
+        const headers = new Headers(init.headers);
+        sent.push({
+          item,
+          upsert: headers.get("x-ms-documentdb-is-upsert") === "True",
+          ifMatch: headers.get("If-Match"),
+        });
+        const status = answer(item);
+        return new Response(status < 300 ? JSON.stringify(item) : "", { status });
+      }
       const id = decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
-      if (id === REFRESH_KEY && state) return new Response(JSON.stringify(state));
-      if (items[id]) return new Response(JSON.stringify(items[id]));
+      if (id === REFRESH_KEY && state) return new Response(JSON.stringify({ ...state, _etag: '"w"' }));
+      if (items[id]) return new Response(JSON.stringify({ ...items[id], _etag: `"${id}"` }));
       return new Response("", { status: 404 });
     };
+    return { fetch, sent };
   }
   const state = (lastPaymentId: number, seenMax: number, pendingUpTo?: number): RefreshState =>
     refreshState(lastPaymentId, seenMax, t0, pendingUpTo);
@@ -200,18 +225,20 @@ describe("functions: merchant refresh timer", () => {
     newest: number | null,
     rows: Record<string, unknown>[] = [],
     items?: Record<string, FeatureItem>,
-    maxMerchantsPerRun?: number,
+    over: Partial<RefreshDeps> & { answer?: (item: MerchantItem | RefreshState) => number } = {},
   ) => {
     const sql = fakeSql(newest, rows);
-    const { context, outputs } = fakeContext();
+    const { context, logs } = fakeContext();
+    const cosmos = fakeCosmos(s, items, over.answer);
     const written = await refreshMerchantFeatures({} as Timer, context, {
       env: scoringEnv,
-      fetch: fakeFetch(s, items),
+      fetch: cosmos.fetch,
       now: () => new Date(at),
       sql: () => sql.reader,
-      maxMerchantsPerRun,
+      ...over,
     });
-    return { written, asked: sql.asked, out: outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as object[] | undefined };
+    const out = cosmos.sent.length === 0 ? undefined : cosmos.sent.map((w) => w.item);
+    return { written, asked: sql.asked, out, sent: cosmos.sent, logs };
   };
   const windowRow = (merchantId: string, payments: string, amountSum: number) => ({
     MerchantId: merchantId,
@@ -222,6 +249,37 @@ describe("functions: merchant refresh timer", () => {
     LastCreatedAt: "2026-12-02T11:00:59Z",
   });
   const rows = [windowRow("42", "10", 30000), windowRow("43", "1", 500)];
+
+  /**
+   * A run at 9,011 over `rows` in which the calls `slow` picks take longer than any deadline (they are aborted at it);
+   * every other call answers at once.
+   */
+  const runWithSlowCalls = async (slow: (url: string, init?: RequestInit) => boolean, over: Partial<RefreshDeps>) => {
+    const cosmos = fakeCosmos(state(9_000, 9_011));
+    let slowCalls = 0;
+    const fetch = async (url: string, init?: RequestInit) => {
+      if (slow(url, init)) {
+        slowCalls++;
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 5_000);
+          init?.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(init.signal?.reason);
+          });
+        });
+      }
+      return cosmos.fetch(url, init);
+    };
+    const { context, logs } = fakeContext();
+    const written = await refreshMerchantFeatures({} as Timer, context, {
+      env: scoringEnv,
+      fetch,
+      now: () => new Date(at),
+      sql: () => fakeSql(9_011, rows).reader,
+      ...over,
+    });
+    return { written, sent: cosmos.sent, logs, slowCalls };
+  };
 
   it("first run: writes only the watermark at the newest payment (no backfill)", async () => {
     const r = await run(undefined, 9_000);
@@ -260,14 +318,90 @@ describe("functions: merchant refresh timer", () => {
     assert.equal((out[out.length - 1] as RefreshState).lastPaymentId, 9_011);
   });
 
-  it("writes at most its merchant cap per run and finishes the window in the next runs", async () => {
-    const first = await run(state(9_000, 9_011), 9_011, rows, undefined, 1);
-    const keys = (o: object[] | undefined) => (o as (MerchantItem | RefreshState)[]).map((i) => i.entityKey);
-    assert.deepEqual(keys(first.out), [REFRESH_KEY, "merchant:42"], "the window stays pending");
+  it("writes each merchant item conditional on the etag it read (new ones as creates), the watermark as an upsert", async () => {
+    const r = await run(state(9_000, 9_011), 9_500, rows);
+    assert.deepEqual(
+      r.sent.map((w) => [w.item.entityKey, w.upsert, w.ifMatch]),
+      [
+        [REFRESH_KEY, true, null],
+        ["merchant:42", false, '"merchant:42"'],
+        ["merchant:43", false, null],
+        [REFRESH_KEY, true, null],
+      ],
+    );
+    assert.ok(
+      r.sent.every((w) => !("_etag" in w.item)),
+      "system properties are not sent back",
+    );
+  });
+
+  it("writes thousands of merchants in one run (the output binding's one-at-a-time writes stopped at 1,000)", async () => {
+    const many = Array.from({ length: 3_000 }, (_, k) => windowRow(String(1_000 + k), "1", 500));
+    let inFlight = 0;
+    let most = 0;
+    const cosmos = fakeCosmos(state(9_000, 9_011), {});
+    const counting = async (url: string, init?: RequestInit) => {
+      const write = init?.method === "POST" || init?.method === "PUT";
+      if (write) most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      const res = await cosmos.fetch(url, init);
+      if (write) inFlight--;
+      return res;
+    };
+    const { context } = fakeContext();
+    const written = await refreshMerchantFeatures({} as Timer, context, {
+      env: scoringEnv,
+      fetch: counting,
+      now: () => new Date(at),
+      sql: () => fakeSql(9_011, many).reader,
+    });
+    assert.equal(written, 3_000);
+    assert.equal(cosmos.sent.length, 3_002, "the pending watermark, 3,000 merchants, the closed watermark");
+    assert.equal((cosmos.sent[3_001].item as RefreshState).lastPaymentId, 9_011);
+    assert.equal(most, WRITE_CONCURRENCY, "at most WRITE_CONCURRENCY writes in flight");
+  });
+
+  it("stops writing at its deadline and finishes the window in the next runs", async () => {
+    // Merchant 43's write takes longer than the writes' deadline.
+    const { written, sent, logs } = await runWithSlowCalls(
+      (_url, init) => init?.method === "POST" && String(init.body).includes('"merchant:43"'),
+      { writesDeadlineMs: 100 },
+    );
+    assert.equal(written, 1);
+    const keys = sent.map((w) => w.item.entityKey);
+    assert.deepEqual(
+      keys,
+      [REFRESH_KEY, "merchant:42"],
+      "43 cut at the deadline, no closing watermark: the window stays pending",
+    );
+    assert.match(logs.join("\n"), /1 merchants, 1 left for the next run/);
+    // The next run takes the same window and writes only merchant 43 (42's item already includes it).
     const merged42 = { ...merchant42, windowUpTo: 9_011 };
-    const second = await run(state(9_000, 9_011, 9_011), 9_011, rows, { "merchant:42": merged42 }, 1);
-    assert.deepEqual(keys(second.out), [REFRESH_KEY, "merchant:43", REFRESH_KEY], "the last merchant closes it");
+    const second = await run(state(9_000, 9_011, 9_011), 9_011, rows, { "merchant:42": merged42 });
+    assert.deepEqual(
+      second.sent.map((w) => w.item.entityKey),
+      [REFRESH_KEY, "merchant:43", REFRESH_KEY],
+      "the last merchant closes it",
+    );
     assert.equal((second.out as RefreshState[])[2].lastPaymentId, 9_011);
+  });
+
+  it("leaves a merchant changed since its read for the next run; fails the run, window pending, when a write is refused", async () => {
+    const conflict = await run(state(9_000, 9_011), 9_011, rows, undefined, {
+      answer: (item) => (item.entityKey === "merchant:42" ? 412 : 200),
+    });
+    assert.equal(conflict.written, 1);
+    assert.deepEqual(
+      conflict.sent.map((w) => w.item.entityKey),
+      [REFRESH_KEY, "merchant:42", "merchant:43"],
+      "merged again by the next run",
+    );
+    await assert.rejects(
+      run(state(9_000, 9_011), 9_011, rows, undefined, {
+        answer: (item) => (item.entityKey === "merchant:43" ? 403 : 200),
+      }),
+      /1 merchant writes failed \(window 9001-9011 left pending, 1 merchants written\): .*merchant:43 answered 403/,
+    );
   });
 
   it("reads the merchants in a new order each run (a slow account does not re-read the same first ones forever)", () => {
@@ -285,39 +419,19 @@ describe("functions: merchant refresh timer", () => {
   });
 
   it("stops reading at its deadline and leaves the merchants it could not read, and the window, for the next run", async () => {
-    const sql = fakeSql(9_011, rows);
-    const { context, outputs, logs } = fakeContext();
-    let merchantReads = 0;
-    const slow = async (url: string, init?: RequestInit) => {
-      // The watermark answers at once; merchant 42's read would take longer than the whole deadline (it is aborted).
-      if (url.includes("merchant%3A42")) {
-        merchantReads++;
-        await new Promise((resolve, reject) => {
-          const timer = setTimeout(resolve, 5_000);
-          init?.signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            reject(init.signal?.reason);
-          });
-        });
-      }
-      return fakeFetch(state(9_000, 9_011))(url);
-    };
-    const written = await refreshMerchantFeatures({} as Timer, context, {
-      env: scoringEnv,
-      fetch: slow,
-      now: () => new Date(at),
-      sql: () => sql.reader,
-      readsDeadlineMs: 100,
-    });
-    const out = outputs.get("%COSMOS_CONTAINER_FRAUD_FEATURES%") as (MerchantItem | RefreshState)[];
+    // The watermark answers at once; merchant 42's read would take longer than the whole deadline.
+    const { written, sent, logs, slowCalls } = await runWithSlowCalls(
+      (url, init) => url.endsWith("merchant%3A42") && init?.method === undefined,
+      { readsDeadlineMs: 100 },
+    );
     assert.equal(written, 1);
     assert.deepEqual(
-      out.map((i) => i.entityKey),
+      sent.map((w) => w.item.entityKey),
       [REFRESH_KEY, "merchant:43"],
       "merchant 43 merged; 42 not read in time; the window stays pending",
     );
-    assert.equal((out[0] as RefreshState).pendingUpTo, 9_011);
-    assert.ok(merchantReads >= 1);
+    assert.equal((sent[0].item as RefreshState).pendingUpTo, 9_011);
+    assert.ok(slowCalls >= 1);
     assert.match(logs.join("\n"), /1 left for the next run \(1 not read in time\)/);
   });
 

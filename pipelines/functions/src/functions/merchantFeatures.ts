@@ -3,23 +3,28 @@
  * reads its fraud_features item and never writes it (docs/cosmos-partitioning.md). This refresh is the item's one
  * writer: it aggregates the payments inserted since its watermark from dbo.Payment (a clustered-key range, on the
  * database's readable secondary) per merchant and currency, merges each merchant's window into its item, and writes
- * the items between two watermark writes through the Cosmos DB output binding, which upserts them one by one in
- * order. Timer functions run as a singleton across instances, so no two refreshes race.
+ * the items between two watermark writes, each item conditional on the `_etag` it was read with (WRITE_CONCURRENCY
+ * in flight, to a deadline). Timer functions run as a singleton across instances, so no two refreshes race.
  *
  * - A window ends at the highest PaymentId the previous run saw: by then the inserts below it have committed (a
  *   replica reads under snapshot isolation, and an IDENTITY value can commit after a higher one).
  * - A run that fails part-way leaves `pendingUpTo` in the watermark: the next run takes the same window again and
  *   skips the merchants already merged (their item's `windowUpTo`), so no payment is counted twice.
- * - Throttled point reads are retried (readItem), at most 32 in flight.
+ * - Throttled point reads and writes are retried (readItem, writeItem), at most 32 reads and 16 writes in flight.
+ * - Reads stop at READS_DEADLINE_MS and writes at WRITES_DEADLINE_MS from the run's start, within the host's 30 s: the
+ *   merchants not read or written in time are left for the next run (the window stays pending), so a minute with
+ *   more active merchants than one run writes is finished by the next runs, not dropped.
  * - The first run starts at the newest payment (no backfill); merchant features lag their payments by one to two
  *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
-import { app, output, type InvocationContext, type Timer } from "@azure/functions";
+import { app, type InvocationContext, type Timer } from "@azure/functions";
 import {
   DeadlineError,
   ManagedIdentityTokens,
   mapLimited,
   readItem,
+  upsertItem,
+  writeItem,
   type CosmosTarget,
   type Fetch,
 } from "../lib/azure";
@@ -67,10 +72,12 @@ export const MAX_PAYMENTS_PER_RUN = 2_000_000;
 /** Point reads of merchant items in flight at once. */
 export const READ_CONCURRENCY = 32;
 /**
- * Merchant items written per run at most: the output binding upserts them one by one within the host's 30-second
- * function timeout (host.json). A larger window is finished by the next runs (its `pendingUpTo` stays set).
+ * Merchant item writes in flight at once: about 1,000 writes a second at Cosmos DB's usual 10-15 ms, so ~9,000
+ * merchants a run, at a peak of ~10K RU/s (under 1 KB items: docs/capacity.md) against fraud_features' autoscale
+ * maximum (prod 150K RU/s; a smaller one throttles and the writes are retried). The Cosmos DB output binding this
+ * replaces wrote one item at a time, about 1,000 a run, and fell behind without bound above that.
  */
-export const MAX_MERCHANTS_PER_RUN = 1_000;
+export const WRITE_CONCURRENCY = 16;
 
 export const MAX_PAYMENT_ID_SQL = "SELECT MAX([PaymentId]) AS [UpTo] FROM [dbo].[Payment];";
 /** A seek on the clustered key (PK_Payment), grouped per merchant and currency. */
@@ -84,22 +91,16 @@ export const MERCHANT_WINDOW_SQL = [
   "GROUP BY [MerchantId], [CurrencyCode];",
 ].join("\n");
 
-const featuresOut = output.cosmosDB({
-  connection: "CosmosDb",
-  databaseName: "%COSMOS_DATABASE%",
-  containerName: "%COSMOS_CONTAINER_FRAUD_FEATURES%",
-  createIfNotExists: false,
-});
-
 export interface RefreshDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly fetch: Fetch;
   readonly now: () => Date;
   /** The readable secondary of the payments database (tests pass a fake). */
   readonly sql: (env: NodeJS.ProcessEnv, tokens: ManagedIdentityTokens) => SqlReader;
-  readonly maxMerchantsPerRun?: number;
   /** How long the run may read, from its start (default READS_DEADLINE_MS; tests shorten it). */
   readonly readsDeadlineMs?: number;
+  /** How long the run may write merchant items, from its start (default WRITES_DEADLINE_MS; tests shorten it). */
+  readonly writesDeadlineMs?: number;
   /** The merchants' read order is shuffled with it (default Math.random; tests fix it). */
   readonly random?: () => number;
 }
@@ -115,12 +116,16 @@ export function shuffled(n: number, random: () => number): number[] {
 }
 
 /**
- * The merchant item reads' deadline, from the run's start: the output binding writes the items after the handler
- * returns, in what is left of the host's 30 s (host.json). A slow Cosmos DB otherwise let the reads alone (up to 1,000
- * merchants, about 11 s each in the worst case) overrun it and end the worker, the scorer's batches in it included.
- * The merchants not read in time are left for the next run (the window stays pending).
+ * The merchant item reads' deadline, from the run's start: the writes need what is left of the host's 30 s
+ * (host.json). A slow Cosmos DB otherwise let the reads alone (about 11 s each in the worst case) overrun it and end
+ * the worker, the scorer's batches in it included. The merchants not read in time are left for the next run (the
+ * window stays pending).
  */
 export const READS_DEADLINE_MS = 15_000;
+/** The merchant item writes' deadline, from the run's start; what is not written by then is left for the next run. */
+export const WRITES_DEADLINE_MS = 24_000;
+/** The watermark writes' deadline, from the run's start: 3 s after the last merchant write may start, 3 s before 30. */
+export const WATERMARK_DEADLINE_MS = 27_000;
 
 const defaultDeps: RefreshDeps = {
   env: process.env,
@@ -152,30 +157,34 @@ export async function refreshMerchantFeatures(
   context: InvocationContext,
   deps: RefreshDeps = defaultDeps,
 ): Promise<number> {
+  const started = Date.now();
   const tokens = ManagedIdentityTokens.fromEnvironment(deps.env, deps.fetch);
-  const target: CosmosTarget = {
+  const container: CosmosTarget = {
     endpoint: deps.env.CosmosDb__accountEndpoint ?? "",
     database: deps.env.COSMOS_DATABASE ?? "",
     container: deps.env.COSMOS_CONTAINER_FRAUD_FEATURES ?? "",
-    deadline: Date.now() + (deps.readsDeadlineMs ?? READS_DEADLINE_MS),
   };
+  const reads = { ...container, deadline: started + (deps.readsDeadlineMs ?? READS_DEADLINE_MS) };
+  const writes = { ...container, deadline: started + (deps.writesDeadlineMs ?? WRITES_DEADLINE_MS) };
+  const watermark = { ...container, deadline: started + WATERMARK_DEADLINE_MS };
   const sql = deps.sql(deps.env, tokens);
-  const state = await readItem<RefreshState>(deps.fetch, tokens, target, REFRESH_KEY, REFRESH_KEY);
+  const state = await readItem<RefreshState>(deps.fetch, tokens, reads, REFRESH_KEY, REFRESH_KEY);
   const [max] = await sql.query(MAX_PAYMENT_ID_SQL);
   const newest = max?.UpTo === null || max?.UpTo === undefined ? 0 : Number(max.UpTo);
   const now = deps.now().toISOString();
+  // The watermark has one writer (this singleton timer): an upsert, as the output binding wrote it.
   const control = (lastPaymentId: number, seenMax: number, pendingUpTo?: number) =>
-    refreshState(lastPaymentId, seenMax, now, pendingUpTo);
+    upsertItem(deps.fetch, tokens, watermark, refreshState(lastPaymentId, seenMax, now, pendingUpTo), REFRESH_KEY);
   if (!state) {
+    await control(newest, newest);
     context.log(`${REFRESH_LOG_PREFIX}first run, starting after payment ${newest} (no backfill)`);
-    context.extraOutputs.set(featuresOut, [control(newest, newest)]);
     return 0;
   }
   const after = state.lastPaymentId;
   const seenMax = Math.max(state.seenMax ?? after, newest);
   const upTo = state.pendingUpTo ?? Math.min(state.seenMax ?? after, after + MAX_PAYMENTS_PER_RUN);
   if (upTo <= after) {
-    if (seenMax !== state.seenMax) context.extraOutputs.set(featuresOut, [control(after, seenMax)]);
+    if (seenMax !== state.seenMax) await control(after, seenMax);
     context.log(`${REFRESH_LOG_PREFIX}up to date after payment ${after}, next window ends at ${seenMax}`);
     return 0;
   }
@@ -188,32 +197,43 @@ export async function refreshMerchantFeatures(
     const key = entityKey("merchant", merchantId);
     let previous: MerchantItem | undefined;
     try {
-      previous = await readItem<MerchantItem>(deps.fetch, tokens, target, key, key);
+      previous = await readItem<MerchantItem>(deps.fetch, tokens, reads, key, key);
     } catch (err) {
       if (err instanceof DeadlineError) return "late" as const;
       throw err;
     }
     // Already merged by an earlier attempt at this window that failed part-way.
     if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
-    return mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
+    return { item: mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now)), etag: previous?._etag };
   });
   // Back in the window's order (the items are written in it).
   const merged = new Array<(typeof readInOrder)[number]>(byMerchant.length);
   order.forEach((index, k) => (merged[index] = readInOrder[k]));
-  const late = merged.filter((i) => i === "late").length;
-  const pending = merged.filter((i): i is MerchantItem => i !== undefined && i !== "late");
-  const items = pending.slice(0, deps.maxMerchantsPerRun ?? MAX_MERCHANTS_PER_RUN);
-  const done = late === 0 && items.length === pending.length;
-  // Written in this order: the pending window first, the merchants, then (when none is left) the window closed.
-  context.extraOutputs.set(featuresOut, [
-    control(after, seenMax, upTo),
-    ...items,
-    ...(done ? [control(upTo, seenMax)] : []),
-  ]);
+  const notRead = merged.filter((i) => i === "late").length;
+  const pending = merged.filter((i) => i !== undefined && i !== "late");
+  // The window is pending before any merchant item includes it: a run that stops part-way leaves it to the next.
+  await control(after, seenMax, upTo);
+  const failures: Error[] = [];
+  const outcomes = await mapLimited(pending, WRITE_CONCURRENCY, async ({ item, etag }) => {
+    try {
+      return await writeItem(deps.fetch, tokens, writes, item, item.entityKey, etag);
+    } catch (err) {
+      if (!(err instanceof DeadlineError)) failures.push(err as Error);
+      return "late" as const;
+    }
+  });
+  const written = outcomes.filter((o) => o === "written").length;
+  // A conflict (changed since the read: a straggling write of an earlier run) is merged again by the next run.
+  const left = notRead + pending.length - written;
+  if (failures.length > 0)
+    throw new Error(
+      `merchant refresh: ${failures.length} merchant writes failed (window ${after + 1}-${upTo} left pending, ${written} merchants written): ${failures[0].message}`,
+    );
+  if (left === 0) await control(upTo, seenMax);
   context.log(
-    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${items.length} merchants${done ? "" : `, ${pending.length - items.length + late} left for the next run${late > 0 ? ` (${late} not read in time)` : ""}`}`,
+    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${written} merchants${left === 0 ? "" : `, ${left} left for the next run${notRead > 0 ? ` (${notRead} not read in time)` : ""}`}`,
   );
-  return items.length;
+  return written;
 }
 
 /** Every minute, on the minute. */
@@ -223,7 +243,6 @@ export function registerMerchantFeatures(): void {
   app.timer("refreshMerchantFeatures", {
     schedule: REFRESH_SCHEDULE,
     runOnStartup: false,
-    extraOutputs: [featuresOut],
     handler: async (timer, context) => {
       await refreshMerchantFeatures(timer, context);
     },

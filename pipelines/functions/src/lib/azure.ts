@@ -316,6 +316,33 @@ export async function writeItem(
   partitionKey: string | readonly string[],
   etag: string | undefined,
 ): Promise<"written" | "conflict"> {
+  return sendItem(fetchFn, tokens, target, item, partitionKey, etag ? { replaceIfMatch: etag } : "create");
+}
+
+/**
+ * Creates or replaces an item whatever it holds (`POST …/docs` with `x-ms-documentdb-is-upsert: True`, as the Cosmos
+ * DB output binding writes): for an item with one writer only. Throttled and transient answers are tried again as in
+ * `writeItem`.
+ */
+export async function upsertItem(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  target: CosmosTarget,
+  item: { readonly id: string },
+  partitionKey: string | readonly string[],
+): Promise<void> {
+  await sendItem(fetchFn, tokens, target, item, partitionKey, "upsert");
+}
+
+async function sendItem(
+  fetchFn: Fetch,
+  tokens: Pick<ManagedIdentityTokens, "token">,
+  target: CosmosTarget,
+  item: { readonly id: string },
+  partitionKey: string | readonly string[],
+  mode: "create" | "upsert" | { readonly replaceIfMatch: string },
+): Promise<"written" | "conflict"> {
+  const etag = typeof mode === "object" ? mode.replaceIfMatch : undefined;
   const base = cosmosResource(target.endpoint);
   const docs = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs`;
   const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
@@ -335,6 +362,7 @@ export async function writeItem(
           "x-ms-documentdb-partitionkey": partitionKeyHeader(partitionKey),
           "Content-Type": "application/json",
           ...(etag ? { "If-Match": etag } : {}),
+          ...(mode === "upsert" ? { "x-ms-documentdb-is-upsert": "True" } : {}),
         },
         body,
       },
@@ -342,7 +370,8 @@ export async function writeItem(
     );
     // 412: changed since the read; 409: created meanwhile; 404 on a replace: deleted since the read (on a create, or
     // with substatus 1003, a 404 means the container is missing: an error).
-    if (res.status === 412 || res.status === 409 || (etag && itemNotFound(res))) {
+    // An upsert has no such refusal: a 409 there (a unique key) is an error.
+    if (mode !== "upsert" && (res.status === 412 || res.status === 409 || (etag && itemNotFound(res)))) {
       await discard(res);
       return "conflict";
     }
