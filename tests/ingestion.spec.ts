@@ -443,6 +443,7 @@ for (const stack of ["dev", "prod"] as const) {
             userAssignedIdentityResourceId: id.id,
           });
           assert.deepEqual(input(site, "functionAppConfig.runtime"), { name: "node", version: "22" });
+          assert.equal(site.deleteBeforeReplace, true, "one app per Flex plan: a replacement cannot stand beside it");
           for (const policy of ["ftp", "scm"]) assert.equal(one(`ingestion-${app}-app-${policy}`).inputs.allow, false);
           const pe = one(`ingestion-${app}-app-pep`);
           assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [

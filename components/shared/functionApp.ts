@@ -2,7 +2,7 @@
  * Function app hosting, written once for every tier that runs Azure Functions (ingestion's payment API and fraud
  * scorer, streaming's change-feed relay): a Flex Consumption plan and app, its private host storage, a
  * workspace-based Application Insights component linked to the Azure Monitor Private Link Scope (the app's own
- * telemetry: Flex has no diagnostic settings), a private endpoint, the host storage's diagnostics, and the
+ * telemetry: no diagnostic setting on a Flex app, see below), a private endpoint, the host storage's diagnostics, and the
  * hardening the policy pack checks (HTTPS only, TLS 1.2, FTP and basic-auth publishing off,
  * remote debugging off, no CORS, no public network access, VNet-integrated outbound traffic).
  *
@@ -496,6 +496,9 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
         {
           parent,
           transformations: [dropSdkSiteConfigDefaults],
+          // "Only one app is allowed per Flex Consumption plan" (flex-consumption-plan.md, Considerations): a
+          // replacement (a rename) creates the new app once the old one is gone, not beside it in the same plan.
+          deleteBeforeReplace: true,
           // The host reads its storage and the package at start-up: grants and private DNS first.
           dependsOn: [
             ...storageGrants,
@@ -553,10 +556,12 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     parent,
   );
   if (settingsLast) appSettings([endpoint.endpoint, endpoint.zoneGroup, ...(args.settingsDependsOn ?? [])]);
-  // No diagnostic setting on the app: "Diagnostic settings aren't currently supported" on Flex Consumption
-  // (azure-functions/flex-consumption-plan.md, Considerations). The app's logs, requests and dependencies reach the
-  // platform workspace through its workspace-based Application Insights component above; its host storage's
-  // diagnostics stay.
+  // No diagnostic setting on the app: "Diagnostic settings aren't currently supported" on Flex Consumption, said
+  // Microsoft's page (azure-functions/flex-consumption-plan.md, Considerations) until a recent version dropped the
+  // line; azure-functions-host#11434 (2025-10) reports them working. Unconfirmed either way, so none is created (a
+  // refused one would fail the deploy): the first dev deploy checks it (docs/operations.md). The app's logs, requests
+  // and dependencies reach the platform workspace through its workspace-based Application Insights component above;
+  // its host storage's diagnostics stay.
 
   return {
     app,
