@@ -190,6 +190,43 @@ describe("config", () => {
         /subnets \(privateEndpoints\): got "10.20.0.0\/24"; overlaps subnets.functions \(10.20.0.128\/26\)/,
       );
     });
+    it("a primary region without availability zones (zone-redundant firewall, gateway and function storage)", () => {
+      rejects(
+        { ...rawOf("dev"), location: "germanynorth", secondaryLocation: "germanywestcentral" },
+        "dev",
+        /location: got "germanynorth"; must be an EU region with availability zones: one of westeurope, northeurope, francecentral, germanywestcentral,.*denmarkeast \(the firewall/,
+      );
+      assert.equal(parseConfig({ ...rawOf("dev"), location: "austriaeast" }, "dev").location, "austriaeast");
+    });
+    it("a secondary region without availability zones for a zone-redundant replica (prod's SQL geo-secondary)", () => {
+      rejects(
+        { ...rawOf("prod"), secondaryLocation: "norwaywest" },
+        "prod",
+        /secondaryLocation: got "norwaywest"; must be an EU region with availability zones: .* \(sql.zoneRedundant with sql.failoverGroup put a zone-redundant replica there\)/,
+      );
+      const cosmos = clone(rawOf("prod").cosmos) as Record<string, unknown>;
+      const sqlOff = { ...(rawOf("prod").sql as Record<string, unknown>), failoverGroup: false };
+      rejects(
+        { ...rawOf("prod"), secondaryLocation: "francesouth", sql: sqlOff, cosmos: { ...cosmos, multiRegion: true } },
+        "prod",
+        /secondaryLocation: .*\(cosmos.zoneRedundant with cosmos.multiRegion put a zone-redundant replica there\)/,
+      );
+      // dev has no replica in its secondary region: any EU region will do.
+      assert.equal(
+        parseConfig({ ...rawOf("dev"), secondaryLocation: "francesouth" }, "dev").secondaryLocation,
+        "francesouth",
+      );
+    });
+    it("a firewall subnet smaller than /26 (AzureFirewallSubnet)", () => {
+      const raw = {
+        ...rawOf("dev"),
+        subnets: clone(parseConfig(rawOf("dev"), "dev").subnets) as Record<string, string>,
+      };
+      const firewall = raw.subnets.firewall;
+      raw.subnets.firewall = firewall.replace(/\/26$/, "/27");
+      assert.notEqual(raw.subnets.firewall, firewall, "the carved firewall subnet is a /26");
+      rejects(raw, "dev", /subnets \(firewall\): got "[0-9.]+\/27"; must be a \/26 or larger/);
+    });
     it("a subnet outside the address space", () => {
       const raw = {
         ...rawOf("dev"),

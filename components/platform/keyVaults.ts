@@ -24,8 +24,11 @@ import {
 
 /**
  * How a vault is reached:
- * - `privateEndpointOnly`: public network access Disabled; only the private endpoint (and ARM) reach it. SQL TDE,
- *   Storage, Event Hubs, Synapse and the ML workspace use their keys this way.
+ * - `privateEndpointOnly`: public network access Disabled; people and workloads reach it through the private
+ *   endpoint only. Services that wrap their data keys with a key of this vault (SQL TDE, Storage, Synapse, Data
+ *   Factory) still reach it as trusted services: with public access Disabled, "all traffic except private endpoint
+ *   traffic and that that originates from trusted services will be blocked" (Key Vault's `publicNetworkAccess`), so
+ *   the firewall's `bypass: AzureServices` below is what lets them in: never set it to None.
  * - `trustedServices`: public network access Enabled but the firewall denies every network (no IP or VNet rule) and
  *   lets trusted Azure services bypass it; the private endpoint stays for people and workloads. Cosmos DB needs
  *   this: "Your Azure Key Vault instance must be accessible through public network access or allow trusted

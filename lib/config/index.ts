@@ -17,6 +17,7 @@ import {
   SubnetRole,
   SUBNET_PREFIX,
   list,
+  AVAILABILITY_ZONE_REGIONS,
   euRegion,
   cidr,
   guid,
@@ -134,6 +135,25 @@ const schema = settings({
       message: `must differ from location (${c.location})`,
     });
   }
+  const zonal = `an EU region with availability zones: one of ${list(AVAILABILITY_ZONE_REGIONS)}`;
+  if (!AVAILABILITY_ZONE_REGIONS.includes(c.location)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["location"],
+      message: `must be ${zonal} (the firewall, the gateway and the function host storage are zone-redundant)`,
+    });
+  }
+  const zonalSecondary = [
+    ...(c.sql.failoverGroup && c.sql.zoneRedundant ? ["sql.zoneRedundant with sql.failoverGroup"] : []),
+    ...(c.cosmos.multiRegion && c.cosmos.zoneRedundant ? ["cosmos.zoneRedundant with cosmos.multiRegion"] : []),
+  ];
+  if (zonalSecondary.length > 0 && !AVAILABILITY_ZONE_REGIONS.includes(c.secondaryLocation)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secondaryLocation"],
+      message: `must be ${zonal} (${zonalSecondary.join(" and ")} put a zone-redundant replica there)`,
+    });
+  }
   const minRetention = c.environment === "prod" ? 365 : 90;
   if (c.logRetentionDays < minRetention) {
     ctx.addIssue({
@@ -224,6 +244,14 @@ const schema = settings({
       const sub = text ? parseCidr(text) : undefined;
       if (!sub) continue;
       parsed[role] = sub;
+      // "AzureFirewallSubnet … must be at least /26" (Azure Firewall FAQ): a smaller one fails the firewall's create.
+      if (role === "firewall" && sub.prefix > 26) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnets", role],
+          message: "must be a /26 or larger (Azure Firewall needs AzureFirewallSubnet of at least /26)",
+        });
+      }
       if (!contains(space, sub)) {
         ctx.addIssue({
           code: "custom",
