@@ -183,7 +183,7 @@ export const RULES: readonly Rule[] = [
       if (r.type !== "azure-native:monitor:DiagnosticSetting") return undefined;
       const app = all.find((a) => isFlexApp(a) && a.id !== undefined && at(r.inputs, "resourceUri") === a.id);
       return app
-        ? `diagnostic settings aren't supported on Flex Consumption (flex-consumption-plan.md, Considerations): send ${app.name}'s telemetry through Application Insights`
+        ? `diagnostic settings aren't supported on Flex Consumption (flex-consumption-plan.md, Considerations, until a recent version; unconfirmed since, a first-deploy check in docs/operations.md): send ${app.name}'s telemetry through Application Insights`
         : undefined;
     },
   },
