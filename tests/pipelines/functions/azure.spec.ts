@@ -10,6 +10,7 @@ import {
   partitionKeyHeader,
   READ_ATTEMPTS,
   readItem,
+  REFRESH_RETRY_MS,
   TOKEN_TIMEOUT_MS,
   upsertItem,
   writeItem,
@@ -34,6 +35,20 @@ function fakeFetch(answer: (url: string, init?: RequestInit) => Response): { fet
 }
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
 const env = { endpoint: "http://localhost:8081/msi/token", header: "secret-header", clientId: "client-1" };
+
+/** The unhandled promise rejections Node reports while `run` runs (and a turn after). */
+async function unhandledRejectionsDuring(run: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const spy = (reason: unknown) => seen.push(reason);
+  process.on("unhandledRejection", spy);
+  try {
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    process.off("unhandledRejection", spy);
+  }
+  return seen;
+}
 
 /** Tokens from an identity endpoint that answers "t1" only once `release` is called. */
 function heldTokenEndpoint(): { f: ReturnType<typeof fakeFetch>; tokens: ManagedIdentityTokens; release: () => void } {
@@ -141,13 +156,42 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.equal(f.calls.length, 1, "one refresh for both callers");
     // A cached token needs no time: a deadline already passed does not matter.
     assert.equal(await tokens.token("https://acct.documents.azure.com", Date.now() - 1), "t1");
-    // A refresh that fails after its only caller gave up leaves no unhandled rejection (mocha would report it).
+    // A refresh that fails after its only caller gave up leaves no unhandled rejection.
     const failing = new ManagedIdentityTokens(env, async () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       return json({}, 500);
     });
-    await assert.rejects(failing.token("https://ml.azure.com", Date.now() + 5), DeadlineError);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    const unhandled = await unhandledRejectionsDuring(async () => {
+      await assert.rejects(failing.token("https://ml.azure.com", Date.now() + 5), DeadlineError);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    });
+    assert.deepEqual(unhandled, []);
+  });
+
+  it("after a failed background refresh, waits REFRESH_RETRY_MS before asking a throttling endpoint again", async () => {
+    let now = 1_000_000_000_000;
+    let throttled = false;
+    const f = fakeFetch(() =>
+      throttled ? json({}, 429) : json({ access_token: "t1", expires_on: String(now / 1000 + 3600) }),
+    );
+    const tokens = new ManagedIdentityTokens(env, f.fetch, () => now);
+    assert.equal(await tokens.token("https://ml.azure.com"), "t1");
+    throttled = true;
+    now += 3_600_000 - 240_000; // 4 minutes left: refreshed in the background
+    const unhandled = await unhandledRejectionsDuring(async () => {
+      for (let i = 0; i < 200; i++) {
+        assert.equal(await tokens.token("https://ml.azure.com"), "t1", "the cached token while it has over a minute");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    assert.deepEqual(unhandled, [], "a failed background refresh is nobody's unhandled rejection");
+    assert.equal(f.calls.length, 2, "one background refresh, not one per call");
+    now += REFRESH_RETRY_MS;
+    await tokens.token("https://ml.azure.com");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(f.calls.length, 3, "asked again once REFRESH_RETRY_MS has passed");
+    now += 200_000; // under a minute left: callers wait, and see the failure
+    await assert.rejects(tokens.token("https://ml.azure.com"), TokenUnavailableError);
   });
 
   it("reads Cosmos DB no later than its deadline when the token refresh hangs", async () => {

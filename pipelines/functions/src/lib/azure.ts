@@ -22,6 +22,8 @@ export async function discard(res: Response): Promise<void> {
 
 /** How long a token request to the managed identity endpoint may take. */
 export const TOKEN_TIMEOUT_MS = 5_000;
+/** How long a background token refresh waits after a failed one (the cached token is still good for a minute or more). */
+export const REFRESH_RETRY_MS = 15_000;
 
 /**
  * The managed identity endpoint could not give a token for now: it throttled (429), failed (5xx), or did not answer in
@@ -57,6 +59,8 @@ const shared = new WeakMap<Fetch, Map<string, ManagedIdentityTokens>>();
 export class ManagedIdentityTokens {
   private readonly cache = new Map<string, { token: string; expiresOn: number }>();
   private readonly pending = new Map<string, Promise<string>>();
+  /** When a refresh of each resource last failed (epoch ms, `now`'s clock): background refreshes wait after one. */
+  private readonly failedAt = new Map<string, number>();
 
   constructor(
     private readonly env: { endpoint: string; header: string; clientId: string },
@@ -87,16 +91,33 @@ export class ManagedIdentityTokens {
     const cached = this.cache.get(resource);
     const now = this.now();
     if (cached && cached.expiresOn - 300_000 > now) return cached.token;
+    // Refreshed in the background while the token has more than a minute left: no call waits for the endpoint but a
+    // process's first (and one whose refreshes failed for four minutes). After a failed background refresh the next
+    // one waits REFRESH_RETRY_MS: a throttling endpoint is not asked again by every call (the overload the shared
+    // cache exists to prevent).
+    const usable = cached !== undefined && cached.expiresOn - 60_000 > now;
+    const lastFailure = this.failedAt.get(resource);
     let request = this.pending.get(resource);
+    if (!request && usable && lastFailure !== undefined && now - lastFailure < REFRESH_RETRY_MS) return cached.token;
     if (!request) {
-      request = this.request(resource).finally(() => this.pending.delete(resource));
-      // Handled here as well: a caller that stops waiting at its deadline leaves the refresh with no one to hear it.
-      request.catch(() => undefined);
+      request = this.request(resource).then(
+        (token) => {
+          this.failedAt.delete(resource);
+          return token;
+        },
+        (error: unknown) => {
+          this.failedAt.set(resource, this.now());
+          throw error;
+        },
+      );
+      const settled = request.finally(() => this.pending.delete(resource));
+      // Handled here as well: a caller that stops waiting at its deadline, or a background refresh, leaves the request
+      // with no one to hear it.
+      settled.catch(() => undefined);
+      request = settled;
       this.pending.set(resource, request);
     }
-    // Refreshed in the background while the token has more than a minute left: no call waits for the endpoint but a
-    // process's first (and one whose refreshes failed for four minutes).
-    if (cached && cached.expiresOn - 60_000 > now) return cached.token;
+    if (usable) return cached.token;
     const left = leftOf(deadline);
     if (left === Infinity) return request;
     if (left <= 0) throw new DeadlineError(`managed identity token for ${resource}`);
