@@ -225,20 +225,32 @@ describe("functions: merchant refresh timer", () => {
     newest: number | null,
     rows: Record<string, unknown>[] = [],
     items?: Record<string, FeatureItem>,
-    over: Partial<RefreshDeps> & { answer?: (item: MerchantItem | RefreshState) => number } = {},
+    over: Partial<Omit<RefreshDeps, "fetch">> & {
+      /** The status a write gets (default 200). */
+      readonly answer?: (item: MerchantItem | RefreshState) => number;
+      /** An answer of its own to a call, before the fake's (undefined: the fake answers). */
+      readonly intercept?: (url: string, init?: RequestInit) => Response | undefined;
+    } = {},
   ) => {
     const sql = fakeSql(newest, rows);
     const { context, logs } = fakeContext();
-    const cosmos = fakeCosmos(s, items, over.answer);
-    const written = await refreshMerchantFeatures({} as Timer, context, {
-      env: scoringEnv,
-      fetch: cosmos.fetch,
-      now: () => new Date(at),
-      sql: () => sql.reader,
-      ...over,
-    });
+    const { answer, intercept, ...deps } = over;
+    const cosmos = fakeCosmos(s, items, answer);
+    let written = 0;
+    let error: Error | undefined;
+    try {
+      written = await refreshMerchantFeatures({} as Timer, context, {
+        env: scoringEnv,
+        fetch: async (url: string, init?: RequestInit) => intercept?.(url, init) ?? cosmos.fetch(url, init),
+        now: () => new Date(at),
+        sql: () => sql.reader,
+        ...deps,
+      });
+    } catch (e) {
+      error = e as Error;
+    }
     const out = cosmos.sent.length === 0 ? undefined : cosmos.sent.map((w) => w.item);
-    return { written, asked: sql.asked, out, sent: cosmos.sent, logs };
+    return { written, error, asked: sql.asked, out, sent: cosmos.sent, logs };
   };
   const windowRow = (merchantId: string, payments: string, amountSum: number) => ({
     MerchantId: merchantId,
@@ -386,22 +398,76 @@ describe("functions: merchant refresh timer", () => {
     assert.equal((second.out as RefreshState[])[2].lastPaymentId, 9_011);
   });
 
-  it("leaves a merchant changed since its read for the next run; fails the run, window pending, when a write is refused", async () => {
-    const conflict = await run(state(9_000, 9_011), 9_011, rows, undefined, {
+  it("reads and merges a merchant changed since its read once more; leaves it for the next run if it changes again", async () => {
+    let refusals = 1;
+    const once = await run(state(9_000, 9_011), 9_011, rows, undefined, {
+      answer: (item) => (item.entityKey === "merchant:42" && refusals-- > 0 ? 412 : 200),
+    });
+    assert.equal(once.written, 2);
+    assert.deepEqual(
+      once.sent.map((w) => [w.item.entityKey, w.ifMatch]),
+      [
+        [REFRESH_KEY, null],
+        ["merchant:42", '"merchant:42"'],
+        ["merchant:43", null],
+        ["merchant:42", '"merchant:42"'],
+        [REFRESH_KEY, null],
+      ],
+      "re-read, re-merged, written again; the window closes",
+    );
+    const twice = await run(state(9_000, 9_011), 9_011, rows, undefined, {
       answer: (item) => (item.entityKey === "merchant:42" ? 412 : 200),
     });
-    assert.equal(conflict.written, 1);
+    assert.equal(twice.written, 1);
+    assert.equal(
+      twice.sent.filter((w) => w.item.entityKey === "merchant:42").length,
+      2,
+      "two tries, then the next run",
+    );
+    assert.notEqual(twice.sent[twice.sent.length - 1].item.entityKey, REFRESH_KEY, "the window stays pending");
+    assert.match(twice.logs.join("\n"), /1 left for the next run \(1 changed by another writer twice\)/);
+    // Changed by a writer that had merged the window already: nothing more to write.
+    const mergedMeanwhile = { ...merchant42, windowUpTo: 9_011 };
+    let reads = 0;
+    const merged = await run(state(9_000, 9_011), 9_011, rows, undefined, {
+      answer: (item) => (item.entityKey === "merchant:42" ? 412 : 200),
+      intercept: (url, init) =>
+        // The first read of merchant 42 finds the old item; the re-read after the 412 finds it merged.
+        url.endsWith("merchant%3A42") && init?.method === undefined && reads++ > 0
+          ? new Response(JSON.stringify({ ...mergedMeanwhile, _etag: '"m2"' }))
+          : undefined,
+    });
+    assert.equal(reads, 2);
     assert.deepEqual(
-      conflict.sent.map((w) => w.item.entityKey),
-      [REFRESH_KEY, "merchant:42", "merchant:43"],
-      "merged again by the next run",
+      merged.sent.map((w) => w.item.entityKey),
+      [REFRESH_KEY, "merchant:42", "merchant:43", REFRESH_KEY],
+      "not written again; the window closes",
     );
-    await assert.rejects(
-      run(state(9_000, 9_011), 9_011, rows, undefined, {
-        answer: (item) => (item.entityKey === "merchant:43" ? 403 : 200),
-      }),
-      /1 merchant writes failed \(window 9001-9011 left pending, 1 merchants written\): .*merchant:43 answered 403/,
+  });
+
+  it("fails the run, window pending, when a write is refused, and tries no more merchants", async () => {
+    const refused = await run(state(9_000, 9_011), 9_011, rows, undefined, {
+      answer: (item) => (item.entityKey === "merchant:43" ? 403 : 200),
+    });
+    assert.match(
+      String(refused.error),
+      /a merchant write failed \(window 9001-9011 left pending, 1 merchants written, the rest not tried\): .*merchant:43 answered 403/,
     );
+    assert.notEqual(refused.sent[refused.sent.length - 1].item.entityKey, REFRESH_KEY, "the window stays pending");
+    // A missing grant refuses every write: the first ones in flight fail, the rest are not tried.
+    const many = Array.from({ length: 500 }, (_, k) => windowRow(String(1_000 + k), "1", 500));
+    const denied = await run(
+      state(9_000, 9_011),
+      9_011,
+      many,
+      {},
+      {
+        answer: (item) => (item.entityKey === REFRESH_KEY ? 200 : 403),
+      },
+    );
+    assert.ok(denied.error);
+    const merchantWrites = denied.sent.filter((w) => w.item.entityKey !== REFRESH_KEY).length;
+    assert.ok(merchantWrites <= WRITE_CONCURRENCY, `${merchantWrites} writes tried of 500`);
   });
 
   it("reads the merchants in a new order each run (a slow account does not re-read the same first ones forever)", () => {

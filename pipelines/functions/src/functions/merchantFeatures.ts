@@ -204,7 +204,7 @@ export async function refreshMerchantFeatures(
     }
     // Already merged by an earlier attempt at this window that failed part-way.
     if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return undefined;
-    return { item: mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now)), etag: previous?._etag };
+    return { merchantId, rows, previous };
   });
   // Back in the window's order (the items are written in it).
   const merged = new Array<(typeof readInOrder)[number]>(byMerchant.length);
@@ -214,24 +214,40 @@ export async function refreshMerchantFeatures(
   // The window is pending before any merchant item includes it: a run that stops part-way leaves it to the next.
   await control(after, seenMax, upTo);
   const failures: Error[] = [];
-  const outcomes = await mapLimited(pending, WRITE_CONCURRENCY, async ({ item, etag }) => {
+  // Merged and written conditional on the etag read. Changed since (a straggling write of an earlier run, a scorer of
+  // the previous release): read, merged and tried once more, then left for the next run. After a refused write
+  // (a 403: a missing grant) the rest are not tried: each would fail the same way.
+  const writeMerged = async (
+    { merchantId, rows, previous }: (typeof pending)[number],
+    again: boolean,
+  ): Promise<"written" | "merged" | "conflict"> => {
+    if (previous?.windowUpTo !== undefined && previous.windowUpTo >= upTo) return "merged";
+    const item = mergeMerchantWindow(previous, merchantId, rows, upTo, new Date(now));
+    if ((await writeItem(deps.fetch, tokens, writes, item, item.entityKey, previous?._etag)) === "written")
+      return "written";
+    if (!again) return "conflict";
+    const current = await readItem<MerchantItem>(deps.fetch, tokens, writes, item.entityKey, item.entityKey);
+    return writeMerged({ merchantId, rows, previous: current }, false);
+  };
+  const outcomes = await mapLimited(pending, WRITE_CONCURRENCY, async (merchant) => {
+    if (failures.length > 0) return "skipped" as const;
     try {
-      return await writeItem(deps.fetch, tokens, writes, item, item.entityKey, etag);
+      return await writeMerged(merchant, true);
     } catch (err) {
       if (!(err instanceof DeadlineError)) failures.push(err as Error);
       return "late" as const;
     }
   });
   const written = outcomes.filter((o) => o === "written").length;
-  // A conflict (changed since the read: a straggling write of an earlier run) is merged again by the next run.
-  const left = notRead + pending.length - written;
+  const conflicts = outcomes.filter((o) => o === "conflict").length;
+  const left = notRead + outcomes.filter((o) => o !== "written" && o !== "merged").length;
   if (failures.length > 0)
     throw new Error(
-      `merchant refresh: ${failures.length} merchant writes failed (window ${after + 1}-${upTo} left pending, ${written} merchants written): ${failures[0].message}`,
+      `merchant refresh: a merchant write failed (window ${after + 1}-${upTo} left pending, ${written} merchants written, the rest not tried): ${failures[0].message}`,
     );
   if (left === 0) await control(upTo, seenMax);
   context.log(
-    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${written} merchants${left === 0 ? "" : `, ${left} left for the next run${notRead > 0 ? ` (${notRead} not read in time)` : ""}`}`,
+    `${REFRESH_LOG_PREFIX}payments ${after + 1}-${upTo}, ${written} merchants${left === 0 ? "" : `, ${left} left for the next run${notRead > 0 ? ` (${notRead} not read in time)` : ""}${conflicts > 0 ? ` (${conflicts} changed by another writer twice)` : ""}`}`,
   );
   return written;
 }
