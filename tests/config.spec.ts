@@ -211,6 +211,12 @@ describe("config", () => {
         "prod",
         /secondaryLocation: .*\(cosmos.zoneRedundant with cosmos.multiRegion put a zone-redundant replica there\)/,
       );
+      const zoneBackups = { ...sqlOff, failoverGroup: true, zoneRedundant: false, backupStorageRedundancy: "GeoZone" };
+      rejects(
+        { ...rawOf("prod"), secondaryLocation: "swedensouth", sql: zoneBackups },
+        "prod",
+        /secondaryLocation: .*\(sql.backupStorageRedundancy GeoZone with sql.failoverGroup put a zone-redundant replica there\)/,
+      );
       // dev has no replica in its secondary region: any EU region will do.
       assert.equal(
         parseConfig({ ...rawOf("dev"), secondaryLocation: "francesouth" }, "dev").secondaryLocation,

@@ -145,6 +145,10 @@ const schema = settings({
   }
   const zonalSecondary = [
     ...(c.sql.failoverGroup && c.sql.zoneRedundant ? ["sql.zoneRedundant with sql.failoverGroup"] : []),
+    // The geo-secondary keeps the primary's backup storage redundancy (components/oltp replicaSettings).
+    ...(c.sql.failoverGroup && ["Zone", "GeoZone"].includes(c.sql.backupStorageRedundancy)
+      ? [`sql.backupStorageRedundancy ${c.sql.backupStorageRedundancy} with sql.failoverGroup`]
+      : []),
     ...(c.cosmos.multiRegion && c.cosmos.zoneRedundant ? ["cosmos.zoneRedundant with cosmos.multiRegion"] : []),
   ];
   if (zonalSecondary.length > 0 && !AVAILABILITY_ZONE_REGIONS.includes(c.secondaryLocation)) {
