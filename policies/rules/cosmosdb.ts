@@ -228,6 +228,8 @@ export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
     const allowed = args.getConfig<{ allowedLocations: string[] }>().allowedLocations.map(normaliseLocation);
     const locations = valueAt(props, "locations");
     const entries = Array.isArray(locations) ? locations : [];
+    // Without a list the account replicates nowhere: the general location rule checks its `location`.
+    if (entries.length === 0) args.notApplicable("the account lists no locations (its location is the general rule's)");
     for (let i = 0; i < entries.length; i++) {
       if (presence(entries, String(i), "locationName") === "unknown") continue;
       const name = valueAt(entries, String(i), "locationName");

@@ -892,9 +892,12 @@ export const sqlDatabaseLtrPresent = stackPolicy(
     const databases = ofType(args.resources, SQL_DATABASE);
     if (databases.length === 0) args.notApplicable("the stack has no Azure SQL databases");
     const ltr = ofType(args.resources, SQL_LTR);
-    for (const db of databases) {
-      if (!inStacks(db.urn, prodStacks)) continue;
-      if (outOfScopeTag(db.props, inScopeTagValues) !== undefined) continue;
+    const checked = databases.filter(
+      (db) => inStacks(db.urn, prodStacks) && outOfScopeTag(db.props, inScopeTagValues) === undefined,
+    );
+    if (checked.length === 0)
+      args.notApplicable("no in-scope Azure SQL database in a stack of prodStacks (nothing to check)");
+    for (const db of checked) {
       // Geo-secondaries included: Microsoft asks for the same LTR policy there, so backups go on after a failover.
       if (ltr.some((p) => refersTo(p, db, DATABASE_CHILD))) continue;
       report(

@@ -204,6 +204,9 @@ describe("policies/cosmosdb", () => {
       expectFail(cosmosEuLocations, prod, /"North Europe" \(locations\[1\]\.locationName\)/, {
         allowedLocations: ["westeurope"],
       }));
+    it("passes an account replicating to EU regions only", () => expectPass(cosmosEuLocations, prod));
+    it("is not applicable to an account that lists no locations (never passed on nothing)", () =>
+      expectNotApplicable(cosmosEuLocations, mutate(prod, "locations", undefined)));
   });
 
   describe(cosmosContinuousBackup.name, () => {

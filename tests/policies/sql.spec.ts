@@ -732,6 +732,11 @@ describe("policies/sql", () => {
     it("is not applicable to a stack without Azure SQL databases (never passed on nothing)", () =>
       expectNotApplicable(sqlDatabaseLtrPresent, [otherResource()]));
     const db = f.sqlDatabase("prod");
+    it("is not applicable when every database is outside prodStacks or out of PCI scope (nothing was checked)", () =>
+      Promise.all([
+        expectNotApplicable(sqlDatabaseLtrPresent, [f.sqlDatabase("dev")]),
+        expectNotApplicable(sqlDatabaseLtrPresent, [db], { prodStacks: ["live"] }),
+      ]));
     it("passes a prod database with a long-term retention policy", () =>
       expectPass(sqlDatabaseLtrPresent, [db, f.sqlLongTermRetention("prod")]));
     it("fails a prod database without one, reporting its URN", async () => {
@@ -783,9 +788,9 @@ describe("policies/sql", () => {
       );
       assert.equal(v.urn, secondary.urn);
     });
-    it("ignores dev databases and out-of-scope databases", async () => {
-      await expectPass(sqlDatabaseLtrPresent, [f.sqlDatabase("dev")]);
-      await expectPass(sqlDatabaseLtrPresent, [mutate(db, "tags.pci-scope", "out-of-scope")]);
+    it("ignores dev databases and out-of-scope databases beside a checked one", async () => {
+      await expectPass(sqlDatabaseLtrPresent, [f.sqlDatabase("dev"), db, f.sqlLongTermRetention("prod")]);
+      await expectNotApplicable(sqlDatabaseLtrPresent, [mutate(db, "tags.pci-scope", "out-of-scope")]);
     });
   });
 });
