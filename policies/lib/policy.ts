@@ -198,23 +198,25 @@ export function references(a: PolicyResource, b: PolicyResource, property?: stri
  * a suffix, case-insensitively. A child's id starts with its parent's, so finding the id anywhere (`references`)
  * would let a database's diagnostic setting or lock count for its server. `property` may be a path into a nested
  * object (e.g. `["properties", "workspaceResourceId"]`). When the value or the id is unknown during preview, the
- * property dependency the engine recorded for `property` (its first segment) decides.
+ * property dependency the engine recorded for `property` (its first segment) decides. With `self: false`, only a
+ * sub-resource counts (a storage account's own setting carries metrics, its logs are per service).
  */
 export function pointsAt(
   a: PolicyResource,
   b: PolicyResource,
   property: string | readonly string[],
   suffixes: readonly string[] = [],
+  { self = true }: { readonly self?: boolean } = {},
 ): boolean {
   const path = typeof property === "string" ? [property] : property;
   const state = presence(a.props, ...path);
   const value = state === "set" ? valueAt(a.props, ...path) : undefined;
   const id = idOf(b);
-  if (typeof value === "string" && id !== undefined) return namesId(value, id, suffixes);
+  if (typeof value === "string" && id !== undefined) return namesId(value, id, suffixes, self);
   // An extension resource's scope (`scope`, `resourceUri`) is part of its path, so not an output: once deployed, its
   // own id (`<scope>/providers/<namespace>/<type>/<name>`) names the scope exactly.
   const scope = state === "absent" && EXTENSION_SCOPES.includes(path.join(".")) ? extensionScopeOf(a) : undefined;
-  if (scope !== undefined && id !== undefined) return namesId(scope, id, suffixes);
+  if (scope !== undefined && id !== undefined) return namesId(scope, id, suffixes, self);
   return recordedDependency(a, b, path[0]);
 }
 
@@ -240,9 +242,9 @@ function idOf(b: PolicyResource): string | undefined {
 }
 
 /** `value` is exactly `id` (lower-cased) or `id` plus one of `suffixes`, case-insensitively. */
-function namesId(value: string, id: string, suffixes: readonly string[]): boolean {
+function namesId(value: string, id: string, suffixes: readonly string[], self = true): boolean {
   const v = value.toLowerCase().replace(/\/+$/, "");
-  return v === id || suffixes.some((s) => v === `${id}${s.toLowerCase()}`);
+  return (self && v === id) || suffixes.some((s) => v === `${id}${s.toLowerCase()}`);
 }
 
 /** Whether the engine recorded a dependency of `a`'s `property` on `b`. */

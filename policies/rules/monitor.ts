@@ -444,7 +444,9 @@ export const diagnosticCoverage = stackPolicy(
     for (const target of targets) {
       // The resource itself or one of its log-bearing sub-resources, never a child (a database is not its server).
       const suffixes = DIAGNOSED_SUB_RESOURCES[target.type] ?? [];
-      if (!settings.some((s) => pointsAt(s, target, "resourceUri", suffixes))) {
+      // A storage account's own setting carries its metrics only: its logs need a service's.
+      const self = target.type !== "azure-native:storage:StorageAccount";
+      if (!settings.some((s) => pointsAt(s, target, "resourceUri", suffixes, { self }))) {
         report(
           `${target.name} (${target.urn}) has no diagnostic setting sending its logs to a Log Analytics workspace: add a monitor.DiagnosticSetting with resourceUri from its id and workspaceId set.`,
           target.urn,

@@ -312,6 +312,24 @@ describe("policies/monitor", () => {
       // The vault's own id passes, in any case.
       await expectPass(diagnosticCoverage, [...known, diagnosticSetting("diag-kv", undefined, kvId.toUpperCase())]);
     });
+    it("counts a storage account's service settings, not its own (metrics only)", async () => {
+      const log = workspace();
+      const id = armId("Microsoft.Storage", "storageAccounts/stpaydevweu");
+      const st = resourceRecord("azure-native:storage:StorageAccount", "stpaydevweu", {}, { outputs: { id } });
+      const logDiag = diagnosticSetting("diag-log", log, UNKNOWN);
+      await expectFail(
+        diagnosticCoverage,
+        [log, logDiag, st, diagnosticSetting("diag-st", undefined, id)],
+        /stpaydevweu .*has no diagnostic setting/,
+      );
+      await expectPass(diagnosticCoverage, [
+        log,
+        logDiag,
+        st,
+        diagnosticSetting("diag-st", undefined, id),
+        diagnosticSetting("diag-st-blob", undefined, `${id}/blobServices/default`),
+      ]);
+    });
     it("counts a SQL server's master database setting for the server, not another database's", async () => {
       const log = workspace();
       const id = armId("Microsoft.Sql", "servers/sql-pay-dev-weu");
