@@ -320,6 +320,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(st.inputs.publicNetworkAccess, "Disabled");
       assert.equal(st.inputs.allowBlobPublicAccess, false);
       assert.equal(st.inputs.isHnsEnabled, false);
+      // Deny by default with the trusted-services bypass Microsoft asks for on a workspace's storage.
+      assert.equal(input(st, "networkRuleSet.defaultAction"), "Deny");
+      assert.equal(input(st, "networkRuleSet.bypass"), "AzureServices");
       assert.equal(input(st, "encryption.keySource"), "Microsoft.Keyvault");
       assert.equal(input(st, "encryption.encryptionIdentity.encryptionUserAssignedIdentity"), cmkIdentity().id);
       assert.equal(input(st, "sku.name"), prod ? "Standard_GZRS" : "Standard_ZRS");
@@ -406,6 +409,8 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(input(endpoint, "properties.authMode"), "AADToken");
       assert.equal(input(endpoint, "properties.publicNetworkAccess"), "Disabled");
       assert.equal(input(endpoint, "properties.traffic"), undefined);
+      // The release pipeline owns the split: an `up` after a release must not reset it (nor its mirror).
+      assert.deepEqual(endpoint.ignoreChanges, ["properties.traffic", "properties.mirrorTraffic"]);
       assert.deepEqual(input(endpoint, "identity.userAssignedIdentities"), [ofName("ml-id-endpoint").id]);
       const diag = ofType(resources, "azure-native:monitor:DiagnosticSetting").find(
         (d) => d.inputs.resourceUri === endpoint.id,

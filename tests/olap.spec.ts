@@ -260,6 +260,8 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(i.sku, { name: prod ? "Standard_GZRS" : "Standard_ZRS" });
       assert.equal(i.kind, "StorageV2");
       assert.equal(i.isHnsEnabled, true);
+      // Server-side copies only from accounts reached through private link (not any account of the tenant).
+      assert.equal(i.allowedCopyScope, "PrivateLink");
       assert.equal(i.allowSharedKeyAccess, false);
       assert.equal(i.defaultToOAuthAuthentication, true);
       assert.equal(i.allowBlobPublicAccess, false);
@@ -591,6 +593,18 @@ for (const stack of ["dev", "prod"] as const) {
     it(`exposes a least-privilege pause/resume role${prod ? "" : ", granted to data engineers on the pool (dev pauses)"}`, () => {
       const role = byName(mine, "olap-pool-operator-role");
       assert.deepEqual(input(role, "permissions.0.actions"), [...POOL_OPERATOR_ACTIONS]);
+      // Spelled out (an action added to the constant would pass otherwise): read, pause, resume and their operation
+      // results; never sqlPools/write (scale, settings) or delete.
+      assert.deepEqual(
+        [...POOL_OPERATOR_ACTIONS],
+        [
+          "Microsoft.Synapse/workspaces/sqlPools/read",
+          "Microsoft.Synapse/workspaces/sqlPools/pause/action",
+          "Microsoft.Synapse/workspaces/sqlPools/resume/action",
+          "Microsoft.Synapse/workspaces/sqlPools/operationResults/read",
+        ],
+      );
+      assert.deepEqual(input(role, "permissions.0.dataActions") ?? [], []);
       assert.equal(input(role, "roleType"), "CustomRole");
       const scope = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-${stack}-weu-data`;
       assert.deepEqual(role.inputs.assignableScopes, [scope]);
