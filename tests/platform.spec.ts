@@ -243,7 +243,15 @@ for (const stack of ["dev", "prod"] as const) {
         (l) => l.name !== "platform-ampls-log",
       );
       assert.ok(links.length >= 4, `${links.length} scope links`);
-      assert.ok(links[0].dependencies.includes(byName(resources, "platform-ampls-pep-dns").urn));
+      assert.ok(
+        links[0].dependencies.includes(byName(resources, "platform-ampls-pep-dns").urn),
+        "the first link after the scope's endpoint",
+      );
+      // The scope's endpoint after the workspace's own link (Azure changes a scope one operation at a time).
+      assert.ok(
+        byName(resources, "platform-ampls-pep").dependencies.includes(byName(resources, "platform-ampls-log").urn),
+        "the scope's endpoint after the workspace link",
+      );
       assertChainedPairwise(links);
     });
 
@@ -438,6 +446,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(links.length, zones.length);
       assert.ok(
         links.every((l) => input(l, "virtualNetwork.id") === vnet.id && l.inputs.registrationEnabled === false),
+        "every link on the VNet, without auto-registration",
       );
     });
 
@@ -460,6 +469,8 @@ for (const stack of ["dev", "prod"] as const) {
         const rts = ofType(resources, "azure-native:network:RouteTable");
         assert.equal(rts.length, prod ? 1 : 0);
         if (!prod) return;
+        // No route learnt over BGP (a hub's gateway) may undercut the default route to the firewall.
+        assert.equal(rts[0].inputs.disableBgpRoutePropagation, true);
         assert.deepEqual(rts[0].inputs.routes, [
           {
             name: "default-to-firewall",
@@ -473,6 +484,10 @@ for (const stack of ["dev", "prod"] as const) {
           subnets.filter((s) => (s.routeTable as { id?: string } | undefined)?.id === rts[0].id).map((s) => s.name),
           ["snet-functions", "snet-ml-compute", "snet-functions-flex"],
         );
+        // Threat intelligence and IDPS block, not only alert (PCI DSS 11.5.1).
+        const policy = byName(resources, "platform-afwp");
+        assert.equal(policy.inputs.threatIntelMode, "Deny");
+        assert.equal(input(policy, "intrusionDetection.mode"), "Deny");
         const group = one("network:FirewallPolicyRuleCollectionGroup");
         // Azure Firewall takes no parallel updates of a policy and its firewall: the firewall waits for the rules.
         assert.ok(
@@ -609,6 +624,14 @@ for (const stack of ["dev", "prod"] as const) {
           roleAssignmentName(String(scope.id), String(engineers?.outputs.objectId), readerId),
         );
       }
+      // The audit trail: read, never change or purge (PCI DSS 10.3.2), so Log Analytics Reader on the workspace only.
+      const logReader = byName(resources, "platform-log-ra-data-engineers-log-reader");
+      const workspace = ofType(resources, "azure-native:operationalinsights:Workspace")[0];
+      assert.equal(logReader.inputs.scope, workspace.id);
+      assert.equal(logReader.inputs.principalId, engineers?.outputs.objectId);
+      assert.equal(logReader.inputs.principalType, "Group");
+      assert.match(String(logReader.inputs.roleDefinitionId), new RegExp(`/${BuiltInRoles.LogAnalyticsReader}$`));
+      assert.equal(BuiltInRoles.LogAnalyticsReader, "73c42c96-874c-492b-b04d-ab87d138a893");
     });
 
     it("gives every NSG rule a priority Azure accepts (100-4096), unique per direction", () => {
