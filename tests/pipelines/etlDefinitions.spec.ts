@@ -368,6 +368,35 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     ]);
   });
 
+  it("runs each step only after the one it needs succeeded: a failure never advances a window or stages half an extract", () => {
+    const after = (p: AdfResource, name: string) => activity(p, name).dependsOn;
+    const succeeded = (a: string) => [{ activity: a, dependencyConditions: ["Succeeded"] }];
+    const nightly = pipelineOf(defs, PIPELINES.nightly);
+    assert.deepEqual(after(nightly, "BeginRun"), succeeded("OpenWindows"), "extracts only inside open windows");
+    assert.deepEqual(after(nightly, "RefreshAggregates"), succeeded("Publish"));
+    // A failed publish leaves its windows unpublished, so the next run reads their changes again.
+    const publish = pipelineOf(defs, PIPELINES.publish);
+    assert.deepEqual(after(publish, "MarkPublished"), succeeded("Publish"));
+    assert.equal((activity(publish, "Publish").policy as Json).retry, 0, "a failed gate is not retried into a pass");
+    for (const x of extractedTables(dataModel)) {
+      const p = pipelineOf(defs, PIPELINES.extract(x.table.name));
+      assert.deepEqual(after(p, "Stage"), succeeded("Extracted"), `${x.table.name}: staged only after its extract`);
+      for (const record of ["RecordStaged", "RecordExtraction"])
+        assert.deepEqual(after(p, record), succeeded("Stage"), `${x.table.name}: ${record}`);
+      // A full reload reads one consistent snapshot of the table.
+      const full = activity(p, "CopyFull").typeProperties as Json;
+      assert.equal((full.source as Json).isolationLevel, "Snapshot", `${x.table.name}: full reload`);
+    }
+    const refresh = pipelineOf(defs, PIPELINES.refreshAggregates);
+    assert.deepEqual(after(refresh, "Refresh"), succeeded("CompactStreamFacts"));
+    // A backfill replays its days one after the other, as the nightly runs would have.
+    const each = activity(pipelineOf(defs, PIPELINES.backfill), "EachDate");
+    assert.equal((each.typeProperties as Json).isSequential, true);
+    // Without a runDate the master loads the day that ended, not today's partial one.
+    const master = JSON.stringify(pipelineOf(defs, PIPELINES.master));
+    assert.ok(master.includes("formatDateTime(addDays(utcNow(), -1), 'yyyy-MM-dd')"), "yesterday by default");
+  });
+
   it("reads and writes ADF timespans (d.hh:mm:ss)", () => {
     assert.equal(timespanSeconds("0.02:00:00"), 7200);
     assert.equal(timespanSeconds("1.00:00:01"), 86401);

@@ -673,6 +673,56 @@ describe("pipelines/generate", () => {
       // The encrypted connection (erasure) reads key metadata; the grants above keep encrypted columns unreadable.
       assert.match(code, /GRANT VIEW ANY COLUMN MASTER KEY DEFINITION TO \[\$\(EtlPrincipalName\)\];/);
       assert.match(code, /GRANT VIEW ANY COLUMN ENCRYPTION KEY DEFINITION TO \[\$\(EtlPrincipalName\)\];/);
+      // Every GRANT is one of these forms (an allowlist, so a schema-wide or new kind of grant fails here).
+      const allowed = [
+        /^GRANT SELECT ON \[dbo\]\.\[\w+\] \([^)]+\) TO \[\$\(EtlPrincipalName\)\];$/,
+        /^GRANT VIEW CHANGE TRACKING ON \[dbo\]\.\[\w+\] TO \[\$\(EtlPrincipalName\)\];$/,
+        /^GRANT SELECT ON SCHEMA::\[cdc\] TO \[\$\(EtlPrincipalName\)\];$/,
+        /^GRANT VIEW ANY COLUMN (MASTER|ENCRYPTION) KEY DEFINITION TO \[\$\(EtlPrincipalName\)\];$/,
+        /^GRANT EXECUTE ON \[etl\]\.\[\w+\] TO \[\$\(EtlPrincipalName\)\];$/,
+      ];
+      const grants = code.split("\n").filter((l) => /^\s*GRANT\b/.test(l));
+      assert.ok(grants.length > 0);
+      for (const g of grants)
+        assert.ok(
+          allowed.some((re) => re.test(g.trim())),
+          `not an allowed grant form: ${g.trim()}`,
+        );
+    });
+  });
+
+  describe("streaming loader access script", () => {
+    it("lets the streaming loader insert into the API performance fact, and nothing else", () => {
+      const code = sqlBatches(content("15_olap_streaming_access.sql")).join("\n");
+      assert.deepEqual(
+        code
+          .split("\n")
+          .filter((l) => /^\s*GRANT\b/.test(l))
+          .map((l) => l.trim()),
+        ["GRANT INSERT ON [dbo].[Fact_API_Performance] TO [$(StreamingPrincipalName)];"],
+      );
+      assert.doesNotMatch(code, /ALTER ROLE|db_owner|CONTROL|UNMASK/);
+    });
+  });
+
+  describe("dynamic data masks", () => {
+    it("re-applies a mask unless the model's very function is in place (a weaker mask is not kept)", () => {
+      const schema = content("01_oltp_schema.sql");
+      let checked = 0;
+      for (const t of dataModel.oltp.tables)
+        for (const c of t.columns) {
+          const mask = c.classification?.mask;
+          if (!mask) continue;
+          checked++;
+          const fn = maskExpression(mask).replace(/ /g, "");
+          assert.ok(
+            schema.includes(
+              `AND name = N'${c.name}' AND REPLACE(masking_function, N' ', N'') = N'${fn.replace(/'/g, "''")}')`,
+            ),
+            `${t.name}.${c.name}`,
+          );
+        }
+      assert.ok(checked > 0);
     });
   });
 
