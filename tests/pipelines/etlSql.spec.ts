@@ -351,6 +351,27 @@ describe("pipelines/etl: generated SQL", () => {
         for (const m of g.members.filter((x) => x.relation === "child"))
           assert.ok(publish.includes(`FROM #s_${m.table} WHERE [IsDeleted] = 0 GROUP BY [${g.rootKey}]`), m.table);
       }
+      for (const g of factGroups(dataModel)) {
+        // The amounts gate sums the live source rows only, and the apply is rolled back when its amounts differ.
+        assert.ok(
+          publish.includes(`FROM #s_${g.root} AS s WHERE s.[IsDeleted] = 0 AND s.[${g.rootKey}] IN (`),
+          `${g.fact}: amounts of live rows`,
+        );
+        assert.ok(
+          publish.includes(`OR @AmountExpected_${g.fact} <> @AmountActual_${g.fact}`),
+          `${g.fact}: amounts after apply`,
+        );
+        // A related row already read as changed is not read again as related (no duplicate key in staging).
+        for (const m of g.members.filter((x) => x.relation === "child")) {
+          const key = dataModel.oltp.tables.find((t) => t.name === m.table)?.primaryKey.columns[0];
+          assert.ok(
+            procedureBody(oltp, `usp_Extract_${m.table}`).includes(
+              `AND NOT EXISTS (SELECT 1 FROM #changed AS c WHERE c.[${key}] = t.[${key}]);`,
+            ),
+            `${m.table}: related rows exclude changed ones`,
+          );
+        }
+      }
       // The gate compares source and staged rows for equality (more staged rows is a failure too).
       assert.ok(
         procedureBody(pool, "usp_CheckStaging").includes("CASE WHEN s.[SourceRows] = s.[StagedRows] THEN 1 ELSE 0 END"),
