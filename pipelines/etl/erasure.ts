@@ -17,7 +17,7 @@ import {
   setVariable,
   storedProcedure,
 } from "./adf";
-import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES } from "./names";
+import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES, rawFolder } from "./names";
 
 /**
  * Cosmos DB containers that hold a customer's data, and how an item is found (docs/cosmos-partitioning.md):
@@ -256,9 +256,11 @@ export function erasurePipeline(): AdfResource {
   });
 }
 
+/** A raw partition's folder, for the table and run date of the `EachPartition` item: where the extract wrote it. */
 function lakeFolder() {
+  const [before, after] = rawFolder("\u0000").split("\u0000");
   return datasetRef(DATASETS.lakeFolder, {
     fileSystem: `@${globalParameter("lakeRawFileSystem")}`,
-    folderPath: "@concat('oltp/', item().TableName, '/runDate=', item().RunDate)",
+    folderPath: `@concat('${before}', item().TableName, '${after}', item().RunDate)`,
   });
 }

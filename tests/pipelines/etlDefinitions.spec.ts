@@ -939,6 +939,31 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
   });
 
+  it("deletes a subject's raw partitions in the folders the extracts write them to", () => {
+    /** Evaluates `@concat('…', <expr>, …)` with the given values for its non-literal arguments. */
+    const evaluate = (expression: string, values: Record<string, string>) => {
+      const m = /^@concat\((.*)\)$/.exec(expression);
+      assert.ok(m, expression);
+      const literalsOnly = Object.entries(values).reduce((e, [k, v]) => e.split(k).join(`'${v}'`), m[1]);
+      assert.match(literalsOnly, /^'[^']*'(\s*,\s*'[^']*')*$/, `${expression}: only the given values and literals`);
+      return [...literalsOnly.matchAll(/'([^']*)'/g)].map((x) => x[1]).join("");
+    };
+    const erasure = pipelineOf(defs, PIPELINES.erasure);
+    const folders = [
+      ...new Set(strings(activity(erasure, "DeletePartition")).concat(strings(activity(erasure, "Exists")))),
+    ].filter((v) => v.startsWith("@concat(") && v.includes("item().TableName"));
+    assert.ok(folders.length >= 1, "the partition folder expression");
+    for (const x of extractedTables(dataModel)) {
+      const extract = pipelineOf(defs, PIPELINES.extract(x.table.name));
+      const written = strings(extract).find((v) => v.startsWith("@concat(") && v.includes(`oltp/${x.table.name}/`));
+      assert.ok(written, `${x.table.name}: the extract's folder`);
+      const day = "2026-12-03";
+      const expected = evaluate(written, { [RUN_DATE]: day });
+      for (const f of folders)
+        assert.equal(evaluate(f, { "item().TableName": x.table.name, "item().RunDate": day }), expected, x.table.name);
+    }
+  });
+
   it("runs its steps in order: the warehouse after OLTP, the partitions forgotten once deleted, the audit returned last", () => {
     const p = pipelineOf(defs, PIPELINES.erasure);
     const after = (...names: string[]) => names.map((activity) => ({ activity, dependencyConditions: ["Succeeded"] }));
