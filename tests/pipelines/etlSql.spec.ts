@@ -372,6 +372,33 @@ describe("pipelines/etl: generated SQL", () => {
           );
         }
       }
+      // A required column may be NULL only in a delete (change tracking 'D', CDC operation 1).
+      const check = procedureBody(pool, "usp_CheckStaging");
+      for (const x of extractedTables(dataModel)) {
+        const notDelete =
+          x.mode === "cdc"
+            ? "([CdcOperation] IS NULL OR [CdcOperation] <> 1)"
+            : "([ChangeOperation] IS NULL OR [ChangeOperation] <> 'D')";
+        assert.ok(
+          check.includes(`FROM [stg].[${x.table.name}] WHERE ${notDelete} AND (`),
+          `${x.table.name}: required columns`,
+        );
+      }
+      // A key outside its dimension loads as the unknown member, never as NULL (a fact row lost to every join).
+      for (const m of dataModel.olap.mappings)
+        if (m.kind === "oltp")
+          for (const c of m.columns) {
+            if (c.transform.kind === "dateKey")
+              assert.ok(
+                publish.includes(`ISNULL([dk_${c.target}].[DateKey], ${c.transform.unknown})`),
+                `${m.target}.${c.target}`,
+              );
+            if (c.transform.kind === "unknownMember")
+              assert.ok(
+                publish.includes(`ISNULL([${c.source.table}].[${c.source.column}], ${c.transform.value})`),
+                `${m.target}.${c.target}`,
+              );
+          }
       // The gate compares source and staged rows for equality (more staged rows is a failure too).
       assert.ok(
         procedureBody(pool, "usp_CheckStaging").includes("CASE WHEN s.[SourceRows] = s.[StagedRows] THEN 1 ELSE 0 END"),
