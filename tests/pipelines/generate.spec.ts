@@ -691,6 +691,23 @@ describe("pipelines/generate", () => {
     });
   });
 
+  it("grants a ledger table's history only its extractable columns (a rowversion added to Refund stays unreadable)", () => {
+    const model = cloneModel();
+    const refund = model.oltp.tables.find((t) => t.name === "Refund");
+    assert.ok(refund, "Refund");
+    refund.columns.push({ name: "RowVer", type: { kind: "rowversion" }, nullable: false });
+    const access = generateAll(model).find((f) => f.file === "04_oltp_etl_access.sql")?.content ?? "";
+    const history = /GRANT SELECT ON \[dbo\]\.\[Refund_LedgerHistory\] \(([^)]*)\)/.exec(access)?.[1];
+    assert.ok(history, "the history grant");
+    assert.ok(!history.includes("[RowVer]"), history);
+    assert.equal(
+      history,
+      [...capturedColumns(refund), "ledger_end_transaction_id", "ledger_end_sequence_number"]
+        .map((c) => `[${c}]`)
+        .join(", "),
+    );
+  });
+
   describe("streaming loader access script", () => {
     it("lets the streaming loader insert into the API performance fact, and nothing else", () => {
       const code = sqlBatches(content("15_olap_streaming_access.sql")).join("\n");
