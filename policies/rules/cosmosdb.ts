@@ -226,10 +226,15 @@ export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   ACCOUNT,
   (props, args, report) => {
     const allowed = args.getConfig<{ allowedLocations: string[] }>().allowedLocations.map(normaliseLocation);
+    // Unknown during preview: undecided (advisory), never "not applicable" or passed.
+    if (presence(props, "locations") === "unknown") requireKnown(props, "locations");
     const locations = valueAt(props, "locations");
     const entries = Array.isArray(locations) ? locations : [];
     // Without a list the account replicates nowhere: the general location rule checks its `location`.
     if (entries.length === 0) args.notApplicable("the account lists no locations (its location is the general rule's)");
+    const unknown = entries.map((_, i) => String(i)).filter((i) => presence(entries, i, "locationName") === "unknown");
+    // Every region unknown: nothing was checked, so undecided.
+    if (unknown.length === entries.length) requireKnown(entries, unknown[0], "locationName");
     for (let i = 0; i < entries.length; i++) {
       if (presence(entries, String(i), "locationName") === "unknown") continue;
       const name = valueAt(entries, String(i), "locationName");

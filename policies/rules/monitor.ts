@@ -27,7 +27,7 @@ import type * as monitor from "@pulumi/azure-native/monitor";
 import type * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import { ofType, pointsAt, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { isSet, oneOf, sameText, who } from "../lib/values";
+import { isSet, oneOf, presence, sameText, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
 
@@ -413,6 +413,16 @@ export const DIAGNOSED_SUB_RESOURCES: Readonly<Record<string, readonly string[]>
   "azure-native:sql:Server": ["/databases/master"],
 };
 
+/** Whether a diagnostic setting sends logs: an enabled `logs` entry (enabled unknown during preview counts). */
+function sendsLogs(props: Record<string, unknown>): boolean {
+  const logs = valueAt(props, "logs");
+  if (presence(props, "logs") === "unknown") return true;
+  return (
+    Array.isArray(logs) &&
+    logs.some((l, i) => presence(logs, String(i)) === "unknown" || valueAt(logs, String(i), "enabled") !== false)
+  );
+}
+
 export const diagnosticCoverage = stackPolicy(
   {
     name: "azure-native-monitor-diagnosticsetting-missing-for-data-resource",
@@ -444,9 +454,12 @@ export const diagnosticCoverage = stackPolicy(
     for (const target of targets) {
       // The resource itself or one of its log-bearing sub-resources, never a child (a database is not its server).
       const suffixes = DIAGNOSED_SUB_RESOURCES[target.type] ?? [];
-      // A storage account's own setting carries its metrics only: its logs need a service's.
-      const self = target.type !== "azure-native:storage:StorageAccount";
-      if (!settings.some((s) => pointsAt(s, target, "resourceUri", suffixes, { self }))) {
+      // A storage account's own setting carries its metrics only: its logs need a service's, one that sends logs
+      // (while ids are unknown, during a first preview, the account's own setting is told apart by having none).
+      const storage = target.type === "azure-native:storage:StorageAccount";
+      const covers = (s: (typeof settings)[number]) =>
+        pointsAt(s, target, "resourceUri", suffixes, { self: !storage }) && (!storage || sendsLogs(s.props));
+      if (!settings.some(covers)) {
         report(
           `${target.name} (${target.urn}) has no diagnostic setting sending its logs to a Log Analytics workspace: add a monitor.DiagnosticSetting with resourceUri from its id and workspaceId set.`,
           target.urn,

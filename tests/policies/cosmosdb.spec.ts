@@ -207,6 +207,14 @@ describe("policies/cosmosdb", () => {
     it("passes an account replicating to EU regions only", () => expectPass(cosmosEuLocations, prod));
     it("is not applicable to an account that lists no locations (never passed on nothing)", () =>
       expectNotApplicable(cosmosEuLocations, mutate(prod, "locations", undefined)));
+    it("cannot decide during a first preview while the locations, or every region in them, are unknown", () =>
+      Promise.all([
+        expectUndecided(cosmosEuLocations, mutate(prod, "locations", UNKNOWN)),
+        expectUndecided(
+          cosmosEuLocations,
+          mutate(mutate(prod, "locations.0.locationName", UNKNOWN), "locations.1.locationName", UNKNOWN),
+        ),
+      ]));
   });
 
   describe(cosmosContinuousBackup.name, () => {

@@ -330,6 +330,20 @@ describe("policies/monitor", () => {
         diagnosticSetting("diag-st-blob", undefined, `${id}/blobServices/default`),
       ]);
     });
+    it("tells a storage account's own setting from a service's during a first preview (ids unknown) by its logs", async () => {
+      const log = workspace();
+      const logDiag = diagnosticSetting("diag-log", log, UNKNOWN);
+      const st = resourceRecord("azure-native:storage:StorageAccount", "stx", {}, { outputs: { id: UNKNOWN } });
+      const metricsOnly = mutate(diagnosticSetting("diag-st", st, UNKNOWN), "logs", []);
+      await expectFail(diagnosticCoverage, [log, logDiag, st, metricsOnly], /stx .*has no diagnostic setting/);
+      await expectPass(diagnosticCoverage, [
+        log,
+        logDiag,
+        st,
+        metricsOnly,
+        diagnosticSetting("diag-st-blob", st, UNKNOWN),
+      ]);
+    });
     it("counts a SQL server's master database setting for the server, not another database's", async () => {
       const log = workspace();
       const id = armId("Microsoft.Sql", "servers/sql-pay-dev-weu");
