@@ -15,6 +15,24 @@ describe("assert.ok without a message (tests/helpers/assertOk.ts, loaded before 
     assert.ok(Date.now() - started < 1_000);
   });
 
+  it("takes a null message as none, marks its message generated, and puts the spec's line first in the stack", () => {
+    assert.throws(
+      () => assert.ok(0, null as unknown as string),
+      (e: unknown) => e instanceof assert.AssertionError && /falsy value \(tests\/assertOk\.spec\.ts/.test(e.message),
+    );
+    assert.throws(
+      () => assert.ok(false),
+      (e: unknown) =>
+        (e as assert.AssertionError).generatedMessage === true &&
+        /assertOk\.spec\.ts/.test(String((e as Error).stack).split("\n")[1]),
+    );
+    assert.throws(
+      () => assert.ok(false, "with a message"),
+      (e: unknown) => /assertOk\.spec\.ts/.test(String((e as Error).stack).split("\n")[1]),
+      "the spec's frame first, not the wrapper's",
+    );
+  });
+
   it("keeps Node's behaviour with a message, or a truthy value", () => {
     assert.throws(() => assert.ok(0, "zero"), /^AssertionError \[ERR_ASSERTION\]: zero$/);
     assert.doesNotThrow(() => assert.ok(1));

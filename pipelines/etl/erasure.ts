@@ -258,7 +258,10 @@ export function erasurePipeline(): AdfResource {
 
 /** A raw partition's folder, for the table and run date of the `EachPartition` item: where the extract wrote it. */
 function lakeFolder() {
-  const [before, after] = rawFolder("\u0000").split("\u0000");
+  const parts = rawFolder("\u0000").split("\u0000");
+  if (parts.length !== 2 || parts.some((p) => p.includes("'")))
+    throw new Error(`rawFolder must name the table once and hold no quote: ${JSON.stringify(rawFolder("<table>"))}`);
+  const [before, after] = parts;
   return datasetRef(DATASETS.lakeFolder, {
     fileSystem: `@${globalParameter("lakeRawFileSystem")}`,
     folderPath: `@concat('${before}', item().TableName, '${after}', item().RunDate)`,

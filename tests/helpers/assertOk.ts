@@ -34,18 +34,28 @@ export function callerLine(stack: string | undefined): string | undefined {
 }
 
 function ok(this: unknown, ...args: unknown[]): void {
-  if (args.length === 0 || args[1] !== undefined || args[0]) {
-    (original as (...a: unknown[]) => void).apply(this, args);
+  // Node treats a null or undefined message as none (lib/assert.js innerOk: `message == null`).
+  if (args.length === 0 || args[1] != null || args[0]) {
+    try {
+      (original as (...a: unknown[]) => void).apply(this, args);
+    } catch (error) {
+      // The spec's line first, not this wrapper's.
+      if (error instanceof Error) Error.captureStackTrace(error, ok);
+      throw error;
+    }
     return;
   }
   const where = callerLine(new Error().stack);
-  throw new nodeAssert.AssertionError({
+  const error = new nodeAssert.AssertionError({
     message: `The expression evaluated to a falsy value${where ? ` (${where})` : ""}`,
     actual: args[0],
     expected: true,
     operator: "==",
     stackStartFn: ok,
   });
+  // As Node marks the message it builds itself.
+  error.generatedMessage = true;
+  throw error;
 }
 
 // `node:assert` is itself `ok`, with `ok` and `strict.ok` pointing at it: specs call them through the module.
