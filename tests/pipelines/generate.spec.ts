@@ -708,6 +708,32 @@ describe("pipelines/generate", () => {
     );
   });
 
+  it("warehouse DDL keeps what the model says: the calendar's last day, COUNT_BIG measures, each hash column guarded", () => {
+    const reference = content("11_olap_reference_data.sql");
+    for (const m of dataModel.olap.mappings)
+      if (m.kind === "calendar")
+        assert.ok(
+          reference.includes(`<= DATEDIFF(DAY, CAST('${m.from}' AS DATE), CAST('${m.to}' AS DATE))`),
+          `${m.target}: ${m.from} to ${m.to} inclusive`,
+        );
+    const dashboards = content("12_olap_dashboards.sql");
+    for (const v of dataModel.olap.materializedViews)
+      for (const m of v.measures.filter((x) => x.aggregate === "COUNT_BIG"))
+        assert.ok(
+          dashboards.includes(`COUNT_BIG(${m.column ? `[${m.column}]` : "*"}) AS [${m.name}]`),
+          `${v.name}.${m.name}`,
+        );
+    const schema = content("10_olap_schema.sql");
+    for (const t of dataModel.olap.tables)
+      if (t.distribution.kind === "HASH")
+        assert.ok(
+          schema.includes(
+            `WHERE p.object_id = OBJECT_ID(N'${t.schema}.${t.name}') AND p.distribution_ordinal = 1 AND c.name <> N'${t.distribution.column}')`,
+          ),
+          `${t.name}: hashed on ${t.distribution.column}, or refused`,
+        );
+  });
+
   describe("streaming loader access script", () => {
     it("lets the streaming loader insert into the API performance fact, and nothing else", () => {
       const code = sqlBatches(content("15_olap_streaming_access.sql")).join("\n");
