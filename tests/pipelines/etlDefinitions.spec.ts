@@ -28,7 +28,7 @@ import {
   fullReloadPartitionColumn,
   RUN_DATE,
 } from "../../pipelines/etl/extract";
-import { timespan, timespanSeconds } from "../../pipelines/etl/adf";
+import { POLICIES, timespan, timespanSeconds } from "../../pipelines/etl/adf";
 import { extractedTables } from "../../pipelines/etl/groups";
 import { pipelineBytes, schemaDeployPipelines, scriptBlocks } from "../../pipelines/etl/operations";
 import {
@@ -395,6 +395,32 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     // Without a runDate the master loads the day that ended, not today's partial one.
     const master = JSON.stringify(pipelineOf(defs, PIPELINES.master));
     assert.ok(master.includes("formatDateTime(addDays(utcNow(), -1), 'yyyy-MM-dd')"), "yesterday by default");
+  });
+
+  it("retries idempotent SQL steps, never a verdict, and tries an extract EXTRACT_ATTEMPTS times", () => {
+    assert.deepEqual(
+      [POLICIES.sql.retry, POLICIES.load.retry, POLICIES.copy.retry, POLICIES.verdict.retry],
+      [2, 1, 0, 0],
+    );
+    assert.equal(
+      (activity(pipelineOf(defs, PIPELINES.publish), "Publish").policy as Json).retry,
+      POLICIES.verdict.retry,
+    );
+    assert.equal((activity(pipelineOf(defs, PIPELINES.dataQuality), "CheckStaging").policy as Json).retry, 0);
+    const nightly = pipelineOf(defs, PIPELINES.nightly);
+    for (const name of ["OpenWindows", "BeginRun"])
+      assert.equal((activity(nightly, name).policy as Json).retry, POLICIES.sql.retry, name);
+    // Attempts counted from 1, the loop ending once the count passes EXTRACT_ATTEMPTS: that many copies at most.
+    assert.equal(EXTRACT_ATTEMPTS, 4);
+    for (const x of extractedTables(dataModel)) {
+      const p = pipelineOf(defs, PIPELINES.extract(x.table.name));
+      const loop = activity(p, "ExtractWithBackoff").typeProperties as Json;
+      assert.equal(
+        (loop.expression as Json).value,
+        `@or(equals(variables('done'), 'yes'), greater(int(variables('attempt')), ${EXTRACT_ATTEMPTS}))`,
+      );
+      assert.equal(((p.properties.variables as Json).attempt as Json).defaultValue, "1");
+    }
   });
 
   it("reads and writes ADF timespans (d.hh:mm:ss)", () => {
