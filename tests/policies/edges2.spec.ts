@@ -28,8 +28,8 @@ import { mlComputePublicAccess, mlOutboundRules } from "../../policies/rules/ml"
 import { cosmosContinuousBackup, cosmosIpRules } from "../../policies/rules/cosmosdb";
 import { requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
-import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
-import { appGateway } from "./fixtures/network";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
+import { appGateway, mtlsGateway } from "./fixtures/network";
 import { functionApp } from "./fixtures/streaming";
 import * as adf from "./fixtures/datafactory";
 import { synapseSqlPool, synapseSqlSecurity, synapseWorkspace } from "./fixtures/synapse";
@@ -44,21 +44,6 @@ const kvRef = (secretName: string) => ({
   store: { referenceName: "keyvault", type: "LinkedServiceReference" },
   secretName,
 });
-
-/** The fixture gateway's HTTPS listener with mutual TLS: a profile asking for certificates of a declared authority. */
-function mtlsGateway(): ResourceRecord {
-  const base = appGateway();
-  const listeners = base.inputs.httpListeners as { frontendPort: { id: string } }[];
-  const agw = listeners[1].frontendPort.id.replace(/\/frontendPorts\/.*$/, "");
-  const ref = (kind: string, name: string) => ({ id: `${agw}/${kind}/${name}` });
-  let g = mutate(base, "trustedClientCertificates", [{ name: "merchant-ca", data: "LS0tLS1CRUdJTi..." }]);
-  g = mutate(g, "sslProfiles.2", {
-    name: "merchant-mtls",
-    clientAuthConfiguration: { verifyClientCertIssuerDN: true, verifyClientRevocation: "OCSP" },
-    trustedClientCertificates: [ref("trustedClientCertificates", "merchant-ca")],
-  });
-  return mutate(g, "httpListeners.1.sslProfile", ref("sslProfiles", "merchant-mtls"));
-}
 
 /** A metric alert in the program (so the operations tier exists) that watches nothing in particular. */
 const unrelatedAlert = (actions: unknown = [{ actionGroupId: armId("Microsoft.Insights", "actionGroups/ag-p1") }]) =>
@@ -472,41 +457,29 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
   });
 
   // protection.ts
-  it("an unprotected SQL database in prod fails", async () => {
-    const db = resourceRecord(
-      "azure-native:sql:Database",
-      "sqldb-pay-prod-weu",
-      { resourceGroupName: "rg" },
-      { stack: "prod" },
-    );
-    await expectFail(
-      requireProtect,
-      db,
-      /sqldb-pay-prod-weu \(azure-native:sql:Database\) in stack 'prod' is not protected/,
-    );
-  });
-  it("an unprotected Synapse workspace in prod fails", async () => {
-    const ws = resourceRecord(
-      "azure-native:synapse:Workspace",
-      "synw-pay-prod-weu",
-      { resourceGroupName: "rg" },
-      { stack: "prod" },
-    );
-    await expectFail(
-      requireProtect,
-      ws,
-      /synw-pay-prod-weu \(azure-native:synapse:Workspace\) in stack 'prod' is not protected/,
-    );
-  });
-  it("a prod SQL database without a management lock fails", async () => {
-    const db = resourceRecord(
-      "azure-native:sql:Database",
-      "sqldb-pay-prod-weu",
-      { resourceGroupName: "rg" },
-      { stack: "prod" },
-    );
-    await expectFail(requireManagementLock, [db], /sqldb-pay-prod-weu .*has no management lock/);
-  });
+  for (const [type, name] of [
+    ["azure-native:sql:Database", "sqldb-pay-prod-weu"],
+    ["azure-native:synapse:Workspace", "synw-pay-prod-weu"],
+  ] as const)
+    it(`an unprotected ${type} in prod fails`, () =>
+      expectFail(
+        requireProtect,
+        resourceRecord(type, name, { resourceGroupName: "rg" }, { stack: "prod" }),
+        new RegExp(`${name} \\(${type}\\) in stack 'prod' is not protected`),
+      ));
+  it("a prod SQL database without a management lock fails", () =>
+    expectFail(
+      requireManagementLock,
+      [
+        resourceRecord(
+          "azure-native:sql:Database",
+          "sqldb-pay-prod-weu",
+          { resourceGroupName: "rg" },
+          { stack: "prod" },
+        ),
+      ],
+      /sqldb-pay-prod-weu .*has no management lock/,
+    ));
 
   // lib/scope.ts and lib/exemptions.ts
   it("a pci-scope tag 'OUT-OF-SCOPE' (not the exact value) keeps the resource in scope", async () => {

@@ -8,7 +8,7 @@ import {
   webCors,
   webRemoteDebugging,
 } from "../../policies/rules/ingress";
-import { appGateway, wafPolicy } from "./fixtures/network";
+import { appGateway, mtlsGateway, wafPolicy } from "./fixtures/network";
 import { functionApp } from "./fixtures/streaming";
 import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource } from "./helpers";
 
@@ -77,20 +77,7 @@ describe("policies/ingress", () => {
   });
 
   describe(appGatewayClientCertificates.name, () => {
-    // The fixture's HTTPS listener with mutual TLS: a profile asking for certificates of a declared authority.
-    const mtls = () => {
-      const base = appGateway();
-      const listeners = base.inputs.httpListeners as { frontendPort: { id: string } }[];
-      const agw = listeners[1].frontendPort.id.replace(/\/frontendPorts\/.*$/, "");
-      const ref = (kind: string, name: string) => ({ id: `${agw}/${kind}/${name}` });
-      let g = mutate(base, "trustedClientCertificates", [{ name: "merchant-ca", data: "LS0tLS1CRUdJTi..." }]);
-      g = mutate(g, "sslProfiles.2", {
-        name: "merchant-mtls",
-        clientAuthConfiguration: { verifyClientCertIssuerDN: true, verifyClientRevocation: "OCSP" },
-        trustedClientCertificates: [ref("trustedClientCertificates", "merchant-ca")],
-      });
-      return mutate(g, "httpListeners.1.sslProfile", ref("sslProfiles", "merchant-mtls"));
-    };
+    const mtls = mtlsGateway;
     it("passes an HTTPS listener whose profile authenticates clients against a declared authority, with OCSP", () =>
       expectPass(appGatewayClientCertificates, mtls()));
     it("is not applicable to a gateway without HTTPS listeners", () =>
