@@ -11,7 +11,7 @@ import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { presence, safeGet, show, valueAt, who } from "../lib/values";
+import { presence, requireKnown, safeGet, show, valueAt, who } from "../lib/values";
 
 const FACTORY = "azure-native:datafactory:Factory";
 const LINKED_SERVICE = "azure-native:datafactory:LinkedService";
@@ -189,6 +189,8 @@ export const linkedServiceInlineSecrets = resourcePolicy<datafactory.LinkedServi
   },
   LINKED_SERVICE,
   (props, args, report) => {
+    // Unknown during preview: undecided, never passed on settings it could not see.
+    if (presence(props, "properties") === "unknown") requireKnown(props, "properties");
     const found = new Set<string>();
     for (const [i, settings] of settingsOf(props).entries()) {
       const base = i === 0 ? "properties" : "properties.typeProperties";
@@ -466,6 +468,8 @@ export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
   (props, args, report) => {
     const found: string[] = [];
     for (const key of ["parameters", "variables", "activities"]) {
+      // Unknown during preview: undecided, never passed on what it could not see.
+      if (presence(props, key) === "unknown") requireKnown(props, key);
       const value = safeGet(props, key);
       secureStrings(value, key, found);
       authenticationSecrets(value, key, found);

@@ -320,6 +320,8 @@ export const mlOutboundRules = resourcePolicy<Record<string, unknown>>(
       }
       return;
     }
+    // An outbound rule resource whose properties are unknown during preview: undecided, never passed.
+    if (presence(props, "properties") === "unknown") requireKnown(props, "properties");
     for (const problem of outboundRuleProblems(who(args), valueAt(props, "properties"), allowedFqdns)) {
       report(problem);
     }

@@ -18,7 +18,7 @@ import {
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
-import { isSet, valueAt, who } from "../lib/values";
+import { isSet, presence, requireKnown, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const METRIC_ALERT = "azure-native:monitor:MetricAlert";
@@ -122,6 +122,10 @@ export const alertActionGroup = resourcePolicy<AlertArgs>(
     // Only the presence of the ids is read: their values are unknown during a preview (reading one would make the
     // rule unable to run), and a wired id is all this rule asks for.
     const hasId = (a: unknown) => typeof a === "object" && a !== null && "actionGroupId" in a;
+    // The list itself unknown during preview: undecided (advisory), not a violation that would block the preview.
+    const listPath = args.type === METRIC_ALERT ? ["actions"] : ["actions", "actionGroups"];
+    if (presence(props, "actions") === "unknown") requireKnown(props, "actions");
+    if (presence(props, ...listPath) === "unknown") requireKnown(props, ...listPath);
     const routed =
       args.type === LOG_ALERT
         ? list("actions", "actionGroups").length > 0

@@ -506,4 +506,26 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
     assert.equal(r.exemptions.length, 0);
     assert.match(r.messages.join("\n"), /sql-pay-prod-weu .*is not protected/);
   });
+
+  // Values unknown during a first preview decide nothing: the rule is undecided (advisory), never passed on what it
+  // could not see, and never a mandatory violation that would block the preview.
+  it("is undecided while a linked service's properties, a pipeline's activities or an outbound rule are unknown", () =>
+    Promise.all([
+      expectUndecided(linkedServiceInlineSecrets, mutate(adf.lakeLinkedService(), "properties", UNKNOWN)),
+      expectUndecided(pipelineInlineSecrets, mutate(adf.pipeline(), "activities", UNKNOWN)),
+      expectUndecided(mlOutboundRules, mutate(mlOutboundRule(), "properties", UNKNOWN)),
+    ]));
+  it("is undecided, not a violation, while an alert's actions are unknown", () =>
+    Promise.all([
+      expectUndecided(alertActionGroup, unrelatedAlert(UNKNOWN)),
+      expectUndecided(
+        alertActionGroup,
+        resourceRecord("azure-native:monitor:ActivityLogAlert", "alert-resource-health", {
+          resourceGroupName: RG_NAME,
+          scopes: ["/subscriptions/x"],
+          condition: { allOf: [{ field: "category", equals: "ResourceHealth" }] },
+          actions: { actionGroups: UNKNOWN },
+        }),
+      ),
+    ]));
 });
