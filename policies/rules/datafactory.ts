@@ -222,6 +222,11 @@ export const linkedServiceInlineSecrets = resourcePolicy<datafactory.LinkedServi
         }
       }
     }
+    // 4. A credential field whose value is unknown during preview (a generated password, or a reference built from
+    // outputs): undecided rather than passed, unless a known inline secret already decided it.
+    if (found.size === 0)
+      for (const settings of settingsOf(props))
+        for (const key of SECRET_KEYS) if (presence(settings, key) === "unknown") requireKnown(settings, key);
   },
 );
 

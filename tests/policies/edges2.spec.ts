@@ -512,6 +512,11 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
   it("is undecided while a linked service's properties, a pipeline's activities or an outbound rule are unknown", () =>
     Promise.all([
       expectUndecided(linkedServiceInlineSecrets, mutate(adf.lakeLinkedService(), "properties", UNKNOWN)),
+      // A credential field unknown in preview (a generated password): undecided, not passed.
+      expectUndecided(
+        linkedServiceInlineSecrets,
+        mutate(adf.sqlLinkedService(), "properties.typeProperties.password", UNKNOWN),
+      ),
       expectUndecided(pipelineInlineSecrets, mutate(adf.pipeline(), "activities", UNKNOWN)),
       expectUndecided(mlOutboundRules, mutate(mlOutboundRule(), "properties", UNKNOWN)),
     ]));
