@@ -410,6 +410,8 @@ export const linkedServiceEncryptedSql = resourcePolicy<datafactory.LinkedServic
   },
   LINKED_SERVICE,
   (props, args, report) => {
+    // A type unknown during preview: undecided, not "not applicable".
+    if (presence(props, "properties", "type") === "unknown") requireKnown(props, "properties", "type");
     const type = valueAt(props, "properties", "type");
     if (typeof type !== "string" || !SQL_LINKED_SERVICE_TYPES.includes(type)) {
       args.notApplicable(`linked service type ${show(type)} is not a SQL connection`);
@@ -435,7 +437,12 @@ export const linkedServiceEncryptedSql = resourcePolicy<datafactory.LinkedServic
       report(
         `${who(args)} allows an unencrypted or unverified SQL connection (${problems.join(", ")}): set encrypt to "mandatory" and trustServerCertificate to false.`,
       );
+      return;
     }
+    // A setting unknown during preview may still weaken the connection: undecided, not passed.
+    for (const settings of settingsOf(props))
+      for (const key of ["encrypt", "trustServerCertificate", "connectionString"])
+        if (presence(settings, key) === "unknown") requireKnown(settings, key);
   },
 );
 

@@ -512,6 +512,12 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
   it("is undecided while a linked service's properties, a pipeline's activities or an outbound rule are unknown", () =>
     Promise.all([
       expectUndecided(linkedServiceInlineSecrets, mutate(adf.lakeLinkedService(), "properties", UNKNOWN)),
+      // A connection setting unknown in preview may weaken TLS: undecided, not passed.
+      expectUndecided(
+        linkedServiceEncryptedSql,
+        mutate(adf.sqlLinkedService(), "properties.typeProperties.encrypt", UNKNOWN),
+      ),
+      expectUndecided(linkedServiceEncryptedSql, mutate(adf.sqlLinkedService(), "properties.type", UNKNOWN)),
       // A credential field unknown in preview (a generated password): undecided, not passed.
       expectUndecided(
         linkedServiceInlineSecrets,
