@@ -56,7 +56,9 @@ export const cosmosLocalAuth = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   ACCOUNT,
   (props, args, report) => {
     // Absent ⇒ violation: keys are enabled by default.
-    if (presence(props, "disableLocalAuth") !== "unknown" && props.disableLocalAuth !== true) {
+    // Unknown during preview: undecided (advisory), not passed.
+    if (presence(props, "disableLocalAuth") === "unknown") requireKnown(props, "disableLocalAuth");
+    if (props.disableLocalAuth !== true) {
       report(
         `${who(args)} accepts account keys (disableLocalAuth ${show(props.disableLocalAuth)}): set disableLocalAuth to true.`,
       );
@@ -79,11 +81,10 @@ export const cosmosMetadataWrites = resourcePolicy<cosmosdb.DatabaseAccountArgs>
   },
   ACCOUNT,
   (props, args, report) => {
-    // Absent ⇒ violation: metadata writes with keys are allowed by default.
-    if (
-      presence(props, "disableKeyBasedMetadataWriteAccess") !== "unknown" &&
-      props.disableKeyBasedMetadataWriteAccess !== true
-    ) {
+    // Absent ⇒ violation: metadata writes with keys are allowed by default. Unknown during preview: undecided.
+    if (presence(props, "disableKeyBasedMetadataWriteAccess") === "unknown")
+      requireKnown(props, "disableKeyBasedMetadataWriteAccess");
+    if (props.disableKeyBasedMetadataWriteAccess !== true) {
       report(
         `${who(args)} allows key-based metadata writes (disableKeyBasedMetadataWriteAccess ${show(props.disableKeyBasedMetadataWriteAccess)}): set disableKeyBasedMetadataWriteAccess to true.`,
       );
@@ -119,9 +120,14 @@ export const cosmosIpRules = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
       minPrefixLength: number;
       allowAzureServicesBypass: boolean;
     }>();
+    // Unknown during preview (the list, an entry's range, the bypass): undecided, not passed.
+    if (presence(props, "ipRules") === "unknown") requireKnown(props, "ipRules");
+    if (presence(props, "networkAclBypass") === "unknown") requireKnown(props, "networkAclBypass");
     const rules = valueAt(props, "ipRules");
     const entries = Array.isArray(rules) ? rules : [];
     for (let i = 0; i < entries.length; i++) {
+      if (presence(entries, String(i), "ipAddressOrRange") === "unknown")
+        requireKnown(entries, String(i), "ipAddressOrRange");
       const value = valueAt(entries, String(i), "ipAddressOrRange");
       if (typeof value !== "string") continue;
       const range = ipv4Range(value);
@@ -195,7 +201,8 @@ export const cosmosMinimalTls = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
   ACCOUNT,
   (props, args, report) => {
     // Absent ⇒ violation: the default is Tls12 only for accounts created recently; older ones keep "Tls", so pin it.
-    if (presence(props, "minimalTlsVersion") !== "unknown" && props.minimalTlsVersion !== "Tls12") {
+    if (presence(props, "minimalTlsVersion") === "unknown") requireKnown(props, "minimalTlsVersion");
+    if (props.minimalTlsVersion !== "Tls12") {
       report(`${who(args)} has minimalTlsVersion ${show(props.minimalTlsVersion)}: set minimalTlsVersion to "Tls12".`);
     }
   },

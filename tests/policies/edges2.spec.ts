@@ -25,7 +25,13 @@ import {
   synapseVulnerabilityAssessment,
 } from "../../policies/rules/synapseSql";
 import { mlComputePublicAccess, mlOutboundRules } from "../../policies/rules/ml";
-import { cosmosContinuousBackup, cosmosIpRules } from "../../policies/rules/cosmosdb";
+import {
+  cosmosContinuousBackup,
+  cosmosIpRules,
+  cosmosLocalAuth,
+  cosmosMetadataWrites,
+  cosmosMinimalTls,
+} from "../../policies/rules/cosmosdb";
 import { requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
@@ -538,5 +544,14 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
           actions: { actionGroups: UNKNOWN },
         }),
       ),
+    ]));
+  it("Cosmos DB account rules are undecided while the setting they check is unknown in a first preview", () =>
+    Promise.all([
+      expectUndecided(cosmosLocalAuth, mutate(cosmosAccount(), "disableLocalAuth", UNKNOWN)),
+      expectUndecided(cosmosMetadataWrites, mutate(cosmosAccount(), "disableKeyBasedMetadataWriteAccess", UNKNOWN)),
+      expectUndecided(cosmosMinimalTls, mutate(cosmosAccount(), "minimalTlsVersion", UNKNOWN)),
+      expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "ipRules", UNKNOWN)),
+      expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "networkAclBypass", UNKNOWN)),
+      expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "ipRules", [{ ipAddressOrRange: UNKNOWN }])),
     ]));
 });
