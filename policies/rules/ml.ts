@@ -115,7 +115,8 @@ export const mlCmk = resourcePolicy<ml.WorkspaceArgs>(
   (props, args, report) => {
     skipOutOfScope(props, args);
     // Absent ⇒ violation: Microsoft-managed keys by default; CMK can only be chosen at creation.
-    if (presence(props, "encryption", "status") !== "unknown" && valueAt(props, "encryption", "status") !== "Enabled") {
+    if (presence(props, "encryption", "status") === "unknown") requireKnown(props, "encryption", "status");
+    if (valueAt(props, "encryption", "status") !== "Enabled") {
       report(
         `${who(args)} does not use a customer-managed key (encryption.status ${show(valueAt(props, "encryption", "status"))}): set encryption.status to "Enabled".`,
       );
@@ -147,7 +148,8 @@ export const mlHbiWorkspace = resourcePolicy<ml.WorkspaceArgs>(
   (props, args, report) => {
     skipOutOfScope(props, args);
     // Absent ⇒ false (the service default), and it cannot be changed after creation.
-    if (presence(props, "hbiWorkspace") !== "unknown" && props.hbiWorkspace !== true) {
+    if (presence(props, "hbiWorkspace") === "unknown") requireKnown(props, "hbiWorkspace");
+    if (props.hbiWorkspace !== true) {
       report(
         `${who(args)} is not a high-business-impact workspace (hbiWorkspace ${show(props.hbiWorkspace)}): set hbiWorkspace to true.`,
       );
@@ -218,10 +220,9 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
       report(`${who(args)} is not in a virtual network: set properties.properties.subnet.id to the ML compute subnet.`);
     }
     // enableNodePublicIp absent ⇒ true (the service default: nodes get public IPs).
-    if (
-      presence(props, ...inner, "enableNodePublicIp") !== "unknown" &&
-      valueAt(props, ...inner, "enableNodePublicIp") !== false
-    ) {
+    if (presence(props, ...inner, "enableNodePublicIp") === "unknown")
+      requireKnown(props, ...inner, "enableNodePublicIp");
+    if (valueAt(props, ...inner, "enableNodePublicIp") !== false) {
       report(
         `${who(args)} gives its nodes public IPs (properties.properties.enableNodePublicIp ${show(valueAt(props, ...inner, "enableNodePublicIp"))}): set properties.properties.enableNodePublicIp to false.`,
       );

@@ -10,7 +10,7 @@ import type { Policies } from "@pulumi/policy";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
-import { oneOf, presence, show, stringsAt, valueAt, who } from "../lib/values";
+import { oneOf, presence, requireKnown, show, stringsAt, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
 const SQL_POOL = "azure-native:synapse:SqlPool";
@@ -97,8 +97,10 @@ export const synapseExfiltration = resourcePolicy<synapse.WorkspaceArgs>(
   WORKSPACE,
   (props, args, report) => {
     // Absent ⇒ violation: exfiltration protection is off by default and can only be set at creation.
-    const prevent = presence(props, "managedVirtualNetworkSettings", "preventDataExfiltration");
-    if (prevent !== "unknown" && valueAt(props, "managedVirtualNetworkSettings", "preventDataExfiltration") !== true) {
+    // Unknown during preview: undecided (advisory), not passed.
+    if (presence(props, "managedVirtualNetworkSettings", "preventDataExfiltration") === "unknown")
+      requireKnown(props, "managedVirtualNetworkSettings", "preventDataExfiltration");
+    if (valueAt(props, "managedVirtualNetworkSettings", "preventDataExfiltration") !== true) {
       report(
         `${who(args)} does not prevent data exfiltration: set managedVirtualNetworkSettings.preventDataExfiltration to true.`,
       );
@@ -171,7 +173,8 @@ export const synapseEntraOnly = resourcePolicy<synapse.WorkspaceArgs>(
   WORKSPACE,
   (props, args, report) => {
     // Absent ⇒ violation: SQL authentication stays enabled by default.
-    if (presence(props, "azureADOnlyAuthentication") !== "unknown" && props.azureADOnlyAuthentication !== true) {
+    if (presence(props, "azureADOnlyAuthentication") === "unknown") requireKnown(props, "azureADOnlyAuthentication");
+    if (props.azureADOnlyAuthentication !== true) {
       report(
         `${who(args)} allows SQL authentication (azureADOnlyAuthentication ${show(props.azureADOnlyAuthentication)}): set azureADOnlyAuthentication to true.`,
       );
@@ -245,7 +248,8 @@ export const synapseSqlPoolTde = resourcePolicy<synapse.SqlPoolTransparentDataEn
   SQL_POOL_TDE,
   (props, args, report) => {
     // Absent ⇒ violation: dedicated pools are created with TDE off unless it is requested.
-    if (presence(props, "status") !== "unknown" && props.status !== "Enabled") {
+    if (presence(props, "status") === "unknown") requireKnown(props, "status");
+    if (props.status !== "Enabled") {
       report(`${who(args)} has status ${show(props.status)}: set status to "Enabled".`);
     }
   },

@@ -24,7 +24,7 @@ import {
   templateResources,
   type SynapseSqlSecuritySetting,
 } from "../lib/templates";
-import { presence, safeGet, sameText, show, valueAt, who } from "../lib/values";
+import { presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
 const DEPLOYMENT = "azure-native:resources:Deployment";
@@ -321,7 +321,8 @@ export const synapsePoolGeoBackup = resourcePolicy<synapse.SqlPoolArgs>(
   (props, args, report) => {
     if (!isProdStack(args)) args.notApplicable("not a production stack (prodStacks)");
     // Absent ⇒ violation: the evidence an assessor needs is the explicit GRS choice.
-    if (presence(props, "storageAccountType") !== "unknown" && !sameText(props.storageAccountType, "GRS")) {
+    if (presence(props, "storageAccountType") === "unknown") requireKnown(props, "storageAccountType");
+    if (!sameText(props.storageAccountType, "GRS")) {
       report(
         `${who(args)} keeps no geo-backups (storageAccountType ${show(props.storageAccountType)}): set storageAccountType to "GRS".`,
       );

@@ -17,14 +17,21 @@ import {
   linkedServiceManagedIdentity,
   pipelineInlineSecrets,
 } from "../../policies/rules/datafactory";
-import { synapseCmk, synapseExfiltration, synapseManagedVnet } from "../../policies/rules/synapse";
+import {
+  synapseCmk,
+  synapseEntraOnly,
+  synapseExfiltration,
+  synapseManagedVnet,
+  synapseSqlPoolTde,
+} from "../../policies/rules/synapse";
 import {
   synapseAuditing,
+  synapsePoolGeoBackup,
   synapseSqlSecurityDeclared,
   synapseThreatDetection,
   synapseVulnerabilityAssessment,
 } from "../../policies/rules/synapseSql";
-import { mlComputePublicAccess, mlOutboundRules } from "../../policies/rules/ml";
+import { mlCmk, mlComputePublicAccess, mlHbiWorkspace, mlOutboundRules } from "../../policies/rules/ml";
 import {
   cosmosContinuousBackup,
   cosmosIpRules,
@@ -38,7 +45,7 @@ import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { appGateway, mtlsGateway } from "./fixtures/network";
 import { functionApp } from "./fixtures/streaming";
 import * as adf from "./fixtures/datafactory";
-import { synapseSqlPool, synapseSqlSecurity, synapseWorkspace } from "./fixtures/synapse";
+import { synapseSqlPool, synapseSqlPoolTde as tdeOf, synapseSqlSecurity, synapseWorkspace } from "./fixtures/synapse";
 import { mlCluster, mlOutboundRule, mlWorkspace } from "./fixtures/ml";
 import { cosmosAccount } from "./fixtures/cosmosdb";
 import { diagnosticSetting, workspace } from "./fixtures/monitor";
@@ -553,5 +560,18 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
       expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "ipRules", UNKNOWN)),
       expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "networkAclBypass", UNKNOWN)),
       expectUndecided(cosmosIpRules, mutate(cosmosAccount(), "ipRules", [{ ipAddressOrRange: UNKNOWN }])),
+    ]));
+  it("Synapse and Azure ML must-be-true rules are undecided while the setting is unknown in a first preview", () =>
+    Promise.all([
+      expectUndecided(
+        synapseExfiltration,
+        mutate(synapseWorkspace(), "managedVirtualNetworkSettings.preventDataExfiltration", UNKNOWN),
+      ),
+      expectUndecided(synapseEntraOnly, mutate(synapseWorkspace(), "azureADOnlyAuthentication", UNKNOWN)),
+      expectUndecided(synapseSqlPoolTde, mutate(tdeOf(), "status", UNKNOWN)),
+      expectUndecided(synapsePoolGeoBackup, mutate(synapseSqlPool("prod"), "storageAccountType", UNKNOWN)),
+      expectUndecided(mlCmk, mutate(mlWorkspace(), "encryption.status", UNKNOWN)),
+      expectUndecided(mlHbiWorkspace, mutate(mlWorkspace("prod"), "hbiWorkspace", UNKNOWN)),
+      expectUndecided(mlComputePublicAccess, mutate(mlCluster(), "properties.properties.enableNodePublicIp", UNKNOWN)),
     ]));
 });
