@@ -292,6 +292,9 @@ export const cosmosContinuousBackup = resourcePolicy<cosmosdb.DatabaseAccountArg
     }
     if (!isProdStack(args)) return;
     // Tier absent ⇒ the service default, Continuous30Days.
+    // Unknown during preview: undecided, not the 30-day default.
+    if (presence(props, "backupPolicy", "continuousModeProperties", "tier") === "unknown")
+      requireKnown(props, "backupPolicy", "continuousModeProperties", "tier");
     const tier = valueAt(props, "backupPolicy", "continuousModeProperties", "tier") ?? "Continuous30Days";
     const { prodTiers } = args.getConfig<{ prodTiers: string[] }>();
     if (typeof tier === "string" && !prodTiers.includes(tier)) {

@@ -62,6 +62,8 @@ export const mlPublicNetwork = resourcePolicy<ml.WorkspaceArgs>(
       );
     }
     // Absent ⇒ false (the service default).
+    if (presence(props, "allowPublicAccessWhenBehindVnet") === "unknown")
+      requireKnown(props, "allowPublicAccessWhenBehindVnet");
     if (valueAt(props, "allowPublicAccessWhenBehindVnet") === true) {
       report(`${who(args)} allows public access when behind a VNet: set allowPublicAccessWhenBehindVnet to false.`);
     }
@@ -207,6 +209,8 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
   },
   COMPUTE,
   (props, args, report) => {
+    // A type unknown during preview: undecided, not "not applicable".
+    if (presence(props, "properties", "computeType") === "unknown") requireKnown(props, "properties", "computeType");
     const computeType = valueAt(props, "properties", "computeType");
     if (computeType !== "AmlCompute" && computeType !== "ComputeInstance") {
       args.notApplicable(

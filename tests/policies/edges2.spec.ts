@@ -31,7 +31,13 @@ import {
   synapseThreatDetection,
   synapseVulnerabilityAssessment,
 } from "../../policies/rules/synapseSql";
-import { mlCmk, mlComputePublicAccess, mlHbiWorkspace, mlOutboundRules } from "../../policies/rules/ml";
+import {
+  mlCmk,
+  mlComputePublicAccess,
+  mlHbiWorkspace,
+  mlOutboundRules,
+  mlPublicNetwork,
+} from "../../policies/rules/ml";
 import {
   cosmosContinuousBackup,
   cosmosIpRules,
@@ -573,5 +579,11 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
       expectUndecided(mlCmk, mutate(mlWorkspace(), "encryption.status", UNKNOWN)),
       expectUndecided(mlHbiWorkspace, mutate(mlWorkspace("prod"), "hbiWorkspace", UNKNOWN)),
       expectUndecided(mlComputePublicAccess, mutate(mlCluster(), "properties.properties.enableNodePublicIp", UNKNOWN)),
+      expectUndecided(mlComputePublicAccess, mutate(mlCluster(), "properties.computeType", UNKNOWN)),
+      expectUndecided(mlPublicNetwork, mutate(mlWorkspace(), "allowPublicAccessWhenBehindVnet", UNKNOWN)),
+      expectUndecided(
+        cosmosContinuousBackup,
+        mutate(cosmosAccount("prod"), "backupPolicy.continuousModeProperties.tier", UNKNOWN),
+      ),
     ]));
 });
