@@ -361,34 +361,18 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
       /runs no recurring vulnerability scans/,
     );
   });
-  it("and() with one operand it cannot evaluate is no evidence the setting is deployed", async () => {
-    await expectFail(
-      synapseAuditing,
-      [synapseWorkspace(), auditingGated("[and(true(), parameters('audit'))]")],
-      /declares SQL auditing only under a condition the pack cannot evaluate/,
-    );
-  });
-  it("not() of a value it cannot evaluate is no evidence the setting is deployed", async () => {
-    await expectFail(
-      synapseAuditing,
-      [synapseWorkspace(), auditingGated("[not(parameters('audit'))]")],
-      /declares SQL auditing only under a condition the pack cannot evaluate/,
-    );
-  });
-  it("bool() of a string other than true/false is no evidence the setting is deployed", async () => {
-    await expectFail(
-      synapseAuditing,
-      [synapseWorkspace(), auditingGated("[bool('yes')]")],
-      /declares SQL auditing only under a condition the pack cannot evaluate/,
-    );
-  });
-  it("a condition that evaluates to the string 'true' (not a boolean) is no evidence the setting is deployed", async () => {
-    await expectFail(
-      synapseAuditing,
-      [synapseWorkspace(), auditingGated("[parameters('audit')]", { audit: "true" })],
-      /declares SQL auditing only under a condition the pack cannot evaluate/,
-    );
-  });
+  for (const [what, condition, parameters] of [
+    ["and() with one operand it cannot evaluate", "[and(true(), parameters('audit'))]", undefined],
+    ["not() of a value it cannot evaluate", "[not(parameters('audit'))]", undefined],
+    ["bool() of a string other than true/false", "[bool('yes')]", undefined],
+    ["a condition that evaluates to the string 'true' (not a boolean)", "[parameters('audit')]", { audit: "true" }],
+  ] as const)
+    it(`${what} is no evidence the setting is deployed`, () =>
+      expectFail(
+        synapseAuditing,
+        [synapseWorkspace(), auditingGated(condition, parameters)],
+        /declares SQL auditing only under a condition the pack cannot evaluate/,
+      ));
   it("a claimed deployment whose template holds an entry unknown during preview can't be decided yet", async () => {
     const security = synapseSqlSecurity();
     const resources = (security.inputs.properties as { template: { resources: unknown[] } }).template.resources;
