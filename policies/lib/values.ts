@@ -58,6 +58,18 @@ export function requireKnown(obj: unknown, ...path: string[]): void {
   }
 }
 
+/**
+ * `requireKnown` for a list a rule must read whole (an allow list): the list itself, then each of its elements, so
+ * that one element unknown during preview (another resource's output) makes the rule undecided instead of being
+ * skipped by `stringsAt`. An absent list or a value that is not a list reads nothing.
+ */
+export function requireKnownElements(obj: unknown, ...path: string[]): void {
+  if (presence(obj, ...path) === "unknown") requireKnown(obj, ...path);
+  const list = valueAt(obj, ...path);
+  if (!Array.isArray(list)) return;
+  for (let i = 0; i < list.length; i++) if (presence(list, String(i)) === "unknown") requireKnown(list, String(i));
+}
+
 /** The value at a property path, or undefined when absent or unknown during preview. */
 export function valueAt(obj: unknown, ...path: string[]): unknown {
   let cur: unknown = obj;

@@ -326,6 +326,8 @@ export const integrationRuntimeManagedVnet = resourcePolicy<datafactory.Integrat
   },
   "azure-native:datafactory:IntegrationRuntime",
   (props, args, report) => {
+    // A type unknown during preview: undecided, not "not applicable".
+    if (presence(props, "properties", "type") === "unknown") requireKnown(props, "properties", "type");
     const type = valueAt(props, "properties", "type");
     if (type !== "Managed") {
       args.notApplicable(`integration runtime type ${show(type)} is not a managed (Azure) integration runtime`);

@@ -233,6 +233,9 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
     }
     if (computeType === "AmlCompute") {
       // Absent ⇒ "NotSpecified": SSH closed when the cluster has a subnet, open on every node otherwise.
+      // Unknown during preview: undecided, never passed (the violations above are already reported).
+      if (presence(props, ...inner, "remoteLoginPortPublicAccess") === "unknown")
+        requireKnown(props, ...inner, "remoteLoginPortPublicAccess");
       const ssh = valueAt(props, ...inner, "remoteLoginPortPublicAccess");
       // Compared without case, as every enum of the pack (the SDK's types take any string).
       if (sameText(ssh, "Enabled") || ((ssh === undefined || sameText(ssh, "NotSpecified")) && subnet === "absent")) {
@@ -241,7 +244,9 @@ export const mlComputePublicAccess = resourcePolicy<ml.ComputeArgs>(
         );
       }
     } else {
-      // Absent ⇒ "Disabled" (the compute instance default).
+      // Absent ⇒ "Disabled" (the compute instance default); unknown during preview: undecided.
+      if (presence(props, ...inner, "sshSettings", "sshPublicAccess") === "unknown")
+        requireKnown(props, ...inner, "sshSettings", "sshPublicAccess");
       const ssh = valueAt(props, ...inner, "sshSettings", "sshPublicAccess");
       if (sameText(ssh, "Enabled")) {
         report(

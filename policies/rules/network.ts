@@ -9,7 +9,18 @@ import type * as network from "@pulumi/azure-native/network";
 import { listPointsAt, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { ipv4Range } from "../lib/network";
-import { globMatch, isSet, oneOf, presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
+import {
+  globMatch,
+  isSet,
+  oneOf,
+  presence,
+  requireKnown,
+  requireKnownElements,
+  sameText,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 
 /** An address or prefix that is (about) anyone: a wildcard, or an IPv4 prefix shorter than /8. */
 function broadAddress(value: string): boolean {
@@ -818,6 +829,8 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     for (const b of Array.isArray(bypasses) ? bypasses : []) {
       const side = (addresses: string, groups: string) => {
         const named = presence(b, addresses) !== "absent" || presence(b, groups) !== "absent";
+        // An address unknown during preview may be "*": undecided, never passed.
+        requireKnownElements(b, addresses);
         return !named || stringsAt(b, addresses).some(broadAddress);
       };
       const anySource = side("sourceAddresses", "sourceIpGroups");
@@ -839,6 +852,9 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
       }
     }
     const broadFqdn = (f: string) => f === "*" || /^\*\.[^.]+$/.test(f);
+    // An allow-list entry unknown during preview may admit everything: undecided, never passed.
+    requireKnownElements(props, "threatIntelWhitelist", "ipAddresses");
+    requireKnownElements(props, "threatIntelWhitelist", "fqdns");
     if (
       stringsAt(props, "threatIntelWhitelist", "ipAddresses").some(broadAddress) ||
       stringsAt(props, "threatIntelWhitelist", "fqdns").some(broadFqdn)

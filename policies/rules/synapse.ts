@@ -10,7 +10,7 @@ import type { Policies } from "@pulumi/policy";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
-import { oneOf, presence, requireKnown, show, stringsAt, valueAt, who } from "../lib/values";
+import { oneOf, presence, requireKnown, requireKnownElements, show, stringsAt, valueAt, who } from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
 const SQL_POOL = "azure-native:synapse:SqlPool";
@@ -106,6 +106,8 @@ export const synapseExfiltration = resourcePolicy<synapse.WorkspaceArgs>(
       );
     }
     const { allowedTenantIds } = args.getConfig<{ allowedTenantIds: string[] }>();
+    // A list or a tenant id unknown during preview (another resource's output): undecided, never passed.
+    requireKnownElements(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking");
     const extra = stringsAt(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking").filter(
       (t) => !oneOf(t, allowedTenantIds),
     );

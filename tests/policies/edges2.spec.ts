@@ -48,11 +48,12 @@ import {
 import { requireManagementLock, requireProtect } from "../../policies/rules/protection";
 import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
-import { appGateway, mtlsGateway } from "./fixtures/network";
+import { firewallThreatProtection } from "../../policies/rules/network";
+import { appGateway, firewallPolicy, mtlsGateway } from "./fixtures/network";
 import { functionApp } from "./fixtures/streaming";
 import * as adf from "./fixtures/datafactory";
 import { synapseSqlPool, synapseSqlPoolTde as tdeOf, synapseSqlSecurity, synapseWorkspace } from "./fixtures/synapse";
-import { mlCluster, mlOutboundRule, mlWorkspace } from "./fixtures/ml";
+import { mlCluster, mlInstance, mlOutboundRule, mlWorkspace } from "./fixtures/ml";
 import { cosmosAccount } from "./fixtures/cosmosdb";
 import { diagnosticSetting, workspace } from "./fixtures/monitor";
 import { armId, protectionStack, RG_NAME } from "./fixtures/protection";
@@ -570,4 +571,78 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
         mutate(cosmosAccount("prod"), "backupPolicy.continuousModeProperties.tier", UNKNOWN),
       ),
     ]));
+  it("is undecided while an SSH setting, a linked tenant, a runtime's type or a firewall allow-list entry is unknown", async () => {
+    // A cluster in a subnet with its SSH access unknown may still have it "Enabled".
+    await expectUndecided(
+      mlComputePublicAccess,
+      mutate(mlCluster(), "properties.properties.remoteLoginPortPublicAccess", UNKNOWN),
+    );
+    await expectUndecided(
+      mlComputePublicAccess,
+      mutate(mlInstance(), "properties.properties.sshSettings.sshPublicAccess", UNKNOWN),
+    );
+    // Known values still decide: a cluster with SSH off, an instance with it on.
+    await expectPass(mlComputePublicAccess, mlCluster());
+    await expectFail(
+      mlComputePublicAccess,
+      mutate(mlInstance(), "properties.properties.sshSettings.sshPublicAccess", "Enabled"),
+      /exposes SSH publicly \(properties\.properties\.sshSettings\.sshPublicAccess "Enabled"\)/,
+    );
+    // A violation found before the unknown value is still reported with it.
+    const both = await evaluatePolicy(mlComputePublicAccess, [
+      mutate(
+        mutate(mlCluster(), "properties.properties.remoteLoginPortPublicAccess", UNKNOWN),
+        "properties.properties.enableNodePublicIp",
+        true,
+      ),
+    ]);
+    assert.deepEqual(
+      both.violations.map((v) => [
+        v.enforcementLevel,
+        /public IPs/.test(v.message),
+        /can't run policy/.test(v.message),
+      ]),
+      [
+        ["mandatory", true, false],
+        ["advisory", false, true],
+      ],
+    );
+    // The whole list of linked tenants, or one of its ids, unknown: it may hold an unapproved tenant.
+    const tenants = "managedVirtualNetworkSettings.allowedAadTenantIdsForLinking";
+    await expectUndecided(synapseExfiltration, mutate(synapseWorkspace(), tenants, UNKNOWN));
+    await expectUndecided(synapseExfiltration, mutate(synapseWorkspace(), tenants, [UNKNOWN]));
+    await expectFail(
+      synapseExfiltration,
+      mutate(synapseWorkspace(), tenants, ["11111111-1111-1111-1111-111111111111"]),
+      /allows linking to unapproved tenants 11111111-1111-1111-1111-111111111111/,
+    );
+    // A runtime whose type is unknown may be a Managed one outside the managed VNet: undecided, not "not applicable".
+    await expectUndecided(
+      integrationRuntimeManagedVnet,
+      mutate(
+        mutate(adf.integrationRuntime(), "properties.managedVirtualNetwork", undefined),
+        "properties.type",
+        UNKNOWN,
+      ),
+    );
+    // A firewall allow-list entry unknown during preview may be "*".
+    await expectUndecided(
+      firewallThreatProtection,
+      mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: [UNKNOWN] }),
+    );
+    await expectUndecided(
+      firewallThreatProtection,
+      mutate(firewallPolicy(), "threatIntelWhitelist", { fqdns: [UNKNOWN] }),
+    );
+    await expectUndecided(
+      firewallThreatProtection,
+      mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+        { name: "backup", protocol: "TCP", sourceAddresses: [UNKNOWN], destinationAddresses: ["10.0.2.0/28"] },
+      ]),
+    );
+    await expectPass(
+      firewallThreatProtection,
+      mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["203.0.113.7"], fqdns: ["api.example.com"] }),
+    );
+  });
 });
