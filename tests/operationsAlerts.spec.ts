@@ -492,11 +492,12 @@ describe("operations alerts: streaming freshness and watermark", () => {
     );
   }
 
-  it("the watermark alert takes the worst delay of the window, not the average", () => {
-    assert.match(watermarkQuery("/job"), /\| summarize DelaySeconds = max\(Maximum\)$/);
+  it("the watermark alert takes the worst delay of the window, not the average, per minute with its time column", () => {
+    const shape = /\| summarize DelaySeconds = max\(Maximum\) by bin\(TimeGenerated, 1m\)$/;
+    assert.match(watermarkQuery("/job"), shape);
     for (const stack of ["dev", "prod"] as const) {
       const wm = byName(resources[stack] ?? [], "streaming-watermark-alert");
-      assert.match(queryOf(wm), /\| summarize DelaySeconds = max\(Maximum\)$/);
+      assert.match(queryOf(wm), shape);
       assert.equal(criterion(wm).timeAggregation, "Maximum");
     }
   });

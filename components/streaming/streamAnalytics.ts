@@ -493,12 +493,17 @@ export function streamAnalytics(
 /** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */
 export const WATERMARK_METRIC = "OutputWatermarkDelaySeconds";
 
-/** KQL over the window: the job's worst output watermark delay, in seconds (AzureMetrics, from its diagnostics). */
+/**
+ * KQL over the window: the job's worst output watermark delay, in seconds (AzureMetrics, from its diagnostics), per
+ * minute: the shape of Microsoft's measure examples (`summarize AggregatedValue = avg(CounterValue) by
+ * bin(TimeGenerated, 5m)`, New-AzScheduledQueryRuleConditionObject), so the rule's Maximum over the window is the worst
+ * delay whether or not the service needs a time column to aggregate (no page says).
+ */
 export function watermarkQuery(jobId: string): string {
   return [
     "AzureMetrics",
     `| where ResourceId =~ "${jobId}" and MetricName == "${WATERMARK_METRIC}"`,
-    "| summarize DelaySeconds = max(Maximum)",
+    "| summarize DelaySeconds = max(Maximum) by bin(TimeGenerated, 1m)",
   ].join("\n");
 }
 
