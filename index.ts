@@ -151,9 +151,14 @@ const streaming = new Streaming("streaming", {
   grantCosmosMetadataRead: (principal) => nosql.grantMetadataRead(principal),
   // The loader reaches the pool through the OLAP tier's private endpoint: the app starts once the tier is in place.
   synapse: { sqlEndpoint: olap.dedicatedSqlEndpoint, sqlPoolName: olap.sqlPoolName, privateDns: [olap] },
-  // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group.
+  // Both of its alerts (watermark delay, freshness) are Sev1: they page the P1 group; where the pool sleeps until
+  // someone resumes it (dev), no row loaded during the day is expected, and freshness is Sev3 (P3), not a page.
   actionGroupId: actionGroupFor(platform.alertRouting, 1),
   sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("streamingJob"),
+  freshnessAlert:
+    config.olap.pauseSchedule && !config.olap.pauseSchedule.resumePool
+      ? { severity: 3, actionGroupId: actionGroupFor(platform.alertRouting, 3) }
+      : undefined,
   protect: config.protectStatefulResources,
 });
 

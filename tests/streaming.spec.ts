@@ -417,7 +417,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(app.dependencies.includes(sqlEndpoint.urn));
     });
 
-    it("alerts: watermark delay over 5 minutes and freshness, both page the P1 action group", () => {
+    it("alerts: watermark delay over 5 minutes pages the P1 group; freshness too, but is Sev3 (P3) where the pool sleeps until resumed (dev)", () => {
       const ag = one("platform-ag-p1").id; // Sev1: the P1 group
       const wm = one("streaming-watermark-alert");
       const fr = one("streaming-freshness-alert");
@@ -427,7 +427,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(crit(fr).operator, "LessThan");
       assert.equal(fr.inputs.windowSize, stack === "dev" ? "PT1H" : "PT10M");
       assert.match(String(crit(fr).query), new RegExp(`AppRoleName =~ "${one("streaming-relay-app").outputs.name}"`));
-      for (const a of [wm, fr]) assert.deepEqual((a.inputs.actions as { actionGroups: string[] }).actionGroups, [ag]);
+      const groups = (r: ResourceRecord) => (r.inputs.actions as { actionGroups: string[] }).actionGroups;
+      assert.deepEqual(groups(wm), [ag]);
+      assert.equal(wm.inputs.severity, 1);
+      // dev's pool stays paused until someone resumes it (resumePool: false): a day without rows is expected there.
+      assert.deepEqual(groups(fr), [stack === "dev" ? one("platform-ag-p3").id : ag]);
+      assert.equal(fr.inputs.severity, stack === "dev" ? 3 : 1);
     });
   });
 }

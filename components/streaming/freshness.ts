@@ -9,6 +9,7 @@
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as pulumi from "@pulumi/pulumi";
 import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
+import type { AlertSeverity } from "../operations/routing";
 import { ruleSource } from "../operations/sentinel";
 import { isoMinutes } from "../operations/sla";
 
@@ -40,6 +41,8 @@ export function freshnessAlert(
     readonly functionName: string;
     /** The job sleeps off hours (its alerts silenced then): stateless, so it pages again once the window ends. */
     readonly sleepsOffHours?: boolean;
+    /** Default Sev1 (with `actionGroupId` the P1 group's); lower where a gap is expected (`StreamingArgs`). */
+    readonly severity?: AlertSeverity;
   },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
@@ -59,6 +62,7 @@ export function freshnessAlert(
       operator: monitor.Operator.LessThan,
       threshold: 1,
       autoMitigate: !args.sleepsOffHours,
+      severity: args.severity,
     },
     args,
     parent,

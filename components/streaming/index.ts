@@ -35,6 +35,7 @@ import {
   type Tags,
 } from "../shared";
 import { API_LOGS_HUB, API_PERFORMANCE_HUB, eventHubs } from "./eventHubs";
+import type { AlertSeverity } from "../operations/routing";
 import { freshnessAlert } from "./freshness";
 import { streamAnalytics, watermarkAlert } from "./streamAnalytics";
 
@@ -150,6 +151,12 @@ export interface StreamingArgs {
    * is stateless so that it pages again once the silenced window ends.
    */
   readonly sleepsOffHours?: boolean;
+  /**
+   * The freshness alert's severity and action group where a gap during working hours is expected, so Sev1 (the
+   * default, with `actionGroupId`) would page for it: in a stack whose dedicated pool stays paused until someone
+   * resumes it (dev: `olap.pauseSchedule.resumePool: false`), the loader cannot insert while the job runs.
+   */
+  readonly freshnessAlert?: { readonly severity: AlertSeverity; readonly actionGroupId: pulumi.Input<string> };
   readonly tags?: Tags;
 }
 
@@ -349,7 +356,8 @@ export class Streaming extends pulumi.ComponentResource {
         minutes: cfg.freshnessMinutes,
         table: FACT_TABLE,
         sleepsOffHours: args.sleepsOffHours,
-        actionGroupId: args.actionGroupId,
+        actionGroupId: args.freshnessAlert?.actionGroupId ?? args.actionGroupId,
+        severity: args.freshnessAlert?.severity,
         tags,
       },
       this,
