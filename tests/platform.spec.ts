@@ -294,6 +294,8 @@ for (const stack of ["dev", "prod"] as const) {
         const subs = ofType(resources, "azure-native:eventgrid:SystemTopicEventSubscription").filter(
           (s) => s.inputs.systemTopicName === topic.inputs.systemTopicName,
         );
+        // The private vault's topic also notifies each new key version: three of its keys' services stay on theirs.
+        const privateVault = topic.inputs.source === byName(resources, "platform-kv").id;
         assert.deepEqual(
           subs.map((s) => [
             (s.inputs.filter as { includedEventTypes: string[] }).includedEventTypes,
@@ -302,16 +304,29 @@ for (const stack of ["dev", "prod"] as const) {
           [
             [["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"], "Sev2"],
             [["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"], "Sev1"],
+            ...(privateVault ? [[["Microsoft.KeyVault.KeyNewVersionCreated"], "Sev3"]] : []),
           ],
         );
         for (const sub of subs) {
           assert.equal(sub.inputs.eventDeliverySchema, "CloudEventSchemaV1_0", "the only schema Monitor alerts take");
           assert.equal(input(sub, "destination.endpointType"), "MonitorAlert");
-          // Severity routing: near expiry (Sev2) to the P2 group, expired (Sev1) pages P1.
-          const priority = input(sub, "destination.severity") === "Sev1" ? "p1" : "p2";
+          // Severity routing: near expiry (Sev2) to the P2 group, expired (Sev1) pages P1, a new version (Sev3) P3.
+          const priority = { Sev1: "p1", Sev2: "p2", Sev3: "p3" }[String(input(sub, "destination.severity"))] ?? "?";
           assert.deepEqual(input(sub, "destination.actionGroups"), [group(priority).id]);
         }
-        assert.ok(subs[1].dependencies.includes(subs[0].urn), "one subscription at a time on a topic");
+        for (let i = 1; i < subs.length; i++)
+          assert.ok(subs[i].dependencies.includes(subs[i - 1].urn), "one subscription at a time on a topic");
+        if (privateVault) {
+          // It names the keys that need a step, and each of them is a key of that vault.
+          const description = String(input(subs[2], "destination.description"));
+          const vaultName = byName(resources, "platform-kv").inputs.vaultName;
+          for (const key of ["cmk-synapse", "cmk-data-factory", "ae-cmk-oltp"]) {
+            assert.match(description, new RegExp(`\\b${key}\\b`));
+            const k = ofType(resources, "azure-native:keyvault:Key").find((r) => r.inputs.keyName === key);
+            assert.equal(k?.inputs.vaultName, vaultName, `${key} is in the private vault`);
+          }
+          assert.match(description, /docs\/runbook\.md#key-rotated/);
+        }
       }
     });
 

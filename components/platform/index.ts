@@ -26,7 +26,14 @@ import {
 import { Serial } from "../shared/serial";
 import { egressFirewall } from "./firewall";
 import { entraGroups, type GroupRole } from "./identity";
-import { alwaysEncryptedColumnMasterKey, platformVaults, serviceKeys, type CmkService, type ServiceKeys } from "./keys";
+import {
+  alwaysEncryptedColumnMasterKey,
+  MANUAL_ROTATION_KEYS,
+  platformVaults,
+  serviceKeys,
+  type CmkService,
+  type ServiceKeys,
+} from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope } from "./monitoring";
 import { hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
@@ -350,6 +357,8 @@ export class Platform extends pulumi.ComponentResource {
           resourceGroupName: groups.security.name,
           routing: this.alertRouting,
           diagnostics: this.diagnostics,
+          // The private vault holds the keys whose services stay on a version (Synapse, Always Encrypted, Data Factory).
+          manualRotationKeys: vault === vaults.main ? MANUAL_ROTATION_KEYS : undefined,
           tags: securityTags,
         },
         this,

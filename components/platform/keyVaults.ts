@@ -135,8 +135,12 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
  * Key Vault events that page the on-call action group: near expiry (the rotation policy's `notify` action, 30 days
  * before a version expires) and expired, for keys and secrets. Both fire for the *current* version only ("Triggered
  * when the current version of a key is expired", https://learn.microsoft.com/azure/event-grid/event-schema-key-vault),
- * so the versions a rotation leaves behind expire without paging anyone: every service here follows the newest
- * version by then (versionless key URIs, SQL's server-key auto-rotation).
+ * so the versions a rotation leaves behind expire without paging anyone. SQL (server-key auto-rotation), Cosmos DB,
+ * Storage and Event Hubs (versionless key URIs) move to each new version on their own, and the ML workspace's
+ * versioned key moves with the next `up --refresh`; Synapse, the Always Encrypted column master key and (unsettled)
+ * Data Factory stay on theirs: the rotation notice below (`ROTATION_NOTICE`) asks for their step by hand. An expired
+ * version still unwraps ("Expired keys … will work for decrypt, unwrap, and verify",
+ * learn.microsoft.com/azure/key-vault/keys/about-keys-details), so a missed step is a cryptoperiod lapse, not an outage.
  */
 export const EXPIRY_ALERTS = [
   {
@@ -159,6 +163,26 @@ export const EXPIRY_ALERTS = [
   },
 ] as const;
 
+/**
+ * Every new key version in a vault that holds `MANUAL_ROTATION_KEYS` (the rotation policy's, or a manual `az keyvault
+ * key rotate`) raises a Sev3 (P3: next business day) alert: for those keys, the step by hand the runbook gives
+ * (docs/runbook.md#key-rotated). Not filtered by key name: Event Grid's advanced filters on a CloudEvents event's data
+ * are not documented for Key Vault's payload, and the few other rotations a year in that vault (SQL, storage) are an
+ * audit trail of key rotations (PCI DSS 3.7.4) at no cost.
+ */
+export const ROTATION_NOTICE = {
+  key: "new-version",
+  subscriptionName: "NewVersionToOperations",
+  eventTypes: ["Microsoft.KeyVault.KeyNewVersionCreated"],
+  severity: eventgrid.MonitorAlertSeverity.Sev3,
+  alertSeverity: 3,
+} as const;
+
+/** The rotation notice's alert description, naming the keys that need a step (at most 512 characters). */
+export function rotationNoticeDescription(keys: readonly string[]): string {
+  return `A key in this vault has a new version. If it is ${keys.join(", ")}: its service stays on the old version; do its step in docs/runbook.md#key-rotated before the old version expires.`;
+}
+
 export interface ExpiryAlertArgs {
   /** Azure name of the system topic (one per vault: Event Grid allows one system topic per source). */
   readonly systemTopicName: string;
@@ -170,6 +194,8 @@ export interface ExpiryAlertArgs {
   readonly routing: AlertRouting;
   /** The topic's delivery failures go here: an expiry alert Event Grid could not deliver is otherwise unseen. */
   readonly diagnostics: DiagnosticSettingsTarget;
+  /** Keys of this vault whose rotation needs a step by hand (`MANUAL_ROTATION_KEYS`): adds the rotation notice. */
+  readonly manualRotationKeys?: readonly string[];
   readonly tags: Tags;
 }
 
@@ -197,7 +223,11 @@ export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pul
   diagnosticSetting(`${name}-events`, topic.id, args.diagnostics, parent);
   // One subscription at a time on the topic (each waits for the previous one).
   const subscriptions: eventgrid.SystemTopicEventSubscription[] = [];
-  for (const alert of EXPIRY_ALERTS) {
+  const notice =
+    args.manualRotationKeys && args.manualRotationKeys.length > 0
+      ? [{ ...ROTATION_NOTICE, description: rotationNoticeDescription(args.manualRotationKeys) }]
+      : [];
+  for (const alert of [...EXPIRY_ALERTS, ...notice]) {
     subscriptions.push(
       new eventgrid.SystemTopicEventSubscription(
         `${name}-events-${alert.key}`,

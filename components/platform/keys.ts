@@ -39,6 +39,23 @@ export const OWN_VAULT_KEYS = ["ml"] as const satisfies readonly CmkService[];
  * workspaces-encryption.md). The OLAP tier grants the workspace's identity on the key and activates the workspace.
  */
 export const SYSTEM_IDENTITY_KEYS = ["synapse"] as const satisfies readonly CmkService[];
+
+/** The Always Encrypted column master key's name (OLTP; `alwaysEncryptedColumnMasterKey`). */
+export const ALWAYS_ENCRYPTED_KEY_NAME = "ae-cmk-oltp";
+
+/**
+ * Keys whose consumer stays on the version it was given when the rotation policy adds one, so each rotation needs a
+ * step by hand before the old version expires (docs/runbook.md#key-rotated): Synapse ("Azure Synapse Analytics does not
+ * automatically re-encrypt data when new key versions are created", learn.microsoft.com/azure/synapse-analytics/
+ * security/workspaces-encryption), the Always Encrypted column master key (its metadata names a version), and Data
+ * Factory until the first deploy settles whether its versionless key follows (Microsoft's CMK page asks to update the
+ * factory to each new version; docs/operations.md). All three are in the private (main) vault.
+ */
+export const MANUAL_ROTATION_KEYS = [
+  `cmk-${kebabCase("synapse" satisfies CmkService)}`,
+  `cmk-${kebabCase("dataFactory" satisfies CmkService)}`,
+  ALWAYS_ENCRYPTED_KEY_NAME,
+] as const;
 type SystemIdentityKey = (typeof SYSTEM_IDENTITY_KEYS)[number];
 /** The platform's keys: a bare key for SYSTEM_IDENTITY_KEYS, a key with its user-assigned identity otherwise. */
 export type ServiceKeys = {
@@ -185,7 +202,7 @@ export function alwaysEncryptedColumnMasterKey(
     {
       vaultName: args.vaultName,
       vault: args.vault,
-      keyName: "ae-cmk-oltp",
+      keyName: ALWAYS_ENCRYPTED_KEY_NAME,
       resourceGroupName: args.resourceGroupName,
       policy: {
         hsm: cfg.hsmKeys,
