@@ -150,7 +150,8 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     const cmk = str(acct?.inputs, "keyVaultKeyUri") !== undefined;
     const l = load.cosmos[key];
     const per = ruPerTransaction(l, at(c.inputs, "resource.indexingPolicy"), cmk);
-    const max = num(c.inputs, "options.autoscaleSettings.maxThroughput") ?? num(c.inputs, "options.throughput");
+    const autoscale = num(c.inputs, "options.autoscaleSettings.maxThroughput");
+    const max = autoscale ?? num(c.inputs, "options.throughput");
     // Serverless: a container serves up to 5,000 RU/s while it holds up to 250 GB
     // (https://learn.microsoft.com/azure/cosmos-db/serverless-performance).
     const cap = max ?? (serverless ? 5000 : 0);
@@ -158,7 +159,12 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       row({
         tier: tierOf(c, byUrn),
         resource: `${id} (${c.name})`,
-        metric: max !== undefined ? "RU/s (autoscale maximum, per region)" : "RU/s (serverless container limit)",
+        metric:
+          autoscale !== undefined
+            ? "RU/s (autoscale maximum, per region)"
+            : max !== undefined
+              ? "RU/s (manual throughput, per region)"
+              : "RU/s (serverless container limit)",
         capacity: cap,
         load: tps * per.ru,
         unit: "RU/s",

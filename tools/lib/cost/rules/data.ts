@@ -184,7 +184,8 @@ export const cosmosAccount: Rule = (r, ctx) => {
   if (isServerless(r)) {
     const az = zoneWeightedRegions(r);
     lines.push({
-      meter: `Serverless request units${az > 1 ? " (× 1.25 availability zones)" : ""}`,
+      // The zone premium only where a region is zone redundant (each zone-redundant region weighs 1.25).
+      meter: `Serverless request units${regions > 1 ? ` × ${regions} region(s)` : ""}${az > regions ? " (× 1.25 availability zones)" : ""}`,
       priceId: "cosmos-serverless",
       quantity: ctx.usage.cosmosServerlessMillionRu * az,
     });
