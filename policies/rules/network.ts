@@ -825,12 +825,14 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     // What the modes leave open: IDPS bypass for any address, signatures turned off, a threat-intelligence allow list
     // that admits everything.
     // Lists are read element by element: an IP group id unknown during preview counts as named, not as a failure.
+    // An address unknown during preview may be "*": the rule is undecided then, never passed, but only after every
+    // violation the known values show is reported (`undecidedUnless` at the end).
+    const unknownLists: (() => void)[] = [];
     const bypasses = valueAt(props, "intrusionDetection", "configuration", "bypassTrafficSettings");
     for (const b of Array.isArray(bypasses) ? bypasses : []) {
       const side = (addresses: string, groups: string) => {
         const named = presence(b, addresses) !== "absent" || presence(b, groups) !== "absent";
-        // An address unknown during preview may be "*": undecided, never passed.
-        requireKnownElements(b, addresses);
+        unknownLists.push(() => requireKnownElements(b, addresses));
         return !named || stringsAt(b, addresses).some(broadAddress);
       };
       const anySource = side("sourceAddresses", "sourceIpGroups");
@@ -852,9 +854,6 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
       }
     }
     const broadFqdn = (f: string) => f === "*" || /^\*\.[^.]+$/.test(f);
-    // An allow-list entry unknown during preview may admit everything: undecided, never passed.
-    requireKnownElements(props, "threatIntelWhitelist", "ipAddresses");
-    requireKnownElements(props, "threatIntelWhitelist", "fqdns");
     if (
       stringsAt(props, "threatIntelWhitelist", "ipAddresses").some(broadAddress) ||
       stringsAt(props, "threatIntelWhitelist", "fqdns").some(broadFqdn)
@@ -863,6 +862,12 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
         `${who(args)} exempts every address (or a whole top-level domain) from threat intelligence: remove it from threatIntelWhitelist.`,
       );
     }
+    // An allow-list entry unknown during preview may admit everything: undecided, never passed (after the reports).
+    unknownLists.push(
+      () => requireKnownElements(props, "threatIntelWhitelist", "ipAddresses"),
+      () => requireKnownElements(props, "threatIntelWhitelist", "fqdns"),
+    );
+    for (const undecidedUnless of unknownLists) undecidedUnless();
   },
 );
 

@@ -106,8 +106,6 @@ export const synapseExfiltration = resourcePolicy<synapse.WorkspaceArgs>(
       );
     }
     const { allowedTenantIds } = args.getConfig<{ allowedTenantIds: string[] }>();
-    // A list or a tenant id unknown during preview (another resource's output): undecided, never passed.
-    requireKnownElements(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking");
     const extra = stringsAt(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking").filter(
       (t) => !oneOf(t, allowedTenantIds),
     );
@@ -116,6 +114,9 @@ export const synapseExfiltration = resourcePolicy<synapse.WorkspaceArgs>(
         `${who(args)} allows linking to unapproved tenants ${extra.join(", ")}: remove them from managedVirtualNetworkSettings.allowedAadTenantIdsForLinking or add them to the policy's allowedTenantIds.`,
       );
     }
+    // A list or a tenant id unknown during preview (another resource's output): undecided, never passed, once the
+    // known ids are reported.
+    requireKnownElements(props, "managedVirtualNetworkSettings", "allowedAadTenantIdsForLinking");
   },
 );
 

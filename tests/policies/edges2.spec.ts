@@ -644,5 +644,49 @@ describe("policy edges (2): unset defaults, other spellings, every listed type, 
       firewallThreatProtection,
       mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: ["203.0.113.7"], fqdns: ["api.example.com"] }),
     );
+    // A known violation next to an unknown value is still reported (mandatory), with the undecided advisory.
+    const levels = async (policy: typeof synapseExfiltration, record: ReturnType<typeof synapseWorkspace>) =>
+      (await evaluatePolicy(policy, [record])).violations.map((v) => [
+        v.enforcementLevel,
+        /can't run policy/.test(v.message)
+          ? "undecided"
+          : v.message.replace(/^.*?(allows linking|exempts|sets IDPS).*$/, "$1"),
+      ]);
+    assert.deepEqual(
+      await levels(
+        synapseExfiltration,
+        mutate(synapseWorkspace(), tenants, ["11111111-1111-1111-1111-111111111111", UNKNOWN]),
+      ),
+      [
+        ["mandatory", "allows linking"],
+        ["advisory", "undecided"],
+      ],
+    );
+    assert.deepEqual(
+      await levels(
+        firewallThreatProtection,
+        mutate(firewallPolicy(), "threatIntelWhitelist", { ipAddresses: [UNKNOWN], fqdns: ["*"] }),
+      ),
+      [
+        ["mandatory", "exempts"],
+        ["advisory", "undecided"],
+      ],
+    );
+    assert.deepEqual(
+      await levels(
+        firewallThreatProtection,
+        mutate(
+          mutate(firewallPolicy(), "intrusionDetection.configuration.bypassTrafficSettings", [
+            { name: "backup", protocol: "TCP", sourceAddresses: [UNKNOWN], destinationAddresses: ["10.0.2.0/28"] },
+          ]),
+          "intrusionDetection.configuration.signatureOverrides",
+          [{ id: "2024897", mode: "Off" }],
+        ),
+      ),
+      [
+        ["mandatory", "sets IDPS"],
+        ["advisory", "undecided"],
+      ],
+    );
   });
 });
