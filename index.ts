@@ -157,7 +157,8 @@ const streaming = new Streaming("streaming", {
   sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("streamingJob"),
   freshnessAlert:
     config.olap.pauseSchedule && !config.olap.pauseSchedule.resumePool
-      ? { severity: 3, actionGroupId: actionGroupFor(platform.alertRouting, 3) }
+      ? // Quiet for 12 hours after it notifies: one e-mail a working day while the pool sleeps (07:00-19:00).
+        { severity: 3, actionGroupId: actionGroupFor(platform.alertRouting, 3), muteActionsDuration: "PT12H" }
       : undefined,
   protect: config.protectStatefulResources,
 });

@@ -267,7 +267,8 @@ export class Etl extends pulumi.ComponentResource {
         // Versionless (no `keyVersion`): the REST spec says "If not provided, latest version will be used", but
         // Microsoft's CMK page asks to update the factory to each new version ("Update Key Version",
         // learn.microsoft.com/azure/data-factory/enable-customer-managed-key): whether it follows the rotation
-        // policy on its own is a first-deploy check (docs/operations.md). The key can only be set at creation.
+        // policy on its own is a first-deploy check (docs/operations.md). The key is chosen at creation only; its
+        // version may be updated in place (the page's "Update Key Version").
         encryption: {
           // From the key's URI (`https://<vault>.vault.azure.net/keys/<name>`): known once the key exists, whereas the
           // vault's `vaultUri` is read from a nested output that a preview does not have.

@@ -253,6 +253,8 @@ export function tierLogAlert(
      * (learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview, "Alerts and state").
      */
     readonly autoMitigate?: boolean;
+    /** How long a stateless rule stays quiet after it notifies (default PT1H). */
+    readonly muteActionsDuration?: string;
   },
   args: TierAlertTarget,
   parent: pulumi.Resource,
@@ -286,7 +288,7 @@ export function tierLogAlert(
       autoMitigate: rule.autoMitigate ?? true,
       // A stateless rule notifies on every evaluation that fires: at most once an hour (the portal's "Mute actions",
       // which needs automatic resolution off).
-      ...(rule.autoMitigate === false ? { muteActionsDuration: "PT1H" } : {}),
+      ...(rule.autoMitigate === false ? { muteActionsDuration: rule.muteActionsDuration ?? "PT1H" } : {}),
       skipQueryValidation: true,
       actions: {
         actionGroups: [args.actionGroupId],

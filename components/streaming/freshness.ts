@@ -43,6 +43,8 @@ export function freshnessAlert(
     readonly sleepsOffHours?: boolean;
     /** Default Sev1 (with `actionGroupId` the P1 group's); lower where a gap is expected (`StreamingArgs`). */
     readonly severity?: AlertSeverity;
+    /** How long it stays quiet after notifying while it keeps firing (stateless only; default an hour). */
+    readonly muteActionsDuration?: string;
   },
   parent: pulumi.Resource,
 ): monitor.ScheduledQueryRule {
@@ -63,6 +65,7 @@ export function freshnessAlert(
       threshold: 1,
       autoMitigate: !args.sleepsOffHours,
       severity: args.severity,
+      muteActionsDuration: args.muteActionsDuration,
     },
     args,
     parent,

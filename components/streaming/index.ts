@@ -156,7 +156,12 @@ export interface StreamingArgs {
    * default, with `actionGroupId`) would page for it: in a stack whose dedicated pool stays paused until someone
    * resumes it (dev: `olap.pauseSchedule.resumePool: false`), the loader cannot insert while the job runs.
    */
-  readonly freshnessAlert?: { readonly severity: AlertSeverity; readonly actionGroupId: pulumi.Input<string> };
+  readonly freshnessAlert?: {
+    readonly severity: AlertSeverity;
+    readonly actionGroupId: pulumi.Input<string>;
+    /** Quiet time after each notification (stateless alert): a day's expected gap notifies once. */
+    readonly muteActionsDuration?: string;
+  };
   readonly tags?: Tags;
 }
 
@@ -358,6 +363,7 @@ export class Streaming extends pulumi.ComponentResource {
         sleepsOffHours: args.sleepsOffHours,
         actionGroupId: args.freshnessAlert?.actionGroupId ?? args.actionGroupId,
         severity: args.freshnessAlert?.severity,
+        muteActionsDuration: args.freshnessAlert?.muteActionsDuration,
         tags,
       },
       this,
