@@ -86,7 +86,8 @@ export function scrub<T>(value: T, secrets: ReadonlySet<string>): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return list.reduce((s, secret) => s.split(secret).join("[secret]"), v);
     if (Array.isArray(v)) return v.map(walk);
-    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    // Keys too: a secret used as a map key (a tag name, say) would otherwise reach the report.
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
     return v;
   };
   return walk(value) as T;

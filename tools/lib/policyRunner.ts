@@ -363,7 +363,9 @@ function cloneJson<T>(value: T): T {
 }
 
 async function evaluate(policies: Policies, resources: readonly ResourceRecord[], opts: RunOptions): Promise<Verdict> {
-  const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "mandatory");
+  // The pack's level when none is given: @pulumi/policy's default ("advisory", policy.js `defaultEnforcementLevel`),
+  // as `resolvePolicies` assumes; every rule of this pack declares its own level.
+  const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "advisory");
   const stackTags = stackTagsOf(opts.stackTags);
   const violations: Violation[] = [];
   const evaluated: Record<string, number> = {};

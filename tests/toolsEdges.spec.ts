@@ -1,0 +1,451 @@
+/**
+ * Edges of the offline preview's pull-request gate (tools/lib): what a user relies on when the preview says "pass".
+ * A mandatory finding must fail the gate whoever reports it and however its level was written; a rule that checked
+ * nothing or was switched off is never reported as passed; secrets never reach a report; the stack config is read as
+ * the Pulumi CLI reads it; a first-deploy hazard is neither missed nor invented; a request body without a schema
+ * fails the check; errors exit 2 under their own kind.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { policies } from "../policies/policies";
+import { requireProtect } from "../policies/rules/protection";
+import { checkSchemas } from "../tools/lib/armSchema/check";
+import { parseArgs, UsageError } from "../tools/lib/cli";
+import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
+import { firstDeployHazards } from "../tools/lib/hazards";
+import {
+  mandatoryViolations,
+  PolicyConfigError,
+  resolvePolicies,
+  resourceRecord,
+  runPolicies,
+  type PackConfig,
+  type ResourceRecord,
+  type Verdict,
+} from "../tools/lib/policyRunner";
+import { fromStackExport, previewExitCode, previewStack } from "../tools/lib/preview";
+import { formatVerdict, ruleStatus, verdictJson, verdictMarkdown } from "../tools/lib/report";
+import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
+
+const ROOT = path.resolve(__dirname, "..");
+const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
+
+const refused = (fn: () => unknown, pattern: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof PolicyConfigError && pattern.test(e.message));
+
+const unprotectedSql = () => resourceRecord("azure-native:sql:Server", "sql-pay-prod-weu", {}, { stack: "prod" });
+
+describe("tools edges: the policy runner never lets a mandatory finding through", () => {
+  it("fails the gate on a mandatory stack-policy violation that names no resource", async () => {
+    const wholeStack: StackValidationPolicy = {
+      name: "edge-stack-rule",
+      description: "A stack rule whose finding is about the stack as a whole.",
+      enforcementLevel: "mandatory",
+      validateStack: (_args, reportViolation) => reportViolation("the stack as a whole is non-compliant"),
+    };
+    const verdict = await runPolicies([wholeStack], [unprotectedSql()], { stack: "prod" });
+    assert.deepEqual(
+      verdict.violations.map((v) => [v.enforcementLevel, v.urn]),
+      [["mandatory", undefined]],
+    );
+    assert.equal(mandatoryViolations(verdict).length, 1);
+    assert.equal(previewExitCode(verdict, { errors: [] }, []), 1);
+    assert.equal(ruleStatus(verdict, wholeStack.name), "failed");
+  });
+
+  it("reports a mandatory rule's finding at its level, and the gate fails on it", async () => {
+    const verdict = await runPolicies([requireProtect], [unprotectedSql()], { stack: "prod" });
+    assert.ok(verdict.violations.length > 0, "an unprotected prod SQL server is a finding");
+    assert.ok(verdict.violations.every((v) => v.enforcementLevel === "mandatory"));
+    assert.equal(previewExitCode(verdict, { errors: [] }, []), 1);
+  });
+
+  it("refuses a misspelt level written in the object form, which would otherwise drop the rule out of the gate", () => {
+    refused(
+      () =>
+        resolvePolicies(policies, { [requireProtect.name]: { enforcementLevel: "mandtory" } } as unknown as PackConfig),
+      new RegExp(`'${requireProtect.name}' enforcementLevel "mandtory" is not one of`),
+    );
+  });
+
+  it("applies `all` written in the object form, as the CLI does", async () => {
+    const config = { all: { enforcementLevel: "disabled" } } as PackConfig;
+    assert.ok(resolvePolicies(policies, config).every((r) => r.level === "disabled"));
+    const verdict = await runPolicies([requireProtect], [unprotectedSql()], { config });
+    assert.deepEqual(verdict.violations, []);
+    assert.equal(ruleStatus(verdict, requireProtect.name), "disabled");
+  });
+
+  it("refuses a config entry naming a policy the pack does not have (README: exit 2, not ignored)", () =>
+    refused(
+      () => resolvePolicies(policies, { "azure-native-no-such-rule": "mandatory" } as PackConfig),
+      /unknown policy 'azure-native-no-such-rule' \(not in the pack\)/,
+    ));
+
+  it("refuses a config that leaves a required setting without a value, even when the file sets nothing", () => {
+    const needsThreshold: ResourceValidationPolicy = {
+      name: "edge-needs-threshold",
+      description: "A rule with a required setting and no default.",
+      enforcementLevel: "mandatory",
+      configSchema: { properties: { threshold: { type: "number" } }, required: ["threshold"] },
+      validateResource: () => undefined,
+    };
+    refused(() => resolvePolicies([needsThreshold], {}), /'edge-needs-threshold' requires 'threshold'/);
+  });
+});
+
+describe("tools edges: the reports state what the gate decided", () => {
+  const policy = (name: string, enforcementLevel: "mandatory" | "disabled" = "mandatory") => ({
+    name,
+    description: `${name}.`,
+    kind: "resource" as const,
+    enforcementLevel,
+    severity: "high" as const,
+    tags: ["pci-dss:1.3.1"],
+  });
+  const verdict: Verdict = {
+    stack: "dev",
+    resourceCount: 2,
+    policies: [policy("rule-mixed"), policy("rule-off", "disabled")],
+    violations: [
+      { policy: "rule-mixed", enforcementLevel: "advisory", urn: "urn:pulumi:dev::p::t::a", message: "undecided" },
+      { policy: "rule-mixed", enforcementLevel: "mandatory", urn: "urn:pulumi:dev::p::t::b", message: "bad" },
+    ],
+    exemptions: [],
+    evaluated: { "rule-mixed": 2 },
+  };
+
+  it("shows a rule with any mandatory finding as mandatory, whatever its first finding's level", () => {
+    assert.match(formatVerdict(verdict, "pack@v1"), /- \[mandatory\] rule-mixed \(2\)/);
+  });
+
+  it("counts only mandatory findings as mandatory in the JSON summary", () => {
+    const json = verdictJson(verdict);
+    assert.equal(json.summary.mandatory, 1);
+    assert.equal(json.summary.advisory, 1);
+  });
+
+  it("reports a disabled rule as disabled, neither passed nor not applicable", () => {
+    assert.equal(ruleStatus(verdict, "rule-off"), "disabled");
+    const json = verdictJson(verdict);
+    assert.equal(json.policies.find((p) => p.name === "rule-off")?.status, "disabled");
+    assert.equal(json.summary.rules.disabled, 1);
+    assert.equal(json.summary.rules["not applicable"], 0);
+    assert.match(verdictMarkdown(verdict, "pack@v1"), /^\| `rule-off` \| high \| 1\.3\.1 \| ⏸ disabled \|$/m);
+  });
+
+  it("marks the Markdown verdict failed when the schema check failed, with no mandatory violation", () => {
+    const clean: Verdict = { ...verdict, violations: [] };
+    const schema = {
+      resources: [],
+      files: [],
+      errors: [
+        {
+          urn: "urn:pulumi:dev::p::azure-native:keyvault:Vault::kv",
+          resource: "kv",
+          armType: "Microsoft.KeyVault/vaults@2024-11-01",
+          kind: "schema" as const,
+          path: "properties.sku.name",
+          message: "must be one of 'standard', 'premium'",
+        },
+      ],
+    };
+    assert.match(verdictMarkdown(clean, "pack@v1", schema), /^## Policy verdict: dev ❌$/m);
+    assert.match(verdictMarkdown(clean, "pack@v1"), /^## Policy verdict: dev ✅$/m);
+    assert.equal(previewExitCode(clean, schema, []), 1);
+  });
+});
+
+describe("tools edges: secrets never reach a report", () => {
+  it("masks a secret of four characters, the shortest the scrubber masks", () => {
+    assert.deepEqual(scrub({ message: "pin is 4821" }, new Set(["4821"])), { message: "pin is [secret]" });
+  });
+
+  it("masks a secret used as a map key (a tag name), not only values", () => {
+    assert.deepEqual(scrub({ tags: { "s3cr3t-key": "v" } }, new Set(["s3cr3t-key"])), { tags: { "[secret]": "v" } });
+  });
+
+  it("runs a rule without a level of its own at @pulumi/policy's default pack level, advisory", async () => {
+    const levelless: ResourceValidationPolicy = {
+      name: "edge-levelless-rule",
+      description: "A rule that declares no enforcement level.",
+      validateResource: (_args, reportViolation) => reportViolation("found"),
+    };
+    const verdict = await runPolicies([levelless], [unprotectedSql()], { stack: "prod" });
+    assert.deepEqual(
+      verdict.violations.map((v) => v.enforcementLevel),
+      ["advisory"],
+    );
+    const asPack = await runPolicies([levelless], [unprotectedSql()], {
+      stack: "prod",
+      packEnforcementLevel: "mandatory",
+    });
+    assert.deepEqual(
+      asPack.violations.map((v) => v.enforcementLevel),
+      ["mandatory"],
+    );
+  });
+
+  it("masks the whole of a secret that contains a shorter one", () => {
+    const out = scrub({ message: "key=abcd-efgh-ijkl" }, new Set(["abcd", "abcd-efgh-ijkl"]));
+    assert.equal(out.message, "key=[secret]");
+  });
+
+  it("reads an exported secret without its plaintext as `[secret]`, never as its ciphertext", () => {
+    const [r] = fromStackExport({
+      version: 3,
+      deployment: {
+        manifest: { time: "", magic: "", version: "" },
+        resources: [
+          {
+            urn: "urn:pulumi:prod::payments-data-platform::azure-native:resources:ResourceGroup::rg",
+            type: "azure-native:resources:ResourceGroup",
+            custom: true,
+            inputs: { location: { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "v1:AAAAciphertext" } },
+          },
+        ],
+      },
+    });
+    assert.equal(r.inputs.location, "[secret]");
+  });
+
+  describe("a program that puts secrets where a rule quotes them", function () {
+    this.timeout(300_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-"));
+    const leaked = "eastus-secret-region";
+    const placeholder = secretPlaceholder("payments-data-platform:region");
+    let verdict: Verdict;
+    before(async () => {
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: payments-data-platform\nruntime: nodejs\n");
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.leak.yaml"),
+        "config:\n  payments-data-platform:region:\n    secure: AAABAJ2ciphertext\n",
+      );
+      const program = path.join(dir, "index.js");
+      fs.writeFileSync(
+        program,
+        [
+          `const pulumi = require(${JSON.stringify(require.resolve("@pulumi/pulumi"))});`,
+          `const resources = require(${JSON.stringify(require.resolve("@pulumi/azure-native/resources"))});`,
+          `new resources.ResourceGroup("rg-inline-secret", { location: pulumi.secret(${JSON.stringify(leaked)}) });`,
+          `new resources.ResourceGroup("rg-config-secret", { location: new pulumi.Config().require("region") });`,
+        ].join("\n"),
+      );
+      ({ verdict } = await previewStack({
+        stack: "leak",
+        stackFile: path.join(dir, "Pulumi.leak.yaml"),
+        program,
+        policyConfig: {},
+        deployedView: false,
+        skipSchema: true,
+      }));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("the rule still finds the non-EU locations, with the values masked", () => {
+      const location = verdict.violations.filter(
+        (v) => v.policy === "azure-native-general-resource-enforce-eu-location",
+      );
+      assert.deepEqual(location.map((v) => v.urn?.split("::").pop()).sort(), ["rg-config-secret", "rg-inline-secret"]);
+      for (const v of location) assert.match(v.message, /is in '\[secret\]'/);
+    });
+
+    it("no verdict output carries a secret's plaintext or the config secret's placeholder", () => {
+      const printed = [
+        JSON.stringify(verdictJson(verdict)),
+        verdictMarkdown(verdict, "pack@v1"),
+        formatVerdict(verdict, "pack@v1"),
+      ].join("\n");
+      assert.ok(!printed.includes(leaked), "the secret input is masked");
+      assert.ok(!printed.includes(placeholder), "the secure config value is masked");
+    });
+  });
+});
+
+describe("tools edges: stack config read as the Pulumi CLI reads it", () => {
+  function project(config: string, stackConfig: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-config-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: proj\nruntime: nodejs\n${config}`);
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackConfig);
+    return dir;
+  }
+  const fails = (dir: string, expected: string) =>
+    assert.throws(
+      () => loadStackConfig(dir, "dev"),
+      (e: unknown) => e instanceof StackConfigError && e.message === expected,
+    );
+
+  it("refuses a plaintext structured value for a secret key", () =>
+    fails(
+      project("config:\n  k:\n    type: object\n    secret: true\n", "config:\n  proj:k:\n    a: plain\n"),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be encrypted as it's secret",
+    ));
+
+  it("checks the type of a structured value that holds a secure leaf (its structure is known offline)", () =>
+    fails(
+      project("config:\n  k:\n    type: string\n", "config:\n  proj:k:\n    a:\n      secure: AAAA\n"),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be of type 'string'",
+    ));
+
+  it("marks a structured value with a secure leaf as secret, so the program gets it as a secret", () => {
+    const sc = loadStackConfig(project("", "config:\n  proj:k:\n    a:\n      secure: AAAA\n"), "dev");
+    assert.deepEqual(sc.secretKeys, ["proj:k"]);
+    assert.deepEqual(JSON.parse(sc.config["proj:k"]), { a: secretPlaceholder("proj:k") });
+  });
+
+  it("reads a map with `secure` beside other keys as a plain structured value, not a secret", () => {
+    const sc = loadStackConfig(project("", "config:\n  proj:k:\n    secure: AAAA\n    note: x\n"), "dev");
+    assert.deepEqual(sc.secretKeys, []);
+    assert.deepEqual(JSON.parse(sc.config["proj:k"]), { secure: "AAAA", note: "x" });
+  });
+
+  it("takes integers within int64 only (strconv.Atoi)", () => {
+    loadStackConfig(project("config:\n  k:\n    type: integer\n", 'config:\n  proj:k: "9223372036854775807"\n'), "dev");
+    fails(
+      project("config:\n  k:\n    type: integer\n", 'config:\n  proj:k: "9223372036854775808"\n'),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be of type 'integer'",
+    );
+  });
+
+  it('takes a boolean as "true" or "false" only', () =>
+    fails(
+      project("config:\n  k:\n    type: boolean\n", 'config:\n  proj:k: "True"\n'),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be of type 'boolean'",
+    ));
+
+  it("reads a namespace that merely starts with the project's name as another namespace", () =>
+    assert.throws(
+      () => loadStackConfig(project("config:\n  projx:k:\n    type: string\n    value: a\n", "config: {}\n"), "dev"),
+      (e: unknown) =>
+        e instanceof StackConfigError &&
+        e.message === "Configuration key 'projx:k' is not namespaced by the project and should not define a type",
+    ));
+});
+
+describe("tools edges: first-deploy hazards, neither missed nor invented", () => {
+  let n = 0;
+  const record = (type: string, inputs: Record<string, unknown>, dependencies: string[] = []): ResourceRecord => {
+    const name = `edge${++n}`;
+    return {
+      urn: `urn:pulumi:prod::p::${type}::${name}`,
+      type,
+      name,
+      custom: true,
+      dependencies,
+      propertyDependencies: {},
+      inputs,
+      outputs: {},
+      protect: false,
+    };
+  };
+  const grant = (accountName: string, dependencies: string[] = []) =>
+    record(
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+      { resourceGroupName: "rg", accountName },
+      dependencies,
+    );
+
+  it("flags an NSG rule priority that is not a whole number", () => {
+    const nsg = record("azure-native:network:NetworkSecurityGroup", {
+      securityRules: [{ name: "half", priority: 150.5, direction: "Inbound" }],
+    });
+    const hazards = firstDeployHazards([nsg]);
+    assert.deepEqual(
+      hazards.map((h) => h.rule),
+      ["nsg-rule-priority"],
+    );
+    assert.match(hazards[0].message, /rule half has priority 150\.5/);
+  });
+
+  it("sees a chain whichever of the two the program registered first", () => {
+    const first = grant("acct");
+    const second = grant("acct", [first.urn]);
+    assert.deepEqual(firstDeployHazards([second, first]), []);
+  });
+
+  it("compares parent names case-insensitively, as Azure does", () => {
+    const hazards = firstDeployHazards([grant("Acct"), grant("acct")]);
+    assert.deepEqual(
+      hazards.map((h) => h.rule),
+      ["serialised-children-race"],
+    );
+  });
+
+  it("does not put children whose parent is unknown during preview in one group", () => {
+    assert.deepEqual(firstDeployHazards([grant(UNKNOWN), grant(UNKNOWN)]), []);
+  });
+});
+
+describe("tools edges: the ARM schema check fails a body it cannot validate", function () {
+  this.timeout(120_000);
+  it("reports a resource without a vendored schema as an error, not as checked", () => {
+    const r = resourceRecord(
+      "azure-native:resources:Resource",
+      "thing",
+      { apiVersion: "1999-01-01", resourceGroupName: "rg", resourceProviderNamespace: "Microsoft.Edge" },
+      { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.EdgeCaseNone/things/thing" },
+    );
+    const check = checkSchemas([r]);
+    assert.deepEqual(
+      check.errors.map((e) => [e.kind, e.resource]),
+      [["no-schema", "thing"]],
+    );
+    assert.match(check.errors[0].message, /no vendored ARM schema for Microsoft\.EdgeCaseNone\/things@1999-01-01/);
+    assert.equal(previewExitCode({ ...emptyVerdict }, check, []), 1);
+  });
+});
+
+const emptyVerdict: Verdict = {
+  stack: "dev",
+  resourceCount: 0,
+  policies: [],
+  violations: [],
+  exemptions: [],
+  evaluated: {},
+};
+
+describe("tools edges: errors exit 2 under their own kind", function () {
+  this.timeout(300_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-cli-"));
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [TS_RUN, "tools/preview.ts", ...args], { cwd: ROOT }, (err, _stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stderr }),
+      ),
+    );
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("an option followed by another option instead of its value is bad usage", () =>
+    assert.throws(
+      () => parseArgs(["--json", "--quiet"], ["json"], ["quiet"]),
+      (e: unknown) => e instanceof UsageError && e.message === "--json needs a value",
+    ));
+
+  it("a stack config type error: exit 2, `error (config)`, the key named, no stack-trace hint", async () => {
+    const stackFile = path.join(dir, "Pulumi.dev.yaml");
+    const dev = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    dev.config["payments-data-platform:environment"] = ["dev"];
+    fs.writeFileSync(stackFile, stringifyYaml(dev));
+    const policyFile = path.join(dir, "policy.json");
+    fs.writeFileSync(policyFile, JSON.stringify({ [requireProtect.name]: "mandtory" }));
+    const [config, policy] = await Promise.all([
+      run(["--stack", "dev", "--stack-file", stackFile]),
+      run(["--stack", "dev", "--policy-config", policyFile, "--skip-schema"]),
+    ]);
+    assert.equal(config.code, 2, config.stderr);
+    assert.match(
+      config.stderr,
+      /^error \(config\): validating stack config: Stack 'dev' with configuration key 'environment' must be of type 'string'\n/,
+    );
+    assert.doesNotMatch(config.stderr, /--verbose/);
+    assert.equal(policy.code, 2, policy.stderr);
+    assert.match(policy.stderr, /^error \(policy config\): policy config: '.*' enforcementLevel "mandtory"/);
+  });
+});
