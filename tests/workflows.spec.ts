@@ -165,7 +165,8 @@ describe("GitHub workflows", () => {
       }
       for (const s of cliInstallSteps(w)) {
         assert.equal(s.env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", `${file}: CLI install`);
-        assert.equal(s.with, undefined, `${file}: a CLI install runs nothing`);
+        // A CLI install runs nothing: its only input is the version (pinned below).
+        assert.deepEqual(Object.keys(s.with ?? {}), ["pulumi-version-file"], `${file}: a CLI install runs nothing`);
       }
     }
     assert.equal(cliInstallSteps(deploy).length, 2, "one CLI install per up job (stream:ops previews)");
@@ -193,12 +194,28 @@ describe("GitHub workflows", () => {
   });
 
   it("main: one deploy run at a time, for the whole run (no job-level groups that would interleave two runs)", () => {
+    // main's runs share `deploy`; a manual run from another branch (which no environment admits) gets its own group,
+    // so it never cancels main's pending run.
     assert.deepEqual((deploy as Workflow & { concurrency?: unknown }).concurrency, {
-      group: "deploy",
+      group: "${{ github.ref == 'refs/heads/main' && 'deploy' || format('deploy-{0}', github.ref) }}",
       "cancel-in-progress": false,
     });
     for (const [name, j] of Object.entries(deploy.jobs))
       assert.equal((j as Job & { concurrency?: unknown }).concurrency, undefined, name);
+  });
+
+  it("every pulumi/actions step runs the CLI release of the pinned SDK (.pulumi.version), never whatever is newest", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const pinned = fs.readFileSync(path.resolve(__dirname, "../.pulumi.version"), "utf8").trim();
+    assert.equal(pinned, pkg.dependencies["@pulumi/pulumi"], "the CLI and the Node.js SDK are released together");
+    const steps = [pr, deploy, drift].flatMap((w) => [...pulumiSteps(w), ...cliInstallSteps(w)]);
+    assert.ok(steps.length >= 9, `${steps.length} pulumi/actions steps`);
+    for (const step of steps) {
+      assert.equal(step.with?.["pulumi-version-file"], ".pulumi.version", step.id ?? step.name ?? step.uses);
+      assert.equal(step.with?.["pulumi-version"], undefined, "one source of the version");
+    }
   });
 
   it("nightly drift check: skipped while a deploy runs, every step after the check gated on it", () => {
