@@ -119,7 +119,9 @@ describe("GitHub workflows", () => {
         const cliInstalls = cliInstallSteps({ ...w, jobs: { job } });
         if (logins.length + pulumiRuns.length + cliInstalls.length === 0) continue;
         assert.equal(job.permissions?.["id-token"], "write", `${file}/${id}: OIDC token`);
-        const identity = file === "deploy" ? "AZURE_DEPLOY_CLIENT_ID" : "AZURE_PREVIEW_CLIENT_ID";
+        // deploy.yml's prod preview (for the approval) is read-only, like the pull-request and drift jobs.
+        const readOnly = file !== "deploy" || id === "preview-prod";
+        const identity = readOnly ? "AZURE_PREVIEW_CLIENT_ID" : "AZURE_DEPLOY_CLIENT_ID";
         for (const login of logins) {
           assert.equal(login.with?.["client-id"], `\${{ vars.${identity} }}`, `${file}/${id}: login identity`);
           assert.equal(login.with?.["tenant-id"], "${{ vars.AZURE_TENANT_ID }}", `${file}/${id}: login tenant`);
@@ -142,7 +144,7 @@ describe("GitHub workflows", () => {
             `${file}/${id}: subscription`,
           );
         }
-        if (file === "deploy") {
+        if (!readOnly) {
           assert.ok(["development", "production"].includes(String(job.environment)), `${file}/${id}: environment`);
           assert.ok(pulumiRuns.every((s) => s.with?.command === "up"));
         } else {
@@ -186,11 +188,39 @@ describe("GitHub workflows", () => {
     assert.deepEqual((deploy.on.push as { branches: string[] }).branches, ["main"]);
     const dev = deploy.jobs["up-dev"];
     const prod = deploy.jobs["up-prod"];
-    assert.equal(prod.needs, "up-dev");
+    assert.deepEqual(prod.needs, ["up-dev", "preview-prod"]);
     assert.equal(prod.environment, "production");
     assert.match(String(pulumiSteps({ ...deploy, jobs: { dev } })[0].with?.["stack-name"]), /\/dev$/);
     assert.match(String(pulumiSteps({ ...deploy, jobs: { prod } })[0].with?.["stack-name"]), /\/prod$/);
-    assert.ok(pulumiSteps(deploy).every((s) => s.with?.command === "up"));
+    assert.ok(pulumiSteps({ ...deploy, jobs: { dev, prod } }).every((s) => s.with?.command === "up"));
+  });
+
+  it("main: prod's reviewers approve after a refreshed preview of prod with the policy verdict, run read-only", () => {
+    const job = deploy.jobs["preview-prod"];
+    assert.equal(job.needs, "up-dev");
+    assert.equal(job.environment, "pr-preview", "the read-only identity, never prod's deploy identity");
+    assert.equal(job.env?.ARM_SUBSCRIPTION_ID, "${{ vars.AZURE_PROD_SUBSCRIPTION_ID }}");
+    const [preview] = pulumiSteps({ ...deploy, jobs: { job } });
+    assert.deepEqual(
+      [
+        preview?.with?.command,
+        preview?.with?.["stack-name"],
+        preview?.with?.refresh,
+        preview?.with?.["comment-on-summary"],
+        preview?.with?.policyPacks,
+        preview?.with?.policyPackConfigs,
+      ],
+      [
+        "preview",
+        "${{ vars.PULUMI_ORG }}/payments-data-platform/prod",
+        true,
+        true,
+        "policies",
+        "policies/config/prod.json",
+      ],
+    );
+    // up-prod, which waits for the approval, starts only after it.
+    assert.ok([deploy.jobs["up-prod"].needs].flat().includes("preview-prod"));
   });
 
   it("main: one deploy run at a time, for the whole run (no job-level groups that would interleave two runs)", () => {
