@@ -35,7 +35,10 @@ export const sqlSchema = settings({
       .number()
       .refine((v) => (SQL_VCORES as readonly number[]).includes(v), `must be a Gen5 vCore count: ${list(SQL_VCORES)}`),
   }),
-  /** Serverless only: minimum vCores (0.5 steps). */
+  /**
+   * Serverless only: minimum vCores, from the larger of 0.5 and an eighth of `sku.capacity` up to `sku.capacity`
+   * (Microsoft's serverless resource limits: "Min-max vCores" 0.5 - 2 for GP_S_Gen5_2, 0.75 - 6, 1.0 - 8, …).
+   */
   minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
   /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
   autoPauseDelayMinutes: z
@@ -106,6 +109,16 @@ export const sqlSchema = settings({
       path: ["hybridBenefit"],
       message: `must be false on ${sql.sku.name}: Azure Hybrid Benefit applies to ${list(LICENSED_SKUS)} only (serverless has none, Hyperscale bills no SQL licence)`,
     });
+  }
+  if (serverless && sql.minCapacity !== undefined) {
+    const floor = Math.max(0.5, sql.sku.capacity / 8);
+    if (sql.minCapacity < floor || sql.minCapacity > sql.sku.capacity) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minCapacity"],
+        message: `must be ${floor}–${sql.sku.capacity} vCores with sku.capacity ${sql.sku.capacity} (serverless: at least 0.5 and an eighth of the maximum, at most the maximum)`,
+      });
+    }
   }
   if (serverless && sql.sku.capacity > 80) {
     ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
