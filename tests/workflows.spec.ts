@@ -187,6 +187,8 @@ describe("GitHub workflows", () => {
   it("main: pulumi up for dev, then prod behind an environment approval", () => {
     assert.deepEqual((deploy.on.push as { branches: string[] }).branches, ["main"]);
     const dev = deploy.jobs["up-dev"];
+    // A manual run from another branch deploys nothing (everything else needs up-dev).
+    assert.match(String(dev.if), /github\.ref == 'refs\/heads\/main'/);
     const prod = deploy.jobs["up-prod"];
     assert.deepEqual(prod.needs, ["up-dev", "preview-prod"]);
     assert.equal(prod.environment, "production");
@@ -240,7 +242,24 @@ describe("GitHub workflows", () => {
     };
     const pinned = fs.readFileSync(path.resolve(__dirname, "../.pulumi.version"), "utf8").trim();
     assert.equal(pinned, pkg.dependencies["@pulumi/pulumi"], "the CLI and the Node.js SDK are released together");
-    const steps = [pr, deploy, drift].flatMap((w) => [...pulumiSteps(w), ...cliInstallSteps(w)]);
+    // The drift check's preview runs after it checks out the deployed commit, which may predate the file (a missing
+    // version file fails the step): it uses the CLI its install step pinned, on the default branch, before.
+    const driftSteps = drift.jobs.drift.steps;
+    const checkout = driftSteps.findIndex((s) => s.name === "check out the deployed commit");
+    const afterCheckout = driftSteps.slice(checkout).filter((s) => s.uses?.startsWith("pulumi/actions@"));
+    assert.ok(checkout > 0 && afterCheckout.length === 1);
+    assert.equal(
+      afterCheckout[0].with?.["pulumi-version-file"],
+      undefined,
+      "drift: no version file after the checkout",
+    );
+    assert.ok(
+      driftSteps.slice(0, checkout).some((s) => s.uses?.startsWith("pulumi/actions@") && !s.with?.command),
+      "drift: the CLI is installed (pinned) before the checkout",
+    );
+    const steps = [pr, deploy, drift]
+      .flatMap((w) => [...pulumiSteps(w), ...cliInstallSteps(w)])
+      .filter((s) => s !== afterCheckout[0]);
     assert.ok(steps.length >= 9, `${steps.length} pulumi/actions steps`);
     for (const step of steps) {
       assert.equal(step.with?.["pulumi-version-file"], ".pulumi.version", step.id ?? step.name ?? step.uses);
