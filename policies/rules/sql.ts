@@ -763,6 +763,9 @@ export const sqlLongTermRetention = resourcePolicy<sql.LongTermRetentionPolicyAr
         `${who(args)} keeps no long-term backups: set weeklyRetention, monthlyRetention or yearlyRetention (e.g. "P12M").`,
       );
     }
+    // A retention unknown during preview may exceed the maximum: undecided once the known ones are reported, never
+    // passed.
+    for (const key of LTR_KEYS) if (presence(props, key) === "unknown") requireKnown(props, key);
   },
 );
 
