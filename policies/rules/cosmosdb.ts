@@ -8,7 +8,18 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
-import { isSet, normaliseLocation, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
+import {
+  isSet,
+  normaliseLocation,
+  oneOf,
+  presence,
+  requireKnown,
+  safeGet,
+  sameText,
+  show,
+  valueAt,
+  who,
+} from "../lib/values";
 import { EU_LOCATIONS } from "./general";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
@@ -284,7 +295,8 @@ export const cosmosContinuousBackup = resourcePolicy<cosmosdb.DatabaseAccountArg
     if (presence(props, "backupPolicy") === "unknown") requireKnown(props, "backupPolicy");
     // Absent ⇒ violation: the default is periodic backup (no point-in-time restore).
     const type = valueAt(props, "backupPolicy", "type");
-    if (type !== "Continuous") {
+    // Compared without case, as every enum of the pack (Azure's enums are case-insensitive on the wire).
+    if (!sameText(type, "Continuous")) {
       report(
         `${who(args)} uses ${type === undefined ? "the default periodic" : show(type)} backup: set backupPolicy.type to "Continuous".`,
       );
@@ -297,7 +309,7 @@ export const cosmosContinuousBackup = resourcePolicy<cosmosdb.DatabaseAccountArg
       requireKnown(props, "backupPolicy", "continuousModeProperties", "tier");
     const tier = valueAt(props, "backupPolicy", "continuousModeProperties", "tier") ?? "Continuous30Days";
     const { prodTiers } = args.getConfig<{ prodTiers: string[] }>();
-    if (typeof tier === "string" && !prodTiers.includes(tier)) {
+    if (typeof tier === "string" && !oneOf(tier, prodTiers)) {
       report(
         `${who(args)} keeps continuous backups with tier ${show(tier)} in a production stack: set backupPolicy.continuousModeProperties.tier to ${prodTiers.map((t) => `"${t}"`).join(" or ")}.`,
       );

@@ -60,7 +60,7 @@ export const sqlServerMinimalTls = resourcePolicy<sql.ServerArgs>(
     // Absent ⇒ violation: older API versions default to "None" (every TLS version accepted), so pin it.
     const { allowedVersions } = args.getConfig<{ allowedVersions: string[] }>();
     const version = props.minimalTlsVersion;
-    if (version === undefined || !allowedVersions.includes(version)) {
+    if (version === undefined || !oneOf(version, allowedVersions)) {
       report(
         `${who(args)} has minimalTlsVersion ${show(version)}: set minimalTlsVersion to "${allowedVersions[0] ?? "1.2"}".`,
       );

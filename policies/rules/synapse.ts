@@ -10,7 +10,17 @@ import type { Policies } from "@pulumi/policy";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
-import { oneOf, presence, requireKnown, requireKnownElements, show, stringsAt, valueAt, who } from "../lib/values";
+import {
+  oneOf,
+  presence,
+  requireKnown,
+  requireKnownElements,
+  sameText,
+  show,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 
 const WORKSPACE = "azure-native:synapse:Workspace";
 const SQL_POOL = "azure-native:synapse:SqlPool";
@@ -252,7 +262,7 @@ export const synapseSqlPoolTde = resourcePolicy<synapse.SqlPoolTransparentDataEn
   (props, args, report) => {
     // Absent ⇒ violation: dedicated pools are created with TDE off unless it is requested.
     if (presence(props, "status") === "unknown") requireKnown(props, "status");
-    if (props.status !== "Enabled") {
+    if (!sameText(props.status, "Enabled")) {
       report(`${who(args)} has status ${show(props.status)}: set status to "Enabled".`);
     }
   },
@@ -279,7 +289,9 @@ export const synapseSqlPoolTdePresent = stackPolicy(
     for (const pool of pools) {
       const linked = tdes.filter((t) => refersTo(t, pool, POOL_CHILD));
       // A status unknown during preview counts as enabled; the resource rule checks literal values.
-      if (linked.some((t) => presence(t.props, "status") === "unknown" || valueAt(t.props, "status") === "Enabled")) {
+      if (
+        linked.some((t) => presence(t.props, "status") === "unknown" || sameText(valueAt(t.props, "status"), "Enabled"))
+      ) {
         continue;
       }
       report(

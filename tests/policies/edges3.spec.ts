@@ -17,6 +17,8 @@ import { untypedResources } from "../../policies/rules/general";
 import { mlEndpointAuth } from "../../policies/rules/ml";
 import { registryPublicNetwork } from "../../policies/rules/containerregistry";
 import { cosmosContinuousBackup, cosmosEuLocations } from "../../policies/rules/cosmosdb";
+import { synapseSqlPoolTde, synapseSqlPoolTdePresent } from "../../policies/rules/synapse";
+import * as syn from "./fixtures/synapse";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { key, vault } from "./fixtures/keyvault";
 import { sqlAuditing, sqlLongTermRetention as ltrOf, sqlServer } from "./fixtures/sql";
@@ -235,6 +237,23 @@ describe("policy edges (3): one below each limit, the value a message names, cas
         ["mandatory", "over"],
         ["advisory", "undecided"],
       ],
+    );
+  });
+  it("reads Cosmos DB backup and Synapse TDE values without case, as Azure does (another spelling is never reported)", async () => {
+    await expectPass(cosmosContinuousBackup, mutate(cosmosAccount(), "backupPolicy.type", "continuous"));
+    await expectPass(
+      cosmosContinuousBackup,
+      mutate(cosmosAccount("prod"), "backupPolicy.continuousModeProperties.tier", "continuous30days"),
+    );
+    await expectPass(synapseSqlPoolTde, mutate(syn.synapseSqlPoolTde(), "status", "enabled"));
+    const ws = syn.synapseWorkspace("prod");
+    const pool = syn.synapseSqlPool("prod");
+    await expectPass(synapseSqlPoolTdePresent, [ws, pool, mutate(syn.synapseSqlPoolTde("prod"), "status", "ENABLED")]);
+    // A real other value is still reported.
+    await expectFail(
+      synapseSqlPoolTdePresent,
+      [ws, pool, mutate(syn.synapseSqlPoolTde("prod"), "status", "Disabled")],
+      /syndp_pay_prod/,
     );
   });
 });
