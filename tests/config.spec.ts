@@ -14,27 +14,15 @@ import {
 import { closest, editDistance } from "../lib/config/strict";
 import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
+import { rawOf as rawOfStack, rejectsConfig } from "./helpers/config";
 import { configOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 
 /** The committed stack's config as the program reads it (stack file + Pulumi.yaml defaults). */
-function rawOf(stack: "dev" | "prod"): Record<string, unknown> {
-  const { config } = loadStackConfig(ROOT, stack);
-  return readRaw((key) => config[`${PROJECT}:${key}`]);
-}
-
+const rawOf = (stack: "dev" | "prod"): Record<string, unknown> => rawOfStack(stack);
 /** Asserts that parsing fails with a message naming the key (and the bad value / what is allowed). */
-function rejects(raw: Record<string, unknown>, stack: string, expected: RegExp): void {
-  assert.throws(
-    () => parseConfig(raw, stack),
-    (e: unknown) => {
-      assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-      assert.match(e.message, expected);
-      return true;
-    },
-  );
-}
+const rejects = rejectsConfig;
 
 const clone = <T>(v: T): T => structuredClone(v);
 /** The ingestion section as a stack file spells it (mutable, for one-property changes). */

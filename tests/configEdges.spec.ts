@@ -1,22 +1,13 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, parseConfig, PROJECT, readRaw, type RawConfig } from "../lib/config";
+import { parseConfig, PROJECT, type RawConfig } from "../lib/config";
 import { validateModel } from "../pipelines/model/validate";
 import type { Column, DataModel } from "../pipelines/model/types";
 import { t, typeLength } from "../pipelines/model/types";
-import { loadStackConfig } from "../tools/lib/stackConfig";
-import * as path from "node:path";
+import { rawOf, rejectsConfig } from "./helpers/config";
 import { cloneModel, olapTable, oltpColumn, oltpTable } from "./pipelines/helpers";
-
-const ROOT = path.resolve(__dirname, "..");
 
 /** The stack config as the schema takes it (every key typed; optional ones may be absent). */
 type Raw = RawConfig;
-
-/** The committed stack's config as the program reads it (stack file + Pulumi.yaml defaults). */
-function rawOf(stack: "dev" | "prod"): Raw {
-  const { config } = loadStackConfig(ROOT, stack);
-  return readRaw((key) => config[`${PROJECT}:${key}`]) as Raw;
-}
 
 /** A copy of a committed stack's config with one change applied. */
 function edited(stack: "dev" | "prod", change: (raw: Raw) => void): Raw {
@@ -27,15 +18,7 @@ function edited(stack: "dev" | "prod", change: (raw: Raw) => void): Raw {
 
 /** Asserts that parsing fails with a message matching `expected` (the key, the value, what is allowed). */
 function rejects(stack: "dev" | "prod", change: (raw: Raw) => void, expected: RegExp): void {
-  const raw = edited(stack, change);
-  assert.throws(
-    () => parseConfig(raw, stack),
-    (e: unknown) => {
-      assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-      assert.match(e.message, expected);
-      return true;
-    },
-  );
+  rejectsConfig(edited(stack, change), stack, expected);
 }
 
 /** Asserts that the changed stack parses, and returns the parsed config. */

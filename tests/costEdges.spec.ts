@@ -10,23 +10,13 @@ import { estimate, estimateMarkdown, formatEstimate, type Estimate } from "../to
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
 import { diffEstimates, formatDiff } from "../tools/lib/cost/stack";
 import { merchantOnPath } from "../tools/lib/costDocs/scenarios";
-import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 
 const AN = "azure-native";
 let n = 0;
 /** A hand-made resource record. */
 function res(type: string, inputs: Record<string, unknown>, name = `e${++n}`): ResourceRecord {
-  return {
-    urn: `urn:pulumi:test::payments-data-platform::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    propertyDependencies: {},
-    inputs,
-    outputs: {},
-    protect: false,
-  };
+  return resourceRecord(type, name, inputs, { stack: "test", outputs: {} });
 }
 const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 0.015, `${msg ?? ""} ${a} ≉ ${b}`);
 const usage = (over: Partial<UsageConfig> = {}): UsageConfig => ({ ...DEFAULT_USAGE, ...over });

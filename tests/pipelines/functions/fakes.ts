@@ -36,6 +36,15 @@ export const scoringEnv = {
 };
 
 /** One row of the Azure SQL trigger's batch (0 = insert). */
+/** A payment request as a merchant sends it (merchant 42, card 7, key order-1, €19.99). */
+export const paymentRequest: Readonly<CreatePaymentRequest> = {
+  merchantId: 42,
+  paymentMethodId: 7,
+  idempotencyKey: "order-1",
+  amountMinor: 1999,
+  currencyCode: "EUR",
+};
+
 export const change = (p: PaymentChangeRow, Operation = 0) => ({ Item: p, Operation }) as SqlChange<PaymentChangeRow>;
 
 /** A new pending payment as the SQL trigger reports it (dbo.Payment columns). */

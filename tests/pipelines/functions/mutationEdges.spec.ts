@@ -17,20 +17,23 @@ import {
 } from "../../../pipelines/functions/src/lib/azure";
 import { applyPayments, featureVector, type FeatureItem } from "../../../pipelines/functions/src/lib/features";
 import { CLIENT_CERTIFICATE_HEADERS, merchantFromCertificate } from "../../../pipelines/functions/src/lib/merchantAuth";
-import { looksLikePan, type CreatePaymentRequest } from "../../../pipelines/functions/src/lib/payment";
+import { looksLikePan } from "../../../pipelines/functions/src/lib/payment";
 import { afterSent, storePayment } from "../../../pipelines/functions/src/lib/paymentStore";
 import { scorePayments } from "../../../pipelines/functions/src/lib/scoring";
 import { connectTds } from "../../../pipelines/functions/src/lib/tds";
 import { TdsPool, type PooledConnection } from "../../../pipelines/functions/src/lib/tdsPool";
-import { change, fakeContext, fakePaymentTable, fakeScoringWorld, payment, paymentApiOver, scoringEnv } from "./fakes";
+import {
+  change,
+  fakeContext,
+  fakePaymentTable,
+  fakeScoringWorld,
+  payment,
+  paymentApiOver,
+  paymentRequest,
+  scoringEnv,
+} from "./fakes";
 
-const request: CreatePaymentRequest = {
-  merchantId: 42,
-  paymentMethodId: 7,
-  idempotencyKey: "order-1",
-  amountMinor: 1999,
-  currencyCode: "EUR",
-};
+const request = paymentRequest;
 const sqlError = (number: number, message = `error ${number}`) =>
   Object.assign(new Error(message), { number, class: 16 });
 const connError = (code: string) => Object.assign(new Error(`connection ${code}`), { code });

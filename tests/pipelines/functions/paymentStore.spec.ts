@@ -7,7 +7,6 @@ import { TokenUnavailableError } from "../../../pipelines/functions/src/lib/azur
 import { handleLateErrors, loginWithErrorNumber } from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
-import type { CreatePaymentRequest } from "../../../pipelines/functions/src/lib/payment";
 import {
   afterSent,
   FOREIGN_KEYS,
@@ -23,15 +22,9 @@ import {
 } from "../../../pipelines/functions/src/lib/paymentStore";
 import { PoolTimeoutError, TdsPool, type PooledConnection } from "../../../pipelines/functions/src/lib/tdsPool";
 import { RETRY_AFTER_SECONDS } from "../../../pipelines/functions/src/functions/paymentApi";
-import { fakeContext, fakePaymentTable, paymentApiOver } from "./fakes";
+import { fakeContext, fakePaymentTable, paymentApiOver, paymentRequest } from "./fakes";
 
-const request: CreatePaymentRequest = {
-  merchantId: 42,
-  paymentMethodId: 7,
-  idempotencyKey: "order-1",
-  amountMinor: 1999,
-  currencyCode: "EUR",
-};
+const request = paymentRequest;
 /** A row as tedious returns it: bigint columns as strings. */
 const row = (over: Partial<StoredPaymentRow> = {}): StoredPaymentRow => ({
   PaymentId: "9000000001",
