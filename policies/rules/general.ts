@@ -6,7 +6,7 @@ import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
 import { requireKnownTemplate, templateResources } from "../lib/templates";
-import { normaliseLocation, presence, safeGet, sameText, valueAt, who } from "../lib/values";
+import { normaliseLocation, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
 /** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
 export const EU_LOCATIONS = [
@@ -58,8 +58,8 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
   },
   [], // filled below: applies to every azure-native type
   (props, args, report) => {
-    // Unknown during preview (another resource's output): decided at the update.
-    if (presence(props, "location") === "unknown") args.notApplicable("the location is not known yet");
+    // Unknown during preview (another resource's output): undecided, decided at the update.
+    if (presence(props, "location") === "unknown") requireKnown(props, "location");
     const location = safeGet(props, "location");
     if (location === undefined) {
       // A top-level resource without one takes the provider's default location or its resource group's, neither of

@@ -45,8 +45,8 @@ describe("policies/general", () => {
         /db .*has no location input, so it takes the provider's default or its resource group's/,
       );
     });
-    it("leaves a location not known yet (another resource's output) to the update", () =>
-      expectNotApplicable(allowedLocations, vault({ location: UNKNOWN })));
+    it("is undecided on a location not known yet (another resource's output), never passed or not applicable", () =>
+      expectUndecided(allowedLocations, vault({ location: UNKNOWN })));
     it("is not applicable to child resources without a location, or outside azure-native", async () => {
       const child = await evaluatePolicy(
         allowedLocations,
