@@ -445,6 +445,13 @@ describe("config", () => {
     it("prod without HSM-backed keys", () => {
       rejects({ ...rawOf("prod"), hsmKeys: false }, "prod", /hsmKeys: got false; must be true in prod/);
     });
+    it("prod with neither HSM-backed keys nor deletion protection names both in one run", () => {
+      rejects(
+        { ...rawOf("prod"), hsmKeys: false, protectStatefulResources: false },
+        "prod",
+        /hsmKeys: got false; must be true in prod[\s\S]*protectStatefulResources: got false; must be true in prod/,
+      );
+    });
     it("a key that would expire before it rotates, or rotate after its near-expiry notice", () => {
       rejects(
         { ...rawOf("dev"), keyRotationDays: 200, keyExpiryDays: 180 },

@@ -169,12 +169,10 @@ const schema = settings({
   if (c.hsmKeys && c.keyVaultSku !== "premium") {
     ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
   }
-  if (c.environment === "prod" && (!c.hsmKeys || !c.protectStatefulResources)) {
-    ctx.addIssue({
-      code: "custom",
-      path: [c.hsmKeys ? "protectStatefulResources" : "hsmKeys"],
-      message: "must be true in prod",
-    });
+  // Both keys are named at once: a prod stack with neither is told about each in one run.
+  for (const key of ["hsmKeys", "protectStatefulResources"] as const) {
+    if (c.environment === "prod" && !c[key])
+      ctx.addIssue({ code: "custom", path: [key], message: "must be true in prod" });
   }
   if (c.environment === "prod" && c.ml.endpoint.instanceCount < 3) {
     ctx.addIssue({
