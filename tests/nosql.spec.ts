@@ -398,6 +398,25 @@ for (const stack of ["dev", "prod"] as const) {
       assertChainedPairwise(chain);
     });
 
+    it("every data-plane grant waits 10 minutes after its principal appears (Cosmos DB looks it up in Entra ID, pulumi-azure-native#2816)", () => {
+      const grants = ofType(resources, SQL_ROLE_ASSIGNMENT);
+      const waits = ofType(resources, "time:index/sleep:Sleep").filter((w) => w.name.startsWith("nosql-principal-"));
+      assert.ok(waits.length >= 5, "a wait per granted principal");
+      for (const grant of grants) {
+        const wait = waits.find((w) => grant.dependencies.includes(w.urn));
+        assert.ok(wait, `${grant.name} waits for its principal`);
+        assert.equal(input(wait, "triggers.principalId"), grant.inputs.principalId, `${grant.name}: its own principal`);
+        assert.equal(wait.inputs.createDuration, "10m", wait.name);
+      }
+      // One wait per principal: the ETL identity's account grant and its metadata grant share theirs.
+      const etlWaits = new Set(
+        grants
+          .filter((g) => g.inputs.principalId === byName(resources, "nosql-metadata-adf-etl").inputs.principalId)
+          .map((g) => waits.find((w) => g.dependencies.includes(w.urn))?.name),
+      );
+      assert.equal(etlWaits.size, 1, [...etlWaits].join(", "));
+    });
+
     it("grants the ingestion apps custom item-level roles (no delete, no query) on the containers they write, through the account's chain", () => {
       const webhooks = byName(resources, "nosql-item-creator-fraud-scoring-webhook-events");
       assert.equal(webhooks.inputs.scope, `${accountId()}/dbs/payments/colls/webhook_events`);
@@ -529,8 +548,9 @@ for (const stack of ["dev", "prod"] as const) {
       const children = resources.filter((r) => r.name.startsWith("nosql-"));
       // 3 of them: the ETL identity's per-container grants and read-metadata (index.ts); 3: the fraud/ML group's and
       // the ingestion apps' read-metadata; 5: the streaming relay's leases container, grants and the read-metadata
-      // role; 3: the ingestion apps' item-level role definitions.
-      assert.equal(children.length, prod ? 30 : 29);
+      // role; 3: the ingestion apps' item-level role definitions; 6: a principal wait per granted principal (data
+      // engineers, fraud/ML, the two ingestion apps, the relay, the ETL identity).
+      assert.equal(children.length, prod ? 36 : 35);
       for (const r of children) assert.equal(r.parent, component.urn, r.name);
       assert.equal(outputs.cosmosAccountName, account.inputs.accountName);
       assert.equal(outputs.cosmosAccountId, accountId());

@@ -11,6 +11,7 @@
  */
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import { COSMOS_CONTAINERS, type CosmosContainerKey } from "../../lib/config";
 import { kebabCase } from "../../lib/naming";
 import { roleAssignmentName } from "../../lib/uuid";
@@ -20,6 +21,7 @@ import {
   lockFor,
   managementLock,
   privateEndpoint,
+  RBAC_PROPAGATION_DELAY,
   roleAssignments,
   Serial,
 } from "../shared";
@@ -58,6 +60,8 @@ export class NoSql extends pulumi.ComponentResource {
   private metadataRole?: cosmosdb.SqlResourceSqlRoleDefinition;
   /** The custom item-level roles (CosmosItemRoles), each created by its first grant. */
   private readonly itemRoles = new Map<keyof typeof CosmosItemRoles, cosmosdb.SqlResourceSqlRoleDefinition>();
+  /** Per principal key: the wait for a new principal to reach Entra ID before Cosmos DB looks it up. */
+  private readonly principalWaits = new Map<string, time.Sleep>();
 
   private readonly dataPlane: {
     readonly name: string;
@@ -295,9 +299,30 @@ export class NoSql extends pulumi.ComponentResource {
             principalId: p.principalId,
             scope: dp.accountId,
           },
-          { parent: this, dependsOn },
+          { parent: this, dependsOn: [...dependsOn, this.principalSettled(p)] },
         ),
     );
+  }
+
+  /**
+   * Waits RBAC_PROPAGATION_DELAY after a principal appears (created again when its id changes): unlike an ARM role
+   * assignment, which takes `principalType` and skips the directory lookup, a Cosmos DB data-plane assignment looks
+   * the principal up in Entra ID and fails with 400 "principal ID … was not found in the AAD tenant" while a new
+   * identity is still replicating (pulumi/pulumi-azure-native#2816, open upstream; one user saw it after 5 minutes).
+   * A first deployment waits for the account's key grant anyway; this covers a later `up` that adds an identity
+   * (a new function app, a new group) together with its grant. One wait per principal key, logical name
+   * `${name}-principal-<key>`.
+   */
+  private principalSettled(p: Pick<DataPlanePrincipal, "key" | "principalId">): time.Sleep {
+    const existing = this.principalWaits.get(p.key);
+    if (existing) return existing;
+    const wait = new time.Sleep(
+      `${this.dataPlane.name}-principal-${p.key}`,
+      { createDuration: RBAC_PROPAGATION_DELAY, triggers: { principalId: p.principalId } },
+      { parent: this },
+    );
+    this.principalWaits.set(p.key, wait);
+    return wait;
   }
 
   /**
@@ -364,7 +389,7 @@ export class NoSql extends pulumi.ComponentResource {
               principalId: p.principalId,
               scope,
             },
-            { parent: this, dependsOn },
+            { parent: this, dependsOn: [...dependsOn, this.principalSettled(p)] },
           ),
       );
     });
