@@ -182,7 +182,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       racing.map((h) => [h.rule, h.name]),
       [["serialised-children-race", b.name]],
     );
-    assert.match(racing[0].message, /Cosmos DB data-plane role assignments of one account/);
+    assert.match(racing[0].message, /Cosmos DB data-plane role definitions and assignments of one account/);
     // A chain, even through a resource in between, is fine; so are grants on two accounts.
     const first = grant("acct");
     const wait = { ...record("azure-native:time:Sleep", {}), dependencies: [first.urn] };
@@ -190,6 +190,99 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(firstDeployHazards([first, wait, second]), []);
     assert.deepEqual(firstDeployHazards([grant("one"), grant("two")]), []);
   });
+
+  // Each kind the program chains (the review of serialised updates): two writes of different types to one parent that
+  // do not wait for each other are flagged with the parent's kind; a chain, or the same writes on two parents, are not.
+  for (const [first, second, parent, other, what] of [
+    [
+      "azure-native:cosmosdb:SqlResourceSqlRoleDefinition",
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+      { resourceGroupName: "rg", accountName: "acct" },
+      { accountName: "acct-2" },
+      /Cosmos DB data-plane role definitions and assignments of one account/,
+    ],
+    [
+      "azure-native:sql:TransparentDataEncryption",
+      "azure-native:sql:DataMaskingPolicy",
+      { resourceGroupName: "rg", serverName: "sql", databaseName: "payments" },
+      { databaseName: "other" },
+      /settings of one SQL database \(409 ConflictingDatabaseOperation\)/,
+    ],
+    [
+      "azure-native:sql:BackupShortTermRetentionPolicy",
+      "azure-native:sql:LongTermRetentionPolicy",
+      { resourceGroupName: "rg", serverName: "sql", databaseName: "payments" },
+      { serverName: "sql-secondary" },
+      /settings of one SQL database/,
+    ],
+    [
+      "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+      "azure-native:sql:ServerSecurityAlertPolicy",
+      { resourceGroupName: "rg", serverName: "sql" },
+      { serverName: "sql-secondary" },
+      /settings of one SQL server/,
+    ],
+    [
+      "azure-native:sql:EncryptionProtector",
+      "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+      { resourceGroupName: "rg", serverName: "sql" },
+      { resourceGroupName: "rg-2" },
+      /settings of one SQL server/,
+    ],
+    [
+      "azure-native:synapse:SqlPoolWorkloadGroup",
+      "azure-native:synapse:SqlPoolWorkloadClassifier",
+      { resourceGroupName: "rg", workspaceName: "syn", sqlPoolName: "dw" },
+      { sqlPoolName: "dw-2" },
+      /workload groups and classifiers of one dedicated SQL pool/,
+    ],
+    [
+      "azure-native:synapse:SqlPoolTransparentDataEncryption",
+      "azure-native:synapse:SqlPoolWorkloadGroup",
+      { resourceGroupName: "rg", workspaceName: "syn", sqlPoolName: "dw" },
+      { workspaceName: "syn-2" },
+      /one dedicated SQL pool/,
+    ],
+    [
+      "azure-native:datafactory:ManagedPrivateEndpoint",
+      "azure-native:datafactory:ManagedPrivateEndpoint",
+      { resourceGroupName: "rg", factoryName: "adf", managedVirtualNetworkName: "default" },
+      { factoryName: "adf-2" },
+      /managed private endpoints of one Data Factory managed virtual network/,
+    ],
+    [
+      "azure-native:storage:BlobServiceProperties",
+      "azure-native:storage:ManagementPolicy",
+      { resourceGroupName: "rg", accountName: "st" },
+      { accountName: "st2" },
+      /containers and blob settings of one storage account/,
+    ],
+    [
+      "azure-native:storage:BlobContainer",
+      "azure-native:storage:BlobServiceProperties",
+      { resourceGroupName: "rg", accountName: "st" },
+      { accountName: "st2" },
+      /containers and blob settings of one storage account/,
+    ],
+  ] as const) {
+    it(`flags ${first.split(":")[2]} and ${second.split(":")[2]} racing on one parent, not a chain or two parents`, () => {
+      const write = (type: string, inputs: Record<string, unknown>, dependencies: string[] = []) => ({
+        ...record(type, inputs),
+        dependencies,
+      });
+      const a = write(first, parent);
+      const b = write(second, parent);
+      const racing = firstDeployHazards([a, b]);
+      assert.deepEqual(
+        racing.map((h) => [h.rule, h.name]),
+        [["serialised-children-race", b.name]],
+      );
+      assert.match(racing[0].message, what);
+      const chained = write(first, parent);
+      assert.deepEqual(firstDeployHazards([chained, write(second, parent, [chained.urn])]), []);
+      assert.deepEqual(firstDeployHazards([write(first, parent), write(second, { ...parent, ...other })]), []);
+    });
+  }
 
   it("flags two function apps joining one integration subnet without waiting for each other, not a chain or two subnets", () => {
     const SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/flex";

@@ -206,9 +206,45 @@ export const SERIALISED_CHILDREN: readonly {
   readonly what: string;
 }[] = [
   {
-    type: "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+    // Role definitions take the same account lock as assignments (hashicorp/terraform-provider-azurerm#15842, fixed
+    // by locking both in #15862).
+    type: ["azure-native:cosmosdb:SqlResourceSqlRoleAssignment", "azure-native:cosmosdb:SqlResourceSqlRoleDefinition"],
     parent: ["resourceGroupName", "accountName"],
-    what: "Cosmos DB data-plane role assignments of one account (412 'another user operation in progress')",
+    what: "Cosmos DB data-plane role definitions and assignments of one account (412 'another user operation in progress')",
+  },
+  {
+    // Database-scoped management operations run one at a time (components/oltp/index.ts).
+    type: [
+      "azure-native:sql:TransparentDataEncryption",
+      "azure-native:sql:DataMaskingPolicy",
+      "azure-native:sql:BackupShortTermRetentionPolicy",
+      "azure-native:sql:LongTermRetentionPolicy",
+    ],
+    parent: ["resourceGroupName", "serverName", "databaseName"],
+    what: "settings of one SQL database (409 ConflictingDatabaseOperation)",
+  },
+  {
+    type: [
+      "azure-native:sql:EncryptionProtector",
+      "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+      "azure-native:sql:ServerSecurityAlertPolicy",
+    ],
+    parent: ["resourceGroupName", "serverName"],
+    what: "settings of one SQL server (409 ConflictingServerOperation)",
+  },
+  {
+    type: [
+      "azure-native:synapse:SqlPoolTransparentDataEncryption",
+      "azure-native:synapse:SqlPoolWorkloadGroup",
+      "azure-native:synapse:SqlPoolWorkloadClassifier",
+    ],
+    parent: ["resourceGroupName", "workspaceName", "sqlPoolName"],
+    what: "settings, workload groups and classifiers of one dedicated SQL pool (one operation at a time on a pool)",
+  },
+  {
+    type: "azure-native:datafactory:ManagedPrivateEndpoint",
+    parent: ["resourceGroupName", "factoryName", "managedVirtualNetworkName"],
+    what: "managed private endpoints of one Data Factory managed virtual network",
   },
   {
     type: "azure-native:network:FirewallPolicyRuleCollectionGroup",
@@ -221,9 +257,13 @@ export const SERIALISED_CHILDREN: readonly {
     what: "event subscriptions of one system topic",
   },
   {
-    type: "azure-native:storage:BlobContainer",
+    type: [
+      "azure-native:storage:BlobContainer",
+      "azure-native:storage:BlobServiceProperties",
+      "azure-native:storage:ManagementPolicy",
+    ],
     parent: ["resourceGroupName", "accountName"],
-    what: "containers of one storage account (409 StorageAccountOperationInProgress)",
+    what: "containers and blob settings of one storage account (409 StorageAccountOperationInProgress)",
   },
   {
     // Each app's VNet integration takes the subnet's service association link lease; a second app joining while
