@@ -73,6 +73,69 @@ describe("pipelines/streaming: the flow 3 query", () => {
     }
   });
 
+  it("computes every column as the model's stream mapping says: window start, ranges, percentiles, ratio, unknown member", () => {
+    assert.ok(mapping && mapping.kind === "stream");
+    const q = readQuery()
+      .replace(/--[^\n]*/g, "")
+      .replace(/\s+/g, " ");
+    const has = (fragment: string, what: string) => assert.ok(q.includes(fragment), `${what}: ${fragment}`);
+    // An input field as the first step names it, with the value that replaces a missing one.
+    const input = (field: string) => {
+      const m = new RegExp(`(COALESCE\\()?(?:TRY_)?CAST\\(${field} AS [\\w()]+\\)(?:, ([^)]+)\\))? AS (\\w+)`).exec(q);
+      assert.ok(m, `field ${field} is read`);
+      return { alias: m[3], whenNull: m[1] ? m[2] : undefined };
+    };
+    const start = mapping.columns.find((c) => c.value.kind === "windowStart")?.target;
+    assert.ok(start);
+    for (const { target, value } of mapping.columns) {
+      switch (value.kind) {
+        case "windowStart":
+          // System.Timestamp() of a tumbling window is its end: the start is one window length earlier.
+          has(`DATEADD(second, -${mapping.window.seconds}, System.Timestamp()) AS ${target}`, target);
+          break;
+        case "windowDateKey":
+          has(
+            `DATEPART(year, ${start}) * 10000 + DATEPART(month, ${start}) * 100 + DATEPART(day, ${start}) AS ${target}`,
+            target,
+          );
+          break;
+        case "windowHour":
+          has(`DATEPART(hour, ${start}) AS ${target}`, target);
+          break;
+        case "group": {
+          const f = input(value.field);
+          assert.equal(f.alias, target, `${value.field} is grouped as ${target}`);
+          assert.equal(f.whenNull, value.whenNull === undefined ? undefined : String(value.whenNull), target);
+          break;
+        }
+        case "count":
+          has(`COUNT(*) AS ${target}`, target);
+          break;
+        case "countWhere":
+          has(
+            `SUM(CASE WHEN ${input(value.field).alias} BETWEEN ${value.min} AND ${value.max} THEN 1 ELSE 0 END) AS ${target}`,
+            target,
+          );
+          break;
+        case "sum":
+        case "max":
+          has(`${value.kind.toUpperCase()}(${input(value.field).alias}) AS ${target}`, target);
+          break;
+        case "percentile": {
+          const m = new RegExp(
+            `PERCENTILE_CONT\\(${value.p}\\) OVER \\(ORDER BY ${input(value.field).alias}\\) AS (\\w+)`,
+          ).exec(q);
+          assert.ok(m, `${target}: percentile ${value.p}`);
+          has(`CAST(ROUND(${m[1]}, 0) AS bigint) AS ${target}`, target);
+          break;
+        }
+        case "ratio":
+          has(`ROUND(CAST(${value.numerator} AS float) / ${value.denominator}, 6) AS ${target}`, target);
+          break;
+      }
+    }
+  });
+
   it("alias parsing ignores comments and string literals, and a nameless output column is an error", () => {
     const q = "-- FROM Secret INTO Nowhere\nWITH s AS (SELECT a FROM In1)\nSELECT a, 'INTO x' AS b INTO Out1 FROM s";
     assert.deepEqual(queryAliases(q), { inputs: ["In1"], outputs: ["Out1"] });
