@@ -427,12 +427,18 @@ export function generateOltpReferenceData(model: OltpModel): string {
       `UPDATE ${table} SET [IsActive] = 0, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] NOT IN (${currencies.map((c) => str(c.code)).join(", ")}) AND [IsActive] = 1;`,
     ].join("\n"),
   );
+  parts.push(
+    [
+      "-- A currency the model lists again after a removal is active again (its row was kept, deactivated).",
+      `UPDATE ${table} SET [IsActive] = 1, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] IN (${currencies.map((c) => str(c.code)).join(", ")}) AND [IsActive] = 0;`,
+    ].join("\n"),
+  );
   return [
     header("Azure SQL Database (OLTP) reference data: ISO 4217 currencies.", [
       "Source: pipelines/model/oltp.ts (currencies). Regenerate with `npm run sql:generate`.",
       "Run after 02_oltp_change_extraction.sql so the rows also reach the warehouse. Existing rows are never",
       "overwritten (a change of minor units is a data migration, not a re-seed); currencies removed from the model",
-      "are deactivated.",
+      "are deactivated, and reactivated when the model lists them again.",
     ]),
     batches(parts),
   ].join("\n");

@@ -3,7 +3,7 @@
 -- Source: pipelines/model/oltp.ts (currencies). Regenerate with `npm run sql:generate`.
 -- Run after 02_oltp_change_extraction.sql so the rows also reach the warehouse. Existing rows are never
 -- overwritten (a change of minor units is a data migration, not a re-seed); currencies removed from the model
--- are deactivated.
+-- are deactivated, and reactivated when the model lists them again.
 
 IF NOT EXISTS (SELECT 1 FROM [dbo].[Currency] WHERE [CurrencyCode] = 'EUR')
     INSERT INTO [dbo].[Currency] ([CurrencyCode], [Name], [MinorUnits]) VALUES ('EUR', N'Euro', 2);
@@ -55,4 +55,8 @@ GO
 
 -- A currency the model no longer lists is deactivated, not deleted: payments and payouts keep referencing it.
 UPDATE [dbo].[Currency] SET [IsActive] = 0, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] NOT IN ('EUR', 'GBP', 'USD', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'RON', 'JPY') AND [IsActive] = 1;
+GO
+
+-- A currency the model lists again after a removal is active again (its row was kept, deactivated).
+UPDATE [dbo].[Currency] SET [IsActive] = 1, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] IN ('EUR', 'GBP', 'USD', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'RON', 'JPY') AND [IsActive] = 0;
 GO

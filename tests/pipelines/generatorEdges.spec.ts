@@ -5,9 +5,16 @@ import { strict as assert } from "node:assert";
 import { generateAdfDefinitions, PIPELINES, type AdfResource } from "../../pipelines/etl";
 import { extractedTables } from "../../pipelines/etl/groups";
 import { inferredValue } from "../../pipelines/etl/sql/load";
-import { generateAll, generateOlapReferenceData, generateOltpDdl, maskStatement } from "../../pipelines/generate";
+import {
+  generateAll,
+  generateOlapReferenceData,
+  generateOltpDdl,
+  generateOltpReferenceData,
+  maskStatement,
+} from "../../pipelines/generate";
 import { literal } from "../../pipelines/generators/tsql";
 import { dataModel } from "../../pipelines/model";
+import { currencies } from "../../pipelines/model/oltp";
 import { renderType, t } from "../../pipelines/model/types";
 import { validateModel } from "../../pipelines/model/validate";
 import { cloneModel, mappingOf, olapTable, oltpColumn, oltpTable, sqlBatches } from "./helpers";
@@ -43,6 +50,22 @@ function strings(value: unknown, out: string[] = []): string[] {
 }
 
 describe("pipelines generators: edges the real model does not reach", () => {
+  describe("currencies (03_oltp_reference_data.sql)", () => {
+    it("deactivates a currency the model drops and reactivates one it lists again, after the inserts", () => {
+      const sql = generateOltpReferenceData(cloneModel().oltp);
+      const listed = `(${currencies.map((c) => `'${c.code}'`).join(", ")})`;
+      const off = sql.indexOf(
+        `SET [IsActive] = 0, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] NOT IN ${listed} AND [IsActive] = 1;`,
+      );
+      const on = sql.indexOf(
+        `SET [IsActive] = 1, [UpdatedAt] = SYSUTCDATETIME() WHERE [CurrencyCode] IN ${listed} AND [IsActive] = 0;`,
+      );
+      assert.ok(off > 0, "drops deactivate");
+      assert.ok(on > 0, "a currency listed again is active again (its kept row would otherwise stay inactive)");
+      assert.ok(sql.lastIndexOf("INSERT INTO") < Math.min(off, on), "after every insert");
+    });
+  });
+
   describe("seeded literals (11_olap_reference_data.sql)", () => {
     it("keeps a quote inside the literal: a seeded value cannot end the string and inject SQL", () => {
       const model = cloneModel();

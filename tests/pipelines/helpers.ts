@@ -202,6 +202,11 @@ export function findUnguardedStatements(sql: string): string[] {
       ) {
         const [, set, where] = text.match(/SET \[(\w+)\] = 0.* AND \[(\w+)\] = 1;$/) ?? [];
         ok = set === where; // deactivates only what is still active: idempotent
+      } else if (
+        /^UPDATE \[\w+\]\.\[\w+\] SET \[(\w+)\] = 1[^;]* WHERE \[\w+\] IN \([^)]*\) AND \[(\w+)\] = 0;$/.test(text)
+      ) {
+        const [, set, where] = text.match(/SET \[(\w+)\] = 1.* AND \[(\w+)\] = 0;$/) ?? [];
+        ok = set === where; // reactivates only what is inactive: idempotent
       }
       if (!ok) problems.push(text.length > 160 ? `${text.slice(0, 160)}…` : text);
     }
