@@ -638,6 +638,8 @@ describe("ml: granting the right to call the scoring endpoint", () => {
       ),
     );
     assert.ok(byName(resources, "ml-endpoint-ra-batch-scorer-scoring"), "scoringPrincipals argument");
+    // A principal's type is passed through (ARM checks it against the principal): a group stays a group.
+    assert.equal(byName(resources, "ml-endpoint-ra-fraud-ml-team-scoring").inputs.principalType, "Group");
   });
 
   it("grants the scorer nothing else", () => {
