@@ -220,14 +220,14 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       "azure-native:sql:ServerSecurityAlertPolicy",
       { resourceGroupName: "rg", serverName: "sql" },
       { serverName: "sql-secondary" },
-      /settings of one SQL server/,
+      /settings and private endpoint connections of one SQL server/,
     ],
     [
       "azure-native:sql:EncryptionProtector",
       "azure-native:sql:ExtendedServerBlobAuditingPolicy",
       { resourceGroupName: "rg", serverName: "sql" },
       { resourceGroupName: "rg-2" },
-      /settings of one SQL server/,
+      /settings and private endpoint connections of one SQL server/,
     ],
     [
       "azure-native:synapse:SqlPoolWorkloadGroup",
@@ -255,14 +255,14 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       "azure-native:storage:ManagementPolicy",
       { resourceGroupName: "rg", accountName: "st" },
       { accountName: "st2" },
-      /containers and blob settings of one storage account/,
+      /containers, blob settings and private endpoint connections of one storage account/,
     ],
     [
       "azure-native:storage:BlobContainer",
       "azure-native:storage:BlobServiceProperties",
       { resourceGroupName: "rg", accountName: "st" },
       { accountName: "st2" },
-      /containers and blob settings of one storage account/,
+      /containers, blob settings and private endpoint connections of one storage account/,
     ],
   ] as const) {
     it(`flags ${first.split(":")[2]} and ${second.split(":")[2]} racing on one parent, not a chain or two parents`, () => {
@@ -281,6 +281,54 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       const chained = write(first, parent);
       assert.deepEqual(firstDeployHazards([chained, write(second, parent, [chained.urn])]), []);
       assert.deepEqual(firstDeployHazards([write(first, parent), write(second, { ...parent, ...other })]), []);
+    });
+  }
+
+  // A private endpoint's connection is a write to its target: it races the target's other writes (the endpoint's
+  // own resource group differs, as here; the target is read from its private link service id, in any case).
+  for (const [type, inputs, target, other, what] of [
+    [
+      "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+      { resourceGroupName: "rg-data", serverName: "sql-pay" },
+      "/subscriptions/s/resourceGroups/RG-Data/providers/Microsoft.Sql/servers/SQL-Pay",
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay-secondary",
+      /settings and private endpoint connections of one SQL server/,
+    ],
+    [
+      "azure-native:storage:BlobContainer",
+      { resourceGroupName: "rg-data", accountName: "stpay" },
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stpay",
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stother",
+      /containers, blob settings and private endpoint connections of one storage account/,
+    ],
+    [
+      "azure-native:synapse:SqlPool",
+      { resourceGroupName: "rg-data", workspaceName: "syn-pay" },
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Synapse/workspaces/syn-pay",
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/syn-pay",
+      /private endpoint connections and dedicated pools of one Synapse workspace/,
+    ],
+  ] as const) {
+    it(`flags a private endpoint racing a ${type.split(":")[2]} of its target, not one ordered or to another target`, () => {
+      const child = (dependencies: string[] = []) => ({ ...record(type, inputs), dependencies });
+      const endpoint = (privateLinkServiceId: string, dependencies: string[] = []) => ({
+        ...record("azure-native:network:PrivateEndpoint", {
+          resourceGroupName: "rg-network",
+          privateLinkServiceConnections: [{ privateLinkServiceId, groupIds: ["x"] }],
+        }),
+        dependencies,
+      });
+      const c = child();
+      const pep = endpoint(target);
+      const racing = firstDeployHazards([c, pep]);
+      assert.deepEqual(
+        racing.map((h) => [h.rule, h.message.split(" are ")[0]]),
+        [["serialised-children-race", `${c.name} and ${pep.name}`]],
+      );
+      assert.match(racing[0].message, what);
+      const first = child();
+      assert.deepEqual(firstDeployHazards([first, endpoint(target, [first.urn])]), []);
+      assert.deepEqual(firstDeployHazards([child(), endpoint(other)]), []);
     });
   }
 

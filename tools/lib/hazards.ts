@@ -224,13 +224,21 @@ export const SERIALISED_CHILDREN: readonly {
     what: "settings of one SQL database (409 ConflictingDatabaseOperation)",
   },
   {
+    // A private endpoint adds a connection to the server: another server-level write.
     type: [
       "azure-native:sql:EncryptionProtector",
       "azure-native:sql:ExtendedServerBlobAuditingPolicy",
       "azure-native:sql:ServerSecurityAlertPolicy",
+      "azure-native:network:PrivateEndpoint",
     ],
-    parent: ["resourceGroupName", "serverName"],
-    what: "settings of one SQL server (409 ConflictingServerOperation)",
+    parent: childOrEndpoint("microsoft.sql/servers", "serverName"),
+    what: "settings and private endpoint connections of one SQL server (409 ConflictingServerOperation)",
+  },
+  {
+    // Workspace-level writes: private endpoint connections and the dedicated pool (components/olap/warehouse.ts).
+    type: ["azure-native:synapse:SqlPool", "azure-native:network:PrivateEndpoint"],
+    parent: childOrEndpoint("microsoft.synapse/workspaces", "workspaceName"),
+    what: "private endpoint connections and dedicated pools of one Synapse workspace",
   },
   {
     type: [
@@ -261,9 +269,10 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:storage:BlobContainer",
       "azure-native:storage:BlobServiceProperties",
       "azure-native:storage:ManagementPolicy",
+      "azure-native:network:PrivateEndpoint",
     ],
-    parent: ["resourceGroupName", "accountName"],
-    what: "containers and blob settings of one storage account (409 StorageAccountOperationInProgress)",
+    parent: childOrEndpoint("microsoft.storage/storageaccounts", "accountName"),
+    what: "containers, blob settings and private endpoint connections of one storage account (409 StorageAccountOperationInProgress)",
   },
   {
     // Each app's VNet integration takes the subnet's service association link lease; a second app joining while
@@ -304,6 +313,20 @@ export const SERIALISED_CHILDREN: readonly {
     what: "resources linked to one Azure Monitor Private Link Scope",
   },
 ];
+
+/**
+ * The parent key of a child that names its parent in `nameInput` (with `resourceGroupName`), or of a private endpoint
+ * that connects to a resource of `providerType`: both land on the same parent.
+ */
+function childOrEndpoint(
+  providerType: string,
+  nameInput: string,
+): (r: ResourceRecord) => readonly unknown[] | undefined {
+  return (r) =>
+    r.type === "azure-native:network:PrivateEndpoint"
+      ? privateLinkTarget(r, providerType)
+      : [at(r.inputs, "resourceGroupName"), at(r.inputs, nameInput)];
+}
 
 /**
  * The [resource group, name] of the resource a private endpoint connects to, when it is of `providerType` (e.g.
