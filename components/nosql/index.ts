@@ -61,7 +61,10 @@ export class NoSql extends pulumi.ComponentResource {
   /** The custom item-level roles (CosmosItemRoles), each created by its first grant. */
   private readonly itemRoles = new Map<keyof typeof CosmosItemRoles, cosmosdb.SqlResourceSqlRoleDefinition>();
   /** Per principal key: the wait for a new principal to reach Entra ID before Cosmos DB looks it up. */
-  private readonly principalWaits = new Map<string, time.Sleep>();
+  private readonly principalWaits = new Map<
+    string,
+    { readonly principalId: DataPlanePrincipal["principalId"]; readonly wait: time.Sleep }
+  >();
 
   private readonly dataPlane: {
     readonly name: string;
@@ -308,20 +311,25 @@ export class NoSql extends pulumi.ComponentResource {
    * Waits RBAC_PROPAGATION_DELAY after a principal appears (created again when its id changes): unlike an ARM role
    * assignment, which takes `principalType` and skips the directory lookup, a Cosmos DB data-plane assignment looks
    * the principal up in Entra ID and fails with 400 "principal ID … was not found in the AAD tenant" while a new
-   * identity is still replicating (pulumi/pulumi-azure-native#2816, open upstream; one user saw it after 5 minutes).
+   * identity is still replicating (pulumi/pulumi-azure-native#2816, open upstream: a later run succeeds).
    * A first deployment waits for the account's key grant anyway; this covers a later `up` that adds an identity
    * (a new function app, a new group) together with its grant. One wait per principal key, logical name
    * `${name}-principal-<key>`.
    */
   private principalSettled(p: Pick<DataPlanePrincipal, "key" | "principalId">): time.Sleep {
     const existing = this.principalWaits.get(p.key);
-    if (existing) return existing;
+    if (existing) {
+      // One key, one principal: a key reused for another principal would share a wait that is not its own.
+      if (existing.principalId !== p.principalId)
+        throw new Error(`NoSql: principal key '${p.key}' is used for two different principals`);
+      return existing.wait;
+    }
     const wait = new time.Sleep(
       `${this.dataPlane.name}-principal-${p.key}`,
       { createDuration: RBAC_PROPAGATION_DELAY, triggers: { principalId: p.principalId } },
       { parent: this },
     );
-    this.principalWaits.set(p.key, wait);
+    this.principalWaits.set(p.key, { principalId: p.principalId, wait });
     return wait;
   }
 
