@@ -436,9 +436,10 @@ export function generateOltpReferenceData(model: OltpModel): string {
   return [
     header("Azure SQL Database (OLTP) reference data: ISO 4217 currencies.", [
       "Source: pipelines/model/oltp.ts (currencies). Regenerate with `npm run sql:generate`.",
-      "Run after 02_oltp_change_extraction.sql so the rows also reach the warehouse. Existing rows are never",
-      "overwritten (a change of minor units is a data migration, not a re-seed); currencies removed from the model",
-      "are deactivated, and reactivated when the model lists them again.",
+      "Run after 02_oltp_change_extraction.sql so the rows also reach the warehouse. Existing rows' names and minor",
+      "units are never overwritten (a change of minor units is a data migration, not a re-seed). The model decides",
+      "which currencies are active: one it removes is deactivated, one it lists again is reactivated, and a currency",
+      "deactivated by hand while the model lists it is active again after the next run (remove it from the model).",
     ]),
     batches(parts),
   ].join("\n");

@@ -135,9 +135,10 @@ const status = (values: string[], defaultValue: string, length = 20): Column => 
 });
 /**
  * Reject anything with a run of 13+ digits: a PAN written as one run of digits (13–19) can never be stored in this
- * column. A PAN written in groups (`4111 1111 1111 1111`) is not caught: a CHECK cannot run the Luhn test, and refusing
- * grouped digits alone would refuse about one dashed-UUID token in 230 (4-4-4 digit groups), so the tokenisation
- * service's own validation stays the control for what it writes.
+ * column. A PAN written in groups (`4111 1111 1111 1111`) is not caught: refusing 13 or more digits in groups would
+ * refuse about one random dashed-UUID token in 190 (1 in 74 for any three 4-digit groups), and a Luhn test would need
+ * a schema-bound function on every insert, so the tokenisation service's own validation stays the control for what
+ * it writes.
  */
 export const noPanDigits = (name: string): string => `[${name}] NOT LIKE '%${"[0-9]".repeat(13)}%'`;
 const vaultToken = (name: string, prefix: string): Column => ({
