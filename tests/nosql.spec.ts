@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
 import {
   accountLocations,
   consistencyPolicy,
@@ -14,7 +15,7 @@ import {
 import type { CosmosConfig } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import type { PreviewResult } from "../tools/lib/preview";
+import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const ACCOUNT = "azure-native:cosmosdb:DatabaseAccount";
@@ -572,3 +573,13 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("nosql: one principal key, one principal", () => {
+  it("refuses a key granted to two different principals, before the second grant registers", async function () {
+    this.timeout(300_000);
+    await assert.rejects(
+      previewStack({ stack: "dev", program: path.join(__dirname, "fixtures/programs/nosqlPrincipalKeys.ts") }),
+      /NoSql: principal key 'analysts' is used for two different principals/,
+    );
+  });
+});
