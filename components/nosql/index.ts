@@ -319,7 +319,8 @@ export class NoSql extends pulumi.ComponentResource {
   private principalSettled(p: Pick<DataPlanePrincipal, "key" | "principalId">): time.Sleep {
     const existing = this.principalWaits.get(p.key);
     if (existing) {
-      // One key, one principal: a key reused for another principal would share a wait that is not its own.
+      // One key, one principal: a key reused for another principal would share a wait that is not its own. Inputs
+      // compare as given (an Output is not resolved here): grant one principal under one key with the same input.
       if (existing.principalId !== p.principalId)
         throw new Error(`NoSql: principal key '${p.key}' is used for two different principals`);
       return existing.wait;
