@@ -42,7 +42,7 @@ import {
 import { dataModel } from "../../pipelines/model";
 import { stagingChangeColumnNames } from "../../pipelines/model/olap";
 import type { DataModel } from "../../pipelines/model/types";
-import { withTipAmount } from "./helpers";
+import { strings, withTipAmount } from "./helpers";
 
 type Json = Record<string, unknown>;
 const defs = generateAdfDefinitions();
@@ -84,13 +84,6 @@ function references(value: unknown, out: { referenceName: string; type: string }
       out.push({ referenceName: o.referenceName, type: o.type });
     Object.values(o).forEach((v) => references(v, out));
   }
-  return out;
-}
-/** Every string anywhere in a definition. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
   return out;
 }
 function keys(value: unknown, out: string[] = []): string[] {

@@ -17,7 +17,7 @@ import { dataModel } from "../../pipelines/model";
 import { currencies } from "../../pipelines/model/oltp";
 import { renderType, t } from "../../pipelines/model/types";
 import { validateModel } from "../../pipelines/model/validate";
-import { cloneModel, mappingOf, olapTable, oltpColumn, oltpTable, sqlBatches } from "./helpers";
+import { cloneModel, mappingOf, olapTable, oltpColumn, oltpTable, sqlBatches, strings } from "./helpers";
 
 /** The model's problems that mention `fragment` (the rule under test), for a readable failure. */
 const problemsAbout = (fragment: string, model = cloneModel()) =>
@@ -39,13 +39,6 @@ function activities(p: AdfResource): Json[] {
     }
   };
   walk(p.properties.activities as Json[]);
-  return out;
-}
-/** Every string anywhere in a definition. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
   return out;
 }
 
