@@ -104,7 +104,10 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     nsg: true,
     egressViaFirewall: true,
     // Exactly Microsoft's required outbound list for VNet-injected Azure ML compute (lib/mlEgress.ts); the
-    // workspace's own compute runs in its managed network instead and never uses this subnet.
+    // workspace's own compute runs in its managed network instead and never uses this subnet. For compute without a
+    // public IP only (`enableNodePublicIp: false`): compute with one also needs inbound from BatchNodeManagement and
+    // AzureMachineLearning and routes for those tags to the Internet, which the deny-all inbound rule and the
+    // firewall route here do not give (learn.microsoft.com/azure/machine-learning/how-to-access-azureml-behind-firewall).
     allowOutbound: ML_COMPUTE_EGRESS.map((rule) => ({
       name: `allow-${rule.name}`,
       destination: rule.serviceTag,
