@@ -72,6 +72,9 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
     },
     { parent },
   );
+  // Premium for IDPS signatures (Deny) and threat intelligence (Deny). No TLS inspection (`transportSecurity`): it
+  // needs an intermediate CA in a vault the firewall reads and trusted by every client, and the only egress here is
+  // HTTPS to Microsoft endpoints by tag or SNI, so IDPS sees those flows' headers and SNI, not their payloads.
   const policy = new network.FirewallPolicy(
     `${name}-afwp`,
     {
