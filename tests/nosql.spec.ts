@@ -402,7 +402,13 @@ for (const stack of ["dev", "prod"] as const) {
     it("every data-plane grant waits 10 minutes after its principal appears (Cosmos DB looks it up in Entra ID, pulumi-azure-native#2816)", () => {
       const grants = ofType(resources, SQL_ROLE_ASSIGNMENT);
       const waits = ofType(resources, "time:index/sleep:Sleep").filter((w) => w.name.startsWith("nosql-principal-"));
-      assert.ok(waits.length >= 5, "a wait per granted principal");
+      // Data engineers, fraud/ML, the two ingestion apps, the streaming relay, the ETL identity.
+      assert.deepEqual(
+        waits.map((w) => w.name).sort(),
+        ["adf-etl", "data-engineers", "fraud-ml", "fraud-scoring", "payment-api", "streaming-relay"].map(
+          (k) => `nosql-principal-${k}`,
+        ),
+      );
       for (const grant of grants) {
         const wait = waits.find((w) => grant.dependencies.includes(w.urn));
         assert.ok(wait, `${grant.name} waits for its principal`);
