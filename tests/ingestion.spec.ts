@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import {
   certificateSecretId,
   CONTAINER_ACCESS,
@@ -25,7 +23,16 @@ import {
 import type { IngestionConfig } from "../lib/config";
 import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { assertChainedPairwise, byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import {
+  assertChainedPairwise,
+  byName,
+  configOf,
+  input,
+  ofType,
+  previewEdited,
+  previewOf,
+  waitsFor,
+} from "./helpers/stacks";
 
 const plan = { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: [{ name: "http", instanceCount: 1 }] };
 
@@ -666,16 +673,11 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
   before(async function () {
     this.timeout(300_000);
     // dev's stack file with one merchant authority, as an operator would add it.
-    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")) as {
-      config: Record<string, { gateway: Record<string, unknown> }>;
-    };
-    doc.config["payments-data-platform:ingestion"].gateway.merchantCertificateAuthorities = [
-      { name: "merchant-ca", certificate: pem },
-    ];
-    doc.config["payments-data-platform:ingestion"].gateway.paymentApiDeploySources = ["10.40.0.0/27"];
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mtls-")), "Pulumi.dev.yaml");
-    fs.writeFileSync(file, stringifyYaml(doc));
-    preview = await previewStack({ stack: "dev", stackFile: file });
+    preview = await previewEdited("dev", (config) => {
+      const { gateway } = config["payments-data-platform:ingestion"] as { gateway: Record<string, unknown> };
+      gateway.merchantCertificateAuthorities = [{ name: "merchant-ca", certificate: pem }];
+      gateway.paymentApiDeploySources = ["10.40.0.0/27"];
+    });
     resources = preview.run.resources;
   });
 

@@ -1,8 +1,5 @@
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
 import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
@@ -15,7 +12,7 @@ import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
 import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, input, ofType, previewEdited, previewOf, waitsFor } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -711,13 +708,11 @@ for (const stack of ["dev", "prod"] as const) {
 describe("platform with a DDoS Network Protection plan (prod switched from per-IP protection)", function () {
   this.timeout(60_000);
   it("every public IP, the firewall's included, inherits from the VNet's plan, said explicitly", async () => {
-    const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
-      config: Record<string, unknown>;
-    };
-    doc.config["payments-data-platform:ddosProtectionMode"] = "network";
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ddos-")), "Pulumi.prod.yaml");
-    fs.writeFileSync(file, stringifyYaml(doc));
-    const { run } = await previewStack({ stack: "prod", stackFile: file, skipSchema: true });
+    const { run } = await previewEdited(
+      "prod",
+      (config) => (config["payments-data-platform:ddosProtectionMode"] = "network"),
+      { skipSchema: true },
+    );
     assert.equal(ofType(run.resources, "azure-native:network:DdosProtectionPlan").length, 1);
     const ips = ofType(run.resources, "azure-native:network:PublicIPAddress");
     assert.ok(

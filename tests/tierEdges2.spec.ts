@@ -4,15 +4,10 @@
  * settings and wirings from config that could change without any other spec failing. Reads the shared previews.
  */
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { BuiltInRoles } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
-import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
 const roleId = (guid: string) =>
   `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -116,18 +111,11 @@ describe("tier edges 2: a stack that asks for a ledger database", () => {
   it("creates the OLTP database as a ledger database (the flag is read from config, never assumed off)", async function () {
     this.timeout(300_000);
     // dev's stack file with `sql.ledger: true`, as an operator would set it (irreversible: docs/configuration.md).
-    const doc = parseYaml(fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")) as {
-      config: Record<string, Record<string, unknown>>;
-    };
-    doc.config["payments-data-platform:sql"].ledger = true;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledger-"));
-    try {
-      const file = path.join(dir, "Pulumi.dev.yaml");
-      fs.writeFileSync(file, stringifyYaml(doc));
-      const { run } = await previewStack({ stack: "dev", stackFile: file, deployedView: false, skipSchema: true });
-      assert.equal(byName(run.resources, "oltp-db").inputs.isLedgerOn, true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { run } = await previewEdited(
+      "dev",
+      (config) => ((config["payments-data-platform:sql"] as Record<string, unknown>).ledger = true),
+      { deployedView: false, skipSchema: true },
+    );
+    assert.equal(byName(run.resources, "oltp-db").inputs.isLedgerOn, true);
   });
 });

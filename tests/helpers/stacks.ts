@@ -3,9 +3,12 @@
  * cached result. Uses the same pipeline as `npm run preview:offline`.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
-import { previewStack, type PreviewResult } from "../../tools/lib/preview";
+import { previewStack, type PreviewOptions, type PreviewResult } from "../../tools/lib/preview";
 import type { ResourceRecord } from "../../tools/lib/policyRunner";
 import { loadStackConfig } from "../../tools/lib/stackConfig";
 
@@ -84,4 +87,27 @@ export function configOf(stack: "dev" | "prod"): PlatformConfig {
     readRaw((key) => sc.config[`${PROJECT}:${key}`]),
     stack,
   );
+}
+
+/**
+ * The preview of a committed stack whose stack file is edited first, as an operator would edit it (`edit` changes the
+ * `config` map in place): a temporary copy, removed afterwards.
+ */
+export async function previewEdited(
+  stack: "dev" | "prod",
+  edit: (config: Record<string, unknown>) => void,
+  options: Omit<PreviewOptions, "stack" | "stackFile"> = {},
+): Promise<PreviewResult> {
+  const doc = parseYaml(fs.readFileSync(path.resolve(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  edit(doc.config);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edited-${stack}-`));
+  try {
+    const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(stackFile, stringifyYaml(doc));
+    return await previewStack({ ...options, stack, stackFile });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
