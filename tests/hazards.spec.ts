@@ -6,25 +6,12 @@ import {
   hazardsMarkdown,
   RULES,
 } from "../tools/lib/hazards";
-import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
 
 let n = 0;
-const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord => {
-  const name = `r${++n}`;
-  return {
-    urn: `urn:pulumi:prod::p::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    ...(id ? { id } : {}),
-    dependencies: [],
-    propertyDependencies: {},
-    inputs,
-    outputs: {},
-    protect: false,
-  };
-};
+const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord =>
+  resourceRecord(type, `r${++n}`, inputs, { stack: "prod", project: "p", outputs: {}, ...(id ? { id } : {}) });
 const rulesOf = (records: ResourceRecord[]) => firstDeployHazards(records).map((h) => h.rule);
 const FLEX_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func";
 const flexApp = (siteConfig: Record<string, unknown>) =>

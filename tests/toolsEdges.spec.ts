@@ -329,20 +329,8 @@ describe("tools edges: stack config read as the Pulumi CLI reads it", () => {
 
 describe("tools edges: first-deploy hazards, neither missed nor invented", () => {
   let n = 0;
-  const record = (type: string, inputs: Record<string, unknown>, dependencies: string[] = []): ResourceRecord => {
-    const name = `edge${++n}`;
-    return {
-      urn: `urn:pulumi:prod::p::${type}::${name}`,
-      type,
-      name,
-      custom: true,
-      dependencies,
-      propertyDependencies: {},
-      inputs,
-      outputs: {},
-      protect: false,
-    };
-  };
+  const record = (type: string, inputs: Record<string, unknown>, dependencies: string[] = []): ResourceRecord =>
+    resourceRecord(type, `edge${++n}`, inputs, { stack: "prod", project: "p", outputs: {}, dependencies });
   const grant = (accountName: string, dependencies: string[] = []) =>
     record(
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",

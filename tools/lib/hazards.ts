@@ -300,10 +300,7 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:eventhub:NamespaceNetworkRuleSet",
       "azure-native:network:PrivateEndpoint",
     ],
-    parent: (r) =>
-      r.type === "azure-native:network:PrivateEndpoint"
-        ? privateLinkTarget(r, "microsoft.eventhub/namespaces")
-        : [at(r.inputs, "resourceGroupName"), at(r.inputs, "namespaceName")],
+    parent: childOrEndpoint("microsoft.eventhub/namespaces", "namespaceName"),
     exclusive: ["azure-native:eventhub:NamespaceNetworkRuleSet", "azure-native:network:PrivateEndpoint"],
     what: "writes to one Event Hubs namespace",
   },
