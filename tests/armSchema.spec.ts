@@ -134,22 +134,45 @@ describe("ARM schema check", function () {
     assert.match(fs.readFileSync(path.join(VENDOR_DIR, "LICENSE"), "utf8"), /MIT License/);
   });
 
-  it("reports the same on prod and the insecure fixture whether validators are compiled or come from the cache", async () => {
+  it("reports the same on prod and the insecure fixture with validators compiled, loaded from the cache, or recorded results", async () => {
     const insecure = await previewStack({
       stack: "insecure",
       stackFile: path.join(ROOT, "tests", "fixtures", "insecure", "Pulumi.insecure.yaml"),
       program: path.join(ROOT, "tests", "fixtures", "insecure", "index.ts"),
       skipSchema: true,
     });
-    const prod = (await previewOf("prod")).run;
+    const runs = [insecure.run.resources, (await previewOf("prod")).run.resources];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
     try {
-      for (const run of [insecure.run, prod]) {
-        const compiled = checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, false));
-        assert.ok(compiled.resources.length > 5);
-        assert.deepEqual(checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, dir)), compiled);
-        assert.deepEqual(checkSchemas(run.resources, new SchemaStore(VENDOR_DIR, dir)), compiled);
-      }
+      // Compiled once per validator (one store for both runs), each written into the cache as standalone code.
+      const compiling = new SchemaStore(VENDOR_DIR, dir);
+      const compiled = runs.map((resources) => checkSchemas(resources, compiling));
+      assert.ok(compiled.every((c) => c.resources.length > 5));
+      assert.ok(compiled[0].errors.length > 0, "the insecure fixture has schema errors to compare");
+      // Every body through a validator loaded from its cache file (the recorded results and verdicts removed).
+      const recorded = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+      for (const f of fs.readdirSync(dir)) if (!f.endsWith(".js")) fs.rmSync(path.join(dir, f));
+      const loading = new SchemaStore(VENDOR_DIR, dir);
+      for (const f of fs.readdirSync(dir)) fs.utimesSync(path.join(dir, f), 0, 0);
+      assert.deepEqual(
+        runs.map((resources) => checkSchemas(resources, loading)),
+        compiled,
+      );
+      assert.ok(
+        fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".js"))
+          .every((f) => fs.statSync(path.join(dir, f)).mtimeMs === 0),
+        "loaded, not compiled again (a compile rewrites the file)",
+      );
+      // Answered from the recorded results alone.
+      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
+      for (const [f, bytes] of recorded) if (f.endsWith(".check.json")) fs.writeFileSync(path.join(dir, f), bytes);
+      assert.deepEqual(
+        runs.map((resources) => checkSchemas(resources, new SchemaStore(VENDOR_DIR, dir))),
+        compiled,
+      );
+      assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".js")).length, 0, "no validator was needed");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
