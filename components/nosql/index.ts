@@ -16,7 +16,9 @@ import { COSMOS_CONTAINERS, type CosmosContainerKey } from "../../lib/config";
 import { kebabCase } from "../../lib/naming";
 import { roleAssignmentName } from "../../lib/uuid";
 import {
+  afterCreationOnlyCheck,
   COSMOS_DB_METRIC_CATEGORIES,
+  deployedOrNone,
   diagnosticSetting,
   lockFor,
   managementLock,
@@ -30,6 +32,7 @@ import {
   consistencyPolicy,
   CONTAINERS,
   containerResource,
+  cosmosCreationOnlyConflicts,
   CosmosDataRoles,
   CosmosItemRoles,
   DATABASE_NAME,
@@ -95,10 +98,22 @@ export class NoSql extends pulumi.ComponentResource {
       args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "nosql" });
     const cmk = args.customerManagedKey;
 
+    // Serverless and zone redundancy are set when Azure creates the account: a preview of a deployed stack reads the
+    // account and refuses a change to either, naming the key, before the account registers (an `up` would fail on
+    // Azure's answer with the rest of the update applied).
+    const accountName = afterCreationOnlyCheck(
+      pulumi.all([context.globalName("cosmosAccount", args.suffix), args.resourceGroupName]),
+      {
+        resource: ([accountName]) => `the Cosmos DB account '${accountName}'`,
+        read: ([accountName, resourceGroupName]) =>
+          deployedOrNone(() => cosmosdb.getDatabaseAccount({ resourceGroupName, accountName }, { parent: this })),
+        conflicts: (deployed) => cosmosCreationOnlyConflicts(deployed, cosmos),
+      },
+    ).apply(([accountName]) => accountName);
     const account = new cosmosdb.DatabaseAccount(
       `${name}-account`,
       {
-        accountName: context.globalName("cosmosAccount", args.suffix),
+        accountName,
         resourceGroupName: args.resourceGroupName,
         location: cfg.location,
         kind: cosmosdb.DatabaseAccountKind.GlobalDocumentDB,

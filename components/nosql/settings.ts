@@ -6,7 +6,7 @@ import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
 import type * as types from "@pulumi/azure-native/types";
 import type * as pulumi from "@pulumi/pulumi";
 import { COSMOS_CONTAINERS, type CosmosConfig, type CosmosContainerKey } from "../../lib/config";
-import type { DataServiceArgs } from "../shared";
+import type { CreationOnlyConflict, DataServiceArgs } from "../shared";
 
 /** The one SQL database of the account. */
 export const DATABASE_NAME = "payments";
@@ -184,6 +184,48 @@ export function accountLocations(
     failoverPriority,
     isZoneRedundant: cosmos.zoneRedundant,
   }));
+}
+
+/** The creation-only settings of a deployed account, as `cosmosdb.getDatabaseAccount` returns them. */
+export interface DeployedCosmosAccount {
+  readonly capabilities?: readonly { readonly name?: string }[];
+  readonly locations: readonly { readonly locationName?: string; readonly isZoneRedundant?: boolean }[];
+}
+
+/**
+ * The settings of `cosmos` Azure takes only when it creates the account (or adds a region) that differ from the
+ * deployed account's: serverless, a capability of the account (docs/configuration.md), and each region's zone
+ * redundancy, set when the region is added ("Zone redundancy must be configured when you create a Cosmos DB account
+ * ... This setting cannot be changed after the account is created", PSRule Azure.Cosmos.AvailabilityZone; Microsoft
+ * Q&A 1444803). A region the account does not have yet (`cosmos.multiRegion` turned on) takes the config's value.
+ */
+export function cosmosCreationOnlyConflicts(
+  deployed: DeployedCosmosAccount,
+  cosmos: CosmosConfig,
+): CreationOnlyConflict[] {
+  const conflicts: CreationOnlyConflict[] = [];
+  const serverless = (deployed.capabilities ?? []).some((c) => c.name === "EnableServerless");
+  if (serverless !== cosmos.serverless)
+    conflicts.push({
+      key: "cosmos.serverless",
+      deployed: String(serverless),
+      wanted: String(cosmos.serverless),
+      remedy: serverless
+        ? "Azure turns a serverless account into a provisioned one only through its capacity-mode migration " +
+          "(irreversible, started outside this program); set it back to true until the migration has run."
+        : "Azure never turns a provisioned account into a serverless one; set it back to false.",
+    });
+  const differing = deployed.locations.filter(
+    (l) => l.isZoneRedundant !== undefined && l.isZoneRedundant !== cosmos.zoneRedundant,
+  );
+  if (differing.length > 0)
+    conflicts.push({
+      key: "cosmos.zoneRedundant",
+      deployed: `${String(!cosmos.zoneRedundant)} in ${differing.map((l) => l.locationName ?? "a region").join(", ")}`,
+      wanted: String(cosmos.zoneRedundant),
+      remedy: `Azure sets a region's zone redundancy when it adds the region; set it back to ${String(!cosmos.zoneRedundant)} (another value needs a new account).`,
+    });
+  return conflicts;
 }
 
 /** An Entra identity granted a data-plane role on the account (or on some containers only). */

@@ -77,11 +77,14 @@ import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
 import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
 import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
   diagnosticSetting,
   lockFor,
   managementLock,
   privateEndpoint,
   roleAssignments,
+  type CreationOnlyConflict,
   type DataServiceArgs,
   type LockSpec,
   type Tags,
@@ -95,9 +98,12 @@ import {
   MASTER_AUDIT_CATEGORIES,
   databaseSku,
   isServerless,
+  ledgerConflicts,
+  secondaryTypeConflicts,
   serverKeyName,
   serverlessSettings,
   GIB,
+  type DeployedSqlDatabase,
 } from "./settings";
 
 export * from "./settings";
@@ -213,7 +219,8 @@ export class Oltp extends pulumi.ComponentResource {
     const database = new sql.Database(
       `${name}-db`,
       {
-        databaseName: DATABASE_NAME,
+        // Ledger is set when Azure creates the database: a preview of a deployed stack refuses a change to sql.ledger.
+        databaseName: this.checkedDatabaseName(primary.server.name, "the database", (d) => ledgerConflicts(d, s)),
         serverName: primary.server.name,
         resourceGroupName: rg,
         location: cfg.location,
@@ -271,7 +278,10 @@ export class Oltp extends pulumi.ComponentResource {
       const secondaryDb = new sql.Database(
         `${name}-secondary-db`,
         {
-          databaseName: database.name,
+          // Standby or readable is set when Azure creates the secondary: a change to sql.secondaryType is refused.
+          databaseName: this.checkedDatabaseName(secondary.server.name, "the geo-secondary database", (d) =>
+            secondaryTypeConflicts(d, secondaryType),
+          ),
           serverName: secondary.server.name,
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
@@ -411,6 +421,26 @@ export class Oltp extends pulumi.ComponentResource {
    * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
    * lock. Children are named `${prefix}-<role>`.
    */
+  /**
+   * The database's name (the same on both servers, as geo-replication requires) once a preview or `up` of a deployed
+   * stack has read the database on `serverName` and found its creation-only settings as the stack config has them
+   * (afterCreationOnlyCheck): the database registers after the check.
+   */
+  private checkedDatabaseName(
+    serverName: pulumi.Output<string>,
+    what: string,
+    conflicts: (deployed: DeployedSqlDatabase) => CreationOnlyConflict[],
+  ): pulumi.Output<string> {
+    return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, serverName]), {
+      resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
+      read: ([resourceGroupName, server]) =>
+        deployedOrNone(() =>
+          sql.getDatabase({ resourceGroupName, serverName: server, databaseName: DATABASE_NAME }, { parent: this }),
+        ),
+      conflicts,
+    }).apply(() => DATABASE_NAME);
+  }
+
   private securedServer(prefix: string, location: string): SecuredServer {
     const { context, customerManagedKey: cmk, entraAdmin } = this.args;
     const rg = this.args.resourceGroupName;

@@ -1,6 +1,7 @@
 /** Settings of the OLTP tier: names, SKU mapping, serverless settings, audit action groups, the TDE server key name. */
 import type * as types from "@pulumi/azure-native/types";
-import type { SqlConfig } from "../../lib/config";
+import type { SqlConfig, SqlSecondaryType } from "../../lib/config";
+import type { CreationOnlyConflict } from "../shared";
 
 /** Name of the OLTP database (the same on the geo-secondary, as geo-replication requires). */
 export const DATABASE_NAME = "payments";
@@ -79,4 +80,53 @@ export function serverKeyName(keyUriWithVersion: string): string {
     );
   }
   return `${m[1]}_${m[2]}_${m[3]}`;
+}
+
+/** The creation-only settings of a deployed database, as `sql.getDatabase` returns them. */
+export interface DeployedSqlDatabase {
+  readonly isLedgerOn?: boolean;
+  /** Geo, Named or Standby on a secondary; absent on a primary. */
+  readonly secondaryType?: string;
+}
+
+/**
+ * `sql.ledger` against the deployed primary database: database-level ledger is chosen when Azure creates the database
+ * and never changes after ("You can't change this option after the database is created",
+ * ledger-how-to-configure-ledger-database; "A ledger database ... can't be converted to a regular database",
+ * ledger-limits).
+ */
+export function ledgerConflicts(deployed: DeployedSqlDatabase, s: Pick<SqlConfig, "ledger">): CreationOnlyConflict[] {
+  if (deployed.isLedgerOn === undefined || deployed.isLedgerOn === s.ledger) return [];
+  return [
+    {
+      key: "sql.ledger",
+      deployed: String(deployed.isLedgerOn),
+      wanted: String(s.ledger),
+      remedy: deployed.isLedgerOn
+        ? "A ledger database stays one; set it back to true."
+        : "Azure makes a database a ledger database only when it creates it; set it back to false (the payment " +
+          "tables are ledger tables already, in the generated DDL).",
+    },
+  ];
+}
+
+/**
+ * `sql.secondaryType` against the deployed geo-secondary: a database is designated standby only when its
+ * geo-replication is established, never in an existing failover group (standby-replica-how-to-configure, Limitations).
+ */
+export function secondaryTypeConflicts(
+  deployed: DeployedSqlDatabase,
+  wanted: SqlSecondaryType,
+): CreationOnlyConflict[] {
+  if (deployed.secondaryType === undefined || deployed.secondaryType === wanted) return [];
+  return [
+    {
+      key: "sql.secondaryType",
+      deployed: deployed.secondaryType,
+      wanted,
+      remedy:
+        `Set it back to ${deployed.secondaryType}, or remove the secondary from the failover group, end its ` +
+        "replication and delete it, then let `pulumi up` create it again (docs/configuration.md).",
+    },
+  ];
 }

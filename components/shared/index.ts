@@ -8,3 +8,4 @@ export * from "./context";
 export * from "./functionApp";
 export * from "./serial";
 export * from "./storage";
+export * from "./deployed";

@@ -49,7 +49,6 @@ export {
 export { freshnessQuery, LOADER_LOG_PREFIX } from "./freshness";
 export {
   endpointsReady,
-  isNotFound,
   jobDefinition,
   jobGrants,
   jobResourceId,

@@ -41,6 +41,7 @@ import { roleAssignmentName } from "../../lib/uuid";
 import { INPUT_ALIAS, OUTPUT_ALIAS } from "../../pipelines/streaming/query";
 import {
   BuiltInRoles,
+  deployedOrNone,
   deployer,
   diagnosticSetting,
   storageServiceDiagnostics,
@@ -296,39 +297,20 @@ export function endpointsReady(
   });
 }
 
-/**
- * A missing resource, as azure-native's invokes report it: the engine rejects with "invocation of <token> returned an
- * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). Anything
- * else (authorization, throttling, network) is a real failure and stops the program.
- */
-export function isNotFound(error: unknown): boolean {
-  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b|\bStatus=404\b/.test(
-    String(error),
-  );
-}
-
 /** `ExistingJobLookup` against Azure (azure-native invokes: a GET each, during preview and `up` alike). */
 export function azureJobLookup(resourceGroupName: string, jobName: string, parent: pulumi.Resource): ExistingJobLookup {
-  const absent =
-    <T>(value: T) =>
-    (error: unknown): T => {
-      if (isNotFound(error)) return value;
-      throw error;
-    };
   return {
-    job: () =>
-      streamanalytics
-        .getStreamingJob({ resourceGroupName, jobName }, { parent })
-        .then(
-          (j) => ({ principalId: j.identity?.principalId, jobStorageAccountName: j.jobStorageAccount?.accountName }),
-          absent(undefined),
-        ),
-    hasInput: () =>
-      streamanalytics
-        .getInput({ resourceGroupName, jobName, inputName: INPUT_ALIAS }, { parent })
-        .then(() => true, absent(false)),
-    hasAssignment: (scope, roleAssignmentName) =>
-      authorization.getRoleAssignment({ scope, roleAssignmentName }, { parent }).then(() => true, absent(false)),
+    job: async () => {
+      const j = await deployedOrNone(() => streamanalytics.getStreamingJob({ resourceGroupName, jobName }, { parent }));
+      return j && { principalId: j.identity?.principalId, jobStorageAccountName: j.jobStorageAccount?.accountName };
+    },
+    hasInput: async () =>
+      (await deployedOrNone(() =>
+        streamanalytics.getInput({ resourceGroupName, jobName, inputName: INPUT_ALIAS }, { parent }),
+      )) !== undefined,
+    hasAssignment: async (scope, roleAssignmentName) =>
+      (await deployedOrNone(() => authorization.getRoleAssignment({ scope, roleAssignmentName }, { parent }))) !==
+      undefined,
   };
 }
 

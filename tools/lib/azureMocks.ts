@@ -622,6 +622,22 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
+    // The creation-only checks (components/shared/deployed.ts) read the account and the databases they guard. The
+    // offline engine holds no copy of Azure to answer with: it reports them missing, in a first preview (as Azure
+    // does: no group yet) and in the deployed view alike, so these checks pass offline; a `pulumi preview` of a
+    // deployed stack reads the real resources and refuses a creation-only change there.
+    case "azure-native:cosmosdb:getDatabaseAccount":
+    case "azure-native:sql:getDatabase": {
+      const id =
+        token === "azure-native:sql:getDatabase"
+          ? `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Sql/servers/${String(inputs.serverName)}/databases/${String(inputs.databaseName)}`
+          : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
+      throw invokeError(
+        when.firstPreview
+          ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`
+          : `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceNotFound" Message="The offline preview holds no deployed resources to read."`,
+      );
+    }
     case "azure-native:authorization:getClientConfig":
       return {
         clientId: DEPLOYER_OBJECT_ID,

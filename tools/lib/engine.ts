@@ -352,6 +352,15 @@ export function lazyTransferProperties(transfer: TransferProperties): TransferPr
   };
 }
 
+/** Resolves once `activity` (a count of what the program did) stops changing across a 20 ms timer. */
+export async function quiet(activity: () => number): Promise<void> {
+  let seen: number;
+  do {
+    seen = activity();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  } while (activity() !== seen);
+}
+
 /** Runs the program once under mocks and returns what it registered. */
 export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const secrets = new Set<string>();
@@ -484,7 +493,12 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
 
   forgetProjectModules(opts.root, opts.program);
   const failures: unknown[] = [];
-  const onRejection = (reason: unknown) => failures.push(reason);
+  let failed: () => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const onRejection = (reason: unknown) => {
+    failures.push(reason);
+    failed();
+  };
   process.on("unhandledRejection", onRejection);
   // The SDK captures stack traces eagerly (a source position per resource, a debug trace per promise); building
   // them, and mapping them through source maps, was most of the offline preview's time. Neither is needed offline,
@@ -517,8 +531,15 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       pulumi.runtime.registerStackTransformation(withoutAliases);
       return require(opts.program);
     });
-    // Drain every outstanding registration (resources whose inputs waited on other resources' outputs).
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    // Drain every outstanding registration (resources whose inputs waited on other resources' outputs). After an
+    // error in the program (an unhandled rejection: an apply that threw), the resources waiting on the failed one's
+    // outputs never register, so the queue never drains: the CLI's Node process ends there because its event loop
+    // is empty (cmd/run/run.js logs the error in its unhandledRejection handler and lets the loop run out). Here the
+    // run ends once the program has gone quiet after its first error: no registration or invoke for a timer's turn.
+    await Promise.race([
+      (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(),
+      firstFailure.then(() => quiet(() => records.size + invokes.length)),
+    ]);
   } finally {
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
@@ -528,7 +549,12 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     rpc.transferProperties = transferProperties;
     structPb.Struct.fromJavaScript = fromJavaScript;
   }
-  if (failures.length > 0) throw failures[0];
+  if (failures.length > 0) {
+    // The run is abandoned, as the CLI's process ends: what waited on the failed resource never settles, and the
+    // SDK's check at exit would report those promises as leaked by the tool.
+    sdkState.getStore().leakCandidates.clear();
+    throw failures[0];
+  }
   return {
     project: opts.project,
     stack: opts.stack,

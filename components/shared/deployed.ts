@@ -1,0 +1,91 @@
+/**
+ * Reading what is deployed before changing it: a missing resource reads as none, and a setting Azure takes only when
+ * it creates a resource is compared with the stack config before the resource registers, so that `pulumi preview`
+ * refuses the change with the config key named instead of `pulumi up` failing on Azure's answer half-way through an
+ * update.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../lib/config";
+
+/**
+ * A missing resource, as azure-native's invokes report it: the engine rejects with "invocation of <token> returned an
+ * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). Anything
+ * else (authorization, throttling, network) is a real failure and stops the program.
+ */
+export function isNotFound(error: unknown): boolean {
+  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b|\bStatus=404\b/.test(
+    String(error),
+  );
+}
+
+/** The read's answer, or undefined when Azure reports the resource (or its group or parent) missing. */
+export async function deployedOrNone<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A setting Azure takes only at creation whose stack config value differs from the deployed resource's. */
+export interface CreationOnlyConflict {
+  /** The stack config key (`cosmos.serverless`). */
+  readonly key: string;
+  /** The deployed resource's value, as the config spells it. */
+  readonly deployed: string;
+  /** The stack config's value. */
+  readonly wanted: string;
+  /** What the operator can do instead (set it back, or how to get a resource with the new value). */
+  readonly remedy: string;
+}
+
+/** The error of a preview or `up` that would change creation-only settings: every key, in one message. */
+export function creationOnlyMessage(resource: string, conflicts: readonly CreationOnlyConflict[]): string {
+  return [
+    `the stack config changes ${conflicts.length === 1 ? "a setting" : "settings"} Azure takes only when it creates ${resource}:`,
+    ...conflicts.map(
+      (c) => `  ${c.key}: the deployed value is ${c.deployed}, the stack config asks for ${c.wanted}. ${c.remedy}`,
+    ),
+  ].join("\n");
+}
+
+/** How to read a resource and which of its creation-only settings the stack config would change. */
+export interface CreationOnlyCheck<T, D> {
+  /** What the message calls the resource (`the Cosmos DB account 'cosmos-…'`). */
+  readonly resource: (value: T) => string;
+  /** The deployed resource, or undefined when there is none (deployedOrNone). */
+  readonly read: (value: T) => Promise<D | undefined>;
+  readonly conflicts: (deployed: D) => readonly CreationOnlyConflict[];
+}
+
+/**
+ * A creation-only change: a config error (the offline tools report it as one, exit 2) that the CLI prints as a
+ * `pulumi.RunError`, its message alone without the program's stack (cmd/run/run.js uncaughtHandler checks
+ * `RunError.isInstance`, i.e. this marker).
+ */
+export class CreationOnlyError extends ConfigError {
+  readonly __pulumiRunError = true;
+}
+
+/** `value` when the deployed resource it names is missing or agrees with the stack config; a CreationOnlyError otherwise. */
+export async function checkCreationOnly<T, D>(value: T, check: CreationOnlyCheck<T, D>): Promise<T> {
+  const deployed = await check.read(value);
+  const conflicts = deployed === undefined ? [] : check.conflicts(deployed);
+  if (conflicts.length > 0) throw new CreationOnlyError([creationOnlyMessage(check.resource(value), conflicts)]);
+  return value;
+}
+
+/**
+ * `value` once the resource it names has been read from Azure and its creation-only settings compared with the stack
+ * config (checkCreationOnly). Give the result to the resource as an input (its name), so that it registers only after
+ * the check: a preview stops before showing an update Azure would refuse, and an `up` before sending it. Nothing
+ * deployed (a new stack, or the resource not created yet) passes. While `value` is unknown (a first preview: names
+ * with random suffixes) nothing is read, as nothing can be deployed under that name.
+ */
+export function afterCreationOnlyCheck<T, D>(
+  value: pulumi.Output<T>,
+  check: CreationOnlyCheck<T, D>,
+): pulumi.Output<T> {
+  return value.apply((v) => checkCreationOnly(v, check));
+}

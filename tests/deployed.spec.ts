@@ -1,0 +1,255 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { cosmosCreationOnlyConflicts } from "../components/nosql/settings";
+import { DATABASE_NAME, ledgerConflicts, secondaryTypeConflicts } from "../components/oltp/settings";
+import {
+  checkCreationOnly,
+  creationOnlyMessage,
+  deployedOrNone,
+  isNotFound,
+  type CreationOnlyCheck,
+} from "../components/shared";
+import { ConfigError } from "../lib/config";
+import { programOf } from "../tools/lib/deployedView";
+import { quiet, runProgram } from "../tools/lib/engine";
+import { previewStack } from "../tools/lib/preview";
+import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
+
+const notFound = (code: string) =>
+  new Error(
+    `invocation of azure-native:cosmosdb:getDatabaseAccount returned an error: request failed /subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/a: Status=404 Code="${code}" Message="gone"`,
+  );
+
+describe("deployed resources: reads", () => {
+  it("only a missing resource reads as absent; any other failure of a read stops the program", () => {
+    for (const code of [
+      "ResourceNotFound",
+      "ResourceGroupNotFound",
+      "ParentResourceNotFound",
+      "RoleAssignmentNotFound",
+    ])
+      assert.ok(isNotFound(new Error(`RESPONSE 404: 404 Not Found\nERROR CODE: ${code}`)), code);
+    // What the CLI's engine rejects an azure-native invoke with (provider.go Invoke, client_azcore.go).
+    assert.ok(isNotFound(notFound("ResourceNotFound")));
+    assert.ok(isNotFound(new Error('request failed /x: Status=404 Code="NotFound" Message="gone"')));
+    assert.ok(!isNotFound(new Error('request failed /x: Status=403 Code="AuthorizationFailed" Message="no"')));
+    for (const other of ["AuthorizationFailed", "ResourceNotFoundish", "RESPONSE 429: TooManyRequests", "ECONNRESET"])
+      assert.ok(!isNotFound(new Error(other)), other);
+  });
+
+  it("deployedOrNone gives the resource, none when Azure reports it missing, and rethrows anything else", async () => {
+    assert.deepEqual(await deployedOrNone(() => Promise.resolve({ name: "a" })), { name: "a" });
+    assert.equal(await deployedOrNone(() => Promise.reject(notFound("ResourceGroupNotFound"))), undefined);
+    await assert.rejects(
+      deployedOrNone(() => Promise.reject(new Error('Status=403 Code="AuthorizationFailed"'))),
+      /AuthorizationFailed/,
+    );
+  });
+});
+
+describe("offline engine: an error in the program's applies", () => {
+  it("ends the run with the error once the program has gone quiet, as the CLI's process does, not waiting forever", async () => {
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/applyThrows.ts") });
+    for (const firstPreview of [true, false]) {
+      const started = Date.now();
+      await assert.rejects(runProgram({ ...program, firstPreview }), /the check of 'first' failed/);
+      assert.ok(Date.now() - started < 10_000, "ended within seconds");
+    }
+  });
+
+  it("quiet waits until the activity count stops changing", async () => {
+    let n = 0;
+    const timer = setInterval(() => n < 5 && n++, 5);
+    try {
+      await quiet(() => n);
+      assert.equal(n, 5);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+});
+
+describe("deployed resources: creation-only settings", () => {
+  const cosmosOf = (stack: "dev" | "prod") => configOf(stack).cosmos;
+
+  it("Cosmos DB: an account as the config created it agrees; serverless and zone redundancy changed are named", () => {
+    const dev = cosmosOf("dev"); // serverless, not zone-redundant
+    const asCreated = {
+      capabilities: [{ name: "EnableServerless" }],
+      locations: [{ locationName: "West Europe", isZoneRedundant: false }],
+    };
+    assert.deepEqual(cosmosCreationOnlyConflicts(asCreated, dev), []);
+    // Other capabilities and a region that does not report zone redundancy change nothing.
+    assert.deepEqual(
+      cosmosCreationOnlyConflicts(
+        {
+          capabilities: [{ name: "EnableServerless" }, { name: "EnableNoSQLVectorSearch" }],
+          locations: [{ locationName: "West Europe" }],
+        },
+        dev,
+      ),
+      [],
+    );
+    // Provisioned and zone-redundant in Azure, serverless in the config: both keys, with what to do.
+    const provisioned = cosmosCreationOnlyConflicts(
+      { locations: [{ locationName: "West Europe", isZoneRedundant: true }] },
+      dev,
+    );
+    assert.deepEqual(
+      provisioned.map((c) => [c.key, c.deployed, c.wanted]),
+      [
+        ["cosmos.serverless", "false", "true"],
+        ["cosmos.zoneRedundant", "true in West Europe", "false"],
+      ],
+    );
+    assert.match(
+      provisioned[0].remedy,
+      /never turns a provisioned account into a serverless one; set it back to false/,
+    );
+    assert.match(provisioned[1].remedy, /set it back to true/);
+    // The other way (prod: provisioned, zone-redundant): serverless in Azure needs the capacity-mode migration.
+    const prod = cosmosOf("prod");
+    assert.equal(prod.serverless, false);
+    const serverless = cosmosCreationOnlyConflicts(
+      {
+        capabilities: [{ name: "EnableServerless" }],
+        locations: [
+          { locationName: "West Europe", isZoneRedundant: prod.zoneRedundant },
+          { locationName: "North Europe", isZoneRedundant: !prod.zoneRedundant },
+        ],
+      },
+      prod,
+    );
+    assert.deepEqual(
+      serverless.map((c) => [c.key, c.deployed]),
+      [
+        ["cosmos.serverless", "true"],
+        ["cosmos.zoneRedundant", `${!prod.zoneRedundant} in North Europe`],
+      ],
+    );
+    assert.match(serverless[0].remedy, /capacity-mode migration/);
+  });
+
+  it("Azure SQL: ledger and the geo-secondary's type, compared only where Azure reports them", () => {
+    assert.deepEqual(ledgerConflicts({ isLedgerOn: false }, { ledger: false }), []);
+    assert.deepEqual(ledgerConflicts({}, { ledger: true }), []);
+    const off = ledgerConflicts({ isLedgerOn: true }, { ledger: false });
+    assert.deepEqual(
+      off.map((c) => [c.key, c.deployed, c.wanted]),
+      [["sql.ledger", "true", "false"]],
+    );
+    assert.match(off[0].remedy, /stays one; set it back to true/);
+    assert.match(ledgerConflicts({ isLedgerOn: false }, { ledger: true })[0].remedy, /only when it creates it/);
+
+    assert.deepEqual(secondaryTypeConflicts({ secondaryType: "Standby" }, "Standby"), []);
+    assert.deepEqual(secondaryTypeConflicts({}, "Geo"), []);
+    const geo = secondaryTypeConflicts({ secondaryType: "Geo" }, "Standby");
+    assert.deepEqual(
+      geo.map((c) => [c.key, c.deployed, c.wanted]),
+      [["sql.secondaryType", "Geo", "Standby"]],
+    );
+    assert.match(geo[0].remedy, /Set it back to Geo, or remove the secondary from the failover group/);
+  });
+
+  it("a check passes the value when nothing is deployed or the settings agree, and refuses every changed key at once", async () => {
+    const check = (
+      deployed: { ledger?: boolean } | undefined,
+      reads: string[],
+    ): CreationOnlyCheck<string, { ledger?: boolean }> => ({
+      resource: (v) => `the thing '${v}'`,
+      read: (v) => {
+        reads.push(v);
+        return Promise.resolve(deployed);
+      },
+      conflicts: (d) =>
+        d.ledger
+          ? [
+              { key: "a.one", deployed: "x", wanted: "y", remedy: "Set one back." },
+              { key: "a.two", deployed: "1", wanted: "2", remedy: "Set two back." },
+            ]
+          : [],
+    });
+    const reads: string[] = [];
+    assert.equal(await checkCreationOnly("n", check(undefined, reads)), "n");
+    assert.equal(await checkCreationOnly("n", check({ ledger: false }, reads)), "n");
+    assert.deepEqual(reads, ["n", "n"], "it reads the resource the value names");
+    await assert.rejects(checkCreationOnly("n", check({ ledger: true }, [])), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(
+        e.message,
+        [
+          "the stack config changes settings Azure takes only when it creates the thing 'n':",
+          "  a.one: the deployed value is x, the stack config asks for y. Set one back.",
+          "  a.two: the deployed value is 1, the stack config asks for 2. Set two back.",
+        ].join("\n"),
+      );
+      return true;
+    });
+    assert.match(
+      creationOnlyMessage("r", [{ key: "k", deployed: "a", wanted: "b", remedy: "." }]),
+      /^the stack config changes a setting Azure/,
+    );
+    // A failed read is not "nothing deployed".
+    await assert.rejects(
+      checkCreationOnly("n", { ...check(undefined, []), read: () => Promise.reject(new Error("AuthorizationFailed")) }),
+      /AuthorizationFailed/,
+    );
+  });
+
+  it("the program reads the account and the databases it creates, by their names, once they are known", async () => {
+    const { run, previewRun } = await previewOf("prod");
+    const about = (token: string) => run.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+    const account = ofType(run.resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+    assert.deepEqual(about("azure-native:cosmosdb:getDatabaseAccount"), [
+      { resourceGroupName: account.inputs.resourceGroupName, accountName: account.inputs.accountName },
+    ]);
+    const primary = byName(run.resources, "oltp-db");
+    const secondary = byName(run.resources, "oltp-secondary-db");
+    assert.deepEqual(
+      about("azure-native:sql:getDatabase").sort((a, b) => String(a.serverName).localeCompare(String(b.serverName))),
+      [primary, secondary]
+        .map((d) => ({
+          resourceGroupName: d.inputs.resourceGroupName,
+          serverName: d.inputs.serverName,
+          databaseName: DATABASE_NAME,
+        }))
+        .sort((a, b) => String(a.serverName).localeCompare(String(b.serverName))),
+    );
+    assert.equal(primary.inputs.databaseName, DATABASE_NAME);
+    assert.equal(secondary.inputs.databaseName, DATABASE_NAME);
+    // A first preview: the names carry the stack's random suffix, unknown yet, so nothing is read.
+    const firstReads = previewRun.invokes.filter((i) =>
+      ["azure-native:cosmosdb:getDatabaseAccount", "azure-native:sql:getDatabase"].includes(i.token),
+    );
+    assert.deepEqual(firstReads, []);
+  });
+
+  describe("a preview of a deployed stack whose resources were created otherwise", () => {
+    const program = path.join(__dirname, "fixtures/programs/deployedElsewise.ts");
+    afterEach(() => delete process.env.DEPLOYED_ELSEWISE);
+
+    it("refuses serverless and zone redundancy changed on the Cosmos DB account, naming both keys", async function () {
+      this.timeout(300_000);
+      process.env.DEPLOYED_ELSEWISE = "cosmos";
+      await assert.rejects(previewStack({ stack: "dev", program, skipSchema: true }), (e: unknown) => {
+        const text = String(e);
+        assert.match(text, /changes settings Azure takes only when it creates the Cosmos DB account 'cosmos-/);
+        assert.match(text, /cosmos\.serverless: the deployed value is false, the stack config asks for true\./);
+        assert.match(
+          text,
+          /cosmos\.zoneRedundant: the deployed value is true in West Europe, the stack config asks for false\./,
+        );
+        return true;
+      });
+    });
+
+    it("refuses sql.ledger changed on the OLTP database", async function () {
+      this.timeout(300_000);
+      process.env.DEPLOYED_ELSEWISE = "sql";
+      await assert.rejects(
+        previewStack({ stack: "dev", program, skipSchema: true }),
+        /the database 'payments' on the server '[^']+':\n {2}sql\.ledger: the deployed value is true, the stack config asks for false\. A ledger database stays one/,
+      );
+    });
+  });
+});
