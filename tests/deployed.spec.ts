@@ -11,7 +11,7 @@ import {
 } from "../components/shared";
 import { ConfigError } from "../lib/config";
 import { programOf } from "../tools/lib/deployedView";
-import { quiet, runProgram } from "../tools/lib/engine";
+import { programFailure, quiet, runProgram } from "../tools/lib/engine";
 import { previewStack } from "../tools/lib/preview";
 import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
 
@@ -55,6 +55,17 @@ describe("offline engine: an error in the program's applies", () => {
       await assert.rejects(runProgram({ ...program, firstPreview }), /the check of 'first' failed/);
       assert.ok(Date.now() - started < 10_000, "ended within seconds");
     }
+  });
+
+  it("ends with every distinct error, in order, under the first one's class", () => {
+    class Special extends Error {}
+    const a = new Special("a failed");
+    const e = programFailure([a, new Error("a failed"), new Error("b failed"), "c failed"]);
+    assert.equal(e, a);
+    assert.equal((e as Error).message, "a failed\nb failed\nc failed");
+    const only = new Error("only");
+    assert.equal(programFailure([only, only]), only);
+    assert.equal(only.message, "only");
   });
 
   it("quiet waits until the activity count stops changing", async () => {
@@ -148,7 +159,10 @@ describe("deployed resources: creation-only settings", () => {
       geo.map((c) => [c.key, c.deployed, c.wanted]),
       [["sql.secondaryType", "Geo", "Standby"]],
     );
-    assert.match(geo[0].remedy, /Set it back to Geo, or remove the secondary from the failover group/);
+    assert.match(
+      geo[0].remedy,
+      /^Convert the secondary through its geo-replication link .*linkType STANDBY.*set it back to Geo\.$/,
+    );
   });
 
   it("a check passes the value when nothing is deployed or the settings agree, and refuses every changed key at once", async () => {
@@ -233,12 +247,39 @@ describe("deployed resources: creation-only settings", () => {
       process.env.DEPLOYED_ELSEWISE = "cosmos";
       await assert.rejects(previewStack({ stack: "dev", program, skipSchema: true }), (e: unknown) => {
         const text = String(e);
+        // Where the CLI prints it: the SDK names the input it was serialising.
+        assert.match(text, /^ConfigError: error serializing property "accountName": the stack config changes settings/);
         assert.match(text, /changes settings Azure takes only when it creates the Cosmos DB account 'cosmos-/);
         assert.match(text, /cosmos\.serverless: the deployed value is false, the stack config asks for true\./);
         assert.match(
           text,
           /cosmos\.zoneRedundant: the deployed value is true in West Europe, the stack config asks for false\./,
         );
+        return true;
+      });
+    });
+
+    it("refuses a readable geo-secondary where prod's config asks for a standby one, and names the conversion", async function () {
+      this.timeout(300_000);
+      process.env.DEPLOYED_ELSEWISE = "secondary";
+      await assert.rejects(previewStack({ stack: "prod", program, skipSchema: true }), (e: unknown) => {
+        const text = String(e);
+        assert.match(text, /the geo-secondary database 'payments' on the server 'sql-[^']+-neu-[^']+':/);
+        assert.match(text, /sql\.secondaryType: the deployed value is Geo, the stack config asks for Standby\./);
+        assert.match(text, /Replication Links - Update with linkType STANDBY/);
+        // Only the secondary: the primary's read reports no secondary type and no ledger.
+        assert.doesNotMatch(text, /sql\.ledger|the database 'payments'/);
+        return true;
+      });
+    });
+
+    it("reports the Cosmos DB account and the database together when both changed, as the CLI logs both", async function () {
+      this.timeout(300_000);
+      process.env.DEPLOYED_ELSEWISE = "both";
+      await assert.rejects(previewStack({ stack: "dev", program, skipSchema: true }), (e: unknown) => {
+        const text = String(e);
+        assert.match(text, /cosmos\.serverless: /);
+        assert.match(text, /sql\.ledger: /);
         return true;
       });
     });

@@ -99,8 +99,7 @@ export class NoSql extends pulumi.ComponentResource {
     const cmk = args.customerManagedKey;
 
     // Serverless and zone redundancy are set when Azure creates the account: a preview of a deployed stack reads the
-    // account and refuses a change to either, naming the key, before the account registers (an `up` would fail on
-    // Azure's answer with the rest of the update applied).
+    // account and refuses a change to either, naming the key, before the account registers (components/shared/deployed.ts).
     const accountName = afterCreationOnlyCheck(
       pulumi.all([context.globalName("cosmosAccount", args.suffix), args.resourceGroupName]),
       {

@@ -220,7 +220,7 @@ export class Oltp extends pulumi.ComponentResource {
       `${name}-db`,
       {
         // Ledger is set when Azure creates the database: a preview of a deployed stack refuses a change to sql.ledger.
-        databaseName: this.checkedDatabaseName(primary.server.name, "the database", (d) => ledgerConflicts(d, s)),
+        databaseName: this.checkedDatabaseName(cfg.location, "the database", (d) => ledgerConflicts(d, s)),
         serverName: primary.server.name,
         resourceGroupName: rg,
         location: cfg.location,
@@ -278,8 +278,9 @@ export class Oltp extends pulumi.ComponentResource {
       const secondaryDb = new sql.Database(
         `${name}-secondary-db`,
         {
-          // Standby or readable is set when Azure creates the secondary: a change to sql.secondaryType is refused.
-          databaseName: this.checkedDatabaseName(secondary.server.name, "the geo-secondary database", (d) =>
+          // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
+          // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
+          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d) =>
             secondaryTypeConflicts(d, secondaryType),
           ),
           serverName: secondary.server.name,
@@ -417,20 +418,17 @@ export class Oltp extends pulumi.ComponentResource {
   }
 
   /**
-   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
-   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
-   * lock. Children are named `${prefix}-<role>`.
-   */
-  /**
    * The database's name (the same on both servers, as geo-replication requires) once a preview or `up` of a deployed
-   * stack has read the database on `serverName` and found its creation-only settings as the stack config has them
-   * (afterCreationOnlyCheck): the database registers after the check.
+   * stack has read the database on the server in `location` and found its creation-only settings as the stack config
+   * has them (afterCreationOnlyCheck): the database registers after the check. The server's name is computed, not
+   * taken from the server, so that the read does not wait for an update of the server.
    */
   private checkedDatabaseName(
-    serverName: pulumi.Output<string>,
+    location: string,
     what: string,
     conflicts: (deployed: DeployedSqlDatabase) => CreationOnlyConflict[],
   ): pulumi.Output<string> {
+    const serverName = this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
     return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, serverName]), {
       resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
       read: ([resourceGroupName, server]) =>
@@ -441,6 +439,11 @@ export class Oltp extends pulumi.ComponentResource {
     }).apply(() => DATABASE_NAME);
   }
 
+  /**
+   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
+   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
+   * lock. Children are named `${prefix}-<role>`.
+   */
   private securedServer(prefix: string, location: string): SecuredServer {
     const { context, customerManagedKey: cmk, entraAdmin } = this.args;
     const rg = this.args.resourceGroupName;

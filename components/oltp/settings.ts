@@ -111,8 +111,11 @@ export function ledgerConflicts(deployed: DeployedSqlDatabase, s: Pick<SqlConfig
 }
 
 /**
- * `sql.secondaryType` against the deployed geo-secondary: a database is designated standby only when its
- * geo-replication is established, never in an existing failover group (standby-replica-how-to-configure, Limitations).
+ * `sql.secondaryType` against the deployed geo-secondary: Azure sets it when it establishes the geo-replication (the
+ * Databases PUT with createMode Secondary), and converts an existing secondary between readable and standby through
+ * its replication link (the portal's "Convert", or Replication Links - Update with linkType GEO or STANDBY:
+ * standby-replica-how-to-configure; learn.microsoft.com/rest/api/sql/replication-links/update), not through the
+ * database's own PUT this program sends, whose effect on it no page documents.
  */
 export function secondaryTypeConflicts(
   deployed: DeployedSqlDatabase,
@@ -125,8 +128,9 @@ export function secondaryTypeConflicts(
       deployed: deployed.secondaryType,
       wanted,
       remedy:
-        `Set it back to ${deployed.secondaryType}, or remove the secondary from the failover group, end its ` +
-        "replication and delete it, then let `pulumi up` create it again (docs/configuration.md).",
+        `Convert the secondary through its geo-replication link (Replication Links - Update with linkType ` +
+        `${wanted.toUpperCase()}, or the portal: standby-replica-how-to-configure), then run again; or set it back ` +
+        `to ${deployed.secondaryType}.`,
     },
   ];
 }

@@ -1,8 +1,9 @@
 /**
  * Reading what is deployed before changing it: a missing resource reads as none, and a setting Azure takes only when
  * it creates a resource is compared with the stack config before the resource registers, so that `pulumi preview`
- * refuses the change with the config key named instead of `pulumi up` failing on Azure's answer half-way through an
- * update.
+ * (the pull request's, and prod's before its approval) refuses the change with the config key named instead of
+ * showing an update Azure would refuse. In an `up` the check stops only that resource and what waits on it; the rest
+ * of the update is applied, as with any error in the program.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../lib/config";
@@ -61,8 +62,9 @@ export interface CreationOnlyCheck<T, D> {
 
 /**
  * A creation-only change: a config error (the offline tools report it as one, exit 2) that the CLI prints as a
- * `pulumi.RunError`, its message alone without the program's stack (cmd/run/run.js uncaughtHandler checks
- * `RunError.isInstance`, i.e. this marker).
+ * `pulumi.RunError`, without the program's stack (cmd/run/run.js uncaughtHandler checks `RunError.isInstance`, i.e.
+ * this marker). Thrown where the resource's input is serialised, so the SDK puts `error serializing property
+ * "<input>": ` before the message (runtime/rpc.js).
  */
 export class CreationOnlyError extends ConfigError {
   readonly __pulumiRunError = true;
@@ -79,7 +81,7 @@ export async function checkCreationOnly<T, D>(value: T, check: CreationOnlyCheck
 /**
  * `value` once the resource it names has been read from Azure and its creation-only settings compared with the stack
  * config (checkCreationOnly). Give the result to the resource as an input (its name), so that it registers only after
- * the check: a preview stops before showing an update Azure would refuse, and an `up` before sending it. Nothing
+ * the check: a preview fails instead of showing an update Azure would refuse, and an `up` never sends it. Nothing
  * deployed (a new stack, or the resource not created yet) passes. While `value` is unknown (a first preview: names
  * with random suffixes) nothing is read, as nothing can be deployed under that name.
  */

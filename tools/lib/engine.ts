@@ -352,6 +352,21 @@ export function lazyTransferProperties(transfer: TransferProperties): TransferPr
   };
 }
 
+/**
+ * The error a run ends with: its first failure, whose message lists every distinct one in order, as the CLI logs each
+ * error once (cmd/run/run.js `isErrorReported`) and fails the preview with all of them. The first keeps its class, so
+ * a config error still reads as one.
+ */
+export function programFailure(failures: readonly unknown[]): unknown {
+  const text = (f: unknown) => (f instanceof Error ? f.message : String(f));
+  const byText = new Map<string, unknown>();
+  for (const f of failures) if (!byText.has(text(f))) byText.set(text(f), f);
+  const distinct = [...byText.values()];
+  const [first] = distinct;
+  if (distinct.length > 1 && first instanceof Error) first.message = distinct.map(text).join("\n");
+  return first;
+}
+
 /** Resolves once `activity` (a count of what the program did) stops changing across a 20 ms timer. */
 export async function quiet(activity: () => number): Promise<void> {
   let seen: number;
@@ -551,9 +566,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   }
   if (failures.length > 0) {
     // The run is abandoned, as the CLI's process ends: what waited on the failed resource never settles, and the
-    // SDK's check at exit would report those promises as leaked by the tool.
+    // SDK's check at exit would report those promises as leaked by the tool (runs are serialised: none are another's).
     sdkState.getStore().leakCandidates.clear();
-    throw failures[0];
+    throw programFailure(failures);
   }
   return {
     project: opts.project,
