@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { cosmosCreationOnlyConflicts } from "../components/nosql/settings";
 import { DATABASE_NAME, ledgerConflicts, secondaryTypeConflicts } from "../components/oltp/settings";
 import {
@@ -54,7 +55,23 @@ describe("offline engine: an error in the program's applies", () => {
       const started = Date.now();
       await assert.rejects(runProgram({ ...program, firstPreview }), /the check of 'first' failed/);
       assert.ok(Date.now() - started < 10_000, "ended within seconds");
+      // What never settles is not left to the SDK's exit check, which would print a leak and exit 1 after the error.
+      const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<unknown> } };
+      assert.equal(state.getStore().leakCandidates.size, 0, "no leak candidates left");
     }
+  });
+
+  it("fails a run whose only error is in a resource nothing waits on (the last registration to settle)", async () => {
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/leafThrows.ts") });
+    await assert.rejects(runProgram({ ...program, firstPreview: false }), /the check of 'first' failed/);
+  });
+
+  it("waits for an error that comes after a while of reads and registrations, and ends with both", async () => {
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/lateErrors.ts") });
+    await assert.rejects(runProgram({ ...program, firstPreview: false }), (e: unknown) => {
+      assert.match(String(e), /the check of 'early' failed\n.*the check of 'late-0-1-2-3-4-5' failed/);
+      return true;
+    });
   });
 
   it("ends with every distinct error, in order, under the first one's class", () => {
@@ -139,6 +156,19 @@ describe("deployed resources: creation-only settings", () => {
       ],
     );
     assert.match(serverless[0].remedy, /capacity-mode migration/);
+    // Every region that differs is named.
+    assert.deepEqual(
+      cosmosCreationOnlyConflicts(
+        {
+          locations: [
+            { locationName: "West Europe", isZoneRedundant: false },
+            { locationName: "North Europe", isZoneRedundant: false },
+          ],
+        },
+        prod,
+      ).map((c) => c.deployed),
+      ["false in West Europe, North Europe"],
+    );
   });
 
   it("Azure SQL: ledger and the geo-secondary's type, compared only where Azure reports them", () => {
@@ -163,6 +193,13 @@ describe("deployed resources: creation-only settings", () => {
       geo[0].remedy,
       /^Convert the secondary through its geo-replication link .*linkType STANDBY.*set it back to Geo\.$/,
     );
+    // The other way: a standby secondary where the config asks for a readable one.
+    const standby = secondaryTypeConflicts({ secondaryType: "Standby" }, "Geo");
+    assert.deepEqual(
+      standby.map((c) => [c.key, c.deployed, c.wanted]),
+      [["sql.secondaryType", "Standby", "Geo"]],
+    );
+    assert.match(standby[0].remedy, /linkType GEO.*set it back to Standby\.$/);
   });
 
   it("a check passes the value when nothing is deployed or the settings agree, and refuses every changed key at once", async () => {
@@ -207,6 +244,18 @@ describe("deployed resources: creation-only settings", () => {
     await assert.rejects(
       checkCreationOnly("n", { ...check(undefined, []), read: () => Promise.reject(new Error("AuthorizationFailed")) }),
       /AuthorizationFailed/,
+    );
+  });
+
+  it("a refusal is a RunError for the CLI (printed without the program's stack) and a ConfigError offline", async () => {
+    const conflict = { key: "a.one", deployed: "x", wanted: "y", remedy: "Set it back." };
+    await assert.rejects(
+      checkCreationOnly("n", { resource: (v) => v, read: () => Promise.resolve({}), conflicts: () => [conflict] }),
+      (e: unknown) => {
+        assert.ok(pulumi.RunError.isInstance(e), "RunError.isInstance");
+        assert.ok(e instanceof ConfigError);
+        return true;
+      },
     );
   });
 

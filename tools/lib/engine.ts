@@ -555,6 +555,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(),
       firstFailure.then(() => quiet(() => records.size + invokes.length)),
     ]);
+    // Node reports a rejection once the microtask queue has drained: the last registration's own failure (an apply
+    // of a resource nothing waits on) is reported after waitForRPCs has resolved, so give it that turn.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
