@@ -6,9 +6,15 @@
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The static checks in a process group of their own (job control on while starting them), so that an interrupted run
+# stops them too instead of leaving tsc, eslint and prettier running.
+set -m
 nice -n 19 bash scripts/static-checks.sh >"$log" 2>&1 &
 static=$!
+set +m
+trap 'kill -- -"$static" 2>/dev/null; rm -f "$log"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 node_modules/.bin/mocha 'tests/**/*.spec.ts'
 unit=$?
 wait "$static"

@@ -48,6 +48,31 @@ describe("deployed resources: reads", () => {
   });
 });
 
+describe("the Stream Analytics job lookup (azureJobLookup, through deployedOrNone)", () => {
+  const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/jobLookup.ts") });
+  afterEach(() => delete process.env.JOB_LOOKUP);
+
+  it("reads the job, its input and an assignment when Azure has them, and none of them on a 404", async () => {
+    process.env.JOB_LOOKUP = "present";
+    assert.deepEqual((await runProgram({ ...program, firstPreview: false })).stackOutputs, {
+      job: { principalId: "p-1", jobStorageAccountName: "stjob" },
+      hasInput: true,
+      hasAssignment: true,
+    });
+    process.env.JOB_LOOKUP = "missing";
+    assert.deepEqual((await runProgram({ ...program, firstPreview: false })).stackOutputs, {
+      job: "none",
+      hasInput: false,
+      hasAssignment: false,
+    });
+  });
+
+  it("fails the program on any other failure of a read", async () => {
+    process.env.JOB_LOOKUP = "forbidden";
+    await assert.rejects(runProgram({ ...program, firstPreview: false }), /AuthorizationFailed/);
+  });
+});
+
 describe("offline engine: an error in the program's applies", () => {
   it("ends the run with the error once the program has gone quiet, as the CLI's process does, not waiting forever", async () => {
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/applyThrows.ts") });

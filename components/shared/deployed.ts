@@ -2,8 +2,9 @@
  * Reading what is deployed before changing it: a missing resource reads as none, and a setting Azure takes only when
  * it creates a resource is compared with the stack config before the resource registers, so that `pulumi preview`
  * (the pull request's, and prod's before its approval) refuses the change with the config key named instead of
- * showing an update Azure would refuse. In an `up` the check stops only that resource and what waits on it; the rest
- * of the update is applied, as with any error in the program.
+ * showing an update Azure would refuse. A plain `pulumi up` fails in its own preview and changes nothing; an `up`
+ * that skips its preview (`--skip-preview`, as pulumi/actions' `up` passes) stops only that resource and what waits
+ * on it and applies the rest, as with any error in the program.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../lib/config";

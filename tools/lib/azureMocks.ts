@@ -623,9 +623,10 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         scope: inputs.scope,
       };
     // The creation-only checks (components/shared/deployed.ts) read the account and the databases they guard. The
-    // offline engine holds no copy of Azure to answer with: it reports them missing, in a first preview (as Azure
-    // does: no group yet) and in the deployed view alike, so these checks pass offline; a `pulumi preview` of a
-    // deployed stack reads the real resources and refuses a creation-only change there.
+    // offline engine holds no copy of Azure to answer with: it reports them missing in the deployed view (a first
+    // preview never asks: the names carry the stack's random suffix, unknown then; if one did, Azure would answer
+    // that the group is missing), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real
+    // resources and refuses a creation-only change there.
     case "azure-native:cosmosdb:getDatabaseAccount":
     case "azure-native:sql:getDatabase": {
       const id =
