@@ -428,8 +428,7 @@ export class Oltp extends pulumi.ComponentResource {
     what: string,
     conflicts: (deployed: DeployedSqlDatabase) => CreationOnlyConflict[],
   ): pulumi.Output<string> {
-    const serverName = this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
-    return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, serverName]), {
+    return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, this.serverNameIn(location)]), {
       resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
       read: ([resourceGroupName, server]) =>
         deployedOrNone(() =>
@@ -444,6 +443,11 @@ export class Oltp extends pulumi.ComponentResource {
    * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
    * lock. Children are named `${prefix}-<role>`.
    */
+  /** The logical server's name in `location` (globally unique: the stack's suffix appended). */
+  private serverNameIn(location: string): pulumi.Output<string> {
+    return this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
+  }
+
   private securedServer(prefix: string, location: string): SecuredServer {
     const { context, customerManagedKey: cmk, entraAdmin } = this.args;
     const rg = this.args.resourceGroupName;
@@ -453,7 +457,7 @@ export class Oltp extends pulumi.ComponentResource {
     const server = new sql.Server(
       prefix,
       {
-        serverName: context.globalName("sqlServer", this.args.suffix, undefined, location),
+        serverName: this.serverNameIn(location),
         resourceGroupName: rg,
         location,
         version: "12.0",
