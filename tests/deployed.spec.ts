@@ -12,7 +12,7 @@ import {
 } from "../components/shared";
 import { ConfigError } from "../lib/config";
 import { programOf } from "../tools/lib/deployedView";
-import { programFailure, quiet, runProgram } from "../tools/lib/engine";
+import { programFailure, ProgramStalled, quiet, runProgram, STALL_MS, watchStall } from "../tools/lib/engine";
 import { previewStack } from "../tools/lib/preview";
 import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
 
@@ -119,6 +119,78 @@ describe("offline engine: an error in the program's applies", () => {
     } finally {
       clearInterval(timer);
     }
+  });
+});
+
+describe("offline engine: a program that never finishes", () => {
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<unknown> } };
+  afterEach(() => {
+    delete process.env.SLOW_PROGRESS_MS;
+    delete process.env.NEVER_SETTLES;
+  });
+
+  it("ends a run that waits on a promise that never settles, naming what the CLI reports there, instead of waiting for ever", async () => {
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/neverSettles.ts") });
+    for (const [firstPreview, outputs] of [
+      [true, ""],
+      [false, ""],
+      [false, "export"],
+    ] as const) {
+      process.env.NEVER_SETTLES = outputs;
+      const started = Date.now();
+      await assert.rejects(runProgram({ ...program, firstPreview, stallMs: 300 }), (e: unknown) => {
+        assert.ok(e instanceof ProgramStalled, String(e));
+        assert.equal(e.name, "ProgramStalled");
+        assert.match(e.message, /^the program stopped making progress: for 0.3 s it registered nothing/);
+        assert.match(e.message, /a promise that never settles/);
+        assert.match(e.message, /The Pulumi runtime detected that … promises were still active/);
+        return true;
+      });
+      const took = Date.now() - started;
+      assert.ok(took >= 300 && took < 5_000, `ended after the stall time, not before nor long after (${took} ms)`);
+      assert.equal(state.getStore().leakCandidates.size, 0, "no leak candidates left");
+    }
+    assert.equal(STALL_MS, 10_000, "the default: the mocks answer at once, so 10 s of nothing is a stall");
+  });
+
+  it("lets a slow program that keeps registering finish, however long it takes overall", async () => {
+    // Eight registrations 100 ms apart: 800 ms in all, over twice the 300 ms a single quiet stretch may last.
+    process.env.SLOW_PROGRESS_MS = "100";
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/slowProgress.ts") });
+    const run = await runProgram({ ...program, firstPreview: false, stallMs: 300 });
+    assert.deepEqual(
+      run.resources.filter((r) => r.type === "azure-native:resources:ResourceGroup").map((r) => r.name),
+      ["slow-0", "slow-1", "slow-2", "slow-3", "slow-4", "slow-5", "slow-6", "slow-7"],
+    );
+  });
+
+  it("counts quiet turns of the event loop, not the clock: a long synchronous stretch is not a stall", async () => {
+    let n = 0;
+    const watch = watchStall(() => n, 100, 10);
+    let resolved = false;
+    void watch.idle.then(() => (resolved = true));
+    // Blocks the loop for 300 ms (three times the stall time) while nothing counts: one turn, not a stall.
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        const until = Date.now() + 300;
+        while (Date.now() < until);
+        resolve();
+      }, 5),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(resolved, false, "not stalled right after a busy stretch");
+    // Activity resets the count.
+    n++;
+    const started = Date.now();
+    await watch.idle;
+    assert.ok(Date.now() - started >= 80, "ten quiet turns after the last activity");
+    // Stopped, it never resolves and keeps no timer.
+    const stopped = watchStall(() => 0, 50, 5);
+    stopped.stop();
+    let fired = false;
+    void stopped.idle.then(() => (fired = true));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(fired, false);
   });
 });
 

@@ -47,6 +47,25 @@ export interface RunProgramOptions {
    * their inputs; so inputs derived from other resources' outputs reach the policy pack as unknowns.
    */
   readonly firstPreview?: boolean;
+  /**
+   * How long the program may wait with registrations outstanding and nothing happening (no registration, outputs or
+   * invoke, counted in event-loop turns of this length, so a long synchronous stretch of the program is not idleness)
+   * before the run is ended as stalled. Default: STALL_MS.
+   */
+  readonly stallMs?: number;
+}
+
+/**
+ * 10 s: the mocks answer at once, so a program that has done nothing for that long while resources still wait waits
+ * on a promise that never settles (a read, an Output made by hand). The CLI's Node process ends there, its event loop
+ * empty, and the SDK's exit check fails the run with its leaked-promises error; the offline engine would otherwise
+ * wait for ever (a pull-request gate that never answers).
+ */
+export const STALL_MS = 10_000;
+
+/** The run ended because the program stopped making progress with registrations outstanding. */
+export class ProgramStalled extends Error {
+  override readonly name = "ProgramStalled";
 }
 
 type Json = unknown;
@@ -376,6 +395,47 @@ export async function quiet(activity: () => number): Promise<void> {
   } while (activity() !== seen);
 }
 
+/**
+ * Watches `activity` (a count of what the program did): `idle` resolves once it has not changed over `turns`
+ * consecutive timer turns of `ms / turns` each. Counted in turns, not by the clock: a turn that a long synchronous
+ * stretch of the program delays is one turn, so a busy program is never taken for a stalled one. `stop` clears the
+ * timer (`idle` then never resolves).
+ */
+export function watchStall(activity: () => number, ms: number, turns = 10): { idle: Promise<void>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const idle = new Promise<void>((resolve) => {
+    let count = 0;
+    let seen = activity();
+    const tick = () => {
+      const now = activity();
+      count = now === seen ? count + 1 : 0;
+      seen = now;
+      if (count >= turns) resolve();
+      else if (!stopped) timer = setTimeout(tick, ms / turns);
+    };
+    timer = setTimeout(tick, ms / turns);
+  });
+  return {
+    idle,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** What a stalled run ends with: what the offline engine saw, and what the CLI would report there. */
+export function stalledError(ms: number): ProgramStalled {
+  return new ProgramStalled(
+    `the program stopped making progress: for ${ms / 1000} s it registered nothing, read nothing and completed no ` +
+      "component while resources still waited to be registered, so it waits on a promise that never settles (an " +
+      "Output or a read that never resolves, or two resources that wait on each other). The Pulumi CLI's Node " +
+      "process ends there, its event loop empty, and the SDK fails the run at exit with its leaked-promises error " +
+      '("The Pulumi runtime detected that … promises were still active at the time that the process exited").',
+  );
+}
+
 /** Runs the program once under mocks and returns what it registered. */
 export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const secrets = new Set<string>();
@@ -497,7 +557,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     }
   };
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  let outputsRegistered = 0;
   monitor.registerResourceOutputs = (req, cb) => {
+    outputsRegistered++;
     const urn = req.getUrn();
     const outputs = unwrap(req.getOutputs()?.toJavaScript() ?? {}, secrets) as Record<string, unknown>;
     const rec = records.get(urn);
@@ -541,20 +603,37 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       rpc.transferProperties = lazyTransferProperties(transferProperties);
     }
   }
+  // The program runs until its stack's outputs are known (runInPulumiStack) and every outstanding registration
+  // (resources whose inputs waited on other resources' outputs) has drained. Two ways it never gets there, both of
+  // which end the CLI's Node process because its event loop empties:
+  // - after an error in the program (an unhandled rejection: an apply that threw), what waits on the failed
+  //   resource's outputs never registers; cmd/run/run.js has logged the error in its unhandledRejection handler and
+  //   lets the loop run out. Here the run ends once the program has gone quiet after its first error: no
+  //   registration, outputs or invoke for a timer's turn;
+  // - a program that never errs but waits on a promise that never settles; the SDK's check at exit fails the run
+  //   with its leaked-promises error. Here the run ends once the program has done nothing for `stallMs` (STALL_MS).
+  const activity = () => records.size + invokes.length + outputsRegistered;
+  const stallMs = opts.stallMs ?? STALL_MS;
+  const stall = watchStall(activity, stallMs);
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      pulumi.runtime.registerStackTransformation(withoutAliases);
-      return require(opts.program);
-    });
-    // Drain every outstanding registration (resources whose inputs waited on other resources' outputs). After an
-    // error in the program (an unhandled rejection: an apply that threw), the resources waiting on the failed one's
-    // outputs never register, so the queue never drains: the CLI's Node process ends there because its event loop
-    // is empty (cmd/run/run.js logs the error in its unhandledRejection handler and lets the loop run out). Here the
-    // run ends once the program has gone quiet after its first error: no registration or invoke for a timer's turn.
-    await Promise.race([
-      (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(),
-      firstFailure.then(() => quiet(() => records.size + invokes.length)),
-    ]);
+    const program = (async () => {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(withoutAliases);
+        return require(opts.program);
+      });
+      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    })();
+    // An abandoned run's program may still fail later, with nobody left to hear it.
+    program.catch(() => undefined);
+    try {
+      await Promise.race([
+        program,
+        firstFailure.then(() => quiet(activity)),
+        stall.idle.then(() => void failures.push(stalledError(stallMs))),
+      ]);
+    } finally {
+      stall.stop();
+    }
     // Node reports a rejection once the microtask queue has drained: the last registration's own failure (an apply
     // of a resource nothing waits on) is reported after waitForRPCs has resolved, so give it that turn.
     await new Promise((resolve) => setImmediate(resolve));
