@@ -205,13 +205,30 @@ describe("ARM schema check", function () {
       // A name Azure refuses (vault names are 3-24 characters).
       const kv = find("platform-kv");
       Object.assign(kv, { id: kv.id.replace(/vaults\/[^/]+$/, "vaults/kv-this-name-is-far-too-long") });
-      check = checkSchemas(copy, new SchemaStore(VENDOR_DIR, false));
+      // Through the preview's own cache (filled by the dev preview above): the unchanged resources are answered from
+      // their recorded results, the changed ones checked afresh. That a cached answer equals a compiled one is the
+      // equivalence test's; `someCheck` below is compiled in memory.
+      check = checkSchemas(copy, new SchemaStore());
       assert.equal(container.name.length > 0, true);
       const faulty = new Set(check.errors.map((e) => e.urn));
       some = copy.filter((r, i) => faulty.has(r.urn) || (r.type.startsWith("azure-native:") && i % 25 === 0));
       someCheck = checkSchemas(some, new SchemaStore(VENDOR_DIR, false));
       assert.equal(someCheck.errors.length, check.errors.length, "every planted fault is in the sample");
+      // Compiled into a cache once (validators, verdicts and results); each cache test starts from a copy of the part
+      // it needs.
+      filledDir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      filled = checkSchemas(some, new SchemaStore(VENDOR_DIR, filledDir));
     });
+    after(() => fs.rmSync(filledDir, { recursive: true, force: true }));
+    let filledDir: string;
+    let filled: SchemaCheck;
+    /** A new cache directory holding the files of the filled cache whose names end in one of `kinds`. */
+    const cacheWith = (...kinds: string[]) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      for (const f of fs.readdirSync(filledDir))
+        if (kinds.some((k) => f.endsWith(k))) fs.copyFileSync(path.join(filledDir, f), path.join(dir, f));
+      return dir;
+    };
 
     const errors = () => check.errors.map((e) => `${e.kind} ${e.resource} ${e.armType} ${e.path}: ${e.message}`);
 
@@ -277,17 +294,15 @@ describe("ARM schema check", function () {
     });
 
     it("reports the same with validators compiled in memory, compiled into the cache and loaded from it", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      const files = fs.readdirSync(filledDir).filter((f) => f.endsWith(".js"));
+      assert.ok(files.length > 5, "the first run keeps every validator it compiled");
+      assert.deepEqual(filled, someCheck);
+      // Loaded, not compiled: Ajv never runs (a compile would rewrite the files). Without the recorded results and
+      // verdicts, so that every body goes through its validator.
+      const dir = cacheWith(".js");
       try {
         const cached = () => checkSchemas(some, new SchemaStore(VENDOR_DIR, dir));
-        const filled = cached();
-        const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"));
-        assert.ok(files.length > 5, "the first run keeps every validator it compiled");
-        assert.deepEqual(filled, someCheck);
-        // Loaded, not compiled: Ajv never runs (a compile would rewrite the files). Without the recorded results
-        // and verdicts, so that every body goes through its validator.
         for (const f of files) fs.utimesSync(path.join(dir, f), 0, 0);
-        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".js")) fs.rmSync(path.join(dir, f));
         assert.deepEqual(cached(), someCheck);
         assert.ok(files.every((f) => fs.statSync(path.join(dir, f)).mtimeMs === 0));
       } finally {
@@ -295,47 +310,47 @@ describe("ARM schema check", function () {
       }
     });
 
+    /** `some` with the planted protocol fault fixed, and its check with validators compiled in memory (once). */
+    let fixedProtocol: { records: ResourceRecord[]; check: SchemaCheck } | undefined;
     /** Fixes the planted protocol fault and expects `cached` to see exactly one fault less, as an uncached check. */
-    const checksFixedProtocol = (records: ResourceRecord[], cached: (r: ResourceRecord[]) => SchemaCheck) => {
-      const changed = structuredClone(records);
-      const nsg = byName(changed, "platform-nsg-functions") as ResourceRecord;
-      (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "Tcp";
-      const fixed = cached(changed);
+    const checksFixedProtocol = (cached: (r: ResourceRecord[]) => SchemaCheck) => {
+      if (!fixedProtocol) {
+        const records = structuredClone(some);
+        const nsg = byName(records, "platform-nsg-functions") as ResourceRecord;
+        (nsg.inputs.securityRules as Record<string, unknown>[])[0].protocol = "Tcp";
+        fixedProtocol = { records, check: checkSchemas(records, new SchemaStore(VENDOR_DIR, false)) };
+      }
+      const fixed = cached(fixedProtocol.records);
       assert.equal(fixed.errors.length, check.errors.length - 1);
-      assert.deepEqual(fixed, checkSchemas(changed, new SchemaStore(VENDOR_DIR, false)));
+      assert.deepEqual(fixed, fixedProtocol.check);
     };
 
     it("answers a body already judged from the verdict cache, the planted faults included, and judges a changed one", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      const verdicts = fs.readdirSync(filledDir).filter((f) => f.endsWith(".verdict.json"));
+      assert.ok(verdicts.length > 5, "the first run keeps every verdict");
+      // Without a single validator (nor the recorded results), the verdicts alone give the same check, errors and all.
+      const dir = cacheWith(".verdict.json");
       try {
         const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
         assert.deepEqual(cached(some), someCheck);
-        const verdicts = fs.readdirSync(dir).filter((f) => f.endsWith(".verdict.json"));
-        assert.ok(verdicts.length > 5, "the first run keeps every verdict");
-        // Without a single validator (nor the recorded results), the verdicts alone give the same check, errors and all.
-        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".verdict.json")) fs.rmSync(path.join(dir, f));
-        assert.deepEqual(cached(some), someCheck);
         assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".js")).length, 0, "no validator was needed");
         // A body never judged is validated (compiled again here), not answered from another body's verdict.
-        checksFixedProtocol(some, cached);
+        checksFixedProtocol(cached);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
     it("answers a resource already checked from its recorded result, planted faults included, and checks a changed one", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      const results = fs.readdirSync(filledDir).filter((f) => f.endsWith(".check.json"));
+      assert.equal(results.length, someCheck.resources.length, "one recorded result per resource");
+      // Without validators or verdicts: the results alone give the same check, errors and all, and need nothing.
+      const dir = cacheWith(".check.json");
       try {
-        const uncached = someCheck;
         const cached = (records: ResourceRecord[]) => checkSchemas(records, new SchemaStore(VENDOR_DIR, dir));
-        assert.deepEqual(cached(some), uncached);
-        const results = fs.readdirSync(dir).filter((f) => f.endsWith(".check.json"));
-        assert.equal(results.length, uncached.resources.length, "one recorded result per resource");
-        // Without validators or verdicts: the results alone give the same check, errors and all, and need nothing.
-        for (const f of fs.readdirSync(dir)) if (!f.endsWith(".check.json")) fs.rmSync(path.join(dir, f));
-        assert.deepEqual(cached(some), uncached);
+        assert.deepEqual(cached(some), someCheck);
         assert.deepEqual(fs.readdirSync(dir).sort(), [...results].sort(), "no validator or verdict was needed");
         // A changed input is checked again, not answered from the recorded result.
-        checksFixedProtocol(some, cached);
+        checksFixedProtocol(cached);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -356,7 +371,8 @@ describe("ARM schema check", function () {
     });
 
     it("trims the cache past its limit: the oldest files first, never one used by this check or recently", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      // The validators compiled already; this first check judges every body with them and records it all.
+      const dir = cacheWith(".js");
       try {
         checkSchemas(some, new SchemaStore(VENDOR_DIR, dir));
         const filled = fs.readdirSync(dir).length;
