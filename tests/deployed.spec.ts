@@ -138,26 +138,26 @@ describe("offline engine: a program that never finishes", () => {
     ] as const) {
       process.env.NEVER_SETTLES = outputs;
       const started = Date.now();
-      await assert.rejects(runProgram({ ...program, firstPreview, stallMs: 300 }), (e: unknown) => {
+      await assert.rejects(runProgram({ ...program, firstPreview, stallMs: 200 }), (e: unknown) => {
         assert.ok(e instanceof ProgramStalled, String(e));
         assert.equal(e.name, "ProgramStalled");
-        assert.match(e.message, /^the program stopped making progress: for 0.3 s it registered nothing/);
+        assert.match(e.message, /^the program stopped making progress: for 0.2 s it registered nothing/);
         assert.match(e.message, /a promise that never settles/);
         assert.match(e.message, /The Pulumi runtime detected that … promises were still active/);
         return true;
       });
       const took = Date.now() - started;
-      assert.ok(took >= 300 && took < 5_000, `ended after the stall time, not before nor long after (${took} ms)`);
+      assert.ok(took >= 200 && took < 5_000, `ended after the stall time, not before nor long after (${took} ms)`);
       assert.equal(state.getStore().leakCandidates.size, 0, "no leak candidates left");
     }
     assert.equal(STALL_MS, 10_000, "the default: the mocks answer at once, so 10 s of nothing is a stall");
   });
 
   it("lets a slow program that keeps registering finish, however long it takes overall", async () => {
-    // Eight registrations 100 ms apart: 800 ms in all, over twice the 300 ms a single quiet stretch may last.
-    process.env.SLOW_PROGRESS_MS = "100";
+    // Eight registrations 60 ms apart: 480 ms in all, over twice the 200 ms a single quiet stretch may last.
+    process.env.SLOW_PROGRESS_MS = "60";
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/slowProgress.ts") });
-    const run = await runProgram({ ...program, firstPreview: false, stallMs: 300 });
+    const run = await runProgram({ ...program, firstPreview: false, stallMs: 200 });
     assert.deepEqual(
       run.resources.filter((r) => r.type === "azure-native:resources:ResourceGroup").map((r) => r.name),
       ["slow-0", "slow-1", "slow-2", "slow-3", "slow-4", "slow-5", "slow-6", "slow-7"],
