@@ -521,11 +521,47 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("the fraud/ML team are AzureML Data Scientists on the workspace (no compute or workspace admin)", () => {
+    it("the fraud/ML team are AzureML Data Scientists on the workspace without its network (no outbound rule, no endpoint approval)", () => {
       const grant = ofName("ml-workspace-ra-fraud-ml-data-scientist");
       assert.equal(grant.inputs.scope, workspace.id);
       assert.equal(grant.inputs.principalId, (outputs.entraGroupObjectIds as Record<string, string>).fraudMl);
-      assert.equal(roleOf(grant), BuiltInRoles.AzureMlDataScientist);
+      // A custom role of the tier's resource group, used once it has replicated.
+      const role = ofName("ml-team-role");
+      assert.equal(roleOf(grant), String(role.inputs.roleDefinitionId));
+      assert.ok(waitsFor(resources, grant, ofName("ml-team-role-propagation")));
+      assert.deepEqual(role.inputs.assignableScopes, [byName(resources, "platform-rg-ml").id]);
+      assert.equal(role.inputs.roleType, "CustomRole");
+      const [permissions, ...others] = input(role, "permissions") as {
+        actions: string[];
+        notActions: string[];
+        dataActions: string[];
+        notDataActions: string[];
+      }[];
+      assert.equal(others.length, 0);
+      // Everything the built-in AzureML Data Scientist role allows in a workspace (published 2023-05-31)...
+      const ws = "Microsoft.MachineLearningServices/workspaces";
+      assert.deepEqual(permissions.actions, [`${ws}/*/read`, `${ws}/*/action`, `${ws}/*/delete`, `${ws}/*/write`]);
+      assert.deepEqual(permissions.notActions, [
+        `${ws}/delete`,
+        `${ws}/write`,
+        `${ws}/computes/*/write`,
+        `${ws}/computes/*/delete`,
+        `${ws}/computes/listKeys/action`,
+        `${ws}/listKeys/action`,
+        `${ws}/hubs/write`,
+        `${ws}/hubs/delete`,
+        `${ws}/featurestores/write`,
+        `${ws}/featurestores/delete`,
+        // ...but the managed network's outbound rules and approving private endpoints to the workspace.
+        `${ws}/managedNetworks/write`,
+        `${ws}/managedNetworks/outboundRules/write`,
+        `${ws}/managedNetworks/outboundRules/delete`,
+        `${ws}/managedNetworks/batchOutboundRules/action`,
+        `${ws}/privateEndpointConnections/write`,
+      ]);
+      assert.deepEqual([permissions.dataActions, permissions.notDataActions], [[], []]);
+      // The team still releases models: deployments and the endpoint's traffic are workspace writes it keeps.
+      assert.ok(!permissions.notActions.some((a) => a.includes("onlineEndpoints")));
     });
 
     it("passes every policy of the pack on its resources", () => {

@@ -16,8 +16,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { OffHoursTarget } from "../../pipelines/etl/contract";
-import { uuidv5 } from "../../lib/uuid";
-import { customRoleAssignableId, deployer, roleAssignment, type StackContext, type Tags } from "../shared";
+import { customRole, roleAssignment, type StackContext, type Tags } from "../shared";
 
 /** One thing the schedule stops. */
 export interface OffHoursTargetSpec {
@@ -144,7 +143,6 @@ export function offHoursOperations(
   readonly silence?: alertsmanagement.AlertProcessingRuleByName;
 } {
   const { context } = args;
-  const subscription = deployer().subscriptionId;
   const targets = Object.entries(args.targets) as [OffHoursTarget, OffHoursTargetSpec][];
   const roleAssignments = targets.map(([target, spec]) => {
     // Defined where the target lives (its resource group, from its id) and assignable only there.
@@ -153,20 +151,18 @@ export function offHoursOperations(
       if (!m) throw new Error(`offHours.targets.${target}.resourceId: '${id}' is not a resource id`);
       return m[1];
     });
-    const role = new authorization.RoleDefinition(
+    const role = customRole(
       `${name}-offhours-${target}-role`,
       {
         scope: rgScope,
-        roleDefinitionId: rgScope.apply((s) => uuidv5(`${s}/off-hours-operator/${target}`)),
+        idKey: `off-hours-operator/${target}`,
         roleName: `${ROLE_NAMES[target]} (${context.config.workload}-${context.config.environment})`,
         description: `Reads, stops and starts the ${TARGET_NOUNS[target]} it is assigned on (the off-hours schedule). Managed by Pulumi.`,
-        roleType: "CustomRole",
         permissions: [
           { actions: [...OFF_HOURS_OPERATOR_ACTIONS[target]], notActions: [], dataActions: [], notDataActions: [] },
         ],
-        assignableScopes: [rgScope],
       },
-      { parent },
+      parent,
     );
     return roleAssignment(
       `${name}-offhours-${target}`,
@@ -175,8 +171,8 @@ export function offHoursOperations(
         key: "adf-etl-off-hours",
         principalId: args.principalId,
         principalType: "ServicePrincipal",
-        // Once the new role has replicated (customRoleAssignableId).
-        roleDefinitionId: customRoleAssignableId(`${name}-offhours-${target}-role`, role, subscription, parent),
+        // Once the new role has replicated (customRole).
+        roleDefinitionId: role.assignableId,
         description: `The ETL factory stops and starts it outside working hours (olap.pauseSchedule.alsoStop).`,
       },
       parent,

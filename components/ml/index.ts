@@ -22,11 +22,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MlConfig } from "../../lib/config";
 import type { LinkToMonitorScope } from "../shared/functionApp";
 import type { AlertRouting } from "../operations/routing";
-import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
-  customRoleAssignableId,
-  deployer,
+  customRole,
   diagnosticSetting,
   lockFor,
   privateEndpoint,
@@ -46,6 +44,7 @@ import {
   managedNetwork,
   scoringEndpointProperties,
   scoringRolePermissions,
+  teamRolePermissions,
   trainingCluster,
   TRAINING_CLUSTER_NAME,
 } from "./settings";
@@ -105,7 +104,10 @@ export interface MlArgs extends DataServiceArgs {
   readonly alertRouting: AlertRouting;
   /** Entra group that administers the workspace's key vault (Key Vault Administrator), e.g. the platform admins. */
   readonly keyVaultAdminsGroupId: pulumi.Input<string>;
-  /** Entra group of the fraud/ML team: AzureML Data Scientist on the workspace (no compute or workspace admin). */
+  /**
+   * Entra group of the fraud/ML team: AzureML Data Scientist on the workspace without its network (a custom role:
+   * no compute, workspace or managed-network admin, no private endpoint approval).
+   */
   readonly dataScientistsGroupId?: pulumi.Input<string>;
   /** Identities that may call the scoring endpoint (custom role with `score/action` only, on the endpoint). */
   readonly scoringPrincipals?: readonly ScoringPrincipal[];
@@ -355,6 +357,20 @@ export class Ml extends pulumi.ComponentResource {
       this,
     );
     if (args.dataScientistsGroupId) {
+      // AzureML Data Scientist without the workspace's network (teamRolePermissions): the built-in role would let the
+      // team add outbound rules to the managed network or approve private endpoints to the workspace.
+      const teamRole = customRole(
+        `${name}-team-role`,
+        {
+          scope: args.resourceGroupId,
+          idKey: "fraud-ml-data-scientist",
+          roleName: `Fraud ML data scientist (${cfg.workload}-${cfg.environment})`,
+          description:
+            "AzureML Data Scientist on the fraud ML workspace without its network: no outbound rule, no private endpoint approval. Managed by Pulumi.",
+          permissions: teamRolePermissions(),
+        },
+        this,
+      );
       roleAssignment(
         `${name}-workspace`,
         workspace.id,
@@ -362,8 +378,9 @@ export class Ml extends pulumi.ComponentResource {
           key: "fraud-ml-data-scientist",
           principalId: args.dataScientistsGroupId,
           principalType: "Group",
-          roleDefinitionId: BuiltInRoles.AzureMlDataScientist,
-          description: "The fraud/ML team trains, registers and deploys models (no compute or workspace admin).",
+          roleDefinitionId: teamRole.assignableId,
+          description:
+            "The fraud/ML team trains, registers and deploys models (no compute, workspace or network admin).",
         },
         this,
       );
@@ -450,20 +467,16 @@ export class Ml extends pulumi.ComponentResource {
     );
     diagnosticSetting(`${name}-endpoint`, endpoint.id, args.diagnosticSettings, this);
 
-    const invokerRole = new authorization.RoleDefinition(
+    const invokerRole = customRole(
       `${name}-scoring-role`,
       {
         scope: args.resourceGroupId,
-        roleDefinitionId: pulumi
-          .output(args.resourceGroupId)
-          .apply((scope) => uuidv5(`${scope}/fraud-scoring-invoker`)),
+        idKey: "fraud-scoring-invoker",
         roleName: `Fraud scoring invoker (${cfg.workload}-${cfg.environment})`,
         description: "Calls the fraud-scoring online endpoints (score/action) with an Entra token, nothing else.",
-        roleType: "CustomRole",
         permissions: scoringRolePermissions(),
-        assignableScopes: [args.resourceGroupId],
       },
-      { parent: this },
+      this,
     );
 
     this.workspaceName = workspace.name;
@@ -477,15 +490,10 @@ export class Ml extends pulumi.ComponentResource {
       name: endpoint.name,
       id: endpoint.id,
       scoringUri: endpoint.properties.apply((p) => p.scoringUri ?? ""),
-      // Assignments use the role once it has replicated, by its subscription-level id (customRoleAssignableId): an
-      // assignment made right away can fail with RoleDefinitionDoesNotExist, and Azure reads assignments back with
-      // that id, so the group-scoped one would diff on every refresh.
-      invokerRoleDefinitionId: customRoleAssignableId(
-        `${name}-scoring-role`,
-        invokerRole,
-        deployer().subscriptionId,
-        this,
-      ),
+      // Assignments use the role once it has replicated, by its subscription-level id (customRole): an assignment
+      // made right away can fail with RoleDefinitionDoesNotExist, and Azure reads assignments back with that id, so
+      // the group-scoped one would diff on every refresh.
+      invokerRoleDefinitionId: invokerRole.assignableId,
       deployment: { instanceType: args.ml.endpoint.instanceType, instanceCount: args.ml.endpoint.instanceCount },
     };
     for (const p of args.scoringPrincipals ?? []) this.grantScoring(p);

@@ -1,6 +1,6 @@
 /**
  * Pure settings of the ML tier: the workspace's managed network (outbound rules), the training cluster and the
- * fraud-scoring endpoint, the custom scoring role, and the names Azure constrains. No resources here: the
+ * fraud-scoring endpoint, the custom scoring and team roles, and the names Azure constrains. No resources here: the
  * component (./index.ts) turns these into resources, and tests check them directly.
  */
 import * as ml from "@pulumi/azure-native/machinelearningservices";
@@ -130,4 +130,61 @@ export function scoringEndpointProperties(): types.input.machinelearningservices
 /** The custom role that allows exactly one thing: calling the scoring endpoints in its assignable scope. */
 export function scoringRolePermissions(): types.input.authorization.PermissionArgs[] {
   return [{ actions: [SCORE_ACTION], notActions: [], dataActions: [], notDataActions: [] }];
+}
+
+/**
+ * The built-in AzureML Data Scientist role (f6c7c914-8db3-469d-8ca1-694a8f32e121; Learn, "Azure built-in roles for AI
+ * + machine learning"): every action inside a workspace but creating or deleting compute and changing or deleting the
+ * workspace itself. Copied as Microsoft publishes it (updated 2023-05-31), for the team's role below.
+ */
+export const DATA_SCIENTIST_ACTIONS = [
+  "Microsoft.MachineLearningServices/workspaces/*/read",
+  "Microsoft.MachineLearningServices/workspaces/*/action",
+  "Microsoft.MachineLearningServices/workspaces/*/delete",
+  "Microsoft.MachineLearningServices/workspaces/*/write",
+] as const;
+export const DATA_SCIENTIST_NOT_ACTIONS = [
+  "Microsoft.MachineLearningServices/workspaces/delete",
+  "Microsoft.MachineLearningServices/workspaces/write",
+  "Microsoft.MachineLearningServices/workspaces/computes/*/write",
+  "Microsoft.MachineLearningServices/workspaces/computes/*/delete",
+  "Microsoft.MachineLearningServices/workspaces/computes/listKeys/action",
+  "Microsoft.MachineLearningServices/workspaces/listKeys/action",
+  "Microsoft.MachineLearningServices/workspaces/hubs/write",
+  "Microsoft.MachineLearningServices/workspaces/hubs/delete",
+  "Microsoft.MachineLearningServices/workspaces/featurestores/write",
+  "Microsoft.MachineLearningServices/workspaces/featurestores/delete",
+] as const;
+
+/**
+ * What the team's role withholds besides: Data Scientist's writes and actions on anything in a workspace also change the
+ * workspace's network, so a member could add an outbound rule to the managed network (an FQDN or private endpoint
+ * to anywhere: a way out for data, and a managed Azure Firewall billed to the subscription) or approve a private
+ * endpoint to the workspace from another network, bypassing the one network allowed in. Those belong to the stack
+ * (`pulumi up`, reviewed). The operation names are Microsoft's: the managed network's from the built-in "Azure AI
+ * Enterprise Networking Outbound Rules Operator" role (25cabde7-1a6c-4350-8877-cb6fe59f1399), the private endpoint
+ * connections' from how-to-managed-network ("requires the following Azure RBAC actions to create private
+ * endpoints"): none is a guess at an operation name.
+ */
+export const TEAM_NETWORK_NOT_ACTIONS = [
+  "Microsoft.MachineLearningServices/workspaces/managedNetworks/write",
+  "Microsoft.MachineLearningServices/workspaces/managedNetworks/outboundRules/write",
+  "Microsoft.MachineLearningServices/workspaces/managedNetworks/outboundRules/delete",
+  "Microsoft.MachineLearningServices/workspaces/managedNetworks/batchOutboundRules/action",
+  "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections/write",
+] as const;
+
+/**
+ * The fraud/ML team's role on the workspace: AzureML Data Scientist (train, register, deploy and shift traffic)
+ * without the workspace's network (TEAM_NETWORK_NOT_ACTIONS).
+ */
+export function teamRolePermissions(): types.input.authorization.PermissionArgs[] {
+  return [
+    {
+      actions: [...DATA_SCIENTIST_ACTIONS],
+      notActions: [...DATA_SCIENTIST_NOT_ACTIONS, ...TEAM_NETWORK_NOT_ACTIONS],
+      dataActions: [],
+      notDataActions: [],
+    },
+  ];
 }

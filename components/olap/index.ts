@@ -13,10 +13,9 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { OlapConfig } from "../../lib/config";
-import { uuidv5 } from "../../lib/uuid";
 import {
   BuiltInRoles,
-  customRoleAssignableId,
+  customRole,
   deployer,
   lockFor,
   roleAssignment,
@@ -171,26 +170,18 @@ export class Olap extends pulumi.ComponentResource {
 
     // Least-privilege pause/resume: a custom role assignable in the tier's resource group, granted on the pool.
     const rgScope = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${args.resourceGroupName}`;
-    const operatorRole = new authorization.RoleDefinition(
+    // Assignments use it once it has replicated (customRole).
+    this.poolOperatorRoleDefinitionId = customRole(
       `${name}-pool-operator-role`,
       {
         scope: rgScope,
-        roleDefinitionId: rgScope.apply((s) => uuidv5(`${s}/synapse-pool-operator`)),
+        idKey: "synapse-pool-operator",
         roleName: `Synapse dedicated pool operator (${context.config.workload}-${context.config.environment})`,
         description: "Reads, pauses and resumes the dedicated SQL pools it is assigned on. Managed by Pulumi.",
-        roleType: "CustomRole",
         permissions: [{ actions: [...POOL_OPERATOR_ACTIONS], notActions: [], dataActions: [], notDataActions: [] }],
-        assignableScopes: [rgScope],
       },
-      { parent: this },
-    );
-    // Assignments use it once it has replicated (customRoleAssignableId).
-    this.poolOperatorRoleDefinitionId = customRoleAssignableId(
-      `${name}-pool-operator-role`,
-      operatorRole,
-      deployer().subscriptionId,
       this,
-    );
+    ).assignableId;
     for (const g of args.poolOperators ?? []) this.grantPoolOperator(g);
 
     this.lakeAccountId = this.lake.account.id;

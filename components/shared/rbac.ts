@@ -5,7 +5,8 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import { roleAssignmentName } from "../../lib/uuid";
+import * as types from "@pulumi/azure-native/types";
+import { roleAssignmentName, uuidv5 } from "../../lib/uuid";
 import type { RoleAssignmentSpec } from "./interfaces";
 
 /** Built-in Azure role definition GUIDs used by the platform. */
@@ -114,4 +115,40 @@ export function customRoleAssignableId(
   return pulumi
     .all([subscriptionId, role.name, settled.id])
     .apply(([sub, roleName]) => `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${roleName}`);
+}
+
+/** A custom role defined at, and assignable only in, one scope (a resource group). */
+export interface CustomRoleSpec {
+  /** The scope it is defined at and the only one it can be assigned in. */
+  readonly scope: pulumi.Input<string>;
+  /** Its id is the UUIDv5 of `<scope>/<idKey>`: the same role on every run, one per scope. */
+  readonly idKey: string;
+  readonly roleName: pulumi.Input<string>;
+  readonly description: string;
+  readonly permissions: types.input.authorization.PermissionArgs[];
+}
+
+/**
+ * A custom role (`name`), and the id role assignments use for it once it has replicated (customRoleAssignableId,
+ * which waits in `${name}-propagation`).
+ */
+export function customRole(
+  name: string,
+  spec: CustomRoleSpec,
+  parent: pulumi.Resource,
+): { role: authorization.RoleDefinition; assignableId: pulumi.Output<string> } {
+  const role = new authorization.RoleDefinition(
+    name,
+    {
+      scope: spec.scope,
+      roleDefinitionId: pulumi.output(spec.scope).apply((s) => uuidv5(`${s}/${spec.idKey}`)),
+      roleName: spec.roleName,
+      description: spec.description,
+      roleType: "CustomRole",
+      permissions: spec.permissions,
+      assignableScopes: [spec.scope],
+    },
+    { parent },
+  );
+  return { role, assignableId: customRoleAssignableId(name, role, deployer().subscriptionId, parent) };
 }
