@@ -543,6 +543,23 @@ describe("cost: pricing rules on hand-made inputs", () => {
     const storedBaseline = STORED_PRICES.find((p) => p.id === "functions-flex-ar-baseline")?.list ?? NaN;
     assert.equal(Math.round(storedBaseline * 2 * 3600 * H), 21, "a 2,048 MB instance ≈ $21 at the stored rate");
   });
+  it("an ML workspace: free, unless its customer-managed key without service-side encryption bills managed resources", () => {
+    const ws = (inputs: Record<string, unknown>) =>
+      estimate([res(`${AN}:machinelearningservices:Workspace`, inputs, "ws")], { stack: "t" });
+    const cmk = { encryption: { status: "Enabled", keyVaultProperties: { keyIdentifier: "k" } } };
+    const plain = ws({});
+    assert.deepEqual([plain.lines.length, plain.notEstimated.length, plain.free.length], [0, 0, 1]);
+    assert.match(plain.free[0].reason, /no charge of its own/);
+    const managed = ws({ ...cmk, enableServiceSideCMKEncryption: false });
+    assert.deepEqual([managed.lines.length, managed.free.length], [0, 0]);
+    assert.match(
+      managed.notEstimated[0].reason,
+      /Cosmos DB account, an AI Search service and a storage account in a Microsoft-managed resource group, billed to the subscription/,
+    );
+    assert.deepEqual(ws(cmk).notEstimated.length, 1, "service-side encryption is off unless asked for");
+    assert.deepEqual(ws({ ...cmk, enableServiceSideCMKEncryption: true }).free.length, 1);
+    assert.deepEqual(ws({ encryption: { status: "Disabled" } }).free.length, 1);
+  });
   it("a managed online endpoint: its deployment at the size the stack's outputs state, else not estimated", () => {
     const endpoint = res(`${AN}:machinelearningservices:OnlineEndpoint`, { endpointName: "fraud-x" }, "ep");
     const stack = (deployment: object) => ({
@@ -1029,7 +1046,12 @@ describe("cost: the committed stacks", () => {
   it("prod prices every resource, every security layer, the fraud-scoring deployment and the scorer's always-ready instances", async () => {
     const { run } = await previewOf("prod");
     const { estimate: e } = costOfStack(run.resources, { stack: "prod", root: ROOT });
-    assert.deepEqual(e.notEstimated, [], "nothing is left unpriced");
+    // Only what Microsoft gives no size for: the ML workspace's managed CMK resources (Cosmos DB, AI Search, Storage).
+    assert.deepEqual(
+      e.notEstimated.map((x) => x.name),
+      ["ml-workspace"],
+      "nothing else is left unpriced",
+    );
     assert.ok(
       e.lines.some(
         (l) =>

@@ -67,8 +67,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:eventhub:ConsumerGroup`]: "consumer groups have no charge",
   [`${AN}:streamanalytics:Input`]: "inputs are billed on the job",
   [`${AN}:streamanalytics:Output`]: "outputs are billed on the job",
-  [`${AN}:machinelearningservices:Workspace`]:
-    "the workspace has no charge of its own; compute and endpoints are priced",
   [`${AN}:eventgrid:SystemTopic`]:
     "system topics have no charge of their own (event operations are billed per delivery)",
   [`${AN}:eventgrid:SystemTopicEventSubscription`]:

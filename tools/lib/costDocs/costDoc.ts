@@ -211,7 +211,7 @@ always-ready scorer is billed around the clock although the off-hours schedule s
 a stopped app's always-ready instances stop billing): an upper bound. Record the West Europe rates with
 \`npm run cost:retail -- --write\` (needs network access) before relying on the totals.
 
-**Not estimated**: ${prod.estimate.notEstimated.length + dev.estimate.notEstimated.length === 0 ? "nothing, in either stack: every resource is priced or has no charge of its own (it says why)" : `${notEstimatedText(prod)} (prod) and ${notEstimatedText(dev)} (dev)`}.
+**Not estimated** (outside every total below): ${notEstimatedText({ prod, dev })}.
 
 ## Targets
 

@@ -83,9 +83,22 @@ export const merchantOnPath =
     return { ...r, inputs: { ...r.inputs, options: { ...options, autoscaleSettings: { maxThroughput: scaled } } } };
   };
 /** What a stack's estimate leaves unpriced, for a person: "name: reason; …". */
-export function notEstimatedText(s: StackCost): string {
-  const items = s.estimate.notEstimated;
-  return items.length === 0 ? "nothing" : items.map((x) => `${x.name}: ${x.reason}`).join("; ");
+/**
+ * What the estimate of the stacks leaves out, each resource once with the stacks it is in (`ml-workspace` (prod and
+ * dev): why), or that nothing is left out.
+ */
+export function notEstimatedText(stacks: Readonly<Record<string, StackCost>>): string {
+  const items = new Map<string, { name: string; reason: string; stacks: string[] }>();
+  for (const [stack, s] of Object.entries(stacks))
+    for (const { name, reason } of s.estimate.notEstimated) {
+      const key = JSON.stringify([name, reason]);
+      const item = items.get(key) ?? { name, reason, stacks: [] };
+      item.stacks.push(stack);
+      items.set(key, item);
+    }
+  if (items.size === 0)
+    return "nothing, in either stack: every resource is priced or has no charge of its own (it says why)";
+  return [...items.values()].map((x) => `\`${x.name}\` (${x.stacks.join(" and ")}): ${x.reason}`).join("; ");
 }
 /** Always-ready instances of a stack, and those of its Azure SQL trigger app (the scorer). */
 export function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: number; scorer: number } {

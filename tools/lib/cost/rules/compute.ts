@@ -225,6 +225,21 @@ export const mlOnlineEndpoint: Rule = (r, ctx) => {
   });
 };
 
+/**
+ * An Azure ML workspace has no charge of its own, unless it encrypts with a customer-managed key without service-side
+ * encryption: then Azure ML keeps its metadata in a Cosmos DB account, an AI Search service and a storage account it
+ * creates in a Microsoft-managed resource group of the subscription, billed to it ("costs for your subscription will
+ * be higher", machine-learning/concept-customer-managed-keys). Microsoft publishes no size for them, so they are
+ * listed as not estimated, never a silent zero.
+ */
+export const mlWorkspace: Rule = (r) => {
+  if (str(r.inputs, "encryption.status") === "Enabled" && r.inputs.enableServiceSideCMKEncryption !== true)
+    return notEstimated(
+      "its customer-managed key without service-side encryption makes Azure ML create a Cosmos DB account, an AI Search service and a storage account in a Microsoft-managed resource group, billed to the subscription; Microsoft publishes no size for them (read their cost in Cost Management after the first deploy)",
+    );
+  return free("the workspace has no charge of its own; compute and endpoints are priced");
+};
+
 export const containerRegistry: Rule = (r, ctx) => {
   const sku = str(r.inputs, "sku.name") ?? "";
   const included = { Basic: 10, Premium: 500 }[sku];
