@@ -99,6 +99,20 @@ describe("offline engine: an error in the program's applies", () => {
     });
   });
 
+  it("waits out a pause of a few timer turns after the first error, and ends with the error that follows it", async () => {
+    // 50 ms of nothing between the two errors: more than one 20 ms turn, less than the five quiet waits for.
+    process.env.PAUSED_ERROR_MS = "50";
+    try {
+      const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/pausedError.ts") });
+      await assert.rejects(runProgram({ ...program, firstPreview: false }), (e: unknown) => {
+        assert.match(String(e), /the check of 'early' failed\n.*the check of 'paused' failed after a pause/);
+        return true;
+      });
+    } finally {
+      delete process.env.PAUSED_ERROR_MS;
+    }
+  });
+
   it("ends with every distinct error, in order, under the first one's class", () => {
     class Special extends Error {}
     const a = new Special("a failed");

@@ -386,13 +386,20 @@ export function programFailure(failures: readonly unknown[]): unknown {
   return first;
 }
 
-/** Resolves once `activity` (a count of what the program did) stops changing across a 20 ms timer. */
-export async function quiet(activity: () => number): Promise<void> {
-  let seen: number;
-  do {
-    seen = activity();
+/**
+ * Resolves once `activity` (a count of what the program did) has not changed over `turns` consecutive 20 ms timer
+ * turns (100 ms by default): after a program's first error, long enough for what is still settling (another
+ * apply's failure a few promise jobs and a timer later) to be reported too. Its timer ends with it.
+ */
+export async function quiet(activity: () => number, turns = 5): Promise<void> {
+  let idle = 0;
+  let seen = activity();
+  while (idle < turns) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-  } while (activity() !== seen);
+    const now = activity();
+    idle = now === seen ? idle + 1 : 0;
+    seen = now;
+  }
 }
 
 /**
@@ -609,7 +616,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   // - after an error in the program (an unhandled rejection: an apply that threw), what waits on the failed
   //   resource's outputs never registers; cmd/run/run.js has logged the error in its unhandledRejection handler and
   //   lets the loop run out. Here the run ends once the program has gone quiet after its first error: no
-  //   registration, outputs or invoke for a timer's turn;
+  //   registration, outputs or invoke for five 20 ms timer turns (quiet);
   // - a program that never errs but waits on a promise that never settles; the SDK's check at exit fails the run
   //   with its leaked-promises error. Here the run ends once the program has done nothing for `stallMs` (STALL_MS).
   const activity = () => records.size + invokes.length + outputsRegistered;
