@@ -332,9 +332,17 @@ for (const stack of ["dev", "prod"] as const) {
       ]);
     });
 
-    it("protected from deletion in prod only: the namespace, both hubs and the job storage (events in flight, job state)", () => {
-      for (const name of ["streaming-evhns", "streaming-evh", "streaming-evh-perf", "streaming-st"])
+    it("protected from deletion in prod only: the namespace, both hubs, the job storage and the job (events in flight, job state)", () => {
+      for (const name of ["streaming-evhns", "streaming-evh", "streaming-evh-perf", "streaming-st", "streaming-job"])
         assert.equal(one(name).protect, stack === "prod", `${name} protect`);
+      // And a delete lock on the job in prod (a replacement would restart it from its own start, not its last output).
+      const locks = resources.filter(
+        (r) => r.type === "azure-native:authorization:ManagementLockByScope" && r.inputs.scope === job().id,
+      );
+      assert.deepEqual(
+        locks.map((l) => l.inputs.level),
+        stack === "prod" ? ["CanNotDelete"] : [],
+      );
     });
 
     it("identities and roles: relay sends to api-logs, the job reads it and writes api-performance, the loader reads that", () => {

@@ -445,8 +445,12 @@ export function streamAnalytics(
       // new one bare, and the next `up` gives it its endpoints (docs/streaming.md).
       replaceOnChanges: ["jobStorageAccount.accountName", "contentStoragePolicy"],
       deleteBeforeReplace: true,
+      // Deleting or replacing the job loses where it stood in the hub (a new job starts from its own start, not from
+      // the old one's last output): in prod that takes lifting `protect` and the lock first, deliberately.
+      protect: args.protect,
     },
   );
+  managementLock(`${name}-job`, job.id, lockFor(args.protect, "the Stream Analytics job"), parent, job);
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
   diagnosticSetting(`${name}-job`, job.id, args.diagnosticSettings, parent);
 
