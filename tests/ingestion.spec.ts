@@ -119,8 +119,9 @@ describe("ingestion: pure helpers", () => {
     );
   });
 
-  it("host storage is identity-based: blob and table URIs (no queue: no blob trigger), managed identity, the identity's client id", () => {
+  it("host storage is identity-based: blob and table URIs (no queue: no blob trigger), the account's name (the host's startup workaround), managed identity, the identity's client id", () => {
     assert.deepEqual(hostStorageSettings("stpaydevweupayapi1a2b", "client-1"), {
+      AzureWebJobsStorage__accountName: "stpaydevweupayapi1a2b",
       AzureWebJobsStorage__blobServiceUri: "https://stpaydevweupayapi1a2b.blob.core.windows.net",
       AzureWebJobsStorage__tableServiceUri: "https://stpaydevweupayapi1a2b.table.core.windows.net",
       AzureWebJobsStorage__credential: "managedidentity",
@@ -382,6 +383,18 @@ for (const stack of ["dev", "prod"] as const) {
           protectionMode: stack === "prod" ? "Enabled" : "VirtualNetworkInherited",
         });
         assert.equal(ofType(resources, "azure-native:network:DdosProtectionPlan").length, 0, "no plan in either stack");
+      });
+
+      it("public IP: the address merchants' DNS points to is protected and locked against deletion in prod only", () => {
+        const pip = one("ingestion-agw-pip");
+        assert.equal(pip.protect, stack === "prod");
+        const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope").filter(
+          (l) => l.inputs.scope === pip.id,
+        );
+        assert.deepEqual(
+          locks.map((l) => l.inputs.level),
+          stack === "prod" ? ["CanNotDelete"] : [],
+        );
       });
 
       it("sends access, performance and firewall logs (allLogs) and metrics to the central workspace", () => {

@@ -13,6 +13,8 @@ import {
   deployer,
   diagnosticSetting,
   grantPropagation,
+  lockFor,
+  managementLock,
   roleAssignment,
   type DiagnosticSettingsTarget,
   type ManagedIdentity,
@@ -194,7 +196,16 @@ export function apiGateway(
       ddosSettings: { protectionMode: publicIpDdosMode(context.config) },
       tags,
     },
-    { parent },
+    // The address merchants' DNS points to: a new one (a deletion, or a replacement by a rename, SKU or zone change)
+    // breaks every merchant until their DNS follows, so prod protects and locks it like its stateful resources.
+    { parent, protect: context.config.protectStatefulResources },
+  );
+  managementLock(
+    `${name}-agw-pip`,
+    pip.id,
+    lockFor(context.config.protectStatefulResources, "the public IP merchants' DNS points to"),
+    parent,
+    pip,
   );
 
   const backendHost = args.backendHost;

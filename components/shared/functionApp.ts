@@ -269,9 +269,17 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
   if (problems.length > 0) throw new Error(`FunctionApp ${args.qualifier}: ${problems.join("; ")}`);
 }
 
-/** The identity-based host storage settings (no `AzureWebJobsStorage` connection string). */
+/**
+ * The identity-based host storage settings (no `AzureWebJobsStorage` connection string): the blob and table service
+ * URIs (the account's private endpoints serve those two), and its name too. With the URIs alone the host can fail to
+ * create its blob client during early startup (a race in the host's configuration loading); "Setting
+ * `AzureWebJobsStorage__accountName` (instead of, or in addition to, `__blobServiceUri`) avoids the failure and is a
+ * known workaround" (Azure/azure-functions-host#11787, by its maintainer; #11782 saw it on Flex Consumption as an
+ * unhealthy host answering 401).
+ */
 export function hostStorageSettings(accountName: string, clientId: string): Record<string, string> {
   return {
+    AzureWebJobsStorage__accountName: accountName,
     AzureWebJobsStorage__blobServiceUri: `https://${accountName}.blob.core.windows.net`,
     AzureWebJobsStorage__tableServiceUri: `https://${accountName}.table.core.windows.net`,
     AzureWebJobsStorage__credential: "managedidentity",
