@@ -133,6 +133,28 @@ describe("config", () => {
         /sql \(secondaryType\): got "Standby"; Standby needs a provisioned GP_Gen5, BC_Gen5 database/,
       );
     });
+    it("a standby geo-secondary outside the primary's region pair (Azure: InvalidTargetSubregion), naming the pair", () => {
+      // prod: westeurope with a Standby secondary in northeurope, its pair: accepted.
+      assert.equal(parseConfig(rawOf("prod"), "prod").secondaryLocation, "northeurope");
+      rejects(
+        { ...rawOf("prod"), secondaryLocation: "germanywestcentral" },
+        "prod",
+        /secondaryLocation: got "germanywestcentral"; must be northeurope, the Azure region pair of westeurope, with sql\.secondaryType Standby .*InvalidTargetSubregion.*; or set sql\.secondaryType to Geo/,
+      );
+      // A region without a pair: Geo only.
+      rejects(
+        { ...rawOf("prod"), location: "italynorth", secondaryLocation: "westeurope" },
+        "prod",
+        /italynorth has no Azure region pair, and Azure puts a Standby secondary only in the pair/,
+      );
+      // A readable (Geo) secondary goes anywhere in the EU.
+      const geo = rawOf("prod");
+      (geo.sql as { secondaryType: string }).secondaryType = "Geo";
+      assert.equal(
+        parseConfig({ ...geo, secondaryLocation: "germanywestcentral" }, "prod").secondaryLocation,
+        "germanywestcentral",
+      );
+    });
     it("Azure Hybrid Benefit on serverless or Hyperscale (no licence billed to bring one for)", () => {
       const raw = rawOf("dev");
       (raw.sql as { hybridBenefit: boolean }).hybridBenefit = true;

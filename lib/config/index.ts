@@ -25,7 +25,7 @@ import {
   email,
   int,
 } from "./common";
-import { sqlSchema, olapSchema, olapIssues, cosmosSchema } from "./data";
+import { sqlSchema, olapSchema, olapIssues, cosmosSchema, EU_REGION_PAIRS } from "./data";
 import {
   ML_DEV_DEFAULTS,
   mlSchema,
@@ -156,6 +156,18 @@ const schema = settings({
       code: "custom",
       path: ["secondaryLocation"],
       message: `must be ${zonal} (${zonalSecondary.join(" and ")} put a zone-redundant replica there)`,
+    });
+  }
+  // A standby replica is a non-readable secondary: "400 InvalidTargetSubregion - The target server of a non-readable
+  // secondary is not in a DR paired Azure region" (the Microsoft.Sql REST spec's errors for Databases and Failover
+  // Groups - Create Or Update).
+  if (c.sql.failoverGroup && c.sql.secondaryType === "Standby" && EU_REGION_PAIRS[c.location] !== c.secondaryLocation) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secondaryLocation"],
+      message: EU_REGION_PAIRS[c.location]
+        ? `must be ${EU_REGION_PAIRS[c.location]}, the Azure region pair of ${c.location}, with sql.secondaryType Standby (Azure refuses a non-readable secondary outside the pair: InvalidTargetSubregion); or set sql.secondaryType to Geo`
+        : `${c.location} has no Azure region pair, and Azure puts a Standby secondary only in the pair (InvalidTargetSubregion): set sql.secondaryType to Geo, or use a location with an EU pair (${list(Object.keys(EU_REGION_PAIRS))})`,
     });
   }
   const minRetention = c.environment === "prod" ? 365 : 90;
