@@ -442,6 +442,9 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(m.inputs.managedVirtualNetworkName, "default");
         // Azure fills in fqdns after creation: a drift check must not report it (nor an up try to change it).
         assert.deepEqual(m.ignoreChanges, ["properties.fqdns"]);
+        // Data Factory refuses to change an endpoint in place: a new target replaces it, the old one first.
+        assert.deepEqual(m.replaceOnChanges, ["properties.privateLinkResourceId", "properties.groupId"]);
+        assert.equal(m.deleteBeforeReplace, true);
       }
       // One at a time inside the managed VNet, deletes too (a tier turned off removes endpoints that are not
       // neighbours; Pulumi orders deletes on direct dependencies only).

@@ -346,11 +346,16 @@ export class Etl extends pulumi.ComponentResource {
             },
             // Azure fills in `fqdns` after creation; it is an input in the SDK, so a refresh would report it and Data
             // Factory refuses to change a managed private endpoint in place (terraform-provider-azurerm#15640, fixed
-            // by treating fqdns as computed in #15644).
+            // by treating fqdns as computed in #15644). For the same reason a new target (a server or account that was
+            // recreated or renamed) replaces the endpoint, the old one first (its name is fixed): "a private endpoint
+            // with the same name but with modified properties, the deployment will fail" (Data Factory's CI/CD best
+            // practices).
             {
               parent: this,
               dependsOn: [...dependsOn, ...(spec.after ?? [])],
               ignoreChanges: ["properties.fqdns"],
+              replaceOnChanges: ["properties.privateLinkResourceId", "properties.groupId"],
+              deleteBeforeReplace: true,
             },
           ),
       );
