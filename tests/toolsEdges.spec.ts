@@ -408,6 +408,23 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     );
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it("a rejection nobody handles outside a program run is an error (exit 2, `error (program)`), not Node's crash (exit 1)", async () => {
+    const tool = (mode: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [TS_RUN, "tests/fixtures/cli/lateRejection.ts"],
+          { cwd: ROOT, env: { ...process.env, LATE_REJECTION: mode } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+        ),
+      );
+    const [after, during] = await Promise.all([tool("after"), tool("during")]);
+    assert.equal(after.code, 2, after.stderr);
+    assert.match(after.stderr, /^error \(program\): an apply that failed after the run$/m);
+    // While a run listens (the offline engine's own handler), the run reports it, not the tool.
+    assert.deepEqual([during.code, during.stdout.trim(), during.stderr], [0, "heard 1", ""]);
+  });
+
   it("an option followed by another option instead of its value is bad usage", () =>
     assert.throws(
       () => parseArgs(["--json", "--quiet"], ["json"], ["quiet"]),

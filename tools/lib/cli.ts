@@ -57,17 +57,23 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<number>)
     console.log(usage);
     process.exit(0);
   }
-  main(argv).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      const err = e as Error;
-      const kind = KINDS[err?.name] ?? "program";
-      const message = (err?.message ?? String(e)).split("\n").join("\n       ");
-      console.error(`error (${kind}): ${message}`);
-      if (kind === "usage") console.error(usage);
-      if (verbose && err?.stack) console.error(err.stack);
-      else if (kind === "program") console.error("       (run with --verbose for the stack trace)");
-      process.exit(2);
-    },
-  );
+  const fail = (e: unknown) => {
+    const err = e as Error;
+    const kind = KINDS[err?.name] ?? "program";
+    const message = (err?.message ?? String(e)).split("\n").join("\n       ");
+    console.error(`error (${kind}): ${message}`);
+    if (kind === "usage") console.error(usage);
+    if (verbose && err?.stack) console.error(err.stack);
+    else if (kind === "program") console.error("       (run with --verbose for the stack trace)");
+    process.exit(2);
+  };
+  // A rejection nobody handles, outside a program run (the offline engine listens while it runs the program and
+  // reports what it hears there): an error of the tool or of a program's apply that settled after the run. Node
+  // would crash with exit 1, the code of mandatory violations; it is an error like any other (exit 2).
+  const unhandled = (e: unknown) => {
+    if (process.listenerCount("unhandledRejection") > 1) return;
+    fail(e);
+  };
+  process.on("unhandledRejection", unhandled);
+  main(argv).then((code) => process.exit(code), fail);
 }
