@@ -145,6 +145,9 @@ describe("offline engine: a program that never finishes", () => {
 
   it("ends a run that waits on a promise that never settles, naming what the CLI reports there, instead of waiting for ever", async () => {
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/neverSettles.ts") });
+    const timers = () => process.getActiveResourcesInfo().filter((t) => t === "Timeout").length;
+    await new Promise((resolve) => setImmediate(resolve)); // mocha's own timeout timer is set by then
+    const before = timers();
     for (const [firstPreview, outputs] of [
       [true, ""],
       [false, ""],
@@ -163,7 +166,12 @@ describe("offline engine: a program that never finishes", () => {
       const took = Date.now() - started;
       assert.ok(took >= 200 && took < 5_000, `ended after the stall time, not before nor long after (${took} ms)`);
       assert.equal(state.getStore().leakCandidates.size, 0, "no leak candidates left");
+      assert.ok(timers() <= before, "the stall watch's timer ends with the run");
     }
+    // The stall time is the whole quiet stretch (turns of stallMs / turns each), not one turn of it.
+    const started = Date.now();
+    await watchStall(() => 0, 100).idle;
+    assert.ok(Date.now() - started < 900, `${Date.now() - started} ms`);
     assert.equal(STALL_MS, 10_000, "the default: the mocks answer at once, so 10 s of nothing is a stall");
   });
 
@@ -171,7 +179,11 @@ describe("offline engine: a program that never finishes", () => {
     // Eight registrations 60 ms apart: 480 ms in all, over twice the 200 ms a single quiet stretch may last.
     process.env.SLOW_PROGRESS_MS = "60";
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/slowProgress.ts") });
+    await new Promise((resolve) => setImmediate(resolve)); // mocha's own timeout timer is set by then
+    const timers = () => process.getActiveResourcesInfo().filter((t) => t === "Timeout").length;
+    const before = timers();
     const run = await runProgram({ ...program, firstPreview: false, stallMs: 200 });
+    assert.ok(timers() <= before, "a finished run leaves no stall watch ticking");
     assert.deepEqual(
       run.resources.filter((r) => r.type === "azure-native:resources:ResourceGroup").map((r) => r.name),
       ["slow-0", "slow-1", "slow-2", "slow-3", "slow-4", "slow-5", "slow-6", "slow-7"],

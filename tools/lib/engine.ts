@@ -63,7 +63,7 @@ export interface RunProgramOptions {
  */
 export const STALL_MS = 10_000;
 
-/** The run ended because the program stopped making progress with registrations outstanding. */
+/** The run ended because the program stopped making progress before it had finished (STALL_MS). */
 export class ProgramStalled extends Error {
   override readonly name = "ProgramStalled";
 }
@@ -436,8 +436,8 @@ export function watchStall(activity: () => number, ms: number, turns = 10): { id
 export function stalledError(ms: number): ProgramStalled {
   return new ProgramStalled(
     `the program stopped making progress: for ${ms / 1000} s it registered nothing, read nothing and completed no ` +
-      "component while resources still waited to be registered, so it waits on a promise that never settles (an " +
-      "Output or a read that never resolves, or two resources that wait on each other). The Pulumi CLI's Node " +
+      "component before it had finished; the mocks answer at once, so it almost certainly waits on a promise that " +
+      "never settles (an Output or a read that never resolves, or two resources that wait on each other). The Pulumi CLI's Node " +
       "process ends there, its event loop empty, and the SDK fails the run at exit with its leaked-promises error " +
       '("The Pulumi runtime detected that … promises were still active at the time that the process exited").',
   );
