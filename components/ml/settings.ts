@@ -164,7 +164,11 @@ export const DATA_SCIENTIST_NOT_ACTIONS = [
  * (`pulumi up`, reviewed). The operation names are Microsoft's: the managed network's from the built-in "Azure AI
  * Enterprise Networking Outbound Rules Operator" role (25cabde7-1a6c-4350-8877-cb6fe59f1399), the private endpoint
  * connections' from how-to-managed-network ("requires the following Azure RBAC actions to create private
- * endpoints"): none is a guess at an operation name.
+ * endpoints"): none is a guess at an operation name. Rules are written through `PUT …/workspaces/<ws>/outboundRules/
+ * <rule>` (the GA API, azure-native's ManagedNetworkSettingsRule); the built-in operator role, made for managing
+ * them, grants only the `managedNetworks/…` operations, so those are what Azure checks there. No operation named
+ * `workspaces/outboundRules/write` is published: one left out rather than guessed (an unknown operation may make
+ * Azure refuse the role); the first dev deploy can confirm with `az ml workspace outbound-rule set` as a team member.
  */
 export const TEAM_NETWORK_NOT_ACTIONS = [
   "Microsoft.MachineLearningServices/workspaces/managedNetworks/write",
