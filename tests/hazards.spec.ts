@@ -193,14 +193,14 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       "azure-native:sql:DataMaskingPolicy",
       { resourceGroupName: "rg", serverName: "sql", databaseName: "payments" },
       { databaseName: "other" },
-      /settings of one SQL database \(409 ConflictingDatabaseOperation\)/,
+      /operations on one SQL database: its settings, .* \(409 ConflictingDatabaseOperation\)/,
     ],
     [
       "azure-native:sql:BackupShortTermRetentionPolicy",
       "azure-native:sql:LongTermRetentionPolicy",
       { resourceGroupName: "rg", serverName: "sql", databaseName: "payments" },
       { serverName: "sql-secondary" },
-      /settings of one SQL database/,
+      /operations on one SQL database/,
     ],
     [
       "azure-native:sql:ExtendedServerBlobAuditingPolicy",
@@ -289,6 +289,13 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       /containers, blob settings and private endpoint connections of one storage account/,
     ],
     [
+      "azure-native:cosmosdb:SqlResourceSqlContainer",
+      { resourceGroupName: "rg-data", accountName: "cosmos-pay" },
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay",
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-other",
+      /databases, containers and private endpoint connections of one Cosmos DB account/,
+    ],
+    [
       "azure-native:synapse:SqlPool",
       { resourceGroupName: "rg-data", workspaceName: "syn-pay" },
       "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Synapse/workspaces/syn-pay",
@@ -318,6 +325,83 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       assert.deepEqual(firstDeployHazards([child(), endpoint(other)]), []);
     });
   }
+
+  it("Cosmos DB: containers may be created side by side; Data Factory's managed endpoint to the account may not race them", () => {
+    const ACCOUNT =
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay";
+    const container = (dependencies: string[] = []) => ({
+      ...record("azure-native:cosmosdb:SqlResourceSqlContainer", {
+        resourceGroupName: "rg-data",
+        accountName: "cosmos-pay",
+      }),
+      dependencies,
+    });
+    const managed = (privateLinkResourceId: string, dependencies: string[] = []) => ({
+      ...record("azure-native:datafactory:ManagedPrivateEndpoint", {
+        resourceGroupName: "rg-etl",
+        factoryName: "adf",
+        managedVirtualNetworkName: "default",
+        properties: { privateLinkResourceId, groupId: "Sql" },
+      }),
+      dependencies,
+    });
+    assert.deepEqual(firstDeployHazards([container(), container()]), [], "containers side by side");
+    const c = container();
+    const mpe = managed(ACCOUNT);
+    const racing = firstDeployHazards([c, mpe]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", mpe.name]],
+    );
+    assert.match(racing[0].message, /private endpoint connections of one Cosmos DB account \(412 'exclusive lock'\)/);
+    const first = container();
+    assert.deepEqual(firstDeployHazards([first, managed(ACCOUNT, [first.urn])]), []);
+    assert.deepEqual(firstDeployHazards([container(), managed(`${ACCOUNT}-other`)]), []);
+  });
+
+  it("SQL: a geo-secondary and a failover group are operations on the primary database, ordered with its settings", () => {
+    const SERVER = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay";
+    const PRIMARY = `${SERVER}/databases/sqldb-pay`;
+    const setting = (dependencies: string[] = []) => ({
+      ...record("azure-native:sql:LongTermRetentionPolicy", {
+        resourceGroupName: "rg-data",
+        serverName: "sql-pay",
+        databaseName: "sqldb-pay",
+      }),
+      dependencies,
+    });
+    const secondary = (sourceDatabaseId: string, dependencies: string[] = []) => ({
+      ...record("azure-native:sql:Database", {
+        resourceGroupName: "rg-data",
+        serverName: "sql-pay-secondary",
+        databaseName: "sqldb-pay",
+        createMode: "Secondary",
+        sourceDatabaseId,
+      }),
+      dependencies,
+    });
+    const group = (databases: string[], dependencies: string[] = []) => ({
+      ...record("azure-native:sql:FailoverGroup", { resourceGroupName: "rg-data", serverName: "sql-pay", databases }),
+      dependencies,
+    });
+    for (const make of [(deps?: string[]) => secondary(PRIMARY, deps), (deps?: string[]) => group([PRIMARY], deps)]) {
+      const a = setting();
+      const b = make();
+      const racing = firstDeployHazards([a, b]);
+      assert.deepEqual(
+        racing.map((h) => [h.rule, h.name]),
+        [["serialised-children-race", b.name]],
+      );
+      assert.match(
+        racing[0].message,
+        /operations on one SQL database: its settings, its geo-secondary and its failover group/,
+      );
+      const first = setting();
+      assert.deepEqual(firstDeployHazards([first, make([first.urn])]), [], "ordered");
+    }
+    // Another database's secondary, or a setting of the secondary itself, is another parent.
+    assert.deepEqual(firstDeployHazards([setting(), secondary(`${SERVER}/databases/other`)]), []);
+  });
 
   it("flags two function apps joining one integration subnet without waiting for each other, not a chain or two subnets", () => {
     const SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/flex";

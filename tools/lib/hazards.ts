@@ -213,15 +213,19 @@ export const SERIALISED_CHILDREN: readonly {
     what: "Cosmos DB data-plane role definitions and assignments of one account (412 'another user operation in progress')",
   },
   {
-    // Database-scoped management operations run one at a time (components/oltp/index.ts).
+    // Database-scoped management operations run one at a time (components/oltp/index.ts). Creating a geo-secondary
+    // and a failover group are operations on the primary database too (the Microsoft.Sql spec's errors:
+    // 409 ConflictingDatabaseOperation, 400 UpdateNotAllowedIfGeoDrOperationInProgress, DatabaseBeingAddedToFailoverGroup).
     type: [
+      "azure-native:sql:Database",
       "azure-native:sql:TransparentDataEncryption",
       "azure-native:sql:DataMaskingPolicy",
       "azure-native:sql:BackupShortTermRetentionPolicy",
       "azure-native:sql:LongTermRetentionPolicy",
+      "azure-native:sql:FailoverGroup",
     ],
-    parent: ["resourceGroupName", "serverName", "databaseName"],
-    what: "settings of one SQL database (409 ConflictingDatabaseOperation)",
+    parent: primaryDatabase,
+    what: "operations on one SQL database: its settings, its geo-secondary and its failover group (409 ConflictingDatabaseOperation)",
   },
   {
     // A private endpoint adds a connection to the server: another server-level write.
@@ -305,6 +309,22 @@ export const SERIALISED_CHILDREN: readonly {
     what: "writes to one Event Hubs namespace",
   },
   {
+    // Private endpoint connections (ours, and Data Factory's managed ones) are account-level writes that take the
+    // account's exclusive lock (components/nosql/index.ts); databases and containers may be created side by side.
+    type: [
+      "azure-native:cosmosdb:SqlResourceSqlDatabase",
+      "azure-native:cosmosdb:SqlResourceSqlContainer",
+      "azure-native:network:PrivateEndpoint",
+      "azure-native:datafactory:ManagedPrivateEndpoint",
+    ],
+    parent: (r) =>
+      r.type === "azure-native:datafactory:ManagedPrivateEndpoint"
+        ? resourceKey(at(r.inputs, "properties", "privateLinkResourceId"), "microsoft.documentdb/databaseaccounts")
+        : childOrEndpoint("microsoft.documentdb/databaseaccounts", "accountName")(r),
+    exclusive: ["azure-native:network:PrivateEndpoint", "azure-native:datafactory:ManagedPrivateEndpoint"],
+    what: "databases, containers and private endpoint connections of one Cosmos DB account (412 'exclusive lock')",
+  },
+  {
     type: "azure-native:monitor:PrivateLinkScopedResource",
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
@@ -331,10 +351,35 @@ function childOrEndpoint(
  */
 function privateLinkTarget(r: ResourceRecord, providerType: string): readonly string[] | undefined {
   const connections = at(r.inputs, "privateLinkServiceConnections");
-  const id = Array.isArray(connections) ? at(connections[0], "privateLinkServiceId") : undefined;
+  return resourceKey(Array.isArray(connections) ? at(connections[0], "privateLinkServiceId") : undefined, providerType);
+}
+
+/** The [resource group, name] of a resource id of `providerType` (lower case); undefined for anything else. */
+function resourceKey(id: unknown, providerType: string): readonly string[] | undefined {
   if (typeof id !== "string") return undefined;
   const m = /\/resourcegroups\/([^/]+)\/providers\/([^/]+\/[^/]+)\/([^/]+)$/.exec(id.toLowerCase());
   return m && m[2] === providerType ? [m[1], m[3]] : undefined;
+}
+
+/**
+ * The SQL database an operation lands on: a geo-secondary's source (`sourceDatabaseId`), a failover group's first
+ * database, otherwise the database the resource names (a database itself, or a setting of one).
+ */
+function primaryDatabase(r: ResourceRecord): readonly unknown[] | undefined {
+  const ofId = (id: unknown) => {
+    if (typeof id !== "string") return undefined;
+    const m = /\/resourcegroups\/([^/]+)\/providers\/microsoft\.sql\/servers\/([^/]+)\/databases\/([^/]+)$/.exec(
+      id.toLowerCase(),
+    );
+    return m ? [m[1], m[2], m[3]] : undefined;
+  };
+  if (r.type === "azure-native:sql:FailoverGroup") {
+    const databases = at(r.inputs, "databases");
+    return ofId(Array.isArray(databases) ? databases[0] : undefined);
+  }
+  const source = at(r.inputs, "sourceDatabaseId");
+  if (r.type === "azure-native:sql:Database" && source !== undefined) return ofId(source);
+  return ["resourceGroupName", "serverName", "databaseName"].map((k) => at(r.inputs, k));
 }
 
 /**
