@@ -13,6 +13,10 @@ let n = 0;
 const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord =>
   resourceRecord(type, `r${++n}`, inputs, { stack: "prod", project: "p", outputs: {}, ...(id ? { id } : {}) });
 const rulesOf = (records: ResourceRecord[]) => firstDeployHazards(records).map((h) => h.rule);
+/** A record of `type` that waits for `dependencies` (URNs). */
+const waiting =
+  (type: string, inputs: Record<string, unknown>) =>
+  (dependencies: string[] = []): ResourceRecord => ({ ...record(type, inputs), dependencies });
 const FLEX_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func";
 const flexApp = (siteConfig: Record<string, unknown>) =>
   record(
@@ -329,22 +333,17 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
   it("Cosmos DB: containers may be created side by side; Data Factory's managed endpoint to the account may not race them", () => {
     const ACCOUNT =
       "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay";
-    const container = (dependencies: string[] = []) => ({
-      ...record("azure-native:cosmosdb:SqlResourceSqlContainer", {
-        resourceGroupName: "rg-data",
-        accountName: "cosmos-pay",
-      }),
-      dependencies,
+    const container = waiting("azure-native:cosmosdb:SqlResourceSqlContainer", {
+      resourceGroupName: "rg-data",
+      accountName: "cosmos-pay",
     });
-    const managed = (privateLinkResourceId: string, dependencies: string[] = []) => ({
-      ...record("azure-native:datafactory:ManagedPrivateEndpoint", {
+    const managed = (privateLinkResourceId: string, dependencies: string[] = []) =>
+      waiting("azure-native:datafactory:ManagedPrivateEndpoint", {
         resourceGroupName: "rg-etl",
         factoryName: "adf",
         managedVirtualNetworkName: "default",
         properties: { privateLinkResourceId, groupId: "Sql" },
-      }),
-      dependencies,
-    });
+      })(dependencies);
     assert.deepEqual(firstDeployHazards([container(), container()]), [], "containers side by side");
     const c = container();
     const mpe = managed(ACCOUNT);
@@ -362,28 +361,23 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
   it("SQL: a geo-secondary and a failover group are operations on the primary database, ordered with its settings", () => {
     const SERVER = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay";
     const PRIMARY = `${SERVER}/databases/sqldb-pay`;
-    const setting = (dependencies: string[] = []) => ({
-      ...record("azure-native:sql:LongTermRetentionPolicy", {
-        resourceGroupName: "rg-data",
-        serverName: "sql-pay",
-        databaseName: "sqldb-pay",
-      }),
-      dependencies,
+    const setting = waiting("azure-native:sql:LongTermRetentionPolicy", {
+      resourceGroupName: "rg-data",
+      serverName: "sql-pay",
+      databaseName: "sqldb-pay",
     });
-    const secondary = (sourceDatabaseId: string, dependencies: string[] = []) => ({
-      ...record("azure-native:sql:Database", {
+    const secondary = (sourceDatabaseId: string, dependencies: string[] = []) =>
+      waiting("azure-native:sql:Database", {
         resourceGroupName: "rg-data",
         serverName: "sql-pay-secondary",
         databaseName: "sqldb-pay",
         createMode: "Secondary",
         sourceDatabaseId,
-      }),
-      dependencies,
-    });
-    const group = (databases: string[], dependencies: string[] = []) => ({
-      ...record("azure-native:sql:FailoverGroup", { resourceGroupName: "rg-data", serverName: "sql-pay", databases }),
-      dependencies,
-    });
+      })(dependencies);
+    const group = (databases: string[], dependencies: string[] = []) =>
+      waiting("azure-native:sql:FailoverGroup", { resourceGroupName: "rg-data", serverName: "sql-pay", databases })(
+        dependencies,
+      );
     for (const make of [(deps?: string[]) => secondary(PRIMARY, deps), (deps?: string[]) => group([PRIMARY], deps)]) {
       const a = setting();
       const b = make();
