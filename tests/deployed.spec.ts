@@ -190,6 +190,20 @@ describe("offline engine: a program that never finishes", () => {
     );
   });
 
+  it("lets a program whose components complete slowly finish: a component's outputs are progress too", async () => {
+    process.env.SLOW_OUTPUTS_MS = "60";
+    try {
+      const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/slowOutputs.ts") });
+      const run = await runProgram({ ...program, firstPreview: false, stallMs: 200 });
+      assert.deepEqual(
+        run.resources.filter((r) => r.type === "test:index:Slow").map((r) => r.outputs.done),
+        [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `after ${i * 60} ms`),
+      );
+    } finally {
+      delete process.env.SLOW_OUTPUTS_MS;
+    }
+  });
+
   it("counts quiet turns of the event loop, not the clock: a long synchronous stretch is not a stall", async () => {
     let n = 0;
     const watch = watchStall(() => n, 100, 10);
