@@ -38,6 +38,18 @@ export const PRIVATE_LINK = {
 export type PrivateLinkService = keyof typeof PRIVATE_LINK;
 export type PrivateDnsZoneName = (typeof PRIVATE_LINK)[PrivateLinkService]["zones"][number];
 
+/**
+ * The zones only the Azure Monitor Private Link Scope uses. Linked to a hub, they would send every hub workload's
+ * Azure Monitor traffic to this stack's scope, which admits only its own workspace ("A virtual network can connect to
+ * only one AMPLS object"; networks that share DNS share the scope: azure-monitor/logs/private-link-design).
+ */
+export const AZURE_MONITOR_ONLY_ZONES: readonly PrivateDnsZoneName[] = PRIVATE_LINK.azureMonitor.zones.filter(
+  (zone) =>
+    !Object.entries(PRIVATE_LINK).some(
+      ([service, s]) => service !== "azureMonitor" && (s.zones as readonly string[]).includes(zone),
+    ),
+);
+
 /** Every private DNS zone the platform needs, sorted and without duplicates. */
 export const PRIVATE_DNS_ZONES: readonly PrivateDnsZoneName[] = [
   ...new Set(Object.values(PRIVATE_LINK).flatMap((s) => s.zones as readonly PrivateDnsZoneName[])),

@@ -803,13 +803,33 @@ describe("platform with existing Entra groups, peered with a hub", function () {
     assert.equal(hubDnsLinkTarget({ ...hub, linkPrivateDnsZones: true }), HUB);
     assert.equal(hubDnsLinkTarget(undefined), undefined);
   });
-  it("links every private DNS zone to the hub as well, one link of a zone at a time", () => {
+  it("links every private DNS zone but the Azure Monitor scope's own to the hub as well, one link of a zone at a time", () => {
     const zones = ofType(run.resources, "azure-native:privatedns:PrivateZone");
     const links = ofType(run.resources, "azure-native:privatedns:VirtualNetworkLink");
     const toHub = links.filter((l) => (l.inputs.virtualNetwork as { id: string }).id === HUB);
-    assert.equal(toHub.length, zones.length);
+    // The hub keeps its own Azure Monitor path: a VNet resolves to one scope, and ours admits only its workspace.
+    const monitorOnly = [
+      "privatelink.agentsvc.azure-automation.net",
+      "privatelink.monitor.azure.com",
+      "privatelink.ods.opinsights.azure.com",
+      "privatelink.oms.opinsights.azure.com",
+    ];
+    const zoneOf = (l: ResourceRecord) => String(l.inputs.privateZoneName);
+    assert.deepEqual(
+      zones
+        .map((z) => String(z.inputs.privateZoneName))
+        .filter((z) => !toHub.some((l) => zoneOf(l) === z))
+        .sort(),
+      monitorOnly,
+    );
+    assert.ok(
+      toHub.some((l) => zoneOf(l) === "privatelink.blob.core.windows.net"),
+      "storage's blob zone still is",
+    );
     for (const l of toHub) {
       assert.equal(l.inputs.registrationEnabled, false);
+      // A name the zone does not hold falls back to public DNS for hub clients (no NXDOMAIN for others' accounts).
+      assert.equal(l.inputs.resolutionPolicy, "NxDomainRedirect");
       const own = byName(run.resources, l.name.replace(/-hub-link$/, "-link"));
       assert.ok(l.dependencies.includes(own.urn), `${l.name} after ${own.name}`);
       // Two links of one zone: two names (a second link of the same name would replace the first).

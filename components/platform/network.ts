@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
-import { PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
+import { AZURE_MONITOR_ONLY_ZONES, PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
 import { diagnosticSetting, type DiagnosticSettingsTarget, type StackContext, type Tags } from "../shared";
 
 /** Subnet naming and behaviour per role. */
@@ -493,22 +493,27 @@ export function privateDnsZones(
       },
       { parent },
     );
-    const hubLink = args.hubVnetId
-      ? new privatedns.VirtualNetworkLink(
-          `${name}-dns-${key}-hub-link`,
-          {
-            virtualNetworkLinkName: context.name("privateDnsZoneLink", "hub"),
-            privateZoneName: pz.name,
-            resourceGroupName: rg,
-            location: "global",
-            virtualNetwork: { id: args.hubVnetId },
-            registrationEnabled: false,
-            tags,
-          },
-          // One link of the zone at a time.
-          { parent, dependsOn: [link] },
-        )
-      : undefined;
+    // Not the Azure Monitor scope's own zones (AZURE_MONITOR_ONLY_ZONES): the hub keeps its own monitoring path.
+    // A hub client asking for a name this zone does not hold (another account's blob, say) is answered from public
+    // DNS instead of NXDOMAIN (resolutionPolicy NxDomainRedirect: privatedns VirtualNetworkLink, API 2024-06-01).
+    const hubLink =
+      args.hubVnetId && !AZURE_MONITOR_ONLY_ZONES.includes(zone)
+        ? new privatedns.VirtualNetworkLink(
+            `${name}-dns-${key}-hub-link`,
+            {
+              virtualNetworkLinkName: context.name("privateDnsZoneLink", "hub"),
+              privateZoneName: pz.name,
+              resourceGroupName: rg,
+              location: "global",
+              virtualNetwork: { id: args.hubVnetId },
+              registrationEnabled: false,
+              resolutionPolicy: privatedns.ResolutionPolicy.NxDomainRedirect,
+              tags,
+            },
+            // One link of the zone at a time.
+            { parent, dependsOn: [link] },
+          )
+        : undefined;
     // The zone's id is handed out once its links exist: a VNet resolves a private zone only through a link
     // (learn.microsoft.com/azure/dns/private-dns-virtual-network-links), so a private endpoint's DNS record, and
     // whatever resolves the `privatelink.*` name while it is created (the gateway loading its certificate from the
