@@ -157,8 +157,10 @@ const streaming = new Streaming("streaming", {
   sleepsOffHours: config.olap.pauseSchedule?.alsoStop.includes("streamingJob"),
   freshnessAlert:
     config.olap.pauseSchedule && !config.olap.pauseSchedule.resumePool
-      ? // Quiet for 12 hours after it notifies: one e-mail a working day while the pool sleeps (07:00-19:00).
-        { severity: 3, actionGroupId: actionGroupFor(platform.alertRouting, 3), muteActionsDuration: "PT12H" }
+      ? // Quiet for a day after it notifies: one e-mail a working day while the pool sleeps. Azure takes only 5, 10, 15,
+        // 30, 45, 60, 120, 180, 240, 300, 360, 1440 or 2880 minutes ("MuteActionsDuration … Supported values are",
+        // Azure/azure-cli#22055): 12 hours is refused.
+        { severity: 3, actionGroupId: actionGroupFor(platform.alertRouting, 3), muteActionsDuration: "P1D" }
       : undefined,
   protect: config.protectStatefulResources,
 });

@@ -602,9 +602,9 @@ for (const stack of ["dev", "prod"] as const) {
         // one would stay fired and never page in the morning.
         for (const alert of ["ingestion-merchant-refresh-alert", "streaming-freshness-alert"]) {
           assert.equal(byName(resources, alert).inputs.autoMitigate, prod, alert);
-          // …and notify at most once an hour while they keep firing (the freshness alert once in 12 hours where the
-          // pool sleeps until resumed: dev).
-          const quiet = alert === "streaming-freshness-alert" ? "PT12H" : "PT1H";
+          // …and notify at most once an hour while they keep firing (the freshness alert once a day where the pool
+          // sleeps until resumed: dev).
+          const quiet = alert === "streaming-freshness-alert" ? "P1D" : "PT1H";
           assert.equal(byName(resources, alert).inputs.muteActionsDuration, prod ? undefined : quiet, alert);
         }
         const pipelines = ofType(mine, T.pipeline).map((p) => String(p.inputs.pipelineName));

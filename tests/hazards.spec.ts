@@ -4,6 +4,7 @@ import {
   firstDeployHazards,
   formatHazards,
   hazardsMarkdown,
+  isoMinutes,
   RULES,
 } from "../tools/lib/hazards";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
@@ -476,6 +477,28 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       firstDeployHazards([hub, child("NamespaceNetworkRuleSet")]).map((h) => h.rule),
       ["serialised-children-race"],
     );
+  });
+
+  it("flags a log alert muted for a duration Azure does not take (12 hours), not one it does (1 hour, 1 day)", () => {
+    const alert = (muteActionsDuration?: string) =>
+      record("azure-native:monitor:ScheduledQueryRule", { autoMitigate: false, muteActionsDuration });
+    assert.deepEqual(rulesOf([alert("PT12H")]), ["log-alert-mute-duration"]);
+    assert.match(
+      firstDeployHazards([alert("PT12H")])[0].message,
+      /muteActionsDuration PT12H is not one Azure takes \(minutes: 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880\)/,
+    );
+    for (const ok of ["PT5M", "PT1H", "PT6H", "P1D", "P2D", undefined]) assert.deepEqual(rulesOf([alert(ok)]), [], ok);
+    assert.deepEqual(rulesOf([alert("PT0M")]), ["log-alert-mute-duration"]);
+    assert.deepEqual(rulesOf([alert("one hour")]), ["log-alert-mute-duration"]);
+    assert.deepEqual(["P1D", "PT12H", "PT30M", "P1DT1H", "P", "PT", "1H"].map(isoMinutes), [
+      1440,
+      720,
+      30,
+      1500,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("says none, or lists each hazard with its rule", () => {

@@ -488,7 +488,7 @@ describe("operations alerts: streaming freshness and watermark", () => {
         const alert = byName(resources[stack] ?? [], "streaming-freshness-alert");
         assert.equal(alert.inputs.autoMitigate, !sleeps);
         // dev's pool sleeps until resumed, so a day without rows is expected there: one notice a working day.
-        assert.equal(alert.inputs.muteActionsDuration, sleeps ? "PT12H" : undefined);
+        assert.equal(alert.inputs.muteActionsDuration, sleeps ? "P1D" : undefined);
       },
     );
   }

@@ -158,6 +158,20 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // "MuteActionsDuration of 0 minutes is not supported. Supported values are: 5, 10, 15, 30, 45, 60, 120, 180, 240,
+    // 300, 360, 1440, 2880" (Azure's refusal, quoted in Azure/azure-cli#22055 and Azure/azure-powershell#17796).
+    id: "log-alert-mute-duration",
+    check: (r) => {
+      if (r.type !== "azure-native:monitor:ScheduledQueryRule") return undefined;
+      const mute = at(r.inputs, "muteActionsDuration");
+      if (typeof mute !== "string") return undefined;
+      const minutes = isoMinutes(mute);
+      return minutes !== undefined && MUTE_MINUTES.includes(minutes)
+        ? undefined
+        : `muteActionsDuration ${mute} is not one Azure takes (minutes: ${MUTE_MINUTES.join(", ")}): use one of them, e.g. PT1H or P1D`;
+    },
+  },
+  {
     id: "flex-rejected-site-config",
     check: (r) => {
       if (!isFlexApp(r)) return undefined;
@@ -188,6 +202,16 @@ export const RULES: readonly Rule[] = [
     },
   },
 ];
+
+/** The mute durations Azure takes for a log alert's actions, in minutes. */
+export const MUTE_MINUTES: readonly number[] = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
+
+/** Minutes of an ISO 8601 duration of days, hours and minutes (`P1D`, `PT12H`, `PT30M`); undefined otherwise. */
+export function isoMinutes(duration: string): number | undefined {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(duration);
+  if (!m || duration === "P" || duration.endsWith("T")) return undefined;
+  return Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
 
 /**
  * Children Azure changes one at a time on their parent, keyed by the inputs that name the parent: two of them that
