@@ -1,7 +1,8 @@
 /**
  * The infrastructure alerts an operator expects per tier, beside the SLA rows: capacity, throttling, failed logins,
- * Key Vault availability, firewall threat-intelligence hits, and backup/geo-replication health (Resource Health of
- * every resource in the stack's resource groups, Cosmos DB replication latency). Threat detection itself (SQL
+ * Key Vault availability, firewall threat-intelligence hits, and availability (Resource Health of every resource in
+ * the stack's resource groups) and Cosmos DB replication latency. The SQL geo-secondary's lag has no alert (the
+ * runbook says how to read it on the primary). Threat detection itself (SQL
  * injection, anomalous access, brute force patterns) is Defender for Cloud's: nothing here re-alerts on it.
  * Metric names: https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/metrics-index
  */
