@@ -9,6 +9,7 @@ import {
 } from "../tools/lib/hazards";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
+import { UNKNOWN } from "../tools/lib/engine";
 
 let n = 0;
 const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord =>
@@ -394,8 +395,39 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       const first = setting();
       assert.deepEqual(firstDeployHazards([first, make([first.urn])]), [], "ordered");
     }
-    // Another database's secondary, or a setting of the secondary itself, is another parent.
+    // Another database's secondary is another parent.
     assert.deepEqual(firstDeployHazards([setting(), secondary(`${SERVER}/databases/other`)]), []);
+    // The group lands on the secondary too (its partner server's database of the same name), and so does the
+    // secondary's creation: both must be ordered with the secondary's own settings.
+    const secondarySetting = waiting("azure-native:sql:BackupShortTermRetentionPolicy", {
+      resourceGroupName: "rg-data",
+      serverName: "sql-pay-secondary",
+      databaseName: "sqldb-pay",
+    });
+    const partnerGroup = (dependencies: string[] = []) =>
+      waiting("azure-native:sql:FailoverGroup", {
+        resourceGroupName: "rg-data",
+        serverName: "sql-pay",
+        databases: [PRIMARY],
+        partnerServers: [
+          { id: "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay-secondary" },
+        ],
+      })(dependencies);
+    const onSecondary = secondarySetting();
+    const fog = partnerGroup();
+    assert.deepEqual(
+      firstDeployHazards([onSecondary, fog]).map((h) => [h.rule, h.name]),
+      [["serialised-children-race", fog.name]],
+    );
+    const settled = secondarySetting();
+    assert.deepEqual(firstDeployHazards([settled, partnerGroup([settled.urn])]), []);
+    const created = secondary(PRIMARY);
+    const racingOwnSetting = secondarySetting();
+    assert.deepEqual(
+      firstDeployHazards([created, racingOwnSetting]).map((h) => h.name),
+      [racingOwnSetting.name],
+      "the secondary's setting waits for the secondary",
+    );
   });
 
   it("flags two function apps joining one integration subnet without waiting for each other, not a chain or two subnets", () => {
@@ -489,6 +521,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     );
     for (const ok of ["PT5M", "PT1H", "PT6H", "P1D", "P2D", undefined]) assert.deepEqual(rulesOf([alert(ok)]), [], ok);
     assert.deepEqual(rulesOf([alert("PT0M")]), ["log-alert-mute-duration"]);
+    assert.deepEqual(rulesOf([alert(UNKNOWN)]), [], "unknown during a first preview: nothing to judge");
     assert.deepEqual(rulesOf([alert("one hour")]), ["log-alert-mute-duration"]);
     assert.deepEqual(["P1D", "PT12H", "PT30M", "P1DT1H", "P", "PT", "1H"].map(isoMinutes), [
       1440,

@@ -164,7 +164,7 @@ export const RULES: readonly Rule[] = [
     check: (r) => {
       if (r.type !== "azure-native:monitor:ScheduledQueryRule") return undefined;
       const mute = at(r.inputs, "muteActionsDuration");
-      if (typeof mute !== "string") return undefined;
+      if (typeof mute !== "string" || mute === UNKNOWN) return undefined;
       const minutes = isoMinutes(mute);
       return minutes !== undefined && MUTE_MINUTES.includes(minutes)
         ? undefined
@@ -220,8 +220,13 @@ export function isoMinutes(duration: string): number | undefined {
 export const SERIALISED_CHILDREN: readonly {
   /** One type, or several whose writes land on the same parent. */
   readonly type: string | readonly string[];
-  /** The inputs naming the parent, or a function giving its key (undefined: not a child of this kind of parent). */
-  readonly parent: readonly string[] | ((r: ResourceRecord) => readonly unknown[] | undefined);
+  /**
+   * The inputs naming the parent, or a function giving its key (undefined: not a child of this kind of parent), or
+   * the keys of every parent the write lands on (`{ several: [...] }`, a failover group on each of its databases).
+   */
+  readonly parent:
+    | readonly string[]
+    | ((r: ResourceRecord) => readonly unknown[] | { readonly several: readonly (readonly unknown[])[] } | undefined);
   /**
    * The types whose writes are parent-level operations, which must not overlap any other write to the parent; the
    * others may run alongside one another. Absent: every pair must be ordered.
@@ -386,24 +391,37 @@ function resourceKey(id: unknown, providerType: string): readonly string[] | und
 }
 
 /**
- * The SQL database an operation lands on: a geo-secondary's source (`sourceDatabaseId`), a failover group's first
- * database, otherwise the database the resource names (a database itself, or a setting of one).
+ * The SQL databases an operation lands on: a geo-secondary's creation on its source and on itself, a failover
+ * group's on each of its databases and on their namesakes on its partner servers (the secondaries), otherwise the
+ * database the resource names (a database itself, or a setting of one).
  */
-function primaryDatabase(r: ResourceRecord): readonly unknown[] | undefined {
+function primaryDatabase(r: ResourceRecord): { readonly several: readonly (readonly unknown[])[] } {
   const ofId = (id: unknown) => {
     if (typeof id !== "string") return undefined;
-    const m = /\/resourcegroups\/([^/]+)\/providers\/microsoft\.sql\/servers\/([^/]+)\/databases\/([^/]+)$/.exec(
+    const m = /\/resourcegroups\/([^/]+)\/providers\/microsoft\.sql\/servers\/([^/]+)(?:\/databases\/([^/]+))?$/.exec(
       id.toLowerCase(),
     );
-    return m ? [m[1], m[2], m[3]] : undefined;
+    return m ? { group: m[1], server: m[2], database: m[3] } : undefined;
   };
+  const own = ["resourceGroupName", "serverName", "databaseName"].map((k) => at(r.inputs, k));
   if (r.type === "azure-native:sql:FailoverGroup") {
-    const databases = at(r.inputs, "databases");
-    return ofId(Array.isArray(databases) ? databases[0] : undefined);
+    const list = at(r.inputs, "databases");
+    const databases = (Array.isArray(list) ? list : []).map(ofId).filter((d) => d?.database !== undefined);
+    const partners = at(r.inputs, "partnerServers");
+    const servers = (Array.isArray(partners) ? partners : []).map((p) => ofId(at(p, "id"))).filter((x) => x);
+    return {
+      several: databases.flatMap((d) => [
+        [d?.group, d?.server, d?.database],
+        ...servers.map((p) => [p?.group, p?.server, d?.database]),
+      ]),
+    };
   }
   const source = at(r.inputs, "sourceDatabaseId");
-  if (r.type === "azure-native:sql:Database" && source !== undefined) return ofId(source);
-  return ["resourceGroupName", "serverName", "databaseName"].map((k) => at(r.inputs, k));
+  if (r.type === "azure-native:sql:Database" && source !== undefined) {
+    const d = ofId(source);
+    return { several: [...(d?.database !== undefined ? [[d.group, d.server, d.database]] : []), own] };
+  }
+  return { several: [own] };
 }
 
 /**
@@ -432,12 +450,15 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
     const groups = new Map<string, ResourceRecord[]>();
     const types: readonly string[] = typeof spec.type === "string" ? [spec.type] : spec.type;
     for (const r of records.filter((x) => types.includes(x.type))) {
-      const parts = typeof spec.parent === "function" ? spec.parent(r) : spec.parent.map((k) => at(r.inputs, k));
-      // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
-      // Names compare in lower case, as Azure does.
-      if (!parts?.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
-      const key = JSON.stringify(parts.map((p) => String(p).toLowerCase()));
-      groups.set(key, [...(groups.get(key) ?? []), r]);
+      const found = typeof spec.parent === "function" ? spec.parent(r) : spec.parent.map((k) => at(r.inputs, k));
+      const keys = found === undefined ? [] : "several" in found ? found.several : [found];
+      for (const parts of keys) {
+        // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
+        // Names compare in lower case, as Azure does.
+        if (!parts.every((p) => typeof p === "string" && p !== UNKNOWN)) continue;
+        const key = JSON.stringify(parts.map((p) => String(p).toLowerCase()));
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+      }
     }
     const mustOrder = (a: ResourceRecord, b: ResourceRecord) =>
       !spec.exclusive || spec.exclusive.includes(a.type) || spec.exclusive.includes(b.type);
