@@ -391,15 +391,8 @@ export function programFailure(failures: readonly unknown[]): unknown {
  * turns (100 ms by default): after a program's first error, long enough for what is still settling (another
  * apply's failure a few promise jobs and a timer later) to be reported too. Its timer ends with it.
  */
-export async function quiet(activity: () => number, turns = 5): Promise<void> {
-  let idle = 0;
-  let seen = activity();
-  while (idle < turns) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const now = activity();
-    idle = now === seen ? idle + 1 : 0;
-    seen = now;
-  }
+export function quiet(activity: () => number, turns = 5): Promise<void> {
+  return watchStall(activity, 20 * turns, turns).idle;
 }
 
 /**
