@@ -492,6 +492,8 @@ for (const stack of ["dev", "prod"] as const) {
         "olap-wg-etl",
         "olap-wg-bi",
         "olap-wc-bi",
+        "olap-wc-etl-dbo",
+        "olap-wc-stream-load",
       ];
       for (let i = 1; i < chain.length; i++) {
         const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
@@ -527,6 +529,24 @@ for (const stack of ["dev", "prod"] as const) {
       );
       assert.equal(byName(mine, "olap-wc-bi").inputs.memberName, `grp-pay-${stack}-analysts`);
       assert.equal(byName(mine, "olap-wc-bi").inputs.workloadGroupName, "wg_bi");
+    });
+
+    it("classifies dbo into the ETL group (managed identities run as dbo in a workspace pool) and the streaming loader's labelled inserts into BI", () => {
+      const classifier = (n: string) => {
+        const i = byName(mine, n).inputs;
+        return [i.workloadGroupName, i.workloadClassifierName, i.memberName, i.label, i.importance];
+      };
+      const wi = config.olap.workloadIsolation;
+      // Without this one, the Data Factory identity's loads (which run as dbo) land in smallrc and the OLAP SLA counts them.
+      assert.deepEqual(classifier("olap-wc-etl-dbo"), ["wg_etl", "wc_etl_dbo", "dbo", undefined, wi.etl.importance]);
+      // dbo + a label outweighs dbo alone: the loader's inserts never queue behind the nightly load's copies.
+      assert.deepEqual(classifier("olap-wc-stream-load"), [
+        "wg_bi",
+        "wc_stream_load",
+        "dbo",
+        "stream_load",
+        wi.bi.importance,
+      ]);
     });
 
     it("deploys auditing, threat detection and VA for the workspace, scans into the lake without keys", () => {
@@ -716,7 +736,11 @@ describe("olap (hooks the ETL tier calls)", () => {
       // No label: a classifier with a member and a label matches only that member's labelled requests.
       ["wg_etl", "wc_etl", "adf-pay-dev-weu-test", undefined],
     );
-    assertChainedPairwise(["olap-wg-etl", "olap-wg-bi", "olap-wc-bi", "olap-wc-etl"].map((n) => byName(mine, n)));
+    assertChainedPairwise(
+      ["olap-wg-etl", "olap-wg-bi", "olap-wc-bi", "olap-wc-etl-dbo", "olap-wc-stream-load", "olap-wc-etl"].map((n) =>
+        byName(mine, n),
+      ),
+    );
   });
 
   it("grants the ETL identity Storage Blob Data Contributor on the lake and the pool-operator role on the pool", () => {

@@ -106,10 +106,67 @@ export interface WorkloadGroupSpec {
 }
 
 /**
- * The ETL group's classifier. The OLAP query-time SLA leaves its requests out (the nightly load runs long on
- * purpose): SynapseSqlPoolExecRequests carries `ClassifierName`.
+ * The ETL group's classifier by the ETL identity's own database user. The OLAP query-time SLA leaves its requests
+ * out (the nightly load runs long on purpose): SynapseSqlPoolExecRequests carries `ClassifierName`.
  */
 export const ETL_CLASSIFIER = "wc_etl";
+
+/**
+ * The ETL group's classifier of `dbo`. In a dedicated pool of a Synapse workspace a managed identity's requests run as
+ * `dbo`, whatever user it was created as: "While the standalone dedicated SQL pool MI maintains the assigned
+ * identity, for Azure Synapse workspaces the MI runs as dbo. This cannot be changed. The dbo role, by default, is
+ * classified to smallrc. Creating a classifier for the dbo role allows for assigning requests to a workload group
+ * other than smallrc" (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-classification,
+ * and the note of CREATE WORKLOAD CLASSIFIER). So the Data Factory identity's loads match this one, not the
+ * member-name classifier (kept for a pool where the identity keeps its name). It also takes every other request
+ * that runs as `dbo`: the Entra admin group's sessions and the streaming loader's (which its label takes to the
+ * interactive group instead, below). None of them is a dashboard query, so the SLA leaves them out too.
+ */
+export const ETL_DBO_CLASSIFIER = "wc_etl_dbo";
+
+/**
+ * The label the streaming loader puts on its inserts (`OPTION (LABEL = …)`,
+ * pipelines/functions/src/lib/streamTarget.ts) and the classifier that takes them out of the ETL group: they run as
+ * `dbo` too, are small and have a 5-minute freshness SLA, so they share the interactive group's guaranteed share and
+ * importance instead of queueing behind the nightly load's copies. A classifier of `dbo` with a label outweighs one
+ * of `dbo` alone (CREATE WORKLOAD CLASSIFIER, "Classification weighting": WLM_LABEL adds 16).
+ */
+export const STREAM_LOAD_LABEL = "stream_load";
+export const STREAM_LOAD_CLASSIFIER = "wc_stream_load";
+
+/** Classifiers whose requests are not dashboard or analyst queries: the OLAP query-time SLA leaves them out. */
+export const NON_BI_CLASSIFIERS = [ETL_CLASSIFIER, ETL_DBO_CLASSIFIER, STREAM_LOAD_CLASSIFIER] as const;
+
+/** A classifier of requests running as `dbo` (managed identities in a workspace pool), optionally by label. */
+export interface DboClassifierSpec {
+  readonly key: "etl-dbo" | "stream-load";
+  readonly classifierName: string;
+  /** The workload group it puts the requests in (`wg_etl` or `wg_bi`). */
+  readonly groupName: string;
+  readonly label: string | undefined;
+  readonly importance: string;
+}
+
+/** The `dbo` classifiers: every managed identity's requests into the ETL group, the loader's labelled ones into BI. */
+export function dboClassifiers(w: OlapConfig["workloadIsolation"]): DboClassifierSpec[] {
+  const [etl, bi] = workloadGroups(w);
+  return [
+    {
+      key: "etl-dbo",
+      classifierName: ETL_DBO_CLASSIFIER,
+      groupName: etl.groupName,
+      label: undefined,
+      importance: etl.importance,
+    },
+    {
+      key: "stream-load",
+      classifierName: STREAM_LOAD_CLASSIFIER,
+      groupName: bi.groupName,
+      label: STREAM_LOAD_LABEL,
+      importance: bi.importance,
+    },
+  ];
+}
 
 /**
  * The two workload groups: the nightly ETL load, capped so it cannot starve the dashboards, and BI/analyst
@@ -118,7 +175,7 @@ export const ETL_CLASSIFIER = "wc_etl";
  * Each classifier names its member only: a classifier that also sets a label matches only the member's requests
  * that carry that label (CREATE WORKLOAD CLASSIFIER, "Classification weighting"; Microsoft's example "queries from
  * the AdfLogin login that also have the OPTION LABEL set to factloads"), and neither the generated SQL nor the
- * dashboards label their statements.
+ * dashboards label their statements. Managed identities run as `dbo` in a workspace pool: `dboClassifiers` below.
  */
 export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGroupSpec[] {
   return (["etl", "bi"] as const).map((key) => ({

@@ -32,6 +32,7 @@ import {
 } from "../shared";
 import type { DataLake } from "./lake";
 import {
+  dboClassifiers,
   FILE_SYSTEMS,
   keyActivationTemplate,
   POOL_LOG_CATEGORIES,
@@ -322,6 +323,18 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
         workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, dependsOn),
       );
   }
+  // Managed identities run as dbo in a workspace pool (settings.ts, ETL_DBO_CLASSIFIER): their requests into the ETL
+  // group, the streaming loader's labelled inserts into the interactive one.
+  for (const c of dboClassifiers(olap.workloadIsolation)) {
+    poolChain.next((dependsOn) =>
+      workloadClassifier(
+        `${name}-wc-${c.key}`,
+        { ...poolScope, group: c.groupName, member: "dbo", spec: c },
+        parent,
+        dependsOn,
+      ),
+    );
+  }
 
   // Studio (web.azuresynapse.net) over private link: the hub and its `Web` endpoint.
   const privateLinkHub = new synapse.PrivateLinkHub(
@@ -364,7 +377,10 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
   return { workspace, pool, privateLinkHub, workspacePrincipalId, poolChain };
 }
 
-/** A workload classifier (`wc_<key>`) putting `member` into the group, after `after` (one pool operation at a time). */
+/**
+ * A workload classifier putting `member`'s requests (those labelled `spec.label` only, when set) into the group, after
+ * `dependsOn` (one pool operation at a time).
+ */
 export function workloadClassifier(
   logicalName: string,
   args: {
@@ -373,7 +389,7 @@ export function workloadClassifier(
     readonly sqlPoolName: pulumi.Input<string>;
     readonly group: synapse.SqlPoolWorkloadGroup | pulumi.Input<string>;
     readonly member: pulumi.Input<string>;
-    readonly spec: WorkloadGroupSpec;
+    readonly spec: Pick<WorkloadGroupSpec, "classifierName" | "importance"> & { readonly label?: string };
   },
   parent: pulumi.Resource,
   dependsOn: pulumi.Resource[],
@@ -385,8 +401,10 @@ export function workloadClassifier(
       ...scope,
       workloadGroupName: group instanceof synapse.SqlPoolWorkloadGroup ? group.name : group,
       workloadClassifierName: spec.classifierName,
-      // The member alone: with a label too, only the member's requests that carry it would match.
+      // The member alone unless the spec names a label: with a label, only the member's requests that carry it
+      // match (the streaming loader's inserts).
       memberName: member,
+      ...(spec.label !== undefined ? { label: spec.label } : {}),
       importance: spec.importance,
     },
     { parent, dependsOn },

@@ -11,9 +11,11 @@ import {
   insertStatements,
   MAX_PARAMETERS,
   parseRows,
+  STREAM_LOAD_LABEL,
   toSqlValue,
   type SqlStatement,
 } from "../../../pipelines/functions/src/lib/streamTarget";
+import { STREAM_LOAD_LABEL as OLAP_STREAM_LOAD_LABEL } from "../../../components/olap/settings";
 import {
   BATCH_DEADLINE_MS,
   CANCEL_TIMEOUT_MS,
@@ -162,6 +164,10 @@ describe("Synapse loader: rows", () => {
     assert.match(first.sql, /^INSERT INTO \[dbo\]\.\[Fact_API_Performance\] \(\[MinuteStart\], \[DateKey\],/);
     assert.match(first.sql, /\nUNION ALL SELECT @p1_0, @p1_1,/);
     assert.doesNotMatch(first.sql, /VALUES/); // a dedicated pool takes no multi-row VALUES list
+    // Every insert is labelled, so the pool's classifier of dbo + this label puts it in the interactive group
+    // (the loader runs as dbo like every managed identity), and its label is the one the pool's classifier names.
+    for (const s of statements) assert.match(s.sql, /\nOPTION \(LABEL = 'stream_load'\);$/);
+    assert.equal(STREAM_LOAD_LABEL, OLAP_STREAM_LOAD_LABEL);
     assert.equal(first.parameters.find((p) => p.name === "p1_3")?.value, 2); // MerchantKey of the second row
   });
 });

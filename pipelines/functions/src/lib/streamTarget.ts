@@ -40,6 +40,14 @@ export interface SqlStatement {
   readonly rows: number;
 }
 
+/**
+ * The label every insert carries (`OPTION (LABEL = …)`, which Synapse's INSERT … SELECT takes): the loader runs as
+ * `dbo` in the workspace's pool, like every managed identity, and the pool's classifier of `dbo` with this label puts
+ * its inserts in the interactive workload group instead of behind the nightly load (components/olap/settings.ts,
+ * STREAM_LOAD_LABEL, which a test keeps equal to this one).
+ */
+export const STREAM_LOAD_LABEL = "stream_load";
+
 /** SQL Server's limit is 2,100 parameters a request; keep a margin. */
 export const MAX_PARAMETERS = 2000;
 /** Rows per INSERT at most (a long UNION ALL costs the pool's optimiser more than a second statement). */
@@ -174,7 +182,11 @@ export function insertStatements(
       });
       return `SELECT ${names.join(", ")}`;
     });
-    statements.push({ sql: `${head}\n${selects.join("\nUNION ALL ")};`, parameters, rows: chunk.length });
+    statements.push({
+      sql: `${head}\n${selects.join("\nUNION ALL ")}\nOPTION (LABEL = '${STREAM_LOAD_LABEL}');`,
+      parameters,
+      rows: chunk.length,
+    });
   }
   return { statements, rejected };
 }
