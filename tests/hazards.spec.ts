@@ -523,6 +523,33 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(rulesOf([alert("PT0M")]), ["log-alert-mute-duration"]);
     assert.deepEqual(rulesOf([alert(UNKNOWN)]), [], "unknown during a first preview: nothing to judge");
     assert.deepEqual(rulesOf([alert("one hour")]), ["log-alert-mute-duration"]);
+    // Azure also refuses a mute shorter than one evaluation period, and a mute with auto-mitigation on.
+    const checked = (inputs: Record<string, unknown>) =>
+      firstDeployHazards([record("azure-native:monitor:ScheduledQueryRule", { autoMitigate: false, ...inputs })]);
+    assert.match(
+      checked({ muteActionsDuration: "PT10M", evaluationFrequency: "PT15M" })[0].message,
+      /muteActionsDuration PT10M is shorter than the rule's evaluationFrequency PT15M, which Azure refuses/,
+    );
+    assert.deepEqual(
+      checked({ muteActionsDuration: "PT15M", evaluationFrequency: "PT15M" }),
+      [],
+      "one period is enough",
+    );
+    assert.deepEqual(
+      checked({ muteActionsDuration: "PT15M", evaluationFrequency: UNKNOWN }),
+      [],
+      "unknown: not judged",
+    );
+    assert.match(
+      checked({ muteActionsDuration: "PT1H", autoMitigate: true })[0].message,
+      /with autoMitigate true, which Azure refuses \("Auto mitigation must be disabled when action suppression is set"\)/,
+    );
+    assert.match(
+      firstDeployHazards([record("azure-native:monitor:ScheduledQueryRule", { muteActionsDuration: "PT1H" })])[0]
+        .message,
+      /with autoMitigate unset \(true by default\), which Azure refuses/,
+    );
+    assert.deepEqual(checked({ autoMitigate: true }), [], "auto-mitigation without a mute is Azure's default");
     assert.deepEqual(["P1D", "PT12H", "PT30M", "P1DT1H", "P", "PT", "1H"].map(isoMinutes), [
       1440,
       720,

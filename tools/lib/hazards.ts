@@ -159,16 +159,27 @@ export const RULES: readonly Rule[] = [
   },
   {
     // "MuteActionsDuration of 0 minutes is not supported. Supported values are: 5, 10, 15, 30, 45, 60, 120, 180, 240,
-    // 300, 360, 1440, 2880" (Azure's refusal, quoted in Azure/azure-cli#22055 and Azure/azure-powershell#17796).
+    // 300, 360, 1440, 2880" (Azure's refusal, quoted in Azure/azure-cli#22055 and Azure/azure-powershell#17796);
+    // "EvaluationFrequency cannot be greater than MuteActionsDuration" (Azure/azure-cli#26581); "Auto mitigation must
+    // be disabled when action suppression is set" (Azure/azure-powershell#22583; terraform-provider-azurerm's
+    // scheduled query rule v2 makes the same two checks before it sends the rule).
     id: "log-alert-mute-duration",
     check: (r) => {
       if (r.type !== "azure-native:monitor:ScheduledQueryRule") return undefined;
       const mute = at(r.inputs, "muteActionsDuration");
       if (typeof mute !== "string" || mute === UNKNOWN) return undefined;
       const minutes = isoMinutes(mute);
-      return minutes !== undefined && MUTE_MINUTES.includes(minutes)
+      if (minutes === undefined || !MUTE_MINUTES.includes(minutes))
+        return `muteActionsDuration ${mute} is not one Azure takes (minutes: ${MUTE_MINUTES.join(", ")}): use one of them, e.g. PT1H or P1D`;
+      const frequency = at(r.inputs, "evaluationFrequency");
+      const every = typeof frequency === "string" ? isoMinutes(frequency) : undefined;
+      if (every !== undefined && every > minutes)
+        return `muteActionsDuration ${mute} is shorter than the rule's evaluationFrequency ${String(frequency)}, which Azure refuses ("EvaluationFrequency cannot be greater than MuteActionsDuration"): mute for at least one evaluation period`;
+      // autoMitigate defaults to true (the SDK's description of the property): only an explicit false allows a mute.
+      const autoMitigate = at(r.inputs, "autoMitigate");
+      return autoMitigate === false || autoMitigate === UNKNOWN
         ? undefined
-        : `muteActionsDuration ${mute} is not one Azure takes (minutes: ${MUTE_MINUTES.join(", ")}): use one of them, e.g. PT1H or P1D`;
+        : `muteActionsDuration ${mute} with autoMitigate ${autoMitigate === undefined ? "unset (true by default)" : String(autoMitigate)}, which Azure refuses ("Auto mitigation must be disabled when action suppression is set"): set autoMitigate false`;
     },
   },
   {
