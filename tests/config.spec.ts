@@ -359,9 +359,9 @@ describe("config", () => {
         ));
       it("a scale ceiling below Flex's minimum", () =>
         rejects(
-          withIngestion("dev", (i) => (i.functions.paymentApi.maximumInstanceCount = 10)),
+          withIngestion("dev", (i) => (i.functions.paymentApi.maximumInstanceCount = 0)),
           "dev",
-          /ingestion \(functions.paymentApi.maximumInstanceCount\): got 10; must be between 40 and 1000/,
+          /ingestion \(functions.paymentApi.maximumInstanceCount\): got 0; must be between 1 and 1000/,
         ));
       it("a scorer that can scale to zero (SQL trigger with a managed identity)", () =>
         rejects(

@@ -87,7 +87,21 @@ describe("ingestion: pure helpers", () => {
       { qualifier: "payapi", plan: { ...plan, instanceMemoryMB: 1024 } },
       /instanceMemoryMB 1024 must be 512, 2048 or 4096/,
     );
-    rejects({ qualifier: "payapi", plan: { ...plan, maximumInstanceCount: 10 } }, /between 40 and 1000/);
+    rejects(
+      { qualifier: "payapi", plan: { ...plan, maximumInstanceCount: 0 } },
+      /0 must be a whole number between 1 and 1000/,
+    );
+    rejects({ qualifier: "payapi", plan: { ...plan, maximumInstanceCount: 1001 } }, /between 1 and 1000/);
+    validateFunctionAppArgs({ qualifier: "payapi", plan: { ...plan, maximumInstanceCount: 1 } }); // Flex's lowest now
+    // Always-ready instances are outside the maximum (event-driven-scaling): more of them than the maximum is valid.
+    validateFunctionAppArgs({
+      qualifier: "payapi",
+      plan: { ...plan, maximumInstanceCount: 1, alwaysReady: [{ name: "http", instanceCount: 3 }] },
+    });
+    rejects(
+      { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "http", instanceCount: -1 }] } },
+      /alwaysReady 'http' count -1 must be a whole number between 0 and 1000/,
+    );
     rejects(
       { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "timer", instanceCount: 1 }] } },
       /alwaysReady 'timer' must be http, durable, blob or function:<name>/,

@@ -166,9 +166,10 @@ export const EXPIRY_ALERTS = [
 /**
  * Every new key version in a vault that holds `MANUAL_ROTATION_KEYS` (the rotation policy's, or a manual `az keyvault
  * key rotate`) raises a Sev3 (P3: next business day) alert: for those keys, the step by hand the runbook gives
- * (docs/runbook.md#key-rotated). Not filtered by key name: Event Grid's advanced filters on a CloudEvents event's data
- * are not documented for Key Vault's payload, and the few other rotations a year in that vault (SQL, storage) are an
- * audit trail of key rotations (PCI DSS 3.7.4) at no cost.
+ * (docs/runbook.md#key-rotated). Not filtered by key name, on purpose: the few other rotations a year in that vault
+ * (SQL, storage) are an audit trail of key rotations (PCI DSS 3.7.4) at no cost. (Key Vault's event schema documents
+ * the key's name as `data.ObjectName` and in the event's subject, https://learn.microsoft.com/azure/event-grid/event-schema-key-vault;
+ * a subject filter would narrow it if the notices became noise.)
  */
 export const ROTATION_NOTICE = {
   key: "new-version",

@@ -133,7 +133,9 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
   firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
   // Flex Consumption VNet integration (outbound only: the apps are reached through private endpoints in the PE
   // subnet). Flex needs the Microsoft.App/environments delegation (not Microsoft.Web/serverFarms) and the
-  // Microsoft.App resource provider registered; one /24 leaves room for every Flex app's instances.
+  // Microsoft.App resource provider registered. Its size does not follow the apps' scale-out: their outbound traffic
+  // goes through at most 27 shared gateways (27 addresses) per subnet "regardless of how many apps are integrated",
+  // and Microsoft recommends a /26 for several apps (functions-networking-options, Subnets); the /24 is above that.
   flexFunctions: {
     name: "snet-functions-flex",
     nsgQualifier: "flex",

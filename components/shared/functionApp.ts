@@ -161,7 +161,11 @@ export interface IntegrationSubnet {
 export interface FunctionPlanSpec {
   /** Instance memory: 512, 2048 or 4096 MB. */
   readonly instanceMemoryMB: number;
-  /** Scale-out ceiling (40–1000). */
+  /**
+   * Scale-out ceiling of on-demand instances per function group (1–1000, event-driven-scaling). Always-ready instances
+   * are not counted in it: "Always ready instances aren't limited by the maximum instance count and don't count toward
+   * it" (same page).
+   */
   readonly maximumInstanceCount: number;
   /**
    * Always-ready instances per trigger group: `http` for all HTTP functions, `function:<name>` for another trigger's
@@ -244,16 +248,19 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
   const { instanceMemoryMB, maximumInstanceCount, alwaysReady = [] } = args.plan;
   if (![512, 2048, 4096].includes(instanceMemoryMB))
     problems.push(`plan.instanceMemoryMB ${instanceMemoryMB} must be 512, 2048 or 4096`);
-  if (!Number.isInteger(maximumInstanceCount) || maximumInstanceCount < 40 || maximumInstanceCount > 1000)
-    problems.push(`plan.maximumInstanceCount ${maximumInstanceCount} must be a whole number between 40 and 1000`);
+  if (!Number.isInteger(maximumInstanceCount) || maximumInstanceCount < 1 || maximumInstanceCount > 1000)
+    problems.push(`plan.maximumInstanceCount ${maximumInstanceCount} must be a whole number between 1 and 1000`);
   const groups = new Set<string>();
   for (const group of alwaysReady) {
     if (!/^(http|durable|blob|function:[A-Za-z][A-Za-z0-9_-]*)$/.test(group.name))
       problems.push(`plan.alwaysReady '${group.name}' must be http, durable, blob or function:<name>`);
     if (groups.has(group.name)) problems.push(`plan.alwaysReady '${group.name}' is listed twice`);
     groups.add(group.name);
-    if (!Number.isInteger(group.instanceCount) || group.instanceCount < 0 || group.instanceCount > maximumInstanceCount)
-      problems.push(`plan.alwaysReady '${group.name}' count must be 0–maximumInstanceCount`);
+    // Not bounded by maximumInstanceCount: always-ready instances are outside it (event-driven-scaling).
+    if (!Number.isInteger(group.instanceCount) || group.instanceCount < 0 || group.instanceCount > 1000)
+      problems.push(
+        `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be a whole number between 0 and 1000`,
+      );
   }
   for (const [key, value] of Object.entries(args.appSettings ?? {})) {
     if ((FLEX_DEPRECATED_SETTINGS as readonly string[]).includes(key) || key.startsWith("WEBSITE_CONTENT"))

@@ -72,8 +72,12 @@ export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
 export const FUNCTION_PLAN_SKUS = ["FC1"] as const;
 
 export const functionAppSchema = settings({
-  /** Flex Consumption scale-out ceiling of the app (Azure allows 40–1000). */
-  maximumInstanceCount: int(40, 1000, " (Flex Consumption maximum instance count)"),
+  /**
+   * Flex Consumption scale-out ceiling of the app's on-demand instances per function group: "Currently the lowest
+   * maximum instance count value is 1, and the highest supported maximum instance count value is 1000"
+   * (https://learn.microsoft.com/azure/azure-functions/event-driven-scaling; it was 40 until 2026).
+   */
+  maximumInstanceCount: int(1, 1000, " (Flex Consumption maximum instance count)"),
   /** Instances kept warm for the app's trigger group (cold-start free; billed while idle). */
   alwaysReady: int(0, 50, " (always-ready instances)"),
 });
