@@ -1364,7 +1364,11 @@ describe("cost: capacity model", () => {
     const ten = quota(10);
     assert.equal(ten?.capacity, 512_000);
     assert.equal(ten?.load, 16 * 2048 + 10 * 4096);
-    assert.match(ten?.basis ?? "", /maxima add up to 1,638,400 MB, over the default quota/);
+    // The maxima plus the always-ready instances, which are outside them: 200 × 2 GB + (300 + 10) × 4 GB.
+    assert.match(
+      ten?.basis ?? "",
+      /maxima and always-ready instances add up to 1,679,360 MB for one scaling function group each, over the default quota/,
+    );
     assert.ok((quota(120)?.headroom ?? 2) < 1, "120 always-ready 4 GB instances and the API pass 512,000 MB");
     assert.equal(
       capacity([res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 1 } })]).some((r) =>
@@ -1379,10 +1383,13 @@ describe("cost: capacity model", () => {
     const { capacity: rows } = costOfStack(run.resources, { stack: "prod", root: ROOT });
     assert.ok(rows.length >= 6, "Cosmos containers and SQL rows");
     for (const r of rows) assert.ok(r.headroom >= 1, `${r.resource} ${r.metric}: ${r.capacity} < ${r.load} ${r.unit}`);
-    // Every Flex app can reach its maximum: together the maxima fit the default regional quota (no support request
-    // needed for the scale-out the capacity rows count on).
+    // Every Flex app can reach its maximum with its always-ready instances (outside the maximum): together they fit
+    // the default regional quota (no support request needed for the scale-out the capacity rows count on).
     const quota = rows.find((r) => r.resource.startsWith("Flex Consumption regional quota"));
-    assert.match(quota?.basis ?? "", /maxima add up to [\d,]+ MB, within the default quota/);
+    assert.match(
+      quota?.basis ?? "",
+      /maxima and always-ready instances add up to [\d,]+ MB .*, within the default quota/,
+    );
   });
   it("a higher target load leaves prod tiers short, and the check says which", async () => {
     const { run } = await previewOf("prod");

@@ -292,14 +292,18 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         str(s.inputs, "name") === str(app.inputs, "name") &&
         str(s.inputs, "resourceGroupName") === str(app.inputs, "resourceGroupName"),
     );
-  // Memory the Flex apps hold at the target load (instances it takes × instance memory), and at their maxima.
+  // Memory the Flex apps hold at the target load (instances it takes × instance memory), and at their maxima. The
+  // maximum bounds the on-demand instances of each function group, and "Always ready instances aren't limited by the
+  // maximum instance count and don't count toward it" (learn.microsoft.com/azure/azure-functions/event-driven-scaling):
+  // an app reaches its maximum plus its always-ready instances, for each function group that scales.
   const flex = { atLoad: 0, atMax: 0, apps: 0 };
   for (const app of of("web:WebApp")) {
     const maxInstances = num(app.inputs, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount");
     if (maxInstances === undefined) continue;
     const memoryMB = num(app.inputs, "functionAppConfig.scaleAndConcurrency.instanceMemoryMB") ?? 2048;
+    const ready = alwaysReadyInstances(app);
     flex.apps++;
-    flex.atMax += maxInstances * memoryMB;
+    flex.atMax += (maxInstances + ready) * memoryMB;
     const record = settingsOf(app);
     if (record && isSqlTriggerSettings(record)) {
       const settings = record.inputs.properties as Record<string, unknown>;
@@ -311,7 +315,6 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       // instances only, and Sql_Trigger_MaxChangesPerWorker takes effect when the issue is fixed.
       const pollS = Number(settings.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
       const perInstance = batch / (load.scoringBatchSeconds + pollS);
-      const ready = alwaysReadyInstances(app);
       flex.atLoad += ready * memoryMB;
       rows.push(
         row({
@@ -330,10 +333,12 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     }
     const perInstance = load.functionConcurrencyPerInstance / load.functionSecondsPerExecution;
     const needed = Math.ceil((tps * load.functionExecutionsPerTransaction) / perInstance);
-    flex.atLoad += Math.min(maxInstances, Math.max(needed, alwaysReadyInstances(app))) * memoryMB;
+    flex.atLoad += Math.min(maxInstances + ready, Math.max(needed, ready)) * memoryMB;
     rows.push(
       row({
         tier: tierOf(app, byUrn),
+        // On-demand instances only (a conservative figure): the always-ready ones may belong to another function
+        // group of the app (the relay app's loader).
         resource: `${app.name} (Flex, ≤ ${maxInstances} instances)`,
         metric: "executions/s",
         capacity: maxInstances * perInstance,
@@ -358,7 +363,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         unit: "MB",
         basis:
           `instances each app needs at the target (always-ready ones for an Azure SQL trigger) × its instance memory; ` +
-          `the apps' maxima add up to ${flex.atMax.toLocaleString("en-US")} MB, ${flex.atMax > FLEX_REGIONAL_QUOTA_MB ? "over" : "within"} the default quota ` +
+          `the apps' maxima and always-ready instances add up to ${flex.atMax.toLocaleString("en-US")} MB for one scaling function group each, ${flex.atMax > FLEX_REGIONAL_QUOTA_MB ? "over" : "within"} the default quota ` +
           "(raise it by support request before a load test that needs more)",
       }),
     );
