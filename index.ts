@@ -232,6 +232,7 @@ const etlGrantee = {
 olap.grantLakeAccess(etlGrantee, "contributor", "raw");
 if (config.olap.pauseSchedule) olap.grantPoolOperator(etlGrantee);
 if (!config.olap.workloadIsolation.etl.memberName) olap.classifyEtlIdentity(etl.databaseUserName);
+olap.classifyStreamLoader(streaming.loaderDatabaseUserName);
 nosql.grantDataAccess("DataContributor", {
   key: "adf-etl",
   principalId: etl.identity.principalId,

@@ -550,6 +550,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       /with autoMitigate unset \(true by default\), which Azure refuses/,
     );
     assert.deepEqual(checked({ autoMitigate: true }), [], "auto-mitigation without a mute is Azure's default");
+    assert.deepEqual(checked({ muteActionsDuration: "PT1H", autoMitigate: UNKNOWN }), [], "unknown: not judged");
     assert.deepEqual(["P1D", "PT12H", "PT30M", "P1DT1H", "P", "PT", "1H"].map(isoMinutes), [
       1440,
       720,

@@ -127,6 +127,12 @@ describe("olap (config and pure helpers)", () => {
     assert.match(at({ minPercent: 30 }).join("\n"), /etl\.minPercent: must be a multiple of requestMinPercent \(25\)/);
     assert.match(at({ minPercent: 75 }).join("\n"), /etl\.minPercent \+ bi\.minPercent is 125/);
     assert.match(at({ capPercent: 10, minPercent: 25 }).join("\n"), /etl\.capPercent: must be at least minPercent/);
+    // dbo is the pool's own classifier member (managed identities run as dbo in a workspace pool).
+    assert.match(
+      at({ memberName: "DBO" }).join("\n"),
+      /etl\.memberName: must not be dbo: the pool classifies dbo itself/,
+    );
+    assert.deepEqual(at({ memberName: "etl_loader" }), []);
     assert.match(
       messages({ ...dev.olap, pauseSchedule: { ...dev.olap.pauseSchedule!, pauseAt: "06:00" } }).join("\n"),
       /pauseSchedule\.pauseAt: must be later in the day than resumeAt \(07:00\)/,
@@ -494,6 +500,8 @@ for (const stack of ["dev", "prod"] as const) {
         "olap-wc-bi",
         "olap-wc-etl-dbo",
         "olap-wc-stream-load",
+        "olap-wc-etl",
+        "olap-wc-stream-loader",
       ];
       for (let i = 1; i < chain.length; i++) {
         const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
@@ -545,6 +553,14 @@ for (const stack of ["dev", "prod"] as const) {
         "wc_stream_load",
         "dbo",
         "stream_load",
+        wi.bi.importance,
+      ]);
+      // Where the loader keeps its own name instead, its user is classified into BI too (every request of it is an insert).
+      assert.deepEqual(classifier("olap-wc-stream-loader"), [
+        "wg_bi",
+        "wc_stream_loader",
+        (outputs.streamingPath as { relayIdentity: { databaseUserName: string } }).relayIdentity.databaseUserName,
+        undefined,
         wi.bi.importance,
       ]);
     });

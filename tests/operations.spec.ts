@@ -96,7 +96,10 @@ describe("operations: SLA rows (pure)", () => {
     assert.match(olap.signal.query, /SlowQueries >= 5$/);
     // The nightly load is left out by the classifier that put it in the ETL group (nothing labels its statements).
     // The ETL group's classifiers (its identity, every session running as dbo) and the streaming loader's inserts.
-    assert.match(olap.signal.query, /\| where ClassifierName !in \("wc_etl", "wc_etl_dbo", "wc_stream_load"\)\n/);
+    assert.match(
+      olap.signal.query,
+      /\| where ClassifierName !in \("wc_etl", "wc_etl_dbo", "wc_stream_load", "wc_stream_loader"\)\n/,
+    );
     assert.doesNotMatch(olap.signal.query, /Label/);
     const stream = alerts.find((a) => a.key === "data-freshness-stream");
     assert.ok(stream?.signal.kind === "metric");

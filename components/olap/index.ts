@@ -28,7 +28,13 @@ import {
   type ServiceKey,
 } from "../shared";
 import { dataLake, type DataLake } from "./lake";
-import { FILE_SYSTEMS, POOL_OPERATOR_ACTIONS, workloadGroups, type FileSystemRole } from "./settings";
+import {
+  FILE_SYSTEMS,
+  POOL_OPERATOR_ACTIONS,
+  STREAM_LOADER_CLASSIFIER,
+  workloadGroups,
+  type FileSystemRole,
+} from "./settings";
 import { warehouse, workloadClassifier, type Warehouse } from "./warehouse";
 
 export * from "./settings";
@@ -266,6 +272,32 @@ export class Olap extends pulumi.ComponentResource {
           group: spec.groupName,
           member: memberName,
           spec,
+        },
+        this,
+        dependsOn,
+      ),
+    );
+  }
+
+  /**
+   * Classifies the streaming loader's sessions into the interactive workload group (`wg_bi`) by its database user
+   * (`memberName`: `$(StreamingPrincipalName)` of pipelines/sql/15_olap_streaming_access.sql), for a pool where the
+   * loader's identity keeps its name; where it runs as `dbo`, its labelled inserts are classified by
+   * `wc_stream_load` (settings.ts, STREAM_LOAD_CLASSIFIER). Either way its inserts never wait behind the nightly load.
+   */
+  classifyStreamLoader(memberName: pulumi.Input<string>): pulumi.Resource {
+    const bi = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "bi");
+    if (!bi) throw new Error("Olap.classifyStreamLoader: no BI workload group");
+    return this.poolChain.next((dependsOn) =>
+      workloadClassifier(
+        `${this.name}-wc-stream-loader`,
+        {
+          resourceGroupName: this.resourceGroupName,
+          workspaceName: this.dw.workspace.name,
+          sqlPoolName: this.dw.pool.name,
+          group: bi.groupName,
+          member: memberName,
+          spec: { classifierName: STREAM_LOADER_CLASSIFIER, importance: bi.importance },
         },
         this,
         dependsOn,

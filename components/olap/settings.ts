@@ -112,15 +112,17 @@ export interface WorkloadGroupSpec {
 export const ETL_CLASSIFIER = "wc_etl";
 
 /**
- * The ETL group's classifier of `dbo`. In a dedicated pool of a Synapse workspace a managed identity's requests run as
- * `dbo`, whatever user it was created as: "While the standalone dedicated SQL pool MI maintains the assigned
+ * The ETL group's classifier of `dbo`. Microsoft: "While the standalone dedicated SQL pool MI maintains the assigned
  * identity, for Azure Synapse workspaces the MI runs as dbo. This cannot be changed. The dbo role, by default, is
  * classified to smallrc. Creating a classifier for the dbo role allows for assigning requests to a workload group
  * other than smallrc" (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-classification,
- * and the note of CREATE WORKLOAD CLASSIFIER). So the Data Factory identity's loads match this one, not the
- * member-name classifier (kept for a pool where the identity keeps its name). It also takes every other request
- * that runs as `dbo`: the Entra admin group's sessions and the streaming loader's (which its label takes to the
- * interactive group instead, below). None of them is a dashboard query, so the SLA leaves them out too.
+ * and the note of CREATE WORKLOAD CLASSIFIER). Whether "the MI" is every managed identity (then the Data Factory
+ * identity's loads match this classifier, not the member-name one) or only the workspace's own is not said: the pool
+ * declares both, so the loads land in the ETL group either way (a first-deploy check in docs/operations.md says which,
+ * and what the first answer means for the identities' least privilege). It also takes whatever else runs as `dbo`
+ * (the streaming loader's inserts, which their label takes to the interactive group instead, below; the Entra admin
+ * group's sessions, if Azure classifies them at all: Microsoft's troubleshooting page says administrative users stay
+ * in smallrc). None of them is a dashboard query, so the SLA leaves them out too.
  */
 export const ETL_DBO_CLASSIFIER = "wc_etl_dbo";
 
@@ -133,9 +135,16 @@ export const ETL_DBO_CLASSIFIER = "wc_etl_dbo";
  */
 export const STREAM_LOAD_LABEL = "stream_load";
 export const STREAM_LOAD_CLASSIFIER = "wc_stream_load";
+/** The loader classified by its own database user, for a pool where it keeps its name (Olap.classifyStreamLoader). */
+export const STREAM_LOADER_CLASSIFIER = "wc_stream_loader";
 
 /** Classifiers whose requests are not dashboard or analyst queries: the OLAP query-time SLA leaves them out. */
-export const NON_BI_CLASSIFIERS = [ETL_CLASSIFIER, ETL_DBO_CLASSIFIER, STREAM_LOAD_CLASSIFIER] as const;
+export const NON_BI_CLASSIFIERS = [
+  ETL_CLASSIFIER,
+  ETL_DBO_CLASSIFIER,
+  STREAM_LOAD_CLASSIFIER,
+  STREAM_LOADER_CLASSIFIER,
+] as const;
 
 /** A classifier of requests running as `dbo` (managed identities in a workspace pool), optionally by label. */
 export interface DboClassifierSpec {

@@ -344,6 +344,13 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
         message: `must be a multiple of requestMinPercent (${g.requestMinPercent}) so the guarantee is whole requests`,
       });
     }
+    if (g.memberName?.toLowerCase() === "dbo") {
+      issues.push({
+        path: ["workloadIsolation", key, "memberName"],
+        message:
+          "must not be dbo: the pool classifies dbo itself (every managed identity runs as dbo in a workspace pool: into the ETL group, the streaming loader's labelled inserts into BI; components/olap/settings.ts)",
+      });
+    }
     if (g.capPercent < g.minPercent || g.capPercent < g.requestMinPercent) {
       issues.push({
         path: ["workloadIsolation", key, "capPercent"],

@@ -162,7 +162,7 @@ export const RULES: readonly Rule[] = [
     // 300, 360, 1440, 2880" (Azure's refusal, quoted in Azure/azure-cli#22055 and Azure/azure-powershell#17796);
     // "EvaluationFrequency cannot be greater than MuteActionsDuration" (Azure/azure-cli#26581); "Auto mitigation must
     // be disabled when action suppression is set" (Azure/azure-powershell#22583; terraform-provider-azurerm's
-    // scheduled query rule v2 makes the same two checks before it sends the rule).
+    // scheduled query rule v2 makes that check before it sends the rule).
     id: "log-alert-mute-duration",
     check: (r) => {
       if (r.type !== "azure-native:monitor:ScheduledQueryRule") return undefined;
