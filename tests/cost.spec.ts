@@ -1367,9 +1367,15 @@ describe("cost: capacity model", () => {
     // The maxima plus the always-ready instances, which are outside them: 200 × 2 GB + (300 + 10) × 4 GB.
     assert.match(
       ten?.basis ?? "",
-      /maxima and always-ready instances add up to 1,679,360 MB for one scaling function group each, over the default quota/,
+      /maxima and always-ready instances add up to 1,679,360 MB, each maximum counted once .*, over the default quota/,
     );
     assert.ok((quota(120)?.headroom ?? 2) < 1, "120 always-ready 4 GB instances and the API pass 512,000 MB");
+    // An app needing more than its maximum reaches its maximum plus its always-ready instances (outside it): an API
+    // with 10 on demand and 5 always ready holds 15 instances where 5,000 exec/s would take 16.
+    const capped = capacity([flexApp("api", 2048, 10, 5)], { ...DEFAULT_LOAD, transactionsPerSecond: 5000 }).find((r) =>
+      r.resource.startsWith("Flex Consumption regional quota"),
+    );
+    assert.equal(capped?.load, 15 * 2048);
     assert.equal(
       capacity([res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 1 } })]).some((r) =>
         r.resource.startsWith("Flex"),
@@ -1388,7 +1394,7 @@ describe("cost: capacity model", () => {
     const quota = rows.find((r) => r.resource.startsWith("Flex Consumption regional quota"));
     assert.match(
       quota?.basis ?? "",
-      /maxima and always-ready instances add up to [\d,]+ MB .*, within the default quota/,
+      /maxima and always-ready instances add up to [\d,]+ MB, .*, within the default quota/,
     );
   });
   it("a higher target load leaves prod tiers short, and the check says which", async () => {

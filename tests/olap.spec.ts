@@ -1,3 +1,4 @@
+import { SESSION_CONTEXT_BATCH } from "../pipelines/functions/src/lib/synapse";
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import {
@@ -539,27 +540,38 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(byName(mine, "olap-wc-bi").inputs.workloadGroupName, "wg_bi");
     });
 
-    it("classifies dbo into the ETL group (managed identities run as dbo in a workspace pool) and the streaming loader's labelled inserts into BI", () => {
+    it("classifies dbo into the ETL group (Microsoft: a managed identity runs as dbo in a workspace pool) and the streaming loader's session into BI, both ways", () => {
       const classifier = (n: string) => {
         const i = byName(mine, n).inputs;
-        return [i.workloadGroupName, i.workloadClassifierName, i.memberName, i.label, i.importance];
+        return [i.workloadGroupName, i.workloadClassifierName, i.memberName, i.context, i.label, i.importance];
       };
       const wi = config.olap.workloadIsolation;
       // Without this one, the Data Factory identity's loads (which run as dbo) land in smallrc and the OLAP SLA counts them.
-      assert.deepEqual(classifier("olap-wc-etl-dbo"), ["wg_etl", "wc_etl_dbo", "dbo", undefined, wi.etl.importance]);
-      // dbo + a label outweighs dbo alone: the loader's inserts never queue behind the nightly load's copies.
+      assert.deepEqual(classifier("olap-wc-etl-dbo"), [
+        "wg_etl",
+        "wc_etl_dbo",
+        "dbo",
+        undefined,
+        undefined,
+        wi.etl.importance,
+      ]);
+      // dbo + the loader's session context outweighs dbo alone: its inserts never queue behind the nightly load's
+      // copies. The context the loader sets (SESSION_CONTEXT_BATCH), never a label (only labelled requests would match).
       assert.deepEqual(classifier("olap-wc-stream-load"), [
         "wg_bi",
         "wc_stream_load",
         "dbo",
         "stream_load",
+        undefined,
         wi.bi.importance,
       ]);
+      assert.ok(SESSION_CONTEXT_BATCH.includes("@key = N'wlm_context', @value = N'stream_load'"));
       // Where the loader keeps its own name instead, its user is classified into BI too (every request of it is an insert).
       assert.deepEqual(classifier("olap-wc-stream-loader"), [
         "wg_bi",
         "wc_stream_loader",
         (outputs.streamingPath as { relayIdentity: { databaseUserName: string } }).relayIdentity.databaseUserName,
+        undefined,
         undefined,
         wi.bi.importance,
       ]);

@@ -282,7 +282,7 @@ export class Olap extends pulumi.ComponentResource {
   /**
    * Classifies the streaming loader's sessions into the interactive workload group (`wg_bi`) by its database user
    * (`memberName`: `$(StreamingPrincipalName)` of pipelines/sql/15_olap_streaming_access.sql), for a pool where the
-   * loader's identity keeps its name; where it runs as `dbo`, its labelled inserts are classified by
+   * loader's identity keeps its name; where it runs as `dbo`, its session (by its workload context) is classified by
    * `wc_stream_load` (settings.ts, STREAM_LOAD_CLASSIFIER). Either way its inserts never wait behind the nightly load.
    */
   classifyStreamLoader(memberName: pulumi.Input<string>): pulumi.Resource {

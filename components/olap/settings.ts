@@ -112,26 +112,32 @@ export interface WorkloadGroupSpec {
 export const ETL_CLASSIFIER = "wc_etl";
 
 /**
- * The ETL group's classifier of `dbo`. Microsoft: "While the standalone dedicated SQL pool MI maintains the assigned
- * identity, for Azure Synapse workspaces the MI runs as dbo. This cannot be changed. The dbo role, by default, is
- * classified to smallrc. Creating a classifier for the dbo role allows for assigning requests to a workload group
- * other than smallrc" (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-classification,
- * and the note of CREATE WORKLOAD CLASSIFIER). Whether "the MI" is every managed identity (then the Data Factory
- * identity's loads match this classifier, not the member-name one) or only the workspace's own is not said: the pool
- * declares both, so the loads land in the ETL group either way (a first-deploy check in docs/operations.md says which,
- * and what the first answer means for the identities' least privilege). It also takes whatever else runs as `dbo`
- * (the streaming loader's inserts, which their label takes to the interactive group instead, below; the Entra admin
- * group's sessions, if Azure classifies them at all: Microsoft's troubleshooting page says administrative users stay
- * in smallrc). None of them is a dashboard query, so the SLA leaves them out too.
+ * The ETL group's classifier of `dbo`. Microsoft says it two ways: "for Azure Synapse workspaces the MI runs as dbo.
+ * This cannot be changed. The dbo role, by default, is classified to smallrc. Creating a classifier for the dbo role
+ * allows for assigning requests to a workload group other than smallrc"
+ * (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-classification)
+ * and "Azure Synapse workspaces adds MI to the dbo role. This can't be changed"
+ * (https://learn.microsoft.com/sql/t-sql/statements/create-workload-classifier-transact-sql). Neither says whether
+ * "the MI" is every managed identity or the workspace's own, nor which user a request of one is classified as. So
+ * the pool classifies both ways: by `dbo` here and by the identity's own user (`wc_etl`,
+ * Olap.classifyEtlIdentity); the loads land in the ETL group either way. A first-deploy check in docs/operations.md
+ * says which, and what a managed identity in the dbo role means for the identities' least privilege. This one also
+ * takes whatever else runs as `dbo` (the streaming loader's session, which its workload context takes to the
+ * interactive group instead, below; the Entra admin group's sessions, if Azure classifies them at all: Microsoft's
+ * troubleshooting page says administrative users stay in smallrc). None of them is a dashboard query, so the SLA
+ * leaves them out too.
  */
 export const ETL_DBO_CLASSIFIER = "wc_etl_dbo";
 
 /**
- * The label the streaming loader puts on its inserts (`OPTION (LABEL = …)`,
- * pipelines/functions/src/lib/streamTarget.ts) and the classifier that takes them out of the ETL group: they run as
- * `dbo` too, are small and have a 5-minute freshness SLA, so they share the interactive group's guaranteed share and
- * importance instead of queueing behind the nightly load's copies. A classifier of `dbo` with a label outweighs one
- * of `dbo` alone (CREATE WORKLOAD CLASSIFIER, "Classification weighting": WLM_LABEL adds 16).
+ * The streaming loader's workload context and label: it sets `wlm_context` to this on its session before its inserts
+ * (`sys.sp_set_session_context`, pipelines/functions/src/lib/synapse.ts) and labels each insert with it
+ * (`OPTION (LABEL = …)`, streamTarget.ts, which the pool's logs show). Its inserts are small and have a 5-minute
+ * freshness SLA: the classifier of `dbo` with this context puts them in the interactive group's guaranteed share and
+ * importance, never behind the nightly load's copies. A classifier of `dbo` with a context outweighs one of `dbo`
+ * alone (CREATE WORKLOAD CLASSIFIER, "Classification parameter weighting": WLM_CONTEXT adds 8). The context, not the
+ * label: the driver sends each parameterised insert through sp_executesql, and no page says a label there is seen by
+ * classification, while the context is the session's, set by a plain batch as Microsoft's example does.
  */
 export const STREAM_LOAD_LABEL = "stream_load";
 export const STREAM_LOAD_CLASSIFIER = "wc_stream_load";
@@ -146,17 +152,18 @@ export const NON_BI_CLASSIFIERS = [
   STREAM_LOADER_CLASSIFIER,
 ] as const;
 
-/** A classifier of requests running as `dbo` (managed identities in a workspace pool), optionally by label. */
+/** A classifier of requests running as `dbo` (managed identities in a workspace pool), optionally by workload context. */
 export interface DboClassifierSpec {
   readonly key: "etl-dbo" | "stream-load";
   readonly classifierName: string;
   /** The workload group it puts the requests in (`wg_etl` or `wg_bi`). */
   readonly groupName: string;
-  readonly label: string | undefined;
+  /** WLM_CONTEXT: only requests of sessions whose `wlm_context` is this. */
+  readonly context: string | undefined;
   readonly importance: string;
 }
 
-/** The `dbo` classifiers: every managed identity's requests into the ETL group, the loader's labelled ones into BI. */
+/** The `dbo` classifiers: every managed identity's requests into the ETL group, the loader's session's into BI. */
 export function dboClassifiers(w: OlapConfig["workloadIsolation"]): DboClassifierSpec[] {
   const [etl, bi] = workloadGroups(w);
   return [
@@ -164,14 +171,14 @@ export function dboClassifiers(w: OlapConfig["workloadIsolation"]): DboClassifie
       key: "etl-dbo",
       classifierName: ETL_DBO_CLASSIFIER,
       groupName: etl.groupName,
-      label: undefined,
+      context: undefined,
       importance: etl.importance,
     },
     {
       key: "stream-load",
       classifierName: STREAM_LOAD_CLASSIFIER,
       groupName: bi.groupName,
-      label: STREAM_LOAD_LABEL,
+      context: STREAM_LOAD_LABEL,
       importance: bi.importance,
     },
   ];
@@ -184,7 +191,7 @@ export function dboClassifiers(w: OlapConfig["workloadIsolation"]): DboClassifie
  * Each classifier names its member only: a classifier that also sets a label matches only the member's requests
  * that carry that label (CREATE WORKLOAD CLASSIFIER, "Classification weighting"; Microsoft's example "queries from
  * the AdfLogin login that also have the OPTION LABEL set to factloads"), and neither the generated SQL nor the
- * dashboards label their statements. Managed identities run as `dbo` in a workspace pool: `dboClassifiers` below.
+ * dashboards label their statements. Managed identities may run as `dbo` in a workspace pool: `dboClassifiers` above.
  */
 export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGroupSpec[] {
   return (["etl", "bi"] as const).map((key) => ({

@@ -323,8 +323,8 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
         workloadClassifier(`${name}-wc-${g.key}`, { ...poolScope, group, member, spec: g }, parent, dependsOn),
       );
   }
-  // Managed identities run as dbo in a workspace pool (settings.ts, ETL_DBO_CLASSIFIER): their requests into the ETL
-  // group, the streaming loader's labelled inserts into the interactive one.
+  // Managed identities may run as dbo in a workspace pool (settings.ts, ETL_DBO_CLASSIFIER): their requests into the ETL
+  // group, the streaming loader's session (by its workload context) into the interactive one.
   for (const c of dboClassifiers(olap.workloadIsolation)) {
     poolChain.next((dependsOn) =>
       workloadClassifier(
@@ -378,7 +378,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
 }
 
 /**
- * A workload classifier putting `member`'s requests (those labelled `spec.label` only, when set) into the group, after
+ * A workload classifier putting `member`'s requests (only those of sessions whose workload context is `spec.context`, when set) into the group, after
  * `dependsOn` (one pool operation at a time).
  */
 export function workloadClassifier(
@@ -389,7 +389,7 @@ export function workloadClassifier(
     readonly sqlPoolName: pulumi.Input<string>;
     readonly group: synapse.SqlPoolWorkloadGroup | pulumi.Input<string>;
     readonly member: pulumi.Input<string>;
-    readonly spec: Pick<WorkloadGroupSpec, "classifierName" | "importance"> & { readonly label?: string };
+    readonly spec: Pick<WorkloadGroupSpec, "classifierName" | "importance"> & { readonly context?: string };
   },
   parent: pulumi.Resource,
   dependsOn: pulumi.Resource[],
@@ -401,10 +401,10 @@ export function workloadClassifier(
       ...scope,
       workloadGroupName: group instanceof synapse.SqlPoolWorkloadGroup ? group.name : group,
       workloadClassifierName: spec.classifierName,
-      // The member alone unless the spec names a label: with a label, only the member's requests that carry it
-      // match (the streaming loader's inserts).
+      // The member alone unless the spec names a context: then only the member's requests in sessions with that
+      // wlm_context match (the streaming loader's). Never a label with a member: only labelled requests would match.
       memberName: member,
-      ...(spec.label !== undefined ? { label: spec.label } : {}),
+      ...(spec.context !== undefined ? { context: spec.context } : {}),
       importance: spec.importance,
     },
     { parent, dependsOn },

@@ -348,7 +348,7 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
       issues.push({
         path: ["workloadIsolation", key, "memberName"],
         message:
-          "must not be dbo: the pool classifies dbo itself (every managed identity runs as dbo in a workspace pool: into the ETL group, the streaming loader's labelled inserts into BI; components/olap/settings.ts)",
+          "must not be dbo: the pool classifies dbo itself (Microsoft says a managed identity runs as dbo in a workspace pool: into the ETL group, the streaming loader's session into BI; components/olap/settings.ts)",
       });
     }
     if (g.capPercent < g.minPercent || g.capPercent < g.requestMinPercent) {

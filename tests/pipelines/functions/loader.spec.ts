@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import type { Request } from "tedious";
 import * as fs from "node:fs";
 import { app, type EventHubFunctionOptions, type InvocationContext } from "@azure/functions";
 import {
@@ -20,6 +21,8 @@ import {
   BATCH_DEADLINE_MS,
   CANCEL_TIMEOUT_MS,
   checkDeadline,
+  SESSION_CONTEXT_BATCH,
+  SynapseWriter,
   statementTimeoutMs,
   tediousType,
 } from "../../../pipelines/functions/src/lib/synapse";
@@ -169,6 +172,52 @@ describe("Synapse loader: rows", () => {
     for (const s of statements) assert.match(s.sql, /\nOPTION \(LABEL = 'stream_load'\);$/);
     assert.equal(STREAM_LOAD_LABEL, OLAP_STREAM_LOAD_LABEL);
     assert.equal(first.parameters.find((p) => p.name === "p1_3")?.value, 2); // MerchantKey of the second row
+  });
+});
+
+describe("Synapse loader: the writer", () => {
+  type Completion = (err?: Error, rowCount?: number) => void;
+  const complete = (request: Request, err?: Error, rowCount?: number) =>
+    (request as unknown as { callback: Completion }).callback(err, rowCount);
+  const fakeConnection = (log: string[], failContext = false) => ({
+    execSqlBatch: (request: Request) => {
+      log.push(`batch: ${(request as unknown as { sqlTextOrProcedure: string }).sqlTextOrProcedure}`);
+      complete(request, failContext ? new Error("context refused") : undefined);
+    },
+    execSql: (request: Request) => {
+      log.push("insert");
+      complete(request, undefined, 100);
+    },
+    close: () => log.push("close"),
+  });
+  const writerOver = (log: string[], failContext = false) =>
+    new SynapseWriter(
+      { server: "ws.sql.azuresynapse.net", database: "dw" },
+      { token: async () => "t" },
+      Date.now,
+      async () => fakeConnection(log, failContext) as never,
+    );
+
+  it("sets the session's workload context in a plain batch before the inserts, then closes", async () => {
+    const log: string[] = [];
+    const writer = writerOver(log);
+    const rows = Array.from({ length: 150 }, (_, i) => ({ ...expected[0], MerchantKey: i + 1 }));
+    assert.equal(await writer.run(insertStatements(target, rows).statements), 200);
+    // The pool's classifier of dbo + this context (wc_stream_load) puts the inserts in the interactive group.
+    assert.deepEqual(log, [
+      "batch: EXEC sys.sp_set_session_context @key = N'wlm_context', @value = N'stream_load';",
+      "insert",
+      "insert",
+      "close",
+    ]);
+    assert.equal(SESSION_CONTEXT_BATCH, log[0].slice("batch: ".length));
+  });
+
+  it("fails the batch (retried) and closes when the context cannot be set, before any insert", async () => {
+    const log: string[] = [];
+    const writer = writerOver(log, true);
+    await assert.rejects(writer.run(insertStatements(target, expected).statements), /context refused/);
+    assert.deepEqual(log.slice(1), ["close"]);
   });
 });
 

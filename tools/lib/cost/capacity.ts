@@ -363,7 +363,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
         unit: "MB",
         basis:
           `instances each app needs at the target (always-ready ones for an Azure SQL trigger) × its instance memory; ` +
-          `the apps' maxima and always-ready instances add up to ${flex.atMax.toLocaleString("en-US")} MB for one scaling function group each, ${flex.atMax > FLEX_REGIONAL_QUOTA_MB ? "over" : "within"} the default quota ` +
+          `the apps' maxima and always-ready instances add up to ${flex.atMax.toLocaleString("en-US")} MB, each maximum counted once although Azure applies it to each function group (an app whose other groups scale out too needs that much more), ${flex.atMax > FLEX_REGIONAL_QUOTA_MB ? "over" : "within"} the default quota ` +
           "(raise it by support request before a load test that needs more)",
       }),
     );

@@ -41,10 +41,10 @@ export interface SqlStatement {
 }
 
 /**
- * The label every insert carries (`OPTION (LABEL = …)`, which Synapse's INSERT … SELECT takes): the loader runs as
- * `dbo` in the workspace's pool, like every managed identity, and the pool's classifier of `dbo` with this label puts
- * its inserts in the interactive workload group instead of behind the nightly load (components/olap/settings.ts,
- * STREAM_LOAD_LABEL, which a test keeps equal to this one).
+ * The label every insert carries (`OPTION (LABEL = …)`, which Synapse's INSERT … SELECT takes), so the pool's logs
+ * (`Label`) show the loader's requests; it is also the workload context the loader sets on its session
+ * (src/lib/synapse.ts), by which the pool classifies them where the loader runs as `dbo`
+ * (components/olap/settings.ts, STREAM_LOAD_LABEL, which a test keeps equal to this one).
  */
 export const STREAM_LOAD_LABEL = "stream_load";
 

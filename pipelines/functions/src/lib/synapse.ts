@@ -8,12 +8,12 @@
  * Timeouts fit the host's 30-second function timeout (host.json): a slow login fails fast and the retry policy
  * tries again.
  */
-import { Request, TYPES } from "tedious";
+import { type Connection, Request, TYPES } from "tedious";
 import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
-import type { SqlExecutor, SqlStatement, SqlType } from "./streamTarget";
-import { CONNECT_TIMEOUT_MS, connectTds, REQUEST_TIMEOUT_MS } from "./tds";
+import { STREAM_LOAD_LABEL, type SqlExecutor, type SqlStatement, type SqlType } from "./streamTarget";
+import { CONNECT_TIMEOUT_MS, connectTds, REQUEST_TIMEOUT_MS, type TdsLimits, type TdsTarget } from "./tds";
 
 /** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
@@ -85,22 +85,42 @@ export interface SynapseTarget {
   readonly database: string;
 }
 
+/**
+ * The batch that sets the session's workload context before the inserts: the pool's classifier of `dbo` with this
+ * context (components/olap/settings.ts, `wc_stream_load`) puts the session's requests in the interactive group,
+ * where the loader runs as `dbo` (CREATE WORKLOAD CLASSIFIER, WLM_CONTEXT: "Use the sys.sp_set_session_context with
+ * the variable name equal to wlm_context prior to submitting a request"). A plain batch, not a parameterised request:
+ * the inserts keep their label too, which the pool's logs show.
+ */
+export const SESSION_CONTEXT_BATCH = `EXEC sys.sp_set_session_context @key = N'wlm_context', @value = N'${STREAM_LOAD_LABEL}';`;
+
 export class SynapseWriter implements SqlExecutor {
   constructor(
     private readonly target: SynapseTarget,
-    private readonly tokens: ManagedIdentityTokens,
+    private readonly tokens: Pick<ManagedIdentityTokens, "token">,
     private readonly now: () => number = Date.now,
+    /** Opens the connection (tests pass a fake). */
+    private readonly connect: (
+      target: TdsTarget,
+      tokens: Pick<ManagedIdentityTokens, "token">,
+      limits: TdsLimits,
+    ) => Promise<Pick<Connection, "execSql" | "execSqlBatch" | "close">> = connectTds,
   ) {}
 
   async run(statements: readonly SqlStatement[]): Promise<number> {
     if (!statements.length) return 0;
     const startedAt = this.now();
-    const connection = await connectTds(this.target, this.tokens, {
+    const connection = await this.connect(this.target, this.tokens, {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       cancelTimeoutMs: CANCEL_TIMEOUT_MS,
     });
     try {
+      await new Promise<void>((resolve, reject) => {
+        const request = new Request(SESSION_CONTEXT_BATCH, (err) => (err ? reject(err) : resolve()));
+        request.setTimeout(statementTimeoutMs(startedAt, this.now()));
+        connection.execSqlBatch(request);
+      });
       let inserted = 0;
       for (const [i, statement] of statements.entries()) {
         checkDeadline(startedAt, this.now(), i, statements.length);
