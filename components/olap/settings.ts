@@ -312,9 +312,10 @@ export const SQL_SECURITY_TYPES = {
  *  - auditing (`extendedAuditingSettings/default`) to Azure Monitor, whose `SQLSecurityAuditEvents` the workspace's
  *    and the pool's diagnostic settings route to Log Analytics;
  *  - threat detection (`securityAlertPolicies/Default`), every alert on, to the on-call addresses;
- *  - vulnerability assessment (`vulnerabilityAssessments/default`, classic configuration: the only one
- *    Microsoft.Synapse offers), recurring weekly scans written to the lake's `vulnerability-assessment` file
- *    system with the workspace identity (Storage Blob Data Contributor), no SAS or account key.
+ *  - vulnerability assessment (`vulnerabilityAssessments/default`, classic configuration: the express one, with no
+ *    storage account, is in preview for Synapse workspaces in Defender's API, sql-azure-vulnerability-assessment-
+ *    overview), recurring weekly scans written to the lake's `vulnerability-assessment` file system with the
+ *    workspace identity (Storage Blob Data Contributor), no SAS or account key.
  * azure-native 3.28 has no class for the first two, and its generic `resources.Resource` refuses to create a
  * resource whose GET already answers 200, which these singletons always do ("cannot create already existing
  * resource"); an ARM deployment PUTs them like the portal does. Parameters carry the values known only at deploy

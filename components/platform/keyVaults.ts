@@ -25,10 +25,12 @@ import {
 /**
  * How a vault is reached:
  * - `privateEndpointOnly`: public network access Disabled; people and workloads reach it through the private
- *   endpoint only. Services that wrap their data keys with a key of this vault (SQL TDE, Storage, Synapse, Data
- *   Factory) still reach it as trusted services: with public access Disabled, "all traffic except private endpoint
- *   traffic and that that originates from trusted services will be blocked" (Key Vault's `publicNetworkAccess`), so
- *   the firewall's `bypass: AzureServices` below is what lets them in: never set it to None.
+ *   endpoint only. Services that wrap their data keys with a key of this vault (SQL TDE, Storage, Synapse with its
+ *   system identity) still reach it as trusted services: with public access Disabled, "all traffic except private
+ *   endpoint traffic and that that originates from trusted services will be blocked" (Key Vault's
+ *   `publicNetworkAccess`), so the firewall's `bypass: AzureServices` below is what lets them in: never set it to None.
+ *   Data Factory's key is here too, although Key Vault's trusted-services table lists Data Factory for fetching
+ *   credentials only: a first-deploy check (docs/operations.md) with its fallback.
  * - `trustedServices`: public network access Enabled but the firewall denies every network (no IP or VNet rule) and
  *   lets trusted Azure services bypass it; the private endpoint stays for people and workloads. Cosmos DB needs
  *   this: "Your Azure Key Vault instance must be accessible through public network access or allow trusted
