@@ -86,6 +86,14 @@ describe("offline engine: an error in the program's applies", () => {
     }
   });
 
+  it("names an invoke the offline preview has no mock for (the SDK reads an invoke error's details, not its message)", async () => {
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/unmockedInvoke.ts") });
+    await assert.rejects(
+      runProgram({ ...program, firstPreview: false }),
+      /the offline preview has no mock for invoke 'azure-native:datafactory:getPipeline' \(add one in tools\/lib\/azureMocks\.ts\)/,
+    );
+  });
+
   it("fails a run whose only error is in a resource nothing waits on (the last registration to settle)", async () => {
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/leafThrows.ts") });
     await assert.rejects(runProgram({ ...program, firstPreview: false }), /the check of 'first' failed/);
@@ -396,7 +404,7 @@ describe("deployed resources: creation-only settings", () => {
     );
   });
 
-  it("the program reads the account and the databases it creates, by their names, once they are known", async () => {
+  it("the program reads the account, the databases and the factory it creates, by their names, once they are known", async () => {
     const { run, previewRun } = await previewOf("prod");
     const about = (token: string) => run.invokes.filter((i) => i.token === token).map((i) => i.inputs);
     const account = ofType(run.resources, "azure-native:cosmosdb:DatabaseAccount")[0];
@@ -417,9 +425,17 @@ describe("deployed resources: creation-only settings", () => {
     );
     assert.equal(primary.inputs.databaseName, DATABASE_NAME);
     assert.equal(secondary.inputs.databaseName, DATABASE_NAME);
+    const factory = byName(run.resources, "etl-factory");
+    assert.deepEqual(about("azure-native:datafactory:getFactory"), [
+      { resourceGroupName: factory.inputs.resourceGroupName, factoryName: factory.inputs.factoryName },
+    ]);
     // A first preview: the names carry the stack's random suffix, unknown yet, so nothing is read.
     const firstReads = previewRun.invokes.filter((i) =>
-      ["azure-native:cosmosdb:getDatabaseAccount", "azure-native:sql:getDatabase"].includes(i.token),
+      [
+        "azure-native:cosmosdb:getDatabaseAccount",
+        "azure-native:sql:getDatabase",
+        "azure-native:datafactory:getFactory",
+      ].includes(i.token),
     );
     assert.deepEqual(firstReads, []);
   });
@@ -466,6 +482,14 @@ describe("deployed resources: creation-only settings", () => {
       const text = await refusal("dev", "both");
       assert.match(text, /cosmos\.serverless: /);
       assert.match(text, /sql\.ledger: /);
+    });
+
+    it("refuses etl.customerManagedKey changed on the Data Factory (a key is set when the factory is created)", async function () {
+      this.timeout(300_000);
+      assert.match(
+        await refusal("dev", "factory"),
+        /error serializing property "factoryName": .*the Data Factory 'adf-pay-dev-weu-[a-z0-9]+':\n {2}etl\.customerManagedKey: the deployed value is false, the stack config asks for true\. A key can be added only to an empty factory/s,
+      );
     });
 
     it("refuses sql.ledger changed on the OLTP database", async function () {

@@ -1,11 +1,13 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   checkDefinitions,
   checkGlobalParameterValue,
   cosmosKeysOf,
   convertDataset,
+  factoryCreationOnlyConflicts,
   convertPipeline,
   convertTrigger,
   ETL_COSMOS_CONTAINERS,
@@ -206,6 +208,44 @@ describe("etl (settings and config)", () => {
       pipelineExternalComputeScaleProperties: { timeToLive: 60, numberOfPipelineNodes: 2, numberOfExternalNodes: 1 },
     });
     assert.equal(dev.etl.integrationRuntime.copyDataIntegrationUnits, 8);
+  });
+
+  it("encrypts the factory with its key unless etl.customerManagedKey is false, a creation-only setting", () => {
+    assert.equal(dev.etl.customerManagedKey, true);
+    assert.equal(prod.etl.customerManagedKey, true);
+    assert.deepEqual(factoryCreationOnlyConflicts({ encryption: { keyName: "cmk-data-factory" } }, true), []);
+    assert.deepEqual(factoryCreationOnlyConflicts({}, false), []);
+    const [removed] = factoryCreationOnlyConflicts({ encryption: { keyName: "cmk-data-factory" } }, false);
+    assert.deepEqual([removed.key, removed.deployed, removed.wanted], ["etl.customerManagedKey", "true", "false"]);
+    assert.match(removed.remedy, /A factory keeps the key it was created with; set it back to true/);
+    const [added] = factoryCreationOnlyConflicts({ encryption: {} }, true);
+    assert.deepEqual([added.deployed, added.wanted], ["false", "true"]);
+    assert.match(added.remedy, /A key can be added only to an empty factory without a managed virtual network/);
+  });
+
+  it("the fallback (etl.customerManagedKey: false): no key and no key identity on the factory, and the pack's mandatory rule says so", async function () {
+    this.timeout(60_000);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "etl-no-cmk-")), "Pulumi.dev.yaml");
+    const stackFile = fs.readFileSync(path.resolve(__dirname, "../Pulumi.dev.yaml"), "utf8");
+    assert.match(stackFile, /^ {2}payments-data-platform:etl:\n/m);
+    fs.writeFileSync(
+      file,
+      stackFile.replace(
+        /^ {2}payments-data-platform:etl:\n/m,
+        "  payments-data-platform:etl:\n    customerManagedKey: false\n",
+      ),
+    );
+    const { run, verdict } = await previewStack({ stack: "dev", stackFile: file, skipSchema: true });
+    const factory = byName(run.resources, "etl-factory");
+    assert.equal(input(factory, "encryption"), undefined);
+    const cmkId = String(byName(run.resources, "platform-cmk-data-factory-id").outputs.id);
+    assert.ok(!Object.keys(input(factory, "identity.userAssignedIdentities") as Json).includes(cmkId));
+    // Not silently accepted: the pack's mandatory customer-managed key rule fails until a dated exemption says why.
+    const cmkRule = verdict.violations.filter(
+      (v) => v.policy === "azure-native-datafactory-factory-require-customer-managed-key",
+    );
+    assert.equal(cmkRule.length, 1);
+    assert.equal(cmkRule[0].enforcementLevel, "mandatory");
   });
 
   it("refuses a DIU count Data Factory does not reserve, naming the key", () => {

@@ -38,6 +38,8 @@ import { olapLoadSchedule, type OlapLoadSchedule } from "../../pipelines/etl/orc
 import { offHoursOperations, offHoursProblems, type OffHoursArgs, type OffHoursTargetSpec } from "./offHours";
 import type { EtlConfig } from "../../lib/config";
 import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
   diagnosticSetting,
   managementLock,
   privateEndpoint,
@@ -59,6 +61,7 @@ import {
 import {
   deploymentLinkedServiceProperties,
   DEPLOYMENT_CREDENTIAL_NAME,
+  factoryCreationOnlyConflicts,
   ETL_CREDENTIAL_NAME,
   IDENTITY_QUALIFIERS,
   groupIdOf,
@@ -250,10 +253,19 @@ export class Etl extends pulumi.ComponentResource {
     );
 
     const defs = args.definitions;
+    const encrypted = args.etl.customerManagedKey;
+    // The key is set when Azure creates the factory: a preview of a deployed stack reads the factory and refuses a
+    // change of `etl.customerManagedKey`, naming it, before the factory registers (components/shared/deployed.ts).
+    const factoryName = afterCreationOnlyCheck(pulumi.all([context.globalName("dataFactory", args.suffix), rg]), {
+      resource: ([factoryName]) => `the Data Factory '${factoryName}'`,
+      read: ([factoryName, resourceGroupName]) =>
+        deployedOrNone(() => datafactory.getFactory({ resourceGroupName, factoryName }, { parent: this })),
+      conflicts: (deployed) => factoryCreationOnlyConflicts(deployed, encrypted),
+    }).apply(([factoryName]) => factoryName);
     const factory = new datafactory.Factory(
       `${name}-factory`,
       {
-        factoryName: context.globalName("dataFactory", args.suffix),
+        factoryName,
         resourceGroupName: rg,
         location,
         publicNetworkAccess: datafactory.PublicNetworkAccess.Disabled,
@@ -261,7 +273,7 @@ export class Etl extends pulumi.ComponentResource {
         identity: {
           type: datafactory.FactoryIdentityType.UserAssigned,
           userAssignedIdentities: pulumi
-            .all([cmk.identity.id, etlIdentity.id, deployIdentity.id])
+            .all([...(encrypted ? [cmk.identity.id] : []), etlIdentity.id, deployIdentity.id])
             .apply((ids) => Object.fromEntries(ids.map((id) => [id, {}]))),
         },
         // Versionless (no `keyVersion`): the REST spec says "If not provided, latest version will be used", but
@@ -269,13 +281,19 @@ export class Etl extends pulumi.ComponentResource {
         // learn.microsoft.com/azure/data-factory/enable-customer-managed-key): whether it follows the rotation
         // policy on its own is a first-deploy check (docs/operations.md). The key is chosen at creation only; its
         // version may be updated in place (the page's "Update Key Version").
-        encryption: {
-          // From the key's URI (`https://<vault>.vault.azure.net/keys/<name>`): known once the key exists, whereas the
-          // vault's `vaultUri` is read from a nested output that a preview does not have.
-          vaultBaseUrl: cmk.keyUri.apply((u) => `${new URL(u).origin}/`),
-          keyName: cmk.keyName,
-          identity: { userAssignedIdentity: cmk.identity.id },
-        },
+        // Without it (`etl.customerManagedKey: false`, the fallback), Microsoft-managed keys: the pack's customer-managed
+        // key rule then needs a dated exemption.
+        ...(encrypted
+          ? {
+              encryption: {
+                // From the key's URI (`https://<vault>.vault.azure.net/keys/<name>`): known once the key exists,
+                // whereas the vault's `vaultUri` is read from a nested output that a preview does not have.
+                vaultBaseUrl: cmk.keyUri.apply((u) => `${new URL(u).origin}/`),
+                keyName: cmk.keyName,
+                identity: { userAssignedIdentity: cmk.identity.id },
+              },
+            }
+          : {}),
         // On the factory itself, not a separate `GlobalParameter` resource: a later PUT of the factory (a tag
         // change, say) wipes parameters created through their own API, and Pulumi would not see the drift ("Either
         // customer can use legacy method or new feature ... would require for them to include global parameter in

@@ -17,6 +17,7 @@ import type { PrivateLinkService } from "../../lib/privateLink";
 import { COSMOS_ERASURE } from "../../pipelines/etl/erasure";
 import { CONTAINERS } from "../nosql";
 import { PRIVATE_LINK } from "../../lib/privateLink";
+import type { CreationOnlyConflict } from "../shared";
 
 /**
  * The factory's managed virtual network: Data Factory has exactly one, named `default` (REST
@@ -272,4 +273,29 @@ function sqlLinkedService(
         authenticationType: datafactory.AzureSqlDWAuthenticationType.UserAssignedManagedIdentity,
         ...common,
       };
+}
+
+/** What a read of the deployed factory reports of its encryption (datafactory.getFactory). */
+export interface DeployedFactory {
+  readonly encryption?: { readonly keyName?: string };
+}
+
+/**
+ * The factory's creation-only setting the stack config would change: its customer-managed key (`etl.customerManagedKey`).
+ * Microsoft: a key is added "only on an empty data factory", and not at all with a managed virtual network (this
+ * factory has one); no page offers removing it (learn.microsoft.com/azure/data-factory/enable-customer-managed-key).
+ */
+export function factoryCreationOnlyConflicts(deployed: DeployedFactory, wanted: boolean): CreationOnlyConflict[] {
+  const encrypted = deployed.encryption?.keyName !== undefined;
+  if (encrypted === wanted) return [];
+  return [
+    {
+      key: "etl.customerManagedKey",
+      deployed: String(encrypted),
+      wanted: String(wanted),
+      remedy: encrypted
+        ? "A factory keeps the key it was created with; set it back to true (Microsoft-managed keys need a new factory: delete this one and run `up`; prod's is protected, so that is a reviewed change)."
+        : "A key can be added only to an empty factory without a managed virtual network, which this one has; set it back to false (a key needs a new factory: delete this one and run `up`; prod's is protected, so that is a reviewed change).",
+    },
+  ];
 }

@@ -39,6 +39,7 @@ export const mlSchema = settings({
 
 /** Dev-sized defaults of the `etl` key (a stack that does not mention the tier still gets a valid, small one). */
 export const ETL_DEV_DEFAULTS = {
+  customerManagedKey: true,
   integrationRuntime: {
     copyDataIntegrationUnits: 8,
     copyTimeToLiveMinutes: 5,
@@ -49,6 +50,14 @@ export const ETL_DEV_DEFAULTS = {
 } as const;
 
 export const etlSchema = settings({
+  /**
+   * Encrypt the factory with its customer-managed key (`cmk-data-factory` in the private vault). Taken when the
+   * factory is created only. `false` (Microsoft-managed keys) is the fallback if the factory cannot reach its key
+   * there (Key Vault lists Data Factory as a trusted service for fetching credentials only: a first-deploy check in
+   * docs/operations.md); the pack's mandatory customer-managed key rule then needs a dated exemption in
+   * `policies/config/<stack>.json`.
+   */
+  customerManagedKey: z.boolean().default(true),
   /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
   integrationRuntime: settings({
     /** Data integration units reserved for copies while the copy compute is warm: a multiple of 4, 4-256. */

@@ -622,17 +622,21 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
-    // The creation-only checks (components/shared/deployed.ts) read the account and the databases they guard. The
+    // The creation-only checks (components/shared/deployed.ts) read the account, the databases and the factory they guard. The
     // offline engine holds no copy of Azure to answer with: it reports them missing in the deployed view (a first
     // preview never asks: the names carry the stack's random suffix, unknown then; if one did, Azure would answer
     // that the group is missing), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real
     // resources and refuses a creation-only change there.
     case "azure-native:cosmosdb:getDatabaseAccount":
-    case "azure-native:sql:getDatabase": {
+    case "azure-native:sql:getDatabase":
+    case "azure-native:datafactory:getFactory": {
+      const group = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers`;
       const id =
         token === "azure-native:sql:getDatabase"
-          ? `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.Sql/servers/${String(inputs.serverName)}/databases/${String(inputs.databaseName)}`
-          : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
+          ? `${group}/Microsoft.Sql/servers/${String(inputs.serverName)}/databases/${String(inputs.databaseName)}`
+          : token === "azure-native:datafactory:getFactory"
+            ? `${group}/Microsoft.DataFactory/factories/${String(inputs.factoryName)}`
+            : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
       throw invokeError(
         when.firstPreview
           ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`
@@ -661,6 +665,8 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
     case "azuread:index/getClientConfig:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
     default:
-      throw new Error(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
+      // As an invoke error (its `details`), or the SDK reports an empty message: the program's error then names the
+      // input being serialised and nothing else.
+      throw invokeError(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
   }
 }
