@@ -286,7 +286,10 @@ export const entraGroupObjectIds = platform.groupObjectIds;
  */
 export const alwaysEncryptedColumnMasterKeyId = platform.alwaysEncryptedKey.keyUriWithVersion;
 export const customerManagedKeyUris = Object.fromEntries(
-  Object.entries(platform.customerManagedKeys).map(([service, key]) => [service, key.keyUri]),
+  Object.entries(platform.customerManagedKeys)
+    // The keys that encrypt something (PCI DSS 3.6.1's inventory): the factory's only when it was created with it.
+    .filter(([service]) => service !== "dataFactory" || config.etl.customerManagedKey)
+    .map(([service, key]) => [service, key.keyUri]),
 );
 
 export const sqlServerName = oltp.serverName;

@@ -240,6 +240,10 @@ describe("etl (settings and config)", () => {
     assert.equal(input(factory, "encryption"), undefined);
     const cmkId = String(byName(run.resources, "platform-cmk-data-factory-id").outputs.id);
     assert.ok(!Object.keys(input(factory, "identity.userAssignedIdentities") as Json).includes(cmkId));
+    // Nothing waits for the unused key's grant, and the stack's key inventory (PCI DSS 3.6.1) leaves it out.
+    assert.ok(!factory.dependencies.includes(byName(run.resources, "platform-cmk-data-factory-grant-propagation").urn));
+    const uris = run.stackOutputs.customerManagedKeyUris as Record<string, unknown>;
+    assert.ok(!("dataFactory" in uris) && "sql" in uris, Object.keys(uris).join(", "));
     // Not silently accepted: the pack's mandatory customer-managed key rule fails until a dated exemption says why.
     const cmkRule = verdict.violations.filter(
       (v) => v.policy === "azure-native-datafactory-factory-require-customer-managed-key",

@@ -282,7 +282,7 @@ export class Etl extends pulumi.ComponentResource {
         // policy on its own is a first-deploy check (docs/operations.md). The key is chosen at creation only; its
         // version may be updated in place (the page's "Update Key Version").
         // Without it (`etl.customerManagedKey: false`, the fallback), Microsoft-managed keys: the pack's customer-managed
-        // key rule then needs a dated exemption.
+        // key rule then needs an exemption (its date in its reason).
         ...(encrypted
           ? {
               encryption: {
@@ -311,7 +311,8 @@ export class Etl extends pulumi.ComponentResource {
         tags,
       },
       // The factory checks key access when it is created with the key: wait for the identity's grant.
-      { parent: this, protect, dependsOn: [cmk.accessGrant] },
+      // The key's grant is waited for only when the factory uses the key.
+      { parent: this, protect, dependsOn: encrypted ? [cmk.accessGrant] : [] },
     );
     const scope = { resourceGroupName: rg, factoryName: factory.name };
 

@@ -283,7 +283,8 @@ export interface DeployedFactory {
 /**
  * The factory's creation-only setting the stack config would change: its customer-managed key (`etl.customerManagedKey`).
  * Microsoft: a key is added "only on an empty data factory", and not at all with a managed virtual network (this
- * factory has one); no page offers removing it (learn.microsoft.com/azure/data-factory/enable-customer-managed-key).
+ * factory has one), and "By design, once the customer-managed key feature is enabled, you can't remove the extra
+ * security step" (learn.microsoft.com/azure/data-factory/enable-customer-managed-key).
  */
 export function factoryCreationOnlyConflicts(deployed: DeployedFactory, wanted: boolean): CreationOnlyConflict[] {
   const encrypted = deployed.encryption?.keyName !== undefined;

@@ -54,8 +54,8 @@ export const etlSchema = settings({
    * Encrypt the factory with its customer-managed key (`cmk-data-factory` in the private vault). Taken when the
    * factory is created only. `false` (Microsoft-managed keys) is the fallback if the factory cannot reach its key
    * there (Key Vault lists Data Factory as a trusted service for fetching credentials only: a first-deploy check in
-   * docs/operations.md); the pack's mandatory customer-managed key rule then needs a dated exemption in
-   * `policies/config/<stack>.json`.
+   * docs/operations.md); the pack's mandatory customer-managed key rule then needs an exemption in
+   * `policies/config/<stack>.json`, its date in its reason.
    */
   customerManagedKey: z.boolean().default(true),
   /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
