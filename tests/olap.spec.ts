@@ -1,6 +1,6 @@
-import { SESSION_CONTEXT_BATCH } from "../pipelines/functions/src/lib/synapse";
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import { SESSION_CONTEXT_BATCH } from "../pipelines/functions/src/lib/synapse";
 import {
   FILE_SYSTEMS,
   lifecycleRules,
@@ -128,7 +128,7 @@ describe("olap (config and pure helpers)", () => {
     assert.match(at({ minPercent: 30 }).join("\n"), /etl\.minPercent: must be a multiple of requestMinPercent \(25\)/);
     assert.match(at({ minPercent: 75 }).join("\n"), /etl\.minPercent \+ bi\.minPercent is 125/);
     assert.match(at({ capPercent: 10, minPercent: 25 }).join("\n"), /etl\.capPercent: must be at least minPercent/);
-    // dbo is the pool's own classifier member (managed identities run as dbo in a workspace pool).
+    // dbo is the pool's own classifier member (Microsoft says a managed identity runs as dbo in a workspace pool).
     assert.match(
       at({ memberName: "DBO" }).join("\n"),
       /etl\.memberName: must not be dbo: the pool classifies dbo itself/,
@@ -546,7 +546,8 @@ for (const stack of ["dev", "prod"] as const) {
         return [i.workloadGroupName, i.workloadClassifierName, i.memberName, i.context, i.label, i.importance];
       };
       const wi = config.olap.workloadIsolation;
-      // Without this one, the Data Factory identity's loads (which run as dbo) land in smallrc and the OLAP SLA counts them.
+      // Where the Data Factory identity's loads run as dbo (one reading of Microsoft's note), without this one they
+      // land in smallrc and the OLAP SLA counts them.
       assert.deepEqual(classifier("olap-wc-etl-dbo"), [
         "wg_etl",
         "wc_etl_dbo",

@@ -16,6 +16,7 @@ import {
   type TableSource,
 } from "../components/operations/tables";
 import { RESOURCE_PATH_LINE, SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
+import { NON_BI_CLASSIFIERS } from "../components/olap/settings";
 import { ConfigError, parseConfig, PROJECT, readRaw, SLA_DEFAULTS, type PlatformConfig } from "../lib/config";
 import { BUSINESS_EVENTS } from "../pipelines/functions/src/lib/telemetry";
 import { loadStackConfig } from "../tools/lib/stackConfig";
@@ -94,11 +95,17 @@ describe("operations: SLA rows (pure)", () => {
     const olap = alerts.find((a) => a.key === "olap-query-time");
     assert.ok(olap?.signal.kind === "log");
     assert.match(olap.signal.query, /SlowQueries >= 5$/);
-    // The nightly load is left out by the classifier that put it in the ETL group (nothing labels its statements).
-    // The ETL group's classifiers (its identity, every session running as dbo) and the streaming loader's inserts.
+    // Left out by classifier (the nightly load's statements carry no label): the ETL group's (the ETL identity's user,
+    // dbo) and the streaming loader's (its session's context, its user).
     assert.match(
       olap.signal.query,
       /\| where ClassifierName !in \("wc_etl", "wc_etl_dbo", "wc_stream_load", "wc_stream_loader"\)\n/,
+    );
+    // The runbook's query for the on-call leaves out the same classifiers as the alert.
+    const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+    assert.ok(
+      runbook.includes(`ClassifierName !in (${NON_BI_CLASSIFIERS.map((c) => `"${c}"`).join(", ")})`),
+      "docs/runbook.md#olap-query-time lists every classifier the SLA leaves out",
     );
     assert.doesNotMatch(olap.signal.query, /Label/);
     const stream = alerts.find((a) => a.key === "data-freshness-stream");

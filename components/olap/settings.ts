@@ -188,10 +188,11 @@ export function dboClassifiers(w: OlapConfig["workloadIsolation"]): DboClassifie
  * The two workload groups: the nightly ETL load, capped so it cannot starve the dashboards, and BI/analyst
  * queries with a guaranteed share and high importance so dashboards stay under 5 s while the load runs
  * (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-workload-isolation).
- * Each classifier names its member only: a classifier that also sets a label matches only the member's requests
- * that carry that label (CREATE WORKLOAD CLASSIFIER, "Classification weighting"; Microsoft's example "queries from
- * the AdfLogin login that also have the OPTION LABEL set to factloads"), and neither the generated SQL nor the
- * dashboards label their statements. Managed identities may run as `dbo` in a workspace pool: `dboClassifiers` above.
+ * These classifiers name their member only: a classifier that also sets a label matches only the member's requests
+ * that carry that label (CREATE WORKLOAD CLASSIFIER, "Classification parameter weighting"; Microsoft's example
+ * "queries from the AdfLogin login that also have the OPTION LABEL set to factloads"), and neither the generated SQL
+ * nor the dashboards label their statements. Managed identities may run as `dbo` in a workspace pool: the `dbo`
+ * classifiers above (`dboClassifiers`; the streaming loader's by its session's workload context).
  */
 export function workloadGroups(w: OlapConfig["workloadIsolation"]): WorkloadGroupSpec[] {
   return (["etl", "bi"] as const).map((key) => ({

@@ -166,8 +166,8 @@ describe("Synapse loader: rows", () => {
     assert.match(first.sql, /^INSERT INTO \[dbo\]\.\[Fact_API_Performance\] \(\[MinuteStart\], \[DateKey\],/);
     assert.match(first.sql, /\nUNION ALL SELECT @p1_0, @p1_1,/);
     assert.doesNotMatch(first.sql, /VALUES/); // a dedicated pool takes no multi-row VALUES list
-    // Every insert is labelled, so the pool's classifier of dbo + this label puts it in the interactive group
-    // (the loader runs as dbo like every managed identity), and its label is the one the pool's classifier names.
+    // Every insert is labelled for the pool's logs (Label), with the name the pool's classifier gives the loader's
+    // session context (components/olap/settings.ts): the classifier matches the context, not the label.
     for (const s of statements) assert.match(s.sql, /\nOPTION \(LABEL = 'stream_load'\);$/);
     assert.equal(STREAM_LOAD_LABEL, OLAP_STREAM_LOAD_LABEL);
     assert.equal(first.parameters.find((p) => p.name === "p1_3")?.value, 2); // MerchantKey of the second row
@@ -194,7 +194,7 @@ describe("Synapse loader: the writer", () => {
       { server: "ws.sql.azuresynapse.net", database: "dw" },
       { token: async () => "t" },
       Date.now,
-      async () => fakeConnection(log, failContext) as never,
+      async () => fakeConnection(log, failContext),
     );
 
   it("sets the session's workload context in a plain batch before the inserts, then closes", async () => {
