@@ -103,6 +103,10 @@ describe("ingestion: pure helpers", () => {
       /alwaysReady 'http' count -1 must be a whole number between 0 and 1000/,
     );
     rejects(
+      { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "http", instanceCount: 1001 }] } },
+      /alwaysReady 'http' count 1001 must be a whole number between 0 and 1000/,
+    );
+    rejects(
       { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "timer", instanceCount: 1 }] } },
       /alwaysReady 'timer' must be http, durable, blob or function:<name>/,
     );

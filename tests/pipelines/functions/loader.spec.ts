@@ -180,7 +180,10 @@ describe("Synapse loader: the writer", () => {
     (request as unknown as { callback: Completion }).callback(err, rowCount);
   const fakeConnection = (log: string[], failContext = false) => ({
     execSqlBatch: (request: Request) => {
-      log.push(`batch: ${(request as unknown as { sqlTextOrProcedure: string }).sqlTextOrProcedure}`);
+      const batch = request as unknown as { sqlTextOrProcedure: string; timeout?: number };
+      // Bounded like every statement of the batch (statementTimeoutMs): never past the host's function timeout.
+      assert.ok(batch.timeout !== undefined && batch.timeout <= BATCH_DEADLINE_MS, `timeout ${batch.timeout}`);
+      log.push(`batch: ${batch.sqlTextOrProcedure}`);
       complete(request, failContext ? new Error("context refused") : undefined);
     },
     execSql: (request: Request) => {
