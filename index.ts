@@ -206,7 +206,12 @@ const etl = new Etl("etl", {
         quietMinutes: config.streaming.freshnessMinutes,
       },
       // A stopped gateway reports no metrics and writes no access logs: its alerts have nothing to fire on.
-      gateway: { resourceId: ingestion.gatewayId, alertRuleIds: [], quietMinutes: 0 },
+      gateway: {
+        resourceId: ingestion.gatewayId,
+        alertRuleIds: [],
+        quietMinutes: 0,
+        joinedSubnetId: platform.subnetIds.appGateway as pulumi.Output<string>,
+      },
     },
     [platform.logAnalytics.id],
   ),

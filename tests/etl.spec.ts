@@ -615,6 +615,11 @@ for (const stack of ["dev", "prod"] as const) {
                 // dev sleeps off hours: stop/start on the scorer and the job, and nothing else.
                 ["etl-offhours-fraudScoring-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-fraud-app"))],
                 ["etl-offhours-gateway-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-agw"))],
+                // Starting the gateway passes its virtual network permission check: join on its subnet only.
+                [
+                  "etl-offhours-gateway-subnet-ra-adf-etl-off-hours-subnet-join",
+                  (outputs.subnetIds as Record<string, string>).appGateway,
+                ],
                 ["etl-offhours-streamingJob-ra-adf-etl-off-hours", idOf(byName(resources, "streaming-job"))],
               ]),
         ].sort(),
@@ -685,6 +690,11 @@ for (const stack of ["dev", "prod"] as const) {
               [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-ingestion`],
             ],
             [
+              "etl-offhours-gateway-subnet-role",
+              ["Microsoft.Network/virtualNetworks/subnets/join/action"],
+              [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-network`],
+            ],
+            [
               "etl-offhours-streamingJob-role",
               [
                 "Microsoft.StreamAnalytics/streamingjobs/read",
@@ -696,7 +706,7 @@ for (const stack of ["dev", "prod"] as const) {
           ],
         );
         // Each stop/start grant waits for its new role to replicate (RoleDefinitionDoesNotExist otherwise).
-        for (const target of ["fraudScoring", "gateway", "streamingJob"]) {
+        for (const target of ["fraudScoring", "gateway", "streamingJob", "gateway-subnet"]) {
           const settled = byName(mine, `etl-offhours-${target}-role-propagation`);
           assert.equal(settled.inputs.createDuration, "5m");
           const grant = ofType(mine, "azure-native:authorization:RoleAssignment").find((r) =>

@@ -3,7 +3,8 @@
  * and triggers the generator emits (pipelines/etl/operations.ts):
  *
  *  - a least-privilege custom role per target (read, stop, start), defined in the target's resource group and
- *    assigned to the factory's ETL identity on the target only, in place of Website Contributor or Contributor;
+ *    assigned to the factory's ETL identity on the target only, in place of Website Contributor or Contributor, and
+ *    for a target whose start joins a subnet (the gateway), a role with that join alone on that subnet;
  *  - an alert processing rule that removes the action groups of the alerts a stopped target fires (the merchant
  *    refresh's, the streaming freshness alert; a stopped job reports no watermark and a stopped gateway no metrics or
  *    access logs, so their other alerts stay quiet), from
@@ -29,6 +30,13 @@ export interface OffHoursTargetSpec {
   readonly alertRuleIds: readonly pulumi.Input<string>[];
   /** Minutes after the start before those alerts mean something again (their longest evaluation window). */
   readonly quietMinutes: number;
+  /**
+   * The subnet the target is deployed in, when starting it needs the right to join that subnet: Application Gateway
+   * checks `Microsoft.Network/virtualNetworks/subnets/join/action` on its subnet "during both creation and management
+   * operations" (https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure, Virtual network
+   * permission). A second role, with that action only, is assigned on the subnet.
+   */
+  readonly joinedSubnetId?: pulumi.Input<string>;
 }
 
 export interface OffHoursArgs {
@@ -44,6 +52,9 @@ export interface OffHoursArgs {
   /** Where the silenced alerts' target resources live: the Log Analytics workspace their log queries run on. */
   readonly alertScopes: readonly pulumi.Input<string>[];
 }
+
+/** The one action of the role assigned on a target's subnet (`joinedSubnetId`). */
+export const SUBNET_JOIN_ACTIONS = ["Microsoft.Network/virtualNetworks/subnets/join/action"] as const;
 
 /** The actions each target's operator role grants (and nothing else: no app settings, no query, no scale). */
 export const OFF_HOURS_OPERATOR_ACTIONS: Readonly<Record<OffHoursTarget, readonly string[]>> = {
@@ -144,13 +155,44 @@ export function offHoursOperations(
 } {
   const { context } = args;
   const targets = Object.entries(args.targets) as [OffHoursTarget, OffHoursTargetSpec][];
-  const roleAssignments = targets.map(([target, spec]) => {
-    // Defined where the target lives (its resource group, from its id) and assignable only there.
-    const rgScope = pulumi.output(spec.resourceId).apply((id) => {
-      const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\//i.exec(id);
-      if (!m) throw new Error(`offHours.targets.${target}.resourceId: '${id}' is not a resource id`);
+  /** The resource group of an id: where a role is defined and assignable (only there). */
+  const groupOf = (id: pulumi.Input<string>, key: string) =>
+    pulumi.output(id).apply((value) => {
+      const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\//i.exec(value);
+      if (!m) throw new Error(`offHours.targets.${key}: '${value}' is not a resource id`);
       return m[1];
     });
+  const subnetJoins = targets.flatMap(([target, spec]) => {
+    if (spec.joinedSubnetId === undefined) return [];
+    const role = customRole(
+      `${name}-offhours-${target}-subnet-role`,
+      {
+        scope: groupOf(spec.joinedSubnetId, `${target}.joinedSubnetId`),
+        idKey: `off-hours-subnet-join/${target}`,
+        roleName: `${ROLE_NAMES[target]} subnet join (${context.config.workload}-${context.config.environment})`,
+        description: `Joins the subnet of the ${TARGET_NOUNS[target]} it starts off hours (its virtual network permission check). Managed by Pulumi.`,
+        permissions: [{ actions: [...SUBNET_JOIN_ACTIONS], notActions: [], dataActions: [], notDataActions: [] }],
+      },
+      parent,
+    );
+    return [
+      roleAssignment(
+        `${name}-offhours-${target}-subnet`,
+        spec.joinedSubnetId,
+        {
+          key: "adf-etl-off-hours-subnet-join",
+          principalId: args.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: role.assignableId,
+          description: `The ETL factory starts the ${TARGET_NOUNS[target]} in this subnet outside working hours (olap.pauseSchedule.alsoStop).`,
+        },
+        parent,
+      ),
+    ];
+  });
+  const operatorAssignments = targets.map(([target, spec]) => {
+    // Defined where the target lives (its resource group, from its id) and assignable only there.
+    const rgScope = groupOf(spec.resourceId, `${target}.resourceId`);
     const role = customRole(
       `${name}-offhours-${target}-role`,
       {
@@ -178,6 +220,7 @@ export function offHoursOperations(
       parent,
     );
   });
+  const roleAssignments = [...operatorAssignments, ...subnetJoins];
 
   const alertRuleIds = targets.flatMap(([, t]) => t.alertRuleIds);
   if (alertRuleIds.length === 0) return { roleAssignments };
