@@ -96,6 +96,9 @@ const ml = new Ml("ml", {
   dataScientistsGroupId: platform.groupObjectIds.fraudMl,
 });
 
+/** The Application Gateway's subnet: the gateway is deployed in it, and starting the gateway joins it (off hours). */
+const appGatewaySubnetId = platform.subnetIds.appGateway as pulumi.Output<string>;
+
 // Ingestion (flow 1): merchants → Application Gateway WAF_v2 → payment API function (INSERT dbo.Payment, api_logs)
 // → SQL change tracking → fraud scoring function (features → score → fraud_features cards, webhook_events); the
 // merchant refresh (same app, every minute) writes merchant features.
@@ -105,7 +108,7 @@ const ingestion = new Ingestion("ingestion", {
   suffix: platform.suffix,
   ingestion: config.ingestion,
   subnets: {
-    appGateway: platform.subnetIds.appGateway as pulumi.Output<string>,
+    appGateway: appGatewaySubnetId,
     functions: platform.flexFunctionsSubnet,
   },
   privateEndpoints: platform.privateEndpointTarget,
@@ -210,7 +213,8 @@ const etl = new Etl("etl", {
         resourceId: ingestion.gatewayId,
         alertRuleIds: [],
         quietMinutes: 0,
-        joinedSubnetId: platform.subnetIds.appGateway as pulumi.Output<string>,
+        // The subnet the gateway is deployed in (the same value Ingestion is given).
+        joinedSubnetId: appGatewaySubnetId,
       },
     },
     [platform.logAnalytics.id],

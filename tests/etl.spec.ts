@@ -612,13 +612,13 @@ for (const stack of ["dev", "prod"] as const) {
             ? []
             : [
                 ["olap-pool-ra-adf-etl-pool-operator", idOf(byName(resources, "olap-pool"))],
-                // dev sleeps off hours: stop/start on the scorer and the job, and nothing else.
+                // dev sleeps off hours: stop/start on the scorer, the gateway and the job, and nothing else.
                 ["etl-offhours-fraudScoring-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-fraud-app"))],
                 ["etl-offhours-gateway-ra-adf-etl-off-hours", idOf(byName(resources, "ingestion-agw"))],
-                // Starting the gateway passes its virtual network permission check: join on its subnet only.
+                // Starting the gateway passes its virtual network permission check: join on its own subnet only.
                 [
                   "etl-offhours-gateway-subnet-ra-adf-etl-off-hours-subnet-join",
-                  (outputs.subnetIds as Record<string, string>).appGateway,
+                  input(byName(resources, "ingestion-agw"), "gatewayIPConfigurations.0.subnet.id"),
                 ],
                 ["etl-offhours-streamingJob-ra-adf-etl-off-hours", idOf(byName(resources, "streaming-job"))],
               ]),
@@ -691,7 +691,10 @@ for (const stack of ["dev", "prod"] as const) {
             ],
             [
               "etl-offhours-gateway-subnet-role",
-              ["Microsoft.Network/virtualNetworks/subnets/join/action"],
+              [
+                "Microsoft.Network/virtualNetworks/subnets/read",
+                "Microsoft.Network/virtualNetworks/subnets/join/action",
+              ],
               [`/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu-network`],
             ],
             [

@@ -53,8 +53,15 @@ export interface OffHoursArgs {
   readonly alertScopes: readonly pulumi.Input<string>[];
 }
 
-/** The one action of the role assigned on a target's subnet (`joinedSubnetId`). */
-export const SUBNET_JOIN_ACTIONS = ["Microsoft.Network/virtualNetworks/subnets/join/action"] as const;
+/**
+ * The actions of the role assigned on a target's subnet (`joinedSubnetId`): the join the gateway's virtual network
+ * permission check asks for, with the read Microsoft's permissions table pairs it with for an existing subnet
+ * (application-gateway/configuration-infrastructure, Permissions).
+ */
+export const SUBNET_JOIN_ACTIONS = [
+  "Microsoft.Network/virtualNetworks/subnets/read",
+  "Microsoft.Network/virtualNetworks/subnets/join/action",
+] as const;
 
 /** The actions each target's operator role grants (and nothing else: no app settings, no query, no scale). */
 export const OFF_HOURS_OPERATOR_ACTIONS: Readonly<Record<OffHoursTarget, readonly string[]>> = {
