@@ -34,6 +34,7 @@ import {
   STREAM_LOADER_CLASSIFIER,
   workloadGroups,
   type FileSystemRole,
+  type WorkloadGroupSpec,
 } from "./settings";
 import { warehouse, workloadClassifier, type Warehouse } from "./warehouse";
 
@@ -260,23 +261,9 @@ export class Olap extends pulumi.ComponentResource {
         "Olap.classifyEtlIdentity: olap.workloadIsolation.etl.memberName is set, so the ETL classifier exists already",
       );
     }
-    const spec = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "etl");
-    if (!spec) throw new Error("Olap.classifyEtlIdentity: no ETL workload group");
-    return this.poolChain.next((dependsOn) =>
-      workloadClassifier(
-        `${this.name}-wc-etl`,
-        {
-          resourceGroupName: this.resourceGroupName,
-          workspaceName: this.dw.workspace.name,
-          sqlPoolName: this.dw.pool.name,
-          group: spec.groupName,
-          member: memberName,
-          spec,
-        },
-        this,
-        dependsOn,
-      ),
-    );
+    const etl = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "etl");
+    if (!etl) throw new Error("Olap.classifyEtlIdentity: no ETL workload group");
+    return this.classifyMember("etl", etl, memberName, etl.classifierName);
   }
 
   /**
@@ -288,16 +275,26 @@ export class Olap extends pulumi.ComponentResource {
   classifyStreamLoader(memberName: pulumi.Input<string>): pulumi.Resource {
     const bi = workloadGroups(this.olap.workloadIsolation).find((g) => g.key === "bi");
     if (!bi) throw new Error("Olap.classifyStreamLoader: no BI workload group");
+    return this.classifyMember("stream-loader", bi, memberName, STREAM_LOADER_CLASSIFIER);
+  }
+
+  /** A classifier (`<name>-wc-<suffix>`) of `memberName` into `group`, after every earlier operation on the pool. */
+  private classifyMember(
+    suffix: string,
+    group: WorkloadGroupSpec,
+    memberName: pulumi.Input<string>,
+    classifierName: string,
+  ): pulumi.Resource {
     return this.poolChain.next((dependsOn) =>
       workloadClassifier(
-        `${this.name}-wc-stream-loader`,
+        `${this.name}-wc-${suffix}`,
         {
           resourceGroupName: this.resourceGroupName,
           workspaceName: this.dw.workspace.name,
           sqlPoolName: this.dw.pool.name,
-          group: bi.groupName,
+          group: group.groupName,
           member: memberName,
-          spec: { classifierName: STREAM_LOADER_CLASSIFIER, importance: bi.importance },
+          spec: { classifierName, importance: group.importance },
         },
         this,
         dependsOn,

@@ -378,8 +378,8 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
 }
 
 /**
- * A workload classifier putting `member`'s requests (only those of sessions whose workload context is `spec.context`, when set) into the group, after
- * `dependsOn` (one pool operation at a time).
+ * A workload classifier putting `member`'s requests (only those of sessions whose workload context is `spec.context`,
+ * when set) into the group, after `dependsOn` (one pool operation at a time).
  */
 export function workloadClassifier(
   logicalName: string,
