@@ -25,10 +25,12 @@
  * job. The query waits for that second PUT too: with `contentStoragePolicy: JobStorageAccount` the job keeps its query
  * in its own storage account ("If you do not give your job access, the job will not be able to perform any
  * operations", stream-analytics/data-protection.md), which its identity cannot write before its grant. The job storage
- * itself must be set when the job is created (same page), and Azure accepts it with `Msi` before any grant exists
- * (hashicorp/terraform-provider-azurerm's acceptance test of `azurerm_stream_analytics_job_storage_account` sets it on
- * a job whose identity has no role at all). The deploy workflow runs that second `up` when the first reports the endpoints pending
- * (`streamingPath.streamAnalyticsEndpointsConnected`).
+ * itself is set when the job is created ("must be configured at the time of Stream Analytics job creation", same page).
+ * That Azure takes it with `Msi` before any grant exists rests on one source, which is not this case:
+ * hashicorp/terraform-provider-azurerm's acceptance test of `azurerm_stream_analytics_job_storage_account` sets it
+ * with a PATCH on an existing job whose identity has no role on an account without a firewall. The creating PUT is a
+ * first-deploy check (docs/operations.md, with the PATCH-afterwards fallback). The deploy workflow runs that second
+ * `up` when the first reports the endpoints pending (`streamingPath.streamAnalyticsEndpointsConnected`).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
