@@ -61,7 +61,14 @@ const METRIC_ALERTS: Record<string, MetricExpectation> = {
   "sql-cpu-replica-1": m(SQL, "cpu_percent", "Average", "GreaterThan", 80, [15, 5], 2),
   "sql-workers-replica-1": m(SQL, "workers_percent", "Maximum", "GreaterThan", 80, [5, 1], 1),
   "sql-storage-replica-1": m(SQL, "storage_percent", "Maximum", "GreaterThan", 85, [30, 15], 2),
-  "cosmos-ru-consumption": m(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, [15, 5], 2),
+  // Per container and partition key range: an unsplit Average over every range would never see one saturated range.
+  "cosmos-ru-consumption": {
+    ...m(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, [15, 5], 2),
+    dimensions: [
+      { name: "CollectionName", values: ["*"] },
+      { name: "PartitionKeyRangeId", values: ["*"] },
+    ],
+  },
   "cosmos-throttling": {
     ...m(COSMOS, "TotalRequests", "Count", "GreaterThan", 100, [5, 1], 2),
     dimensions: [{ name: "StatusCode", values: ["429"] }],

@@ -134,7 +134,7 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         key: "cosmos-ru-consumption",
         tier: "nosql",
         severity: 2,
-        displayName: "Cosmos DB: normalized RU consumption > 90 % on average over 15 min",
+        displayName: "Cosmos DB: a partition key range above 90 % normalized RU consumption on average over 15 min",
         description:
           "The busiest partition key range runs near its share of the provisioned RU/s (autoscale maximum) for 15 minutes on average: raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
         scope: id,
@@ -142,7 +142,15 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         // minute", supported-metrics/microsoft-documentdb-databaseaccounts-metrics), and with Maximum over the window
         // one busy minute of one partition range would page; a single range at 100 % is normal while requests are
         // not throttled (the throttling alert covers those).
-        signal: metric(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, 15, 5),
+        // Split per container and partition key range (every value, "*"): unsplit, the Average would run over every
+        // range of every container at once, so one saturated range among prod's few dozen would never reach 90 %,
+        // while a container's own figure is the maximum over its ranges (cosmos-db/monitor-normalized-request-units:
+        // "The overall normalized RU consumption of the entire container is MAX(60%, 80%) = 80%"). Each series is one
+        // range, so the alert names the container and range that run hot.
+        signal: metric(COSMOS, "NormalizedRUConsumption", "Average", "GreaterThan", 90, 15, 5, [
+          { name: "CollectionName", values: ["*"] },
+          { name: "PartitionKeyRangeId", values: ["*"] },
+        ]),
       });
     }
     alerts.push({
