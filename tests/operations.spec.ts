@@ -539,6 +539,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(rules.map((r) => r.name).sort(), [
           "operations-rule-firewall-threat-intel",
           "operations-rule-key-vault-key-destruction",
+          "operations-rule-ml-workspace-network-change",
           "operations-rule-privileged-role-assignment",
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",
@@ -774,6 +775,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     assert.deepEqual(keys({ sqlAudit: false, keyVaultAudit: true, activityLog: true, firewall: false }), [
       "key-vault-key-destruction",
       "privileged-role-assignment",
+      "ml-workspace-network-change",
     ]);
   });
 
@@ -808,7 +810,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
 
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
     const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
-    assert.equal(rules.length, 5);
+    assert.equal(rules.length, 6);
     // The SQL rules read both engines' audits: the OLTP server's and the Synapse warehouse's.
     for (const key of ["sql-mass-export", "sql-repeated-failed-logins"])
       assert.deepEqual(tablesOf(rules.find((r) => r.key === key)?.query ?? ""), [

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACTIVITY_LOG_CATEGORIES, DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { infraAlerts, type InfraAlert } from "../components/operations/infra";
 import { receiversOf, securityReceiversOf, severityActionGroups } from "../components/operations/routing";
+import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
 import { analyticsRules, PRIVILEGED_ROLES } from "../components/operations/sentinel";
 import { slaAlerts } from "../components/operations/sla";
@@ -246,7 +247,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 5);
+    assert.equal(rules.length, 6);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -314,6 +315,72 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
       .split(", ")
       .map((s) => JSON.parse(s) as string);
     assert.deepEqual(listed?.sort(), [...roles].sort());
+  });
+});
+
+describe("operations alerts: Azure ML network changes (Sentinel)", () => {
+  const rule = analyticsRules({ sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false }).find(
+    (r) => r.key === "ml-workspace-network-change",
+  );
+  /**
+   * What the rule's filters keep, read off its query: the namespace prefix, the `contains` terms and the statuses
+   * (KQL's startswith, contains and in~ ignore case).
+   */
+  const kept = (operation: string, status: string): boolean => {
+    const q = rule?.query ?? "";
+    const prefix = /\| where OperationNameValue startswith "([^"]+)"/.exec(q)?.[1];
+    const terms = [...q.matchAll(/OperationNameValue contains "([^"]+)"/g)].map((m) => m[1]);
+    const statuses = /ActivityStatusValue in~ \(([^)]*)\)/
+      .exec(q)?.[1]
+      .split(", ")
+      .map((x) => JSON.parse(x) as string);
+    assert.ok(prefix && terms.length > 0 && statuses, "the rule's three filters");
+    const op = operation.toUpperCase();
+    return (
+      op.startsWith(prefix.toUpperCase()) &&
+      terms.some((t) => op.includes(t.toUpperCase())) &&
+      statuses.some((x) => x.toLowerCase() === status.toLowerCase())
+    );
+  };
+
+  it("exists wherever the activity log reaches the workspace, with the caller and the workspace as entities", () => {
+    assert.ok(rule);
+    assert.equal(rule.severity, "Medium");
+    assert.deepEqual(
+      rule.entities.map((e) => e.column),
+      ["Caller", "ClientIp", "_ResourceId"],
+    );
+    assert.ok(
+      !analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: false, firewall: true }).some(
+        (r) => r.key === "ml-workspace-network-change",
+      ),
+    );
+  });
+
+  it("a new outbound rule through the GA path or the managed network, or an endpoint connection, raises an incident", () => {
+    for (const op of [
+      "Microsoft.MachineLearningServices/workspaces/outboundRules/write",
+      "MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/OUTBOUNDRULES/DELETE",
+      "Microsoft.MachineLearningServices/workspaces/managedNetworks/write",
+      "Microsoft.MachineLearningServices/workspaces/managedNetworks/outboundRules/write",
+      "Microsoft.MachineLearningServices/workspaces/privateEndpointConnections/write",
+    ])
+      assert.ok(kept(op, "Succeeded"), op);
+    // Every network operation the team's role withholds by name is watched too (and the GA path it cannot name).
+    for (const op of TEAM_NETWORK_NOT_ACTIONS) assert.ok(kept(op, "Success"), op);
+  });
+
+  it("the team's everyday work (jobs, models, endpoints, deployments), refused attempts and other services do not", () => {
+    for (const op of [
+      "Microsoft.MachineLearningServices/workspaces/jobs/write",
+      "Microsoft.MachineLearningServices/workspaces/models/versions/write",
+      "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
+      "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write",
+      "Microsoft.DocumentDB/databaseAccounts/privateEndpointConnections/write",
+      "Microsoft.Network/privateEndpoints/write",
+    ])
+      assert.ok(!kept(op, "Succeeded"), op);
+    assert.ok(!kept("Microsoft.MachineLearningServices/workspaces/outboundRules/write", "Failed"), "a refused write");
   });
 });
 

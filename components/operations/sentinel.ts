@@ -61,6 +61,13 @@ export const LATE_DATA_MINUTES = 45;
 /** How long before a run the ingestion window ends (Sentinel's own run delay). */
 const SETTLE_MINUTES = 5;
 
+/**
+ * The parts of an Azure ML operation name (the activity log's `OperationNameValue`, upper case) that change a
+ * workspace's network path: the GA outbound rules (`workspaces/outboundRules`), the managed network and its rules
+ * (`workspaces/managedNetworks/…`) and private endpoint connections into the workspace.
+ */
+export const ML_NETWORK_PATHS = ["/OUTBOUNDRULES/", "/MANAGEDNETWORKS/", "/PRIVATEENDPOINTCONNECTIONS/"] as const;
+
 /** KQL scalar types of the columns the rules read. */
 type KqlType = "string" | "int" | "long" | "real" | "bool" | "datetime" | "dynamic";
 
@@ -350,6 +357,34 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       entities: [
         { type: Entity.Account, identifier: "FullName", column: "Caller" },
         { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+      ],
+    });
+  }
+  if (s.activityLog) {
+    // The fraud/ML team's role keeps Data Scientist's writes inside a workspace, and its NotActions can name only the
+    // managed network's published operation names (components/ml/settings.ts, TEAM_NETWORK_NOT_ACTIONS): a write to
+    // the GA path `…/workspaces/<ws>/outboundRules/<rule>` may still pass. So every change of a workspace's network
+    // path is watched here, whoever makes it and whatever the operation's exact name: outbound rules (a private
+    // endpoint or FQDN to anywhere, a way out for data), the managed network itself, and private endpoint connections
+    // into the workspace. The stack's own changes (a reviewed pull request) raise it too, as the role rule does.
+    rules.push({
+      key: "ml-workspace-network-change",
+      displayName: "Azure ML: a workspace's outbound rules, managed network or private endpoint connections changed",
+      description:
+        "An outbound rule, the managed network or a private endpoint connection of an Azure Machine Learning workspace was written or deleted: outside a reviewed pull request that changes the ML tier, this opens a way out of (or into) the workspace's isolated network. docs/ml-operations.md",
+      severity: Sev.Medium,
+      ...scheduled(15, "AzureActivity", [
+        '| where OperationNameValue startswith "MICROSOFT.MACHINELEARNINGSERVICES/WORKSPACES/"',
+        `| where ${ML_NETWORK_PATHS.map((p) => `OperationNameValue contains "${p}"`).join(" or ")}`,
+        '| where ActivityStatusValue in~ ("Success", "Succeeded")',
+        "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, OperationNameValue, ResourceGroup, _ResourceId",
+      ]),
+      tactics: [Tactic.Exfiltration, Tactic.DefenseEvasion],
+      techniques: ["T1537", "T1562"],
+      entities: [
+        { type: Entity.Account, identifier: "FullName", column: "Caller" },
+        { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        { type: Entity.AzureResource, identifier: "ResourceId", column: "_ResourceId" },
       ],
     });
   }
