@@ -438,16 +438,16 @@ export class Oltp extends pulumi.ComponentResource {
     }).apply(() => DATABASE_NAME);
   }
 
-  /**
-   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
-   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
-   * lock. Children are named `${prefix}-<role>`.
-   */
   /** The logical server's name in `location` (globally unique: the stack's suffix appended). */
   private serverNameIn(location: string): pulumi.Output<string> {
     return this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
   }
 
+  /**
+   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
+   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
+   * lock. Children are named `${prefix}-<role>`.
+   */
   private securedServer(prefix: string, location: string): SecuredServer {
     const { context, customerManagedKey: cmk, entraAdmin } = this.args;
     const rg = this.args.resourceGroupName;

@@ -17,6 +17,9 @@ export const FAILOVER_GRACE_MINUTES = 60;
 /** Differential backup interval: 12 h (faster point-in-time restores); Hyperscale does not take differentials. */
 export const DIFF_BACKUP_HOURS = 12;
 
+/** The master database's audit categories, as Microsoft's SQL auditing docs name them. */
+export const MASTER_AUDIT_CATEGORIES = ["SQLSecurityAuditEvents", "DevOpsOperationsAudit"] as const;
+
 /**
  * Server-level audit action groups (PCI DSS 10.2.1.x). The first three are the portal default and what the policy
  * pack requires: every login, every failed login (10.2.1.4) and every completed batch, i.e. every statement run by
@@ -25,9 +28,6 @@ export const DIFF_BACKUP_HOURS = 12;
  * generation and verification, 10.3.2). BATCH_STARTED_GROUP and SCHEMA_OBJECT_ACCESS_GROUP are left out: they
  * would duplicate every statement already in BATCH_COMPLETED_GROUP.
  */
-/** The master database's audit categories, as Microsoft's SQL auditing docs name them. */
-export const MASTER_AUDIT_CATEGORIES = ["SQLSecurityAuditEvents", "DevOpsOperationsAudit"] as const;
-
 export const AUDIT_ACTION_GROUPS = [
   "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
   "FAILED_DATABASE_AUTHENTICATION_GROUP",
