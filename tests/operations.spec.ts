@@ -291,7 +291,14 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("log queries filter on the watched resource's id", () => {
       const q = (key: string) => String(input(byName(resources, `operations-${key}`), "criteria.allOf.0.query"));
-      assert.ok(q("olap-query-time").includes(`_ResourceId =~ "${byName(resources, "olap-pool").id}"`));
+      const pool = String(byName(resources, "olap-pool").id);
+      // The pool's rows whether they carry the pool's id or the workspace's (the one pool of that workspace).
+      assert.ok(
+        q("olap-query-time").includes(
+          `| where _ResourceId =~ "${pool}" or "${pool}" startswith strcat(_ResourceId, "/sqlPools/")\n`,
+        ),
+      );
+      assert.ok(pool.startsWith(`${String(byName(resources, "olap-workspace").id)}/sqlPools/`), "the pool's id");
       assert.ok(q("cosmos-latency-p99").includes(`_ResourceId =~ "${byName(resources, "nosql-account").id}"`));
       assert.ok(q("api-availability").includes(`_ResourceId =~ "${byName(resources, "ingestion-agw").id}"`));
       assert.doesNotMatch(q("oltp-latency-p99"), /@@id\d+@@/);

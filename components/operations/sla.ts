@@ -150,7 +150,10 @@ export function slaAlerts(sla: SlaConfig, tiers: SlaTierInputs<string>): SlaAler
         kind: "log",
         query: [
           "SynapseSqlPoolExecRequests",
-          `| where _ResourceId =~ ${kqlString(tiers.olap.sqlPoolId)}`,
+          // The pool's rows: its diagnostic setting is on the pool, but Microsoft's table reference lists the table
+          // under the workspace's resource type and no sample shows which id the rows carry, so either is taken (the
+          // stack has one pool per workspace; KQL's `startswith` ignores case, as `=~` does).
+          `| where _ResourceId =~ ${kqlString(tiers.olap.sqlPoolId)} or ${kqlString(tiers.olap.sqlPoolId)} startswith strcat(_ResourceId, "/sqlPools/")`,
           '| where Status in ("Completed", "Failed", "Cancelled") and isnotnull(StartTime) and isnotnull(EndTime)',
           // The nightly load runs long on purpose: requests the ETL classifiers put in the ETL group (the ETL
           // identity, every session running as dbo) and the streaming loader's inserts are left out
