@@ -19,8 +19,10 @@ import {
 import { STREAM_LOAD_LABEL as OLAP_STREAM_LOAD_LABEL } from "../../../components/olap/settings";
 import {
   BATCH_DEADLINE_MS,
+  BatchProgress,
   CANCEL_TIMEOUT_MS,
   checkDeadline,
+  MAX_TRACKED_BATCHES,
   SynapseWriter,
   statementTimeoutMs,
   tediousType,
@@ -219,6 +221,112 @@ describe("Synapse loader: the writer", () => {
     const writer = writerOver(log, true);
     await assert.rejects(writer.run(insertStatements(target, expected).statements), /context refused/);
     assert.deepEqual(log.slice(1), ["close"]);
+  });
+
+  describe("a batch retried after its deadline goes on where it stopped", () => {
+    /**
+     * A pool where every INSERT takes `ms` of a fake clock, and the one after `failAt` successful ones fails once;
+     * records which statements committed (by their text).
+     */
+    const slowPool = (ms: number, failAt?: number) => {
+      let clock = 0;
+      const ran: string[] = [];
+      const writer = new SynapseWriter(
+        { server: "ws.sql.azuresynapse.net", database: "dw" },
+        { token: async () => "t" },
+        () => clock,
+        async () => ({
+          execSqlBatch: (request: Request) => complete(request),
+          execSql: (request: Request) => {
+            const sql = (request as unknown as { sqlTextOrProcedure: string }).sqlTextOrProcedure;
+            clock += ms;
+            if (ran.length === failAt) {
+              failAt = undefined; // once: the pool is back for the retry
+              return complete(request, new Error("pool unreachable"));
+            }
+            ran.push(sql);
+            complete(request, undefined, 100);
+          },
+          close: () => undefined,
+        }),
+      );
+      return { writer, ran };
+    };
+    /** A backlog of `n` statements of 100 rows each (the statements' text tells them apart). */
+    const backlog = (n: number, tag = "a"): SqlStatement[] =>
+      Array.from({ length: n }, (_, i) => ({
+        sql: `INSERT ${tag}${i}`,
+        parameters: [{ name: "p0_0", type: { kind: "bigint" as const }, value: i }],
+        rows: 100,
+      }));
+
+    it("a backlog longer than one deadline finishes over several attempts, each statement inserted once", async () => {
+      // 180 statements at 300 ms: about an hour of the seed's rows behind a paused pool (a review's reproduction).
+      const { writer, ran } = slowPool(300);
+      const batch = backlog(180);
+      const attempts: string[] = [];
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        try {
+          attempts.push(`inserted ${await writer.run(batch)}`);
+          break;
+        } catch (e) {
+          attempts.push((e as Error).message);
+        }
+      }
+      // Each attempt commits a deadline's worth (the 85th statement would start after 25 s) and the next one goes on.
+      assert.deepEqual(attempts, [
+        "batch deadline of 25 s passed before statement 85 of 180: retried",
+        "batch deadline of 25 s passed before statement 169 of 180: retried",
+        "inserted 1200",
+      ]);
+      assert.deepEqual(
+        ran,
+        batch.map((s) => s.sql),
+        "every statement once, in order",
+      );
+    });
+
+    it("a statement that failed is run again (never skipped), and a finished batch is forgotten", async () => {
+      const { writer, ran } = slowPool(10, 3);
+      const batch = backlog(5);
+      await assert.rejects(writer.run(batch), /pool unreachable/);
+      assert.deepEqual(ran, ["INSERT a0", "INSERT a1", "INSERT a2"]);
+      assert.equal(await writer.run(batch), 200);
+      assert.deepEqual(ran, ["INSERT a0", "INSERT a1", "INSERT a2", "INSERT a3", "INSERT a4"]);
+      // The same rows sent again later (a replay) are inserted again: the nightly compaction's to deduplicate.
+      assert.equal(await writer.run(batch), 500);
+    });
+
+    it("another batch, or the same statements with one value changed, starts from its first statement", async () => {
+      const { writer, ran } = slowPool(300);
+      const batch = backlog(100);
+      await assert.rejects(writer.run(batch), /before statement 85 of 100/);
+      const changed = batch.map((s, i) => (i === 99 ? { ...s, parameters: [{ ...s.parameters[0], value: -1 }] } : s));
+      assert.notEqual(BatchProgress.keyOf(changed), BatchProgress.keyOf(batch));
+      ran.length = 0;
+      await assert.rejects(writer.run(changed), /before statement 85 of 100/);
+      assert.equal(ran[0], "INSERT a0");
+      // Equal content is the same batch, whatever objects carry it (the trigger hands a retry new ones).
+      assert.equal(BatchProgress.keyOf(structuredClone(batch)), BatchProgress.keyOf(batch));
+      // A Date and its ISO text are different values.
+      const at = new Date("2026-12-05T06:00:00Z");
+      const withDate = [{ ...batch[0], parameters: [{ name: "d", type: { kind: "date" as const }, value: at }] }];
+      const withText = [
+        { ...batch[0], parameters: [{ name: "d", type: { kind: "date" as const }, value: at.toISOString() }] },
+      ];
+      assert.notEqual(BatchProgress.keyOf(withDate), BatchProgress.keyOf(withText));
+    });
+
+    it("remembers at most MAX_TRACKED_BATCHES failed batches, forgetting the oldest", () => {
+      const progress = new BatchProgress(2);
+      progress.record("a", 1);
+      progress.record("b", 1);
+      progress.record("a", 2); // a is the newest again
+      progress.record("c", 1);
+      assert.equal(progress.size, 2);
+      assert.deepEqual([progress.done("a"), progress.done("b"), progress.done("c")], [2, 0, 1]);
+      assert.ok(MAX_TRACKED_BATCHES >= 32, "one per partition an instance holds, with room");
+    });
   });
 });
 

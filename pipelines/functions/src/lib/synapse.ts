@@ -4,10 +4,14 @@
  * workspace's private endpoint (`<workspace>.sql.azuresynapse.net` resolves to it in the VNet; port 1433: the
  * workspace's Default connection policy proxies this driver), TLS on. Each statement commits on its own: a dedicated
  * pool has no named or nested transactions, and the driver's transaction-manager requests are not known to work
- * against it; a retried batch re-inserts what had committed, which the nightly compaction deduplicates.
+ * against it. A batch that fails is retried where it stopped (`BatchProgress`): a backlog too large for one
+ * invocation's deadline goes forward a deadline's worth at a time instead of inserting its first part again on
+ * every retry. Only a batch retried on another instance inserts again what had committed, which the nightly
+ * compaction deduplicates.
  * Timeouts fit the host's 30-second function timeout (host.json): a slow login fails fast and the retry policy
  * tries again.
  */
+import { createHash } from "node:crypto";
 import { type Connection, Request, TYPES } from "tedious";
 import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
@@ -41,6 +45,72 @@ export function checkDeadline(startedAt: number, now: number, statement: number,
  */
 export function statementTimeoutMs(startedAt: number, now: number): number {
   return Math.max(1, Math.min(REQUEST_TIMEOUT_MS, BATCH_DEADLINE_MS - (now - startedAt)));
+}
+
+/** How many failed batches an instance remembers (one per partition it holds is the usual case). */
+export const MAX_TRACKED_BATCHES = 64;
+
+/**
+ * How far each failed batch got, so that its retry goes on from the first statement that had not committed instead
+ * of inserting the committed ones again. Without it a batch needing more than one deadline (a backlog after the pool
+ * was paused or unreachable: the trigger hands over up to 100 events of many rows each) would commit the same first
+ * part on every retry and never finish, its partition stuck and its rows multiplied.
+ *
+ * In memory, which the retry reaches: the retry policy re-runs the same batch on the same instance ("The current
+ * retry count is stored in memory of the instance", learn.microsoft.com/azure/azure-functions/
+ * functions-bindings-error-pages, Max retry counts) and the writer lives as long as the worker. Keyed by the batch's
+ * content (every statement's text and values, so another batch never skips anything) and forgotten once the batch
+ * succeeds (a replay of the same rows later is inserted again, as before, and deduplicated by the nightly compaction).
+ * An instance that fails takes its progress with it: the batch then starts over on the next instance, as it did
+ * before. A statement whose commit was not confirmed (an error after the server committed) is not counted: it may be
+ * inserted twice, never skipped.
+ */
+export class BatchProgress {
+  private readonly committed = new Map<string, number>();
+
+  constructor(private readonly capacity: number = MAX_TRACKED_BATCHES) {}
+
+  /** The batch's identity: a hash of every statement's text and parameter values, in order. */
+  static keyOf(statements: readonly SqlStatement[]): string {
+    const hash = createHash("sha256");
+    for (const s of statements) {
+      hash.update(s.sql).update("\0");
+      for (const p of s.parameters)
+        hash
+          .update(p.name)
+          .update("=")
+          .update(p.value instanceof Date ? `D${p.value.toISOString()}` : `${typeof p.value}:${String(p.value)}`)
+          .update("\0");
+      hash.update("\n");
+    }
+    return hash.digest("hex");
+  }
+
+  /** How many of the batch's statements had committed (0 for a batch not seen failing). */
+  done(key: string): number {
+    return this.committed.get(key) ?? 0;
+  }
+
+  /** Records that the first `count` statements have committed; the oldest batch is forgotten beyond capacity. */
+  record(key: string, count: number): void {
+    this.committed.delete(key);
+    this.committed.set(key, count);
+    while (this.committed.size > this.capacity) {
+      const oldest = this.committed.keys().next().value;
+      if (oldest === undefined) break;
+      this.committed.delete(oldest);
+    }
+  }
+
+  /** The batch is done: forgets it. */
+  finish(key: string): void {
+    this.committed.delete(key);
+  }
+
+  /** How many batches it remembers. */
+  get size(): number {
+    return this.committed.size;
+  }
 }
 
 /** tedious data type and options of a model column type. */
@@ -105,10 +175,19 @@ export class SynapseWriter implements SqlExecutor {
       tokens: Pick<ManagedIdentityTokens, "token">,
       limits: TdsLimits,
     ) => Promise<Pick<Connection, "execSql" | "execSqlBatch" | "close">> = connectTds,
+    /** Where failed batches stopped (one per writer, which lives as long as the worker). */
+    private readonly progress: BatchProgress = new BatchProgress(),
   ) {}
 
+  /** Runs the statements not yet committed by an earlier attempt at the same batch; resolves with the rows inserted. */
   async run(statements: readonly SqlStatement[]): Promise<number> {
     if (!statements.length) return 0;
+    const key = BatchProgress.keyOf(statements);
+    const from = this.progress.done(key);
+    if (from >= statements.length) {
+      this.progress.finish(key);
+      return 0;
+    }
     const startedAt = this.now();
     const connection = await this.connect(this.target, this.tokens, {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
@@ -122,7 +201,8 @@ export class SynapseWriter implements SqlExecutor {
         connection.execSqlBatch(request);
       });
       let inserted = 0;
-      for (const [i, statement] of statements.entries()) {
+      for (let i = from; i < statements.length; i++) {
+        const statement = statements[i];
         checkDeadline(startedAt, this.now(), i, statements.length);
         inserted += await new Promise<number>((resolve, reject) => {
           const request = new Request(statement.sql, (err, rowCount) => (err ? reject(err) : resolve(rowCount ?? 0)));
@@ -133,7 +213,9 @@ export class SynapseWriter implements SqlExecutor {
           }
           connection.execSql(request);
         });
+        this.progress.record(key, i + 1);
       }
+      this.progress.finish(key);
       return inserted;
     } finally {
       connection.close();
