@@ -6,6 +6,7 @@ import {
   MAX_PAYMENTS_PER_RUN,
   MAX_PAYMENT_ID_SQL,
   MERCHANT_WINDOW_SQL,
+  READS_DEADLINE_MS,
   REFRESH_KEY,
   refreshMerchantFeatures,
   refreshState,
@@ -17,6 +18,7 @@ import {
 import {
   COSMOS_CALL_TIMEOUT_MS,
   createItem,
+  DeadlineError,
   mapLimited,
   READ_ATTEMPTS,
   readItem,
@@ -31,9 +33,14 @@ import {
   type MerchantItem,
 } from "../../../pipelines/functions/src/lib/features";
 import {
+  CONNECT_TIMEOUT_MS,
   parseSqlConnection,
+  READ_CANCEL_TIMEOUT_MS,
+  readLimits,
+  REQUEST_TIMEOUT_MS,
   TdsReader,
   type SqlReader,
+  type TdsLimits,
   type TdsTarget,
 } from "../../../pipelines/functions/src/lib/tds";
 import { fakeContext, scoringEnv } from "./fakes";
@@ -168,17 +175,67 @@ describe("functions: SQL reads (tedious)", () => {
   });
 });
 
+describe("functions: SQL reads with a deadline", () => {
+  it("the login and the request each get what is left of the deadline, less the cancellation's time", () => {
+    assert.deepEqual(readLimits(undefined, 0), {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    assert.deepEqual(readLimits(15_000, 0), {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: 15_000 - READ_CANCEL_TIMEOUT_MS,
+      cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+    });
+    assert.deepEqual(readLimits(15_000, 12_000), {
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 2_000,
+      cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+    });
+    assert.throws(() => readLimits(15_000, 13_800), DeadlineError, "too little left to try");
+  });
+
+  it("a slow login leaves the request only the rest: login, request and cancel end by the deadline", async () => {
+    let clock = 1_000;
+    const deadline = clock + 15_000;
+    const seen: { limits?: TdsLimits; timeout?: number } = {};
+    const reader = new TdsReader(
+      { server: "s", database: "d", readOnlyIntent: true },
+      { token: async () => "t" },
+      async (_target, _tokens, limits) => {
+        seen.limits = limits;
+        clock += limits.connectTimeoutMs - 1; // the login takes almost all it may
+        return {
+          execSql: (request: Request) => {
+            seen.timeout = (request as unknown as { timeout?: number }).timeout;
+            (request as unknown as { callback: (err?: Error) => void }).callback(undefined);
+          },
+          close: () => undefined,
+        } as never;
+      },
+      () => clock,
+    );
+    await reader.query(MAX_PAYMENT_ID_SQL, {}, { deadline });
+    assert.ok(seen.limits && seen.timeout !== undefined);
+    assert.equal(seen.limits.cancelTimeoutMs, READ_CANCEL_TIMEOUT_MS);
+    // Started at 1 s, logged in at 11 s: the request may take 4 s, and its cancel 1 s, to end at the deadline.
+    assert.equal(seen.timeout, deadline - clock - READ_CANCEL_TIMEOUT_MS);
+    assert.ok(clock + seen.timeout + READ_CANCEL_TIMEOUT_MS <= deadline);
+  });
+});
+
 describe("functions: merchant refresh timer", () => {
   /** A fake readable secondary: MAX(PaymentId), then the window's rows; records what it was asked. */
   function fakeSql(newest: number | null, rows: Record<string, unknown>[]) {
     const asked: { sql: string; params?: Readonly<Record<string, number>> }[] = [];
+    const deadlines: (number | undefined)[] = [];
     const reader: SqlReader = {
-      query: async (sql, params) => {
+      query: async (sql, params, options) => {
         asked.push({ sql, params });
+        deadlines.push(options?.deadline);
         return sql === MAX_PAYMENT_ID_SQL ? [{ UpTo: newest === null ? null : String(newest) }] : rows;
       },
     };
-    return { reader, asked };
+    return { reader, asked, deadlines };
   }
   /** A write the refresh sent to Cosmos DB: the item, and whether it was an upsert or conditional on an etag. */
   interface Sent {
@@ -250,7 +307,7 @@ describe("functions: merchant refresh timer", () => {
       error = e as Error;
     }
     const out = cosmos.sent.length === 0 ? undefined : cosmos.sent.map((w) => w.item);
-    return { written, error, asked: sql.asked, out, sent: cosmos.sent, logs };
+    return { written, error, asked: sql.asked, deadlines: sql.deadlines, out, sent: cosmos.sent, logs };
   };
   const windowRow = (merchantId: string, payments: string, amountSum: number) => ({
     MerchantId: merchantId,
@@ -298,6 +355,17 @@ describe("functions: merchant refresh timer", () => {
     assert.equal(r.written, 0);
     assert.deepEqual(r.out, [{ ...state(9_000, 9_000), updatedAt: at }]);
     assert.equal(r.asked.length, 1, "no window query");
+  });
+
+  it("both SQL reads end by the reads' deadline, inside the host's 30 s (a read past it would end the worker)", async () => {
+    const before = Date.now();
+    const r = await run(state(9_000, 9_011), 9_500, rows);
+    const after = Date.now();
+    assert.equal(r.deadlines.length, 2);
+    for (const d of r.deadlines) {
+      assert.ok(d !== undefined && d >= before + READS_DEADLINE_MS && d <= after + READS_DEADLINE_MS, String(d));
+    }
+    assert.ok(READS_DEADLINE_MS + READ_CANCEL_TIMEOUT_MS < 30_000);
   });
 
   it("a window ends at the highest payment the previous run saw (inserts below it have committed)", async () => {

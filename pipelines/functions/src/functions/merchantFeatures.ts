@@ -11,9 +11,10 @@
  * - A run that fails part-way leaves `pendingUpTo` in the watermark: the next run takes the same window again and
  *   skips the merchants already merged (their item's `windowUpTo`), so no payment is counted twice.
  * - Throttled point reads and writes are retried (readItem, writeItem), at most 32 reads and 16 writes in flight.
- * - Reads stop at READS_DEADLINE_MS and writes at WRITES_DEADLINE_MS from the run's start, within the host's 30 s: the
- *   merchants not read or written in time are left for the next run (the window stays pending), so a minute with
- *   more active merchants than one run writes is finished by the next runs, not dropped.
+ * - Reads (the SQL queries' logins and requests included) stop at READS_DEADLINE_MS and writes at WRITES_DEADLINE_MS
+ *   from the run's start, within the host's 30 s: the merchants not read or written in time are left for the next
+ *   run (the window stays pending), so a minute with more active merchants than one run writes is finished by the
+ *   next runs, not dropped. A SQL read that does not answer in time fails the run (the next one tries again).
  * - The first run starts at the newest payment (no backfill); merchant features lag their payments by one to two
  *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
@@ -169,7 +170,10 @@ export async function refreshMerchantFeatures(
   const watermark = { ...container, deadline: started + WATERMARK_DEADLINE_MS };
   const sql = deps.sql(deps.env, tokens);
   const state = await readItem<RefreshState>(deps.fetch, tokens, reads, REFRESH_KEY, REFRESH_KEY);
-  const [max] = await sql.query(MAX_PAYMENT_ID_SQL);
+  // The SQL reads end by the reads' deadline too (login, request and a timed-out request's cancel): with the
+  // connection's own limits two of them could outlast the host's 30 s and end the worker, the scorer's invocations
+  // with it.
+  const [max] = await sql.query(MAX_PAYMENT_ID_SQL, {}, { deadline: reads.deadline });
   const newest = max?.UpTo === null || max?.UpTo === undefined ? 0 : Number(max.UpTo);
   const now = deps.now().toISOString();
   // The watermark has one writer (this singleton timer): an upsert, as the output binding wrote it.
@@ -188,7 +192,9 @@ export async function refreshMerchantFeatures(
     context.log(`${REFRESH_LOG_PREFIX}up to date after payment ${after}, next window ends at ${seenMax}`);
     return 0;
   }
-  const byMerchant = [...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo })).entries()];
+  const byMerchant = [
+    ...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo }, { deadline: reads.deadline })).entries(),
+  ];
   // In a new order each run: a slow account that leaves merchants unread at the deadline must not spend every run
   // re-reading the same first ones (already merged) while the last are never reached.
   const order = shuffled(byMerchant.length, deps.random ?? Math.random);

@@ -5,7 +5,7 @@
  * through the private endpoints, limits under the host's 30-second function timeout.
  */
 import { Connection, Request, TYPES } from "tedious";
-import type { ManagedIdentityTokens } from "./azure";
+import { DeadlineError, type ManagedIdentityTokens } from "./azure";
 
 /** Login and per-statement limits: under the host's 30-second function timeout. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -92,7 +92,39 @@ export function handleLateErrors<C extends Pick<Connection, "on">>(connection: C
 
 /** A read-only query with bigint parameters, rows as column-name → value (bigint columns arrive as strings). */
 export interface SqlReader {
-  query(sql: string, params?: Readonly<Record<string, number>>): Promise<Record<string, unknown>[]>;
+  query(
+    sql: string,
+    params?: Readonly<Record<string, number>>,
+    options?: SqlQueryOptions,
+  ): Promise<Record<string, unknown>[]>;
+}
+
+export interface SqlQueryOptions {
+  /**
+   * Epoch milliseconds by which the query must have answered, its connection and a timed-out request's cancellation
+   * included: a caller inside the host's function timeout gives its own deadline (a query that outlives the timeout
+   * ends the worker and every invocation in it).
+   */
+  readonly deadline?: number;
+}
+
+/** How long a timed-out read's cancellation may take when the read has a deadline (tedious' own is 5 s). */
+export const READ_CANCEL_TIMEOUT_MS = 1_000;
+
+/**
+ * The limits of a read that must answer by `deadline` (the connection's defaults without one): the login and the
+ * request each get at most what is left once the cancellation's time is set aside. Throws DeadlineError when too
+ * little is left to try (under `minimumMs`).
+ */
+export function readLimits(deadline: number | undefined, now: number, minimumMs = 500): TdsLimits {
+  if (deadline === undefined) return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+  const left = deadline - now - READ_CANCEL_TIMEOUT_MS;
+  if (left < minimumMs) throw new DeadlineError("SQL read");
+  return {
+    connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, left),
+    requestTimeoutMs: Math.min(REQUEST_TIMEOUT_MS, left),
+    cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+  };
 }
 
 /** Runs queries on one connection per call. */
@@ -104,15 +136,24 @@ export class TdsReader implements SqlReader {
     private readonly connect: (
       target: TdsTarget,
       tokens: Pick<ManagedIdentityTokens, "token">,
+      limits: TdsLimits,
     ) => Promise<Pick<Connection, "execSql" | "close">> = connectTds,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async query(sql: string, params: Readonly<Record<string, number>> = {}): Promise<Record<string, unknown>[]> {
-    const connection = await this.connect(this.target, this.tokens);
+  async query(
+    sql: string,
+    params: Readonly<Record<string, number>> = {},
+    options: SqlQueryOptions = {},
+  ): Promise<Record<string, unknown>[]> {
+    const connection = await this.connect(this.target, this.tokens, readLimits(options.deadline, this.now()));
     try {
       return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
         const rows: Record<string, unknown>[] = [];
         const request = new Request(sql, (err) => (err ? reject(err) : resolve(rows)));
+        // The login used part of the time: the request gets what is left (never past the deadline).
+        if (options.deadline !== undefined)
+          request.setTimeout(readLimits(options.deadline, this.now(), 1).requestTimeoutMs);
         for (const [name, value] of Object.entries(params)) request.addParameter(name, TYPES.BigInt, value);
         request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) =>
           rows.push(Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value]))),
