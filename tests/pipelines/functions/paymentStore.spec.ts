@@ -120,6 +120,20 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
   });
 
+  it("a pooled connection already dead when handed the batch (EINVALIDSTATE) sent nothing: a found payment is a replay", async () => {
+    // A merchant's retry racing its own first request: with the first attempt wrongly in doubt, the payment the
+    // other request inserted a moment ago would be reported created a second time (and counted twice in the logs).
+    const table = fakePaymentTable();
+    await table.write(request);
+    table.fail(afterSent(connError("EINVALIDSTATE")));
+    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
+    // The same refusal as ECLOSE (the connection died after the batch left) stays in doubt: created.
+    const other = fakePaymentTable();
+    await other.write(request);
+    other.fail(afterSent(connError("ECLOSE")));
+    assert.equal((await storePayment(request, other.write, { retryDelayMs: 0 })).kind, "created");
+  });
+
   it("after an error the server answered (nothing committed), a payment found under the key is a replay", async () => {
     const table = fakePaymentTable();
     await table.write(request);

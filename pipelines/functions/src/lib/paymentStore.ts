@@ -187,11 +187,18 @@ export async function storePayment(
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
       if (attempt >= 2 || !isTransient(error) || clock() - started > RETRY_BUDGET_MS) throw error;
-      inDoubt = statementSent(error) && sqlError(error).number === undefined;
+      inDoubt = statementSent(error) && sqlError(error).number === undefined && !NEVER_SENT.has(sqlError(error).code);
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 200));
     }
   }
 }
+
+/**
+ * tedious codes of a request refused before it left the client, though raised after the batch was handed to the
+ * connection: EINVALIDSTATE ("Requests can only be made in the LoggedIn state", a pooled connection that had already
+ * died). Nothing of it reached the server, so nothing is in doubt.
+ */
+const NEVER_SENT: ReadonlySet<string | undefined> = new Set(["EINVALIDSTATE"]);
 
 const SENT = Symbol("statementSent");
 
