@@ -374,6 +374,14 @@ const payment: OltpTable = {
     { name: "FailureCode", type: t.varchar(32), nullable: true },
     { name: "AuthorizedAt", type: t.datetime2(3), nullable: true },
     { name: "CapturedAt", type: t.datetime2(3), nullable: true },
+    {
+      name: "CreatedByRequest",
+      type: t.binary(16),
+      nullable: true,
+      description:
+        "Random token of the API request that inserted the payment: after a write whose answer was lost, that request " +
+        "tells its own insert from a merchant's concurrent retry under the same key. Never returned to merchants.",
+    },
     ...timestamps(),
   ],
   primaryKey: { name: "PK_Payment", columns: ["PaymentId"] },

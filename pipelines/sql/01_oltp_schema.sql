@@ -200,6 +200,7 @@ BEGIN
         [FailureCode] VARCHAR(32) NULL,
         [AuthorizedAt] DATETIME2(3) NULL,
         [CapturedAt] DATETIME2(3) NULL,
+        [CreatedByRequest] BINARY(16) NULL,
         [CreatedAt] DATETIME2(3) CONSTRAINT [DF_Payment_CreatedAt] DEFAULT (SYSUTCDATETIME()) NOT NULL,
         [UpdatedAt] DATETIME2(3) CONSTRAINT [DF_Payment_UpdatedAt] DEFAULT (SYSUTCDATETIME()) NOT NULL,
         CONSTRAINT [PK_Payment] PRIMARY KEY CLUSTERED ([PaymentId]),

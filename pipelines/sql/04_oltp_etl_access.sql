@@ -41,9 +41,9 @@ GRANT SELECT ON [dbo].[PaymentMethod] ([PaymentMethodId], [CustomerId], [VaultTo
 GO
 
 -- dbo.Payment (changeTracking): only the columns the ETL may read, never classified ones.
-GRANT SELECT ON [dbo].[Payment] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
+GRANT SELECT ON [dbo].[Payment] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedByRequest], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
 GRANT VIEW CHANGE TRACKING ON [dbo].[Payment] TO [$(EtlPrincipalName)];
-GRANT SELECT ON [dbo].[Payment_LedgerHistory] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
+GRANT SELECT ON [dbo].[Payment_LedgerHistory] ([PaymentId], [MerchantId], [PaymentMethodId], [IdempotencyKey], [AmountMinor], [CurrencyCode], [CapturedAmountMinor], [Status], [FailureCode], [AuthorizedAt], [CapturedAt], [CreatedByRequest], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
 GO
 
 -- dbo.Refund (changeTracking): only the columns the ETL may read, never classified ones.

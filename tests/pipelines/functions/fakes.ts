@@ -64,18 +64,23 @@ export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow 
  * dbo.Payment as the payment API's writer sees it: inserts a row per (merchant, key) and returns the stored row for a
  * key already used, like INSERT_PAYMENT_SQL does (lib/paymentStore.ts). `fail` makes the next writes throw.
  */
-export function fakePaymentTable(clock: () => number = Date.now) {
-  const rows = new Map<string, StoredPaymentRow & { MerchantId: number; IdempotencyKey: string }>();
+export function fakePaymentTable() {
+  const rows = new Map<
+    string,
+    StoredPaymentRow & { MerchantId: number; IdempotencyKey: string; CreatedByRequest: Buffer }
+  >();
   const inserts: CreatePaymentRequest[] = [];
   const failures: unknown[] = [];
   let nextId = 1000;
-  const write: PaymentWriter = async (r) => {
+  const write: PaymentWriter = async (r, requestToken) => {
     const failure = failures.shift();
     if (failure !== undefined) throw failure;
     const key = `${r.merchantId}/${r.idempotencyKey}`;
     const existing = rows.get(key);
-    if (existing) return { ...existing, Created: false };
-    const createdAt = new Date(clock());
+    if (existing) {
+      const { CreatedByRequest, MerchantId: _m, IdempotencyKey: _k, ...stored } = existing;
+      return { ...stored, Created: false, Ours: CreatedByRequest.equals(requestToken) };
+    }
     inserts.push(r);
     const row = {
       PaymentId: String(nextId++),
@@ -86,8 +91,9 @@ export function fakePaymentTable(clock: () => number = Date.now) {
       CurrencyCode: r.currencyCode,
       Status: "pending",
       Created: true,
+      Ours: true,
     };
-    rows.set(key, { ...row, CreatedAt: createdAt });
+    rows.set(key, { ...row, CreatedByRequest: requestToken });
     return row;
   };
   return {

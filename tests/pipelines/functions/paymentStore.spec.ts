@@ -8,12 +8,12 @@ import { handleLateErrors, loginWithErrorNumber } from "../../../pipelines/funct
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
 import {
-  afterSent,
   FOREIGN_KEYS,
   INSERT_PAYMENT_SQL,
   isConnectionFatal,
   isTransient,
   outcomeOf,
+  REQUEST_TOKEN_BYTES,
   RETRY_BUDGET_MS,
   runInsert,
   storePayment,
@@ -90,55 +90,76 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.ok(isConnectionFatal(Object.assign(sqlError(40613), { class: 20 })), "severity 20+ ends the session");
   });
 
+  /** Request tokens the tests choose (a request draws a random one). */
+  const token = (n: number) => Buffer.alloc(REQUEST_TOKEN_BYTES, n);
+
   it("retries once after a dropped connection; a payment it then finds is its own (created, not replayed)", async () => {
     const table = fakePaymentTable();
-    // The first attempt committed, then its connection died before the answer: in doubt.
+    // The first attempt committed, then its connection died before the answer.
     let calls = 0;
-    const write: typeof table.write = async (r) => {
-      const row = await table.write(r);
-      if (++calls === 1) throw afterSent(connError("ECLOSE"));
+    const write: typeof table.write = async (r, t) => {
+      const row = await table.write(r, t);
+      if (++calls === 1) throw connError("ECLOSE");
       return row;
     };
     const outcome = await storePayment(request, write, { retryDelayMs: 0 });
     assert.deepEqual(outcome, { kind: "created", paymentId: "1000", status: "pending" });
   });
 
-  it("after an in-doubt attempt, a payment inserted before this request began is still a replay (a merchant's retry)", async () => {
-    let now = 1_000_000;
-    const table = fakePaymentTable(() => now);
-    await table.write(request); // the merchant's first request, a minute earlier
-    now += 60_000;
-    table.fail(afterSent(connError("ECLOSE")));
-    const outcome = await storePayment(request, table.write, { retryDelayMs: 0, clock: () => now });
-    assert.equal(outcome.kind, "replayed");
+  it("both attempts carry one random token of the column's size; each request draws its own", async () => {
+    const seen: Buffer[] = [];
+    const table = fakePaymentTable();
+    table.fail(connError("ECLOSE"));
+    const write: typeof table.write = async (r, t) => {
+      seen.push(t);
+      return table.write(r, t);
+    };
+    await storePayment(request, write, { retryDelayMs: 0 });
+    await storePayment({ ...request, idempotencyKey: "order-2" }, write, { retryDelayMs: 0 });
+    assert.equal(seen.length, 3);
+    assert.ok(seen.every((t) => t.length === REQUEST_TOKEN_BYTES));
+    assert.ok(seen[0].equals(seen[1]), "the retry sends the first attempt's token");
+    assert.ok(!seen[2].equals(seen[0]), "another request, another token");
+    const column = dataModel.oltp.tables
+      .find((t) => t.name === "Payment")
+      ?.columns.find((c) => c.name === "CreatedByRequest");
+    assert.equal(column && renderType(column.type), `BINARY(${REQUEST_TOKEN_BYTES})`);
   });
 
-  it("a connection that failed before the statement was sent leaves nothing in doubt: a found payment is a replay", async () => {
+  it("a merchant's retry racing its own first request finds the first request's payment: a replay, not created twice", async () => {
+    // Request A's answer is lost (its insert committed); the merchant's client gives up and sends B with the same
+    // key; B's first attempt is lost too, and its retry reads A's row. Whatever the timing, the row is A's.
     const table = fakePaymentTable();
-    await table.write(request);
-    table.fail(connError("ESOCKET"));
-    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
+    await table.write(request, token(1)); // A's insert
+    table.fail(connError("ETIMEOUT")); // B's first attempt
+    const b = await storePayment(request, table.write, { retryDelayMs: 0, requestToken: token(2) });
+    assert.equal(b.kind, "replayed", "a second 202 would count the payment twice");
+    assert.equal(table.inserts.length, 1);
   });
 
-  it("a pooled connection already dead when handed the batch (EINVALIDSTATE) sent nothing: a found payment is a replay", async () => {
-    // A merchant's retry racing its own first request: with the first attempt wrongly in doubt, the payment the
-    // other request inserted a moment ago would be reported created a second time (and counted twice in the logs).
+  it("a payment inserted long before (a merchant's retry a minute later) is a replay, after any failure", async () => {
     const table = fakePaymentTable();
-    await table.write(request);
-    table.fail(afterSent(connError("EINVALIDSTATE")));
-    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
-    // The same refusal as ECLOSE (the connection died after the batch left) stays in doubt: created.
-    const other = fakePaymentTable();
-    await other.write(request);
-    other.fail(afterSent(connError("ECLOSE")));
-    assert.equal((await storePayment(request, other.write, { retryDelayMs: 0 })).kind, "created");
+    await table.write(request, token(1));
+    for (const failure of [connError("ECLOSE"), connError("ESOCKET"), sqlError(40613)]) {
+      table.fail(failure);
+      assert.equal(
+        (await storePayment(request, table.write, { retryDelayMs: 0, requestToken: token(3) })).kind,
+        "replayed",
+      );
+    }
   });
 
-  it("after an error the server answered (nothing committed), a payment found under the key is a replay", async () => {
-    const table = fakePaymentTable();
-    await table.write(request);
-    table.fail(sqlError(40613));
-    assert.equal((await storePayment(request, table.write, { retryDelayMs: 0 })).kind, "replayed");
+  it("a row read back without a token (written before the column existed) is never a request's own", async () => {
+    const legacy = row({
+      PaymentMethodId: String(request.paymentMethodId),
+      AmountMinor: String(request.amountMinor),
+      CurrencyCode: request.currencyCode,
+    });
+    assert.equal((await storePayment(request, async () => legacy, { retryDelayMs: 0 })).kind, "replayed");
+    assert.equal(
+      (await storePayment(request, async () => ({ ...legacy, Ours: true }), { retryDelayMs: 0 })).kind,
+      "created",
+    );
   });
 
   it("makes exactly two attempts at most, never retries a permanent error, and none past the retry budget", async () => {
@@ -220,9 +241,10 @@ describe("functions: payment store (idempotent insert)", () => {
         },
       });
       const unknown = Object.assign(new Error("An unknown error has occurred."), { code: "UNKNOWN" });
-      assert.deepEqual(await runInsert(connection(unknown, true), request), { PaymentId: "5" });
-      await assert.rejects(runInsert(connection(unknown, false), request), /unknown error/);
-      await assert.rejects(runInsert(connection(sqlError(547), true), request), /error 547/);
+      const t = Buffer.alloc(REQUEST_TOKEN_BYTES);
+      assert.deepEqual(await runInsert(connection(unknown, true), request, t), { PaymentId: "5" });
+      await assert.rejects(runInsert(connection(unknown, false), request, t), /unknown error/);
+      await assert.rejects(runInsert(connection(sqlError(547), true), request, t), /error 547/);
     });
 
     it("sends parameters of each column's own type, so the unique index is sought without conversion", () => {
@@ -244,7 +266,7 @@ describe("functions: payment store (idempotent insert)", () => {
           req.callback(undefined);
         },
       };
-      return runInsert(connection, request).then((r) => {
+      return runInsert(connection, request, Buffer.alloc(REQUEST_TOKEN_BYTES, 9)).then((r) => {
         assert.equal(sql, INSERT_PAYMENT_SQL);
         assert.deepEqual(r, { PaymentId: "5", Created: true });
         const types = Object.fromEntries(
@@ -255,7 +277,13 @@ describe("functions: payment store (idempotent insert)", () => {
           assert.ok(column, name);
           assert.equal(type, renderType(column.type), name);
         }
-        assert.equal(seen.length, 5);
+        assert.equal(seen.length, 6);
+        // The token is stored with the insert and compared on the read back (the row is this request's own or not).
+        assert.match(INSERT_PAYMENT_SQL, /, CreatedByRequest\)\n {4}SELECT .*, @CreatedByRequest\n/);
+        assert.match(
+          INSERT_PAYMENT_SQL,
+          /CASE WHEN CreatedByRequest = @CreatedByRequest THEN 1 ELSE 0 END AS BIT\) AS Ours/,
+        );
       });
     });
   });

@@ -5,8 +5,11 @@
  * the handler returned, and answered a retry 500).
  *
  * Because the write is idempotent, a request whose connection fails or times out is retried once on another pooled
- * connection (a new one only if none is idle): if the first attempt committed, the retry reads the payment back.
+ * connection (a new one only if none is idle): if the first attempt committed, the retry reads the payment back, and
+ * knows it for its own by the random token the insert stored (`CreatedByRequest`), not by when it was inserted: a
+ * merchant's retry sent while the first request was still trying finds the same row, with the first request's token.
  */
+import { randomBytes } from "node:crypto";
 import { Request, TYPES, type Connection } from "tedious";
 import type { CreatePaymentRequest } from "./payment";
 import { connectTds, type TdsTarget } from "./tds";
@@ -26,8 +29,8 @@ export const INSERT_PAYMENT_SQL = [
   "SET NOCOUNT ON;",
   "DECLARE @Inserted INT = 0;",
   "BEGIN TRY",
-  "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode)",
-  "    SELECT @MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode",
+  "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode, CreatedByRequest)",
+  "    SELECT @MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode, @CreatedByRequest",
   "    WHERE NOT EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey);",
   "    SET @Inserted = @@ROWCOUNT;",
   "END TRY",
@@ -36,9 +39,11 @@ export const INSERT_PAYMENT_SQL = [
   "END CATCH;",
   "IF @Inserted = 1",
   "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
-  "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created;",
+  "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created,",
+  "        CAST(1 AS BIT) AS Ours;",
   "ELSE",
-  "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created, CreatedAt",
+  "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created,",
+  "        CAST(CASE WHEN CreatedByRequest = @CreatedByRequest THEN 1 ELSE 0 END AS BIT) AS Ours",
   "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
 ].join("\n");
 
@@ -50,12 +55,15 @@ export interface StoredPaymentRow {
   readonly CurrencyCode: string;
   readonly Status: string;
   readonly Created: boolean;
-  /** When the payment read back was inserted (UTC; tedious gives a Date): absent on a new row. */
-  readonly CreatedAt?: Date | string;
+  /**
+   * The row was inserted with this request's token: a new row, or one an earlier attempt of the same request committed
+   * before its answer was lost (absent from rows written before the column existed: not ours).
+   */
+  readonly Ours?: boolean;
 }
 
-/** How far the database's clock may be behind the app's when telling this request's own insert from an older one. */
-export const CLOCK_SKEW_MS = 5_000;
+/** Bytes of the random token a request stores with its insert (`dbo.Payment.CreatedByRequest`, BINARY(16)). */
+export const REQUEST_TOKEN_BYTES = 16;
 
 /** The request fields a replay must repeat, with their dbo.Payment columns. */
 const REPEATED = [
@@ -142,7 +150,10 @@ function sqlError(error: unknown): { number?: number; code?: string; severity?: 
 }
 
 /** Runs the batch for a request and returns its row. */
-export type PaymentWriter = (request: CreatePaymentRequest) => Promise<StoredPaymentRow | undefined>;
+export type PaymentWriter = (
+  request: CreatePaymentRequest,
+  requestToken: Buffer,
+) => Promise<StoredPaymentRow | undefined>;
 
 /**
  * The payment API's time limits, so that two attempts end within the host's 30-second function timeout (host.json)
@@ -160,57 +171,37 @@ export const RETRY_BUDGET_MS = 8_000;
 
 /**
  * Stores the payment: one attempt, and a second one after `retryDelayMs` when the first failed transiently within
- * RETRY_BUDGET_MS. A foreign-key refusal is an outcome, not an error; anything else is thrown. When the first attempt
- * failed in doubt (the connection dropped or timed out after the statement was sent — `afterSent` — so it may have
- * committed), a payment the second attempt finds under the key, inserted after this request began (CLOCK_SKEW_MS
- * allowed), is this request's own: reported as created, not replayed. A failure before the statement was sent (the
- * login) leaves nothing in doubt.
+ * RETRY_BUDGET_MS. A foreign-key refusal is an outcome, not an error; anything else is thrown. Both attempts carry one
+ * random token, which the insert stores: a payment the second attempt finds under the key with that token is the
+ * first attempt's, committed before its answer was lost, so it is reported as created, not replayed; one with another
+ * token is a merchant's other request (a retry sent meanwhile, or long before), a replay.
  */
 export async function storePayment(
   request: CreatePaymentRequest,
   write: PaymentWriter,
-  options: { readonly retryDelayMs?: number; readonly clock?: () => number } = {},
+  options: {
+    readonly retryDelayMs?: number;
+    readonly clock?: () => number;
+    /** This request's token (random by default; tests choose it). */
+    readonly requestToken?: Buffer;
+  } = {},
 ): Promise<StoreOutcome> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  let inDoubt = false;
+  const token = options.requestToken ?? randomBytes(REQUEST_TOKEN_BYTES);
+  if (token.length !== REQUEST_TOKEN_BYTES) throw new Error(`a request token is ${REQUEST_TOKEN_BYTES} bytes`);
   for (let attempt = 1; ; attempt++) {
     try {
-      const row = await write(request);
+      const row = await write(request, token);
       const outcome = outcomeOf(request, row);
-      // Our own insert only if it was made after this request first sent it: a merchant's retry of an older payment
-      // stays a replay even when its own first attempt failed in doubt.
-      const createdAt = row?.CreatedAt === undefined ? Number.NaN : new Date(row.CreatedAt).getTime();
-      const ours = inDoubt && createdAt >= started - CLOCK_SKEW_MS;
-      return ours && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
+      return row?.Ours === true && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
     } catch (error) {
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
       if (attempt >= 2 || !isTransient(error) || clock() - started > RETRY_BUDGET_MS) throw error;
-      inDoubt = statementSent(error) && sqlError(error).number === undefined && !NEVER_SENT.has(sqlError(error).code);
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 200));
     }
   }
-}
-
-/**
- * tedious codes of a request refused before it left the client, though raised after the batch was handed to the
- * connection: EINVALIDSTATE ("Requests can only be made in the LoggedIn state", a pooled connection that had already
- * died). Nothing of it reached the server, so nothing is in doubt.
- */
-const NEVER_SENT: ReadonlySet<string | undefined> = new Set(["EINVALIDSTATE"]);
-
-const SENT = Symbol("statementSent");
-
-/** Marks an error raised after the batch reached the connection (it may have run): a login failure never is. */
-export function afterSent(error: unknown): unknown {
-  if (error !== null && typeof error === "object") (error as { [SENT]?: true })[SENT] = true;
-  return error;
-}
-
-/** The batch had been sent when this error came (so, without a SQL error number, its outcome is unknown). */
-export function statementSent(error: unknown): boolean {
-  return error !== null && typeof error === "object" && (error as { [SENT]?: true })[SENT] === true;
 }
 
 /** A tedious connection that knows when it ended. */
@@ -232,6 +223,7 @@ export class TrackedConnection implements PooledConnection {
 export function runInsert(
   connection: Pick<Connection, "execSql">,
   r: CreatePaymentRequest,
+  requestToken: Buffer,
 ): Promise<StoredPaymentRow | undefined> {
   return new Promise((resolve, reject) => {
     let row: StoredPaymentRow | undefined;
@@ -245,6 +237,7 @@ export function runInsert(
     request.addParameter("IdempotencyKey", TYPES.VarChar, r.idempotencyKey, { length: 64 });
     request.addParameter("AmountMinor", TYPES.BigInt, r.amountMinor);
     request.addParameter("CurrencyCode", TYPES.Char, r.currencyCode, { length: 3 });
+    request.addParameter("CreatedByRequest", TYPES.Binary, requestToken, { length: REQUEST_TOKEN_BYTES });
     request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) => {
       row ??= Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value])) as unknown as StoredPaymentRow;
     });
@@ -260,12 +253,5 @@ export function pooledPaymentWriter(target: TdsTarget, tokens: Pick<ManagedIdent
     // No login retries inside tedious: storePayment retries the whole write, within its budget.
     open: async () => new TrackedConnection(await connectTds(target, tokens, { ...PAYMENT_LIMITS, loginRetries: 0 })),
   });
-  return (request) =>
-    pool.use(
-      (c) =>
-        runInsert(c.connection, request).catch((e: unknown) => {
-          throw afterSent(e);
-        }),
-      isConnectionFatal,
-    );
+  return (request, requestToken) => pool.use((c) => runInsert(c.connection, request, requestToken), isConnectionFatal);
 }
