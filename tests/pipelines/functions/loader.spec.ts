@@ -308,6 +308,21 @@ describe("Synapse loader: the writer", () => {
       assert.equal(ran[0], "INSERT a0");
       // Equal content is the same batch, whatever objects carry it (the trigger hands a retry new ones).
       assert.equal(BatchProgress.keyOf(structuredClone(batch)), BatchProgress.keyOf(batch));
+      // No value can pose as a parameter boundary (each statement is hashed as JSON).
+      const two = [
+        {
+          sql: "S",
+          parameters: [
+            { name: "a", type: { kind: "bigint" as const }, value: "x" },
+            { name: "b", type: { kind: "bigint" as const }, value: "y" },
+          ],
+          rows: 1,
+        },
+      ];
+      const one = [
+        { sql: "S", parameters: [{ name: "a", type: { kind: "bigint" as const }, value: 'x"],["b","y' }], rows: 1 },
+      ];
+      assert.notEqual(BatchProgress.keyOf(two), BatchProgress.keyOf(one));
       // A Date and its ISO text are different values.
       const at = new Date("2026-12-05T06:00:00Z");
       const withDate = [{ ...batch[0], parameters: [{ name: "d", type: { kind: "date" as const }, value: at }] }];

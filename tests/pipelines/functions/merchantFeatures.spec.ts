@@ -181,26 +181,35 @@ describe("functions: SQL reads with a deadline", () => {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
     });
+    // One login attempt: tedious' own retries of a refused login would each start a fresh connect timeout.
     assert.deepEqual(readLimits(15_000, 0), {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: 15_000 - READ_CANCEL_TIMEOUT_MS,
       cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+      loginRetries: 0,
     });
     assert.deepEqual(readLimits(15_000, 12_000), {
       connectTimeoutMs: 2_000,
       requestTimeoutMs: 2_000,
       cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+      loginRetries: 0,
     });
     assert.throws(() => readLimits(15_000, 13_800), DeadlineError, "too little left to try");
   });
 
-  it("a slow login leaves the request only the rest: login, request and cancel end by the deadline", async () => {
+  it("a slow token and login leave the request only the rest: token, login, request and cancel end by the deadline", async () => {
     let clock = 1_000;
     const deadline = clock + 15_000;
-    const seen: { limits?: TdsLimits; timeout?: number } = {};
+    const seen: { limits?: TdsLimits; timeout?: number; tokenDeadline?: number } = {};
     const reader = new TdsReader(
       { server: "s", database: "d", readOnlyIntent: true },
-      { token: async () => "t" },
+      {
+        token: async (_resource: string, tokenDeadline?: number) => {
+          seen.tokenDeadline ??= tokenDeadline;
+          if (tokenDeadline !== undefined) clock += 3_000; // the identity endpoint is slow; the connection's own ask is cached
+          return "t";
+        },
+      },
       async (_target, _tokens, limits) => {
         seen.limits = limits;
         clock += limits.connectTimeoutMs - 1; // the login takes almost all it may
@@ -216,8 +225,10 @@ describe("functions: SQL reads with a deadline", () => {
     );
     await reader.query(MAX_PAYMENT_ID_SQL, {}, { deadline });
     assert.ok(seen.limits && seen.timeout !== undefined);
+    assert.equal(seen.tokenDeadline, deadline, "the token is asked within the deadline");
     assert.equal(seen.limits.cancelTimeoutMs, READ_CANCEL_TIMEOUT_MS);
-    // Started at 1 s, logged in at 11 s: the request may take 4 s, and its cancel 1 s, to end at the deadline.
+    assert.equal(seen.limits.connectTimeoutMs, CONNECT_TIMEOUT_MS, "12 s left after the token: the whole 10 s");
+    // Started at 1 s, token at 4 s, logged in at 14 s: the request may take 1 s, and its cancel 1 s, to end at 16 s.
     assert.equal(seen.timeout, deadline - clock - READ_CANCEL_TIMEOUT_MS);
     assert.ok(clock + seen.timeout + READ_CANCEL_TIMEOUT_MS <= deadline);
   });

@@ -57,7 +57,8 @@ export interface StoredPaymentRow {
   readonly Created: boolean;
   /**
    * The row was inserted with this request's token: a new row, or one an earlier attempt of the same request committed
-   * before its answer was lost (absent from rows written before the column existed: not ours).
+   * before its answer was lost. A row without a token (NULL: another writer, or a row older than the column) is never
+   * ours.
    */
   readonly Ours?: boolean;
 }

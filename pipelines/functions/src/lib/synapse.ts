@@ -73,16 +73,15 @@ export class BatchProgress {
   /** The batch's identity: a hash of every statement's text and parameter values, in order. */
   static keyOf(statements: readonly SqlStatement[]): string {
     const hash = createHash("sha256");
-    for (const s of statements) {
-      hash.update(s.sql).update("\0");
-      for (const p of s.parameters)
-        hash
-          .update(p.name)
-          .update("=")
-          .update(p.value instanceof Date ? `D${p.value.toISOString()}` : `${typeof p.value}:${String(p.value)}`)
-          .update("\0");
-      hash.update("\n");
-    }
+    // Each statement as JSON (lengths and quotes delimit every part, so no two batches share an encoding), a Date
+    // tagged apart from its ISO text.
+    for (const s of statements)
+      hash.update(
+        JSON.stringify([
+          s.sql,
+          s.parameters.map((p) => [p.name, p.value instanceof Date ? { date: p.value.toISOString() } : p.value]),
+        ]),
+      );
     return hash.digest("hex");
   }
 

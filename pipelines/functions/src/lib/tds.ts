@@ -113,8 +113,9 @@ export const READ_CANCEL_TIMEOUT_MS = 1_000;
 
 /**
  * The limits of a read that must answer by `deadline` (the connection's defaults without one): the login and the
- * request each get at most what is left once the cancellation's time is set aside. Throws DeadlineError when too
- * little is left to try (under `minimumMs`).
+ * request each get at most what is left once the cancellation's time is set aside, and the login is tried once
+ * (tedious retries a login refused with a transient error, 40613 in a failover among them, three times by default,
+ * each with a fresh connect timeout). Throws DeadlineError when too little is left to try (under `minimumMs`).
  */
 export function readLimits(deadline: number | undefined, now: number, minimumMs = 500): TdsLimits {
   if (deadline === undefined) return { connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS };
@@ -124,6 +125,7 @@ export function readLimits(deadline: number | undefined, now: number, minimumMs 
     connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, left),
     requestTimeoutMs: Math.min(REQUEST_TIMEOUT_MS, left),
     cancelTimeoutMs: READ_CANCEL_TIMEOUT_MS,
+    loginRetries: 0,
   };
 }
 
@@ -146,6 +148,9 @@ export class TdsReader implements SqlReader {
     params: Readonly<Record<string, number>> = {},
     options: SqlQueryOptions = {},
   ): Promise<Record<string, unknown>[]> {
+    // The token first, within the deadline (the identity endpoint may take seconds): the login's time is then what is
+    // left after it, and the connection's own token request finds it cached.
+    if (options.deadline !== undefined) await this.tokens.token(SQL_TOKEN_RESOURCE, options.deadline);
     const connection = await this.connect(this.target, this.tokens, readLimits(options.deadline, this.now()));
     try {
       return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
