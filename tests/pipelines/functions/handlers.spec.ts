@@ -7,6 +7,7 @@ import {
   newPayments,
   scorePayment,
   scorerTargets,
+  WEBHOOK_NOT_QUEUED_PREFIX,
 } from "../../../pipelines/functions/src/functions/fraudScoring";
 import { READ_ATTEMPTS } from "../../../pipelines/functions/src/lib/azure";
 import { FEATURE_ORDER } from "../../../pipelines/functions/src/lib/features";
@@ -155,16 +156,30 @@ describe("functions: fraud scoring trigger", () => {
       // The first run's second event create fails (500: not retried); the batch fails.
       eventStatus: (id) => (failing && id === "payment-9-fraud-scored" ? 500 : undefined),
     });
+    const errors: string[] = [];
+    const scoredLogs: string[] = [];
     const run = async () => {
-      const { context, logs } = fakeContext();
-      await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 9 }))], context, {
-        env,
-        fetch: world.fetch,
-        now: () => new Date("2026-12-02T10:00:00Z"),
-      });
+      const { context, logs, errors: errs } = fakeContext();
+      try {
+        await scorePayment([change(payment({ PaymentId: 8 })), change(payment({ PaymentId: 9 }))], context, {
+          env,
+          fetch: world.fetch,
+          now: () => new Date("2026-12-02T10:00:00Z"),
+        });
+      } finally {
+        errors.push(...errs);
+        scoredLogs.push(...logs.filter((l) => l.startsWith("payment.scored")));
+      }
       return logs;
     };
     await assert.rejects(run(), /Cosmos DB write of webhook_events\/payment-9-fraud-scored answered 500/);
+    // The run names the payments whose event it could not queue (the trigger drops rows after five failed runs).
+    assert.deepEqual(
+      errors.map((e) => e.split(" (")[0]),
+      [`${WEBHOOK_NOT_QUEUED_PREFIX}9`],
+    );
+    // Payment 8's event was queued: it is logged as scored now, and never again.
+    assert.equal(scoredLogs.length, 1);
     // The dispatcher delivers payment 8's event before the trigger runs the batch again.
     const first = eventsIn(world).map((e) => [e.payload.paymentId, e.payload.decision, e.payload.score]);
     world.events.set("payment-8-fraud-scored", { ...world.events.get("payment-8-fraud-scored"), status: "delivered" });
@@ -185,6 +200,7 @@ describe("functions: fraud scoring trigger", () => {
     assert.deepEqual(eventsIn(world)[0].payload.decision, first[0][1]);
     assert.ok(world.eventWrites.every((w) => w.method === "POST"));
     assert.ok(logs.includes("1 webhook event(s) already queued, left as they are"));
+    assert.equal(scoredLogs.length, 2, "each payment logged as scored once, with the run that queued its event");
   });
 
   it("refuses to run without the settings it writes with, naming them", async () => {
@@ -250,8 +266,8 @@ describe("functions: fraud scoring trigger", () => {
       ],
     );
     assert.equal(events[0].payload.score, 0.0421);
-    // Payment 8 was logged when its batch first ran.
-    assert.equal(logs.filter((l) => l.startsWith("payment.scored")).length, 1);
+    // Each payment is logged with the run that queues its event: 8's first run failed before queuing it, so this one.
+    assert.equal(logs.filter((l) => l.startsWith("payment.scored")).length, 2);
   });
 
   it("a payment its card counts without a kept decision (an older item) is never approved on features that include it", async () => {

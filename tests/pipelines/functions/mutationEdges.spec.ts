@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import * as net from "node:net";
 import type { HttpRequest, InvocationContext } from "@azure/functions";
 import { apiPerformanceHandler } from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
-import { scorePayment, writeCard } from "../../../pipelines/functions/src/functions/fraudScoring";
+import { CARD_WRITE_ATTEMPTS, scorePayment, writeCard } from "../../../pipelines/functions/src/functions/fraudScoring";
 import { relayBatch, routeTemplate } from "../../../pipelines/functions/src/lib/apiLogEvents";
 import {
   DeadlineError,
@@ -354,6 +354,21 @@ describe("functions: edges a mutation audit found untested", () => {
       );
       assert.equal(outcome, "written");
       assert.equal(writes, 4);
+    });
+
+    it("a card still contended after its last attempt is not read again (the read would be thrown away)", async () => {
+      let reads = 0;
+      const outcome = await writeCard(
+        { key: "paymentMethod:7", type: "paymentMethod" },
+        [payment({ PaymentId: 9 })],
+        cardItem({ _etag: '"e0"' }),
+        now,
+        async () => "conflict",
+        async () => cardItem({ _etag: `"e${++reads}"` }),
+        () => undefined,
+        async () => undefined,
+      );
+      assert.deepEqual([outcome, reads], ["contended", CARD_WRITE_ATTEMPTS - 1]);
     });
 
     it("without FRAUD_SCORING_TIMEOUT_MS, a silent scoring endpoint is given up quickly (rules model)", async () => {

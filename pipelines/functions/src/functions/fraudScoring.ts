@@ -212,24 +212,43 @@ export async function scorePayment(
       ? withMissingFeatures(r, ["paymentMethod (write contention)"])
       : r,
   );
-  // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts): each payment once
-  // (a repeated one was logged when its batch first ran).
-  final.forEach((r, i) => {
-    if (!repeated.has(payments[i].PaymentId))
-      context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
-  });
   // Each payment's webhook event, created once: an event an earlier run queued is not touched (its delivery state is
-  // the dispatcher's).
+  // the dispatcher's). Every create is tried, whatever the others answer.
   const created = await mapLimited(
     payments.map((p, i) => webhookEvent(p, final[i], now)),
     CARD_WRITE_CONCURRENCY,
-    (event) => createItem(fetch, tokens, eventsTarget, event, [event.merchantId, event.id]),
+    async (event): Promise<"created" | "exists" | Error> => {
+      try {
+        return await createItem(fetch, tokens, eventsTarget, event, [event.merchantId, event.id]);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    },
   );
+  // Fraud detection rate in the business workbook (AppTraces; components/operations/workbooks.ts): each payment once,
+  // with the run that queued its event (a run again finds it there and logs nothing).
+  final.forEach((r, i) => {
+    if (created[i] === "created")
+      context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
+  });
   // Already there: queued by an earlier run of the batch (or by this run's own create that answered 408/503 and was
   // tried again after all succeeding).
   const existing = created.filter((c) => c === "exists").length;
   if (existing > 0) context.log(`${existing} webhook event(s) already queued, left as they are`);
+  const failed = payments.filter((_, i) => created[i] instanceof Error).map((p) => p.PaymentId);
+  if (failed.length > 0) {
+    // The trigger runs the batch again (every decision kept, the missing events created), but gives up on its rows
+    // after five failed runs (functions-bindings-azure-sql-trigger): the ids say which payments' merchants would then
+    // never hear (docs/runbook.md#webhook-events-not-queued).
+    context.error(
+      `${WEBHOOK_NOT_QUEUED_PREFIX}${failed.join(",")} (${failed.length} of ${payments.length}): ${(created.find((c) => c instanceof Error) as Error).message}`,
+    );
+    throw created.find((c) => c instanceof Error) as Error;
+  }
 }
+
+/** The start of the error naming the payments whose webhook event a run could not queue (ids only). */
+export const WEBHOOK_NOT_QUEUED_PREFIX = "webhook events not queued for payments ";
 
 /** The result a payment got when its batch first ran, as its card keeps it. */
 function asDecidedBefore([score, decision, model]: AppliedResult): ScoreResult {
@@ -265,7 +284,8 @@ export async function writeCard(
     const next = applyPayments(current, card, payments, now, resultOf);
     if (!next) return "unchanged";
     if ((await write(next, current?._etag)) === "written") return "written";
-    if (attempt < CARD_WRITE_ATTEMPTS) await wait(cardRetryWaitMs(attempt));
+    if (attempt === CARD_WRITE_ATTEMPTS) break;
+    await wait(cardRetryWaitMs(attempt));
     current = await reread();
   }
   return "contended";

@@ -64,6 +64,28 @@ export function entitiesOf(p: PaymentChangeRow): { key: string; type: EntityType
   ];
 }
 
+/**
+ * When the payment happened, for its features: its `CreatedAt` (dbo.Payment's SYSUTCDATETIME(), which the SQL trigger
+ * may send without an offset: read as UTC), never later than `now`, or `now` when it has none. Processing time would
+ * judge a backlog (a restart, a stalled trigger) as one burst: six payments an hour apart scored together would read
+ * five in the last hour.
+ */
+export function paymentTime(p: Pick<PaymentChangeRow, "CreatedAt">, now: Date): Date {
+  const text = p.CreatedAt;
+  if (typeof text !== "string" || text === "") return now;
+  const utc = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
+  const at = Date.parse(utc);
+  return Number.isFinite(at) && at < now.getTime() ? new Date(at) : now;
+}
+
+/**
+ * An item with the features of a history: a GDPR erasure leaves a short-lived stub (`{ id, entityKey, ttl: 1 }`,
+ * pipelines/etl/erasure.ts) that a scorer may read within its second; it counts as no history at all.
+ */
+export function hasHistory(f: FeatureItem | undefined): f is FeatureItem {
+  return f !== undefined && typeof f.count1h === "number" && Number.isFinite(Date.parse(f.lastPaymentAt));
+}
+
 /** A counter decayed over `elapsedSeconds` with the given half-life. */
 export function decay(value: number, elapsedSeconds: number, halfLifeSeconds: number): number {
   if (elapsedSeconds <= 0) return value;
@@ -72,12 +94,13 @@ export function decay(value: number, elapsedSeconds: number, halfLifeSeconds: nu
 
 /** The entity's features after this payment (a new item when there is none yet). */
 export function updateFeatures(
-  previous: FeatureItem | undefined,
+  read: FeatureItem | undefined,
   entity: { key: string; type: EntityType },
   p: PaymentChangeRow,
   now: Date,
   result?: AppliedResult,
 ): FeatureItem {
+  const previous = hasHistory(read) ? read : undefined;
   // The results of exactly the ids kept (the new payment's when given), so the two never drift apart.
   const withResult = (ids: readonly number[], kept: FeatureItem["appliedResults"]) => {
     const entries = [
@@ -86,7 +109,9 @@ export function updateFeatures(
     ];
     return { appliedResults: Object.fromEntries(entries) };
   };
-  const at = now.toISOString();
+  // The payment's own time for its counters; the processing time for `updatedAt`.
+  const at = paymentTime(p, now).toISOString();
+  const updatedAt = now.toISOString();
   if (!previous) {
     return {
       id: entity.key,
@@ -98,12 +123,12 @@ export function updateFeatures(
       lastCurrency: p.CurrencyCode,
       lastPaymentAt: at,
       paymentsSeen: 1,
-      updatedAt: at,
+      updatedAt,
       appliedPaymentIds: [p.PaymentId],
       ...withResult([p.PaymentId], undefined),
     };
   }
-  const elapsed = (now.getTime() - Date.parse(previous.lastPaymentAt)) / 1000;
+  const elapsed = (Date.parse(at) - Date.parse(previous.lastPaymentAt)) / 1000;
   const sameCurrency = previous.lastCurrency === p.CurrencyCode;
   const applied = elapsed > APPLIED_WINDOW_SECONDS ? [] : (previous.appliedPaymentIds ?? []);
   const ids = [...applied.slice(-(MAX_APPLIED_IDS - 1)), p.PaymentId];
@@ -117,7 +142,7 @@ export function updateFeatures(
     // Another instance may have applied a later batch first: the item's time never moves back.
     lastPaymentAt: elapsed < 0 ? previous.lastPaymentAt : at,
     paymentsSeen: previous.paymentsSeen + 1,
-    updatedAt: at,
+    updatedAt,
     appliedPaymentIds: ids,
     ...withResult(ids, previous.appliedResults),
   };
@@ -201,13 +226,18 @@ export const FEATURE_ORDER: readonly (keyof FeatureVector)[] = [
 /** Features of a payment from the entities' state *before* it (what the model must judge it against). */
 export function featureVector(
   p: PaymentChangeRow,
-  card: FeatureItem | undefined,
-  merchant: FeatureItem | undefined,
+  cardRead: FeatureItem | undefined,
+  merchantRead: FeatureItem | undefined,
   now: Date,
 ): FeatureVector {
+  const card = hasHistory(cardRead) ? cardRead : undefined;
+  const merchant = hasHistory(merchantRead) ? merchantRead : undefined;
+  // Measured at the payment's own time: a backlog scored late reads as it was, not as one burst.
+  const t = paymentTime(p, now).getTime();
   const ratio = (f: FeatureItem | undefined) =>
     f && f.lastCurrency === p.CurrencyCode && f.amountEwma > 0 ? p.AmountMinor / f.amountEwma : 0;
-  const since = (f: FeatureItem | undefined) => (f ? (now.getTime() - Date.parse(f.lastPaymentAt)) / 1000 : -1);
+  // Never negative: another instance may have counted a later payment of the card first.
+  const since = (f: FeatureItem | undefined) => (f ? Math.max(0, (t - Date.parse(f.lastPaymentAt)) / 1000) : -1);
   const cardSince = since(card);
   return {
     amountMinor: p.AmountMinor,
