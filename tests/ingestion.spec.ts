@@ -11,7 +11,11 @@ import {
   merchantRefreshQuery,
   SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
+  WEBHOOK_NOT_QUEUED_PREFIX,
+  WEBHOOK_NOT_QUEUED_RUNS,
+  webhookNotQueuedQuery,
 } from "../components/ingestion";
+import { WEBHOOK_NOT_QUEUED_PREFIX as SCORER_WEBHOOK_NOT_QUEUED_PREFIX } from "../pipelines/functions/src/functions/fraudScoring";
 import {
   BuiltInRoles,
   dropSdkSiteConfigDefaults,
@@ -177,6 +181,23 @@ const EXPECTED = {
   },
 } as const;
 
+describe("ingestion: webhook events alert query", () => {
+  it("counts the scorer's runs that could not queue webhook events, by the error's own words (weighted by sampling)", () => {
+    const q = webhookNotQueuedQuery("func-fraud");
+    assert.match(q, /^let failed = toscalar\(union isfuzzy=true \(AppTraces\), \(datatable\(/);
+    assert.match(
+      q,
+      /AppRoleName =~ "func-fraud" and OperationName == "scorePayment" and Message startswith "webhook events not queued for payments "/,
+    );
+    assert.match(q, /summarize sum\(ItemCount\)/);
+    assert.match(q, /print Runs = coalesce\(failed, 0\), TimeGenerated = now\(\)$/);
+    // The words the scorer writes (pipelines/functions/src/functions/fraudScoring.ts).
+    assert.equal(WEBHOOK_NOT_QUEUED_PREFIX, SCORER_WEBHOOK_NOT_QUEUED_PREFIX);
+    // Paged while the trigger still retries: it drops a batch's rows after its fifth failed run.
+    assert.ok(WEBHOOK_NOT_QUEUED_RUNS < 5);
+  });
+});
+
 describe("ingestion: merchant refresh alert query", () => {
   it("counts the refresh's successful requests (a run whose writes fail is a failed request), unsampled", () => {
     const q = merchantRefreshQuery("func-fraud");
@@ -219,6 +240,24 @@ for (const stack of ["dev", "prod"] as const) {
         (alert.inputs.actions as { customProperties: { priority: string } }).customProperties.priority,
         "P2",
       );
+    });
+
+    it("alerts Sev2 (P2) when the scorer could not queue webhook events in 3 runs within 10 minutes", () => {
+      const alert = one("ingestion-webhook-events-alert");
+      const crit = (alert.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
+      assert.deepEqual(
+        [
+          alert.inputs.severity,
+          alert.inputs.windowSize,
+          alert.inputs.evaluationFrequency,
+          crit.operator,
+          crit.threshold,
+        ],
+        [2, "PT10M", "PT5M", "GreaterThanOrEqual", 3],
+      );
+      assert.match(String(crit.query), new RegExp(`AppRoleName =~ "${one("ingestion-fraud-app").outputs.name}"`));
+      assert.deepEqual((alert.inputs.actions as { actionGroups: string[] }).actionGroups, [one("platform-ag-p2").id]);
+      assert.equal(alert.inputs.autoMitigate, true);
     });
 
     describe("Application Gateway", () => {

@@ -57,6 +57,9 @@ import {
   FUNCTION_NAMES,
   MERCHANT_REFRESH_STALE_MINUTES,
   merchantRefreshQuery,
+  WEBHOOK_NOT_QUEUED_RUNS,
+  WEBHOOK_NOT_QUEUED_WINDOW_MINUTES,
+  webhookNotQueuedQuery,
   SQL_TRIGGER_MAX_BATCH_SIZE,
   SQL_TRIGGER_MAX_CHANGES_PER_WORKER,
   SQL_TRIGGER_POLLING_MS,
@@ -151,6 +154,8 @@ export class Ingestion extends pulumi.ComponentResource {
   public readonly wafPolicyId: pulumi.Output<string>;
   /** The merchant refresh's staleness alert (what a stopped scorer fires), when the tier has alerts. */
   public readonly merchantRefreshAlertId?: pulumi.Output<string>;
+  /** The alert on webhook events the scorer could not queue (with `alerts`). */
+  public readonly webhookAlertId?: pulumi.Output<string>;
 
   constructor(name: string, args: IngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:ingestion:Ingestion", name, {}, opts);
@@ -314,6 +319,37 @@ export class Ingestion extends pulumi.ComponentResource {
           threshold: 1,
           severity: 2,
           autoMitigate: !args.alerts.sleepsOffHours,
+        },
+        {
+          context,
+          resourceGroupName: rg,
+          workspaceId: args.diagnosticSettings.workspaceId,
+          subject: this.fraudScoring.app.name,
+          actionGroupId: args.alerts.actionGroupId,
+          tags,
+        },
+        this,
+      ).id;
+      // Webhook events the scorer could not queue: the trigger runs the batch again about once a minute and drops its
+      // rows after five failed runs, after which those merchants never hear of their payments. Paged (Sev2) at the
+      // third failed run, while the retries still can deliver them. A stopped scorer logs nothing, so it never fires
+      // off hours.
+      this.webhookAlertId = tierLogAlert(
+        `${name}-webhook-events-alert`,
+        {
+          ruleKey: "webhook-events",
+          displayName: "Fraud decisions not queued for merchants",
+          description: `The fraud scorer could not queue webhook events in ${WEBHOOK_NOT_QUEUED_RUNS} runs within ${WEBHOOK_NOT_QUEUED_WINDOW_MINUTES} minutes: after five failed runs of a batch the SQL trigger drops its payments and their merchants never hear; see docs/runbook.md#webhook-events-not-queued.`,
+          runbook: "webhook-events-not-queued",
+          query: webhookNotQueuedQuery,
+          evaluationFrequency: "PT5M",
+          windowSize: isoMinutes(WEBHOOK_NOT_QUEUED_WINDOW_MINUTES),
+          timeAggregation: monitor.TimeAggregation.Total,
+          metricMeasureColumn: "Runs",
+          operator: monitor.Operator.GreaterThanOrEqual,
+          threshold: WEBHOOK_NOT_QUEUED_RUNS,
+          severity: 2,
+          autoMitigate: true,
         },
         {
           context,

@@ -39,6 +39,29 @@ export function merchantRefreshQuery(appName: string): string {
 }
 
 /**
+ * The scorer's error when a run could not queue some payments' webhook events (pipelines/functions/src/functions/
+ * fraudScoring.ts, WEBHOOK_NOT_QUEUED_PREFIX; a test keeps the two equal). The SQL trigger runs the batch again, but
+ * drops its rows after five failed runs (functions-bindings-azure-sql-trigger), and those merchants never hear.
+ */
+export const WEBHOOK_NOT_QUEUED_PREFIX = "webhook events not queued for payments ";
+/** Failed runs within the window that page: the trigger retries a batch about once a minute, five runs at most. */
+export const WEBHOOK_NOT_QUEUED_RUNS = 3;
+export const WEBHOOK_NOT_QUEUED_WINDOW_MINUTES = 10;
+
+/**
+ * KQL over the window: the scorer's runs that could not queue webhook events (error traces, weighted by their
+ * sampling), so on-call hears while the trigger still retries, before the rows are dropped.
+ */
+export function webhookNotQueuedQuery(appName: string): string {
+  return [
+    `let failed = toscalar(${ruleSource("AppTraces")}`,
+    `    | where AppRoleName =~ "${appName}" and OperationName == "scorePayment" and Message startswith "${WEBHOOK_NOT_QUEUED_PREFIX}"`,
+    "    | summarize sum(ItemCount));",
+    "print Runs = coalesce(failed, 0), TimeGenerated = now()",
+  ].join("\n");
+}
+
+/**
  * The containers each app writes, each with the custom item-level role that allows exactly what its code does there
  * (least privilege: no delete, no query, no change feed):
  * - the payment API's `api_logs`: its Cosmos DB output binding, which writes with upsert;
