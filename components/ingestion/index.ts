@@ -303,6 +303,15 @@ export class Ingestion extends pulumi.ComponentResource {
     // The merchant refresh runs every minute; no successful run for 15 minutes means merchant features are going
     // stale (failing runs, throttling, the SQL replica unreachable): Sev2, the model scores on older merchant counts.
     if (args.alerts) {
+      // Both alerts below watch the scorer app's logs and page through the same group.
+      const scorerAlerts = {
+        context,
+        resourceGroupName: rg,
+        workspaceId: args.diagnosticSettings.workspaceId,
+        subject: this.fraudScoring.app.name,
+        actionGroupId: args.alerts.actionGroupId,
+        tags,
+      };
       this.merchantRefreshAlertId = tierLogAlert(
         `${name}-merchant-refresh-alert`,
         {
@@ -320,14 +329,7 @@ export class Ingestion extends pulumi.ComponentResource {
           severity: 2,
           autoMitigate: !args.alerts.sleepsOffHours,
         },
-        {
-          context,
-          resourceGroupName: rg,
-          workspaceId: args.diagnosticSettings.workspaceId,
-          subject: this.fraudScoring.app.name,
-          actionGroupId: args.alerts.actionGroupId,
-          tags,
-        },
+        scorerAlerts,
         this,
       ).id;
       // Webhook events the scorer could not queue: the trigger runs the batch again about once a minute and drops its
@@ -351,14 +353,7 @@ export class Ingestion extends pulumi.ComponentResource {
           severity: 2,
           autoMitigate: true,
         },
-        {
-          context,
-          resourceGroupName: rg,
-          workspaceId: args.diagnosticSettings.workspaceId,
-          subject: this.fraudScoring.app.name,
-          actionGroupId: args.alerts.actionGroupId,
-          tags,
-        },
+        scorerAlerts,
         this,
       ).id;
     }

@@ -340,17 +340,24 @@ describe("functions: edges a mutation audit found untested", () => {
       assert.equal(event.payload.decision, "decline", "never softened to review");
     });
 
-    it("a card changed by others three times in a row is still written on its fourth attempt", async () => {
-      let writes = 0;
-      const outcome = await writeCard(
+    /** Card 7's write of payment 9, over the given write and re-read (no waits). */
+    const writeCard7 = (write: () => Promise<"written" | "conflict">, reread: () => Promise<FeatureItem>) =>
+      writeCard(
         { key: "paymentMethod:7", type: "paymentMethod" },
         [payment({ PaymentId: 9 })],
         cardItem({ _etag: '"e0"' }),
         now,
-        async () => (++writes < 4 ? "conflict" : "written"),
-        async () => cardItem({ _etag: `"e${writes}"` }),
+        write,
+        reread,
         () => undefined,
         async () => undefined,
+      );
+
+    it("a card changed by others three times in a row is still written on its fourth attempt", async () => {
+      let writes = 0;
+      const outcome = await writeCard7(
+        async () => (++writes < 4 ? "conflict" : "written"),
+        async () => cardItem({ _etag: `"e${writes}"` }),
       );
       assert.equal(outcome, "written");
       assert.equal(writes, 4);
@@ -358,15 +365,9 @@ describe("functions: edges a mutation audit found untested", () => {
 
     it("a card still contended after its last attempt is not read again (the read would be thrown away)", async () => {
       let reads = 0;
-      const outcome = await writeCard(
-        { key: "paymentMethod:7", type: "paymentMethod" },
-        [payment({ PaymentId: 9 })],
-        cardItem({ _etag: '"e0"' }),
-        now,
+      const outcome = await writeCard7(
         async () => "conflict",
         async () => cardItem({ _etag: `"e${++reads}"` }),
-        () => undefined,
-        async () => undefined,
       );
       assert.deepEqual([outcome, reads], ["contended", CARD_WRITE_ATTEMPTS - 1]);
     });
