@@ -148,6 +148,10 @@ describe("functions: fraud features", () => {
     const item = applyPayments(undefined, entitiesOf(batch[0])[0], batch, noon);
     assert.equal(item?.lastPaymentAt, later(5 * 3600).toISOString(), "the last payment's own time");
     assert.equal(item?.updatedAt, noon.toISOString(), "when it was written");
+    // The batch run again a minute later (an event create failed) counts none of them twice, although they are hours
+    // apart: the ids are kept on processing time.
+    assert.deepEqual(item?.appliedPaymentIds, [100, 101, 102, 103, 104, 105]);
+    assert.equal(applyPayments(item, entitiesOf(batch[0])[0], batch, later(6 * 3600 + 60)), undefined);
   });
 
   it("reads the trigger's CreatedAt as UTC with or without an offset, never after now, now without one", () => {

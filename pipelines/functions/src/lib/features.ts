@@ -23,8 +23,9 @@ export interface FeatureItem {
   readonly paymentsSeen: number;
   readonly updatedAt: string;
   /**
-   * The payments already counted (a card's item only): the ids applied within APPLIED_WINDOW_SECONDS of each other,
-   * at most MAX_APPLIED_IDS, so a batch the SQL trigger runs again (after a failed write) counts nothing twice.
+   * The payments already counted (a card's item only): the ids applied by writes within APPLIED_WINDOW_SECONDS of each
+   * other (processing time), at most MAX_APPLIED_IDS, so a batch the SQL trigger runs again (after a failed write)
+   * counts nothing twice.
    */
   readonly appliedPaymentIds?: readonly number[];
   /**
@@ -130,7 +131,10 @@ export function updateFeatures(
   }
   const elapsed = (Date.parse(at) - Date.parse(previous.lastPaymentAt)) / 1000;
   const sameCurrency = previous.lastCurrency === p.CurrencyCode;
-  const applied = elapsed > APPLIED_WINDOW_SECONDS ? [] : (previous.appliedPaymentIds ?? []);
+  // The ids are kept for the batch's re-runs, which come minutes after it was processed whatever the payments' own
+  // times: the window runs on processing time (the item's last write), not on the payments'.
+  const sinceWritten = (now.getTime() - Date.parse(previous.updatedAt)) / 1000;
+  const applied = sinceWritten > APPLIED_WINDOW_SECONDS ? [] : (previous.appliedPaymentIds ?? []);
   const ids = [...applied.slice(-(MAX_APPLIED_IDS - 1)), p.PaymentId];
   return {
     ...previous,
