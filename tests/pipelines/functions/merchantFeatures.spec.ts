@@ -658,13 +658,30 @@ describe("functions: Cosmos DB reads under throttling", () => {
     calls = 0;
     await assert.rejects(createItem(timingOut, tokens, target, { id: "x" }, ["m", "x"]), /answered 408/);
     assert.equal(calls, READ_ATTEMPTS);
-    // A create that landed before its answer timed out: the repeat finds it (409) and leaves it as it is.
-    let n = 0;
-    const landedThenConflict = async (): Promise<Response> => {
-      if (n++ === 0) throw new DOMException("timeout", "TimeoutError");
-      return new Response("", { status: 409 });
-    };
-    assert.equal(await createItem(landedThenConflict, tokens, target, { id: "x" }, ["m", "x"]), "exists");
+    // A create that landed before its answer timed out: the repeat finds it (409) and leaves it as it is, and knows
+    // it for this call's own (created: the scorer then logs the payment once); a card write sees a conflict (it reads
+    // again, since another writer may have created the item).
+    for (const lost of [
+      () => Promise.reject(new DOMException("timeout", "TimeoutError")),
+      async () => new Response("", { status: 503 }),
+      async () => new Response("", { status: 408 }),
+    ]) {
+      let n = 0;
+      const landedThenConflict = async (): Promise<Response> =>
+        n++ === 0 ? lost() : new Response("", { status: 409 });
+      assert.equal(await createItem(landedThenConflict, tokens, target, { id: "x" }, ["m", "x"]), "created");
+      n = 0;
+      assert.equal(await writeItem(landedThenConflict, tokens, target, { id: "x" }, "x", undefined), "conflict");
+    }
+    // A 409 after a refusal (429: not applied) or at once is another writer's: exists.
+    let m = 0;
+    const throttledThenConflict = async (): Promise<Response> =>
+      new Response("", { status: m++ === 0 ? 429 : 409, headers: { "x-ms-retry-after-ms": "1" } });
+    assert.equal(await createItem(throttledThenConflict, tokens, target, { id: "x" }, ["m", "x"]), "exists");
+    assert.equal(
+      await createItem(async () => new Response("", { status: 409 }), tokens, target, { id: "x" }, ["m", "x"]),
+      "exists",
+    );
     // Any other failure of the call is not retried.
     calls = 0;
     const refused = async (): Promise<Response> => {

@@ -337,7 +337,16 @@ export async function writeItem(
   partitionKey: string | readonly string[],
   etag: string | undefined,
 ): Promise<"written" | "conflict"> {
-  return sendItem(fetchFn, tokens, target, item, partitionKey, etag ? { replaceIfMatch: etag } : "create");
+  // A conflict after an unanswered attempt may be another writer's as well as this one's: the caller reads again.
+  const outcome = await sendItem(
+    fetchFn,
+    tokens,
+    target,
+    item,
+    partitionKey,
+    etag ? { replaceIfMatch: etag } : "create",
+  );
+  return outcome === "written" ? "written" : "conflict";
 }
 
 /**
@@ -362,11 +371,13 @@ async function sendItem(
   item: { readonly id: string },
   partitionKey: string | readonly string[],
   mode: "create" | "upsert" | { readonly replaceIfMatch: string },
-): Promise<"written" | "conflict"> {
+): Promise<"written" | "conflict" | "conflict after an unanswered attempt"> {
   const etag = typeof mode === "object" ? mode.replaceIfMatch : undefined;
   const base = cosmosResource(target.endpoint);
   const docs = `dbs/${encodeURIComponent(target.database)}/colls/${encodeURIComponent(target.container)}/docs`;
   const body = JSON.stringify(Object.fromEntries(Object.entries(item).filter(([k]) => !SYSTEM_PROPERTIES.includes(k))));
+  // An earlier attempt timed out or was answered 408/503: it may have been applied.
+  let unanswered = false;
   for (let attempt = 1; ; attempt++) {
     // Before the token too; a refresh (up to TOKEN_TIMEOUT_MS) is waited for no later than the deadline.
     if (leftOf(target.deadline) <= 0) throw new DeadlineError(`Cosmos DB call to ${target.container}`);
@@ -394,7 +405,7 @@ async function sendItem(
     // An upsert has no such refusal: a 409 there (a unique key) is an error.
     if (mode !== "upsert" && (res.status === 412 || res.status === 409 || (etag && itemNotFound(res)))) {
       await discard(res);
-      return "conflict";
+      return unanswered ? "conflict after an unanswered attempt" : "conflict";
     }
     // Throttled (429), a concurrent write to the same item the service asks to retry (449), a timeout (408) or a
     // moment of unavailability (503): the answers Microsoft's SDKs retry (troubleshoot-dotnet-sdk, "retry design").
@@ -403,6 +414,8 @@ async function sendItem(
     // the batch (run again by its trigger).
     const wait = Math.min(1000, Number(res.headers.get("x-ms-retry-after-ms") ?? 100) || 100);
     if ([429, 449, 408, 503].includes(res.status) && attempt < READ_ATTEMPTS) {
+      // 429 and 449 refuse the request; a 408 or 503 (or the client's own timeout, answered 408) leaves it unknown.
+      if (res.status === 408 || res.status === 503) unanswered = true;
       await discard(res);
       if (wait >= leftOf(target.deadline))
         throw new DeadlineError(`Cosmos DB write of ${target.container}/${item.id} answered ${res.status}`);
@@ -427,7 +440,11 @@ export async function createItem(
   item: { readonly id: string },
   partitionKey: string | readonly string[],
 ): Promise<"created" | "exists"> {
-  return (await writeItem(fetchFn, tokens, target, item, partitionKey, undefined)) === "written" ? "created" : "exists";
+  // A 409 that answers the retry of a create whose first answer was lost (a timeout, a 408 or 503) is that create's
+  // own: the item landed and the answer did not. Only for items one writer creates under a deterministic id (the
+  // scorer's webhook events: one per payment, and a batch runs on one instance at a time).
+  const outcome = await sendItem(fetchFn, tokens, target, item, partitionKey, "create");
+  return outcome === "written" || outcome === "conflict after an unanswered attempt" ? "created" : "exists";
 }
 
 /** Maps with at most `limit` calls in flight (a burst of point reads stays within the container's throughput). */
