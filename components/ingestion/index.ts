@@ -57,9 +57,8 @@ import {
   FUNCTION_NAMES,
   MERCHANT_REFRESH_STALE_MINUTES,
   merchantRefreshQuery,
-  WEBHOOK_NOT_QUEUED_RUNS,
-  WEBHOOK_NOT_QUEUED_WINDOW_MINUTES,
-  webhookNotQueuedQuery,
+  SCORER_FAILURES_WINDOW_MINUTES,
+  scorerFailuresQuery,
   SQL_TRIGGER_MAX_BATCH_SIZE,
   SQL_TRIGGER_MAX_CHANGES_PER_WORKER,
   SQL_TRIGGER_POLLING_MS,
@@ -154,8 +153,8 @@ export class Ingestion extends pulumi.ComponentResource {
   public readonly wafPolicyId: pulumi.Output<string>;
   /** The merchant refresh's staleness alert (what a stopped scorer fires), when the tier has alerts. */
   public readonly merchantRefreshAlertId?: pulumi.Output<string>;
-  /** The alert on webhook events the scorer could not queue (with `alerts`). */
-  public readonly webhookAlertId?: pulumi.Output<string>;
+  /** The alert on failed scorer runs (with `alerts`). */
+  public readonly scorerFailuresAlertId?: pulumi.Output<string>;
 
   constructor(name: string, args: IngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:ingestion:Ingestion", name, {}, opts);
@@ -332,24 +331,25 @@ export class Ingestion extends pulumi.ComponentResource {
         scorerAlerts,
         this,
       ).id;
-      // Webhook events the scorer could not queue: the trigger runs the batch again about once a minute and drops its
-      // rows after five failed runs, after which those merchants never hear of their payments. Paged (Sev2) at the
-      // third failed run, while the retries still can deliver them. A stopped scorer logs nothing, so it never fires
-      // off hours.
-      this.webhookAlertId = tierLogAlert(
-        `${name}-webhook-events-alert`,
+      // Failed scorer runs: the SQL trigger runs a failed batch again about once a minute and drops its rows after the
+      // fifth failed run (about 4 to 6 minutes after the first), after which those merchants never hear of their
+      // payments (a webhook event it could not queue is the usual cause). Paged (Sev2) on the first failed run; with a
+      // 5-minute evaluation and the logs' delay the page may come after the rows are dropped, and the failed run's
+      // exception names the payments for the recovery. A stopped scorer runs nothing, so it never fires off hours.
+      this.scorerFailuresAlertId = tierLogAlert(
+        `${name}-scorer-failures-alert`,
         {
-          ruleKey: "webhook-events",
-          displayName: "Fraud decisions not queued for merchants",
-          description: `The fraud scorer could not queue webhook events in ${WEBHOOK_NOT_QUEUED_RUNS} runs within ${WEBHOOK_NOT_QUEUED_WINDOW_MINUTES} minutes: after five failed runs of a batch the SQL trigger drops its payments and their merchants never hear; see docs/runbook.md#webhook-events-not-queued.`,
-          runbook: "webhook-events-not-queued",
-          query: webhookNotQueuedQuery,
+          ruleKey: "scorer-failures",
+          displayName: "Fraud scorer runs failing",
+          description: `The fraud scorer failed a run in the last ${SCORER_FAILURES_WINDOW_MINUTES} minutes: the SQL trigger drops a batch's payments after five failed runs, and their merchants then never hear; see docs/runbook.md#scorer-failures.`,
+          runbook: "scorer-failures",
+          query: scorerFailuresQuery,
           evaluationFrequency: "PT5M",
-          windowSize: isoMinutes(WEBHOOK_NOT_QUEUED_WINDOW_MINUTES),
+          windowSize: isoMinutes(SCORER_FAILURES_WINDOW_MINUTES),
           timeAggregation: monitor.TimeAggregation.Total,
           metricMeasureColumn: "Runs",
-          operator: monitor.Operator.GreaterThanOrEqual,
-          threshold: WEBHOOK_NOT_QUEUED_RUNS,
+          operator: monitor.Operator.GreaterThan,
+          threshold: 0,
           severity: 2,
           autoMitigate: true,
         },

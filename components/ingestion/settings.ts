@@ -40,22 +40,23 @@ export function merchantRefreshQuery(appName: string): string {
 
 /**
  * The scorer's error when a run could not queue some payments' webhook events (pipelines/functions/src/functions/
- * fraudScoring.ts, WEBHOOK_NOT_QUEUED_PREFIX; a test keeps the two equal). The SQL trigger runs the batch again, but
- * drops its rows after five failed runs (functions-bindings-azure-sql-trigger), and those merchants never hear.
+ * fraudScoring.ts, WEBHOOK_NOT_QUEUED_PREFIX; a test keeps the two equal): the failed invocation's exception, in
+ * AppExceptions.
  */
 export const WEBHOOK_NOT_QUEUED_PREFIX = "webhook events not queued for payments ";
-/** Failed runs within the window that page: the trigger retries a batch about once a minute, five runs at most. */
-export const WEBHOOK_NOT_QUEUED_RUNS = 3;
-export const WEBHOOK_NOT_QUEUED_WINDOW_MINUTES = 10;
+/** The window of the scorer failures alert (evaluated every 5 minutes, the shortest a log alert over a union takes). */
+export const SCORER_FAILURES_WINDOW_MINUTES = 10;
 
 /**
- * KQL over the window: the scorer's runs that could not queue webhook events (error traces, weighted by their
- * sampling), so on-call hears while the trigger still retries, before the rows are dropped.
+ * KQL over the window: the scorer's failed runs. The scorer fails a run only when it must be run again (a webhook
+ * event it could not queue, a missing setting): reads and writes that fail send payments to review instead, because
+ * the SQL trigger drops a batch's rows after its fifth failed run. Requests are not sampled (host.json), so each failed
+ * run counts.
  */
-export function webhookNotQueuedQuery(appName: string): string {
+export function scorerFailuresQuery(appName: string): string {
   return [
-    `let failed = toscalar(${ruleSource("AppTraces")}`,
-    `    | where AppRoleName =~ "${appName}" and OperationName == "scorePayment" and Message startswith "${WEBHOOK_NOT_QUEUED_PREFIX}"`,
+    `let failed = toscalar(${ruleSource("AppRequests")}`,
+    `    | where AppRoleName =~ "${appName}" and OperationName == "scorePayment" and Success == false`,
     "    | summarize sum(ItemCount));",
     "print Runs = coalesce(failed, 0), TimeGenerated = now()",
   ].join("\n");

@@ -238,12 +238,14 @@ export async function scorePayment(
   const failed = payments.filter((_, i) => created[i] instanceof Error).map((p) => p.PaymentId);
   if (failed.length > 0) {
     // The trigger runs the batch again (every decision kept, the missing events created), but gives up on its rows
-    // after five failed runs (functions-bindings-azure-sql-trigger): the ids say which payments' merchants would then
-    // never hear (docs/runbook.md#webhook-events-not-queued).
-    context.error(
-      `${WEBHOOK_NOT_QUEUED_PREFIX}${failed.join(",")} (${failed.length} of ${payments.length}): ${(created.find((c) => c instanceof Error) as Error).message}`,
+    // after five failed runs (functions-bindings-azure-sql-trigger). The error names every payment whose event is
+    // missing (ids only): the host records it as the failed invocation's exception, which is never sampled, so the ids
+    // are there for the recovery (docs/runbook.md#scorer-failures).
+    const first = created.find((c) => c instanceof Error) as Error;
+    throw new Error(
+      `${WEBHOOK_NOT_QUEUED_PREFIX}${failed.join(",")} (${failed.length} of ${payments.length}): ${first.message}`,
+      { cause: first },
     );
-    throw created.find((c) => c instanceof Error) as Error;
   }
 }
 
