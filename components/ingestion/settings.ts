@@ -38,12 +38,6 @@ export function merchantRefreshQuery(appName: string): string {
   ].join("\n");
 }
 
-/**
- * The scorer's error when a run could not queue some payments' webhook events (pipelines/functions/src/functions/
- * fraudScoring.ts, WEBHOOK_NOT_QUEUED_PREFIX; a test keeps the two equal): the failed invocation's exception, in
- * AppExceptions.
- */
-export const WEBHOOK_NOT_QUEUED_PREFIX = "webhook events not queued for payments ";
 /** The window of the scorer failures alert (evaluated every 5 minutes, the shortest a log alert over a union takes). */
 export const SCORER_FAILURES_WINDOW_MINUTES = 10;
 

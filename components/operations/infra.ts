@@ -136,7 +136,7 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         severity: 2,
         displayName: "Cosmos DB: a partition key range above 90 % normalized RU consumption on average over 15 min",
         description:
-          "The busiest partition key range runs near its share of the provisioned RU/s (autoscale maximum) for 15 minutes on average: raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
+          "A partition key range runs near its share of the provisioned RU/s (autoscale maximum) for 15 minutes on average: raise maxThroughput or fix a hot partition. docs/runbook.md#cosmos-ru-consumption",
         scope: id,
         // Average, not Maximum: the metric is already each minute's peak ("Max RU consumption percentage per
         // minute", supported-metrics/microsoft-documentdb-databaseaccounts-metrics), and with Maximum over the window

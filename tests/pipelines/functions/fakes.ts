@@ -9,19 +9,17 @@ export function fakeContext(invocationId = "inv-9") {
   const outputs = new Map<string, unknown>();
   const warnings: string[] = [];
   const logs: string[] = [];
-  const errors: string[] = [];
   const context = {
     invocationId,
     warn: (m: string) => warnings.push(m),
     log: (m: string) => logs.push(m),
-    error: (m: string) => errors.push(m),
     extraOutputs: {
       set: (o: { containerName?: string; commandText?: string }, v: unknown) =>
         outputs.set(String(o.containerName ?? o.commandText), v),
       get: () => undefined,
     },
   } as unknown as InvocationContext;
-  return { context, outputs, warnings, logs, errors };
+  return { context, outputs, warnings, logs };
 }
 
 /** The fraud scoring app's settings as the ingestion tier sets them. */

@@ -211,6 +211,10 @@ always-ready scorer is billed around the clock although the off-hours schedule s
 a stopped app's always-ready instances stop billing): an upper bound. Record the West Europe rates with
 \`npm run cost:retail -- --write\` (needs network access) before relying on the totals.
 
+**Metric alerts** are priced per monitored time series, one per scope and criterion: a criterion split by a
+dimension monitors one series per value, which the estimate does not count (prod's Cosmos DB RU consumption alert
+watches each container's partition key ranges, a few dozen series at $0.10 each): a few dollars a month under.
+
 **Not estimated** (outside every total below): ${notEstimatedText({ prod, dev })}.
 
 ## Targets

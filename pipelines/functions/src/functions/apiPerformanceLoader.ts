@@ -6,8 +6,9 @@
  *
  * Delivery is at least once: a failed insert throws, the retry policy re-runs the same batch (the checkpoint is not
  * advanced) until it succeeds, from the first statement that had not committed (src/lib/synapse.ts, BatchProgress);
- * a batch retried on another instance inserts again what had committed, and a replayed minute is deduplicated on the
- * fact's grain by the nightly compaction (pipelines/model/olap.ts). A row that does not fit its
+ * a statement whose commit was not confirmed, or a batch retried on another instance, inserts again what had
+ * committed, and a replayed minute is deduplicated on the fact's grain by the nightly compaction
+ * (pipelines/model/olap.ts). A row that does not fit its
  * column (a model/query mismatch) cannot succeed on retry: it is logged as an error and skipped.
  */
 import { app, type InvocationContext } from "@azure/functions";

@@ -231,8 +231,7 @@ export async function scorePayment(
     if (created[i] === "created")
       context.log(businessEvent("payment.scored", { decision: r.decision, model: r.model }));
   });
-  // Already there: queued by an earlier run of the batch (or by this run's own create that answered 408/503 and was
-  // tried again after all succeeding).
+  // Already there: queued by an earlier run of the batch.
   const existing = created.filter((c) => c === "exists").length;
   if (existing > 0) context.log(`${existing} webhook event(s) already queued, left as they are`);
   const failed = payments.filter((_, i) => created[i] instanceof Error).map((p) => p.PaymentId);

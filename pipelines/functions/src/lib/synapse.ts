@@ -6,8 +6,8 @@
  * pool has no named or nested transactions, and the driver's transaction-manager requests are not known to work
  * against it. A batch that fails is retried where it stopped (`BatchProgress`): a backlog too large for one
  * invocation's deadline goes forward a deadline's worth at a time instead of inserting its first part again on
- * every retry. Only a batch retried on another instance inserts again what had committed, which the nightly
- * compaction deduplicates.
+ * every retry. Apart from a statement whose commit was not confirmed, only a batch retried on another instance or
+ * forgotten beyond MAX_TRACKED_BATCHES inserts again what had committed, which the nightly compaction deduplicates.
  * Timeouts fit the host's 30-second function timeout (host.json): a slow login fails fast and the retry policy
  * tries again.
  */
