@@ -74,6 +74,19 @@ describe("functions: edges a mutation audit found untested", () => {
       return { res, log };
     };
 
+    it("a call whose certificate was refused is logged under no merchant, whatever its body claims", async () => {
+      const { context, outputs } = fakeContext("inv-8");
+      // No settings: merchant authentication fails closed to client certificates; this call sends none.
+      const res = await paymentApiOver(fakePaymentTable())(
+        { json: async () => request, headers: new Headers() } as unknown as HttpRequest,
+        context,
+      );
+      const log = outputs.get("%COSMOS_CONTAINER_API_LOGS%") as { statusCode: number; merchantId?: unknown };
+      assert.equal(res.status, 401);
+      assert.equal(log.statusCode, 401);
+      assert.equal(log.merchantId, "unknown", "not the merchant the body names");
+    });
+
     it("refuses an idempotency key with characters outside letters, digits, '-' and '_' (400, nothing stored)", async () => {
       const table = fakePaymentTable();
       for (const key of ["order.1", "order 1", "order/1", "a".repeat(65)]) {

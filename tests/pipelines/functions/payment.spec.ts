@@ -140,12 +140,25 @@ describe("functions: payment API contract", () => {
     assert.ok(r.problems.includes("note is not a field of the request"));
     assert.ok(r.problems.some((p) => /^a field whose name is not an identifier looks like a card number/.test(p)));
     assert.equal(fieldLabel("merchantId"), "merchantId");
+    // A card number in a name, in groups that pass the name rules: refused and never repeated either.
+    for (const name of ["card_4111_1111_1111_1111", "x4111_1111_1111_1111"]) {
+      const grouped = parseCreatePayment({ ...valid, [name]: "x" });
+      assert.ok(!grouped.ok);
+      assert.ok(
+        grouped.problems.every((p) => !p.includes("4111")),
+        grouped.problems.join("; "),
+      );
+      assert.equal(fieldLabel(name), "a field whose name is not an identifier");
+    }
     // The caller's correlation id is kept only when it is a short token that cannot be a card number.
     assert.equal(
       correlationIdOf("7f3c9a2e-5b1d-4c8e-9f00-1a2b3c4d5e6f", "inv-1"),
       "7f3c9a2e-5b1d-4c8e-9f00-1a2b3c4d5e6f",
     );
     assert.equal(correlationIdOf("4111-1111-1111-1111", "inv-1"), "inv-1");
+    // Colons are a correlation id's separators too: a card number grouped with them is screened.
+    assert.equal(correlationIdOf("req:5555:5555:5555:4444", "inv-1"), "inv-1");
+    assert.equal(correlationIdOf("req:2026:12:05", "inv-1"), "req:2026:12:05");
     assert.equal(correlationIdOf("customer jane@example.com", "inv-1"), "inv-1");
     assert.equal(correlationIdOf(null, "inv-1"), "inv-1");
   });

@@ -75,10 +75,17 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     const correlationId = correlationIdOf(request.headers.get("x-correlation-id"), context.invocationId);
     const caller = merchantFromCertificate(merchantAuthenticationMode(deps.env), (h) => request.headers.get(h));
     const claimed = (body as { merchantId?: unknown } | undefined)?.merchantId;
-    // The log's partition: the authenticated merchant, else what the body claims if it is an id the API takes (never
-    // a 13-digit or longer number, which could be a card number and would travel on to the relay and Synapse).
-    const merchantId =
-      caller.ok && caller.merchantId !== undefined ? caller.merchantId : isRequestNumber(claimed) ? claimed : undefined;
+    // The log's partition: the authenticated merchant, else (merchant authentication off) what the body claims if it
+    // is an id the API takes (never a 13-digit or longer number, which could be a card number and would travel on to
+    // the relay and Synapse). A caller whose certificate was refused is nobody's: its call is not counted under the
+    // merchant its body names.
+    const merchantId = !caller.ok
+      ? undefined
+      : caller.merchantId !== undefined
+        ? caller.merchantId
+        : isRequestNumber(claimed)
+          ? claimed
+          : undefined;
     const log = (statusCode: number, extra: { idempotencyKey?: string; problems?: string[] } = {}) =>
       apiLogItem({
         invocationId: context.invocationId,
