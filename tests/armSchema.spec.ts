@@ -475,9 +475,14 @@ describe("ARM schema check", function () {
       );
     });
 
-    it("--skip-schema skips the check and says so", () => {
+    it("--skip-schema skips the check and says so, and nothing else: the same estimate and hazard check", () => {
       assert.equal(skipped.code, 0, skipped.stdout);
       assert.match(skipped.stdout, /ARM schemas: not checked \(--skip-schema\)/);
+      // The estimate is priced over the deployed view either way (the preview view leaves SKUs and schedules unknown).
+      const total = (out: string) => /^ {4}total .*$/m.exec(out)?.[0];
+      assert.ok(total(faults.stdout), faults.stdout);
+      assert.equal(total(skipped.stdout), total(faults.stdout));
+      assert.doesNotMatch(skipped.stdout, /First-deploy hazards: not checked/);
     });
   });
 

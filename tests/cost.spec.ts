@@ -1472,18 +1472,28 @@ describe("npm run cost:diff", () => {
         ),
       );
     const md = path.join(tmp, "diff.md");
-    const ok = await run([
-      "--base",
-      path.join(tmp, "base.json"),
-      "--head",
-      path.join(tmp, "head.json"),
-      "--markdown",
-      md,
-    ]);
+    const exports = ["--base", path.join(tmp, "base.json"), "--head", path.join(tmp, "head.json")];
+    const ok = await run([...exports, "--markdown", md]);
     const delta = 32 * price("sql-storage-gp").list;
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`Cost change for 'dev'.*list \\+\\$${delta.toFixed(2)}`));
     assert.match(fs.readFileSync(md, "utf8"), /## Cost change: dev[\s\S]*\| oltp \| `oltp-db` \| Data storage 64 GB/);
+    // The base branch's stack file with a key this branch no longer has (a pull request renaming it): the change is
+    // still priced, with a warning, instead of failing the pull request's job.
+    const devRaw = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const usage = devRaw.config["payments-data-platform:usage"] as Record<string, unknown> | undefined;
+    devRaw.config["payments-data-platform:usage"] = { ...(usage ?? {}), lakeHotGbRenamed: 1 };
+    const oldStackFile = path.join(tmp, "Pulumi.dev.yaml");
+    fs.writeFileSync(oldStackFile, stringify(devRaw));
+    const renamed = await run([...exports, "--base-stack-file", oldStackFile]);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.match(
+      renamed.stderr,
+      /^warning: the base stack file .* does not validate on this branch \(.*lakeHotGbRenamed/m,
+    );
+    assert.match(renamed.stdout, new RegExp(`list \\+\\$${delta.toFixed(2)}`));
   });
 });
 

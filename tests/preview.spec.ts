@@ -298,9 +298,10 @@ describe("offline preview", function () {
     let usage: CliResult;
     let badConfig: CliResult;
     let analyzed: CliResult;
+    let analyzedTypo: CliResult;
     before(async () => {
       // Fresh processes, in parallel: the exit-code contract is part of the product.
-      [insecure, usage, badConfig, analyzed] = await Promise.all([
+      [insecure, usage, badConfig, analyzed, analyzedTypo] = await Promise.all([
         cli("preview", [
           "--stack",
           "insecure",
@@ -320,6 +321,7 @@ describe("offline preview", function () {
         cli("preview", ["--stak", "dev"]),
         cli("preview", ["--stack", "dev", "--stack-file", "tests/fixtures/Pulumi.dev-bad-region.yaml"]),
         cli("analyze", ["--file", "tests/fixtures/export-small.json", "--json", path.join(tmp, "small.json")]),
+        cli("analyze", ["--file", "tests/fixtures/export-small.json", "--stack", "staging"]),
       ]);
     });
 
@@ -436,6 +438,14 @@ describe("offline preview", function () {
         "azure-native-general-resource-missing-required-tags rg-dr-us",
       ]);
       assert.ok(!analyzed.stdout.includes("v1:AAAA"), "ciphertext is not printed");
+    });
+
+    it("policy:analyze refuses a --stack with no policy config (a typo would drop the stack's waivers silently)", () => {
+      assert.equal(analyzedTypo.code, 2, analyzedTypo.stderr);
+      assert.match(
+        analyzedTypo.stderr,
+        /^error \(usage\): --stack staging: no policies\/config\/staging\.json \(stacks with a policy config: dev, prod\); or pass --policy-config FILE$/m,
+      );
     });
   });
 });

@@ -15,7 +15,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { policies } from "../policies/policies";
 import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
-import { parseArgs, UsageError } from "../tools/lib/cli";
+import { intOption, parseArgs, UsageError } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -424,6 +424,35 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     // While a run listens (the offline engine's own handler), the run reports it, not the tool.
     assert.deepEqual([during.code, during.stdout.trim(), during.stderr], [0, "heard 1", ""]);
   });
+
+  it("a wait option that is not a whole number is bad usage, before any Azure call (it made etl:ops loop forever)", async () => {
+    assert.equal(intOption({}, "attempts", 40, 1), 40);
+    assert.equal(intOption({ attempts: "3" }, "attempts", 40, 1), 3);
+    assert.equal(intOption({ "delay-seconds": "0" }, "delay-seconds", 15, 0), 0);
+    for (const bad of ["x", "0", "-1", "2.5", ""])
+      assert.throws(
+        () => intOption({ attempts: bad }, "attempts", 40, 1),
+        (e: unknown) => e instanceof UsageError && /--attempts must be a whole number of at least 1/.test(e.message),
+        bad,
+      );
+    // As the deploy workflow calls it, on a machine without the Azure CLI: usage, not a spawn of `az`.
+    const etl = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [TS_RUN, "tools/etlOps.ts", "stop-triggers", "--stack", "dev", "--attempts", "x"],
+        { cwd: ROOT },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stderr }),
+      ),
+    );
+    assert.equal(etl.code, 2, etl.stderr);
+    assert.match(etl.stderr, /^error \(usage\): --attempts must be a whole number of at least 1 \(got 'x'\)$/m);
+  });
+
+  it("a stack file that does not exist is named as such, not as an unknown stack", () =>
+    assert.throws(
+      () => loadStackConfig(ROOT, "dev", path.join(dir, "none.yaml")),
+      (e: unknown) => e instanceof Error && e.message === `stack file ${path.join(dir, "none.yaml")}: no such file`,
+    ));
 
   it("an option followed by another option instead of its value is bad usage", () =>
     assert.throws(

@@ -6,10 +6,12 @@
  * with the same verdict, outputs and exit codes as the offline preview.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 
 const USAGE = `usage: npm run policy:analyze -- --file <export.json> [options]
-  --stack NAME          stack whose policy config applies (default: from the URNs)
+  --stack NAME          stack whose policy config applies (default: from the URNs); a name with no
+                        policies/config/<NAME>.json is refused (from the URNs: a warning, the pack's defaults)
   --json FILE           write the policy verdict as JSON
   --markdown FILE       write the policy verdict as Markdown
   --policy-config FILE  policy pack config (default: policies/config/<stack>.json); same shape as
@@ -33,6 +35,26 @@ runCli(USAGE, async (argv) => {
     doc = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new ExportFormatError(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  // Which policy config applies: a stack with no policies/config/<stack>.json gets the pack's defaults (its waivers,
+  // such as dev's, do not apply). Named on the command line, that is a typo; read from the export's URNs, a warning.
+  if (!args.values["policy-config"]) {
+    const { ROOT } = require("./lib/preview") as typeof import("./lib/preview");
+    const configDir = path.join(ROOT, "policies", "config");
+    const known = fs.existsSync(configDir)
+      ? fs
+          .readdirSync(configDir)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => f.slice(0, -".json".length))
+          .sort()
+      : [];
+    const exported = (doc as { deployment?: { resources?: { urn?: string }[] } })?.deployment?.resources?.[0]?.urn;
+    const stack = args.values.stack ?? exported?.split("::")[0].split(":")[2];
+    if (stack && !known.includes(stack)) {
+      const message = `no policies/config/${stack}.json (stacks with a policy config: ${known.join(", ") || "none"})`;
+      if (args.values.stack) throw new UsageError(`--stack ${stack}: ${message}; or pass --policy-config FILE`);
+      process.stderr.write(`warning: ${message}: the pack's defaults apply\n`);
+    }
   }
   const { verdict } = await analyzeExport(doc, {
     stack: args.values.stack,

@@ -40,7 +40,22 @@ runCli(USAGE, async (argv) => {
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");
   const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };
   const baseOpts = { ...opts, stackFile: args.values["base-stack-file"] ?? opts.stackFile };
-  const diff = diffEstimates(costOfStack(b, baseOpts).estimate, costOfStack(h, opts).estimate);
+  const baseEstimate = () => {
+    try {
+      return costOfStack(b, baseOpts).estimate;
+    } catch (e) {
+      // The base branch's stack file is read with this branch's config schema: a key the change renames or removes
+      // fails there. The change is still priced, with this branch's stack config on both sides (usage and sizing
+      // changes then show on the head only), rather than failing the pull request's job.
+      const name = (e as Error).name;
+      if (baseOpts.stackFile === opts.stackFile || (name !== "ConfigError" && name !== "StackConfigError")) throw e;
+      process.stderr.write(
+        `warning: the base stack file ${baseOpts.stackFile} does not validate on this branch (${(e as Error).message}); the base is priced with the head's stack config\n`,
+      );
+      return costOfStack(b, opts).estimate;
+    }
+  };
+  const diff = diffEstimates(baseEstimate(), costOfStack(h, opts).estimate);
   console.log(formatDiff(diff, stack, false));
   if (args.values.markdown) writeFile(args.values.markdown, formatDiff(diff, stack, true));
   if (args.values.json) writeFile(args.values.json, JSON.stringify(diff, null, 2) + "\n");

@@ -13,7 +13,7 @@
  * groups; `pause-pool` (after `up`) pauses again the pools it resumed (`--pools`, from its `woken` output).
  */
 import * as path from "node:path";
-import { parseArgs, runCli, UsageError } from "./lib/cli";
+import { intOption, parseArgs, runCli, UsageError } from "./lib/cli";
 
 const COMMANDS = [
   "stop-triggers",
@@ -43,6 +43,9 @@ runCli(USAGE, async (argv) => {
   const args = parseArgs(rest, ["stack", "attempts", "delay-seconds", "pools"], ["verbose"]);
   const stack = args.values.stack;
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
+  // Checked before any Azure call (each command reads them later, with its own default).
+  intOption(args.values, "attempts", 1, 1);
+  intOption(args.values, "delay-seconds", 0, 0);
   const { parseConfig, PROJECT, readRaw } = require("../lib/config") as typeof import("../lib/config");
   const { stackContext } = require("../components/shared/context") as typeof import("../components/shared/context");
   const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
@@ -70,8 +73,8 @@ runCli(USAGE, async (argv) => {
         return 0;
       }
       const woken = await ops.wakePools(az, s, {
-        attempts: Number(args.values.attempts ?? 40),
-        delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+        attempts: intOption(args.values, "attempts", 40, 1),
+        delayMs: intOption(args.values, "delay-seconds", 15, 0) * 1000,
         log: (line) => console.log(line),
         // Written as each pool is resumed (the last line wins): if a later step of the wake fails, the pause step
         // still knows which pools this deploy woke.
@@ -98,8 +101,8 @@ runCli(USAGE, async (argv) => {
       }
       const action = command === "stop-triggers" ? "stop" : "start";
       await ops.setTriggers(az, factory.id, action, {
-        attempts: Number(args.values.attempts ?? 20),
-        delayMs: Number(args.values["delay-seconds"] ?? 5) * 1000,
+        attempts: intOption(args.values, "attempts", 20, 1),
+        delayMs: intOption(args.values, "delay-seconds", 5, 0) * 1000,
         log: (line) => console.log(line),
       });
       return 0;
@@ -138,8 +141,8 @@ runCli(USAGE, async (argv) => {
     }
     case "approve-endpoints": {
       const approved = await ops.approveAll(az, ops.expectations(az, s), {
-        attempts: Number(args.values.attempts ?? 20),
-        delayMs: Number(args.values["delay-seconds"] ?? 30) * 1000,
+        attempts: intOption(args.values, "attempts", 20, 1),
+        delayMs: intOption(args.values, "delay-seconds", 30, 0) * 1000,
         log: (line) => console.log(line),
       });
       console.log(`${approved.length} connection(s) approved`);

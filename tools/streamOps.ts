@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs, runCli, UsageError } from "./lib/cli";
+import { intOption, parseArgs, runCli, UsageError } from "./lib/cli";
 
 const COMMANDS = ["stop-for-update", "start"] as const;
 const USAGE = `usage: npm run stream:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [options]
@@ -39,8 +39,8 @@ runCli(USAGE, async (argv) => {
   const ops = require("./lib/streamOps") as typeof import("./lib/streamOps");
   const where = ops.jobLocation(path.resolve(__dirname, ".."), stack);
   const waiting = {
-    attempts: Number(args.values.attempts ?? 40),
-    delayMs: Number(args.values["delay-seconds"] ?? 15) * 1000,
+    attempts: intOption(args.values, "attempts", 40, 1),
+    delayMs: intOption(args.values, "delay-seconds", 15, 0) * 1000,
     log: (line: string) => console.log(line),
   };
   if (command === "start") {

@@ -10,6 +10,24 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * A whole-number option (`--attempts`, `--delay-seconds`): its default when absent, else the number given, which must
+ * be at least `min` (a bad value would otherwise make a wait loop run forever: `attempt >= NaN` is never true).
+ */
+export function intOption(
+  values: Readonly<Record<string, string>>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min} (got '${text}')`);
+  return n;
+}
+
 /** Error kinds by class name (the classes live in modules this file must not load: it stays cheap to import). */
 const KINDS: Readonly<Record<string, string>> = {
   UsageError: "usage",

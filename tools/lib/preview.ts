@@ -109,7 +109,8 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   // tests/policies/conformance.spec.ts proves the pack started by the CLI's own launcher gives the same verdict on
   // that view (not that a real `pulumi preview` sends exactly this view: no recorded CLI run here).
   // The ARM schema check reads the deployed view: the ids name each resource's ARM type, and every input is known.
-  const needDeployed = !(opts.deployedView === false && opts.skipSchema);
+  // The cost estimate reads it too (an SKU or a schedule the preview view leaves unknown is priced wrong).
+  const needDeployed = !(opts.deployedView === false && opts.skipSchema && opts.cost !== true);
   // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
   // first preview. Its failures are reported after this thread's, which name the same config or program errors.
   const inWorker =

@@ -347,6 +347,7 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
     typeof project.stackConfigDir === "string" ? path.join(projectDir, project.stackConfigDir) : projectDir;
   const file = stackFile ?? path.join(configDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
+    if (stackFile) throw new StackConfigError(`stack file ${stackFile}: no such file`);
     const stacks = fs
       .readdirSync(configDir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
