@@ -87,7 +87,7 @@ runCli(USAGE, async (argv) => {
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
   const { firstDeployHazards, formatHazards, hazardsMarkdown } =
     require("./lib/hazards") as typeof import("./lib/hazards");
-  // They read parent names and ids, known in the deployed view only (--skip-schema without --export skips it).
+  // They read parent names and ids, known in the deployed view only (which this command always builds).
   const hazards = run === previewRun ? undefined : firstDeployHazards(run.resources);
   console.log(
     hazards
