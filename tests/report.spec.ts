@@ -82,6 +82,15 @@ describe("verdict evidence: passed only when a rule evaluated something", () => 
     });
   });
 
+  it("the JSON verdict carries the first-deploy hazards that fail the preview, when they were checked", () => {
+    const hazard = { rule: "log-alert-mute-duration", urn: "urn:x", name: "alert", message: "mute too short" };
+    const json = verdictJson(verdict, undefined, [hazard]);
+    assert.equal(json.summary.hazards, 1);
+    assert.deepEqual(json.hazards, [hazard]);
+    assert.equal(verdictJson(verdict, undefined, []).summary.hazards, 0);
+    assert.ok(!("hazards" in verdictJson(verdict)), "not checked: no field, never a misleading 0");
+  });
+
   it("the Markdown evidence counts not-applicable rules apart from passed ones", () => {
     const md = verdictMarkdown(verdict, "pack@v1");
     assert.match(md, /\| PCI DSS requirement \| Rules \| Passed \| Failed \| Not applicable \| Exempted \|/);

@@ -104,7 +104,8 @@ runCli(USAGE, async (argv) => {
   if (args.values.cost)
     writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
-  if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema), null, 2) + "\n");
+  if (args.values.json)
+    writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema, hazards), null, 2) + "\n");
   if (args.values.markdown)
     writeFile(
       args.values.markdown,

@@ -113,7 +113,12 @@ const STATUS_LABEL: Readonly<Record<RuleStatus, string>> = {
 };
 
 /** The verdict document written by `--json` (with the ARM schema check's errors when it ran). */
-export function verdictJson(verdict: Verdict, schema?: SchemaCheck) {
+export function verdictJson(
+  verdict: Verdict,
+  schema?: SchemaCheck,
+  /** The first-deploy hazards, when checked (they fail the preview like a mandatory violation). */
+  hazards?: readonly { readonly rule: string; readonly urn: string; readonly name: string; readonly message: string }[],
+) {
   return {
     stack: verdict.stack,
     resourceCount: verdict.resourceCount,
@@ -140,8 +145,12 @@ export function verdictJson(verdict: Verdict, schema?: SchemaCheck) {
         ]),
       ),
       ...(schema ? { schemaErrors: schema.errors.length } : {}),
+      ...(hazards ? { hazards: hazards.length } : {}),
     },
     ...(schema ? { schema: schemaJson(schema) } : {}),
+    ...(hazards
+      ? { hazards: hazards.map((h) => ({ rule: h.rule, urn: h.urn, name: h.name, message: h.message })) }
+      : {}),
   };
 }
 
