@@ -1487,13 +1487,20 @@ describe("npm run cost:diff", () => {
     devRaw.config["payments-data-platform:usage"] = { ...(usage ?? {}), lakeHotGbRenamed: 1 };
     const oldStackFile = path.join(tmp, "Pulumi.dev.yaml");
     fs.writeFileSync(oldStackFile, stringify(devRaw));
-    const renamed = await run([...exports, "--base-stack-file", oldStackFile]);
+    const renamedMd = path.join(tmp, "renamed.md");
+    const renamed = await run([...exports, "--base-stack-file", oldStackFile, "--markdown", renamedMd]);
     assert.equal(renamed.code, 0, renamed.stderr);
     assert.match(
       renamed.stderr,
       /^warning: the base stack file .* does not validate on this branch \(.*lakeHotGbRenamed/m,
     );
     assert.match(renamed.stdout, new RegExp(`list \\+\\$${delta.toFixed(2)}`));
+    // Said in the job summary too: the reviewer reads that, not the job's log.
+    assert.match(fs.readFileSync(renamedMd, "utf8"), /> The base branch's stack file does not validate on this branch/);
+    // A base stack file that does not exist is a mistyped path, not a schema change: bad usage.
+    const missing = await run([...exports, "--base-stack-file", path.join(tmp, "nope.yaml")]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /--base-stack-file .*nope\.yaml: no such file/);
   });
 });
 

@@ -40,6 +40,10 @@ runCli(USAGE, async (argv) => {
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");
   const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };
   const baseOpts = { ...opts, stackFile: args.values["base-stack-file"] ?? opts.stackFile };
+  const baseStackFile = args.values["base-stack-file"];
+  if (baseStackFile && !fs.existsSync(baseStackFile))
+    throw new UsageError(`--base-stack-file ${baseStackFile}: no such file`);
+  let baseOnHeadConfig = false;
   const baseEstimate = () => {
     try {
       return costOfStack(b, baseOpts).estimate;
@@ -52,12 +56,20 @@ runCli(USAGE, async (argv) => {
       process.stderr.write(
         `warning: the base stack file ${baseOpts.stackFile} does not validate on this branch (${(e as Error).message}); the base is priced with the head's stack config\n`,
       );
+      baseOnHeadConfig = true;
       return costOfStack(b, opts).estimate;
     }
   };
   const diff = diffEstimates(baseEstimate(), costOfStack(h, opts).estimate);
+  // Said where reviewers read it too (the job summary): usage and sizing changes of this pull request then show on the
+  // head only.
+  const caveat = baseOnHeadConfig
+    ? "The base branch's stack file does not validate on this branch: both sides are priced with this branch's stack config, so a usage or sizing change shows on the head only."
+    : undefined;
   console.log(formatDiff(diff, stack, false));
-  if (args.values.markdown) writeFile(args.values.markdown, formatDiff(diff, stack, true));
-  if (args.values.json) writeFile(args.values.json, JSON.stringify(diff, null, 2) + "\n");
+  if (args.values.markdown)
+    writeFile(args.values.markdown, `${formatDiff(diff, stack, true)}${caveat ? `\n\n> ${caveat}\n` : ""}`);
+  if (args.values.json)
+    writeFile(args.values.json, JSON.stringify(caveat ? { ...diff, caveat } : diff, null, 2) + "\n");
   return 0;
 });

@@ -90,9 +90,7 @@ runCli(USAGE, async (argv) => {
   // They read parent names and ids, known in the deployed view only (which this command always builds).
   const hazards = run === previewRun ? undefined : firstDeployHazards(run.resources);
   console.log(
-    hazards
-      ? `\n${formatHazards(hazards)}`
-      : "\nFirst-deploy hazards: not checked (they need the deployed view: drop --skip-schema or add --export)",
+    hazards ? `\n${formatHazards(hazards)}` : "\nFirst-deploy hazards: not checked (the deployed view was not built)",
   );
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const { estimateJson, estimateMarkdown, formatEstimate } =
