@@ -28,13 +28,20 @@ export const MERCHANT_REFRESH_STALE_MINUTES = 15;
  * (host.json).
  */
 export function merchantRefreshQuery(appName: string): string {
+  return appRunsQuery(appName, "refreshMerchantFeatures", true, "runs");
+}
+
+/**
+ * KQL over the window: the app's runs of one function that succeeded or failed, weighted by sampling (`ItemCount`,
+ * 1 for requests, which host.json never samples), 0 when none. Read through a fuzzy union: no AppRequests table yet
+ * must still answer 0 (the alert), not fail; with a time column, as in freshnessQuery (components/streaming/freshness.ts).
+ */
+function appRunsQuery(appName: string, operation: string, success: boolean, name: string): string {
   return [
-    // Through a fuzzy union: no AppRequests table yet must still answer 0 (the alert), not fail.
-    `let runs = toscalar(${ruleSource("AppRequests")}`,
-    `    | where AppRoleName =~ "${appName}" and OperationName == "refreshMerchantFeatures" and Success == true`,
+    `let ${name} = toscalar(${ruleSource("AppRequests")}`,
+    `    | where AppRoleName =~ "${appName}" and OperationName == "${operation}" and Success == ${success}`,
     "    | summarize sum(ItemCount));",
-    // A time column, as in freshnessQuery (components/streaming/freshness.ts).
-    "print Runs = coalesce(runs, 0), TimeGenerated = now()",
+    `print Runs = coalesce(${name}, 0), TimeGenerated = now()`,
   ].join("\n");
 }
 
@@ -48,12 +55,7 @@ export const SCORER_FAILURES_WINDOW_MINUTES = 10;
  * run counts.
  */
 export function scorerFailuresQuery(appName: string): string {
-  return [
-    `let failed = toscalar(${ruleSource("AppRequests")}`,
-    `    | where AppRoleName =~ "${appName}" and OperationName == "scorePayment" and Success == false`,
-    "    | summarize sum(ItemCount));",
-    "print Runs = coalesce(failed, 0), TimeGenerated = now()",
-  ].join("\n");
+  return appRunsQuery(appName, "scorePayment", false, "failed");
 }
 
 /**
