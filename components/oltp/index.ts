@@ -7,21 +7,6 @@
  * a CanNotDelete lock on every server and database.
  *
  * Decisions a reader should know before changing anything here:
- *  - Entra admin and Entra-only authentication are set once, in `administrators` at server creation, and then
- *    ignored (`ignoreChanges`): changing `administrators` replaces the server (azure-native #4096). There is no
- *    ServerAzureADOnlyAuthentication / ServerAzureADAdministrator resource on purpose: azure-native refuses to create
- *    a sub-resource that already exists in a non-default state ("cannot create already existing subresource"), and a
- *    server created with an Entra-only admin already has both. Change the admin later by importing
- *    `Microsoft.Sql/servers/<server>/administrators/ActiveDirectory` into a ServerAzureADAdministrator.
- *  - TDE protector: `keyId` registers the key's current version at creation (Azure names that server key
- *    `<vault>_<key>_<version>`), and the EncryptionProtector (a singleton, so azure-native may PUT it) points at that
- *    server key with `autoRotationEnabled`, so the server follows every new version Key Vault's rotation policy
- *    creates: the versionless key's behaviour, through the documented mechanism. The versionless URI itself is not
- *    used: API 2023-08-01 (azure-native 3.28) documents server keys as versioned only, and the service's versionless
- *    support is recent and its server-key naming undocumented. No explicit ServerKey: the server already registered
- *    it, and azure-native refuses to create a deletable sub-resource that exists. `keyId` and the protector's key are
- *    in `ignoreChanges`, which keeps them at their value in state: deploys run `up --refresh` so that value follows
- *    rotation (an update of the server would otherwise send the first key version back, refused once it expires).
  *  - `isLedgerOn` follows `sql.ledger` (off in both stacks): the payment tables are ledger tables individually
  *    (pipelines/model/oltp.ts); a ledger *database* would make Customer data unerasable (GDPR Art. 17) and
  *    01_oltp_schema.sql refuses to run on one. The flag can never be changed after the database is created.
@@ -37,41 +22,11 @@
  *    use the primary's local readable replica (`ApplicationIntent=ReadOnly`, read scale-out), so the read-only
  *    listener is exported only for a `Geo` secondary. `sql.hybridBenefit` sets `licenseType: BasePrice` on both
  *    (Azure Hybrid Benefit: the owner's own licences with Software Assurance cover the primary's vCores).
+ *  - The servers (Entra-only admin, TDE protector, server identity, auditing, Defender for SQL, private endpoint) are
+ *    built in `server.ts`, whose header gives the decisions behind them.
  *  - Database-scoped SQL management operations run one at a time: two concurrent PUTs on the same database fail with
  *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
  *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
- *  - Vulnerability assessment is not declared here. It comes with the subscription's "Defender for Azure SQL" plan
- *    (`Microsoft.Security/pricings/SqlServers`, Standard), a subscription-wide singleton that only one owner sets:
- *    the prod stack's subscription governance (`operations.subscriptionGovernance`, components/operations/
- *    governance.ts), or the security team where another owner holds it. With the plan on, Defender for Cloud
- *    "automatically enables Advanced Threat Protection and vulnerability assessment with the express configuration
- *    for all Azure SQL databases in the selected subscription" (defender-for-cloud/sql-azure-vulnerability-assessment-
- *    enable), so a `sql.SqlVulnerabilityAssessmentsSetting` would find an existing, non-default sub-resource and
- *    azure-native refuses to create it ("cannot create already existing subresource"). The per-server
- *    ServerSecurityAlertPolicy (a singleton, so azure-native may PUT it) stays: it pins the alert recipients and
- *    keeps every alert on. `sql.ServerAdvancedThreatProtectionSetting` (servers/advancedThreatProtectionSettings)
- *    is not in azure-native 3.28 (API 2023-08-01), so it is not an option here.
- *  - Server identity: Azure SQL uses its *primary* identity both for the key and for Microsoft Graph. TDE "uses the
- *    primary user-assigned managed identity set on the server for key vault access", and with a user-assigned
- *    identity for TDE you must "set it as the primary identity"; a system-assigned identity serves TDE only when "no
- *    user-assigned managed identities" are assigned (transparent-data-encryption-byok-identity). For Graph lookups
- *    (`CREATE USER … FROM EXTERNAL PROVIDER` run by a service principal or managed identity) "the SQL engine tries to
- *    use its server identity, which is the primary managed identity assigned" (authentication-aad-service-
- *    principal); a system-assigned identity is the primary only when `primaryUserAssignedIdentityId` is empty. So
- *    with the CMK identity as primary (required: the key is checked at creation, and a system-assigned identity
- *    cannot be granted the key before the server exists), "SystemAssigned,UserAssigned" would only add a principal
- *    that Graph lookups never use: granting it Directory Readers would fix nothing. The CMK identity
- *    (`id-<workload>-<env>-<region>-cmk-sql`, used by the SQL servers only) is therefore the server identity of
- *    both servers and is the principal that needs Graph read: a Privileged Role Administrator grants it, once per
- *    environment and ideally before the first deployment, the Directory Readers role or the Graph application
- *    permissions User.Read.All, GroupMember.Read.All and Application.Read.All ("once the permissions are granted to
- *    the UMI, they're enabled for all servers … created with the UMI assigned as a server identity",
- *    authentication-azure-ad-user-assigned-managed-identity). Documented, not automated: azuread's
- *    DirectoryRoleAssignment / AppRoleAssignment would need the deployer to hold Privileged Role Administrator or
- *    AppRoleAssignment.ReadWrite.All, a path to any tenant permission that a PCI deployment principal must not
- *    have. `serverIdentityPrincipalId` names the principal to grant. Entra *users* running CREATE USER need none of
- *    this (SQL then queries Graph with their delegated permissions). Changing `identity` later replaces the server
- *    (azure-native #1304): this is a creation-time decision.
  */
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
@@ -82,25 +37,22 @@ import {
   diagnosticSetting,
   lockFor,
   managementLock,
-  privateEndpoint,
   roleAssignments,
   type CreationOnlyConflict,
   type DataServiceArgs,
   type LockSpec,
   type Tags,
 } from "../shared";
+import { securedServer, type SecuredServer } from "./server";
 import {
-  AUDIT_ACTION_GROUPS,
   COLLATION,
   DATABASE_NAME,
   DIFF_BACKUP_HOURS,
   FAILOVER_GRACE_MINUTES,
-  MASTER_AUDIT_CATEGORIES,
   databaseSku,
   isServerless,
   ledgerConflicts,
   secondaryTypeConflicts,
-  serverKeyName,
   serverlessSettings,
   GIB,
   type DeployedSqlDatabase,
@@ -158,14 +110,6 @@ export function validateOltpArgs(args: OltpArgs): void {
     problems.push("entraAdmin.login must name the Entra group");
   }
   if (problems.length > 0) throw new Error(`Oltp: ${problems.join("; ")}`);
-}
-
-/** A logical server and the security resources every server gets. */
-interface SecuredServer {
-  readonly server: sql.Server;
-  readonly protector: sql.EncryptionProtector;
-  /** The last of the server's own settings (its private endpoint): what a database on it waits for. */
-  readonly settled: pulumi.Resource;
 }
 
 export class Oltp extends pulumi.ComponentResource {
@@ -443,136 +387,15 @@ export class Oltp extends pulumi.ComponentResource {
     return this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
   }
 
-  /**
-   * A logical server in `location` with everything a server in the cardholder-data environment needs: Entra-only
-   * admin, CMK protector with auto-rotation, auditing to Log Analytics, Defender for SQL alerts, private endpoint,
-   * lock. Children are named `${prefix}-<role>`.
-   */
+  /** A logical server in `location` with everything a server in the cardholder-data environment needs (server.ts). */
   private securedServer(prefix: string, location: string): SecuredServer {
-    const { context, customerManagedKey: cmk, entraAdmin } = this.args;
-    const rg = this.args.resourceGroupName;
-    // Azure SQL checks key access when the server is created: wait for the identity's grant on the key.
-    const dependsOn = [cmk.accessGrant];
-
-    const server = new sql.Server(
-      prefix,
-      {
-        serverName: this.serverNameIn(location),
-        resourceGroupName: rg,
-        location,
-        version: "12.0",
-        // Entra-only: no administratorLogin/administratorLoginPassword, so no SQL authentication at all.
-        administrators: {
-          administratorType: sql.AdministratorType.ActiveDirectory,
-          principalType: sql.PrincipalType.Group,
-          azureADOnlyAuthentication: true,
-          login: entraAdmin.login,
-          sid: entraAdmin.objectId,
-          tenantId: entraAdmin.tenantId,
-        },
-        // The CMK identity reaches the key (Key Vault Crypto Service Encryption User on the key). The same identity
-        // and key serve the secondary: geo-replication with CMK needs the same key vault key on both servers. As the
-        // primary identity it is also the server identity for Microsoft Graph lookups; no system-assigned identity,
-        // which would never be used (see the file header). Create-only: a change replaces the server (#1304).
-        identity: { type: sql.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
-        primaryUserAssignedIdentityId: cmk.identity.id,
-        keyId: cmk.keyUriWithVersion,
-        minimalTlsVersion: sql.MinimalTlsVersion.MinimalTlsVersion_1_2,
-        publicNetworkAccess: sql.ServerPublicNetworkAccessFlag.Disabled,
-        // No outbound connections (auditing goes to Azure Monitor, not to a storage account).
-        restrictOutboundNetworkAccess: sql.ServerNetworkAccessFlag.Enabled,
-        tags: this.tags,
-      },
-      {
-        parent: this,
-        protect: this.protectData,
-        dependsOn,
-        // `administrators` is create-only (a change would replace the server, azure-native #4096); `keyId` moves to
-        // each new key version through auto-rotation. An ignored property keeps its value from state, which only a
-        // refresh updates: deploy.yml runs `up --refresh`, or the next update of the server would send the creation's
-        // key version back (docs/operations.md, "Updates refresh first").
-        ignoreChanges: ["administrators", "keyId"],
-      },
-    );
-    const scope = { resourceGroupName: rg, serverName: server.name };
-
-    const protector = new sql.EncryptionProtector(
-      `${prefix}-protector`,
-      {
-        ...scope,
-        encryptionProtectorName: "current",
-        serverKeyType: sql.ServerKeyType.AzureKeyVault,
-        serverKeyName: cmk.keyUriWithVersion.apply(serverKeyName),
-        autoRotationEnabled: true,
-      },
-      // Auto-rotation changes the protector's server key in Azure; the program must not roll it back.
-      { parent: this, ignoreChanges: ["serverKeyName"] },
-    );
-
-    // Server auditing to Log Analytics: the policy sends events to Azure Monitor, and the diagnostic setting on the
-    // master database (the server-level audit stream) routes the two categories Microsoft's auditing docs name,
-    // SQLSecurityAuditEvents and DevOpsOperationsAudit, by name (not through a category group whose content could
-    // change) to the central workspace, whose retention (365 days in prod) applies. The API docs of
-    // isAzureMonitorTargetEnabled and isDevopsAuditEnabled (azure-native sql/extendedServerBlobAuditingPolicy.d.ts)
-    // ask for a diagnostic setting with 'SQLSecurityAuditEvents' and with 'DevOpsOperationsAudit' on master.
-    // The server's own settings go one at a time (protector → auditing → threat detection → private endpoint), as
-    // the database's do: Azure SQL refuses overlapping updates of one server's settings ("Set server blob auditing
-    // is already in progress", Azure/azure-quickstart-templates#5759), and the order costs seconds.
-    const audit = new sql.ExtendedServerBlobAuditingPolicy(
-      `${prefix}-audit`,
-      {
-        ...scope,
-        blobAuditingPolicyName: "default",
-        state: sql.BlobAuditingPolicyState.Enabled,
-        isAzureMonitorTargetEnabled: true,
-        // Microsoft support engineers' operations on the server are audited too (third-party access).
-        isDevopsAuditEnabled: true,
-        auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
-      },
-      { parent: this, dependsOn: [protector] },
-    );
-    diagnosticSetting(
-      `${prefix}-master`,
-      pulumi.interpolate`${server.id}/databases/master`,
-      // Like every SQL database's logs, master's audit events only go to the AzureDiagnostics table.
-      {
-        workspaceId: this.args.diagnosticSettings.workspaceId,
-        logCategories: [...MASTER_AUDIT_CATEGORIES],
-        metrics: false,
-        destination: "AzureDiagnostics",
-      },
-      this,
-    );
-
-    // Microsoft Defender for SQL: every threat detection alert on, to the on-call list and the subscription admins.
-    // Vulnerability assessment (express) comes with the subscription's Defender for Azure SQL plan, set by the prod
-    // stack's subscription governance or the security team (see the file header): no SqlVulnerabilityAssessmentsSetting
-    // here.
-    const threatDetection = new sql.ServerSecurityAlertPolicy(
-      `${prefix}-defender`,
-      {
-        ...scope,
-        securityAlertPolicyName: "Default",
-        state: sql.SecurityAlertsPolicyState.Enabled,
-        disabledAlerts: [],
-        emailAccountAdmins: true,
-        emailAddresses: [...(this.args.securityAlertEmails ?? context.config.alertEmails)],
-      },
-      { parent: this, dependsOn: [audit] },
-    );
-    const { endpoint } = privateEndpoint(
-      prefix,
-      {
-        service: "sqlServer",
-        targetId: server.id,
-        targetName: server.name,
-        target: this.args.privateEndpoints,
-        tags: this.tags,
-        dependsOn: [threatDetection],
-      },
-      this,
-    );
-    managementLock(prefix, server.id, this.lockSpec, this, server);
-    return { server, protector, settled: endpoint };
+    return securedServer(prefix, location, {
+      args: this.args,
+      parent: this,
+      serverName: this.serverNameIn(location),
+      tags: this.tags,
+      protect: this.protectData,
+      lockSpec: this.lockSpec,
+    });
   }
 }

@@ -189,7 +189,7 @@ export const RULES: readonly Rule[] = [
       const siteConfig = at(r.inputs, "siteConfig");
       const bad = FLEX_REJECTED_SITE_CONFIG.filter((k) => at(siteConfig, k) !== undefined);
       return bad.length > 0
-        ? `Flex Consumption rejects siteConfig.${bad.join(", siteConfig.")} (ARM 51021); azure-native's SDK injects netFrameworkVersion into every siteConfig: drop them (components/shared/functionApp.ts dropSdkSiteConfigDefaults)`
+        ? `Flex Consumption rejects siteConfig.${bad.join(", siteConfig.")} (ARM 51021); azure-native's SDK injects netFrameworkVersion into every siteConfig: drop them (components/shared/functionAppSettings.ts dropSdkSiteConfigDefaults)`
         : undefined;
     },
   },
