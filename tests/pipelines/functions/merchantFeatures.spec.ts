@@ -175,6 +175,61 @@ describe("functions: SQL reads (tedious)", () => {
   });
 });
 
+describe("functions: SQL reads on one connection", () => {
+  it("runs the statements in order on one connection, each with its own rows, then closes it", async () => {
+    const connected: string[] = [];
+    const executed: string[] = [];
+    let closed = 0;
+    const reader = new TdsReader(
+      { server: "s", database: "d", readOnlyIntent: true },
+      { token: async () => "t" },
+      async () => {
+        connected.push("connection");
+        return {
+          execSql: (request: Request) => {
+            const sql = (request as unknown as { sqlTextOrProcedure: string }).sqlTextOrProcedure;
+            executed.push(sql);
+            request.emit("row", [{ metadata: { colName: "Statement" }, value: executed.length }]);
+            (request as unknown as { callback: (err?: Error) => void }).callback(undefined);
+          },
+          close: () => {
+            closed++;
+          },
+        } as never;
+      },
+    );
+    const results = await reader.queries([
+      { sql: MAX_PAYMENT_ID_SQL },
+      { sql: MERCHANT_WINDOW_SQL, params: { after: 1, upTo: 2 } },
+    ]);
+    assert.deepEqual(connected, ["connection"], "one connection, so one replica, for both statements");
+    assert.deepEqual(executed, [MAX_PAYMENT_ID_SQL, MERCHANT_WINDOW_SQL]);
+    assert.deepEqual(results, [[{ Statement: 1 }], [{ Statement: 2 }]]);
+    assert.equal(closed, 1);
+  });
+
+  it("a failed statement fails the call, runs none after it, and still closes the connection", async () => {
+    const executed: string[] = [];
+    let closed = 0;
+    const reader = new TdsReader(
+      { server: "s", database: "d" },
+      { token: async () => "t" },
+      async () =>
+        ({
+          execSql: (request: Request) => {
+            executed.push((request as unknown as { sqlTextOrProcedure: string }).sqlTextOrProcedure);
+            (request as unknown as { callback: (err?: Error) => void }).callback(new Error("replica gone"));
+          },
+          close: () => {
+            closed++;
+          },
+        }) as never,
+    );
+    await assert.rejects(reader.queries([{ sql: "SELECT 1;" }, { sql: "SELECT 2;" }]), /replica gone/);
+    assert.deepEqual([executed, closed], [["SELECT 1;"], 1]);
+  });
+});
+
 describe("functions: SQL reads with a deadline", () => {
   it("the login and the request each get what is left of the deadline, less the cancellation's time", () => {
     assert.deepEqual(readLimits(undefined, 0), {
@@ -235,18 +290,33 @@ describe("functions: SQL reads with a deadline", () => {
 });
 
 describe("functions: merchant refresh timer", () => {
-  /** A fake readable secondary: MAX(PaymentId), then the window's rows; records what it was asked. */
+  /**
+   * A fake readable secondary: MAX(PaymentId), then the window's rows; records what it was asked (each statement
+   * with its call's deadline) and which statements ran on one connection.
+   */
   function fakeSql(newest: number | null, rows: Record<string, unknown>[]) {
     const asked: { sql: string; params?: Readonly<Record<string, number>> }[] = [];
     const deadlines: (number | undefined)[] = [];
+    const connections: string[][] = [];
+    const answer = (sql: string) =>
+      sql === MAX_PAYMENT_ID_SQL ? [{ UpTo: newest === null ? null : String(newest) }] : rows;
     const reader: SqlReader = {
       query: async (sql, params, options) => {
         asked.push({ sql, params });
         deadlines.push(options?.deadline);
-        return sql === MAX_PAYMENT_ID_SQL ? [{ UpTo: newest === null ? null : String(newest) }] : rows;
+        connections.push([sql]);
+        return answer(sql);
+      },
+      queries: async (statements, options) => {
+        connections.push(statements.map((st) => st.sql));
+        return statements.map(({ sql, params }) => {
+          asked.push({ sql, params });
+          deadlines.push(options?.deadline);
+          return answer(sql);
+        });
       },
     };
-    return { reader, asked, deadlines };
+    return { reader, asked, deadlines, connections };
   }
   /** A write the refresh sent to Cosmos DB: the item, and whether it was an upsert or conditional on an etag. */
   interface Sent {
@@ -318,7 +388,16 @@ describe("functions: merchant refresh timer", () => {
       error = e as Error;
     }
     const out = cosmos.sent.length === 0 ? undefined : cosmos.sent.map((w) => w.item);
-    return { written, error, asked: sql.asked, deadlines: sql.deadlines, out, sent: cosmos.sent, logs };
+    return {
+      written,
+      error,
+      asked: sql.asked,
+      deadlines: sql.deadlines,
+      connections: sql.connections,
+      out,
+      sent: cosmos.sent,
+      logs,
+    };
   };
   const windowRow = (merchantId: string, payments: string, amountSum: number) => ({
     MerchantId: merchantId,
@@ -394,6 +473,69 @@ describe("functions: merchant refresh timer", () => {
       ],
       "the pending window first, the merchants, then the window closed",
     );
+  });
+
+  it("reads the window on the connection that read the newest payment (one readable replica)", async () => {
+    const r = await run(state(9_000, 9_011), 9_500, rows);
+    assert.deepEqual(r.connections, [[MAX_PAYMENT_ID_SQL, MERCHANT_WINDOW_SQL]]);
+  });
+
+  it("a readable replica that has not reached the window's end fails the run before anything is written", async () => {
+    // The previous run saw payment 9,011 (on one replica); this run's connection reached one that has applied up to
+    // 9,005 only: its window would lack 9,006-9,011, and the watermark would pass them for good.
+    const r = await run(state(9_000, 9_011), 9_005, rows);
+    assert.match(
+      r.error?.message ?? "",
+      /^merchant refresh: the readable replica is behind \(its newest payment is 9005, the window ends at 9011\): payments 9001-9011 left for the next run$/,
+    );
+    assert.equal(r.out, undefined, "neither the watermark nor any merchant item is written");
+  });
+
+  it("a replica that answered part of a window never costs a payment: the next run on a caught-up replica counts it", async () => {
+    // The same watermark and merchant items across runs; each run's connection sees payments up to `visible`.
+    const store = new Map<string, Record<string, unknown>>([[REFRESH_KEY, { ...state(9_000, 9_000) }]]);
+    const fetch = async (url: string, init?: RequestInit) => {
+      if (url.startsWith("http://localhost/msi"))
+        return new Response(JSON.stringify({ access_token: "t", expires_on: "9999999999" }));
+      if (init?.method === "POST" || init?.method === "PUT") {
+        const item = JSON.parse(String(init.body)) as Record<string, unknown> & { id: string };
+        store.set(item.id, item);
+        return new Response(JSON.stringify(item));
+      }
+      const item = store.get(decodeURIComponent(url.slice(url.lastIndexOf("/") + 1)));
+      return item ? new Response(JSON.stringify({ ...item, _etag: '"e"' })) : new Response("", { status: 404 });
+    };
+    let visible = 9_100;
+    const counted = new Set<number>();
+    const answer = (sql: string, params?: Readonly<Record<string, number>>) => {
+      if (sql === MAX_PAYMENT_ID_SQL) return [{ UpTo: String(visible) }];
+      const window: Record<string, unknown>[] = [];
+      for (let id = (params?.after ?? 0) + 1; id <= Math.min(params?.upTo ?? 0, visible); id++) {
+        counted.add(id);
+        window.push({ ...windowRow(String(id - 9_000), "1", 100) });
+      }
+      return window;
+    };
+    const reader: SqlReader = {
+      query: async (sql, params) => answer(sql, params),
+      queries: async (statements) => statements.map(({ sql, params }) => answer(sql, params)),
+    };
+    const refresh = () =>
+      refreshMerchantFeatures({} as Timer, fakeContext().context, {
+        env: scoringEnv,
+        fetch,
+        now: () => new Date(at),
+        sql: () => reader,
+      }).catch((e: Error) => e.message);
+    await refresh(); // sees up to 9,100: the next window ends there
+    visible = 9_050; // the next run's connection reaches a replica behind the previous one
+    assert.match(String(await refresh()), /replica is behind/);
+    visible = 9_200;
+    await refresh();
+    await refresh();
+    const missing = [...Array(100).keys()].map((k) => 9_001 + k).filter((id) => !counted.has(id));
+    assert.deepEqual(missing, [], "every payment up to 9,100 is merged into its merchant's item");
+    assert.equal((store.get(REFRESH_KEY) as unknown as RefreshState).lastPaymentId, 9_200);
   });
 
   it("a run that failed part-way takes the same window again and skips the merchants it had merged", async () => {

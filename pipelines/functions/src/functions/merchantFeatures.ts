@@ -15,6 +15,8 @@
  *   from the run's start, within the host's 30 s: the merchants not read or written in time are left for the next
  *   run (the window stays pending), so a minute with more active merchants than one run writes is finished by the
  *   next runs, not dropped. A SQL read that does not answer in time fails the run (the next one tries again).
+ * - The window is read on the same connection as the newest PaymentId, so on one readable replica: a replica that
+ *   has not reached the window's end fails the run before anything is written (the next run takes the window again).
  * - The first run starts at the newest payment (no backfill); merchant features lag their payments by one to two
  *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
@@ -173,28 +175,45 @@ export async function refreshMerchantFeatures(
   // The SQL reads end by the reads' deadline too (login, request and a timed-out request's cancel): with the
   // connection's own limits two of them could outlast the host's 30 s and end the worker, the scorer's invocations
   // with it.
-  const [max] = await sql.query(MAX_PAYMENT_ID_SQL, {}, { deadline: reads.deadline });
-  const newest = max?.UpTo === null || max?.UpTo === undefined ? 0 : Number(max.UpTo);
+  const sqlDeadline = { deadline: reads.deadline };
+  const newestOf = (rows: readonly Record<string, unknown>[]) =>
+    rows[0]?.UpTo === null || rows[0]?.UpTo === undefined ? 0 : Number(rows[0].UpTo);
   const now = deps.now().toISOString();
   // The watermark has one writer (this singleton timer): an upsert, as the output binding wrote it.
   const control = (lastPaymentId: number, seenMax: number, pendingUpTo?: number) =>
     upsertItem(deps.fetch, tokens, watermark, refreshState(lastPaymentId, seenMax, now, pendingUpTo), REFRESH_KEY);
   if (!state) {
+    const newest = newestOf(await sql.query(MAX_PAYMENT_ID_SQL, {}, sqlDeadline));
     await control(newest, newest);
     context.log(`${REFRESH_LOG_PREFIX}first run, starting after payment ${newest} (no backfill)`);
     return 0;
   }
   const after = state.lastPaymentId;
-  const seenMax = Math.max(state.seenMax ?? after, newest);
   const upTo = state.pendingUpTo ?? Math.min(state.seenMax ?? after, after + MAX_PAYMENTS_PER_RUN);
   if (upTo <= after) {
+    const seenMax = Math.max(state.seenMax ?? after, newestOf(await sql.query(MAX_PAYMENT_ID_SQL, {}, sqlDeadline)));
     if (seenMax !== state.seenMax) await control(after, seenMax);
     context.log(`${REFRESH_LOG_PREFIX}up to date after payment ${after}, next window ends at ${seenMax}`);
     return 0;
   }
-  const byMerchant = [
-    ...windowRows(await sql.query(MERCHANT_WINDOW_SQL, { after, upTo }, { deadline: reads.deadline })).entries(),
-  ];
+  // The newest payment, then the window, on one connection: one readable replica, which answers the window at least
+  // as up to date as it answered the newest. Each run connects anew, and a new connection may reach a replica "at a
+  // different point in time than the original replica" (Microsoft, read-scale-out, "Data consistency"): a replica
+  // that has not yet applied the window's end (seen by the previous run, perhaps on another replica) would answer
+  // part of the window, and the watermark would then pass payments no merchant item counts. Such a run fails
+  // without writing anything (the next one takes the same window): a replica behind for good then reaches the
+  // staleness alert, which counts successful runs.
+  const [maxRows, windowed] = await sql.queries(
+    [{ sql: MAX_PAYMENT_ID_SQL }, { sql: MERCHANT_WINDOW_SQL, params: { after, upTo } }],
+    sqlDeadline,
+  );
+  const newest = newestOf(maxRows);
+  if (newest < upTo)
+    throw new Error(
+      `${REFRESH_LOG_PREFIX}the readable replica is behind (its newest payment is ${newest}, the window ends at ${upTo}): payments ${after + 1}-${upTo} left for the next run`,
+    );
+  const seenMax = Math.max(state.seenMax ?? after, newest);
+  const byMerchant = [...windowRows(windowed).entries()];
   // In a new order each run: a slow account that leaves merchants unread at the deadline must not spend every run
   // re-reading the same first ones (already merged) while the last are never reached.
   const order = shuffled(byMerchant.length, deps.random ?? Math.random);

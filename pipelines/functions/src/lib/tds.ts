@@ -90,13 +90,25 @@ export function handleLateErrors<C extends Pick<Connection, "on">>(connection: C
   return connection;
 }
 
-/** A read-only query with bigint parameters, rows as column-name → value (bigint columns arrive as strings). */
+/** One read-only statement with bigint parameters. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+/** Read-only queries with bigint parameters, rows as column-name → value (bigint columns arrive as strings). */
 export interface SqlReader {
   query(
     sql: string,
     params?: Readonly<Record<string, number>>,
     options?: SqlQueryOptions,
   ): Promise<Record<string, unknown>[]>;
+  /**
+   * The statements one after another on one connection, so on one replica: a later statement sees at least what an
+   * earlier one saw (a readable replica applies the log in order; a new connection may reach another replica "at a
+   * different point in time", Microsoft's read-scale-out page). The rows of each, in order.
+   */
+  queries(statements: readonly SqlStatement[], options?: SqlQueryOptions): Promise<Record<string, unknown>[][]>;
 }
 
 export interface SqlQueryOptions {
@@ -129,7 +141,7 @@ export function readLimits(deadline: number | undefined, now: number, minimumMs 
   };
 }
 
-/** Runs queries on one connection per call. */
+/** Runs the statements of a call on one connection of their own. */
 export class TdsReader implements SqlReader {
   constructor(
     private readonly target: TdsTarget,
@@ -148,23 +160,37 @@ export class TdsReader implements SqlReader {
     params: Readonly<Record<string, number>> = {},
     options: SqlQueryOptions = {},
   ): Promise<Record<string, unknown>[]> {
+    const [rows] = await this.queries([{ sql, params }], options);
+    return rows;
+  }
+
+  async queries(
+    statements: readonly SqlStatement[],
+    options: SqlQueryOptions = {},
+  ): Promise<Record<string, unknown>[][]> {
     // The token first, within the deadline (the identity endpoint may take seconds): the login's time is then what is
     // left after it, and the connection's own token request finds it cached.
     if (options.deadline !== undefined) await this.tokens.token(SQL_TOKEN_RESOURCE, options.deadline);
     const connection = await this.connect(this.target, this.tokens, readLimits(options.deadline, this.now()));
     try {
-      return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
-        const rows: Record<string, unknown>[] = [];
-        const request = new Request(sql, (err) => (err ? reject(err) : resolve(rows)));
-        // The login used part of the time: the request gets what is left (never past the deadline).
-        if (options.deadline !== undefined)
-          request.setTimeout(readLimits(options.deadline, this.now(), 1).requestTimeoutMs);
-        for (const [name, value] of Object.entries(params)) request.addParameter(name, TYPES.BigInt, value);
-        request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) =>
-          rows.push(Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value]))),
+      const results: Record<string, unknown>[][] = [];
+      for (const { sql, params = {} } of statements)
+        results.push(
+          await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+            const rows: Record<string, unknown>[] = [];
+            const request = new Request(sql, (err) => (err ? reject(err) : resolve(rows)));
+            // The login and the earlier statements used part of the time: this one gets what is left (never past the
+            // deadline).
+            if (options.deadline !== undefined)
+              request.setTimeout(readLimits(options.deadline, this.now(), 1).requestTimeoutMs);
+            for (const [name, value] of Object.entries(params)) request.addParameter(name, TYPES.BigInt, value);
+            request.on("row", (columns: { metadata: { colName: string }; value: unknown }[]) =>
+              rows.push(Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value]))),
+            );
+            connection.execSql(request);
+          }),
         );
-        connection.execSql(request);
-      });
+      return results;
     } finally {
       connection.close();
     }
