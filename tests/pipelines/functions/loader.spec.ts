@@ -22,12 +22,18 @@ import {
   BatchProgress,
   CANCEL_TIMEOUT_MS,
   checkDeadline,
+  loginLimits,
   MAX_TRACKED_BATCHES,
   SynapseWriter,
   statementTimeoutMs,
   tediousType,
 } from "../../../pipelines/functions/src/lib/synapse";
-import { REQUEST_TIMEOUT_MS } from "../../../pipelines/functions/src/lib/tds";
+import {
+  CONNECT_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  SQL_TOKEN_RESOURCE,
+  type TdsLimits,
+} from "../../../pipelines/functions/src/lib/tds";
 import {
   checkGenerated,
   FUNCTIONS_GENERATED_DIR,
@@ -201,6 +207,62 @@ describe("Synapse loader: the writer", () => {
       Date.now,
       async () => fakeConnection(log, failContext),
     );
+
+  it("logs in once, within what is left of the batch's deadline (tedious' own login retries could pass the host's 30 s)", () => {
+    assert.deepEqual(loginLimits(0, 0), {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      cancelTimeoutMs: CANCEL_TIMEOUT_MS,
+      loginRetries: 0,
+    });
+    assert.equal(loginLimits(0, BATCH_DEADLINE_MS - 4_000).connectTimeoutMs, 4_000);
+    assert.equal(loginLimits(0, BATCH_DEADLINE_MS).connectTimeoutMs, 1);
+  });
+
+  it("asks the token within the batch's deadline and gives the login only what is left after it", async () => {
+    let clock = 50_000;
+    const asked: { resource: string; deadline?: number }[] = [];
+    let limits: TdsLimits | undefined;
+    const writer = new SynapseWriter(
+      { server: "ws.sql.azuresynapse.net", database: "dw" },
+      {
+        token: async (resource: string, deadline?: number) => {
+          asked.push({ resource, deadline });
+          clock += 18_000; // a slow identity endpoint
+          return "t";
+        },
+      },
+      () => clock,
+      async (_target, _tokens, given) => {
+        limits = given;
+        return fakeConnection([]);
+      },
+    );
+    await writer.run(insertStatements(target, expected).statements);
+    assert.deepEqual(asked, [{ resource: SQL_TOKEN_RESOURCE, deadline: 50_000 + BATCH_DEADLINE_MS }]);
+    assert.deepEqual([limits?.connectTimeoutMs, limits?.loginRetries], [BATCH_DEADLINE_MS - 18_000, 0]);
+  });
+
+  it("a token that takes the whole deadline fails the batch (retried) without opening a connection", async () => {
+    let clock = 0;
+    let connected = false;
+    const writer = new SynapseWriter(
+      { server: "ws.sql.azuresynapse.net", database: "dw" },
+      {
+        token: async () => {
+          clock += BATCH_DEADLINE_MS + 1;
+          return "t";
+        },
+      },
+      () => clock,
+      async () => {
+        connected = true;
+        return fakeConnection([]);
+      },
+    );
+    await assert.rejects(writer.run(insertStatements(target, expected).statements), /batch deadline of 25 s passed/);
+    assert.equal(connected, false);
+  });
 
   it("sets the session's workload context in a plain batch before the inserts, then closes", async () => {
     const log: string[] = [];

@@ -17,7 +17,14 @@ import type { DataType } from "tedious/lib/data-type";
 import type { ParameterOptions } from "tedious/lib/request";
 import type { ManagedIdentityTokens } from "./azure";
 import { STREAM_LOAD_LABEL, type SqlExecutor, type SqlStatement, type SqlType } from "./streamTarget";
-import { CONNECT_TIMEOUT_MS, connectTds, REQUEST_TIMEOUT_MS, type TdsLimits, type TdsTarget } from "./tds";
+import {
+  CONNECT_TIMEOUT_MS,
+  connectTds,
+  REQUEST_TIMEOUT_MS,
+  SQL_TOKEN_RESOURCE,
+  type TdsLimits,
+  type TdsTarget,
+} from "./tds";
 
 /** The whole batch's deadline: under the host's 30-second function timeout. */
 export const BATCH_DEADLINE_MS = 25_000;
@@ -45,6 +52,20 @@ export function checkDeadline(startedAt: number, now: number, statement: number,
  */
 export function statementTimeoutMs(startedAt: number, now: number): number {
   return Math.max(1, Math.min(REQUEST_TIMEOUT_MS, BATCH_DEADLINE_MS - (now - startedAt)));
+}
+
+/**
+ * The connection's limits for a batch started at `startedAt`: one login attempt of at most what is left of the
+ * deadline (never more than the connection's own connect timeout), statements cut by statementTimeoutMs, a short
+ * cancel.
+ */
+export function loginLimits(startedAt: number, now: number): TdsLimits {
+  return {
+    connectTimeoutMs: Math.max(1, Math.min(CONNECT_TIMEOUT_MS, BATCH_DEADLINE_MS - (now - startedAt))),
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    cancelTimeoutMs: CANCEL_TIMEOUT_MS,
+    loginRetries: 0,
+  };
 }
 
 /** How many failed batches an instance remembers (one per partition it holds is the usual case). */
@@ -188,11 +209,15 @@ export class SynapseWriter implements SqlExecutor {
       return 0;
     }
     const startedAt = this.now();
-    const connection = await this.connect(this.target, this.tokens, {
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      cancelTimeoutMs: CANCEL_TIMEOUT_MS,
-    });
+    // The token and the login count against the batch's deadline too: the token first, within it (the identity
+    // endpoint may take seconds), then one login attempt of at most what is left. tedious retries a login refused
+    // with a transient error (40613 in a failover, 40501, 10928…) three times by default, each with a fresh connect
+    // timeout (tedious lib/connection.js, maxRetriesOnTransientErrors: 3), which could take the invocation past the
+    // host's 30 s: the host then restarts the worker, and the progress of a failed batch (in its memory) with it.
+    // The function's own retry policy tries the batch again instead.
+    await this.tokens.token(SQL_TOKEN_RESOURCE, startedAt + BATCH_DEADLINE_MS);
+    checkDeadline(startedAt, this.now(), from, statements.length);
+    const connection = await this.connect(this.target, this.tokens, loginLimits(startedAt, this.now()));
     try {
       await new Promise<void>((resolve, reject) => {
         const request = new Request(SESSION_CONTEXT_BATCH, (err) => (err ? reject(err) : resolve()));
