@@ -219,21 +219,64 @@ describe("functions: Azure calls with the managed identity", () => {
     assert.notEqual(ManagedIdentityTokens.fromEnvironment({ ...processEnv, AZURE_CLIENT_ID: "other" }, f.fetch), first);
   });
 
-  it("releases the connection of every response it does not read (404, 429, errors)", async () => {
+  it("reads every answer's body within the call's time, so no response holds its connection (404, 429, errors)", async () => {
     const tokens = { token: async () => "t" };
     const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "c" };
     const answers = [429, 404];
-    let cancelled = 0;
-    const unread = (status: number) =>
-      new Response(new ReadableStream({ cancel: () => void cancelled++ }), {
-        status,
-        headers: { "x-ms-retry-after-ms": "1" },
-      });
-    const f = fakeFetch(() => unread(answers.shift() ?? 500));
+    let drained = 0;
+    const answer = (status: number) =>
+      new Response(
+        new ReadableStream({
+          pull: (c) => {
+            c.close();
+            drained++;
+          },
+        }),
+        { status, headers: { "x-ms-retry-after-ms": "1" } },
+      );
+    const f = fakeFetch(() => answer(answers.shift() ?? 500));
     assert.equal(await readItem(f.fetch, tokens, target, "card:1", "card:1"), undefined);
-    assert.equal(cancelled, 2, "the throttled answer and the 404 were cancelled");
-    await assert.rejects(readItem(fakeFetch(() => unread(503)).fetch, tokens, target, "x", "x"), /answered 503/);
-    assert.equal(cancelled, 3, "an error answer too");
+    assert.equal(drained, 2, "the throttled answer and the 404 were read to their end");
+    await assert.rejects(readItem(fakeFetch(() => answer(503)).fetch, tokens, target, "x", "x"), /answered 503/);
+    assert.equal(drained, 3, "an error answer too");
+  });
+
+  it("a body that stalls after the headers is a timed-out call: tried again, or a DeadlineError near the deadline", async () => {
+    const tokens = { token: async () => "t" };
+    const target = { endpoint: "https://acct.documents.azure.com:443/", database: "payments", container: "c" };
+    // The headers come at once; the body never does, until the call's own signal ends it (as fetch's signal does).
+    const stalled = (init?: RequestInit) =>
+      new Response(
+        new ReadableStream({
+          start: (c) => init?.signal?.addEventListener("abort", () => c.error(init.signal?.reason)),
+        }),
+        { status: 200 },
+      );
+    const started = Date.now();
+    await assert.rejects(
+      readItem(
+        fakeFetch((_url, init) => stalled(init)).fetch,
+        tokens,
+        { ...target, deadline: started + 150 },
+        "x",
+        "x",
+      ),
+      DeadlineError,
+      "the merchant refresh leaves such a merchant for its next run instead of failing the run",
+    );
+    assert.ok(Date.now() - started < 1_000, "ended by the deadline, not by the call's 2 s");
+    // Without a deadline, a body cut by the call's own time is a 408 and is read again.
+    let calls = 0;
+    const cutOnce = fakeFetch(() =>
+      calls++ === 0
+        ? new Response(
+            new ReadableStream({ pull: (c) => c.error(new DOMException("The operation timed out", "TimeoutError")) }),
+            { status: 200 },
+          )
+        : json({ id: "x", count1h: 1 }),
+    );
+    assert.deepEqual(await readItem(cutOnce.fetch, tokens, target, "x", "x"), { id: "x", count1h: 1 });
+    assert.equal(calls, 2);
   });
 
   it("writes an item only if unchanged: replace with If-Match, create without upsert; 412/409/404 are conflicts", async () => {

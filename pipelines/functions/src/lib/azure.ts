@@ -238,13 +238,22 @@ function leftOf(deadline: number | undefined): number {
   return deadline === undefined ? Infinity : deadline - Date.now();
 }
 
-/** A Cosmos DB call with its deadline; running out of time answers 408 (Request Timeout), as the service would. */
+/** Statuses whose response has no body (a Response built with one throws). */
+const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
+
+/**
+ * A Cosmos DB call with its deadline; running out of time answers 408 (Request Timeout), as the service would. The
+ * answer's body is read within the same time (the call's signal covers it too): a body that stalls after the headers
+ * came is a timed-out call like any other, not a raw TimeoutError thrown later where the caller reads the body.
+ */
 async function cosmosCall(fetchFn: Fetch, url: string, init: RequestInit, deadline?: number): Promise<Response> {
   const left = leftOf(deadline);
   if (left <= 0) throw new DeadlineError(`Cosmos DB call to ${new URL(url).pathname}`);
   const budget = Math.min(COSMOS_CALL_TIMEOUT_MS, left);
   try {
-    return await fetchFn(url, { ...init, signal: AbortSignal.timeout(budget) });
+    const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(budget) });
+    const body = NULL_BODY_STATUSES.includes(res.status) ? null : await res.arrayBuffer();
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   } catch (err) {
     if ((err as Error).name === "TimeoutError") {
       // Cut by the invocation's deadline rather than the call's own limit: nothing is left to try again with.
