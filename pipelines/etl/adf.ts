@@ -192,7 +192,10 @@ export const setVariable = (
   ...(o.secure ? { policy: { secureInput: true, secureOutput: true } } : {}),
 });
 
-/** Sets the pipeline's return value (`pipelineReturnValue`), which the run output (and the parent) shows. */
+/**
+ * Sets the pipeline's return value (`pipelineReturnValue`): this activity's output, and the output of a parent's Execute
+ * Pipeline activity (a pipeline run itself has no output property).
+ */
 export const setReturnValue = (name: string, values: Record<string, string>, o: ActivityOptions = {}): Activity =>
   activity(
     name,
