@@ -257,6 +257,21 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       { accountName: "st2" },
       /containers, blob settings and private endpoint connections of one storage account/,
     ],
+    [
+      // The platform's keys, created in a loop (components/platform/keys.ts): 409 ConflictError on one vault.
+      "azure-native:keyvault:Key",
+      "azure-native:keyvault:Key",
+      { resourceGroupName: "rg", vaultName: "kv" },
+      { vaultName: "kvc" },
+      /keys, secrets and private endpoint connections of one key vault \(409 ConflictError\)/,
+    ],
+    [
+      "azure-native:keyvault:Secret",
+      "azure-native:keyvault:Key",
+      { resourceGroupName: "rg", vaultName: "kv" },
+      { resourceGroupName: "rg-2" },
+      /one key vault/,
+    ],
   ] as const) {
     it(`flags ${first.split(":")[2]} and ${second.split(":")[2]} racing on one parent, not a chain or two parents`, () => {
       const write = (type: string, inputs: Record<string, unknown>, dependencies: string[] = []) => ({
@@ -300,6 +315,13 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay",
       "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-other",
       /databases, containers and private endpoint connections of one Cosmos DB account/,
+    ],
+    [
+      "azure-native:keyvault:Key",
+      { resourceGroupName: "rg-security", vaultName: "kv-pay" },
+      "/subscriptions/s/resourceGroups/RG-Security/providers/Microsoft.KeyVault/vaults/KV-Pay",
+      "/subscriptions/s/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kvc-pay",
+      /keys, secrets and private endpoint connections of one key vault/,
     ],
     [
       "azure-native:synapse:SqlPool",

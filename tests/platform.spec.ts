@@ -217,6 +217,39 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("writes to one key vault go one at a time: its keys, then its private endpoint, which no key or grant wait waits for", () => {
+      // Key Vault refuses overlapping operations on one vault (409 ConflictError), which azure-native does not retry.
+      const keys = ofType(resources, "azure-native:keyvault:Key");
+      const endpoints = ofType(resources, "azure-native:network:PrivateEndpoint");
+      const vaults = ofType(resources, "azure-native:keyvault:Vault");
+      assert.equal(vaults.length, 4, "the platform's three vaults and the ML workspace's");
+      const perVault = vaults.map((vault) => {
+        const own = keys.filter((k) => k.inputs.vaultName === vault.inputs.vaultName);
+        const pep = endpoints.filter(
+          (e) => input(e, "privateLinkServiceConnections.0.privateLinkServiceId") === vault.id,
+        );
+        assert.equal(pep.length, 1, `${vault.name}: one private endpoint`);
+        // In registration order: each key after every earlier one, the endpoint after all of them (removals in reverse).
+        assertChainedPairwise([...own, ...pep]);
+        return [vault.name, own.length] as const;
+      });
+      assert.deepEqual(perVault, [
+        ["platform-kv", 5],
+        ["platform-kv-cosmos", 2],
+        ["platform-kv-ml", 1],
+        ["ml-kv", 0],
+      ]);
+      // Keys → grants → the 10-minute RBAC wait → services: no step of it waits for a vault's endpoint.
+      const vaultEndpoints = endpoints.filter((e) =>
+        vaults.some((v) => input(e, "privateLinkServiceConnections.0.privateLinkServiceId") === v.id),
+      );
+      const waits = ofType(resources, "time:index/sleep:Sleep").filter((s) => s.name.endsWith("grant-propagation"));
+      assert.ok(waits.length >= 6, `${waits.length} grant waits`);
+      for (const later of [...keys, ...waits])
+        for (const pep of vaultEndpoints)
+          assert.ok(!waitsFor(resources, later, pep), `${later.name} does not wait for ${pep.name}`);
+    });
+
     it(
       prod
         ? "protects every key and keeps it in its vault if the program drops it (a service may still encrypt with it)"

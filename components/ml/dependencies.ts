@@ -138,11 +138,7 @@ export function mlKeyVault(
   routing: AlertRouting,
 ): Dependency {
   const cfg = d.context.config;
-  const {
-    vault,
-    ref,
-    privateEndpoint: vaultEndpoint,
-  } = platformVault(
+  const { vault, ref, connectPrivateEndpoint } = platformVault(
     `${d.name}-kv`,
     {
       vaultName: d.context.globalName("mlWorkspaceKeyVault", d.suffix),
@@ -160,6 +156,9 @@ export function mlKeyVault(
     },
     d.parent,
   );
+  // The program creates no key or secret in this vault (Azure ML writes its connection secrets there itself, once the
+  // workspace exists, and the workspace waits for this endpoint): the endpoint is its only write (PlatformVault.writes).
+  const vaultEndpoint = connectPrivateEndpoint();
   // Secret (and key) expiry events page the on-call action group, like the platform's vaults.
   keyExpiryAlerts(
     `${d.name}-kv`,

@@ -312,9 +312,9 @@ export class Platform extends pulumi.ComponentResource {
       {
         ...keyArgs,
         vaults: {
-          main: { ...this.keyVault, resource: vaults.main.vault },
-          cosmos: { ...this.cosmosKeyVault, resource: vaults.cosmos.vault },
-          ml: { ...this.mlKeyVault, resource: vaults.ml.vault },
+          main: { ...this.keyVault, resource: vaults.main.vault, writes: vaults.main.writes },
+          cosmos: { ...this.cosmosKeyVault, resource: vaults.cosmos.vault, writes: vaults.cosmos.writes },
+          ml: { ...this.mlKeyVault, resource: vaults.ml.vault, writes: vaults.ml.writes },
         },
       },
       this,
@@ -323,10 +323,13 @@ export class Platform extends pulumi.ComponentResource {
     // Always Encrypted column master key (OLTP): in the private vault (keys.ts).
     const aeKey = alwaysEncryptedColumnMasterKey(
       name,
-      { ...keyArgs, vaultName: this.keyVault.name, vault: vaults.main.vault },
+      { ...keyArgs, vaultName: this.keyVault.name, vault: vaults.main.vault, writes: vaults.main.writes },
       this,
     );
     this.alwaysEncryptedKey = { id: aeKey.id, name: aeKey.name, keyUriWithVersion: aeKey.keyUriWithVersion };
+    // Each vault's private endpoint last, after its keys: one write to a vault at a time (keyVaults.ts
+    // `PlatformVault.writes`), and the keys, which grants and the RBAC wait follow, do not wait for an endpoint.
+    for (const vault of [vaults.main, vaults.cosmos, vaults.ml]) vault.connectPrivateEndpoint();
 
     // Alerts: one action group per priority (P1 paged in 15 min, P2 1 h, P3 24 h; components/operations/routing.ts).
     // Built here, before any tier, so every tier's alerts route by severity to the same groups.

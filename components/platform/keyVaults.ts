@@ -16,6 +16,7 @@ import {
   managementLock,
   privateEndpoint,
   roleAssignment,
+  Serial,
   type DiagnosticSettingsTarget,
   type LockSpec,
   type PrivateEndpointTarget,
@@ -63,13 +64,30 @@ export interface PlatformVaultArgs {
 
 export interface PlatformVault {
   readonly vault: keyvault.Vault;
-  /** The vault's private endpoint (what later changes of the vault's connections wait for). */
-  readonly privateEndpoint: pulumi.Resource;
   readonly ref: {
     readonly id: pulumi.Output<string>;
     readonly name: pulumi.Output<string>;
     readonly uri: pulumi.Output<string>;
   };
+  /**
+   * The writes to the vault, one at a time (components/shared/serial.ts): its keys (`vaultKey` joins it), then its
+   * private endpoint's connection, then anything added later. Key Vault refuses overlapping operations on one vault:
+   * "ConflictError | You're requesting multiple operations on the same item, for example, Key Vault, secret, key,
+   * certificate, or common components within a Key Vault like VNET. It's recommended to sequence operations or to
+   * implement retry logic" (learn.microsoft.com/azure/key-vault/general/common-error-codes; secrets created in a loop
+   * fail so, pulumi/pulumi-azure-native#1013, where the maintainers' workaround is this chain of dependsOn), and
+   * azure-native retries a 409 only when its code is AnotherOperationInProgress (pulumi/pulumi-azure-native#3653;
+   * provider/pkg/azure/client_azcore_test.go "doesn't retry on 409 conflict when no other operation is in progress").
+   * Role assignments on the vault or a key are Microsoft.Authorization writes, not the vault's, and stay outside.
+   */
+  readonly writes: Serial;
+  /**
+   * Creates the vault's private endpoint (`${name}-pep`, `${name}-pep-dns`) as the next of `writes` and returns it (the
+   * same one on a later call). Call it once the vault's keys are queued: services reach their keys as trusted
+   * services (`VaultNetwork`), not through the endpoint, whereas every data tier waits on keys → grants → the 10-minute
+   * RBAC wait (`grantPropagation`), which an endpoint queued first would lengthen by its own creation.
+   */
+  readonly connectPrivateEndpoint: () => pulumi.Resource;
 }
 
 /** The vault's network settings for a `VaultNetwork` (keyvault.VaultPropertiesArgs). */
@@ -86,7 +104,10 @@ export function vaultNetworkProperties(network: VaultNetwork) {
   };
 }
 
-/** Creates `${name}` (the vault), `${name}-lock`, `${name}-pep`, `${name}-diag` and the admin grant. */
+/**
+ * Creates `${name}` (the vault), `${name}-lock`, `${name}-diag` and the admin grant; `${name}-pep` comes with
+ * `connectPrivateEndpoint`, after the vault's keys.
+ */
 export function platformVault(name: string, args: PlatformVaultArgs, parent: pulumi.Resource): PlatformVault {
   const vault = new keyvault.Vault(
     name,
@@ -112,11 +133,24 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
   );
   const ref = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
   managementLock(name, vault.id, args.lock ?? lockFor(args.protect, args.purpose), parent, vault);
-  const endpoint = privateEndpoint(
-    name,
-    { service: "keyVault", targetId: vault.id, targetName: vault.name, target: args.privateEndpoints, tags: args.tags },
-    parent,
-  ).endpoint;
+  const writes = new Serial();
+  let endpoint: pulumi.Resource | undefined;
+  const connectPrivateEndpoint = () =>
+    (endpoint ??= writes.next(
+      (dependsOn) =>
+        privateEndpoint(
+          name,
+          {
+            service: "keyVault",
+            targetId: vault.id,
+            targetName: vault.name,
+            target: args.privateEndpoints,
+            tags: args.tags,
+            dependsOn,
+          },
+          parent,
+        ).endpoint,
+    ));
   diagnosticSetting(name, vault.id, args.diagnostics, parent);
   roleAssignment(
     name,
@@ -130,7 +164,7 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     },
     parent,
   );
-  return { vault, ref, privateEndpoint: endpoint };
+  return { vault, ref, writes, connectPrivateEndpoint };
 }
 
 /**

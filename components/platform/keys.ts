@@ -10,6 +10,7 @@ import {
   serviceKey,
   vaultKey,
   type CustomerManagedKey,
+  type Serial,
   type CustomerManagedKeyArgs,
   type ServiceKey,
   type DiagnosticSettingsTarget,
@@ -135,7 +136,10 @@ export function platformVaults(
   return { main: mainVault, cosmos: cosmosVault, ml: mlVault };
 }
 
-/** One customer-managed key and identity per service, in the vault its service can reach. */
+/**
+ * One customer-managed key and identity per service, in the vault its service can reach. The keys of one vault join
+ * its writes (`PlatformVault.writes`) in CMK_SERVICES order, one at a time.
+ */
 export function serviceKeys(
   name: string,
   args: KeysArgs & {
@@ -193,7 +197,12 @@ export function serviceKeys(
  */
 export function alwaysEncryptedColumnMasterKey(
   name: string,
-  args: KeysArgs & { readonly vaultName: pulumi.Input<string>; readonly vault: pulumi.Resource },
+  args: KeysArgs & {
+    readonly vaultName: pulumi.Input<string>;
+    readonly vault: pulumi.Resource;
+    /** The vault's writes (PlatformVault.writes): the key joins them. */
+    readonly writes: Serial;
+  },
   parent: pulumi.Resource,
 ): ReturnType<typeof vaultKey> {
   const cfg = args.context.config;
@@ -202,6 +211,7 @@ export function alwaysEncryptedColumnMasterKey(
     {
       vaultName: args.vaultName,
       vault: args.vault,
+      writes: args.writes,
       keyName: ALWAYS_ENCRYPTED_KEY_NAME,
       resourceGroupName: args.resourceGroupName,
       policy: {

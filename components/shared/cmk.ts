@@ -10,6 +10,7 @@ import * as time from "@pulumiverse/time";
 import { KEY_EXPIRY_NOTICE_DAYS } from "../../lib/config";
 import type { CustomerManagedKey, ServiceKey, Tags } from "./interfaces";
 import { BuiltInRoles, roleAssignment } from "./rbac";
+import type { Serial } from "./serial";
 
 export interface KeyPolicy {
   /** RSA-HSM (premium vault) instead of software-protected RSA. */
@@ -28,6 +29,8 @@ export interface CustomerManagedKeyArgs {
     readonly uri: pulumi.Output<string>;
     /** The vault resource: its keys go with it (deletedWith). */
     readonly resource: pulumi.Resource;
+    /** The vault's writes, one at a time: the key joins them (VaultKeyArgs.writes). */
+    readonly writes: Serial;
   };
   /** Key name in the vault (e.g. `cmk-sql`). */
   readonly keyName: string;
@@ -112,6 +115,12 @@ export interface VaultKeyArgs {
    * network, so a `pulumi destroy` would fail on the keys; the vault's own deletion soft-deletes them.
    */
   readonly vault: pulumi.Resource;
+  /**
+   * The vault's writes (components/platform/keyVaults.ts `PlatformVault.writes`): the key is created after every
+   * earlier write to the vault and deleted before them. Key Vault refuses two overlapping operations on one vault
+   * (409 ConflictError), which azure-native does not retry (the evidence is on `PlatformVault.writes`).
+   */
+  readonly writes: Serial;
   readonly keyName: string;
   /** The vault's resource group. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -129,29 +138,33 @@ export interface VaultKeyArgs {
  * as applied yet not made; change those through the data plane (docs/operations.md).
  */
 export function vaultKey(name: string, args: VaultKeyArgs, parent: pulumi.Resource): keyvault.Key {
-  return new keyvault.Key(
-    name,
-    {
-      keyName: args.keyName,
-      vaultName: args.vaultName,
-      resourceGroupName: args.resourceGroupName,
-      properties: {
-        kty: args.policy.hsm ? keyvault.JsonWebKeyType.RSA_HSM : keyvault.JsonWebKeyType.RSA,
-        keySize: args.policy.keySize,
-        keyOps: [...args.keyOps],
-        attributes: { enabled: true, expires: initialExpiry(args.policy.expiryDays) },
-        rotationPolicy: rotationPolicy(args.policy),
-      },
-      tags: args.tags,
-    },
-    // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
-    {
-      parent,
-      ignoreChanges: ["properties.attributes.expires"],
-      deletedWith: args.vault,
-      protect: args.protect,
-      retainOnDelete: args.protect,
-    },
+  return args.writes.next(
+    (dependsOn) =>
+      new keyvault.Key(
+        name,
+        {
+          keyName: args.keyName,
+          vaultName: args.vaultName,
+          resourceGroupName: args.resourceGroupName,
+          properties: {
+            kty: args.policy.hsm ? keyvault.JsonWebKeyType.RSA_HSM : keyvault.JsonWebKeyType.RSA,
+            keySize: args.policy.keySize,
+            keyOps: [...args.keyOps],
+            attributes: { enabled: true, expires: initialExpiry(args.policy.expiryDays) },
+            rotationPolicy: rotationPolicy(args.policy),
+          },
+          tags: args.tags,
+        },
+        // The first version's expiry is set once; the rotation policy renews it, so later runs must not fight it.
+        {
+          parent,
+          dependsOn,
+          ignoreChanges: ["properties.attributes.expires"],
+          deletedWith: args.vault,
+          protect: args.protect,
+          retainOnDelete: args.protect,
+        },
+      ),
   );
 }
 
@@ -220,6 +233,7 @@ export function serviceKey(
     {
       vaultName: args.vault.name,
       vault: args.vault.resource,
+      writes: args.vault.writes,
       keyName: args.keyName,
       resourceGroupName: args.resourceGroupName,
       policy: args.policy,

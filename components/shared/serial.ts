@@ -4,7 +4,8 @@
  * one integration subnet (`IntegrationSubnet`), a storage account's containers, policies and private endpoint
  * connections (the lake, a function app's host storage, the ML workspace's storage), a function app's own settings,
  * publishing policies and endpoint, links to the Azure Monitor private link scope, a Synapse workspace's private
- * endpoints, a dedicated pool's workload groups and classifiers, Data Factory's managed private endpoints. A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
+ * endpoints, a dedicated pool's workload groups and classifiers, Data Factory's managed private endpoints, a key vault's
+ * keys and private endpoint connection (components/platform/keyVaults.ts `PlatformVault.writes`). A `Serial` hands each new resource every earlier link of the chain as its `dependsOn`
  * (the first one: what must exist first); components keep one per parent, so grants added later (by another tier,
  * through the component's method) join the same chain instead of racing it.
  *

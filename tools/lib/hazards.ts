@@ -369,6 +369,17 @@ export const SERIALISED_CHILDREN: readonly {
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
   },
+  {
+    // Keys, secrets and private endpoint connections all change the vault resource: "ConflictError | You're requesting
+    // multiple operations on the same item, for example, Key Vault, secret, key, certificate, or common components
+    // within a Key Vault like VNET. It's recommended to sequence operations or to implement retry logic"
+    // (learn.microsoft.com/azure/key-vault/general/common-error-codes); secrets created in a loop fail so
+    // (pulumi/pulumi-azure-native#1013), and azure-native retries a 409 only for AnotherOperationInProgress
+    // (pulumi/pulumi-azure-native#3653). Role assignments on a vault or key are Microsoft.Authorization writes.
+    type: ["azure-native:keyvault:Key", "azure-native:keyvault:Secret", "azure-native:network:PrivateEndpoint"],
+    parent: childOrEndpoint("microsoft.keyvault/vaults", "vaultName"),
+    what: "keys, secrets and private endpoint connections of one key vault (409 ConflictError)",
+  },
 ];
 
 /**
