@@ -489,11 +489,11 @@ for (const stack of ["dev", "prod"] as const) {
           [
             [pool.id],
             ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent"].map((m) => [
-              `microsoft.synapse/workspaces/sqlpools--${m}`,
+              `microsoft.synapse/workspaces/sqlpools-SQL dedicated pool-${m}`,
               3,
             ]),
           ],
-          [[account.id], [["microsoft.documentdb/databaseaccounts--NormalizedRUConsumption", 3]]],
+          [[account.id], [["microsoft.documentdb/databaseaccounts-Requests-NormalizedRUConsumption", 3]]],
         ],
       );
     });

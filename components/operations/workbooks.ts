@@ -47,6 +47,12 @@ export interface MetricsPanel {
   /** Lower-case ARM type of the resources, also the metric namespace. */
   readonly resourceType: string;
   readonly resourceIds: readonly string[];
+  /**
+   * The metrics' category as Azure Monitor's supported-metrics tables name it: the portal writes a workbook metric as
+   * `<namespace>-<category>-<metric>` (e.g. `microsoft.documentdb/databaseaccounts-Requests-NormalizedRUConsumption`
+   * in workbooks exported from the portal), and an empty category only for metrics that have none.
+   */
+  readonly category: string;
   readonly metrics: readonly { readonly name: string; readonly aggregation: "Maximum" | "Average" | "Total" }[];
 }
 
@@ -134,6 +140,8 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
                 title: "Synapse dedicated pool: DWU, CPU and memory used (%, max)",
                 resourceType: "microsoft.synapse/workspaces/sqlpools",
                 resourceIds: w.synapsePoolIds,
+                // learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-synapse-workspaces-sqlpools-metrics
+                category: "SQL dedicated pool",
                 metrics: ["DWUUsedPercent", "CPUPercent", "MemoryUsedPercent"].map((name) => ({
                   name,
                   aggregation: "Maximum",
@@ -149,6 +157,7 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
                 title: "Cosmos DB: normalized RU consumption (%, max)",
                 resourceType: "microsoft.documentdb/databaseaccounts",
                 resourceIds: w.cosmosAccountIds,
+                category: "Requests",
                 metrics: [{ name: "NormalizedRUConsumption", aggregation: "Maximum" }],
               } satisfies MetricsPanel,
             ]
@@ -421,7 +430,7 @@ export function workbookDocument(spec: WorkbookSpec, workspaceId: string): Recor
           timeContext: { durationMs: 86_400_000 },
           metrics: p.metrics.map((m) => ({
             namespace: p.resourceType,
-            metric: `${p.resourceType}--${m.name}`,
+            metric: `${p.resourceType}-${p.category}-${m.name}`,
             aggregation: METRIC_AGGREGATION[m.aggregation],
           })),
           title: p.title,
