@@ -14,7 +14,7 @@
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { Ml } from "./components/ml";
-import { Ingestion, MERCHANT_REFRESH_STALE_MINUTES } from "./components/ingestion";
+import { Ingestion } from "./components/ingestion";
 import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName, offHoursOf } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
@@ -25,6 +25,7 @@ import { Streaming, streamingIdentityName } from "./components/streaming";
 import * as pulumi from "@pulumi/pulumi";
 import { stackContext } from "./components/shared";
 import { loadConfig } from "./lib/config";
+import { offHoursQuietMinutes } from "./lib/offHours";
 import { generateAdfDefinitions } from "./pipelines/etl";
 
 // Config first: every key is validated before any resource is registered.
@@ -168,6 +169,10 @@ const streaming = new Streaming("streaming", {
   protect: config.protectStatefulResources,
 });
 
+// Minutes after each off-hours target starts before its alerts mean something again (lib/offHours.ts, which the
+// config's cross-key checks use to refuse a schedule whose silenced window does not fit the day).
+const offHoursQuiet = offHoursQuietMinutes(config.streaming.freshnessMinutes);
+
 // ETL (flow 2): Data Factory in the integration resource group, private (managed VNet, managed private endpoints to
 // each store, approved after `pulumi up` by scripts in the deploy workflow) and identity-only (one user-assigned
 // identity behind every linked service). Each managed endpoint adds a connection to its target: it waits for the
@@ -201,18 +206,18 @@ const etl = new Etl("etl", {
       fraudScoring: {
         resourceId: ingestion.fraudScoring.app.id,
         alertRuleIds: ingestion.merchantRefreshAlertId ? [ingestion.merchantRefreshAlertId] : [],
-        quietMinutes: MERCHANT_REFRESH_STALE_MINUTES,
+        quietMinutes: offHoursQuiet.fraudScoring,
       },
       streamingJob: {
         resourceId: streaming.jobId,
         alertRuleIds: [streaming.freshnessAlertId],
-        quietMinutes: config.streaming.freshnessMinutes,
+        quietMinutes: offHoursQuiet.streamingJob,
       },
       // A stopped gateway reports no metrics and writes no access logs: its alerts have nothing to fire on.
       gateway: {
         resourceId: ingestion.gatewayId,
         alertRuleIds: [],
-        quietMinutes: 0,
+        quietMinutes: offHoursQuiet.gateway,
         // The subnet the gateway is deployed in (the same value Ingestion is given).
         joinedSubnetId: appGatewaySubnetId,
       },

@@ -546,7 +546,8 @@ describe("config", () => {
       rejects(
         prod,
         "prod",
-        /ml \(endpoint\.instanceCount\): got nothing \(the key is missing\); must be at least 3 in prod/,
+        // The value the rule tested is the default, and the message says so (not "got nothing").
+        /ml \(endpoint\.instanceCount\): got 1 \(the default: the key is not set\); must be at least 3 in prod/,
       );
     });
     it("a structured key that is not valid JSON", () => {
@@ -737,7 +738,7 @@ describe("config: the streaming key", () => {
     rejects(
       { ...rawOf("prod"), streaming: {} },
       "prod",
-      /streaming \(eventHubs\.sku\): got nothing \(the key is missing\); must be Premium in prod \(the namespace is encrypted with the platform's eventHubs customer-managed key/,
+      /streaming \(eventHubs\.sku\): got "Standard" \(the default: the key is not set\); must be Premium in prod \(the namespace is encrypted with the platform's eventHubs customer-managed key/,
     );
   });
 
@@ -810,7 +811,7 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     const none = withAlsoStop("dev", undefined);
     assert.deepEqual(parseConfig(none, "dev").olap.pauseSchedule?.alsoStop, []);
   });
-  it("names the key and the allowed values, refuses a target twice, and refuses any in prod", () => {
+  it("names the key and the allowed values, refuses a target twice, and refuses any schedule in prod", () => {
     rejects(
       withAlsoStop("dev", ["paymentApi"]),
       "dev",
@@ -824,7 +825,7 @@ describe("config: olap.pauseSchedule.alsoStop (what sleeps with the pool)", () =
     rejects(
       withAlsoStop("prod", ["streamingJob"]),
       "prod",
-      /olap \(pauseSchedule\.alsoStop\).*must be empty in prod: stopping streamingJob stops taking, scoring or streaming live payments/,
+      /olap \(pauseSchedule\): got .*; must be absent in prod: .*with alsoStop stops taking, scoring or streaming live payments/,
     );
   });
   it("takes a Windows time zone id of the platform's regions (Data Factory and alert processing rules), not an IANA id", () => {

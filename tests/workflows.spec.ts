@@ -543,7 +543,7 @@ describe("GitHub workflows", () => {
     assert.ok(up < restart && restart < sleep, "up → restart → back to sleep");
     // Also after a failed up (it may have woken the gateway before failing), not when up never ran.
     assert.equal(steps[sleep].if, "${{ always() && steps.up.outcome != 'skipped' }}");
-    // prod sleeps never (alsoStop must be empty there): no such step.
+    // prod sleeps never (olap.pauseSchedule must be absent there): no such step.
     assert.ok(!deploy.jobs["up-prod"].steps.some((s) => /sleep-if-off-hours/.test(s.run ?? "")));
     // The function shipping job does not start the streaming job again off hours: it reads the step's answer.
     assert.equal(steps[sleep].id, "sleep");

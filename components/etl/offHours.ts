@@ -17,6 +17,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { OffHoursTarget } from "../../pipelines/etl/contract";
+import { addMinutes, silencedWindowEnd } from "../../lib/offHours";
 import { customRole, roleAssignment, type StackContext, type Tags } from "../shared";
 
 /** One thing the schedule stops. */
@@ -90,13 +91,9 @@ const TARGET_NOUNS: Readonly<Record<OffHoursTarget, string>> = {
   gateway: "Application Gateway",
 };
 
-/** `HH:MM` plus minutes, as `HH:MM:SS` (the alert processing rule's time format). */
-export function addMinutes(hhmm: string, minutes: number): string {
-  const [h, m] = hhmm.split(":").map(Number);
-  const total = h * 60 + m + minutes;
-  if (total >= 24 * 60) throw new Error(`off hours: ${hhmm} + ${minutes} min passes midnight`);
-  return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}:00`;
-}
+// The window's arithmetic is pure and shared with the config's cross-key checks (lib/config), which refuse a schedule
+// whose window does not fit before any resource registers.
+export { addMinutes };
 
 /**
  * The recurrences of the silenced window (alert processing rules take Windows time zone ids, as Data Factory does):
@@ -109,12 +106,7 @@ export function silencedRecurrences(
   schedule: OffHoursArgs["schedule"],
   quietMinutes: number,
 ): (types.input.alertsmanagement.DailyRecurrenceArgs | types.input.alertsmanagement.WeeklyRecurrenceArgs)[] {
-  const end = addMinutes(schedule.resumeAt, quietMinutes);
-  if (end >= `${schedule.pauseAt}:00`) {
-    throw new Error(
-      `off hours: alerts silenced until ${end.slice(0, 5)} (resumeAt + ${quietMinutes} min) would run into pauseAt ${schedule.pauseAt}`,
-    );
-  }
+  const end = silencedWindowEnd(schedule, quietMinutes);
   return [
     { recurrenceType: alertsmanagement.RecurrenceType.Daily, startTime: `${schedule.pauseAt}:00`, endTime: end },
     ...(schedule.weekdaysOnly

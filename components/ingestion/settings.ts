@@ -19,8 +19,11 @@ export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
  */
 export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
 
-/** Minutes without a successful merchant refresh run before the alert fires (it runs every minute). */
-export const MERCHANT_REFRESH_STALE_MINUTES = 15;
+/**
+ * Minutes without a successful merchant refresh run before the alert fires (it runs every minute). Defined in
+ * lib/offHours.ts: the config's off-hours check counts it in the silenced window.
+ */
+export { MERCHANT_REFRESH_STALE_MINUTES } from "../../lib/offHours";
 
 /**
  * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose Cosmos DB writes fail

@@ -32,18 +32,21 @@ export const sqlSchema = settings({
   sku: settings({
     name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
     capacity: z
-      .number()
+      .number({ error: `must be a Gen5 vCore count (a number): ${list(SQL_VCORES)}` })
       .refine((v) => (SQL_VCORES as readonly number[]).includes(v), `must be a Gen5 vCore count: ${list(SQL_VCORES)}`),
   }),
   /**
    * Serverless only: minimum vCores, from the larger of 0.5 and an eighth of `sku.capacity` up to `sku.capacity`
    * (Microsoft's serverless resource limits: "Min-max vCores" 0.5 - 2 for GP_S_Gen5_2, 0.75 - 6, 1.0 - 8, …).
    */
-  minCapacity: z.number().min(0.5, "must be at least 0.5 vCore").optional(),
+  minCapacity: z
+    .number({ error: "must be a number of vCores (serverless minimum, at least 0.5)" })
+    .min(0.5, "must be at least 0.5 vCore")
+    .optional(),
   /** Serverless only: minutes idle before auto-pause; -1 disables auto-pause. */
   autoPauseDelayMinutes: z
-    .number()
-    .int()
+    .number({ error: "must be -1 (off) or 15–10080 minutes" })
+    .int({ error: "must be -1 (off) or 15–10080 minutes" })
     .refine((v) => v === -1 || (v >= 15 && v <= 10080), "must be -1 (off) or 15–10080 minutes")
     .optional(),
   maxSizeGb: int(1, 4096),
@@ -94,6 +97,13 @@ export const sqlSchema = settings({
       path: ["autoPauseDelayMinutes"],
       message:
         "must be -1 (auto-pause off) on serverless with a failover group or long-term retention (Azure does not support auto-pause with either)",
+    });
+  }
+  if (sql.secondaryType !== undefined && !sql.failoverGroup) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secondaryType"],
+      message: `applies only with failoverGroup true (there is no geo-secondary without one): remove it, or set failoverGroup true (${list(SQL_SECONDARY_TYPES)})`,
     });
   }
   if (sql.secondaryType === "Standby" && !STANDBY_SKUS.includes(sql.sku.name)) {
@@ -371,10 +381,14 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
       message: `must be later in the day than resumeAt (${schedule.resumeAt})`,
     });
   }
-  if (schedule && schedule.alsoStop.length > 0 && environment === "prod") {
+  // In prod the schedule would pause the pool every evening (the nightly load and BI queries wait for a resume), give
+  // the data engineers pause/resume rights on prod's pool, lower the streaming freshness alert from Sev1/P1 to Sev3/P3
+  // with `resumePool: false` (index.ts), and with `alsoStop` stop taking, scoring or streaming live payments.
+  if (schedule && environment === "prod") {
     issues.push({
-      path: ["pauseSchedule", "alsoStop"],
-      message: `must be empty in prod: stopping ${list(schedule.alsoStop)} stops taking, scoring or streaming live payments (off-hours stops are for non-production stacks)`,
+      path: ["pauseSchedule"],
+      message:
+        "must be absent in prod: it pauses the production pool every evening, gives the data engineers pause/resume rights on it, lowers the streaming freshness alert from Sev1 (P1) to Sev3 (P3) with resumePool false, and with alsoStop stops taking, scoring or streaming live payments (off-hours schedules are for non-production stacks)",
     });
   }
   return issues;
@@ -383,16 +397,16 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
 export const containerSchema = settings({
   /** Autoscale maximum RU/s (provisioned accounts only): a multiple of 1000, at least 1000. */
   maxThroughput: z
-    .number()
-    .int()
+    .number({ error: "must be a multiple of 1000 RU/s, 1000–1,000,000 (Cosmos DB autoscale)" })
+    .int({ error: "must be a multiple of 1000 RU/s, 1000–1,000,000 (Cosmos DB autoscale)" })
     .min(1000, "must be at least 1000 RU/s")
     .max(1_000_000, "must be at most 1,000,000 RU/s")
     .refine((v) => v % 1000 === 0, "must be a multiple of 1000 RU/s (Cosmos DB autoscale)")
     .optional(),
   /** Default time to live in seconds; -1 = items never expire unless they set ttl; absent = TTL off. */
   ttlSeconds: z
-    .number()
-    .int()
+    .number({ error: "must be -1 or a positive whole number of seconds" })
+    .int({ error: "must be -1 or a positive whole number of seconds" })
     .refine((v) => v === -1 || v > 0, "must be -1 or a positive number of seconds")
     .optional(),
 });

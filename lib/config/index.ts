@@ -25,7 +25,7 @@ import {
   email,
   int,
 } from "./common";
-import { sqlSchema, olapSchema, olapIssues, cosmosSchema, EU_REGION_PAIRS } from "./data";
+import { sqlSchema, olapSchema, olapIssues, cosmosSchema, EU_REGION_PAIRS, type OlapConfig } from "./data";
 import {
   ML_DEV_DEFAULTS,
   mlSchema,
@@ -34,8 +34,11 @@ import {
   ingestionSchema,
   streamingSchema,
   STREAMING_DEV_DEFAULTS,
+  FRESHNESS_MINUTES,
 } from "./services";
 import { operationsSchema } from "./operations";
+import { extraTagProblems, MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES } from "../tags";
+import { minutesOfDay, offHoursQuietMinutes, silencedWindowEnd, timeOfDay } from "../offHours";
 
 /**
  * Days before a key version expires that Key Vault publishes KeyNearExpiry (the rotation policy's notify action).
@@ -58,7 +61,20 @@ const schema = settings({
   secondaryLocation: euRegion,
   owner: z.string().min(2, "must name the owning team"),
   costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
-  extraTags: z.record(z.string(), z.string()).default({}),
+  /**
+   * Extra tags on every resource, next to the required ones (lib/tags.ts): Azure's limits on tag names and values,
+   * and at most MAX_EXTRA_TAGS of them (the private DNS zones take 15 tags, the required ones included).
+   */
+  extraTags: z
+    .record(z.string(), z.string({ error: "must be a string (a tag value)" }), {
+      error: () =>
+        `must be a map of tag name to string value (at most ${MAX_EXTRA_TAGS}; not ${REQUIRED_TAG_NAMES.join(", ")})`,
+    })
+    .superRefine((tags, ctx) => {
+      for (const p of extraTagProblems(tags))
+        ctx.addIssue({ code: "custom", path: p.name === undefined ? [] : [p.name], message: p.message });
+    })
+    .default({}),
   vnetAddressSpace: cidr,
   subnets: z.partialRecord(z.enum(SUBNET_ROLES), cidr).optional(),
   /**
@@ -208,6 +224,25 @@ const schema = settings({
       message: "must be true in prod (the payments API gateway's public IP is in the VNet; PCI DSS 6.4.2, 12.10)",
     });
   }
+  // Without the firewall the function apps' egress is unfiltered: their route table sends 0.0.0.0/0 to it only when it
+  // exists (components/platform/network.ts), and PCI DSS 1.3.2 restricts outbound traffic from the CDE.
+  if (c.environment === "prod" && !c.enableFirewall) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["enableFirewall"],
+      message:
+        "must be true in prod (without Azure Firewall the function apps' outbound traffic is unfiltered; PCI DSS 1.3.2 restricts outbound traffic from the cardholder data environment)",
+    });
+  }
+  // DDoS IP Protection is what `ip` turns on; with protection off, the mode would be accepted and do nothing.
+  if (!c.enableDdosProtection && c.ddosProtectionMode === "ip") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ddosProtectionMode"],
+      message:
+        "has no effect while enableDdosProtection is false: set enableDdosProtection to true, or leave ddosProtectionMode at network (its default: network or ip)",
+    });
+  }
   if (c.environment === "prod" && !c.operations.sentinel) {
     ctx.addIssue({
       code: "custom",
@@ -242,6 +277,9 @@ const schema = settings({
   }
   for (const issue of olapIssues(c.olap, c.location, c.environment)) {
     ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
+  }
+  for (const issue of offHoursWindowIssues(c.olap.pauseSchedule, c.streaming.freshnessMinutes)) {
+    ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
   }
   const space = parseCidr(c.vnetAddressSpace);
   if (!space) return;
@@ -293,6 +331,61 @@ const schema = settings({
   }
 });
 
+/**
+ * The off-hours silenced window (pure): with `olap.pauseSchedule.alsoStop`, the alerts of what it stops are silenced
+ * from `pauseAt` until `resumeAt` plus the longest of their windows (lib/offHours.ts, the same check the ETL tier's
+ * alert processing rule makes), which must end before `pauseAt` on the same day. One issue, at the key whose change
+ * fixes it most directly, naming every way out with its latest or earliest allowed value.
+ */
+export function offHoursWindowIssues(
+  schedule: OlapConfig["pauseSchedule"],
+  freshnessMinutes: number,
+): { readonly path: readonly string[]; readonly message: string }[] {
+  // Without targets nothing is silenced; pauseAt not after resumeAt is olapIssues' own (naming pauseAt).
+  if (!schedule || schedule.alsoStop.length === 0 || schedule.pauseAt <= schedule.resumeAt) return [];
+  const quietOf = offHoursQuietMinutes(freshnessMinutes);
+  const windowOf = (targets: readonly (keyof typeof quietOf)[]) => Math.max(0, ...targets.map((t) => quietOf[t]));
+  const quiet = windowOf(schedule.alsoStop);
+  let reason: string;
+  try {
+    silencedWindowEnd(schedule, quiet);
+    return [];
+  } catch (e) {
+    reason = (e as Error).message.replace(/^off hours: /, "");
+  }
+  const longest = schedule.alsoStop.filter((t) => quietOf[t] === quiet);
+  const [resume, pause] = [minutesOfDay(schedule.resumeAt), minutesOfDay(schedule.pauseAt)];
+  const day = 24 * 60;
+  const fixes: string[] = [];
+  if (pause - quiet - 1 >= 0) fixes.push(`olap.pauseSchedule.resumeAt ${timeOfDay(pause - quiet - 1)} at the latest`);
+  if (resume + quiet + 1 < day)
+    fixes.push(`olap.pauseSchedule.pauseAt ${timeOfDay(resume + quiet + 1)} at the earliest`);
+  if (longest.includes("streamingJob")) {
+    const others = windowOf(schedule.alsoStop.filter((t) => t !== "streamingJob"));
+    const fits = FRESHNESS_MINUTES.filter((f) => resume + Math.max(others, f) < pause);
+    if (fits.length > 0)
+      fixes.push(`streaming.freshnessMinutes ${fits[fits.length - 1]} at most (of ${list(FRESHNESS_MINUTES)})`);
+  }
+  const rest = schedule.alsoStop.filter((t) => !longest.includes(t));
+  if (resume + windowOf(rest) < pause)
+    fixes.push(`olap.pauseSchedule.alsoStop without ${list(longest)} (it names ${list(schedule.alsoStop)})`);
+  const windows = longest.map((t) =>
+    t === "streamingJob" ? `streaming.freshnessMinutes ${quiet}` : `the merchant refresh's ${quiet}-minute window`,
+  );
+  const path =
+    resume + quiet < day
+      ? ["olap", "pauseSchedule", "pauseAt"]
+      : longest.includes("streamingJob")
+        ? ["streaming", "freshnessMinutes"]
+        : ["olap", "pauseSchedule", "resumeAt"];
+  return [
+    {
+      path,
+      message: `the alerts of olap.pauseSchedule.alsoStop ${list(longest)} are silenced each day from pauseAt until olap.pauseSchedule.resumeAt ${schedule.resumeAt} + ${quiet} min (${windows.join(", ")}), which must end before olap.pauseSchedule.pauseAt ${schedule.pauseAt}: ${reason}; set ${fixes.length > 0 ? fixes.join(", or ") : "a shorter window"}`,
+    },
+  ];
+}
+
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;
 
@@ -326,6 +419,18 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * The value a rule tested at `path` when the stack does not set it: the default there, as its top-level key parses
+ * with what the stack sets of it (when that key alone is valid: a cross-key rule refused it). A prod stack without
+ * `ml` is told "got 1 (the default...)", not "got nothing".
+ */
+function defaultAt(raw: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  const [top, ...rest] = path;
+  const field = typeof top === "string" ? (schema.shape as Record<string, z.ZodType>)[top] : undefined;
+  const parsed = typeof top === "string" ? field?.safeParse(raw[top]) : undefined;
+  return parsed?.success ? at(parsed.data, rest) : undefined;
+}
+
 function at(obj: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>(
     (o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined),
@@ -340,13 +445,19 @@ function at(obj: unknown, path: readonly PropertyKey[]): unknown {
 export function parseConfig(raw: Record<string, unknown>, stack: string, provider?: ProviderConfig): PlatformConfig {
   const env = raw.environment;
   const known = (v: unknown): v is Environment => ENVIRONMENTS.includes(v as Environment);
-  if (known(env) && known(stack) && env !== stack) {
-    // Checked first: every other rule depends on the environment being the stack's.
-    throw new ConfigError([`config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'`]);
+  // Checked first: every other rule depends on the environment being the stack's. Whatever the stack is called: a
+  // stack `prod2` with `environment: dev` would otherwise run a production deployment with none of prod's rules.
+  // A stack named neither dev nor prod cannot run (its environment would have to be its name); the same names in
+  // another organisation (`<org>/payments-data-platform/dev`) can.
+  if (known(env) && env !== stack) {
+    throw new ConfigError([
+      `config ${PROJECT}:environment: got ${show(env)}; must match the stack name '${stack}'${known(stack) ? "" : ` (stacks are named after their environment: ${list(ENVIRONMENTS)})`}`,
+    ]);
   }
   const result = schema.safeParse(raw);
   // The provider's default region must be the stack's (EU) location: checked with everything else, one line each.
   const providerProblems = provider ? providerConfigProblems(provider, raw.location) : [];
+  const rawProblems = presenceProblems(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const [top, ...rest] = issue.path.map(String);
@@ -354,12 +465,15 @@ export function parseConfig(raw: Record<string, unknown>, stack: string, provide
       // A setting the schema does not declare (settings() in ./strict): no value to show, the message names it.
       if (issue.code === "unrecognized_keys") return `config ${key}: ${issue.message}`;
       const value = at(raw, issue.path);
-      const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
-      return `config ${key}: got ${show(value)}; ${message}`;
+      if (issue.code === "invalid_type" && value === undefined) return `config ${key}: got ${show(value)}; is required`;
+      const fallback = value === undefined ? defaultAt(raw, issue.path) : undefined;
+      const got = fallback === undefined ? show(value) : `${show(fallback)} (the default: the key is not set)`;
+      return `config ${key}: got ${got}; ${issue.message}`;
     });
-    throw new ConfigError([...problems, ...providerProblems]);
+    throw new ConfigError([...problems, ...rawProblems, ...providerProblems]);
   }
-  if (providerProblems.length > 0) throw new ConfigError(providerProblems);
+  if (rawProblems.length > 0 || providerProblems.length > 0)
+    throw new ConfigError([...rawProblems, ...providerProblems]);
   const c = result.data;
   const space = parseCidr(c.vnetAddressSpace) as Cidr;
   let subnets: Record<SubnetRole, string>;
@@ -379,6 +493,18 @@ export function parseConfig(raw: Record<string, unknown>, stack: string, provide
     }
   }
   return { ...c, subnets, stack, isProd: c.environment === "prod", secrets: {} };
+}
+
+/**
+ * Rules on whether a key is set at all, which the schema cannot see once a default has filled it in: prod must set
+ * `ingestion` (its defaults are dev sizes, which no value rule of prod's would catch: a gateway that scales to zero,
+ * one always-ready scorer instance).
+ */
+function presenceProblems(raw: Record<string, unknown>): string[] {
+  if (raw.environment !== "prod" || raw.ingestion !== undefined) return [];
+  return [
+    `config ${PROJECT}:ingestion: got nothing (the key is missing); must be set in prod: its defaults are dev sizes (gateway.minInstances 0, maxInstances 2, 40 instances per app): set gateway.minInstances and maxInstances, functions.sku, functions.instanceMemoryMB, functions.paymentApi and functions.fraudScoring (maximumInstanceCount, alwaysReady), as Pulumi.prod.yaml does (docs/configuration.md, "ingestion")`,
+  ];
 }
 
 /** Keys read from the stack: plain strings, or JSON for numbers, booleans, arrays and objects. */
@@ -421,8 +547,40 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   operations: "json",
 };
 
-/** Keys whose values are secret (read with getSecret; never printed or validated in plaintext). */
+/** Keys whose values are secret (read with getSecret; never printed). */
 export const SECRET_KEYS = ["alertWebhookUrl"] as const;
+
+/**
+ * What is wrong with `alertWebhookUrl` (pure), without its value (a secret: the URL carries the incident tool's
+ * credentials): it must be an https:// URL, and stored as a secret (`pulumi config set --secret`). `secret` says
+ * whether the engine handed it to the program as one (configIsSecret).
+ */
+export function alertWebhookProblems(value: string | undefined, secret: boolean): string[] {
+  if (value === undefined) return [];
+  const key = `config ${PROJECT}:alertWebhookUrl`;
+  const problems: string[] = [];
+  if (!secret)
+    problems.push(
+      `${key}: is stored in plain text; must be a secret (it carries the incident tool's credentials): pulumi config set --secret alertWebhookUrl https://...`,
+    );
+  const https = URL.canParse(value) && new URL(value).protocol === "https:" && new URL(value).hostname !== "";
+  if (!https) problems.push(`${key}: must be an https:// URL (the value is not shown: it is a secret)`);
+  return problems;
+}
+
+/**
+ * Whether the engine marked a config key (`<namespace>:<key>`) secret: a `secure:` value in the stack file, or one
+ * from a secret ESC value. `isConfigSecret` is @pulumi/pulumi's (sdk/nodejs/runtime/config.ts), exported at run time
+ * but marked @internal, hence missing from its typings; it reads PULUMI_CONFIG_SECRET_KEYS, which its comment calls
+ * "the environment variable key that the language plugin uses to set configuration keys that contain secrets" (the
+ * offline preview sets the same list through `runtime.setAllConfig`). tests/configRules.spec.ts fails if it goes.
+ */
+export function configIsSecret(fullKey: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  if (typeof runtime.isConfigSecret !== "function")
+    throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret: update lib/config's configIsSecret");
+  return runtime.isConfigSecret(fullKey);
+}
 
 /**
  * Turns the config strings the engine hands the program (`get(key)` for keys in the project namespace) into
@@ -467,9 +625,15 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
 
 /** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
 export function loadConfig(): PlatformConfig {
-  // Keys the program does not read are reported with every other problem, in one error.
-  const unknown = unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()));
   const cfg = new pulumi.Config(PROJECT);
+  // Keys the program does not read, and a webhook URL that is not an https secret, are reported with every other
+  // problem, in one error (the URL itself is never printed).
+  const webhook = cfg.get("alertWebhookUrl");
+  const early = [
+    ...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())),
+    // Asked only when a webhook is set: a stack without one never depends on the SDK's internal isConfigSecret.
+    ...(webhook === undefined ? [] : alertWebhookProblems(webhook, configIsSecret(`${PROJECT}:alertWebhookUrl`))),
+  ];
   let parsed: PlatformConfig;
   try {
     parsed = parseConfig(
@@ -480,9 +644,9 @@ export function loadConfig(): PlatformConfig {
       },
     );
   } catch (e) {
-    throw e instanceof ConfigError && unknown.length > 0 ? new ConfigError([...unknown, ...e.problems]) : e;
+    throw e instanceof ConfigError && early.length > 0 ? new ConfigError([...early, ...e.problems]) : e;
   }
-  if (unknown.length > 0) throw new ConfigError(unknown);
+  if (early.length > 0) throw new ConfigError(early);
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
 }

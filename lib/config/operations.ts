@@ -35,7 +35,7 @@ export const LOG_ALERT_WINDOWS = [1, 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 
 export const logWindow = (min = 1) => {
   const allowed = LOG_ALERT_WINDOWS.filter((m) => m >= min);
   return z
-    .number()
+    .number({ error: `must be one of ${list(allowed)} minutes (log alert window sizes)` })
     .refine(
       (v) => (allowed as readonly number[]).includes(v),
       `must be one of ${list(allowed)} minutes (log alert window sizes)`,

@@ -208,7 +208,7 @@ export const ingestionSchema = settings({
         `must be ${list(FUNCTION_PLAN_SKUS)} (Flex Consumption: identity-based deployment storage, VNet integration, always-ready instances)`,
     }),
     instanceMemoryMB: z
-      .number()
+      .number({ error: `must be one of ${list(FLEX_MEMORY_MB)} MB` })
       .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
     paymentApi: functionAppSchema,
     fraudScoring: functionAppSchema,
@@ -221,6 +221,13 @@ export const ingestionSchema = settings({
       message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
     });
   }
+  if (c.gateway.paymentApiDeploySources && !c.gateway.merchantCertificateAuthorities)
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "paymentApiDeploySources"],
+      message:
+        "applies only with gateway.merchantCertificateAuthorities (without merchant authentication the payment API's private endpoint is not restricted to the gateway and these ranges): remove it, or set merchantCertificateAuthorities",
+    });
   if (c.gateway.merchantCertificateAuthorities && !c.gateway.paymentApiDeploySources?.length)
     ctx.addIssue({
       code: "custom",
@@ -290,7 +297,7 @@ export const streamingSchema = settings({
       .optional(),
     /** Streaming units (SU V1: 1, 3, 6, then multiples of 6) of the job (multi-tenant, billed per SU-hour). */
     streamingUnits: z
-      .number()
+      .number({ error: "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)" })
       .refine(
         (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
         "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
@@ -300,7 +307,7 @@ export const streamingSchema = settings({
   }).default(STREAMING_DEV_DEFAULTS.streamAnalytics),
   relay: settings({
     instanceMemoryMB: z
-      .number()
+      .number({ error: `must be one of ${list(FLEX_MEMORY_MB)} MB` })
       .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
     ...functionAppSchema.shape,
     /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
@@ -308,7 +315,7 @@ export const streamingSchema = settings({
   }).default(STREAMING_DEV_DEFAULTS.relay),
   /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
   freshnessMinutes: z
-    .number()
+    .number({ error: `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)` })
     .refine(
       (v) => (FRESHNESS_MINUTES as readonly number[]).includes(v),
       `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)`,

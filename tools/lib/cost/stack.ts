@@ -36,7 +36,10 @@ function parseKey<T>(
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `config ${project}:${key} (${i.path.map(String).join(".")}): ${i.message}`),
+      // As lib/config words it: the setting's path in parentheses, none for the key itself (an unknown setting).
+      parsed.error.issues.map(
+        (i) => `config ${project}:${key}${i.path.length > 0 ? ` (${i.path.map(String).join(".")})` : ""}: ${i.message}`,
+      ),
     );
   }
   return parsed.data;

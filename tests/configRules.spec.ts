@@ -1,0 +1,354 @@
+/**
+ * Config rules a review found missing: each refused before any resource registers, naming the key (full path) and
+ * what is allowed, with a passing case next to each failing one.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { offHoursOf, offHoursProblems, type OffHoursTargetSpec } from "../components/etl/offHours";
+import {
+  alertWebhookProblems,
+  configIsSecret,
+  FRESHNESS_MINUTES,
+  offHoursWindowIssues,
+  parseConfig,
+  PROJECT,
+  type RawConfig,
+} from "../lib/config";
+import { offHoursQuietMinutes } from "../lib/offHours";
+import { MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES, tagsFor } from "../lib/tags";
+import { stackAssumptions } from "../tools/lib/cost/stack";
+import type { OffHoursTarget } from "../pipelines/etl/contract";
+import { rawOf, rejectsConfig } from "./helpers/config";
+import { previewEdited } from "./helpers/stacks";
+
+const ROOT = path.resolve(__dirname, "..");
+const K = `config ${PROJECT}`;
+
+/** A copy of a committed stack's config with one change applied. */
+function edited(stack: "dev" | "prod", change: (raw: RawConfig) => void): RawConfig {
+  const raw = structuredClone(rawOf(stack));
+  change(raw);
+  return raw;
+}
+const rejects = (stack: "dev" | "prod", change: (raw: RawConfig) => void, expected: RegExp, as: string = stack) =>
+  rejectsConfig(edited(stack, change), as, expected);
+const accepts = (stack: "dev" | "prod", change: (raw: RawConfig) => void) => parseConfig(edited(stack, change), stack);
+
+type Schedule = NonNullable<NonNullable<RawConfig["olap"]>["pauseSchedule"]>;
+/** dev's pause schedule (committed), to edit. */
+const devSchedule = (): Schedule => structuredClone(rawOf("dev").olap?.pauseSchedule) as Schedule;
+const withSchedule = (raw: RawConfig, change: (s: Schedule) => void) => {
+  const s = devSchedule();
+  change(s);
+  (raw.olap as { pauseSchedule?: Schedule }).pauseSchedule = s;
+};
+const streamingOf = (raw: RawConfig) => raw.streaming as { freshnessMinutes?: number };
+
+describe("config rules: olap.pauseSchedule in prod", () => {
+  it("refuses any pause schedule in prod (it would lower the freshness alert to Sev3 and pause the pool nightly)", () => {
+    rejects(
+      "prod",
+      (raw) => withSchedule(raw, (s) => (s.alsoStop = [])),
+      /config payments-data-platform:olap \(pauseSchedule\): got .*; must be absent in prod: .*Sev1 \(P1\) to Sev3 \(P3\)/,
+    );
+    assert.equal(parseConfig(rawOf("prod"), "prod").olap.pauseSchedule, undefined);
+    assert.ok(parseConfig(rawOf("dev"), "dev").olap.pauseSchedule, "dev keeps its schedule");
+  });
+});
+
+describe("config rules: the off-hours silenced window fits the day (olap.pauseSchedule, streaming.freshnessMinutes)", () => {
+  it("refuses a freshness window that passes midnight, naming the largest freshnessMinutes that fits", () => {
+    rejects(
+      "dev",
+      (raw) => (streamingOf(raw).freshnessMinutes = 1440),
+      /config payments-data-platform:streaming \(freshnessMinutes\): got 1440; .*olap\.pauseSchedule\.resumeAt 07:00 \+ 1440 min.*olap\.pauseSchedule\.pauseAt 19:00: 07:00 \+ 1440 min passes midnight; set streaming\.freshnessMinutes 360 at most/,
+    );
+    assert.equal(accepts("dev", (raw) => (streamingOf(raw).freshnessMinutes = 360)).streaming.freshnessMinutes, 360);
+  });
+  it("refuses a pauseAt the silenced window runs into, naming the latest resumeAt and the earliest pauseAt", () => {
+    rejects(
+      "dev",
+      (raw) => withSchedule(raw, (s) => (s.pauseAt = "07:10")),
+      /config payments-data-platform:olap \(pauseSchedule\.pauseAt\): got "07:10"; .*alerts silenced until 08:00 \(resumeAt \+ 60 min\) would run into pauseAt 07:10; set olap\.pauseSchedule\.resumeAt 06:09 at the latest, or olap\.pauseSchedule\.pauseAt 08:01 at the earliest/,
+    );
+    // The earliest pauseAt named is accepted; one minute less is not.
+    assert.equal(
+      accepts("dev", (raw) => withSchedule(raw, (s) => (s.pauseAt = "08:01"))).olap.pauseSchedule?.pauseAt,
+      "08:01",
+    );
+    rejects("dev", (raw) => withSchedule(raw, (s) => (s.pauseAt = "08:00")), /pauseAt 08:01 at the earliest/);
+    // Without targets nothing is silenced: no window to fit.
+    accepts("dev", (raw) => withSchedule(raw, (s) => ((s.pauseAt = "07:10"), (s.alsoStop = []))));
+  });
+  it("refuses exactly what the ETL tier's own check refuses (one shared function, lib/offHours.ts)", () => {
+    const spec = (quietMinutes: number): OffHoursTargetSpec => ({
+      resourceId: "/x",
+      alertRuleIds: ["/a"],
+      quietMinutes,
+    });
+    const targets: OffHoursTarget[][] = [
+      ["streamingJob"],
+      ["fraudScoring"],
+      ["gateway"],
+      ["fraudScoring", "streamingJob"],
+    ];
+    for (const alsoStop of targets)
+      for (const freshness of FRESHNESS_MINUTES)
+        for (const [resumeAt, pauseAt] of [
+          ["07:00", "19:00"],
+          ["07:00", "07:10"],
+          ["20:00", "23:59"],
+          ["00:00", "00:20"],
+        ]) {
+          const schedule = { timeZone: "UTC", resumeAt, pauseAt, weekdaysOnly: true, resumePool: true, alsoStop };
+          const quiet = offHoursQuietMinutes(freshness);
+          const args = offHoursOf(
+            schedule,
+            {
+              fraudScoring: spec(quiet.fraudScoring),
+              streamingJob: spec(quiet.streamingJob),
+              gateway: spec(quiet.gateway),
+            },
+            ["/w"],
+          );
+          const etl = args ? offHoursProblems(args) : [];
+          const config = offHoursWindowIssues(schedule, freshness);
+          assert.equal(config.length > 0, etl.length > 0, `${alsoStop.join("+")} ${resumeAt}-${pauseAt} ${freshness}`);
+        }
+  });
+  it("is refused by the offline preview in the config check, before the ETL tier (and its seven predecessors) register", async function () {
+    this.timeout(120_000);
+    await assert.rejects(
+      previewEdited("dev", (config) => {
+        (config[`${PROJECT}:streaming`] as { freshnessMinutes: number }).freshnessMinutes = 1440;
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === "ConfigError", String(e));
+        assert.match(e.message, /^config payments-data-platform:streaming \(freshnessMinutes\): got 1440;/);
+        return true;
+      },
+    );
+  });
+});
+
+describe("config rules: extraTags (Azure's tag limits, tag-resources.md)", () => {
+  const tags = (extraTags: Record<string, string>) => (raw: RawConfig) => (raw.extraTags = extraTags);
+  it("counts the required tags tagsFor sets on every resource", () => {
+    const t = tagsFor(
+      { environment: "dev", owner: "o", costCenter: "c" },
+      { dataClassification: "internal", pciScope: "connected", component: "x" },
+    );
+    assert.deepEqual(Object.keys(t), [...REQUIRED_TAG_NAMES]);
+    assert.equal(MAX_EXTRA_TAGS, 15 - 7);
+  });
+  it("accepts 8 extra tags at the name and value limits, refuses a 9th", () => {
+    const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`t${i}`, "v"]));
+    const long = { ...Object.fromEntries(Object.entries(eight).slice(1)), ["n".repeat(128)]: "v".repeat(256) };
+    assert.equal(Object.keys(accepts("dev", tags(long)).extraTags).length, 8);
+    rejects(
+      "dev",
+      tags({ ...eight, t8: "v" }),
+      /config payments-data-platform:extraTags: got .*; has 9 tags: at most 8, because every resource also carries the 7 required tags \(environment, owner, cost-center, data-classification, pci-scope, component, managed-by\) and Azure Private DNS zones/,
+    );
+  });
+  it("refuses names and values past Azure's lengths", () => {
+    rejects(
+      "dev",
+      tags({ ["n".repeat(129)]: "v" }),
+      /extraTags \(n+\): got "v"; the tag name has 129 characters: at most 128/,
+    );
+    rejects(
+      "dev",
+      tags({ project: "v".repeat(257) }),
+      /extraTags \(project\): got "v+\.\.\.; the value has 257 characters: at most 256/,
+    );
+  });
+  it("refuses each character Azure forbids in a tag name, and an empty name", () => {
+    for (const ch of ["<", ">", "%", "&", "\\", "?", "/"])
+      rejects(
+        "dev",
+        tags({ [`a${ch}b`]: "v" }),
+        /extraTags \(a.b\): got "v"; the tag name contains .: Azure tag names can't contain any of < > % & \\ \? \//,
+      );
+    rejects("dev", tags({ "": "v" }), /config payments-data-platform:extraTags: got \{"":"v"\}; has an empty tag name/);
+    accepts("dev", tags({ "cost-center-2": "v", "team.name": "x", "Business Unit": "y" }));
+  });
+  it("refuses a required tag's name in any case (Azure tag names are case-insensitive), and two names equal but for case", () => {
+    rejects(
+      "dev",
+      tags({ Environment: "production" }),
+      /extraTags \(Environment\): got "production"; is the required tag environment \(Azure tag names are case-insensitive\)/,
+    );
+    rejects("dev", tags({ owner: "me" }), /extraTags \(owner\): .*is the required tag owner/);
+    rejects(
+      "dev",
+      tags({ Project: "a", project: "b" }),
+      /extraTags \(project\): got "b"; is the same tag name as Project/,
+    );
+  });
+});
+
+describe("config rules: prod requirements", () => {
+  it("enableFirewall must be true in prod (dev may go without)", () => {
+    rejects(
+      "prod",
+      (raw) => (raw.enableFirewall = false),
+      /config payments-data-platform:enableFirewall: got false; must be true in prod/,
+    );
+    assert.equal(parseConfig(rawOf("dev"), "dev").enableFirewall, false);
+  });
+  it("ingestion must be set in prod (its defaults are dev sizes); dev may leave it out", () => {
+    rejects(
+      "prod",
+      (raw) => delete raw.ingestion,
+      /config payments-data-platform:ingestion: got nothing \(the key is missing\); must be set in prod: .*set gateway\.minInstances and maxInstances/,
+    );
+    assert.equal(accepts("dev", (raw) => delete raw.ingestion).ingestion.gateway.minInstances, 0);
+    assert.equal(parseConfig(rawOf("prod"), "prod").ingestion.gateway.minInstances, 3);
+  });
+  it("a rule that tests a default says the default was tested, not that nothing was", () => {
+    rejects(
+      "prod",
+      (raw) => delete raw.ml,
+      /ml \(endpoint\.instanceCount\): got 1 \(the default: the key is not set\); must be at least 3 in prod/,
+    );
+  });
+});
+
+describe("config rules: environment and stack name", () => {
+  it("refuses an environment that differs from the stack name, whatever the stack is called", () => {
+    rejects(
+      "dev",
+      () => undefined,
+      /environment: got "dev"; must match the stack name 'prod2' \(stacks are named after their environment: dev, prod\)/,
+      "prod2",
+    );
+    rejects("prod", () => undefined, /environment: got "prod"; must match the stack name 'prod-eu'/, "prod-eu");
+    rejects("dev", () => undefined, /environment: got "dev"; must match the stack name 'prod'$/, "prod");
+    assert.equal(parseConfig(rawOf("prod"), "prod").isProd, true);
+  });
+});
+
+describe("config rules: alertWebhookUrl (a secret https URL)", () => {
+  const url = "https://hooks.example.com/services/T000/B000/s3cr3t-token";
+  it("accepts a secret https URL, refuses plain text and other schemes, never printing the value", () => {
+    assert.deepEqual(alertWebhookProblems(url, true), []);
+    assert.deepEqual(alertWebhookProblems(undefined, false), []);
+    const plain = alertWebhookProblems(url, false);
+    assert.deepEqual(plain, [
+      `${K}:alertWebhookUrl: is stored in plain text; must be a secret (it carries the incident tool's credentials): pulumi config set --secret alertWebhookUrl https://...`,
+    ]);
+    for (const bad of ["http://hooks.example.com/s3cr3t-token", "hooks.example.com/s3cr3t-token", "https://"]) {
+      const problems = alertWebhookProblems(bad, true);
+      assert.deepEqual(problems, [
+        `${K}:alertWebhookUrl: must be an https:// URL (the value is not shown: it is a secret)`,
+      ]);
+    }
+    for (const text of [...plain, ...alertWebhookProblems("http://x/s3cr3t-token", false)])
+      assert.doesNotMatch(text, /s3cr3t|hooks\.example/);
+  });
+  it("tells a secure value from a plain one as the engine hands them over (PULUMI_CONFIG_SECRET_KEYS)", () => {
+    const saved = pulumi.runtime.allConfig();
+    try {
+      const key = `${PROJECT}:alertWebhookUrl`;
+      pulumi.runtime.setAllConfig({ [key]: url }, [key]);
+      assert.equal(configIsSecret(key), true);
+      pulumi.runtime.setAllConfig({ [key]: url }, []);
+      assert.equal(configIsSecret(key), false);
+    } finally {
+      pulumi.runtime.setAllConfig(saved, []);
+    }
+  });
+  it("the offline preview refuses a plain-text webhook in the config check, without printing it", async function () {
+    this.timeout(120_000);
+    await assert.rejects(
+      previewEdited("dev", (config) => {
+        config[`${PROJECT}:alertWebhookUrl`] = "https://hooks.example.com/s3cr3t-token";
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === "ConfigError", String(e));
+        assert.match(e.message, /alertWebhookUrl: is stored in plain text; must be a secret/);
+        assert.doesNotMatch(e.message, /s3cr3t/);
+        return true;
+      },
+    );
+  });
+});
+
+describe("config rules: settings accepted and then ignored", () => {
+  it("ddosProtectionMode ip needs enableDdosProtection", () => {
+    rejects(
+      "dev",
+      (raw) => (raw.ddosProtectionMode = "ip"),
+      /config payments-data-platform:ddosProtectionMode: got "ip"; has no effect while enableDdosProtection is false/,
+    );
+    accepts("dev", (raw) => ((raw.ddosProtectionMode = "ip"), (raw.enableDdosProtection = true)));
+  });
+  it("sql.secondaryType needs sql.failoverGroup", () => {
+    rejects(
+      "dev",
+      (raw) => (raw.sql = { ...raw.sql, secondaryType: "Geo" } as RawConfig["sql"]),
+      /config payments-data-platform:sql \(secondaryType\): got "Geo"; applies only with failoverGroup true/,
+    );
+    assert.equal(parseConfig(rawOf("prod"), "prod").sql.secondaryType, "Standby");
+  });
+  it("ingestion.gateway.paymentApiDeploySources needs merchantCertificateAuthorities", () => {
+    const gatewayOf = (raw: RawConfig) => (raw.ingestion as { gateway: Record<string, unknown> }).gateway;
+    rejects(
+      "dev",
+      (raw) => (gatewayOf(raw).paymentApiDeploySources = ["10.40.0.0/27"]),
+      /config payments-data-platform:ingestion \(gateway\.paymentApiDeploySources\): got \["10\.40\.0\.0\/27"\]; applies only with gateway\.merchantCertificateAuthorities/,
+    );
+    const pem = fs.readFileSync(path.join(__dirname, "fixtures/certs/merchant-ca.pem"), "utf8");
+    accepts("dev", (raw) => {
+      gatewayOf(raw).merchantCertificateAuthorities = [{ name: "merchant-ca", certificate: pem }];
+      gatewayOf(raw).paymentApiDeploySources = ["10.40.0.0/27"];
+    });
+  });
+});
+
+describe("config rules: type errors list the allowed values", () => {
+  it("a vCore count given as text", () => {
+    rejects(
+      "dev",
+      (raw) => (raw.sql = { ...raw.sql, sku: { name: "GP_S_Gen5", capacity: "2" } } as unknown as RawConfig["sql"]),
+      /sql \(sku\.capacity\): got "2"; must be a Gen5 vCore count \(a number\): 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80$/,
+    );
+  });
+  it("the freshness window and a Flex memory size given as text", () => {
+    rejects(
+      "dev",
+      (raw) => (streamingOf(raw).freshnessMinutes = "60" as unknown as number),
+      /streaming \(freshnessMinutes\): got "60"; must be one of 5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440 minutes/,
+    );
+    rejects(
+      "dev",
+      (raw) => ((raw.ingestion as { functions: { instanceMemoryMB: unknown } }).functions.instanceMemoryMB = "2048"),
+      /ingestion \(functions\.instanceMemoryMB\): got "2048"; must be one of 512, 2048, 4096 MB$/,
+    );
+  });
+  it("the cost tools name the key without an empty path for an unknown setting", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-rules-"));
+    try {
+      fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      const config = { ...(edited("dev", () => undefined) as Record<string, unknown>) };
+      const stackConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+      stackConfig["azure-native:location"] = "westeurope";
+      stackConfig[`${PROJECT}:usage`] = { logIngestonGbPerDay: 1 };
+      fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stringify({ config: stackConfig }));
+      assert.throws(
+        () => stackAssumptions("dev", dir),
+        (e: unknown) => {
+          assert.match(String(e), /config payments-data-platform:usage: "logIngestonGbPerDay" is not a setting/);
+          return true;
+        },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
