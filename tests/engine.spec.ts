@@ -8,12 +8,16 @@ import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { structSample } from "./helpers/structSample";
 import {
+  DuplicateUrn,
   lazyTransferProperties,
   leanDebuggablePromise,
+  resourceUrn,
+  runProgram,
   structKeys,
   structStandIn,
   structValue,
 } from "../tools/lib/engine";
+import { programOf } from "../tools/lib/deployedView";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -236,6 +240,14 @@ describe("offline engine: the SDK code it stands in for", () => {
       MockMonitor: { prototype: { registerResource: (...args: never[]) => unknown } };
     };
     assert.equal(digest(MockMonitor.prototype.registerResource), "8f7dad51cedba58f");
+    // A read's URN comes from `this.newUrn`, which the engine replaces with the engine's rule (resourceUrn).
+    const { MockMonitor: M } = require("@pulumi/pulumi/runtime/mocks") as {
+      MockMonitor: { prototype: { readResource: (...args: never[]) => unknown } };
+    };
+    assert.match(
+      M.prototype.readResource.toString(),
+      /const urn = this\.newUrn\(req\.getParent\(\), req\.getType\(\), req\.getName\(\)\);/,
+    );
     assert.equal(digest(debuggablePromise), "bf5c7b37cd7aea03");
     // lazyTransferProperties wraps transferProperties, which runtime/resource.js calls through the module's exports.
     assert.equal(digest(transferProperties), "b3b1e2c206b5fca7");
@@ -271,5 +283,64 @@ describe("offline engine: the SDK code it stands in for", () => {
         if (/Struct|toJavaScript|getFieldsMap/.test(l)) lines.push(`${f}: ${l.trim()}`);
     }
     assert.equal(createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 16), "14d10139a88c51ab");
+  });
+});
+
+describe("offline engine: URNs as the engine forms them (deployment.go generateURN)", () => {
+  const stackUrn = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev";
+  it("leaves the root stack's type out and prefixes a child with its parent's full qualified type", () => {
+    assert.equal(resourceUrn("dev", "p", "", "pulumi:pulumi:Stack", "p-dev"), stackUrn);
+    assert.equal(
+      resourceUrn("dev", "p", stackUrn, "payments:etl:Etl", "etl"),
+      "urn:pulumi:dev::p::payments:etl:Etl::etl",
+    );
+    const inner = resourceUrn("dev", "p", "urn:pulumi:dev::p::a:b:Outer::o", "a:b:Inner", "i");
+    assert.equal(inner, "urn:pulumi:dev::p::a:b:Outer$a:b:Inner::i");
+    assert.equal(
+      resourceUrn("dev", "p", inner, "random:index/randomString:RandomString", "leaf"),
+      "urn:pulumi:dev::p::a:b:Outer$a:b:Inner$random:index/randomString:RandomString::leaf",
+    );
+  });
+
+  describe("a program with nested components", function () {
+    this.timeout(60000);
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/nestedComponents.ts") });
+    afterEach(() => delete process.env.NESTED_DUPLICATE);
+
+    for (const firstPreview of [true, false]) {
+      it(`gives same-named grandchildren distinct URNs, with no stack prefix at the top (${firstPreview ? "first preview" : "deployed"})`, async () => {
+        const { resources } = await runProgram({ ...program, firstPreview });
+        const urnOf = (type: string) => resources.filter((r) => r.type === type).map((r) => r.urn);
+        const P = "urn:pulumi:dev::payments-data-platform::";
+        assert.deepEqual(urnOf("test:nested:OuterA"), [`${P}test:nested:OuterA::a`]);
+        assert.deepEqual(urnOf("test:nested:OuterB"), [`${P}test:nested:OuterB::b`]);
+        assert.deepEqual(
+          resources.filter((r) => r.type === "random:index/randomString:RandomString").map((r) => r.urn),
+          [
+            `${P}test:nested:OuterA$test:nested:Inner$random:index/randomString:RandomString::leaf`,
+            `${P}test:nested:OuterB$test:nested:Inner$random:index/randomString:RandomString::leaf`,
+          ],
+        );
+        // Every record's parent is a recorded URN: nothing is lost or merged.
+        const urns = new Set(resources.map((r) => r.urn));
+        assert.equal(urns.size, resources.length);
+        for (const r of resources.slice(1)) assert.ok(r.parent && urns.has(r.parent), r.urn);
+        assert.equal(resources.length, 7);
+      });
+    }
+
+    it("fails the run on a duplicate URN with the engine's error, as the CLI's deployment fails", async () => {
+      process.env.NESTED_DUPLICATE = "1";
+      for (const firstPreview of [true, false]) {
+        await assert.rejects(runProgram({ ...program, firstPreview }), (e: unknown) => {
+          assert.ok(e instanceof DuplicateUrn);
+          assert.equal(
+            e.message,
+            "Duplicate resource URN 'urn:pulumi:dev::payments-data-platform::test:nested:OuterA$test:nested:Inner::shared'; try giving it a unique name",
+          );
+          return true;
+        });
+      }
+    });
   });
 });

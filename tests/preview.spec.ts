@@ -18,9 +18,20 @@ import { checkSchemas } from "../tools/lib/armSchema/check";
 import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
-import { SECRET_SIG, structValue } from "../tools/lib/engine";
-import { mandatoryViolations } from "../tools/lib/policyRunner";
-import { analyzeExport, fromStackExport, previewExitCode, previewStack, toStackExport } from "../tools/lib/preview";
+import { SECRET_SIG, structValue, UNKNOWN } from "../tools/lib/engine";
+import { mandatoryViolations, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
+import {
+  analyzeExport,
+  deployedScope,
+  fromStackExport,
+  onceDeployedViolations,
+  packVersion,
+  previewExitCode,
+  previewStack,
+  stackPolicyConfig,
+  toStackExport,
+} from "../tools/lib/preview";
 import { formatTree, verdictJson } from "../tools/lib/report";
 import { secretPlaceholder } from "../tools/lib/stackConfig";
 import { previewOf } from "./helpers/stacks";
@@ -36,11 +47,16 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(tool: "preview" | "analyze", args: string[]): Promise<CliResult> {
+function cli(tool: "preview" | "analyze", args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [TS_RUN, `tools/${tool}.ts`, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [TS_RUN, `tools/${tool}.ts`, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,10 +65,15 @@ describe("offline preview", function () {
 
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: the real program previews with no mandatory violation`, async () => {
-      const { run, verdict } = await previewOf(stack);
+      const { run, verdict, onceDeployed } = await previewOf(stack);
       const mandatory = mandatoryViolations(verdict);
       assert.deepEqual(
         mandatory.map((v) => `${v.policy}: ${v.message}`),
+        [],
+      );
+      // Nor once deployed: what the first preview leaves undecided passes over the deployed view.
+      assert.deepEqual(
+        onceDeployed?.map((v) => `${v.policy}: ${v.message}`),
         [],
       );
       assert.ok(verdict.policies.length > 0);
@@ -170,10 +191,113 @@ describe("offline preview", function () {
     assert.deepEqual(inWorker.run, inThread.run);
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
     assert.deepEqual(inWorker.verdict, inThread.verdict);
+    assert.deepEqual(inWorker.onceDeployed, inThread.onceDeployed);
     assert.deepEqual(inWorker.schema, inThread.schema);
     // The worker's cost estimate over the deployed view is the one this thread computes from the stack's files.
     assert.deepEqual(inWorker.cost, costOfStack(inThread.run.resources, { stack: "dev", root: ROOT }));
     assert.equal(inThread.cost, undefined, "in one thread the caller computes it");
+  });
+
+  it("evaluates again over the deployed view only what the first preview left undecided or what differs there", () => {
+    const rec = (
+      name: string,
+      inputs: Record<string, unknown>,
+      extra: Partial<ResourceRecord> = {},
+    ): ResourceRecord => ({
+      urn: `urn:pulumi:dev::p::azure-native:storage:StorageAccount::${name}`,
+      type: "azure-native:storage:StorageAccount",
+      name,
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs,
+      outputs: {},
+      protect: false,
+      ...extra,
+    });
+    const urn = (name: string) => rec(name, {}).urn;
+    const preview = [
+      rec("same", { a: 1, b: UNKNOWN }),
+      rec("undecided", { encryption: UNKNOWN }),
+      rec("elsewise", { inputs: [] }),
+      rec("unprotected", { a: 1 }),
+    ];
+    const deployed = [
+      rec("same", { a: 1, b: "known now" }),
+      rec("undecided", { encryption: { requireInfrastructureEncryption: false } }),
+      rec("elsewise", { inputs: [{ name: "in" }] }),
+      rec("unprotected", { a: 1 }, { protect: true }),
+      rec("new", { a: 1 }),
+    ];
+    const verdict = {
+      violations: [
+        {
+          policy: "rule-a",
+          enforcementLevel: "advisory" as const,
+          urn: urn("undecided"),
+          message:
+            "can't run policy 'rule-a' from policy pack 'p@v1' during preview: string value at .encryption can't be known during preview",
+        },
+        { policy: "rule-b", enforcementLevel: "advisory" as const, urn: urn("same"), message: "a real advisory" },
+      ],
+    };
+    const scope = deployedScope(verdict, preview, deployed);
+    assert.equal(scope("rule-a", urn("same")), false, "decided, and only unknowns became known");
+    assert.equal(scope("rule-b", urn("same")), false, "an advisory it decided is decided");
+    assert.equal(scope("rule-a", urn("undecided")), true);
+    assert.equal(scope("rule-b", urn("undecided")), false, "decided by rule-b");
+    for (const name of ["elsewise", "unprotected", "new"]) assert.equal(scope("rule-b", urn(name)), true, name);
+    assert.equal(scope("any-stack-rule", undefined), true, "stack rules read outputs, which all differ");
+  });
+
+  it("finds once deployed exactly the mandatory violations the whole pack finds over the deployed view", async () => {
+    // The cheap scope against the pack over the whole deployed view, on prod with the reviewer's probe's effect
+    // (every storage account without infrastructure encryption, in the deployed view only) and on the insecure fixture.
+    const { run, previewRun, verdict } = await previewOf("prod");
+    const probed = run.resources.map((r) =>
+      r.type === "azure-native:storage:StorageAccount" && (r.inputs.encryption as Record<string, unknown> | undefined)
+        ? {
+            ...r,
+            inputs: {
+              ...r.inputs,
+              encryption: { ...(r.inputs.encryption as object), requireInfrastructureEncryption: false },
+            },
+          }
+        : r,
+    );
+    const insecure = await previewStack({
+      stack: "insecure",
+      stackFile: path.join(ROOT, "tests/fixtures/insecure/Pulumi.insecure.yaml"),
+      program: path.join(ROOT, "tests/fixtures/insecure/index.ts"),
+      skipSchema: true,
+    });
+    const cases = [
+      { name: "prod probed", verdict, preview: previewRun.resources, deployed: probed, stack: "prod" },
+      {
+        name: "insecure",
+        verdict: insecure.verdict,
+        preview: insecure.previewRun.resources,
+        deployed: insecure.run.resources,
+        stack: "insecure",
+      },
+    ];
+    for (const c of cases) {
+      const opts = {
+        config: stackPolicyConfig(c.stack),
+        packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+        stack: c.stack,
+        pack: { name: PACK_NAME, version: packVersion() },
+      };
+      const key = (v: { policy: string; urn?: string; message: string }) => `${v.policy} ${v.urn ?? ""} ${v.message}`;
+      const inPreview = new Set(mandatoryViolations(c.verdict).map((v) => `${v.policy} ${v.urn ?? ""}`));
+      const whole = mandatoryViolations(await runPolicies(policies, c.deployed, opts))
+        .filter((v) => !inPreview.has(`${v.policy} ${v.urn ?? ""}`))
+        .map(key);
+      const scoped = (await onceDeployedViolations(c.verdict, c.preview, c.deployed, opts)).map(key);
+      assert.deepEqual(scoped, whole, c.name);
+      if (c.name === "prod probed")
+        assert.equal(scoped.length, 6, "the six accounts whose encryption the preview cannot read");
+    }
   });
 
   it("bad usage config stops the worker's run before any estimate, naming the key (as the program does)", async () => {
@@ -290,6 +414,9 @@ describe("offline preview", function () {
     assert.equal(previewExitCode(mandatory, { errors: [] }, []), 1);
     assert.equal(previewExitCode(verdict, { errors: [{} as never] }, []), 1, "a schema error");
     assert.equal(previewExitCode(verdict, { errors: [] }, [{ id: "nsg-rule-priority" }]), 1, "a first-deploy hazard");
+    assert.equal(previewExitCode(verdict, { errors: [] }, [], []), 0, "nothing more once deployed");
+    const onceDeployed = [{ ...verdict.violations[0], enforcementLevel: "mandatory" as const }];
+    assert.equal(previewExitCode(verdict, { errors: [] }, [], onceDeployed), 1, "a mandatory violation once deployed");
   });
 
   describe("command line", () => {
@@ -299,9 +426,20 @@ describe("offline preview", function () {
     let badConfig: CliResult;
     let analyzed: CliResult;
     let analyzedTypo: CliResult;
+    let duplicate: CliResult;
+    let undecided: CliResult;
+    // Only the rule on infrastructure encryption, mandatory: the fixture's one finding is that rule's.
+    const onlyInfraEncryption = path.join(tmp, "only-infra-encryption.json");
+    const infraRule = "azure-native-storage-storageaccount-require-infrastructure-encryption";
     before(async () => {
+      fs.writeFileSync(
+        onlyInfraEncryption,
+        JSON.stringify(
+          Object.fromEntries(policies.map((p) => [p.name, p.name === infraRule ? "mandatory" : "disabled"])),
+        ),
+      );
       // Fresh processes, in parallel: the exit-code contract is part of the product.
-      [insecure, usage, badConfig, analyzed, analyzedTypo] = await Promise.all([
+      [insecure, usage, badConfig, analyzed, analyzedTypo, duplicate, undecided] = await Promise.all([
         cli("preview", [
           "--stack",
           "insecure",
@@ -322,6 +460,22 @@ describe("offline preview", function () {
         cli("preview", ["--stack", "dev", "--stack-file", "tests/fixtures/Pulumi.dev-bad-region.yaml"]),
         cli("analyze", ["--file", "tests/fixtures/export-small.json", "--json", path.join(tmp, "small.json")]),
         cli("analyze", ["--file", "tests/fixtures/export-small.json", "--stack", "staging"]),
+        cli("preview", ["--stack", "dev", "--program", "tests/fixtures/programs/nestedComponents.ts", "--quiet"], {
+          NESTED_DUPLICATE: "1",
+        }),
+        cli("preview", [
+          "--stack",
+          "dev",
+          "--program",
+          "tests/fixtures/programs/undecidedInPreview.ts",
+          "--policy-config",
+          onlyInfraEncryption,
+          "--quiet",
+          "--json",
+          path.join(tmp, "undecided.json"),
+          "--markdown",
+          path.join(tmp, "undecided.md"),
+        ]),
       ]);
     });
 
@@ -423,6 +577,44 @@ describe("offline preview", function () {
         /\n\s+config payments-data-platform:sql: "autoPauseDelayMinute" is not a setting \(did you mean autoPauseDelayMinutes\?\); the settings here are sku, minCapacity, autoPauseDelayMinutes,/,
       );
       assert.doesNotMatch(badConfig.stderr, /\n\s+at /);
+    });
+
+    it("exits 1 on a mandatory violation found once deployed that the first preview could not decide", () => {
+      // The reviewer's probe: requireInfrastructureEncryption false in an `encryption` that also names a vault URI.
+      // A first `pulumi preview` leaves the rule undecided (an advisory); `pulumi up` analyses the created account,
+      // and any later preview the deployed one, and fail. The first preview's verdict stays as it is.
+      assert.equal(undecided.code, 1, undecided.stderr + undecided.stdout);
+      assert.match(undecided.stdout, /0 mandatory and 1 advisory violations/);
+      assert.match(
+        undecided.stdout,
+        /\nOnce deployed \(the pack over the deployed view[^\n]*\): 1 mandatory violation the first preview could not decide\n {8}- \[mandatory, once deployed\] azure-native-storage-storageaccount-require-infrastructure-encryption \(1\)\n {12}stundecided: stundecided \(azure-native:storage:StorageAccount\) has no infrastructure encryption/,
+      );
+      const json = JSON.parse(fs.readFileSync(path.join(tmp, "undecided.json"), "utf8")) as ReturnType<
+        typeof verdictJson
+      >;
+      assert.equal(json.summary.mandatory, 0);
+      assert.equal(json.summary.mandatoryOnceDeployed, 1);
+      assert.equal(json.onceDeployed?.view, "deployed");
+      assert.deepEqual(
+        json.onceDeployed?.violations.map((v) => [v.policy, v.enforcementLevel, v.urn?.split("::").pop()]),
+        [[infraRule, "mandatory", "stundecided"]],
+      );
+      assert.match(String(json.onceDeployed?.violations[0].message), /has no infrastructure encryption/);
+      const md = fs.readFileSync(path.join(tmp, "undecided.md"), "utf8");
+      assert.match(md, /^## Policy verdict: dev ❌$/m);
+      assert.match(
+        md,
+        /### Mandatory once deployed \(deployed view\)\n[\s\S]*\n\| mandatory \| `azure-native-storage-storageaccount-require-infrastructure-encryption` \| `stundecided` \| stundecided \(azure-native:storage:StorageAccount\) has no infrastructure encryption/,
+      );
+    });
+
+    it("exits 2 on a duplicate URN with the engine's message, a program error (the CLI's preview fails there)", () => {
+      assert.equal(duplicate.code, 2, duplicate.stderr);
+      assert.match(
+        duplicate.stderr,
+        /^error \(program\): Duplicate resource URN 'urn:pulumi:dev::payments-data-platform::test:nested:OuterA\$test:nested:Inner::shared'; try giving it a unique name\n/,
+      );
+      assert.doesNotMatch(duplicate.stdout, /Summary:/, "no verdict over a run the engine refused");
     });
 
     it("policy:analyze checks a hand-written `pulumi stack export` and exits 1 on mandatory violations", () => {

@@ -22,8 +22,9 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --skip-schema         skip the ARM schema check of the request bodies
   --quiet               print only the verdict
   --verbose             stack traces on errors
-exit codes: 0 no mandatory violation, schema error or first-deploy hazard; 1 mandatory violations, ARM schema
-            errors or first-deploy hazards (tools/lib/hazards.ts); 2 usage/config/program error`;
+exit codes: 0 no mandatory violation, schema error or first-deploy hazard; 1 mandatory violations (in the first
+            preview, or once deployed: over the deployed view), ARM schema errors or first-deploy hazards
+            (tools/lib/hazards.ts); 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
@@ -40,8 +41,9 @@ runCli(USAGE, async (argv) => {
     debug: args.flags.has("verbose"),
     // The deployed view (known ids and outputs) is needed for the export, the ARM schema check, the hazards and the
     // cost estimate, which the command always prints (priced over the first-preview view, unknown SKUs and the
-    // off-hours schedule were missed: dev read $975 instead of $812 with --skip-schema); the tree and verdict come
-    // from the preview view. `--skip-schema` skips the schema check only.
+    // off-hours schedule were missed: dev read $975 instead of $812 with --skip-schema), and for the rules the first
+    // preview cannot decide, evaluated again over it (the "once deployed" violations); the tree and verdict come from
+    // the preview view. `--skip-schema` skips the schema check only.
     deployedView: true,
     skipSchema: args.flags.has("skip-schema"),
   };
@@ -56,7 +58,7 @@ runCli(USAGE, async (argv) => {
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
-  const { createCount, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
+  const { createCount, formatOnceDeployed, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
   // Else asked again, now that this process has run for a while: the load average may still count processes that
   // just ended; the worker then starts here.
@@ -65,6 +67,7 @@ runCli(USAGE, async (argv) => {
     run,
     previewRun,
     verdict,
+    onceDeployed,
     schema,
     cost: costInWorker,
   } = await previewStack({
@@ -83,6 +86,8 @@ runCli(USAGE, async (argv) => {
     console.log("");
   }
   console.log(formatVerdict(verdict, pack));
+  // The rules the first preview could not decide, decided over the deployed view (always built by this command).
+  if (onceDeployed) console.log(`\n${formatOnceDeployed(onceDeployed)}`);
   const { formatSchemaCheck } = require("./lib/armSchema/report") as typeof import("./lib/armSchema/report");
   console.log(schema ? `\n${formatSchemaCheck(schema)}` : "\nARM schemas: not checked (--skip-schema)");
   const { firstDeployHazards, formatHazards, hazardsMarkdown } =
@@ -103,11 +108,11 @@ runCli(USAGE, async (argv) => {
     writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json)
-    writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema, hazards), null, 2) + "\n");
+    writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema, hazards, onceDeployed), null, 2) + "\n");
   if (args.values.markdown)
     writeFile(
       args.values.markdown,
-      `${verdictMarkdown(verdict, pack, schema)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${estimateMarkdown(cost)}`,
+      `${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${estimateMarkdown(cost)}`,
     );
-  return previewExitCode(verdict, schema, hazards);
+  return previewExitCode(verdict, schema, hazards, onceDeployed);
 });

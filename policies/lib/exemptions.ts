@@ -1,7 +1,8 @@
 /**
- * Exemptions: a stack's policy config may exempt resources by name pattern, with a mandatory reason. Exempted
- * resources are reported (to the engine as "not applicable" with the reason, and to the offline runner's verdict
- * through `drainExemptions`), never dropped silently.
+ * Exemptions: a stack's policy config may exempt resources by name pattern, with a mandatory reason. The offline
+ * runner's verdicts list every exemption (through `drainExemptions`). Under the real CLI only a resource rule's
+ * exemption reaches the engine, as "not applicable" with the reason (which `pulumi preview`/`up` do not print); a
+ * stack rule's exempted violation is dropped without a trace (see `stackPolicy` in ./policy.ts).
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { globMatch } from "./values";

@@ -131,7 +131,15 @@ export function resourcePolicy<TArgs>(
   return { ...metadata(meta), validateResource: tagType(fn, type) };
 }
 
-/** A stack policy; violations on exempted resources are dropped and recorded, never silently. */
+/**
+ * A stack policy; a violation on an exempted resource is dropped and recorded, and the offline verdicts
+ * (`preview:offline`, `policy:analyze`: printed, JSON, Markdown) list it under exemptions. Under the real CLI it
+ * simply disappears: a stack rule answers AnalyzeStack with diagnostics and not-applicable entries per policy, never
+ * per resource (@pulumi/policy server.js `analyzeStack`), so nothing tells the engine a resource was exempted, and
+ * `pulumi preview`/`up` show no trace of it. (A resource rule's exemption reaches the engine as "not applicable" with
+ * its reason, which the CLI does not print either: pkg/resource/analyzer/summary.go only leaves that rule out of the
+ * resource's passed policies.)
+ */
 export function stackPolicy(
   meta: RuleMetadata,
   validate: (args: StackValidationArgs, reportViolation: ReportViolation) => void | Promise<void>,

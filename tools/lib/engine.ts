@@ -63,6 +63,35 @@ export interface RunProgramOptions {
  */
 export const STALL_MS = 10_000;
 
+/** The root stack resource's type (sdk/go/common/tokens: `RootStackType`), which no child's URN carries. */
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * A resource's URN as the engine forms it, not as the SDK's MockMonitor.newUrn does (runtime/mocks.js keeps only the
+ * last `$` segment of the parent's type and keeps `pulumi:pulumi:Stack` as one). pulumi/pulumi
+ * pkg/resource/deploy/deployment.go `generateURN`: "if parent != "" && parent.QualifiedType() != resource.RootStackType
+ * { parentType = parent.QualifiedType() }" (the parent's full qualified type, the stack's left out), then
+ * sdk/go/common/resource/urn/urn.go `New`: `urn:pulumi:<stack>::<project>::<parentType>$<type>::<name>`.
+ * `QualifiedType()` is the URN's third `::` component after the `urn:pulumi:` prefix.
+ */
+export function resourceUrn(stack: string, project: string, parent: string, type: string, name: string): string {
+  const parentType = parent ? (parent.slice("urn:pulumi:".length).split("::")[2] ?? "") : "";
+  const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/**
+ * A second registration (or read) of a URN the run has already seen: the engine refuses it and fails the deployment
+ * (pkg/resource/deploy/step_generator.go `generateURN`: "if sg.urns[urn] { return "", sg.bailDiag(
+ * diag.GetDuplicateResourceURNError(urn), urn) }"), with sdk/go/common/diag/errors.go's message (error 2001).
+ */
+export class DuplicateUrn extends Error {
+  override readonly name = "DuplicateUrn";
+  constructor(readonly urn: string) {
+    super(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+  }
+}
+
 /** The run ended because the program stopped making progress before it had finished (STALL_MS). */
 export class ProgramStalled extends Error {
   override readonly name = "ProgramStalled";
@@ -468,6 +497,23 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const order: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  const failures: unknown[] = [];
+  let failed: () => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  // Every URN of the run, registrations and reads alike (MockMonitor.readResource calls `this.newUrn` too), formed as
+  // the engine forms it; a second one fails the run with the engine's error, a program error like any other.
+  const urns = new Set<string>();
+  monitor.newUrn = (parent, type, name) => {
+    const urn = resourceUrn(opts.stack, opts.project, parent, type, name);
+    if (urns.has(urn)) {
+      const err = new DuplicateUrn(urn);
+      failures.push(err);
+      failed();
+      throw err;
+    }
+    urns.add(urn);
+    return urn;
+  };
   // MockMonitor.registerResource (@pulumi/pulumi runtime/mocks.js) step for step, with its awaits in the same places
   // (so registrations interleave exactly as they did through it), and the registration recorded before the SDK gets
   // the answer. Two things are cheaper: the request's Struct is converted once, for the mock's inputs and the record
@@ -549,10 +595,13 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
       };
-      if (!records.has(urn)) order.push(urn);
+      order.push(urn);
       records.set(urn, record);
       callback(null, response);
     } catch (err) {
+      // The engine answers a duplicate's registration with nothing: it has bailed out of the deployment, and the
+      // SDK sees its resource monitor shut down (runtime/resource.js reports nothing more); the run fails with it.
+      if (err instanceof DuplicateUrn) return;
       callback(err as Error, undefined);
     }
   };
@@ -569,9 +618,6 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   };
 
   forgetProjectModules(opts.root, opts.program);
-  const failures: unknown[] = [];
-  let failed: () => void = () => undefined;
-  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
   const onRejection = (reason: unknown) => {
     failures.push(reason);
     failed();

@@ -309,6 +309,11 @@ function preview(policyName: string, e: UnknownValueError, pack?: { name: string
   return `can't run policy '${policyName}'${from} during preview: ${e.message}`;
 }
 
+/** Whether a violation is the "can't run during preview" advisory (above): the rule read an unknown and decided nothing. */
+export function isUndecided(v: Violation): boolean {
+  return v.enforcementLevel === "advisory" && v.message.startsWith(`can't run policy '${v.policy}'`);
+}
+
 export interface RunOptions {
   readonly config?: PackConfig;
   readonly packEnforcementLevel?: EnforcementLevel;
@@ -316,6 +321,11 @@ export interface RunOptions {
   readonly stack?: string;
   /** The pack's name and version, named in "can't run during preview" messages as the analyzer server does. */
   readonly pack?: { readonly name: string; readonly version: string };
+  /**
+   * Evaluate only what this accepts: a resource rule on a resource (`urn`), a stack rule as a whole (`urn`
+   * undefined). Everything else is skipped, as if it had nothing to evaluate.
+   */
+  readonly only?: (policy: string, urn: string | undefined) => boolean;
 }
 
 export function describePolicies(resolved: readonly ResolvedPolicy[]): PolicyInfo[] {
@@ -386,6 +396,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
       const fastType = validations.length === 1 ? pulumiTypeOf(validations[0]) : undefined;
       for (const r of resources) {
         if (fastType && r.type !== fastType) continue;
+        if (opts.only && !opts.only(policy.name, r.urn)) continue;
         let applicable = true;
         for (const validate of validations) {
           // The validation's own copy of the inputs, made when it first reads them (as for stack policies below).
@@ -421,6 +432,7 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
       // stack does not hold is skipped before any resource is deserialized for it.
       const fastType = pulumiTypeOf(policy.validateStack);
       if (fastType && !resources.some((r) => r.type === fastType)) continue;
+      if (opts.only && !opts.only(policy.name, undefined)) continue;
       const byUrn = new Map<string, PolicyResource>();
       const policyResources: PolicyResource[] = resources.map((r) => {
         // This policy's own copy of the outputs, made when it first reads them: a policy that filters the stack by

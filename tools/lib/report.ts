@@ -73,6 +73,28 @@ export function formatVerdict(verdict: Verdict, pack: string): string {
   return lines.join("\n");
 }
 
+/** What the deployed-view lines say the violations are: the same rules over ids and outputs known as after `up`. */
+const ONCE_DEPLOYED =
+  "Once deployed (the pack over the deployed view: ids and outputs known, as `pulumi up` analyses what it creates " +
+  "and any later `pulumi preview` of the stack sees it)";
+
+/**
+ * The mandatory violations found only in the deployed view (PreviewResult.onceDeployed), for a person: each rule
+ * with its resources and messages, or that there are none.
+ */
+export function formatOnceDeployed(violations: readonly Violation[]): string {
+  if (violations.length === 0) return `${ONCE_DEPLOYED}: no further mandatory violation`;
+  const n = violations.length;
+  const lines = [`${ONCE_DEPLOYED}: ${n} mandatory violation${n === 1 ? "" : "s"} the first preview could not decide`];
+  const byPolicy = new Map<string, Violation[]>();
+  for (const v of violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
+  for (const [policy, list] of [...byPolicy.entries()].sort()) {
+    lines.push(`        - [mandatory, once deployed] ${policy} (${list.length})`);
+    for (const v of list) lines.push(`            ${nameOf(v.urn)}: ${v.message}`);
+  }
+  return lines.join("\n");
+}
+
 export function summaryLine(verdict: Verdict): string {
   const mandatory = mandatoryViolations(verdict).length;
   const advisory = verdict.violations.length - mandatory;
@@ -118,6 +140,8 @@ export function verdictJson(
   schema?: SchemaCheck,
   /** The first-deploy hazards, when checked (they fail the preview like a mandatory violation). */
   hazards?: readonly { readonly rule: string; readonly urn: string; readonly name: string; readonly message: string }[],
+  /** The mandatory violations found only in the deployed view (they fail the preview too), when it was built. */
+  onceDeployed?: readonly Violation[],
 ) {
   return {
     stack: verdict.stack,
@@ -146,7 +170,21 @@ export function verdictJson(
       ),
       ...(schema ? { schemaErrors: schema.errors.length } : {}),
       ...(hazards ? { hazards: hazards.length } : {}),
+      ...(onceDeployed ? { mandatoryOnceDeployed: onceDeployed.length } : {}),
     },
+    ...(onceDeployed
+      ? {
+          onceDeployed: {
+            view: "deployed",
+            violations: onceDeployed.map((v) => ({
+              policy: v.policy,
+              enforcementLevel: v.enforcementLevel,
+              urn: v.urn,
+              message: v.message,
+            })),
+          },
+        }
+      : {}),
     ...(schema ? { schema: schemaJson(schema) } : {}),
     ...(hazards
       ? { hazards: hazards.map((h) => ({ rule: h.rule, urn: h.urn, name: h.name, message: h.message })) }
@@ -162,7 +200,13 @@ const requirementOrder = (a: string, b: string) =>
  * at least one resource, no finding), failed (with the findings), had nothing to evaluate in this stack (not
  * applicable) or were exempted for some resources.
  */
-export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaCheck): string {
+export function verdictMarkdown(
+  verdict: Verdict,
+  pack: string,
+  schema?: SchemaCheck,
+  /** The mandatory violations found only in the deployed view, when it was built. */
+  onceDeployed?: readonly Violation[],
+): string {
   const exempted = new Map<string, number>();
   for (const e of verdict.exemptions) exempted.set(e.policy, (exempted.get(e.policy) ?? 0) + 1);
   const byReq = new Map<string, string[]>();
@@ -176,7 +220,7 @@ export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaC
   const status = (name: string) => STATUS_LABEL[ruleStatus(verdict, name)];
   const mandatory = mandatoryViolations(verdict).length;
   const lines = [
-    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 && !schema?.errors.length ? "✅" : "❌"}`,
+    `## Policy verdict: ${verdict.stack ?? ""} ${mandatory === 0 && !onceDeployed?.length && !schema?.errors.length ? "✅" : "❌"}`,
     "",
     `Pack \`${pack}\` · PCI DSS v4.0.1 / GDPR · ${verdict.resourceCount} resources · ${verdict.policies.length} rules`,
     "",
@@ -214,6 +258,22 @@ export function verdictMarkdown(verdict: Verdict, pack: string, schema?: SchemaC
         `| ${v.enforcementLevel} | \`${v.policy}\` | \`${nameOf(v.urn)}\` | ${v.message.replace(/\|/g, "\\|")} |`,
       );
     }
+  }
+  if (onceDeployed?.length) {
+    lines.push(
+      "",
+      "### Mandatory once deployed (deployed view)",
+      "",
+      'The first preview could not decide these rules (its "can\'t run during preview" advisories); over the deployed ' +
+        "view (ids and outputs known, as `pulumi up` analyses what it creates) they fail.",
+      "",
+      "| Level | Rule | Resource | Message |",
+      "|---|---|---|---|",
+    );
+    for (const v of onceDeployed)
+      lines.push(
+        `| ${v.enforcementLevel} | \`${v.policy}\` | \`${nameOf(v.urn)}\` | ${v.message.replace(/\|/g, "\\|")} |`,
+      );
   }
   if (verdict.exemptions.length > 0) {
     lines.push("", "### Exemptions", "", "| Rule | Resource | Pattern | Reason |", "|---|---|---|---|");
