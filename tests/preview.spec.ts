@@ -19,7 +19,7 @@ import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, structValue, UNKNOWN } from "../tools/lib/engine";
-import { mandatoryViolations, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { mandatoryViolations, resourceRecord, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
 import {
   analyzeExport,
@@ -199,22 +199,8 @@ describe("offline preview", function () {
   });
 
   it("evaluates again over the deployed view only what the first preview left undecided or what differs there", () => {
-    const rec = (
-      name: string,
-      inputs: Record<string, unknown>,
-      extra: Partial<ResourceRecord> = {},
-    ): ResourceRecord => ({
-      urn: `urn:pulumi:dev::p::azure-native:storage:StorageAccount::${name}`,
-      type: "azure-native:storage:StorageAccount",
-      name,
-      custom: true,
-      dependencies: [],
-      propertyDependencies: {},
-      inputs,
-      outputs: {},
-      protect: false,
-      ...extra,
-    });
+    const rec = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}): ResourceRecord =>
+      resourceRecord("azure-native:storage:StorageAccount", name, inputs, { project: "p", outputs: {}, ...extra });
     const urn = (name: string) => rec(name, {}).urn;
     const preview = [
       rec("same", { a: 1, b: UNKNOWN }),
