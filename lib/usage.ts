@@ -17,6 +17,28 @@ export const COMMITMENTS = ["none", "1y", "3y"] as const;
 export type Commitment = (typeof COMMITMENTS)[number];
 
 /**
+ * Statement text, in bytes, of the three batches one idle poll of an Azure SQL trigger runs in one transaction
+ * (Azure/azure-functions-sql-extension src/TriggerBinding/SqlTableChangeMonitor.cs, GetTableChangesAsync: the
+ * pre-invocation update of the global state, the get-changes query and the lease-locked count, each starting with the
+ * app lock statements of SqlTriggerConstants.GetAppLockStatements). The templates filled in with this stack's names
+ * (the reviewer's figures, not measured on a server). SQL auditing's BATCH_COMPLETED_GROUP records each batch's whole
+ * text (learn.microsoft.com/sql/relational-databases/security/auditing/sql-server-audit-action-groups-and-actions).
+ */
+export const SQL_TRIGGER_POLL_STATEMENT_BYTES = [1_253, 1_865, 1_700] as const;
+/**
+ * Bytes of one SQLSecurityAuditEvents record in the AzureDiagnostics table besides its statement: about 45 audit
+ * fields (learn.microsoft.com/azure/azure-sql/database/audit-log-format: times, GUIDs, principal names and SID, client
+ * IP, application and host names, …) and the resource columns (ResourceId, SubscriptionId, Resource, Category, …),
+ * each a short string. An estimate from the field list, not measured: replace it with the `_BilledSize` of a dev day's
+ * trigger records (docs/cost.md, "SQL audit of the trigger's polls").
+ */
+export const SQL_AUDIT_RECORD_OVERHEAD_BYTES = 1_000;
+/** Default audit bytes Log Analytics ingests per idle poll: the statement text plus one record's overhead per batch. */
+export const SQL_TRIGGER_AUDIT_BYTES_PER_POLL =
+  SQL_TRIGGER_POLL_STATEMENT_BYTES.reduce((a, b) => a + b, 0) +
+  SQL_TRIGGER_POLL_STATEMENT_BYTES.length * SQL_AUDIT_RECORD_OVERHEAD_BYTES;
+
+/**
  * Monthly usage. Defaults are the seed's figures where it gives one (10 TB hot + 50 TB cool storage, 100 pipeline
  * runs a day, Azure Monitor at ~$280 ≈ 3 GB/day) and documented assumptions elsewhere (docs/cost.md).
  */
@@ -31,6 +53,13 @@ export const usageSchema = settings({
   }).prefault({}),
   /** Log Analytics ingestion (all diagnostic settings together), GB per day. */
   logIngestionGbPerDay: num(0, 10_000, "GB/day").default(3),
+  /**
+   * SQL audit bytes (BATCH_COMPLETED_GROUP records in Log Analytics) per idle poll of an Azure SQL trigger instance:
+   * the three batches' statement text (SQL_TRIGGER_POLL_STATEMENT_BYTES, 4,818) plus three records' overhead
+   * (SQL_AUDIT_RECORD_OVERHEAD_BYTES each). Unmeasured: replace with a measured dev day (docs/cost.md). Priced on the
+   * audit policy of the server the trigger polls, on top of logIngestionGbPerDay.
+   */
+  sqlTriggerAuditBytesPerPoll: num(0, 1_000_000, "bytes/poll").default(SQL_TRIGGER_AUDIT_BYTES_PER_POLL),
   /** Hours a month a dedicated SQL pool is running (not paused); 730 = always on. */
   synapsePoolHoursPerMonth: num(0, 744, "hours/month").default(730),
   /** Data stored in a dedicated SQL pool, TB. */
@@ -182,6 +211,16 @@ export const loadSchema = settings({
    * Azure ML call (80 ms deadline) and the output writes. Measure it at the load test.
    */
   scoringBatchSeconds: num(0.001, 600, "s").default(0.15),
+  /**
+   * Seconds one Azure SQL trigger batch holds the trigger's database-wide exclusive app lock `_az_func_Trigger`
+   * (SqlTriggerConstants.cs): every trigger transaction takes it, so all instances' batches run one after another
+   * ("every transaction is processed serially by use of this lock": Azure/azure-functions-sql-extension#984). A batch
+   * holds it twice: the get-changes transaction that leases up to Sql_Trigger_MaxBatchSize rows (four batches and a
+   * commit) and the release-leases transaction after the function ran (SqlTableChangeMonitor.cs). 0.02 s: the
+   * maintainer saw releasing a 500-row batch's leases take "<50ms" mostly (#522), ~10 ms for 100 rows, and the
+   * get-changes transaction is about as much work again. Unmeasured: measure it at the load test.
+   */
+  sqlTriggerLockSecondsPerBatch: num(0.0001, 60, "s").default(0.02),
   functionConcurrencyPerInstance: num(1, 1_000, "executions").default(16),
   /**
    * Online scoring requests per transaction: the scorer sends one request per Azure SQL trigger batch, full (100
@@ -220,12 +259,17 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
 
 /**
  * The acknowledged overrun of prod's target: at the seed's sizing (its Cosmos DB maxima, one always-ready scorer
- * instance) prod is about $12,000 (a little over since the SQL storage rows carry West Europe prices); as deployed
- * it carries the capacity the seed's own load needs, which the seed's sizing cannot: Cosmos DB RU/s and the scorer's
- * always-ready instances (docs/cost.md, "Targets"). The stack as deployed must stay under this ceiling, so any growth
- * fails CI until someone raises it on purpose (raised from $14,300 when those rows moved to West Europe, +$97).
+ * instance) prod is over $12,000 (the SQL storage and Business Critical compute rows at West Europe prices, and the
+ * SQL audit of the one scorer instance's polls); as deployed it carries the capacity the seed's own load needs,
+ * which the seed's sizing cannot: Cosmos DB RU/s and the scorer's always-ready instances, with the SQL audit of their
+ * polls (docs/cost.md, "Targets"). The stack as deployed must stay under this ceiling, so any growth fails CI until
+ * someone raises it on purpose. Raised from $14,300 when the SQL storage rows moved to West Europe (+$97), then from
+ * $14,400 to $55,700 when the estimate started pricing the SQL audit records of the scorer's 28 pollers every 100 ms
+ * (+$41,163, unmeasured and an upper bound: docs/cost.md, "SQL audit of the trigger's polls") and Business Critical
+ * compute at West Europe's rate (+$160): the estimate got honest, the stack did not grow. Not a decision to accept
+ * that cost: its levers are the platform owner's (issue 14).
  */
-export const PROD_CAPACITY_CEILING_USD = 14_400;
+export const PROD_CAPACITY_CEILING_USD = 55_700;
 
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);

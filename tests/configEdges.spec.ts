@@ -395,6 +395,16 @@ describe("config edges: usage", () => {
       (r) => (must(r.usage).cosmosAutoscaleBilledFraction = 0.05),
       /usage \(cosmosAutoscaleBilledFraction\): got 0.05; must be between 0.1 and 1 \(fraction of the autoscale maximum\)/,
     );
+    rejects(
+      "prod",
+      (r) => (must(r.usage).sqlTriggerAuditBytesPerPoll = -1),
+      /usage \(sqlTriggerAuditBytesPerPoll\): got -1; must be between 0 and 1000000 bytes\/poll/,
+    );
+    rejects(
+      "prod",
+      (r) => (must(r.load).sqlTriggerLockSecondsPerBatch = 0),
+      /load \(sqlTriggerLockSecondsPerBatch\): got 0; must be between 0.0001 and 60 s/,
+    );
   });
   it("an absent usage key prices at the seed's 3-year commitment with Azure Hybrid Benefit", () => {
     assert.deepEqual(accepts("dev", (r) => delete r.usage).usage.commitment, { term: "3y", hybridBenefit: true });

@@ -9,16 +9,27 @@ import {
   PROD_CAPACITY_CEILING_USD,
   DEFAULT_LOAD,
   DEFAULT_USAGE,
+  SQL_AUDIT_RECORD_OVERHEAD_BYTES,
+  SQL_TRIGGER_POLL_STATEMENT_BYTES,
   usageSchema,
   type UsageConfig,
 } from "../lib/usage";
 import { DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { parseConfig } from "../lib/config";
 import { publicIpDdosMode } from "../lib/ddos";
-import { atSeedSizing, capacity, indexedTerms, ruBySize, ruPerTransaction } from "../tools/lib/cost/capacity";
+import {
+  atSeedSizing,
+  capacity,
+  indexedTerms,
+  ruBySize,
+  ruPerTransaction,
+  sqlTriggerCapacity,
+} from "../tools/lib/cost/capacity";
+import { auditGbPerMonth, pollsPerMonth } from "../tools/lib/cost/rules/sqlAudit";
+import { RETAIL_NOT_ASKED, RETAIL_QUERIES } from "../tools/lib/cost/retail";
 import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { offHoursSchedule } from "../tools/lib/cost/model";
-import { HOURS_PER_MONTH as H, price, PRICES, STORED_PRICES } from "../tools/lib/cost/prices";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES, STORED_PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
@@ -1000,12 +1011,20 @@ describe("cost: the committed stacks", () => {
       }
     });
   }
-  it("dev is under its list-price target because the scorer, its database, the streaming job and the gateway sleep off hours", async () => {
+  it("dev misses its list-price target only by the SQL audit of the scorer's polls; the scorer, its database, the streaming job and the gateway sleep off hours", async () => {
     const { run } = await previewOf("dev");
     const { estimate: e } = costOfStack(run.resources, { stack: "dev", root: ROOT });
+    // Honest since the audit of the trigger's polls is priced (unmeasured, an upper bound): dev is over its target,
+    // and without those lines it would be under it. The platform owner decides (docs/cost.md, its levers).
+    const audit = e.lines.filter((l) => l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy"));
+    const auditList = audit.reduce((sum, l) => sum + l.list, 0);
     assert.ok(
-      e.total.list < COST_TARGETS.devListUsdPerMonth,
-      `dev list $${Math.round(e.total.list)} is not under $${COST_TARGETS.devListUsdPerMonth}`,
+      e.total.list >= COST_TARGETS.devListUsdPerMonth,
+      `dev list $${Math.round(e.total.list)} is under $${COST_TARGETS.devListUsdPerMonth} again: update docs/cost.md and README`,
+    );
+    assert.ok(
+      e.total.list - auditList < COST_TARGETS.devListUsdPerMonth,
+      `dev list $${Math.round(e.total.list)} without the audit of the polls ($${Math.round(auditList)}) is not under $${COST_TARGETS.devListUsdPerMonth}`,
     );
     // The schedule as the factory declares it: 07:00–19:00 on weekdays, ~261 h a month.
     const schedule = offHoursSchedule(run.resources);
@@ -1103,17 +1122,23 @@ describe("cost: the committed stacks", () => {
       assert.ok(
         /cosmosdb:SqlResourceSqlContainer/.test(l.type) ||
           l.priceId === "defender-cosmos" ||
-          (l.name === "ingestion-fraud-app" && l.priceId.startsWith("functions-flex")),
+          (l.name === "ingestion-fraud-app" && l.priceId.startsWith("functions-flex")) ||
+          // The SQL audit of the scorer's polls, one set of records per always-ready instance.
+          l.name === "oltp-server-audit",
         `${l.name} ${l.meter} differs`,
       );
     assert.ok(sized.total.committed > seed.total.committed);
-    // At the seed's sizing, with every security layer, prod is within 1 % of the committed target (docs/cost.md states
-    // which side): what the stack as deployed adds beyond it is the capacity the seed's own load needs (the lines
-    // compared above).
+    // At the seed's sizing, with every security layer, prod is over the committed target (docs/cost.md says by how
+    // much): by the SQL audit of its one poller's polls and, for 2 % at most, the SQL rows at West Europe prices (the
+    // Business Critical compute derived +10 %, the storage rows). What the stack as deployed adds beyond it is the
+    // capacity the seed's own load needs and the audit of its pollers (the lines compared above).
+    const seedAudit = seed.lines.filter((l) => l.name === "oltp-server-audit").reduce((sum, l) => sum + l.committed, 0);
+    assert.ok(seedAudit > 0, "the seed's one scorer instance polls too");
+    assert.ok(seed.total.committed > COST_TARGETS.prodCommittedUsdPerMonth);
     assert.ok(
-      Math.abs(seed.total.committed - COST_TARGETS.prodCommittedUsdPerMonth) <=
-        0.01 * COST_TARGETS.prodCommittedUsdPerMonth,
-      `prod at the seed's sizing $${Math.round(seed.total.committed)} is more than 1 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
+      Math.abs(seed.total.committed - seedAudit - COST_TARGETS.prodCommittedUsdPerMonth) <=
+        0.02 * COST_TARGETS.prodCommittedUsdPerMonth,
+      `prod at the seed's sizing without the audit of its polls $${Math.round(seed.total.committed - seedAudit)} is more than 2 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
     );
   });
   it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {
@@ -1318,7 +1343,12 @@ describe("cost: capacity model", () => {
             properties: { Sql_Trigger_MaxBatchSize: "100", Sql_Trigger_PollingIntervalMs: "100" },
           }),
         ],
-        { ...DEFAULT_LOAD, transactionsPerSecond: 5000, scoringBatchSeconds: 0.15 },
+        {
+          ...DEFAULT_LOAD,
+          transactionsPerSecond: 5000,
+          scoringBatchSeconds: 0.15,
+          sqlTriggerLockSecondsPerBatch: 0.001,
+        },
       )[0];
     const two = sqlApp(2);
     assert.equal(two.metric, "changes/s");
@@ -1388,7 +1418,16 @@ describe("cost: capacity model", () => {
     const { run } = await previewOf("prod");
     const { capacity: rows } = costOfStack(run.resources, { stack: "prod", root: ROOT });
     assert.ok(rows.length >= 6, "Cosmos containers and SQL rows");
-    for (const r of rows) assert.ok(r.headroom >= 1, `${r.resource} ${r.metric}: ${r.capacity} < ${r.load} ${r.unit}`);
+    // All but the fraud scorer, which is short on the serial bound of the trigger's app lock at the unmeasured default
+    // lock-held time (load.sqlTriggerLockSecondsPerBatch, 0.02 s: 50 batches/s × 100 = 5,000 changes/s), not on its
+    // 28 instances (11,200 in parallel). Sizing is unchanged until the load test measures the lock: the lead decides.
+    for (const r of rows)
+      if (!(r.metric === "changes/s" && r.resource.startsWith("ingestion-fraud-app")))
+        assert.ok(r.headroom >= 1, `${r.resource} ${r.metric}: ${r.capacity} < ${r.load} ${r.unit}`);
+    const scorer = rows.find((r) => r.metric === "changes/s");
+    assert.equal(scorer?.capacity, 100 / DEFAULT_LOAD.sqlTriggerLockSecondsPerBatch, "the serial bound");
+    assert.ok((scorer?.headroom ?? 1) < 1, "short on the serial bound");
+    assert.match(scorer?.basis ?? "", /Parallel: 11,200 changes\/s.*Serial: 5,000 changes\/s/);
     // Every Flex app can reach its maximum with its always-ready instances (outside the maximum): together they fit
     // the default regional quota (no support request needed for the scale-out the capacity rows count on).
     const quota = rows.find((r) => r.resource.startsWith("Flex Consumption regional quota"));
@@ -1520,6 +1559,242 @@ describe("docs/cost.md and docs/capacity.md", () => {
       const measured = new RegExp(`\\| ${row}[^|]*\\|\\s*(\\$[\\d,]+)`).exec(cost)?.[1];
       assert.ok(measured, `docs/cost.md has no '${row}' target row`);
       assert.ok(readme.includes(measured), `README.md does not quote ${measured} (${row}): update its cost paragraph`);
+    }
+  });
+});
+
+describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
+  const server = (name: string) => res(`${AN}:sql:Server`, { serverName: name, resourceGroupName: "g" }, name);
+  const audit = (serverName: string, extra: Record<string, unknown> = {}) =>
+    res(
+      `${AN}:sql:ExtendedServerBlobAuditingPolicy`,
+      {
+        serverName,
+        resourceGroupName: "g",
+        state: "Enabled",
+        isAzureMonitorTargetEnabled: true,
+        auditActionsAndGroups: ["SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP", "BATCH_COMPLETED_GROUP"],
+        ...extra,
+      },
+      `${serverName}-audit`,
+    );
+  const masterDiag = (serverName: string) =>
+    res(`${AN}:monitor:DiagnosticSetting`, {
+      resourceUri: `/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/${serverName}/databases/master`,
+      workspaceId: "/subscriptions/s/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/log-t",
+      logs: [{ category: "SQLSecurityAuditEvents", enabled: true }],
+    });
+  const workspace = (retentionInDays: number) =>
+    res(`${AN}:operationalinsights:Workspace`, { workspaceName: "log-t", retentionInDays }, "log");
+  const sentinel = res(`${AN}:securityinsights:SentinelOnboardingState`, { workspaceName: "log-t" }, "sentinel");
+  const scorer = (instances: number, pollMs: string | undefined, host = "fog-t") => [
+    res(
+      `${AN}:web:WebApp`,
+      {
+        name: "func-scorer",
+        resourceGroupName: "g",
+        functionAppConfig: {
+          scaleAndConcurrency: { alwaysReady: [{ name: "function:scorePayment", instanceCount: instances }] },
+        },
+      },
+      "scorer",
+    ),
+    res(`${AN}:web:WebAppApplicationSettings`, {
+      name: "func-scorer",
+      resourceGroupName: "g",
+      properties: {
+        SqlConnection: `Server=tcp:${host}.database.windows.net,1433;Database=payments;Authentication=Active Directory Managed Identity`,
+        Sql_Trigger_MaxBatchSize: "100",
+        ...(pollMs ? { Sql_Trigger_PollingIntervalMs: pollMs } : {}),
+      },
+    }),
+  ];
+  const fog = res(`${AN}:sql:FailoverGroup`, { serverName: "sql-a", failoverGroupName: "fog-t" }, "fog");
+  const stack = (instances: number, pollMs: string | undefined, extra: ResourceRecord[] = []) => [
+    server("sql-a"),
+    server("sql-b"),
+    fog,
+    audit("sql-a"),
+    audit("sql-b"),
+    masterDiag("sql-a"),
+    masterDiag("sql-b"),
+    workspace(365),
+    sentinel,
+    ...scorer(instances, pollMs),
+    ...extra,
+  ];
+  const auditLines = (e: Estimate) => e.lines.filter((l) => l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy"));
+  const bytes = DEFAULT_USAGE.sqlTriggerAuditBytesPerPoll;
+
+  it("the default bytes per poll: the three batches' statement text plus one record's overhead each", () => {
+    assert.deepEqual([...SQL_TRIGGER_POLL_STATEMENT_BYTES], [1_253, 1_865, 1_700]);
+    assert.equal(bytes, 4_818 + 3 * SQL_AUDIT_RECORD_OVERHEAD_BYTES);
+  });
+  it("polls × bytes: instances × polls a second × the hours the app runs, in GB of 10^9 bytes", () => {
+    const p = { app: "a", instances: 2, pollIntervalMs: 100, hoursPerMonth: 730 };
+    assert.equal(pollsPerMonth(p), 2 * 10 * 730 * 3600);
+    close(auditGbPerMonth([p], 7_818), (2 * 10 * 730 * 3600 * 7_818) / 1e9);
+    close(auditGbPerMonth([{ ...p, hoursPerMonth: 261 }], 1_000), (2 * 10 * 261 * 3600 * 1_000) / 1e9);
+  });
+  it("priced on the audit of the server the trigger polls (through its failover group): ingestion, Sentinel, retention", () => {
+    const e = estimate(stack(2, "100"), { stack: "t", usage: usage() });
+    const lines = auditLines(e);
+    assert.deepEqual(
+      lines.map((l) => [l.name, l.priceId]),
+      [
+        ["sql-a-audit", "log-analytics-ingestion"],
+        ["sql-a-audit", "sentinel-ingestion"],
+        ["sql-a-audit", "log-analytics-retention"],
+      ],
+      "the geo-secondary's audit runs no trigger statement",
+    );
+    const gb = (2 * 10 * H * 3600 * bytes) / 1e9;
+    close(lines[0].quantity, gb);
+    close(lines[0].list, Math.round(gb * price("log-analytics-ingestion").list * 100) / 100);
+    close(lines[1].quantity, gb);
+    // Steady state: each day's records kept for the retention beyond Sentinel's 90 included days.
+    close(lines[2].quantity, (gb / DAYS_PER_MONTH) * (365 - 90));
+    assert.match(lines[0].meter, /func-scorer|scorer: 2 always-ready × 10 polls\/s, 730 h\/month; 7,818 B\/poll/);
+    // Without Sentinel on the workspace: no Sentinel line, retention beyond 31 days.
+    const plain = auditLines(
+      estimate(
+        stack(2, "100").filter((r) => r !== sentinel),
+        { stack: "t", usage: usage() },
+      ),
+    );
+    assert.deepEqual(
+      plain.map((l) => l.priceId),
+      ["log-analytics-ingestion", "log-analytics-retention"],
+    );
+    close(plain[1].quantity, (gb / DAYS_PER_MONTH) * (365 - 31));
+    // The unmeasured figure is a usage key: half the bytes, half the lines.
+    close(
+      auditLines(estimate(stack(2, "100"), { stack: "t", usage: usage({ sqlTriggerAuditBytesPerPoll: bytes / 2 }) }))[0]
+        .quantity,
+      gb / 2,
+    );
+  });
+  it("changing the polling interval in the app settings moves the line by the same factor", () => {
+    const at = (ms: string | undefined) =>
+      auditLines(estimate(stack(2, ms), { stack: "t", usage: usage() })).reduce((sum, l) => sum + l.list, 0);
+    const fast = at("100");
+    assert.ok(fast > 0, "the stack's audit carries the polls");
+    // Each line is rounded to the cent: within a few cents of the exact factor.
+    const near = (a: number, b: number, msg: string) => assert.ok(Math.abs(a - b) < 0.1, `${msg}: ${a} ≉ ${b}`);
+    near(at("1000") * 10, fast, "100 ms → 1,000 ms: a tenth");
+    near(at("50"), 2 * fast, "50 ms: twice");
+    near(at(undefined), at("1000"), "no setting: the extension's default, 1,000 ms");
+  });
+  it("no line without BATCH_COMPLETED_GROUP, Azure Monitor, a master diagnostic setting, pollers, or with a predicate leaving the trigger out", () => {
+    const without = (edit: (rs: ResourceRecord[]) => ResourceRecord[]) =>
+      auditLines(estimate(edit(stack(2, "100")), { stack: "t", usage: usage() })).length;
+    const replaceAudit = (extra: Record<string, unknown>) => (rs: ResourceRecord[]) =>
+      rs.map((r) => (r.name === "sql-a-audit" ? audit("sql-a", extra) : r));
+    assert.equal(
+      without((rs) => rs),
+      3,
+    );
+    assert.equal(without(replaceAudit({ auditActionsAndGroups: ["FAILED_DATABASE_AUTHENTICATION_GROUP"] })), 0);
+    assert.equal(without(replaceAudit({ isAzureMonitorTargetEnabled: false })), 0);
+    assert.equal(
+      without((rs) => rs.filter((r) => r.type !== `${AN}:monitor:DiagnosticSetting`)),
+      0,
+    );
+    assert.equal(
+      without((rs) => rs.filter((r) => r.type !== `${AN}:sql:FailoverGroup`)),
+      0,
+      "the app names the group",
+    );
+    assert.equal(
+      without(
+        replaceAudit({ predicateExpression: "NOT (statement LIKE '%az[_]func%' AND server_principal_name = 'x')" }),
+      ),
+      0,
+    );
+    assert.equal(
+      auditLines(estimate(stack(0, "100"), { stack: "t", usage: usage() })).length,
+      0,
+      "no always-ready instance: no poller",
+    );
+  });
+  it("prod and dev carry the line at the expected amounts (dev: only while its apps run)", async () => {
+    for (const name of ["prod", "dev"] as const) {
+      const { run } = await previewOf(name);
+      const { estimate: e } = costOfStack(run.resources, { stack: name, root: ROOT });
+      const u = stackAssumptions(name, ROOT).usage;
+      const lines = auditLines(e);
+      const hours = name === "prod" ? H : offHoursSchedule(run.resources)!.runningHoursPerMonth;
+      const instances = name === "prod" ? 28 : 1;
+      const gb = (instances * 10 * hours * 3600 * u.sqlTriggerAuditBytesPerPoll) / 1e9;
+      assert.deepEqual(
+        lines.map((l) => [l.name, l.priceId]),
+        [
+          ["oltp-server-audit", "log-analytics-ingestion"],
+          ...(name === "prod" ? [["oltp-server-audit", "sentinel-ingestion"]] : []),
+          ["oltp-server-audit", "log-analytics-retention"],
+        ],
+        name,
+      );
+      close(lines[0].quantity, gb, `${name} GB`);
+      if (name === "prod") {
+        // 28 × 10 polls/s × 7,818 B around the clock: 5,753 GB a month, ~$17,201 each for ingestion and Sentinel.
+        close(lines[0].list, Math.round(gb * 2.99 * 100) / 100);
+        assert.ok(lines[0].list > 17_000 && lines[0].list < 17_400, `${lines[0].list}`);
+        assert.equal(lines[1].list, lines[0].list);
+      } else {
+        assert.match(lines[0].meter, /1 always-ready × 10 polls\/s, 261 h\/month \(stopped off hours/);
+        assert.ok(lines[0].list > 200 && lines[0].list < 240, `${lines[0].list}`);
+      }
+    }
+  });
+});
+
+describe("cost: the serial bound of the Azure SQL trigger's app lock", () => {
+  it("reports the lower of the parallel and the serial limit", () => {
+    // 28 instances × 100 changes per (0.15 + 0.1) s = 11,200 in parallel; one lock: 100 changes per 0.02 s = 5,000.
+    assert.deepEqual(sqlTriggerCapacity(28, 100, 0.1, 0.15, 0.02), {
+      parallel: 11_200,
+      serial: 5_000,
+      capacity: 5_000,
+    });
+    // A fast lock leaves the parallel limit.
+    assert.equal(sqlTriggerCapacity(2, 100, 0.1, 0.15, 0.001).capacity, 800);
+    // The serial limit does not grow with the instances.
+    assert.equal(sqlTriggerCapacity(100, 100, 0.1, 0.15, 0.02).capacity, 5_000);
+  });
+  it("the capacity row shows both limits and moves with load.sqlTriggerLockSecondsPerBatch", async () => {
+    const { run } = await previewOf("prod");
+    const row = (lock: number) =>
+      capacity(run.resources, { ...DEFAULT_LOAD, sqlTriggerLockSecondsPerBatch: lock }).find(
+        (r) => r.metric === "changes/s",
+      );
+    assert.equal(row(0.02)?.capacity, 5_000);
+    assert.match(row(0.02)?.basis ?? "", /Parallel: 11,200 changes\/s.*Serial: 5,000 changes\/s.*_az_func_Trigger/);
+    close(row(0.005)?.capacity ?? 0, 11_200, "a 5 ms lock leaves the 28 instances' parallel limit");
+  });
+});
+
+describe("cost: the price table's other-region rows", () => {
+  it("Business Critical SQL compute is East US × West Europe's GP compute ratio, marked derived", () => {
+    const bc = price("sql-bc-compute");
+    close(bc.list, (1777.9 / 5840) * (488.92 / 444.47));
+    assert.equal(bc.region, "westeurope");
+    assert.match(bc.note ?? "", /^DERIVED, not read: .*488\.92.*444\.47/);
+    close(bc.reserved3y ?? 0, bc.list * 0.45);
+  });
+  it("every other-region or derived row the stacks price is asked of the Retail Prices API, or listed with why not", async () => {
+    const asked = new Set(RETAIL_QUERIES.map((q) => q.id));
+    for (const name of ["prod", "dev"] as const) {
+      const { run } = await previewOf(name);
+      const { estimate: e } = costOfStack(run.resources, { stack: name, root: ROOT });
+      for (const id of new Set(e.lines.map((l) => l.priceId))) {
+        const row = price(id);
+        if (row.region === "westeurope" && !/DERIVED/.test(row.note ?? "")) continue;
+        assert.ok(
+          asked.has(id) || RETAIL_NOT_ASKED[id] !== undefined,
+          `${name}: ${id} (${row.region}) is neither asked nor listed`,
+        );
+      }
     }
   });
 });

@@ -4,6 +4,7 @@ import {
   formatRetail,
   overridesFrom,
   relevantItems,
+  RETAIL_NOT_ASKED,
   RETAIL_QUERIES,
   retailUrl,
   type Fetch,
@@ -31,7 +32,7 @@ const item = (o: Partial<RetailItem>): RetailItem => ({
 describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
   const baseline = RETAIL_QUERIES.find((q) => q.id === "functions-flex-ar-baseline")!;
 
-  it("asks for the meters the table prices at East US rates or derives, each a known row or one it would add", () => {
+  it("asks for the meters the table prices at another region's rates or derives, each a known row or one it would add", () => {
     const ids = RETAIL_QUERIES.map((q) => q.id);
     assert.equal(new Set(ids).size, ids.length, "one query per row");
     for (const id of [
@@ -50,6 +51,34 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
       (x) => x.region === "eastus" && /^(functions-flex|vm-Standard_DS|appgw-|sql-bc-compute)/.test(x.id),
     ))
       assert.ok(ids.includes(p.id), `${p.id} is not asked for`);
+    // The other-region rows docs/cost.md and the prices.ts header name are asked for too, with Infracost's filters.
+    const match = (id: string) => RETAIL_QUERIES.find((q) => q.id === id)?.match;
+    for (const id of [
+      "firewall-premium",
+      "eventhubs-premium-pu",
+      "asa-su",
+      "defender-cosmos",
+      "private-endpoint",
+      "acr-premium",
+      "kv-hsm-key-rsa2048",
+      "kv-hsm-key-rsa3072",
+      "kv-advanced-ops",
+      "kv-rotation",
+    ])
+      assert.ok(PRICES.some((p) => p.id === id) && ids.includes(id), `${id} is not asked for`);
+    assert.equal(match("firewall-premium")?.meterName, "Premium Deployment");
+    assert.equal(match("private-endpoint")?.meterName, "Standard Private Endpoint");
+    assert.equal(match("acr-premium")?.meterName, "Premium Registry Unit");
+    assert.equal(match("defender-cosmos")?.productName, "Microsoft Defender for Azure Cosmos DB");
+    // What is not asked for says why, names a real row, and is not asked for after all.
+    for (const [id, why] of Object.entries(RETAIL_NOT_ASKED)) {
+      assert.ok(
+        PRICES.some((p) => p.id === id),
+        `${id}: no such row`,
+      );
+      assert.ok(!ids.includes(id), `${id} is asked for and listed as not asked`);
+      assert.ok(why.length > 10, id);
+    }
     // Always-ready executions have no row of their own (billed at the on-demand rate): asked for, said so.
     assert.match(RETAIL_QUERIES.find((q) => q.id === "functions-flex-ar-executions")?.why ?? "", /no row/);
   });
@@ -150,7 +179,7 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
       "functions-flex-ar-executions: no price row to update",
       "storage-cold-GZRS: 2 different prices (check by hand)",
       "storage-cool-GZRS: no item (check by hand)",
-      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (10, 1 GB/Month, 1 Hour, 1/Hour, 1 GB Second)",
+      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (1, 10, 1 GB/Month, 1 Hour, 1/Hour, 1 GB Second, 1/Day, 1/Month, 10K)",
     ]);
   });
   it("an 8-vCore SKU's hour becomes the row's vCore-hour, from the product the query names only", async () => {
@@ -186,6 +215,56 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
     );
     const { overrides } = overridesFrom({ [bc.id]: kept }, "westeurope", "2026-12-02", () => true);
     assert.equal(overrides.rows[bc.id].list, 0.325, "$2.60 an hour for 8 vCores = $0.325 per vCore-hour");
+  });
+  it("the other-region rows' units: per day, per month, per rotation, per 10K operations; Defender for Cosmos DB an hour × 730", async () => {
+    const rows = (id: string, o: Partial<RetailItem>) => ({ [id]: [item(o)] });
+    const { overrides, skipped } = overridesFrom(
+      {
+        ...rows("acr-premium", { unitOfMeasure: "1/Day", retailPrice: 1.8 }),
+        ...rows("kv-hsm-key-rsa2048", { unitOfMeasure: "1/Month", retailPrice: 1.1 }),
+        ...rows("kv-rotation", { unitOfMeasure: "1", retailPrice: 1 }),
+        ...rows("kv-advanced-ops", { unitOfMeasure: "10K", retailPrice: 0.16 }),
+        ...rows("defender-cosmos", { unitOfMeasure: "1/Hour", retailPrice: 0.0012 }),
+        ...rows("firewall-premium", { unitOfMeasure: "1/Hour", retailPrice: 1.925 }),
+      },
+      "westeurope",
+      "2026-12-02",
+      () => true,
+    );
+    assert.deepEqual(skipped, []);
+    assert.equal(overrides.rows["acr-premium"].list, 1.8);
+    assert.equal(overrides.rows["kv-hsm-key-rsa2048"].list, 1.1);
+    assert.equal(overrides.rows["kv-rotation"].list, 1);
+    assert.equal(overrides.rows["kv-advanced-ops"].list, 0.16);
+    assert.equal(overrides.rows["defender-cosmos"].list, 0.876, "$0.0012 per 100 RU/s-hour × 730 h");
+    assert.equal(overrides.rows["firewall-premium"].list, 1.925);
+    // Event Hubs Premium: only the processing unit meter of the Premium SKU is kept (Infracost matches its end).
+    const pu = RETAIL_QUERIES.find((q) => q.id === "eventhubs-premium-pu")!;
+    const fetch: Fetch = async () => ({
+      ok: true,
+      status: 200,
+      json: async () => ({
+        Items: [
+          item({
+            serviceName: "Event Hubs",
+            skuName: "Premium",
+            meterName: "Premium Processing Unit",
+            retailPrice: 1.2,
+          }),
+          item({
+            serviceName: "Event Hubs",
+            skuName: "Premium",
+            meterName: "Premium Extended Retention",
+            retailPrice: 0.1,
+          }),
+        ],
+        NextPageLink: null,
+      }),
+    });
+    assert.deepEqual(
+      (await fetchRetail(pu, "westeurope", fetch)).map((i) => i.meterName),
+      ["Premium Processing Unit"],
+    );
   });
   it("the table applies them: list, region, date and source replaced per row, the reservation discount kept", () => {
     const row = STORED_PRICES.find((p) => p.id === "synapse-dw100c")!;

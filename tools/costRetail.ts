@@ -1,8 +1,8 @@
 /**
  * npm run cost:retail -- [--region westeurope] [--only ID[,ID…]] [--json FILE] [--write]
  *
- * Asks the Azure Retail Prices API (public, needs network access) for the meters the price table prices at East US
- * rates or derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts) and prints each pay-as-you-go item. `--write`
+ * Asks the Azure Retail Prices API (public, needs network access) for the meters the price table prices at another
+ * region's rates or derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts; `RETAIL_NOT_ASKED` lists the rest) and prints each pay-as-you-go item. `--write`
  * records each meter's single price in tools/lib/cost/retail-overrides.json, which prices.ts applies over its stored
  * rows (with the API as source and today's date); then `npm run cost:docs` regenerates the docs. Exit 0, or 2 on bad
  * usage or an API error.

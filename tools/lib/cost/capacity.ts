@@ -127,6 +127,25 @@ const EH_LIMITS: Readonly<Record<string, { mbps: number; eps?: number }>> = {
   Premium: { mbps: 5 },
 };
 
+/**
+ * Changes/s an Azure SQL trigger app processes: its always-ready instances in parallel (each loops "get up to
+ * `batch` changes, run the function, wait the polling interval"), bounded by the trigger's one app lock: every
+ * transaction of every instance takes `_az_func_Trigger` exclusively (SqlTriggerConstants.AppLockResource,
+ * Azure/azure-functions-sql-extension; "every transaction is processed serially by use of this lock", #984), so the
+ * batches of all instances together cannot exceed 1 / (lock-held seconds per batch) a second.
+ */
+export function sqlTriggerCapacity(
+  instances: number,
+  batch: number,
+  pollSeconds: number,
+  batchSeconds: number,
+  lockSecondsPerBatch: number,
+): { parallel: number; serial: number; capacity: number } {
+  const parallel = (instances * batch) / (batchSeconds + pollSeconds);
+  const serial = instances > 0 ? batch / lockSecondsPerBatch : 0;
+  return { parallel, serial, capacity: Math.min(parallel, serial) };
+}
+
 const row = (r: Omit<CapacityRow, "headroom">): CapacityRow => ({
   ...r,
   headroom: r.load > 0 ? r.capacity / r.load : Infinity,
@@ -314,19 +333,27 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       // (Azure/azure-functions-sql-extension#1235): it never adds instances, so the trigger runs on the always-ready
       // instances only, and Sql_Trigger_MaxChangesPerWorker takes effect when the issue is fixed.
       const pollS = Number(settings.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
-      const perInstance = batch / (load.scoringBatchSeconds + pollS);
+      const {
+        parallel,
+        serial,
+        capacity: changes,
+      } = sqlTriggerCapacity(ready, batch, pollS, load.scoringBatchSeconds, load.sqlTriggerLockSecondsPerBatch);
       flex.atLoad += ready * memoryMB;
       rows.push(
         row({
           tier: tierOf(app, byUrn),
           resource: `${app.name} (Flex, ${ready} always-ready instance(s), Azure SQL trigger)`,
           metric: "changes/s",
-          capacity: ready * perInstance,
+          capacity: changes,
           load: tps,
           unit: "changes/s",
           basis:
-            `each instance ${batch} changes per ${load.scoringBatchSeconds} s batch + ${pollS} s poll; only the ` +
-            "always-ready instances: Flex cannot scale a managed-identity SQL trigger out (azure-functions-sql-extension#1235)",
+            `the lower of two limits. Parallel: ${fmt(parallel)} changes/s, each instance ${batch} changes per ` +
+            `${load.scoringBatchSeconds} s batch + ${pollS} s poll, only the always-ready instances (Flex cannot scale ` +
+            `a managed-identity SQL trigger out: azure-functions-sql-extension#1235). Serial: ${fmt(serial)} changes/s, ` +
+            `every batch holds the database-wide app lock _az_func_Trigger ${load.sqlTriggerLockSecondsPerBatch} s ` +
+            "(load.sqlTriggerLockSecondsPerBatch, unmeasured), so batches run one after another whatever the instances " +
+            `(azure-functions-sql-extension#984): ${fmt(1 / load.sqlTriggerLockSecondsPerBatch)} batches/s × ${batch}`,
         }),
       );
       continue;
@@ -461,12 +488,24 @@ export const SEED_SQL_TRIGGER_ALWAYS_READY = 1;
  * (capacity.md: Flex cannot scale a managed-identity SQL trigger out). Everything else is unchanged.
  */
 export function atSeedSizing(resources: readonly ResourceRecord[]): ResourceRecord[] {
+  return withSqlTriggerAlwaysReady(atSeedCosmosSizing(resources), SEED_SQL_TRIGGER_ALWAYS_READY, true);
+}
+
+/**
+ * The stack with each Azure SQL trigger app (the fraud scorer) at `instances` always-ready instances (its first group;
+ * the others at 0), everything else unchanged; `onlyFewer` leaves an app with fewer as it is.
+ */
+export function withSqlTriggerAlwaysReady(
+  resources: readonly ResourceRecord[],
+  instances: number,
+  onlyFewer = false,
+): ResourceRecord[] {
   const triggered = new Set(
     resources
       .filter((r) => r.type === `${AN}:web:WebAppApplicationSettings` && isSqlTriggerSettings(r))
       .map((r) => `${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`),
   );
-  return atSeedCosmosSizing(resources).map((r) => {
+  return resources.map((r) => {
     if (
       r.type !== `${AN}:web:WebApp` ||
       !triggered.has(`${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`)
@@ -474,8 +513,8 @@ export function atSeedSizing(resources: readonly ResourceRecord[]): ResourceReco
       return r;
     const sc = at(r.inputs, "functionAppConfig.scaleAndConcurrency") as Record<string, unknown> | undefined;
     const groups = (sc?.alwaysReady as { name?: string; instanceCount?: number }[] | undefined) ?? [];
-    if (!sc || alwaysReadyInstances(r) <= SEED_SQL_TRIGGER_ALWAYS_READY) return r;
-    const alwaysReady = groups.map((g, i) => ({ ...g, instanceCount: i === 0 ? SEED_SQL_TRIGGER_ALWAYS_READY : 0 }));
+    if (!sc || (onlyFewer && alwaysReadyInstances(r) <= instances)) return r;
+    const alwaysReady = groups.map((g, i) => ({ ...g, instanceCount: i === 0 ? instances : 0 }));
     const fac = at(r.inputs, "functionAppConfig") as Record<string, unknown>;
     return {
       ...r,

@@ -37,7 +37,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:sql:TransparentDataEncryption`]: "TDE has no charge",
   [`${AN}:sql:DataMaskingPolicy`]: "dynamic data masking has no charge",
   [`${AN}:sql:FailoverGroup`]: "a failover group has no charge (the geo-secondary database is priced)",
-  [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: "no charge; audit records are priced as Log Analytics ingestion",
   [`${AN}:synapse:Workspace`]:
     "the workspace has no charge of its own; pools are priced; serverless SQL ($5/TB scanned) is not modelled",
   [`${AN}:synapse:WorkspaceSqlAadAdmin`]: "the workspace's Entra admin is a setting, with no charge",

@@ -7,10 +7,13 @@
  * Sources, in order of preference: Microsoft Learn / pricing pages; the Infracost golden files (Infracost prices
  * from the Azure Retail Prices API, pinned here by commit); the figures collected in the team's wave-2 facts
  * (section 7). Where Microsoft publishes no West Europe figure in a stored source, the row says which region the
- * figure is for (East US figures are ~10 % below West Europe for Azure SQL: see the `sql-gp-compute` note).
- * Refresh: `npm run cost:retail -- --write` (network access) asks the Azure Retail Prices API for the East US and
- * derived rows in West Europe and records the answers in retail-overrides.json, which `PRICES` applies over the
- * stored rows below (`applyOverrides`); for any other row, update `list`, `date` and `source` together by hand.
+ * figure is for (East US figures are ~10 % below West Europe for Azure SQL: see the `sql-gp-compute` note), or it is
+ * derived for West Europe and its note starts "DERIVED, not read" (Business Critical SQL compute: East US × that 10 %).
+ * Refresh: `npm run cost:retail -- --write` (network access) asks the Azure Retail Prices API in West Europe for the
+ * derived rows and the other-region rows its RETAIL_QUERIES name (retail.ts; RETAIL_NOT_ASKED lists, with the reason,
+ * the other-region rows the stacks use that it does not ask for) and records the answers in retail-overrides.json,
+ * which `PRICES` applies over the stored rows below (`applyOverrides`); for any other row, update `list`, `date` and
+ * `source` together by hand.
  */
 
 import * as fs from "node:fs";
@@ -58,6 +61,12 @@ const FLEX_SOURCE =
 const FLEX_DATE = "2025-05-22";
 const FLEX_EXAMPLE =
   "Microsoft's example rate too: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/azure-functions/functions-consumption-costs.md";
+/**
+ * West Europe over East US for SQL Gen5 vCore compute: General Purpose 4 vCores, $488.92 a month in West Europe
+ * (MSSQL_POOL_WE, elastic pool: $0.1674 per vCore-hour) against $444.47 in East US (MSSQL, single database: $0.1522),
+ * +10 %. Applied to the Business Critical row, which no stored source gives for West Europe.
+ */
+const SQL_WEST_EUROPE_RATIO = 488.92 / 444.47;
 /** Reservation discounts on the SQL vCore compute meter: 35 % (1 year) / 55 % (3 years). */
 const SQL_RI = { y1: 0.65, y3: 0.45 };
 /** Synapse dedicated pool cDWU reservation: about 37 % (1 year) / 65 % (3 years). */
@@ -113,13 +122,13 @@ export const STORED_PRICES: readonly PriceRow[] = [
     service: "Azure SQL Database",
     meter: "Business Critical provisioned compute (Gen5), per vCore",
     unit: "vCore-hour",
-    region: "eastus",
+    region: "westeurope",
     currency: "USD",
-    list: r(1777.9 / 5840),
-    ...reserved(1777.9 / 5840, SQL_RI),
+    list: r((1777.9 / 5840) * SQL_WEST_EUROPE_RATIO),
+    ...reserved((1777.9 / 5840) * SQL_WEST_EUROPE_RATIO, SQL_RI),
     date: READ,
     source: MSSQL,
-    note: "BC_Gen5_8 $1,777.90/730 h; zone redundancy is included in Business Critical (no separate meter in the same golden).",
+    note: `DERIVED, not read: East US BC_Gen5_8 $1,777.90/730 h (this source) × ${SQL_WEST_EUROPE_RATIO.toFixed(4)}, West Europe's ratio to East US for General Purpose Gen5 compute (4 vCores: $488.92 a month in West Europe, ${MSSQL_POOL_WE}, against $444.47 in East US, this source). Zone redundancy is included in Business Critical (no separate meter in the same golden). Replace with the Retail Prices API figure (npm run cost:retail -- --write).`,
   },
   {
     id: "sql-hs-compute",

@@ -55,7 +55,11 @@ Standard_v2; 2.22 Mbps per capacity unit; at the autoscale maximum, which a sudd
 minutes of scale-out: pre-scale before a load test), Flex Consumption function scale-out (maximum
 instances × concurrency / duration; for the fraud scorer's Azure SQL trigger, each instance takes a batch of
 \`Sql_Trigger_MaxBatchSize\` changes per \`load.scoringBatchSeconds\` plus the poll interval, on its always-ready
-instances only: Flex cannot scale a managed-identity SQL trigger out, azure-functions-sql-extension#1235) and Azure
+instances only: Flex cannot scale a managed-identity SQL trigger out, azure-functions-sql-extension#1235; and, whatever
+the instances, no faster than one batch per \`load.sqlTriggerLockSecondsPerBatch\` (${prod.load.sqlTriggerLockSecondsPerBatch} s, unmeasured: measure it at the
+load test), because every trigger transaction takes the database-wide exclusive app lock \`_az_func_Trigger\`
+(SqlTriggerConstants.cs; "every transaction is processed serially by use of this lock", #984): the row reports the
+lower of the parallel and the serial limit, both in its basis) and Azure
 ML online deployments (instances × requests/s per instance, one request at a time) have their rows, and so has the
 Flex Consumption compute quota all the stack's apps share in their subscription and region (250 cores, 512,000 MB by
 default, flex-consumption-plan.md): what they hold at the target load against it.
@@ -63,7 +67,11 @@ default, flex-consumption-plan.md): what they hold at the target load against it
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
 ${capacityMarkdown(prod.capacity)}
-${short.length === 0 ? "Every prod tier carries the target load." : `**Short:** ${short.map((r) => r.resource).join(", ")}.`}
+${short.length === 0 ? "Every prod tier carries the target load." : `**Short:** ${short.map((r) => r.resource).join(", ")}.`}${
+    short.some((r) => r.metric === "changes/s")
+      ? ` The fraud scorer is short on the serial bound of the trigger's app lock at its unmeasured default (\`load.sqlTriggerLockSecondsPerBatch\`), not on its instances: more always-ready instances add nothing past it. The load test measures the lock-held time per batch; sizing stays as it is until then (the platform owner decides).`
+      : ""
+  }
 
 **The seed's sizing cannot carry its own load.** Its 110K RU/s carries, per container, at the RU per transaction
 above: ${seedCarry.join("; ")}. (Counting the API log write alone, 40K RU/s is ~5,800 writes/s: the "roughly 6K"

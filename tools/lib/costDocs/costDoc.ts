@@ -3,8 +3,14 @@ import type { ResourceRecord } from "../policyRunner";
 import { estimate, type Estimate } from "../cost/estimate";
 import { offHoursSchedule } from "../cost/model";
 import { PRICES } from "../cost/prices";
-import { COST_TARGETS, PROD_CAPACITY_CEILING_USD, type UsageConfig } from "../../../lib/usage";
-import { atSeedCosmosSizing, atSeedSizing } from "../cost/capacity";
+import {
+  COST_TARGETS,
+  PROD_CAPACITY_CEILING_USD,
+  SQL_AUDIT_RECORD_OVERHEAD_BYTES,
+  type UsageConfig,
+} from "../../../lib/usage";
+import { atSeedCosmosSizing, atSeedSizing, sqlTriggerCapacity, withSqlTriggerAlwaysReady } from "../cost/capacity";
+import { isSqlTriggerSettings } from "../cost/model";
 import { usd, SEED, StackCost, sumWhere } from "./seed";
 import {
   Edit,
@@ -29,7 +35,18 @@ import {
   SEED_COSMOS,
   SEED_RU,
   kRu,
+  pollingInterval,
+  auditPredicate,
 } from "./scenarios";
+
+/** Whether a line is the SQL audit of the Azure SQL trigger's polls (priced on the server's audit policy). */
+const isTriggerAudit = (l: { type: string }) => l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy");
+/**
+ * The audit predicate of the lever that leaves the trigger's bookkeeping out: its batches by the scorer's identity
+ * (every one names the app lock `_az_func_Trigger` and the `az_func` schema), everything else audited as today.
+ */
+export const TRIGGER_AUDIT_PREDICATE =
+  "NOT (statement LIKE '%az[_]func%' AND server_principal_name = '<the scorer identity>')";
 
 export function costDoc(dev: StackCost, prod: StackCost): string {
   const seen = new Set<string>();
@@ -45,11 +62,13 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   }
   const rest = new Map<string, { list: number; committed: number; dev: number }>();
   const label = (l: { type: string; name: string; priceId: string }) =>
-    l.type.endsWith("sql:Database")
-      ? "SQL geo-secondary (failover group)"
-      : l.priceId.startsWith("monitor-")
-        ? "Azure Monitor alerts and notifications"
-        : (PRICES.find((p) => p.id === l.priceId)?.service ?? l.type);
+    isTriggerAudit(l)
+      ? "SQL audit of the SQL trigger's polls (Log Analytics, Sentinel, retention)"
+      : l.type.endsWith("sql:Database")
+        ? "SQL geo-secondary (failover group)"
+        : l.priceId.startsWith("monitor-")
+          ? "Azure Monitor alerts and notifications"
+          : (PRICES.find((p) => p.id === l.priceId)?.service ?? l.type);
   for (const [e, k] of [
     [prod.estimate, "prod"],
     [dev.estimate, "dev"],
@@ -141,7 +160,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   // The seed's Cosmos DB maxima with the scorer as deployed: splits the uplift into Cosmos DB and scorer instances.
   const atSeedCosmos = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total
     .committed;
-  const uplift = `${sign(today - atSeed)} (Cosmos DB ${sign(today - atSeedCosmos)}, the scorer's ${ready.scorer - 1} always-ready instances beyond the first ${sign(atSeedCosmos - atSeed)})`;
+  const uplift = `${sign(today - atSeed)} (Cosmos DB ${sign(today - atSeedCosmos)}, the scorer's ${ready.scorer - 1} always-ready instances beyond the first, with the SQL audit of their polls, ${sign(atSeedCosmos - atSeed)})`;
   const seedRu = SEED_RU;
   const devDb = dev.estimate.lines.find((l) => l.priceId === "sql-serverless");
   const devDbAwake = devDb?.list ?? 0;
@@ -173,6 +192,71 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   // …and the smaller geo-secondary, which keeps every control but not Microsoft's same-size advice.
   const withSmallSecondary = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c"), secondaryVcores(4)).total
     .committed;
+  const bcCompute = PRICES.find((p) => p.id === "sql-bc-compute");
+  const bcHourly = 8 * 730 * ((bcCompute?.list ?? 0) + (PRICES.find((p) => p.id === "sql-license-bc")?.list ?? 0));
+  // The SQL audit of the trigger's polls and its levers (docs: "SQL audit of the trigger's polls").
+  const sumOf = (e: Estimate, k: "list" | "committed") =>
+    e.lines.filter(isTriggerAudit).reduce((sum, l) => sum + l[k], 0);
+  const auditProd = { list: sumOf(prod.estimate, "list"), committed: sumOf(prod.estimate, "committed") };
+  const auditDev = sumOf(dev.estimate, "list");
+  const auditGb = (e: Estimate) =>
+    e.lines
+      .filter((l) => isTriggerAudit(l) && l.priceId === "log-analytics-ingestion")
+      .reduce((n, l) => n + l.quantity, 0);
+  const scorerSettings = prod.resources.find(
+    (r) => r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r),
+  );
+  const scorerProps = (scorerSettings?.inputs.properties ?? {}) as Record<string, unknown>;
+  const batch = Number(scorerProps.Sql_Trigger_MaxBatchSize ?? 100);
+  const pollMs = Number(scorerProps.Sql_Trigger_PollingIntervalMs ?? 1000);
+  const scorerCapacity = (instances: number, ms: number) =>
+    sqlTriggerCapacity(
+      instances,
+      batch,
+      ms / 1000,
+      prod.load.scoringBatchSeconds,
+      prod.load.sqlTriggerLockSecondsPerBatch,
+    );
+  const today28 = scorerCapacity(ready.scorer, pollMs);
+  // As many pollers as the serial bound lets work: more add audit records, not changes/s.
+  const useful = Math.ceil(today28.serial / scorerCapacity(1, pollMs).parallel);
+  const edited = (e: StackCost, edit: Edit) =>
+    estimate(
+      e.resources.map(edit).filter((r): r is ResourceRecord => r !== undefined),
+      { stack: e.estimate.stack, usage: e.usage },
+    );
+  const atInterval = (e: StackCost, ms: number) => edited(e, pollingInterval(ms));
+  const atPollers = (e: StackCost, n: number) =>
+    estimate(withSqlTriggerAlwaysReady(e.resources, n), { stack: e.estimate.stack, usage: e.usage });
+  const atPredicate = (e: StackCost) => edited(e, auditPredicate(TRIGGER_AUDIT_PREDICATE));
+  const changes = (n: number) => `${Math.round(n).toLocaleString("en-US")} changes/s`;
+  const A = (name: string, d: Estimate, p: Estimate, capacityText: string, why: string) =>
+    `| ${name} | ${usd(d.total.list)} | ${sign(p.total.list - base.list)} | ${sign(p.total.committed - base.committed)} | ${usd(p.total.committed)} | ${capacityText} | ${why} |`;
+  const slow = scorerCapacity(ready.scorer, 1000);
+  const fewer = scorerCapacity(useful, pollMs);
+  const auditLevers = [
+    A(
+      "Polling interval 1,000 ms (the trigger's default) instead of " + pollMs.toLocaleString("en-US") + " ms",
+      atInterval(dev, 1000),
+      atInterval(prod, 1000),
+      `${changes(slow.capacity)} (parallel ${changes(slow.parallel)}, serial ${changes(slow.serial)})`,
+      `scoring latency: a change waits up to a second for the next poll, against the flow's 200 ms P99 budget (components/ingestion/settings.ts, SQL_TRIGGER_POLLING_MS); and each instance takes ${batch} changes per ${prod.load.scoringBatchSeconds + 1} s (batch and poll), so ${ready.scorer} carry ${changes(slow.parallel)}`,
+    ),
+    A(
+      `${useful} always-ready scorer instances instead of ${ready.scorer}`,
+      dev.estimate,
+      atPollers(prod, useful),
+      `${changes(fewer.capacity)} (parallel ${changes(fewer.parallel)}, serial ${changes(fewer.serial)})`,
+      `the serial bound of the app lock (load.sqlTriggerLockSecondsPerBatch, unmeasured) lets no more than ${useful} instances' batches work; until the load test measures the lock, the instances beyond are headroom only if the lock is faster (dev keeps its one)`,
+    ),
+    A(
+      "Audit predicate leaving out the trigger's bookkeeping statements",
+      atPredicate(dev),
+      atPredicate(prod),
+      "unchanged",
+      `\`${TRIGGER_AUDIT_PREDICATE}\` on the server audit (\`predicateExpression\`): the scorer's identity stops being audited for the statements on its own state tables; PCI DSS 10.2.1 asks for an audit trail of all access to cardholder data and of administrative actions, so leaving part of a service identity's statements out needs the PCI assessor's review: the platform owner's decision, not applied`,
+    ),
+  ];
   const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");
   const baseline = baselineLines.reduce((sum, l) => sum + l.committed, 0);
   const perInstance = (PRICES.find((p) => p.id === "functions-flex-ar-baseline")?.list ?? 0) * 2 * 3600 * 730;
@@ -186,7 +270,9 @@ price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region,
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
 \`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month, and the
 pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
-Retail Prices API for the meters the table prices at East US rates or derives, in West Europe; with \`--write\` it
+Retail Prices API for the meters the table prices at another region's rates or derives, in West Europe (the
+other-region rows the stacks use that it does not ask for are \`RETAIL_NOT_ASKED\` in \`retail.ts\`, each with the
+reason); with \`--write\` it
 records them in \`tools/lib/cost/retail-overrides.json\`, which the table applies over its stored rows${
     PRICES.some((p) => p.source.startsWith("https://prices.azure.com/")) ? " (it does today)" : " (none recorded yet)"
   }, and \`npm run cost:docs\` regenerates this page.
@@ -223,7 +309,7 @@ watches each container's partition key ranges, a few dozen series at $0.10 each)
 |---|---:|---|
 | prod at committed prices ≤ ${usd(target)}/month, every security layer included (the stack as deployed) | ${usd(today)} | ${status(today)} |
 | the same at the seed's sizing (Cosmos DB ${seedRu.toLocaleString("en-US")} RU/s and one always-ready scorer instance, which cannot carry the seed's load) | ${usd(atSeed)} | ${status(atSeed)} |
-| capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)): Cosmos DB RU/s and ${ready.scorer - 1} more always-ready scorer instances | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
+| capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)): Cosmos DB RU/s and ${ready.scorer - 1} more always-ready scorer instances (with the SQL audit of their polls) | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
 | dev at list prices < ${usd(COST_TARGETS.devListUsdPerMonth)}/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth ? "met" : "**not met**"} |
 
 The seed's "optimised" $12,000 comes from a cost table that leaves out much of what this stack carries: the security
@@ -233,12 +319,12 @@ ${usd(scoringCost)} a month); and its 110K RU/s of Cosmos DB cannot carry its ow
 ([capacity.md](capacity.md)). At the seed's sizing prod is
 ${usd(atSeed)} committed (${status(atSeed)}); the capacity that carries the seed's load, as the functions' code does
 it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what is billed per RU/s
-(Defender for Cosmos DB) and the scorer's always-ready instances only. ${
+(Defender for Cosmos DB), the scorer's always-ready instances and the SQL audit of their polls only. ${
     today > target
       ? `${
           atSeed <= target
             ? `The stack as deployed is over the target by ${usd(today - target)}, less than the ${sign(today - atSeed)} of capacity the seed's own load needs: the overrun is the cost of carrying that load, which the seed's sizing cannot.`
-            : `The stack as deployed is over the target by ${usd(today - target)}: ${sign(today - atSeed)} of capacity the seed's own load needs, and ${usd(atSeed - target)} that the seed's sizing itself misses with every security layer.`
+            : `The stack as deployed is over the target by ${usd(today - target)}: ${sign(today - atSeed)} of capacity the seed's own load needs (Cosmos DB RU/s and scorer instances, with the SQL audit of the extra instances' polls), and ${usd(atSeed - target)} that the seed's sizing itself misses with every security layer.`
         } ${
           singleLevers.every((l) => l.committed > target)
             ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it at ${usd(dw300c)})`
@@ -252,14 +338,22 @@ it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what i
             : `Together, the levers that keep every control (DW300c and 5 TB hot to cool) bring it to ${usd(allKeepingControls)}: taking them is the platform owner's call.`
         }`
       : `The stack as deployed meets the target.`
+  } ${
+    auditProd.committed > 0
+      ? `Of the stack's total, ${usd(auditProd.committed)} is the SQL audit of the scorer's polls ([below](#sql-audit-of-the-triggers-polls): unmeasured, an upper bound until a dev day is measured), whose levers are the platform owner's.`
+      : ""
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
-growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines and the scorer's always-ready instances, when a
-security layer drops out of the estimate, and when dev's list total reaches its target
-(the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
+growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines, the scorer's always-ready instances and the audit of their polls, when a
+security layer drops out of the estimate, and when dev's list total passes its target by more than the audit of
+the scorer's polls (the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
 
-**dev** is under its target because it sleeps outside working hours: the ETL factory's schedule
+**dev** ${
+    dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth
+      ? "is under its target because it sleeps outside working hours"
+      : `is over its target by ${usd(dev.estimate.total.list - COST_TARGETS.devListUsdPerMonth)}, less than the ${usd(auditDev)} of SQL audit of the scorer's polls (below; unmeasured), although it sleeps outside working hours`
+  }: the ETL factory's schedule
 (\`olap.pauseSchedule\`, ${devSchedule?.label ?? "none"}, ~${Math.round(devSchedule?.runningHoursPerMonth ?? 0)} h a month)
 pauses the pool and, with \`alsoStop\`, stops the fraud scorer, the streaming job and the WAF gateway, with their
 alerts silenced until they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot
@@ -289,7 +383,7 @@ ${rows.join("\n")}
 
 What differs and why:
 
-- **SQL**: the seed's $2,920 is below BC Gen5 8 vCore compute + licence in the price table ($3,968 at list); the
+- **SQL**: the seed's $2,920 is below BC Gen5 8 vCore compute + licence in the price table (${usd(bcHourly)} at list); the
   estimate adds the storage billed at the configured maximum size (1 TB), long-term-retention backups, and the
   **geo-secondary** of the failover group, which the seed leaves out: the same compute as the primary, but a
   *standby* replica (\`sql.secondaryType\`), for which Azure bills no SQL licence (Microsoft's failover rights,
@@ -312,7 +406,8 @@ What differs and why:
 - **Synapse**: the seed's $5,840 is DW500c around the clock at about $8/h; the price table's West Europe
   $1.51 per 100 cDWU-hour gives $5,512 at list, and a 3-year reservation about 65 % less.
 - Regions: where a stored source gives no West Europe figure the price row says which region it is for (East US
-  SQL is about 10 % below West Europe); the estimate is a planning figure, not a quote.
+  SQL is about 10 % below West Europe: Business Critical compute is derived for West Europe with that ratio, the
+  other SQL rows stay at East US rates); the estimate is a planning figure, not a quote.
 
 ## Decisions applied to prod (each effect computed by reverting it on the stack today)
 
@@ -331,6 +426,42 @@ Kept on purpose: Azure Firewall **Premium** (IDPS, TLS inspection), the WAF_v2 g
 per zone) and up to 125 (the WAF inspects ~100 requests/s per instance: capacity.md), Business Critical SQL with a same-size geo-secondary (the
 log rate flow 1 needs, and Microsoft's advice: a smaller secondary can throttle the primary; the 4-vCore one is a lever below), 365 days of interactive log
 retention (the program requires it in prod), HSM keys and Defender for SQL.
+
+## SQL audit of the trigger's polls
+
+The OLTP server audits \`BATCH_COMPLETED_GROUP\` to the central workspace (PCI DSS 10.2.1: every statement run,
+components/oltp/settings.ts), and Microsoft's audit action groups page says it "audits the whole batch or stored
+procedure text" (learn.microsoft.com/sql/relational-databases/security/auditing/sql-server-audit-action-groups-and-actions):
+one SQLSecurityAuditEvents record in AzureDiagnostics per batch. The fraud scorer's Azure SQL trigger polls every
+${pollMs.toLocaleString("en-US")} ms (\`Sql_Trigger_PollingIntervalMs\`) on each always-ready instance (prod ${ready.scorer}, dev ${alwaysReadyOf(dev.resources).scorer}
+while dev's apps run, ${devSchedule?.label ?? "around the clock"}), and each idle poll is one transaction of three batches
+(Azure/azure-functions-sql-extension SqlTableChangeMonitor.cs, GetTableChangesAsync: the global state update, the
+change query and the lease count, each starting with the app lock statements). The estimator prices that stream on
+the server's audit policy from the stack's own resources: always-ready instances × polls a second × audit bytes per
+poll (\`usage.sqlTriggerAuditBytesPerPoll\`, ${prod.usage.sqlTriggerAuditBytesPerPoll.toLocaleString("en-US")}: the three batches' statement text, 1,253 + 1,865 + 1,700 bytes with this
+stack's names filled in, plus ${SQL_AUDIT_RECORD_OVERHEAD_BYTES.toLocaleString("en-US")} bytes of audit and resource fields per record), for the hours the app runs, as Log
+Analytics ingestion, Sentinel analysis where the workspace has it, and retention beyond the included days. prod:
+${Math.round(auditGb(prod.estimate)).toLocaleString("en-US")} GB a month (${Math.round(auditGb(prod.estimate) / (730 / 24))} GB a day, on top of \`usage.logIngestionGbPerDay\`'s ${prod.usage.logIngestionGbPerDay}), ${usd(auditProd.list)} list and ${usd(auditProd.committed)} committed;
+dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}.
+
+Neither figure is measured. The poll rate is the free-running one (every instance polls every interval): each loop
+also spends its transaction's time, and every transaction of every instance takes the database-wide exclusive app
+lock \`_az_func_Trigger\` ("every transaction is processed serially by use of this lock": the maintainer in
+Azure/azure-functions-sql-extension#984), so the real rate is lower by an amount no stored source gives: an upper
+bound. The bytes per poll are the statement text of the extension's templates and an estimate of the record's other
+fields. Replace both with a measured dev day: \`AzureDiagnostics | where Category == "SQLSecurityAuditEvents" and
+statement_s has "az_func" | summarize records = count(), bytes = sum(_BilledSize)\` over the hours the scorer ran,
+divided by its polls (the begin and commit of each transaction may add records of their own, not counted here).
+Log Analytics and Sentinel commitment tiers (100 GB a day and up) would cut the per-GB price at this volume; the
+price table does not model them.
+
+| Lever | dev list | prod list/month | prod committed/month | prod committed total | Scorer capacity (target ${changes(prod.load.transactionsPerSecond)}) | Trade-off |
+|---|---:|---:|---:|---:|---|---|
+| As deployed | ${usd(dev.estimate.total.list)} | $0 | $0 | ${usd(base.committed)} | ${changes(today28.capacity)} (parallel ${changes(today28.parallel)}, serial ${changes(today28.serial)}) | |
+${auditLevers.join("\n")}
+
+Each always-ready scorer instance adds ${usd(auditProd.committed / Math.max(1, ready.scorer))} a month of audit in prod, besides its
+${usd(perInstance)} baseline.
 
 ## Levers not applied (prod as deployed, computed by the estimator)
 

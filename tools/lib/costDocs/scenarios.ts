@@ -158,3 +158,20 @@ export function cosmosMaxRu(s: StackCost): number {
 export const SEED_COSMOS = SEED.find((r) => r.service === "Azure Cosmos DB") ?? SEED[0];
 export const SEED_RU = Object.values(SEED_COSMOS_MAX_RU).reduce((a, b) => a + b, 0);
 export const kRu = (ru: number) => `${Math.round(ru / 1000).toLocaleString("en-US")}K`;
+
+/** The Azure SQL trigger apps (the fraud scorer) polling every `ms` milliseconds (Sql_Trigger_PollingIntervalMs). */
+export const pollingInterval =
+  (ms: number): Edit =>
+  (r) =>
+    r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r)
+      ? {
+          ...r,
+          inputs: {
+            ...r.inputs,
+            properties: { ...(r.inputs.properties as object), Sql_Trigger_PollingIntervalMs: String(ms) },
+          },
+        }
+      : r;
+/** The server audit policies with a predicate (`predicateExpression`) that leaves out some statements. */
+export const auditPredicate = (predicate: string) =>
+  setInputs("sql:ExtendedServerBlobAuditingPolicy", (i) => ({ ...i, predicateExpression: predicate }));

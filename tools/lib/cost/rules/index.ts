@@ -44,6 +44,7 @@ import {
   publicIp,
   virtualNetworkPeering,
 } from "./network";
+import { sqlAuditPolicy } from "./sqlAudit";
 
 /** Rules by type token. */
 export const RULES: Readonly<Record<string, Rule>> = {
@@ -80,6 +81,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:security:Pricing`]: defenderPlan,
   [`${AN}:resources:DeploymentAtSubscriptionScope`]: subscriptionDeployment,
   [`${AN}:sql:ServerSecurityAlertPolicy`]: sqlSecurityAlertPolicy,
+  [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: sqlAuditPolicy,
   [`${AN}:monitor:MetricAlert`]: metricAlert,
   [`${AN}:monitor:ScheduledQueryRule`]: scheduledQueryRule,
   [`${AN}:monitor:ActionGroup`]: actionGroup,

@@ -1,0 +1,186 @@
+/**
+ * The SQL audit stream an Azure SQL trigger's polling creates: every idle poll of every always-ready instance is one
+ * transaction of three batches (Azure/azure-functions-sql-extension src/TriggerBinding/SqlTableChangeMonitor.cs,
+ * GetTableChangesAsync), and a server audit with BATCH_COMPLETED_GROUP sent to Azure Monitor writes one
+ * SQLSecurityAuditEvents record per batch, with the batch's whole text, to the workspace of the master database's
+ * diagnostic setting. Priced on the audit policy as Log Analytics ingestion, Sentinel analysis where the workspace has
+ * Sentinel, and retention beyond the included days, with the workspace's own price rows.
+ */
+import type { ResourceRecord } from "../../policyRunner";
+import { HOURS_PER_MONTH } from "../prices";
+import {
+  alwaysReadyInstances,
+  at,
+  free,
+  isSqlTriggerSettings,
+  notEstimated,
+  num,
+  priced,
+  str,
+  type LineSpec,
+  type Rule,
+  type RuleContext,
+} from "../model";
+import { AN, stoppingSchedule } from "./common";
+import { includedRetentionDays } from "./monitoring";
+
+/** The extension's default polling interval, when an app does not set Sql_Trigger_PollingIntervalMs (SqlOptions.cs). */
+export const DEFAULT_SQL_TRIGGER_POLLING_MS = 1_000;
+/** Log Analytics bills GB of 10^9 bytes (learn.microsoft.com/azure/azure-monitor/logs/cost-logs). */
+export const BYTES_PER_GB = 1e9;
+
+/** One Azure SQL trigger app polling a server: its pollers, their interval and the hours a month they run. */
+export interface TriggerPoller {
+  readonly app: string;
+  /** Always-ready instances, each running its own poll loop (Flex cannot scale the trigger out: capacity.ts). */
+  readonly instances: number;
+  readonly pollIntervalMs: number;
+  readonly hoursPerMonth: number;
+  /** The off-hours schedule that stops the app, for the meter ("07:00–19:00 on 5 days a week"). */
+  readonly schedule?: string;
+}
+
+/**
+ * Polls a month of one app, free-running: each instance polls every interval. The loop also spends the poll's own
+ * transaction time between two waits (and waits for the app lock `_az_func_Trigger` behind the other instances), so
+ * the real rate is somewhat lower: an upper bound until a measured dev day replaces it (docs/cost.md).
+ */
+export function pollsPerMonth(p: TriggerPoller): number {
+  return p.instances * (1000 / p.pollIntervalMs) * p.hoursPerMonth * 3600;
+}
+
+/** GB a month of audit records the pollers write (bytes per poll × polls). */
+export function auditGbPerMonth(pollers: readonly TriggerPoller[], bytesPerPoll: number): number {
+  return pollers.reduce((sum, p) => sum + (pollsPerMonth(p) * bytesPerPoll) / BYTES_PER_GB, 0);
+}
+
+/**
+ * Whether an audit predicate (`predicateExpression`, the WHERE clause of the server audit) leaves out the statements
+ * of the trigger's bookkeeping: a negated match on its schema or lock name, `az_func` (`az[_]func` in LIKE's escaping),
+ * which every batch of a poll names (SqlTriggerConstants: schema `az_func`, app lock `_az_func_Trigger`).
+ */
+export function excludesTriggerStatements(predicate: string | undefined): boolean {
+  return predicate !== undefined && /\bnot\b/i.test(predicate) && /az(?:_|\[_\])func/i.test(predicate);
+}
+
+/** The server host names a connection string setting names (`Server=tcp:<host>.database.windows.net,1433`). */
+const hostsOf = (settings: ResourceRecord): string[] =>
+  Object.values((at(settings.inputs, "properties") ?? {}) as Record<string, unknown>).flatMap((v) => {
+    const m = typeof v === "string" ? /Server=(?:tcp:)?([A-Za-z0-9-]+)\.database\.windows\.net/i.exec(v) : null;
+    return m ? [m[1].toLowerCase()] : [];
+  });
+
+/** The Azure SQL trigger apps whose connection reaches a server: by its name or a failover group it is primary of. */
+export function triggerPollers(serverName: string, ctx: RuleContext): TriggerPoller[] {
+  const names = new Set([
+    serverName.toLowerCase(),
+    ...ctx
+      .ofType(`${AN}:sql:FailoverGroup`)
+      .filter((g) => str(g.inputs, "serverName") === serverName)
+      .map((g) => (str(g.inputs, "failoverGroupName") ?? "").toLowerCase()),
+  ]);
+  const pollers: TriggerPoller[] = [];
+  for (const s of ctx.ofType(`${AN}:web:WebAppApplicationSettings`)) {
+    if (!isSqlTriggerSettings(s) || !hostsOf(s).some((h) => names.has(h))) continue;
+    const app = ctx
+      .ofType(`${AN}:web:WebApp`)
+      .find(
+        (a) =>
+          str(a.inputs, "name") === str(s.inputs, "name") &&
+          str(a.inputs, "resourceGroupName") === str(s.inputs, "resourceGroupName"),
+      );
+    if (!app) continue;
+    const instances = alwaysReadyInstances(app);
+    if (instances === 0) continue;
+    const pollIntervalMs = Number(
+      (at(s.inputs, "properties") as Record<string, unknown>).Sql_Trigger_PollingIntervalMs ??
+        DEFAULT_SQL_TRIGGER_POLLING_MS,
+    );
+    const schedule = stoppingSchedule(app, ctx);
+    pollers.push({
+      app: app.name,
+      instances,
+      pollIntervalMs:
+        Number.isFinite(pollIntervalMs) && pollIntervalMs > 0 ? pollIntervalMs : DEFAULT_SQL_TRIGGER_POLLING_MS,
+      hoursPerMonth: schedule?.runningHoursPerMonth ?? HOURS_PER_MONTH,
+      ...(schedule ? { schedule: schedule.label } : {}),
+    });
+  }
+  return pollers;
+}
+
+/** The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name. */
+function auditWorkspace(serverName: string, ctx: RuleContext): ResourceRecord | "none" | undefined {
+  const settings = ctx.ofType(`${AN}:monitor:DiagnosticSetting`).filter((d) => {
+    const uri = str(d.inputs, "resourceUri") ?? "";
+    const logs = (at(d.inputs, "logs") as { category?: string; enabled?: boolean }[] | undefined) ?? [];
+    return (
+      new RegExp(`/servers/${serverName}/databases/master$`, "i").test(uri) &&
+      logs.some((l) => l.category === "SQLSecurityAuditEvents" && l.enabled !== false)
+    );
+  });
+  if (settings.length === 0) return "none";
+  const workspaces = ctx.ofType(`${AN}:operationalinsights:Workspace`);
+  const name = /\/workspaces\/([^/]+)$/i.exec(str(settings[0].inputs, "workspaceId") ?? "")?.[1];
+  return (
+    workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
+    (workspaces.length === 1 ? workspaces[0] : undefined)
+  );
+}
+
+/**
+ * A server audit policy: the audit records of its Azure SQL trigger apps' polls, when it audits BATCH_COMPLETED_GROUP
+ * to Azure Monitor and the master database sends them to a workspace of the stack. Everything else it audits (logins,
+ * the payment inserts, permission changes) is part of `usage.logIngestionGbPerDay`.
+ */
+export const sqlAuditPolicy: Rule = (r, ctx) => {
+  const groups = (at(r.inputs, "auditActionsAndGroups") as string[] | undefined) ?? [];
+  if ((str(r.inputs, "state") ?? "Disabled") !== "Enabled" || r.inputs.isAzureMonitorTargetEnabled !== true)
+    return free("no audit records to Azure Monitor (storage or Event Hubs targets are not priced here)");
+  if (!groups.includes("BATCH_COMPLETED_GROUP"))
+    return free("no BATCH_COMPLETED_GROUP: its records are part of usage.logIngestionGbPerDay");
+  const predicate = str(r.inputs, "predicateExpression");
+  if (excludesTriggerStatements(predicate))
+    return free(
+      `its predicate leaves out the Azure SQL trigger's bookkeeping statements (${predicate}): the rest is part of usage.logIngestionGbPerDay`,
+    );
+  const server = str(r.inputs, "serverName") ?? "";
+  const pollers = triggerPollers(server, ctx);
+  if (pollers.length === 0)
+    return free(
+      "no Azure SQL trigger polls this server (a geo-secondary runs no statement): its records are part of usage.logIngestionGbPerDay",
+    );
+  const ws = auditWorkspace(server, ctx);
+  if (ws === "none")
+    return free("the master database sends no SQLSecurityAuditEvents to a workspace (no diagnostic setting)");
+  if (!ws) return notEstimated("the audit's workspace is not a workspace of this stack");
+  const bytes = ctx.usage.sqlTriggerAuditBytesPerPoll;
+  const gb = auditGbPerMonth(pollers, bytes);
+  const who = pollers
+    .map(
+      (p) =>
+        `${p.app}: ${p.instances} always-ready × ${1000 / p.pollIntervalMs} polls/s, ${Math.round(p.hoursPerMonth)} h/month${p.schedule ? ` (stopped off hours: ${p.schedule})` : ""}`,
+    )
+    .join("; ");
+  const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll)`;
+  const note =
+    "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
+  const onboarded = ctx
+    .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
+    .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
+  const retention = num(ws.inputs, "retentionInDays") ?? 30;
+  const included = includedRetentionDays(ws, ctx);
+  const gbDay = gb / (HOURS_PER_MONTH / 24);
+  const lines: LineSpec[] = [
+    { meter: `Log Analytics ingestion: ${what}`, priceId: "log-analytics-ingestion", quantity: gb, note },
+  ];
+  if (onboarded) lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
+  if (retention > included)
+    lines.push({
+      meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
+      priceId: "log-analytics-retention",
+      quantity: gbDay * (retention - included),
+      note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
+    });
+  return priced(...lines);
+};
