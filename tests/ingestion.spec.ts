@@ -9,7 +9,6 @@ import {
   gatewayAutoscale,
   MERCHANT_CERTIFICATE_HEADERS,
   merchantRefreshQuery,
-  SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
   scorerFailuresQuery,
 } from "../components/ingestion";
@@ -169,12 +168,22 @@ describe("ingestion: pure helpers", () => {
 });
 
 const EXPECTED = {
-  dev: { autoscale: { minCapacity: 0, maxCapacity: 2 }, payMax: 40, payReady: 0, fraudReady: 1, hostName: undefined },
+  dev: {
+    autoscale: { minCapacity: 0, maxCapacity: 2 },
+    payMax: 40,
+    payReady: 0,
+    fraudReady: 1,
+    // No latency target in dev: the extension's default second (a tenth of prod's audit records per instance).
+    pollingMs: "1000",
+    hostName: undefined,
+  },
   prod: {
     autoscale: { minCapacity: 3, maxCapacity: 125 },
     payMax: 150,
     payReady: 3,
     fraudReady: 28,
+    // The flow's 200 ms P99 budget.
+    pollingMs: "100",
     hostName: "api.payments.example.com",
   },
 } as const;
@@ -610,7 +619,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual((scale("fraud") as { alwaysReady: unknown }).alwaysReady, [
           { name: "function:scorePayment", instanceCount: expected.fraudReady },
         ]);
-        assert.equal(settingsOf("fraud").Sql_Trigger_PollingIntervalMs, String(SQL_TRIGGER_POLLING_MS));
+        assert.equal(settingsOf("fraud").Sql_Trigger_PollingIntervalMs, expected.pollingMs);
         // Batches of 100, and an instance added per 100 pending changes (not the default 1,000: ~2.5 s behind at 10K/s).
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxBatchSize, "100");
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxChangesPerWorker, "100");

@@ -61,7 +61,6 @@ import {
   scorerFailuresQuery,
   SQL_TRIGGER_MAX_BATCH_SIZE,
   SQL_TRIGGER_MAX_CHANGES_PER_WORKER,
-  SQL_TRIGGER_POLLING_MS,
   sqlConnectionString,
 } from "./settings";
 
@@ -277,7 +276,7 @@ export class Ingestion extends pulumi.ComponentResource {
           instanceMemoryMB: cfg.functions.instanceMemoryMB,
           maximumInstanceCount: cfg.functions.fraudScoring.maximumInstanceCount,
           // Kept warm: the SQL trigger's managed identity cannot wake the app from zero on Flex
-          // (Azure/azure-functions-sql-extension#1235), and a warm instance keeps the poll loop at 100 ms.
+          // (Azure/azure-functions-sql-extension#1235), and a warm instance keeps the poll loop going.
           alwaysReady: [
             {
               name: `function:${FUNCTION_NAMES.scorePayment}`,
@@ -289,7 +288,9 @@ export class Ingestion extends pulumi.ComponentResource {
           FUNCTIONS_APP_ROLE: "fraud-scoring",
           ...sqlSettings(fraudId),
           ...cosmosSettings(fraudId, containersOf(CONTAINER_ACCESS.fraudScoring)),
-          Sql_Trigger_PollingIntervalMs: String(SQL_TRIGGER_POLLING_MS),
+          // Per stack (ingestion.functions.fraudScoring.sqlTriggerPollingMs): prod's 200 ms P99 budget polls every
+          // 100 ms; dev, with no latency target, at the extension's default second (a tenth of the audit records).
+          Sql_Trigger_PollingIntervalMs: String(cfg.functions.fraudScoring.sqlTriggerPollingMs),
           Sql_Trigger_MaxBatchSize: String(SQL_TRIGGER_MAX_BATCH_SIZE),
           Sql_Trigger_MaxChangesPerWorker: String(SQL_TRIGGER_MAX_CHANGES_PER_WORKER),
           FRAUD_SCORING_URI: args.fraudScoringEndpoint?.scoringUri ?? "",

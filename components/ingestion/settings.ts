@@ -6,8 +6,6 @@ import { ruleSource } from "../operations/sentinel";
 /** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
 export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
 
-/** Polling interval of the SQL trigger: the flow's P99 budget is 200 ms end to end, so poll at most every 100 ms. */
-export const SQL_TRIGGER_POLLING_MS = 100;
 /** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request, and one conditional replace per card. */
 export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;
 /**

@@ -127,7 +127,7 @@ const schema = settings({
       sku: "FC1",
       instanceMemoryMB: 2048,
       paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
-      fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1 },
+      fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1, sqlTriggerPollingMs: 1_000 },
     },
   }),
   /** ETL tier (Data Factory); absent: the dev-sized defaults. */

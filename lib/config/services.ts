@@ -211,7 +211,16 @@ export const ingestionSchema = settings({
       .number({ error: `must be one of ${list(FLEX_MEMORY_MB)} MB` })
       .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
     paymentApi: functionAppSchema,
-    fraudScoring: functionAppSchema,
+    fraudScoring: settings({
+      ...functionAppSchema.shape,
+      /**
+       * The SQL trigger's polling interval (`Sql_Trigger_PollingIntervalMs`; the extension's default is 1,000 ms): how
+       * long a new payment may wait to be scored, and how often each always-ready instance polls the database, whose
+       * audit (BATCH_COMPLETED_GROUP) records each poll's three batches (docs/cost.md, "SQL audit of the scorer's
+       * polls"). prod's flow has a 200 ms P99 budget, hence 100 ms there.
+       */
+      sqlTriggerPollingMs: int(100, 60_000, " of milliseconds (the SQL trigger's polling interval)").default(1_000),
+    }),
   }),
 }).superRefine((c, ctx) => {
   if (c.gateway.maxInstances < c.gateway.minInstances) {

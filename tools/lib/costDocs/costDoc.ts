@@ -240,7 +240,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
       atInterval(dev, 1000),
       atInterval(prod, 1000),
       `${changes(slow.capacity)} (parallel ${changes(slow.parallel)}, serial ${changes(slow.serial)})`,
-      `scoring latency: a change waits up to a second for the next poll, against the flow's 200 ms P99 budget (components/ingestion/settings.ts, SQL_TRIGGER_POLLING_MS); and each instance takes ${batch} changes per ${prod.load.scoringBatchSeconds + 1} s (batch and poll), so ${ready.scorer} carry ${changes(slow.parallel)}`,
+      `scoring latency: a change waits up to a second for the next poll, against the flow's 200 ms P99 budget (\`ingestion.functions.fraudScoring.sqlTriggerPollingMs\` in Pulumi.prod.yaml); and each instance takes ${batch} changes per ${prod.load.scoringBatchSeconds + 1} s (batch and poll), so ${ready.scorer} carry ${changes(slow.parallel)}`,
     ),
     A(
       `${useful} always-ready scorer instances instead of ${ready.scorer}`,
@@ -345,8 +345,7 @@ it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what i
   }
 Tests fail when the stack as deployed passes ${usd(PROD_CAPACITY_CEILING_USD)} (\`PROD_CAPACITY_CEILING_USD\`, so any
 growth fails CI until someone raises it on purpose), when the uplift holds anything but Cosmos DB lines, the scorer's always-ready instances and the audit of their polls, when a
-security layer drops out of the estimate, and when dev's list total passes its target by more than the audit of
-the scorer's polls (the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
+security layer drops out of the estimate, and when dev's list total reaches its target (the targets are \`COST_TARGETS\` in \`lib/usage.ts\`). The operations tier's budgets use the targets, so prod's budget ($12,000)
 reports the overrun every month until the owner decides.
 
 **dev** ${
@@ -357,7 +356,7 @@ reports the overrun every month until the owner decides.
 (\`olap.pauseSchedule\`, ${devSchedule?.label ?? "none"}, ~${Math.round(devSchedule?.runningHoursPerMonth ?? 0)} h a month)
 pauses the pool and, with \`alsoStop\`, stops the fraud scorer, the streaming job and the WAF gateway, with their
 alerts silenced until they are back (docs/operations.md). Without it the scorer's always-ready instance (Flex cannot
-wake a managed-identity SQL trigger from zero) polls change tracking every 100 ms, so the serverless database never
+wake a managed-identity SQL trigger from zero) polls change tracking every second (\`sqlTriggerPollingMs\`; prod every 100 ms), so the serverless database never
 auto-pauses, and the job and the gateway run around the clock: dev would be ${usd(devAlwaysOn)} at list. With it the database bills ${usd(devDbAwake)} (awake while
 the scorer runs, one auto-pause delay after each stop, and the nightly ETL's activity hours plus a delay) against ${usd(devDbPausing)} at the usage assumption.
 
