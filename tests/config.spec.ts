@@ -64,6 +64,7 @@ describe("config", () => {
     assert.deepEqual(c.gateway, { minInstances: 0, maxInstances: 2, merchantCertificateRevocation: "OCSP" });
     assert.equal(c.functions.sku, "FC1");
     assert.equal(c.functions.fraudScoring.alwaysReady, 1);
+    assert.equal(c.functions.fraudScoring.sqlTriggerPollingMs, 1_000, "no latency target: the extension's default");
     assert.equal(c.tlsCertificateName, "agw-payments-api-tls");
   });
 
@@ -369,6 +370,20 @@ describe("config", () => {
           "dev",
           /ingestion \(functions.fraudScoring.alwaysReady\): got 0; must be at least 1: .*azure-functions-sql-extension#1235/,
         ));
+      it("a SQL trigger polling interval outside 100 ms to a minute", () => {
+        for (const ms of [50, 60_001, 250.5])
+          rejects(
+            withIngestion("prod", (i) => (i.functions.fraudScoring.sqlTriggerPollingMs = ms)),
+            "prod",
+            /ingestion \(functions.fraudScoring.sqlTriggerPollingMs\): got [\d.]+; must be (between 100 and 60000|a whole number) of milliseconds \(the SQL trigger's polling interval\)/,
+          );
+        // Unset: the extension's own default, one second.
+        const raw = withIngestion(
+          "dev",
+          (i) => delete (i.functions.fraudScoring as { sqlTriggerPollingMs?: number }).sqlTriggerPollingMs,
+        );
+        assert.equal(parseConfig(raw, "dev").ingestion.functions.fraudScoring.sqlTriggerPollingMs, 1_000);
+      });
       it("an API host name that is not a DNS name", () =>
         rejects(
           withIngestion("prod", (i) => (i.apiHostName = "https://api.example.com")),
