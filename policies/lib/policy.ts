@@ -19,6 +19,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
 import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
 import { presence, safeGet, sameText, stringsAt, valueAt } from "./values";
+import { defaultTypeToken, withDefaultTypes } from "./typeToken";
 
 /** The compliance framework every rule maps to. */
 export const PCI_DSS = { name: "PCI DSS", version: "4.0.1" } as const;
@@ -97,14 +98,6 @@ export type TypedValidation<TArgs> = (
   reportViolation: ReportViolation,
 ) => void | Promise<void>;
 
-/** Attaches the type token the engine (and our runner) use to skip resources of other types cheaply. */
-function tagType<T extends object>(fn: T, type: string | readonly string[]): T {
-  if (typeof type === "string") {
-    (fn as T & { __pulumiType?: string }).__pulumiType = type;
-  }
-  return fn;
-}
-
 /**
  * A resource policy over one type token (or several that share the same argument shape; an empty list means every
  * `azure-native:` type). `TArgs` is the azure-native `...Args` interface, imported with `import type`, so property
@@ -115,8 +108,13 @@ export function resourcePolicy<TArgs>(
   type: string | readonly string[],
   validate: TypedValidation<TArgs>,
 ): ResourceValidationPolicy {
-  const types = typeof type === "string" ? [type] : type;
-  const fn = async (args: ResourceValidationArgs, report: ReportViolation) => {
+  const types = (typeof type === "string" ? [type] : type).map(defaultTypeToken);
+  // No `__pulumiType` on the function: the engine would then skip every resource whose token is not exactly that one
+  // (@pulumi/policy server.js, "Policy only applies to resources of type"), a versioned token among them. The rule
+  // sees the default token in `args.type` (lib/typeToken.ts); the URN keeps the declared one.
+  const fn = async (raw: ResourceValidationArgs, report: ReportViolation) => {
+    const defaultType = defaultTypeToken(raw.type);
+    const args = defaultType === raw.type ? raw : { ...raw, type: defaultType };
     const applies = types.length === 0 ? args.type.startsWith("azure-native:") : types.includes(args.type);
     if (!applies) {
       args.notApplicable(`policy only applies to ${types.length === 0 ? "azure-native" : types.join(", ")} resources`);
@@ -128,7 +126,7 @@ export function resourcePolicy<TArgs>(
     }
     await validate(args.props as Props<TArgs>, args, report);
   };
-  return { ...metadata(meta), validateResource: tagType(fn, type) };
+  return { ...metadata(meta), validateResource: fn };
 }
 
 /**
@@ -158,7 +156,7 @@ export function stackPolicy(
         }
         report(message, urn);
       };
-      await validate(args, filtered);
+      await validate({ ...args, resources: withDefaultTypes(args.resources) }, filtered);
     },
   };
 }
@@ -173,9 +171,10 @@ export function stringListKnob(description: string, defaults: string[]): PolicyC
   return { type: "array", items: { type: "string" }, default: defaults, description };
 }
 
-/** Resources of the given type tokens. */
+/** Resources of the given type tokens (compared without an API version, see lib/typeToken.ts). */
 export function ofType(resources: readonly PolicyResource[], ...types: string[]): PolicyResource[] {
-  return resources.filter((r) => types.includes(r.type));
+  const wanted = types.map(defaultTypeToken);
+  return resources.filter((r) => wanted.includes(defaultTypeToken(r.type)));
 }
 
 /**

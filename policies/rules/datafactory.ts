@@ -271,7 +271,8 @@ export const linkedServiceManagedIdentity = resourcePolicy<datafactory.LinkedSer
     remediationSteps:
       'Remove password/key/service principal settings and set `authenticationType` to "SystemAssignedManagedIdentity" (SQL) or "Msi" (Storage), or a `credential` reference to a user-assigned identity credential.',
     url: `${DOCS}/data-factory-service-identity`,
-    enforcementLevel: "advisory",
+    // Mandatory, like the Stream Analytics input/output rules: a key, password or service principal secret in a
+    // linked service is the credential the platform's posture (managed identities only) rules out.
     config: {
       identityCapableTypes: {
         type: "array",

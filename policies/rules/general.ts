@@ -4,6 +4,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
+import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn } from "../lib/typeToken";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
 import { requireKnownTemplate, templateResources } from "../lib/templates";
 import { normaliseLocation, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
@@ -163,7 +164,7 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
       requiredTags: string[];
       taggableTypes: string[];
     }>();
-    if (!taggableTypes.includes(args.type)) {
+    if (!typeIn(taggableTypes, args.type)) {
       args.notApplicable("the resource type takes no tags (not in taggableTypes)");
     }
     const tags = (safeGet(props, "tags") ?? {}) as Record<string, unknown>;
@@ -276,4 +277,31 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
   },
 );
 
-export const generalPolicies: Policies = [allowedLocations, requiredTags, untypedResources];
+export const defaultApiVersion = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-general-resource-require-default-api-version",
+    description:
+      "Resources use the default azure-native classes, not a class generated for another API version (`azure-native:storage/v20230501:StorageAccount`): the pack checks a versioned resource against the default API version's property names, so a property that version names differently reads as absent.",
+    severity: "low",
+    pci: ["2.2.1"],
+    soc2: ["CC8.1"],
+    service: "general",
+    remediationSteps:
+      "Use the default class of `@pulumi/azure-native` (e.g. `storage.StorageAccount`); if a newer or older API version is needed, compare its request body with the default version's for every property the pack's rules read on that type, and review the rules' results by hand.",
+    url: "https://www.pulumi.com/registry/packages/azure-native/version-guide/#accessing-any-api-version-via-local-packages",
+    enforcementLevel: "advisory",
+  },
+  [], // every azure-native type
+  (_props, args, report) => {
+    // The rule sees the default token in args.type (lib/policy.ts); the URN keeps the declared one.
+    const declared = typeOfUrn(args.urn);
+    const version = apiVersionOf(declared);
+    if (version !== undefined) {
+      report(
+        `${args.name} (${declared}) is declared with API version ${version}: the pack checked it against the default API version's property names (${defaultTypeToken(declared)}); a property that version names differently reads as absent. Use the default class, or review this resource's rules by hand.`,
+      );
+    }
+  },
+);
+
+export const generalPolicies: Policies = [allowedLocations, requiredTags, untypedResources, defaultApiVersion];

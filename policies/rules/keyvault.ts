@@ -9,7 +9,7 @@ import type * as keyvault from "@pulumi/azure-native/keyvault";
 import { isoDurationDays, KEY_VAULT_CALENDAR } from "../lib/duration";
 import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { isSet, oneOf, sameText, stringsAt, valueAt, who } from "../lib/values";
+import { isSet, oneOf, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
 /** A Managed HSM pool: its `properties` carry the same purge protection, soft delete and network settings. */
@@ -92,7 +92,9 @@ export const vaultRbac = resourcePolicy<keyvault.VaultArgs>(
     const p = props.properties;
     // enableRbacAuthorization absent = false (the API default documented in azure-native v3): a violation.
     if (p?.enableRbacAuthorization !== true) {
-      report(`${who(args)} uses vault access policies: set properties.enableRbacAuthorization to true.`);
+      report(
+        `${who(args)} uses vault access policies (properties.enableRbacAuthorization ${show(p?.enableRbacAuthorization)}, false by default): set properties.enableRbacAuthorization to true.`,
+      );
     }
     if (Array.isArray(p?.accessPolicies) && p.accessPolicies.length > 0) {
       report(

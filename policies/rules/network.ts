@@ -6,8 +6,9 @@
  */
 import type { Policies, PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type * as network from "@pulumi/azure-native/network";
-import { listPointsAt, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
+import { listPointsAt, ofType, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
+import { typeIn } from "../lib/typeToken";
 import { ipv4Range } from "../lib/network";
 import {
   globMatch,
@@ -17,6 +18,7 @@ import {
   requireKnown,
   requireKnownElements,
   sameText,
+  show,
   stringsAt,
   valueAt,
   who,
@@ -979,7 +981,7 @@ export const privateEndpointCoverage = stackPolicy(
   },
   (args, report: ReportViolation) => {
     const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
-    const targets = args.resources.filter((r) => resourceTypes.includes(r.type));
+    const targets = args.resources.filter((r) => typeIn(resourceTypes, r.type));
     if (targets.length === 0) args.notApplicable("no data services of the configured types");
     const endpoints = args.resources.filter((r) => r.type === PRIVATE_ENDPOINT);
     for (const target of targets) {
@@ -999,6 +1001,54 @@ export const privateEndpointCoverage = stackPolicy(
   },
 );
 
+const NSP = "azure-native:network:NetworkSecurityPerimeter";
+const NSP_ASSOCIATION = "azure-native:network:NetworkSecurityPerimeterAssociation";
+/** The perimeter and its children (node_modules/@pulumi/azure-native/network/networkSecurityPerimeter*.d.ts). */
+const NSP_TYPES = [
+  NSP,
+  NSP_ASSOCIATION,
+  "azure-native:network:NetworkSecurityPerimeterProfile",
+  "azure-native:network:NetworkSecurityPerimeterAccessRule",
+  "azure-native:network:NetworkSecurityPerimeterLink",
+  "azure-native:network:NetworkSecurityPerimeterLoggingConfiguration",
+];
+
+export const perimeterAssociation = stackPolicy(
+  {
+    name: "azure-native-network-networksecurityperimeterassociation-disallow-perimeter-association",
+    description:
+      "No resource is associated with a network security perimeter: an associated resource's public access follows the perimeter's access rules, even with its own publicNetworkAccess Disabled, and the platform uses no perimeter (every data service is private-endpoint-only, which the pack checks on each).",
+    severity: "high",
+    pci: ["1.3.1", "1.4.4"],
+    gdpr: ["25", "32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      'Remove the `network.NetworkSecurityPerimeterAssociation`, keep the resource\'s `publicNetworkAccess: "Disabled"` and reach it through its private endpoint.',
+    url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition",
+  },
+  (args, report) => {
+    // Refused whatever its access mode and the perimeter's rules (network-security-perimeter-transition): in
+    // "Enforced" mode "the resource obeys network security perimeter rules as if its publicNetworkAccess property was
+    // effectively set to SecuredByPerimeter ... irrespective of the actual value", and in "Learning" mode (the
+    // default) a resource whose publicNetworkAccess is Disabled takes public inbound traffic "allowed only by network
+    // security perimeter rules". Reading the access rules (address prefixes, subscriptions, service tags, FQDNs)
+    // would be a second firewall model to keep in step; refusing the association keeps each resource's own rule the
+    // whole answer. A perimeter nothing is associated with governs nothing: it passes.
+    if (ofType(args.resources, ...NSP_TYPES).length === 0) {
+      args.notApplicable("the stack declares no network security perimeter resource");
+    }
+    for (const a of ofType(args.resources, NSP_ASSOCIATION)) {
+      const target = valueAt(a.props, "privateLinkResource", "id");
+      const mode = valueAt(a.props, "accessMode");
+      report(
+        `${who(a)} associates ${typeof target === "string" ? target : "a resource"} with network security perimeter ${show(valueAt(a.props, "networkSecurityPerimeterName"))} (accessMode ${mode === undefined ? 'unset, "Learning" by default' : show(mode)}): the perimeter's access rules, which the pack does not check, then admit public traffic whatever the resource's publicNetworkAccess says; remove the association and reach the resource through its private endpoint.`,
+        a.urn,
+      );
+    }
+  },
+);
+
 export const networkPolicies: Policies = [
   subnetNsg,
   subnetDefaultOutbound,
@@ -1012,4 +1062,5 @@ export const networkPolicies: Policies = [
   firewallThreatProtection,
   peeringApproved,
   privateEndpointCoverage,
+  perimeterAssociation,
 ];

@@ -18,6 +18,7 @@ import {
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
+import { typeIn } from "../lib/typeToken";
 import { isSet, presence, requireKnown, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
@@ -72,7 +73,7 @@ export const dataStoreAlerts = stackPolicy(
   },
   (args, report) => {
     const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
-    const targets = args.resources.filter((r) => resourceTypes.includes(r.type));
+    const targets = args.resources.filter((r) => typeIn(resourceTypes, r.type));
     if (targets.length === 0) args.notApplicable("no data stores of the configured types");
     // A program without any alert rule has no operations tier (a single tier's test program): the rule checks that
     // tier's coverage. Both committed stacks have it, and tests/operations.spec.ts asserts the rule evaluates them.

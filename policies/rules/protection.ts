@@ -7,6 +7,7 @@
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { extensionScopeOf, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { inStacks } from "../lib/scope";
+import { typeIn } from "../lib/typeToken";
 import { oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
 /** Stateful resources whose loss destroys cardholder or personal data or the audit trail. */
@@ -84,7 +85,7 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
   [], // every azure-native type; narrowed by the `resourceTypes` knob below
   (_props, args, report) => {
     const { protectedStacks, resourceTypes } = args.getConfig<StackConfig>();
-    if (!resourceTypes.includes(args.type)) args.notApplicable("not a stateful resource type (resourceTypes)");
+    if (!typeIn(resourceTypes, args.type)) args.notApplicable("not a stateful resource type (resourceTypes)");
     if (!inStacks(args.urn, protectedStacks)) {
       args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in protectedStacks`);
     }
@@ -223,7 +224,7 @@ export const requireManagementLock = stackPolicy(
           : onboardedOn(s, r),
       );
     const targets = args.resources.filter(
-      (r) => resourceTypes.includes(r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
+      (r) => typeIn(resourceTypes, r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
     );
     if (targets.length === 0)
       args.notApplicable(

@@ -6,8 +6,9 @@
 import type { Policies } from "@pulumi/policy";
 import type * as storage from "@pulumi/azure-native/storage";
 import { ipv4Range, minPrefixLengthKnob } from "../lib/network";
+import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
-import { isSet, oneOf, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
+import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
@@ -33,7 +34,7 @@ export const httpsOnly = resourcePolicy<storage.StorageAccountArgs>(
   (props, args, report) => {
     // Absent = true (the default since API version 2019-04-01; azure-native v3 uses far newer API versions).
     if (props.enableHttpsTrafficOnly === false) {
-      report(`${who(args)} allows plain HTTP: set enableHttpsTrafficOnly to true.`);
+      report(`${who(args)} allows plain HTTP (enableHttpsTrafficOnly false): set enableHttpsTrafficOnly to true.`);
     }
   },
 );
@@ -87,33 +88,67 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-disallow-public-network-access",
     description:
-      "Storage accounts are not reachable from the public internet: public network access is disabled (or secured by a network security perimeter), or the firewall denies by default and admits no broad IP range.",
+      "Storage accounts are not reachable from the public internet: public network access is disabled, or the firewall denies by default, admits no broad IP range, and no wildcard resource instance rule; a network security perimeter (SecuredByPerimeter) is not accepted; and trusted Azure services do not bypass the firewall unless the account is configured for it.",
     severity: "high",
     pci: ["1.3.1", "1.4.2", "1.4.4"],
     gdpr: ["25", "32(1)(b)"],
     soc2: ["CC6.6"],
     service: "storage",
     remediationSteps:
-      'Set `publicNetworkAccess: "Disabled"` and use private endpoints, or at least `networkRuleSet: { defaultAction: "Deny", bypass: "AzureServices" }` with no `ipRules` entry shorter than /`minPrefixLength`.',
+      'Set `publicNetworkAccess: "Disabled"` and use private endpoints, or at least `networkRuleSet: { defaultAction: "Deny", bypass: "None" }` with no `ipRules` entry shorter than /`minPrefixLength` and `resourceAccessRules` that name each resource instance by its full id (no `*`); keep `bypass: "None"` also with public access disabled, except on accounts listed in `azureServicesBypassAccounts`.',
     url: `${URL}/storage-network-security`,
     config: {
       minPrefixLength: minPrefixLengthKnob("a networkRuleSet.ipRules entry"),
+      azureServicesBypassAccounts: {
+        ...exemptionSchema,
+        description:
+          'Accounts (resource name pattern, `*` wildcard, each with a reason) whose networkRuleSet.bypass may include "AzureServices", where Microsoft requires trusted services to reach the account (none by default).',
+      },
     },
   },
   ACCOUNT,
   (props, args, report) => {
-    // publicNetworkAccess absent = Enabled; networkRuleSet absent = Allow. SecuredByPerimeter denies everything a
-    // network security perimeter does not allow, so it counts as closed.
-    if (oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) return;
+    // Trusted Azure services pass the firewall with bypass "AzureServices", which the SDK sets when bypass is absent
+    // (networkRuleSetArgsProvideDefaults in @pulumi/azure-native types/input.js). Checked whatever publicNetworkAccess
+    // says: with "Disabled", "trusted access" stays "Allowed" (private-link/network-security-perimeter-transition,
+    // the table for a resource not associated with a perimeter).
+    const { minPrefixLength, azureServicesBypassAccounts } = args.getConfig<{
+      minPrefixLength: number;
+      azureServicesBypassAccounts: Exemption[];
+    }>();
+    if (presence(props, "networkRuleSet", "bypass") === "unknown") requireKnown(props, "networkRuleSet", "bypass");
+    const bypass = valueAt(props, "networkRuleSet", "bypass");
+    const bypassed = typeof bypass === "string" ? bypass.split(",").map((b) => b.trim()) : ["AzureServices"];
+    if (
+      bypassed.some((b) => sameText(b, "AzureServices")) &&
+      checkExemption(azureServicesBypassAccounts, args.name) === undefined
+    ) {
+      report(
+        `${who(args)} lets trusted Azure services bypass its firewall (networkRuleSet.bypass ${typeof bypass === "string" ? show(bypass) : 'unset, "AzureServices" by default'}): set networkRuleSet.bypass to "None", or, where Microsoft requires it, list the account in azureServicesBypassAccounts with the reason.`,
+      );
+    }
+    // publicNetworkAccess absent = Enabled; networkRuleSet absent = Allow. "Disabled" blocks traffic from all networks
+    // on the public endpoint (storage-network-security-set-default-access), which is what the firewall's IP and
+    // resource instance rules govern ("Azure Storage firewall rules provide ... control over network access to your
+    // storage account's public endpoint", storage-network-security): with it, they admit nobody.
+    if (sameText(props.publicNetworkAccess, "Disabled")) return;
+    // "SecuredByPerimeter": "Public access is granted in accordance with the access rules defined by the associated
+    // perimeter profile" (private-link/network-security-perimeter-transition): a public endpoint the pack does not
+    // check, refused as the SQL server and Cosmos DB rules refuse it.
+    if (sameText(props.publicNetworkAccess, "SecuredByPerimeter")) {
+      report(
+        `${who(args)} has publicNetworkAccess "SecuredByPerimeter": its public endpoint admits what a network security perimeter's access rules allow, which the pack does not check; set publicNetworkAccess to "Disabled" (or "Enabled" with networkRuleSet.defaultAction "Deny").`,
+      );
+      return;
+    }
     if (!sameText(props.networkRuleSet?.defaultAction, "Deny")) {
       report(
-        `${who(args)} accepts public traffic: set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
+        `${who(args)} accepts public traffic (publicNetworkAccess ${show(props.publicNetworkAccess)}, networkRuleSet.defaultAction ${show(props.networkRuleSet?.defaultAction)}): set publicNetworkAccess to "Disabled" (or networkRuleSet.defaultAction to "Deny").`,
       );
       return;
     }
     // Deny by default, but the firewall's IP rules still admit what they name: no broad range (the Cosmos DB and Key
     // Vault rules hold the same line).
-    const { minPrefixLength } = args.getConfig<{ minPrefixLength: number }>();
     const rules = valueAt(props, "networkRuleSet", "ipRules");
     const entries = Array.isArray(rules) ? rules : [];
     for (let i = 0; i < entries.length; i++) {
@@ -123,6 +158,21 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
       if (range === undefined || range.prefix < minPrefixLength) {
         report(
           `${who(args)} admits the broad range ${value} (networkRuleSet.ipRules[${i}].iPAddressOrRange): narrow it to /${minPrefixLength} or longer, or remove it.`,
+        );
+      }
+    }
+    // Resource instance rules admit the resources their id names; a `*` in it admits every match in the tenant
+    // ("/subscriptions/*/resourceGroups/*/providers/Microsoft.Synapse/workspaces/*": every workspace;
+    // storage-network-security-resource-instances). Ids unknown during preview (another resource's output): undecided.
+    const instancesPath = ["networkRuleSet", "resourceAccessRules"];
+    if (presence(props, ...instancesPath) === "unknown") requireKnown(props, ...instancesPath);
+    const instances = valueAt(props, ...instancesPath);
+    for (let i = 0; i < (Array.isArray(instances) ? instances.length : 0); i++) {
+      if (presence(instances, String(i), "resourceId") === "unknown") requireKnown(instances, String(i), "resourceId");
+      const id = valueAt(instances, String(i), "resourceId");
+      if (typeof id === "string" && id.includes("*")) {
+        report(
+          `${who(args)} admits every resource matching the wildcard networkRuleSet.resourceAccessRules[${i}].resourceId ${show(id)}: name one resource instance by its full id.`,
         );
       }
     }

@@ -10,7 +10,7 @@ import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import type * as web from "@pulumi/azure-native/web";
 import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { isSet, oneOf, safeGet, sameText, who } from "../lib/values";
+import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
 /** A namespace's network rule set: a separate resource that rewrites the namespace's public network access. */
@@ -49,7 +49,9 @@ export const eventHubLocalAuth = resourcePolicy<eventhub.NamespaceArgs>(
   (props, args, report) => {
     // Absent = false (SAS keys accepted).
     if (props.disableLocalAuth !== true) {
-      report(`${who(args)} accepts SAS keys: set disableLocalAuth to true.`);
+      report(
+        `${who(args)} accepts SAS keys (disableLocalAuth ${show(props.disableLocalAuth)}, false by default): set disableLocalAuth to true.`,
+      );
     }
   },
 );
@@ -64,16 +66,18 @@ export const eventHubNetwork = resourcePolicy<eventhub.NamespaceArgs | eventhub.
     gdpr: ["25", "32(1)(b)"],
     soc2: ["CC6.6"],
     service: "eventhub",
-    remediationSteps:
-      'Set `publicNetworkAccess: "Disabled"` (or `"SecuredByPerimeter"`) and add a private endpoint with group id `namespace`.',
+    remediationSteps: 'Set `publicNetworkAccess: "Disabled"` and add a private endpoint with group id `namespace`.',
     url: "https://learn.microsoft.com/azure/event-hubs/network-security",
   },
   [EH_NAMESPACE, EH_NETWORK_RULE_SET],
   (props, args, report) => {
-    // Absent = Enabled ("by default it is enabled"), on both resources.
-    if (!oneOf(props.publicNetworkAccess, ["Disabled", "SecuredByPerimeter"])) {
+    // Absent = Enabled ("by default it is enabled"), on both resources. "SecuredByPerimeter" is not closed either:
+    // "Public access is granted in accordance with the access rules defined by the associated perimeter profile"
+    // (private-link/network-security-perimeter-transition), which the pack does not check (as the SQL server and
+    // Cosmos DB rules say).
+    if (!sameText(props.publicNetworkAccess, "Disabled")) {
       report(
-        `${who(args)} accepts public traffic ('${props.publicNetworkAccess ?? "Enabled (default)"}'): set publicNetworkAccess to "Disabled".`,
+        `${who(args)} accepts public traffic (publicNetworkAccess ${props.publicNetworkAccess === undefined ? 'unset, "Enabled" by default' : show(props.publicNetworkAccess)}${sameText(props.publicNetworkAccess, "SecuredByPerimeter") ? ", governed by a network security perimeter's access rules the pack does not check" : ""}): set publicNetworkAccess to "Disabled".`,
       );
     }
   },
@@ -586,6 +590,38 @@ function siteSettings(type: string, props: Record<string, unknown>): [string, un
   });
 }
 
+/**
+ * For `webSettingsNoSecrets`: reads every setting `siteSettings` would return through the unknown-checking proxy, so a
+ * list, a name or a value unknown during preview (a connection string built from another resource's outputs) makes
+ * the rule undecided ("can't run … during preview") instead of being dropped and counted as passed.
+ */
+function requireKnownSettings(type: string, props: Record<string, unknown>): void {
+  const list = (obj: unknown, key: string, valueKey: string) => {
+    if (presence(obj, key) === "unknown") requireKnown(obj, key);
+    const entries = safeGet(obj, key);
+    if (!Array.isArray(entries)) return;
+    for (let i = 0; i < entries.length; i++) {
+      for (const k of ["name", valueKey]) {
+        if (presence(entries, String(i), k) === "unknown") requireKnown(entries, String(i), k);
+      }
+    }
+  };
+  if (type === WEB_APP || type === WEB_APP_SLOT) {
+    if (presence(props, "siteConfig") === "unknown") requireKnown(props, "siteConfig");
+    const siteConfig = safeGet(props, "siteConfig");
+    list(siteConfig, "appSettings", "value");
+    list(siteConfig, "connectionStrings", "connectionString");
+    return;
+  }
+  if (presence(props, "properties") === "unknown") requireKnown(props, "properties");
+  const entries = safeGet(props, "properties");
+  if (entries === null || typeof entries !== "object") return;
+  const path = type.startsWith("azure-native:web:WebAppConnectionStrings") ? ["value"] : [];
+  for (const k of Object.keys(entries)) {
+    if (presence(entries, k, ...path) === "unknown") requireKnown(entries, k, ...path);
+  }
+}
+
 export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-web-webappapplicationsettings-disallow-secrets",
@@ -609,9 +645,10 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
     WEB_APP_SLOT,
   ],
   (props, args, report) => {
-    // Values computed from other resources are unknown during a first preview (client ids, endpoints): they are
-    // checked when known (at `pulumi up`); literal values are checked now. A value that is a Key Vault reference is
-    // fine; otherwise a secret-looking value, or a set value under a secret-looking name, is not.
+    // A value that is a Key Vault reference is fine; otherwise a secret-looking value, or a set value under a
+    // secret-looking name, is not. Values computed from other resources are unknown during a first preview (client
+    // ids, endpoints, a connection string): after reporting what the known values show, the rule is then undecided
+    // (checked at `pulumi up`, or by `npm run analyze` on an export), never passed on values it did not see.
     const leaking = siteSettings(args.type, props)
       .filter(([name, v]) => {
         if (typeof v !== "string" || v === "" || v.startsWith("@Microsoft.KeyVault(")) return false;
@@ -624,6 +661,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
         `${who(args)} stores keys or passwords in ${leaking.join(", ")}: use identity-based settings or Key Vault references.`,
       );
     }
+    requireKnownSettings(args.type, props);
   },
 );
 

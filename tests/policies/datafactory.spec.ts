@@ -173,7 +173,8 @@ describe("policies/datafactory", () => {
 
   describe(linkedServiceManagedIdentity.name, () => {
     const sql = f.sqlLinkedService();
-    it("is advisory by default", () => assert.equal(linkedServiceManagedIdentity.enforcementLevel, "advisory"));
+    it("is mandatory by default (a key or secret in a linked service fails the gate)", () =>
+      assert.equal(linkedServiceManagedIdentity.enforcementLevel, "mandatory"));
     it("passes managed-identity linked services", async () => {
       await expectPass(linkedServiceManagedIdentity, sql);
       await expectPass(linkedServiceManagedIdentity, f.lakeLinkedService());
@@ -192,12 +193,31 @@ describe("policies/datafactory", () => {
         /adf-pay-dev-weu-ls-sql .*\(properties\.password\)/,
       ],
       [
+        "a service principal with a key is used",
+        "properties.authenticationType",
+        "ServicePrincipal",
+        /adf-pay-dev-weu-ls-sql .*\(properties\.authenticationType "ServicePrincipal"\)/,
+      ],
+      [
         "a service principal is used",
         "properties.servicePrincipalId",
         "00000000-0000-0000-0000-000000000001",
         /\(properties\.servicePrincipalId\)/,
       ],
     ]);
+    it("fails a service principal with a key from Key Vault as a mandatory violation", async () => {
+      const sp = mutate(
+        mutate(sql, "properties.authenticationType", "ServicePrincipal"),
+        "properties.servicePrincipalKey",
+        kvRef("etl-sp-secret"),
+      );
+      const r = await expectFail(
+        linkedServiceManagedIdentity,
+        sp,
+        /\(properties\.authenticationType "ServicePrincipal", properties\.servicePrincipalKey\)/,
+      );
+      assert.equal(r.enforcementLevel, "mandatory");
+    });
     it("is not applicable to connectors without managed identity support", () =>
       expectNotApplicable(linkedServiceManagedIdentity, f.sftpLinkedService()));
     it("honours identityCapableTypes", () =>

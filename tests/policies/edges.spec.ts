@@ -49,7 +49,7 @@ describe("policy edges: one past each limit, and unset as the insecure default",
     const acct = (r: string) =>
       mutate(mutate(storageAccount(), "publicNetworkAccess", "Enabled"), "networkRuleSet", {
         defaultAction: "Deny",
-        bypass: "AzureServices",
+        bypass: "None",
         ipRules: [{ iPAddressOrRange: r, action: "Allow" }],
       });
     await expectFail(storageNetwork, acct("203.0.112.0/23"), /broad range 203\.0\.112\.0\/23/);

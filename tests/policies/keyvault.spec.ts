@@ -85,7 +85,7 @@ describe("policies/keyvault", () => {
       expectFail(
         vaultRbac,
         mutate(vault(), "properties.enableRbacAuthorization", undefined),
-        /kv-pay-dev-weu .*set properties\.enableRbacAuthorization to true/,
+        /kv-pay-dev-weu .*uses vault access policies \(properties\.enableRbacAuthorization unset, false by default\): set properties\.enableRbacAuthorization to true/,
       ));
     it("fails when access policies are defined", () =>
       expectFail(

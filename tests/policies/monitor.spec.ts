@@ -19,7 +19,7 @@ import { component, diagnosticSetting, workspace } from "./fixtures/monitor";
 import { vault } from "./fixtures/keyvault";
 import { STORAGE_ID, storageAccount } from "./fixtures/storage";
 import { armId } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, mutate, UNKNOWN } from "./helpers";
 import { resourceRecord } from "../../tools/lib/policyRunner";
 
 /** Vault (ids unknown, wired by URN) and storage account (wired by id to its blob service) with their settings. */
@@ -427,6 +427,26 @@ describe("policies/monitor", () => {
         mutate(scope(), "accessModeSettings.ingestionAccessMode", "Open"),
         /accessModeSettings\.ingestionAccessMode "Open": set it to "PrivateOnly"/,
       ));
+    const exclusion = (modes: Record<string, string>) =>
+      mutate(scope(), "accessModeSettings.exclusions", [{ privateEndpointConnectionName: "pe-hub-ampls", ...modes }]);
+    it("fails an exclusion that opens one private endpoint connection", async () => {
+      await expectFail(
+        privateLinkScopeAccessMode,
+        exclusion({ queryAccessMode: "Open", ingestionAccessMode: "Open" }),
+        /ampls-pay-dev-weu .*accessModeSettings\.exclusions\[0\] \(private endpoint connection "pe-hub-ampls"\) with queryAccessMode "Open", ingestionAccessMode "Open": set them to "PrivateOnly" or remove the exclusion/,
+      );
+      await expectFail(
+        privateLinkScopeAccessMode,
+        exclusion({ ingestionAccessMode: "Open" }),
+        /exclusions\[0\] .* with ingestionAccessMode "Open":/,
+      );
+    });
+    it("passes a private-only exclusion, or one that leaves a mode to the (private-only) default", async () => {
+      await expectPass(privateLinkScopeAccessMode, exclusion({ queryAccessMode: "PrivateOnly" }));
+      await expectPass(privateLinkScopeAccessMode, exclusion({}));
+    });
+    it("is undecided while an exclusion's mode is unknown during preview", () =>
+      expectUndecided(privateLinkScopeAccessMode, exclusion({ queryAccessMode: UNKNOWN })));
     it("is not applicable to workspaces", () => expectNotApplicable(privateLinkScopeAccessMode, workspace()));
   });
 });

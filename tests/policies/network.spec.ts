@@ -9,6 +9,7 @@ import {
   nsgRestrictedPorts,
   peeringApproved,
   portRanges,
+  perimeterAssociation,
   privateEndpointCoverage,
   subnetDefaultOutbound,
   subnetNsg,
@@ -35,7 +36,7 @@ import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, 
 
 describe("policies/network", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(networkPolicies.length, 12);
+    assert.equal(networkPolicies.length, 13);
     for (const p of networkPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -878,5 +879,38 @@ describe("policies/network", () => {
     });
     it("is not applicable to a stack without data services", () =>
       expectNotApplicable(privateEndpointCoverage, [virtualNetwork(), inStack(subnet(), "dev")]));
+  });
+
+  describe(perimeterAssociation.name, () => {
+    const nsp = { location: "westeurope", resourceGroupName: "rg-pay-dev-weu", networkSecurityPerimeterName: "nsp" };
+    const perimeter = () => resourceRecord("azure-native:network:NetworkSecurityPerimeter", "nsp", { ...nsp });
+    const internet = () =>
+      resourceRecord("azure-native:network:NetworkSecurityPerimeterAccessRule", "nsp-internet", {
+        ...nsp,
+        profileName: "p",
+        direction: "Inbound",
+        addressPrefixes: ["0.0.0.0/0"],
+      });
+    const association = (accessMode?: string) =>
+      resourceRecord("azure-native:network:NetworkSecurityPerimeterAssociation", "nsp-sql", {
+        ...nsp,
+        ...(accessMode ? { accessMode } : {}),
+        privateLinkResource: { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-pay-dev" },
+        profile: {
+          id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/nsp/profiles/p",
+        },
+      });
+    it("passes a perimeter nothing is associated with (it governs nothing)", () =>
+      expectPass(perimeterAssociation, [perimeter(), internet()]));
+    it("fails an association, in Enforced mode or in the default Learning mode, even to a private-only server", async () => {
+      await expectFail(
+        perimeterAssociation,
+        [perimeter(), internet(), association("Enforced")],
+        /nsp-sql .*associates \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.Sql\/servers\/sql-pay-dev with network security perimeter "nsp" \(accessMode "Enforced"\): the perimeter's access rules.*remove the association/,
+      );
+      await expectFail(perimeterAssociation, [association()], /\(accessMode unset, "Learning" by default\)/);
+    });
+    it("is not applicable to a stack without a network security perimeter", () =>
+      expectNotApplicable(perimeterAssociation, [virtualNetwork()]));
   });
 });

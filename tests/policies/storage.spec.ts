@@ -17,7 +17,7 @@ import {
   storageSku,
 } from "../../policies/rules/storage";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { resourceRecord } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { blobContainer, blobService, storageAccount } from "./fixtures/storage";
 import { vault } from "./fixtures/keyvault";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
@@ -51,7 +51,7 @@ describe("policies/storage", () => {
       expectFail(
         httpsOnly,
         mutate(account(), "enableHttpsTrafficOnly", false),
-        /stpaydevweu .*allows plain HTTP: set enableHttpsTrafficOnly to true/,
+        /stpaydevweu .*allows plain HTTP \(enableHttpsTrafficOnly false\): set enableHttpsTrafficOnly to true/,
       ));
   });
 
@@ -88,23 +88,28 @@ describe("policies/storage", () => {
   describe(storageNetwork.name, () => {
     it("passes a deny-by-default firewall with public access enabled", () =>
       expectPass(storageNetwork, mutate(account(), "publicNetworkAccess", "Enabled")));
-    it("passes SecuredByPerimeter", () =>
-      expectPass(
+    it("fails SecuredByPerimeter, which keeps a public endpoint governed by the perimeter's access rules", () =>
+      // Even with a deny-by-default firewall: an associated perimeter's rules decide, not the account's firewall.
+      expectFail(
         storageNetwork,
-        mutate(mutate(account(), "publicNetworkAccess", "SecuredByPerimeter"), "networkRuleSet", undefined),
+        mutate(account(), "publicNetworkAccess", "SecuredByPerimeter"),
+        /stpaydevweu .*publicNetworkAccess "SecuredByPerimeter": .*network security perimeter.*set publicNetworkAccess to "Disabled"/,
       ));
     it("fails public access with an allow-by-default firewall", () =>
       expectFail(
         storageNetwork,
         mutate(mutate(account(), "publicNetworkAccess", "Enabled"), "networkRuleSet.defaultAction", "Allow"),
-        /stpaydevweu .*accepts public traffic: set publicNetworkAccess to "Disabled"/,
+        /stpaydevweu .*accepts public traffic \(publicNetworkAccess "Enabled", networkRuleSet\.defaultAction "Allow"\): set publicNetworkAccess to "Disabled"/,
       ));
-    it("fails when both are absent", () =>
-      expectFail(
+    it("fails when both are absent (public access enabled, firewall allowing, trusted services bypassing)", async () => {
+      const r = await evaluatePolicy(
         storageNetwork,
         mutate(mutate(account(), "publicNetworkAccess", undefined), "networkRuleSet", undefined),
-        /stpaydevweu .*networkRuleSet\.defaultAction/,
-      ));
+      );
+      assert.equal(r.messages.length, 2, JSON.stringify(r.messages));
+      assert.match(r.messages[0], /stpaydevweu .*networkRuleSet\.bypass unset, "AzureServices" by default/);
+      assert.match(r.messages[1], /stpaydevweu .*\(publicNetworkAccess unset, networkRuleSet\.defaultAction unset\)/);
+    });
     it("fails a deny-by-default firewall whose IP rules admit a broad range; a narrow one passes", async () => {
       const withRules = (ranges: string[]) =>
         mutate(
@@ -129,6 +134,58 @@ describe("policies/storage", () => {
       // With public access disabled the IP rules admit nothing: not checked.
       await expectPass(storageNetwork, mutate(withRules(["20.0.0.0/8"]), "publicNetworkAccess", "Disabled"));
     });
+    const open = () => mutate(account(), "publicNetworkAccess", "Enabled");
+    const synapse = "/subscriptions/s/resourceGroups/rg-pay-dev-weu-data/providers/Microsoft.Synapse/workspaces/synw-x";
+    const instances = (...ids: string[]) =>
+      mutate(
+        open(),
+        "networkRuleSet.resourceAccessRules",
+        ids.map((resourceId) => ({ tenantId: "00000000-0000-4000-8000-0000000000aa", resourceId })),
+      );
+    it("passes resource instance rules that name one resource each", () =>
+      expectPass(storageNetwork, instances(synapse)));
+    it("fails a wildcard resource instance rule, which admits every matching resource of the tenant", () =>
+      expectFail(
+        storageNetwork,
+        instances(synapse, "/subscriptions/*/resourceGroups/*/providers/Microsoft.Synapse/workspaces/*"),
+        /stpaydevweu .*wildcard networkRuleSet\.resourceAccessRules\[1\]\.resourceId "\/subscriptions\/\*\/resourceGroups\/\*\/providers\/Microsoft\.Synapse\/workspaces\/\*": name one resource instance/,
+      ));
+    it("is undecided while a resource instance rule's id is unknown during preview", () =>
+      expectUndecided(storageNetwork, instances(UNKNOWN)));
+    it("fails the trusted services bypass (explicit, or absent: the SDK's default), even with public access disabled", async () => {
+      await expectFail(
+        storageNetwork,
+        mutate(open(), "networkRuleSet.bypass", "Logging, AzureServices"),
+        /stpaydevweu .*lets trusted Azure services bypass its firewall \(networkRuleSet\.bypass "Logging, AzureServices"\): set networkRuleSet\.bypass to "None"/,
+      );
+      await expectFail(
+        storageNetwork,
+        mutate(open(), "networkRuleSet.bypass", undefined),
+        /bypass its firewall \(networkRuleSet\.bypass unset, "AzureServices" by default\)/,
+      );
+      // Trusted access stays allowed with public network access disabled (network-security-perimeter-transition).
+      await expectFail(
+        storageNetwork,
+        mutate(account(), "networkRuleSet.bypass", "AzureServices"),
+        /stpaydevweu .*lets trusted Azure services bypass its firewall/,
+      );
+      await expectPass(storageNetwork, mutate(open(), "networkRuleSet.bypass", "Logging, Metrics"));
+    });
+    it("accepts the trusted services bypass on an account listed in azureServicesBypassAccounts with a reason", async () => {
+      const bypassing = mutate(account(), "networkRuleSet.bypass", "AzureServices");
+      const reason = "Azure ML workspace storage: Microsoft asks for the bypass";
+      await expectPass(storageNetwork, bypassing, { azureServicesBypassAccounts: [{ pattern: "stpay*", reason }] });
+      // Another account's name, or an entry without a real reason, does not count.
+      await expectFail(storageNetwork, bypassing, /bypass its firewall/, {
+        azureServicesBypassAccounts: [{ pattern: "ml-st", reason }],
+      });
+      await assert.rejects(
+        evaluatePolicy(storageNetwork, bypassing, { azureServicesBypassAccounts: [{ pattern: "stpay*", reason: "" }] }),
+        /azureServicesBypassAccounts\[0\]\.reason must have at least 10 characters/,
+      );
+    });
+    it("is undecided while the bypass is unknown during preview", () =>
+      expectUndecided(storageNetwork, mutate(account(), "networkRuleSet.bypass", UNKNOWN)));
   });
 
   describe(encryptionScopeKey.name, () => {

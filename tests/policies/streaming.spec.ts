@@ -33,7 +33,7 @@ import {
 } from "./fixtures/streaming";
 import { vault } from "./fixtures/keyvault";
 import { armId } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
 
 const ns = eventHubNamespace;
 const app = functionApp;
@@ -61,14 +61,14 @@ describe("policies/streaming", () => {
       expectFail(
         eventHubLocalAuth,
         mutate(ns(), "disableLocalAuth", undefined),
-        /evhns-pay-dev-weu .*set disableLocalAuth to true/,
+        /evhns-pay-dev-weu .*accepts SAS keys \(disableLocalAuth unset, false by default\): set disableLocalAuth to true/,
       ));
 
     it(`${eventHubNetwork.name} fails public access (absent = Enabled)`, () =>
       expectFail(
         eventHubNetwork,
         mutate(ns(), "publicNetworkAccess", undefined),
-        /evhns-pay-dev-weu .*'Enabled \(default\)'\): set publicNetworkAccess to "Disabled"/,
+        /evhns-pay-dev-weu .*\(publicNetworkAccess unset, "Enabled" by default\): set publicNetworkAccess to "Disabled"/,
       ));
 
     it(`${eventHubNetwork.name} also checks the namespace's network rule set, which rewrites its network access`, async () => {
@@ -84,9 +84,17 @@ describe("policies/streaming", () => {
       await expectFail(
         eventHubNetwork,
         rules("Enabled"),
-        /evhns-pay-dev-weu-net .*'Enabled'\): set publicNetworkAccess/,
+        /evhns-pay-dev-weu-net .*\(publicNetworkAccess "Enabled"\): set publicNetworkAccess/,
       );
-      await expectFail(eventHubNetwork, rules(undefined), /'Enabled \(default\)'/);
+      await expectFail(eventHubNetwork, rules(undefined), /publicNetworkAccess unset, "Enabled" by default/);
+    });
+
+    it(`${eventHubNetwork.name} fails SecuredByPerimeter, which keeps a public endpoint the perimeter's rules govern`, async () => {
+      await expectFail(
+        eventHubNetwork,
+        mutate(ns(), "publicNetworkAccess", "SecuredByPerimeter"),
+        /evhns-pay-dev-weu .*\(publicNetworkAccess "SecuredByPerimeter", governed by a network security perimeter's access rules the pack does not check\): set publicNetworkAccess to "Disabled"/,
+      );
     });
 
     it(`${eventHubTls.name} fails TLS 1.0 and absent`, async () => {
@@ -587,6 +595,32 @@ describe("policies/streaming", () => {
         /func-conn .*stores keys or passwords in Lake/,
       );
       await expectNotApplicable(webSettingsNoSecrets, ns());
+    });
+
+    it(`${webSettingsNoSecrets.name}: is undecided, not passed, while a setting's value is unknown during preview`, async () => {
+      // A connection string built from another resource's outputs may hold a key: the first preview cannot tell.
+      await expectUndecided(webSettingsNoSecrets, mutate(appSettings(), "properties.AzureWebJobsStorage", UNKNOWN));
+      await expectUndecided(
+        webSettingsNoSecrets,
+        mutate(app(), "siteConfig.appSettings", [{ name: "SqlConnection", value: UNKNOWN }]),
+      );
+      await expectUndecided(webSettingsNoSecrets, mutate(app(), "siteConfig.connectionStrings", UNKNOWN));
+      await expectUndecided(
+        webSettingsNoSecrets,
+        resourceRecord("azure-native:web:WebAppConnectionStrings", "func-conn", {
+          name: "func-pay-dev-weu",
+          resourceGroupName: "rg-pay-dev-weu",
+          properties: { Lake: { value: UNKNOWN, type: "Custom" } },
+        }),
+      );
+      // A known secret is still reported (mandatory) next to the undecided advisory.
+      const r = await evaluatePolicy(
+        webSettingsNoSecrets,
+        mutate(mutate(appSettings(), "properties.API_KEY", "abc123"), "properties.AzureWebJobsStorage", UNKNOWN),
+      );
+      assert.equal(r.messages.length, 2, JSON.stringify(r.messages));
+      assert.match(r.messages[0], /stores keys or passwords in API_KEY/);
+      assert.match(r.messages[1], /can't run policy .* during preview/);
     });
 
     describe(asaGenericJob.name, () => {
