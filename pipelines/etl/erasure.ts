@@ -1,6 +1,7 @@
 // GDPR erasure (Art. 17, the seed's "right to be forgotten"): one pipeline that takes a customer id and erases or
 // pseudonymises that person everywhere the platform keeps them, records each step for the audit trail, and can run
 // again safely (every step is idempotent). The design is in docs/etl.md ("GDPR erasure").
+import type { DataModel, ErasureSubject } from "../model/types";
 import type { AdfResource } from "./contract";
 import {
   type Activity,
@@ -18,6 +19,7 @@ import {
   storedProcedure,
 } from "./adf";
 import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES, rawFolder } from "./names";
+import { erasureNames, markedSubject } from "./sql/oltp";
 
 /**
  * Cosmos DB containers that hold a customer's data, and how an item is found (docs/cosmos-partitioning.md):
@@ -253,6 +255,50 @@ export function erasurePipeline(): AdfResource {
     variables: { customerId: { type: "String" }, requestId: { type: "String" } },
     concurrency: 4,
     activities,
+  });
+}
+
+/**
+ * The erasure of every other subject of the model (the merchant's contact person): its generated OLTP procedure, one
+ * pipeline each (`gdpr_erasure_<subject>`, parameters `<key>` and `requestId`). Their personal columns never leave
+ * the OLTP database — never extracted (the ETL identity cannot read them), so neither the lake nor the warehouse nor
+ * Cosmos DB holds them — and the procedure is the whole erasure; it audits in `etl.ErasureAudit_<subject>`.
+ */
+export function subjectErasurePipelines(model: DataModel): AdfResource[] {
+  const marked = markedSubject(model);
+  return model.oltp.erasureSubjects.filter((s) => s !== marked).map((s) => subjectErasurePipeline(model, s));
+}
+
+function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfResource {
+  const names = erasureNames(model, subject);
+  const parameter = names.key.charAt(0).toLowerCase() + names.key.slice(1);
+  const key = `@variables('${parameter}')`;
+  return pipeline(PIPELINES.subjectErasure(subject.name), {
+    description:
+      `GDPR erasure of one ${subject.name} (${parameter}): etl.${names.procedure} sets the classified columns of ` +
+      `dbo.${subject.table} to NULL and audits in etl.${names.auditTable}. ${subject.description} Idempotent: run it ` +
+      "again to retry or to verify. See docs/etl.md.",
+    folder: FOLDERS.gdpr,
+    parameters: { [parameter]: { type: "SecureString" }, requestId: { type: "String", defaultValue: "" } },
+    variables: { [parameter]: { type: "String" }, requestId: { type: "String" } },
+    concurrency: 4,
+    activities: [
+      // int() fails on anything that is not a number: the key reaches SQL only as digits.
+      setVariable(names.key, parameter, `@string(int(pipeline().parameters.${parameter}))`, { secure: true }),
+      setVariable(
+        "RequestId",
+        "requestId",
+        "@if(empty(pipeline().parameters.requestId), pipeline().RunId, pipeline().parameters.requestId)",
+      ),
+      storedProcedure(
+        "EraseOltp",
+        "oltp",
+        OLTP_PROCEDURES.erase(names.procedure),
+        { [names.key]: { value: key, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
+        { dependsOn: dependsOn(names.key, "RequestId"), policy: secure },
+      ),
+      setReturnValue("ReturnAudit", { requestId: REQUEST, status: "erased" }, { dependsOn: dependsOn("EraseOltp") }),
+    ],
   });
 }
 

@@ -5,7 +5,7 @@
 import { dataModel } from "../model";
 import type { DataModel } from "../model/types";
 import type { AdfDefinitions, AdfGenerationOptions } from "./contract";
-import { erasurePipeline } from "./erasure";
+import { erasurePipeline, subjectErasurePipelines } from "./erasure";
 import { datasets, extractPipeline } from "./extract";
 import { extractedTables } from "./groups";
 import { globalParametersFor, operationsPipelines, poolTriggers } from "./operations";
@@ -34,6 +34,7 @@ export function generateAdfDefinitions(
       ...xs.map(extractPipeline),
       ...operationsPipelines(model, options),
       erasurePipeline(),
+      ...subjectErasurePipelines(model),
     ],
     datasets: datasets(),
     triggers: [nightlyTrigger(), ...poolTriggers(options)],

@@ -27,6 +27,8 @@ export const PIPELINES = {
   offHoursStop: "etl_offhours_stop",
   offHoursStart: "etl_offhours_start",
   erasure: "gdpr_erasure",
+  /** One per other erasure subject of the model: `gdpr_erasure_<subject>` (snake case, `merchant_contact`). */
+  subjectErasure: (subject: string) => `gdpr_erasure_${subject.replace(/(?<!^)([A-Z])/g, "_$1").toLowerCase()}`,
 } as const;
 
 export const FOLDERS = {
@@ -140,6 +142,8 @@ export const OLTP_PROCEDURES = {
   recordExtraction: `[${ETL_SCHEMA}].[usp_RecordExtraction]`,
   markPublished: `[${ETL_SCHEMA}].[usp_MarkPublished]`,
   eraseCustomer: `[${ETL_SCHEMA}].[usp_EraseCustomer]`,
+  /** Any erasure subject's procedure (`usp_EraseCustomer` is the customer's). */
+  erase: (procedureName: string) => `[${ETL_SCHEMA}].[${procedureName}]`,
   subjectReferences: `[${ETL_SCHEMA}].[usp_SubjectReferences]`,
   auditErasure: `[${ETL_SCHEMA}].[usp_AuditErasure]`,
 } as const;

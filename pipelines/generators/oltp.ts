@@ -493,6 +493,21 @@ export function generateEtlAccessScript(model: OltpModel): string {
     }
     parts.push(grants.join("\n"));
   }
+  // GRANT only ever adds: a column the model has since classified (or a table it no longer extracts) would keep the
+  // SELECT an earlier run granted. A column-level REVOKE removes that grant and is a no-op where none exists
+  // (Microsoft Learn, "REVOKE Object Permissions (Transact-SQL)"); it also removes a DENY on those columns, which
+  // nothing here relies on: the identity gets no other route to dbo's tables (no role with SELECT on them).
+  for (const table of model.tables) {
+    const readable = table.extraction.mode === "none" ? [] : capturedColumns(table);
+    const unreadable = table.columns.map((c) => c.name).filter((c) => !readable.includes(c));
+    if (!unreadable.length) continue;
+    parts.push(
+      [
+        `-- ${objectName(table.schema, table.name)}: the columns the ETL may not read${table.extraction.mode === "none" ? " (not extracted: all of them)" : " (classified, encrypted, ROWVERSION)"}, in case an earlier model granted them.`,
+        `REVOKE SELECT ON ${qualified(table.schema, table.name)} (${list(unreadable)}) FROM ${principal};`,
+      ].join("\n"),
+    );
+  }
   return [
     header("Azure SQL Database (OLTP): what the ETL identity may read, and nothing more.", [
       "Source: pipelines/model/oltp.ts. Regenerate with `npm run sql:generate`. Run after 02, as the Entra admin:",
@@ -500,7 +515,9 @@ export function generateEtlAccessScript(model: OltpModel): string {
       "Column-level SELECT on the extracted columns only: personal, card and encrypted columns stay out of reach, so",
       "the identity needs no UNMASK. Always Encrypted key metadata is granted for the erasure pipeline's encrypted",
       "connection; the Key Vault side (get, unwrapKey, verify on the column master key) is a role assignment, see",
-      "docs/data-model-decisions.md. Idempotent: GRANT is, and the user and role membership are guarded.",
+      "docs/data-model-decisions.md. Idempotent: GRANT and REVOKE are, and the user and role membership are guarded.",
+      "Every column the identity may not read is REVOKEd, so a column classified (or a table no longer extracted) since",
+      "an earlier run loses the SELECT that run granted.",
     ]),
     batches(parts),
   ].join("\n");

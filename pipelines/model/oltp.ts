@@ -584,6 +584,25 @@ const balanceTransaction: OltpTable = {
 
 export const oltpModel: OltpModel = {
   tables: [currency, merchant, customer, paymentMethod, payment, refund, dispute, payout, balanceTransaction],
+  // GDPR erasure (docs/etl.md, section 4): each subject gets `etl.usp_Erase<name>` and a Data Factory pipeline.
+  erasureSubjects: [
+    {
+      name: "Customer",
+      table: "Customer",
+      erasesReferencingRows: true,
+      description:
+        "A payer: the customer row's personal columns and its payment methods' card columns; ErasedAt is set. The " +
+        "gdpr_erasure pipeline also erases the warehouse, Cosmos DB and the lake.",
+    },
+    {
+      name: "MerchantContact",
+      table: "Merchant",
+      erasesReferencingRows: false,
+      description:
+        "The contact person of a merchant account: the merchant's contact columns only (the legal entity, its " +
+        "payments and payouts stay). The warehouse, the lake and Cosmos DB never receive them.",
+    },
+  ],
   alwaysEncrypted: {
     columnMasterKey: { name: COLUMN_MASTER_KEY, keyPathVariable: "ColumnMasterKeyPath" },
     columnEncryptionKeys: [

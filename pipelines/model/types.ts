@@ -78,6 +78,11 @@ export interface Column {
   /** Column collation; deterministic encryption of character columns requires a `*_BIN2` collation. */
   collation?: string;
   description?: string;
+  /**
+   * OLTP only: the column's name looks like personal data (e-mail, phone, name, address, birth date, IP address) but
+   * it holds none, and why. validate/ refuses such a name without a classification or this reason.
+   */
+  notPersonal?: { reason: string };
 }
 
 export interface KeyConstraint {
@@ -168,8 +173,26 @@ export interface AlwaysEncryptedKeys {
   columnEncryptionKeys: ColumnEncryptionKey[];
 }
 
+/**
+ * A GDPR data subject (Art. 17) whose personal data a generated procedure, `etl.usp_Erase<name>`, erases in the OLTP
+ * database: every classified column of the subject's row in `table` (found by its single-column primary key, the
+ * procedure's parameter) and, when `erasesReferencingRows`, of the rows of every table with a single-column foreign
+ * key to that row. validate/ refuses a classified column that no subject's erasure reaches.
+ */
+export interface ErasureSubject {
+  /** PascalCase: names the procedure (`usp_Erase<name>`) and, but for the table with `erasedAtColumn`, its audit table. */
+  name: string;
+  table: string;
+  /** Also erase the classified columns of the rows that reference the subject's row (a customer's payment methods). */
+  erasesReferencingRows: boolean;
+  /** Who the person is and when the erasure is run (printed into the generated procedure). */
+  description: string;
+}
+
 export interface OltpModel {
   tables: OltpTable[];
+  /** Whose personal data the GDPR erasure removes, and where (the erasure procedures are generated from these). */
+  erasureSubjects: ErasureSubject[];
   alwaysEncrypted: AlwaysEncryptedKeys;
   /** Change tracking retention (days) for `changeTracking` tables: how long a failed nightly run can be retried. */
   changeTrackingRetentionDays: number;

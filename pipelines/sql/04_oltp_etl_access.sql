@@ -5,7 +5,9 @@
 -- Column-level SELECT on the extracted columns only: personal, card and encrypted columns stay out of reach, so
 -- the identity needs no UNMASK. Always Encrypted key metadata is granted for the erasure pipeline's encrypted
 -- connection; the Key Vault side (get, unwrapKey, verify on the column master key) is a role assignment, see
--- docs/data-model-decisions.md. Idempotent: GRANT is, and the user and role membership are guarded.
+-- docs/data-model-decisions.md. Idempotent: GRANT and REVOKE are, and the user and role membership are guarded.
+-- Every column the identity may not read is REVOKEd, so a column classified (or a table no longer extracted) since
+-- an earlier run loses the SELECT that run granted.
 
 IF DATABASE_PRINCIPAL_ID(N'$(EtlPrincipalName)') IS NULL
     CREATE USER [$(EtlPrincipalName)] FROM EXTERNAL PROVIDER;
@@ -56,4 +58,24 @@ GO
 GRANT SELECT ON [dbo].[Dispute] ([DisputeId], [PaymentId], [AmountMinor], [NetworkReasonCode], [Category], [Status], [EvidenceDueBy], [CreatedAt], [UpdatedAt]) TO [$(EtlPrincipalName)];
 GRANT VIEW CHANGE TRACKING ON [dbo].[Dispute] TO [$(EtlPrincipalName)];
 GRANT SELECT ON [dbo].[Dispute_LedgerHistory] ([DisputeId], [PaymentId], [AmountMinor], [NetworkReasonCode], [Category], [Status], [EvidenceDueBy], [CreatedAt], [UpdatedAt], [ledger_end_transaction_id], [ledger_end_sequence_number]) TO [$(EtlPrincipalName)];
+GO
+
+-- dbo.Merchant: the columns the ETL may not read (classified, encrypted, ROWVERSION), in case an earlier model granted them.
+REVOKE SELECT ON [dbo].[Merchant] ([ContactEmail], [ContactPhone], [RowVer]) FROM [$(EtlPrincipalName)];
+GO
+
+-- dbo.Customer: the columns the ETL may not read (classified, encrypted, ROWVERSION), in case an earlier model granted them.
+REVOKE SELECT ON [dbo].[Customer] ([Email], [GivenName], [FamilyName], [Phone], [BillingAddressLine1], [BillingAddressLine2], [BillingCity], [BillingPostalCode], [LastSeenIpAddress], [RowVer]) FROM [$(EtlPrincipalName)];
+GO
+
+-- dbo.PaymentMethod: the columns the ETL may not read (classified, encrypted, ROWVERSION), in case an earlier model granted them.
+REVOKE SELECT ON [dbo].[PaymentMethod] ([Last4], [ExpMonth], [ExpYear], [Fingerprint]) FROM [$(EtlPrincipalName)];
+GO
+
+-- dbo.Payout: the columns the ETL may not read (not extracted: all of them), in case an earlier model granted them.
+REVOKE SELECT ON [dbo].[Payout] ([PayoutId], [MerchantId], [AmountMinor], [CurrencyCode], [BankAccountToken], [Status], [ArrivalDate], [CreatedAt], [UpdatedAt]) FROM [$(EtlPrincipalName)];
+GO
+
+-- dbo.BalanceTransaction: the columns the ETL may not read (not extracted: all of them), in case an earlier model granted them.
+REVOKE SELECT ON [dbo].[BalanceTransaction] ([BalanceTransactionId], [MerchantId], [Type], [AmountMinor], [CurrencyCode], [PaymentId], [RefundId], [DisputeId], [PayoutId], [AvailableAt], [CreatedAt]) FROM [$(EtlPrincipalName)];
 GO

@@ -53,6 +53,21 @@ IF OBJECT_ID(N'etl.ErasureAudit', N'U') IS NULL
     );
 GO
 
+-- GDPR erasure audit trail of the MerchantContact subject (no personal data: ids and counts only).
+IF OBJECT_ID(N'etl.ErasureAudit_MerchantContact', N'U') IS NULL
+    CREATE TABLE [etl].[ErasureAudit_MerchantContact]
+    (
+        [AuditId] BIGINT IDENTITY(1, 1) NOT NULL,
+        [RequestId] NVARCHAR(64) NOT NULL,
+        [MerchantId] BIGINT NOT NULL,
+        [Store] NVARCHAR(64) NOT NULL,
+        [Action] NVARCHAR(400) NOT NULL,
+        [Items] BIGINT NOT NULL,
+        [RecordedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_ErasureAudit_MerchantContact_RecordedAt] DEFAULT (SYSUTCDATETIME()),
+        CONSTRAINT [PK_ErasureAudit_MerchantContact] PRIMARY KEY CLUSTERED ([AuditId])
+    );
+GO
+
 IF OBJECT_ID(N'etl.usp_OpenExtractionWindows', N'P') IS NULL
     EXEC(N'CREATE PROCEDURE [etl].[usp_OpenExtractionWindows] AS BEGIN SET NOCOUNT ON; END');
 GO
@@ -849,6 +864,37 @@ BEGIN
     SET @Rows = @@ROWCOUNT;
     INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
     VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
+    COMMIT TRANSACTION;
+END;
+GO
+
+IF OBJECT_ID(N'etl.usp_EraseMerchantContact', N'P') IS NULL
+    EXEC(N'CREATE PROCEDURE [etl].[usp_EraseMerchantContact] AS BEGIN SET NOCOUNT ON; END');
+GO
+
+-- GDPR erasure of the MerchantContact subject (pipelines/model/oltp.ts, erasureSubjects). The contact person of a merchant account: the merchant's contact columns only (the legal entity, its payments and payouts stay). The warehouse, the lake and Cosmos DB never receive them.
+-- Runs with the owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.
+ALTER PROCEDURE [etl].[usp_EraseMerchantContact]
+    @MerchantId BIGINT,
+    @RequestId NVARCHAR(64)
+AS
+BEGIN
+    SET NOCOUNT ON;
+    SET XACT_ABORT ON;
+    DECLARE @Rows BIGINT;
+    IF NOT EXISTS (SELECT 1 FROM [dbo].[Merchant] WHERE [MerchantId] = @MerchantId)
+    BEGIN
+        INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items]) VALUES (@RequestId, @MerchantId, N'oltp', N'no such dbo.Merchant row', 0);
+        RETURN;
+    END;
+    BEGIN TRANSACTION;
+    -- dbo.Merchant: ContactEmail, ContactPhone.
+    UPDATE [dbo].[Merchant]
+    SET [ContactEmail] = NULL, [ContactPhone] = NULL
+    WHERE [MerchantId] = @MerchantId AND ([ContactEmail] IS NOT NULL OR [ContactPhone] IS NOT NULL);
+    SET @Rows = @@ROWCOUNT;
+    INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items])
+    VALUES (@RequestId, @MerchantId, N'oltp', N'dbo.Merchant: classified columns set to NULL (ContactEmail, ContactPhone)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO

@@ -958,6 +958,34 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
   });
 
+  it("erases a merchant's contact person in its own pipeline: the generated procedure, the merchant id kept secret", () => {
+    const p = pipelineOf(defs, PIPELINES.subjectErasure("MerchantContact"));
+    assert.equal(p.name, "gdpr_erasure_merchant_contact");
+    assert.equal((p.properties.folder as Json).name, "gdpr");
+    assert.deepEqual((p.properties.parameters as Json).merchantId, { type: "SecureString" });
+    const erase = activity(p, "EraseOltp");
+    assert.equal((erase.typeProperties as Json).storedProcedureName, "[etl].[usp_EraseMerchantContact]");
+    assert.deepEqual(((erase.typeProperties as Json).storedProcedureParameters as Json).MerchantId, {
+      value: "@variables('merchantId')",
+      type: "Int64",
+    });
+    assert.match(JSON.stringify(activity(p, "MerchantId")), /string\(int\(pipeline\(\)\.parameters\.merchantId\)\)/);
+    for (const a of activities(p).filter((x) => JSON.stringify(x.typeProperties).includes("merchantId"))) {
+      const policy = (a.policy ?? {}) as Json;
+      assert.deepEqual([policy.secureInput, policy.secureOutput], [true, true], `${a.name}: secure input and output`);
+    }
+    // Every subject of the model other than the customer gets one; the customer keeps gdpr_erasure.
+    assert.deepEqual(
+      defs.pipelines.filter((x) => x.name.startsWith("gdpr_erasure")).map((x) => x.name),
+      [
+        "gdpr_erasure",
+        ...dataModel.oltp.erasureSubjects
+          .filter((x) => x.name !== "Customer")
+          .map((x) => PIPELINES.subjectErasure(x.name)),
+      ],
+    );
+  });
+
   it("deletes a subject's raw partitions in the folders the extracts write them to", () => {
     /** Evaluates `@concat('…', <expr>, …)` with the given values for its non-literal arguments. */
     const evaluate = (expression: string, values: Record<string, string>) => {

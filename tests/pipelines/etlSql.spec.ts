@@ -108,6 +108,36 @@ describe("pipelines/etl: generated SQL", () => {
       assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit\]/);
     });
 
+    it("every classified column is set to NULL by a generated erasure procedure (the reviewer's probe)", () => {
+      // From the generated SQL, not from the generator's helpers: each `UPDATE [dbo].[T] SET ...` of a usp_Erase*.
+      const erased = new Set<string>();
+      for (const b of sqlBatches(oltp).filter((x) => /^ALTER PROCEDURE \[etl\]\.\[usp_Erase\w+\]/.test(x)))
+        for (const u of b.matchAll(/UPDATE \[dbo\]\.\[(\w+)\]\n\s*SET ([^\n]*)/g))
+          for (const c of u[2].matchAll(/\[(\w+)\] = NULL/g)) erased.add(`${u[1]}.${c[1]}`);
+      const classified = dataModel.oltp.tables.flatMap((t) =>
+        t.columns.filter((c) => c.classification).map((c) => `${t.name}.${c.name}`),
+      );
+      assert.ok(classified.includes("Merchant.ContactEmail") && classified.includes("Customer.Email"));
+      assert.deepEqual(
+        classified.filter((c) => !erased.has(c)),
+        [],
+        "classified columns no erasure procedure sets to NULL",
+      );
+    });
+
+    it("erases a merchant's contact person: only the merchant row's contact columns, audited by merchant id", () => {
+      const erase = procedureBody(oltp, "usp_EraseMerchantContact");
+      assert.match(erase, /@MerchantId BIGINT,\n\s*@RequestId NVARCHAR\(64\)/);
+      assert.match(
+        erase,
+        /UPDATE \[dbo\]\.\[Merchant\]\n\s*SET \[ContactEmail\] = NULL, \[ContactPhone\] = NULL\n\s*WHERE \[MerchantId\] = @MerchantId AND \(/,
+      );
+      assert.equal((erase.match(/^\s*UPDATE /gm) ?? []).length, 1, "the merchant's payments and payouts stay");
+      assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit_MerchantContact\] \(\[RequestId\], \[MerchantId\]/);
+      assert.ok(oltp.includes("IF OBJECT_ID(N'etl.ErasureAudit_MerchantContact', N'U') IS NULL"));
+      assert.ok(erase.indexOf("SET XACT_ABORT ON;") < erase.indexOf("BEGIN TRANSACTION;"));
+    });
+
     it("gives the ETL identity EXECUTE on the etl schema only", () => {
       const grants = oltp.match(/^GRANT .*$/gm) ?? [];
       assert.deepEqual(grants, ["GRANT EXECUTE ON SCHEMA::[etl] TO [$(EtlPrincipalName)];"]);
@@ -272,10 +302,17 @@ describe("pipelines/etl: generated SQL", () => {
 
     it("erases a customer in every dimension version and in staging, and audits it", () => {
       const erase = procedureBody(pool, "usp_EraseCustomer");
+      // Every nullable attribute of the model's Dim_Customer (not its key or validity columns) goes, IsErased is set.
+      const dim = dataModel.olap.tables.find((t) => t.name === "Dim_Customer" && t.role === "dimension");
+      const h = dim?.history;
+      const kept = [dim?.primaryKey?.columns[0], h?.validFrom, h?.validTo, h?.isCurrent, h?.isInferred];
+      const set = (dim?.columns ?? [])
+        .filter((c) => !kept.includes(c.name))
+        .flatMap((c) => (c.name === "IsErased" ? ["[IsErased] = 1"] : c.nullable ? [`[${c.name}] = NULL`] : []));
+      assert.ok(set.includes("[BillingCountryCode] = NULL") && set.includes("[IsErased] = 1"), set.join(", "));
       assert.ok(
-        erase.includes(
-          "UPDATE [dbo].[Dim_Customer] SET [BillingCountryCode] = NULL, [CustomerSince] = NULL, [IsErased] = 1 WHERE [CustomerKey] = @CustomerKey;",
-        ),
+        erase.includes(`UPDATE [dbo].[Dim_Customer] SET ${set.join(", ")} WHERE [CustomerKey] = @CustomerKey;`),
+        set.join(", "),
       );
       assert.doesNotMatch(erase, /IsCurrent/, "every version, not only the current one");
       assert.ok(erase.includes("DELETE FROM [stg].[Customer] WHERE [CustomerId] = @CustomerKey;"));

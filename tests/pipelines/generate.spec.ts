@@ -343,7 +343,10 @@ describe("pipelines/generate", () => {
           if (c.classification) assert.ok(mask || c.encryption, `${t.name}.${c.name} is neither masked nor encrypted`);
         }
       }
-      assert.equal(masked + encrypted, 15);
+      // Each classified column of the model is masked or encrypted in the DDL (none skipped, none twice).
+      const classifiedColumns = dataModel.oltp.tables.flatMap((t) => t.columns.filter((c) => c.classification));
+      assert.ok(classifiedColumns.length >= 10, `${classifiedColumns.length} classified columns`);
+      assert.equal(masked + encrypted, classifiedColumns.length);
       assert.ok(encrypted >= 5 && masked >= 5, `${masked} masked, ${encrypted} encrypted`);
       assert.match(
         oltpDdl,
@@ -689,6 +692,36 @@ describe("pipelines/generate", () => {
           `not an allowed grant form: ${g.trim()}`,
         );
     });
+  });
+
+  it("revokes SELECT on every column the ETL may not read, so a column classified since an earlier run loses its grant", () => {
+    const revokes = (sql: string, table: string) =>
+      new RegExp(
+        `^REVOKE SELECT ON \\[dbo\\]\\.\\[${table}\\] \\(([^)]*)\\) FROM \\[\\$\\(EtlPrincipalName\\)\\];$`,
+        "m",
+      )
+        .exec(sql)?.[1]
+        ?.split(", ") ?? [];
+    const access = content("04_oltp_etl_access.sql");
+    for (const t of dataModel.oltp.tables) {
+      const grant =
+        new RegExp(`^GRANT SELECT ON \\[dbo\\]\\.\\[${t.name}\\] \\(([^)]*)\\)`, "m").exec(access)?.[1]?.split(", ") ??
+        [];
+      const revoke = revokes(access, t.name);
+      // Together they cover every column of the model's table, and never both for one column.
+      assert.deepEqual([...grant, ...revoke].sort(), t.columns.map((c) => `[${c.name}]`).sort(), t.name);
+      for (const c of t.columns.filter((x) => x.classification || x.encryption))
+        assert.ok(revoke.includes(`[${c.name}]`), `${t.name}.${c.name} is revoked`);
+    }
+    assert.ok(revokes(access, "Merchant").includes("[ContactEmail]"));
+    // Reclassified: Merchant.DisplayName becomes personal data; the re-run takes back what the last one granted.
+    const model = cloneModel();
+    const display = model.oltp.tables.find((t) => t.name === "Merchant")?.columns.find((c) => c.name === "DisplayName");
+    assert.ok(display, "Merchant.DisplayName");
+    display.classification = { kind: "personal", mask: { fn: "default" } };
+    const after = generateAll(model).find((f) => f.file === "04_oltp_etl_access.sql")?.content ?? "";
+    assert.ok(revokes(after, "Merchant").includes("[DisplayName]"), revokes(after, "Merchant").join(", "));
+    assert.ok(!revokes(access, "Merchant").includes("[DisplayName]"));
   });
 
   it("grants a ledger table's history only its extractable columns (a rowversion added to Refund stays unreadable)", () => {

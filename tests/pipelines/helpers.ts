@@ -25,6 +25,12 @@ export function olapTable(model: DataModel, name: string): OlapTable {
   return t;
 }
 
+export function olapColumn(model: DataModel, table: string, name: string): Column {
+  const c = olapTable(model, table).columns.find((x) => x.name === name);
+  if (!c) throw new Error(`no OLAP column ${table}.${name}`);
+  return c;
+}
+
 export function mappingOf<K extends TableMapping["kind"]>(
   model: DataModel,
   target: string,

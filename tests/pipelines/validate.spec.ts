@@ -3,7 +3,7 @@ import { dataModel } from "../../pipelines/model";
 import type { Classification, DataModel, MaskingFunction } from "../../pipelines/model/types";
 import { t } from "../../pipelines/model/types";
 import { validateModel } from "../../pipelines/model/validate";
-import { cloneModel, mappingOf, olapTable, oltpColumn, oltpTable } from "./helpers";
+import { cloneModel, mappingOf, olapColumn, olapTable, oltpColumn, oltpTable } from "./helpers";
 
 /** Mutate a copy of the real model and assert the validator reports a problem matching `expected`. */
 function rejects(mutate: (m: DataModel) => void, expected: RegExp): void {
@@ -193,6 +193,129 @@ describe("pipelines/model/validate", () => {
     });
   });
 
+  describe("GDPR erasure reach and personal-data names", () => {
+    const personal: Classification = { kind: "personal", mask: { fn: "default" } };
+    /** The problems of a mutated copy of the model that mention `word`. */
+    const problemsAbout = (mutate: (m: DataModel) => void, word: string): string[] => {
+      const model = cloneModel();
+      mutate(model);
+      return validateModel(model).filter((p) => p.includes(word));
+    };
+    /** The reviewer's second experiment: personal data two foreign keys away from Customer (via Payment). */
+    const shippingAddress = (m: DataModel, fk: { column: string; table: string }) => {
+      m.oltp.tables.push({
+        schema: "dbo",
+        name: "ShippingAddress",
+        description: "Where the goods of a payment are shipped.",
+        columns: [
+          { name: "ShippingAddressId", type: t.bigint(), nullable: false, identity: { seed: 1, increment: 1 } },
+          { name: fk.column, type: t.bigint(), nullable: false },
+          { name: "RecipientName", type: t.nvarchar(200), nullable: true, classification: personal },
+          { name: "AddressLine1", type: t.nvarchar(200), nullable: true, classification: personal },
+          { name: "CreatedAt", type: t.datetime2(3), nullable: false, default: "SYSUTCDATETIME()" },
+          { name: "UpdatedAt", type: t.datetime2(3), nullable: false, default: "SYSUTCDATETIME()" },
+        ],
+        primaryKey: { name: "PK_ShippingAddress", columns: ["ShippingAddressId"] },
+        foreignKeys: [
+          {
+            name: `FK_ShippingAddress_${fk.table}`,
+            columns: [fk.column],
+            references: { table: fk.table, columns: [fk.column] },
+          },
+        ],
+        extraction: { mode: "none", rationale: "Not in the star schema." },
+      });
+    };
+
+    it("refuses classified columns no erasure procedure reaches (the merchant's contact before it had a subject)", () => {
+      for (const column of ["ContactEmail", "ContactPhone"])
+        rejects(
+          (m) => {
+            m.oltp.erasureSubjects = m.oltp.erasureSubjects.filter((x) => x.table !== "Merchant");
+          },
+          new RegExp(
+            `dbo\\.Merchant\\.${column}: personal data that no GDPR erasure reaches .* declare a subject for Merchant`,
+          ),
+        );
+    });
+    it("refuses personal data two foreign keys away from the customer, and accepts it one foreign key away", () => {
+      rejects(
+        (m) => shippingAddress(m, { column: "PaymentId", table: "Payment" }),
+        /dbo\.ShippingAddress\.RecipientName: personal data that no GDPR erasure reaches — .*give ShippingAddress a foreign key to the subject's table/,
+      );
+      assert.deepEqual(
+        problemsAbout((m) => shippingAddress(m, { column: "CustomerId", table: "Customer" }), "ShippingAddress"),
+        [],
+      );
+    });
+    it("refuses personal data that two subjects' erasures would reach, and subjects that erase nothing", () => {
+      rejects((m) => {
+        const contact = m.oltp.erasureSubjects.find((x) => x.name === "MerchantContact");
+        if (contact) contact.erasesReferencingRows = true;
+        oltpTable(m, "PaymentMethod").foreignKeys?.push({
+          name: "FK_PaymentMethod_Merchant",
+          columns: ["CustomerId"],
+          references: { table: "Merchant", columns: ["MerchantId"] },
+        });
+      }, /PaymentMethod\.Last4: reached by the erasure of more than one subject \(Customer, MerchantContact\)/);
+      rejects((m) => {
+        m.oltp.erasureSubjects.push({
+          name: "Payer",
+          table: "Payment",
+          erasesReferencingRows: false,
+          description: "x",
+        });
+      }, /erasureSubjects Payer: its erasure reaches no classified column/);
+      rejects((m) => {
+        m.oltp.erasureSubjects.push({
+          name: "payer",
+          table: "Payments",
+          erasesReferencingRows: false,
+          description: "",
+        });
+      }, /erasureSubjects payer: the name must be PascalCase/);
+      rejects((m) => {
+        m.oltp.erasureSubjects = m.oltp.erasureSubjects.filter((x) => x.name !== "Customer");
+      }, /oltp dbo\.Customer: has an erasedAtColumn but is no erasure subject's table/);
+    });
+    it("refuses an unclassified column named like personal data unless the model says why it holds none", () => {
+      for (const [name, word] of [
+        ["MobileNumber", "mobile"],
+        ["DateOfBirth", "birth"],
+        ["ContactFirstName", "firstname"],
+        ["RegisteredStreet", "street"],
+        ["SignupIp", "ip"],
+      ])
+        rejects(
+          (m) => {
+            oltpTable(m, "Merchant").columns.push({ name, type: t.varchar(64), nullable: true });
+          },
+          new RegExp(
+            `dbo\\.Merchant\\.${name}: column name suggests personal data \\("${word}"\\) but the column is not classified`,
+          ),
+        );
+      const template = { name: "EmailTemplateId", type: t.int(), nullable: true };
+      rejects((m) => {
+        oltpTable(m, "Merchant").columns.push(template);
+      }, /Merchant\.EmailTemplateId: column name suggests personal data \("email"\)/);
+      assert.deepEqual(
+        problemsAbout((m) => {
+          oltpTable(m, "Merchant").columns.push({
+            ...template,
+            notPersonal: { reason: "The id of a notification template, not an address." },
+          });
+        }, "EmailTemplateId"),
+        [],
+      );
+      rejects((m) => {
+        oltpTable(m, "Merchant").columns.push({ ...template, notPersonal: { reason: " " } });
+      }, /Merchant\.EmailTemplateId: notPersonal needs a reason/);
+      rejects((m) => {
+        oltpColumn(m, "Merchant", "ContactEmail").notPersonal = { reason: "It is the merchant's." };
+      }, /Merchant\.ContactEmail: classified personal data cannot also be declared notPersonal/);
+    });
+  });
+
   describe("masks on columns with dependencies (DDM)", () => {
     it("rejects a mask on a key column (the re-apply could not drop the key)", () => {
       rejects((m) => {
@@ -302,7 +425,7 @@ describe("pipelines/model/validate", () => {
         olapTable(m, "Dim_Merchant").columns.push({ name: "RowVer", type: t.rowversion(), nullable: false });
       }, /Dim_Merchant\.RowVer: ROWVERSION is not supported by Synapse/);
       rejects((m) => {
-        olapTable(m, "Dim_Merchant").columns[7].allowedValues = ["active"];
+        olapColumn(m, "Dim_Merchant", "Status").allowedValues = ["active"];
       }, /Dim_Merchant\.Status: Synapse dedicated SQL pool does not support CHECK constraints/);
       rejects((m) => {
         olapTable(m, "Fact_Payment").columns[0].default = "NEXT VALUE FOR seq";

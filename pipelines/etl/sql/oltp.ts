@@ -13,8 +13,15 @@
 // its payment method, all its refunds and disputes). So each table of a fact group also returns the current rows
 // of the group's "affected" root keys (those whose root, child or parent row changed in the run's windows) with
 // NULL change metadata; staging then holds everything the fact load needs, and nothing else.
-import { captureInstance, capturedColumns, erasureColumns } from "../../model/validate";
-import type { DataModel, OltpTable } from "../../model/types";
+import {
+  captureInstance,
+  capturedColumns,
+  erasedColumns,
+  erasureColumns,
+  erasurePaths,
+  type ErasurePath,
+} from "../../model/validate";
+import type { DataModel, ErasureSubject } from "../../model/types";
 import { renderType } from "../../model/types";
 import { externalPrincipal, header, indent, list, nstr, q, qualified } from "../../generators/tsql";
 import { batches } from "../../generators/tsql";
@@ -82,20 +89,24 @@ function windowsTableDdl(): string {
   ].join("\n");
 }
 
-function auditTableDdl(): string {
+/** The erasure audit table of a subject (`etl.ErasureAudit` for the customer, `etl.ErasureAudit_<subject>` otherwise). */
+function auditTableDdl(model: DataModel, subject: ErasureSubject): string {
+  const { auditTable, key, keyType } = erasureNames(model, subject);
   return [
-    "-- GDPR erasure audit trail: what was erased where, per request (no personal data: ids and counts only).",
-    `IF OBJECT_ID(N'${ETL_SCHEMA}.ErasureAudit', N'U') IS NULL`,
-    `    CREATE TABLE ${AUDIT_TABLE}`,
+    auditTable === "ErasureAudit"
+      ? "-- GDPR erasure audit trail: what was erased where, per request (no personal data: ids and counts only)."
+      : `-- GDPR erasure audit trail of the ${subject.name} subject (no personal data: ids and counts only).`,
+    `IF OBJECT_ID(N'${ETL_SCHEMA}.${auditTable}', N'U') IS NULL`,
+    `    CREATE TABLE ${q(ETL_SCHEMA)}.${q(auditTable)}`,
     "    (",
     "        [AuditId] BIGINT IDENTITY(1, 1) NOT NULL,",
     "        [RequestId] NVARCHAR(64) NOT NULL,",
-    "        [CustomerId] BIGINT NOT NULL,",
+    `        ${q(key)} ${keyType} NOT NULL,`,
     "        [Store] NVARCHAR(64) NOT NULL,",
     "        [Action] NVARCHAR(400) NOT NULL,",
     "        [Items] BIGINT NOT NULL,",
-    "        [RecordedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_ErasureAudit_RecordedAt] DEFAULT (SYSUTCDATETIME()),",
-    "        CONSTRAINT [PK_ErasureAudit] PRIMARY KEY CLUSTERED ([AuditId])",
+    `        [RecordedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_${auditTable}_RecordedAt] DEFAULT (SYSUTCDATETIME()),`,
+    `        CONSTRAINT [PK_${auditTable}] PRIMARY KEY CLUSTERED ([AuditId])`,
     "    );",
   ].join("\n");
 }
@@ -317,73 +328,96 @@ function extractionProcedure(
   );
 }
 
-/** The tables holding a data subject's rows: the erasure table, and every table with a foreign key to it. */
-export function subjectTables(model: DataModel): { table: OltpTable; column: string }[] {
-  const subject = model.oltp.tables.find((t) => t.erasedAtColumn);
-  if (!subject) return [];
-  const key = subject.primaryKey.columns[0];
-  return [
-    { table: subject, column: key },
-    ...model.oltp.tables.flatMap((t) =>
-      (t.foreignKeys ?? [])
-        .filter((fk) => fk.references.table === subject.name && fk.columns.length === 1)
-        .map((fk) => ({ table: t, column: fk.columns[0] })),
-    ),
-  ];
+/**
+ * The subject whose table carries the erasure marker (`erasedAtColumn`: the customer): the one the warehouse, Cosmos
+ * DB and the lake erase too, through `gdpr_erasure`.
+ */
+export function markedSubject(model: DataModel): ErasureSubject | undefined {
+  return model.oltp.erasureSubjects.find((s) => model.oltp.tables.find((t) => t.name === s.table)?.erasedAtColumn);
+}
+
+/** The tables holding the customer's rows: the erasure table, and every table with a foreign key to it. */
+export function subjectTables(model: DataModel): ErasurePath[] {
+  const subject = markedSubject(model);
+  return subject ? erasurePaths(model.oltp, subject) : [];
+}
+
+/** How a subject's erasure procedure is called and where it audits (the customer's names predate the others). */
+export function erasureNames(model: DataModel, subject: ErasureSubject) {
+  const table = model.oltp.tables.find((t) => t.name === subject.table);
+  const key = table?.primaryKey.columns[0] ?? `${subject.table}Id`;
+  const keyColumn = table?.columns.find((c) => c.name === key);
+  const marked = subject === markedSubject(model);
+  return {
+    procedure: `usp_Erase${subject.name}`,
+    /** The subject's key column in the audit table, and the procedure's parameter. */
+    key: marked ? "CustomerId" : key,
+    keyType: keyColumn ? renderType(keyColumn.type) : "BIGINT",
+    auditTable: marked ? "ErasureAudit" : `ErasureAudit_${subject.name}`,
+  };
 }
 
 /**
- * Erasure of one customer (GDPR Art. 17) in the OLTP database: every classified column of the customer's row and of
- * the rows that reference it (payment methods) set to NULL, `ErasedAt` set; ledger tables hold no classified column,
- * so payments, refunds and disputes keep their non-personal fields (the validator guarantees it). Idempotent: a
- * second run changes nothing and records that.
+ * Erasure of one data subject (GDPR Art. 17) in the OLTP database: every classified column of the subject's row and,
+ * for a subject that erases referencing rows, of the rows that reference it (a customer's payment methods) set to
+ * NULL, and `ErasedAt` set where the table has one; ledger tables hold no classified column, so payments, refunds and
+ * disputes keep their non-personal fields (the validator guarantees it, and that every classified column is reached
+ * by exactly one subject). Idempotent: a second run changes nothing and records that.
  */
-function eraseProcedure(model: DataModel): string[] {
-  const tables = subjectTables(model);
+function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
+  const tables = erasurePaths(model.oltp, subject);
   if (!tables.length) return [];
-  const subject = tables[0].table;
-  const erasedAt = subject.erasedAtColumn ?? "ErasedAt";
+  const own = tables[0].table;
+  const names = erasureNames(model, subject);
+  const param = `@${names.key}`;
+  const audit = `${q(ETL_SCHEMA)}.${q(names.auditTable)}`;
+  const erasedAt = own.erasedAtColumn;
   const steps = tables.flatMap(({ table, column }) => {
-    const classified = table.columns.filter((c) => c.classification && c.nullable).map((c) => c.name);
-    if (!classified.length && table !== subject) return [];
+    const classified = erasedColumns(table);
+    const marks = table === own && erasedAt !== undefined;
+    if (!classified.length && !marks) return [];
     const set = [
       ...classified.map((c) => `${q(c)} = NULL`),
-      ...(table === subject ? [`${q(erasedAt)} = COALESCE(${q(erasedAt)}, SYSUTCDATETIME())`] : []),
+      ...(marks ? [`${q(erasedAt)} = COALESCE(${q(erasedAt)}, SYSUTCDATETIME())`] : []),
     ];
-    const changed = classified
-      .map((c) => `${q(c)} IS NOT NULL`)
-      .concat(table === subject ? [`${q(erasedAt)} IS NULL`] : []);
+    const changed = classified.map((c) => `${q(c)} IS NOT NULL`).concat(marks ? [`${q(erasedAt)} IS NULL`] : []);
     return [
-      `-- ${table.schema}.${table.name}: ${classified.join(", ")}${table === subject ? ` (Always Encrypted ones included; NULL needs no encryption), ${erasedAt}` : ""}.`,
+      `-- ${table.schema}.${table.name}: ${classified.join(", ")}${marks ? ` (Always Encrypted ones included; NULL needs no encryption), ${erasedAt}` : ""}.`,
       `UPDATE ${qualified(table.schema, table.name)}`,
       `SET ${set.join(", ")}`,
-      `WHERE ${q(column)} = @CustomerId AND (${changed.join(" OR ")});`,
+      `WHERE ${q(column)} = ${param} AND (${changed.join(" OR ")});`,
       "SET @Rows = @@ROWCOUNT;",
-      `INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items])`,
-      `VALUES (@RequestId, @CustomerId, N'oltp', ${nstr(`${table.schema}.${table.name}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
+      `INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items])`,
+      `VALUES (@RequestId, ${param}, N'oltp', ${nstr(`${table.schema}.${table.name}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
     ];
   });
-  const key = subject.primaryKey.columns[0];
+  const key = own.primaryKey.columns[0];
+  const missing = erasedAt ? "no such customer" : `no such ${own.schema}.${own.name} row`;
   return procedure(
-    "usp_EraseCustomer",
-    ["@CustomerId BIGINT", "@RequestId NVARCHAR(64)"],
+    names.procedure,
+    [`${param} ${names.keyType}`, "@RequestId NVARCHAR(64)"],
     [
       "SET NOCOUNT ON;",
       "SET XACT_ABORT ON;",
       "DECLARE @Rows BIGINT;",
-      `IF NOT EXISTS (SELECT 1 FROM ${qualified(subject.schema, subject.name)} WHERE ${q(key)} = @CustomerId)`,
+      `IF NOT EXISTS (SELECT 1 FROM ${qualified(own.schema, own.name)} WHERE ${q(key)} = ${param})`,
       "BEGIN",
-      `    INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'no such customer', 0);`,
+      `    INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${nstr(missing)}, 0);`,
       "    RETURN;",
       "END;",
       "BEGIN TRANSACTION;",
       ...steps,
       "COMMIT TRANSACTION;",
     ],
-    [
-      `GDPR erasure in the OLTP database (${erasureColumns(subject).length} checked personal columns + the encrypted ones). Runs with the`,
-      "owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.",
-    ],
+    erasedAt
+      ? [
+          `GDPR erasure in the OLTP database (${erasureColumns(own).length} checked personal columns + the encrypted ones). Runs with the`,
+          "owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.",
+        ]
+      : [
+          `GDPR erasure of the ${subject.name} subject (pipelines/model/oltp.ts, erasureSubjects). ${subject.description}`,
+          "Runs with the owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.",
+        ],
   );
 }
 
@@ -461,11 +495,11 @@ export function generateOltpEtlScript(model: DataModel): string {
   const parts = [
     `IF SCHEMA_ID(N'${ETL_SCHEMA}') IS NULL\n    EXEC(N'CREATE SCHEMA ${q(ETL_SCHEMA)}');`,
     windowsTableDdl(),
-    auditTableDdl(),
+    ...model.oltp.erasureSubjects.map((s) => auditTableDdl(model, s)),
     ...openWindowsProcedure(xs, groups),
     ...xs.flatMap((x) => extractionProcedure(model, x, xs, groups)),
     ...recordProcedures(),
-    ...eraseProcedure(model),
+    ...model.oltp.erasureSubjects.flatMap((s) => eraseProcedure(model, s)),
     ...subjectReferencesProcedure(model),
     ...auditProcedure(),
     etl.createUser,

@@ -52,6 +52,39 @@ export function forbiddenCardName(name: string): string | undefined {
   return FORBIDDEN_JOINED.find((f) => joined.includes(f));
 }
 
+/**
+ * Name fragments that denote personal data (GDPR Art. 4(1)): contact details, names of a person, postal addresses,
+ * birth dates and IP addresses. Matched on the identifier's words joined (`DateOfBirth` → `dateofbirth`).
+ */
+const PERSONAL_JOINED = [
+  "email",
+  "phone",
+  "mobile",
+  "birth",
+  "firstname",
+  "lastname",
+  "fullname",
+  "givenname",
+  "familyname",
+  "surname",
+  "address",
+  "street",
+  "postcode",
+  "postal",
+  "zipcode",
+];
+/** Whole words that denote personal data on their own (too short to match inside other words). */
+const PERSONAL_WORDS = new Set(["dob", "ip"]);
+
+/** Why a column name suggests personal data, or undefined: `ContactEmail` → `email`, `LastSeenIp` → `ip`. */
+export function personalDataName(name: string): string | undefined {
+  const words = identifierWords(name);
+  const hit = words.find((w) => PERSONAL_WORDS.has(w));
+  if (hit) return hit;
+  const joined = words.join("");
+  return PERSONAL_JOINED.find((f) => joined.includes(f));
+}
+
 /** `[Name]` column references in a T-SQL expression (string literals such as `'[0-9]'` are skipped). */
 export const referencedColumns = (expression: string): string[] =>
   [...expression.replace(/'(?:[^']|'')*'/g, "''").matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);

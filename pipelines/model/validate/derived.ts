@@ -1,6 +1,6 @@
 // Facts derived from the model that both the validator and the generators use (so they cannot disagree): what the
 // ETL may read, what a mask depends on, which personal columns the erasure CHECK covers.
-import type { OltpModel, OltpTable } from "../types";
+import type { ErasureSubject, OltpModel, OltpTable } from "../types";
 import { referencedColumns } from "./common";
 
 /** Columns a CHECK constraint of the table refers to (column CHECKs, enums, table CHECKs; erasure excluded). */
@@ -52,3 +52,38 @@ export function maskDependencies(table: OltpTable, column: string): { checks: st
  */
 export const erasureColumns = (table: OltpTable): string[] =>
   table.columns.filter((c) => c.classification?.kind === "personal" && !c.encryption).map((c) => c.name);
+
+/** One table an erasure subject's procedure updates, and the column that holds the subject's key there. */
+export interface ErasurePath {
+  table: OltpTable;
+  column: string;
+}
+
+/**
+ * Where a subject's erasure goes: the subject's own table (by its primary key) and, when the subject erases
+ * referencing rows, every table with a single-column foreign key to it. Direct references only: a table two hops
+ * away (ShippingAddress → Payment → PaymentMethod → Customer) can be reached from more than one subject (Payment
+ * also references Merchant), so the validator refuses classified columns there instead of guessing whose they are.
+ */
+export function erasurePaths(model: OltpModel, subject: ErasureSubject): ErasurePath[] {
+  const own = model.tables.find((t) => t.name === subject.table);
+  if (!own || own.primaryKey.columns.length !== 1) return [];
+  return [
+    { table: own, column: own.primaryKey.columns[0] },
+    ...(subject.erasesReferencingRows
+      ? model.tables.flatMap((t) =>
+          (t.foreignKeys ?? [])
+            .filter((fk) => fk.references.table === own.name && fk.columns.length === 1)
+            .map((fk) => ({ table: t, column: fk.columns[0] })),
+        )
+      : []),
+  ];
+}
+
+/** The classified columns a subject's erasure sets to NULL in one table (nullable ones: the validator refuses others). */
+export const erasedColumns = (table: OltpTable): string[] =>
+  table.columns.filter((c) => c.classification && c.nullable).map((c) => c.name);
+
+/** The subjects whose erasure reaches a table. */
+export const erasingSubjects = (model: OltpModel, table: OltpTable): ErasureSubject[] =>
+  model.erasureSubjects.filter((s) => erasurePaths(model, s).some((p) => p.table === table));

@@ -4,7 +4,7 @@
 import type { DataModel } from "../types";
 import { validateMappings } from "./mappings";
 import { validateMaterializedViews, validateOlap } from "./olap";
-import { validateAlwaysEncryptedKeys, validateOltp } from "./oltp";
+import { validateAlwaysEncryptedKeys, validateErasure, validateOltp } from "./oltp";
 
 export {
   forbiddenCardName,
@@ -12,6 +12,7 @@ export {
   LAST4_PATTERN,
   maskExpression,
   PAN_DIGITS_PATTERN,
+  personalDataName,
   referencedColumns,
 } from "./common";
 export {
@@ -19,19 +20,24 @@ export {
   capturedColumns,
   cdcChangeTable,
   checkReferences,
+  erasedColumns,
+  erasingSubjects,
   erasureColumns,
+  erasurePaths,
+  type ErasurePath,
   extractedTables,
   maskDependencies,
 } from "./derived";
 export { validateMappings } from "./mappings";
 export { validateMaterializedViews, validateOlap } from "./olap";
-export { validateOltp } from "./oltp";
+export { validateErasure, validateOltp } from "./oltp";
 
 /** Everything wrong with the model; empty when it is valid. */
 export function validateModel(model: DataModel): string[] {
   return [
     ...validateOltp(model.oltp),
     ...validateAlwaysEncryptedKeys(model.oltp),
+    ...validateErasure(model.oltp),
     ...validateOlap(model.olap),
     ...validateMaterializedViews(model.olap),
     ...validateMappings(model),

@@ -9,12 +9,13 @@ import {
   IDENTIFIER,
   LAST4_PATTERN,
   PAN_DIGITS_PATTERN,
+  personalDataName,
   referencedColumns,
   sameType,
   validateMask,
   validateType,
 } from "./common";
-import { checkReferences } from "./derived";
+import { checkReferences, erasedColumns, erasingSubjects, erasurePaths } from "./derived";
 
 function constraintNames(table: OltpTable): string[] {
   const names = [
@@ -124,6 +125,23 @@ export function validateOltp(model: OltpModel): string[] {
         problems.push(
           `${cl}: column name suggests a full card number or sensitive authentication data ("${forbidden}") — ` +
             `PCI DSS forbids storing CVV/track/PIN and this platform never stores PANs: keep the vault token instead`,
+        );
+      }
+      // Personal data must be classified (masked, never extracted, erased) or say why the name misleads. Key columns
+      // are exempt: a surrogate key (ShippingAddressId) identifies a row, and classified keys are refused below.
+      const keyColumn = [table.primaryKey.columns, ...(table.foreignKeys ?? []).map((f) => f.columns)].some((k) =>
+        k.includes(c.name),
+      );
+      const personalName = keyColumn ? undefined : personalDataName(c.name);
+      if (c.notPersonal) {
+        if (c.classification)
+          problems.push(`${cl}: classified ${c.classification.kind} data cannot also be declared notPersonal`);
+        else if (!c.notPersonal.reason.trim()) problems.push(`${cl}: notPersonal needs a reason`);
+      } else if (personalName && !c.classification) {
+        problems.push(
+          `${cl}: column name suggests personal data ("${personalName}") but the column is not classified — ` +
+            `classify it { kind: "personal", mask } (masked, never extracted, erased), or, if it holds no personal ` +
+            `data, say why with notPersonal: { reason: "..." }`,
         );
       }
       if (c.classification?.kind === "card") {
@@ -262,6 +280,62 @@ export function validateOltp(model: OltpModel): string[] {
       );
     }
     problems.push(...validateEncryption(table, model), ...validateMaskDependencies(table));
+  }
+  return problems;
+}
+
+/**
+ * GDPR erasure (Art. 17): every classified column is set to NULL by exactly one subject's generated erasure
+ * procedure (`etl.usp_Erase<subject>`): it sits on a subject's table, or on a table with a single-column foreign key
+ * to the table of a subject that erases referencing rows. Classified data further away is refused rather than
+ * reached over several foreign keys, where it could belong to more than one subject (see `erasurePaths`).
+ */
+export function validateErasure(model: OltpModel): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const s of model.erasureSubjects) {
+    const sl = `erasureSubjects ${s.name}`;
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(s.name))
+      problems.push(`${sl}: the name must be PascalCase (it names usp_Erase${s.name})`);
+    if (names.has(s.name)) problems.push(`${sl}: duplicate subject name`);
+    names.add(s.name);
+    if (!s.description.trim()) problems.push(`${sl}: has no description`);
+    const table = model.tables.find((t) => t.name === s.table);
+    if (!table) {
+      problems.push(`${sl}: table ${s.table} does not exist`);
+      continue;
+    }
+    if (table.primaryKey.columns.length !== 1)
+      problems.push(`${sl}: dbo.${s.table} needs a single-column primary key (the erasure procedure's parameter)`);
+    if (!erasurePaths(model, s).some((p) => erasedColumns(p.table).length))
+      problems.push(`${sl}: its erasure reaches no classified column`);
+  }
+  const erasedAt = model.tables.filter((t) => t.erasedAtColumn);
+  if (erasedAt.length > 1)
+    problems.push(`erasedAtColumn is set on ${erasedAt.map((t) => t.name).join(", ")}: one table (the customer) only`);
+  for (const t of erasedAt)
+    if (!model.erasureSubjects.some((s) => s.table === t.name))
+      problems.push(`oltp ${t.schema}.${t.name}: has an erasedAtColumn but is no erasure subject's table`);
+  for (const table of model.tables) {
+    const classified = table.columns.filter((c) => c.classification);
+    if (!classified.length) continue;
+    const subjects = erasingSubjects(model, table);
+    for (const c of classified) {
+      const cl = `oltp ${table.schema}.${table.name}.${c.name}`;
+      if (!subjects.length) {
+        problems.push(
+          `${cl}: ${c.classification?.kind} data that no GDPR erasure reaches — an erasure procedure nulls classified ` +
+            `columns only on an erasure subject's table (oltpModel.erasureSubjects) and, when the subject erases ` +
+            `referencing rows, on tables with a single-column foreign key to it: give ${table.name} a foreign key to ` +
+            `the subject's table (Customer for a payer's data), or declare a subject for ${table.name}`,
+        );
+      } else if (subjects.length > 1) {
+        problems.push(
+          `${cl}: reached by the erasure of more than one subject (${subjects.map((s) => s.name).join(", ")}): ` +
+            `erasing one would erase the other's data — keep each subject's personal data in its own table`,
+        );
+      }
+    }
   }
   return problems;
 }

@@ -36,6 +36,7 @@ import {
 } from "../../../pipelines/functions/src/lib/tds";
 import {
   checkGenerated,
+  describeCheck,
   FUNCTIONS_GENERATED_DIR,
   generateFunctionFiles,
   isUpToDate,
@@ -60,7 +61,8 @@ const context = () => {
 
 describe("Synapse loader: the fact's columns come from the data model", () => {
   it("the generated module is up to date with pipelines/model (npm run sql:generate)", () => {
-    assert.ok(isUpToDate(checkGenerated(FUNCTIONS_GENERATED_DIR, generateFunctionFiles(dataModel), [".ts"])));
+    const result = checkGenerated(FUNCTIONS_GENERATED_DIR, generateFunctionFiles(dataModel), [".ts"]);
+    assert.ok(isUpToDate(result), describeCheck(result, "pipelines/functions/src/generated"));
   });
 
   it("the loader inserts exactly the fact's columns, in table order", () => {
