@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -284,6 +285,34 @@ describe("offline preview", function () {
       if (c.name === "prod probed")
         assert.equal(scoped.length, 6, "the six accounts whose encryption the preview cannot read");
     }
+  });
+
+  it("the runner's applicability fast path gives exactly the verdict and counts of calling every rule on every resource", async () => {
+    // The pack's rules mark a resource outside their types not applicable; the runner skips such pairs without the
+    // call (APPLIES_TO). Without the predicate (a plain wrapper) every rule sees every resource, as under the real CLI.
+    const { previewRun } = await previewOf("prod");
+    const opts = {
+      config: stackPolicyConfig("prod"),
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stack: "prod",
+      pack: { name: PACK_NAME, version: packVersion() },
+    };
+    const unfiltered = policies.map((p) => {
+      if (!("validateResource" in p) || typeof p.validateResource !== "function") return p;
+      const validate = p.validateResource;
+      return {
+        ...p,
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => validate(args, report),
+      };
+    });
+    const fast = await runPolicies(policies, previewRun.resources, opts);
+    const slow = await runPolicies(unfiltered, previewRun.resources, opts);
+    assert.deepEqual(fast.violations, slow.violations);
+    assert.deepEqual(fast.evaluated, slow.evaluated);
+    assert.ok(
+      Object.values(fast.evaluated).some((n) => n === 0),
+      "some rule applies to no prod resource",
+    );
   });
 
   it("bad usage config stops the worker's run before any estimate, naming the key (as the program does)", async () => {

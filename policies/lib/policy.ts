@@ -115,8 +115,7 @@ export function resourcePolicy<TArgs>(
   const fn = async (raw: ResourceValidationArgs, report: ReportViolation) => {
     const defaultType = defaultTypeToken(raw.type);
     const args = defaultType === raw.type ? raw : { ...raw, type: defaultType };
-    const applies = types.length === 0 ? args.type.startsWith("azure-native:") : types.includes(args.type);
-    if (!applies) {
+    if (!appliesTo(types, args.type)) {
       args.notApplicable(`policy only applies to ${types.length === 0 ? "azure-native" : types.join(", ")} resources`);
     }
     const exemption = checkExemption(args.getConfig<BaseConfig>().exemptions, args.name);
@@ -126,7 +125,23 @@ export function resourcePolicy<TArgs>(
     }
     await validate(args.props as Props<TArgs>, args, report);
   };
-  return { ...metadata(meta), validateResource: fn };
+  return { ...metadata(meta), validateResource: withAppliesTo(fn, (t) => appliesTo(types, defaultTypeToken(t))) };
+}
+
+/** Whether a resource policy over `types` (default tokens; empty: every azure-native type) applies to `type`. */
+function appliesTo(types: readonly string[], type: string): boolean {
+  return types.length === 0 ? type.startsWith("azure-native:") : types.includes(type);
+}
+
+/**
+ * The offline runner's fast path (tools/lib/policyRunner.ts): it skips a resource the validation would only mark
+ * not applicable without calling it, with the same result (not applicable, not counted). A property of our own: the
+ * real analyzer reads only `__pulumiType`, which would skip versioned tokens (see `resourcePolicy`).
+ */
+export const APPLIES_TO = "__paymentsAppliesTo";
+function withAppliesTo<T extends object>(fn: T, predicate: (type: string) => boolean): T {
+  Object.defineProperty(fn, APPLIES_TO, { value: predicate });
+  return fn;
 }
 
 /**

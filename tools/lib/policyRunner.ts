@@ -21,6 +21,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { drainExemptions, type ExemptionRecord } from "../../policies/lib/exemptions";
+import { APPLIES_TO } from "../../policies/lib/policy";
 
 /** One resource as registered (offline preview) or as exported (`pulumi stack export`). */
 export interface ResourceRecord {
@@ -103,6 +104,12 @@ function throwNotApplicable(reason?: string): never {
 
 function isResourcePolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy {
   return "validateResource" in p;
+}
+
+/** The pack's own applicability predicate of a validation (policies/lib/policy.ts APPLIES_TO), if it has one. */
+function appliesToOf(fn: unknown): ((type: string) => boolean) | undefined {
+  const p = (fn as Record<string, unknown> | undefined)?.[APPLIES_TO];
+  return typeof p === "function" ? (p as (type: string) => boolean) : undefined;
 }
 
 function pulumiTypeOf(fn: unknown): string | undefined {
@@ -394,8 +401,12 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           : [policy.validateResource]
         : [];
       const fastType = validations.length === 1 ? pulumiTypeOf(validations[0]) : undefined;
+      // The pack's rules mark every resource outside their types not applicable as their first step: skipped here
+      // with the same result (not applicable, not counted), without a copy of the arguments per resource and rule.
+      const appliesTo = validations.length === 1 ? appliesToOf(validations[0]) : undefined;
       for (const r of resources) {
         if (fastType && r.type !== fastType) continue;
+        if (appliesTo && !appliesTo(r.type)) continue;
         if (opts.only && !opts.only(policy.name, r.urn)) continue;
         let applicable = true;
         for (const validate of validations) {
