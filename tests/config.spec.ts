@@ -377,7 +377,16 @@ describe("config", () => {
             "prod",
             /ingestion \(functions.fraudScoring.sqlTriggerPollingMs\): got [\d.]+; must be (between 100 and 60000|a whole number) of milliseconds \(the SQL trigger's polling interval\)/,
           );
-        // Unset: the extension's own default, one second.
+        // Required in prod: the default second would break the flow's 200 ms P99 budget without a word.
+        rejects(
+          withIngestion(
+            "prod",
+            (i) => delete (i.functions.fraudScoring as { sqlTriggerPollingMs?: number }).sqlTriggerPollingMs,
+          ),
+          "prod",
+          /ingestion \(functions.fraudScoring.sqlTriggerPollingMs\): got nothing \(the key is missing\); must be set in prod, 100 to 60000 ms/,
+        );
+        // Unset in dev: the extension's own default, one second.
         const raw = withIngestion(
           "dev",
           (i) => delete (i.functions.fraudScoring as { sqlTriggerPollingMs?: number }).sqlTriggerPollingMs,
