@@ -20,11 +20,10 @@ import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, structValue, UNKNOWN } from "../tools/lib/engine";
-import { mandatoryViolations, resourceRecord, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { mandatoryViolations, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
 import {
   analyzeExport,
-  deployedScope,
   fromStackExport,
   onceDeployedViolations,
   packVersion,
@@ -199,92 +198,38 @@ describe("offline preview", function () {
     assert.equal(inThread.cost, undefined, "in one thread the caller computes it");
   });
 
-  it("evaluates again over the deployed view only what the first preview left undecided or what differs there", () => {
-    const rec = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}): ResourceRecord =>
-      resourceRecord("azure-native:storage:StorageAccount", name, inputs, { project: "p", outputs: {}, ...extra });
-    const urn = (name: string) => rec(name, {}).urn;
-    const preview = [
-      rec("same", { a: 1, b: UNKNOWN }),
-      rec("undecided", { encryption: UNKNOWN }),
-      rec("elsewise", { inputs: [] }),
-      rec("unprotected", { a: 1 }),
-    ];
-    const deployed = [
-      rec("same", { a: 1, b: "known now" }),
-      rec("undecided", { encryption: { requireInfrastructureEncryption: false } }),
-      rec("elsewise", { inputs: [{ name: "in" }] }),
-      rec("unprotected", { a: 1 }, { protect: true }),
-      rec("new", { a: 1 }),
-    ];
-    const verdict = {
-      violations: [
-        {
-          policy: "rule-a",
-          enforcementLevel: "advisory" as const,
-          urn: urn("undecided"),
-          message:
-            "can't run policy 'rule-a' from policy pack 'p@v1' during preview: string value at .encryption can't be known during preview",
-        },
-        { policy: "rule-b", enforcementLevel: "advisory" as const, urn: urn("same"), message: "a real advisory" },
-      ],
-    };
-    const scope = deployedScope(verdict, preview, deployed);
-    assert.equal(scope("rule-a", urn("same")), false, "decided, and only unknowns became known");
-    assert.equal(scope("rule-b", urn("same")), false, "an advisory it decided is decided");
-    assert.equal(scope("rule-a", urn("undecided")), true);
-    assert.equal(scope("rule-b", urn("undecided")), false, "decided by rule-b");
-    for (const name of ["elsewise", "unprotected", "new"]) assert.equal(scope("rule-b", urn(name)), true, name);
-    assert.equal(scope("any-stack-rule", undefined), true, "stack rules read outputs, which all differ");
-  });
-
-  it("finds once deployed exactly the mandatory violations the whole pack finds over the deployed view", async () => {
-    // The cheap scope against the pack over the whole deployed view, on prod with the reviewer's probe's effect
-    // (every storage account without infrastructure encryption, in the deployed view only) and on the insecure fixture.
+  it("finds once deployed what a rule decided in the preview on an input it could not know (read as absent there)", async () => {
+    // The pack's helpers read an unknown input as absent and decide (safeGet): here the factory's linked service's
+    // authentication is unknown in the preview view and SQL authentication once deployed. The first preview passes it;
+    // `pulumi up` fails on the mandatory rule, and so must the gate.
     const { run, previewRun, verdict } = await previewOf("prod");
-    const probed = run.resources.map((r) =>
-      r.type === "azure-native:storage:StorageAccount" && (r.inputs.encryption as Record<string, unknown> | undefined)
-        ? {
-            ...r,
-            inputs: {
-              ...r.inputs,
-              encryption: { ...(r.inputs.encryption as object), requireInfrastructureEncryption: false },
-            },
-          }
-        : r,
+    const authentication = (resources: readonly ResourceRecord[], value: string) =>
+      resources.map((r) =>
+        r.name === "etl-ls-oltp"
+          ? {
+              ...r,
+              inputs: { ...r.inputs, properties: { ...(r.inputs.properties as object), authenticationType: value } },
+            }
+          : r,
+      );
+    const opts = {
+      config: stackPolicyConfig("prod"),
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stack: "prod",
+      pack: { name: PACK_NAME, version: packVersion() },
+    };
+    const firstPreview = await runPolicies(policies, authentication(previewRun.resources, UNKNOWN), opts);
+    assert.deepEqual(
+      firstPreview.violations.filter((v) => v.urn?.endsWith("::etl-ls-oltp")),
+      [],
+      "decided in the first preview, with no advisory",
     );
-    const insecure = await previewStack({
-      stack: "insecure",
-      stackFile: path.join(ROOT, "tests/fixtures/insecure/Pulumi.insecure.yaml"),
-      program: path.join(ROOT, "tests/fixtures/insecure/index.ts"),
-      skipSchema: true,
-    });
-    const cases = [
-      { name: "prod probed", verdict, preview: previewRun.resources, deployed: probed, stack: "prod" },
-      {
-        name: "insecure",
-        verdict: insecure.verdict,
-        preview: insecure.previewRun.resources,
-        deployed: insecure.run.resources,
-        stack: "insecure",
-      },
-    ];
-    for (const c of cases) {
-      const opts = {
-        config: stackPolicyConfig(c.stack),
-        packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-        stack: c.stack,
-        pack: { name: PACK_NAME, version: packVersion() },
-      };
-      const key = (v: { policy: string; urn?: string; message: string }) => `${v.policy} ${v.urn ?? ""} ${v.message}`;
-      const inPreview = new Set(mandatoryViolations(c.verdict).map((v) => `${v.policy} ${v.urn ?? ""}`));
-      const whole = mandatoryViolations(await runPolicies(policies, c.deployed, opts))
-        .filter((v) => !inPreview.has(`${v.policy} ${v.urn ?? ""}`))
-        .map(key);
-      const scoped = (await onceDeployedViolations(c.verdict, c.preview, c.deployed, opts)).map(key);
-      assert.deepEqual(scoped, whole, c.name);
-      if (c.name === "prod probed")
-        assert.equal(scoped.length, 6, "the six accounts whose encryption the preview cannot read");
-    }
+    const found = await onceDeployedViolations(firstPreview, authentication(run.resources, "SQL"), opts);
+    assert.deepEqual(
+      found.map((v) => [v.policy, v.urn?.split("::").pop()]),
+      [["azure-native-datafactory-linkedservice-require-managed-identity", "etl-ls-oltp"]],
+    );
+    assert.deepEqual(await onceDeployedViolations(verdict, run.resources, opts), [], "none on prod as committed");
   });
 
   it("the runner's applicability fast path gives exactly the verdict and counts of calling every rule on every resource", async () => {

@@ -328,11 +328,6 @@ export interface RunOptions {
   readonly stack?: string;
   /** The pack's name and version, named in "can't run during preview" messages as the analyzer server does. */
   readonly pack?: { readonly name: string; readonly version: string };
-  /**
-   * Evaluate only what this accepts: a resource rule on a resource (`urn`), a stack rule as a whole (`urn`
-   * undefined). Everything else is skipped, as if it had nothing to evaluate.
-   */
-  readonly only?: (policy: string, urn: string | undefined) => boolean;
 }
 
 export function describePolicies(resolved: readonly ResolvedPolicy[]): PolicyInfo[] {
@@ -407,7 +402,6 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
       for (const r of resources) {
         if (fastType && r.type !== fastType) continue;
         if (appliesTo && !appliesTo(r.type)) continue;
-        if (opts.only && !opts.only(policy.name, r.urn)) continue;
         let applicable = true;
         for (const validate of validations) {
           // The validation's own copy of the inputs, made when it first reads them (as for stack policies below).
@@ -443,7 +437,6 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
       // stack does not hold is skipped before any resource is deserialized for it.
       const fastType = pulumiTypeOf(policy.validateStack);
       if (fastType && !resources.some((r) => r.type === fastType)) continue;
-      if (opts.only && !opts.only(policy.name, undefined)) continue;
       const byUrn = new Map<string, PolicyResource>();
       const policyResources: PolicyResource[] = resources.map((r) => {
         // This policy's own copy of the outputs, made when it first reads them: a policy that filters the stack by

@@ -438,7 +438,8 @@ while dev's apps run, ${devSchedule?.label ?? "around the clock"}), and each idl
 change query and the lease count, each starting with the app lock statements). The estimator prices that stream on
 the server's audit policy from the stack's own resources: always-ready instances × polls a second × audit bytes per
 poll (\`usage.sqlTriggerAuditBytesPerPoll\`, ${prod.usage.sqlTriggerAuditBytesPerPoll.toLocaleString("en-US")}: the three batches' statement text, 1,253 + 1,865 + 1,700 bytes with this
-stack's names filled in, plus ${SQL_AUDIT_RECORD_OVERHEAD_BYTES.toLocaleString("en-US")} bytes of audit and resource fields per record), for the hours the app runs, as Log
+stack's names filled in, plus ${SQL_AUDIT_RECORD_OVERHEAD_BYTES.toLocaleString("en-US")} bytes of audit and resource fields per record, for the three batches and for the
+begin and commit of the poll's transaction, which BATCH_COMPLETED_GROUP records as transaction management operations), for the hours the app runs, as Log
 Analytics ingestion, Sentinel analysis where the workspace has it, and retention beyond the included days. prod:
 ${Math.round(auditGb(prod.estimate)).toLocaleString("en-US")} GB a month (${Math.round(auditGb(prod.estimate) / (730 / 24))} GB a day, on top of \`usage.logIngestionGbPerDay\`'s ${prod.usage.logIngestionGbPerDay}), ${usd(auditProd.list)} list and ${usd(auditProd.committed)} committed;
 dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}.
@@ -450,7 +451,7 @@ Azure/azure-functions-sql-extension#984), so the real rate is lower by an amount
 bound. The bytes per poll are the statement text of the extension's templates and an estimate of the record's other
 fields. Replace both with a measured dev day: \`AzureDiagnostics | where Category == "SQLSecurityAuditEvents" and
 statement_s has "az_func" | summarize records = count(), bytes = sum(_BilledSize)\` over the hours the scorer ran,
-divided by its polls (the begin and commit of each transaction may add records of their own, not counted here).
+divided by its polls, with the begin and commit records of the scorer's identity in the same hours.
 Log Analytics and Sentinel commitment tiers (100 GB a day and up) would cut the per-GB price at this volume; the
 price table does not model them.
 

@@ -7,6 +7,7 @@
  * Sentinel, and retention beyond the included days, with the workspace's own price rows.
  */
 import type { ResourceRecord } from "../../policyRunner";
+import { SQL_TRIGGER_POLL_TRANSACTION_BYTES } from "../../../../lib/usage";
 import { HOURS_PER_MONTH } from "../prices";
 import {
   alwaysReadyInstances,
@@ -140,10 +141,9 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   if (!groups.includes("BATCH_COMPLETED_GROUP"))
     return free("no BATCH_COMPLETED_GROUP: its records are part of usage.logIngestionGbPerDay");
   const predicate = str(r.inputs, "predicateExpression");
-  if (excludesTriggerStatements(predicate))
-    return free(
-      `its predicate leaves out the Azure SQL trigger's bookkeeping statements (${predicate}): the rest is part of usage.logIngestionGbPerDay`,
-    );
+  // A predicate on the trigger's statements leaves its three batches out, not the begin and commit of each poll's
+  // transaction (no statement text of the trigger's): those are still priced.
+  const leftOut = excludesTriggerStatements(predicate);
   const server = str(r.inputs, "serverName") ?? "";
   const pollers = triggerPollers(server, ctx);
   if (pollers.length === 0)
@@ -154,7 +154,9 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   if (ws === "none")
     return free("the master database sends no SQLSecurityAuditEvents to a workspace (no diagnostic setting)");
   if (!ws) return notEstimated("the audit's workspace is not a workspace of this stack");
-  const bytes = ctx.usage.sqlTriggerAuditBytesPerPoll;
+  const bytes = leftOut
+    ? Math.min(SQL_TRIGGER_POLL_TRANSACTION_BYTES, ctx.usage.sqlTriggerAuditBytesPerPoll)
+    : ctx.usage.sqlTriggerAuditBytesPerPoll;
   const gb = auditGbPerMonth(pollers, bytes);
   const who = pollers
     .map(
@@ -162,7 +164,7 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
         `${p.app}: ${p.instances} always-ready × ${1000 / p.pollIntervalMs} polls/s, ${Math.round(p.hoursPerMonth)} h/month${p.schedule ? ` (stopped off hours: ${p.schedule})` : ""}`,
     )
     .join("; ");
-  const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll)`;
+  const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll${leftOut ? `: the begin and commit records its predicate keeps (${predicate})` : ""})`;
   const note =
     "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
   const onboarded = ctx
