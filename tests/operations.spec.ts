@@ -4,7 +4,14 @@ import * as path from "node:path";
 import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, securityReceiversOf, shortName } from "../components/operations/routing";
-import { analyticsRules, RULE_COLUMNS, tolerantQuery } from "../components/operations/sentinel";
+import {
+  analyticsRules,
+  AZURE_SQL_APP,
+  failedSqlLogins,
+  FAILED_LOGIN_COLUMNS,
+  RULE_COLUMNS,
+  tolerantQuery,
+} from "../components/operations/sentinel";
 import { isoMinutes, SLA_ROWS, slaAlerts, type SlaConfig } from "../components/operations/sla";
 import {
   METRICS_NOT_EXPORTED,
@@ -186,6 +193,14 @@ describe("operations: routing (pure)", () => {
   });
 });
 
+/** Microsoft Entra's sign-in tables and the column naming the principal (Microsoft's table reference). */
+const ENTRA: Record<string, string> = {
+  SigninLogs: "UserPrincipalName",
+  AADNonInteractiveUserSignInLogs: "UserPrincipalName",
+  AADServicePrincipalSignInLogs: "ServicePrincipalName",
+  AADManagedIdentitySignInLogs: "ServicePrincipalName",
+};
+
 /** Tables the stack really sends to the workspace: its diagnostic settings, App Insights, activity log, connectors. */
 function sentTables(resources: readonly ResourceRecord[]): Set<string> {
   const sources: TableSource[] = [];
@@ -208,6 +223,9 @@ function sentTables(resources: readonly ResourceRecord[]): Set<string> {
     sources.push({ kind: "defenderConnector" });
   if (ofType(resources, "azure-native:securityinsights:SentinelOnboardingState").length > 0)
     sources.push({ kind: "sentinel" });
+  // Microsoft Entra's sign-in logs: the tenant's diagnostic setting, a documented prerequisite the stack cannot
+  // create (the spec "failed logins read Entra's sign-in tables" holds the docs to saying so).
+  sources.push({ kind: "entraTenant" });
   const sent = new Set<string>();
   for (const [table, spec] of Object.entries(TABLES)) {
     const fed = spec.sources.some((want) =>
@@ -818,13 +836,13 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
     const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
     assert.equal(rules.length, 6);
-    // The SQL rules read both engines' audits: the OLTP server's and the Synapse warehouse's.
-    for (const key of ["sql-mass-export", "sql-repeated-failed-logins"])
-      assert.deepEqual(tablesOf(rules.find((r) => r.key === key)?.query ?? ""), [
-        "AzureDiagnostics",
-        "SQLSecurityAuditEvents",
-      ]);
-    for (const r of rules) {
+    // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
+    assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
+      "AzureDiagnostics",
+      "SQLSecurityAuditEvents",
+    ]);
+    // The failed-login rule is a union of projected legs (spec "failed logins read Entra's sign-in tables").
+    for (const r of rules.filter((x) => x.key !== "sql-repeated-failed-logins")) {
       const [table, also] = tablesOf(r.query);
       // One table, or the SQL audit of both engines (Synapse's projected onto the OLTP audit's names).
       assert.deepEqual(tablesOf(r.query), also ? [table, "SQLSecurityAuditEvents"] : [table], `${r.key}'s tables`);
@@ -901,11 +919,8 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       queryOf("firewall-threat-intel"),
       /^union isfuzzy=true \(AZFWThreatIntel\), \(datatable\(SourceIp: string/,
     );
-    // Both SQL audits: the OLTP server's (AzureDiagnostics) and Synapse's (SQLSecurityAuditEvents, projected).
-    assert.match(
-      queryOf("sql-failed-logins"),
-      /^union isfuzzy=true \(AzureDiagnostics\), \(SQLSecurityAuditEvents\n\| project [^\n]*client_ip_s = ClientIp[^\n]*\), \(datatable\(Category: string/,
-    );
+    // Failed logins: Entra's sign-in tables and both SQL audits, projected legs of one fuzzy union.
+    assert.equal(queryOf("sql-failed-logins").split("\n| summarize")[0], failedSqlLogins());
     // Every log alert over a table of RULE_COLUMNS (the SLA rows included) declares every column its steps read, so
     // its query resolves on a workspace where the table has no row yet.
     let tolerant = 0;
@@ -916,8 +931,9 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
           query,
         );
       const [table] = tablesOf(query);
-      // The tiers' own log alerts start with `let` (a scalar over AppTraces the apps write from their first start).
-      if (!(table in RULE_COLUMNS) || query.startsWith("let ")) continue;
+      // The tiers' own log alerts start with `let` (a scalar over AppTraces the apps write from their first start);
+      // the failed-login alert's union of projected legs has its own spec.
+      if (!(table in RULE_COLUMNS) || query.startsWith("let ") || query.startsWith(failedSqlLogins())) continue;
       assert.ok(m, `${String(rule.inputs.ruleName)}: ${table} through a fuzzy union`);
       tolerant += 1;
       const declared = m[4].split(", ").map((c) => c.split(":")[0]);
@@ -931,8 +947,101 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       // A second table is projected onto the first one's names: it provides every column the steps read.
       if (m[2]) assertProjects(m[2], m[3], read, String(rule.inputs.ruleName));
     }
-    // The five SLA rows over logs, the threat-intelligence and failed-login alerts.
-    assert.ok(tolerant >= 7, `${tolerant} tolerant log alerts`);
+    // The five SLA rows over logs and the threat-intelligence alert.
+    assert.ok(tolerant >= 6, `${tolerant} tolerant log alerts`);
+  });
+
+  it("failed logins read Entra's sign-in tables (both engines are Entra-only), filtered on Azure SQL and failures, tolerant of missing tables", () => {
+    // The columns each leg reads, as Microsoft's table reference names and types them
+    // (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>): a misspelt column fails the real rule.
+    const user = ["ResourceIdentity", "ResourceDisplayName", "ResultType", "IPAddress", "UserPrincipalName"];
+    const app = ["ResourceIdentity", "ResourceDisplayName", "ResultType", "IPAddress", "ServicePrincipalName"];
+    const MICROSOFT: Record<string, readonly string[]> = {
+      SigninLogs: user,
+      AADNonInteractiveUserSignInLogs: user,
+      AADServicePrincipalSignInLogs: app,
+      AADManagedIdentitySignInLogs: app,
+      AzureDiagnostics: ["Category"],
+      SQLSecurityAuditEvents: ["ActionName", "ClientIp", "ServerPrincipalName"],
+    };
+    const q = failedSqlLogins();
+    assert.deepEqual(tablesOf(q), Object.keys(MICROSOFT));
+    // A fuzzy union ending with an empty table of the union's columns: with none of the six tables in the workspace
+    // the query still resolves (no row), so Azure never disables the alert nor refuses the rule.
+    const empty = "(datatable(TimeGenerated: datetime, ClientIp: string, Principal: string, Source: string)[])";
+    assert.ok(q.startsWith("union isfuzzy=true (") && q.endsWith(`, ${empty}`), q);
+    const legs = [...q.matchAll(/\((\w+)\n([^]*?)\)(?=, \()/g)].map((m) => ({ table: m[1], steps: m[2] }));
+    assert.deepEqual(
+      legs.map((l) => l.table),
+      Object.keys(MICROSOFT),
+    );
+    for (const { table, steps } of legs) {
+      const lines = steps.split("\n");
+      // Every leg ends projecting onto the union's columns, so the summary reads one schema.
+      const project = /^\| project (.*)$/.exec(lines[lines.length - 1]);
+      assert.ok(project, `${table}: projected`);
+      assert.deepEqual(
+        project[1].split(/, (?![^(]*\))/).map((i) => i.split(" = ")[0]),
+        Object.keys(FAILED_LOGIN_COLUMNS),
+        `${table}: onto the union's columns`,
+      );
+      // Columns read: Microsoft's names only, each declared with its type for the empty-table fallback.
+      const read = [...new Set(stripStrings(steps).match(/\b[A-Za-z_]\w*\b/g) ?? [])].filter(
+        (w) => TABLES[table]?.columns.includes(w) || w === "Type" || w === "TimeGenerated",
+      );
+      assert.deepEqual(
+        read.filter((c) => !MICROSOFT[table].includes(c) && c !== "Type" && c !== "TimeGenerated"),
+        [],
+        `${table}: Microsoft's columns`,
+      );
+      assert.deepEqual(
+        MICROSOFT[table].filter((c) => !read.includes(c)),
+        [],
+        `${table}: reads what it must`,
+      );
+      const declared = RULE_COLUMNS[table as keyof typeof RULE_COLUMNS] as Record<string, string>;
+      assert.deepEqual(
+        read.filter((c) => !(c in declared) && c !== "Type" && c !== "TimeGenerated"),
+        [],
+        `${table}: declared`,
+      );
+      if (table in ENTRA) {
+        // Sign-ins to Azure SQL Database's application (both engines take its tokens), failed ones only.
+        assert.ok(
+          lines.includes(
+            `| where ResourceIdentity == "${AZURE_SQL_APP.id}" or ResourceDisplayName =~ "${AZURE_SQL_APP.name}"`,
+          ),
+          `${table}: the SQL resource`,
+        );
+        assert.equal(AZURE_SQL_APP.id, "022907d3-0f1b-48f7-badc-1ba6abab6d66");
+        assert.ok(lines.includes('| where ResultType != "0"'), `${table}: failures ("0" is success)`);
+        assert.match(project[1], new RegExp(`ClientIp = IPAddress, Principal = ${ENTRA[table]},`), table);
+        for (const c of ["ResourceIdentity", "ResourceDisplayName", "ResultType", "IPAddress"])
+          assert.equal(declared[c], "string", `${table}.${c}: Microsoft's type`);
+      } else assert.match(steps, /"DATABASE AUTHENTICATION FAILED"/, `${table}: the audit's failed logins`);
+      // AzureDiagnostics' suffixed columns exist only once a row carried them: read so the leg always resolves.
+      if (table === "AzureDiagnostics")
+        for (const c of ["action_name_s", "client_ip_s", "server_principal_name_s"])
+          assert.ok(steps.includes(`column_ifexists("${c}", "")`), `${table}: ${c} if it exists`);
+    }
+    // The alert and the rule both count these rows per client address; the rule's legs each keep one interval's
+    // ingestion.
+    const alert = infraAlerts({ sqlAudit: true }).find((a) => a.key === "sql-failed-logins");
+    assert.ok(alert?.signal.kind === "log");
+    assert.ok(alert.signal.query.startsWith(`${q}\n| summarize `), "the alert reads the union");
+    const rule = analyticsRules({ sqlAudit: true, keyVaultAudit: false, activityLog: false, firewall: false }).find(
+      (r) => r.key === "sql-repeated-failed-logins",
+    );
+    assert.ok(rule);
+    const window = "| where ingestion_time() > ago(65m) and ingestion_time() <= ago(5m)";
+    assert.ok(rule.query.startsWith(`${failedSqlLogins(window)}\n| summarize `), "the rule reads the union");
+    assert.equal(rule.query.split(window).length - 1, 6, "each table within the ingestion window");
+    // The prerequisite the stack cannot create is where the operator looks for it.
+    const docs = ["operations.md", "runbook.md"].map((d) =>
+      fs.readFileSync(path.resolve(__dirname, "../docs", d), "utf8"),
+    );
+    for (const d of docs) assert.match(d, /microsoft\.aadiam\/diagnosticSettings/);
+    assert.match(docs[1], /SigninLogs/);
   });
 
   it("the name checker catches an unsent table, an unknown column and a typo", () => {

@@ -88,8 +88,9 @@ const METRIC_ALERTS: Record<string, MetricExpectation> = {
 /** The infrastructure log alerts: the condition that returns rows, the split, the schedule. */
 const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; window: number; frequency: number }> = {
   "sql-failed-logins": {
-    condition: /\| summarize Failures = count\(\) by client_ip_s\n\| where Failures > 20$/,
-    dimensions: ["client_ip_s"],
+    condition:
+      /\| summarize Failures = count\(\), Principals = make_set\(Principal, 20\) by ClientIp\n\| where Failures > 20$/,
+    dimensions: ["ClientIp"],
     window: 15,
     frequency: 5,
   },
@@ -294,10 +295,27 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
     assert.equal(byName(prod, "operations-rule-sql-mass-export").inputs.queryFrequency, "PT1H");
   });
 
-  it("more than 10 failed logins from one client in an hour raise an incident", () => {
-    const q = String(byName(prod, "operations-rule-sql-repeated-failed-logins").inputs.query);
-    assert.match(q, /\| where Failures > 10$/);
+  it("more than 10 failed logins from one client in an hour raise an incident naming the address and each account", () => {
+    const rule = byName(prod, "operations-rule-sql-repeated-failed-logins");
+    const q = String(rule.inputs.query);
+    assert.match(
+      q,
+      /\n\| summarize Failures = count\(\), Principals = make_set\(Principal, 20\) by ClientIp\n\| where Failures > 10\n\| mv-expand Principal = Principals to typeof\(string\)$/,
+    );
     assert.equal(q, queryOfRule("sql-repeated-failed-logins"));
+    assert.equal(rule.inputs.queryFrequency, "PT1H");
+    assert.deepEqual(
+      (
+        rule.inputs.entityMappings as {
+          entityType: string;
+          fieldMappings: { identifier: string; columnName: string }[];
+        }[]
+      ).map((e) => [e.entityType, e.fieldMappings.map((f) => `${f.identifier}=${f.columnName}`).join(",")]),
+      [
+        ["Account", "FullName=Principal"],
+        ["IP", "Address=ClientIp"],
+      ],
+    );
   });
 
   it("assigning Owner, User Access Administrator, Contributor, RBAC Administrator or Key Vault Administrator raises an incident", () => {

@@ -8,7 +8,7 @@
  */
 import type { Signal } from "./sla";
 import type { AlertSeverity } from "./routing";
-import { ruleSource, SYNAPSE_SQL_AUDIT } from "./sentinel";
+import { failedSqlLogins } from "./sentinel";
 
 /** What the infrastructure alerts watch (plain ids; each block optional). */
 export interface InfraTierInputs<T = string> {
@@ -20,7 +20,10 @@ export interface InfraTierInputs<T = string> {
   readonly keyVaults?: Readonly<Record<string, T>>;
   /** The platform's Azure Firewall sends AZFWThreatIntel (only when it is deployed). */
   readonly firewall?: boolean;
-  /** SQL audit (master database diagnostic setting, AzureDiagnostics) for failed logins. */
+  /**
+   * The SQL engines are audited to the workspace (master database diagnostic setting, AzureDiagnostics): failed
+   * logins, read with Microsoft Entra's sign-in tables (the tenant's diagnostic setting, docs/operations.md).
+   */
   readonly sqlAudit?: boolean;
 }
 
@@ -111,19 +114,19 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
       severity: 2,
       displayName: "SQL: repeated failed logins from one client",
       description:
-        "More than 20 failed authentications from one client address in 15 minutes (SQL audit). docs/runbook.md#sql-failed-logins",
+        "More than 20 failed logins from one client address in 15 minutes to Azure SQL (the payments database or Synapse SQL): Microsoft Entra sign-ins to Azure SQL Database that failed, and the SQL audit's failed authentications. Needs the tenant's Entra sign-in logs in this workspace. docs/runbook.md#sql-failed-logins",
       signal: {
         kind: "log",
-        // Both engines' audits: the OLTP server's in AzureDiagnostics, Synapse SQL's in SQLSecurityAuditEvents.
+        // Both engines are Entra-only, and Entra failures never reach the SQL audit: Entra's sign-in tables, with
+        // both engines' audits, through a fuzzy union (failedSqlLogins: a table the workspace lacks answers nothing).
         query: [
-          ruleSource("AzureDiagnostics", undefined, SYNAPSE_SQL_AUDIT),
-          '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
-          "| summarize Failures = count() by client_ip_s",
+          failedSqlLogins(),
+          "| summarize Failures = count(), Principals = make_set(Principal, 20) by ClientIp",
           "| where Failures > 20",
         ].join("\n"),
         windowMinutes: 15,
         frequencyMinutes: 5,
-        dimensions: ["client_ip_s"],
+        dimensions: ["ClientIp"],
       },
     });
   }

@@ -19,10 +19,16 @@ import { uuidv5 } from "../../lib/uuid";
 import { BuiltInRoles } from "../shared";
 import type { AlertSpec } from "./alerts";
 import { FRESHNESS_LOOKBACK_MINUTES, isoMinutes } from "./sla";
+import { failedSqlLogins, ruleSource, SYNAPSE_SQL_AUDIT, type AlsoRead, type RuleTable } from "./kql";
+
+export * from "./kql";
 
 /** What the rules can read in this stack (each rule needs its table to be sent to the workspace). */
 export interface SentinelSources {
-  /** SQL server auditing to the workspace (AzureDiagnostics, SQLSecurityAuditEvents). */
+  /**
+   * The SQL engines and their auditing to the workspace (AzureDiagnostics, SQLSecurityAuditEvents); failed logins
+   * also read Microsoft Entra's sign-in tables, which the tenant's diagnostic setting sends (docs/operations.md).
+   */
   readonly sqlAudit: boolean;
   /** Key Vault audit logs (AZKVAuditLogs). */
   readonly keyVaultAudit: boolean;
@@ -68,122 +74,17 @@ const SETTLE_MINUTES = 5;
  */
 export const ML_NETWORK_PATHS = ["/OUTBOUNDRULES/", "/MANAGEDNETWORKS/", "/PRIVATEENDPOINTCONNECTIONS/"] as const;
 
-/** KQL scalar types of the columns the rules read. */
-type KqlType = "string" | "int" | "long" | "real" | "bool" | "datetime" | "dynamic";
-
-/**
- * The columns each analytics rule's or log alert's table provides to its steps, with their types in Microsoft's table
- * reference
- * (learn.microsoft.com/azure/azure-monitor/reference/tables/<table>; AzureDiagnostics' suffixes name the type:
- * `_s` string, `_d` real). A column typed differently from the real table would split into two suffixed columns in
- * the union, so the types must be Microsoft's.
- */
-export const RULE_COLUMNS = {
-  AzureDiagnostics: {
-    Category: "string",
-    action_name_s: "string",
-    succeeded_s: "string",
-    statement_s: "string",
-    affected_rows_d: "real",
-    response_rows_d: "real",
-    server_principal_name_s: "string",
-    client_ip_s: "string",
-    database_name_s: "string",
-  },
-  AZKVAuditLogs: {
-    TimeGenerated: "datetime",
-    OperationName: "string",
-    ResultType: "string",
-    RequestUri: "string",
-    CallerIpAddress: "string",
-    Identity: "dynamic",
-    _ResourceId: "string",
-  },
-  AzureActivity: {
-    TimeGenerated: "datetime",
-    OperationNameValue: "string",
-    ActivityStatusValue: "string",
-    Properties_d: "dynamic",
-    Caller: "string",
-    CallerIpAddress: "string",
-    ResourceGroup: "string",
-    _ResourceId: "string",
-  },
-  AZFWThreatIntel: {
-    SourceIp: "string",
-    DestinationIp: "string",
-    Fqdn: "string",
-    ThreatDescription: "string",
-  },
-  // The SLA alerts' tables (components/operations/sla.ts): each fills as soon as its service is used, but a quiet dev
-  // stack can leave one empty for a week.
-  AppTraces: { Message: "string", ItemCount: "int", AppRoleName: "string", OperationName: "string" },
-  AppRequests: { AppRoleName: "string", OperationName: "string", Success: "bool", ItemCount: "int" },
-  SynapseSqlPoolExecRequests: {
-    _ResourceId: "string",
-    Status: "string",
-    StartTime: "datetime",
-    EndTime: "datetime",
-    ClassifierName: "string",
-    RequestId: "string",
-  },
-  CDBDataPlaneRequests: { _ResourceId: "string", DurationMs: "real", CollectionName: "string" },
-  AGWAccessLogs: { _ResourceId: "string", HttpStatus: "int" },
-  // The Synapse pool's and workspace's SQL audit (their diagnostics are resource-specific), read under
-  // AzureDiagnostics' names (SQL_AUDIT_UNDER_LEGACY_NAMES).
-  SQLSecurityAuditEvents: {
-    TimeGenerated: "datetime",
-    _ResourceId: "string",
-    ActionName: "string",
-    Succeeded: "bool",
-    Statement: "string",
-    AffectedRows: "long",
-    ResponseRows: "long",
-    ServerPrincipalName: "string",
-    ClientIp: "string",
-    DatabaseName: "string",
-  },
-  ADFPipelineRun: { _ResourceId: "string", PipelineName: "string", Status: "string", End: "datetime" },
-  // Sentinel's own incidents (one row per incident change), read by the alert that notifies security operations.
-  SecurityIncident: { TimeGenerated: "datetime", IncidentNumber: "int", Status: "string" },
-} as const satisfies Record<string, Record<string, KqlType>>;
-export type RuleTable = keyof typeof RULE_COLUMNS;
-
-/**
- * The Synapse SQL audit (table SQLSecurityAuditEvents: the pool's and workspace's diagnostics are resource-specific)
- * under the names the OLTP server's audit has in AzureDiagnostics (legacy mode), so one set of steps reads both
- * engines' audits (learn.microsoft.com/azure/azure-monitor/reference/tables/sqlsecurityauditevents).
- */
-export const SQL_AUDIT_UNDER_LEGACY_NAMES =
-  '| project TimeGenerated, _ResourceId, Category = "SQLSecurityAuditEvents", action_name_s = ActionName, ' +
-  "succeeded_s = tostring(Succeeded), statement_s = Statement, affected_rows_d = todouble(AffectedRows), " +
-  "response_rows_d = todouble(ResponseRows), server_principal_name_s = ServerPrincipalName, client_ip_s = ClientIp, " +
-  "database_name_s = DatabaseName";
-
-/** A second table a rule reads, projected onto its first table's column names. */
-export interface AlsoRead {
-  readonly table: RuleTable;
-  readonly projection: string;
+/** The ingestion window of a rule run every `everyMinutes` (see LATE_DATA_MINUTES). */
+function ingestionWindow(everyMinutes: number): string {
+  return `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
 }
 
-/** Both SQL audits: the OLTP server's (AzureDiagnostics) and Synapse's (resource-specific). */
-export const SYNAPSE_SQL_AUDIT: AlsoRead = {
-  table: "SQLSecurityAuditEvents",
-  projection: SQL_AUDIT_UNDER_LEGACY_NAMES,
-};
-
-/**
- * The FROM part of a rule's query: the table's rows (after `window`, when given), those of `also` projected onto the
- * table's names, and an empty table of the table's columns, in a fuzzy union: on a workspace where a table does not
- * exist yet its leg is dropped and the query still resolves.
- */
-export function ruleSource(table: RuleTable, window?: string, also?: AlsoRead): string {
-  const columns = Object.entries(RULE_COLUMNS[table]).map(([name, type]) => `${name}: ${type}`);
-  const legs = [
-    [table, ...(window ? [window] : [])],
-    ...(also ? [[also.table, ...(window ? [window] : []), also.projection]] : []),
-  ];
-  return `union isfuzzy=true ${legs.map((l) => `(${l.join("\n")})`).join(", ")}, (datatable(${columns.join(", ")})[])`;
+/** The schedule of a rule run every `everyMinutes`: its frequency and its lookback (late data, whole hours). */
+function schedule(everyMinutes: number): Pick<AnalyticsRule, "queryFrequency" | "queryPeriod"> {
+  return {
+    queryFrequency: isoMinutes(everyMinutes),
+    queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
+  };
 }
 
 /**
@@ -196,26 +97,10 @@ function scheduled(
   steps: readonly string[],
   also?: AlsoRead,
 ): Pick<AnalyticsRule, "query" | "queryFrequency" | "queryPeriod"> {
-  const window = `| where ingestion_time() > ago(${everyMinutes + SETTLE_MINUTES}m) and ingestion_time() <= ago(${SETTLE_MINUTES}m)`;
   return {
-    query: [ruleSource(table, window, also), ...steps].join("\n"),
-    queryFrequency: isoMinutes(everyMinutes),
-    queryPeriod: isoMinutes(Math.ceil((everyMinutes + LATE_DATA_MINUTES) / 60) * 60),
+    query: [ruleSource(table, ingestionWindow(everyMinutes), also), ...steps].join("\n"),
+    ...schedule(everyMinutes),
   };
-}
-
-/**
- * A log alert's query made to run on a workspace where its table does not exist yet: when its first line is a table
- * of `RULE_COLUMNS`, it becomes a fuzzy union with an empty table of Microsoft's columns, as the analytics rules do.
- * Log alerts skip validation (a new workspace has no table yet), and "if a log search alert rule query fails to
- * evaluate continuously for a week, Azure Monitor disables it automatically" (azure-monitor alerts-troubleshoot-log):
- * a table that gets rows only on an event (a threat-intelligence hit) would otherwise switch its own alert off.
- */
-export function tolerantQuery(query: string): string {
-  const [first, ...rest] = query.split("\n");
-  const table = first.trim();
-  if (!(table in RULE_COLUMNS)) return query;
-  return [ruleSource(table as RuleTable), ...rest].join("\n");
 }
 
 /**
@@ -298,21 +183,22 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         key: "sql-repeated-failed-logins",
         displayName: "Repeated failed logins to the data stores",
         description:
-          "More than 10 failed authentications from one client to Azure SQL in an hour: password spraying or a misconfigured client.",
+          "More than 10 failed logins from one client address to Azure SQL (the payments database or Synapse SQL) in an hour: Microsoft Entra sign-ins to Azure SQL Database that failed (users, service principals, managed identities) and the SQL audit's failed authentications. Password spraying or a misconfigured client. Needs the tenant's Entra sign-in logs in this workspace (docs/runbook.md#sql-failed-logins).",
         severity: Sev.Medium,
-        ...scheduled(
-          60,
-          "AzureDiagnostics",
-          [
-            '| where Category == "SQLSecurityAuditEvents" and action_name_s == "DATABASE AUTHENTICATION FAILED"',
-            "| summarize Failures = count(), Principals = make_set(server_principal_name_s, 20) by ClientIp = client_ip_s",
-            "| where Failures > 10",
-          ],
-          SYNAPSE_SQL_AUDIT,
-        ),
+        query: [
+          failedSqlLogins(ingestionWindow(60)),
+          "| summarize Failures = count(), Principals = make_set(Principal, 20) by ClientIp",
+          "| where Failures > 10",
+          // One row per principal tried from the address, so the incident names each account (entity mapping).
+          "| mv-expand Principal = Principals to typeof(string)",
+        ].join("\n"),
+        ...schedule(60),
         tactics: [Tactic.CredentialAccess],
         techniques: ["T1110"],
-        entities: [{ type: Entity.IP, identifier: "Address", column: "ClientIp" }],
+        entities: [
+          { type: Entity.Account, identifier: "FullName", column: "Principal" },
+          { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        ],
       },
     );
   }

@@ -25,7 +25,12 @@ export type TableSource =
   /** Microsoft Sentinel's Defender for Cloud connector. */
   | { readonly kind: "defenderConnector" }
   /** Microsoft Sentinel itself (onboarded on the workspace): its incidents. */
-  | { readonly kind: "sentinel" };
+  | { readonly kind: "sentinel" }
+  /**
+   * Microsoft Entra's tenant diagnostic setting (`microsoft.aadiam/diagnosticSettings`): outside the stack (a
+   * tenant-level resource a Security Administrator creates), a prerequisite docs/operations.md lists.
+   */
+  | { readonly kind: "entraTenant" };
 
 export interface TableSpec {
   /** Any one of these sources fills the table. */
@@ -57,6 +62,12 @@ export const STANDARD_COLUMNS = ["TimeGenerated", "_ResourceId", "Type", "_Subsc
 
 const diag = (resourceType: string, category: string, destination: "Dedicated" | "AzureDiagnostics" = "Dedicated") =>
   ({ kind: "diagnostics", resourceType, category, destination }) as const;
+
+/** One of Microsoft Entra's sign-in tables (the tenant's Entra diagnostic setting): the failed-login detections' columns. */
+const signInTable = (principal: "UserPrincipalName" | "ServicePrincipalName"): TableSpec => ({
+  sources: [{ kind: "entraTenant" }],
+  columns: ["ResourceIdentity", "ResourceDisplayName", "ResultType", "ResultDescription", "IPAddress", principal],
+});
 
 export const TABLES: Readonly<Record<string, TableSpec>> = {
   AppRequests: {
@@ -225,6 +236,12 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
     sources: [{ kind: "sentinel" }],
     columns: ["IncidentNumber", "Status"],
   },
+  // Microsoft Entra's sign-in logs (categories SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs,
+  // ManagedIdentitySignInLogs of the tenant's Entra diagnostic setting): the failed logins to the SQL engines.
+  SigninLogs: signInTable("UserPrincipalName"),
+  AADNonInteractiveUserSignInLogs: signInTable("UserPrincipalName"),
+  AADServicePrincipalSignInLogs: signInTable("ServicePrincipalName"),
+  AADManagedIdentitySignInLogs: signInTable("ServicePrincipalName"),
 };
 
 /**
@@ -327,6 +344,11 @@ export const KQL_WORDS = new Set([
   "ms",
   "distinct",
   "mv_expand",
+  "mv",
+  "expand",
+  "typeof",
+  "column_ifexists",
+  "to",
   "todynamic",
   "parse_json",
   "tostring",
