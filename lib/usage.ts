@@ -42,7 +42,8 @@ export const SQL_AUDIT_RECORD_OVERHEAD_BYTES = 1_000;
  */
 export const SQL_TRIGGER_POLL_TRANSACTION_RECORDS = 2;
 /** Audit bytes per poll of the begin and commit records (one record's overhead each). */
-export const SQL_TRIGGER_POLL_TRANSACTION_BYTES = SQL_TRIGGER_POLL_TRANSACTION_RECORDS * SQL_AUDIT_RECORD_OVERHEAD_BYTES;
+export const SQL_TRIGGER_POLL_TRANSACTION_BYTES =
+  SQL_TRIGGER_POLL_TRANSACTION_RECORDS * SQL_AUDIT_RECORD_OVERHEAD_BYTES;
 /**
  * Default audit bytes Log Analytics ingests per idle poll: the three batches' statement text plus one record's
  * overhead per batch, and the begin and commit records.
