@@ -13,7 +13,7 @@ import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
 import { analyticsRules, PRIVILEGED_ROLES } from "../components/operations/sentinel";
 import { slaAlerts } from "../components/operations/sla";
-import { watermarkQuery } from "../components/streaming/streamAnalytics";
+import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";

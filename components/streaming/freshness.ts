@@ -4,7 +4,8 @@
  * function is the table's only writer and logs every committed batch ("inserted N of M rows …", to the workspace's
  * AppTraces table through the app's workspace-based Application Insights): no rows inserted for N minutes = no row
  * newer than N minutes, whichever link failed (relay, Event Hubs, the job, the loader or the pool). Unlike a metric
- * alert, the log query also fires when the app is stopped and logs nothing at all.
+ * alert, the log query also fires when the app is stopped and logs nothing at all. The lag side: an alert when the
+ * Stream Analytics job's output watermark falls more than the SLA behind.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import type * as pulumi from "@pulumi/pulumi";
@@ -66,6 +67,53 @@ export function freshnessAlert(
       autoMitigate: !args.sleepsOffHours,
       severity: args.severity,
       muteActionsDuration: args.muteActionsDuration,
+    },
+    args,
+    parent,
+  );
+}
+
+/** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */
+export const WATERMARK_METRIC = "OutputWatermarkDelaySeconds";
+
+/**
+ * KQL over the window: the job's worst output watermark delay, in seconds (AzureMetrics, from its diagnostics), per
+ * minute: the shape of Microsoft's measure examples (`summarize AggregatedValue = avg(CounterValue) by
+ * bin(TimeGenerated, 5m)`, New-AzScheduledQueryRuleConditionObject), so the rule's Maximum over the window is the worst
+ * delay whether or not the service needs a time column to aggregate (no page says).
+ */
+export function watermarkQuery(jobId: string): string {
+  return [
+    "AzureMetrics",
+    `| where ResourceId =~ "${jobId}" and MetricName == "${WATERMARK_METRIC}"`,
+    "| summarize DelaySeconds = max(Maximum) by bin(TimeGenerated, 1m)",
+  ].join("\n");
+}
+
+/**
+ * Alert when the job's output lags more than `seconds` behind (the 5-minute streaming SLA): a log alert over the
+ * metric as the job's diagnostic setting exports it, evaluated every minute over 5 minutes. (A job that reports
+ * nothing at all is the freshness alert's case.)
+ */
+export function watermarkAlert(
+  name: string,
+  args: TierAlertTarget & { readonly jobName: string; readonly seconds: number },
+  parent: pulumi.Resource,
+): monitor.ScheduledQueryRule {
+  return tierLogAlert(
+    `${name}-watermark-alert`,
+    {
+      ruleKey: "asa-watermark",
+      displayName: `${args.jobName} output watermark delay`,
+      description: `Stream Analytics job ${args.jobName}: Fact_API_Performance lags more than ${args.seconds / 60} minutes behind the API (streaming SLA); see docs/streaming.md.`,
+      runbook: "streaming-watermark-delay",
+      query: watermarkQuery,
+      evaluationFrequency: "PT1M",
+      windowSize: "PT5M",
+      timeAggregation: monitor.TimeAggregation.Maximum,
+      metricMeasureColumn: "DelaySeconds",
+      operator: monitor.Operator.GreaterThan,
+      threshold: args.seconds,
     },
     args,
     parent,

@@ -37,7 +37,8 @@ import {
 import { API_LOGS_HUB, API_PERFORMANCE_HUB, eventHubs } from "./eventHubs";
 import type { AlertSeverity } from "../operations/routing";
 import { freshnessAlert } from "./freshness";
-import { streamAnalytics, watermarkAlert } from "./streamAnalytics";
+import { streamAnalytics } from "./streamAnalytics";
+import { watermarkAlert } from "./freshness";
 
 export {
   API_LOGS_HUB,
@@ -55,9 +56,8 @@ export {
   type ExistingJobLookup,
   OUTPUT_PARTITION_KEY,
   restStreamingUnits,
-  WATERMARK_METRIC,
-  watermarkQuery,
 } from "./streamAnalytics";
+export { WATERMARK_METRIC, watermarkQuery } from "./freshness";
 
 /** The fact the job appends to (pipelines/model/olap.ts, stream mapping). */
 export const FACT_TABLE = "dbo.Fact_API_Performance";

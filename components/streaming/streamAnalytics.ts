@@ -33,7 +33,6 @@
  * `up` when the first reports the endpoints pending (`streamingPath.streamAnalyticsEndpointsConnected`).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as monitor from "@pulumi/azure-native/monitor";
 import * as storage from "@pulumi/azure-native/storage";
 import * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import * as pulumi from "@pulumi/pulumi";
@@ -60,7 +59,6 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
-import { tierLogAlert, type TierAlertTarget } from "../operations/alerts";
 
 /**
  * Streaming units as the REST API writes them. The job uses the `Standard` SKU (SU V1: 1, 3, 6, then multiples of
@@ -476,51 +474,4 @@ export function streamAnalytics(
   grantsPropagation(`${name}-job-grants-propagation`, assignments, parent);
 
   return { job, jobName, jobPrincipalId, jobStorage, endpointsConnected };
-}
-
-/** The Stream Analytics metric of output lag (event time of the last output vs. wall clock), in seconds. */
-export const WATERMARK_METRIC = "OutputWatermarkDelaySeconds";
-
-/**
- * KQL over the window: the job's worst output watermark delay, in seconds (AzureMetrics, from its diagnostics), per
- * minute: the shape of Microsoft's measure examples (`summarize AggregatedValue = avg(CounterValue) by
- * bin(TimeGenerated, 5m)`, New-AzScheduledQueryRuleConditionObject), so the rule's Maximum over the window is the worst
- * delay whether or not the service needs a time column to aggregate (no page says).
- */
-export function watermarkQuery(jobId: string): string {
-  return [
-    "AzureMetrics",
-    `| where ResourceId =~ "${jobId}" and MetricName == "${WATERMARK_METRIC}"`,
-    "| summarize DelaySeconds = max(Maximum) by bin(TimeGenerated, 1m)",
-  ].join("\n");
-}
-
-/**
- * Alert when the job's output lags more than `seconds` behind (the 5-minute streaming SLA): a log alert over the
- * metric as the job's diagnostic setting exports it, evaluated every minute over 5 minutes. (A job that reports
- * nothing at all is the freshness alert's case.)
- */
-export function watermarkAlert(
-  name: string,
-  args: TierAlertTarget & { readonly jobName: string; readonly seconds: number },
-  parent: pulumi.Resource,
-): monitor.ScheduledQueryRule {
-  return tierLogAlert(
-    `${name}-watermark-alert`,
-    {
-      ruleKey: "asa-watermark",
-      displayName: `${args.jobName} output watermark delay`,
-      description: `Stream Analytics job ${args.jobName}: Fact_API_Performance lags more than ${args.seconds / 60} minutes behind the API (streaming SLA); see docs/streaming.md.`,
-      runbook: "streaming-watermark-delay",
-      query: watermarkQuery,
-      evaluationFrequency: "PT1M",
-      windowSize: "PT5M",
-      timeAggregation: monitor.TimeAggregation.Maximum,
-      metricMeasureColumn: "DelaySeconds",
-      operator: monitor.Operator.GreaterThan,
-      threshold: args.seconds,
-    },
-    args,
-    parent,
-  );
 }
