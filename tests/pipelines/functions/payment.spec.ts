@@ -127,6 +127,17 @@ describe("functions: payment API contract", () => {
     assert.ok(parseCreatePayment({ ...valid, merchantId: 999_999_999_999, amountMinor: 999_999_999_999 }).ok);
     assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");
     assert.ok(!looksLikePan("fd720823-b6cd-490c-9484-274081935147"), "nor one whose digit groups join into 16 digits");
+    assert.ok(!looksLikePan("order_0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID after a separator is still one");
+    // A card number glued to UUID-shaped groups is no UUID: the exemption would have blanked part of it.
+    for (const key of [
+      "4111111111111111-0000-0000-0000-000000000042",
+      "5555555555554444-2026-1205-0001-000000000017",
+      "00000000-0000-0000-0000-4111111111111111",
+    ]) {
+      assert.ok(looksLikePan(key), key);
+      assert.ok(!parseCreatePayment({ ...valid, idempotencyKey: key }).ok, key);
+      assert.equal(correlationIdOf(key, "inv"), "inv", key);
+    }
     // Keys merchants commonly send are never refused: random UUIDs and epoch-millisecond order numbers.
     for (let i = 0; i < 20_000; i++) assert.ok(!looksLikePan(randomUUID()), "a random UUID");
     for (let ms = 1_700_000_000_000; ms < 1_700_000_020_000; ms += 7) assert.ok(!looksLikePan(`order-${ms}`));

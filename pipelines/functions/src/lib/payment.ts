@@ -46,7 +46,9 @@ const SAFE_FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  * hash or an id, not a card number framed in hex.
  */
 const IDENTIFIER_TOKENS = [
-  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
+  // A whole UUID only: one glued to more hex (`4111111111111111-0000-0000-0000-000000000042`, a card number then
+  // 4-4-4-12; or a 16-digit last group) would otherwise blank part of a card number before it is screened.
+  /(?<![0-9a-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])/gi,
   /(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{24}|[0-9a-f]{16})(?![0-9a-z])/gi,
 ];
 
