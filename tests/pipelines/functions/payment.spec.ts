@@ -3,6 +3,8 @@ import { randomUUID } from "node:crypto";
 import {
   apiLogItem,
   correlationIdOf,
+  MAX_PROBLEMS,
+  MAX_REQUEST_FIELDS,
   fieldLabel,
   looksLikePan,
   parseCreatePayment,
@@ -128,6 +130,23 @@ describe("functions: payment API contract", () => {
     assert.ok(!looksLikePan("0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID is not a card number");
     assert.ok(!looksLikePan("fd720823-b6cd-490c-9484-274081935147"), "nor one whose digit groups join into 16 digits");
     assert.ok(!looksLikePan("order_0f8fad5b-d9cb-469f-a165-70867728950e"), "a UUID after a separator is still one");
+    // A body of many fields is refused as a whole, and the problems listed are bounded either way (the answer and its
+    // API log item: a 128 KB body of short fields made a ~1 MB item, ~625 RU).
+    const many: Record<string, unknown> = { ...valid };
+    for (let i = 0; i < 12_598; i++) many[`f${i.toString(36)}`] = 4_222_222_222_222;
+    assert.deepEqual(parseCreatePayment(many), {
+      ok: false,
+      problems: [`body has ${12_598 + 5} fields; a payment request has 5 (at most ${MAX_REQUEST_FIELDS} are read)`],
+    });
+    const some: Record<string, unknown> = { ...valid };
+    for (let i = 0; i < MAX_REQUEST_FIELDS - 5; i++) some[`f${i}`] = 4_222_222_222_222;
+    const bounded = parseCreatePayment(some);
+    assert.ok(!bounded.ok);
+    assert.equal(bounded.problems.length, MAX_PROBLEMS);
+    assert.equal(
+      bounded.problems[MAX_PROBLEMS - 1],
+      `and ${2 * (MAX_REQUEST_FIELDS - 5) - MAX_PROBLEMS + 1} more problems`,
+    );
     // A card number glued to UUID-shaped groups is no UUID: the exemption would have blanked part of it.
     for (const key of [
       "4111111111111111-0000-0000-0000-000000000042",
