@@ -1,0 +1,256 @@
+/**
+ * The platform's subnets by role and their NSG rules: deny by default, an outbound allow-list where a subnet needs
+ * one, the payment API endpoint's inbound rules, and the service tags workload subnets may reach through the
+ * firewall. The resources are created in network.ts.
+ */
+import * as network from "@pulumi/azure-native/network";
+import type * as types from "@pulumi/azure-native/types";
+import * as pulumi from "@pulumi/pulumi";
+import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "../../lib/config";
+import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
+
+/** Subnet naming and behaviour per role. */
+export interface SubnetSpec {
+  readonly name: string;
+  /** Qualifier of the subnet's NSG name (`nsg-<workload>-<env>-<region>-<qualifier>`). */
+  readonly nsgQualifier: string;
+  readonly delegation?: string;
+  /** NSG rules in addition to the final deny-all inbound. */
+  readonly allowInbound: readonly {
+    name: string;
+    source: string;
+    ports: string;
+    protocol: network.SecurityRuleProtocol;
+  }[];
+  /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
+  readonly nsg: boolean;
+  /** Send internet-bound traffic through Azure Firewall when it is enabled (workload subnets). */
+  readonly egressViaFirewall?: boolean;
+  /**
+   * Outbound allow-list of the NSG (priority 100+), followed by a deny of everything else to the Internet; absent =
+   * Azure's default outbound rules. Service tags may contain `{region}` (see lib/mlEgress.ts).
+   */
+  readonly allowOutbound?: readonly {
+    name: string;
+    destination: string;
+    ports: readonly string[];
+    protocol: network.SecurityRuleProtocol;
+  }[];
+}
+
+export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
+  privateEndpoints: {
+    name: "snet-private-endpoints",
+    nsgQualifier: "pep",
+    nsg: true,
+    allowInbound: [
+      {
+        name: "allow-vnet-to-private-endpoints",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+    ],
+  },
+  functions: {
+    name: "snet-functions",
+    nsgQualifier: "func",
+    delegation: "Microsoft.Web/serverFarms",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
+  appGateway: {
+    name: "snet-app-gateway",
+    nsgQualifier: "agw",
+    nsg: true,
+    allowInbound: [
+      {
+        name: "allow-https-from-internet",
+        source: "Internet",
+        ports: "443",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        // Only the HTTP listener that answers with a permanent redirect to HTTPS (no backend behind it: the policy
+        // azure-native-network-applicationgateway-disallow-http-listener holds it to that). Without it, a client
+        // that types http:// gets a timeout instead of the redirect.
+        name: "allow-http-redirect-from-internet",
+        source: "Internet",
+        ports: "80",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-gateway-manager",
+        source: "GatewayManager",
+        ports: "65200-65535",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+      {
+        name: "allow-azure-load-balancer",
+        source: "AzureLoadBalancer",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Asterisk,
+      },
+    ],
+  },
+  mlCompute: {
+    name: "snet-ml-compute",
+    nsgQualifier: "ml",
+    nsg: true,
+    egressViaFirewall: true,
+    // Exactly Microsoft's required outbound list for VNet-injected Azure ML compute (lib/mlEgress.ts); the
+    // workspace's own compute runs in its managed network instead and never uses this subnet. For compute without a
+    // public IP only (`enableNodePublicIp: false`): compute with one also needs inbound from BatchNodeManagement and
+    // AzureMachineLearning and routes for those tags to the Internet, which the deny-all inbound rule and the
+    // firewall route here do not give (learn.microsoft.com/azure/machine-learning/how-to-access-azureml-behind-firewall).
+    allowOutbound: ML_COMPUTE_EGRESS.map((rule) => ({
+      name: `allow-${rule.name}`,
+      destination: rule.serviceTag,
+      ports: rule.ports,
+      protocol: rule.protocol === "UDP" ? network.SecurityRuleProtocol.Udp : network.SecurityRuleProtocol.Tcp,
+    })),
+    allowInbound: [
+      {
+        name: "allow-vnet-intra-cluster",
+        source: "VirtualNetwork",
+        ports: "*",
+        protocol: network.SecurityRuleProtocol.Tcp,
+      },
+    ],
+  },
+  streamAnalytics: {
+    name: "snet-stream-analytics",
+    nsgQualifier: "asa",
+    delegation: "Microsoft.StreamAnalytics/streamingJobs",
+    nsg: true,
+    allowInbound: [],
+  },
+  firewall: { name: "AzureFirewallSubnet", nsgQualifier: "afw", nsg: false, allowInbound: [] },
+  // Flex Consumption VNet integration (outbound only: the apps are reached through private endpoints in the PE
+  // subnet). Flex needs the Microsoft.App/environments delegation (not Microsoft.Web/serverFarms) and the
+  // Microsoft.App resource provider registered. Its size does not follow the apps' scale-out: their outbound traffic
+  // goes through at most 27 shared gateways (27 addresses) per subnet "regardless of how many apps are integrated",
+  // and Microsoft recommends a /26 for several apps (functions-networking-options, Subnets); the /24 is above that.
+  flexFunctions: {
+    name: "snet-functions-flex",
+    nsgQualifier: "flex",
+    delegation: "Microsoft.App/environments",
+    nsg: true,
+    allowInbound: [],
+    egressViaFirewall: true,
+  },
+};
+
+/**
+ * The private endpoint subnet's rules for the payment API's endpoint (pure), at 100 and 110, ahead of the subnet's
+ * own allows (moved to 200 then; Azure takes custom rule priorities from 100 to 4096): with
+ * merchants authenticated by client certificate, the app trusts the certificate headers the gateway sets, so only the
+ * gateway's subnet and the runners that ship the code (`ingestion.gateway.paymentApiDeploySources`) may reach the
+ * endpoint, on HTTPS; everything else in the network is denied. None without merchant authorities (the app then
+ * reads no header). NSGs apply to private endpoints because the subnet enables its network policies.
+ */
+export function paymentApiEndpointRules(
+  cfg: Pick<PlatformConfig, "subnets" | "ingestion">,
+  endpointAsgId: pulumi.Input<string>,
+): types.input.network.SecurityRuleArgs[] {
+  if (!merchantAuthenticationOn(cfg.ingestion)) return [];
+  const gw = cfg.ingestion.gateway;
+  const to = { destinationApplicationSecurityGroups: [{ id: endpointAsgId }], sourcePortRange: "*" };
+  return [
+    {
+      name: "allow-gateway-and-deploy-to-payment-api",
+      priority: 100,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: network.SecurityRuleProtocol.Tcp,
+      sourceAddressPrefixes: [cfg.subnets.appGateway, ...(gw.paymentApiDeploySources ?? [])],
+      destinationPortRange: "443",
+      ...to,
+    },
+    {
+      name: "deny-others-to-payment-api",
+      priority: 110,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      destinationPortRange: "*",
+      ...to,
+    },
+  ];
+}
+
+/**
+ * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
+ * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
+ * service tags (`{region}`).
+ */
+export function nsgRules(
+  spec: SubnetSpec,
+  location = "westeurope",
+  firstPriority = 100,
+): types.input.network.SecurityRuleArgs[] {
+  const allows = spec.allowInbound.map((rule, i) => ({
+    name: rule.name,
+    priority: firstPriority + i * 10,
+    direction: network.SecurityRuleDirection.Inbound,
+    access: network.SecurityRuleAccess.Allow,
+    protocol: rule.protocol,
+    sourceAddressPrefix: rule.source,
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: rule.ports,
+  }));
+  return [
+    ...allows,
+    {
+      name: "deny-all-inbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "*",
+    },
+    ...outboundRules(spec, location),
+  ];
+}
+
+/** The outbound allow-list of a subnet's NSG and the final deny to the Internet (none without a list). */
+function outboundRules(spec: SubnetSpec, location: string): types.input.network.SecurityRuleArgs[] {
+  if (!spec.allowOutbound) return [];
+  return [
+    ...spec.allowOutbound.map((rule, i) => ({
+      name: rule.name,
+      priority: 100 + i * 10,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: rule.protocol,
+      sourceAddressPrefix: "VirtualNetwork",
+      sourcePortRange: "*",
+      destinationAddressPrefix: regionalTag(rule.destination, location),
+      destinationPortRanges: [...rule.ports],
+    })),
+    {
+      name: "deny-internet-outbound",
+      priority: 4096,
+      direction: network.SecurityRuleDirection.Outbound,
+      access: network.SecurityRuleAccess.Deny,
+      protocol: network.SecurityRuleProtocol.Asterisk,
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "Internet",
+      destinationPortRange: "*",
+    },
+  ];
+}
+
+/**
+ * Service tags every workload subnet may reach through the firewall (HTTPS): Entra ID tokens, Resource Manager, Azure
+ * Monitor. What only the ML compute subnet needs (AzureMachineLearning, MicrosoftContainerRegistry, Front Door) is in
+ * its own rule collection (`mlComputeEgress`), sourced from that subnet alone, so the function apps cannot reach it.
+ */
+export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"] as const;
