@@ -30,10 +30,8 @@ import {
   ADF_LINKED_SERVICES,
   type AdfLinkedServiceRole,
 } from "../../pipelines/etl/contract";
-import {} from "../../pipelines/etl/names";
 import { olapLoadSchedule, type OlapLoadSchedule } from "../../pipelines/etl/orchestration";
 import { offHoursOperations } from "./offHours";
-import type {} from "../../lib/config";
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
