@@ -233,8 +233,16 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const A = (name: string, d: Estimate, p: Estimate, capacityText: string, why: string) =>
     `| ${name} | ${usd(d.total.list)} | ${sign(p.total.list - base.list)} | ${sign(p.total.committed - base.committed)} | ${usd(p.total.committed)} | ${capacityText} | ${why} |`;
   const slow = scorerCapacity(ready.scorer, 1000);
+  const twice = scorerCapacity(ready.scorer, 2 * pollMs);
   const fewer = scorerCapacity(useful, pollMs);
   const auditLevers = [
+    A(
+      `Polling interval ${(2 * pollMs).toLocaleString("en-US")} ms instead of ${pollMs.toLocaleString("en-US")} ms`,
+      dev.estimate,
+      atInterval(prod, 2 * pollMs),
+      `${changes(twice.capacity)} (parallel ${changes(twice.parallel)}, serial ${changes(twice.serial)})`,
+      `scoring latency: a change waits up to ${(2 * pollMs).toLocaleString("en-US")} ms for the next poll instead of ${pollMs.toLocaleString("en-US")} (${(pollMs / 2).toLocaleString("en-US")} ms more on average), which the flow's 200 ms P99 budget end to end (the API's 20-40 ms, scoring up to 80 ms) cannot absorb at the tail; dev already polls every second`,
+    ),
     A(
       "Polling interval 1,000 ms (the trigger's default) instead of " + pollMs.toLocaleString("en-US") + " ms",
       atInterval(dev, 1000),
