@@ -202,7 +202,10 @@ export async function refreshMerchantFeatures(
   // that has not yet applied the window's end (seen by the previous run, perhaps on another replica) would answer
   // part of the window, and the watermark would then pass payments no merchant item counts. Such a run fails
   // without writing anything (the next one takes the same window): a replica behind for good then reaches the
-  // staleness alert, which counts successful runs.
+  // staleness alert, which counts successful runs. Not covered: a replica that has applied the window's end but not a
+  // lower id whose insert committed after it (the minute between runs covers such late commits on the replica the
+  // previous run read, not on one further behind). Checking the replica's time (its newest CreatedAt) fails in quiet
+  // periods, when no newer payment shows it; reading the window on the primary would close it.
   const [maxRows, windowed] = await sql.queries(
     [{ sql: MAX_PAYMENT_ID_SQL }, { sql: MERCHANT_WINDOW_SQL, params: { after, upTo } }],
     sqlDeadline,
