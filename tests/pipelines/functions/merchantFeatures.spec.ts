@@ -7,7 +7,9 @@ import {
   MAX_PAYMENT_ID_SQL,
   MERCHANT_WINDOW_SQL,
   READS_DEADLINE_MS,
+  READ_FROM_PRIMARY,
   REFRESH_KEY,
+  refreshSqlTarget,
   refreshMerchantFeatures,
   refreshState,
   shuffled,
@@ -172,6 +174,20 @@ describe("functions: SQL reads (tedious)", () => {
     ]);
     assert.equal(seen.target?.readOnlyIntent, true);
     assert.equal(seen.closed, true);
+  });
+});
+
+describe("functions: where the merchant refresh reads", () => {
+  it("reads the SQL bindings' database on its primary, never a readable secondary (one timeline for the window's minute)", () => {
+    assert.equal(READ_FROM_PRIMARY, true);
+    assert.deepEqual(
+      refreshSqlTarget({ SqlConnection: sqlConnectionString("sql-pay.database.windows.net", "payments", "c") }),
+      {
+        server: "sql-pay.database.windows.net",
+        database: "payments",
+        readOnlyIntent: false,
+      },
+    );
   });
 });
 
@@ -475,18 +491,18 @@ describe("functions: merchant refresh timer", () => {
     );
   });
 
-  it("reads the window on the connection that read the newest payment (one readable replica)", async () => {
+  it("reads the window on the connection that read the newest payment", async () => {
     const r = await run(state(9_000, 9_011), 9_500, rows);
     assert.deepEqual(r.connections, [[MAX_PAYMENT_ID_SQL, MERCHANT_WINDOW_SQL]]);
   });
 
-  it("a readable replica that has not reached the window's end fails the run before anything is written", async () => {
+  it("a database that has not reached the window's end fails the run before anything is written", async () => {
     // The previous run saw payment 9,011 (on one replica); this run's connection reached one that has applied up to
     // 9,005 only: its window would lack 9,006-9,011, and the watermark would pass them for good.
     const r = await run(state(9_000, 9_011), 9_005, rows);
     assert.match(
       r.error?.message ?? "",
-      /^merchant refresh: the readable replica is behind \(its newest payment is 9005, the window ends at 9011\): payments 9001-9011 left for the next run$/,
+      /^merchant refresh: the database is behind the window \(its newest payment is 9005, the window ends at 9011\): payments 9001-9011 left for the next run$/,
     );
     assert.equal(r.out, undefined, "neither the watermark nor any merchant item is written");
   });
@@ -529,7 +545,7 @@ describe("functions: merchant refresh timer", () => {
       }).catch((e: Error) => e.message);
     await refresh(); // sees up to 9,100: the next window ends there
     visible = 9_050; // the next run's connection reaches a replica behind the previous one
-    assert.match(String(await refresh()), /replica is behind/);
+    assert.match(String(await refresh()), /database is behind the window/);
     visible = 9_200;
     await refresh();
     await refresh();

@@ -2,7 +2,7 @@
  * Merchant features, once a minute (fraud-scoring app, timer trigger): a merchant is a heavy hitter, so the scorer
  * reads its fraud_features item and never writes it (docs/cosmos-partitioning.md). This refresh is the item's one
  * writer: it aggregates the payments inserted since its watermark from dbo.Payment (a clustered-key range, on the
- * database's readable secondary) per merchant and currency, merges each merchant's window into its item, and writes
+ * primary: see READ_FROM_PRIMARY) per merchant and currency, merges each merchant's window into its item, and writes
  * the items between two watermark writes, each item conditional on the `_etag` it was read with (WRITE_CONCURRENCY
  * in flight, to a deadline). Timer functions run as a singleton across instances, so no two refreshes race.
  *
@@ -15,8 +15,8 @@
  *   from the run's start, within the host's 30 s: the merchants not read or written in time are left for the next
  *   run (the window stays pending), so a minute with more active merchants than one run writes is finished by the
  *   next runs, not dropped. A SQL read that does not answer in time fails the run (the next one tries again).
- * - The window is read on the same connection as the newest PaymentId, so on one readable replica: a replica that
- *   has not reached the window's end fails the run before anything is written (the next run takes the window again).
+ * - The window is read on the same connection as the newest PaymentId: a database that has not reached the window's
+ *   end (after a point-in-time restore) fails the run before anything is written (the next run takes it again).
  * - The first run starts at the newest payment (no backfill); merchant features lag their payments by one to two
  *   minutes, more while a long outage is caught up (at most MAX_PAYMENTS_PER_RUN per run).
  */
@@ -32,7 +32,7 @@ import {
   type Fetch,
 } from "../lib/azure";
 import { entityKey, mergeMerchantWindow, type MerchantItem, type MerchantWindowRow } from "../lib/features";
-import { parseSqlConnection, TdsReader, type SqlReader } from "../lib/tds";
+import { parseSqlConnection, TdsReader, type SqlReader, type TdsTarget } from "../lib/tds";
 
 /** The watermark item (same container; its key sorts apart from entities). */
 export const REFRESH_KEY = "refresh:merchant";
@@ -98,7 +98,7 @@ export interface RefreshDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly fetch: Fetch;
   readonly now: () => Date;
-  /** The readable secondary of the payments database (tests pass a fake). */
+  /** The payments database, on its primary (tests pass a fake). */
   readonly sql: (env: NodeJS.ProcessEnv, tokens: ManagedIdentityTokens) => SqlReader;
   /** How long the run may read, from its start (default READS_DEADLINE_MS; tests shorten it). */
   readonly readsDeadlineMs?: number;
@@ -130,12 +130,29 @@ export const WRITES_DEADLINE_MS = 24_000;
 /** The watermark writes' deadline, from the run's start: 3 s after the last merchant write may start, 3 s before 30. */
 export const WATERMARK_DEADLINE_MS = 27_000;
 
+/**
+ * The refresh reads the primary, not a readable secondary (ApplicationIntent=ReadOnly). A window ends at the highest
+ * payment the previous run saw, a minute earlier, so that inserts holding a lower IDENTITY value have committed by
+ * then: that minute holds on one timeline only. Each run connects anew, and a new connection to a readable secondary
+ * "may connect to a replica that is at a different point in time than the original replica", with "no fixed upper
+ * bound on data propagation latency" (Microsoft, read-scale-out, "Data consistency"): a replica further behind than
+ * the previous run's could show the window's end without a lower payment committed after it, and that payment would
+ * never be counted. The primary already serves the scorer's SQL trigger (every always-ready instance polls it); one
+ * clustered-key range a minute adds little to that.
+ */
+export const READ_FROM_PRIMARY = true;
+
 const defaultDeps: RefreshDeps = {
   env: process.env,
   fetch,
   now: () => new Date(),
-  sql: (env, tokens) => new TdsReader({ ...parseSqlConnection(env.SqlConnection ?? ""), readOnlyIntent: true }, tokens),
+  sql: (env, tokens) => new TdsReader(refreshSqlTarget(env), tokens),
 };
+
+/** Where the refresh reads: the SQL bindings' server and database, on the primary (READ_FROM_PRIMARY). */
+export function refreshSqlTarget(env: NodeJS.ProcessEnv): TdsTarget {
+  return { ...parseSqlConnection(env.SqlConnection ?? ""), readOnlyIntent: !READ_FROM_PRIMARY };
+}
 
 /** The window's rows, grouped by merchant (bigint columns arrive as strings from the driver). */
 export function windowRows(records: readonly Record<string, unknown>[]): Map<number, MerchantWindowRow[]> {
@@ -196,16 +213,10 @@ export async function refreshMerchantFeatures(
     context.log(`${REFRESH_LOG_PREFIX}up to date after payment ${after}, next window ends at ${seenMax}`);
     return 0;
   }
-  // The newest payment, then the window, on one connection: one readable replica, which answers the window at least
-  // as up to date as it answered the newest. Each run connects anew, and a new connection may reach a replica "at a
-  // different point in time than the original replica" (Microsoft, read-scale-out, "Data consistency"): a replica
-  // that has not yet applied the window's end (seen by the previous run, perhaps on another replica) would answer
-  // part of the window, and the watermark would then pass payments no merchant item counts. Such a run fails
-  // without writing anything (the next one takes the same window): a replica behind for good then reaches the
-  // staleness alert, which counts successful runs. Not covered: a replica that has applied the window's end but not a
-  // lower id whose insert committed after it (the minute between runs covers such late commits on the replica the
-  // previous run read, not on one further behind). Checking the replica's time (its newest CreatedAt) fails in quiet
-  // periods, when no newer payment shows it; reading the window on the primary would close it.
+  // The newest payment, then the window, on one connection: the window is answered at least as up to date as the
+  // newest payment was. A database that has not reached the window's end (a point-in-time restore brought it back
+  // before payments the previous run saw) fails the run without writing anything (the next one takes the same
+  // window), and the staleness alert, which counts successful runs, pages if it lasts.
   const [maxRows, windowed] = await sql.queries(
     [{ sql: MAX_PAYMENT_ID_SQL }, { sql: MERCHANT_WINDOW_SQL, params: { after, upTo } }],
     sqlDeadline,
@@ -213,7 +224,7 @@ export async function refreshMerchantFeatures(
   const newest = newestOf(maxRows);
   if (newest < upTo)
     throw new Error(
-      `${REFRESH_LOG_PREFIX}the readable replica is behind (its newest payment is ${newest}, the window ends at ${upTo}): payments ${after + 1}-${upTo} left for the next run`,
+      `${REFRESH_LOG_PREFIX}the database is behind the window (its newest payment is ${newest}, the window ends at ${upTo}): payments ${after + 1}-${upTo} left for the next run`,
     );
   const seenMax = Math.max(state.seenMax ?? after, newest);
   const byMerchant = [...windowRows(windowed).entries()];

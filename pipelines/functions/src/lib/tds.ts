@@ -1,6 +1,6 @@
 /**
  * TDS connections with the app's managed identity (an Entra access token for Azure SQL), shared by the Synapse
- * loader (writes), the merchant refresh (reads from the OLTP database's readable secondary) and the payment API
+ * loader (writes), the merchant refresh (reads from the OLTP database's primary) and the payment API
  * (pooled, lib/paymentStore.ts). Encrypted, port 1433
  * through the private endpoints, limits under the host's 30-second function timeout.
  */
@@ -20,8 +20,8 @@ export interface TdsTarget {
   readonly database: string;
   /**
    * ApplicationIntent=ReadOnly: on a Business Critical database with read scale-out (prod) the connection lands on a
-   * readable secondary replica, so reads take nothing from the primary that takes the inserts; a General Purpose
-   * database (dev) has none and serves it from the primary.
+   * readable secondary replica; a General Purpose database (dev) has none and serves it from the primary. Each new
+   * connection may reach a replica at another point in time (the merchant refresh reads the primary for that).
    */
   readonly readOnlyIntent?: boolean;
 }
