@@ -94,10 +94,14 @@ const audit = (name: string, store: string, action: string, items: string, after
     { dependsOn: dependsOn(after), policy: secure },
   );
 
-export function erasurePipeline(): AdfResource {
-  const activities: Activity[] = [
-    // int() fails on anything that is not a number: the id reaches SQL and Cosmos DB queries only as digits.
-    setVariable("CustomerId", "customerId", "@string(int(pipeline().parameters.customerId))", { secure: true }),
+/**
+ * The opening steps of every erasure pipeline: the subject's key, checked as a number (`int()` fails on anything
+ * else) into the secure variable `parameter`, the request id (the run's when none is given), then the subject's
+ * generated OLTP procedure with both.
+ */
+function eraseOltpSteps(key: string, parameter: string, procedure: string): Activity[] {
+  return [
+    setVariable(key, parameter, `@string(int(pipeline().parameters.${parameter}))`, { secure: true }),
     setVariable(
       "RequestId",
       "requestId",
@@ -106,10 +110,17 @@ export function erasurePipeline(): AdfResource {
     storedProcedure(
       "EraseOltp",
       "oltp",
-      OLTP_PROCEDURES.eraseCustomer,
-      { CustomerId: { value: CUSTOMER, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
-      { dependsOn: dependsOn("CustomerId", "RequestId"), policy: secure },
+      procedure,
+      { [key]: { value: `@variables('${parameter}')`, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
+      { dependsOn: dependsOn(key, "RequestId"), policy: secure },
     ),
+  ];
+}
+
+export function erasurePipeline(): AdfResource {
+  const activities: Activity[] = [
+    // int() fails on anything that is not a number: the id reaches SQL and Cosmos DB queries only as digits.
+    ...eraseOltpSteps("CustomerId", "customerId", OLTP_PROCEDURES.eraseCustomer),
     lookupProcedure(
       "SubjectReferences",
       "oltp",
@@ -272,7 +283,6 @@ export function subjectErasurePipelines(model: DataModel): AdfResource[] {
 function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfResource {
   const names = erasureNames(model, subject);
   const parameter = names.key.charAt(0).toLowerCase() + names.key.slice(1);
-  const key = `@variables('${parameter}')`;
   return pipeline(PIPELINES.subjectErasure(subject.name), {
     description:
       `GDPR erasure of one ${subject.name} (${parameter}): etl.${names.procedure} sets the classified columns of ` +
@@ -284,19 +294,7 @@ function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfR
     concurrency: 4,
     activities: [
       // int() fails on anything that is not a number: the key reaches SQL only as digits.
-      setVariable(names.key, parameter, `@string(int(pipeline().parameters.${parameter}))`, { secure: true }),
-      setVariable(
-        "RequestId",
-        "requestId",
-        "@if(empty(pipeline().parameters.requestId), pipeline().RunId, pipeline().parameters.requestId)",
-      ),
-      storedProcedure(
-        "EraseOltp",
-        "oltp",
-        OLTP_PROCEDURES.erase(names.procedure),
-        { [names.key]: { value: key, type: "Int64" }, RequestId: { value: REQUEST, type: "String" } },
-        { dependsOn: dependsOn(names.key, "RequestId"), policy: secure },
-      ),
+      ...eraseOltpSteps(names.key, parameter, OLTP_PROCEDURES.erase(names.procedure)),
       setReturnValue("ReturnAudit", { requestId: REQUEST, status: "erased" }, { dependsOn: dependsOn("EraseOltp") }),
     ],
   });
