@@ -16,9 +16,9 @@ function signInColumns<P extends "UserPrincipalName" | "ServicePrincipalName">(p
     IPAddress: "string",
     Type: "string",
     [principal]: "string",
-  } as const as { readonly [K in "TimeGenerated"]: "datetime" } & {
-    readonly [K in "ResourceIdentity" | "ResourceDisplayName" | "ResultType" | "IPAddress" | "Type" | P]: "string";
-  };
+  } as { readonly TimeGenerated: "datetime" } & Readonly<
+    Record<"ResourceIdentity" | "ResourceDisplayName" | "ResultType" | "IPAddress" | "Type" | P, "string">
+  >;
 }
 
 /**
