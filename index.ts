@@ -14,7 +14,7 @@
  *   Platform: network · private DNS · Key Vault + CMK keys · identities · Log Analytics · Entra groups · alerts
  */
 import { Ml } from "./components/ml";
-import { Ingestion } from "./components/ingestion";
+import { Ingestion, identityName } from "./components/ingestion";
 import { Etl, ETL_COSMOS_CONTAINERS, etlIdentityName, offHoursOf } from "./components/etl";
 import { NoSql } from "./components/nosql";
 import { Olap } from "./components/olap";
@@ -46,6 +46,11 @@ const oltp = new Oltp("oltp", {
     tenantId: platform.tenantId,
   },
   securityAlertEmails: config.alertEmails,
+  // With sql.archiveTriggerAudit: the fraud scorer's SQL trigger batches are audited to an immutable account.
+  triggerAuditArchive: {
+    databaseUser: identityName(context, "fraudScoring"),
+    storageKey: platform.customerManagedKeys.storage,
+  },
 });
 
 // NoSQL: API logs, sessions, fraud features, webhook events (Cosmos DB). Data engineers read (queries, change

@@ -6,6 +6,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { generalPolicies } from "./rules/general";
 import { sqlPolicies } from "./rules/sql";
+import { sqlAuditArchivePolicies } from "./rules/sqlAuditArchive";
 import { synapsePolicies } from "./rules/synapse";
 import { synapseSqlPolicies } from "./rules/synapseSql";
 import { cosmosdbPolicies } from "./rules/cosmosdb";
@@ -27,6 +28,7 @@ export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 export const policies: Policies = [
   ...generalPolicies,
   ...sqlPolicies,
+  ...sqlAuditArchivePolicies,
   ...synapsePolicies,
   ...synapseSqlPolicies,
   ...cosmosdbPolicies,

@@ -201,6 +201,29 @@ describe("config edges: sql", () => {
     );
     assert.equal(accepts("dev", (r) => (r.sql.auditRetentionDays = 3285)).sql.auditRetentionDays, 3285);
   });
+  it("auditRetentionDays is the audit archive's: refused without sql.archiveTriggerAudit, and below PCI DSS's minimum", () => {
+    rejects(
+      "prod",
+      (r) => (r.sql.auditRetentionDays = 400),
+      /sql \(auditRetentionDays\): got 400; applies only with sql\.archiveTriggerAudit true/,
+    );
+    rejects(
+      "prod",
+      (r) => {
+        r.sql.archiveTriggerAudit = true;
+        r.sql.auditRetentionDays = 180;
+      },
+      /sql \(auditRetentionDays\): got 180; must be at least 365 days in prod \(PCI DSS 10\.5\.1\), or 0 for logRetentionDays \(365\)/,
+    );
+    rejects("dev", (r) => (r.sql.auditRetentionDays = 30), /must be at least 90 days in dev/);
+    const on = accepts("prod", (r) => (r.sql.archiveTriggerAudit = true));
+    assert.deepEqual(
+      [on.sql.archiveTriggerAudit, on.sql.auditRetentionDays],
+      [true, 0],
+      "0: the workspace's retention",
+    );
+    rejects("dev", (r) => Object.assign(r.sql, { archiveTriggerAudit: "yes" }), /sql \(archiveTriggerAudit\)/);
+  });
   it("read scale-out only on BC_Gen5/HS_Gen5, not General Purpose", () => {
     rejects(
       "dev",

@@ -36,7 +36,7 @@ import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
 import { previewOf } from "./helpers/stacks";
-import { renderCostDocs } from "../tools/costDocs";
+import { prodWithAuditArchive, renderCostDocs } from "../tools/costDocs";
 
 const AN = "azure-native";
 /** The value the engine gives an output not known until the resource is created. */
@@ -1543,7 +1543,11 @@ describe("npm run cost:diff", () => {
 
 describe("docs/cost.md and docs/capacity.md", () => {
   it("are generated from the estimator and the capacity model over both stacks (run `npm run cost:docs` when stale)", async () => {
-    const docs = await renderCostDocs((await previewOf("dev")).run.resources, (await previewOf("prod")).run.resources);
+    const docs = await renderCostDocs(
+      (await previewOf("dev")).run.resources,
+      (await previewOf("prod")).run.resources,
+      await prodWithAuditArchive(),
+    );
     for (const [file, text] of docs)
       assert.equal(
         fs.readFileSync(file, "utf8"),
@@ -1722,6 +1726,54 @@ describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
       "no always-ready instance: no poller",
     );
   });
+  it("the audit archive: the three batches of each poll stored for the database audit's retention, at the account's tier and redundancy", () => {
+    const archiveAccount = (extra: Record<string, unknown> = {}) =>
+      res(
+        `${AN}:storage:StorageAccount`,
+        { accountName: "stauditt", sku: { name: "Standard_ZRS" }, accessTier: "Cool", ...extra },
+        "archive-st",
+      );
+    const dbAudit = (extra: Record<string, unknown> = {}) =>
+      res(
+        `${AN}:sql:ExtendedDatabaseBlobAuditingPolicy`,
+        {
+          serverName: "sql-a",
+          databaseName: "payments",
+          resourceGroupName: "g",
+          state: "Enabled",
+          storageEndpoint: "https://stauditt.blob.core.windows.net/",
+          isAzureMonitorTargetEnabled: false,
+          retentionDays: 365,
+          auditActionsAndGroups: ["BATCH_COMPLETED_GROUP"],
+          predicateExpression: "database_principal_name = 'x' AND statement LIKE '%az_func%'",
+          ...extra,
+        },
+        "db-audit",
+      );
+    const run = (a: ResourceRecord, acct: ResourceRecord = archiveAccount()) =>
+      estimate([...stack(2, "100"), acct, a], { stack: "t", usage: usage() });
+    const e = run(dbAudit());
+    const lines = e.lines.filter((l) => l.name === "db-audit");
+    assert.deepEqual(
+      lines.map((l) => l.priceId),
+      ["storage-cool-ZRS"],
+    );
+    const monthly = (2 * 10 * H * 3600 * (bytes - SQL_TRIGGER_POLL_TRANSACTION_BYTES)) / 1e9;
+    close(lines[0].quantity, (monthly / DAYS_PER_MONTH) * 365, "a year of the batches, at steady state");
+    assert.match(lines[0].note ?? "", /append operations not priced/);
+    // The account's own baseline is priced at its cool tier too.
+    assert.equal(e.lines.find((l) => l.name === "archive-st")?.priceId, "storage-cool-ZRS");
+    const reason = (a: ResourceRecord, acct?: ResourceRecord) =>
+      run(a, acct).notEstimated.find((n) => n.name === "db-audit")?.reason ?? "";
+    assert.match(reason(dbAudit({ retentionDays: 0 })), /keeps the records for ever: no steady state/);
+    assert.match(reason(dbAudit({ predicateExpression: "statement <> 'x'" })), /no volume model/);
+    assert.match(
+      reason(dbAudit({ storageEndpoint: "https://elsewhere.blob.core.windows.net/" })),
+      /not an account of this stack/,
+    );
+    assert.match(reason(dbAudit(), archiveAccount({ accessTier: "Cold" })), /have no price row/);
+    assert.match(reason(dbAudit({ isAzureMonitorTargetEnabled: true })), /database audit to Azure Monitor/);
+  });
   it("prod and dev carry the line at the expected amounts (dev: only while its apps run)", async () => {
     for (const name of ["prod", "dev"] as const) {
       const { run } = await previewOf(name);
@@ -1732,7 +1784,10 @@ describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
       const instances = name === "prod" ? 28 : 1;
       // Polls a second: prod every 100 ms, dev every second (ingestion.functions.fraudScoring.sqlTriggerPollingMs).
       const pollsPerSecond = name === "prod" ? 10 : 1;
-      const gb = (instances * pollsPerSecond * hours * 3600 * u.sqlTriggerAuditBytesPerPoll) / 1e9;
+      // dev archives the trigger's batches (sql.archiveTriggerAudit): the workspace keeps each poll's begin and commit.
+      const archived = name === "dev";
+      const polls = instances * pollsPerSecond * hours * 3600;
+      const gb = (polls * (archived ? SQL_TRIGGER_POLL_TRANSACTION_BYTES : u.sqlTriggerAuditBytesPerPoll)) / 1e9;
       assert.deepEqual(
         lines.map((l) => [l.name, l.priceId]),
         [
@@ -1750,8 +1805,22 @@ describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
         assert.equal(lines[1].list, lines[0].list);
       } else {
         assert.match(lines[0].meter, /1 always-ready × 1 polls\/s, 261 h\/month \(stopped off hours/);
-        assert.ok(lines[0].list > 25 && lines[0].list < 30, `${lines[0].list}`);
+        assert.match(lines[0].meter, /2,000 B\/poll: the begin and commit records its predicate keeps/);
+        assert.ok(lines[0].list > 5 && lines[0].list < 6, `${lines[0].list}`);
       }
+      // The archive: the three batches of each poll, kept for the audit's retention, at the account's cool ZRS rate.
+      const archive = e.lines.filter((l) => l.type.endsWith("sql:ExtendedDatabaseBlobAuditingPolicy"));
+      if (!archived) {
+        assert.deepEqual(archive, [], name);
+        continue;
+      }
+      assert.deepEqual(
+        archive.map((l) => l.priceId),
+        ["storage-cool-ZRS"],
+      );
+      const batches = u.sqlTriggerAuditBytesPerPoll - SQL_TRIGGER_POLL_TRANSACTION_BYTES;
+      close(archive[0].quantity, (((polls * batches) / 1e9) * 90) / DAYS_PER_MONTH, "stored GB at 90 days' retention");
+      close(archive[0].list, Math.round(archive[0].quantity * price("storage-cool-ZRS").list * 100) / 100);
     }
   });
 });

@@ -29,16 +29,41 @@ export function stackCost(stack: "dev" | "prod", resources: readonly ResourceRec
   };
 }
 
-/** Both documents, formatted as committed, from the two stacks' resources. */
+/**
+ * The prod stack's resources with `sql.archiveTriggerAudit: true` (the audit archive lever): the program's own
+ * resources for that config, previewed from a copy of Pulumi.prod.yaml with the one key changed.
+ */
+export async function prodWithAuditArchive(): Promise<readonly ResourceRecord[]> {
+  const os = require("node:os") as typeof import("node:os");
+  const { parse, stringify } = require("yaml") as typeof import("yaml");
+  const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
+  const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const sql = doc.config["payments-data-platform:sql"] as Record<string, unknown>;
+  sql.archiveTriggerAudit = true;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-docs-prod-"));
+  try {
+    const stackFile = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(stackFile, stringify(doc));
+    return (await previewStack({ stack: "prod", stackFile, skipSchema: true })).run.resources;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both documents, formatted as committed, from the two stacks' resources (and prod's with the audit archive). */
 export async function renderCostDocs(
   devResources: readonly ResourceRecord[],
   prodResources: readonly ResourceRecord[],
+  prodArchivedResources: readonly ResourceRecord[],
 ): Promise<[string, string][]> {
   const dev = stackCost("dev", devResources);
   const prod = stackCost("prod", prodResources);
+  const prodArchived = stackCost("prod", prodArchivedResources);
   const { format } = require("prettier") as typeof import("prettier");
   return [
-    [COST_DOC, await format(costDoc(dev, prod), { filepath: COST_DOC })],
+    [COST_DOC, await format(costDoc(dev, prod, prodArchived), { filepath: COST_DOC })],
     [CAPACITY_DOC, await format(capacityDoc(dev, prod), { filepath: CAPACITY_DOC })],
   ];
 }
@@ -48,6 +73,7 @@ async function main(): Promise<number> {
   const docs = await renderCostDocs(
     (await previewStack({ stack: "dev" })).run.resources,
     (await previewStack({ stack: "prod" })).run.resources,
+    await prodWithAuditArchive(),
   );
   if (process.argv.includes("--check")) {
     const stale = docs.filter(([f, t]) => !fs.existsSync(f) || fs.readFileSync(f, "utf8") !== t);

@@ -55,6 +55,8 @@ import {
   containersOf,
   cosmosConnectionSettings,
   FUNCTION_NAMES,
+  IDENTITY_QUALIFIERS,
+  identityName,
   MERCHANT_REFRESH_STALE_MINUTES,
   merchantRefreshQuery,
   SCORER_FAILURES_WINDOW_MINUTES,
@@ -164,17 +166,17 @@ export class Ingestion extends pulumi.ComponentResource {
       args.tags ?? context.tags({ dataClassification: "confidential", pciScope: "connected", component: "ingestion" });
 
     // Identities first: the data tiers grant them before the apps start.
-    const identity = (key: string, qualifier: string) => {
+    const identity = (key: string, who: keyof typeof IDENTITY_QUALIFIERS) => {
       const id = new managedidentity.UserAssignedIdentity(
         `${name}-id-${key}`,
-        { resourceName: context.name("userAssignedIdentity", qualifier), resourceGroupName: rg, location, tags },
+        { resourceName: identityName(context, who), resourceGroupName: rg, location, tags },
         { parent: this },
       );
       return { id: id.id, principalId: id.principalId, clientId: id.clientId };
     };
-    const payId = identity("payment-api", "payapi");
-    const fraudId = identity("fraud-scoring", "fraud");
-    const gatewayId = identity("gateway", "agw");
+    const payId = identity("payment-api", "paymentApi");
+    const fraudId = identity("fraud-scoring", "fraudScoring");
+    const gatewayId = identity("gateway", "gateway");
     this.identities = { paymentApi: payId, fraudScoring: fraudId };
     // Each app writes exactly its containers, each with the item-level role its code needs there (keys
     // `payment-api`, `fraud-scoring`), and starts after those grants.

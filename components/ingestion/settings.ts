@@ -2,6 +2,17 @@
 import type { CosmosContainerKey } from "../../lib/config";
 import type { CosmosItemRoles } from "../nosql/settings";
 import { ruleSource } from "../operations/sentinel";
+import type { StackContext } from "../shared/context";
+
+/** Qualifiers of the ingestion tier's user-assigned identities' names (`id-<workload>-<env>-<region>-<qualifier>`). */
+export const IDENTITY_QUALIFIERS = { paymentApi: "payapi", fraudScoring: "fraud", gateway: "agw" } as const;
+
+/**
+ * An app identity's Azure name, which is also its SQL database user's name (pipelines/functions/sql/flow1_access.sql
+ * creates the users `FROM EXTERNAL PROVIDER` under these names): the OLTP tier's audit archive names the scorer's.
+ */
+export const identityName = (context: Pick<StackContext, "name">, who: keyof typeof IDENTITY_QUALIFIERS): string =>
+  context.name("userAssignedIdentity", IDENTITY_QUALIFIERS[who]);
 
 /** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
 export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;

@@ -31,8 +31,10 @@
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
 import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
+import { armResourceId } from "../../lib/naming";
 import {
   afterCreationOnlyCheck,
+  deployer,
   deployedOrNone,
   diagnosticSetting,
   lockFor,
@@ -43,8 +45,10 @@ import {
   type LockSpec,
   type Tags,
 } from "../shared";
-import { securedServer, type SecuredServer } from "./server";
+import { auditArchive, archiveBlobHost, triggerAuditPredicates, type TriggerAuditArchiveArgs } from "./auditArchive";
+import { securedServer, type SecuredServer, type ServerOwner } from "./server";
 import {
+  AUDIT_ACTION_GROUPS,
   COLLATION,
   DATABASE_NAME,
   DIFF_BACKUP_HOURS,
@@ -59,6 +63,7 @@ import {
 } from "./settings";
 
 export * from "./settings";
+export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs } from "./auditArchive";
 
 /** The Microsoft Entra group that administers the servers. */
 export interface EntraAdministrator {
@@ -77,6 +82,8 @@ export interface OltpArgs extends DataServiceArgs {
   readonly entraAdmin: EntraAdministrator;
   /** Recipients of Defender for SQL alerts; default the stack's `alertEmails`. */
   readonly securityAlertEmails?: readonly string[];
+  /** The scorer's database user and the storage key, for the audit archive (`sql.archiveTriggerAudit`). */
+  readonly triggerAuditArchive?: TriggerAuditArchiveArgs;
 }
 
 /** Checks the arguments before anything is registered; throws naming the argument. */
@@ -97,6 +104,11 @@ export function validateOltpArgs(args: OltpArgs): void {
   if (s.hybridBenefit && !LICENSED_SKUS.includes(s.sku.name)) {
     problems.push(
       `sql.hybridBenefit must be false on ${s.sku.name}: Azure Hybrid Benefit applies to ${LICENSED_SKUS.join(" or ")} only`,
+    );
+  }
+  if (s.archiveTriggerAudit && !args.triggerAuditArchive) {
+    problems.push(
+      "triggerAuditArchive: sql.archiveTriggerAudit is true, so the tier needs the scorer's database user and the storage key",
     );
   }
   if (args.lock?.kind === "ReadOnly") {
@@ -158,7 +170,17 @@ export class Oltp extends pulumi.ComponentResource {
     const protect = this.protectData;
     const rg = args.resourceGroupName;
 
-    const primary = this.securedServer(`${name}-server`, cfg.location);
+    // The audit archive (auditArchive.ts): the primary's audit leaves the scorer's trigger batches to a database audit
+    // that writes them to an immutable account; every server may reach that account's blob host.
+    const archiving = s.archiveTriggerAudit ? args.triggerAuditArchive : undefined;
+    const predicates = archiving ? triggerAuditPredicates(archiving.databaseUser) : undefined;
+    const archiveAccountName = context.globalName("storageAccount", args.suffix, "audit");
+    const blobHost = archiveAccountName.apply(archiveBlobHost);
+    const primary = this.securedServer(
+      `${name}-server`,
+      cfg.location,
+      predicates && { serverPredicate: predicates.server, blobHost },
+    );
 
     const database = new sql.Database(
       `${name}-db`,
@@ -197,7 +219,53 @@ export class Oltp extends pulumi.ComponentResource {
       { ...dbScope, dataMaskingPolicyName: "Default", dataMaskingState: sql.DataMaskingState.Enabled },
       { parent: this, dependsOn: [tde] },
     );
-    const primaryBackups = this.backupRetention(`${name}-db`, dbScope, masking);
+    let primaryBackups = this.backupRetention(`${name}-db`, dbScope, masking);
+    if (archiving && predicates) {
+      const client = deployer();
+      const serverId = (location: string) =>
+        pulumi
+          .all([client.subscriptionId, rg, this.serverNameIn(location)])
+          .apply(([subscriptionId, group, server]) =>
+            armResourceId(subscriptionId, group, "Microsoft.Sql/servers", server),
+          );
+      const archive = auditArchive(
+        `${name}-audit-archive`,
+        {
+          accountName: archiveAccountName,
+          resourceGroupName: rg,
+          location: cfg.location,
+          retentionDays: s.auditRetentionDays || cfg.logRetentionDays,
+          serverIds: [cfg.location, ...(s.failoverGroup ? [cfg.secondaryLocation] : [])].map(serverId),
+          serverIdentityPrincipalId: args.customerManagedKey.identity.principalId,
+          storageKey: archiving.storageKey,
+          privateEndpoints: args.privateEndpoints,
+          diagnosticSettings: args.diagnosticSettings,
+          protect,
+          lock: this.lockSpec,
+          tags: this.tags,
+        },
+        this,
+      );
+      // The database's audit of exactly what the server's leaves out, to the archive: a database operation, so in
+      // line after the backup policies (the geo-secondary's creation waits for it), once the container's retention
+      // is set and the servers' grant on the account has propagated.
+      primaryBackups = new sql.ExtendedDatabaseBlobAuditingPolicy(
+        `${name}-db-audit-archive`,
+        {
+          ...dbScope,
+          blobAuditingPolicyName: "default",
+          state: sql.BlobAuditingPolicyState.Enabled,
+          storageEndpoint: archive.storageEndpoint,
+          // No storageAccountAccessKey: the server's primary identity writes (the account has no keys).
+          isManagedIdentityInUse: true,
+          isAzureMonitorTargetEnabled: false,
+          retentionDays: s.auditRetentionDays || cfg.logRetentionDays,
+          auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
+          predicateExpression: predicates.database,
+        },
+        { parent: this, dependsOn: [primaryBackups, ...archive.ready] },
+      );
+    }
     // Azure SQL database logs (and the master database's audit stream) only go to the AzureDiagnostics table.
     const sqlDiagnostics = { ...args.diagnosticSettings, destination: "AzureDiagnostics" as const };
     diagnosticSetting(`${name}-db`, database.id, sqlDiagnostics, this);
@@ -215,7 +283,7 @@ export class Oltp extends pulumi.ComponentResource {
 
     if (s.failoverGroup) {
       const secondaryType = geoSecondaryType(s);
-      const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation);
+      const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost });
       // The geo-secondary: same name, same compute and HA settings (it becomes the primary after a failover).
       // Both servers hold the same key and rotate it automatically before replication starts; seeding starts once
       // the primary's settings are done (a conflicting operation otherwise).
@@ -388,8 +456,9 @@ export class Oltp extends pulumi.ComponentResource {
   }
 
   /** A logical server in `location` with everything a server in the cardholder-data environment needs (server.ts). */
-  private securedServer(prefix: string, location: string): SecuredServer {
+  private securedServer(prefix: string, location: string, archive?: ServerOwner["archive"]): SecuredServer {
     return securedServer(prefix, location, {
+      ...(archive ? { archive } : {}),
       args: this.args,
       parent: this,
       serverName: this.serverNameIn(location),

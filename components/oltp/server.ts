@@ -77,6 +77,11 @@ export interface ServerOwner {
   /** Pulumi `protect` on the server (prod). */
   readonly protect: boolean;
   readonly lockSpec: LockSpec;
+  /**
+   * The audit archive (auditArchive.ts): the server audit's predicate (the primary only) and the storage host the
+   * server may write to (every server: its outbound firewall rule).
+   */
+  readonly archive?: { readonly serverPredicate?: string; readonly blobHost: pulumi.Input<string> };
 }
 
 /**
@@ -115,7 +120,7 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
       keyId: cmk.keyUriWithVersion,
       minimalTlsVersion: sql.MinimalTlsVersion.MinimalTlsVersion_1_2,
       publicNetworkAccess: sql.ServerPublicNetworkAccessFlag.Disabled,
-      // No outbound connections (auditing goes to Azure Monitor, not to a storage account).
+      // No outbound connections but the audit archive's, when there is one (an outbound firewall rule below).
       restrictOutboundNetworkAccess: sql.ServerNetworkAccessFlag.Enabled,
       tags: owner.tags,
     },
@@ -145,6 +150,16 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
     { parent: owner.parent, ignoreChanges: ["serverKeyName"] },
   );
 
+  // The audit archive's blob host, the one destination the server may reach (`restrictOutboundNetworkAccess`): a
+  // server setting, so in line between the protector and the audit.
+  const outbound = owner.archive
+    ? new sql.OutboundFirewallRule(
+        `${prefix}-outbound-audit-archive`,
+        { ...scope, outboundRuleFqdn: owner.archive.blobHost },
+        { parent: owner.parent, dependsOn: [protector] },
+      )
+    : undefined;
+
   // Server auditing to Log Analytics: the policy sends events to Azure Monitor, and the diagnostic setting on the
   // master database (the server-level audit stream) routes the two categories Microsoft's auditing docs name,
   // SQLSecurityAuditEvents and DevOpsOperationsAudit, by name (not through a category group whose content could
@@ -164,8 +179,10 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
       // Microsoft support engineers' operations on the server are audited too (third-party access).
       isDevopsAuditEnabled: true,
       auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
+      // With the archive, the primary's audit leaves out the SQL trigger's batches, which the database audit keeps.
+      ...(owner.archive?.serverPredicate ? { predicateExpression: owner.archive.serverPredicate } : {}),
     },
-    { parent: owner.parent, dependsOn: [protector] },
+    { parent: owner.parent, dependsOn: [outbound ?? protector] },
   );
   diagnosticSetting(
     `${prefix}-master`,

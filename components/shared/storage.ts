@@ -21,6 +21,8 @@ export interface HardenedStorageArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly sku: pulumi.Input<string>;
+  /** The account's default access tier (append blobs take it; default Hot). */
+  readonly accessTier?: storage.AccessTier;
   /** ADLS Gen2 (create-only). */
   readonly hierarchicalNamespace?: boolean;
   /**
@@ -60,7 +62,7 @@ export function hardenedStorageInputs(args: HardenedStorageArgs): storage.Storag
     location: args.location,
     kind: storage.Kind.StorageV2,
     sku: { name: args.sku },
-    accessTier: storage.AccessTier.Hot,
+    accessTier: args.accessTier ?? storage.AccessTier.Hot,
     ...(args.hierarchicalNamespace === undefined ? {} : { isHnsEnabled: args.hierarchicalNamespace }),
     enableHttpsTrafficOnly: true,
     minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,

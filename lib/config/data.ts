@@ -78,6 +78,17 @@ export const sqlSchema = settings({
    * tables are ledger tables in the DDL (pipelines/), while tables with personal data must stay erasable (GDPR 17).
    */
   ledger: z.boolean().default(false),
+  /**
+   * Audit the fraud scorer's SQL trigger batches (its polls of the payments database) to an immutable storage account
+   * instead of the workspace (components/oltp/auditArchive.ts): every record is kept, write-once, for
+   * `auditRetentionDays`, but the workspace, Sentinel and their retention no longer take the stream (docs/cost.md,
+   * "SQL audit of the trigger's polls").
+   */
+  archiveTriggerAudit: z.boolean().default(false),
+  /**
+   * Days the audit archive keeps its records (the container's time-based retention and the audit's `retentionDays`);
+   * 0 = the workspace's `logRetentionDays`. Only with `archiveTriggerAudit`.
+   */
   auditRetentionDays: int(0, 3285).default(0),
 }).superRefine((sql, ctx) => {
   const serverless = sql.sku.name === "GP_S_Gen5";

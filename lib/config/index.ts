@@ -194,6 +194,21 @@ const schema = settings({
       message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
     });
   }
+  if (!c.sql.archiveTriggerAudit && c.sql.auditRetentionDays > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sql", "auditRetentionDays"],
+      message:
+        "applies only with sql.archiveTriggerAudit true (it is the audit archive's retention; the workspace keeps the rest for logRetentionDays): remove it, or set sql.archiveTriggerAudit to true",
+    });
+  }
+  if (c.sql.archiveTriggerAudit && c.sql.auditRetentionDays > 0 && c.sql.auditRetentionDays < minRetention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sql", "auditRetentionDays"],
+      message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1), or 0 for logRetentionDays (${c.logRetentionDays})`,
+    });
+  }
   if (c.hsmKeys && c.keyVaultSku !== "premium") {
     ctx.addIssue({ code: "custom", path: ["hsmKeys"], message: "HSM-backed keys need keyVaultSku premium" });
   }

@@ -312,6 +312,8 @@ export const sqlTransparentDataEncryption = resourcePolicy<sql.TransparentDataEn
 );
 
 const AUDIT_TYPES = [SQL_AUDITING, SQL_EXTENDED_AUDITING];
+/** Audit policies whose records may go to storage (the retention rule): the server's and a database's. */
+const STORAGE_AUDIT_TYPES = [...AUDIT_TYPES, "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy"];
 
 export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingPolicyArgs>(
   {
@@ -346,7 +348,7 @@ export const sqlAuditingRetention = resourcePolicy<sql.ExtendedServerBlobAuditin
   {
     name: "azure-native-sql-serverblobauditingpolicy-configure-retention",
     description:
-      "Azure SQL audit records written to storage are kept at least as long as PCI DSS requires (12 months in production) and, when a maximum is configured, no longer than that.",
+      "Azure SQL audit records written to storage (by a server's audit policy or a database's) are kept at least as long as PCI DSS requires (12 months in production) and, when a maximum is configured, no longer than that.",
     severity: "medium",
     pci: ["10.5.1"],
     gdpr: ["5(1)(e)"],
@@ -377,7 +379,7 @@ export const sqlAuditingRetention = resourcePolicy<sql.ExtendedServerBlobAuditin
       prodStacks: prodStacksKnob(),
     },
   },
-  AUDIT_TYPES,
+  STORAGE_AUDIT_TYPES,
   (props, args, report) => {
     if (presence(props, "storageEndpoint") === "absent") {
       args.notApplicable(

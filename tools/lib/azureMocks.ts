@@ -188,6 +188,14 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.Sql/servers/{serverName}/extendedAuditingSettings/{blobAuditingPolicyName}",
     outputs: (i) => ({ name: String(i.blobAuditingPolicyName) }),
   },
+  "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy": {
+    path: "Microsoft.Sql/servers/{serverName}/databases/{databaseName}/extendedAuditingSettings/{blobAuditingPolicyName}",
+    outputs: (i) => ({ name: String(i.blobAuditingPolicyName) }),
+  },
+  "azure-native:sql:OutboundFirewallRule": {
+    path: "Microsoft.Sql/servers/{serverName}/outboundFirewallRules/{outboundRuleFqdn}",
+    outputs: (i) => ({ name: String(i.outboundRuleFqdn), provisioningState: "Ready" }),
+  },
   "azure-native:sql:ServerSecurityAlertPolicy": {
     path: "Microsoft.Sql/servers/{serverName}/securityAlertPolicies/{securityAlertPolicyName}",
     outputs: (i) => ({ name: String(i.securityAlertPolicyName) }),
@@ -220,6 +228,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:storage:BlobContainer": {
     path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
     outputs: (i) => ({ name: String(i.containerName) }),
+  },
+  "azure-native:storage:BlobContainerImmutabilityPolicy": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}/immutabilityPolicies/{immutabilityPolicyName}",
+    outputs: (i) => ({ name: String(i.immutabilityPolicyName), state: "Unlocked" }),
   },
   "azure-native:storage:ManagementPolicy": {
     path: "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies/{managementPolicyName}",

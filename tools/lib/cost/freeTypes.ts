@@ -36,6 +36,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:sql:EncryptionProtector`]: "TDE with a customer-managed key has no SQL charge (the key is priced)",
   [`${AN}:sql:TransparentDataEncryption`]: "TDE has no charge",
   [`${AN}:sql:DataMaskingPolicy`]: "dynamic data masking has no charge",
+  [`${AN}:sql:OutboundFirewallRule`]: "outbound firewall rules have no charge",
   [`${AN}:sql:FailoverGroup`]: "a failover group has no charge (the geo-secondary database is priced)",
   [`${AN}:synapse:Workspace`]:
     "the workspace has no charge of its own; pools are priced; serverless SQL ($5/TB scanned) is not modelled",
@@ -57,6 +58,8 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:storage:BlobContainer`]: "containers have no charge (capacity is priced on the account)",
   [`${AN}:storage:BlobServiceProperties`]: "service settings have no charge",
   [`${AN}:storage:ManagementPolicy`]: "lifecycle policies have no charge",
+  [`${AN}:storage:BlobContainerImmutabilityPolicy`]:
+    "immutability policies have no charge (the blobs they keep are priced: the audit archive on its audit policy)",
   [`${AN}:datafactory:Pipeline`]: "pipelines are billed as activity runs on the factory",
   [`${AN}:datafactory:LinkedService`]: "linked services have no charge",
   [`${AN}:datafactory:Dataset`]: "datasets have no charge",

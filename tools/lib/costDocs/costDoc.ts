@@ -36,19 +36,15 @@ import {
   SEED_RU,
   kRu,
   pollingInterval,
-  auditPredicate,
 } from "./scenarios";
 
-/** Whether a line is the SQL audit of the Azure SQL trigger's polls (priced on the server's audit policy). */
-const isTriggerAudit = (l: { type: string }) => l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy");
 /**
- * The audit predicate of the lever that leaves the trigger's bookkeeping out: its batches by the scorer's identity
- * (every one names the app lock `_az_func_Trigger` and the `az_func` schema), everything else audited as today.
+ * Whether a line is the SQL audit of the Azure SQL trigger's polls: priced on the server's audit policy (the
+ * workspace) and, with the audit archive, on the database's (the archive's storage).
  */
-export const TRIGGER_AUDIT_PREDICATE =
-  "NOT (database_principal_name = '<the scorer identity>' AND statement LIKE '%az[_]func[_]Trigger%')";
-
-export function costDoc(dev: StackCost, prod: StackCost): string {
+const isTriggerAudit = (l: { type: string }) =>
+  l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy") || l.type.endsWith("sql:ExtendedDatabaseBlobAuditingPolicy");
+export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost): string {
   const seen = new Set<string>();
   const rows: string[] = [];
   const full = scenario(prod);
@@ -63,7 +59,7 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const rest = new Map<string, { list: number; committed: number; dev: number }>();
   const label = (l: { type: string; name: string; priceId: string }) =>
     isTriggerAudit(l)
-      ? "SQL audit of the SQL trigger's polls (Log Analytics, Sentinel, retention)"
+      ? "SQL audit of the SQL trigger's polls (Log Analytics, Sentinel, retention; the audit archive's storage)"
       : l.type.endsWith("sql:Database")
         ? "SQL geo-secondary (failover group)"
         : l.priceId.startsWith("monitor-")
@@ -228,7 +224,10 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
   const atInterval = (e: StackCost, ms: number) => edited(e, pollingInterval(ms));
   const atPollers = (e: StackCost, n: number) =>
     estimate(withSqlTriggerAlwaysReady(e.resources, n), { stack: e.estimate.stack, usage: e.usage });
-  const atPredicate = (e: StackCost) => edited(e, auditPredicate(TRIGGER_AUDIT_PREDICATE));
+  const archivedPredicate =
+    prodArchived.resources.find(
+      (r) => r.type === "azure-native:sql:ExtendedServerBlobAuditingPolicy" && r.inputs.predicateExpression,
+    )?.inputs.predicateExpression ?? "(none)";
   const changes = (n: number) => `${Math.round(n).toLocaleString("en-US")} changes/s`;
   const A = (name: string, d: Estimate, p: Estimate, capacityText: string, why: string) =>
     `| ${name} | ${usd(d.total.list)} | ${sign(p.total.list - base.list)} | ${sign(p.total.committed - base.committed)} | ${usd(p.total.committed)} | ${capacityText} | ${why} |`;
@@ -258,11 +257,11 @@ export function costDoc(dev: StackCost, prod: StackCost): string {
       `the serial bound of the app lock (load.sqlTriggerLockSecondsPerBatch, unmeasured) lets no more than ${useful} instances' batches work; until the load test measures the lock, the instances beyond are headroom only if the lock is faster (dev keeps its one)`,
     ),
     A(
-      "Audit predicate leaving out the trigger's bookkeeping statements",
-      atPredicate(dev),
-      atPredicate(prod),
+      "Audit archive for the trigger's batches (`sql.archiveTriggerAudit: true`)",
+      dev.estimate,
+      prodArchived.estimate,
       "unchanged",
-      `\`${TRIGGER_AUDIT_PREDICATE}\` on the server audit (\`predicateExpression\`; every field but file_name, audit_file_offset and event_time can be filtered, 3,000 characters at most: CREATE SERVER AUDIT): the scorer's identity stops being audited for the trigger's batches, which are its reads of the changed \`dbo.Payment\` rows as well as its lease bookkeeping (tokens and amounts, never a PAN), and anyone holding that identity could hide a statement by naming the lock in a comment. PCI DSS 10.2.1 asks for an audit trail of all access to cardholder data, so this needs the PCI assessor's review: the platform owner's decision, not applied. A database-level audit with the complementary predicate to an immutable storage account would keep those records out of the workspace (about $1,100-2,200 a month of blob storage at 12 months' retention, by the price table's storage rows): not built`,
+      `every record is still audited: the server audit leaves the scorer's trigger batches out (\`${archivedPredicate}\`) and a database audit with the complementary predicate writes exactly those to an immutable, cool, zone-redundant storage account for the audit's retention (components/oltp/auditArchive.ts; the pack's \`azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions\` fails a predicate no such audit complements). The workspace keeps each poll's begin and commit. Those batches (the scorer's reads of changed \`dbo.Payment\` rows and its lease bookkeeping: tokens and amounts, never a PAN) then reach no Sentinel rule or log alert, and anyone holding the scorer's identity could move a statement there by naming \`az_func\` in it: PCI DSS 10.4.1 (daily review of the CDE's logs) makes it the PCI assessor's call, so prod leaves it off (dev has it on, to prove the path first: docs/operations.md)`,
     ),
   ];
   const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");

@@ -172,6 +172,3 @@ export const pollingInterval =
           },
         }
       : r;
-/** The server audit policies with a predicate (`predicateExpression`) that leaves out some statements. */
-export const auditPredicate = (predicate: string) =>
-  setInputs("sql:ExtendedServerBlobAuditingPolicy", (i) => ({ ...i, predicateExpression: predicate }));

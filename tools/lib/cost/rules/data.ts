@@ -276,7 +276,7 @@ export const synapsePool: Rule = (r, ctx) => {
   );
 };
 
-const STORAGE_REDUNDANCY: Record<string, string> = {
+export const STORAGE_REDUNDANCY: Readonly<Record<string, string>> = {
   LRS: "LRS",
   GRS: "GRS",
   RAGRS: "RAGRS",
@@ -293,7 +293,13 @@ export const storageAccount: Rule = (r, ctx) => {
   const lake = at(r.inputs, "isHnsEnabled") === true;
   if (!lake) {
     const gb = ctx.usage.otherStorageGbPerAccount;
-    return priced({ meter: `Hot ${gb} GB (${redundancy})`, priceId: `storage-hot-${redundancy}`, quantity: gb });
+    // The account's default tier (the audit archive's is cool); hot otherwise.
+    const cool = str(r.inputs, "accessTier") === "Cool";
+    return priced({
+      meter: `${cool ? "Cool" : "Hot"} ${gb} GB (${redundancy})`,
+      priceId: `storage-${cool ? "cool" : "hot"}-${redundancy}`,
+      quantity: gb,
+    });
   }
   const coldAge = lakeColdAgeDays(r, ctx);
   const spanDays = ctx.usage.lakeCoolVolumeMonths * DAYS_PER_MONTH;

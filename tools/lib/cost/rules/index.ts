@@ -44,7 +44,7 @@ import {
   publicIp,
   virtualNetworkPeering,
 } from "./network";
-import { sqlAuditPolicy } from "./sqlAudit";
+import { sqlAuditPolicy, sqlDatabaseAuditPolicy } from "./sqlAudit";
 
 /** Rules by type token. */
 export const RULES: Readonly<Record<string, Rule>> = {
@@ -82,6 +82,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:resources:DeploymentAtSubscriptionScope`]: subscriptionDeployment,
   [`${AN}:sql:ServerSecurityAlertPolicy`]: sqlSecurityAlertPolicy,
   [`${AN}:sql:ExtendedServerBlobAuditingPolicy`]: sqlAuditPolicy,
+  [`${AN}:sql:ExtendedDatabaseBlobAuditingPolicy`]: sqlDatabaseAuditPolicy,
   [`${AN}:monitor:MetricAlert`]: metricAlert,
   [`${AN}:monitor:ScheduledQueryRule`]: scheduledQueryRule,
   [`${AN}:monitor:ActionGroup`]: actionGroup,

@@ -8,7 +8,7 @@
  */
 import type { ResourceRecord } from "../../policyRunner";
 import { SQL_TRIGGER_POLL_TRANSACTION_BYTES } from "../../../../lib/usage";
-import { HOURS_PER_MONTH } from "../prices";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH } from "../prices";
 import {
   alwaysReadyInstances,
   at,
@@ -23,6 +23,7 @@ import {
   type RuleContext,
 } from "../model";
 import { AN, stoppingSchedule } from "./common";
+import { STORAGE_REDUNDANCY } from "./data";
 import { includedRetentionDays } from "./monitoring";
 
 /** The extension's default polling interval, when an app does not set Sql_Trigger_PollingIntervalMs (SqlOptions.cs). */
@@ -62,6 +63,14 @@ export function auditGbPerMonth(pollers: readonly TriggerPoller[], bytesPerPoll:
  */
 export function excludesTriggerStatements(predicate: string | undefined): boolean {
   return predicate !== undefined && /\bnot\b/i.test(predicate) && /az(?:_|\[_\])func/i.test(predicate);
+}
+
+/**
+ * Whether an audit predicate keeps exactly the trigger's statements (the database audit of the audit archive,
+ * components/oltp/auditArchive.ts): a positive match on `az_func`, no negation.
+ */
+export function keepsOnlyTriggerStatements(predicate: string | undefined): boolean {
+  return predicate !== undefined && !/\bnot\b|<>|!=/i.test(predicate) && /az(?:_|\[_\])func/i.test(predicate);
 }
 
 /** The server host names a connection string setting names (`Server=tcp:<host>.database.windows.net,1433`). */
@@ -185,4 +194,53 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
       note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
     });
   return priced(...lines);
+};
+
+/**
+ * A database audit policy to storage: the audit archive's (components/oltp/auditArchive.ts), which keeps exactly the
+ * SQL trigger's batches that the server audit's predicate leaves out. Priced as the archive's capacity at steady
+ * state (each day's records kept for the policy's retention) at the account's default tier (append blobs take it),
+ * from the same polls and bytes as the server audit: the three batches' share of a poll. Write operations are not
+ * priced: how many appends Azure SQL makes is not published (a measured dev day gives it).
+ */
+export const sqlDatabaseAuditPolicy: Rule = (r, ctx) => {
+  if ((str(r.inputs, "state") ?? "Disabled") !== "Enabled") return free("auditing disabled");
+  if (r.inputs.isAzureMonitorTargetEnabled === true)
+    return notEstimated("a database audit to Azure Monitor has no volume model (the stack's server audit does)");
+  const endpoint = str(r.inputs, "storageEndpoint");
+  if (!endpoint) return free("no storage destination");
+  const groups = (at(r.inputs, "auditActionsAndGroups") as string[] | undefined) ?? [];
+  const predicate = str(r.inputs, "predicateExpression");
+  if (!groups.includes("BATCH_COMPLETED_GROUP") || !keepsOnlyTriggerStatements(predicate))
+    return notEstimated(
+      `a database audit to storage of anything but the SQL trigger's batches has no volume model (predicate: ${predicate ?? "none"})`,
+    );
+  const server = str(r.inputs, "serverName") ?? "";
+  const pollers = triggerPollers(server, ctx);
+  if (pollers.length === 0) return free("no Azure SQL trigger polls this server: the predicate keeps nothing");
+  const host = /^https:\/\/([a-z0-9]+)\.blob\.core\.windows\.net\/?$/i.exec(endpoint)?.[1]?.toLowerCase();
+  const account = ctx
+    .ofType(`${AN}:storage:StorageAccount`)
+    .find((a) => host !== undefined && str(a.inputs, "accountName")?.toLowerCase() === host);
+  if (!account) return notEstimated(`the audit's storage account (${endpoint}) is not an account of this stack`);
+  const sku = str(account.inputs, "sku.name") ?? "Standard_LRS";
+  const [perf, red] = sku.split("_");
+  const redundancy = STORAGE_REDUNDANCY[red ?? ""];
+  const tier = (str(account.inputs, "accessTier") ?? "Hot").toLowerCase();
+  if (perf !== "Standard" || !redundancy || !["hot", "cool"].includes(tier))
+    return notEstimated(`the archive's SKU ${sku} and tier ${tier} have no price row (Standard hot or cool)`);
+  const retentionDays = num(r.inputs, "retentionDays") ?? 0;
+  if (retentionDays <= 0) return notEstimated("retentionDays 0 keeps the records for ever: no steady state to price");
+  const bytes = Math.max(0, ctx.usage.sqlTriggerAuditBytesPerPoll - SQL_TRIGGER_POLL_TRANSACTION_BYTES);
+  const gbMonth = auditGbPerMonth(pollers, bytes);
+  const stored = (gbMonth / DAYS_PER_MONTH) * retentionDays;
+  const who = pollers
+    .map((p) => `${p.app}: ${p.instances} always-ready × ${1000 / p.pollIntervalMs} polls/s`)
+    .join("; ");
+  return priced({
+    meter: `Audit archive of the trigger's batches, ${tier} ${Math.round(stored).toLocaleString("en-US")} GB (${redundancy}; ${who}; ${bytes.toLocaleString("en-US")} B/poll kept ${retentionDays} days)`,
+    priceId: `storage-${tier}-${redundancy}`,
+    quantity: stored,
+    note: `steady state: ${gbMonth.toFixed(0)} GB a month kept ${retentionDays} days; record size in storage taken equal to the workspace's (unmeasured); append operations not priced`,
+  });
 };
