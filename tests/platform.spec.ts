@@ -229,8 +229,15 @@ for (const stack of ["dev", "prod"] as const) {
           (e) => input(e, "privateLinkServiceConnections.0.privateLinkServiceId") === vault.id,
         );
         assert.equal(pep.length, 1, `${vault.name}: one private endpoint`);
-        // In registration order: each key after every earlier one, the endpoint after all of them (removals in reverse).
-        assertChainedPairwise([...own, ...pep]);
+        // Its key-expiry event subscriptions write to the vault too (eventGridFilters/write): in the same line.
+        const topic = ofType(resources, "azure-native:eventgrid:SystemTopic").find((t) => t.inputs.source === vault.id);
+        const subscriptions = ofType(resources, "azure-native:eventgrid:SystemTopicEventSubscription").filter(
+          (e) => topic !== undefined && e.inputs.systemTopicName === topic.inputs.systemTopicName,
+        );
+        assert.ok(subscriptions.length > 0, `${vault.name}: expiry subscriptions`);
+        // In registration order: each key after every earlier one, the endpoint after all of them, then the
+        // subscriptions (removals in reverse).
+        assertChainedPairwise([...own, ...pep, ...subscriptions]);
         return [vault.name, own.length] as const;
       });
       assert.deepEqual(perVault, [
@@ -544,7 +551,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(rule.destinationPorts, ["443"]);
         // Least privilege: every workload subnet reaches Entra ID, Resource Manager and Azure Monitor only; Azure ML,
         // the container registry and Front Door are the ML compute subnet's alone (its own collection).
-        assert.deepEqual(rule.destinationAddresses, ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"]);
+        // Entra ID only: the public Azure Monitor and Resource Manager endpoints take any tenant's data.
+        assert.deepEqual(rule.destinationAddresses, ["AzureActiveDirectory"]);
         const mlCollection = (
           group.inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[]
         ).find((c) => c.name === "allow-azure-ml-compute");

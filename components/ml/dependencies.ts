@@ -138,7 +138,7 @@ export function mlKeyVault(
   routing: AlertRouting,
 ): Dependency {
   const cfg = d.context.config;
-  const { vault, ref, connectPrivateEndpoint } = platformVault(
+  const { vault, ref, connectPrivateEndpoint, writes } = platformVault(
     `${d.name}-kv`,
     {
       vaultName: d.context.globalName("mlWorkspaceKeyVault", d.suffix),
@@ -157,10 +157,12 @@ export function mlKeyVault(
     d.parent,
   );
   // The program creates no key or secret in this vault (Azure ML writes its connection secrets there itself, once the
-  // workspace exists, and the workspace waits for this endpoint): the endpoint is its only write (PlatformVault.writes).
+  // workspace exists, and the workspace waits for this endpoint): the endpoint and the expiry event subscriptions
+  // below are its only writes (PlatformVault.writes).
   const vaultEndpoint = connectPrivateEndpoint();
-  // Secret (and key) expiry events page the on-call action group, like the platform's vaults.
-  keyExpiryAlerts(
+  // Secret (and key) expiry events page the on-call action group, like the platform's vaults. Each event subscription
+  // is a write to the vault, in line after the endpoint; the workspace (whose service writes secrets there) waits too.
+  const { subscriptions } = keyExpiryAlerts(
     `${d.name}-kv`,
     {
       systemTopicName: d.context.name("eventGridSystemTopic", "kv-ml"),
@@ -169,11 +171,12 @@ export function mlKeyVault(
       resourceGroupName: d.resourceGroupName,
       routing,
       diagnostics: d.diagnostics,
+      writes,
       tags: d.tags,
     },
     d.parent,
   );
-  return { id: ref.id, name: ref.name, resource: vault, settled: [vaultEndpoint] };
+  return { id: ref.id, name: ref.name, resource: vault, settled: [vaultEndpoint, ...subscriptions] };
 }
 
 /**

@@ -362,6 +362,7 @@ export class Platform extends pulumi.ComponentResource {
           diagnostics: this.diagnostics,
           // The private vault holds the keys whose services stay on a version (Synapse, Always Encrypted, Data Factory).
           manualRotationKeys: vault === vaults.main ? MANUAL_ROTATION_KEYS : undefined,
+          writes: vault.writes,
           tags: securityTags,
         },
         this,

@@ -233,6 +233,13 @@ export interface ExpiryAlertArgs {
   readonly diagnostics: DiagnosticSettingsTarget;
   /** Keys of this vault whose rotation needs a step by hand (`MANUAL_ROTATION_KEYS`): adds the rotation notice. */
   readonly manualRotationKeys?: readonly string[];
+  /**
+   * The vault's writes (`PlatformVault.writes`): each event subscription joins them. Creating one is a write to the
+   * vault ("Microsoft.KeyVault/vaults/eventGridFilters/write | Notifies Microsoft.KeyVault that a new EventGrid
+   * Subscription for Key Vault is being created", Microsoft's Key Vault resource provider operations), and Key Vault
+   * refuses overlapping operations on one vault.
+   */
+  readonly writes?: Serial;
   readonly tags: Tags;
 }
 
@@ -265,7 +272,7 @@ export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pul
       ? [{ ...ROTATION_NOTICE, description: rotationNoticeDescription(args.manualRotationKeys) }]
       : [];
   for (const alert of [...EXPIRY_ALERTS, ...notice]) {
-    subscriptions.push(
+    const create = (dependsOn: pulumi.Resource[]) =>
       new eventgrid.SystemTopicEventSubscription(
         `${name}-events-${alert.key}`,
         {
@@ -281,9 +288,9 @@ export function keyExpiryAlerts(name: string, args: ExpiryAlertArgs, parent: pul
             description: alert.description,
           },
         },
-        { parent, dependsOn: subscriptions.slice(-1) },
-      ),
-    );
+        { parent, dependsOn: [...dependsOn, ...subscriptions.slice(-1)] },
+      );
+    subscriptions.push(args.writes ? args.writes.next(create) : create([]));
   }
   return { topic, subscriptions };
 }

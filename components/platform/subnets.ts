@@ -249,8 +249,15 @@ function outboundRules(spec: SubnetSpec, location: string): types.input.network.
 }
 
 /**
- * Service tags every workload subnet may reach through the firewall (HTTPS): Entra ID tokens, Resource Manager, Azure
- * Monitor. What only the ML compute subnet needs (AzureMachineLearning, MicrosoftContainerRegistry, Front Door) is in
- * its own rule collection (`mlComputeEgress`), sourced from that subnet alone, so the function apps cannot reach it.
+ * Service tags every workload subnet may reach through the firewall (HTTPS): Entra ID tokens only. Not Azure Monitor:
+ * the apps' telemetry goes to Application Insights and the workspace through the monitor scope's private endpoint
+ * (public ingestion is disabled on both), so the public tag would reach only other tenants' workspaces, and Log
+ * Analytics ingestion "doesn't adhere to AMPLS access modes. To assure Log Analytics ingestion requests can't access
+ * workspaces out of the AMPLS, set the network firewall to block traffic to public endpoints"
+ * (azure-monitor/logs/private-link-design, "Select an access mode"). Not Resource Manager: no function calls it (their
+ * tokens come from the local identity endpoint), and management.azure.com takes any tenant's token, an exfiltration
+ * path (PCI DSS 1.3.2). What only the ML compute subnet needs (AzureMachineLearning, Resource Manager, Azure Monitor,
+ * MicrosoftContainerRegistry, Front Door) is in its own rule collection (`mlComputeEgress`), sourced from that subnet
+ * alone, so the function apps cannot reach it.
  */
-export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory", "AzureResourceManager", "AzureMonitor"] as const;
+export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory"] as const;
