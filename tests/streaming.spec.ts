@@ -330,6 +330,17 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual((pe.inputs.privateLinkServiceConnections as { groupIds: string[] }[])[0].groupIds, [
         "namespace",
       ]);
+      // A new tier replaces the namespace (same id): the endpoint and its DNS zone group go and come back with it,
+      // deleted first (same names), instead of staying connected to the deleted namespace (Disconnected for good).
+      assert.deepEqual(ns.replaceOnChanges, ["sku.name", "sku.tier"]);
+      assert.deepEqual([pe.replaceWith, pe.deleteBeforeReplace], [[ns.urn], true]);
+      const dns = one("streaming-evhns-pep-dns");
+      assert.deepEqual([dns.replaceWith, dns.deleteBeforeReplace], [[pe.urn], true]);
+      // No other endpoint is replaced with its target.
+      assert.deepEqual(
+        resources.filter((r) => r.replaceWith !== undefined).map((r) => r.name),
+        ["streaming-evhns-pep", "streaming-evhns-pep-dns"],
+      );
     });
 
     it("protected from deletion in prod only: the namespace, both hubs, the job storage and the job (events in flight, job state)", () => {

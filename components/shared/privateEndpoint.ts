@@ -23,6 +23,15 @@ export interface PrivateEndpointArgs {
    * Storage and Synapse update one operation at a time.
    */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /**
+   * The target when a change can replace it (a new Event Hubs tier is a new namespace): the endpoint and its DNS zone
+   * group are replaced with it (`replaceWith`, Pulumi CLI 3.207 and later), deleted first (same names). Otherwise the
+   * endpoint, whose inputs name the target only by an id that does not change, would stay connected to the deleted
+   * resource: "When recreating an azure PaaS service which is also in use in an azure private endpoint … the status
+   * of the private endpoint changes to Disconnected" (hashicorp/terraform-provider-azurerm#15051), and it does not
+   * reconnect by itself.
+   */
+  readonly replacedWith?: pulumi.Resource;
 }
 
 export interface PrivateEndpointResources {
@@ -66,7 +75,11 @@ export function privateEndpoint(
       ],
       tags: args.tags,
     },
-    { parent, ...(args.dependsOn ? { dependsOn: [...args.dependsOn] } : {}) },
+    {
+      parent,
+      ...(args.dependsOn ? { dependsOn: [...args.dependsOn] } : {}),
+      ...(args.replacedWith ? { replaceWith: [args.replacedWith], deleteBeforeReplace: true } : {}),
+    },
   );
   const zoneGroup = new network.PrivateDnsZoneGroup(
     `${name}-pep-dns`,
@@ -76,7 +89,7 @@ export function privateEndpoint(
       resourceGroupName: args.target.resourceGroupName,
       privateDnsZoneConfigs: zones.map(({ zone, id }) => ({ name: zone.replace(/\./g, "-"), privateDnsZoneId: id })),
     },
-    { parent },
+    { parent, ...(args.replacedWith ? { replaceWith: [endpoint], deleteBeforeReplace: true } : {}) },
   );
   return { endpoint, zoneGroup };
 }

@@ -200,6 +200,8 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       target: args.privateEndpoints,
       tags,
       dependsOn: [hub, consumerGroup, outputHub, loaderConsumerGroup],
+      // A new tier replaces the namespace: the endpoint goes and comes back with it instead of staying Disconnected.
+      replacedWith: namespace,
     },
     parent,
   );

@@ -160,6 +160,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getDeletedwith(): string;
+  getReplaceWithList(): string[];
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -594,6 +595,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
         ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
+        ...(req.getReplaceWithList().length > 0 ? { replaceWith: req.getReplaceWithList() } : {}),
       };
       order.push(urn);
       records.set(urn, record);

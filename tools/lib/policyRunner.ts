@@ -50,6 +50,8 @@ export interface ResourceRecord {
   readonly deleteBeforeReplace?: boolean;
   /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */
   readonly deletedWith?: string;
+  /** URNs of the resources whose replacement replaces this one too (`replaceWith`). */
+  readonly replaceWith?: readonly string[];
 }
 
 export type PolicyConfigValue = EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
