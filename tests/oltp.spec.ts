@@ -101,12 +101,18 @@ describe("oltp (pure helpers)", () => {
   });
 
   it("writes the audit archive's predicates as complements, refusing a user name a predicate cannot quote", () => {
-    assert.deepEqual(triggerAuditPredicates("id-pay-prod-weu-fraud"), {
-      server: "database_principal_name <> 'id-pay-prod-weu-fraud' OR NOT statement LIKE '%az_func%'",
-      database: "database_principal_name = 'id-pay-prod-weu-fraud' AND statement LIKE '%az_func%'",
+    assert.deepEqual(triggerAuditPredicates("id-pay-prod-weu-fraud", DATABASE_NAME), {
+      server:
+        "database_principal_name <> 'id-pay-prod-weu-fraud' OR NOT statement LIKE '%az_func%' OR database_name <> 'payments'",
+      database:
+        "database_principal_name = 'id-pay-prod-weu-fraud' AND statement LIKE '%az_func%' AND database_name = 'payments'",
     });
-    assert.throws(() => triggerAuditPredicates("o'brien"), /must be letters, digits/);
-    assert.throws(() => triggerAuditPredicates("x".repeat(150)), /over Azure's 200/);
+    assert.throws(
+      () => triggerAuditPredicates("o'brien", DATABASE_NAME),
+      /the scorer's database user 'o'brien' must be/,
+    );
+    assert.throws(() => triggerAuditPredicates("id-x", "pay ments"), /the database 'pay ments' must be letters/);
+    assert.throws(() => triggerAuditPredicates("x".repeat(120), DATABASE_NAME), /over Azure's 200/);
   });
 
   it("accepts the committed stacks' settings", () => {
@@ -255,8 +261,12 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(keyName, "cmk-sql");
       assert.equal(ofType(mine, T.serverKey).length, 0, "the server registers its key from keyId");
       assert.ok(waitsFor(mine, db, childOf(primary, T.protector)), "database created after the protector");
-      // And after every other setting of its server: Azure SQL refuses overlapping operations on one server.
-      for (const setting of [T.audit, T.defender]) assert.ok(waitsFor(mine, db, childOf(primary, setting)), setting);
+      // And after every other setting of its server: Azure SQL refuses overlapping operations on one server. With the
+      // audit archive (dev), the server audit comes after the database's own audit instead (its predicate needs it).
+      const archived = configOf(stack).sql.archiveTriggerAudit;
+      for (const setting of archived ? [T.defender] : [T.audit, T.defender])
+        assert.ok(waitsFor(mine, db, childOf(primary, setting)), setting);
+      if (archived) assert.ok(waitsFor(mine, childOf(primary, T.audit), byName(mine, "oltp-db-audit-archive")));
       assert.ok(waitsFor(mine, db, byName(mine, "oltp-server-pep")), "after the server's private endpoint");
     });
 
@@ -445,7 +455,15 @@ for (const stack of ["dev", "prod"] as const) {
           ? [`${prefix}-outbound-audit-archive`]
           : [];
         assert.equal(outbound.length, configOf(stack).sql.archiveTriggerAudit ? 1 : 0);
-        const chain = [`${prefix}-protector`, ...outbound, `${prefix}-audit`, `${prefix}-defender`, `${prefix}-pep`];
+        // With the archive's predicate (the primary in dev) the audit leaves the chain for after the database audit.
+        const deferred = outbound.length > 0 && prefix === "oltp-server";
+        const chain = [
+          `${prefix}-protector`,
+          ...outbound,
+          ...(deferred ? [] : [`${prefix}-audit`]),
+          `${prefix}-defender`,
+          `${prefix}-pep`,
+        ];
         for (let i = 1; i < chain.length; i++) {
           const [previous, next] = [byName(mine, chain[i - 1]), byName(mine, chain[i])];
           assert.ok(next.dependencies.includes(previous.urn), `${next.name} waits for ${previous.name}`);
@@ -464,7 +482,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
       // The database user is the scorer's identity's Azure name (flow1_access.sql creates it under that name).
       const scorer = byName(resources, "ingestion-id-fraud-scoring").inputs.resourceName as string;
-      const predicates = triggerAuditPredicates(scorer);
+      const predicates = triggerAuditPredicates(scorer, DATABASE_NAME);
       assert.equal(audit.inputs.predicateExpression, predicates.server);
       const dbAudit = byName(mine, "oltp-db-audit-archive");
       const account = byName(mine, "oltp-audit-archive-st");
@@ -509,6 +527,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(grant.inputs.roleDefinitionId), /ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
       // The server's one outbound destination is the archive's blob host.
       assert.equal(byName(mine, "oltp-server-outbound-audit-archive").inputs.outboundRuleFqdn, host);
+      // Never a predicate without its complement: the server audit waits for the database audit (a failed create of
+      // that audit leaves the server audit whole), and the geo-secondary, if any, for the server audit.
+      assert.ok(audit.dependencies.includes(byName(mine, "oltp-db-audit-archive").urn));
       // The database audit waits for the database's previous setting, the retention policy and the grant's propagation.
       for (const before of ["oltp-db-pitr", "oltp-audit-archive-worm", "oltp-audit-archive-grant-propagation"])
         assert.ok(waitsFor(resources, dbAudit, byName(resources, before)), `oltp-db-audit-archive waits for ${before}`);

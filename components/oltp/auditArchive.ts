@@ -5,9 +5,12 @@
  * the trigger's polls"). With the archive, those batches are still audited, every one, but to an immutable storage
  * account instead of the workspace:
  *  - the primary server's audit leaves them out with a predicate (`predicateExpression`, the WHERE clause of the
- *    server audit: "database_principal_name <> '<scorer>' OR NOT statement LIKE '%az_func%'");
+ *    server audit: "database_principal_name <> '<scorer>' OR NOT statement LIKE '%az_func%' OR database_name <>
+ *    '<db>'");
  *  - a database-level audit of the payments database keeps exactly those (the complement:
- *    "database_principal_name = '<scorer>' AND statement LIKE '%az_func%'") and writes them to the archive. With
+ *    "database_principal_name = '<scorer>' AND statement LIKE '%az_func%' AND database_name = '<db>'") and writes them
+ *    to the archive. The server audit comes after it (server.ts `auditAfter`): never a predicate without its
+ *    complement in place. With
  *    server auditing on, "the database is audited twice in parallel; once by the server policy and once by the
  *    database policy" (learn.microsoft.com/azure/azure-sql/database/auditing-server-level-database-level), so each
  *    record lands in exactly one of the two. Both policies audit the same action groups.
@@ -75,19 +78,25 @@ export interface TriggerAuditPredicates {
  * The complementary predicates for the database user whose trigger batches go to the archive. Refuses a name the
  * predicate could not quote plainly (identity names are letters, digits and hyphens) and a predicate over the limit.
  */
-export function triggerAuditPredicates(databaseUser: string): TriggerAuditPredicates {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(databaseUser))
-    throw new Error(
-      `sql.archiveTriggerAudit: the scorer's database user '${databaseUser}' must be letters, digits, '.', '_' or '-' to be named in an audit predicate`,
-    );
+export function triggerAuditPredicates(databaseUser: string, databaseName: string): TriggerAuditPredicates {
+  for (const [what, name] of [
+    ["the scorer's database user", databaseUser],
+    ["the database", databaseName],
+  ])
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+      throw new Error(
+        `sql.archiveTriggerAudit: ${what} '${name}' must be letters, digits, '.', '_' or '-' to be named in an audit predicate`,
+      );
+  // The database is named too: the server audit applies to every database of the server, and only this one has the
+  // database audit that keeps what the predicate leaves out.
   const predicates = {
-    server: `database_principal_name <> '${databaseUser}' OR NOT statement LIKE '${TRIGGER_STATEMENT_PATTERN}'`,
-    database: `database_principal_name = '${databaseUser}' AND statement LIKE '${TRIGGER_STATEMENT_PATTERN}'`,
+    server: `database_principal_name <> '${databaseUser}' OR NOT statement LIKE '${TRIGGER_STATEMENT_PATTERN}' OR database_name <> '${databaseName}'`,
+    database: `database_principal_name = '${databaseUser}' AND statement LIKE '${TRIGGER_STATEMENT_PATTERN}' AND database_name = '${databaseName}'`,
   };
   for (const p of Object.values(predicates))
     if (p.length > MAX_PREDICATE_LENGTH)
       throw new Error(
-        `sql.archiveTriggerAudit: the audit predicate is ${p.length} characters, over Azure's ${MAX_PREDICATE_LENGTH} (the scorer's database user '${databaseUser}' is too long)`,
+        `sql.archiveTriggerAudit: the audit predicate is ${p.length} characters, over Azure's ${MAX_PREDICATE_LENGTH} (the scorer's database user '${databaseUser}' or the database '${databaseName}' is too long)`,
       );
   return predicates;
 }
@@ -172,7 +181,8 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
     `${prefix}-worm`,
     {
       ...scope,
-      containerName: container.name,
+      // The literal name (what the pack checks, known in a first preview), after the container.
+      containerName: AUDIT_CONTAINER,
       immutabilityPolicyName: "default",
       immutabilityPeriodSinceCreationInDays: a.retentionDays,
       allowProtectedAppendWrites: true,

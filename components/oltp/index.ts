@@ -173,7 +173,7 @@ export class Oltp extends pulumi.ComponentResource {
     // The audit archive (auditArchive.ts): the primary's audit leaves the scorer's trigger batches to a database audit
     // that writes them to an immutable account; every server may reach that account's blob host.
     const archiving = s.archiveTriggerAudit ? args.triggerAuditArchive : undefined;
-    const predicates = archiving ? triggerAuditPredicates(archiving.databaseUser) : undefined;
+    const predicates = archiving ? triggerAuditPredicates(archiving.databaseUser, DATABASE_NAME) : undefined;
     const archiveAccountName = context.globalName("storageAccount", args.suffix, "audit");
     const blobHost = archiveAccountName.apply(archiveBlobHost);
     const primary = this.securedServer(
@@ -265,6 +265,9 @@ export class Oltp extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [primaryBackups, ...archive.ready] },
       );
+      // Then the server audit with its predicate (server.ts `auditAfter`); the geo-secondary's creation waits for it.
+      if (!primary.auditAfter) throw new Error("Oltp: the primary server was built without the archive's predicate");
+      primaryBackups = primary.auditAfter([primaryBackups]);
     }
     // Azure SQL database logs (and the master database's audit stream) only go to the AzureDiagnostics table.
     const sqlDiagnostics = { ...args.diagnosticSettings, destination: "AzureDiagnostics" as const };

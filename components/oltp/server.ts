@@ -64,6 +64,11 @@ export interface SecuredServer {
   readonly protector: sql.EncryptionProtector;
   /** The last of the server's own settings (its private endpoint): what a database on it waits for. */
   readonly settled: pulumi.Resource;
+  /**
+   * With the audit archive's predicate: creates the server audit after `dependsOn` (the database audit that keeps
+   * what the predicate leaves out) and returns it; the audit is not in the server's own chain then.
+   */
+  readonly auditAfter?: (dependsOn: pulumi.Resource[]) => sql.ExtendedServerBlobAuditingPolicy;
 }
 
 /** What a server takes from the OLTP component that owns it. */
@@ -169,21 +174,27 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
   // The server's own settings go one at a time (protector → auditing → threat detection → private endpoint), as
   // the database's do: Azure SQL refuses overlapping updates of one server's settings ("Set server blob auditing
   // is already in progress", Azure/azure-quickstart-templates#5759), and the order costs seconds.
-  const audit = new sql.ExtendedServerBlobAuditingPolicy(
-    `${prefix}-audit`,
-    {
-      ...scope,
-      blobAuditingPolicyName: "default",
-      state: sql.BlobAuditingPolicyState.Enabled,
-      isAzureMonitorTargetEnabled: true,
-      // Microsoft support engineers' operations on the server are audited too (third-party access).
-      isDevopsAuditEnabled: true,
-      auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
-      // With the archive, the primary's audit leaves out the SQL trigger's batches, which the database audit keeps.
-      ...(owner.archive?.serverPredicate ? { predicateExpression: owner.archive.serverPredicate } : {}),
-    },
-    { parent: owner.parent, dependsOn: [outbound ?? protector] },
-  );
+  const serverAudit = (predicate: string | undefined, dependsOn: pulumi.Resource[]) =>
+    new sql.ExtendedServerBlobAuditingPolicy(
+      `${prefix}-audit`,
+      {
+        ...scope,
+        blobAuditingPolicyName: "default",
+        state: sql.BlobAuditingPolicyState.Enabled,
+        isAzureMonitorTargetEnabled: true,
+        // Microsoft support engineers' operations on the server are audited too (third-party access).
+        isDevopsAuditEnabled: true,
+        auditActionsAndGroups: [...AUDIT_ACTION_GROUPS],
+        // With the archive, the primary's audit leaves out the SQL trigger's batches, which the database audit keeps.
+        ...(predicate ? { predicateExpression: predicate } : {}),
+      },
+      { parent: owner.parent, dependsOn },
+    );
+  // With the archive's predicate, the audit comes last, after the database audit that keeps what it leaves out
+  // (`auditAfter`): a predicate in place before that audit exists, or when its creation fails, would leave the
+  // scorer's batches audited nowhere. Turning the archive off updates this audit first (records then go to both).
+  const predicate = owner.archive?.serverPredicate;
+  const audit = predicate ? undefined : serverAudit(undefined, [outbound ?? protector]);
   diagnosticSetting(
     `${prefix}-master`,
     pulumi.interpolate`${server.id}/databases/master`,
@@ -211,7 +222,7 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
       emailAccountAdmins: true,
       emailAddresses: [...(owner.args.securityAlertEmails ?? context.config.alertEmails)],
     },
-    { parent: owner.parent, dependsOn: [audit] },
+    { parent: owner.parent, dependsOn: [audit ?? outbound ?? protector] },
   );
   const { endpoint } = privateEndpoint(
     prefix,
@@ -226,5 +237,10 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
     owner.parent,
   );
   managementLock(prefix, server.id, owner.lockSpec, owner.parent, server);
-  return { server, protector, settled: endpoint };
+  return {
+    server,
+    protector,
+    settled: endpoint,
+    ...(predicate ? { auditAfter: (dependsOn: pulumi.Resource[]) => serverAudit(predicate, dependsOn) } : {}),
+  };
 }

@@ -45,6 +45,27 @@ function under(child: PolicyResource, parent: PolicyResource): boolean {
   return typeof c === "string" && typeof p === "string" && p !== "" && c.startsWith(`${p.replace(/\/+$/, "")}/`);
 }
 
+/** Azure SQL writes its audit blobs to this container (audit-log-format). */
+const AUDIT_CONTAINER = "sqldbauditlogs";
+/** Retention (days) a policy that keeps records for ever (`retentionDays` 0) needs at least: PCI DSS 10.5.1's year. */
+const FOREVER_MIN_DAYS = 365;
+
+/**
+ * Whether a container policy is on the audit container: by its `containerName` (a path input, so not an output of a
+ * deployed stack) or its id. A first preview knows neither: the policy counts then, and the deployed view, which the
+ * offline gate and `pulumi up` evaluate too, decides by the id.
+ */
+function onAuditContainer(p: PolicyResource): boolean {
+  const name = valueAt(p.props, "containerName");
+  if (typeof name === "string") return name === AUDIT_CONTAINER;
+  const id = safeGet(p.props, "id");
+  return typeof id !== "string" || id === "" || id.includes(`/containers/${AUDIT_CONTAINER}/`);
+}
+
+/** The database a predicate names (`database_name = 'x'`), if it does. */
+const namedDatabase = (p: ParsedPredicate): string | undefined =>
+  p.factors.find((f) => f.field === "database_name" && f.op === "=")?.value;
+
 /** The storage account a database audit writes to: wired through `storageEndpoint`, or named by its host. */
 function accountOf(audit: PolicyResource, accounts: readonly PolicyResource[]): PolicyResource | undefined {
   const endpoint = valueAt(audit.props, "storageEndpoint");
@@ -61,7 +82,7 @@ export const sqlAuditArchiveComplete = stackPolicy(
   {
     name: "azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions",
     description:
-      "A server audit that leaves records out with a predicate is complemented by an enabled database audit on one of the server's databases that keeps exactly those records (the complementary predicate, the same action groups) in a storage account under a time-based retention policy that allows protected appends and lasts at least as long as that audit keeps them.",
+      "A server audit that leaves records out with a predicate is complemented, on every database of the server it covers (all of them, or the one its predicate names with database_name), by an enabled database audit that keeps exactly those records (the complementary predicate, the same action groups) in a storage account whose sqldbauditlogs container has a time-based retention policy that allows protected appends and lasts at least as long as that audit keeps them (a year when it keeps them for ever).",
     severity: "high",
     pci: ["10.2.1", "10.3.2", "10.5.1"],
     gdpr: ["30"],
@@ -90,19 +111,32 @@ export const sqlAuditArchiveComplete = stackPolicy(
         continue;
       }
       const server = servers.find((s) => refersTo(audit, s, SERVER_CHILD));
-      const ownDatabases = server ? databases.filter((d) => refersTo(d, server, SERVER_CHILD)) : [];
-      const complements = dbAudits.filter((d) => {
-        const kept = predicateOf(d);
-        const parsed: ParsedPredicate | undefined = kept === undefined ? undefined : parsePredicate(kept);
-        return (
-          parsed !== undefined &&
-          isComplement(leftOut, parsed) &&
-          ownDatabases.some((db) => refersTo(d, db, DATABASE_CHILD))
-        );
+      // The server audit covers every database of the server: the records it leaves out must be kept on each, unless
+      // the predicate names one database (database_name), which then alone needs the complement.
+      const named = namedDatabase(leftOut);
+      const ownDatabases = (server ? databases.filter((d) => refersTo(d, server, SERVER_CHILD)) : []).filter((db) => {
+        if (named === undefined) return true;
+        const names = [valueAt(db.props, "name"), valueAt(db.props, "databaseName")];
+        // A name not known yet (a first preview) may be the named one: it needs the complement too.
+        return names.some((n) => sameText(n, named)) || !names.some((n) => typeof n === "string");
       });
-      if (complements.length === 0) {
+      const complementOn = (db: PolicyResource) =>
+        dbAudits.filter((d) => {
+          const kept = predicateOf(d);
+          const parsed: ParsedPredicate | undefined = kept === undefined ? undefined : parsePredicate(kept);
+          return parsed !== undefined && isComplement(leftOut, parsed) && refersTo(d, db, DATABASE_CHILD);
+        });
+      const uncovered = ownDatabases.filter((db) => complementOn(db).length === 0);
+      const complements = ownDatabases.flatMap(complementOn);
+      if (ownDatabases.length === 0 || uncovered.length > 0) {
+        const where =
+          uncovered.length > 0
+            ? uncovered.map((db) => who(db)).join(", ")
+            : server
+              ? `a database of ${who(server)}`
+              : "its server's databases";
         report(
-          `${who(audit)} leaves out the records its predicateExpression ${show(text)} excludes, and no database audit on ${server ? who(server) : "its server"} keeps them: those records are audited nowhere. Add an ExtendedDatabaseBlobAuditingPolicy on the database with the complementary predicate (${leftOut.factors.length} factor(s), not negated, joined by AND) to immutable storage.`,
+          `${who(audit)} leaves out the records its predicateExpression ${show(text)} excludes, and no database audit on ${where} keeps them: those records are audited nowhere. Add an ExtendedDatabaseBlobAuditingPolicy on ${named === undefined ? "every database of the server (or name one database in the predicate with database_name)" : "the database"} with the complementary predicate (${leftOut.factors.length} factor(s), not negated, joined by AND) to immutable storage.`,
           audit.urn,
         );
         continue;
@@ -123,18 +157,20 @@ export const sqlAuditArchiveComplete = stackPolicy(
           return { d, why };
         }
         const days = Number(valueAt(d.props, "retentionDays") ?? 0);
-        const worm = retentionPolicies.filter((p) => under(p, account));
+        // Records kept for ever (0) are protected at least for PCI DSS's year.
+        const needed = days > 0 ? days : FOREVER_MIN_DAYS;
+        const worm = retentionPolicies.filter((p) => under(p, account) && onAuditContainer(p));
         const lasting = worm.filter(
           (p) =>
             (valueAt(p.props, "allowProtectedAppendWrites") === true ||
               valueAt(p.props, "allowProtectedAppendWritesAll") === true) &&
-            Number(valueAt(p.props, "immutabilityPeriodSinceCreationInDays") ?? 0) >= Math.max(days, 1),
+            Number(valueAt(p.props, "immutabilityPeriodSinceCreationInDays") ?? 0) >= needed,
         );
         if (lasting.length === 0)
           why.push(
             worm.length === 0
-              ? `${who(account)} has no time-based retention policy (BlobContainerImmutabilityPolicy): its records could be changed or deleted`
-              : `${who(account)}'s retention policy does not allow protected appends or lasts less than the audit's retentionDays ${days}`,
+              ? `${who(account)} has no time-based retention policy (BlobContainerImmutabilityPolicy) on ${AUDIT_CONTAINER}: its records could be changed or deleted`
+              : `${who(account)}'s retention policy on ${AUDIT_CONTAINER} does not allow protected appends or lasts less than ${needed} days (the audit's retentionDays ${days}${days === 0 ? ", for ever" : ""})`,
           );
         return { d, why };
       });

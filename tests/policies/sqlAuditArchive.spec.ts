@@ -9,7 +9,7 @@ import { expectFail, expectNotApplicable, expectPass, mutate, otherResource } fr
 
 const STACK = "prod";
 const USER = "id-pay-prod-weu-fraud";
-const predicates = triggerAuditPredicates(USER);
+const predicates = triggerAuditPredicates(USER, f.databaseName(STACK));
 const ACCOUNT_NAME = "stpayprodsqlaudit1a2b3c";
 const GROUPS = ["SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP", "BATCH_COMPLETED_GROUP"];
 
@@ -42,14 +42,14 @@ const dbAudit = () =>
     },
     { stack: STACK },
   );
-const worm = () =>
+const worm = (containerName = "sqldbauditlogs") =>
   resourceRecord(
     "azure-native:storage:BlobContainerImmutabilityPolicy",
     "oltp-audit-archive-worm",
     {
       resourceGroupName: f.rgName(STACK),
       accountName: ACCOUNT_NAME,
-      containerName: "sqldbauditlogs",
+      containerName,
       immutabilityPolicyName: "default",
       immutabilityPeriodSinceCreationInDays: 365,
       allowProtectedAppendWrites: true,
@@ -69,22 +69,23 @@ describe("audit predicates (policies/lib/auditPredicate.ts)", () => {
       factors: [
         { field: "database_principal_name", op: "=", value: USER, negated: true },
         { field: "statement", op: "LIKE", value: "%az_func%", negated: true },
+        { field: "database_name", op: "=", value: f.databaseName(STACK), negated: true },
       ],
     });
     assert.deepEqual(
       kept?.factors.map((x) => x.negated),
-      [false, false],
+      [false, false, false],
     );
     assert.ok(server && kept && isComplement(server, kept));
   });
   it("is not the complement when a comparison differs, a connective is swapped or a factor is missing", () => {
     const server = parsePredicate(predicates.server)!;
     for (const kept of [
-      `database_principal_name = 'someone-else' AND statement LIKE '%az_func%'`,
-      `database_principal_name = '${USER}' OR statement LIKE '%az_func%'`,
-      `database_principal_name = '${USER}'`,
-      `database_principal_name = '${USER}' AND statement LIKE '%az_func%' AND client_ip = '10.0.0.1'`,
-      `NOT database_principal_name = '${USER}' AND statement LIKE '%az_func%'`,
+      predicates.database.replace(USER, "someone-else"),
+      predicates.database.replace(/ AND /g, " OR "),
+      `database_principal_name = '${USER}' AND statement LIKE '%az_func%'`,
+      `${predicates.database} AND client_ip = '10.0.0.1'`,
+      `NOT ${predicates.database}`,
     ])
       assert.equal(isComplement(server, parsePredicate(kept)!), false, kept);
   });
@@ -124,7 +125,7 @@ describe(sqlAuditArchiveComplete.name, () => {
     expectFail(
       sqlAuditArchiveComplete,
       without(complete(), "oltp-db-audit-archive"),
-      /no database audit on sql-pay-prod-weu \(azure-native:sql:Server\) keeps them: those records are audited nowhere/,
+      /no database audit on sqldb-pay-prod-weu \(azure-native:sql:Database\) keeps them: those records are audited nowhere/,
     ));
   it("fails a database audit of another server's database", () =>
     expectFail(
@@ -162,17 +163,49 @@ describe(sqlAuditArchiveComplete.name, () => {
       /its storage account is not in the stack/,
     );
   });
+  it("fails a retention policy on another container than sqldbauditlogs (Azure SQL writes there)", () =>
+    expectFail(
+      sqlAuditArchiveComplete,
+      replace(complete(), worm("not-the-audit-container")),
+      /has no time-based retention policy \(BlobContainerImmutabilityPolicy\) on sqldbauditlogs/,
+    ));
+  it("asks a year of retention policy of a database audit that keeps its records for ever (retentionDays 0)", async () => {
+    const forever = mutate(dbAudit(), "retentionDays", 0);
+    await expectFail(
+      sqlAuditArchiveComplete,
+      replace(replace(complete(), forever), mutate(worm(), "immutabilityPeriodSinceCreationInDays", 1)),
+      /lasts less than 365 days \(the audit's retentionDays 0, for ever\)/,
+    );
+    await expectPass(sqlAuditArchiveComplete, replace(complete(), forever));
+  });
+  it("asks the complement on every database of the server when the predicate names none; with database_name, of that one", async () => {
+    const other = mutate(mutate(database, "databaseName", "reports"), "name", "reports");
+    const second = { ...other, name: "sqldb-reports", urn: other.urn.replace(/::[^:]+$/, "::sqldb-reports") };
+    const unnamed = (p: string) => p.replace(/ (OR|AND) database_name [<>=]+ '[^']*'$/, "");
+    await expectFail(
+      sqlAuditArchiveComplete,
+      [
+        ...replace(
+          replace(complete(), mutate(serverAudit(), "predicateExpression", unnamed(predicates.server))),
+          mutate(dbAudit(), "predicateExpression", unnamed(predicates.database)),
+        ),
+        second,
+      ],
+      /no database audit on sqldb-reports \(azure-native:sql:Database\) keeps them: those records are audited nowhere/,
+    );
+    await expectPass(sqlAuditArchiveComplete, [...complete(), second]);
+  });
   it("fails an archive account without a time-based retention policy: its records could be changed", () =>
     expectFail(
       sqlAuditArchiveComplete,
       without(complete(), "oltp-audit-archive-worm"),
-      /oltp-audit-archive-st \(azure-native:storage:StorageAccount\) has no time-based retention policy/,
+      /oltp-audit-archive-st \(azure-native:storage:StorageAccount\) has no time-based retention policy \(BlobContainerImmutabilityPolicy\) on sqldbauditlogs/,
     ));
   it("fails a retention policy shorter than the audit's retention, or without protected appends", async () => {
     await expectFail(
       sqlAuditArchiveComplete,
       replace(complete(), mutate(worm(), "immutabilityPeriodSinceCreationInDays", 90)),
-      /retention policy does not allow protected appends or lasts less than the audit's retentionDays 365/,
+      /retention policy on sqldbauditlogs does not allow protected appends or lasts less than 365 days \(the audit's retentionDays 365\)/,
     );
     await expectFail(
       sqlAuditArchiveComplete,
