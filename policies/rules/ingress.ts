@@ -53,6 +53,65 @@ export const wafBotProtection = resourcePolicy<network.WebApplicationFirewallPol
   },
 );
 
+/** What a WAF policy's log scrubbing must blank out by default: every value a request can carry a card number in. */
+export const SCRUBBED_BY_DEFAULT = [
+  "RequestJSONArgNames",
+  "RequestArgNames",
+  "RequestPostArgNames",
+  "RequestHeaderNames",
+  "RequestCookieNames",
+];
+
+export const wafLogScrubbing = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
+  {
+    name: "azure-native-network-webapplicationfirewallpolicy-require-log-scrubbing",
+    description:
+      "WAF policies scrub request values from their logs (log scrubbing enabled, every element of each required variable: `EqualsAny`), so that a triggered rule never writes a card number or personal data sent in an argument, header or cookie to the workspace in clear text.",
+    severity: "high",
+    pci: ["3.3.1", "3.4.1", "10.3.1"],
+    gdpr: ["5(1)(c)", "32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "network",
+    remediationSteps:
+      'Set `policySettings.logScrubbing` to `{ state: "Enabled", scrubbingRules: [...] }` with one enabled rule per required variable (config `variables`), `selectorMatchOperator: "EqualsAny"`.',
+    url: "https://learn.microsoft.com/azure/web-application-firewall/ag/waf-sensitive-data-protection",
+    config: {
+      variables: {
+        type: "array",
+        items: { type: "string" },
+        default: SCRUBBED_BY_DEFAULT,
+        description: "Match variables whose every element must be scrubbed (ScrubbingRuleEntryMatchVariable values).",
+      },
+    },
+  },
+  WAF_POLICY,
+  (props, args, report) => {
+    const { variables } = args.getConfig<{ variables: string[] }>();
+    const scrubbing = props.policySettings?.logScrubbing;
+    // The service's default state is Enabled ("Default value is Enabled"), but without rules nothing is scrubbed.
+    if (!scrubbing || sameText(scrubbing.state, "Disabled")) {
+      report(
+        `${who(args)} logs matched request data in clear text: set policySettings.logScrubbing { state: "Enabled", scrubbingRules } scrubbing ${variables.join(", ")} (EqualsAny).`,
+      );
+      return;
+    }
+    const rules = scrubbing.scrubbingRules ?? [];
+    const missing = variables.filter(
+      (v) =>
+        !rules.some(
+          (r) =>
+            sameText(r.matchVariable, v) &&
+            sameText(r.selectorMatchOperator, "EqualsAny") &&
+            !sameText(r.state, "Disabled"),
+        ),
+    );
+    if (missing.length > 0)
+      report(
+        `${who(args)} does not scrub every ${missing.join(", ")} from its logs: add an enabled scrubbing rule with selectorMatchOperator "EqualsAny" for each.`,
+      );
+  },
+);
+
 export const appGatewayKeyVaultCertificates = resourcePolicy<network.ApplicationGatewayArgs>(
   {
     name: "azure-native-network-applicationgateway-require-key-vault-certificate",
@@ -205,6 +264,7 @@ export const webCors = resourcePolicy<web.WebAppArgs>(
 
 export const ingressPolicies: Policies = [
   wafBotProtection,
+  wafLogScrubbing,
   appGatewayKeyVaultCertificates,
   appGatewayClientCertificates,
   webRemoteDebugging,

@@ -5,6 +5,7 @@ import {
   appGatewayKeyVaultCertificates,
   ingressPolicies,
   wafBotProtection,
+  wafLogScrubbing,
   webCors,
   webRemoteDebugging,
 } from "../../policies/rules/ingress";
@@ -14,7 +15,7 @@ import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherRe
 
 describe("policies/ingress", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(ingressPolicies.length, 5);
+    assert.equal(ingressPolicies.length, 6);
     for (const p of ingressPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -46,6 +47,42 @@ describe("policies/ingress", () => {
     ]);
     it("fails a version below a stricter configured minimum", () =>
       expectFail(wafBotProtection, wafPolicy(), /set ruleSetVersion to 1\.1 or later/, { minimumVersion: "1.1" }));
+  });
+
+  describe(wafLogScrubbing.name, () => {
+    it("passes a policy that scrubs every argument, header and cookie value", () =>
+      expectPass(wafLogScrubbing, wafPolicy()));
+    it("is not applicable to other types", () => expectNotApplicable(wafLogScrubbing, otherResource()));
+    failCases(wafLogScrubbing, wafPolicy(), [
+      [
+        "log scrubbing is absent",
+        "policySettings.logScrubbing",
+        undefined,
+        /waf-pay-dev-weu .*logs matched request data in clear text: set policySettings\.logScrubbing/,
+      ],
+      [
+        "log scrubbing is disabled",
+        "policySettings.logScrubbing.state",
+        "Disabled",
+        /logs matched request data in clear text/,
+      ],
+      [
+        "JSON arguments are scrubbed only by name",
+        "policySettings.logScrubbing.scrubbingRules.0",
+        { matchVariable: "RequestJSONArgNames", selectorMatchOperator: "Equals", selector: "pan", state: "Enabled" },
+        /does not scrub every RequestJSONArgNames from its logs/,
+      ],
+      [
+        "the header rule is disabled",
+        "policySettings.logScrubbing.scrubbingRules.3.state",
+        "Disabled",
+        /does not scrub every RequestHeaderNames/,
+      ],
+    ]);
+    it("asks for the variables its config names", () =>
+      expectFail(wafLogScrubbing, wafPolicy(), /does not scrub every RequestIPAddress/, {
+        variables: ["RequestJSONArgNames", "RequestIPAddress"],
+      }));
   });
 
   describe(appGatewayKeyVaultCertificates.name, () => {
