@@ -1,7 +1,9 @@
 /**
  * Azure Firewall Premium (egress control, IDPS in Deny mode, threat intelligence Deny) with its policy and the egress
- * allow-list: the workload subnets reach Entra ID, Resource Manager and Azure Monitor over HTTPS, the function apps
- * the extension bundle CDN, the ML compute subnet exactly Microsoft's required list; everything else is denied.
+ * allow-list: the workload subnets reach Entra ID only over HTTPS (not Resource Manager or Azure Monitor, whose public
+ * endpoints take any tenant's data: subnets.ts `EGRESS_SERVICE_TAGS`), the function apps the extension bundle CDN, the
+ * ML compute subnet exactly Microsoft's required list (Resource Manager and Azure Monitor included, from that subnet
+ * alone); everything else is denied.
  */
 import * as network from "@pulumi/azure-native/network";
 import type * as types from "@pulumi/azure-native/types";
@@ -88,8 +90,8 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
     },
     { parent },
   );
-  // Egress allow-list (everything else is denied). The workload subnets reach Entra ID, Azure Resource Manager
-  // and Azure Monitor over HTTPS. HTTPS to a few tags is NOT what Azure ML compute needs: VNet-injected compute
+  // Egress allow-list (everything else is denied). The workload subnets reach Entra ID over HTTPS, and nothing else
+  // public (their telemetry goes through the monitor scope's private endpoint). HTTPS to a few tags is NOT what Azure ML compute needs: VNet-injected compute
   // (snet-ml-compute) gets exactly Microsoft's required list in its own collection below (regional
   // BatchNodeManagement, Storage and Key Vault tags, AzureMachineLearning on 443/8787/18881 and UDP 5831, ...;
   // lib/mlEgress.ts). The platform's ML workspace itself uses a managed network, whose compute egress is
