@@ -283,9 +283,11 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
  * (+$41,163, unmeasured and an upper bound: docs/cost.md, "SQL audit of the trigger's polls") and Business Critical
  * compute at West Europe's rate (+$160): the estimate got honest, the stack did not grow; then to $66,200 when the
  * audit records of each poll's begin and commit (transaction management operations, which BATCH_COMPLETED_GROUP
- * records) were counted (+$10,530). Not a decision to accept that cost: its levers are the platform owner's (issue 14).
+ * records) were counted (+$10,530); then to $66,300 when prod's Flex plans became zone-redundant, where Azure keeps two
+ * always-ready instances in every function group (the merchant refresh timer's two, the relay's and the loader's one
+ * more each: +$84). Not a decision to accept that cost: its levers are the platform owner's (issue 14).
  */
-export const PROD_CAPACITY_CEILING_USD = 66_200;
+export const PROD_CAPACITY_CEILING_USD = 66_300;
 
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);

@@ -201,6 +201,23 @@ describe("config edges: sql", () => {
     );
     assert.equal(accepts("dev", (r) => (r.sql.auditRetentionDays = 3285)).sql.auditRetentionDays, 3285);
   });
+  it("zone-redundant Flex plans need two always-ready instances per configured group (Azure's floor, billed)", () => {
+    rejects(
+      "prod",
+      (r) => (must(r.ingestion).functions.paymentApi.alwaysReady = 1),
+      /ingestion \(functions\.paymentApi\.alwaysReady\): got 1; must be at least 2 with functions\.zoneRedundant/,
+    );
+    rejects(
+      "prod",
+      (r) => (must(must(r.streaming).relay).loaderAlwaysReady = 1),
+      /streaming \(relay\.loaderAlwaysReady\): got 1; must be at least 2 with relay\.zoneRedundant/,
+    );
+    const off = accepts("prod", (r) => {
+      must(r.ingestion).functions.zoneRedundant = false;
+      must(r.ingestion).functions.paymentApi.alwaysReady = 1;
+    });
+    assert.equal(off.ingestion.functions.zoneRedundant, false);
+  });
   it("auditRetentionDays is the audit archive's: refused without sql.archiveTriggerAudit, and below PCI DSS's minimum", () => {
     rejects(
       "prod",

@@ -1074,9 +1074,10 @@ describe("cost: the committed stacks", () => {
         (l) =>
           l.name === "ingestion-fraud-app" &&
           l.priceId === "functions-flex-ar-baseline" &&
-          /28 × 2048 MB around the clock/.test(l.meter),
+          // The scorer's 28 and, the plan being zone-redundant, the merchant refresh timer group's 2.
+          /30 × 2048 MB around the clock/.test(l.meter),
       ),
-      "the scorer's 28 always-ready instances are priced",
+      "the scorer's 28 always-ready instances (and the timer group's 2) are priced",
     );
     assert.ok(
       e.lines.some((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint") && /× 3/.test(l.meter)),
@@ -1127,16 +1128,17 @@ describe("cost: the committed stacks", () => {
       );
     assert.ok(sized.total.committed > seed.total.committed);
     // At the seed's sizing, with every security layer, prod is over the committed target (docs/cost.md says by how
-    // much): by the SQL audit of its one poller's polls and, for 2 % at most, the SQL rows at West Europe prices (the
-    // Business Critical compute derived +10 %, the storage rows). What the stack as deployed adds beyond it is the
-    // capacity the seed's own load needs and the audit of its pollers (the lines compared above).
+    // much): by the SQL audit of its one poller's polls and, for 2.5 % at most, the SQL rows at West Europe prices (the
+    // Business Critical compute derived +10 %, the storage rows) and the always-ready instances zone-redundant Flex
+    // plans keep in every function group (+$84). What the stack as deployed adds beyond it is the capacity the seed's
+    // own load needs and the audit of its pollers (the lines compared above).
     const seedAudit = seed.lines.filter((l) => l.name === "oltp-server-audit").reduce((sum, l) => sum + l.committed, 0);
     assert.ok(seedAudit > 0, "the seed's one scorer instance polls too");
     assert.ok(seed.total.committed > COST_TARGETS.prodCommittedUsdPerMonth);
     assert.ok(
       Math.abs(seed.total.committed - seedAudit - COST_TARGETS.prodCommittedUsdPerMonth) <=
-        0.02 * COST_TARGETS.prodCommittedUsdPerMonth,
-      `prod at the seed's sizing without the audit of its polls $${Math.round(seed.total.committed - seedAudit)} is more than 2 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
+        0.025 * COST_TARGETS.prodCommittedUsdPerMonth,
+      `prod at the seed's sizing without the audit of its polls $${Math.round(seed.total.committed - seedAudit)} is more than 2.5 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
     );
   });
   it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {

@@ -111,6 +111,17 @@ describe("ingestion: pure helpers", () => {
       { qualifier: "payapi", plan: { ...plan, alwaysReady: [{ name: "timer", instanceCount: 1 }] } },
       /alwaysReady 'timer' must be http, durable, blob or function:<name>/,
     );
+    // A zone-redundant plan keeps and bills two per group: the program declares at least that.
+    rejects(
+      { qualifier: "payapi", plan: { ...plan, zoneRedundant: true } },
+      /alwaysReady 'http' count 1 must be at least 2 on a zone-redundant plan/,
+    );
+    assert.doesNotThrow(() =>
+      validateFunctionAppArgs({
+        qualifier: "payapi",
+        plan: { ...plan, zoneRedundant: true, alwaysReady: [{ name: "http", instanceCount: 2 }] },
+      }),
+    );
     rejects(
       { qualifier: "payapi", plan, appSettings: { WEBSITE_RUN_FROM_PACKAGE: "1" } },
       /appSettings\.WEBSITE_RUN_FROM_PACKAGE is not supported on Flex Consumption/,
@@ -386,6 +397,17 @@ for (const stack of ["dev", "prod"] as const) {
           { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
           { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
         ]);
+        // Its logs blank every argument, header and cookie value a triggered rule would record (card numbers included).
+        assert.deepEqual(input(waf, "policySettings.logScrubbing"), {
+          state: "Enabled",
+          scrubbingRules: [
+            "RequestJSONArgNames",
+            "RequestArgNames",
+            "RequestPostArgNames",
+            "RequestHeaderNames",
+            "RequestCookieNames",
+          ].map((matchVariable) => ({ matchVariable, selectorMatchOperator: "EqualsAny", state: "Enabled" })),
+        });
       });
 
       it("serves HTTPS with the TLS 2022 strict policy and a Key Vault certificate read by its own identity", () => {
@@ -616,9 +638,15 @@ for (const stack of ["dev", "prod"] as const) {
           maximumInstanceCount: expected.payMax,
           alwaysReady: [{ name: "http", instanceCount: expected.payReady }],
         });
+        // prod's plans are zone-redundant: Azure keeps two always-ready instances in every function group, so the
+        // merchant refresh timer's two are declared (after the trigger's group, which the estimator reads first).
+        const zoneRedundant = stack === "prod";
         assert.deepEqual((scale("fraud") as { alwaysReady: unknown }).alwaysReady, [
           { name: "function:scorePayment", instanceCount: expected.fraudReady },
+          ...(zoneRedundant ? [{ name: "function:refreshMerchantFeatures", instanceCount: 2 }] : []),
         ]);
+        for (const app of ["payapi", "fraud"])
+          assert.equal(one(`ingestion-${app}-plan`).inputs.zoneRedundant, zoneRedundant ? true : undefined, app);
         assert.equal(settingsOf("fraud").Sql_Trigger_PollingIntervalMs, expected.pollingMs);
         // Batches of 100, and an instance added per 100 pending changes (not the default 1,000: ~2.5 s behind at 10K/s).
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxBatchSize, "100");

@@ -388,6 +388,15 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(app.dependencies.includes(g.urn), `${g.name} before the app`);
     });
 
+    it("the streaming app's plan is zone-redundant in prod, with two always-ready instances per group (Azure's floor there)", () => {
+      const prod = stack === "prod";
+      assert.equal(one("streaming-relay-plan").inputs.zoneRedundant, prod ? true : undefined);
+      assert.deepEqual(input(one("streaming-relay-app"), "functionAppConfig.scaleAndConcurrency.alwaysReady"), [
+        { name: "function:relayApiLogs", instanceCount: prod ? 2 : 0 },
+        { name: "function:loadApiPerformance", instanceCount: prod ? 2 : 0 },
+      ]);
+    });
+
     it("the streaming app runs the relay and the loader, with identity-based connections only", () => {
       const settings = one("streaming-relay-app-settings").inputs.properties as Record<string, string>;
       assert.equal(settings.FUNCTIONS_APP_ROLE, STREAMING_APP_ROLE);

@@ -32,7 +32,7 @@
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
-import type { CosmosContainerKey, IngestionConfig } from "../../lib/config";
+import { ZONE_REDUNDANT_MIN_ALWAYS_READY, type CosmosContainerKey, type IngestionConfig } from "../../lib/config";
 import { kebabCase } from "../../lib/naming";
 import type { CosmosDataGrant, CosmosMetadataGrant } from "../nosql/settings";
 import { tierLogAlert } from "../operations/alerts";
@@ -256,6 +256,7 @@ export class Ingestion extends pulumi.ComponentResource {
           instanceMemoryMB: cfg.functions.instanceMemoryMB,
           maximumInstanceCount: cfg.functions.paymentApi.maximumInstanceCount,
           alwaysReady: [{ name: "http", instanceCount: cfg.functions.paymentApi.alwaysReady }],
+          zoneRedundant: cfg.functions.zoneRedundant,
         },
         appSettings: {
           FUNCTIONS_APP_ROLE: "payment-api",
@@ -284,7 +285,18 @@ export class Ingestion extends pulumi.ComponentResource {
               name: `function:${FUNCTION_NAMES.scorePayment}`,
               instanceCount: cfg.functions.fraudScoring.alwaysReady,
             },
+            // The merchant refresh timer scales from zero, except on a zone-redundant plan, which keeps two of every
+            // group warm (declared, so the estimate bills them).
+            ...(cfg.functions.zoneRedundant
+              ? [
+                  {
+                    name: `function:${FUNCTION_NAMES.refreshMerchantFeatures}`,
+                    instanceCount: ZONE_REDUNDANT_MIN_ALWAYS_READY,
+                  },
+                ]
+              : []),
           ],
+          zoneRedundant: cfg.functions.zoneRedundant,
         },
         appSettings: {
           FUNCTIONS_APP_ROLE: "fraud-scoring",

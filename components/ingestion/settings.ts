@@ -15,7 +15,11 @@ export const identityName = (context: Pick<StackContext, "name">, who: keyof typ
   context.name("userAssignedIdentity", IDENTITY_QUALIFIERS[who]);
 
 /** Function names the trigger-group settings refer to (pipelines/functions/src/functions/). */
-export const FUNCTION_NAMES = { createPayment: "createPayment", scorePayment: "scorePayment" } as const;
+export const FUNCTION_NAMES = {
+  createPayment: "createPayment",
+  scorePayment: "scorePayment",
+  refreshMerchantFeatures: "refreshMerchantFeatures",
+} as const;
 
 /** Changes per scoring batch (Sql_Trigger_MaxBatchSize): one Azure ML request, and one conditional replace per card. */
 export const SQL_TRIGGER_MAX_BATCH_SIZE = 100;

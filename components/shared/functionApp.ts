@@ -202,6 +202,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       kind: "functionapp",
       reserved: true,
       sku: { name: "FC1", tier: "FlexConsumption" },
+      ...(args.plan.zoneRedundant ? { zoneRedundant: true } : {}),
       tags,
     },
     { parent },

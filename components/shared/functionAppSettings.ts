@@ -136,6 +136,12 @@ export interface FunctionPlanSpec {
    * function (an empty list scales every group from zero).
    */
   readonly alwaysReady?: readonly { readonly name: string; readonly instanceCount: number }[];
+  /**
+   * A zone-redundant plan (set when it is created): always-ready instances spread over at least two zones. The
+   * platform then keeps two always-ready instances in every function group: list every group in `alwaysReady` with
+   * at least 2 (validateFunctionAppArgs refuses fewer), so that the program declares what Azure bills.
+   */
+  readonly zoneRedundant?: boolean;
 }
 
 export interface FunctionAppArgs {
@@ -224,6 +230,10 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
     if (!Number.isInteger(group.instanceCount) || group.instanceCount < 0 || group.instanceCount > 1000)
       problems.push(
         `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be a whole number between 0 and 1000`,
+      );
+    else if (args.plan.zoneRedundant && group.instanceCount < 2)
+      problems.push(
+        `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be at least 2 on a zone-redundant plan (Azure keeps and bills two per function group)`,
       );
   }
   for (const [key, value] of Object.entries(args.appSettings ?? {})) {

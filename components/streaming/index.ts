@@ -279,6 +279,7 @@ export class Streaming extends pulumi.ComponentResource {
             { name: `function:${RELAY_FUNCTION}`, instanceCount: cfg.relay.alwaysReady },
             { name: `function:${LOADER_FUNCTION}`, instanceCount: cfg.relay.loaderAlwaysReady },
           ],
+          zoneRedundant: cfg.relay.zoneRedundant,
         },
         integrationSubnet: args.functionsSubnet,
         privateEndpoints: args.privateEndpoints,

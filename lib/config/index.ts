@@ -126,6 +126,7 @@ const schema = settings({
     functions: {
       sku: "FC1",
       instanceMemoryMB: 2048,
+      zoneRedundant: false,
       paymentApi: { maximumInstanceCount: 40, alwaysReady: 0 },
       fraudScoring: { maximumInstanceCount: 40, alwaysReady: 1, sqlTriggerPollingMs: 1_000 },
     },

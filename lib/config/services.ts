@@ -80,6 +80,9 @@ export const FLEX_MEMORY_MB = [512, 2048, 4096] as const;
 /** Function hosting plans the shared hosting supports (see components/shared/functionApp.ts for why Flex). */
 export const FUNCTION_PLAN_SKUS = ["FC1"] as const;
 
+/** Always-ready instances a zone-redundant Flex plan keeps per function group (reliability-functions). */
+export const ZONE_REDUNDANT_MIN_ALWAYS_READY = 2;
+
 export const functionAppSchema = settings({
   /**
    * Flex Consumption scale-out ceiling of the app's on-demand instances per function group: "Currently the lowest
@@ -210,6 +213,14 @@ export const ingestionSchema = settings({
     instanceMemoryMB: z
       .number({ error: `must be one of ${list(FLEX_MEMORY_MB)} MB` })
       .refine((v) => (FLEX_MEMORY_MB as readonly number[]).includes(v), `must be one of ${list(FLEX_MEMORY_MB)} MB`),
+    /**
+     * Zone-redundant Flex plans for both apps (created with it): "Always-ready instances are distributed across at
+     * least two zones", and "the platform automatically maintains at least two always-ready instances for each
+     * per-function scaling function or group … billed as always-ready instances" (reliability-functions, Flex
+     * Consumption). Each app's always-ready counts must then be at least 2, and the groups the config does not size
+     * (the merchant refresh timer) are declared with 2, so the estimate bills what Azure bills.
+     */
+    zoneRedundant: z.boolean().default(false),
     paymentApi: functionAppSchema,
     fraudScoring: settings({
       ...functionAppSchema.shape,
@@ -253,6 +264,14 @@ export const ingestionSchema = settings({
         message: `must be unique ('${n}' is listed twice)`,
       });
   });
+  if (c.functions.zoneRedundant)
+    for (const app of ["paymentApi", "fraudScoring"] as const)
+      if (c.functions[app].alwaysReady < ZONE_REDUNDANT_MIN_ALWAYS_READY)
+        ctx.addIssue({
+          code: "custom",
+          path: ["functions", app, "alwaysReady"],
+          message: `must be at least ${ZONE_REDUNDANT_MIN_ALWAYS_READY} with functions.zoneRedundant (a zone-redundant Flex plan keeps and bills two always-ready instances per function group whatever the setting)`,
+        });
   if (c.functions.fraudScoring.alwaysReady < 1) {
     ctx.addIssue({
       code: "custom",
@@ -275,7 +294,13 @@ export const FRESHNESS_MINUTES = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360
 export const STREAMING_DEV_DEFAULTS = {
   eventHubs: { sku: "Standard", capacity: 1, partitions: 2, retentionHours: 24 },
   streamAnalytics: { streamingUnits: 1, lateArrivalSeconds: 60 },
-  relay: { instanceMemoryMB: 2048, maximumInstanceCount: 40, alwaysReady: 0, loaderAlwaysReady: 0 },
+  relay: {
+    instanceMemoryMB: 2048,
+    maximumInstanceCount: 40,
+    alwaysReady: 0,
+    loaderAlwaysReady: 0,
+    zoneRedundant: false,
+  },
   freshnessMinutes: 60,
 } as const;
 
@@ -321,7 +346,20 @@ export const streamingSchema = settings({
     ...functionAppSchema.shape,
     /** Instances kept warm for the Synapse loader function (its own trigger group in the same app). */
     loaderAlwaysReady: int(0, 50, " (always-ready instances of the Synapse loader)").default(0),
-  }).default(STREAMING_DEV_DEFAULTS.relay),
+    /** A zone-redundant Flex plan (as `ingestion.functions.zoneRedundant`): both groups at 2 always-ready or more. */
+    zoneRedundant: z.boolean().default(false),
+  })
+    .superRefine((r, ctx) => {
+      if (r.zoneRedundant)
+        for (const key of ["alwaysReady", "loaderAlwaysReady"] as const)
+          if (r[key] < ZONE_REDUNDANT_MIN_ALWAYS_READY)
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `must be at least ${ZONE_REDUNDANT_MIN_ALWAYS_READY} with relay.zoneRedundant (a zone-redundant Flex plan keeps and bills two always-ready instances per function group whatever the setting)`,
+            });
+    })
+    .default(STREAMING_DEV_DEFAULTS.relay),
   /** Alert when Fact_API_Performance received no row for this many minutes (a log alert window size). */
   freshnessMinutes: z
     .number({ error: `must be one of ${list(FRESHNESS_MINUTES)} minutes (Azure Monitor log alert window sizes)` })

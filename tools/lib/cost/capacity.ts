@@ -5,7 +5,16 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
-import { alwaysReadyInstances, at, isSqlTriggerSettings, num, scoringDeploymentOf, str, tierOf } from "./model";
+import {
+  alwaysReadyInstances,
+  at,
+  isSqlTriggerSettings,
+  num,
+  scoringDeploymentOf,
+  sqlTriggerInstances,
+  str,
+  tierOf,
+} from "./model";
 
 export interface CapacityRow {
   readonly tier: string;
@@ -333,16 +342,18 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       // (Azure/azure-functions-sql-extension#1235): it never adds instances, so the trigger runs on the always-ready
       // instances only, and Sql_Trigger_MaxChangesPerWorker takes effect when the issue is fixed.
       const pollS = Number(settings.Sql_Trigger_PollingIntervalMs ?? 1000) / 1000;
+      // The trigger group's instances (another group's, such as the merchant refresh timer's, never poll).
+      const pollers = sqlTriggerInstances(app);
       const {
         parallel,
         serial,
         capacity: changes,
-      } = sqlTriggerCapacity(ready, batch, pollS, load.scoringBatchSeconds, load.sqlTriggerLockSecondsPerBatch);
+      } = sqlTriggerCapacity(pollers, batch, pollS, load.scoringBatchSeconds, load.sqlTriggerLockSecondsPerBatch);
       flex.atLoad += ready * memoryMB;
       rows.push(
         row({
           tier: tierOf(app, byUrn),
-          resource: `${app.name} (Flex, ${ready} always-ready instance(s), Azure SQL trigger)`,
+          resource: `${app.name} (Flex, ${pollers} always-ready instance(s), Azure SQL trigger)`,
           metric: "changes/s",
           capacity: changes,
           load: tps,
@@ -492,8 +503,8 @@ export function atSeedSizing(resources: readonly ResourceRecord[]): ResourceReco
 }
 
 /**
- * The stack with each Azure SQL trigger app (the fraud scorer) at `instances` always-ready instances (its first group;
- * the others at 0), everything else unchanged; `onlyFewer` leaves an app with fewer as it is.
+ * The stack with each Azure SQL trigger app (the fraud scorer) at `instances` always-ready instances in its trigger
+ * group (the first; `sqlTriggerInstances`), everything else unchanged; `onlyFewer` leaves an app with fewer as it is.
  */
 export function withSqlTriggerAlwaysReady(
   resources: readonly ResourceRecord[],
@@ -513,8 +524,8 @@ export function withSqlTriggerAlwaysReady(
       return r;
     const sc = at(r.inputs, "functionAppConfig.scaleAndConcurrency") as Record<string, unknown> | undefined;
     const groups = (sc?.alwaysReady as { name?: string; instanceCount?: number }[] | undefined) ?? [];
-    if (!sc || (onlyFewer && alwaysReadyInstances(r) <= instances)) return r;
-    const alwaysReady = groups.map((g, i) => ({ ...g, instanceCount: i === 0 ? instances : 0 }));
+    if (!sc || (onlyFewer && sqlTriggerInstances(r) <= instances)) return r;
+    const alwaysReady = groups.map((g, i) => (i === 0 ? { ...g, instanceCount: instances } : g));
     const fac = at(r.inputs, "functionAppConfig") as Record<string, unknown>;
     return {
       ...r,

@@ -126,6 +126,18 @@ export function alwaysReadyInstances(app: ResourceRecord): number {
   return groups.reduce((sum, g) => sum + (g.instanceCount ?? 0), 0);
 }
 
+/**
+ * The always-ready instances of an Azure SQL trigger app's trigger group: its first group, as the program lists them
+ * (components/ingestion: the scorer's `function:scorePayment` first; a zone-redundant plan adds the merchant refresh
+ * timer's group after it, whose instances run the timer only, never the trigger's poll loop).
+ */
+export function sqlTriggerInstances(app: ResourceRecord): number {
+  const groups =
+    (at(app.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as { instanceCount?: number }[] | undefined) ??
+    [];
+  return groups[0]?.instanceCount ?? 0;
+}
+
 /** What the stack stops outside working hours, as its Data Factory declares it (olap.pauseSchedule.alsoStop). */
 export interface OffHoursSchedule {
   /** Hours a month the stopped targets run: from the start trigger to the stop trigger, on the triggers' days. */

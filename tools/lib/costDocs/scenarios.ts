@@ -3,7 +3,7 @@ import type { ResourceRecord } from "../policyRunner";
 import { CONTAINERS, containerResource } from "../../../components/nosql";
 import { ruPerTransaction } from "../cost/capacity";
 import { estimate, type Estimate } from "../cost/estimate";
-import { alwaysReadyInstances, isSqlTriggerSettings } from "../cost/model";
+import { alwaysReadyInstances, isSqlTriggerSettings, sqlTriggerInstances } from "../cost/model";
 import { SEED_COSMOS_MAX_RU, type UsageConfig } from "../../../lib/usage";
 import { SEED, StackCost, planned } from "./seed";
 
@@ -109,7 +109,8 @@ export function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: numb
       .map((r) => String(r.inputs.name)),
   );
   const count = (xs: readonly ResourceRecord[]) => xs.reduce((n, a) => n + alwaysReadyInstances(a), 0);
-  return { all: count(apps), scorer: count(apps.filter((a) => scorerNames.has(String(a.inputs.name)))) };
+  const scorers = apps.filter((a) => scorerNames.has(String(a.inputs.name)));
+  return { all: count(apps), scorer: scorers.reduce((n, a) => n + sqlTriggerInstances(a), 0) };
 }
 /**
  * Usage that moves `gb` of the lake's hot volume to cool and leaves its cold volume as priced: the moved data is the

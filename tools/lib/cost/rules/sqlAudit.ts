@@ -10,7 +10,7 @@ import type { ResourceRecord } from "../../policyRunner";
 import { SQL_TRIGGER_POLL_TRANSACTION_BYTES } from "../../../../lib/usage";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH } from "../prices";
 import {
-  alwaysReadyInstances,
+  sqlTriggerInstances,
   at,
   free,
   isSqlTriggerSettings,
@@ -100,7 +100,7 @@ export function triggerPollers(serverName: string, ctx: RuleContext): TriggerPol
           str(a.inputs, "resourceGroupName") === str(s.inputs, "resourceGroupName"),
       );
     if (!app) continue;
-    const instances = alwaysReadyInstances(app);
+    const instances = sqlTriggerInstances(app);
     if (instances === 0) continue;
     const pollIntervalMs = Number(
       (at(s.inputs, "properties") as Record<string, unknown>).Sql_Trigger_PollingIntervalMs ??
