@@ -519,6 +519,9 @@ for (const stack of ["dev", "prod"] as const) {
         (input(account, "networkRuleSet.resourceAccessRules") as { resourceId: string }[]).map((r) => r.resourceId),
         [idOf(server)],
       );
+      // Audit records outlive the key: turning the archive off (or a destroy) leaves these three in Azure.
+      for (const r of ["oltp-audit-archive-st", "oltp-audit-archive-container", "oltp-audit-archive-worm"])
+        assert.equal(byName(mine, r).retainOnDelete, true, r);
       const worm = byName(mine, "oltp-audit-archive-worm");
       assert.equal(worm.inputs.containerName, "sqldbauditlogs");
       assert.equal(worm.inputs.allowProtectedAppendWrites, true);

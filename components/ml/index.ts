@@ -163,8 +163,8 @@ export class Ml extends pulumi.ComponentResource {
       endpoint: this.endpointIdentity.principalId,
     }).map(({ target, spec }) => roleAssignment(`${name}-${GRANT_NAMES[target]}`, targets[target], spec, this));
 
-    // Workspace metadata is encrypted with our key in a Microsoft-managed Cosmos DB account (no service-side
-    // encryption: not supported with a user-assigned identity nor with a vault whose public network access is off).
+    // Workspace metadata is encrypted with our key in a Microsoft-managed Cosmos DB account: the generally available
+    // path, not service-side encryption (`enableServiceSideCMKEncryption`, a preview at the time of writing).
     // The Cosmos DB first-party principal gets wrap/unwrap on this key only. Looking it up needs Graph
     // `Application.Read.All` for the identities that run preview and up (docs/ci.md).
     const cosmosService = azuread.getServicePrincipalOutput(

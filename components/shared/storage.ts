@@ -46,6 +46,8 @@ export interface HardenedStorageArgs {
   /** Server-side copies only from accounts in this scope (e.g. `PrivateLink`). */
   readonly allowedCopyScope?: storage.AllowedCopyScope;
   readonly protect?: boolean;
+  /** Pulumi never deletes the account: dropping it from the program (or `destroy`) leaves it in Azure. */
+  readonly retainOnDelete?: boolean;
   readonly tags?: Tags;
   /** Resources the account waits for besides the key grant. */
   readonly dependsOn?: readonly pulumi.Resource[];
@@ -113,6 +115,7 @@ export function hardenedStorageAccount(
   return new storage.StorageAccount(logicalName, hardenedStorageInputs(args), {
     parent,
     protect: args.protect ?? false,
+    ...(args.retainOnDelete ? { retainOnDelete: true } : {}),
     dependsOn: [...(cmk ? [cmk.accessGrant] : []), ...(args.dependsOn ?? [])],
   });
 }
