@@ -105,7 +105,7 @@ BEGIN
     IF @RunDate IS NULL OR @RunId IS NULL
         THROW 50200, N'runDate and runId are required.', 1;
     IF NOT EXISTS (SELECT 1 FROM [etl].[RunLog] WHERE [RunDate] = @RunDate AND [RunId] = @RunId)
-        INSERT INTO [etl].[RunLog] ([RunDate], [RunId], [Status], [StartedAt]) VALUES (@RunDate, @RunId, 'running', SYSUTCDATETIME());
+        INSERT INTO [etl].[RunLog] ([RunDate], [RunId], [Status], [StartedAt]) SELECT @RunDate, @RunId, 'running', SYSUTCDATETIME();
     DELETE FROM [etl].[DataQualityResult] WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
     DELETE FROM [etl].[StagedTable] WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
 END;
@@ -164,7 +164,7 @@ BEGIN
     IF @Staged IS NULL
         THROW 50210, N'Unknown staging table: the extract pipelines and the model disagree (regenerate both).', 1;
     DELETE FROM [etl].[StagedTable] WHERE [RunDate] = @RunDate AND [RunId] = @RunId AND [TableName] = @TableName;
-    INSERT INTO [etl].[StagedTable] ([RunDate], [RunId], [TableName], [SourceRows], [StagedRows], [StagedAt]) VALUES (@RunDate, @RunId, @TableName, @SourceRows, @Staged, SYSUTCDATETIME());
+    INSERT INTO [etl].[StagedTable] ([RunDate], [RunId], [TableName], [SourceRows], [StagedRows], [StagedAt]) SELECT @RunDate, @RunId, @TableName, @SourceRows, @Staged, SYSUTCDATETIME();
 END;
 GO
 
@@ -630,7 +630,7 @@ AS
 BEGIN
     SET NOCOUNT ON;
     IF NOT EXISTS (SELECT 1 FROM [etl].[RunLog] WHERE [RunDate] = @RunDate AND [RunId] = @RunId)
-        INSERT INTO [etl].[RunLog] ([RunDate], [RunId], [Status], [StartedAt]) VALUES (@RunDate, @RunId, 'failed', SYSUTCDATETIME());
+        INSERT INTO [etl].[RunLog] ([RunDate], [RunId], [Status], [StartedAt]) SELECT @RunDate, @RunId, 'failed', SYSUTCDATETIME();
     -- Keeps the first (most specific) reason a procedure recorded; otherwise the pipeline's error.
     UPDATE [etl].[RunLog] SET [Status] = 'failed', [FinishedAt] = SYSUTCDATETIME(), [Reason] = COALESCE([Reason], LEFT(@Reason, 4000))
     WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
@@ -673,13 +673,13 @@ BEGIN
     -- [dbo].[Dim_Customer]: every version (type 2 history included) keeps only the key; the facts keep referencing it.
     SET @Rows = (SELECT COUNT_BIG(*) FROM [dbo].[Dim_Customer] WHERE [CustomerKey] = @CustomerKey);
     UPDATE [dbo].[Dim_Customer] SET [BillingCountryCode] = NULL, [CustomerSince] = NULL, [IsErased] = 1 WHERE [CustomerKey] = @CustomerKey;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'warehouse', N'[dbo].[Dim_Customer]: attributes set to NULL in every version, marked erased', @Rows, SYSUTCDATETIME());
+    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'warehouse', N'[dbo].[Dim_Customer]: attributes set to NULL in every version, marked erased', @Rows, SYSUTCDATETIME();
     SET @Rows = (SELECT COUNT_BIG(*) FROM [stg].[Customer] WHERE [CustomerId] = @CustomerKey);
     DELETE FROM [stg].[Customer] WHERE [CustomerId] = @CustomerKey;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'warehouse', N'[stg].[Customer]: staged rows deleted', @Rows, SYSUTCDATETIME());
+    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'warehouse', N'[stg].[Customer]: staged rows deleted', @Rows, SYSUTCDATETIME();
     SET @Rows = (SELECT COUNT_BIG(*) FROM [stg].[PaymentMethod] WHERE [CustomerId] = @CustomerKey);
     DELETE FROM [stg].[PaymentMethod] WHERE [CustomerId] = @CustomerKey;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'warehouse', N'[stg].[PaymentMethod]: staged rows deleted', @Rows, SYSUTCDATETIME());
+    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'warehouse', N'[stg].[PaymentMethod]: staged rows deleted', @Rows, SYSUTCDATETIME();
 END;
 GO
 
@@ -710,7 +710,7 @@ AS
 BEGIN
     SET NOCOUNT ON;
     DELETE FROM [etl].[SubjectPartition] WHERE [CustomerKey] = @CustomerKey;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'lake', N'raw-zone partitions holding the customer deleted', @Partitions, SYSUTCDATETIME());
+    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'lake', N'raw-zone partitions holding the customer deleted', @Partitions, SYSUTCDATETIME();
 END;
 GO
 

@@ -178,6 +178,21 @@ describe("pipelines/etl: generated SQL", () => {
         [/^\s*DELETE[^;]*\bJOIN\b/im, "DELETE takes no ANSI JOIN"],
       ];
       for (const [re, why] of forbidden) assert.doesNotMatch(code, re, why);
+      // INSERT … VALUES takes constants and variables only in a dedicated pool ("Msg 104334: Insert values statement
+      // can contain only constant literal values or variable references"): a function (SYSUTCDATETIME()) goes through
+      // INSERT … SELECT.
+      // Every script that runs in the pool (10 to 15), not only this one.
+      const poolScripts = [...files.entries()].filter(([name]) => /^1[0-5]_/.test(name)).map(([, text]) => text);
+      assert.ok(poolScripts.length >= 5, "the pool's scripts");
+      const values = poolScripts.flatMap((text) => [...text.matchAll(/\bVALUES\s*\(([^;]*)\)\s*;/g)]);
+      assert.ok(values.length > 5 && values.length < 200, `${values.length} INSERT … VALUES in the pool's scripts`);
+      for (const [statement, items] of values)
+        for (const item of items.match(/N?'(?:[^']|'')*'|[^,]+/g) ?? [])
+          assert.match(
+            item.trim(),
+            /^(N?'(?:[^']|'')*'|NULL|-?\d+(\.\d+)?|@\w+)$/i,
+            `${statement.slice(0, 80)}: ${item.trim()} is neither a constant nor a variable`,
+          );
       // No DDL inside the publish transaction.
       const publish = procedureBody(pool, "usp_Publish");
       const tx = publish.slice(publish.indexOf("BEGIN TRANSACTION;"), publish.indexOf("COMMIT TRANSACTION;"));

@@ -168,7 +168,7 @@ function beginRun(): string[] {
       "IF @RunDate IS NULL OR @RunId IS NULL",
       "    THROW 50200, N'runDate and runId are required.', 1;",
       `IF NOT EXISTS (SELECT 1 FROM ${RUN_LOG} WHERE [RunDate] = @RunDate AND [RunId] = @RunId)`,
-      `    INSERT INTO ${RUN_LOG} ([RunDate], [RunId], [Status], [StartedAt]) VALUES (@RunDate, @RunId, 'running', SYSUTCDATETIME());`,
+      `    INSERT INTO ${RUN_LOG} ([RunDate], [RunId], [Status], [StartedAt]) SELECT @RunDate, @RunId, 'running', SYSUTCDATETIME();`,
       `DELETE FROM ${DQ} WHERE [RunDate] = @RunDate AND [RunId] = @RunId;`,
       `DELETE FROM ${STAGED} WHERE [RunDate] = @RunDate AND [RunId] = @RunId;`,
     ],
@@ -213,7 +213,7 @@ function recordStaged(model: DataModel, xs: ExtractedTable[]): string[] {
       "IF @Staged IS NULL",
       "    THROW 50210, N'Unknown staging table: the extract pipelines and the model disagree (regenerate both).', 1;",
       `DELETE FROM ${STAGED} WHERE [RunDate] = @RunDate AND [RunId] = @RunId AND [TableName] = @TableName;`,
-      `INSERT INTO ${STAGED} ([RunDate], [RunId], [TableName], [SourceRows], [StagedRows], [StagedAt]) VALUES (@RunDate, @RunId, @TableName, @SourceRows, @Staged, SYSUTCDATETIME());`,
+      `INSERT INTO ${STAGED} ([RunDate], [RunId], [TableName], [SourceRows], [StagedRows], [StagedAt]) SELECT @RunDate, @RunId, @TableName, @SourceRows, @Staged, SYSUTCDATETIME();`,
     ],
     ["After a table's COPY INTO staging: the source and staged row counts (reconciled by the gate)."],
   );
@@ -672,7 +672,7 @@ function failRun(): string[] {
     [
       "SET NOCOUNT ON;",
       `IF NOT EXISTS (SELECT 1 FROM ${RUN_LOG} WHERE [RunDate] = @RunDate AND [RunId] = @RunId)`,
-      `    INSERT INTO ${RUN_LOG} ([RunDate], [RunId], [Status], [StartedAt]) VALUES (@RunDate, @RunId, 'failed', SYSUTCDATETIME());`,
+      `    INSERT INTO ${RUN_LOG} ([RunDate], [RunId], [Status], [StartedAt]) SELECT @RunDate, @RunId, 'failed', SYSUTCDATETIME();`,
       "-- Keeps the first (most specific) reason a procedure recorded; otherwise the pipeline's error.",
       `UPDATE ${RUN_LOG} SET [Status] = 'failed', [FinishedAt] = SYSUTCDATETIME(), [Reason] = COALESCE([Reason], LEFT(@Reason, 4000))`,
       "WHERE [RunDate] = @RunDate AND [RunId] = @RunId;",
@@ -724,7 +724,7 @@ function erase(model: DataModel, xs: ExtractedTable[]): string[] {
       `-- ${d}: every version (type 2 history included) keeps only the key; the facts keep referencing it.`,
       `SET @Rows = (SELECT COUNT_BIG(*) FROM ${d} WHERE ${q(key)} = @CustomerKey);`,
       `UPDATE ${d} SET ${set.join(", ")} WHERE ${q(key)} = @CustomerKey;`,
-      `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'warehouse', N'${d}: attributes set to NULL in every version, marked erased', @Rows, SYSUTCDATETIME());`,
+      `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'warehouse', N'${d}: attributes set to NULL in every version, marked erased', @Rows, SYSUTCDATETIME();`,
     );
   }
   for (const st of subjects) {
@@ -734,7 +734,7 @@ function erase(model: DataModel, xs: ExtractedTable[]): string[] {
     steps.push(
       `SET @Rows = (SELECT COUNT_BIG(*) FROM ${s} WHERE ${q(st.column)} = @CustomerKey);`,
       `DELETE FROM ${s} WHERE ${q(st.column)} = @CustomerKey;`,
-      `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'warehouse', N'${s}: staged rows deleted', @Rows, SYSUTCDATETIME());`,
+      `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'warehouse', N'${s}: staged rows deleted', @Rows, SYSUTCDATETIME();`,
     );
   }
   return [
@@ -762,7 +762,7 @@ function erase(model: DataModel, xs: ExtractedTable[]): string[] {
       [
         "SET NOCOUNT ON;",
         `DELETE FROM ${SUBJECT} WHERE [CustomerKey] = @CustomerKey;`,
-        `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) VALUES (@RequestId, @CustomerKey, N'lake', N'raw-zone partitions holding the customer deleted', @Partitions, SYSUTCDATETIME());`,
+        `INSERT INTO ${AUDIT} ([RequestId], [CustomerKey], [Store], [Action], [Items], [RecordedAt]) SELECT @RequestId, @CustomerKey, N'lake', N'raw-zone partitions holding the customer deleted', @Partitions, SYSUTCDATETIME();`,
       ],
       ["After the erasure pipeline deleted the customer's raw partitions: forget them, and audit."],
     ),
