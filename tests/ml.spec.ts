@@ -12,12 +12,13 @@ import {
   validateMlArgs,
 } from "../components/ml";
 import { BuiltInRoles } from "../components/shared";
+import { mlComputeRules } from "../components/platform/firewall";
 import { ML_COMPUTE_EGRESS, mlComputeEgress, regionalTag } from "../lib/mlEgress";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { roleAssignmentName } from "../lib/uuid";
-import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { assertChainedPairwise, byName, input, ofType, previewEdited, previewOf, waitsFor } from "./helpers/stacks";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -611,7 +612,7 @@ for (const stack of ["dev", "prod"] as const) {
 
     it(
       stack === "prod"
-        ? "prod: the firewall allows the ML compute subnet exactly Microsoft's list (regional tags, 8787/18881, UDP 5831)"
+        ? "prod: the firewall lets nothing out of the ML compute subnet unless ml.vnetComputeEgress asks for Microsoft's list"
         : "dev: no firewall; the subnet has no default outbound access (the workspace's compute uses its managed network)",
       () => {
         const groups = ofType(resources, "azure-native:network:FirewallPolicyRuleCollectionGroup");
@@ -623,8 +624,12 @@ for (const stack of ["dev", "prod"] as const) {
           return;
         }
         const collections = groups[0].inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[];
-        const ml = collections.find((c) => c.name === "allow-azure-ml-compute");
-        assert.ok(ml, "ML collection");
+        // Nothing computes in the subnet (the workspace uses its managed network): no allow-list by default.
+        assert.equal(
+          collections.find((c) => c.name === "allow-azure-ml-compute"),
+          undefined,
+        );
+        const ml = mlComputeRules("10.30.3.0/24", "westeurope") as unknown as { rules: Record<string, unknown>[] };
         assert.deepEqual(
           ml.rules.map((r) => ({
             protocols: r.ipProtocols,
@@ -683,6 +688,23 @@ describe("ml: granting the right to call the scoring endpoint", () => {
     assert.deepEqual(
       mine.map((a) => a.name),
       ["ml-endpoint-ra-ingestion-scorer-scoring"],
+    );
+  });
+});
+
+describe("ml: compute injected into the ML subnet (ml.vnetComputeEgress)", () => {
+  it("prod with the key on: the firewall allows Microsoft's list from the ML compute subnet alone", async function () {
+    this.timeout(300_000);
+    const { run } = await previewEdited(
+      "prod",
+      (config) => ((config["payments-data-platform:ml"] as Record<string, unknown>).vnetComputeEgress = true),
+      { deployedView: false, skipSchema: true },
+    );
+    const [group] = ofType(run.resources, "azure-native:network:FirewallPolicyRuleCollectionGroup");
+    const collections = group.inputs.ruleCollections as { name: string }[];
+    assert.deepEqual(
+      collections.find((c) => c.name === "allow-azure-ml-compute"),
+      mlComputeRules("10.30.3.0/24", "westeurope"),
     );
   });
 });

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { mlComputeRules } from "../components/platform/firewall";
 import * as path from "node:path";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
@@ -549,15 +550,15 @@ for (const stack of ["dev", "prod"] as const) {
         const rule = (group.inputs.ruleCollections as { rules: Record<string, unknown>[] }[])[0].rules[0];
         assert.deepEqual(rule.sourceAddresses, ["10.30.1.0/26", "10.30.3.0/24", "10.30.5.0/24"]);
         assert.deepEqual(rule.destinationPorts, ["443"]);
-        // Least privilege: every workload subnet reaches Entra ID, Resource Manager and Azure Monitor only; Azure ML,
-        // the container registry and Front Door are the ML compute subnet's alone (its own collection).
-        // Entra ID only: the public Azure Monitor and Resource Manager endpoints take any tenant's data.
+        // Least privilege: every workload subnet reaches Entra ID only (the public Azure Monitor and Resource Manager
+        // endpoints take any tenant's data); the ML compute subnet's own list exists only with ml.vnetComputeEgress.
         assert.deepEqual(rule.destinationAddresses, ["AzureActiveDirectory"]);
         const mlCollection = (
           group.inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[]
         ).find((c) => c.name === "allow-azure-ml-compute");
-        assert.ok(mlCollection);
-        for (const r of mlCollection.rules) assert.deepEqual(r.sourceAddresses, ["10.30.3.0/24"], String(r.name));
+        assert.equal(mlCollection, undefined, "no ML compute allow-list while nothing computes in the subnet");
+        for (const r of mlComputeRules("10.30.3.0/24", "westeurope").rules as { sourceAddresses: string[] }[])
+          assert.deepEqual(r.sourceAddresses, ["10.30.3.0/24"]);
         // The Functions host fetches extension bundles from Microsoft's CDN: allowed by FQDN, HTTPS, Flex subnet only.
         const bundles = (group.inputs.ruleCollections as { name: string; rules: Record<string, unknown>[] }[]).find(
           (c) => c.name === "allow-functions-extension-bundles",

@@ -29,6 +29,34 @@ export interface EgressFirewallArgs {
 export const FUNCTIONS_EGRESS_FQDNS = ["cdn.functions.azure.com"] as const;
 
 /**
+ * Microsoft's required outbound list for Azure ML compute injected into our VNet (`lib/mlEgress.ts`), from the ML
+ * compute subnet alone: created only with `ml.vnetComputeEgress` (its tags reach other tenants' resources too).
+ */
+export function mlComputeRules(
+  mlSubnet: string,
+  location: string,
+): types.input.network.FirewallPolicyFilterRuleCollectionArgs {
+  return {
+    ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+    name: "allow-azure-ml-compute",
+    priority: 300,
+    action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
+    rules: mlComputeEgress(location).map((rule) => ({
+      ruleType: "NetworkRule",
+      name: `ml-${rule.name}`,
+      ipProtocols: [
+        rule.protocol === "UDP"
+          ? network.FirewallPolicyRuleNetworkProtocol.UDP
+          : network.FirewallPolicyRuleNetworkProtocol.TCP,
+      ],
+      sourceAddresses: [mlSubnet],
+      destinationAddresses: [rule.destination],
+      destinationPorts: [...rule.ports],
+    })),
+  };
+}
+
+/**
  * The Functions host downloads an extension bundle its instance does not already hold (host.json asks for
  * [4.*, 5.0.0)) from Microsoft's CDN: "the cdn.functions.azure.com endpoint must be accessible to your function app"
  * (https://learn.microsoft.com/azure/azure-functions/extension-bundles). An application rule (the FQDN matched on the
@@ -121,24 +149,9 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
           ],
         },
         ...(roles.includes("flexFunctions") ? [extensionBundleRules(cfg.subnets.flexFunctions)] : []),
-        {
-          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-          name: "allow-azure-ml-compute",
-          priority: 300,
-          action: { type: network.FirewallPolicyFilterRuleCollectionActionType.Allow },
-          rules: mlComputeEgress(location).map((rule) => ({
-            ruleType: "NetworkRule",
-            name: `ml-${rule.name}`,
-            ipProtocols: [
-              rule.protocol === "UDP"
-                ? network.FirewallPolicyRuleNetworkProtocol.UDP
-                : network.FirewallPolicyRuleNetworkProtocol.TCP,
-            ],
-            sourceAddresses: [cfg.subnets.mlCompute],
-            destinationAddresses: [rule.destination],
-            destinationPorts: [...rule.ports],
-          })),
-        },
+        // Only while compute is injected into the ML subnet (`ml.vnetComputeEgress`): the list's tags reach other
+        // tenants' storage and monitoring too.
+        ...(cfg.ml.vnetComputeEgress ? [mlComputeRules(cfg.subnets.mlCompute, location)] : []),
       ],
     },
     { parent },

@@ -13,6 +13,7 @@ export const vmSize = z
 export const ML_DEV_DEFAULTS = {
   compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "LowPriority", idleSecondsBeforeScaleDown: 120 },
   endpoint: { instanceType: "Standard_DS1_v2", instanceCount: 1 },
+  vnetComputeEgress: false,
 } as const;
 
 export const mlSchema = settings({
@@ -35,6 +36,14 @@ export const mlSchema = settings({
       }),
     instanceCount: int(1, 20, " instances"),
   }),
+  /**
+   * Whether compute injected into `snet-ml-compute` (another workspace's, or VNet-injected compute; this stack's
+   * workspace computes in its managed network and never uses the subnet) gets Microsoft's required outbound list
+   * through Azure Firewall (`lib/mlEgress.ts`: regional Storage, Azure Monitor, Resource Manager, Azure ML, Front Door
+   * and registry tags). Off by default: those tags reach other tenants' resources too, so the allow-list exists only
+   * while something needs it (PCI DSS 1.3.2).
+   */
+  vnetComputeEgress: z.boolean().default(false),
 });
 
 /** Dev-sized defaults of the `etl` key (a stack that does not mention the tier still gets a valid, small one). */
