@@ -263,7 +263,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       "azure-native:keyvault:Key",
       { resourceGroupName: "rg", vaultName: "kv" },
       { vaultName: "kvc" },
-      /keys, secrets and private endpoint connections of one key vault \(409 ConflictError\)/,
+      /keys, secrets, private endpoint connections and event subscriptions of one key vault \(409 ConflictError\)/,
     ],
     [
       "azure-native:keyvault:Secret",
@@ -321,7 +321,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       { resourceGroupName: "rg-security", vaultName: "kv-pay" },
       "/subscriptions/s/resourceGroups/RG-Security/providers/Microsoft.KeyVault/vaults/KV-Pay",
       "/subscriptions/s/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kvc-pay",
-      /keys, secrets and private endpoint connections of one key vault/,
+      /keys, secrets, private endpoint connections and event subscriptions of one key vault/,
     ],
     [
       "azure-native:synapse:SqlPool",
@@ -353,6 +353,38 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       assert.deepEqual(firstDeployHazards([child(), endpoint(other)]), []);
     });
   }
+
+  it("Key Vault: an event subscription on the vault's system topic writes to the vault, so it may not race its keys", () => {
+    const VAULT = "/subscriptions/s/resourceGroups/RG-Security/providers/Microsoft.KeyVault/vaults/KV-Pay";
+    const topic = (source: string, name = "evgt-kv") =>
+      record("azure-native:eventgrid:SystemTopic", { resourceGroupName: "rg-security", systemTopicName: name, source });
+    const key = (dependencies: string[] = []) => ({
+      ...record("azure-native:keyvault:Key", { resourceGroupName: "rg-security", vaultName: "kv-pay" }),
+      dependencies,
+    });
+    const subscription = (name: string, dependencies: string[] = []) => ({
+      ...record("azure-native:eventgrid:SystemTopicEventSubscription", {
+        resourceGroupName: "rg-security",
+        systemTopicName: name,
+      }),
+      dependencies,
+    });
+    const k = key();
+    const s = subscription("evgt-kv");
+    const racing = firstDeployHazards([topic(VAULT), k, s]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", s.name]],
+    );
+    assert.match(racing[0].message, /event subscriptions of one key vault/);
+    const first = key();
+    assert.deepEqual(firstDeployHazards([topic(VAULT), first, subscription("evgt-kv", [first.urn])]), [], "chained");
+    // Another vault's topic, or a topic on something else, is another parent.
+    const other = "/subscriptions/s/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kvc-pay";
+    assert.deepEqual(firstDeployHazards([topic(other), key(), subscription("evgt-kv")]), []);
+    const account = "/subscriptions/s/resourceGroups/rg-security/providers/Microsoft.Storage/storageAccounts/st";
+    assert.deepEqual(firstDeployHazards([topic(account), key(), subscription("evgt-kv")]), []);
+  });
 
   it("Cosmos DB: containers may be created side by side; Data Factory's managed endpoint to the account may not race them", () => {
     const ACCOUNT =

@@ -237,7 +237,10 @@ export const SERIALISED_CHILDREN: readonly {
    */
   readonly parent:
     | readonly string[]
-    | ((r: ResourceRecord) => readonly unknown[] | { readonly several: readonly (readonly unknown[])[] } | undefined);
+    | ((
+        r: ResourceRecord,
+        records: readonly ResourceRecord[],
+      ) => readonly unknown[] | { readonly several: readonly (readonly unknown[])[] } | undefined);
   /**
    * The types whose writes are parent-level operations, which must not overlap any other write to the parent; the
    * others may run alongside one another. Absent: every pair must be ordered.
@@ -376,9 +379,20 @@ export const SERIALISED_CHILDREN: readonly {
     // (learn.microsoft.com/azure/key-vault/general/common-error-codes); secrets created in a loop fail so
     // (pulumi/pulumi-azure-native#1013), and azure-native retries a 409 only for AnotherOperationInProgress
     // (pulumi/pulumi-azure-native#3653). Role assignments on a vault or key are Microsoft.Authorization writes.
-    type: ["azure-native:keyvault:Key", "azure-native:keyvault:Secret", "azure-native:network:PrivateEndpoint"],
-    parent: childOrEndpoint("microsoft.keyvault/vaults", "vaultName"),
-    what: "keys, secrets and private endpoint connections of one key vault (409 ConflictError)",
+    // An Event Grid subscription on the vault's system topic writes to the vault too: "Microsoft.KeyVault/vaults/
+    // eventGridFilters/write | Notifies Microsoft.KeyVault that a new EventGrid Subscription for Key Vault is being
+    // created" (Key Vault's resource provider operations).
+    type: [
+      "azure-native:keyvault:Key",
+      "azure-native:keyvault:Secret",
+      "azure-native:network:PrivateEndpoint",
+      "azure-native:eventgrid:SystemTopicEventSubscription",
+    ],
+    parent: (r, records) =>
+      r.type === "azure-native:eventgrid:SystemTopicEventSubscription"
+        ? topicSource(r, records, "microsoft.keyvault/vaults")
+        : childOrEndpoint("microsoft.keyvault/vaults", "vaultName")(r),
+    what: "keys, secrets, private endpoint connections and event subscriptions of one key vault (409 ConflictError)",
   },
 ];
 
@@ -403,6 +417,25 @@ function childOrEndpoint(
 function privateLinkTarget(r: ResourceRecord, providerType: string): readonly string[] | undefined {
   const connections = at(r.inputs, "privateLinkServiceConnections");
   return resourceKey(Array.isArray(connections) ? at(connections[0], "privateLinkServiceId") : undefined, providerType);
+}
+
+/**
+ * The [resource group, name] of the source of an event subscription's system topic (found by the topic's name and
+ * group among the records), when that source is of `providerType`; undefined otherwise.
+ */
+function topicSource(
+  r: ResourceRecord,
+  records: readonly ResourceRecord[],
+  providerType: string,
+): readonly string[] | undefined {
+  const topic = records.find(
+    (t) =>
+      t.type === "azure-native:eventgrid:SystemTopic" &&
+      String(at(t.inputs, "systemTopicName")).toLowerCase() === String(at(r.inputs, "systemTopicName")).toLowerCase() &&
+      String(at(t.inputs, "resourceGroupName")).toLowerCase() ===
+        String(at(r.inputs, "resourceGroupName")).toLowerCase(),
+  );
+  return topic ? resourceKey(at(topic.inputs, "source"), providerType) : undefined;
 }
 
 /** The [resource group, name] of a resource id of `providerType` (lower case); undefined for anything else. */
@@ -472,7 +505,8 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
     const groups = new Map<string, ResourceRecord[]>();
     const types: readonly string[] = typeof spec.type === "string" ? [spec.type] : spec.type;
     for (const r of records.filter((x) => types.includes(x.type))) {
-      const found = typeof spec.parent === "function" ? spec.parent(r) : spec.parent.map((k) => at(r.inputs, k));
+      const found =
+        typeof spec.parent === "function" ? spec.parent(r, records) : spec.parent.map((k) => at(r.inputs, k));
       const keys = found === undefined ? [] : "several" in found ? found.several : [found];
       for (const parts of keys) {
         // Only children whose parent is known (the deployed view): unknown names would put every child in one group.
