@@ -69,12 +69,18 @@ export const usageSchema = settings({
   /** Log Analytics ingestion (all diagnostic settings together), GB per day. */
   logIngestionGbPerDay: num(0, 10_000, "GB/day").default(3),
   /**
-   * SQL audit bytes (BATCH_COMPLETED_GROUP records in Log Analytics) per idle poll of an Azure SQL trigger instance:
-   * the three batches' statement text (SQL_TRIGGER_POLL_STATEMENT_BYTES, 4,818) plus three records' overhead
-   * (SQL_AUDIT_RECORD_OVERHEAD_BYTES each). Unmeasured: replace with a measured dev day (docs/cost.md). Priced on the
-   * audit policy of the server the trigger polls, on top of logIngestionGbPerDay.
+   * SQL audit bytes (BATCH_COMPLETED_GROUP records) per idle poll of an Azure SQL trigger instance: the three batches'
+   * statement text (SQL_TRIGGER_POLL_STATEMENT_BYTES, 4,818) plus five records' overhead (SQL_AUDIT_RECORD_OVERHEAD_BYTES
+   * each: the three batches and the begin and commit of the poll's transaction). Unmeasured: replace with a measured
+   * dev day (docs/cost.md). Priced on the audit policy of the server the trigger polls, on top of logIngestionGbPerDay.
    */
   sqlTriggerAuditBytesPerPoll: num(0, 1_000_000, "bytes/poll").default(SQL_TRIGGER_AUDIT_BYTES_PER_POLL),
+  /**
+   * The part of `sqlTriggerAuditBytesPerPoll` that is the begin and commit records of each poll's transaction (no
+   * statement text of the trigger's, so an audit predicate on `az_func` keeps them in the workspace). Unmeasured
+   * (whether Azure SQL records them at all is not seen on a server): 0 when a measured day shows none.
+   */
+  sqlTriggerAuditTransactionBytesPerPoll: num(0, 1_000_000, "bytes/poll").default(SQL_TRIGGER_POLL_TRANSACTION_BYTES),
   /** Hours a month a dedicated SQL pool is running (not paused); 730 = always on. */
   synapsePoolHoursPerMonth: num(0, 744, "hours/month").default(730),
   /** Data stored in a dedicated SQL pool, TB. */
@@ -130,7 +136,16 @@ export const usageSchema = settings({
   etlWindowsPerDay: num(0, 1_440, "windows/day").default(1),
   /** Alert notifications a month sent to each web hook of an action group (e-mail: first 1,000 free). */
   alertNotificationsPerMonth: num(0, 1e9, "notifications/month").default(1_000),
-}).prefault({});
+})
+  .superRefine((u, ctx) => {
+    if (u.sqlTriggerAuditTransactionBytesPerPoll > u.sqlTriggerAuditBytesPerPoll)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sqlTriggerAuditTransactionBytesPerPoll"],
+        message: `must be at most sqlTriggerAuditBytesPerPoll (${u.sqlTriggerAuditBytesPerPoll}): it is the part of a poll's audit bytes that the begin and commit records take (default ${SQL_TRIGGER_POLL_TRANSACTION_BYTES.toLocaleString("en-US")}: set it with a measured sqlTriggerAuditBytesPerPoll)`,
+      });
+  })
+  .prefault({});
 
 const cosmosLoad = settings({
   /** Item size, KB. */

@@ -440,6 +440,22 @@ describe("config edges: usage", () => {
       (r) => (must(r.usage).sqlTriggerAuditBytesPerPoll = -1),
       /usage \(sqlTriggerAuditBytesPerPoll\): got -1; must be between 0 and 1000000 bytes\/poll/,
     );
+    // The begin and commit records are part of a poll's bytes, never more than all of them.
+    rejects(
+      "prod",
+      (r) => {
+        must(r.usage).sqlTriggerAuditBytesPerPoll = 1500;
+      },
+      /usage \(sqlTriggerAuditTransactionBytesPerPoll\): got nothing \(the key is missing\); must be at most sqlTriggerAuditBytesPerPoll \(1500\).*\(default 2,000: set it with a measured sqlTriggerAuditBytesPerPoll\)/,
+    );
+    rejects(
+      "prod",
+      (r) => {
+        must(r.usage).sqlTriggerAuditBytesPerPoll = 1500;
+        must(r.usage).sqlTriggerAuditTransactionBytesPerPoll = 1600;
+      },
+      /usage \(sqlTriggerAuditTransactionBytesPerPoll\): got 1600; must be at most sqlTriggerAuditBytesPerPoll \(1500\)/,
+    );
     rejects(
       "prod",
       (r) => (must(r.load).sqlTriggerLockSecondsPerBatch = 0),

@@ -1122,8 +1122,10 @@ describe("cost: the committed stacks", () => {
         /cosmosdb:SqlResourceSqlContainer/.test(l.type) ||
           l.priceId === "defender-cosmos" ||
           (l.name === "ingestion-fraud-app" && l.priceId.startsWith("functions-flex")) ||
-          // The SQL audit of the scorer's polls, one set of records per always-ready instance.
-          l.name === "oltp-server-audit",
+          // The SQL audit of the scorer's polls, one set of records per always-ready instance (in the workspace, and
+          // in the audit archive when the stack has it on).
+          l.name === "oltp-server-audit" ||
+          l.name === "oltp-db-audit-archive",
         `${l.name} ${l.meter} differs`,
       );
     assert.ok(sized.total.committed > seed.total.committed);
@@ -1132,8 +1134,10 @@ describe("cost: the committed stacks", () => {
     // Business Critical compute derived +10 %, the storage rows) and the always-ready instances zone-redundant Flex
     // plans keep in every function group (+$84). What the stack as deployed adds beyond it is the capacity the seed's
     // own load needs and the audit of its pollers (the lines compared above).
-    const seedAudit = seed.lines.filter((l) => l.name === "oltp-server-audit").reduce((sum, l) => sum + l.committed, 0);
-    assert.ok(seedAudit > 0, "the seed's one scorer instance polls too");
+    const seedAudit = seed.lines
+      .filter((l) => l.name === "oltp-server-audit" || l.name === "oltp-db-audit-archive")
+      .reduce((sum, l) => sum + l.committed, 0);
+    assert.ok(seedAudit > 0, "the seed's scorer instances poll too (two on a zone-redundant plan)");
     assert.ok(seed.total.committed > COST_TARGETS.prodCommittedUsdPerMonth);
     assert.ok(
       Math.abs(seed.total.committed - seedAudit - COST_TARGETS.prodCommittedUsdPerMonth) <=
@@ -1722,6 +1726,19 @@ describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
     assert.equal(predicated.length, 3);
     close(predicated[0].quantity, (2 * 10 * H * 3600 * SQL_TRIGGER_POLL_TRANSACTION_BYTES) / 1e9);
     assert.match(predicated[0].meter, /2,000 B\/poll: the begin and commit records its predicate keeps/);
+    // A measured day that shows no begin or commit records: the predicate then leaves nothing in the workspace.
+    const none = auditLines(
+      estimate(
+        replaceAudit({
+          predicateExpression: "NOT (database_principal_name = 'x' AND statement LIKE '%az[_]func[_]Trigger%')",
+        })(stack(2, "100")),
+        { stack: "t", usage: usage({ sqlTriggerAuditTransactionBytesPerPoll: 0 }) },
+      ),
+    );
+    assert.ok(
+      none.every((l) => l.quantity === 0),
+      none.map((l) => l.quantity).join(", "),
+    );
     assert.equal(
       auditLines(estimate(stack(0, "100"), { stack: "t", usage: usage() })).length,
       0,
@@ -1763,8 +1780,21 @@ describe("cost: the SQL audit of an Azure SQL trigger's polls", () => {
     const monthly = (2 * 10 * H * 3600 * (bytes - SQL_TRIGGER_POLL_TRANSACTION_BYTES)) / 1e9;
     close(lines[0].quantity, (monthly / DAYS_PER_MONTH) * 365, "a year of the batches, at steady state");
     assert.match(lines[0].note ?? "", /append operations not priced/);
-    // The account's own baseline is priced at its cool tier too.
-    assert.equal(e.lines.find((l) => l.name === "archive-st")?.priceId, "storage-cool-ZRS");
+    // The account holds only that audit: no capacity of its own (not priced twice).
+    assert.equal(
+      e.lines.find((l) => l.name === "archive-st"),
+      undefined,
+    );
+    assert.match(e.free.find((f) => f.name === "archive-st")?.reason ?? "", /priced on the database audit policy/);
+    // Another cool account is priced at its cool rate.
+    const other = estimate(
+      [{ ...archiveAccount(), name: "other-st", inputs: { ...archiveAccount().inputs, accountName: "stother" } }],
+      {
+        stack: "t",
+        usage: usage(),
+      },
+    );
+    assert.equal(other.lines.find((l) => l.name === "other-st")?.priceId, "storage-cool-ZRS");
     const reason = (a: ResourceRecord, acct?: ResourceRecord) =>
       run(a, acct).notEstimated.find((n) => n.name === "db-audit")?.reason ?? "";
     assert.match(reason(dbAudit({ retentionDays: 0 })), /keeps the records for ever: no steady state/);

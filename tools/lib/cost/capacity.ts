@@ -5,6 +5,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
+import { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "../../../lib/config";
 import {
   alwaysReadyInstances,
   at,
@@ -490,11 +491,26 @@ export function atSeedCosmosSizing(
   });
 }
 
-/** Always-ready instances the seed's sizing gives an Azure SQL trigger app: the one that runs its trigger on Flex. */
+/** Whether a Flex app's plan (its `serverFarmId`, by the plan's name) is zone-redundant. */
+function onZoneRedundantPlan(app: ResourceRecord, resources: readonly ResourceRecord[]): boolean {
+  const farm = /\/serverfarms\/([^/]+)$/i.exec(str(app.inputs, "serverFarmId") ?? "")?.[1]?.toLowerCase();
+  return resources.some(
+    (p) =>
+      p.type === `${AN}:web:AppServicePlan` &&
+      farm !== undefined &&
+      str(p.inputs, "name")?.toLowerCase() === farm &&
+      at(p.inputs, "zoneRedundant") === true,
+  );
+}
+
+/**
+ * Always-ready instances the seed's sizing gives an Azure SQL trigger app: the one that runs its trigger on Flex (two
+ * on a zone-redundant plan, Azure's floor there).
+ */
 export const SEED_SQL_TRIGGER_ALWAYS_READY = 1;
 /**
  * The stack at the seed's sizing: Cosmos DB at the seed's maxima (atSeedCosmosSizing), and each Azure SQL trigger app
- * (the fraud scorer) with the one always-ready instance that runs its trigger. The seed sizes no scorer; the
+ * (the fraud scorer) with the one always-ready instance that runs its trigger (two on a zone-redundant plan). The seed sizes no scorer; the
  * instances beyond the first exist, like the Cosmos DB maxima above the seed's, only to carry the seed's load
  * (capacity.md: Flex cannot scale a managed-identity SQL trigger out). Everything else is unchanged.
  */
@@ -524,8 +540,11 @@ export function withSqlTriggerAlwaysReady(
       return r;
     const sc = at(r.inputs, "functionAppConfig.scaleAndConcurrency") as Record<string, unknown> | undefined;
     const groups = (sc?.alwaysReady as { name?: string; instanceCount?: number }[] | undefined) ?? [];
-    if (!sc || (onlyFewer && sqlTriggerInstances(r) <= instances)) return r;
-    const alwaysReady = groups.map((g, i) => (i === 0 ? { ...g, instanceCount: instances } : g));
+    // A zone-redundant plan keeps two always-ready instances per group whatever the setting (and the program refuses
+    // fewer): no scenario goes below that.
+    const wanted = Math.max(instances, onZoneRedundantPlan(r, resources) ? ZONE_REDUNDANT_MIN_ALWAYS_READY : 0);
+    if (!sc || (onlyFewer && sqlTriggerInstances(r) <= wanted)) return r;
+    const alwaysReady = groups.map((g, i) => (i === 0 ? { ...g, instanceCount: wanted } : g));
     const fac = at(r.inputs, "functionAppConfig") as Record<string, unknown>;
     return {
       ...r,

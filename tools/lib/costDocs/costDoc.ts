@@ -152,11 +152,18 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
   );
   const target = COST_TARGETS.prodCommittedUsdPerMonth;
   const ready = alwaysReadyOf(prod.resources);
-  const atSeed = estimate(atSeedSizing(prod.resources), { stack: "prod", usage: prod.usage }).total.committed;
+  const seedSized = atSeedSizing(prod.resources);
+  const atSeed = estimate(seedSized, { stack: "prod", usage: prod.usage }).total.committed;
+  // The seed's scorer instances: one, or two on a zone-redundant plan (Azure's floor per function group there).
+  const seedScorers = alwaysReadyOf(seedSized).scorer;
+  const seedScorerText =
+    seedScorers === 1
+      ? "one always-ready scorer instance"
+      : `${seedScorers} always-ready scorer instances (Azure's floor on a zone-redundant Flex plan)`;
   // The seed's Cosmos DB maxima with the scorer as deployed: splits the uplift into Cosmos DB and scorer instances.
   const atSeedCosmos = estimate(atSeedCosmosSizing(prod.resources), { stack: "prod", usage: prod.usage }).total
     .committed;
-  const uplift = `${sign(today - atSeed)} (Cosmos DB ${sign(today - atSeedCosmos)}, the scorer's ${ready.scorer - 1} always-ready instances beyond the first, with the SQL audit of their polls, ${sign(atSeedCosmos - atSeed)})`;
+  const uplift = `${sign(today - atSeed)} (Cosmos DB ${sign(today - atSeedCosmos)}, the scorer's ${ready.scorer - seedScorers} always-ready instances beyond the seed's ${seedScorers}, with the SQL audit of their polls, ${sign(atSeedCosmos - atSeed)})`;
   const seedRu = SEED_RU;
   const devDb = dev.estimate.lines.find((l) => l.priceId === "sql-serverless");
   const devDbAwake = devDb?.list ?? 0;
@@ -261,7 +268,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
       dev.estimate,
       prodArchived.estimate,
       "unchanged",
-      `every record is still audited: the server audit leaves the scorer's trigger batches out (\`${archivedPredicate}\`) and a database audit with the complementary predicate writes exactly those to an immutable, cool, zone-redundant storage account for the audit's retention (steady state; the archive's append operations are not priced and its record sizes are taken equal to the workspace's, both unmeasured; components/oltp/auditArchive.ts; the pack's \`azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions\` fails a predicate no such audit complements). The workspace keeps each poll's begin and commit. Those batches (the scorer's reads of changed \`dbo.Payment\` rows and its lease bookkeeping: tokens and amounts, never a PAN) then reach no Sentinel rule or log alert, and anyone holding the scorer's identity could move a statement there by naming \`az_func\` in it: PCI DSS 10.4.1 (daily review of the CDE's logs) makes it the PCI assessor's call, so prod leaves it off (dev has it on, to prove the path first: docs/operations.md)`,
+      `every record is still audited: the server audit leaves the scorer's trigger batches out (\`${archivedPredicate}\`) and a database audit with the complementary predicate writes exactly those to an immutable, cool, zone-redundant storage account for the audit's retention (steady state; the archive's append operations are not priced and its record sizes are taken equal to the workspace's, both unmeasured; components/oltp/auditArchive.ts; the pack's \`azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions\` fails a predicate no such audit complements). The workspace keeps each poll's begin and commit. Those batches (the scorer's reads of changed \`dbo.Payment\` rows and its lease bookkeeping: tokens and amounts, never a PAN) then reach no Sentinel rule or log alert, and anyone holding the scorer's identity could move a statement there by naming \`az_func\` in it: PCI DSS 10.4.1 (daily review of the CDE's logs) makes it the PCI assessor's call${prod.resources.some((r) => r.type === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? " (prod has it on)" : ", so prod leaves it off (dev has it on, to prove the path first: docs/operations.md)"}`,
     ),
   ];
   const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");
@@ -315,8 +322,8 @@ watches each container's partition key ranges, a few dozen series at $0.10 each)
 | Target | Measured | Status |
 |---|---:|---|
 | prod at committed prices ≤ ${usd(target)}/month, every security layer included (the stack as deployed) | ${usd(today)} | ${status(today)} |
-| the same at the seed's sizing (Cosmos DB ${seedRu.toLocaleString("en-US")} RU/s and one always-ready scorer instance, which cannot carry the seed's load) | ${usd(atSeed)} | ${status(atSeed)} |
-| capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)): Cosmos DB RU/s and ${ready.scorer - 1} more always-ready scorer instances (with the SQL audit of their polls) | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
+| the same at the seed's sizing (Cosmos DB ${seedRu.toLocaleString("en-US")} RU/s and ${seedScorerText}, which cannot carry the seed's load) | ${usd(atSeed)} | ${status(atSeed)} |
+| capacity to carry the seed's 10K transactions/s ([capacity.md](capacity.md)): Cosmos DB RU/s and ${ready.scorer - seedScorers} more always-ready scorer instances (with the SQL audit of their polls) | ${sign(today - atSeed)} | acknowledged, ceiling ${usd(PROD_CAPACITY_CEILING_USD)} for the stack as deployed |
 | dev at list prices < ${usd(COST_TARGETS.devListUsdPerMonth)}/month | ${usd(dev.estimate.total.list)} | ${dev.estimate.total.list < COST_TARGETS.devListUsdPerMonth ? "met" : "**not met**"} |
 
 The seed's "optimised" $12,000 comes from a cost table that leaves out much of what this stack carries: the security
@@ -449,16 +456,19 @@ stack's names filled in, plus ${SQL_AUDIT_RECORD_OVERHEAD_BYTES.toLocaleString("
 begin and commit of the poll's transaction, which BATCH_COMPLETED_GROUP records as transaction management operations), for the hours the app runs, as Log
 Analytics ingestion, Sentinel analysis where the workspace has it, and retention beyond the included days. prod:
 ${Math.round(auditGb(prod.estimate)).toLocaleString("en-US")} GB a month (${Math.round(auditGb(prod.estimate) / (730 / 24))} GB a day, on top of \`usage.logIngestionGbPerDay\`'s ${prod.usage.logIngestionGbPerDay}), ${usd(auditProd.list)} list and ${usd(auditProd.committed)} committed;
-dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}.
+dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}${dev.resources.some((r) => r.type === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? ` (dev sends the batches to the audit archive, \`sql.archiveTriggerAudit\`: the workspace keeps each poll's begin and commit, ${dev.usage.sqlTriggerAuditTransactionBytesPerPoll.toLocaleString("en-US")} bytes, \`usage.sqlTriggerAuditTransactionBytesPerPoll\`)` : ""}.
 
 Neither figure is measured. The poll rate is the free-running one (every instance polls every interval): each loop
 also spends its transaction's time, and every transaction of every instance takes the database-wide exclusive app
 lock \`_az_func_Trigger\` ("every transaction is processed serially by use of this lock": the maintainer in
 Azure/azure-functions-sql-extension#984), so the real rate is lower by an amount no stored source gives: an upper
 bound. The bytes per poll are the statement text of the extension's templates and an estimate of the record's other
-fields. Replace both with a measured dev day: \`AzureDiagnostics | where Category == "SQLSecurityAuditEvents" and
-statement_s has "az_func" | summarize records = count(), bytes = sum(_BilledSize)\` over the hours the scorer ran,
-divided by its polls, with the begin and commit records of the scorer's identity in the same hours.
+fields. Replace both with a measured dev day, with dev's archive off for that day (\`sql.archiveTriggerAudit: false\`,
+once its first deploy has proven the path), so that the workspace has every record: \`AzureDiagnostics | where
+Category == "SQLSecurityAuditEvents" and statement_s has "az_func" | summarize records = count(), bytes =
+sum(_BilledSize)\` over the hours the scorer ran, divided by its polls, for the batches; the begin and commit records of
+the scorer's identity in the same hours for \`usage.sqlTriggerAuditTransactionBytesPerPoll\` (0 if there are none).
+With the archive on, the batches are counted from the archive instead (\`sys.fn_get_audit_file\`, docs/operations.md).
 Log Analytics and Sentinel commitment tiers (100 GB a day and up) would cut the per-GB price at this volume; the
 price table does not model them.
 

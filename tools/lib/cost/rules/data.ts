@@ -291,6 +291,17 @@ export const storageAccount: Rule = (r, ctx) => {
   if (perf !== "Standard" || !redundancy)
     return notEstimated(`storage SKU ${sku} has no price row (Standard LRS/ZRS/GRS/RAGRS/GZRS/RAGZRS block blob only)`);
   const lake = at(r.inputs, "isHnsEnabled") === true;
+  // The SQL audit archive holds nothing but the audit its database audit writes, priced on that policy.
+  const name = str(r.inputs, "accountName")?.toLowerCase();
+  const archive = ctx
+    .ofType(`${AN}:sql:ExtendedDatabaseBlobAuditingPolicy`)
+    .some(
+      (a) =>
+        name !== undefined &&
+        new RegExp(`^https://${name}\\.blob\\.`, "i").test(str(a.inputs, "storageEndpoint") ?? ""),
+    );
+  if (archive)
+    return free("its capacity is the SQL audit archive's, priced on the database audit policy that writes it");
   if (!lake) {
     const gb = ctx.usage.otherStorageGbPerAccount;
     // The account's default tier (the audit archive's is cool); hot otherwise.

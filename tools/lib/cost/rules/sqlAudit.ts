@@ -7,7 +7,6 @@
  * Sentinel, and retention beyond the included days, with the workspace's own price rows.
  */
 import type { ResourceRecord } from "../../policyRunner";
-import { SQL_TRIGGER_POLL_TRANSACTION_BYTES } from "../../../../lib/usage";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH } from "../prices";
 import {
   sqlTriggerInstances,
@@ -163,9 +162,7 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   if (ws === "none")
     return free("the master database sends no SQLSecurityAuditEvents to a workspace (no diagnostic setting)");
   if (!ws) return notEstimated("the audit's workspace is not a workspace of this stack");
-  const bytes = leftOut
-    ? Math.min(SQL_TRIGGER_POLL_TRANSACTION_BYTES, ctx.usage.sqlTriggerAuditBytesPerPoll)
-    : ctx.usage.sqlTriggerAuditBytesPerPoll;
+  const bytes = leftOut ? ctx.usage.sqlTriggerAuditTransactionBytesPerPoll : ctx.usage.sqlTriggerAuditBytesPerPoll;
   const gb = auditGbPerMonth(pollers, bytes);
   const who = pollers
     .map(
@@ -231,7 +228,7 @@ export const sqlDatabaseAuditPolicy: Rule = (r, ctx) => {
     return notEstimated(`the archive's SKU ${sku} and tier ${tier} have no price row (Standard hot or cool)`);
   const retentionDays = num(r.inputs, "retentionDays") ?? 0;
   if (retentionDays <= 0) return notEstimated("retentionDays 0 keeps the records for ever: no steady state to price");
-  const bytes = Math.max(0, ctx.usage.sqlTriggerAuditBytesPerPoll - SQL_TRIGGER_POLL_TRANSACTION_BYTES);
+  const bytes = ctx.usage.sqlTriggerAuditBytesPerPoll - ctx.usage.sqlTriggerAuditTransactionBytesPerPoll;
   const gbMonth = auditGbPerMonth(pollers, bytes);
   const stored = (gbMonth / DAYS_PER_MONTH) * retentionDays;
   const who = pollers
