@@ -334,7 +334,8 @@ describe("GitHub workflows", () => {
   it("main: the flow 1 functions are built and shipped after each stack's up, from a VNet runner with OIDC", () => {
     for (const stack of ["dev", "prod"] as const) {
       const job = deploy.jobs[`functions-${stack}`] as Job & { "runs-on"?: string };
-      assert.equal(job.needs, `up-${stack}`);
+      // prod's code ships only after dev's shipped.
+      assert.deepEqual(job.needs, stack === "dev" ? "up-dev" : ["up-prod", "functions-dev"]);
       assert.equal(job.environment, stack === "dev" ? "development" : "production");
       assert.match(String(job.if), /vars\.VNET_RUNNER_LABEL != ''/);
       assert.equal(job["runs-on"], "${{ vars.VNET_RUNNER_LABEL }}", "private sites: a runner inside the VNet");

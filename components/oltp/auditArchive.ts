@@ -217,11 +217,13 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
       target: a.privateEndpoints,
       tags: a.tags,
       dependsOn: [retention],
+      // Retained with the account: turning the archive off keeps its read path, its read log and its lock.
+      retainOnDelete: true,
     },
     parent,
   );
-  storageServiceDiagnostics(`${prefix}-blob`, account.id, "blob", a.diagnosticSettings, parent);
-  managementLock(prefix, account.id, a.lock, parent, account);
+  storageServiceDiagnostics(`${prefix}-blob`, account.id, "blob", a.diagnosticSettings, parent, true);
+  managementLock(prefix, account.id, a.lock, parent, account, true);
   return {
     account,
     storageEndpoint: pulumi.interpolate`https://${account.name}.blob.core.windows.net/`,

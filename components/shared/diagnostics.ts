@@ -40,6 +40,8 @@ export function diagnosticSetting(
   target: DiagnosticSettingsTarget,
   parent: pulumi.Resource,
   metricCategories?: readonly string[],
+  /** Left in Azure when the program drops it (a retained resource keeps logging its reads). */
+  retainOnDelete = false,
 ): monitor.DiagnosticSetting {
   const groups = target.logCategoryGroups ?? ["allLogs"];
   const metrics =
@@ -58,7 +60,7 @@ export function diagnosticSetting(
         : groups.map((categoryGroup) => ({ categoryGroup, enabled: true })),
       metrics,
     },
-    { parent },
+    { parent, ...(retainOnDelete ? { retainOnDelete } : {}) },
   );
 }
 
@@ -73,6 +75,7 @@ export function storageServiceDiagnostics(
   service: StorageDiagnosticService,
   target: DiagnosticSettingsTarget,
   parent: pulumi.Resource,
+  retainOnDelete = false,
 ): monitor.DiagnosticSetting {
   return diagnosticSetting(
     name,
@@ -80,5 +83,6 @@ export function storageServiceDiagnostics(
     target,
     parent,
     STORAGE_SERVICE_METRIC_CATEGORIES[service],
+    retainOnDelete,
   );
 }

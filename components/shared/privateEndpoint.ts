@@ -32,6 +32,8 @@ export interface PrivateEndpointArgs {
    * reconnect by itself.
    */
   readonly replacedWith?: pulumi.Resource;
+  /** The endpoint and its DNS zone group stay in Azure when the program drops them (a retained target's read path). */
+  readonly retainOnDelete?: boolean;
 }
 
 export interface PrivateEndpointResources {
@@ -79,6 +81,7 @@ export function privateEndpoint(
       parent,
       ...(args.dependsOn ? { dependsOn: [...args.dependsOn] } : {}),
       ...(args.replacedWith ? { replaceWith: [args.replacedWith], deleteBeforeReplace: true } : {}),
+      ...(args.retainOnDelete ? { retainOnDelete: true } : {}),
     },
   );
   const zoneGroup = new network.PrivateDnsZoneGroup(
@@ -89,7 +92,11 @@ export function privateEndpoint(
       resourceGroupName: args.target.resourceGroupName,
       privateDnsZoneConfigs: zones.map(({ zone, id }) => ({ name: zone.replace(/\./g, "-"), privateDnsZoneId: id })),
     },
-    { parent, ...(args.replacedWith ? { replaceWith: [endpoint], deleteBeforeReplace: true } : {}) },
+    {
+      parent,
+      ...(args.replacedWith ? { replaceWith: [endpoint], deleteBeforeReplace: true } : {}),
+      ...(args.retainOnDelete ? { retainOnDelete: true } : {}),
+    },
   );
   return { endpoint, zoneGroup };
 }

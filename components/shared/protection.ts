@@ -20,6 +20,8 @@ export function managementLock(
   spec: LockSpec,
   parent: pulumi.Resource,
   resource: pulumi.Resource,
+  /** Left in Azure when the program drops it (a retained resource keeps its lock). */
+  retainOnDelete = false,
 ): authorization.ManagementLockByScope | undefined {
   if (spec.kind === "None") return undefined;
   return new authorization.ManagementLockByScope(
@@ -30,6 +32,6 @@ export function managementLock(
       level: authorization.LockLevel[spec.kind],
       notes: spec.notes,
     },
-    { parent, dependsOn: [resource] },
+    { parent, dependsOn: [resource], ...(retainOnDelete ? { retainOnDelete } : {}) },
   );
 }
