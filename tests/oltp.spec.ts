@@ -15,6 +15,7 @@ import { geoSecondaryType, type SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
+import { prodWithAuditArchive } from "../tools/costDocs";
 import { byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
 const T = {
@@ -519,9 +520,17 @@ for (const stack of ["dev", "prod"] as const) {
         (input(account, "networkRuleSet.resourceAccessRules") as { resourceId: string }[]).map((r) => r.resourceId),
         [idOf(server)],
       );
-      // Audit records outlive the key: turning the archive off (or a destroy) leaves these three in Azure.
-      for (const r of ["oltp-audit-archive-st", "oltp-audit-archive-container", "oltp-audit-archive-worm"])
-        assert.equal(byName(mine, r).retainOnDelete, true, r);
+      // Where protected (prod), audit records outlive the key: turning the archive off leaves the account and what
+      // guards and reads it in Azure; dev retains nothing (a kept endpoint would stop the VNet's deletion).
+      for (const r of [
+        "oltp-audit-archive-st",
+        "oltp-audit-archive-container",
+        "oltp-audit-archive-worm",
+        "oltp-audit-archive-blob-pep",
+        "oltp-audit-archive-blob-pep-dns",
+        "oltp-audit-archive-blob-diag",
+      ])
+        assert.equal(byName(mine, r).retainOnDelete, stack === "prod" ? true : undefined, r);
       const worm = byName(mine, "oltp-audit-archive-worm");
       assert.equal(worm.inputs.containerName, "sqldbauditlogs");
       assert.equal(worm.inputs.allowProtectedAppendWrites, true);
@@ -680,3 +689,26 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("oltp: prod with the audit archive on (the owner's lever)", () => {
+  it("retains and protects the archive, gives both servers the outbound rule and only the primary the predicate", async function () {
+    this.timeout(300_000);
+    const resources = await prodWithAuditArchive();
+    for (const r of ["oltp-audit-archive-st", "oltp-audit-archive-container", "oltp-audit-archive-worm"]) {
+      assert.equal(byName(resources, r).retainOnDelete, true, r);
+      assert.equal(byName(resources, r).protect, true, r);
+    }
+    for (const r of ["oltp-audit-archive-blob-pep", "oltp-audit-archive-blob-pep-dns", "oltp-audit-archive-blob-diag"])
+      assert.equal(byName(resources, r).retainOnDelete, true, r);
+    const host = `${byName(resources, "oltp-audit-archive-st").inputs.accountName as string}.blob.core.windows.net`;
+    for (const server of ["oltp-server", "oltp-secondary"])
+      assert.equal(byName(resources, `${server}-outbound-audit-archive`).inputs.outboundRuleFqdn, host, server);
+    assert.match(
+      String(byName(resources, "oltp-server-audit").inputs.predicateExpression),
+      /^database_principal_name <> /,
+    );
+    assert.equal(byName(resources, "oltp-secondary-audit").inputs.predicateExpression, undefined);
+    // The geo-secondary's creation waits for the primary's audit with its predicate (one database operation at a time).
+    assert.ok(waitsFor(resources, byName(resources, "oltp-secondary-db"), byName(resources, "oltp-server-audit")));
+  });
+});

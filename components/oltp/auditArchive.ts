@@ -156,11 +156,11 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
         resourceInstances: a.serverIds.map((resourceId) => ({ tenantId: client.tenantId, resourceId })),
       },
       protect: a.protect,
-      // Audit records outlive the key that made them: turning the archive off or tearing the stack down leaves the
-      // account, its container and its retention policy in Azure (PCI DSS 10.5.1 keeps them a year), and spares
-      // azure-native's delete of the policy, which Storage refuses without an If-Match header
-      // (pulumi/pulumi-azure-native#2156). docs/operations.md says how to remove them by hand.
-      retainOnDelete: true,
+      // Where protected (prod), audit records outlive the key that made them: turning the archive off leaves the
+      // account and everything that guards and reads it in Azure (PCI DSS 10.5.1 keeps them a year). Not in dev: a
+      // kept endpoint would stop the VNet's deletion, and the data resource group's deletion takes the account anyway
+      // (docs/operations.md says how to tear it down).
+      retainOnDelete: a.protect,
       tags: a.tags,
     },
     parent,
@@ -180,7 +180,7 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
   const container = new storage.BlobContainer(
     `${prefix}-container`,
     { ...scope, containerName: AUDIT_CONTAINER, publicAccess: storage.PublicAccess.None },
-    { parent, protect: a.protect, retainOnDelete: true, dependsOn: [blobService] },
+    { parent, protect: a.protect, retainOnDelete: a.protect, dependsOn: [blobService] },
   );
   const retention = new storage.BlobContainerImmutabilityPolicy(
     `${prefix}-worm`,
@@ -192,7 +192,7 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
       immutabilityPeriodSinceCreationInDays: a.retentionDays,
       allowProtectedAppendWrites: true,
     },
-    { parent, protect: a.protect, retainOnDelete: true, dependsOn: [container] },
+    { parent, protect: a.protect, retainOnDelete: a.protect, dependsOn: [container] },
   );
   const grant = roleAssignment(
     prefix,
@@ -217,13 +217,13 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
       target: a.privateEndpoints,
       tags: a.tags,
       dependsOn: [retention],
-      // Retained with the account: turning the archive off keeps its read path, its read log and its lock.
-      retainOnDelete: true,
+      // Retained with the account where it is (prod): turning the archive off keeps its read path, read log and lock.
+      retainOnDelete: a.protect,
     },
     parent,
   );
-  storageServiceDiagnostics(`${prefix}-blob`, account.id, "blob", a.diagnosticSettings, parent, true);
-  managementLock(prefix, account.id, a.lock, parent, account, true);
+  storageServiceDiagnostics(`${prefix}-blob`, account.id, "blob", a.diagnosticSettings, parent, a.protect);
+  managementLock(prefix, account.id, a.lock, parent, account, a.protect);
   return {
     account,
     storageEndpoint: pulumi.interpolate`https://${account.name}.blob.core.windows.net/`,

@@ -3,7 +3,7 @@
  * allow-list: the workload subnets reach Entra ID only over HTTPS (not Resource Manager or Azure Monitor, whose public
  * endpoints take any tenant's data: subnets.ts `EGRESS_SERVICE_TAGS`), the function apps the extension bundle CDN, the
  * ML compute subnet exactly Microsoft's required list (Resource Manager and Azure Monitor included, from that subnet
- * alone); everything else is denied.
+ * alone, and only with `ml.vnetComputeEgress`); everything else is denied.
  */
 import * as network from "@pulumi/azure-native/network";
 import type * as types from "@pulumi/azure-native/types";
@@ -120,7 +120,7 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
   );
   // Egress allow-list (everything else is denied). The workload subnets reach Entra ID over HTTPS, and nothing else
   // public (their telemetry goes through the monitor scope's private endpoint). HTTPS to a few tags is NOT what Azure ML compute needs: VNet-injected compute
-  // (snet-ml-compute) gets exactly Microsoft's required list in its own collection below (regional
+  // (snet-ml-compute) gets exactly Microsoft's required list in its own collection below, with ml.vnetComputeEgress only (regional
   // BatchNodeManagement, Storage and Key Vault tags, AzureMachineLearning on 443/8787/18881 and UDP 5831, ...;
   // lib/mlEgress.ts). The platform's ML workspace itself uses a managed network, whose compute egress is
   // Microsoft-managed and never crosses this firewall.

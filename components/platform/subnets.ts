@@ -257,7 +257,7 @@ function outboundRules(spec: SubnetSpec, location: string): types.input.network.
  * (azure-monitor/logs/private-link-design, "Select an access mode"). Not Resource Manager: no function calls it (their
  * tokens come from the local identity endpoint), and management.azure.com takes any tenant's token, an exfiltration
  * path (PCI DSS 1.3.2). What only the ML compute subnet needs (AzureMachineLearning, Resource Manager, Azure Monitor,
- * MicrosoftContainerRegistry, Front Door) is in its own rule collection (`mlComputeEgress`), sourced from that subnet
+ * MicrosoftContainerRegistry, Front Door) is in its own rule collection (`mlComputeEgress`, only with `ml.vnetComputeEgress`), sourced from that subnet
  * alone, so the function apps cannot reach it.
  */
 export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory"] as const;

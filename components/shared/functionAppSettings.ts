@@ -8,6 +8,7 @@ import type * as monitor from "@pulumi/azure-native/monitor";
 import type * as storage from "@pulumi/azure-native/storage";
 import type * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
+import { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "../../lib/config";
 import type { StackContext } from "./context";
 import type {
   CustomerManagedKey,
@@ -231,9 +232,9 @@ export function validateFunctionAppArgs(args: Pick<FunctionAppArgs, "qualifier" 
       problems.push(
         `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be a whole number between 0 and 1000`,
       );
-    else if (args.plan.zoneRedundant && group.instanceCount < 2)
+    else if (args.plan.zoneRedundant && group.instanceCount < ZONE_REDUNDANT_MIN_ALWAYS_READY)
       problems.push(
-        `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be at least 2 on a zone-redundant plan (Azure keeps and bills two per function group)`,
+        `plan.alwaysReady '${group.name}' count ${group.instanceCount} must be at least ${ZONE_REDUNDANT_MIN_ALWAYS_READY} on a zone-redundant plan (Azure keeps and bills two per function group)`,
       );
   }
   for (const [key, value] of Object.entries(args.appSettings ?? {})) {

@@ -265,6 +265,7 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:sql:DataMaskingPolicy",
       "azure-native:sql:BackupShortTermRetentionPolicy",
       "azure-native:sql:LongTermRetentionPolicy",
+      "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy",
       "azure-native:sql:FailoverGroup",
     ],
     parent: primaryDatabase,
@@ -274,6 +275,7 @@ export const SERIALISED_CHILDREN: readonly {
     // A private endpoint adds a connection to the server: another server-level write.
     type: [
       "azure-native:sql:EncryptionProtector",
+      "azure-native:sql:OutboundFirewallRule",
       "azure-native:sql:ExtendedServerBlobAuditingPolicy",
       "azure-native:sql:ServerSecurityAlertPolicy",
       "azure-native:network:PrivateEndpoint",
@@ -316,6 +318,7 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:storage:BlobContainer",
       "azure-native:storage:BlobServiceProperties",
       "azure-native:storage:ManagementPolicy",
+      "azure-native:storage:BlobContainerImmutabilityPolicy",
       "azure-native:network:PrivateEndpoint",
     ],
     parent: childOrEndpoint("microsoft.storage/storageaccounts", "accountName"),
