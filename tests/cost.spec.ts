@@ -1410,6 +1410,29 @@ describe("cost: capacity model", () => {
       r.resource.startsWith("Flex Consumption regional quota"),
     );
     assert.equal(capped?.load, 15 * 2048);
+    // A second function group holds its always-ready instances beside the group the load scales (the relay app's
+    // loader): 16 instances for the load in the first group, plus the second group's 2.
+    const twoGroups = {
+      ...flexApp("relay", 2048, 100),
+      inputs: {
+        name: "relay",
+        resourceGroupName: "g",
+        functionAppConfig: {
+          scaleAndConcurrency: {
+            instanceMemoryMB: 2048,
+            maximumInstanceCount: 100,
+            alwaysReady: [
+              { name: "function:relayApiLogs", instanceCount: 2 },
+              { name: "function:loadApiPerformance", instanceCount: 2 },
+            ],
+          },
+        },
+      },
+    };
+    const both = capacity([twoGroups], { ...DEFAULT_LOAD, transactionsPerSecond: 5000 }).find((r) =>
+      r.resource.startsWith("Flex Consumption regional quota"),
+    );
+    assert.equal(both?.load, (16 + 2) * 2048);
     assert.equal(
       capacity([res(`${AN}:eventhub:Namespace`, { sku: { name: "Premium", capacity: 1 } })]).some((r) =>
         r.resource.startsWith("Flex"),

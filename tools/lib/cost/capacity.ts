@@ -9,6 +9,7 @@ import { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "../../../lib/config";
 import {
   alwaysReadyInstances,
   at,
+  firstGroupInstances,
   isSqlTriggerSettings,
   num,
   scoringDeploymentOf,
@@ -372,7 +373,10 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     }
     const perInstance = load.functionConcurrencyPerInstance / load.functionSecondsPerExecution;
     const needed = Math.ceil((tps * load.functionExecutionsPerTransaction) / perInstance);
-    flex.atLoad += Math.min(maxInstances + ready, Math.max(needed, ready)) * memoryMB;
+    // The load scales the app's first function group (the payment API's `http`, the relay's change feed trigger);
+    // the other groups hold their always-ready instances beside it (the relay app's loader).
+    const scaling = firstGroupInstances(app);
+    flex.atLoad += (Math.min(maxInstances + scaling, Math.max(needed, scaling)) + (ready - scaling)) * memoryMB;
     rows.push(
       row({
         tier: tierOf(app, byUrn),

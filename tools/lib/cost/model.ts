@@ -132,6 +132,11 @@ export function alwaysReadyInstances(app: ResourceRecord): number {
  * timer's group after it, whose instances run the timer only, never the trigger's poll loop).
  */
 export function sqlTriggerInstances(app: ResourceRecord): number {
+  return firstGroupInstances(app);
+}
+
+/** The always-ready instances of a Flex app's first function group, as the program lists them (0 without one). */
+export function firstGroupInstances(app: ResourceRecord): number {
   const groups =
     (at(app.inputs, "functionAppConfig.scaleAndConcurrency.alwaysReady") as { instanceCount?: number }[] | undefined) ??
     [];
