@@ -31,10 +31,8 @@
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
 import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
-import { armResourceId } from "../../lib/naming";
 import {
   afterCreationOnlyCheck,
-  deployer,
   deployedOrNone,
   diagnosticSetting,
   lockFor,
@@ -181,6 +179,11 @@ export class Oltp extends pulumi.ComponentResource {
       cfg.location,
       predicates && { serverPredicate: predicates.server, blobHost },
     );
+    // The secondary-region partner (failover group only): its own chain, beside the primary's; created here so the
+    // audit archive can name both servers once they exist.
+    const secondary = s.failoverGroup
+      ? this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost })
+      : undefined;
 
     const database = new sql.Database(
       `${name}-db`,
@@ -221,13 +224,6 @@ export class Oltp extends pulumi.ComponentResource {
     );
     let primaryBackups = this.backupRetention(`${name}-db`, dbScope, masking);
     if (archiving && predicates) {
-      const client = deployer();
-      const serverId = (location: string) =>
-        pulumi
-          .all([client.subscriptionId, rg, this.serverNameIn(location)])
-          .apply(([subscriptionId, group, server]) =>
-            armResourceId(subscriptionId, group, "Microsoft.Sql/servers", server),
-          );
       const archive = auditArchive(
         `${name}-audit-archive`,
         {
@@ -235,7 +231,8 @@ export class Oltp extends pulumi.ComponentResource {
           resourceGroupName: rg,
           location: cfg.location,
           retentionDays: s.auditRetentionDays || cfg.logRetentionDays,
-          serverIds: [cfg.location, ...(s.failoverGroup ? [cfg.secondaryLocation] : [])].map(serverId),
+          // The servers themselves: the account's instance rules name them once they exist.
+          serverIds: [primary, ...(secondary ? [secondary] : [])].map((x) => x.server.id),
           serverIdentityPrincipalId: args.customerManagedKey.identity.principalId,
           storageKey: archiving.storageKey,
           privateEndpoints: args.privateEndpoints,
@@ -284,9 +281,8 @@ export class Oltp extends pulumi.ComponentResource {
     this.serverIdentityPrincipalId = args.customerManagedKey.identity.principalId;
     let endpoint = this.serverFqdn;
 
-    if (s.failoverGroup) {
+    if (secondary) {
       const secondaryType = geoSecondaryType(s);
-      const secondary = this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost });
       // The geo-secondary: same name, same compute and HA settings (it becomes the primary after a failover).
       // Both servers hold the same key and rotate it automatically before replication starts; seeding starts once
       // the primary's settings are done (a conflicting operation otherwise).

@@ -30,6 +30,8 @@ export const SQL_SERVER = "azure-native:sql:Server";
 export const SQL_DATABASE = "azure-native:sql:Database";
 export const SQL_AUDITING = "azure-native:sql:ServerBlobAuditingPolicy";
 export const SQL_EXTENDED_AUDITING = "azure-native:sql:ExtendedServerBlobAuditingPolicy";
+/** A database's own audit policy (the SQL audit archive's, policies/rules/sqlAuditArchive.ts). */
+export const SQL_DATABASE_AUDITING = "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy";
 export const SQL_SECURITY_ALERT = "azure-native:sql:ServerSecurityAlertPolicy";
 export const SQL_LTR = "azure-native:sql:LongTermRetentionPolicy";
 const SECURITY_PRICING = "azure-native:security:Pricing";
@@ -313,7 +315,7 @@ export const sqlTransparentDataEncryption = resourcePolicy<sql.TransparentDataEn
 
 const AUDIT_TYPES = [SQL_AUDITING, SQL_EXTENDED_AUDITING];
 /** Audit policies whose records may go to storage (the retention rule): the server's and a database's. */
-const STORAGE_AUDIT_TYPES = [...AUDIT_TYPES, "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy"];
+const STORAGE_AUDIT_TYPES = [...AUDIT_TYPES, SQL_DATABASE_AUDITING];
 
 export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingPolicyArgs>(
   {
@@ -776,9 +778,9 @@ export const sqlLongTermRetention = resourcePolicy<sql.LongTermRetentionPolicyAr
 // ---------------------------------------------------------------------------------------------------------------
 
 /** A server child (auditing or security alert policy) names its server in `serverName`. */
-const SERVER_CHILD = { properties: ["serverName"], byName: { nameKeys: ["serverName"] } };
+export const SERVER_CHILD = { properties: ["serverName"], byName: { nameKeys: ["serverName"] } };
 /** A database child (LTR policy) names its database in `databaseName`, on the same `serverName`. */
-const DATABASE_CHILD = {
+export const DATABASE_CHILD = {
   properties: ["databaseName"],
   byName: { nameKeys: ["databaseName"], siblingKeys: ["serverName"] },
 };

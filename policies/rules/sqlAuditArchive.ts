@@ -9,18 +9,20 @@ import { isComplement, parsePredicate, type ParsedPredicate } from "../lib/audit
 import type { PolicyResource } from "@pulumi/policy";
 import { ofType, references, refersTo, stackPolicy } from "../lib/policy";
 import { presence, safeGet, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import {
+  DATABASE_CHILD,
+  SERVER_CHILD,
+  SQL_DATABASE,
+  SQL_DATABASE_AUDITING,
+  SQL_EXTENDED_AUDITING,
+  SQL_SERVER,
+} from "./sql";
+import { ACCOUNT } from "./storage";
 
-const SQL_SERVER = "azure-native:sql:Server";
-const SQL_DATABASE = "azure-native:sql:Database";
-const SERVER_AUDIT = "azure-native:sql:ExtendedServerBlobAuditingPolicy";
-export const DATABASE_AUDIT = "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy";
-const ACCOUNT = "azure-native:storage:StorageAccount";
 const IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy";
-const SERVER_CHILD = { properties: ["serverName"], byName: { nameKeys: ["serverName"] } };
-const DATABASE_CHILD = {
-  properties: ["databaseName"],
-  byName: { nameKeys: ["databaseName"], siblingKeys: ["serverName"] },
-};
+/** The audit type this rule pairs with a server audit (its tests import it from here). */
+export const DATABASE_AUDIT = SQL_DATABASE_AUDITING;
+const SERVER_AUDIT = SQL_EXTENDED_AUDITING;
 
 /**
  * The predicate a policy filters its records with, or undefined without one. An unknown output (a first preview of a

@@ -11,7 +11,7 @@ import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 
-const ACCOUNT = "azure-native:storage:StorageAccount";
+export const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
 const BLOB_SERVICE = "azure-native:storage:BlobServiceProperties";
 const ENCRYPTION_SCOPE = "azure-native:storage:EncryptionScope";
