@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   armPairs,
@@ -18,6 +17,7 @@ import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack } from "../tools/lib/preview";
 import type { verdictJson } from "../tools/lib/report";
 import { byName, previewOf } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
@@ -148,7 +148,7 @@ describe("ARM schema check", function () {
     const prodTypes = new Map<string, ResourceRecord>();
     for (const r of (await previewOf("prod")).run.resources) if (!prodTypes.has(r.type)) prodTypes.set(r.type, r);
     const runs = [insecure.run.resources, [...prodTypes.values()]];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+    const dir = tempDir("arm-schema-cache-");
     try {
       // Compiled once per validator (one store for both runs), each written into the cache as standalone code.
       const compiling = new SchemaStore(VENDOR_DIR, dir);
@@ -222,7 +222,7 @@ describe("ARM schema check", function () {
       assert.equal(someCheck.errors.length, check.errors.length, "every planted fault is in the sample");
       // Compiled into a cache once (validators, verdicts and results); each cache test starts from a copy of the part
       // it needs.
-      filledDir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      filledDir = tempDir("arm-schema-cache-");
       filled = checkSchemas(some, new SchemaStore(VENDOR_DIR, filledDir));
     });
     after(() => fs.rmSync(filledDir, { recursive: true, force: true }));
@@ -230,7 +230,7 @@ describe("ARM schema check", function () {
     let filled: SchemaCheck;
     /** A new cache directory holding the files of the filled cache whose names end in one of `kinds`. */
     const cacheWith = (...kinds: string[]) => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-cache-"));
+      const dir = tempDir("arm-schema-cache-");
       for (const f of fs.readdirSync(filledDir))
         if (kinds.some((k) => f.endsWith(k))) fs.copyFileSync(path.join(filledDir, f), path.join(dir, f));
       return dir;
@@ -363,7 +363,7 @@ describe("ARM schema check", function () {
     });
 
     it("keys the recorded results by the vendored schemas too: a changed schema file is a different key", () => {
-      const vendor = fs.mkdtempSync(path.join(os.tmpdir(), "arm-schema-vendor-"));
+      const vendor = tempDir("arm-schema-vendor-");
       try {
         fs.cpSync(VENDOR_DIR, vendor, { recursive: true });
         const before = new SchemaStore(vendor, false).resultSalt();
@@ -420,7 +420,7 @@ describe("ARM schema check", function () {
   describe("command line", function () {
     // Two fresh processes, in parallel.
     this.timeout(120000);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "schema-"));
+    const tmp = tempDir("schema-");
     const cli = (args: string[]) =>
       new Promise<{ code: number; stdout: string }>((resolve) =>
         execFile(process.execPath, [TS_RUN, "tools/preview.ts", ...args], { cwd: ROOT }, (err, stdout) =>
@@ -549,12 +549,12 @@ describe("ARM schema check", function () {
     it("schemas:vendor copies exactly the files the pairs need from a copy, then only what changed", async () => {
       const { run } = await previewOf("dev");
       const pairs = armPairs(run.resources);
-      const src = fs.mkdtempSync(path.join(os.tmpdir(), "arm-src-"));
+      const src = tempDir("arm-src-");
       fs.cpSync(path.join(VENDOR_DIR, "schemas"), path.join(src, "schemas"), { recursive: true });
       fs.copyFileSync(path.join(VENDOR_DIR, "LICENSE"), path.join(src, "LICENSE"));
       // A decoy file of the same namespace and version that declares nothing the stack uses.
       fs.writeFileSync(path.join(src, "schemas", "2024-11-01", "Microsoft.KeyVault.Decoy.json"), "{}");
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), "arm-out-"));
+      const out = tempDir("arm-out-");
       fs.mkdirSync(path.join(out, "schemas", "2000-01-01"), { recursive: true });
       fs.writeFileSync(path.join(out, "schemas", "2000-01-01", "Stale.json"), "{}");
       const first = vendorSchemas(sourceAt(src), pairs, out, { prune: true });

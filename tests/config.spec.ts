@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   ConfigError,
@@ -16,6 +15,7 @@ import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 import { rawOf as rawOfStack, rejectsConfig } from "./helpers/config";
 import { configOf } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -716,7 +716,7 @@ describe("config: the azure-native provider's default region (azure-native:locat
       /^config azure-native:location: got "northeurope"; must equal payments-data-platform:location \("westeurope"\)/,
     ));
   it("a stack without it fails the offline preview as a config error, before any resource registers", async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "provider-location-")), "Pulumi.dev.yaml");
+    const file = path.join(tempDir("provider-location-"), "Pulumi.dev.yaml");
     fs.writeFileSync(
       file,
       fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace(/^\s*azure-native:location: .*\n/m, ""),
@@ -876,7 +876,7 @@ describe("names with the longest workload code", () => {
     // The whole program: a name over its limit (a key vault's 24 characters, a storage account's) throws while it
     // registers (lib/naming.ts). The ML workspace's vault once did, with a 5- or 6-letter workload.
     this.timeout(60000);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "longest-workload-")), "Pulumi.prod.yaml");
+    const file = path.join(tempDir("longest-workload-"), "Pulumi.prod.yaml");
     const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
     fs.writeFileSync(file, prod.replace(/^config:\n/m, "config:\n  payments-data-platform:workload: paymn\n"));
     const { run } = await previewStack({ stack: "prod", stackFile: file, skipSchema: true });

@@ -4,7 +4,6 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -24,6 +23,7 @@ import { stackAssumptions } from "../tools/lib/cost/stack";
 import type { OffHoursTarget } from "../pipelines/etl/contract";
 import { rawOf, rejectsConfig } from "./helpers/config";
 import { previewEdited } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 const K = `config ${PROJECT}`;
@@ -332,7 +332,7 @@ describe("config rules: type errors list the allowed values", () => {
     );
   });
   it("the cost tools name the key without an empty path for an unknown setting", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cost-rules-"));
+    const dir = tempDir("cost-rules-");
     try {
       fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
       const config = { ...(edited("dev", () => undefined) as Record<string, unknown>) };

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   checkDefinitions,
@@ -38,6 +37,7 @@ import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
 import { FIXTURE } from "./fixtures/etl/definitions";
 import { assertChainedPairwise, byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
 
 const T = {
   factory: "azure-native:datafactory:Factory",
@@ -225,7 +225,7 @@ describe("etl (settings and config)", () => {
 
   it("the fallback (etl.customerManagedKey: false): no key and no key identity on the factory, and the pack's mandatory rule says so", async function () {
     this.timeout(60_000);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "etl-no-cmk-")), "Pulumi.dev.yaml");
+    const file = path.join(tempDir("etl-no-cmk-"), "Pulumi.dev.yaml");
     const stackFile = fs.readFileSync(path.resolve(__dirname, "../Pulumi.dev.yaml"), "utf8");
     assert.match(stackFile, /^ {2}payments-data-platform:etl:\n/m);
     fs.writeFileSync(

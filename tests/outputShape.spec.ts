@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ADF_INTEGRATION_RUNTIME } from "../pipelines/etl/contract";
 import { SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
@@ -15,6 +14,7 @@ import {
   type Shape,
 } from "../tools/lib/outputShape";
 import { byName, ofType, previewOf } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
 
 const LTR = "azure-native:sql:LongTermRetentionPolicy";
 
@@ -110,7 +110,7 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
   });
 
   it("keeps each type's shape in the cache directory, reads it back, and recomputes an invalid file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shape-"));
+    const dir = tempDir("shape-");
     const file = shapeCacheFile(LTR, dir);
     const computed = cachedShape(LTR, dir);
     assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), computed, "written when computed");

@@ -5,7 +5,6 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { policies } from "../policies/policies";
 import { wafRuleSet } from "../policies/rules/network";
@@ -20,13 +19,14 @@ import {
   type PackConfig,
 } from "../tools/lib/policyRunner";
 import { readPolicyConfig } from "../tools/lib/preview";
+import { tempDir } from "./helpers/tmp";
 
 const refused = (fn: () => unknown, pattern: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof PolicyConfigError && pattern.test(e.message));
 
 describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicyConfig)", () => {
   it("takes an empty file as no config, as the CLI does", () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-")), "empty.json");
+    const file = path.join(tempDir("policy-config-"), "empty.json");
     fs.writeFileSync(file, "  \n");
     assert.deepEqual(readPolicyConfig(file), {});
   });

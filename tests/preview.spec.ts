@@ -2,7 +2,6 @@ import { strict as assert } from "node:assert";
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
 import {
@@ -36,6 +35,7 @@ import { formatTree, verdictJson } from "../tools/lib/report";
 import { secretPlaceholder } from "../tools/lib/stackConfig";
 import { previewOf } from "./helpers/stacks";
 import { structSample } from "./helpers/structSample";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The loader `npm run preview:offline` / `policy:analyze` start the tools with. */
@@ -261,7 +261,7 @@ describe("offline preview", function () {
   });
 
   it("bad usage config stops the worker's run before any estimate, naming the key (as the program does)", async () => {
-    const stackFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "usage-")), "Pulumi.dev.yaml");
+    const stackFile = path.join(tempDir("usage-"), "Pulumi.dev.yaml");
     const doc = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
       config: Record<string, Record<string, unknown>>;
     };
@@ -380,7 +380,7 @@ describe("offline preview", function () {
   });
 
   describe("command line", () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "preview-"));
+    const tmp = tempDir("preview-");
     let insecure: CliResult;
     let usage: CliResult;
     let badConfig: CliResult;

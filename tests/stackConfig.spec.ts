@@ -7,17 +7,17 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROJECT = "payments-data-platform";
 
 /** A throwaway project directory with this Pulumi.yaml `config:` block and this stack file `config:` block. */
 function project(config: string, stackConfig: string, stack = "dev"): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
+  const dir = tempDir("stack-config-");
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: proj\nruntime: nodejs\n${config}`);
   fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stackConfig);
   return dir;

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -11,7 +11,7 @@ const ROOT = path.join(__dirname, "..");
  * stubs that print a marker and exit with the status the environment gives them.
  */
 function scratch(script: string, stubs: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "test-scripts-"));
+  const dir = tempDir("test-scripts-");
   fs.mkdirSync(path.join(dir, "scripts"));
   fs.mkdirSync(path.join(dir, "node_modules", ".bin"), { recursive: true });
   fs.copyFileSync(path.join(ROOT, "scripts", script), path.join(dir, "scripts", script));

@@ -8,7 +8,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
@@ -31,6 +30,7 @@ import {
 import { fromStackExport, previewExitCode, previewStack } from "../tools/lib/preview";
 import { formatVerdict, ruleStatus, verdictJson, verdictMarkdown } from "../tools/lib/report";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
+import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
@@ -216,7 +216,7 @@ describe("tools edges: secrets never reach a report", () => {
 
   describe("a program that puts secrets where a rule quotes them", function () {
     this.timeout(300_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-"));
+    const dir = tempDir("tools-edges-");
     const leaked = "eastus-secret-region";
     const placeholder = secretPlaceholder("payments-data-platform:region");
     let verdict: Verdict;
@@ -269,7 +269,7 @@ describe("tools edges: secrets never reach a report", () => {
 
 describe("tools edges: stack config read as the Pulumi CLI reads it", () => {
   function project(config: string, stackConfig: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-config-"));
+    const dir = tempDir("tools-edges-config-");
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: proj\nruntime: nodejs\n${config}`);
     fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackConfig);
     return dir;
@@ -399,7 +399,7 @@ const emptyVerdict: Verdict = {
 
 describe("tools edges: errors exit 2 under their own kind", function () {
   this.timeout(300_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-edges-cli-"));
+  const dir = tempDir("tools-edges-cli-");
   const run = (args: string[]) =>
     new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(process.execPath, [TS_RUN, "tools/preview.ts", ...args], { cwd: ROOT }, (err, _stdout, stderr) =>

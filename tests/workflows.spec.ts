@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { tempDir } from "./helpers/tmp";
 
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
 
@@ -650,7 +650,7 @@ describe("scripts/deployed-commit.cjs (the drift check's checkout)", () => {
 
   it("end to end: asks the CLI for the stack's history and checks the deployed commit out of a real clone", function () {
     this.timeout(20000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deployed-commit-"));
+    const dir = tempDir("deployed-commit-");
     try {
       const git = (...args: string[]) =>
         execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {

@@ -4,13 +4,13 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
 import { previewStack, type PreviewOptions, type PreviewResult } from "../../tools/lib/preview";
 import type { ResourceRecord } from "../../tools/lib/policyRunner";
 import { loadStackConfig } from "../../tools/lib/stackConfig";
+import { tempDir } from "./tmp";
 
 const cache = new Map<string, Promise<PreviewResult>>();
 
@@ -102,7 +102,7 @@ export async function previewEdited(
     config: Record<string, unknown>;
   };
   edit(doc.config);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edited-${stack}-`));
+  const dir = tempDir(`edited-${stack}-`);
   try {
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     fs.writeFileSync(stackFile, stringifyYaml(doc));

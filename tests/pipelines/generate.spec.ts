@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   checkGenerated,
@@ -31,6 +30,7 @@ import {
   sqlBatches,
   withTipAmount,
 } from "./helpers";
+import { tempDir } from "../helpers/tmp";
 
 const files = generateAll(dataModel);
 const content = (name: string) => {
@@ -144,7 +144,7 @@ describe("pipelines/generate", () => {
   });
 
   it("detects stale, missing and extra files (and says how to fix them)", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-check-"));
+    const dir = tempDir("sql-check-");
     try {
       for (const f of files) fs.writeFileSync(path.join(dir, f.file), f.content);
       assert.ok(isUpToDate(checkGenerated(dir, files)));
@@ -166,7 +166,7 @@ describe("pipelines/generate", () => {
   });
 
   it("CLI: --check fails without writing; a plain run writes; then --check passes", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-cli-"));
+    const dir = tempDir("sql-cli-");
     try {
       const check = quietly(() => main(["--check"], dir));
       assert.equal(check.result, 1);
@@ -182,8 +182,8 @@ describe("pipelines/generate", () => {
   });
 
   it("CLI: --check also covers the Data Factory definitions", () => {
-    const sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-cli-"));
-    const adfDir = fs.mkdtempSync(path.join(os.tmpdir(), "adf-cli-"));
+    const sqlDir = tempDir("sql-cli-");
+    const adfDir = tempDir("adf-cli-");
     try {
       // Written here, not by a plain run (which would also rewrite the function package's generated module in place).
       for (const [dir, generated] of [
@@ -207,7 +207,7 @@ describe("pipelines/generate", () => {
   });
 
   it("CLI: refuses to generate from an invalid model", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sql-invalid-"));
+    const dir = tempDir("sql-invalid-");
     try {
       const bad = cloneModel();
       oltpTable(bad, "Payment").extraction.mode = "none";
