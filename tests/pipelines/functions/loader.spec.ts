@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { Request } from "tedious";
+import { Request } from "tedious";
 import * as fs from "node:fs";
 import { app, type EventHubFunctionOptions, type InvocationContext } from "@azure/functions";
 import {
@@ -9,12 +9,16 @@ import {
 } from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
 import { STREAM_TARGETS } from "../../../pipelines/functions/src/generated/streamTargets";
 import {
+  declaredType,
   insertStatements,
   MAX_PARAMETERS,
+  MAX_ROWS_PER_STATEMENT,
+  MAX_STATEMENT_CHARS,
   parseRows,
   STREAM_LOAD_LABEL,
   toSqlValue,
   type SqlStatement,
+  type SqlType,
 } from "../../../pipelines/functions/src/lib/streamTarget";
 import { STREAM_LOAD_LABEL as OLAP_STREAM_LOAD_LABEL } from "../../../components/olap/settings";
 import {
@@ -163,14 +167,47 @@ describe("Synapse loader: rows", () => {
     assert.ok(BATCH_DEADLINE_MS + CANCEL_TIMEOUT_MS < 30_000);
   });
 
-  it("one INSERT … SELECT … UNION ALL per ≤ 100 rows, parameters under SQL's 2,100 limit", () => {
+  /** The two strings tedious sends `sp_executesql` for a statement: its text and its parameter declarations. */
+  const rpcStrings = (s: SqlStatement) => {
+    const request = new Request(s.sql, () => undefined);
+    for (const p of s.parameters) {
+      const t = tediousType(p.type);
+      request.addParameter(p.name, t.type, p.value, t.options);
+    }
+    const declarations = (
+      request as unknown as { makeParamsParameter(p: unknown): string; parameters: unknown }
+    ).makeParamsParameter((request as unknown as { parameters: unknown }).parameters);
+    return { text: s.sql, declarations };
+  };
+
+  it("one INSERT … SELECT … UNION ALL per statement, each of its sp_executesql strings within 4,000 characters", () => {
     const rows = Array.from({ length: 250 }, (_, i) => ({ ...expected[0], MerchantKey: i + 1 }));
     const { statements } = insertStatements(target, rows);
+    // tedious sends the text and the declarations as nvarchar(max) past 4,000 characters, which a dedicated pool
+    // refuses in sp_executesql; the fact's 15 parameters a row declare ~220 characters: 18 rows a statement.
+    for (const s of statements) {
+      const { text, declarations } = rpcStrings(s);
+      assert.ok(text.length <= MAX_STATEMENT_CHARS, `text of ${s.rows} rows: ${text.length} characters`);
+      assert.ok(declarations.length <= MAX_STATEMENT_CHARS, `declarations: ${declarations.length} characters`);
+    }
+    assert.equal(MAX_STATEMENT_CHARS, 4000);
     assert.deepEqual(
       statements.map((s) => s.rows),
-      [100, 100, 50],
+      [...Array<number>(13).fill(18), 16],
     );
-    for (const s of statements) assert.ok(s.parameters.length <= MAX_PARAMETERS);
+    // Full statements: one more row would pass the limit (the declarations are the longer string).
+    const nineteen = insertStatements(target, rows.slice(0, 19)).statements;
+    assert.deepEqual(
+      nineteen.map((s) => s.rows),
+      [18, 1],
+    );
+    assert.ok(rpcStrings(nineteen[0]).declarations.length > MAX_STATEMENT_CHARS - 230, "the 19th row would not fit");
+    const { statements: joined } = insertStatements(
+      { table: target.table, columns: target.columns.slice(0, 1) },
+      rows.slice(0, 1).concat(Array.from({ length: 150 }, () => rows[0])),
+    );
+    assert.equal(joined[0].rows, MAX_ROWS_PER_STATEMENT, "narrow rows stop at the row limit");
+    for (const s of [...statements, ...joined]) assert.ok(s.parameters.length <= MAX_PARAMETERS);
     assert.ok(MAX_PARAMETERS < 2100, "SQL Server refuses a request with more than 2,100 parameters");
     const first = statements[0];
     assert.match(first.sql, /^INSERT INTO \[dbo\]\.\[Fact_API_Performance\] \(\[MinuteStart\], \[DateKey\],/);
@@ -181,6 +218,40 @@ describe("Synapse loader: rows", () => {
     for (const s of statements) assert.match(s.sql, /\nOPTION \(LABEL = 'stream_load'\);$/);
     assert.equal(STREAM_LOAD_LABEL, OLAP_STREAM_LOAD_LABEL);
     assert.equal(first.parameters.find((p) => p.name === "p1_3")?.value, 2); // MerchantKey of the second row
+    // Rows stay whole and in order across statements, each statement's parameters numbered from its first row.
+    assert.equal(statements[1].parameters.find((p) => p.name === "p0_3")?.value, 19);
+    assert.equal(
+      statements.reduce((n, s) => n + s.rows, 0),
+      250,
+    );
+  });
+
+  it("declares each parameter type as tedious does (the length budget counts tedious' own declarations)", () => {
+    const kinds: SqlType[] = [
+      { kind: "bigint" },
+      { kind: "int" },
+      { kind: "smallint" },
+      { kind: "tinyint" },
+      { kind: "bit" },
+      { kind: "date" },
+      { kind: "datetime2", precision: 0 },
+      { kind: "datetime2", precision: 7 },
+      { kind: "decimal", precision: 9, scale: 4 },
+      ...(["char", "varchar", "nchar", "nvarchar", "binary", "varbinary"] as const).flatMap((kind) =>
+        [1, 64, 4000, 4001, 8000, 8001].map((length) => ({ kind, length })),
+      ),
+    ];
+    for (const type of kinds) {
+      const t = tediousType(type);
+      const request = new Request("x", () => undefined);
+      request.addParameter("a", t.type, null, t.options);
+      const tedious = rpcStrings({ sql: "x", parameters: [{ name: "a", type, value: null }], rows: 1 }).declarations;
+      assert.equal(`@a ${declaredType(type)}`, tedious, JSON.stringify(type));
+    }
+    // No column of a stream target is a blob type, which a dedicated pool refuses as an sp_executesql parameter.
+    for (const t of STREAM_TARGETS)
+      for (const c of t.columns)
+        if (c.type.kind !== "rowversion") assert.doesNotMatch(declaredType(c.type), /\(max\)/, `${t.table}.${c.name}`);
   });
 });
 
@@ -198,7 +269,8 @@ describe("Synapse loader: the writer", () => {
     },
     execSql: (request: Request) => {
       log.push("insert");
-      complete(request, undefined, 100);
+      // 0: what tedious reports when the server's DONE token carries no count (DONE_COUNT unset).
+      complete(request, undefined, 0);
     },
     close: () => log.push("close"),
   });
@@ -270,12 +342,13 @@ describe("Synapse loader: the writer", () => {
     const log: string[] = [];
     const writer = writerOver(log);
     const rows = Array.from({ length: 150 }, (_, i) => ({ ...expected[0], MerchantKey: i + 1 }));
-    assert.equal(await writer.run(insertStatements(target, rows).statements), 200);
+    // The rows of the statements that succeeded (each inserts all of its rows or fails), whatever count the pool
+    // reports: the freshness alert sums this figure from the log, and a pool sending no count must not read as 0.
+    assert.equal(await writer.run(insertStatements(target, rows).statements), 150);
     // The pool's classifier of dbo + this context (wc_stream_load) puts the inserts in the interactive group.
     assert.deepEqual(log, [
       "batch: EXEC sys.sp_set_session_context @key = N'wlm_context', @value = N'stream_load';",
-      "insert",
-      "insert",
+      ...Array<string>(9).fill("insert"), // 150 rows, 18 a statement
       "close",
     ]);
   });

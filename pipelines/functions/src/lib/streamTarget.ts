@@ -52,6 +52,46 @@ export const STREAM_LOAD_LABEL = "stream_load";
 export const MAX_PARAMETERS = 2000;
 /** Rows per INSERT at most (a long UNION ALL costs the pool's optimiser more than a second statement). */
 export const MAX_ROWS_PER_STATEMENT = 100;
+/**
+ * The longest statement text, and the longest parameter declaration list, a statement may have. tedious sends both to
+ * `sp_executesql` as nvarchar parameters, as nvarchar(max) once longer than 4,000 characters (tedious
+ * lib/data-types/nvarchar.js, `maximumLength: 4000`), and a dedicated pool takes no blob type there: "Dedicated SQL
+ * pools don't support blob data types at this time … If the string is short, you can use sp_executesql as normal"
+ * (https://learn.microsoft.com/azure/synapse-analytics/sql-data-warehouse/sql-data-warehouse-develop-dynamic-sql); a
+ * tedious user's 8,300-character statement was refused by a dedicated pool with "Unsupported parameter type found
+ * while parsing RPC request" (tediousjs/tedious#320). At 100 rows the fact's statement was 14,236 characters and its
+ * declarations 22,848: every batch of more than 17 rows would have failed, and been retried for ever.
+ */
+export const MAX_STATEMENT_CHARS = 4000;
+
+/**
+ * A parameter's type as tedious declares it to `sp_executesql` (`@p0_1 varchar(64)`, the data-types' `declaration`
+ * with the length, precision or scale tediousType passes); a test compares every kind with tedious' own.
+ */
+export function declaredType(type: SqlType): string {
+  switch (type.kind) {
+    case "datetime2":
+      return `datetime2(${type.precision})`;
+    case "decimal":
+      return `decimal(${type.precision}, ${type.scale})`;
+    case "char":
+    case "nchar": {
+      // A fixed length the type's maximum or longer is declared as the maximum.
+      const max = type.kind === "nchar" ? 4000 : 8000;
+      return `${type.kind}(${Math.min(type.length, max)})`;
+    }
+    case "varchar":
+    case "nvarchar":
+    case "binary":
+    case "varbinary": {
+      // tedious binds binary as varbinary (src/lib/synapse.ts tediousType); past the maximum it is the max type.
+      const kind = type.kind === "binary" ? "varbinary" : type.kind;
+      return `${kind}(${type.length <= (kind === "nvarchar" ? 4000 : 8000) ? type.length : "max"})`;
+    }
+    default:
+      return type.kind;
+  }
+}
 
 const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   tinyint: [0, 255],
@@ -146,8 +186,9 @@ const quote = (name: string) =>
 export const loadableColumns = (target: StreamTarget) => target.columns.filter((c) => c.type.kind !== "rowversion");
 
 /**
- * Rows → INSERT statements of at most MAX_ROWS_PER_STATEMENT rows and MAX_PARAMETERS parameters, plus the rows that
- * were refused (a value missing or out of its column's type), each with its reason.
+ * Rows → INSERT statements of at most MAX_ROWS_PER_STATEMENT rows, MAX_PARAMETERS parameters and MAX_STATEMENT_CHARS
+ * characters of text and of declarations, plus the rows that were refused (a value missing or out of its column's
+ * type), each with its reason.
  */
 export function insertStatements(
   target: StreamTarget,
@@ -170,24 +211,46 @@ export function insertStatements(
   });
   const perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
   const head = `INSERT INTO ${quote(target.table)} (${columns.map((c) => quote(c.name)).join(", ")})`;
+  const tail = `\nOPTION (LABEL = '${STREAM_LOAD_LABEL}');`;
+  const types = columns.map((c) => declaredType(c.type));
   const statements: SqlStatement[] = [];
-  for (let start = 0; start < accepted.length; start += perStatement) {
-    const chunk = accepted.slice(start, start + perStatement);
-    const parameters: SqlParameter[] = [];
-    const selects = chunk.map((values, r) => {
-      const names = values.map((value, c) => {
-        const name = `p${r}_${c}`;
-        parameters.push({ name, type: columns[c].type, value });
-        return `@${name}`;
-      });
-      return `SELECT ${names.join(", ")}`;
-    });
-    statements.push({
-      sql: `${head}\n${selects.join("\nUNION ALL ")}\nOPTION (LABEL = '${STREAM_LOAD_LABEL}');`,
-      parameters,
-      rows: chunk.length,
-    });
+  // Rows join a statement while it keeps within the row and parameter limits and both of its sp_executesql strings
+  // (the text and tedious' declaration list, `@p0_0 datetime2(0), @p0_1 int, …`) within MAX_STATEMENT_CHARS.
+  let parameters: SqlParameter[] = [];
+  let selects: string[] = [];
+  let sqlChars = head.length + tail.length;
+  let declarationChars = 0;
+  const flush = () => {
+    if (!selects.length) return;
+    statements.push({ sql: `${head}\n${selects.join("\nUNION ALL ")}${tail}`, parameters, rows: selects.length });
+    parameters = [];
+    selects = [];
+    sqlChars = head.length + tail.length;
+    declarationChars = 0;
+  };
+  for (const values of accepted) {
+    const rowOf = (r: number) => {
+      const names = values.map((_, c) => `p${r}_${c}`);
+      return {
+        names,
+        select: `SELECT ${names.map((n) => `@${n}`).join(", ")}`,
+        declarations: names.map((n, c) => `@${n} ${types[c]}`).join(", "),
+      };
+    };
+    let row = rowOf(selects.length);
+    const fits = () =>
+      sqlChars + (selects.length ? "\nUNION ALL ".length : 1) + row.select.length <= MAX_STATEMENT_CHARS &&
+      declarationChars + (selects.length ? 2 : 0) + row.declarations.length <= MAX_STATEMENT_CHARS;
+    if (selects.length >= perStatement || (selects.length && !fits())) {
+      flush();
+      row = rowOf(0);
+    }
+    sqlChars += (selects.length ? "\nUNION ALL ".length : 1) + row.select.length;
+    declarationChars += (selects.length ? 2 : 0) + row.declarations.length;
+    selects.push(row.select);
+    row.names.forEach((name, c) => parameters.push({ name, type: columns[c].type, value: values[c] }));
   }
+  flush();
   return { statements, rejected };
 }
 

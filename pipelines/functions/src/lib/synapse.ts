@@ -228,8 +228,14 @@ export class SynapseWriter implements SqlExecutor {
       for (let i = from; i < statements.length; i++) {
         const statement = statements[i];
         checkDeadline(startedAt, this.now(), i, statements.length);
+        // A statement is one INSERT … SELECT … UNION ALL: it inserts all of its rows or fails. Its own row count is
+        // what it inserted. The server's count is not used: tedious reports it only when the DONE token carries
+        // DONE_COUNT (tedious lib/token/done-token-parser.js), and a dedicated pool supports neither @@ROWCOUNT nor
+        // ROWCOUNT_BIG (Microsoft's "Migrate your SQL code to Azure Synapse Analytics"). A pool that did not send it
+        // would log "inserted 0" for every batch, and the freshness alert summing those lines would page while data
+        // flows (components/streaming/freshness.ts).
         inserted += await new Promise<number>((resolve, reject) => {
-          const request = new Request(statement.sql, (err, rowCount) => (err ? reject(err) : resolve(rowCount ?? 0)));
+          const request = new Request(statement.sql, (err) => (err ? reject(err) : resolve(statement.rows)));
           request.setTimeout(statementTimeoutMs(startedAt, this.now()));
           for (const p of statement.parameters) {
             const t = tediousType(p.type);
