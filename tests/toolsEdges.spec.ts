@@ -27,7 +27,7 @@ import {
   type ResourceRecord,
   type Verdict,
 } from "../tools/lib/policyRunner";
-import { fromStackExport, previewExitCode, previewStack } from "../tools/lib/preview";
+import { analyzeExport, fromStackExport, previewExitCode, previewStack } from "../tools/lib/preview";
 import { formatVerdict, ruleStatus, verdictJson, verdictMarkdown } from "../tools/lib/report";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
 import { tempDir } from "./helpers/tmp";
@@ -196,22 +196,114 @@ describe("tools edges: secrets never reach a report", () => {
     assert.equal(out.message, "key=[secret]");
   });
 
-  it("reads an exported secret without its plaintext as `[secret]`, never as its ciphertext", () => {
-    const [r] = fromStackExport({
+  describe("policy:analyze reads a `pulumi stack export`'s secrets as the CLI's analyzer receives them", () => {
+    const RULE = "azure-native-web-webappapplicationsettings-disallow-secrets";
+    const CONNECTION =
+      "DefaultEndpointsProtocol=https;AccountName=st1;AccountKey=abc123==;EndpointSuffix=core.windows.net";
+    const REFERENCE = "@Microsoft.KeyVault(SecretUri=https://kv1.vault.azure.net/secrets/api-key/)";
+    const envelope = (o: Record<string, unknown>) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, ...o });
+    const exportWith = (storage: unknown, apiKey: unknown, extra: Record<string, unknown> = {}) => ({
       version: 3,
       deployment: {
         manifest: { time: "", magic: "", version: "" },
         resources: [
           {
-            urn: "urn:pulumi:prod::payments-data-platform::azure-native:resources:ResourceGroup::rg",
-            type: "azure-native:resources:ResourceGroup",
+            urn: "urn:pulumi:prod::payments-data-platform::azure-native:web:WebAppApplicationSettings::app-settings",
+            type: "azure-native:web:WebAppApplicationSettings",
             custom: true,
-            inputs: { location: { [SECRET_SIG]: SECRET_SIG_VALUE, ciphertext: "v1:AAAAciphertext" } },
+            id: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Web/sites/app1/config/appsettings",
+            inputs: {
+              name: "app1",
+              resourceGroupName: "rg",
+              properties: { AzureWebJobsStorage: storage, API_KEY: apiKey },
+              ...extra,
+            },
+            outputs: { properties: { AzureWebJobsStorage: storage, API_KEY: apiKey } },
           },
         ],
       },
     });
-    assert.equal(r.inputs.location, "[secret]");
+    const findings = async (doc: unknown) => {
+      const { verdict, reading } = await analyzeExport(doc, { stack: "prod", policyConfig: {} });
+      return {
+        violations: verdict.violations
+          .filter((v) => v.policy === RULE)
+          .map((v) => `${v.enforcementLevel}: ${v.message.split("\n")[0]}`),
+        encrypted: reading.encryptedSecrets,
+      };
+    };
+
+    it("with --show-secrets: the plaintext is the JSON text of the value (deployment.go), the verdict the CLI's", async () => {
+      // What the analyzer receives under the CLI: the secrets unwrapped (pulumi-policy deserialize.ts).
+      const cli = await findings(exportWith(CONNECTION, REFERENCE));
+      assert.equal(cli.violations.length, 1);
+      assert.match(cli.violations[0], /^mandatory: .*AzureWebJobsStorage/);
+      assert.doesNotMatch(cli.violations[0], /API_KEY/, "a Key Vault reference is allowed");
+      const shown = await findings(
+        exportWith(
+          envelope({ plaintext: JSON.stringify(CONNECTION) }),
+          envelope({ plaintext: JSON.stringify(REFERENCE) }),
+        ),
+      );
+      assert.deepEqual(shown, cli);
+      // Secrets the export shows stay out of the verdict (its reports reach job summaries), as the preview's own do.
+      const located = exportWith(envelope({ plaintext: JSON.stringify(CONNECTION) }), REFERENCE, {
+        location: envelope({ plaintext: JSON.stringify("westus2-secret") }),
+      });
+      const { verdict } = await analyzeExport(located, { stack: "prod", policyConfig: {} });
+      const text = JSON.stringify(verdict);
+      assert.ok(text.includes("[secret]"), "a rule quoting the location quotes it masked");
+      assert.ok(!text.includes("westus2-secret") && !text.includes("abc123=="), text);
+      // A secret object is its object, not its JSON text.
+      const [r] = fromStackExport(
+        exportWith(CONNECTION, REFERENCE, { siteConfig: envelope({ plaintext: JSON.stringify({ a: [1, "b"] }) }) }),
+      );
+      assert.deepEqual(r.inputs.siteConfig, { a: [1, "b"] });
+    });
+
+    it("encrypted only: the value is unknown (the rules reading it cannot decide), never `[secret]` or the ciphertext", async () => {
+      const cipher = await findings(
+        exportWith(envelope({ ciphertext: "v1:AAAA" }), envelope({ ciphertext: "v1:BBBB" })),
+      );
+      assert.equal(cipher.encrypted, 4);
+      assert.deepEqual(
+        cipher.violations.map((v) => v.split(":")[0]),
+        ["advisory"],
+        "a made-up `[secret]` would fail the Key Vault reference (and pass a key)",
+      );
+      assert.match(cipher.violations[0], /can't run policy .* during preview/);
+      const [r] = fromStackExport(exportWith(envelope({ ciphertext: "v1:AAAA" }), "x"));
+      assert.equal((r.inputs.properties as Record<string, unknown>).AzureWebJobsStorage, UNKNOWN);
+    });
+
+    it("the command warns how many secrets are encrypted, and how to get the CLI's verdict", async function () {
+      this.timeout(60_000);
+      const file = path.join(tempDir("analyze-secrets-"), "export.json");
+      fs.writeFileSync(file, JSON.stringify(exportWith(envelope({ ciphertext: "v1:AAAA" }), REFERENCE)));
+      const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [TS_RUN, "tools/analyze.ts", "--file", file], { cwd: ROOT }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+        ),
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(
+        out.stderr,
+        /^warning: 2 secret value\(s\) in .* are encrypted: .*`pulumi stack export --show-secrets`/m,
+      );
+      assert.match(out.stdout, new RegExp(`\\[advisory\\] ${RULE}`));
+    });
+
+    it("leaves out top-level internal keys (`__…`) as the engine does (rpc.go SkipInternalKeys), not nested ones", () => {
+      const [r] = fromStackExport(exportWith("a", "b", { __defaults: ["name"], tags: { __keep: "x" } }));
+      assert.equal("__defaults" in r.inputs, false);
+      assert.deepEqual(r.inputs.tags, { __keep: "x" });
+    });
+
+    it("a plaintext that is not JSON text is a bad export (exit 2), not a value", () =>
+      assert.throws(
+        () => fromStackExport(exportWith(envelope({ plaintext: "not json" }), "b")),
+        /a secret's plaintext is not the JSON text the CLI writes/,
+      ));
   });
 
   describe("a program that puts secrets where a rule quotes them", function () {

@@ -56,11 +56,17 @@ runCli(USAGE, async (argv) => {
       process.stderr.write(`warning: ${message}: the pack's defaults apply\n`);
     }
   }
-  const { verdict } = await analyzeExport(doc, {
+  const { verdict, reading } = await analyzeExport(doc, {
     stack: args.values.stack,
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;
+  if (reading.encryptedSecrets > 0)
+    process.stderr.write(
+      `warning: ${reading.encryptedSecrets} secret value(s) in ${file} are encrypted: the rules that read them cannot ` +
+        "decide (reported as unable to run), where the CLI's analyzer sees their values; for its verdict, analyze " +
+        "an export made with `pulumi stack export --show-secrets` (and keep that file out of the repository)\n",
+    );
   console.log(formatVerdict(verdict, pack));
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
   if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
 import { deployedView, programOf } from "./deployedView";
-import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, type ProgramRun } from "./engine";
+import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN, type ProgramRun } from "./engine";
 import {
   mandatoryViolations,
   parsePolicyPackConfig,
@@ -268,18 +268,73 @@ export class ExportFormatError extends Error {
   override name = "ExportFormatError";
 }
 
-function unwrapExported(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapExported);
+/** What reading an export found that the CLI's analyzer would have seen otherwise. */
+export interface ExportReading {
+  /** Secret values the export holds encrypted only (no `--show-secrets`): rules reading them cannot decide. */
+  encryptedSecrets: number;
+  /** The strings of the secrets it holds in plaintext, masked in the verdict as the offline preview masks its own. */
+  readonly plaintexts: Set<string>;
+}
+
+/** Every string of a value (its keys too), for the scrubber. */
+function stringsOf(value: unknown, into: Set<string>): void {
+  if (typeof value === "string") into.add(value);
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, into);
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      stringsOf(v, into);
+    }
+}
+
+/**
+ * A value of an export as the analyzer receives it. A secret is its value: the CLI exports it as the JSON text of the
+ * serialised value, in `plaintext` with `--show-secrets` (pulumi pkg/resource/stack/deployment.go,
+ * `SerializePropertyValue`: `bytes, err := json.Marshal(value) … plaintext := string(bytes)`), and the policy SDK
+ * hands rules the unwrapped value (pulumi-policy sdk/nodejs/policy/deserialize.ts, `specialSecretSig`). Without it
+ * only the ciphertext is there, which no rule may decide on: the value is unknown, so a rule reading it reports that
+ * it cannot run instead of judging a made-up value.
+ */
+function unwrapExported(value: unknown, reading: ExportReading): unknown {
+  if (Array.isArray(value)) return value.map((v) => unwrapExported(v, reading));
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
-    if (o[SECRET_SIG] === SECRET_SIG_VALUE) return "plaintext" in o ? unwrapExported(o.plaintext) : "[secret]";
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapExported(v)]));
+    if (o[SECRET_SIG] === SECRET_SIG_VALUE) {
+      if (typeof o.plaintext !== "string") {
+        reading.encryptedSecrets++;
+        return UNKNOWN;
+      }
+      let inner: unknown;
+      try {
+        inner = JSON.parse(o.plaintext);
+      } catch {
+        throw new ExportFormatError(
+          `a secret's plaintext is not the JSON text the CLI writes: ${o.plaintext.slice(0, 40)}…`,
+        );
+      }
+      stringsOf(inner, reading.plaintexts);
+      return unwrapExported(inner, reading);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapExported(v, reading)]));
   }
   return value;
 }
 
+/**
+ * A resource's inputs or outputs as the analyzer receives them: unwrapped, without the top-level internal keys
+ * (`__…`), which the engine leaves out of what it sends (pulumi sdk/go/common/resource/plugin/rpc.go,
+ * `SkipInternalKeys`: "Only skip top level internal keys").
+ */
+function propertiesOf(props: Record<string, unknown> | undefined, reading: ExportReading): Record<string, unknown> {
+  const unwrapped = unwrapExported(props ?? {}, reading) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(unwrapped).filter(([k]) => !k.startsWith("__")));
+}
+
 /** Reads a `pulumi stack export` (ours or the CLI's) into resource records. */
-export function fromStackExport(doc: unknown): ResourceRecord[] {
+export function fromStackExport(
+  doc: unknown,
+  reading: ExportReading = { encryptedSecrets: 0, plaintexts: new Set() },
+): ResourceRecord[] {
   const d = doc as Partial<StackExport> | undefined;
   if (!d || d.version !== 3 || !Array.isArray(d.deployment?.resources)) {
     throw new ExportFormatError(
@@ -299,8 +354,8 @@ export function fromStackExport(doc: unknown): ResourceRecord[] {
       ...(r.parent ? { parent: r.parent } : {}),
       dependencies: r.dependencies ?? [],
       propertyDependencies: r.propertyDependencies ?? {},
-      inputs: unwrapExported(r.inputs ?? {}) as Record<string, unknown>,
-      outputs: unwrapExported(r.outputs ?? {}) as Record<string, unknown>,
+      inputs: propertiesOf(r.inputs, reading),
+      outputs: propertiesOf(r.outputs, reading),
       protect: r.protect === true,
       ...(r.provider ? { provider: r.provider } : {}),
       ignoreChanges: r.ignoreChanges ?? [],
@@ -314,8 +369,9 @@ export function fromStackExport(doc: unknown): ResourceRecord[] {
 export async function analyzeExport(
   doc: unknown,
   opts: { stack?: string; policyConfig?: PackConfig; root?: string } = {},
-): Promise<{ resources: ResourceRecord[]; verdict: Verdict }> {
-  const resources = fromStackExport(doc);
+): Promise<{ resources: ResourceRecord[]; verdict: Verdict; reading: ExportReading }> {
+  const reading: ExportReading = { encryptedSecrets: 0, plaintexts: new Set() };
+  const resources = fromStackExport(doc, reading);
   const stack = opts.stack ?? resources[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";
   const project = resources[0]?.urn.split("::")[1] ?? "unknown";
   const verdict = await runPolicies(policies, resources, {
@@ -325,7 +381,7 @@ export async function analyzeExport(
     stack,
     pack: { name: PACK_NAME, version: packVersion(opts.root ?? ROOT) },
   });
-  return { resources, verdict };
+  return { resources, verdict: scrub(verdict, reading.plaintexts), reading };
 }
 
 /**
