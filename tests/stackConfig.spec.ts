@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { parseGoYaml, resolvePlain } from "../tools/lib/goYaml";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
 import { tempDir } from "./helpers/tmp";
 
@@ -245,5 +246,108 @@ describe("stack config loader (the CLI's project-config rules)", () => {
   it("uses the fixture project next to a stack file when there is one", () => {
     const sc = loadStackConfig(ROOT, "insecure", path.join(ROOT, "tests/fixtures/insecure/Pulumi.insecure.yaml"));
     assert.deepEqual(Object.keys(sc.config), ["azure-native:location"]);
+  });
+});
+
+/**
+ * The files are read as go-yaml v3 reads them (pulumi sdk/go/common/encoding/marshal.go imports gopkg.in/yaml.v3);
+ * each expectation quotes go-yaml's resolve.go `resolve` or decode.go.
+ */
+describe("stack files read as the CLI's YAML library reads them (go-yaml v3)", () => {
+  const load = (stackConfig: string, config = "") => loadStackConfig(project(config, stackConfig), "dev").config;
+
+  it("reads the committed files exactly as a YAML 1.2 parser does (they use none of the forms that differ)", () => {
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]) {
+      const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+      assert.deepEqual(parseGoYaml(text), parse(text), file);
+    }
+  });
+
+  it("numbers: underscores dropped, then Go's ParseInt with base 0 (a leading zero is octal), ParseUint, a float", () => {
+    const c = load(
+      [
+        "config:",
+        "  proj:octal: 0365", // "Octals from the 1.1 spec, spelled as 0777, are still decoded by default in v3"
+        "  proj:separated: 1_024", // plain := strings.Replace(in, "_", "", -1)
+        "  proj:binary: 0b101",
+        "  proj:hex: 0x1F",
+        "  proj:octal12: 0o17",
+        "  proj:notOctal: 09", // ParseInt fails, yamlStyleFloat matches: the float 9
+        "  proj:negative: -0365",
+        "  proj:float: 1.5e3",
+        "  proj:dotFloat: .5",
+        "  proj:zero: 0",
+        "  proj:quoted: '0365'",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      [
+        c["proj:octal"],
+        c["proj:separated"],
+        c["proj:binary"],
+        c["proj:hex"],
+        c["proj:octal12"],
+        c["proj:notOctal"],
+        c["proj:negative"],
+        c["proj:float"],
+        c["proj:dotFloat"],
+        c["proj:zero"],
+        c["proj:quoted"],
+      ],
+      ["245", "1024", "5", "31", "15", "9", "-245", "1500", "0.5", "0", "0365"],
+    );
+    // A typed integer key takes `1_024` as the CLI does (the stack holds 1024), where YAML 1.2 reads a string.
+    assert.equal(load("config:\n  proj:size: 1_024\n", "config:\n  size:\n    type: integer\n")["proj:size"], "1024");
+  });
+
+  it("booleans and nulls as YAML 1.2 (`yes`, `on`, `07:00` stay text, unlike YAML 1.1)", () => {
+    const c = load(
+      "config:\n  proj:a: yes\n  proj:b: on\n  proj:c: 07:00\n  proj:d: True\n  proj:e: FALSE\n  proj:f: [~, Null, x]\n",
+    );
+    assert.deepEqual(
+      [c["proj:a"], c["proj:b"], c["proj:c"], c["proj:d"], c["proj:e"], c["proj:f"]],
+      ["yes", "on", "07:00", "true", "false", '[null,null,"x"]'],
+    );
+    assert.deepEqual(["yes", "On", "07:00", "1:30", "Y", "0x", "+", "-", "1.2.3", "1e", "0b2"].map(resolvePlain), [
+      "yes",
+      "On",
+      "07:00",
+      "1:30",
+      "Y",
+      "0x",
+      "+",
+      "-",
+      "1.2.3",
+      "1e",
+      "0b2",
+    ]);
+  });
+
+  it("`<<` merges maps: the map's own keys first, then the earlier maps of a list (decode.go mergeTag)", () => {
+    const c = load(
+      [
+        "config:",
+        "  proj:base: &base { sku: GP, maxSizeGb: 32, zone: false }",
+        "  proj:other: &other { zone: true, tier: hot }",
+        "  proj:sql:",
+        "    maxSizeGb: 64",
+        "    <<: [*base, *other]",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(JSON.parse(c["proj:sql"]), { sku: "GP", maxSizeGb: 64, zone: false, tier: "hot" });
+    assert.throws(() => parseGoYaml("a: &x 1\nb:\n  <<: *x\n"), /map merge requires map or sequence of maps/);
+  });
+
+  it("refuses an unquoted date (a Go time to the CLI, not its text) and an explicit tag, naming the file and the fix", () => {
+    fails(
+      project("", "config:\n  proj:start: 2027-01-31\n"),
+      /^Pulumi\.dev\.yaml: `2027-01-31` is a timestamp .*quote it/,
+    );
+    assert.equal(load("config:\n  proj:start: '2027-01-31'\n")["proj:start"], "2027-01-31");
+    fails(project("", "config:\n  proj:n: !!int 3\n"), /^Pulumi\.dev\.yaml: the explicit tag tag:yaml\.org,2002:int/);
+    // A duplicate key is an error, as go-yaml's "mapping key … already defined".
+    fails(project("", "config:\n  proj:a: 1\n  proj:a: 2\n"), /^Pulumi\.dev\.yaml is not valid YAML: .*unique/i);
   });
 });

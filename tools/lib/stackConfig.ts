@@ -26,6 +26,8 @@
  *   boolean is "true"/"false"; arrays and objects are checked item by item. The first failure stops.
  * - The CLI wraps both in "validating stack config: …" (pkg/cmd/pulumi/operations/preview.go and up.go).
  *
+ * The files are read as go-yaml v3 reads them (tools/lib/goYaml.ts: leading-zero octals, `_` in numbers, `<<` merges).
+ *
  * What the program then receives: strings as they are, other scalars as their JSON text, lists and maps as JSON
  * (config/object.go `MarshalString`). `secure:` values cannot be decrypted offline: they become placeholders
  * marked secret. Their declared type cannot be checked either (the CLI checks the decrypted text): a secure value
@@ -33,7 +35,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { GoYamlError, parseGoYaml } from "./goYaml";
 
 export interface StackConfig {
   readonly project: string;
@@ -91,8 +93,10 @@ export interface StackValue {
 function readYaml(file: string): Record<string, unknown> {
   if (!fs.existsSync(file)) throw new StackConfigError(`${path.basename(file)} not found in ${path.dirname(file)}`);
   try {
-    return (parse(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+    // go-yaml v3's reading, as the CLI's (tools/lib/goYaml.ts), not YAML 1.2's: `0365`, `1_024` and `<<` differ.
+    return (parseGoYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
   } catch (e) {
+    if (e instanceof GoYamlError) throw new StackConfigError(`${path.basename(file)}: ${e.message}`);
     throw new StackConfigError(`${path.basename(file)} is not valid YAML: ${(e as Error).message}`);
   }
 }
