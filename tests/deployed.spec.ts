@@ -404,7 +404,7 @@ describe("deployed resources: creation-only settings", () => {
     );
   });
 
-  it("the program reads the account, the databases and the factory it creates, by their names, once they are known", async () => {
+  it("the program reads the account, the servers, the databases and the factory it creates, by their names, once they are known", async () => {
     const { run, previewRun } = await previewOf("prod");
     const about = (token: string) => run.invokes.filter((i) => i.token === token).map((i) => i.inputs);
     const account = ofType(run.resources, "azure-native:cosmosdb:DatabaseAccount")[0];
@@ -425,6 +425,15 @@ describe("deployed resources: creation-only settings", () => {
     );
     assert.equal(primary.inputs.databaseName, DATABASE_NAME);
     assert.equal(secondary.inputs.databaseName, DATABASE_NAME);
+    // Both servers, for their Entra admin (the server registers under the name the read confirmed).
+    assert.deepEqual(
+      about("azure-native:sql:getServer")
+        .map((i) => i.serverName)
+        .sort(),
+      [byName(run.resources, "oltp-server"), byName(run.resources, "oltp-secondary")]
+        .map((s) => s.inputs.serverName)
+        .sort(),
+    );
     const factory = byName(run.resources, "etl-factory");
     assert.deepEqual(about("azure-native:datafactory:getFactory"), [
       { resourceGroupName: factory.inputs.resourceGroupName, factoryName: factory.inputs.factoryName },
@@ -434,6 +443,7 @@ describe("deployed resources: creation-only settings", () => {
       [
         "azure-native:cosmosdb:getDatabaseAccount",
         "azure-native:sql:getDatabase",
+        "azure-native:sql:getServer",
         "azure-native:datafactory:getFactory",
       ].includes(i.token),
     );
@@ -489,6 +499,18 @@ describe("deployed resources: creation-only settings", () => {
       assert.match(
         await refusal("dev", "factory"),
         /error serializing property "factoryName": .*the Data Factory 'adf-pay-dev-weu-[a-z0-9]+':\n {2}etl\.customerManagedKey: the deployed value is false, the stack config asks for true\. A key can be added only to an empty factory/s,
+      );
+    });
+
+    it("refuses databaseAdminsGroupId pointed at another group than the servers' Entra admin, on both servers", async function () {
+      this.timeout(300_000);
+      const text = await refusal("prod", "admin");
+      // Azure takes `administrators` at creation only: without the check, the switch would delete the group both
+      // Entra-only servers still name as their admin, with no change to either server.
+      assert.match(text, /error serializing property "serverName": /);
+      assert.match(
+        text,
+        /the SQL server 'sql-pay-prod-weu-[^']+':\n {2}databaseAdminsGroupId: the deployed value is 0b5a1f0e-0000-4000-8000-00000000d1ba \(grp-pay-prod-database-admins\), the stack config asks for [0-9a-f-]{36}\. Make that group the server's Entra admin first \(`az sql server ad-admin create --resource-group <group> --server sql-pay-prod-weu-/,
       );
     });
 

@@ -8,8 +8,9 @@
  *    ignored (`ignoreChanges`): changing `administrators` replaces the server (azure-native #4096). There is no
  *    ServerAzureADOnlyAuthentication / ServerAzureADAdministrator resource on purpose: azure-native refuses to create
  *    a sub-resource that already exists in a non-default state ("cannot create already existing subresource"), and a
- *    server created with an Entra-only admin already has both. Change the admin later by importing
- *    `Microsoft.Sql/servers/<server>/administrators/ActiveDirectory` into a ServerAzureADAdministrator.
+ *    server created with an Entra-only admin already has both. On a deployed stack, a preview reads each server's
+ *    admin and refuses a `databaseAdminsGroupId` that names another group (settings.ts `adminConflicts`): the
+ *    operator makes the new group the admin first (`az sql server ad-admin create`), then runs again.
  *  - TDE protector: `keyId` registers the key's current version at creation (Azure names that server key
  *    `<vault>_<key>_<version>`), and the EncryptionProtector (a singleton, so azure-native may PUT it) points at that
  *    server key with `autoRotationEnabled`, so the server follows every new version Key Vault's rotation policy
@@ -54,8 +55,16 @@
  */
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
-import { diagnosticSetting, managementLock, privateEndpoint, type LockSpec, type Tags } from "../shared";
-import { AUDIT_ACTION_GROUPS, MASTER_AUDIT_CATEGORIES, serverKeyName } from "./settings";
+import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
+  diagnosticSetting,
+  managementLock,
+  privateEndpoint,
+  type LockSpec,
+  type Tags,
+} from "../shared";
+import { adminConflicts, AUDIT_ACTION_GROUPS, MASTER_AUDIT_CATEGORIES, serverKeyName } from "./settings";
 import type { OltpArgs } from "./index";
 
 /** A logical server and the security resources every server gets. */
@@ -100,10 +109,19 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
   // Azure SQL checks key access when the server is created: wait for the identity's grant on the key.
   const dependsOn = [cmk.accessGrant];
 
+  // A preview or `up` of a deployed stack reads the server's Entra admin first and refuses a different group
+  // (adminConflicts): `administrators` is ignored after creation, so nothing else would change it.
+  const serverName = afterCreationOnlyCheck(pulumi.all([rg, owner.serverName, entraAdmin.objectId]), {
+    resource: ([, name]) => `the SQL server '${name}'`,
+    read: ([resourceGroupName, name]) =>
+      deployedOrNone(() => sql.getServer({ resourceGroupName, serverName: name }, { parent: owner.parent })),
+    conflicts: (deployed, [, name, wanted]) => adminConflicts(deployed, wanted, name),
+  }).apply(([, name]) => name);
+
   const server = new sql.Server(
     prefix,
     {
-      serverName: owner.serverName,
+      serverName,
       resourceGroupName: rg,
       location,
       version: "12.0",

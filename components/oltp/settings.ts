@@ -136,3 +136,32 @@ export function secondaryTypeConflicts(
     },
   ];
 }
+
+/** The Entra admin of a deployed server, as `sql.getServer` returns it. */
+export interface DeployedSqlServer {
+  readonly administrators?: { readonly sid?: string; readonly login?: string };
+}
+
+/**
+ * `databaseAdminsGroupId` against a deployed server's Entra admin. The program gives the admin in the server's
+ * `administrators`, which Azure takes at creation only ("This can only be used at server create time. If used for
+ * server update, it will be ignored or it will result in an error", Servers.json 2023-08-01; a change replaces the
+ * server in azure-native, #4096), so the server ignores its changes (server.ts). Without this check, pointing the key
+ * at another group on a deployed stack would delete the group the stack created while both Entra-only servers still
+ * name it as their only admin, and move the ETL deployment identity to a group that administers nothing in SQL.
+ */
+export function adminConflicts(deployed: DeployedSqlServer, wanted: string, server: string): CreationOnlyConflict[] {
+  const sid = deployed.administrators?.sid;
+  if (sid === undefined || sid.toLowerCase() === wanted.toLowerCase()) return [];
+  return [
+    {
+      key: "databaseAdminsGroupId",
+      deployed: `${sid}${deployed.administrators?.login ? ` (${deployed.administrators.login})` : ""}`,
+      wanted,
+      remedy:
+        `Make that group the server's Entra admin first (\`az sql server ad-admin create --resource-group <group> ` +
+        `--server ${server} --display-name <its name> --object-id ${wanted}\`, on the primary and the geo-secondary), ` +
+        "then run again; or set the key back (unset: the group this stack created).",
+    },
+  ];
+}

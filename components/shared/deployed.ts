@@ -58,7 +58,7 @@ export interface CreationOnlyCheck<T, D> {
   readonly resource: (value: T) => string;
   /** The deployed resource, or undefined when there is none (deployedOrNone). */
   readonly read: (value: T) => Promise<D | undefined>;
-  readonly conflicts: (deployed: D) => readonly CreationOnlyConflict[];
+  readonly conflicts: (deployed: D, value: T) => readonly CreationOnlyConflict[];
 }
 
 /**
@@ -74,7 +74,7 @@ export class CreationOnlyError extends ConfigError {
 /** `value` when the deployed resource it names is missing or agrees with the stack config; a CreationOnlyError otherwise. */
 export async function checkCreationOnly<T, D>(value: T, check: CreationOnlyCheck<T, D>): Promise<T> {
   const deployed = await check.read(value);
-  const conflicts = deployed === undefined ? [] : check.conflicts(deployed);
+  const conflicts = deployed === undefined ? [] : check.conflicts(deployed, value);
   if (conflicts.length > 0) throw new CreationOnlyError([creationOnlyMessage(check.resource(value), conflicts)]);
   return value;
 }
