@@ -551,8 +551,8 @@ export const webBasicAuthCoverage = stackPolicy(
  */
 const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=/i;
 /**
- * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole parts
- * of the name, so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
+ * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole words
+ * of the name (nameWords: camelCase and PascalCase names are split first), so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
  * are not taken for secrets.
  */
 const SECRET_NAME =
@@ -566,8 +566,21 @@ const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"
  */
 const KEY_NAME = /(^|_)key$/i;
 const DATA_KEY_NAME = /(^|_)(partition|idempotency|cache|sort|row|routing|lookup|dedup(lication)?|correlation)_?key$/i;
-const secretName = (name: string) =>
-  (SECRET_NAME.test(name) || (KEY_NAME.test(name) && !DATA_KEY_NAME.test(name))) && !NOT_SECRETS.includes(name);
+/**
+ * A setting's name as underscore-separated words, so that compound .NET and Node names read like SNAKE_CASE ones:
+ * `DbPassword` → `Db_Password`, `StripeApiKey` → `Stripe_Api_Key`, `SQLPassword` → `SQL_Password`,
+ * `CosmosDb__accountKey` → `Cosmos_Db__account_Key`, `Sql:Password` → `Sql_Password`.
+ */
+const nameWords = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .replace(/[.:-]/g, "_");
+const secretName = (name: string) => {
+  if (NOT_SECRETS.includes(name)) return false;
+  const words = nameWords(name);
+  return SECRET_NAME.test(words) || (KEY_NAME.test(words) && !DATA_KEY_NAME.test(words));
+};
 
 /** (name, value) pairs of a site's settings and connection strings, whichever resource declares them. */
 function siteSettings(type: string, props: Record<string, unknown>): [string, unknown][] {

@@ -558,9 +558,36 @@ describe("policies/streaming", () => {
         mutate(appSettings(), "properties.PRIMARY_KEY", "c2VjcmV0"),
         /stores keys or passwords in PRIMARY_KEY/,
       );
-      // Names that describe a key, or hold a data key, are not secrets.
+      // .NET and Node spell names in PascalCase, camelCase, with `__` or `:` sections: the same words are secrets.
+      for (const name of [
+        "DbPassword",
+        "SQLPassword",
+        "StripeApiKey",
+        "CosmosKey",
+        "CosmosDb__accountKey",
+        "WebhookSigningSecret",
+        "clientSecret",
+        "Sql:Password",
+        "partnerAccessToken",
+      ])
+        await expectFail(
+          webSettingsNoSecrets,
+          mutate(appSettings(), `properties.${name}`, "s3cr3t"),
+          new RegExp(`stores keys or passwords in ${name}`),
+        );
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(app(), "siteConfig.appSettings", [{ name: "PaymentProviderSecret", value: "s3cr3t" }]),
+        /stores keys or passwords in PaymentProviderSecret/,
+      );
+      // Names that describe a key, or hold a data key, are not secrets, in any spelling.
       let named = appSettings();
       for (const [name, value] of [
+        ["PartitionKey", "/merchantId"],
+        ["IdempotencyKey", "Idempotency-Key"],
+        ["KeyVaultUri", "https://kv-pay-dev-weu.vault.azure.net/"],
+        ["CmkKeyUri", "https://kv/keys/cmk"],
+        ["routingKey", "merchant"],
         ["KEY_VAULT_URI", "https://kv-pay-dev-weu.vault.azure.net/"],
         ["APPINSIGHTS_INSTRUMENTATIONKEY", "00000000-0000-0000-0000-000000000000"],
         ["PARTITION_KEY", "/merchantId"],
