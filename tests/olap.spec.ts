@@ -611,7 +611,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("grants by RBAC: workspace identity writes the lake, data engineers read it and see the workspace", () => {
+    it("grants by RBAC: workspace identity writes the lake, data engineers read its data and see the workspace", () => {
       const ras = ofType(mine, T.ra);
       const on = (scope: ResourceRecord, role: string) =>
         ras.filter((r) => r.inputs.scope === idOf(scope) && String(r.inputs.roleDefinitionId).endsWith(role));
@@ -629,10 +629,17 @@ for (const stack of ["dev", "prod"] as const) {
         (workspace.outputs.identity as { principalId: string }).principalId,
       );
       assert.equal(synapseWrite[0].inputs.principalType, "ServicePrincipal");
-      assert.deepEqual(
-        on(account, ROLE.blobReader).map((r) => r.inputs.principalId),
-        [engineers],
-      );
+      // Data engineers read the data file systems, each on its own: not the account (the workspace's file system and
+      // the vulnerability assessment's scan results are not theirs to read).
+      assert.deepEqual(on(account, ROLE.blobReader), []);
+      for (const fs of ["raw", "staging", "curated"])
+        assert.deepEqual(
+          on(byName(resources, `olap-fs-${fs}`), ROLE.blobReader).map((r) => r.inputs.principalId),
+          [engineers],
+          fs,
+        );
+      for (const fs of ["synapse", "vulnerability-assessment"])
+        assert.deepEqual(on(byName(resources, `olap-fs-${fs}`), ROLE.blobReader), [], fs);
       assert.deepEqual(
         on(workspace, ROLE.reader).map((r) => r.inputs.principalId),
         [engineers],

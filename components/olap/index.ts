@@ -33,6 +33,7 @@ import {
   POOL_OPERATOR_ACTIONS,
   STREAM_LOADER_CLASSIFIER,
   workloadGroups,
+  DATA_FILE_SYSTEMS,
   type FileSystemRole,
   type WorkloadGroupSpec,
 } from "./settings";
@@ -57,7 +58,10 @@ export interface OlapArgs extends DataServiceArgs<ServiceKey> {
   /** The Entra group that administers the workspace's SQL (Entra-only authentication). */
   readonly sqlAdmin: { readonly objectId: pulumi.Input<string>; readonly login: pulumi.Input<string> };
   readonly tenantId: pulumi.Input<string>;
-  /** Principals that read the lake (Storage Blob Data Reader), e.g. the data engineers group. */
+  /**
+   * Principals that read the lake's data (Storage Blob Data Reader on each of DATA_FILE_SYSTEMS: raw, staging,
+   * curated; not the workspace's file system nor the vulnerability assessment's results), e.g. the data engineers.
+   */
   readonly lakeReaders?: readonly Grantee[];
   /** Principals that may pause and resume the pool (the custom pool-operator role), e.g. data engineers in dev. */
   readonly poolOperators?: readonly Grantee[];
@@ -173,7 +177,7 @@ export class Olap extends pulumi.ComponentResource {
 
     // Control-plane roles on the workspace (data engineers: Reader) and data access to the lake.
     roleAssignments(`${name}-workspace`, this.dw.workspace.id, args.roleAssignments, this);
-    for (const g of args.lakeReaders ?? []) this.grantLakeAccess(g, "reader");
+    for (const g of args.lakeReaders ?? []) for (const fs of DATA_FILE_SYSTEMS) this.grantLakeAccess(g, "reader", fs);
 
     // Least-privilege pause/resume: a custom role assignable in the tier's resource group, granted on the pool.
     const rgScope = pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${args.resourceGroupName}`;

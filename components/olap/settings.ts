@@ -21,6 +21,11 @@ export const FILE_SYSTEMS = {
   vulnerabilityAssessment: "vulnerability-assessment",
 } as const;
 export type FileSystemRole = keyof typeof FILE_SYSTEMS;
+/**
+ * The file systems that hold the platform's data, which its readers (`lakeReaders`) read: not the workspace's own
+ * file system, nor the SQL vulnerability assessment's scan results (security findings, for the security team).
+ */
+export const DATA_FILE_SYSTEMS: readonly FileSystemRole[] = ["raw", "staging", "curated"];
 
 /** What each lifecycle rule applies to (`<file system>/<path prefix>`). */
 export const LIFECYCLE_PREFIXES: Readonly<Record<LifecycleZone, string>> = {
