@@ -537,8 +537,21 @@ describe("policies/streaming", () => {
         /stores keys or passwords in PARTNER_SAS_TOKEN/,
       );
       // Bare account keys under a key name, and a SAS URL under any name; a Key Vault's address is not a key, nor is
-      // the instrumentation key's platform setting.
-      for (const name of ["COSMOS_KEY", "STORAGE_ACCOUNT_KEY"])
+      // the instrumentation key's platform setting. .NET and Node spell names in PascalCase, camelCase, with `__` or
+      // `:` sections: the same words are secrets.
+      for (const name of [
+        "COSMOS_KEY",
+        "STORAGE_ACCOUNT_KEY",
+        "DbPassword",
+        "SQLPassword",
+        "StripeApiKey",
+        "CosmosKey",
+        "CosmosDb__accountKey",
+        "WebhookSigningSecret",
+        "clientSecret",
+        "Sql:Password",
+        "partnerAccessToken",
+      ])
         await expectFail(
           webSettingsNoSecrets,
           mutate(appSettings(), `properties.${name}`, "c2VjcmV0LWJhc2U2NC1rZXk="),
@@ -558,23 +571,6 @@ describe("policies/streaming", () => {
         mutate(appSettings(), "properties.PRIMARY_KEY", "c2VjcmV0"),
         /stores keys or passwords in PRIMARY_KEY/,
       );
-      // .NET and Node spell names in PascalCase, camelCase, with `__` or `:` sections: the same words are secrets.
-      for (const name of [
-        "DbPassword",
-        "SQLPassword",
-        "StripeApiKey",
-        "CosmosKey",
-        "CosmosDb__accountKey",
-        "WebhookSigningSecret",
-        "clientSecret",
-        "Sql:Password",
-        "partnerAccessToken",
-      ])
-        await expectFail(
-          webSettingsNoSecrets,
-          mutate(appSettings(), `properties.${name}`, "s3cr3t"),
-          new RegExp(`stores keys or passwords in ${name}`),
-        );
       await expectFail(
         webSettingsNoSecrets,
         mutate(app(), "siteConfig.appSettings", [{ name: "PaymentProviderSecret", value: "s3cr3t" }]),
