@@ -464,16 +464,15 @@ export function generateEtlAccessScript(model: OltpModel): string {
     );
   }
   if (model.tables.some((t) => t.columns.some((c) => c.encryption))) {
-    // Always Encrypted: a connection with Column Encryption Setting=Enabled (the ADF linked service's
-    // alwaysEncryptedSettings, used by the GDPR erasure pipeline to write encrypted columns through parameters) first
-    // reads the key metadata; the driver then unwraps the column encryption key in Key Vault (get, unwrapKey, verify
-    // on the column master key). The SELECT grants below still exclude every encrypted column, so no copy of the
-    // nightly load can decrypt one into the lake.
+    // Always Encrypted key metadata: no pipeline of the identity opens an encrypted connection (the GDPR erasure sets
+    // the encrypted columns to NULL server-side, `etl.usp_EraseCustomer`), so it holds none, and a database an earlier
+    // run granted them loses them (PCI DSS 7.2: no standing grant without a consumer). The fallback that would need
+    // them (an erasure over an Always Encrypted connection) grants them when it is built (docs/data-model-decisions.md).
     parts.push(
       [
-        "-- Always Encrypted key metadata (public does not have it in Azure SQL Database).",
-        `GRANT VIEW ANY COLUMN MASTER KEY DEFINITION TO ${principal};`,
-        `GRANT VIEW ANY COLUMN ENCRYPTION KEY DEFINITION TO ${principal};`,
+        "-- Always Encrypted key metadata: not needed (the erasure NULLs encrypted columns server-side).",
+        `REVOKE VIEW ANY COLUMN MASTER KEY DEFINITION FROM ${principal};`,
+        `REVOKE VIEW ANY COLUMN ENCRYPTION KEY DEFINITION FROM ${principal};`,
       ].join("\n"),
     );
   }
@@ -513,9 +512,9 @@ export function generateEtlAccessScript(model: OltpModel): string {
       "Source: pipelines/model/oltp.ts. Regenerate with `npm run sql:generate`. Run after 02, as the Entra admin:",
       `sqlcmd ... -v ${ETL_PRINCIPAL_VARIABLE}="<display name of the Data Factory managed identity>" -i 04_oltp_etl_access.sql`,
       "Column-level SELECT on the extracted columns only: personal, card and encrypted columns stay out of reach, so",
-      "the identity needs no UNMASK. Always Encrypted key metadata is granted for the erasure pipeline's encrypted",
-      "connection; the Key Vault side (get, unwrapKey, verify on the column master key) is a role assignment, see",
-      "docs/data-model-decisions.md. Idempotent: GRANT and REVOKE are, and the user and role membership are guarded.",
+      "the identity needs no UNMASK, nor Always Encrypted key metadata (REVOKEd: the erasure NULLs encrypted columns",
+      "server-side; docs/data-model-decisions.md). Idempotent: GRANT and REVOKE are, and the user and role membership",
+      "are guarded.",
       "Every column the identity may not read is REVOKEd, so a column classified (or a table no longer extracted) since",
       "an earlier run loses the SELECT that run granted.",
     ]),

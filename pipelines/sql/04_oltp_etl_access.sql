@@ -3,9 +3,9 @@
 -- Source: pipelines/model/oltp.ts. Regenerate with `npm run sql:generate`. Run after 02, as the Entra admin:
 -- sqlcmd ... -v EtlPrincipalName="<display name of the Data Factory managed identity>" -i 04_oltp_etl_access.sql
 -- Column-level SELECT on the extracted columns only: personal, card and encrypted columns stay out of reach, so
--- the identity needs no UNMASK. Always Encrypted key metadata is granted for the erasure pipeline's encrypted
--- connection; the Key Vault side (get, unwrapKey, verify on the column master key) is a role assignment, see
--- docs/data-model-decisions.md. Idempotent: GRANT and REVOKE are, and the user and role membership are guarded.
+-- the identity needs no UNMASK, nor Always Encrypted key metadata (REVOKEd: the erasure NULLs encrypted columns
+-- server-side; docs/data-model-decisions.md). Idempotent: GRANT and REVOKE are, and the user and role membership
+-- are guarded.
 -- Every column the identity may not read is REVOKEd, so a column classified (or a table no longer extracted) since
 -- an earlier run loses the SELECT that run granted.
 
@@ -20,9 +20,9 @@ GO
 GRANT SELECT ON SCHEMA::[cdc] TO [$(EtlPrincipalName)];
 GO
 
--- Always Encrypted key metadata (public does not have it in Azure SQL Database).
-GRANT VIEW ANY COLUMN MASTER KEY DEFINITION TO [$(EtlPrincipalName)];
-GRANT VIEW ANY COLUMN ENCRYPTION KEY DEFINITION TO [$(EtlPrincipalName)];
+-- Always Encrypted key metadata: not needed (the erasure NULLs encrypted columns server-side).
+REVOKE VIEW ANY COLUMN MASTER KEY DEFINITION FROM [$(EtlPrincipalName)];
+REVOKE VIEW ANY COLUMN ENCRYPTION KEY DEFINITION FROM [$(EtlPrincipalName)];
 GO
 
 -- dbo.Currency (cdc): only the columns the ETL may read, never classified ones.
