@@ -234,6 +234,7 @@ const etl = new Etl("etl", {
     lakeRawFileSystem: olap.fileSystemNames.raw,
     etlPrincipalName: etlIdentityName(context),
     streamingPrincipalName: streamingIdentityName(context),
+    analystsPrincipalName: platform.groupDisplayNames.analysts,
     alwaysEncryptedColumnMasterKeyId: platform.alwaysEncryptedKey.keyUriWithVersion,
     sqlPoolResourceId: olap.sqlPoolId,
   },

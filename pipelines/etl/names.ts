@@ -79,6 +79,12 @@ export const GLOBAL_PARAMETERS = {
       "Display name of the streaming app's managed identity (the Synapse loader), the database user the schema " +
       "deployment creates (`$(StreamingPrincipalName)` of 15_olap_streaming_access.sql).",
   },
+  analystsPrincipalName: {
+    type: "String",
+    description:
+      "Display name of the analysts' Entra group, the database user the schema deployment creates in the pool " +
+      "(`$(AnalystsPrincipalName)` of 16_olap_analyst_access.sql): its members sign in and read the star.",
+  },
   alwaysEncryptedColumnMasterKeyId: {
     type: "String",
     description:

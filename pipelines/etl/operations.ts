@@ -34,6 +34,7 @@ import {
 export const SQLCMD_VARIABLES: Readonly<Record<string, GlobalParameterName>> = {
   EtlPrincipalName: "etlPrincipalName",
   StreamingPrincipalName: "streamingPrincipalName",
+  AnalystsPrincipalName: "analystsPrincipalName",
   ColumnMasterKeyPath: "alwaysEncryptedColumnMasterKeyId",
 };
 

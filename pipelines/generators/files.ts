@@ -4,10 +4,12 @@ import type { DataModel } from "../model/types";
 import { generateColumnEncryptionKeysScript, generateColumnMasterKeyScript } from "./alwaysEncrypted";
 import {
   generateDashboardsScript,
+  generateOlapAnalystAccessScript,
   generateOlapDdl,
   generateOlapEtlAccessScript,
   generateOlapReferenceData,
   generateOlapStreamingAccessScript,
+  OLAP_ANALYST_ACCESS_FILE,
   OLAP_STREAMING_ACCESS_FILE,
 } from "./olap";
 import {
@@ -40,6 +42,7 @@ export function generateSqlFiles(model: DataModel): GeneratedFile[] {
     { file: "13_olap_etl_access.sql", content: generateOlapEtlAccessScript(model.olap) },
     { file: POOL_ETL_FILE, content: generatePoolEtlScript(model) },
     { file: OLAP_STREAMING_ACCESS_FILE, content: generateOlapStreamingAccessScript(model.olap) },
+    { file: OLAP_ANALYST_ACCESS_FILE, content: generateOlapAnalystAccessScript(model.olap) },
   ];
   return files.map((f) => ({ file: f.file, content: f.content.replace(/\r\n/g, "\n").replace(/\n+$/, "") + "\n" }));
 }

@@ -345,3 +345,45 @@ export function generateOlapStreamingAccessScript(model: OlapModel): string {
     batches(parts),
   ].join("\n");
 }
+
+// --- the analysts' read access to the pool ----------------------------------------------------------------------
+
+/** sqlcmd variable naming the analysts' Entra group (its display name) in 16. */
+export const OLAP_ANALYSTS_PRINCIPAL_VARIABLE = "AnalystsPrincipalName";
+export const OLAP_ANALYST_ACCESS_FILE = "16_olap_analyst_access.sql";
+
+/**
+ * SELECT on what the dashboards read (the star's dimensions and facts, and the materialized views over them), for the
+ * analysts' Entra group: its database user is what lets its members sign in to the pool at all (the BI workload
+ * classifier only places their sessions). Nothing else: no staging, no ETL schema, no procedure. The warehouse holds
+ * no personal or card data (model/olap.ts), so there is nothing to mask for them.
+ */
+export function generateOlapAnalystAccessScript(model: OlapModel): string {
+  const analysts = externalPrincipal(OLAP_ANALYSTS_PRINCIPAL_VARIABLE);
+  const parts: string[] = [analysts.createUser];
+  for (const table of model.tables.filter((t) => t.role !== "staging"))
+    parts.push(
+      [
+        `-- ${objectName(table.schema, table.name)} (${table.role}): read only.`,
+        `GRANT SELECT ON ${qualified(table.schema, table.name)} TO ${analysts.name};`,
+      ].join("\n"),
+    );
+  for (const view of model.materializedViews)
+    parts.push(
+      [
+        `-- ${objectName(view.schema, view.name)} (materialized view over ${view.fact}): read only.`,
+        `GRANT SELECT ON ${qualified(view.schema, view.name)} TO ${analysts.name};`,
+      ].join("\n"),
+    );
+  return [
+    header("Azure Synapse dedicated SQL pool (OLAP): what the analysts may read, and nothing more.", [
+      "Source: pipelines/model/olap.ts (dimensions, facts, materialized views). Regenerate with `npm run sql:generate`.",
+      "Run after 12, as the Entra admin (the schema deployment pipeline does, with global parameter",
+      "analystsPrincipalName):",
+      `sqlcmd ... -v ${OLAP_ANALYSTS_PRINCIPAL_VARIABLE}="<display name of the analysts Entra group>" -i ${OLAP_ANALYST_ACCESS_FILE}`,
+      "The group's database user lets its members sign in; the pool's BI classifier (wc_bi) places their sessions.",
+      "Idempotent: GRANT is, and the user is guarded.",
+    ]),
+    batches(parts),
+  ].join("\n");
+}
