@@ -595,6 +595,15 @@ export const oltpModel: OltpModel = {
         "gdpr_erasure pipeline also erases the warehouse, Cosmos DB and the lake.",
     },
     {
+      name: "PaymentMethod",
+      table: "PaymentMethod",
+      erasesReferencingRows: false,
+      description:
+        "A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure " +
+        "cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). Its " +
+        "fraud_features item expires on the container's TTL; the warehouse and the lake never receive card columns.",
+    },
+    {
       name: "MerchantContact",
       table: "Merchant",
       erasesReferencingRows: false,

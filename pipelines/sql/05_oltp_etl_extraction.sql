@@ -53,6 +53,21 @@ IF OBJECT_ID(N'etl.ErasureAudit', N'U') IS NULL
     );
 GO
 
+-- GDPR erasure audit trail of the PaymentMethod subject (no personal data: ids and counts only).
+IF OBJECT_ID(N'etl.ErasureAudit_PaymentMethod', N'U') IS NULL
+    CREATE TABLE [etl].[ErasureAudit_PaymentMethod]
+    (
+        [AuditId] BIGINT IDENTITY(1, 1) NOT NULL,
+        [RequestId] NVARCHAR(64) NOT NULL,
+        [PaymentMethodId] BIGINT NOT NULL,
+        [Store] NVARCHAR(64) NOT NULL,
+        [Action] NVARCHAR(400) NOT NULL,
+        [Items] BIGINT NOT NULL,
+        [RecordedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_ErasureAudit_PaymentMethod_RecordedAt] DEFAULT (SYSUTCDATETIME()),
+        CONSTRAINT [PK_ErasureAudit_PaymentMethod] PRIMARY KEY CLUSTERED ([AuditId])
+    );
+GO
+
 -- GDPR erasure audit trail of the MerchantContact subject (no personal data: ids and counts only).
 IF OBJECT_ID(N'etl.ErasureAudit_MerchantContact', N'U') IS NULL
     CREATE TABLE [etl].[ErasureAudit_MerchantContact]
@@ -864,6 +879,37 @@ BEGIN
     SET @Rows = @@ROWCOUNT;
     INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
     VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
+    COMMIT TRANSACTION;
+END;
+GO
+
+IF OBJECT_ID(N'etl.usp_ErasePaymentMethod', N'P') IS NULL
+    EXEC(N'CREATE PROCEDURE [etl].[usp_ErasePaymentMethod] AS BEGIN SET NOCOUNT ON; END');
+GO
+
+-- GDPR erasure of the PaymentMethod subject (pipelines/model/oltp.ts, erasureSubjects). A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). Its fraud_features item expires on the container's TTL; the warehouse and the lake never receive card columns.
+-- Runs with the owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.
+ALTER PROCEDURE [etl].[usp_ErasePaymentMethod]
+    @PaymentMethodId BIGINT,
+    @RequestId NVARCHAR(64)
+AS
+BEGIN
+    SET NOCOUNT ON;
+    SET XACT_ABORT ON;
+    DECLARE @Rows BIGINT;
+    IF NOT EXISTS (SELECT 1 FROM [dbo].[PaymentMethod] WHERE [PaymentMethodId] = @PaymentMethodId)
+    BEGIN
+        INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'no such dbo.PaymentMethod row', 0);
+        RETURN;
+    END;
+    BEGIN TRANSACTION;
+    -- dbo.PaymentMethod: Last4, ExpMonth, ExpYear, Fingerprint.
+    UPDATE [dbo].[PaymentMethod]
+    SET [Last4] = NULL, [ExpMonth] = NULL, [ExpYear] = NULL, [Fingerprint] = NULL
+    WHERE [PaymentMethodId] = @PaymentMethodId AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
+    SET @Rows = @@ROWCOUNT;
+    INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items])
+    VALUES (@RequestId, @PaymentMethodId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { dataModel } from "../../pipelines/model";
 import type { Classification, DataModel, MaskingFunction } from "../../pipelines/model/types";
 import { t } from "../../pipelines/model/types";
-import { validateModel } from "../../pipelines/model/validate";
+import { erasingSubjects, validateModel } from "../../pipelines/model/validate";
 import { cloneModel, mappingOf, olapColumn, olapTable, oltpColumn, oltpTable } from "./helpers";
 
 /** Mutate a copy of the real model and assert the validator reports a problem matching `expected`. */
@@ -246,6 +246,32 @@ describe("pipelines/model/validate", () => {
       assert.deepEqual(
         problemsAbout((m) => shippingAddress(m, { column: "CustomerId", table: "Customer" }), "ShippingAddress"),
         [],
+      );
+    });
+    it("refuses card data on rows a nullable foreign key leaves unreachable (a guest's card), unless the table has a subject", () => {
+      // Without the PaymentMethod subject, a payment method with no customer could never be erased.
+      for (const column of ["Last4", "ExpMonth", "ExpYear", "Fingerprint"])
+        rejects(
+          (m) => {
+            m.oltp.erasureSubjects = m.oltp.erasureSubjects.filter((x) => x.table !== "PaymentMethod");
+          },
+          new RegExp(
+            `dbo\\.PaymentMethod\\.${column}: card data on rows whose CustomerId is NULL, which no GDPR erasure reaches .*make it NOT NULL, or declare a subject for PaymentMethod`,
+          ),
+        );
+      // Every card held by a customer (the key NOT NULL): the customer's erasure reaches them all.
+      assert.deepEqual(
+        problemsAbout((m) => {
+          m.oltp.erasureSubjects = m.oltp.erasureSubjects.filter((x) => x.table !== "PaymentMethod");
+          const key = oltpTable(m, "PaymentMethod").columns.find((c) => c.name === "CustomerId");
+          if (key) key.nullable = false;
+        }, "PaymentMethod"),
+        [],
+      );
+      // The committed model: the table's own subject erases a guest's card; the customer's, a customer's cards.
+      assert.deepEqual(
+        erasingSubjects(dataModel.oltp, oltpTable(dataModel, "PaymentMethod")).map((s) => s.name),
+        ["Customer", "PaymentMethod"],
       );
     });
     it("refuses personal data that two subjects' erasures would reach, and subjects that erase nothing", () => {

@@ -84,6 +84,21 @@ export function erasurePaths(model: OltpModel, subject: ErasureSubject): Erasure
 export const erasedColumns = (table: OltpTable): string[] =>
   table.columns.filter((c) => c.classification && c.nullable).map((c) => c.name);
 
+/** The columns of `table` through which these subjects' erasures find its rows (their foreign keys to the subject). */
+export const erasureKeyColumns = (
+  model: OltpModel,
+  table: OltpTable,
+  subjects: readonly ErasureSubject[],
+): string[] => [
+  ...new Set(
+    subjects.flatMap((s) =>
+      erasurePaths(model, s)
+        .filter((p) => p.table === table)
+        .map((p) => p.column),
+    ),
+  ),
+];
+
 /** The subjects whose erasure reaches a table. */
 export const erasingSubjects = (model: OltpModel, table: OltpTable): ErasureSubject[] =>
   model.erasureSubjects.filter((s) => erasurePaths(model, s).some((p) => p.table === table));

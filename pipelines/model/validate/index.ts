@@ -22,6 +22,7 @@ export {
   checkReferences,
   erasedColumns,
   erasingSubjects,
+  erasureKeyColumns,
   erasureColumns,
   erasurePaths,
   type ErasurePath,

@@ -15,7 +15,7 @@ import {
   validateMask,
   validateType,
 } from "./common";
-import { checkReferences, erasedColumns, erasingSubjects, erasurePaths } from "./derived";
+import { checkReferences, erasedColumns, erasingSubjects, erasureKeyColumns, erasurePaths } from "./derived";
 
 function constraintNames(table: OltpTable): string[] {
   const names = [
@@ -285,10 +285,12 @@ export function validateOltp(model: OltpModel): string[] {
 }
 
 /**
- * GDPR erasure (Art. 17): every classified column is set to NULL by exactly one subject's generated erasure
- * procedure (`etl.usp_Erase<subject>`): it sits on a subject's table, or on a table with a single-column foreign key
- * to the table of a subject that erases referencing rows. Classified data further away is refused rather than
- * reached over several foreign keys, where it could belong to more than one subject (see `erasurePaths`).
+ * GDPR erasure (Art. 17): every classified column is set to NULL by a subject's generated erasure procedure
+ * (`etl.usp_Erase<subject>`): it sits on a subject's table, or on a table with a single-column foreign key to the
+ * table of a subject that erases referencing rows, and then that key may not be NULL unless the table is a subject of
+ * its own (a guest's card has no customer to erase it through). At most one subject of the table itself and one
+ * through a key: two subjects through keys could each erase the other's data. Classified data further away is refused
+ * rather than reached over several foreign keys, where it could belong to more than one subject (see `erasurePaths`).
  */
 export function validateErasure(model: OltpModel): string[] {
   const problems: string[] = [];
@@ -320,8 +322,22 @@ export function validateErasure(model: OltpModel): string[] {
     const classified = table.columns.filter((c) => c.classification);
     if (!classified.length) continue;
     const subjects = erasingSubjects(model, table);
+    // A subject of the table itself erases any of its rows, also one whose foreign key to another subject is NULL;
+    // another subject reaches only the rows that reference its own (a customer's cards, not a guest's).
+    const own = subjects.filter((s) => s.table === table.name);
+    const throughKeys = subjects.filter((s) => s.table !== table.name);
+    const unreachable = own.length
+      ? []
+      : erasureKeyColumns(model, table, throughKeys).filter((k) => table.columns.find((c) => c.name === k)?.nullable);
     for (const c of classified) {
       const cl = `oltp ${table.schema}.${table.name}.${c.name}`;
+      if (unreachable.length) {
+        problems.push(
+          `${cl}: ${c.classification?.kind} data on rows whose ${unreachable.join(", ")} is NULL, which no GDPR ` +
+            `erasure reaches (the erasure finds rows through that key): make it NOT NULL, or declare a subject for ` +
+            `${table.name} (oltpModel.erasureSubjects) that erases any of its rows`,
+        );
+      }
       if (!subjects.length) {
         problems.push(
           `${cl}: ${c.classification?.kind} data that no GDPR erasure reaches — an erasure procedure nulls classified ` +
@@ -329,9 +345,9 @@ export function validateErasure(model: OltpModel): string[] {
             `referencing rows, on tables with a single-column foreign key to it: give ${table.name} a foreign key to ` +
             `the subject's table (Customer for a payer's data), or declare a subject for ${table.name}`,
         );
-      } else if (subjects.length > 1) {
+      } else if (own.length > 1 || throughKeys.length > 1) {
         problems.push(
-          `${cl}: reached by the erasure of more than one subject (${subjects.map((s) => s.name).join(", ")}): ` +
+          `${cl}: reached by the erasure of more than one subject (${(own.length > 1 ? own : throughKeys).map((s) => s.name).join(", ")}): ` +
             `erasing one would erase the other's data — keep each subject's personal data in its own table`,
         );
       }
