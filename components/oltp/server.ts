@@ -110,18 +110,20 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
   const dependsOn = [cmk.accessGrant];
 
   // A preview or `up` of a deployed stack reads the server's Entra admin first and refuses a different group
-  // (adminConflicts): `administrators` is ignored after creation, so nothing else would change it.
-  const serverName = afterCreationOnlyCheck(pulumi.all([rg, owner.serverName, entraAdmin.objectId]), {
+  // (adminConflicts): `administrators` is ignored after creation, so nothing else would change it. The check holds the
+  // admin's `sid` (ignored, so an unknown one in a preview shows no change), not the server's name, a part of its
+  // resource path: an unknown name would show the server replaced.
+  const adminSid = afterCreationOnlyCheck(pulumi.all([rg, owner.serverName, entraAdmin.objectId]), {
     resource: ([, name]) => `the SQL server '${name}'`,
     read: ([resourceGroupName, name]) =>
       deployedOrNone(() => sql.getServer({ resourceGroupName, serverName: name }, { parent: owner.parent })),
     conflicts: (deployed, [, name, wanted]) => adminConflicts(deployed, wanted, name),
-  }).apply(([, name]) => name);
+  }).apply(([, , sid]) => sid);
 
   const server = new sql.Server(
     prefix,
     {
-      serverName,
+      serverName: owner.serverName,
       resourceGroupName: rg,
       location,
       version: "12.0",
@@ -131,7 +133,7 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
         principalType: sql.PrincipalType.Group,
         azureADOnlyAuthentication: true,
         login: entraAdmin.login,
-        sid: entraAdmin.objectId,
+        sid: adminSid,
         tenantId: entraAdmin.tenantId,
       },
       // The CMK identity reaches the key (Key Vault Crypto Service Encryption User on the key). The same identity

@@ -59,7 +59,11 @@ export function entraGroups(
         mailEnabled: false,
         preventDuplicateNames: true,
       },
-      { parent },
+      // Where stateful resources are protected (prod), a group the stack stops declaring stays in Entra: an operator
+      // who adopts the created group through `<role>GroupId` (handing it to the identity team) would otherwise delete
+      // it, and with the database admins' group the only Entra admin of both SQL servers. dev deletes its groups with
+      // the stack (a kept group would block the next dev's `preventDuplicateNames`).
+      { parent, retainOnDelete: cfg.protectStatefulResources },
     );
     groupIds[role] = group.objectId;
     groupNames[role] = group.displayName;
