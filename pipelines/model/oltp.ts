@@ -598,6 +598,8 @@ export const oltpModel: OltpModel = {
       name: "PaymentMethod",
       table: "PaymentMethod",
       erasesReferencingRows: false,
+      // A card held by a customer is that customer's: both erasures erase the same person's data there.
+      sharesRowsWith: ["Customer"],
       description:
         "A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure " +
         "cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). Its " +

@@ -187,6 +187,11 @@ export interface ErasureSubject {
   erasesReferencingRows: boolean;
   /** Who the person is and when the erasure is run (printed into the generated procedure). */
   description: string;
+  /**
+   * Subjects that also reach this subject's table through a foreign key and erase the same people's rows there (a
+   * customer's cards are the customer's; a guest's card is its holder's). validate/ refuses any other overlap.
+   */
+  sharesRowsWith?: string[];
 }
 
 export interface OltpModel {

@@ -283,7 +283,31 @@ describe("pipelines/model/validate", () => {
           columns: ["CustomerId"],
           references: { table: "Merchant", columns: ["MerchantId"] },
         });
-      }, /PaymentMethod\.Last4: reached by the erasure of more than one subject \(Customer, MerchantContact\)/);
+      }, /PaymentMethod\.Last4: reached by the erasure of more than one subject \(Customer, PaymentMethod, MerchantContact\)/);
+      // A table's own subject with one through a key is refused unless it declares it (sharesRowsWith): a merchant
+      // contact's erasure must not clear the customers a merchant onboarded.
+      rejects((m) => {
+        const contact = m.oltp.erasureSubjects.find((x) => x.name === "MerchantContact");
+        if (contact) contact.erasesReferencingRows = true;
+        const customer = oltpTable(m, "Customer");
+        customer.columns.push({ name: "OnboardingMerchantId", type: t.bigint(), nullable: false });
+        customer.foreignKeys = [
+          ...(customer.foreignKeys ?? []),
+          {
+            name: "FK_Customer_OnboardingMerchant",
+            columns: ["OnboardingMerchantId"],
+            references: { table: "Merchant", columns: ["MerchantId"] },
+          },
+        ];
+      }, /Customer\.Email: reached by the erasure of more than one subject \(Customer, MerchantContact\)/);
+      rejects((m) => {
+        const card = m.oltp.erasureSubjects.find((x) => x.name === "PaymentMethod");
+        if (card) card.sharesRowsWith = [];
+      }, /PaymentMethod\.Last4: reached by the erasure of more than one subject \(Customer, PaymentMethod\)/);
+      rejects((m) => {
+        const card = m.oltp.erasureSubjects.find((x) => x.name === "PaymentMethod");
+        if (card) card.sharesRowsWith = ["Payer"];
+      }, /erasureSubjects PaymentMethod: sharesRowsWith names Payer, which is no other subject/);
       rejects((m) => {
         m.oltp.erasureSubjects.push({
           name: "Payer",

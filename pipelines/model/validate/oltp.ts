@@ -288,8 +288,9 @@ export function validateOltp(model: OltpModel): string[] {
  * GDPR erasure (Art. 17): every classified column is set to NULL by a subject's generated erasure procedure
  * (`etl.usp_Erase<subject>`): it sits on a subject's table, or on a table with a single-column foreign key to the
  * table of a subject that erases referencing rows, and then that key may not be NULL unless the table is a subject of
- * its own (a guest's card has no customer to erase it through). At most one subject of the table itself and one
- * through a key: two subjects through keys could each erase the other's data. Classified data further away is refused
+ * its own (a guest's card has no customer to erase it through). Two subjects reach the same column only when the
+ * table's own subject declares the others (`sharesRowsWith`: the same people's rows); otherwise erasing one could
+ * erase the other's data. Classified data further away is refused
  * rather than reached over several foreign keys, where it could belong to more than one subject (see `erasurePaths`).
  */
 export function validateErasure(model: OltpModel): string[] {
@@ -302,6 +303,9 @@ export function validateErasure(model: OltpModel): string[] {
     if (names.has(s.name)) problems.push(`${sl}: duplicate subject name`);
     names.add(s.name);
     if (!s.description.trim()) problems.push(`${sl}: has no description`);
+    for (const other of s.sharesRowsWith ?? [])
+      if (!model.erasureSubjects.some((x) => x.name === other && x !== s))
+        problems.push(`${sl}: sharesRowsWith names ${other}, which is no other subject`);
     const table = model.tables.find((t) => t.name === s.table);
     if (!table) {
       problems.push(`${sl}: table ${s.table} does not exist`);
@@ -345,9 +349,12 @@ export function validateErasure(model: OltpModel): string[] {
             `referencing rows, on tables with a single-column foreign key to it: give ${table.name} a foreign key to ` +
             `the subject's table (Customer for a payer's data), or declare a subject for ${table.name}`,
         );
-      } else if (own.length > 1 || throughKeys.length > 1) {
+      } else if (
+        subjects.length > 1 &&
+        !(own.length === 1 && throughKeys.every((s) => own[0].sharesRowsWith?.includes(s.name)))
+      ) {
         problems.push(
-          `${cl}: reached by the erasure of more than one subject (${(own.length > 1 ? own : throughKeys).map((s) => s.name).join(", ")}): ` +
+          `${cl}: reached by the erasure of more than one subject (${subjects.map((s) => s.name).join(", ")}): ` +
             `erasing one would erase the other's data — keep each subject's personal data in its own table`,
         );
       }
