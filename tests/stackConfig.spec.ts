@@ -338,6 +338,9 @@ describe("stack files read as the CLI's YAML library reads them (go-yaml v3)", (
     );
     assert.deepEqual(JSON.parse(c["proj:sql"]), { sku: "GP", maxSizeGb: 64, zone: false, tier: "hot" });
     assert.throws(() => parseGoYaml("a: &x 1\nb:\n  <<: *x\n"), /map merge requires map or sequence of maps/);
+    // An alias to a list of maps is refused (decode.go `merge`: an alias must name a map), a list written there is not.
+    assert.throws(() => parseGoYaml("l: &l [{x: 1}]\nb: {<<: *l}\n"), /map merge requires map or sequence of maps/);
+    assert.deepEqual(parseGoYaml("m: &m {x: 1}\nb: {<<: [*m, {y: 2}]}\n"), { m: { x: 1 }, b: { x: 1, y: 2 } });
   });
 
   it("refuses an unquoted date (a Go time to the CLI, not its text) and an explicit tag, naming the file and the fix", () => {
@@ -346,6 +349,12 @@ describe("stack files read as the CLI's YAML library reads them (go-yaml v3)", (
       /^Pulumi\.dev\.yaml: `2027-01-31` is a timestamp .*quote it/,
     );
     assert.equal(load("config:\n  proj:start: '2027-01-31'\n")["proj:start"], "2027-01-31");
+    // Not a calendar date to Go's time.Parse: go-yaml keeps the text.
+    assert.deepEqual(["2027-13-45", "2027-02-30", "2027-01-31 25:00:00"].map(resolvePlain), [
+      "2027-13-45",
+      "2027-02-30",
+      "2027-01-31 25:00:00",
+    ]);
     fails(project("", "config:\n  proj:n: !!int 3\n"), /^Pulumi\.dev\.yaml: the explicit tag tag:yaml\.org,2002:int/);
     // A duplicate key is an error, as go-yaml's "mapping key … already defined".
     fails(project("", "config:\n  proj:a: 1\n  proj:a: 2\n"), /^Pulumi\.dev\.yaml is not valid YAML: .*unique/i);

@@ -48,6 +48,19 @@ const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 /** go-yaml resolve.go `allowedTimestampFormats`, loosely: four digits and a dash open every one of them. */
 const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
+/**
+ * Whether go-yaml reads the text as a timestamp: one of its formats (`TIMESTAMP`) that Go's `time.Parse` accepts, so a
+ * real calendar date and time (`2027-13-45` fails to parse there and stays a string).
+ */
+function isGoTimestamp(text: string): boolean {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2}))?/.exec(text);
+  if (!m || !TIMESTAMP.test(text)) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
+  return m[4] === undefined || (Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59);
+}
+
 /** Go's `strconv.ParseInt(s, 0, 64)` (signed) or `ParseUint(s, 0, 64)`: the value, or undefined when it fails. */
 function parseGoInt(s: string, signed: boolean): bigint | undefined {
   const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
@@ -69,7 +82,7 @@ export function resolvePlain(text: string): unknown {
     return /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) ? Number(text) : text;
   }
   if (first === "+" || first === "-" || (first >= "0" && first <= "9")) {
-    if (TIMESTAMP.test(text)) {
+    if (isGoTimestamp(text)) {
       throw new GoYamlError(
         `\`${text}\` is a timestamp to the Pulumi CLI (go-yaml), which keeps its time, not this text: quote it ('${text}')`,
       );
@@ -102,8 +115,9 @@ function toValue(node: unknown, doc: Document): unknown {
     const merged: Record<string, unknown>[] = [];
     for (const pair of node.items) {
       if (isMergeKey(pair.key)) {
-        const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
-        const sources = isSeq(value) ? value.items : [value];
+        // A list of maps only as a list written there: an alias to a list is refused, as go-yaml's `merge` refuses
+        // an alias to anything but a map (decode.go `failWantMap`).
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
         for (const source of sources) {
           const map = toValue(source, doc);
           if (!map || typeof map !== "object" || Array.isArray(map))
