@@ -19,38 +19,10 @@ import {
   storedProcedure,
 } from "./adf";
 import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES, rawFolder } from "./names";
+import { COSMOS_ERASURE, subjectCosmosTargets } from "./cosmosErasure";
 import { erasureNames, markedSubject } from "./sql/oltp";
 
-/**
- * Cosmos DB containers that hold a customer's data, and how an item is found (docs/cosmos-partitioning.md):
- * - `sessions`: `customerRef` is the customer id (the one indexed path);
- * - `fraud_features`: the items of the customer's payment methods, `entityKey` = `paymentMethod:<id>`.
- * The erasure upserts each matching item as `{ id, <partition key>, ttl: 1 }`: the personal fields are gone at once
- * and the item expires a second later (both containers have TTL on). `api_logs` (route templates, merchant ids) and
- * `webhook_events` (payment ids) hold no customer identifier by contract, and expire within 30 / 90 days.
- */
-interface CosmosTarget {
-  readonly container: string;
-  /** The field that identifies the customer's items. */
-  readonly field: string;
-  /** Partition key paths (without `/`), kept in the stub so the upsert replaces the item in its partition. */
-  readonly partitionKeys: readonly string[];
-}
-export const COSMOS_ERASURE: {
-  readonly bySubject: readonly CosmosTarget[];
-  readonly byReference: readonly (CosmosTarget & { readonly table: string; readonly prefix: string })[];
-} = {
-  bySubject: [{ container: "sessions", field: "customerRef", partitionKeys: ["id"] }],
-  byReference: [
-    {
-      container: "fraud_features",
-      field: "entityKey",
-      partitionKeys: ["entityKey"],
-      table: "PaymentMethod",
-      prefix: "paymentMethod:",
-    },
-  ],
-};
+export { COSMOS_ERASURE, subjectCosmosTargets } from "./cosmosErasure";
 
 const CUSTOMER = "@variables('customerId')";
 const REQUEST = "@variables('requestId')";
@@ -283,6 +255,32 @@ export function subjectErasurePipelines(model: DataModel): AdfResource[] {
 function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfResource {
   const names = erasureNames(model, subject);
   const parameter = names.key.charAt(0).toLowerCase() + names.key.slice(1);
+  // Its Cosmos DB items (a guest's card: its fraud_features item), expired as the customer's erasure expires its cards'.
+  const cosmos = subjectCosmosTargets(subject).flatMap((c): Activity[] => {
+    const name = `Expire_${c.container}`;
+    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
+    return [
+      expireItems(
+        name,
+        c.container,
+        `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ''${c.prefix}', variables('${parameter}'), '''')`,
+        { dependsOn: dependsOn("EraseOltp") },
+      ),
+      storedProcedure(
+        `Audit_${c.container}`,
+        "oltp",
+        OLTP_PROCEDURES.erase(names.auditProcedure),
+        {
+          [names.key]: { value: `@variables('${parameter}')`, type: "Int64" },
+          RequestId: { value: REQUEST, type: "String" },
+          Store: { value: "cosmos", type: "String" },
+          Action: { value: `${c.container}: the ${subject.table} item replaced by an expiring stub`, type: "String" },
+          Items: { value: `@activity('${name}').output.rowsCopied`, type: "Int64" },
+        },
+        { dependsOn: dependsOn(name), policy: secure },
+      ),
+    ];
+  });
   return pipeline(PIPELINES.subjectErasure(subject.name), {
     description:
       `GDPR erasure of one ${subject.name} (${parameter}): etl.${names.procedure} sets the classified columns of ` +
@@ -293,9 +291,14 @@ function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfR
     variables: { [parameter]: { type: "String" }, requestId: { type: "String" } },
     concurrency: 4,
     activities: [
-      // int() fails on anything that is not a number: the key reaches SQL only as digits.
+      // int() fails on anything that is not a number: the key reaches SQL and Cosmos DB queries only as digits.
       ...eraseOltpSteps(names.key, parameter, OLTP_PROCEDURES.erase(names.procedure)),
-      setReturnValue("ReturnAudit", { requestId: REQUEST, status: "erased" }, { dependsOn: dependsOn("EraseOltp") }),
+      ...cosmos,
+      setReturnValue(
+        "ReturnAudit",
+        { requestId: REQUEST, status: "erased" },
+        { dependsOn: dependsOn("EraseOltp", ...cosmos.filter((a) => a.name.startsWith("Audit_")).map((a) => a.name)) },
+      ),
     ],
   });
 }

@@ -977,6 +977,24 @@ BEGIN
 END;
 GO
 
+IF OBJECT_ID(N'etl.usp_AuditErasure_PaymentMethod', N'P') IS NULL
+    EXEC(N'CREATE PROCEDURE [etl].[usp_AuditErasure_PaymentMethod] AS BEGIN SET NOCOUNT ON; END');
+GO
+
+-- The PaymentMethod erasure pipeline records what it did in Cosmos DB.
+ALTER PROCEDURE [etl].[usp_AuditErasure_PaymentMethod]
+    @PaymentMethodId BIGINT,
+    @RequestId NVARCHAR(64),
+    @Store NVARCHAR(64),
+    @Action NVARCHAR(400),
+    @Items BIGINT
+AS
+BEGIN
+    SET NOCOUNT ON;
+    INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, @Store, @Action, @Items);
+END;
+GO
+
 IF DATABASE_PRINCIPAL_ID(N'$(EtlPrincipalName)') IS NULL
     CREATE USER [$(EtlPrincipalName)] FROM EXTERNAL PROVIDER;
 GO

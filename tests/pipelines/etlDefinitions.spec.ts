@@ -986,6 +986,46 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     );
   });
 
+  it("erases a guest's card in its own pipeline: the card's columns, then its fraud_features item, both audited", () => {
+    const p = pipelineOf(defs, PIPELINES.subjectErasure("PaymentMethod"));
+    assert.equal(p.name, "gdpr_erasure_payment_method");
+    assert.deepEqual((p.properties.parameters as Json).paymentMethodId, { type: "SecureString" });
+    assert.equal(
+      (activity(p, "EraseOltp").typeProperties as Json).storedProcedureName,
+      "[etl].[usp_ErasePaymentMethod]",
+    );
+    // The item the customer's erasure expires for a customer's card (entityKey = paymentMethod:<id>), as a stub.
+    const expire = activity(p, "Expire_fraud_features");
+    const after = (a: Json) => (a.dependsOn as { activity: string }[]).map((d) => d.activity);
+    assert.deepEqual(after(expire), ["EraseOltp"]);
+    assert.equal(
+      ((expire.typeProperties as Json).source as Json).query,
+      "@concat('SELECT c.id, c.entityKey, 1 AS ttl FROM c WHERE c.entityKey = ''paymentMethod:', variables('paymentMethodId'), '''')",
+    );
+    assert.equal(((expire.typeProperties as Json).sink as Json).writeBehavior, "upsert");
+    const auditStep = activity(p, "Audit_fraud_features");
+    assert.equal((auditStep.typeProperties as Json).storedProcedureName, "[etl].[usp_AuditErasure_PaymentMethod]");
+    assert.deepEqual(((auditStep.typeProperties as Json).storedProcedureParameters as Json).Items, {
+      value: "@activity('Expire_fraud_features').output.rowsCopied",
+      type: "Int64",
+    });
+    assert.deepEqual(after(activity(p, "ReturnAudit")), ["EraseOltp", "Audit_fraud_features"]);
+    for (const a of activities(p).filter((x) => JSON.stringify(x.typeProperties).includes("paymentMethodId"))) {
+      const policy = (a.policy ?? {}) as Json;
+      assert.deepEqual([policy.secureInput, policy.secureOutput], [true, true], `${a.name}: secure input and output`);
+    }
+    // The audit procedure exists only for it: the merchant contact has nothing outside the database.
+    const sql = fs.readFileSync(path.resolve(__dirname, "../../pipelines/sql/05_oltp_etl_extraction.sql"), "utf8");
+    assert.match(sql, /ALTER PROCEDURE \[etl\]\.\[usp_AuditErasure_PaymentMethod\]/);
+    assert.doesNotMatch(sql, /usp_AuditErasure_MerchantContact/);
+    assert.equal(
+      activities(pipelineOf(defs, PIPELINES.subjectErasure("MerchantContact"))).some((a) =>
+        String(a.name).startsWith("Expire_"),
+      ),
+      false,
+    );
+  });
+
   it("deletes a subject's raw partitions in the folders the extracts write them to", () => {
     /** Evaluates `@concat('…', <expr>, …)` with the given values for its non-literal arguments. */
     const evaluate = (expression: string, values: Record<string, string>) => {

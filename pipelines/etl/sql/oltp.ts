@@ -27,6 +27,7 @@ import { externalPrincipal, header, indent, list, nstr, q, qualified } from "../
 import { batches } from "../../generators/tsql";
 import { ETL_PRINCIPAL_VARIABLE } from "../../generators/oltp";
 import { extractedTables, factGroups, groupsOf, oltpTableOf, type ExtractedTable, type FactGroup } from "../groups";
+import { subjectCosmosTargets } from "../cosmosErasure";
 import { ETL_SCHEMA } from "../names";
 import { procedure } from "./procedure";
 
@@ -354,6 +355,8 @@ export function erasureNames(model: DataModel, subject: ErasureSubject) {
     key: marked ? "CustomerId" : key,
     keyType: keyColumn ? renderType(keyColumn.type) : "BIGINT",
     auditTable: marked ? "ErasureAudit" : `ErasureAudit_${subject.name}`,
+    /** What the subject's pipeline calls to audit a step outside this database (a Cosmos DB expiry). */
+    auditProcedure: marked ? "usp_AuditErasure" : `usp_AuditErasure_${subject.name}`,
   };
 }
 
@@ -418,6 +421,30 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
           `GDPR erasure of the ${subject.name} subject (pipelines/model/oltp.ts, erasureSubjects). ${subject.description}`,
           "Runs with the owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.",
         ],
+  );
+}
+
+/**
+ * The audit of a subject's steps outside this database (its Cosmos DB items: subjectCosmosTargets), into its own
+ * audit table; only for a subject that has such steps.
+ */
+function subjectAuditProcedure(model: DataModel, subject: ErasureSubject): string[] {
+  if (subject === markedSubject(model) || !subjectCosmosTargets(subject).length) return [];
+  const names = erasureNames(model, subject);
+  return procedure(
+    names.auditProcedure,
+    [
+      `@${names.key} ${names.keyType}`,
+      "@RequestId NVARCHAR(64)",
+      "@Store NVARCHAR(64)",
+      "@Action NVARCHAR(400)",
+      "@Items BIGINT",
+    ],
+    [
+      "SET NOCOUNT ON;",
+      `INSERT INTO ${q(ETL_SCHEMA)}.${q(names.auditTable)} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, @${names.key}, @Store, @Action, @Items);`,
+    ],
+    [`The ${subject.name} erasure pipeline records what it did in Cosmos DB.`],
   );
 }
 
@@ -502,6 +529,7 @@ export function generateOltpEtlScript(model: DataModel): string {
     ...model.oltp.erasureSubjects.flatMap((s) => eraseProcedure(model, s)),
     ...subjectReferencesProcedure(model),
     ...auditProcedure(),
+    ...model.oltp.erasureSubjects.flatMap((s) => subjectAuditProcedure(model, s)),
     etl.createUser,
     [
       "-- The ETL identity runs the procedures of this schema and reads nothing else through it: no SELECT on the control",
