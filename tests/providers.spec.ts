@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { UsageError } from "../tools/lib/cli";
+import { checkedAz, stackSubscription } from "../tools/lib/etlOps";
 import { INDIRECT_PROVIDERS, registrationPlan, requiredProviders } from "../tools/lib/providers";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
@@ -102,4 +104,46 @@ describe("resource providers a stack needs (tools/lib/providers.ts)", () => {
       // prod owns the Defender plans (a subscription deployment's template): Microsoft.Security comes from it.
       assert.equal(names.includes("microsoft.security"), stack === "prod");
     });
+});
+
+describe("the ops tools act in the stack's subscription (providers, etl:ops, stream:ops)", () => {
+  const PROD = "11111111-2222-4333-8444-555555555555";
+  const DEV = "99999999-2222-4333-8444-555555555555";
+
+  it("reads it as azure-native does: the stack's azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID", () => {
+    assert.equal(stackSubscription({ "azure-native:subscriptionId": PROD }, { ARM_SUBSCRIPTION_ID: DEV }), PROD);
+    assert.equal(stackSubscription({}, { ARM_SUBSCRIPTION_ID: PROD }), PROD);
+    assert.equal(stackSubscription({}, {}), undefined);
+  });
+
+  it("refuses an Azure CLI on another subscription before its first call, naming both and the fix", () => {
+    const calls: string[][] = [];
+    const az = (current: string) => (args: readonly string[]) => {
+      calls.push([...args]);
+      return args[0] === "account" ? current : "Registered";
+    };
+    // Left on dev's subscription while registering prod's providers: nothing is asked of Azure but the check.
+    const wrong = checkedAz(az(DEV), "prod", PROD);
+    assert.throws(
+      () => wrong(["provider", "show", "--namespace", "Microsoft.Sql"]),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message ===
+          `the Azure CLI is on subscription ${DEV}, stack prod deploys to ${PROD} (azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID): run \`az account set --subscription ${PROD}\` first`,
+    );
+    assert.deepEqual(calls, [["account", "show", "--query", "id"]]);
+    // On the stack's subscription (any case): checked once, then every call goes through.
+    calls.length = 0;
+    const right = checkedAz(az(PROD.toUpperCase()), "prod", PROD);
+    assert.equal(right(["provider", "show"]), "Registered");
+    right(["provider", "register"]);
+    assert.deepEqual(
+      calls.map((c) => c[0]),
+      ["account", "provider", "provider"],
+    );
+    // No subscription configured: azure-native takes the CLI's, so the tools do too, without asking.
+    calls.length = 0;
+    checkedAz(az(DEV), "dev", undefined)(["group", "exists"]);
+    assert.deepEqual(calls, [["group", "exists"]]);
+  });
 });

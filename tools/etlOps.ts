@@ -60,7 +60,7 @@ runCli(USAGE, async (argv) => {
     integrationResourceGroup: context.name("resourceGroup", "integration"),
     dataResourceGroup: context.name("resourceGroup", "data"),
   };
-  const az = ops.azCli;
+  const az = ops.checkedAz(ops.azCli, stack, ops.stackSubscription(sc.config));
   switch (command) {
     case "wake-pool": {
       const output = (woken: readonly string[]) => {

@@ -4,16 +4,19 @@
  * The Azure resource providers the stack needs registered in its subscription (tools/lib/providers.ts), from the
  * stack's own resources as the offline preview registers them. `list` prints them with why; `register` (an Azure CLI
  * logged in to the stack's subscription, allowed to register providers, e.g. Contributor) registers those not yet
- * `Registered` and waits for each (`az provider register --wait`). deploy.yml runs `register` before every `pulumi
+ * `Registered` and waits for each (`az provider register --wait`), after checking that the CLI is on the stack's
+ * subscription (`azure-native:subscriptionId`, else ARM_SUBSCRIPTION_ID). deploy.yml runs `register` before every `pulumi
  * up`: azure-native does not register providers, so a new subscription's first `up` would otherwise stop at the
  * first unregistered namespace. Exit codes: 0 done, 2 bad usage or an az failure.
  */
+import * as path from "node:path";
 import { parseArgs, runCli, UsageError } from "./lib/cli";
 
 const COMMANDS = ["list", "register"] as const;
 const USAGE = `usage: npm run providers -- <${COMMANDS.join("|")}> --stack <dev|prod>
   list       print the resource providers the stack needs, with the resource types that need them
-  register   register those not yet Registered in the logged-in subscription (az), waiting for each`;
+  register   register those not yet Registered in the stack's subscription (az, which must be logged in to it:
+             azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID), waiting for each`;
 
 runCli(USAGE, async (argv) => {
   const [command, ...rest] = argv;
@@ -30,17 +33,19 @@ runCli(USAGE, async (argv) => {
     for (const p of required) console.log(`${p.namespace}\n    ${p.reasons.join("\n    ")}`);
     return 0;
   }
-  const { azCli } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const { azCli, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
+  const az = checkedAz(azCli, stack, stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack).config));
   const states = Object.fromEntries(
     required.map((p) => [
       p.namespace,
-      azCli(["provider", "show", "--namespace", p.namespace, "--query", "registrationState"]) as string | undefined,
+      az(["provider", "show", "--namespace", p.namespace, "--query", "registrationState"]) as string | undefined,
     ]),
   );
   const plan = registrationPlan(required, states);
   for (const namespace of plan) {
     console.log(`registering ${namespace} (was ${states[namespace] ?? "unknown"})`);
-    azCli(["provider", "register", "--namespace", namespace, "--wait"]);
+    az(["provider", "register", "--namespace", namespace, "--wait"]);
   }
   console.log(
     `${required.length} resource providers needed by ${stack}: ${plan.length} registered now, ${required.length - plan.length} already registered`,

@@ -35,7 +35,13 @@ runCli(USAGE, async (argv) => {
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   if (command === "stop-for-update" && !args.values["pulumi-stack"] === !args.values.preview)
     throw new UsageError("stop-for-update needs exactly one of --pulumi-stack or --preview");
-  const { azCli } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const { azCli: rawAz, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
+  const azCli = checkedAz(
+    rawAz,
+    stack,
+    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack).config),
+  );
   const ops = require("./lib/streamOps") as typeof import("./lib/streamOps");
   const where = ops.jobLocation(path.resolve(__dirname, ".."), stack);
   const waiting = {

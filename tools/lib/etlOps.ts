@@ -15,6 +15,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { WINDOWS_TIME_ZONES } from "../../lib/timeZones";
+import { UsageError } from "./cli";
 
 export const ADF_API = "2018-06-01";
 const ARM = "https://management.azure.com";
@@ -98,6 +99,40 @@ export const azCli: Az = (args) => {
   const out = execFileSync("az", [...args, "--output", "json"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return out.trim() === "" ? null : JSON.parse(out);
 };
+
+/**
+ * The subscription the stack deploys to, as azure-native reads it: `azure-native:subscriptionId` from the stack's
+ * config, else `ARM_SUBSCRIPTION_ID` (the provider's config key first, then its variable, as deploy.yml sets it);
+ * undefined when neither is set, and the provider then takes the Azure CLI's own subscription too.
+ */
+export function stackSubscription(
+  config: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return config["azure-native:subscriptionId"] || env.ARM_SUBSCRIPTION_ID || undefined;
+}
+
+/**
+ * `az`, checked before its first call to be logged in to the stack's subscription: the tools name resource groups,
+ * not subscriptions, so an Azure CLI left on another stack's subscription (dev's, when prod's is separate) would
+ * register providers there, or find no pool to wake and report nothing to do. A usage error names both and the fix.
+ */
+export function checkedAz(az: Az, stack: string, wanted: string | undefined): Az {
+  let checked = wanted === undefined;
+  return (args) => {
+    if (!checked) {
+      const current = az(["account", "show", "--query", "id"]);
+      if (typeof current !== "string" || current.toLowerCase() !== wanted?.toLowerCase())
+        throw new UsageError(
+          `the Azure CLI is on subscription ${String(current)}, stack ${stack} deploys to ${wanted} ` +
+            "(azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID): run `az account set --subscription " +
+            `${wanted}\` first`,
+        );
+      checked = true;
+    }
+    return az(args);
+  };
+}
 
 export interface StackResources {
   /** Resource group of the ETL tier (the factory). */
