@@ -320,30 +320,41 @@ export function generateOlapEtlAccessScript(model: OlapModel): string {
 export const OLAP_STREAMING_PRINCIPAL_VARIABLE = "StreamingPrincipalName";
 export const OLAP_STREAMING_ACCESS_FILE = "15_olap_streaming_access.sql";
 
+/**
+ * An access script of the pool: the principal's database user (guarded), then one commented GRANT per object, under
+ * the generated header; the user's name is the sqlcmd variable `variable`.
+ */
+function accessScript(o: {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly variable: string;
+  readonly grants: readonly { readonly comment: string; readonly sql: (principal: string) => string }[];
+}): string {
+  const principal = externalPrincipal(o.variable);
+  const parts = [principal.createUser, ...o.grants.map((g) => [`-- ${g.comment}`, g.sql(principal.name)].join("\n"))];
+  return [header(o.title, [...o.header, "Idempotent: GRANT is, and the user is guarded."]), batches(parts)].join("\n");
+}
+
 /** INSERT on the tables the streaming path writes (the model's `stream` mappings), and nothing else. */
 export function generateOlapStreamingAccessScript(model: OlapModel): string {
-  const loader = externalPrincipal(OLAP_STREAMING_PRINCIPAL_VARIABLE);
   const targets = model.mappings.flatMap((m) => (m.kind === "stream" ? [m.target] : []));
-  const parts: string[] = [loader.createUser];
-  for (const name of targets) {
-    const table = model.tables.find((t) => t.name === name);
-    if (!table) throw new Error(`stream mapping targets unknown table ${name}`);
-    parts.push(
-      [
-        `-- ${table.name}: the loader appends the Stream Analytics job's rows (no read, update or delete).`,
-        `GRANT INSERT ON ${qualified(table.schema, table.name)} TO ${loader.name};`,
-      ].join("\n"),
-    );
-  }
-  return [
-    header("Azure Synapse dedicated SQL pool (OLAP): what the streaming loader may do, and nothing more.", [
+  return accessScript({
+    title: "Azure Synapse dedicated SQL pool (OLAP): what the streaming loader may do, and nothing more.",
+    header: [
       "Source: pipelines/model/olap.ts (stream mappings). Regenerate with `npm run sql:generate`. Run after 10, as the",
       "Entra admin (the schema deployment pipeline does, with global parameter streamingPrincipalName):",
       `sqlcmd ... -v ${OLAP_STREAMING_PRINCIPAL_VARIABLE}="<display name of the streaming app's managed identity>" -i ${OLAP_STREAMING_ACCESS_FILE}`,
-      "Idempotent: GRANT is, and the user is guarded.",
-    ]),
-    batches(parts),
-  ].join("\n");
+    ],
+    variable: OLAP_STREAMING_PRINCIPAL_VARIABLE,
+    grants: targets.map((name) => {
+      const table = model.tables.find((t) => t.name === name);
+      if (!table) throw new Error(`stream mapping targets unknown table ${name}`);
+      return {
+        comment: `${table.name}: the loader appends the Stream Analytics job's rows (no read, update or delete).`,
+        sql: (principal: string) => `GRANT INSERT ON ${qualified(table.schema, table.name)} TO ${principal};`,
+      };
+    }),
+  });
 }
 
 // --- the analysts' read access to the pool ----------------------------------------------------------------------
@@ -359,31 +370,23 @@ export const OLAP_ANALYST_ACCESS_FILE = "16_olap_analyst_access.sql";
  * no personal or card data (model/olap.ts), so there is nothing to mask for them.
  */
 export function generateOlapAnalystAccessScript(model: OlapModel): string {
-  const analysts = externalPrincipal(OLAP_ANALYSTS_PRINCIPAL_VARIABLE);
-  const parts: string[] = [analysts.createUser];
-  for (const table of model.tables.filter((t) => t.role !== "staging"))
-    parts.push(
-      [
-        `-- ${objectName(table.schema, table.name)} (${table.role}): read only.`,
-        `GRANT SELECT ON ${qualified(table.schema, table.name)} TO ${analysts.name};`,
-      ].join("\n"),
-    );
-  for (const view of model.materializedViews)
-    parts.push(
-      [
-        `-- ${objectName(view.schema, view.name)} (materialized view over ${view.fact}): read only.`,
-        `GRANT SELECT ON ${qualified(view.schema, view.name)} TO ${analysts.name};`,
-      ].join("\n"),
-    );
-  return [
-    header("Azure Synapse dedicated SQL pool (OLAP): what the analysts may read, and nothing more.", [
+  const read = (schema: string, name: string, what: string) => ({
+    comment: `${objectName(schema, name)} (${what}): read only.`,
+    sql: (principal: string) => `GRANT SELECT ON ${qualified(schema, name)} TO ${principal};`,
+  });
+  return accessScript({
+    title: "Azure Synapse dedicated SQL pool (OLAP): what the analysts may read, and nothing more.",
+    header: [
       "Source: pipelines/model/olap.ts (dimensions, facts, materialized views). Regenerate with `npm run sql:generate`.",
       "Run after 12, as the Entra admin (the schema deployment pipeline does, with global parameter",
       "analystsPrincipalName):",
       `sqlcmd ... -v ${OLAP_ANALYSTS_PRINCIPAL_VARIABLE}="<display name of the analysts Entra group>" -i ${OLAP_ANALYST_ACCESS_FILE}`,
       "The group's database user lets its members sign in; the pool's BI classifier (wc_bi) places their sessions.",
-      "Idempotent: GRANT is, and the user is guarded.",
-    ]),
-    batches(parts),
-  ].join("\n");
+    ],
+    variable: OLAP_ANALYSTS_PRINCIPAL_VARIABLE,
+    grants: [
+      ...model.tables.filter((t) => t.role !== "staging").map((t) => read(t.schema, t.name, t.role)),
+      ...model.materializedViews.map((v) => read(v.schema, v.name, `materialized view over ${v.fact}`)),
+    ],
+  });
 }
