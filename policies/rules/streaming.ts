@@ -10,7 +10,7 @@ import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import type * as web from "@pulumi/azure-native/web";
 import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, who } from "../lib/values";
+import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
 /** A namespace's network rule set: a separate resource that rewrites the namespace's public network access. */
@@ -108,7 +108,7 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
   {
     name: "azure-native-eventhub-namespace-require-customer-managed-key",
     description:
-      "Premium (or dedicated-cluster) Event Hubs namespaces in production stacks encrypt events with a customer-managed key from Key Vault.",
+      "Premium (or dedicated-cluster) Event Hubs namespaces in production stacks encrypt events with a customer-managed key from Key Vault, over infrastructure encryption.",
     severity: "high",
     pci: ["3.5.1", "3.6.1"],
     gdpr: ["32(1)(a)"],
@@ -139,6 +139,15 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
     const keys = enc?.keyVaultProperties ?? [];
     if (keys.length === 0 || keys.some((k) => !isSet(k, "keyName") || !isSet(k, "keyVaultUri"))) {
       report(`${who(args)} names no key: set encryption.keyVaultProperties[].keyName and keyVaultUri.`);
+    }
+    // The second layer the remediation asks for: "requireInfrastructureEncryption: Enable Infrastructure Encryption
+    // (Double Encryption)" (the SDK's Encryption type), a creation-time choice of the namespace.
+    if (presence(props, "encryption", "requireInfrastructureEncryption") === "unknown")
+      requireKnown(props, "encryption", "requireInfrastructureEncryption");
+    if (valueAt(props, "encryption", "requireInfrastructureEncryption") !== true) {
+      report(
+        `${who(args)} has no infrastructure encryption: set encryption.requireInfrastructureEncryption to true (at creation: a namespace cannot add it later).`,
+      );
     }
   },
 );

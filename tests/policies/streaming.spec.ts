@@ -119,6 +119,14 @@ describe("policies/streaming", () => {
           mutate(ns("prod"), "encryption.keyVaultProperties.0.keyName", undefined),
           /names no key/,
         ));
+      it("fails a CMK without infrastructure encryption (its remediation asks for both)", async () => {
+        for (const value of [undefined, false])
+          await expectFail(
+            eventHubCmk,
+            mutate(ns("prod"), "encryption.requireInfrastructureEncryption", value),
+            /evhns-pay-dev-weu .*has no infrastructure encryption: set encryption\.requireInfrastructureEncryption to true/,
+          );
+      });
       it("passes a key URI unknown during preview", () =>
         expectPass(eventHubCmk, mutate(ns("prod"), "encryption.keyVaultProperties.0.keyVaultUri", UNKNOWN)));
       it("is not applicable to Standard namespaces or outside prodStacks", async () => {
