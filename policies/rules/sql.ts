@@ -249,14 +249,14 @@ export const sqlEncryptionProtectorCmk = resourcePolicy<sql.EncryptionProtectorA
   {
     name: "azure-native-sql-encryptionprotector-require-customer-managed-key",
     description:
-      "Every Azure SQL encryption protector is a customer-managed Azure Key Vault key, not a service-managed key.",
+      "Every Azure SQL encryption protector is a customer-managed Azure Key Vault key, not a service-managed key, with automatic rotation on (the server follows each new key version Key Vault's rotation policy creates).",
     severity: "high",
     pci: ["3.5.1", "3.6.1", "3.7.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.1"],
     service: "sql",
     remediationSteps:
-      'Set `serverKeyType` to "AzureKeyVault" and `serverKeyName` to the `sql.ServerKey` of the Key Vault key (`<vault>_<key>_<version>`).',
+      'Set `serverKeyType` to "AzureKeyVault", `serverKeyName` to the `sql.ServerKey` of the Key Vault key (`<vault>_<key>_<version>`) and `autoRotationEnabled: true`.',
     url: `${DOCS}/transparent-data-encryption-byok-overview`,
   },
   "azure-native:sql:EncryptionProtector",
@@ -267,6 +267,16 @@ export const sqlEncryptionProtectorCmk = resourcePolicy<sql.EncryptionProtectorA
       );
     } else if (presence(props, "serverKeyName") === "absent") {
       report(`${who(args)} names no key: set serverKeyName to the sql.ServerKey of the customer-managed key.`);
+    }
+    // A versioned protector stays on its version when Key Vault rotates the key, unless auto-rotation moves it: "the
+    // server continuously checks the key vault for any new versions of the key being used as the TDE protector"
+    // (transparent-data-encryption-byok-key-rotation, "Automatic key rotation"). Absent = false.
+    if (props.serverKeyType === "AzureKeyVault") {
+      if (presence(props, "autoRotationEnabled") === "unknown") requireKnown(props, "autoRotationEnabled");
+      if (props.autoRotationEnabled !== true)
+        report(
+          `${who(args)} does not follow the key's rotation (autoRotationEnabled ${show(props.autoRotationEnabled)}): set autoRotationEnabled to true.`,
+        );
     }
   },
 );
@@ -321,14 +331,14 @@ export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingP
   {
     name: "azure-native-sql-serverblobauditingpolicy-enable-auditing",
     description:
-      "Every server-level Azure SQL auditing policy (ServerBlobAuditingPolicy or ExtendedServerBlobAuditingPolicy) is enabled and sends audit records to Log Analytics or storage.",
+      "Every server-level Azure SQL auditing policy (ServerBlobAuditingPolicy or ExtendedServerBlobAuditingPolicy) is enabled, sends audit records to Log Analytics or storage, and audits Microsoft support operations.",
     severity: "high",
     pci: ["10.2.1", "10.2.2"],
     gdpr: ["30", "33"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:
-      'Set `state` to "Enabled" and `isAzureMonitorTargetEnabled` to true (with a diagnostic setting on the master database sending SQLSecurityAuditEvents to the central workspace), or set `storageEndpoint`.',
+      'Set `state` to "Enabled" and `isAzureMonitorTargetEnabled` to true (with a diagnostic setting on the master database sending SQLSecurityAuditEvents to the central workspace), or set `storageEndpoint`; set `isDevopsAuditEnabled` to true.',
     url: `${DOCS}/auditing-overview`,
   },
   AUDIT_TYPES,
@@ -341,6 +351,14 @@ export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingP
     if (!toStorage && toMonitor !== "unknown" && props.isAzureMonitorTargetEnabled !== true) {
       report(
         `${who(args)} has no audit destination: set isAzureMonitorTargetEnabled to true (and a diagnostic setting for SQLSecurityAuditEvents) or set storageEndpoint.`,
+      );
+    }
+    // What Microsoft's support engineers run on the server is audited only with it (auditing-microsoft-support-
+    // operations): access by a third party to the cardholder data environment (PCI DSS 10.2.1.2). Absent = false.
+    if (presence(props, "isDevopsAuditEnabled") === "unknown") requireKnown(props, "isDevopsAuditEnabled");
+    if (props.isDevopsAuditEnabled !== true) {
+      report(
+        `${who(args)} does not audit Microsoft support operations (isDevopsAuditEnabled ${show(props.isDevopsAuditEnabled)}): set isDevopsAuditEnabled to true.`,
       );
     }
   },

@@ -216,6 +216,18 @@ describe("policies/sql", () => {
         /sql-pay-dev-weu-protector .*set serverKeyType to "AzureKeyVault"/,
       ],
       ["serverKeyName is unset", "serverKeyName", undefined, /sql-pay-dev-weu-protector .*set serverKeyName/],
+      [
+        "autoRotationEnabled is false (the server would stay on the rotated-out key version)",
+        "autoRotationEnabled",
+        false,
+        /sql-pay-dev-weu-protector .*does not follow the key's rotation \(autoRotationEnabled false\): set autoRotationEnabled to true/,
+      ],
+      [
+        "autoRotationEnabled is unset (Azure's default is off)",
+        "autoRotationEnabled",
+        undefined,
+        /autoRotationEnabled unset/,
+      ],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(sqlEncryptionProtectorCmk, f.sqlServer()));
   });
@@ -265,6 +277,13 @@ describe("policies/sql", () => {
         false,
         /sql-pay-dev-weu-audit .*no audit destination: set isAzureMonitorTargetEnabled to true/,
       ],
+      [
+        "Microsoft support operations are not audited",
+        "isDevopsAuditEnabled",
+        false,
+        /sql-pay-dev-weu-audit .*does not audit Microsoft support operations \(isDevopsAuditEnabled false\): set isDevopsAuditEnabled to true/,
+      ],
+      ["isDevopsAuditEnabled is unset", "isDevopsAuditEnabled", undefined, /isDevopsAuditEnabled unset/],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(sqlAuditingEnabled, f.sqlServer()));
   });
