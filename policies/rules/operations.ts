@@ -19,7 +19,7 @@ import {
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
-import { isSet, presence, requireKnown, valueAt, who } from "../lib/values";
+import { isSet, presence, requireKnown, safeGet, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const METRIC_ALERT = "azure-native:monitor:MetricAlert";
@@ -43,9 +43,11 @@ export const WATCHED_DATA_TYPES = [
  * target's does not count; during preview, the alert's property dependency on the target decides.
  */
 function watchers(resources: readonly PolicyResource[], target: PolicyResource): PolicyResource[] {
+  // A disabled alert watches nothing (`enabled: false`; absent is on for both types).
+  const on = (a: PolicyResource) => safeGet(a.props, "enabled") !== false;
   return [
-    ...ofType(resources, METRIC_ALERT).filter((a) => listPointsAt(a, target, "scopes")),
-    ...ofType(resources, LOG_ALERT).filter((a) => logAlertWatches(a, target)),
+    ...ofType(resources, METRIC_ALERT).filter((a) => on(a) && listPointsAt(a, target, "scopes")),
+    ...ofType(resources, LOG_ALERT).filter((a) => on(a) && logAlertWatches(a, target)),
   ];
 }
 
@@ -137,6 +139,34 @@ export const alertActionGroup = resourcePolicy<AlertArgs>(
   },
 );
 
+const SENTINEL_RULE = "azure-native:securityinsights:ScheduledAlertRule";
+const SENTINEL_INCIDENT_RULE = "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule";
+
+export const alertsEnabled = resourcePolicy<AlertArgs>(
+  {
+    name: "azure-native-monitor-alert-disallow-disabled",
+    description:
+      "No alert rule (metric, log or activity log) and no Microsoft Sentinel analytics or incident-creation rule is declared disabled: a disabled detection is declared monitoring that does not happen.",
+    severity: "high",
+    pci: ["10.4.1.1", "10.7.2", "12.10.5"],
+    gdpr: ["33"],
+    soc2: ["CC7.2", "CC7.3"],
+    service: "monitor",
+    remediationSteps:
+      "Remove `enabled: false` (silence an expected noise window with an alert processing rule, as dev's off-hours rule does, or mute the rule's actions), or delete the rule.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-processing-rules",
+  },
+  [METRIC_ALERT, LOG_ALERT, ACTIVITY_LOG_ALERT, SENTINEL_RULE, SENTINEL_INCIDENT_RULE],
+  (props, args, report) => {
+    // "Determines whether this alert rule is enabled or disabled" (the SDK); absent is enabled for the alerts that
+    // make it optional, and Sentinel's rules require it.
+    if (presence(props, "enabled") === "unknown") requireKnown(props, "enabled");
+    if (safeGet(props, "enabled") === false) {
+      report(`${who(args)} is disabled (enabled false): enable it, or delete it if it is not wanted.`);
+    }
+  },
+);
+
 export const prodSentinel = stackPolicy(
   {
     name: "azure-native-operationalinsights-workspace-require-sentinel-in-prod",
@@ -175,4 +205,4 @@ export const prodSentinel = stackPolicy(
   },
 );
 
-export const operationsPolicies: Policies = [dataStoreAlerts, alertActionGroup, prodSentinel];
+export const operationsPolicies: Policies = [dataStoreAlerts, alertActionGroup, alertsEnabled, prodSentinel];

@@ -1,6 +1,12 @@
 import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { alertActionGroup, dataStoreAlerts, operationsPolicies, prodSentinel } from "../../policies/rules/operations";
+import {
+  alertActionGroup,
+  alertsEnabled,
+  dataStoreAlerts,
+  operationsPolicies,
+  prodSentinel,
+} from "../../policies/rules/operations";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { diagnosticSetting, workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, RG_NAME } from "./fixtures/protection";
@@ -69,7 +75,7 @@ const watched = (alert: (t: ResourceRecord) => ResourceRecord) => {
 
 describe("policies/operations", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(operationsPolicies.length, 3);
+    assert.equal(operationsPolicies.length, 4);
     for (const p of operationsPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -176,6 +182,48 @@ describe("policies/operations", () => {
         /notifies no action group/,
       ));
     it("is not applicable to other types", () => expectNotApplicable(alertActionGroup, workspace()));
+  });
+
+  describe(alertsEnabled.name, () => {
+    const sentinelRule = (enabled: unknown) =>
+      resourceRecord("azure-native:securityinsights:ScheduledAlertRule", "sentinel-card-data-mass-read", {
+        resourceGroupName: RG_NAME,
+        workspaceName: "log-pay-prod-weu",
+        kind: "Scheduled",
+        displayName: "Card data: mass read",
+        enabled,
+        severity: "High",
+      });
+    it("passes enabled alerts and detections, and alerts that leave enabled to its default (on)", async () => {
+      await expectPass(alertsEnabled, mutate(metricAlert(undefined), "enabled", true));
+      await expectPass(alertsEnabled, logAlert(undefined));
+      await expectPass(alertsEnabled, sentinelRule(true));
+    });
+    it("fails a disabled metric alert, log alert and Sentinel analytics rule", async () => {
+      await expectFail(
+        alertsEnabled,
+        mutate(metricAlert(undefined), "enabled", false),
+        /alert-cosmos-throttling .*is disabled \(enabled false\): enable it/,
+      );
+      await expectFail(
+        alertsEnabled,
+        mutate(logAlert(undefined), "enabled", false),
+        /alert-cosmos-latency-p99 .*is disabled/,
+      );
+      await expectFail(alertsEnabled, sentinelRule(false), /sentinel-card-data-mass-read .*is disabled/);
+    });
+    it("is not applicable to other types", () => expectNotApplicable(alertsEnabled, workspace()));
+    it("a disabled alert no longer counts as watching a data store", async () => {
+      await expectPass(
+        dataStoreAlerts,
+        watched((t) => metricAlert(t)),
+      );
+      await expectFail(
+        dataStoreAlerts,
+        watched((t) => mutate(metricAlert(t), "enabled", false)),
+        /cosmos/,
+      );
+    });
   });
 
   describe(prodSentinel.name, () => {
