@@ -210,6 +210,22 @@ describe("config rules: prod requirements", () => {
     assert.equal(accepts("dev", (raw) => delete raw.ingestion).ingestion.gateway.minInstances, 0);
     assert.equal(parseConfig(rawOf("prod"), "prod").ingestion.gateway.minInstances, 3);
   });
+  it("the streaming path's sizes and the ETL must be set in prod (dev's defaults would pass every prod rule)", () => {
+    rejects(
+      "prod",
+      (raw) => delete raw.etl,
+      /config payments-data-platform:etl: got nothing \(the key is missing\); must be set in prod: its defaults are dev sizes/,
+    );
+    for (const part of ["streamAnalytics", "relay", "freshnessMinutes"])
+      rejects(
+        "prod",
+        (raw) => delete (raw.streaming as Record<string, unknown>)[part],
+        new RegExp(
+          `config payments-data-platform:streaming \\(${part}\\): got nothing \\(the key is missing\\); must be set in prod`,
+        ),
+      );
+    assert.equal(accepts("dev", (raw) => delete raw.etl).etl.integrationRuntime !== undefined, true);
+  });
   it("a rule that tests a default says the default was tested, not that nothing was", () => {
     rejects(
       "prod",
@@ -350,5 +366,89 @@ describe("config rules: type errors list the allowed values", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("config rules: limits Azure sets, refused with the key named (a fuzz of both stack files found them)", () => {
+  type Loose = Record<string, unknown>;
+  const sqlOf = (raw: RawConfig) => raw.sql as Loose & { longTermRetention: Loose };
+  it("the owner tag's value fits Azure's 256 characters", () => {
+    rejects(
+      "dev",
+      (raw) => (raw.owner = "t".repeat(257)),
+      /config payments-data-platform:owner: .*must be at most 256 characters/,
+    );
+    assert.equal(accepts("dev", (raw) => (raw.owner = "t".repeat(256))).owner.length, 256);
+  });
+  it("a Cosmos DB TTL is at most 2,147,483,647 seconds", () =>
+    rejects(
+      "dev",
+      (raw) => (((raw.cosmos as Loose).containers as Record<string, Loose>).sessions.ttlSeconds = 3_000_000_000),
+      /cosmos \(containers\.sessions\.ttlSeconds\): got 3000000000; must be at most 2147483647 seconds/,
+    ));
+  it("long-term retention is at most 10 years, in any unit", () => {
+    for (const [key, value] of [
+      ["yearly", "P11Y"],
+      ["weekly", "P9999W"],
+      ["monthly", "P121M"],
+    ])
+      rejects(
+        "prod",
+        (raw) => (sqlOf(raw).longTermRetention[key] = value),
+        new RegExp(`sql \\(longTermRetention\\.${key}\\): got "${value}"; must be at most 10 years`),
+      );
+    for (const value of ["P10Y", "P120M", "P520W"])
+      assert.equal(
+        accepts("prod", (raw) => (sqlOf(raw).longTermRetention.yearly = value)).sql.longTermRetention?.yearly,
+        value,
+      );
+  });
+  it("a budget is a whole amount (its ARM schema's integer)", () =>
+    rejects(
+      "prod",
+      (raw) => (((raw.operations as Loose).budget as Loose).amount = 1000.5),
+      /operations \(budget\.amount\): got 1000\.5; must be a whole amount/,
+    ));
+  it("an address space is written as Azure receives it: no spaces, no leading zeros", () => {
+    for (const value of [" 10.20.0.0/16 ", "010.20.0.0/16"])
+      rejects(
+        "dev",
+        (raw) => (raw.vnetAddressSpace = value),
+        /vnetAddressSpace: .*written plainly, e\.g\. 10\.20\.0\.0\/16/,
+      );
+  });
+  it("the private endpoints' subnet holds them all: a /26 or larger", () => {
+    // The carved plan (tests/config.spec.ts), with the endpoints' subnet narrowed.
+    const plan = (privateEndpoints: string) => ({
+      privateEndpoints,
+      functions: "10.20.1.0/26",
+      appGateway: "10.20.2.0/24",
+      mlCompute: "10.20.3.0/24",
+      streamAnalytics: "10.20.4.0/26",
+      firewall: "10.20.4.64/26",
+      flexFunctions: "10.20.5.0/24",
+    });
+    rejects(
+      "dev",
+      (raw) => (raw.subnets = plan("10.20.0.0/28")),
+      /subnets \(privateEndpoints\): got "10\.20\.0\.0\/28"; must be a \/26 or larger/,
+    );
+    assert.equal(
+      accepts("dev", (raw) => (raw.subnets = plan("10.20.0.0/26"))).subnets.privateEndpoints,
+      "10.20.0.0/26",
+    );
+  });
+  it("a malformed resumeAt gets its own message, not a second one comparing it with pauseAt", () => {
+    let message = "";
+    try {
+      parseConfig(
+        edited("dev", (raw) => withSchedule(raw, (s) => (s.resumeAt = "7:00"))),
+        "dev",
+      );
+    } catch (e) {
+      message = String(e);
+    }
+    assert.match(message, /pauseSchedule\.resumeAt\): got "7:00"; must be a 24-hour time HH:MM/);
+    assert.doesNotMatch(message, /must be later in the day than resumeAt/);
   });
 });

@@ -63,6 +63,28 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     assert.deepEqual((resolved?.config as { minimumVersions: unknown }).minimumVersions, { OWASP: "3.2" });
   });
 
+  it("lets the location rules' allowedLocations narrow the EU regions, never add another (GDPR 44)", () => {
+    for (const name of [
+      "azure-native-general-resource-enforce-eu-location",
+      "azure-native-resources-deployment-disallow-unchecked-resource-types",
+      "azure-native-cosmosdb-databaseaccount-enforce-eu-locations",
+    ]) {
+      assert.ok(
+        policies.some((p) => p.name === name),
+        name,
+      );
+      refused(
+        () => resolvePolicies(policies, { [name]: { allowedLocations: ["westeurope", "eastus"] } } as PackConfig),
+        new RegExp(`${name}\\.allowedLocations\\[1\\] must be one of "westeurope"`),
+      );
+      assert.ok(
+        resolvePolicies(policies, { [name]: { allowedLocations: ["westeurope"] } } as PackConfig).some(
+          (r) => r.policy.name === name,
+        ),
+      );
+    }
+  });
+
   describe("enforcement levels", () => {
     const levelOf = (config: PackConfig, name = requireProtect.name) =>
       resolvePolicies(policies, config).find((r) => r.policy.name === name)?.level;

@@ -1,6 +1,6 @@
 /** Stack configuration: the project, environments, regions, subnets, SKU lists and the validators every key shares. */
 import { z } from "zod";
-import { parseCidr } from "../cidr";
+import { formatCidr, parseCidr } from "../cidr";
 import { REGION_SHORT } from "../naming";
 
 /** The Pulumi project name (config namespace). Keep in sync with Pulumi.yaml. */
@@ -72,9 +72,14 @@ export const AVAILABILITY_ZONE_REGIONS: readonly string[] = EU_REGIONS.filter(
 export const euRegion = z.enum(EU_REGIONS as [string, ...string[]], {
   error: () => `must be an EU region (GDPR data residency): one of ${list(EU_REGIONS)}`,
 });
-export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
-  error: "must be an IPv4 CIDR with host bits zero, e.g. 10.20.0.0/16",
-});
+export const cidr = z.string().refine(
+  (v) => {
+    const c = parseCidr(v);
+    // As written is what reaches Azure: no spaces, no leading zeros (`010.20.0.0/16` is not what it parses as).
+    return c !== undefined && formatCidr(c) === v;
+  },
+  { error: "must be an IPv4 CIDR with host bits zero, written plainly, e.g. 10.20.0.0/16" },
+);
 export const guid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be an Entra object id (GUID)");

@@ -1,5 +1,6 @@
 /** Stack configuration of the data tiers: `sql` (OLTP), `olap` (Synapse and the lake) and `cosmos` (NoSQL). */
 import { z } from "zod";
+import { isoDurationDays, SQL_LTR_MAX_DAYS as LTR_MAX_DAYS } from "../../policies/lib/duration";
 import { settings } from "./strict";
 import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";
 import { WINDOWS_TIME_ZONES } from "../timeZones";
@@ -28,6 +29,16 @@ export const LICENSED_SKUS: readonly string[] = ["GP_Gen5", "BC_Gen5"];
 /** SKUs whose geo-secondary can be a licence-free standby replica: the licensed ones (standby-replica-how-to-configure). */
 export const STANDBY_SKUS: readonly string[] = LICENSED_SKUS;
 
+/**
+ * A long-term retention period: "Long-term retention can be configured for up to 10 years" (long-term-retention-
+ * overview), and the pack refuses more than 3653 days (`azure-native-sql-longtermretentionpolicy-...`'s
+ * maxRetentionDays): refused here first, with the key named.
+ */
+const ltrDuration = isoDuration.refine(
+  (v) => (isoDurationDays(v) ?? 0) <= LTR_MAX_DAYS,
+  `must be at most 10 years (${LTR_MAX_DAYS} days: Azure SQL long-term retention's maximum), e.g. P10Y, P120M, P520W`,
+);
+
 export const sqlSchema = settings({
   sku: settings({
     name: z.enum(SQL_SKUS, { error: () => `must be one of ${list(SQL_SKUS)}` }),
@@ -55,9 +66,9 @@ export const sqlSchema = settings({
   backupStorageRedundancy: z.enum(BACKUP_REDUNDANCY, { error: () => `must be one of ${list(BACKUP_REDUNDANCY)}` }),
   pitrRetentionDays: int(1, 35, " days (Azure SQL point-in-time restore)"),
   longTermRetention: settings({
-    weekly: isoDuration,
-    monthly: isoDuration,
-    yearly: isoDuration,
+    weekly: ltrDuration,
+    monthly: ltrDuration,
+    yearly: ltrDuration,
     weekOfYear: int(1, 52),
   }).optional(),
   failoverGroup: z.boolean(),
@@ -386,7 +397,14 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
     });
   }
   const schedule = o.pauseSchedule;
-  if (schedule && schedule.pauseAt <= schedule.resumeAt) {
+  // Compared only when both are times (a malformed one has its own message).
+  const time = /^([01]\d|2[0-3]):[0-5]\d$/;
+  if (
+    schedule &&
+    time.test(schedule.resumeAt) &&
+    time.test(schedule.pauseAt) &&
+    schedule.pauseAt <= schedule.resumeAt
+  ) {
     issues.push({
       path: ["pauseSchedule", "pauseAt"],
       message: `must be later in the day than resumeAt (${schedule.resumeAt})`,
@@ -419,6 +437,8 @@ export const containerSchema = settings({
     .number({ error: "must be -1 or a positive whole number of seconds" })
     .int({ error: "must be -1 or a positive whole number of seconds" })
     .refine((v) => v === -1 || v > 0, "must be -1 or a positive number of seconds")
+    // "The maximum value for TTL is 2,147,483,647 seconds" (cosmos-db/nosql/time-to-live).
+    .refine((v) => v <= 2147483647, "must be at most 2147483647 seconds (Cosmos DB's maximum TTL)")
     .optional(),
 });
 

@@ -59,7 +59,11 @@ const schema = settings({
   workload: z.string().regex(/^[a-z][a-z0-9]{1,4}$/, "must be 2–5 lower-case letters/digits starting with a letter"),
   location: euRegion,
   secondaryLocation: euRegion,
-  owner: z.string().min(2, "must name the owning team"),
+  // The owner tag's value on every resource: "the tag value is limited to 256 characters" (tag-resources, Limitations).
+  owner: z
+    .string()
+    .min(2, "must name the owning team")
+    .max(256, "must be at most 256 characters (it is every resource's owner tag value, Azure's limit)"),
   costCenter: z.string().regex(/^[A-Za-z0-9-]{2,20}$/, "must be 2–20 letters, digits or hyphens"),
   /**
    * Extra tags on every resource, next to the required ones (lib/tags.ts): Azure's limits on tag names and values,
@@ -313,6 +317,16 @@ const schema = settings({
       if (!sub) continue;
       parsed[role] = sub;
       // "AzureFirewallSubnet … must be at least /26" (Azure Firewall FAQ): a smaller one fails the firewall's create.
+      // The stack puts every private endpoint in it (31 in prod) and Azure reserves five addresses of each subnet
+      // (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds.
+      if (role === "privateEndpoints" && sub.prefix > 26) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["subnets", role],
+          message:
+            "must be a /26 or larger (the stack's private endpoints, 31 in prod, need an address each, and Azure reserves five per subnet)",
+        });
+      }
       if (role === "firewall" && sub.prefix > 26) {
         ctx.addIssue({
           code: "custom",
@@ -531,7 +545,22 @@ function presenceProblems(raw: Record<string, unknown>): string[] {
     return [
       `config ${PROJECT}:ingestion (functions.fraudScoring.sqlTriggerPollingMs): got nothing (the key is missing); must be set in prod, 100 to 60000 ms: the flow's 200 ms P99 budget wants 100 (Pulumi.prod.yaml), and each poll of each always-ready instance is audited (docs/cost.md, "SQL audit of the trigger's polls"), so the default of 1000 is not inherited silently`,
     ];
-  return [];
+  // Prod's sizes of the streaming path and the ETL, which dev's defaults would replace without any prod rule noticing
+  // (1 streaming unit, a 60-minute freshness alert, a non-zone-redundant relay without a warm loader, 8 DIUs).
+  const missing = [
+    ["etl"],
+    ["streaming", "streamAnalytics"],
+    ["streaming", "relay"],
+    ["streaming", "freshnessMinutes"],
+  ].filter((path) =>
+    // A part of `streaming` only when `streaming` is set: without it at all, prod's own rules refuse the dev sizes.
+    path.length === 1 || raw[path[0]] !== undefined ? at(raw, path) === undefined : false,
+  );
+  return missing.map((path) =>
+    path.length === 1
+      ? `config ${PROJECT}:${path[0]}: got nothing (the key is missing); must be set in prod: its defaults are dev sizes (Pulumi.prod.yaml sets them; docs/configuration.md, "${path[0]}")`
+      : `config ${PROJECT}:${path[0]} (${path.slice(1).join(".")}): got nothing (the key is missing); must be set in prod: its default is dev's (Pulumi.prod.yaml sets it; docs/configuration.md, "${path[0]}")`,
+  );
 }
 
 /** Keys read from the stack: plain strings, or JSON for numbers, booleans, arrays and objects. */

@@ -72,7 +72,12 @@ export const operationsSchema = settings({
   /** Cost Management budget of the stack's resource groups (actual 50/80/100 %, forecast 100 %). */
   budget: settings({
     /** Monthly amount in the billing currency. */
-    amount: z.number({ error: "must be a number" }).positive("must be a positive monthly amount"),
+    // Whole units: the Consumption budget's ARM schema types `amount` as an integer (the offline schema check refuses
+    // a fraction), so a fraction is refused here with the key named.
+    amount: z
+      .number({ error: "must be a number" })
+      .int({ error: "must be a whole amount (the budget takes whole units of the billing currency)" })
+      .positive("must be a positive monthly amount"),
     /**
      * First day of the budget: YYYY-MM-01. Optional: by default the first day of the month the budget is created in
      * (Azure refuses a past start date outside the current month at creation, and any change of it later, so the

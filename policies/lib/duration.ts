@@ -28,3 +28,6 @@ export function isoDurationDays(text: unknown, calendar: DurationCalendar = AVER
   const [y, mo, w, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
   return y * calendar.yearDays + mo * calendar.monthDays + w * 7 + d + h / 24 + mi / 1440 + s / 86400;
 }
+
+/** Azure SQL long-term retention's maximum, 10 years ("up to 10 years", long-term-retention-overview), in days. */
+export const SQL_LTR_MAX_DAYS = 3653;

@@ -235,7 +235,8 @@ export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
     config: {
       allowedLocations: {
         type: "array",
-        items: { type: "string" },
+        // A subset of the EU regions: the config narrows the rule, it cannot open it to another region (GDPR 44).
+        items: { type: "string", enum: EU_LOCATIONS },
         default: EU_LOCATIONS,
         description: "Azure regions (lower-case, no spaces) the account may replicate to.",
       },

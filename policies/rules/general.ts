@@ -51,7 +51,8 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
     config: {
       allowedLocations: {
         type: "array",
-        items: { type: "string" },
+        // A subset of the EU regions: the config narrows the rule, it cannot open it to another region (GDPR 44).
+        items: { type: "string", enum: EU_LOCATIONS },
         default: EU_LOCATIONS,
         description: "Azure regions (lower-case, no spaces) resources may be deployed to.",
       },
@@ -224,7 +225,8 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
       },
       allowedLocations: {
         type: "array",
-        items: { type: "string" },
+        // A subset of the EU regions: the config narrows the rule, it cannot open it to another region (GDPR 44).
+        items: { type: "string", enum: EU_LOCATIONS },
         default: EU_LOCATIONS,
         description: "Regions a template's resources may name: keep it the location rule's allowedLocations.",
       },

@@ -6,7 +6,7 @@
  */
 import type * as sql from "@pulumi/azure-native/sql";
 import type { Policies } from "@pulumi/policy";
-import { isoDurationDays } from "../lib/duration";
+import { isoDurationDays, SQL_LTR_MAX_DAYS } from "../lib/duration";
 import { allowedCidrsKnob, firewallRuleProblem } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { inScopeKnob, inStacks, isProdStack, outOfScopeTag, prodStacksKnob, skipOutOfScope } from "../lib/scope";
@@ -755,7 +755,7 @@ export const sqlLongTermRetention = resourcePolicy<sql.LongTermRetentionPolicyAr
       maxRetentionDays: {
         type: "integer",
         minimum: 1,
-        default: 3653,
+        default: SQL_LTR_MAX_DAYS,
         description: "Longest allowed retention in days (default 10 years; PCI DSS 3.2.1, GDPR storage limitation).",
       },
     },
