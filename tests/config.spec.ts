@@ -13,7 +13,7 @@ import {
 import { closest, editDistance } from "../lib/config/strict";
 import { previewStack } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
-import { rawOf as rawOfStack, rejectsConfig } from "./helpers/config";
+import { CARVED_DEV_SUBNETS, rawOf as rawOfStack, rejectsConfig } from "./helpers/config";
 import { configOf } from "./helpers/stacks";
 import { tempDir } from "./helpers/tmp";
 
@@ -70,15 +70,7 @@ describe("config", () => {
 
   it("carves every subnet role out of the address space when subnets are not given", () => {
     const c = parseConfig(rawOf("dev"), "dev");
-    assert.deepEqual(c.subnets, {
-      privateEndpoints: "10.20.0.0/24",
-      functions: "10.20.1.0/26",
-      appGateway: "10.20.2.0/24",
-      mlCompute: "10.20.3.0/24",
-      streamAnalytics: "10.20.4.0/26",
-      firewall: "10.20.4.64/26",
-      flexFunctions: "10.20.5.0/24",
-    });
+    assert.deepEqual(c.subnets, CARVED_DEV_SUBNETS);
   });
 
   describe("rejects bad values with a message naming the key, the value and what is allowed", () => {

@@ -21,7 +21,7 @@ import { offHoursQuietMinutes } from "../lib/offHours";
 import { MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES, tagsFor } from "../lib/tags";
 import { stackAssumptions } from "../tools/lib/cost/stack";
 import type { OffHoursTarget } from "../pipelines/etl/contract";
-import { rawOf, rejectsConfig } from "./helpers/config";
+import { CARVED_DEV_SUBNETS, rawOf, rejectsConfig } from "./helpers/config";
 import { previewEdited } from "./helpers/stacks";
 import { tempDir } from "./helpers/tmp";
 
@@ -419,15 +419,7 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
   });
   it("the private endpoints' subnet holds them all: a /26 or larger", () => {
     // The carved plan (tests/config.spec.ts), with the endpoints' subnet narrowed.
-    const plan = (privateEndpoints: string) => ({
-      privateEndpoints,
-      functions: "10.20.1.0/26",
-      appGateway: "10.20.2.0/24",
-      mlCompute: "10.20.3.0/24",
-      streamAnalytics: "10.20.4.0/26",
-      firewall: "10.20.4.64/26",
-      flexFunctions: "10.20.5.0/24",
-    });
+    const plan = (privateEndpoints: string) => ({ ...CARVED_DEV_SUBNETS, privateEndpoints });
     rejects(
       "dev",
       (raw) => (raw.subnets = plan("10.20.0.0/28")),

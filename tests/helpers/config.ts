@@ -23,3 +23,14 @@ export function rejectsConfig(raw: Record<string, unknown>, stack: string, expec
     },
   );
 }
+
+/** dev's subnets as the config carves them from 10.20.0.0/16 (never reordered: adding a role moves none). */
+export const CARVED_DEV_SUBNETS = {
+  privateEndpoints: "10.20.0.0/24",
+  functions: "10.20.1.0/26",
+  appGateway: "10.20.2.0/24",
+  mlCompute: "10.20.3.0/24",
+  streamAnalytics: "10.20.4.0/26",
+  firewall: "10.20.4.64/26",
+  flexFunctions: "10.20.5.0/24",
+} as const;
