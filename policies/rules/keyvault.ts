@@ -9,7 +9,7 @@ import type * as keyvault from "@pulumi/azure-native/keyvault";
 import { isoDurationDays, KEY_VAULT_CALENDAR } from "../lib/duration";
 import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
-import { isSet, oneOf, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import { isSet, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
 /** A Managed HSM pool: its `properties` carry the same purge protection, soft delete and network settings. */
@@ -275,6 +275,44 @@ export const keyExpiry = resourcePolicy<keyvault.KeyArgs>(
   },
 );
 
+/** Operations a key may allow: wrapping data keys (every CMK), and signing (the Always Encrypted column master key). */
+const KEY_OPERATIONS = ["wrapKey", "unwrapKey", "sign", "verify"];
+
+export const keyUse = resourcePolicy<keyvault.KeyArgs>(
+  {
+    name: "azure-native-keyvault-key-disallow-export-and-extra-operations",
+    description:
+      "Key Vault keys stay in the vault and serve one purpose: not exportable, no release policy, and their operations limited to wrapping keys (and signing, for Always Encrypted's column master key): no encrypt, decrypt or export.",
+    severity: "high",
+    pci: ["3.6.1", "3.6.1.2", "3.7.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      'Leave `properties.attributes.exportable` unset or false and `properties.releasePolicy` unset, and set `properties.keyOps` to `["wrapKey", "unwrapKey"]` (plus `"sign", "verify"` for an Always Encrypted column master key).',
+    url: "https://learn.microsoft.com/azure/key-vault/keys/about-keys-details",
+  },
+  KEY,
+  (props, args, report) => {
+    const p = props.properties;
+    // "Indicates if the private key can be exported" (the SDK's KeyAttributes); a release policy is what lets it out.
+    if (p?.attributes?.exportable === true)
+      report(`${who(args)} is exportable: leave properties.attributes.exportable unset or false.`);
+    if (presence(props, "properties", "releasePolicy") === "set")
+      report(`${who(args)} has a release policy (the key can leave the vault): remove properties.releasePolicy.`);
+    // keyOps absent: every operation the key type supports, so require the list.
+    if (presence(props, "properties", "keyOps") === "unknown") requireKnown(props, "properties", "keyOps");
+    const ops = stringsAt(props, "properties", "keyOps");
+    if (ops.length === 0) {
+      report(`${who(args)} allows every operation (no properties.keyOps): set keyOps to ["wrapKey", "unwrapKey"].`);
+      return;
+    }
+    const extra = ops.filter((o) => !KEY_OPERATIONS.some((k) => sameText(k, o)));
+    if (extra.length > 0)
+      report(`${who(args)} allows ${extra.join(", ")}: limit properties.keyOps to ${KEY_OPERATIONS.join(", ")}.`);
+  },
+);
+
 export const keyRotation = resourcePolicy<keyvault.KeyArgs>(
   {
     name: "azure-native-keyvault-key-configure-rotation-policy",
@@ -473,6 +511,7 @@ export const keyvaultPolicies: Policies = [
   keyStrength,
   keyHsm,
   keyExpiry,
+  keyUse,
   keyRotation,
   secretExpiry,
   secretContentType,

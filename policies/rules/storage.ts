@@ -246,7 +246,7 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
     soc2: ["CC6.1"],
     service: "storage",
     remediationSteps:
-      'Set `encryption.keySource: "Microsoft.Keyvault"` and `encryption.keyVaultProperties.keyName` and `.keyVaultUri`; the identity that reads the key (`encryption.encryptionIdentity.encryptionUserAssignedIdentity`, or the account\'s system-assigned identity) needs Key Vault Crypto Service Encryption User on it.',
+      'Set `encryption.keySource: "Microsoft.Keyvault"` and `encryption.keyVaultProperties.keyName` and `.keyVaultUri`, and `keyType: "Account"` on the queue and table services listed in `encryption.services`; the identity that reads the key (`encryption.encryptionIdentity.encryptionUserAssignedIdentity`, or the account\'s system-assigned identity) needs Key Vault Crypto Service Encryption User on it.',
     url: `${URL}/customer-managed-keys-overview`,
     // The same scope knob, default and fail-closed reading as every other customer-managed-key rule (lib/scope.ts).
     config: { inScopeTagValues: inScopeKnob() },
@@ -265,6 +265,17 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
         `${who(args)} names no key: set encryption.keyVaultProperties.keyName and encryption.keyVaultProperties.keyVaultUri.`,
       );
     }
+    // Queue and table data use the account's key only with keyType Account: "By default, Queue storage and Table
+    // storage use a key that is scoped to the service and managed by Microsoft … The scope of the encryption key
+    // cannot be changed after the account is created" (account-encryption-key-create). A listed service must say so.
+    if (sameText(enc?.keySource, "Microsoft.Keyvault"))
+      for (const service of ["queue", "table"]) {
+        const keyType = valueAt(props, "encryption", "services", service, "keyType");
+        if (presence(props, "encryption", "services", service) === "set" && !sameText(keyType, "Account"))
+          report(
+            `${who(args)} encrypts ${service} data with a Microsoft-managed service key (keyType ${show(keyType)}): set encryption.services.${service}.keyType to "Account" at creation.`,
+          );
+      }
   },
 );
 

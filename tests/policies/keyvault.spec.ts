@@ -3,6 +3,7 @@ import {
   keyExpiry,
   keyHsm,
   keyRotation,
+  keyUse,
   keyStrength,
   keyvaultPolicies,
   secretContentType,
@@ -21,7 +22,7 @@ import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, U
 
 describe("policies/keyvault", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(keyvaultPolicies.length, 11);
+    assert.equal(keyvaultPolicies.length, 12);
     for (const p of keyvaultPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -199,6 +200,39 @@ describe("policies/keyvault", () => {
       ));
     it("is not applicable outside prodStacks", () =>
       expectNotApplicable(keyHsm, mutate(key("dev"), "properties.kty", "RSA")));
+  });
+
+  describe(keyUse.name, () => {
+    it("passes a wrapping key, and an Always Encrypted master key that also signs", async () => {
+      await expectPass(keyUse, key());
+      await expectPass(keyUse, mutate(key(), "properties.keyOps", ["wrapKey", "unwrapKey", "sign", "verify"]));
+    });
+    it("fails an exportable key, one with a release policy, and one allowing encrypt, decrypt or export", async () => {
+      await expectFail(
+        keyUse,
+        mutate(key(), "properties.attributes.exportable", true),
+        /key-pay-dev-weu-cmk .*is exportable: leave properties\.attributes\.exportable unset or false/,
+      );
+      await expectFail(
+        keyUse,
+        mutate(key(), "properties.releasePolicy", { data: "eyJ9", contentType: "application/json; charset=utf-8" }),
+        /has a release policy .*remove properties\.releasePolicy/,
+      );
+      await expectFail(
+        keyUse,
+        mutate(key(), "properties.keyOps", ["wrapKey", "unwrapKey", "encrypt", "decrypt", "export"]),
+        /allows encrypt, decrypt, export: limit properties\.keyOps to wrapKey, unwrapKey, sign, verify/,
+      );
+    });
+    it("fails a key without keyOps (every operation its type supports)", () =>
+      expectFail(
+        keyUse,
+        mutate(key(), "properties.keyOps", undefined),
+        /allows every operation \(no properties\.keyOps\)/,
+      ));
+    it("cannot decide while keyOps is unknown during preview", () =>
+      expectUndecided(keyUse, mutate(key(), "properties.keyOps", UNKNOWN)));
+    it("is not applicable to other types", () => expectNotApplicable(keyUse, vault()));
   });
 
   describe(keyExpiry.name, () => {

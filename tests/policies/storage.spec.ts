@@ -268,6 +268,20 @@ describe("policies/storage", () => {
       ));
     it("fails when keySource is absent", () =>
       expectFail(customerManagedKey, mutate(account(), "encryption.keySource", undefined), /encryption\.keySource/));
+    it("fails queue or table data under a Microsoft-managed service key on a CMK account, passes it under the account's", async () => {
+      const withQueue = (keyType: string) => mutate(account(), "encryption.services.queue", { enabled: true, keyType });
+      await expectPass(customerManagedKey, withQueue("Account"));
+      await expectFail(
+        customerManagedKey,
+        withQueue("Service"),
+        /stpaydevweu .*encrypts queue data with a Microsoft-managed service key \(keyType "Service"\): set encryption\.services\.queue\.keyType to "Account"/,
+      );
+      await expectFail(
+        customerManagedKey,
+        mutate(account(), "encryption.services.table", { enabled: true }),
+        /encrypts table data .*keyType unset/,
+      );
+    });
     it("fails a CMK without a key name", () =>
       expectFail(
         customerManagedKey,
