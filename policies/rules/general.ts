@@ -197,9 +197,18 @@ export const ALLOWED_TEMPLATE_TYPES = [
   "Microsoft.Synapse/workspaces/securityAlertPolicies",
   "Microsoft.Synapse/workspaces/vulnerabilityAssessments",
   "Microsoft.DataFactory/factories/managedVirtualNetworks",
+  // Read by azure-native-resources-deployment-require-defender-standard-plans.
+  "Microsoft.Security/pricings",
+  "Microsoft.Security/securityContacts",
 ];
 
 const DEPLOYMENT = "azure-native:resources:Deployment";
+/** Deployments at the other scopes: their templates escape the typed rules just as a resource group's would. */
+const SCOPED_DEPLOYMENTS = [
+  "azure-native:resources:DeploymentAtSubscriptionScope",
+  "azure-native:resources:DeploymentAtManagementGroupScope",
+  "azure-native:resources:DeploymentAtTenantScope",
+];
 const GENERIC = "azure-native:resources:Resource";
 
 export const untypedResources = resourcePolicy<Record<string, unknown>>(
@@ -232,7 +241,7 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
       },
     },
   },
-  [DEPLOYMENT, GENERIC],
+  [DEPLOYMENT, ...SCOPED_DEPLOYMENTS, GENERIC],
   (props, args, report) => {
     const cfg = args.getConfig<{
       allowedTemplateTypes: string[];
@@ -279,6 +288,46 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
   },
 );
 
+export const defenderPlans = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-resources-deployment-require-defender-standard-plans",
+    description:
+      "A template that sets Microsoft Defender for Cloud plans (`Microsoft.Security/pricings`) sets them to Standard, and its security contact (`Microsoft.Security/securityContacts`) stays enabled with someone to tell: a downgrade to Free or a silenced contact would switch off threat detection and its alerts for the whole subscription.",
+    severity: "high",
+    pci: ["11.5.1", "10.7.2", "12.10.5"],
+    gdpr: ["32(1)(b)", "33"],
+    soc2: ["CC7.2"],
+    service: "general",
+    remediationSteps:
+      'Set `properties.pricingTier: "Standard"` on every `Microsoft.Security/pricings` entry, and `properties.isEnabled: true` with `properties.emails` on `Microsoft.Security/securityContacts`.',
+    url: "https://learn.microsoft.com/azure/defender-for-cloud/enable-enhanced-security",
+  },
+  [DEPLOYMENT, ...SCOPED_DEPLOYMENTS],
+  (props, args, report) => {
+    requireKnownTemplate(props);
+    const entries = templateResources({ props }).filter(
+      (r) => sameText(r.type, "Microsoft.Security/pricings") || sameText(r.type, "Microsoft.Security/securityContacts"),
+    );
+    if (entries.length === 0) args.notApplicable("its template sets no Defender plan or security contact");
+    for (const r of entries) {
+      if (sameText(r.type, "Microsoft.Security/pricings")) {
+        // "free and standard. The standard tier offers advanced security capabilities" (the SDK's PricingTier).
+        const tier = safeGet(r.properties, "pricingTier");
+        if (!sameText(tier, "Standard"))
+          report(
+            `${who(args)} template sets the Defender plan ${r.name} to ${String(tier ?? "unset")}: set properties.pricingTier to "Standard".`,
+          );
+      } else {
+        if (safeGet(r.properties, "isEnabled") === false)
+          report(`${who(args)} template disables the security contact ${r.name}: set properties.isEnabled to true.`);
+        const emails = safeGet(r.properties, "emails");
+        if (typeof emails !== "string" || emails.trim() === "")
+          report(`${who(args)} template's security contact ${r.name} names no address: set properties.emails.`);
+      }
+    }
+  },
+);
+
 export const defaultApiVersion = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-require-default-api-version",
@@ -306,4 +355,10 @@ export const defaultApiVersion = resourcePolicy<Record<string, unknown>>(
   },
 );
 
-export const generalPolicies: Policies = [allowedLocations, requiredTags, untypedResources, defaultApiVersion];
+export const generalPolicies: Policies = [
+  allowedLocations,
+  requiredTags,
+  untypedResources,
+  defenderPlans,
+  defaultApiVersion,
+];

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { outOfScopeTag } from "../../policies/lib/scope";
-import { allowedLocations, requiredTags, untypedResources } from "../../policies/rules/general";
+import { allowedLocations, defenderPlans, requiredTags, untypedResources } from "../../policies/rules/general";
+import { defenderTemplate, DEFENDER_PLANS } from "../../components/operations/governance";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
@@ -127,6 +128,60 @@ describe("policies/general", () => {
     it("is not applicable to child resources that take no tags", async () => {
       const r = await evaluatePolicy(requiredTags, resourceRecord("azure-native:sql:ServerKey", "key", {}));
       assert.equal(r.applicable, false);
+    });
+  });
+
+  describe(defenderPlans.name, () => {
+    const subscriptionDeployment = (template: Record<string, unknown>) =>
+      resourceRecord(
+        "azure-native:resources:DeploymentAtSubscriptionScope",
+        "operations-governance-defender",
+        {
+          deploymentName: "defender-for-cloud-plans",
+          location: "westeurope",
+          properties: { mode: "Incremental", template },
+        },
+        { stack: "prod" },
+      );
+    const program = () => defenderTemplate(DEFENDER_PLANS, ["soc@payments.example.com"]);
+    type Entry = Record<string, unknown> & { properties: Record<string, unknown> };
+    const edited = (change: (resources: Entry[]) => void) => {
+      const t = structuredClone(program()) as { resources: Entry[] };
+      change(t.resources);
+      return subscriptionDeployment(t);
+    };
+    it("passes the program's Defender template (every plan Standard, the contact enabled with addresses)", () =>
+      expectPass(defenderPlans, subscriptionDeployment(program())));
+    it("fails a plan set to Free, a disabled contact and a contact without addresses", async () => {
+      await expectFail(
+        defenderPlans,
+        edited((r) => (r[0].properties.pricingTier = "Free")),
+        /operations-governance-defender .*template sets the Defender plan \w+ to Free: set properties\.pricingTier to "Standard"/,
+      );
+      await expectFail(
+        defenderPlans,
+        edited((r) => (r[r.length - 1].properties.isEnabled = false)),
+        /template disables the security contact default/,
+      );
+      await expectFail(
+        defenderPlans,
+        edited((r) => (r[r.length - 1].properties.emails = "")),
+        /security contact default names no address/,
+      );
+    });
+    it("is not applicable to a template without plans or contact, or to other types", async () => {
+      await expectNotApplicable(defenderPlans, subscriptionDeployment({ resources: [] }));
+      await expectNotApplicable(defenderPlans, resourceRecord("azure-native:resources:ResourceGroup", "rg", {}));
+    });
+    it(`${untypedResources.name} reads subscription-scope deployments too: a storage account in one fails`, async () => {
+      await expectPass(untypedResources, subscriptionDeployment(program()));
+      await expectFail(
+        untypedResources,
+        edited((r) =>
+          r.push({ type: "Microsoft.Storage/storageAccounts", name: "st", location: "westeurope", properties: {} }),
+        ),
+        /template declares Microsoft\.Storage\/storageAccounts \(st\), which no rule of the pack reads in a template/,
+      );
     });
   });
 
