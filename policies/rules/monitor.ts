@@ -520,6 +520,46 @@ export const privateLinkScopeAccessMode = resourcePolicy<monitor.PrivateLinkScop
   },
 );
 
+/** Activity log categories an auditor reads: who changed what, security events, policy evaluations. */
+export const REQUIRED_ACTIVITY_LOG_CATEGORIES = ["Administrative", "Security", "Policy"];
+
+export const activityLogExport = resourcePolicy<monitor.SubscriptionDiagnosticSettingArgs>(
+  {
+    name: "azure-native-monitor-subscriptiondiagnosticsetting-require-activity-log-export",
+    description:
+      "A subscription's activity log export sends at least the Administrative, Security and Policy categories to a Log Analytics workspace: Azure keeps activity log events 90 days, PCI DSS asks for twelve months.",
+    severity: "high",
+    pci: ["10.2.1.2", "10.2.2", "10.5.1"],
+    gdpr: ["30", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Set `workspaceId` to the central workspace and enable at least the Administrative, Security and Policy categories in `logs` (config `requiredCategories`).",
+    url: "https://learn.microsoft.com/azure/azure-monitor/platform/activity-log",
+    config: {
+      requiredCategories: {
+        type: "array",
+        items: { type: "string" },
+        default: REQUIRED_ACTIVITY_LOG_CATEGORIES,
+        description: "Activity log categories the export must enable.",
+      },
+    },
+  },
+  "azure-native:monitor:SubscriptionDiagnosticSetting",
+  (props, args, report) => {
+    const { requiredCategories } = args.getConfig<{ requiredCategories: string[] }>();
+    if (presence(props, "workspaceId") === "absent")
+      report(`${who(args)} sends the activity log to no Log Analytics workspace: set workspaceId.`);
+    if (presence(props, "logs") === "unknown") requireKnown(props, "logs");
+    const logs = valueAt(props, "logs");
+    const enabled = (Array.isArray(logs) ? logs : [])
+      .filter((l) => valueAt(l, "enabled") === true)
+      .map((l) => String(valueAt(l, "category") ?? ""));
+    const missing = requiredCategories.filter((c) => !enabled.some((e) => sameText(e, c)));
+    if (missing.length > 0) report(`${who(args)} does not export ${missing.join(", ")}: enable them in logs.`);
+  },
+);
+
 export const monitorPolicies: Policies = [
   workspaceRetention,
   tableRetention,
@@ -532,4 +572,5 @@ export const monitorPolicies: Policies = [
   diagnosticDestination,
   diagnosticCoverage,
   privateLinkScopeAccessMode,
+  activityLogExport,
 ];

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import {
+  activityLogExport,
   componentIpMasking,
   componentLocalAuth,
   componentNetwork,
@@ -44,7 +45,7 @@ function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: Resour
 
 describe("policies/monitor", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(monitorPolicies.length, 11);
+    assert.equal(monitorPolicies.length, 12);
     for (const p of monitorPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -448,5 +449,36 @@ describe("policies/monitor", () => {
     it("is undecided while an exclusion's mode is unknown during preview", () =>
       expectUndecided(privateLinkScopeAccessMode, exclusion({ queryAccessMode: UNKNOWN })));
     it("is not applicable to workspaces", () => expectNotApplicable(privateLinkScopeAccessMode, workspace()));
+  });
+
+  describe(activityLogExport.name, () => {
+    const exportOf = (
+      logs: unknown,
+      workspaceId: unknown = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log",
+    ) =>
+      resourceRecord("azure-native:monitor:SubscriptionDiagnosticSetting", "operations-governance-activity-log", {
+        name: "activity-log-to-workspace",
+        ...(workspaceId === null ? {} : { workspaceId }),
+        logs,
+      });
+    const all = ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy"].map(
+      (category) => ({
+        category,
+        enabled: true,
+      }),
+    );
+    it("passes the program's export (every category to the workspace)", () =>
+      expectPass(activityLogExport, exportOf(all)));
+    it("fails an export with Administrative, Security or Policy switched off, or without a workspace", async () => {
+      await expectFail(
+        activityLogExport,
+        exportOf(all.map((l) => (l.category === "Security" || l.category === "Policy" ? { ...l, enabled: false } : l))),
+        /operations-governance-activity-log .*does not export Security, Policy: enable them in logs/,
+      );
+      await expectFail(activityLogExport, exportOf(all, null), /sends the activity log to no Log Analytics workspace/);
+    });
+    it("is undecided while the categories are unknown during preview", () =>
+      expectUndecided(activityLogExport, exportOf(UNKNOWN)));
+    it("is not applicable to resource diagnostic settings", () => expectNotApplicable(activityLogExport, workspace()));
   });
 });
