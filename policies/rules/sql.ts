@@ -16,6 +16,7 @@ import {
   presence,
   requireKnown,
   safeGet,
+  sameText,
   show,
   stringsAt,
   valueAt,
@@ -278,6 +279,27 @@ export const sqlEncryptionProtectorCmk = resourcePolicy<sql.EncryptionProtectorA
           `${who(args)} does not follow the key's rotation (autoRotationEnabled ${show(props.autoRotationEnabled)}): set autoRotationEnabled to true.`,
         );
     }
+  },
+);
+
+export const sqlDataMasking = resourcePolicy<sql.DataMaskingPolicyArgs>(
+  {
+    name: "azure-native-sql-datamaskingpolicy-enable-masking",
+    description:
+      "A database's data masking policy is Enabled: the masks declared on personal and card columns (`MASKED WITH` in the generated DDL) are what readers without UNMASK see, and a Disabled policy is a switch an auditor cannot trust (Microsoft documents no effect either way).",
+    severity: "medium",
+    pci: ["3.4.1", "7.2.2"],
+    gdpr: ["25", "32(1)(a)"],
+    soc2: ["CC6.1"],
+    service: "sql",
+    remediationSteps: 'Set `dataMaskingState` to "Enabled" (or leave the resource out: masks declared in T-SQL apply).',
+    url: `${DOCS}/dynamic-data-masking-overview`,
+  },
+  "azure-native:sql:DataMaskingPolicy",
+  (props, args, report) => {
+    if (presence(props, "dataMaskingState") === "unknown") requireKnown(props, "dataMaskingState");
+    if (!sameText(props.dataMaskingState, "Enabled"))
+      report(`${who(args)} has dataMaskingState ${show(props.dataMaskingState)}: set dataMaskingState to "Enabled".`);
   },
 );
 
@@ -941,6 +963,7 @@ export const sqlPolicies: Policies = [
   sqlServerOutbound,
   sqlServerCmk,
   sqlEncryptionProtectorCmk,
+  sqlDataMasking,
   sqlAdOnlyAuthentication,
   sqlTransparentDataEncryption,
   sqlAuditingEnabled,

@@ -7,6 +7,7 @@ import {
   sqlDatabaseBackupRedundancy,
   sqlDatabaseLtrPresent,
   sqlDatabaseZoneRedundancy,
+  sqlDataMasking,
   sqlEncryptionProtectorCmk,
   sqlFirewallRule,
   sqlLongTermRetention,
@@ -253,6 +254,23 @@ describe("policies/sql", () => {
       ["state is Disabled", "state", "Disabled", /sqldb-pay-dev-weu-tde .*"Disabled": set state to "Enabled"/],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(sqlTransparentDataEncryption, f.sqlServer()));
+  });
+
+  describe(sqlDataMasking.name, () => {
+    const masking = f.sqlMasking();
+    it("passes the compliant policy", () => expectPass(sqlDataMasking, masking));
+    failCases(sqlDataMasking, masking, [
+      [
+        "dataMaskingState is Disabled",
+        "dataMaskingState",
+        "Disabled",
+        /sqldb-pay-dev-weu-masking .*dataMaskingState "Disabled": set dataMaskingState to "Enabled"/,
+      ],
+      ["dataMaskingState is unset", "dataMaskingState", undefined, /dataMaskingState unset/],
+    ]);
+    it("cannot decide while the state is unknown during preview", () =>
+      expectUndecided(sqlDataMasking, mutate(masking, "dataMaskingState", UNKNOWN)));
+    it("is not applicable to other types", () => expectNotApplicable(sqlDataMasking, f.sqlServer()));
   });
 
   describe(sqlAuditingEnabled.name, () => {
