@@ -140,13 +140,12 @@ export const alertActionGroup = resourcePolicy<AlertArgs>(
 );
 
 const SENTINEL_RULE = "azure-native:securityinsights:ScheduledAlertRule";
-const SENTINEL_INCIDENT_RULE = "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule";
 
 export const alertsEnabled = resourcePolicy<AlertArgs>(
   {
     name: "azure-native-monitor-alert-disallow-disabled",
     description:
-      "No alert rule (metric, log or activity log) and no Microsoft Sentinel analytics or incident-creation rule is declared disabled: a disabled detection is declared monitoring that does not happen.",
+      "No alert rule (metric, log or activity log) and no Microsoft Sentinel scheduled analytics rule is declared disabled: a disabled detection is declared monitoring that does not happen. Sentinel's incident-creation rule for Defender alerts is left out: connecting Defender XDR turns it off by design, and the program keeps Azure's value (docs/operations.md).",
     severity: "high",
     pci: ["10.4.1.1", "10.7.2", "12.10.5"],
     gdpr: ["33"],
@@ -156,7 +155,7 @@ export const alertsEnabled = resourcePolicy<AlertArgs>(
       "Remove `enabled: false` (silence an expected noise window with an alert processing rule, as dev's off-hours rule does, or mute the rule's actions), or delete the rule.",
     url: "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-processing-rules",
   },
-  [METRIC_ALERT, LOG_ALERT, ACTIVITY_LOG_ALERT, SENTINEL_RULE, SENTINEL_INCIDENT_RULE],
+  [METRIC_ALERT, LOG_ALERT, ACTIVITY_LOG_ALERT, SENTINEL_RULE],
   (props, args, report) => {
     // "Determines whether this alert rule is enabled or disabled" (the SDK); absent is enabled for the alerts that
     // make it optional, and Sentinel's rules require it.

@@ -212,7 +212,25 @@ describe("policies/operations", () => {
       );
       await expectFail(alertsEnabled, sentinelRule(false), /sentinel-card-data-mass-read .*is disabled/);
     });
-    it("is not applicable to other types", () => expectNotApplicable(alertsEnabled, workspace()));
+    it("is not applicable to other types, and to the Defender incident rule Defender XDR turns off by design", async () => {
+      await expectNotApplicable(alertsEnabled, workspace());
+      // sentinel.ts keeps Azure's `enabled: false` once XDR is connected (ignoreChanges), and a refreshed preview
+      // analyses that value: the rule must not stop every prod deploy and drift check then (docs/operations.md).
+      await expectNotApplicable(
+        alertsEnabled,
+        resourceRecord(
+          "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule",
+          "operations-rule-defender-incidents",
+          {
+            resourceGroupName: RG_NAME,
+            workspaceName: "log-pay-prod-weu",
+            kind: "MicrosoftSecurityIncidentCreation",
+            productFilter: "Azure Security Center",
+            enabled: false,
+          },
+        ),
+      );
+    });
     it("a disabled alert no longer counts as watching a data store", async () => {
       await expectPass(
         dataStoreAlerts,
