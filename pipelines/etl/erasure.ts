@@ -19,7 +19,7 @@ import {
   storedProcedure,
 } from "./adf";
 import { FOLDERS, globalParameter, OLTP_PROCEDURES, PIPELINES, POOL_PROCEDURES, rawFolder } from "./names";
-import { COSMOS_ERASURE, subjectCosmosTargets } from "./cosmosErasure";
+import { COSMOS_ERASURE, subjectCosmosTargets, type CosmosTarget } from "./cosmosErasure";
 import { erasureNames, markedSubject } from "./sql/oltp";
 
 export { COSMOS_ERASURE, subjectCosmosTargets } from "./cosmosErasure";
@@ -50,6 +50,14 @@ function expireItems(
     outputs: [datasetRef(DATASETS.cosmosContainer, { container })],
   };
 }
+
+/** The stub's keys: the id and the partition key paths, so the upsert replaces the item in its partition. */
+const stubKeys = (c: CosmosTarget) =>
+  ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
+
+/** The stubs of the items a referencing row keys (`<prefix><key>`), the key read from the expression `value`. */
+const referenceQuery = (c: CosmosTarget & { readonly prefix: string }, value: string) =>
+  `@concat('SELECT ${stubKeys(c)}, 1 AS ttl FROM c WHERE c.${c.field} = ''${c.prefix}', ${value}, '''')`;
 
 const audit = (name: string, store: string, action: string, items: string, after: string): Activity =>
   storedProcedure(
@@ -110,12 +118,11 @@ export function erasurePipeline(): AdfResource {
   ];
   for (const c of COSMOS_ERASURE.bySubject) {
     const name = `Expire_${c.container}`;
-    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
     activities.push(
       expireItems(
         name,
         c.container,
-        `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ', variables('customerId'), ' OR c.${c.field} = ''', variables('customerId'), '''')`,
+        `@concat('SELECT ${stubKeys(c)}, 1 AS ttl FROM c WHERE c.${c.field} = ', variables('customerId'), ' OR c.${c.field} = ''', variables('customerId'), '''')`,
         { dependsOn: dependsOn("EraseOltp") },
       ),
       audit(
@@ -129,7 +136,6 @@ export function erasurePipeline(): AdfResource {
   }
   for (const c of COSMOS_ERASURE.byReference) {
     const name = `Expire_${c.container}`;
-    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
     activities.push(
       forEach(
         `Each_${c.container}`,
@@ -138,13 +144,7 @@ export function erasurePipeline(): AdfResource {
           ifCondition(
             `Is_${c.table}`,
             `@equals(item().TableName, '${c.table}')`,
-            [
-              expireItems(
-                name,
-                c.container,
-                `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ''${c.prefix}', item().KeyValue, '''')`,
-              ),
-            ],
+            [expireItems(name, c.container, referenceQuery(c, "item().KeyValue"))],
             [],
           ),
         ],
@@ -258,14 +258,10 @@ function subjectErasurePipeline(model: DataModel, subject: ErasureSubject): AdfR
   // Its Cosmos DB items (a guest's card: its fraud_features item), expired as the customer's erasure expires its cards'.
   const cosmos = subjectCosmosTargets(subject).flatMap((c): Activity[] => {
     const name = `Expire_${c.container}`;
-    const keys = ["id", ...c.partitionKeys.filter((k) => k !== "id")].map((k) => `c.${k}`).join(", ");
     return [
-      expireItems(
-        name,
-        c.container,
-        `@concat('SELECT ${keys}, 1 AS ttl FROM c WHERE c.${c.field} = ''${c.prefix}', variables('${parameter}'), '''')`,
-        { dependsOn: dependsOn("EraseOltp") },
-      ),
+      expireItems(name, c.container, referenceQuery(c, `variables('${parameter}')`), {
+        dependsOn: dependsOn("EraseOltp"),
+      }),
       storedProcedure(
         `Audit_${c.container}`,
         "oltp",
