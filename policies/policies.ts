@@ -21,6 +21,8 @@ import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
 import { ingressPolicies } from "./rules/ingress";
 import { operationsPolicies } from "./rules/operations";
+import { egressPolicies } from "./rules/egress";
+import { authorizationPolicies } from "./rules/authorization";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -38,9 +40,11 @@ export const policies: Policies = [
   ...storagePolicies,
   ...monitorPolicies,
   ...networkPolicies,
+  ...egressPolicies,
   ...streamingPolicies,
   ...protectionPolicies,
   ...containerRegistryPolicies,
   ...ingressPolicies,
   ...operationsPolicies,
+  ...authorizationPolicies,
 ];

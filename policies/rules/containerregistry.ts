@@ -6,7 +6,7 @@
 import type * as containerregistry from "@pulumi/azure-native/containerregistry";
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
-import { sameText, show, who } from "../lib/values";
+import { requireKnown, sameText, show, valueAt, who } from "../lib/values";
 
 const REGISTRY = "azure-native:containerregistry:Registry";
 const TOKEN = "azure-native:containerregistry:Token";
@@ -36,6 +36,34 @@ export const registryAdminUser = resourcePolicy<containerregistry.RegistryArgs>(
     }
     if (props.anonymousPullEnabled === true) {
       report(`${who(args)} allows anonymous (unauthenticated) pulls: set anonymousPullEnabled to false.`);
+    }
+  },
+);
+
+export const registryExport = resourcePolicy<containerregistry.RegistryArgs>(
+  {
+    name: "azure-native-containerregistry-registry-disable-artifact-export",
+    description:
+      "Container registries have their export policy disabled, so their images (the ML tier's training and scoring images) cannot be imported into another registry (`az acr import`) nor moved out through an ACR Transfer export pipeline: they leave only through pulls inside the network.",
+    severity: "medium",
+    pci: ["1.4.4", "3.2.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.7"],
+    service: "containerregistry",
+    remediationSteps:
+      'Set `policies.exportPolicy.status: "disabled"` (Premium SKU, with `publicNetworkAccess: "Disabled"`).',
+    url: `${DOCS}/data-loss-prevention`,
+  },
+  REGISTRY,
+  (props, args, report) => {
+    // Absent = "enabled": "When a registry is created, the exportPolicy status is set to enabled by default" (the page
+    // above); the SDK sends the same (exportPolicyArgsProvideDefaults).
+    requireKnown(props, "policies", "exportPolicy", "status");
+    const status = valueAt(props, "policies", "exportPolicy", "status");
+    if (!sameText(status, "disabled")) {
+      report(
+        `${who(args)} allows artifacts to be exported (policies.exportPolicy.status ${show(status ?? "enabled (default)")}): set it to "disabled".`,
+      );
     }
   },
 );
@@ -95,4 +123,9 @@ export const registryTokens = resourcePolicy<containerregistry.TokenArgs>(
   },
 );
 
-export const containerRegistryPolicies: Policies = [registryAdminUser, registryPublicNetwork, registryTokens];
+export const containerRegistryPolicies: Policies = [
+  registryAdminUser,
+  registryPublicNetwork,
+  registryExport,
+  registryTokens,
+];

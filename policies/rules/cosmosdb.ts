@@ -438,6 +438,65 @@ export const cosmosRoleExactActions = resourcePolicy<cosmosdb.SqlResourceSqlRole
   },
 );
 
+const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
+/** 400 days: the longest expiry the platform's model gives a container (the fraud features' look-back). */
+export const MAX_ITEM_TTL_SECONDS = 400 * 86_400;
+
+export const cosmosItemExpiry = resourcePolicy<cosmosdb.SqlResourceSqlContainerArgs>(
+  {
+    name: "azure-native-cosmosdb-sqlresourcesqlcontainer-enforce-maximum-item-ttl",
+    description:
+      "Cosmos DB containers expire their items: a default time to live (`resource.defaultTtl`) of at least one second and at most the configured maximum, so personal data (sessions, API logs, webhook events, fraud features) is not kept longer than needed; only the containers named in the config (the change feed's lease container) keep items without expiry.",
+    severity: "medium",
+    pci: ["3.2.1"],
+    gdpr: ["5(1)(e)", "25"],
+    soc2: ["C1.2"],
+    service: "cosmosdb",
+    remediationSteps:
+      "Set `resource.defaultTtl` to the container's retention in seconds (not -1, which keeps items without their own `ttl` for ever); a container that must keep its items goes in `containersWithoutExpiry` with the reason in the stack's policy config.",
+    url: `${DOCS}/nosql/time-to-live`,
+    config: {
+      maxTtlSeconds: {
+        type: "integer",
+        minimum: 1,
+        maximum: 2_147_483_647,
+        default: MAX_ITEM_TTL_SECONDS,
+        description: "Longest default time to live, in seconds (default 400 days).",
+      },
+      containersWithoutExpiry: {
+        type: "array",
+        items: { type: "string" },
+        default: ["leases"],
+        description:
+          "Container ids (exact, case-insensitive) allowed to keep items without expiry: the change feed processor's lease container holds continuation tokens, not data.",
+      },
+    },
+  },
+  CONTAINER,
+  (props, args, report) => {
+    const { maxTtlSeconds, containersWithoutExpiry } = args.getConfig<{
+      maxTtlSeconds: number;
+      containersWithoutExpiry: string[];
+    }>();
+    requireKnown(props, "resource", "id");
+    const id = valueAt(props, "resource", "id");
+    if (oneOf(id, containersWithoutExpiry))
+      args.notApplicable(`container '${String(id)}' is in containersWithoutExpiry`);
+    requireKnown(props, "resource", "defaultTtl");
+    // Absent = time to live off (items never expire); -1 = on, but an item without its own ttl never expires.
+    const ttl = valueAt(props, "resource", "defaultTtl");
+    if (typeof ttl !== "number" || ttl < 1) {
+      report(
+        `${who(args)} container '${String(id)}' keeps items without expiry (resource.defaultTtl ${show(ttl)}): set it to the retention in seconds, at most ${maxTtlSeconds}.`,
+      );
+    } else if (ttl > maxTtlSeconds) {
+      report(
+        `${who(args)} container '${String(id)}' keeps items ${ttl} seconds (resource.defaultTtl), more than the ${maxTtlSeconds} allowed (maxTtlSeconds).`,
+      );
+    }
+  },
+);
+
 export const cosmosdbPolicies: Policies = [
   cosmosPublicNetwork,
   cosmosLocalAuth,
@@ -449,4 +508,5 @@ export const cosmosdbPolicies: Policies = [
   cosmosContinuousBackup,
   cosmosCmkVaultReachable,
   cosmosRoleExactActions,
+  cosmosItemExpiry,
 ];

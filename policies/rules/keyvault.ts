@@ -73,6 +73,41 @@ export const vaultRecoverability = resourcePolicy<keyvault.VaultArgs>(
   },
 );
 
+/** The vault flags that let a platform service read its secrets or unwrap its keys on behalf of a caller. */
+const PLATFORM_ACCESS_FLAGS = [
+  ["enabledForDeployment", "virtual machines to retrieve certificates stored as secrets"],
+  ["enabledForTemplateDeployment", "Resource Manager to retrieve secrets for any template deployment"],
+  ["enabledForDiskEncryption", "Azure Disk Encryption to retrieve secrets and unwrap keys"],
+] as const;
+
+export const vaultPlatformAccess = resourcePolicy<keyvault.VaultArgs>(
+  {
+    name: "azure-native-keyvault-vault-disallow-platform-secret-retrieval",
+    description:
+      "Key vaults do not let virtual machines, Resource Manager template deployments or Azure Disk Encryption retrieve their secrets (enabledForDeployment, enabledForTemplateDeployment, enabledForDiskEncryption are off): the platform has no VM, and a template deployment could read a secret with a deploy permission instead of a data-plane role.",
+    severity: "medium",
+    pci: ["3.6.1", "7.2.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "keyvault",
+    remediationSteps:
+      "Leave `properties.enabledForDeployment`, `properties.enabledForTemplateDeployment` and `properties.enabledForDiskEncryption` unset or `false`; give the identity that needs a secret the Key Vault Secrets User role on that secret.",
+    // "the user who deploys the template must have the Microsoft.KeyVault/vaults/deploy/action permission" (held by
+    // Contributor and Owner), not a data-plane role on the secret.
+    url: "https://learn.microsoft.com/azure/azure-resource-manager/templates/key-vault-parameter",
+  },
+  VAULT,
+  (props, args, report) => {
+    // Absent = false for all three (the ARM defaults; https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults).
+    for (const [flag, what] of PLATFORM_ACCESS_FLAGS) {
+      requireKnown(props, "properties", flag);
+      if (valueAt(props, "properties", flag) === true) {
+        report(`${who(args)} allows ${what} (properties.${flag} true): set it to false.`);
+      }
+    }
+  },
+);
+
 export const vaultRbac = resourcePolicy<keyvault.VaultArgs>(
   {
     name: "azure-native-keyvault-vault-enable-rbac-authorization",
@@ -506,6 +541,7 @@ export const vaultExpiryAlerts = stackPolicy(
 export const keyvaultPolicies: Policies = [
   vaultRecoverability,
   vaultRbac,
+  vaultPlatformAccess,
   vaultNetwork,
   vaultPremium,
   keyStrength,

@@ -473,6 +473,33 @@ export const dataLakeCustomerManagedKey = resourcePolicy<storage.StorageAccountA
   },
 );
 
+export const dataLakeCopyScope = resourcePolicy<storage.StorageAccountArgs>(
+  {
+    name: "azure-native-storage-storageaccount-require-copy-scope-for-data-lake",
+    description:
+      "Every data lake (a storage account with a hierarchical namespace) limits copy operations to accounts in the same Microsoft Entra tenant or reached through a private link to the same network (allowedCopyScope), so a holder of write access cannot copy its data out to, or in from, another tenant's account.",
+    severity: "medium",
+    pci: ["1.4.4", "3.2.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.7"],
+    service: "storage",
+    remediationSteps:
+      'Set `allowedCopyScope: "PrivateLink"` (copies only with accounts reached through private endpoints in the same virtual network) or `"AAD"` (accounts of the same tenant).',
+    url: `${URL}/security-restrict-copy-operations`,
+  },
+  ACCOUNT,
+  (props, args, report) => {
+    if (props.isHnsEnabled !== true) args.notApplicable("not a data lake (isHnsEnabled is not true)");
+    // Absent (or "All") = copies to and from any account, whatever its tenant or network.
+    requireKnown(props, "allowedCopyScope");
+    if (!oneOf(props.allowedCopyScope, ["PrivateLink", "AAD"])) {
+      report(
+        `${who(args)} is a data lake that copies to and from any account (allowedCopyScope ${show(props.allowedCopyScope)}): set allowedCopyScope to "PrivateLink" or "AAD".`,
+      );
+    }
+  },
+);
+
 export const encryptionScopeKey = resourcePolicy<storage.EncryptionScopeArgs>(
   {
     name: "azure-native-storage-encryptionscope-require-customer-managed-key",
@@ -517,5 +544,6 @@ export const storagePolicies: Policies = [
   blobSoftDelete,
   blobSoftDeleteCoverage,
   dataLakeCustomerManagedKey,
+  dataLakeCopyScope,
   encryptionScopeKey,
 ];

@@ -152,6 +152,58 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
   },
 );
 
+const EVENT_HUB = "azure-native:eventhub:EventHub";
+
+export const eventHubRetention = resourcePolicy<eventhub.EventHubArgs>(
+  {
+    name: "azure-native-eventhub-eventhub-enforce-maximum-retention",
+    description:
+      "Event hubs state how long they keep events (delete after a retention of at most the configured hours), and none uses log compaction, which keeps the latest event of each key with no time limit.",
+    severity: "medium",
+    pci: ["3.2.1"],
+    gdpr: ["5(1)(e)", "25"],
+    soc2: ["C1.2"],
+    service: "eventhub",
+    remediationSteps:
+      'Set `retentionDescription: { cleanupPolicy: "Delete", retentionTimeInHours: <hours> }` (at most `maxRetentionHours`); consumers that need events longer land them in the lake (capture or a job) with its own retention.',
+    url: "https://learn.microsoft.com/azure/event-hubs/event-hubs-features#event-retention",
+    config: {
+      maxRetentionHours: {
+        type: "integer",
+        minimum: 1,
+        maximum: 2160,
+        default: 168,
+        description: "Longest retention of an event hub, in hours (default 7 days; Premium and Dedicated allow 90).",
+      },
+    },
+  },
+  EVENT_HUB,
+  (props, args, report) => {
+    const { maxRetentionHours } = args.getConfig<{ maxRetentionHours: number }>();
+    for (const key of ["cleanupPolicy", "retentionTimeInHours"]) requireKnown(props, "retentionDescription", key);
+    requireKnown(props, "messageRetentionInDays");
+    const policy = valueAt(props, "retentionDescription", "cleanupPolicy");
+    if (oneOf(policy, ["Compact"])) {
+      report(
+        `${who(args)} compacts its log (retentionDescription.cleanupPolicy ${show(policy)}): the latest event of each key stays with no time limit; use "Delete" with a retention.`,
+      );
+      return;
+    }
+    const hours = valueAt(props, "retentionDescription", "retentionTimeInHours");
+    const days = valueAt(props, "messageRetentionInDays");
+    const retention = typeof hours === "number" ? hours : typeof days === "number" ? days * 24 : undefined;
+    if (retention === undefined) {
+      report(
+        `${who(args)} sets no retention (the service default applies): set retentionDescription.retentionTimeInHours, at most ${maxRetentionHours}.`,
+      );
+    } else if (retention > maxRetentionHours) {
+      report(
+        `${who(args)} keeps events ${retention} hours, more than the ${maxRetentionHours} allowed (maxRetentionHours): lower retentionDescription.retentionTimeInHours.`,
+      );
+    }
+  },
+);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Stream Analytics
 // ---------------------------------------------------------------------------------------------------------------
@@ -749,6 +801,7 @@ export const streamingPolicies: Policies = [
   eventHubNetwork,
   eventHubTls,
   eventHubCmk,
+  eventHubRetention,
   asaIdentity,
   asaJobStorage,
   asaDatasourceAuth,

@@ -2,12 +2,22 @@ import { strict as assert } from "node:assert";
 import {
   containerRegistryPolicies,
   registryAdminUser,
+  registryExport,
   registryPublicNetwork,
   registryTokens,
 } from "../../policies/rules/containerregistry";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/ml";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  failCases,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 describe("policies/containerregistry", () => {
   const registry = f.containerRegistry();
@@ -64,6 +74,25 @@ describe("policies/containerregistry", () => {
       assert.equal(r.messages.length, 2);
     });
     it("is not applicable to other types", () => expectNotApplicable(registryAdminUser, otherResource()));
+  });
+
+  describe(registryExport.name, () => {
+    it("passes a registry with exports disabled (any case)", async () => {
+      await expectPass(registryExport, registry);
+      await expectPass(registryExport, mutate(registry, "policies.exportPolicy.status", "Disabled"));
+    });
+    failCases(registryExport, registry, [
+      [
+        "the export policy is unset (enabled by default)",
+        "policies",
+        undefined,
+        /crpaydevweu .*allows artifacts to be exported \(policies\.exportPolicy\.status "enabled \(default\)"\): set it to "disabled"/,
+      ],
+      ["exports are enabled", "policies.exportPolicy.status", "enabled", /status "enabled"\)/],
+    ]);
+    it("cannot decide while the status is unknown", () =>
+      expectUndecided(registryExport, mutate(registry, "policies.exportPolicy.status", UNKNOWN)));
+    it("is not applicable to other types", () => expectNotApplicable(registryExport, otherResource()));
   });
 
   describe(registryPublicNetwork.name, () => {

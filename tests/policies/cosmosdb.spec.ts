@@ -6,11 +6,13 @@ import {
   cosmosdbPolicies,
   cosmosEuLocations,
   cosmosIpRules,
+  cosmosItemExpiry,
   cosmosLocalAuth,
   cosmosMetadataWrites,
   cosmosMinimalTls,
   cosmosPublicNetwork,
   cosmosRoleExactActions,
+  MAX_ITEM_TTL_SECONDS,
 } from "../../policies/rules/cosmosdb";
 import { resourceRecord } from "../../tools/lib/policyRunner";
 import { cosmosAccount, cosmosItemRole } from "./fixtures/cosmosdb";
@@ -37,13 +39,16 @@ describe("policies/cosmosdb", () => {
       names.every(
         (n) =>
           n.startsWith("azure-native-cosmosdb-databaseaccount-") ||
-          n.startsWith("azure-native-cosmosdb-sqlroledefinition-"),
+          n.startsWith("azure-native-cosmosdb-sqlroledefinition-") ||
+          n.startsWith("azure-native-cosmosdb-sqlresourcesqlcontainer-"),
       ),
     );
   });
 
   it("passes the dev and prod accounts under every resource rule", async () => {
-    for (const policy of cosmosdbPolicies.filter((p) => "validateResource" in p && p !== cosmosRoleExactActions)) {
+    for (const policy of cosmosdbPolicies.filter(
+      (p) => "validateResource" in p && p !== cosmosRoleExactActions && p !== cosmosItemExpiry,
+    )) {
       await expectPass(policy, dev);
       await expectPass(policy, prod);
     }
@@ -316,6 +321,50 @@ describe("policies/cosmosdb", () => {
     it("is not applicable when the key's vault is not in the stack", () =>
       expectNotApplicable(cosmosCmkVaultReachable, [dev]));
   });
+  describe(cosmosItemExpiry.name, () => {
+    /** The program's sessions container (components/nosql/settings.ts): 30 minutes. */
+    const container = (id: string, defaultTtl?: unknown) =>
+      resourceRecord("azure-native:cosmosdb:SqlResourceSqlContainer", `nosql-${id}`, {
+        accountName: "cosmos-pay-dev-weu",
+        databaseName: "payments",
+        resourceGroupName: "rg-pay-dev-weu-data",
+        resource: {
+          id,
+          partitionKey: { paths: ["/sessionId"], kind: "Hash" },
+          ...(defaultTtl === undefined ? {} : { defaultTtl }),
+        },
+      });
+    it("passes containers that expire their items, up to the maximum", async () => {
+      await expectPass(cosmosItemExpiry, container("sessions", 1800));
+      await expectPass(cosmosItemExpiry, container("fraud_features", MAX_ITEM_TTL_SECONDS));
+    });
+    it("fails a container whose items never expire (time to live off, or -1)", async () => {
+      await expectFail(
+        cosmosItemExpiry,
+        container("api_logs"),
+        /nosql-api_logs .*container 'api_logs' keeps items without expiry \(resource\.defaultTtl unset\): set it to the retention in seconds, at most 34560000/,
+      );
+      await expectFail(cosmosItemExpiry, container("api_logs", -1), /defaultTtl -1\)/);
+    });
+    it("fails a time to live over maxTtlSeconds", async () => {
+      await expectFail(
+        cosmosItemExpiry,
+        container("webhook_events", MAX_ITEM_TTL_SECONDS + 1),
+        /container 'webhook_events' keeps items 34560001 seconds \(resource\.defaultTtl\), more than the 34560000 allowed/,
+      );
+      await expectFail(cosmosItemExpiry, container("sessions", 1800), /more than the 600 allowed/, {
+        maxTtlSeconds: 600,
+      });
+    });
+    it("cannot decide while the time to live is unknown", () =>
+      expectUndecided(cosmosItemExpiry, container("sessions", UNKNOWN)));
+    it("is not applicable to the lease container (containersWithoutExpiry) or to other types", async () => {
+      await expectNotApplicable(cosmosItemExpiry, container("leases"));
+      await expectNotApplicable(cosmosItemExpiry, container("Ledger"), { containersWithoutExpiry: ["ledger"] });
+      await expectNotApplicable(cosmosItemExpiry, otherResource());
+    });
+  });
+
   describe(cosmosRoleExactActions.name, () => {
     it("passes a custom role that names its data actions", () => expectPass(cosmosRoleExactActions, cosmosItemRole()));
     it("fails a role that grants every item operation through a wildcard", () =>

@@ -9,6 +9,7 @@ import {
   secretContentType,
   secretExpiry,
   vaultNetwork,
+  vaultPlatformAccess,
   vaultPremium,
   vaultRbac,
   vaultExpiryAlerts,
@@ -22,7 +23,7 @@ import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, U
 
 describe("policies/keyvault", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(keyvaultPolicies.length, 12);
+    assert.equal(keyvaultPolicies.length, 13);
     for (const p of keyvaultPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -78,6 +79,34 @@ describe("policies/keyvault", () => {
         minSoftDeleteRetentionDays: 30,
       }));
     it("is not applicable to keys", () => expectNotApplicable(vaultRecoverability, key()));
+  });
+
+  describe(vaultPlatformAccess.name, () => {
+    it("passes the compliant vault (all three flags unset) and flags set to false", async () => {
+      await expectPass(vaultPlatformAccess, vault());
+      await expectPass(vaultPlatformAccess, mutate(vault(), "properties.enabledForTemplateDeployment", false));
+    });
+    it("fails template deployments reading secrets", () =>
+      expectFail(
+        vaultPlatformAccess,
+        mutate(vault(), "properties.enabledForTemplateDeployment", true),
+        /kv-pay-dev-weu .*allows Resource Manager to retrieve secrets for any template deployment \(properties\.enabledForTemplateDeployment true\): set it to false/,
+      ));
+    it("fails virtual machines and Azure Disk Encryption, one message each", async () => {
+      await expectFail(
+        vaultPlatformAccess,
+        mutate(vault(), "properties.enabledForDeployment", true),
+        /virtual machines to retrieve certificates stored as secrets/,
+      );
+      const r = await evaluatePolicy(
+        vaultPlatformAccess,
+        mutate(mutate(vault(), "properties.enabledForDiskEncryption", true), "properties.enabledForDeployment", true),
+      );
+      assert.equal(r.messages.length, 2);
+    });
+    it("cannot decide while a flag is unknown", () =>
+      expectUndecided(vaultPlatformAccess, mutate(vault(), "properties.enabledForDeployment", UNKNOWN)));
+    it("is not applicable to keys", () => expectNotApplicable(vaultPlatformAccess, key()));
   });
 
   describe(vaultRbac.name, () => {

@@ -6,6 +6,7 @@ import {
   containerPublicAccess,
   crossTenantReplication,
   customerManagedKey,
+  dataLakeCopyScope,
   dataLakeCustomerManagedKey,
   encryptionScopeKey,
   httpsOnly,
@@ -26,7 +27,7 @@ const account = storageAccount;
 
 describe("policies/storage", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(storagePolicies.length, 14);
+    assert.equal(storagePolicies.length, 15);
     for (const p of storagePolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -399,6 +400,29 @@ describe("policies/storage", () => {
       }));
     it("is not applicable to containers", () => expectNotApplicable(blobSoftDelete, blobContainer()));
   });
+  describe(dataLakeCopyScope.name, () => {
+    it("passes a lake limited to private links or to the tenant", async () => {
+      await expectPass(dataLakeCopyScope, storageAccount());
+      await expectPass(dataLakeCopyScope, mutate(storageAccount(), "allowedCopyScope", "AAD"));
+    });
+    it("fails a lake that copies with any account (unset or All)", async () => {
+      await expectFail(
+        dataLakeCopyScope,
+        mutate(storageAccount(), "allowedCopyScope", undefined),
+        /stpaydevweu .*is a data lake that copies to and from any account \(allowedCopyScope unset\): set allowedCopyScope to "PrivateLink" or "AAD"/,
+      );
+      await expectFail(
+        dataLakeCopyScope,
+        mutate(storageAccount(), "allowedCopyScope", "All"),
+        /allowedCopyScope "All"/,
+      );
+    });
+    it("cannot decide while the scope is unknown", () =>
+      expectUndecided(dataLakeCopyScope, mutate(storageAccount(), "allowedCopyScope", UNKNOWN)));
+    it("is not applicable to an account without a hierarchical namespace", () =>
+      expectNotApplicable(dataLakeCopyScope, mutate(storageAccount(), "isHnsEnabled", false)));
+  });
+
   describe(dataLakeCustomerManagedKey.name, () => {
     const lake = () => mutate(storageAccount(), "tags.pci-scope", "connected");
     it("passes a lake with a CMK through a user-assigned identity, whatever its PCI scope", () =>

@@ -4,6 +4,7 @@ import {
   asaIdentity,
   asaJobStorage,
   eventHubCmk,
+  eventHubRetention,
   eventHubLocalAuth,
   eventHubNetwork,
   eventHubTls,
@@ -40,7 +41,7 @@ const app = functionApp;
 
 describe("policies/streaming", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(streamingPolicies.length, 17);
+    assert.equal(streamingPolicies.length, 18);
     for (const p of streamingPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -104,6 +105,47 @@ describe("policies/streaming", () => {
         /evhns-pay-dev-weu .*'1\.0': set minimumTlsVersion to "1\.2"/,
       );
       await expectFail(eventHubTls, mutate(ns(), "minimumTlsVersion", undefined), /'unset'/);
+    });
+
+    describe(eventHubRetention.name, () => {
+      /** The program's api-logs hub (components/streaming/eventHubs.ts): delete after 72 hours. */
+      const hub = (retentionDescription?: unknown, messageRetentionInDays?: number) =>
+        resourceRecord("azure-native:eventhub:EventHub", "streaming-evh-api-logs", {
+          eventHubName: "api-logs",
+          namespaceName: "evhns-pay-dev-weu",
+          resourceGroupName: "rg-pay-dev-weu-streaming",
+          partitionCount: 4,
+          ...(retentionDescription === undefined ? {} : { retentionDescription }),
+          ...(messageRetentionInDays === undefined ? {} : { messageRetentionInDays }),
+        });
+      it("passes a delete policy within the maximum (hours, or the older days)", async () => {
+        await expectPass(eventHubRetention, hub({ cleanupPolicy: "Delete", retentionTimeInHours: 72 }));
+        await expectPass(eventHubRetention, hub(undefined, 7));
+      });
+      it("fails a retention over maxRetentionHours", async () => {
+        await expectFail(
+          eventHubRetention,
+          hub({ cleanupPolicy: "Delete", retentionTimeInHours: 720 }),
+          /streaming-evh-api-logs .*keeps events 720 hours, more than the 168 allowed \(maxRetentionHours\)/,
+        );
+        await expectFail(
+          eventHubRetention,
+          hub({ cleanupPolicy: "Delete", retentionTimeInHours: 72 }),
+          /keeps events 72 hours, more than the 24 allowed/,
+          { maxRetentionHours: 24 },
+        );
+      });
+      it("fails log compaction and an unset retention", async () => {
+        await expectFail(
+          eventHubRetention,
+          hub({ cleanupPolicy: "Compact", tombstoneRetentionTimeInHours: 24 }),
+          /compacts its log \(retentionDescription\.cleanupPolicy "Compact"\): the latest event of each key stays with no time limit/,
+        );
+        await expectFail(eventHubRetention, hub(), /sets no retention \(the service default applies\)/);
+      });
+      it("cannot decide while the retention is unknown", () =>
+        expectUndecided(eventHubRetention, hub({ cleanupPolicy: "Delete", retentionTimeInHours: UNKNOWN })));
+      it("is not applicable to the namespace", () => expectNotApplicable(eventHubRetention, ns()));
     });
 
     describe(eventHubCmk.name, () => {

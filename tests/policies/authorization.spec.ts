@@ -1,0 +1,189 @@
+import { strict as assert } from "node:assert";
+import {
+  authorizationPolicies,
+  CONTRIBUTOR_ROLE,
+  grantedOperations,
+  providerWide,
+  roleAssignmentPrivileged,
+  roleDefinitionPrivileged,
+  scopeKind,
+} from "../../policies/rules/authorization";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { SUBSCRIPTION } from "./fixtures/protection";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
+
+const SUB = `/subscriptions/${SUBSCRIPTION}`;
+const RG = `${SUB}/resourceGroups/rg-pay-prod-weu-ml`;
+const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/kvw-pay-prod-weu`;
+const role = (guid: string) => `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+const KV_CRYPTO_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/** The program's shape: a named data role on one resource, for a service principal. */
+function assignment(roleId = role(KV_CRYPTO_USER), scope = VAULT): ResourceRecord {
+  return resourceRecord("azure-native:authorization:RoleAssignment", "ml-kv-ra-workspace-crypto", {
+    scope,
+    roleDefinitionId: roleId,
+    principalId: "11111111-1111-1111-1111-111111111111",
+    principalType: "ServicePrincipal",
+  });
+}
+
+/** The program's Synapse pause/resume role (components/etl/offHours.ts). */
+function customRole(permissions: unknown[]): ResourceRecord {
+  return resourceRecord("azure-native:authorization:RoleDefinition", "etl-offhours-role", {
+    scope: RG,
+    roleName: "Synapse pool pause and resume",
+    roleType: "CustomRole",
+    permissions,
+    assignableScopes: [RG],
+  });
+}
+const PAUSE = {
+  actions: [
+    "Microsoft.Synapse/workspaces/sqlPools/read",
+    "Microsoft.Synapse/workspaces/sqlPools/pause/action",
+    "Microsoft.Synapse/workspaces/sqlPools/resume/action",
+  ],
+  notActions: [],
+  dataActions: [],
+  notDataActions: [],
+};
+
+describe("policies/authorization", () => {
+  it("exports uniquely named policies that follow the name convention", () => {
+    const names = authorizationPolicies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => POLICY_NAME.test(n) && n.startsWith("azure-native-authorization-")));
+  });
+
+  describe("helpers", () => {
+    it("scopeKind tells a resource from a resource group and from a subscription or wider", () => {
+      assert.equal(scopeKind(VAULT), "resource");
+      assert.equal(scopeKind(RG), "resourceGroup");
+      assert.equal(scopeKind(`${RG}/`), "resourceGroup");
+      assert.equal(scopeKind(SUB), "subscriptionOrWider");
+      assert.equal(scopeKind("/providers/Microsoft.Management/managementGroups/payments"), "subscriptionOrWider");
+      assert.equal(scopeKind("/"), "subscriptionOrWider");
+    });
+    it("grantedOperations applies wildcards, case-insensitively, and takes notActions away", () => {
+      const ops = ["Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/locks/delete"];
+      assert.deepEqual(grantedOperations(["*"], [], ops), ops);
+      assert.deepEqual(grantedOperations(["microsoft.authorization/*"], ["Microsoft.Authorization/*/Write"], ops), [
+        "Microsoft.Authorization/locks/delete",
+      ]);
+      assert.deepEqual(grantedOperations(["Microsoft.Synapse/*"], [], ops), []);
+    });
+    it("providerWide: a leading wildcard only", () => {
+      assert.ok(providerWide("*"));
+      assert.ok(providerWide("*/read"));
+      assert.ok(!providerWide("Microsoft.MachineLearningServices/workspaces/*/read"));
+    });
+  });
+
+  describe(roleAssignmentPrivileged.name, () => {
+    it("passes a named role on one resource, and Contributor on a single resource (Azure ML's dependencies)", async () => {
+      await expectPass(roleAssignmentPrivileged, assignment());
+      await expectPass(roleAssignmentPrivileged, assignment(role(CONTRIBUTOR_ROLE)));
+    });
+    it("fails Owner at any scope, even one resource", () =>
+      expectFail(
+        roleAssignmentPrivileged,
+        assignment(role(OWNER)),
+        /ml-kv-ra-workspace-crypto .* assigns Owner \(8e3af657-a8ff-443c-a75c-2fe8c4bcb635\), which manages access/,
+      ));
+    it("fails User Access Administrator and Role Based Access Control Administrator (ids in any case)", async () => {
+      await expectFail(
+        roleAssignmentPrivileged,
+        assignment(role("18D7D88D-D35E-4FB5-A5C3-7773C20A72D9")),
+        /assigns User Access Administrator/,
+      );
+      await expectFail(
+        roleAssignmentPrivileged,
+        assignment(`/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168`),
+        /assigns Role Based Access Control Administrator/,
+      );
+    });
+    it("fails Contributor on a resource group and on the subscription", async () => {
+      await expectFail(
+        roleAssignmentPrivileged,
+        assignment(role(CONTRIBUTOR_ROLE), RG),
+        /assigns Contributor-level role b24988ac-6180-42a0-ab88-20f7382dd24c on a resource group/,
+      );
+      await expectFail(
+        roleAssignmentPrivileged,
+        assignment(role(CONTRIBUTOR_ROLE), SUB),
+        /on a subscription or wider \(".*"\): assign it on the single resource/,
+      );
+    });
+    it("takes other broad-scope roles from broadScopeRoleIds", () =>
+      expectFail(roleAssignmentPrivileged, assignment(role(KV_CRYPTO_USER), SUB), /on a subscription or wider/, {
+        broadScopeRoleIds: [KV_CRYPTO_USER],
+      }));
+    it("passes Contributor on a scope unknown in a first preview (a resource the stack creates)", () =>
+      expectPass(roleAssignmentPrivileged, assignment(role(CONTRIBUTOR_ROLE), UNKNOWN)));
+    it("is not applicable to a custom role's id unknown in a first preview, or to other types", async () => {
+      await expectNotApplicable(roleAssignmentPrivileged, assignment(UNKNOWN));
+      await expectNotApplicable(roleAssignmentPrivileged, otherResource());
+    });
+  });
+
+  describe(roleDefinitionPrivileged.name, () => {
+    it("passes the program's pause/resume role", () => expectPass(roleDefinitionPrivileged, customRole([PAUSE])));
+    it("passes a wildcard within one provider's operations", () =>
+      expectPass(
+        roleDefinitionPrivileged,
+        customRole([
+          {
+            ...PAUSE,
+            actions: ["Microsoft.MachineLearningServices/workspaces/*/write"],
+          },
+        ]),
+      ));
+    it("fails a role that can assign roles", () =>
+      expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: [...PAUSE.actions, "Microsoft.Authorization/roleAssignments/write"] }]),
+        /etl-offhours-role .* can manage access \(Microsoft\.Authorization\/roleAssignments\/write\): remove it/,
+      ));
+    it("fails Microsoft.Authorization/* and reports every access operation it grants", () =>
+      expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: ["Microsoft.Authorization/*"] }]),
+        /can manage access \(Microsoft\.Authorization\/roleAssignments\/write, .*Microsoft\.Authorization\/locks\/delete, Microsoft\.Authorization\/elevateAccess\/action\)/,
+      ));
+    it("fails a leading wildcard in actions or data actions", async () => {
+      await expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, dataActions: ["*/read"] }]),
+        /grants '\*\/read' across every resource provider/,
+      );
+      const r = await evaluatePolicy(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: ["*"], notActions: [] }]),
+      );
+      assert.equal(r.messages.length, 2, "'*' both manages access and spans every provider");
+    });
+    it("fails '*' even with every access operation in notActions (it still spans every provider)", () =>
+      expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: ["*"], notActions: ["Microsoft.Authorization/*"] }]),
+        /grants '\*' across every resource provider/,
+      ));
+    it("cannot decide while the permissions are unknown", () =>
+      expectUndecided(roleDefinitionPrivileged, mutate(customRole([PAUSE]), "permissions", UNKNOWN)));
+    it("is not applicable to a role without permissions, or to other types", async () => {
+      await expectNotApplicable(roleDefinitionPrivileged, customRole([]));
+      await expectNotApplicable(roleDefinitionPrivileged, otherResource());
+    });
+  });
+});

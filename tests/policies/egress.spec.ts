@@ -1,0 +1,320 @@
+import { strict as assert } from "node:assert";
+import {
+  allPorts,
+  anyAddress,
+  anyFqdn,
+  egressPolicies,
+  firewallAllowList,
+  firewallDnat,
+  routeInternetNextHop,
+} from "../../policies/rules/egress";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { RG_NAME, TAGS } from "./fixtures/protection";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
+import { evaluatePolicy } from "../../tools/lib/policyRunner";
+
+/** The program's egress allow-list (components/platform/firewall.ts): Entra ID over HTTPS, the bundle CDN by SNI. */
+function ruleCollectionGroup(stack = "prod"): ResourceRecord {
+  return resourceRecord(
+    "azure-native:network:FirewallPolicyRuleCollectionGroup",
+    "platform-afwp-egress",
+    {
+      ruleCollectionGroupName: "platform-egress",
+      firewallPolicyName: "afwp-pay-prod-weu",
+      resourceGroupName: RG_NAME,
+      priority: 200,
+      ruleCollections: [
+        {
+          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+          name: "allow-azure-control-plane",
+          priority: 200,
+          action: { type: "Allow" },
+          rules: [
+            {
+              ruleType: "NetworkRule",
+              name: "azure-service-tags-https",
+              ipProtocols: ["TCP"],
+              sourceAddresses: ["10.40.4.0/24", "10.40.5.0/24"],
+              destinationAddresses: ["AzureActiveDirectory"],
+              destinationPorts: ["443"],
+            },
+          ],
+        },
+        {
+          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+          name: "allow-functions-extension-bundles",
+          priority: 250,
+          action: { type: "Allow" },
+          rules: [
+            {
+              ruleType: "ApplicationRule",
+              name: "functions-extension-bundle-cdn",
+              sourceAddresses: ["10.40.6.0/24"],
+              targetFqdns: ["cdn.functions.azure.com"],
+              protocols: [{ protocolType: "Https", port: 443 }],
+            },
+          ],
+        },
+      ],
+    },
+    { stack },
+  );
+}
+
+const NETWORK_RULE = "ruleCollections.0.rules.0";
+const APP_RULE = "ruleCollections.1.rules.0";
+
+/** A DNAT collection publishing an internal API on the firewall's public address to `sources`. */
+function dnatGroup(sources: unknown): ResourceRecord {
+  return mutate(ruleCollectionGroup(), "ruleCollections", [
+    {
+      ruleCollectionType: "FirewallPolicyNatRuleCollection",
+      name: "publish-api",
+      priority: 100,
+      action: { type: "DNAT" },
+      rules: [
+        {
+          ruleType: "NatRule",
+          name: "api-443",
+          ipProtocols: ["TCP"],
+          sourceAddresses: sources,
+          destinationAddresses: ["20.1.2.3"],
+          destinationPorts: ["443"],
+          translatedAddress: "10.40.2.10",
+          translatedPort: "443",
+        },
+      ],
+    },
+  ]);
+}
+
+/** A classic firewall (no policy) with inline rule collections. */
+function classicFirewall(collections: Record<string, unknown>): ResourceRecord {
+  return resourceRecord("azure-native:network:AzureFirewall", "afw-pay-dev-weu", {
+    resourceGroupName: RG_NAME,
+    location: "westeurope",
+    tags: TAGS,
+    sku: { name: "AZFW_VNet", tier: "Premium" },
+    ...collections,
+  });
+}
+
+function routeTable(routes: unknown[]): ResourceRecord {
+  return resourceRecord("azure-native:network:RouteTable", "rt-pay-prod-weu-egress", {
+    resourceGroupName: RG_NAME,
+    location: "westeurope",
+    disableBgpRoutePropagation: true,
+    routes,
+    tags: TAGS,
+  });
+}
+const TO_FIREWALL = {
+  name: "default-to-firewall",
+  addressPrefix: "0.0.0.0/0",
+  nextHopType: "VirtualAppliance",
+  nextHopIpAddress: "10.40.0.4",
+};
+
+describe("policies/egress", () => {
+  it("exports uniquely named policies that follow the name convention", () => {
+    const names = egressPolicies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => POLICY_NAME.test(n)));
+  });
+
+  describe("helpers", () => {
+    it("anyAddress: wildcards, the default route and prefixes under /8, not a subnet or a service tag", () => {
+      for (const a of ["*", "any", "Internet", "0.0.0.0/0", "0.0.0.0", "::/0", "10.0.0.0/7"])
+        assert.ok(anyAddress(a), a);
+      for (const a of ["10.0.0.0/8", "10.40.4.0/24", "AzureActiveDirectory", "20.1.2.3"]) assert.ok(!anyAddress(a), a);
+    });
+    it("anyFqdn: '*', a whole top-level domain or a URL on one, not a service's own names", () => {
+      for (const f of ["*", "*.com", "https://*.net/path", "*."]) assert.ok(anyFqdn(f), f);
+      for (const f of ["cdn.functions.azure.com", "*.blob.core.windows.net", "login.microsoftonline.com/x"]) {
+        assert.ok(!anyFqdn(f), f);
+      }
+    });
+    it("allPorts: '*' or a range covering 1-65535, not one port or a high range", () => {
+      assert.ok(allPorts(["*"]));
+      assert.ok(allPorts(["443", "0-65535"]));
+      assert.ok(allPorts(["1-65535"]));
+      assert.ok(!allPorts(["443"]));
+      assert.ok(!allPorts(["1024-65535"]));
+    });
+  });
+
+  describe(firewallAllowList.name, () => {
+    it("passes the program's allow-list (named sources, a service tag on 443, one FQDN)", () =>
+      expectPass(firewallAllowList, ruleCollectionGroup()));
+    it("passes a broad Deny collection (it only takes away)", () =>
+      expectPass(
+        firewallAllowList,
+        mutate(
+          mutate(ruleCollectionGroup(), "ruleCollections.0.action.type", "Deny"),
+          `${NETWORK_RULE}.destinationAddresses`,
+          ["*"],
+        ),
+      ));
+    it("fails a network rule to any destination", () =>
+      expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["*"]),
+        /platform-afwp-egress .*allow rule 'allow-azure-control-plane\/azure-service-tags-https' allows any destination \(\*\): name the sources/,
+      ));
+    it("fails a destination that is every Azure address of every tenant (AzureCloud tags, configurable)", async () => {
+      await expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["AzureCloud.WestEurope"]),
+        /any destination \(AzureCloud\.WestEurope\)/,
+      );
+      await expectPass(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["AzureCloud"]),
+        { broadDestinations: [] },
+      );
+    });
+    it("fails a rule from any source", () =>
+      expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${NETWORK_RULE}.sourceAddresses`, ["10.40.4.0/24", "*"]),
+        /allows any source \(\*\)/,
+      ));
+    it("fails every port, and reports each reason of one rule in one message", () =>
+      expectFail(
+        firewallAllowList,
+        mutate(
+          mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationPorts`, ["*"]),
+          `${NETWORK_RULE}.destinationAddresses`,
+          ["0.0.0.0/0"],
+        ),
+        /allows any destination \(0\.0\.0\.0\/0\), every port \(\*\)/,
+      ));
+    it("fails an application rule to any FQDN, a whole domain or web categories", async () => {
+      await expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["*"]),
+        /allow rule 'allow-functions-extension-bundles\/functions-extension-bundle-cdn' allows any name \(\*\)/,
+      );
+      await expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["*.com"]),
+        /any name \(\*\.com\)/,
+      );
+      await expectFail(
+        firewallAllowList,
+        mutate(mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, undefined), `${APP_RULE}.webCategories`, [
+          "Business",
+        ]),
+        /whole web categories \(Business\)/,
+      );
+    });
+    it("fails a classic firewall's inline allow rule to any destination", () =>
+      expectFail(
+        firewallAllowList,
+        classicFirewall({
+          networkRuleCollections: [
+            {
+              name: "egress",
+              priority: 100,
+              action: { type: "Allow" },
+              rules: [
+                {
+                  name: "all",
+                  protocols: ["Any"],
+                  sourceAddresses: ["10.40.4.0/24"],
+                  destinationAddresses: ["*"],
+                  destinationPorts: ["443"],
+                },
+              ],
+            },
+          ],
+        }),
+        /afw-pay-dev-weu \(azure-native:network:AzureFirewall\) allow rule 'egress\/all' allows any destination/,
+      ));
+    it("cannot decide while a source list is unknown in a first preview", () =>
+      expectUndecided(firewallAllowList, mutate(ruleCollectionGroup(), `${NETWORK_RULE}.sourceAddresses`, [UNKNOWN])));
+    it("is not applicable to a firewall that uses a policy (no inline collections), or to other types", async () => {
+      await expectNotApplicable(firewallAllowList, classicFirewall({ firewallPolicy: { id: "/x" } }));
+      await expectNotApplicable(firewallAllowList, otherResource());
+    });
+  });
+
+  describe(firewallDnat.name, () => {
+    it("passes a DNAT rule limited to named sources", () => expectPass(firewallDnat, dnatGroup(["203.0.113.0/24"])));
+    it("fails a DNAT rule open to any source, naming what it publishes", () =>
+      expectFail(
+        firewallDnat,
+        dnatGroup(["*"]),
+        /DNAT rule 'publish-api\/api-443' publishes 10\.40\.2\.10:443 to any source \(\*\): set sourceAddresses/,
+      ));
+    it("fails a classic DNAT rule from the internet", () =>
+      expectFail(
+        firewallDnat,
+        classicFirewall({
+          natRuleCollections: [
+            {
+              name: "inbound",
+              priority: 100,
+              action: { type: "Dnat" },
+              rules: [
+                { name: "ssh", sourceAddresses: ["0.0.0.0/0"], translatedAddress: "10.40.3.4", translatedPort: "22" },
+              ],
+            },
+          ],
+        }),
+        /DNAT rule 'inbound\/ssh' publishes 10\.40\.3\.4:22 to any source \(0\.0\.0\.0\/0\)/,
+      ));
+    it("is not applicable to a group without DNAT collections (the program's)", () =>
+      expectNotApplicable(firewallDnat, ruleCollectionGroup()));
+  });
+
+  describe(routeInternetNextHop.name, () => {
+    it("passes the program's route table (default route to the firewall)", () =>
+      expectPass(routeInternetNextHop, routeTable([TO_FIREWALL])));
+    it("fails a more specific route to the Internet next hop, which goes around the firewall", () =>
+      expectFail(
+        routeInternetNextHop,
+        routeTable([TO_FIREWALL, { name: "direct", addressPrefix: "20.0.0.0/8", nextHopType: "Internet" }]),
+        /rt-pay-prod-weu-egress .* route 'direct' sends 20\.0\.0\.0\/8 to the Internet next hop, around the egress firewall/,
+      ));
+    it("fails a standalone route to the Internet, unless its prefix is in allowedInternetPrefixes", async () => {
+      const route = resourceRecord("azure-native:network:Route", "rt-direct", {
+        resourceGroupName: RG_NAME,
+        routeTableName: "rt-pay-prod-weu-egress",
+        addressPrefix: "AzureMonitor",
+        nextHopType: "Internet",
+      });
+      await expectFail(
+        routeInternetNextHop,
+        route,
+        /rt-direct \(azure-native:network:Route\) sends AzureMonitor to the Internet/,
+      );
+      await expectPass(routeInternetNextHop, route, { allowedInternetPrefixes: ["azuremonitor"] });
+    });
+    it("cannot decide while a route's next hop type is unknown", () =>
+      expectUndecided(routeInternetNextHop, routeTable([{ ...TO_FIREWALL, nextHopType: UNKNOWN }])));
+    it("is not applicable to a route table without inline routes, or to other types", async () => {
+      await expectNotApplicable(routeInternetNextHop, routeTable([]));
+      await expectNotApplicable(routeInternetNextHop, otherResource());
+    });
+    it("reports each Internet route of a table", async () => {
+      const r = await evaluatePolicy(
+        routeInternetNextHop,
+        routeTable([
+          { name: "a", addressPrefix: "0.0.0.0/0", nextHopType: "Internet" },
+          { name: "b", addressPrefix: "1.2.3.0/24", nextHopType: "internet" },
+        ]),
+      );
+      assert.equal(r.messages.length, 2);
+    });
+  });
+});
