@@ -18,6 +18,8 @@ import {
   type RawConfig,
 } from "../lib/config";
 import { offHoursQuietMinutes } from "../lib/offHours";
+import { SQL_SKUS, SQL_VCORES } from "../lib/config/common";
+import { sqlMaxDataSizeGb, type SqlSkuName } from "../lib/sqlLimits";
 import { MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES, tagsFor } from "../lib/tags";
 import { stackAssumptions } from "../tools/lib/cost/stack";
 import type { OffHoursTarget } from "../pipelines/etl/contract";
@@ -402,6 +404,67 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
         accepts("prod", (raw) => (sqlOf(raw).longTermRetention.yearly = value)).sql.longTermRetention?.yearly,
         value,
       );
+  });
+  it("long-term retention is at least 7 days, or 0 for none of a series (Azure's minimum)", () => {
+    for (const [key, value] of [
+      ["weekly", "P6D"],
+      ["monthly", "P1D"],
+      ["yearly", "P6D"],
+    ])
+      rejects(
+        "prod",
+        (raw) => (sqlOf(raw).longTermRetention[key] = value),
+        new RegExp(`sql \\(longTermRetention\\.${key}\\): got "${value}"; must be at least 7 days`),
+      );
+    // Days are a unit Azure takes for the weekly series too (the cmdlet's example turns 14 into P14D).
+    for (const value of ["P7D", "P10D", "P1W", "P0D"])
+      assert.equal(
+        accepts("prod", (raw) => (sqlOf(raw).longTermRetention.weekly = value)).sql.longTermRetention?.weekly,
+        value,
+      );
+  });
+  it("maxSizeGb fits the SKU's max data size, naming the SKU and the maximum (not only 1–4,096)", () => {
+    // dev: GP_S_Gen5 with 2 vCores at most: 1,024 GB.
+    rejects(
+      "dev",
+      (raw) => (sqlOf(raw).maxSizeGb = 1025),
+      /sql \(maxSizeGb\): got 1025; must be at most 1024 GB with sku GP_S_Gen5 and capacity 2/,
+    );
+    assert.equal(accepts("dev", (raw) => (sqlOf(raw).maxSizeGb = 1024)).sql.maxSizeGb, 1024);
+    // prod: BC_Gen5 with 8 vCores: 2,048 GB.
+    rejects(
+      "prod",
+      (raw) => (sqlOf(raw).maxSizeGb = 3072),
+      /sql \(maxSizeGb\): got 3072; must be at most 2048 GB with sku BC_Gen5 and capacity 8/,
+    );
+    assert.equal(accepts("prod", (raw) => (sqlOf(raw).maxSizeGb = 2048)).sql.maxSizeGb, 2048);
+    // More vCores raise the limit: GP_S_Gen5 with 24 takes 4,096 GB (min vCores 3: an eighth of 24).
+    assert.equal(
+      accepts("dev", (raw) =>
+        Object.assign(sqlOf(raw), { sku: { name: "GP_S_Gen5", capacity: 24 }, minCapacity: 3, maxSizeGb: 4096 }),
+      ).sql.maxSizeGb,
+      4096,
+    );
+  });
+  it("the max data size table: Microsoft's values per SKU and vCores, one for every pair the config accepts", () => {
+    const expected: [SqlSkuName, number, number][] = [
+      ["GP_S_Gen5", 2, 1024],
+      ["GP_S_Gen5", 6, 1024],
+      ["GP_S_Gen5", 8, 2048],
+      ["GP_S_Gen5", 12, 3072],
+      ["GP_S_Gen5", 24, 4096],
+      ["GP_Gen5", 6, 1536],
+      ["GP_Gen5", 10, 2048],
+      ["GP_Gen5", 20, 3072],
+      ["BC_Gen5", 4, 1024],
+      ["BC_Gen5", 8, 2048],
+      ["BC_Gen5", 80, 4096],
+      ["HS_Gen5", 2, 128 * 1024],
+    ];
+    for (const [sku, vcores, gb] of expected) assert.equal(sqlMaxDataSizeGb(sku, vcores), gb, `${sku}_${vcores}`);
+    for (const sku of SQL_SKUS)
+      for (const vcores of SQL_VCORES) assert.ok(sqlMaxDataSizeGb(sku, vcores) !== undefined, `${sku}_${vcores}`);
+    assert.equal(sqlMaxDataSizeGb("GP_Gen5", 3), undefined);
   });
   it("a budget is a whole amount (its ARM schema's integer)", () =>
     rejects(

@@ -4,6 +4,7 @@ import { isoDurationDays, SQL_LTR_MAX_DAYS as LTR_MAX_DAYS } from "../../policie
 import { settings } from "./strict";
 import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";
 import { WINDOWS_TIME_ZONES } from "../timeZones";
+import { sqlMaxDataSizeGb, SQL_LTR_MIN_DAYS as LTR_MIN_DAYS } from "../sqlLimits";
 import {
   Environment,
   SQL_SKUS,
@@ -32,12 +33,18 @@ export const STANDBY_SKUS: readonly string[] = LICENSED_SKUS;
 /**
  * A long-term retention period: "Long-term retention can be configured for up to 10 years" (long-term-retention-
  * overview), and the pack refuses more than 3653 days (`azure-native-sql-longtermretentionpolicy-...`'s
- * maxRetentionDays): refused here first, with the key named.
+ * maxRetentionDays): refused here first, with the key named. At least 7 days, or 0 for none of that series (Azure's
+ * minimum; lib/sqlLimits.ts quotes it).
  */
-const ltrDuration = isoDuration.refine(
-  (v) => (isoDurationDays(v) ?? 0) <= LTR_MAX_DAYS,
-  `must be at most 10 years (${LTR_MAX_DAYS} days: Azure SQL long-term retention's maximum), e.g. P10Y, P120M, P520W`,
-);
+const ltrDuration = isoDuration
+  .refine(
+    (v) => (isoDurationDays(v) ?? 0) <= LTR_MAX_DAYS,
+    `must be at most 10 years (${LTR_MAX_DAYS} days: Azure SQL long-term retention's maximum), e.g. P10Y, P120M, P520W`,
+  )
+  .refine((v) => {
+    const days = isoDurationDays(v) ?? 0;
+    return days === 0 || days >= LTR_MIN_DAYS;
+  }, `must be at least ${LTR_MIN_DAYS} days (Azure SQL long-term retention's minimum), e.g. P1W or P7D, or 0 (P0D) to keep none of that series`);
 
 export const sqlSchema = settings({
   sku: settings({
@@ -151,6 +158,15 @@ export const sqlSchema = settings({
         message: `must be ${floor}–${sql.sku.capacity} vCores with sku.capacity ${sql.sku.capacity} (serverless: at least 0.5 and an eighth of the maximum, at most the maximum)`,
       });
     }
+  }
+  // Azure's max data size depends on the SKU and its vCores (lib/sqlLimits.ts, from Microsoft's resource limits).
+  const maxDataSizeGb = sqlMaxDataSizeGb(sql.sku.name, sql.sku.capacity);
+  if (maxDataSizeGb !== undefined && sql.maxSizeGb > maxDataSizeGb) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxSizeGb"],
+      message: `must be at most ${maxDataSizeGb} GB with sku ${sql.sku.name} and capacity ${sql.sku.capacity} (Azure's max data size for ${sql.sku.name}_${sql.sku.capacity}): lower maxSizeGb, or raise sku.capacity`,
+    });
   }
   if (serverless && sql.sku.capacity > 80) {
     ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
