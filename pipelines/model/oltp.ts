@@ -598,12 +598,15 @@ export const oltpModel: OltpModel = {
       name: "PaymentMethod",
       table: "PaymentMethod",
       erasesReferencingRows: false,
-      // A card held by a customer is that customer's: both erasures erase the same person's data there.
+      // The Customer subject reaches the table through CustomerId: a card held by a customer is that customer's, and
+      // only the customer's erasure clears it (this one refuses a card whose CustomerId is set).
       sharesRowsWith: ["Customer"],
+      onlyWhereNull: ["CustomerId"],
       description:
         "A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure " +
-        "cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). Its " +
-        "fraud_features item expires on the container's TTL; the warehouse and the lake never receive card columns.",
+        "cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). A card with a " +
+        "CustomerId is refused (erase the customer). Its fraud_features item is replaced by an expiring stub; the " +
+        "warehouse and the lake never receive card columns.",
     },
     {
       name: "MerchantContact",

@@ -189,9 +189,19 @@ export interface ErasureSubject {
   description: string;
   /**
    * Subjects that also reach this subject's table through a foreign key and erase the same people's rows there (a
-   * customer's cards are the customer's; a guest's card is its holder's). validate/ refuses any other overlap.
+   * customer's cards are the customer's; a guest's card is its holder's). validate/ refuses any other overlap, and
+   * requires each key through which one of them reaches the table in `onlyWhereNull`: the two never erase one row.
    */
   sharesRowsWith?: string[];
+  /**
+   * Foreign key columns of `table` that must be NULL for this subject's erasure to touch a row: a row where one is set
+   * belongs to the subject that reaches the table through it (a card with a `CustomerId` is that customer's), so the
+   * generated procedure refuses it (THROW, nothing erased, the refusal audited) and names the subject to erase
+   * instead. A wrong id then cannot clear another person's data, and what the subject's audit records is always that
+   * person's (a guest's card, never a customer's). validate/ requires a nullable key through which a `sharesRowsWith`
+   * subject reaches the table.
+   */
+  onlyWhereNull?: string[];
 }
 
 export interface OltpModel {

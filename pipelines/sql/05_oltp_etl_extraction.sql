@@ -887,7 +887,7 @@ IF OBJECT_ID(N'etl.usp_ErasePaymentMethod', N'P') IS NULL
     EXEC(N'CREATE PROCEDURE [etl].[usp_ErasePaymentMethod] AS BEGIN SET NOCOUNT ON; END');
 GO
 
--- GDPR erasure of the PaymentMethod subject (pipelines/model/oltp.ts, erasureSubjects). A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). Its fraud_features item expires on the container's TTL; the warehouse and the lake never receive card columns.
+-- GDPR erasure of the PaymentMethod subject (pipelines/model/oltp.ts, erasureSubjects). A card's holder when no customer holds it (a guest payment, CustomerId NULL), whom the Customer erasure cannot find: the card columns of that one payment method (the vault token, the PSP's, stays). A card with a CustomerId is refused (erase the customer). Its fraud_features item is replaced by an expiring stub; the warehouse and the lake never receive card columns.
 -- Runs with the owner's rights (ownership chaining): the ETL identity can erase through it but cannot read what it erases.
 ALTER PROCEDURE [etl].[usp_ErasePaymentMethod]
     @PaymentMethodId BIGINT,
@@ -897,19 +897,31 @@ BEGIN
     SET NOCOUNT ON;
     SET XACT_ABORT ON;
     DECLARE @Rows BIGINT;
+    DECLARE @Message NVARCHAR(2048);
     IF NOT EXISTS (SELECT 1 FROM [dbo].[PaymentMethod] WHERE [PaymentMethodId] = @PaymentMethodId)
     BEGIN
         INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'no such dbo.PaymentMethod row', 0);
         RETURN;
     END;
     BEGIN TRANSACTION;
+    -- A PaymentMethod whose CustomerId is set is a Customer's: only that subject's erasure clears it (a wrong id must not erase another person's data).
+    IF EXISTS (SELECT 1 FROM [dbo].[PaymentMethod] WITH (UPDLOCK, HOLDLOCK) WHERE [PaymentMethodId] = @PaymentMethodId AND [CustomerId] IS NOT NULL)
+    BEGIN
+        ROLLBACK TRANSACTION;
+        -- Recorded once per request (the pipeline's retries call again); the id stays in this table, not in the error,
+        -- which Data Factory keeps in its run history and ADFActivityRun.
+        IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_PaymentMethod] WHERE [RequestId] = @RequestId AND [PaymentMethodId] = @PaymentMethodId AND [Action] = N'refused: the dbo.PaymentMethod row has a CustomerId, so it is a Customer''s: erase that Customer (gdpr_erasure)')
+            INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'refused: the dbo.PaymentMethod row has a CustomerId, so it is a Customer''s: erase that Customer (gdpr_erasure)', 0);
+        SET @Message = CONCAT(N'Erasure request ', @RequestId, N': usp_ErasePaymentMethod refused the PaymentMethod given: its CustomerId is set, so it is a Customer''s data and nothing was erased. Erase that Customer instead (gdpr_erasure); this erasure takes only a PaymentMethod whose CustomerId is NULL. The id is in etl.ErasureAudit_PaymentMethod under this request.');
+        THROW 50110, @Message, 1;
+    END;
     -- dbo.PaymentMethod: Last4, ExpMonth, ExpYear, Fingerprint.
     UPDATE [dbo].[PaymentMethod]
     SET [Last4] = NULL, [ExpMonth] = NULL, [ExpYear] = NULL, [Fingerprint] = NULL
-    WHERE [PaymentMethodId] = @PaymentMethodId AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
+    WHERE [PaymentMethodId] = @PaymentMethodId AND [CustomerId] IS NULL AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
     SET @Rows = @@ROWCOUNT;
     INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items])
-    VALUES (@RequestId, @PaymentMethodId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
+    VALUES (@RequestId, @PaymentMethodId, N'oltp', N'dbo.PaymentMethod (CustomerId NULL): classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO

@@ -1026,6 +1026,50 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
     );
   });
 
+  it("fails the guest-card run when the procedure refuses a customer's card, and then expires nothing in Cosmos DB", () => {
+    // Microsoft's rule (learn.microsoft.com/azure/data-factory/tutorial-pipeline-failure-error-handling, "How pipeline
+    // failure are determined"): "Evaluate outcome for all leaves activities. If a leaf activity was skipped, we
+    // evaluate its parent activity instead"; "Pipeline result is success if and only if all leaves succeed".
+    const p = pipelineOf(defs, PIPELINES.subjectErasure("PaymentMethod"));
+    const top = p.properties.activities as Json[];
+    const deps = (a: Json) => (a.dependsOn ?? []) as { activity: string; dependencyConditions: string[] }[];
+    const status = new Map<string, string>();
+    const outcome = (failing: string) => {
+      status.clear();
+      const settle = (a: Json): string => {
+        const name = String(a.name);
+        const known = status.get(name);
+        if (known) return known;
+        const met = deps(a).every((d) => {
+          const up = settle(top.find((x) => x.name === d.activity) ?? {});
+          const c = d.dependencyConditions[0];
+          return c === "Completed" ? up !== "Skipped" : c === up;
+        });
+        const result = !met ? "Skipped" : name === failing ? "Failed" : "Succeeded";
+        status.set(name, result);
+        return result;
+      };
+      top.forEach(settle);
+      const leaves = top.filter((a) => !top.some((b) => deps(b).some((d) => d.activity === a.name)));
+      const evaluate = (a: Json): string[] =>
+        status.get(String(a.name)) === "Skipped"
+          ? deps(a).flatMap((d) => evaluate(top.find((x) => x.name === d.activity) ?? {}))
+          : [String(status.get(String(a.name)))];
+      return leaves.flatMap(evaluate).every((x) => x === "Succeeded") ? "Succeeded" : "Failed";
+    };
+    assert.equal(outcome(""), "Succeeded");
+    // THROW 50110 fails the stored procedure activity (after its retries: the procedure refuses each time).
+    assert.equal(outcome("EraseOltp"), "Failed");
+    assert.equal(status.get("Expire_fraud_features"), "Skipped", "a customer's card keeps its fraud_features item");
+    assert.equal(status.get("ReturnAudit"), "Skipped");
+    assert.equal(activity(p, "EraseOltp").type, "SqlServerStoredProcedure");
+    // No activity runs on the erasure's failure or completion (which would turn a refusal into a green run).
+    assert.deepEqual(
+      top.flatMap((a) => deps(a).filter((d) => d.dependencyConditions[0] !== "Succeeded")),
+      [],
+    );
+  });
+
   it("deletes a subject's raw partitions in the folders the extracts write them to", () => {
     /** Evaluates `@concat('…', <expr>, …)` with the given values for its non-literal arguments. */
     const evaluate = (expression: string, values: Record<string, string>) => {

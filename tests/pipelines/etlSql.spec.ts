@@ -4,8 +4,9 @@ import { strict as assert } from "node:assert";
 import { extractedTables, factGroups } from "../../pipelines/etl/groups";
 import { generateAll } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
-import { captureInstance } from "../../pipelines/model/validate";
+import { captureInstance, validateModel } from "../../pipelines/model/validate";
 import { deriveStagingTables } from "../../pipelines/model/olap";
+import { t } from "../../pipelines/model/types";
 import { cloneModel, mappingOf, sqlBatches } from "./helpers";
 
 const files = new Map(generateAll(dataModel).map((f) => [f.file, f.content]));
@@ -136,6 +137,116 @@ describe("pipelines/etl: generated SQL", () => {
       assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit_MerchantContact\] \(\[RequestId\], \[MerchantId\]/);
       assert.ok(oltp.includes("IF OBJECT_ID(N'etl.ErasureAudit_MerchantContact', N'U') IS NULL"));
       assert.ok(erase.indexOf("SET XACT_ABORT ON;") < erase.indexOf("BEGIN TRANSACTION;"));
+    });
+
+    it("erases a guest's card only: a payment method with a CustomerId is refused, nothing erased, the refusal audited", () => {
+      const erase = procedureBody(oltp, "usp_ErasePaymentMethod");
+      const at = (text: string) => {
+        const i = erase.indexOf(text);
+        assert.ok(i >= 0, `missing: ${text}\n${erase}`);
+        return i;
+      };
+      // Inside the transaction, before the UPDATE: the row is locked, so its CustomerId cannot be set in between.
+      const check = at(
+        "IF EXISTS (SELECT 1 FROM [dbo].[PaymentMethod] WITH (UPDLOCK, HOLDLOCK) WHERE [PaymentMethodId] = @PaymentMethodId AND [CustomerId] IS NOT NULL)",
+      );
+      assert.ok(at("BEGIN TRANSACTION;") < check && check < at("UPDATE [dbo].[PaymentMethod]"));
+      const refusal = erase.slice(check, erase.indexOf("END;", check));
+      // Rolled back first, so the refusal's audit row survives the THROW (XACT_ABORT aborts only an open transaction).
+      assert.ok(
+        refusal.indexOf("ROLLBACK TRANSACTION;") < refusal.indexOf("INSERT INTO [etl].[ErasureAudit_PaymentMethod]"),
+      );
+      assert.match(
+        refusal,
+        /N'refused: the dbo\.PaymentMethod row has a CustomerId, so it is a Customer''s: erase that Customer \(gdpr_erasure\)', 0\);/,
+      );
+      assert.match(refusal, /THROW 50110, @Message, 1;/);
+      const message = /SET @Message = CONCAT\(([^\n]*)\);/.exec(refusal)?.[1] ?? "";
+      assert.match(
+        message,
+        /its CustomerId is set, so it is a Customer''s data and nothing was erased\. Erase that Customer instead \(gdpr_erasure\)/,
+      );
+      // The error lands in Data Factory's run history and ADFActivityRun: the request id, never the card's or the customer's.
+      assert.match(message, /^N'Erasure request ', @RequestId, N'/);
+      assert.doesNotMatch(message, /@PaymentMethodId|CustomerId\]/);
+      // The UPDATE cannot reach a customer's card either, and the audit says whose card was erased.
+      assert.match(erase, /WHERE \[PaymentMethodId\] = @PaymentMethodId AND \[CustomerId\] IS NULL AND \(/);
+      assert.match(
+        erase,
+        /N'dbo\.PaymentMethod \(CustomerId NULL\): classified columns set to NULL \(Last4, ExpMonth, ExpYear, Fingerprint\)'/,
+      );
+      // A customer's cards are erased by the customer's erasure (through the key this one refuses), Cosmos DB included.
+      assert.match(
+        procedureBody(oltp, "usp_EraseCustomer"),
+        /UPDATE \[dbo\]\.\[PaymentMethod\]\n\s*SET \[Last4\] = NULL, \[ExpMonth\] = NULL, \[ExpYear\] = NULL, \[Fingerprint\] = NULL\n\s*WHERE \[CustomerId\] = @CustomerId AND \(/,
+      );
+      assert.match(
+        procedureBody(oltp, "usp_SubjectReferences"),
+        /SELECT N'PaymentMethod' AS \[TableName\][^\n]*WHERE t\.\[CustomerId\] = @CustomerId/,
+      );
+      // The other subjects have no such key: no refusal.
+      for (const other of ["usp_EraseCustomer", "usp_EraseMerchantContact"])
+        assert.doesNotMatch(procedureBody(oltp, other), /THROW|UPDLOCK/, other);
+    });
+
+    it("generates the refusal from the model for any subject that shares rows through a nullable key", () => {
+      // A new subject of the same kind: a guest's shipping address, the customer's when CustomerId is set.
+      const m = cloneModel();
+      const personal = { kind: "personal" as const, mask: { fn: "default" as const } };
+      m.oltp.tables.push({
+        schema: "dbo",
+        name: "ShippingAddress",
+        description: "Where the goods of a payment are shipped.",
+        columns: [
+          { name: "ShippingAddressId", type: t.bigint(), nullable: false, identity: { seed: 1, increment: 1 } },
+          { name: "CustomerId", type: t.bigint(), nullable: true },
+          { name: "RecipientName", type: t.nvarchar(200), nullable: true, classification: personal },
+          {
+            name: "CreatedAt",
+            type: t.datetime2(3),
+            nullable: false,
+            default: "SYSUTCDATETIME()",
+          },
+          {
+            name: "UpdatedAt",
+            type: t.datetime2(3),
+            nullable: false,
+            default: "SYSUTCDATETIME()",
+          },
+        ],
+        primaryKey: { name: "PK_ShippingAddress", columns: ["ShippingAddressId"] },
+        foreignKeys: [
+          {
+            name: "FK_ShippingAddress_Customer",
+            columns: ["CustomerId"],
+            references: { table: "Customer", columns: ["CustomerId"] },
+          },
+        ],
+        extraction: { mode: "none", rationale: "Not in the star schema." },
+      });
+      m.oltp.erasureSubjects.push({
+        name: "ShippingAddress",
+        table: "ShippingAddress",
+        erasesReferencingRows: false,
+        sharesRowsWith: ["Customer"],
+        onlyWhereNull: ["CustomerId"],
+        description: "A guest's shipping address.",
+      });
+      assert.deepEqual(validateModel(m), []);
+      const sql = new Map(generateAll(m).map((f) => [f.file, f.content])).get("05_oltp_etl_extraction.sql") ?? "";
+      const erase = procedureBody(sql, "usp_EraseShippingAddress");
+      assert.ok(
+        erase.includes(
+          "IF EXISTS (SELECT 1 FROM [dbo].[ShippingAddress] WITH (UPDLOCK, HOLDLOCK) WHERE [ShippingAddressId] = @ShippingAddressId AND [CustomerId] IS NOT NULL)",
+        ),
+        erase,
+      );
+      assert.match(erase, /THROW 50110, @Message, 1;/);
+      assert.match(
+        erase,
+        /WHERE \[ShippingAddressId\] = @ShippingAddressId AND \[CustomerId\] IS NULL AND \(\[RecipientName\] IS NOT NULL\)/,
+      );
+      assert.match(erase, /INSERT INTO \[etl\]\.\[ErasureAudit_ShippingAddress\]/);
     });
 
     it("gives the ETL identity EXECUTE on the etl schema only", () => {

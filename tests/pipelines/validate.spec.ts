@@ -274,6 +274,34 @@ describe("pipelines/model/validate", () => {
         ["Customer", "PaymentMethod"],
       );
     });
+    it("refuses a subject sharing rows through a key it does not require NULL, and a misconfigured onlyWhereNull", () => {
+      const card = (m: DataModel) => {
+        const s = m.oltp.erasureSubjects.find((x) => x.name === "PaymentMethod");
+        assert.ok(s, "the PaymentMethod subject");
+        return s;
+      };
+      // Without the guard, a wrong id clears a registered customer's card through the guest-card erasure.
+      rejects((m) => {
+        delete card(m).onlyWhereNull;
+      }, /erasureSubjects PaymentMethod: Customer erases dbo\.PaymentMethod rows through CustomerId, which onlyWhereNull does not name: a wrong id would erase Customer's data through this subject.*add onlyWhereNull: \["CustomerId"\]/);
+      rejects((m) => {
+        card(m).onlyWhereNull = ["CustomerRef"];
+      }, /erasureSubjects PaymentMethod: onlyWhereNull names CustomerRef, which is no column of dbo\.PaymentMethod/);
+      // A column no shared subject erases through: a row with it set would be refused and erased by no one.
+      rejects((m) => {
+        card(m).onlyWhereNull = ["CustomerId", "WalletType"];
+      }, /erasureSubjects PaymentMethod: onlyWhereNull names WalletType, through which no subject of its sharesRowsWith \(Customer\) erases dbo\.PaymentMethod: a row with WalletType set would be refused here and erased by no one/);
+      rejects((m) => {
+        card(m).sharesRowsWith = [];
+      }, /onlyWhereNull names CustomerId, through which no subject of its sharesRowsWith \(none\) erases dbo\.PaymentMethod/);
+      rejects((m) => {
+        oltpColumn(m, "PaymentMethod", "CustomerId").nullable = false;
+      }, /erasureSubjects PaymentMethod: onlyWhereNull names CustomerId, which is NOT NULL: the erasure would refuse every dbo\.PaymentMethod row/);
+      // The committed model: exactly the customer's key.
+      assert.deepEqual(dataModel.oltp.erasureSubjects.find((x) => x.name === "PaymentMethod")?.onlyWhereNull, [
+        "CustomerId",
+      ]);
+    });
     it("refuses personal data that two subjects' erasures would reach, and subjects that erase nothing", () => {
       rejects((m) => {
         const contact = m.oltp.erasureSubjects.find((x) => x.name === "MerchantContact");

@@ -19,6 +19,7 @@ import {
   erasedColumns,
   erasureColumns,
   erasurePaths,
+  rowOwners,
   type ErasurePath,
 } from "../../model/validate";
 import type { DataModel, ErasureSubject } from "../../model/types";
@@ -28,7 +29,7 @@ import { batches } from "../../generators/tsql";
 import { ETL_PRINCIPAL_VARIABLE } from "../../generators/oltp";
 import { extractedTables, factGroups, groupsOf, oltpTableOf, type ExtractedTable, type FactGroup } from "../groups";
 import { subjectCosmosTargets } from "../cosmosErasure";
-import { ETL_SCHEMA } from "../names";
+import { ETL_SCHEMA, PIPELINES } from "../names";
 import { procedure } from "./procedure";
 
 export const OLTP_ETL_FILE = "05_oltp_etl_extraction.sql";
@@ -375,6 +376,7 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
   const param = `@${names.key}`;
   const audit = `${q(ETL_SCHEMA)}.${q(names.auditTable)}`;
   const erasedAt = own.erasedAtColumn;
+  const guarded = subject.onlyWhereNull ?? [];
   const steps = tables.flatMap(({ table, column }) => {
     const classified = erasedColumns(table);
     const marks = table === own && erasedAt !== undefined;
@@ -384,17 +386,58 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
       ...(marks ? [`${q(erasedAt)} = COALESCE(${q(erasedAt)}, SYSUTCDATETIME())`] : []),
     ];
     const changed = classified.map((c) => `${q(c)} IS NOT NULL`).concat(marks ? [`${q(erasedAt)} IS NULL`] : []);
+    // The guard again in the UPDATE itself: the row is locked since the check, so this only documents it and keeps a
+    // later edit of the check from erasing another subject's row.
+    const nulls = table === own ? guarded.map((g) => ` AND ${q(g)} IS NULL`).join("") : "";
+    const whose = table === own && guarded.length ? ` (${guarded.join(", ")} NULL)` : "";
     return [
       `-- ${table.schema}.${table.name}: ${classified.join(", ")}${marks ? ` (Always Encrypted ones included; NULL needs no encryption), ${erasedAt}` : ""}.`,
       `UPDATE ${qualified(table.schema, table.name)}`,
       `SET ${set.join(", ")}`,
-      `WHERE ${q(column)} = ${param} AND (${changed.join(" OR ")});`,
+      `WHERE ${q(column)} = ${param}${nulls} AND (${changed.join(" OR ")});`,
       "SET @Rows = @@ROWCOUNT;",
       `INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items])`,
-      `VALUES (@RequestId, ${param}, N'oltp', ${nstr(`${table.schema}.${table.name}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
+      `VALUES (@RequestId, ${param}, N'oltp', ${nstr(`${table.schema}.${table.name}${whose}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
     ];
   });
   const key = own.primaryKey.columns[0];
+  const ownRef = qualified(own.schema, own.name);
+  // A row whose onlyWhereNull key is set is another subject's (a customer's card): refused, nothing erased. The
+  // check locks the row (UPDLOCK) until the commit, so the key cannot be set between the check and the UPDATE. The
+  // THROW fails the pipeline's EraseOltp activity, which skips every later step and fails the run ("Pipeline result
+  // is success if and only if all leaves succeed", learn.microsoft.com/azure/data-factory/
+  // tutorial-pipeline-failure-error-handling). Its message names the request only: ADFActivityRun keeps ErrorMessage
+  // in a column apart from the Output that secureOutput hides (learn.microsoft.com/azure/azure-monitor/reference/
+  // tables/adfactivityrun); whether secureOutput masks the error too is unproven.
+  const refusals = guarded.flatMap((g) => {
+    const owners = rowOwners(model.oltp, subject, g);
+    const ownerText = owners.length ? owners.map((o) => o.name).join(" or ") : "another subject";
+    const pipelines = owners.map((o) =>
+      o === markedSubject(model) ? PIPELINES.erasure : PIPELINES.subjectErasure(o.name),
+    );
+    const action = `refused: the ${own.schema}.${own.name} row has a ${g}, so it is a ${ownerText}'s: erase that ${ownerText}${pipelines.length ? ` (${pipelines.join(", ")})` : ""}`;
+    return [
+      `-- A ${own.name} whose ${g} is set is a ${ownerText}'s: only that subject's erasure clears it (a wrong id must not erase another person's data).`,
+      `IF EXISTS (SELECT 1 FROM ${ownRef} WITH (UPDLOCK, HOLDLOCK) WHERE ${q(key)} = ${param} AND ${q(g)} IS NOT NULL)`,
+      "BEGIN",
+      indent(
+        [
+          "ROLLBACK TRANSACTION;",
+          "-- Recorded once per request (the pipeline's retries call again); the id stays in this table, not in the error,",
+          "-- which Data Factory keeps in its run history and ADFActivityRun.",
+          `IF NOT EXISTS (SELECT 1 FROM ${audit} WHERE [RequestId] = @RequestId AND ${q(names.key)} = ${param} AND [Action] = ${nstr(action)})`,
+          `    INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${nstr(action)}, 0);`,
+          `SET @Message = CONCAT(N'Erasure request ', @RequestId, ${nstr(
+            `: ${names.procedure} refused the ${own.name} given: its ${g} is set, so it is a ${ownerText}'s data and ` +
+              `nothing was erased. Erase that ${ownerText} instead${pipelines.length ? ` (${pipelines.join(", ")})` : ""}; ` +
+              `this erasure takes only a ${own.name} whose ${g} is NULL. The id is in etl.${names.auditTable} under this request.`,
+          )});`,
+          "THROW 50110, @Message, 1;",
+        ].join("\n"),
+      ),
+      "END;",
+    ];
+  });
   const missing = erasedAt ? "no such customer" : `no such ${own.schema}.${own.name} row`;
   return procedure(
     names.procedure,
@@ -403,12 +446,14 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
       "SET NOCOUNT ON;",
       "SET XACT_ABORT ON;",
       "DECLARE @Rows BIGINT;",
-      `IF NOT EXISTS (SELECT 1 FROM ${qualified(own.schema, own.name)} WHERE ${q(key)} = ${param})`,
+      ...(refusals.length ? ["DECLARE @Message NVARCHAR(2048);"] : []),
+      `IF NOT EXISTS (SELECT 1 FROM ${ownRef} WHERE ${q(key)} = ${param})`,
       "BEGIN",
       `    INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${nstr(missing)}, 0);`,
       "    RETURN;",
       "END;",
       "BEGIN TRANSACTION;",
+      ...refusals,
       ...steps,
       "COMMIT TRANSACTION;",
     ],

@@ -102,3 +102,15 @@ export const erasureKeyColumns = (
 /** The subjects whose erasure reaches a table. */
 export const erasingSubjects = (model: OltpModel, table: OltpTable): ErasureSubject[] =>
   model.erasureSubjects.filter((s) => erasurePaths(model, s).some((p) => p.table === table));
+
+/**
+ * The subjects of `sharesRowsWith` that reach the subject's table through `column` (their erasure finds its rows by
+ * that foreign key): the owners of a row where it is set.
+ */
+export const rowOwners = (model: OltpModel, subject: ErasureSubject, column: string): ErasureSubject[] =>
+  model.erasureSubjects.filter(
+    (o) =>
+      o !== subject &&
+      (subject.sharesRowsWith ?? []).includes(o.name) &&
+      erasurePaths(model, o).some((p) => p.table.name === subject.table && p.column === column),
+  );

@@ -25,6 +25,7 @@ export {
   erasureKeyColumns,
   erasureColumns,
   erasurePaths,
+  rowOwners,
   type ErasurePath,
   extractedTables,
   maskDependencies,

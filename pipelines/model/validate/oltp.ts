@@ -1,6 +1,6 @@
 // OLTP (Azure SQL) rules: types, money, timestamps, card data, classification, masking, keys, ledger, extraction,
 // Always Encrypted.
-import type { Column, OltpModel, OltpTable } from "../types";
+import type { Column, ErasureSubject, OltpModel, OltpTable } from "../types";
 import { isBinaryType, isCharacterType, isIntegerType, renderType, typeLength } from "../types";
 import {
   AMOUNT_MINOR,
@@ -15,7 +15,7 @@ import {
   validateMask,
   validateType,
 } from "./common";
-import { checkReferences, erasedColumns, erasingSubjects, erasureKeyColumns, erasurePaths } from "./derived";
+import { checkReferences, erasedColumns, erasingSubjects, erasureKeyColumns, erasurePaths, rowOwners } from "./derived";
 
 function constraintNames(table: OltpTable): string[] {
   const names = [
@@ -315,6 +315,7 @@ export function validateErasure(model: OltpModel): string[] {
       problems.push(`${sl}: dbo.${s.table} needs a single-column primary key (the erasure procedure's parameter)`);
     if (!erasurePaths(model, s).some((p) => erasedColumns(p.table).length))
       problems.push(`${sl}: its erasure reaches no classified column`);
+    problems.push(...validateOnlyWhereNull(model, s, table));
   }
   const erasedAt = model.tables.filter((t) => t.erasedAtColumn);
   if (erasedAt.length > 1)
@@ -360,6 +361,43 @@ export function validateErasure(model: OltpModel): string[] {
       }
     }
   }
+  return problems;
+}
+
+/**
+ * `onlyWhereNull`: each column a nullable foreign key of the subject's table through which a subject it shares rows
+ * with reaches it (otherwise a row with the column set would be erased by no one, or every row refused), and every
+ * such key listed (otherwise a wrong id clears the other subject's rows through this one).
+ */
+function validateOnlyWhereNull(model: OltpModel, s: ErasureSubject, table: OltpTable): string[] {
+  const problems: string[] = [];
+  const sl = `erasureSubjects ${s.name}`;
+  const guarded = s.onlyWhereNull ?? [];
+  for (const column of guarded) {
+    const c = table.columns.find((x) => x.name === column);
+    if (!c) {
+      problems.push(`${sl}: onlyWhereNull names ${column}, which is no column of dbo.${table.name}`);
+      continue;
+    }
+    if (!c.nullable)
+      problems.push(
+        `${sl}: onlyWhereNull names ${column}, which is NOT NULL: the erasure would refuse every dbo.${table.name} row`,
+      );
+    if (!rowOwners(model, s, column).length)
+      problems.push(
+        `${sl}: onlyWhereNull names ${column}, through which no subject of its sharesRowsWith ` +
+          `(${(s.sharesRowsWith ?? []).join(", ") || "none"}) erases dbo.${table.name}: a row with ${column} set ` +
+          `would be refused here and erased by no one`,
+      );
+  }
+  for (const other of model.erasureSubjects.filter((o) => (s.sharesRowsWith ?? []).includes(o.name)))
+    for (const p of erasurePaths(model, other).filter((x) => x.table === table))
+      if (p.column !== table.primaryKey.columns[0] && !guarded.includes(p.column))
+        problems.push(
+          `${sl}: ${other.name} erases dbo.${table.name} rows through ${p.column}, which onlyWhereNull does not ` +
+            `name: a wrong id would erase ${other.name}'s data through this subject, and its audit would not say ` +
+            `whose — add onlyWhereNull: ["${p.column}"]`,
+        );
   return problems;
 }
 
