@@ -1,6 +1,8 @@
 // The ETL's generated SQL (05_oltp_etl_extraction.sql, 14_olap_etl_load.sql): what each procedure does, checked
 // against the model, and written for what each engine supports.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { extractedTables, factGroups } from "../../pipelines/etl/groups";
 import { generateAll } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
@@ -187,6 +189,26 @@ describe("pipelines/etl: generated SQL", () => {
       // The other subjects have no such key: no refusal.
       for (const other of ["usp_EraseCustomer", "usp_EraseMerchantContact"])
         assert.doesNotMatch(procedureBody(oltp, other), /THROW|UPDLOCK/, other);
+    });
+
+    it("docs/etl.md's query for a guest's payment methods reads model columns, keeps to guests and returns ids only", () => {
+      const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/etl.md"), "utf8");
+      const from = doc.indexOf("**Finding a guest's payment methods.**");
+      const query = /```sql\n([^]*?)```/.exec(doc.slice(from))?.[1] ?? "";
+      assert.ok(from >= 0 && query, "the runbook's query");
+      const aliases = new Map([...query.matchAll(/(?:FROM|JOIN) dbo\.(\w+) AS (\w+)/g)].map((x) => [x[2], x[1]]));
+      assert.deepEqual(Object.fromEntries(aliases), { p: "Payment", pm: "PaymentMethod", m: "Merchant" });
+      for (const [, alias, column] of query.matchAll(/\b(\w+)\.(\w+)\b/g)) {
+        if (alias === "dbo") continue;
+        const table = dataModel.oltp.tables.find((x) => x.name === aliases.get(alias));
+        assert.ok(
+          table?.columns.some((c) => c.name === column),
+          `${alias}.${column} is no column of ${aliases.get(alias)}`,
+        );
+      }
+      const live = query.replace(/^\s*--.*$/gm, "").replace(/--.*$/gm, "");
+      assert.match(live, /^SELECT DISTINCT p\.PaymentMethodId\nFROM/, "ids only");
+      assert.match(live, /AND pm\.CustomerId IS NULL;/, "guests only");
     });
 
     it("generates the refusal from the model for any subject that shares rows through a nullable key", () => {
