@@ -83,10 +83,12 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(one("olap-wc-bi").inputs.importance, "high");
       });
 
-      it("encrypts the lake's blob and file services with the account's (customer-managed) key", () => {
+      it("encrypts every service of the lake with the account's (customer-managed) key, queues and tables included", () => {
         assert.deepEqual(input(one("olap-lake"), "encryption.services"), {
           blob: { enabled: true, keyType: "Account" },
           file: { enabled: true, keyType: "Account" },
+          queue: { enabled: true, keyType: "Account" },
+          table: { enabled: true, keyType: "Account" },
         });
       });
     });

@@ -80,7 +80,6 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
       sku: lake.sku,
       hierarchicalNamespace: true,
       customerManagedKey: cmk,
-      encryptedServices: ["blob", "file"],
       // Copies (e.g. server-side copy) only from accounts reached through private link in the same VNet.
       allowedCopyScope: storage.AllowedCopyScope.PrivateLink,
       firewall: { resourceInstances: [{ tenantId: client.tenantId, resourceId: workspaceId }] },

@@ -149,7 +149,6 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
       sku: storage.SkuName.Standard_ZRS,
       accessTier: storage.AccessTier.Cool,
       customerManagedKey: a.storageKey,
-      encryptedServices: ["blob"],
       allowedCopyScope: storage.AllowedCopyScope.PrivateLink,
       firewall: {
         bypass: storage.Bypass.AzureServices,

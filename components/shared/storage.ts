@@ -30,8 +30,6 @@ export interface HardenedStorageArgs {
    * (the shared function hosting's optional key).
    */
   readonly customerManagedKey?: CustomerManagedKey;
-  /** The services encrypted with the account key type (default: all four). */
-  readonly encryptedServices?: readonly StorageService[];
   /**
    * Who passes the firewall besides private endpoints: trusted Azure services (`AzureServices`, only where Microsoft
    * requires it), and resource instances by id (which opens the public endpoint to them alone).
@@ -57,7 +55,10 @@ export interface HardenedStorageArgs {
 export function hardenedStorageInputs(args: HardenedStorageArgs): storage.StorageAccountArgs {
   const cmk = args.customerManagedKey;
   const instances = args.firewall?.resourceInstances ?? [];
-  const services = args.encryptedServices ?? ["blob", "file", "queue", "table"];
+  // Every service under the account's key, the customer-managed key: queues and tables would otherwise use a key
+  // scoped to the service and managed by Microsoft, and "The scope of the encryption key cannot be changed after the
+  // account is created" (https://learn.microsoft.com/azure/storage/common/account-encryption-key-create).
+  const services: readonly StorageService[] = ["blob", "file", "queue", "table"];
   return {
     accountName: args.accountName,
     resourceGroupName: args.resourceGroupName,

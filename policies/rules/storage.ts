@@ -239,14 +239,14 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-require-customer-managed-key",
     description:
-      "Storage accounts in PCI scope (tag `pci-scope` in the configured scopes, or none) encrypt data with a customer-managed key from Key Vault.",
+      "Storage accounts in PCI scope (tag `pci-scope` in the configured scopes, or none) encrypt data with a customer-managed key from Key Vault, their queue and table services included (keyType Account).",
     severity: "high",
     pci: ["3.5.1", "3.6.1", "3.7.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.1"],
     service: "storage",
     remediationSteps:
-      'Set `encryption.keySource: "Microsoft.Keyvault"` and `encryption.keyVaultProperties.keyName` and `.keyVaultUri`, and `keyType: "Account"` on the queue and table services listed in `encryption.services`; the identity that reads the key (`encryption.encryptionIdentity.encryptionUserAssignedIdentity`, or the account\'s system-assigned identity) needs Key Vault Crypto Service Encryption User on it.',
+      'Set `encryption.keySource: "Microsoft.Keyvault"` and `encryption.keyVaultProperties.keyName` and `.keyVaultUri`, and `encryption.services.queue` and `.table` with `keyType: "Account"` (set at creation only: otherwise queues and tables use a Microsoft-managed key); the identity that reads the key (`encryption.encryptionIdentity.encryptionUserAssignedIdentity`, or the account\'s system-assigned identity) needs Key Vault Crypto Service Encryption User on it.',
     url: `${URL}/customer-managed-keys-overview`,
     // The same scope knob, default and fail-closed reading as every other customer-managed-key rule (lib/scope.ts).
     config: { inScopeTagValues: inScopeKnob() },
@@ -267,13 +267,15 @@ export const customerManagedKey = resourcePolicy<storage.StorageAccountArgs>(
     }
     // Queue and table data use the account's key only with keyType Account: "By default, Queue storage and Table
     // storage use a key that is scoped to the service and managed by Microsoft … The scope of the encryption key
-    // cannot be changed after the account is created" (account-encryption-key-create). A listed service must say so.
+    // cannot be changed after the account is created" (account-encryption-key-create). So an account that does not
+    // list them keeps any queue or table created later under Microsoft's key, for good.
     if (sameText(enc?.keySource, "Microsoft.Keyvault"))
       for (const service of ["queue", "table"]) {
+        requireKnown(props, "encryption", "services", service, "keyType");
         const keyType = valueAt(props, "encryption", "services", service, "keyType");
-        if (presence(props, "encryption", "services", service) === "set" && !sameText(keyType, "Account"))
+        if (!sameText(keyType, "Account"))
           report(
-            `${who(args)} encrypts ${service} data with a Microsoft-managed service key (keyType ${show(keyType)}): set encryption.services.${service}.keyType to "Account" at creation.`,
+            `${who(args)} encrypts ${service} data with a Microsoft-managed service key (encryption.services.${service}.keyType ${show(keyType)}): set it to "Account" at creation.`,
           );
       }
   },

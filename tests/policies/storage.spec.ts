@@ -275,14 +275,28 @@ describe("policies/storage", () => {
       await expectFail(
         customerManagedKey,
         withQueue("Service"),
-        /stpaydevweu .*encrypts queue data with a Microsoft-managed service key \(keyType "Service"\): set encryption\.services\.queue\.keyType to "Account"/,
+        /stpaydevweu .*encrypts queue data with a Microsoft-managed service key \(encryption\.services\.queue\.keyType "Service"\): set it to "Account" at creation/,
       );
       await expectFail(
         customerManagedKey,
         mutate(account(), "encryption.services.table", { enabled: true }),
-        /encrypts table data .*keyType unset/,
+        /encrypts table data .*keyType unset\)/,
       );
     });
+    it("fails a CMK account that does not list its queue and table services (they keep Microsoft's key)", async () => {
+      await expectFail(
+        customerManagedKey,
+        mutate(account(), "encryption.services.table", undefined),
+        /encrypts table data with a Microsoft-managed service key \(encryption\.services\.table\.keyType unset\)/,
+      );
+      const r = await evaluatePolicy(
+        customerManagedKey,
+        mutate(mutate(account(), "encryption.services.table", undefined), "encryption.services.queue", undefined),
+      );
+      assert.equal(r.messages.length, 2);
+    });
+    it("cannot decide while a service's key type is unknown", () =>
+      expectUndecided(customerManagedKey, mutate(account(), "encryption.services.queue.keyType", UNKNOWN)));
     it("fails a CMK without a key name", () =>
       expectFail(
         customerManagedKey,
