@@ -1,15 +1,18 @@
 /**
  * Azure RBAC the stack grants (PCI DSS 7.2.1, 7.2.2, 7.2.5; GDPR Art. 25 and 32(4)): no role that manages access
- * (Owner, User Access Administrator, Role Based Access Control Administrator) and no Contributor over a resource group
- * or wider, and no custom role that can grant roles, lift locks or policies, or acts on every resource provider.
+ * (Owner, User Access Administrator, Role Based Access Control Administrator, Key Vault Data Access Administrator),
+ * assigned or made eligible through PIM, no Contributor over a resource group or wider, and no custom role that can
+ * grant roles, lift locks or policies, acts on every resource provider or names its data actions by wildcard.
  * Least privilege means an identity's roles are named data or resource roles on the resources it uses.
  */
 import type * as authorization from "@pulumi/azure-native/authorization";
-import type { Policies } from "@pulumi/policy";
-import { resourcePolicy, stringListKnob } from "../lib/policy";
+import type { Policies, PolicyResource } from "@pulumi/policy";
+import { ofType, pointsAt, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
 import { globMatch, presence, requireKnown, show, stringsAt, valueAt, who } from "../lib/values";
 
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+/** A PIM eligibility: the principal can activate the role itself, so it counts as an assignment. */
+const ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule";
 const ROLE_DEFINITION = "azure-native:authorization:RoleDefinition";
 const DOCS = "https://learn.microsoft.com/azure/role-based-access-control";
 
@@ -22,11 +25,15 @@ export const PRIVILEGED_ROLES: Readonly<Record<string, string>> = {
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
   "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+  // "Manage access to Azure Key Vault by adding or removing role assignments for the Key Vault Administrator, …"
+  "8b54135c-b56d-4d72-a534-26097cfdc8d8": "Key Vault Data Access Administrator",
 };
 export const CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
+export type ScopeKind = "resource" | "resourceGroup" | "subscriptionOrWider";
+
 /** The scope kind of an ARM scope string: a single resource, a resource group, or wider (subscription and up). */
-export function scopeKind(scope: string): "resource" | "resourceGroup" | "subscriptionOrWider" {
+export function scopeKind(scope: string): ScopeKind {
   const path = scope.replace(/\/+$/, "");
   if (/\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(path)) return "subscriptionOrWider";
   if (path === "" || /^\/subscriptions\/[^/]+$/i.test(path)) return "subscriptionOrWider";
@@ -43,25 +50,18 @@ export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignm
   {
     name: "azure-native-authorization-roleassignment-disallow-privileged-role",
     description:
-      "The stack assigns no role that manages access (Owner, User Access Administrator, Role Based Access Control Administrator) at any scope, and no Contributor on a resource group, subscription or management group: identities get named roles on the resources they use.",
+      "The stack assigns, or makes a principal eligible for (PIM), no role that manages access (Owner, User Access Administrator, Role Based Access Control Administrator, Key Vault Data Access Administrator), at any scope: identities get named roles on the resources they use.",
     severity: "high",
     pci: ["7.2.1", "7.2.2", "7.2.5"],
     gdpr: ["25", "32(4)"],
     soc2: ["CC6.1", "CC6.3"],
     service: "authorization",
     remediationSteps:
-      "Assign the narrowest built-in role that covers the job (e.g. Storage Blob Data Reader, Key Vault Crypto Service Encryption User) on the resource itself; Contributor only on a single resource Microsoft requires it for. Access management stays with the platform team's privileged (PIM) assignments outside the stack; a reviewed exception gets a dated exemption.",
+      "Assign the narrowest built-in role that covers the job (e.g. Storage Blob Data Reader, Key Vault Crypto Service Encryption User) on the resource itself. Access management stays with the platform team's privileged (PIM) assignments outside the stack; a reviewed exception gets a dated exemption.",
     url: `${DOCS}/best-practices#limit-privileged-administrator-role-assignments`,
-    config: {
-      broadScopeRoleIds: stringListKnob(
-        "Role definition GUIDs allowed on a single resource but not on a resource group or wider (default: Contributor).",
-        [CONTRIBUTOR_ROLE],
-      ),
-    },
   },
-  ROLE_ASSIGNMENT,
+  [ROLE_ASSIGNMENT, ELIGIBILITY],
   (props, args, report) => {
-    const { broadScopeRoleIds } = args.getConfig<{ broadScopeRoleIds: string[] }>();
     // A built-in role's id is a constant the program writes; an id unknown during preview is another resource's output:
     // a custom role the stack defines, which `…-roledefinition-disallow-privileged-actions` checks.
     if (presence(props, "roleDefinitionId") === "unknown") {
@@ -71,19 +71,64 @@ export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignm
     const privileged = PRIVILEGED_ROLES[role];
     if (privileged) {
       report(
-        `${who(args)} assigns ${privileged} (${role}), which manages access (grants any role, including itself): assign a named role on the resource instead.`,
+        `${who(args)} ${args.type === ELIGIBILITY ? "makes a principal eligible for" : "assigns"} ${privileged} (${role}), which manages access (grants roles, its own included): assign a named role on the resource instead.`,
       );
-      return;
     }
-    if (!broadScopeRoleIds.some((id) => id.toLowerCase() === role)) return;
-    // The scope of a role over a resource the stack creates is that resource's id, unknown in a first preview; a
-    // subscription, management group or resource group scope the stack does not create is known. Unknown = a resource.
-    if (presence(props, "scope") === "unknown") return;
-    const scope = String(valueAt(props, "scope") ?? "");
-    const kind = scopeKind(scope);
-    if (kind !== "resource") {
+  },
+);
+
+/** How wide an assignment's scope is: from its value, or, while unknown in a first preview, from what it points at. */
+function scopeOf(assignment: PolicyResource, resources: readonly PolicyResource[]): ScopeKind | undefined {
+  if (presence(assignment.props, "scope") === "set") return scopeKind(String(valueAt(assignment.props, "scope")));
+  const target = resources.find((r) => r !== assignment && pointsAt(assignment, r, "scope"));
+  if (target === undefined) return undefined;
+  return WIDE_SCOPE_TYPES.includes(target.type)
+    ? "subscriptionOrWider"
+    : target.type === RESOURCE_GROUP
+      ? "resourceGroup"
+      : "resource";
+}
+const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
+const WIDE_SCOPE_TYPES = ["azure-native:subscription:Alias", "azure-native:management:ManagementGroup"];
+
+export const roleAssignmentBroadScope = stackPolicy(
+  {
+    name: "azure-native-authorization-roleassignment-disallow-contributor-on-broad-scope",
+    description:
+      "The stack assigns Contributor (and the other roles in the config) only on a single resource, never on a resource group, subscription or management group, where it could change every resource's network, keys and diagnostics.",
+    severity: "high",
+    pci: ["7.2.1", "7.2.2"],
+    gdpr: ["25", "32(4)"],
+    soc2: ["CC6.3"],
+    service: "authorization",
+    remediationSteps:
+      "Assign Contributor on the one resource Microsoft requires it for (e.g. an Azure ML workspace's storage and key vault), or a narrower role on the resource group.",
+    url: `${DOCS}/best-practices#assign-roles-at-the-narrowest-scope`,
+    config: {
+      broadScopeRoleIds: stringListKnob(
+        "Role definition GUIDs allowed on a single resource but not on a resource group or wider (default: Contributor).",
+        [CONTRIBUTOR_ROLE],
+      ),
+    },
+  },
+  (args, report) => {
+    const { broadScopeRoleIds } = args.getConfig<{ broadScopeRoleIds: string[] }>();
+    const wanted = new Set(broadScopeRoleIds.map((id) => id.toLowerCase()));
+    const assignments = ofType(args.resources, ROLE_ASSIGNMENT, ELIGIBILITY).filter(
+      (a) =>
+        presence(a.props, "roleDefinitionId") === "set" &&
+        wanted.has(roleGuid(String(valueAt(a.props, "roleDefinitionId")))),
+    );
+    if (assignments.length === 0) args.notApplicable("no assignment of a role in broadScopeRoleIds");
+    for (const a of assignments) {
+      const kind = scopeOf(a, args.resources);
+      // A scope neither known nor pointing at a resource of the stack: undecided (the engine's "can't run").
+      if (kind === undefined) requireKnown(a.props, "scope");
+      if (kind === "resource") continue;
+      const role = roleGuid(String(valueAt(a.props, "roleDefinitionId")));
       report(
-        `${who(args)} assigns Contributor-level role ${role} on ${kind === "resourceGroup" ? "a resource group" : "a subscription or wider"} (${show(scope)}): assign it on the single resource that needs it, or a narrower role.`,
+        `${a.name} (${a.type}) assigns role ${role} on ${kind === "resourceGroup" ? "a resource group" : "a subscription or wider"} (${show(valueAt(a.props, "scope") ?? "its scope")}): assign it on the single resource that needs it, or a narrower role.`,
+        a.urn,
       );
     }
   },
@@ -93,10 +138,16 @@ export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignm
 export const ACCESS_MANAGEMENT_OPERATIONS = [
   "Microsoft.Authorization/roleAssignments/write",
   "Microsoft.Authorization/roleAssignments/delete",
+  "Microsoft.Authorization/roleAssignmentScheduleRequests/write",
+  "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+  "Microsoft.Authorization/roleManagementPolicies/write",
   "Microsoft.Authorization/roleDefinitions/write",
   "Microsoft.Authorization/denyAssignments/delete",
   "Microsoft.Authorization/policyAssignments/write",
   "Microsoft.Authorization/policyAssignments/delete",
+  "Microsoft.Authorization/policyAssignments/exempt/action",
+  "Microsoft.Authorization/policyDefinitions/write",
+  "Microsoft.Authorization/policySetDefinitions/write",
   "Microsoft.Authorization/policyExemptions/write",
   "Microsoft.Authorization/locks/delete",
   "Microsoft.Authorization/elevateAccess/action",
@@ -121,7 +172,7 @@ export const roleDefinitionPrivileged = resourcePolicy<authorization.RoleDefinit
   {
     name: "azure-native-authorization-roledefinition-disallow-privileged-actions",
     description:
-      "Custom roles cannot manage access (assign or define roles, delete locks, change policy assignments or exemptions, elevate access) and do not grant actions or data actions across every resource provider (a leading wildcard).",
+      "Custom roles cannot manage access (assign or define roles, delete locks, change policy assignments or exemptions, elevate access) do not grant actions across every resource provider (a leading wildcard), and name their data actions one by one (no wildcard).",
     severity: "high",
     pci: ["7.2.1", "7.2.2"],
     gdpr: ["25", "32(4)"],
@@ -145,14 +196,25 @@ export const roleDefinitionPrivileged = resourcePolicy<authorization.RoleDefinit
           `${who(args)} can manage access (${escalation.join(", ")}): remove it from actions or add it to notActions.`,
         );
       }
-      const wide = [...actions, ...stringsAt(permission, "dataActions")].filter(providerWide);
+      const wide = actions.filter(providerWide);
       if (wide.length > 0) {
         report(
           `${who(args)} grants ${wide.map((w) => `'${w}'`).join(", ")} across every resource provider: name the provider's operations the role needs.`,
+        );
+      }
+      // Data actions read and write the data itself (blobs, secrets, keys, messages): each one by name.
+      const dataWildcards = stringsAt(permission, "dataActions").filter((d) => d.includes("*"));
+      if (dataWildcards.length > 0) {
+        report(
+          `${who(args)} grants data actions by wildcard (${dataWildcards.map((w) => `'${w}'`).join(", ")}): name each data action the role needs.`,
         );
       }
     }
   },
 );
 
-export const authorizationPolicies: Policies = [roleAssignmentPrivileged, roleDefinitionPrivileged];
+export const authorizationPolicies: Policies = [
+  roleAssignmentPrivileged,
+  roleAssignmentBroadScope,
+  roleDefinitionPrivileged,
+];

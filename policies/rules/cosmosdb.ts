@@ -446,7 +446,7 @@ export const cosmosItemExpiry = resourcePolicy<cosmosdb.SqlResourceSqlContainerA
   {
     name: "azure-native-cosmosdb-sqlresourcesqlcontainer-enforce-maximum-item-ttl",
     description:
-      "Cosmos DB containers expire their items: a default time to live (`resource.defaultTtl`) of at least one second and at most the configured maximum, so personal data (sessions, API logs, webhook events, fraud features) is not kept longer than needed; only the containers named in the config (the change feed's lease container) keep items without expiry.",
+      "Cosmos DB containers expire their items: a default time to live (`resource.defaultTtl`) of at least one second and at most the configured maximum, and an analytical store (if on) no longer, so personal data (sessions, API logs, webhook events, fraud features) is not kept longer than needed; only the containers named in the config (the change feed's lease container) keep items without expiry.",
     severity: "medium",
     pci: ["3.2.1"],
     gdpr: ["5(1)(e)", "25"],
@@ -482,6 +482,15 @@ export const cosmosItemExpiry = resourcePolicy<cosmosdb.SqlResourceSqlContainerA
     const id = valueAt(props, "resource", "id");
     if (oneOf(id, containersWithoutExpiry))
       args.notApplicable(`container '${String(id)}' is in containersWithoutExpiry`);
+    // The analytical store keeps its own copy: "-1: the analytical store retains all historical data, irrespective of
+    // the retention of the data in the transactional store" (analytical-store-introduction). Absent or 0 = off.
+    requireKnown(props, "resource", "analyticalStorageTtl");
+    const analytical = valueAt(props, "resource", "analyticalStorageTtl");
+    if (typeof analytical === "number" && (analytical < 0 || analytical > maxTtlSeconds)) {
+      report(
+        `${who(args)} container '${String(id)}' keeps its analytical store ${analytical < 0 ? "for ever" : `${analytical} seconds`} (resource.analyticalStorageTtl ${analytical}): set it to at most ${maxTtlSeconds}, or 0 to turn it off.`,
+      );
+    }
     requireKnown(props, "resource", "defaultTtl");
     // Absent = time to live off (items never expire); -1 = on, but an item without its own ttl never expires.
     const ttl = valueAt(props, "resource", "defaultTtl");

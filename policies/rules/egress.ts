@@ -5,37 +5,66 @@
  * the firewall. GDPR Art. 32(1)(b) and 44 (no unchecked path out of the EU platform).
  */
 import type * as network from "@pulumi/azure-native/network";
-import type { Policies, ResourceValidationArgs } from "@pulumi/policy";
+import type { Policies, PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
 import { resourcePolicy, stringListKnob, type Props } from "../lib/policy";
-import { ipv4Range } from "../lib/network";
-import { globMatch, oneOf, requireKnown, requireKnownElements, stringsAt, valueAt, who } from "../lib/values";
+import { ipv4, ipv4Range } from "../lib/network";
+import { globMatch, oneOf, requireKnown, requireKnownElements, sameText, stringsAt, valueAt, who } from "../lib/values";
 import { portRanges } from "./network";
 
 const RULE_COLLECTION_GROUP = "azure-native:network:FirewallPolicyRuleCollectionGroup";
 const AZURE_FIREWALL = "azure-native:network:AzureFirewall";
 const ROUTE_TABLE = "azure-native:network:RouteTable";
 const ROUTE = "azure-native:network:Route";
+const IP_GROUP = "azure-native:network:IpGroup";
 const DOCS = "https://learn.microsoft.com/azure/firewall";
 
-/** Addresses that mean "any source" or "any destination": wildcards, the default route, IPv4 prefixes under /8. */
+/** IPv4 addresses in a `first-last` range (an IP group or rule entry such as `10.2.0.0-10.2.0.31`), when it is one. */
+function ipv4RangeSize(value: string): number | undefined {
+  const [from, to, ...rest] = value.split("-");
+  const first = ipv4(from ?? "");
+  const last = ipv4(to ?? "");
+  if (rest.length > 0 || first === undefined || last === undefined || last < first) return undefined;
+  return last - first + 1;
+}
+
+/**
+ * Addresses that mean "any source" or "any destination": wildcards, the default route, IPv4 prefixes under /8 and
+ * ranges as large (2^24 addresses or more), IPv6 prefixes under /8 (`::/1`, `8000::/1`).
+ */
 export function anyAddress(value: string): boolean {
-  if (oneOf(value, ["*", "Any", "Internet", "0.0.0.0", "0.0.0.0/0", "::/0"])) return true;
-  const range = ipv4Range(value);
-  return range !== undefined && value.includes("/") && range.prefix < 8;
+  const v = value.trim();
+  if (oneOf(v, ["*", "Any", "Internet", "0.0.0.0", "0.0.0.0/0", "::/0"])) return true;
+  const range = ipv4Range(v);
+  if (range !== undefined && v.includes("/") && range.prefix < 8) return true;
+  const size = ipv4RangeSize(v);
+  if (size !== undefined && size >= 2 ** 24) return true;
+  const v6 = /^[0-9a-f:]*:[0-9a-f:]*\/(\d{1,3})$/i.exec(v);
+  return v6 !== null && Number(v6[1]) < 8;
 }
 
 /** An FQDN (or URL) pattern matching any name, or every name of a top-level domain (`*`, `*.com`). */
 export function anyFqdn(value: string): boolean {
-  const host = value
-    .trim()
-    .replace(/^[a-z]+:\/\//i, "")
-    .split("/")[0];
+  const host = hostOf(value);
   return host === "*" || /^\*\.[^.]*$/.test(host) || host === "";
 }
 
-/** Whether a port list (`"443"`, `"1024-65535"`, `"*"`) opens every port. */
+function hostOf(value: string): string {
+  return value
+    .trim()
+    .replace(/^[a-z]+:\/\//i, "")
+    .split("/")[0];
+}
+
+/** Whether a port list (`"443"`, `"1024-65535"`, `"*"`, or ranges that together cover 1-65535) opens every port. */
 export function allPorts(ports: readonly string[]): boolean {
-  return ports.some((p) => portRanges(p).some(([lo, hi]) => lo <= 1 && hi >= 65535));
+  const ranges = ports.flatMap(portRanges).sort(([a], [b]) => a - b);
+  let next = 1;
+  for (const [lo, hi] of ranges) {
+    if (lo > next) return false;
+    next = Math.max(next, hi + 1);
+    if (next > 65535) return true;
+  }
+  return false;
 }
 
 interface RuleShape {
@@ -43,6 +72,7 @@ interface RuleShape {
   readonly sourceAddresses?: unknown;
   readonly sourceIpGroups?: unknown;
   readonly destinationAddresses?: unknown;
+  readonly destinationIpGroups?: unknown;
   readonly destinationFqdns?: unknown;
   readonly destinationPorts?: unknown;
   readonly targetFqdns?: unknown;
@@ -116,37 +146,97 @@ function known(rule: RuleShape, key: keyof RuleShape): string[] {
   return stringsAt(rule, key);
 }
 
-/** What makes one allow rule broader than an allow-list entry: each reason a phrase for the message. */
-export function broadAllowReasons(rule: RuleShape, broadDestinations: readonly string[]): string[] {
-  const reasons: string[] = [];
-  const sources = known(rule, "sourceAddresses");
-  const anySource = sources.filter(anyAddress);
-  if (anySource.length > 0) reasons.push(`any source (${anySource.join(", ")})`);
-  const destinations = known(rule, "destinationAddresses");
-  const anyDestination = destinations.filter((d) => anyAddress(d) || broadDestinations.some((p) => globMatch(p, d)));
-  if (anyDestination.length > 0) reasons.push(`any destination (${anyDestination.join(", ")})`);
-  const fqdns = [...known(rule, "destinationFqdns"), ...known(rule, "targetFqdns"), ...known(rule, "targetUrls")];
-  const anyName = fqdns.filter(anyFqdn);
-  if (anyName.length > 0) reasons.push(`any name (${anyName.join(", ")})`);
-  const categories = known(rule, "webCategories");
-  if (categories.length > 0) reasons.push(`whole web categories (${categories.join(", ")})`);
-  const ports = known(rule, "destinationPorts");
-  if (ports.length > 0 && allPorts(ports)) reasons.push(`every port (${ports.join(", ")})`);
-  return reasons;
+/** What a rule may reach that other tenants own too: service tags and wildcard domains of multi-tenant services. */
+export interface SharedTargets {
+  readonly broadDestinations: readonly string[];
+  readonly sharedServiceDomains: readonly string[];
 }
 
-const broadDestinationsKnob = {
+/**
+ * What makes one allow rule broader than an allow-list entry, each reason a phrase for the message: `any` reasons
+ * (any source, destination, name, web category or port) and `shared` ones (a service tag or wildcard domain that
+ * reaches every tenant's resources of a service, which a reviewed collection may keep).
+ */
+export function broadAllowReasons(rule: RuleShape, shared: SharedTargets): { any: string[]; shared: string[] } {
+  const any: string[] = [];
+  const sharedReasons: string[] = [];
+  const anySource = known(rule, "sourceAddresses").filter(anyAddress);
+  if (anySource.length > 0) any.push(`any source (${anySource.join(", ")})`);
+  const destinations = known(rule, "destinationAddresses");
+  const anyDestination = destinations.filter(anyAddress);
+  if (anyDestination.length > 0) any.push(`any destination (${anyDestination.join(", ")})`);
+  const tags = destinations.filter((d) => !anyAddress(d) && shared.broadDestinations.some((p) => globMatch(p, d)));
+  if (tags.length > 0) sharedReasons.push(`every tenant's ${tags.join(", ")}`);
+  const names = [...known(rule, "destinationFqdns"), ...known(rule, "targetFqdns"), ...known(rule, "targetUrls")];
+  const anyName = names.filter(anyFqdn);
+  if (anyName.length > 0) any.push(`any name (${anyName.join(", ")})`);
+  const sharedNames = names.filter(
+    (n) => !anyFqdn(n) && hostOf(n).includes("*") && shared.sharedServiceDomains.some((p) => globMatch(p, hostOf(n))),
+  );
+  if (sharedNames.length > 0) sharedReasons.push(`every tenant's ${sharedNames.join(", ")}`);
+  const categories = known(rule, "webCategories");
+  if (categories.length > 0) any.push(`whole web categories (${categories.join(", ")})`);
+  const ports = known(rule, "destinationPorts");
+  if (ports.length > 0 && allPorts(ports)) any.push(`every port (${ports.join(", ")})`);
+  // IP groups are resources of their own: `azure-native-network-ipgroup-disallow-any-address` reads their addresses.
+  known(rule, "sourceIpGroups");
+  known(rule, "destinationIpGroups");
+  return { any, shared: sharedReasons };
+}
+
+/** Service tags that reach every tenant's resources of a service (Microsoft's service tags: "AzureCloud", "Storage"…). */
+export const SHARED_SERVICE_TAGS = [
+  "AzureCloud",
+  "Storage",
+  "Sql",
+  "AzureCosmosDB",
+  "EventHub",
+  "ServiceBus",
+  "AzureKeyVault",
+  "AzureMonitor",
+  "AzureResourceManager",
+  "DataFactory",
+].flatMap((tag) => [tag, `${tag}.*`]);
+
+/** Wildcard domains of multi-tenant data services (a `*.blob.core.windows.net` rule reaches anyone's account). */
+export const SHARED_SERVICE_DOMAINS = [
+  "*.core.windows.net",
+  "*.database.windows.net",
+  "*.documents.azure.com",
+  "*.servicebus.windows.net",
+  "*.vault.azure.net",
+  "*.azurewebsites.net",
+  "*.azurecr.io",
+];
+
+const sharedTargetsKnobs = {
   broadDestinations: stringListKnob(
-    "Destination addresses (globs, case-insensitive) that count as 'anywhere' besides wildcards, the default route and prefixes under /8: service tags covering every Azure public address of every tenant.",
-    ["AzureCloud", "AzureCloud.*"],
+    "Destination service tags (globs, case-insensitive) that reach every tenant's resources of a service, besides wildcards, the default route and prefixes under /8.",
+    SHARED_SERVICE_TAGS,
   ),
-};
+  sharedServiceDomains: stringListKnob(
+    "Domains (globs) of multi-tenant services: a wildcard FQDN under one of them reaches every tenant's resources.",
+    SHARED_SERVICE_DOMAINS,
+  ),
+  reviewedCollections: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { name: { type: "string" }, reason: { type: "string", minLength: 1 } },
+      required: ["name", "reason"],
+      additionalProperties: false,
+    },
+    default: [],
+    description:
+      "Rule collections (exact names, case-insensitive) the security team reviewed, each with its reason: their rules may reach shared service tags and domains (e.g. Microsoft's required list for Azure ML compute); wildcards still fail.",
+  },
+} satisfies PolicyConfigSchema["properties"];
 
 export const firewallAllowList = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-network-firewallpolicyrulecollectiongroup-disallow-broad-allow-rule",
     description:
-      "Azure Firewall allow rules (in a firewall policy's rule collection groups, or a classic firewall's rule collections) name their sources, destinations and ports: no rule allows any source, any destination, any FQDN, a whole web category or every port.",
+      "Azure Firewall allow rules (in a firewall policy's rule collection groups, or a classic firewall's rule collections) name their sources, destinations and ports: no rule allows any source, any destination, any FQDN, a whole web category or every port, and none reaches every tenant's resources of a service (a shared service tag such as `Storage`, or a wildcard under its domain) unless the security team reviewed its collection.",
     severity: "high",
     pci: ["1.2.1", "1.3.2", "1.4.2"],
     gdpr: ["32(1)(b)", "44"],
@@ -155,16 +245,18 @@ export const firewallAllowList = resourcePolicy<Record<string, unknown>>(
     remediationSteps:
       'In each Allow rule collection, list the subnets the traffic comes from (`sourceAddresses` or `sourceIpGroups`), the destinations it needs (service tags such as `AzureActiveDirectory`, prefixes, or exact FQDNs in `targetFqdns`/`destinationFqdns`) and the ports (`destinationPorts: ["443"]`); deny everything else by leaving it out.',
     url: `${DOCS}/rule-processing`,
-    config: broadDestinationsKnob,
+    config: sharedTargetsKnobs,
   },
   [RULE_COLLECTION_GROUP, AZURE_FIREWALL],
   (props, args, report) => {
-    const { broadDestinations } = args.getConfig<{ broadDestinations: string[] }>();
+    const config = args.getConfig<SharedTargets & { reviewedCollections: { name: string }[] }>();
     const allow = collectionsOf(props, args).filter((c) => c.kind === "allow");
     if (allow.length === 0) args.notApplicable("no allow rule collection");
     for (const collection of allow) {
+      const reviewed = config.reviewedCollections.some((r) => sameText(r.name, collection.name));
       for (const [i, rule] of collection.rules.entries()) {
-        const reasons = broadAllowReasons(rule, broadDestinations);
+        const found = broadAllowReasons(rule, config);
+        const reasons = [...found.any, ...(reviewed ? [] : found.shared)];
         if (reasons.length === 0) continue;
         const ruleName = named(valueAt(rule, "name"), `rules[${i}]`);
         report(
@@ -261,4 +353,32 @@ export const routeInternetNextHop = resourcePolicy<Record<string, unknown>>(
   },
 );
 
-export const egressPolicies: Policies = [firewallAllowList, firewallDnat, routeInternetNextHop];
+export const ipGroupAnyAddress = resourcePolicy<network.IpGroupArgs>(
+  {
+    name: "azure-native-network-ipgroup-disallow-any-address",
+    description:
+      "IP groups (which firewall rules use as sources and destinations) list networks, not the whole address space: no wildcard, default route, IPv4 prefix under /8 or range as large.",
+    severity: "high",
+    pci: ["1.2.1", "1.3.2", "1.4.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "List the networks the group stands for in `ipAddresses` (CIDRs or `first-last` ranges of the subnets or partners concerned).",
+    url: `${DOCS}/ip-groups`,
+  },
+  IP_GROUP,
+  (props, args, report) => {
+    requireKnownElements(props, "ipAddresses");
+    const addresses = stringsAt(props, "ipAddresses");
+    if (addresses.length === 0) args.notApplicable("the IP group lists no address");
+    const open = addresses.filter(anyAddress);
+    if (open.length > 0) {
+      report(
+        `${who(args)} stands for any address (${open.join(", ")}): a firewall rule using it allows anyone; list the networks instead.`,
+      );
+    }
+  },
+);
+
+export const egressPolicies: Policies = [firewallAllowList, firewallDnat, routeInternetNextHop, ipGroupAnyAddress];

@@ -479,24 +479,25 @@ export const dataLakeCopyScope = resourcePolicy<storage.StorageAccountArgs>(
   {
     name: "azure-native-storage-storageaccount-require-copy-scope-for-data-lake",
     description:
-      "Every data lake (a storage account with a hierarchical namespace) limits copy operations to accounts in the same Microsoft Entra tenant or reached through a private link to the same network (allowedCopyScope), so a holder of write access cannot copy its data out to, or in from, another tenant's account.",
+      "Every data lake (a storage account with a hierarchical namespace) takes copies only from accounts in the same Microsoft Entra tenant or reached through a private link to the same network (allowedCopyScope), so nobody with write access can copy data into it from another tenant's account (unwanted or malicious data landing in the lake). It does not govern copies out of the lake: the destination account's own setting does, which is why the lake has no public endpoint.",
     severity: "medium",
-    pci: ["1.4.4", "3.2.1"],
-    gdpr: ["32(1)(b)", "44"],
-    soc2: ["CC6.7"],
+    pci: ["1.4.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
     service: "storage",
     remediationSteps:
-      'Set `allowedCopyScope: "PrivateLink"` (copies only with accounts reached through private endpoints in the same virtual network) or `"AAD"` (accounts of the same tenant).',
+      'Set `allowedCopyScope: "PrivateLink"` (copies only from accounts reached through private endpoints in the same virtual network) or `"AAD"` (from accounts of the same tenant).',
     url: `${URL}/security-restrict-copy-operations`,
   },
   ACCOUNT,
   (props, args, report) => {
     if (props.isHnsEnabled !== true) args.notApplicable("not a data lake (isHnsEnabled is not true)");
-    // Absent (or "All") = copies to and from any account, whatever its tenant or network.
+    // "The allowedCopyScope property of a storage account defines the environments from which data can be copied to
+    // the account" (the page above); absent (or "All") = from any account, whatever its tenant or network.
     requireKnown(props, "allowedCopyScope");
     if (!oneOf(props.allowedCopyScope, ["PrivateLink", "AAD"])) {
       report(
-        `${who(args)} is a data lake that copies to and from any account (allowedCopyScope ${show(props.allowedCopyScope)}): set allowedCopyScope to "PrivateLink" or "AAD".`,
+        `${who(args)} is a data lake that takes copies from any account (allowedCopyScope ${show(props.allowedCopyScope)}): set allowedCopyScope to "PrivateLink" or "AAD".`,
       );
     }
   },

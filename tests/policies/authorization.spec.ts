@@ -4,6 +4,7 @@ import {
   CONTRIBUTOR_ROLE,
   grantedOperations,
   providerWide,
+  roleAssignmentBroadScope,
   roleAssignmentPrivileged,
   roleDefinitionPrivileged,
   scopeKind,
@@ -91,9 +92,9 @@ describe("policies/authorization", () => {
   });
 
   describe(roleAssignmentPrivileged.name, () => {
-    it("passes a named role on one resource, and Contributor on a single resource (Azure ML's dependencies)", async () => {
+    it("passes a named role on one resource, and Contributor anywhere (the stack rule judges its scope)", async () => {
       await expectPass(roleAssignmentPrivileged, assignment());
-      await expectPass(roleAssignmentPrivileged, assignment(role(CONTRIBUTOR_ROLE)));
+      await expectPass(roleAssignmentPrivileged, assignment(role(CONTRIBUTOR_ROLE), SUB));
     });
     it("fails Owner at any scope, even one resource", () =>
       expectFail(
@@ -101,7 +102,7 @@ describe("policies/authorization", () => {
         assignment(role(OWNER)),
         /ml-kv-ra-workspace-crypto .* assigns Owner \(8e3af657-a8ff-443c-a75c-2fe8c4bcb635\), which manages access/,
       ));
-    it("fails User Access Administrator and Role Based Access Control Administrator (ids in any case)", async () => {
+    it("fails User Access Administrator, RBAC Administrator and Key Vault Data Access Administrator (ids in any case)", async () => {
       await expectFail(
         roleAssignmentPrivileged,
         assignment(role("18D7D88D-D35E-4FB5-A5C3-7773C20A72D9")),
@@ -112,29 +113,74 @@ describe("policies/authorization", () => {
         assignment(`/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168`),
         /assigns Role Based Access Control Administrator/,
       );
-    });
-    it("fails Contributor on a resource group and on the subscription", async () => {
       await expectFail(
         roleAssignmentPrivileged,
-        assignment(role(CONTRIBUTOR_ROLE), RG),
-        /assigns Contributor-level role b24988ac-6180-42a0-ab88-20f7382dd24c on a resource group/,
-      );
-      await expectFail(
-        roleAssignmentPrivileged,
-        assignment(role(CONTRIBUTOR_ROLE), SUB),
-        /on a subscription or wider \(".*"\): assign it on the single resource/,
+        assignment("8b54135c-b56d-4d72-a534-26097cfdc8d8", VAULT),
+        /assigns Key Vault Data Access Administrator/,
       );
     });
-    it("takes other broad-scope roles from broadScopeRoleIds", () =>
-      expectFail(roleAssignmentPrivileged, assignment(role(KV_CRYPTO_USER), SUB), /on a subscription or wider/, {
-        broadScopeRoleIds: [KV_CRYPTO_USER],
-      }));
-    it("passes Contributor on a scope unknown in a first preview (a resource the stack creates)", () =>
-      expectPass(roleAssignmentPrivileged, assignment(role(CONTRIBUTOR_ROLE), UNKNOWN)));
+    it("fails a PIM eligibility for Owner", () =>
+      expectFail(
+        roleAssignmentPrivileged,
+        resourceRecord("azure-native:authorization:PimRoleEligibilitySchedule", "owner-eligible", {
+          scope: SUB,
+          roleDefinitionId: role(OWNER),
+          principalId: "22222222-2222-2222-2222-222222222222",
+        }),
+        /owner-eligible .* makes a principal eligible for Owner/,
+      ));
     it("is not applicable to a custom role's id unknown in a first preview, or to other types", async () => {
       await expectNotApplicable(roleAssignmentPrivileged, assignment(UNKNOWN));
       await expectNotApplicable(roleAssignmentPrivileged, otherResource());
     });
+  });
+
+  describe(roleAssignmentBroadScope.name, () => {
+    const rg = resourceRecord("azure-native:resources:ResourceGroup", "ml-rg", {
+      resourceGroupName: "rg-pay-prod-weu-ml",
+    });
+    const vault = resourceRecord("azure-native:keyvault:Vault", "ml-kv", { vaultName: "kvw-pay-prod-weu" });
+    /** A Contributor assignment whose scope is unknown in a first preview, recorded as depending on `target`. */
+    const onUnknown = (target: ResourceRecord) =>
+      resourceRecord(
+        "azure-native:authorization:RoleAssignment",
+        "ml-ra-contributor",
+        { scope: UNKNOWN, roleDefinitionId: role(CONTRIBUTOR_ROLE), principalId: "3" },
+        { propertyDependencies: { scope: [target.urn] } },
+      );
+    it("passes Contributor on a single resource (Azure ML's dependencies), known or pointed at", async () => {
+      await expectPass(roleAssignmentBroadScope, [assignment(role(CONTRIBUTOR_ROLE))]);
+      await expectPass(roleAssignmentBroadScope, [vault, onUnknown(vault)]);
+    });
+    it("fails Contributor on a resource group, known or unknown in a first preview", async () => {
+      await expectFail(
+        roleAssignmentBroadScope,
+        [assignment(role(CONTRIBUTOR_ROLE), RG)],
+        /ml-kv-ra-workspace-crypto .* assigns role b24988ac-6180-42a0-ab88-20f7382dd24c on a resource group \(".*rg-pay-prod-weu-ml"\): assign it on the single resource/,
+      );
+      await expectFail(
+        roleAssignmentBroadScope,
+        [rg, onUnknown(rg)],
+        /ml-ra-contributor .* on a resource group \("its scope"\)/,
+      );
+    });
+    it("fails Contributor on the subscription, and other roles listed in broadScopeRoleIds", async () => {
+      await expectFail(
+        roleAssignmentBroadScope,
+        [assignment(role(CONTRIBUTOR_ROLE), SUB)],
+        /on a subscription or wider/,
+      );
+      await expectFail(roleAssignmentBroadScope, [assignment(role(KV_CRYPTO_USER), RG)], /on a resource group/, {
+        broadScopeRoleIds: [KV_CRYPTO_USER],
+      });
+    });
+    it("cannot decide a scope unknown in a first preview that points at nothing it can read", () =>
+      expectUndecided(
+        roleAssignmentBroadScope,
+        [onUnknown(otherResource())].map((r) => ({ ...r, propertyDependencies: {} })),
+      ));
+    it("is not applicable without a Contributor assignment", () =>
+      expectNotApplicable(roleAssignmentBroadScope, [assignment(), otherResource()]));
   });
 
   describe(roleDefinitionPrivileged.name, () => {
@@ -155,17 +201,37 @@ describe("policies/authorization", () => {
         customRole([{ ...PAUSE, actions: [...PAUSE.actions, "Microsoft.Authorization/roleAssignments/write"] }]),
         /etl-offhours-role .* can manage access \(Microsoft\.Authorization\/roleAssignments\/write\): remove it/,
       ));
+    it("fails the PIM and policy writes that loosen access too", () =>
+      expectFail(
+        roleDefinitionPrivileged,
+        customRole([
+          {
+            ...PAUSE,
+            actions: [
+              "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+              "Microsoft.Authorization/roleManagementPolicies/write",
+              "Microsoft.Authorization/policyDefinitions/write",
+            ],
+          },
+        ]),
+        /can manage access \(Microsoft\.Authorization\/roleEligibilityScheduleRequests\/write, Microsoft\.Authorization\/roleManagementPolicies\/write, Microsoft\.Authorization\/policyDefinitions\/write\)/,
+      ));
     it("fails Microsoft.Authorization/* and reports every access operation it grants", () =>
       expectFail(
         roleDefinitionPrivileged,
         customRole([{ ...PAUSE, actions: ["Microsoft.Authorization/*"] }]),
         /can manage access \(Microsoft\.Authorization\/roleAssignments\/write, .*Microsoft\.Authorization\/locks\/delete, Microsoft\.Authorization\/elevateAccess\/action\)/,
       ));
-    it("fails a leading wildcard in actions or data actions", async () => {
+    it("fails a leading wildcard in actions, and any wildcard in data actions", async () => {
       await expectFail(
         roleDefinitionPrivileged,
-        customRole([{ ...PAUSE, dataActions: ["*/read"] }]),
+        customRole([{ ...PAUSE, actions: [...PAUSE.actions, "*/read"] }]),
         /grants '\*\/read' across every resource provider/,
+      );
+      await expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, dataActions: ["Microsoft.KeyVault/vaults/secrets/*"] }]),
+        /grants data actions by wildcard \('Microsoft\.KeyVault\/vaults\/secrets\/\*'\): name each data action/,
       );
       const r = await evaluatePolicy(
         roleDefinitionPrivileged,

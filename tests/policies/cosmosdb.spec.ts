@@ -346,6 +346,19 @@ describe("policies/cosmosdb", () => {
       );
       await expectFail(cosmosItemExpiry, container("api_logs", -1), /defaultTtl -1\)/);
     });
+    it("fails an analytical store kept for ever (-1) or longer than the maximum; passes one turned off (0)", async () => {
+      await expectFail(
+        cosmosItemExpiry,
+        mutate(container("api_logs", 2_592_000), "resource.analyticalStorageTtl", -1),
+        /container 'api_logs' keeps its analytical store for ever \(resource\.analyticalStorageTtl -1\): set it to at most 34560000, or 0 to turn it off/,
+      );
+      await expectFail(
+        cosmosItemExpiry,
+        mutate(container("api_logs", 2_592_000), "resource.analyticalStorageTtl", MAX_ITEM_TTL_SECONDS + 1),
+        /keeps its analytical store 34560001 seconds/,
+      );
+      await expectPass(cosmosItemExpiry, mutate(container("api_logs", 2_592_000), "resource.analyticalStorageTtl", 0));
+    });
     it("fails a time to live over maxTtlSeconds", async () => {
       await expectFail(
         cosmosItemExpiry,

@@ -6,6 +6,7 @@ import {
   egressPolicies,
   firewallAllowList,
   firewallDnat,
+  ipGroupAnyAddress,
   routeInternetNextHop,
 } from "../../policies/rules/egress";
 import { POLICY_NAME } from "../../policies/lib/policy";
@@ -133,9 +134,20 @@ describe("policies/egress", () => {
 
   describe("helpers", () => {
     it("anyAddress: wildcards, the default route and prefixes under /8, not a subnet or a service tag", () => {
-      for (const a of ["*", "any", "Internet", "0.0.0.0/0", "0.0.0.0", "::/0", "10.0.0.0/7"])
+      for (const a of ["*", "any", "Internet", "0.0.0.0/0", "0.0.0.0", "::/0", "10.0.0.0/7", "::/1", "8000::/1"]) {
         assert.ok(anyAddress(a), a);
-      for (const a of ["10.0.0.0/8", "10.40.4.0/24", "AzureActiveDirectory", "20.1.2.3"]) assert.ok(!anyAddress(a), a);
+      }
+      for (const a of ["0.0.0.0-255.255.255.255", "10.0.0.0-10.255.255.255"]) assert.ok(anyAddress(a), `range ${a}`);
+      for (const a of [
+        "10.0.0.0/8",
+        "10.40.4.0/24",
+        "AzureActiveDirectory",
+        "20.1.2.3",
+        "10.2.0.0-10.2.0.31",
+        "2001:db8::/32",
+      ]) {
+        assert.ok(!anyAddress(a), a);
+      }
     });
     it("anyFqdn: '*', a whole top-level domain or a URL on one, not a service's own names", () => {
       for (const f of ["*", "*.com", "https://*.net/path", "*."]) assert.ok(anyFqdn(f), f);
@@ -147,6 +159,9 @@ describe("policies/egress", () => {
       assert.ok(allPorts(["*"]));
       assert.ok(allPorts(["443", "0-65535"]));
       assert.ok(allPorts(["1-65535"]));
+      assert.ok(allPorts(["1-32767", "32768-65535"]), "ranges that together cover every port");
+      assert.ok(allPorts(["20000-65535", "1-1000", "900-20000"]), "out of order and overlapping");
+      assert.ok(!allPorts(["1-32767", "32769-65535"]), "one port left out");
       assert.ok(!allPorts(["443"]));
       assert.ok(!allPorts(["1024-65535"]));
     });
@@ -170,16 +185,43 @@ describe("policies/egress", () => {
         mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["*"]),
         /platform-afwp-egress .*allow rule 'allow-azure-control-plane\/azure-service-tags-https' allows any destination \(\*\): name the sources/,
       ));
-    it("fails a destination that is every Azure address of every tenant (AzureCloud tags, configurable)", async () => {
+    it("fails a destination tag or wildcard domain that reaches every tenant's service (configurable)", async () => {
       await expectFail(
         firewallAllowList,
         mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["AzureCloud.WestEurope"]),
-        /any destination \(AzureCloud\.WestEurope\)/,
+        /allows every tenant's AzureCloud\.WestEurope: name the sources/,
+      );
+      await expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["Storage"]),
+        /allows every tenant's Storage/,
+      );
+      await expectFail(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["*.blob.core.windows.net"]),
+        /allows every tenant's \*\.blob\.core\.windows\.net/,
       );
       await expectPass(
         firewallAllowList,
         mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["AzureCloud"]),
         { broadDestinations: [] },
+      );
+      await expectPass(
+        firewallAllowList,
+        mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["stpayprodweulake.blob.core.windows.net"]),
+      );
+    });
+    it("passes shared service tags in a collection the security team reviewed, but never a wildcard there", async () => {
+      const reviewed = {
+        reviewedCollections: [{ name: "allow-azure-control-plane", reason: "Microsoft's list for ML compute" }],
+      };
+      const withStorage = mutate(ruleCollectionGroup(), `${NETWORK_RULE}.destinationAddresses`, ["Storage.WestEurope"]);
+      await expectPass(firewallAllowList, withStorage, reviewed);
+      await expectFail(
+        firewallAllowList,
+        mutate(withStorage, `${NETWORK_RULE}.destinationPorts`, ["*"]),
+        /allows every port \(\*\)/,
+        reviewed,
       );
     });
     it("fails a rule from any source", () =>
@@ -275,6 +317,34 @@ describe("policies/egress", () => {
       ));
     it("is not applicable to a group without DNAT collections (the program's)", () =>
       expectNotApplicable(firewallDnat, ruleCollectionGroup()));
+  });
+
+  describe(ipGroupAnyAddress.name, () => {
+    const group = (ipAddresses: unknown) =>
+      resourceRecord("azure-native:network:IpGroup", "ipg-partners", {
+        resourceGroupName: RG_NAME,
+        location: "westeurope",
+        ipAddresses,
+      });
+    it("passes a group of named networks", () =>
+      expectPass(ipGroupAnyAddress, group(["10.40.4.0/24", "203.0.113.0-203.0.113.31"])));
+    it("fails a group that stands for any address, written as a range or a prefix", async () => {
+      await expectFail(
+        ipGroupAnyAddress,
+        group(["10.40.4.0/24", "0.0.0.0-255.255.255.255"]),
+        /ipg-partners .*stands for any address \(0\.0\.0\.0-255\.255\.255\.255\): a firewall rule using it allows anyone/,
+      );
+      await expectFail(
+        ipGroupAnyAddress,
+        group(["0.0.0.0/1", "128.0.0.0/1"]),
+        /any address \(0\.0\.0\.0\/1, 128\.0\.0\.0\/1\)/,
+      );
+    });
+    it("cannot decide while an address is unknown", () => expectUndecided(ipGroupAnyAddress, group([UNKNOWN])));
+    it("is not applicable to an empty group or other types", async () => {
+      await expectNotApplicable(ipGroupAnyAddress, group([]));
+      await expectNotApplicable(ipGroupAnyAddress, otherResource());
+    });
   });
 
   describe(routeInternetNextHop.name, () => {

@@ -423,7 +423,7 @@ describe("policies/storage", () => {
       await expectFail(
         dataLakeCopyScope,
         mutate(storageAccount(), "allowedCopyScope", undefined),
-        /stpaydevweu .*is a data lake that copies to and from any account \(allowedCopyScope unset\): set allowedCopyScope to "PrivateLink" or "AAD"/,
+        /stpaydevweu .*is a data lake that takes copies from any account \(allowedCopyScope unset\): set allowedCopyScope to "PrivateLink" or "AAD"/,
       );
       await expectFail(
         dataLakeCopyScope,
