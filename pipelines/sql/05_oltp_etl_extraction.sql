@@ -861,7 +861,8 @@ BEGIN
     DECLARE @Rows BIGINT;
     IF NOT EXISTS (SELECT 1 FROM [dbo].[Customer] WHERE [CustomerId] = @CustomerId)
     BEGIN
-        INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'no such customer', 0);
+        IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit] WHERE [RequestId] = @RequestId AND [CustomerId] = @CustomerId AND [Action] = N'no such customer')
+            INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'no such customer', 0);
         RETURN;
     END;
     BEGIN TRANSACTION;
@@ -870,15 +871,15 @@ BEGIN
     SET [Email] = NULL, [GivenName] = NULL, [FamilyName] = NULL, [Phone] = NULL, [BillingAddressLine1] = NULL, [BillingAddressLine2] = NULL, [BillingCity] = NULL, [BillingPostalCode] = NULL, [LastSeenIpAddress] = NULL, [ErasedAt] = COALESCE([ErasedAt], SYSUTCDATETIME())
     WHERE [CustomerId] = @CustomerId AND ([Email] IS NOT NULL OR [GivenName] IS NOT NULL OR [FamilyName] IS NOT NULL OR [Phone] IS NOT NULL OR [BillingAddressLine1] IS NOT NULL OR [BillingAddressLine2] IS NOT NULL OR [BillingCity] IS NOT NULL OR [BillingPostalCode] IS NOT NULL OR [LastSeenIpAddress] IS NOT NULL OR [ErasedAt] IS NULL);
     SET @Rows = @@ROWCOUNT;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
-    VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.Customer: classified columns set to NULL (Email, GivenName, FamilyName, Phone, BillingAddressLine1, BillingAddressLine2, BillingCity, BillingPostalCode, LastSeenIpAddress)', @Rows);
+    IF @Rows > 0 OR NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit] WHERE [RequestId] = @RequestId AND [CustomerId] = @CustomerId AND [Action] = N'dbo.Customer: classified columns set to NULL (Email, GivenName, FamilyName, Phone, BillingAddressLine1, BillingAddressLine2, BillingCity, BillingPostalCode, LastSeenIpAddress)')
+        INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.Customer: classified columns set to NULL (Email, GivenName, FamilyName, Phone, BillingAddressLine1, BillingAddressLine2, BillingCity, BillingPostalCode, LastSeenIpAddress)', @Rows);
     -- dbo.PaymentMethod: Last4, ExpMonth, ExpYear, Fingerprint.
     UPDATE [dbo].[PaymentMethod]
     SET [Last4] = NULL, [ExpMonth] = NULL, [ExpYear] = NULL, [Fingerprint] = NULL
     WHERE [CustomerId] = @CustomerId AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
     SET @Rows = @@ROWCOUNT;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items])
-    VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
+    IF @Rows > 0 OR NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit] WHERE [RequestId] = @RequestId AND [CustomerId] = @CustomerId AND [Action] = N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)')
+        INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, N'oltp', N'dbo.PaymentMethod: classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO
@@ -900,7 +901,8 @@ BEGIN
     DECLARE @Message NVARCHAR(2048);
     IF NOT EXISTS (SELECT 1 FROM [dbo].[PaymentMethod] WHERE [PaymentMethodId] = @PaymentMethodId)
     BEGIN
-        INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'no such dbo.PaymentMethod row', 0);
+        IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_PaymentMethod] WHERE [RequestId] = @RequestId AND [PaymentMethodId] = @PaymentMethodId AND [Action] = N'no such dbo.PaymentMethod row')
+            INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'no such dbo.PaymentMethod row', 0);
         RETURN;
     END;
     BEGIN TRANSACTION;
@@ -920,8 +922,8 @@ BEGIN
     SET [Last4] = NULL, [ExpMonth] = NULL, [ExpYear] = NULL, [Fingerprint] = NULL
     WHERE [PaymentMethodId] = @PaymentMethodId AND [CustomerId] IS NULL AND ([Last4] IS NOT NULL OR [ExpMonth] IS NOT NULL OR [ExpYear] IS NOT NULL OR [Fingerprint] IS NOT NULL);
     SET @Rows = @@ROWCOUNT;
-    INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items])
-    VALUES (@RequestId, @PaymentMethodId, N'oltp', N'dbo.PaymentMethod (CustomerId NULL): classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
+    IF @Rows > 0 OR NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_PaymentMethod] WHERE [RequestId] = @RequestId AND [PaymentMethodId] = @PaymentMethodId AND [Action] = N'dbo.PaymentMethod (CustomerId NULL): classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)')
+        INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, N'oltp', N'dbo.PaymentMethod (CustomerId NULL): classified columns set to NULL (Last4, ExpMonth, ExpYear, Fingerprint)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO
@@ -942,7 +944,8 @@ BEGIN
     DECLARE @Rows BIGINT;
     IF NOT EXISTS (SELECT 1 FROM [dbo].[Merchant] WHERE [MerchantId] = @MerchantId)
     BEGIN
-        INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items]) VALUES (@RequestId, @MerchantId, N'oltp', N'no such dbo.Merchant row', 0);
+        IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_MerchantContact] WHERE [RequestId] = @RequestId AND [MerchantId] = @MerchantId AND [Action] = N'no such dbo.Merchant row')
+            INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items]) VALUES (@RequestId, @MerchantId, N'oltp', N'no such dbo.Merchant row', 0);
         RETURN;
     END;
     BEGIN TRANSACTION;
@@ -951,8 +954,8 @@ BEGIN
     SET [ContactEmail] = NULL, [ContactPhone] = NULL
     WHERE [MerchantId] = @MerchantId AND ([ContactEmail] IS NOT NULL OR [ContactPhone] IS NOT NULL);
     SET @Rows = @@ROWCOUNT;
-    INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items])
-    VALUES (@RequestId, @MerchantId, N'oltp', N'dbo.Merchant: classified columns set to NULL (ContactEmail, ContactPhone)', @Rows);
+    IF @Rows > 0 OR NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_MerchantContact] WHERE [RequestId] = @RequestId AND [MerchantId] = @MerchantId AND [Action] = N'dbo.Merchant: classified columns set to NULL (ContactEmail, ContactPhone)')
+        INSERT INTO [etl].[ErasureAudit_MerchantContact] ([RequestId], [MerchantId], [Store], [Action], [Items]) VALUES (@RequestId, @MerchantId, N'oltp', N'dbo.Merchant: classified columns set to NULL (ContactEmail, ContactPhone)', @Rows);
     COMMIT TRANSACTION;
 END;
 GO

@@ -141,6 +141,27 @@ describe("pipelines/etl: generated SQL", () => {
       assert.ok(erase.indexOf("SET XACT_ABORT ON;") < erase.indexOf("BEGIN TRANSACTION;"));
     });
 
+    it("records each erasure step once per request: a retry after the commit that clears nothing adds no audit row", () => {
+      for (const name of ["usp_EraseCustomer", "usp_EraseMerchantContact", "usp_ErasePaymentMethod"]) {
+        const erase = procedureBody(oltp, name);
+        const inserts = erase.split("\n").filter((l) => /INSERT INTO \[etl\]\.\[ErasureAudit/.test(l));
+        assert.ok(inserts.length >= 2, name);
+        for (const insert of inserts) {
+          const line = erase.split("\n").indexOf(insert);
+          const guard = erase.split("\n")[line - 1] ?? "";
+          // Each audit insert sits under its own guard: the same request, key and action not yet recorded (a step that
+          // did clear rows is recorded whatever).
+          assert.match(
+            guard,
+            /^\s*IF (@Rows > 0 OR )?NOT EXISTS \(SELECT 1 FROM \[etl\]\.\[ErasureAudit\w*\] WHERE \[RequestId\] = @RequestId AND /,
+            `${name}: ${insert}`,
+          );
+          const action = /N'oltp', (N'(?:[^']|'')*')/.exec(insert)?.[1];
+          assert.ok(action && guard.includes(`[Action] = ${action}`), `${name}: the guard checks the same action`);
+        }
+      }
+    });
+
     it("erases a guest's card only: a payment method with a CustomerId is refused, nothing erased, the refusal audited", () => {
       const erase = procedureBody(oltp, "usp_ErasePaymentMethod");
       const at = (text: string) => {

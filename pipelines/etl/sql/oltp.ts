@@ -390,14 +390,19 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
     // later edit of the check from erasing another subject's row.
     const nulls = table === own ? guarded.map((g) => ` AND ${q(g)} IS NULL`).join("") : "";
     const whose = table === own && guarded.length ? ` (${guarded.join(", ")} NULL)` : "";
+    const stepAction = nstr(
+      `${table.schema}.${table.name}${whose}: classified columns set to NULL (${classified.join(", ")})`,
+    );
     return [
       `-- ${table.schema}.${table.name}: ${classified.join(", ")}${marks ? ` (Always Encrypted ones included; NULL needs no encryption), ${erasedAt}` : ""}.`,
       `UPDATE ${qualified(table.schema, table.name)}`,
       `SET ${set.join(", ")}`,
       `WHERE ${q(column)} = ${param}${nulls} AND (${changed.join(" OR ")});`,
       "SET @Rows = @@ROWCOUNT;",
-      `INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items])`,
-      `VALUES (@RequestId, ${param}, N'oltp', ${nstr(`${table.schema}.${table.name}${whose}: classified columns set to NULL (${classified.join(", ")})`)}, @Rows);`,
+      // Once per request and step: a retry of the pipeline's activity after this commit (a lost connection) finds
+      // nothing left to clear and records nothing more, unless it did clear something.
+      `IF @Rows > 0 OR NOT EXISTS (SELECT 1 FROM ${audit} WHERE [RequestId] = @RequestId AND ${q(names.key)} = ${param} AND [Action] = ${stepAction})`,
+      `    INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${stepAction}, @Rows);`,
     ];
   });
   const key = own.primaryKey.columns[0];
@@ -449,7 +454,8 @@ function eraseProcedure(model: DataModel, subject: ErasureSubject): string[] {
       ...(refusals.length ? ["DECLARE @Message NVARCHAR(2048);"] : []),
       `IF NOT EXISTS (SELECT 1 FROM ${ownRef} WHERE ${q(key)} = ${param})`,
       "BEGIN",
-      `    INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${nstr(missing)}, 0);`,
+      `    IF NOT EXISTS (SELECT 1 FROM ${audit} WHERE [RequestId] = @RequestId AND ${q(names.key)} = ${param} AND [Action] = ${nstr(missing)})`,
+      `        INSERT INTO ${audit} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, ${param}, N'oltp', ${nstr(missing)}, 0);`,
       "    RETURN;",
       "END;",
       "BEGIN TRANSACTION;",
