@@ -34,8 +34,8 @@ import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES, STORED_PRICES } fr
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
-import { previewOf } from "./helpers/stacks";
-import { prodWithAuditArchive, renderCostDocs } from "../tools/costDocs";
+import { previewOf, prodWithAuditArchiveOf } from "./helpers/stacks";
+import { renderCostDocs } from "../tools/costDocs";
 import { tempDir } from "./helpers/tmp";
 
 const AN = "azure-native";
@@ -1580,7 +1580,7 @@ describe("docs/cost.md and docs/capacity.md", () => {
     const docs = await renderCostDocs(
       (await previewOf("dev")).run.resources,
       (await previewOf("prod")).run.resources,
-      await prodWithAuditArchive(),
+      await prodWithAuditArchiveOf(),
     );
     for (const [file, text] of docs)
       assert.equal(

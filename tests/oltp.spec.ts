@@ -15,8 +15,7 @@ import { geoSecondaryType, type SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { PreviewResult } from "../tools/lib/preview";
-import { prodWithAuditArchive } from "../tools/costDocs";
-import { byName, configOf, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewOf, prodWithAuditArchiveOf, waitsFor } from "./helpers/stacks";
 
 const T = {
   server: "azure-native:sql:Server",
@@ -693,7 +692,7 @@ for (const stack of ["dev", "prod"] as const) {
 describe("oltp: prod with the audit archive on (the owner's lever)", () => {
   it("retains and protects the archive, gives both servers the outbound rule and only the primary the predicate", async function () {
     this.timeout(300_000);
-    const resources = await prodWithAuditArchive();
+    const resources = await prodWithAuditArchiveOf();
     for (const r of ["oltp-audit-archive-st", "oltp-audit-archive-container", "oltp-audit-archive-worm"]) {
       assert.equal(byName(resources, r).retainOnDelete, true, r);
       assert.equal(byName(resources, r).protect, true, r);

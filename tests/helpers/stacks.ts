@@ -1,29 +1,43 @@
 /**
- * One offline preview per stack for the whole test run (each takes a couple of seconds): spec files share the
- * cached result. Uses the same pipeline as `npm run preview:offline`.
+ * One offline preview per stack (and per edited stack several specs read) for the whole test run (each takes a couple
+ * of seconds): spec files share the cached result. Uses the same pipeline as `npm run preview:offline`.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
+import { prodWithAuditArchive } from "../../tools/costDocs";
 import { previewStack, type PreviewOptions, type PreviewResult } from "../../tools/lib/preview";
 import type { ResourceRecord } from "../../tools/lib/policyRunner";
 import { loadStackConfig } from "../../tools/lib/stackConfig";
 import { tempDir } from "./tmp";
 
-const cache = new Map<string, Promise<PreviewResult>>();
+const cache = new Map<string, Promise<unknown>>();
 
-/** Runs (once) and returns the offline preview of a committed stack. */
-export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
-  let p = cache.get(stack);
+/** Runs `run` once for the whole test run under `key`, after the runs started before it. */
+function once<T>(key: string, run: () => Promise<T>): Promise<T> {
+  let p = cache.get(key) as Promise<T> | undefined;
   if (!p) {
     // Runs are serialised: the mock engine is process-global.
     const previous = [...cache.values()].pop() ?? Promise.resolve();
-    p = previous.catch(() => undefined).then(() => previewStack({ stack }));
-    cache.set(stack, p);
+    p = previous.catch(() => undefined).then(run);
+    cache.set(key, p);
   }
   return p;
+}
+
+/** Runs (once) and returns the offline preview of a committed stack. */
+export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
+  return once(stack, () => previewStack({ stack }));
+}
+
+/**
+ * Runs (once) and returns tools/costDocs.ts's prod stack with the audit archive on (the resources docs/cost.md prices
+ * for that lever): the cost docs' test and the OLTP tier's test read the same preview.
+ */
+export function prodWithAuditArchiveOf(): Promise<readonly ResourceRecord[]> {
+  return once("prod+archiveTriggerAudit", prodWithAuditArchive);
 }
 
 /** Resources of a type (type token), in registration order. */
