@@ -13,7 +13,6 @@ import {
 import { ConfigError } from "../lib/config";
 import { programOf } from "../tools/lib/deployedView";
 import { programFailure, ProgramStalled, quiet, runProgram, STALL_MS, watchStall } from "../tools/lib/engine";
-import { previewStack } from "../tools/lib/preview";
 import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
 
 const notFound = (code: string) =>
@@ -453,11 +452,15 @@ describe("deployed resources: creation-only settings", () => {
   describe("a preview of a deployed stack whose resources were created otherwise", () => {
     const program = path.join(__dirname, "fixtures/programs/deployedElsewise.ts");
     afterEach(() => delete process.env.DEPLOYED_ELSEWISE);
-    /** The error a preview of `stack` ends with when Azure answers the reads as `deployed` says (it must end with one). */
+    /**
+     * The error a preview of `stack` ends with when Azure answers the reads as `deployed` says (it must end with one).
+     * The run with known ids only (what previewStack runs after the first preview, and where a deployed stack's
+     * preview reads): the first preview reads nothing (asserted above), so running it first would only repeat work.
+     */
     const refusal = async (stack: "dev" | "prod", deployed: string): Promise<string> => {
       process.env.DEPLOYED_ELSEWISE = deployed;
       let text: string | undefined;
-      await assert.rejects(previewStack({ stack, program, skipSchema: true }), (e: unknown) => {
+      await assert.rejects(runProgram(programOf({ stack, program })), (e: unknown) => {
         text = String(e);
         return true;
       });
