@@ -563,7 +563,18 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     fs.writeFileSync(policyFile, JSON.stringify({ [requireProtect.name]: "mandtory" }));
     const [config, policy] = await Promise.all([
       run(["--stack", "dev", "--stack-file", stackFile]),
-      run(["--stack", "dev", "--policy-config", policyFile, "--skip-schema"]),
+      // The small insecure fixture, not the dev stack: the policy config is read whatever the program registers.
+      run([
+        "--stack",
+        "insecure",
+        "--stack-file",
+        "tests/fixtures/insecure/Pulumi.insecure.yaml",
+        "--program",
+        "tests/fixtures/insecure/index.ts",
+        "--policy-config",
+        policyFile,
+        "--skip-schema",
+      ]),
     ]);
     assert.equal(config.code, 2, config.stderr);
     assert.match(
