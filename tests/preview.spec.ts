@@ -19,7 +19,7 @@ import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, structValue, UNKNOWN } from "../tools/lib/engine";
-import { mandatoryViolations, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { mandatoryViolations, PolicyConfigError, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
 import {
   analyzeExport,
@@ -362,6 +362,24 @@ describe("offline preview", function () {
       assert.throws(() => viaStruct(bad));
       assert.throws(() => structValue(bad), /Unexpected struct type/);
     }
+  });
+
+  it("checks the policy config before the program runs: a typo answers at once, before any resource registers", async () => {
+    // A program that never finishes: only a check made before it starts can answer.
+    const started = Date.now();
+    await assert.rejects(
+      previewStack({
+        stack: "dev",
+        program: path.join(__dirname, "fixtures/programs/neverSettles.ts"),
+        policyConfig: { "azure-native-storage-storageaccount-disalow-public-network-access": "mandatory" },
+        skipSchema: true,
+        deployedView: false,
+      }),
+      (e: unknown) =>
+        e instanceof PolicyConfigError &&
+        /unknown policy 'azure-native-storage-storageaccount-disalow-public-network-access'/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 5_000, "answered without running the program");
   });
 
   it("never prints or exports a secret: secure values become marked placeholders", async () => {

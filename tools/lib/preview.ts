@@ -11,6 +11,7 @@ import {
   mandatoryViolations,
   parsePolicyPackConfig,
   PolicyConfigError,
+  resolvePolicies,
   runPolicies,
   type PackConfig,
   type ResourceRecord,
@@ -134,6 +135,10 @@ export async function onceDeployedViolations(
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
   const program = programOf({ ...opts, root });
+  // The policy config is checked before the program runs, as the stack config is before any resource registers: a
+  // typo in it (an unknown policy or setting, a bad level or value) answers at once, not after a whole preview.
+  const policyConfig = opts.policyConfig ?? stackPolicyConfig(opts.stack, root);
+  resolvePolicies(policies, policyConfig, PACK_ENFORCEMENT_LEVEL);
   // The verdict is computed on the offline engine's model of a first preview (unknown ids and computed outputs);
   // tests/policies/conformance.spec.ts proves the pack started by the CLI's own launcher gives the same verdict on
   // that view (not that a real `pulumi preview` sends exactly this view: no recorded CLI run here).
@@ -152,7 +157,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
   // the worker's, as when it ran after it.
   const runOptions: RunOptions = {
-    config: opts.policyConfig ?? stackPolicyConfig(opts.stack, root),
+    config: policyConfig,
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
     stackTags: stackTagsFor(program.project, program.tags),
     stack: opts.stack,
