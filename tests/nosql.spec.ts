@@ -172,6 +172,11 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(account.inputs.location, "westeurope");
     });
 
+    it("leaves the key status Azure writes out of its diff (a key incident must not block the repairing update)", () => {
+      assert.deepEqual(account.ignoreChanges, ["customerManagedKeyStatus"]);
+      assert.equal(account.inputs.customerManagedKeyStatus, undefined, "never sent by the program");
+    });
+
     it("is reachable only privately, with Entra auth only, TLS 1.2 and no key-based metadata writes", () => {
       const i = account.inputs;
       assert.equal(i.disableLocalAuth, true);

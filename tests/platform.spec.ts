@@ -476,14 +476,22 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(s.defaultOutboundAccess, false, `${String(s.name)} defaultOutboundAccess`);
         assert.equal(s.networkSecurityGroup === undefined, s.name === "AzureFirewallSubnet", `${String(s.name)} NSG`);
       }
-      // Azure-assigned etags of the inline children never show as drift (each path under an input the program sets).
-      assert.deepEqual(vnet.ignoreChanges, ["subnets[*].etag", "subnets[*].delegations[*].etag"]);
+      // What Azure writes into the inline children never shows as drift (each path under an input the program sets):
+      // etags, the gateway's and the delegated apps' back-references on their subnets, provisioning states.
+      assert.deepEqual(vnet.ignoreChanges, [
+        "subnets[*].etag",
+        "subnets[*].delegations[*].etag",
+        "subnets[*].applicationGatewayIPConfigurations",
+        "subnets[*].serviceAssociationLinks",
+        "subnets[*].resourceNavigationLinks",
+        "subnets[*].provisioningState",
+      ]);
       for (const nsg of ofType(resources, "azure-native:network:NetworkSecurityGroup")) {
-        assert.deepEqual(nsg.ignoreChanges, ["securityRules[*].etag"], nsg.name);
+        assert.deepEqual(nsg.ignoreChanges, ["securityRules[*].etag", "securityRules[*].provisioningState"], nsg.name);
         assert.ok(Array.isArray(nsg.inputs.securityRules), nsg.name);
       }
       for (const rt of ofType(resources, "azure-native:network:RouteTable"))
-        assert.deepEqual(rt.ignoreChanges, ["routes[*].etag"], rt.name);
+        assert.deepEqual(rt.ignoreChanges, ["routes[*].etag", "routes[*].provisioningState"], rt.name);
       assert.equal(subnets[0].privateEndpointNetworkPolicies, "Enabled");
       assert.deepEqual(subnets[1].delegations, [{ name: "delegation", serviceName: "Microsoft.Web/serverFarms" }]);
       assert.deepEqual((vnet.inputs.addressSpace as { addressPrefixes: string[] }).addressPrefixes, [

@@ -173,6 +173,12 @@ export class NoSql extends pulumi.ComponentResource {
         protect,
         // Cosmos DB checks key access when the account is created: wait for the identity's grant on the key.
         dependsOn: [args.customerManagedKey.accessGrant],
+        // A status Azure writes ("In case there are errors, the property provides troubleshooting guidance"), which
+        // the SDK declares as an input: a refresh during a key incident would copy its text into the inputs, the drift
+        // check would report it, and the repairing `up --refresh` would send an account update a revoked account
+        // refuses ("the only allowed operations are account updates that update the current assigned default
+        // identity or deleting the account": learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide).
+        ignoreChanges: ["customerManagedKeyStatus"],
       },
     );
 

@@ -69,15 +69,29 @@ export function hubPeering(
 }
 
 /**
- * The etags of inline children, which the SDK declares as inputs: Azure assigns them and changes them whenever
- * something joins a subnet or the parent is written (private endpoints, the gateway, the apps join after the VNet's
- * own write), so a refresh would report them and every drift check would fail (pulumi-azure-native#4722, "etag
- * churn", worked around with these paths). Azure ignores an etag sent in a body (it is read-only).
+ * What Azure writes into inline children after the parent's own write, which the SDK declares as inputs:
+ * - the etags, which change whenever something joins a subnet or the parent is written (private endpoints, the
+ *   gateway, the apps join after the VNet's own write: pulumi-azure-native#4722, "etag churn");
+ * - a subnet's back-references to what joined it: the Application Gateway's IP configuration
+ *   (`applicationGatewayIPConfigurations`, on the gateway's subnet once the gateway exists) and the links of a
+ *   delegated subnet (`serviceAssociationLinks`, `resourceNavigationLinks`: the Flex apps' `legionservicelink`);
+ * - the children's `provisioningState`, which a read during an update sees as `Updating`.
+ * azure-native's refresh copies into the inputs what changed between the read after the last write and the current
+ * one (provider.go `Read`, "if properties changed, we assume they aren't default values anymore"), so without these
+ * paths a drift check would fail and the next `up` would send the subnets without the gateway's configuration. An
+ * ignored path is sent with its refreshed value (what Azure holds); Azure ignores etags and read-only values in a body.
  */
-export const AZURE_ASSIGNED_ETAGS: Readonly<Record<"subnets" | "securityRules" | "routes", string[]>> = {
-  subnets: ["subnets[*].etag", "subnets[*].delegations[*].etag"],
-  securityRules: ["securityRules[*].etag"],
-  routes: ["routes[*].etag"],
+export const AZURE_ASSIGNED: Readonly<Record<"subnets" | "securityRules" | "routes", string[]>> = {
+  subnets: [
+    "subnets[*].etag",
+    "subnets[*].delegations[*].etag",
+    "subnets[*].applicationGatewayIPConfigurations",
+    "subnets[*].serviceAssociationLinks",
+    "subnets[*].resourceNavigationLinks",
+    "subnets[*].provisioningState",
+  ],
+  securityRules: ["securityRules[*].etag", "securityRules[*].provisioningState"],
+  routes: ["routes[*].etag", "routes[*].provisioningState"],
 };
 
 /** NSGs, the egress route table, the DDoS plan and the VNet with its subnets inline (never also Subnet resources). */
@@ -123,7 +137,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         ),
         tags,
       },
-      { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.securityRules },
+      { parent, ignoreChanges: AZURE_ASSIGNED.securityRules },
     );
     // NSG logs only go to the AzureDiagnostics table, and NSGs have no metrics.
     diagnosticSetting(
@@ -154,7 +168,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           ],
           tags,
         },
-        { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.routes },
+        { parent, ignoreChanges: AZURE_ASSIGNED.routes },
       )
     : undefined;
   const vnet = new network.VirtualNetwork(
@@ -185,7 +199,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       // explicit [] would send an empty list.
       tags,
     },
-    { parent, ignoreChanges: AZURE_ASSIGNED_ETAGS.subnets },
+    { parent, ignoreChanges: AZURE_ASSIGNED.subnets },
   );
   // The stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`), as a child
   // resource (PUT .../virtualNetworks/{vnet}/virtualNetworkPeerings/{name}, the form Azure Verified Modules use). It
