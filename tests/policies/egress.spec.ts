@@ -10,6 +10,7 @@ import {
   routeInternetNextHop,
 } from "../../policies/rules/egress";
 import { POLICY_NAME } from "../../policies/lib/policy";
+import { mlComputeRules } from "../../components/platform/firewall";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { RG_NAME, TAGS } from "./fixtures/protection";
 import {
@@ -210,6 +211,22 @@ describe("policies/egress", () => {
         firewallAllowList,
         mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["stpayprodweulake.blob.core.windows.net"]),
       );
+    });
+    it("fails the program's ML compute collection (ml.vnetComputeEgress) until the security team reviews it", async () => {
+      // Microsoft's required list reaches every tenant's storage, vaults and monitoring (lib/mlEgress.ts).
+      const withMl = mutate(ruleCollectionGroup(), "ruleCollections", [mlComputeRules("10.30.3.0/24", "westeurope")]);
+      const r = await evaluatePolicy(firewallAllowList, withMl);
+      assert.ok(r.messages.length > 0);
+      assert.ok(
+        r.messages.every((m) => /allow rule 'allow-azure-ml-compute\/ml-[^']+' allows every tenant's /.test(m)),
+        r.messages.join("\n"),
+      );
+      assert.ok(r.messages.some((m) => /every tenant's Storage\.westeurope/i.test(m)));
+      await expectPass(firewallAllowList, withMl, {
+        reviewedCollections: [
+          { name: "allow-azure-ml-compute", reason: "Microsoft's required list for VNet-injected ML compute" },
+        ],
+      });
     });
     it("passes shared service tags in a collection the security team reviewed, but never a wildcard there", async () => {
       const reviewed = {
