@@ -46,7 +46,7 @@ export const registryExport = resourcePolicy<containerregistry.RegistryArgs>(
     description:
       "Container registries have their export policy disabled, so their images (the ML tier's training and scoring images) cannot be imported into another registry (`az acr import`) nor moved out through an ACR Transfer export pipeline: they leave only through pulls inside the network.",
     severity: "medium",
-    pci: ["1.4.4", "3.2.1"],
+    pci: ["1.3.2", "1.4.4"],
     gdpr: ["32(1)(b)", "44"],
     soc2: ["CC6.7"],
     service: "containerregistry",

@@ -83,8 +83,8 @@ export const cosmosMetadataWrites = resourcePolicy<cosmosdb.DatabaseAccountArgs>
     description:
       "No Cosmos DB account lets SDK clients change databases, containers or throughput with account keys; such changes go through the deployment pipeline.",
     severity: "medium",
-    pci: ["7.2.2", "1.2.2"],
-    gdpr: ["32"],
+    pci: ["6.5.1", "7.2.2"],
+    gdpr: ["32(1)(b)"],
     soc2: ["CC8.1"],
     service: "cosmosdb",
     remediationSteps: "Set `disableKeyBasedMetadataWriteAccess` to true.",

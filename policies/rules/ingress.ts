@@ -68,7 +68,8 @@ export const wafLogScrubbing = resourcePolicy<network.WebApplicationFirewallPoli
     description:
       "WAF policies scrub request values from their logs (log scrubbing enabled, every element of each required variable: `EqualsAny`), so that a triggered rule never writes a card number or personal data sent in an argument, header or cookie to the workspace in clear text.",
     severity: "high",
-    pci: ["3.3.1", "3.4.1", "10.3.1"],
+    // 3.5.1 covers PAN in "non-primary storage (backup, audit logs, exception, or troubleshooting logs)".
+    pci: ["3.3.1", "3.5.1"],
     gdpr: ["5(1)(c)", "32(1)(a)"],
     soc2: ["CC6.1"],
     service: "network",

@@ -355,7 +355,7 @@ export const keyRotation = resourcePolicy<keyvault.KeyArgs>(
       "Key Vault keys have a rotation policy with an automatic Rotate action and a new-version expiry no longer than the maximum cryptoperiod (P365D by default), rotating before the key expires.",
     severity: "medium",
     pci: ["3.6.1", "3.7.4"],
-    gdpr: ["32(1)(a)", "32(1)(d)"],
+    gdpr: ["32(1)(a)"],
     soc2: ["CC6.1"],
     service: "keyvault",
     remediationSteps:
@@ -419,7 +419,8 @@ export const secretExpiry = resourcePolicy<keyvault.SecretArgs>(
     description:
       "Key Vault secrets have an expiration date no further off than the configured validity, so credentials stored in them are changed periodically.",
     severity: "medium",
-    pci: ["8.3.9", "8.6.3"],
+    // 8.6.3 (system and application account credentials), not 8.3.9 (user passwords, every 90 days).
+    pci: ["8.6.3"],
     gdpr: ["32(1)(b)"],
     soc2: ["CC6.1"],
     service: "keyvault",
@@ -466,7 +467,7 @@ export const secretContentType = resourcePolicy<keyvault.SecretArgs>(
       "Key Vault secrets declare a content type, so their kind (password, connection string, certificate) and rotation procedure can be identified.",
     severity: "low",
     pci: ["8.6.3"],
-    gdpr: ["30"],
+    gdpr: ["32(1)(b)"],
     soc2: ["CC6.1"],
     service: "keyvault",
     remediationSteps: 'Set `properties.contentType` (e.g. `"text/plain; kind=password"` or `"application/x-pkcs12"`).',
@@ -497,7 +498,7 @@ export const vaultExpiryAlerts = stackPolicy(
       "Every key vault routes its key near-expiry and expiry events somewhere people see them: an Event Grid system topic on the vault with subscriptions for both events and a destination (e.g. Azure Monitor alerts to the on-call action group).",
     severity: "medium",
     pci: ["3.6.1", "3.7.4"],
-    gdpr: ["32(1)(b)", "32(1)(d)"],
+    gdpr: ["32(1)(b)"],
     soc2: ["CC7.2"],
     service: "keyvault",
     remediationSteps:

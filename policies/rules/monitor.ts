@@ -56,7 +56,7 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
       "Log Analytics workspaces keep logs immediately available for at least 90 days (365 in production stacks) and no longer than the configured maximum.",
     severity: "high",
     pci: ["10.5.1"],
-    gdpr: ["5(1)(e)", "30", "33"],
+    gdpr: ["5(1)(e)", "5(2)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
@@ -113,7 +113,7 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
       "A Log Analytics table that overrides its workspace's retention keeps its logs immediately available for at least 90 days and in all (interactive plus long-term) at least 90 days, 365 in production stacks: a table's retention overrides the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
     severity: "high",
     pci: ["10.5.1"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
@@ -261,7 +261,7 @@ export const componentWorkspace = resourcePolicy<applicationinsights.ComponentAr
       "Application Insights components are workspace-based, so their telemetry is kept, protected and retained with the central Log Analytics workspace.",
     severity: "medium",
     pci: ["10.3.3", "10.5.1"],
-    gdpr: ["30"],
+    gdpr: ["5(2)", "32(1)(b)"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
@@ -346,7 +346,7 @@ export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArg
       "Diagnostic settings send the audit (or all) log category group, or a named audit category, to a Log Analytics workspace, where logs are protected, retained and reviewed.",
     severity: "high",
     pci: ["10.2.1", "10.2.1.2", "10.3.3", "10.4.1.1"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
@@ -431,7 +431,7 @@ export const diagnosticCoverage = stackPolicy(
       "Every data or security resource (SQL, Synapse, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, NSGs, and the Log Analytics workspace itself, whose audit category records who queried the audit trail) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
     severity: "high",
     pci: ["10.2.1", "10.2.2", "10.3.3", "10.4.1.1"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
@@ -530,7 +530,7 @@ export const activityLogExport = resourcePolicy<monitor.SubscriptionDiagnosticSe
       "A subscription's activity log export sends at least the Administrative, Security and Policy categories to a Log Analytics workspace: Azure keeps activity log events 90 days, PCI DSS asks for twelve months.",
     severity: "high",
     pci: ["10.2.1.2", "10.2.2", "10.5.1"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:

@@ -671,7 +671,7 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
       "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block, and without an exclusion that takes a whole request field (`EqualsAny`) away from every rule.",
     severity: "high",
     pci: ["6.4.1", "6.4.2"],
-    gdpr: ["32(1)(b)", "32(1)(d)"],
+    gdpr: ["32(1)(b)"],
     soc2: ["CC6.8"],
     service: "network",
     remediationSteps:

@@ -57,9 +57,11 @@ export const dataStoreAlerts = stackPolicy(
     description:
       "Every stateful data store (SQL database, Cosmos DB account, Synapse dedicated pool, Data Factory) has a diagnostic setting to a Log Analytics workspace and at least one alert rule that watches it (a metric alert scoped on it or a log alert whose query names it), so its failures reach on-call.",
     severity: "high",
-    pci: ["10.4.1", "10.7.2", "12.10.5"],
+    // Not 10.7.2 or 12.10.5: the alerts it accepts watch capacity and availability (a database is not a security
+    // control system, and a throttling alert is not security monitoring).
+    pci: ["10.4.1"],
     gdpr: ["32(1)(b)", "33"],
-    soc2: ["CC7.2", "CC7.3"],
+    soc2: ["A1.1", "CC7.2", "CC7.3"],
     service: "monitor",
     remediationSteps:
       "Send the resource's logs to the workspace (`diagnosticSettings` of its component) and pass the resource to the operations tier in index.ts (e.g. `etl: { factoryId: etl.factoryId }`), which adds its SLA and capacity alerts.",

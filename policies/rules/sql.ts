@@ -356,7 +356,7 @@ export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingP
       "Every server-level Azure SQL auditing policy (ServerBlobAuditingPolicy or ExtendedServerBlobAuditingPolicy) is enabled, sends audit records to Log Analytics or storage, and audits Microsoft support operations.",
     severity: "high",
     pci: ["10.2.1", "10.2.2"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:
@@ -393,7 +393,8 @@ export const sqlAuditingRetention = resourcePolicy<sql.ExtendedServerBlobAuditin
       "Azure SQL audit records written to storage (by a server's audit policy or a database's) are kept at least as long as PCI DSS requires (12 months in production) and, when a maximum is configured, no longer than that.",
     severity: "medium",
     pci: ["10.5.1"],
-    gdpr: ["5(1)(e)"],
+    // Not 5(1)(e): no maximum applies unless the stack's policy config sets `maxRetentionDays`.
+    gdpr: ["32(1)(b)"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:
@@ -456,7 +457,7 @@ export const sqlAuditingActionGroups = resourcePolicy<sql.ExtendedServerBlobAudi
       "Every server-level Azure SQL auditing policy records successful and failed authentications and completed batches.",
     severity: "medium",
     pci: ["10.2.1.1", "10.2.1.2", "10.2.1.4", "10.2.1.5"],
-    gdpr: ["30"],
+    gdpr: ["5(2)", "32(1)(b)"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:
@@ -832,7 +833,7 @@ export const sqlServerAuditingPresent = stackPolicy(
       "Every Azure SQL logical server in the stack has an enabled server-level auditing policy (ExtendedServerBlobAuditingPolicy or ServerBlobAuditingPolicy).",
     severity: "high",
     pci: ["10.2.1", "10.2.2"],
-    gdpr: ["30", "33"],
+    gdpr: ["5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:

@@ -87,7 +87,7 @@ export const sqlAuditArchiveComplete = stackPolicy(
       "A server audit that leaves records out with a predicate is complemented, on every database of the server it covers (all of them, or the one its predicate names with database_name), by an enabled database audit that keeps exactly those records (the complementary predicate, the same action groups) in a storage account whose sqldbauditlogs container has a time-based retention policy that allows protected appends and lasts at least as long as that audit keeps them (a year when it keeps them for ever).",
     severity: "high",
     pci: ["10.2.1", "10.3.2", "10.5.1"],
-    gdpr: ["30"],
+    gdpr: ["5(2)", "32(1)(b)"],
     soc2: ["CC7.2"],
     service: "sql",
     remediationSteps:

@@ -702,7 +702,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
     description:
       "Web and function app settings and connection strings hold no keys or passwords, whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
     severity: "high",
-    pci: ["8.3.2", "8.6.2", "3.5.1"],
+    pci: ["8.3.2", "8.6.2"],
     gdpr: ["32(1)(b)"],
     soc2: ["CC6.1"],
     service: "web",

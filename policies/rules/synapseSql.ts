@@ -119,7 +119,7 @@ export const synapseAuditing = workspaceSettingPolicy(
       "Every Synapse workspace audits its SQL (logins, failed logins, every batch) to Azure Monitor, whose diagnostic settings keep the events in Log Analytics.",
     severity: "high",
     pci: ["10.2.1", "10.2.1.1", "10.2.1.2", "10.2.1.4"],
-    gdpr: ["30", "32(1)(d)"],
+    gdpr: ["5(2)", "32(1)(b)"],
     soc2: ["CC7.2"],
     service: "synapse",
     remediationSteps:
