@@ -279,7 +279,14 @@ describe("tools edges: secrets never reach a report", () => {
     it("the command warns how many secrets are encrypted, and how to get the CLI's verdict", async function () {
       this.timeout(60_000);
       const file = path.join(tempDir("analyze-secrets-"), "export.json");
-      fs.writeFileSync(file, JSON.stringify(exportWith(envelope({ ciphertext: "v1:AAAA" }), REFERENCE)));
+      // A dev export: a one-resource prod export would also fail prod's governance rules (exit 1).
+      fs.writeFileSync(
+        file,
+        JSON.stringify(exportWith(envelope({ ciphertext: "v1:AAAA" }), REFERENCE)).replaceAll(
+          "urn:pulumi:prod::",
+          "urn:pulumi:dev::",
+        ),
+      );
       const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
         execFile(process.execPath, [TS_RUN, "tools/analyze.ts", "--file", file], { cwd: ROOT }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),

@@ -4,7 +4,7 @@
  * production workspace runs Microsoft Sentinel. PCI DSS requirement 10.4.1 (review of security events), 10.7
  * (failures of critical security controls detected and responded to) and 12.10 (incident response).
  */
-import type { Policies, PolicyResource } from "@pulumi/policy";
+import type { Policies, PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import type * as monitor from "@pulumi/azure-native/monitor";
 import {
   listPointsAt,
@@ -15,6 +15,7 @@ import {
   resourcePolicy,
   stackOfUrn,
   stackPolicy,
+  stringListKnob,
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { prodStacksKnob } from "../lib/scope";
@@ -27,6 +28,8 @@ const LOG_ALERT = "azure-native:monitor:ScheduledQueryRule";
 const ACTIVITY_LOG_ALERT = "azure-native:monitor:ActivityLogAlert";
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
 const SENTINEL = "azure-native:securityinsights:SentinelOnboardingState";
+const SUBSCRIPTION_DIAGNOSTIC_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting";
+const POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment";
 
 /** Stateful data stores whose health must page someone. */
 export const WATCHED_DATA_TYPES = [
@@ -206,4 +209,96 @@ export const prodSentinel = stackPolicy(
   },
 );
 
-export const operationsPolicies: Policies = [dataStoreAlerts, alertActionGroup, alertsEnabled, prodSentinel];
+/** The stacks that own their subscription's governance pieces (the program's `operations.subscriptionGovernance`). */
+const governanceStacksKnob = stringListKnob(
+  "Stacks (the stack segment of the URN) that own their subscription's activity log export and PCI DSS initiative; a stack whose security team owns them elsewhere is left out (with the reason in its policy config).",
+  ["prod"],
+);
+
+/** The governance stacks among the stack's resources, or not applicable. */
+function governanceStack(args: StackValidationArgs): string {
+  const { governanceStacks } = args.getConfig<{ governanceStacks: string[] }>();
+  const stack = args.resources.map((r) => stackOfUrn(r.urn)).find((s) => governanceStacks.includes(s));
+  if (stack === undefined) args.notApplicable("not a stack listed in governanceStacks");
+  return stack as string;
+}
+
+export const governanceActivityLog = stackPolicy(
+  {
+    name: "azure-native-monitor-subscriptiondiagnosticsetting-missing-in-governance-stack",
+    description:
+      "A stack that owns its subscription's governance exports the subscription's activity log to a Log Analytics workspace (a SubscriptionDiagnosticSetting with a workspace), so turning the export off is a reviewed policy exception, not a config flip.",
+    severity: "high",
+    pci: ["10.2.1.2", "10.2.2", "10.5.1"],
+    gdpr: ["5(2)", "32(1)(b)"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Keep `operations.subscriptionGovernance: true` in the stack (the operations tier adds `monitor.SubscriptionDiagnosticSetting` to the workspace), or, where the security team exports the activity log centrally, remove the stack from `governanceStacks` in its policy config with the reason.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/platform/activity-log",
+    config: { governanceStacks: governanceStacksKnob },
+  },
+  (args, report) => {
+    const stack = governanceStack(args);
+    const exports = ofType(args.resources, SUBSCRIPTION_DIAGNOSTIC_SETTING).filter(
+      (d) => presence(d.props, "workspaceId") !== "absent",
+    );
+    if (exports.length === 0) {
+      report(
+        `stack '${stack}' owns its subscription's governance but exports no activity log to a workspace: add a SubscriptionDiagnosticSetting with workspaceId (operations.subscriptionGovernance: true).`,
+      );
+    }
+  },
+);
+
+/** Microsoft's built-in PCI DSS v4 initiative (Regulatory Compliance). */
+export const PCI_DSS_V4_INITIATIVE_ID = "c676748e-3af9-4e22-bc28-50feed564afb";
+
+export const governancePciInitiative = stackPolicy(
+  {
+    name: "azure-native-authorization-policyassignment-missing-for-pci-dss-initiative",
+    description:
+      "A stack that owns its subscription's governance assigns Microsoft's PCI DSS v4 initiative at the subscription (audit mode is enough), so changes made outside Pulumi show in Defender for Cloud's regulatory compliance dashboard.",
+    severity: "medium",
+    pci: ["2.2.1"],
+    gdpr: ["5(2)", "32(1)(d)"],
+    soc2: ["CC4.1"],
+    service: "authorization",
+    remediationSteps:
+      "Keep `operations.subscriptionGovernance: true` (the operations tier assigns `/providers/Microsoft.Authorization/policySetDefinitions/c676748e-3af9-4e22-bc28-50feed564afb` to the subscription with `enforcementMode: DoNotEnforce`), or list another initiative's id in `initiativeIds`.",
+    url: "https://learn.microsoft.com/azure/governance/policy/samples/pci-dss-4-0",
+    config: {
+      governanceStacks: governanceStacksKnob,
+      initiativeIds: stringListKnob("Policy set definition GUIDs that count as the PCI DSS initiative.", [
+        PCI_DSS_V4_INITIATIVE_ID,
+      ]),
+    },
+  },
+  (args, report) => {
+    const stack = governanceStack(args);
+    const { initiativeIds } = args.getConfig<{ initiativeIds: string[] }>();
+    const wanted = new Set(initiativeIds.map((id) => id.toLowerCase()));
+    const assignments = ofType(args.resources, POLICY_ASSIGNMENT).filter((a) => {
+      const definition = valueAt(a.props, "policyDefinitionId");
+      return typeof definition === "string" && wanted.has((definition.split("/").pop() ?? "").toLowerCase());
+    });
+    for (const a of assignments) if (presence(a.props, "scope") === "unknown") requireKnown(a.props, "scope");
+    const atSubscription = assignments.filter((a) =>
+      /^\/subscriptions\/[^/]+\/?$|\/managementGroups\/[^/]+\/?$/i.test(String(valueAt(a.props, "scope") ?? "")),
+    );
+    if (atSubscription.length === 0) {
+      report(
+        `stack '${stack}' owns its subscription's governance but assigns no PCI DSS initiative at the subscription: assign policy set ${PCI_DSS_V4_INITIATIVE_ID} (operations.subscriptionGovernance: true).`,
+      );
+    }
+  },
+);
+
+export const operationsPolicies: Policies = [
+  dataStoreAlerts,
+  alertActionGroup,
+  alertsEnabled,
+  prodSentinel,
+  governanceActivityLog,
+  governancePciInitiative,
+];

@@ -4,7 +4,10 @@ import {
   alertActionGroup,
   alertsEnabled,
   dataStoreAlerts,
+  governanceActivityLog,
+  governancePciInitiative,
   operationsPolicies,
+  PCI_DSS_V4_INITIATIVE_ID,
   prodSentinel,
 } from "../../policies/rules/operations";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
@@ -75,7 +78,7 @@ const watched = (alert: (t: ResourceRecord) => ResourceRecord) => {
 
 describe("policies/operations", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(operationsPolicies.length, 4);
+    assert.equal(operationsPolicies.length, 6);
     for (const p of operationsPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -284,5 +287,86 @@ describe("policies/operations", () => {
       await expectFail(prodSentinel, [ws, byName("rg-other")], /without Microsoft Sentinel/);
     });
     it("is not applicable outside prod", () => expectNotApplicable(prodSentinel, [workspace("dev")]));
+  });
+
+  describe("subscription governance (operations.subscriptionGovernance)", () => {
+    const SUB = "/subscriptions/00000000-0000-4000-8000-000000000001";
+    /** The program's activity log export (components/operations/governance.ts). */
+    const activityLog = (stack = "prod", workspaceId: unknown = WORKSPACE_ID) =>
+      resourceRecord(
+        "azure-native:monitor:SubscriptionDiagnosticSetting",
+        "operations-activity-log",
+        { name: "to-central-log-analytics", workspaceId, logs: [{ category: "Administrative", enabled: true }] },
+        { stack },
+      );
+    /** The program's PCI DSS v4 assignment, in audit mode. */
+    const pci = (stack = "prod", scope: unknown = SUB, id = PCI_DSS_V4_INITIATIVE_ID) =>
+      resourceRecord(
+        "azure-native:authorization:PolicyAssignment",
+        "operations-pci-dss-v4",
+        {
+          policyAssignmentName: "pci-dss-v4-audit",
+          policyDefinitionId: `/providers/Microsoft.Authorization/policySetDefinitions/${id}`,
+          enforcementMode: "DoNotEnforce",
+          scope,
+        },
+        { stack },
+      );
+
+    describe(governanceActivityLog.name, () => {
+      it("passes a prod stack that exports the activity log to a workspace (unknown id included)", async () => {
+        await expectPass(governanceActivityLog, [workspace("prod"), activityLog()]);
+        await expectPass(governanceActivityLog, [workspace("prod"), activityLog("prod", UNKNOWN)]);
+      });
+      it("fails a prod stack without the export (subscriptionGovernance turned off), or one to no workspace", async () => {
+        await expectFail(
+          governanceActivityLog,
+          [workspace("prod"), pci()],
+          /stack 'prod' owns its subscription's governance but exports no activity log to a workspace/,
+        );
+        await expectFail(
+          governanceActivityLog,
+          [workspace("prod"), activityLog("prod", null)],
+          /exports no activity log/,
+        );
+      });
+      it("is not applicable to dev, or to prod when its security team owns the export (governanceStacks)", async () => {
+        await expectNotApplicable(governanceActivityLog, [workspace("dev")]);
+        await expectNotApplicable(governanceActivityLog, [workspace("prod")], { governanceStacks: [] });
+      });
+    });
+
+    describe(governancePciInitiative.name, () => {
+      it("passes the initiative assigned at the subscription (ids in any case)", async () => {
+        await expectPass(governancePciInitiative, [workspace("prod"), pci()]);
+        await expectPass(governancePciInitiative, [
+          workspace("prod"),
+          pci("prod", SUB, PCI_DSS_V4_INITIATIVE_ID.toUpperCase()),
+        ]);
+      });
+      it("fails a prod stack without it, with another initiative, or with it on a resource group only", async () => {
+        await expectFail(
+          governancePciInitiative,
+          [workspace("prod"), activityLog()],
+          /stack 'prod' owns its subscription's governance but assigns no PCI DSS initiative at the subscription/,
+        );
+        await expectFail(
+          governancePciInitiative,
+          [pci("prod", SUB, "1a5bb27d-173f-493e-9568-eb56638dde4d")],
+          /assigns no PCI DSS initiative/,
+        );
+        await expectFail(
+          governancePciInitiative,
+          [pci("prod", `${SUB}/resourceGroups/rg-pay-prod-weu-data`)],
+          /assigns no PCI DSS initiative/,
+        );
+      });
+      it("takes another initiative listed in initiativeIds", () =>
+        expectPass(governancePciInitiative, [pci("prod", SUB, "1a5bb27d-173f-493e-9568-eb56638dde4d")], {
+          initiativeIds: ["1a5bb27d-173f-493e-9568-eb56638dde4d"],
+        }));
+      it("is not applicable to dev", () =>
+        expectNotApplicable(governancePciInitiative, [workspace("dev"), pci("dev")]));
+    });
   });
 });
