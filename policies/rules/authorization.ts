@@ -77,16 +77,25 @@ export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignm
   },
 );
 
-/** How wide an assignment's scope is: from its value, or, while unknown in a first preview, from what it points at. */
+/**
+ * How wide an assignment's scope is: from its value, or, while unknown in a first preview, from what it points at. A
+ * scope built from several resources (`${rg.id}/providers/…/${account.name}`) is the narrowest of them: any target that
+ * is not a resource group or wider makes it a resource scope.
+ */
 function scopeOf(assignment: PolicyResource, resources: readonly PolicyResource[]): ScopeKind | undefined {
   if (presence(assignment.props, "scope") === "set") return scopeKind(String(valueAt(assignment.props, "scope")));
-  const target = resources.find((r) => r !== assignment && pointsAt(assignment, r, "scope"));
-  if (target === undefined) return undefined;
-  return WIDE_SCOPE_TYPES.includes(target.type)
-    ? "subscriptionOrWider"
-    : target.type === RESOURCE_GROUP
-      ? "resourceGroup"
-      : "resource";
+  const kinds = resources
+    .filter((r) => r !== assignment && pointsAt(assignment, r, "scope"))
+    .map((r): ScopeKind =>
+      WIDE_SCOPE_TYPES.includes(r.type)
+        ? "subscriptionOrWider"
+        : r.type === RESOURCE_GROUP
+          ? "resourceGroup"
+          : "resource",
+    );
+  if (kinds.length === 0) return undefined;
+  if (kinds.includes("resource")) return "resource";
+  return kinds.includes("resourceGroup") ? "resourceGroup" : "subscriptionOrWider";
 }
 const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
 const WIDE_SCOPE_TYPES = ["azure-native:subscription:Alias", "azure-native:management:ManagementGroup"];

@@ -152,6 +152,17 @@ describe("policies/authorization", () => {
       await expectPass(roleAssignmentBroadScope, [assignment(role(CONTRIBUTOR_ROLE))]);
       await expectPass(roleAssignmentBroadScope, [vault, onUnknown(vault)]);
     });
+    it("passes Contributor whose unknown scope is built from a resource group and a resource (the resource's scope)", () =>
+      expectPass(roleAssignmentBroadScope, [
+        rg,
+        vault,
+        resourceRecord(
+          "azure-native:authorization:RoleAssignment",
+          "ml-ra-contributor",
+          { scope: UNKNOWN, roleDefinitionId: role(CONTRIBUTOR_ROLE), principalId: "3" },
+          { propertyDependencies: { scope: [rg.urn, vault.urn] } },
+        ),
+      ]));
     it("fails Contributor on a resource group, known or unknown in a first preview", async () => {
       await expectFail(
         roleAssignmentBroadScope,
