@@ -822,6 +822,16 @@ describe("platform with existing Entra groups, peered with a hub", function () {
       allowGatewayTransit: false,
       useRemoteGateways: false,
     });
+    // Its status (Initiated, then Connected once the hub's side exists; sync level and address spaces) is Azure's.
+    assert.deepEqual(peering.ignoreChanges, [
+      "peeringState",
+      "peeringSyncLevel",
+      "remoteAddressSpace",
+      "remoteVirtualNetworkAddressSpace",
+      "remoteBgpCommunities",
+      "localAddressSpace",
+      "localVirtualNetworkAddressSpace",
+    ]);
     // It names the VNet through the VNet's output, so it waits for it: a VNet update and a peering update never overlap.
     assert.ok(peering.dependencies.includes(vnet.urn));
     // Whatever joins a subnet waits for the peering (a subnet join is a VNet update Azure refuses a peering during).

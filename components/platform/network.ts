@@ -94,6 +94,17 @@ export const AZURE_ASSIGNED: Readonly<Record<"subnets" | "securityRules" | "rout
   routes: ["routes[*].etag", "routes[*].provisioningState"],
 };
 
+/** What Azure writes into the stack's side of the hub peering (status inputs of `VirtualNetworkPeeringArgs`). */
+export const HUB_PEERING_STATUS = [
+  "peeringState",
+  "peeringSyncLevel",
+  "remoteAddressSpace",
+  "remoteVirtualNetworkAddressSpace",
+  "remoteBgpCommunities",
+  "localAddressSpace",
+  "localVirtualNetworkAddressSpace",
+] as const;
+
 /** NSGs, the egress route table, the DDoS plan and the VNet with its subnets inline (never also Subnet resources). */
 export function platformNetwork(name: string, args: PlatformNetworkArgs, parent: pulumi.Resource): PlatformNetwork {
   const { context, tags } = args;
@@ -215,7 +226,13 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
           virtualNetworkPeeringName: HUB_PEERING_NAME,
           ...hubPeering(cfg.hub),
         },
-        { parent },
+        // The peering's status, which the SDK declares as inputs and Azure changes after the stack's write: `Initiated`
+        // until the hub's owner creates their side, then `Connected` ("you see its status changed from Initiated to
+        // Connected", virtual-network-manage-peering), and the address spaces and sync level when the hub's ranges
+        // change. A refresh would copy them into the inputs and fail every drift check; the next `up` would then
+        // silence an out-of-sync peering without syncing it (docs/operations.md says to run `az network vnet peering
+        // sync`).
+        { parent, ignoreChanges: [...HUB_PEERING_STATUS] },
       )
     : undefined;
   // Whatever joins a subnet (private endpoints, the gateway, the apps, the stream job) waits for the peering too:
