@@ -988,7 +988,8 @@ ALTER PROCEDURE [etl].[usp_AuditErasure]
 AS
 BEGIN
     SET NOCOUNT ON;
-    INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, @Store, @Action, @Items);
+    IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit] WHERE [RequestId] = @RequestId AND [CustomerId] = @CustomerId AND [Store] = @Store AND [Action] = @Action)
+        INSERT INTO [etl].[ErasureAudit] ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, @Store, @Action, @Items);
 END;
 GO
 
@@ -1006,7 +1007,8 @@ ALTER PROCEDURE [etl].[usp_AuditErasure_PaymentMethod]
 AS
 BEGIN
     SET NOCOUNT ON;
-    INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, @Store, @Action, @Items);
+    IF NOT EXISTS (SELECT 1 FROM [etl].[ErasureAudit_PaymentMethod] WHERE [RequestId] = @RequestId AND [PaymentMethodId] = @PaymentMethodId AND [Store] = @Store AND [Action] = @Action)
+        INSERT INTO [etl].[ErasureAudit_PaymentMethod] ([RequestId], [PaymentMethodId], [Store], [Action], [Items]) VALUES (@RequestId, @PaymentMethodId, @Store, @Action, @Items);
 END;
 GO
 

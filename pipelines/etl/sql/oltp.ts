@@ -493,7 +493,9 @@ function subjectAuditProcedure(model: DataModel, subject: ErasureSubject): strin
     ],
     [
       "SET NOCOUNT ON;",
-      `INSERT INTO ${q(ETL_SCHEMA)}.${q(names.auditTable)} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, @${names.key}, @Store, @Action, @Items);`,
+      // Once per request, store and action: the pipeline's retries of the step record nothing more.
+      `IF NOT EXISTS (SELECT 1 FROM ${q(ETL_SCHEMA)}.${q(names.auditTable)} WHERE [RequestId] = @RequestId AND ${q(names.key)} = @${names.key} AND [Store] = @Store AND [Action] = @Action)`,
+      `    INSERT INTO ${q(ETL_SCHEMA)}.${q(names.auditTable)} ([RequestId], ${q(names.key)}, [Store], [Action], [Items]) VALUES (@RequestId, @${names.key}, @Store, @Action, @Items);`,
     ],
     [`The ${subject.name} erasure pipeline records what it did in Cosmos DB.`],
   );
@@ -506,7 +508,9 @@ function auditProcedure(): string[] {
     ["@RequestId NVARCHAR(64)", "@CustomerId BIGINT", "@Store NVARCHAR(64)", "@Action NVARCHAR(400)", "@Items BIGINT"],
     [
       "SET NOCOUNT ON;",
-      `INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, @Store, @Action, @Items);`,
+      // Once per request, store and action: the pipeline's retries of the step record nothing more.
+      `IF NOT EXISTS (SELECT 1 FROM ${AUDIT_TABLE} WHERE [RequestId] = @RequestId AND [CustomerId] = @CustomerId AND [Store] = @Store AND [Action] = @Action)`,
+      `    INSERT INTO ${AUDIT_TABLE} ([RequestId], [CustomerId], [Store], [Action], [Items]) VALUES (@RequestId, @CustomerId, @Store, @Action, @Items);`,
     ],
     ["The erasure pipeline records what it did in the stores outside this database (Cosmos DB, the lake)."],
   );
