@@ -505,7 +505,7 @@ export const cosmosSchema = settings({
         code: "custom",
         path: ["containers", key, "ttlSeconds"],
         message:
-          "is required: the GDPR erasure expires this container's items with per-item ttl stubs, which Cosmos DB ignores without a container TTL (set -1 to keep other items until their own ttl, or seconds)",
+          "is required: the GDPR erasure expires this container's items with per-item ttl stubs, which Cosmos DB ignores without a container TTL (set the retention in seconds: the pack refuses -1 and more than 400 days unless the stack's policy config raises maxTtlSeconds)",
       });
     }
   }
