@@ -106,18 +106,47 @@ export const workspaceRetention = resourcePolicy<operationalinsights.WorkspaceAr
   },
 );
 
+export const workspaceDailyCap = resourcePolicy<operationalinsights.WorkspaceArgs>(
+  {
+    name: "azure-native-operationalinsights-workspace-disallow-daily-cap",
+    description:
+      'Log Analytics workspaces in production stacks have no daily ingestion cap: once a cap is reached "data collection stops" for the rest of the day, so the SQL audit, Key Vault and sign-in records the workspace keeps would be dropped without a trace in the audit trail.',
+    severity: "high",
+    pci: ["10.2.1", "10.5.1", "10.7.2"],
+    gdpr: ["32(1)(b)", "33"],
+    soc2: ["CC7.2"],
+    service: "monitor",
+    remediationSteps:
+      "Leave `workspaceCapping` unset or set `workspaceCapping.dailyQuotaGb: -1` (no cap); control cost with table plans on non-audit tables, retention and the operations tier's budget alerts instead.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/logs/daily-cap",
+    config: { prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment.") },
+  },
+  WORKSPACE,
+  (props, args, report) => {
+    if (!isProdStack(args)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
+    requireKnown(props, "workspaceCapping", "dailyQuotaGb");
+    // Absent or -1: no cap (the service default).
+    const quota = valueAt(props, "workspaceCapping", "dailyQuotaGb");
+    if (typeof quota === "number" && quota !== -1) {
+      report(
+        `${who(args)} stops collecting logs after ${quota} GB a day (workspaceCapping.dailyQuotaGb): remove the cap (-1), or audit records are dropped for the rest of the day.`,
+      );
+    }
+  },
+);
+
 export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
   {
     name: "azure-native-operationalinsights-table-configure-retention",
     description:
-      "A Log Analytics table that overrides its workspace's retention keeps its logs immediately available for at least 90 days and in all (interactive plus long-term) at least 90 days, 365 in production stacks: a table's retention overrides the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
+      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so on the Analytics plan: Basic and Auxiliary tables are queryable 30 days) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
     severity: "high",
     pci: ["10.5.1"],
-    gdpr: ["5(2)", "32(1)(b)", "33"],
+    gdpr: ["5(1)(e)", "5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
-      "Leave `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace's), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).",
+      'Leave `plan` unset or "Analytics" and `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace\'s), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).',
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     config: {
       minRetentionDays: minRetentionDaysKnob(
@@ -131,20 +160,44 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
         default: 365,
         description: "Minimum total retention of a table in prodStacks (PCI DSS 10.5.1: twelve months of history).",
       },
+      maxTotalRetentionDays: {
+        type: "integer",
+        minimum: 4,
+        maximum: 4383,
+        default: 730,
+        description:
+          "Longest total retention of a table (GDPR Art. 5(1)(e)), as the workspace rule's maximum: logs hold client IPs and identities.",
+      },
     },
   },
   TABLE,
   (props, args, report) => {
-    const cfg = args.getConfig<{ minRetentionDays: number; prodMinTotalRetentionDays: number }>();
+    const cfg = args.getConfig<{
+      minRetentionDays: number;
+      prodMinTotalRetentionDays: number;
+      maxTotalRetentionDays: number;
+    }>();
     const prod = isProdStack(args);
+    requireKnown(props, "plan");
+    // "Basic plan tables have a fixed period of 30 days for queries", and "Basic and Auxiliary tables only have a
+    // total retention period, which is 30 days by default" (data-retention-configure): the plan decides, not the
+    // retention a program sets.
+    const basic = oneOf(props.plan, ["Basic", "Auxiliary"]);
     // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
     const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
-    const interactive = own(props.retentionInDays);
+    const interactive = basic ? 30 : own(props.retentionInDays);
     // totalRetentionInDays absent or -1: the table's own retention, not the workspace's (the Table API).
     const total = own(props.totalRetentionInDays) ?? interactive;
     if (interactive !== undefined && interactive < cfg.minRetentionDays) {
       report(
-        `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
+        basic
+          ? `${who(args)} is on the ${String(props.plan)} plan, queryable only 30 days: keep audit tables on the Analytics plan (plan "Analytics"), at least ${cfg.minRetentionDays} days interactive.`
+          : `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
+      );
+    }
+    if (total !== undefined && total > cfg.maxTotalRetentionDays) {
+      report(
+        `${who(args)} keeps its logs ${total} days in all, beyond the ${cfg.maxTotalRetentionDays}-day maximum (GDPR storage limitation; maxTotalRetentionDays): lower totalRetentionInDays.`,
       );
     }
     const minTotal = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinTotalRetentionDays) : cfg.minRetentionDays;
@@ -562,6 +615,7 @@ export const activityLogExport = resourcePolicy<monitor.SubscriptionDiagnosticSe
 
 export const monitorPolicies: Policies = [
   workspaceRetention,
+  workspaceDailyCap,
   tableRetention,
   workspaceLocalAuth,
   workspaceNetwork,

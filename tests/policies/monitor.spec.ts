@@ -9,6 +9,7 @@ import {
   diagnosticDestination,
   monitorPolicies,
   privateLinkScopeAccessMode,
+  workspaceDailyCap,
   workspaceLocalAuth,
   workspaceNetwork,
   tableRetention,
@@ -45,7 +46,7 @@ function diagnosedStack(): { kv: ResourceRecord; st: ResourceRecord; all: Resour
 
 describe("policies/monitor", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(monitorPolicies.length, 12);
+    assert.equal(monitorPolicies.length, 13);
     for (const p of monitorPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -83,7 +84,53 @@ describe("policies/monitor", () => {
         inStack(table({ retentionInDays: 90, totalRetentionInDays: 180 }), "prod"),
         /keeps its logs 180 days in all in stack 'prod': set totalRetentionInDays to at least 365/,
       ));
+    it("fails a table on the Basic or Auxiliary plan (queryable 30 days, whatever retention it sets)", async () => {
+      await expectFail(
+        tableRetention,
+        table({ plan: "Basic", totalRetentionInDays: 365 }),
+        /log-pay-dev-weu-sql-audit .*is on the Basic plan, queryable only 30 days: keep audit tables on the Analytics plan/,
+      );
+      // Without a total, a Basic table keeps 30 days in all (Microsoft's default): both shortfalls are reported.
+      assert.equal((await evaluatePolicy(tableRetention, table({ plan: "Basic" }))).messages.length, 2);
+      await expectFail(
+        tableRetention,
+        inStack(table({ plan: "Auxiliary", totalRetentionInDays: 365 }), "prod"),
+        /is on the Auxiliary plan, queryable only 30 days/,
+      );
+      await expectPass(tableRetention, table({ plan: "Analytics" }));
+    });
+    it("fails a table kept longer in all than maxTotalRetentionDays (GDPR storage limitation)", async () => {
+      await expectFail(
+        tableRetention,
+        table({ retentionInDays: 90, totalRetentionInDays: 4383 }),
+        /keeps its logs 4383 days in all, beyond the 730-day maximum \(GDPR storage limitation; maxTotalRetentionDays\)/,
+      );
+      await expectPass(tableRetention, table({ retentionInDays: 90, totalRetentionInDays: 4383 }), {
+        maxTotalRetentionDays: 4383,
+      });
+    });
+    it("cannot decide while the plan is unknown", () => expectUndecided(tableRetention, table({ plan: UNKNOWN })));
     it("is not applicable to other types", () => expectNotApplicable(tableRetention, workspace()));
+  });
+
+  describe(workspaceDailyCap.name, () => {
+    const prodWs = () => mutate(inStack(workspace(), "prod"), "retentionInDays", 365);
+    it("passes a prod workspace without a cap (absent or -1)", async () => {
+      await expectPass(workspaceDailyCap, prodWs());
+      await expectPass(workspaceDailyCap, mutate(prodWs(), "workspaceCapping", { dailyQuotaGb: -1 }));
+    });
+    it("fails a prod workspace with a daily cap", () =>
+      expectFail(
+        workspaceDailyCap,
+        mutate(prodWs(), "workspaceCapping", { dailyQuotaGb: 10 }),
+        /log-pay-dev-weu .*stops collecting logs after 10 GB a day \(workspaceCapping\.dailyQuotaGb\): remove the cap/,
+      ));
+    it("cannot decide while the cap is unknown", () =>
+      expectUndecided(workspaceDailyCap, mutate(prodWs(), "workspaceCapping", { dailyQuotaGb: UNKNOWN })));
+    it("is not applicable outside prod or to other types", async () => {
+      await expectNotApplicable(workspaceDailyCap, mutate(workspace(), "workspaceCapping", { dailyQuotaGb: 1 }));
+      await expectNotApplicable(workspaceDailyCap, component());
+    });
   });
 
   describe(workspaceRetention.name, () => {
