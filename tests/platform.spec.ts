@@ -340,8 +340,22 @@ for (const stack of ["dev", "prod"] as const) {
             input(s, "destination.severity"),
           ]),
           [
-            [["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"], "Sev2"],
-            [["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"], "Sev1"],
+            [
+              [
+                "Microsoft.KeyVault.KeyNearExpiry",
+                "Microsoft.KeyVault.SecretNearExpiry",
+                "Microsoft.KeyVault.CertificateNearExpiry",
+              ],
+              "Sev2",
+            ],
+            [
+              [
+                "Microsoft.KeyVault.KeyExpired",
+                "Microsoft.KeyVault.SecretExpired",
+                "Microsoft.KeyVault.CertificateExpired",
+              ],
+              "Sev1",
+            ],
             ...(privateVault ? [[["Microsoft.KeyVault.KeyNewVersionCreated"], "Sev3"]] : []),
           ],
         );

@@ -169,7 +169,8 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
 
 /**
  * Key Vault events that page the on-call action group: near expiry (the rotation policy's `notify` action, 30 days
- * before a version expires) and expired, for keys and secrets. Both fire for the *current* version only ("Triggered
+ * before a version expires; for a certificate, "30 days before the expiration date") and expired, for keys, secrets and
+ * certificates (the payment API's TLS certificate, imported from an outside CA, is renewed by hand). Both fire for the *current* version only ("Triggered
  * when the current version of a key is expired", https://learn.microsoft.com/azure/event-grid/event-schema-key-vault),
  * so the versions a rotation leaves behind expire without paging anyone. SQL (server-key auto-rotation), Cosmos DB,
  * Storage and Event Hubs (versionless key URIs) move to each new version on their own, and the ML workspace's
@@ -182,20 +183,28 @@ export const EXPIRY_ALERTS = [
   {
     key: "near-expiry",
     subscriptionName: "NearExpiryToOnCall",
-    eventTypes: ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"],
+    eventTypes: [
+      "Microsoft.KeyVault.KeyNearExpiry",
+      "Microsoft.KeyVault.SecretNearExpiry",
+      "Microsoft.KeyVault.CertificateNearExpiry",
+    ],
     severity: eventgrid.MonitorAlertSeverity.Sev2,
     alertSeverity: 2,
     description:
-      "A Key Vault key or secret version expires within 30 days: check that rotation ran (docs/operations.md).",
+      "A Key Vault key, secret or certificate version expires within 30 days: check that rotation ran, or renew the certificate (docs/runbook.md).",
   },
   {
     key: "expired",
     subscriptionName: "ExpiredToOnCall",
-    eventTypes: ["Microsoft.KeyVault.KeyExpired", "Microsoft.KeyVault.SecretExpired"],
+    eventTypes: [
+      "Microsoft.KeyVault.KeyExpired",
+      "Microsoft.KeyVault.SecretExpired",
+      "Microsoft.KeyVault.CertificateExpired",
+    ],
     severity: eventgrid.MonitorAlertSeverity.Sev1,
     alertSeverity: 1,
     description:
-      "A Key Vault key or secret version has expired: services wrapping with it will fail (docs/operations.md).",
+      "A Key Vault key, secret or certificate version has expired: services wrapping with it fail, a gateway serving it fails every handshake (docs/runbook.md).",
   },
 ] as const;
 
