@@ -117,7 +117,7 @@ export const workspaceDailyCap = resourcePolicy<operationalinsights.WorkspaceArg
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
-      "Leave `workspaceCapping` unset or set `workspaceCapping.dailyQuotaGb: -1` (no cap); control cost with table plans on non-audit tables, retention and the operations tier's budget alerts instead.",
+      "Leave `workspaceCapping` unset or set `workspaceCapping.dailyQuotaGb: -1` (no cap); control cost with what is sent (diagnostic categories, sampling) and the operations tier's budget alerts instead.",
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/daily-cap",
     config: { prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment.") },
   },
@@ -139,7 +139,7 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
   {
     name: "azure-native-operationalinsights-table-configure-retention",
     description:
-      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so on the Analytics plan: Basic and Auxiliary tables are queryable 30 days) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
+      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
     severity: "high",
     pci: ["10.5.1"],
     gdpr: ["5(1)(e)", "5(2)", "32(1)(b)", "33"],
@@ -179,19 +179,22 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
     }>();
     const prod = isProdStack(args);
     requireKnown(props, "plan");
-    // "Basic plan tables have a fixed period of 30 days for queries", and "Basic and Auxiliary tables only have a
-    // total retention period, which is 30 days by default" (data-retention-configure): the plan decides, not the
-    // retention a program sets.
-    const basic = oneOf(props.plan, ["Basic", "Auxiliary"]);
+    // "Basic plan tables have a fixed period of 30 days for queries while Auxiliary plan tables can be queried for the
+    // total retention period", and "Basic and Auxiliary tables only have a total retention period, which is 30 days by
+    // default" (data-retention-configure): the plan decides, not the retention a program sets.
+    const basic = oneOf(props.plan, ["Basic"]);
+    const auxiliary = oneOf(props.plan, ["Auxiliary"]);
     // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
     const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
-    const interactive = basic ? 30 : own(props.retentionInDays);
+    const planTotal = own(props.totalRetentionInDays) ?? 30;
+    // An Auxiliary table's queries reach its whole total retention, which the total check below reads.
+    const interactive = basic ? 30 : auxiliary ? undefined : own(props.retentionInDays);
     // totalRetentionInDays absent or -1: the table's own retention, not the workspace's (the Table API).
-    const total = own(props.totalRetentionInDays) ?? interactive;
+    const total = basic || auxiliary ? planTotal : (own(props.totalRetentionInDays) ?? interactive);
     if (interactive !== undefined && interactive < cfg.minRetentionDays) {
       report(
         basic
-          ? `${who(args)} is on the ${String(props.plan)} plan, queryable only 30 days: keep audit tables on the Analytics plan (plan "Analytics"), at least ${cfg.minRetentionDays} days interactive.`
+          ? `${who(args)} is on the Basic plan, queryable only 30 days: keep audit tables on the Analytics plan (plan "Analytics"), at least ${cfg.minRetentionDays} days interactive.`
           : `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
       );
     }
