@@ -361,9 +361,9 @@ describe("policies/operations", () => {
           /assigns no PCI DSS initiative/,
         );
       });
-      it("takes another initiative listed in initiativeIds", () =>
+      it("takes another initiative listed in initiativeIds (ids in any case)", () =>
         expectPass(governancePciInitiative, [pci("prod", SUB, "1a5bb27d-173f-493e-9568-eb56638dde4d")], {
-          initiativeIds: ["1a5bb27d-173f-493e-9568-eb56638dde4d"],
+          initiativeIds: ["1A5BB27D-173F-493E-9568-EB56638DDE4D"],
         }));
       it("is not applicable to dev", () =>
         expectNotApplicable(governancePciInitiative, [workspace("dev"), pci("dev")]));
