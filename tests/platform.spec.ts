@@ -440,6 +440,14 @@ for (const stack of ["dev", "prod"] as const) {
           `diagnostics for ${r.name}`,
         );
       assert.equal(ofType(resources, "azure-native:eventgrid:SystemTopic").length >= 2, true);
+      // The VNet's DDoS protection alerts and metrics (the PCI DSS initiative's diagnostic audit lists VNets), to
+      // AzureDiagnostics, the only destination of VMProtectionAlerts.
+      const vnet = byName(resources, "platform-vnet");
+      const vnetDiag = diags.find((d) => d.inputs.resourceUri === vnet.id);
+      assert.equal(vnetDiag?.inputs.workspaceId, log.id);
+      assert.deepEqual(vnetDiag?.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+      assert.deepEqual(vnetDiag?.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
+      assert.equal(vnetDiag?.inputs.logAnalyticsDestinationType, undefined);
     });
 
     it("storage services' diagnostic settings name the metric categories Azure holds for them; AllMetrics elsewhere", () => {
