@@ -440,8 +440,8 @@ for (const stack of ["dev", "prod"] as const) {
           `diagnostics for ${r.name}`,
         );
       assert.equal(ofType(resources, "azure-native:eventgrid:SystemTopic").length >= 2, true);
-      // The VNet's DDoS protection alerts and metrics (the PCI DSS initiative's diagnostic audit lists VNets), to
-      // AzureDiagnostics, the only destination of VMProtectionAlerts.
+      // The VNet's DDoS protection alerts and metrics (the PCI DSS initiative's diagnostic audit lists VNets), in the
+      // default (AzureDiagnostics) mode.
       const vnet = byName(resources, "platform-vnet");
       const vnetDiag = diags.find((d) => d.inputs.resourceUri === vnet.id);
       assert.equal(vnetDiag?.inputs.workspaceId, log.id);

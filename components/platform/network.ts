@@ -212,10 +212,11 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
     },
     { parent, ignoreChanges: AZURE_ASSIGNED.subnets },
   );
-  // The VNet's own logs (DDoS protection alerts, VMProtectionAlerts, which only reach AzureDiagnostics) and metrics:
-  // the PCI DSS v4 initiative's "Audit diagnostic setting for selected resource types" lists virtual networks, and
-  // an attack on the VNet's public addresses is an event to keep. A setting is its own resource (Microsoft.Insights),
-  // not a write of the VNet, so it never races a subnet join.
+  // The VNet's own logs (its DDoS protection alerts, VMProtectionAlerts) and metrics, in the default (AzureDiagnostics)
+  // mode: the PCI DSS v4 initiative's "Audit diagnostic setting for selected resource types" lists virtual networks,
+  // and Microsoft's built-in "Enable logging by category group for Virtual networks" sets `allLogs` and metrics on
+  // them (Azure/azure-policy, DS_LA_network-virtualnetworks_DINE.json). A setting is its own resource
+  // (Microsoft.Insights), not a write of the VNet, so it never races a subnet join.
   diagnosticSetting(`${name}-vnet`, vnet.id, { ...args.diagnostics, destination: "AzureDiagnostics" }, parent);
   // The stack's side of the peering with the hub operators and data-plane jobs come from (config `hub`), as a child
   // resource (PUT .../virtualNetworks/{vnet}/virtualNetworkPeerings/{name}, the form Azure Verified Modules use). It
