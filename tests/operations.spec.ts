@@ -226,6 +226,7 @@ function sentTables(resources: readonly ResourceRecord[]): Set<string> {
   // Microsoft Entra's sign-in logs: the tenant's diagnostic setting, a documented prerequisite the stack cannot
   // create (the spec "failed logins read Entra's sign-in tables" holds the docs to saying so).
   sources.push({ kind: "entraTenant" });
+  if (ofType(resources, "azure-native:operationalinsights:Workspace").length > 0) sources.push({ kind: "workspace" });
   const sent = new Set<string>();
   for (const [table, spec] of Object.entries(TABLES)) {
     const fed = spec.sources.some((want) =>

@@ -100,6 +100,13 @@ const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; wind
     window: 5,
     frequency: 5,
   },
+  "workspace-ingestion": {
+    condition:
+      /^Operation\n\| where OperationStatus in~ \("Warning", "Failed", "Error"\)\n\| summarize Events = count\(\), Details = make_set\(Detail, 5\) by OperationCategory\n\| where Events > 0$/,
+    dimensions: ["OperationCategory"],
+    window: 60,
+    frequency: 15,
+  },
 };
 
 const iso = (minutes: number) => (minutes % 60 === 0 ? `PT${minutes / 60}H` : `PT${minutes}M`);
@@ -113,6 +120,7 @@ const EVERY_INFRA_ALERT: InfraAlert[] = infraAlerts({
   keyVaults: { main: "kv", cosmos: "kvc", ml: "kvm" },
   firewall: true,
   sqlAudit: true,
+  workspace: true,
 });
 
 describe("operations alerts: infrastructure thresholds (what pages on-call, and when)", () => {

@@ -121,6 +121,7 @@ export class Operations extends pulumi.ComponentResource {
       ...(args.ingestion ? { ingestion: { gatewayId: ids.token(args.ingestion.gatewayId) } } : {}),
       keyVaults: Object.fromEntries(Object.entries(args.keyVaults).map(([k, id]) => [k, ids.token(id)])),
       firewall: args.firewall,
+      workspace: true,
     });
     for (const alert of infra) createAlert(name, alert, target, this);
     resourceHealthAlert(name, { ...target, resourceGroupIds: args.resourceGroups.map((g) => g.id) }, this);

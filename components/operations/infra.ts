@@ -25,6 +25,8 @@ export interface InfraTierInputs<T = string> {
    * logins, read with Microsoft Entra's sign-in tables (the tenant's diagnostic setting, docs/operations.md).
    */
   readonly sqlAudit?: boolean;
+  /** The workspace that keeps the audit trail watches its own operation log (ingestion stopped or dropped). */
+  readonly workspace?: boolean;
 }
 
 export interface InfraAlert {
@@ -246,6 +248,32 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
         "Key Vault requests fail: services that unwrap their customer-managed key will lose access. docs/runbook.md#key-vault-availability",
       scope: id,
       signal: metric(VAULT, "Availability", "Average", "LessThan", 99.9, 5, 1),
+    });
+  }
+  if (t.workspace) {
+    // PCI DSS 10.7.2: a failure of the audit logging mechanism is detected. The workspace writes its own warnings and
+    // errors to `Operation` (OperationStatus "Warning", "Failed", "Error"): a daily cap reached ("data collection
+    // stops"), an ingestion rate over the limit (diagnostic data retried and then dropped), data refused. Read by the
+    // documented columns only, whatever the category's wording.
+    alerts.push({
+      key: "workspace-ingestion",
+      tier: "workspace",
+      severity: 2,
+      displayName: "Log Analytics: the workspace reports an ingestion warning or error",
+      description:
+        "The workspace that keeps the audit trail reports a warning or error in its own operation log (daily cap, ingestion rate limit, dropped data): audit records may be missing. docs/runbook.md#workspace-ingestion",
+      signal: {
+        kind: "log",
+        query: [
+          "Operation",
+          '| where OperationStatus in~ ("Warning", "Failed", "Error")',
+          "| summarize Events = count(), Details = make_set(Detail, 5) by OperationCategory",
+          "| where Events > 0",
+        ].join("\n"),
+        windowMinutes: 60,
+        frequencyMinutes: 15,
+        dimensions: ["OperationCategory"],
+      },
     });
   }
   if (t.firewall) {

@@ -30,7 +30,9 @@ export type TableSource =
    * Microsoft Entra's tenant diagnostic setting (`microsoft.aadiam/diagnosticSettings`): outside the stack (a
    * tenant-level resource a Security Administrator creates), a prerequisite docs/operations.md lists.
    */
-  | { readonly kind: "entraTenant" };
+  | { readonly kind: "entraTenant" }
+  /** The workspace's own operation log (`Operation`: daily cap, ingestion limits), in every workspace. */
+  | { readonly kind: "workspace" };
 
 export interface TableSpec {
   /** Any one of these sources fills the table. */
@@ -166,6 +168,12 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
       "Fqdn",
       "ThreatDescription",
     ],
+  },
+  // "Operational log of important activities affecting workspace. Includes both user-initiated activities and
+  // notifications from Log Analytics workspace services such as data-capping" (the table reference).
+  Operation: {
+    sources: [{ kind: "workspace" }],
+    columns: ["OperationCategory", "OperationStatus", "OperationKey", "Detail", "Solution"],
   },
   AzureMetrics: {
     sources: [{ kind: "metrics" }],
