@@ -440,7 +440,7 @@ for (const stack of ["dev", "prod"] as const) {
           `diagnostics for ${r.name}`,
         );
       assert.equal(ofType(resources, "azure-native:eventgrid:SystemTopic").length >= 2, true);
-      // The VNet's DDoS protection alerts and metrics (the PCI DSS initiative's diagnostic audit lists VNets), in the
+      // The VNet's log category and its (DDoS) metrics (the PCI DSS initiative's diagnostic audit lists VNets), in the
       // default (AzureDiagnostics) mode.
       const vnet = byName(resources, "platform-vnet");
       const vnetDiag = diags.find((d) => d.inputs.resourceUri === vnet.id);
