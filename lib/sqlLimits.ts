@@ -11,7 +11,7 @@
  * in bytes, it must be a multiple of 1 GB (1073741824 bytes)." (https://learn.microsoft.com/azure/azure-sql/database/
  * single-database-scale, "Change storage size", vCore-based purchasing model).
  */
-import type { SQL_SKUS, SQL_VCORES } from "./config/common";
+import { SQL_VCORES, type SQL_SKUS } from "./config/common";
 
 export type SqlSkuName = (typeof SQL_SKUS)[number];
 export type SqlVcores = (typeof SQL_VCORES)[number];
@@ -39,40 +39,12 @@ const PROVISIONED_GB: Readonly<Record<SqlVcores, number>> = {
 
 /** Maximum data size in GB per SKU and vCore count (for serverless, the maximum vCores: `GP_S_Gen5_<max vCores>`). */
 export const SQL_MAX_DATA_SIZE_GB: Readonly<Record<SqlSkuName, Readonly<Record<SqlVcores, number>>>> = {
-  GP_S_Gen5: {
-    2: 1024,
-    4: 1024,
-    6: 1024,
-    8: 2048,
-    10: 2048,
-    12: 3072,
-    14: 3072,
-    16: 3072,
-    18: 3072,
-    20: 3072,
-    24: 4096,
-    32: 4096,
-    40: 4096,
-    80: 4096,
-  },
+  // Serverless General Purpose: the provisioned table but 1,024 GB at 6 vCores ("512 | 1024 | 1024 | 1024 | 2048"
+  // for 1/2/4/6/8).
+  GP_S_Gen5: { ...PROVISIONED_GB, 6: 1024 },
   GP_Gen5: PROVISIONED_GB,
   BC_Gen5: PROVISIONED_GB,
-  HS_Gen5: {
-    2: HYPERSCALE_MAX_DATA_SIZE_GB,
-    4: HYPERSCALE_MAX_DATA_SIZE_GB,
-    6: HYPERSCALE_MAX_DATA_SIZE_GB,
-    8: HYPERSCALE_MAX_DATA_SIZE_GB,
-    10: HYPERSCALE_MAX_DATA_SIZE_GB,
-    12: HYPERSCALE_MAX_DATA_SIZE_GB,
-    14: HYPERSCALE_MAX_DATA_SIZE_GB,
-    16: HYPERSCALE_MAX_DATA_SIZE_GB,
-    18: HYPERSCALE_MAX_DATA_SIZE_GB,
-    20: HYPERSCALE_MAX_DATA_SIZE_GB,
-    24: HYPERSCALE_MAX_DATA_SIZE_GB,
-    32: HYPERSCALE_MAX_DATA_SIZE_GB,
-    40: HYPERSCALE_MAX_DATA_SIZE_GB,
-    80: HYPERSCALE_MAX_DATA_SIZE_GB,
-  },
+  HS_Gen5: Object.fromEntries(SQL_VCORES.map((v) => [v, HYPERSCALE_MAX_DATA_SIZE_GB])) as Record<SqlVcores, number>,
 };
 
 /** The largest `maxSizeGb` Azure accepts for a database of this SKU and vCore count; undefined for a count not sold. */

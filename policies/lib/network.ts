@@ -4,6 +4,7 @@
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { stringListKnob } from "./policy";
+import { oneOf } from "./values";
 
 /** Parses a dotted-quad IPv4 address to an unsigned integer. */
 export function ipv4(address: string): number | undefined {
@@ -21,6 +22,30 @@ export function ipv4Range(value: string): { first: number; last: number; prefix:
   const size = 2 ** (32 - prefix);
   const first = Math.floor(ip / size) * size;
   return { first, last: first + size - 1, prefix };
+}
+
+/** IPv4 addresses in a `first-last` range (an IP group or rule entry such as `10.2.0.0-10.2.0.31`), when it is one. */
+function ipv4RangeSize(value: string): number | undefined {
+  const [from, to, ...rest] = value.split("-");
+  const first = ipv4(from ?? "");
+  const last = ipv4(to ?? "");
+  if (rest.length > 0 || first === undefined || last === undefined || last < first) return undefined;
+  return last - first + 1;
+}
+
+/**
+ * Addresses that mean "any source" or "any destination": wildcards, the default route, IPv4 prefixes under /8 and
+ * ranges as large (2^24 addresses or more), IPv6 prefixes under /8 (`::/1`, `8000::/1`).
+ */
+export function anyAddress(value: string): boolean {
+  const v = value.trim();
+  if (oneOf(v, ["*", "Any", "Internet", "0.0.0.0", "0.0.0.0/0", "::/0"])) return true;
+  const range = ipv4Range(v);
+  if (range !== undefined && v.includes("/") && range.prefix < 8) return true;
+  const size = ipv4RangeSize(v);
+  if (size !== undefined && size >= 2 ** 24) return true;
+  const v6 = /^[0-9a-f:]*:[0-9a-f:]*\/(\d{1,3})$/i.exec(v);
+  return v6 !== null && Number(v6[1]) < 8;
 }
 
 /** The `minPrefixLength` knob of the rules that read IP allow lists (`what` names the list entry). */

@@ -7,9 +7,11 @@
 import type * as network from "@pulumi/azure-native/network";
 import type { Policies, PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
 import { resourcePolicy, stringListKnob, type Props } from "../lib/policy";
-import { ipv4, ipv4Range } from "../lib/network";
+import { anyAddress } from "../lib/network";
 import { globMatch, oneOf, requireKnown, requireKnownElements, sameText, stringsAt, valueAt, who } from "../lib/values";
 import { portRanges } from "./network";
+
+export { anyAddress };
 
 const RULE_COLLECTION_GROUP = "azure-native:network:FirewallPolicyRuleCollectionGroup";
 const AZURE_FIREWALL = "azure-native:network:AzureFirewall";
@@ -17,30 +19,6 @@ const ROUTE_TABLE = "azure-native:network:RouteTable";
 const ROUTE = "azure-native:network:Route";
 const IP_GROUP = "azure-native:network:IpGroup";
 const DOCS = "https://learn.microsoft.com/azure/firewall";
-
-/** IPv4 addresses in a `first-last` range (an IP group or rule entry such as `10.2.0.0-10.2.0.31`), when it is one. */
-function ipv4RangeSize(value: string): number | undefined {
-  const [from, to, ...rest] = value.split("-");
-  const first = ipv4(from ?? "");
-  const last = ipv4(to ?? "");
-  if (rest.length > 0 || first === undefined || last === undefined || last < first) return undefined;
-  return last - first + 1;
-}
-
-/**
- * Addresses that mean "any source" or "any destination": wildcards, the default route, IPv4 prefixes under /8 and
- * ranges as large (2^24 addresses or more), IPv6 prefixes under /8 (`::/1`, `8000::/1`).
- */
-export function anyAddress(value: string): boolean {
-  const v = value.trim();
-  if (oneOf(v, ["*", "Any", "Internet", "0.0.0.0", "0.0.0.0/0", "::/0"])) return true;
-  const range = ipv4Range(v);
-  if (range !== undefined && v.includes("/") && range.prefix < 8) return true;
-  const size = ipv4RangeSize(v);
-  if (size !== undefined && size >= 2 ** 24) return true;
-  const v6 = /^[0-9a-f:]*:[0-9a-f:]*\/(\d{1,3})$/i.exec(v);
-  return v6 !== null && Number(v6[1]) < 8;
-}
 
 /** An FQDN (or URL) pattern matching any name, or every name of a top-level domain (`*`, `*.com`). */
 export function anyFqdn(value: string): boolean {

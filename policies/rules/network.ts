@@ -9,7 +9,7 @@ import type * as network from "@pulumi/azure-native/network";
 import { listPointsAt, ofType, resourcePolicy, stackPolicy, type Props } from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
-import { ipv4Range } from "../lib/network";
+import { anyAddress, ipv4Range } from "../lib/network";
 import {
   globMatch,
   isSet,
@@ -23,13 +23,6 @@ import {
   valueAt,
   who,
 } from "../lib/values";
-
-/** An address or prefix that is (about) anyone: a wildcard, or an IPv4 prefix shorter than /8. */
-function broadAddress(value: string): boolean {
-  if (oneOf(value, ["*", "Any", "::/0", "0.0.0.0", "0.0.0.0/0"])) return true;
-  const range = ipv4Range(value);
-  return range !== undefined && value.includes("/") && range.prefix < 8;
-}
 
 const SUBNET = "azure-native:network:Subnet";
 const VNET = "azure-native:network:VirtualNetwork";
@@ -232,9 +225,9 @@ function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[
   // CIDRs that together cover a quarter of the IPv4 space or more (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0 split).
   const tagged = (s: string) =>
     oneOf(s, openSources) || (s.includes(".") && !ipv4Range(s) && oneOf(s.split(".")[0], openSources));
-  const cidrs = sources.filter((s) => s.includes("/") && ipv4Range(s) !== undefined && !broadAddress(s));
+  const cidrs = sources.filter((s) => s.includes("/") && ipv4Range(s) !== undefined && !anyAddress(s));
   const together = cidrs.reduce((n, s) => n + 2 ** (32 - (ipv4Range(s)?.prefix ?? 32)), 0);
-  return sources.filter((s) => tagged(s) || broadAddress(s) || (together >= 2 ** 30 && cidrs.includes(s)));
+  return sources.filter((s) => tagged(s) || anyAddress(s) || (together >= 2 ** 30 && cidrs.includes(s)));
 }
 
 /** The rule's destination ports as one text ("22,3389", "1000-2000"); no destination port = all ports ("*"). */
@@ -630,7 +623,7 @@ export const wafMode = resourcePolicy<network.WebApplicationFirewallPolicyArgs>(
           if (valueAt(c, "negationConditon") === true) return values.length > 0;
           const wide = values.filter((v) => ipv4Range(v) !== undefined && v.includes("/"));
           const covered = wide.reduce((n, v) => n + 2 ** (32 - (ipv4Range(v)?.prefix ?? 32)), 0);
-          return values.some(broadAddress) || covered >= 2 ** 30;
+          return values.some(anyAddress) || covered >= 2 ** 30;
         });
       if (anyone) {
         report(
@@ -835,7 +828,7 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
       const side = (addresses: string, groups: string) => {
         const named = presence(b, addresses) !== "absent" || presence(b, groups) !== "absent";
         unknownLists.push(() => requireKnownElements(b, addresses));
-        return !named || stringsAt(b, addresses).some(broadAddress);
+        return !named || stringsAt(b, addresses).some(anyAddress);
       };
       const anySource = side("sourceAddresses", "sourceIpGroups");
       if (anySource || side("destinationAddresses", "destinationIpGroups")) {
@@ -857,7 +850,7 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
     }
     const broadFqdn = (f: string) => f === "*" || /^\*\.[^.]+$/.test(f);
     if (
-      stringsAt(props, "threatIntelWhitelist", "ipAddresses").some(broadAddress) ||
+      stringsAt(props, "threatIntelWhitelist", "ipAddresses").some(anyAddress) ||
       stringsAt(props, "threatIntelWhitelist", "fqdns").some(broadFqdn)
     ) {
       report(

@@ -18,6 +18,7 @@ import {
   stringListKnob,
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
+import { scopeKind } from "./authorization";
 import { prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
 import { isSet, presence, requireKnown, safeGet, valueAt, who } from "../lib/values";
@@ -283,8 +284,10 @@ export const governancePciInitiative = stackPolicy(
       return typeof definition === "string" && wanted.has((definition.split("/").pop() ?? "").toLowerCase());
     });
     for (const a of assignments) if (presence(a.props, "scope") === "unknown") requireKnown(a.props, "scope");
-    const atSubscription = assignments.filter((a) =>
-      /^\/subscriptions\/[^/]+\/?$|\/managementGroups\/[^/]+\/?$/i.test(String(valueAt(a.props, "scope") ?? "")),
+    // An absent scope is no scope (not the root): only a subscription or management group scope counts.
+    const atSubscription = assignments.filter(
+      (a) =>
+        presence(a.props, "scope") === "set" && scopeKind(String(valueAt(a.props, "scope"))) === "subscriptionOrWider",
     );
     if (atSubscription.length === 0) {
       report(

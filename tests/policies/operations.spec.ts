@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
+import { PCI_DSS_V4_INITIATIVE } from "../../components/operations/governance";
 import {
   alertActionGroup,
   alertsEnabled,
@@ -337,6 +338,8 @@ describe("policies/operations", () => {
     });
 
     describe(governancePciInitiative.name, () => {
+      it("knows the initiative the program assigns (the pack cannot import the program)", () =>
+        assert.ok(PCI_DSS_V4_INITIATIVE.endsWith(`/${PCI_DSS_V4_INITIATIVE_ID}`)));
       it("passes the initiative assigned at the subscription (ids in any case)", async () => {
         await expectPass(governancePciInitiative, [workspace("prod"), pci()]);
         await expectPass(governancePciInitiative, [
