@@ -490,9 +490,13 @@ for (const stack of ["dev", "prod"] as const) {
         "AzureFirewallSubnet",
         "snet-functions-flex",
       ];
+      // The order is part of the contract: the VNet's ignored paths below (`subnets[*]…`) match old and new subnets by
+      // position, so a role inserted mid-list would be sent with its neighbour's gateway configuration or delegation
+      // links. New roles go at the end of SUBNETS (components/platform/subnets.ts).
       assert.deepEqual(
         subnets.map((s) => s.name),
         expected,
+        "subnet order changed: append new roles at the end of SUBNETS (the ignored subnets[*] paths match by position)",
       );
       for (const s of subnets) {
         assert.equal(s.defaultOutboundAccess, false, `${String(s.name)} defaultOutboundAccess`);

@@ -38,6 +38,11 @@ export interface SubnetSpec {
   }[];
 }
 
+/**
+ * The VNet's subnets, in this order. Append new roles at the end: the VNet ignores what Azure writes into its subnets
+ * (`AZURE_ASSIGNED` in network.ts) by position, so a role inserted mid-list would be sent with its neighbour's
+ * back-references (tests/platform.spec.ts pins the order).
+ */
 export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
   privateEndpoints: {
     name: "snet-private-endpoints",
