@@ -114,7 +114,7 @@ describe("GitHub workflows", () => {
         );
         // A job reaches Azure or Pulumi through its steps (whatever its env says): an Azure login, a Pulumi command, or
         // the Pulumi CLI installed for a tool that runs it.
-        const logins = job.steps.filter((s) => s.uses?.startsWith("azure/login@"));
+        const logins = job.steps.filter((s) => s.uses?.startsWith("azure/login@") === true);
         const pulumiRuns = pulumiSteps({ ...w, jobs: { job } });
         const cliInstalls = cliInstallSteps({ ...w, jobs: { job } });
         if (logins.length + pulumiRuns.length + cliInstalls.length === 0) continue;
@@ -342,7 +342,7 @@ describe("GitHub workflows", () => {
       const build = job.steps.find((s) => s.run?.includes("npm run build"));
       assert.ok(build?.run?.includes("npm prune --omit=dev"), "ships production dependencies only");
       assert.ok(
-        job.steps.some((s) => s.uses === "azure/login@v3" && !("creds" in (s.with ?? {}))),
+        job.steps.some((s) => s.uses?.startsWith("azure/login@") === true && !("creds" in (s.with ?? {}))),
         "OIDC login",
       );
       const ship = job.steps.find((s) => s.run?.includes("config-zip"));
@@ -357,7 +357,34 @@ describe("GitHub workflows", () => {
     const step = pulumiSteps(drift)[0];
     assert.equal(step.with?.["expect-no-changes"], true);
     assert.equal(step.with?.refresh, true);
-    assert.deepEqual(drift.jobs.drift.strategy?.matrix?.stack, ["dev", "prod"]);
+  });
+
+  it("drift check: prod every night, dev on working days inside its pause schedule's hours, both on a manual run", () => {
+    // The matrix is a GitHub expression of the event: evaluated here with its operators' JavaScript meaning (GitHub's
+    // `&&`/`||` return an operand, like JavaScript's; `fromJSON` parses).
+    const expr = /^\$\{\{(.*)\}\}$/s.exec(String(drift.jobs.drift.strategy?.matrix?.stack))?.[1];
+    assert.ok(expr, "the stack list is an expression of the event");
+    const stacksFor = (event: string, cron?: string): unknown =>
+      new Function(
+        `return ${expr
+          .replace(/github\.event_name/g, JSON.stringify(event))
+          .replace(/github\.event\.schedule/g, JSON.stringify(cron ?? ""))
+          .replace(/fromJSON/g, "JSON.parse")}`,
+      )();
+    const crons = (drift.on.schedule as { cron: string }[]).map((c) => c.cron);
+    assert.deepEqual(
+      crons.map((c) => stacksFor("schedule", c)),
+      [["prod"], ["dev"]],
+    );
+    assert.deepEqual(stacksFor("workflow_dispatch"), ["dev", "prod"]);
+    // dev's check runs Monday to Friday between 07:00 and 19:00 in Amsterdam in winter (UTC+1) and summer (UTC+2),
+    // where dev's config keeps the fraud scorer, and so the serverless database, awake.
+    const [minute, hour, , , days] = crons[1].split(" ");
+    assert.equal(days, "1-5");
+    assert.ok(Number(hour) + 1 >= 7 && Number(hour) + 2 < 19 && /^\d+$/.test(minute), crons[1]);
+    const dev = fs.readFileSync(path.resolve(DIR, "../../Pulumi.dev.yaml"), "utf8");
+    assert.match(dev, /resumeAt: "07:00"\n\s+pauseAt: "19:00"\n\s+weekdaysOnly: true/);
+    assert.match(dev, /alsoStop: \[fraudScoring,/);
   });
 
   it("nightly drift check: runs the code of the stack's last update, checked out before anything installs", () => {
@@ -413,37 +440,53 @@ describe("GitHub workflows", () => {
       assert.ok(fs.existsSync(path.resolve(DIR, "../../policies/config", `${stack}.json`)));
   });
 
-  it("pins every action to a recorded release on Node 24 and gives it only inputs that release declares", () => {
-    // tests/fixtures/actions/inputs.json: each pinned tag's action.yml (its inputs and `runs.using`), read from the
+  it("pins every action to the full commit of a recorded release on Node 24 and gives it only inputs that release declares", () => {
+    // A tag can be moved to other code by whoever controls the action's repository; a full commit SHA cannot ("the only
+    // way to use an action as an immutable release", GitHub's "Security hardening for GitHub Actions"). The deploy jobs
+    // hold identities that can change prod, so every `uses:` names a commit, with its release in a comment for readers.
+    // tests/fixtures/actions/inputs.json: each pinned commit's action.yml (its inputs and `runs.using`), read from the
     // action's repository. GitHub retires Node 20 for actions: these are the first majors running on Node 24. A `with:`
     // key the action does not declare is ignored by GitHub with a warning only (a misspelt `expect-no-changes` would
     // turn the drift check into a plain preview); a pin the fixture does not know must be recorded first.
     const recorded = (
       JSON.parse(fs.readFileSync(path.resolve(__dirname, "fixtures/actions/inputs.json"), "utf8")) as {
-        actions: Record<string, { commit: string; runsUsing: string; inputs: string[] }>;
+        actions: Record<string, { release: string; major: string; runsUsing: string; inputs: string[] }>;
       }
     ).actions;
     const seen = new Map<string, Set<string>>();
-    for (const [file, w] of Object.entries({ pr, deploy, drift })) {
+    const files = { "pull-request.yml": pr, "deploy.yml": deploy, "drift.yml": drift };
+    for (const [file, w] of Object.entries(files)) {
+      const text = fs.readFileSync(path.resolve(DIR, file), "utf8");
       for (const [id, job] of Object.entries(w.jobs)) {
         for (const s of job.steps) {
           if (!s.uses) continue;
-          const m = /^([\w-]+\/[\w-]+)@(v\d+)$/.exec(s.uses);
-          assert.ok(m, `${file}/${id}: ${s.uses}: pin by major version`);
+          const m = /^([\w-]+\/[\w-]+)@([0-9a-f]{40})$/.exec(s.uses);
+          assert.ok(m, `${file}/${id}: ${s.uses}: pin by full commit SHA`);
           const release = recorded[s.uses];
           assert.ok(
             release,
             `${file}/${id}: ${s.uses} is not in tests/fixtures/actions/inputs.json: record its action.yml`,
           );
+          assert.match(
+            release.release,
+            new RegExp(`^${release.major}\\.\\d+\\.\\d+$`),
+            `${s.uses}: a release of its major`,
+          );
+          // Every line naming the commit says which release it is (what Dependabot and reviewers read).
+          for (const line of text.split("\n").filter((l) => l.includes(s.uses as string)))
+            assert.match(
+              line,
+              new RegExp(`@${m[2]} # ${release.release.replace(/\./g, "\\.")}\\b`),
+              `${file}: ${line.trim()}`,
+            );
           assert.equal(release.runsUsing, "node24", `${s.uses}: runs on Node 24`);
-          assert.match(release.commit, /^[0-9a-f]{40}$/);
           for (const key of Object.keys(s.with ?? {}))
             assert.ok(release.inputs.includes(key), `${file}/${id}: ${s.uses} has no input \`${key}\``);
           seen.set(m[1], (seen.get(m[1]) ?? new Set()).add(m[2]));
         }
       }
     }
-    for (const [action, majors] of seen) assert.equal(majors.size, 1, `${action} pinned consistently`);
+    for (const [action, commits] of seen) assert.equal(commits.size, 1, `${action} pinned consistently`);
     assert.ok(seen.has("pulumi/actions") && seen.has("actions/upload-artifact"));
   });
 
@@ -477,7 +520,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const index = stepOf(stack, steps);
-      const login = index((s) => s.uses === "azure/login@v3", "Azure login (OIDC)");
+      const login = index((s) => s.uses?.startsWith("azure/login@") === true, "Azure login (OIDC)");
       assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_DEPLOY_CLIENT_ID }}");
       const stop = index((s) => s.run === `npm run etl:ops -- stop-triggers --stack ${stack}`, "stop triggers");
       const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
@@ -488,7 +531,7 @@ describe("GitHub workflows", () => {
         `${stack}: login → stop → up → approve → start`,
       );
       // The CLI's OIDC session does not outlive a long `up`: a second login between up and the steps that use az.
-      const relogin = steps.findIndex((s, i) => i > up && s.uses === "azure/login@v3");
+      const relogin = steps.findIndex((s, i) => i > up && s.uses?.startsWith("azure/login@") === true);
       assert.ok(relogin > up && relogin < approve, `${stack}: a fresh login after up, before the az steps`);
       assert.equal(steps[relogin].if, "${{ always() && steps.up.outcome != 'skipped' }}");
       assert.deepEqual(steps[relogin].with, steps[login].with);
@@ -514,7 +557,7 @@ describe("GitHub workflows", () => {
         job.steps[0].run ?? "",
         /if \[ -z "\$ARM_SUBSCRIPTION_ID" \]; then[\s\S]*SUBSCRIPTION_ID is not set[\s\S]*exit 1/,
       );
-      for (const s of job.steps.filter((s) => s.uses === "azure/login@v3"))
+      for (const s of job.steps.filter((s) => s.uses?.startsWith("azure/login@") === true))
         assert.equal(s.with?.["subscription-id"], "${{ env.ARM_SUBSCRIPTION_ID }}", name);
     }
     const ci = fs.readFileSync(path.resolve(__dirname, "..", "docs", "ci.md"), "utf8");
@@ -528,7 +571,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const index = stepOf(stack, steps);
-      const login = index((s) => s.uses === "azure/login@v3", "Azure login (OIDC)");
+      const login = index((s) => s.uses?.startsWith("azure/login@") === true, "Azure login (OIDC)");
       const register = index((s) => s.run === `npm run providers -- register --stack ${stack}`, "register providers");
       const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
       assert.ok(login < register && register < up, `${stack}: login → register providers → up`);
@@ -557,7 +600,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`functions-${stack}`].steps;
       const start = steps.findIndex((s) => s.name === "stream job (start)");
-      const login = steps.findIndex((s) => s.uses === "azure/login@v3");
+      const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@") === true);
       const ship = steps.findIndex((s) => s.name === "deploy to both apps");
       assert.ok(login >= 0 && login < ship && ship < start, `${stack}: login → ship → start`);
       // `az stream-analytics` is a CLI extension the runner may not have (or fetch, inside the VNet): the tool goes
@@ -575,7 +618,7 @@ describe("GitHub workflows", () => {
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const at = stepOf(stack, steps);
-      const login = at((s) => s.uses === "azure/login@v3", "Azure login");
+      const login = at((s) => s.uses?.startsWith("azure/login@") === true, "Azure login");
       const install = at((s) => s.uses?.startsWith("pulumi/actions@") === true && !s.with?.command, "CLI install");
       const stop = at((s) => s.id === "stream-stop", "stop for update");
       assert.equal(
@@ -597,7 +640,7 @@ describe("GitHub workflows", () => {
   it("nightly drift check: fails when a managed endpoint is not approved or a trigger not started, read-only", () => {
     const steps = drift.jobs.drift.steps;
     const check = steps.findIndex((s) => s.run === "npm run etl:ops -- check --stack ${{ matrix.stack }}");
-    const login = steps.findIndex((s) => s.uses === "azure/login@v3");
+    const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@") === true);
     assert.ok(login >= 0 && login < check, "logged in before the check");
     assert.equal(steps[login].with?.["client-id"], "${{ vars.AZURE_PREVIEW_CLIENT_ID }}");
     assert.match(steps[check].if ?? "", /^\$\{\{ always\(\) && /, "reported even when the preview found drift");
