@@ -490,6 +490,43 @@ describe("GitHub workflows", () => {
     assert.ok(seen.has("pulumi/actions") && seen.has("actions/upload-artifact"));
   });
 
+  it("changes to main: the documented required checks are the pull request's job names, and every code-owner pattern matches a file", () => {
+    // docs/ci.md lists the status checks the branch ruleset requires; GitHub names a check after its job's `name`
+    // (one per matrix value). A renamed job would leave a required check that never reports (no merge possible) or,
+    // once removed from the ruleset by hand, a gate that nobody requires.
+    const doc = fs.readFileSync(path.resolve(DIR, "../../docs/ci.md"), "utf8");
+    const section = /## Changes to main\n([\s\S]*?)\n## /.exec(doc)?.[1] ?? "";
+    const listed = [
+      ...(/Require status checks to pass[\s\S]*?These are the jobs' names/.exec(section)?.[0] ?? "").matchAll(
+        /`([^`]+)`/g,
+      ),
+    ]
+      .map((m) => m[1])
+      .filter((n) => n !== "PULUMI_ORG");
+    const checks = Object.values(pr.jobs).flatMap((job) => {
+      const name = (job as Job & { name: string }).name;
+      const stacks = (job as Job).strategy?.matrix?.stack;
+      return Array.isArray(stacks) ? stacks.map((st: string) => name.replace("${{ matrix.stack }}", st)) : [name];
+    });
+    assert.deepEqual([...listed].sort(), [...checks].sort());
+    // CODEOWNERS: a pattern that matches no file protects nothing (a moved folder would silently drop its owners).
+    const root = path.resolve(DIR, "../..");
+    const owners = fs
+      .readFileSync(path.resolve(DIR, "../CODEOWNERS"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => l.split(/\s+/));
+    for (const [pattern, ...teams] of owners) {
+      assert.ok(teams.length > 0 && teams.every((t) => /^@[\w-]+\/[\w-]+$/.test(t)), pattern);
+      if (pattern !== "*") assert.ok(fs.existsSync(path.join(root, pattern)), `CODEOWNERS: ${pattern} matches nothing`);
+    }
+    const security = (p: string) => owners.find(([pattern]) => pattern === p)?.some((t) => t.endsWith("/security"));
+    for (const p of ["/policies/", "/Pulumi.prod.yaml", "/.github/", "/pipelines/sql/"])
+      assert.ok(security(p), `${p}: the security team reviews it`);
+    assert.equal(owners[0][0], "*", "the catch-all comes first (the last matching pattern wins)");
+  });
+
   it("never runs on pull_request_target (a fork's code with the repository's secrets)", () => {
     for (const [file, w] of Object.entries({ pr, deploy, drift }))
       assert.ok(!("pull_request_target" in w.on), `${file}: pull_request_target`);
