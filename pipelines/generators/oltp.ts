@@ -484,8 +484,10 @@ export function generateEtlAccessScript(model: OltpModel): string {
     ];
     if (table.extraction.mode === "changeTracking")
       grants.push(`GRANT VIEW CHANGE TRACKING ON ${ref} TO ${principal};`);
-    if (table.ledger) {
-      // The last version of a deleted row (the fact load re-derives its payment) is in the ledger history table.
+    if (table.ledger === "updatable") {
+      // The last version of a deleted row (the fact load re-derives its payment) is in the ledger history table. An
+      // append-only ledger table has none ("there's no need for a corresponding history table", Microsoft Learn,
+      // "Append-only ledger tables"): a GRANT on it would fail the script.
       grants.push(
         `GRANT SELECT ON ${qualified(table.schema, `${table.name}_LedgerHistory`)} (${list([...capturedColumns(table), ...LEDGER_ORDER_COLUMNS])}) TO ${principal};`,
       );

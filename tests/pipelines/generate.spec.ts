@@ -18,7 +18,7 @@ import {
   SQL_DIR,
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
-import { checkConstraints } from "../../pipelines/generators/oltp";
+import { checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
 import type { OltpTable } from "../../pipelines/model/types";
 import { capturedColumns, maskExpression, validateModel } from "../../pipelines/model/validate";
 import {
@@ -725,6 +725,22 @@ describe("pipelines/generate", () => {
     const after = generateAll(model).find((f) => f.file === "04_oltp_etl_access.sql")?.content ?? "";
     assert.ok(revokes(after, "Merchant").includes("[DisplayName]"), revokes(after, "Merchant").join(", "));
     assert.ok(!revokes(access, "Merchant").includes("[DisplayName]"));
+  });
+
+  it("grants no history of an append-only ledger table (it has none): BalanceTransaction extracted as its model plans", () => {
+    const model = cloneModel();
+    const balance = model.oltp.tables.find((t) => t.name === "BalanceTransaction");
+    assert.ok(balance?.ledger === "append-only", "BalanceTransaction is an append-only ledger table");
+    balance.extraction = { mode: "changeTracking", rationale: "test: extracted, as the model's rationale plans" };
+    // 04 alone (extracting it end to end also needs its staging table and mappings, which the model adds with it).
+    const access = generateEtlAccessScript(model.oltp);
+    assert.match(access, /GRANT SELECT ON \[dbo\]\.\[BalanceTransaction\] \(/);
+    assert.doesNotMatch(access, /BalanceTransaction_LedgerHistory/);
+    // Every history table 04 grants on is one 01 creates (an updatable ledger table's).
+    const schema = generateAll(cloneModel()).find((f) => f.file === "01_oltp_schema.sql")?.content ?? "";
+    const histories = [...access.matchAll(/GRANT SELECT ON (\[\w+\]\.\[\w+_LedgerHistory\])/g)].map((m) => m[1]);
+    assert.ok(histories.length >= 3, histories.join(", "));
+    for (const h of histories) assert.ok(schema.includes(`HISTORY_TABLE = ${h}`), h);
   });
 
   it("grants a ledger table's history only its extractable columns (a rowversion added to Refund stays unreadable)", () => {
