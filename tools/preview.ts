@@ -1,6 +1,6 @@
 /**
  * npm run preview:offline -- --stack <dev|prod> [--export FILE] [--json FILE] [--markdown FILE]
- *                            [--cost FILE] [--policy-config FILE] [--stack-file FILE] [--quiet] [--verbose]
+ *                            [--cost FILE] [--policy-config FILE] [--stack-file FILE] [--on DATE] [--quiet] [--verbose]
  *
  * Runs the real program offline (Pulumi mock engine, realistic ARM ids, no cloud calls) with the stack's
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
@@ -20,20 +20,33 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --stack-file FILE     stack config file instead of Pulumi.<stack>.yaml
   --program FILE        program entry instead of index.ts (for test fixtures)
   --skip-schema         skip the ARM schema check of the request bodies
+  --on DATE             check the dated retirements (tools/lib/retirements.ts) as of DATE (YYYY-MM-DD) instead of
+                        today: will this stack still deploy then?
   --quiet               print only the verdict
   --verbose             stack traces on errors
-exit codes: 0 no mandatory violation, schema error or first-deploy hazard; 1 mandatory violations (in the first
-            preview, or once deployed: over the deployed view), ARM schema errors or first-deploy hazards
-            (tools/lib/hazards.ts); 2 usage/config/program error`;
+exit codes: 0 no mandatory violation, schema error, first-deploy hazard or passed retirement; 1 mandatory violations
+            (in the first preview, or once deployed: over the deployed view), ARM schema errors, first-deploy hazards
+            (tools/lib/hazards.ts) or a retirement whose date has passed and after which deploys fail or the service
+            stops (tools/lib/retirements.ts); 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
   const args = parseArgs(
     argv,
-    ["stack", "export", "json", "markdown", "cost", "policy-config", "stack-file", "program"],
+    ["stack", "export", "json", "markdown", "cost", "policy-config", "stack-file", "program", "on"],
     ["quiet", "verbose", "skip-schema"],
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
+  const { blocking, formatRetirements, parseDay, retirementsJson, retirementsMarkdown, retirementsOf } =
+    require("./lib/retirements") as typeof import("./lib/retirements");
+  let today = new Date();
+  if (args.values.on !== undefined) {
+    try {
+      today = parseDay(args.values.on);
+    } catch {
+      throw new UsageError(`--on takes a date as YYYY-MM-DD, not '${args.values.on}'`);
+    }
+  }
   const options = {
     stack,
     stackFile: args.values["stack-file"],
@@ -97,6 +110,9 @@ runCli(USAGE, async (argv) => {
   console.log(
     hazards ? `\n${formatHazards(hazards)}` : "\nFirst-deploy hazards: not checked (the deployed view was not built)",
   );
+  // Over the deployed view too: the API versions, runtimes and sizes Azure will be asked for.
+  const retirements = retirementsOf(run.resources, today);
+  console.log(`\n${formatRetirements(retirements, today)}`);
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const { estimateJson, estimateMarkdown, formatEstimate } =
     require("./lib/cost/estimate") as typeof import("./lib/cost/estimate");
@@ -108,11 +124,18 @@ runCli(USAGE, async (argv) => {
     writeFile(args.values.cost, JSON.stringify({ ...estimateJson(cost), capacity }, null, 2) + "\n");
   if (args.values.export) writeFile(args.values.export, JSON.stringify(toStackExport(run), null, 2) + "\n");
   if (args.values.json)
-    writeFile(args.values.json, JSON.stringify(verdictJson(verdict, schema, hazards, onceDeployed), null, 2) + "\n");
+    writeFile(
+      args.values.json,
+      JSON.stringify(
+        { ...verdictJson(verdict, schema, hazards, onceDeployed), retirements: retirementsJson(retirements, today) },
+        null,
+        2,
+      ) + "\n",
+    );
   if (args.values.markdown)
     writeFile(
       args.values.markdown,
-      `${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${estimateMarkdown(cost)}`,
+      `${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${retirementsMarkdown(retirements, today)}\n${estimateMarkdown(cost)}`,
     );
-  return previewExitCode(verdict, schema, hazards, onceDeployed);
+  return previewExitCode(verdict, schema, hazards, onceDeployed, retirements.filter(blocking));
 });

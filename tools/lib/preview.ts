@@ -401,11 +401,14 @@ export function previewExitCode(
   hazards: readonly unknown[] | undefined,
   /** The mandatory violations found once deployed (PreviewResult.onceDeployed). */
   onceDeployed?: readonly Violation[],
+  /** Retirements whose date has passed and after which a deploy fails or the service stops (retirements.ts `blocking`). */
+  passedRetirements?: readonly unknown[],
 ): 0 | 1 {
   return mandatoryViolations(verdict).length > 0 ||
     (onceDeployed?.length ?? 0) > 0 ||
     (schema?.errors.length ?? 0) > 0 ||
-    (hazards?.length ?? 0) > 0
+    (hazards?.length ?? 0) > 0 ||
+    (passedRetirements?.length ?? 0) > 0
     ? 1
     : 0;
 }

@@ -1,0 +1,163 @@
+import { strict as assert } from "node:assert";
+import { previewExitCode } from "../tools/lib/preview";
+import {
+  blocking,
+  formatRetirements,
+  parseDay,
+  RETIREMENTS,
+  retirementsJson,
+  retirementsMarkdown,
+  retirementsOf,
+  type RetirementFinding,
+} from "../tools/lib/retirements";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { previewOf } from "./helpers/stacks";
+
+const record = (type: string, name: string, inputs: Record<string, unknown>, outputs = {}): ResourceRecord => ({
+  urn: `urn:pulumi:t::p::${type}::${name}`,
+  type,
+  name,
+  custom: true,
+  dependencies: [],
+  propertyDependencies: {},
+  inputs,
+  outputs,
+  protect: false,
+});
+const ids = (findings: readonly RetirementFinding[]) => findings.map((f) => f.retirement.id);
+const DEC_5 = parseDay("2026-12-05");
+
+describe("retirements ahead: dated announcements against the stack's resources", function () {
+  this.timeout(120_000);
+
+  it("prod as of 2026-12-05: the Key Vault API in 84 days (every vault and key), Node.js 22, the scoring size", async () => {
+    const { run } = await previewOf("prod");
+    const findings = retirementsOf(run.resources, DEC_5);
+    assert.deepEqual(ids(findings), ["keyvault-control-plane-api", "nodejs-22-end-of-life", "vm-dv2-dsv2-series"]);
+    const [vault, node, vm] = findings;
+    assert.equal(vault.daysLeft, 84);
+    assert.equal(vault.resources.length, 12, "4 vaults and 8 keys");
+    assert.deepEqual(
+      new Set(vault.resources.map((r) => r.detail)),
+      new Set(["keyvault:Vault@2024-11-01", "keyvault:Key@2024-11-01"]),
+    );
+    assert.deepEqual(node.resources.map((r) => r.name).sort(), [
+      "ingestion-fraud-app",
+      "ingestion-payapi-app",
+      "streaming-relay-app",
+    ]);
+    // The scoring deployment is created by the release pipeline from the stack's output; the training cluster's
+    // Standard_D4s_v3 is not a Dv2/DSv2 size.
+    assert.deepEqual(
+      vm.resources.map((r) => r.detail),
+      ["output fraudScoring.deployment.instanceType: Standard_DS2_v2"],
+    );
+    assert.ok(!findings.some(blocking), "nothing has passed yet");
+  });
+
+  it("dev: the training cluster's DS3_v2 (as Azure is sent it, upper case) and the scoring DS1_v2", async () => {
+    const { run } = await previewOf("dev");
+    const vm = retirementsOf(run.resources, DEC_5).find((f) => f.retirement.id === "vm-dv2-dsv2-series");
+    assert.deepEqual(vm?.resources.map((r) => r.detail).sort(), [
+      "output fraudScoring.deployment.instanceType: Standard_DS1_v2",
+      "vmSize: STANDARD_DS3_V2",
+    ]);
+  });
+
+  it("fails the preview from the day a deploy fails or a service stops, never for an end of support", async () => {
+    const { run } = await previewOf("prod");
+    const on = (day: string) => retirementsOf(run.resources, parseDay(day));
+    assert.deepEqual(on("2027-02-26").filter(blocking), []);
+    const due = on("2027-02-27").filter(blocking);
+    assert.deepEqual(ids(due), ["keyvault-control-plane-api"]);
+    assert.equal(due[0].daysLeft, 0);
+    // Node.js 22's end of life has passed by then: listed, not failing.
+    const june = on("2027-06-01");
+    assert.ok(june.find((f) => f.retirement.id === "nodejs-22-end-of-life")!.daysLeft < 0);
+    assert.deepEqual(ids(june.filter(blocking)), ["keyvault-control-plane-api"]);
+    assert.deepEqual(ids(on("2028-05-01").filter(blocking)), ["keyvault-control-plane-api", "vm-dv2-dsv2-series"]);
+    // The exit code follows the passed, blocking ones.
+    const verdict = { stack: "prod", resourceCount: 0, policies: [], violations: [], exemptions: [], evaluated: {} };
+    assert.equal(previewExitCode(verdict, { errors: [] }, [], [], due), 1);
+    assert.equal(previewExitCode(verdict, { errors: [] }, [], [], []), 0);
+  });
+
+  it("matches what retires and nothing else (hand-made resources)", () => {
+    const app = (version: string) =>
+      record("azure-native:web:WebApp", `app-${version}`, {
+        functionAppConfig: { runtime: { name: "node", version } },
+      });
+    const compute = (vmSize: string) =>
+      record("azure-native:machinelearningservices:Compute", vmSize, { properties: { properties: { vmSize } } });
+    const found = retirementsOf(
+      [
+        app("20"),
+        app("24"),
+        record("azure-native:web:WebApp", "python", {
+          functionAppConfig: { runtime: { name: "python", version: "22" } },
+        }),
+        compute("Standard_DS11_v2"),
+        compute("Standard_D16"),
+        compute("Standard_D2_v2_Promo"),
+        compute("Standard_D4s_v3"),
+        compute("Standard_D2as_v5"),
+        compute("STANDARD_DS2_V2"),
+        record("azure-native:storage:StorageAccount", "st", { kind: "StorageV2" }),
+      ],
+      DEC_5,
+    );
+    // Soonest first; Node.js 24's end and the VM series' retirement fall on the same day (then by id).
+    assert.deepEqual(ids(found), ["nodejs-20-end-of-life", "nodejs-24-end-of-life", "vm-dv2-dsv2-series"]);
+    assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "Node.js 20: past, an end of support only");
+    assert.deepEqual(
+      found[2].resources.map((r) => r.detail),
+      ["vmSize: Standard_DS11_v2", "vmSize: Standard_D16", "vmSize: Standard_D2_v2_Promo", "vmSize: STANDARD_DS2_V2"],
+    );
+  });
+
+  it("prints and reports each finding with its date, its days left, the resources, the fix and the source", async () => {
+    const { run } = await previewOf("prod");
+    const day = parseDay("2027-02-27");
+    const findings = retirementsOf(run.resources, day);
+    const text = formatRetirements(findings, day);
+    assert.match(text, /^Retirements ahead \(.*as of 2027-02-27\): 3$/m);
+    assert.match(text, /^ {4}✗ 2027-02-27 \(today, deploys fail\) \[keyvault-control-plane-api\]/m);
+    assert.match(text, /^ {4}· 2027-05-01 \(in 63 days, end of support\) \[nodejs-22-end-of-life\]/m);
+    assert.match(text, /^ {4}! 2028-05-01 \(in 429 days, the service stops\)/m);
+    assert.match(text, /source: https:\/\/learn\.microsoft\.com\/azure\/key-vault\/general\/migrate-api-version/);
+    const md = retirementsMarkdown(findings, day);
+    assert.match(md, /^\| 2027-02-27 \| ❌ today \| deploys fail \| \[Key Vault control-plane API/m);
+    assert.equal(md.split("\n").filter((l) => l.startsWith("| 20")).length, 3);
+    const json = retirementsJson(findings, day);
+    assert.equal(json.asOf, "2027-02-27");
+    assert.deepEqual(
+      json.findings.map((f) => [f.id, f.daysLeft, f.blocking]),
+      [
+        ["keyvault-control-plane-api", 0, true],
+        ["nodejs-22-end-of-life", 63, false],
+        ["vm-dv2-dsv2-series", 429, false],
+      ],
+    );
+    assert.equal(
+      formatRetirements([], DEC_5),
+      "Retirements ahead (dated announcements matched against the stack, as of 2026-12-05): none",
+    );
+  });
+
+  it("every entry is dated, sourced with a quote from its page, and says what to change", () => {
+    const seen = new Set<string>();
+    for (const r of RETIREMENTS) {
+      assert.ok(!seen.has(r.id), r.id);
+      seen.add(r.id);
+      assert.equal(parseDay(r.date).toISOString().slice(0, 10), r.date, r.id);
+      assert.match(r.source.url, /^https:\/\/learn\.microsoft\.com\//, r.id);
+      assert.ok(r.source.quote.length > 60 && r.fix.length > 40 && r.what.length > 40, r.id);
+    }
+  });
+
+  it("reads dates as YYYY-MM-DD only (the --on option)", () => {
+    assert.equal(parseDay("2028-02-29").toISOString(), "2028-02-29T00:00:00.000Z");
+    for (const bad of ["2027-02-29", "2027-2-1", "27-02-01", "2027-02-01T00:00:00Z", "tomorrow"])
+      assert.throws(() => parseDay(bad), /not a date \(YYYY-MM-DD\)/, bad);
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * Retirements ahead: dated announcements (Microsoft's, or a runtime's maintainers') that something this stack declares
+ * stops working or stops being supported on a given day, matched against the stack's own resources. The offline
+ * preview lists each one with the days left, and fails once a date has passed when the effect is a failed deploy or a
+ * stopped service (the real `pulumi up` would fail or the service would be gone); an end of support is listed only.
+ * Each entry quotes its source; add one when Microsoft announces a retirement that touches a type, API version, SKU or
+ * runtime the program uses (docs/operations.md, "Retirements ahead").
+ */
+import { apiVersionOf } from "./armSchema/identity";
+import type { ResourceRecord } from "./policyRunner";
+
+/** What happens on the date. */
+export type RetirementEffect =
+  /** Resource Manager refuses the requests Pulumi sends (create, read, update): no refresh or update goes through. */
+  | "deploy-fails"
+  /** The service stops (deallocated, no longer served): what runs on it is down. */
+  | "stops"
+  /** It keeps running but gets no security fixes or support (a PCI DSS 6.3.3 / 12.3.4 finding), nothing fails. */
+  | "unsupported";
+
+export interface Retirement {
+  readonly id: string;
+  /** The first day (UTC, YYYY-MM-DD) on which the effect applies. */
+  readonly date: string;
+  readonly effect: RetirementEffect;
+  /** What retires, in one line. */
+  readonly what: string;
+  readonly source: { readonly url: string; readonly quote: string };
+  /** What to change, and where. */
+  readonly fix: string;
+  /** What of `r` retires (e.g. `Microsoft.KeyVault/vaults@2024-11-01`), or undefined when `r` is not affected. */
+  readonly matches: (r: ResourceRecord) => readonly string[];
+}
+
+export interface RetirementFinding {
+  readonly retirement: Retirement;
+  readonly resources: readonly { readonly name: string; readonly urn: string; readonly detail: string }[];
+  /** Whole days from `today` to the date: negative once it has passed, 0 on the day. */
+  readonly daysLeft: number;
+}
+
+const DAY = 86_400_000;
+const utcDay = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+
+/** `YYYY-MM-DD` as a UTC day, refusing anything else (the `--on` option's check). */
+export function parseDay(text: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!d || d.toISOString().slice(0, 10) !== text) throw new Error(`not a date (YYYY-MM-DD): ${text}`);
+  return d;
+}
+
+const at = (o: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/** The ARM type of an azure-native type token's module, for messages (`azure-native:keyvault:Vault` → `keyvault:Vault`). */
+const short = (type: string) => type.replace(/^azure-native:/, "");
+
+/**
+ * Node.js majors and the day after their end of life (nodejs/Release, schedule.json: v20 "end": "2026-04-30",
+ * v22 "end": "2027-04-30", v24 "end": "2028-04-30"). Azure Functions follows them: "For most language versions, the
+ * retirement date coincides with the community end-of-life date" (Microsoft Learn, "Language runtime support policy").
+ */
+export const NODE_END_OF_LIFE: Readonly<Record<string, string>> = {
+  "20": "2026-05-01",
+  "22": "2027-05-01",
+  "24": "2028-05-01",
+};
+
+/** A function app's language runtime (Flex Consumption's `functionAppConfig.runtime`). */
+function nodeRuntime(r: ResourceRecord): string | undefined {
+  if (r.type !== "azure-native:web:WebApp") return undefined;
+  const name = at(r.inputs, "functionAppConfig", "runtime", "name");
+  const version = at(r.inputs, "functionAppConfig", "runtime", "version");
+  return typeof name === "string" && name.toLowerCase() === "node" && typeof version === "string" ? version : undefined;
+}
+
+/** Dv2 and DSv2 sizes (and the original D/DS): `Standard_D2_v2`, `Standard_DS11_v2`, `Standard_DS2_v2_Promo`, `Standard_D3`. */
+const DV2_SIZE = /^standard_ds?\d+(_v2)?(_promo)?$/i;
+
+/** The VM sizes a stack asks Azure for, each with where it is set: ML compute clusters, and the online deployment's
+ * size the stack exports for the release pipeline (`fraudScoring.deployment.instanceType`). */
+function vmSizes(r: ResourceRecord): { size: string; where: string }[] {
+  if (r.type === "azure-native:machinelearningservices:Compute") {
+    const size = at(r.inputs, "properties", "properties", "vmSize");
+    return typeof size === "string" ? [{ size, where: "vmSize" }] : [];
+  }
+  if (r.type === "pulumi:pulumi:Stack") {
+    const found: { size: string; where: string }[] = [];
+    const walk = (v: unknown, where: string) => {
+      const key = where.split(".").pop() ?? "";
+      if (typeof v === "string" && /^(instanceType|vmSize)$/.test(key))
+        found.push({ size: v, where: `output ${where}` });
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, where ? `${where}.${k}` : k);
+    };
+    walk(r.outputs, "");
+    return found;
+  }
+  return [];
+}
+
+export const RETIREMENTS: readonly Retirement[] = [
+  {
+    id: "keyvault-control-plane-api",
+    date: "2027-02-27",
+    effect: "deploy-fails",
+    what: "Key Vault control-plane API versions before 2026-02-01 retire: every read, create and update of a vault or key through them fails (every `up --refresh` and the drift check included)",
+    source: {
+      url: "https://learn.microsoft.com/azure/key-vault/general/migrate-api-version",
+      quote:
+        "All Key Vault control plane API versions before 2026-02-01 retire on February 27, 2027. After that date, your key vaults continue to exist, but you can manage them only with control plane API version 2026-02-01 or later. There's no exception or extension to this date.",
+    },
+    fix: 'manage the vaults and keys with API 2026-02-01 or later: an azure-native release whose keyvault default is that version, or the local package `pulumi package add azure-native keyvault 2026-02-01` imported in components/platform/keyVaults.ts and components/shared/cmk.ts (docs/operations.md, "Retirements ahead")',
+    matches: (r) => {
+      const [pkg, mod] = r.type.split(":");
+      if (pkg !== "azure-native" || mod !== "keyvault") return [];
+      const version = apiVersionOf(r.type, r.inputs);
+      return version && version < "2026-02-01" ? [`${short(r.type)}@${version}`] : [];
+    },
+  },
+  ...Object.entries(NODE_END_OF_LIFE).map(([major, date]): Retirement => ({
+    id: `nodejs-${major}-end-of-life`,
+    date,
+    effect: "unsupported",
+    what: `Node.js ${major} reaches its end of life: function apps on it keep running but get no security patches`,
+    source: {
+      url: "https://learn.microsoft.com/azure/azure-functions/language-support-policy",
+      quote:
+        "After the language end-of-life date, function apps that use retired language versions can still be created and deployed, and they continue to run on the platform. However your apps aren't eligible for new features, security patches, and performance optimizations until you upgrade them to a supported language version.",
+    },
+    fix: "move the apps to a supported Node.js major (components/shared/functionApp.ts `runtime`, pipelines/functions/package.json `engines`, the workflows' `node-version`) once Flex Consumption offers it in the region (`az functionapp list-flexconsumption-runtimes -l <region> --runtime node`)",
+    matches: (r) => (nodeRuntime(r) === major ? [`Node.js ${major}`] : []),
+  })),
+  {
+    id: "vm-dv2-dsv2-series",
+    date: "2028-05-01",
+    effect: "stops",
+    what: "The D, Ds, Dv2 and Dsv2 VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)",
+    source: {
+      url: "https://learn.microsoft.com/azure/virtual-machines/migration/sizes/d-ds-dv2-dsv2-ls-series-migration-guide",
+      quote:
+        'This migration guide is designed for users of Azure D, Ds, Dv2, Dsv2, and Ls-series virtual machines (VMs), which are scheduled for retirement in 2028 … After retirement, VMs using this size will be deallocated (Microsoft\'s retirement list, Azure/EOL service_list.json: "D, Ds, Dv2, Dsv2 and Ls series", 2028-05-01)',
+    },
+    fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
+    matches: (r) =>
+      vmSizes(r)
+        .filter((v) => DV2_SIZE.test(v.size))
+        .map((v) => `${v.where}: ${v.size}`),
+  },
+];
+
+/** The retirements that touch `resources`, soonest first, with the days left on `today`. */
+export function retirementsOf(
+  resources: readonly ResourceRecord[],
+  today: Date,
+  table: readonly Retirement[] = RETIREMENTS,
+): RetirementFinding[] {
+  const findings: RetirementFinding[] = [];
+  for (const retirement of table) {
+    const hits = resources.flatMap((r) =>
+      retirement.matches(r).map((detail) => ({ name: r.name, urn: r.urn, detail })),
+    );
+    if (hits.length === 0) continue;
+    const daysLeft = Math.round((utcDay(parseDay(retirement.date)) - utcDay(today)) / DAY);
+    findings.push({ retirement, resources: hits, daysLeft });
+  }
+  return findings.sort((a, b) => a.daysLeft - b.daysLeft || a.retirement.id.localeCompare(b.retirement.id));
+}
+
+/** A finding that fails the preview: its date has passed and a deploy or the service fails from then on. */
+export const blocking = (f: RetirementFinding) => f.daysLeft <= 0 && f.retirement.effect !== "unsupported";
+
+const when = (f: RetirementFinding) =>
+  f.daysLeft > 0 ? `in ${f.daysLeft} day${f.daysLeft === 1 ? "" : "s"}` : f.daysLeft === 0 ? "today" : "passed";
+
+const EFFECT: Record<RetirementEffect, string> = {
+  "deploy-fails": "deploys fail",
+  stops: "the service stops",
+  unsupported: "end of support",
+};
+
+/** Resources, grouped by what retires: `ml-compute, ml-endpoint (Standard_DS2_v2)`. */
+function affected(f: RetirementFinding): string {
+  const byDetail = new Map<string, string[]>();
+  for (const r of f.resources) byDetail.set(r.detail, [...(byDetail.get(r.detail) ?? []), r.name]);
+  return [...byDetail].map(([detail, names]) => `${names.join(", ")} (${detail})`).join("; ");
+}
+
+/** The preview's text section: `✗` a passed date that fails the preview, `!` one ahead, `·` an end of support. */
+export function formatRetirements(findings: readonly RetirementFinding[], today: Date): string {
+  const title = `Retirements ahead (dated announcements matched against the stack, as of ${today.toISOString().slice(0, 10)})`;
+  if (findings.length === 0) return `${title}: none`;
+  const lines = [`${title}: ${findings.length}`];
+  for (const f of findings) {
+    const mark = blocking(f) ? "✗" : f.retirement.effect === "unsupported" ? "·" : "!";
+    lines.push(
+      `    ${mark} ${f.retirement.date} (${when(f)}, ${EFFECT[f.retirement.effect]}) [${f.retirement.id}]: ${f.retirement.what}`,
+      `        ${f.resources.length} resource${f.resources.length === 1 ? "" : "s"}: ${affected(f)}`,
+      `        fix: ${f.retirement.fix}`,
+      `        source: ${f.retirement.source.url}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The Markdown report's section (the pull-request job summary). */
+export function retirementsMarkdown(findings: readonly RetirementFinding[], today: Date): string {
+  const heading = "## Retirements ahead";
+  if (findings.length === 0) return `${heading}\n\nNone as of ${today.toISOString().slice(0, 10)}.\n`;
+  return [
+    heading,
+    "",
+    `Dated announcements that touch this stack, as of ${today.toISOString().slice(0, 10)} (tools/lib/retirements.ts); a passed date fails the preview when deploys fail or the service stops:`,
+    "",
+    "| date | when | effect | what | resources | fix |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...findings.map(
+      (f) =>
+        `| ${f.retirement.date} | ${blocking(f) ? "❌ " : ""}${when(f)} | ${EFFECT[f.retirement.effect]} | [${f.retirement.what.replace(/\|/g, "\\|")}](${f.retirement.source.url}) | ${affected(f).replace(/\|/g, "\\|")} | ${f.retirement.fix.replace(/\|/g, "\\|")} |`,
+    ),
+    "",
+  ].join("\n");
+}
+
+/** The `retirements` member of the JSON verdict. */
+export function retirementsJson(findings: readonly RetirementFinding[], today: Date) {
+  return {
+    asOf: today.toISOString().slice(0, 10),
+    findings: findings.map((f) => ({
+      id: f.retirement.id,
+      date: f.retirement.date,
+      effect: f.retirement.effect,
+      daysLeft: f.daysLeft,
+      blocking: blocking(f),
+      what: f.retirement.what,
+      source: f.retirement.source.url,
+      fix: f.retirement.fix,
+      resources: f.resources,
+    })),
+  };
+}
