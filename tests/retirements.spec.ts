@@ -10,20 +10,11 @@ import {
   retirementsOf,
   type RetirementFinding,
 } from "../tools/lib/retirements";
-import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { resourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
 
-const record = (type: string, name: string, inputs: Record<string, unknown>, outputs = {}): ResourceRecord => ({
-  urn: `urn:pulumi:t::p::${type}::${name}`,
-  type,
-  name,
-  custom: true,
-  dependencies: [],
-  propertyDependencies: {},
-  inputs,
-  outputs,
-  protect: false,
-});
+const record = (type: string, name: string, inputs: Record<string, unknown>) =>
+  resourceRecord(type, name, inputs, { outputs: {} });
 const ids = (findings: readonly RetirementFinding[]) => findings.map((f) => f.retirement.id);
 const DEC_5 = parseDay("2026-12-05");
 
