@@ -49,6 +49,39 @@ function distributionGuard(table: OlapTable): string {
   ].join("\n");
 }
 
+/**
+ * The condition "the table exists and lacks a column of the model" (CREATE TABLE runs only when the table is missing,
+ * so a table created before the model added a column keeps its old shape). Plain subqueries over sys.columns, as the
+ * distribution guard reads the pool's catalog.
+ */
+function lacksModelColumn(table: OlapTable): string {
+  const name = objectName(table.schema, table.name);
+  const columns = table.columns.map((c, i) => (i === 0 ? `SELECT N'${c.name}' AS name` : `SELECT N'${c.name}'`));
+  return `OBJECT_ID(N'${name}', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (${columns.join(" UNION ALL ")}) AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'${name}') AND c.name = m.name))`;
+}
+
+/**
+ * A staging table holds nothing between runs (each run truncates and reloads it, and its grants are the schema's), so
+ * one that lacks a column the model added is dropped here and re-created below. A fact or dimension keeps its rows:
+ * refuse, naming the model's columns, before the nightly load fails on the missing one.
+ */
+function missingColumnGuard(table: OlapTable): string {
+  const name = objectName(table.schema, table.name);
+  if (table.role === "staging")
+    return [
+      `-- ${name}: re-created when it lacks a column the model added since (staging holds nothing between runs).`,
+      `IF ${lacksModelColumn(table)}`,
+      `    DROP TABLE ${qualified(table.schema, table.name)};`,
+    ].join("\n");
+  return [
+    `-- ${name}: every column of the model exists (the table may predate a column the model added since).`,
+    `IF ${lacksModelColumn(table)}`,
+    "BEGIN",
+    `    THROW 50022, N'${name} lacks a column of the model (${table.columns.map((c) => c.name).join(", ")}): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;`,
+    "END;",
+  ].join("\n");
+}
+
 function createOlapTable(table: OlapTable): string[] {
   const name = objectName(table.schema, table.name);
   const intro = [
@@ -59,6 +92,7 @@ function createOlapTable(table: OlapTable): string[] {
     ),
   ];
   const parts = [
+    ...(table.role === "staging" ? [missingColumnGuard(table)] : []),
     [
       ...intro,
       `IF OBJECT_ID(N'${name}', N'U') IS NULL`,
@@ -71,6 +105,7 @@ function createOlapTable(table: OlapTable): string[] {
       "END;",
     ].join("\n"),
     distributionGuard(table),
+    ...(table.role === "staging" ? [] : [missingColumnGuard(table)]),
   ];
   if (table.primaryKey) {
     parts.push(

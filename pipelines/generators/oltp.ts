@@ -172,6 +172,33 @@ function erasableGuard(table: OltpTable): string[] {
   ];
 }
 
+/**
+ * A table created before a column was added to the model lacks it: CREATE TABLE runs only when the table is missing,
+ * so nothing here adds it, and the first thing to notice would be a later script (04's column grants) or the nightly
+ * ETL naming it. Refuse at once, naming the column and the migration it needs. A ledger table takes only nullable
+ * added columns ("Adding non-nullable columns isn't supported", Microsoft Learn, "Ledger limitations").
+ */
+function missingColumnGuard(table: OltpTable): string[] {
+  const name = objectName(table.schema, table.name);
+  const how = table.ledger
+    ? "add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first)"
+    : "add them in a reviewed migration (ALTER TABLE … ADD, nullable or NOT NULL with a DEFAULT)";
+  return [
+    [
+      `-- ${name}: every column of the model exists (the table may predate a column the model added since).`,
+      `IF OBJECT_ID(N'${name}', N'U') IS NOT NULL`,
+      "BEGIN",
+      `    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES ${table.columns.map((c) => `(N'${c.name}')`).join(", ")}) AS m(name) WHERE COL_LENGTH(N'${name}', m.name) IS NULL);`,
+      "    IF @missing IS NOT NULL",
+      "    BEGIN",
+      `        DECLARE @message NVARCHAR(2048) = CONCAT(N'${name} has no column ', @missing, N': the table predates the model adding it. Before this script, ${how}, see pipelines/README.md ("Changing the schema later").');`,
+      "        THROW 50011, @message, 1;",
+      "    END;",
+      "END;",
+    ].join("\n"),
+  ];
+}
+
 /** Refuse to create tables with encrypted columns before their column encryption keys exist (00 + the .ps1). */
 function columnEncryptionKeyGuards(model: OltpModel): string[] {
   const used = new Set(model.tables.flatMap((t) => t.columns.flatMap((c) => (c.encryption ? [c.encryption.key] : []))));
@@ -247,6 +274,7 @@ export function generateOltpDdl(model: OltpModel): string {
   for (const table of model.tables)
     parts.push(
       createOltpTable(table),
+      ...missingColumnGuard(table),
       ...encryptionStateGuard(table),
       ...collationGuard(table),
       ...erasableGuard(table),

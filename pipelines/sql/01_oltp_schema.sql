@@ -43,6 +43,18 @@ BEGIN
 END;
 GO
 
+-- dbo.Currency: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Currency', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'CurrencyCode'), (N'Name'), (N'MinorUnits'), (N'IsActive'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.Currency', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Currency has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD, nullable or NOT NULL with a DEFAULT), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
+END;
+GO
+
 -- dbo.Merchant: A merchant account (a legal entity). Contact person details are personal data.
 -- Not a ledger table: its data must stay erasable (GDPR) and correctable.
 -- Extraction: cdc. Ordinary table without encrypted columns: CDC net changes give the changed values (and deletes)
@@ -73,6 +85,18 @@ BEGIN
         CONSTRAINT [CK_Merchant_Status_Values] CHECK ([Status] IN ('pending', 'active', 'suspended', 'closed'))
     )
     WITH (LEDGER = OFF);
+END;
+GO
+
+-- dbo.Merchant: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Merchant', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'MerchantId'), (N'MerchantCode'), (N'LegalName'), (N'DisplayName'), (N'MerchantCategoryCode'), (N'CountryCode'), (N'SettlementCurrencyCode'), (N'ContactEmail'), (N'ContactPhone'), (N'Status'), (N'CreatedAt'), (N'UpdatedAt'), (N'RowVer')) AS m(name) WHERE COL_LENGTH(N'dbo.Merchant', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Merchant has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD, nullable or NOT NULL with a DEFAULT), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
 END;
 GO
 
@@ -114,6 +138,18 @@ BEGIN
         CONSTRAINT [CK_Customer_Erasure] CHECK ([ErasedAt] IS NULL OR ([BillingCity] IS NULL AND [LastSeenIpAddress] IS NULL))
     )
     WITH (LEDGER = OFF);
+END;
+GO
+
+-- dbo.Customer: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Customer', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'CustomerId'), (N'Email'), (N'GivenName'), (N'FamilyName'), (N'Phone'), (N'BillingAddressLine1'), (N'BillingAddressLine2'), (N'BillingCity'), (N'BillingPostalCode'), (N'BillingCountryCode'), (N'LastSeenIpAddress'), (N'ErasedAt'), (N'CreatedAt'), (N'UpdatedAt'), (N'RowVer')) AS m(name) WHERE COL_LENGTH(N'dbo.Customer', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Customer has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD, nullable or NOT NULL with a DEFAULT), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
 END;
 GO
 
@@ -172,6 +208,18 @@ BEGIN
 END;
 GO
 
+-- dbo.PaymentMethod: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.PaymentMethod', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'PaymentMethodId'), (N'CustomerId'), (N'VaultToken'), (N'Brand'), (N'Funding'), (N'WalletType'), (N'Last4'), (N'ExpMonth'), (N'ExpYear'), (N'Fingerprint'), (N'IssuerCountryCode'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.PaymentMethod', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.PaymentMethod has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD, nullable or NOT NULL with a DEFAULT), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
+END;
+GO
+
 IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.PaymentMethod') AND name IN (N'Last4', N'ExpMonth', N'ExpYear', N'Fingerprint') AND is_nullable = 0)
 BEGIN
     THROW 50009, N'dbo.PaymentMethod has NOT NULL columns the model erases (Last4, ExpMonth, ExpYear, Fingerprint): the table predates them becoming nullable, and an erasure would fail. Make them nullable in a reviewed migration (ALTER COLUMN … NULL, dropping and re-creating what depends on them), see pipelines/README.md.', 1;
@@ -216,6 +264,18 @@ BEGIN
 END;
 GO
 
+-- dbo.Payment: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Payment', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'PaymentId'), (N'MerchantId'), (N'PaymentMethodId'), (N'IdempotencyKey'), (N'AmountMinor'), (N'CurrencyCode'), (N'CapturedAmountMinor'), (N'Status'), (N'FailureCode'), (N'AuthorizedAt'), (N'CapturedAt'), (N'CreatedByRequest'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.Payment', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Payment has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
+END;
+GO
+
 IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Payment') AND name = N'IdempotencyKey' AND collation_name <> N'Latin1_General_100_BIN2')
 BEGIN
     THROW 50008, N'dbo.Payment.IdempotencyKey does not have the collation the model declares (Latin1_General_100_BIN2): the table predates it. Change it in a reviewed migration (a ledger table: copy into a new table), see pipelines/README.md.', 1;
@@ -248,6 +308,18 @@ BEGIN
         CONSTRAINT [CK_Refund_Status_Values] CHECK ([Status] IN ('pending', 'succeeded', 'failed', 'canceled'))
     )
     WITH (SYSTEM_VERSIONING = ON (HISTORY_TABLE = [dbo].[Refund_LedgerHistory]), LEDGER = ON (LEDGER_VIEW = [dbo].[Refund_LedgerView]));
+END;
+GO
+
+-- dbo.Refund: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Refund', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'RefundId'), (N'PaymentId'), (N'IdempotencyKey'), (N'AmountMinor'), (N'Reason'), (N'Status'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.Refund', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Refund has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
 END;
 GO
 
@@ -285,6 +357,18 @@ BEGIN
 END;
 GO
 
+-- dbo.Dispute: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dispute', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'DisputeId'), (N'PaymentId'), (N'AmountMinor'), (N'NetworkReasonCode'), (N'Category'), (N'Status'), (N'EvidenceDueBy'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.Dispute', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Dispute has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
+END;
+GO
+
 -- dbo.Payout: A transfer from a merchant's balance to its bank account (the account itself is held by the vault).
 -- Ledger table (updatable): tamper-evident, and can never be altered back to a non-ledger table.
 -- Extraction: none. Not in the star schema yet. When it is: changeTracking (ledger table).
@@ -308,6 +392,18 @@ BEGIN
         CONSTRAINT [CK_Payout_Status_Values] CHECK ([Status] IN ('pending', 'in_transit', 'paid', 'failed', 'canceled'))
     )
     WITH (SYSTEM_VERSIONING = ON (HISTORY_TABLE = [dbo].[Payout_LedgerHistory]), LEDGER = ON (LEDGER_VIEW = [dbo].[Payout_LedgerView]));
+END;
+GO
+
+-- dbo.Payout: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Payout', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'PayoutId'), (N'MerchantId'), (N'AmountMinor'), (N'CurrencyCode'), (N'BankAccountToken'), (N'Status'), (N'ArrivalDate'), (N'CreatedAt'), (N'UpdatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.Payout', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.Payout has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
 END;
 GO
 
@@ -339,6 +435,18 @@ BEGIN
         CONSTRAINT [CK_BalanceTransaction_PayoutSource] CHECK ([Type] <> 'payout' OR [PayoutId] IS NOT NULL)
     )
     WITH (LEDGER = ON (LEDGER_VIEW = [dbo].[BalanceTransaction_LedgerView], APPEND_ONLY = ON));
+END;
+GO
+
+-- dbo.BalanceTransaction: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.BalanceTransaction', N'U') IS NOT NULL
+BEGIN
+    DECLARE @missing NVARCHAR(4000) = (SELECT STRING_AGG(m.name, N', ') FROM (VALUES (N'BalanceTransactionId'), (N'MerchantId'), (N'Type'), (N'AmountMinor'), (N'CurrencyCode'), (N'PaymentId'), (N'RefundId'), (N'DisputeId'), (N'PayoutId'), (N'AvailableAt'), (N'CreatedAt')) AS m(name) WHERE COL_LENGTH(N'dbo.BalanceTransaction', m.name) IS NULL);
+    IF @missing IS NOT NULL
+    BEGIN
+        DECLARE @message NVARCHAR(2048) = CONCAT(N'dbo.BalanceTransaction has no column ', @missing, N': the table predates the model adding it. Before this script, add them in a reviewed migration (ALTER TABLE … ADD … NULL: a ledger table takes only nullable added columns, so make a NOT NULL one nullable in the model first), see pipelines/README.md ("Changing the schema later").');
+        THROW 50011, @message, 1;
+    END;
 END;
 GO
 -- Foreign keys (added after all tables exist, so table order does not matter).

@@ -38,6 +38,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Dim_Date: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'Date' UNION ALL SELECT N'Year' UNION ALL SELECT N'Quarter' UNION ALL SELECT N'Month' UNION ALL SELECT N'MonthName' UNION ALL SELECT N'DayOfMonth' UNION ALL SELECT N'IsoWeek' UNION ALL SELECT N'IsoDayOfWeek' UNION ALL SELECT N'IsWeekend') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Date') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_Date lacks a column of the model (DateKey, Date, Year, Quarter, Month, MonthName, DayOfMonth, IsoWeek, IsoDayOfWeek, IsWeekend): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Date] ADD CONSTRAINT [PK_Dim_Date] PRIMARY KEY NONCLUSTERED ([DateKey]) NOT ENFORCED;
 GO
@@ -75,6 +82,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Dim_Merchant: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Merchant', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'MerchantKey' AS name UNION ALL SELECT N'MerchantCode' UNION ALL SELECT N'LegalName' UNION ALL SELECT N'DisplayName' UNION ALL SELECT N'MerchantCategoryCode' UNION ALL SELECT N'CountryCode' UNION ALL SELECT N'SettlementCurrencyCode' UNION ALL SELECT N'Status' UNION ALL SELECT N'OnboardedAt' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_Merchant lacks a column of the model (MerchantKey, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, OnboardedAt, ValidFrom, ValidTo, IsCurrent, IsInferred): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Merchant] ADD CONSTRAINT [PK_Dim_Merchant] PRIMARY KEY NONCLUSTERED ([MerchantKey], [ValidFrom]) NOT ENFORCED;
 GO
@@ -107,6 +121,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Dim_Customer: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Customer', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CustomerKey' AS name UNION ALL SELECT N'BillingCountryCode' UNION ALL SELECT N'CustomerSince' UNION ALL SELECT N'IsErased' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Customer') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_Customer lacks a column of the model (CustomerKey, BillingCountryCode, CustomerSince, IsErased, ValidFrom, ValidTo, IsCurrent, IsInferred): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Customer') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Customer] ADD CONSTRAINT [PK_Dim_Customer] PRIMARY KEY NONCLUSTERED ([CustomerKey], [ValidFrom]) NOT ENFORCED;
 GO
@@ -135,6 +156,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Dim_PaymentMethod: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentMethodKey' AS name UNION ALL SELECT N'Brand' UNION ALL SELECT N'Funding' UNION ALL SELECT N'WalletType' UNION ALL SELECT N'IssuerCountryCode' UNION ALL SELECT N'CreatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_PaymentMethod lacks a column of the model (PaymentMethodKey, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_PaymentMethod] ADD CONSTRAINT [PK_Dim_PaymentMethod] PRIMARY KEY NONCLUSTERED ([PaymentMethodKey]) NOT ENFORCED;
 GO
@@ -160,6 +188,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Dim_Currency: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Currency', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CurrencyCode' AS name UNION ALL SELECT N'Name' UNION ALL SELECT N'MinorUnits' UNION ALL SELECT N'IsActive') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Currency') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_Currency lacks a column of the model (CurrencyCode, Name, MinorUnits, IsActive): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(N'dbo.Dim_Currency') AND is_primary_key = 1)
     ALTER TABLE [dbo].[Dim_Currency] ADD CONSTRAINT [PK_Dim_Currency] PRIMARY KEY NONCLUSTERED ([CurrencyCode]) NOT ENFORCED;
 GO
@@ -182,6 +217,13 @@ GO
 IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus') AND distribution_policy_desc <> N'REPLICATE')
 BEGIN
     THROW 50020, N'dbo.Dim_PaymentStatus exists with another distribution than the model''s (REPLICATE). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+END;
+GO
+
+-- dbo.Dim_PaymentStatus: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_PaymentStatus', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentStatusCode' AS name UNION ALL SELECT N'IsFinal' UNION ALL SELECT N'IsSuccessful') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Dim_PaymentStatus lacks a column of the model (PaymentStatusCode, IsFinal, IsSuccessful): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -233,6 +275,13 @@ BEGIN
 END;
 GO
 
+-- dbo.Fact_Payment: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Fact_Payment', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentId' AS name UNION ALL SELECT N'DateKey' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CustomerKey' UNION ALL SELECT N'PaymentMethodKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'AuthorizedAt' UNION ALL SELECT N'CapturedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Fact_Payment') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Fact_Payment lacks a column of the model (PaymentId, DateKey, MerchantKey, CustomerKey, PaymentMethodKey, CurrencyCode, PaymentStatusCode, AmountMinor, CapturedAmountMinor, RefundedAmountMinor, RefundCount, DisputeCount, CreatedAt, AuthorizedAt, CapturedAt, UpdatedAt): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
 -- dbo.Fact_API_Performance (fact): One row per minute, merchant, HTTP method and endpoint (route template, never a
 -- raw path): request and error counts, error rate and latency percentiles, aggregated by Stream Analytics over
 -- one-minute tumbling windows. Percentiles are per minute and cannot be summed: coarser dashboards use the sums
@@ -273,6 +322,18 @@ BEGIN
 END;
 GO
 
+-- dbo.Fact_API_Performance: every column of the model exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Fact_API_Performance', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'MinuteStart' AS name UNION ALL SELECT N'DateKey' UNION ALL SELECT N'HourOfDay' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'HttpMethod' UNION ALL SELECT N'Endpoint' UNION ALL SELECT N'RequestCount' UNION ALL SELECT N'ErrorCount' UNION ALL SELECT N'ClientErrorCount' UNION ALL SELECT N'ErrorRate' UNION ALL SELECT N'LatencySumMs' UNION ALL SELECT N'LatencyMaxMs' UNION ALL SELECT N'LatencyP50Ms' UNION ALL SELECT N'LatencyP95Ms' UNION ALL SELECT N'LatencyP99Ms') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND c.name = m.name))
+BEGIN
+    THROW 50022, N'dbo.Fact_API_Performance lacks a column of the model (MinuteStart, DateKey, HourOfDay, MerchantKey, HttpMethod, Endpoint, RequestCount, ErrorCount, ClientErrorCount, ErrorRate, LatencySumMs, LatencyMaxMs, LatencyP50Ms, LatencyP95Ms, LatencyP99Ms): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+END;
+GO
+
+-- stg.Currency: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Currency', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CdcStartLsn' AS name UNION ALL SELECT N'CdcOperation' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'Name' UNION ALL SELECT N'MinorUnits' UNION ALL SELECT N'IsActive') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Currency') AND c.name = m.name))
+    DROP TABLE [stg].[Currency];
+GO
+
 -- stg.Currency (staging): Changed (and related) rows of dbo.Currency for the nightly load; truncated before each
 -- run.
 -- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
@@ -296,6 +357,11 @@ IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id =
 BEGIN
     THROW 50020, N'stg.Currency exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
+GO
+
+-- stg.Merchant: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Merchant', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CdcStartLsn' AS name UNION ALL SELECT N'CdcOperation' UNION ALL SELECT N'MerchantId' UNION ALL SELECT N'MerchantCode' UNION ALL SELECT N'LegalName' UNION ALL SELECT N'DisplayName' UNION ALL SELECT N'MerchantCategoryCode' UNION ALL SELECT N'CountryCode' UNION ALL SELECT N'SettlementCurrencyCode' UNION ALL SELECT N'Status' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Merchant') AND c.name = m.name))
+    DROP TABLE [stg].[Merchant];
 GO
 
 -- stg.Merchant (staging): Changed (and related) rows of dbo.Merchant for the nightly load; truncated before each
@@ -329,6 +395,11 @@ BEGIN
 END;
 GO
 
+-- stg.Customer: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Customer', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'ChangeVersion' AS name UNION ALL SELECT N'ChangeOperation' UNION ALL SELECT N'CustomerId' UNION ALL SELECT N'BillingCountryCode' UNION ALL SELECT N'ErasedAt' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Customer') AND c.name = m.name))
+    DROP TABLE [stg].[Customer];
+GO
+
 -- stg.Customer (staging): Changed (and related) rows of dbo.Customer for the nightly load; truncated before each
 -- run.
 -- Distribution/index: ROUND_ROBIN HEAP: load-once/read-once landing table; round-robin spreads the bulk insert
@@ -353,6 +424,11 @@ IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id =
 BEGIN
     THROW 50020, N'stg.Customer exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
+GO
+
+-- stg.PaymentMethod: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.PaymentMethod', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CdcStartLsn' AS name UNION ALL SELECT N'CdcOperation' UNION ALL SELECT N'PaymentMethodId' UNION ALL SELECT N'CustomerId' UNION ALL SELECT N'Brand' UNION ALL SELECT N'Funding' UNION ALL SELECT N'WalletType' UNION ALL SELECT N'IssuerCountryCode' UNION ALL SELECT N'CreatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.PaymentMethod') AND c.name = m.name))
+    DROP TABLE [stg].[PaymentMethod];
 GO
 
 -- stg.PaymentMethod (staging): Changed (and related) rows of dbo.PaymentMethod for the nightly load; truncated
@@ -381,6 +457,11 @@ IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id =
 BEGIN
     THROW 50020, N'stg.PaymentMethod exists with another distribution than the model''s (ROUND_ROBIN). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
+GO
+
+-- stg.Payment: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Payment', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'ChangeVersion' AS name UNION ALL SELECT N'ChangeOperation' UNION ALL SELECT N'PaymentId' UNION ALL SELECT N'MerchantId' UNION ALL SELECT N'PaymentMethodId' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'Status' UNION ALL SELECT N'AuthorizedAt' UNION ALL SELECT N'CapturedAt' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Payment') AND c.name = m.name))
+    DROP TABLE [stg].[Payment];
 GO
 
 -- stg.Payment (staging): Changed (and related) rows of dbo.Payment for the nightly load; truncated before each run.
@@ -415,6 +496,11 @@ BEGIN
 END;
 GO
 
+-- stg.Refund: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Refund', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'ChangeVersion' AS name UNION ALL SELECT N'ChangeOperation' UNION ALL SELECT N'RefundId' UNION ALL SELECT N'PaymentId' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'Status') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Refund') AND c.name = m.name))
+    DROP TABLE [stg].[Refund];
+GO
+
 -- stg.Refund (staging): Changed (and related) rows of dbo.Refund for the nightly load; truncated before each run.
 -- Distribution/index: HASH(PaymentId) HEAP: the fact load joins this table on PaymentId, the distribution column of
 -- the fact, so the join and the apply to the fact move no data; a heap loads fastest and is read once. Never
@@ -438,6 +524,11 @@ IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id =
 BEGIN
     THROW 50020, N'stg.Refund exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
 END;
+GO
+
+-- stg.Dispute: re-created when it lacks a column the model added since (staging holds nothing between runs).
+IF OBJECT_ID(N'stg.Dispute', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'ChangeVersion' AS name UNION ALL SELECT N'ChangeOperation' UNION ALL SELECT N'DisputeId' UNION ALL SELECT N'PaymentId') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'stg.Dispute') AND c.name = m.name))
+    DROP TABLE [stg].[Dispute];
 GO
 
 -- stg.Dispute (staging): Changed (and related) rows of dbo.Dispute for the nightly load; truncated before each run.

@@ -259,6 +259,60 @@ describe("pipelines/generate", () => {
         "INSERT INTO [dbo].[X] ([A]) VALUES (1);\nGO",
       ].join("\n");
       assert.equal(findUnguardedStatements(bad).length, 6);
+      // A staging table may be dropped only behind the missing-column condition; a star table never.
+      const drops = [
+        "IF OBJECT_ID(N'stg.X', N'U') IS NOT NULL\n    DROP TABLE [stg].[X];\nGO",
+        "IF OBJECT_ID(N'dbo.Fact_X', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'A' AS name) AS m)\n    DROP TABLE [dbo].[Fact_X];\nGO",
+      ].join("\n");
+      assert.equal(findUnguardedStatements(drops).length, 2);
+    });
+
+    it("stops on a deployed table that lacks a column the model added (re-creates a staging one), naming the columns and the migration", () => {
+      const model = withTipAmount();
+      const [oltp, olap] = [generateOltpDdl(model.oltp), generateOlapDdl(model.olap)];
+      // Batches with their comments (each guard opens with one naming its table).
+      const batchesOf = (sql: string) => sql.split(/^GO$/m).map((b) => b.trim());
+      for (const t of model.oltp.tables) {
+        const guard = batchesOf(oltp).find((b) =>
+          b.startsWith(`-- ${t.schema}.${t.name}: every column of the model exists`),
+        );
+        assert.ok(guard, `${t.name}: a guard`);
+        // It checks exactly the model's columns, the new one included.
+        assert.deepEqual(
+          [...(/\(VALUES (.*)\) AS m\(name\)/.exec(guard)?.[1] ?? "").matchAll(/\(N'(\w+)'\)/g)].map((m) => m[1]),
+          t.columns.map((c) => c.name),
+        );
+        assert.match(guard, /THROW 50011, @message, 1;/);
+        // A ledger table takes only nullable added columns: the message says so there, and only there.
+        assert.equal(/a ledger table takes only nullable added columns/.test(guard), Boolean(t.ledger), t.name);
+      }
+      assert.match(oltp, /VALUES \(N'PaymentId'\).*\(N'TipAmountMinor'\)/);
+      const batches = batchesOf(olap);
+      for (const t of model.olap.tables) {
+        const name = `${t.schema}.${t.name}`;
+        const create = batches.findIndex((b) => b.includes(`IF OBJECT_ID(N'${name}', N'U') IS NULL`));
+        const guard = batches.findIndex((b) => b.startsWith(`-- ${name}: `) && b.includes("AS m WHERE NOT EXISTS"));
+        assert.ok(create >= 0 && guard >= 0, name);
+        const listed = [...batches[guard].matchAll(/SELECT N'(\w+)'/g)].map((m) => m[1]);
+        assert.deepEqual(
+          listed,
+          t.columns.map((c) => c.name),
+          name,
+        );
+        if (t.role === "staging") {
+          // Dropped before the CREATE that re-creates it with the model's shape.
+          assert.ok(guard < create, name);
+          assert.match(batches[guard], new RegExp(`\\n    DROP TABLE \\[${t.schema}\\]\\.\\[${t.name}\\];$`));
+        } else {
+          assert.ok(guard > create, name);
+          assert.match(batches[guard], /THROW 50022, N'.* lacks a column of the model \(/);
+          assert.doesNotMatch(batches[guard], /DROP TABLE/);
+        }
+      }
+      assert.match(
+        olap,
+        /-- dbo\.Fact_Payment: every column of the model exists[^\n]*\nIF [^\n]*SELECT N'TipAmountMinor'/,
+      );
     });
 
     it("creates every table exactly once, behind IF OBJECT_ID(...) IS NULL", () => {
