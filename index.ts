@@ -293,6 +293,12 @@ export const vnetId = platform.vnetId;
 export const subnetIds = platform.subnetIds;
 export const keyVaultUri = platform.keyVault.uri;
 export const logAnalyticsWorkspaceId = platform.logAnalytics.id;
+/**
+ * What the hub's owner adds to the hub's own Azure Monitor Private Link Scope so that operators there can query the
+ * workspace, Sentinel and Application Insights (docs/operations.md, "Reaching the private endpoints"). Read when the
+ * program ends, after every tier has linked its components.
+ */
+export const azureMonitorScopedResourceIds = pulumi.all(platform.monitorScopedResourceIds);
 /** Action groups per alert priority (P1 paged within 15 min, P2 1 h, P3 24 h). */
 export const actionGroupIds = platform.alertRouting.actionGroupIds;
 /** The alert rules the operations tier created (docs/runbook.md has a section per key) and its dashboards. */

@@ -635,6 +635,19 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(cosmos.dependencies.includes(byName(resources, "platform-cmk-cosmos-grant-propagation").urn));
     });
 
+    it("exports every resource in the Azure Monitor scope (workspace first), for the hub's owner to add to the hub's scope", async () => {
+      const { run } = await previewOf(stack);
+      const exported = run.stackOutputs.azureMonitorScopedResourceIds as string[];
+      const linked = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource").map((r) =>
+        String(r.inputs.linkedResourceId),
+      );
+      assert.deepEqual([...exported].sort(), [...linked].sort());
+      assert.match(exported[0], /\/providers\/Microsoft\.OperationalInsights\/workspaces\/log-pay-/);
+      // The workspace and the function apps' and ML's Application Insights components.
+      assert.equal(exported.filter((id) => /\/Microsoft\.Insights\/components\//.test(id)).length, exported.length - 1);
+      assert.ok(exported.length >= 4, exported.join(", "));
+    });
+
     it("Always Encrypted column master key: in the private vault, RSA-HSM in prod, exported by its versioned URI", async () => {
       const key = byName(resources, "platform-ae-cmk");
       const p = key.inputs.properties as Record<string, unknown>;

@@ -146,6 +146,12 @@ export class Platform extends pulumi.ComponentResource {
   private readonly context: StackContext;
   /** The scope's links, one at a time (creates and deletes): components/shared/serial.ts. */
   private scopeLinks?: Serial;
+  /**
+   * Every resource in the scope (the workspace, then each component `linkToMonitorScope` adds), for the hub's own
+   * scope: a network resolves Azure Monitor to one scope, so operators in the hub query this stack's workspace and
+   * components only once the hub's owner adds them there too (docs/operations.md, "Reaching the private endpoints").
+   */
+  public readonly monitorScopedResourceIds: pulumi.Input<string>[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:platform:Platform", name, {}, opts);
@@ -245,6 +251,7 @@ export class Platform extends pulumi.ComponentResource {
       resourceGroupName: groups.monitoring.name,
     };
     this.scopeLinks = new Serial([ampls.lastOperation]);
+    this.monitorScopedResourceIds.push(workspace.id);
 
     // Azure Firewall (egress control) behind a flag.
     const firewall = cfg.enableFirewall
@@ -389,6 +396,7 @@ export class Platform extends pulumi.ComponentResource {
     parent: pulumi.Resource,
   ): monitor.PrivateLinkScopedResource {
     const chain = (this.scopeLinks ??= new Serial());
+    this.monitorScopedResourceIds.push(linkedResourceId);
     return chain.next(
       (dependsOn) =>
         new monitor.PrivateLinkScopedResource(
