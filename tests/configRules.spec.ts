@@ -314,12 +314,13 @@ describe("config rules: settings accepted and then ignored", () => {
     );
     assert.equal(parseConfig(rawOf("prod"), "prod").sql.secondaryType, "Standby");
   });
-  it("ingestion.gateway.paymentApiDeploySources needs merchantCertificateAuthorities", () => {
+  it("ingestion.gateway.paymentApiDeploySources: alone (the endpoint restricted without merchant authentication) or with the authorities", () => {
     const gatewayOf = (raw: RawConfig) => (raw.ingestion as { gateway: Record<string, unknown> }).gateway;
+    accepts("dev", (raw) => (gatewayOf(raw).paymentApiDeploySources = ["10.40.0.0/27"]));
     rejects(
       "dev",
-      (raw) => (gatewayOf(raw).paymentApiDeploySources = ["10.40.0.0/27"]),
-      /config payments-data-platform:ingestion \(gateway\.paymentApiDeploySources\): got \["10\.40\.0\.0\/27"\]; applies only with gateway\.merchantCertificateAuthorities/,
+      (raw) => (gatewayOf(raw).paymentApiDeploySources = ["10.40.0.300/27"]),
+      /config payments-data-platform:ingestion \(gateway\.paymentApiDeploySources\.0\)/,
     );
     const pem = fs.readFileSync(path.join(__dirname, "fixtures/certs/merchant-ca.pem"), "utf8");
     accepts("dev", (raw) => {

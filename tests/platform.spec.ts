@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
 import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
+import { paymentApiEndpointRules } from "../components/platform/subnets";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
@@ -13,9 +14,50 @@ import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
 import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { assertChainedPairwise, byName, input, ofType, previewEdited, previewOf, waitsFor } from "./helpers/stacks";
+import {
+  assertChainedPairwise,
+  byName,
+  configOf,
+  input,
+  ofType,
+  previewEdited,
+  previewOf,
+  waitsFor,
+} from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
+
+describe("the payment API's private endpoint: the gateway and the code's runners only", () => {
+  const base = configOf("prod");
+  const withGateway = (gateway: Record<string, unknown>) => ({
+    subnets: base.subnets,
+    ingestion: { ...base.ingestion, gateway: { ...base.ingestion.gateway, ...gateway } },
+  });
+  it("restricts it whenever the runners' ranges are set, with or without merchant authentication", () => {
+    for (const gateway of [
+      { paymentApiDeploySources: ["10.40.0.0/27"] },
+      {
+        paymentApiDeploySources: ["10.40.0.0/27"],
+        merchantCertificateAuthorities: [{ name: "ca", certificate: "-----BEGIN CERTIFICATE-----" }],
+      },
+    ]) {
+      const rules = paymentApiEndpointRules(withGateway(gateway), "asg-id");
+      assert.deepEqual(
+        rules.map((r) => [r.name, r.priority, r.access, r.destinationPortRange]),
+        [
+          ["allow-gateway-and-deploy-to-payment-api", 100, "Allow", "443"],
+          ["deny-others-to-payment-api", 110, "Deny", "*"],
+        ],
+      );
+      assert.deepEqual(rules[0].sourceAddressPrefixes, [base.subnets.appGateway, "10.40.0.0/27"]);
+      assert.deepEqual(rules[1].destinationApplicationSecurityGroups, [{ id: "asg-id" }]);
+    }
+  });
+  it("leaves it open to the network without them (the code could not be shipped): prod as committed", () => {
+    assert.deepEqual(paymentApiEndpointRules(withGateway({ paymentApiDeploySources: undefined }), "asg-id"), []);
+    assert.deepEqual(paymentApiEndpointRules(withGateway({ paymentApiDeploySources: [] }), "asg-id"), []);
+  });
+});
 
 describe("shared interfaces", () => {
   it("private endpoints: the zones of a service, or an error naming the missing zone", () => {

@@ -149,18 +149,19 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
 
 /**
  * The private endpoint subnet's rules for the payment API's endpoint (pure), at 100 and 110, ahead of the subnet's
- * own allows (moved to 200 then; Azure takes custom rule priorities from 100 to 4096): with
- * merchants authenticated by client certificate, the app trusts the certificate headers the gateway sets, so only the
- * gateway's subnet and the runners that ship the code (`ingestion.gateway.paymentApiDeploySources`) may reach the
- * endpoint, on HTTPS; everything else in the network is denied. None without merchant authorities (the app then
- * reads no header). NSGs apply to private endpoints because the subnet enables its network policies.
+ * own allows (moved to 200 then; Azure takes custom rule priorities from 100 to 4096): only the gateway's subnet and
+ * the runners that ship the code (`ingestion.gateway.paymentApiDeploySources`) may reach the endpoint, on HTTPS;
+ * everything else in the network (a peered hub, on-premises ranges through its gateway) is denied, so no client gets
+ * around the WAF. Required with merchants authenticated by client certificate (the app then trusts the certificate
+ * headers the gateway sets); on whenever the runners' ranges are configured; none without them (the code could not
+ * be shipped). NSGs apply to private endpoints because the subnet enables its network policies.
  */
 export function paymentApiEndpointRules(
   cfg: Pick<PlatformConfig, "subnets" | "ingestion">,
   endpointAsgId: pulumi.Input<string>,
 ): types.input.network.SecurityRuleArgs[] {
-  if (!merchantAuthenticationOn(cfg.ingestion)) return [];
   const gw = cfg.ingestion.gateway;
+  if (!merchantAuthenticationOn(cfg.ingestion) && !gw.paymentApiDeploySources?.length) return [];
   const to = { destinationApplicationSecurityGroups: [{ id: endpointAsgId }], sourcePortRange: "*" };
   return [
     {

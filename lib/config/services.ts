@@ -250,13 +250,6 @@ export const ingestionSchema = settings({
       message: `must be at least gateway.minInstances (${c.gateway.minInstances})`,
     });
   }
-  if (c.gateway.paymentApiDeploySources && !c.gateway.merchantCertificateAuthorities)
-    ctx.addIssue({
-      code: "custom",
-      path: ["gateway", "paymentApiDeploySources"],
-      message:
-        "applies only with gateway.merchantCertificateAuthorities (without merchant authentication the payment API's private endpoint is not restricted to the gateway and these ranges): remove it, or set merchantCertificateAuthorities",
-    });
   if (c.gateway.merchantCertificateAuthorities && !c.gateway.paymentApiDeploySources?.length)
     ctx.addIssue({
       code: "custom",
