@@ -261,11 +261,24 @@ export function generateDashboardsScript(model: OlapModel): string {
     if (!fact) continue;
     const distribution = mv.distribution.kind === "HASH" ? `HASH(${q(mv.distribution.column)})` : "ROUND_ROBIN";
     const create = `CREATE MATERIALIZED VIEW ${qualified(mv.schema, mv.name)} WITH (DISTRIBUTION = ${distribution}) AS ${materializedViewSelect(mv, fact)};`;
+    const name = objectName(mv.schema, mv.name);
+    const columns = [...mv.groupBy, ...mv.measures.map((m) => m.name)];
+    const modelColumns = columns
+      .map((c, i) => (i === 0 ? `SELECT N'${c}' AS name` : `SELECT N'${c}'`))
+      .join(" UNION ALL ");
     parts.push(
+      // CREATE runs only when the view is missing, so a grouping or measure the model added (or removed) would never
+      // reach a deployed pool: a view whose columns differ from the model's is dropped here and re-created below, from
+      // the fact (13 and 16 grant it again). A changed definition under an unchanged name is not detected.
+      [
+        `-- ${name}: dropped when its columns differ from the model's, to be re-created below.`,
+        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (${modelColumns}) AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'${name}') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})))`,
+        `    DROP VIEW ${qualified(mv.schema, mv.name)};`,
+      ].join("\n"),
       [
         ...comment(`${mv.schema}.${mv.name}: ${mv.description}`),
         ...comment(`Distribution: ${mv.rationale}`),
-        `IF OBJECT_ID(N'${objectName(mv.schema, mv.name)}', N'V') IS NULL`,
+        `IF OBJECT_ID(N'${name}', N'V') IS NULL`,
         `    EXEC(N'${create.replace(/'/g, "''")}');`,
       ].join("\n"),
     );
@@ -300,7 +313,8 @@ export function generateDashboardsScript(model: OlapModel): string {
       "Source: pipelines/model/olap.ts (materializedViews). Regenerate with `npm run sql:generate`. Run after 11.",
       "Restrictions of CREATE MATERIALIZED VIEW AS SELECT (dedicated pools) the model is validated against: HASH or",
       "ROUND_ROBIN only, SUM and COUNT_BIG over one fact, every GROUP BY column selected, no DDM on the fact.",
-      `Idempotent: each view is created only if missing; ${procName} is (re)defined on every run.`,
+      `Idempotent: each view is created when missing (dropped first when its columns differ from the model's);`,
+      `${procName} is (re)defined on every run.`,
     ]),
     batches(parts),
   ].join("\n");

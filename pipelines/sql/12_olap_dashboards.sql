@@ -3,7 +3,13 @@
 -- Source: pipelines/model/olap.ts (materializedViews). Regenerate with `npm run sql:generate`. Run after 11.
 -- Restrictions of CREATE MATERIALIZED VIEW AS SELECT (dedicated pools) the model is validated against: HASH or
 -- ROUND_ROBIN only, SUM and COUNT_BIG over one fact, every GROUP BY column selected, no DDM on the fact.
--- Idempotent: each view is created only if missing; dbo.usp_RefreshDashboardAggregates is (re)defined on every run.
+-- Idempotent: each view is created when missing (dropped first when its columns differ from the model's);
+-- dbo.usp_RefreshDashboardAggregates is (re)defined on every run.
+
+-- dbo.mv_Payment_DailyByMerchant: dropped when its columns differ from the model's, to be re-created below.
+IF OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'PaymentCount' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND name NOT IN (N'DateKey', N'MerchantKey', N'CurrencyCode', N'PaymentStatusCode', N'PaymentCount', N'AmountMinor', N'CapturedAmountMinor', N'RefundedAmountMinor', N'RefundCount', N'DisputeCount')))
+    DROP VIEW [dbo].[mv_Payment_DailyByMerchant];
+GO
 
 -- dbo.mv_Payment_DailyByMerchant: Business dashboard: payments, volume, captures, refunds and disputes per day,
 -- merchant, currency and status.
@@ -11,6 +17,11 @@
 -- per day, currency and status, so volume cannot skew the view the way it would skew the fact.
 IF OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NULL
     EXEC(N'CREATE MATERIALIZED VIEW [dbo].[mv_Payment_DailyByMerchant] WITH (DISTRIBUTION = HASH([MerchantKey])) AS SELECT [DateKey], [MerchantKey], [CurrencyCode], [PaymentStatusCode], COUNT_BIG(*) AS [PaymentCount], SUM([AmountMinor]) AS [AmountMinor], SUM([CapturedAmountMinor]) AS [CapturedAmountMinor], SUM([RefundedAmountMinor]) AS [RefundedAmountMinor], SUM([RefundCount]) AS [RefundCount], SUM([DisputeCount]) AS [DisputeCount] FROM [dbo].[Fact_Payment] GROUP BY [DateKey], [MerchantKey], [CurrencyCode], [PaymentStatusCode];');
+GO
+
+-- dbo.mv_API_Performance_Hourly: dropped when its columns differ from the model's, to be re-created below.
+IF OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'HourOfDay' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'HttpMethod' UNION ALL SELECT N'Endpoint' UNION ALL SELECT N'RequestCount' UNION ALL SELECT N'ErrorCount' UNION ALL SELECT N'ClientErrorCount' UNION ALL SELECT N'LatencySumMs' UNION ALL SELECT N'MinuteCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND name NOT IN (N'DateKey', N'HourOfDay', N'MerchantKey', N'HttpMethod', N'Endpoint', N'RequestCount', N'ErrorCount', N'ClientErrorCount', N'LatencySumMs', N'MinuteCount')))
+    DROP VIEW [dbo].[mv_API_Performance_Hourly];
 GO
 
 -- dbo.mv_API_Performance_Hourly: API dashboard: requests, errors and total latency per hour, merchant and endpoint

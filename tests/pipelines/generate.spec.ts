@@ -267,6 +267,34 @@ describe("pipelines/generate", () => {
       assert.equal(findUnguardedStatements(drops).length, 2);
     });
 
+    it("re-creates a dashboard view whose columns differ from the model's (a measure added), before its guarded CREATE", () => {
+      const model = withTipAmount();
+      const script = generateAll(model).find((f) => f.file === "12_olap_dashboards.sql")?.content ?? "";
+      const batches = script.split(/^GO$/m).map((b) => b.trim());
+      for (const mv of model.olap.materializedViews) {
+        const name = `${mv.schema}.${mv.name}`;
+        const drop = batches.findIndex((b) => b.includes(`-- ${name}: dropped when its columns differ`));
+        const create = batches.findIndex((b) => b.includes(`IF OBJECT_ID(N'${name}', N'V') IS NULL`));
+        assert.ok(drop >= 0 && drop < create, name);
+        const columns = [...mv.groupBy, ...mv.measures.map((m) => m.name)];
+        // Both ways: a model column the view lacks, a view column the model no longer has.
+        assert.deepEqual(
+          [...batches[drop].matchAll(/SELECT N'(\w+)'/g)].map((m) => m[1]),
+          columns,
+          name,
+        );
+        assert.match(batches[drop], new RegExp(`NOT IN \\(${columns.map((c) => `N'${c}'`).join(", ")}\\)`));
+        assert.match(batches[drop], new RegExp(`\\n    DROP VIEW \\[${mv.schema}\\]\\.\\[${mv.name}\\];$`));
+      }
+      assert.match(script, /SELECT N'TipAmountMinor'/);
+      // The guard checker admits a dashboard view's drop only behind that condition.
+      assert.equal(
+        findUnguardedStatements("IF OBJECT_ID(N'dbo.mv_X', N'V') IS NOT NULL\n    DROP VIEW [dbo].[mv_X];\nGO").length,
+        1,
+      );
+      assert.equal(findUnguardedStatements(script).length, 0);
+    });
+
     it("stops on a deployed table that lacks a column the model added (re-creates a staging one), naming the columns and the migration", () => {
       const model = withTipAmount();
       const [oltp, olap] = [generateOltpDdl(model.oltp), generateOlapDdl(model.olap)];

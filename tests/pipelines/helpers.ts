@@ -141,6 +141,9 @@ export function findUnguardedStatements(sql: string): string[] {
           at,
           `IF NOT EXISTS (SELECT 1 FROM sys.masked_columns WHERE object_id = OBJECT_ID(N'${unbracket(mm[1])}') AND name = N'${mm[2]}'`,
         );
+      } else if ((mm = text.match(/^DROP VIEW \[(\w+)\]\.\[(mv_\w+)\];$/))) {
+        // A dashboard's materialized view (derived from its fact), only when its columns differ from the model's.
+        ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'`);
       } else if ((mm = text.match(/^DROP TABLE \[stg\]\.\[(\w+)\];$/))) {
         // Only a staging table (nothing kept between runs), and only when it lacks a column of the model.
         ok = guarded(at, `IF OBJECT_ID(N'stg.${mm[1]}', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'`);
