@@ -93,6 +93,8 @@ describe("retirements ahead: dated announcements against the stack's resources",
         compute("Standard_D4s_v3"),
         compute("Standard_D2as_v5"),
         compute("STANDARD_DS2_V2"),
+        compute("Standard_L8s"),
+        compute("Standard_L8s_v3"),
         record("azure-native:storage:StorageAccount", "st", { kind: "StorageV2" }),
       ],
       DEC_5,
@@ -102,7 +104,13 @@ describe("retirements ahead: dated announcements against the stack's resources",
     assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "Node.js 20: past, an end of support only");
     assert.deepEqual(
       found[2].resources.map((r) => r.detail),
-      ["vmSize: Standard_DS11_v2", "vmSize: Standard_D16", "vmSize: Standard_D2_v2_Promo", "vmSize: STANDARD_DS2_V2"],
+      [
+        "vmSize: Standard_DS11_v2",
+        "vmSize: Standard_D16",
+        "vmSize: Standard_D2_v2_Promo",
+        "vmSize: STANDARD_DS2_V2",
+        "vmSize: Standard_L8s",
+      ],
     );
   });
 
@@ -141,7 +149,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
       assert.ok(!seen.has(r.id), r.id);
       seen.add(r.id);
       assert.equal(parseDay(r.date).toISOString().slice(0, 10), r.date, r.id);
-      assert.match(r.source.url, /^https:\/\/learn\.microsoft\.com\//, r.id);
+      assert.match(r.source.url, /^https:\/\/(learn\.microsoft\.com|github\.com\/Azure)\//, r.id);
       assert.ok(r.source.quote.length > 60 && r.fix.length > 40 && r.what.length > 40, r.id);
     }
   });

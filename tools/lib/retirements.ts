@@ -75,8 +75,11 @@ function nodeRuntime(r: ResourceRecord): string | undefined {
   return typeof name === "string" && name.toLowerCase() === "node" && typeof version === "string" ? version : undefined;
 }
 
-/** Dv2 and DSv2 sizes (and the original D/DS): `Standard_D2_v2`, `Standard_DS11_v2`, `Standard_DS2_v2_Promo`, `Standard_D3`. */
-const DV2_SIZE = /^standard_ds?\d+(_v2)?(_promo)?$/i;
+/**
+ * Dv2 and DSv2 sizes, the original D/DS and the original Ls: `Standard_D2_v2`, `Standard_DS11_v2`,
+ * `Standard_DS2_v2_Promo`, `Standard_D3`, `Standard_L8s` (not Lsv2/Lsv3: `Standard_L8s_v3`).
+ */
+const DV2_SIZE = /^standard_(ds?\d+(_v2)?(_promo)?|l\d+s)$/i;
 
 /** The VM sizes a stack asks Azure for, each with where it is set: ML compute clusters, and the online deployment's
  * size the stack exports for the release pipeline (`fraudScoring.deployment.instanceType`). */
@@ -135,11 +138,11 @@ export const RETIREMENTS: readonly Retirement[] = [
     id: "vm-dv2-dsv2-series",
     date: "2028-05-01",
     effect: "stops",
-    what: "The D, Ds, Dv2 and Dsv2 VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)",
+    what: "The D, Ds, Dv2, Dsv2 and Ls VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)",
     source: {
-      url: "https://learn.microsoft.com/azure/virtual-machines/migration/sizes/d-ds-dv2-dsv2-ls-series-migration-guide",
+      url: "https://github.com/Azure/EOL/blob/main/service_list.json",
       quote:
-        'This migration guide is designed for users of Azure D, Ds, Dv2, Dsv2, and Ls-series virtual machines (VMs), which are scheduled for retirement in 2028 … After retirement, VMs using this size will be deallocated (Microsoft\'s retirement list, Azure/EOL service_list.json: "D, Ds, Dv2, Dsv2 and Ls series", 2028-05-01)',
+        '"ServiceName": "Virtual Machines", "RetiringFeature": "D, Ds, Dv2, Dsv2 and Ls series", "RetirementDate": "2028-05-01" (Microsoft\'s retirement list; its migration guide, learn.microsoft.com/azure/virtual-machines/migration/sizes/d-ds-dv2-dsv2-ls-series-migration-guide, gives the replacement series)',
     },
     fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
     matches: (r) =>
