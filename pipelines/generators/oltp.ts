@@ -390,7 +390,7 @@ export function generateChangeExtractionScript(model: OltpModel): string {
         `IF (SELECT COUNT(*) ${instanceColumns}) <> ${captured.length}`,
         `    OR (SELECT COUNT(*) ${instanceColumns} AND cc.column_name IN (${captured.map(nstr).join(", ")})) <> ${captured.length}`,
         "BEGIN",
-        `    THROW 50007, N'CDC capture instance ${instance} does not capture exactly the columns of the model (${captured.join(", ")}). Create a second capture instance with the new list and switch the ETL over, or disable ${instance} and re-run (full reload of ${name}); see pipelines/README.md.', 1;`,
+        `    THROW 50007, N'CDC capture instance ${instance} does not capture exactly the columns of the model (${captured.join(", ")}). The ETL reads this instance only: disable it (sys.sp_cdc_disable_table) and re-run, and the next run reloads ${name} and its fact group in full; see pipelines/README.md.', 1;`,
         "END;",
       ].join("\n"),
     );

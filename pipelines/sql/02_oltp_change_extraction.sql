@@ -30,7 +30,7 @@ GO
 IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Currency') <> 6
     OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Currency' AND cc.column_name IN (N'CurrencyCode', N'Name', N'MinorUnits', N'IsActive', N'CreatedAt', N'UpdatedAt')) <> 6
 BEGIN
-    THROW 50007, N'CDC capture instance dbo_Currency does not capture exactly the columns of the model (CurrencyCode, Name, MinorUnits, IsActive, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_Currency and re-run (full reload of dbo.Currency); see pipelines/README.md.', 1;
+    THROW 50007, N'CDC capture instance dbo_Currency does not capture exactly the columns of the model (CurrencyCode, Name, MinorUnits, IsActive, CreatedAt, UpdatedAt). The ETL reads this instance only: disable it (sys.sp_cdc_disable_table) and re-run, and the next run reloads dbo.Currency and its fact group in full; see pipelines/README.md.', 1;
 END;
 GO
 
@@ -49,7 +49,7 @@ GO
 IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Merchant') <> 10
     OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_Merchant' AND cc.column_name IN (N'MerchantId', N'MerchantCode', N'LegalName', N'DisplayName', N'MerchantCategoryCode', N'CountryCode', N'SettlementCurrencyCode', N'Status', N'CreatedAt', N'UpdatedAt')) <> 10
 BEGIN
-    THROW 50007, N'CDC capture instance dbo_Merchant does not capture exactly the columns of the model (MerchantId, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_Merchant and re-run (full reload of dbo.Merchant); see pipelines/README.md.', 1;
+    THROW 50007, N'CDC capture instance dbo_Merchant does not capture exactly the columns of the model (MerchantId, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, CreatedAt, UpdatedAt). The ETL reads this instance only: disable it (sys.sp_cdc_disable_table) and re-run, and the next run reloads dbo.Merchant and its fact group in full; see pipelines/README.md.', 1;
 END;
 GO
 
@@ -75,7 +75,7 @@ GO
 IF (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_PaymentMethod') <> 9
     OR (SELECT COUNT(*) FROM cdc.captured_columns AS cc JOIN cdc.change_tables AS ct ON ct.object_id = cc.object_id WHERE ct.capture_instance = N'dbo_PaymentMethod' AND cc.column_name IN (N'PaymentMethodId', N'CustomerId', N'VaultToken', N'Brand', N'Funding', N'WalletType', N'IssuerCountryCode', N'CreatedAt', N'UpdatedAt')) <> 9
 BEGIN
-    THROW 50007, N'CDC capture instance dbo_PaymentMethod does not capture exactly the columns of the model (PaymentMethodId, CustomerId, VaultToken, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt, UpdatedAt). Create a second capture instance with the new list and switch the ETL over, or disable dbo_PaymentMethod and re-run (full reload of dbo.PaymentMethod); see pipelines/README.md.', 1;
+    THROW 50007, N'CDC capture instance dbo_PaymentMethod does not capture exactly the columns of the model (PaymentMethodId, CustomerId, VaultToken, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt, UpdatedAt). The ETL reads this instance only: disable it (sys.sp_cdc_disable_table) and re-run, and the next run reloads dbo.PaymentMethod and its fact group in full; see pipelines/README.md.', 1;
 END;
 GO
 

@@ -38,6 +38,19 @@ IF OBJECT_ID(N'etl.ExtractionWindow', N'U') IS NULL
     );
 GO
 
+-- Full reloads an operator asked for (etl.usp_RequestFullReload): a column newly mapped into the warehouse reaches
+-- rows that never change again only when their table reloads in full. The table's next window reloads it (and its
+-- fact group); the request ends when a full reload opened after it is published.
+IF OBJECT_ID(N'etl.FullReloadRequest', N'U') IS NULL
+    CREATE TABLE [etl].[FullReloadRequest]
+    (
+        [TableName] SYSNAME NOT NULL,
+        [Reason] NVARCHAR(300) NOT NULL,
+        [RequestedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_FullReloadRequest_RequestedAt] DEFAULT (SYSUTCDATETIME()),
+        CONSTRAINT [PK_FullReloadRequest] PRIMARY KEY CLUSTERED ([TableName])
+    );
+GO
+
 -- GDPR erasure audit trail: what was erased where, per request (no personal data: ids and counts only).
 IF OBJECT_ID(N'etl.ErasureAudit', N'U') IS NULL
     CREATE TABLE [etl].[ErasureAudit]
@@ -115,6 +128,7 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Currency and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Currency NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Currency');
         DECLARE @Prev_Currency BINARY(10) = (SELECT TOP (1) [ToLsn] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Currency' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Currency BINARY(10) = sys.fn_cdc_get_min_lsn(N'dbo_Currency');
         IF @Min_Currency IS NULL OR @Min_Currency = 0x00000000000000000000
@@ -122,9 +136,10 @@ BEGIN
         IF @Prev_Currency IS NOT NULL SET @Prev_Currency = sys.fn_cdc_increment_lsn(@Prev_Currency);
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromLsn], [ToLsn], [IsFullReload], [Reason])
         SELECT @RunDate, N'Currency', 'cdc', @Prev_Currency, @MaxLsn,
-            CASE WHEN @Prev_Currency IS NULL OR @Prev_Currency < @Min_Currency THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Currency IS NULL OR @Prev_Currency < @Min_Currency OR @Requested_Currency IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Currency IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Currency < @Min_Currency THEN N'the last published position is older than the CDC retention: full reload' END;
+                 WHEN @Prev_Currency < @Min_Currency THEN N'the last published position is older than the CDC retention: full reload'
+                 WHEN @Requested_Currency IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Currency) END;
     END;
     -- dbo.Merchant (cdc)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'Merchant')
@@ -134,6 +149,7 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Merchant and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Merchant NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Merchant');
         DECLARE @Prev_Merchant BINARY(10) = (SELECT TOP (1) [ToLsn] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Merchant' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Merchant BINARY(10) = sys.fn_cdc_get_min_lsn(N'dbo_Merchant');
         IF @Min_Merchant IS NULL OR @Min_Merchant = 0x00000000000000000000
@@ -141,9 +157,10 @@ BEGIN
         IF @Prev_Merchant IS NOT NULL SET @Prev_Merchant = sys.fn_cdc_increment_lsn(@Prev_Merchant);
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromLsn], [ToLsn], [IsFullReload], [Reason])
         SELECT @RunDate, N'Merchant', 'cdc', @Prev_Merchant, @MaxLsn,
-            CASE WHEN @Prev_Merchant IS NULL OR @Prev_Merchant < @Min_Merchant THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Merchant IS NULL OR @Prev_Merchant < @Min_Merchant OR @Requested_Merchant IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Merchant IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Merchant < @Min_Merchant THEN N'the last published position is older than the CDC retention: full reload' END;
+                 WHEN @Prev_Merchant < @Min_Merchant THEN N'the last published position is older than the CDC retention: full reload'
+                 WHEN @Requested_Merchant IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Merchant) END;
     END;
     -- dbo.Customer (changeTracking)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'Customer')
@@ -153,15 +170,17 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Customer and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Customer NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Customer');
         DECLARE @Prev_Customer BIGINT = (SELECT TOP (1) [ToVersion] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Customer' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Customer BIGINT = CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.Customer'));
         IF @Min_Customer IS NULL
             THROW 50103, N'Change tracking is not enabled on dbo.Customer or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])
         SELECT @RunDate, N'Customer', 'changeTracking', @Prev_Customer, @Version,
-            CASE WHEN @Prev_Customer IS NULL OR @Prev_Customer < @Min_Customer THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Customer IS NULL OR @Prev_Customer < @Min_Customer OR @Requested_Customer IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Customer IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Customer < @Min_Customer THEN N'the last published version is older than the change tracking retention: full reload' END;
+                 WHEN @Prev_Customer < @Min_Customer THEN N'the last published version is older than the change tracking retention: full reload'
+                 WHEN @Requested_Customer IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Customer) END;
     END;
     -- dbo.PaymentMethod (cdc)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'PaymentMethod')
@@ -171,6 +190,7 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.PaymentMethod and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_PaymentMethod NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'PaymentMethod');
         DECLARE @Prev_PaymentMethod BINARY(10) = (SELECT TOP (1) [ToLsn] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'PaymentMethod' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_PaymentMethod BINARY(10) = sys.fn_cdc_get_min_lsn(N'dbo_PaymentMethod');
         IF @Min_PaymentMethod IS NULL OR @Min_PaymentMethod = 0x00000000000000000000
@@ -178,9 +198,10 @@ BEGIN
         IF @Prev_PaymentMethod IS NOT NULL SET @Prev_PaymentMethod = sys.fn_cdc_increment_lsn(@Prev_PaymentMethod);
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromLsn], [ToLsn], [IsFullReload], [Reason])
         SELECT @RunDate, N'PaymentMethod', 'cdc', @Prev_PaymentMethod, @MaxLsn,
-            CASE WHEN @Prev_PaymentMethod IS NULL OR @Prev_PaymentMethod < @Min_PaymentMethod THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_PaymentMethod IS NULL OR @Prev_PaymentMethod < @Min_PaymentMethod OR @Requested_PaymentMethod IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_PaymentMethod IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_PaymentMethod < @Min_PaymentMethod THEN N'the last published position is older than the CDC retention: full reload' END;
+                 WHEN @Prev_PaymentMethod < @Min_PaymentMethod THEN N'the last published position is older than the CDC retention: full reload'
+                 WHEN @Requested_PaymentMethod IS NOT NULL THEN CONCAT(N'requested: ', @Requested_PaymentMethod) END;
     END;
     -- dbo.Payment (changeTracking)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'Payment')
@@ -190,15 +211,17 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Payment and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Payment NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Payment');
         DECLARE @Prev_Payment BIGINT = (SELECT TOP (1) [ToVersion] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Payment' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Payment BIGINT = CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.Payment'));
         IF @Min_Payment IS NULL
             THROW 50103, N'Change tracking is not enabled on dbo.Payment or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])
         SELECT @RunDate, N'Payment', 'changeTracking', @Prev_Payment, @Version,
-            CASE WHEN @Prev_Payment IS NULL OR @Prev_Payment < @Min_Payment THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Payment IS NULL OR @Prev_Payment < @Min_Payment OR @Requested_Payment IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Payment IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Payment < @Min_Payment THEN N'the last published version is older than the change tracking retention: full reload' END;
+                 WHEN @Prev_Payment < @Min_Payment THEN N'the last published version is older than the change tracking retention: full reload'
+                 WHEN @Requested_Payment IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Payment) END;
     END;
     -- dbo.Refund (changeTracking)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'Refund')
@@ -208,15 +231,17 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Refund and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Refund NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Refund');
         DECLARE @Prev_Refund BIGINT = (SELECT TOP (1) [ToVersion] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Refund' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Refund BIGINT = CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.Refund'));
         IF @Min_Refund IS NULL
             THROW 50103, N'Change tracking is not enabled on dbo.Refund or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])
         SELECT @RunDate, N'Refund', 'changeTracking', @Prev_Refund, @Version,
-            CASE WHEN @Prev_Refund IS NULL OR @Prev_Refund < @Min_Refund THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Refund IS NULL OR @Prev_Refund < @Min_Refund OR @Requested_Refund IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Refund IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Refund < @Min_Refund THEN N'the last published version is older than the change tracking retention: full reload' END;
+                 WHEN @Prev_Refund < @Min_Refund THEN N'the last published version is older than the change tracking retention: full reload'
+                 WHEN @Requested_Refund IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Refund) END;
     END;
     -- dbo.Dispute (changeTracking)
     IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'Dispute')
@@ -226,15 +251,17 @@ BEGIN
             SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for dbo.Dispute and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');
             THROW 50101, @Message, 1;
         END;
+        DECLARE @Requested_Dispute NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'Dispute');
         DECLARE @Prev_Dispute BIGINT = (SELECT TOP (1) [ToVersion] FROM [etl].[ExtractionWindow] WHERE [TableName] = N'Dispute' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC);
         DECLARE @Min_Dispute BIGINT = CHANGE_TRACKING_MIN_VALID_VERSION(OBJECT_ID(N'dbo.Dispute'));
         IF @Min_Dispute IS NULL
             THROW 50103, N'Change tracking is not enabled on dbo.Dispute or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;
         INSERT INTO [etl].[ExtractionWindow] ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])
         SELECT @RunDate, N'Dispute', 'changeTracking', @Prev_Dispute, @Version,
-            CASE WHEN @Prev_Dispute IS NULL OR @Prev_Dispute < @Min_Dispute THEN 1 ELSE 0 END,
+            CASE WHEN @Prev_Dispute IS NULL OR @Prev_Dispute < @Min_Dispute OR @Requested_Dispute IS NOT NULL THEN 1 ELSE 0 END,
             CASE WHEN @Prev_Dispute IS NULL THEN N'first extraction: full reload'
-                 WHEN @Prev_Dispute < @Min_Dispute THEN N'the last published version is older than the change tracking retention: full reload' END;
+                 WHEN @Prev_Dispute < @Min_Dispute THEN N'the last published version is older than the change tracking retention: full reload'
+                 WHEN @Requested_Dispute IS NOT NULL THEN CONCAT(N'requested: ', @Requested_Dispute) END;
     END;
     -- Fact_Payment is re-derived from Payment, PaymentMethod, Refund, Dispute: when one of them reloads in full, all of them do.
     IF EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [IsFullReload] = 1 AND [TableName] IN (N'Payment', N'PaymentMethod', N'Refund', N'Dispute'))
@@ -842,6 +869,31 @@ AS
 BEGIN
     SET NOCOUNT ON;
     UPDATE [etl].[ExtractionWindow] SET [PublishedAt] = SYSUTCDATETIME() WHERE [RunDate] = @RunDate AND [PublishedAt] IS NULL;
+    -- A requested full reload is done once a full reload opened after the request is published.
+    DELETE r FROM [etl].[FullReloadRequest] AS r JOIN [etl].[ExtractionWindow] AS w ON w.[TableName] = r.[TableName]
+    WHERE w.[RunDate] = @RunDate AND w.[IsFullReload] = 1 AND w.[PublishedAt] IS NOT NULL AND w.[OpenedAt] >= r.[RequestedAt];
+END;
+GO
+
+IF OBJECT_ID(N'etl.usp_RequestFullReload', N'P') IS NULL
+    EXEC(N'CREATE PROCEDURE [etl].[usp_RequestFullReload] AS BEGIN SET NOCOUNT ON; END');
+GO
+
+-- Asks for a full reload of a table (and its fact group) on the next nightly run: after a column is newly
+-- mapped into the warehouse, the rows that never change again get it only this way (pipelines/README.md).
+ALTER PROCEDURE [etl].[usp_RequestFullReload]
+    @TableName SYSNAME,
+    @Reason NVARCHAR(300)
+AS
+BEGIN
+    SET NOCOUNT ON;
+    IF @TableName IS NULL OR @TableName NOT IN (N'Currency', N'Merchant', N'Customer', N'PaymentMethod', N'Payment', N'Refund', N'Dispute')
+        THROW 50105, N'@TableName must be an extracted table: Currency, Merchant, Customer, PaymentMethod, Payment, Refund, Dispute.', 1;
+    IF NULLIF(LTRIM(@Reason), N'') IS NULL
+        THROW 50105, N'@Reason is required (it is recorded as the window''s reason).', 1;
+    UPDATE [etl].[FullReloadRequest] SET [Reason] = @Reason, [RequestedAt] = SYSUTCDATETIME() WHERE [TableName] = @TableName;
+    IF @@ROWCOUNT = 0
+        INSERT INTO [etl].[FullReloadRequest] ([TableName], [Reason]) VALUES (@TableName, @Reason);
 END;
 GO
 

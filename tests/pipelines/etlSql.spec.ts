@@ -72,25 +72,59 @@ describe("pipelines/etl: generated SQL", () => {
       assert.doesNotMatch(procedureBody(oltp, "usp_Extract_Merchant"), /#affected/);
     });
 
-    it("opens windows idempotently, after the last published one, with a full reload past the retention", () => {
+    it("opens windows idempotently, after the last published one, with a full reload past the retention or on request", () => {
       const open = procedureBody(oltp, "usp_OpenExtractionWindows");
       for (const x of xs) {
+        const t = x.table.name;
         assert.ok(
           open.includes(
-            `IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'${x.table.name}')`,
+            `IF NOT EXISTS (SELECT 1 FROM [etl].[ExtractionWindow] WHERE [RunDate] = @RunDate AND [TableName] = N'${t}')`,
           ),
         );
+        assert.ok(open.includes(`WHERE [TableName] = N'${t}' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC`));
         assert.ok(
-          open.includes(`WHERE [TableName] = N'${x.table.name}' AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC`),
+          open.includes(
+            `DECLARE @Requested_${t} NVARCHAR(300) = (SELECT [Reason] FROM [etl].[FullReloadRequest] WHERE [TableName] = N'${t}');`,
+          ),
+          t,
         );
         assert.ok(
           open.includes(
-            `CASE WHEN @Prev_${x.table.name} IS NULL OR @Prev_${x.table.name} < @Min_${x.table.name} THEN 1 ELSE 0 END`,
+            `CASE WHEN @Prev_${t} IS NULL OR @Prev_${t} < @Min_${t} OR @Requested_${t} IS NOT NULL THEN 1 ELSE 0 END`,
           ),
+          t,
+        );
+        assert.ok(
+          open.includes(`WHEN @Requested_${t} IS NOT NULL THEN CONCAT(N'requested: ', @Requested_${t}) END;`),
+          t,
         );
       }
       assert.match(open, /sp_getapplock/);
       assert.match(open, /another table of the Fact_Payment group reloads in full/);
+    });
+
+    it("takes a full reload request for an extracted table only, and ends it once a full reload opened after it is published", () => {
+      assert.match(
+        oltp,
+        /IF OBJECT_ID\(N'etl\.FullReloadRequest', N'U'\) IS NULL\n {4}CREATE TABLE \[etl\]\.\[FullReloadRequest\]/,
+      );
+      const request = procedureBody(oltp, "usp_RequestFullReload");
+      const names = /@TableName NOT IN \(([^)]*)\)/.exec(request)?.[1];
+      assert.deepEqual(
+        [...(names ?? "").matchAll(/N'(\w+)'/g)].map((m) => m[1]),
+        xs.map((x) => x.table.name),
+      );
+      assert.match(request, /THROW 50105, N'@TableName must be an extracted table: /);
+      assert.match(request, /THROW 50105, N'@Reason is required/);
+      const published = procedureBody(oltp, "usp_MarkPublished");
+      assert.match(
+        published,
+        /DELETE r FROM \[etl\]\.\[FullReloadRequest\] AS r JOIN \[etl\]\.\[ExtractionWindow\] AS w ON w\.\[TableName\] = r\.\[TableName\]\n\s+WHERE w\.\[RunDate\] = @RunDate AND w\.\[IsFullReload\] = 1 AND w\.\[PublishedAt\] IS NOT NULL AND w\.\[OpenedAt\] >= r\.\[RequestedAt\];/,
+      );
+      // After the windows are marked published (the DELETE reads PublishedAt).
+      assert.ok(
+        published.indexOf("UPDATE [etl].[ExtractionWindow] SET [PublishedAt]") < published.indexOf("DELETE r FROM"),
+      );
     });
 
     it("erases a customer: every classified column (encrypted ones included) of the customer and of the rows referencing it", () => {

@@ -140,6 +140,16 @@ describe("pipelines/model/validate", () => {
         oltpColumn(m, "PaymentMethod", "VaultToken").check = "[VaultToken] LIKE 'tok[_]%'";
       }, /PaymentMethod\.VaultToken: token column needs a CHECK rejecting PAN-like digit runs/);
     });
+    it("asks it of character columns only (a BIT flag named …Token holds no card number)", () => {
+      const model = cloneModel();
+      oltpTable(model, "PaymentMethod").columns.push({ name: "IsNetworkToken", type: t.bit(), nullable: true });
+      assert.doesNotMatch(validateModel(model).join("\n"), /IsNetworkToken/);
+      oltpTable(model, "PaymentMethod").columns.push({ name: "NetworkToken", type: t.varchar(64), nullable: true });
+      assert.match(
+        validateModel(model).join("\n"),
+        /PaymentMethod\.NetworkToken: token column needs a CHECK rejecting PAN-like/,
+      );
+    });
   });
 
   describe("classification and masking (GDPR, PCI DSS)", () => {

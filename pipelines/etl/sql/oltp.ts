@@ -67,6 +67,25 @@ const nonEmpty = (x: ExtractedTable) =>
 const guarded = (condition: string | undefined, statement: string): string[] =>
   condition ? [`IF ${condition}`, indent(statement)] : [statement];
 
+/** Full reloads an operator asked for (usp_RequestFullReload): one row per table until a full reload is published. */
+const REQUEST_TABLE = `${q(ETL_SCHEMA)}.[FullReloadRequest]`;
+
+function fullReloadRequestTableDdl(): string {
+  return [
+    "-- Full reloads an operator asked for (etl.usp_RequestFullReload): a column newly mapped into the warehouse reaches",
+    "-- rows that never change again only when their table reloads in full. The table's next window reloads it (and its",
+    "-- fact group); the request ends when a full reload opened after it is published.",
+    `IF OBJECT_ID(N'${ETL_SCHEMA}.FullReloadRequest', N'U') IS NULL`,
+    `    CREATE TABLE ${REQUEST_TABLE}`,
+    "    (",
+    "        [TableName] SYSNAME NOT NULL,",
+    "        [Reason] NVARCHAR(300) NOT NULL,",
+    "        [RequestedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_FullReloadRequest_RequestedAt] DEFAULT (SYSUTCDATETIME()),",
+    "        CONSTRAINT [PK_FullReloadRequest] PRIMARY KEY CLUSTERED ([TableName])",
+    "    );",
+  ].join("\n");
+}
+
 function windowsTableDdl(): string {
   return [
     "-- One row per run date and extracted table: the change window the run reads (re-read on a re-run).",
@@ -118,6 +137,7 @@ function openWindow(x: ExtractedTable): string {
   const t = x.table.name;
   const prev = `@Prev_${t}`;
   const min = `@Min_${t}`;
+  const requested = `@Requested_${t}`;
   const last = `SELECT TOP (1) ${toColumn(x.mode)} FROM ${WINDOW_TABLE} WHERE [TableName] = ${nstr(t)} AND [PublishedAt] IS NOT NULL ORDER BY [RunDate] DESC`;
   const lines =
     x.mode === "cdc"
@@ -129,9 +149,10 @@ function openWindow(x: ExtractedTable): string {
           `IF ${prev} IS NOT NULL SET ${prev} = sys.fn_cdc_increment_lsn(${prev});`,
           `INSERT INTO ${WINDOW_TABLE} ([RunDate], [TableName], [Mode], [FromLsn], [ToLsn], [IsFullReload], [Reason])`,
           `SELECT @RunDate, ${nstr(t)}, 'cdc', ${prev}, @MaxLsn,`,
-          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} THEN 1 ELSE 0 END,`,
+          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} OR ${requested} IS NOT NULL THEN 1 ELSE 0 END,`,
           `    CASE WHEN ${prev} IS NULL THEN N'first extraction: full reload'`,
-          `         WHEN ${prev} < ${min} THEN N'the last published position is older than the CDC retention: full reload' END;`,
+          `         WHEN ${prev} < ${min} THEN N'the last published position is older than the CDC retention: full reload'`,
+          `         WHEN ${requested} IS NOT NULL THEN CONCAT(N'requested: ', ${requested}) END;`,
         ]
       : [
           `DECLARE ${prev} BIGINT = (${last});`,
@@ -140,9 +161,10 @@ function openWindow(x: ExtractedTable): string {
           `    THROW 50103, N'Change tracking is not enabled on ${x.table.schema}.${t} or not readable by this identity: run 02_oltp_change_extraction.sql and 04_oltp_etl_access.sql.', 1;`,
           `INSERT INTO ${WINDOW_TABLE} ([RunDate], [TableName], [Mode], [FromVersion], [ToVersion], [IsFullReload], [Reason])`,
           `SELECT @RunDate, ${nstr(t)}, 'changeTracking', ${prev}, @Version,`,
-          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} THEN 1 ELSE 0 END,`,
+          `    CASE WHEN ${prev} IS NULL OR ${prev} < ${min} OR ${requested} IS NOT NULL THEN 1 ELSE 0 END,`,
           `    CASE WHEN ${prev} IS NULL THEN N'first extraction: full reload'`,
-          `         WHEN ${prev} < ${min} THEN N'the last published version is older than the change tracking retention: full reload' END;`,
+          `         WHEN ${prev} < ${min} THEN N'the last published version is older than the change tracking retention: full reload'`,
+          `         WHEN ${requested} IS NOT NULL THEN CONCAT(N'requested: ', ${requested}) END;`,
         ];
   return [
     `-- ${x.table.schema}.${t} (${x.mode})`,
@@ -155,6 +177,7 @@ function openWindow(x: ExtractedTable): string {
         `    SET @Message = CONCAT(N'runDate ', CONVERT(CHAR(10), @RunDate, 23), N' was never extracted for ${x.table.schema}.${t} and a later run date already was: its changes were extracted by that later run. Re-run a date that has windows, or a later one.');`,
         "    THROW 50101, @Message, 1;",
         "END;",
+        `DECLARE ${requested} NVARCHAR(300) = (SELECT [Reason] FROM ${REQUEST_TABLE} WHERE [TableName] = ${nstr(t)});`,
         ...lines,
       ].join("\n"),
     ),
@@ -533,7 +556,7 @@ function subjectReferencesProcedure(model: DataModel): string[] {
   );
 }
 
-function recordProcedures(): string[] {
+function recordProcedures(xs: ExtractedTable[]): string[] {
   return [
     ...procedure(
       "usp_RecordExtraction",
@@ -564,8 +587,29 @@ function recordProcedures(): string[] {
       [
         "SET NOCOUNT ON;",
         `UPDATE ${WINDOW_TABLE} SET [PublishedAt] = SYSUTCDATETIME() WHERE [RunDate] = @RunDate AND [PublishedAt] IS NULL;`,
+        "-- A requested full reload is done once a full reload opened after the request is published.",
+        `DELETE r FROM ${REQUEST_TABLE} AS r JOIN ${WINDOW_TABLE} AS w ON w.[TableName] = r.[TableName]`,
+        "WHERE w.[RunDate] = @RunDate AND w.[IsFullReload] = 1 AND w.[PublishedAt] IS NOT NULL AND w.[OpenedAt] >= r.[RequestedAt];",
       ],
       ["After the warehouse published a run: the next windows start after these ones."],
+    ),
+    ...procedure(
+      "usp_RequestFullReload",
+      ["@TableName SYSNAME", "@Reason NVARCHAR(300)"],
+      [
+        "SET NOCOUNT ON;",
+        `IF @TableName IS NULL OR @TableName NOT IN (${xs.map((x) => nstr(x.table.name)).join(", ")})`,
+        `    THROW 50105, N'@TableName must be an extracted table: ${xs.map((x) => x.table.name).join(", ")}.', 1;`,
+        "IF NULLIF(LTRIM(@Reason), N'') IS NULL",
+        "    THROW 50105, N'@Reason is required (it is recorded as the window''s reason).', 1;",
+        `UPDATE ${REQUEST_TABLE} SET [Reason] = @Reason, [RequestedAt] = SYSUTCDATETIME() WHERE [TableName] = @TableName;`,
+        "IF @@ROWCOUNT = 0",
+        `    INSERT INTO ${REQUEST_TABLE} ([TableName], [Reason]) VALUES (@TableName, @Reason);`,
+      ],
+      [
+        "Asks for a full reload of a table (and its fact group) on the next nightly run: after a column is newly",
+        "mapped into the warehouse, the rows that never change again get it only this way (pipelines/README.md).",
+      ],
     ),
   ];
 }
@@ -577,10 +621,11 @@ export function generateOltpEtlScript(model: DataModel): string {
   const parts = [
     `IF SCHEMA_ID(N'${ETL_SCHEMA}') IS NULL\n    EXEC(N'CREATE SCHEMA ${q(ETL_SCHEMA)}');`,
     windowsTableDdl(),
+    fullReloadRequestTableDdl(),
     ...model.oltp.erasureSubjects.map((s) => auditTableDdl(model, s)),
     ...openWindowsProcedure(xs, groups),
     ...xs.flatMap((x) => extractionProcedure(model, x, xs, groups)),
-    ...recordProcedures(),
+    ...recordProcedures(xs),
     ...model.oltp.erasureSubjects.flatMap((s) => eraseProcedure(model, s)),
     ...subjectReferencesProcedure(model),
     ...auditProcedure(),

@@ -162,7 +162,9 @@ export function validateOltp(model: OltpModel): string[] {
         if (!c.check?.includes(LAST4_PATTERN))
           problems.push(`${cl}: last4 needs a digits-only CHECK (${LAST4_PATTERN})`);
       }
-      if (/Token$/.test(c.name) && !c.check?.includes(PAN_DIGITS_PATTERN)) {
+      // A character column named like a token must refuse a card number (a BIT flag or a number cannot hold one).
+      const text = ["char", "varchar", "nchar", "nvarchar"].includes(c.type.kind);
+      if (/Token$/.test(c.name) && text && !c.check?.includes(PAN_DIGITS_PATTERN)) {
         problems.push(`${cl}: token column needs a CHECK rejecting PAN-like digit runs (${PAN_DIGITS_PATTERN})`);
       }
 
