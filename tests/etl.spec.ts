@@ -29,6 +29,9 @@ import {
   type AdfDefinitions,
 } from "../pipelines/etl/contract";
 import { generateAdfDefinitions, MASTER_PIPELINE } from "../pipelines/etl";
+import { COPY_SETTINGS } from "../pipelines/etl/extract";
+import { extractedTables } from "../pipelines/etl/groups";
+import { dataModel } from "../pipelines/model";
 import { SECRET_KEYS } from "../policies/rules/datafactory";
 import { parseConfig, PROJECT, readRaw } from "../lib/config";
 import { TTL_REQUIRED_CONTAINERS } from "../lib/config/data";
@@ -208,6 +211,17 @@ describe("etl (settings and config)", () => {
       pipelineExternalComputeScaleProperties: { timeToLive: 60, numberOfPipelineNodes: 2, numberOfExternalNodes: 1 },
     });
     assert.equal(dev.etl.integrationRuntime.copyDataIntegrationUnits, 8);
+  });
+
+  it("prod's warm copy compute runs every extract of the model at once (a table added to the extraction needs more DIUs)", () => {
+    // The nightly run starts every extract together (etl_nightly_run), each Copy reserving COPY_SETTINGS' DIUs:
+    // below their sum, the last ones queue ("Selecting few DIUs to run many activities will cause many activities to
+    // be pending in the queue", docs/etl.md) and the night's window grows.
+    const needed = extractedTables(dataModel).length * COPY_SETTINGS.dataIntegrationUnits;
+    assert.ok(
+      prod.etl.integrationRuntime.copyDataIntegrationUnits >= needed,
+      `etl.integrationRuntime.copyDataIntegrationUnits ${prod.etl.integrationRuntime.copyDataIntegrationUnits} < ${needed} (${extractedTables(dataModel).length} extracts × ${COPY_SETTINGS.dataIntegrationUnits} DIUs): raise it in Pulumi.prod.yaml`,
+    );
   });
 
   it("encrypts the factory with its key unless etl.customerManagedKey is false, a creation-only setting", () => {
