@@ -563,6 +563,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(onboarding.length, 1);
         assert.equal(onboarding[0].inputs.workspaceName, byName(resources, "platform-log").outputs.name);
         assert.deepEqual(rules.map((r) => r.name).sort(), [
+          "operations-rule-audit-trail-or-access-change",
           "operations-rule-firewall-threat-intel",
           "operations-rule-key-vault-key-destruction",
           "operations-rule-ml-workspace-network-change",
@@ -802,6 +803,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       "key-vault-key-destruction",
       "privileged-role-assignment",
       "ml-workspace-network-change",
+      "audit-trail-or-access-change",
     ]);
   });
 
@@ -836,7 +838,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
 
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
     const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
-    assert.equal(rules.length, 6);
+    assert.equal(rules.length, 7);
     // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
     assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
       "AzureDiagnostics",

@@ -256,7 +256,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 6);
+    assert.equal(rules.length, 7);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -341,6 +341,69 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
       .split(", ")
       .map((s) => JSON.parse(s) as string);
     assert.deepEqual(listed?.sort(), [...roles].sort());
+  });
+});
+
+describe("operations alerts: the audit trail weakened, or a way in granted (Sentinel)", () => {
+  const rule = analyticsRules({ sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false }).find(
+    (r) => r.key === "audit-trail-or-access-change",
+  );
+  /** What the rule keeps, read off its query (KQL's in~ ignores case). */
+  const kept = (operation: string, status: string): boolean => {
+    const q = rule?.query ?? "";
+    const list = (re: RegExp) =>
+      re
+        .exec(q)?.[1]
+        .split(", ")
+        .map((x) => (JSON.parse(x) as string).toLowerCase());
+    const operations = list(/\| where OperationNameValue in~ \(([^)]*)\)/);
+    const statuses = list(/ActivityStatusValue in~ \(([^)]*)\)/);
+    assert.ok(operations && statuses, "the rule's two filters");
+    return operations.includes(operation.toLowerCase()) && statuses.includes(status.toLowerCase());
+  };
+
+  it("exists wherever the activity log reaches the workspace (prod), High, with the caller and the resource", () => {
+    assert.ok(rule);
+    assert.equal(rule.severity, "High");
+    assert.deepEqual(
+      rule.entities.map((e) => e.column),
+      ["Caller", "ClientIp", "_ResourceId"],
+    );
+    assert.ok(
+      !analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: false, firewall: true }).some(
+        (r) => r.key === "audit-trail-or-access-change",
+      ),
+    );
+  });
+
+  it("deleting what records or reviews, purging or shortening the logs, and granting a way in that no role shows raise an incident", () => {
+    for (const op of [
+      "Microsoft.Insights/diagnosticSettings/delete",
+      "microsoft.operationalinsights/workspaces/delete",
+      "Microsoft.OperationalInsights/workspaces/purge/action",
+      "Microsoft.OperationalInsights/workspaces/tables/write",
+      "Microsoft.SecurityInsights/alertRules/delete",
+      "Microsoft.Insights/scheduledQueryRules/delete",
+      "Microsoft.Insights/actionGroups/delete",
+      "Microsoft.Authorization/locks/delete",
+      "Microsoft.Sql/servers/administrators/write",
+      "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write",
+      "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
+    ])
+      assert.ok(kept(op, "Success"), op);
+    assert.ok(kept("Microsoft.Insights/diagnosticSettings/delete", "Succeeded"));
+  });
+
+  it("everyday writes (a diagnostic setting or an alert rule updated), reads and refused attempts do not", () => {
+    for (const op of [
+      "Microsoft.Insights/diagnosticSettings/write",
+      "Microsoft.Insights/scheduledQueryRules/write",
+      "Microsoft.OperationalInsights/workspaces/query/read",
+      "Microsoft.Sql/servers/administrators/read",
+    ])
+      assert.ok(!kept(op, "Success"), op);
+    assert.ok(!kept("Microsoft.Insights/diagnosticSettings/delete", "Failure"));
+    assert.ok(!kept("Microsoft.Insights/diagnosticSettings/delete", "Start"));
   });
 });
 

@@ -141,6 +141,29 @@ export const PRIVILEGED_ROLES = [
   BuiltInRoles.KeyVaultAdministrator,
 ] as const;
 
+/**
+ * Activity log operations that weaken the audit trail or grant a way in that no role assignment shows (the
+ * `audit-trail-or-access-change` rule): deletes of what records or reviews (diagnostic settings, alert and analytics
+ * rules, action groups, data connectors, locks, the workspace), a purge or a table retention change, and writes of a
+ * SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential.
+ */
+export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
+  "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+  "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/DELETE",
+  "MICROSOFT.INSIGHTS/METRICALERTS/DELETE",
+  "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/DELETE",
+  "MICROSOFT.INSIGHTS/ACTIONGROUPS/DELETE",
+  "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/DELETE",
+  "MICROSOFT.SECURITYINSIGHTS/DATACONNECTORS/DELETE",
+  "MICROSOFT.AUTHORIZATION/LOCKS/DELETE",
+  "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/DELETE",
+  "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/PURGE/ACTION",
+  "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/TABLES/WRITE",
+  "MICROSOFT.SQL/SERVERS/ADMINISTRATORS/WRITE",
+  "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
+  "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
+] as const;
+
 /** The analytics rules whose tables this stack sends (pure). */
 export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
   const rules: AnalyticsRule[] = [];
@@ -267,6 +290,33 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       ]),
       tactics: [Tactic.Exfiltration, Tactic.DefenseEvasion],
       techniques: ["T1537", "T1562"],
+      entities: [
+        { type: Entity.Account, identifier: "FullName", column: "Caller" },
+        { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        { type: Entity.AzureResource, identifier: "ResourceId", column: "_ResourceId" },
+      ],
+    });
+  }
+  if (s.activityLog) {
+    // What an intruder holding the deploy identity (Owner of the subscription) does that no role assignment shows:
+    // weaken the audit trail, everything of which but the activity log lives in the one workspace (unlocked in prod:
+    // Sentinel takes no lock), or keep a way in with a data-plane grant, a SQL admin or a federated credential on a
+    // managed identity (which outlives the deploy identity's revocation). PCI DSS 10.2.1.6 (audit logs stopped) and
+    // 10.2.1.7 (system-level objects deleted) are logged; this makes them reviewed (10.4.1). The stack's own deploys
+    // raise it too when they make such a change, as the role rule does.
+    rules.push({
+      key: "audit-trail-or-access-change",
+      displayName: "Audit trail weakened, or data access or a way in granted outside the role watch",
+      description:
+        "A diagnostic setting, an alert or analytics rule, an action group, a data connector, a lock or the audit workspace was deleted, the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity was written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
+      severity: Sev.High,
+      ...scheduled(15, "AzureActivity", [
+        `| where OperationNameValue in~ (${AUDIT_TRAIL_OR_ACCESS_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,
+        '| where ActivityStatusValue in~ ("Success", "Succeeded")',
+        "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, OperationNameValue, ResourceGroup, _ResourceId",
+      ]),
+      tactics: [Tactic.DefenseEvasion, Tactic.Persistence],
+      techniques: ["T1562", "T1098"],
       entities: [
         { type: Entity.Account, identifier: "FullName", column: "Caller" },
         { type: Entity.IP, identifier: "Address", column: "ClientIp" },
