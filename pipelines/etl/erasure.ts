@@ -176,7 +176,7 @@ export function erasurePipeline(): AdfResource {
           "Exists",
           "GetMetadata",
           { dataset: lakeFolder(), fieldList: ["exists"], storeSettings: { type: "AzureBlobFSReadSettings" } },
-          { policy: POLICIES.sql },
+          { policy: secure },
         ),
         ifCondition(
           "IfExists",
@@ -190,7 +190,7 @@ export function erasurePipeline(): AdfResource {
                 enableLogging: false,
                 storeSettings: { type: "AzureBlobFSReadSettings", recursive: true },
               },
-              { policy: POLICIES.sql },
+              { policy: secure },
             ),
           ],
           [],

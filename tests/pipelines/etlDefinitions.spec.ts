@@ -953,6 +953,23 @@ describe("pipelines/etl: GDPR erasure against the stores it erases", () => {
       const policy = (a.policy ?? {}) as Json;
       assert.deepEqual([policy.secureInput, policy.secureOutput], [true, true], `${a.name}: secure input and output`);
     }
+    // So does every step that reads what a secured lookup returned about the customer (Microsoft: "Any further
+    // activities that consume this value should have their Secure Input option set to true"): the lake partitions'
+    // paths say on which dates the customer's rows changed.
+    for (const [lookup, loop] of [["LakePartitions", "EachPartition"]]) {
+      assert.deepEqual(((activity(p, lookup).policy ?? {}) as Json).secureOutput, true, lookup);
+      const inside = JSON.stringify(activity(p, loop).typeProperties);
+      const nested = [
+        ...inside.matchAll(
+          /"name":"(\w+)","type":"(GetMetadata|Delete|Copy|Lookup|SqlServerStoredProcedure|Script)"[^]*?"policy":(\{[^}]*\})/g,
+        ),
+      ];
+      assert.ok(nested.length >= 2, `${loop}: ${nested.map((m) => m[1]).join(", ")}`);
+      for (const [, name, , policy] of nested) {
+        const pol = JSON.parse(policy) as Json;
+        assert.deepEqual([pol.secureInput, pol.secureOutput], [true, true], `${loop}/${name}: secure input and output`);
+      }
+    }
     assert.deepEqual((p.properties.parameters as Json).customerId, { type: "SecureString" });
     assert.equal(activity(p, "CustomerId").type, "SetVariable");
     assert.match(JSON.stringify(activity(p, "CustomerId")), /string\(int\(pipeline\(\)\.parameters\.customerId\)\)/);
