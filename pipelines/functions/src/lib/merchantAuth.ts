@@ -78,6 +78,15 @@ export function commonName(subject: string): string | undefined {
   return names.length === 1 ? names[0].value : undefined;
 }
 
+/**
+ * What the gateway said of the client certificate, as a fixed label: Application Gateway sets
+ * `client_certificate_verification` to `SUCCESS`, `FAILED:<reason>` or `NONE`.
+ */
+export function verificationLabel(verification: string): "none presented" | "failed" | "unrecognised" {
+  if (verification === "NONE") return "none presented";
+  return /^FAILED(:|$)/.test(verification) ? "failed" : "unrecognised";
+}
+
 export type MerchantIdentity =
   | { readonly ok: true; readonly merchantId: number | undefined }
   | { readonly ok: false; readonly status: 401 | 403; readonly error: string; readonly detail: string };
@@ -98,7 +107,9 @@ export function merchantFromCertificate(
       ok: false,
       status: 401,
       error: "client_certificate_required",
-      detail: `a merchant client certificate is required (gateway verification: ${verification})`,
+      // A fixed label, never the header itself: the detail reaches api_logs and the response, and a caller that
+      // reaches the app's endpoint around the gateway writes the header (a card number, kilobytes of text).
+      detail: `a merchant client certificate is required (gateway verification: ${verificationLabel(verification)})`,
     };
   const cn = commonName(header(CLIENT_CERTIFICATE_HEADERS.subject) ?? "");
   const match = cn === undefined ? null : MERCHANT_CN.exec(cn);
