@@ -961,6 +961,11 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
       }).total.list,
       10_000 * 0.000006 + 10_000 * 0.00006,
     );
+    // The receivers are a secret: an export without --show-secrets holds them encrypted (read as unknown).
+    assert.match(
+      one(res(`${AN}:monitor:ActionGroup`, { webhookReceivers: UNKNOWN })).notEstimated[0]?.reason ?? "",
+      /its web hooks are a secret this export holds encrypted/,
+    );
     close(
       one(res(`${AN}:securityinsights:SentinelOnboardingState`, {}), [], { logIngestionGbPerDay: 3 }).total.list,
       3 * (H / 24) * 2.99,

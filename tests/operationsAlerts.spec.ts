@@ -528,11 +528,36 @@ describe("operations alerts: routing (who hears an alert)", () => {
     );
     const ids = [...Object.values(routing.actionGroupIds), routing.securityActionGroupId];
     await Promise.all(ids.map((id) => new Promise((resolve) => pulumi.output(id).apply(resolve))));
+    // The receivers are registered as a secret (the mocks see its envelope: the signature key and the value).
+    const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+    const unsecret = (v: unknown) => {
+      assert.ok(v && typeof v === "object" && SECRET_SIG in v, "webhookReceivers is a secret, empty or not");
+      return (v as unknown as { value: Record<string, unknown>[] }).value;
+    };
     const hooks = (key: string) =>
-      ((registered.get(`platform-ag-${key}`)?.webhookReceivers as Record<string, unknown>[] | undefined) ?? []).map(
-        (w) => [w.serviceUri, w.useCommonAlertSchema],
-      );
+      unsecret(registered.get(`platform-ag-${key}`)?.webhookReceivers).map((w) => [
+        w.serviceUri,
+        w.useCommonAlertSchema,
+      ]);
     const hook = [["https://incidents.example.com/hook", true]];
+    // Without the URL, prod's routing (P1 and P2 to the webhook) says it pages by e-mail only, naming the key.
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (...a: unknown[]) => void warned.push(String(a[0]));
+    try {
+      const quiet = severityActionGroups(
+        "nohook",
+        { context: stackContext(configOf("prod")), resourceGroupName: "rg-monitoring", tags: {} },
+        parent,
+      );
+      await new Promise((resolve) => pulumi.output(quiet.actionGroupIds.p1).apply(resolve));
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warned, [
+      "warning: [runtime] operations.routing sends P1, P2 to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)",
+    ]);
+    assert.deepEqual(unsecret(registered.get("nohook-ag-p1")?.webhookReceivers), []);
     assert.deepEqual(
       ["p1", "p2", "p3", "security"].map((k) => [k, hooks(k)]),
       [

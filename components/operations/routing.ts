@@ -82,6 +82,14 @@ export interface RoutingArgs {
   readonly tags: Tags;
 }
 
+/** The action group receiver lists whose entries carry a credential in a URL (kept secret in the state). */
+export const CREDENTIAL_RECEIVERS = [
+  "webhookReceivers",
+  "azureFunctionReceivers",
+  "logicAppReceivers",
+  "automationRunbookReceivers",
+] as const;
+
 /**
  * Creates `${name}-ag-p1`, `-p2`, `-p3` and, with Sentinel (`operations.sentinel`), `${name}-ag-security` (children of
  * `parent`).
@@ -102,16 +110,26 @@ export function severityActionGroups(name: string, args: RoutingArgs, parent: pu
           emailAddress,
           useCommonAlertSchema: true,
         })),
-        webhookReceivers:
+        // Secret even when empty, with every receiver kind that carries a credential in its URL: a receiver added in
+        // the portal (a webhook's token, a Logic App's `sig=`, a function's `code=`) comes back in full on the next
+        // refresh, and would otherwise reach the state and a `--diff` preview's log in plain text (azure-native marks
+        // nothing secret by itself; Pulumi keeps secret what was secret on the way in or is listed here).
+        webhookReceivers: pulumi.secret(
           receivers.webhook && args.webhookUrl
             ? [{ name: "incident-webhook", serviceUri: args.webhookUrl, useCommonAlertSchema: true }]
             : [],
+        ),
         tags: args.tags,
       },
-      { parent },
+      { parent, additionalSecretOutputs: [...CREDENTIAL_RECEIVERS] },
     ).id;
   const ids = {} as Record<AlertPriority, pulumi.Output<string>>;
   for (const priority of ALERT_PRIORITIES) ids[priority] = group(priority, receiversOf(cfg, priority));
+  const hooked = ALERT_PRIORITIES.filter((p) => receiversOf(cfg, p).webhook);
+  if (hooked.length > 0 && !args.webhookUrl)
+    void pulumi.log.warn(
+      `operations.routing sends ${hooked.join(", ").toUpperCase()} to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)`,
+    );
   return {
     actionGroupIds: ids,
     ...(cfg.operations.sentinel ? { securityActionGroupId: group("security", securityReceiversOf(cfg)) } : {}),

@@ -231,7 +231,8 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
 export async function workerMain(): Promise<void> {
   const job = workerData as Job;
   const { runProgram } = require("./engine") as typeof import("./engine");
-  const run = await runProgram(job.program);
+  // The main thread runs the same program (the preview view) and prints its warnings.
+  const run = await runProgram({ ...job.program, quietWarnings: true });
   parentPort?.postMessage({ run } satisfies WorkerMessage);
   if (job.schema)
     parentPort?.postMessage({ parts: checkShare(checkGroups(run.resources), job.queue) } satisfies WorkerMessage);

@@ -53,6 +53,12 @@ export interface RunProgramOptions {
    * before the run is ended as stalled. Default: STALL_MS.
    */
   readonly stallMs?: number;
+  /**
+   * Leave out the program's warnings (`pulumi.log.warn`, which the SDK prints as `warning: [runtime] …` with no
+   * engine attached): for a second run of the same program (the deployed view), whose first run printed them, so a
+   * user reads each once, as the CLI prints them once.
+   */
+  readonly quietWarnings?: boolean;
 }
 
 /**
@@ -663,6 +669,11 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const activity = () => records.size + invokes.length + outputsRegistered;
   const stallMs = opts.stallMs ?? STALL_MS;
   const stall = watchStall(activity, stallMs);
+  const warn = console.warn;
+  if (opts.quietWarnings)
+    console.warn = (...a: unknown[]) => {
+      if (!(typeof a[0] === "string" && a[0].startsWith("warning: [runtime] "))) warn(...a);
+    };
   try {
     const program = (async () => {
       await pulumi.runtime.runInPulumiStack(async () => {
@@ -686,6 +697,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     // of a resource nothing waits on) is reported after waitForRPCs has resolved, so give it that turn.
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    console.warn = warn;
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = stackTraceLimit;

@@ -171,7 +171,7 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
       )
     : undefined;
   const deployed = inWorker ? await inWorker : undefined;
-  const run = deployed?.run ?? (needDeployed ? await runProgram(program) : previewRun);
+  const run = deployed?.run ?? (needDeployed ? await runProgram({ ...program, quietWarnings: true }) : previewRun);
   const outcome = early ? await early : undefined;
   if (outcome && "e" in outcome) throw outcome.e;
   const verdict = outcome ? outcome.v : await evaluate();

@@ -250,7 +250,13 @@ export const scheduledQueryRule: Rule = (r) => {
 
 /** Action groups: e-mail has 1,000 free a month; web hooks are billed per notification. */
 export const actionGroup: Rule = (r, ctx) => {
-  const hooks = (at(r.inputs, "webhookReceivers") as { useAadAuth?: boolean }[] | undefined) ?? [];
+  const receivers = at(r.inputs, "webhookReceivers");
+  // The receivers are a secret: a `pulumi stack export` without --show-secrets holds them encrypted (read as unknown).
+  if (receivers !== undefined && !Array.isArray(receivers))
+    return notEstimated(
+      "its web hooks are a secret this export holds encrypted (export with --show-secrets to count them)",
+    );
+  const hooks = (receivers as { useAadAuth?: boolean }[] | undefined) ?? [];
   if (hooks.length === 0) return free("e-mail notifications: the first 1,000 a month have no charge");
   const n = ctx.usage.alertNotificationsPerMonth;
   const secure = hooks.filter((h) => h.useAadAuth === true).length;
