@@ -7,6 +7,7 @@ import {
   parseConfig,
   PROJECT,
   readRaw,
+  plainSecretProblems,
   unknownKeyProblems,
   type RawConfig,
 } from "../lib/config";
@@ -614,6 +615,19 @@ describe("config: settings that do not exist are refused, with the likely intend
       ]),
       [
         `config ${PROJECT}:enableFireWall: is not a setting of this project (did you mean enableFirewall?); the settings are listed in docs/configuration.md`,
+      ],
+    );
+  });
+
+  it("names a plain setting stored as a secret; the webhook (read as a secret) and other namespaces are fine", () => {
+    const secret = new Set([`${PROJECT}:owner`, `${PROJECT}:alertWebhookUrl`, "azure-native:clientSecret"]);
+    assert.deepEqual(
+      plainSecretProblems(
+        [`${PROJECT}:owner`, `${PROJECT}:alertWebhookUrl`, `${PROJECT}:workload`, "azure-native:clientSecret"],
+        (k) => secret.has(k),
+      ),
+      [
+        `config ${PROJECT}:owner: is stored as a secret, but the program reads it as plain text and puts it in resource inputs and tags, which the state keeps unencrypted: set it without --secret (only alertWebhookUrl is a secret)`,
       ],
     );
   });

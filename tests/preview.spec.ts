@@ -382,6 +382,29 @@ describe("offline preview", function () {
     assert.ok(Date.now() - started < 5_000, "answered without running the program");
   });
 
+  it("refuses a setting stored as a secret that the program reads as plain text (it would reach tags in the clear)", async () => {
+    const dir = tempDir("plain-secret-");
+    const file = path.join(dir, "Pulumi.dev.yaml");
+    const text = fs.readFileSync(path.join(ROOT, "tests/fixtures/Pulumi.dev-secret.yaml"), "utf8");
+    fs.writeFileSync(
+      file,
+      text.replace(
+        /^ {2}payments-data-platform:costCenter: CC-DATA-DEV$/m,
+        "  payments-data-platform:costCenter:\n    secure: v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0:Y29zdA==",
+      ),
+    );
+    await assert.rejects(previewStack({ stack: "dev", stackFile: file }), (e: Error) => {
+      assert.match(
+        e.message,
+        /config payments-data-platform:costCenter: is stored as a secret, but the program reads it as plain text/,
+      );
+      // The webhook, a secret read as one, is not refused.
+      assert.doesNotMatch(e.message, /alertWebhookUrl: is stored/);
+      return true;
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("never prints or exports a secret: secure values become marked placeholders", async () => {
     const { run, verdict } = await previewStack({
       stack: "dev",

@@ -679,15 +679,31 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
     });
 }
 
+/**
+ * Settings stored as secrets (`pulumi config set --secret`) that the program reads as plain text: their values reach
+ * resource inputs and tags, which the state keeps unencrypted (Pulumi keeps secret only what is secret on the way
+ * in), while the stack file suggests they are protected. Only `alertWebhookUrl` is read as a secret.
+ */
+export function plainSecretProblems(configKeys: readonly string[], isSecret: (fullKey: string) => boolean): string[] {
+  return configKeys
+    .filter((k) => k.startsWith(`${PROJECT}:`) && Object.keys(KEYS).includes(k.slice(PROJECT.length + 1)))
+    .filter((k) => isSecret(k))
+    .map(
+      (k) =>
+        `config ${k}: is stored as a secret, but the program reads it as plain text and puts it in resource inputs and tags, which the state keeps unencrypted: set it without --secret (only alertWebhookUrl is a secret)`,
+    );
+}
+
 /** Reads the stack's config (Pulumi.<stack>.yaml plus Pulumi.yaml defaults) and validates it. */
 export function loadConfig(): PlatformConfig {
   const cfg = new pulumi.Config(PROJECT);
   // Keys the program does not read, and a webhook URL that is not an https secret, are reported with every other
   // problem, in one error (the URL itself is never printed).
   const webhook = cfg.get("alertWebhookUrl");
+  const configKeys = Object.keys(pulumi.runtime.allConfig());
   const early = [
-    ...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig())),
-    // Asked only when a webhook is set: a stack without one never depends on the SDK's internal isConfigSecret.
+    ...unknownKeyProblems(configKeys),
+    ...plainSecretProblems(configKeys, configIsSecret),
     ...(webhook === undefined ? [] : alertWebhookProblems(webhook, configIsSecret(`${PROJECT}:alertWebhookUrl`))),
   ];
   let parsed: PlatformConfig;
