@@ -228,12 +228,12 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
   if (s.keyVaultAudit) {
     rules.push({
       key: "key-vault-key-destruction",
-      displayName: "Key Vault: key or secret deleted, purged, or a key updated (disabled)",
+      displayName: "Key Vault: key or secret deleted, purged or updated, or a vault's settings changed",
       description:
-        "A customer-managed key, the Always Encrypted key or a secret was deleted, purged or updated (disabling a key is an update): encrypted data stores lose access; crypto-shredding of card data.",
+        "A customer-managed key, the Always Encrypted key or a secret was deleted, purged or updated (disabling a key is an update), a key's rotation policy changed, or a vault's settings were written (its firewall or private endpoint access among them, which Microsoft lists among the ways a server loses its TDE protector): encrypted data stores lose access; crypto-shredding of card data. A vault or rotation policy change a reviewed deploy applied is benign.",
       severity: Sev.High,
       ...scheduled(15, "AZKVAuditLogs", [
-        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "SecretDelete", "SecretPurge", "VaultDelete")',
+        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "KeyRotationPolicyUpdate", "SecretDelete", "SecretPurge", "VaultDelete", "VaultPut", "VaultPatch")',
         '| where ResultType == "Success"',
         "| project TimeGenerated, OperationName, RequestUri, ClientIp = CallerIpAddress, Caller = tostring(Identity), _ResourceId",
       ]),
