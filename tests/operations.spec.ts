@@ -570,6 +570,7 @@ for (const stack of ["dev", "prod"] as const) {
           "operations-rule-privileged-role-assignment",
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",
+          "operations-rule-storage-bulk-read",
         ]);
         const connector = byName(resources, "operations-sentinel-defender");
         for (const r of [...rules, connector])
@@ -813,7 +814,13 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       assert.ok(m, iso);
       return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
     };
-    const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
+    const rules = analyticsRules({
+      sqlAudit: true,
+      keyVaultAudit: true,
+      activityLog: true,
+      firewall: true,
+      storageReads: true,
+    });
     for (const r of rules) {
       const every = minutes(r.queryFrequency);
       // Activity log: up to 20 minutes late; Sentinel runs a rule 5 minutes after its time.
@@ -837,8 +844,14 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   });
 
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
-    const rules = analyticsRules({ sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true });
-    assert.equal(rules.length, 7);
+    const rules = analyticsRules({
+      sqlAudit: true,
+      keyVaultAudit: true,
+      activityLog: true,
+      firewall: true,
+      storageReads: true,
+    });
+    assert.equal(rules.length, 8);
     // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
     assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
       "AzureDiagnostics",

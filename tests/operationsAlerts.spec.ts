@@ -11,7 +11,7 @@ import { infraAlerts, type InfraAlert } from "../components/operations/infra";
 import { receiversOf, securityReceiversOf, severityActionGroups } from "../components/operations/routing";
 import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
-import { analyticsRules, PRIVILEGED_ROLES } from "../components/operations/sentinel";
+import { analyticsRules, PRIVILEGED_ROLES, STORAGE_BULK_READ } from "../components/operations/sentinel";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
@@ -244,7 +244,7 @@ describe("operations alerts: SLA queries count what the SLA means", () => {
 describe("operations alerts: Sentinel analytics rules (security incidents)", () => {
   let prod: Resources;
   let rules: ResourceRecord[];
-  const ALL_SOURCES = { sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true };
+  const ALL_SOURCES = { sqlAudit: true, keyVaultAudit: true, activityLog: true, firewall: true, storageReads: true };
   const queryOfRule = (key: string) => {
     const rule = analyticsRules(ALL_SOURCES).find((r) => r.key === key);
     assert.ok(rule, key);
@@ -256,7 +256,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 7);
+    assert.equal(rules.length, 8);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -353,6 +353,33 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
       .split(", ")
       .map((s) => JSON.parse(s) as string);
     assert.deepEqual(listed?.sort(), [...roles].sort());
+  });
+});
+
+describe("operations alerts: a person's bulk read from the lake (Sentinel)", () => {
+  const sources = { sqlAudit: false, keyVaultAudit: false, activityLog: false, firewall: false };
+  const rule = analyticsRules({ ...sources, storageReads: true }).find((r) => r.key === "storage-bulk-read");
+
+  it("exists where the lake sends its read logs, hourly, High, naming the person and the address", () => {
+    assert.ok(rule);
+    assert.equal(rule.severity, "High");
+    assert.equal(rule.queryFrequency, "PT1H");
+    assert.deepEqual(
+      rule.entities.map((e) => e.column),
+      ["RequesterUpn", "ClientIp"],
+    );
+    assert.ok(!analyticsRules(sources).some((r) => r.key === "storage-bulk-read"));
+  });
+
+  it("counts served reads by people only (a UPN), per person, address and account, over 5 GiB or 5,000 files", () => {
+    const q = rule?.query ?? "";
+    assert.match(
+      q,
+      /\| where OperationName in \("GetBlob", "ReadFile"\) and StatusText == "Success" and isnotempty\(RequesterUpn\)/,
+    );
+    assert.match(q, /by RequesterUpn, ClientIp = CallerIpAddress, AccountName/);
+    assert.match(q, /\| where Bytes > 5368709120 or Files > 5000$/);
+    assert.deepEqual(STORAGE_BULK_READ, { bytes: 5 * 1024 ** 3, files: 5000 });
   });
 });
 

@@ -179,6 +179,7 @@ export class Operations extends pulumi.ComponentResource {
             keyVaultAudit: Object.keys(args.keyVaults).length > 0,
             activityLog: governance !== undefined,
             firewall: args.firewall,
+            storageReads: args.olap !== undefined,
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
           ...(governance ? { defenderPlans: governance.plans } : {}),

@@ -102,6 +102,19 @@ export const RULE_COLUMNS = {
   AADNonInteractiveUserSignInLogs: signInColumns("UserPrincipalName"),
   AADServicePrincipalSignInLogs: signInColumns("ServicePrincipalName"),
   AADManagedIdentitySignInLogs: signInColumns("ServicePrincipalName"),
+  // The storage accounts' blob reads (the lake's included: ADLS Gen2 reads are logged here too), read by the bulk-read
+  // rule; StatusText is "Success" for a served request (StatusCode is a string in this table).
+  StorageBlobLogs: {
+    TimeGenerated: "datetime",
+    AccountName: "string",
+    OperationName: "string",
+    StatusText: "string",
+    ResponseBodySize: "long",
+    Uri: "string",
+    RequesterUpn: "string",
+    CallerIpAddress: "string",
+    _ResourceId: "string",
+  },
   // Sentinel's own incidents (one row per incident change), read by the alert that notifies security operations.
   SecurityIncident: { TimeGenerated: "datetime", IncidentNumber: "int", Status: "string" },
 } as const satisfies Record<string, Record<string, KqlType>>;

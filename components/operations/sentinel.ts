@@ -36,6 +36,8 @@ export interface SentinelSources {
   readonly activityLog: boolean;
   /** Azure Firewall threat-intelligence logs (AZFWThreatIntel). */
   readonly firewall: boolean;
+  /** The storage accounts' read logs (StorageBlobLogs: the lake's among them); default false. */
+  readonly storageReads?: boolean;
 }
 
 export interface AnalyticsRule {
@@ -163,6 +165,9 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
 ] as const;
+
+/** A person's hourly reads from one storage account that raise `storage-bulk-read`: 5 GiB, or 5,000 distinct files. */
+export const STORAGE_BULK_READ = { bytes: 5 * 1024 ** 3, files: 5000 } as const;
 
 /** The analytics rules whose tables this stack sends (pure). */
 export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
@@ -321,6 +326,29 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         { type: Entity.Account, identifier: "FullName", column: "Caller" },
         { type: Entity.IP, identifier: "Address", column: "ClientIp" },
         { type: Entity.AzureResource, identifier: "ResourceId", column: "_ResourceId" },
+      ],
+    });
+  }
+  if (s.storageReads) {
+    // What a data engineer can read in bulk outside SQL: the lake (curated and raw zones) through Entra auth. Only
+    // people are counted (a request with a UPN): the factory's, the pool's and the ML workspace's identities read the
+    // lake every night and carry none. Defender for Storage's anomaly alerts come on top, on Microsoft's models.
+    rules.push({
+      key: "storage-bulk-read",
+      displayName: "Data lake: one person read more than 5 GiB or 5,000 files in an hour",
+      description:
+        "A person (an Entra account, not a service identity) downloaded more than 5 GiB or more than 5,000 distinct files from a storage account in an hour, the lake's curated and raw zones among them: possible bulk exfiltration of payment data. docs/runbook.md, containment.",
+      severity: Sev.High,
+      ...scheduled(60, "StorageBlobLogs", [
+        '| where OperationName in ("GetBlob", "ReadFile") and StatusText == "Success" and isnotempty(RequesterUpn)',
+        "| summarize Bytes = sum(ResponseBodySize), Files = dcount(Uri) by RequesterUpn, ClientIp = CallerIpAddress, AccountName",
+        `| where Bytes > ${STORAGE_BULK_READ.bytes} or Files > ${STORAGE_BULK_READ.files}`,
+      ]),
+      tactics: [Tactic.Exfiltration, Tactic.Collection],
+      techniques: ["T1530"],
+      entities: [
+        { type: Entity.Account, identifier: "FullName", column: "RequesterUpn" },
+        { type: Entity.IP, identifier: "Address", column: "ClientIp" },
       ],
     });
   }

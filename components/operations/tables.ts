@@ -105,6 +105,20 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
     sources: [diag("microsoft.network/applicationgateways", "ApplicationGatewayFirewallLog")],
     columns: ["Action", "RuleId", "Message", "ClientIp", "RequestUri", "Hostname"],
   },
+  StorageBlobLogs: {
+    sources: [diag("microsoft.storage/storageaccounts/blobservices", "StorageRead")],
+    columns: [
+      "AccountName",
+      "OperationName",
+      "StatusText",
+      "StatusCode",
+      "ResponseBodySize",
+      "Uri",
+      "RequesterUpn",
+      "RequesterObjectId",
+      "CallerIpAddress",
+    ],
+  },
   CDBDataPlaneRequests: {
     sources: [diag("microsoft.documentdb/databaseaccounts", "DataPlaneRequests")],
     columns: [
