@@ -193,6 +193,15 @@ describe("operations: routing (pure)", () => {
   });
 });
 
+/** Every source of analytics rules on. */
+const ALL_RULE_SOURCES = {
+  sqlAudit: true,
+  keyVaultAudit: true,
+  activityLog: true,
+  firewall: true,
+  storageReads: true,
+} as const;
+
 /** Microsoft Entra's sign-in tables and the column naming the principal (Microsoft's table reference). */
 const ENTRA: Record<string, string> = {
   SigninLogs: "UserPrincipalName",
@@ -814,13 +823,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       assert.ok(m, iso);
       return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
     };
-    const rules = analyticsRules({
-      sqlAudit: true,
-      keyVaultAudit: true,
-      activityLog: true,
-      firewall: true,
-      storageReads: true,
-    });
+    const rules = analyticsRules(ALL_RULE_SOURCES);
     for (const r of rules) {
       const every = minutes(r.queryFrequency);
       // Activity log: up to 20 minutes late; Sentinel runs a rule 5 minutes after its time.
@@ -844,13 +847,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   });
 
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
-    const rules = analyticsRules({
-      sqlAudit: true,
-      keyVaultAudit: true,
-      activityLog: true,
-      firewall: true,
-      storageReads: true,
-    });
+    const rules = analyticsRules(ALL_RULE_SOURCES);
     assert.equal(rules.length, 8);
     // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
     assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
