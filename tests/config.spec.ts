@@ -627,7 +627,7 @@ describe("config: settings that do not exist are refused, with the likely intend
         (k) => secret.has(k),
       ),
       [
-        `config ${PROJECT}:owner: is stored as a secret, but the program reads it as plain text and puts it in resource inputs and tags, which the state keeps unencrypted: set it without --secret (only alertWebhookUrl is a secret)`,
+        `config ${PROJECT}:owner: is stored as a secret, but the program reads it as plain text: its value reaches resource inputs and tags, which the state keeps unencrypted (only alertWebhookUrl stays secret)`,
       ],
     );
   });

@@ -294,7 +294,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
     assert.deepEqual(ops?.sort(), [
       "KeyDelete",
       "KeyPurge",
-      "KeyRotationPolicyUpdate",
+      "KeyRotationPolicySet",
       "KeyUpdate",
       "SecretDelete",
       "SecretPurge",
@@ -433,10 +433,21 @@ describe("operations alerts: the audit trail weakened, or a way in granted (Sent
     assert.ok(kept("Microsoft.Insights/diagnosticSettings/delete", "Succeeded"));
   });
 
-  it("everyday writes (a diagnostic setting or an alert rule updated), reads and refused attempts do not", () => {
+  it("rewriting what records or reviews, and what silences without deleting, raise one too", () => {
     for (const op of [
       "Microsoft.Insights/diagnosticSettings/write",
       "Microsoft.Insights/scheduledQueryRules/write",
+      "Microsoft.Insights/actionGroups/write",
+      "Microsoft.SecurityInsights/alertRules/write",
+      "Microsoft.AlertsManagement/actionRules/write",
+      "Microsoft.SecurityInsights/automationRules/write",
+    ])
+      assert.ok(kept(op, "Success"), op);
+  });
+
+  it("reads, other services' writes and refused attempts do not", () => {
+    for (const op of [
+      "Microsoft.Storage/storageAccounts/write",
       "Microsoft.OperationalInsights/workspaces/query/read",
       "Microsoft.Sql/servers/administrators/read",
     ])

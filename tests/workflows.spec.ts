@@ -89,6 +89,8 @@ describe("GitHub workflows", () => {
     const job = pr.jobs["pulumi-preview"];
     assert.match(String(job.if), /vars\.PULUMI_ORG != ''/);
     assert.match(String(job.if), /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+    // Dependabot's runs have no Pulumi token (Dependabot secrets only): skipped, not failed.
+    assert.match(String(job.if), /github\.actor != 'dependabot\[bot\]'/);
     assert.equal(job.environment, "pr-preview");
     assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
     assert.equal(job.env?.ARM_USE_OIDC, "true");

@@ -150,13 +150,23 @@ export const PRIVILEGED_ROLES = [
  * SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential.
  */
 export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
+  // Deleted, or rewritten (a setting without its categories, a rule disabled, an action group without its
+  // receivers): the stack's own deploys write these too when a reviewed change touches them.
   "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE",
+  "MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/WRITE",
   "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/DELETE",
+  "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/WRITE",
   "MICROSOFT.INSIGHTS/METRICALERTS/DELETE",
   "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/DELETE",
   "MICROSOFT.INSIGHTS/ACTIONGROUPS/DELETE",
+  "MICROSOFT.INSIGHTS/ACTIONGROUPS/WRITE",
   "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/DELETE",
+  "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/WRITE",
   "MICROSOFT.SECURITYINSIGHTS/DATACONNECTORS/DELETE",
+  // What silences without deleting: an alert processing rule that mutes action groups (the stack writes only dev's
+  // off-hours one), a Sentinel automation rule that closes incidents (the stack writes none).
+  "MICROSOFT.ALERTSMANAGEMENT/ACTIONRULES/WRITE",
+  "MICROSOFT.SECURITYINSIGHTS/AUTOMATIONRULES/WRITE",
   "MICROSOFT.AUTHORIZATION/LOCKS/DELETE",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/DELETE",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/PURGE/ACTION",
@@ -238,7 +248,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         "A customer-managed key, the Always Encrypted key or a secret was deleted, purged or updated (disabling a key is an update), a key's rotation policy changed, or a vault's settings were written (its firewall or private endpoint access among them, which Microsoft lists among the ways a server loses its TDE protector): encrypted data stores lose access; crypto-shredding of card data. A vault or rotation policy change a reviewed deploy applied is benign.",
       severity: Sev.High,
       ...scheduled(15, "AZKVAuditLogs", [
-        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "KeyRotationPolicyUpdate", "SecretDelete", "SecretPurge", "VaultDelete", "VaultPut", "VaultPatch")',
+        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "KeyRotationPolicySet", "SecretDelete", "SecretPurge", "VaultDelete", "VaultPut", "VaultPatch")',
         '| where ResultType == "Success"',
         "| project TimeGenerated, OperationName, RequestUri, ClientIp = CallerIpAddress, Caller = tostring(Identity), _ResourceId",
       ]),
@@ -313,7 +323,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       key: "audit-trail-or-access-change",
       displayName: "Audit trail weakened, or data access or a way in granted outside the role watch",
       description:
-        "A diagnostic setting, an alert or analytics rule, an action group, a data connector, a lock or the audit workspace was deleted, the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity was written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
+        "A diagnostic setting, an alert or analytics rule or an action group was deleted or rewritten, a data connector, a lock or the audit workspace deleted, an alert processing rule or a Sentinel automation rule written (muting alerts, closing incidents), the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
       severity: Sev.High,
       ...scheduled(15, "AzureActivity", [
         `| where OperationNameValue in~ (${AUDIT_TRAIL_OR_ACCESS_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,

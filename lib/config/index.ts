@@ -680,9 +680,9 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
 }
 
 /**
- * Settings stored as secrets (`pulumi config set --secret`) that the program reads as plain text: their values reach
- * resource inputs and tags, which the state keeps unencrypted (Pulumi keeps secret only what is secret on the way
- * in), while the stack file suggests they are protected. Only `alertWebhookUrl` is read as a secret.
+ * Settings stored as secrets (`pulumi config set --secret`, or an ESC secret) that the program reads as plain text:
+ * their values reach resource inputs and tags, which the state keeps unencrypted (Pulumi keeps secret only what is
+ * secret on the way in), while the stack file suggests they are protected. Only `alertWebhookUrl` is read as a secret.
  */
 export function plainSecretProblems(configKeys: readonly string[], isSecret: (fullKey: string) => boolean): string[] {
   return configKeys
@@ -690,7 +690,7 @@ export function plainSecretProblems(configKeys: readonly string[], isSecret: (fu
     .filter((k) => isSecret(k))
     .map(
       (k) =>
-        `config ${k}: is stored as a secret, but the program reads it as plain text and puts it in resource inputs and tags, which the state keeps unencrypted: set it without --secret (only alertWebhookUrl is a secret)`,
+        `config ${k}: is stored as a secret, but the program reads it as plain text: its value reaches resource inputs and tags, which the state keeps unencrypted (only alertWebhookUrl stays secret)`,
     );
 }
 
@@ -701,9 +701,12 @@ export function loadConfig(): PlatformConfig {
   // problem, in one error (the URL itself is never printed).
   const webhook = cfg.get("alertWebhookUrl");
   const configKeys = Object.keys(pulumi.runtime.allConfig());
+  // A warning, not an error: keeping a value out of the repository (a secret in the stack file, an ESC secret) is a
+  // fair reason, as long as its owner knows the state holds it in plain text.
+  for (const w of plainSecretProblems(configKeys, configIsSecret)) void pulumi.log.warn(w);
   const early = [
     ...unknownKeyProblems(configKeys),
-    ...plainSecretProblems(configKeys, configIsSecret),
+
     ...(webhook === undefined ? [] : alertWebhookProblems(webhook, configIsSecret(`${PROJECT}:alertWebhookUrl`))),
   ];
   let parsed: PlatformConfig;
