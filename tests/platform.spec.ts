@@ -3,7 +3,7 @@ import { mlComputeRules } from "../components/platform/firewall";
 import * as path from "node:path";
 import { PRIVATE_DNS_ZONES } from "../lib/privateLink";
 import { roleAssignmentName } from "../lib/uuid";
-import { hubDnsLinkTarget, hubPeering, nsgRules, SUBNETS } from "../components/platform";
+import { hubDnsLinkTarget, hubPeering, nsgRules, PIPELINE_LOG_TABLES, SUBNETS } from "../components/platform";
 import { paymentApiEndpointRules } from "../components/platform/subnets";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
@@ -767,14 +767,52 @@ for (const stack of ["dev", "prod"] as const) {
           roleAssignmentName(String(scope.id), String(engineers?.outputs.objectId), readerId),
         );
       }
-      // The audit trail: read, never change or purge (PCI DSS 10.3.2), so Log Analytics Reader on the workspace only.
-      const logReader = byName(resources, "platform-log-ra-data-engineers-log-reader");
+      // The pipelines' logs only, read-only (PCI DSS 10.3.1: audit logs to a job-related need; 10.3.2: never changed):
+      // a custom role naming the tables, assigned on the workspace, never Log Analytics Reader (every table).
+      const logReader = byName(resources, "platform-log-ra-data-engineers-pipeline-logs");
       const workspace = ofType(resources, "azure-native:operationalinsights:Workspace")[0];
       assert.equal(logReader.inputs.scope, workspace.id);
       assert.equal(logReader.inputs.principalId, engineers?.outputs.objectId);
       assert.equal(logReader.inputs.principalType, "Group");
-      assert.match(String(logReader.inputs.roleDefinitionId), new RegExp(`/${BuiltInRoles.LogAnalyticsReader}$`));
-      assert.equal(BuiltInRoles.LogAnalyticsReader, "73c42c96-874c-492b-b04d-ab87d138a893");
+      const role = byName(resources, "platform-pipeline-logs-role");
+      assert.equal(
+        logReader.inputs.roleDefinitionId,
+        `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${role.inputs.roleDefinitionId}`,
+      );
+      const [permission] = role.inputs.permissions as {
+        actions: string[];
+        notActions: string[];
+        dataActions: string[];
+      }[];
+      const tables = permission.actions
+        .map((a) => /^Microsoft\.OperationalInsights\/workspaces\/query\/(\w+)\/read$/.exec(a)?.[1])
+        .filter((t): t is string => t !== undefined);
+      assert.deepEqual(tables, [...PIPELINE_LOG_TABLES]);
+      assert.deepEqual(
+        permission.actions.filter((a) => !/\/query\/\w+\/read$/.test(a)),
+        ["Microsoft.OperationalInsights/workspaces/read", "Microsoft.OperationalInsights/workspaces/query/read"],
+      );
+      assert.deepEqual([permission.notActions, permission.dataActions], [[], []]);
+      // None of the audit, access or security tables.
+      for (const t of [
+        "SQLSecurityAuditEvents",
+        "AzureDiagnostics",
+        "AZKVAuditLogs",
+        "AzureActivity",
+        "SigninLogs",
+        "SecurityIncident",
+        "SecurityAlert",
+        "StorageBlobLogs",
+        "CDBDataPlaneRequests",
+        "AGWAccessLogs",
+      ])
+        assert.ok(!(tables as string[]).includes(t), t);
+      assert.ok(
+        !ofType(resources, "azure-native:authorization:RoleAssignment").some((r) =>
+          String(r.inputs.roleDefinitionId).endsWith(BuiltInRoles.LogAnalyticsReader),
+        ),
+        "nobody gets Log Analytics Reader",
+      );
     });
 
     it("gives every NSG rule a priority Azure accepts (100-4096), unique per direction", () => {

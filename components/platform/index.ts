@@ -14,6 +14,7 @@ import type { PrivateDnsZoneName } from "../../lib/privateLink";
 import { severityActionGroups, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
+  customRole,
   deployer,
   diagnosticSetting,
   roleAssignment,
@@ -80,6 +81,27 @@ export interface ResourceGroupRef {
   /** The group's Azure name, known before it exists (for ids built ahead of their resource). */
   readonly azureName: string;
 }
+
+/**
+ * The workspace tables data engineers may query (the pipelines' runs and performance, the apps' telemetry, metrics):
+ * none of the audit, access or security tables (SQL audit, Key Vault, activity log, sign-ins, storage and Cosmos DB
+ * access logs, gateway and firewall logs, Sentinel's).
+ */
+export const PIPELINE_LOG_TABLES = [
+  "ADFPipelineRun",
+  "ADFActivityRun",
+  "ADFTriggerRun",
+  "SynapseSqlPoolExecRequests",
+  "SynapseSqlPoolRequestSteps",
+  "SynapseSqlPoolWaits",
+  "SynapseSqlPoolDmsWorkers",
+  "AppRequests",
+  "AppDependencies",
+  "AppExceptions",
+  "AppTraces",
+  "AppMetrics",
+  "AzureMetrics",
+] as const;
 
 export class Platform extends pulumi.ComponentResource {
   /** Resource groups by lifecycle role. */
@@ -300,15 +322,42 @@ export class Platform extends pulumi.ComponentResource {
     this.keyVault = vaults.main.ref;
     this.cosmosKeyVault = vaults.cosmos.ref;
     this.mlKeyVault = vaults.ml.ref;
+    // Data engineers read the pipelines' logs, not the audit trail: Log Analytics Reader would open every table
+    // (Sentinel's incidents, the tenant's sign-ins, the Key Vault and SQL audits, the activity log), and PCI DSS
+    // 10.3.1 limits read access to audit logs to a job-related need. A custom role names the tables (Microsoft's
+    // table-level access: `Microsoft.OperationalInsights/workspaces/query/<table>/read`).
+    const logRole = customRole(
+      `${name}-pipeline-logs-role`,
+      {
+        scope: pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${groups.monitoring.name}`,
+        idKey: "pipeline-logs-reader",
+        roleName: `Pipeline logs reader (${cfg.workload}-${cfg.environment})`,
+        description:
+          "Queries the pipelines' tables of the platform's Log Analytics workspace (Data Factory, Synapse, Application Insights, metrics), not its audit and security tables. Managed by Pulumi.",
+        permissions: [
+          {
+            actions: [
+              "Microsoft.OperationalInsights/workspaces/read",
+              "Microsoft.OperationalInsights/workspaces/query/read",
+              ...PIPELINE_LOG_TABLES.map((t) => `Microsoft.OperationalInsights/workspaces/query/${t}/read`),
+            ],
+            notActions: [],
+            dataActions: [],
+            notDataActions: [],
+          },
+        ],
+      },
+      this,
+    );
     roleAssignment(
       `${name}-log`,
       workspace.id,
       {
-        key: "data-engineers-log-reader",
+        key: "data-engineers-pipeline-logs",
         principalId: entra.objectIds.dataEngineers,
         principalType: "Group",
-        roleDefinitionId: BuiltInRoles.LogAnalyticsReader,
-        description: "Data engineers read platform logs.",
+        roleDefinitionId: logRole.assignableId,
+        description: "Data engineers read the pipelines' logs (not the audit trail).",
       },
       this,
     );
