@@ -375,9 +375,13 @@ describe("operations alerts: a person's bulk read from the lake (Sentinel)", () 
     const q = rule?.query ?? "";
     assert.match(
       q,
-      /\| where OperationName in \("GetBlob", "ReadFile"\) and StatusText == "Success" and isnotempty\(RequesterUpn\)/,
+      /\| where OperationName in \("GetBlob", "ReadFile"\) and StatusCode in \("200", "206"\) and isnotempty\(RequesterUpn\)/,
     );
-    assert.match(q, /by RequesterUpn, ClientIp = CallerIpAddress, AccountName/);
+    // Per person and account, not per connection: the address is stripped of its port and kept as a set.
+    assert.match(q, /by RequesterUpn, AccountName$/m);
+    assert.doesNotMatch(q, /by [^\n]*CallerIpAddress/);
+    assert.match(q, /File = tostring\(split\(Uri, "\?"\)\[0\]\)/);
+    assert.match(q, /Files = dcount\(File\)/);
     assert.match(q, /\| where Bytes > 5368709120 or Files > 5000$/);
     assert.deepEqual(STORAGE_BULK_READ, { bytes: 5 * 1024 ** 3, files: 5000 });
   });

@@ -103,12 +103,13 @@ export const RULE_COLUMNS = {
   AADServicePrincipalSignInLogs: signInColumns("ServicePrincipalName"),
   AADManagedIdentitySignInLogs: signInColumns("ServicePrincipalName"),
   // The storage accounts' blob reads (the lake's included: ADLS Gen2 reads are logged here too), read by the bulk-read
-  // rule; StatusText is "Success" for a served request (StatusCode is a string in this table).
+  // rule; StatusCode is a string in this table, and CallerIpAddress carries the port.
   StorageBlobLogs: {
     TimeGenerated: "datetime",
     AccountName: "string",
     OperationName: "string",
     StatusText: "string",
+    StatusCode: "string",
     ResponseBodySize: "long",
     Uri: "string",
     RequesterUpn: "string",

@@ -349,9 +349,14 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       description:
         "A person (an Entra account, not a service identity) downloaded more than 5 GiB or more than 5,000 distinct files from a storage account in an hour, the lake's curated and raw zones among them: possible bulk exfiltration of payment data. docs/runbook.md, containment.",
       severity: Sev.High,
+      // Served reads (200, or 206 for a range: download tools read large files in ranges over many connections),
+      // per person and account: CallerIpAddress carries the connection's port ("IP address of the requester,
+      // including the port number", the table's reference), so grouping by it would split one download into pieces
+      // under the threshold; the addresses are kept as a set, the port stripped.
       ...scheduled(60, "StorageBlobLogs", [
-        '| where OperationName in ("GetBlob", "ReadFile") and StatusText == "Success" and isnotempty(RequesterUpn)',
-        "| summarize Bytes = sum(ResponseBodySize), Files = dcount(Uri) by RequesterUpn, ClientIp = CallerIpAddress, AccountName",
+        '| where OperationName in ("GetBlob", "ReadFile") and StatusCode in ("200", "206") and isnotempty(RequesterUpn)',
+        '| extend Ip = coalesce(extract(@"^\\[?([^\\]]+?)\\]?:[0-9]+$", 1, CallerIpAddress), CallerIpAddress), File = tostring(split(Uri, "?")[0])',
+        "| summarize Bytes = sum(ResponseBodySize), Files = dcount(File), Ips = make_set(Ip, 10), ClientIp = take_any(Ip) by RequesterUpn, AccountName",
         `| where Bytes > ${STORAGE_BULK_READ.bytes} or Files > ${STORAGE_BULK_READ.files}`,
       ]),
       tactics: [Tactic.Exfiltration, Tactic.Collection],
