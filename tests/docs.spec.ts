@@ -32,3 +32,32 @@ describe("docs/policy-rules.md", () => {
     assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "unique names");
   });
 });
+
+describe("docs: the counts they state follow the data model", () => {
+  // A table added to the model (or to the extraction) must not leave the docs describing the old one.
+  const { dataModel } = require("../pipelines/model") as typeof import("../pipelines/model");
+  const { extractedTables } = require("../pipelines/etl/groups") as typeof import("../pipelines/etl/groups");
+  const read = (f: string) => fs.readFileSync(`${__dirname}/../${f}`, "utf8");
+  const tables = dataModel.oltp.tables.length;
+  const extracts = extractedTables(dataModel).length;
+  const claims: [file: string, pattern: RegExp, expected: number][] = [
+    ["README.md", /the (\d+) OLTP tables/g, tables],
+    ["pipelines/README.md", /The (\d+) OLTP tables/g, tables],
+    ["pipelines/README.md", /exactly (\d+) OLTP tables/g, tables],
+    ["pipelines/README.md", /`etl_extract_<table>` \(×(\d+)\)/g, extracts],
+    ["docs/etl.md", /etl_extract_<t> ×(\d+)/g, extracts],
+    ["docs/etl.md", /Extract \((\d+) tables in parallel\)/g, extracts],
+    ["docs/etl.md", /The (\d+) extract pipelines/g, extracts],
+    ["docs/etl.md", /\((\d+) × 8\)/g, extracts],
+    ["docs/etl.md", /(\d+) concurrent copies/g, extracts],
+    ["Pulumi.prod.yaml", /The (\d+) extracts start together/g, extracts],
+  ];
+
+  it("names as many OLTP tables and extracts as the model has", () => {
+    for (const [file, pattern, expected] of claims) {
+      const found = [...read(file).matchAll(pattern)].map((m) => Number(m[1]));
+      assert.ok(found.length > 0, `${file}: ${pattern} no longer appears (update this test with the docs)`);
+      for (const n of found) assert.equal(n, expected, `${file}: ${pattern} says ${n}, the model has ${expected}`);
+    }
+  });
+});
