@@ -100,6 +100,15 @@ const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; wind
     window: 5,
     frequency: 5,
   },
+  // A key updated (a disable is an update), deleted or purged, or a vault deleted: on-call within 5 minutes (SQL heals
+  // on its own only if the key is back within 30).
+  "cmk-key-disabled-or-deleted": {
+    condition:
+      /^union isfuzzy=true \(AZKVAuditLogs\), \(datatable\([^)]*\)\[\]\)\n\| where OperationName in \("KeyUpdate", "KeyDelete", "KeyPurge", "VaultDelete"\) and ResultType == "Success"\n\| summarize Events = count\(\), Operations = make_set\(OperationName, 5\), Keys = make_set\(RequestUri, 5\) by _ResourceId\n\| where Events > 0$/,
+    dimensions: ["_ResourceId"],
+    window: 5,
+    frequency: 5,
+  },
   "workspace-ingestion": {
     condition:
       /^Operation\n\| where OperationStatus in~ \("Warning", "Failed", "Error"\)\n\| summarize Events = count\(\), Details = make_set\(Detail, 5\) by OperationCategory\n\| where Events > 0$/,

@@ -250,6 +250,33 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
       signal: metric(VAULT, "Availability", "Average", "LessThan", 99.9, 5, 1),
     });
   }
+  if (Object.keys(t.keyVaults ?? {}).length > 0) {
+    // A customer-managed key disabled or deleted takes its service down, and Azure SQL heals on its own only if the
+    // key is back within 30 minutes (docs/runbook.md#key-disabled): on-call is paged at once (P1), beside the Sentinel
+    // incident security operations get. The stack never updates a key (Resource Manager creates keys; rotation makes
+    // new versions), so any key update is looked at.
+    alerts.push({
+      key: "cmk-key-disabled-or-deleted",
+      runbook: "key-disabled",
+      tier: "keyVaults",
+      severity: 1,
+      displayName: "Key Vault: a key updated (disabled?) or deleted",
+      description:
+        "A key in the platform's vaults was updated, deleted or purged, or a vault deleted: a disabled or deleted customer-managed key takes its service down, and SQL heals on its own only within 30 minutes. docs/runbook.md#key-disabled",
+      signal: {
+        kind: "log",
+        query: [
+          "AZKVAuditLogs",
+          '| where OperationName in ("KeyUpdate", "KeyDelete", "KeyPurge", "VaultDelete") and ResultType == "Success"',
+          "| summarize Events = count(), Operations = make_set(OperationName, 5), Keys = make_set(RequestUri, 5) by _ResourceId",
+          "| where Events > 0",
+        ].join("\n"),
+        windowMinutes: 5,
+        frequencyMinutes: 5,
+        dimensions: ["_ResourceId"],
+      },
+    });
+  }
   if (t.workspace) {
     // PCI DSS 10.7.2: a failure of the audit logging mechanism is detected. The workspace writes its own warnings and
     // errors to `Operation` (OperationStatus "Warning", "Failed", "Error"): a daily cap reached ("data collection
