@@ -301,12 +301,15 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
       .split(", ")
       .map((s) => JSON.parse(s) as string);
     assert.deepEqual(ops?.sort(), [
+      // A certificate or secret disabled (the gateway's TLS certificate is one).
+      "CertificateUpdate",
       "KeyDelete",
       "KeyPurge",
       "KeyRotationPolicySet",
       "KeyUpdate",
       "SecretDelete",
       "SecretPurge",
+      "SecretUpdate",
       "VaultDelete",
       // A vault's firewall or private endpoint access changed: "changing the key vault's firewall rules" is one of
       // the ways Microsoft lists a server losing its TDE protector.
@@ -451,6 +454,8 @@ describe("operations alerts: the audit trail weakened, or a way in granted (Sent
       "Microsoft.Insights/diagnosticSettings/write",
       "Microsoft.Insights/scheduledQueryRules/write",
       "Microsoft.Insights/actionGroups/write",
+      "Microsoft.Insights/metricAlerts/write",
+      "Microsoft.Insights/activityLogAlerts/write",
       "Microsoft.SecurityInsights/alertRules/write",
       "Microsoft.AlertsManagement/actionRules/write",
       "Microsoft.SecurityInsights/automationRules/write",

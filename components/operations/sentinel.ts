@@ -157,7 +157,9 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/DELETE",
   "MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/WRITE",
   "MICROSOFT.INSIGHTS/METRICALERTS/DELETE",
+  "MICROSOFT.INSIGHTS/METRICALERTS/WRITE",
   "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/DELETE",
+  "MICROSOFT.INSIGHTS/ACTIVITYLOGALERTS/WRITE",
   "MICROSOFT.INSIGHTS/ACTIONGROUPS/DELETE",
   "MICROSOFT.INSIGHTS/ACTIONGROUPS/WRITE",
   "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/DELETE",
@@ -248,7 +250,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         "A customer-managed key, the Always Encrypted key or a secret was deleted, purged or updated (disabling a key is an update), a key's rotation policy changed, or a vault's settings were written (its firewall or private endpoint access among them, which Microsoft lists among the ways a server loses its TDE protector): encrypted data stores lose access; crypto-shredding of card data. A vault or rotation policy change a reviewed deploy applied is benign.",
       severity: Sev.High,
       ...scheduled(15, "AZKVAuditLogs", [
-        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "KeyRotationPolicySet", "SecretDelete", "SecretPurge", "VaultDelete", "VaultPut", "VaultPatch")',
+        '| where OperationName in ("KeyDelete", "KeyPurge", "KeyUpdate", "KeyRotationPolicySet", "SecretDelete", "SecretPurge", "SecretUpdate", "CertificateUpdate", "VaultDelete", "VaultPut", "VaultPatch")',
         '| where ResultType == "Success"',
         "| project TimeGenerated, OperationName, RequestUri, ClientIp = CallerIpAddress, Caller = tostring(Identity), _ResourceId",
       ]),
