@@ -440,6 +440,9 @@ describe("ARM schema check", function () {
         "--policy-config",
         "policies/config/dev.json",
         "--quiet",
+        // The retirements are checked as of a fixed day, so the outputs do not move with the calendar.
+        "--on",
+        "2026-12-05",
       ];
       [faults, skipped] = await Promise.all([
         cli([...program, "--json", path.join(tmp, "v.json"), "--markdown", path.join(tmp, "v.md")]),
@@ -470,6 +473,16 @@ describe("ARM schema check", function () {
       ]);
       const md = fs.readFileSync(path.join(tmp, "v.md"), "utf8");
       assert.match(md, /## Policy verdict: schema-faults ❌/);
+      // The retirements ahead, as of --on, in all three outputs (the fixture declares nothing that retires).
+      assert.match(md, /^## Retirements ahead\n\nNone as of 2026-12-05\.$/m);
+      assert.deepEqual((verdict as unknown as { retirements: unknown }).retirements, {
+        asOf: "2026-12-05",
+        findings: [],
+      });
+      assert.match(
+        faults.stdout,
+        /^Retirements ahead \(dated announcements matched against the stack, as of 2026-12-05\): none$/m,
+      );
       assert.match(
         md,
         /\| `faults-log` \| Microsoft\.OperationalInsights\/workspaces@2023-09-01 \| `properties\.retentionInDays \(input retentionInDays\)` \| must be integer \|/,
