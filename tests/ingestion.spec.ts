@@ -24,6 +24,7 @@ import {
 import type { IngestionConfig } from "../lib/config";
 import { previewStack } from "../tools/lib/preview";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { HOST_STORAGE_SOFT_DELETE_DAYS } from "../components/shared/functionApp";
 import {
   assertChainedPairwise,
   byName,
@@ -246,6 +247,19 @@ for (const stack of ["dev", "prod"] as const) {
       const preview = await previewOf(stack);
       resources = preview.run.resources;
       outputs = preview.run.stackOutputs;
+    });
+
+    it("every function app's host storage keeps deleted and overwritten blobs (the package) 30 days, as evidence", () => {
+      for (const name of ["ingestion-payapi-st-blob", "ingestion-fraud-st-blob", "streaming-relay-st-blob"]) {
+        const blob = byName(resources, name);
+        assert.deepEqual(
+          blob.inputs.deleteRetentionPolicy,
+          { enabled: true, days: HOST_STORAGE_SOFT_DELETE_DAYS },
+          name,
+        );
+        assert.deepEqual(blob.inputs.containerDeleteRetentionPolicy, { enabled: true, days: 30 }, name);
+      }
+      assert.equal(HOST_STORAGE_SOFT_DELETE_DAYS, 30);
     });
 
     it("alerts Sev2 (P2) when the merchant refresh had no successful run for 15 minutes", () => {

@@ -51,6 +51,8 @@ import { lockFor, managementLock } from "./protection";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 import { hardenedStorageAccount } from "./storage";
 
+/** Days a deleted or overwritten blob of a function app's host storage (its deployment package among them) is kept. */
+export const HOST_STORAGE_SOFT_DELETE_DAYS = 30;
 export * from "./functionAppSettings";
 
 const STORAGE_PRIVATE_LINK: Readonly<Record<(typeof HOST_STORAGE_SERVICES)[number], PrivateLinkService>> = {
@@ -103,8 +105,10 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
           accountName: account.name,
           resourceGroupName: args.resourceGroupName,
           blobServicesName: "default",
-          deleteRetentionPolicy: { enabled: true, days: 7 },
-          containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+          // 30 days: an overwritten or deleted deployment package stays recoverable, as evidence, for as long as an
+          // incident may take to be noticed (the app's identity owns this account: docs/runbook.md, containment).
+          deleteRetentionPolicy: { enabled: true, days: HOST_STORAGE_SOFT_DELETE_DAYS },
+          containerDeleteRetentionPolicy: { enabled: true, days: HOST_STORAGE_SOFT_DELETE_DAYS },
         },
         { parent, dependsOn },
       ),
