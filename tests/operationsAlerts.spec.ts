@@ -106,7 +106,7 @@ const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; wind
     condition:
       /^union isfuzzy=true \(AZKVAuditLogs\), \(datatable\([^)]*\)\[\]\)\n\| where OperationName in \("KeyUpdate", "KeyDelete", "KeyPurge", "VaultDelete"\) and ResultType == "Success"\n\| summarize Events = count\(\), Operations = make_set\(OperationName, 5\), Keys = make_set\(RequestUri, 5\) by _ResourceId\n\| where Events > 0$/,
     dimensions: ["_ResourceId"],
-    window: 5,
+    window: 15,
     frequency: 5,
   },
   "workspace-ingestion": {
