@@ -334,7 +334,7 @@ export class Platform extends pulumi.ComponentResource {
     const logRole = customRole(
       `${name}-pipeline-logs-role`,
       {
-        scope: pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${groups.monitoring.name}`,
+        scope: groups.monitoring.id,
         idKey: "pipeline-logs-reader",
         roleName: `Pipeline logs reader (${cfg.workload}-${cfg.environment})`,
         description:

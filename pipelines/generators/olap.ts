@@ -56,8 +56,16 @@ function distributionGuard(table: OlapTable): string {
  */
 function lacksModelColumn(table: OlapTable): string {
   const name = objectName(table.schema, table.name);
-  const columns = table.columns.map((c, i) => (i === 0 ? `SELECT N'${c.name}' AS name` : `SELECT N'${c.name}'`));
-  return `OBJECT_ID(N'${name}', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (${columns.join(" UNION ALL ")}) AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'${name}') AND c.name = m.name))`;
+  return `OBJECT_ID(N'${name}', N'U') IS NOT NULL AND ${lacksColumn(
+    name,
+    table.columns.map((c) => c.name),
+  )}`;
+}
+
+/** "The object `name` lacks one of `columns`": a derived table of the names, each looked up in sys.columns. */
+function lacksColumn(name: string, columns: readonly string[]): string {
+  const names = columns.map((c, i) => (i === 0 ? `SELECT N'${c}' AS name` : `SELECT N'${c}'`)).join(" UNION ALL ");
+  return `EXISTS (SELECT 1 FROM (${names}) AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'${name}') AND c.name = m.name))`;
 }
 
 /**
@@ -263,16 +271,13 @@ export function generateDashboardsScript(model: OlapModel): string {
     const create = `CREATE MATERIALIZED VIEW ${qualified(mv.schema, mv.name)} WITH (DISTRIBUTION = ${distribution}) AS ${materializedViewSelect(mv, fact)};`;
     const name = objectName(mv.schema, mv.name);
     const columns = [...mv.groupBy, ...mv.measures.map((m) => m.name)];
-    const modelColumns = columns
-      .map((c, i) => (i === 0 ? `SELECT N'${c}' AS name` : `SELECT N'${c}'`))
-      .join(" UNION ALL ");
     parts.push(
       // CREATE runs only when the view is missing, so a grouping or measure the model added (or removed) would never
       // reach a deployed pool: a view whose columns differ from the model's is dropped here and re-created below, from
       // the fact (13 and 16 grant it again). A changed definition under an unchanged name is not detected.
       [
         `-- ${name}: dropped when its columns differ from the model's, to be re-created below.`,
-        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (${modelColumns}) AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'${name}') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})))`,
+        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (${lacksColumn(name, columns)} OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})))`,
         `    DROP VIEW ${qualified(mv.schema, mv.name)};`,
       ].join("\n"),
       [

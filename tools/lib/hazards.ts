@@ -43,7 +43,8 @@ export const FLEX_REJECTED_SITE_CONFIG = [
   "alwaysOn",
 ] as const;
 
-const at = (o: unknown, ...keys: string[]): unknown =>
+/** A nested value by its keys (undefined where a level is missing). */
+export const at = (o: unknown, ...keys: string[]): unknown =>
   keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
 
 /** A web app on a Flex Consumption plan (it carries `functionAppConfig`, which only Flex apps have). */

@@ -7,6 +7,7 @@
  * runtime the program uses (docs/operations.md, "Retirements ahead").
  */
 import { apiVersionOf } from "./armSchema/identity";
+import { at } from "./hazards";
 import type { ResourceRecord } from "./policyRunner";
 
 /** What happens on the date. */
@@ -49,9 +50,6 @@ export function parseDay(text: string): Date {
   if (!d || d.toISOString().slice(0, 10) !== text) throw new Error(`not a date (YYYY-MM-DD): ${text}`);
   return d;
 }
-
-const at = (o: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
 
 /** The ARM type of an azure-native type token's module, for messages (`azure-native:keyvault:Vault` → `keyvault:Vault`). */
 const short = (type: string) => type.replace(/^azure-native:/, "");
