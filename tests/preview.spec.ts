@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,7 +19,13 @@ import { runProgram } from "../tools/lib/engine";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { SECRET_SIG, structValue, UNKNOWN } from "../tools/lib/engine";
-import { mandatoryViolations, PolicyConfigError, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import {
+  mandatoryViolations,
+  mergeVerdicts,
+  PolicyConfigError,
+  runPolicies,
+  type ResourceRecord,
+} from "../tools/lib/policyRunner";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
 import {
   analyzeExport,
@@ -206,7 +212,7 @@ describe("offline preview", function () {
   it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
     const inThread = await previewOf("dev");
     // Started ahead, as `npm run preview:offline` does when a core is free; previewStack takes it over.
-    startDeployedView(programOf({ stack: "dev" }), true, true);
+    startDeployedView(programOf({ stack: "dev" }), { schema: true, cost: true, verdict: true });
     const inWorker = await previewStack({ stack: "dev", parallel: true, cost: true });
     assert.deepEqual(inWorker.run, inThread.run);
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
@@ -252,6 +258,128 @@ describe("offline preview", function () {
     assert.deepEqual(await onceDeployedViolations(verdict, run.resources, opts), [], "none on prod as committed");
   });
 
+  it("one view evaluated by two callers off a shared queue of policies, merged, is exactly one evaluation's verdict", async () => {
+    // What the deployed view's worker and the main thread do (tools/lib/deployedView.ts): each takes the next policy.
+    const { run, verdict: first } = await previewOf("prod");
+    const config = stackPolicyConfig("prod");
+    // An exemption too, so that the merge of exemptions is exercised: the first rule that applies to prod.
+    const exempted = policies.find((p) => (first.evaluated[p.name] ?? 0) > 0 && "validateResource" in p);
+    assert.ok(exempted);
+    const own = config[exempted.name];
+    const opts = {
+      config: {
+        ...config,
+        [exempted.name]: {
+          ...(typeof own === "string" ? { enforcementLevel: own } : own),
+          exemptions: [{ pattern: "*", reason: "a test of the merged verdict" }],
+        },
+      },
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stack: "prod",
+      pack: { name: PACK_NAME, version: packVersion() },
+    };
+    const once = await runPolicies(policies, run.resources, opts);
+    assert.ok(once.violations.length > 0 && once.exemptions.length > 0);
+    // Each thread has its own pack (exemptions are drained per thread), so the two callers run one after the other
+    // here, taking alternate policies as two threads may.
+    const alternate = (from: number) => {
+      let i = from - 2;
+      return () => (i += 2);
+    };
+    const parts = [
+      await runPolicies(policies, run.resources, { ...opts, take: alternate(0) }),
+      await runPolicies(policies, run.resources, { ...opts, take: alternate(1) }),
+    ];
+    for (const part of parts) {
+      const taken = Object.keys(part.evaluated).length;
+      assert.ok(taken > 0 && taken < Object.keys(once.evaluated).length, `each took some: ${taken}`);
+    }
+    const merged = mergeVerdicts(parts);
+    assert.deepEqual(merged, once);
+    assert.deepEqual(Object.keys(merged.evaluated), Object.keys(once.evaluated), "in the pack's order");
+    assert.throws(() => mergeVerdicts([]), /no verdict to merge/);
+  });
+
+  it("the deployed view's worker shares the pack's evaluation of its view, and ends when released instead", async () => {
+    const program = programOf({ stack: "dev" });
+    const opts = {
+      config: stackPolicyConfig("dev"),
+      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+      stack: "dev",
+      pack: { name: PACK_NAME, version: packVersion() },
+    };
+    const view = await deployedViewInWorker(program, { schema: false, verdict: true });
+    assert.ok(view.verdict);
+    const shared = await view.verdict(opts);
+    assert.deepEqual(shared, await runPolicies(policies, view.run.resources, opts));
+    view.release(); // a no-op once asked
+    // Released before asking: the worker ends without its share, so a late ask fails instead of waiting forever.
+    const released = await deployedViewInWorker(program, { schema: false, verdict: true });
+    released.release();
+    await assert.rejects(released.verdict?.(opts) ?? Promise.resolve(), /the deployed-view worker exited with code 0/);
+  });
+
+  it("a stack rule reads each resource's options, parent and dependencies as the analyzer server sets them", async () => {
+    // The runner builds them on first read (tools/lib/policyRunner.ts lazyMember): own, enumerable, writable.
+    const { run } = await previewOf("dev");
+    const seen: Record<string, unknown>[] = [];
+    const probe: StackValidationPolicy = {
+      name: "probe",
+      description: "reads every resource's links",
+      enforcementLevel: "advisory",
+      validateStack: (args) => {
+        for (const r of args.resources) {
+          const copy = { ...r };
+          seen.push({
+            urn: r.urn,
+            keys: Object.keys(copy).sort(),
+            parent: r.parent?.urn,
+            protect: r.opts.protect,
+            dependencies: r.dependencies.map((d) => d.urn),
+            propertyDependencies: Object.fromEntries(
+              Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map((d) => d.urn)]),
+            ),
+            spreadDependencies: copy.dependencies.map((d) => d.urn),
+          });
+        }
+        const [r] = args.resources;
+        r.dependencies = [];
+        assert.deepEqual(r.dependencies, [], "a write replaces the value");
+      },
+    };
+    await runPolicies([probe], run.resources);
+    const urns = new Set(run.resources.map((r) => r.urn));
+    assert.equal(seen.length, run.resources.length);
+    run.resources.forEach((r, i) => {
+      const s = seen[i];
+      assert.equal(s.urn, r.urn);
+      assert.deepEqual(s.keys, [
+        "asType",
+        "dependencies",
+        "isType",
+        "name",
+        "opts",
+        ...(r.parent && urns.has(r.parent) ? ["parent"] : []),
+        "propertyDependencies",
+        "props",
+        "type",
+        "urn",
+      ]);
+      assert.equal(s.parent, r.parent && urns.has(r.parent) ? r.parent : undefined);
+      assert.equal(s.protect, r.protect);
+      assert.deepEqual(
+        s.dependencies,
+        r.dependencies.filter((d) => urns.has(d)),
+      );
+      assert.deepEqual(s.spreadDependencies, s.dependencies);
+      assert.deepEqual(
+        s.propertyDependencies,
+        Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.filter((d) => urns.has(d))])),
+      );
+    });
+    assert.ok(seen.some((s) => (s.dependencies as string[]).length > 0) && seen.some((s) => s.parent !== undefined));
+  });
+
   it("the runner's applicability fast path gives exactly the verdict and counts of calling every rule on every resource", async () => {
     // The pack's rules mark a resource outside their types not applicable; the runner skips such pairs without the
     // call (APPLIES_TO). Without the predicate (a plain wrapper) every rule sees every resource, as under the real CLI.
@@ -291,7 +419,7 @@ describe("offline preview", function () {
     };
     fs.writeFileSync(stackFile, stringifyYaml(doc));
     await assert.rejects(
-      deployedViewInWorker(programOf({ stack: "dev", stackFile }), false, true),
+      deployedViewInWorker(programOf({ stack: "dev", stackFile }), { schema: false, cost: true }),
       /usage \(cosmosAutoscaleBilledFraction\): got 5; must be between 0\.1 and 1/,
     );
   });

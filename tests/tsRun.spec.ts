@@ -119,6 +119,24 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       });
     assert.deepEqual((JSON.parse(forced("1")) as unknown[]).slice(2), [false, false]);
     assert.deepEqual((JSON.parse(forced("2")) as unknown[]).slice(2), [true, true]);
+    // Asked at once (a preview with warm caches asks within a few tens of milliseconds): with `wait`, it waits for
+    // the rest of the 0.1 s it needs and tells, instead of leaving the preview to one thread on a guess.
+    const early = path.join(dir, "early.ts");
+    fs.writeFileSync(
+      early,
+      `import { othersBusySinceStart } from "../../tools/lib/deployedView";
+` +
+        `const t = process.hrtime.bigint();
+` +
+        `const [now, waited] = [othersBusySinceStart(), othersBusySinceStart(true)];
+` +
+        `console.log(JSON.stringify([now, waited, Number(process.hrtime.bigint() - t) / 1e6]));
+`,
+    );
+    const [now, waited, ms] = JSON.parse(run([early]).trim()) as [number | null, number, number];
+    assert.equal(now, null, "too soon to tell without waiting");
+    assert.ok(typeof waited === "number" && waited >= 0 && waited <= cores, String(waited));
+    assert.ok(ms < 150, `waited ${ms} ms: no longer than the rest of 0.1 s`);
     // Not started by the loader (mocha runs under tsx here): unknown, and the load average decides.
     const { othersBusySinceStart } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
     assert.equal(othersBusySinceStart(), undefined);

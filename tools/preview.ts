@@ -67,7 +67,8 @@ runCli(USAGE, async (argv) => {
   // What the CLI warns about while loading the stack (a key with no value), as it prints it.
   for (const w of program.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
-  if (atOnce && (options.deployedView || !options.skipSchema)) startDeployedView(program, !options.skipSchema, true);
+  if (atOnce && (options.deployedView || !options.skipSchema))
+    startDeployedView(program, { schema: !options.skipSchema, cost: true, verdict: true });
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");

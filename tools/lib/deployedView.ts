@@ -11,7 +11,7 @@ import type { SchemaCheck } from "./armSchema/check";
 import type { StackCost } from "./cost/stack";
 import { UsageError } from "./cli";
 import type { ProgramRun, RunProgramOptions } from "./engine";
-import type { ResourceRecord } from "./policyRunner";
+import type { ResourceRecord, RunOptions, Verdict } from "./policyRunner";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
@@ -23,13 +23,16 @@ interface CpuSample {
   readonly ownUs: number;
 }
 
+/** The shortest time over which othersBusySinceStart tells (the kernel counts the machine's CPU time in 10 ms ticks). */
+const MEASURE_MS = 100;
+
 /**
  * The CPU time other processes used since the loader started this process (scripts/ts-run.cjs), in cores on
  * average: the machine's busy time less this process's own. Undefined when not started by the loader, or too
- * recently to tell (the kernel counts the machine's CPU time in 10 ms ticks), or where the machine's CPU times are
- * not known.
+ * recently to tell (under MEASURE_MS; with `wait`, it waits for the rest of that time instead: a preview whose
+ * caches are warm asks sooner), or where the machine's CPU times are not known.
  */
-export function othersBusySinceStart(): number | undefined {
+export function othersBusySinceStart(wait = false): number | undefined {
   let loader: { cpuAtStart?: () => CpuSample | undefined; cpuSample?: () => CpuSample };
   try {
     loader = require(TS_RUN) as typeof loader;
@@ -37,10 +40,15 @@ export function othersBusySinceStart(): number | undefined {
     return undefined;
   }
   const start = loader.cpuAtStart?.();
-  const now = loader.cpuSample?.();
+  let now = loader.cpuSample?.();
   if (!start || !now || now.busyMs + now.idleMs === 0) return undefined;
-  const ms = Number(now.at - start.at) / 1e6;
-  if (ms < 100) return undefined;
+  let ms = Number(now.at - start.at) / 1e6;
+  if (ms < MEASURE_MS && wait && loader.cpuSample) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.ceil(MEASURE_MS - ms));
+    now = loader.cpuSample();
+    ms = Number(now.at - start.at) / 1e6;
+  }
+  if (ms < MEASURE_MS) return undefined;
   return Math.max(0, now.busyMs - start.busyMs - (now.ownUs - start.ownUs) / 1000) / ms;
 }
 
@@ -50,8 +58,9 @@ export function othersBusySinceStart(): number | undefined {
  * the two views then run one after the other in this thread. First guess (at once, so that the worker loads the SDK
  * while this thread loads the policy pack): the 1-minute load average leaves a core. That average still counts
  * processes that just ended (a bench, the tests run before), so when it says busy, `measured` asks again, by what
- * other processes used of the machine since this one started (at least 0.1 s ago): at most half a core on two
- * (a core and a half free), and the worker starts then. `PREVIEW_THREADS=1` or `=2` overrides both (one thread, or
+ * other processes used of the machine since this one started (over at least 0.1 s: asked sooner, which a preview
+ * with warm caches does, it waits for the rest rather than guess one thread): at most half a core on two (a core and
+ * a half free), and the worker starts then. `PREVIEW_THREADS=1` or `=2` overrides both (one thread, or
  * the worker), e.g. to compare measurements.
  */
 export function secondCoreFree(measured = false): boolean {
@@ -62,7 +71,7 @@ export function secondCoreFree(measured = false): boolean {
   if (cores < 2) return false;
   if (os.loadavg()[0] <= cores - 1) return true;
   if (!measured) return false;
-  const others = othersBusySinceStart();
+  const others = othersBusySinceStart(true);
   return others !== undefined && others <= cores - 1.5;
 }
 
@@ -81,25 +90,39 @@ export function programOf(opts: {
   return { ...sc, program: opts.program ?? path.join(root, "index.ts"), root, debug: opts.debug };
 }
 
+/** What the worker does with the deployed view besides sending it. */
+export interface WorkerTasks {
+  /** The ARM schema check over it, shared with the calling thread (`DeployedView.check`). */
+  readonly schema: boolean;
+  /** The stack's cost estimate over it (tools/lib/cost/stack.ts), after its share of the check. */
+  readonly cost?: boolean;
+  /**
+   * The policy pack's evaluation of it, shared with the calling thread (`DeployedView.verdict`), last. The worker
+   * then waits for the caller's run options (or `release`) before it ends.
+   */
+  readonly verdict?: boolean;
+}
+
 const started = new Map<string, Promise<DeployedView>>();
-const jobKey = (program: RunProgramOptions, schema: boolean, cost: boolean) => JSON.stringify([program, schema, cost]);
+const jobKey = (program: RunProgramOptions, tasks: WorkerTasks) =>
+  JSON.stringify([program, tasks.schema, tasks.cost === true, tasks.verdict === true]);
 
 /**
  * Starts the deployed view's worker ahead of `previewStack`, which takes it over when it asks for the same program
- * and check: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
+ * and tasks: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
  */
-export function startDeployedView(program: RunProgramOptions, schema: boolean, cost = false): void {
-  const job = deployedViewInWorker(program, schema, cost);
+export function startDeployedView(program: RunProgramOptions, tasks: WorkerTasks): void {
+  const job = deployedViewInWorker(program, tasks);
   job.catch(() => undefined);
-  started.set(jobKey(program, schema, cost), job);
+  started.set(jobKey(program, tasks), job);
 }
 
-/** The deployed view in a worker: the one started ahead for this program and check, else a new one. */
-export function deployedView(program: RunProgramOptions, schema: boolean, cost = false): Promise<DeployedView> {
-  const key = jobKey(program, schema, cost);
+/** The deployed view in a worker: the one started ahead for this program and tasks, else a new one. */
+export function deployedView(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
+  const key = jobKey(program, tasks);
   const job = started.get(key);
   started.delete(key);
-  return job ?? deployedViewInWorker(program, schema, cost);
+  return job ?? deployedViewInWorker(program, tasks);
 }
 
 export interface DeployedView {
@@ -115,20 +138,43 @@ export interface DeployedView {
    * `usage`/`load` config: the caller computes it itself and reports the error as it always does).
    */
   readonly cost?: () => Promise<StackCost | undefined>;
+  /**
+   * The policy pack's verdict over `run` with these options (the caller's, as for its own view), which the worker
+   * and the calling thread evaluate together: each takes the next policy off a queue they share (`RunOptions.take`),
+   * and the parts are merged into exactly the verdict of one evaluation (`mergeVerdicts`). Call it at most once, when
+   * this thread is free; only when the view was asked with the `verdict` task.
+   */
+  readonly verdict?: (options: RunOptions) => Promise<Verdict>;
+  /**
+   * Lets the worker end without its share of the verdict (a no-op once `verdict` was called): a caller that asked for
+   * the `verdict` task calls it on every path that may not reach `verdict`, e.g. an error.
+   */
+  readonly release: () => void;
 }
 
-interface Job {
+interface Job extends WorkerTasks {
   readonly program: RunProgramOptions;
-  readonly schema: boolean;
-  /** Whether to compute the stack's cost estimate over the run (tools/lib/cost/stack.ts) after the check. */
-  readonly cost: boolean;
   /** The shared check's queue: the index of the next group of checkGroups to take (an Int32Array's one slot). */
   readonly queue: SharedArrayBuffer;
+  /** The shared verdict's queue: the index of the next policy of the pack to take. */
+  readonly policyQueue: SharedArrayBuffer;
 }
 
-/** What the worker sends: the run as soon as it has it, then its share of the schema check. */
+/**
+ * What the worker sends: the run as soon as it has it, then its share of the schema check, the cost, and its share
+ * of the verdict (or the error that stopped it, reported by the caller as its own evaluation's would be).
+ */
 type WorkerMessage =
-  { readonly run: ProgramRun } | { readonly parts: readonly CheckPart[] } | { readonly cost: StackCost | undefined };
+  | { readonly run: ProgramRun }
+  | { readonly parts: readonly CheckPart[] }
+  | { readonly cost: StackCost | undefined }
+  | { readonly verdict: Verdict }
+  | { readonly verdictError: Error };
+
+/** What the calling thread sends the worker, once: the run options of its share of the verdict, or none (release). */
+interface CallerMessage {
+  readonly options: RunOptions | null;
+}
 /** A group's check: the group's index in checkGroups and checkSchemas' answer over it. */
 type CheckPart = readonly [number, SchemaCheck];
 
@@ -181,12 +227,31 @@ export function mergeChecks(records: readonly ResourceRecord[], parts: readonly 
 }
 
 /**
- * Runs the program as deployed in a worker thread, and unless `schema` is false the schema check, which the worker
- * starts as soon as it has sent the run and the calling thread joins with `check()`.
+ * This thread's share of a verdict over `resources`: the policies it takes off the queue it shares with the worker.
  */
-export function deployedViewInWorker(program: RunProgramOptions, schema: boolean, cost = false): Promise<DeployedView> {
+async function verdictShare(
+  resources: readonly ResourceRecord[],
+  options: RunOptions,
+  queue: SharedArrayBuffer,
+): Promise<Verdict> {
+  const { runPolicies } = require("./policyRunner") as typeof import("./policyRunner");
+  const { policies } = require("../../policies/policies") as typeof import("../../policies/policies");
+  const next = new Int32Array(queue);
+  return runPolicies(policies, resources, { ...options, take: () => Atomics.add(next, 0, 1) });
+}
+
+/**
+ * Runs the program as deployed in a worker thread and does its `tasks` over it: the schema check, which the worker
+ * starts as soon as it has sent the run and the calling thread joins with `check()`; the cost; the verdict, which
+ * the calling thread joins with `verdict()`.
+ */
+export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
   const boot = `require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
   const queue = new SharedArrayBuffer(4);
+  const policyQueue = new SharedArrayBuffer(4);
+  const schema = tasks.schema;
+  const cost = tasks.cost === true;
+  const shareVerdict = tasks.verdict === true;
   let theirs: (parts: readonly CheckPart[]) => void = () => undefined;
   let failed: (e: Error) => void = () => undefined;
   const workerParts = new Promise<readonly CheckPart[]>((resolve, reject) => {
@@ -196,6 +261,13 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
   workerParts.catch(() => undefined);
   let costed: (c: StackCost | undefined) => void = () => undefined;
   const workerCost = new Promise<StackCost | undefined>((resolve) => (costed = resolve));
+  let judged: (v: Verdict) => void = () => undefined;
+  let unjudged: (e: Error) => void = () => undefined;
+  const workerVerdict = new Promise<Verdict>((resolve, reject) => {
+    judged = resolve;
+    unjudged = reject;
+  });
+  workerVerdict.catch(() => undefined);
   const check = async (run: ProgramRun) => {
     const groups = checkGroups(run.resources);
     const mine = checkShare(groups, queue);
@@ -210,17 +282,39 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
       reject(e);
       failed(e);
       costed(undefined);
+      unjudged(e);
     };
-    const worker = new Worker(boot, { eval: true, workerData: { program, schema, cost, queue } satisfies Job });
+    const worker = new Worker(boot, {
+      eval: true,
+      workerData: { program, schema, cost, verdict: shareVerdict, queue, policyQueue } satisfies Job,
+    });
+    let sent = false;
+    const send = (options: RunOptions | null) => {
+      if (sent || !shareVerdict) return;
+      sent = true;
+      worker.postMessage({ options } satisfies CallerMessage);
+    };
+    const verdict = async (run: ProgramRun, options: RunOptions) => {
+      // Without a `take` of the caller's, which is not the worker's (and not cloneable).
+      const shared: RunOptions = { ...options, take: undefined };
+      send(shared);
+      const { mergeVerdicts } = require("./policyRunner") as typeof import("./policyRunner");
+      const mine = await verdictShare(run.resources, shared, policyQueue);
+      return mergeVerdicts([mine, await workerVerdict]);
+    };
     worker.on("message", (m: WorkerMessage) => {
       if ("run" in m)
         resolve({
           run: m.run,
           ...(schema ? { check: () => check(m.run) } : {}),
           ...(cost ? { cost: () => workerCost } : {}),
+          ...(shareVerdict ? { verdict: (options: RunOptions) => verdict(m.run, options) } : {}),
+          release: () => send(null),
         });
       else if ("parts" in m) theirs(m.parts);
-      else costed(m.cost);
+      else if ("cost" in m) costed(m.cost);
+      else if ("verdict" in m) judged(m.verdict);
+      else unjudged(m.verdictError);
     });
     worker.once("error", fail);
     worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
@@ -230,6 +324,10 @@ export function deployedViewInWorker(program: RunProgramOptions, schema: boolean
 /** The worker's side: everything it sends is structured-cloneable (records, the secrets Set, schema results). */
 export async function workerMain(): Promise<void> {
   const job = workerData as Job;
+  // Listening from the start, so that the caller's options are never missed, however early they come.
+  const caller = job.verdict
+    ? new Promise<CallerMessage>((resolve) => parentPort?.once("message", resolve))
+    : Promise.resolve<CallerMessage>({ options: null });
   const { runProgram } = require("./engine") as typeof import("./engine");
   // The main thread runs the same program (the preview view) and prints its warnings.
   const run = await runProgram({ ...job.program, quietWarnings: true });
@@ -245,5 +343,15 @@ export async function workerMain(): Promise<void> {
       cost = undefined;
     }
     parentPort?.postMessage({ cost } satisfies WorkerMessage);
+  }
+  const { options } = await caller;
+  if (options) {
+    let message: WorkerMessage;
+    try {
+      message = { verdict: await verdictShare(run.resources, options, job.policyQueue) };
+    } catch (e) {
+      message = { verdictError: e as Error };
+    }
+    parentPort?.postMessage(message);
   }
 }

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
-import { deployedView, programOf } from "./deployedView";
+import { deployedView, programOf, type DeployedView } from "./deployedView";
 import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN, type ProgramRun } from "./engine";
 import {
   mandatoryViolations,
@@ -125,8 +125,9 @@ export async function onceDeployedViolations(
   verdict: Verdict,
   deployedResources: readonly ResourceRecord[],
   opts: RunOptions,
+  evaluate: (opts: RunOptions) => Promise<Verdict> = (o) => runPolicies(policies, deployedResources, o),
 ): Promise<Violation[]> {
-  const deployed = await runPolicies(policies, deployedResources, opts);
+  const deployed = await evaluate(opts);
   const known = new Set(mandatoryViolations(verdict).map((v) => `${v.policy}\u0000${v.urn ?? ""}`));
   return mandatoryViolations(deployed).filter((v) => !known.has(`${v.policy}\u0000${v.urn ?? ""}`));
 }
@@ -149,9 +150,31 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   const needDeployed = !(opts.deployedView === false && opts.skipSchema && opts.cost !== true);
   // In parallel (the CLI, when a core is free): the deployed view and the schema check run in a worker thread while this one runs the
   // first preview. Its failures are reported after this thread's, which name the same config or program errors.
+  // The worker evaluates the pack over its view with this thread too (the "once deployed" violations).
   const inWorker =
-    needDeployed && opts.parallel ? deployedView(program, !opts.skipSchema, opts.cost === true) : undefined;
+    needDeployed && opts.parallel
+      ? deployedView(program, { schema: !opts.skipSchema, cost: opts.cost === true, verdict: true })
+      : undefined;
   inWorker?.catch(() => undefined);
+  try {
+    return await previewWith(opts, program, policyConfig, needDeployed, inWorker);
+  } finally {
+    // The worker waits for this thread's share of the verdict: on a path that never asked for it (an error), it ends.
+    inWorker?.then(
+      (view) => view.release(),
+      () => undefined,
+    );
+  }
+}
+
+async function previewWith(
+  opts: PreviewOptions,
+  program: ReturnType<typeof programOf>,
+  policyConfig: PackConfig,
+  needDeployed: boolean,
+  inWorker: Promise<DeployedView> | undefined,
+): Promise<PreviewResult> {
+  const root = opts.root ?? ROOT;
   const previewRun = await runProgram({ ...program, firstPreview: true });
   // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
   // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
@@ -176,7 +199,9 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
   if (outcome && "e" in outcome) throw outcome.e;
   const verdict = outcome ? outcome.v : await evaluate();
   const onceDeployed =
-    run === previewRun ? undefined : await onceDeployedViolations(verdict, run.resources, runOptions);
+    run === previewRun
+      ? undefined
+      : await onceDeployedViolations(verdict, run.resources, runOptions, deployed?.verdict);
   // With a worker, this thread joins the schema check the worker began (the pack's evaluation done).
   const check = opts.skipSchema ? undefined : deployed?.check ? await deployed.check() : armSchemaCheck(run.resources);
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
