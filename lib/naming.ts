@@ -50,6 +50,8 @@ export const CAF = {
   alertProcessingRule: "apr",
   dashboard: "dash",
   eventGridSystemTopic: "egst",
+  /** A Network Watcher flow log (not in the CAF list). */
+  flowLog: "fl",
   /** The Cosmos DB key vault (`kv` + `c`: a qualifier would not fit Key Vault's 24 characters with a 5-letter workload). */
   cosmosKeyVault: "kvc",
   /** The vault of the ML workspace's customer-managed key (`kv` + `m`, for the same reason). */

@@ -111,6 +111,12 @@ export const usageSchema = settings({
   sqlServerlessVcoreHoursPerMonth: num(0, 80 * 744, "vCore-hours/month").default(150),
   /** SQL long-term-retention backup storage, GB. */
   sqlLtrBackupGb: num(0, 10_000_000, "GB").default(500),
+  /**
+   * VNet flow logs Network Watcher collects a day, GB (every flow record of the VNet: JSON, one record per minute per
+   * interface with traffic). Microsoft gives no bytes-per-flow figure: an assumption (docs/cost.md, "VNet flow logs",
+   * derives it and says how to read the real figure on a deployed stack).
+   */
+  flowLogGbPerDay: num(0, 100_000, "GB/day").default(1),
   /** Data processed by the Azure Firewall, GB a month. */
   firewallProcessedGbPerMonth: num(0, 10_000_000, "GB/month").default(2_000),
   /** Data through all private endpoints together (in + out), GB a month. */
@@ -300,9 +306,11 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
  * audit records of each poll's begin and commit (transaction management operations, which BATCH_COMPLETED_GROUP
  * records) were counted (+$10,530); then to $66,300 when prod's Flex plans became zone-redundant, where Azure keeps two
  * always-ready instances in every function group (the merchant refresh timer's two, the relay's and the loader's one
- * more each: +$84). Not a decision to accept that cost: its levers are the platform owner's (issue 14).
+ * more each: +$84); then to $66,400 when the VNet got its flow logs (collection, traffic analytics, their share of the
+ * workspace and a year of blobs: +$132, PCI DSS 10.2.1). Not a decision to accept that cost: its levers are the
+ * platform owner's (issue 14).
  */
-export const PROD_CAPACITY_CEILING_USD = 66_300;
+export const PROD_CAPACITY_CEILING_USD = 66_400;
 
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);

@@ -16,6 +16,7 @@ import { keyvaultPolicies } from "./rules/keyvault";
 import { storagePolicies } from "./rules/storage";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
+import { flowLogPolicies } from "./rules/flowLogs";
 import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
@@ -40,6 +41,7 @@ export const policies: Policies = [
   ...storagePolicies,
   ...monitorPolicies,
   ...networkPolicies,
+  ...flowLogPolicies,
   ...egressPolicies,
   ...streamingPolicies,
   ...protectionPolicies,

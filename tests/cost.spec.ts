@@ -1135,10 +1135,11 @@ describe("cost: the committed stacks", () => {
       );
     assert.ok(sized.total.committed > seed.total.committed);
     // At the seed's sizing, with every security layer, prod is over the committed target (docs/cost.md says by how
-    // much): by the SQL audit of its one poller's polls and, for 2.5 % at most, the SQL rows at West Europe prices (the
-    // Business Critical compute derived +10 %, the storage rows) and the always-ready instances zone-redundant Flex
-    // plans keep in every function group (+$84). What the stack as deployed adds beyond it is the capacity the seed's
-    // own load needs and the audit of its pollers (the lines compared above).
+    // much): by the SQL audit of its one poller's polls and, for 4 % at most, the SQL rows at West Europe prices (the
+    // Business Critical compute derived +10 %, the storage rows), the always-ready instances zone-redundant Flex
+    // plans keep in every function group (+$84) and the VNet's flow logs (+$132: collection, traffic analytics, their
+    // share of the workspace, a year of blobs, the account's endpoint and Defender). What the stack as deployed adds
+    // beyond it is the capacity the seed's own load needs and the audit of its pollers (the lines compared above).
     const seedAudit = seed.lines
       .filter((l) => l.name === "oltp-server-audit" || l.name === "oltp-db-audit-archive")
       .reduce((sum, l) => sum + l.committed, 0);
@@ -1146,8 +1147,8 @@ describe("cost: the committed stacks", () => {
     assert.ok(seed.total.committed > COST_TARGETS.prodCommittedUsdPerMonth);
     assert.ok(
       Math.abs(seed.total.committed - seedAudit - COST_TARGETS.prodCommittedUsdPerMonth) <=
-        0.025 * COST_TARGETS.prodCommittedUsdPerMonth,
-      `prod at the seed's sizing without the audit of its polls $${Math.round(seed.total.committed - seedAudit)} is more than 2.5 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
+        0.04 * COST_TARGETS.prodCommittedUsdPerMonth,
+      `prod at the seed's sizing without the audit of its polls $${Math.round(seed.total.committed - seedAudit)} is more than 4 % from $${COST_TARGETS.prodCommittedUsdPerMonth}`,
     );
   });
   it("changing the SQL SKU and the DDoS mode in the stack config moves the estimate by the expected amounts", async function () {

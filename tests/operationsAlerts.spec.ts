@@ -434,6 +434,8 @@ describe("operations alerts: the audit trail weakened, or a way in granted (Sent
   it("deleting what records or reviews, purging or shortening the logs, and granting a way in that no role shows raise an incident", () => {
     for (const op of [
       "Microsoft.Insights/diagnosticSettings/delete",
+      "Microsoft.Network/networkWatchers/flowLogs/write",
+      "Microsoft.Network/networkWatchers/flowLogs/delete",
       "microsoft.operationalinsights/workspaces/delete",
       "Microsoft.OperationalInsights/workspaces/purge/action",
       "Microsoft.OperationalInsights/workspaces/tables/write",

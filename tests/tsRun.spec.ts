@@ -134,7 +134,8 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
 `,
     );
     const [now, waited, ms] = JSON.parse(run([early]).trim()) as [number | null, number, number];
-    assert.equal(now, null, "too soon to tell without waiting");
+    // Without waiting it tells only once 0.1 s have passed since start (a loaded machine may get there first).
+    assert.ok(now === null || (now >= 0 && now <= cores), String(now));
     assert.ok(typeof waited === "number" && waited >= 0 && waited <= cores, String(waited));
     assert.ok(ms < 150, `waited ${ms} ms: no longer than the rest of 0.1 s`);
     // Not started by the loader (mocha runs under tsx here): unknown, and the load average decides.

@@ -40,6 +40,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import {
   BuiltInRoles,
+  blobSoftDelete,
   deployer,
   grantPropagation,
   hardenedStorageAccount,
@@ -171,8 +172,7 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
     {
       ...scope,
       blobServicesName: "default",
-      deleteRetentionPolicy: { enabled: true, days: ARCHIVE_SOFT_DELETE_DAYS, allowPermanentDelete: false },
-      containerDeleteRetentionPolicy: { enabled: true, days: ARCHIVE_SOFT_DELETE_DAYS },
+      ...blobSoftDelete(ARCHIVE_SOFT_DELETE_DAYS),
     },
     { parent },
   );

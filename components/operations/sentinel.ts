@@ -170,6 +170,10 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.ALERTSMANAGEMENT/ACTIONRULES/WRITE",
   "MICROSOFT.SECURITYINSIGHTS/AUTOMATIONRULES/WRITE",
   "MICROSOFT.AUTHORIZATION/LOCKS/DELETE",
+  // The VNet's flow log disabled, narrowed or deleted (it lives in the Network Watcher's group, outside the stack's
+  // locks): the operation name as the activity log records it (Azure/azure-policy#1402 quotes the write).
+  "MICROSOFT.NETWORK/NETWORKWATCHERS/FLOWLOGS/WRITE",
+  "MICROSOFT.NETWORK/NETWORKWATCHERS/FLOWLOGS/DELETE",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/DELETE",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/PURGE/ACTION",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/TABLES/WRITE",
@@ -325,7 +329,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       key: "audit-trail-or-access-change",
       displayName: "Audit trail weakened, or data access or a way in granted outside the role watch",
       description:
-        "A diagnostic setting, an alert or analytics rule or an action group was deleted or rewritten, a data connector, a lock or the audit workspace deleted, an alert processing rule or a Sentinel automation rule written (muting alerts, closing incidents), the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
+        "A diagnostic setting, an alert or analytics rule, an action group or the VNet's flow log was deleted or rewritten, a data connector, a lock or the audit workspace deleted, an alert processing rule or a Sentinel automation rule written (muting alerts, closing incidents), the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
       severity: Sev.High,
       ...scheduled(15, "AzureActivity", [
         `| where OperationNameValue in~ (${AUDIT_TRAIL_OR_ACCESS_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,

@@ -2,7 +2,8 @@
  * Platform base: the resource groups, network, private DNS, Key Vault with the customer-managed keys and their
  * identities, Log Analytics, Entra ID groups and the alert action groups (one per priority) that every other tier
  * builds on. One file per concern in this folder: network.ts (subnets, NSGs, routes, VNet, private DNS), firewall.ts,
- * monitoring.ts (workspace, private link scope), identity.ts (Entra groups), keys.ts and keyVaults.ts.
+ * monitoring.ts (workspace, private link scope, the pipeline logs role), flowLogs.ts (the VNet's flow logs),
+ * identity.ts (Entra groups), keys.ts and keyVaults.ts.
  * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
@@ -14,10 +15,8 @@ import type { PrivateDnsZoneName } from "../../lib/privateLink";
 import { severityActionGroups, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
-  customRole,
   deployer,
   diagnosticSetting,
-  roleAssignment,
   type DataServiceArgs,
   type DiagnosticSettingsTarget,
   type IntegrationSubnet,
@@ -26,6 +25,7 @@ import {
 } from "../shared";
 import { Serial } from "../shared/serial";
 import { egressFirewall } from "./firewall";
+import { vnetFlowLogs } from "./flowLogs";
 import { entraGroups, type GroupRole } from "./identity";
 import {
   alwaysEncryptedColumnMasterKey,
@@ -36,7 +36,7 @@ import {
   type ServiceKeys,
 } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
-import { logWorkspace, monitorScope } from "./monitoring";
+import { logWorkspace, monitorScope, pipelineLogsReader } from "./monitoring";
 import { hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
 
 export {
@@ -49,6 +49,7 @@ export {
   type SubnetSpec,
 } from "./network";
 export { GROUP_ROLES, type GroupRole } from "./identity";
+export { PIPELINE_LOG_TABLES } from "./monitoring";
 export {
   CMK_SERVICES,
   OWN_VAULT_KEYS,
@@ -81,32 +82,6 @@ export interface ResourceGroupRef {
   /** The group's Azure name, known before it exists (for ids built ahead of their resource). */
   readonly azureName: string;
 }
-
-/**
- * The workspace tables data engineers may query (the pipelines' runs and performance, the apps' telemetry, metrics):
- * none of the audit, access or security tables (SQL audit, Key Vault, activity log, sign-ins, storage and Cosmos DB
- * access logs, gateway and firewall logs, Sentinel's).
- */
-export const PIPELINE_LOG_TABLES = [
-  "ADFPipelineRun",
-  "ADFActivityRun",
-  "ADFTriggerRun",
-  "SynapseSqlPoolExecRequests",
-  "SynapseSqlPoolRequestSteps",
-  "SynapseSqlPoolWaits",
-  "SynapseSqlPoolDmsWorkers",
-  "SynapseSqlPoolSqlRequests",
-  "SynapseBuiltinSqlPoolRequestsEnded",
-  "SynapseIntegrationPipelineRuns",
-  "SynapseIntegrationActivityRuns",
-  "SynapseIntegrationTriggerRuns",
-  "AppRequests",
-  "AppDependencies",
-  "AppExceptions",
-  "AppTraces",
-  "AppMetrics",
-  "AzureMetrics",
-] as const;
 
 export class Platform extends pulumi.ComponentResource {
   /** Resource groups by lifecycle role. */
@@ -229,9 +204,11 @@ export class Platform extends pulumi.ComponentResource {
     diagnosticSetting(`${name}-log`, workspace.id, { ...this.diagnostics, logCategoryGroups: ["audit"] }, this);
 
     // Network: NSG per subnet (deny by default), subnets inline in the VNet, the egress route table, the DDoS plan.
+    // Subnet joins wait for the VNet's flow log, created below once the storage key exists.
+    const [flowLogged, resolveFlowLogged] = pulumi.deferredOutput<string>();
     const net = platformNetwork(
       name,
-      { context, resourceGroupName: groups.network.name, diagnostics: this.diagnostics, tags },
+      { context, resourceGroupName: groups.network.name, diagnostics: this.diagnostics, joinsAfter: flowLogged, tags },
       this,
     );
     this.ddosProtectionPlanId = net.ddosProtectionPlanId;
@@ -327,43 +304,10 @@ export class Platform extends pulumi.ComponentResource {
     this.keyVault = vaults.main.ref;
     this.cosmosKeyVault = vaults.cosmos.ref;
     this.mlKeyVault = vaults.ml.ref;
-    // Data engineers read the pipelines' logs, not the audit trail: Log Analytics Reader would open every table
-    // (Sentinel's incidents, the tenant's sign-ins, the Key Vault and SQL audits, the activity log), and PCI DSS
-    // 10.3.1 limits read access to audit logs to a job-related need. A custom role names the tables (Microsoft's
-    // table-level access: `Microsoft.OperationalInsights/workspaces/query/<table>/read`).
-    const logRole = customRole(
-      `${name}-pipeline-logs-role`,
-      {
-        scope: groups.monitoring.id,
-        idKey: "pipeline-logs-reader",
-        roleName: `Pipeline logs reader (${cfg.workload}-${cfg.environment})`,
-        description:
-          "Queries the pipelines' tables of the platform's Log Analytics workspace (Data Factory, Synapse, Application Insights, metrics), not its audit and security tables. Managed by Pulumi.",
-        permissions: [
-          {
-            actions: [
-              "Microsoft.OperationalInsights/workspaces/read",
-              "Microsoft.OperationalInsights/workspaces/query/read",
-              ...PIPELINE_LOG_TABLES.map((t) => `Microsoft.OperationalInsights/workspaces/query/${t}/read`),
-            ],
-            notActions: [],
-            dataActions: [],
-            notDataActions: [],
-          },
-        ],
-      },
-      this,
-    );
-    roleAssignment(
-      `${name}-log`,
-      workspace.id,
-      {
-        key: "data-engineers-pipeline-logs",
-        principalId: entra.objectIds.dataEngineers,
-        principalType: "Group",
-        roleDefinitionId: logRole.assignableId,
-        description: "Data engineers read the pipelines' logs (not the audit trail).",
-      },
+    // Data engineers read the pipelines' logs, not the audit trail (monitoring.ts pipelineLogsReader).
+    pipelineLogsReader(
+      name,
+      { context, scopeId: groups.monitoring.id, workspaceId: workspace.id, principalId: entra.objectIds.dataEngineers },
       this,
     );
 
@@ -380,6 +324,26 @@ export class Platform extends pulumi.ComponentResource {
       },
       this,
     );
+
+    // VNet flow logs (flowLogs.ts): every flow of the VNet to an account of their own and to the workspace, before
+    // anything joins a subnet.
+    const flowLogs = vnetFlowLogs(
+      name,
+      {
+        context,
+        resourceGroup: groups.network,
+        suffix: this.suffix,
+        vnetId: net.readyId,
+        workspace: { id: workspace.id, customerId: workspace.customerId },
+        storageKey: this.customerManagedKeys.storage,
+        privateEndpoints: this.privateEndpointTarget,
+        diagnostics: this.diagnostics,
+        readerGroupId: entra.objectIds.platformAdmins,
+        tags: securityTags,
+      },
+      this,
+    );
+    resolveFlowLogged(flowLogs.ready);
 
     // Always Encrypted column master key (OLTP): in the private vault (keys.ts).
     const aeKey = alwaysEncryptedColumnMasterKey(

@@ -7,9 +7,11 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  customRole,
   lockFor,
   managementLock,
   privateEndpoint,
+  roleAssignment,
   type LockSpec,
   type PrivateEndpointResources,
   type PrivateEndpointTarget,
@@ -125,4 +127,86 @@ export function monitorScope(
     parent,
   );
   return { scope: ampls, workspaceLink: link, endpoint, lastOperation: endpoint.zoneGroup };
+}
+
+/**
+ * The workspace tables data engineers may query (the pipelines' runs and performance, the apps' telemetry, metrics):
+ * none of the audit, access or security tables (SQL audit, Key Vault, activity log, sign-ins, storage and Cosmos DB
+ * access logs, gateway and firewall logs, Sentinel's).
+ */
+export const PIPELINE_LOG_TABLES = [
+  "ADFPipelineRun",
+  "ADFActivityRun",
+  "ADFTriggerRun",
+  "SynapseSqlPoolExecRequests",
+  "SynapseSqlPoolRequestSteps",
+  "SynapseSqlPoolWaits",
+  "SynapseSqlPoolDmsWorkers",
+  "SynapseSqlPoolSqlRequests",
+  "SynapseBuiltinSqlPoolRequestsEnded",
+  "SynapseIntegrationPipelineRuns",
+  "SynapseIntegrationActivityRuns",
+  "SynapseIntegrationTriggerRuns",
+  "AppRequests",
+  "AppDependencies",
+  "AppExceptions",
+  "AppTraces",
+  "AppMetrics",
+  "AzureMetrics",
+] as const;
+
+/**
+ * Data engineers read the pipelines' logs, not the audit trail: Log Analytics Reader would open every table (Sentinel's
+ * incidents, the tenant's sign-ins, the Key Vault and SQL audits, the activity log, the VNet's flow logs), and PCI DSS
+ * 10.3.1 limits read access to audit logs to a job-related need. A custom role names the tables (Microsoft's
+ * table-level access: `Microsoft.OperationalInsights/workspaces/query/<table>/read`), assigned on the workspace.
+ */
+export function pipelineLogsReader(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    /** Where the custom role is assignable (the monitoring resource group). */
+    readonly scopeId: pulumi.Input<string>;
+    readonly workspaceId: pulumi.Input<string>;
+    /** The data engineers' group. */
+    readonly principalId: pulumi.Input<string>;
+  },
+  parent: pulumi.Resource,
+): void {
+  const cfg = args.context.config;
+  const logRole = customRole(
+    `${name}-pipeline-logs-role`,
+    {
+      scope: args.scopeId,
+      idKey: "pipeline-logs-reader",
+      roleName: `Pipeline logs reader (${cfg.workload}-${cfg.environment})`,
+      description:
+        "Queries the pipelines' tables of the platform's Log Analytics workspace (Data Factory, Synapse, Application Insights, metrics), not its audit and security tables. Managed by Pulumi.",
+      permissions: [
+        {
+          actions: [
+            "Microsoft.OperationalInsights/workspaces/read",
+            "Microsoft.OperationalInsights/workspaces/query/read",
+            ...PIPELINE_LOG_TABLES.map((t) => `Microsoft.OperationalInsights/workspaces/query/${t}/read`),
+          ],
+          notActions: [],
+          dataActions: [],
+          notDataActions: [],
+        },
+      ],
+    },
+    parent,
+  );
+  roleAssignment(
+    `${name}-log`,
+    args.workspaceId,
+    {
+      key: "data-engineers-pipeline-logs",
+      principalId: args.principalId,
+      principalType: "Group",
+      roleDefinitionId: logRole.assignableId,
+      description: "Data engineers read the pipelines' logs (not the audit trail).",
+    },
+    parent,
+  );
 }

@@ -19,11 +19,18 @@ export interface PlatformNetworkArgs {
   /** The platform's network resource group. */
   readonly resourceGroupName: pulumi.Input<string>;
   readonly diagnostics: DiagnosticSettingsTarget;
+  /**
+   * What every subnet join waits for besides the VNet and its hub peering: the VNet's flow log (flowLogs.ts), which
+   * the platform creates later, so it is handed over as a deferred output (`pulumi.deferredOutput`).
+   */
+  readonly joinsAfter: pulumi.Output<unknown>;
   readonly tags: Tags;
 }
 
 export interface PlatformNetwork {
   readonly vnet: network.VirtualNetwork;
+  /** The VNet's id once the VNet and its hub peering are done: what the flow log targets. */
+  readonly readyId: pulumi.Output<string>;
   /**
    * The application security group the payment API's private endpoint always joins; the subnet's NSG names it only
    * with merchant authentication (paymentApiEndpointRules).
@@ -246,10 +253,19 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   // Azure refuses a peering while its VNet is updating, which every subnet join does (ReferencedResourceNotProvisioned
   // "... PutSubnetOperation", pulumi-azure-native#4340), so the peering goes first, alone.
   const vnetReady = peering ? pulumi.all([vnet.id, peering.id]).apply(([id]) => id) : vnet.id;
+  // And for the VNet's flow log (args.joinsAfter), so that its write, which references the VNet, never meets a join.
+  const joinable = pulumi.all([vnetReady, args.joinsAfter]).apply(([id]) => id);
   const subnetIds = Object.fromEntries(
-    roles.map((role) => [role, pulumi.interpolate`${vnetReady}/subnets/${SUBNETS[role].name}`]),
+    roles.map((role) => [role, pulumi.interpolate`${joinable}/subnets/${SUBNETS[role].name}`]),
   ) as Partial<Record<SubnetRole, pulumi.Output<string>>>;
-  return { vnet, roles, subnetIds, ddosProtectionPlanId: ddosPlan?.id, paymentApiEndpointAsgId: paymentApiAsg.id };
+  return {
+    vnet,
+    readyId: vnetReady,
+    roles,
+    subnetIds,
+    ddosProtectionPlanId: ddosPlan?.id,
+    paymentApiEndpointAsgId: paymentApiAsg.id,
+  };
 }
 
 /** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */

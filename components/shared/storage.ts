@@ -105,6 +105,19 @@ export function hardenedStorageInputs(args: HardenedStorageArgs): storage.Storag
 }
 
 /**
+ * Soft delete of an account's blobs and containers for `days`, with no permanent delete of a soft-deleted blob: the
+ * blob service settings of an account that holds evidence (the SQL audit archive, the VNet's flow logs).
+ */
+export function blobSoftDelete(
+  days: number,
+): Pick<storage.BlobServicePropertiesArgs, "deleteRetentionPolicy" | "containerDeleteRetentionPolicy"> {
+  return {
+    deleteRetentionPolicy: { enabled: true, days, allowPermanentDelete: false },
+    containerDeleteRetentionPolicy: { enabled: true, days },
+  };
+}
+
+/**
  * The account, created after its identity's grant on the key: Storage checks key access once, at creation.
  */
 export function hardenedStorageAccount(

@@ -98,6 +98,36 @@ const schema = settings({
     linkPrivateDnsZones: z.boolean().default(false),
   }).optional(),
   logRetentionDays: int(30, 730, " days (Log Analytics)"),
+  /**
+   * The VNet's flow logs (components/platform/flowLogs.ts): every flow through the VNet, to a storage account and,
+   * with traffic analytics, to the workspace (NTANetAnalytics).
+   */
+  flowLogs: settings({
+    /**
+     * Days Network Watcher keeps each flow log blob: 1 to 365, its range ("their retention policy can be set from one
+     * day to 365 days", vnet-flow-logs-overview). Default: logRetentionDays, at most 365.
+     */
+    retentionDays: int(1, 365, " days (Network Watcher keeps flow logs 1 to 365 days)").optional(),
+    /** Traffic analytics' processing interval: 60 (the default) or 10 minutes (accelerated, dearer), or 0 for none. */
+    trafficAnalyticsIntervalMinutes: z
+      .union([z.literal(0), z.literal(10), z.literal(60)], {
+        error: () => "must be 60 (traffic analytics every hour), 10 (every 10 minutes) or 0 (no traffic analytics)",
+      })
+      .default(60),
+    /**
+     * The region's Network Watcher, which Azure enables when a VNet is created ("NetworkWatcher_<region>" in
+     * "NetworkWatcherRG": network-watcher-create); a flow log is its child. Set both where the subscription keeps it
+     * elsewhere.
+     */
+    networkWatcherName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/, "must be a Network Watcher name (1–80 letters, digits, _ . -)")
+      .optional(),
+    networkWatcherResourceGroup: z
+      .string()
+      .regex(/^[-\w._()]{1,90}$/, "must be a resource group name (1–90 letters, digits, _ . ( ) -)")
+      .default("NetworkWatcherRG"),
+  }).prefault({}),
   keyVaultSku: z.enum(["standard", "premium"], { error: () => "must be standard or premium" }),
   hsmKeys: z.boolean(),
   cmkKeySize: z.literal(3072, {
@@ -197,6 +227,13 @@ const schema = settings({
       code: "custom",
       path: ["logRetentionDays"],
       message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1)`,
+    });
+  }
+  if (c.flowLogs.retentionDays !== undefined && c.flowLogs.retentionDays < minRetention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["flowLogs", "retentionDays"],
+      message: `must be at least ${minRetention} days in ${c.environment} (PCI DSS 10.5.1), or left out for logRetentionDays (${c.logRetentionDays}, at most 365)`,
     });
   }
   if (!c.sql.archiveTriggerAudit && c.sql.auditRetentionDays > 0) {
@@ -576,6 +613,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   subnets: "json",
   hub: "json",
   logRetentionDays: "json",
+  flowLogs: "json",
   keyVaultSku: "string",
   hsmKeys: "json",
   cmkKeySize: "json",

@@ -48,6 +48,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}",
   },
   "azure-native:network:DdosProtectionPlan": { path: "Microsoft.Network/ddosProtectionPlans/{ddosProtectionPlanName}" },
+  "azure-native:network:FlowLog": {
+    path: "Microsoft.Network/networkWatchers/{networkWatcherName}/flowLogs/{flowLogName}",
+    outputs: (_i, c) => ({ targetResourceGuid: guidFor(`${c.id}/targetResourceGuid`) }),
+  },
   "azure-native:network:PublicIPAddress": {
     path: "Microsoft.Network/publicIPAddresses/{publicIpAddressName}",
     outputs: () => ({ ipAddress: "20.50.0.10" }),

@@ -435,6 +435,26 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: APPGW_PRICING_DATE,
     source: APPGW_PRICING,
   })),
+  // VNet flow logs: "charged per gigabyte of Network flow logs collected and come with a free tier of 5 GB/month per
+  // subscription"; traffic analytics "at per gigabyte processing rates ... isn't offered with a free tier"
+  // (azure/network-watcher/vnet-flow-logs-overview, Pricing). The figures: Infracost's West Europe golden file.
+  ...(
+    [
+      ["network-flow-logs", "Network Watcher", "Standard Network Logs Collected (over 5 GB a month)", 0.5],
+      ["traffic-analytics-60", "Network Watcher", "Standard Traffic Analytics Processing (60-minute interval)", 2.3],
+      ["traffic-analytics-10", "Network Watcher", "Standard Traffic Analytics Processing at 10-Minute Interval", 3.5],
+    ] as const
+  ).map(([id, service, meter, list]): PriceRow => ({
+    id,
+    service,
+    meter,
+    unit: "GB",
+    region: "westeurope",
+    currency: "USD",
+    list,
+    date: "2026-12-05",
+    source: golden("477bb5e4d8872a59591733f0328c43ca3844b20c", "network_watcher_flow_log_test"),
+  })),
   {
     id: "nat-gateway",
     service: "NAT Gateway",

@@ -11,6 +11,7 @@ import {
 } from "../../../lib/usage";
 import { atSeedCosmosSizing, atSeedSizing, sqlTriggerCapacity, withSqlTriggerAlwaysReady } from "../cost/capacity";
 import { isSqlTriggerSettings } from "../cost/model";
+import { FREE_FLOW_LOG_GB_PER_MONTH, TRAFFIC_ANALYTICS_INGESTED_SHARE } from "../cost/rules/flowLogs";
 import { usd, SEED, StackCost, sumWhere } from "./seed";
 import {
   Edit,
@@ -44,6 +45,48 @@ import {
  */
 const isTriggerAudit = (l: { type: string }) =>
   l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy") || l.type.endsWith("sql:ExtendedDatabaseBlobAuditingPolicy");
+const FLOW_LOG = "azure-native:network:FlowLog";
+
+/** docs/cost.md, "VNet flow logs": what the flow log's lines are and where its volume comes from. */
+function flowLogSection(dev: StackCost, prod: StackCost): string {
+  // A meter without the stack's own figures in it, so that dev's and prod's lines meet on one row.
+  const kind = (meter: string) =>
+    meter
+      .replace(/[:(].*$/, "")
+      .replace(/ \d[\d,.]* (GB|days)\b.*$/, "")
+      .trim();
+  const rows = new Map<string, { dev: number; prod: number; committed: number }>();
+  for (const [which, e] of [
+    ["dev", dev.estimate],
+    ["prod", prod.estimate],
+  ] as const) {
+    for (const l of e.lines.filter((x) => x.type === FLOW_LOG)) {
+      const row = rows.get(kind(l.meter)) ?? { dev: 0, prod: 0, committed: 0 };
+      row[which] += l.list;
+      if (which === "prod") row.committed += l.committed;
+      rows.set(kind(l.meter), row);
+    }
+  }
+  const total = [...rows.values()].reduce(
+    (t, r) => ({ dev: t.dev + r.dev, prod: t.prod + r.prod, committed: t.committed + r.committed }),
+    { dev: 0, prod: 0, committed: 0 },
+  );
+  return `Network Watcher logs every flow of the VNet (components/platform/flowLogs.ts; PCI DSS 10.2.1, 10.5.1): billed
+per GB collected past the ${FREE_FLOW_LOG_GB_PER_MONTH} GB a month free per subscription, traffic analytics' processing of the same GB, what
+traffic analytics writes into the workspace (NTANetAnalytics, taken as ${TRAFFIC_ANALYTICS_INGESTED_SHARE * 100} % of the GB processed: Microsoft's one priced
+example, network-watcher/traffic-analytics-faq, not a published ratio) and the account that keeps the logs for their
+retention and its soft delete. Microsoft publishes no bytes-per-flow figure, so the volume is an assumption
+(\`usage.flowLogGbPerDay\`): prod ${prod.usage.flowLogGbPerDay} GB a day (the seed's 1M payments a day, each a new client connection at the
+gateway with begin and end tuples of about 70 bytes, and a record a minute for each of about 100 busy interfaces, come
+to under 0.5 GB), dev ${dev.usage.flowLogGbPerDay}. Measure it once deployed: the flow log account's \`Ingress\` metric a day (only
+Network Watcher writes there) is the GB collected.
+
+| Line | dev list | prod list | prod committed |
+|---|---:|---:|---:|
+${[...rows.entries()].map(([k, r]) => `| ${k} | ${usd(r.dev)} | ${usd(r.prod)} | ${usd(r.committed)} |`).join("\n")}
+| **Total** | **${usd(total.dev)}** | **${usd(total.prod)}** | **${usd(total.committed)}** |`;
+}
+
 export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost): string {
   const seen = new Set<string>();
   const rows: string[] = [];
@@ -479,6 +522,10 @@ ${auditLevers.join("\n")}
 
 Each always-ready scorer instance adds ${usd(auditProd.committed / Math.max(1, ready.scorer))} a month of audit in prod, besides its
 ${usd(perInstance)} baseline.
+
+## VNet flow logs
+
+${flowLogSection(dev, prod)}
 
 ## Levers not applied (prod as deployed, computed by the estimator)
 

@@ -15,6 +15,7 @@ import {
   type RuleContext,
 } from "../model";
 import { TRIGGERS } from "../../../../pipelines/etl/names";
+import { flowLogAccounts } from "./flowLogs";
 import { AN, GIB, stoppingSchedule } from "./common";
 
 /** The ETL's daily trigger: its run reads the OLTP database every night. */
@@ -302,6 +303,8 @@ export const storageAccount: Rule = (r, ctx) => {
     );
   if (archive)
     return free("its capacity is the SQL audit archive's, priced on the database audit policy that writes it");
+  if (flowLogAccounts(ctx).has(r.urn))
+    return free("its capacity is the VNet flow logs', priced on the flow log that writes it");
   if (!lake) {
     const gb = ctx.usage.otherStorageGbPerAccount;
     // The account's default tier (the audit archive's is cool); hot otherwise.

@@ -44,6 +44,7 @@ import {
   publicIp,
   virtualNetworkPeering,
 } from "./network";
+import { flowLog } from "./flowLogs";
 import { sqlAuditPolicy, sqlDatabaseAuditPolicy } from "./sqlAudit";
 
 /** Rules by type token. */
@@ -59,6 +60,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   [`${AN}:network:VirtualNetworkPeering`]: virtualNetworkPeering,
   [`${AN}:network:NatGateway`]: natGateway,
   [`${AN}:network:ApplicationGateway`]: applicationGateway,
+  [`${AN}:network:FlowLog`]: flowLog,
   [`${AN}:privatedns:PrivateZone`]: privateDnsZone,
   [`${AN}:operationalinsights:Workspace`]: logAnalytics,
   [`${AN}:keyvault:Key`]: keyVaultKey,

@@ -33,6 +33,38 @@ export function includedRetentionDays(r: ResourceRecord, ctx: RuleContext): 31 |
   return onboarded ? 90 : 31;
 }
 
+/**
+ * What `gb` a month of records costs in one of the stack's workspaces: Log Analytics ingestion, Sentinel analysis where
+ * Sentinel is onboarded on the workspace, and interactive retention beyond the included days (steady state). `what`
+ * names the records in each meter.
+ */
+export function workspaceRecordLines(
+  ws: ResourceRecord,
+  ctx: RuleContext,
+  gb: number,
+  what: string,
+  note?: string,
+): LineSpec[] {
+  const onboarded = ctx
+    .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
+    .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
+  const retention = num(ws.inputs, "retentionInDays") ?? 30;
+  const included = includedRetentionDays(ws, ctx);
+  const gbDay = gb / DAYS_PER_MONTH;
+  const lines: LineSpec[] = [
+    { meter: `Log Analytics ingestion: ${what}`, priceId: "log-analytics-ingestion", quantity: gb, note },
+  ];
+  if (onboarded) lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
+  if (retention > included)
+    lines.push({
+      meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
+      priceId: "log-analytics-retention",
+      quantity: gbDay * (retention - included),
+      note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
+    });
+  return lines;
+}
+
 export const logAnalytics: Rule = (r, ctx) => {
   const gbDay = ctx.usage.logIngestionGbPerDay;
   const retention = num(r.inputs, "retentionInDays") ?? 30;

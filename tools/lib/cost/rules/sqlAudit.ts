@@ -17,13 +17,12 @@ import {
   num,
   priced,
   str,
-  type LineSpec,
   type Rule,
   type RuleContext,
 } from "../model";
 import { AN, stoppingSchedule } from "./common";
 import { STORAGE_REDUNDANCY } from "./data";
-import { includedRetentionDays } from "./monitoring";
+import { workspaceRecordLines } from "./monitoring";
 
 /** The extension's default polling interval, when an app does not set Sql_Trigger_PollingIntervalMs (SqlOptions.cs). */
 export const DEFAULT_SQL_TRIGGER_POLLING_MS = 1_000;
@@ -173,24 +172,7 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll${leftOut ? `: the begin and commit records its predicate keeps (${predicate})` : ""})`;
   const note =
     "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
-  const onboarded = ctx
-    .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
-    .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
-  const retention = num(ws.inputs, "retentionInDays") ?? 30;
-  const included = includedRetentionDays(ws, ctx);
-  const gbDay = gb / (HOURS_PER_MONTH / 24);
-  const lines: LineSpec[] = [
-    { meter: `Log Analytics ingestion: ${what}`, priceId: "log-analytics-ingestion", quantity: gb, note },
-  ];
-  if (onboarded) lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
-  if (retention > included)
-    lines.push({
-      meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
-      priceId: "log-analytics-retention",
-      quantity: gbDay * (retention - included),
-      note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
-    });
-  return priced(...lines);
+  return priced(...workspaceRecordLines(ws, ctx, gb, what, note));
 };
 
 /**
