@@ -112,9 +112,9 @@ export const usageSchema = settings({
   /** SQL long-term-retention backup storage, GB. */
   sqlLtrBackupGb: num(0, 10_000_000, "GB").default(500),
   /**
-   * VNet flow logs Network Watcher collects a day, GB (every flow record of the VNet: JSON, one record per minute per
-   * interface with traffic). Microsoft gives no bytes-per-flow figure: an assumption (docs/cost.md, "VNet flow logs",
-   * derives it and says how to read the real figure on a deployed stack).
+   * VNet flow logs Network Watcher collects a day, GB (the flow records of the VNet's logged interfaces: JSON, one
+   * record per minute per interface with traffic). Microsoft gives no bytes-per-flow figure: an assumption
+   * (docs/cost.md, "VNet flow logs", derives it and says how to read the real figure on a deployed stack).
    */
   flowLogGbPerDay: num(0, 100_000, "GB/day").default(1),
   /** Data processed by the Azure Firewall, GB a month. */

@@ -204,7 +204,7 @@ describe("VNet flow logs: config", () => {
       vnetId: "vnet",
       storageAccountId: "st",
       identityId: "id",
-      workspace: { id: "ws", customerId: "guid" },
+      workspace: { id: "ws", customerId: "guid", location: "westeurope" },
       tags: {},
     });
     assert.deepEqual(inputs.flowAnalyticsConfiguration, {

@@ -1,8 +1,15 @@
 /**
- * The VNet's flow logs: every flow through every interface of the VNet (source, destination, ports, protocol, the NSG
- * rule that allowed or denied it, bytes and packets), which nothing else records. PCI DSS 10.2.1 (audit logs capture
- * the activity of system components in the CDE), 10.5.1 (kept a year), 11.5.1 (intrusion detection on the CDE's
- * traffic); and what an investigation asks first: which host reached which endpoint.
+ * The VNet's flow logs: the flows of the VNet's interfaces Azure can record (source, destination, ports, protocol, the
+ * NSG rule that allowed or denied it, bytes and packets). PCI DSS 10.2.1 (audit logs capture the activity of system
+ * components in the CDE), 10.5.1 (kept a year), 11.5.1 (intrusion detection on the CDE's traffic); and what an
+ * investigation asks first: which host reached which endpoint.
+ *
+ * What they cover here: the Application Gateway's instances (the internet-facing entry), the ML compute nodes and the
+ * hub's traffic to them; not the function apps ("these Azure services don't support virtual network flow logs: ...
+ * Azure Functions, ... App Service") nor the private endpoints ("Traffic can't be recorded at the private endpoint
+ * itself. You can capture traffic to a private endpoint at the source VM": vnet-flow-logs-overview, "Incompatible
+ * services"). The apps' outbound traffic is in the firewall's logs; who read a data store is in the store's own audit
+ * (SQL audit, Cosmos DB, Key Vault and storage logs).
  *
  * Virtual network flow logs, not NSG flow logs: "On September 30, 2027, network security group (NSG) flow logs will be
  * retired ... you'll no longer be able to create new NSG flow logs starting June 30, 2025" (nsg-flow-logs-overview).
@@ -24,12 +31,16 @@
  *   without shared keys would refuse anyway;
  * - with traffic analytics (`flowLogs.trafficAnalyticsIntervalMinutes`, 60 by default), Network Watcher also
  *   aggregates them into the platform's workspace (the NTANetAnalytics table), where Sentinel and the runbook's KQL
- *   read them. Format JSON version 2, as Microsoft's own landing zone sets it (Azure/missionlz,
+ *   read them. Enabling it needs the deploy identity's role assigned on the subscription itself ("Management group
+ *   inherited permissions are currently not supported for enabling traffic analytics",
+ *   network-watcher/required-rbac-permissions), and traffic analytics creates a data collection rule and endpoint of
+ *   its own (`NWTA…`) in the workspace's resource group, outside the program. Format JSON version 2, as Microsoft's own landing zone sets it (Azure/missionlz,
  *   src/bicep/modules/virtual-network-flowlogs.bicep).
  *
  * Ordering. Nothing joins the VNet before the flow log exists (platform `subnetIds` wait for `ready`): a subnet join
- * puts the VNet in Updating, in which state Azure refuses operations that reference it (ReferencedResourceNotProvisioned,
- * as it does the hub peering: network.ts), and every tier's first packet is then logged. So the writer's grant is on
+ * puts the VNet in Updating, and a flow log's write fails while its target is updating ("Invalid provisioning state
+ * ... 'Updating'", hashicorp/terraform-provider-azurerm#9395, for an NSG target; Azure refuses the hub peering the same
+ * way: network.ts); and whatever the log can record is recorded from the first packet. So the writer's grant is on
  * the network resource group, created at once, and its propagation wait runs beside the storage key's instead of after
  * the account (the account is the only storage account of that group).
  */
@@ -91,7 +102,12 @@ export function flowLogInputs(a: {
   readonly vnetId: pulumi.Input<string>;
   readonly storageAccountId: pulumi.Input<string>;
   readonly identityId: pulumi.Input<string>;
-  readonly workspace: { readonly id: pulumi.Input<string>; readonly customerId: pulumi.Input<string> };
+  /** The workspace traffic analytics writes to: its id, its customer id (the GUID) and its region. */
+  readonly workspace: {
+    readonly id: pulumi.Input<string>;
+    readonly customerId: pulumi.Input<string>;
+    readonly location: pulumi.Input<string>;
+  };
   readonly tags: Tags;
 }): network.FlowLogArgs {
   const interval = a.settings.trafficAnalyticsIntervalMinutes;
@@ -113,7 +129,7 @@ export function flowLogInputs(a: {
               enabled: true,
               workspaceResourceId: a.workspace.id,
               workspaceId: a.workspace.customerId,
-              workspaceRegion: a.location,
+              workspaceRegion: a.workspace.location,
               trafficAnalyticsInterval: interval,
             }
           : { enabled: false },
@@ -129,7 +145,12 @@ export interface VnetFlowLogArgs {
   readonly suffix: pulumi.Output<string>;
   /** The VNet's id, once the VNet and its hub peering are done (network.ts `readyId`). */
   readonly vnetId: pulumi.Input<string>;
-  readonly workspace: { readonly id: pulumi.Input<string>; readonly customerId: pulumi.Input<string> };
+  /** The workspace traffic analytics writes to: its id, its customer id (the GUID) and its region. */
+  readonly workspace: {
+    readonly id: pulumi.Input<string>;
+    readonly customerId: pulumi.Input<string>;
+    readonly location: pulumi.Input<string>;
+  };
   readonly storageKey: CustomerManagedKey;
   /** Where the account's private endpoint goes (its subnet waits for `ready`, so the endpoint comes after the log). */
   readonly privateEndpoints: PrivateEndpointTarget;

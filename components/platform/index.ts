@@ -325,7 +325,7 @@ export class Platform extends pulumi.ComponentResource {
       this,
     );
 
-    // VNet flow logs (flowLogs.ts): every flow of the VNet to an account of their own and to the workspace, before
+    // VNet flow logs (flowLogs.ts): the VNet's flows Azure records, to an account of their own and to the workspace, before
     // anything joins a subnet.
     const flowLogs = vnetFlowLogs(
       name,
@@ -334,7 +334,7 @@ export class Platform extends pulumi.ComponentResource {
         resourceGroup: groups.network,
         suffix: this.suffix,
         vnetId: net.readyId,
-        workspace: { id: workspace.id, customerId: workspace.customerId },
+        workspace: { id: workspace.id, customerId: workspace.customerId, location: workspace.location },
         storageKey: this.customerManagedKeys.storage,
         privateEndpoints: this.privateEndpointTarget,
         diagnostics: this.diagnostics,

@@ -99,7 +99,7 @@ const schema = settings({
   }).optional(),
   logRetentionDays: int(30, 730, " days (Log Analytics)"),
   /**
-   * The VNet's flow logs (components/platform/flowLogs.ts): every flow through the VNet, to a storage account and,
+   * The VNet's flow logs (components/platform/flowLogs.ts): the VNet's flows Azure records, to a storage account and,
    * with traffic analytics, to the workspace (NTANetAnalytics).
    */
   flowLogs: settings({

@@ -15,12 +15,28 @@ const VNET = "azure-native:network:VirtualNetwork";
 const FLOW_LOG = "azure-native:network:FlowLog";
 const TRAFFIC_ANALYTICS = ["flowAnalyticsConfiguration", "networkWatcherFlowAnalyticsConfiguration"];
 
+/** What the rule asks of a flow log: its retention, and whether traffic analytics and a filter are required or allowed. */
+export interface FlowLogDemands {
+  readonly minDays: number;
+  readonly requireTrafficAnalytics: boolean;
+  readonly allowFiltering: boolean;
+}
+
 /** Why a flow log does not do what the rule asks (empty: it does). Throws while a value it reads is unknown. */
-export function flowLogProblems(f: PolicyResource, minDays: number, requireTrafficAnalytics: boolean): string[] {
+export function flowLogProblems(f: PolicyResource, d: FlowLogDemands): string[] {
+  const { minDays, requireTrafficAnalytics } = d;
   const problems: string[] = [];
   requireKnown(f.props, "enabled");
   const enabled = valueAt(f.props, "enabled");
   if (enabled !== true) problems.push(`is not enabled (enabled ${show(enabled)}: set it to true)`);
+  // A filter keeps only the flows it names ("If not specified, all network traffic will be logged": FlowLogArgs). In
+  // a first preview a filter the program does not set reads as unknown (a computed output): only a known one decides
+  // there, and the deployed view decides the rest (the "once deployed" verdict).
+  if (!d.allowFiltering) {
+    const filter = valueAt(f.props, "enabledFilteringCriteria");
+    if (typeof filter === "string" && filter.trim() !== "")
+      problems.push(`records only the flows its filter keeps (enabledFilteringCriteria ${show(filter)}: remove it)`);
+  }
   requireKnown(f.props, "retentionPolicy", "enabled");
   requireKnown(f.props, "retentionPolicy", "days");
   // Without a retention policy, or with 0 days, Network Watcher keeps the logs for ever ("If a retention policy isn't
@@ -40,6 +56,18 @@ export function flowLogProblems(f: PolicyResource, minDays: number, requireTraff
       );
   }
   return problems;
+}
+
+/** Whether a flow log's target is a subnet of the VNet (both ids known). */
+function targetsSubnetOf(f: PolicyResource, vnet: PolicyResource): boolean {
+  const target = valueAt(f.props, "targetResourceId");
+  const id = valueAt(vnet.props, "id");
+  return (
+    typeof target === "string" &&
+    typeof id === "string" &&
+    id !== "" &&
+    target.toLowerCase().startsWith(`${id.toLowerCase().replace(/\/+$/, "")}/subnets/`)
+  );
 }
 
 export const vnetFlowLog = stackPolicy(
@@ -77,6 +105,11 @@ export const vnetFlowLog = stackPolicy(
         default: true,
         description: "The flow log must also send its records to traffic analytics in a Log Analytics workspace.",
       },
+      allowFiltering: {
+        type: "boolean",
+        default: false,
+        description: "Accept a flow log that records only the flows its `enabledFilteringCriteria` keeps.",
+      },
     },
   },
   (args, report) => {
@@ -85,6 +118,7 @@ export const vnetFlowLog = stackPolicy(
       prodStacks: string[];
       prodMinRetentionDays: number;
       requireTrafficAnalytics: boolean;
+      allowFiltering: boolean;
     }>();
     const vnets = ofType(args.resources, VNET);
     if (vnets.length === 0) args.notApplicable("the stack declares no virtual network");
@@ -92,16 +126,31 @@ export const vnetFlowLog = stackPolicy(
     for (const vnet of vnets) {
       const prod = inStacks(vnet.urn, cfg.prodStacks);
       const min = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays) : cfg.minRetentionDays;
+      const demands: FlowLogDemands = {
+        minDays: min,
+        requireTrafficAnalytics: cfg.requireTrafficAnalytics,
+        allowFiltering: cfg.allowFiltering,
+      };
+      // A flow log on one of its subnets takes precedence there ("NIC > subnet > virtual network",
+      // vnet-flow-logs-manage): it must do everything too (known once the VNet's id is, in the deployed view).
+      for (const f of flowLogs.filter((x) => targetsSubnetOf(x, vnet))) {
+        const problems = flowLogProblems(f, demands);
+        if (problems.length > 0)
+          report(
+            `${who(f)}, the flow log of a subnet of ${vnet.name} (${show(valueAt(f.props, "targetResourceId"))}), which overrides the VNet's there, ${problems.join("; ")}.`,
+            f.urn,
+          );
+      }
       const own = flowLogs.filter((f) => pointsAt(f, vnet, "targetResourceId"));
       if (own.length === 0) {
         report(
-          `${who(vnet)} has no flow log: nothing records which host reached which endpoint. Add a network.FlowLog with targetResourceId set to its id.`,
+          `${who(vnet)} has no flow log: nothing records which host of it reached which endpoint. Add a network.FlowLog with targetResourceId set to its id.`,
           vnet.urn,
         );
         continue;
       }
       // One flow log that does everything covers the network; otherwise each says what it lacks.
-      const problems = own.map((f) => flowLogProblems(f, min, cfg.requireTrafficAnalytics));
+      const problems = own.map((f) => flowLogProblems(f, demands));
       if (problems.some((p) => p.length === 0)) continue;
       own.forEach((f, i) => report(`${who(f)}, the flow log of ${vnet.name}, ${problems[i].join("; ")}.`, f.urn));
     }

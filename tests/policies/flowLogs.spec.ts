@@ -142,6 +142,38 @@ describe("policies/flowLogs", () => {
       await expectPass(vnetFlowLog, [vnet(), bad, good]);
     });
 
+    it("fails a flow log that records only what a filter keeps, unless the config accepts filtering", async () => {
+      const filtered = mutate(flowLog(), "enabledFilteringCriteria", "Action == 'Deny'");
+      await expectFail(
+        vnetFlowLog,
+        [vnet(), filtered],
+        /records only the flows its filter keeps \(enabledFilteringCriteria "Action == 'Deny'": remove it\)/,
+      );
+      await expectPass(vnetFlowLog, [vnet(), filtered], { allowFiltering: true });
+      await expectPass(vnetFlowLog, [vnet(), mutate(flowLog(), "enabledFilteringCriteria", "")]);
+      // A first preview shows an unset filter as unknown (a computed output): only a known filter decides there; the
+      // deployed view's evaluation (the "once deployed" verdict) sees the real value.
+      await expectPass(vnetFlowLog, [vnet(), mutate(flowLog(), "enabledFilteringCriteria", UNKNOWN)]);
+    });
+
+    it("fails a subnet's flow log that overrides the VNet's with less (subnet > virtual network), naming the subnet", async () => {
+      const subnetLog = (enabled: boolean) =>
+        resourceRecord("azure-native:network:FlowLog", "subnet-flowlog", {
+          ...flowLog().inputs,
+          targetResourceId: `${VNET_ID}/subnets/snet-app`,
+          enabled,
+        });
+      const r = await expectFail(
+        vnetFlowLog,
+        [vnet(), flowLog(), subnetLog(false)],
+        /subnet-flowlog .*the flow log of a subnet of vnet-pay-dev-weu \(".*\/subnets\/snet-app"\), which overrides the VNet's there, is not enabled/,
+      );
+      assert.equal(r.urn, subnetLog(false).urn);
+      await expectPass(vnetFlowLog, [vnet(), flowLog(), subnetLog(true)]);
+      // A subnet's flow log alone does not cover the VNet.
+      await expectFail(vnetFlowLog, [vnet(), subnetLog(true)], /vnet-pay-dev-weu .* has no flow log/);
+    });
+
     it("cannot decide while the flow log's enabled flag or retention is unknown (first preview)", async () => {
       await expectUndecided(vnetFlowLog, [vnet(), mutate(flowLog(), "enabled", UNKNOWN)]);
       await expectUndecided(vnetFlowLog, [vnet(), mutate(flowLog(), "retentionPolicy.days", UNKNOWN)]);

@@ -71,15 +71,16 @@ function flowLogSection(dev: StackCost, prod: StackCost): string {
     (t, r) => ({ dev: t.dev + r.dev, prod: t.prod + r.prod, committed: t.committed + r.committed }),
     { dev: 0, prod: 0, committed: 0 },
   );
-  return `Network Watcher logs every flow of the VNet (components/platform/flowLogs.ts; PCI DSS 10.2.1, 10.5.1): billed
+  return `Network Watcher logs the VNet's flows (components/platform/flowLogs.ts; PCI DSS 10.2.1, 10.5.1): billed
 per GB collected past the ${FREE_FLOW_LOG_GB_PER_MONTH} GB a month free per subscription, traffic analytics' processing of the same GB, what
 traffic analytics writes into the workspace (NTANetAnalytics, taken as ${TRAFFIC_ANALYTICS_INGESTED_SHARE * 100} % of the GB processed: Microsoft's one priced
 example, network-watcher/traffic-analytics-faq, not a published ratio) and the account that keeps the logs for their
 retention and its soft delete. Microsoft publishes no bytes-per-flow figure, so the volume is an assumption
 (\`usage.flowLogGbPerDay\`): prod ${prod.usage.flowLogGbPerDay} GB a day (the seed's 1M payments a day, each a new client connection at the
-gateway with begin and end tuples of about 70 bytes, and a record a minute for each of about 100 busy interfaces, come
-to under 0.5 GB), dev ${dev.usage.flowLogGbPerDay}. Measure it once deployed: the flow log account's \`Ingress\` metric a day (only
-Network Watcher writes there) is the GB collected.
+gateway with begin and end tuples of about 70 bytes, and a record a minute for each gateway instance and ML node, come
+to under 0.3 GB: Azure logs no function app or private endpoint), dev ${dev.usage.flowLogGbPerDay}. Measure it once deployed: the flow
+log account's \`Ingress\` metric a day (only Network Watcher writes there) is the GB collected. Not priced: the
+account's write operations (a block appended every minute to each logged interface's blob, about 43,000 a month each).
 
 | Line | dev list | prod list | prod committed |
 |---|---:|---:|---:|
