@@ -96,14 +96,33 @@ describe("retirements ahead: dated announcements against the stack's resources",
         compute("Standard_L8s"),
         compute("Standard_L8s_v3"),
         record("azure-native:storage:StorageAccount", "st", { kind: "StorageV2" }),
+        // An NSG flow log (retiring), and the VNet flow log that replaces it (not).
+        record("azure-native:network:FlowLog", "nsg-fl", {
+          targetResourceId:
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg-pay-dev-weu-app",
+        }),
+        record("azure-native:network:FlowLog", "vnet-fl", {
+          targetResourceId:
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-pay-dev-weu",
+        }),
       ],
       DEC_5,
     );
     // Soonest first; Node.js 24's end and the VM series' retirement fall on the same day (then by id).
-    assert.deepEqual(ids(found), ["nodejs-20-end-of-life", "nodejs-24-end-of-life", "vm-dv2-dsv2-series"]);
+    assert.deepEqual(ids(found), [
+      "nodejs-20-end-of-life",
+      "nsg-flow-logs",
+      "nodejs-24-end-of-life",
+      "vm-dv2-dsv2-series",
+    ]);
+    const nsgLogs = found.find((f) => f.retirement.id === "nsg-flow-logs");
+    assert.deepEqual(
+      nsgLogs?.resources.map((r) => [r.name, r.detail]),
+      [["nsg-fl", "flow log of NSG nsg-pay-dev-weu-app"]],
+    );
     assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "Node.js 20: past, an end of support only");
     assert.deepEqual(
-      found[2].resources.map((r) => r.detail),
+      found[3].resources.map((r) => r.detail),
       [
         "vmSize: Standard_DS11_v2",
         "vmSize: Standard_D16",

@@ -100,6 +100,15 @@ function vmSizes(r: ResourceRecord): { size: string; where: string }[] {
   return [];
 }
 
+/** A flow log's target when it is a network security group (an NSG flow log), else undefined. */
+function nsgFlowLogTarget(r: ResourceRecord): string | undefined {
+  if (r.type !== "azure-native:network:FlowLog") return undefined;
+  const target = at(r.inputs, "targetResourceId");
+  return typeof target === "string" && /\/providers\/microsoft\.network\/networksecuritygroups\//i.test(target)
+    ? target.split("/").pop()
+    : undefined;
+}
+
 export const RETIREMENTS: readonly Retirement[] = [
   {
     id: "keyvault-control-plane-api",
@@ -132,6 +141,22 @@ export const RETIREMENTS: readonly Retirement[] = [
     fix: "move the apps to a supported Node.js major (components/shared/functionApp.ts `runtime`, pipelines/functions/package.json `engines`, the workflows' `node-version`) once Flex Consumption offers it in the region (`az functionapp list-flexconsumption-runtimes -l <region> --runtime node`)",
     matches: (r) => (nodeRuntime(r) === major ? [`Node.js ${major}`] : []),
   })),
+  {
+    id: "nsg-flow-logs",
+    date: "2027-09-30",
+    effect: "stops",
+    what: "NSG flow logs retire: Azure deletes the flow log resources that target a network security group (no new one can be created since 2025-06-30), so such an NSG's flows are no longer logged",
+    source: {
+      url: "https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview",
+      quote:
+        "On September 30, 2027, network security group (NSG) flow logs will be retired. As part of this retirement, you'll no longer be able to create new NSG flow logs starting June 30, 2025. ... After the retirement date, traffic analytics enabled with NSG flow logs will no longer be supported, and existing NSG flow logs resources in your subscriptions will be deleted.",
+    },
+    fix: 'log the VNet instead: a virtual network flow log targeting the VNet (components/platform/flowLogs.ts does it for the platform\'s), then delete the NSG flow log (the two would record the same flows twice; docs/operations.md, "VNet flow logs")',
+    matches: (r) => {
+      const nsg = nsgFlowLogTarget(r);
+      return nsg ? [`flow log of NSG ${nsg}`] : [];
+    },
+  },
   {
     id: "vm-dv2-dsv2-series",
     date: "2028-05-01",
