@@ -36,6 +36,41 @@ export const PRIVATE_LINK = {
 } as const satisfies Record<string, { groupIds: readonly string[]; zones: readonly string[] }>;
 
 export type PrivateLinkService = keyof typeof PRIVATE_LINK;
+
+/**
+ * The TCP ports clients reach the private endpoints on, which their subnet's NSG admits from the network (PCI DSS
+ * 1.3.1: only what is needed). 443: every HTTPS service (storage, Key Vault, the registry and its data endpoint, the
+ * apps and their scm site, Azure Monitor, Azure ML, Synapse Dev and Studio, Data Factory, Event Hubs' REST and tokens,
+ * Cosmos DB in gateway mode, the only mode of @azure/cosmos and the Functions extension's default:
+ * cosmos-db/nosql/sdk-connection-modes, functions-bindings-cosmosdb-v2); 1433: SQL and Synapse SQL; 5671: Event
+ * Hubs' AMQP over TLS, the Functions extension's default transport (event-hubs/troubleshooting-guide: "AMQP | 5671
+ * and 5672", "HTTPS | 443"). Not 5672 (AMQP without TLS) or 9093 (Kafka): nothing here uses them.
+ */
+export const PRIVATE_ENDPOINT_PORTS = ["443", "1433", "5671"] as const;
+
+/**
+ * Endpoints that take ports beyond PRIVATE_ENDPOINT_PORTS: each group's endpoints join an application security group
+ * of their own, which one NSG rule names with the group's ports.
+ */
+export const ENDPOINT_PORT_GROUPS = {
+  /**
+   * SQL's redirect through a private endpoint: "inbound communication to the VNET hosting the private endpoint to port
+   * range 1433 to 65535" (azure-sql/database/private-endpoint-overview); the SQL trigger's SqlClient can redirect.
+   * Synapse SQL's connection policy is Default and cannot be changed (synapse-analytics/security/connectivity-settings).
+   */
+  sql: { qualifier: "pepsql", services: ["sqlServer", "synapseSql", "synapseSqlOnDemand"], ports: ["1433-65535"] },
+  /**
+   * Compute instances through the workspace's private endpoint: "*.instances.azureml.ms | TCP | 443, 8787, 18881 ...
+   * only needed when your workspace has a private endpoint" (machine-learning/how-to-access-azureml-behind-firewall).
+   */
+  ml: { qualifier: "pepml", services: ["mlWorkspace"], ports: ["8787", "18881"] },
+  /** SMB mounts of a file share ("445 | SMB traffic used to access file shares", the same page). */
+  smb: { qualifier: "pepsmb", services: ["storageFile"], ports: ["445"] },
+} as const satisfies Record<
+  string,
+  { qualifier: string; services: readonly PrivateLinkService[]; ports: readonly string[] }
+>;
+export type EndpointPortGroup = keyof typeof ENDPOINT_PORT_GROUPS;
 export type PrivateDnsZoneName = (typeof PRIVATE_LINK)[PrivateLinkService]["zones"][number];
 
 /**

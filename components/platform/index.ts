@@ -37,7 +37,7 @@ import {
 } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope, pipelineLogsReader } from "./monitoring";
-import { hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
+import { endpointGroupMembership, hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
 
 export {
   EGRESS_SERVICE_TAGS,
@@ -235,6 +235,8 @@ export class Platform extends pulumi.ComponentResource {
       privateDnsZoneIds: zoneIds,
       resourceGroupName: groups.network.name,
       location,
+      // The endpoints whose services take more than the subnet's common ports join their group's ASG.
+      applicationSecurityGroupIds: endpointGroupMembership(net.endpointPortGroupAsgIds),
     };
 
     // Azure Monitor Private Link Scope: private-only query and ingestion for the workspace, via the VNet.

@@ -8,9 +8,16 @@ import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
-import { AZURE_MONITOR_ONLY_ZONES, PRIVATE_DNS_ZONES, type PrivateDnsZoneName } from "../../lib/privateLink";
+import {
+  AZURE_MONITOR_ONLY_ZONES,
+  ENDPOINT_PORT_GROUPS,
+  PRIVATE_DNS_ZONES,
+  type EndpointPortGroup,
+  type PrivateDnsZoneName,
+  type PrivateLinkService,
+} from "../../lib/privateLink";
 import { diagnosticSetting, type DiagnosticSettingsTarget, type StackContext, type Tags } from "../shared";
-import { nsgRules, paymentApiEndpointRules, SUBNETS } from "./subnets";
+import { nsgRules, privateEndpointRules, SUBNETS } from "./subnets";
 
 export * from "./subnets";
 
@@ -36,6 +43,8 @@ export interface PlatformNetwork {
    * with merchant authentication (paymentApiEndpointRules).
    */
   readonly paymentApiEndpointAsgId: pulumi.Output<string>;
+  /** The application security groups of the endpoint port groups (lib/privateLink.ts ENDPOINT_PORT_GROUPS). */
+  readonly endpointPortGroupAsgIds: Readonly<Record<EndpointPortGroup, pulumi.Output<string>>>;
   /** The subnet roles the stack has (all of them: the firewall's subnet stays, empty, without the firewall). */
   readonly roles: readonly SubnetRole[];
   readonly subnetIds: Readonly<Partial<Record<SubnetRole, pulumi.Output<string>>>>;
@@ -45,6 +54,16 @@ export interface PlatformNetwork {
 /** The hub VNet the private DNS zones are linked to as well, when the stack asks for it (config `hub`). */
 export function hubDnsLinkTarget(hub: PlatformConfig["hub"]): string | undefined {
   return hub?.linkPrivateDnsZones ? hub.virtualNetworkId : undefined;
+}
+
+/** Which ASG an endpoint of each service joins: its port group's (lib/privateLink.ts ENDPOINT_PORT_GROUPS). */
+export function endpointGroupMembership(
+  asgIds: Readonly<Record<EndpointPortGroup, pulumi.Input<string>>>,
+): Partial<Record<PrivateLinkService, readonly pulumi.Input<string>[]>> {
+  const membership: Partial<Record<PrivateLinkService, pulumi.Input<string>[]>> = {};
+  for (const group of Object.keys(ENDPOINT_PORT_GROUPS) as EndpointPortGroup[])
+    for (const service of ENDPOINT_PORT_GROUPS[group].services) (membership[service] ??= []).push(asgIds[group]);
+  return membership;
 }
 
 /** The name of the stack's peering with its hub (config `hub`). */
@@ -141,6 +160,26 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
     },
     { parent },
   );
+  // The private endpoints that take ports beyond the subnet's common ones join one of these (lib/privateLink.ts).
+  const groupAsgs = Object.fromEntries(
+    (Object.keys(ENDPOINT_PORT_GROUPS) as EndpointPortGroup[]).map((group) => [
+      group,
+      new network.ApplicationSecurityGroup(
+        `${name}-asg-${ENDPOINT_PORT_GROUPS[group].qualifier}`,
+        {
+          applicationSecurityGroupName: context.name("applicationSecurityGroup", ENDPOINT_PORT_GROUPS[group].qualifier),
+          resourceGroupName: rg,
+          location,
+          tags,
+        },
+        { parent },
+      ),
+    ]),
+  ) as Record<EndpointPortGroup, network.ApplicationSecurityGroup>;
+  const groupAsgIds = Object.fromEntries(Object.entries(groupAsgs).map(([group, asg]) => [group, asg.id])) as Record<
+    EndpointPortGroup,
+    pulumi.Output<string>
+  >;
   const nsgs = {} as Record<SubnetRole, network.NetworkSecurityGroup>;
   for (const role of roles) {
     if (!SUBNETS[role].nsg) continue;
@@ -151,7 +190,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         resourceGroupName: rg,
         location,
         securityRules: ((first) => [...first, ...nsgRules(SUBNETS[role], location, first.length > 0 ? 200 : 100)])(
-          role === "privateEndpoints" ? paymentApiEndpointRules(cfg, paymentApiAsg.id) : [],
+          role === "privateEndpoints" ? privateEndpointRules(cfg, paymentApiAsg.id, groupAsgIds) : [],
         ),
         tags,
       },
@@ -265,6 +304,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
     subnetIds,
     ddosProtectionPlanId: ddosPlan?.id,
     paymentApiEndpointAsgId: paymentApiAsg.id,
+    endpointPortGroupAsgIds: groupAsgIds,
   };
 }
 

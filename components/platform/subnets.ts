@@ -8,6 +8,7 @@ import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
+import { ENDPOINT_PORT_GROUPS, PRIVATE_ENDPOINT_PORTS, type EndpointPortGroup } from "../../lib/privateLink";
 
 /** Subnet naming and behaviour per role. */
 export interface SubnetSpec {
@@ -19,7 +20,8 @@ export interface SubnetSpec {
   readonly allowInbound: readonly {
     name: string;
     source: string;
-    ports: string;
+    /** One port or range, or several (a rule's `destinationPortRanges`). */
+    ports: string | readonly string[];
     protocol: network.SecurityRuleProtocol;
   }[];
   /** Azure forbids an NSG on some subnets (AzureFirewallSubnet). */
@@ -52,7 +54,9 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
       {
         name: "allow-vnet-to-private-endpoints",
         source: "VirtualNetwork",
-        ports: "*",
+        // The services' ports only (lib/privateLink.ts); endpoints that take more join an ASG their rule names
+        // (privateEndpointRules).
+        ports: PRIVATE_ENDPOINT_PORTS,
         protocol: network.SecurityRuleProtocol.Tcp,
       },
     ],
@@ -188,6 +192,31 @@ export function paymentApiEndpointRules(
 }
 
 /**
+ * The private endpoint subnet's rules before its general allow (which starts at 200): the payment API endpoint's
+ * (100, 110: paymentApiEndpointRules), then one allow from the network per endpoint port group (120 on: the SQL
+ * endpoints' redirect range, the ML workspace's compute instance ports, SMB), to the group's application security
+ * group only.
+ */
+export function privateEndpointRules(
+  cfg: Pick<PlatformConfig, "subnets" | "ingestion">,
+  paymentApiAsgId: pulumi.Input<string>,
+  groupAsgIds: Readonly<Record<EndpointPortGroup, pulumi.Input<string>>>,
+): types.input.network.SecurityRuleArgs[] {
+  const groups = (Object.keys(ENDPOINT_PORT_GROUPS) as EndpointPortGroup[]).map((group, i) => ({
+    name: `allow-vnet-to-${ENDPOINT_PORT_GROUPS[group].qualifier}-endpoints`,
+    priority: 120 + i * 10,
+    direction: network.SecurityRuleDirection.Inbound,
+    access: network.SecurityRuleAccess.Allow,
+    protocol: network.SecurityRuleProtocol.Tcp,
+    sourceAddressPrefix: "VirtualNetwork",
+    sourcePortRange: "*",
+    destinationApplicationSecurityGroups: [{ id: groupAsgIds[group] }],
+    destinationPortRanges: [...ENDPOINT_PORT_GROUPS[group].ports],
+  }));
+  return [...paymentApiEndpointRules(cfg, paymentApiAsgId), ...groups];
+}
+
+/**
  * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
  * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
  * service tags (`{region}`).
@@ -206,7 +235,9 @@ export function nsgRules(
     sourceAddressPrefix: rule.source,
     sourcePortRange: "*",
     destinationAddressPrefix: "*",
-    destinationPortRange: rule.ports,
+    ...(typeof rule.ports === "string"
+      ? { destinationPortRange: rule.ports }
+      : { destinationPortRanges: [...rule.ports] }),
   }));
   return [
     ...allows,

@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackContext } from "./context";
-import type { PrivateDnsZoneName } from "../../lib/privateLink";
+import type { PrivateDnsZoneName, PrivateLinkService } from "../../lib/privateLink";
 
 /** Where private endpoints go and which DNS zones they register in. */
 export interface PrivateEndpointTarget {
@@ -17,6 +17,11 @@ export interface PrivateEndpointTarget {
   /** Resource group and region of the endpoint (the VNet's). */
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
+  /**
+   * Application security groups an endpoint of a service joins: the subnet's NSG admits the ports that service takes
+   * beyond the common ones to that group only (lib/privateLink.ts ENDPOINT_PORT_GROUPS).
+   */
+  readonly applicationSecurityGroupIds?: Readonly<Partial<Record<PrivateLinkService, readonly pulumi.Input<string>[]>>>;
 }
 
 /** Diagnostic settings: send logs (category groups) and metrics to the central Log Analytics workspace. */

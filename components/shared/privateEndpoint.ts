@@ -60,6 +60,10 @@ export function privateEndpoint(
 ): PrivateEndpointResources {
   const { groupIds } = PRIVATE_LINK[args.service];
   const zones = zonesFor(args.service, args.target);
+  const asgIds = [
+    ...(args.applicationSecurityGroupIds ?? []),
+    ...(args.target.applicationSecurityGroupIds?.[args.service] ?? []),
+  ];
   const endpointName = pulumi.interpolate`${"pep"}-${args.targetName}-${groupIds[0].toLowerCase()}`;
   const endpoint = new network.PrivateEndpoint(
     `${name}-pep`,
@@ -69,9 +73,7 @@ export function privateEndpoint(
       location: args.target.location,
       subnet: { id: args.target.subnetId },
       customNetworkInterfaceName: pulumi.interpolate`${endpointName}-nic`,
-      ...(args.applicationSecurityGroupIds?.length
-        ? { applicationSecurityGroups: args.applicationSecurityGroupIds.map((id) => ({ id })) }
-        : {}),
+      ...(asgIds.length ? { applicationSecurityGroups: asgIds.map((id) => ({ id })) } : {}),
       privateLinkServiceConnections: [
         { name: endpointName, privateLinkServiceId: args.targetId, groupIds: [...groupIds] },
       ],
