@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { ReportViolation, ResourceValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ARM_TYPES } from "../tools/lib/azureMocks";
@@ -319,6 +319,32 @@ describe("offline preview", function () {
     await assert.rejects(released.verdict?.(opts) ?? Promise.resolve(), /the deployed-view worker exited with code 0/);
   });
 
+  it("a worker nobody asks for its share of the verdict never keeps the process alive", function () {
+    // A job started ahead and then not taken over (another set of tasks), and one taken over by a preview that fails
+    // on its policy config before it asks: the process ends as soon as its own work does.
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(ROOT, "out", "orphan-"));
+    try {
+      const script = path.join(dir, "orphan.ts");
+      fs.writeFileSync(
+        script,
+        `import { programOf, startDeployedView } from "../../tools/lib/deployedView";\n` +
+          `import { previewStack } from "../../tools/lib/preview";\n` +
+          `const program = programOf({ stack: "dev" });\n` +
+          `startDeployedView(program, { schema: false, verdict: true });\n` +
+          `startDeployedView(program, { schema: true, cost: true, verdict: true });\n` +
+          `previewStack({ stack: "dev", parallel: true, cost: true, policyConfig: { "no-such-rule": "mandatory" } })` +
+          `.then(() => console.log("resolved"), (e: Error) => console.log("rejected: " + e.message));\n`,
+      );
+      const started = Date.now();
+      const out = execFileSync(process.execPath, [TS_RUN, script], { cwd: ROOT, encoding: "utf8", timeout: 50_000 });
+      assert.match(out, /rejected: policy config: unknown policy 'no-such-rule'/);
+      assert.ok(Date.now() - started < 50_000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a stack rule reads each resource's options, parent and dependencies as the analyzer server sets them", async () => {
     // The runner builds them on first read (tools/lib/policyRunner.ts lazyMember): own, enumerable, writable.
     const { run } = await previewOf("dev");
@@ -332,7 +358,7 @@ describe("offline preview", function () {
           const copy = { ...r };
           seen.push({
             urn: r.urn,
-            keys: Object.keys(copy).sort(),
+            keys: Object.keys(copy),
             parent: r.parent?.urn,
             protect: r.opts.protect,
             dependencies: r.dependencies.map((d) => d.urn),
@@ -353,17 +379,18 @@ describe("offline preview", function () {
     run.resources.forEach((r, i) => {
       const s = seen[i];
       assert.equal(s.urn, r.urn);
+      // In the analyzer server's order (@pulumi/policy server.js, the stack's resources), parent last as it sets it.
       assert.deepEqual(s.keys, [
-        "asType",
-        "dependencies",
-        "isType",
+        "type",
+        "props",
+        "urn",
         "name",
         "opts",
-        ...(r.parent && urns.has(r.parent) ? ["parent"] : []),
+        "dependencies",
         "propertyDependencies",
-        "props",
-        "type",
-        "urn",
+        "isType",
+        "asType",
+        ...(r.parent && urns.has(r.parent) ? ["parent"] : []),
       ]);
       assert.equal(s.parent, r.parent && urns.has(r.parent) ? r.parent : undefined);
       assert.equal(s.protect, r.protect);

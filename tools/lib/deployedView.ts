@@ -168,8 +168,16 @@ type WorkerMessage =
   | { readonly run: ProgramRun }
   | { readonly parts: readonly CheckPart[] }
   | { readonly cost: StackCost | undefined }
+  | { readonly waiting: true }
   | { readonly verdict: Verdict }
-  | { readonly verdictError: Error };
+  | { readonly verdictError: SentError };
+
+/** An error sent across threads as text (a cloned Error loses a custom name, and an uncloneable cause would throw). */
+interface SentError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
 
 /** What the calling thread sends the worker, once: the run options of its share of the verdict, or none (release). */
 interface CallerMessage {
@@ -291,10 +299,22 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
     let sent = false;
     const send = (options: RunOptions | null) => {
       if (sent || !shareVerdict) return;
-      sent = true;
-      worker.postMessage({ options } satisfies CallerMessage);
+      try {
+        worker.postMessage({ options } satisfies CallerMessage);
+      } catch (e) {
+        // Options that cannot be cloned: the worker is told to end all the same, and the caller hears why.
+        worker.postMessage({ options: null } satisfies CallerMessage);
+        throw e;
+      } finally {
+        sent = true;
+      }
     };
+    let asked = false;
     const verdict = async (run: ProgramRun, options: RunOptions) => {
+      if (asked) throw new Error("the deployed view's verdict was already asked for (its policies are taken)");
+      asked = true;
+      // The process now waits for the worker's part (see "waiting" below).
+      worker.ref();
       // Without a `take` of the caller's, which is not the worker's (and not cloneable).
       const shared: RunOptions = { ...options, take: undefined };
       send(shared);
@@ -313,8 +333,12 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
         });
       else if ("parts" in m) theirs(m.parts);
       else if ("cost" in m) costed(m.cost);
-      else if ("verdict" in m) judged(m.verdict);
-      else unjudged(m.verdictError);
+      // All the worker still does is its share of the verdict, once asked: until then it keeps no process alive, so
+      // a worker nobody asks (a caller that failed before asking, or never takes the view over) cannot hang it.
+      else if ("waiting" in m) {
+        if (!sent) worker.unref();
+      } else if ("verdict" in m) judged(m.verdict);
+      else unjudged(Object.assign(new Error(m.verdictError.message), m.verdictError));
     });
     worker.once("error", fail);
     worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
@@ -344,13 +368,16 @@ export async function workerMain(): Promise<void> {
     }
     parentPort?.postMessage({ cost } satisfies WorkerMessage);
   }
+  if (!job.verdict) return;
+  parentPort?.postMessage({ waiting: true } satisfies WorkerMessage);
   const { options } = await caller;
   if (options) {
     let message: WorkerMessage;
     try {
       message = { verdict: await verdictShare(run.resources, options, job.policyQueue) };
     } catch (e) {
-      message = { verdictError: e as Error };
+      const err = e as Error;
+      message = { verdictError: { name: err.name, message: err.message, stack: err.stack } };
     }
     parentPort?.postMessage(message);
   }

@@ -537,10 +537,14 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           },
           urn: r.urn,
           name: r.name,
+          // Placeholders, made lazy below in their places: the keys keep the analyzer server's order.
+          opts: undefined,
+          dependencies: undefined,
+          propertyDependencies: undefined,
           isType: typeMatcher(r.type),
           asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
             typeMatcher(r.type)(resourceClass) ? props() : undefined) as PolicyResource["asType"],
-        } as PolicyResource;
+        } as unknown as PolicyResource;
         // Built when the policy first reads them (most read few resources' options and dependencies): the same
         // values as the analyzer server's eager ones, without about 20 MB of arrays per stack rule on prod.
         lazyMember(pr, "opts", () => options(r));

@@ -136,10 +136,6 @@ export async function onceDeployedViolations(
 export async function previewStack(opts: PreviewOptions): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
   const program = programOf({ ...opts, root });
-  // The policy config is checked before the program runs, as the stack config is before any resource registers: a
-  // typo in it (an unknown policy or setting, a bad level or value) answers at once, not after a whole preview.
-  const policyConfig = opts.policyConfig ?? stackPolicyConfig(opts.stack, root);
-  resolvePolicies(policies, policyConfig, PACK_ENFORCEMENT_LEVEL);
   // The verdict is computed on the offline engine's model of a first preview (unknown ids and computed outputs);
   // tests/policies/conformance.spec.ts proves the pack started by the CLI's own launcher gives the same verdict on
   // that view (not that a real `pulumi preview` sends exactly this view: no recorded CLI run here).
@@ -157,6 +153,11 @@ export async function previewStack(opts: PreviewOptions): Promise<PreviewResult>
       : undefined;
   inWorker?.catch(() => undefined);
   try {
+    // The policy config is checked before the program runs, as the stack config is before any resource registers: a
+    // typo in it (an unknown policy or setting, a bad level or value) answers at once, not after a whole preview.
+    // After the worker's job is taken over, so that the job is released when this fails.
+    const policyConfig = opts.policyConfig ?? stackPolicyConfig(opts.stack, root);
+    resolvePolicies(policies, policyConfig, PACK_ENFORCEMENT_LEVEL);
     return await previewWith(opts, program, policyConfig, needDeployed, inWorker);
   } finally {
     // The worker waits for this thread's share of the verdict: on a path that never asked for it (an error), it ends.
@@ -198,12 +199,14 @@ async function previewWith(
   const outcome = early ? await early : undefined;
   if (outcome && "e" in outcome) throw outcome.e;
   const verdict = outcome ? outcome.v : await evaluate();
-  const onceDeployed =
-    run === previewRun
-      ? undefined
-      : await onceDeployedViolations(verdict, run.resources, runOptions, deployed?.verdict);
-  // With a worker, this thread joins the schema check the worker began (the pack's evaluation done).
+  // With a worker, this thread takes its share of the pack's evaluation of the deployed view and then joins the
+  // schema check the worker began, before it waits for the worker's share of either (which the worker sends once its
+  // schema groups and the cost are done).
+  const deployedVerdict =
+    run === previewRun ? undefined : onceDeployedViolations(verdict, run.resources, runOptions, deployed?.verdict);
+  deployedVerdict?.catch(() => undefined);
   const check = opts.skipSchema ? undefined : deployed?.check ? await deployed.check() : armSchemaCheck(run.resources);
+  const onceDeployed = deployedVerdict ? await deployedVerdict : undefined;
   const secrets = new Set([...run.secrets, ...previewRun.secrets]);
   // Bodies hold plaintext like the inputs; what gets printed (the errors) is scrubbed.
   const schema = check && { ...check, errors: scrub(check.errors, secrets) };
