@@ -97,7 +97,8 @@ function cached(filename) {
  *   compute a closure's package code paths;
  * - the Automation API (`pulumi.automation`: LocalWorkspace, tar, glob, ...), for driving the CLI;
  * - gRPC (with node:http2 and the generated service clients) and OpenTelemetry, for talking to the engine, which the
- *   mock monitor replaces (the SDK reads `grpc.status` only when an RPC fails);
+ *   mock monitor replaces (the SDK reads `grpc.status` only when an RPC fails: an invoke the mocks answer with a 404,
+ *   as Azure would, reads it from gRPC's small constants module instead of loading all of gRPC, `LIGHT` below);
  * - in `@pulumi/policy`, the analyzer's gRPC server, which only `new PolicyPack(...)` starts (the CLI's way in);
  * - and zod's error messages in its 50 languages (`z.locales`), of which the program's config validation uses the
  *   English ones zod loads on its own.
@@ -132,7 +133,7 @@ const DEFERRED = [
  * TypeScript's `__importStar` hands it over as is instead of copying its (not yet loaded) members; `default` is the
  * module itself when it has none, which is what `__importStar` would have made of a CommonJS module.
  */
-function lazyModule(load) {
+function lazyModule(load, light = {}) {
   let real;
   const target = () => (real ??= load());
   return new Proxy(
@@ -140,6 +141,9 @@ function lazyModule(load) {
     {
       get: (_, key) => {
         if (key === "__esModule") return true;
+        // A member that a small module of the package holds (the same object the package exports), while the rest
+        // of it is not loaded.
+        if (!real && Object.hasOwn(light, key)) return light[key]();
         const m = target();
         return key === "default" && !m?.__esModule ? m : m[key];
       },
@@ -153,12 +157,20 @@ function lazyModule(load) {
   );
 }
 
+/**
+ * Members of a deferred package read from one of its own small modules without loading the package: gRPC's `status`
+ * is `constants.Status` (@grpc/grpc-js build/src/index.js: `get: function () { return constants_1.Status; }`).
+ */
+const LIGHT = {
+  "@grpc/grpc-js": { status: () => require("@grpc/grpc-js/build/src/constants").Status },
+};
+
 function deferUnusedSdkModules() {
   const load = Module._load;
   Module._load = function loadDeferred(request, parent, isMain) {
     const from = parent?.filename;
     if (from && DEFERRED.some((d) => d.request === request && from.endsWith(d.from)))
-      return lazyModule(() => load.call(this, request, parent, isMain));
+      return lazyModule(() => load.call(this, request, parent, isMain), LIGHT[request]);
     return load.apply(this, arguments);
   };
 }

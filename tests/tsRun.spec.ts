@@ -143,6 +143,27 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     assert.equal(othersBusySinceStart(), undefined);
   });
 
+  it("answers the SDK's reading of gRPC's status codes after a failed invoke without loading gRPC", () => {
+    // An invoke the mocks answer with a 404 (as Azure does for a job not created yet) makes the SDK compare the error's
+    // code with `grpc.status`: read from gRPC's constants module, the very object gRPC exports.
+    const grpc = require("@grpc/grpc-js") as { status: unknown };
+    assert.equal(grpc.status, (require("@grpc/grpc-js/build/src/constants") as { Status: unknown }).Status);
+    const probe = path.join(dir, "failedInvoke.ts");
+    fs.writeFileSync(
+      probe,
+      `import * as path from "node:path";\n` +
+        `import { programOf } from "../../tools/lib/deployedView";\n` +
+        `import { runProgram } from "../../tools/lib/engine";\n` +
+        `process.env.JOB_LOOKUP = "missing";\n` +
+        `const program = programOf({ stack: "dev", program: path.resolve("tests/fixtures/programs/jobLookup.ts") });\n` +
+        `runProgram({ ...program, quietWarnings: true }).then((run) => {\n` +
+        `  const loaded = (m: string) => Object.keys(require.cache).some((k) => k.endsWith(m));\n` +
+        `  console.log(JSON.stringify([run.resources.length > 0, loaded("grpc-js/build/src/index.js"), loaded("grpc-js/build/src/constants.js")]));\n` +
+        `});\n`,
+    );
+    assert.deepEqual(JSON.parse(run([probe]).trim().split("\n").pop() as string), [true, false, true]);
+  });
+
   it("keeps V8's compiled code of dependency modules between runs, and they behave the same from it", () => {
     const probe = path.join(dir, "deps.ts");
     fs.writeFileSync(
