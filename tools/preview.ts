@@ -37,8 +37,8 @@ runCli(USAGE, async (argv) => {
   );
   const stack = args.values.stack;
   if (!stack) throw new UsageError("--stack is required");
-  const { blocking, formatRetirements, parseDay, retirementsJson, retirementsMarkdown, retirementsOf } =
-    require("./lib/retirements") as typeof import("./lib/retirements");
+  // The day with the light parser: the retirements (which load the engine and so the SDK) come after the worker starts.
+  const { parseDay } = require("./lib/day") as typeof import("./lib/day");
   let today = new Date();
   if (args.values.on !== undefined) {
     try {
@@ -112,6 +112,8 @@ runCli(USAGE, async (argv) => {
     hazards ? `\n${formatHazards(hazards)}` : "\nFirst-deploy hazards: not checked (the deployed view was not built)",
   );
   // Over the deployed view too: the API versions, runtimes and sizes Azure will be asked for.
+  const { blocking, formatRetirements, retirementsJson, retirementsMarkdown, retirementsOf } =
+    require("./lib/retirements") as typeof import("./lib/retirements");
   const retirements = retirementsOf(run.resources, today);
   console.log(`\n${formatRetirements(retirements, today)}`);
   const { costOfStack } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");

@@ -7,6 +7,7 @@
  * runtime the program uses (docs/operations.md, "Retirements ahead").
  */
 import { apiVersionOf } from "./armSchema/identity";
+import { parseDay } from "./day";
 import { at } from "./hazards";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -43,13 +44,7 @@ export interface RetirementFinding {
 const DAY = 86_400_000;
 const utcDay = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 
-/** `YYYY-MM-DD` as a UTC day, refusing anything else (the `--on` option's check). */
-export function parseDay(text: string): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!d || d.toISOString().slice(0, 10) !== text) throw new Error(`not a date (YYYY-MM-DD): ${text}`);
-  return d;
-}
+export { parseDay };
 
 /** The ARM type of an azure-native type token's module, for messages (`azure-native:keyvault:Vault` → `keyvault:Vault`). */
 const short = (type: string) => type.replace(/^azure-native:/, "");
