@@ -17,6 +17,7 @@ import { storagePolicies } from "./rules/storage";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { flowLogPolicies } from "./rules/flowLogs";
+import { nsgPortPolicies } from "./rules/nsgPorts";
 import { streamingPolicies } from "./rules/streaming";
 import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
@@ -42,6 +43,7 @@ export const policies: Policies = [
   ...monitorPolicies,
   ...networkPolicies,
   ...flowLogPolicies,
+  ...nsgPortPolicies,
   ...egressPolicies,
   ...streamingPolicies,
   ...protectionPolicies,

@@ -14,6 +14,7 @@ import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
 import { runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import type { SubnetRole } from "../lib/config";
 import {
   assertChainedPairwise,
   byName,
@@ -118,9 +119,18 @@ describe("shared interfaces", () => {
     assert.equal(nsgRules(SUBNETS.functions).length, 1, "integration subnets take no inbound traffic");
     assert.equal(nsgRules(SUBNETS.flexFunctions).length, 1, "integration subnets take no inbound traffic");
     assert.equal(SUBNETS.flexFunctions.delegation, "Microsoft.App/environments", "Flex Consumption delegation");
+    // The ML compute nodes admit each other on every port, and no one else: the subnet's own range, not the network.
+    const ml = nsgRules(SUBNETS.mlCompute, "westeurope", 100, "10.20.3.0/24").find(
+      (r) => r.name === "allow-vnet-intra-cluster",
+    );
+    assert.deepEqual([ml?.sourceAddressPrefix, ml?.destinationPortRange], ["10.20.3.0/24", "*"]);
+    assert.throws(() => nsgRules(SUBNETS.mlCompute), /admits the subnet's own range, which nsgRules was not given/);
     // Only the gateway subnet admits anything from the internet, and only HTTPS and the HTTP redirect.
+    const dev = configOf("dev");
     for (const [role, spec] of Object.entries(SUBNETS)) {
-      const fromInternet = nsgRules(spec).filter((r) => r.access === "Allow" && r.sourceAddressPrefix === "Internet");
+      const fromInternet = nsgRules(spec, "westeurope", 100, dev.subnets[role as SubnetRole]).filter(
+        (r) => r.access === "Allow" && r.sourceAddressPrefix === "Internet",
+      );
       if (role === "appGateway") {
         assert.deepEqual(
           fromInternet.map((r) => [r.protocol, r.destinationPortRange]),

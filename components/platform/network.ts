@@ -189,9 +189,10 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         networkSecurityGroupName: context.name("networkSecurityGroup", SUBNETS[role].nsgQualifier),
         resourceGroupName: rg,
         location,
-        securityRules: ((first) => [...first, ...nsgRules(SUBNETS[role], location, first.length > 0 ? 200 : 100)])(
-          role === "privateEndpoints" ? privateEndpointRules(cfg, paymentApiAsg.id, groupAsgIds) : [],
-        ),
+        securityRules: ((first) => [
+          ...first,
+          ...nsgRules(SUBNETS[role], location, first.length > 0 ? 200 : 100, cfg.subnets[role]),
+        ])(role === "privateEndpoints" ? privateEndpointRules(cfg, paymentApiAsg.id, groupAsgIds) : []),
         tags,
       },
       { parent, ignoreChanges: AZURE_ASSIGNED.securityRules },

@@ -10,6 +10,9 @@ import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
 import { ENDPOINT_PORT_GROUPS, PRIVATE_ENDPOINT_PORTS, type EndpointPortGroup } from "../../lib/privateLink";
 
+/** An inbound rule's source standing for the subnet's own address range (`nsgRules` fills it in). */
+export const OWN_SUBNET = "{subnet}";
+
 /** Subnet naming and behaviour per role. */
 export interface SubnetSpec {
   readonly name: string;
@@ -19,6 +22,7 @@ export interface SubnetSpec {
   /** NSG rules in addition to the final deny-all inbound. */
   readonly allowInbound: readonly {
     name: string;
+    /** A service tag or CIDR, or `OWN_SUBNET`: the subnet's own range (its resources among themselves). */
     source: string;
     /** One port or range, or several (a rule's `destinationPortRanges`). */
     ports: string | readonly string[];
@@ -121,8 +125,9 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
     })),
     allowInbound: [
       {
+        // The compute nodes among themselves (the subnet's own range), not every host of the network and its peers.
         name: "allow-vnet-intra-cluster",
-        source: "VirtualNetwork",
+        source: OWN_SUBNET,
         ports: "*",
         protocol: network.SecurityRuleProtocol.Tcp,
       },
@@ -225,20 +230,25 @@ export function nsgRules(
   spec: SubnetSpec,
   location = "westeurope",
   firstPriority = 100,
+  subnetCidr?: string,
 ): types.input.network.SecurityRuleArgs[] {
-  const allows = spec.allowInbound.map((rule, i) => ({
-    name: rule.name,
-    priority: firstPriority + i * 10,
-    direction: network.SecurityRuleDirection.Inbound,
-    access: network.SecurityRuleAccess.Allow,
-    protocol: rule.protocol,
-    sourceAddressPrefix: rule.source,
-    sourcePortRange: "*",
-    destinationAddressPrefix: "*",
-    ...(typeof rule.ports === "string"
-      ? { destinationPortRange: rule.ports }
-      : { destinationPortRanges: [...rule.ports] }),
-  }));
+  const allows = spec.allowInbound.map((rule, i) => {
+    if (rule.source === OWN_SUBNET && !subnetCidr)
+      throw new Error(`${spec.name}: rule ${rule.name} admits the subnet's own range, which nsgRules was not given`);
+    return {
+      name: rule.name,
+      priority: firstPriority + i * 10,
+      direction: network.SecurityRuleDirection.Inbound,
+      access: network.SecurityRuleAccess.Allow,
+      protocol: rule.protocol,
+      sourceAddressPrefix: rule.source === OWN_SUBNET ? (subnetCidr as string) : rule.source,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      ...(typeof rule.ports === "string"
+        ? { destinationPortRange: rule.ports }
+        : { destinationPortRanges: [...rule.ports] }),
+    };
+  });
   return [
     ...allows,
     {

@@ -206,7 +206,7 @@ function covered(ranges: Range[], allowed: Range[]): boolean {
   return ranges.every(([lo, hi]) => allowed.some(([alo, ahi]) => lo >= alo && hi <= ahi));
 }
 
-type RuleProps =
+export type RuleProps =
   Props<network.SecurityRuleArgs> | NonNullable<Props<network.NetworkSecurityGroupArgs>["securityRules"]>[number];
 
 interface RuleConfig {
@@ -231,7 +231,7 @@ function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[
 }
 
 /** The rule's destination ports as one text ("22,3389", "1000-2000"); no destination port = all ports ("*"). */
-function destinationPorts(rule: RuleProps): string {
+export function destinationPorts(rule: RuleProps): string {
   const portTexts = [rule.destinationPortRange, ...(rule.destinationPortRanges ?? [])].filter(
     (p): p is string => typeof p === "string",
   );
@@ -239,7 +239,7 @@ function destinationPorts(rule: RuleProps): string {
 }
 
 /** The security rules a resource carries: an NSG's inline rules, or the standalone rule itself. */
-function securityRulesOf(props: unknown, type: string): RuleProps[] {
+export function securityRulesOf(props: unknown, type: string): RuleProps[] {
   return type === NSG
     ? ((props as Props<network.NetworkSecurityGroupArgs>).securityRules ?? [])
     : [props as Props<network.SecurityRuleArgs>];

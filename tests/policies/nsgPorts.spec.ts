@@ -1,0 +1,99 @@
+import { strict as assert } from "node:assert";
+import { nsgAllPortsInbound, nsgPortPolicies } from "../../policies/rules/nsgPorts";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { expectFail, expectNotApplicable, expectPass, otherResource } from "./helpers";
+
+type Rule = Record<string, unknown>;
+
+const inbound = (name: string, source: string, ports: string | string[], protocol = "Tcp"): Rule => ({
+  name,
+  priority: 200,
+  direction: "Inbound",
+  access: "Allow",
+  protocol,
+  sourceAddressPrefix: source,
+  sourcePortRange: "*",
+  destinationAddressPrefix: "*",
+  ...(Array.isArray(ports) ? { destinationPortRanges: ports } : { destinationPortRange: ports }),
+});
+
+const nsg = (...rules: Rule[]): ResourceRecord =>
+  resourceRecord("azure-native:network:NetworkSecurityGroup", "platform-nsg-privateEndpoints", {
+    networkSecurityGroupName: "nsg-pay-dev-weu-pep",
+    resourceGroupName: "rg-pay-dev-weu-network",
+    location: "westeurope",
+    securityRules: rules,
+  });
+
+describe("policies/nsgPorts", () => {
+  it("exports well-named policies with metadata", () => {
+    assert.equal(nsgPortPolicies.length, 1);
+    for (const p of nsgPortPolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  describe(nsgAllPortsInbound.name, () => {
+    it("passes rules that name their ports, every port from a subnet's own range or a platform tag, denies and ICMP", () =>
+      expectPass(
+        nsgAllPortsInbound,
+        nsg(
+          inbound("allow-vnet-to-private-endpoints", "VirtualNetwork", ["443", "1433", "5671"]),
+          inbound("allow-vnet-to-pepsql-endpoints", "VirtualNetwork", ["1433-65535"]),
+          inbound("allow-vnet-intra-cluster", "10.20.3.0/24", "*"),
+          inbound("allow-azure-load-balancer", "AzureLoadBalancer", "*", "*"),
+          inbound("allow-ping", "VirtualNetwork", "*", "Icmp"),
+          { ...inbound("deny-all-inbound", "*", "*", "*"), access: "Deny", priority: 4096 },
+          { ...inbound("allow-all-outbound", "VirtualNetwork", "*"), direction: "Outbound" },
+        ),
+      ));
+
+    it("fails every port from the network, naming the rule, the source and the ports", async () => {
+      const r = await expectFail(
+        nsgAllPortsInbound,
+        nsg(inbound("allow-vnet-to-private-endpoints", "VirtualNetwork", "*")),
+        /securityRules 'allow-vnet-to-private-endpoints' allows inbound Tcp from "VirtualNetwork" on every port \("\*"\)/,
+      );
+      assert.equal(r.enforcementLevel, "mandatory");
+    });
+
+    it("fails every port written as a range, or spread over a list, and from any open source or protocol", async () => {
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "VirtualNetwork", "0-65535")), /every port \("0-65535"\)/);
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "virtualnetwork", ["1-65535"])), /every port/);
+      await expectFail(
+        nsgAllPortsInbound,
+        nsg(inbound("r", "0.0.0.0/0", "*", "*")),
+        /from "0\.0\.0\.0\/0" on every port/,
+      );
+      // No destination port at all is every port.
+      const none = inbound("r", "VirtualNetwork", "*");
+      delete none.destinationPortRange;
+      await expectFail(nsgAllPortsInbound, nsg(none), /every port \("\*"\)/);
+    });
+
+    it("fails a standalone security rule too", () =>
+      expectFail(
+        nsgAllPortsInbound,
+        resourceRecord("azure-native:network:SecurityRule", "extra-rule", {
+          networkSecurityGroupName: "nsg-pay-dev-weu-ml",
+          resourceGroupName: "rg-pay-dev-weu-network",
+          ...inbound("extra", "VirtualNetwork", "*"),
+        }),
+        /extra-rule .* rule allows inbound Tcp from "VirtualNetwork" on every port/,
+      ));
+
+    it("accepts a rule the config lists with its reason, and only that one", async () => {
+      const config = {
+        allowedRules: [
+          { pattern: "platform-nsg-privateEndpoints/allow-legacy", reason: "RISK-42: a legacy appliance" },
+        ],
+      };
+      await expectPass(nsgAllPortsInbound, nsg(inbound("allow-legacy", "VirtualNetwork", "*")), config);
+      await expectFail(nsgAllPortsInbound, nsg(inbound("allow-other", "VirtualNetwork", "*")), /allow-other/, config);
+    });
+
+    it("is not applicable to other resource types", () => expectNotApplicable(nsgAllPortsInbound, otherResource()));
+  });
+});
