@@ -124,7 +124,6 @@ for (const stack of ["dev", "prod"] as const) {
         ...ofType(resources, "azure-native:network:ApplicationGateway"),
         ...ofType(resources, "azure-native:web:WebApp"),
         ...ofType(resources, "azure-native:network:AzureFirewall"),
-        ...ofType(resources, "azure-native:streamanalytics:StreamingJob"),
       ];
       assert.ok(joiners.length > 10);
       for (const j of joiners) assert.ok(waitsFor(resources, j, log), `${j.name} waits for the flow log`);

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { nsgRules, privateEndpointRules, SUBNETS } from "../components/platform/subnets";
 import { ENDPOINT_PORT_GROUPS, PRIVATE_ENDPOINT_PORTS } from "../lib/privateLink";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
 type Rule = Record<string, unknown>;
 
@@ -116,32 +116,47 @@ describe("private endpoints: their subnet admits each service's ports from the n
     );
   });
 
+  /** Every endpoint of a stack: its service's ports allowed from a host of the network, the others refused. */
+  function checkEndpoints(resources: readonly ResourceRecord[]): void {
+    const rules = byName(resources, "platform-nsg-privateEndpoints").inputs.securityRules as Rule[];
+    const endpoints = ofType(resources, "azure-native:network:PrivateEndpoint");
+    assert.ok(endpoints.length > 20);
+    const kinds = new Set<string>();
+    for (const pe of endpoints) {
+      const kind = kindOf(pe);
+      kinds.add(kind);
+      const needs = NEEDS[kind];
+      assert.ok(needs, `${pe.name}: a ${kind} endpoint, whose ports this test does not know: list them in NEEDS`);
+      const asgs = ((pe.inputs.applicationSecurityGroups as { id: string }[] | undefined) ?? []).map((a) => a.id);
+      // With the runners' ranges set, the payment API's endpoint is the gateway's and the runners' alone.
+      if (pe.name === "ingestion-payapi-app-pep" && rules.some((r) => r.name === "deny-others-to-payment-api")) {
+        assert.match(decision(rules, asgs, 443), /^Deny \(deny-others-to-payment-api\)/, "a host of the network");
+        continue;
+      }
+      for (const port of needs) assert.match(decision(rules, asgs, port), /^Allow/, `${pe.name} (${kind}) on ${port}`);
+      for (const port of NEVER.filter((p) => !needs.includes(p)))
+        // SQL's redirect range (the SQL port group) spans every port above 1433.
+        if (!(REDIRECTING.includes(kind) && port > 1433))
+          assert.match(decision(rules, asgs, port), /^Deny/, `${pe.name} (${kind}) on ${port}`);
+    }
+    // Both stacks hold endpoints of every group: each group's rule is exercised.
+    assert.ok(kinds.has("microsoft.sql/sqlserver") && kinds.has("microsoft.storage/file"));
+    assert.ok(kinds.has("microsoft.machinelearningservices/amlworkspace"));
+  }
+
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: every endpoint takes its service's ports and refuses the others`, async () => {
-      const resources = (await previewOf(stack)).run.resources;
-      const rules = byName(resources, "platform-nsg-privateEndpoints").inputs.securityRules as Rule[];
-      const endpoints = ofType(resources, "azure-native:network:PrivateEndpoint");
-      assert.ok(endpoints.length > 20);
-      const kinds = new Set<string>();
-      for (const pe of endpoints) {
-        const kind = kindOf(pe);
-        kinds.add(kind);
-        const needs = NEEDS[kind];
-        assert.ok(needs, `${pe.name}: a ${kind} endpoint, whose ports this test does not know: list them in NEEDS`);
-        const asgs = ((pe.inputs.applicationSecurityGroups as { id: string }[] | undefined) ?? []).map((a) => a.id);
-        // The payment API's endpoint is the gateway's and the runners' alone once they are set (ingestion.spec.ts).
-        if (pe.name === "ingestion-payapi-app-pep" && rules.some((r) => r.name === "deny-others-to-payment-api"))
-          continue;
-        for (const port of needs)
-          assert.match(decision(rules, asgs, port), /^Allow/, `${pe.name} (${kind}) on ${port}`);
-        for (const port of NEVER.filter((p) => !needs.includes(p)))
-          // SQL's redirect range (the SQL port group) spans every port above 1433.
-          if (!(REDIRECTING.includes(kind) && port > 1433))
-            assert.match(decision(rules, asgs, port), /^Deny/, `${pe.name} (${kind}) on ${port}`);
-      }
-      // Both stacks hold endpoints of every group: each group's rule is exercised.
-      assert.ok(kinds.has("microsoft.sql/sqlserver") && kinds.has("microsoft.storage/file"));
-      assert.ok(kinds.has("microsoft.machinelearningservices/amlworkspace"));
+      checkEndpoints((await previewOf(stack)).run.resources);
     });
   }
+
+  it("prod with the deploy runners' ranges: the payment API's endpoint refuses the rest of the network", async () => {
+    const { run } = await previewEdited("prod", (config) => {
+      const ingestion = config["payments-data-platform:ingestion"] as { gateway: Record<string, unknown> };
+      ingestion.gateway.paymentApiDeploySources = ["10.40.0.0/27"];
+    });
+    const rules = byName(run.resources, "platform-nsg-privateEndpoints").inputs.securityRules as Rule[];
+    assert.ok(rules.some((r) => r.name === "deny-others-to-payment-api"));
+    checkEndpoints(run.resources);
+  });
 });

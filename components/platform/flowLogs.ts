@@ -4,8 +4,9 @@
  * components in the CDE), 10.5.1 (kept a year), 11.5.1 (intrusion detection on the CDE's traffic); and what an
  * investigation asks first: which host reached which endpoint.
  *
- * What they cover here: the Application Gateway's instances (the internet-facing entry), the ML compute nodes and the
- * hub's traffic to them; not the function apps ("these Azure services don't support virtual network flow logs: ...
+ * What they cover here: the Application Gateway's instances (the internet-facing entry) and any VM placed in the VNet
+ * (VNet-injected ML compute, with `ml.vnetComputeEgress`; the workspace's own compute runs in its managed network);
+ * not the function apps ("these Azure services don't support virtual network flow logs: ...
  * Azure Functions, ... App Service") nor the private endpoints ("Traffic can't be recorded at the private endpoint
  * itself. You can capture traffic to a private endpoint at the source VM": vnet-flow-logs-overview, "Incompatible
  * services"). The apps' outbound traffic is in the firewall's logs; who read a data store is in the store's own audit
@@ -270,5 +271,8 @@ export function vnetFlowLogs(name: string, a: VnetFlowLogArgs, parent: pulumi.Re
   );
   storageServiceDiagnostics(`${name}-flowlog-blob`, account.id, "blob", a.diagnostics, parent, protect);
   managementLock(`${name}-flowlog`, account.id, lockFor(protect, "the VNet's flow logs"), parent, account, protect);
-  return { flowLog, account, ready: pulumi.all([a.vnetId, flowLog.id]).apply(([id]) => id) };
+  // Through the flow log's URN, not its id: the URN carries the same dependency (it resolves when the engine answers
+  // the flow log's registration, once it is created) but is known in every preview, so a flow log to be created or
+  // replaced never makes the subnets' ids unknown, which would show every endpoint and app as replaced there.
+  return { flowLog, account, ready: pulumi.all([a.vnetId, flowLog.urn]).apply(([id]) => id) };
 }

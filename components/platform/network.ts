@@ -292,7 +292,9 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   // Whatever joins a subnet (private endpoints, the gateway, the apps, the stream job) waits for the peering too:
   // Azure refuses a peering while its VNet is updating, which every subnet join does (ReferencedResourceNotProvisioned
   // "... PutSubnetOperation", pulumi-azure-native#4340), so the peering goes first, alone.
-  const vnetReady = peering ? pulumi.all([vnet.id, peering.id]).apply(([id]) => id) : vnet.id;
+  // Through the peering's URN (known in every preview, resolved once the peering is created), for the same reason as
+  // the flow log's (flowLogs.ts `ready`): a peering added later must not make the subnets' ids unknown.
+  const vnetReady = peering ? pulumi.all([vnet.id, peering.urn]).apply(([id]) => id) : vnet.id;
   // And for the VNet's flow log (args.joinsAfter), so that its write, which references the VNet, never meets a join.
   const joinable = pulumi.all([vnetReady, args.joinsAfter]).apply(([id]) => id);
   const subnetIds = Object.fromEntries(

@@ -7,6 +7,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { exemptionSchema } from "../lib/exemptions";
+import { anyAddress, ipv4Range } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { globMatch, oneOf, sameText, show, who } from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, portRanges, securityRulesOf } from "./network";
@@ -15,12 +16,43 @@ const NSG = "azure-native:network:NetworkSecurityGroup";
 const SECURITY_RULE = "azure-native:network:SecurityRule";
 /** Protocols without ports (ICMP, ESP, AH): an "every port" rule of theirs means nothing more. */
 const PORTLESS = ["Icmp", "Esp", "Ah"];
+/**
+ * "Every port": all of 1–65535 but at most this many, however the ranges are split (`2-65535`, `1-32767` +
+ * `32768-65535`). SQL's redirect range through a private endpoint, 1433–65535, leaves out 1,432 and passes.
+ */
+export const EVERY_PORT_SLACK = 1024;
+/** A CIDR this wide (a /16, a whole VNet's range) or wider is network-wide, like the `VirtualNetwork` tag. */
+export const BROAD_PREFIX = 16;
+
+/** How many of the ports 1–65535 the ranges leave out (overlaps merged). */
+export function portsLeftOut(ranges: readonly (readonly [number, number])[]): number {
+  const sorted = ranges
+    .map(([lo, hi]) => [Math.max(1, lo), Math.min(65535, hi)] as const)
+    .filter(([lo, hi]) => lo <= hi)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let end = 0;
+  for (const [lo, hi] of sorted) {
+    if (hi <= end) continue;
+    covered += hi - Math.max(lo, end + 1) + 1;
+    end = hi;
+  }
+  return 65535 - covered;
+}
+
+/** Whether a source stands for a whole network or more: a broad tag (regional too: `AzureCloud.WestEurope`), `*`, or a wide CIDR. */
+function isBroad(source: string, broadSources: readonly string[]): boolean {
+  if (oneOf(source, broadSources) || anyAddress(source)) return true;
+  const range = ipv4Range(source);
+  if (range !== undefined) return source.includes("/") && range.prefix <= BROAD_PREFIX;
+  return source.includes(".") && oneOf(source.split(".")[0], broadSources);
+}
 
 export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-network-networksecuritygroup-disallow-all-ports-inbound",
     description:
-      "Network security group rules that allow inbound traffic from a network-wide source (the VirtualNetwork service tag, which takes in peered networks and on-premises ranges, or any open source) name the ports their destinations need, never every port.",
+      "Network security group rules that allow inbound traffic from a network-wide source (the VirtualNetwork service tag, which takes in peered networks and on-premises ranges, a /16 or wider range, or any open source) name the ports their destinations need, never every port (or all but a thousand of them).",
     severity: "high",
     pci: ["1.2.1", "1.3.1"],
     gdpr: ["25", "32(1)(b)"],
@@ -39,7 +71,7 @@ export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
       allowedRules: {
         ...exemptionSchema,
         description:
-          "Rules (`<nsg name pattern>/<rule name pattern>`, `*` wildcard, each with a reason) that may admit a network-wide source on every port (none by default).",
+          "Rules (`<NSG's Azure name pattern>/<rule name pattern>`, `*` wildcard, each with a reason) that may admit a network-wide source on every port (none by default).",
       },
     },
   },
@@ -49,22 +81,18 @@ export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
       broadSources: string[];
       allowedRules: { pattern: string; reason: string }[];
     }>();
-    const nsgName =
-      args.type === NSG
-        ? args.name
-        : typeof props.networkSecurityGroupName === "string"
-          ? props.networkSecurityGroupName
-          : args.name;
+    // The NSG's Azure name, for an NSG and a standalone rule alike (its logical name when not known).
+    const nsgName = typeof props.networkSecurityGroupName === "string" ? props.networkSecurityGroupName : args.name;
     securityRulesOf(props, args.type).forEach((rule, i) => {
       if (!sameText(rule.direction, "Inbound") || !sameText(rule.access, "Allow")) return;
       if (oneOf(rule.protocol, PORTLESS)) return;
       const sources = [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter(
         (s): s is string => typeof s === "string",
       );
-      const broad = sources.filter((s) => oneOf(s, broadSources));
+      const broad = sources.filter((s) => isBroad(s, broadSources));
       if (broad.length === 0) return;
       const ports = destinationPorts(rule);
-      if (!portRanges(ports).some(([lo, hi]) => lo <= 1 && hi >= 65535)) return;
+      if (portsLeftOut(portRanges(ports)) > EVERY_PORT_SLACK) return;
       const ruleName = String(rule.name ?? (args.type === NSG ? i : args.name));
       const allowed = allowedRules.some(
         (a) =>

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { nsgAllPortsInbound, nsgPortPolicies } from "../../policies/rules/nsgPorts";
+import { nsgAllPortsInbound, nsgPortPolicies, portsLeftOut } from "../../policies/rules/nsgPorts";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { expectFail, expectNotApplicable, expectPass, otherResource } from "./helpers";
@@ -64,6 +64,19 @@ describe("policies/nsgPorts", () => {
       await expectFail(nsgAllPortsInbound, nsg(inbound("r", "virtualnetwork", ["1-65535"])), /every port/);
       await expectFail(
         nsgAllPortsInbound,
+        nsg(inbound("r", "VirtualNetwork", ["1-32767", "32768-65535"])),
+        /every port/,
+      );
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "VirtualNetwork", "2-65535")), /every port/);
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "VirtualNetwork", "1024-65535")), /every port/);
+      // SQL's redirect range through a private endpoint leaves out more than a thousand: not every port.
+      await expectPass(nsgAllPortsInbound, nsg(inbound("r", "VirtualNetwork", "1433-65535")));
+      // A wide range or a regional tag is as broad as the network.
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "10.0.0.0/8", "*")), /from "10\.0\.0\.0\/8" on every port/);
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "10.20.0.0/16", "*")), /every port/);
+      await expectFail(nsgAllPortsInbound, nsg(inbound("r", "AzureCloud.WestEurope", "*")), /every port/);
+      await expectFail(
+        nsgAllPortsInbound,
         nsg(inbound("r", "0.0.0.0/0", "*", "*")),
         /from "0\.0\.0\.0\/0" on every port/,
       );
@@ -86,12 +99,24 @@ describe("policies/nsgPorts", () => {
 
     it("accepts a rule the config lists with its reason, and only that one", async () => {
       const config = {
-        allowedRules: [
-          { pattern: "platform-nsg-privateEndpoints/allow-legacy", reason: "RISK-42: a legacy appliance" },
-        ],
+        allowedRules: [{ pattern: "nsg-pay-dev-weu-pep/allow-legacy", reason: "RISK-42: a legacy appliance" }],
       };
       await expectPass(nsgAllPortsInbound, nsg(inbound("allow-legacy", "VirtualNetwork", "*")), config);
       await expectFail(nsgAllPortsInbound, nsg(inbound("allow-other", "VirtualNetwork", "*")), /allow-other/, config);
+    });
+
+    it("counts the ports a rule leaves out, overlaps merged", () => {
+      assert.equal(portsLeftOut([[0, 65535]]), 0);
+      assert.equal(
+        portsLeftOut([
+          [1, 100],
+          [50, 200],
+          [300, 65535],
+        ]),
+        99,
+      );
+      assert.equal(portsLeftOut([[1433, 65535]]), 1432);
+      assert.equal(portsLeftOut([]), 65535);
     });
 
     it("is not applicable to other resource types", () => expectNotApplicable(nsgAllPortsInbound, otherResource()));

@@ -77,7 +77,7 @@ traffic analytics writes into the workspace (NTANetAnalytics, taken as ${TRAFFIC
 example, network-watcher/traffic-analytics-faq, not a published ratio) and the account that keeps the logs for their
 retention and its soft delete. Microsoft publishes no bytes-per-flow figure, so the volume is an assumption
 (\`usage.flowLogGbPerDay\`): prod ${prod.usage.flowLogGbPerDay} GB a day (the seed's 1M payments a day, each a new client connection at the
-gateway with begin and end tuples of about 70 bytes, and a record a minute for each gateway instance and ML node, come
+gateway with begin and end tuples of about 70 bytes, and a record a minute for each gateway instance, come
 to under 0.3 GB: Azure logs no function app or private endpoint), dev ${dev.usage.flowLogGbPerDay}. Measure it once deployed: the flow
 log account's \`Ingress\` metric a day (only Network Watcher writes there) is the GB collected. Not priced: the
 account's write operations (a block appended every minute to each logged interface's blob, about 43,000 a month each).
