@@ -5,11 +5,11 @@
  * what is necessary, each allowed service and port with a business need). The platform names each subnet's ports
  * (components/platform/subnets.ts, lib/privateLink.ts) and lets only a subnet's own range in on every port.
  */
-import type { Policies } from "@pulumi/policy";
+import type { Policies, PolicyResource } from "@pulumi/policy";
 import { exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range } from "../lib/network";
-import { resourcePolicy } from "../lib/policy";
-import { globMatch, oneOf, sameText, show, who } from "../lib/values";
+import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
+import { globMatch, oneOf, sameText, show, valueAt, who } from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, portRanges, securityRulesOf } from "./network";
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
@@ -48,16 +48,21 @@ function isBroad(source: string, broadSources: readonly string[]): boolean {
   return source.includes(".") && oneOf(source.split(".")[0], broadSources);
 }
 
+/** What both rules protect: network segmentation of the CDE (PCI DSS 1.2.1, 1.3.1; GDPR Art. 25, 32). */
+const SEGMENTATION = {
+  severity: "high",
+  pci: ["1.2.1", "1.3.1"],
+  gdpr: ["25", "32(1)(b)"],
+  soc2: ["CC6.6"],
+  service: "network",
+} as const;
+
 export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-network-networksecuritygroup-disallow-all-ports-inbound",
     description:
       "Network security group rules that allow inbound traffic from a network-wide source (the VirtualNetwork service tag, which takes in peered networks and on-premises ranges, a /16 or wider range, or any open source) name the ports their destinations need, never every port (or all but a thousand of them).",
-    severity: "high",
-    pci: ["1.2.1", "1.3.1"],
-    gdpr: ["25", "32(1)(b)"],
-    soc2: ["CC6.6"],
-    service: "network",
+    ...SEGMENTATION,
     remediationSteps:
       "Set `destinationPortRange(s)` to the ports the destination's services take (components/platform/subnets.ts, lib/privateLink.ts), or narrow the source to the range that needs every port (a subnet's own range, for its resources among themselves); list a deliberate exception in `allowedRules` with the reason.",
     url: "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules",
@@ -108,4 +113,84 @@ export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
   },
 );
 
-export const nsgPortPolicies: Policies = [nsgAllPortsInbound];
+const VNET = "azure-native:network:VirtualNetwork";
+const SUBNET = "azure-native:network:Subnet";
+const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
+/** The values that apply a subnet's NSG to its private endpoints (VirtualNetworkPrivateEndpointNetworkPolicies). */
+const NSG_APPLIES = ["Enabled", "NetworkSecurityGroupEnabled"];
+
+/** The stack's subnets by lower-cased id (known once deployed): inline ones of each VNet, and standalone ones. */
+function subnetsById(
+  resources: readonly PolicyResource[],
+): Map<string, { name: string; policies: unknown; owner: PolicyResource }> {
+  const byId = new Map<string, { name: string; policies: unknown; owner: PolicyResource }>();
+  for (const vnet of ofType(resources, VNET)) {
+    const vnetId = valueAt(vnet.props, "id");
+    const subnets = valueAt(vnet.props, "subnets");
+    if (typeof vnetId !== "string" || !Array.isArray(subnets)) continue;
+    subnets.forEach((_, i) => {
+      const name = valueAt(subnets, String(i), "name");
+      if (typeof name !== "string") return;
+      const id = valueAt(subnets, String(i), "id");
+      byId.set((typeof id === "string" ? id : `${vnetId}/subnets/${name}`).toLowerCase(), {
+        name,
+        policies: valueAt(subnets, String(i), "privateEndpointNetworkPolicies"),
+        owner: vnet,
+      });
+    });
+  }
+  for (const subnet of ofType(resources, SUBNET)) {
+    const id = valueAt(subnet.props, "id");
+    const name = valueAt(subnet.props, "subnetName") ?? subnet.name;
+    if (typeof id === "string")
+      byId.set(id.toLowerCase(), {
+        name: String(name),
+        policies: valueAt(subnet.props, "privateEndpointNetworkPolicies"),
+        owner: subnet,
+      });
+  }
+  return byId;
+}
+
+export const privateEndpointSubnetPolicies = stackPolicy(
+  {
+    name: "azure-native-network-subnet-require-private-endpoint-network-policies",
+    description:
+      "A subnet that hosts private endpoints applies its network security group to them (privateEndpointNetworkPolicies Enabled or NetworkSecurityGroupEnabled): otherwise Azure leaves the endpoints outside the NSG, and its rules (the services' ports, a restricted endpoint's sources) do not apply to them.",
+    ...SEGMENTATION,
+    remediationSteps:
+      'Set `privateEndpointNetworkPolicies: "Enabled"` (or `"NetworkSecurityGroupEnabled"`) on the subnet that hosts private endpoints (`network.VirtualNetwork.subnets[]` or `network.Subnet`), with an NSG on it.',
+    url: "https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy",
+  },
+  (args, report) => {
+    const endpoints = ofType(args.resources, PRIVATE_ENDPOINT);
+    if (endpoints.length === 0) args.notApplicable("the stack declares no private endpoint");
+    const subnets = subnetsById(args.resources);
+    // Subnets by the endpoints each hosts (an endpoint whose subnet is not known yet, or not the stack's, is skipped).
+    const hosting = new Map<string, PolicyResource[]>();
+    for (const pe of endpoints) {
+      const id = valueAt(pe.props, "subnet", "id");
+      if (typeof id !== "string" || !subnets.has(id.toLowerCase())) continue;
+      hosting.set(id.toLowerCase(), [...(hosting.get(id.toLowerCase()) ?? []), pe]);
+    }
+    if (hosting.size === 0)
+      args.notApplicable(
+        "no private endpoint's subnet is known to be one of the stack's yet (a first preview): decided once deployed",
+      );
+    for (const [id, pes] of hosting) {
+      const subnet = subnets.get(id);
+      if (!subnet || oneOf(subnet.policies, NSG_APPLIES)) continue;
+      report(
+        `${who(subnet.owner)} subnet '${subnet.name}' hosts ${pes.length} private endpoint(s) (${pes
+          .slice(0, 3)
+          .map((p) => p.name)
+          .join(
+            ", ",
+          )}${pes.length > 3 ? ", ..." : ""}) but leaves them outside its NSG (privateEndpointNetworkPolicies ${show(subnet.policies ?? "unset: Disabled by default")}): set it to "Enabled".`,
+        subnet.owner.urn,
+      );
+    }
+  },
+);
+
+export const nsgPortPolicies: Policies = [nsgAllPortsInbound, privateEndpointSubnetPolicies];

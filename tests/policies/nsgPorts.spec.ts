@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { nsgAllPortsInbound, nsgPortPolicies, portsLeftOut } from "../../policies/rules/nsgPorts";
+import {
+  nsgAllPortsInbound,
+  nsgPortPolicies,
+  portsLeftOut,
+  privateEndpointSubnetPolicies,
+} from "../../policies/rules/nsgPorts";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { expectFail, expectNotApplicable, expectPass, otherResource } from "./helpers";
@@ -28,7 +33,7 @@ const nsg = (...rules: Rule[]): ResourceRecord =>
 
 describe("policies/nsgPorts", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(nsgPortPolicies.length, 1);
+    assert.equal(nsgPortPolicies.length, 2);
     for (const p of nsgPortPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -120,5 +125,77 @@ describe("policies/nsgPorts", () => {
     });
 
     it("is not applicable to other resource types", () => expectNotApplicable(nsgAllPortsInbound, otherResource()));
+  });
+
+  describe(privateEndpointSubnetPolicies.name, () => {
+    const VNET_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-pay-dev-weu";
+    const vnet = (policies?: string): ResourceRecord => {
+      const inputs = {
+        resourceGroupName: "rg",
+        virtualNetworkName: "vnet-pay-dev-weu",
+        subnets: [
+          { name: "snet-app", addressPrefix: "10.20.1.0/24" },
+          {
+            name: "snet-private-endpoints",
+            addressPrefix: "10.20.0.0/24",
+            ...(policies ? { privateEndpointNetworkPolicies: policies } : {}),
+          },
+        ],
+      };
+      return {
+        ...resourceRecord("azure-native:network:VirtualNetwork", "platform-vnet", inputs),
+        id: VNET_ID,
+        outputs: { ...inputs, id: VNET_ID },
+      };
+    };
+    const endpoint = (name: string, subnet: string): ResourceRecord =>
+      resourceRecord("azure-native:network:PrivateEndpoint", name, {
+        subnet: { id: subnet },
+        privateLinkServiceConnections: [],
+      });
+    const inSubnet = (name: string) => endpoint(name, `${VNET_ID}/subnets/snet-private-endpoints`);
+
+    it("passes a subnet that applies its NSG to its endpoints (Enabled or NetworkSecurityGroupEnabled)", async () => {
+      await expectPass(privateEndpointSubnetPolicies, [vnet("Enabled"), inSubnet("kv-pep")]);
+      await expectPass(privateEndpointSubnetPolicies, [vnet("NetworkSecurityGroupEnabled"), inSubnet("kv-pep")]);
+    });
+
+    it("fails a subnet that leaves its endpoints outside its NSG, explicitly or by default, naming it and them", async () => {
+      const r = await expectFail(
+        privateEndpointSubnetPolicies,
+        [vnet("Disabled"), inSubnet("kv-pep"), inSubnet("sql-pep")],
+        /platform-vnet .* subnet 'snet-private-endpoints' hosts 2 private endpoint\(s\) \(kv-pep, sql-pep\) but leaves them outside its NSG \(privateEndpointNetworkPolicies "Disabled"\)/,
+      );
+      assert.equal(r.urn, vnet().urn);
+      await expectFail(privateEndpointSubnetPolicies, [vnet(), inSubnet("kv-pep")], /unset: Disabled by default/);
+      await expectFail(
+        privateEndpointSubnetPolicies,
+        [vnet("RouteTableEnabled"), inSubnet("kv-pep")],
+        /"RouteTableEnabled"/,
+      );
+    });
+
+    it("fails a standalone subnet too, matched by its id", () =>
+      expectFail(
+        privateEndpointSubnetPolicies,
+        [
+          {
+            ...resourceRecord("azure-native:network:Subnet", "extra-subnet", { subnetName: "snet-extra" }),
+            outputs: { subnetName: "snet-extra", id: `${VNET_ID}/subnets/snet-extra` },
+          },
+          endpoint("st-pep", `${VNET_ID}/subnets/snet-extra`),
+        ],
+        /subnet 'snet-extra' hosts 1 private endpoint/,
+      ));
+
+    it("is not applicable without endpoints, or while no endpoint's subnet is known to be the stack's (first preview)", async () => {
+      await expectNotApplicable(privateEndpointSubnetPolicies, [vnet("Disabled")]);
+      const unknownIds = { ...vnet("Disabled"), id: undefined, outputs: { ...vnet("Disabled").inputs } };
+      await expectNotApplicable(privateEndpointSubnetPolicies, [unknownIds, inSubnet("kv-pep")]);
+      await expectNotApplicable(privateEndpointSubnetPolicies, [
+        vnet("Disabled"),
+        endpoint("x-pep", "/elsewhere/subnets/s"),
+      ]);
+    });
   });
 });
