@@ -56,6 +56,15 @@ for (const stack of ["dev", "prod"] as const) {
         tags: log.inputs.tags,
       });
       assert.equal(log.protect, prod, "protected in prod");
+      // And locked, and kept if the program drops it, in prod (it lives in the watcher's group, outside the stack's).
+      assert.equal(log.retainOnDelete === true, prod);
+      const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope").filter(
+        (l) => l.inputs.scope === log.id,
+      );
+      assert.deepEqual(
+        locks.map((l) => l.inputs.level),
+        prod ? ["CanNotDelete"] : [],
+      );
       // Its request body is valid for Microsoft's schema of networkWatchers/flowLogs (identity included).
       const check = checkSchemas([log]);
       assert.deepEqual(check.errors, []);

@@ -242,8 +242,11 @@ export function vnetFlowLogs(name: string, a: VnetFlowLogArgs, parent: pulumi.Re
       workspace: a.workspace,
       tags,
     }),
-    { parent, protect, dependsOn: [propagated, blobService] },
+    // Where protected (prod), locked like the account (it lives in the watcher's group, outside the stack's), and left
+    // in Azure if the program ever drops it: the flows keep being logged until someone decides otherwise.
+    { parent, protect, ...(protect ? { retainOnDelete: true } : {}), dependsOn: [propagated, blobService] },
   );
+  managementLock(`${name}-flowlog-log`, flowLog.id, lockFor(protect, "the VNet's flow log"), parent, flowLog, protect);
   roleAssignment(
     `${name}-flowlog`,
     account.id,
