@@ -14,6 +14,8 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { policies } from "../policies/policies";
 import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
+import { SchemaStore } from "../tools/lib/armSchema/store";
+import { checkGroups, checkShare } from "../tools/lib/deployedView";
 import { intOption, parseArgs, UsageError } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
@@ -39,6 +41,55 @@ const refused = (fn: () => unknown, pattern: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof PolicyConfigError && pattern.test(e.message));
 
 const unprotectedSql = () => resourceRecord("azure-native:sql:Server", "sql-pay-prod-weu", {}, { stack: "prod" });
+
+describe("tools edges: work a preview's two threads do once, not twice", () => {
+  it("a config the caller validated skips only the full JSON Schema pass (Ajv), never the per-setting checks", () => {
+    // A setting only Ajv refuses (a pattern): caught without the flag, left to the caller with it.
+    const p = {
+      name: "test-pattern-knob",
+      description: "d",
+      enforcementLevel: "advisory",
+      configSchema: { properties: { code: { type: "string", pattern: "^[A-Z]+$" } } },
+      validateResource: () => undefined,
+    } as unknown as ResourceValidationPolicy;
+    assert.throws(() => resolvePolicies([p], { [p.name]: { code: "abc" } }), /code must match pattern/);
+    assert.doesNotThrow(() => resolvePolicies([p], { [p.name]: { code: "abc" } }, "advisory", true));
+    // A type the per-setting check refuses still fails with the flag.
+    assert.throws(() => resolvePolicies([p], { [p.name]: { code: 7 } }, "advisory", true), /must be string/);
+  });
+
+  it("a thread's share of the schema check lists the validator cache once, after all its groups", () => {
+    const trim = SchemaStore.prototype.trimCache;
+    let calls = 0;
+    SchemaStore.prototype.trimCache = function (this: SchemaStore, ...a: Parameters<typeof trim>) {
+      calls += 1;
+      return trim.apply(this, a);
+    };
+    try {
+      const records = [
+        resourceRecord("azure-native:keyvault:Vault", "kv", {
+          vaultName: "kv-a",
+          resourceGroupName: "rg",
+          location: "westeurope",
+          properties: { tenantId: "t", sku: { name: "standard", family: "A" } },
+        }),
+        resourceRecord("azure-native:storage:StorageAccount", "st", {
+          accountName: "sta",
+          resourceGroupName: "rg",
+          location: "westeurope",
+          kind: "StorageV2",
+          sku: { name: "Standard_ZRS" },
+        }),
+      ];
+      const groups = checkGroups(records);
+      assert.equal(groups.length, 2);
+      checkShare(groups, new SharedArrayBuffer(4));
+      assert.equal(calls, 1);
+    } finally {
+      SchemaStore.prototype.trimCache = trim;
+    }
+  });
+});
 
 describe("tools edges: the policy runner never lets a mandatory finding through", () => {
   it("fails the gate on a mandatory stack-policy violation that names no resource", async () => {

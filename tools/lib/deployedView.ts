@@ -142,7 +142,8 @@ export interface DeployedView {
    * The policy pack's verdict over `run` with these options (the caller's, as for its own view), which the worker
    * and the calling thread evaluate together: each takes the next policy off a queue they share (`RunOptions.take`),
    * and the parts are merged into exactly the verdict of one evaluation (`mergeVerdicts`). Call it at most once, when
-   * this thread is free; only when the view was asked with the `verdict` task.
+   * this thread is free; only when the view was asked with the `verdict` task; with a config the caller has validated
+   * (`resolvePolicies`, as previewStack does before the program runs): neither thread runs its JSON Schema pass again.
    */
   readonly verdict?: (options: RunOptions) => Promise<Verdict>;
   /**
@@ -216,7 +217,9 @@ export function checkShare(groups: readonly (readonly ResourceRecord[])[], queue
   const store = new SchemaStore();
   const parts: CheckPart[] = [];
   for (let i = Atomics.add(next, 0, 1); i < groups.length; i = Atomics.add(next, 0, 1))
-    parts.push([i, checkSchemas(groups[i], store)]);
+    parts.push([i, checkSchemas(groups[i], store, false)]);
+  // Once, after every group this thread took (a directory listing each time otherwise).
+  store.trimCache();
   return parts;
 }
 
@@ -245,7 +248,12 @@ async function verdictShare(
   const { runPolicies } = require("./policyRunner") as typeof import("./policyRunner");
   const { policies } = require("../../policies/policies") as typeof import("../../policies/policies");
   const next = new Int32Array(queue);
-  return runPolicies(policies, resources, { ...options, take: () => Atomics.add(next, 0, 1) });
+  // The calling thread validated this config before it ran the program (previewStack): not again in each thread.
+  return runPolicies(policies, resources, {
+    ...options,
+    configValidated: true,
+    take: () => Atomics.add(next, 0, 1),
+  });
 }
 
 /**

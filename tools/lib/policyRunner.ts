@@ -238,6 +238,8 @@ export function resolvePolicies(
   policies: Policies,
   config: PackConfig = {},
   packLevel: EnforcementLevel = "advisory",
+  /** The config already passed this check (another thread's, over the same config): skip the full JSON Schema pass. */
+  validated = false,
 ): ResolvedPolicy[] {
   config = parsePolicyPackConfig(config);
   const names = new Set(policies.map((p) => p.name));
@@ -280,7 +282,7 @@ export function resolvePolicies(
     }
     // The whole JSON schema, as the CLI validates it, once the file set anything (the defaults alone always pass:
     // tests/policyConfig.spec.ts). The per-setting check above comes first for its messages, which name the path.
-    if (Object.keys(knobs).length > 0) {
+    if (Object.keys(knobs).length > 0 && !validated) {
       const problems = policySettingProblems(policy, resolved);
       if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
     }
@@ -337,6 +339,11 @@ export interface RunOptions {
    * it: every policy, in the pack's order.
    */
   readonly take?: () => number;
+  /**
+   * The config was validated by the caller (the thread that shares this evaluation out): the per-setting checks still
+   * run, the full JSON Schema pass (Ajv, ~40 ms to load in a fresh thread) does not.
+   */
+  readonly configValidated?: boolean;
 }
 
 /**
@@ -464,7 +471,12 @@ function cloneJson<T>(value: T): T {
 async function evaluate(policies: Policies, resources: readonly ResourceRecord[], opts: RunOptions): Promise<Verdict> {
   // The pack's level when none is given: @pulumi/policy's default ("advisory", policy.js `defaultEnforcementLevel`),
   // as `resolvePolicies` assumes; every rule of this pack declares its own level.
-  const resolved = resolvePolicies(policies, opts.config, opts.packEnforcementLevel ?? "advisory");
+  const resolved = resolvePolicies(
+    policies,
+    opts.config,
+    opts.packEnforcementLevel ?? "advisory",
+    opts.configValidated,
+  );
   const stackTags = stackTagsOf(opts.stackTags);
   const violations: Violation[] = [];
   const evaluated: Record<string, number> = {};

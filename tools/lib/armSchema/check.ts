@@ -314,7 +314,12 @@ function checkOne(t: Target, store: SchemaStore): ResourceResult {
  * decides it (SchemaStore.resultSalt): a resource checked before with the same inputs gets its recorded result
  * without loading its schema files, so an unchanged tree is checked in a few milliseconds per resource.
  */
-export function checkSchemas(records: readonly ResourceRecord[], store: SchemaStore = new SchemaStore()): SchemaCheck {
+export function checkSchemas(
+  records: readonly ResourceRecord[],
+  store: SchemaStore = new SchemaStore(),
+  /** Trim the cache after this check (`false`: the caller checks more with the same store and trims once, at the end). */
+  trim = true,
+): SchemaCheck {
   const resources: CheckedResource[] = [];
   const errors: SchemaError[] = [];
   const files = new Set<string>();
@@ -329,6 +334,6 @@ export function checkSchemas(records: readonly ResourceRecord[], store: SchemaSt
     for (const e of found.errors) errors.push({ urn: r.urn, resource: r.name, armType, ...e });
     resources.push({ urn: r.urn, sdkType: r.type, ...checked, ...(placed ? { placed: new Map(placed) } : {}) });
   }
-  store.trimCache();
+  if (trim) store.trimCache();
   return { resources, errors, files: [...files].sort() };
 }
