@@ -22,6 +22,8 @@ import { firstDeployHazards } from "../tools/lib/hazards";
 import {
   mandatoryViolations,
   PolicyConfigError,
+  ownCheckSuffices,
+  policySettingProblems,
   resolvePolicies,
   resourceRecord,
   runPolicies,
@@ -56,6 +58,59 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
     assert.doesNotThrow(() => resolvePolicies([p], { [p.name]: { code: "abc" } }, "advisory", true));
     // A type the per-setting check refuses still fails with the flag.
     assert.throws(() => resolvePolicies([p], { [p.name]: { code: 7 } }, "advisory", true), /must be string/);
+  });
+
+  it("the runner's own settings check decides every schema of the pack exactly as Ajv does, so Ajv loads only for others", () => {
+    // Values around each setting's constraints; the two verdicts (pass or refuse) must agree on every one.
+    const samples = (schema: Record<string, unknown>): unknown[] => {
+      const out: unknown[] = [7, 7.5, -1, "x", "", true, null, [], {}, ["a"], [{}], schema.default];
+      for (const bound of [schema.minimum, schema.maximum])
+        if (typeof bound === "number") out.push(bound - 1, bound, bound + 1);
+      if (typeof schema.minLength === "number")
+        out.push("a".repeat(schema.minLength - 1), "a".repeat(schema.minLength), "😀".repeat(schema.minLength));
+      for (const e of (schema.enum as unknown[] | undefined) ?? []) out.push(e);
+      out.push("not-one-of-them");
+      const items = schema.items as Record<string, unknown> | undefined;
+      if (items) {
+        out.push(...samples(items).map((v) => [v]));
+        const props = Object.keys((items.properties as object | undefined) ?? {});
+        const full = Object.fromEntries(props.map((k) => [k, "a reason long enough"]));
+        out.push(
+          [full],
+          [{ ...full, extra: 1 }],
+          [Object.fromEntries(props.slice(1).map((k) => [k, "long enough text"]))],
+        );
+      }
+      return out;
+    };
+    let compared = 0;
+    for (const policy of policies) {
+      assert.ok(
+        ownCheckSuffices(policy.configSchema),
+        `${policy.name}: a keyword the runner's own check does not implement`,
+      );
+      for (const [knob, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
+        for (const value of samples(schema as Record<string, unknown>)) {
+          let own = true;
+          try {
+            resolvePolicies([policy], { [policy.name]: { [knob]: value } as PackConfig[string] }, "advisory", true);
+          } catch {
+            own = false;
+          }
+          const defaults = Object.fromEntries(
+            Object.entries(policy.configSchema?.properties ?? {})
+              .filter(([, sch]) => (sch as { default?: unknown }).default !== undefined)
+              .map(([k, sch]) => [k, (sch as { default?: unknown }).default]),
+          );
+          const ajv = policySettingProblems(policy, { ...defaults, [knob]: value }).length === 0;
+          assert.equal(own, ajv, `${policy.name}.${knob} = ${JSON.stringify(value)}: own ${own}, Ajv ${ajv}`);
+          compared += 1;
+        }
+      }
+    }
+    assert.ok(compared > 1000, String(compared));
+    // A keyword the own check lacks (a pattern) sends the policy through Ajv.
+    assert.equal(ownCheckSuffices({ properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), false);
   });
 
   it("a thread's share of the schema check lists the validator cache once, after all its groups", () => {

@@ -119,7 +119,10 @@ function pulumiTypeOf(fn: unknown): string | undefined {
   return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
-/** Minimal JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, items, required). */
+/**
+ * JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, minLength, items, required,
+ * properties, additionalProperties), with messages that name the path.
+ */
 function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchema): string[] {
   const problems: string[] = [];
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
@@ -136,7 +139,8 @@ function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchem
     if (schema.minimum !== undefined && value < schema.minimum) problems.push(`${path} must be >= ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) problems.push(`${path} must be <= ${schema.maximum}`);
   }
-  if (typeof value === "string" && schema.minLength !== undefined && value.length < schema.minLength) {
+  // Counted in code points, as Ajv counts a string's length (its ucs2length), not UTF-16 units.
+  if (typeof value === "string" && schema.minLength !== undefined && [...value].length < schema.minLength) {
     problems.push(`${path} must have at least ${schema.minLength} characters`);
   }
   if (Array.isArray(value) && schema.items && typeof schema.items === "object" && !Array.isArray(schema.items)) {
@@ -150,11 +154,54 @@ function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchem
     }
     for (const [k, v] of Object.entries(obj)) {
       const sub = schema.properties?.[k];
+      const extra = schema.additionalProperties;
       if (sub && typeof sub === "object") problems.push(...checkSchema(`${path}.${k}`, v, sub));
-      else if (!sub && schema.additionalProperties === false) problems.push(`${path}.${k} is not allowed`);
+      else if (!sub && extra === false) problems.push(`${path}.${k} is not allowed`);
+      else if (!sub && extra && typeof extra === "object")
+        problems.push(...checkSchema(`${path}.${k}`, v, extra as PolicyConfigJSONSchema));
     }
   }
   return problems;
+}
+
+/**
+ * The JSON Schema keywords `checkSchema` decides exactly as Ajv does (draft-07; annotations included). A policy whose
+ * settings schema uses no other keyword needs no Ajv pass: its per-setting checks already decide what Ajv would
+ * (tests/toolsEdges.spec.ts compares the two on every schema of the pack). Any other keyword (a `pattern`, a `oneOf`)
+ * sends the policy through Ajv.
+ */
+const OWN_CHECK_KEYWORDS = new Set([
+  "type",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "items",
+  "required",
+  "properties",
+  "additionalProperties",
+  "default",
+  "description",
+  "title",
+]);
+const ownCheckMemo = new WeakMap<object, boolean>();
+
+/** Whether `checkSchema` alone decides this settings schema as Ajv would (memoised per schema object). */
+export function ownCheckSuffices(schema: unknown): boolean {
+  if (schema === undefined) return true;
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return false;
+  const known = ownCheckMemo.get(schema);
+  if (known !== undefined) return known;
+  const s = schema as Record<string, unknown>;
+  const ok =
+    Object.keys(s).every((k) => OWN_CHECK_KEYWORDS.has(k)) &&
+    (s.additionalProperties === undefined ||
+      typeof s.additionalProperties === "boolean" ||
+      ownCheckSuffices(s.additionalProperties)) &&
+    (s.items === undefined || ownCheckSuffices(s.items)) &&
+    Object.values((s.properties as Record<string, unknown> | undefined) ?? {}).every(ownCheckSuffices);
+  ownCheckMemo.set(schema, ok);
+  return ok;
 }
 
 interface ResolvedPolicy {
@@ -174,13 +221,17 @@ export function policySettingProblems(
 ): string[] {
   const schema = policy.configSchema;
   if (!schema) return [];
-  const Ajv = (require("ajv") as { default: typeof import("ajv").default }).default;
-  ajv ??= new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile({
-    type: "object",
-    ...(Object.keys(schema.properties ?? {}).length > 0 ? { properties: schema.properties } : {}),
-    ...(schema.required?.length ? { required: schema.required } : {}),
-  });
+  let validate = compiledSettings.get(schema);
+  if (!validate) {
+    const Ajv = (require("ajv") as { default: typeof import("ajv").default }).default;
+    ajv ??= new Ajv({ strict: false, allErrors: true });
+    validate = ajv.compile({
+      type: "object",
+      ...(Object.keys(schema.properties ?? {}).length > 0 ? { properties: schema.properties } : {}),
+      ...(schema.required?.length ? { required: schema.required } : {}),
+    });
+    compiledSettings.set(schema, validate);
+  }
   if (validate(settings)) return [];
   return (validate.errors ?? []).map(
     (e) => `${policy.name}${e.instancePath.replace(/\//g, ".")} ${e.message ?? "is invalid"}`,
@@ -188,6 +239,8 @@ export function policySettingProblems(
 }
 type PolicyConfigSchemaLike = { properties?: Record<string, unknown>; required?: string[] };
 let ajv: import("ajv").default | undefined;
+/** Each settings schema compiled once per thread. */
+const compiledSettings = new WeakMap<object, import("ajv").ValidateFunction>();
 
 /**
  * Parses a policy pack config document as the CLI does (config.go `parsePolicyPackConfig`): empty content is no
@@ -281,8 +334,10 @@ export function resolvePolicies(
       if (!(req in resolved)) throw new PolicyConfigError(`policy config: '${policy.name}' requires '${req}'`);
     }
     // The whole JSON schema, as the CLI validates it, once the file set anything (the defaults alone always pass:
-    // tests/policyConfig.spec.ts). The per-setting check above comes first for its messages, which name the path.
-    if (Object.keys(knobs).length > 0 && !validated) {
+    // tests/policyConfig.spec.ts). The per-setting check above comes first for its messages, which name the path; it
+    // decides alone where the schema uses only keywords it implements (every schema of this pack: Ajv, ~40 ms to load,
+    // then loads only for another pack's or a test's policy).
+    if (Object.keys(knobs).length > 0 && !validated && !ownCheckSuffices(policy.configSchema)) {
       const problems = policySettingProblems(policy, resolved);
       if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
     }
