@@ -325,6 +325,16 @@ describe("offline preview", function () {
     await assert.rejects(released.verdict?.(opts) ?? Promise.resolve(), /the deployed-view worker exited with code 0/);
   });
 
+  it("when both threads' shares fail, the one of the first failing policy in the pack is reported, as one evaluation's", () => {
+    const { failedPolicyIndex } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    const error = (i: number) => new Error(`policy '${policies[i].name}' failed on urn:x: boom`);
+    assert.equal(failedPolicyIndex(error(3)), 3);
+    assert.equal(failedPolicyIndex(error(120)), 120);
+    assert.equal(failedPolicyIndex(new Error("the deployed-view worker exited with code 1")), policies.length);
+    const reported = [error(120), error(3)].sort((a, b) => failedPolicyIndex(a) - failedPolicyIndex(b))[0];
+    assert.match(reported.message, new RegExp(`^policy '${policies[3].name}'`));
+  });
+
   it("a worker nobody asks for its share of the verdict never keeps the process alive", function () {
     // A job started ahead and then not taken over (another set of tasks), and one taken over by a preview that fails
     // on its policy config before it asks: the process ends as soon as its own work does.

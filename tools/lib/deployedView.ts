@@ -238,6 +238,17 @@ export function mergeChecks(records: readonly ResourceRecord[], parts: readonly 
 }
 
 /**
+ * Where in the pack the policy a runner error names stands (`policy '<name>' failed on …`, tools/lib/policyRunner.ts);
+ * after every policy when the error names none.
+ */
+export function failedPolicyIndex(e: Error): number {
+  const { policies } = require("../../policies/policies") as typeof import("../../policies/policies");
+  const name = /^policy '([^']+)'/.exec(e.message)?.[1];
+  const i = name === undefined ? -1 : policies.findIndex((p) => p.name === name);
+  return i < 0 ? policies.length : i;
+}
+
+/**
  * This thread's share of a verdict over `resources`: the policies it takes off the queue it shares with the worker.
  */
 async function verdictShare(
@@ -327,8 +338,11 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
       const shared: RunOptions = { ...options, take: undefined };
       send(shared);
       const { mergeVerdicts } = require("./policyRunner") as typeof import("./policyRunner");
-      const mine = await verdictShare(run.resources, shared, policyQueue);
-      return mergeVerdicts([mine, await workerVerdict]);
+      const parts = await Promise.allSettled([verdictShare(run.resources, shared, policyQueue), workerVerdict]);
+      const failures = parts.flatMap((p) => (p.status === "rejected" ? [p.reason as Error] : []));
+      // As one evaluation fails: on the first failing policy in the pack's order, whichever thread took it.
+      if (failures.length > 0) throw failures.sort((a, b) => failedPolicyIndex(a) - failedPolicyIndex(b))[0];
+      return mergeVerdicts(parts.map((p) => (p as PromiseFulfilledResult<Verdict>).value));
     };
     worker.on("message", (m: WorkerMessage) => {
       if ("run" in m)
