@@ -8,7 +8,12 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ACTIVITY_LOG_CATEGORIES, DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { infraAlerts, type InfraAlert } from "../components/operations/infra";
-import { receiversOf, securityReceiversOf, severityActionGroups } from "../components/operations/routing";
+import {
+  p1SharedAddresses,
+  receiversOf,
+  securityReceiversOf,
+  severityActionGroups,
+} from "../components/operations/routing";
 import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
 import { analyticsRules, PRIVILEGED_ROLES, STORAGE_BULK_READ } from "../components/operations/sentinel";
@@ -626,6 +631,7 @@ describe("operations alerts: routing (who hears an alert)", () => {
     }
     assert.deepEqual(warned, [
       "warning: [runtime] operations.routing sends P1, P2 to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)",
+      "warning: [runtime] operations.routing: P1 pages by e-mail only and shares data-platform-oncall@payments.example.com (with P2, P3, security), security-operations@payments.example.com (with P2, P3, security): Azure Monitor sends an address at most 100 e-mails an hour and drops the rest, so a burst of lower-priority alerts can silence P1's pages (set alertWebhookUrl, which is not rate limited, or give operations.routing.p1.emails addresses of their own)",
     ]);
     assert.deepEqual(unsecret(registered.get("nohook-ag-p1")?.webhookReceivers), []);
     assert.deepEqual(
@@ -635,6 +641,44 @@ describe("operations alerts: routing (who hears an alert)", () => {
         ["p2", hook],
         ["p3", []],
         ["security", hook],
+      ],
+    );
+  });
+
+  it("P1 sharing an address with other groups while it pages by e-mail only is named (100 e-mails an hour per address)", () => {
+    const prod = configOf("prod");
+    const both = ["data-platform-oncall@payments.example.com", "security-operations@payments.example.com"];
+    // The committed prod stack: every group e-mails the same two addresses, and no webhook URL is set.
+    assert.deepEqual(
+      p1SharedAddresses(prod, false),
+      both.map((address) => ({ address, groups: ["P2", "P3", "security"] })),
+    );
+    // With the URL set, P1 pages through the webhook (not rate limited): nothing to say.
+    assert.deepEqual(p1SharedAddresses(prod, true), []);
+    const withRouting = (routing: object, extra: object = {}) => ({
+      ...prod,
+      ...extra,
+      operations: { ...prod.operations, routing: { ...prod.operations.routing, ...routing } },
+    });
+    // P1 without a webhook of its own pages by e-mail even when the URL is set.
+    assert.equal(p1SharedAddresses(withRouting({ p1: { webhook: false } }), true).length, 2);
+    // P1 on an address of its own (compared case-insensitively): only a group sharing it is named.
+    const own = withRouting({ p1: { webhook: true, emails: ["Pager@payments.example.com"] } });
+    assert.deepEqual(p1SharedAddresses(own, false), []);
+    assert.deepEqual(
+      p1SharedAddresses(
+        withRouting({ ...own.operations.routing, p3: { webhook: false, emails: ["pager@PAYMENTS.example.com"] } }),
+        false,
+      ),
+      [{ address: "pager@payments.example.com", groups: ["P3"] }],
+    );
+    // Without Sentinel there is no security group to share with.
+    const noSentinel = { ...prod, operations: { ...prod.operations, sentinel: false } };
+    assert.deepEqual(
+      p1SharedAddresses(noSentinel, false).map((s) => s.groups),
+      [
+        ["P2", "P3"],
+        ["P2", "P3"],
       ],
     );
   });

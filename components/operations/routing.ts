@@ -68,6 +68,34 @@ export function receiversOf(
   return { emails: r.emails ?? cfg.alertEmails, webhook: r.webhook };
 }
 
+/**
+ * The e-mail addresses P1 shares with the other groups when P1 pages by e-mail only (no webhook on it, or
+ * `alertWebhookUrl` not set), each with the groups it also serves. Azure Monitor sends an address at most 100 e-mails
+ * an hour and drops the rest ("Email is rate limited to no more than 100 emails every hour to each email address",
+ * learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot; a hard limit, azure-monitor service limits,
+ * "Action groups"): a burst of P2, P3 or security alerts, each firing and resolving, can use up the hour and silence
+ * P1's pages. Webhooks are not rate limited that way. Pure; tests read it.
+ */
+export function p1SharedAddresses(
+  cfg: Pick<PlatformConfig, "alertEmails" | "operations">,
+  webhookSet: boolean,
+): { readonly address: string; readonly groups: readonly string[] }[] {
+  const p1 = receiversOf(cfg, "p1");
+  if (p1.webhook && webhookSet) return [];
+  const others: [string, readonly string[]][] = [
+    ["P2", receiversOf(cfg, "p2").emails],
+    ["P3", receiversOf(cfg, "p3").emails],
+    ...(cfg.operations.sentinel ? [["security", securityReceiversOf(cfg).emails] as [string, readonly string[]]] : []),
+  ];
+  const lower = (a: string) => a.toLowerCase();
+  return [...new Set(p1.emails.map(lower))]
+    .map((address) => ({
+      address,
+      groups: others.filter(([, emails]) => emails.some((e) => lower(e) === address)).map(([g]) => g),
+    }))
+    .filter((s) => s.groups.length > 0);
+}
+
 /** `groupShortName` (max 12 characters: what SMS and e-mail show), e.g. `payprod-p1`. */
 export function shortName(workload: string, environment: string, priority: AlertPriority | "sec"): string {
   const full = `${workload}${environment}-${priority}`;
@@ -129,6 +157,11 @@ export function severityActionGroups(name: string, args: RoutingArgs, parent: pu
   if (hooked.length > 0 && !args.webhookUrl)
     void pulumi.log.warn(
       `operations.routing sends ${hooked.join(", ").toUpperCase()} to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)`,
+    );
+  const shared = p1SharedAddresses(cfg, args.webhookUrl !== undefined);
+  if (shared.length > 0)
+    void pulumi.log.warn(
+      `operations.routing: P1 pages by e-mail only and shares ${shared.map((s) => `${s.address} (with ${s.groups.join(", ")})`).join(", ")}: Azure Monitor sends an address at most 100 e-mails an hour and drops the rest, so a burst of lower-priority alerts can silence P1's pages (set alertWebhookUrl, which is not rate limited, or give operations.routing.p1.emails addresses of their own)`,
     );
   return {
     actionGroupIds: ids,

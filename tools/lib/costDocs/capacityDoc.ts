@@ -62,7 +62,8 @@ load test), because every trigger transaction takes the database-wide exclusive 
 lower of the parallel and the serial limit, both in its basis) and Azure
 ML online deployments (instances × requests/s per instance, one request at a time) have their rows, and so has the
 Flex Consumption compute quota all the stack's apps share in their subscription and region (250 cores, 512,000 MB by
-default, flex-consumption-plan.md): what they hold at the target load against it.
+default, flex-consumption-plan.md): what they hold at the target load against it. The quota is the subscription's,
+not the stack's: with dev and prod in one subscription and region, both stacks' apps count against it.
 
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
