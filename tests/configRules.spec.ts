@@ -306,6 +306,27 @@ describe("config rules: settings accepted and then ignored", () => {
     );
     accepts("dev", (raw) => ((raw.ddosProtectionMode = "ip"), (raw.enableDdosProtection = true)));
   });
+  it("ddosProtectionPlanId joins a plan only under network protection, and must be a plan's id", () => {
+    const PLAN =
+      "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/ddosProtectionPlans/ddos-hub";
+    // prod protects per IP: the plan would do nothing.
+    rejects(
+      "prod",
+      (raw) => (raw.ddosProtectionPlanId = PLAN),
+      /config payments-data-platform:ddosProtectionPlanId: got "\/subscriptions\/[^"]*; joins the VNet to that plan only with enableDdosProtection true and ddosProtectionMode network \(now true and ip\)/,
+    );
+    // dev has no DDoS protection at all.
+    rejects("dev", (raw) => (raw.ddosProtectionPlanId = PLAN), /\(now false and network\)/);
+    rejects(
+      "prod",
+      (raw) => (
+        (raw.ddosProtectionMode = "network"),
+        (raw.ddosProtectionPlanId = PLAN.replace("ddosProtectionPlans", "virtualNetworks"))
+      ),
+      /ddosProtectionPlanId: .*must be a DDoS protection plan's resource id: \/subscriptions\/<id>\/resourceGroups\/<rg>\/providers\/Microsoft.Network\/ddosProtectionPlans\/<name>/,
+    );
+    accepts("prod", (raw) => ((raw.ddosProtectionMode = "network"), (raw.ddosProtectionPlanId = PLAN)));
+  });
   it("sql.secondaryType needs sql.failoverGroup", () => {
     rejects(
       "dev",

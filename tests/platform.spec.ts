@@ -903,6 +903,33 @@ describe("platform with a DDoS Network Protection plan (prod switched from per-I
   });
 });
 
+describe("platform joining an existing DDoS Network Protection plan (ddosProtectionPlanId: a hub's)", function () {
+  this.timeout(60_000);
+  const PLAN =
+    "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/ddosProtectionPlans/ddos-hub";
+  it("creates no plan: the VNet joins the given one, every public IP inherits it, and the stack pays for no plan", async () => {
+    const { run } = await previewEdited(
+      "prod",
+      (config) => {
+        config["payments-data-platform:ddosProtectionMode"] = "network";
+        config["payments-data-platform:ddosProtectionPlanId"] = PLAN;
+      },
+      { skipSchema: true },
+    );
+    assert.equal(ofType(run.resources, "azure-native:network:DdosProtectionPlan").length, 0);
+    const vnet = byName(run.resources, "platform-vnet");
+    assert.equal(vnet.inputs.enableDdosProtection, true);
+    assert.equal(input(vnet, "ddosProtectionPlan.id"), PLAN);
+    for (const ip of ofType(run.resources, "azure-native:network:PublicIPAddress"))
+      assert.equal(input(ip, "ddosSettings.protectionMode"), "VirtualNetworkInherited", ip.name);
+    // Priced: no plan and no IP Protection in this stack; the gateway's WAF at the Standard_v2 rates under the plan.
+    const { estimate } = costOfStack(run.resources, { stack: "prod", root: ROOT });
+    const ids = estimate.lines.map((l) => l.priceId);
+    assert.ok(!ids.includes("ddos-plan") && !ids.includes("ddos-ip-protection"), ids.join(", "));
+    assert.ok(ids.includes("appgw-standard-v2") && !ids.includes("appgw-waf-v2"), ids.join(", "));
+  });
+});
+
 describe("platform with existing Entra groups, peered with a hub", function () {
   // Two runs of the whole program (preview and deployed views): allow for a loaded machine.
   this.timeout(120000);

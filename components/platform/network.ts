@@ -137,15 +137,22 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   const cfg = context.config;
   const location = cfg.location;
   const rg = args.resourceGroupName;
-  // A DDoS Network Protection plan on the VNet, unless the stack protects each public IP instead (ddosProtectionMode).
+  // A DDoS Network Protection plan on the VNet, unless the stack protects each public IP instead (ddosProtectionMode):
+  // an existing one it joins (ddosProtectionPlanId: a hub's, in any subscription of the tenant), or its own.
   const withPlan = cfg.enableDdosProtection && cfg.ddosProtectionMode === "network";
-  const ddosPlan = withPlan
-    ? new network.DdosProtectionPlan(
-        `${name}-ddos`,
-        { ddosProtectionPlanName: context.name("ddosPlan"), resourceGroupName: rg, location, tags },
-        { parent },
-      )
-    : undefined;
+  const ownPlan =
+    withPlan && cfg.ddosProtectionPlanId === undefined
+      ? new network.DdosProtectionPlan(
+          `${name}-ddos`,
+          { ddosProtectionPlanName: context.name("ddosPlan"), resourceGroupName: rg, location, tags },
+          { parent },
+        )
+      : undefined;
+  const ddosPlanId: pulumi.Output<string> | undefined = ownPlan
+    ? ownPlan.id
+    : withPlan && cfg.ddosProtectionPlanId !== undefined
+      ? pulumi.output(cfg.ddosProtectionPlanId)
+      : undefined;
   // Every role, the firewall's subnet too when the firewall is off (an empty subnet has no charge): Pulumi deletes a
   // removed firewall only after updating the VNet, and Azure refuses a VNet update that drops a subnet still in use
   // (InUseSubnetCannotBeDeleted), so a subnet that came and went with `enableFirewall` would fail turning it off.
@@ -236,7 +243,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       resourceGroupName: rg,
       location,
       addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
-      ...(ddosPlan ? { ddosProtectionPlan: { id: ddosPlan.id }, enableDdosProtection: true } : {}),
+      ...(ddosPlanId ? { ddosProtectionPlan: { id: ddosPlanId }, enableDdosProtection: true } : {}),
       subnets: roles.map((role) => ({
         name: SUBNETS[role].name,
         addressPrefix: cfg.subnets[role],
@@ -305,7 +312,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
     readyId: vnetReady,
     roles,
     subnetIds,
-    ddosProtectionPlanId: ddosPlan?.id,
+    ddosProtectionPlanId: ddosPlanId,
     paymentApiEndpointAsgId: paymentApiAsg.id,
     endpointPortGroupAsgIds: groupAsgIds,
   };

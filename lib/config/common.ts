@@ -90,6 +90,13 @@ export const vnetId = z
     /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i,
     "must be a virtual network's resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
   );
+/** An existing DDoS Network Protection plan (any subscription of the tenant: a hub's plan, say). */
+export const ddosPlanId = z
+  .string()
+  .regex(
+    /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/ddosProtectionPlans\/[^/]+$/i,
+    "must be a DDoS protection plan's resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/ddosProtectionPlans/<name>",
+  );
 export const email = z.email({ error: "must be an e-mail address, e.g. data-oncall@example.com" });
 export const int = (min: number, max: number, what = "") =>
   z

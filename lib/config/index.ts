@@ -22,6 +22,7 @@ import {
   cidr,
   guid,
   vnetId,
+  ddosPlanId,
   email,
   int,
 } from "./common";
@@ -176,6 +177,13 @@ const schema = settings({
    * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
    */
   ddosProtectionMode: z.enum(["network", "ip"], { error: () => "must be network or ip" }).default("network"),
+  /**
+   * With `ddosProtectionMode: network`: join this existing DDoS Network Protection plan (e.g. the hub's: one plan
+   * protects virtual networks in every subscription of the tenant) instead of creating one. The deploy identity needs
+   * `Microsoft.Network/ddosProtectionPlans/join/action` on it; the plan's subscription pays for it. Also what an Azure
+   * Landing Zones `Enable-DDoS-VNET` assignment writes into every VNet (docs/operations.md).
+   */
+  ddosProtectionPlanId: ddosPlanId.optional(),
   /** Operations tier: alert routing, SLA thresholds, budget, Sentinel, subscription governance. */
   operations: operationsSchema,
 }).superRefine((c, ctx) => {
@@ -289,6 +297,14 @@ const schema = settings({
       path: ["enableFirewall"],
       message:
         "must be true in prod (without Azure Firewall the function apps' outbound traffic is unfiltered; PCI DSS 1.3.2 restricts outbound traffic from the cardholder data environment)",
+    });
+  }
+  // A plan to join is a Network Protection plan on the VNet: with IP Protection, or no protection, it would do nothing.
+  if (c.ddosProtectionPlanId !== undefined && !(c.enableDdosProtection && c.ddosProtectionMode === "network")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ddosProtectionPlanId"],
+      message: `joins the VNet to that plan only with enableDdosProtection true and ddosProtectionMode network (now ${c.enableDdosProtection} and ${c.ddosProtectionMode}): set both, or remove ddosProtectionPlanId`,
     });
   }
   // DDoS IP Protection is what `ip` turns on; with protection off, the mode would be accepted and do nothing.
@@ -638,6 +654,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   etl: "json",
   streaming: "json",
   ddosProtectionMode: "string",
+  ddosProtectionPlanId: "string",
   operations: "json",
 };
 

@@ -127,7 +127,9 @@ export const applicationGateway: Rule = (r, ctx) => {
   const schedule = stoppingSchedule(r, ctx);
   const hours = schedule ? schedule.runningHoursPerMonth : H;
   const when = schedule ? `, ${Math.round(hours)} h/month running (stopped off hours: ${schedule.label})` : "";
-  const note = plan ? "WAF_v2 at Standard_v2 rates: the stack's DDoS Network Protection plan covers it" : undefined;
+  const note = plan
+    ? "WAF_v2 at Standard_v2 rates: the DDoS Network Protection plan on the stack's VNet covers it"
+    : undefined;
   return priced(
     { meter: `${tier} gateway${when}`, priceId: fixed, quantity: hours, note },
     {
