@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACTIVITY_LOG_CATEGORIES, DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { infraAlerts, type InfraAlert } from "../components/operations/infra";
 import {
+  emailOnlyNote,
+  p1PagesByEmailOnly,
   p1SharedAddresses,
   receiversOf,
   securityReceiversOf,
@@ -626,12 +628,29 @@ describe("operations alerts: routing (who hears an alert)", () => {
         parent,
       );
       await new Promise((resolve) => pulumi.output(quiet.actionGroupIds.p1).apply(resolve));
+      // P1 routed away from the webhook while the URL is set: P1 alone pages by e-mail, said on its own.
+      const prodCfg = configOf("prod");
+      const unhooked = severityActionGroups(
+        "unhooked",
+        {
+          context: stackContext({
+            ...prodCfg,
+            operations: { ...prodCfg.operations, routing: { ...prodCfg.operations.routing, p1: { webhook: false } } },
+          }),
+          resourceGroupName: "rg-monitoring",
+          webhookUrl: "https://incidents.example.com/hook",
+          tags: {},
+        },
+        parent,
+      );
+      await new Promise((resolve) => pulumi.output(unhooked.actionGroupIds.p1).apply(resolve));
     } finally {
       console.warn = warn;
     }
+    // One warning: P1 and P2 page by e-mail only, with what that means for P1 (the rate limit, the shared addresses).
     assert.deepEqual(warned, [
-      "warning: [runtime] operations.routing sends P1, P2 to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)",
-      "warning: [runtime] operations.routing: P1 pages by e-mail only and shares data-platform-oncall@payments.example.com (with P2, P3, security), security-operations@payments.example.com (with P2, P3, security): Azure Monitor sends an address at most 100 e-mails an hour and drops the rest, so a burst of lower-priority alerts can silence P1's pages (set alertWebhookUrl, which is not rate limited, or give operations.routing.p1.emails addresses of their own)",
+      "warning: [runtime] operations.routing sends P1, P2 to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (Azure Monitor sends an address at most 100 e-mails an hour, across all subscriptions, and drops the rest, and P1's resource-health alert alone (every resource of the stack) can reach that in a regional incident; here P1 also shares data-platform-oncall@payments.example.com (with P2, P3, security), security-operations@payments.example.com (with P2, P3, security)) (pulumi config set --secret alertWebhookUrl <https url>)",
+      "warning: [runtime] operations.routing.p1.webhook is false: P1 pages by e-mail only (Azure Monitor sends an address at most 100 e-mails an hour, across all subscriptions, and drops the rest, and P1's resource-health alert alone (every resource of the stack) can reach that in a regional incident; here P1 also shares data-platform-oncall@payments.example.com (with P2, P3, security), security-operations@payments.example.com (with P2, P3, security)); set it to true, with alertWebhookUrl set (webhooks are not rate limited)",
     ]);
     assert.deepEqual(unsecret(registered.get("nohook-ag-p1")?.webhookReceivers), []);
     assert.deepEqual(
@@ -645,30 +664,35 @@ describe("operations alerts: routing (who hears an alert)", () => {
     );
   });
 
-  it("P1 sharing an address with other groups while it pages by e-mail only is named (100 e-mails an hour per address)", () => {
+  it("P1 paging by e-mail only is named with the rate limit, and the addresses it shares with other groups", () => {
     const prod = configOf("prod");
     const both = ["data-platform-oncall@payments.example.com", "security-operations@payments.example.com"];
     // The committed prod stack: every group e-mails the same two addresses, and no webhook URL is set.
+    assert.equal(p1PagesByEmailOnly(prod, false), true);
     assert.deepEqual(
       p1SharedAddresses(prod, false),
       both.map((address) => ({ address, groups: ["P2", "P3", "security"] })),
     );
     // With the URL set, P1 pages through the webhook (not rate limited): nothing to say.
+    assert.equal(p1PagesByEmailOnly(prod, true), false);
     assert.deepEqual(p1SharedAddresses(prod, true), []);
-    const withRouting = (routing: object, extra: object = {}) => ({
+    const withRouting = (routing: object) => ({
       ...prod,
-      ...extra,
       operations: { ...prod.operations, routing: { ...prod.operations.routing, ...routing } },
     });
     // P1 without a webhook of its own pages by e-mail even when the URL is set.
-    assert.equal(p1SharedAddresses(withRouting({ p1: { webhook: false } }), true).length, 2);
-    // P1 on an address of its own (compared case-insensitively): only a group sharing it is named.
-    const own = withRouting({ p1: { webhook: true, emails: ["Pager@payments.example.com"] } });
-    assert.deepEqual(p1SharedAddresses(own, false), []);
+    const noHook = withRouting({ p1: { webhook: false } });
+    assert.equal(p1PagesByEmailOnly(noHook, true), true);
+    assert.equal(p1SharedAddresses(noHook, true).length, 2);
+    // P1 on an address of its own (compared case-insensitively) still pages by e-mail only, sharing nothing; a group
+    // that shares it is named.
+    const own = withRouting({ p1: { webhook: false, emails: ["Pager@payments.example.com"] } });
+    assert.equal(p1PagesByEmailOnly(own, true), true);
+    assert.deepEqual(p1SharedAddresses(own, true), []);
     assert.deepEqual(
       p1SharedAddresses(
         withRouting({ ...own.operations.routing, p3: { webhook: false, emails: ["pager@PAYMENTS.example.com"] } }),
-        false,
+        true,
       ),
       [{ address: "pager@payments.example.com", groups: ["P3"] }],
     );
@@ -680,6 +704,15 @@ describe("operations alerts: routing (who hears an alert)", () => {
         ["P2", "P3"],
         ["P2", "P3"],
       ],
+    );
+    // The note: the limit always (P1's own resource-health alert can reach it), the shared addresses when there are.
+    assert.equal(
+      emailOnlyNote([]),
+      "Azure Monitor sends an address at most 100 e-mails an hour, across all subscriptions, and drops the rest, and P1's resource-health alert alone (every resource of the stack) can reach that in a regional incident",
+    );
+    assert.match(
+      emailOnlyNote([{ address: "a@b.example", groups: ["P3"] }]),
+      /; here P1 also shares a@b\.example \(with P3\)$/,
     );
   });
 

@@ -69,31 +69,51 @@ export function receiversOf(
 }
 
 /**
- * The e-mail addresses P1 shares with the other groups when P1 pages by e-mail only (no webhook on it, or
- * `alertWebhookUrl` not set), each with the groups it also serves. Azure Monitor sends an address at most 100 e-mails
- * an hour and drops the rest ("Email is rate limited to no more than 100 emails every hour to each email address",
- * learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot; a hard limit, azure-monitor service limits,
- * "Action groups"): a burst of P2, P3 or security alerts, each firing and resolving, can use up the hour and silence
- * P1's pages. Webhooks are not rate limited that way. Pure; tests read it.
+ * Whether P1 pages by e-mail only: no webhook on its group (`operations.routing.p1.webhook` false, or
+ * `alertWebhookUrl` not set). Azure Monitor sends an address at most 100 e-mails an hour, counted across all
+ * subscriptions, and drops the rest ("Email is rate limited to no more than 100 emails every hour to each email
+ * address", learn.microsoft.com/azure/azure-monitor/alerts/alerts-troubleshoot; "Rate limiting applies across all
+ * subscriptions", alerts-rate-limiting; not adjustable): P1's own resource-health alert (every resource of the stack,
+ * components/operations/alerts.ts) can reach that in a regional incident, whatever else shares the address. Webhooks
+ * are not rate limited that way. Pure; tests read it.
+ */
+export function p1PagesByEmailOnly(
+  cfg: Pick<PlatformConfig, "alertEmails" | "operations">,
+  webhookSet: boolean,
+): boolean {
+  return !(receiversOf(cfg, "p1").webhook && webhookSet);
+}
+
+/**
+ * The e-mail addresses P1 shares with this stack's other groups, each with the groups it also serves (their alerts
+ * count against the same 100 an hour); empty when P1 pages through the webhook. Pure; tests read it.
  */
 export function p1SharedAddresses(
   cfg: Pick<PlatformConfig, "alertEmails" | "operations">,
   webhookSet: boolean,
 ): { readonly address: string; readonly groups: readonly string[] }[] {
-  const p1 = receiversOf(cfg, "p1");
-  if (p1.webhook && webhookSet) return [];
+  if (!p1PagesByEmailOnly(cfg, webhookSet)) return [];
   const others: [string, readonly string[]][] = [
     ["P2", receiversOf(cfg, "p2").emails],
     ["P3", receiversOf(cfg, "p3").emails],
     ...(cfg.operations.sentinel ? [["security", securityReceiversOf(cfg).emails] as [string, readonly string[]]] : []),
   ];
   const lower = (a: string) => a.toLowerCase();
-  return [...new Set(p1.emails.map(lower))]
+  return [...new Set(receiversOf(cfg, "p1").emails.map(lower))]
     .map((address) => ({
       address,
       groups: others.filter(([, emails]) => emails.some((e) => lower(e) === address)).map(([g]) => g),
     }))
     .filter((s) => s.groups.length > 0);
+}
+
+/** What a preview says of P1 paging by e-mail only (pure; tests read it). */
+export function emailOnlyNote(shared: ReturnType<typeof p1SharedAddresses>): string {
+  const sharing =
+    shared.length > 0
+      ? `; here P1 also shares ${shared.map((s) => `${s.address} (with ${s.groups.join(", ")})`).join(", ")}`
+      : "";
+  return `Azure Monitor sends an address at most 100 e-mails an hour, across all subscriptions, and drops the rest, and P1's resource-health alert alone (every resource of the stack) can reach that in a regional incident${sharing}`;
 }
 
 /** `groupShortName` (max 12 characters: what SMS and e-mail show), e.g. `payprod-p1`. */
@@ -154,14 +174,15 @@ export function severityActionGroups(name: string, args: RoutingArgs, parent: pu
   const ids = {} as Record<AlertPriority, pulumi.Output<string>>;
   for (const priority of ALERT_PRIORITIES) ids[priority] = group(priority, receiversOf(cfg, priority));
   const hooked = ALERT_PRIORITIES.filter((p) => receiversOf(cfg, p).webhook);
+  const emailOnly = p1PagesByEmailOnly(cfg, args.webhookUrl !== undefined);
+  const note = emailOnly ? emailOnlyNote(p1SharedAddresses(cfg, args.webhookUrl !== undefined)) : "";
   if (hooked.length > 0 && !args.webhookUrl)
     void pulumi.log.warn(
-      `operations.routing sends ${hooked.join(", ").toUpperCase()} to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only (pulumi config set --secret alertWebhookUrl <https url>)`,
+      `operations.routing sends ${hooked.join(", ").toUpperCase()} to the incident webhook, but alertWebhookUrl is not set: they page by e-mail only${emailOnly ? ` (${note})` : ""} (pulumi config set --secret alertWebhookUrl <https url>)`,
     );
-  const shared = p1SharedAddresses(cfg, args.webhookUrl !== undefined);
-  if (shared.length > 0)
+  else if (emailOnly)
     void pulumi.log.warn(
-      `operations.routing: P1 pages by e-mail only and shares ${shared.map((s) => `${s.address} (with ${s.groups.join(", ")})`).join(", ")}: Azure Monitor sends an address at most 100 e-mails an hour and drops the rest, so a burst of lower-priority alerts can silence P1's pages (set alertWebhookUrl, which is not rate limited, or give operations.routing.p1.emails addresses of their own)`,
+      `operations.routing.p1.webhook is false: P1 pages by e-mail only (${note}); set it to true, with alertWebhookUrl set (webhooks are not rate limited)`,
     );
   return {
     actionGroupIds: ids,

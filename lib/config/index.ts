@@ -172,7 +172,8 @@ const schema = settings({
   streaming: streamingSchema.default({ ...STREAMING_DEV_DEFAULTS }),
   /**
    * How `enableDdosProtection` protects the stack's public IPs: `network` attaches a DDoS Network Protection plan to
-   * the VNet (rapid response, cost protection, WAF discount; about $2,944/month), `ip` enables DDoS IP Protection on
+   * the VNet (rapid response, cost protection, WAF discount; about $2,944/month for a plan of the stack's own, nothing
+   * in this stack for an existing one, `ddosProtectionPlanId`), `ip` enables DDoS IP Protection on
    * each public IP instead (the same L3/L4 mitigation, per IP, about $199/month each; no rapid response, cost
    * protection or WAF discount: learn.microsoft.com/azure/ddos-protection/ddos-protection-sku-comparison).
    */

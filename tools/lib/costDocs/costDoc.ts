@@ -552,7 +552,7 @@ ${[
         L(
           "Join an existing DDoS Network Protection plan (a hub's) instead of IP Protection per IP",
           scenario(prod, {}, inheritDdos),
-          "`ddosProtectionMode: network` with `ddosProtectionPlanId`: the plan's own subscription pays for it (one plan covers up to 100 public IPs across the tenant's VNets); Network Protection adds DDoS Rapid Response, cost protection and the WAF discount the gateway then gets (WAF_v2 billed at Standard_v2 rates). Needs the plan owner's agreement and `ddosProtectionPlans/join/action` for the deploy identity; what an Azure Landing Zones `Enable-DDoS-VNET` assignment does anyway (docs/operations.md)",
+          "`ddosProtectionMode: network` with `ddosProtectionPlanId`: the plan's own subscription pays for it (one plan covers 100 public IPs across the tenant's VNets, then a charge per IP); Network Protection adds DDoS Rapid Response, cost protection and the WAF discount (WAF_v2 billed at Standard_v2 rates in a protected VNet; Microsoft's wording ties that to the VNet, not to who pays the plan: unconfirmed until the first bill). Needs the plan owner's agreement and `ddosProtectionPlans/join/action` for the deploy identity; what an Azure Landing Zones `Enable-DDoS-VNET` assignment does anyway (docs/operations.md)",
         ),
       ]
     : []),
