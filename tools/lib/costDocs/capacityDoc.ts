@@ -1,5 +1,6 @@
 /** docs/capacity.md: every tier of both stacks against the target load. */
 import { capacityMarkdown } from "../cost/capacity";
+import { mlQuotas, quotaMarkdown } from "../cost/quotas";
 import { SEED_COSMOS_MAX_RU } from "../../../lib/usage";
 import { StackCost } from "./seed";
 import { webhookWithDispatcher, cosmosMaxRu, kRu } from "./scenarios";
@@ -84,5 +85,23 @@ that is in [cost.md](cost.md). SQL Business Critical Gen5 8 vCores carries flow 
 dev is downsized on purpose (serverless SQL and Cosmos DB): its target is ${dev.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s (\`load\` in
 \`Pulumi.dev.yaml\`), for functional and integration tests, not the seed's load test.
 
-${capacityMarkdown(dev.capacity)}`;
+${capacityMarkdown(dev.capacity)}
+
+## Azure ML quota to request
+
+\`pulumi up\` creates the training cluster at 0 nodes and no scoring deployment (the ML pipeline releases it at the size
+\`ml.endpoint\` states), so it passes without Azure ML quota; the first model release and a full-size training run do
+not. A managed online deployment needs quota for \`ceil(1.2 × instances) × cores\` of its VM family (Azure ML's 20 %
+reserve for upgrades; learn.microsoft.com/azure/machine-learning/how-to-manage-quotas), and the release in
+[ml-operations.md](ml-operations.md) runs \`green\` beside \`blue\` at the same size until the traffic moves. Computed
+by \`tools/lib/cost/quotas.ts\` from the stacks' config; request it per VM family and region (ML studio, "Usage +
+quotas"), with the peak of a release and a full cluster at once.
+
+### prod
+
+${quotaMarkdown(mlQuotas(prod.resources))}
+
+### dev
+
+${quotaMarkdown(mlQuotas(dev.resources))}`;
 }
