@@ -29,12 +29,29 @@ describe("Azure ML quota (tools/lib/cost/quotas.ts)", () => {
     // Microsoft's example: 10 × Standard_DS3_v2 (4 cores) needs 48 cores.
     assert.equal(onlineDeploymentCores(10, 4), 48);
     assert.equal(onlineDeploymentCores(3, 2), 8);
-    assert.equal(onlineDeploymentCores(5, 2), 12, "exactly 6 instances with the reserve: no rounding up past it");
+    // 1.2 × 5 is 6.000000000000001 in floating point: exactly 6 instances with the reserve, not 7.
+    assert.equal(onlineDeploymentCores(5, 2), 12);
+    for (let n = 1; n <= 1000; n++) assert.equal(onlineDeploymentCores(n, 1), Math.ceil((12 * n) / 10), `n = ${n}`);
     assert.equal(onlineDeploymentCores(1, 1), 2);
     const [row] = mlQuotas([deployment("Standard_DS2_v2", 3)]);
     assert.deepEqual(
       [row.family, row.region, row.standingCores, row.peakCores],
       ["Standard DSv2 Family", "westeurope", 8, 16],
+    );
+  });
+
+  it("a declared deployment's size comes from its scale settings, else its SKU capacity, else one instance", () => {
+    const withSku = resourceRecord(`${ML}:OnlineDeployment`, "green", {
+      location: "westeurope",
+      properties: { instanceType: "Standard_DS3_v2" },
+      sku: { capacity: 4 },
+    });
+    const bare = resourceRecord(`${ML}:OnlineDeployment`, "bare", { properties: { instanceType: "Standard_DS2_v2" } });
+    const [sku, one] = mlQuotas([withSku, bare]);
+    assert.deepEqual([sku.standingCores, sku.peakCores], [20, 40], "ceil(4.8) = 5 instances × 4 cores");
+    assert.deepEqual(
+      [one.resource, one.standingCores, one.region],
+      ["bare (scoring, 1 instance)", 4, "the workspace's region"],
     );
   });
 
@@ -51,14 +68,17 @@ describe("Azure ML quota (tools/lib/cost/quotas.ts)", () => {
       cluster("Standard_DS3_v2", 4),
       cluster("Standard_NC6s_v3", 2),
     ]);
-    assert.deepEqual(quotaTotals(rows), [{ family: "Standard DSv2 Family", region: "westeurope", cores: 16 + 16 }]);
+    assert.deepEqual(quotaTotals(rows), [
+      { family: "Standard DSv2 Family", region: "westeurope", cores: 16 + 16 },
+      { family: "Total dedicated cores", region: "westeurope", cores: 32 },
+    ]);
     const unknown = rows[2];
     assert.equal(unknown.peakCores, undefined);
     assert.match(unknown.basis, /Standard_NC6s_v3: cores and family unknown here/);
     assert.match(quotaMarkdown(rows), /\| not known \| not known \|/);
     assert.match(
       quotaMarkdown(rows),
-      /Request at least: \*\*32 cores\*\* of Standard DSv2 Family in westeurope \(and what cluster \(training cluster, 0–2 nodes\) needs: size not in the table\)\./,
+      /Request at least: \*\*32 cores\*\* of Standard DSv2 Family in westeurope, \*\*32\*\* total dedicated cores in westeurope \(and what cluster \(training cluster, 0–2 nodes\) needs: size not in the table\)\./,
     );
     assert.equal(vmSpec(undefined), undefined);
     assert.equal(quotaMarkdown([]), "No Azure ML compute or scoring deployment.");
@@ -70,10 +90,17 @@ describe("Azure ML quota (tools/lib/cost/quotas.ts)", () => {
       const resources: readonly ResourceRecord[] = (await previewOf(stack)).run.resources;
       return quotaTotals(mlQuotas(resources)).map((t) => `${t.cores} ${t.family} ${t.region}`);
     };
+    // Each family's peak, and the region's total of dedicated cores (a quota of its own, default as low as 24).
     assert.deepEqual(await totals("prod"), [
       "16 Standard DSv2 Family westeurope",
       "32 Standard DSv3 Family westeurope",
+      "48 Total dedicated cores westeurope",
     ]);
-    assert.deepEqual(await totals("dev"), ["4 Standard DSv2 Family westeurope", "8 Low-priority cores westeurope"]);
+    // dev's cluster is low priority: the region's low-priority quota, outside the dedicated total.
+    assert.deepEqual(await totals("dev"), [
+      "4 Standard DSv2 Family westeurope",
+      "8 Low-priority cores westeurope",
+      "4 Total dedicated cores westeurope",
+    ]);
   });
 });

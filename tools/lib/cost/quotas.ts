@@ -37,6 +37,11 @@ export const VM_SPECS: Readonly<Record<string, { readonly cores: number; readonl
   standard_d8_v3: { cores: 8, family: "Standard Dv3 Family" },
 };
 
+/** The quota of low-priority cores: one per region, whatever the family. */
+export const LOW_PRIORITY = "Low-priority cores";
+/** The regional total of dedicated cores, a quota of its own beside each family's ("split by each VM family and cumulative total cores"). */
+export const TOTAL_DEDICATED = "Total dedicated cores";
+
 /** A VM size's cores and family, matched without case (Azure returns sizes upper-cased); undefined when unknown. */
 export const vmSpec = (size: string | undefined) => (size ? VM_SPECS[size.toLowerCase()] : undefined);
 
@@ -53,7 +58,7 @@ export interface QuotaRow {
 }
 
 /** Cores of a managed online deployment of `instances` instances: ceil(1.2 × n) × cores. */
-export const onlineDeploymentCores = (instances: number, cores: number) => Math.ceil(1.2 * instances - 1e-9) * cores;
+export const onlineDeploymentCores = (instances: number, cores: number) => Math.ceil((6 * instances) / 5) * cores;
 
 /** The Azure ML quota rows of a stack: its scoring deployments (declared, or released at the size it states) and clusters. */
 export function mlQuotas(resources: readonly ResourceRecord[]): QuotaRow[] {
@@ -97,7 +102,7 @@ export function mlQuotas(resources: readonly ResourceRecord[]): QuotaRow[] {
       resource: `${c.name} (training cluster, ${min}–${max} nodes)`,
       size: size ?? "?",
       region: regionOf(c),
-      family: spec ? (lowPriority ? "Low-priority cores" : spec.family) : undefined,
+      family: spec ? (lowPriority ? LOW_PRIORITY : spec.family) : undefined,
       standingCores: spec ? min * spec.cores : undefined,
       peakCores: spec ? max * spec.cores : undefined,
       basis: spec
@@ -108,16 +113,25 @@ export function mlQuotas(resources: readonly ResourceRecord[]): QuotaRow[] {
   return rows;
 }
 
-/** The peak cores per quota family and region, a release and a full cluster at once (what to request). */
+/**
+ * The peak cores per quota and region, a release and a full cluster at once (what to request): each VM family's, the
+ * region's total of dedicated cores (all families together), and low-priority cores.
+ */
 export function quotaTotals(rows: readonly QuotaRow[]): { family: string; region: string; cores: number }[] {
   const totals = new Map<string, { family: string; region: string; cores: number }>();
+  const add = (family: string, region: string, cores: number) => {
+    const key = `${family}\0${region}`;
+    const t = totals.get(key) ?? { family, region, cores: 0 };
+    t.cores += cores;
+    totals.set(key, t);
+  };
   for (const r of rows) {
     if (r.family === undefined || r.peakCores === undefined) continue;
-    const key = `${r.family}\0${r.region}`;
-    const t = totals.get(key) ?? { family: r.family, region: r.region, cores: 0 };
-    t.cores += r.peakCores;
-    totals.set(key, t);
+    add(r.family, r.region, r.peakCores);
   }
+  for (const r of rows)
+    if (r.family !== undefined && r.family !== LOW_PRIORITY && r.peakCores !== undefined)
+      add(TOTAL_DEDICATED, r.region, r.peakCores);
   return [...totals.values()];
 }
 
@@ -136,6 +150,14 @@ export function quotaMarkdown(rows: readonly QuotaRow[]): string {
   const totals = quotaTotals(rows);
   const unknown = rows.filter((r) => r.peakCores === undefined).map((r) => r.resource);
   return `${table}\n\nRequest at least: ${
-    totals.length ? totals.map((t) => `**${t.cores} cores** of ${t.family} in ${t.region}`).join(", ") : "nothing known"
+    totals.length
+      ? totals
+          .map((t) =>
+            t.family === TOTAL_DEDICATED
+              ? `**${t.cores}** total dedicated cores in ${t.region}`
+              : `**${t.cores} cores** of ${t.family} in ${t.region}`,
+          )
+          .join(", ")
+      : "nothing known"
   }${unknown.length ? ` (and what ${unknown.join(", ")} need${unknown.length === 1 ? "s" : ""}: size not in the table)` : ""}.`;
 }

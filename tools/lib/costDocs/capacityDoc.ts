@@ -94,8 +94,11 @@ ${capacityMarkdown(dev.capacity)}
 not. A managed online deployment needs quota for \`ceil(1.2 × instances) × cores\` of its VM family (Azure ML's 20 %
 reserve for upgrades; learn.microsoft.com/azure/machine-learning/how-to-manage-quotas), and the release in
 [ml-operations.md](ml-operations.md) runs \`green\` beside \`blue\` at the same size until the traffic moves. Computed
-by \`tools/lib/cost/quotas.ts\` from the stacks' config; request it per VM family and region (ML studio, "Usage +
-quotas"), with the peak of a release and a full cluster at once.
+by \`tools/lib/cost/quotas.ts\` from the stacks' config, with the peak of a release and a full cluster at once: Azure
+splits the quota "by each VM family and cumulative total cores" per region (the total's default can be as low as 24),
+with low-priority cores a regional quota of their own. Request each in the Azure portal's Quotas page (Machine
+Learning) or ML studio's Quota page. The quota is the subscription's: with dev and prod in one subscription and
+region, add both stacks' figures.
 
 ### prod
 
