@@ -327,6 +327,14 @@ describe("config rules: settings accepted and then ignored", () => {
     );
     accepts("prod", (raw) => ((raw.ddosProtectionMode = "network"), (raw.ddosProtectionPlanId = PLAN)));
   });
+  it("operations.securityContact false needs operations.subscriptionGovernance", () => {
+    rejects(
+      "dev",
+      (raw) => ((raw.operations as Record<string, unknown>).securityContact = false),
+      /config payments-data-platform:operations \(securityContact\): got false; has no effect while operations\.subscriptionGovernance is false/,
+    );
+    accepts("prod", (raw) => ((raw.operations as Record<string, unknown>).securityContact = false));
+  });
   it("sql.secondaryType needs sql.failoverGroup", () => {
     rejects(
       "dev",

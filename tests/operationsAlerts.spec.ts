@@ -23,7 +23,7 @@ import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
 type Resources = readonly ResourceRecord[];
 
@@ -790,6 +790,28 @@ describe("operations alerts: subscription governance (prod)", () => {
       pure.find((r) => r.type === "Microsoft.Security/securityContacts")?.properties.notificationsSources,
       [{ sourceType: "Alert", minimalSeverity: "Medium" }],
     );
+  });
+
+  it("with operations.securityContact false the stack leaves the contact to its owner (an ALZ assignment, say)", async function () {
+    this.timeout(60_000);
+    // Pure: no contact in the template without addresses; the plans stay.
+    const pure = defenderTemplate(DEFENDER_PLANS, undefined).resources as { type: string }[];
+    assert.equal(pure.filter((r) => r.type === "Microsoft.Security/securityContacts").length, 0);
+    assert.equal(pure.filter((r) => r.type === "Microsoft.Security/pricings").length, DEFENDER_PLANS.length);
+    // Wired from the config: prod's deployment then carries the plans only.
+    const { run } = await previewEdited(
+      "prod",
+      (config) => {
+        const ops = config["payments-data-platform:operations"] as Record<string, unknown>;
+        ops.securityContact = false;
+      },
+      { skipSchema: true },
+    );
+    const types = (
+      input(byName(run.resources, "operations-defender"), "properties.template.resources") as { type: string }[]
+    ).map((r) => r.type);
+    assert.ok(!types.includes("Microsoft.Security/securityContacts"), types.join(", "));
+    assert.ok(types.includes("Microsoft.Security/pricings"));
   });
 });
 

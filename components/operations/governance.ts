@@ -145,7 +145,8 @@ export function stackBudget(name: string, args: BudgetArgs, parent: pulumi.Resou
 export interface SubscriptionGovernanceArgs {
   readonly subscriptionId: pulumi.Input<string>;
   readonly workspaceId: pulumi.Input<string>;
-  readonly securityContactEmails: readonly string[];
+  /** The security contact's addresses; undefined: the stack sets no contact (`operations.securityContact: false`). */
+  readonly securityContactEmails?: readonly string[];
   /** Where ARM keeps the subscription deployment's metadata (a subscription-scope deployment needs a location). */
   readonly location: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -161,12 +162,13 @@ export const DEFENDER_API_VERSIONS = {
 export const DEFENDER_DEPLOYMENT_NAME = "defender-for-cloud-plans";
 
 /**
- * The subscription-scope ARM template of the Defender plans (each waiting for the previous one) and the `default`
- * security contact (high and medium alerts to the given addresses and the subscription owners). Pure; unit-tested.
+ * The subscription-scope ARM template of the Defender plans (each waiting for the previous one) and, given its
+ * addresses, the `default` security contact (high and medium alerts to them and the subscription owners); without
+ * them the template leaves the contact as it is (an incremental deployment deletes nothing). Pure; unit-tested.
  */
 export function defenderTemplate(
   plans: typeof DEFENDER_PLANS,
-  securityContactEmails: readonly string[],
+  securityContactEmails: readonly string[] | undefined,
 ): Record<string, unknown> {
   const planId = (name: string) => `[subscriptionResourceId('Microsoft.Security/pricings', '${name}')]`;
   return {
@@ -184,17 +186,21 @@ export function defenderTemplate(
           ...(plan.extensions ? { extensions: plan.extensions.map((e) => ({ ...e })) } : {}),
         },
       })),
-      {
-        type: "Microsoft.Security/securityContacts",
-        apiVersion: DEFENDER_API_VERSIONS.securityContacts,
-        name: "default",
-        properties: {
-          emails: securityContactEmails.join(";"),
-          isEnabled: true,
-          notificationsByRole: { state: security.State.On, roles: [security.SecurityContactRole.Owner] },
-          notificationsSources: [{ sourceType: "Alert", minimalSeverity: security.MinimalSeverity.Medium }],
-        },
-      },
+      ...(securityContactEmails
+        ? [
+            {
+              type: "Microsoft.Security/securityContacts",
+              apiVersion: DEFENDER_API_VERSIONS.securityContacts,
+              name: "default",
+              properties: {
+                emails: securityContactEmails.join(";"),
+                isEnabled: true,
+                notificationsByRole: { state: security.State.On, roles: [security.SecurityContactRole.Owner] },
+                notificationsSources: [{ sourceType: "Alert", minimalSeverity: security.MinimalSeverity.Medium }],
+              },
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -148,7 +148,7 @@ export class Operations extends pulumi.ComponentResource {
           {
             subscriptionId,
             workspaceId: args.workspace.id,
-            securityContactEmails: ops.securityContactEmails ?? cfg.alertEmails,
+            securityContactEmails: ops.securityContact ? (ops.securityContactEmails ?? cfg.alertEmails) : undefined,
             location: cfg.location,
             tags,
           },

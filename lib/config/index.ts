@@ -317,6 +317,15 @@ const schema = settings({
         "has no effect while enableDdosProtection is false: set enableDdosProtection to true, or leave ddosProtectionMode at network (its default: network or ip)",
     });
   }
+  // The contact is part of the subscription's governance: without it, the setting would be accepted and do nothing.
+  if (!c.operations.subscriptionGovernance && !c.operations.securityContact) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["operations", "securityContact"],
+      message:
+        "has no effect while operations.subscriptionGovernance is false (the stack then sets no security contact): remove it, or set subscriptionGovernance to true",
+    });
+  }
   if (c.environment === "prod" && !c.operations.sentinel) {
     ctx.addIssue({
       code: "custom",

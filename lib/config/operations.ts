@@ -95,6 +95,13 @@ export const operationsSchema = settings({
    * PCI DSS v4 initiative in audit mode): exactly one stack per subscription owns them (prod).
    */
   subscriptionGovernance: z.boolean(),
+  /**
+   * With `subscriptionGovernance`: whether the stack sets the subscription's Defender for Cloud security contact
+   * (`default`: `securityContactEmails`, alerts from Medium). False leaves the contact to whoever owns it, e.g. an
+   * Azure Landing Zones assignment that deploys its own (`Deploy-MDFC-Config`), instead of each overwriting the other
+   * (docs/operations.md, "Under Azure Landing Zones").
+   */
+  securityContact: z.boolean().default(true),
   /** Receivers per priority; default: `alertEmails` everywhere, the webhook on P1 and P2. */
   routing: settings({ p1: receiverSchema, p2: receiverSchema, p3: receiverSchema }).default({
     p1: { webhook: true },
