@@ -306,14 +306,17 @@ describe("offline preview", function () {
     assert.throws(() => mergeVerdicts([]), /no verdict to merge/);
   });
 
+  /** The run options a preview of dev evaluates the pack with (previewStack's). */
+  const devRunOptions = () => ({
+    config: stackPolicyConfig("dev"),
+    packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
+    stack: "dev",
+    pack: { name: PACK_NAME, version: packVersion() },
+  });
+
   it("the deployed view's worker shares the pack's evaluation of its view, and ends when released instead", async () => {
     const program = programOf({ stack: "dev" });
-    const opts = {
-      config: stackPolicyConfig("dev"),
-      packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
-      stack: "dev",
-      pack: { name: PACK_NAME, version: packVersion() },
-    };
+    const opts = devRunOptions();
     const view = await deployedViewInWorker(program, { schema: false, verdict: true });
     assert.ok(view.verdict);
     const shared = await view.verdict(opts);
@@ -322,7 +325,49 @@ describe("offline preview", function () {
     // Released before asking: the worker ends without its share, so a late ask fails instead of waiting forever.
     const released = await deployedViewInWorker(program, { schema: false, verdict: true });
     released.release();
-    await assert.rejects(released.verdict?.(opts) ?? Promise.resolve(), /the deployed-view worker exited with code 0/);
+    await assert.rejects(
+      released.verdict?.(opts) ?? Promise.resolve(),
+      /the deployed view was released: its verdict can no longer be asked for/,
+    );
+  });
+
+  it("the worker begins its share of the verdict ahead of the caller, who joins with the same options", async () => {
+    const program = programOf({ stack: "dev" });
+    const opts = devRunOptions();
+    const view = await deployedViewInWorker(program, { schema: false, verdict: true });
+    assert.ok(view.begin && view.verdict);
+    view.begin(opts);
+    assert.throws(() => view.begin?.(opts), /already begun or asked for/);
+    await assert.rejects(view.verdict({ ...opts }), /begun with other options than it is asked for/);
+    assert.deepEqual(await view.verdict(opts), await runPolicies(policies, view.run.resources, opts));
+    // Begun, then released before the caller joins (an error on its side): the worker takes no further policy and
+    // ends, and the process is not kept waiting for a whole evaluation.
+    const released = await deployedViewInWorker(program, { schema: false, verdict: true });
+    released.begin?.(opts);
+    released.release();
+    await assert.rejects(
+      released.verdict?.(opts) ?? Promise.resolve(),
+      /the deployed view was released: its verdict can no longer be asked for/,
+    );
+  });
+
+  it("a worker started ahead is stopped at once when the preview finds no core free after all", async () => {
+    const { deployedView, stopStartedViews } =
+      require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    const program = programOf({ stack: "dev" });
+    const tasks = { schema: false, verdict: false };
+    startDeployedView(program, tasks);
+    // Taken over before it is stopped: the job is the one started ahead, and it runs to the end.
+    const kept = deployedView(program, tasks);
+    stopStartedViews();
+    assert.ok((await kept).run.resources.length > 100);
+    startDeployedView(program, tasks);
+    const started = Date.now();
+    stopStartedViews();
+    // Stopped before it was taken over: a later ask starts a fresh worker instead of waiting on the stopped one.
+    const fresh = await deployedView(program, tasks);
+    assert.ok(fresh.run.resources.length > 100);
+    assert.ok(Date.now() - started < 60_000);
   });
 
   it("when both threads' shares fail, the one of the first failing policy in the pack is reported, as one evaluation's", () => {
@@ -468,15 +513,20 @@ describe("offline preview", function () {
   });
 
   it("PREVIEW_THREADS forces one thread (1) or the worker (2), and names the allowed values otherwise", () => {
-    const { secondCoreFree } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+    const { secondCore, secondCoreFree } =
+      require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
     const saved = process.env.PREVIEW_THREADS;
     try {
       process.env.PREVIEW_THREADS = "1";
       assert.equal(secondCoreFree(), false);
+      assert.equal(secondCoreFree(true), false);
+      assert.equal(secondCore(), "no");
       process.env.PREVIEW_THREADS = "2";
       assert.equal(secondCoreFree(), true);
+      assert.equal(secondCore(), "yes");
       process.env.PREVIEW_THREADS = "two";
       assert.throws(() => secondCoreFree(), /PREVIEW_THREADS must be 1 \(one thread\) or 2 \(the worker\), not 'two'/);
+      assert.throws(() => secondCore(), /PREVIEW_THREADS must be 1/);
     } finally {
       if (saved === undefined) delete process.env.PREVIEW_THREADS;
       else process.env.PREVIEW_THREADS = saved;

@@ -60,23 +60,25 @@ runCli(USAGE, async (argv) => {
     deployedView: true,
     skipSchema: args.flags.has("skip-schema"),
   };
-  const { programOf, secondCoreFree, startDeployedView } =
+  const { programOf, secondCore, secondCoreFree, startDeployedView, stopStartedViews } =
     require("./lib/deployedView") as typeof import("./lib/deployedView");
-  const atOnce = secondCoreFree();
+  const first = secondCore();
   const program = programOf(options);
   // What the CLI warns about while loading the stack (a key with no value), as it prints it.
   for (const w of program.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
-  // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack.
-  if (atOnce && (options.deployedView || !options.skipSchema))
+  // With a core free (or maybe free: see secondCore), the deployed view's worker starts first: it loads the SDK while
+  // this thread loads the pack.
+  if (first !== "no" && (options.deployedView || !options.skipSchema))
     startDeployedView(program, { schema: !options.skipSchema, cost: true, verdict: true });
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { createCount, formatOnceDeployed, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
-  // Else asked again, now that this process has run for a while: the load average may still count processes that
-  // just ended; the worker then starts here.
-  const parallel = atOnce || secondCoreFree(true);
+  // "maybe": asked again, now that this process has run for a while (the load average may still count processes that
+  // just ended): the worker keeps running, or it stops and the two views run one after the other in this thread.
+  const parallel = first === "yes" || (first === "maybe" && secondCoreFree(true));
+  if (!parallel) stopStartedViews();
   const {
     run,
     previewRun,

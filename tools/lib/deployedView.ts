@@ -64,15 +64,29 @@ export function othersBusySinceStart(wait = false): number | undefined {
  * the worker), e.g. to compare measurements.
  */
 export function secondCoreFree(measured = false): boolean {
-  const forced = process.env.PREVIEW_THREADS;
-  if (forced === "1" || forced === "2") return forced === "2";
-  if (forced) throw new UsageError(`PREVIEW_THREADS must be 1 (one thread) or 2 (the worker), not '${forced}'`);
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  if (cores < 2) return false;
-  if (os.loadavg()[0] <= cores - 1) return true;
+  const first = secondCore();
+  if (first !== "maybe") return first === "yes";
   if (!measured) return false;
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   const others = othersBusySinceStart(true);
   return others !== undefined && others <= cores - 1.5;
+}
+
+/**
+ * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core), "no" (forced, or a
+ * single core), or "maybe": the load average says busy, which it also says for a minute after a busy process ended,
+ * so the measure (`secondCoreFree(true)`) decides. `npm run preview:offline` starts the worker on "maybe" as well,
+ * so that it boots and loads the SDK while this thread loads the policy pack, and stops it (`stopStartedViews`) if
+ * the measure then says busy: at most the pack's load time of the second core spent for nothing on a busy machine,
+ * against the worker's whole start-up saved on a machine that was only busy a minute ago.
+ */
+export function secondCore(): "yes" | "maybe" | "no" {
+  const forced = process.env.PREVIEW_THREADS;
+  if (forced === "1" || forced === "2") return forced === "2" ? "yes" : "no";
+  if (forced) throw new UsageError(`PREVIEW_THREADS must be 1 (one thread) or 2 (the worker), not '${forced}'`);
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  if (cores < 2) return "no";
+  return os.loadavg()[0] <= cores - 1 ? "yes" : "maybe";
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
@@ -103,7 +117,13 @@ export interface WorkerTasks {
   readonly verdict?: boolean;
 }
 
-const started = new Map<string, Promise<DeployedView>>();
+/** A worker's job: its view, and a way to end the worker at once. */
+interface Launched {
+  readonly job: Promise<DeployedView>;
+  readonly stop: () => void;
+}
+
+const started = new Map<string, Launched>();
 const jobKey = (program: RunProgramOptions, tasks: WorkerTasks) =>
   JSON.stringify([program, tasks.schema, tasks.cost === true, tasks.verdict === true]);
 
@@ -112,17 +132,26 @@ const jobKey = (program: RunProgramOptions, tasks: WorkerTasks) =>
  * and tasks: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
  */
 export function startDeployedView(program: RunProgramOptions, tasks: WorkerTasks): void {
-  const job = deployedViewInWorker(program, tasks);
-  job.catch(() => undefined);
-  started.set(jobKey(program, tasks), job);
+  const launched = launch(program, tasks);
+  launched.job.catch(() => undefined);
+  started.set(jobKey(program, tasks), launched);
+}
+
+/**
+ * Ends the workers started ahead and not taken over, at once (the preview found no core free after all, see
+ * `secondCore`): the two views then run one after the other in the calling thread.
+ */
+export function stopStartedViews(): void {
+  for (const { stop } of started.values()) stop();
+  started.clear();
 }
 
 /** The deployed view in a worker: the one started ahead for this program and tasks, else a new one. */
 export function deployedView(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
   const key = jobKey(program, tasks);
-  const job = started.get(key);
+  const launched = started.get(key);
   started.delete(key);
-  return job ?? deployedViewInWorker(program, tasks);
+  return launched?.job ?? deployedViewInWorker(program, tasks);
 }
 
 export interface DeployedView {
@@ -147,8 +176,15 @@ export interface DeployedView {
    */
   readonly verdict?: (options: RunOptions) => Promise<Verdict>;
   /**
+   * Hands the worker the options of the verdict ahead of `verdict` (which must then be called with the same
+   * options), so that the worker starts taking policies as soon as its other tasks are done instead of waiting,
+   * idle, until this thread is free to join; only with the `verdict` task, with a validated config, at most once.
+   */
+  readonly begin?: (options: RunOptions) => void;
+  /**
    * Lets the worker end without its share of the verdict (a no-op once `verdict` was called): a caller that asked for
-   * the `verdict` task calls it on every path that may not reach `verdict`, e.g. an error.
+   * the `verdict` task calls it on every path that may not reach `verdict`, e.g. an error. After `begin`, the worker
+   * takes no further policy and ends. A `verdict` asked after it rejects.
    */
   readonly release: () => void;
 }
@@ -218,8 +254,9 @@ export function checkShare(groups: readonly (readonly ResourceRecord[])[], queue
   const parts: CheckPart[] = [];
   for (let i = Atomics.add(next, 0, 1); i < groups.length; i = Atomics.add(next, 0, 1))
     parts.push([i, checkSchemas(groups[i], store, false)]);
-  // Once, after every group this thread took (a directory listing each time otherwise).
-  store.trimCache();
+  // Once, after every group this thread took (a directory listing each time otherwise), and only when it wrote to
+  // the cache: a thread that took no group, or found every result recorded, leaves it as it was.
+  if (store.wroteCache) store.trimCache();
   return parts;
 }
 
@@ -273,6 +310,10 @@ async function verdictShare(
  * the calling thread joins with `verdict()`.
  */
 export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
+  return launch(program, tasks).job;
+}
+
+function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
   const boot = `require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
   const queue = new SharedArrayBuffer(4);
   const policyQueue = new SharedArrayBuffer(4);
@@ -304,7 +345,8 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
       parts.map(([, c]) => c),
     );
   };
-  return new Promise((resolve, reject) => {
+  let stop: () => void = () => undefined;
+  const job = new Promise<DeployedView>((resolve, reject) => {
     const fail = (e: Error) => {
       reject(e);
       failed(e);
@@ -315,6 +357,7 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
       eval: true,
       workerData: { program, schema, cost, verdict: shareVerdict, queue, policyQueue } satisfies Job,
     });
+    stop = () => void worker.terminate();
     let sent = false;
     const send = (options: RunOptions | null) => {
       if (sent || !shareVerdict) return;
@@ -329,13 +372,26 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
       }
     };
     let asked = false;
+    // The options handed over by `begin` (the caller's, as given) and as sent.
+    let begun: { readonly options: RunOptions; readonly shared: RunOptions } | undefined;
+    // Without a `take` of the caller's, which is not the worker's (and not cloneable).
+    const sharedOf = (options: RunOptions): RunOptions => ({ ...options, take: undefined });
+    const begin = (options: RunOptions) => {
+      if (begun || asked) throw new Error("the deployed view's verdict was already begun or asked for");
+      begun = { options, shared: sharedOf(options) };
+      send(begun.shared);
+    };
+    let released = false;
     const verdict = async (run: ProgramRun, options: RunOptions) => {
       if (asked) throw new Error("the deployed view's verdict was already asked for (its policies are taken)");
+      // The worker ended, or is ending, without (all of) its share: a verdict now would miss policies.
+      if (released) throw new Error("the deployed view was released: its verdict can no longer be asked for");
+      if (begun && begun.options !== options)
+        throw new Error("the deployed view's verdict was begun with other options than it is asked for");
       asked = true;
       // The process now waits for the worker's part (see "waiting" below).
       worker.ref();
-      // Without a `take` of the caller's, which is not the worker's (and not cloneable).
-      const shared: RunOptions = { ...options, take: undefined };
+      const shared = begun?.shared ?? sharedOf(options);
       send(shared);
       const { mergeVerdicts } = require("./policyRunner") as typeof import("./policyRunner");
       const parts = await Promise.allSettled([verdictShare(run.resources, shared, policyQueue), workerVerdict]);
@@ -350,8 +406,18 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
           run: m.run,
           ...(schema ? { check: () => check(m.run) } : {}),
           ...(cost ? { cost: () => workerCost } : {}),
-          ...(shareVerdict ? { verdict: (options: RunOptions) => verdict(m.run, options) } : {}),
-          release: () => send(null),
+          ...(shareVerdict
+            ? {
+                verdict: (options: RunOptions) => verdict(m.run, options),
+                begin: (options: RunOptions) => begin(options),
+              }
+            : {}),
+          release: () => {
+            if (!asked) released = true;
+            send(null);
+            // Begun and never asked: the worker takes no further policy (an index past the pack's end stops it).
+            if (begun && !asked) Atomics.store(new Int32Array(policyQueue), 0, 0x3fffffff);
+          },
         });
       else if ("parts" in m) theirs(m.parts);
       else if ("cost" in m) costed(m.cost);
@@ -365,6 +431,7 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
     worker.once("error", fail);
     worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
   });
+  return { job, stop };
 }
 
 /** The worker's side: everything it sends is structured-cloneable (records, the secrets Set, schema results). */

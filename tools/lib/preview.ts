@@ -176,10 +176,6 @@ async function previewWith(
   inWorker: Promise<DeployedView> | undefined,
 ): Promise<PreviewResult> {
   const root = opts.root ?? ROOT;
-  const previewRun = await runProgram({ ...program, firstPreview: true });
-  // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
-  // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
-  // the worker's, as when it ran after it.
   const runOptions: RunOptions = {
     config: policyConfig,
     packEnforcementLevel: PACK_ENFORCEMENT_LEVEL,
@@ -187,6 +183,16 @@ async function previewWith(
     stack: opts.stack,
     pack: { name: PACK_NAME, version: packVersion(root) },
   };
+  // The worker begins its share of the deployed view's verdict as soon as its run, schema share and cost are done,
+  // while this thread still evaluates the preview view (it joins when free; the options are the same either way).
+  inWorker?.then(
+    (view) => view.begin?.(runOptions),
+    () => undefined,
+  );
+  const previewRun = await runProgram({ ...program, firstPreview: true });
+  // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
+  // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
+  // the worker's, as when it ran after it.
   const evaluate = async () => runPolicies(policies, previewRun.resources, runOptions);
   const early = inWorker
     ? evaluate().then(
