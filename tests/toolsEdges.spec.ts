@@ -113,7 +113,7 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
     assert.equal(ownCheckSuffices({ properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), false);
   });
 
-  it("a thread's share of the schema check lists the validator cache once, after all its groups", () => {
+  it("a thread's share of the schema check lists the validator cache once, after all its groups, and only when it wrote to it", () => {
     const trim = SchemaStore.prototype.trimCache;
     let calls = 0;
     SchemaStore.prototype.trimCache = function (this: SchemaStore, ...a: Parameters<typeof trim>) {
@@ -121,24 +121,45 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
       return trim.apply(this, a);
     };
     try {
+      const rg = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers";
       const records = [
-        resourceRecord("azure-native:keyvault:Vault", "kv", {
-          vaultName: "kv-a",
-          resourceGroupName: "rg",
-          location: "westeurope",
-          properties: { tenantId: "t", sku: { name: "standard", family: "A" } },
-        }),
-        resourceRecord("azure-native:storage:StorageAccount", "st", {
-          accountName: "sta",
-          resourceGroupName: "rg",
-          location: "westeurope",
-          kind: "StorageV2",
-          sku: { name: "Standard_ZRS" },
-        }),
+        resourceRecord(
+          "azure-native:keyvault:Vault",
+          "kv",
+          {
+            vaultName: "kv-a",
+            resourceGroupName: "rg",
+            location: "westeurope",
+            properties: { tenantId: "t", sku: { name: "standard", family: "A" } },
+          },
+          { id: `${rg}/Microsoft.KeyVault/vaults/kv-a` },
+        ),
+        resourceRecord(
+          "azure-native:storage:StorageAccount",
+          "st",
+          {
+            accountName: "sta",
+            resourceGroupName: "rg",
+            location: "westeurope",
+            kind: "StorageV2",
+            sku: { name: "Standard_ZRS" },
+            // Inputs no earlier run checked, so that this share records its result.
+            tags: { run: `${process.pid}-${process.hrtime.bigint()}` },
+          },
+          { id: `${rg}/Microsoft.Storage/storageAccounts/sta` },
+        ),
       ];
       const groups = checkGroups(records);
       assert.equal(groups.length, 2);
       checkShare(groups, new SharedArrayBuffer(4));
+      assert.equal(calls, 1);
+      // Again: every result is recorded now, nothing is written, and the cache is not listed.
+      checkShare(groups, new SharedArrayBuffer(4));
+      assert.equal(calls, 1);
+      // A share that took no group (the other thread took them all) does not list it either.
+      const taken = new SharedArrayBuffer(4);
+      new Int32Array(taken)[0] = groups.length;
+      assert.deepEqual(checkShare(groups, taken), []);
       assert.equal(calls, 1);
     } finally {
       SchemaStore.prototype.trimCache = trim;

@@ -427,30 +427,6 @@ class TypeIndex {
   }
 }
 
-/**
- * An own, enumerable member of `target` made by `make` on first read (and replaced by a write), as if it had been
- * set to that value up front.
- */
-function lazyMember<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
-  let value: T[K];
-  let made = false;
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      if (!made) {
-        value = make();
-        made = true;
-      }
-      return value;
-    },
-    set: (v: T[K]) => {
-      value = v;
-      made = true;
-    },
-  });
-}
-
 /** The indices `take` hands out, until one past the end. */
 function* taken(take: () => number, count: number): Generator<number> {
   for (let i = take(); i < count; i = take()) yield i;
@@ -516,10 +492,21 @@ export async function runPolicies(
  */
 function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  // Primitives (most members) are copied where they are read, without a call each.
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out[i] = v === null || typeof v !== "object" ? v : cloneJson(v);
+    }
+    return out as T;
+  }
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) out[k] = cloneJson((value as Record<string, unknown>)[k]);
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    out[k] = v === null || typeof v !== "object" ? v : cloneJson(v);
+  }
   return out as T;
 }
 
@@ -561,6 +548,8 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           // The validation's own copy of the inputs, made when it first reads them (as for stack policies below).
           let copy: Record<string, unknown> | undefined;
           const props = () => (copy ??= unknownCheckingProxy(cloneJson(r.inputs)));
+          // Made on first read too (few rules read a resource's options).
+          let resourceOpts: PolicyResourceOptions | undefined;
           const args = {
             type: r.type,
             get props() {
@@ -568,7 +557,12 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
             },
             urn: r.urn,
             name: r.name,
-            opts: options(r),
+            get opts() {
+              return (resourceOpts ??= options(r));
+            },
+            set opts(v: PolicyResourceOptions) {
+              resourceOpts = v;
+            },
             stackTags,
             isType: typeMatcher(r.type),
             asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
@@ -597,6 +591,13 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
         // type never pays for the copies of the resources it skips. What it reads is the same either way.
         let copy: Record<string, unknown> | undefined;
         const props = () => (copy ??= unknownCheckingProxy(cloneJson(r.outputs)));
+        // `opts`, `dependencies` and `propertyDependencies` are built when the policy first reads them (most read few
+        // resources' options and dependencies): the same values as the analyzer server's eager ones, without about
+        // 20 MB of arrays per stack rule on prod. Own, enumerable members in the analyzer server's key order, as if
+        // set up front; a write replaces the value.
+        let resourceOpts: PolicyResourceOptions | undefined;
+        let dependencies: PolicyResource[] | undefined;
+        let propertyDependencies: Record<string, PolicyResource[]> | undefined;
         const pr = {
           type: r.type,
           get props() {
@@ -604,24 +605,33 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           },
           urn: r.urn,
           name: r.name,
-          // Placeholders, made lazy below in their places: the keys keep the analyzer server's order.
-          opts: undefined,
-          dependencies: undefined,
-          propertyDependencies: undefined,
+          get opts() {
+            return (resourceOpts ??= options(r));
+          },
+          set opts(v: PolicyResourceOptions) {
+            resourceOpts = v;
+          },
+          get dependencies() {
+            return (dependencies ??= r.dependencies.flatMap((d) => byUrn.get(d) ?? []));
+          },
+          set dependencies(v: PolicyResource[]) {
+            dependencies = v;
+          },
+          get propertyDependencies() {
+            if (!propertyDependencies) {
+              propertyDependencies = {};
+              for (const [k, urns] of Object.entries(r.propertyDependencies))
+                propertyDependencies[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
+            }
+            return propertyDependencies;
+          },
+          set propertyDependencies(v: Record<string, PolicyResource[]>) {
+            propertyDependencies = v;
+          },
           isType: typeMatcher(r.type),
           asType: ((resourceClass: { new (...rest: never[]): unknown }) =>
             typeMatcher(r.type)(resourceClass) ? props() : undefined) as PolicyResource["asType"],
         } as unknown as PolicyResource;
-        // Built when the policy first reads them (most read few resources' options and dependencies): the same
-        // values as the analyzer server's eager ones, without about 20 MB of arrays per stack rule on prod.
-        lazyMember(pr, "opts", () => options(r));
-        lazyMember(pr, "dependencies", () => r.dependencies.flatMap((d) => byUrn.get(d) ?? []));
-        lazyMember(pr, "propertyDependencies", () => {
-          const deps: Record<string, PolicyResource[]> = {};
-          for (const [k, urns] of Object.entries(r.propertyDependencies))
-            deps[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
-          return deps;
-        });
         byUrn.set(r.urn, pr);
         return pr;
       });

@@ -317,7 +317,10 @@ function checkOne(t: Target, store: SchemaStore): ResourceResult {
 export function checkSchemas(
   records: readonly ResourceRecord[],
   store: SchemaStore = new SchemaStore(),
-  /** Trim the cache after this check (`false`: the caller checks more with the same store and trims once, at the end). */
+  /**
+   * Trim the cache after this check when it wrote to it (`false`: the caller checks more with the same store and trims
+   * once, at the end).
+   */
   trim = true,
 ): SchemaCheck {
   const resources: CheckedResource[] = [];
@@ -334,6 +337,6 @@ export function checkSchemas(
     for (const e of found.errors) errors.push({ urn: r.urn, resource: r.name, armType, ...e });
     resources.push({ urn: r.urn, sdkType: r.type, ...checked, ...(placed ? { placed: new Map(placed) } : {}) });
   }
-  if (trim) store.trimCache();
+  if (trim && store.wroteCache) store.trimCache();
   return { resources, errors, files: [...files].sort() };
 }
