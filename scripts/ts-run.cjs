@@ -10,7 +10,7 @@
 // under tools/ or components/, say) is transpiled on first use, so the cache can never be stale; an unchanged one
 // costs a hash and a read, and TypeScript itself is only loaded when something has to be transpiled. Type-checking
 // stays with `npm test` (tsc --noEmit), exactly as with tsx. It also defers the SDK modules a mocked run never uses,
-// keeps V8's compiled code of the dependencies between runs and runs the entry without V8's optimising compiler
+// keeps V8's compiled code of every module between runs and runs the entry without V8's optimising compiler
 // (see below). Plain CommonJS on purpose: it must run before any TypeScript can.
 "use strict";
 const crypto = require("node:crypto");
@@ -37,7 +37,7 @@ function readText(file) {
 
 // The cache key salt: anything that changes the emitted JavaScript.
 const SALT = [
-  "ts-run/1",
+  "ts-run/2",
   readText(path.join(ROOT, "node_modules", "typescript", "package.json")),
   readText(path.join(ROOT, "tsconfig.json")),
 ].join("\0");
@@ -60,6 +60,12 @@ function transpile(source, filename) {
       sourceMap: false,
       inlineSourceMap: true,
       inlineSources: true,
+      // The map's source is then the file itself, as its module is named: with the project's outDir, TypeScript would
+      // name it relative to where tsc would write the JavaScript, which Node resolves from the module's own folder.
+      outDir: undefined,
+      rootDir: undefined,
+      sourceRoot: undefined,
+      mapRoot: undefined,
       declaration: false,
       noEmit: false,
     };
@@ -68,12 +74,21 @@ function transpile(source, filename) {
   return out.outputText;
 }
 
+/** A TypeScript file's JavaScript and its cache key (which names the JavaScript by the file's path and content). */
 function cached(filename) {
   const source = fs.readFileSync(filename, "utf8");
-  const key = crypto.createHash("sha256").update(SALT).update("\0").update(filename).update("\0").update(source);
-  const file = path.join(CACHE, `${key.digest("hex").slice(0, 40)}.js`);
+  const key = crypto
+    .createHash("sha256")
+    .update(SALT)
+    .update("\0")
+    .update(filename)
+    .update("\0")
+    .update(source)
+    .digest("hex")
+    .slice(0, 40);
+  const file = path.join(CACHE, `${key}.js`);
   try {
-    return fs.readFileSync(file, "utf8");
+    return { js: fs.readFileSync(file, "utf8"), key };
   } catch {
     const js = transpile(source, filename);
     try {
@@ -84,9 +99,12 @@ function cached(filename) {
     } catch {
       // A read-only node_modules only costs speed.
     }
-    return js;
+    return { js, key };
   }
 }
+
+/** The project's modules loaded in this process: file name to the key of their JavaScript (see `cached`). */
+const ownKeys = new Map();
 
 /**
  * Modules `@pulumi/pulumi` loads as soon as it is imported although a program run under the mock engine never
@@ -176,18 +194,27 @@ function deferUnusedSdkModules() {
 }
 
 /**
- * V8's compiled code of every dependency module, kept between runs, on Node versions without
- * `module.enableCompileCache` (before 22.1): compiling the SDK's JavaScript is a large part of its load time. Each
- * module under node_modules is compiled with the code V8 produced for it on an earlier run (keyed by path and
- * content, and checked by V8 itself: a cache it rejects is simply recompiled and rewritten); what had none is
- * written when the process exits, with the functions that ran by then. The project's own modules are left to Node
- * so that their source maps keep working for `--verbose` stack traces.
+ * V8's compiled code of every module, kept between runs, on Node versions without `module.enableCompileCache` (before
+ * 22.1): compiling the SDK's JavaScript is a large part of its load time, and the project's own (about 7 MB with
+ * their inline source maps) about 90 ms of each thread's. Each CommonJS module under node_modules (keyed by path and
+ * content) and each of the project's TypeScript modules (keyed by its JavaScript's cache key, see `cached`) is compiled
+ * with the code V8 produced for it on an earlier run, checked by V8 itself: a cache it rejects is simply recompiled
+ * and rewritten; what had none is written when the process exits, with the functions that ran by then. While Node maps
+ * stack traces through source maps (`--enable-source-maps`, or `--verbose`, see main), the project's modules are left
+ * to Node, which reads their source maps only when it compiles them itself.
  */
-function cacheDependencyCode(dir) {
+function cacheCompiledCode(dir) {
   const compile = Module.prototype._compile;
   const pending = [];
-  const fileOf = (filename, content) =>
-    path.join(dir, `${crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex")}.bin`);
+  const fileOf = (filename, content) => {
+    const own = ownKeys.get(filename);
+    if (own !== undefined) return process.sourceMapsEnabled ? undefined : path.join(dir, `${own}.bin`);
+    if (!filename.includes(`${path.sep}node_modules${path.sep}`) || !/\.c?js$/.test(filename)) return undefined;
+    return path.join(
+      dir,
+      `${crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex")}.bin`,
+    );
+  };
   // The `require` Node gives a module (lib/internal/modules/helpers.js makeRequireFunction).
   const makeRequire = (mod) => {
     const require = (id) => mod.require(id);
@@ -199,9 +226,8 @@ function cacheDependencyCode(dir) {
     return require;
   };
   Module.prototype._compile = function compileWithCache(content, filename) {
-    if (!filename.includes(`${path.sep}node_modules${path.sep}`) || !filename.endsWith(".js"))
-      return compile.call(this, content, filename);
     const file = fileOf(filename, content);
+    if (!file) return compile.call(this, content, filename);
     let cachedData;
     try {
       cachedData = fs.readFileSync(file);
@@ -234,7 +260,9 @@ function cacheDependencyCode(dir) {
 
 function register() {
   require.extensions[".ts"] = function loadTypeScript(module, filename) {
-    module._compile(cached(filename), filename);
+    const { js, key } = cached(filename);
+    ownKeys.set(filename, key);
+    module._compile(js, filename);
   };
   deferUnusedSdkModules();
   // Node 22.1+ caches V8's compiled code of every module (node_modules included) between runs itself.
@@ -244,7 +272,7 @@ function register() {
     } catch {
       // Only speed is lost.
     }
-  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheDependencyCode(path.join(CACHE, "v8-node20"));
+  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheCompiledCode(path.join(CACHE, "v8-node20"));
 }
 
 /**
@@ -295,6 +323,9 @@ function main(argv) {
     process.exit(2);
   }
   const entry = path.resolve(argv[0]);
+  // The tools' `--verbose` prints stack traces (tools/lib/cli.ts): through the project's source maps, so that they
+  // name the TypeScript's lines rather than the JavaScript's.
+  if (argv.includes("--verbose")) process.setSourceMapsEnabled(true);
   if (process.env.TS_RUN_NO_OPT !== "0") for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
   register();
   // Run the entry as the main module, with its own arguments, as `node entry.js args...` would.

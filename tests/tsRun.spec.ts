@@ -178,4 +178,46 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
     if (!builtIn) assert.ok(fs.readdirSync(cacheDir).length > 50, "compiled code of the SDK's modules is kept");
   });
+
+  it("keeps V8's compiled code of the project's modules too, and --verbose maps stack traces to the TypeScript", () => {
+    const thrower = path.join(dir, "thrower.ts");
+    // The throw is on line 9 of the TypeScript and on another line of the JavaScript (the types are erased).
+    fs.writeFileSync(
+      thrower,
+      `interface A {\n  x: number;\n}\ntype B = A & {\n  y: string;\n};\n` +
+        `function fail(b: B): never {\n  // the line below is line 9\n  throw new Error(\`boom \${b.y} \${b.x}\`);\n}\n` +
+        `if (process.argv.includes("--throw")) fail({ x: 1, y: "z" });\nconsole.log("ran");\n`,
+    );
+    const trace = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, [TS_RUN, thrower, ...args], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+      } catch (e) {
+        return (e as { stderr: string }).stderr;
+      }
+      throw new Error("the fixture did not throw");
+    };
+    const at = (stderr: string) => /at fail \((.*):(\d+):\d+\)/.exec(stderr)?.slice(1);
+    assert.deepEqual(at(trace(["--throw", "--verbose"])), [thrower, "9"], "mapped through the source map");
+    assert.notEqual(at(trace(["--throw"]))?.[1], "9", "not mapped (nothing reads the map) without --verbose");
+    const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
+    if (builtIn) return;
+    // The module's compiled code is written after its first run without source maps, then read, not rewritten.
+    const cacheDir = path.join(ROOT, "node_modules", ".cache", "ts-run", "v8-node20");
+    const before = new Set(fs.readdirSync(cacheDir));
+    fs.appendFileSync(thrower, `// ${process.pid} ${Date.now()}: new content, new keys\n`);
+    assert.equal(run([thrower]).trim(), "ran");
+    const added = fs.readdirSync(cacheDir).filter((f) => !before.has(f));
+    assert.equal(added.length, 1, `the new module's code: ${added.join(", ")}`);
+    const written = fs.statSync(path.join(cacheDir, added[0])).mtimeMs;
+    assert.equal(run([thrower]).trim(), "ran");
+    assert.equal(fs.statSync(path.join(cacheDir, added[0])).mtimeMs, written, "accepted by V8, not rewritten");
+    // Under --verbose the project's modules are compiled by Node (which reads their source maps), not from the cache.
+    fs.appendFileSync(thrower, `// verbose ${Date.now()}\n`);
+    const beforeVerbose = new Set(fs.readdirSync(cacheDir));
+    assert.equal(run([thrower, "--verbose"]).trim(), "ran");
+    assert.deepEqual(
+      fs.readdirSync(cacheDir).filter((f) => !beforeVerbose.has(f)),
+      [],
+    );
+  });
 });

@@ -314,7 +314,10 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
 }
 
 function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
-  const boot = `require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
+  // Stack traces mapped through source maps in the worker too when this thread maps them (`--verbose`: its errors
+  // reach the caller with their stacks).
+  const maps = process.sourceMapsEnabled ? "process.setSourceMapsEnabled(true); " : "";
+  const boot = `${maps}require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
   const queue = new SharedArrayBuffer(4);
   const policyQueue = new SharedArrayBuffer(4);
   const schema = tasks.schema;
