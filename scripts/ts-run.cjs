@@ -74,6 +74,67 @@ function transpile(source, filename) {
   return out.outputText;
 }
 
+/**
+ * How many files each of the loader's caches (the transpiled JavaScript, and V8's compiled code) may hold before
+ * `trimCacheDir` removes the oldest, and how many it leaves: every edit of a module adds an entry to both and nothing
+ * else removes the old ones (today's tree: about 220 and 900 files).
+ */
+const CACHE_LIMITS = { maxFiles: 3000, keepFiles: 2000, graceMs: 15 * 60 * 1000 };
+/** The cache files this thread read or wrote: its trim never removes them. */
+const usedFiles = new Set();
+/** Whether this thread wrote to a cache (only a write can take one past its limit). */
+let wroteCache = false;
+
+/**
+ * Keeps a cache folder from growing without bound: past `maxFiles` files, the oldest (by modification time) are
+ * removed until `keepFiles` remain, except the files in `used` and those written in the last `graceMs` (another
+ * process may be about to read them). A removed entry only costs a transpile or a compile on the run that needs it
+ * again. Returns how many files were removed.
+ */
+function trimCacheDir(dir, used = usedFiles, limits = CACHE_LIMITS) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile());
+  } catch {
+    return 0;
+  }
+  if (entries.length <= limits.maxFiles) return 0;
+  const recent = Date.now() - limits.graceMs;
+  const candidates = entries
+    .map((e) => path.join(dir, e.name))
+    .filter((f) => !used.has(f))
+    .flatMap((f) => {
+      try {
+        return [{ f, t: fs.statSync(f).mtimeMs }];
+      } catch {
+        return [];
+      }
+    })
+    .filter(({ t }) => t < recent)
+    .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f));
+  let removed = 0;
+  for (const { f } of candidates) {
+    if (entries.length - removed <= limits.keepFiles) break;
+    try {
+      fs.rmSync(f, { force: true });
+      removed += 1;
+    } catch {
+      // A read-only cache only costs disk space.
+    }
+  }
+  return removed;
+}
+
+/** Trims both caches when this thread wrote to one (see trimCacheDir). */
+function trimCaches() {
+  if (!wroteCache) return;
+  trimCacheDir(CACHE);
+  trimCacheDir(path.join(CACHE, CODE_CACHE));
+}
+
+/** V8's compiled code (Node 20, see cacheCompiledCode), under CACHE. */
+const CODE_CACHE = "v8-node20";
+
 /** A TypeScript file's JavaScript and its cache key (which names the JavaScript by the file's path and content). */
 function cached(filename) {
   const source = fs.readFileSync(filename, "utf8");
@@ -87,6 +148,7 @@ function cached(filename) {
     .digest("hex")
     .slice(0, 40);
   const file = path.join(CACHE, `${key}.js`);
+  usedFiles.add(file);
   try {
     return { js: fs.readFileSync(file, "utf8"), key };
   } catch {
@@ -96,6 +158,7 @@ function cached(filename) {
       const tmp = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, js);
       fs.renameSync(tmp, file); // atomic: concurrent runs never read half a file
+      wroteCache = true;
     } catch {
       // A read-only node_modules only costs speed.
     }
@@ -228,6 +291,7 @@ function cacheCompiledCode(dir) {
   Module.prototype._compile = function compileWithCache(content, filename) {
     const file = fileOf(filename, content);
     if (!file) return compile.call(this, content, filename);
+    usedFiles.add(file);
     let cachedData;
     try {
       cachedData = fs.readFileSync(file);
@@ -251,6 +315,7 @@ function cacheCompiledCode(dir) {
         const tmp = `${file}.${process.pid}-${threadId}.tmp`; // the deployed-view worker writes too
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, file);
+        wroteCache = true;
       }
     } catch {
       // A read-only node_modules only costs speed.
@@ -272,7 +337,9 @@ function register() {
     } catch {
       // Only speed is lost.
     }
-  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheCompiledCode(path.join(CACHE, "v8-node20"));
+  } else if (process.env.TS_RUN_CODE_CACHE !== "0") cacheCompiledCode(path.join(CACHE, CODE_CACHE));
+  // After the compiled code is written (listeners run in the order they were added).
+  process.once("exit", trimCaches);
 }
 
 /**
@@ -315,7 +382,12 @@ function main(argv) {
     }
     const files = sourceFiles();
     for (const f of files) cached(f);
-    console.log(`ts-run: ${files.length} TypeScript files transpiled into ${path.relative(ROOT, CACHE)}`);
+    // After an install (`prepare`), whether or not this wrote: entries older trees or loader versions left behind.
+    const removed = trimCacheDir(CACHE) + trimCacheDir(path.join(CACHE, CODE_CACHE));
+    console.log(
+      `ts-run: ${files.length} TypeScript files transpiled into ${path.relative(ROOT, CACHE)}` +
+        (removed > 0 ? ` (${removed} older cache files removed)` : ""),
+    );
     return;
   }
   if (!argv[0]) {
@@ -350,7 +422,7 @@ function cpuSample() {
   return { at: process.hrtime.bigint(), busyMs, idleMs, ownUs: own.user + own.system };
 }
 
-module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, cpuSample };
+module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, cpuSample, trimCacheDir, CACHE_LIMITS };
 
 if (require.main === module) {
   cpuAtStart = cpuSample();

@@ -179,6 +179,34 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     if (!builtIn) assert.ok(fs.readdirSync(cacheDir).length > 50, "compiled code of the SDK's modules is kept");
   });
 
+  it("trims its caches past their limit: the oldest files first, never one this process used or one written lately", () => {
+    const { trimCacheDir } = require(TS_RUN) as {
+      trimCacheDir: (
+        dir: string,
+        used: ReadonlySet<string>,
+        limits: { maxFiles: number; keepFiles: number; graceMs: number },
+      ) => number;
+    };
+    const cache = fs.mkdtempSync(path.join(dir, "cache-"));
+    const files = Array.from({ length: 10 }, (_, i) => path.join(cache, `${String(i).padStart(40, "0")}.js`));
+    files.forEach((f, i) => {
+      fs.writeFileSync(f, "x");
+      // The first eight are old, the oldest first; the last two were written just now.
+      if (i < 8) fs.utimesSync(f, 1000 + i, 1000 + i);
+    });
+    fs.mkdirSync(path.join(cache, "v8-node20")); // a folder is not a file of the cache
+    const limits = { maxFiles: 10, keepFiles: 4, graceMs: 60_000 };
+    assert.equal(trimCacheDir(cache, new Set(), limits), 0, "at the limit: none");
+    // Past it: down to four, the oldest first, but not the one used (the oldest) nor the two recent ones.
+    assert.equal(trimCacheDir(cache, new Set([files[0]]), { ...limits, maxFiles: 9 }), 6);
+    assert.deepEqual(
+      files.map((f) => fs.existsSync(f)),
+      [true, false, false, false, false, false, false, true, true, true],
+    );
+    assert.ok(fs.statSync(path.join(cache, "v8-node20")).isDirectory());
+    assert.equal(trimCacheDir(path.join(cache, "missing"), new Set(), limits), 0);
+  });
+
   it("keeps V8's compiled code of the project's modules too, and --verbose maps stack traces to the TypeScript", () => {
     const thrower = path.join(dir, "thrower.ts");
     // The throw is on line 9 of the TypeScript and on another line of the JavaScript (the types are erased).

@@ -199,6 +199,16 @@ interface ValidatorKey {
  */
 export const CACHE_LIMITS = { maxFiles: 4000, keepFiles: 3000, graceMs: 15 * 60 * 1000 } as const;
 
+/** Past `maxFiles` files, the oldest are removed down to `keepFiles`, none written or used in the last `graceMs`. */
+interface CacheLimits {
+  readonly maxFiles: number;
+  readonly keepFiles: number;
+  readonly graceMs: number;
+}
+
+/** The loader (scripts/ts-run.cjs), whose `trimCacheDir` trims this cache too. */
+const TS_RUN = path.resolve(__dirname, "..", "..", "..", "scripts", "ts-run.cjs");
+
 /** Reads the vendored schemas; every file is parsed at most once per process. */
 export class SchemaStore {
   private readonly docs = new Map<string, Schema>();
@@ -475,42 +485,13 @@ export class SchemaStore {
    * costs a validation on the run that needs it again. Cheap when under the limit (one directory listing). Returns
    * how many files were removed.
    */
-  trimCache(
-    limits: { readonly maxFiles: number; readonly keepFiles: number; readonly graceMs: number } = CACHE_LIMITS,
-  ): number {
+  trimCache(limits: CacheLimits = CACHE_LIMITS): number {
     if (!this.cacheDir) return 0;
-    const dir = this.cacheDir;
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return 0;
-    }
-    if (names.length <= limits.maxFiles) return 0;
-    const recent = Date.now() - limits.graceMs;
-    const candidates = names
-      .map((n) => path.join(dir, n))
-      .filter((f) => !this.used.has(f))
-      .flatMap((f) => {
-        try {
-          return [{ f, t: fs.statSync(f).mtimeMs }];
-        } catch {
-          return [];
-        }
-      })
-      .filter(({ t }) => t < recent)
-      .sort((a, b) => a.t - b.t || a.f.localeCompare(b.f));
-    let removed = 0;
-    for (const { f } of candidates) {
-      if (names.length - removed <= limits.keepFiles) break;
-      try {
-        fs.rmSync(f, { force: true });
-        removed += 1;
-      } catch {
-        // A read-only cache only costs disk space.
-      }
-    }
-    return removed;
+    // The loader's own trim: its caches follow the same rule.
+    const { trimCacheDir } = require(TS_RUN) as {
+      trimCacheDir: (dir: string, used: ReadonlySet<string>, limits: CacheLimits) => number;
+    };
+    return trimCacheDir(this.cacheDir, this.used, limits);
   }
 
   /** Writes a cache file (see writeAtomically) and remembers that this store wrote one. */
