@@ -20,7 +20,7 @@ const os = require("node:os");
 const path = require("node:path");
 const v8 = require("node:v8");
 const vm = require("node:vm");
-const { threadId } = require("node:worker_threads");
+const { isMainThread, threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-run");
@@ -35,9 +35,11 @@ function readText(file) {
   }
 }
 
-// The cache key salt: anything that changes the emitted JavaScript.
+// The cache key salt: anything that changes the emitted JavaScript, this loader included (its compiler options; and
+// V8's compiled code of a module is keyed by its JavaScript's key, while V8 itself checks only the source's length).
 const SALT = [
   "ts-run/2",
+  readText(path.join(__dirname, "ts-run.cjs")),
   readText(path.join(ROOT, "node_modules", "typescript", "package.json")),
   readText(path.join(ROOT, "tsconfig.json")),
 ].join("\0");
@@ -84,12 +86,13 @@ const CACHE_LIMITS = { maxFiles: 3000, keepFiles: 2000, graceMs: 15 * 60 * 1000 
 const usedFiles = new Set();
 /** Whether this thread wrote to a cache (only a write can take one past its limit). */
 let wroteCache = false;
-
 /**
- * Keeps a cache folder from growing without bound: past `maxFiles` files, the oldest (by modification time) are
- * removed until `keepFiles` remain, except the files in `used` and those written in the last `graceMs` (another
- * process may be about to read them). A removed entry only costs a transpile or a compile on the run that needs it
- * again. Returns how many files were removed.
+ * Keeps a cache folder from growing without bound: past `maxFiles` files, those used longest ago are removed until
+ * `keepFiles` remain, except the files in `used` and those used in the last `graceMs` (another process may be about to
+ * read them). A file's last use is its last write or, where the file system records reads (Linux's default `relatime`
+ * updates the access time at least once a day), its last read; where it does not (`noatime`), the trim goes by writes
+ * alone and may remove a file every run still reads. A removed entry only costs a transpile or a compile on the run
+ * that needs it again. Returns how many files were removed.
  */
 function trimCacheDir(dir, used = usedFiles, limits = CACHE_LIMITS) {
   let entries;
@@ -105,7 +108,8 @@ function trimCacheDir(dir, used = usedFiles, limits = CACHE_LIMITS) {
     .filter((f) => !used.has(f))
     .flatMap((f) => {
       try {
-        return [{ f, t: fs.statSync(f).mtimeMs }];
+        const stat = fs.statSync(f);
+        return [{ f, t: Math.max(stat.mtimeMs, stat.atimeMs) }];
       } catch {
         return [];
       }
@@ -125,9 +129,12 @@ function trimCacheDir(dir, used = usedFiles, limits = CACHE_LIMITS) {
   return removed;
 }
 
-/** Trims both caches when this thread wrote to one (see trimCacheDir). */
+/**
+ * Trims both caches when this thread wrote to one (see trimCacheDir); the main thread only, whose run knows best
+ * which files it used (a worker's trim would remove the main thread's).
+ */
 function trimCaches() {
-  if (!wroteCache) return;
+  if (!wroteCache || !isMainThread) return;
   trimCacheDir(CACHE);
   trimCacheDir(path.join(CACHE, CODE_CACHE));
 }
@@ -155,7 +162,7 @@ function cached(filename) {
     const js = transpile(source, filename);
     try {
       fs.mkdirSync(CACHE, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
+      const tmp = `${file}.${process.pid}-${threadId}.tmp`; // the deployed-view worker transpiles too
       fs.writeFileSync(tmp, js);
       fs.renameSync(tmp, file); // atomic: concurrent runs never read half a file
       wroteCache = true;

@@ -218,7 +218,7 @@ describe("offline preview", function () {
   it("gives the same views, verdict and schema check with the deployed view in a worker thread", async () => {
     const inThread = await previewOf("dev");
     // Started ahead, as `npm run preview:offline` does when a core is free; previewStack takes it over.
-    startDeployedView(programOf({ stack: "dev" }), { schema: true, cost: true, verdict: true });
+    void startDeployedView(programOf({ stack: "dev" }), { schema: true, cost: true, verdict: true });
     const inWorker = await previewStack({ stack: "dev", parallel: true, cost: true });
     assert.deepEqual(inWorker.run, inThread.run);
     assert.deepEqual(inWorker.previewRun, inThread.previewRun);
@@ -336,15 +336,23 @@ describe("offline preview", function () {
     const opts = devRunOptions();
     const view = await deployedViewInWorker(program, { schema: false, verdict: true });
     assert.ok(view.begin && view.verdict);
+    assert.equal(view.policiesTaken(), 0, "nothing is taken before the options are handed over");
     view.begin(opts);
     assert.throws(() => view.begin?.(opts), /already begun or asked for/);
     await assert.rejects(view.verdict({ ...opts }), /begun with other options than it is asked for/);
+    // The worker takes the policies on its own, the caller not having joined: here all of them.
+    for (const until = Date.now() + 60_000; view.policiesTaken() < policies.length;) {
+      assert.ok(Date.now() < until, `the worker took ${view.policiesTaken()} of ${policies.length} policies`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The caller joins late and takes none: the verdict is still exactly one evaluation's.
     assert.deepEqual(await view.verdict(opts), await runPolicies(policies, view.run.resources, opts));
     // Begun, then released before the caller joins (an error on its side): the worker takes no further policy and
     // ends, and the process is not kept waiting for a whole evaluation.
     const released = await deployedViewInWorker(program, { schema: false, verdict: true });
     released.begin?.(opts);
     released.release();
+    assert.ok(released.policiesTaken() > policies.length, "the queue is closed");
     await assert.rejects(
       released.verdict?.(opts) ?? Promise.resolve(),
       /the deployed view was released: its verdict can no longer be asked for/,
@@ -356,18 +364,19 @@ describe("offline preview", function () {
       require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
     const program = programOf({ stack: "dev" });
     const tasks = { schema: false, verdict: false };
-    startDeployedView(program, tasks);
+    const first = startDeployedView(program, tasks);
     // Taken over before it is stopped: the job is the one started ahead, and it runs to the end.
     const kept = deployedView(program, tasks);
+    assert.equal(kept, first);
     stopStartedViews();
     assert.ok((await kept).run.resources.length > 100);
-    startDeployedView(program, tasks);
-    const started = Date.now();
+    // Stopped before it was taken over: the worker is terminated, and a later ask starts a fresh one.
+    const stopped = startDeployedView(program, tasks);
     stopStartedViews();
-    // Stopped before it was taken over: a later ask starts a fresh worker instead of waiting on the stopped one.
-    const fresh = await deployedView(program, tasks);
-    assert.ok(fresh.run.resources.length > 100);
-    assert.ok(Date.now() - started < 60_000);
+    await assert.rejects(stopped, /the deployed-view worker was stopped \(no core free after all\)/);
+    const fresh = deployedView(program, tasks);
+    assert.notEqual(fresh, stopped);
+    assert.ok((await fresh).run.resources.length > 100);
   });
 
   it("when both threads' shares fail, the one of the first failing policy in the pack is reported, as one evaluation's", () => {
@@ -407,7 +416,8 @@ describe("offline preview", function () {
   });
 
   it("a stack rule reads each resource's options, parent and dependencies as the analyzer server sets them", async () => {
-    // The runner builds them on first read (tools/lib/policyRunner.ts lazyMember): own, enumerable, writable.
+    // The runner builds them on first read (tools/lib/policyRunner.ts, accessors of each resource's object): own,
+    // enumerable, writable.
     const { run } = await previewOf("dev");
     const seen: Record<string, unknown>[] = [];
     const probe: StackValidationPolicy = {
@@ -432,6 +442,16 @@ describe("offline preview", function () {
         const [r] = args.resources;
         r.dependencies = [];
         assert.deepEqual(r.dependencies, [], "a write replaces the value");
+        // Whatever is written holds, undefined and null included, read or not before (the analyzer's plain members).
+        const [, s, t] = args.resources;
+        const loose = (x: unknown) => x as Record<string, unknown>;
+        loose(s).opts = undefined;
+        loose(s).propertyDependencies = null;
+        assert.equal(s.opts, undefined);
+        assert.equal(s.propertyDependencies, null);
+        void t.dependencies;
+        loose(t).dependencies = undefined;
+        assert.equal(t.dependencies, undefined);
       },
     };
     await runPolicies([probe], run.resources);

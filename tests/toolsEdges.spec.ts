@@ -161,6 +161,12 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
       new Int32Array(taken)[0] = groups.length;
       assert.deepEqual(checkShare(groups, taken), []);
       assert.equal(calls, 1);
+      // A whole check (the one-thread preview's) likewise: listed after it records a new result, not when all were kept.
+      checkSchemas(records);
+      assert.equal(calls, 1);
+      const changed = records.map((r) => ({ ...r, inputs: { ...r.inputs, tags: { run: `${Date.now()}-again` } } }));
+      checkSchemas(changed);
+      assert.equal(calls, 2);
     } finally {
       SchemaStore.prototype.trimCache = trim;
     }

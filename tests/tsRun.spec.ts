@@ -8,6 +8,17 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 const TS_RUN = path.join(ROOT, "scripts", "ts-run.cjs");
 const run = (args: string[]) => execFileSync(process.execPath, [TS_RUN, ...args], { cwd: ROOT, encoding: "utf8" });
+/** The loader's cache trim (scripts/ts-run.cjs). */
+const trimCacheDir = (
+  dir: string,
+  used: ReadonlySet<string>,
+  limits: { maxFiles: number; keepFiles: number; graceMs: number },
+): number =>
+  (require(TS_RUN) as { trimCacheDir: (d: string, u: ReadonlySet<string>, l: typeof limits) => number }).trimCacheDir(
+    dir,
+    used,
+    limits,
+  );
 
 describe("ts-run: the cached loader behind `npm run preview:offline`", function () {
   this.timeout(180000);
@@ -180,13 +191,6 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
   });
 
   it("trims its caches past their limit: the oldest files first, never one this process used or one written lately", () => {
-    const { trimCacheDir } = require(TS_RUN) as {
-      trimCacheDir: (
-        dir: string,
-        used: ReadonlySet<string>,
-        limits: { maxFiles: number; keepFiles: number; graceMs: number },
-      ) => number;
-    };
     const cache = fs.mkdtempSync(path.join(dir, "cache-"));
     const files = Array.from({ length: 10 }, (_, i) => path.join(cache, `${String(i).padStart(40, "0")}.js`));
     files.forEach((f, i) => {
@@ -205,6 +209,27 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     );
     assert.ok(fs.statSync(path.join(cache, "v8-node20")).isDirectory());
     assert.equal(trimCacheDir(path.join(cache, "missing"), new Set(), limits), 0);
+  });
+
+  it("trims by last use: a file read lately (its access time) stays, however long ago it was written", () => {
+    const cache = fs.mkdtempSync(path.join(dir, "used-"));
+    const day = 86_400;
+    const now = Date.now() / 1000;
+    const file = (name: string, readDaysAgo: number, writtenDaysAgo: number) => {
+      const f = path.join(cache, name);
+      fs.writeFileSync(f, "x");
+      fs.utimesSync(f, now - readDaysAgo * day, now - writtenDaysAgo * day);
+      return f;
+    };
+    // Written 30 days ago and read every day since (what every preview loads), against junk written 10 and 5 days ago.
+    const live = file("live.js", 1, 30);
+    const junk = [file("junk-a.js", 10, 10), file("junk-b.js", 5, 5)];
+    assert.equal(trimCacheDir(cache, new Set(), { maxFiles: 2, keepFiles: 1, graceMs: 0 }), 2);
+    assert.ok(fs.existsSync(live), "the file read yesterday stays");
+    assert.deepEqual(
+      junk.map((f) => fs.existsSync(f)),
+      [false, false],
+    );
   });
 
   it("keeps V8's compiled code of the project's modules too, and --verbose maps stack traces to the TypeScript", () => {
@@ -226,7 +251,9 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     };
     const at = (stderr: string) => /at fail \((.*):(\d+):\d+\)/.exec(stderr)?.slice(1);
     assert.deepEqual(at(trace(["--throw", "--verbose"])), [thrower, "9"], "mapped through the source map");
-    assert.notEqual(at(trace(["--throw"]))?.[1], "9", "not mapped (nothing reads the map) without --verbose");
+    const plain = at(trace(["--throw"]));
+    assert.equal(plain?.[0], thrower);
+    assert.notEqual(plain?.[1], "9", "not mapped (nothing reads the map) without --verbose");
     const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
     if (builtIn) return;
     // The module's compiled code is written after its first run without source maps, then read, not rewritten.

@@ -131,10 +131,11 @@ const jobKey = (program: RunProgramOptions, tasks: WorkerTasks) =>
  * Starts the deployed view's worker ahead of `previewStack`, which takes it over when it asks for the same program
  * and tasks: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
  */
-export function startDeployedView(program: RunProgramOptions, tasks: WorkerTasks): void {
+export function startDeployedView(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
   const launched = launch(program, tasks);
   launched.job.catch(() => undefined);
   started.set(jobKey(program, tasks), launched);
+  return launched.job;
 }
 
 /**
@@ -187,6 +188,11 @@ export interface DeployedView {
    * takes no further policy and ends. A `verdict` asked after it rejects.
    */
   readonly release: () => void;
+  /**
+   * How many policies of the shared verdict the two threads have taken so far: the shared queue's position, past the
+   * pack's length once every policy is taken or the view was released after `begin`.
+   */
+  readonly policiesTaken: () => number;
 }
 
 interface Job extends WorkerTasks {
@@ -360,7 +366,11 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
       eval: true,
       workerData: { program, schema, cost, verdict: shareVerdict, queue, policyQueue } satisfies Job,
     });
-    stop = () => void worker.terminate();
+    let stopped = false;
+    stop = () => {
+      stopped = true;
+      void worker.terminate();
+    };
     let sent = false;
     const send = (options: RunOptions | null) => {
       if (sent || !shareVerdict) return;
@@ -379,10 +389,16 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
     let begun: { readonly options: RunOptions; readonly shared: RunOptions } | undefined;
     // Without a `take` of the caller's, which is not the worker's (and not cloneable).
     const sharedOf = (options: RunOptions): RunOptions => ({ ...options, take: undefined });
+    // What stopped `begin` from handing the options over (options that cannot be cloned): `verdict` reports it.
+    let beginError: unknown;
     const begin = (options: RunOptions) => {
       if (begun || asked) throw new Error("the deployed view's verdict was already begun or asked for");
       begun = { options, shared: sharedOf(options) };
-      send(begun.shared);
+      try {
+        send(begun.shared);
+      } catch (e) {
+        beginError = e;
+      }
     };
     let released = false;
     const verdict = async (run: ProgramRun, options: RunOptions) => {
@@ -391,6 +407,7 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
       if (released) throw new Error("the deployed view was released: its verdict can no longer be asked for");
       if (begun && begun.options !== options)
         throw new Error("the deployed view's verdict was begun with other options than it is asked for");
+      if (beginError !== undefined) throw beginError;
       asked = true;
       // The process now waits for the worker's part (see "waiting" below).
       worker.ref();
@@ -421,6 +438,7 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
             // Begun and never asked: the worker takes no further policy (an index past the pack's end stops it).
             if (begun && !asked) Atomics.store(new Int32Array(policyQueue), 0, 0x3fffffff);
           },
+          policiesTaken: () => Atomics.load(new Int32Array(policyQueue), 0),
         });
       else if ("parts" in m) theirs(m.parts);
       else if ("cost" in m) costed(m.cost);
@@ -432,7 +450,15 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
       else unjudged(Object.assign(new Error(m.verdictError.message), m.verdictError));
     });
     worker.once("error", fail);
-    worker.once("exit", (code) => fail(new Error(`the deployed-view worker exited with code ${code}`)));
+    worker.once("exit", (code) =>
+      fail(
+        new Error(
+          stopped
+            ? "the deployed-view worker was stopped (no core free after all)"
+            : `the deployed-view worker exited with code ${code}`,
+        ),
+      ),
+    );
   });
   return { job, stop };
 }

@@ -548,8 +548,9 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           // The validation's own copy of the inputs, made when it first reads them (as for stack policies below).
           let copy: Record<string, unknown> | undefined;
           const props = () => (copy ??= unknownCheckingProxy(cloneJson(r.inputs)));
-          // Made on first read too (few rules read a resource's options).
+          // Made on first read too (few rules read a resource's options); a write holds, whatever it writes.
           let resourceOpts: PolicyResourceOptions | undefined;
+          let optsSet = false;
           const args = {
             type: r.type,
             get props() {
@@ -558,10 +559,11 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
             urn: r.urn,
             name: r.name,
             get opts() {
-              return (resourceOpts ??= options(r));
+              return optsSet ? (resourceOpts as PolicyResourceOptions) : (resourceOpts ??= options(r));
             },
             set opts(v: PolicyResourceOptions) {
               resourceOpts = v;
+              optsSet = true;
             },
             stackTags,
             isType: typeMatcher(r.type),
@@ -595,9 +597,11 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
         // resources' options and dependencies): the same values as the analyzer server's eager ones, without about
         // 20 MB of arrays per stack rule on prod. Own, enumerable members in the analyzer server's key order, as if
         // set up front; a write replaces the value.
+        // Each is made on first read unless written before (`set`: a write holds, whatever it writes).
         let resourceOpts: PolicyResourceOptions | undefined;
         let dependencies: PolicyResource[] | undefined;
         let propertyDependencies: Record<string, PolicyResource[]> | undefined;
+        let set = 0; // bits: 1 opts, 2 dependencies, 4 propertyDependencies
         const pr = {
           type: r.type,
           get props() {
@@ -606,27 +610,31 @@ async function evaluate(policies: Policies, resources: readonly ResourceRecord[]
           urn: r.urn,
           name: r.name,
           get opts() {
-            return (resourceOpts ??= options(r));
+            return set & 1 ? (resourceOpts as PolicyResourceOptions) : (resourceOpts ??= options(r));
           },
           set opts(v: PolicyResourceOptions) {
             resourceOpts = v;
+            set |= 1;
           },
           get dependencies() {
-            return (dependencies ??= r.dependencies.flatMap((d) => byUrn.get(d) ?? []));
+            return set & 2
+              ? (dependencies as PolicyResource[])
+              : (dependencies ??= r.dependencies.flatMap((d) => byUrn.get(d) ?? []));
           },
           set dependencies(v: PolicyResource[]) {
             dependencies = v;
+            set |= 2;
           },
           get propertyDependencies() {
-            if (!propertyDependencies) {
-              propertyDependencies = {};
-              for (const [k, urns] of Object.entries(r.propertyDependencies))
-                propertyDependencies[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
-            }
+            if (set & 4 || propertyDependencies) return propertyDependencies as Record<string, PolicyResource[]>;
+            propertyDependencies = {};
+            for (const [k, urns] of Object.entries(r.propertyDependencies))
+              propertyDependencies[k] = urns.flatMap((d) => byUrn.get(d) ?? []);
             return propertyDependencies;
           },
           set propertyDependencies(v: Record<string, PolicyResource[]>) {
             propertyDependencies = v;
+            set |= 4;
           },
           isType: typeMatcher(r.type),
           asType: ((resourceClass: { new (...rest: never[]): unknown }) =>

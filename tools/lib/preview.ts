@@ -185,10 +185,8 @@ async function previewWith(
   };
   // The worker begins its share of the deployed view's verdict as soon as its run, schema share and cost are done,
   // while this thread still evaluates the preview view (it joins when free; the options are the same either way).
-  inWorker?.then(
-    (view) => view.begin?.(runOptions),
-    () => undefined,
-  );
+  // (`begin` keeps what could stop it for `verdict` to report, so nothing is lost here.)
+  inWorker?.then((view) => view.begin?.(runOptions)).catch(() => undefined);
   const previewRun = await runProgram({ ...program, firstPreview: true });
   // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
   // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after

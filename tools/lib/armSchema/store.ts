@@ -478,8 +478,9 @@ export class SchemaStore {
 
   /**
    * Keeps the cache from growing without bound: every edited body adds a verdict and every new body shape a
-   * validator, and nothing else removes them. When the cache holds more than `maxFiles` files, the oldest (by
-   * modification time) are removed until `keepFiles` remain, except those this store used and those written or used
+   * validator, and nothing else removes them. When the cache holds more than `maxFiles` files, the oldest (by last
+   * use: write, touch or, where the file system records it, read) are removed until `keepFiles` remain, except those
+   * this store used and those written or used
    * in the last `graceMs` (a recorded result is touched when it answers: a check running beside this one, such as
    * the other thread of a preview, keeps what it uses). What the current tree needs stays, and a removed file only
    * costs a validation on the run that needs it again. Cheap when under the limit (one directory listing). Returns
