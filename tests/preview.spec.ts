@@ -377,6 +377,15 @@ describe("offline preview", function () {
     const fresh = deployedView(program, tasks);
     assert.notEqual(fresh, stopped);
     assert.ok((await fresh).run.resources.length > 100);
+    // Started on a guess (gated): it waits before the SDK's load for the decision, then goes on when taken over, or
+    // ends when stopped.
+    const gated = startDeployedView(program, tasks, { gated: true });
+    const goes = deployedView(program, tasks);
+    assert.equal(goes, gated);
+    assert.ok((await goes).run.resources.length > 100);
+    const gatedStopped = startDeployedView(program, tasks, { gated: true });
+    stopStartedViews();
+    await assert.rejects(gatedStopped, /the deployed-view worker was stopped \(no core free after all\)/);
   });
 
   it("when both threads' shares fail, the one of the first failing policy in the pack is reported, as one evaluation's", () => {
@@ -402,6 +411,8 @@ describe("offline preview", function () {
           `import { previewStack } from "../../tools/lib/preview";\n` +
           `const program = programOf({ stack: "dev" });\n` +
           `startDeployedView(program, { schema: false, verdict: true });\n` +
+          // Started on a guess and never decided on (the preview failed first): it must not keep the process alive.
+          `startDeployedView(program, { schema: false, cost: false, verdict: false }, { gated: true });\n` +
           `startDeployedView(program, { schema: true, cost: true, verdict: true });\n` +
           `previewStack({ stack: "dev", parallel: true, cost: true, policyConfig: { "no-such-rule": "mandatory" } })` +
           `.then(() => console.log("resolved"), (e: Error) => console.log("rejected: " + e.message));\n`,

@@ -66,10 +66,14 @@ runCli(USAGE, async (argv) => {
   const program = programOf(options);
   // What the CLI warns about while loading the stack (a key with no value), as it prints it.
   for (const w of program.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
-  // With a core free (or maybe free: see secondCore), the deployed view's worker starts first: it loads the SDK while
-  // this thread loads the pack.
+  // With a core free, the deployed view's worker starts first: it loads the SDK while this thread loads the pack. On
+  // "maybe" (see secondCore) it starts gated: it boots meanwhile, and loads the SDK once the measure below says go.
   if (first !== "no" && (options.deployedView || !options.skipSchema))
-    startDeployedView(program, { schema: !options.skipSchema, cost: true, verdict: true });
+    void startDeployedView(
+      program,
+      { schema: !options.skipSchema, cost: true, verdict: true },
+      { gated: first === "maybe" },
+    );
   // Loaded after the arguments are checked, so bad usage answers at once.
   const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
     require("./lib/preview") as typeof import("./lib/preview");

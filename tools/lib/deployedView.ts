@@ -76,9 +76,9 @@ export function secondCoreFree(measured = false): boolean {
  * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core), "no" (forced, or a
  * single core), or "maybe": the load average says busy, which it also says for a minute after a busy process ended,
  * so the measure (`secondCoreFree(true)`) decides. `npm run preview:offline` starts the worker on "maybe" as well,
- * so that it boots and loads the SDK while this thread loads the policy pack, and stops it (`stopStartedViews`) if
- * the measure then says busy: at most the pack's load time of the second core spent for nothing on a busy machine,
- * against the worker's whole start-up saved on a machine that was only busy a minute ago.
+ * gated (`startDeployedView`): it boots while this thread loads the policy pack and waits there, then loads the SDK
+ * if the measure says go, or ends (`stopStartedViews`): a worker's start-up spent for nothing on a busy machine,
+ * against that start-up saved on a machine that was only busy a minute ago.
  */
 export function secondCore(): "yes" | "maybe" | "no" {
   const forced = process.env.PREVIEW_THREADS;
@@ -121,6 +121,8 @@ export interface WorkerTasks {
 interface Launched {
   readonly job: Promise<DeployedView>;
   readonly stop: () => void;
+  /** Opens a gated worker's gate (see `startDeployedView`); a no-op for a worker started without one. */
+  readonly go: () => void;
 }
 
 const started = new Map<string, Launched>();
@@ -131,8 +133,17 @@ const jobKey = (program: RunProgramOptions, tasks: WorkerTasks) =>
  * Starts the deployed view's worker ahead of `previewStack`, which takes it over when it asks for the same program
  * and tasks: `npm run preview:offline` starts it before loading the policy pack, so that both threads load at once.
  */
-export function startDeployedView(program: RunProgramOptions, tasks: WorkerTasks): Promise<DeployedView> {
-  const launched = launch(program, tasks);
+export function startDeployedView(
+  program: RunProgramOptions,
+  tasks: WorkerTasks,
+  /**
+   * Started on a guess (`secondCore` said "maybe"): the worker boots, then waits before it loads the SDK until the
+   * caller takes the view over (it goes on) or stops it (`stopStartedViews`), so that a busy machine loses at most its
+   * start-up; until then it keeps no process alive.
+   */
+  opts: { readonly gated?: boolean } = {},
+): Promise<DeployedView> {
+  const launched = launch(program, tasks, opts.gated === true);
   launched.job.catch(() => undefined);
   started.set(jobKey(program, tasks), launched);
   return launched.job;
@@ -152,6 +163,7 @@ export function deployedView(program: RunProgramOptions, tasks: WorkerTasks): Pr
   const key = jobKey(program, tasks);
   const launched = started.get(key);
   started.delete(key);
+  launched?.go();
   return launched?.job ?? deployedViewInWorker(program, tasks);
 }
 
@@ -201,6 +213,13 @@ interface Job extends WorkerTasks {
   readonly queue: SharedArrayBuffer;
   /** The shared verdict's queue: the index of the next policy of the pack to take. */
   readonly policyQueue: SharedArrayBuffer;
+  /** Started on a guess: the worker waits for a GateMessage before the SDK loads (else it goes at once). */
+  readonly gated: boolean;
+}
+
+/** What a gated worker waits for: the caller took the view over (it is stopped otherwise, see `stopStartedViews`). */
+interface GateMessage {
+  readonly go: true;
 }
 
 /**
@@ -319,7 +338,7 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
   return launch(program, tasks).job;
 }
 
-function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
+function launch(program: RunProgramOptions, tasks: WorkerTasks, gated = false): Launched {
   // Stack traces mapped through source maps in the worker too when this thread maps them (`--verbose`: its errors
   // reach the caller with their stacks).
   const maps = process.sourceMapsEnabled ? "process.setSourceMapsEnabled(true); " : "";
@@ -355,6 +374,7 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
     );
   };
   let stop: () => void = () => undefined;
+  let go: () => void = () => undefined;
   const job = new Promise<DeployedView>((resolve, reject) => {
     const fail = (e: Error) => {
       reject(e);
@@ -364,12 +384,19 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
     };
     const worker = new Worker(boot, {
       eval: true,
-      workerData: { program, schema, cost, verdict: shareVerdict, queue, policyQueue } satisfies Job,
+      workerData: { program, schema, cost, verdict: shareVerdict, queue, policyQueue, gated } satisfies Job,
     });
+    let gate: "open" | undefined = gated ? undefined : "open";
     let stopped = false;
     stop = () => {
       stopped = true;
       void worker.terminate();
+    };
+    go = () => {
+      if (gate !== undefined || stopped) return;
+      gate = "open";
+      worker.postMessage({ go: true } satisfies GateMessage);
+      worker.ref();
     };
     let sent = false;
     const send = (options: RunOptions | null) => {
@@ -459,17 +486,42 @@ function launch(program: RunProgramOptions, tasks: WorkerTasks): Launched {
         ),
       ),
     );
+    // A gated worker keeps no process alive until it is told to go (a caller that fails before deciding ends); after
+    // the listeners above, whose adding refs the worker again.
+    if (gated) worker.unref();
   });
-  return { job, stop };
+  return { job, stop, go: () => go() };
 }
 
 /** The worker's side: everything it sends is structured-cloneable (records, the secrets Set, schema results). */
 export async function workerMain(): Promise<void> {
   const job = workerData as Job;
-  // Listening from the start, so that the caller's options are never missed, however early they come.
+  // Listening from the start, so that the caller's messages are never missed, however early they come: the gate's
+  // (a gated worker's go), then the options of its share of the verdict. A listener keeps the worker alive: it goes
+  // once nothing more can come.
+  let opened: () => void = () => undefined;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  let told: (m: CallerMessage) => void = () => undefined;
   const caller = job.verdict
-    ? new Promise<CallerMessage>((resolve) => parentPort?.once("message", resolve))
+    ? new Promise<CallerMessage>((resolve) => (told = resolve))
     : Promise.resolve<CallerMessage>({ options: null });
+  let listening = false;
+  const listen = (m: GateMessage | CallerMessage) => {
+    if ("go" in m) opened();
+    else told(m);
+  };
+  const stopListening = () => {
+    if (listening) parentPort?.off("message", listen);
+    listening = false;
+  };
+  if (job.gated || job.verdict) {
+    parentPort?.on("message", listen);
+    listening = true;
+  }
+  // Started on a guess: booted, it waits for the caller's decision before the SDK's load, the bulk of its start (and
+  // is terminated if the decision is to stop; a caller that never decides keeps no process alive for it).
+  if (job.gated) await open;
+  if (!job.verdict) stopListening();
   const { runProgram } = require("./engine") as typeof import("./engine");
   // The main thread runs the same program (the preview view) and prints its warnings.
   const run = await runProgram({ ...job.program, quietWarnings: true });
@@ -489,6 +541,7 @@ export async function workerMain(): Promise<void> {
   if (!job.verdict) return;
   parentPort?.postMessage({ waiting: true } satisfies WorkerMessage);
   const { options } = await caller;
+  stopListening();
   if (options) {
     let message: WorkerMessage;
     try {
