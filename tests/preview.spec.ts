@@ -197,6 +197,15 @@ describe("offline preview", function () {
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 
+  it("tells the private endpoint subnet's size error and docs prod's real count of private endpoints", async () => {
+    const { PROD_PRIVATE_ENDPOINTS } = require("../lib/config") as typeof import("../lib/config");
+    const { run } = await previewOf("prod");
+    const endpoints = run.resources.filter((r) => r.type === "azure-native:network:PrivateEndpoint").length;
+    assert.equal(PROD_PRIVATE_ENDPOINTS, endpoints, "lib/config PROD_PRIVATE_ENDPOINTS");
+    const docs = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+    assert.match(docs, new RegExp(`every private endpoint takes an address, ${endpoints} in prod`));
+  });
+
   it("links every child to its parent on a deployed stack even without dependencies (literal parent names)", async () => {
     // Path inputs (serverName, resourceUri, scope...) are not outputs, so stack rules link a deployed child to its
     // parent by ids: strip every recorded dependency, as a program writing literal names would have none.

@@ -48,6 +48,12 @@ import { minutesOfDay, offHoursQuietMinutes, silencedWindowEnd, timeOfDay } from
  */
 export const KEY_EXPIRY_NOTICE_DAYS = 30;
 
+/**
+ * How many private endpoints the prod stack puts in the private endpoint subnet, as config errors tell it (a test
+ * compares it with the prod preview, so a tier that adds one updates it).
+ */
+export const PROD_PRIVATE_ENDPOINTS = 32;
+
 export * from "./common";
 export * from "./data";
 export * from "./services";
@@ -380,14 +386,13 @@ const schema = settings({
       if (!sub) continue;
       parsed[role] = sub;
       // "AzureFirewallSubnet … must be at least /26" (Azure Firewall FAQ): a smaller one fails the firewall's create.
-      // The stack puts every private endpoint in it (31 in prod) and Azure reserves five addresses of each subnet
-      // (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds.
+      // The stack puts every private endpoint in it (PROD_PRIVATE_ENDPOINTS) and Azure reserves five addresses of each
+      // subnet (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds.
       if (role === "privateEndpoints" && sub.prefix > 26) {
         ctx.addIssue({
           code: "custom",
           path: ["subnets", role],
-          message:
-            "must be a /26 or larger (the stack's private endpoints, 31 in prod, need an address each, and Azure reserves five per subnet)",
+          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each, and Azure reserves five per subnet)`,
         });
       }
       if (role === "firewall" && sub.prefix > 26) {
