@@ -567,6 +567,29 @@ describe("offline preview", function () {
       process.env.PREVIEW_THREADS = "two";
       assert.throws(() => secondCoreFree(), /PREVIEW_THREADS must be 1 \(one thread\) or 2 \(the worker\), not 'two'/);
       assert.throws(() => secondCore(), /PREVIEW_THREADS must be 1/);
+      // Unforced: the load average first; past it, what runs right now (this thread alone: the machine was busy).
+      delete process.env.PREVIEW_THREADS;
+      if ((require("node:os") as typeof import("node:os")).availableParallelism() >= 2) {
+        assert.equal(secondCore({ loadAverage: 0.3, runnable: 5 }), "yes");
+        assert.equal(secondCore({ loadAverage: 2.5, runnable: 1 }), "yes", "busy a minute ago, idle now");
+        assert.equal(secondCore({ loadAverage: 2.5, runnable: 3 }), "maybe");
+        assert.equal(secondCore({ loadAverage: 2.5, runnable: undefined }), "maybe", "not known (not Linux)");
+      }
+      const { runnableNow } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+      assert.equal(
+        runnableNow(() => "2.08 2.38 2.01 3/93 27403\n"),
+        3,
+      );
+      assert.equal(
+        runnableNow(() => "garbage"),
+        undefined,
+      );
+      assert.equal(
+        runnableNow(() => {
+          throw new Error("ENOENT");
+        }),
+        undefined,
+      );
     } finally {
       if (saved === undefined) delete process.env.PREVIEW_THREADS;
       else process.env.PREVIEW_THREADS = saved;

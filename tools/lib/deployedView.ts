@@ -4,6 +4,7 @@
  * `npm run preview:offline` runs this one beside the first-preview run that decides the policy verdict, on the
  * second core, instead of after it. The worker starts through the same cached loader (scripts/ts-run.cjs).
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parentPort, Worker, workerData } from "node:worker_threads";
@@ -73,20 +74,40 @@ export function secondCoreFree(measured = false): boolean {
 }
 
 /**
- * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core), "no" (forced, or a
- * single core), or "maybe": the load average says busy, which it also says for a minute after a busy process ended,
- * so the measure (`secondCoreFree(true)`) decides. `npm run preview:offline` starts the worker on "maybe" as well,
- * gated (`startDeployedView`): it boots while this thread loads the policy pack and waits there, then loads the SDK
- * if the measure says go, or ends (`stopStartedViews`): a worker's start-up spent for nothing on a busy machine,
- * against that start-up saved on a machine that was only busy a minute ago.
+ * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core, or it does not but
+ * nothing else runs right now), "no" (forced, or a single core), or "maybe": the load average says busy, which it
+ * also says for a minute after a busy process ended, and something else is running, so the measure
+ * (`secondCoreFree(true)`) decides. `npm run preview:offline` starts the worker on "maybe" as well, gated
+ * (`startDeployedView`): it boots while this thread loads the policy pack and waits there, then loads the SDK if the
+ * measure says go, or ends (`stopStartedViews`): a worker's start-up spent for nothing on a busy machine, against
+ * that start-up saved on a machine that was only busy a minute ago. `now` stands in for the machine's readings (tests).
  */
-export function secondCore(): "yes" | "maybe" | "no" {
+export function secondCore(
+  now: { readonly loadAverage?: number; readonly runnable?: number | undefined } = {},
+): "yes" | "maybe" | "no" {
   const forced = process.env.PREVIEW_THREADS;
   if (forced === "1" || forced === "2") return forced === "2" ? "yes" : "no";
   if (forced) throw new UsageError(`PREVIEW_THREADS must be 1 (one thread) or 2 (the worker), not '${forced}'`);
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   if (cores < 2) return "no";
-  return os.loadavg()[0] <= cores - 1 ? "yes" : "maybe";
+  if ((now.loadAverage ?? os.loadavg()[0]) <= cores - 1) return "yes";
+  // The load average lags a minute behind: a machine whose only runnable thread is this one was busy, not is.
+  return ("runnable" in now ? now.runnable : runnableNow()) === 1 ? "yes" : "maybe";
+}
+
+/**
+ * How many threads of the machine are runnable right now, this one included (Linux: /proc/loadavg's fourth field,
+ * `running/total`, proc(5)); undefined elsewhere.
+ */
+export function runnableNow(read: () => string = () => fs.readFileSync("/proc/loadavg", "utf8")): number | undefined {
+  let text: string;
+  try {
+    text = read();
+  } catch {
+    return undefined;
+  }
+  const match = /^\S+ \S+ \S+ (\d+)\/\d+ /.exec(text);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
