@@ -392,7 +392,7 @@ const schema = settings({
         ctx.addIssue({
           code: "custom",
           path: ["subnets", role],
-          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each, and Azure reserves five per subnet)`,
+          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each and some several, and Azure reserves five per subnet)`,
         });
       }
       if (role === "firewall" && sub.prefix > 26) {

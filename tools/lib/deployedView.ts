@@ -22,6 +22,8 @@ interface CpuSample {
   readonly busyMs: number;
   readonly idleMs: number;
   readonly ownUs: number;
+  /** The machine's runnable threads then, this one included (Linux; see runnableNow). */
+  readonly runnable?: number;
 }
 
 /** The shortest time over which othersBusySinceStart tells (the kernel counts the machine's CPU time in 10 ms ticks). */
@@ -65,7 +67,8 @@ export function othersBusySinceStart(wait = false): number | undefined {
  * the worker), e.g. to compare measurements.
  */
 export function secondCoreFree(measured = false): boolean {
-  const first = secondCore();
+  // The measure decides past the load average: not one more instant's reading of what runs (secondCore).
+  const first = measured ? secondCore({ runnable: undefined }) : secondCore();
   if (first !== "maybe") return first === "yes";
   if (!measured) return false;
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
@@ -75,9 +78,10 @@ export function secondCoreFree(measured = false): boolean {
 
 /**
  * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core, or it does not but
- * nothing else runs right now), "no" (forced, or a single core), or "maybe": the load average says busy, which it
- * also says for a minute after a busy process ended, and something else is running, so the measure
- * (`secondCoreFree(true)`) decides. `npm run preview:offline` starts the worker on "maybe" as well, gated
+ * nothing else ran at either of two instants: when the loader started this process and now), "no" (forced, or a
+ * single core), or "maybe": the load average says busy, which it also says for a minute after a busy process ended,
+ * and something else was running, so the measure (`secondCoreFree(true)`) decides. Two readings, because one instant
+ * misses a process that is busy most of the time (a loop busy 60% of the time read idle 8 times in 20). `npm run preview:offline` starts the worker on "maybe" as well, gated
  * (`startDeployedView`): it boots while this thread loads the policy pack and waits there, then loads the SDK if the
  * measure says go, or ends (`stopStartedViews`): a worker's start-up spent for nothing on a busy machine, against
  * that start-up saved on a machine that was only busy a minute ago. `now` stands in for the machine's readings (tests).
@@ -92,7 +96,18 @@ export function secondCore(
   if (cores < 2) return "no";
   if ((now.loadAverage ?? os.loadavg()[0]) <= cores - 1) return "yes";
   // The load average lags a minute behind: a machine whose only runnable thread is this one was busy, not is.
-  return ("runnable" in now ? now.runnable : runnableNow()) === 1 ? "yes" : "maybe";
+  const readings = "runnable" in now ? [now.runnable] : [loaderSample()?.runnable, runnableNow()];
+  const known = readings.filter((r) => r !== undefined);
+  return known.length > 0 && known.every((r) => r === 1) ? "yes" : "maybe";
+}
+
+/** The loader's sample of the machine when it started this process (scripts/ts-run.cjs), if it did. */
+function loaderSample(): CpuSample | undefined {
+  try {
+    return (require(TS_RUN) as { cpuAtStart?: () => CpuSample | undefined }).cpuAtStart?.();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
