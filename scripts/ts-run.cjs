@@ -270,7 +270,8 @@ function deferUnusedSdkModules() {
  * content) and each of the project's TypeScript modules (keyed by its JavaScript's cache key, see `cached`) is compiled
  * with the code V8 produced for it on an earlier run, checked by V8 itself: a cache it rejects is simply recompiled
  * and rewritten; what had none is written when the process exits, with the functions that ran by then. While Node maps
- * stack traces through source maps (`--enable-source-maps`, or `--verbose`, see main), the project's modules are left
+ * stack traces through source maps (`NODE_OPTIONS=--enable-source-maps`: the TypeScript's lines in a `--verbose`
+ * stack trace, at the cost of a slower run, since every stack captured is then mapped), the project's modules are left
  * to Node, which reads their source maps only when it compiles them itself.
  */
 function cacheCompiledCode(dir) {
@@ -402,9 +403,6 @@ function main(argv) {
     process.exit(2);
   }
   const entry = path.resolve(argv[0]);
-  // The tools' `--verbose` prints stack traces (tools/lib/cli.ts): through the project's source maps, so that they
-  // name the TypeScript's lines rather than the JavaScript's.
-  if (argv.includes("--verbose")) process.setSourceMapsEnabled(true);
   if (process.env.TS_RUN_NO_OPT !== "0") for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
   register();
   // Run the entry as the main module, with its own arguments, as `node entry.js args...` would.

@@ -236,7 +236,34 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     );
   });
 
-  it("keeps V8's compiled code of the project's modules too, and --verbose maps stack traces to the TypeScript", () => {
+  it("a tool's --verbose prints the stack trace and says how to get the TypeScript's lines", () => {
+    const program = path.join(dir, "broken.ts");
+    fs.writeFileSync(program, `throw new Error("the program is broken");\n`);
+    const preview = (extra: string[]) => {
+      try {
+        execFileSync(
+          process.execPath,
+          [TS_RUN, path.join(ROOT, "tools", "preview.ts"), "--stack", "dev", "--program", program, ...extra],
+          { cwd: ROOT, encoding: "utf8", stdio: "pipe", env: { ...process.env, PREVIEW_THREADS: "1" } },
+        );
+      } catch (e) {
+        return e as { status: number; stderr: string };
+      }
+      throw new Error("the preview did not fail");
+    };
+    const quiet = preview([]);
+    assert.equal(quiet.status, 2);
+    assert.match(
+      quiet.stderr,
+      /error \(program\): .*the program is broken[\s\S]*run with --verbose for the stack trace/,
+    );
+    const verbose = preview(["--verbose"]);
+    assert.equal(verbose.status, 2);
+    assert.match(verbose.stderr, /\n\s+at /);
+    assert.match(verbose.stderr, /the JavaScript's lines: NODE_OPTIONS=--enable-source-maps for the TypeScript's/);
+  });
+
+  it("keeps V8's compiled code of the project's modules too, and source maps give stack traces the TypeScript's lines", () => {
     const thrower = path.join(dir, "thrower.ts");
     // The throw is on line 9 of the TypeScript and on another line of the JavaScript (the types are erased).
     fs.writeFileSync(
@@ -245,19 +272,26 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
         `function fail(b: B): never {\n  // the line below is line 9\n  throw new Error(\`boom \${b.y} \${b.x}\`);\n}\n` +
         `if (process.argv.includes("--throw")) fail({ x: 1, y: "z" });\nconsole.log("ran");\n`,
     );
-    const trace = (args: string[]) => {
+    const trace = (args: string[], nodeArgs: string[] = []) => {
       try {
-        execFileSync(process.execPath, [TS_RUN, thrower, ...args], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+        execFileSync(process.execPath, [...nodeArgs, TS_RUN, thrower, ...args], {
+          cwd: ROOT,
+          encoding: "utf8",
+          stdio: "pipe",
+        });
       } catch (e) {
         return (e as { stderr: string }).stderr;
       }
       throw new Error("the fixture did not throw");
     };
     const at = (stderr: string) => /at fail \((.*):(\d+):\d+\)/.exec(stderr)?.slice(1);
-    assert.deepEqual(at(trace(["--throw", "--verbose"])), [thrower, "9"], "mapped through the source map");
-    const plain = at(trace(["--throw"]));
-    assert.equal(plain?.[0], thrower);
-    assert.notEqual(plain?.[1], "9", "not mapped (nothing reads the map) without --verbose");
+    assert.deepEqual(at(trace(["--throw"], ["--enable-source-maps"])), [thrower, "9"], "mapped through the source map");
+    // Without source maps (the tools' default, --verbose too: mapping every captured stack slows a run twofold).
+    for (const args of [["--throw"], ["--throw", "--verbose"]]) {
+      const plain = at(trace(args));
+      assert.equal(plain?.[0], thrower);
+      assert.notEqual(plain?.[1], "9", `not mapped (nothing reads the map): ${args.join(" ")}`);
+    }
     const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === "function";
     if (builtIn) return;
     // The module's compiled code is written after its first run without source maps, then read, not rewritten.
@@ -270,12 +304,15 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     const written = fs.statSync(path.join(cacheDir, added[0])).mtimeMs;
     assert.equal(run([thrower]).trim(), "ran");
     assert.equal(fs.statSync(path.join(cacheDir, added[0])).mtimeMs, written, "accepted by V8, not rewritten");
-    // Under --verbose the project's modules are compiled by Node (which reads their source maps), not from the cache.
-    fs.appendFileSync(thrower, `// verbose ${Date.now()}\n`);
-    const beforeVerbose = new Set(fs.readdirSync(cacheDir));
-    assert.equal(run([thrower, "--verbose"]).trim(), "ran");
+    // With source maps on, the project's modules are compiled by Node (which reads their maps), not from the cache.
+    fs.appendFileSync(thrower, `// source maps ${Date.now()}\n`);
+    const beforeMaps = new Set(fs.readdirSync(cacheDir));
+    assert.equal(
+      execFileSync(process.execPath, ["--enable-source-maps", TS_RUN, thrower], { cwd: ROOT, encoding: "utf8" }).trim(),
+      "ran",
+    );
     assert.deepEqual(
-      fs.readdirSync(cacheDir).filter((f) => !beforeVerbose.has(f)),
+      fs.readdirSync(cacheDir).filter((f) => !beforeMaps.has(f)),
       [],
     );
   });

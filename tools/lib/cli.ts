@@ -81,8 +81,14 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<number>)
     const message = (err?.message ?? String(e)).split("\n").join("\n       ");
     console.error(`error (${kind}): ${message}`);
     if (kind === "usage") console.error(usage);
-    if (verbose && err?.stack) console.error(err.stack);
-    else if (kind === "program") console.error("       (run with --verbose for the stack trace)");
+    if (verbose && err?.stack) {
+      console.error(err.stack);
+      // Without source maps the frames of the project's modules give lines of their transpiled JavaScript.
+      if (!process.sourceMapsEnabled)
+        console.error(
+          "       (the JavaScript's lines: NODE_OPTIONS=--enable-source-maps for the TypeScript's, slower)",
+        );
+    } else if (kind === "program") console.error("       (run with --verbose for the stack trace)");
     process.exit(2);
   };
   // A rejection nobody handles, outside a program run (the offline engine listens while it runs the program and

@@ -375,8 +375,8 @@ export function deployedViewInWorker(program: RunProgramOptions, tasks: WorkerTa
 }
 
 function launch(program: RunProgramOptions, tasks: WorkerTasks, gated = false): Launched {
-  // Stack traces mapped through source maps in the worker too when this thread maps them (`--verbose`: its errors
-  // reach the caller with their stacks).
+  // Stack traces mapped through source maps in the worker too when this thread maps them (`--enable-source-maps`: its
+  // errors reach the caller with their stacks, which `--verbose` prints).
   const maps = process.sourceMapsEnabled ? "process.setSourceMapsEnabled(true); " : "";
   const boot = `${maps}require(${JSON.stringify(TS_RUN)}).register(); require(${JSON.stringify(__filename)}).workerMain();`;
   const queue = new SharedArrayBuffer(4);
