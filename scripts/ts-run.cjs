@@ -424,15 +424,7 @@ function cpuSample() {
     idleMs += times.idle;
   }
   const own = process.cpuUsage();
-  // Linux: the machine's runnable threads at this instant, this one included (/proc/loadavg's fourth field, proc(5)).
-  let runnable;
-  try {
-    const m = /^\S+ \S+ \S+ (\d+)\//.exec(fs.readFileSync("/proc/loadavg", "utf8"));
-    runnable = m ? Number(m[1]) : undefined;
-  } catch {
-    runnable = undefined;
-  }
-  return { at: process.hrtime.bigint(), busyMs, idleMs, ownUs: own.user + own.system, runnable };
+  return { at: process.hrtime.bigint(), busyMs, idleMs, ownUs: own.user + own.system };
 }
 
 module.exports = { register, V8_FLAGS, cpuAtStart: () => cpuAtStart, cpuSample, trimCacheDir, CACHE_LIMITS };

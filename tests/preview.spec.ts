@@ -601,25 +601,49 @@ describe("offline preview", function () {
         // A load average that leaves no core free on this machine, whatever its count of cores.
         const busy = cores + 0.5;
         assert.equal(secondCore({ loadAverage: 0.3, runnable: 5 }), "yes");
-        assert.equal(secondCore({ loadAverage: busy, runnable: 1 }), "yes", "busy a minute ago, idle now");
-        assert.equal(secondCore({ loadAverage: busy, runnable: 3 }), "maybe");
+        assert.equal(secondCore({ loadAverage: busy, runnable: 0 }), "yes", "busy a minute ago, idle now");
+        assert.equal(secondCore({ loadAverage: busy, runnable: 1 }), "maybe");
         assert.equal(secondCore({ loadAverage: busy, runnable: undefined }), "maybe", "not known (not Linux)");
       }
       const { runnableNow } = require("../tools/lib/deployedView") as typeof import("../tools/lib/deployedView");
+      // A fake /proc: this process (two threads, one running), its parent (npm's shell, waiting) and npm (running),
+      // under init; the machine counts three runnable threads, so one runs elsewhere.
+      const [me, sh, npm] = [process.pid, 900001, 900002];
+      const files: Record<string, string> = {
+        "/proc/loadavg": "2.08 2.38 2.01 3/93 27403\n",
+        [`/proc/${me}/stat`]: `${me} (node) R ${sh} 1 1`,
+        [`/proc/${me}/task/${me}/stat`]: `${me} (node) R ${sh}`,
+        [`/proc/${me}/task/7/stat`]: `7 (node (V8) worker) S ${sh}`,
+        [`/proc/${sh}/stat`]: `${sh} (sh) S ${npm} 1 1`,
+        [`/proc/${sh}/task/${sh}/stat`]: `${sh} (sh) S ${npm}`,
+        [`/proc/${npm}/stat`]: `${npm} (npm run) R 1 1 1`,
+        [`/proc/${npm}/task/${npm}/stat`]: `${npm} (npm run) R 1`,
+      };
+      const proc = {
+        read: (f: string) => {
+          if (!(f in files)) throw new Error(`ENOENT ${f}`);
+          return files[f];
+        },
+        list: (d: string) => (d === `/proc/${me}/task` ? [String(me), "7"] : [d.split("/")[2]]),
+      };
+      assert.equal(runnableNow(proc), 1, "three runnable, of which this thread and npm's");
+      files["/proc/loadavg"] = "2.08 2.38 2.01 2/93 27403\n";
+      assert.equal(runnableNow(proc), 0, "only this thread and npm's: nothing else runs");
+      files["/proc/loadavg"] = "garbage";
+      assert.equal(runnableNow(proc), undefined);
       assert.equal(
-        runnableNow(() => "2.08 2.38 2.01 3/93 27403\n"),
-        3,
-      );
-      assert.equal(
-        runnableNow(() => "garbage"),
-        undefined,
-      );
-      assert.equal(
-        runnableNow(() => {
-          throw new Error("ENOENT");
+        runnableNow({
+          read: () => {
+            throw new Error("ENOENT");
+          },
+          list: () => [],
         }),
         undefined,
+        "not Linux",
       );
+      // On this machine, when /proc is there: a count, never below zero.
+      const here = runnableNow();
+      assert.ok(here === undefined || (Number.isInteger(here) && here >= 0), String(here));
     } finally {
       if (saved === undefined) delete process.env.PREVIEW_THREADS;
       else process.env.PREVIEW_THREADS = saved;

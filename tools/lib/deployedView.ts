@@ -22,8 +22,6 @@ interface CpuSample {
   readonly busyMs: number;
   readonly idleMs: number;
   readonly ownUs: number;
-  /** The machine's runnable threads then, this one included (Linux; see runnableNow). */
-  readonly runnable?: number;
 }
 
 /** The shortest time over which othersBusySinceStart tells (the kernel counts the machine's CPU time in 10 ms ticks). */
@@ -78,15 +76,17 @@ export function secondCoreFree(measured = false): boolean {
 
 /**
  * secondCoreFree's first guess, asked at once: "yes" (forced, or the load average leaves a core, or it does not but
- * nothing else ran at either of two instants: when the loader started this process and now), "no" (forced, or a
- * single core), or "maybe": the load average says busy, which it also says for a minute after a busy process ended,
- * and something else was running, so the measure (`secondCoreFree(true)`) decides. Two readings, because one instant
- * misses a process that is busy most of the time (a loop busy 60% of the time read idle 8 times in 20). `npm run preview:offline` starts the worker on "maybe" as well, gated
+ * nothing else runs at this instant, see runnableNow), "no" (forced, or a single core), or "maybe": the load average says busy, which
+ * it also says for a minute after a busy process ended, and something else is running, so the measure
+ * (`secondCoreFree(true)`) decides. One instant reads a process busy part of the time as idle as often as it idles (a
+ * loop busy 60% of the time: 8 times in 20), which is what the load average says of it too (about 0.6: a core free);
+ * a machine whose cores are all busy never reads idle. `npm run preview:offline` starts the worker on "maybe" as well, gated
  * (`startDeployedView`): it boots while this thread loads the policy pack and waits there, then loads the SDK if the
  * measure says go, or ends (`stopStartedViews`): a worker's start-up spent for nothing on a busy machine, against
  * that start-up saved on a machine that was only busy a minute ago. `now` stands in for the machine's readings (tests).
  */
 export function secondCore(
+  /** The machine's load average, and what runs elsewhere right now (runnableNow). */
   now: { readonly loadAverage?: number; readonly runnable?: number | undefined } = {},
 ): "yes" | "maybe" | "no" {
   const forced = process.env.PREVIEW_THREADS;
@@ -96,33 +96,44 @@ export function secondCore(
   if (cores < 2) return "no";
   if ((now.loadAverage ?? os.loadavg()[0]) <= cores - 1) return "yes";
   // The load average lags a minute behind: a machine whose only runnable thread is this one was busy, not is.
-  const readings = "runnable" in now ? [now.runnable] : [loaderSample()?.runnable, runnableNow()];
-  const known = readings.filter((r) => r !== undefined);
-  return known.length > 0 && known.every((r) => r === 1) ? "yes" : "maybe";
+  // Read twice: the count and the threads' states are read apart, and a parent going to sleep in between reads as
+  // someone else running.
+  return ("runnable" in now ? now.runnable : Math.min(runnableNow() ?? 1, runnableNow() ?? 1)) === 0 ? "yes" : "maybe";
 }
 
-/** The loader's sample of the machine when it started this process (scripts/ts-run.cjs), if it did. */
-function loaderSample(): CpuSample | undefined {
-  try {
-    return (require(TS_RUN) as { cpuAtStart?: () => CpuSample | undefined }).cpuAtStart?.();
-  } catch {
-    return undefined;
-  }
+/** Reading Linux's /proc (tests stand in for it). */
+export interface ProcFs {
+  readonly read: (file: string) => string;
+  readonly list: (dir: string) => string[];
 }
+
+const PROC: ProcFs = { read: (f) => fs.readFileSync(f, "utf8"), list: (d) => fs.readdirSync(d) };
 
 /**
- * How many threads of the machine are runnable right now, this one included (Linux: /proc/loadavg's fourth field,
- * `running/total`, proc(5)); undefined elsewhere.
+ * How many threads of the machine are runnable right now outside this process and its parents (npm and its shell,
+ * which may still be finishing their start when this one begins): /proc/loadavg's count of runnable threads
+ * (`running/total`, proc(5)) less the threads of this process and of up to three ancestors in state R
+ * (/proc/<pid>/task/<tid>/stat). Undefined where /proc is not readable (not Linux).
  */
-export function runnableNow(read: () => string = () => fs.readFileSync("/proc/loadavg", "utf8")): number | undefined {
-  let text: string;
+export function runnableNow(proc: ProcFs = PROC): number | undefined {
   try {
-    text = read();
+    const total = /^\S+ \S+ \S+ (\d+)\/\d+ /.exec(proc.read("/proc/loadavg"));
+    if (!total) return undefined;
+    let ours = 0;
+    let pid = process.pid;
+    for (let level = 0; level < 4 && pid > 1; level++) {
+      for (const tid of proc.list(`/proc/${pid}/task`)) {
+        const stat = proc.read(`/proc/${pid}/task/${tid}/stat`);
+        // The state follows the command name, which is in parentheses and may hold any character.
+        if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "R") ours += 1;
+      }
+      const own = proc.read(`/proc/${pid}/stat`);
+      pid = Number(own.slice(own.lastIndexOf(")") + 2).split(" ")[1]);
+    }
+    return Math.max(0, Number(total[1]) - ours);
   } catch {
     return undefined;
   }
-  const match = /^\S+ \S+ \S+ (\d+)\/\d+ /.exec(text);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** The program run of a stack: its config (Pulumi.yaml and the stack file) and entry. */
