@@ -92,3 +92,22 @@ export const PRIVATE_DNS_ZONES: readonly PrivateDnsZoneName[] = [
 
 /** Azure allows one DNS zone group per private endpoint with at most 5 zone configs. */
 export const MAX_ZONES_PER_GROUP = 5;
+
+/**
+ * The zones a stack in `privateDns.mode: central` takes from the hub (every zone but the Azure Monitor scope's own:
+ * the stack then has no scope, and the hub's scope owns those names for every network sharing the zones).
+ */
+export const CENTRAL_ZONES: readonly PrivateDnsZoneName[] = PRIVATE_DNS_ZONES.filter(
+  (zone) => !AZURE_MONITOR_ONLY_ZONES.includes(zone),
+);
+
+/**
+ * The ids of the hub's zones in a resource group (`privateDns.zonesResourceGroupId`), by zone name: the form Azure
+ * Landing Zones' Deploy-Private-DNS-Zones policies build (`/subscriptions/{0}/resourceGroups/{1}/providers/
+ * Microsoft.Network/privateDnsZones/{zone}`, Azure/Azure-Landing-Zones-Library's Deploy-Private-DNS-Zones set).
+ */
+export function centralZoneIds(zonesResourceGroupId: string): Readonly<Partial<Record<PrivateDnsZoneName, string>>> {
+  return Object.fromEntries(
+    CENTRAL_ZONES.map((zone) => [zone, `${zonesResourceGroupId}/providers/Microsoft.Network/privateDnsZones/${zone}`]),
+  );
+}

@@ -691,6 +691,129 @@ describe("config: hub (the network operators come from)", () => {
   });
 });
 
+describe("config: privateDns (the stack's own zones, or the hub's)", () => {
+  const HUB =
+    "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub";
+  const ZONES = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope";
+  /** A dev config in mode central; `hub: null` leaves the hub out. */
+  const central = (
+    privateDns: Record<string, unknown>,
+    hub: Record<string, unknown> | null = { virtualNetworkId: HUB },
+  ) => ({
+    ...rawOf("dev"),
+    ...(hub ? { hub } : {}),
+    privateDns: { mode: "central", zonesResourceGroupId: ZONES, dnsServers: ["10.0.0.68"], ...privateDns },
+  });
+  const key = "config payments-data-platform:privateDns";
+
+  it("defaults to the stack's own zones, and reads a central one with its zones' group and DNS servers", () => {
+    assert.deepEqual(parseConfig(rawOf("dev"), "dev").privateDns, { mode: "stack" });
+    assert.deepEqual(parseConfig(rawOf("prod"), "prod").privateDns, { mode: "stack" });
+    assert.deepEqual(parseConfig(central({ dnsServers: ["10.0.0.68", "10.0.0.69"] }), "dev").privateDns, {
+      mode: "central",
+      zonesResourceGroupId: ZONES,
+      dnsServers: ["10.0.0.68", "10.0.0.69"],
+    });
+  });
+
+  it("names the allowed modes, and what central needs", () => {
+    rejects(
+      central({ mode: "hub" }),
+      "dev",
+      /privateDns \(mode\): got "hub"; must be stack \(the stack creates and links its own privatelink\.\* zones; the default\) or central \(the hub's zones: set zonesResourceGroupId and dnsServers\)/,
+    );
+    rejects(
+      central({ zonesResourceGroupId: undefined }),
+      "dev",
+      /privateDns \(zonesResourceGroupId\): got nothing \(the key is missing\); is required with mode central: the id of the resource group holding the hub's privatelink\.\* zones/,
+    );
+    rejects(
+      central({ dnsServers: undefined }),
+      "dev",
+      /privateDns \(dnsServers\): got nothing \(the key is missing\); must list 1 to 5 IPv4 addresses with mode central: the hub's Private Resolver inbound endpoint or the hub firewall \(DNS proxy\)/,
+    );
+    rejects(central({ dnsServers: [] }), "dev", /privateDns \(dnsServers\): got \[\]; must list 1 to 5 IPv4 addresses/);
+    rejects(
+      central({ dnsServers: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"] }),
+      "dev",
+      /privateDns \(dnsServers\): got \["10\.0\.0\.1",.*; must list 1 to 5 IPv4 addresses .*App Service uses at most five/,
+    );
+  });
+
+  it("refuses a zones group that is not a resource group's id, spelled as Azure prints it", () => {
+    for (const bad of [
+      "rg-hub-dns-westeurope",
+      `${ZONES}/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net`,
+      "/subscriptions/not-a-guid/resourceGroups/rg-hub-dns",
+      "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-ends-with-period.",
+    ])
+      rejects(
+        central({ zonesResourceGroupId: bad }),
+        "dev",
+        new RegExp(
+          `${key} \\(zonesResourceGroupId\\): got "[^;]*; must be a resource group's id: /subscriptions/<id>/resourceGroups/<name> \\(the group of the hub's privatelink\\.\\* zones, e\\.g\\. rg-hub-dns-<region> or rg-private-dns-zones-<region>\\)`,
+        ),
+      );
+  });
+
+  it("refuses each DNS server the VNet could not resolve through, naming its place in the list", () => {
+    const cases: [string, RegExp][] = [
+      ["10.0.0.068", /must be an IPv4 address, written plainly/],
+      ["dns.example.com", /must be an IPv4 address, written plainly/],
+      [
+        "168.63.129.16",
+        /is Azure-provided DNS, which answers only from zones linked to this VNet, and mode central links none/,
+      ],
+      [
+        "8.8.8.8",
+        /must be a private address \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16\): the hub's resolver or firewall/,
+      ],
+      [
+        "10.20.0.4",
+        /lies inside vnetAddressSpace 10\.20\.0\.0\/16: the resolver is the hub's, reached through the peering/,
+      ],
+    ];
+    for (const [server, message] of cases)
+      rejects(
+        central({ dnsServers: ["10.0.0.68", server] }),
+        "dev",
+        new RegExp(`${key} \\(dnsServers\\.1\\): got "${server.replace(/\./g, "\\.")}"; ${message.source}`),
+      );
+    rejects(
+      central({ dnsServers: ["10.0.0.68", "10.0.0.68"] }),
+      "dev",
+      /privateDns \(dnsServers\.1\): got "10\.0\.0\.68"; is listed twice/,
+    );
+  });
+
+  it("needs the hub peering, and no hub links of zones it does not have", () => {
+    rejects(
+      central({}, null),
+      "dev",
+      /privateDns \(mode\): got "central"; central needs hub: the VNet reaches dnsServers, and through them the hub's zones, only through its peering with the hub/,
+    );
+    rejects(
+      central({}, { virtualNetworkId: HUB, linkPrivateDnsZones: true }),
+      "dev",
+      /config payments-data-platform:hub \(linkPrivateDnsZones\): got true; must be false with privateDns\.mode central: the stack has no private DNS zones to link/,
+    );
+  });
+
+  it("says the hub's settings have no effect in mode stack, and suggests the setting a typo meant", () => {
+    for (const k of ["zonesResourceGroupId", "dnsServers"] as const)
+      rejects(
+        { ...rawOf("dev"), privateDns: { [k]: k === "dnsServers" ? ["10.0.0.68"] : ZONES } },
+        "dev",
+        new RegExp(`${key} \\(${k}\\): got .*; has no effect with mode stack: remove it, or set mode to central`),
+      );
+    rejects(
+      { ...rawOf("dev"), privateDns: { mode: "central", dnsServer: ["10.0.0.68"] } },
+      "dev",
+      /privateDns: "dnsServer" is not a setting \(did you mean dnsServers\?\); the settings here are mode, zonesResourceGroupId, dnsServers/,
+    );
+  });
+});
+
 describe("config: the azure-native provider's default region (azure-native:location)", () => {
   const dev = () => rawOf("dev");
   const rejectsProvider = (location: string | undefined, expected: RegExp) =>

@@ -13,7 +13,14 @@ import {
   type Cidr,
 } from "../lib/cidr";
 import { CAF, kebabCase, regionShort, resourceName } from "../lib/naming";
-import { MAX_ZONES_PER_GROUP, PRIVATE_DNS_ZONES, PRIVATE_LINK } from "../lib/privateLink";
+import {
+  AZURE_MONITOR_ONLY_ZONES,
+  CENTRAL_ZONES,
+  centralZoneIds,
+  MAX_ZONES_PER_GROUP,
+  PRIVATE_DNS_ZONES,
+  PRIVATE_LINK,
+} from "../lib/privateLink";
 import { tagsFor } from "../lib/tags";
 import { roleAssignmentName, uuidv5 } from "../lib/uuid";
 
@@ -164,6 +171,26 @@ describe("lib/privateLink", () => {
     assert.equal(new Set(PRIVATE_DNS_ZONES).size, PRIVATE_DNS_ZONES.length);
     assert.equal(PRIVATE_DNS_ZONES.length, 22);
     for (const s of Object.values(PRIVATE_LINK)) assert.ok(s.zones.length <= MAX_ZONES_PER_GROUP);
+  });
+  it("takes every zone but the Azure Monitor scope's own from the hub in mode central, by ALZ's id form", () => {
+    assert.deepEqual(AZURE_MONITOR_ONLY_ZONES, [
+      "privatelink.monitor.azure.com",
+      "privatelink.oms.opinsights.azure.com",
+      "privatelink.ods.opinsights.azure.com",
+      "privatelink.agentsvc.azure-automation.net",
+    ]);
+    assert.equal(CENTRAL_ZONES.length, 18);
+    // Every service but the scope finds each of its zones there (the blob zone, which the scope shares, included).
+    for (const [service, s] of Object.entries(PRIVATE_LINK))
+      if (service !== "azureMonitor") for (const zone of s.zones) assert.ok(CENTRAL_ZONES.includes(zone), zone);
+    const rg = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope";
+    const ids = centralZoneIds(rg);
+    assert.deepEqual(Object.keys(ids), [...CENTRAL_ZONES]);
+    assert.equal(
+      ids["privatelink.vaultcore.azure.net"],
+      `${rg}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net`,
+    );
+    assert.equal(ids["privatelink.monitor.azure.com"], undefined);
   });
 });
 

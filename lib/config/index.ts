@@ -38,6 +38,7 @@ import {
   FRESHNESS_MINUTES,
 } from "./services";
 import { operationsSchema } from "./operations";
+import { privateDnsIssues, privateDnsSchema } from "./network";
 import { extraTagProblems, MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES } from "../tags";
 import { minutesOfDay, offHoursQuietMinutes, silencedWindowEnd, timeOfDay } from "../offHours";
 
@@ -58,6 +59,7 @@ export * from "./common";
 export * from "./data";
 export * from "./services";
 export * from "./operations";
+export * from "./network";
 
 const schema = settings({
   environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
@@ -100,10 +102,12 @@ const schema = settings({
     /**
      * Link the stack's private DNS zones to the hub VNet too, so clients that resolve through Azure DNS in the hub
      * find the private endpoints. Leave it off when the hub already resolves `privatelink.*` names through zones of
-     * its own (its owner then adds the stack's endpoints there).
+     * its own: then `privateDns.mode: central` registers the stack's endpoints there.
      */
     linkPrivateDnsZones: z.boolean().default(false),
   }).optional(),
+  /** Where the private endpoints' DNS records live: the stack's own zones, or the hub's (lib/config/network.ts). */
+  privateDns: privateDnsSchema,
   logRetentionDays: int(30, 730, " days (Log Analytics)"),
   /**
    * The VNet's flow logs (components/platform/flowLogs.ts): the VNet's flows Azure records, to a storage account and,
@@ -363,6 +367,9 @@ const schema = settings({
       message:
         "must be Premium in prod (the namespace is encrypted with the platform's eventHubs customer-managed key, which Standard cannot use)",
     });
+  }
+  for (const issue of privateDnsIssues(c)) {
+    ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
   }
   for (const issue of olapIssues(c.olap, c.location, c.environment)) {
     ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
@@ -643,6 +650,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   vnetAddressSpace: "string",
   subnets: "json",
   hub: "json",
+  privateDns: "json",
   logRetentionDays: "json",
   flowLogs: "json",
   keyVaultSku: "string",
