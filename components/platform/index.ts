@@ -10,8 +10,8 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { SubnetRole } from "../../lib/config";
-import type { PrivateDnsZoneName } from "../../lib/privateLink";
+import { centralPrivateDns, type SubnetRole } from "../../lib/config";
+import { centralZoneIds, type PrivateDnsZoneName } from "../../lib/privateLink";
 import { severityActionGroups, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
@@ -97,8 +97,11 @@ export class Platform extends pulumi.ComponentResource {
   public readonly paymentApiEndpointAsgId: pulumi.Output<string>;
   /** The Flex Consumption integration subnet, which every tier's function apps join one at a time. */
   public readonly flexFunctionsSubnet: IntegrationSubnet;
-  /** Private DNS zone ids by zone name. */
-  public readonly privateDnsZoneIds: Readonly<Record<PrivateDnsZoneName, pulumi.Output<string>>>;
+  /**
+   * Private DNS zone ids by zone name: the stack's own zones, or with `privateDns.mode: central` the hub's (every zone
+   * but the Azure Monitor scope's own, lib/privateLink.ts CENTRAL_ZONES).
+   */
+  public readonly privateDnsZoneIds: Readonly<Partial<Record<PrivateDnsZoneName, pulumi.Input<string>>>>;
   /** Where tiers put their private endpoints. */
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
@@ -133,9 +136,10 @@ export class Platform extends pulumi.ComponentResource {
   public readonly alertRouting: AlertRouting;
   /**
    * The Azure Monitor Private Link Scope (PrivateOnly): every Application Insights component a tier creates must be
-   * added to it (`linkToMonitorScope`, serialised), or clients in the VNet cannot reach the component.
+   * added to it (`linkToMonitorScope`, serialised), or clients in the VNet cannot reach the component. None with
+   * `privateDns.mode: central`: the hub's scope serves the VNet (`monitorScopedResourceIds` lists what it must add).
    */
-  public readonly monitorPrivateLinkScope: {
+  public readonly monitorPrivateLinkScope?: {
     readonly id: pulumi.Output<string>;
     readonly name: pulumi.Output<string>;
     readonly resourceGroupName: pulumi.Output<string>;
@@ -217,18 +221,22 @@ export class Platform extends pulumi.ComponentResource {
     this.subnetIds = net.subnetIds;
     this.paymentApiEndpointAsgId = net.paymentApiEndpointAsgId;
 
-    // Private DNS: one zone per service, linked to the VNet (no auto-registration).
-    const zoneIds = privateDnsZones(
-      name,
-      {
-        context,
-        resourceGroupName: groups.network.name,
-        vnetId: net.vnet.id,
-        hubVnetId: hubDnsLinkTarget(cfg.hub),
-        tags,
-      },
-      this,
-    );
+    // Private DNS: one zone per service, linked to the VNet (no auto-registration); or the hub's zones, which the VNet
+    // resolves through the hub's DNS servers (network.ts sets them) across the peering (config `privateDns`).
+    const central = centralPrivateDns(cfg.privateDns);
+    const zoneIds = central
+      ? centralZoneIds(central.zonesResourceGroupId)
+      : privateDnsZones(
+          name,
+          {
+            context,
+            resourceGroupName: groups.network.name,
+            vnetId: net.vnet.id,
+            hubVnetId: hubDnsLinkTarget(cfg.hub),
+            tags,
+          },
+          this,
+        );
     this.privateDnsZoneIds = zoneIds;
     this.privateEndpointTarget = {
       subnetId: this.subnetIds.privateEndpoints as pulumi.Output<string>,
@@ -239,24 +247,30 @@ export class Platform extends pulumi.ComponentResource {
       applicationSecurityGroupIds: endpointGroupMembership(net.endpointPortGroupAsgIds),
     };
 
-    // Azure Monitor Private Link Scope: private-only query and ingestion for the workspace, via the VNet.
-    const ampls = monitorScope(
-      name,
-      {
-        context,
+    // Azure Monitor Private Link Scope: private-only query and ingestion for the workspace, via the VNet. Not with the
+    // hub's zones: the scope's endpoint would rewrite the hub's Azure Monitor records (monitor.azure.com, the
+    // workspaces' oms/ods names, blob) for every network sharing them, for a scope that admits only this stack's
+    // workspace ("setting up a private link on any of them would update the DNS and affect traffic across all
+    // networks": azure-monitor/logs/private-link-design); the hub's own scope adds `monitorScopedResourceIds`.
+    if (!central) {
+      const ampls = monitorScope(
+        name,
+        {
+          context,
+          resourceGroupName: groups.monitoring.name,
+          workspaceId: workspace.id,
+          privateEndpoints: this.privateEndpointTarget,
+          tags,
+        },
+        this,
+      );
+      this.monitorPrivateLinkScope = {
+        id: ampls.scope.id,
+        name: ampls.scope.name,
         resourceGroupName: groups.monitoring.name,
-        workspaceId: workspace.id,
-        privateEndpoints: this.privateEndpointTarget,
-        tags,
-      },
-      this,
-    );
-    this.monitorPrivateLinkScope = {
-      id: ampls.scope.id,
-      name: ampls.scope.name,
-      resourceGroupName: groups.monitoring.name,
-    };
-    this.scopeLinks = new Serial([ampls.lastOperation]);
+      };
+      this.scopeLinks = new Serial([ampls.lastOperation]);
+    }
     this.monitorScopedResourceIds.push(workspace.id);
 
     // Azure Firewall (egress control) behind a flag.
@@ -408,23 +422,26 @@ export class Platform extends pulumi.ComponentResource {
    * Links a monitoring resource (a workspace-based Application Insights component) to the platform's Azure Monitor
    * Private Link Scope, so its ingestion and queries go through the scope's private endpoint. Links are chained
    * (each waits for every earlier one, so removals go one at a time too): concurrent updates of one scope conflict.
-   * Creates `${name}-ampls-link`, a child of `parent`.
+   * Creates `${name}-ampls-link`, a child of `parent`. With `privateDns.mode: central` there is no scope of the
+   * stack's: the id is only listed in `monitorScopedResourceIds`, for the hub's scope, and nothing is created.
    */
   linkToMonitorScope(
     name: string,
     linkedResourceId: pulumi.Input<string>,
     parent: pulumi.Resource,
-  ): monitor.PrivateLinkScopedResource {
-    const chain = (this.scopeLinks ??= new Serial());
+  ): monitor.PrivateLinkScopedResource | undefined {
     this.monitorScopedResourceIds.push(linkedResourceId);
+    const scope = this.monitorPrivateLinkScope;
+    if (scope === undefined) return undefined;
+    const chain = (this.scopeLinks ??= new Serial());
     return chain.next(
       (dependsOn) =>
         new monitor.PrivateLinkScopedResource(
           `${name}-ampls-link`,
           {
             name: name.slice(0, 64),
-            scopeName: this.monitorPrivateLinkScope.name,
-            resourceGroupName: this.monitorPrivateLinkScope.resourceGroupName,
+            scopeName: scope.name,
+            resourceGroupName: scope.resourceGroupName,
             linkedResourceId,
             kind: monitor.ScopedResourceKind.Resource,
           },

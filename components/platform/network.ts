@@ -6,7 +6,7 @@
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig, SubnetRole } from "../../lib/config";
+import { centralPrivateDns, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import {
   AZURE_MONITOR_ONLY_ZONES,
@@ -135,6 +135,7 @@ export const HUB_PEERING_STATUS = [
 export function platformNetwork(name: string, args: PlatformNetworkArgs, parent: pulumi.Resource): PlatformNetwork {
   const { context, tags } = args;
   const cfg = context.config;
+  const central = centralPrivateDns(cfg.privateDns);
   const location = cfg.location;
   const rg = args.resourceGroupName;
   // A DDoS Network Protection plan on the VNet, unless the stack protects each public IP instead (ddosProtectionMode):
@@ -244,6 +245,12 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       location,
       addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
       ...(ddosPlanId ? { ddosProtectionPlan: { id: ddosPlanId }, enableDdosProtection: true } : {}),
+      // With the hub's private DNS zones (`privateDns.mode: central`), the hub's resolver or firewall answers the VNet:
+      // the zones are linked to the hub, and Azure DNS answers a VNet only from zones linked to it
+      // (learn.microsoft.com/azure/dns/private-resolver-architecture). Queries reach it across the peering (its system
+      // route beats the egress route's 0.0.0.0/0, and no NSG denies traffic to the hub). A stack going back to mode
+      // stack keeps these servers (a VNet write that leaves dhcpOptions out does not clear them): docs/configuration.md.
+      ...(central ? { dhcpOptions: { dnsServers: [...central.dnsServers] } } : {}),
       subnets: roles.map((role) => ({
         name: SUBNETS[role].name,
         addressPrefix: cfg.subnets[role],

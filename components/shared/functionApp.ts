@@ -288,7 +288,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
             ...storageGrants,
             ...storageEndpoints,
             telemetryGrant,
-            scopeLink,
+            ...(scopeLink ? [scopeLink] : []),
             ...(args.dependsOn ?? []),
             ...after,
           ],

@@ -102,12 +102,15 @@ export const dropSdkSiteConfigDefaults: pulumi.ResourceTransformation = ({ props
   opts,
 });
 
-/** Links a monitoring resource to the platform's Azure Monitor Private Link Scope (`Platform.linkToMonitorScope`). */
+/**
+ * Links a monitoring resource to the platform's Azure Monitor Private Link Scope (`Platform.linkToMonitorScope`);
+ * undefined when the stack has no scope of its own (`privateDns.mode: central`: the hub's scope serves it).
+ */
 export type LinkToMonitorScope = (
   name: string,
   resourceId: pulumi.Input<string>,
   parent: pulumi.Resource,
-) => monitor.PrivateLinkScopedResource;
+) => monitor.PrivateLinkScopedResource | undefined;
 
 /**
  * The subnet Flex apps integrate with, and the order they join it in. Each app's VNet integration takes the subnet's

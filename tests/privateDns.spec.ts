@@ -1,0 +1,151 @@
+/**
+ * `privateDns.mode: central` (lib/config/network.ts): the dev stack using the hub's private DNS zones, as Azure Landing
+ * Zones keeps them, instead of its own: what it creates, where its endpoints register, how its VNet resolves them,
+ * and what it hands the hub's owner.
+ */
+import { strict as assert } from "node:assert";
+import { CENTRAL_ZONES } from "../lib/privateLink";
+import type { PreviewResult } from "../tools/lib/preview";
+import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+
+export const HUB =
+  "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu";
+export const ZONES = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope";
+const DNS_SERVERS = ["10.0.0.68"];
+
+/** The dev stack peered with the hub and using its zones, as docs/configuration.md ("privateDns") sets it. */
+export function previewCentral(options: Parameters<typeof previewEdited>[2] = {}): Promise<PreviewResult> {
+  return previewEdited(
+    "dev",
+    (config) => {
+      config["payments-data-platform:hub"] = { virtualNetworkId: HUB };
+      config["payments-data-platform:privateDns"] = {
+        mode: "central",
+        zonesResourceGroupId: ZONES,
+        dnsServers: DNS_SERVERS,
+      };
+    },
+    options,
+  );
+}
+
+type ZoneConfig = { readonly name: string; readonly privateDnsZoneId: string };
+
+describe("platform with the hub's private DNS zones (privateDns.mode central)", function () {
+  // The program's preview and deployed views, the schema check: allow for a loaded machine.
+  this.timeout(120_000);
+  let result: PreviewResult;
+  before(async () => {
+    result = await previewCentral();
+  });
+
+  it("creates no private DNS zone, zone link or Azure Monitor Private Link Scope of its own", () => {
+    const { resources } = result.run;
+    for (const type of [
+      "azure-native:privatedns:PrivateZone",
+      "azure-native:privatedns:VirtualNetworkLink",
+      "azure-native:monitor:PrivateLinkScope",
+      "azure-native:monitor:PrivateLinkScopedResource",
+    ])
+      assert.deepEqual(
+        ofType(resources, type).map((r) => r.name),
+        [],
+        type,
+      );
+    const monitorEndpoints = ofType(resources, "azure-native:network:PrivateEndpoint").filter((pe) =>
+      JSON.stringify(pe.inputs.privateLinkServiceConnections).includes('"azuremonitor"'),
+    );
+    assert.deepEqual(
+      monitorEndpoints.map((r) => r.name),
+      [],
+    );
+  });
+
+  it("registers every other endpoint, one zone group each, in the hub's zones only", async () => {
+    const { resources } = result.run;
+    const endpoints = ofType(resources, "azure-native:network:PrivateEndpoint");
+    const groups = ofType(resources, "azure-native:network:PrivateDnsZoneGroup");
+    // The same endpoints as the dev stack in mode stack, less the Azure Monitor scope's.
+    const stackMode = ofType((await previewOf("dev")).run.resources, "azure-native:network:PrivateEndpoint");
+    assert.deepEqual(
+      endpoints.map((e) => e.name),
+      stackMode.map((e) => e.name).filter((n) => n !== "platform-ampls-pep"),
+    );
+    assert.equal(groups.length, endpoints.length);
+    for (const group of groups) {
+      const configs = input(group, "privateDnsZoneConfigs") as ZoneConfig[];
+      assert.ok(configs.length > 0, group.name);
+      for (const c of configs) {
+        const zone = c.privateDnsZoneId.split("/").pop() as (typeof CENTRAL_ZONES)[number];
+        assert.equal(c.privateDnsZoneId, `${ZONES}/providers/Microsoft.Network/privateDnsZones/${zone}`, group.name);
+        assert.ok(CENTRAL_ZONES.includes(zone), `${group.name}: ${zone}`);
+      }
+    }
+  });
+
+  it("resolves through the hub's DNS servers, reached across the hub peering", () => {
+    const vnet = byName(result.run.resources, "platform-vnet");
+    assert.deepEqual(input(vnet, "dhcpOptions"), { dnsServers: DNS_SERVERS });
+    const peering = byName(result.run.resources, "platform-hub-peering");
+    assert.equal(input(peering, "remoteVirtualNetwork.id"), HUB);
+  });
+
+  it("keeps the stack's own DNS servers in mode stack: Azure-provided DNS, with its zones linked", async () => {
+    const vnet = byName((await previewOf("dev")).run.resources, "platform-vnet");
+    assert.equal(input(vnet, "dhcpOptions"), undefined);
+  });
+
+  it("hands the hub's owner the workspace and every Application Insights component for the hub's scope", () => {
+    const { run } = result;
+    const exported = run.stackOutputs.azureMonitorScopedResourceIds as string[];
+    const expected = [
+      byName(run.resources, "platform-log").id,
+      ...ofType(run.resources, "azure-native:applicationinsights:Component").map((c) => c.id),
+    ];
+    assert.ok(expected.length >= 4, expected.join(", "));
+    assert.deepEqual([...exported].sort(), [...expected].sort());
+  });
+
+  it("starts each function app after the same resources as in mode stack, less the scope link", async () => {
+    // Its host reads storage and sends telemetry at start-up: what it waited for in the stack's zones still holds.
+    const deps = (run: PreviewResult["run"], app: string) => {
+      const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+      return byName(run.resources, app).dependencies.map((u) => {
+        const d = byUrn.get(u);
+        assert.ok(d, `${app} waits for ${u}, a resource of the stack`);
+        return `${d.type} ${d.name}`;
+      });
+    };
+    const stackMode = (await previewOf("dev")).run;
+    const apps = ofType(result.run.resources, "azure-native:web:WebApp").map((a) => a.name);
+    assert.ok(apps.length >= 3, apps.join(", "));
+    for (const app of apps) {
+      const own = deps(stackMode, app);
+      assert.ok(
+        own.some((d) => d.startsWith("azure-native:monitor:PrivateLinkScopedResource ")),
+        app,
+      );
+      // Besides the hub peering (dev has no hub), which everything joining a subnet waits for.
+      const peering = "azure-native:network:VirtualNetworkPeering platform-hub-peering";
+      const central = deps(result.run, app);
+      assert.ok(central.includes(peering), app);
+      assert.deepEqual(
+        central.filter((d) => d !== peering),
+        own.filter((d) => !d.startsWith("azure-native:monitor:PrivateLinkScopedResource ")),
+        app,
+      );
+    }
+  });
+
+  it("passes the ARM schema check, the VNet's DNS servers and the zone groups included", () => {
+    const schema = result.schema;
+    assert.ok(schema, "the schema check ran");
+    assert.deepEqual(
+      schema.errors.map((e) => `${e.resource} ${e.path}: ${e.message}`),
+      [],
+    );
+    const checked = new Set(schema.resources.map((r) => r.armType));
+    assert.ok(checked.has("Microsoft.Network/virtualNetworks"), [...checked].join(", "));
+    assert.ok(checked.has("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"), [...checked].join(", "));
+  });
+});
