@@ -4,6 +4,9 @@
  * and what it hands the hub's owner.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROD_PRIVATE_ENDPOINTS } from "../lib/config";
 import { CENTRAL_ZONES } from "../lib/privateLink";
 import type { PreviewResult } from "../tools/lib/preview";
 import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
@@ -14,9 +17,12 @@ export const ZONES = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resour
 const DNS_SERVERS = ["10.0.0.68"];
 
 /** The dev stack peered with the hub and using its zones, as docs/configuration.md ("privateDns") sets it. */
-export function previewCentral(options: Parameters<typeof previewEdited>[2] = {}): Promise<PreviewResult> {
+export function previewCentral(
+  options: Parameters<typeof previewEdited>[2] = {},
+  stack: "dev" | "prod" = "dev",
+): Promise<PreviewResult> {
   return previewEdited(
-    "dev",
+    stack,
     (config) => {
       config["payments-data-platform:hub"] = { virtualNetworkId: HUB };
       config["payments-data-platform:privateDns"] = {
@@ -30,6 +36,14 @@ export function previewCentral(options: Parameters<typeof previewEdited>[2] = {}
 }
 
 type ZoneConfig = { readonly name: string; readonly privateDnsZoneId: string };
+
+/** The zone names the stack's zone groups register in, sorted. */
+function zonesUsed(run: PreviewResult["run"]): string[] {
+  const zones = ofType(run.resources, "azure-native:network:PrivateDnsZoneGroup").flatMap((g) =>
+    (input(g, "privateDnsZoneConfigs") as ZoneConfig[]).map((c) => c.privateDnsZoneId.split("/").pop() as string),
+  );
+  return [...new Set(zones)].sort();
+}
 
 describe("platform with the hub's private DNS zones (privateDns.mode central)", function () {
   // The program's preview and deployed views, the schema check: allow for a loaded machine.
@@ -147,5 +161,21 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     const checked = new Set(schema.resources.map((r) => r.armType));
     assert.ok(checked.has("Microsoft.Network/virtualNetworks"), [...checked].join(", "));
     assert.ok(checked.has("Microsoft.Network/privateEndpoints/privateDnsZoneGroups"), [...checked].join(", "));
+  });
+
+  it("uses the zones docs/operations.md asks the hub's owner for, in both stacks, and the count of zone groups it moves", async () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
+    const item = doc.slice(
+      doc.indexOf("## Using the hub's private DNS zones"),
+      doc.indexOf("2. **The join permission**"),
+    );
+    const listed = [...new Set(item.match(/privatelink\.[a-z0-9.-]+[a-z]/g) ?? [])].sort();
+    const prod = await previewCentral({ deployedView: false, skipSchema: true }, "prod");
+    assert.deepEqual(zonesUsed(result.run), listed);
+    assert.deepEqual(zonesUsed(prod.run), listed);
+    assert.match(item, new RegExp(`use these ${listed.length} \\(both stacks`));
+    const endpoints = ofType(prod.run.resources, "azure-native:network:PrivateEndpoint").length;
+    assert.equal(endpoints, PROD_PRIVATE_ENDPOINTS - 1);
+    assert.match(doc, new RegExp(`the ${endpoints} zone groups move to the hub's zones`));
   });
 });
