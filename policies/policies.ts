@@ -16,6 +16,7 @@ import { keyvaultPolicies } from "./rules/keyvault";
 import { storagePolicies } from "./rules/storage";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
+import { privateDnsPolicies } from "./rules/privateDns";
 import { flowLogPolicies } from "./rules/flowLogs";
 import { nsgPortPolicies } from "./rules/nsgPorts";
 import { streamingPolicies } from "./rules/streaming";
@@ -42,6 +43,7 @@ export const policies: Policies = [
   ...storagePolicies,
   ...monitorPolicies,
   ...networkPolicies,
+  ...privateDnsPolicies,
   ...flowLogPolicies,
   ...nsgPortPolicies,
   ...egressPolicies,

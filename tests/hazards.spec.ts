@@ -8,7 +8,7 @@ import {
   RULES,
 } from "../tools/lib/hazards";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
-import { previewOf } from "./helpers/stacks";
+import { previewCentralDevOf, previewOf } from "./helpers/stacks";
 import { UNKNOWN } from "../tools/lib/engine";
 
 let n = 0;
@@ -614,6 +614,88 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       undefined,
       undefined,
     ]);
+  });
+
+  describe("custom-dns-without-peering", () => {
+    const HUB =
+      "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu";
+    const vnet = (dnsServers?: unknown, name = "vnet-pay-dev-weu"): ResourceRecord =>
+      resourceRecord(
+        "azure-native:network:VirtualNetwork",
+        "platform-vnet",
+        {
+          resourceGroupName: "rg-pay-dev-weu-network",
+          virtualNetworkName: name,
+          addressSpace: { addressPrefixes: ["10.20.0.0/16"] },
+          ...(dnsServers === undefined ? {} : { dhcpOptions: { dnsServers } }),
+        },
+        { stack: "dev", project: "p" },
+      );
+    const peering = (inputs: Record<string, unknown> = {}): ResourceRecord =>
+      resourceRecord(
+        "azure-native:network:VirtualNetworkPeering",
+        "platform-hub-peering",
+        {
+          resourceGroupName: "rg-pay-dev-weu-network",
+          virtualNetworkName: "vnet-pay-dev-weu",
+          virtualNetworkPeeringName: "peer-to-hub",
+          remoteVirtualNetwork: { id: HUB },
+          ...inputs,
+        },
+        { stack: "dev", project: "p" },
+      );
+
+    it("flags a VNet whose DNS servers lie outside it and that no peering of the stack names", () => {
+      const hazards = firstDeployHazards([vnet(["10.0.0.68", "10.0.0.69"])]);
+      assert.deepEqual(
+        hazards.map((h) => [h.rule, h.name]),
+        [["custom-dns-without-peering", "platform-vnet"]],
+      );
+      assert.equal(
+        hazards[0].message,
+        "its DNS servers (dhcpOptions.dnsServers 10.0.0.68, 10.0.0.69) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub), with the hub's side and the resolver or firewall admitting this address space in place before the first up",
+      );
+      // A peering of another VNet (another name, or the same name in another resource group) does not reach them.
+      assert.deepEqual(rulesOf([vnet(["10.0.0.68"]), peering({ virtualNetworkName: "vnet-other" })]), [
+        "custom-dns-without-peering",
+      ]);
+      assert.deepEqual(rulesOf([vnet(["10.0.0.68"]), peering({ resourceGroupName: "rg-other" })]), [
+        "custom-dns-without-peering",
+      ]);
+      // Only the servers outside the VNet are named.
+      assert.match(
+        firstDeployHazards([vnet(["10.20.0.10", "168.63.129.16", "10.0.0.68"])])[0].message,
+        /^its DNS servers \(dhcpOptions\.dnsServers 10\.0\.0\.68\) lie outside/,
+      );
+    });
+
+    it("does not flag a VNet with its peering (by name, in any case, or wired from the VNet)", () => {
+      assert.deepEqual(rulesOf([vnet(["10.0.0.68"]), peering()]), []);
+      assert.deepEqual(rulesOf([vnet(["10.0.0.68"], "VNET-PAY-DEV-WEU"), peering()]), []);
+      const v = vnet(["10.0.0.68"]);
+      const wired: ResourceRecord = {
+        ...peering({ virtualNetworkName: UNKNOWN }),
+        propertyDependencies: { virtualNetworkName: [v.urn] },
+      };
+      assert.deepEqual(rulesOf([v, wired]), []);
+    });
+
+    it("the dev stack with the hub's zones (privateDns.mode central) has none, and would without its hub peering", async function () {
+      this.timeout(120_000);
+      const { run } = await previewCentralDevOf();
+      assert.deepEqual(firstDeployHazards(run.resources), []);
+      // Config refuses mode central without hub; the hazard guards a program that drops the peering anyway.
+      const unpeered = run.resources.filter((r) => r.type !== "azure-native:network:VirtualNetworkPeering");
+      assert.deepEqual(
+        firstDeployHazards(unpeered).map((h) => [h.rule, h.name]),
+        [["custom-dns-without-peering", "platform-vnet"]],
+      );
+    });
+
+    it("does not flag Azure DNS, servers inside the VNet, no servers, or servers unknown until deployed", () => {
+      for (const servers of [undefined, [], ["168.63.129.16"], ["10.20.0.10"], UNKNOWN, [UNKNOWN]])
+        assert.deepEqual(rulesOf([vnet(servers)]), [], JSON.stringify(servers));
+    });
   });
 
   it("says none, or lists each hazard with its rule", () => {

@@ -9,31 +9,18 @@ import * as path from "node:path";
 import { PROD_PRIVATE_ENDPOINTS } from "../lib/config";
 import { CENTRAL_ZONES } from "../lib/privateLink";
 import type { PreviewResult } from "../tools/lib/preview";
-import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+import {
+  byName,
+  CENTRAL_DNS,
+  input,
+  ofType,
+  previewCentralDevOf,
+  previewEdited,
+  previewOf,
+  useCentralDns,
+} from "./helpers/stacks";
 
-export const HUB =
-  "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu";
-export const ZONES = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope";
-const DNS_SERVERS = ["10.0.0.68"];
-
-/** The dev stack peered with the hub and using its zones, as docs/configuration.md ("privateDns") sets it. */
-export function previewCentral(
-  options: Parameters<typeof previewEdited>[2] = {},
-  stack: "dev" | "prod" = "dev",
-): Promise<PreviewResult> {
-  return previewEdited(
-    stack,
-    (config) => {
-      config["payments-data-platform:hub"] = { virtualNetworkId: HUB };
-      config["payments-data-platform:privateDns"] = {
-        mode: "central",
-        zonesResourceGroupId: ZONES,
-        dnsServers: DNS_SERVERS,
-      };
-    },
-    options,
-  );
-}
+const { hub: HUB, zonesResourceGroupId: ZONES, dnsServers: DNS_SERVERS } = CENTRAL_DNS;
 
 type ZoneConfig = { readonly name: string; readonly privateDnsZoneId: string };
 
@@ -50,7 +37,7 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
   this.timeout(120_000);
   let result: PreviewResult;
   before(async () => {
-    result = await previewCentral();
+    result = await previewCentralDevOf();
   });
 
   it("creates no private DNS zone, zone link or Azure Monitor Private Link Scope of its own", () => {
@@ -170,7 +157,7 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
       doc.indexOf("2. **The join permission**"),
     );
     const listed = [...new Set(item.match(/privatelink\.[a-z0-9.-]+[a-z]/g) ?? [])].sort();
-    const prod = await previewCentral({ deployedView: false, skipSchema: true }, "prod");
+    const prod = await previewEdited("prod", useCentralDns, { deployedView: false, skipSchema: true });
     assert.deepEqual(zonesUsed(result.run), listed);
     assert.deepEqual(zonesUsed(prod.run), listed);
     assert.match(item, new RegExp(`use these ${listed.length} \\(both stacks`));

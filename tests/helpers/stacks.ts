@@ -32,6 +32,31 @@ export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
   return once(stack, () => previewStack({ stack }));
 }
 
+/** The hub a stack with `privateDns.mode: central` peers with, and the resource group of the hub's zones. */
+export const CENTRAL_DNS = {
+  hub: "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu",
+  zonesResourceGroupId: "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope",
+  dnsServers: ["10.0.0.68"],
+} as const;
+
+/** Edits a stack file's config into `privateDns.mode: central`, peered with the hub, as docs/configuration.md sets it. */
+export function useCentralDns(config: Record<string, unknown>): void {
+  config["payments-data-platform:hub"] = { virtualNetworkId: CENTRAL_DNS.hub };
+  config["payments-data-platform:privateDns"] = {
+    mode: "central",
+    zonesResourceGroupId: CENTRAL_DNS.zonesResourceGroupId,
+    dnsServers: [...CENTRAL_DNS.dnsServers],
+  };
+}
+
+/**
+ * Runs (once) and returns the dev stack using the hub's private DNS zones (`useCentralDns`), with the committed policy
+ * config (which approves neither the hub nor its zones): the platform's, the pack's and the hazards' tests read it.
+ */
+export function previewCentralDevOf(): Promise<PreviewResult> {
+  return once("dev+privateDns.central", () => previewEdited("dev", useCentralDns));
+}
+
 /**
  * Runs (once) and returns tools/costDocs.ts's prod stack with the audit archive on (the resources docs/cost.md prices
  * for that lever): the cost docs' test and the OLTP tier's test read the same preview.

@@ -17,8 +17,11 @@
  *   each other race.
  * - A replacement (replaceOnChanges) of a resource with a fixed name must delete the old one first: not a first-deploy
  *   failure, but the update that changes the property fails the same way.
+ * - A VNet whose custom DNS servers lie outside it resolves nothing until a peering reaches them.
  */
+import { contains, parseCidr } from "../../lib/cidr";
 import { STANDBY_SKUS } from "../../lib/config/data";
+import { AZURE_PROVIDED_DNS } from "../../lib/config/network";
 import { UNKNOWN } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -204,6 +207,23 @@ export const RULES: readonly Rule[] = [
         : undefined,
   },
   {
+    // A VNet with custom DNS servers gives them to everything in it ("up to five" for App Service's VNet integration,
+    // learn.microsoft.com/azure/app-service/overview-name-resolution), in place of Azure DNS: servers outside its
+    // address space (the hub's resolver or firewall, config privateDns.dnsServers) answer only once a peering to their
+    // network is Connected, which needs the hub's side too. A peering inline in `virtualNetworkPeerings` does not
+    // count: Azure does not create it (Azure/bicep#7622, components/platform/network.ts).
+    id: "custom-dns-without-peering",
+    check: (r, all) => {
+      if (r.type !== "azure-native:network:VirtualNetwork") return undefined;
+      const remote = remoteDnsServers(r);
+      if (remote.length === 0) return undefined;
+      const peered = all.some((p) => p.type === "azure-native:network:VirtualNetworkPeering" && peersFrom(p, r));
+      return peered
+        ? undefined
+        : `its DNS servers (dhcpOptions.dnsServers ${remote.join(", ")}) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub), with the hub's side and the resolver or firewall admitting this address space in place before the first up`;
+    },
+  },
+  {
     id: "flex-diagnostic-setting",
     check: (r, all) => {
       if (r.type !== "azure-native:monitor:DiagnosticSetting") return undefined;
@@ -214,6 +234,41 @@ export const RULES: readonly Rule[] = [
     },
   },
 ];
+
+/**
+ * The DNS servers of a VNet (`dhcpOptions.dnsServers`) that lie outside its address space: reached only through a
+ * peering (or a gateway the program does not declare). Unknown values are left out (not judged).
+ */
+export function remoteDnsServers(vnet: ResourceRecord): string[] {
+  const servers = at(vnet.inputs, "dhcpOptions", "dnsServers");
+  const prefixes = at(vnet.inputs, "addressSpace", "addressPrefixes");
+  const own = (Array.isArray(prefixes) ? prefixes : []).flatMap((p) =>
+    typeof p === "string" ? (parseCidr(p) ?? []) : [],
+  );
+  return (Array.isArray(servers) ? servers : []).filter((s): s is string => {
+    if (typeof s !== "string" || s === UNKNOWN || s.trim() === AZURE_PROVIDED_DNS) return false;
+    const address = parseCidr(`${s.trim()}/32`);
+    return !(address && own.some((range) => contains(range, address)));
+  });
+}
+
+/**
+ * Whether `peering` (a standalone VirtualNetworkPeering) is a peering of `vnet`: its `virtualNetworkName` wired from
+ * the VNet (the property dependency), or naming it in the same resource group (names compare in lower case, as Azure
+ * does; the VNet's Azure name is its `virtualNetworkName`, else its `name` output, else its resource name).
+ */
+function peersFrom(peering: ResourceRecord, vnet: ResourceRecord): boolean {
+  if ((peering.propertyDependencies["virtualNetworkName"] ?? []).includes(vnet.urn)) return true;
+  const lower = (v: unknown) => (typeof v === "string" && v !== UNKNOWN ? v.toLowerCase() : undefined);
+  const name = lower(at(peering.inputs, "virtualNetworkName"));
+  const names = [at(vnet.inputs, "virtualNetworkName"), at(vnet.outputs, "name"), vnet.name].map(lower);
+  const [group, vnetGroup] = [peering, vnet].map((x) => lower(at(x.inputs, "resourceGroupName")));
+  return (
+    name !== undefined &&
+    names.includes(name) &&
+    (group === undefined || vnetGroup === undefined || group === vnetGroup)
+  );
+}
 
 /** The mute durations Azure takes for a log alert's actions, in minutes. */
 export const MUTE_MINUTES: readonly number[] = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
