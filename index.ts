@@ -124,7 +124,7 @@ const ingestion = new Ingestion("ingestion", {
   linkToMonitorScope: (name, id, parent) => platform.linkToMonitorScope(name, id, parent),
   // The apps' host storage under the platform's storage key, as the streaming app's.
   storageKey: platform.customerManagedKeys.storage,
-  keyVault: platform.keyVault,
+  keyVault: { ...platform.keyVault, reachable: platform.keyVaultReachable },
   // The failover group listener when there is one: it follows a failover to the secondary.
   sql: { serverFqdn: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, databaseName: oltp.databaseName },
   cosmos: { endpoint: nosql.documentEndpoint, databaseName: nosql.databaseName, containerNames: nosql.containerNames },

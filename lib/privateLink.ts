@@ -111,3 +111,14 @@ export function centralZoneIds(zonesResourceGroupId: string): Readonly<Partial<R
     CENTRAL_ZONES.map((zone) => [zone, `${zonesResourceGroupId}/providers/Microsoft.Network/privateDnsZones/${zone}`]),
   );
 }
+
+/**
+ * The zone a public Application Gateway resolves through Azure-provided DNS even when its VNet has custom DNS servers:
+ * "The DNS queries for Azure domain names, which include `azure.net`, are redirected to Azure-provided DNS", so "the
+ * private DNS zone must remain linked to the application gateway virtual network to allow resolution to private IP"
+ * (learn.microsoft.com/azure/application-gateway/application-gateway-dns-resolution, "Using custom DNS servers"). The
+ * gateway reads its certificate from the platform vault (`*.vault.azure.net`); its backend (`*.azurewebsites.net`) is
+ * not an Azure management suffix on that page and follows the VNet's servers. In `privateDns.mode: central` the stack
+ * links the hub's zone of this name to its VNet.
+ */
+export const GATEWAY_AZURE_DNS_ZONES: readonly PrivateDnsZoneName[] = ["privatelink.vaultcore.azure.net"];

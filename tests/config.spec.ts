@@ -741,11 +741,19 @@ describe("config: privateDns (the stack's own zones, or the hub's)", () => {
   });
 
   it("refuses a zones group that is not a resource group's id, spelled as Azure prints it", () => {
+    // Group names may hold Unicode letters, periods and parentheses (resource-name-rules).
+    const unusual = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-dns-zürich_(hub).1";
+    assert.equal(
+      parseConfig(central({ zonesResourceGroupId: unusual }), "dev").privateDns.zonesResourceGroupId,
+      unusual,
+    );
     for (const bad of [
       "rg-hub-dns-westeurope",
       `${ZONES}/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net`,
       "/subscriptions/not-a-guid/resourceGroups/rg-hub-dns",
       "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-ends-with-period.",
+      // Spelled otherwise than Azure prints it: the zone ids would differ in case from what Azure reports.
+      "/SUBSCRIPTIONS/00000000-0000-4000-8000-0000000000aa/resourcegroups/rg-hub-dns-westeurope",
     ])
       rejects(
         central({ zonesResourceGroupId: bad }),
@@ -762,7 +770,7 @@ describe("config: privateDns (the stack's own zones, or the hub's)", () => {
       ["dns.example.com", /must be an IPv4 address, written plainly/],
       [
         "168.63.129.16",
-        /is Azure-provided DNS, which answers only from zones linked to this VNet, and mode central links none/,
+        /is Azure-provided DNS, which answers only from zones linked to this VNet, and mode central links only the hub's vault zone \(for the gateway\)/,
       ],
       [
         "8.8.8.8",

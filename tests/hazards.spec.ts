@@ -653,7 +653,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       );
       assert.equal(
         hazards[0].message,
-        "its DNS servers (dhcpOptions.dnsServers 10.0.0.68, 10.0.0.69) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub), with the hub's side and the resolver or firewall admitting this address space in place before the first up",
+        "its DNS servers (dhcpOptions.dnsServers 10.0.0.68, 10.0.0.69) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub); the hub's side, which Azure accepts once this VNet exists, and the resolver or firewall answering this address space follow the first up's first pass",
       );
       // A peering of another VNet (another name, or the same name in another resource group) does not reach them.
       assert.deepEqual(rulesOf([vnet(["10.0.0.68"]), peering({ virtualNetworkName: "vnet-other" })]), [

@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROD_PRIVATE_ENDPOINTS } from "../lib/config";
+import { zoneLinkName, zoneLinkOptions } from "../components/platform/network";
 import { CENTRAL_ZONES } from "../lib/privateLink";
 import type { PreviewResult } from "../tools/lib/preview";
 import {
@@ -18,6 +19,7 @@ import {
   previewEdited,
   previewOf,
   useCentralDns,
+  waitsFor,
 } from "./helpers/stacks";
 
 const { hub: HUB, zonesResourceGroupId: ZONES, dnsServers: DNS_SERVERS } = CENTRAL_DNS;
@@ -40,11 +42,10 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     result = await previewCentralDevOf();
   });
 
-  it("creates no private DNS zone, zone link or Azure Monitor Private Link Scope of its own", () => {
+  it("creates no private DNS zone or Azure Monitor Private Link Scope of its own", () => {
     const { resources } = result.run;
     for (const type of [
       "azure-native:privatedns:PrivateZone",
-      "azure-native:privatedns:VirtualNetworkLink",
       "azure-native:monitor:PrivateLinkScope",
       "azure-native:monitor:PrivateLinkScopedResource",
     ])
@@ -84,6 +85,67 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     }
   });
 
+  it("links the hub's vault zone to its VNet, in the hub's subscription: the gateway resolves the vault through Azure DNS", () => {
+    const { resources } = result.run;
+    const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");
+    assert.deepEqual(
+      links.map((l) => l.name),
+      ["platform-dns-vaultcore-azure-net-hub-zone-link"],
+    );
+    const [link] = links;
+    const vnet = byName(resources, "platform-vnet");
+    assert.deepEqual(
+      {
+        zone: link.inputs.privateZoneName,
+        group: link.inputs.resourceGroupName,
+        vnet: input(link, "virtualNetwork.id"),
+        registration: link.inputs.registrationEnabled,
+        policy: link.inputs.resolutionPolicy,
+      },
+      {
+        zone: "privatelink.vaultcore.azure.net",
+        group: "rg-hub-dns-westeurope",
+        vnet: vnet.id,
+        registration: false,
+        policy: "NxDomainRedirect",
+      },
+    );
+    // Through a provider for the hub's subscription; nothing else uses it.
+    const provider = byName(resources, "platform-hub-dns");
+    assert.equal(provider.type, "pulumi:providers:azure-native");
+    assert.equal(provider.inputs.subscriptionId, "00000000-0000-4000-8000-0000000000aa");
+    assert.ok(link.provider?.startsWith(`${provider.urn}::`), link.provider);
+    assert.deepEqual(
+      resources.filter((r) => r.provider?.startsWith(`${provider.urn}::`)).map((r) => r.name),
+      [link.name],
+    );
+    // The vault's zone group waits for the link, and the gateway, which reads its certificate at creation, for both.
+    const vaultGroup = byName(resources, "platform-kv-pep-dns");
+    const gateway = ofType(resources, "azure-native:network:ApplicationGateway")[0];
+    assert.ok(waitsFor(resources, vaultGroup, link));
+    assert.ok(waitsFor(resources, gateway, vaultGroup) && waitsFor(resources, gateway, link));
+  });
+
+  it("moves the vault zone's link between the modes in one up: each link aliases the other's and goes first", async () => {
+    // Azure refuses a VNet linked to two zones of one name: the old link must be deleted before the new one exists.
+    const stackMode = (await previewOf("dev")).run.resources;
+    const own = byName(stackMode, zoneLinkName("platform", "privatelink.vaultcore.azure.net", "stack"));
+    const hub = byName(result.run.resources, zoneLinkName("platform", "privatelink.vaultcore.azure.net", "central"));
+    for (const link of [own, hub]) assert.equal(link.deleteBeforeReplace, true, link.name);
+    assert.deepEqual(zoneLinkOptions("platform", "privatelink.vaultcore.azure.net", "stack"), {
+      aliases: [{ name: hub.name }],
+      deleteBeforeReplace: true,
+    });
+    assert.deepEqual(zoneLinkOptions("platform", "privatelink.vaultcore.azure.net", "central"), {
+      aliases: [{ name: own.name }],
+      deleteBeforeReplace: true,
+    });
+    // The zones linked in mode stack only keep their links' default options.
+    assert.deepEqual(zoneLinkOptions("platform", "privatelink.blob.core.windows.net", "stack"), {});
+    const blob = byName(stackMode, zoneLinkName("platform", "privatelink.blob.core.windows.net", "stack"));
+    assert.notEqual(blob.deleteBeforeReplace, true);
+  });
+
   it("resolves through the hub's DNS servers, reached across the hub peering", () => {
     const vnet = byName(result.run.resources, "platform-vnet");
     assert.deepEqual(input(vnet, "dhcpOptions"), { dnsServers: DNS_SERVERS });
@@ -92,8 +154,11 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
   });
 
   it("keeps the stack's own DNS servers in mode stack: Azure-provided DNS, with its zones linked", async () => {
-    const vnet = byName((await previewOf("dev")).run.resources, "platform-vnet");
-    assert.equal(input(vnet, "dhcpOptions"), undefined);
+    const { resources } = (await previewOf("dev")).run;
+    assert.equal(input(byName(resources, "platform-vnet"), "dhcpOptions"), undefined);
+    // The gateway reads its certificate through the vault's endpoint in this mode too: it waits for its DNS record.
+    const gateway = ofType(resources, "azure-native:network:ApplicationGateway")[0];
+    assert.ok(waitsFor(resources, gateway, byName(resources, "platform-kv-pep-dns")));
   });
 
   it("hands the hub's owner the workspace and every Application Insights component for the hub's scope", () => {
@@ -157,12 +222,12 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
       doc.indexOf("2. **The join permission**"),
     );
     const listed = [...new Set(item.match(/privatelink\.[a-z0-9.-]+[a-z]/g) ?? [])].sort();
-    const prod = await previewEdited("prod", useCentralDns, { deployedView: false, skipSchema: true });
+    const prod = await previewEdited("prod", useCentralDns, { skipSchema: true });
     assert.deepEqual(zonesUsed(result.run), listed);
     assert.deepEqual(zonesUsed(prod.run), listed);
     assert.match(item, new RegExp(`use these ${listed.length} \\(both stacks`));
     const endpoints = ofType(prod.run.resources, "azure-native:network:PrivateEndpoint").length;
     assert.equal(endpoints, PROD_PRIVATE_ENDPOINTS - 1);
-    assert.match(doc, new RegExp(`the ${endpoints} zone groups move to the hub's zones`));
+    assert.match(doc, new RegExp(`the ${endpoints}\\s+zone\\s+groups\\s+move\\s+to\\s+the\\s+hub.s\\s+zones`));
   });
 });

@@ -125,8 +125,15 @@ export interface ApiGatewayArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   /** The gateway's user-assigned identity (reads the certificate). */
   readonly identity: ManagedIdentity;
-  /** The platform Key Vault holding the TLS certificate (private endpoint only). */
-  readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
+  /**
+   * The platform Key Vault holding the TLS certificate (private endpoint only), and what resolving it to its private
+   * endpoint from the VNet waits for (the endpoint, its zone group; `Platform.keyVaultReachable`).
+   */
+  readonly keyVault: {
+    readonly id: pulumi.Input<string>;
+    readonly uri: pulumi.Input<string>;
+    readonly reachable?: readonly pulumi.Resource[];
+  };
   /** The App Gateway subnet (NSG: HTTPS/HTTP-redirect from the internet only). */
   readonly subnetId: pulumi.Input<string>;
   /** The payment API's host name (its private endpoint resolves it inside the VNet). */
@@ -370,7 +377,9 @@ export function apiGateway(
       ],
       tags,
     },
-    { parent, dependsOn: [certAccess, ...args.backendReachable] },
+    // The certificate is read while the gateway is created, through the vault's private endpoint: its name must resolve
+    // to the endpoint first (in the hub's zone, linked to the VNet, with privateDns.mode central: hubZones).
+    { parent, dependsOn: [certAccess, ...args.backendReachable, ...(args.keyVault.reachable ?? [])] },
   );
   // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
   // AGWFirewallLogs, AGWPerformanceLogs).

@@ -97,8 +97,15 @@ export interface IngestionArgs {
   readonly diagnosticSettings: DiagnosticSettingsTarget;
   /** The platform's link to its Azure Monitor Private Link Scope (Application Insights stays private). */
   readonly linkToMonitorScope: LinkToMonitorScope;
-  /** The platform Key Vault holding the TLS certificate (private endpoint only). */
-  readonly keyVault: { readonly id: pulumi.Input<string>; readonly uri: pulumi.Input<string> };
+  /**
+   * The platform Key Vault holding the TLS certificate (private endpoint only), and what resolving it to its private
+   * endpoint from the VNet waits for (the endpoint, its zone group; `Platform.keyVaultReachable`).
+   */
+  readonly keyVault: {
+    readonly id: pulumi.Input<string>;
+    readonly uri: pulumi.Input<string>;
+    readonly reachable?: readonly pulumi.Resource[];
+  };
   /** Customer-managed key of the functions' host storage (packages, leases); none = Microsoft-managed keys. */
   readonly storageKey?: CustomerManagedKey;
   /** The payments database (the apps connect with their identities; no passwords). */

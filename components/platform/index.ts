@@ -11,7 +11,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { centralPrivateDns, type SubnetRole } from "../../lib/config";
-import { centralZoneIds, type PrivateDnsZoneName } from "../../lib/privateLink";
+import type { PrivateDnsZoneName } from "../../lib/privateLink";
 import { severityActionGroups, type AlertRouting } from "../operations/routing";
 import {
   BuiltInRoles,
@@ -37,7 +37,7 @@ import {
 } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope, pipelineLogsReader } from "./monitoring";
-import { endpointGroupMembership, hubDnsLinkTarget, platformNetwork, privateDnsZones } from "./network";
+import { endpointGroupMembership, hubDnsLinkTarget, hubZones, platformNetwork, privateDnsZones } from "./network";
 
 export {
   EGRESS_SERVICE_TAGS,
@@ -108,6 +108,12 @@ export class Platform extends pulumi.ComponentResource {
   public readonly diagnostics: DiagnosticSettingsTarget;
   /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
   public readonly keyVault: PlatformVault["ref"];
+  /**
+   * The main vault's private endpoint and DNS zone group: what a client in the VNet that reads the vault while it is
+   * created (the Application Gateway's certificate) waits for. Its zone id waits for the zone's link to the VNet, in
+   * the hub's zone too (`privateDns.mode: central`, network.ts `hubZones`).
+   */
+  public readonly keyVaultReachable: readonly pulumi.Resource[];
   /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/platform/keyVaults.ts). */
   public readonly cosmosKeyVault: PlatformVault["ref"];
   /** The vault of the ML workspace's customer-managed key (trusted Azure services admitted, a vault of its own). */
@@ -225,7 +231,7 @@ export class Platform extends pulumi.ComponentResource {
     // resolves through the hub's DNS servers (network.ts sets them) across the peering (config `privateDns`).
     const central = centralPrivateDns(cfg.privateDns);
     const zoneIds = central
-      ? centralZoneIds(central.zonesResourceGroupId)
+      ? hubZones(name, { context, central, vnetId: net.vnet.id, tags }, this)
       : privateDnsZones(
           name,
           {
@@ -371,6 +377,7 @@ export class Platform extends pulumi.ComponentResource {
     // Each vault's private endpoint last, after its keys: one write to a vault at a time (keyVaults.ts
     // `PlatformVault.writes`), and the keys, which grants and the RBAC wait follow, do not wait for an endpoint.
     for (const vault of [vaults.main, vaults.cosmos, vaults.ml]) vault.connectPrivateEndpoint();
+    this.keyVaultReachable = vaults.main.privateEndpointResources();
 
     // Alerts: one action group per priority (P1 paged in 15 min, P2 1 h, P3 24 h; components/operations/routing.ts).
     // Built here, before any tier, so every tier's alerts route by severity to the same groups.

@@ -19,6 +19,7 @@ import {
   Serial,
   type DiagnosticSettingsTarget,
   type LockSpec,
+  type PrivateEndpointResources,
   type PrivateEndpointTarget,
   type Tags,
 } from "../shared";
@@ -88,6 +89,12 @@ export interface PlatformVault {
    * RBAC wait (`grantPropagation`), which an endpoint queued first would lengthen by its own creation.
    */
   readonly connectPrivateEndpoint: () => pulumi.Resource;
+  /**
+   * The vault's private endpoint and its DNS zone group, once `connectPrivateEndpoint` has run: what a client inside
+   * the VNet waits for before it resolves the vault to its private address (the Application Gateway reading its
+   * certificate at creation).
+   */
+  readonly privateEndpointResources: () => readonly pulumi.Resource[];
 }
 
 /** The vault's network settings for a `VaultNetwork` (keyvault.VaultPropertiesArgs). */
@@ -134,23 +141,30 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
   const ref = { id: vault.id, name: vault.name, uri: vault.properties.apply((p) => p.vaultUri ?? "") };
   managementLock(name, vault.id, args.lock ?? lockFor(args.protect, args.purpose), parent, vault);
   const writes = new Serial();
-  let endpoint: pulumi.Resource | undefined;
-  const connectPrivateEndpoint = () =>
-    (endpoint ??= writes.next(
-      (dependsOn) =>
-        privateEndpoint(
-          name,
-          {
-            service: "keyVault",
-            targetId: vault.id,
-            targetName: vault.name,
-            target: args.privateEndpoints,
-            tags: args.tags,
-            dependsOn,
-          },
-          parent,
-        ).endpoint,
-    ));
+  let endpoint: PrivateEndpointResources | undefined;
+  const connectPrivateEndpoint = () => {
+    if (!endpoint) {
+      // The endpoint is the chain's link (the vault's next write); its zone group follows it.
+      let created: PrivateEndpointResources | undefined;
+      writes.next(
+        (dependsOn) =>
+          (created = privateEndpoint(
+            name,
+            {
+              service: "keyVault",
+              targetId: vault.id,
+              targetName: vault.name,
+              target: args.privateEndpoints,
+              tags: args.tags,
+              dependsOn,
+            },
+            parent,
+          )).endpoint,
+      );
+      endpoint = created as PrivateEndpointResources;
+    }
+    return endpoint.endpoint;
+  };
   diagnosticSetting(name, vault.id, args.diagnostics, parent);
   roleAssignment(
     name,
@@ -164,7 +178,8 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     },
     parent,
   );
-  return { vault, ref, writes, connectPrivateEndpoint };
+  const privateEndpointResources = () => (endpoint ? [endpoint.endpoint, endpoint.zoneGroup] : []);
+  return { vault, ref, writes, connectPrivateEndpoint, privateEndpointResources };
 }
 
 /**

@@ -5,12 +5,15 @@
  */
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
+import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { centralPrivateDns, type PlatformConfig, type SubnetRole } from "../../lib/config";
+import { centralPrivateDns, type CentralPrivateDns, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import {
   AZURE_MONITOR_ONLY_ZONES,
+  centralZoneIds,
   ENDPOINT_PORT_GROUPS,
+  GATEWAY_AZURE_DNS_ZONES,
   PRIVATE_DNS_ZONES,
   type EndpointPortGroup,
   type PrivateDnsZoneName,
@@ -249,7 +252,8 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       // the zones are linked to the hub, and Azure DNS answers a VNet only from zones linked to it
       // (learn.microsoft.com/azure/dns/private-resolver-architecture). Queries reach it across the peering (its system
       // route beats the egress route's 0.0.0.0/0, and no NSG denies traffic to the hub). A stack going back to mode
-      // stack keeps these servers (a VNet write that leaves dhcpOptions out does not clear them): docs/configuration.md.
+      // stack writes the VNet without them, reported to clear them (unverified: docs/operations.md, "Using the hub's
+      // private DNS zones").
       ...(central ? { dhcpOptions: { dnsServers: [...central.dnsServers] } } : {}),
       subnets: roles.map((role) => ({
         name: SUBNETS[role].name,
@@ -325,6 +329,36 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   };
 }
 
+/**
+ * The logical names of the link of a zone to the stack's VNet in each `privateDns.mode`: the stack's zone's
+ * (`stack`), or the hub's zone's (`central`, GATEWAY_AZURE_DNS_ZONES only).
+ */
+export function zoneLinkName(name: string, zone: PrivateDnsZoneName, mode: "stack" | "central"): string {
+  const key = zone.replace(/^privatelink\./, "").replace(/\./g, "-");
+  return mode === "stack" ? `${name}-dns-${key}-link` : `${name}-dns-${key}-hub-zone-link`;
+}
+
+/**
+ * The options that let one `up` move a zone's link to the VNet between the stack's zone and the hub's: Azure refuses
+ * a VNet linked to two zones of one name ("A virtual network cannot be linked to multiple zones with overlapping
+ * namespaces", BadRequest: Azure/azure-aks-docs#212; "Creating multiple zones with the same name for a single virtual
+ * network is not supported", private-link FAQ), and Pulumi would create the new link before deleting the old one. So
+ * each link aliases the other mode's (a change of mode is a replacement: another zone, another provider) and is
+ * deleted before it is replaced. Only for the zones linked in both modes (GATEWAY_AZURE_DNS_ZONES); the others' links
+ * exist in mode stack only.
+ */
+export function zoneLinkOptions(
+  name: string,
+  zone: PrivateDnsZoneName,
+  mode: "stack" | "central",
+): Pick<pulumi.CustomResourceOptions, "aliases" | "deleteBeforeReplace"> {
+  if (!GATEWAY_AZURE_DNS_ZONES.includes(zone)) return {};
+  return {
+    aliases: [{ name: zoneLinkName(name, zone, mode === "stack" ? "central" : "stack") }],
+    deleteBeforeReplace: true,
+  };
+}
+
 /** One private DNS zone per service, linked to the VNet (no auto-registration); zone ids by zone name. */
 export function privateDnsZones(
   name: string,
@@ -349,7 +383,7 @@ export function privateDnsZones(
       { parent },
     );
     const link = new privatedns.VirtualNetworkLink(
-      `${name}-dns-${key}-link`,
+      zoneLinkName(name, zone, "stack"),
       {
         virtualNetworkLinkName: context.name("privateDnsZoneLink"),
         privateZoneName: pz.name,
@@ -359,7 +393,7 @@ export function privateDnsZones(
         registrationEnabled: false,
         tags,
       },
-      { parent },
+      { parent, ...zoneLinkOptions(name, zone, "stack") },
     );
     // Not the Azure Monitor scope's own zones (AZURE_MONITOR_ONLY_ZONES): the hub keeps its own monitoring path.
     // A hub client asking for a name this zone does not hold (another account's blob, say) is answered from public
@@ -390,4 +424,61 @@ export function privateDnsZones(
   }
 
   return zoneIds;
+}
+
+/** The subscription and resource group name of a resource group id (`/subscriptions/<id>/resourceGroups/<name>`). */
+export function resourceGroupParts(resourceGroupId: string): { subscriptionId: string; resourceGroupName: string } {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(resourceGroupId);
+  if (!m) throw new Error(`not a resource group id: ${resourceGroupId}`);
+  return { subscriptionId: m[1], resourceGroupName: m[2] };
+}
+
+/**
+ * The hub's zones (`privateDns.mode: central`), by zone name, each id handed out once the stack's links to it exist:
+ * the zones the Application Gateway resolves through Azure-provided DNS whatever the VNet's DNS servers
+ * (GATEWAY_AZURE_DNS_ZONES: its Key Vault certificate) are linked to the stack's VNet, in the hub's subscription
+ * through a provider of its own. The link is the stack's (created and deleted with it); the deploy identity needs
+ * `Microsoft.Network/privateDnsZones/virtualNetworkLinks/*` on that zone (docs/operations.md, "Using the hub's private
+ * DNS zones"). Every other name the VNet resolves through the hub's DNS servers.
+ */
+export function hubZones(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    readonly central: CentralPrivateDns;
+    readonly vnetId: pulumi.Input<string>;
+    readonly tags: Tags;
+  },
+  parent: pulumi.Resource,
+): Readonly<Partial<Record<PrivateDnsZoneName, pulumi.Input<string>>>> {
+  const { context, central, tags } = args;
+  const { subscriptionId, resourceGroupName } = resourceGroupParts(central.zonesResourceGroupId);
+  const ids: Partial<Record<PrivateDnsZoneName, pulumi.Input<string>>> = {
+    ...centralZoneIds(central.zonesResourceGroupId),
+  };
+  // The hub's subscription, with the stack's credentials (the ARM_* variables or the CLI login, as the default
+  // provider's); nothing else is created there.
+  const hub = new Provider(`${name}-hub-dns`, { subscriptionId }, { parent });
+  for (const zone of GATEWAY_AZURE_DNS_ZONES) {
+    const link = new privatedns.VirtualNetworkLink(
+      zoneLinkName(name, zone, "central"),
+      {
+        // Unique in the hub's zone, which every spoke links to: the stack's own link name (its VNet's, per stack).
+        virtualNetworkLinkName: context.name("privateDnsZoneLink"),
+        privateZoneName: zone,
+        resourceGroupName,
+        location: "global",
+        virtualNetwork: { id: args.vnetId },
+        registrationEnabled: false,
+        // Names the hub's zone does not hold (another tenant's vault) are answered from public DNS, not NXDOMAIN.
+        resolutionPolicy: privatedns.ResolutionPolicy.NxDomainRedirect,
+        tags,
+      },
+      { parent, provider: hub, ...zoneLinkOptions(name, zone, "central") },
+    );
+    // Waits for the link through its URN, known in every preview (as the peering's, platformNetwork): the id stays the
+    // hub zone's known id, which the policy pack checks in the first preview too.
+    ids[zone] = pulumi.all([ids[zone] as string, link.urn]).apply(([id]) => id);
+  }
+  return ids;
 }

@@ -41,7 +41,10 @@ export interface PrivateEndpointResources {
   readonly zoneGroup: network.PrivateDnsZoneGroup;
 }
 
-/** Zone ids for a service; throws naming the missing zone when the platform did not create it. */
+/**
+ * Zone ids for a service; throws naming the missing zone when the platform has no id for it (neither a zone of its own
+ * nor, with `privateDns.mode: central`, one of the hub's: lib/privateLink.ts CENTRAL_ZONES).
+ */
 export function zonesFor(service: PrivateLinkService, target: PrivateEndpointTarget) {
   const zones = PRIVATE_LINK[service].zones;
   if (zones.length > MAX_ZONES_PER_GROUP) throw new Error(`${service}: more than ${MAX_ZONES_PER_GROUP} DNS zones`);

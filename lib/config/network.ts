@@ -16,20 +16,23 @@ export type PrivateDnsMode = (typeof PRIVATE_DNS_MODES)[number];
 export const AZURE_PROVIDED_DNS = "168.63.129.16";
 
 /**
- * At most five: "If the virtual network has more than five custom DNS servers, App Service uses only the first five"
- * (learn.microsoft.com/azure/app-service/overview-name-resolution), and every tier's function apps resolve through the VNet.
+ * At most five: with a VNet's custom DNS servers, "name resolution in App Service will use up to five custom DNS
+ * servers" (learn.microsoft.com/azure/app-service/overview-name-resolution), and every tier's function apps resolve
+ * through the VNet (Flex Consumption apps take the VNet's servers: azure-docs' flex-consumption-plan, which deprecates
+ * their own `dnsConfiguration` for them).
  */
 export const MAX_DNS_SERVERS = 5;
 
 /**
- * A resource group's id, as `az group show --query id -o tsv` prints it: a subscription id, then a group name of 1 to 90
- * letters, digits, underscores, hyphens, periods and parentheses, not ending in a period
+ * A resource group's id, as `az group show --query id -o tsv` prints it (the zone ids built from it are compared with
+ * what Azure reports: another case would show as drift): a subscription id, then a group name of 1 to 90 letters
+ * (Unicode), digits, underscores, hyphens, periods and parentheses, not ending in a period
  * (azure-resource-manager/management/resource-name-rules, Microsoft.Resources/resourcegroups).
  */
 export const resourceGroupId = z
   .string()
   .regex(
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]$/i,
+    /^\/subscriptions\/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/resourceGroups\/[-\p{L}\p{N}_.()]{0,89}[-\p{L}\p{N}_()]$/u,
     "must be a resource group's id: /subscriptions/<id>/resourceGroups/<name> (the group of the hub's privatelink.* zones, e.g. rg-hub-dns-<region> or rg-private-dns-zones-<region>), spelled as `az group show --query id -o tsv` prints it",
   );
 
@@ -106,7 +109,7 @@ export function privateDnsIssues(
       host === undefined || formatCidr(host) !== `${server}/32`
         ? "must be an IPv4 address, written plainly (e.g. 10.0.0.68)"
         : server === AZURE_PROVIDED_DNS
-          ? "is Azure-provided DNS, which answers only from zones linked to this VNet, and mode central links none: use the hub's resolver or firewall"
+          ? "is Azure-provided DNS, which answers only from zones linked to this VNet, and mode central links only the hub's vault zone (for the gateway): use the hub's resolver or firewall"
           : !isPrivate(host)
             ? "must be a private address (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): the hub's resolver or firewall, reached through the peering"
             : space && contains(space, host)

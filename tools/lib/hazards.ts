@@ -220,7 +220,7 @@ export const RULES: readonly Rule[] = [
       const peered = all.some((p) => p.type === "azure-native:network:VirtualNetworkPeering" && peersFrom(p, r));
       return peered
         ? undefined
-        : `its DNS servers (dhcpOptions.dnsServers ${remote.join(", ")}) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub), with the hub's side and the resolver or firewall admitting this address space in place before the first up`;
+        : `its DNS servers (dhcpOptions.dnsServers ${remote.join(", ")}) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub); the hub's side, which Azure accepts once this VNet exists, and the resolver or firewall answering this address space follow the first up's first pass`;
     },
   },
   {
