@@ -764,6 +764,17 @@ describe("config: privateDns (the stack's own zones, or the hub's)", () => {
       );
   });
 
+  it("refuses a zones group of the stack's own", () => {
+    rejects(
+      central({
+        zonesResourceGroupId:
+          "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-pay-dev-weu-network",
+      }),
+      "dev",
+      /privateDns \(zonesResourceGroupId\): got "[^;]*; names a resource group of this stack \(rg-pay-dev-weu-\*\): mode central uses the hub's zones, in the hub's resource group/,
+    );
+  });
+
   it("refuses each DNS server the VNet could not resolve through, naming its place in the list", () => {
     const cases: [string, RegExp][] = [
       ["10.0.0.068", /must be an IPv4 address, written plainly/],

@@ -343,8 +343,11 @@ export function zoneLinkName(name: string, zone: PrivateDnsZoneName, mode: "stac
  * a VNet linked to two zones of one name ("A virtual network cannot be linked to multiple zones with overlapping
  * namespaces", BadRequest: Azure/azure-aks-docs#212; "Creating multiple zones with the same name for a single virtual
  * network is not supported", private-link FAQ), and Pulumi would create the new link before deleting the old one. So
- * each link aliases the other mode's (a change of mode is a replacement: another zone, another provider) and is
- * deleted before it is replaced. Only for the zones linked in both modes (GATEWAY_AZURE_DNS_ZONES); the others' links
+ * each link aliases the other mode's (the same resource to the engine: an alias of `name` alone takes the parent's
+ * URN) and is deleted before it is replaced. The replacement comes from the path parameters (the other zone's resource
+ * group and, going back to stack, the new zone's name): since pulumi/pulumi#18509 a provider change alone asks the new
+ * provider's DiffConfig, which for azure-native never replaces. The old link is deleted with the provider it was
+ * created with (from the state). Only for the zones linked in both modes (GATEWAY_AZURE_DNS_ZONES); the others' links
  * exist in mode stack only.
  */
 export function zoneLinkOptions(

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { contains, formatCidr, isPrivate, parseCidr } from "../cidr";
+import { resourceName, type NameContext } from "../naming";
 import { settings } from "./strict";
 
 export const PRIVATE_DNS_MODES = ["stack", "central"] as const;
@@ -61,7 +62,7 @@ export const privateDnsSchema = settings({
 export type PrivateDnsConfig = z.output<typeof privateDnsSchema>;
 
 /** What the cross-key rules of `privateDns` read. */
-export interface PrivateDnsContext {
+export interface PrivateDnsContext extends NameContext {
   readonly privateDns: PrivateDnsConfig;
   readonly hub?: { readonly linkPrivateDnsZones: boolean };
   readonly vnetAddressSpace: string;
@@ -94,6 +95,15 @@ export function privateDnsIssues(
         });
     return issues;
   }
+  // The stack's own groups (rg-<workload>-<env>-<region>-<role>): zones there are no hub's, and a link moving between
+  // modes within one group name would be updated in place (components/platform/network.ts zoneLinkOptions).
+  const own = resourceName("resourceGroup", c);
+  const group = zonesResourceGroupId?.split("/").pop()?.toLowerCase();
+  if (group !== undefined && (group === own || group.startsWith(`${own}-`)))
+    issues.push({
+      path: ["privateDns", "zonesResourceGroupId"],
+      message: `names a resource group of this stack (${own}-*): mode central uses the hub's zones, in the hub's resource group`,
+    });
   if (zonesResourceGroupId === undefined)
     issues.push({
       path: ["privateDns", "zonesResourceGroupId"],
