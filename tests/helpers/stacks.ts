@@ -40,7 +40,7 @@ export const CENTRAL_DNS = {
 } as const;
 
 /** Edits a stack file's config into `privateDns.mode: central`, peered with the hub, as docs/configuration.md sets it. */
-export function useCentralDns(config: Record<string, unknown>): void {
+function useCentralDns(config: Record<string, unknown>): void {
   config["payments-data-platform:hub"] = { virtualNetworkId: CENTRAL_DNS.hub };
   config["payments-data-platform:privateDns"] = {
     mode: "central",
