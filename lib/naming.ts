@@ -167,6 +167,25 @@ export function kebabCase(key: string): string {
 }
 
 /**
+ * The subscription id and name of a resource group's id (`/subscriptions/<id>/resourceGroups/<name>`); undefined for
+ * anything else.
+ */
+export function parseResourceGroupId(
+  resourceGroupId: string,
+): { subscriptionId: string; resourceGroupName: string } | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(resourceGroupId);
+  return m ? { subscriptionId: m[1], resourceGroupName: m[2] } : undefined;
+}
+
+/** `parseResourceGroupId` of an id known to be a resource group's (validated config); throws otherwise. */
+export function resourceGroupParts(resourceGroupId: string): { subscriptionId: string; resourceGroupName: string } {
+  const parts = parseResourceGroupId(resourceGroupId);
+  if (!parts)
+    throw new Error(`not a resource group's id (/subscriptions/<id>/resourceGroups/<name>): ${resourceGroupId}`);
+  return parts;
+}
+
+/**
  * The ARM id of a resource in a resource group, from names known before it exists (a firewall's resource instance
  * rule that names a service the same `pulumi up` creates). `type` is `<namespace>/<type>`, e.g.
  * `Microsoft.Synapse/workspaces`.

@@ -764,7 +764,18 @@ describe("config: privateDns (the stack's own zones, or the hub's)", () => {
       );
   });
 
-  it("refuses a zones group of the stack's own", () => {
+  it("refuses a zones group of the stack's own, in any case, and accepts a name that only starts alike", () => {
+    const sub = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups";
+    for (const own of ["rg-pay-dev-weu", "RG-PAY-DEV-WEU-NETWORK"])
+      rejects(
+        central({ zonesResourceGroupId: `${sub}/${own}` }),
+        "dev",
+        /names a resource group of this stack \(rg-pay-dev-weu-\*\)/,
+      );
+    assert.equal(
+      parseConfig(central({ zonesResourceGroupId: `${sub}/rg-pay-dev-weux` }), "dev").privateDns.zonesResourceGroupId,
+      `${sub}/rg-pay-dev-weux`,
+    );
     rejects(
       central({
         zonesResourceGroupId:

@@ -12,7 +12,7 @@ import {
   parseCidr,
   type Cidr,
 } from "../lib/cidr";
-import { CAF, kebabCase, regionShort, resourceName } from "../lib/naming";
+import { CAF, kebabCase, parseResourceGroupId, regionShort, resourceGroupParts, resourceName } from "../lib/naming";
 import {
   AZURE_MONITOR_ONLY_ZONES,
   CENTRAL_ZONES,
@@ -79,6 +79,22 @@ describe("lib/cidr", () => {
 
 describe("lib/naming", () => {
   const ctx = { workload: "pay", environment: "prod", location: "westeurope" };
+  it("splits a resource group's id into its subscription and name, and refuses anything else", () => {
+    assert.deepEqual(
+      resourceGroupParts("/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns-westeurope"),
+      { subscriptionId: "00000000-0000-4000-8000-0000000000aa", resourceGroupName: "rg-hub-dns-westeurope" },
+    );
+    for (const bad of [
+      "rg-hub-dns-westeurope",
+      "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/z",
+    ]) {
+      assert.equal(parseResourceGroupId(bad), undefined);
+      assert.throws(
+        () => resourceGroupParts(bad),
+        /not a resource group's id \(\/subscriptions\/<id>\/resourceGroups\/<name>\)/,
+      );
+    }
+  });
   it("follows <abbr>-<workload>-<env>-<region>[-qualifier][-suffix] with CAF abbreviations", () => {
     assert.equal(resourceName("resourceGroup", ctx, { qualifier: "data" }), "rg-pay-prod-weu-data");
     assert.equal(resourceName("keyVault", ctx, { suffix: "a1b2" }), "kv-pay-prod-weu-a1b2");

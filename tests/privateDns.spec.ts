@@ -80,7 +80,7 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     const links = ofType(resources, "azure-native:privatedns:VirtualNetworkLink");
     assert.deepEqual(
       links.map((l) => l.name),
-      ["platform-dns-vaultcore-azure-net-hub-zone-link"],
+      ["platform-dns-vaultcore-azure-net-central-link"],
     );
     const [link] = links;
     const vnet = byName(resources, "platform-vnet");
@@ -109,11 +109,13 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
       resources.filter((r) => r.provider?.startsWith(`${provider.urn}::`)).map((r) => r.name),
       [link.name],
     );
-    // The vault's zone group waits for the link, and the gateway, which reads its certificate at creation, for both.
+    // The vault's zone group waits for the link, and the gateway, which reads its certificate at creation, for the
+    // vault's endpoint and zone group directly.
     const vaultGroup = byName(resources, "platform-kv-pep-dns");
     const gateway = ofType(resources, "azure-native:network:ApplicationGateway")[0];
     assert.ok(waitsFor(resources, vaultGroup, link));
-    assert.ok(waitsFor(resources, gateway, vaultGroup) && waitsFor(resources, gateway, link));
+    const vaultEndpoint = byName(resources, "platform-kv-pep");
+    for (const r of [vaultEndpoint, vaultGroup]) assert.ok(gateway.dependencies.includes(r.urn), r.name);
   });
 
   it("moves the vault zone's link between the modes in one up: each link aliases the other's and goes first", async () => {
@@ -148,7 +150,8 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     assert.equal(input(byName(resources, "platform-vnet"), "dhcpOptions"), undefined);
     // The gateway reads its certificate through the vault's endpoint in this mode too: it waits for its DNS record.
     const gateway = ofType(resources, "azure-native:network:ApplicationGateway")[0];
-    assert.ok(waitsFor(resources, gateway, byName(resources, "platform-kv-pep-dns")));
+    for (const name of ["platform-kv-pep", "platform-kv-pep-dns"])
+      assert.ok(gateway.dependencies.includes(byName(resources, name).urn), name);
   });
 
   it("hands the hub's owner the workspace and every Application Insights component for the hub's scope", () => {
@@ -207,11 +210,10 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
 
   it("uses the zones docs/operations.md asks the hub's owner for, in both stacks, and the count of zone groups it moves", async () => {
     const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
-    const item = doc.slice(
-      doc.indexOf("## Using the hub's private DNS zones"),
-      doc.indexOf("2. **The join permission**"),
-    );
-    const listed = [...new Set(item.match(/privatelink\.[a-z0-9.-]+[a-z]/g) ?? [])].sort();
+    // Item 1's list alone: from its count to the sentence after it, each zone a whole back-quoted name.
+    const item = doc.slice(doc.indexOf("endpoints use these"), doc.indexOf("ALZ's default list has them all"));
+    const listed = [...(item.match(/`privatelink\.[a-z0-9.-]+`/g) ?? [])].map((z) => z.slice(1, -1)).sort();
+    assert.equal(new Set(listed).size, listed.length, "each zone listed once");
     assert.deepEqual(zonesUsed(result.run), listed);
     // Prod in mode central has prod's endpoints less the scope's (as dev, above), in the hub's zones of the same names:
     // the zones prod's own zone groups use, less the scope's.
@@ -223,7 +225,7 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
       .filter((g) => g.name !== "platform-ampls-pep-dns")
       .flatMap((g) => (input(g, "privateDnsZoneConfigs") as ZoneConfig[]).map((c) => zoneName.get(c.privateDnsZoneId)));
     assert.deepEqual([...new Set(prodZones)].sort(), listed);
-    assert.match(item, new RegExp(`use these ${listed.length} \\(both stacks`));
+    assert.match(item, new RegExp(`^endpoints use these ${listed.length} \\(both stacks`));
     const endpoints = ofType(prod, "azure-native:network:PrivateEndpoint").length - 1;
     assert.equal(endpoints, PROD_PRIVATE_ENDPOINTS - 1);
     assert.match(doc, new RegExp(`the ${endpoints}\\s+zone\\s+groups\\s+move\\s+to\\s+the\\s+hub.s\\s+zones`));

@@ -132,7 +132,7 @@ export interface ApiGatewayArgs {
   readonly keyVault: {
     readonly id: pulumi.Input<string>;
     readonly uri: pulumi.Input<string>;
-    readonly reachable?: readonly pulumi.Resource[];
+    readonly reachable: readonly pulumi.Resource[];
   };
   /** The App Gateway subnet (NSG: HTTPS/HTTP-redirect from the internet only). */
   readonly subnetId: pulumi.Input<string>;
@@ -379,7 +379,7 @@ export function apiGateway(
     },
     // The certificate is read while the gateway is created, through the vault's private endpoint: its name must resolve
     // to the endpoint first (in the hub's zone, linked to the VNet, with privateDns.mode central: hubZones).
-    { parent, dependsOn: [certAccess, ...args.backendReachable, ...(args.keyVault.reachable ?? [])] },
+    { parent, dependsOn: [certAccess, ...args.backendReachable, ...args.keyVault.reachable] },
   );
   // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
   // AGWFirewallLogs, AGWPerformanceLogs).

@@ -104,7 +104,7 @@ export interface IngestionArgs {
   readonly keyVault: {
     readonly id: pulumi.Input<string>;
     readonly uri: pulumi.Input<string>;
-    readonly reachable?: readonly pulumi.Resource[];
+    readonly reachable: readonly pulumi.Resource[];
   };
   /** Customer-managed key of the functions' host storage (packages, leases); none = Microsoft-managed keys. */
   readonly storageKey?: CustomerManagedKey;

@@ -90,7 +90,7 @@ export interface PlatformVault {
    */
   readonly connectPrivateEndpoint: () => pulumi.Resource;
   /**
-   * The vault's private endpoint and its DNS zone group, once `connectPrivateEndpoint` has run: what a client inside
+   * The vault's private endpoint and its DNS zone group (throws before `connectPrivateEndpoint` has run): what a client inside
    * the VNet waits for before it resolves the vault to its private address (the Application Gateway reading its
    * certificate at creation).
    */
@@ -178,7 +178,10 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     },
     parent,
   );
-  const privateEndpointResources = () => (endpoint ? [endpoint.endpoint, endpoint.zoneGroup] : []);
+  const privateEndpointResources = () => {
+    if (!endpoint) throw new Error(`${name}: privateEndpointResources() before connectPrivateEndpoint()`);
+    return [endpoint.endpoint, endpoint.zoneGroup];
+  };
   return { vault, ref, writes, connectPrivateEndpoint, privateEndpointResources };
 }
 

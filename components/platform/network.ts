@@ -7,7 +7,14 @@ import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { centralPrivateDns, type CentralPrivateDns, type PlatformConfig, type SubnetRole } from "../../lib/config";
+import {
+  centralPrivateDns,
+  type CentralPrivateDns,
+  type PlatformConfig,
+  type PrivateDnsMode,
+  type SubnetRole,
+} from "../../lib/config";
+import { resourceGroupParts } from "../../lib/naming";
 import { nthAddress, parseCidr, type Cidr } from "../../lib/cidr";
 import {
   AZURE_MONITOR_ONLY_ZONES,
@@ -333,9 +340,13 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
  * The logical names of the link of a zone to the stack's VNet in each `privateDns.mode`: the stack's zone's
  * (`stack`), or the hub's zone's (`central`, GATEWAY_AZURE_DNS_ZONES only).
  */
-export function zoneLinkName(name: string, zone: PrivateDnsZoneName, mode: "stack" | "central"): string {
-  const key = zone.replace(/^privatelink\./, "").replace(/\./g, "-");
-  return mode === "stack" ? `${name}-dns-${key}-link` : `${name}-dns-${key}-hub-zone-link`;
+export function zoneLinkName(name: string, zone: PrivateDnsZoneName, mode: PrivateDnsMode): string {
+  return mode === "stack" ? `${name}-dns-${zoneKey(zone)}-link` : `${name}-dns-${zoneKey(zone)}-central-link`;
+}
+
+/** A zone's part of its resources' names: `privatelink.blob.core.windows.net` → `blob-core-windows-net`. */
+export function zoneKey(zone: PrivateDnsZoneName): string {
+  return zone.replace(/^privatelink\./, "").replace(/\./g, "-");
 }
 
 /**
@@ -353,7 +364,7 @@ export function zoneLinkName(name: string, zone: PrivateDnsZoneName, mode: "stac
 export function zoneLinkOptions(
   name: string,
   zone: PrivateDnsZoneName,
-  mode: "stack" | "central",
+  mode: PrivateDnsMode,
 ): Pick<pulumi.CustomResourceOptions, "aliases" | "deleteBeforeReplace"> {
   if (!GATEWAY_AZURE_DNS_ZONES.includes(zone)) return {};
   return {
@@ -379,7 +390,7 @@ export function privateDnsZones(
   const rg = args.resourceGroupName;
   const zoneIds = {} as Record<PrivateDnsZoneName, pulumi.Output<string>>;
   for (const zone of PRIVATE_DNS_ZONES) {
-    const key = zone.replace(/^privatelink\./, "").replace(/\./g, "-");
+    const key = zoneKey(zone);
     const pz = new privatedns.PrivateZone(
       `${name}-dns-${key}`,
       { privateZoneName: zone, resourceGroupName: rg, location: "global", tags },
@@ -429,13 +440,6 @@ export function privateDnsZones(
   return zoneIds;
 }
 
-/** The subscription and resource group name of a resource group id (`/subscriptions/<id>/resourceGroups/<name>`). */
-export function resourceGroupParts(resourceGroupId: string): { subscriptionId: string; resourceGroupName: string } {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(resourceGroupId);
-  if (!m) throw new Error(`not a resource group id: ${resourceGroupId}`);
-  return { subscriptionId: m[1], resourceGroupName: m[2] };
-}
-
 /**
  * The hub's zones (`privateDns.mode: central`), by zone name, each id handed out once the stack's links to it exist:
  * the zones the Application Gateway resolves through Azure-provided DNS whatever the VNet's DNS servers
@@ -459,8 +463,10 @@ export function hubZones(
   const ids: Partial<Record<PrivateDnsZoneName, pulumi.Input<string>>> = {
     ...centralZoneIds(central.zonesResourceGroupId),
   };
-  // The hub's subscription, with the stack's credentials (the ARM_* variables or the CLI login, as the default
-  // provider's); nothing else is created there.
+  // The hub's subscription, with the credentials of the environment (the ARM_* variables, as the deploy workflow sets
+  // them, or the CLI login): an explicit provider does not read the stack's `azure-native:*` settings, so a stack that
+  // authenticates through them (clientId, useOidc, ...) sets them as ARM_* variables instead. Only this link is
+  // created there.
   const hub = new Provider(`${name}-hub-dns`, { subscriptionId }, { parent });
   for (const zone of GATEWAY_AZURE_DNS_ZONES) {
     const link = new privatedns.VirtualNetworkLink(

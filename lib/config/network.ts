@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { contains, formatCidr, isPrivate, parseCidr } from "../cidr";
-import { resourceName, type NameContext } from "../naming";
+import { parseResourceGroupId, resourceName, type NameContext } from "../naming";
 import { settings } from "./strict";
 
 export const PRIVATE_DNS_MODES = ["stack", "central"] as const;
@@ -12,7 +12,8 @@ export type PrivateDnsMode = (typeof PRIVATE_DNS_MODES)[number];
 
 /**
  * Azure's wire server, which answers a VNet that keeps Azure-provided DNS (what-is-ip-address-168-63-129-16). As a
- * custom server it resolves only what Azure DNS resolves for the VNet: the zones linked to it, none in mode central.
+ * custom server it resolves only what Azure DNS resolves for the VNet: the zones linked to it, in mode central only the
+ * hub's vault zone (lib/privateLink.ts GATEWAY_AZURE_DNS_ZONES, for the gateway).
  */
 export const AZURE_PROVIDED_DNS = "168.63.129.16";
 
@@ -41,8 +42,8 @@ export const resourceGroupId = z
  * Where the private endpoints register their DNS records. `stack` (the default): the stack creates one `privatelink.*`
  * zone per service, linked to its VNet, and an Azure Monitor Private Link Scope of its own. `central`: the hub's zones
  * (Azure Landing Zones keeps them in one resource group of the connectivity subscription, linked to the hub), which the
- * VNet reaches through `dnsServers` across the hub peering; no zone and no scope of the stack's own
- * (docs/configuration.md, "privateDns").
+ * VNet reaches through `dnsServers` across the hub peering; no zone and no scope of the stack's own, and one link of
+ * the hub's vault zone to the VNet, for the gateway (docs/configuration.md, "privateDns").
  */
 export const privateDnsSchema = settings({
   mode: z
@@ -98,7 +99,8 @@ export function privateDnsIssues(
   // The stack's own groups (rg-<workload>-<env>-<region>-<role>): zones there are no hub's, and a link moving between
   // modes within one group name would be updated in place (components/platform/network.ts zoneLinkOptions).
   const own = resourceName("resourceGroup", c);
-  const group = zonesResourceGroupId?.split("/").pop()?.toLowerCase();
+  // (Read even when its own rule refused the id: zod runs this check with every field's issues.)
+  const group = zonesResourceGroupId && parseResourceGroupId(zonesResourceGroupId)?.resourceGroupName.toLowerCase();
   if (group !== undefined && (group === own || group.startsWith(`${own}-`)))
     issues.push({
       path: ["privateDns", "zonesResourceGroupId"],
