@@ -6,10 +6,16 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROD_PRIVATE_ENDPOINTS } from "../lib/config";
+import { parse as parseYaml } from "yaml";
+import { parseConfig, PROD_PRIVATE_ENDPOINTS, PROJECT } from "../lib/config";
+import { PACK_ENFORCEMENT_LEVEL, policies } from "../policies/policies";
+import { peeringApproved } from "../policies/rules/network";
+import { privateLinkZoneWithCentralZones, zoneGroupApprovedZones } from "../policies/rules/privateDns";
+import { resolvePolicies, type PackConfig } from "../tools/lib/policyRunner";
 import { zoneLinkName, zoneLinkOptions } from "../components/platform/network";
 import { CENTRAL_ZONES } from "../lib/privateLink";
-import type { PreviewResult } from "../tools/lib/preview";
+import { stackPolicyConfig, type PreviewResult } from "../tools/lib/preview";
+import { rawOf } from "./helpers/config";
 import { byName, CENTRAL_DNS, input, ofType, previewCentralDevOf, previewOf, waitsFor } from "./helpers/stacks";
 
 const { hub: HUB, zonesResourceGroupId: ZONES, dnsServers: DNS_SERVERS } = CENTRAL_DNS;
@@ -229,5 +235,34 @@ describe("platform with the hub's private DNS zones (privateDns.mode central)", 
     const endpoints = ofType(prod, "azure-native:network:PrivateEndpoint").length - 1;
     assert.equal(endpoints, PROD_PRIVATE_ENDPOINTS - 1);
     assert.match(doc, new RegExp(`the ${endpoints}\\s+zone\\s+groups\\s+move\\s+to\\s+the\\s+hub.s\\s+zones`));
+  });
+});
+
+describe("docs/configuration.md: the privateDns example", () => {
+  const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "configuration.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### `privateDns`"), doc.indexOf("### `flowLogs`"));
+  const block = (lang: string) => {
+    const m = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section);
+    assert.ok(m, `a ${lang} block in the section`);
+    return m[1];
+  };
+
+  it("is a valid stack config in mode central, and the policy config that approves the same hub and zones", () => {
+    const stack = (parseYaml(block("yaml")) as { config: Record<string, unknown> }).config;
+    const raw = { ...rawOf("dev") } as Record<string, unknown>;
+    for (const [key, value] of Object.entries(stack)) raw[key.replace(`${PROJECT}:`, "")] = value;
+    const c = parseConfig(raw, "dev");
+    assert.equal(c.privateDns.mode, "central");
+    const hub = c.hub?.virtualNetworkId as string;
+    const zones = c.privateDns.zonesResourceGroupId as string;
+
+    const example = JSON.parse(block("json")) as PackConfig;
+    // Merged into the committed dev config as the docs say: the pack accepts every rule and setting.
+    const merged = { ...stackPolicyConfig("dev"), ...example };
+    resolvePolicies(policies, merged, PACK_ENFORCEMENT_LEVEL);
+    const setting = (rule: string, key: string) => (example[rule] as Record<string, unknown>)[key];
+    assert.deepEqual(setting(peeringApproved.name, "allowedRemoteVirtualNetworks"), [hub]);
+    for (const rule of [zoneGroupApprovedZones.name, privateLinkZoneWithCentralZones.name])
+      assert.deepEqual(setting(rule, "allowedPrivateDnsZoneResourceGroups"), [zones]);
   });
 });
