@@ -8,7 +8,7 @@ import {
   RULES,
 } from "../tools/lib/hazards";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
-import { previewCentralDevOf, previewOf } from "./helpers/stacks";
+import { CENTRAL_DNS, previewCentralDevOf, previewOf } from "./helpers/stacks";
 import { UNKNOWN } from "../tools/lib/engine";
 
 let n = 0;
@@ -690,6 +690,29 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
         firstDeployHazards(unpeered).map((h) => [h.rule, h.name]),
         [["custom-dns-without-peering", "platform-vnet"]],
       );
+    });
+
+    it("flags the gateway when the vault's zone is not linked to its VNet with custom DNS servers", async function () {
+      this.timeout(120_000);
+      const { run } = await previewCentralDevOf();
+      // Mode central links the hub's vault zone to the VNet for the gateway: without that link, the hazard.
+      const link = run.resources.find((r) => r.name === "platform-dns-vaultcore-azure-net-central-link");
+      assert.ok(link);
+      const unlinked = run.resources.filter((r) => r !== link);
+      const hazards = firstDeployHazards(unlinked);
+      assert.deepEqual(
+        hazards.map((h) => [h.rule, h.name]),
+        [["gateway-vault-zone-not-linked", "ingestion-agw"]],
+      );
+      assert.equal(
+        hazards[0].message,
+        "it reads its certificate from Key Vault through Azure-provided DNS whatever platform-vnet's DNS servers (dhcpOptions.dnsServers 10.0.0.68), and no privatelink.vaultcore.azure.net zone is linked to that VNet: it would resolve the vault's public address, which the private vault refuses, and fail; link the vault's private DNS zone (the hub's, with privateDns.mode central) to the VNet",
+      );
+      // A link of another zone, or of the vault's zone to another VNet, does not count.
+      const elsewhere = { ...link, inputs: { ...link.inputs, virtualNetwork: { id: `${CENTRAL_DNS.hub}` } } };
+      assert.deepEqual(rulesOf([...unlinked, elsewhere]), ["gateway-vault-zone-not-linked"]);
+      const otherZone = { ...link, inputs: { ...link.inputs, privateZoneName: "privatelink.blob.core.windows.net" } };
+      assert.deepEqual(rulesOf([...unlinked, otherZone]), ["gateway-vault-zone-not-linked"]);
     });
 
     it("does not flag Azure DNS, servers inside the VNet, no servers, or servers unknown until deployed", () => {

@@ -17,11 +17,13 @@
  *   each other race.
  * - A replacement (replaceOnChanges) of a resource with a fixed name must delete the old one first: not a first-deploy
  *   failure, but the update that changes the property fails the same way.
- * - A VNet whose custom DNS servers lie outside it resolves nothing until a peering reaches them.
+ * - A VNet whose custom DNS servers lie outside it resolves nothing until a peering reaches them; its public Application
+ *   Gateway resolves its Key Vault through Azure DNS all the same, from the zones linked to the VNet.
  */
 import { contains, parseCidr } from "../../lib/cidr";
 import { STANDBY_SKUS } from "../../lib/config/data";
 import { AZURE_PROVIDED_DNS } from "../../lib/config/network";
+import { PRIVATE_LINK } from "../../lib/privateLink";
 import { UNKNOWN } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
 
@@ -224,6 +226,40 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // A public Application Gateway resolves Azure names (`*.azure.net`: the Key Vault of its certificate) through
+    // Azure-provided DNS whatever its VNet's DNS servers, so "the private DNS zone must remain linked to the application
+    // gateway virtual network" (learn.microsoft.com/azure/application-gateway/application-gateway-dns-resolution,
+    // "Using custom DNS servers"): without a link of the vault's zone to the VNet the gateway reads the vault's public
+    // address, which a private-only vault refuses, and its creation fails (privateDns.mode central links the hub's zone).
+    id: "gateway-vault-zone-not-linked",
+    check: (r, all) => {
+      if (r.type !== "azure-native:network:ApplicationGateway") return undefined;
+      const vaultCertificates = [at(r.inputs, "sslCertificates")]
+        .flat()
+        .some((c) => typeof at(c, "keyVaultSecretId") === "string");
+      if (!vaultCertificates) return undefined;
+      const subnets = [at(r.inputs, "gatewayIPConfigurations")].flat().map((c) => at(c, "subnet", "id"));
+      const vnet = all.find(
+        (v) =>
+          v.type === "azure-native:network:VirtualNetwork" &&
+          v.id !== undefined &&
+          subnets.some(
+            (id) => typeof id === "string" && id.toLowerCase().startsWith(`${v.id?.toLowerCase()}/subnets/`),
+          ),
+      );
+      if (!vnet || remoteDnsServers(vnet).length === 0) return undefined;
+      const linked = all.some(
+        (l) =>
+          l.type === "azure-native:privatedns:VirtualNetworkLink" &&
+          sameId(at(l.inputs, "virtualNetwork", "id"), vnet.id) &&
+          at(l.inputs, "privateZoneName") === VAULT_ZONE,
+      );
+      return linked
+        ? undefined
+        : `it reads its certificate from Key Vault through Azure-provided DNS whatever ${vnet.name}'s DNS servers (dhcpOptions.dnsServers ${remoteDnsServers(vnet).join(", ")}), and no ${VAULT_ZONE} zone is linked to that VNet: it would resolve the vault's public address, which the private vault refuses, and fail; link the vault's private DNS zone (the hub's, with privateDns.mode central) to the VNet`;
+    },
+  },
+  {
     id: "flex-diagnostic-setting",
     check: (r, all) => {
       if (r.type !== "azure-native:monitor:DiagnosticSetting") return undefined;
@@ -234,6 +270,13 @@ export const RULES: readonly Rule[] = [
     },
   },
 ];
+
+/** The Key Vault private DNS zone (lib/privateLink.ts PRIVATE_LINK.keyVault). */
+const VAULT_ZONE = PRIVATE_LINK.keyVault.zones[0];
+
+/** Whether two ARM ids are the same (ARM compares them without case); unknown or absent ids are never the same. */
+const sameId = (a: unknown, b: unknown) =>
+  typeof a === "string" && typeof b === "string" && a !== UNKNOWN && a.toLowerCase() === b.toLowerCase();
 
 /**
  * The DNS servers of a VNet (`dhcpOptions.dnsServers`) that lie outside its address space: reached only through a
