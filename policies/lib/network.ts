@@ -24,6 +24,21 @@ export function ipv4Range(value: string): { first: number; last: number; prefix:
   return { first, last: first + size - 1, prefix };
 }
 
+/** The private address ranges (RFC 1918). */
+export const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+/** Whether an IPv4 address or CIDR lies wholly inside the private address ranges (RFC 1918). */
+export function insidePrivateRanges(value: string): boolean {
+  const range = ipv4Range(value);
+  return (
+    range !== undefined &&
+    RFC1918.some((cidr) => {
+      const r = ipv4Range(cidr) as { first: number; last: number };
+      return range.first >= r.first && range.last <= r.last;
+    })
+  );
+}
+
 /** IPv4 addresses in a `first-last` range (an IP group or rule entry such as `10.2.0.0-10.2.0.31`), when it is one. */
 function ipv4RangeSize(value: string): number | undefined {
   const [from, to, ...rest] = value.split("-");

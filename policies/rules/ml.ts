@@ -5,7 +5,7 @@
  */
 import type * as ml from "@pulumi/azure-native/machinelearningservices";
 import type { Policies } from "@pulumi/policy";
-import { ipv4Range } from "../lib/network";
+import { insidePrivateRanges, ipv4Range } from "../lib/network";
 import { resourcePolicy } from "../lib/policy";
 import { inScopeKnob, skipOutOfScope } from "../lib/scope";
 import { globMatch, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
@@ -31,11 +31,7 @@ function openDestination(value: string): boolean {
   const range = ipv4Range(value);
   if (range === undefined || range.prefix >= MIN_OUTBOUND_PREFIX) return false;
   // Private address space (RFC 1918) is not the internet, however wide.
-  const inside = (cidr: string) => {
-    const r = ipv4Range(cidr);
-    return r !== undefined && range.first >= r.first && range.last <= r.last;
-  };
-  return !["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some(inside);
+  return !insidePrivateRanges(value);
 }
 const DOCS = "https://learn.microsoft.com/azure/machine-learning";
 

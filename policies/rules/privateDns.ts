@@ -13,10 +13,21 @@
  * zone elsewhere (a resource rule could only answer "can't run during preview" for all 32 of them).
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
+import type * as network from "@pulumi/azure-native/network";
 import type * as privatedns from "@pulumi/azure-native/privatedns";
+import { insidePrivateRanges } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import { defaultTypeToken } from "../lib/typeToken";
-import { globMatch, presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
+import {
+  globMatch,
+  presence,
+  requireKnown,
+  requireKnownElements,
+  sameText,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 
 const ZONE = "azure-native:privatedns:PrivateZone";
 const ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup";
@@ -340,8 +351,47 @@ export const azureMonitorOnSharedZones = stackPolicy(
   },
 );
 
+// ---------------------------------------------------------------------------------------------------------------
+// The VNet's DNS servers are inside the network
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Azure-provided DNS, the wire server every VNet reaches (what-is-ip-address-168-63-129-16). */
+export const AZURE_PROVIDED_DNS = "168.63.129.16";
+
+export const privateDnsServers = resourcePolicy<network.VirtualNetworkArgs>(
+  {
+    name: "azure-native-network-virtualnetwork-require-private-dns-servers",
+    description:
+      "A virtual network's custom DNS servers (`dhcpOptions.dnsServers`) are private addresses (RFC 1918: the hub's resolver or firewall) or Azure-provided DNS: a server outside the network receives every name its hosts look up, the cardholder data environment's endpoints included, and answers for them.",
+    severity: "high",
+    pci: ["1.3.2", "1.4.4"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Set `dhcpOptions.dnsServers` to the hub's Private Resolver inbound endpoint or the hub firewall's private address (config `privateDns.dnsServers`), or leave it unset for Azure-provided DNS.",
+    url: "https://learn.microsoft.com/azure/virtual-network/virtual-networks-name-resolution-for-vms-and-role-instances",
+  },
+  "azure-native:network:VirtualNetwork",
+  (props, args, report) => {
+    if (presence(props, "dhcpOptions", "dnsServers") === "absent") {
+      args.notApplicable("the VNet uses Azure-provided DNS (no dhcpOptions.dnsServers)");
+    }
+    requireKnownElements(props, "dhcpOptions", "dnsServers");
+    const servers = stringsAt(props, "dhcpOptions", "dnsServers");
+    if (servers.length === 0) args.notApplicable("the VNet uses Azure-provided DNS (no dhcpOptions.dnsServers)");
+    const outside = servers.filter((s) => s.trim() !== AZURE_PROVIDED_DNS && !insidePrivateRanges(s));
+    if (outside.length > 0) {
+      report(
+        `${who(args)} sends its DNS queries to ${outside.join(", ")}, outside the private address ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): every name its hosts look up, the cardholder data environment's endpoints included, leaves the network; use the hub's resolver or firewall, or Azure-provided DNS.`,
+      );
+    }
+  },
+);
+
 export const privateDnsPolicies: Policies = [
   zoneGroupApprovedZones,
   privateLinkZoneWithCentralZones,
   azureMonitorOnSharedZones,
+  privateDnsServers,
 ];

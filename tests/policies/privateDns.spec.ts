@@ -8,6 +8,7 @@ import {
   isPrivateLinkZone,
   privateDnsPolicies,
   privateDnsZoneIdParts,
+  privateDnsServers,
   privateLinkZoneWithCentralZones,
   zoneGroupApprovedZones,
 } from "../../policies/rules/privateDns";
@@ -84,7 +85,7 @@ const zoneGroupMessage = (group: string, ids: string, list: string) =>
 
 describe("policies/privateDns", () => {
   it("exports well-named policies with metadata, mandatory by default", () => {
-    assert.equal(privateDnsPolicies.length, 3);
+    assert.equal(privateDnsPolicies.length, 4);
     for (const p of privateDnsPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -270,6 +271,41 @@ describe("policies/privateDns", () => {
     });
     it("is not applicable to other resource types", () =>
       expectNotApplicable(privateLinkZoneWithCentralZones, otherResource(), approved));
+  });
+
+  describe(privateDnsServers.name, () => {
+    const vnet = (dnsServers?: unknown) =>
+      resourceRecord("azure-native:network:VirtualNetwork", "platform-vnet", {
+        resourceGroupName: "rg-pay-dev-weu-network",
+        addressSpace: { addressPrefixes: ["10.20.0.0/16"] },
+        ...(dnsServers === undefined ? {} : { dhcpOptions: { dnsServers } }),
+      });
+    it("passes the hub's resolver or firewall (private addresses) and Azure-provided DNS", async () => {
+      await expectPass(privateDnsServers, vnet(["10.0.0.68", "172.16.4.4", "192.168.1.53"]));
+      await expectPass(privateDnsServers, vnet(["168.63.129.16"]));
+    });
+    it("fails a public server, naming only the servers outside the private ranges", async () => {
+      const r = await expectFail(
+        privateDnsServers,
+        vnet(["10.0.0.68", "8.8.8.8", "100.64.0.10"]),
+        exactly(
+          "platform-vnet (azure-native:network:VirtualNetwork) sends its DNS queries to 8.8.8.8, 100.64.0.10, outside the private address ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16): every name its hosts look up, the cardholder data environment's endpoints included, leaves the network; use the hub's resolver or firewall, or Azure-provided DNS.",
+        ),
+      );
+      assert.equal(r.enforcementLevel, "mandatory");
+      await expectFail(
+        privateDnsServers,
+        vnet(["dns.example.com"]),
+        /sends its DNS queries to dns\.example\.com, outside/,
+      );
+    });
+    it("cannot decide during preview a server that is another resource's output", () =>
+      expectUndecided(privateDnsServers, vnet(["10.0.0.68", UNKNOWN])));
+    it("is not applicable to a VNet on Azure-provided DNS, or to other resource types", async () => {
+      await expectNotApplicable(privateDnsServers, vnet());
+      await expectNotApplicable(privateDnsServers, vnet([]));
+      await expectNotApplicable(privateDnsServers, otherResource());
+    });
   });
 
   describe(azureMonitorOnSharedZones.name, () => {
