@@ -368,6 +368,15 @@ export const fraudScoring = {
 export const apiGatewayPublicIp = ingestion.publicIpAddress;
 export const apiGatewayName = ingestion.gatewayName;
 export const functionAppNames = { paymentApi: ingestion.paymentApi.name, fraudScoring: ingestion.fraudScoring.name };
+/**
+ * The role the deploy workflow grants each app's identity for a ship (`npm run functions:ops -- ship --role`), null
+ * with `functionPackageWrites: always` (pipelines/functions/README.md, "How code reaches the apps").
+ */
+export const functionPackageWriterRoleIds = {
+  paymentApi: ingestion.paymentApi.packageWriterRoleId ?? null,
+  fraudScoring: ingestion.fraudScoring.packageWriterRoleId ?? null,
+  relay: streaming.relay.packageWriterRoleId ?? null,
+};
 /** Create the SQL database users of these identities (pipelines/functions/README.md). */
 export const functionIdentities = {
   paymentApi: {

@@ -347,10 +347,52 @@ describe("GitHub workflows", () => {
         job.steps.some((s) => s.uses?.startsWith("azure/login@") === true && !("creds" in (s.with ?? {}))),
         "OIDC login",
       );
-      const ship = job.steps.find((s) => s.run?.includes("config-zip"));
-      assert.ok(ship, "one deploy of the zip package");
       const upJob = deploy.jobs[`up-${stack}`] as Job & { outputs?: Record<string, string> };
       assert.ok(upJob.outputs?.functionAppNames?.includes("steps.up.outputs.functionAppNames"));
+      assert.equal(
+        upJob.outputs?.functionPackageWriterRoleIds,
+        "${{ steps.up.outputs.functionPackageWriterRoleIds }}",
+        "each app's package writer role, for the ship's grant",
+      );
+      // Each of the three apps is shipped by the ship tool (its deploy window), with its own role, from the zip built.
+      const at = stepOf(`functions-${stack}`, job.steps);
+      const install = at((s) => s.run === "npm ci --no-audit --no-fund", "the repository's tools");
+      const shipAt = at((s) => s.id === "ship", "ship");
+      assert.ok(install < shipAt);
+      const ship = job.steps[shipAt];
+      assert.ok(!ship.run?.includes("az functionapp deployment"), "no deploy outside the tool's window");
+      const apps = [
+        ["RESOURCE_GROUP", "PAYMENT_API", "paymentApi"],
+        ["RESOURCE_GROUP", "FRAUD_SCORING", "fraudScoring"],
+        ["STREAMING_GROUP", "RELAY", "relay"],
+      ] as const;
+      for (const [group, app, key] of apps) {
+        assert.ok(
+          ship.run?.includes(
+            `npm run functions:ops -- ship --stack ${stack} --resource-group "$${group}" --app "$${app}" --role "$${app}_ROLE" --src "$zip"`,
+          ),
+          `${stack}: ${app} shipped in its window`,
+        );
+        assert.equal(
+          job.env?.[`${app}_ROLE`],
+          `\${{ fromJSON(needs.up-${stack}.outputs.functionPackageWriterRoleIds).${key} }}`,
+        );
+      }
+      assert.match(
+        String(ship.run),
+        /^zip=pipelines\/functions\/function-app\.zip$/m,
+        "the package the build step zipped",
+      );
+      // A cancelled or failed ship closes every window it may have left open.
+      const close = job.steps[at((s) => s.name === "close the deploy windows", "close")];
+      assert.equal(close.if, "${{ always() && steps.ship.outcome != 'success' && steps.ship.outcome != 'skipped' }}");
+      for (const [group, app] of apps)
+        assert.ok(
+          close.run?.includes(
+            `npm run functions:ops -- close --stack ${stack} --resource-group "$${group}" --app "$${app}" --role "$${app}_ROLE"`,
+          ),
+        );
+      assert.ok(!close.env && !ship.env, "both read the job's apps and roles");
     }
   });
 
@@ -702,11 +744,13 @@ describe("GitHub workflows", () => {
       const steps = deploy.jobs[`functions-${stack}`].steps;
       const start = steps.findIndex((s) => s.name === "stream job (start)");
       const login = steps.findIndex((s) => s.uses?.startsWith("azure/login@") === true);
-      const ship = steps.findIndex((s) => s.name === "deploy to both apps");
+      const ship = steps.findIndex((s) => s.id === "ship");
       assert.ok(login >= 0 && login < ship && ship < start, `${stack}: login → ship → start`);
       // `az stream-analytics` is a CLI extension the runner may not have (or fetch, inside the VNet): the tool goes
-      // through `az rest` and shares the state rules of the restart after `up` (tests/streamOps.spec.ts).
-      assert.equal(steps[start].run, `npm ci --no-audit --no-fund\nnpm run stream:ops -- start --stack ${stack}\n`);
+      // through `az rest` and shares the state rules of the restart after `up` (tests/streamOps.spec.ts), installed
+      // before the ship.
+      assert.equal(steps[start].run, `npm run stream:ops -- start --stack ${stack}\n`);
+      assert.ok(steps.findIndex((s) => s.run === "npm ci --no-audit --no-fund") < ship, "the tools installed first");
       for (const step of steps) assert.doesNotMatch(step.run ?? "", /az stream-analytics/, `${stack}: ${step.name}`);
     }
   });
@@ -716,6 +760,7 @@ describe("GitHub workflows", () => {
       scripts: Record<string, string>;
     };
     assert.equal(pkg.scripts["stream:ops"], "node scripts/ts-run.cjs tools/streamOps.ts");
+    assert.equal(pkg.scripts["functions:ops"], "node scripts/ts-run.cjs tools/functionsOps.ts");
     for (const stack of ["dev", "prod"] as const) {
       const steps = deploy.jobs[`up-${stack}`].steps;
       const at = stepOf(stack, steps);

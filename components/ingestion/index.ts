@@ -39,6 +39,7 @@ import { tierLogAlert } from "../operations/alerts";
 import { isoMinutes } from "../operations/sla";
 import {
   functionApp,
+  functionPackageWriterRole,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type FunctionAppResources,
@@ -218,6 +219,8 @@ export class Ingestion extends pulumi.ComponentResource {
       // platform's storage key anyway, like every other account (defence in depth), infrastructure encryption on too.
       customerManagedKey: args.storageKey,
       protect: context.config.protectStatefulResources,
+      // The group's package writer role, granted by the deploy workflow for a ship only (one role for both apps).
+      packageWriter: functionPackageWriterRole(name, { context, resourceGroupName: rg, tier: "ingestion" }, this),
       tags,
     };
     const sqlSettings = (who: ManagedIdentity) => ({

@@ -38,6 +38,9 @@ import { storageServiceDiagnostics } from "./diagnostics";
 import {
   DEPLOYMENT_CONTAINER,
   HOST_STORAGE_ROLES,
+  PACKAGE_WRITER_DATA_ACTIONS,
+  packageWritesRefusedCondition,
+  type FunctionPackageWriter,
   HOST_STORAGE_SERVICES,
   dropSdkSiteConfigDefaults,
   hostStorageSettings,
@@ -48,7 +51,8 @@ import {
 import { privateEndpoint } from "./privateEndpoint";
 import { Serial } from "./serial";
 import { lockFor, managementLock } from "./protection";
-import { BuiltInRoles, roleAssignment } from "./rbac";
+import type { StackContext } from "./context";
+import { BuiltInRoles, customRole, deployer, roleAssignment } from "./rbac";
 import { hardenedStorageAccount } from "./storage";
 
 /** Days a deleted or overwritten blob of a function app's host storage (its deployment package among them) is kept. */
@@ -69,6 +73,11 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   validateFunctionAppArgs(args);
   const { context, identity, tags } = args;
   const cfg = context.config;
+  if ((cfg.functionPackageWrites === "deploy-window") !== (args.packageWriter.roleDefinitionId !== undefined))
+    throw new Error(
+      `function app ${args.qualifier}: packageWriter must come from functionPackageWriterRole for its resource group ` +
+        `(functionPackageWrites is ${cfg.functionPackageWrites})`,
+    );
   const location = cfg.location;
   const cmk = args.customerManagedKey;
 
@@ -126,6 +135,9 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
         { parent, dependsOn },
       ),
   );
+  // With `functionPackageWrites: deploy-window`, the blob role refuses every write in the package container: code
+  // running as the app cannot replace the package its next start boots; the deploy workflow's grant writes it.
+  const window = cfg.functionPackageWrites === "deploy-window";
   const storageGrants = Object.entries(HOST_STORAGE_ROLES).map(([key, role]) =>
     roleAssignment(
       `${name}-st`,
@@ -135,7 +147,10 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
         principalId: identity.principalId,
         principalType: "ServicePrincipal",
         roleDefinitionId: role,
-        description: `Functions host storage of ${args.qualifier} (identity-based AzureWebJobsStorage).`,
+        description:
+          `Functions host storage of ${args.qualifier} (identity-based AzureWebJobsStorage)` +
+          (window && key === "blob-data-owner" ? `; no write in ${DEPLOYMENT_CONTAINER} (deploy window).` : "."),
+        ...(window && key === "blob-data-owner" ? { condition: packageWritesRefusedCondition() } : {}),
       },
       parent,
     ),
@@ -356,5 +371,41 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
     privateEndpoint: endpoint,
     name: app.name,
     id: app.id,
+    ...(args.packageWriter.roleDefinitionId ? { packageWriterRoleId: args.packageWriter.roleDefinitionId } : {}),
   };
+}
+
+/**
+ * The package writer role of one resource group that hosts function apps (`${name}-package-writer`; call it once per
+ * group, before its apps): a custom role of blob data actions only (PACKAGE_WRITER_DATA_ACTIONS: no container or
+ * account action, which a condition could not limit), assignable in that group only. Nothing in the stack assigns
+ * it: the deploy workflow grants it to an app's identity for a ship (`npm run functions:ops -- ship`), on the group
+ * with `packageWriterCondition` (that app's account and package container only), and deletes the grant after. None
+ * with `functionPackageWrites: always`.
+ */
+export function functionPackageWriterRole(
+  name: string,
+  args: {
+    readonly context: StackContext;
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** The group's tier, in the role's name (role names are unique in the tenant). */
+    readonly tier: string;
+  },
+  parent: pulumi.Resource,
+): FunctionPackageWriter {
+  const cfg = args.context.config;
+  if (cfg.functionPackageWrites !== "deploy-window") return {};
+  const { assignableId } = customRole(
+    `${name}-package-writer`,
+    {
+      scope: pulumi.interpolate`/subscriptions/${deployer().subscriptionId}/resourceGroups/${args.resourceGroupName}`,
+      idKey: "function-package-writer",
+      roleName: `Function package writer (${cfg.workload}-${cfg.environment}-${args.tier})`,
+      description:
+        "Writes a function app's deployment package: granted by the deploy workflow for a ship only, limited by its condition to one app's package container. Managed by Pulumi.",
+      permissions: [{ actions: [], notActions: [], dataActions: [...PACKAGE_WRITER_DATA_ACTIONS], notDataActions: [] }],
+    },
+    parent,
+  );
+  return { roleDefinitionId: assignableId };
 }

@@ -31,6 +31,69 @@ export const HOST_STORAGE_SERVICES = ["blob", "table"] as const;
 /** Blob container the Flex deployment packages are uploaded to (and read from, with the app's identity). */
 export const DEPLOYMENT_CONTAINER = "app-package";
 
+export { FUNCTION_PACKAGE_WRITES, type FunctionPackageWrites } from "../../lib/config";
+
+const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+
+/**
+ * The blob data actions that change a blob (storage-auth-abac-attributes: every write-class data action of
+ * Storage Blob Data Owner; `runAsSuperUser` because Microsoft's examples list it for that role). Reading is not
+ * among them: the app reads its package at start-up.
+ */
+export const PACKAGE_WRITE_DATA_ACTIONS = [
+  `${BLOBS}/write`,
+  `${BLOBS}/add/action`,
+  `${BLOBS}/delete`,
+  `${BLOBS}/move/action`,
+  `${BLOBS}/deleteBlobVersion/action`,
+  `${BLOBS}/permanentDelete/action`,
+  `${BLOBS}/tags/write`,
+  `${BLOBS}/immutableStorage/runAsSuperUser/action`,
+  `${BLOBS}/runAsSuperUser/action`,
+] as const;
+
+/**
+ * The package writer role's data actions (a custom role, data actions only: no container or account action that a
+ * condition could not limit): what a one deploy writes, and reads back.
+ */
+export const PACKAGE_WRITER_DATA_ACTIONS = [
+  `${BLOBS}/read`,
+  `${BLOBS}/write`,
+  `${BLOBS}/add/action`,
+  `${BLOBS}/delete`,
+];
+
+const CONTAINER_NAME = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]";
+const ACCOUNT_NAME = "@Resource[Microsoft.Storage/storageAccounts:name]";
+const quoted = (value: string): string => {
+  if (!/^[a-z0-9-]+$/.test(value)) throw new Error(`not a storage account or container name: '${value}'`);
+  return `'${value}'`;
+};
+const noneOf = (actions: readonly string[]): string => actions.map((a) => `!(ActionMatches{'${a}'})`).join(" AND ");
+
+/**
+ * The ABAC condition on the app identity's Storage Blob Data Owner assignment (pure): every action allowed, except a
+ * write-class blob action in `container`. Microsoft's form ("Read, write, or delete blobs in named containers",
+ * storage-auth-abac-examples) with `StringNotEquals`: a request passes when it is none of the listed actions, or is
+ * outside the container. Conditions limit data actions only: the identity can still delete the container (its
+ * soft delete keeps it 30 days), not write into one of that name.
+ */
+export function packageWritesRefusedCondition(container: string = DEPLOYMENT_CONTAINER): string {
+  return `((${noneOf(PACKAGE_WRITE_DATA_ACTIONS)}) OR (${CONTAINER_NAME} StringNotEquals ${quoted(container)}))`;
+}
+
+/**
+ * The condition of the deploy window's grant (pure): the package writer role, given on the app's resource group
+ * (a CanNotDelete lock on the account would refuse to delete a grant made on it: MicrosoftDocs/azure-docs#110791),
+ * acts in the app's package container of its host storage account only.
+ */
+export function packageWriterCondition(account: string, container: string = DEPLOYMENT_CONTAINER): string {
+  return (
+    `((${noneOf(PACKAGE_WRITER_DATA_ACTIONS)}) OR ` +
+    `(${ACCOUNT_NAME} StringEquals ${quoted(account)} AND ${CONTAINER_NAME} StringEquals ${quoted(container)}))`
+  );
+}
+
 /**
  * App settings Flex Consumption rejects or ignores (moved into `functionAppConfig`, or meaningless without a
  * content share): `functions-app-settings#flex-consumption-plan-deprecations`.
@@ -196,9 +259,20 @@ export interface FunctionAppArgs {
    * then come last, after the app's private endpoint, so that such a resource may itself wait for the endpoint.
    */
   readonly settingsDependsOn?: readonly pulumi.Input<pulumi.Resource>[];
+  /**
+   * The package writer role of the app's resource group (`functionPackageWriterRole`, one per group): the deploy
+   * window's grant. Required with `functionPackageWrites: deploy-window`, absent with `always`.
+   */
+  readonly packageWriter: FunctionPackageWriter;
   /** Application security groups the app's own private endpoint joins (not its storage's). */
   readonly endpointApplicationSecurityGroupIds?: readonly pulumi.Input<string>[];
   readonly tags: Tags;
+}
+
+/** A resource group's package writer role (`functionPackageWriterRole`); no role with `functionPackageWrites: always`. */
+export interface FunctionPackageWriter {
+  /** The role's id as role assignments name it (its subscription-level id). */
+  readonly roleDefinitionId?: pulumi.Output<string>;
 }
 
 export interface FunctionAppResources {
@@ -212,6 +286,8 @@ export interface FunctionAppResources {
   readonly privateEndpoint: PrivateEndpointResources;
   readonly name: pulumi.Output<string>;
   readonly id: pulumi.Output<string>;
+  /** The role the deploy workflow grants for a ship (`npm run functions:ops -- ship --role`); none with `always`. */
+  readonly packageWriterRoleId?: pulumi.Output<string>;
 }
 
 /** Checks the arguments before any resource is registered; throws naming the argument and what is allowed. */

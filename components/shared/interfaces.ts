@@ -87,6 +87,11 @@ export interface RoleAssignmentSpec {
   /** Built-in role GUID (see `BuiltInRoles`) or full role definition id (an output for a custom role). */
   readonly roleDefinitionId: pulumi.Input<string>;
   readonly description?: string;
+  /**
+   * An ABAC condition limiting the assignment's data actions (AVM's `condition`; sent with `conditionVersion` 2.0,
+   * the only version: role-based-access-control/conditions-format).
+   */
+  readonly condition?: pulumi.Input<string>;
 }
 
 /** Protection of stateful resources: `protect` in Pulumi and a management lock in Azure. */

@@ -70,6 +70,7 @@ export function roleAssignment(
         .all([scope, spec.principalId, roleId])
         .apply(([s, p, r]) => roleAssignmentName(s, p, r)),
       description: spec.description,
+      ...(spec.condition === undefined ? {} : { condition: spec.condition, conditionVersion: "2.0" }),
     },
     { parent },
   );

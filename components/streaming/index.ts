@@ -23,6 +23,7 @@ import type { CosmosDataGrant, CosmosMetadataGrant } from "../nosql/settings";
 import {
   BuiltInRoles,
   functionApp,
+  functionPackageWriterRole,
   roleAssignment,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
@@ -288,6 +289,8 @@ export class Streaming extends pulumi.ComponentResource {
         // Host storage: packages and host state only (leases live in Cosmos DB); the platform's storage key.
         customerManagedKey: args.keys.storage,
         protect,
+        // The group's package writer role, granted by the deploy workflow for a ship only.
+        packageWriter: functionPackageWriterRole(name, { context, resourceGroupName: rg, tier: "streaming" }, this),
         appSettings: {
           FUNCTIONS_APP_ROLE: STREAMING_APP_ROLE,
           ...setting(cosmosConnectionSettings, args.cosmos.endpoint, relayIdentity.clientId),

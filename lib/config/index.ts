@@ -36,6 +36,7 @@ import {
   streamingSchema,
   STREAMING_DEV_DEFAULTS,
   FRESHNESS_MINUTES,
+  FUNCTION_PACKAGE_WRITES,
 } from "./services";
 import { operationsSchema } from "./operations";
 import { privateDnsIssues, privateDnsSchema } from "./network";
@@ -195,6 +196,15 @@ const schema = settings({
    * Landing Zones `Enable-DDoS-VNET` assignment writes into every VNet (docs/operations.md).
    */
   ddosProtectionPlanId: ddosPlanId.optional(),
+  /**
+   * Who may write the function apps' deployment packages (components/shared/functionAppSettings.ts,
+   * FUNCTION_PACKAGE_WRITES): `deploy-window` (default) refuses the apps' own identities every write in their package
+   * container, and the deploy workflow grants a writer role for the ship only; `always` lets each app's identity
+   * write its package at any time (the fallback, should Azure refuse the window).
+   */
+  functionPackageWrites: z
+    .enum(FUNCTION_PACKAGE_WRITES, { error: () => `must be ${FUNCTION_PACKAGE_WRITES.join(" or ")}` })
+    .default("deploy-window"),
   /** Operations tier: alert routing, SLA thresholds, budget, Sentinel, subscription governance. */
   operations: operationsSchema,
 }).superRefine((c, ctx) => {
@@ -678,6 +688,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   streaming: "json",
   ddosProtectionMode: "string",
   ddosProtectionPlanId: "string",
+  functionPackageWrites: "string",
   operations: "json",
 };
 

@@ -391,3 +391,17 @@ export const streamingSchema = settings({
     }
   }
 });
+
+/**
+ * Who may write a function app's deployment package (config `functionPackageWrites`). Flex's deployment service
+ * stores the package "in the configured deployment container" with the deployment storage identity, which is the
+ * app's own (deployment-zip-push.md, Flex section), and any identity attached to an app is one its code can use. So
+ * with a standing write grant, code running in the app can replace the package its next start boots.
+ * - `deploy-window`: the app's blob role refuses every write in the package container (an ABAC condition,
+ *   components/shared/functionAppSettings.ts); the deploy workflow grants the package writer role for the ship only, and
+ *   removes it after (`npm run functions:ops -- ship`).
+ * - `always`: no condition (the app's identity writes its package at any time), the fallback should Azure refuse
+ *   something the window depends on; the workflow ships without a grant.
+ */
+export const FUNCTION_PACKAGE_WRITES = ["deploy-window", "always"] as const;
+export type FunctionPackageWrites = (typeof FUNCTION_PACKAGE_WRITES)[number];

@@ -35,6 +35,7 @@ const KINDS: Readonly<Record<string, string>> = {
   StackConfigError: "config",
   PolicyConfigError: "policy config",
   ExportFormatError: "export",
+  ShipError: "ship",
 };
 
 export interface ParsedArgs {

@@ -1,0 +1,557 @@
+/**
+ * The deploy window of the function apps' packages (config `functionPackageWrites`): the conditions, evaluated as Azure
+ * evaluates a role assignment's condition; the ship tool against a fake Azure CLI; the program's wiring in both stacks
+ * and with the fallback `always`.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  DEPLOYMENT_CONTAINER,
+  PACKAGE_WRITE_DATA_ACTIONS,
+  PACKAGE_WRITER_DATA_ACTIONS,
+  packageWriterCondition,
+  packageWritesRefusedCondition,
+} from "../components/shared/functionAppSettings";
+import { PROJECT } from "../lib/config";
+import { roleAssignmentName } from "../lib/uuid";
+import type { Az } from "../tools/lib/etlOps";
+import {
+  close,
+  grantBody,
+  grantId,
+  packageTarget,
+  ROLE_ASSIGNMENT_API,
+  ship,
+  ShipError,
+  SITE_API,
+  type ShipOptions,
+} from "../tools/lib/functionsOps";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+import { tempDir } from "./helpers/tmp";
+
+// --- A reading of the condition language (role-based-access-control/conditions-format), the subset the program writes:
+// `!`, `AND`, `OR`, parentheses, `ActionMatches{'<action>'}` and `@Resource[<attribute>] StringEquals|StringNotEquals
+// '<value>'`. Anything else fails the parse, so a condition Azure would read differently cannot pass unnoticed.
+interface Request {
+  readonly action: string;
+  readonly account: string;
+  readonly container: string;
+}
+const ATTRIBUTES: Readonly<Record<string, (r: Request) => string>> = {
+  "Microsoft.Storage/storageAccounts:name": (r) => r.account,
+  "Microsoft.Storage/storageAccounts/blobServices/containers:name": (r) => r.container,
+};
+
+function evaluate(condition: string, request: Request): boolean {
+  const tokens =
+    condition.match(
+      /\(|\)|!|AND|OR|ActionMatches\{'[^']*'\}|@Resource\[[^\]]*\]|StringNotEquals|StringEquals|'[^']*'|\S+/g,
+    ) ?? [];
+  let i = 0;
+  const next = () => tokens[i++];
+  const expect = (t: string) => assert.equal(next(), t, `condition: expected ${t} at token ${i}`);
+  const factor = (): boolean => {
+    const t = next();
+    if (t === "!") return !factor();
+    if (t === "(") {
+      const v = expr();
+      expect(")");
+      return v;
+    }
+    const action = /^ActionMatches\{'(.*)'\}$/.exec(t ?? "");
+    if (action) return request.action === action[1];
+    const attr = /^@Resource\[(.*)\]$/.exec(t ?? "");
+    if (attr) {
+      const read = ATTRIBUTES[attr[1]];
+      assert.ok(read, `unknown attribute ${attr[1]}`);
+      const op = next();
+      const value = /^'(.*)'$/.exec(next() ?? "")?.[1];
+      assert.ok(value !== undefined && (op === "StringEquals" || op === "StringNotEquals"), `bad comparison ${op}`);
+      return (read(request) === value) === (op === "StringEquals");
+    }
+    throw new Error(`condition: unexpected token '${t}'`);
+  };
+  const term = (): boolean => {
+    let v = factor();
+    while (tokens[i] === "AND") {
+      i++;
+      v = factor() && v;
+    }
+    return v;
+  };
+  const expr = (): boolean => {
+    let v = term();
+    while (tokens[i] === "OR") {
+      i++;
+      v = term() || v;
+    }
+    return v;
+  };
+  const value = expr();
+  assert.equal(i, tokens.length, "the whole condition is read");
+  return value;
+}
+
+const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+const req = (verb: string, container: string, account = "stpaydevweupayapi1234"): Request => ({
+  action: `${BLOBS}/${verb}`,
+  account,
+  container,
+});
+
+describe("function packages: the conditions", () => {
+  const owner = packageWritesRefusedCondition();
+
+  it("the app's blob role refuses every write-class action in its package container", () => {
+    for (const action of PACKAGE_WRITE_DATA_ACTIONS)
+      assert.equal(evaluate(owner, { action, account: "a", container: DEPLOYMENT_CONTAINER }), false, action);
+    assert.deepEqual(
+      PACKAGE_WRITE_DATA_ACTIONS.map((a) => a.slice(BLOBS.length + 1)),
+      [
+        "write",
+        "add/action",
+        "delete",
+        "move/action",
+        "deleteBlobVersion/action",
+        "permanentDelete/action",
+        "tags/write",
+        "immutableStorage/runAsSuperUser/action",
+        "runAsSuperUser/action",
+      ],
+    );
+  });
+
+  it("and leaves everything else to it: reading the package, and writing the host's own containers", () => {
+    assert.equal(evaluate(owner, req("read", DEPLOYMENT_CONTAINER)), true, "the host reads its package at start-up");
+    for (const container of ["azure-webjobs-hosts", "azure-webjobs-secrets", "azure-webjobs-eventhub"])
+      for (const verb of ["write", "add/action", "delete", "read"])
+        assert.equal(evaluate(owner, req(verb, container)), true, `${verb} in ${container}`);
+  });
+
+  it("the ship's grant acts in one account's package container only", () => {
+    const writer = packageWriterCondition("stpaydevweupayapi1234");
+    for (const action of PACKAGE_WRITER_DATA_ACTIONS) {
+      const verb = action.slice(BLOBS.length + 1);
+      assert.equal(evaluate(writer, req(verb, DEPLOYMENT_CONTAINER)), true, `${verb} in its package container`);
+      assert.equal(evaluate(writer, req(verb, "azure-webjobs-hosts")), false, `${verb} in another container`);
+      assert.equal(
+        evaluate(writer, req(verb, DEPLOYMENT_CONTAINER, "stpaydevweufraud1234")),
+        false,
+        `${verb} in another app's package container (the grant is made on the resource group)`,
+      );
+    }
+  });
+
+  it("refuses a name that would break out of its quotes", () => {
+    assert.throws(
+      () => packageWriterCondition("st' OR 'a' StringEquals 'a"),
+      /not a storage account or container name/,
+    );
+    assert.throws(() => packageWritesRefusedCondition("App-Package"), /not a storage account or container name/);
+  });
+});
+
+// --- The ship tool against a fake Azure CLI.
+const SUB = "00000000-0000-4000-8000-000000000001";
+const RG = "rg-pay-dev-weu-ingestion";
+const APP = "func-pay-dev-weu-payapi-ab12";
+const UAMI = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pay-dev-weu-payment-api`;
+const ROLE = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/11111111-2222-5333-8444-555555555555`;
+const SITE = {
+  id: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/${APP}`,
+  identity: {
+    type: "UserAssigned",
+    // ARM may spell the key's resource group in another case than the reference.
+    userAssignedIdentities: { [UAMI.replace(RG, RG.toUpperCase())]: { principalId: "pid-1", clientId: "cid-1" } },
+  },
+  properties: {
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: "blobContainer",
+          value: "https://stpaydevweupayapi1234.blob.core.windows.net/app-package",
+          authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: UAMI },
+        },
+      },
+    },
+  },
+};
+const GRANT = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(`/subscriptions/${SUB}/resourceGroups/${RG}`, "pid-1", ROLE)}`;
+
+/** A fake Azure CLI: records every call; config-zip fails `deployFailures` times; `failDelete` refuses the delete. */
+function fakeAz(o: { deployFailures?: number; failDelete?: boolean } = {}) {
+  const calls: string[][] = [];
+  let failures = o.deployFailures ?? 0;
+  const az: Az = (args) => {
+    calls.push([...args]);
+    const a = args.join(" ");
+    if (a === "account show --query id") return SUB;
+    if (a.startsWith("rest --method get --url ")) {
+      assert.equal(
+        args[4],
+        `https://management.azure.com/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/${APP}?api-version=${SITE_API}`,
+      );
+      return SITE;
+    }
+    if (a.startsWith("rest --method put ")) return { id: GRANT };
+    if (a.startsWith("rest --method delete ")) {
+      if (o.failDelete) throw new Error("ERROR: (ScopeLocked) The scope cannot perform delete operation");
+      return null;
+    }
+    if (a.startsWith("functionapp deployment source config-zip")) {
+      if (failures-- > 0)
+        throw new Error("Command failed: az functionapp ...\nERROR: 403 AuthorizationPermissionMismatch");
+      return null;
+    }
+    throw new Error(`unexpected az ${a}`);
+  };
+  return { az, calls };
+}
+
+const options = (over: Partial<ShipOptions> = {}): ShipOptions => ({
+  resourceGroup: RG,
+  app: APP,
+  src: "function-app.zip",
+  mode: "deploy-window",
+  role: ROLE,
+  reason: "org/repo run 42",
+  attempts: 3,
+  settleMs: 0,
+  delayMs: 0,
+  log: () => undefined,
+  ...over,
+});
+const verbs = (calls: string[][]) =>
+  calls.map((c) =>
+    c[0] === "rest" ? `${c[2]} ${c[4].split("?")[0].split("/providers/").pop()}` : c.slice(0, 4).join(" "),
+  );
+
+describe("function packages: the ship tool (npm run functions:ops)", () => {
+  it("reads the app's deployment identity and container from the app itself", () => {
+    assert.deepEqual(packageTarget(SITE), {
+      appId: SITE.id,
+      resourceGroupId: `/subscriptions/${SUB}/resourceGroups/${RG}`,
+      principalId: "pid-1",
+      account: "stpaydevweupayapi1234",
+      container: "app-package",
+    });
+    const storage = SITE.properties.functionAppConfig.deployment.storage;
+    const edited = (s: Record<string, unknown>) => ({
+      ...SITE,
+      properties: { functionAppConfig: { deployment: { storage: { ...storage, ...s } } } },
+    });
+    assert.throws(
+      () => packageTarget(edited({ value: "https://st.file.core.windows.net/x" })),
+      /not a blob container URL/,
+    );
+    assert.throws(
+      () => packageTarget(edited({ authentication: { type: "SystemAssignedIdentity" } })),
+      /'SystemAssignedIdentity', not a user-assigned identity/,
+    );
+    assert.throws(
+      () => packageTarget({ ...SITE, identity: { type: "UserAssigned", userAssignedIdentities: {} } }),
+      /is not attached to the app/,
+    );
+    assert.throws(() => packageTarget({ id: "/subscriptions/s/resourceGroups/r" }), ShipError);
+  });
+
+  it("grants the package writer role on the group, limited to the app's package container, with a deterministic name", () => {
+    const target = packageTarget(SITE);
+    assert.equal(grantId(target, ROLE), GRANT);
+    assert.deepEqual(grantBody(target, ROLE, "org/repo run 42"), {
+      properties: {
+        roleDefinitionId: ROLE,
+        principalId: "pid-1",
+        principalType: "ServicePrincipal",
+        condition: packageWriterCondition("stpaydevweupayapi1234", "app-package"),
+        conditionVersion: "2.0",
+        description: "Deploy window: org/repo run 42. Deleted after the ship (npm run functions:ops -- close).",
+      },
+    });
+  });
+
+  it("ships inside the grant: grant, deploy, delete, in that order", async () => {
+    const { az, calls } = fakeAz();
+    const result = await ship(az, options());
+    assert.deepEqual(result, { attempts: 1, grant: GRANT });
+    assert.deepEqual(verbs(calls), [
+      "account show --query id",
+      `get Microsoft.Web/sites/${APP}`,
+      `put Microsoft.Authorization/roleAssignments/${GRANT.split("/").pop()}`,
+      "functionapp deployment source config-zip",
+      `delete Microsoft.Authorization/roleAssignments/${GRANT.split("/").pop()}`,
+    ]);
+    const put = calls[2];
+    assert.equal(put[4], `https://management.azure.com${GRANT}?api-version=${ROLE_ASSIGNMENT_API}`);
+    assert.deepEqual(JSON.parse(put[6]), grantBody(packageTarget(SITE), ROLE, "org/repo run 42"));
+    assert.deepEqual(calls[3].slice(4), ["--resource-group", RG, "--name", APP, "--src", "function-app.zip"]);
+  });
+
+  it("tries the deploy again while the grant is not yet in force, and waits as told", async () => {
+    const { az, calls } = fakeAz({ deployFailures: 2 });
+    const waits: number[] = [];
+    const lines: string[] = [];
+    const result = await ship(
+      az,
+      options({
+        settleMs: 60_000,
+        delayMs: 30_000,
+        sleep: async (ms) => void waits.push(ms),
+        log: (l) => lines.push(l),
+      }),
+    );
+    assert.equal(result.attempts, 3);
+    assert.deepEqual(waits, [60_000, 30_000, 30_000], "settles once, then waits between attempts");
+    assert.match(lines[1], /^deploy attempt 1 of 3 failed \(Command failed: az functionapp \.\.\.\): again in 30 s$/);
+    assert.equal(verbs(calls).at(-1)?.startsWith("delete "), true);
+  });
+
+  it("deletes the grant when every attempt fails, and fails with the deploy's error", async () => {
+    const { az, calls } = fakeAz({ deployFailures: 9 });
+    await assert.rejects(ship(az, options()), /403 AuthorizationPermissionMismatch/);
+    assert.equal(calls.filter((c) => c[0] === "functionapp").length, 3);
+    assert.equal(verbs(calls).at(-1)?.startsWith("delete "), true, "the grant does not outlive a failed ship");
+  });
+
+  it("fails loudly, naming the grant and the command that deletes it, when the grant cannot be deleted", async () => {
+    const { az } = fakeAz({ failDelete: true });
+    await assert.rejects(ship(az, options()), (e: unknown) => {
+      assert.ok(e instanceof ShipError);
+      assert.match(e.message, new RegExp(`the grant ${GRANT} could not be deleted \\(ERROR: \\(ScopeLocked\\)`));
+      assert.match(
+        e.message,
+        new RegExp(`az role assignment delete --ids ${GRANT}\\); until then ${APP}'s code can replace its package`),
+      );
+      return true;
+    });
+  });
+
+  it("with functionPackageWrites: always, deploys without any grant; with deploy-window, refuses to ship without the role", async () => {
+    const always = fakeAz();
+    assert.deepEqual(await ship(always.az, options({ mode: "always", role: undefined })), { attempts: 1 });
+    assert.deepEqual(verbs(always.calls), ["functionapp deployment source config-zip"]);
+    const missing = fakeAz();
+    await assert.rejects(ship(missing.az, options({ role: undefined })), /--role must name the package writer role/);
+    await assert.rejects(
+      ship(missing.az, options({ role: "Storage Blob Data Contributor" })),
+      /is not a role definition id/,
+    );
+    assert.deepEqual(missing.calls, [], "nothing done in Azure");
+  });
+
+  it("close deletes the app's grant (after a cancelled ship), and does nothing with always", () => {
+    const { az, calls } = fakeAz();
+    assert.equal(close(az, { resourceGroup: RG, app: APP, mode: "deploy-window", role: ROLE }), GRANT);
+    assert.deepEqual(verbs(calls).at(-1), `delete Microsoft.Authorization/roleAssignments/${GRANT.split("/").pop()}`);
+    const none = fakeAz();
+    assert.equal(close(none.az, { resourceGroup: RG, app: APP, mode: "always", role: undefined }), undefined);
+    assert.deepEqual(none.calls, []);
+  });
+});
+
+describe("function packages: the command (npm run functions:ops), with a fake az on PATH", () => {
+  const ROOT = path.resolve(__dirname, "..");
+  let bin: string;
+  before(() => {
+    bin = tempDir("fake-az-");
+    // Answers as the Azure CLI does (JSON on stdout), and records each call's arguments in calls.jsonl.
+    fs.writeFileSync(
+      path.join(bin, "az"),
+      `#!/usr/bin/env node
+const fs = require("fs");
+const args = process.argv.slice(2).filter((a, i, all) => a !== "--output" && all[i - 1] !== "--output");
+fs.appendFileSync(${JSON.stringify(path.join(bin, "calls.jsonl"))}, JSON.stringify(args) + "\\n");
+const a = args.join(" ");
+if (a === "account show --query id") process.stdout.write(JSON.stringify(${JSON.stringify(SUB)}));
+else if (a.startsWith("rest --method get")) process.stdout.write(JSON.stringify(${JSON.stringify(SITE)}));
+else if (a.startsWith("rest --method put")) process.stdout.write("{}");
+else if (a.startsWith("functionapp deployment source config-zip")) process.stdout.write("");
+else if (a.startsWith("rest --method delete")) process.stdout.write("");
+else { process.stderr.write("unexpected az " + a); process.exit(3); }
+`,
+      { mode: 0o755 },
+    );
+  });
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; out: string; calls: string[][] }>((resolve) => {
+      fs.rmSync(path.join(bin, "calls.jsonl"), { force: true });
+      execFile(
+        process.execPath,
+        [path.join(ROOT, "scripts", "ts-run.cjs"), "tools/functionsOps.ts", ...args],
+        {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+            ARM_SUBSCRIPTION_ID: SUB,
+            GITHUB_RUN_ID: "",
+          },
+        },
+        (err, stdout, stderr) => {
+          const log = path.join(bin, "calls.jsonl");
+          const calls = fs.existsSync(log)
+            ? fs
+                .readFileSync(log, "utf8")
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l) as string[])
+            : [];
+          resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, out: stdout + stderr, calls });
+        },
+      );
+    });
+
+  it("ships dev's app inside its window (dev's committed config: deploy-window), then closes it again", async () => {
+    const common = ["--stack", "dev", "--resource-group", RG, "--app", APP, "--role", ROLE];
+    const shipped = await cli([
+      "ship",
+      ...common,
+      "--src",
+      "function-app.zip",
+      "--settle-seconds",
+      "0",
+      "--delay-seconds",
+      "0",
+    ]);
+    assert.equal(shipped.code, 0, shipped.out);
+    assert.deepEqual(
+      shipped.calls.map((c) => c.slice(0, 3).join(" ")),
+      [
+        "account show --query",
+        "account show --query",
+        "rest --method get",
+        "rest --method put",
+        "functionapp deployment source",
+        "rest --method delete",
+      ],
+    );
+    assert.equal(
+      JSON.parse(shipped.calls[3][6]).properties.description,
+      "Deploy window: manual ship. Deleted after the ship (npm run functions:ops -- close).",
+    );
+    assert.match(shipped.out, /shipped function-app\.zip to func-pay-dev-weu-payapi-ab12 \(1 attempt, deploy-window\)/);
+    const closed = await cli(["close", ...common]);
+    assert.equal(closed.code, 0, closed.out);
+    assert.match(closed.out, new RegExp(`no grant left for ${APP} \\(${GRANT}\\)`));
+  });
+
+  it("answers bad usage with exit 2 before touching Azure", async () => {
+    const [command, noSrc, noRole] = await Promise.all([
+      cli(["deploy", "--stack", "dev"]),
+      cli(["ship", "--stack", "dev", "--resource-group", RG, "--app", APP]),
+      cli(["ship", "--stack", "dev", "--resource-group", RG, "--app", APP, "--src", "x.zip", "--role", ""]),
+    ]);
+    assert.equal(command.code, 2);
+    assert.match(command.out, /unknown command 'deploy'[\s\S]*ship\|close/);
+    assert.equal(noSrc.code, 2);
+    assert.match(noSrc.out, /ship needs --src/);
+    assert.equal(noRole.code, 2);
+    assert.match(
+      noRole.out,
+      /error \(ship\): functionPackageWrites is deploy-window: --role must name the package writer role/,
+    );
+    for (const r of [command, noSrc]) assert.deepEqual(r.calls, []);
+  });
+});
+
+// --- The program.
+const APPS = [
+  { app: "ingestion-payapi", role: "ingestion-package-writer", output: "paymentApi" },
+  { app: "ingestion-fraud", role: "ingestion-package-writer", output: "fraudScoring" },
+  { app: "streaming-relay", role: "streaming-package-writer", output: "relay" },
+] as const;
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`function packages: the program (${stack})`, () => {
+    let resources: ResourceRecord[];
+    let outputs: Record<string, unknown>;
+    before(async () => {
+      const preview = await previewOf(stack);
+      resources = preview.run.resources;
+      outputs = preview.run.stackOutputs;
+    });
+
+    it("each app's blob role on its host storage refuses writes in the package container; its table role has no condition", () => {
+      for (const { app } of APPS) {
+        const owner = byName(resources, `${app}-st-ra-blob-data-owner`);
+        assert.equal(owner.inputs.scope, byName(resources, `${app}-st`).id, `${app}: on its own account`);
+        assert.equal(owner.inputs.condition, packageWritesRefusedCondition());
+        assert.equal(owner.inputs.conditionVersion, "2.0");
+        assert.equal(byName(resources, `${app}-st-ra-table-data-contributor`).inputs.condition, undefined);
+      }
+    });
+
+    it("one package writer role per resource group: blob data actions only, assignable in that group, assigned by nobody in the stack", () => {
+      for (const role of ["ingestion-package-writer", "streaming-package-writer"]) {
+        const def = byName(resources, role);
+        assert.deepEqual(input(def, "permissions"), [
+          { actions: [], notActions: [], dataActions: PACKAGE_WRITER_DATA_ACTIONS, notDataActions: [] },
+        ]);
+        assert.match(
+          String(def.inputs.scope),
+          /^\/subscriptions\/[^/]+\/resourceGroups\/rg-pay-[a-z]+-weu-(ingestion|integration)$/,
+        );
+        assert.deepEqual(def.inputs.assignableScopes, [def.inputs.scope]);
+      }
+      const assigned = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) =>
+        String(r.inputs.roleDefinitionId).includes(
+          String(byName(resources, "ingestion-package-writer").inputs.roleDefinitionId),
+        ),
+      );
+      assert.deepEqual(assigned, [], "the deploy workflow grants it for a ship only");
+    });
+
+    it("exports each app's writer role for the deploy workflow", () => {
+      const ids = outputs.functionPackageWriterRoleIds as Record<string, string>;
+      assert.deepEqual(Object.keys(ids).sort(), APPS.map((a) => a.output).sort());
+      for (const { role, output } of APPS)
+        assert.match(
+          ids[output],
+          new RegExp(
+            `/providers/Microsoft\\.Authorization/roleDefinitions/${byName(resources, role).inputs.roleDefinitionId}$`,
+          ),
+        );
+    });
+  });
+}
+
+describe("function packages: functionPackageWrites always (the fallback)", () => {
+  let always: ResourceRecord[];
+  let dev: ResourceRecord[];
+  let outputs: Record<string, unknown>;
+  before(async function () {
+    this.timeout(120_000);
+    dev = (await previewOf("dev")).run.resources;
+    const preview = await previewEdited("dev", (config) => {
+      config[`${PROJECT}:functionPackageWrites`] = "always";
+    });
+    always = preview.run.resources;
+    outputs = preview.run.stackOutputs;
+  });
+
+  it("drops the conditions and the roles, and changes nothing else", () => {
+    const names = (rs: readonly ResourceRecord[]) => rs.map((r) => r.name);
+    assert.deepEqual(
+      names(dev).filter((n) => !names(always).includes(n)),
+      [
+        "streaming-package-writer",
+        "ingestion-package-writer",
+        "streaming-package-writer-propagation",
+        "ingestion-package-writer-propagation",
+      ],
+    );
+    assert.deepEqual(
+      names(always).filter((n) => !names(dev).includes(n)),
+      [],
+    );
+    for (const { app } of APPS) {
+      const owner = byName(always, `${app}-st-ra-blob-data-owner`);
+      assert.equal(owner.inputs.condition, undefined, `${app}: its identity writes its package at any time`);
+      assert.equal(owner.inputs.conditionVersion, undefined);
+    }
+    assert.deepEqual(outputs.functionPackageWriterRoleIds, { paymentApi: null, fraudScoring: null, relay: null });
+  });
+});

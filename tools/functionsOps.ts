@@ -1,0 +1,71 @@
+/**
+ * npm run functions:ops -- <ship|close> --stack <dev|prod> --resource-group RG --app NAME [--role ROLE] [--src ZIP]
+ *
+ * Ships a function app's package (tools/lib/functionsOps.ts), with an Azure CLI logged in to the stack's
+ * subscription. With the stack's `functionPackageWrites: deploy-window` (its committed config), `ship` grants the
+ * app's identity the package writer role `--role` (the stack output functionPackageWriterRoleIds) for the deploy only,
+ * limited to the app's package container, and deletes the grant after; `close` deletes it (an `always()` step after a
+ * cancelled ship). With `always`, `ship` deploys and `close` does nothing. Exit 0 when done; 2 on bad usage or when
+ * Azure refuses.
+ */
+import * as path from "node:path";
+import { intOption, parseArgs, runCli, UsageError } from "./lib/cli";
+
+const COMMANDS = ["ship", "close"] as const;
+const USAGE = `usage: npm run functions:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> --resource-group RG --app NAME [options]
+  ship              deploy --src to the app (az functionapp deployment source config-zip), inside a grant of the
+                    package writer role made for it and deleted after (functionPackageWrites: deploy-window)
+  close             delete the app's grant (after a cancelled ship); nothing with functionPackageWrites: always
+options:
+  --role ROLE       the package writer role (stack output functionPackageWriterRoleIds.<app>); needed with deploy-window
+  --src ZIP         the package (ship)
+  --reason TEXT     why, in the grant's description (default: the GitHub run, else "manual ship")
+  --attempts N      deploy attempts (default 5)
+  --settle-seconds S  wait after the grant before the first attempt (default 60)
+  --delay-seconds S   wait between attempts (default 60)`;
+
+runCli(USAGE, async (argv) => {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
+    throw new UsageError(`unknown command '${command ?? ""}'`);
+  const args = parseArgs(
+    rest,
+    ["stack", "resource-group", "app", "role", "src", "reason", "attempts", "settle-seconds", "delay-seconds"],
+    ["verbose"],
+  );
+  const { stack, app } = args.values;
+  const resourceGroup = args.values["resource-group"];
+  if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
+  if (!resourceGroup || !app) throw new UsageError("--resource-group and --app are required");
+  if (command === "ship" && !args.values.src) throw new UsageError("ship needs --src (the package zip)");
+  const root = path.resolve(__dirname, "..");
+  const { azCli: rawAz, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
+  const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
+  const ops = require("./lib/functionsOps") as typeof import("./lib/functionsOps");
+  const az = checkedAz(rawAz, stack, stackSubscription(loadStackConfig(root, stack).config));
+  const mode = ops.packageWritesOf(root, stack);
+  // An empty --role is what the workflow passes for a null output (functionPackageWrites: always).
+  const role = args.values.role || undefined;
+  if (command === "close") {
+    const id = ops.close(az, { resourceGroup, app, mode, role });
+    console.log(id ? `no grant left for ${app} (${id})` : `functionPackageWrites is always: no grant to delete`);
+    return 0;
+  }
+  const run = process.env.GITHUB_RUN_ID
+    ? `${process.env.GITHUB_REPOSITORY ?? ""} run ${process.env.GITHUB_RUN_ID}`
+    : "manual ship";
+  const { attempts } = await ops.ship(az, {
+    resourceGroup,
+    app,
+    src: args.values.src as string,
+    mode,
+    role,
+    reason: args.values.reason ?? run,
+    attempts: intOption(args.values, "attempts", 5, 1),
+    settleMs: (mode === "always" ? 0 : intOption(args.values, "settle-seconds", 60, 0)) * 1000,
+    delayMs: intOption(args.values, "delay-seconds", 60, 0) * 1000,
+    log: (line) => console.log(line),
+  });
+  console.log(`shipped ${args.values.src} to ${app} (${attempts} attempt${attempts === 1 ? "" : "s"}, ${mode})`);
+  return 0;
+});
