@@ -20,6 +20,7 @@ import { privateDnsPolicies } from "./rules/privateDns";
 import { flowLogPolicies } from "./rules/flowLogs";
 import { nsgPortPolicies } from "./rules/nsgPorts";
 import { streamingPolicies } from "./rules/streaming";
+import { functionPackagePolicies } from "./rules/functionPackages";
 import { protectionPolicies } from "./rules/protection";
 import { containerRegistryPolicies } from "./rules/containerregistry";
 import { ingressPolicies } from "./rules/ingress";
@@ -48,6 +49,7 @@ export const policies: Policies = [
   ...nsgPortPolicies,
   ...egressPolicies,
   ...streamingPolicies,
+  ...functionPackagePolicies,
   ...protectionPolicies,
   ...containerRegistryPolicies,
   ...ingressPolicies,

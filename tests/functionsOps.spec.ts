@@ -29,7 +29,9 @@ import {
   type ShipOptions,
 } from "../tools/lib/functionsOps";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { packageWritesByApp } from "../policies/rules/functionPackages";
 import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+import { expectPass } from "./policies/helpers";
 import { tempDir } from "./helpers/tmp";
 
 // --- A reading of the condition language (role-based-access-control/conditions-format), the subset the program writes:
@@ -504,6 +506,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(assigned, [], "the deploy workflow grants it for a ship only");
     });
 
+    it("the pack's rule judges every app of the stack as deployed and passes it", () =>
+      expectPass(packageWritesByApp, resources));
+
     it("exports each app's writer role for the deploy workflow", () => {
       const ids = outputs.functionPackageWriterRoleIds as Record<string, string>;
       assert.deepEqual(Object.keys(ids).sort(), APPS.map((a) => a.output).sort());
@@ -522,6 +527,7 @@ describe("function packages: functionPackageWrites always (the fallback)", () =>
   let always: ResourceRecord[];
   let dev: ResourceRecord[];
   let outputs: Record<string, unknown>;
+  let onceDeployed: readonly { policy: string; urn?: string; message: string }[];
   before(async function () {
     this.timeout(120_000);
     dev = (await previewOf("dev")).run.resources;
@@ -530,6 +536,7 @@ describe("function packages: functionPackageWrites always (the fallback)", () =>
     });
     always = preview.run.resources;
     outputs = preview.run.stackOutputs;
+    onceDeployed = preview.onceDeployed ?? [];
   });
 
   it("drops the conditions and the roles, and changes nothing else", () => {
@@ -553,5 +560,14 @@ describe("function packages: functionPackageWrites always (the fallback)", () =>
       assert.equal(owner.inputs.conditionVersion, undefined);
     }
     assert.deepEqual(outputs.functionPackageWriterRoleIds, { paymentApi: null, fraudScoring: null, relay: null });
+  });
+
+  it("is refused by the pack once deployed, one violation per app, until the security team exempts it", () => {
+    const found = onceDeployed.filter((v) => v.policy === packageWritesByApp.name);
+    assert.deepEqual(
+      found.map((v) => v.urn?.split("::").pop()).sort(),
+      APPS.map(({ app }) => `${app}-st-ra-blob-data-owner`).sort(),
+    );
+    for (const v of found) assert.match(v.message, /\(no condition\): code running in the app could replace/);
   });
 });

@@ -9,6 +9,7 @@ import type * as storage from "@pulumi/azure-native/storage";
 import type * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
 import { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "../../lib/config";
+import { BLOB_WRITE_DATA_ACTIONS } from "../../policies/lib/abac";
 import type { StackContext } from "./context";
 import type {
   CustomerManagedKey,
@@ -35,22 +36,8 @@ export { FUNCTION_PACKAGE_WRITES, type FunctionPackageWrites } from "../../lib/c
 
 const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 
-/**
- * The blob data actions that change a blob (storage-auth-abac-attributes: every write-class data action of
- * Storage Blob Data Owner; `runAsSuperUser` because Microsoft's examples list it for that role). Reading is not
- * among them: the app reads its package at start-up.
- */
-export const PACKAGE_WRITE_DATA_ACTIONS = [
-  `${BLOBS}/write`,
-  `${BLOBS}/add/action`,
-  `${BLOBS}/delete`,
-  `${BLOBS}/move/action`,
-  `${BLOBS}/deleteBlobVersion/action`,
-  `${BLOBS}/permanentDelete/action`,
-  `${BLOBS}/tags/write`,
-  `${BLOBS}/immutableStorage/runAsSuperUser/action`,
-  `${BLOBS}/runAsSuperUser/action`,
-] as const;
+/** The blob data actions that change a blob (the pack's list): refused in the package container outside a ship. */
+export const PACKAGE_WRITE_DATA_ACTIONS = BLOB_WRITE_DATA_ACTIONS;
 
 /**
  * The package writer role's data actions (a custom role, data actions only: no container or account action that a
