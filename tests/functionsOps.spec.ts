@@ -15,10 +15,13 @@ import {
   packageWritesRefusedCondition,
 } from "../components/shared/functionAppSettings";
 import { PROJECT } from "../lib/config";
+import { conditionAllows, type BlobRequest } from "../policies/lib/abac";
 import { roleAssignmentName } from "../lib/uuid";
 import type { Az } from "../tools/lib/etlOps";
 import {
   close,
+  standingWriteGrants,
+  type AssignmentInfo,
   grantBody,
   grantId,
   packageTarget,
@@ -34,68 +37,13 @@ import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stack
 import { expectPass } from "./policies/helpers";
 import { tempDir } from "./helpers/tmp";
 
-// --- A reading of the condition language (role-based-access-control/conditions-format), the subset the program writes:
-// `!`, `AND`, `OR`, parentheses, `ActionMatches{'<action>'}` and `@Resource[<attribute>] StringEquals|StringNotEquals
-// '<value>'`. Anything else fails the parse, so a condition Azure would read differently cannot pass unnoticed.
-interface Request {
-  readonly action: string;
-  readonly account: string;
-  readonly container: string;
+/** The condition as the pack reads it (policies/lib/abac.ts, tested on Microsoft's examples): it must be readable. */
+function evaluate(condition: string, request: BlobRequest): boolean {
+  const allowed = conditionAllows(condition, request);
+  assert.ok(allowed !== undefined, `the condition reads: ${condition}`);
+  return allowed;
 }
-const ATTRIBUTES: Readonly<Record<string, (r: Request) => string>> = {
-  "Microsoft.Storage/storageAccounts:name": (r) => r.account,
-  "Microsoft.Storage/storageAccounts/blobServices/containers:name": (r) => r.container,
-};
-
-function evaluate(condition: string, request: Request): boolean {
-  const tokens =
-    condition.match(
-      /\(|\)|!|AND|OR|ActionMatches\{'[^']*'\}|@Resource\[[^\]]*\]|StringNotEquals|StringEquals|'[^']*'|\S+/g,
-    ) ?? [];
-  let i = 0;
-  const next = () => tokens[i++];
-  const expect = (t: string) => assert.equal(next(), t, `condition: expected ${t} at token ${i}`);
-  const factor = (): boolean => {
-    const t = next();
-    if (t === "!") return !factor();
-    if (t === "(") {
-      const v = expr();
-      expect(")");
-      return v;
-    }
-    const action = /^ActionMatches\{'(.*)'\}$/.exec(t ?? "");
-    if (action) return request.action === action[1];
-    const attr = /^@Resource\[(.*)\]$/.exec(t ?? "");
-    if (attr) {
-      const read = ATTRIBUTES[attr[1]];
-      assert.ok(read, `unknown attribute ${attr[1]}`);
-      const op = next();
-      const value = /^'(.*)'$/.exec(next() ?? "")?.[1];
-      assert.ok(value !== undefined && (op === "StringEquals" || op === "StringNotEquals"), `bad comparison ${op}`);
-      return (read(request) === value) === (op === "StringEquals");
-    }
-    throw new Error(`condition: unexpected token '${t}'`);
-  };
-  const term = (): boolean => {
-    let v = factor();
-    while (tokens[i] === "AND") {
-      i++;
-      v = factor() && v;
-    }
-    return v;
-  };
-  const expr = (): boolean => {
-    let v = term();
-    while (tokens[i] === "OR") {
-      i++;
-      v = term() || v;
-    }
-    return v;
-  };
-  const value = expr();
-  assert.equal(i, tokens.length, "the whole condition is read");
-  return value;
-}
+type Request = BlobRequest;
 
 const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 const req = (verb: string, container: string, account = "stpaydevweupayapi1234"): Request => ({
@@ -184,7 +132,41 @@ const SITE = {
 const GRANT = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(`/subscriptions/${SUB}/resourceGroups/${RG}`, "pid-1", ROLE)}`;
 
 /** A fake Azure CLI: records every call; config-zip fails `deployFailures` times; `failDelete` refuses the delete. */
-function fakeAz(o: { deployFailures?: number; failDelete?: boolean } = {}) {
+const ASSIGNMENTS_URL = `https://management.azure.com/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?$filter=principalId%20eq%20'pid-1'&api-version=${ROLE_ASSIGNMENT_API}`;
+const RG_ID = `/subscriptions/${SUB}/resourceGroups/${RG}`;
+const ACCOUNT_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/stpaydevweupayapi1234`;
+/** The identity's grants as the program makes them: its blob role with the condition, its table role. */
+const PROGRAM_GRANTS: AssignmentInfo[] = [
+  {
+    id: `${ACCOUNT_ID}/providers/Microsoft.Authorization/roleAssignments/a1`,
+    properties: {
+      roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/b7e6dc6d-f1e8-4753-8033-0f276bb0955b`,
+      scope: ACCOUNT_ID,
+      condition: packageWritesRefusedCondition(),
+    },
+  },
+  {
+    id: `${ACCOUNT_ID}/providers/Microsoft.Authorization/roleAssignments/a2`,
+    properties: {
+      roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3`,
+      scope: ACCOUNT_ID,
+      condition: null,
+    },
+  },
+];
+
+/**
+ * A fake Azure CLI: records every call; config-zip fails `deployFailures` times with `deployError`; `failDelete`
+ * refuses the delete; the identity holds `assignments`.
+ */
+function fakeAz(
+  o: {
+    deployFailures?: number;
+    deployError?: string;
+    failDelete?: boolean;
+    assignments?: AssignmentInfo[];
+  } = {},
+) {
   const calls: string[][] = [];
   let failures = o.deployFailures ?? 0;
   const az: Az = (args) => {
@@ -192,6 +174,7 @@ function fakeAz(o: { deployFailures?: number; failDelete?: boolean } = {}) {
     const a = args.join(" ");
     if (a === "account show --query id") return SUB;
     if (a.startsWith("rest --method get --url ")) {
+      if (args[4] === ASSIGNMENTS_URL) return { value: o.assignments ?? PROGRAM_GRANTS };
       assert.equal(
         args[4],
         `https://management.azure.com/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/${APP}?api-version=${SITE_API}`,
@@ -205,7 +188,9 @@ function fakeAz(o: { deployFailures?: number; failDelete?: boolean } = {}) {
     }
     if (a.startsWith("functionapp deployment source config-zip")) {
       if (failures-- > 0)
-        throw new Error("Command failed: az functionapp ...\nERROR: 403 AuthorizationPermissionMismatch");
+        throw new Error(
+          o.deployError ?? "Command failed: az functionapp ...\nERROR: 403 AuthorizationPermissionMismatch",
+        );
       return null;
     }
     throw new Error(`unexpected az ${a}`);
@@ -282,14 +267,15 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
     assert.deepEqual(verbs(calls), [
       "account show --query id",
       `get Microsoft.Web/sites/${APP}`,
+      "get Microsoft.Authorization/roleAssignments",
       `put Microsoft.Authorization/roleAssignments/${GRANT.split("/").pop()}`,
       "functionapp deployment source config-zip",
       `delete Microsoft.Authorization/roleAssignments/${GRANT.split("/").pop()}`,
     ]);
-    const put = calls[2];
+    const put = calls[3];
     assert.equal(put[4], `https://management.azure.com${GRANT}?api-version=${ROLE_ASSIGNMENT_API}`);
     assert.deepEqual(JSON.parse(put[6]), grantBody(packageTarget(SITE), ROLE, "org/repo run 42"));
-    assert.deepEqual(calls[3].slice(4), ["--resource-group", RG, "--name", APP, "--src", "function-app.zip"]);
+    assert.deepEqual(calls[4].slice(4), ["--resource-group", RG, "--name", APP, "--src", "function-app.zip"]);
   });
 
   it("tries the deploy again while the grant is not yet in force, and waits as told", async () => {
@@ -316,6 +302,77 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
     await assert.rejects(ship(az, options()), /403 AuthorizationPermissionMismatch/);
     assert.equal(calls.filter((c) => c[0] === "functionapp").length, 3);
     assert.equal(verbs(calls).at(-1)?.startsWith("delete "), true, "the grant does not outlive a failed ship");
+  });
+
+  it("does not try again after a failure other than a refused write (a bad package, an outage): the window closes at once", async () => {
+    const { az, calls } = fakeAz({
+      deployFailures: 9,
+      deployError: "Command failed: az functionapp ...\nERROR: Zip deployment failed: invalid package",
+    });
+    await assert.rejects(ship(az, options({ attempts: 10 })), /invalid package/);
+    assert.equal(calls.filter((c) => c[0] === "functionapp").length, 1);
+    assert.equal(verbs(calls).at(-1)?.startsWith("delete "), true);
+  });
+
+  it("refuses to ship, before any grant, when the identity can already write its package (a grant without a condition, above the account too)", async () => {
+    const contributor = (scope: string, condition: string | null = null): AssignmentInfo => ({
+      id: `${scope}/providers/Microsoft.Authorization/roleAssignments/x-${scope.length}`,
+      properties: {
+        roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+        scope,
+        condition,
+      },
+    });
+    for (const scope of [
+      ACCOUNT_ID,
+      RG_ID,
+      `/subscriptions/${SUB}`,
+      `${ACCOUNT_ID}/blobServices/default/containers/app-package`,
+    ]) {
+      const { az, calls } = fakeAz({ assignments: [...PROGRAM_GRANTS, contributor(scope)] });
+      await assert.rejects(ship(az, options()), (e: unknown) => {
+        assert.ok(e instanceof ShipError);
+        assert.match(
+          e.message,
+          new RegExp(
+            `can already write its package outside a ship, through ${contributor(scope).id.replace(/[/.]/g, "\\$&")}`,
+          ),
+        );
+        assert.match(e.message, /az functionapp deployment config set/);
+        return true;
+      });
+      assert.ok(!calls.some((c) => c[2] === "put" || c[0] === "functionapp"), `${scope}: no grant, no deploy`);
+    }
+    // Not: another container, another account, a condition refusing the writes there, the ship's own grant left over.
+    const other = `${ACCOUNT_ID}/blobServices/default/containers/azure-webjobs-hosts`;
+    const otherAccount = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/stother`;
+    const leftover: AssignmentInfo = {
+      id: GRANT,
+      properties: { roleDefinitionId: ROLE, scope: RG_ID, condition: null },
+    };
+    const { az } = fakeAz({
+      assignments: [
+        ...PROGRAM_GRANTS,
+        contributor(other),
+        contributor(otherAccount),
+        contributor(RG_ID, packageWritesRefusedCondition()),
+        leftover,
+      ],
+    });
+    assert.equal((await ship(az, options())).attempts, 1);
+    // The pure check names what lets writes through: a condition that refuses writes elsewhere, or one it cannot read.
+    const target = packageTarget(SITE);
+    assert.deepEqual(
+      standingWriteGrants(
+        [
+          contributor(RG_ID, packageWritesRefusedCondition("azure-webjobs-hosts")),
+          contributor(ACCOUNT_ID, "@Request[x] StringEquals 'y'"),
+        ],
+        target,
+        ROLE,
+      ).length,
+      2,
+    );
   });
 
   it("fails loudly, naming the grant and the command that deletes it, when the grant cannot be deleted", async () => {
@@ -368,6 +425,7 @@ const args = process.argv.slice(2).filter((a, i, all) => a !== "--output" && all
 fs.appendFileSync(${JSON.stringify(path.join(bin, "calls.jsonl"))}, JSON.stringify(args) + "\\n");
 const a = args.join(" ");
 if (a === "account show --query id") process.stdout.write(JSON.stringify(${JSON.stringify(SUB)}));
+else if (a.startsWith("rest --method get") && a.includes("roleAssignments")) process.stdout.write(JSON.stringify({ value: [] }));
 else if (a.startsWith("rest --method get")) process.stdout.write(JSON.stringify(${JSON.stringify(SITE)}));
 else if (a.startsWith("rest --method put")) process.stdout.write("{}");
 else if (a.startsWith("functionapp deployment source config-zip")) process.stdout.write("");
@@ -425,13 +483,14 @@ else { process.stderr.write("unexpected az " + a); process.exit(3); }
         "account show --query",
         "account show --query",
         "rest --method get",
+        "rest --method get",
         "rest --method put",
         "functionapp deployment source",
         "rest --method delete",
       ],
     );
     assert.equal(
-      JSON.parse(shipped.calls[3][6]).properties.description,
+      JSON.parse(shipped.calls[4][6]).properties.description,
       "Deploy window: manual ship. Deleted after the ship (npm run functions:ops -- close).",
     );
     assert.match(shipped.out, /shipped function-app\.zip to func-pay-dev-weu-payapi-ab12 \(1 attempt, deploy-window\)/);
@@ -498,10 +557,12 @@ for (const stack of ["dev", "prod"] as const) {
         );
         assert.deepEqual(def.inputs.assignableScopes, [def.inputs.scope]);
       }
+      const writers = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
+        String(byName(resources, r).inputs.roleDefinitionId),
+      );
+      assert.equal(new Set(writers).size, 2, "one role per group");
       const assigned = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) =>
-        String(r.inputs.roleDefinitionId).includes(
-          String(byName(resources, "ingestion-package-writer").inputs.roleDefinitionId),
-        ),
+        writers.some((w) => String(r.inputs.roleDefinitionId).includes(w)),
       );
       assert.deepEqual(assigned, [], "the deploy workflow grants it for a ship only");
     });

@@ -750,7 +750,8 @@ describe("GitHub workflows", () => {
       // through `az rest` and shares the state rules of the restart after `up` (tests/streamOps.spec.ts), installed
       // before the ship.
       assert.equal(steps[start].run, `npm run stream:ops -- start --stack ${stack}\n`);
-      assert.ok(steps.findIndex((s) => s.run === "npm ci --no-audit --no-fund") < ship, "the tools installed first");
+      const install = steps.findIndex((s) => s.run === "npm ci --no-audit --no-fund");
+      assert.ok(install >= 0 && install < ship, "the tools installed first");
       for (const step of steps) assert.doesNotMatch(step.run ?? "", /az stream-analytics/, `${stack}: ${step.name}`);
     }
   });

@@ -20,7 +20,7 @@ options:
   --role ROLE       the package writer role (stack output functionPackageWriterRoleIds.<app>); needed with deploy-window
   --src ZIP         the package (ship)
   --reason TEXT     why, in the grant's description (default: the GitHub run, else "manual ship")
-  --attempts N      deploy attempts (default 5)
+  --attempts N      deploy attempts while the grant is not in force (default 10: a role takes up to 10 minutes)
   --settle-seconds S  wait after the grant before the first attempt (default 60)
   --delay-seconds S   wait between attempts (default 60)`;
 
@@ -61,7 +61,7 @@ runCli(USAGE, async (argv) => {
     mode,
     role,
     reason: args.values.reason ?? run,
-    attempts: intOption(args.values, "attempts", 5, 1),
+    attempts: intOption(args.values, "attempts", 10, 1),
     settleMs: (mode === "always" ? 0 : intOption(args.values, "settle-seconds", 60, 0)) * 1000,
     delayMs: intOption(args.values, "delay-seconds", 60, 0) * 1000,
     log: (line) => console.log(line),

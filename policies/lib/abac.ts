@@ -1,7 +1,8 @@
 /**
  * Azure role assignment conditions (ABAC) on blob storage, as far as the pack reads them (pure): the blob data actions
  * that change a blob, and an evaluator for the part of the condition language these conditions use
- * (role-based-access-control/conditions-format): `!`, `AND`, `OR`, parentheses, `ActionMatches{'<action>'}` and
+ * (role-based-access-control/conditions-format): `!`, `AND`, `OR` (never both at one level without parentheses, which
+ * Azure refuses), parentheses, `ActionMatches{'<action>'}` and
  * `@Resource[<attribute>] StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase '<value>'`
  * on a storage account's or a container's name. A condition using anything else is unreadable here (undefined): a
  * rule then cannot tell what it allows, and says so.
@@ -81,22 +82,17 @@ export function conditionAllows(condition: string, request: BlobRequest): boolea
     if (!read || !compare || value === undefined) throw new Unreadable();
     return compare(read(request), value);
   };
-  // AND binds tighter than OR; both operands are read (no short-circuit), so an unreadable part is always found.
-  const term = (): boolean => {
-    let v = factor();
-    while (tokens[i] === "AND") {
-      i++;
-      const w = factor();
-      v = v && w;
-    }
-    return v;
-  };
+  // Azure asks for parentheses where AND and OR meet ("a AND b OR c" is refused: conditions-format, "Grouping"): a
+  // level that mixes them is unreadable here. Both operands are read (no short-circuit), so an unreadable part is
+  // always found.
   const expr = (): boolean => {
-    let v = term();
-    while (tokens[i] === "OR") {
-      i++;
-      const w = term();
-      v = v || w;
+    let v = factor();
+    let op: string | undefined;
+    while (tokens[i] === "AND" || tokens[i] === "OR") {
+      if (op !== undefined && tokens[i] !== op) throw new Unreadable();
+      op = tokens[i++];
+      const w = factor();
+      v = op === "AND" ? v && w : v || w;
     }
     return v;
   };

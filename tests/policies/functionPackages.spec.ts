@@ -120,12 +120,19 @@ describe("policies/lib/abac: role assignment conditions on blobs", () => {
     assert.equal(conditionAllows(example, request("tags/read", "other")), true);
   });
 
-  it("reads the account name, AND before OR, and the case-insensitive comparisons", () => {
-    const c =
-      "@Resource[Microsoft.Storage/storageAccounts:name] StringEquals 'st1' AND @Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqualsIgnoreCase 'A' OR ActionMatches{'x'}";
+  it("reads the account name and the case-insensitive comparisons; AND and OR mixed without parentheses, which Azure refuses, it does not", () => {
+    const account = "@Resource[Microsoft.Storage/storageAccounts:name] StringEquals 'st1'";
+    const container =
+      "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqualsIgnoreCase 'A'";
+    const c = `(${account} AND ${container}) OR ActionMatches{'x'}`;
     assert.equal(conditionAllows(c, request("write", "a")), true);
     assert.equal(conditionAllows(c, request("write", "a", "st2")), false);
-    assert.equal(conditionAllows(c, { action: "x", account: "st2", container: "b" }), true, "(A AND B) OR C");
+    assert.equal(conditionAllows(c, { action: "x", account: "st2", container: "b" }), true);
+    assert.equal(
+      conditionAllows(`${account} AND ${container} OR ActionMatches{'x'}`, request("write", "a")),
+      undefined,
+    );
+    assert.equal(conditionAllows(`${account} OR ${container} OR ActionMatches{'x'}`, request("write", "b")), true);
   });
 
   it("answers undefined for what it does not read: another attribute, an operator, an unbalanced or empty condition", () => {

@@ -12,13 +12,17 @@
  *  2. waits for the grant to reach Storage, then runs `az functionapp deployment source config-zip`, again after a
  *     delay when it fails (a grant not yet in force fails the upload; a new try ships the same package);
  *  3. deletes the grant, whatever happened (and `close` deletes it again from an `always()` step, should the job be
- *     cancelled mid-ship).
+ *     cancelled mid-ship). A role change "can take up to 10 minutes to take effect" (assign-azure-role-data-access):
+ *     Storage may honour the grant for that long after its deletion too.
+ * Before the grant it refuses to ship when the identity already holds a standing write grant (standingWriteGrants):
+ * the window would mean nothing.
  * With `always` it runs the deploy alone. The app's identity and container are read from the app itself
  * (`functionAppConfig.deployment.storage`), so the grant names what Azure uses, not what the program meant.
  *
  * The decisions are pure functions (tests/functionsOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
  */
 import { packageWriterCondition, type FunctionPackageWrites } from "../../components/shared/functionAppSettings";
+import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows } from "../../policies/lib/abac";
 import { roleAssignmentName } from "../../lib/uuid";
 import type { Az } from "./etlOps";
 
@@ -30,6 +34,13 @@ const ARM = "https://management.azure.com";
 export class ShipError extends Error {
   override name = "ShipError";
 }
+
+/**
+ * A deploy refused because the grant is not in force yet: the storage write's authorization error as the deployment
+ * service or the CLI reports it (403, AuthorizationPermissionMismatch, AuthorizationFailure, BlobUploadFailed).
+ */
+export const NOT_YET_AUTHORISED =
+  /\b403\b|AuthorizationPermissionMismatch|AuthorizationFailure|BlobUploadFailed|Forbidden/i;
 
 /** What a ship grants: the app's deployment identity, its package container, and the group the grant is made on. */
 export interface PackageTarget {
@@ -146,6 +157,62 @@ function readSite(az: Az, resourceGroup: string, app: string): unknown {
 
 const grantUrl = (id: string) => `${ARM}${id}?api-version=${ROLE_ASSIGNMENT_API}`;
 
+/** A role assignment as ARM lists it (only what the check reads). */
+export interface AssignmentInfo {
+  readonly id: string;
+  readonly properties?: {
+    readonly roleDefinitionId?: string;
+    readonly scope?: string;
+    readonly condition?: string | null;
+  };
+}
+
+/**
+ * The identity's grants that let it write its package outside a ship (pure): a built-in blob writer's (Storage Blob
+ * Data Owner or Contributor) or the package writer role's, on the account, its package container or any scope above
+ * them, whose condition does not refuse every blob write in the container (none, or one that lets a write through
+ * or that the pack cannot read). The ship's own grant is left out. Microsoft: "any unconditional role assignment can
+ * allow users to bypass the condition" (conditions-overview); the Flex how-to's deployment commands
+ * (`az functionapp deployment config set`) assign Storage Blob Data Contributor to the deployment identity.
+ */
+export function standingWriteGrants(
+  assignments: readonly AssignmentInfo[],
+  target: PackageTarget,
+  packageWriterRole: string,
+): AssignmentInfo[] {
+  const writerGuid = (packageWriterRole.split("/").pop() ?? "").toLowerCase();
+  const own = grantId(target, packageWriterRole).toLowerCase();
+  const containerId =
+    `${target.resourceGroupId}/providers/Microsoft.Storage/storageAccounts/${target.account}/blobServices/default/containers/${target.container}`.toLowerCase();
+  return assignments.filter((a) => {
+    if (a.id.toLowerCase() === own) return false;
+    const guid = (a.properties?.roleDefinitionId?.split("/").pop() ?? "").toLowerCase();
+    if (!BLOB_WRITER_ROLES[guid] && guid !== writerGuid) return false;
+    const scope = (a.properties?.scope ?? "").toLowerCase().replace(/\/+$/, "");
+    const covers = scope === "/" || containerId === scope || containerId.startsWith(`${scope}/`);
+    if (!covers) return false;
+    const condition = a.properties?.condition;
+    if (!condition) return true;
+    return BLOB_WRITE_DATA_ACTIONS.some(
+      (action) =>
+        conditionAllows(condition, { action, account: target.account, container: target.container }) !== false,
+    );
+  });
+}
+
+/** The identity's role assignments in the subscription, at every scope (ARM's `principalId eq` filter). */
+function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
+  const subscription = target.resourceGroupId.split("/")[2];
+  const listed = az([
+    "rest",
+    "--method",
+    "get",
+    "--url",
+    `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${target.principalId}'`)}&api-version=${ROLE_ASSIGNMENT_API}`,
+  ]) as { value?: AssignmentInfo[] } | null;
+  return listed?.value ?? [];
+}
+
 /** Deletes the deploy window's grant of one app (none there is fine: ARM answers a missing one with 204). */
 export function closeWindow(az: Az, target: PackageTarget, role: string): string {
   const id = grantId(target, role);
@@ -177,7 +244,9 @@ export async function ship(az: Az, o: ShipOptions): Promise<{ attempts: number; 
         ]);
         return attempt;
       } catch (e) {
-        if (attempt >= o.attempts) throw e;
+        // Only a refused write is worth another attempt (the grant not yet in force): anything else (a bad package,
+        // an outage) fails at once, so the window does not stay open for nothing.
+        if (attempt >= o.attempts || !NOT_YET_AUTHORISED.test((e as Error).message)) throw e;
         o.log(
           `deploy attempt ${attempt} of ${o.attempts} failed (${(e as Error).message.split("\n")[0]}): again in ${o.delayMs / 1000} s`,
         );
@@ -187,6 +256,13 @@ export async function ship(az: Az, o: ShipOptions): Promise<{ attempts: number; 
   };
   if (role === undefined) return { attempts: await deploy() };
   const target = packageTarget(readSite(az, o.resourceGroup, o.app));
+  const standing = standingWriteGrants(assignmentsOf(az, target), target, role);
+  if (standing.length > 0)
+    throw new ShipError(
+      `${o.app}'s identity can already write its package outside a ship, through ${standing.map((a) => a.id).join(", ")}: ` +
+        "delete those grants (az role assignment delete --ids <id>) or give them a condition refusing blob writes in " +
+        `${target.container}; a deployment settings command (az functionapp deployment config set, the portal) may have made them`,
+    );
   const id = grantId(target, role);
   az(["rest", "--method", "put", "--url", grantUrl(id), "--body", JSON.stringify(grantBody(target, role, o.reason))]);
   o.log(`granted the package writer role to ${o.app}'s identity on ${target.account}/${target.container} (${id})`);
