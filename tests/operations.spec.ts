@@ -200,6 +200,7 @@ const ALL_RULE_SOURCES = {
   activityLog: true,
   firewall: true,
   storageReads: true,
+  functionPackages: true,
 } as const;
 
 /** Microsoft Entra's sign-in tables and the column naming the principal (Microsoft's table reference). */
@@ -574,6 +575,7 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(rules.map((r) => r.name).sort(), [
           "operations-rule-audit-trail-or-access-change",
           "operations-rule-firewall-threat-intel",
+          "operations-rule-function-package-write-outside-ship",
           "operations-rule-key-vault-key-destruction",
           "operations-rule-ml-workspace-network-change",
           "operations-rule-privileged-role-assignment",
@@ -847,8 +849,27 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
   });
 
   it("analytics rules resolve on a new workspace: each table through a fuzzy union with its typed columns", () => {
-    const rules = analyticsRules(ALL_RULE_SOURCES);
-    assert.equal(rules.length, 8);
+    // The package rule first binds the ships' grants (AzureActivity, through a fuzzy union of its own, checked here),
+    // then reads its table like every rule.
+    const SHIP_GRANTS_LET =
+      /^let shipGrants = union isfuzzy=true \(AzureActivity\n((?:\| [^\n]*\n)*)\| project GrantTime = TimeGenerated\), \(datatable\(GrantTime: datetime\)\[\]\);\n/;
+    const rules = analyticsRules(ALL_RULE_SOURCES).map((r) => {
+      const bound = SHIP_GRANTS_LET.exec(r.query);
+      if (!bound) return r;
+      const read = TABLES.AzureActivity.columns.filter((c) => new RegExp(`\\b${c}\\b`).test(stripStrings(bound[1])));
+      assert.deepEqual(read, ["OperationNameValue", "ActivityStatusValue", "Properties_d"]);
+      assert.deepEqual(
+        read.filter((c) => !(c in RULE_COLUMNS.AzureActivity)),
+        [],
+        `${r.key}: the grants' columns declared`,
+      );
+      return { ...r, query: r.query.slice(bound[0].length) };
+    });
+    assert.equal(rules.length, 9);
+    assert.equal(
+      rules.filter((r) => r.query !== analyticsRules(ALL_RULE_SOURCES).find((x) => x.key === r.key)?.query).length,
+      1,
+    );
     // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
     assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
       "AzureDiagnostics",
@@ -856,9 +877,13 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     ]);
     // The failed-login rule is a union of projected legs (spec "failed logins read Entra's sign-in tables").
     for (const r of rules.filter((x) => x.key !== "sql-repeated-failed-logins")) {
-      const [table, also] = tablesOf(r.query);
+      const [table, also] = tablesOf(r.query).filter((t) => t !== "shipGrants");
       // One table, or the SQL audit of both engines (Synapse's projected onto the OLTP audit's names).
-      assert.deepEqual(tablesOf(r.query), also ? [table, "SQLSecurityAuditEvents"] : [table], `${r.key}'s tables`);
+      assert.deepEqual(
+        tablesOf(r.query).filter((t) => t !== "shipGrants"),
+        also ? [table, "SQLSecurityAuditEvents"] : [table],
+        `${r.key}'s tables`,
+      );
       if (also) {
         const leg = /\(SQLSecurityAuditEvents\n\| where [^\n]*\n(\| project [^\n]*)\)/.exec(r.query);
         assert.ok(leg, `${r.key}: Synapse's audit in the same ingestion window, projected`);

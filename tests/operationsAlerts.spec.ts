@@ -18,7 +18,15 @@ import {
 } from "../components/operations/routing";
 import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
-import { analyticsRules, PRIVILEGED_ROLES, STORAGE_BULK_READ } from "../components/operations/sentinel";
+import {
+  analyticsRules,
+  BLOB_WRITE_OPERATIONS,
+  PRIVILEGED_ROLES,
+  SHIP_WINDOW_MINUTES,
+  STORAGE_BULK_READ,
+} from "../components/operations/sentinel";
+import { DEPLOY_WINDOW_MARK, DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
+import { grantBody } from "../tools/lib/functionsOps";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
@@ -272,7 +280,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 8);
+    assert.equal(rules.length, 9);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -481,6 +489,98 @@ describe("operations alerts: the audit trail weakened, or a way in granted (Sent
       assert.ok(!kept(op, "Success"), op);
     assert.ok(!kept("Microsoft.Insights/diagnosticSettings/delete", "Failure"));
     assert.ok(!kept("Microsoft.Insights/diagnosticSettings/delete", "Start"));
+  });
+});
+
+describe("operations alerts: a function app's package written outside a ship (Sentinel)", () => {
+  const sources = { sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false };
+  const rule = analyticsRules({ ...sources, functionPackages: true }).find(
+    (r) => r.key === "function-package-write-outside-ship",
+  );
+  const q = rule?.query ?? "";
+  /**
+   * Whether the rule raises a blob log row, read off its query: the operation list, the container term, the ships'
+   * mark and the window after a grant (KQL's `has` matches whole terms, as `includes` does for these).
+   */
+  const raised = (
+    write: { operation: string; uri: string; at: number },
+    grants: readonly { at: number; description: string }[],
+  ): boolean => {
+    const operations = /\| where OperationName in \(([^)]*)\)/
+      .exec(q)?.[1]
+      .split(", ")
+      .map((x) => JSON.parse(x) as string);
+    const container = /\| where Uri has "([^"]+)"/.exec(q)?.[1];
+    const mark = /tostring\(Properties_d\.requestbody\) has "([^"]+)"/.exec(q)?.[1];
+    const minutes = Number(/\(GrantTime \+ (\d+)m\)/.exec(q)?.[1]);
+    assert.ok(operations && container && mark && minutes > 0, "the rule's filters");
+    if (!operations.includes(write.operation) || !write.uri.includes(container)) return false;
+    return !grants.some((g) => g.description.includes(mark) && write.at >= g.at && write.at <= g.at + minutes);
+  };
+  const uri = `https://stpayprodweupayapi1234.blob.core.windows.net:443/${DEPLOYMENT_CONTAINER}/released-package.zip`;
+  const ship = {
+    at: 100,
+    description: String(
+      (
+        grantBody(
+          {
+            appId: "a",
+            resourceGroupId: "/subscriptions/s/resourceGroups/r",
+            principalId: "p",
+            account: "st1",
+            container: "app-package",
+          },
+          "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r",
+          "org/repo run 7",
+        ).properties as { description: string }
+      ).description,
+    ),
+  };
+
+  it("exists where the activity log reaches the workspace and only a ship writes the packages, High, hourly", () => {
+    assert.ok(rule);
+    assert.equal(rule.severity, "High");
+    assert.equal(rule.queryFrequency, "PT1H");
+    assert.equal(rule.queryPeriod, "PT2H", "a grant up to an hour before the oldest write in the window is seen");
+    assert.deepEqual(
+      rule.entities.map((e) => [e.type, e.identifier, e.column]),
+      [
+        ["Account", "AadUserId", "RequesterObjectId"],
+        ["IP", "Address", "ClientIp"],
+        ["AzureResource", "ResourceId", "_ResourceId"],
+      ],
+    );
+    assert.ok(!analyticsRules(sources).some((r) => r.key === rule.key), "not without the source");
+  });
+
+  it("finds the ships by the mark the ship tool writes in its grant's description", () => {
+    assert.ok(ship.description.startsWith(`${DEPLOY_WINDOW_MARK} org/repo run 7.`), ship.description);
+    assert.match(
+      q,
+      /OperationNameValue =~ "MICROSOFT\.AUTHORIZATION\/ROLEASSIGNMENTS\/WRITE" and ActivityStatusValue in~ \("Start", "Started"\)/,
+    );
+  });
+
+  it("a write, a delete or a refused write in a package container with no ship in the 30 minutes before raises an incident", () => {
+    for (const operation of BLOB_WRITE_OPERATIONS) assert.ok(raised({ operation, uri, at: 500 }, [ship]), operation);
+    assert.ok(raised({ operation: "PutBlob", uri, at: 99 }, [ship]), "before the ship's grant");
+    assert.ok(raised({ operation: "PutBlob", uri, at: 100 + SHIP_WINDOW_MINUTES + 1 }, [ship]), "after its window");
+    assert.ok(
+      raised({ operation: "PutBlob", uri, at: 110 }, [{ ...ship, description: "another grant" }]),
+      "a grant that is not a ship's",
+    );
+    // Refusals are counted, not filtered out: the rule keeps every status.
+    assert.doesNotMatch(q, /StatusText (==|in|startswith)[^\n]*\n\| where/);
+    assert.match(q, /Refused = countif\(StatusText startswith "Authorization"\)/);
+  });
+
+  it("a ship's own writes, reads, and writes in other containers do not", () => {
+    for (const at of [100, 112, 100 + SHIP_WINDOW_MINUTES])
+      assert.ok(!raised({ operation: "PutBlockList", uri, at }, [ship]), `${at - 100} minutes into the ship`);
+    assert.ok(!raised({ operation: "GetBlob", uri, at: 500 }, []), "a read (the host's start)");
+    assert.ok(
+      !raised({ operation: "PutBlob", uri: uri.replace(DEPLOYMENT_CONTAINER, "azure-webjobs-hosts"), at: 500 }, []),
+    );
   });
 });
 

@@ -180,6 +180,11 @@ export class Operations extends pulumi.ComponentResource {
             activityLog: governance !== undefined,
             firewall: args.firewall,
             storageReads: args.olap !== undefined,
+            // Only a ship writes the apps' packages: any other write, or a refused one, is raised.
+            functionPackages:
+              governance !== undefined &&
+              cfg.functionPackageWrites === "deploy-window" &&
+              (args.ingestion !== undefined || args.streaming !== undefined),
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
           ...(governance ? { defenderPlans: governance.plans } : {}),

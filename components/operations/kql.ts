@@ -103,7 +103,8 @@ export const RULE_COLUMNS = {
   AADServicePrincipalSignInLogs: signInColumns("ServicePrincipalName"),
   AADManagedIdentitySignInLogs: signInColumns("ServicePrincipalName"),
   // The storage accounts' blob reads (the lake's included: ADLS Gen2 reads are logged here too), read by the bulk-read
-  // rule; StatusCode is a string in this table, and CallerIpAddress carries the port.
+  // rule, and writes, read by the package rule; StatusCode is a string in this table, and CallerIpAddress carries the
+  // port.
   StorageBlobLogs: {
     TimeGenerated: "datetime",
     AccountName: "string",
@@ -113,6 +114,7 @@ export const RULE_COLUMNS = {
     ResponseBodySize: "long",
     Uri: "string",
     RequesterUpn: "string",
+    RequesterObjectId: "string",
     CallerIpAddress: "string",
     _ResourceId: "string",
   },

@@ -16,7 +16,7 @@
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import type * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
-import { BuiltInRoles } from "../shared";
+import { BuiltInRoles, DEPLOY_WINDOW_MARK, DEPLOYMENT_CONTAINER } from "../shared";
 import type { AlertSpec } from "./alerts";
 import { FRESHNESS_LOOKBACK_MINUTES, isoMinutes } from "./sla";
 import { failedSqlLogins, ruleSource, SYNAPSE_SQL_AUDIT, type AlsoRead, type RuleTable } from "./kql";
@@ -38,6 +38,11 @@ export interface SentinelSources {
   readonly firewall: boolean;
   /** The storage accounts' read logs (StorageBlobLogs: the lake's among them); default false. */
   readonly storageReads?: boolean;
+  /**
+   * Function apps whose packages only a ship writes (`functionPackageWrites: deploy-window`), their host storage's blob
+   * logs and the activity log in the workspace; default false.
+   */
+  readonly functionPackages?: boolean;
 }
 
 export interface AnalyticsRule {
@@ -181,6 +186,42 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
 ] as const;
+
+/**
+ * The blob operations that change a blob or its properties (StorageBlobLogs `OperationName`: storage-analytics-logged-
+ * operations), watched in the function apps' package containers.
+ */
+export const BLOB_WRITE_OPERATIONS = [
+  "PutBlob",
+  "PutBlock",
+  "PutBlockFromURL",
+  "PutBlockList",
+  "AppendBlock",
+  "CopyBlob",
+  "CopyBlobFromURL",
+  "DeleteBlob",
+  "UndeleteBlob",
+  "SetBlobMetadata",
+  "SetBlobProperties",
+  "SetBlobTags",
+  "SetBlobTier",
+  "SnapshotBlob",
+] as const;
+
+/** How long after a ship's grant its writes are expected: the ship's attempts (up to ~11 minutes) and Storage's 10-minute tail. */
+export const SHIP_WINDOW_MINUTES = 30;
+
+/**
+ * The ships' grants in the activity log (`npm run functions:ops -- ship`: a role assignment written with
+ * DEPLOY_WINDOW_MARK in its description, which only the request body carries: its Start event), as a `let` the
+ * package rule joins; a fuzzy union, so a workspace without the table yet resolves it to no row.
+ */
+const SHIP_GRANTS = [
+  "let shipGrants = union isfuzzy=true (AzureActivity",
+  '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+  `| where tostring(Properties_d.requestbody) has "${DEPLOY_WINDOW_MARK}"`,
+  "| project GrantTime = TimeGenerated), (datatable(GrantTime: datetime)[]);",
+].join("\n");
 
 /** A person's hourly reads from one storage account that raise `storage-bulk-read`: 5 GiB, or 5,000 distinct files. */
 export const STORAGE_BULK_READ = { bytes: 5 * 1024 ** 3, files: 5000 } as const;
@@ -370,6 +411,38 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       entities: [
         { type: Entity.Account, identifier: "FullName", column: "RequesterUpn" },
         { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+      ],
+    });
+  }
+  if (s.functionPackages) {
+    // A write in a function app's package container, allowed or refused, outside a ship: only a ship's grant lets the
+    // app's identity write there (pipelines/functions/README.md), so a write outside one means a grant made elsewhere
+    // (the control bypassed), and a refused one means code running as the app tried to replace what its next start
+    // boots. A ship's own writes (and refusals while its grant propagates) follow its grant within SHIP_WINDOW_MINUTES.
+    const hourly = scheduled(60, "StorageBlobLogs", [
+      `| where OperationName in (${BLOB_WRITE_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,
+      `| where Uri has "/${DEPLOYMENT_CONTAINER}/"`,
+      "| extend Key = 1",
+      "| join kind=leftouter (shipGrants | extend Key = 1) on Key",
+      `| summarize InShip = countif(TimeGenerated between (GrantTime .. (GrantTime + ${SHIP_WINDOW_MINUTES}m))) by TimeGenerated, AccountName, OperationName, StatusText, RequesterObjectId, CallerIpAddress, Uri, _ResourceId`,
+      "| where InShip == 0",
+      '| extend Ip = coalesce(extract(@"^\\[?([^\\]]+?)\\]?:[0-9]+$", 1, CallerIpAddress), CallerIpAddress), Blob = tostring(split(Uri, "?")[0])',
+      '| summarize Writes = count(), Refused = countif(StatusText startswith "Authorization"), Operations = make_set(OperationName, 10), Blobs = make_set(Blob, 10), ClientIp = take_any(Ip) by AccountName, RequesterObjectId, _ResourceId',
+    ]);
+    rules.push({
+      key: "function-package-write-outside-ship",
+      displayName: "Function app: its deployment package written, or a write tried, outside a ship",
+      description:
+        "A blob of a function app's package container (app-package) was written, deleted or had a write refused, with no ship's grant in the 30 minutes before: code running as the app trying to replace what its next start boots (refused), or a grant made outside the deploy workflow that lets it (written). docs/runbook.md, containment (a function app's identity).",
+      severity: Sev.High,
+      ...hourly,
+      query: `${SHIP_GRANTS}\n${hourly.query}`,
+      tactics: [Tactic.Persistence, Tactic.DefenseEvasion],
+      techniques: ["T1525"],
+      entities: [
+        { type: Entity.Account, identifier: "AadUserId", column: "RequesterObjectId" },
+        { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        { type: Entity.AzureResource, identifier: "ResourceId", column: "_ResourceId" },
       ],
     });
   }

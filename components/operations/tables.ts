@@ -106,7 +106,10 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
     columns: ["Action", "RuleId", "Message", "ClientIp", "RequestUri", "Hostname"],
   },
   StorageBlobLogs: {
-    sources: [diag("microsoft.storage/storageaccounts/blobservices", "StorageRead")],
+    sources: [
+      diag("microsoft.storage/storageaccounts/blobservices", "StorageRead"),
+      diag("microsoft.storage/storageaccounts/blobservices", "StorageWrite"),
+    ],
     columns: [
       "AccountName",
       "OperationName",
@@ -441,6 +444,8 @@ export function tablesOf(query: string): string[] {
   }
   for (const m of body.matchAll(/\bjoin(?:\s+kind\s*=\s*\w+)?\s*\(?\s*([A-Za-z_][A-Za-z0-9_]*)/g)) tables.add(m[1]);
   for (const m of body.matchAll(/\bunion\b/g)) unionOperands(body, m.index).forEach((t) => tables.add(t));
+  // A `let` name joined or unioned later is the query's own tabular value, not a table of the workspace.
+  for (const m of body.matchAll(/(?:^|;)\s*let\s+([A-Za-z_][A-Za-z0-9_]*)\s*=/g)) tables.delete(m[1]);
   return [...tables];
 }
 

@@ -40,6 +40,12 @@ const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 export const PACKAGE_WRITE_DATA_ACTIONS = BLOB_WRITE_DATA_ACTIONS;
 
 /**
+ * How a ship's grant describes itself (`npm run functions:ops -- ship`): the Sentinel rule that watches package writes
+ * finds the ships in the activity log by it.
+ */
+export const DEPLOY_WINDOW_MARK = "Deploy window:";
+
+/**
  * The package writer role's data actions (a custom role, data actions only: no container or account action that a
  * condition could not limit): what a one deploy writes, and reads back.
  */

@@ -21,7 +21,11 @@
  *
  * The decisions are pure functions (tests/functionsOps.spec.ts); `Az` runs the CLI and is replaced by a fake in tests.
  */
-import { packageWriterCondition, type FunctionPackageWrites } from "../../components/shared/functionAppSettings";
+import {
+  DEPLOY_WINDOW_MARK,
+  packageWriterCondition,
+  type FunctionPackageWrites,
+} from "../../components/shared/functionAppSettings";
 import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows } from "../../policies/lib/abac";
 import { roleAssignmentName } from "../../lib/uuid";
 import type { Az } from "./etlOps";
@@ -105,7 +109,7 @@ export function grantBody(target: PackageTarget, roleDefinitionId: string, reaso
       principalType: "ServicePrincipal",
       condition: packageWriterCondition(target.account, target.container),
       conditionVersion: "2.0",
-      description: `Deploy window: ${reason}. Deleted after the ship (npm run functions:ops -- close).`,
+      description: `${DEPLOY_WINDOW_MARK} ${reason}. Deleted after the ship (npm run functions:ops -- close).`,
     },
   };
 }
