@@ -19,6 +19,7 @@ import { conditionAllows, type BlobRequest } from "../policies/lib/abac";
 import { roleAssignmentName } from "../lib/uuid";
 import type { Az } from "../tools/lib/etlOps";
 import {
+  checkPackages,
   close,
   standingWriteGrants,
   type AssignmentInfo,
@@ -411,6 +412,54 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
   });
 });
 
+describe("function packages: the drift check (npm run functions:ops -- check)", () => {
+  const SITE_ID = SITE.id;
+  /** A fake Azure CLI for the check: the groups, their sites, the site and the identity's grants. */
+  const checkAz = (assignments: AssignmentInfo[], sites: Record<string, string[]> = { [RG]: [SITE_ID] }) => {
+    const calls: string[][] = [];
+    const az: Az = (args) => {
+      calls.push([...args]);
+      const a = args.join(" ");
+      if (a.startsWith("group exists --name ")) return args[3] in sites;
+      if (a.startsWith("resource list --resource-group ")) {
+        assert.equal(args[5], "Microsoft.Web/sites");
+        return sites[args[3]] ?? [];
+      }
+      if (a === `rest --method get --url https://management.azure.com${SITE_ID}?api-version=${SITE_API}`) return SITE;
+      if (a.includes("/other-site?")) return { id: "/x/other-site", properties: { siteConfig: {} } };
+      if (a === `rest --method get --url ${ASSIGNMENTS_URL}`) return { value: assignments };
+      throw new Error(`unexpected az ${a}`);
+    };
+    return { az, calls };
+  };
+  const contributorOnGroup: AssignmentInfo = {
+    id: `${RG_ID}/providers/Microsoft.Authorization/roleAssignments/c1`,
+    properties: {
+      roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+      scope: RG_ID,
+    },
+  };
+  const leftover: AssignmentInfo = {
+    id: GRANT,
+    properties: {
+      roleDefinitionId: ROLE,
+      scope: RG_ID,
+      condition: "…",
+      description: "Deploy window: org/repo run 9. Deleted after the ship (npm run functions:ops -- close).",
+    },
+  };
+
+  it("reports nothing for the program's own grants, and skips a site that is not a Flex app or a group not there yet", () => {
+    const { az } = checkAz(PROGRAM_GRANTS, { [RG]: [SITE_ID, "/x/other-site"] });
+    assert.deepEqual(checkPackages(az, [RG, "rg-not-yet"]), []);
+  });
+
+  it("reports a standing write grant and a ship's grant left behind, naming the app and the grants", () => {
+    const { az } = checkAz([...PROGRAM_GRANTS, contributorOnGroup, leftover]);
+    assert.deepEqual(checkPackages(az, [RG]), [{ app: APP, standing: [contributorOnGroup], leftover: [leftover] }]);
+  });
+});
+
 describe("function packages: the command (npm run functions:ops), with a fake az on PATH", () => {
   const ROOT = path.resolve(__dirname, "..");
   let bin: string;
@@ -425,6 +474,9 @@ const args = process.argv.slice(2).filter((a, i, all) => a !== "--output" && all
 fs.appendFileSync(${JSON.stringify(path.join(bin, "calls.jsonl"))}, JSON.stringify(args) + "\\n");
 const a = args.join(" ");
 if (a === "account show --query id") process.stdout.write(JSON.stringify(${JSON.stringify(SUB)}));
+else if (a.startsWith("group exists")) process.stdout.write("true");
+else if (a.startsWith("resource list") && a.includes("ingestion")) process.stdout.write(JSON.stringify([${JSON.stringify(SITE.id)}]));
+else if (a.startsWith("resource list")) process.stdout.write("[]");
 else if (a.startsWith("rest --method get") && a.includes("roleAssignments")) process.stdout.write(JSON.stringify({ value: [] }));
 else if (a.startsWith("rest --method get")) process.stdout.write(JSON.stringify(${JSON.stringify(SITE)}));
 else if (a.startsWith("rest --method put")) process.stdout.write("{}");
@@ -497,6 +549,18 @@ else { process.stderr.write("unexpected az " + a); process.exit(3); }
     const closed = await cli(["close", ...common]);
     assert.equal(closed.code, 0, closed.out);
     assert.match(closed.out, new RegExp(`no grant left for ${APP} \\(${GRANT}\\)`));
+  });
+
+  it("checks dev's apps, read-only, and exits 0 when no identity can write its package outside a ship", async () => {
+    const checked = await cli(["check", "--stack", "dev"]);
+    assert.equal(checked.code, 0, checked.out);
+    assert.match(checked.out, /no function app's identity can write its package outside a ship/);
+    assert.deepEqual(
+      checked.calls.filter((c) => c[0] === "group").map((c) => c[3]),
+      ["rg-pay-dev-weu-ingestion", "rg-pay-dev-weu-integration"],
+      "the ingestion tier's group and the streaming tier's",
+    );
+    assert.ok(!checked.calls.some((c) => c[2] === "put" || c[2] === "delete" || c[0] === "functionapp"), "read-only");
   });
 
   it("answers bad usage with exit 2 before touching Azure", async () => {

@@ -795,6 +795,10 @@ describe("GitHub workflows", () => {
       scripts: Record<string, string>;
     };
     assert.equal(pkg.scripts["etl:ops"], "node scripts/ts-run.cjs tools/etlOps.ts");
+    // The function apps' package grants, checked the same way, whatever the ETL check found.
+    const packages = steps.findIndex((s) => s.run === "npm run functions:ops -- check --stack ${{ matrix.stack }}");
+    assert.ok(packages > login, "the package check, logged in");
+    assert.equal(steps[packages].if, steps[check].if);
   });
 });
 

@@ -1,21 +1,24 @@
 /**
  * npm run functions:ops -- <ship|close> --stack <dev|prod> --resource-group RG --app NAME [--role ROLE] [--src ZIP]
+ * npm run functions:ops -- check --stack <dev|prod>
  *
  * Ships a function app's package (tools/lib/functionsOps.ts), with an Azure CLI logged in to the stack's
  * subscription. With the stack's `functionPackageWrites: deploy-window` (its committed config), `ship` grants the
  * app's identity the package writer role `--role` (the stack output functionPackageWriterRoleIds) for the deploy only,
  * limited to the app's package container, and deletes the grant after; `close` deletes it (an `always()` step after a
- * cancelled ship). With `always`, `ship` deploys and `close` does nothing. Exit 0 when done; 2 on bad usage or when
- * Azure refuses.
+ * cancelled ship). With `always`, `ship` deploys and `close` does nothing. `check` (read-only) exits 1 when an app's
+ * identity can write its package outside a ship. Exit 0 when done; 2 on bad usage or when Azure refuses.
  */
 import * as path from "node:path";
 import { intOption, parseArgs, runCli, UsageError } from "./lib/cli";
 
-const COMMANDS = ["ship", "close"] as const;
+const COMMANDS = ["ship", "close", "check"] as const;
 const USAGE = `usage: npm run functions:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> --resource-group RG --app NAME [options]
   ship              deploy --src to the app (az functionapp deployment source config-zip), inside a grant of the
                     package writer role made for it and deleted after (functionPackageWrites: deploy-window)
   close             delete the app's grant (after a cancelled ship); nothing with functionPackageWrites: always
+  check             (--stack only; read-only) exit 1 when an app's identity can write its package outside a ship:
+                    a standing grant, or a ship's grant left behind (the nightly drift check)
 options:
   --role ROLE       the package writer role (stack output functionPackageWriterRoleIds.<app>); needed with deploy-window
   --src ZIP         the package (ship)
@@ -36,7 +39,7 @@ runCli(USAGE, async (argv) => {
   const { stack, app } = args.values;
   const resourceGroup = args.values["resource-group"];
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
-  if (!resourceGroup || !app) throw new UsageError("--resource-group and --app are required");
+  if (command !== "check" && (!resourceGroup || !app)) throw new UsageError("--resource-group and --app are required");
   if (command === "ship" && !args.values.src) throw new UsageError("ship needs --src (the package zip)");
   const root = path.resolve(__dirname, "..");
   const { azCli: rawAz, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
@@ -44,6 +47,27 @@ runCli(USAGE, async (argv) => {
   const ops = require("./lib/functionsOps") as typeof import("./lib/functionsOps");
   const az = checkedAz(rawAz, stack, stackSubscription(loadStackConfig(root, stack).config));
   const mode = ops.packageWritesOf(root, stack);
+  if (command === "check") {
+    if (mode === "always") {
+      console.log(
+        "functionPackageWrites is always: the apps' identities write their packages by design; nothing to check",
+      );
+      return 0;
+    }
+    const findings = ops.checkPackages(az, ops.functionAppGroups(root, stack));
+    for (const f of findings) {
+      for (const a of f.standing) console.log(`${f.app}: its identity can write its package through ${a.id}`);
+      for (const a of f.leftover) console.log(`${f.app}: a ship's grant was left behind: ${a.id}`);
+    }
+    if (findings.length > 0) {
+      console.log(
+        "delete them (az role assignment delete --ids <id>), then look for writes in the package containers (docs/runbook.md, function-package-write-outside-ship)",
+      );
+      return 1;
+    }
+    console.log("no function app's identity can write its package outside a ship");
+    return 0;
+  }
   // An empty --role is what the workflow passes for a null output (functionPackageWrites: always).
   const role = args.values.role || undefined;
   if (command === "close") {

@@ -28,7 +28,7 @@ import {
 } from "../../components/shared/functionAppSettings";
 import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows } from "../../policies/lib/abac";
 import { roleAssignmentName } from "../../lib/uuid";
-import type { Az } from "./etlOps";
+import { resourceIds, type Az } from "./etlOps";
 
 /** REST API versions: sites as the program deploys them (azure-native web), role assignments with conditions. */
 export const SITE_API = "2024-04-01";
@@ -168,6 +168,7 @@ export interface AssignmentInfo {
     readonly roleDefinitionId?: string;
     readonly scope?: string;
     readonly condition?: string | null;
+    readonly description?: string | null;
   };
 }
 
@@ -175,23 +176,24 @@ export interface AssignmentInfo {
  * The identity's grants that let it write its package outside a ship (pure): a built-in blob writer's (Storage Blob
  * Data Owner or Contributor) or the package writer role's, on the account, its package container or any scope above
  * them, whose condition does not refuse every blob write in the container (none, or one that lets a write through
- * or that the pack cannot read). The ship's own grant is left out. Microsoft: "any unconditional role assignment can
+ * or that the pack cannot read). The ship's own grant is left out (`packageWriterRole` given: a ship's check; without
+ * it, the drift check reports a ship's grant left behind apart, leftoverShipGrants). Microsoft: "any unconditional role assignment can
  * allow users to bypass the condition" (conditions-overview); the Flex how-to's deployment commands
  * (`az functionapp deployment config set`) assign Storage Blob Data Contributor to the deployment identity.
  */
 export function standingWriteGrants(
   assignments: readonly AssignmentInfo[],
   target: PackageTarget,
-  packageWriterRole: string,
+  packageWriterRole?: string,
 ): AssignmentInfo[] {
-  const writerGuid = (packageWriterRole.split("/").pop() ?? "").toLowerCase();
-  const own = grantId(target, packageWriterRole).toLowerCase();
+  const writerGuid = packageWriterRole ? (packageWriterRole.split("/").pop() ?? "").toLowerCase() : undefined;
+  const own = packageWriterRole ? grantId(target, packageWriterRole).toLowerCase() : undefined;
   const containerId =
     `${target.resourceGroupId}/providers/Microsoft.Storage/storageAccounts/${target.account}/blobServices/default/containers/${target.container}`.toLowerCase();
   return assignments.filter((a) => {
     if (a.id.toLowerCase() === own) return false;
     const guid = (a.properties?.roleDefinitionId?.split("/").pop() ?? "").toLowerCase();
-    if (!BLOB_WRITER_ROLES[guid] && guid !== writerGuid) return false;
+    if (!BLOB_WRITER_ROLES[guid] && (writerGuid === undefined || guid !== writerGuid)) return false;
     const scope = (a.properties?.scope ?? "").toLowerCase().replace(/\/+$/, "");
     const covers = scope === "/" || containerId === scope || containerId.startsWith(`${scope}/`);
     if (!covers) return false;
@@ -202,6 +204,11 @@ export function standingWriteGrants(
         conditionAllows(condition, { action, account: target.account, container: target.container }) !== false,
     );
   });
+}
+
+/** Grants a ship made and did not delete (its description starts with DEPLOY_WINDOW_MARK): a cancelled ship's. */
+export function leftoverShipGrants(assignments: readonly AssignmentInfo[]): AssignmentInfo[] {
+  return assignments.filter((a) => (a.properties?.description ?? "").startsWith(DEPLOY_WINDOW_MARK));
 }
 
 /** The identity's role assignments in the subscription, at every scope (ARM's `principalId eq` filter). */
@@ -296,6 +303,52 @@ export function close(az: Az, o: Pick<ShipOptions, "resourceGroup" | "app" | "mo
   const role = checkRoleDefinitionId(o.role, o.mode);
   if (role === undefined) return undefined;
   return closeWindow(az, packageTarget(readSite(az, o.resourceGroup, o.app)), role);
+}
+
+/** The resource groups that hold the stack's function apps (the names the program gives them, from the committed config). */
+export function functionAppGroups(root: string, stack: string): string[] {
+  const { parseConfig, PROJECT, readRaw } = require("../../lib/config") as typeof import("../../lib/config");
+  const { stackContext } =
+    require("../../components/shared/context") as typeof import("../../components/shared/context");
+  const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
+  const sc = loadStackConfig(root, stack);
+  const context = stackContext(
+    parseConfig(
+      readRaw((k) => sc.config[`${PROJECT}:${k}`]),
+      stack,
+    ),
+  );
+  // The ingestion tier's apps, and the streaming tier's relay in the integration group.
+  return ["ingestion", "integration"].map((role) => context.name("resourceGroup", role));
+}
+
+/** What the drift check found on one app: grants that let its identity write its package outside a ship. */
+export interface PackageFinding {
+  readonly app: string;
+  readonly standing: readonly AssignmentInfo[];
+  readonly leftover: readonly AssignmentInfo[];
+}
+
+/**
+ * `check` (read-only, the nightly drift check): every Flex app of `groups` whose identity could write its package
+ * outside a ship, through a standing grant (standingWriteGrants) or a ship's grant left behind (leftoverShipGrants).
+ * Apps with nothing to report are left out; an app that is not a Flex app (no deployment storage) is skipped.
+ */
+export function checkPackages(az: Az, groups: readonly string[]): PackageFinding[] {
+  const findings: PackageFinding[] = [];
+  for (const group of groups) {
+    for (const id of resourceIds(az, group, "Microsoft.Web/sites")) {
+      const site = az(["rest", "--method", "get", "--url", `${ARM}${id}?api-version=${SITE_API}`]);
+      const storage = record(record(record(record(site)?.properties)?.functionAppConfig)?.deployment)?.storage;
+      if (storage === undefined) continue;
+      const target = packageTarget(site);
+      const assignments = assignmentsOf(az, target);
+      const standing = standingWriteGrants(assignments, target);
+      const leftover = leftoverShipGrants(assignments);
+      if (standing.length + leftover.length > 0) findings.push({ app: id.split("/").pop() ?? id, standing, leftover });
+    }
+  }
+  return findings;
 }
 
 /** The stack's `functionPackageWrites`, from its committed config (what the program deployed the apps with). */
