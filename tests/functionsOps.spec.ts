@@ -133,7 +133,7 @@ const SITE = {
 const GRANT = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Authorization/roleAssignments/${roleAssignmentName(`/subscriptions/${SUB}/resourceGroups/${RG}`, "pid-1", ROLE)}`;
 
 /** A fake Azure CLI: records every call; config-zip fails `deployFailures` times; `failDelete` refuses the delete. */
-const ASSIGNMENTS_URL = `https://management.azure.com/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?$filter=principalId%20eq%20'pid-1'&api-version=${ROLE_ASSIGNMENT_API}`;
+const ASSIGNMENTS_URL = `https://management.azure.com/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?$filter=assignedTo('pid-1')&api-version=${ROLE_ASSIGNMENT_API}`;
 const RG_ID = `/subscriptions/${SUB}/resourceGroups/${RG}`;
 const ACCOUNT_ID = `${RG_ID}/providers/Microsoft.Storage/storageAccounts/stpaydevweupayapi1234`;
 /** The identity's grants as the program makes them: its blob role with the condition, its table role. */

@@ -20,13 +20,12 @@ import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
 import {
   analyticsRules,
-  BLOB_WRITE_OPERATIONS,
   PRIVILEGED_ROLES,
+  SHIP_SETTLE_MINUTES,
   SHIP_WINDOW_MINUTES,
   STORAGE_BULK_READ,
 } from "../components/operations/sentinel";
-import { DEPLOY_WINDOW_MARK, DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
-import { grantBody } from "../tools/lib/functionsOps";
+import { DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
@@ -497,51 +496,12 @@ describe("operations alerts: a function app's package written outside a ship (Se
   const rule = analyticsRules({ ...sources, functionPackages: true }).find(
     (r) => r.key === "function-package-write-outside-ship",
   );
-  const q = rule?.query ?? "";
-  /**
-   * Whether the rule raises a blob log row, read off its query: the operation list, the container term, the ships'
-   * mark and the window after a grant (KQL's `has` matches whole terms, as `includes` does for these).
-   */
-  const raised = (
-    write: { operation: string; uri: string; at: number },
-    grants: readonly { at: number; description: string }[],
-  ): boolean => {
-    const operations = /\| where OperationName in \(([^)]*)\)/
-      .exec(q)?.[1]
-      .split(", ")
-      .map((x) => JSON.parse(x) as string);
-    const container = /\| where Uri has "([^"]+)"/.exec(q)?.[1];
-    const mark = /tostring\(Properties_d\.requestbody\) has "([^"]+)"/.exec(q)?.[1];
-    const minutes = Number(/\(GrantTime \+ (\d+)m\)/.exec(q)?.[1]);
-    assert.ok(operations && container && mark && minutes > 0, "the rule's filters");
-    if (!operations.includes(write.operation) || !write.uri.includes(container)) return false;
-    return !grants.some((g) => g.description.includes(mark) && write.at >= g.at && write.at <= g.at + minutes);
-  };
-  const uri = `https://stpayprodweupayapi1234.blob.core.windows.net:443/${DEPLOYMENT_CONTAINER}/released-package.zip`;
-  const ship = {
-    at: 100,
-    description: String(
-      (
-        grantBody(
-          {
-            appId: "a",
-            resourceGroupId: "/subscriptions/s/resourceGroups/r",
-            principalId: "p",
-            account: "st1",
-            container: "app-package",
-          },
-          "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r",
-          "org/repo run 7",
-        ).properties as { description: string }
-      ).description,
-    ),
-  };
+  const lines = (rule?.query ?? "").split("\n");
 
   it("exists where the activity log reaches the workspace and only a ship writes the packages, High, hourly", () => {
     assert.ok(rule);
     assert.equal(rule.severity, "High");
     assert.equal(rule.queryFrequency, "PT1H");
-    assert.equal(rule.queryPeriod, "PT2H", "a grant up to an hour before the oldest write in the window is seen");
     assert.deepEqual(
       rule.entities.map((e) => [e.type, e.identifier, e.column]),
       [
@@ -553,34 +513,64 @@ describe("operations alerts: a function app's package written outside a ship (Se
     assert.ok(!analyticsRules(sources).some((r) => r.key === rule.key), "not without the source");
   });
 
-  it("finds the ships by the mark the ship tool writes in its grant's description", () => {
-    assert.ok(ship.description.startsWith(`${DEPLOY_WINDOW_MARK} org/repo run 7.`), ship.description);
+  it("reads a blob write only once the activity log has had time to bring its grant, and looks back far enough for the grant", () => {
+    // The activity log takes up to 20 minutes, resource logs up to 10 (data-ingestion-time).
+    assert.ok(SHIP_SETTLE_MINUTES >= 20 + 5, "the activity log's lateness and Sentinel's own delay");
+    assert.ok(
+      lines.includes(
+        `| where ingestion_time() > ago(${60 + SHIP_SETTLE_MINUTES}m) and ingestion_time() <= ago(${SHIP_SETTLE_MINUTES}m)), (datatable(TimeGenerated: datetime, Category: string, AccountName: string, OperationName: string, StatusText: string, StatusCode: string, ResponseBodySize: long, Uri: string, RequesterUpn: string, RequesterObjectId: string, CallerIpAddress: string, _ResourceId: string)[])`,
+      ),
+      "the hour of blob rows ingested until 30 minutes ago",
+    );
+    // The oldest row read was written up to 10 minutes before its ingestion, 90 minutes ago; its grant up to 30
+    // minutes before that: 130 minutes, within the three hours looked back.
+    assert.equal(rule?.queryPeriod, "PT3H");
+    assert.ok(60 + SHIP_SETTLE_MINUTES + 10 + SHIP_WINDOW_MINUTES <= 180);
+  });
+
+  it("matches each write with grants to its own requester, from the grant's Start event, kept when none matches", () => {
+    assert.deepEqual(lines.slice(0, 5), [
+      "let grants = union isfuzzy=true (AzureActivity",
+      '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+      `| extend Principal = tolower(extract(@'(?i)"principalId"\\s*:\\s*"([0-9a-f-]{36})"', 1, tostring(Properties_d.requestbody)))`,
+      "| where isnotempty(Principal)",
+      "| project GrantTime = TimeGenerated, Principal), (datatable(GrantTime: datetime, Principal: string)[]);",
+    ]);
+    // The request body's principal, however the activity log cases the property.
+    const principal = /extract\(@'([^']*)'/.exec(lines[2])?.[1] ?? "";
+    const re = new RegExp(principal.replace("(?i)", ""), "i");
+    const id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    assert.equal(re.exec(`{"Properties":{"PrincipalId":"${id}","RoleDefinitionId":"/x"}}`)?.[1], id);
+    assert.equal(re.exec(`{"properties":{"principalId": "${id}"}}`)?.[1], id);
+    // A left outer join on the requester (a write with no grant stays, with no grant time), the window after a grant,
+    // and only the rows outside every window.
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    assert.equal(
+      lines[at("| extend Principal = tolower(RequesterObjectId)") + 1],
+      "| join kind=leftouter (grants) on Principal",
+    );
     assert.match(
-      q,
-      /OperationNameValue =~ "MICROSOFT\.AUTHORIZATION\/ROLEASSIGNMENTS\/WRITE" and ActivityStatusValue in~ \("Start", "Started"\)/,
+      lines[at("| summarize InShip")],
+      new RegExp(
+        `^\\| summarize InShip = countif\\(TimeGenerated between \\(GrantTime \\.\\. \\(GrantTime \\+ ${SHIP_WINDOW_MINUTES}m\\)\\)\\) by TimeGenerated, `,
+      ),
     );
+    assert.equal(lines[at("| summarize InShip") + 1], "| where InShip == 0");
   });
 
-  it("a write, a delete or a refused write in a package container with no ship in the 30 minutes before raises an incident", () => {
-    for (const operation of BLOB_WRITE_OPERATIONS) assert.ok(raised({ operation, uri, at: 500 }, [ship]), operation);
-    assert.ok(raised({ operation: "PutBlob", uri, at: 99 }, [ship]), "before the ship's grant");
-    assert.ok(raised({ operation: "PutBlob", uri, at: 100 + SHIP_WINDOW_MINUTES + 1 }, [ship]), "after its window");
-    assert.ok(
-      raised({ operation: "PutBlob", uri, at: 110 }, [{ ...ship, description: "another grant" }]),
-      "a grant that is not a ship's",
-    );
-    // Refusals are counted, not filtered out: the rule keeps every status.
-    assert.doesNotMatch(q, /StatusText (==|in|startswith)[^\n]*\n\| where/);
-    assert.match(q, /Refused = countif\(StatusText startswith "Authorization"\)/);
-  });
-
-  it("a ship's own writes, reads, and writes in other containers do not", () => {
-    for (const at of [100, 112, 100 + SHIP_WINDOW_MINUTES])
-      assert.ok(!raised({ operation: "PutBlockList", uri, at }, [ship]), `${at - 100} minutes into the ship`);
-    assert.ok(!raised({ operation: "GetBlob", uri, at: 500 }, []), "a read (the host's start)");
-    assert.ok(
-      !raised({ operation: "PutBlob", uri: uri.replace(DEPLOYMENT_CONTAINER, "azure-webjobs-hosts"), at: 500 }, []),
-    );
+  it("watches every write and delete of the package container and its blobs, and counts refusals (403) apart", () => {
+    assert.ok(lines.includes('| where Category in ("StorageWrite", "StorageDelete")'));
+    const container = /^\| where Uri matches regex @"(.*)"$/.exec(
+      lines.find((l) => l.startsWith("| where Uri")) ?? "",
+    )?.[1];
+    assert.ok(container, "a container filter");
+    const inContainer = (uri: string) => new RegExp(container).test(uri);
+    const base = "https://stpayprodweupayapi1234.blob.core.windows.net:443";
+    assert.ok(inContainer(`${base}/${DEPLOYMENT_CONTAINER}/released-package.zip?sv=x`), "a blob");
+    assert.ok(inContainer(`${base}/${DEPLOYMENT_CONTAINER}?restype=container`), "the container itself");
+    assert.ok(!inContainer(`${base}/${DEPLOYMENT_CONTAINER}-old/x`), "another container");
+    assert.ok(!inContainer(`${base}/azure-webjobs-hosts/locks/x`));
+    assert.match(lines.at(-1) ?? "", /Refused = countif\(StatusCode == "403"\)/);
   });
 });
 

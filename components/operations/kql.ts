@@ -107,6 +107,7 @@ export const RULE_COLUMNS = {
   // port.
   StorageBlobLogs: {
     TimeGenerated: "datetime",
+    Category: "string",
     AccountName: "string",
     OperationName: "string",
     StatusText: "string",

@@ -16,7 +16,7 @@
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import type * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
-import { BuiltInRoles, DEPLOY_WINDOW_MARK, DEPLOYMENT_CONTAINER } from "../shared";
+import { BuiltInRoles, DEPLOYMENT_CONTAINER } from "../shared";
 import type { AlertSpec } from "./alerts";
 import { FRESHNESS_LOOKBACK_MINUTES, isoMinutes } from "./sla";
 import { failedSqlLogins, ruleSource, SYNAPSE_SQL_AUDIT, type AlsoRead, type RuleTable } from "./kql";
@@ -187,40 +187,28 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
 ] as const;
 
-/**
- * The blob operations that change a blob or its properties (StorageBlobLogs `OperationName`: storage-analytics-logged-
- * operations), watched in the function apps' package containers.
- */
-export const BLOB_WRITE_OPERATIONS = [
-  "PutBlob",
-  "PutBlock",
-  "PutBlockFromURL",
-  "PutBlockList",
-  "AppendBlock",
-  "CopyBlob",
-  "CopyBlobFromURL",
-  "DeleteBlob",
-  "UndeleteBlob",
-  "SetBlobMetadata",
-  "SetBlobProperties",
-  "SetBlobTags",
-  "SetBlobTier",
-  "SnapshotBlob",
-] as const;
-
-/** How long after a ship's grant its writes are expected: the ship's attempts (up to ~11 minutes) and Storage's 10-minute tail. */
+/** How long after a grant to the app's identity its package writes are a ship's: the ship's attempts and Storage's 10-minute tail. */
 export const SHIP_WINDOW_MINUTES = 30;
 
 /**
- * The ships' grants in the activity log (`npm run functions:ops -- ship`: a role assignment written with
- * DEPLOY_WINDOW_MARK in its description, which only the request body carries: its Start event), as a `let` the
- * package rule joins; a fuzzy union, so a workspace without the table yet resolves it to no row.
+ * How long the package rule waits before it reads a blob write: the grant it is matched with comes from the activity
+ * log, "available … in 3 to 20 minutes" where resource logs take "3 to 10" (data-ingestion-time), so a blob row read
+ * sooner could find its ship's grant not there yet ("When joining multiple data types, you must understand the
+ * different delays for each data type", sentinel/ingestion-delay).
  */
-const SHIP_GRANTS = [
-  "let shipGrants = union isfuzzy=true (AzureActivity",
+export const SHIP_SETTLE_MINUTES = 30;
+
+/**
+ * Grants to an identity in the activity log (a role assignment's Start event, whose request body names the principal:
+ * `Properties.PrincipalId`, the field published queries read), as a `let` the package rule joins per principal; a
+ * fuzzy union, so a workspace without the table yet resolves it to no row.
+ */
+const GRANTS_TO_PRINCIPALS = [
+  "let grants = union isfuzzy=true (AzureActivity",
   '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
-  `| where tostring(Properties_d.requestbody) has "${DEPLOY_WINDOW_MARK}"`,
-  "| project GrantTime = TimeGenerated), (datatable(GrantTime: datetime)[]);",
+  '| extend Principal = tolower(extract(@\'(?i)"principalId"\\s*:\\s*"([0-9a-f-]{36})"\', 1, tostring(Properties_d.requestbody)))',
+  "| where isnotempty(Principal)",
+  "| project GrantTime = TimeGenerated, Principal), (datatable(GrantTime: datetime, Principal: string)[]);",
 ].join("\n");
 
 /** A person's hourly reads from one storage account that raise `storage-bulk-read`: 5 GiB, or 5,000 distinct files. */
@@ -418,25 +406,35 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
     // A write in a function app's package container, allowed or refused, outside a ship: only a ship's grant lets the
     // app's identity write there (pipelines/functions/README.md), so a write outside one means a grant made elsewhere
     // (the control bypassed), and a refused one means code running as the app tried to replace what its next start
-    // boots. A ship's own writes (and refusals while its grant propagates) follow its grant within SHIP_WINDOW_MINUTES.
-    const hourly = scheduled(60, "StorageBlobLogs", [
-      `| where OperationName in (${BLOB_WRITE_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,
-      `| where Uri has "/${DEPLOYMENT_CONTAINER}/"`,
-      "| extend Key = 1",
-      "| join kind=leftouter (shipGrants | extend Key = 1) on Key",
-      `| summarize InShip = countif(TimeGenerated between (GrantTime .. (GrantTime + ${SHIP_WINDOW_MINUTES}m))) by TimeGenerated, AccountName, OperationName, StatusText, RequesterObjectId, CallerIpAddress, Uri, _ResourceId`,
-      "| where InShip == 0",
-      '| extend Ip = coalesce(extract(@"^\\[?([^\\]]+?)\\]?:[0-9]+$", 1, CallerIpAddress), CallerIpAddress), Blob = tostring(split(Uri, "?")[0])',
-      '| summarize Writes = count(), Refused = countif(StatusText startswith "Authorization"), Operations = make_set(OperationName, 10), Blobs = make_set(Blob, 10), ClientIp = take_any(Ip) by AccountName, RequesterObjectId, _ResourceId',
-    ]);
+    // boots. A ship's own writes (and refusals while its grant propagates) follow a grant to the same identity within
+    // SHIP_WINDOW_MINUTES. Every write, delete and refusal of the container and its blobs: the StorageWrite and
+    // StorageDelete categories, the container's own operations (`…/app-package?restype=container`) included.
+    const every = 60;
     rules.push({
       key: "function-package-write-outside-ship",
       displayName: "Function app: its deployment package written, or a write tried, outside a ship",
       description:
-        "A blob of a function app's package container (app-package) was written, deleted or had a write refused, with no ship's grant in the 30 minutes before: code running as the app trying to replace what its next start boots (refused), or a grant made outside the deploy workflow that lets it (written). docs/runbook.md, containment (a function app's identity).",
+        "A blob of a function app's package container (app-package), or the container, was written, deleted or had a write refused, with no grant to the requester in the 30 minutes before (a ship's): code running as the app trying to replace what its next start boots (refused), or a grant made outside the deploy workflow that lets it (written). docs/runbook.md, containment (a function app's identity).",
       severity: Sev.High,
-      ...hourly,
-      query: `${SHIP_GRANTS}\n${hourly.query}`,
+      query: [
+        GRANTS_TO_PRINCIPALS,
+        ruleSource(
+          "StorageBlobLogs",
+          `| where ingestion_time() > ago(${every + SHIP_SETTLE_MINUTES}m) and ingestion_time() <= ago(${SHIP_SETTLE_MINUTES}m)`,
+        ),
+        '| where Category in ("StorageWrite", "StorageDelete")',
+        `| where Uri matches regex @"/${DEPLOYMENT_CONTAINER}([/?]|$)"`,
+        "| extend Principal = tolower(RequesterObjectId)",
+        "| join kind=leftouter (grants) on Principal",
+        `| summarize InShip = countif(TimeGenerated between (GrantTime .. (GrantTime + ${SHIP_WINDOW_MINUTES}m))) by TimeGenerated, AccountName, OperationName, StatusCode, RequesterObjectId, CallerIpAddress, Uri, _ResourceId`,
+        "| where InShip == 0",
+        '| extend Ip = coalesce(extract(@"^\\[?([^\\]]+?)\\]?:[0-9]+$", 1, CallerIpAddress), CallerIpAddress), Blob = tostring(split(Uri, "?")[0])',
+        '| summarize Writes = count(), Refused = countif(StatusCode == "403"), Operations = make_set(OperationName, 10), Blobs = make_set(Blob, 10), ClientIp = take_any(Ip) by AccountName, RequesterObjectId, _ResourceId',
+      ].join("\n"),
+      // The blob rows read settle half an hour: those of the hour ending 30 minutes ago, and the grants up to 30
+      // minutes before the oldest of them, with their own lateness: three hours back.
+      queryFrequency: isoMinutes(every),
+      queryPeriod: isoMinutes(180),
       tactics: [Tactic.Persistence, Tactic.DefenseEvasion],
       techniques: ["T1525"],
       entities: [

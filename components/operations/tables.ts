@@ -109,8 +109,10 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
     sources: [
       diag("microsoft.storage/storageaccounts/blobservices", "StorageRead"),
       diag("microsoft.storage/storageaccounts/blobservices", "StorageWrite"),
+      diag("microsoft.storage/storageaccounts/blobservices", "StorageDelete"),
     ],
     columns: [
+      "Category",
       "AccountName",
       "OperationName",
       "StatusText",
@@ -296,6 +298,8 @@ export const KQL_WORDS = new Set([
   "has",
   "contains",
   "startswith",
+  "matches",
+  "regex",
   "endswith",
   "between",
   "join",

@@ -4,7 +4,7 @@
  * (role-based-access-control/conditions-format): `!`, `AND`, `OR` (never both at one level without parentheses, which
  * Azure refuses), parentheses, `ActionMatches{'<action>'}` and
  * `@Resource[<attribute>] StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase '<value>'`
- * on a storage account's or a container's name. A condition using anything else is unreadable here (undefined): a
+ * on a storage account's or a container's name (a lower-case value: those names are). A condition using anything else is unreadable here (undefined): a
  * rule then cannot tell what it allows, and says so.
  */
 
@@ -73,13 +73,17 @@ export function conditionAllows(condition: string, request: BlobRequest): boolea
       if (next() !== ")") throw new Unreadable();
       return v;
     }
+    // A pattern ("Checks if the current action matches the specified action pattern": `…/blobs/*` matches every blob
+    // action), compared without case.
     const action = /^ActionMatches\{'(.*)'\}$/.exec(t ?? "");
-    if (action) return request.action.toLowerCase() === action[1].toLowerCase();
+    if (action) return dataActionCovers(action[1], request.action);
     const attribute = /^@Resource\[(.*)\]$/.exec(t ?? "");
     const read = attribute ? ATTRIBUTES[attribute[1].toLowerCase()] : undefined;
     const compare = COMPARISONS[next() ?? ""];
     const value = /^'(.*)'$/.exec(next() ?? "")?.[1];
-    if (!read || !compare || value === undefined) throw new Unreadable();
+    // Storage account and container names are lower case: a value in another case is compared in a way Microsoft
+    // leaves open ("considered case-insensitive, unless stated otherwise", storage-auth-abac-attributes), so unread.
+    if (!read || !compare || value === undefined || value !== value.toLowerCase()) throw new Unreadable();
     return compare(read(request), value);
   };
   // Azure asks for parentheses where AND and OR meet ("a AND b OR c" is refused: conditions-format, "Grouping"): a

@@ -1,14 +1,15 @@
 /**
  * Function apps' deployment packages. A Flex Consumption app boots the package in its deployment container, which
  * Flex's deployment service writes with the app's deployment identity (deployment-zip-push.md, Flex section); code
- * running in the app can use every identity attached to it. So a standing grant letting that identity write the
- * container lets code running in the app replace what its next start boots: changed production code without a change
- * (PCI DSS 6.5.1), an integrity failure (GDPR Art. 32(1)(b)). The stack's apps hold such grants only during a ship
- * (config `functionPackageWrites: deploy-window`, pipelines/functions/README.md).
+ * running in the app can use every identity attached to it. So a standing grant letting any of those identities write
+ * the container lets code running in the app replace what its next start boots: changed production code without a
+ * change (PCI DSS 6.5.1), an integrity failure (GDPR Art. 32(1)(b)). The stack's apps hold such grants only during a
+ * ship (config `functionPackageWrites: deploy-window`, pipelines/functions/README.md).
  *
- * A stack rule: the app, its identity, its host storage account and the role assignments are tied together by ids
+ * A stack rule: the app, its identities, its host storage account and the role assignments are tied together by ids
  * once deployed and, in a first preview, by the dependencies the engine records (the account's name and the
- * identity's principal id are outputs then).
+ * identities' principal ids are outputs then). It sees the stack's grants only: one made outside the stack (a
+ * subscription's, a management group's) is the nightly `npm run functions:ops -- check`'s to find.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows, dataActionCovers } from "../lib/abac";
@@ -19,56 +20,177 @@ const APP = "azure-native:web:WebApp";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
+const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const ROLE_DEFINITION = "azure-native:authorization:RoleDefinition";
+const GROUP_MEMBER = "azuread:index/groupMember:GroupMember";
 const STORAGE = ["functionAppConfig", "deployment", "storage"] as const;
+
+/**
+ * Built-in roles that write no blob and cannot give themselves a way to (learn.microsoft.com/azure/role-based-access-
+ * control/built-in-roles): a grant of one of them over the package's account is harmless here.
+ */
+const NON_WRITING_ROLES: Readonly<Record<string, string>> = {
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+  "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
+  "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
+  "76199698-9eea-4c19-bc75-cec21354c6b6": "Storage Table Data Reader",
+  "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+  "19e7f393-937e-4f77-808e-94535e297925": "Storage Queue Data Reader",
+  "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+  "e147488a-f6f5-4113-8e2d-b22465e65bf6": "Key Vault Crypto Service Encryption User",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+};
+
+/**
+ * Built-in roles that write no blob themselves but can give themselves the way: turn shared keys back on and list
+ * them (`storageAccounts/write`, `listKeys/action`: "a user can use the account access keys to access all data in a
+ * storage account", shared-key-authorization-prevent), or grant themselves a blob role (`roleAssignments/write`). A
+ * condition limits data actions only, so none makes these safe.
+ */
+const CONTROL_PLANE_WRITERS: Readonly<Record<string, string>> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+};
+
+/** The control-plane actions of CONTROL_PLANE_WRITERS that open the way to the blobs. */
+const WAY_IN_ACTIONS = [
+  "Microsoft.Storage/storageAccounts/write",
+  "Microsoft.Storage/storageAccounts/listKeys/action",
+  "Microsoft.Authorization/roleAssignments/write",
+];
 
 /** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
 const dependsOn = (a: PolicyResource, b: PolicyResource, property: string) =>
   (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
 
-/** Whether `ra` grants to `principal` (a user-assigned identity, or an app's own identity), by value or dependency. */
-function grantsTo(ra: PolicyResource, principal: PolicyResource, principalId: unknown): boolean {
+/** A principal the app's code can act as, and how to tell a grant is to it. */
+interface Principal {
+  readonly resource: PolicyResource;
+  /** Its principal id, when known; undefined in a first preview (the dependency then tells). */
+  readonly principalId: unknown;
+  readonly label: string;
+}
+
+/** Whether `ra` (or a GroupMember to `ra`'s group) grants to `p`, by value or by recorded dependency. */
+function grantsTo(ra: PolicyResource, p: Principal): boolean {
   const given = valueAt(ra.props, "principalId");
-  if (typeof given === "string" && typeof principalId === "string")
-    return given.toLowerCase() === principalId.toLowerCase();
-  return dependsOn(ra, principal, "principalId");
+  if (typeof given === "string" && typeof p.principalId === "string")
+    return given.toLowerCase() === p.principalId.toLowerCase();
+  return dependsOn(ra, p.resource, "principalId");
+}
+
+/** The ids of the user-assigned identities attached to an app (a list of ids as inputs, a map keyed by id as outputs). */
+function attachedIds(app: PolicyResource): string[] {
+  const attached = valueAt(app.props, "identity", "userAssignedIdentities");
+  if (Array.isArray(attached)) return stringsAt(app.props, "identity", "userAssignedIdentities");
+  return attached !== null && typeof attached === "object" ? Object.keys(attached) : [];
+}
+
+/** The identities the app's code can use: its user-assigned identities and, when it has one, its system-assigned one. */
+function principalsOf(app: PolicyResource, identities: readonly PolicyResource[]): Principal[] {
+  const ids = attachedIds(app).map((id) => id.toLowerCase());
+  const principals: Principal[] = identities
+    .filter((u) => {
+      const id = valueAt(u.props, "id");
+      return typeof id === "string" ? ids.includes(id.toLowerCase()) : dependsOn(app, u, "identity");
+    })
+    .map((u) => ({ resource: u, principalId: valueAt(u.props, "principalId"), label: u.name }));
+  if (/SystemAssigned/i.test(String(valueAt(app.props, "identity", "type") ?? "")))
+    principals.push({
+      resource: app,
+      principalId: valueAt(app.props, "identity", "principalId"),
+      label: "its system-assigned identity",
+    });
+  return principals;
+}
+
+/** The groups of the stack a principal is a member of (azuread GroupMember, by value or dependency). */
+function groupsOf(p: Principal, members: readonly PolicyResource[], resources: readonly PolicyResource[]): Principal[] {
+  const groups: Principal[] = [];
+  for (const m of members) {
+    const member = valueAt(m.props, "memberObjectId");
+    const isMember =
+      typeof member === "string" && typeof p.principalId === "string"
+        ? member.toLowerCase() === p.principalId.toLowerCase()
+        : dependsOn(m, p.resource, "memberObjectId");
+    if (!isMember) continue;
+    const group = valueAt(m.props, "groupObjectId");
+    const source = resources.find((r) => dependsOn(m, r, "groupObjectId"));
+    groups.push({
+      resource: source ?? m,
+      principalId: group,
+      label: `group ${source?.name ?? String(group)} (${p.label} is a member)`,
+    });
+  }
+  return groups;
 }
 
 /**
- * The blob write actions `ra`'s role holds: a built-in blob writer's all, a custom role of the stack's its covered
- * ones (its `notDataActions` removed); none for other roles, or a role not in the stack.
+ * Whether `ra`'s scope covers the account: the account, its package container, or an ancestor (its resource group,
+ * the subscription, the root), by id once known; in a first preview, by the resource or resource group the scope
+ * was built from (anything else unknown waits for the value).
  */
-function writeActionsOf(ra: PolicyResource, definitions: readonly PolicyResource[]): string[] {
+function scopeCovers(
+  ra: PolicyResource,
+  account: PolicyResource,
+  container: string,
+  groups: readonly PolicyResource[],
+): boolean {
+  if (pointsAt(ra, account, "scope", [`/blobServices/default/containers/${container}`])) return true;
+  const scope = valueAt(ra.props, "scope");
+  const accountId = valueAt(account.props, "id");
+  if (typeof scope === "string" && typeof accountId === "string") {
+    const s = scope.toLowerCase().replace(/\/+$/, "");
+    return s === "" || accountId.toLowerCase().startsWith(`${s}/`);
+  }
+  if (presence(ra.props, "scope") !== "unknown") return false;
+  if (groups.some((g) => dependsOn(ra, g, "scope") && dependsOn(account, g, "resourceGroupName"))) return true;
+  if ((ra.propertyDependencies.scope ?? []).length === 0) requireKnown(ra.props, "scope");
+  return false;
+}
+
+type Writes =
+  | { readonly kind: "data"; readonly actions: string[] }
+  | { readonly kind: "control"; readonly role: string }
+  | { readonly kind: "unknown"; readonly role: string };
+
+/** What `ra`'s role lets its principal do to the package's blobs. */
+function writesOf(ra: PolicyResource, definitions: readonly PolicyResource[]): Writes {
   const role = String(valueAt(ra.props, "roleDefinitionId") ?? "");
   const guid = (role.split("/").pop() ?? "").toLowerCase();
-  if (BLOB_WRITER_ROLES[guid]) return [...BLOB_WRITE_DATA_ACTIONS];
+  if (BLOB_WRITER_ROLES[guid]) return { kind: "data", actions: [...BLOB_WRITE_DATA_ACTIONS] };
+  if (CONTROL_PLANE_WRITERS[guid]) return { kind: "control", role: CONTROL_PLANE_WRITERS[guid] };
+  if (NON_WRITING_ROLES[guid]) return { kind: "data", actions: [] };
   const custom = definitions.find((d) => references(ra, d, "roleDefinitionId"));
-  if (!custom) return [];
+  if (!custom) return { kind: "unknown", role: role || "an unknown role" };
   const permissions = valueAt(custom.props, "permissions");
-  return BLOB_WRITE_DATA_ACTIONS.filter(
-    (action) =>
-      Array.isArray(permissions) &&
-      permissions.some(
-        (p) =>
-          stringsAt(p, "dataActions").some((d) => dataActionCovers(d, action)) &&
-          !stringsAt(p, "notDataActions").some((d) => dataActionCovers(d, action)),
-      ),
-  );
+  const list = Array.isArray(permissions) ? permissions : [];
+  const holds = (key: "actions" | "dataActions", notKey: "notActions" | "notDataActions", action: string) =>
+    list.some(
+      (p) =>
+        stringsAt(p, key).some((d) => dataActionCovers(d, action)) &&
+        !stringsAt(p, notKey).some((d) => dataActionCovers(d, action)),
+    );
+  if (WAY_IN_ACTIONS.some((a) => holds("actions", "notActions", a))) return { kind: "control", role: custom.name };
+  return { kind: "data", actions: BLOB_WRITE_DATA_ACTIONS.filter((a) => holds("dataActions", "notDataActions", a)) };
 }
 
 export const packageWritesByApp = stackPolicy(
   {
     name: "azure-native-web-webapp-disallow-package-writes-by-app-identity",
     description:
-      "A function app's deployment identity holds no standing grant to write its deployment package: its blob roles on the package's storage account carry a condition refusing writes in the deployment container, so code running in the app cannot replace what its next start boots (a ship grants the write for the deploy only).",
+      "No identity a function app's code can use (its user-assigned and system-assigned identities, and the stack's groups they are members of) holds a standing grant that writes the app's deployment package: blob roles on the package's account, container or a scope above carry a condition refusing writes in the deployment container, and no role that can turn shared keys back on or grant roles is held there, so code running in the app cannot replace what its next start boots (a ship grants the write for the deploy only).",
     severity: "high",
     pci: ["6.5.1", "7.2.2"],
     gdpr: ["32(1)(b)"],
     soc2: ["CC8.1"],
     service: "web",
     remediationSteps:
-      "Give the identity's blob role on the host storage a condition refusing every write-class blob action in the deployment container (`packageWritesRefusedCondition` in components/shared/functionAppSettings.ts, config `functionPackageWrites: deploy-window`), and ship with `npm run functions:ops -- ship`, which grants the write for the deploy only; a stack on the `always` fallback exempts the assignments with the reason.",
+      "Give the identity's blob role on the host storage a condition refusing every write-class blob action in the deployment container (`packageWritesRefusedCondition` in components/shared/functionAppSettings.ts, config `functionPackageWrites: deploy-window`), grant no control-plane role over the account, and ship with `npm run functions:ops -- ship`, which grants the write for the deploy only; a stack on the `always` fallback exempts the assignments with the reason.",
     url: "https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-examples",
   },
   (args, report) => {
@@ -76,8 +198,11 @@ export const packageWritesByApp = stackPolicy(
     if (apps.length === 0) args.notApplicable("no function app deploys from a blob container");
     const accounts = ofType(args.resources, ACCOUNT);
     const containers = ofType(args.resources, CONTAINER);
+    const identities = ofType(args.resources, IDENTITY);
+    const groups = ofType(args.resources, RESOURCE_GROUP);
     const grants = ofType(args.resources, ROLE_ASSIGNMENT);
     const definitions = ofType(args.resources, ROLE_DEFINITION);
+    const members = ofType(args.resources, GROUP_MEMBER);
     let judged = 0;
     for (const app of apps) {
       requireKnown(app.props, ...STORAGE, "authentication", "type");
@@ -102,56 +227,60 @@ export const packageWritesByApp = stackPolicy(
         requireKnown(app.props, ...STORAGE, "value");
         continue;
       }
+      judged++;
       if (auth === "StorageAccountConnectionString") {
-        judged++;
         report(
           `${who(app)} reads and writes its deployment package with a storage connection string (an account key): anything holding the app's settings can replace what its next start boots. Use its user-assigned identity, without a standing write grant.`,
           app.urn,
         );
         continue;
       }
-      const identity =
-        auth === "UserAssignedIdentity"
-          ? ofType(args.resources, IDENTITY).find((u) =>
-              pointsAt(app, u, [...STORAGE, "authentication", "userAssignedIdentityResourceId"]),
-            )
-          : auth === "SystemAssignedIdentity"
-            ? app
-            : undefined;
-      if (!identity) continue;
-      judged++;
-      const principalId =
-        identity === app ? valueAt(app.props, "identity", "principalId") : valueAt(identity.props, "principalId");
+      const own = principalsOf(app, identities);
+      const principals = [...own, ...own.flatMap((p) => groupsOf(p, members, args.resources))];
       const accountName = valueAt(account.props, "accountName") ?? valueAt(account.props, "name");
-      const suffix = `/blobServices/default/containers/${String(container)}`;
       for (const ra of grants) {
-        if (!grantsTo(ra, identity, principalId) || !pointsAt(ra, account, "scope", [suffix])) continue;
-        const writes = writeActionsOf(ra, definitions);
-        if (writes.length === 0) continue;
-        const base = `${who(ra)} lets ${app.name}'s deployment identity (${identity === app ? "its system-assigned identity" : identity.name}) write its deployment package in container '${String(container)}'`;
+        const principal = principals.find((p) => grantsTo(ra, p));
+        if (!principal || !scopeCovers(ra, account, container, groups)) continue;
+        const base = `${who(ra)} lets ${app.name}'s code (as ${principal.label}) write its deployment package in container '${container}'`;
         const fix =
           "code running in the app could replace what its next start boots. Add a condition refusing blob writes in that container (packageWritesRefusedCondition) and grant the write for a ship only (npm run functions:ops -- ship).";
+        const writes = writesOf(ra, definitions);
+        if (writes.kind === "control") {
+          report(
+            `${base} (${writes.role}: it can turn the account's shared keys back on or grant itself a blob role, which no condition limits): grant no such role to an identity the app can use.`,
+            ra.urn,
+          );
+          continue;
+        }
+        if (writes.kind === "unknown") {
+          report(
+            `${who(ra)} gives ${app.name}'s code (as ${principal.label}) ${writes.role} over its deployment package's account, and the pack cannot tell what that role allows (a role defined outside the stack): grant the app's identities only roles the pack knows, or define the role in the stack.`,
+            ra.urn,
+          );
+          continue;
+        }
+        if (writes.actions.length === 0) continue;
         requireKnown(ra.props, "condition");
         const condition = valueAt(ra.props, "condition");
         if (typeof condition !== "string") {
           report(`${base} (no condition): ${fix}`, ra.urn);
           continue;
         }
-        // The account's name is an output in a first preview: a condition that reads it must give the same answer
-        // for any name, else the rule waits for the name.
-        const names = typeof accountName === "string" ? [accountName] : ["stpackagecheck1", "stpackagecheck2"];
-        const verdicts = writes.map((action) =>
-          names.map((name) => conditionAllows(condition, { action, account: name, container: String(container) })),
+        // The account's name is an output in a first preview: a condition that reads it waits for the name.
+        if (typeof accountName !== "string" && /storageAccounts:name/i.test(condition))
+          requireKnown(account.props, "accountName");
+        const name = typeof accountName === "string" ? accountName : "stpackagecheck";
+        const verdicts = writes.actions.map((action) =>
+          conditionAllows(condition, { action, account: name, container }),
         );
-        if (verdicts.some((v) => v.includes(undefined))) {
+        if (verdicts.includes(undefined)) {
           report(
             `${base}: its condition uses more than the pack reads, so it cannot tell that writes are refused; ${fix}`,
             ra.urn,
           );
           continue;
         }
-        if (verdicts.some((v) => v[0] !== v[v.length - 1])) requireKnown(account.props, "accountName");
-        const allowed = writes.filter((_, i) => verdicts[i][0] === true);
+        const allowed = writes.actions.filter((_, i) => verdicts[i] === true);
         if (allowed.length > 0)
           report(
             `${base}: its condition allows ${allowed.map((a) => a.split("/blobs/")[1]).join(", ")} there; ${fix}`,
@@ -159,7 +288,7 @@ export const packageWritesByApp = stackPolicy(
           );
       }
     }
-    if (judged === 0) args.notApplicable("no function app's deployment storage and identity are in the stack");
+    if (judged === 0) args.notApplicable("no function app's deployment storage is in the stack");
   },
 );
 

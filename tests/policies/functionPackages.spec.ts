@@ -7,7 +7,7 @@ import {
   PACKAGE_WRITER_DATA_ACTIONS,
 } from "../../components/shared/functionAppSettings";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
-import { armId } from "./fixtures/protection";
+import { armId, RG_NAME, SUBSCRIPTION } from "./fixtures/protection";
 import {
   expectFail,
   expectNotApplicable,
@@ -58,6 +58,7 @@ const identity = (): ResourceRecord => {
 const app = (): ResourceRecord =>
   resourceRecord("azure-native:web:WebApp", "ingestion-payapi-app", {
     kind: "functionapp,linux",
+    identity: { type: "UserAssigned", userAssignedIdentities: [IDENTITY_ID] },
     functionAppConfig: {
       deployment: {
         storage: {
@@ -123,7 +124,7 @@ describe("policies/lib/abac: role assignment conditions on blobs", () => {
   it("reads the account name and the case-insensitive comparisons; AND and OR mixed without parentheses, which Azure refuses, it does not", () => {
     const account = "@Resource[Microsoft.Storage/storageAccounts:name] StringEquals 'st1'";
     const container =
-      "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqualsIgnoreCase 'A'";
+      "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqualsIgnoreCase 'a'";
     const c = `(${account} AND ${container}) OR ActionMatches{'x'}`;
     assert.equal(conditionAllows(c, request("write", "a")), true);
     assert.equal(conditionAllows(c, request("write", "a", "st2")), false);
@@ -133,6 +134,28 @@ describe("policies/lib/abac: role assignment conditions on blobs", () => {
       undefined,
     );
     assert.equal(conditionAllows(`${account} OR ${container} OR ActionMatches{'x'}`, request("write", "b")), true);
+  });
+
+  it("matches ActionMatches as a pattern, without case, as Azure does", () => {
+    const refusesWrite = `!(ActionMatches{'${BLOBS.toLowerCase()}/WRITE'})`;
+    assert.equal(conditionAllows(refusesWrite, request("write", "c")), false, "another case");
+    assert.equal(conditionAllows(`ActionMatches{'${BLOBS}/*'}`, request("add/action", "c")), true, "a wildcard");
+    assert.equal(
+      conditionAllows(`ActionMatches{'${BLOBS}/*'}`, { action: "x/y", account: "a", container: "c" }),
+      false,
+    );
+  });
+
+  it("reads nothing it cannot read whole: a token left over, a value in upper case (names are lower case)", () => {
+    assert.equal(conditionAllows(`ActionMatches{'x'} )`, request("write", "c")), undefined);
+    assert.equal(conditionAllows(`ActionMatches{'x'} ActionMatches{'y'}`, request("write", "c")), undefined);
+    assert.equal(
+      conditionAllows(
+        "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'App'",
+        request("write", "App"),
+      ),
+      undefined,
+    );
   });
 
   it("answers undefined for what it does not read: another attribute, an operator, an unbalanced or empty condition", () => {
@@ -190,7 +213,7 @@ describe("policies/functionPackages", () => {
       const r = await expectFail(
         packageWritesByApp,
         [app(), identity(), account(), container(), ownerGrant(null)],
-        /ingestion-payapi-st-ra-blob-data-owner .* lets ingestion-payapi-app's deployment identity \(ingestion-id-payment-api\) write its deployment package in container 'app-package' \(no condition\): code running in the app could replace what its next start boots/,
+        /ingestion-payapi-st-ra-blob-data-owner .* lets ingestion-payapi-app's code \(as ingestion-id-payment-api\) write its deployment package in container 'app-package' \(no condition\): code running in the app could replace what its next start boots/,
       );
       assert.equal(r.urn, ownerGrant().urn);
     });
@@ -241,7 +264,7 @@ describe("policies/functionPackages", () => {
         /its condition uses more than the pack reads/,
       ));
 
-    it("fails a custom role of the stack whose data actions write blobs (its notDataActions taken out)", async () => {
+    it("fails a custom role of the stack whose data actions write blobs, its notDataActions taken out", async () => {
       const custom = resourceRecord("azure-native:authorization:RoleDefinition", "writer-role", {
         roleDefinitionId: "99999999-9999-5999-8999-999999999999",
         permissions: [
@@ -253,9 +276,124 @@ describe("policies/functionPackages", () => {
         propertyDependencies: { roleDefinitionId: [custom.urn] },
       };
       await expectFail(packageWritesByApp, [...stack(), custom, assigned], /custom-grant .*\(no condition\)/);
+      // Every blob write taken out by its notDataActions: the role reads only.
+      const readsOnly = mutate(custom, "permissions", [
+        { actions: [], dataActions: [`${BLOBS}/*`], notDataActions: [...BLOB_WRITE_DATA_ACTIONS] },
+      ]);
+      await expectPass(packageWritesByApp, [...stack(), readsOnly, assigned]);
       const readOnly = mutate(custom, "permissions", [{ actions: [], dataActions: [`${BLOBS}/read`] }]);
       await expectPass(packageWritesByApp, [...stack(), readOnly, assigned]);
+      // A custom role that can turn shared keys back on, or grant roles, whatever its data actions.
+      const control = mutate(custom, "permissions", [
+        { actions: ["Microsoft.Storage/storageAccounts/*"], dataActions: [] },
+      ]);
+      await expectFail(
+        packageWritesByApp,
+        [...stack(), control, assigned],
+        /custom-grant .*\(writer-role: it can turn the account's shared keys back on/,
+      );
     });
+
+    it("fails a grant over the account from above it: its resource group, the subscription (by id, or in a first preview by the group it was built from)", async () => {
+      const group = withId(
+        resourceRecord("azure-native:resources:ResourceGroup", "platform-rg-ingestion", { resourceGroupName: RG_NAME }),
+        `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG_NAME}`,
+      );
+      for (const scope of [group.id as string, `/subscriptions/${SUBSCRIPTION}`])
+        await expectFail(
+          packageWritesByApp,
+          [...stack(), grant("from-above", OWNER, undefined, scope)],
+          /from-above .*\(no condition\)/,
+        );
+      const first = {
+        ...mutate(grant("from-above", OWNER, undefined, UNKNOWN), "scope", UNKNOWN),
+        propertyDependencies: { scope: [group.urn] },
+      };
+      const accountInGroup = { ...account(), propertyDependencies: { resourceGroupName: [group.urn] } };
+      await expectFail(
+        packageWritesByApp,
+        [app(), identity(), accountInGroup, container(), ownerGrant(), group, first],
+        /from-above .*\(no condition\)/,
+      );
+      // Another group: not over the account.
+      await expectPass(packageWritesByApp, [
+        ...stack(),
+        grant("elsewhere", OWNER, undefined, `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-other`),
+      ]);
+    });
+
+    it("fails a role that can turn shared keys back on or grant roles (Owner, Contributor, Storage Account Contributor...), even with a condition", async () => {
+      for (const [guid, name] of [
+        ["17d1049b-9a84-46fb-8f53-869881c3d3ab", "Storage Account Contributor"],
+        ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"],
+        ["18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"],
+      ])
+        await expectFail(
+          packageWritesByApp,
+          [...stack(), grant("control", guid, packageWritesRefusedCondition())],
+          new RegExp(`control .*\\(${name}: it can turn the account's shared keys back on or grant itself a blob role`),
+        );
+    });
+
+    it("fails a role the pack cannot read (a custom role defined outside the stack)", () =>
+      expectFail(
+        packageWritesByApp,
+        [...stack(), grant("outside", "12345678-1234-5234-8234-123456789012")],
+        /outside .* gives ingestion-payapi-app's code \(as ingestion-id-payment-api\) .*12345678-1234-5234-8234-123456789012 over its deployment package's account, and the pack cannot tell what that role allows/,
+      ));
+
+    it("fails a grant to another identity attached to the app, or to a group the identity is a member of", async () => {
+      const otherId = armId("Microsoft.ManagedIdentity", "userAssignedIdentities/id-other");
+      const other = {
+        ...withId(resourceRecord("azure-native:managedidentity:UserAssignedIdentity", "other-id", {}), otherId),
+      };
+      const otherWithPrincipal = { ...other, outputs: { ...other.outputs, principalId: "pid-2" } };
+      const both = mutate(app(), "identity.userAssignedIdentities", [IDENTITY_ID, otherId]);
+      const toOther = mutate(grant("to-other", OWNER), "principalId", "pid-2");
+      await expectFail(
+        packageWritesByApp,
+        [both, identity(), otherWithPrincipal, account(), container(), ownerGrant(), toOther],
+        /to-other .*\(as other-id\) .*\(no condition\)/,
+      );
+      await expectPass(packageWritesByApp, [
+        app(),
+        identity(),
+        otherWithPrincipal,
+        account(),
+        container(),
+        ownerGrant(),
+        toOther,
+      ]);
+      // Through a group of the stack.
+      const group = resourceRecord("azuread:index/group:Group", "writers", { displayName: "writers" });
+      const groupOut = { ...group, outputs: { ...group.outputs, objectId: "gid-1" } };
+      const member = {
+        ...resourceRecord("azuread:index/groupMember:GroupMember", "writers-payapi", {
+          groupObjectId: "gid-1",
+          memberObjectId: "pid-1",
+        }),
+        propertyDependencies: { groupObjectId: [group.urn] },
+      };
+      const toGroup = mutate(mutate(grant("to-group", OWNER), "principalId", "gid-1"), "principalType", "Group");
+      await expectFail(
+        packageWritesByApp,
+        [...stack(), groupOut, member, toGroup],
+        /to-group .*\(as group writers \(ingestion-id-payment-api is a member\)\)/,
+      );
+    });
+
+    it("fails a condition whose ActionMatches wildcard lets every write back in", () =>
+      expectFail(
+        packageWritesByApp,
+        [
+          app(),
+          identity(),
+          account(),
+          container(),
+          ownerGrant(`(${packageWritesRefusedCondition()}) OR (ActionMatches{'${BLOBS}/*'})`),
+        ],
+        /its condition allows write, add\/action/,
+      ));
 
     it("fails an app deploying with a connection string (an account key)", () =>
       expectFail(
@@ -280,7 +418,7 @@ describe("policies/functionPackages", () => {
       await expectFail(
         packageWritesByApp,
         [system, account(), container(), ownerGrant(null)],
-        /deployment identity \(its system-assigned identity\)/,
+        /ingestion-payapi-app's code \(as its system-assigned identity\)/,
       );
       await expectPass(packageWritesByApp, [system, account(), container(), ownerGrant()]);
     });
@@ -312,6 +450,9 @@ describe("policies/functionPackages", () => {
         [firstApp, firstIdentity, unnamed, container(), firstGrant(null)],
         /\(no condition\)/,
       );
+      // A condition that reads the account's name waits for it.
+      const byAccount = `(${packageWritesRefusedCondition()}) OR (@Resource[Microsoft.Storage/storageAccounts:name] StringEquals 'stpaydevweupayapi1234')`;
+      await expectUndecided(packageWritesByApp, [firstApp, firstIdentity, unnamed, container(), firstGrant(byAccount)]);
       // The container's name unknown too: decided once deployed.
       const noName = mutate(mutate(container(), "containerName", UNKNOWN), "name", UNKNOWN);
       await expectUndecided(packageWritesByApp, [firstApp, firstIdentity, unnamed, noName, firstGrant(null)]);

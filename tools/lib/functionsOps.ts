@@ -211,7 +211,11 @@ export function leftoverShipGrants(assignments: readonly AssignmentInfo[]): Assi
   return assignments.filter((a) => (a.properties?.description ?? "").startsWith(DEPLOY_WINDOW_MARK));
 }
 
-/** The identity's role assignments in the subscription, at every scope (ARM's `principalId eq` filter). */
+/**
+ * The identity's role assignments in the subscription, at every scope, its groups' included: "`$filter=assignedTo('
+ * {objectId}')` | List role assignments for a specified user, including ones inherited from groups"
+ * (role-assignments-rest; `principalId eq` lists direct ones only).
+ */
 function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
   const subscription = target.resourceGroupId.split("/")[2];
   const listed = az([
@@ -219,7 +223,7 @@ function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
     "--method",
     "get",
     "--url",
-    `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${target.principalId}'`)}&api-version=${ROLE_ASSIGNMENT_API}`,
+    `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`assignedTo('${target.principalId}')`)}&api-version=${ROLE_ASSIGNMENT_API}`,
   ]) as { value?: AssignmentInfo[] } | null;
   return listed?.value ?? [];
 }
