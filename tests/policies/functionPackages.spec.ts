@@ -80,6 +80,8 @@ const grant = (name: string, roleGuid: string, condition?: string, scope = ACCOU
 /** The app's blob role on its host storage; `null`: without a condition. */
 const ownerGrant = (condition: string | null = packageWritesRefusedCondition()) =>
   grant("ingestion-payapi-st-ra-blob-data-owner", OWNER, condition ?? undefined);
+/** The app, its identity, account and package container, and its blob role with `condition` (`null`: none). */
+const withOwner = (condition: string | null) => [app(), identity(), account(), container(), ownerGrant(condition)];
 const stack = (...extra: ResourceRecord[]) => [
   app(),
   identity(),
@@ -212,7 +214,7 @@ describe("policies/functionPackages", () => {
     it("fails a blob role without a condition on the package's account, naming the grant and the app", async () => {
       const r = await expectFail(
         packageWritesByApp,
-        [app(), identity(), account(), container(), ownerGrant(null)],
+        withOwner(null),
         /ingestion-payapi-st-ra-blob-data-owner .* lets ingestion-payapi-app's code \(as ingestion-id-payment-api\) write its deployment package in container 'app-package' \(no condition\): code running in the app could replace what its next start boots/,
       );
       assert.equal(r.urn, ownerGrant().urn);
@@ -239,14 +241,14 @@ describe("policies/functionPackages", () => {
       const other = packageWritesRefusedCondition("azure-webjobs-hosts");
       await expectFail(
         packageWritesByApp,
-        [app(), identity(), account(), container(), ownerGrant(other)],
+        withOwner(other),
         /its condition allows write, add\/action, delete, move\/action, .*runAsSuperUser\/action there/,
       );
       // A condition that forgets the tags and the versions.
       const partial = `((!(ActionMatches{'${BLOBS}/write'}) AND !(ActionMatches{'${BLOBS}/add/action'}) AND !(ActionMatches{'${BLOBS}/delete'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals 'app-package'))`;
       await expectFail(
         packageWritesByApp,
-        [app(), identity(), account(), container(), ownerGrant(partial)],
+        withOwner(partial),
         /allows move\/action, deleteBlobVersion\/action, permanentDelete\/action, tags\/write/,
       );
     });
@@ -254,13 +256,7 @@ describe("policies/functionPackages", () => {
     it("fails a condition the pack cannot read", () =>
       expectFail(
         packageWritesByApp,
-        [
-          app(),
-          identity(),
-          account(),
-          container(),
-          ownerGrant("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike 'x*'"),
-        ],
+        withOwner("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike 'x*'"),
         /its condition uses more than the pack reads/,
       ));
 
