@@ -279,6 +279,10 @@ const operations = new Operations("operations", {
   ingestion: { gatewayId: ingestion.gatewayId },
   etl: { factoryId: etl.factoryId, ...(etl.olapLoad ? { olapLoad: etl.olapLoad } : {}) },
   streaming: { streamingJobId: streaming.jobId },
+  // The groups' package writer roles (one for the ingestion apps, one for the relay); none with functionPackageWrites always.
+  functionPackageWriterRoleIds: [ingestion.paymentApi.packageWriterRoleId, streaming.relay.packageWriterRoleId].filter(
+    (id): id is pulumi.Output<string> => id !== undefined,
+  ),
   // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
   dataSources: [oltp, nosql, ingestion],
 });

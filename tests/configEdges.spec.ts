@@ -113,6 +113,15 @@ describe("config edges: network and regions", () => {
       /ddosProtectionMode: got "both"; must be network or ip/,
     );
   });
+  it("defaults functionPackageWrites to deploy-window and names its values", () => {
+    assert.equal(accepts("dev", (r) => delete r.functionPackageWrites).functionPackageWrites, "deploy-window");
+    assert.equal(accepts("prod", (r) => (r.functionPackageWrites = "always")).functionPackageWrites, "always");
+    rejects(
+      "dev",
+      (r) => Object.assign(r, { functionPackageWrites: "never" }),
+      /functionPackageWrites: got "never"; must be deploy-window or always/,
+    );
+  });
   it("costCenter: at most 20 characters", () => {
     assert.equal(accepts("dev", (r) => (r.costCenter = "A".repeat(20))).costCenter, "A".repeat(20));
     rejects(

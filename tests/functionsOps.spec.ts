@@ -7,7 +7,9 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import {
+  checkPackageWriter,
   DEPLOYMENT_CONTAINER,
   PACKAGE_WRITE_DATA_ACTIONS,
   PACKAGE_WRITER_DATA_ACTIONS,
@@ -23,6 +25,7 @@ import {
   close,
   standingWriteGrants,
   type AssignmentInfo,
+  type RoleDefinitionInfo,
   grantBody,
   grantId,
   packageTarget,
@@ -96,6 +99,19 @@ describe("function packages: the conditions", () => {
     }
   });
 
+  it("an app's package writer matches the stack's functionPackageWrites: a role with deploy-window, none with always", () => {
+    const role = {
+      roleDefinitionId: pulumi.output("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r"),
+    };
+    assert.doesNotThrow(() => checkPackageWriter("deploy-window", role, "payapi"));
+    assert.doesNotThrow(() => checkPackageWriter("always", {}, "payapi"));
+    assert.throws(
+      () => checkPackageWriter("deploy-window", {}, "payapi"),
+      /function app payapi: .*deploy-window: a role is needed/,
+    );
+    assert.throws(() => checkPackageWriter("always", role, "relay"), /function app relay: .*always: no role is made/);
+  });
+
   it("refuses a name that would break out of its quotes", () => {
     assert.throws(
       () => packageWriterCondition("st' OR 'a' StringEquals 'a"),
@@ -156,6 +172,24 @@ const PROGRAM_GRANTS: AssignmentInfo[] = [
   },
 ];
 
+/** Custom roles' definitions as ARM returns them: the package writer, one that writes blobs, one that reads only. */
+const WRITER_ROLE_2 = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/22222222-2222-5222-8222-222222222222`;
+const READER_ROLE_2 = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/33333333-3333-5333-8333-333333333333`;
+const DEFINITIONS: Record<string, RoleDefinitionInfo> = {
+  [ROLE]: {
+    properties: {
+      roleName: "Function package writer (pay-dev-ingestion)",
+      permissions: [{ actions: [], notActions: [], dataActions: PACKAGE_WRITER_DATA_ACTIONS, notDataActions: [] }],
+    },
+  },
+  [WRITER_ROLE_2]: {
+    properties: { roleName: "Blob toucher", permissions: [{ actions: [], dataActions: [`${BLOBS}/*`] }] },
+  },
+  [READER_ROLE_2]: {
+    properties: { roleName: "Blob reader", permissions: [{ actions: ["*/read"], dataActions: [`${BLOBS}/read`] }] },
+  },
+};
+
 /**
  * A fake Azure CLI: records every call; config-zip fails `deployFailures` times with `deployError`; `failDelete`
  * refuses the delete; the identity holds `assignments`.
@@ -176,6 +210,8 @@ function fakeAz(
     if (a === "account show --query id") return SUB;
     if (a.startsWith("rest --method get --url ")) {
       if (args[4] === ASSIGNMENTS_URL) return { value: o.assignments ?? PROGRAM_GRANTS };
+      const definition = DEFINITIONS[args[4].split("?")[0].replace("https://management.azure.com", "")];
+      if (definition) return definition;
       assert.equal(
         args[4],
         `https://management.azure.com/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/${APP}?api-version=${SITE_API}`,
@@ -370,10 +406,42 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
           contributor(ACCOUNT_ID, "@Request[x] StringEquals 'y'"),
         ],
         target,
+        DEFINITIONS,
         ROLE,
       ).length,
       2,
     );
+  });
+
+  it("refuses too on a role that writes blobs by its definition, or can turn shared keys back on, or from a management group", async () => {
+    const assignment = (role: string, scope: string, condition: string | null = null): AssignmentInfo => ({
+      id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${role.slice(-4)}-${scope.length}`,
+      properties: { roleDefinitionId: role, scope, condition },
+    });
+    const builtIn = (guid: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+    for (const extra of [
+      // The package writer role granted by hand (not the ship's grant), on the account.
+      assignment(ROLE, ACCOUNT_ID, packageWriterCondition("stpaydevweupayapi1234")),
+      assignment(WRITER_ROLE_2, RG_ID),
+      assignment(builtIn("17d1049b-9a84-46fb-8f53-869881c3d3ab"), RG_ID, packageWritesRefusedCondition()),
+      assignment(
+        builtIn("b7e6dc6d-f1e8-4753-8033-0f276bb0955b"),
+        "/providers/Microsoft.Management/managementGroups/corp",
+      ),
+    ]) {
+      const { az, calls } = fakeAz({ assignments: [...PROGRAM_GRANTS, extra] });
+      await assert.rejects(ship(az, options()), new RegExp(`through ${extra.id.replace(/[/.]/g, "\\$&")}`));
+      assert.ok(!calls.some((c) => c[2] === "put"), "no grant");
+    }
+    // A custom role that reads only, a harmless built-in from above.
+    const { az } = fakeAz({
+      assignments: [
+        ...PROGRAM_GRANTS,
+        assignment(READER_ROLE_2, RG_ID),
+        assignment(builtIn("acdd72a7-3385-48ef-bd42-f606fba81ae7"), `/subscriptions/${SUB}`),
+      ],
+    });
+    assert.equal((await ship(az, options())).attempts, 1);
   });
 
   it("fails loudly, naming the grant and the command that deletes it, when the grant cannot be deleted", async () => {
@@ -428,6 +496,8 @@ describe("function packages: the drift check (npm run functions:ops -- check)", 
       if (a === `rest --method get --url https://management.azure.com${SITE_ID}?api-version=${SITE_API}`) return SITE;
       if (a.includes("/other-site?")) return { id: "/x/other-site", properties: { siteConfig: {} } };
       if (a === `rest --method get --url ${ASSIGNMENTS_URL}`) return { value: assignments };
+      const definition = DEFINITIONS[args[4]?.split("?")[0].replace("https://management.azure.com", "") ?? ""];
+      if (a.startsWith("rest --method get") && definition) return definition;
       throw new Error(`unexpected az ${a}`);
     };
     return { az, calls };
@@ -477,7 +547,7 @@ if (a === "account show --query id") process.stdout.write(JSON.stringify(${JSON.
 else if (a.startsWith("group exists")) process.stdout.write("true");
 else if (a.startsWith("resource list") && a.includes("ingestion")) process.stdout.write(JSON.stringify([${JSON.stringify(SITE.id)}]));
 else if (a.startsWith("resource list")) process.stdout.write("[]");
-else if (a.startsWith("rest --method get") && a.includes("roleAssignments")) process.stdout.write(JSON.stringify({ value: [] }));
+else if (a.startsWith("rest --method get") && a.includes("roleAssignments")) process.stdout.write(process.env.FAKE_AZ_ASSIGNMENTS || JSON.stringify({ value: [] }));
 else if (a.startsWith("rest --method get")) process.stdout.write(JSON.stringify(${JSON.stringify(SITE)}));
 else if (a.startsWith("rest --method put")) process.stdout.write("{}");
 else if (a.startsWith("functionapp deployment source config-zip")) process.stdout.write("");
@@ -487,7 +557,7 @@ else { process.stderr.write("unexpected az " + a); process.exit(3); }
       { mode: 0o755 },
     );
   });
-  const cli = (args: string[]) =>
+  const cli = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number; out: string; calls: string[][] }>((resolve) => {
       fs.rmSync(path.join(bin, "calls.jsonl"), { force: true });
       execFile(
@@ -497,6 +567,7 @@ else { process.stderr.write("unexpected az " + a); process.exit(3); }
           cwd: ROOT,
           env: {
             ...process.env,
+            ...env,
             PATH: `${bin}${path.delimiter}${process.env.PATH}`,
             ARM_SUBSCRIPTION_ID: SUB,
             GITHUB_RUN_ID: "",
@@ -561,6 +632,25 @@ else { process.stderr.write("unexpected az " + a); process.exit(3); }
       "the ingestion tier's group and the streaming tier's",
     );
     assert.ok(!checked.calls.some((c) => c[2] === "put" || c[2] === "delete" || c[0] === "functionapp"), "read-only");
+  });
+
+  it("check exits 1, naming the app and the grant, when an identity can write its package outside a ship", async () => {
+    const standing = {
+      id: `${RG_ID}/providers/Microsoft.Authorization/roleAssignments/c9`,
+      properties: {
+        roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+        scope: RG_ID,
+      },
+    };
+    const checked = await cli(["check", "--stack", "dev"], {
+      FAKE_AZ_ASSIGNMENTS: JSON.stringify({ value: [standing] }),
+    });
+    assert.equal(checked.code, 1, checked.out);
+    assert.match(
+      checked.out,
+      new RegExp(`${APP}: its identity can write its package through ${standing.id.replace(/[/.]/g, "\\$&")}`),
+    );
+    assert.match(checked.out, /delete them \(az role assignment delete --ids <id>\)/);
   });
 
   it("answers bad usage with exit 2 before touching Azure", async () => {

@@ -20,8 +20,10 @@ import { TEAM_NETWORK_NOT_ACTIONS } from "../components/ml/settings";
 import { stackContext } from "../components/shared/context";
 import {
   analyticsRules,
+  PACKAGE_WRITER_ROLES_TOKEN,
   PRIVILEGED_ROLES,
   SHIP_SETTLE_MINUTES,
+  withPackageWriterRoles,
   SHIP_WINDOW_MINUTES,
   STORAGE_BULK_READ,
 } from "../components/operations/sentinel";
@@ -529,15 +531,18 @@ describe("operations alerts: a function app's package written outside a ship (Se
   });
 
   it("matches each write with grants to its own requester, from the grant's Start event, kept when none matches", () => {
-    assert.deepEqual(lines.slice(0, 5), [
+    assert.deepEqual(lines.slice(0, 7), [
       "let grants = union isfuzzy=true (AzureActivity",
       '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+      // Only the package writer roles' grants (a ship's): a grant of any other role to the identity is the bypass.
+      '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+      `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
       `| extend Principal = tolower(extract(@'(?i)"principalId"\\s*:\\s*"([0-9a-f-]{36})"', 1, tostring(Properties_d.requestbody)))`,
       "| where isnotempty(Principal)",
       "| project GrantTime = TimeGenerated, Principal), (datatable(GrantTime: datetime, Principal: string)[]);",
     ]);
     // The request body's principal, however the activity log cases the property.
-    const principal = /extract\(@'([^']*)'/.exec(lines[2])?.[1] ?? "";
+    const principal = /extract\(@'([^']*)'/.exec(lines[4])?.[1] ?? "";
     const re = new RegExp(principal.replace("(?i)", ""), "i");
     const id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
     assert.equal(re.exec(`{"Properties":{"PrincipalId":"${id}","RoleDefinitionId":"/x"}}`)?.[1], id);
@@ -556,6 +561,25 @@ describe("operations alerts: a function app's package written outside a ship (Se
       ),
     );
     assert.equal(lines[at("| summarize InShip") + 1], "| where InShip == 0");
+  });
+
+  it("names the package writer roles' GUIDs, from their ids, once the stack knows them (prod: the two groups' roles)", async () => {
+    const id = (g: string) => `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${g}`;
+    const g1 = "0b0d1e6a-0000-5000-8000-00000000000a";
+    const g2 = "0b0d1e6a-0000-5000-8000-00000000000b";
+    const query = withPackageWriterRoles(rule?.query ?? "", [id(g1), id(g2.toUpperCase())]);
+    assert.ok(query.includes(`| where RoleDefinitionId in~ ("${g1}", "${g2}")`));
+    assert.throws(() => withPackageWriterRoles(rule?.query ?? "", []), /needs the package writer roles' ids/);
+    assert.equal(withPackageWriterRoles("AzureActivity | take 1", []), "AzureActivity | take 1");
+    const prod = (await previewOf("prod")).run.resources;
+    const deployed = String(byName(prod, "operations-rule-function-package-write-outside-ship").inputs.query);
+    const roles = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
+      String(byName(prod, r).inputs.roleDefinitionId),
+    );
+    assert.ok(
+      deployed.includes(`| where RoleDefinitionId in~ (${roles.map((g) => `"${g}"`).join(", ")})`),
+      deployed.split("\n")[3],
+    );
   });
 
   it("watches every write and delete of the package container and its blobs, and counts refusals (403) apart", () => {

@@ -41,6 +41,11 @@ export interface OperationsTiers {
   readonly etl?: { readonly factoryId: Id; readonly olapLoad?: OlapLoadSchedule };
   /** Streaming: the Stream Analytics job that writes to the warehouse. */
   readonly streaming?: { readonly streamingJobId: Id };
+  /**
+   * The package writer roles of the groups that host function apps (`functionPackageWrites: deploy-window`): Sentinel's
+   * package rule counts only their grants as ships.
+   */
+  readonly functionPackageWriterRoleIds?: readonly Id[];
 }
 
 export interface OperationsArgs extends OperationsTiers {
@@ -184,9 +189,10 @@ export class Operations extends pulumi.ComponentResource {
             functionPackages:
               governance !== undefined &&
               cfg.functionPackageWrites === "deploy-window" &&
-              (args.ingestion !== undefined || args.streaming !== undefined),
+              (args.functionPackageWriterRoleIds?.length ?? 0) > 0,
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
+          ...(args.functionPackageWriterRoleIds ? { packageWriterRoleIds: args.functionPackageWriterRoleIds } : {}),
           ...(governance ? { defenderPlans: governance.plans } : {}),
         },
         this,

@@ -14,7 +14,7 @@
  * same ones): the query resolves on a new workspace, and the first `pulumi up` creates the rules.
  */
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { BuiltInRoles, DEPLOYMENT_CONTAINER } from "../shared";
 import type { AlertSpec } from "./alerts";
@@ -199,13 +199,23 @@ export const SHIP_WINDOW_MINUTES = 30;
 export const SHIP_SETTLE_MINUTES = 30;
 
 /**
- * Grants to an identity in the activity log (a role assignment's Start event, whose request body names the principal:
- * `Properties.PrincipalId`, the field published queries read), as a `let` the package rule joins per principal; a
- * fuzzy union, so a workspace without the table yet resolves it to no row.
+ * Where the package rule's query names the package writer roles' GUIDs (known once the stack's subscription is):
+ * `sentinel()` puts them in, quoted and comma-separated (`packageWriterRoleIds`).
+ */
+export const PACKAGE_WRITER_ROLES_TOKEN = '"{packageWriterRoleGuids}"';
+
+/**
+ * A ship's grants in the activity log (a role assignment's Start event of a package writer role, whose request body
+ * names the role and the principal: `Properties.RoleDefinitionId` and `Properties.PrincipalId`, the fields published
+ * queries read), as a `let` the package rule joins per principal; a fuzzy union, so a workspace without the table yet
+ * resolves it to no row.
  */
 const GRANTS_TO_PRINCIPALS = [
   "let grants = union isfuzzy=true (AzureActivity",
   '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+  // Grants of the package writer roles only (a ship's): any other grant to the app's identity is the bypass itself.
+  '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+  `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
   '| extend Principal = tolower(extract(@\'(?i)"principalId"\\s*:\\s*"([0-9a-f-]{36})"\', 1, tostring(Properties_d.requestbody)))',
   "| where isnotempty(Principal)",
   "| project GrantTime = TimeGenerated, Principal), (datatable(GrantTime: datetime, Principal: string)[]);",
@@ -414,7 +424,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       key: "function-package-write-outside-ship",
       displayName: "Function app: its deployment package written, or a write tried, outside a ship",
       description:
-        "A blob of a function app's package container (app-package), or the container, was written, deleted or had a write refused, with no grant to the requester in the 30 minutes before (a ship's): code running as the app trying to replace what its next start boots (refused), or a grant made outside the deploy workflow that lets it (written). docs/runbook.md, containment (a function app's identity).",
+        "A blob of a function app's package container (app-package), or the container, was written, deleted or had a write refused, with no ship's grant (a package writer role) to the requester in the 30 minutes before: code running as the app trying to replace what its next start boots (refused), or a grant made outside the deploy workflow that lets it (written). docs/runbook.md, containment (a function app's identity).",
       severity: Sev.High,
       query: [
         GRANTS_TO_PRINCIPALS,
@@ -473,6 +483,17 @@ export interface SentinelArgs {
   readonly after?: readonly pulumi.Resource[];
   /** The subscription's Defender for Cloud plans, where this stack sets them: the connector needs one enabled. */
   readonly defenderPlans?: readonly pulumi.Resource[];
+  /** The package writer roles (`sources.functionPackages`): their grants are the ships the package rule allows. */
+  readonly packageWriterRoleIds?: readonly pulumi.Input<string>[];
+}
+
+/** A rule's query with the package writer roles' GUIDs in place of PACKAGE_WRITER_ROLES_TOKEN (pure). */
+export function withPackageWriterRoles(query: string, roleIds: readonly string[]): string {
+  if (!query.includes(PACKAGE_WRITER_ROLES_TOKEN)) return query;
+  const guids = roleIds.map((id) => (id.split("/").pop() ?? "").toLowerCase());
+  if (guids.length === 0 || guids.some((g) => !/^[0-9a-f-]{36}$/.test(g)))
+    throw new Error(`the package rule needs the package writer roles' ids, got ${JSON.stringify(roleIds)}`);
+  return query.replace(PACKAGE_WRITER_ROLES_TOKEN, guids.map((g) => `"${g}"`).join(", "));
 }
 
 /**
@@ -514,7 +535,9 @@ export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resour
           description: rule.description,
           enabled: true,
           severity: rule.severity,
-          query: rule.query,
+          query: rule.query.includes(PACKAGE_WRITER_ROLES_TOKEN)
+            ? pulumi.all([...(args.packageWriterRoleIds ?? [])]).apply((ids) => withPackageWriterRoles(rule.query, ids))
+            : rule.query,
           queryFrequency: rule.queryFrequency,
           queryPeriod: rule.queryPeriod,
           triggerOperator: securityinsights.TriggerOperator.GreaterThan,

@@ -39,6 +39,7 @@ import {
   DEPLOYMENT_CONTAINER,
   HOST_STORAGE_ROLES,
   PACKAGE_WRITER_DATA_ACTIONS,
+  checkPackageWriter,
   packageWritesRefusedCondition,
   type FunctionPackageWriter,
   HOST_STORAGE_SERVICES,
@@ -73,11 +74,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   validateFunctionAppArgs(args);
   const { context, identity, tags } = args;
   const cfg = context.config;
-  if ((cfg.functionPackageWrites === "deploy-window") !== (args.packageWriter.roleDefinitionId !== undefined))
-    throw new Error(
-      `function app ${args.qualifier}: packageWriter must come from functionPackageWriterRole for its resource group ` +
-        `(functionPackageWrites is ${cfg.functionPackageWrites})`,
-    );
+  checkPackageWriter(cfg.functionPackageWrites, args.packageWriter, args.qualifier);
   const location = cfg.location;
   const cmk = args.customerManagedKey;
 

@@ -32,6 +32,7 @@ export const HOST_STORAGE_SERVICES = ["blob", "table"] as const;
 /** Blob container the Flex deployment packages are uploaded to (and read from, with the app's identity). */
 export const DEPLOYMENT_CONTAINER = "app-package";
 
+import type { FunctionPackageWrites } from "../../lib/config";
 export { FUNCTION_PACKAGE_WRITES, type FunctionPackageWrites } from "../../lib/config";
 
 const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
@@ -266,6 +267,22 @@ export interface FunctionAppArgs {
 export interface FunctionPackageWriter {
   /** The role's id as role assignments name it (its subscription-level id). */
   readonly roleDefinitionId?: pulumi.Output<string>;
+}
+
+/**
+ * The package writer an app gets must match the stack's `functionPackageWrites` (pure): a role with `deploy-window`
+ * (its ships need it), none with `always`; throws naming the app and the setting otherwise.
+ */
+export function checkPackageWriter(
+  mode: FunctionPackageWrites,
+  writer: FunctionPackageWriter,
+  qualifier: string,
+): void {
+  if ((mode === "deploy-window") !== (writer.roleDefinitionId !== undefined))
+    throw new Error(
+      `function app ${qualifier}: packageWriter must come from functionPackageWriterRole for its resource group ` +
+        `(functionPackageWrites is ${mode}: ${mode === "deploy-window" ? "a role is needed" : "no role is made"})`,
+    );
 }
 
 export interface FunctionAppResources {

@@ -8,11 +8,13 @@
  *
  * A stack rule: the app, its identities, its host storage account and the role assignments are tied together by ids
  * once deployed and, in a first preview, by the dependencies the engine records (the account's name and the
- * identities' principal ids are outputs then). It sees the stack's grants only: one made outside the stack (a
+ * identities' principal ids are outputs then). It judges a grant once the package container's name is known: in a
+ * first preview of a stack that creates the container, not yet ("can't run during preview"; the deployed view and
+ * `pulumi up` decide). It sees the stack's grants only: one made outside the stack (a
  * subscription's, a management group's) is the nightly `npm run functions:ops -- check`'s to find.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows, dataActionCovers } from "../lib/abac";
+import { blobWritesOf, conditionAllows, type BlobWrites, type RolePermissions } from "../lib/abac";
 import { ofType, pointsAt, references, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, stringsAt, valueAt, who } from "../lib/values";
 
@@ -25,43 +27,6 @@ const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const ROLE_DEFINITION = "azure-native:authorization:RoleDefinition";
 const GROUP_MEMBER = "azuread:index/groupMember:GroupMember";
 const STORAGE = ["functionAppConfig", "deployment", "storage"] as const;
-
-/**
- * Built-in roles that write no blob and cannot give themselves a way to (learn.microsoft.com/azure/role-based-access-
- * control/built-in-roles): a grant of one of them over the package's account is harmless here.
- */
-const NON_WRITING_ROLES: Readonly<Record<string, string>> = {
-  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
-  "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
-  "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
-  "76199698-9eea-4c19-bc75-cec21354c6b6": "Storage Table Data Reader",
-  "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
-  "19e7f393-937e-4f77-808e-94535e297925": "Storage Queue Data Reader",
-  "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
-  "e147488a-f6f5-4113-8e2d-b22465e65bf6": "Key Vault Crypto Service Encryption User",
-  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
-};
-
-/**
- * Built-in roles that write no blob themselves but can give themselves the way: turn shared keys back on and list
- * them (`storageAccounts/write`, `listKeys/action`: "a user can use the account access keys to access all data in a
- * storage account", shared-key-authorization-prevent), or grant themselves a blob role (`roleAssignments/write`). A
- * condition limits data actions only, so none makes these safe.
- */
-const CONTROL_PLANE_WRITERS: Readonly<Record<string, string>> = {
-  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-  "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
-  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-};
-
-/** The control-plane actions of CONTROL_PLANE_WRITERS that open the way to the blobs. */
-const WAY_IN_ACTIONS = [
-  "Microsoft.Storage/storageAccounts/write",
-  "Microsoft.Storage/storageAccounts/listKeys/action",
-  "Microsoft.Authorization/roleAssignments/write",
-];
 
 /** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
 const dependsOn = (a: PolicyResource, b: PolicyResource, property: string) =>
@@ -153,30 +118,22 @@ function scopeCovers(
   return false;
 }
 
-type Writes =
-  | { readonly kind: "data"; readonly actions: string[] }
-  | { readonly kind: "control"; readonly role: string }
-  | { readonly kind: "unknown"; readonly role: string };
-
-/** What `ra`'s role lets its principal do to the package's blobs. */
-function writesOf(ra: PolicyResource, definitions: readonly PolicyResource[]): Writes {
+/** What `ra`'s role lets its principal do to the package's blobs (a custom role of the stack read from its definition). */
+function writesOf(ra: PolicyResource, definitions: readonly PolicyResource[]): BlobWrites {
   const role = String(valueAt(ra.props, "roleDefinitionId") ?? "");
-  const guid = (role.split("/").pop() ?? "").toLowerCase();
-  if (BLOB_WRITER_ROLES[guid]) return { kind: "data", actions: [...BLOB_WRITE_DATA_ACTIONS] };
-  if (CONTROL_PLANE_WRITERS[guid]) return { kind: "control", role: CONTROL_PLANE_WRITERS[guid] };
-  if (NON_WRITING_ROLES[guid]) return { kind: "data", actions: [] };
   const custom = definitions.find((d) => references(ra, d, "roleDefinitionId"));
-  if (!custom) return { kind: "unknown", role: role || "an unknown role" };
-  const permissions = valueAt(custom.props, "permissions");
-  const list = Array.isArray(permissions) ? permissions : [];
-  const holds = (key: "actions" | "dataActions", notKey: "notActions" | "notDataActions", action: string) =>
-    list.some(
-      (p) =>
-        stringsAt(p, key).some((d) => dataActionCovers(d, action)) &&
-        !stringsAt(p, notKey).some((d) => dataActionCovers(d, action)),
-    );
-  if (WAY_IN_ACTIONS.some((a) => holds("actions", "notActions", a))) return { kind: "control", role: custom.name };
-  return { kind: "data", actions: BLOB_WRITE_DATA_ACTIONS.filter((a) => holds("dataActions", "notDataActions", a)) };
+  const permissions = custom ? valueAt(custom.props, "permissions") : undefined;
+  const read = (p: unknown): RolePermissions => ({
+    actions: stringsAt(p, "actions"),
+    notActions: stringsAt(p, "notActions"),
+    dataActions: stringsAt(p, "dataActions"),
+    notDataActions: stringsAt(p, "notDataActions"),
+  });
+  return blobWritesOf(
+    role,
+    custom ? (Array.isArray(permissions) ? permissions.map(read) : []) : undefined,
+    custom?.name,
+  );
 }
 
 export const packageWritesByApp = stackPolicy(

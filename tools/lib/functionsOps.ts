@@ -26,7 +26,7 @@ import {
   packageWriterCondition,
   type FunctionPackageWrites,
 } from "../../components/shared/functionAppSettings";
-import { BLOB_WRITE_DATA_ACTIONS, BLOB_WRITER_ROLES, conditionAllows } from "../../policies/lib/abac";
+import { blobWritesOf, conditionAllows, type RolePermissions } from "../../policies/lib/abac";
 import { roleAssignmentName } from "../../lib/uuid";
 import { resourceIds, type Az } from "./etlOps";
 
@@ -172,38 +172,71 @@ export interface AssignmentInfo {
   };
 }
 
+/** A custom role's definition as ARM returns it (only what the classification reads). */
+export interface RoleDefinitionInfo {
+  readonly properties?: { readonly roleName?: string; readonly permissions?: readonly RolePermissions[] };
+}
+
 /**
- * The identity's grants that let it write its package outside a ship (pure): a built-in blob writer's (Storage Blob
- * Data Owner or Contributor) or the package writer role's, on the account, its package container or any scope above
- * them, whose condition does not refuse every blob write in the container (none, or one that lets a write through
- * or that the pack cannot read). The ship's own grant is left out (`packageWriterRole` given: a ship's check; without
- * it, the drift check reports a ship's grant left behind apart, leftoverShipGrants). Microsoft: "any unconditional role assignment can
- * allow users to bypass the condition" (conditions-overview); the Flex how-to's deployment commands
- * (`az functionapp deployment config set`) assign Storage Blob Data Contributor to the deployment identity.
+ * The identity's grants that let it write its package outside a ship (pure), classified as the pack's rule does
+ * (policies/lib/abac.ts `blobWritesOf`): on the package's container, its account or any scope above (a management
+ * group's included, which may hold the subscription), a role that writes blobs with no condition refusing every write
+ * there (none, one that lets a write through, one the pack cannot read), a role that can turn shared keys back on or
+ * grant roles, or a role whose definition is not in `definitions`. The ship's own grant is left out
+ * (`packageWriterRole` given: a ship's check); a custom role is read from `definitions` (by its GUID). Microsoft: "any
+ * unconditional role assignment can allow users to bypass the condition" (conditions-overview); the Flex how-to's
+ * deployment commands (`az functionapp deployment config set`) assign Storage Blob Data Contributor to the deployment
+ * identity.
  */
 export function standingWriteGrants(
   assignments: readonly AssignmentInfo[],
   target: PackageTarget,
+  definitions: Readonly<Record<string, RoleDefinitionInfo>> = {},
   packageWriterRole?: string,
 ): AssignmentInfo[] {
-  const writerGuid = packageWriterRole ? (packageWriterRole.split("/").pop() ?? "").toLowerCase() : undefined;
   const own = packageWriterRole ? grantId(target, packageWriterRole).toLowerCase() : undefined;
   const containerId =
     `${target.resourceGroupId}/providers/Microsoft.Storage/storageAccounts/${target.account}/blobServices/default/containers/${target.container}`.toLowerCase();
   return assignments.filter((a) => {
     if (a.id.toLowerCase() === own) return false;
-    const guid = (a.properties?.roleDefinitionId?.split("/").pop() ?? "").toLowerCase();
-    if (!BLOB_WRITER_ROLES[guid] && (writerGuid === undefined || guid !== writerGuid)) return false;
     const scope = (a.properties?.scope ?? "").toLowerCase().replace(/\/+$/, "");
-    const covers = scope === "/" || containerId === scope || containerId.startsWith(`${scope}/`);
+    const covers =
+      scope === "" ||
+      scope.startsWith("/providers/microsoft.management/managementgroups/") ||
+      containerId === scope ||
+      containerId.startsWith(`${scope}/`);
     if (!covers) return false;
+    const role = a.properties?.roleDefinitionId ?? "";
+    const definition = definitions[(role.split("/").pop() ?? "").toLowerCase()]?.properties;
+    const writes = blobWritesOf(role, definition?.permissions, definition?.roleName);
+    if (writes.kind !== "data") return true;
+    if (writes.actions.length === 0) return false;
     const condition = a.properties?.condition;
     if (!condition) return true;
-    return BLOB_WRITE_DATA_ACTIONS.some(
+    return writes.actions.some(
       (action) =>
         conditionAllows(condition, { action, account: target.account, container: target.container }) !== false,
     );
   });
+}
+
+/** The definitions of the roles `assignments` name that the classification does not know (one GET each). */
+export function roleDefinitionsOf(az: Az, assignments: readonly AssignmentInfo[]): Record<string, RoleDefinitionInfo> {
+  const definitions: Record<string, RoleDefinitionInfo> = {};
+  for (const a of assignments) {
+    const role = a.properties?.roleDefinitionId ?? "";
+    const guid = (role.split("/").pop() ?? "").toLowerCase();
+    if (!role || guid in definitions || blobWritesOf(role).kind !== "unknown") continue;
+    definitions[guid] =
+      (az([
+        "rest",
+        "--method",
+        "get",
+        "--url",
+        `${ARM}${role}?api-version=${ROLE_ASSIGNMENT_API}`,
+      ]) as RoleDefinitionInfo | null) ?? {};
+  }
+  return definitions;
 }
 
 /** Grants a ship made and did not delete (its description starts with DEPLOY_WINDOW_MARK): a cancelled ship's. */
@@ -271,7 +304,8 @@ export async function ship(az: Az, o: ShipOptions): Promise<{ attempts: number; 
   };
   if (role === undefined) return { attempts: await deploy() };
   const target = packageTarget(readSite(az, o.resourceGroup, o.app));
-  const standing = standingWriteGrants(assignmentsOf(az, target), target, role);
+  const assignments = assignmentsOf(az, target);
+  const standing = standingWriteGrants(assignments, target, roleDefinitionsOf(az, assignments), role);
   if (standing.length > 0)
     throw new ShipError(
       `${o.app}'s identity can already write its package outside a ship, through ${standing.map((a) => a.id).join(", ")}: ` +
@@ -347,8 +381,10 @@ export function checkPackages(az: Az, groups: readonly string[]): PackageFinding
       if (storage === undefined) continue;
       const target = packageTarget(site);
       const assignments = assignmentsOf(az, target);
-      const standing = standingWriteGrants(assignments, target);
       const leftover = leftoverShipGrants(assignments);
+      const standing = standingWriteGrants(assignments, target, roleDefinitionsOf(az, assignments)).filter(
+        (a) => !leftover.includes(a),
+      );
       if (standing.length + leftover.length > 0) findings.push({ app: id.split("/").pop() ?? id, standing, leftover });
     }
   }
