@@ -200,6 +200,9 @@ function fakeAz(
     deployError?: string;
     failDelete?: boolean;
     assignments?: AssignmentInfo[];
+    /** The grants of a second identity attached to the app (`site` then has it). */
+    otherAssignments?: AssignmentInfo[];
+    site?: unknown;
   } = {},
 ) {
   const calls: string[][] = [];
@@ -210,13 +213,14 @@ function fakeAz(
     if (a === "account show --query id") return SUB;
     if (a.startsWith("rest --method get --url ")) {
       if (args[4] === ASSIGNMENTS_URL) return { value: o.assignments ?? PROGRAM_GRANTS };
+      if (args[4] === ASSIGNMENTS_URL.replace("pid-1", "pid-2")) return { value: o.otherAssignments ?? [] };
       const definition = DEFINITIONS[args[4].split("?")[0].replace("https://management.azure.com", "")];
       if (definition) return definition;
       assert.equal(
         args[4],
         `https://management.azure.com/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Web/sites/${APP}?api-version=${SITE_API}`,
       );
-      return SITE;
+      return o.site ?? SITE;
     }
     if (a.startsWith("rest --method put ")) return { id: GRANT };
     if (a.startsWith("rest --method delete ")) {
@@ -259,9 +263,20 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
       appId: SITE.id,
       resourceGroupId: `/subscriptions/${SUB}/resourceGroups/${RG}`,
       principalId: "pid-1",
+      principalIds: ["pid-1"],
       account: "stpaydevweupayapi1234",
       container: "app-package",
     });
+    // Every identity the app's code can use: another user-assigned one, a system-assigned one.
+    const more = {
+      ...SITE,
+      identity: {
+        type: "SystemAssigned, UserAssigned",
+        principalId: "pid-system",
+        userAssignedIdentities: { ...SITE.identity.userAssignedIdentities, "/x/other": { principalId: "pid-2" } },
+      },
+    };
+    assert.deepEqual(packageTarget(more).principalIds, ["pid-1", "pid-2", "pid-system"]);
     const storage = SITE.properties.functionAppConfig.deployment.storage;
     const edited = (s: Record<string, unknown>) => ({
       ...SITE,
@@ -442,6 +457,26 @@ describe("function packages: the ship tool (npm run functions:ops)", () => {
       ],
     });
     assert.equal((await ship(az, options())).attempts, 1);
+  });
+
+  it("refuses too when another identity attached to the app can write its package (the app's code can use it)", async () => {
+    const site = {
+      ...SITE,
+      identity: {
+        type: "UserAssigned",
+        userAssignedIdentities: { ...SITE.identity.userAssignedIdentities, "/x/other": { principalId: "pid-2" } },
+      },
+    };
+    const contributorOnAccount: AssignmentInfo = {
+      id: `${ACCOUNT_ID}/providers/Microsoft.Authorization/roleAssignments/other-1`,
+      properties: {
+        roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+        scope: ACCOUNT_ID,
+      },
+    };
+    const { az, calls } = fakeAz({ site, otherAssignments: [contributorOnAccount] });
+    await assert.rejects(ship(az, options()), /through .*other-1/);
+    assert.ok(!calls.some((c) => c[2] === "put"));
   });
 
   it("fails loudly, naming the grant and the command that deletes it, when the grant cannot be deleted", async () => {

@@ -10,12 +10,12 @@
  *     since prod's CanNotDelete lock on the account would refuse to delete a grant made on the account
  *     (MicrosoftDocs/azure-docs#110791);
  *  2. waits for the grant to reach Storage, then runs `az functionapp deployment source config-zip`, again after a
- *     delay when it fails (a grant not yet in force fails the upload; a new try ships the same package);
+ *     delay while the upload is refused (a grant not yet in force; a new try ships the same package);
  *  3. deletes the grant, whatever happened (and `close` deletes it again from an `always()` step, should the job be
  *     cancelled mid-ship). A role change "can take up to 10 minutes to take effect" (assign-azure-role-data-access):
  *     Storage may honour the grant for that long after its deletion too.
- * Before the grant it refuses to ship when the identity already holds a standing write grant (standingWriteGrants):
- * the window would mean nothing.
+ * Before the grant it refuses to ship when any identity attached to the app already holds a standing write grant
+ * (standingWriteGrants): the window would mean nothing.
  * With `always` it runs the deploy alone. The app's identity and container are read from the app itself
  * (`functionAppConfig.deployment.storage`), so the grant names what Azure uses, not what the program meant.
  *
@@ -52,6 +52,8 @@ export interface PackageTarget {
   readonly resourceGroupId: string;
   /** The principal id of the identity `functionAppConfig.deployment.storage.authentication` names. */
   readonly principalId: string;
+  /** Every identity attached to the app (its code can use each): the deployment one, others, a system-assigned one. */
+  readonly principalIds: readonly string[];
   readonly account: string;
   readonly container: string;
 }
@@ -91,7 +93,18 @@ export function packageTarget(site: unknown): PackageTarget {
     throw new ShipError(
       `${id}: the deployment identity ${auth.userAssignedIdentityResourceId} is not attached to the app`,
     );
-  return { appId: id, resourceGroupId: group[1], principalId, account: where[1], container: where[2] };
+  const others = Object.values(record(record(s?.identity)?.userAssignedIdentities) ?? {})
+    .map((v) => record(v)?.principalId)
+    .concat(record(s?.identity)?.principalId)
+    .filter((p): p is string => typeof p === "string");
+  return {
+    appId: id,
+    resourceGroupId: group[1],
+    principalId,
+    principalIds: [...new Set([principalId, ...others])],
+    account: where[1],
+    container: where[2],
+  };
 }
 
 /** The grant's ARM id (pure): on the app's group, named like every role assignment of the program (roleAssignmentName). */
@@ -245,20 +258,25 @@ export function leftoverShipGrants(assignments: readonly AssignmentInfo[]): Assi
 }
 
 /**
- * The identity's role assignments in the subscription, at every scope, its groups' included: "`$filter=assignedTo('
+ * The role assignments of every identity attached to the app, in the subscription, at every scope, their groups'
+ * included: "`$filter=assignedTo('
  * {objectId}')` | List role assignments for a specified user, including ones inherited from groups"
  * (role-assignments-rest; `principalId eq` lists direct ones only).
  */
 function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
   const subscription = target.resourceGroupId.split("/")[2];
-  const listed = az([
-    "rest",
-    "--method",
-    "get",
-    "--url",
-    `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`assignedTo('${target.principalId}')`)}&api-version=${ROLE_ASSIGNMENT_API}`,
-  ]) as { value?: AssignmentInfo[] } | null;
-  return listed?.value ?? [];
+  const seen = new Set<string>();
+  return target.principalIds.flatMap((principal) => {
+    const listed = az([
+      "rest",
+      "--method",
+      "get",
+      "--url",
+      `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`assignedTo('${principal}')`)}&api-version=${ROLE_ASSIGNMENT_API}`,
+    ]) as { value?: AssignmentInfo[] } | null;
+    // A group's grant shared by two of the app's identities is one grant.
+    return (listed?.value ?? []).filter((a) => !seen.has(a.id) && seen.add(a.id) !== undefined);
+  });
 }
 
 /** Deletes the deploy window's grant of one app (none there is fine: ARM answers a missing one with 204). */
