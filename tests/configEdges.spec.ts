@@ -113,6 +113,16 @@ describe("config edges: network and regions", () => {
       /ddosProtectionMode: got "both"; must be network or ip/,
     );
   });
+  it("prod's gateway keeps at least two instances (a new one takes six or seven minutes); dev may scale to zero", () => {
+    const gateway = (r: Record<string, unknown>) => (r.ingestion as { gateway: { minInstances: number } }).gateway;
+    assert.equal(accepts("prod", (r) => (gateway(r).minInstances = 2)).ingestion.gateway.minInstances, 2);
+    rejects(
+      "prod",
+      (r) => (gateway(r).minInstances = 1),
+      /ingestion \(gateway.minInstances\): got 1; must be at least 2 in prod \(a new Application Gateway instance takes about six or seven minutes/,
+    );
+    assert.equal(accepts("dev", (r) => (gateway(r).minInstances = 0)).ingestion.gateway.minInstances, 0);
+  });
   it("defaults functionPackageWrites to deploy-window and names its values", () => {
     assert.equal(accepts("dev", (r) => delete r.functionPackageWrites).functionPackageWrites, "deploy-window");
     assert.equal(accepts("prod", (r) => (r.functionPackageWrites = "always")).functionPackageWrites, "always");

@@ -296,6 +296,17 @@ const schema = settings({
         "must be at least 3 in prod (Microsoft recommends 3+ instances for production online deployments: upgrades and node failures keep capacity)",
     });
   }
+  // "creating a new instance can take around six or seven minutes. If you don't want to have this downtime, you can
+  // configure a minimum instance count of 2" (application-gateway-autoscaling-zone-redundant): the payments API's
+  // only way in keeps two instances, one per zone, whatever the traffic.
+  if (c.environment === "prod" && c.ingestion.gateway.minInstances < 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ingestion", "gateway", "minInstances"],
+      message:
+        "must be at least 2 in prod (a new Application Gateway instance takes about six or seven minutes: with fewer, an instance's failure or a traffic spike leaves the payments API short of capacity until it is up; Microsoft advises 2, with availability zones)",
+    });
+  }
   if (c.environment === "prod" && c.ml.compute.vmPriority === "LowPriority") {
     ctx.addIssue({
       code: "custom",
