@@ -259,9 +259,8 @@ export function leftoverShipGrants(assignments: readonly AssignmentInfo[]): Assi
 
 /**
  * The role assignments of every identity attached to the app, in the subscription, at every scope, their groups'
- * included: "`$filter=assignedTo('
- * {objectId}')` | List role assignments for a specified user, including ones inherited from groups"
- * (role-assignments-rest; `principalId eq` lists direct ones only).
+ * included: "`$filter=assignedTo('{objectId}')` | List role assignments for a specified user, including ones inherited
+ * from groups" (role-assignments-rest; `principalId eq` lists direct ones only).
  */
 function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
   const subscription = target.resourceGroupId.split("/")[2];
