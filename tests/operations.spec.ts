@@ -579,6 +579,7 @@ for (const stack of ["dev", "prod"] as const) {
           "operations-rule-function-package-write-outside-ship",
           "operations-rule-key-vault-key-destruction",
           "operations-rule-ml-workspace-network-change",
+          "operations-rule-package-writer-granted-outside-deploy",
           "operations-rule-privileged-role-assignment",
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",
@@ -868,7 +869,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       );
       return { ...r, query: r.query.slice(bound[0].length) };
     });
-    assert.equal(rules.length, 9);
+    assert.equal(rules.length, 10);
     assert.equal(
       rules.filter((r) => r.query !== analyticsRules(ALL_RULE_SOURCES).find((x) => x.key === r.key)?.query).length,
       1,

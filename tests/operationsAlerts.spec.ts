@@ -23,7 +23,7 @@ import {
   PACKAGE_WRITER_ROLES_TOKEN,
   PRIVILEGED_ROLES,
   SHIP_SETTLE_MINUTES,
-  withPackageWriterRoles,
+  withStackIds,
   SHIP_WINDOW_MINUTES,
   STORAGE_BULK_READ,
 } from "../components/operations/sentinel";
@@ -31,6 +31,7 @@ import { DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
 import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
+import { DEPLOYER_OBJECT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, configOf, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
@@ -281,7 +282,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 9);
+    assert.equal(rules.length, 10);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -567,10 +568,10 @@ describe("operations alerts: a function app's package written outside a ship (Se
     const id = (g: string) => `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${g}`;
     const g1 = "0b0d1e6a-0000-5000-8000-00000000000a";
     const g2 = "0b0d1e6a-0000-5000-8000-00000000000b";
-    const query = withPackageWriterRoles(rule?.query ?? "", [id(g1), id(g2.toUpperCase())]);
+    const query = withStackIds(rule?.query ?? "", [id(g1), id(g2.toUpperCase())]);
     assert.ok(query.includes(`| where RoleDefinitionId in~ ("${g1}", "${g2}")`));
-    assert.throws(() => withPackageWriterRoles(rule?.query ?? "", []), /needs the package writer roles' ids/);
-    assert.equal(withPackageWriterRoles("AzureActivity | take 1", []), "AzureActivity | take 1");
+    assert.throws(() => withStackIds(rule?.query ?? "", []), /the package rules need the package writer roles' ids/);
+    assert.equal(withStackIds("AzureActivity | take 1", []), "AzureActivity | take 1");
     const prod = (await previewOf("prod")).run.resources;
     const deployed = String(byName(prod, "operations-rule-function-package-write-outside-ship").inputs.query);
     const roles = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
@@ -595,6 +596,77 @@ describe("operations alerts: a function app's package written outside a ship (Se
     assert.ok(!inContainer(`${base}/${DEPLOYMENT_CONTAINER}-old/x`), "another container");
     assert.ok(!inContainer(`${base}/azure-webjobs-hosts/locks/x`));
     assert.match(lines.at(-1) ?? "", /Refused = countif\(StatusCode == "403"\)/);
+  });
+});
+
+describe("operations alerts: a package writer role granted outside the deploy workflow (Sentinel)", () => {
+  const sources = { sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false };
+  const rule = analyticsRules({ ...sources, functionPackages: true }).find(
+    (r) => r.key === "package-writer-granted-outside-deploy",
+  );
+  const roleGuid = "0b0d1e6a-0000-5000-8000-00000000000a";
+  const deployClient = "11111111-aaaa-4bbb-8ccc-000000000001";
+  const deployObject = "22222222-aaaa-4bbb-8ccc-000000000002";
+  const query = withStackIds(
+    rule?.query ?? "",
+    [`/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`],
+    [deployClient, deployObject.toUpperCase()],
+  );
+  /** Whether a Start event of a role assignment write is raised, read off the query's filters. */
+  const raised = (role: string, caller: string): boolean => {
+    const roles = /\| where RoleDefinitionId in~ \(([^)]*)\)/
+      .exec(query)?.[1]
+      .split(", ")
+      .map((x) => JSON.parse(x) as string);
+    const allowed = /\| where tolower\(Caller\) !in \(([^)]*)\)/
+      .exec(query)?.[1]
+      .split(", ")
+      .map((x) => JSON.parse(x) as string);
+    assert.ok(roles && allowed, "the role and caller filters");
+    return roles.includes(role.toLowerCase()) && !allowed.includes(caller.toLowerCase());
+  };
+
+  it("exists with the package rule, High, every 15 minutes, naming the caller, the address and the resource", () => {
+    assert.ok(rule);
+    assert.equal(rule.severity, "High");
+    assert.equal(rule.queryFrequency, "PT15M");
+    assert.deepEqual(
+      rule.entities.map((e) => e.column),
+      ["Caller", "ClientIp", "_ResourceId"],
+    );
+    assert.ok(!analyticsRules(sources).some((r) => r.key === rule.key));
+    assert.match(
+      query,
+      /OperationNameValue =~ "MICROSOFT\.AUTHORIZATION\/ROLEASSIGNMENTS\/WRITE" and ActivityStatusValue in~ \("Start", "Started"\)/,
+    );
+  });
+
+  it("a package writer role granted by anyone but the deploy identity (its application or object id) raises an incident", () => {
+    assert.ok(raised(roleGuid, "someone@payments.example.com"));
+    assert.ok(raised(roleGuid.toUpperCase(), "33333333-aaaa-4bbb-8ccc-000000000003"));
+    assert.ok(!raised(roleGuid, deployClient.toUpperCase()), "the deploy workflow by its application id");
+    assert.ok(!raised(roleGuid, deployObject), "or by its object id");
+    assert.ok(
+      !raised("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "someone@payments.example.com"),
+      "another role: not this rule's",
+    );
+    assert.throws(
+      () => withStackIds(rule?.query ?? "", [`/x/roleDefinitions/${roleGuid}`], []),
+      /needs the deploy identity's ids/,
+    );
+  });
+
+  it("in prod, names the stack's two writer roles and the identity that runs the up", async () => {
+    const prod = (await previewOf("prod")).run.resources;
+    const deployed = String(byName(prod, "operations-rule-package-writer-granted-outside-deploy").inputs.query);
+    const roles = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
+      String(byName(prod, r).inputs.roleDefinitionId),
+    );
+    assert.ok(deployed.includes(`| where RoleDefinitionId in~ (${roles.map((g) => `"${g}"`).join(", ")})`));
+    assert.ok(
+      deployed.includes(`| where tolower(Caller) !in ("${DEPLOYER_OBJECT_ID}", "${DEPLOYER_OBJECT_ID}")`),
+      deployed,
+    );
   });
 });
 

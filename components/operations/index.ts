@@ -192,7 +192,13 @@ export class Operations extends pulumi.ComponentResource {
               (args.functionPackageWriterRoleIds?.length ?? 0) > 0,
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
-          ...(args.functionPackageWriterRoleIds ? { packageWriterRoleIds: args.functionPackageWriterRoleIds } : {}),
+          ...(args.functionPackageWriterRoleIds
+            ? {
+                packageWriterRoleIds: args.functionPackageWriterRoleIds,
+                // The identity running this `up` is the deploy workflow's, which also ships (deploy.yml).
+                deployPrincipals: [deployer().clientId, deployer().objectId],
+              }
+            : {}),
           ...(governance ? { defenderPlans: governance.plans } : {}),
         },
         this,

@@ -204,6 +204,9 @@ export const SHIP_SETTLE_MINUTES = 30;
  */
 export const PACKAGE_WRITER_ROLES_TOKEN = '"{packageWriterRoleGuids}"';
 
+/** Where a rule names the deploy identity (its application and object ids: the activity log's `Caller` may be either). */
+export const DEPLOYERS_TOKEN = '"{deployPrincipals}"';
+
 /**
  * A ship's grants in the activity log (a role assignment's Start event of a package writer role, whose request body
  * names the role and the principal: `Properties.RoleDefinitionId` and `Properties.PrincipalId`, the fields published
@@ -454,6 +457,32 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       ],
     });
   }
+  if (s.functionPackages) {
+    // A package writer role granted by anyone but the deploy identity: the one grant the package rule takes for a ship,
+    // so made by hand it would hide the writes that follow it. Manual ships by an operator (the runbook's clean
+    // redeploy) raise it too, on purpose: they are reviewed.
+    rules.push({
+      key: "package-writer-granted-outside-deploy",
+      displayName: "Function app: a package writer role granted by someone other than the deploy workflow",
+      description:
+        "A Function package writer role was assigned by a caller other than the deploy identity: a way to write a function app's deployment package outside the deploy workflow, which would also hide those writes from function-package-write-outside-ship. Expected only for a manual ship from the runbook. docs/runbook.md",
+      severity: Sev.High,
+      ...scheduled(15, "AzureActivity", [
+        '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+        '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+        `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
+        `| where tolower(Caller) !in (${DEPLOYERS_TOKEN})`,
+        "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, RoleDefinitionId, ResourceGroup, _ResourceId",
+      ]),
+      tactics: [Tactic.Persistence, Tactic.PrivilegeEscalation],
+      techniques: ["T1098"],
+      entities: [
+        { type: Entity.Account, identifier: "FullName", column: "Caller" },
+        { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        { type: Entity.AzureResource, identifier: "ResourceId", column: "_ResourceId" },
+      ],
+    });
+  }
   if (s.firewall) {
     rules.push({
       key: "firewall-threat-intel",
@@ -485,15 +514,30 @@ export interface SentinelArgs {
   readonly defenderPlans?: readonly pulumi.Resource[];
   /** The package writer roles (`sources.functionPackages`): their grants are the ships the package rule allows. */
   readonly packageWriterRoleIds?: readonly pulumi.Input<string>[];
+  /** The deploy identity's application and object ids (`sources.functionPackages`): the only one that grants them. */
+  readonly deployPrincipals?: readonly pulumi.Input<string>[];
 }
 
-/** A rule's query with the package writer roles' GUIDs in place of PACKAGE_WRITER_ROLES_TOKEN (pure). */
-export function withPackageWriterRoles(query: string, roleIds: readonly string[]): string {
-  if (!query.includes(PACKAGE_WRITER_ROLES_TOKEN)) return query;
-  const guids = roleIds.map((id) => (id.split("/").pop() ?? "").toLowerCase());
-  if (guids.length === 0 || guids.some((g) => !/^[0-9a-f-]{36}$/.test(g)))
-    throw new Error(`the package rule needs the package writer roles' ids, got ${JSON.stringify(roleIds)}`);
-  return query.replace(PACKAGE_WRITER_ROLES_TOKEN, guids.map((g) => `"${g}"`).join(", "));
+/**
+ * A rule's query with the stack's ids in place of its tokens (pure): the package writer roles' GUIDs for
+ * PACKAGE_WRITER_ROLES_TOKEN, the deploy identity's ids for DEPLOYERS_TOKEN, each quoted and comma-separated.
+ */
+export function withStackIds(query: string, roleIds: readonly string[], deployers: readonly string[] = []): string {
+  let out = query;
+  if (out.includes(PACKAGE_WRITER_ROLES_TOKEN)) {
+    const guids = roleIds.map((id) => (id.split("/").pop() ?? "").toLowerCase());
+    if (guids.length === 0 || guids.some((g) => !/^[0-9a-f-]{36}$/.test(g)))
+      throw new Error(`the package rules need the package writer roles' ids, got ${JSON.stringify(roleIds)}`);
+    out = out.replace(PACKAGE_WRITER_ROLES_TOKEN, guids.map((g) => `"${g}"`).join(", "));
+  }
+  if (out.includes(DEPLOYERS_TOKEN)) {
+    if (deployers.length === 0 || deployers.some((d) => !/^[0-9A-Za-z-]+$/.test(d)))
+      throw new Error(
+        `the package writer grant rule needs the deploy identity's ids, got ${JSON.stringify(deployers)}`,
+      );
+    out = out.replace(DEPLOYERS_TOKEN, deployers.map((d) => `"${d.toLowerCase()}"`).join(", "));
+  }
+  return out;
 }
 
 /**
@@ -535,9 +579,15 @@ export function sentinel(name: string, args: SentinelArgs, parent: pulumi.Resour
           description: rule.description,
           enabled: true,
           severity: rule.severity,
-          query: rule.query.includes(PACKAGE_WRITER_ROLES_TOKEN)
-            ? pulumi.all([...(args.packageWriterRoleIds ?? [])]).apply((ids) => withPackageWriterRoles(rule.query, ids))
-            : rule.query,
+          query:
+            rule.query.includes(PACKAGE_WRITER_ROLES_TOKEN) || rule.query.includes(DEPLOYERS_TOKEN)
+              ? pulumi
+                  .all([
+                    pulumi.all([...(args.packageWriterRoleIds ?? [])]),
+                    pulumi.all([...(args.deployPrincipals ?? [])]),
+                  ])
+                  .apply(([ids, deployers]) => withStackIds(rule.query, ids, deployers))
+              : rule.query,
           queryFrequency: rule.queryFrequency,
           queryPeriod: rule.queryPeriod,
           triggerOperator: securityinsights.TriggerOperator.GreaterThan,
