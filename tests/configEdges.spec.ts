@@ -123,6 +123,17 @@ describe("config edges: network and regions", () => {
     );
     assert.equal(accepts("dev", (r) => (gateway(r).minInstances = 0)).ingestion.gateway.minInstances, 0);
   });
+  it("operations.deployPrincipalId is an object id (a GUID), optional", () => {
+    const ops = (r: Record<string, unknown>) => r.operations as Record<string, unknown>;
+    const id = "44444444-aaaa-4bbb-8ccc-000000000004";
+    assert.equal(accepts("prod", (r) => (ops(r).deployPrincipalId = id)).operations.deployPrincipalId, id);
+    assert.equal(accepts("prod", () => undefined).operations.deployPrincipalId, undefined);
+    rejects(
+      "prod",
+      (r) => (ops(r).deployPrincipalId = "deploy-sp"),
+      /operations \(deployPrincipalId\): got "deploy-sp"/,
+    );
+  });
   it("defaults functionPackageWrites to deploy-window and names its values", () => {
     assert.equal(accepts("dev", (r) => delete r.functionPackageWrites).functionPackageWrites, "deploy-window");
     assert.equal(accepts("prod", (r) => (r.functionPackageWrites = "always")).functionPackageWrites, "always");

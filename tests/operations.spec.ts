@@ -202,6 +202,7 @@ const ALL_RULE_SOURCES = {
   firewall: true,
   storageReads: true,
   functionPackages: true,
+  packageWriterGrants: true,
 } as const;
 
 /** Microsoft Entra's sign-in tables and the column naming the principal (Microsoft's table reference). */
@@ -579,7 +580,6 @@ for (const stack of ["dev", "prod"] as const) {
           "operations-rule-function-package-write-outside-ship",
           "operations-rule-key-vault-key-destruction",
           "operations-rule-ml-workspace-network-change",
-          "operations-rule-package-writer-granted-outside-deploy",
           "operations-rule-privileged-role-assignment",
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",

@@ -30,8 +30,7 @@ import {
 import { DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
-import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
-import { DEPLOYER_OBJECT_ID } from "../tools/lib/azureMocks";
+import { ALERT_PRIORITIES, PROJECT, SLA_DEFAULTS } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { byName, configOf, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
@@ -282,7 +281,7 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
   });
 
   it("every rule raises an incident on its first matching row, unsuppressed, and a closed incident stays closed", () => {
-    assert.equal(rules.length, 10);
+    assert.equal(rules.length, 9);
     for (const r of rules) {
       assert.equal(r.inputs.enabled, true, r.name);
       assert.equal(r.inputs.triggerOperator, "GreaterThan", r.name);
@@ -600,33 +599,31 @@ describe("operations alerts: a function app's package written outside a ship (Se
 });
 
 describe("operations alerts: a package writer role granted outside the deploy workflow (Sentinel)", () => {
-  const sources = { sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false };
-  const rule = analyticsRules({ ...sources, functionPackages: true }).find(
+  const sources = { sqlAudit: false, keyVaultAudit: false, activityLog: true, firewall: false, functionPackages: true };
+  const rule = analyticsRules({ ...sources, packageWriterGrants: true }).find(
     (r) => r.key === "package-writer-granted-outside-deploy",
   );
   const roleGuid = "0b0d1e6a-0000-5000-8000-00000000000a";
-  const deployClient = "11111111-aaaa-4bbb-8ccc-000000000001";
   const deployObject = "22222222-aaaa-4bbb-8ccc-000000000002";
   const query = withStackIds(
     rule?.query ?? "",
     [`/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`],
-    [deployClient, deployObject.toUpperCase()],
+    [deployObject.toUpperCase()],
   );
-  /** Whether a Start event of a role assignment write is raised, read off the query's filters. */
+  /** Whether a Start event of a role assignment write is raised, read off the query's filters (`in~`: no case). */
   const raised = (role: string, caller: string): boolean => {
-    const roles = /\| where RoleDefinitionId in~ \(([^)]*)\)/
-      .exec(query)?.[1]
-      .split(", ")
-      .map((x) => JSON.parse(x) as string);
-    const allowed = /\| where tolower\(Caller\) !in \(([^)]*)\)/
-      .exec(query)?.[1]
-      .split(", ")
-      .map((x) => JSON.parse(x) as string);
+    const list = (re: RegExp) =>
+      re
+        .exec(query)?.[1]
+        .split(", ")
+        .map((x) => (JSON.parse(x) as string).toLowerCase());
+    const roles = list(/\| where RoleDefinitionId in~ \(([^)]*)\)/);
+    const allowed = list(/\| where Caller !in~ \(([^)]*)\)/);
     assert.ok(roles && allowed, "the role and caller filters");
     return roles.includes(role.toLowerCase()) && !allowed.includes(caller.toLowerCase());
   };
 
-  it("exists with the package rule, High, every 15 minutes, naming the caller, the address and the resource", () => {
+  it("exists with the package rule once the deploy identity is configured, High, every 15 minutes", () => {
     assert.ok(rule);
     assert.equal(rule.severity, "High");
     assert.equal(rule.queryFrequency, "PT15M");
@@ -634,18 +631,20 @@ describe("operations alerts: a package writer role granted outside the deploy wo
       rule.entities.map((e) => e.column),
       ["Caller", "ClientIp", "_ResourceId"],
     );
-    assert.ok(!analyticsRules(sources).some((r) => r.key === rule.key));
-    assert.match(
-      query,
-      /OperationNameValue =~ "MICROSOFT\.AUTHORIZATION\/ROLEASSIGNMENTS\/WRITE" and ActivityStatusValue in~ \("Start", "Started"\)/,
-    );
+    assert.ok(!analyticsRules(sources).some((r) => r.key === rule.key), "not without operations.deployPrincipalId");
+    assert.deepEqual(query.split("\n").slice(2), [
+      '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+      '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+      `| where RoleDefinitionId in~ ("${roleGuid}")`,
+      `| where Caller !in~ ("${deployObject}")`,
+      "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, RoleDefinitionId, ResourceGroup, _ResourceId",
+    ]);
   });
 
-  it("a package writer role granted by anyone but the deploy identity (its application or object id) raises an incident", () => {
+  it("a package writer role granted by anyone but the deploy identity raises an incident", () => {
     assert.ok(raised(roleGuid, "someone@payments.example.com"));
     assert.ok(raised(roleGuid.toUpperCase(), "33333333-aaaa-4bbb-8ccc-000000000003"));
-    assert.ok(!raised(roleGuid, deployClient.toUpperCase()), "the deploy workflow by its application id");
-    assert.ok(!raised(roleGuid, deployObject), "or by its object id");
+    assert.ok(!raised(roleGuid, deployObject.toUpperCase()), "the deploy workflow's object id");
     assert.ok(
       !raised("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "someone@payments.example.com"),
       "another role: not this rule's",
@@ -656,17 +655,22 @@ describe("operations alerts: a package writer role granted outside the deploy wo
     );
   });
 
-  it("in prod, names the stack's two writer roles and the identity that runs the up", async () => {
-    const prod = (await previewOf("prod")).run.resources;
+  it("in prod, exists only with operations.deployPrincipalId, naming the stack's writer roles and that identity", async function () {
+    this.timeout(120_000);
+    const committed = (await previewOf("prod")).run.resources;
+    assert.ok(!committed.some((r) => r.name === "operations-rule-package-writer-granted-outside-deploy"));
+    const id = "44444444-aaaa-4bbb-8ccc-000000000004";
+    const prod = (
+      await previewEdited("prod", (config) => {
+        (config[`${PROJECT}:operations`] as Record<string, unknown>).deployPrincipalId = id;
+      })
+    ).run.resources;
     const deployed = String(byName(prod, "operations-rule-package-writer-granted-outside-deploy").inputs.query);
     const roles = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
       String(byName(prod, r).inputs.roleDefinitionId),
     );
     assert.ok(deployed.includes(`| where RoleDefinitionId in~ (${roles.map((g) => `"${g}"`).join(", ")})`));
-    assert.ok(
-      deployed.includes(`| where tolower(Caller) !in ("${DEPLOYER_OBJECT_ID}", "${DEPLOYER_OBJECT_ID}")`),
-      deployed,
-    );
+    assert.ok(deployed.includes(`| where Caller !in~ ("${id}")`), deployed);
   });
 });
 

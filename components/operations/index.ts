@@ -190,13 +190,13 @@ export class Operations extends pulumi.ComponentResource {
               governance !== undefined &&
               cfg.functionPackageWrites === "deploy-window" &&
               (args.functionPackageWriterRoleIds?.length ?? 0) > 0,
+            packageWriterGrants: cfg.operations.deployPrincipalId !== undefined,
           },
           after: [...(args.dataSources ?? []), ...(governance ? [governance.activityLog] : [])],
           ...(args.functionPackageWriterRoleIds
             ? {
                 packageWriterRoleIds: args.functionPackageWriterRoleIds,
-                // The identity running this `up` is the deploy workflow's, which also ships (deploy.yml).
-                deployPrincipals: [deployer().clientId, deployer().objectId],
+                ...(cfg.operations.deployPrincipalId ? { deployPrincipals: [cfg.operations.deployPrincipalId] } : {}),
               }
             : {}),
           ...(governance ? { defenderPlans: governance.plans } : {}),

@@ -43,6 +43,8 @@ export interface SentinelSources {
    * logs and the activity log in the workspace; default false.
    */
   readonly functionPackages?: boolean;
+  /** With `functionPackages`: the deploy identity is known (`operations.deployPrincipalId`), so grants by others stand out. */
+  readonly packageWriterGrants?: boolean;
 }
 
 export interface AnalyticsRule {
@@ -204,7 +206,7 @@ export const SHIP_SETTLE_MINUTES = 30;
  */
 export const PACKAGE_WRITER_ROLES_TOKEN = '"{packageWriterRoleGuids}"';
 
-/** Where a rule names the deploy identity (its application and object ids: the activity log's `Caller` may be either). */
+/** Where a rule names the deploy identity (its service principal's object id: the activity log's `Caller` for it). */
 export const DEPLOYERS_TOKEN = '"{deployPrincipals}"';
 
 /**
@@ -457,7 +459,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       ],
     });
   }
-  if (s.functionPackages) {
+  if (s.functionPackages && s.packageWriterGrants) {
     // A package writer role granted by anyone but the deploy identity: the one grant the package rule takes for a ship,
     // so made by hand it would hide the writes that follow it. Manual ships by an operator (the runbook's clean
     // redeploy) raise it too, on purpose: they are reviewed.
@@ -471,7 +473,8 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
         '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
         `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
-        `| where tolower(Caller) !in (${DEPLOYERS_TOKEN})`,
+        // A service principal's Caller is its object id (a person's, the UPN).
+        `| where Caller !in~ (${DEPLOYERS_TOKEN})`,
         "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, RoleDefinitionId, ResourceGroup, _ResourceId",
       ]),
       tactics: [Tactic.Persistence, Tactic.PrivilegeEscalation],
@@ -514,7 +517,7 @@ export interface SentinelArgs {
   readonly defenderPlans?: readonly pulumi.Resource[];
   /** The package writer roles (`sources.functionPackages`): their grants are the ships the package rule allows. */
   readonly packageWriterRoleIds?: readonly pulumi.Input<string>[];
-  /** The deploy identity's application and object ids (`sources.functionPackages`): the only one that grants them. */
+  /** The deploy identity's object id (`sources.packageWriterGrants`): the only one that grants the writer roles. */
   readonly deployPrincipals?: readonly pulumi.Input<string>[];
 }
 

@@ -1,7 +1,7 @@
 /** Stack configuration of the operations tier: alert receivers, the SLA table, Sentinel, budgets, governance. */
 import { z } from "zod";
 import { settings } from "./strict";
-import { list, email, int } from "./common";
+import { list, email, guid, int } from "./common";
 
 /** Alert priorities: P1 paged within 15 minutes, P2 answered within 1 hour, P3 within 24 hours (the seed's support). */
 export const ALERT_PRIORITIES = ["p1", "p2", "p3"] as const;
@@ -110,5 +110,12 @@ export const operationsSchema = settings({
   }),
   /** Defender for Cloud security contacts; default: `alertEmails`. */
   securityContactEmails: z.array(email).min(1, "must list at least one e-mail address").optional(),
+  /**
+   * The object id of the deploy workflow's identity (its service principal's, `az ad sp show --id <client id> --query
+   * id`): with Sentinel and `functionPackageWrites: deploy-window`, the rule `package-writer-granted-outside-deploy`
+   * raises a package writer role granted by anyone else. Config, not the running identity: previews and the drift
+   * check run as another one (a rule read from the running identity would change on every preview).
+   */
+  deployPrincipalId: guid.optional(),
   sla: slaSchema.default(SLA_DEFAULTS),
 });
