@@ -270,7 +270,7 @@ function namesId(value: string, id: string, suffixes: readonly string[], self = 
 }
 
 /** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
-function recordedDependency(a: PolicyResource, b: PolicyResource, property: string): boolean {
+export function recordedDependency(a: PolicyResource, b: PolicyResource, property: string): boolean {
   return (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
 }
 

@@ -15,7 +15,7 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { blobWritesOf, conditionAllows, type BlobWrites, type RolePermissions } from "../lib/abac";
-import { ofType, pointsAt, references, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, stringsAt, valueAt, who } from "../lib/values";
 
 const APP = "azure-native:web:WebApp";
@@ -27,10 +27,6 @@ const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const ROLE_DEFINITION = "azure-native:authorization:RoleDefinition";
 const GROUP_MEMBER = "azuread:index/groupMember:GroupMember";
 const STORAGE = ["functionAppConfig", "deployment", "storage"] as const;
-
-/** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
-const dependsOn = (a: PolicyResource, b: PolicyResource, property: string) =>
-  (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
 
 /** A principal the app's code can act as, and how to tell a grant is to it. */
 interface Principal {
@@ -45,7 +41,7 @@ function grantsTo(ra: PolicyResource, p: Principal): boolean {
   const given = valueAt(ra.props, "principalId");
   if (typeof given === "string" && typeof p.principalId === "string")
     return given.toLowerCase() === p.principalId.toLowerCase();
-  return dependsOn(ra, p.resource, "principalId");
+  return recordedDependency(ra, p.resource, "principalId");
 }
 
 /** The ids of the user-assigned identities attached to an app (a list of ids as inputs, a map keyed by id as outputs). */
@@ -61,7 +57,7 @@ function principalsOf(app: PolicyResource, identities: readonly PolicyResource[]
   const principals: Principal[] = identities
     .filter((u) => {
       const id = valueAt(u.props, "id");
-      return typeof id === "string" ? ids.includes(id.toLowerCase()) : dependsOn(app, u, "identity");
+      return typeof id === "string" ? ids.includes(id.toLowerCase()) : recordedDependency(app, u, "identity");
     })
     .map((u) => ({ resource: u, principalId: valueAt(u.props, "principalId"), label: u.name }));
   if (/SystemAssigned/i.test(String(valueAt(app.props, "identity", "type") ?? "")))
@@ -81,10 +77,10 @@ function groupsOf(p: Principal, members: readonly PolicyResource[], resources: r
     const isMember =
       typeof member === "string" && typeof p.principalId === "string"
         ? member.toLowerCase() === p.principalId.toLowerCase()
-        : dependsOn(m, p.resource, "memberObjectId");
+        : recordedDependency(m, p.resource, "memberObjectId");
     if (!isMember) continue;
     const group = valueAt(m.props, "groupObjectId");
-    const source = resources.find((r) => dependsOn(m, r, "groupObjectId"));
+    const source = resources.find((r) => recordedDependency(m, r, "groupObjectId"));
     groups.push({
       resource: source ?? m,
       principalId: group,
@@ -113,7 +109,8 @@ function scopeCovers(
     return s === "" || accountId.toLowerCase().startsWith(`${s}/`);
   }
   if (presence(ra.props, "scope") !== "unknown") return false;
-  if (groups.some((g) => dependsOn(ra, g, "scope") && dependsOn(account, g, "resourceGroupName"))) return true;
+  if (groups.some((g) => recordedDependency(ra, g, "scope") && recordedDependency(account, g, "resourceGroupName")))
+    return true;
   if ((ra.propertyDependencies.scope ?? []).length === 0) requireKnown(ra.props, "scope");
   return false;
 }
@@ -171,13 +168,13 @@ export const packageWritesByApp = stackPolicy(
       const account = accounts.find((a) =>
         where
           ? valueAt(a.props, "accountName") === where[1] || valueAt(a.props, "name") === where[1]
-          : dependsOn(app, a, "functionAppConfig"),
+          : recordedDependency(app, a, "functionAppConfig"),
       );
       if (!account) continue;
       const container =
         where?.[2] ??
         containers
-          .filter((c) => dependsOn(app, c, "functionAppConfig"))
+          .filter((c) => recordedDependency(app, c, "functionAppConfig"))
           .map((c) => valueAt(c.props, "containerName") ?? valueAt(c.props, "name"))
           .find((n): n is string => typeof n === "string");
       if (container === undefined) {
