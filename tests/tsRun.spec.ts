@@ -194,6 +194,17 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     if (!builtIn) assert.ok(fs.readdirSync(cacheDir).length > 50, "compiled code of the SDK's modules is kept");
   });
 
+  it("runs a dependency's dynamic import() on every run, cached or not (prettier's plugins for `npm run cost:docs`)", () => {
+    const probe = path.join(dir, "dynamic.ts");
+    fs.writeFileSync(
+      probe,
+      `import * as prettier from "prettier";\n` +
+        `void prettier.format("const a=1", { parser: "babel" }).then((s) => console.log(JSON.stringify(s)));\n`,
+    );
+    // The second run is the one that would find prettier's compiled code cached.
+    for (let i = 0; i < 2; i++) assert.equal(run([probe]).trim(), JSON.stringify("const a = 1;\n"), `run ${i + 1}`);
+  });
+
   it("trims its caches past their limit: the oldest files first, never one this process used or one written lately", () => {
     const cache = fs.mkdtempSync(path.join(dir, "cache-"));
     const files = Array.from({ length: 10 }, (_, i) => path.join(cache, `${String(i).padStart(40, "0")}.js`));
