@@ -17,11 +17,13 @@ import {
 } from "../lib/usage";
 import { DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { parseConfig } from "../lib/config";
+import { SYNAPSE_POOL_SKUS } from "../lib/config/data";
 import { publicIpDdosMode } from "../lib/ddos";
 import {
   atSeedSizing,
   capacity,
   indexedTerms,
+  poolTransactionRows,
   ruBySize,
   ruPerTransaction,
   sqlTriggerCapacity,
@@ -1477,6 +1479,29 @@ describe("cost: capacity model", () => {
       short.some((s) => s.startsWith("fraud_features")),
       short.join(", "),
     );
+  });
+});
+
+describe("capacity: the warehouse pool's publish transaction against the nightly ETL", () => {
+  it("carries Microsoft's rows per transaction for the pool's service level, two per replaced fact row", () => {
+    const pool = (sku: string) =>
+      capacity([res(`${AN}:synapse:SqlPool`, { sku: { name: sku } }, "olap-pool")], DEFAULT_LOAD).filter(
+        (r) => r.metric === "fact rows replaced per publish transaction",
+      );
+    const [prod] = pool("DW500c");
+    assert.equal(prod.capacity, 450_000_000, "DW500c: 900,000,000 rows of 250 bytes per transaction");
+    assert.equal(prod.load, 1_000_000, "the seed's nightly ETL");
+    assert.equal(prod.headroom, 450);
+    assert.match(prod.basis, /load\.nightlyTransactions/);
+    assert.equal(pool("DW100c")[0].capacity, 120_000_000);
+    assert.equal(pool("DW30000c")[0].capacity, 27_000_000_000);
+    const night = capacity([res(`${AN}:synapse:SqlPool`, { sku: { name: "DW100c" } })], {
+      ...DEFAULT_LOAD,
+      nightlyTransactions: 200_000_000,
+    }).find((r) => r.unit === "rows");
+    assert.ok(night && night.headroom < 1, "a night of 200M payments outgrows DW100c's one transaction");
+    // Every service level the config accepts has its row in Microsoft's table.
+    for (const sku of SYNAPSE_POOL_SKUS) assert.ok(poolTransactionRows(sku), sku);
   });
 });
 

@@ -225,13 +225,13 @@ function masterPipeline(options: AdfGenerationOptions): AdfResource {
     ),
     fail(
       "RunFailed",
-      "@concat('etl_oltp_to_olap failed for runDate ', variables('runDate'), '; nothing was published. ', activity('Run').error.message)",
+      "@concat('etl_oltp_to_olap failed for runDate ', variables('runDate'), '; nothing was published (unless the reason names batches of a full reload committed before the failure). ', activity('Run').error.message)",
       "ETL_RUN_FAILED",
       { dependsOn: dependsOn(["ReturnFailure", "Completed"]) },
     ),
     fail(
       "RunFailedUnrecorded",
-      "@concat('etl_oltp_to_olap failed for runDate ', variables('runDate'), ' and the failure could not be recorded in the pool; nothing was published. ', activity('Run').error.message)",
+      "@concat('etl_oltp_to_olap failed for runDate ', variables('runDate'), ' and the failure could not be recorded in the pool; nothing was published (unless the reason names batches of a full reload committed before the failure). ', activity('Run').error.message)",
       "ETL_RUN_FAILED",
       { dependsOn: dependsOn(["RecordFailure", "Failed"]) },
     ),

@@ -236,7 +236,8 @@ GO
 -- Publishes a run: dimensions (type 1, or type 2 with history), inferred members for late-arriving keys, facts
 -- (the run's keys deleted and re-inserted: idempotent per runDate). Candidates are built and checked before the
 -- transaction; the transaction is re-checked and rolled back on any failure, so the published tables change
--- only when every check passes.
+-- only when every check passes. A full reload too large for one transaction commits in batches of keys, each
+-- checked; a failure rolls back its own batch and names those committed (a re-run republishes them).
 ALTER PROCEDURE [etl].[usp_Publish]
     @RunDate DATE,
     @RunId NVARCHAR(64)
@@ -244,7 +245,9 @@ AS
 BEGIN
     SET NOCOUNT ON;
     DECLARE @Reason NVARCHAR(4000), @Actual DECIMAL(38, 0);
+    DECLARE @BatchExpected DECIMAL(38, 0), @BatchActual DECIMAL(38, 0), @BatchAmountExpected DECIMAL(38, 0), @BatchAmountActual DECIMAL(38, 0), @BatchesCommitted BIGINT = 0;
     DECLARE @Expected_Fact_Payment DECIMAL(38, 0), @Actual_Fact_Payment DECIMAL(38, 0), @AmountExpected_Fact_Payment DECIMAL(38, 0), @AmountActual_Fact_Payment DECIMAL(38, 0);
+    DECLARE @Batches_Fact_Payment BIGINT, @Batch_Fact_Payment BIGINT;
     DELETE FROM [etl].[DataQualityResult] WHERE [RunDate] = @RunDate AND [RunId] = @RunId AND [Stage] IN ('publish', 'published');
     -- 1. Staging deduplicated per key (latest change first, related rows last), distributed like staging.
     IF OBJECT_ID(N'tempdb..#s_Currency') IS NOT NULL DROP TABLE #s_Currency;
@@ -411,6 +414,10 @@ BEGIN
     ) AS [Dispute] ON [Dispute].[PaymentId] = [Payment].[PaymentId]
     LEFT OUTER JOIN [dbo].[Dim_Date] AS [dk_DateKey] ON [dk_DateKey].[Date] = CAST([Payment].[CreatedAt] AS DATE)
     WHERE [Payment].[IsDeleted] = 0 AND [Payment].[PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k);
+    -- Fact_Payment: one batch per 51,000,000 keys replaced (publishBatchRows: a full reload must fit the
+    --    smallest pool's transaction size); a nightly run is one batch.
+    SET @Batches_Fact_Payment = (SELECT (COUNT_BIG(*) + 50999999) / 51000000 FROM #c_Fact_Payment_keys);
+    IF @Batches_Fact_Payment < 1 SET @Batches_Fact_Payment = 1;
     -- 4. Data-quality gate, part 2, on the candidate rows: nothing is written when a check fails.
     SET @Actual = (SELECT COUNT_BIG(*) FROM #c_Dim_Merchant WHERE [MerchantKey] IS NULL OR [MerchantCode] IS NULL OR [LegalName] IS NULL OR [MerchantCategoryCode] IS NULL OR [CountryCode] IS NULL OR [SettlementCurrencyCode] IS NULL OR [Status] IS NULL);
     INSERT INTO [etl].[DataQualityResult] ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])
@@ -459,7 +466,7 @@ BEGIN
         SET @Reason = LEFT(@Reason, 2000);
         THROW 50202, @Reason, 1;
     END;
-    -- 5. Publish in one transaction; re-check after the apply; roll back on any error.
+    -- 5. Publish in one transaction (a full reload: in batches); re-check after the apply; roll back on any error.
     BEGIN TRY
         BEGIN TRANSACTION;
         -- [dbo].[Dim_Merchant] (type 2 on LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status).
@@ -546,31 +553,52 @@ BEGIN
         SELECT DISTINCT f.[CurrencyCode], N'unknown', 0, 0
         FROM #c_Fact_Payment AS f
         WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Dim_Currency] AS x WHERE x.[CurrencyCode] = f.[CurrencyCode]);
-        -- [dbo].[Fact_Payment]: replace the run's rows (idempotent for a runDate: a re-run deletes and inserts the same rows).
-        DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k);
-        INSERT INTO [dbo].[Fact_Payment] ([PaymentId], [DateKey], [MerchantKey], [CustomerKey], [PaymentMethodKey], [CurrencyCode], [PaymentStatusCode], [AmountMinor], [CapturedAmountMinor], [RefundedAmountMinor], [RefundCount], [DisputeCount], [CreatedAt], [AuthorizedAt], [CapturedAt], [UpdatedAt])
-        SELECT c.[PaymentId], c.[DateKey], c.[MerchantKey], c.[CustomerKey], c.[PaymentMethodKey], c.[CurrencyCode], c.[PaymentStatusCode], c.[AmountMinor], c.[CapturedAmountMinor], c.[RefundedAmountMinor], c.[RefundCount], c.[DisputeCount], c.[CreatedAt], c.[AuthorizedAt], c.[CapturedAt], c.[UpdatedAt] FROM #c_Fact_Payment AS c;
-        -- Fact_Payment after the apply: exactly one row per replaced key, and the same AmountMinor total.
-        SET @Expected_Fact_Payment = (SELECT COUNT_BIG(*) FROM #c_Fact_Payment);
-        SET @Actual_Fact_Payment = (SELECT COUNT_BIG(*) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k));
-        SET @AmountExpected_Fact_Payment = (SELECT ISNULL(SUM(CAST([AmountMinor] AS DECIMAL(38, 0))), 0) FROM #c_Fact_Payment);
-        SET @AmountActual_Fact_Payment = (SELECT ISNULL(SUM(CAST([AmountMinor] AS DECIMAL(38, 0))), 0) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k));
-        IF @Expected_Fact_Payment <> @Actual_Fact_Payment OR @AmountExpected_Fact_Payment <> @AmountActual_Fact_Payment
+        -- [dbo].[Fact_Payment]: replace the run's rows (idempotent for a runDate: a re-run deletes and inserts the same rows), then
+        --    check exactly one row per replaced key and the same AmountMinor total. One batch (a nightly run) stays in the
+        --    publish transaction; a full reload of more keys commits each batch but the last on its own, once checked.
+        SET @Batch_Fact_Payment = 0;
+        SET @Expected_Fact_Payment = 0;
+        SET @Actual_Fact_Payment = 0;
+        SET @AmountExpected_Fact_Payment = 0;
+        SET @AmountActual_Fact_Payment = 0;
+        WHILE @Batch_Fact_Payment < @Batches_Fact_Payment
         BEGIN
-            SET @Reason = CONCAT(N'data-quality gate (published) failed: rows_staging_vs_fact Fact_Payment: expected ', @Expected_Fact_Payment, N' rows, got ', @Actual_Fact_Payment, N'; AmountMinor expected ', @AmountExpected_Fact_Payment, N', got ', @AmountActual_Fact_Payment, N'. Rolled back: nothing was published.');
-            THROW 50204, @Reason, 1;
+            IF @@TRANCOUNT = 0
+                BEGIN TRANSACTION;
+            DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            INSERT INTO [dbo].[Fact_Payment] ([PaymentId], [DateKey], [MerchantKey], [CustomerKey], [PaymentMethodKey], [CurrencyCode], [PaymentStatusCode], [AmountMinor], [CapturedAmountMinor], [RefundedAmountMinor], [RefundCount], [DisputeCount], [CreatedAt], [AuthorizedAt], [CapturedAt], [UpdatedAt])
+            SELECT c.[PaymentId], c.[DateKey], c.[MerchantKey], c.[CustomerKey], c.[PaymentMethodKey], c.[CurrencyCode], c.[PaymentStatusCode], c.[AmountMinor], c.[CapturedAmountMinor], c.[RefundedAmountMinor], c.[RefundCount], c.[DisputeCount], c.[CreatedAt], c.[AuthorizedAt], c.[CapturedAt], c.[UpdatedAt] FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment);
+            SET @BatchExpected = (SELECT COUNT_BIG(*) FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            SET @BatchActual = (SELECT COUNT_BIG(*) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
+            SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.[AmountMinor] AS DECIMAL(38, 0))), 0) FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            SET @BatchAmountActual = (SELECT ISNULL(SUM(CAST([AmountMinor] AS DECIMAL(38, 0))), 0) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
+            SET @Expected_Fact_Payment = @Expected_Fact_Payment + @BatchExpected;
+            SET @Actual_Fact_Payment = @Actual_Fact_Payment + @BatchActual;
+            SET @AmountExpected_Fact_Payment = @AmountExpected_Fact_Payment + @BatchAmountExpected;
+            SET @AmountActual_Fact_Payment = @AmountActual_Fact_Payment + @BatchAmountActual;
+            IF @BatchExpected <> @BatchActual OR @BatchAmountExpected <> @BatchAmountActual
+            BEGIN
+                SET @Reason = CONCAT(N'data-quality gate (published) failed: rows_staging_vs_fact Fact_Payment', CASE WHEN @Batches_Fact_Payment > 1 THEN CONCAT(N' (batch ', @Batch_Fact_Payment + 1, N' of ', @Batches_Fact_Payment, N')') ELSE N'' END, N': expected ', @BatchExpected, N' rows, got ', @BatchActual, N'; AmountMinor expected ', @BatchAmountExpected, N', got ', @BatchAmountActual, N'.');
+                THROW 50204, @Reason, 1;
+            END;
+            IF @Batch_Fact_Payment < @Batches_Fact_Payment - 1
+            BEGIN
+                COMMIT TRANSACTION;
+                SET @BatchesCommitted = @BatchesCommitted + 1;
+            END;
+            SET @Batch_Fact_Payment = @Batch_Fact_Payment + 1;
         END;
         COMMIT TRANSACTION;
     END TRY
     BEGIN CATCH
         IF @@TRANCOUNT > 0
             ROLLBACK TRANSACTION;
-        SET @Reason = LEFT(CONCAT(N'publish failed and was rolled back: ', ERROR_MESSAGE()), 2000);
+        SET @Reason = LEFT(CONCAT(CASE WHEN @BatchesCommitted > 0 THEN CONCAT(N'publish failed after ', @BatchesCommitted, N' batch(es) of the full reload were committed (each checked; a re-run republishes every key), and the rest was rolled back: ') ELSE N'publish failed and was rolled back: ' END, ERROR_MESSAGE()), 2000);
         UPDATE [etl].[RunLog] SET [Status] = 'failed', [FinishedAt] = SYSUTCDATETIME(), [Reason] = @Reason WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
         THROW 50203, @Reason, 1;
     END CATCH;
     INSERT INTO [etl].[DataQualityResult] ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])
-    SELECT @RunDate, @RunId, 'published', 'rows_staging_vs_fact', N'dbo.Fact_Payment', @Expected_Fact_Payment, @Actual_Fact_Payment, 1, NULL, SYSUTCDATETIME();
+    SELECT @RunDate, @RunId, 'published', 'rows_staging_vs_fact', N'dbo.Fact_Payment', @Expected_Fact_Payment, @Actual_Fact_Payment, 1, CASE WHEN @Batches_Fact_Payment > 1 THEN CONCAT(N'full reload in ', @Batches_Fact_Payment, N' batches') END, SYSUTCDATETIME();
     UPDATE [etl].[RunLog] SET [Status] = 'published', [FinishedAt] = SYSUTCDATETIME(), [Reason] = NULL WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
 END;
 GO
@@ -621,7 +649,8 @@ IF OBJECT_ID(N'etl.usp_FailRun', N'P') IS NULL
     EXEC(N'CREATE PROCEDURE [etl].[usp_FailRun] AS BEGIN SET NOCOUNT ON; END');
 GO
 
--- The master pipeline's failure path: the run is failed, with its reason (nothing was published).
+-- The master pipeline's failure path: the run is failed, with its reason (nothing was published, or only the
+-- committed batches of a full reload its reason names).
 ALTER PROCEDURE [etl].[usp_FailRun]
     @RunDate DATE,
     @RunId NVARCHAR(64),

@@ -10,6 +10,8 @@ import { captureInstance, validateModel } from "../../pipelines/model/validate";
 import { deriveStagingTables } from "../../pipelines/model/olap";
 import { t } from "../../pipelines/model/types";
 import { cloneModel, mappingOf, sqlBatches } from "./helpers";
+import { publishBatchRows, SMALLEST_POOL_TRANSACTION_BYTES, typeBytes } from "../../pipelines/etl/sql/pool";
+import type { OlapTable } from "../../pipelines/model/types";
 
 const files = new Map(generateAll(dataModel).map((f) => [f.file, f.content]));
 const oltp = files.get("05_oltp_etl_extraction.sql") ?? "";
@@ -340,6 +342,107 @@ describe("pipelines/etl: generated SQL", () => {
     });
   });
 
+  describe("a full reload too large for one pool transaction (publish in batches)", () => {
+    const fact = dataModel.olap.tables.find((x) => x.name === "Fact_Payment") as OlapTable;
+    const publish = procedureBody(pool, "usp_Publish");
+    const predicate =
+      "(@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)";
+
+    it("sizes a batch so two of them (delete and insert of each row) fit the smallest pool's transaction", () => {
+      assert.equal(SMALLEST_POOL_TRANSACTION_BYTES, 60 * 2 ** 30, "DW100c: 1 GB per distribution x 60");
+      const rows = publishBatchRows(fact);
+      assert.equal(rows, 51_000_000);
+      // Fact_Payment's row is narrower than the 250 bytes Microsoft's table assumes: counted at 250.
+      assert.ok(fact.columns.reduce((n, c) => n + typeBytes(c.type), 0) < 250);
+      const twoBatches = 2 * rows * 2 * 250;
+      assert.ok(twoBatches <= 0.8 * SMALLEST_POOL_TRANSACTION_BYTES, `${twoBatches}`);
+      assert.ok(twoBatches > 0.75 * SMALLEST_POOL_TRANSACTION_BYTES, "not needlessly small");
+      // A year of prod's 1M payments a day is more than one batch; a nightly run's 1M keys is one.
+      assert.ok(365_000_000 > rows && 1_000_000 < rows);
+    });
+
+    it("counts each type at its storage size, so a fact grown wider batches smaller, through the generated SQL", () => {
+      assert.deepEqual(
+        [
+          t.bigint(),
+          t.int(),
+          t.date(),
+          t.datetime2(3),
+          t.datetime2(7),
+          t.decimal(19, 4),
+          t.char(3),
+          t.varchar(20),
+          t.nvarchar(100),
+        ].map(typeBytes),
+        [8, 4, 3, 7, 8, 9, 3, 22, 202],
+      );
+      const model = cloneModel();
+      const wide = model.olap.tables.find((x) => x.name === "Fact_Payment") as OlapTable;
+      wide.columns.push({ name: "MerchantNote", type: t.nvarchar(400), nullable: true });
+      const bytes = wide.columns.reduce((n, c) => n + typeBytes(c.type), 0);
+      assert.ok(bytes > 250);
+      const rows = publishBatchRows(wide);
+      assert.ok(rows < 51_000_000 && 2 * rows * 2 * bytes <= 0.8 * SMALLEST_POOL_TRANSACTION_BYTES, `${rows}`);
+      assert.equal(rows, Math.floor((0.4 * SMALLEST_POOL_TRANSACTION_BYTES) / (2 * bytes) / 1e6) * 1e6);
+    });
+
+    it("counts the batches from the keys the run replaces, at least one (a nightly run stays in one transaction)", () => {
+      assert.ok(
+        publish.includes(
+          "SET @Batches_Fact_Payment = (SELECT (COUNT_BIG(*) + 50999999) / 51000000 FROM #c_Fact_Payment_keys);\n    IF @Batches_Fact_Payment < 1 SET @Batches_Fact_Payment = 1;",
+        ),
+      );
+      // Counted before the gate and the transaction: no batch is known inside it only.
+      assert.ok(publish.indexOf("SET @Batches_Fact_Payment =") < publish.indexOf("THROW 50202"));
+      // The publish transaction opens once before the loop; the loop opens one only after a batch was committed.
+      const tx = publish.slice(publish.indexOf("BEGIN TRY"), publish.indexOf("END TRY"));
+      assert.equal(tx.split("BEGIN TRANSACTION;").length - 1, 2);
+      assert.match(tx, /^BEGIN TRY\n\s+BEGIN TRANSACTION;/);
+      assert.match(
+        tx,
+        /WHILE @Batch_Fact_Payment < @Batches_Fact_Payment\n\s+BEGIN\n\s+IF @@TRANCOUNT = 0\n\s+BEGIN TRANSACTION;/,
+      );
+      // Every batch but the last commits on its own, after its own check; the last commits with the rest.
+      const commits = [...tx.matchAll(/COMMIT TRANSACTION;/g)].map((m) => m.index ?? 0);
+      assert.equal(commits.length, 2);
+      const inner = tx.slice(0, commits[0]);
+      assert.match(inner, /IF @Batch_Fact_Payment < @Batches_Fact_Payment - 1\n\s+BEGIN\n\s+$/);
+      assert.ok(inner.lastIndexOf("THROW 50204") > inner.lastIndexOf("INSERT INTO [dbo].[Fact_Payment]"));
+      assert.match(tx.slice(commits[1] - 40), /END;\n\s+COMMIT TRANSACTION;\n\s*$/);
+    });
+
+    it("deletes, inserts and re-checks exactly one batch's keys each time round, and adds up the run's totals", () => {
+      const loop = publish.slice(publish.indexOf("WHILE @Batch_Fact_Payment"), publish.indexOf("END TRY"));
+      const statements = loop.split("\n").map((l) => l.trim());
+      const touching = statements.filter((l) =>
+        /^(DELETE FROM|SELECT c\.|SET @Batch(Amount)?(Expected|Actual) =)/.test(l),
+      );
+      assert.equal(touching.length, 6);
+      for (const l of touching) assert.ok(l.includes(predicate) || l.includes(predicate.replaceAll("k.[", "c.[")), l);
+      assert.ok(statements.includes("SET @Expected_Fact_Payment = @Expected_Fact_Payment + @BatchExpected;"));
+      assert.ok(statements.includes("SET @Actual_Fact_Payment = @Actual_Fact_Payment + @BatchActual;"));
+      assert.ok(statements.includes("SET @Batch_Fact_Payment = @Batch_Fact_Payment + 1;"));
+      // The totals restart at zero each call (a session may call it twice).
+      for (const v of ["Batch", "Expected", "Actual", "AmountExpected", "AmountActual"])
+        assert.ok(publish.includes(`SET @${v}_Fact_Payment = 0;\n`), v);
+    });
+
+    it("names the committed batches when a later one fails, and records the batch count with the published check", () => {
+      assert.match(
+        publish,
+        /CASE WHEN @BatchesCommitted > 0 THEN CONCAT\(N'publish failed after ', @BatchesCommitted, N' batch\(es\) of the full reload were committed/,
+      );
+      assert.ok(publish.includes("@BatchesCommitted BIGINT = 0"));
+      assert.ok(publish.includes("SET @BatchesCommitted = @BatchesCommitted + 1;"));
+      assert.match(publish, /CONCAT\(N' \(batch ', @Batch_Fact_Payment \+ 1, N' of ', @Batches_Fact_Payment, N'\)'\)/);
+      assert.ok(
+        publish.includes(
+          "CASE WHEN @Batches_Fact_Payment > 1 THEN CONCAT(N'full reload in ', @Batches_Fact_Payment, N' batches') END",
+        ),
+      );
+    });
+  });
+
   describe("pool load (14)", () => {
     it("stages the subject's erasure time for its dimension even when no column maps it", () => {
       const model = cloneModel();
@@ -421,7 +524,7 @@ describe("pipelines/etl: generated SQL", () => {
       const publish = procedureBody(pool, "usp_Publish");
       assert.ok(
         publish.includes(
-          "DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k);",
+          "DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));",
         ),
       );
       assert.match(publish, /INSERT INTO \[dbo\]\.\[Fact_Payment\] \(/);
@@ -606,7 +709,7 @@ describe("pipelines/etl: generated SQL", () => {
           `${g.fact}: amounts of live rows`,
         );
         assert.ok(
-          publish.includes(`OR @AmountExpected_${g.fact} <> @AmountActual_${g.fact}`),
+          publish.includes("IF @BatchExpected <> @BatchActual OR @BatchAmountExpected <> @BatchAmountActual"),
           `${g.fact}: amounts after apply`,
         );
         // A related row already read as changed is not read again as related (no duplicate key in staging).

@@ -11,6 +11,9 @@
 // - no @@ROWCOUNT, no table variables, no SET XACT_ABORT, no CTE in front of an INSERT (not supported there).
 // Publishing is one transaction: the candidate rows are checked first (nothing written when a check fails), then
 // applied, re-checked and committed, or rolled back with the reason. The published tables change only on success.
+// A full reload with more keys than one transaction of the smallest pool can replace (publishBatchRows) commits in
+// batches of keys instead, each re-checked; a failed batch rolls back alone and the reason names those committed
+// (a WHILE loop: Microsoft's "Use T-SQL loops for dedicated SQL pools in Azure Synapse Analytics").
 import { erasureColumns } from "../../model/validate";
 import type { Column, DataModel, OlapTable, OltpTableMapping } from "../../model/types";
 import { batches, externalPrincipal, header, indent, list, nstr, q, qualified } from "../../generators/tsql";
@@ -43,6 +46,64 @@ const AUDIT = etl("ErasureAudit");
 const AMOUNT = /AmountMinor$/;
 /** Largest integer a DECIMAL(38, 0) holds comfortably: counts and sums of minor units. */
 const NUMBER = "DECIMAL(38, 0)";
+
+/**
+ * Largest transaction of the smallest dedicated pool (DW100c): 1 GB per distribution × 60 distributions, "a single
+ * data modification transaction is limited in size ... applied per distribution" (Microsoft, "Use transactions in a
+ * SQL pool in Azure Synapse", Transaction size; its table assumes evenly distributed rows of 250 bytes).
+ */
+export const SMALLEST_POOL_TRANSACTION_BYTES = 60 * 1024 ** 3;
+/** The row size Microsoft's table assumes: a narrower row is still counted at 250 bytes (log overhead). */
+const MIN_LOGGED_ROW_BYTES = 250;
+
+/** Bytes a value of the type takes at most in a row (SQL Server's storage sizes). */
+export function typeBytes(type: Column["type"]): number {
+  switch (type.kind) {
+    case "bigint":
+    case "rowversion":
+      return 8;
+    case "int":
+      return 4;
+    case "smallint":
+      return 2;
+    case "tinyint":
+    case "bit":
+      return 1;
+    case "date":
+      return 3;
+    case "datetime2":
+      return type.precision < 3 ? 6 : type.precision < 5 ? 7 : 8;
+    case "decimal":
+      return type.precision <= 9 ? 5 : type.precision <= 19 ? 9 : type.precision <= 28 ? 13 : 17;
+    case "char":
+    case "binary":
+      return type.length;
+    case "nchar":
+      return 2 * type.length;
+    case "varchar":
+    case "varbinary":
+      return (type.length > 0 ? type.length : 8000) + 2;
+    case "nvarchar":
+      return 2 * (type.length > 0 ? type.length : 4000) + 2;
+  }
+}
+
+/**
+ * Keys one publish batch replaces in a fact: a full reload (the first run, a window past the change retention, or
+ * `etl.usp_RequestFullReload`) replaces every row of the fact, which in one transaction would outgrow the pool's cap
+ * as the fact grows (DW500c: ~900M rows of 250 bytes, i.e. ~450M replaced rows, a year and a quarter of prod's
+ * payments). A batch deletes and inserts each key's row (two row images), and a transaction holds at most two
+ * batches (a fact's last batch commits with the next fact's first): 40 % of the smallest pool's cap each, so any
+ * pool carries it with room for the dimensions. The row size comes from the model, so a wider fact batches smaller.
+ */
+export function publishBatchRows(fact: OlapTable): number {
+  const rowBytes = Math.max(
+    MIN_LOGGED_ROW_BYTES,
+    fact.columns.reduce((n, c) => n + typeBytes(c.type), 0),
+  );
+  const rows = Math.floor((0.4 * SMALLEST_POOL_TRANSACTION_BYTES) / (2 * rowBytes));
+  return Math.max(1, Math.floor(rows / 1_000_000) * 1_000_000 || rows);
+}
 
 function table(name: string, columns: string[], comment: string): string {
   return [
@@ -385,7 +446,6 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
   ];
   const pre: string[] = [];
   const apply: string[] = [];
-  const post: string[] = [];
   const postRecord: string[] = [];
   // Dimensions
   for (const [name, m] of dims) {
@@ -492,41 +552,82 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
         );
       }
     }
-    apply.push(
-      ...inferredMembers(model, fact, dims),
-      `-- ${f}: replace the run's rows (idempotent for a runDate: a re-run deletes and inserts the same rows).`,
-      `DELETE FROM ${f} WHERE ${q(keyTarget)} IN (SELECT k.${q(keyTarget)} FROM ${keys} AS k);`,
-      `INSERT INTO ${f} (${list(fact.columns.map((x) => x.name))})`,
-      `SELECT ${fact.columns.map((x) => `c.${q(x.name)}`).join(", ")} FROM ${c} AS c;`,
-    );
+    const batchRows = publishBatchRows(fact);
+    const batches = `@Batches_${fact.name}`;
+    const batch = `@Batch_${fact.name}`;
+    // The batch of a key: its checksum modulo the batch count (every key is in batch 0 when there is one batch).
+    const inBatch = (alias: string) =>
+      `(${batches} = 1 OR ABS(CAST(CHECKSUM(${alias}.${q(keyTarget)}) AS BIGINT)) % ${batches} = ${batch})`;
+    const batchKeys = `SELECT k.${q(keyTarget)} FROM ${keys} AS k WHERE ${inBatch("k")}`;
     const expected = `@Expected_${fact.name}`;
     const actual = `@Actual_${fact.name}`;
     const amountExpected = `@AmountExpected_${fact.name}`;
     const amountActual = `@AmountActual_${fact.name}`;
     const firstAmount = amounts[0]?.target;
-    post.push(
-      `-- ${fact.name} after the apply: exactly one row per replaced key${firstAmount ? `, and the same ${firstAmount} total` : ""}.`,
-      `SET ${expected} = (SELECT COUNT_BIG(*) FROM ${c});`,
-      `SET ${actual} = (SELECT COUNT_BIG(*) FROM ${f} WHERE ${q(keyTarget)} IN (SELECT k.${q(keyTarget)} FROM ${keys} AS k));`,
-      ...(firstAmount
-        ? [
-            `SET ${amountExpected} = (SELECT ISNULL(SUM(CAST(${q(firstAmount)} AS ${NUMBER})), 0) FROM ${c});`,
-            `SET ${amountActual} = (SELECT ISNULL(SUM(CAST(${q(firstAmount)} AS ${NUMBER})), 0) FROM ${f} WHERE ${q(keyTarget)} IN (SELECT k.${q(keyTarget)} FROM ${keys} AS k));`,
-          ]
-        : []),
-      `IF ${expected} <> ${actual}${firstAmount ? ` OR ${amountExpected} <> ${amountActual}` : ""}`,
+    prepare.push(
+      `-- ${fact.name}: one batch per ${batchRows.toLocaleString("en-US")} keys replaced (publishBatchRows: a full reload must fit the`,
+      "--    smallest pool's transaction size); a nightly run is one batch.",
+      `SET ${batches} = (SELECT (COUNT_BIG(*) + ${batchRows - 1}) / ${batchRows} FROM ${keys});`,
+      `IF ${batches} < 1 SET ${batches} = 1;`,
+    );
+    apply.push(
+      ...inferredMembers(model, fact, dims),
+      `-- ${f}: replace the run's rows (idempotent for a runDate: a re-run deletes and inserts the same rows), then`,
+      `--    check exactly one row per replaced key${firstAmount ? ` and the same ${firstAmount} total` : ""}. One batch (a nightly run) stays in the`,
+      "--    publish transaction; a full reload of more keys commits each batch but the last on its own, once checked.",
+      `SET ${batch} = 0;`,
+      `SET ${expected} = 0;`,
+      `SET ${actual} = 0;`,
+      `SET ${amountExpected} = 0;`,
+      `SET ${amountActual} = 0;`,
+      `WHILE ${batch} < ${batches}`,
       "BEGIN",
-      `    SET @Reason = CONCAT(N'data-quality gate (published) failed: rows_staging_vs_fact ${fact.name}: expected ', ${expected}, N' rows, got ', ${actual}${firstAmount ? `, N'; ${firstAmount} expected ', ${amountExpected}, N', got ', ${amountActual}` : ""}, N'. Rolled back: nothing was published.');`,
-      "    THROW 50204, @Reason, 1;",
+      indent(
+        [
+          "IF @@TRANCOUNT = 0",
+          "    BEGIN TRANSACTION;",
+          `DELETE FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys});`,
+          `INSERT INTO ${f} (${list(fact.columns.map((x) => x.name))})`,
+          `SELECT ${fact.columns.map((x) => `c.${q(x.name)}`).join(", ")} FROM ${c} AS c WHERE ${inBatch("c")};`,
+          `SET @BatchExpected = (SELECT COUNT_BIG(*) FROM ${c} AS c WHERE ${inBatch("c")});`,
+          `SET @BatchActual = (SELECT COUNT_BIG(*) FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys}));`,
+          ...(firstAmount
+            ? [
+                `SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.${q(firstAmount)} AS ${NUMBER})), 0) FROM ${c} AS c WHERE ${inBatch("c")});`,
+                `SET @BatchAmountActual = (SELECT ISNULL(SUM(CAST(${q(firstAmount)} AS ${NUMBER})), 0) FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys}));`,
+              ]
+            : []),
+          `SET ${expected} = ${expected} + @BatchExpected;`,
+          `SET ${actual} = ${actual} + @BatchActual;`,
+          ...(firstAmount
+            ? [
+                `SET ${amountExpected} = ${amountExpected} + @BatchAmountExpected;`,
+                `SET ${amountActual} = ${amountActual} + @BatchAmountActual;`,
+              ]
+            : []),
+          `IF @BatchExpected <> @BatchActual${firstAmount ? " OR @BatchAmountExpected <> @BatchAmountActual" : ""}`,
+          "BEGIN",
+          `    SET @Reason = CONCAT(N'data-quality gate (published) failed: rows_staging_vs_fact ${fact.name}', CASE WHEN ${batches} > 1 THEN CONCAT(N' (batch ', ${batch} + 1, N' of ', ${batches}, N')') ELSE N'' END, N': expected ', @BatchExpected, N' rows, got ', @BatchActual${firstAmount ? `, N'; ${firstAmount} expected ', @BatchAmountExpected, N', got ', @BatchAmountActual` : ""}, N'.');`,
+          "    THROW 50204, @Reason, 1;",
+          "END;",
+          `IF ${batch} < ${batches} - 1`,
+          "BEGIN",
+          "    COMMIT TRANSACTION;",
+          "    SET @BatchesCommitted = @BatchesCommitted + 1;",
+          "END;",
+          `SET ${batch} = ${batch} + 1;`,
+        ].join("\n"),
+      ),
       "END;",
     );
     postRecord.push(
       `INSERT INTO ${DQ} ([RunDate], [RunId], [Stage], [CheckName], [Subject], [Expected], [Actual], [Passed], [Detail], [CheckedAt])`,
-      `SELECT @RunDate, @RunId, 'published', 'rows_staging_vs_fact', ${nstr(`dbo.${fact.name}`)}, ${expected}, ${actual}, 1, NULL, SYSUTCDATETIME();`,
+      `SELECT @RunDate, @RunId, 'published', 'rows_staging_vs_fact', ${nstr(`dbo.${fact.name}`)}, ${expected}, ${actual}, 1, CASE WHEN ${batches} > 1 THEN CONCAT(N'full reload in ', ${batches}, N' batches') END, SYSUTCDATETIME();`,
     );
   }
   const declares = facts.flatMap(({ table: fact }) => [
     `DECLARE @Expected_${fact.name} ${NUMBER}, @Actual_${fact.name} ${NUMBER}, @AmountExpected_${fact.name} ${NUMBER}, @AmountActual_${fact.name} ${NUMBER};`,
+    `DECLARE @Batches_${fact.name} BIGINT, @Batch_${fact.name} BIGINT;`,
   ]);
   return procedure(
     "usp_Publish",
@@ -534,22 +635,23 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
     [
       "SET NOCOUNT ON;",
       `DECLARE @Reason NVARCHAR(4000), @Actual ${NUMBER};`,
+      `DECLARE @BatchExpected ${NUMBER}, @BatchActual ${NUMBER}, @BatchAmountExpected ${NUMBER}, @BatchAmountActual ${NUMBER}, @BatchesCommitted BIGINT = 0;`,
       ...declares,
       `DELETE FROM ${DQ} WHERE [RunDate] = @RunDate AND [RunId] = @RunId AND [Stage] IN ('publish', 'published');`,
       ...prepare,
       "-- 4. Data-quality gate, part 2, on the candidate rows: nothing is written when a check fails.",
       ...pre,
       ...failOnChecks("publish", 50202),
-      "-- 5. Publish in one transaction; re-check after the apply; roll back on any error.",
+      "-- 5. Publish in one transaction (a full reload: in batches); re-check after the apply; roll back on any error.",
       "BEGIN TRY",
-      indent(["BEGIN TRANSACTION;", ...apply, ...post, "COMMIT TRANSACTION;"].join("\n")),
+      indent(["BEGIN TRANSACTION;", ...apply, "COMMIT TRANSACTION;"].join("\n")),
       "END TRY",
       "BEGIN CATCH",
       indent(
         [
           "IF @@TRANCOUNT > 0",
           "    ROLLBACK TRANSACTION;",
-          "SET @Reason = LEFT(CONCAT(N'publish failed and was rolled back: ', ERROR_MESSAGE()), 2000);",
+          "SET @Reason = LEFT(CONCAT(CASE WHEN @BatchesCommitted > 0 THEN CONCAT(N'publish failed after ', @BatchesCommitted, N' batch(es) of the full reload were committed (each checked; a re-run republishes every key), and the rest was rolled back: ') ELSE N'publish failed and was rolled back: ' END, ERROR_MESSAGE()), 2000);",
           `UPDATE ${RUN_LOG} SET [Status] = 'failed', [FinishedAt] = SYSUTCDATETIME(), [Reason] = @Reason WHERE [RunDate] = @RunDate AND [RunId] = @RunId;`,
           "THROW 50203, @Reason, 1;",
         ].join("\n"),
@@ -562,7 +664,8 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
       "Publishes a run: dimensions (type 1, or type 2 with history), inferred members for late-arriving keys, facts",
       "(the run's keys deleted and re-inserted: idempotent per runDate). Candidates are built and checked before the",
       "transaction; the transaction is re-checked and rolled back on any failure, so the published tables change",
-      "only when every check passes.",
+      "only when every check passes. A full reload too large for one transaction commits in batches of keys, each",
+      "checked; a failure rolls back its own batch and names those committed (a re-run republishes them).",
     ],
   );
 }
@@ -677,7 +780,10 @@ function failRun(): string[] {
       `UPDATE ${RUN_LOG} SET [Status] = 'failed', [FinishedAt] = SYSUTCDATETIME(), [Reason] = COALESCE([Reason], LEFT(@Reason, 4000))`,
       "WHERE [RunDate] = @RunDate AND [RunId] = @RunId;",
     ],
-    ["The master pipeline's failure path: the run is failed, with its reason (nothing was published)."],
+    [
+      "The master pipeline's failure path: the run is failed, with its reason (nothing was published, or only the",
+      "committed batches of a full reload its reason names).",
+    ],
   );
 }
 

@@ -6,6 +6,7 @@
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_LOAD, SEED_COSMOS_MAX_RU, type CosmosLoad, type LoadConfig } from "../../../lib/usage";
 import { ZONE_REDUNDANT_MIN_ALWAYS_READY } from "../../../lib/config";
+import type { SynapsePoolSku } from "../../../lib/config/data";
 import {
   alwaysReadyInstances,
   at,
@@ -441,8 +442,57 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
       }),
     );
   }
+  // The nightly publish replaces one fact row per transaction of the day (a delete and an insert: two of the
+  // transaction's rows) in one pool transaction; a full reload goes in batches (pipelines/etl/sql/pool.ts).
+  for (const pool of of("synapse:SqlPool")) {
+    const sku = str(pool.inputs, "sku.name") ?? "?";
+    const max = poolTransactionRows(sku);
+    if (max === undefined) continue;
+    rows.push(
+      row({
+        tier: tierOf(pool, byUrn),
+        resource: `${pool.name} (${sku})`,
+        metric: "fact rows replaced per publish transaction",
+        capacity: max / 2,
+        load: load.nightlyTransactions,
+        unit: "rows",
+        basis:
+          `${(max / 1e6).toLocaleString("en-US")}M rows of 250 bytes per transaction (Microsoft's transaction-size ` +
+          "table), two per replaced row (delete and insert), against load.nightlyTransactions; a full reload commits " +
+          'in batches that fit the smallest pool (docs/etl.md, "Full reloads in batches")',
+      }),
+    );
+  }
   return rows;
 }
+
+/**
+ * A dedicated SQL pool's largest data modification transaction, in rows of 250 bytes spread evenly: Microsoft's table
+ * ("Use transactions in a SQL pool in Azure Synapse", Transaction size, Gen2: 4,000,000 rows per GB of a
+ * distribution's cap, 60 distributions).
+ */
+export const POOL_TRANSACTION_GB_PER_DISTRIBUTION: Readonly<Record<SynapsePoolSku, number>> = {
+  DW100c: 1,
+  DW200c: 1.5,
+  DW300c: 2.25,
+  DW400c: 3,
+  DW500c: 3.75,
+  DW1000c: 7.5,
+  DW1500c: 11.25,
+  DW2000c: 15,
+  DW2500c: 18.75,
+  DW3000c: 22.5,
+  DW5000c: 37.5,
+  DW6000c: 45,
+  DW7500c: 56.25,
+  DW10000c: 75,
+  DW15000c: 112.5,
+  DW30000c: 225,
+};
+export const poolTransactionRows = (sku: string): number | undefined => {
+  const gb = (POOL_TRANSACTION_GB_PER_DISTRIBUTION as Readonly<Record<string, number>>)[sku];
+  return gb === undefined ? undefined : gb * 60 * 4_000_000;
+};
 
 const fmt = (n: number) =>
   !Number.isFinite(n) ? "∞" : n < 100 ? String(Number(n.toFixed(1))) : Math.round(n).toLocaleString("en-US");

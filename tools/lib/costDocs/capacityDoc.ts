@@ -66,6 +66,11 @@ Flex Consumption compute quota all the stack's apps share in their subscription 
 default, flex-consumption-plan.md): what they hold at the target load against it. The quota is the subscription's,
 not the stack's: with dev and prod in one subscription and region, both stacks' apps count against it.
 
+**The nightly ETL** (\`load.nightlyTransactions\`, the seed's 1M a day): the warehouse pool publishes a night's
+\`Fact_Payment\` rows in one transaction, which a dedicated pool caps per service level (Microsoft's transaction-size
+table: DW500c 900M rows of 250 bytes; a replaced row counts twice, delete and insert). A full reload of the whole fact
+commits in batches that fit the smallest pool (docs/etl.md, "Full reloads in batches"), so it is not a row here.
+
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
 ${capacityMarkdown(prod.capacity)}
