@@ -39,6 +39,8 @@ function fakeAz(world: {
   triggers?: unknown[];
   /** Resource groups that do not exist yet (before the stack's first `up`). */
   missingGroups?: string[];
+  /** The factory's managed endpoints' provisioning states (Succeeded unless named here). */
+  provisioning?: Record<string, string>;
 }) {
   const calls: string[][] = [];
   const az: Az = (args) => {
@@ -48,13 +50,16 @@ function fakeAz(world: {
     if (a.startsWith("resource list") && a.includes("Microsoft.DataFactory/factories")) return [FACTORY];
     if (a.startsWith("resource list") && a.includes("Microsoft.Synapse/workspaces")) return [WS];
     if (a.startsWith("resource show")) return LAKE;
-    if (a.includes("/managedPrivateEndpoints?"))
-      return {
-        value: [
-          { name: "mpe-oltp-sql", properties: { privateLinkResourceId: SQL, groupId: "sqlServer" } },
-          { name: "mpe-lake-dfs", properties: { privateLinkResourceId: LAKE, groupId: "dfs" } },
-        ],
-      };
+    const endpoints = [
+      { name: "mpe-oltp-sql", properties: { privateLinkResourceId: SQL, groupId: "sqlServer" } },
+      { name: "mpe-lake-dfs", properties: { privateLinkResourceId: LAKE, groupId: "dfs" } },
+    ].map((e) => ({
+      ...e,
+      properties: { ...e.properties, provisioningState: (world.provisioning ?? {})[e.name] ?? "Succeeded" },
+    }));
+    if (a.includes("/managedPrivateEndpoints?")) return { value: endpoints };
+    if (a.includes("/managedPrivateEndpoints/"))
+      return endpoints.find((e) => a.includes(`/managedPrivateEndpoints/${e.name}?`)) ?? null;
     if (a.includes("/triggers?")) return { value: world.triggers ?? [] };
     if (a.startsWith("network private-endpoint-connection list"))
       return world.connections[args[args.indexOf("--id") + 1]] ?? [];
@@ -129,6 +134,85 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
     assert.equal(world.connections[LAKE][2].properties.privateLinkServiceConnectionState?.status, "Pending");
   });
 
+  it("approves none of a name two connections claim (a stranger's endpoint of the same name, from any subscription)", async () => {
+    const stranger = (target: string, id: string, pe: string, status = "Pending"): Connection => ({
+      id: `${target}/privateEndpointConnections/${id}`,
+      properties: {
+        privateEndpoint: {
+          id: `/subscriptions/attacker/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/${pe}`,
+        },
+        privateLinkServiceConnectionState: { status },
+      },
+    });
+    const world: { connections: Record<string, Connection[]> } = {
+      connections: {
+        [SQL]: [
+          conn(SQL, "a", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Pending"),
+          stranger(SQL, "x", "ADF-PAY-DEV-WEU-1A2B.mpe-oltp-sql"),
+        ],
+        [LAKE]: [
+          conn(LAKE, "b", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Pending"),
+          conn(LAKE, "c", "synw-pay-dev-weu-1a2b.synapse-ws-custstgacct--synw-pay-dev-weu-1a2b-stpay", "Approved"),
+          stranger(LAKE, "y", "synw-pay-dev-weu-1a2b.anything"),
+        ],
+      },
+    };
+    const { az } = fakeAz(world);
+    const lines: string[] = [];
+    await assert.rejects(
+      approveAll(az, expectations(az, STACK), { attempts: 2, delayMs: 0, log: (l) => lines.push(l) }),
+      (err: Error) => {
+        assert.match(err.message, /not approved \(a name claimed twice\)/);
+        assert.match(err.message, /2 private endpoint connections on .*sql-pay-dev-weu-1a2b claim the name/);
+        assert.match(err.message, /\/subscriptions\/attacker\/.*privateEndpoints\/ADF-PAY-DEV-WEU-1A2B\.mpe-oltp-sql/);
+        assert.match(err.message, /claim the name synw-pay-dev-weu-1a2b\., approved by none/);
+        return true;
+      },
+    );
+    // Neither claimant of either name was approved; the lake's unclaimed factory endpoint was, naming its endpoint.
+    const status = (t: string, i: number) =>
+      world.connections[t][i].properties.privateLinkServiceConnectionState?.status;
+    assert.deepEqual([status(SQL, 0), status(SQL, 1), status(LAKE, 2)], ["Pending", "Pending", "Pending"]);
+    assert.equal(status(LAKE, 0), "Approved");
+    assert.ok(
+      lines.some((l) => l.includes("privateEndpoints/adf-pay-dev-weu-1a2b.mpe-lake-dfs")),
+      lines.join("\n"),
+    );
+    // The drift check names the second claimant even when the stack's own is approved.
+    const e = expectations(az, STACK).find((x) => x.privateEndpointName === "synw-pay-dev-weu-1a2b.")!;
+    assert.ok(connectionProblems(world.connections[LAKE], e).some((p) => p.includes("claim the name")));
+  });
+
+  it("approves nothing of a factory endpoint Azure has not provisioned yet: a stranger's of its name waits, then clashes", async () => {
+    const strangerFirst: Record<string, Connection[]> = {
+      [SQL]: [
+        {
+          id: `${SQL}/privateEndpointConnections/x`,
+          properties: {
+            privateEndpoint: {
+              id: "/subscriptions/attacker/providers/Microsoft.Network/privateEndpoints/adf-pay-dev-weu-1a2b.mpe-oltp-sql",
+            },
+            privateLinkServiceConnectionState: { status: "Pending" },
+          },
+        },
+      ],
+      [LAKE]: [conn(LAKE, "b", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Approved")],
+    };
+    const world = { connections: strangerFirst, provisioning: { "mpe-oltp-sql": "Provisioning" } };
+    const { az } = fakeAz(world);
+    const sqlOnly = expectations(az, STACK).filter((e) => e.targetId === SQL);
+    await assert.rejects(approveAll(az, sqlOnly, { attempts: 2, delayMs: 0, log: () => undefined }), /never appeared/);
+    assert.equal(world.connections[SQL][0].properties.privateLinkServiceConnectionState?.status, "Pending");
+    // Once the factory's own endpoint exists, its connection is the second claimant: still nothing approved.
+    world.provisioning["mpe-oltp-sql"] = "Succeeded";
+    world.connections[SQL].push(conn(SQL, "a", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Pending"));
+    await assert.rejects(approveAll(az, sqlOnly, { attempts: 1, delayMs: 0, log: () => undefined }), /claimed twice/);
+    assert.deepEqual(
+      world.connections[SQL].map((c) => c.properties.privateLinkServiceConnectionState?.status),
+      ["Pending", "Pending"],
+    );
+  });
+
   it("tries a failed approval again on the next attempt without giving up on the others, and names one that keeps failing", async () => {
     const world = {
       connections: {
@@ -149,8 +233,8 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
       return inner(args);
     };
     const expected = factoryExpectations("adf-pay-dev-weu-1a2b", [
-      { name: "mpe-oltp-sql", properties: { privateLinkResourceId: SQL } },
-      { name: "mpe-lake-dfs", properties: { privateLinkResourceId: LAKE } },
+      { name: "mpe-oltp-sql", properties: { privateLinkResourceId: SQL, provisioningState: "Succeeded" } },
+      { name: "mpe-lake-dfs", properties: { privateLinkResourceId: LAKE, provisioningState: "Succeeded" } },
     ]);
     const lines: string[] = [];
     const approved = await approveAll(az, expected, { attempts: 3, delayMs: 0, log: (l) => lines.push(l) });

@@ -6,8 +6,10 @@
  *    so started triggers are stopped first, as Microsoft's CI/CD script does (continuous-integration-delivery).
  *  - `approve-endpoints` (after `up`): a managed private endpoint creates a Pending private endpoint connection on
  *    its target, named by Azure; only the target's owner approves it. This approves exactly the factory's own
- *    (`properties.privateEndpoint.id` ending in `/<factory>.<managed endpoint>`) and the Synapse workspace's to its
- *    default storage (`/<workspace>.<…>`), waiting for connections that are not there yet, and never touches others.
+ *    (`properties.privateEndpoint.id` ending in `/<factory>.<managed endpoint>`, once the factory reports that
+ *    endpoint provisioned) and the Synapse workspace's to its default storage (`/<workspace>.<…>`), waiting for
+ *    connections that are not there yet, never touches others, and approves none of a name two connections claim
+ *    (a stranger can name an endpoint anything: claimProblem).
  *  - `start-triggers` (after `up`): triggers are created stopped (ARM has no way to start them).
  *  - `check` (drift): fails when a connection is not approved or a trigger is not started.
  *
@@ -32,7 +34,12 @@ export interface Connection {
 /** A managed private endpoint of the factory (REST `managedPrivateEndpoints` list item). */
 export interface ManagedEndpoint {
   readonly name: string;
-  readonly properties: { readonly privateLinkResourceId?: string; readonly groupId?: string };
+  readonly properties: {
+    readonly privateLinkResourceId?: string;
+    readonly groupId?: string;
+    /** `Succeeded` once Azure has created the endpoint, so its connection is on the target. */
+    readonly provisioningState?: string;
+  };
 }
 
 /** A trigger of the factory (REST `triggers` list item). */
@@ -48,6 +55,11 @@ export interface Expected {
   /** The private endpoint's exact name, or a prefix ending in `.` (every endpoint of that owner). */
   readonly privateEndpointName: string;
   readonly description: string;
+  /**
+   * Whether the owner's own endpoint exists yet (the factory's reads its managed endpoint's provisioning state): no
+   * connection is approved before, so a stranger's endpoint that took the name first is never the only one seen.
+   */
+  readonly ownerReady?: () => boolean;
 }
 
 const peName = (c: Connection) => (c.properties.privateEndpoint?.id ?? "").split("/").pop() ?? "";
@@ -64,26 +76,59 @@ export function pendingOf(connections: readonly Connection[], expected: Expected
   return connections.filter((c) => isFrom(c, expected.privateEndpointName) && statusOf(c) === "Pending");
 }
 
-/** What the drift check reports for one expectation: missing, not approved (rejected, disconnected, pending). */
+/**
+ * The name is all a connection says of its endpoint's owner, and anyone can create a private endpoint of any name
+ * to any resource whose id they know, from any subscription or tenant; Azure leaves such a request Pending for the
+ * target's owner (MicrosoftDocs/azure-docs#72045). So a name claimed by more than one connection, in any state, is
+ * never approved: the problem names every claimant's endpoint id, for a person to approve the stack's own and
+ * reject the others. Undefined when at most one connection claims it.
+ */
+export function claimProblem(connections: readonly Connection[], expected: Expected): string | undefined {
+  const mine = connections.filter((c) => isFrom(c, expected.privateEndpointName));
+  if (mine.length <= 1) return undefined;
+  return (
+    `${expected.description}: ${mine.length} private endpoint connections on ${expected.targetId} claim the name ` +
+    `${expected.privateEndpointName}, approved by none of this tool: ` +
+    mine
+      .map((c) => `${c.id} from ${c.properties.privateEndpoint?.id ?? "?"} (${statusOf(c) || "no state"})`)
+      .join("; ") +
+    " (approve the stack's own by hand, `az network private-endpoint-connection reject --id <id>` the others)"
+  );
+}
+
+/** What the drift check reports for one expectation: missing, claimed twice, not approved (rejected, pending). */
 export function connectionProblems(connections: readonly Connection[], expected: Expected): string[] {
   const mine = connections.filter((c) => isFrom(c, expected.privateEndpointName));
   if (mine.length === 0)
     return [
       `${expected.description}: no private endpoint connection from ${expected.privateEndpointName} on ${expected.targetId}`,
     ];
-  return mine
-    .filter((c) => statusOf(c) !== "Approved")
-    .map((c) => `${expected.description}: ${c.id} is ${statusOf(c) || "in no state"}, not Approved`);
+  const claimed = claimProblem(connections, expected);
+  return [
+    ...(claimed ? [claimed] : []),
+    ...mine
+      .filter((c) => statusOf(c) !== "Approved")
+      .map((c) => `${expected.description}: ${c.id} is ${statusOf(c) || "in no state"}, not Approved`),
+  ];
 }
 
-/** The factory's expectations: one per managed private endpoint, from the factory's own list. */
-export function factoryExpectations(factoryName: string, endpoints: readonly ManagedEndpoint[]): Expected[] {
+/**
+ * The factory's expectations: one per managed private endpoint, from the factory's own list; `provisioned` reads an
+ * endpoint's state again (each approval attempt), defaulting to the state in the list.
+ */
+export function factoryExpectations(
+  factoryName: string,
+  endpoints: readonly ManagedEndpoint[],
+  provisioned: (endpoint: string) => boolean = (name) =>
+    endpoints.find((e) => e.name === name)?.properties.provisioningState === "Succeeded",
+): Expected[] {
   return endpoints
     .filter((e) => e.properties.privateLinkResourceId)
     .map((e) => ({
       targetId: e.properties.privateLinkResourceId!,
       privateEndpointName: `${factoryName}.${e.name}`,
       description: `Data Factory ${factoryName} managed private endpoint ${e.name} (${e.properties.groupId ?? "?"})`,
+      ownerReady: () => provisioned(e.name),
     }));
 }
 
@@ -213,7 +258,19 @@ export function expectations(az: Az, s: StackResources): Expected[] {
       az,
       `${factory.id}/managedVirtualNetworks/default/managedPrivateEndpoints?api-version=${ADF_API}`,
     );
-    out.push(...factoryExpectations(factory.name, endpoints));
+    const endpointsUrl = `${factory.id}/managedVirtualNetworks/default/managedPrivateEndpoints`;
+    out.push(
+      ...factoryExpectations(
+        factory.name,
+        endpoints,
+        (name) =>
+          (
+            az(["rest", "--method", "get", "--url", `${ARM}${endpointsUrl}/${name}?api-version=${ADF_API}`]) as {
+              properties?: { provisioningState?: string };
+            } | null
+          )?.properties?.provisioningState === "Succeeded",
+      ),
+    );
   }
   for (const ws of resourceIds(az, s.dataResourceGroup, "Microsoft.Synapse/workspaces")) {
     const lake = az(["resource", "show", "--ids", ws, "--query", "properties.defaultDataLakeStorage.resourceId"]) as
@@ -246,14 +303,22 @@ export async function approveAll(
   const approved: string[] = [];
   const missing: string[] = [];
   const failed: string[] = [];
+  const claimed: string[] = [];
   for (const e of expected) {
     let done = false;
     let lastError: string | undefined;
     for (let attempt = 1; attempt <= opts.attempts && !done; attempt++) {
       try {
         const connections = connectionsOf(az, e.targetId);
-        const seen = connections.some((c) => isFrom(c, e.privateEndpointName));
-        for (const c of pendingOf(connections, e)) {
+        const claim = claimProblem(connections, e);
+        if (claim !== undefined) {
+          claimed.push(claim);
+          done = true;
+          break;
+        }
+        // Nothing is approved before the owner's own endpoint exists (then a stranger's would be a second claimant).
+        const seen = connections.some((c) => isFrom(c, e.privateEndpointName)) && (e.ownerReady?.() ?? true);
+        for (const c of seen ? pendingOf(connections, e) : []) {
           az([
             "network",
             "private-endpoint-connection",
@@ -264,7 +329,7 @@ export async function approveAll(
             e.description.slice(0, 140),
           ]);
           approved.push(c.id);
-          opts.log(`approved ${c.id} (${e.description})`);
+          opts.log(`approved ${c.id} from ${c.properties.privateEndpoint?.id ?? "?"} (${e.description})`);
         }
         done = seen;
         lastError = undefined;
@@ -279,6 +344,7 @@ export async function approveAll(
     else missing.push(`${e.description}: no connection from ${e.privateEndpointName} on ${e.targetId}`);
   }
   const problems = [
+    ...(claimed.length > 0 ? [`not approved (a name claimed twice):\n${claimed.join("\n")}`] : []),
     ...(missing.length > 0 ? [`not approved (never appeared):\n${missing.join("\n")}`] : []),
     ...(failed.length > 0 ? [`not approved (Azure kept failing):\n${failed.join("\n")}`] : []),
   ];
