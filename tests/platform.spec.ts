@@ -327,6 +327,32 @@ for (const stack of ["dev", "prod"] as const) {
       },
     );
 
+    it(
+      prod
+        ? "protects and locks every identity a service reaches its customer-managed key with (its loss cuts the key)"
+        : "leaves dev's key identities unprotected and unlocked",
+      () => {
+        // The identities granted Key Vault Crypto Service Encryption User on a key: the CMK identities.
+        const grants = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) =>
+          String(r.inputs.roleDefinitionId).endsWith("e147488a-f6f5-4113-8e2d-b22465e65bf6"),
+        );
+        const identities = ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").filter((i) =>
+          grants.some((g) => g.inputs.principalId === i.outputs.principalId),
+        );
+        assert.ok(identities.length >= 6, `${identities.length} key identities`);
+        assert.ok(identities.some((i) => String(i.inputs.resourceName).includes("cmk-sql")));
+        const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
+        for (const id of identities) {
+          assert.equal(id.protect ?? false, prod, `${id.name} protect`);
+          assert.deepEqual(
+            locks.filter((l) => l.inputs.scope === id.id).map((l) => l.inputs.level),
+            prod ? ["CanNotDelete"] : [],
+            `${id.name} lock`,
+          );
+        }
+      },
+    );
+
     it("links resources to the monitor private link scope one at a time, each after every earlier link (removals too)", () => {
       // After the workspace's own link and the scope's private endpoint, which the chain starts from.
       const links = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource").filter(

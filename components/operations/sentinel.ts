@@ -187,6 +187,8 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.SQL/SERVERS/ADMINISTRATORS/WRITE",
   "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
+  // A customer-managed key's identity deleted (its lock lifted first): the service loses its key (customerManagedKey).
+  "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/DELETE",
 ] as const;
 
 /** How long after a grant to the app's identity its package writes are a ship's: the ship's attempts and Storage's 10-minute tail. */

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import { KEY_EXPIRY_NOTICE_DAYS } from "../../lib/config";
 import type { CustomerManagedKey, ServiceKey, Tags } from "./interfaces";
+import { lockFor, managementLock } from "./protection";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 import type { Serial } from "./serial";
 
@@ -43,7 +44,8 @@ export interface CustomerManagedKeyArgs {
   /**
    * Prod: the key is protected (`protect`) and kept in the vault if the program ever drops it (`retainOnDelete`). A
    * service reads its key at creation and some never take another (Data Factory), so a renamed key or a service moved
-   * to another vault must not delete the key it still encrypts with (docs/operations.md, "Keys").
+   * to another vault must not delete the key it still encrypts with (docs/operations.md, "Keys"). The user-assigned
+   * identity that reaches the key is protected too, with a `CanNotDelete` lock (customerManagedKey).
    */
   readonly protect?: boolean;
 }
@@ -177,6 +179,10 @@ export function customerManagedKey(
   readonly key: keyvault.Key;
   readonly identityResource: managedidentity.UserAssignedIdentity;
 } {
+  // The service's only way to its key: deleting the identity makes SQL's TDE protector inaccessible, and after 30
+  // minutes the server loses its failover group configuration and point-in-time-restore history ("Inaccessible TDE
+  // protector", transparent-data-encryption-byok-overview); Cosmos DB's restore needs the same identity declared
+  // (how-to-setup-cmk). A re-created identity of the same name is another principal. So prod protects and locks it.
   const identity = new managedidentity.UserAssignedIdentity(
     `${name}-id`,
     {
@@ -185,7 +191,14 @@ export function customerManagedKey(
       location: args.location,
       tags: args.tags,
     },
-    { parent },
+    { parent, protect: args.protect },
+  );
+  managementLock(
+    `${name}-id`,
+    identity.id,
+    lockFor(args.protect === true, `the identity ${args.identityName} uses to reach its customer-managed key`),
+    parent,
+    identity,
   );
   const { key, ...handles } = serviceKey(name, args, parent);
   const grant = roleAssignment(
