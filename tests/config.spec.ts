@@ -162,6 +162,20 @@ describe("config", () => {
       (hs.sql as { secondaryType: string }).secondaryType = "Geo";
       rejects(hs, "prod", /sql \(hybridBenefit\): got true; must be false on HS_Gen5/);
     });
+    it("a zone-redundant Hyperscale database without zone-redundant backups (Azure refuses it)", () => {
+      const hs = rawOf("prod");
+      const sqlRaw = hs.sql as { sku: { name: string }; secondaryType: string; hybridBenefit: boolean };
+      sqlRaw.sku.name = "HS_Gen5";
+      sqlRaw.secondaryType = "Geo";
+      sqlRaw.hybridBenefit = false;
+      rejects(
+        hs,
+        "prod",
+        /sql \(backupStorageRedundancy\): got "Geo"; must be Zone or GeoZone with HS_Gen5 and zoneRedundant true/,
+      );
+      (hs.sql as { backupStorageRedundancy: string }).backupStorageRedundancy = "GeoZone";
+      assert.equal(parseConfig(hs, "prod").sql.sku.name, "HS_Gen5");
+    });
     it("an unknown Key Vault SKU", () => {
       rejects({ ...rawOf("dev"), keyVaultSku: "gold" }, "dev", /keyVaultSku: got "gold"; must be standard or premium/);
     });

@@ -2,7 +2,12 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { cosmosCreationOnlyConflicts } from "../components/nosql/settings";
-import { DATABASE_NAME, ledgerConflicts, secondaryTypeConflicts } from "../components/oltp/settings";
+import {
+  DATABASE_NAME,
+  hyperscaleConflicts,
+  ledgerConflicts,
+  secondaryTypeConflicts,
+} from "../components/oltp/settings";
 import {
   checkCreationOnly,
   creationOnlyMessage,
@@ -312,6 +317,31 @@ describe("deployed resources: creation-only settings", () => {
         prod,
       ).map((c) => c.deployed),
       ["false in West Europe, North Europe"],
+    );
+  });
+
+  it("Azure SQL: a deployed Hyperscale database is not moved to another tier by the program (one-way)", () => {
+    const hs = { sku: { name: "HS_Gen5", tier: "Hyperscale" } };
+    assert.deepEqual(hyperscaleConflicts(hs, { sku: { name: "HS_Gen5", capacity: 8 } }), []);
+    assert.deepEqual(hyperscaleConflicts({}, { sku: { name: "BC_Gen5", capacity: 8 } }), []);
+    assert.deepEqual(
+      hyperscaleConflicts(
+        { sku: { name: "BC_Gen5", tier: "BusinessCritical" } },
+        { sku: { name: "HS_Gen5", capacity: 8 } },
+      ),
+      [],
+      "into Hyperscale is Azure's to accept",
+    );
+    const back = hyperscaleConflicts(hs, { sku: { name: "BC_Gen5", capacity: 8 } });
+    assert.deepEqual(
+      back.map((c) => [c.key, c.deployed, c.wanted]),
+      [["sql.sku.name", "HS_Gen5", "BC_Gen5"]],
+    );
+    assert.match(back[0].remedy, /stays one: set it back to HS_Gen5.*45 days.*reverse-migrate-from-hyperscale/);
+    // The tier alone is enough (Azure may name the SKU by its family).
+    assert.equal(
+      hyperscaleConflicts({ sku: { tier: "Hyperscale" } }, { sku: { name: "GP_Gen5", capacity: 4 } }).length,
+      1,
     );
   });
 

@@ -137,6 +137,16 @@ describe("oltp (pure helpers)", () => {
       () => validateOltpArgs(argsFor({ ...prod.sql, sku: { name: "HS_Gen5", capacity: 8 }, secondaryType: "Standby" })),
       /sql.secondaryType Standby needs a provisioned GP_Gen5 or BC_Gen5 database \(got HS_Gen5\); use Geo/,
     );
+    // A zone-redundant Hyperscale database needs zone-redundant backups (prod's Geo is refused; GeoZone is not).
+    const hyperscale = { ...prod.sql, sku: { name: "HS_Gen5" as const, capacity: 8 }, secondaryType: "Geo" as const };
+    assert.throws(
+      () => validateOltpArgs(argsFor({ ...hyperscale, hybridBenefit: false })),
+      /sql.backupStorageRedundancy must be Zone or GeoZone with HS_Gen5 and zoneRedundant true \(got Geo\)/,
+    );
+    assert.doesNotThrow(() =>
+      validateOltpArgs(argsFor({ ...hyperscale, hybridBenefit: false, backupStorageRedundancy: "GeoZone" })),
+    );
+    assert.doesNotThrow(() => validateOltpArgs(argsFor({ ...hyperscale, hybridBenefit: false, zoneRedundant: false })));
     assert.throws(
       () => validateOltpArgs(argsFor({ ...dev.sql, hybridBenefit: true })),
       /sql.hybridBenefit must be false on GP_S_Gen5: Azure Hybrid Benefit applies to GP_Gen5 or BC_Gen5 only/,

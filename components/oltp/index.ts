@@ -53,6 +53,7 @@ import {
   FAILOVER_GRACE_MINUTES,
   databaseSku,
   isServerless,
+  hyperscaleConflicts,
   ledgerConflicts,
   secondaryTypeConflicts,
   serverlessSettings,
@@ -102,6 +103,11 @@ export function validateOltpArgs(args: OltpArgs): void {
   if (s.hybridBenefit && !LICENSED_SKUS.includes(s.sku.name)) {
     problems.push(
       `sql.hybridBenefit must be false on ${s.sku.name}: Azure Hybrid Benefit applies to ${LICENSED_SKUS.join(" or ")} only`,
+    );
+  }
+  if (s.sku.name === "HS_Gen5" && s.zoneRedundant && !["Zone", "GeoZone"].includes(s.backupStorageRedundancy)) {
+    problems.push(
+      `sql.backupStorageRedundancy must be Zone or GeoZone with HS_Gen5 and zoneRedundant true (got ${s.backupStorageRedundancy}): Azure refuses a zone-redundant Hyperscale database without zone-redundant backups`,
     );
   }
   if (s.archiveTriggerAudit && !args.triggerAuditArchive) {
@@ -189,7 +195,10 @@ export class Oltp extends pulumi.ComponentResource {
       `${name}-db`,
       {
         // Ledger is set when Azure creates the database: a preview of a deployed stack refuses a change to sql.ledger.
-        databaseName: this.checkedDatabaseName(cfg.location, "the database", (d) => ledgerConflicts(d, s)),
+        databaseName: this.checkedDatabaseName(cfg.location, "the database", (d) => [
+          ...ledgerConflicts(d, s),
+          ...hyperscaleConflicts(d, s),
+        ]),
         serverName: primary.server.name,
         resourceGroupName: rg,
         location: cfg.location,
@@ -418,6 +427,9 @@ export class Oltp extends pulumi.ComponentResource {
       zoneRedundant: s.zoneRedundant,
       readScale: s.readScaleOut ? sql.DatabaseReadScale.Enabled : sql.DatabaseReadScale.Disabled,
       requestedBackupStorageRedundancy: sql.BackupStorageRedundancy[s.backupStorageRedundancy],
+      // A zone-redundant Hyperscale database needs at least one high-availability replica
+      // (hyperscale-create-zone-redundant-database); Business Critical's replicas come with the tier.
+      ...(s.sku.name === "HS_Gen5" ? { highAvailabilityReplicaCount: s.zoneRedundant ? 1 : 0 } : {}),
       // Explicit both ways where a licence is billed (turning the benefit off must reach Azure); serverless and
       // Hyperscale have none.
       ...(LICENSED_SKUS.includes(s.sku.name)

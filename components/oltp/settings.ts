@@ -89,6 +89,30 @@ export interface DeployedSqlDatabase {
   readonly isLedgerOn?: boolean;
   /** Geo, Named or Standby on a secondary; absent on a primary. */
   readonly secondaryType?: string;
+  /** `Hyperscale`, `BusinessCritical`, `GeneralPurpose` (the SKU's tier). */
+  readonly sku?: { readonly name?: string; readonly tier?: string };
+}
+
+/**
+ * `sql.sku.name` against a deployed Hyperscale database: the move into Hyperscale is one-way for this program. Azure
+ * takes a database back only to General Purpose, within 45 days of its migration, through a reverse migration, and
+ * never one created as Hyperscale (reverse-migrate-from-hyperscale); the Databases PUT this program sends with
+ * another SKU would fail part way through an `up` (or, on the 45-day path, bypass the steps the page asks for).
+ */
+export function hyperscaleConflicts(deployed: DeployedSqlDatabase, s: Pick<SqlConfig, "sku">): CreationOnlyConflict[] {
+  const hyperscale = deployed.sku?.tier === "Hyperscale" || deployed.sku?.name?.startsWith("HS_") === true;
+  if (!hyperscale || s.sku.name === "HS_Gen5") return [];
+  return [
+    {
+      key: "sql.sku.name",
+      deployed: deployed.sku?.name ?? "HS_Gen5",
+      wanted: s.sku.name,
+      remedy:
+        "A Hyperscale database stays one: set it back to HS_Gen5. Within 45 days of a migration Azure can take it " +
+        "back to General Purpose by a reverse migration (reverse-migrate-from-hyperscale), done outside the program " +
+        "and followed by `pulumi up --refresh` with GP_Gen5.",
+    },
+  ];
 }
 
 /**

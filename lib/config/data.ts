@@ -168,6 +168,15 @@ export const sqlSchema = settings({
       message: `must be at most ${maxDataSizeGb} GB with sku ${sql.sku.name} and capacity ${sql.sku.capacity} (Azure's max data size for ${sql.sku.name}_${sql.sku.capacity}): lower maxSizeGb, or raise sku.capacity`,
     });
   }
+  // A zone-redundant Hyperscale database "must have at least 1 high availability replica and zone-redundant backup
+  // storage must be specified" (hyperscale-create-zone-redundant-database): the program gives it one replica.
+  if (sql.sku.name === "HS_Gen5" && sql.zoneRedundant && !["Zone", "GeoZone"].includes(sql.backupStorageRedundancy)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["backupStorageRedundancy"],
+      message: `must be Zone or GeoZone with HS_Gen5 and zoneRedundant true (Azure refuses a zone-redundant Hyperscale database without zone-redundant backups), not ${sql.backupStorageRedundancy}`,
+    });
+  }
   if (serverless && sql.sku.capacity > 80) {
     ctx.addIssue({ code: "custom", path: ["sku", "capacity"], message: "serverless allows at most 80 vCores" });
   }
