@@ -8,6 +8,7 @@ import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { structSample } from "./helpers/structSample";
 import {
+  customTimeoutSeconds,
   DuplicateUrn,
   lazyTransferProperties,
   leanDebuggablePromise,
@@ -18,6 +19,8 @@ import {
   structValue,
 } from "../tools/lib/engine";
 import { programOf } from "../tools/lib/deployedView";
+import { runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import type { PolicyResourceOptions } from "@pulumi/policy";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -342,5 +345,53 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
         });
       }
     });
+  });
+});
+
+describe("offline engine: custom timeouts as the CLI reads them (Go's time.ParseDuration, in seconds)", () => {
+  it("parses every form Go accepts and refuses the others with the resource monitor's error", () => {
+    const cases: [string, number][] = [
+      ["12h", 43200],
+      ["1h30m", 5400],
+      ["1.5s", 1.5],
+      ["300ms", 0.3],
+      ["+5m", 300],
+      ["-1.5h", -5400],
+      ["0", 0],
+      ["1.s", 1],
+      [".5m", 30],
+      ["2h45m10s", 9910],
+      ["1\u00b5s", 1e-6],
+    ];
+    for (const [text, seconds] of cases) assert.ok(Math.abs(customTimeoutSeconds(text) - seconds) < 1e-9, text);
+    for (const bad of ["", "12", "1d", "h", ".s", "1hh", "1 h", "-"])
+      assert.throws(() => customTimeoutSeconds(bad), new RegExp(`^Error: unable to parse customTimeout Value ${bad}$`));
+  });
+
+  it("records the registration's timeouts and hands them to policies in seconds, zeros when none", async () => {
+    const record = (timeouts?: ResourceRecord["customTimeouts"]): ResourceRecord => ({
+      urn: "urn:pulumi:prod::payments-data-platform::azure-native:sql:Database::oltp-db",
+      type: "azure-native:sql:Database",
+      name: "oltp-db",
+      custom: true,
+      dependencies: [],
+      propertyDependencies: {},
+      protect: true,
+      inputs: {},
+      outputs: {},
+      ...(timeouts ? { customTimeouts: timeouts } : {}),
+    });
+    const seen: PolicyResourceOptions["customTimeouts"][] = [];
+    const probe = {
+      name: "probe",
+      description: "reads the options",
+      enforcementLevel: "advisory" as const,
+      validateResource: (args: { opts: PolicyResourceOptions }) => void seen.push(args.opts.customTimeouts),
+    };
+    await runPolicies([probe], [record({ create: 43200, update: 43200 }), record()]);
+    assert.deepEqual(seen, [
+      { createSeconds: 43200, updateSeconds: 43200, deleteSeconds: 0 },
+      { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    ]);
   });
 });

@@ -14,7 +14,7 @@ import { stackContext } from "../components/shared";
 import { geoSecondaryType, type SqlConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import type { PreviewResult } from "../tools/lib/preview";
+import { fromStackExport, toStackExport, type PreviewResult } from "../tools/lib/preview";
 import { byName, configOf, input, ofType, previewOf, prodWithAuditArchiveOf, waitsFor } from "./helpers/stacks";
 
 const T = {
@@ -189,6 +189,17 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(found.length, 1, `one ${type} on ${String(server.inputs.serverName)}`);
       return found[0];
     };
+
+    it("gives the databases 12 hours to scale or seed (Business Critical copies the data), in the stack's state", () => {
+      const dbs = ofType(mine, "azure-native:sql:Database");
+      assert.ok(dbs.length >= 1);
+      for (const d of dbs) assert.deepEqual(d.customTimeouts, { create: 43200, update: 43200 }, d.name);
+      // And in the export (apitype.ResourceV3 customTimeouts), which a deployed view reads back.
+      const exported = toStackExport(preview.run).deployment.resources.find((r) => r.urn === db.urn);
+      assert.deepEqual(exported?.customTimeouts, { create: 43200, update: 43200 });
+      const back = fromStackExport(toStackExport(preview.run)).find((r) => r.urn === db.urn);
+      assert.deepEqual(back?.customTimeouts, { create: 43200, update: 43200 });
+    });
 
     it("registers one component with the documented type token, parent of every OLTP resource", () => {
       const component = byName(resources, "oltp");

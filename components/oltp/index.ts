@@ -64,6 +64,14 @@ import {
 export * from "./settings";
 export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs } from "./auditArchive";
 
+/**
+ * How long the provider waits on the databases: scaling into or within Business Critical copies the data ("typically
+ * less than 1 minute per GB", single-database-scale, Latency) and seeding a geo-secondary copies it too, so a prod
+ * database of a few hundred GB outlasts a default operation timeout; the deploy job's own timeout still bounds an
+ * `up` (docs/configuration.md, `sql.sku.name`: scale large databases by hand, then `up --refresh`).
+ */
+export const DATABASE_TIMEOUTS = { create: "12h", update: "12h" } as const;
+
 /** The Microsoft Entra group that administers the servers. */
 export interface EntraAdministrator {
   /** Object id of the group (the server admin's `sid`). */
@@ -214,7 +222,7 @@ export class Oltp extends pulumi.ComponentResource {
       // Created after the protector is set, so the database key is wrapped by the customer-managed key from the start,
       // and after the server's other settings (auditing, Defender, private endpoint), which Azure SQL would refuse
       // to overlap with it ("... is already in progress").
-      { parent: this, protect, dependsOn: [primary.settled] },
+      { parent: this, protect, dependsOn: [primary.settled], customTimeouts: DATABASE_TIMEOUTS },
     );
     const dbScope = { resourceGroupName: rg, serverName: primary.server.name, databaseName: database.name };
 
@@ -319,7 +327,12 @@ export class Oltp extends pulumi.ComponentResource {
           ...serverlessSettings(s),
           tags: this.tags,
         },
-        { parent: this, protect, dependsOn: [primary.settled, secondary.settled, primaryBackups] },
+        {
+          parent: this,
+          protect,
+          dependsOn: [primary.settled, secondary.settled, primaryBackups],
+          customTimeouts: DATABASE_TIMEOUTS,
+        },
       );
       // The same PITR and LTR policies as the primary, so backups continue with the same retention after a failover.
       const secondaryBackups = this.backupRetention(

@@ -80,6 +80,61 @@ export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
  * sdk/go/common/resource/urn/urn.go `New`: `urn:pulumi:<stack>::<project>::<parentType>$<type>::<name>`.
  * `QualifiedType()` is the URN's third `::` component after the `urn:pulumi:` prefix.
  */
+/** Seconds per unit of Go's `time.ParseDuration` (µ as U+00B5 or U+03BC). */
+const GO_DURATION_UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-9,
+  us: 1e-6,
+  "\u00b5s": 1e-6,
+  "\u03bcs": 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/**
+ * A custom timeout in seconds, as the CLI reads it from a registration: Go's `time.ParseDuration` (an optional sign,
+ * then numbers each with a unit: `12h`, `1h30m`, `1.5s`; a bare `0`), failing as its resource monitor does ("unable
+ * to parse customTimeout Value …", pkg/resource/deploy/source_eval.go generateTimeoutInSeconds).
+ */
+export function customTimeoutSeconds(value: string): number {
+  const fail = () => new Error(`unable to parse customTimeout Value ${value}`);
+  let rest = value;
+  let sign = 1;
+  if (rest.startsWith("-") || rest.startsWith("+")) {
+    sign = rest.startsWith("-") ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === "0") return 0;
+  if (rest === "") throw fail();
+  let seconds = 0;
+  while (rest !== "") {
+    const m = /^(\d*)(?:\.(\d*))?([^\d.]+)/.exec(rest);
+    if (!m || (m[1] === "" && (m[2] ?? "") === "")) throw fail();
+    const unit = /^(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/.exec(m[3])?.[1];
+    if (!unit) throw fail();
+    seconds += Number(`${m[1] || "0"}.${m[2] ?? ""}`.replace(/\.$/, "")) * GO_DURATION_UNITS[unit];
+    rest = rest.slice(m[1].length + (m[2] !== undefined ? m[2].length + 1 : 0) + unit.length);
+  }
+  return sign * seconds;
+}
+
+/** A registration's custom timeouts in seconds, as the CLI keeps them (resource.CustomTimeouts: zero omitted). */
+function customTimeoutsOf(timeouts: { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined) {
+  if (!timeouts) return undefined;
+  const out: { create?: number; update?: number; delete?: number } = {};
+  for (const [k, v] of [
+    ["create", timeouts.getCreate()],
+    ["update", timeouts.getUpdate()],
+    ["delete", timeouts.getDelete()],
+  ] as const)
+    if (v !== "") {
+      const seconds = customTimeoutSeconds(v);
+      if (seconds !== 0) out[k] = seconds;
+    }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function resourceUrn(stack: string, project: string, parent: string, type: string, name: string): string {
   const parentType = parent ? (parent.slice("urn:pulumi:".length).split("::")[2] ?? "") : "";
   const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
@@ -167,6 +222,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getDeletedwith(): string;
   getReplaceWithList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface OutputsRequest {
   getUrn(): string;
@@ -581,6 +637,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       const propertyDependencies: Record<string, string[]> = {};
       for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
       const provider = req.getProvider();
+      const timeouts = customTimeoutsOf(req.getCustomtimeouts());
       const record: ResourceRecord = {
         urn,
         type: req.getType(),
@@ -599,6 +656,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+        ...(timeouts ? { customTimeouts: timeouts } : {}),
         ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
         ...(req.getReplaceWithList().length > 0 ? { replaceWith: req.getReplaceWithList() } : {}),

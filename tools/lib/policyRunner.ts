@@ -46,6 +46,8 @@ export interface ResourceRecord {
   readonly replaceOnChanges?: readonly string[];
   /** The resource is left in Azure when Pulumi deletes it (`retainOnDelete`). */
   readonly retainOnDelete?: boolean;
+  /** `customTimeouts` in seconds, as the CLI keeps them (resource.CustomTimeouts; a zero is left out). */
+  readonly customTimeouts?: { readonly create?: number; readonly update?: number; readonly delete?: number };
   /** A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`). */
   readonly deleteBeforeReplace?: boolean;
   /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */
@@ -350,7 +352,12 @@ function options(r: ResourceRecord): PolicyResourceOptions {
     protect: r.protect,
     ignoreChanges: [...(r.ignoreChanges ?? [])],
     aliases: [],
-    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    // The CLI passes the registration's timeouts in seconds (step_generator.go: `CustomTimeouts: new.CustomTimeouts`).
+    customTimeouts: {
+      createSeconds: r.customTimeouts?.create ?? 0,
+      updateSeconds: r.customTimeouts?.update ?? 0,
+      deleteSeconds: r.customTimeouts?.delete ?? 0,
+    },
     additionalSecretOutputs: [],
     ...(r.parent ? { parent: r.parent } : {}),
   };

@@ -241,6 +241,7 @@ export interface ExportedResource {
   ignoreChanges?: string[];
   replaceOnChanges?: string[];
   retainOnDelete?: boolean;
+  customTimeouts?: { create?: number; update?: number; delete?: number };
 }
 
 export interface StackExport {
@@ -283,8 +284,9 @@ export function toStackExport(run: ProgramRun): StackExport {
       propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, [...v]])),
       ...(r.ignoreChanges?.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
       ...(r.replaceOnChanges?.length ? { replaceOnChanges: [...r.replaceOnChanges] } : {}),
-      // apitype.ResourceV3: `retainOnDelete,omitempty`.
+      // apitype.ResourceV3: `retainOnDelete,omitempty`; `customTimeouts` only when one is set (deployment.go).
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+      ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
     };
     return out;
   });
@@ -398,6 +400,7 @@ export function fromStackExport(
       ignoreChanges: r.ignoreChanges ?? [],
       replaceOnChanges: r.replaceOnChanges ?? [],
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+      ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
     } satisfies ResourceRecord;
   });
 }
