@@ -495,6 +495,21 @@ describe("config", () => {
         /protectStatefulResources: got false; must be true in prod/,
       );
     });
+    it("prod without the SQL failover group (the secondary it would delete, and the endpoint it would move)", () => {
+      const raw = rawOf("prod");
+      const sqlRaw = raw.sql as { failoverGroup: boolean; secondaryType?: string };
+      sqlRaw.failoverGroup = false;
+      delete sqlRaw.secondaryType;
+      rejects(
+        raw,
+        "prod",
+        /sql \(failoverGroup\): got false; must be true in prod \(docs\/disaster-recovery\.md's SQL RTO and RPO rest on the geo-secondary/,
+      );
+      // dev may go without one.
+      const dev = rawOf("dev");
+      (dev.sql as { failoverGroup: boolean }).failoverGroup = false;
+      assert.equal(parseConfig(dev, "dev").sql.failoverGroup, false);
+    });
     it("prod without HSM-backed keys", () => {
       rejects({ ...rawOf("prod"), hsmKeys: false }, "prod", /hsmKeys: got false; must be true in prod/);
     });

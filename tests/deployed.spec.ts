@@ -6,6 +6,7 @@ import {
   DATABASE_NAME,
   hyperscaleConflicts,
   ledgerConflicts,
+  secondaryTierConflicts,
   secondaryTypeConflicts,
 } from "../components/oltp/settings";
 import {
@@ -342,6 +343,36 @@ describe("deployed resources: creation-only settings", () => {
     assert.equal(
       hyperscaleConflicts({ sku: { tier: "Hyperscale" } }, { sku: { name: "GP_Gen5", capacity: 4 } }).length,
       1,
+    );
+  });
+
+  it("Azure SQL: a tier upgrade the geo-secondary has not had yet is refused with its command (secondary first)", () => {
+    const where = { resourceGroup: "rg-pay-prod-weu-data", server: "sql-pay-prod-neu-1a2b", database: "payments" };
+    const gp = { sku: { name: "GP_Gen5", tier: "GeneralPurpose", capacity: 8 } };
+    const bc = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 8 } };
+    const up = secondaryTierConflicts(gp, { sku: { name: "BC_Gen5", capacity: 8 } }, where);
+    assert.deepEqual(
+      up.map((c) => [c.key, c.deployed, c.wanted, c.kind]),
+      [["sql.sku.name", "GP_Gen5 on the geo-secondary", "BC_Gen5", "refused"]],
+    );
+    assert.match(
+      up[0].remedy,
+      /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --edition BusinessCritical --capacity 8 --family Gen5, then pulumi up --refresh/,
+    );
+    // Once upgraded by hand, or for a downgrade (primary first, as the program goes), or the same tier: nothing.
+    assert.deepEqual(secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 16 } }, where), []);
+    assert.deepEqual(secondaryTierConflicts(bc, { sku: { name: "GP_Gen5", capacity: 8 } }, where), []);
+    assert.deepEqual(secondaryTierConflicts({}, { sku: { name: "BC_Gen5", capacity: 8 } }, where), []);
+    // Serverless counts as General Purpose; Hyperscale is hyperscaleConflicts' (one-way).
+    assert.equal(
+      secondaryTierConflicts({ sku: { name: "GP_S_Gen5" } }, { sku: { name: "BC_Gen5", capacity: 8 } }, where).length,
+      1,
+    );
+    assert.deepEqual(secondaryTierConflicts(gp, { sku: { name: "HS_Gen5", capacity: 8 } }, where), []);
+    // The message says it is a refused change, not a creation-only one.
+    assert.match(
+      creationOnlyMessage("the geo-secondary database 'payments'", up),
+      /^the stack config asks for a change Azure refuses on the geo-secondary database 'payments' as the program would send it:\n {2}sql\.sku\.name: the deployed value is GP_Gen5 on the geo-secondary/,
     );
   });
 

@@ -55,6 +55,7 @@ import {
   isServerless,
   hyperscaleConflicts,
   ledgerConflicts,
+  secondaryTierConflicts,
   secondaryTypeConflicts,
   serverlessSettings,
   GIB,
@@ -308,9 +309,10 @@ export class Oltp extends pulumi.ComponentResource {
         {
           // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
           // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
-          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d) =>
-            secondaryTypeConflicts(d, secondaryType),
-          ),
+          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d, [g, sv]) => [
+            ...secondaryTypeConflicts(d, secondaryType),
+            ...secondaryTierConflicts(d, s, { resourceGroup: g, server: sv, database: DATABASE_NAME }),
+          ]),
           serverName: secondary.server.name,
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
@@ -462,7 +464,10 @@ export class Oltp extends pulumi.ComponentResource {
   private checkedDatabaseName(
     location: string,
     what: string,
-    conflicts: (deployed: DeployedSqlDatabase) => CreationOnlyConflict[],
+    conflicts: (
+      deployed: DeployedSqlDatabase,
+      where: [resourceGroup: string, server: string],
+    ) => CreationOnlyConflict[],
   ): pulumi.Output<string> {
     return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, this.serverNameIn(location)]), {
       resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,

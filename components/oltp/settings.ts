@@ -107,6 +107,7 @@ export function hyperscaleConflicts(deployed: DeployedSqlDatabase, s: Pick<SqlCo
       key: "sql.sku.name",
       deployed: deployed.sku?.name ?? "HS_Gen5",
       wanted: s.sku.name,
+      kind: "refused",
       remedy:
         "A Hyperscale database stays one: set it back to HS_Gen5. Within 45 days of a migration Azure can take it " +
         "back to General Purpose by a reverse migration (reverse-migrate-from-hyperscale), done outside the program " +
@@ -157,6 +158,40 @@ export function secondaryTypeConflicts(
         `Convert the secondary through its geo-replication link (Replication Links - Update with linkType ` +
         `${wanted.toUpperCase()}, or the portal: standby-replica-how-to-configure), then run again; or set it back ` +
         `to ${deployed.secondaryType}.`,
+    },
+  ];
+}
+
+/** Service tiers in the order an upgrade goes (Hyperscale apart: hyperscaleConflicts). */
+const TIER_RANK: Readonly<Record<string, number>> = { GeneralPurpose: 1, BusinessCritical: 2 };
+const tierOfSku = (name: string): string | undefined =>
+  name.startsWith("GP_") ? "GeneralPurpose" : name.startsWith("BC_") ? "BusinessCritical" : undefined;
+
+/**
+ * `sql.sku.name` against the deployed geo-secondary: with geo-replication, "when upgrading, upgrade the secondary
+ * database first; when downgrading, downgrade the primary first" (active-geo-replication-overview, "Configuring
+ * secondary database"; failover-group-configure-sql-db.md, scaling), and the program's update reaches the primary
+ * first (it is the secondary's source). So a tier upgrade the secondary has not had yet is refused before the `up`,
+ * with the command that upgrades the secondary.
+ */
+export function secondaryTierConflicts(
+  deployed: DeployedSqlDatabase,
+  s: Pick<SqlConfig, "sku">,
+  secondary: { readonly resourceGroup: string; readonly server: string; readonly database: string },
+): CreationOnlyConflict[] {
+  const had = deployed.sku?.tier ?? (deployed.sku?.name ? tierOfSku(deployed.sku.name) : undefined);
+  const wanted = tierOfSku(s.sku.name);
+  if (!had || !wanted || (TIER_RANK[had] ?? 0) === 0 || TIER_RANK[wanted] <= (TIER_RANK[had] ?? 0)) return [];
+  return [
+    {
+      key: "sql.sku.name",
+      deployed: `${deployed.sku?.name ?? had} on the geo-secondary`,
+      wanted: s.sku.name,
+      kind: "refused",
+      remedy:
+        `Upgrade the geo-secondary first (Azure upgrades a geo-replicated pair secondary first): az sql db update ` +
+        `-g ${secondary.resourceGroup} -s ${secondary.server} -n ${secondary.database} --edition ${wanted} ` +
+        `--capacity ${s.sku.capacity} --family Gen5, then pulumi up --refresh.`,
     },
   ];
 }

@@ -40,12 +40,20 @@ export interface CreationOnlyConflict {
   readonly wanted: string;
   /** What the operator can do instead (set it back, or how to get a resource with the new value). */
   readonly remedy: string;
+  /**
+   * `refused`: not creation-only, but a change Azure refuses as the program would send it (a one-way tier, an order
+   * Azure wants the other way round); the message says so. Default: creation-only.
+   */
+  readonly kind?: "creation-only" | "refused";
 }
 
 /** The error of a preview or `up` that would change creation-only settings: every key, in one message. */
 export function creationOnlyMessage(resource: string, conflicts: readonly CreationOnlyConflict[]): string {
+  const creationOnly = conflicts.every((c) => (c.kind ?? "creation-only") === "creation-only");
   return [
-    `the stack config changes ${conflicts.length === 1 ? "a setting" : "settings"} Azure takes only when it creates ${resource}:`,
+    creationOnly
+      ? `the stack config changes ${conflicts.length === 1 ? "a setting" : "settings"} Azure takes only when it creates ${resource}:`
+      : `the stack config asks for ${conflicts.length === 1 ? "a change" : "changes"} Azure refuses on ${resource} as the program would send ${conflicts.length === 1 ? "it" : "them"}:`,
     ...conflicts.map(
       (c) => `  ${c.key}: the deployed value is ${c.deployed}, the stack config asks for ${c.wanted}. ${c.remedy}`,
     ),

@@ -381,6 +381,14 @@ const schema = settings({
         "must be false in prod (a serverless account is single-region with no throughput to size for the target load, and becomes provisioned only through Azure's irreversible capacity-mode migration, not through this program: cosmos-db/nosql/how-to-change-capacity-mode)",
     });
   }
+  if (c.environment === "prod" && !c.sql.failoverGroup) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sql", "failoverGroup"],
+      message:
+        "must be true in prod (docs/disaster-recovery.md's SQL RTO and RPO rest on the geo-secondary and its group; turning it off would delete the protected secondary server and database, and move the apps' endpoint from the group's listener to the server)",
+    });
+  }
   if (c.environment === "prod" && c.streaming.eventHubs.sku !== "Premium") {
     ctx.addIssue({
       code: "custom",
