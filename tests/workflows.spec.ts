@@ -83,6 +83,12 @@ describe("GitHub workflows", () => {
     assert.ok(diff?.run?.includes("--head out/${{ matrix.stack }}-export.json"));
     assert.ok(diff?.run?.includes("GITHUB_STEP_SUMMARY"));
     assert.equal(diff?.if, "always()");
+    // And what it deletes or replaces in Azure, from the same two exports.
+    const changes = job.steps.find((s) => s.run?.includes("npm run changes"));
+    assert.ok(changes?.run?.includes("--base out/${{ matrix.stack }}-base-export.json"));
+    assert.ok(changes?.run?.includes("--head out/${{ matrix.stack }}-export.json"));
+    assert.ok(changes?.run?.includes('>> "$GITHUB_STEP_SUMMARY"'));
+    assert.equal(changes?.if, "always()");
   });
 
   it("pull requests: real pulumi preview with the policy pack, read-only identity, not from forks, commented", () => {

@@ -23,19 +23,10 @@ runCli(USAGE, async (argv) => {
   );
   const { base, head } = args.values;
   if (!base || !head) throw new UsageError("--base and --head are required");
-  const { ExportFormatError, fromStackExport, ROOT } = require("./lib/preview") as typeof import("./lib/preview");
+  const { readExportFile, ROOT } = require("./lib/preview") as typeof import("./lib/preview");
   const { costOfStack, diffEstimates, formatDiff } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
-  const read = (file: string) => {
-    if (!fs.existsSync(file)) throw new ExportFormatError(`export file not found: ${file}`);
-    try {
-      return fromStackExport(JSON.parse(fs.readFileSync(file, "utf8")));
-    } catch (e) {
-      if (e instanceof SyntaxError) throw new ExportFormatError(`${file} is not valid JSON: ${e.message}`);
-      throw e;
-    }
-  };
-  const b = read(base);
-  const h = read(head);
+  const b = readExportFile(base);
+  const h = readExportFile(head);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2];
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");
   const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };

@@ -405,6 +405,17 @@ export function fromStackExport(
   });
 }
 
+/** The resources of an export file (fromStackExport); ExportFormatError when it is missing or not JSON. */
+export function readExportFile(file: string): ResourceRecord[] {
+  if (!fs.existsSync(file)) throw new ExportFormatError(`export file not found: ${file}`);
+  try {
+    return fromStackExport(JSON.parse(fs.readFileSync(file, "utf8")));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new ExportFormatError(`${file} is not valid JSON: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Runs the pack over an export file. The stack comes from `stack` or the first URN. */
 export async function analyzeExport(
   doc: unknown,

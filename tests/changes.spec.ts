@@ -1,0 +1,134 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { formatChanges, plannedChanges } from "../tools/lib/changes";
+import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { toStackExport } from "../tools/lib/preview";
+
+const ROOT = path.resolve(__dirname, "..");
+const P = "urn:pulumi:prod::payments-data-platform::";
+const rec = (type: string, name: string, extra: Partial<ResourceRecord> = {}): ResourceRecord => ({
+  urn: `${P}${type}::${name}`,
+  type,
+  name,
+  custom: true,
+  id: `/subscriptions/s/resourceGroups/rg/providers/x/${name}`,
+  dependencies: [],
+  propertyDependencies: {},
+  inputs: { location: "westeurope" },
+  outputs: {},
+  protect: false,
+  ...extra,
+});
+
+describe("npm run changes: what a change deletes or replaces in Azure, from two exports", () => {
+  const pool = rec("azure-native:synapse:SqlPool", "olap-pool", {
+    protect: true,
+    inputs: { location: "westeurope", storageAccountType: "LRS", sku: { name: "DW100c" } },
+    replaceOnChanges: ["storageAccountType", "collation"],
+  });
+  const lake = rec("azure-native:storage:StorageAccount", "olap-lake", {
+    inputs: { location: "westeurope", isHnsEnabled: true, tags: { a: "1" } },
+  });
+  const rule = rec("azure-native:network:SecurityRule", "rule", { inputs: { location: "westeurope", priority: 100 } });
+  const component = rec("payments:olap:Olap", "olap", { custom: false });
+  const provider = rec("pulumi:providers:azure-native", "default");
+
+  it("lists a custom resource the head no longer has as deleted, never a component or a provider", () => {
+    const changes = plannedChanges([pool, lake, rule, component, provider], [pool, lake]);
+    assert.deepEqual(
+      changes.map((c) => [c.kind, c.name, c.protected, c.stateful]),
+      [["delete", "rule", false, false]],
+    );
+  });
+
+  it("lists a replacement by a new Azure id, a declared replaceOnChanges path, or the provider's own", () => {
+    const moved = { ...lake, id: lake.id!.replace("olap-lake", "olap-lake2") };
+    const geo = { ...pool, inputs: { ...pool.inputs, storageAccountType: "GRS" } };
+    const flat = { ...lake, inputs: { ...lake.inputs, isHnsEnabled: false } };
+    const north = { ...rule, inputs: { ...rule.inputs, location: "northeurope" } };
+    assert.deepEqual(
+      plannedChanges([pool, lake, rule], [geo, moved, north]).map((c) => [c.kind, c.name, c.because]),
+      [
+        ["replace", "olap-pool", ["storageAccountType"]],
+        ["replace", "olap-lake", ["id"]],
+        ["replace", "rule", ["location"]],
+      ],
+    );
+    assert.deepEqual(plannedChanges([lake], [flat])[0].because, ["isHnsEnabled"]);
+    // An in-place change (a SKU, a tag), the id's letter case, or an unchanged object in another key order: nothing.
+    const scaled = { ...pool, inputs: { storageAccountType: "LRS", sku: { name: "DW500c" }, location: "westeurope" } };
+    const tagged = { ...lake, id: lake.id!.toUpperCase(), inputs: { ...lake.inputs, tags: { a: "2" } } };
+    assert.deepEqual(plannedChanges([pool, lake], [scaled, tagged]), []);
+  });
+
+  it("says which are protected (the up refuses them) and stateful (their data goes), and when there are none", () => {
+    const geo = { ...pool, inputs: { ...pool.inputs, storageAccountType: "GRS" } };
+    const changes = plannedChanges([pool, rule], [geo]);
+    const text = formatChanges(changes, "prod", false);
+    assert.match(
+      text,
+      /olap-pool \(azure-native:synapse:SqlPool\): replaced \(storageAccountType\); stateful: its data goes with it; protected: `pulumi up` refuses it/,
+    );
+    assert.match(text, /rule \(azure-native:network:SecurityRule\): deleted$/m);
+    assert.match(text, /2 resources, 1 stateful or protected\. A resource renamed with an alias shows as deleted here/);
+    const md = formatChanges(changes, "prod", true);
+    assert.match(
+      md,
+      /^### Deleted or replaced in Azure \(prod\)\n\n- `olap-pool` \(`azure-native:synapse:SqlPool`\): replaced/,
+    );
+    assert.match(formatChanges([], "dev", true), /Nothing this change deletes or replaces/);
+  });
+
+  it("runs as `npm run changes` over two export files, writes Markdown and JSON, exit 0; bad usage exit 2", async function () {
+    this.timeout(60_000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "changes-"));
+    const run = (records: ResourceRecord[]) =>
+      toStackExport({
+        project: "payments-data-platform",
+        stack: "prod",
+        resources: records,
+        stackOutputs: {},
+        invokes: [],
+        secrets: new Set<string>(),
+      });
+    fs.writeFileSync(path.join(tmp, "base.json"), JSON.stringify(run([pool, lake])));
+    const geo = { ...pool, inputs: { ...pool.inputs, storageAccountType: "GRS" } };
+    fs.writeFileSync(path.join(tmp, "head.json"), JSON.stringify(run([geo, lake])));
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ["scripts/ts-run.cjs", "tools/changes.ts", ...args],
+          { cwd: ROOT },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+        ),
+      );
+    const md = path.join(tmp, "changes.md");
+    const json = path.join(tmp, "changes.json");
+    const [ok, bad] = await Promise.all([
+      cli([
+        "--base",
+        path.join(tmp, "base.json"),
+        "--head",
+        path.join(tmp, "head.json"),
+        "--markdown",
+        md,
+        "--json",
+        json,
+      ]),
+      cli(["--base", path.join(tmp, "base.json")]),
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^Deleted or replaced in Azure \(prod\):\n {2}olap-pool .*replaced \(storageAccountType\)/);
+    assert.match(fs.readFileSync(md, "utf8"), /- `olap-pool`/);
+    assert.deepEqual(
+      (JSON.parse(fs.readFileSync(json, "utf8")) as { name: string; kind: string }[]).map((c) => [c.kind, c.name]),
+      [["replace", "olap-pool"]],
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--base and --head are required/);
+  });
+});
