@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { cosmosCreationOnlyConflicts } from "../components/nosql/settings";
+import { cosmosCreationOnlyConflicts, cosmosSoloChangeConflicts } from "../components/nosql/settings";
 import {
   DATABASE_NAME,
   hyperscaleConflicts,
@@ -249,6 +249,46 @@ describe("offline engine: a program that never finishes", () => {
 
 describe("deployed resources: creation-only settings", () => {
   const cosmosOf = (stack: "dev" | "prod") => configOf(stack).cosmos;
+
+  it("Cosmos DB: a region or backup tier change with any other account change is refused, naming both", () => {
+    const prod = cosmosOf("prod"); // multiRegion, Continuous30Days, Session
+    const tags = { owner: "data-platform", costCenter: "cc-1" };
+    const deployed = {
+      locations: [{ locationName: "West Europe" }, { locationName: "North Europe" }],
+      backupPolicy: { type: "Continuous", continuousModeProperties: { tier: prod.backupTier } },
+      consistencyPolicy: { defaultConsistencyLevel: prod.consistency },
+      tags: { ...tags, "hidden-added-by-policy": "x" },
+    };
+    const both = { regions: ["westeurope", "northeurope"], tags };
+    const one = { regions: ["westeurope"], tags };
+    // Unchanged, or a region change alone, or a tag change alone: nothing (a tag Azure or a policy added is ignored).
+    assert.deepEqual(cosmosSoloChangeConflicts(deployed, prod, both), []);
+    assert.deepEqual(cosmosSoloChangeConflicts(deployed, prod, one), []);
+    assert.deepEqual(cosmosSoloChangeConflicts(deployed, prod, { ...both, tags: { ...tags, costCenter: "cc-2" } }), []);
+    // A region change with a tag change, or with a consistency change: refused, naming each.
+    const withTag = cosmosSoloChangeConflicts(deployed, prod, { ...one, tags: { ...tags, costCenter: "cc-2" } });
+    assert.deepEqual(
+      withTag.map((c) => [c.key, c.deployed, c.wanted, c.kind]),
+      [["cosmos.multiRegion", "regions northeurope, westeurope", "regions westeurope", "refused"]],
+    );
+    assert.match(withTag[0].remedy, /also changes the tags costCenter .*deploy cosmos\.multiRegion alone first/);
+    const withLevel = cosmosSoloChangeConflicts(deployed, { ...prod, consistency: "Eventual" }, one);
+    assert.match(withLevel[0].remedy, /cosmos\.consistency \(Session to Eventual\)/);
+    // A backup tier change with a region change, or with a tag change.
+    const tier = prod.backupTier === "Continuous30Days" ? "Continuous7Days" : "Continuous30Days";
+    const tierAndRegion = cosmosSoloChangeConflicts(deployed, { ...prod, backupTier: tier }, one);
+    assert.match(tierAndRegion[0].remedy, new RegExp(`cosmos\\.backupTier \\(${prod.backupTier} to ${tier}\\)`));
+    const tierAndTag = cosmosSoloChangeConflicts(
+      deployed,
+      { ...prod, backupTier: tier },
+      { ...both, tags: { owner: "x" } },
+    );
+    assert.deepEqual(
+      tierAndTag.map((c) => [c.key, c.wanted]),
+      [["cosmos.backupTier", tier]],
+    );
+    assert.deepEqual(cosmosSoloChangeConflicts(deployed, { ...prod, backupTier: tier }, both), [], "the tier alone");
+  });
 
   it("Cosmos DB: an account as the config created it agrees; serverless and zone redundancy changed are named", () => {
     const dev = cosmosOf("dev"); // serverless, not zone-redundant

@@ -33,6 +33,7 @@ import {
   CONTAINERS,
   containerResource,
   cosmosCreationOnlyConflicts,
+  cosmosSoloChangeConflicts,
   CosmosDataRoles,
   CosmosItemRoles,
   DATABASE_NAME,
@@ -100,13 +101,21 @@ export class NoSql extends pulumi.ComponentResource {
 
     // Serverless and zone redundancy are set when Azure creates the account: a preview of a deployed stack reads the
     // account and refuses a change to either, naming the key, before the account registers (components/shared/deployed.ts).
+    // A region or backup tier change is refused with any other change of the account (cosmosSoloChangeConflicts).
+    const locations = accountLocations(cosmos, cfg.location, cfg.secondaryLocation);
     const accountName = afterCreationOnlyCheck(
-      pulumi.all([context.globalName("cosmosAccount", args.suffix), args.resourceGroupName]),
+      pulumi.all([context.globalName("cosmosAccount", args.suffix), args.resourceGroupName, pulumi.output(tags)]),
       {
         resource: ([accountName]) => `the Cosmos DB account '${accountName}'`,
         read: ([accountName, resourceGroupName]) =>
           deployedOrNone(() => cosmosdb.getDatabaseAccount({ resourceGroupName, accountName }, { parent: this })),
-        conflicts: (deployed) => cosmosCreationOnlyConflicts(deployed, cosmos),
+        conflicts: (deployed, [, , wantedTags]) => [
+          ...cosmosCreationOnlyConflicts(deployed, cosmos),
+          ...cosmosSoloChangeConflicts(deployed, cosmos, {
+            regions: locations.map((l) => String(l.locationName)),
+            tags: wantedTags as Record<string, string>,
+          }),
+        ],
       },
     ).apply(([accountName]) => accountName);
     const account = new cosmosdb.DatabaseAccount(
@@ -123,7 +132,7 @@ export class NoSql extends pulumi.ComponentResource {
         // hour bills the sum ("We recommend dynamic autoscale to all customers who plan to use autoscale",
         // cosmos-db/autoscale-faq; autoscale-per-partition-region). Serverless has no autoscale.
         ...(cosmos.serverless ? {} : { enablePerRegionPerPartitionAutoscale: true }),
-        locations: accountLocations(cosmos, cfg.location, cfg.secondaryLocation),
+        locations,
         // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
         // the service fails the write region over to the secondary when the primary region is lost.
         enableMultipleWriteLocations: false,

@@ -190,6 +190,57 @@ export function accountLocations(
 export interface DeployedCosmosAccount {
   readonly capabilities?: readonly { readonly name?: string }[];
   readonly locations: readonly { readonly locationName?: string; readonly isZoneRedundant?: boolean }[];
+  /** Continuous (its tier) or periodic (no tier). */
+  readonly backupPolicy?: { readonly type: string; readonly continuousModeProperties?: { readonly tier?: string } };
+  readonly consistencyPolicy?: { readonly defaultConsistencyLevel?: string };
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** `West Europe` and `westeurope` alike (the account reports display names). */
+const regionKey = (name: string) => name.replace(/\s+/g, "").toLowerCase();
+
+/**
+ * A change of the account's regions (`cosmos.multiRegion`) or of its continuous backup tier (`cosmos.backupTier`)
+ * together with any other change of the account: Azure refuses the update ("If you are performing any operation
+ * involving an account region, you cannot make any other changes", how-to-manage-database-account; "Cannot update
+ * Continuous Mode Tier and other properties at the same time"). Two pull requests merged close together reach prod
+ * in one `up` (deploy.yml keeps one pending run), so a preview of the deployed stack refuses the combination,
+ * naming each change: the consistency level, the other of the two, and the tags the program sets (a tag Azure or a
+ * policy added is not compared).
+ */
+export function cosmosSoloChangeConflicts(
+  deployed: DeployedCosmosAccount,
+  cosmos: CosmosConfig,
+  wanted: { readonly regions: readonly string[]; readonly tags: Readonly<Record<string, string>> },
+): CreationOnlyConflict[] {
+  const had = deployed.locations.map((l) => regionKey(l.locationName ?? "")).sort();
+  const want = wanted.regions.map(regionKey).sort();
+  const regions = had.length > 0 && had.join(",") !== want.join(",");
+  const hadTier = deployed.backupPolicy?.continuousModeProperties?.tier;
+  const tier = hadTier !== undefined && hadTier !== cosmos.backupTier;
+  if (!regions && !tier) return [];
+  const others: string[] = [];
+  if (regions && tier) others.push(`cosmos.backupTier (${hadTier} to ${cosmos.backupTier})`);
+  const level = deployed.consistencyPolicy?.defaultConsistencyLevel;
+  if (level !== undefined && level !== cosmos.consistency)
+    others.push(`cosmos.consistency (${level} to ${cosmos.consistency})`);
+  const tags = Object.keys(wanted.tags).filter(
+    (k) => deployed.tags !== undefined && deployed.tags[k] !== wanted.tags[k],
+  );
+  if (tags.length > 0) others.push(`the tags ${tags.join(", ")} (owner, costCenter, extraTags)`);
+  if (others.length === 0) return [];
+  const what = regions ? "cosmos.multiRegion" : "cosmos.backupTier";
+  return [
+    {
+      key: what,
+      deployed: regions ? `regions ${had.join(", ")}` : String(hadTier),
+      wanted: regions ? `regions ${want.join(", ")}` : cosmos.backupTier,
+      kind: "refused",
+      remedy:
+        `Azure takes ${regions ? "a change of the account's regions" : "a change of its backup tier"} only on its own, and this update ` +
+        `also changes ${others.join("; ")}: deploy ${what} alone first (set the others back in this change), then the rest.`,
+    },
+  ];
 }
 
 /**
