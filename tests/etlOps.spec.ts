@@ -183,6 +183,44 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
     assert.ok(connectionProblems(world.connections[LAKE], e).some((p) => p.includes("claim the name")));
   });
 
+  it("a rejected stranger no longer claims the name, and claimants all approved need nothing (no deploy blocked)", async () => {
+    const other = (target: string, id: string, pe: string, status: string): Connection => ({
+      id: `${target}/privateEndpointConnections/${id}`,
+      properties: {
+        privateEndpoint: { id: `/subscriptions/elsewhere/providers/Microsoft.Network/privateEndpoints/${pe}` },
+        privateLinkServiceConnectionState: { status },
+      },
+    });
+    const world: { connections: Record<string, Connection[]> } = {
+      connections: {
+        [SQL]: [
+          conn(SQL, "a", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Approved"),
+          other(SQL, "x", "adf-pay-dev-weu-1a2b.mpe-oltp-sql", "Rejected"),
+        ],
+        [LAKE]: [
+          conn(LAKE, "b", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Pending"),
+          other(LAKE, "y", "adf-pay-dev-weu-1a2b.mpe-lake-dfs", "Disconnected"),
+          // The workspace's own and a second one an operator approved by hand.
+          conn(LAKE, "c", "synw-pay-dev-weu-1a2b.synapse-ws-custstgacct--synw-pay-dev-weu-1a2b-stpay", "Approved"),
+          conn(LAKE, "d", "synw-pay-dev-weu-1a2b.blob-by-hand", "Approved"),
+        ],
+      },
+    };
+    const { az } = fakeAz(world);
+    const approved = await approveAll(az, expectations(az, STACK), { attempts: 1, delayMs: 0, log: () => undefined });
+    assert.deepEqual(
+      approved.map((id) => id.split("/").pop()),
+      ["b"],
+    );
+    const sql = expectations(az, STACK).find((e) => e.targetId === SQL)!;
+    assert.deepEqual(connectionProblems(world.connections[SQL], sql), [], "the rejected stranger is not drift");
+    // Two approved claimants of the workspace's prefix stay visible in the nightly drift check (not in the deploy).
+    const ws = expectations(az, STACK).find((e) => e.privateEndpointName === "synw-pay-dev-weu-1a2b.")!;
+    assert.ok(
+      connectionProblems(world.connections[LAKE], ws).some((p) => p.includes("2 private endpoint connections")),
+    );
+  });
+
   it("approves nothing of a factory endpoint Azure has not provisioned yet: a stranger's of its name waits, then clashes", async () => {
     const strangerFirst: Record<string, Connection[]> = {
       [SQL]: [

@@ -81,10 +81,14 @@ export function pendingOf(connections: readonly Connection[], expected: Expected
  * to any resource whose id they know, from any subscription or tenant; Azure leaves such a request Pending for the
  * target's owner (MicrosoftDocs/azure-docs#72045). So a name claimed by more than one connection, in any state, is
  * never approved: the problem names every claimant's endpoint id, for a person to approve the stack's own and
- * reject the others. Undefined when at most one connection claims it.
+ * reject the others. Undefined when at most one pending or approved connection claims it.
  */
 export function claimProblem(connections: readonly Connection[], expected: Expected): string | undefined {
-  const mine = connections.filter((c) => isFrom(c, expected.privateEndpointName));
+  // A rejected or disconnected connection carries no traffic and stays on the target until deleted: not a claimant
+  // (else rejecting a stranger's, as the problem says to, would leave the name claimed twice for good).
+  const mine = connections.filter(
+    (c) => isFrom(c, expected.privateEndpointName) && !["Rejected", "Disconnected"].includes(statusOf(c)),
+  );
   if (mine.length <= 1) return undefined;
   return (
     `${expected.description}: ${mine.length} private endpoint connections on ${expected.targetId} claim the name ` +
@@ -104,10 +108,14 @@ export function connectionProblems(connections: readonly Connection[], expected:
       `${expected.description}: no private endpoint connection from ${expected.privateEndpointName} on ${expected.targetId}`,
     ];
   const claimed = claimProblem(connections, expected);
+  // Once one is approved, a rejected or disconnected one of the name (a stranger's, rejected as the claim problem
+  // asks) is no problem; with none approved, each is.
+  const approved = mine.some((c) => statusOf(c) === "Approved");
   return [
     ...(claimed ? [claimed] : []),
     ...mine
       .filter((c) => statusOf(c) !== "Approved")
+      .filter((c) => !approved || !["Rejected", "Disconnected"].includes(statusOf(c)))
       .map((c) => `${expected.description}: ${c.id} is ${statusOf(c) || "in no state"}, not Approved`),
   ];
 }
@@ -310,7 +318,8 @@ export async function approveAll(
     for (let attempt = 1; attempt <= opts.attempts && !done; attempt++) {
       try {
         const connections = connectionsOf(az, e.targetId);
-        const claim = claimProblem(connections, e);
+        // Only a pending connection is at stake: claimants all approved already (by this tool, or by hand) need nothing.
+        const claim = pendingOf(connections, e).length > 0 ? claimProblem(connections, e) : undefined;
         if (claim !== undefined) {
           claimed.push(claim);
           done = true;
