@@ -71,6 +71,9 @@ export const POLICIES = {
   load: { timeout: "0.02:00:00", retry: 1, retryIntervalInSeconds: 120 },
   copy: { timeout: "0.02:00:00", retry: 0, retryIntervalInSeconds: 30 },
   verdict: { timeout: "0.00:30:00", retry: 0, retryIntervalInSeconds: 30 },
+  // The publish: minutes a night, but a full reload commits in batches of up to 51M keys (docs/etl.md, "Full reloads
+  // in batches"), hours for a grown fact; a cancelled publish leaves its committed batches, so it is never retried.
+  publish: { timeout: "0.12:00:00", retry: 0, retryIntervalInSeconds: 30 },
   web: { timeout: "0.00:10:00", retry: 3, retryIntervalInSeconds: 60 },
 } as const satisfies Record<string, Policy>;
 

@@ -60,7 +60,7 @@ function publishPipeline(): AdfResource {
     folder: FOLDERS.nightly,
     parameters: runParameters,
     activities: [
-      storedProcedure("Publish", "warehouse", POOL_PROCEDURES.publish, sqlRunParams, { policy: POLICIES.verdict }),
+      storedProcedure("Publish", "warehouse", POOL_PROCEDURES.publish, sqlRunParams, { policy: POLICIES.publish }),
       storedProcedure(
         "MarkPublished",
         "oltp",

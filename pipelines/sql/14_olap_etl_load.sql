@@ -567,10 +567,10 @@ BEGIN
                 BEGIN TRANSACTION;
             DELETE FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
             INSERT INTO [dbo].[Fact_Payment] ([PaymentId], [DateKey], [MerchantKey], [CustomerKey], [PaymentMethodKey], [CurrencyCode], [PaymentStatusCode], [AmountMinor], [CapturedAmountMinor], [RefundedAmountMinor], [RefundCount], [DisputeCount], [CreatedAt], [AuthorizedAt], [CapturedAt], [UpdatedAt])
-            SELECT c.[PaymentId], c.[DateKey], c.[MerchantKey], c.[CustomerKey], c.[PaymentMethodKey], c.[CurrencyCode], c.[PaymentStatusCode], c.[AmountMinor], c.[CapturedAmountMinor], c.[RefundedAmountMinor], c.[RefundCount], c.[DisputeCount], c.[CreatedAt], c.[AuthorizedAt], c.[CapturedAt], c.[UpdatedAt] FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment);
-            SET @BatchExpected = (SELECT COUNT_BIG(*) FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            SELECT c.[PaymentId], c.[DateKey], c.[MerchantKey], c.[CustomerKey], c.[PaymentMethodKey], c.[CurrencyCode], c.[PaymentStatusCode], c.[AmountMinor], c.[CapturedAmountMinor], c.[RefundedAmountMinor], c.[RefundCount], c.[DisputeCount], c.[CreatedAt], c.[AuthorizedAt], c.[CapturedAt], c.[UpdatedAt] FROM #c_Fact_Payment AS c WHERE c.[PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            SET @BatchExpected = (SELECT COUNT_BIG(*) FROM #c_Fact_Payment AS c WHERE c.[PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
             SET @BatchActual = (SELECT COUNT_BIG(*) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
-            SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.[AmountMinor] AS DECIMAL(38, 0))), 0) FROM #c_Fact_Payment AS c WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(c.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment));
+            SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.[AmountMinor] AS DECIMAL(38, 0))), 0) FROM #c_Fact_Payment AS c WHERE c.[PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
             SET @BatchAmountActual = (SELECT ISNULL(SUM(CAST([AmountMinor] AS DECIMAL(38, 0))), 0) FROM [dbo].[Fact_Payment] WHERE [PaymentId] IN (SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE (@Batches_Fact_Payment = 1 OR ABS(CAST(CHECKSUM(k.[PaymentId]) AS BIGINT)) % @Batches_Fact_Payment = @Batch_Fact_Payment)));
             SET @Expected_Fact_Payment = @Expected_Fact_Payment + @BatchExpected;
             SET @Actual_Fact_Payment = @Actual_Fact_Payment + @BatchActual;
@@ -585,6 +585,8 @@ BEGIN
             BEGIN
                 COMMIT TRANSACTION;
                 SET @BatchesCommitted = @BatchesCommitted + 1;
+                -- Progress, committed at once: a publish Data Factory cancels (its timeout) keeps it as the run's reason.
+                UPDATE [etl].[RunLog] SET [Reason] = CONCAT(N'full reload in progress: ', @BatchesCommitted, N' batch(es) committed, Fact_Payment batch ', @Batch_Fact_Payment + 1, N' of ', @Batches_Fact_Payment, N' (if the run stops here, re-run the runDate: every key is replaced again)') WHERE [RunDate] = @RunDate AND [RunId] = @RunId;
             END;
             SET @Batch_Fact_Payment = @Batch_Fact_Payment + 1;
         END;

@@ -371,6 +371,8 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     const publish = pipelineOf(defs, PIPELINES.publish);
     assert.deepEqual(after(publish, "MarkPublished"), succeeded("Publish"));
     assert.equal((activity(publish, "Publish").policy as Json).retry, 0, "a failed gate is not retried into a pass");
+    // A full reload publishes in batches for hours: the activity waits 12 (a nightly run takes minutes).
+    assert.equal((activity(publish, "Publish").policy as Json).timeout, "0.12:00:00");
     for (const x of extractedTables(dataModel)) {
       const p = pipelineOf(defs, PIPELINES.extract(x.table.name));
       assert.deepEqual(after(p, "Stage"), succeeded("Extracted"), `${x.table.name}: staged only after its extract`);
@@ -392,12 +394,12 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
 
   it("retries idempotent SQL steps, never a verdict, and tries an extract EXTRACT_ATTEMPTS times", () => {
     assert.deepEqual(
-      [POLICIES.sql.retry, POLICIES.load.retry, POLICIES.copy.retry, POLICIES.verdict.retry],
-      [2, 1, 0, 0],
+      [POLICIES.sql.retry, POLICIES.load.retry, POLICIES.copy.retry, POLICIES.verdict.retry, POLICIES.publish.retry],
+      [2, 1, 0, 0, 0],
     );
     assert.equal(
       (activity(pipelineOf(defs, PIPELINES.publish), "Publish").policy as Json).retry,
-      POLICIES.verdict.retry,
+      POLICIES.publish.retry,
     );
     assert.equal((activity(pipelineOf(defs, PIPELINES.dataQuality), "CheckStaging").policy as Json).retry, 0);
     const nightly = pipelineOf(defs, PIPELINES.nightly);

@@ -418,7 +418,10 @@ describe("pipelines/etl: generated SQL", () => {
         /^(DELETE FROM|SELECT c\.|SET @Batch(Amount)?(Expected|Actual) =)/.test(l),
       );
       assert.equal(touching.length, 6);
-      for (const l of touching) assert.ok(l.includes(predicate) || l.includes(predicate.replaceAll("k.[", "c.[")), l);
+      // Every one reads the batch from the keys table (one membership, whatever the candidates' key type).
+      for (const l of touching)
+        assert.ok(l.includes(`(SELECT k.[PaymentId] FROM #c_Fact_Payment_keys AS k WHERE ${predicate})`), l);
+      assert.doesNotMatch(loop, /CHECKSUM\(c\./);
       assert.ok(statements.includes("SET @Expected_Fact_Payment = @Expected_Fact_Payment + @BatchExpected;"));
       assert.ok(statements.includes("SET @Actual_Fact_Payment = @Actual_Fact_Payment + @BatchActual;"));
       assert.ok(statements.includes("SET @Batch_Fact_Payment = @Batch_Fact_Payment + 1;"));
@@ -440,6 +443,12 @@ describe("pipelines/etl: generated SQL", () => {
           "CASE WHEN @Batches_Fact_Payment > 1 THEN CONCAT(N'full reload in ', @Batches_Fact_Payment, N' batches') END",
         ),
       );
+      // Each committed batch leaves its progress as the run's reason at once (autocommit), which a publish Data
+      // Factory cancels keeps (usp_FailRun keeps the first reason); success clears it.
+      const commit = publish.indexOf("SET @BatchesCommitted = @BatchesCommitted + 1;");
+      const progress = publish.indexOf("UPDATE [etl].[RunLog] SET [Reason] = CONCAT(N'full reload in progress: '");
+      assert.ok(commit > 0 && progress > commit && progress < publish.indexOf("END TRY"));
+      assert.match(publish, /SET \[Status\] = 'published', \[FinishedAt\] = SYSUTCDATETIME\(\), \[Reason\] = NULL/);
     });
   });
 

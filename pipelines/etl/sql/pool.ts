@@ -555,7 +555,8 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
     const batchRows = publishBatchRows(fact);
     const batches = `@Batches_${fact.name}`;
     const batch = `@Batch_${fact.name}`;
-    // The batch of a key: its checksum modulo the batch count (every key is in batch 0 when there is one batch).
+    // The batch of a key: its checksum modulo the batch count (every key is in batch 0 when there is one batch), read
+    // from the keys table only, so the fact's rows and the candidates follow one membership whatever their types.
     const inBatch = (alias: string) =>
       `(${batches} = 1 OR ABS(CAST(CHECKSUM(${alias}.${q(keyTarget)}) AS BIGINT)) % ${batches} = ${batch})`;
     const batchKeys = `SELECT k.${q(keyTarget)} FROM ${keys} AS k WHERE ${inBatch("k")}`;
@@ -588,12 +589,12 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
           "    BEGIN TRANSACTION;",
           `DELETE FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys});`,
           `INSERT INTO ${f} (${list(fact.columns.map((x) => x.name))})`,
-          `SELECT ${fact.columns.map((x) => `c.${q(x.name)}`).join(", ")} FROM ${c} AS c WHERE ${inBatch("c")};`,
-          `SET @BatchExpected = (SELECT COUNT_BIG(*) FROM ${c} AS c WHERE ${inBatch("c")});`,
+          `SELECT ${fact.columns.map((x) => `c.${q(x.name)}`).join(", ")} FROM ${c} AS c WHERE c.${q(keyTarget)} IN (${batchKeys});`,
+          `SET @BatchExpected = (SELECT COUNT_BIG(*) FROM ${c} AS c WHERE c.${q(keyTarget)} IN (${batchKeys}));`,
           `SET @BatchActual = (SELECT COUNT_BIG(*) FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys}));`,
           ...(firstAmount
             ? [
-                `SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.${q(firstAmount)} AS ${NUMBER})), 0) FROM ${c} AS c WHERE ${inBatch("c")});`,
+                `SET @BatchAmountExpected = (SELECT ISNULL(SUM(CAST(c.${q(firstAmount)} AS ${NUMBER})), 0) FROM ${c} AS c WHERE c.${q(keyTarget)} IN (${batchKeys}));`,
                 `SET @BatchAmountActual = (SELECT ISNULL(SUM(CAST(${q(firstAmount)} AS ${NUMBER})), 0) FROM ${f} WHERE ${q(keyTarget)} IN (${batchKeys}));`,
               ]
             : []),
@@ -614,6 +615,8 @@ function publish(model: DataModel, xs: ExtractedTable[]): string[] {
           "BEGIN",
           "    COMMIT TRANSACTION;",
           "    SET @BatchesCommitted = @BatchesCommitted + 1;",
+          "    -- Progress, committed at once: a publish Data Factory cancels (its timeout) keeps it as the run's reason.",
+          `    UPDATE ${RUN_LOG} SET [Reason] = CONCAT(N'full reload in progress: ', @BatchesCommitted, N' batch(es) committed, ${fact.name} batch ', ${batch} + 1, N' of ', ${batches}, N' (if the run stops here, re-run the runDate: every key is replaced again)') WHERE [RunDate] = @RunDate AND [RunId] = @RunId;`,
           "END;",
           `SET ${batch} = ${batch} + 1;`,
         ].join("\n"),
