@@ -18,12 +18,18 @@ import {
 import { DEFENDER_PLANS, defenderTemplate } from "../components/operations/governance";
 import { parseConfig } from "../lib/config";
 import { SYNAPSE_POOL_SKUS } from "../lib/config/data";
+import { publishBatchRows } from "../pipelines/etl/sql/pool";
+import { dataModel } from "../pipelines/model";
+import type { OlapTable } from "../pipelines/model/types";
+
+const FACT_PAYMENT = dataModel.olap.tables.find((t) => t.name === "Fact_Payment") as OlapTable;
 import { publicIpDdosMode } from "../lib/ddos";
 import {
   atSeedSizing,
   capacity,
   indexedTerms,
   poolTransactionRows,
+  PUBLISH_BATCH_KEYS,
   ruBySize,
   ruPerTransaction,
   sqlTriggerCapacity,
@@ -1486,20 +1492,26 @@ describe("capacity: the warehouse pool's publish transaction against the nightly
   it("carries Microsoft's rows per transaction for the pool's service level, two per replaced fact row", () => {
     const pool = (sku: string) =>
       capacity([res(`${AN}:synapse:SqlPool`, { sku: { name: sku } }, "olap-pool")], DEFAULT_LOAD).filter(
-        (r) => r.metric === "fact rows replaced per publish transaction",
+        (r) => r.metric === "fact rows a night's publish replaces in one transaction",
       );
     const [prod] = pool("DW500c");
-    assert.equal(prod.capacity, 450_000_000, "DW500c: 900,000,000 rows of 250 bytes per transaction");
+    // DW500c takes 900,000,000 rows of 250 bytes (450M replaced), but past 51M keys the publish commits in batches.
+    assert.equal(prod.capacity, 51_000_000);
+    assert.equal(PUBLISH_BATCH_KEYS, publishBatchRows(FACT_PAYMENT), "the generator's batch size");
     assert.equal(prod.load, 1_000_000, "the seed's nightly ETL");
-    assert.equal(prod.headroom, 450);
-    assert.match(prod.basis, /load\.nightlyTransactions/);
-    assert.equal(pool("DW100c")[0].capacity, 120_000_000);
-    assert.equal(pool("DW30000c")[0].capacity, 27_000_000_000);
+    assert.equal(prod.headroom, 51);
+    assert.match(
+      prod.basis,
+      /900M rows of 250 bytes .* 51M keys past which the publish commits in batches.*load\.nightlyTransactions/,
+    );
+    assert.equal(pool("DW100c")[0].capacity, 51_000_000, "DW100c: 120M replaced rows, above the batch");
+    assert.equal(poolTransactionRows("DW100c"), 240_000_000);
+    assert.equal(poolTransactionRows("DW30000c"), 54_000_000_000);
     const night = capacity([res(`${AN}:synapse:SqlPool`, { sku: { name: "DW100c" } })], {
       ...DEFAULT_LOAD,
-      nightlyTransactions: 200_000_000,
+      nightlyTransactions: 60_000_000,
     }).find((r) => r.unit === "rows");
-    assert.ok(night && night.headroom < 1, "a night of 200M payments outgrows DW100c's one transaction");
+    assert.ok(night && night.headroom < 1, "a night of 60M payments no longer publishes all or nothing");
     // Every service level the config accepts has its row in Microsoft's table.
     for (const sku of SYNAPSE_POOL_SKUS) assert.ok(poolTransactionRows(sku), sku);
   });

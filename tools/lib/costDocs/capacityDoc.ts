@@ -67,9 +67,9 @@ default, flex-consumption-plan.md): what they hold at the target load against it
 not the stack's: with dev and prod in one subscription and region, both stacks' apps count against it.
 
 **The nightly ETL** (\`load.nightlyTransactions\`, the seed's 1M a day): the warehouse pool publishes a night's
-\`Fact_Payment\` rows in one transaction, which a dedicated pool caps per service level (Microsoft's transaction-size
-table: DW500c 900M rows of 250 bytes; a replaced row counts twice, delete and insert). A full reload of the whole fact
-commits in batches that fit the smallest pool (docs/etl.md, "Full reloads in batches"), so it is not a row here.
+\`Fact_Payment\` rows all or nothing, in one transaction, up to the lower of what the pool's transaction holds
+(Microsoft's transaction-size table: DW500c 900M rows of 250 bytes; a replaced row counts twice, delete and insert) and
+51M keys, past which the publish commits in batches (a full reload: docs/etl.md, "Full reloads in batches").
 
 ## prod (target: ${prod.load.transactionsPerSecond.toLocaleString("en-US")} transactions/s)
 
