@@ -281,9 +281,11 @@ function cacheCompiledCode(dir) {
     const own = ownKeys.get(filename);
     if (own !== undefined) return process.sourceMapsEnabled ? undefined : path.join(dir, `${own}.bin`);
     if (!filename.includes(`${path.sep}node_modules${path.sep}`) || !/\.c?js$/.test(filename)) return undefined;
+    // "2": keys of the caches written since a module with `import()` is no longer cached (such a file written before
+    // would still break it).
     return path.join(
       dir,
-      `${crypto.createHash("sha1").update(filename).update("\0").update(content).digest("hex")}.bin`,
+      `${crypto.createHash("sha1").update("2\0").update(filename).update("\0").update(content).digest("hex")}.bin`,
     );
   };
   // The `require` Node gives a module (lib/internal/modules/helpers.js makeRequireFunction).
@@ -298,10 +300,7 @@ function cacheCompiledCode(dir) {
   };
   Module.prototype._compile = function compileWithCache(content, filename) {
     const file = fileOf(filename, content);
-    // A script V8 rebuilds from cached code loses its dynamic import callback on Node 20 (ERR_VM_DYNAMIC_IMPORT_
-    // CALLBACK_MISSING at `import()`, e.g. prettier's plugins under `npm run cost:docs`): such a module is compiled
-    // by Node as usual. A mention in a string or comment (two modules a preview loads) only costs their cache.
-    if (!file || content.includes("import(")) return compile.call(this, content, filename);
+    if (!file) return compile.call(this, content, filename);
     usedFiles.add(file);
     let cachedData;
     try {
@@ -314,7 +313,11 @@ function cacheCompiledCode(dir) {
       cachedData,
       importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
-    if (!cachedData || script.cachedDataRejected) pending.push({ script, file });
+    // A script V8 rebuilds from cached code loses its dynamic import callback on Node 20 (ERR_VM_DYNAMIC_IMPORT_
+    // CALLBACK_MISSING at `import()`, e.g. prettier's plugins under `npm run cost:docs`): such a module's code is
+    // never cached (its compile keeps the callback). Looked for only when writing, so a run from the cache reads no
+    // module twice; a mention in a string or comment (two modules a preview loads) only costs their cache.
+    if ((!cachedData || script.cachedDataRejected) && !content.includes("import(")) pending.push({ script, file });
     const fn = script.runInThisContext({ displayErrors: true });
     return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
   };
