@@ -55,6 +55,18 @@ describe("GitHub workflows", () => {
   const deploy = load("deploy.yml");
   const drift = load("drift.yml");
 
+  it("every checkout leaves no token in .git/config, and no step fetches or pushes with git", () => {
+    const checkouts = [pr, deploy, drift].flatMap((w) =>
+      Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.uses?.startsWith("actions/checkout@"))),
+    );
+    assert.ok(checkouts.length >= 8, `${checkouts.length} checkouts`);
+    for (const c of checkouts) assert.equal(c.with?.["persist-credentials"], false);
+    const runs = [pr, deploy, drift].flatMap((w) =>
+      Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? "")),
+    );
+    for (const r of runs) assert.doesNotMatch(r, /\bgit (fetch|push|pull|clone|remote)\b/, r.slice(0, 80));
+  });
+
   it("pull requests: npm ci then npm test", () => {
     assert.ok("pull_request" in pr.on);
     assert.deepEqual(pr.permissions, { contents: "read" });
