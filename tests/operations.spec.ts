@@ -657,10 +657,15 @@ for (const stack of ["dev", "prod"] as const) {
           "azure-native:security:Pricing",
           "azure-native:security:SecurityContact",
         ];
-        const found = types.map((t) => ofType(resources, t).length);
+        // Subscription-wide: a policy assignment whose scope is the subscription (the platform's deny-delete guard is
+        // assigned on the workspace alone).
+        const subscriptionWide = (r: ResourceRecord) =>
+          r.type !== "azure-native:authorization:PolicyAssignment" ||
+          /^\/subscriptions\/[^/]+$/.test(String(r.inputs.scope));
+        const found = types.map((t) => ofType(resources, t).filter(subscriptionWide).length);
         if (!prod) return assert.deepEqual(found, [0, 0, 0, 0, 0]);
         assert.deepEqual(found, [1, 1, 1, 0, 0]);
-        const pci = ofType(resources, "azure-native:authorization:PolicyAssignment")[0];
+        const pci = ofType(resources, "azure-native:authorization:PolicyAssignment").filter(subscriptionWide)[0];
         assert.match(String(pci.inputs.policyDefinitionId), /c676748e-3af9-4e22-bc28-50feed564afb$/);
         assert.equal(pci.inputs.enforcementMode, "DoNotEnforce");
         const defender = byName(resources, "operations-defender");

@@ -902,8 +902,28 @@ for (const stack of ["dev", "prod"] as const) {
           // Sentinel (on in prod) does not support a locked workspace (sentinel/prerequisites.md).
           assert.equal(ofType(resources, "azure-native:securityinsights:SentinelOnboardingState").length, 1);
           assert.equal(locks.filter((l) => l.inputs.scope === log.id).length, 0);
+          // Instead, a denyAction policy assigned on the workspace refuses its DELETE (and its group's).
+          const guards = ofType(resources, "azure-native:authorization:PolicyAssignment").filter(
+            (a) => a.inputs.scope === log.id,
+          );
+          assert.equal(guards.length, 1);
+          const definition = ofType(resources, "azure-native:authorization:PolicyDefinition").find(
+            (d) => d.id === guards[0].inputs.policyDefinitionId,
+          );
+          assert.ok(definition, "the assignment names the custom definition");
+          assert.equal(definition.inputs.mode, "Indexed", "cascadeBehaviors needs an Indexed definition");
+          assert.equal(definition.inputs.policyType, "Custom");
+          assert.deepEqual(definition.inputs.policyRule, {
+            if: { field: "type", equals: "Microsoft.OperationalInsights/workspaces" },
+            then: {
+              effect: "denyAction",
+              details: { actionNames: ["delete"], cascadeBehaviors: { resourceGroup: "deny" } },
+            },
+          });
+          assert.equal(guards[0].inputs.enforcementMode, "Default", "enforced, not audit");
         } else {
           assert.equal(locks.length, 0);
+          assert.equal(ofType(resources, "azure-native:authorization:PolicyDefinition").length, 0);
         }
       },
     );

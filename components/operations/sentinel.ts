@@ -189,6 +189,9 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
   // A customer-managed key's identity deleted (its lock lifted first): the service loses its key (customerManagedKey).
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/DELETE",
+  // The workspace's deny-delete assignment (or the PCI DSS initiative's) removed, or an exemption from one written.
+  "MICROSOFT.AUTHORIZATION/POLICYASSIGNMENTS/DELETE",
+  "MICROSOFT.AUTHORIZATION/POLICYEXEMPTIONS/WRITE",
 ] as const;
 
 /** How long after a grant to the app's identity its package writes are a ship's: the ship's attempts and Storage's 10-minute tail. */

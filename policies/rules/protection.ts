@@ -168,6 +168,23 @@ function onboardedOn(onboarding: PolicyResource, workspace: PolicyResource): boo
   });
 }
 
+/**
+ * Whether a resource is a Log Analytics workspace Microsoft Sentinel is onboarded on, among `resources`: the
+ * workspace itself (the onboarding's workspaceName in its resource group, or the solution's
+ * properties.workspaceResourceId exactly); Sentinel on another workspace that merely depends on this one, or whose id
+ * starts with this one's, does not count.
+ */
+function sentinelHost(resources: readonly PolicyResource[]): (r: PolicyResource) => boolean {
+  const sentinel = resources.filter((r) => SENTINEL_TYPES.includes(r.type));
+  return (r) =>
+    r.type === LOG_WORKSPACE_TYPE &&
+    sentinel.some((s) =>
+      s.type === SENTINEL_SOLUTION_TYPE
+        ? isSentinelSolution(s) && pointsAt(s, r, ["properties", "workspaceResourceId"])
+        : onboardedOn(s, r),
+    );
+}
+
 /** Resource groups a resource depends on (through `resourceGroupName` or a plain dependency). */
 function resourceGroupsOf(r: PolicyResource): string[] {
   const deps = [...(r.propertyDependencies["resourceGroupName"] ?? []), ...r.dependencies];
@@ -212,17 +229,7 @@ export const requireManagementLock = stackPolicy(
     // lock applied ... resource locks aren't supported when enabling Microsoft Sentinel" (sentinel/prerequisites):
     // a workspace Sentinel is onboarded on (onboarding state or SecurityInsights solution wired to it) is guarded by
     // `protect` (the rule above) and the workspace's soft delete instead.
-    const sentinel = args.resources.filter((r) => SENTINEL_TYPES.includes(r.type));
-    // The workspace itself (the onboarding's workspaceName in its resource group, or the solution's
-    // properties.workspaceResourceId exactly): Sentinel on another workspace that merely depends on this one, or
-    // whose id starts with this one's, does not exempt it.
-    const hostsSentinel = (r: PolicyResource) =>
-      r.type === LOG_WORKSPACE_TYPE &&
-      sentinel.some((s) =>
-        s.type === SENTINEL_SOLUTION_TYPE
-          ? isSentinelSolution(s) && pointsAt(s, r, ["properties", "workspaceResourceId"])
-          : onboardedOn(s, r),
-      );
+    const hostsSentinel = sentinelHost(args.resources);
     const targets = args.resources.filter(
       (r) => typeIn(resourceTypes, r.type) && inStacks(r.urn, protectedStacks) && !hostsSentinel(r),
     );
@@ -252,4 +259,65 @@ export const requireManagementLock = stackPolicy(
   },
 );
 
-export const protectionPolicies: Policies = [requireProtect, requireManagementLock];
+const POLICY_DEFINITION_TYPE = "azure-native:authorization:PolicyDefinition";
+const POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment";
+
+/**
+ * Whether a custom policy definition refuses deleting a Log Analytics workspace: effect `denyAction` with `delete`
+ * among its actionNames, and a condition that names the workspace type (its `if` is not evaluated further).
+ */
+function deniesWorkspaceDelete(definition: PolicyResource): boolean {
+  const rule = valueAt(definition.props, "policyRule");
+  if (!rule || typeof rule !== "object") return false;
+  const then = (rule as { then?: { effect?: unknown; details?: { actionNames?: unknown } } }).then;
+  const actions = then?.details?.actionNames;
+  return (
+    typeof then?.effect === "string" &&
+    sameText(then.effect, "denyAction") &&
+    Array.isArray(actions) &&
+    actions.some((a) => typeof a === "string" && sameText(a, "delete")) &&
+    /"microsoft\.operationalinsights\/workspaces"/i.test(JSON.stringify((rule as { if?: unknown }).if ?? null))
+  );
+}
+
+export const requireWorkspaceDeleteGuard = stackPolicy(
+  {
+    name: "azure-native-operationalinsights-workspace-require-delete-guard-without-lock",
+    description:
+      "In protected stacks, a Log Analytics workspace Microsoft Sentinel is onboarded on (which cannot take a management lock) has an Azure Policy denyAction assignment on it that refuses its deletion, so a forced delete cannot destroy the audit trail.",
+    severity: "high",
+    pci: ["10.3.3", "10.5.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["A1.2", "CC8.1"],
+    service: "operationalinsights",
+    remediationSteps:
+      'Assign, on the workspace, a custom policy definition (mode Indexed) whose rule is `if type equals Microsoft.OperationalInsights/workspaces then denyAction` with `actionNames: ["delete"]` (components/platform/monitoring.ts `workspaceDeleteGuard`).',
+    url: "https://learn.microsoft.com/azure/governance/policy/concepts/effect-deny-action",
+    config: { protectedStacks: stackKnob.protectedStacks },
+  },
+  (args, report) => {
+    const { protectedStacks } = args.getConfig<Pick<StackConfig, "protectedStacks">>();
+    const hostsSentinel = sentinelHost(args.resources);
+    const targets = args.resources.filter((r) => inStacks(r.urn, protectedStacks) && hostsSentinel(r));
+    if (targets.length === 0)
+      args.notApplicable(
+        "no Log Analytics workspace with Sentinel on it in a protected stack (the lock rule covers the others)",
+      );
+    const definitions = args.resources.filter((r) => r.type === POLICY_DEFINITION_TYPE && deniesWorkspaceDelete(r));
+    const assignments = args.resources.filter(
+      (r) =>
+        r.type === POLICY_ASSIGNMENT_TYPE &&
+        !sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "DoNotEnforce") &&
+        definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
+    );
+    for (const ws of targets) {
+      if (!assignments.some((a) => pointsAt(a, ws, ["scope"])))
+        report(
+          `${ws.name} (${ws.urn}) holds Sentinel, so it cannot be locked, and no enforced denyAction policy assignment on it refuses its deletion: assign one (effect-deny-action).`,
+          ws.urn,
+        );
+    }
+  },
+);
+
+export const protectionPolicies: Policies = [requireProtect, requireManagementLock, requireWorkspaceDeleteGuard];

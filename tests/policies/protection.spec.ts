@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { protectionPolicies, requireManagementLock, requireProtect } from "../../policies/rules/protection";
+import {
+  protectionPolicies,
+  requireManagementLock,
+  requireProtect,
+  requireWorkspaceDeleteGuard,
+} from "../../policies/rules/protection";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { mlWorkspace } from "./fixtures/ml";
@@ -7,9 +12,18 @@ import { workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, protectionStack, RG_NAME } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
+/** Sentinel onboarded on `ws`, as a first preview records it (the workspace's name unknown, its dependency recorded). */
+const onboardingOn = (ws: ResourceRecord) =>
+  resourceRecord(
+    "azure-native:securityinsights:SentinelOnboardingState",
+    "operations-sentinel",
+    { resourceGroupName: UNKNOWN, workspaceName: UNKNOWN, sentinelOnboardingStateName: "default" },
+    { stack: "prod", propertyDependencies: { workspaceName: [ws.urn] }, dependencies: [ws.urn] },
+  );
+
 describe("policies/protection", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(protectionPolicies.length, 2);
+    assert.equal(protectionPolicies.length, 3);
     for (const p of protectionPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -233,12 +247,7 @@ describe("policies/protection", () => {
     it("exempts a Log Analytics workspace Sentinel is onboarded on (Sentinel does not support a locked workspace)", async () => {
       const { all } = protectionStack();
       const ws = { ...inStack(workspace(), "prod"), protect: true };
-      const onboarding = resourceRecord(
-        "azure-native:securityinsights:SentinelOnboardingState",
-        "operations-sentinel",
-        { resourceGroupName: UNKNOWN, workspaceName: UNKNOWN, sentinelOnboardingStateName: "default" },
-        { stack: "prod", propertyDependencies: { workspaceName: [ws.urn] }, dependencies: [ws.urn] },
-      );
+      const onboarding = onboardingOn(ws);
       await expectPass(requireManagementLock, [...all, ws, onboarding]);
       // Without Sentinel on it, the same unlocked workspace fails.
       await expectFail(requireManagementLock, [...all, ws], /log-pay-dev-weu .*has no management lock/);
@@ -345,6 +354,89 @@ describe("policies/protection", () => {
       });
       assert.deepEqual(r.messages, []);
       assert.equal(r.exemptions[0].urn, storage.urn);
+    });
+  });
+
+  describe(requireWorkspaceDeleteGuard.name, () => {
+    const ws = { ...inStack(workspace(), "prod"), protect: true };
+    const onboarding = onboardingOn(ws);
+    const rule = (
+      effect = "denyAction",
+      actionNames = ["delete"],
+      type = "Microsoft.OperationalInsights/workspaces",
+    ) => ({
+      if: { field: "type", equals: type },
+      then: { effect, details: { actionNames, cascadeBehaviors: { resourceGroup: "deny" } } },
+    });
+    const definition = (policyRule: unknown = rule()) =>
+      resourceRecord(
+        "azure-native:authorization:PolicyDefinition",
+        "platform-log-deny-delete",
+        { policyDefinitionName: UNKNOWN, policyType: "Custom", mode: "Indexed", policyRule },
+        { stack: "prod", dependencies: [ws.urn] },
+      );
+    const assignment = (def = definition(), extra: Record<string, unknown> = {}, scopeOf = ws.urn) =>
+      resourceRecord(
+        "azure-native:authorization:PolicyAssignment",
+        "platform-log-deny-delete",
+        { policyAssignmentName: "deny-delete-audit-log", scope: UNKNOWN, policyDefinitionId: UNKNOWN, ...extra },
+        {
+          stack: "prod",
+          propertyDependencies: { scope: [scopeOf], policyDefinitionId: [def.urn] },
+          dependencies: [scopeOf, def.urn],
+        },
+      );
+
+    it("passes a Sentinel workspace with an enforced denyAction assignment on it refusing its delete", async () => {
+      const def = definition();
+      await expectPass(requireWorkspaceDeleteGuard, [ws, onboarding, def, assignment(def)]);
+      // Once deployed, by ids.
+      const deployedDef = {
+        ...def,
+        // A deployed resource's outputs are what Azure reads back: the rule among them.
+        outputs: { id: "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/d", policyRule: rule() },
+      };
+      const deployed = resourceRecord(
+        "azure-native:authorization:PolicyAssignment",
+        "platform-log-deny-delete",
+        {
+          scope: WORKSPACE_ID,
+          policyDefinitionId: "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/d",
+        },
+        { stack: "prod" },
+      );
+      await expectPass(requireWorkspaceDeleteGuard, [ws, onboarding, deployedDef, deployed]);
+    });
+    it("fails one with no assignment, an audit-only one, one elsewhere, or a definition that does not deny its delete", async () => {
+      const message =
+        /log-pay-dev-weu .*holds Sentinel, so it cannot be locked, and no enforced denyAction policy assignment on it refuses its deletion/;
+      await expectFail(requireWorkspaceDeleteGuard, [ws, onboarding], message);
+      const def = definition();
+      await expectFail(
+        requireWorkspaceDeleteGuard,
+        [ws, onboarding, def, assignment(def, { enforcementMode: "DoNotEnforce" })],
+        message,
+      );
+      const other = resourceRecord("azure-native:resources:ResourceGroup", "rg-other", {}, { stack: "prod" });
+      await expectFail(
+        requireWorkspaceDeleteGuard,
+        [ws, onboarding, other, def, assignment(def, {}, other.urn)],
+        message,
+      );
+      for (const bad of [
+        rule("deny"),
+        rule("denyAction", ["write"]),
+        rule("denyAction", ["delete"], "Microsoft.Storage/storageAccounts"),
+      ]) {
+        const d = definition(bad);
+        await expectFail(requireWorkspaceDeleteGuard, [ws, onboarding, d, assignment(d)], message);
+      }
+    });
+    it("is not applicable without Sentinel on a workspace, or outside the protected stacks", async () => {
+      await expectNotApplicable(requireWorkspaceDeleteGuard, [ws]);
+      const dev = { ...workspace(), protect: false };
+      const devOnboarding = { ...onboarding, urn: onboarding.urn.replace(":prod::", ":dev::") };
+      await expectNotApplicable(requireWorkspaceDeleteGuard, [dev, devOnboarding]);
     });
   });
 });

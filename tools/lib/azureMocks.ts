@@ -505,6 +505,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "providers/Microsoft.Security/securityContacts/{securityContactName}",
     root: "subscription",
   },
+  "azure-native:authorization:PolicyDefinition": {
+    path: "providers/Microsoft.Authorization/policyDefinitions/{policyDefinitionName}",
+    root: "subscription",
+  },
   "azure-native:authorization:PolicyAssignment": {
     path: "providers/Microsoft.Authorization/policyAssignments/{policyAssignmentName}",
     root: "scope",
