@@ -107,7 +107,16 @@ export function connectionProblems(connections: readonly Connection[], expected:
     return [
       `${expected.description}: no private endpoint connection from ${expected.privateEndpointName} on ${expected.targetId}`,
     ];
-  const claimed = claimProblem(connections, expected);
+  // Two active connections of one full endpoint name: one is not the stack's (a second endpoint of the workspace's
+  // prefix under another name, approved by a person, is not a problem).
+  const active = mine.filter((c) => !["Rejected", "Disconnected"].includes(statusOf(c)));
+  const names = active.map((c) => peName(c).toLowerCase());
+  const claimed = names.some((n, i) => names.indexOf(n) !== i)
+    ? claimProblem(
+        active.filter((c) => names.filter((n) => n === peName(c).toLowerCase()).length > 1),
+        expected,
+      )
+    : undefined;
   // Once one is approved, a rejected or disconnected one of the name (a stranger's, rejected as the claim problem
   // asks) is no problem; with none approved, each is.
   const approved = mine.some((c) => statusOf(c) === "Approved");
@@ -318,16 +327,32 @@ export async function approveAll(
     for (let attempt = 1; attempt <= opts.attempts && !done; attempt++) {
       try {
         const connections = connectionsOf(az, e.targetId);
-        // Only a pending connection is at stake: claimants all approved already (by this tool, or by hand) need nothing.
-        const claim = pendingOf(connections, e).length > 0 ? claimProblem(connections, e) : undefined;
+        const active = connections.filter(
+          (c) => isFrom(c, e.privateEndpointName) && !["Rejected", "Disconnected"].includes(statusOf(c)),
+        );
+        const pending = active.filter((c) => statusOf(c) === "Pending");
+        // Once one of the name (or of the workspace's prefix) is approved, the stack's own has been: a pending one
+        // besides it is a stranger's or one made by hand, left to a person (a warning, and the drift check's
+        // report), never approved and never a reason to fail the deploy (else anyone who knows the target's id could
+        // stop every deploy with one pending connection).
+        if (active.some((c) => statusOf(c) === "Approved")) {
+          for (const c of pending)
+            opts.log(
+              `::warning::${e.description}: ${c.id} from ${c.properties.privateEndpoint?.id ?? "?"} is Pending beside the approved one: not approved; a person approves or rejects it`,
+            );
+          done = true;
+          break;
+        }
+        // None approved yet: two claimants cannot be told apart, so neither is approved (the problem names both).
+        const claim = pending.length > 0 ? claimProblem(connections, e) : undefined;
         if (claim !== undefined) {
           claimed.push(claim);
           done = true;
           break;
         }
         // Nothing is approved before the owner's own endpoint exists (then a stranger's would be a second claimant).
-        const seen = connections.some((c) => isFrom(c, e.privateEndpointName)) && (e.ownerReady?.() ?? true);
-        for (const c of seen ? pendingOf(connections, e) : []) {
+        const seen = active.length > 0 && (e.ownerReady?.() ?? true);
+        for (const c of seen ? pending : []) {
           az([
             "network",
             "private-endpoint-connection",
