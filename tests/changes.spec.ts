@@ -36,8 +36,14 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
   const component = rec("payments:olap:Olap", "olap", { custom: false });
   const provider = rec("pulumi:providers:azure-native", "default");
 
-  it("lists a custom resource the head no longer has as deleted, never a component or a provider", () => {
-    const changes = plannedChanges([pool, lake, rule, component, provider], [pool, lake]);
+  it("lists a resource in Azure the head no longer has as deleted, never a component, provider, local or retained one", () => {
+    const sleep = rec("time:index/sleep:Sleep", "platform-grant-propagation");
+    const retained = { ...rec("azure-native:network:FlowLog", "platform-flow-log"), retainOnDelete: true };
+    const group = rec("azuread:index/group:Group", "platform-group-admins");
+    const changes = plannedChanges(
+      [pool, lake, rule, component, provider, sleep, retained, group],
+      [pool, lake, group],
+    );
     assert.deepEqual(
       changes.map((c) => [c.kind, c.name, c.protected, c.stateful]),
       [["delete", "rule", false, false]],

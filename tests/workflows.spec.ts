@@ -101,6 +101,7 @@ describe("GitHub workflows", () => {
     assert.ok(changes?.run?.includes("--head out/${{ matrix.stack }}-export.json"));
     assert.ok(changes?.run?.includes('>> "$GITHUB_STEP_SUMMARY"'));
     assert.equal(changes?.if, "always()");
+    assert.equal((changes as { "continue-on-error"?: boolean })["continue-on-error"], true, "informational");
   });
 
   it("pull requests: real pulumi preview with the policy pack, read-only identity, not from forks, commented", () => {

@@ -3,8 +3,9 @@
  * base branch and of the pull request, or two real `pulumi stack export`s): the part of a `pulumi preview` a reviewer
  * most needs and the offline gate could not show, since the offline preview starts from no state.
  *
- * - Deleted: a custom resource of the base that the head no longer has under its URN (its logical name, type or
- *   parent changed, or it is gone). The offline engine drops aliases (tools/lib/engine.ts `withoutAliases`), so a
+ * - Deleted: a resource in Azure or Entra of the base that the head no longer has under its URN (its logical name,
+ *   type or parent changed, or it is gone), unless the base keeps it on delete (`retainOnDelete`: Pulumi only forgets
+ *   it); not a package's local resources (`time` waits, `random` values). The offline engine drops aliases (tools/lib/engine.ts `withoutAliases`), so a
  *   resource renamed with an alias shows here as deleted although the real preview would move it.
  * - Replaced: a custom resource of both whose Azure id changed (a new name or resource group is a new resource), or
  *   whose value changed at a path the program declares `replaceOnChanges`, or at one the azure-native provider
@@ -61,18 +62,20 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? "undefined";
 }
 
-const isProvider = (r: ResourceRecord) => r.type.startsWith("pulumi:providers:");
+/** Resources in Azure or Entra: not providers, and not a package's local ones (`time` waits, `random` values). */
+const inAzure = (r: ResourceRecord) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:");
 
 export function plannedChanges(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): PlannedChange[] {
   const heads = new Map(head.map((r) => [r.urn, r]));
   const stateful = new Set<string>(STATEFUL_TYPES);
   const out: PlannedChange[] = [];
   for (const b of base) {
-    if (!b.custom || isProvider(b)) continue;
+    if (!b.custom || !inAzure(b)) continue;
     const h = heads.get(b.urn);
     const common = { urn: b.urn, type: b.type, name: b.name, protected: b.protect, stateful: stateful.has(b.type) };
     if (!h) {
-      out.push({ kind: "delete", ...common });
+      // `retainOnDelete`: Pulumi forgets it and leaves it in Azure; not a deletion there.
+      if (!b.retainOnDelete) out.push({ kind: "delete", ...common });
       continue;
     }
     const because: string[] = [];
