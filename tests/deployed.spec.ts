@@ -619,6 +619,32 @@ describe("deployed resources: creation-only settings", () => {
       );
     });
 
+    it("refuses a Cosmos DB region change together with a tag change, naming both (Azure takes a region change alone)", async function () {
+      this.timeout(300_000);
+      const text = await refusal("prod", "cosmos-solo");
+      assert.match(
+        text,
+        /error serializing property "accountName": the stack config asks for a change Azure refuses on the Cosmos DB account/,
+      );
+      assert.match(
+        text,
+        /cosmos\.multiRegion: the deployed value is regions northeurope, westeurope, the stack config asks for regions westeurope\. .*also changes the tags [^:]*\bcomponent\b/,
+      );
+    });
+
+    it("refuses a tier upgrade the geo-secondary has not had yet, with the command that upgrades it first", async function () {
+      this.timeout(300_000);
+      const text = await refusal("prod", "tier");
+      assert.match(
+        text,
+        /the geo-secondary database 'payments' on the server 'sql-[^']+-neu-[^']+' as the program would send it:/,
+      );
+      assert.match(
+        text,
+        /sql\.sku\.name: the deployed value is GP_Gen5 on the geo-secondary, the stack config asks for BC_Gen5\. Upgrade the geo-secondary first .*az sql db update -g rg-pay-prod-weu-data -s sql-/,
+      );
+    });
+
     it("refuses sql.ledger changed on the OLTP database", async function () {
       this.timeout(300_000);
       assert.match(

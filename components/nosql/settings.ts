@@ -227,7 +227,8 @@ export function cosmosSoloChangeConflicts(
   const tags = Object.keys(wanted.tags).filter(
     (k) => deployed.tags !== undefined && deployed.tags[k] !== wanted.tags[k],
   );
-  if (tags.length > 0) others.push(`the tags ${tags.join(", ")} (owner, costCenter, extraTags)`);
+  if (tags.length > 0)
+    others.push(`the tags ${tags.join(", ")} (the stack's owner, costCenter or extraTags, or the program's)`);
   if (others.length === 0) return [];
   const what = regions ? "cosmos.multiRegion" : "cosmos.backupTier";
   return [
