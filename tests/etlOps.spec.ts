@@ -259,7 +259,10 @@ describe("etl:ops (approvals and triggers around pulumi up)", () => {
     const world = { connections: strangerFirst, provisioning: { "mpe-oltp-sql": "Provisioning" } };
     const { az } = fakeAz(world);
     const sqlOnly = expectations(az, STACK).filter((e) => e.targetId === SQL);
-    await assert.rejects(approveAll(az, sqlOnly, { attempts: 2, delayMs: 0, log: () => undefined }), /never appeared/);
+    await assert.rejects(
+      approveAll(az, sqlOnly, { attempts: 2, delayMs: 0, log: () => undefined }),
+      /never appeared\):\n.*the factory never reported its endpoint Succeeded/,
+    );
     assert.equal(world.connections[SQL][0].properties.privateLinkServiceConnectionState?.status, "Pending");
     // Once the factory's own endpoint exists, its connection is the second claimant: still nothing approved.
     world.provisioning["mpe-oltp-sql"] = "Succeeded";

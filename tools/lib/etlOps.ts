@@ -324,6 +324,7 @@ export async function approveAll(
   for (const e of expected) {
     let done = false;
     let lastError: string | undefined;
+    let ownerNotReady = false;
     for (let attempt = 1; attempt <= opts.attempts && !done; attempt++) {
       try {
         const connections = connectionsOf(az, e.targetId);
@@ -351,7 +352,8 @@ export async function approveAll(
           break;
         }
         // Nothing is approved before the owner's own endpoint exists (then a stranger's would be a second claimant).
-        const seen = active.length > 0 && (e.ownerReady?.() ?? true);
+        ownerNotReady = active.length > 0 && !(e.ownerReady?.() ?? true);
+        const seen = active.length > 0 && !ownerNotReady;
         for (const c of seen ? pending : []) {
           az([
             "network",
@@ -375,6 +377,10 @@ export async function approveAll(
     }
     if (done) continue;
     if (lastError !== undefined) failed.push(`${e.description}: ${lastError}`);
+    else if (ownerNotReady)
+      missing.push(
+        `${e.description}: a connection of ${e.privateEndpointName} is on ${e.targetId}, but the factory never reported its endpoint Succeeded (its provisioning state)`,
+      );
     else missing.push(`${e.description}: no connection from ${e.privateEndpointName} on ${e.targetId}`);
   }
   const problems = [
