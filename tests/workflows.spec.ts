@@ -639,9 +639,16 @@ describe("GitHub workflows", () => {
   it("Dependabot proposes new action pins and every npm project's dependencies", () => {
     const config = parse(fs.readFileSync(path.resolve(DIR, "../dependabot.yml"), "utf8")) as {
       version: number;
-      updates: { "package-ecosystem": string; directory: string; schedule: { interval: string } }[];
+      updates: {
+        "package-ecosystem": string;
+        directory: string;
+        schedule: { interval: string };
+        cooldown?: { "default-days"?: number };
+      }[];
     };
     assert.equal(config.version, 2);
+    // A release waits a week before Dependabot proposes it (version updates only; security updates come at once).
+    for (const u of config.updates) assert.equal(u.cooldown?.["default-days"], 7, u.directory);
     const root = path.resolve(DIR, "../..");
     const lockfiles = execFileSync("git", ["ls-files", "package-lock.json", "**/package-lock.json"], {
       cwd: root,
