@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { DATABASE_TIMEOUTS } from "../components/oltp";
 import { tempDir } from "./helpers/tmp";
 
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
@@ -54,6 +55,14 @@ describe("GitHub workflows", () => {
   const pr = load("pull-request.yml");
   const deploy = load("deploy.yml");
   const drift = load("drift.yml");
+
+  it("prod's deploy outlasts the provider's database timeouts (the provider gives up first, not GitHub)", () => {
+    const job = deploy.jobs["up-prod"] as Job & { "timeout-minutes"?: number };
+    const hours = (d: string) => Number(/^(\d+)h$/.exec(d)?.[1]);
+    assert.equal(job["timeout-minutes"], 360, "GitHub's maximum for a hosted runner's job");
+    assert.ok(hours(DATABASE_TIMEOUTS.update) * 60 < job["timeout-minutes"]!);
+    assert.ok(hours(DATABASE_TIMEOUTS.create) * 60 < job["timeout-minutes"]!);
+  });
 
   it("every checkout leaves no token in .git/config, and no step fetches or pushes with git", () => {
     const checkouts = [pr, deploy, drift].flatMap((w) =>
