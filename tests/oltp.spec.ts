@@ -190,15 +190,15 @@ for (const stack of ["dev", "prod"] as const) {
       return found[0];
     };
 
-    it("gives the databases 4 hours to scale or seed (Business Critical copies the data), in the stack's state", () => {
+    it("gives each database two and a half hours to scale or seed (Business Critical copies the data), in the stack's state", () => {
       const dbs = ofType(mine, "azure-native:sql:Database");
       assert.ok(dbs.length >= 1);
-      for (const d of dbs) assert.deepEqual(d.customTimeouts, { create: 14400, update: 14400 }, d.name);
+      for (const d of dbs) assert.deepEqual(d.customTimeouts, { create: 9000, update: 9000 }, d.name);
       // And in the export (apitype.ResourceV3 customTimeouts), which a deployed view reads back.
       const exported = toStackExport(preview.run).deployment.resources.find((r) => r.urn === db.urn);
-      assert.deepEqual(exported?.customTimeouts, { create: 14400, update: 14400 });
+      assert.deepEqual(exported?.customTimeouts, { create: 9000, update: 9000 });
       const back = fromStackExport(toStackExport(preview.run)).find((r) => r.urn === db.urn);
-      assert.deepEqual(back?.customTimeouts, { create: 14400, update: 14400 });
+      assert.deepEqual(back?.customTimeouts, { create: 9000, update: 9000 });
     });
 
     it("registers one component with the documented type token, parent of every OLTP resource", () => {

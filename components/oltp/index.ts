@@ -68,12 +68,13 @@ export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs }
 /**
  * How long the provider waits on the databases: scaling into or within Business Critical copies the data ("typically
  * less than 1 minute per GB", single-database-scale, Latency) and seeding a geo-secondary copies it too, so a prod
- * database of a few hundred GB outlasts a default operation timeout. Four hours: under prod's deploy job (six, the
- * most GitHub gives a job on its hosted runners), so the provider gives up first and Pulumi records a failed update,
+ * database of a few hundred GB outlasts a default operation timeout. Two and a half hours each: the geo-secondary's
+ * update waits for the primary's, so one `up` can wait twice, and both stay under prod's deploy job (six hours, the
+ * most GitHub gives a job on its hosted runners): the provider gives up first and Pulumi records a failed update,
  * rather than GitHub ending the job and leaving the stack locked with operations pending (docs/operations.md, "An `up`
  * that stopped part way"); a scale that takes longer is run by hand, then `up --refresh` (docs/configuration.md).
  */
-export const DATABASE_TIMEOUTS = { create: "4h", update: "4h" } as const;
+export const DATABASE_TIMEOUTS = { create: "2h30m", update: "2h30m" } as const;
 
 /** The Microsoft Entra group that administers the servers. */
 export interface EntraAdministrator {
