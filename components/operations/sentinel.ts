@@ -189,8 +189,12 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
   // A customer-managed key's identity deleted (its lock lifted first): the service loses its key (customerManagedKey).
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/DELETE",
-  // The workspace's deny-delete assignment (or the PCI DSS initiative's) removed, or an exemption from one written.
+  // The workspace's deny-delete guard (or the PCI DSS initiative's assignment) removed, set to DoNotEnforce, its
+  // definition changed, or an exemption from one written.
   "MICROSOFT.AUTHORIZATION/POLICYASSIGNMENTS/DELETE",
+  "MICROSOFT.AUTHORIZATION/POLICYASSIGNMENTS/WRITE",
+  "MICROSOFT.AUTHORIZATION/POLICYDEFINITIONS/WRITE",
+  "MICROSOFT.AUTHORIZATION/POLICYDEFINITIONS/DELETE",
   "MICROSOFT.AUTHORIZATION/POLICYEXEMPTIONS/WRITE",
 ] as const;
 

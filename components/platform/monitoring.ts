@@ -97,7 +97,6 @@ export function workspaceDeleteGuard(
       description:
         "Refuses DELETE of the Log Analytics workspace it is assigned to (and of its resource group): Microsoft " +
         "Sentinel does not support a resource lock on its workspace. Managed by Pulumi (payments-data-platform).",
-      metadata: { category: "Monitoring" },
       policyRule: WORKSPACE_DENY_DELETE_RULE,
     },
     { parent },

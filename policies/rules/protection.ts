@@ -307,7 +307,8 @@ export const requireWorkspaceDeleteGuard = stackPolicy(
     const assignments = args.resources.filter(
       (r) =>
         r.type === POLICY_ASSIGNMENT_TYPE &&
-        !sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "DoNotEnforce") &&
+        // Default enforces; DoNotEnforce and Enroll do not.
+        sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "Default") &&
         definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
     );
     for (const ws of targets) {

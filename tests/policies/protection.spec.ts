@@ -417,6 +417,11 @@ describe("policies/protection", () => {
         [ws, onboarding, def, assignment(def, { enforcementMode: "DoNotEnforce" })],
         message,
       );
+      await expectFail(
+        requireWorkspaceDeleteGuard,
+        [ws, onboarding, def, assignment(def, { enforcementMode: "Enroll" })],
+        message,
+      );
       const other = resourceRecord("azure-native:resources:ResourceGroup", "rg-other", {}, { stack: "prod" });
       await expectFail(
         requireWorkspaceDeleteGuard,
