@@ -164,8 +164,8 @@ export function secondaryTypeConflicts(
 
 /** Service tiers in the order an upgrade goes (Hyperscale apart: hyperscaleConflicts). */
 const TIER_RANK: Readonly<Record<string, number>> = { GeneralPurpose: 1, BusinessCritical: 2 };
-const tierOfSku = (name: string): string | undefined =>
-  name.startsWith("GP_") ? "GeneralPurpose" : name.startsWith("BC_") ? "BusinessCritical" : undefined;
+/** The tier of a SKU name the config allows (SKU_TIERS); undefined for another. */
+const tierOfSku = (name: string): string | undefined => (SKU_TIERS as Readonly<Record<string, string>>)[name];
 
 /**
  * `sql.sku.name` against the deployed geo-secondary: with geo-replication, "when upgrading, upgrade the secondary
@@ -181,7 +181,8 @@ export function secondaryTierConflicts(
 ): CreationOnlyConflict[] {
   const had = deployed.sku?.tier ?? (deployed.sku?.name ? tierOfSku(deployed.sku.name) : undefined);
   const wanted = tierOfSku(s.sku.name);
-  if (!had || !wanted || (TIER_RANK[had] ?? 0) === 0 || TIER_RANK[wanted] <= (TIER_RANK[had] ?? 0)) return [];
+  const [from, to] = [TIER_RANK[had ?? ""], TIER_RANK[wanted ?? ""]];
+  if (from === undefined || to === undefined || to <= from) return [];
   return [
     {
       key: "sql.sku.name",

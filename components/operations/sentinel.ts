@@ -224,11 +224,20 @@ export const DEPLOYERS_TOKEN = '"{deployPrincipals}"';
  * queries read), as a `let` the package rule joins per principal; a fuzzy union, so a workspace without the table yet
  * resolves it to no row.
  */
+/**
+ * Role assignments written, with the role's GUID as `RoleDefinitionId`: the role is in the request body, which only the
+ * operation's Start event carries (the Success event has none: Learn, "Alert on privileged Azure role assignments"),
+ * matched anywhere in the body, whatever its key casing.
+ */
+const ROLE_ASSIGNMENT_STARTS = [
+  '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+  '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+];
+
 const GRANTS_TO_PRINCIPALS = [
   "let grants = union isfuzzy=true (AzureActivity",
-  '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
+  ...ROLE_ASSIGNMENT_STARTS,
   // Grants of the package writer roles only (a ship's): any other grant to the app's identity is the bypass itself.
-  '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
   `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
   '| extend Principal = tolower(extract(@\'(?i)"principalId"\\s*:\\s*"([0-9a-f-]{36})"\', 1, tostring(Properties_d.requestbody)))',
   "| where isnotempty(Principal)",
@@ -327,11 +336,8 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       description:
         "An assignment of Owner, User Access Administrator, Contributor, RBAC Administrator or Key Vault Administrator was requested: outside a reviewed pull request this is privilege escalation.",
       severity: Sev.High,
-      // The role is in the request body, which only the operation's Start event carries (the Success event has none):
-      // Learn, "Alert on privileged Azure role assignments". Matched anywhere in the body, whatever its key casing.
       ...scheduled(15, "AzureActivity", [
-        '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
-        '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+        ...ROLE_ASSIGNMENT_STARTS,
         `| where RoleDefinitionId in~ (${roles})`,
         "| project TimeGenerated, Caller, ClientIp = CallerIpAddress, RoleDefinitionId, ResourceGroup, _ResourceId",
       ]),
@@ -479,8 +485,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         "A Function package writer role was assigned by a caller other than the deploy identity: a way to write a function app's deployment package outside the deploy workflow, which would also hide those writes from function-package-write-outside-ship. Expected only for a manual ship from the runbook. docs/runbook.md",
       severity: Sev.High,
       ...scheduled(15, "AzureActivity", [
-        '| where OperationNameValue =~ "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE" and ActivityStatusValue in~ ("Start", "Started")',
-        '| extend RoleDefinitionId = extract(@"(?i)roleDefinitions/([0-9a-f-]{36})", 1, tostring(Properties_d.requestbody))',
+        ...ROLE_ASSIGNMENT_STARTS,
         `| where RoleDefinitionId in~ (${PACKAGE_WRITER_ROLES_TOKEN})`,
         // A service principal's Caller is its object id (a person's, the UPN).
         `| where Caller !in~ (${DEPLOYERS_TOKEN})`,
