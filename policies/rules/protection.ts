@@ -10,6 +10,9 @@ import { inStacks } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
 import { oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
 
+/** Key Vault Crypto Service Encryption User: the role a service's identity wraps and unwraps its key with. */
+const CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+
 /** Stateful resources whose loss destroys cardholder or personal data or the audit trail. */
 export const STATEFUL_TYPES = [
   "azure-native:sql:Server",
@@ -191,6 +194,30 @@ function resourceGroupsOf(r: PolicyResource): string[] {
   return deps.filter((d) => d.type === RG_TYPE).map((d) => d.urn);
 }
 
+/** The stack's locks at one of `levels` (an absent or unknown level is none: the level is a literal, known in preview). */
+function locksOf(resources: readonly PolicyResource[], levels: readonly string[]): PolicyResource[] {
+  return resources.filter(
+    (r) => [...LOCK_TYPES, RG_LOCK_TYPE].includes(r.type) && oneOf(safeGet(r.props, "level"), levels),
+  );
+}
+
+/**
+ * Whether one of `locks` holds `target` itself (never a child's lock: one on a pool or a database does not hold its
+ * parent), or, when `acceptResourceGroupLocks`, its resource group's.
+ */
+function isLocked(
+  target: PolicyResource,
+  locks: readonly PolicyResource[],
+  acceptResourceGroupLocks: boolean,
+): boolean {
+  const groups = resourceGroupsOf(target);
+  return locks.some((lock) =>
+    lock.type === RG_LOCK_TYPE
+      ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
+      : lockHolds(lock, target),
+  );
+}
+
 export const requireManagementLock = stackPolicy(
   {
     name: "azure-native-authorization-managementlock-missing-for-stateful-resource",
@@ -237,19 +264,9 @@ export const requireManagementLock = stackPolicy(
       args.notApplicable(
         "no stateful resources in a protected stack (but Sentinel workspaces, which cannot be locked)",
       );
-    // An absent or unknown level is not a valid lock (the level is a literal, so it is known during preview).
-    const locks = args.resources.filter(
-      (r) => [...LOCK_TYPES, RG_LOCK_TYPE].includes(r.type) && oneOf(safeGet(r.props, "level"), allowedLevels),
-    );
+    const locks = locksOf(args.resources, allowedLevels);
     for (const target of targets) {
-      const groups = resourceGroupsOf(target);
-      // The resource itself, never a child: a lock on a pool or a database does not hold its parent.
-      const locked = locks.some((lock) =>
-        lock.type === RG_LOCK_TYPE
-          ? acceptResourceGroupLocks && resourceGroupsOf(lock).some((g) => groups.includes(g))
-          : lockHolds(lock, target),
-      );
-      if (!locked) {
+      if (!isLocked(target, locks, acceptResourceGroupLocks)) {
         report(
           `${target.name} (${target.urn}) has no management lock: add an authorization.ManagementLockAtResourceLevel with level "CanNotDelete" that references it.`,
           target.urn,
@@ -321,4 +338,87 @@ export const requireWorkspaceDeleteGuard = stackPolicy(
   },
 );
 
-export const protectionPolicies: Policies = [requireProtect, requireManagementLock, requireWorkspaceDeleteGuard];
+const IDENTITY_TYPE = "azure-native:managedidentity:UserAssignedIdentity";
+const ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment";
+
+/** A role definition id's GUID (its last segment), lower-cased. */
+const roleGuid = (id: unknown): string => (typeof id === "string" ? (id.split("/").pop() ?? "").toLowerCase() : "");
+
+/** Whether role assignment `ra` grants to `identity`: its principal id by value, else the recorded dependency. */
+function grantsToIdentity(ra: PolicyResource, identity: PolicyResource): boolean {
+  const given = safeGet(ra.props, "principalId");
+  const principal = safeGet(identity.props, "principalId");
+  if (typeof given === "string" && typeof principal === "string") return sameText(given, principal);
+  return (ra.propertyDependencies["principalId"] ?? []).some((d) => d.urn === identity.urn);
+}
+
+export const requireKeyIdentityProtection = stackPolicy(
+  {
+    name: "azure-native-managedidentity-userassignedidentity-require-lock-for-customer-managed-key",
+    description:
+      "In protected stacks, a user-assigned identity a service reaches its customer-managed key with (it holds Key Vault Crypto Service Encryption User) is protected (`protect`) and has a management lock (CanNotDelete), because deleting it makes the key unreachable: after 30 minutes an Azure SQL server loses its failover group and its point-in-time-restore history, and a re-created identity of the same name is another principal.",
+    severity: "high",
+    pci: ["3.6.1", "10.5.1"],
+    gdpr: ["32(1)(b)", "32(1)(c)"],
+    soc2: ["A1.2", "CC8.1"],
+    service: "managedidentity",
+    remediationSteps:
+      'Create the identity with `{ protect: true }` and add an `authorization.ManagementLockByScope` (or `ManagementLockAtResourceLevel`) with `level: "CanNotDelete"` on its id (components/shared/cmk.ts `customerManagedKey` does both when its `protect` flag is set).',
+    url: "https://learn.microsoft.com/azure/azure-sql/database/transparent-data-encryption-byok-overview",
+    config: {
+      protectedStacks: stackKnob.protectedStacks,
+      roleDefinitionIds: {
+        type: "array",
+        items: { type: "string" },
+        default: [CRYPTO_SERVICE_ENCRYPTION_USER],
+        description:
+          "Role definition GUIDs (or ids) whose holder reaches a customer-managed key (default: Key Vault Crypto Service Encryption User).",
+      },
+      acceptResourceGroupLocks: {
+        type: "boolean",
+        default: true,
+        description: "Count a ManagementLockAtResourceGroupLevel on the identity's resource group.",
+      },
+    },
+  },
+  (args, report) => {
+    const { protectedStacks, roleDefinitionIds, acceptResourceGroupLocks } = args.getConfig<{
+      protectedStacks: string[];
+      roleDefinitionIds: string[];
+      acceptResourceGroupLocks: boolean;
+    }>();
+    const roles = new Set(roleDefinitionIds.map(roleGuid));
+    // A grant whose role is unknown during preview is not counted: the role is a literal GUID in every program here.
+    const keyGrants = args.resources.filter(
+      (r) => r.type === ROLE_ASSIGNMENT_TYPE && roles.has(roleGuid(safeGet(r.props, "roleDefinitionId"))),
+    );
+    const targets = args.resources.filter(
+      (r) =>
+        r.type === IDENTITY_TYPE && inStacks(r.urn, protectedStacks) && keyGrants.some((ra) => grantsToIdentity(ra, r)),
+    );
+    if (targets.length === 0)
+      args.notApplicable(
+        "no user-assigned identity in a protected stack holds a key-wrapping role (roleDefinitionIds): services here reach their keys otherwise",
+      );
+    const locks = locksOf(args.resources, ["CanNotDelete", "ReadOnly"]);
+    for (const identity of targets) {
+      const locked = isLocked(identity, locks, acceptResourceGroupLocks);
+      const missing = [
+        ...(identity.opts.protect === true ? [] : ["is not protected (set `protect: true`)"]),
+        ...(locked ? [] : ['has no management lock (add one with level "CanNotDelete" on its id)']),
+      ];
+      if (missing.length > 0)
+        report(
+          `${identity.name} (${identity.urn}) reaches a customer-managed key and ${missing.join(" and ")}: deleting it makes the key unreachable (an Azure SQL server loses its failover group and restore history after 30 minutes).`,
+          identity.urn,
+        );
+    }
+  },
+);
+
+export const protectionPolicies: Policies = [
+  requireProtect,
+  requireManagementLock,
+  requireWorkspaceDeleteGuard,
+  requireKeyIdentityProtection,
+];

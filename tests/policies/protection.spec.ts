@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import {
   protectionPolicies,
+  requireKeyIdentityProtection,
   requireManagementLock,
   requireProtect,
   requireWorkspaceDeleteGuard,
@@ -23,7 +24,7 @@ const onboardingOn = (ws: ResourceRecord) =>
 
 describe("policies/protection", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(protectionPolicies.length, 3);
+    assert.equal(protectionPolicies.length, 4);
     for (const p of protectionPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -442,6 +443,97 @@ describe("policies/protection", () => {
       const dev = { ...workspace(), protect: false };
       const devOnboarding = { ...onboarding, urn: onboarding.urn.replace(":prod::", ":dev::") };
       await expectNotApplicable(requireWorkspaceDeleteGuard, [dev, devOnboarding]);
+    });
+  });
+
+  describe(requireKeyIdentityProtection.name, () => {
+    const CRYPTO_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+    const roleId = (guid: string) => `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+    const identity = (stack = "prod", protect = true) => ({
+      ...resourceRecord(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "platform-cmk-sql-id",
+        { resourceName: "id-pay-prod-weu-cmk-sql", resourceGroupName: RG_NAME },
+        { stack },
+      ),
+      protect,
+    });
+    const grant = (id: ResourceRecord, guid = CRYPTO_USER) =>
+      resourceRecord(
+        "azure-native:authorization:RoleAssignment",
+        "platform-cmk-sql-ra-crypto-user",
+        { principalId: UNKNOWN, principalType: "ServicePrincipal", roleDefinitionId: roleId(guid), scope: UNKNOWN },
+        { stack: stackOf(id), propertyDependencies: { principalId: [id.urn] }, dependencies: [id.urn] },
+      );
+    const lock = (id: ResourceRecord, level = "CanNotDelete") =>
+      resourceRecord(
+        "azure-native:authorization:ManagementLockByScope",
+        "platform-cmk-sql-id-lock",
+        { level, scope: UNKNOWN, notes: "the key's identity" },
+        { stack: stackOf(id), propertyDependencies: { scope: [id.urn] }, dependencies: [id.urn] },
+      );
+    const stackOf = (r: ResourceRecord) => r.urn.split("::")[0].replace("urn:pulumi:", "");
+
+    it("passes a key identity that is protected and locked (first preview, and once deployed by ids)", async () => {
+      const id = identity();
+      await expectPass(requireKeyIdentityProtection, [id, grant(id), lock(id)]);
+      const ID = armId("Microsoft.ManagedIdentity", "userAssignedIdentities/id-pay-prod-weu-cmk-sql");
+      const deployedId = { ...id, outputs: { id: ID, principalId: "11111111-2222-3333-4444-555555555555" } };
+      const deployedGrant = resourceRecord(
+        "azure-native:authorization:RoleAssignment",
+        "platform-cmk-sql-ra-crypto-user",
+        { principalId: "11111111-2222-3333-4444-555555555555", roleDefinitionId: roleId(CRYPTO_USER) },
+        { stack: "prod" },
+      );
+      const deployedLock = resourceRecord(
+        "azure-native:authorization:ManagementLockByScope",
+        "platform-cmk-sql-id-lock",
+        { level: "CanNotDelete", id: `${ID}/providers/Microsoft.Authorization/locks/lock` },
+        { stack: "prod" },
+      );
+      await expectPass(requireKeyIdentityProtection, [deployedId, deployedGrant, deployedLock]);
+    });
+    it("fails an unprotected or unlocked key identity, naming what is missing", async () => {
+      const id = identity();
+      await expectFail(
+        requireKeyIdentityProtection,
+        [identity("prod", false), grant(id), lock(id)],
+        /platform-cmk-sql-id .*reaches a customer-managed key and is not protected \(set `protect: true`\): deleting it/,
+      );
+      await expectFail(
+        requireKeyIdentityProtection,
+        [id, grant(id)],
+        /reaches a customer-managed key and has no management lock \(add one with level "CanNotDelete" on its id\)/,
+      );
+      // A NotSpecified lock, or a lock on something else, does not count.
+      await expectFail(
+        requireKeyIdentityProtection,
+        [id, grant(id), lock(id, "NotSpecified")],
+        /has no management lock/,
+      );
+      const other = identity();
+      const otherLock = { ...lock(id), propertyDependencies: { scope: ["urn:pulumi:prod::p::t::other"] } };
+      await expectFail(requireKeyIdentityProtection, [other, grant(other), otherLock], /has no management lock/);
+      await expectFail(
+        requireKeyIdentityProtection,
+        [identity("prod", false), grant(id)],
+        /is not protected \(set `protect: true`\) and has no management lock/,
+      );
+    });
+    it("is not applicable to identities without a key-wrapping grant, or outside the protected stacks", async () => {
+      const id = identity();
+      // Key Vault Secrets User (4633458b-…): not a customer-managed key's role.
+      await expectNotApplicable(requireKeyIdentityProtection, [id, grant(id, "4633458b-17de-408a-b874-0445c86b69e6")]);
+      await expectNotApplicable(requireKeyIdentityProtection, [id]);
+      const dev = identity("dev", false);
+      await expectNotApplicable(requireKeyIdentityProtection, [dev, grant(dev)]);
+      // The role is configurable.
+      await expectFail(
+        requireKeyIdentityProtection,
+        [identity("prod", false), grant(id, "4633458b-17de-408a-b874-0445c86b69e6")],
+        /is not protected/,
+        { roleDefinitionIds: ["4633458b-17de-408a-b874-0445c86b69e6"] },
+      );
     });
   });
 });
