@@ -765,6 +765,32 @@ describe("offline preview", function () {
     assert.ok(!JSON.stringify(verdictJson(verdict)).includes(placeholder));
   });
 
+  it("exports the outputs a resource lists in additionalSecretOutputs as secrets, as the engine makes them, never its inputs", async () => {
+    const { run } = await previewOf("prod");
+    const doc = toStackExport(run);
+    const byName = (name: string) => doc.deployment.resources.find((r) => r.urn.endsWith(`::${name}`));
+    const isEnvelope = (v: unknown) => typeof v === "object" && v !== null && SECRET_SIG in v;
+    // A refresh reads every app setting, a hand-made one too: encrypted in the state, [secret] in a refreshed diff.
+    for (const name of [
+      "ingestion-payapi-app-settings",
+      "ingestion-fraud-app-settings",
+      "streaming-relay-app-settings",
+    ]) {
+      const settings = byName(name);
+      assert.ok(settings, name);
+      assert.ok(isEnvelope(settings.outputs?.properties), `${name}: its refreshed settings are secret`);
+      assert.ok(
+        !isEnvelope(settings.inputs?.properties),
+        `${name}: the program's own settings stay readable in a diff`,
+      );
+    }
+    // The action groups' credential receivers (routing.ts): those the provider returns.
+    assert.ok(isEnvelope(byName("platform-ag-p1")?.outputs?.webhookReceivers));
+    // Nothing else is made secret by it: a vault's outputs are plain.
+    const kv = doc.deployment.resources.find((r) => r.type === "azure-native:keyvault:Vault");
+    assert.ok(!JSON.stringify(kv?.outputs).includes(SECRET_SIG));
+  });
+
   it("exits 0 on advisories alone and 1 on a mandatory violation, an ARM schema error or a first-deploy hazard", async () => {
     // dev's real verdict: advisories only (the first preview's unknowns), which must never fail the PR gate.
     const { verdict } = await previewOf("dev");

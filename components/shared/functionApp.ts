@@ -314,11 +314,15 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
   // values known only after deployment (connection string, client ids) stay out of the site's own diff.
   // Settings first, unless they wait for something else (`settingsDependsOn`): then they come last, after the
   // private endpoint, which that something may itself need (a gateway probing the app through it).
+  // A refresh reads every setting of the site (POST config/appsettings/list), one added by hand in the portal too (a
+  // storage key, a SAS URL): its outputs are secret, so such a value is encrypted in the state and shown as [secret]
+  // in a refreshed preview's diff (the job summary prod's approvers read), as the action groups' receivers are. The
+  // inputs stay plain: every value the program sets is a name, an id or an endpoint, and reviewers read their diff.
   const appSettings = (dependsOn: pulumi.Input<pulumi.Resource>[]) =>
     new web.WebAppApplicationSettings(
       `${name}-app-settings`,
       { name: app.name, resourceGroupName: args.resourceGroupName, properties: settings },
-      { parent, ...(dependsOn.length > 0 ? { dependsOn } : {}) },
+      { parent, additionalSecretOutputs: ["properties"], ...(dependsOn.length > 0 ? { dependsOn } : {}) },
     );
   const settingsLast = args.settingsDependsOn !== undefined;
   // The site's own operations, one at a time (a `Serial`).

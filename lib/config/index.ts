@@ -600,6 +600,10 @@ export function parseConfig(raw: Record<string, unknown>, stack: string, provide
       if (issue.code === "unrecognized_keys") return `config ${key}: ${issue.message}`;
       const value = at(raw, issue.path);
       if (issue.code === "invalid_type" && value === undefined) return `config ${key}: got ${show(value)}; is required`;
+      // A value stored as a secret, or a certificate bundle (which may hold a private key), is never echoed: the CLI
+      // hides a secret only where it appears whole, and `show` cuts and escapes it.
+      if (configIsSecret(`${PROJECT}:${top}`) || rest.includes("certificate"))
+        return `config ${key}: ${issue.message} (the value is not shown: ${rest.includes("certificate") ? "a certificate bundle" : "a secret"})`;
       const fallback = value === undefined ? defaultAt(raw, issue.path) : undefined;
       const got = fallback === undefined ? show(value) : `${show(fallback)} (the default: the key is not set)`;
       return `config ${key}: got ${got}; ${issue.message}`;

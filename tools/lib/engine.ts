@@ -220,6 +220,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getAdditionalsecretoutputsList(): string[];
   getDeletedwith(): string;
   getReplaceWithList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
@@ -625,7 +626,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
           outputsJs = { ...inputsJs, ...unknowns };
           outputs = { ...inputs, ...unknowns };
         }
-        outputSecretPaths = secretPaths;
+        outputSecretPaths = new Set(secretPaths);
         response.setId("");
       } else {
         const state = structValue(serializedState) as Record<string, unknown>;
@@ -633,6 +634,10 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         outputsJs = (req.getCustom() ? deployedOutputs(req.getType(), state) : undefined) ?? state;
         outputs = unwrap(outputsJs, secrets, outputSecretPaths) as Record<string, unknown>;
       }
+      // The engine makes each listed top-level output secret once the step has run (step_executor.go: "Ensure that
+      // any secrets properties in the output are marked as such"; `id` never), inputs untouched.
+      for (const k of req.getAdditionalsecretoutputsList())
+        if (k !== "id" && Object.prototype.hasOwnProperty.call(outputs, k)) outputSecretPaths.add(k);
       response.getObject = () => asStruct(outputsJs);
       const propertyDependencies: Record<string, string[]> = {};
       for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();

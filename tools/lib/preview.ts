@@ -271,13 +271,15 @@ export function toStackExport(run: ProgramRun): StackExport {
   const resources = run.resources.map((r) => {
     const inputs = structuredClone(r.inputs);
     for (const p of r.secretKeys ?? []) setAt(inputs, p, secretEnvelope());
+    const outputs = structuredClone(r.outputs);
+    for (const p of r.secretOutputKeys ?? []) setAt(outputs, p, secretEnvelope());
     const out: ExportedResource = {
       urn: r.urn,
       custom: r.custom,
       ...(r.id ? { id: r.id } : {}),
       type: r.type,
       inputs,
-      outputs: r.outputs,
+      outputs,
       ...(r.parent ? { parent: r.parent } : {}),
       protect: r.protect,
       dependencies: [...r.dependencies],
@@ -348,7 +350,7 @@ function unwrapExported(value: unknown, reading: ExportReading): unknown {
         inner = JSON.parse(o.plaintext);
       } catch {
         throw new ExportFormatError(
-          `a secret's plaintext is not the JSON text the CLI writes: ${o.plaintext.slice(0, 40)}…`,
+          "a secret's plaintext is not the JSON text the CLI writes (its value is not shown)",
         );
       }
       stringsOf(inner, reading.plaintexts);
