@@ -9,6 +9,7 @@ import {
   pendingOf,
   pipelinesOf,
   poolStep,
+  runAndWait,
   runPipeline,
   sleepsNow,
   setTriggers,
@@ -555,5 +556,70 @@ describe("etl:ops wake-pool / pause-pool: the dev pool is online for pulumi up, 
   it("a stack whose data group does not exist yet has no pool to wake", async () => {
     const { az } = poolAz(["Paused"], [STACK.dataResourceGroup]);
     assert.deepEqual(await wakePools(az, STACK, opts), []);
+  });
+});
+
+describe("etl:ops schema-deploy: runs etl_schema_deploy after up and waits for its end", () => {
+  /** A factory whose one run goes through `statuses`, with `failed` activity runs. */
+  function runWorld(statuses: string[], failed: { activityName: string; message: string }[] = [], message = "") {
+    const calls: string[][] = [];
+    const az: Az = (args) => {
+      calls.push([...args]);
+      const url = args[args.indexOf("--url") + 1] ?? "";
+      if (url.includes("/pipelines/etl_schema_deploy/createRun")) return { runId: "run-1" };
+      if (url.includes("/pipelineruns/run-1/queryActivityruns"))
+        return {
+          value: [
+            { activityName: "etl_schema_deploy_oltp_1", status: "Succeeded" },
+            ...failed.map((f) => ({ activityName: f.activityName, status: "Failed", error: { message: f.message } })),
+          ],
+        };
+      if (url.includes("/pipelineruns/run-1?")) return { status: statuses.shift() ?? "InProgress", message };
+      throw new Error(`unexpected az ${args.join(" ")}`);
+    };
+    return { az, calls };
+  }
+  const opts = { attempts: 5, delayMs: 0, log: () => undefined };
+
+  it("returns Succeeded once the run has succeeded, having started exactly one run", async () => {
+    const { az, calls } = runWorld(["Queued", "InProgress", "Succeeded"]);
+    const outcome = await runAndWait(az, FACTORY, "etl_schema_deploy", opts);
+    assert.deepEqual(outcome, { runId: "run-1", status: "Succeeded", failures: [] });
+    assert.equal(calls.filter((c) => c.join(" ").includes("createRun")).length, 1);
+    assert.ok(
+      calls.every((c) => !c.join(" ").includes("queryActivityruns")),
+      "no activity query on success",
+    );
+  });
+  it("names each failed activity and its error (a THROW naming the migration), on one line each", async () => {
+    const { az, calls } = runWorld(
+      ["InProgress", "Failed"],
+      [
+        {
+          activityName: "etl_schema_deploy_warehouse_1",
+          message: "Operation on target 10 failed:\ndbo.Fact_Payment has no column Channel: the table predates…",
+        },
+      ],
+    );
+    const outcome = await runAndWait(az, FACTORY, "etl_schema_deploy", opts);
+    assert.equal(outcome.status, "Failed");
+    assert.deepEqual(outcome.failures, [
+      "etl_schema_deploy_warehouse_1: Operation on target 10 failed: dbo.Fact_Payment has no column Channel: the table predates…",
+    ]);
+    const query = calls.find((c) => c.join(" ").includes("queryActivityruns"));
+    const body = JSON.parse(query?.[query.indexOf("--body") + 1] ?? "{}") as Record<string, string>;
+    assert.ok(Date.parse(body.lastUpdatedAfter) < Date.parse(body.lastUpdatedBefore), "a window around the run");
+  });
+  it("falls back to the run's own message when no activity says why (a cancelled run)", async () => {
+    const { az } = runWorld(["Cancelled"], [], "Run was cancelled by user");
+    const outcome = await runAndWait(az, FACTORY, "etl_schema_deploy", opts);
+    assert.deepEqual(outcome.failures, ["Run was cancelled by user"]);
+  });
+  it("gives up after the attempts with the run id to follow (the run goes on in Azure)", async () => {
+    const { az } = runWorld([]);
+    await assert.rejects(
+      runAndWait(az, FACTORY, "etl_schema_deploy", { ...opts, attempts: 3 }),
+      /etl_schema_deploy run run-1 is still InProgress after 3 checks: follow it with az datafactory pipeline-run show --run-id run-1/,
+    );
   });
 });

@@ -732,10 +732,19 @@ describe("GitHub workflows", () => {
       const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with?.command === "up", "pulumi up");
       const approve = index((s) => s.run === `npm run etl:ops -- approve-endpoints --stack ${stack}`, "approve");
       const start = index((s) => s.run === `npm run etl:ops -- start-triggers --stack ${stack}`, "start triggers");
+      const schema = index((s) => s.run === `npm run etl:ops -- schema-deploy --stack ${stack}`, "schema deploy");
       assert.ok(
-        login < stop && stop < up && up < approve && approve < start,
-        `${stack}: login → stop → up → approve → start`,
+        login < stop && stop < up && up < approve && approve < schema && schema < start,
+        `${stack}: login → stop → up → approve → schema → start`,
       );
+      // The generated SQL follows the pipelines `up` changed, only after a successful `up` and approvals; when it
+      // fails, the triggers stay stopped (new pipelines must not meet the previous procedures).
+      assert.equal(steps[schema].id, "schema");
+      assert.equal(steps[schema].if, "${{ steps.up.outcome == 'success' && success() }}");
+      if (stack === "dev") {
+        const pause = index((s) => (s.run ?? "").startsWith("npm run etl:ops -- pause-pool"), "pause pool");
+        assert.ok(schema < pause, "dev: the schema is deployed while the pool is still online");
+      }
       // The CLI's OIDC session does not outlive a long `up`: a second login between up and the steps that use az.
       const relogin = steps.findIndex((s, i) => i > up && s.uses?.startsWith("azure/login@") === true);
       assert.ok(relogin > up && relogin < approve, `${stack}: a fresh login after up, before the az steps`);
@@ -744,7 +753,10 @@ describe("GitHub workflows", () => {
       // A failed `up` (or a failed step between) still restarts the triggers this job stopped, and approves what the
       // up created: the nightly ETL must not stay off until the next successful deploy.
       assert.equal(steps[stop].id, "stop-triggers");
-      assert.equal(steps[start].if, "${{ always() && steps.stop-triggers.outcome == 'success' }}");
+      assert.equal(
+        steps[start].if,
+        "${{ always() && steps.stop-triggers.outcome == 'success' && steps.schema.outcome != 'failure' }}",
+      );
       assert.equal(steps[approve].if, "${{ always() && steps.up.outcome != 'skipped' }}");
     }
   });

@@ -1,5 +1,6 @@
 /**
- * npm run etl:ops -- <stop-triggers|approve-endpoints|start-triggers|sleep-if-off-hours|wake-pool|pause-pool|check>
+ * npm run etl:ops -- <stop-triggers|approve-endpoints|schema-deploy|start-triggers|sleep-if-off-hours|wake-pool|
+ *   pause-pool|check>
  *   --stack <dev|prod>
  *
  * The ETL tier's steps around `pulumi up` (tools/lib/etlOps.ts), with an Azure CLI logged in to the stack's
@@ -11,6 +12,7 @@
  * nothing sleeps (prod), it does nothing. `wake-pool` (before `up`, where the pool pauses: dev) resumes a paused
  * dedicated pool and waits until it is online, since a refresh and an update read its TDE setting and workload
  * groups; `pause-pool` (after `up`) pauses again the pools it resumed (`--pools`, from its `woken` output).
+ * `schema-deploy` (after `up` and the approvals) runs `etl_schema_deploy` and waits for it: exit 1 when it fails.
  */
 import * as path from "node:path";
 import { intOption, parseArgs, runCli, UsageError } from "./lib/cli";
@@ -22,6 +24,7 @@ const COMMANDS = [
   "sleep-if-off-hours",
   "wake-pool",
   "pause-pool",
+  "schema-deploy",
   "check",
 ] as const;
 const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--attempts N] [--delay-seconds S]
@@ -34,6 +37,9 @@ const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|pr
   wake-pool           where the pool pauses (dev): resume a paused dedicated pool and wait until it is online (before
                       pulumi up, whose refresh reads the pool's TDE and workload groups); prints woken=<pool ids>
   pause-pool          pause the pools named by --pools (comma-separated ids, wake-pool's woken; after pulumi up)
+  schema-deploy       run etl_schema_deploy (the generated SQL on the OLTP database and the pool) and wait for it;
+                      exit 1 when it fails, naming what failed (after pulumi up and the approvals, before the
+                      triggers start: the new pipelines must not meet the old procedures)
   check               exit 1 when a connection is not approved or a trigger is not started (drift)`;
 
 runCli(USAGE, async (argv) => {
@@ -138,6 +144,29 @@ runCli(USAGE, async (argv) => {
         `off hours: started ${PIPELINES.offHoursStop} (run ${runId}) to stop ${schedule.alsoStop.join(", ")} again`,
       );
       return 0;
+    }
+    case "schema-deploy": {
+      const { PIPELINES } = require("../pipelines/etl/names") as typeof import("../pipelines/etl/names");
+      if (!factory) {
+        console.log(`no factory in ${s.integrationResourceGroup} yet: no schema to deploy`);
+        return 0;
+      }
+      const outcome = await ops.runAndWait(az, factory.id, PIPELINES.schemaDeploy, {
+        attempts: intOption(args.values, "attempts", 120, 1),
+        delayMs: intOption(args.values, "delay-seconds", 30, 0) * 1000,
+        log: (line) => console.log(line),
+      });
+      if (outcome.status === "Succeeded") {
+        console.log(`${PIPELINES.schemaDeploy} succeeded (run ${outcome.runId})`);
+        return 0;
+      }
+      for (const f of outcome.failures) console.log(`::error::${f}`);
+      console.log(
+        `${PIPELINES.schemaDeploy} ${outcome.status} (run ${outcome.runId}): the databases do not match the model this ` +
+          "commit deployed, so the ETL triggers stay stopped. A THROW 500xx names the column or table and the migration " +
+          'it needs (pipelines/README.md, "Changing the schema later"); fix it, then re-run this step or the workflow.',
+      );
+      return 1;
     }
     case "approve-endpoints": {
       const approved = await ops.approveAll(az, ops.expectations(az, s), {

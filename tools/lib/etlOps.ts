@@ -457,6 +457,89 @@ export function runPipeline(az: Az, factoryId: string, pipeline: string): string
   return out?.runId ?? "?";
 }
 
+/** A pipeline run (REST `pipelineruns/{runId}`): Queued, InProgress, Succeeded, Failed, Canceling or Cancelled. */
+export interface PipelineRunInfo {
+  readonly status?: string;
+  readonly message?: string;
+}
+
+/** An activity run of a pipeline run (REST `queryActivityruns`). */
+export interface ActivityRunInfo {
+  readonly activityName?: string;
+  readonly status?: string;
+  readonly error?: { readonly message?: string };
+}
+
+/** A run's end: Succeeded, or Failed/Cancelled with what each failed activity said. */
+export interface RunOutcome {
+  readonly runId: string;
+  readonly status: string;
+  readonly failures: readonly string[];
+}
+
+const FINISHED = ["Succeeded", "Failed", "Cancelled"];
+
+/** What the failed activities of a run said (their error messages, one line each, named). */
+export function failuresOf(az: Az, factoryId: string, runId: string, since: Date, until: Date): string[] {
+  const out = az([
+    "rest",
+    "--method",
+    "post",
+    "--url",
+    `${ARM}${factoryId}/pipelineruns/${runId}/queryActivityruns?api-version=${ADF_API}`,
+    "--body",
+    JSON.stringify({ lastUpdatedAfter: since.toISOString(), lastUpdatedBefore: until.toISOString() }),
+  ]) as { value?: ActivityRunInfo[] } | null;
+  return (out?.value ?? [])
+    .filter((a) => a.status === "Failed")
+    .map((a) => `${a.activityName ?? "?"}: ${(a.error?.message ?? "no message").replace(/\s+/g, " ").trim()}`);
+}
+
+/**
+ * Starts one of the factory's pipelines and waits for its run to finish: Succeeded, or Failed/Cancelled with the
+ * failed activities' messages (an Execute Pipeline activity carries its child's). Throws when the run is still going
+ * after `attempts` checks (it goes on in Azure: its id is in the message).
+ */
+export async function runAndWait(
+  az: Az,
+  factoryId: string,
+  pipeline: string,
+  opts: {
+    readonly attempts: number;
+    readonly delayMs: number;
+    readonly log: (line: string) => void;
+    readonly now?: () => Date;
+  },
+): Promise<RunOutcome> {
+  const now = opts.now ?? (() => new Date());
+  const started = now();
+  const runId = runPipeline(az, factoryId, pipeline);
+  opts.log(`started ${pipeline} (run ${runId})`);
+  for (let attempt = 1; ; attempt++) {
+    await new Promise((r) => setTimeout(r, opts.delayMs));
+    const run = az([
+      "rest",
+      "--method",
+      "get",
+      "--url",
+      `${ARM}${factoryId}/pipelineruns/${runId}?api-version=${ADF_API}`,
+    ]) as PipelineRunInfo | null;
+    const status = run?.status ?? "?";
+    if (FINISHED.includes(status)) {
+      const failures =
+        status === "Succeeded"
+          ? []
+          : failuresOf(az, factoryId, runId, new Date(started.getTime() - 60_000), new Date(now().getTime() + 60_000));
+      if (status !== "Succeeded" && failures.length === 0 && run?.message) failures.push(run.message);
+      return { runId, status, failures };
+    }
+    if (attempt >= opts.attempts)
+      throw new Error(
+        `${pipeline} run ${runId} is still ${status} after ${attempt} checks: follow it with az datafactory pipeline-run show --run-id ${runId}`,
+      );
+  }
+}
+
 /** API version of the dedicated SQL pool operations (the one the factory's pool pipelines call). */
 export const SYNAPSE_POOL_API = "2021-06-01";
 
