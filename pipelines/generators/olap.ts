@@ -6,8 +6,10 @@
 import type { CalendarTableMapping, Column, MaterializedView, OlapModel, OlapTable } from "../model/types";
 import {
   batches,
+  catalogType,
   columnDefinition,
   comment,
+  differsFromModel,
   externalPrincipal,
   header,
   indent,
@@ -17,6 +19,7 @@ import {
   q,
   qualified,
   schemaStatements,
+  shapeGuard,
 } from "./tsql";
 
 /** Procedure the nightly load calls after publishing (flow 2, step 5: "refresh aggregate tables"). */
@@ -73,21 +76,27 @@ function lacksColumn(name: string, columns: readonly string[]): string {
  * one that lacks a column the model added is dropped here and re-created below. A fact or dimension keeps its rows:
  * refuse, naming the model's columns, before the nightly load fails on the missing one.
  */
-function missingColumnGuard(table: OlapTable): string {
+function missingColumnGuard(table: OlapTable): string[] {
   const name = objectName(table.schema, table.name);
+  const shape = table.columns.map((c) => ({ name: c.name, type: catalogType(c.type) }));
   if (table.role === "staging")
     return [
-      `-- ${name}: re-created when it lacks a column the model added since (staging holds nothing between runs).`,
-      `IF ${lacksModelColumn(table)}`,
-      `    DROP TABLE ${qualified(table.schema, table.name)};`,
-    ].join("\n");
+      [
+        `-- ${name}: re-created when it lacks a column the model added since, holds one it no longer names, or one of`,
+        "-- another type (staging holds nothing between runs; a narrower model type would otherwise truncate in the load).",
+        `IF ${lacksModelColumn(table)} OR ${differsFromModel({ name, columns: shape })}`,
+        `    DROP TABLE ${qualified(table.schema, table.name)};`,
+      ].join("\n"),
+    ];
   return [
-    `-- ${name}: every column of the model exists (the table may predate a column the model added since).`,
-    `IF ${lacksModelColumn(table)}`,
-    "BEGIN",
-    `    THROW 50022, N'${name} lacks a column of the model (${table.columns.map((c) => c.name).join(", ")}): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;`,
-    "END;",
-  ].join("\n");
+    [
+      `-- ${name}: every column of the model exists (the table may predate a column the model added since).`,
+      `IF ${lacksModelColumn(table)}`,
+      "BEGIN",
+      `    THROW 50022, N'${name} lacks a column of the model (${table.columns.map((c) => c.name).join(", ")}): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;`,
+      "END;",
+    ].join("\n"),
+  ];
 }
 
 function createOlapTable(table: OlapTable): string[] {
@@ -100,7 +109,7 @@ function createOlapTable(table: OlapTable): string[] {
     ),
   ];
   const parts = [
-    ...(table.role === "staging" ? [missingColumnGuard(table)] : []),
+    ...(table.role === "staging" ? missingColumnGuard(table) : []),
     [
       ...intro,
       `IF OBJECT_ID(N'${name}', N'U') IS NULL`,
@@ -113,7 +122,7 @@ function createOlapTable(table: OlapTable): string[] {
       "END;",
     ].join("\n"),
     distributionGuard(table),
-    ...(table.role === "staging" ? [] : [missingColumnGuard(table)]),
+    ...(table.role === "staging" ? [] : missingColumnGuard(table)),
   ];
   if (table.primaryKey) {
     parts.push(
@@ -127,7 +136,23 @@ function createOlapTable(table: OlapTable): string[] {
 }
 
 export function generateOlapDdl(model: OlapModel): string {
-  const parts = [...schemaStatements(model.tables.map((t) => t.schema)), ...model.tables.flatMap(createOlapTable)];
+  // A column dropped from the model, or classified away from the warehouse, keeps its values in a fact or dimension
+  // (the analysts' SELECT covers the whole table; no erasure names it); a type the model narrowed would truncate in
+  // the load. Staging tables are rebuilt instead (missingColumnGuard).
+  const star = model.tables.filter((t) => t.role !== "staging");
+  const shape = shapeGuard({
+    tables: star.map((t) => ({
+      name: objectName(t.schema, t.name),
+      columns: t.columns.map((c) => ({ name: c.name, type: catalogType(c.type) })),
+    })),
+    error: 50023,
+    how: "Drop a column the model no longer names (ALTER TABLE … DROP COLUMN, after a dashboard's materialized view that reads it) and change a type (CREATE TABLE AS SELECT with the model's type, then RENAME OBJECT) in a reviewed migration, see pipelines/README.md (\"Changing the schema later\").",
+  });
+  const parts = [
+    ...schemaStatements(model.tables.map((t) => t.schema)),
+    ...model.tables.flatMap(createOlapTable),
+    shape,
+  ];
   return [
     header("Azure Synapse dedicated SQL pool (OLAP) star schema and staging tables.", [
       "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`; see pipelines/README.md.",

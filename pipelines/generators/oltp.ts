@@ -24,7 +24,9 @@ import {
   objectName,
   q,
   qualified,
+  catalogType,
   schemaStatements,
+  shapeGuard,
   str,
 } from "./tsql";
 
@@ -199,6 +201,80 @@ function missingColumnGuard(table: OltpTable): string[] {
   ];
 }
 
+/**
+ * The nullable columns the model added since a table was created are added here, empty: the one change to an existing
+ * table that needs no decision (a ledger table takes only nullable added columns; existing rows read NULL, as after a
+ * hand-written `ALTER TABLE … ADD … NULL`). One statement built from a list, so the script stays small. Without the
+ * mask: the masks below add it and re-create the CHECK constraints and indexes that depend on it (a changed erasure
+ * CHECK among them). Not an encrypted column (its keys and encryption are client-side), a rowversion, nor a NOT NULL
+ * one: those stop at the missing-column guard (THROW 50011).
+ */
+function addedColumns(model: OltpModel): string {
+  const rows = model.tables.flatMap((t) =>
+    t.columns
+      .filter((c) => c.nullable && !c.encryption && !c.identity && c.type.kind !== "rowversion")
+      .map((c) => ({
+        table: qualified(t.schema, t.name),
+        name: objectName(t.schema, t.name),
+        column: c.name,
+        definition: columnDefinition(t, { ...c, classification: undefined }, "oltp"),
+      })),
+  );
+  const derived = rows
+    .map((r, i) =>
+      i === 0
+        ? `SELECT ${nstr(r.table)} AS tbl, ${nstr(r.name)} AS name, ${nstr(r.column)} AS col, ${nstr(r.definition)} AS definition`
+        : `SELECT ${nstr(r.table)}, ${nstr(r.name)}, ${nstr(r.column)}, ${nstr(r.definition)}`,
+    )
+    .join("\n    UNION ALL ");
+  return [
+    "-- Nullable columns the model added since a table was created: added (NULL in existing rows), without their masks.",
+    "DECLARE @add NVARCHAR(MAX) = (SELECT STRING_AGG(CAST(CONCAT(N'ALTER TABLE ', m.tbl, N' ADD ', m.definition, N';') AS NVARCHAR(MAX)), NCHAR(10))",
+    `    FROM (${derived}) AS m`,
+    "    WHERE OBJECT_ID(m.name, N'U') IS NOT NULL AND COL_LENGTH(m.name, m.col) IS NULL);",
+    "IF @add IS NOT NULL",
+    "    EXEC sp_executesql @add;",
+  ].join("\n");
+}
+
+/**
+ * No existing table holds a column the model does not name (a dropped or renamed column keeps its values: a personal
+ * one would be reached by no erasure) and each of the model's columns has its type (a narrowed type would truncate in
+ * the ETL). A ledger table's generated columns and its dropped columns (kept, hidden) are not the model's to name;
+ * encrypted columns' types are the encryption guard's.
+ */
+function shapeOf(model: OltpModel): string {
+  return shapeGuard({
+    tables: model.tables.map((t) => ({
+      name: objectName(t.schema, t.name),
+      columns: t.columns.map((c) => ({ name: c.name, type: c.encryption ? undefined : catalogType(c.type) })),
+    })),
+    error: 50012,
+    filter: " AND c.is_dropped_ledger_column = 0 AND c.generated_always_type = 0",
+    how: 'Drop a column the model no longer names in a reviewed migration, after its index, CHECK, DEFAULT and mask (on a ledger table its values stay in the history), and change a type there (a ledger table refuses a change that rewrites its rows: copy into a new table), see pipelines/README.md ("Changing the schema later").',
+  });
+}
+
+/**
+ * Masks the model no longer declares (a declassified column) are dropped: the ETL identity, which never has UNMASK,
+ * would otherwise read and load the masked values (`xxxx`, 0) into the warehouse without an error. One statement
+ * built from the catalog, for the model's tables only.
+ */
+function droppedMasks(model: OltpModel): string {
+  const masked = model.tables.flatMap((t) =>
+    t.columns.filter((c) => c.classification?.mask).map((c) => `${objectName(t.schema, t.name)}.${c.name}`),
+  );
+  const tables = model.tables.map((t) => `OBJECT_ID(${nstr(objectName(t.schema, t.name))}, N'U')`).join(", ");
+  return [
+    "-- Masks the model no longer declares (declassified columns): dropped.",
+    "DECLARE @unmask NVARCHAR(MAX) = (SELECT STRING_AGG(CAST(CONCAT(N'ALTER TABLE ', QUOTENAME(OBJECT_SCHEMA_NAME(mc.object_id)), N'.', QUOTENAME(OBJECT_NAME(mc.object_id)), N' ALTER COLUMN ', QUOTENAME(mc.name), N' DROP MASKED;') AS NVARCHAR(MAX)), NCHAR(10))",
+    `    FROM sys.masked_columns AS mc WHERE mc.object_id IN (${tables})`,
+    `    AND CONCAT(OBJECT_SCHEMA_NAME(mc.object_id), N'.', OBJECT_NAME(mc.object_id), N'.', mc.name) NOT IN (${masked.map(nstr).join(", ")}));`,
+    "IF @unmask IS NOT NULL",
+    "    EXEC sp_executesql @unmask;",
+  ].join("\n");
+}
+
 /** Refuse to create tables with encrypted columns before their column encryption keys exist (00 + the .ps1). */
 function columnEncryptionKeyGuards(model: OltpModel): string[] {
   const used = new Set(model.tables.flatMap((t) => t.columns.flatMap((c) => (c.encryption ? [c.encryption.key] : []))));
@@ -270,6 +346,7 @@ export function generateOltpDdl(model: OltpModel): string {
     LEDGER_DATABASE_GUARD,
     ...columnEncryptionKeyGuards(model),
     ...schemaStatements(model.tables.map((t) => t.schema)),
+    addedColumns(model),
   ];
   for (const table of model.tables)
     parts.push(
@@ -279,6 +356,7 @@ export function generateOltpDdl(model: OltpModel): string {
       ...collationGuard(table),
       ...erasableGuard(table),
     );
+  parts.push(shapeOf(model));
 
   const fks: string[] = [];
   for (const table of model.tables) {
@@ -298,9 +376,12 @@ export function generateOltpDdl(model: OltpModel): string {
       [`IF NOT ${indexExists(table, ix.name)}`, `    ${createIndex(table, ix)}`].join("\n"),
     ),
   );
-  const masks = model.tables.flatMap((table) =>
-    table.columns.filter((c) => c.classification?.mask).map((c) => maskStatement(table, c.name)),
-  );
+  const masks = [
+    droppedMasks(model),
+    ...model.tables.flatMap((table) =>
+      table.columns.filter((c) => c.classification?.mask).map((c) => maskStatement(table, c.name)),
+    ),
+  ];
   return [
     header(
       "Azure SQL Database (OLTP) schema: tables, keys, CHECK constraints, masks, encryption, foreign keys, indexes.",

@@ -96,3 +96,88 @@ export function externalPrincipal(variable: string): { name: string; literal: st
     ].join("\n"),
   };
 }
+
+/**
+ * The declared type of the catalog column `c` (sys.columns, Azure SQL and dedicated pools alike) written as
+ * `catalogType` writes the model's: `NVARCHAR(200)` (characters, not bytes), `DECIMAL(19,4)`, `DATETIME2(3)`,
+ * `TIMESTAMP` for a rowversion, `VARCHAR(-1)` for a MAX the model never declares.
+ */
+export const CATALOG_TYPE =
+  "UPPER(TYPE_NAME(c.user_type_id)) + CASE" +
+  " WHEN TYPE_NAME(c.user_type_id) IN (N'char', N'varchar', N'binary', N'varbinary') THEN CONCAT(N'(', c.max_length, N')')" +
+  " WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', IIF(c.max_length = -1, -1, c.max_length / 2), N')')" +
+  " WHEN TYPE_NAME(c.user_type_id) IN (N'decimal', N'numeric') THEN CONCAT(N'(', c.precision, N',', c.scale, N')')" +
+  " WHEN TYPE_NAME(c.user_type_id) = N'datetime2' THEN CONCAT(N'(', c.scale, N')')" +
+  " ELSE N'' END";
+
+/** A model type as `CATALOG_TYPE` reads a column of it back. */
+export function catalogType(type: SqlType): string {
+  return type.kind === "rowversion" ? "TIMESTAMP" : renderType(type).replace(/\s+/g, "");
+}
+
+/** What the shape guard compares: each column of the model, with its type (undefined: the type is not checked). */
+export interface ShapeColumn {
+  readonly name: string;
+  readonly type?: string;
+}
+
+/** A table of the model, `schema.name`, and its columns. */
+export interface ShapeTable {
+  readonly name: string;
+  readonly columns: readonly ShapeColumn[];
+}
+
+/**
+ * The catalog's columns of the existing `tables` (`c.tbl` as `schema.name`, `c.name`, `c.type` as `CATALOG_TYPE`
+ * writes it) joined to the model's (a UNION ALL derived table: dedicated pools take no VALUES constructor there):
+ * `m.name` is NULL for a column the model does not name, `m.type` NULL where the type is not checked. `filter` leaves
+ * out catalog columns the model never declares (a ledger table's generated columns).
+ */
+function shapeJoin(tables: readonly ShapeTable[], filter: string): string {
+  const model = tables
+    .flatMap((t) => t.columns.map((c) => ({ t, c })))
+    .map(({ t, c }, i) => {
+      const type = c.type === undefined ? "CAST(NULL AS NVARCHAR(128))" : nstr(c.type);
+      return i === 0
+        ? `SELECT ${nstr(t.name)} AS tbl, ${nstr(c.name)} AS name, ${type} AS type`
+        : `SELECT ${nstr(t.name)}, ${nstr(c.name)}, ${type}`;
+    })
+    .join(" UNION ALL ");
+  const ids = tables.map((t) => `OBJECT_ID(${nstr(t.name)}, N'U')`).join(", ");
+  const catalog = `SELECT CONCAT(SCHEMA_NAME(t.schema_id), N'.', t.name) AS tbl, c.name, ${CATALOG_TYPE} AS type FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id WHERE c.object_id IN (${ids})${filter}`;
+  return `(${catalog}) AS c LEFT JOIN (${model}) AS m ON m.tbl = c.tbl AND m.name = c.name`;
+}
+
+/** "The table holds a column the model does not name, or one of another type" (for a table rebuilt when it differs). */
+export function differsFromModel(table: ShapeTable, filter = ""): string {
+  return `EXISTS (SELECT 1 FROM ${shapeJoin([table], filter)} WHERE m.name IS NULL OR m.type <> c.type)`;
+}
+
+/**
+ * Refuses existing tables whose columns differ from the model's, in one query over them all: a column the model no
+ * longer names (dropped, renamed, or classified away from it: its values would stay, readable, reached by no erasure)
+ * or a column of another type (a narrowed model type would truncate on the next full reload, silently). A table not
+ * created yet is not looked at. `how` says what to do.
+ */
+export function shapeGuard(o: {
+  readonly tables: readonly ShapeTable[];
+  readonly error: number;
+  readonly how: string;
+  readonly filter?: string;
+}): string {
+  const join = shapeJoin(o.tables, o.filter ?? "");
+  const each =
+    "CASE WHEN m.name IS NULL THEN CONCAT(c.tbl, N'.', c.name, N' (the model does not name it)')" +
+    " WHEN m.type <> c.type THEN CONCAT(c.tbl, N'.', c.name, N' is ', c.type, N' (the model: ', m.type, N')') END";
+  return [
+    "-- Every existing table of the model: no column the model does not name, and each column of the model's type.",
+    // DECLARE, then SET: a dedicated pool assigns a variable from a query with SET only (never SELECT @v = …).
+    "DECLARE @shape NVARCHAR(MAX);",
+    `SET @shape = (SELECT STRING_AGG(CAST(${each} AS NVARCHAR(MAX)), N', ') FROM ${join});`,
+    "IF @shape IS NOT NULL",
+    "BEGIN",
+    `    DECLARE @message NVARCHAR(2048) = CONCAT(N'Tables differ from the model: ', LEFT(@shape, 1200), N'. ', ${nstr(o.how)});`,
+    `    THROW ${o.error}, @message, 1;`,
+    "END;",
+  ].join("\n");
+}

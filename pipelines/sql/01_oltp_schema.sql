@@ -20,6 +20,37 @@ BEGIN
 END;
 GO
 
+-- Nullable columns the model added since a table was created: added (NULL in existing rows), without their masks.
+DECLARE @add NVARCHAR(MAX) = (SELECT STRING_AGG(CAST(CONCAT(N'ALTER TABLE ', m.tbl, N' ADD ', m.definition, N';') AS NVARCHAR(MAX)), NCHAR(10))
+    FROM (SELECT N'[dbo].[Merchant]' AS tbl, N'dbo.Merchant' AS name, N'DisplayName' AS col, N'[DisplayName] NVARCHAR(100) NULL' AS definition
+    UNION ALL SELECT N'[dbo].[Merchant]', N'dbo.Merchant', N'ContactEmail', N'[ContactEmail] NVARCHAR(254) NULL'
+    UNION ALL SELECT N'[dbo].[Merchant]', N'dbo.Merchant', N'ContactPhone', N'[ContactPhone] VARCHAR(32) NULL'
+    UNION ALL SELECT N'[dbo].[Customer]', N'dbo.Customer', N'BillingCity', N'[BillingCity] NVARCHAR(100) NULL'
+    UNION ALL SELECT N'[dbo].[Customer]', N'dbo.Customer', N'BillingCountryCode', N'[BillingCountryCode] CHAR(2) NULL'
+    UNION ALL SELECT N'[dbo].[Customer]', N'dbo.Customer', N'LastSeenIpAddress', N'[LastSeenIpAddress] VARCHAR(45) NULL'
+    UNION ALL SELECT N'[dbo].[Customer]', N'dbo.Customer', N'ErasedAt', N'[ErasedAt] DATETIME2(3) NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'CustomerId', N'[CustomerId] BIGINT NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'WalletType', N'[WalletType] VARCHAR(16) NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'Last4', N'[Last4] CHAR(4) NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'ExpMonth', N'[ExpMonth] TINYINT NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'ExpYear', N'[ExpYear] SMALLINT NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'Fingerprint', N'[Fingerprint] BINARY(32) NULL'
+    UNION ALL SELECT N'[dbo].[PaymentMethod]', N'dbo.PaymentMethod', N'IssuerCountryCode', N'[IssuerCountryCode] CHAR(2) NULL'
+    UNION ALL SELECT N'[dbo].[Payment]', N'dbo.Payment', N'FailureCode', N'[FailureCode] VARCHAR(32) NULL'
+    UNION ALL SELECT N'[dbo].[Payment]', N'dbo.Payment', N'AuthorizedAt', N'[AuthorizedAt] DATETIME2(3) NULL'
+    UNION ALL SELECT N'[dbo].[Payment]', N'dbo.Payment', N'CapturedAt', N'[CapturedAt] DATETIME2(3) NULL'
+    UNION ALL SELECT N'[dbo].[Payment]', N'dbo.Payment', N'CreatedByRequest', N'[CreatedByRequest] BINARY(16) NULL'
+    UNION ALL SELECT N'[dbo].[Dispute]', N'dbo.Dispute', N'EvidenceDueBy', N'[EvidenceDueBy] DATETIME2(3) NULL'
+    UNION ALL SELECT N'[dbo].[Payout]', N'dbo.Payout', N'ArrivalDate', N'[ArrivalDate] DATE NULL'
+    UNION ALL SELECT N'[dbo].[BalanceTransaction]', N'dbo.BalanceTransaction', N'PaymentId', N'[PaymentId] BIGINT NULL'
+    UNION ALL SELECT N'[dbo].[BalanceTransaction]', N'dbo.BalanceTransaction', N'RefundId', N'[RefundId] BIGINT NULL'
+    UNION ALL SELECT N'[dbo].[BalanceTransaction]', N'dbo.BalanceTransaction', N'DisputeId', N'[DisputeId] BIGINT NULL'
+    UNION ALL SELECT N'[dbo].[BalanceTransaction]', N'dbo.BalanceTransaction', N'PayoutId', N'[PayoutId] BIGINT NULL') AS m
+    WHERE OBJECT_ID(m.name, N'U') IS NOT NULL AND COL_LENGTH(m.name, m.col) IS NULL);
+IF @add IS NOT NULL
+    EXEC sp_executesql @add;
+GO
+
 -- dbo.Currency: ISO 4217 currencies the platform accepts; MinorUnits is the decimal exponent of *AmountMinor
 -- values.
 -- Not a ledger table: its data must stay erasable (GDPR) and correctable.
@@ -449,6 +480,16 @@ BEGIN
     END;
 END;
 GO
+
+-- Every existing table of the model: no column the model does not name, and each column of the model's type.
+DECLARE @shape NVARCHAR(MAX);
+SET @shape = (SELECT STRING_AGG(CAST(CASE WHEN m.name IS NULL THEN CONCAT(c.tbl, N'.', c.name, N' (the model does not name it)') WHEN m.type <> c.type THEN CONCAT(c.tbl, N'.', c.name, N' is ', c.type, N' (the model: ', m.type, N')') END AS NVARCHAR(MAX)), N', ') FROM (SELECT CONCAT(SCHEMA_NAME(t.schema_id), N'.', t.name) AS tbl, c.name, UPPER(TYPE_NAME(c.user_type_id)) + CASE WHEN TYPE_NAME(c.user_type_id) IN (N'char', N'varchar', N'binary', N'varbinary') THEN CONCAT(N'(', c.max_length, N')') WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', IIF(c.max_length = -1, -1, c.max_length / 2), N')') WHEN TYPE_NAME(c.user_type_id) IN (N'decimal', N'numeric') THEN CONCAT(N'(', c.precision, N',', c.scale, N')') WHEN TYPE_NAME(c.user_type_id) = N'datetime2' THEN CONCAT(N'(', c.scale, N')') ELSE N'' END AS type FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id WHERE c.object_id IN (OBJECT_ID(N'dbo.Currency', N'U'), OBJECT_ID(N'dbo.Merchant', N'U'), OBJECT_ID(N'dbo.Customer', N'U'), OBJECT_ID(N'dbo.PaymentMethod', N'U'), OBJECT_ID(N'dbo.Payment', N'U'), OBJECT_ID(N'dbo.Refund', N'U'), OBJECT_ID(N'dbo.Dispute', N'U'), OBJECT_ID(N'dbo.Payout', N'U'), OBJECT_ID(N'dbo.BalanceTransaction', N'U')) AND c.is_dropped_ledger_column = 0 AND c.generated_always_type = 0) AS c LEFT JOIN (SELECT N'dbo.Currency' AS tbl, N'CurrencyCode' AS name, N'CHAR(3)' AS type UNION ALL SELECT N'dbo.Currency', N'Name', N'NVARCHAR(64)' UNION ALL SELECT N'dbo.Currency', N'MinorUnits', N'TINYINT' UNION ALL SELECT N'dbo.Currency', N'IsActive', N'BIT' UNION ALL SELECT N'dbo.Currency', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Currency', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Merchant', N'MerchantId', N'BIGINT' UNION ALL SELECT N'dbo.Merchant', N'MerchantCode', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Merchant', N'LegalName', N'NVARCHAR(200)' UNION ALL SELECT N'dbo.Merchant', N'DisplayName', N'NVARCHAR(100)' UNION ALL SELECT N'dbo.Merchant', N'MerchantCategoryCode', N'CHAR(4)' UNION ALL SELECT N'dbo.Merchant', N'CountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Merchant', N'SettlementCurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Merchant', N'ContactEmail', N'NVARCHAR(254)' UNION ALL SELECT N'dbo.Merchant', N'ContactPhone', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Merchant', N'Status', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Merchant', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Merchant', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Merchant', N'RowVer', N'TIMESTAMP' UNION ALL SELECT N'dbo.Customer', N'CustomerId', N'BIGINT' UNION ALL SELECT N'dbo.Customer', N'Email', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'GivenName', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'FamilyName', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'Phone', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'BillingAddressLine1', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'BillingAddressLine2', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'BillingCity', N'NVARCHAR(100)' UNION ALL SELECT N'dbo.Customer', N'BillingPostalCode', CAST(NULL AS NVARCHAR(128)) UNION ALL SELECT N'dbo.Customer', N'BillingCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Customer', N'LastSeenIpAddress', N'VARCHAR(45)' UNION ALL SELECT N'dbo.Customer', N'ErasedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Customer', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Customer', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Customer', N'RowVer', N'TIMESTAMP' UNION ALL SELECT N'dbo.PaymentMethod', N'PaymentMethodId', N'BIGINT' UNION ALL SELECT N'dbo.PaymentMethod', N'CustomerId', N'BIGINT' UNION ALL SELECT N'dbo.PaymentMethod', N'VaultToken', N'VARCHAR(64)' UNION ALL SELECT N'dbo.PaymentMethod', N'Brand', N'VARCHAR(16)' UNION ALL SELECT N'dbo.PaymentMethod', N'Funding', N'VARCHAR(8)' UNION ALL SELECT N'dbo.PaymentMethod', N'WalletType', N'VARCHAR(16)' UNION ALL SELECT N'dbo.PaymentMethod', N'Last4', N'CHAR(4)' UNION ALL SELECT N'dbo.PaymentMethod', N'ExpMonth', N'TINYINT' UNION ALL SELECT N'dbo.PaymentMethod', N'ExpYear', N'SMALLINT' UNION ALL SELECT N'dbo.PaymentMethod', N'Fingerprint', N'BINARY(32)' UNION ALL SELECT N'dbo.PaymentMethod', N'IssuerCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.PaymentMethod', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.PaymentMethod', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payment', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.Payment', N'MerchantId', N'BIGINT' UNION ALL SELECT N'dbo.Payment', N'PaymentMethodId', N'BIGINT' UNION ALL SELECT N'dbo.Payment', N'IdempotencyKey', N'VARCHAR(64)' UNION ALL SELECT N'dbo.Payment', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Payment', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Payment', N'CapturedAmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Payment', N'Status', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Payment', N'FailureCode', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Payment', N'AuthorizedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payment', N'CapturedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payment', N'CreatedByRequest', N'BINARY(16)' UNION ALL SELECT N'dbo.Payment', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payment', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Refund', N'RefundId', N'BIGINT' UNION ALL SELECT N'dbo.Refund', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.Refund', N'IdempotencyKey', N'VARCHAR(64)' UNION ALL SELECT N'dbo.Refund', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Refund', N'Reason', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Refund', N'Status', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Refund', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Refund', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dispute', N'DisputeId', N'BIGINT' UNION ALL SELECT N'dbo.Dispute', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.Dispute', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Dispute', N'NetworkReasonCode', N'VARCHAR(8)' UNION ALL SELECT N'dbo.Dispute', N'Category', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Dispute', N'Status', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Dispute', N'EvidenceDueBy', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dispute', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dispute', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payout', N'PayoutId', N'BIGINT' UNION ALL SELECT N'dbo.Payout', N'MerchantId', N'BIGINT' UNION ALL SELECT N'dbo.Payout', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Payout', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Payout', N'BankAccountToken', N'VARCHAR(64)' UNION ALL SELECT N'dbo.Payout', N'Status', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Payout', N'ArrivalDate', N'DATE' UNION ALL SELECT N'dbo.Payout', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Payout', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.BalanceTransaction', N'BalanceTransactionId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'MerchantId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'Type', N'VARCHAR(20)' UNION ALL SELECT N'dbo.BalanceTransaction', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.BalanceTransaction', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'RefundId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'DisputeId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'PayoutId', N'BIGINT' UNION ALL SELECT N'dbo.BalanceTransaction', N'AvailableAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.BalanceTransaction', N'CreatedAt', N'DATETIME2(3)') AS m ON m.tbl = c.tbl AND m.name = c.name);
+IF @shape IS NOT NULL
+BEGIN
+    DECLARE @message NVARCHAR(2048) = CONCAT(N'Tables differ from the model: ', LEFT(@shape, 1200), N'. ', N'Drop a column the model no longer names in a reviewed migration, after its index, CHECK, DEFAULT and mask (on a ledger table its values stay in the history), and change a type there (a ledger table refuses a change that rewrites its rows: copy into a new table), see pipelines/README.md ("Changing the schema later").');
+    THROW 50012, @message, 1;
+END;
+GO
 -- Foreign keys (added after all tables exist, so table order does not matter).
 IF OBJECT_ID(N'dbo.FK_Merchant_Currency', N'F') IS NULL
     ALTER TABLE [dbo].[Merchant] ADD CONSTRAINT [FK_Merchant_Currency] FOREIGN KEY ([SettlementCurrencyCode]) REFERENCES [dbo].[Currency] ([CurrencyCode]);
@@ -545,6 +586,14 @@ GO
 -- mask cannot be added to a column something depends on
 -- (https://learn.microsoft.com/sql/relational-databases/security/dynamic-data-masking), so each ALTER drops and
 -- re-creates the column's indexes and CHECK constraints in one transaction.
+
+-- Masks the model no longer declares (declassified columns): dropped.
+DECLARE @unmask NVARCHAR(MAX) = (SELECT STRING_AGG(CAST(CONCAT(N'ALTER TABLE ', QUOTENAME(OBJECT_SCHEMA_NAME(mc.object_id)), N'.', QUOTENAME(OBJECT_NAME(mc.object_id)), N' ALTER COLUMN ', QUOTENAME(mc.name), N' DROP MASKED;') AS NVARCHAR(MAX)), NCHAR(10))
+    FROM sys.masked_columns AS mc WHERE mc.object_id IN (OBJECT_ID(N'dbo.Currency', N'U'), OBJECT_ID(N'dbo.Merchant', N'U'), OBJECT_ID(N'dbo.Customer', N'U'), OBJECT_ID(N'dbo.PaymentMethod', N'U'), OBJECT_ID(N'dbo.Payment', N'U'), OBJECT_ID(N'dbo.Refund', N'U'), OBJECT_ID(N'dbo.Dispute', N'U'), OBJECT_ID(N'dbo.Payout', N'U'), OBJECT_ID(N'dbo.BalanceTransaction', N'U'))
+    AND CONCAT(OBJECT_SCHEMA_NAME(mc.object_id), N'.', OBJECT_NAME(mc.object_id), N'.', mc.name) NOT IN (N'dbo.Merchant.ContactEmail', N'dbo.Merchant.ContactPhone', N'dbo.Customer.BillingCity', N'dbo.Customer.LastSeenIpAddress', N'dbo.PaymentMethod.Last4', N'dbo.PaymentMethod.ExpMonth', N'dbo.PaymentMethod.ExpYear', N'dbo.PaymentMethod.Fingerprint'));
+IF @unmask IS NOT NULL
+    EXEC sp_executesql @unmask;
+GO
 
 -- Merchant.ContactEmail: no dependencies in the model.
 IF NOT EXISTS (SELECT 1 FROM sys.masked_columns WHERE object_id = OBJECT_ID(N'dbo.Merchant') AND name = N'ContactEmail' AND REPLACE(masking_function, N' ', N'') = N'email()')

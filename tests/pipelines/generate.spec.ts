@@ -19,6 +19,7 @@ import {
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
 import { checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
+import { CATALOG_TYPE, catalogType } from "../../pipelines/generators/tsql";
 import type { OltpTable } from "../../pipelines/model/types";
 import { capturedColumns, maskExpression, validateModel } from "../../pipelines/model/validate";
 import {
@@ -1193,5 +1194,159 @@ describe("pipelines/generate", () => {
       }
       assert.match(dash, /ALTER PROCEDURE \[dbo\]\.\[usp_RefreshDashboardAggregates\]/);
     });
+  });
+});
+
+describe("pipelines/generate: a deployed database follows the model (added columns, drift, masks)", () => {
+  const batchOf = (sql: string, start: string) => {
+    const found = sql
+      .split(/^GO$/m)
+      .map((b) => b.trim())
+      .find((b) => b.startsWith(start) || b.includes(`\n${start}`));
+    assert.ok(found, start);
+    return found;
+  };
+  /** The (table, column, type) rows of a shape guard's model list (type undefined: not checked). */
+  const shapeRows = (guard: string) =>
+    [
+      ...guard.matchAll(
+        /SELECT N'([\w.]+)'(?: AS tbl)?, N'(\w+)'(?: AS name)?, (?:N'([^']+)'|CAST\(NULL AS NVARCHAR\(128\)\))/g,
+      ),
+    ].map((m) => `${m[1]}.${m[2]}${m[3] ? `:${m[3]}` : ""}`);
+
+  it("writes each model type as the catalog reads it back (characters, not bytes; rowversion as TIMESTAMP)", () => {
+    const expected: [Parameters<typeof catalogType>[0], string][] = [
+      [{ kind: "nvarchar", length: 200 }, "NVARCHAR(200)"],
+      [{ kind: "varchar", length: 45 }, "VARCHAR(45)"],
+      [{ kind: "char", length: 2 }, "CHAR(2)"],
+      [{ kind: "binary", length: 16 }, "BINARY(16)"],
+      [{ kind: "decimal", precision: 19, scale: 4 }, "DECIMAL(19,4)"],
+      [{ kind: "datetime2", precision: 3 }, "DATETIME2(3)"],
+      [{ kind: "rowversion" }, "TIMESTAMP"],
+      [{ kind: "bigint" }, "BIGINT"],
+      [{ kind: "bit" }, "BIT"],
+    ];
+    for (const [type, text] of expected) assert.equal(catalogType(type), text);
+    // The catalog side halves an N-type's bytes, and reads precision and scale.
+    assert.match(
+      CATALOG_TYPE,
+      /IN \(N'nchar', N'nvarchar'\) THEN CONCAT\(N'\(', IIF\(c\.max_length = -1, -1, c\.max_length \/ 2\), N'\)'\)/,
+    );
+    assert.match(CATALOG_TYPE, /CONCAT\(N'\(', c\.precision, N',', c\.scale, N'\)'\)/);
+  });
+
+  it("adds a nullable column the model added to an existing table (without its mask), never a NOT NULL, encrypted or rowversion one", () => {
+    const model = cloneModel();
+    oltpTable(model, "Merchant").columns.push({
+      name: "TradingNickname",
+      type: { kind: "nvarchar", length: 80 },
+      nullable: true,
+      classification: { kind: "personal", mask: { fn: "default" } },
+    });
+    const sql = generateOltpDdl(model.oltp);
+    const add = batchOf(sql, "-- Nullable columns the model added since a table was created");
+    const rows = [
+      ...add.matchAll(
+        /SELECT N'\[(\w+)\]\.\[(\w+)\]'(?: AS tbl)?, N'[\w.]+'(?: AS name)?, N'(\w+)'(?: AS col)?, N'([^']+)'/g,
+      ),
+    ];
+    const expected = model.oltp.tables.flatMap((t) =>
+      t.columns
+        .filter((c) => c.nullable && !c.encryption && !c.identity && c.type.kind !== "rowversion")
+        .map((c) => `${t.name}.${c.name}`),
+    );
+    assert.deepEqual(
+      rows.map((m) => `${m[2]}.${m[3]}`),
+      expected,
+    );
+    assert.ok(expected.includes("Merchant.TradingNickname"));
+    const nickname = rows.find((m) => m[3] === "TradingNickname");
+    assert.equal(nickname?.[4], "[TradingNickname] NVARCHAR(80) NULL", "added bare: the masks below add the mask");
+    // Encrypted columns (client-side keys) and NOT NULL ones are left to the guard that names the migration.
+    assert.ok(!rows.some((m) => ["Email", "GivenName"].includes(m[3])), "no encrypted column");
+    const notNull = new Set(
+      model.oltp.tables.flatMap((t) => t.columns.filter((c) => !c.nullable).map((c) => `${t.name}.${c.name}`)),
+    );
+    assert.ok(
+      rows.every((m) => !notNull.has(`${m[2]}.${m[3]}`)),
+      "no NOT NULL column",
+    );
+    assert.match(
+      add,
+      /WHERE OBJECT_ID\(m\.name, N'U'\) IS NOT NULL AND COL_LENGTH\(m\.name, m\.col\) IS NULL\);\nIF @add IS NOT NULL\n {4}EXEC sp_executesql @add;$/,
+    );
+    // Before any table's missing-column guard (which then finds it), after the schemas.
+    assert.ok(sql.indexOf(add) < sql.indexOf("THROW 50011"));
+    // And its mask follows, with the erasure CHECK the new personal column changes (the masks' transaction).
+    assert.match(
+      sql,
+      /IF NOT EXISTS \(SELECT 1 FROM sys\.masked_columns WHERE object_id = OBJECT_ID\(N'dbo\.Merchant'\) AND name = N'TradingNickname'/,
+    );
+  });
+
+  it("refuses any existing table with a column the model no longer names or of another type, in one guard per script", () => {
+    const model = cloneModel();
+    const [oltp, olap] = [generateOltpDdl(model.oltp), generateOlapDdl(model.olap)];
+    const guard = batchOf(oltp, "-- Every existing table of the model: no column the model does not name");
+    assert.deepEqual(
+      shapeRows(guard),
+      model.oltp.tables.flatMap((t) =>
+        t.columns.map((c) => `${t.schema}.${t.name}.${c.name}${c.encryption ? "" : `:${catalogType(c.type)}`}`),
+      ),
+    );
+    // A ledger table's generated columns and dropped (hidden) columns are not the model's to name.
+    assert.match(guard, /AND c\.is_dropped_ledger_column = 0 AND c\.generated_always_type = 0\)/);
+    assert.match(
+      guard,
+      /WHEN m\.name IS NULL THEN CONCAT\(c\.tbl, N'\.', c\.name, N' \(the model does not name it\)'\)/,
+    );
+    assert.match(guard, /WHEN m\.type <> c\.type THEN/);
+    assert.match(guard, /THROW 50012, @message, 1;/);
+    // After every table's CREATE (a table created by this run has the model's shape).
+    assert.ok(oltp.indexOf(guard) > oltp.lastIndexOf("', N'U') IS NULL\nBEGIN\n    CREATE TABLE "));
+    const pool = batchOf(olap, "-- Every existing table of the model: no column the model does not name");
+    const star = model.olap.tables.filter((t) => t.role !== "staging");
+    assert.deepEqual(
+      shapeRows(pool),
+      star.flatMap((t) => t.columns.map((c) => `${t.schema}.${t.name}.${c.name}:${catalogType(c.type)}`)),
+    );
+    assert.match(pool, /THROW 50023, @message, 1;/);
+    // A dedicated pool assigns from a query with SET only.
+    assert.doesNotMatch(pool, /SELECT @\w+ =/);
+    // A staging table that differs in any way is rebuilt instead.
+    for (const t of model.olap.tables.filter((x) => x.role === "staging")) {
+      const drop = batchOf(olap, `-- ${t.schema}.${t.name}: re-created when it lacks a column`);
+      assert.match(
+        drop,
+        / OR EXISTS \(SELECT 1 FROM \(SELECT CONCAT\(SCHEMA_NAME\(t\.schema_id\)[^\n]* WHERE m\.name IS NULL OR m\.type <> c\.type\)\n {4}DROP TABLE/,
+      );
+    }
+  });
+
+  it("a column dropped from the model leaves the guard's list, so a live one is named; a declassified one loses its mask", () => {
+    const model = cloneModel();
+    const merchant = oltpTable(model, "Merchant");
+    merchant.columns = merchant.columns.filter((c) => c.name !== "ContactPhone");
+    const contact = merchant.columns.find((c) => c.name === "ContactEmail");
+    assert.ok(contact?.classification);
+    delete contact.classification;
+    const sql = generateOltpDdl(model.oltp);
+    const guard = batchOf(sql, "-- Every existing table of the model: no column the model does not name");
+    assert.ok(!shapeRows(guard).some((r) => r.startsWith("dbo.Merchant.ContactPhone")));
+    const unmask = batchOf(sql, "-- Masks the model no longer declares");
+    const kept = [...(/NOT IN \((.*)\)\);/.exec(unmask)?.[1] ?? "").matchAll(/N'([\w.]+)'/g)].map((m) => m[1]);
+    assert.deepEqual(
+      kept,
+      model.oltp.tables.flatMap((t) =>
+        t.columns.filter((c) => c.classification?.mask).map((c) => `${t.schema}.${t.name}.${c.name}`),
+      ),
+    );
+    assert.ok(!kept.includes("dbo.Merchant.ContactEmail"), "declassified: its mask is dropped");
+    assert.match(
+      unmask,
+      /N' DROP MASKED;'\) AS NVARCHAR\(MAX\)\), NCHAR\(10\)\)\n {4}FROM sys\.masked_columns AS mc WHERE mc\.object_id IN \(/,
+    );
+    // Before the masks are (re-)applied.
+    assert.ok(sql.indexOf(unmask) < sql.indexOf("IF NOT EXISTS (SELECT 1 FROM sys.masked_columns"));
   });
 });

@@ -158,6 +158,14 @@ export function findUnguardedStatements(sql: string): string[] {
           );
       } else if ((mm = text.match(/^ALTER TABLE \[\w+\]\.\[\w+\] WITH CHECK ADD CONSTRAINT \[(\w+)\] CHECK/))) {
         ok = !!maskBlock && droppedBefore(at, mm[1]);
+      } else if (/^EXEC sp_executesql @add;$/.test(text)) {
+        // Built from the model's nullable columns, only those a table that exists lacks (01's added columns).
+        ok =
+          guarded(at, "IF @add IS NOT NULL") &&
+          guarded(at, "WHERE OBJECT_ID(m.name, N'U') IS NOT NULL AND COL_LENGTH(m.name, m.col) IS NULL);");
+      } else if (/^EXEC sp_executesql @unmask;$/.test(text)) {
+        // Built from the catalog's masks the model no longer declares (01's dropped masks).
+        ok = guarded(at, "IF @unmask IS NOT NULL") && guarded(at, "FROM sys.masked_columns AS mc WHERE");
       } else if (/^EXEC sys\.sp_cdc_enable_db;$/.test(text)) {
         ok = guarded(
           at,
