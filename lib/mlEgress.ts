@@ -124,8 +124,6 @@ export const SERVICE_TAG_REGION: Readonly<Record<string, string>> = {
   italynorth: "ItalyNorth",
   polandcentral: "PolandCentral",
   spaincentral: "SpainCentral",
-  norwayeast: "NorwayEast",
-  norwaywest: "NorwayWest",
   austriaeast: "AustriaEast",
   belgiumcentral: "BelgiumCentral",
   denmarkeast: "DenmarkEast",

@@ -75,8 +75,6 @@ export const REGION_SHORT: Readonly<Record<string, string>> = {
   italynorth: "itn",
   polandcentral: "plc",
   spaincentral: "spc",
-  norwayeast: "nwe",
-  norwaywest: "nww",
   austriaeast: "ate",
   belgiumcentral: "bec",
   denmarkeast: "dke",

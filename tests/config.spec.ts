@@ -218,9 +218,9 @@ describe("config", () => {
     });
     it("a secondary region without availability zones for a zone-redundant replica (prod's SQL geo-secondary)", () => {
       rejects(
-        { ...rawOf("prod"), secondaryLocation: "norwaywest" },
+        { ...rawOf("prod"), secondaryLocation: "swedensouth" },
         "prod",
-        /secondaryLocation: got "norwaywest"; must be an EU region with availability zones: .* \(sql.zoneRedundant with sql.failoverGroup put a zone-redundant replica there\)/,
+        /secondaryLocation: got "swedensouth"; must be an EU region with availability zones: .* \(sql.zoneRedundant with sql.failoverGroup put a zone-redundant replica there\)/,
       );
       const cosmos = clone(rawOf("prod").cosmos) as Record<string, unknown>;
       const sqlOff = { ...(rawOf("prod").sql as Record<string, unknown>), failoverGroup: false };

@@ -301,6 +301,31 @@ describe("cost edges: rounding a person sees", () => {
   });
 });
 
+describe("cost edges: regions (the price table is West Europe's)", () => {
+  it("says which lines are for resources elsewhere, priced at West Europe's rates; none for West Europe or global", () => {
+    const here = one([res(`${AN}:network:DdosProtectionPlan`, { location: "westeurope" })]);
+    assert.deepEqual(here.otherRegions, []);
+    assert.equal(here.priceRegion, "westeurope");
+    assert.doesNotMatch(formatEstimate(here), /priced at westeurope rates/);
+    const e = one([
+      res(`${AN}:network:DdosProtectionPlan`, { location: "Sweden Central" }),
+      res(`${AN}:network:DdosProtectionPlan`, { location: "swedencentral" }),
+      res(`${AN}:network:DdosProtectionPlan`, { location: "northeurope" }),
+      res(`${AN}:network:DdosProtectionPlan`, { location: "global" }),
+    ]);
+    assert.deepEqual(e.otherRegions, [
+      { region: "swedencentral", lines: 2, list: 5887.1 },
+      { region: "northeurope", lines: 1, list: 2943.55 },
+    ]);
+    assert.ok(e.lines.every((l) => l.location !== undefined));
+    assert.match(
+      formatEstimate(e),
+      /priced at westeurope rates, the price table's only region: 2 in swedencentral \(\$5,887 list\), 1 in northeurope \(\$2,944 list\); Azure's prices differ by region/,
+    );
+    assert.match(estimateMarkdown(e), /Regions: priced at westeurope rates/);
+  });
+});
+
 describe("cost edges: the diff (npm run cost:diff)", () => {
   const bc = () =>
     res(

@@ -105,6 +105,16 @@ describe("olap (config and pure helpers)", () => {
     );
     assert.deepEqual(messages(withLake(archived, { sku: "Standard_GRS" })).join("\n"), "");
     assert.match(messages(prod.olap, "italynorth", "prod").join("\n"), /italynorth has no Azure region pair/);
+    // Prod in a region without a pair: one message, pointing at the regions that have one, never at Standard_ZRS
+    // (which the GZRS rule would then refuse), whatever the lake's SKU.
+    for (const sku of ["Standard_GZRS", "Standard_ZRS"] as const) {
+      const text = messages(withLake(prod.olap, { sku }), "italynorth", "prod").join("\n");
+      assert.match(
+        text,
+        /italynorth has no Azure region pair, so it offers no geo-redundant storage, which prod requires .*: deploy prod to a location with an EU pair \(westeurope, /,
+      );
+      assert.doesNotMatch(text, /use Standard_ZRS|must be Standard_GZRS/, sku);
+    }
     assert.match(
       messages(withLake(prod.olap, { sku: "Standard_ZRS" }), "westeurope", "prod").join("\n"),
       /lake\.sku: must be Standard_GZRS or Standard_RAGZRS in prod/,

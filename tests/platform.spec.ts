@@ -95,7 +95,7 @@ describe("shared interfaces", () => {
     assert.equal(initialExpiry(10, new Date("2026-11-25T19:44:00Z")), Date.UTC(2026, 11, 5) / 1000);
   });
   it("NSGs deny all inbound by default and allow only what the role needs", () => {
-    const agw = nsgRules(SUBNETS.appGateway);
+    const agw = nsgRules(SUBNETS.appGateway, "westeurope");
     assert.deepEqual(agw.at(-1), {
       name: "deny-all-inbound",
       priority: 4096,
@@ -116,15 +116,15 @@ describe("shared interfaces", () => {
         ["AzureLoadBalancer", "*"],
       ],
     );
-    assert.equal(nsgRules(SUBNETS.functions).length, 1, "integration subnets take no inbound traffic");
-    assert.equal(nsgRules(SUBNETS.flexFunctions).length, 1, "integration subnets take no inbound traffic");
+    assert.equal(nsgRules(SUBNETS.functions, "westeurope").length, 1, "integration subnets take no inbound traffic");
+    assert.equal(nsgRules(SUBNETS.flexFunctions, "westeurope").length, 1, "integration subnets take no inbound traffic");
     assert.equal(SUBNETS.flexFunctions.delegation, "Microsoft.App/environments", "Flex Consumption delegation");
     // The ML compute nodes admit each other on every port, and no one else: the subnet's own range, not the network.
     const ml = nsgRules(SUBNETS.mlCompute, "westeurope", 100, "10.20.3.0/24").find(
       (r) => r.name === "allow-vnet-intra-cluster",
     );
     assert.deepEqual([ml?.sourceAddressPrefix, ml?.destinationPortRange], ["10.20.3.0/24", "*"]);
-    assert.throws(() => nsgRules(SUBNETS.mlCompute), /admits the subnet's own range, which nsgRules was not given/);
+    assert.throws(() => nsgRules(SUBNETS.mlCompute, "westeurope"), /admits the subnet's own range, which nsgRules was not given/);
     // Only the gateway subnet admits anything from the internet, and only HTTPS and the HTTP redirect.
     const dev = configOf("dev");
     for (const [role, spec] of Object.entries(SUBNETS)) {

@@ -85,6 +85,21 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     }
   });
 
+  it("each stack's policy config allows the same regions to resources, templates and Cosmos DB replicas", () => {
+    for (const stack of ["dev", "prod"]) {
+      const config = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "policies", "config", `${stack}.json`), "utf8"),
+      ) as Record<string, { allowedLocations?: string[] }>;
+      const general = config["azure-native-general-resource-enforce-eu-location"]?.allowedLocations;
+      assert.ok(general && general.length > 0, stack);
+      for (const name of [
+        "azure-native-resources-deployment-disallow-unchecked-resource-types",
+        "azure-native-cosmosdb-databaseaccount-enforce-eu-locations",
+      ])
+        assert.deepEqual(config[name]?.allowedLocations, general, `${stack}: ${name}`);
+    }
+  });
+
   describe("enforcement levels", () => {
     const levelOf = (config: PackConfig, name = requireProtect.name) =>
       resolvePolicies(policies, config).find((r) => r.policy.name === name)?.level;

@@ -629,11 +629,31 @@ describe("GitHub workflows", () => {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith("#"))
       .map((l) => l.split(/\s+/));
+    // The repository's files (git's list: a local build output is not the repository's).
+    const files = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+    // A rooted pattern as GitHub reads it: `*` within one path segment, a trailing `/` for a folder and what is in it.
+    const covers = (pattern: string, file: string) => {
+      const body = pattern
+        .replace(/^\//, "")
+        .split("*")
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*");
+      return new RegExp(`^${body}${pattern.endsWith("/") ? "" : "$"}`).test(file);
+    };
     for (const [pattern, ...teams] of owners) {
       assert.ok(teams.length > 0 && teams.every((t) => /^@[\w-]+\/[\w-]+$/.test(t)), pattern);
-      if (pattern !== "*") assert.ok(fs.existsSync(path.join(root, pattern)), `CODEOWNERS: ${pattern} matches nothing`);
+      if (pattern !== "*")
+        assert.ok(
+          files.some((f) => covers(pattern, f)),
+          `CODEOWNERS: ${pattern} matches nothing`,
+        );
     }
-    const security = (p: string) => owners.find(([pattern]) => pattern === p)?.some((t) => t.endsWith("/security"));
+    // Every stack settings file, now and any added later (a `--config-file` deploys a stack too), is the security team's.
+    assert.ok(covers("/Pulumi.*.yaml", "Pulumi.prod-neu.yaml") && !covers("/Pulumi.*.yaml", "docs/Pulumi.x.yaml"));
+    const security = (p: string) =>
+      owners
+        .find(([pattern]) => pattern === p || (pattern.includes("*") && pattern !== "*" && covers(pattern, p.slice(1))))
+        ?.some((t) => t.endsWith("/security"));
     // Everything deployed, or deciding what is deployed, is also the security team's: every top-level entry of the
     // repository but the docs, the tests and the vendored schemas (data) is under a pattern they own.
     const exempt = new Set([
@@ -649,13 +669,8 @@ describe("GitHub workflows", () => {
       "eslint.config.mjs",
       "tsconfig.json",
     ]);
-    // The repository's own top-level entries (git's list: a local build output is not the repository's).
-    const tracked = new Set(
-      execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" })
-        .split("\n")
-        .filter(Boolean)
-        .map((f) => f.split("/")[0]),
-    );
+    // The repository's own top-level entries.
+    const tracked = new Set(files.map((f) => f.split("/")[0]));
     for (const entry of [...tracked].filter((e) => !exempt.has(e)))
       assert.ok(
         security(`/${entry}${fs.statSync(path.join(root, entry)).isDirectory() ? "/" : ""}`),

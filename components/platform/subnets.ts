@@ -228,7 +228,7 @@ export function privateEndpointRules(
  */
 export function nsgRules(
   spec: SubnetSpec,
-  location = "westeurope",
+  location: string,
   firstPriority = 100,
   subnetCidr?: string,
 ): types.input.network.SecurityRuleArgs[] {

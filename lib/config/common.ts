@@ -61,12 +61,12 @@ export const list = (values: readonly (string | number)[]) => values.join(", ");
 
 /**
  * The EU regions with availability zones (learn.microsoft.com/azure/reliability/regions-list: France South, Germany
- * North, Norway West and Sweden South have none). The primary region needs them always: the firewall, the gateway and
+ * North and Sweden South have none). The primary region needs them always: the firewall, the gateway and
  * their public IPs span zones 1-3 and function host storage is zone-redundant (ZRS); the secondary region when a
  * zone-redundant SQL geo-secondary or Cosmos DB region goes there.
  */
 export const AVAILABILITY_ZONE_REGIONS: readonly string[] = EU_REGIONS.filter(
-  (r) => !["francesouth", "germanynorth", "norwaywest", "swedensouth"].includes(r),
+  (r) => !["francesouth", "germanynorth", "swedensouth"].includes(r),
 );
 
 export const euRegion = z.enum(EU_REGIONS as [string, ...string[]], {

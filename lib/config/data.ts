@@ -242,8 +242,6 @@ export const EU_REGION_PAIRS: Readonly<Record<string, string>> = {
   germanynorth: "germanywestcentral",
   swedencentral: "swedensouth",
   swedensouth: "swedencentral",
-  norwayeast: "norwaywest",
-  norwaywest: "norwayeast",
 };
 /** Lake zones with a lifecycle rule, and the blob prefix each rule filters on. */
 export const LIFECYCLE_ZONES = ["raw", "archive"] as const;
@@ -362,13 +360,17 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
     }
   }
   const geo = GEO_LAKE_SKUS.includes(lake.sku);
-  if (geo && !EU_REGION_PAIRS[location]) {
+  if ((geo || environment === "prod") && !EU_REGION_PAIRS[location]) {
+    // Prod needs the pair (the lake's GZRS, the pool's geo-backup): Standard_ZRS is a way out in dev only.
     issues.push({
       path: ["lake", "sku"],
-      message: `${location} has no Azure region pair, so it offers no geo-redundant storage: use Standard_ZRS, or a location with an EU pair (${list(Object.keys(EU_REGION_PAIRS))})`,
+      message:
+        environment === "prod"
+          ? `${location} has no Azure region pair, so it offers no geo-redundant storage, which prod requires (the lake's GZRS, the pool's geo-backup): deploy prod to a location with an EU pair (${list(Object.keys(EU_REGION_PAIRS))})`
+          : `${location} has no Azure region pair, so it offers no geo-redundant storage: use Standard_ZRS, or a location with an EU pair (${list(Object.keys(EU_REGION_PAIRS))})`,
     });
   }
-  if (environment === "prod" && !["Standard_GZRS", "Standard_RAGZRS"].includes(lake.sku)) {
+  if (environment === "prod" && !["Standard_GZRS", "Standard_RAGZRS"].includes(lake.sku) && EU_REGION_PAIRS[location]) {
     issues.push({
       path: ["lake", "sku"],
       message: "must be Standard_GZRS or Standard_RAGZRS in prod (zone-redundant and replicated to the EU region pair)",

@@ -9,7 +9,7 @@ import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
 import { requireKnownTemplate, templateResources } from "../lib/templates";
 import { normaliseLocation, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
-/** EU and EEA regions plus the global pseudo-location used by global resources (DNS zones, Front Door). */
+/** EU regions (not the EEA's Norway: the posture is EU-only) plus the global pseudo-location used by global resources (DNS zones, Front Door). */
 export const EU_LOCATIONS = [
   "westeurope",
   "northeurope",
@@ -22,8 +22,6 @@ export const EU_LOCATIONS = [
   "italynorth",
   "polandcentral",
   "spaincentral",
-  "norwayeast",
-  "norwaywest",
   "austriaeast",
   "belgiumcentral",
   "denmarkeast",
@@ -78,7 +76,9 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
     const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
     if (!locationAllowed(location, allowed)) {
       report(
-        `${who(args)} is in '${location}', outside the allowed EU regions (${allowed.join(", ")}): set location to an EU region.`,
+        EU_LOCATIONS.includes(normaliseLocation(location))
+          ? `${who(args)} is in '${location}', an EU region outside this stack's allowedLocations (${allowed.join(", ")}): set location to one of them, or add it to allowedLocations in policies/config/<stack>.json (and the template and Cosmos DB rules' lists there) after the security team's review.`
+          : `${who(args)} is in '${location}', outside the EU regions this stack allows (${allowed.join(", ")}): set location to one of them.`,
       );
     }
   },

@@ -609,7 +609,7 @@ export const sqlFirewallRule = resourcePolicy<sql.FirewallRuleArgs>(
 // Databases and backups
 // ---------------------------------------------------------------------------------------------------------------
 
-/** EU/EEA regions whose Azure paired region (where geo-redundant backups are copied) is also in the EU/EEA. */
+/** EU regions whose Azure paired region (where geo-redundant backups are copied) is also in the EU. */
 export const EU_PAIRED_LOCATIONS = [
   "westeurope",
   "northeurope",
@@ -619,8 +619,6 @@ export const EU_PAIRED_LOCATIONS = [
   "germanynorth",
   "swedencentral",
   "swedensouth",
-  "norwayeast",
-  "norwaywest",
 ];
 
 const BACKUP_REDUNDANCY = ["Local", "Zone", "Geo", "GeoZone"];

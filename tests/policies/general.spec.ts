@@ -30,13 +30,20 @@ describe("policies/general", () => {
     it("fails a non-EU region and names the region", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }));
       assert.equal(r.messages.length, 1);
-      assert.match(r.messages[0], /kv-pay-dev-weu .* is in 'eastus', outside the allowed EU regions/);
+      assert.match(r.messages[0], /kv-pay-dev-weu .* is in 'eastus', outside the EU regions this stack allows \(/);
     });
-    it("honours a narrower allowedLocations config", async () => {
+    it("honours a narrower allowedLocations config, saying an EU region left out is the stack's policy config's to add", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "francecentral" }), {
         allowedLocations: ["westeurope", "northeurope"],
       });
       assert.equal(r.messages.length, 1);
+      assert.match(
+        r.messages[0],
+        /is in 'francecentral', an EU region outside this stack's allowedLocations \(westeurope, northeurope\): set location to one of them, or add it to allowedLocations in policies\/config\/<stack>\.json/,
+      );
+    });
+    it("is not open to Norway (EEA, not EU)", async () => {
+      await expectFail(allowedLocations, vault({ location: "norwayeast" }), /outside the EU regions this stack allows/);
     });
     it("fails a top-level resource with no location (it takes the provider's default or its resource group's)", async () => {
       const r = await evaluatePolicy(allowedLocations, resourceRecord("azure-native:sql:Database", "db", {}));

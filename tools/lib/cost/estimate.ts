@@ -26,6 +26,18 @@ export interface CostLine {
   /** Which price the committed figure uses. */
   readonly basis: "list" | "reserved1y" | "reserved3y" | "hybridBenefit";
   readonly note?: string;
+  /** The resource's own region (its `location` input, lower-case without spaces), when it has one. */
+  readonly location?: string;
+}
+
+/** The region the price table is for: its rows are West Europe's (or stand-ins for them, prices.ts says which). */
+export const PRICE_REGION = "westeurope";
+
+/** Priced lines of resources in another region than the table's: their figures are West Europe's rates. */
+export interface OtherRegion {
+  readonly region: string;
+  readonly lines: number;
+  readonly list: number;
 }
 
 export interface Unpriced {
@@ -50,6 +62,10 @@ export interface Estimate {
   readonly notEstimated: readonly Unpriced[];
   readonly tiers: readonly ({ readonly tier: string } & Totals)[];
   readonly total: Totals;
+  /** The price table's region (`PRICE_REGION`). */
+  readonly priceRegion: string;
+  /** Lines priced at the table's rates for resources elsewhere (a secondary region, a stack in another region). */
+  readonly otherRegions: readonly OtherRegion[];
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -100,6 +116,7 @@ export function estimate(
     if (!r.custom || r.type.startsWith("pulumi:")) continue;
     const tier = tierOf(r, byUrn);
     const base = { urn: r.urn, name: r.name, type: r.type, tier };
+    const location = typeof r.inputs.location === "string" ? r.inputs.location.replace(/\s+/g, "").toLowerCase() : "";
     const result = ruleFor(r.type, r, ctx);
     if (result.kind === "free") freeList.push({ ...base, reason: result.reason });
     else if (result.kind === "not-estimated") notEstimated.push({ ...base, reason: result.reason });
@@ -123,6 +140,7 @@ export function estimate(
           committed: round2(l.quantity * unit),
           basis,
           ...(l.note ? { note: l.note } : {}),
+          ...(location ? { location } : {}),
         });
       }
     }
@@ -135,6 +153,14 @@ export function estimate(
     tiers.set(l.tier, t);
   }
   const sum = (k: "list" | "committed") => round2(lines.reduce((s, l) => s + l[k], 0));
+  const elsewhere = new Map<string, { lines: number; list: number }>();
+  for (const l of lines) {
+    if (!l.location || l.location === PRICE_REGION || l.location === "global") continue;
+    const o = elsewhere.get(l.location) ?? { lines: 0, list: 0 };
+    o.lines++;
+    o.list += l.list;
+    elsewhere.set(l.location, o);
+  }
   return {
     stack: opts.stack,
     currency: "USD",
@@ -146,7 +172,18 @@ export function estimate(
       .map(([tier, t]) => ({ tier, list: round2(t.list), committed: round2(t.committed) }))
       .sort((a, b) => b.list - a.list || a.tier.localeCompare(b.tier)),
     total: { list: sum("list"), committed: sum("committed") },
+    priceRegion: PRICE_REGION,
+    otherRegions: [...elsewhere.entries()]
+      .map(([region, o]) => ({ region, lines: o.lines, list: round2(o.list) }))
+      .sort((a, b) => b.list - a.list || a.region.localeCompare(b.region)),
   };
+}
+
+/** What a reader must know of the regions: lines for resources elsewhere are priced at West Europe's rates. */
+function regionCaveat(e: Estimate): string | undefined {
+  if (e.otherRegions.length === 0) return undefined;
+  const where = e.otherRegions.map((o) => `${o.lines} in ${o.region} (${usd0(o.list)} list)`).join(", ");
+  return `priced at ${e.priceRegion} rates, the price table's only region: ${where}; Azure's prices differ by region (npm run cost:retail reads West Europe's only)`;
 }
 
 export const usd = (n: number) =>
@@ -168,6 +205,8 @@ export function formatEstimate(e: Estimate): string {
   lines.push(
     `    ${"total".padEnd(width)}  ${usd0(e.total.list).padStart(12)}  ${usd0(e.total.committed).padStart(12)}`,
   );
+  const caveat = regionCaveat(e);
+  if (caveat) lines.push(`    ${caveat}`);
   lines.push(
     `    ${e.lines.length} priced lines, ${e.free.length} resources with no charge of their own, ` +
       `${e.notEstimated.length} not estimated${e.notEstimated.length ? ":" : ""}`,
@@ -192,6 +231,7 @@ export function estimateMarkdown(e: Estimate): string {
     `## Cost estimate: ${e.stack}`,
     "",
     `USD per month; committed = ${commitLabel(e.commitment)}. Prices: \`tools/lib/cost/prices.ts\` (each with its source and date).`,
+    ...(regionCaveat(e) ? ["", `Regions: ${regionCaveat(e)}.`] : []),
     "",
     "| Tier | List | Committed |",
     "|---|---:|---:|",
