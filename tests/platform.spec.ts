@@ -117,14 +117,21 @@ describe("shared interfaces", () => {
       ],
     );
     assert.equal(nsgRules(SUBNETS.functions, "westeurope").length, 1, "integration subnets take no inbound traffic");
-    assert.equal(nsgRules(SUBNETS.flexFunctions, "westeurope").length, 1, "integration subnets take no inbound traffic");
+    assert.equal(
+      nsgRules(SUBNETS.flexFunctions, "westeurope").length,
+      1,
+      "integration subnets take no inbound traffic",
+    );
     assert.equal(SUBNETS.flexFunctions.delegation, "Microsoft.App/environments", "Flex Consumption delegation");
     // The ML compute nodes admit each other on every port, and no one else: the subnet's own range, not the network.
     const ml = nsgRules(SUBNETS.mlCompute, "westeurope", 100, "10.20.3.0/24").find(
       (r) => r.name === "allow-vnet-intra-cluster",
     );
     assert.deepEqual([ml?.sourceAddressPrefix, ml?.destinationPortRange], ["10.20.3.0/24", "*"]);
-    assert.throws(() => nsgRules(SUBNETS.mlCompute, "westeurope"), /admits the subnet's own range, which nsgRules was not given/);
+    assert.throws(
+      () => nsgRules(SUBNETS.mlCompute, "westeurope"),
+      /admits the subnet's own range, which nsgRules was not given/,
+    );
     // Only the gateway subnet admits anything from the internet, and only HTTPS and the HTTP redirect.
     const dev = configOf("dev");
     for (const [role, spec] of Object.entries(SUBNETS)) {
