@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Az } from "../tools/lib/etlOps";
+import { tempDir } from "./helpers/tmp";
 import { byName, previewOf } from "./helpers/stacks";
 import {
   ASA_API,
@@ -79,6 +81,14 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
         "--refresh",
         "--json",
         "--non-interactive",
+      ]);
+      // A copy deployed with --config-file is previewed with the same settings file the tool read its names from.
+      assert.deepEqual(previewArgs("org-dr/payments-data-platform/prod", "Pulumi.prod-neu.yaml").slice(0, 5), [
+        "preview",
+        "--stack",
+        "org-dr/payments-data-platform/prod",
+        "--config-file",
+        "Pulumi.prod-neu.yaml",
       ]);
     });
 
@@ -277,6 +287,23 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
       );
       assert.equal(job.id?.split("/").pop(), job.inputs.jobName);
     }
+  });
+
+  it("with --stack-file, looks for a copy's job in the copy's region, never the primary's", () => {
+    const dir = tempDir("stream-ops-stack-file");
+    const file = path.join(dir, "Pulumi.prod-neu.yaml");
+    const primary = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    fs.writeFileSync(
+      file,
+      primary
+        .replace(/^(\s*(?:azure-native|payments-data-platform):location:\s*)westeurope\s*$/gm, "$1northeurope")
+        .replace(/^(\s*payments-data-platform:secondaryLocation:\s*)northeurope\s*$/m, "$1westeurope"),
+    );
+    const copy = jobLocation(ROOT, "prod", file);
+    const main = jobLocation(ROOT, "prod");
+    assert.match(main.resourceGroup, /-weu-/);
+    assert.match(copy.resourceGroup, /-neu-/);
+    assert.notEqual(copy.jobName, main.jobName);
   });
 
   describe("command line", function () {

@@ -27,7 +27,8 @@ const COMMANDS = [
   "schema-deploy",
   "check",
 ] as const;
-const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--attempts N] [--delay-seconds S]
+const USAGE = `usage: npm run etl:ops -- <${COMMANDS.join("|")}> --stack <dev|prod> [--stack-file FILE] [--attempts N]
+  [--delay-seconds S]   (--stack-file: the stack's settings file when it is not Pulumi.<stack>.yaml)
   stop-triggers       stop the factory's started triggers (before pulumi up: a started trigger cannot be updated)
   approve-endpoints   approve the pending private endpoint connections of the factory's managed private endpoints
                       and of the Synapse workspace's managed VNet to its lake (after pulumi up)
@@ -46,7 +47,7 @@ runCli(USAGE, async (argv) => {
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
     throw new UsageError(`unknown command '${command ?? ""}'`);
-  const args = parseArgs(rest, ["stack", "attempts", "delay-seconds", "pools"], ["verbose"]);
+  const args = parseArgs(rest, ["stack", "stack-file", "attempts", "delay-seconds", "pools"], ["verbose"]);
   const stack = args.values.stack;
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   // Checked before any Azure call (each command reads them later, with its own default).
@@ -56,7 +57,7 @@ runCli(USAGE, async (argv) => {
   const { stackContext } = require("../components/shared/context") as typeof import("../components/shared/context");
   const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
   const ops = require("./lib/etlOps") as typeof import("./lib/etlOps");
-  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack);
+  const sc = loadStackConfig(path.resolve(__dirname, ".."), stack, args.values["stack-file"]);
   const config = parseConfig(
     readRaw((k) => sc.config[`${PROJECT}:${k}`]),
     stack,

@@ -20,6 +20,8 @@ const USAGE = `usage: npm run functions:ops -- <${COMMANDS.join("|")}> --stack <
   check             (--stack only; read-only) exit 1 when an app's identity can write its package outside a ship:
                     a standing grant, or a ship's grant left behind (the nightly drift check)
 options:
+  --stack-file FILE the stack's settings file when it is not Pulumi.<stack>.yaml (a copy in another organisation,
+                    deployed with --config-file): names and the subscription are read from it
   --role ROLE       the package writer role (stack output functionPackageWriterRoleIds.<app>); needed with deploy-window
   --src ZIP         the package (ship)
   --reason TEXT     why, in the grant's description (default: the GitHub run, else "manual ship")
@@ -33,7 +35,18 @@ runCli(USAGE, async (argv) => {
     throw new UsageError(`unknown command '${command ?? ""}'`);
   const args = parseArgs(
     rest,
-    ["stack", "resource-group", "app", "role", "src", "reason", "attempts", "settle-seconds", "delay-seconds"],
+    [
+      "stack",
+      "stack-file",
+      "resource-group",
+      "app",
+      "role",
+      "src",
+      "reason",
+      "attempts",
+      "settle-seconds",
+      "delay-seconds",
+    ],
     ["verbose"],
   );
   const { stack, app } = args.values;
@@ -45,8 +58,9 @@ runCli(USAGE, async (argv) => {
   const { azCli: rawAz, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
   const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
   const ops = require("./lib/functionsOps") as typeof import("./lib/functionsOps");
-  const az = checkedAz(rawAz, stack, stackSubscription(loadStackConfig(root, stack).config));
-  const mode = ops.packageWritesOf(root, stack);
+  const stackFile = args.values["stack-file"];
+  const az = checkedAz(rawAz, stack, stackSubscription(loadStackConfig(root, stack, stackFile).config));
+  const mode = ops.packageWritesOf(root, stack, stackFile);
   if (command === "check") {
     if (mode === "always") {
       console.log(
@@ -54,7 +68,7 @@ runCli(USAGE, async (argv) => {
       );
       return 0;
     }
-    const findings = ops.checkPackages(az, ops.functionAppGroups(root, stack));
+    const findings = ops.checkPackages(az, ops.functionAppGroups(root, stack, stackFile));
     for (const f of findings) {
       for (const a of f.standing) console.log(`${f.app}: its identity can write its package through ${a.id}`);
       for (const a of f.leftover) console.log(`${f.app}: a ship's grant was left behind: ${a.id}`);

@@ -1,5 +1,5 @@
 /**
- * npm run providers -- <list|register> --stack <dev|prod>
+ * npm run providers -- <list|register> --stack <dev|prod> [--stack-file FILE]
  *
  * The Azure resource providers the stack needs registered in its subscription (tools/lib/providers.ts), from the
  * stack's own resources as the offline preview registers them. `list` prints them with why; `register` (an Azure CLI
@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { parseArgs, runCli, UsageError } from "./lib/cli";
 
 const COMMANDS = ["list", "register"] as const;
-const USAGE = `usage: npm run providers -- <${COMMANDS.join("|")}> --stack <dev|prod>
+const USAGE = `usage: npm run providers -- <${COMMANDS.join("|")}> --stack <dev|prod> [--stack-file FILE]
   list       print the resource providers the stack needs, with the resource types that need them
   register   register those not yet Registered in the stack's subscription (az, which must be logged in to it:
              azure-native:subscriptionId, else ARM_SUBSCRIPTION_ID), waiting for each`;
@@ -22,7 +22,7 @@ runCli(USAGE, async (argv) => {
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
     throw new UsageError(`unknown command '${command ?? ""}'`);
-  const args = parseArgs(rest, ["stack"], ["verbose"]);
+  const args = parseArgs(rest, ["stack", "stack-file"], ["verbose"]);
   const stack = args.values.stack;
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
@@ -35,7 +35,11 @@ runCli(USAGE, async (argv) => {
   }
   const { azCli, checkedAz, stackSubscription } = require("./lib/etlOps") as typeof import("./lib/etlOps");
   const { loadStackConfig } = require("./lib/stackConfig") as typeof import("./lib/stackConfig");
-  const az = checkedAz(azCli, stack, stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack).config));
+  const az = checkedAz(
+    azCli,
+    stack,
+    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack, args.values["stack-file"]).config),
+  );
   const states = Object.fromEntries(
     required.map((p) => [
       p.namespace,

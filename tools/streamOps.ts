@@ -23,6 +23,8 @@ options (stop-for-update):
   --pulumi-stack S  the Pulumi stack to preview (\`pulumi preview --stack S --refresh --json\`), e.g. org/payments-data-platform/dev
   --preview FILE    a \`pulumi preview --json\` output to read instead
 options (both):
+  --stack-file FILE the stack's settings file when it is not Pulumi.<stack>.yaml (a copy in another organisation,
+                    deployed with --config-file): names and the subscription are read from it
   --attempts N      state checks while the job stops (default 40)
   --delay-seconds S seconds between checks (default 15)`;
 
@@ -30,7 +32,12 @@ runCli(USAGE, async (argv) => {
   const [command, ...rest] = argv;
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number]))
     throw new UsageError(`unknown command '${command ?? ""}'`);
-  const args = parseArgs(rest, ["stack", "pulumi-stack", "preview", "attempts", "delay-seconds"], ["verbose"]);
+  const args = parseArgs(
+    rest,
+    ["stack", "stack-file", "pulumi-stack", "preview", "attempts", "delay-seconds"],
+    ["verbose"],
+  );
+  const stackFile = args.values["stack-file"];
   const stack = args.values.stack;
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   if (command === "stop-for-update" && !args.values["pulumi-stack"] === !args.values.preview)
@@ -40,10 +47,10 @@ runCli(USAGE, async (argv) => {
   const azCli = checkedAz(
     rawAz,
     stack,
-    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack).config),
+    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack, stackFile).config),
   );
   const ops = require("./lib/streamOps") as typeof import("./lib/streamOps");
-  const where = ops.jobLocation(path.resolve(__dirname, ".."), stack);
+  const where = ops.jobLocation(path.resolve(__dirname, ".."), stack, stackFile);
   const waiting = {
     attempts: intOption(args.values, "attempts", 40, 1),
     delayMs: intOption(args.values, "delay-seconds", 15, 0) * 1000,
@@ -64,7 +71,7 @@ runCli(USAGE, async (argv) => {
     const file = args.values.preview;
     const text = file
       ? fs.readFileSync(file, "utf8")
-      : execFileSync("pulumi", ops.previewArgs(args.values["pulumi-stack"]), {
+      : execFileSync("pulumi", ops.previewArgs(args.values["pulumi-stack"], stackFile), {
           encoding: "utf8",
           maxBuffer: 256 * 1024 * 1024,
           stdio: ["ignore", "pipe", "inherit"],

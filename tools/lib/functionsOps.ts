@@ -361,12 +361,12 @@ export function close(az: Az, o: Pick<ShipOptions, "resourceGroup" | "app" | "mo
 }
 
 /** The resource groups that hold the stack's function apps (the names the program gives them, from the committed config). */
-export function functionAppGroups(root: string, stack: string): string[] {
+export function functionAppGroups(root: string, stack: string, stackFile?: string): string[] {
   const { parseConfig, PROJECT, readRaw } = require("../../lib/config") as typeof import("../../lib/config");
   const { stackContext } =
     require("../../components/shared/context") as typeof import("../../components/shared/context");
   const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
-  const sc = loadStackConfig(root, stack);
+  const sc = loadStackConfig(root, stack, stackFile);
   const context = stackContext(
     parseConfig(
       readRaw((k) => sc.config[`${PROJECT}:${k}`]),
@@ -409,11 +409,11 @@ export function checkPackages(az: Az, groups: readonly string[]): PackageFinding
 }
 
 /** The stack's `functionPackageWrites`, from its committed config (what the program deployed the apps with). */
-export function packageWritesOf(root: string, stack: string): FunctionPackageWrites {
+export function packageWritesOf(root: string, stack: string, stackFile?: string): FunctionPackageWrites {
   // Loaded here, not at the top: the tests of the pure part above stay cheap.
   const { parseConfig, PROJECT, readRaw } = require("../../lib/config") as typeof import("../../lib/config");
   const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
-  const sc = loadStackConfig(root, stack);
+  const sc = loadStackConfig(root, stack, stackFile);
   return parseConfig(
     readRaw((k) => sc.config[`${PROJECT}:${k}`]),
     stack,

@@ -46,10 +46,13 @@ export interface PreviewStep {
  * `up` runs (`refresh: true`), so both plan from the same state; a preview without it could miss an update the
  * refreshed `up` then makes to a running job, which Azure refuses.
  */
-export const previewArgs = (pulumiStack: string): string[] => [
+export const previewArgs = (pulumiStack: string, stackFile?: string): string[] => [
   "preview",
   "--stack",
   pulumiStack,
+  // A stack whose settings file is not Pulumi.<stack>.yaml (a copy in another organisation): the same file the tool
+  // read its names from, or the CLI would preview it with the primary's settings.
+  ...(stackFile ? ["--config-file", stackFile] : []),
   "--refresh",
   "--json",
   "--non-interactive",
@@ -110,8 +113,12 @@ export const startMode = (job: JobInfo): "LastOutputEventTime" | "JobStartTime" 
   job.properties?.lastOutputEventTime ? "LastOutputEventTime" : "JobStartTime";
 
 /** Where a stack's job is: the resource group and name components/streaming gives it, from the committed config. */
-export function jobLocation(root: string, stack: string): { resourceGroup: string; jobName: string } {
-  const sc = loadStackConfig(root, stack);
+export function jobLocation(
+  root: string,
+  stack: string,
+  stackFile?: string,
+): { resourceGroup: string; jobName: string } {
+  const sc = loadStackConfig(root, stack, stackFile);
   const context = stackContext(
     parseConfig(
       readRaw((k) => sc.config[`${PROJECT}:${k}`]),
