@@ -394,6 +394,22 @@ describe("tools edges: secrets never reach a report", () => {
       assert.deepEqual(r.inputs.siteConfig, { a: [1, "b"] });
     });
 
+    it("masks a secret object's values, never its keys (the verdict's own words stay readable)", async () => {
+      const receivers = [
+        { name: "incident-webhook", serviceUri: "https://hooks.example.com/T0KEN", useCommonAlertSchema: true },
+      ];
+      const { verdict, reading } = await analyzeExport(
+        exportWith(CONNECTION, REFERENCE, { webhookReceivers: envelope({ plaintext: JSON.stringify(receivers) }) }),
+        { stack: "prod", policyConfig: {} },
+      );
+      assert.ok(reading.plaintexts.has("https://hooks.example.com/T0KEN"));
+      for (const key of ["name", "serviceUri", "useCommonAlertSchema"]) assert.ok(!reading.plaintexts.has(key), key);
+      const text = JSON.stringify(verdict);
+      assert.ok(!text.includes("T0KEN"));
+      // A key of the secret object ("name") is an ordinary word of every rule's text: it stays.
+      assert.ok(!/property \[secret\]|\[secret\]s\b/.test(text), "no word of a message is masked for a key");
+    });
+
     it("encrypted only: the value is unknown (the rules reading it cannot decide), never `[secret]` or the ciphertext", async () => {
       const cipher = await findings(
         exportWith(envelope({ ciphertext: "v1:AAAA" }), envelope({ ciphertext: "v1:BBBB" })),

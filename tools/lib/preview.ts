@@ -318,14 +318,14 @@ export interface ExportReading {
 }
 
 /** Every string of a value (its keys too), for the scrubber. */
+/**
+ * The string values of a secret (its leaves): what must never be printed. Not its keys, which are the value's shape
+ * (`name`, `serviceUri`): masking them would mask those words in every message of the verdict.
+ */
 function stringsOf(value: unknown, into: Set<string>): void {
   if (typeof value === "string") into.add(value);
   else if (Array.isArray(value)) for (const v of value) stringsOf(v, into);
-  else if (value && typeof value === "object")
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k);
-      stringsOf(v, into);
-    }
+  else if (value && typeof value === "object") for (const v of Object.values(value)) stringsOf(v, into);
 }
 
 /**
