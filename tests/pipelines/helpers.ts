@@ -43,7 +43,11 @@ export function mappingOf<K extends TableMapping["kind"]>(
 
 /**
  * A copy of the model with a new money column `Payment.TipAmountMinor` loaded into `Fact_Payment` and summed by the
- * first dashboard view, staging re-derived as olap.ts does: the "add a column" scenario of the generator tests.
+ * first dashboard view, staging re-derived as olap.ts does: the "add a column" scenario of the generator tests. A
+ * greenfield one: the column is NOT NULL on a ledger table, which a database created before it cannot take (ledger
+ * tables accept only nullable added columns: `01` leaves it to THROW 50011 there); the model cannot tell a new column
+ * from an old one, so the validator accepts it. The deployed-database scenario (a nullable column `01` adds) is
+ * generate.spec.ts's "a deployed database follows the model".
  */
 export function withTipAmount(): DataModel {
   const model = cloneModel();
