@@ -770,7 +770,7 @@ describe("GitHub workflows", () => {
       assert.equal(steps[stop].id, "stop-triggers");
       assert.equal(
         steps[start].if,
-        "${{ always() && steps.stop-triggers.outcome == 'success' && steps.schema.outcome != 'failure' }}",
+        "${{ always() && steps.stop-triggers.outcome == 'success' && (steps.up.outcome != 'success' || steps.schema.outcome == 'success') }}",
       );
       assert.equal(steps[approve].if, "${{ always() && steps.up.outcome != 'skipped' }}");
     }

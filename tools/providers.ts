@@ -27,7 +27,8 @@ runCli(USAGE, async (argv) => {
   if (stack !== "dev" && stack !== "prod") throw new UsageError("--stack must be dev or prod");
   const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
   const { requiredProviders, registrationPlan } = require("./lib/providers") as typeof import("./lib/providers");
-  const { run } = await previewStack({ stack, skipSchema: true });
+  const stackFile = args.values["stack-file"];
+  const { run } = await previewStack({ stack, skipSchema: true, ...(stackFile ? { stackFile } : {}) });
   const required = requiredProviders(run.resources);
   if (command === "list") {
     for (const p of required) console.log(`${p.namespace}\n    ${p.reasons.join("\n    ")}`);
@@ -38,7 +39,7 @@ runCli(USAGE, async (argv) => {
   const az = checkedAz(
     azCli,
     stack,
-    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack, args.values["stack-file"]).config),
+    stackSubscription(loadStackConfig(path.resolve(__dirname, ".."), stack, stackFile).config),
   );
   const states = Object.fromEntries(
     required.map((p) => [

@@ -11,6 +11,7 @@ import {
   extractedTables,
   maskDependencies,
   maskExpression,
+  referencedColumns,
 } from "../model/validate";
 import {
   batches,
@@ -207,12 +208,26 @@ function missingColumnGuard(table: OltpTable): string[] {
  * hand-written `ALTER TABLE … ADD … NULL`). One statement built from a list, so the script stays small. Without the
  * mask: the masks below add it and re-create the CHECK constraints and indexes that depend on it (a changed erasure
  * CHECK among them). Not an encrypted column (its keys and encryption are client-side), a rowversion, nor a NOT NULL
- * one: those stop at the missing-column guard (THROW 50011).
+ * one: those stop at the missing-column guard (THROW 50011). Nor an unmasked column a CHECK constraint reads (its
+ * `check`, its allowed values, a table CHECK): only a mask block re-creates CHECKs around a column, so the column would
+ * go without the constraint a new database has (a token column's card-number refusal); the guard leaves those to a
+ * reviewed migration too.
  */
+export function addable(table: OltpTable, c: OltpTable["columns"][number]): boolean {
+  if (!c.nullable || c.encryption || c.identity || c.type.kind === "rowversion") return false;
+  if (c.classification?.mask) return true;
+  return !checkConstraints(table).some(
+    (k) =>
+      k.name === `CK_${table.name}_${c.name}` ||
+      k.name === `CK_${table.name}_${c.name}_Values` ||
+      referencedColumns(k.expression).includes(c.name),
+  );
+}
+
 function addedColumns(model: OltpModel): string {
   const rows = model.tables.flatMap((t) =>
     t.columns
-      .filter((c) => c.nullable && !c.encryption && !c.identity && c.type.kind !== "rowversion")
+      .filter((c) => addable(t, c))
       .map((c) => ({
         table: qualified(t.schema, t.name),
         name: objectName(t.schema, t.name),
@@ -346,6 +361,8 @@ export function generateOltpDdl(model: OltpModel): string {
     LEDGER_DATABASE_GUARD,
     ...columnEncryptionKeyGuards(model),
     ...schemaStatements(model.tables.map((t) => t.schema)),
+    // Drift first: a renamed column is refused while its old name is there, before its new name would be added empty.
+    shapeOf(model),
     addedColumns(model),
   ];
   for (const table of model.tables)
@@ -356,7 +373,6 @@ export function generateOltpDdl(model: OltpModel): string {
       ...collationGuard(table),
       ...erasableGuard(table),
     );
-  parts.push(shapeOf(model));
 
   const fks: string[] = [];
   for (const table of model.tables) {

@@ -98,14 +98,15 @@ export function externalPrincipal(variable: string): { name: string; literal: st
 }
 
 /**
- * The declared type of the catalog column `c` (sys.columns, Azure SQL and dedicated pools alike) written as
+ * The declared type of the catalog column `c` (sys.columns, Azure SQL and dedicated pools alike: CASE, never IIF,
+ * which a dedicated pool lacks) written as
  * `catalogType` writes the model's: `NVARCHAR(200)` (characters, not bytes), `DECIMAL(19,4)`, `DATETIME2(3)`,
  * `TIMESTAMP` for a rowversion, `VARCHAR(-1)` for a MAX the model never declares.
  */
 export const CATALOG_TYPE =
   "UPPER(TYPE_NAME(c.user_type_id)) + CASE" +
   " WHEN TYPE_NAME(c.user_type_id) IN (N'char', N'varchar', N'binary', N'varbinary') THEN CONCAT(N'(', c.max_length, N')')" +
-  " WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', IIF(c.max_length = -1, -1, c.max_length / 2), N')')" +
+  " WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', CASE WHEN c.max_length = -1 THEN -1 ELSE c.max_length / 2 END, N')')" +
   " WHEN TYPE_NAME(c.user_type_id) IN (N'decimal', N'numeric') THEN CONCAT(N'(', c.precision, N',', c.scale, N')')" +
   " WHEN TYPE_NAME(c.user_type_id) = N'datetime2' THEN CONCAT(N'(', c.scale, N')')" +
   " ELSE N'' END";

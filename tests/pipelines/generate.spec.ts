@@ -18,7 +18,7 @@ import {
   SQL_DIR,
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
-import { checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
+import { addable, checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
 import { CATALOG_TYPE, catalogType } from "../../pipelines/generators/tsql";
 import type { OltpTable } from "../../pipelines/model/types";
 import { capturedColumns, maskExpression, validateModel } from "../../pipelines/model/validate";
@@ -1091,6 +1091,7 @@ describe("pipelines/generate", () => {
         [/\bCREATE (UNIQUE )?INDEX\b/i, "indexes are part of the table definition here"],
         [/FOR_APPEND|\b(MIN|MAX)\(/i, "MIN/MAX in a materialized view need FOR_APPEND and disable it on UPDATE/DELETE"],
         [/SEQUENCE|ROWVERSION|FOREIGN KEY/i, "not supported in a dedicated pool"],
+        [/\bIIF\s*\(/i, "IIF is not supported in dedicated SQL pools (logical-functions-iif-transact-sql): use CASE"],
       ];
       for (const [i, sql] of olap.entries())
         for (const [re, why] of forbidden) assert.doesNotMatch(sqlBatches(sql).join("\n"), re, `${i}: ${why}`);
@@ -1230,19 +1231,30 @@ describe("pipelines/generate: a deployed database follows the model (added colum
     // The catalog side halves an N-type's bytes, and reads precision and scale.
     assert.match(
       CATALOG_TYPE,
-      /IN \(N'nchar', N'nvarchar'\) THEN CONCAT\(N'\(', IIF\(c\.max_length = -1, -1, c\.max_length \/ 2\), N'\)'\)/,
+      /IN \(N'nchar', N'nvarchar'\) THEN CONCAT\(N'\(', CASE WHEN c\.max_length = -1 THEN -1 ELSE c\.max_length \/ 2 END, N'\)'\)/,
     );
     assert.match(CATALOG_TYPE, /CONCAT\(N'\(', c\.precision, N',', c\.scale, N'\)'\)/);
   });
 
-  it("adds a nullable column the model added to an existing table (without its mask), never a NOT NULL, encrypted or rowversion one", () => {
+  it("adds a nullable column the model added to an existing table (without its mask), never a NOT NULL, encrypted or rowversion one, nor an unmasked one a CHECK reads", () => {
     const model = cloneModel();
-    oltpTable(model, "Merchant").columns.push({
-      name: "TradingNickname",
-      type: { kind: "nvarchar", length: 80 },
-      nullable: true,
-      classification: { kind: "personal", mask: { fn: "default" } },
-    });
+    const merchant = oltpTable(model, "Merchant");
+    merchant.columns.push(
+      {
+        name: "TradingNickname",
+        type: { kind: "nvarchar", length: 80 },
+        nullable: true,
+        classification: { kind: "personal", mask: { fn: "default" } },
+      },
+      // Only a mask block re-creates the CHECKs around a column: added bare, this one would lack its refusal of card
+      // numbers on an existing table, so a migration adds it (THROW 50011 names it).
+      {
+        name: "PayoutToken",
+        type: { kind: "varchar", length: 64 },
+        nullable: true,
+        check: "[PayoutToken] NOT LIKE '%[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]%'",
+      },
+    );
     const sql = generateOltpDdl(model.oltp);
     const add = batchOf(sql, "-- Nullable columns the model added since a table was created");
     const rows = [
@@ -1250,32 +1262,30 @@ describe("pipelines/generate: a deployed database follows the model (added colum
         /SELECT N'\[(\w+)\]\.\[(\w+)\]'(?: AS tbl)?, N'[\w.]+'(?: AS name)?, N'(\w+)'(?: AS col)?, N'([^']+)'/g,
       ),
     ];
-    const expected = model.oltp.tables.flatMap((t) =>
-      t.columns
-        .filter((c) => c.nullable && !c.encryption && !c.identity && c.type.kind !== "rowversion")
-        .map((c) => `${t.name}.${c.name}`),
-    );
+    const listed = rows.map((m) => `${m[2]}.${m[3]}`);
     assert.deepEqual(
-      rows.map((m) => `${m[2]}.${m[3]}`),
-      expected,
+      listed,
+      model.oltp.tables.flatMap((t) => t.columns.filter((c) => addable(t, c)).map((c) => `${t.name}.${c.name}`)),
     );
-    assert.ok(expected.includes("Merchant.TradingNickname"));
+    assert.ok(listed.includes("Merchant.TradingNickname"));
+    assert.ok(!listed.includes("Merchant.PayoutToken"), "its CHECK would be missing on an existing table");
+    assert.match(sql, /THROW 50011/);
     const nickname = rows.find((m) => m[3] === "TradingNickname");
     assert.equal(nickname?.[4], "[TradingNickname] NVARCHAR(80) NULL", "added bare: the masks below add the mask");
-    // Encrypted columns (client-side keys) and NOT NULL ones are left to the guard that names the migration.
-    assert.ok(!rows.some((m) => ["Email", "GivenName"].includes(m[3])), "no encrypted column");
-    const notNull = new Set(
-      model.oltp.tables.flatMap((t) => t.columns.filter((c) => !c.nullable).map((c) => `${t.name}.${c.name}`)),
-    );
-    assert.ok(
-      rows.every((m) => !notNull.has(`${m[2]}.${m[3]}`)),
-      "no NOT NULL column",
-    );
+    for (const t of model.oltp.tables)
+      for (const c of t.columns) {
+        const name = `${t.name}.${c.name}`;
+        if (c.encryption || !c.nullable || c.type.kind === "rowversion") assert.ok(!listed.includes(name), name);
+        if (!c.classification?.mask && checkConstraints(t).some((k) => k.expression.includes(`[${c.name}]`)))
+          assert.ok(!listed.includes(name), `${name}: a CHECK reads it`);
+      }
     assert.match(
       add,
       /WHERE OBJECT_ID\(m\.name, N'U'\) IS NOT NULL AND COL_LENGTH\(m\.name, m\.col\) IS NULL\);\nIF @add IS NOT NULL\n {4}EXEC sp_executesql @add;$/,
     );
-    // Before any table's missing-column guard (which then finds it), after the schemas.
+    // After the drift guard (a renamed column is refused before its new name is added), before any table's
+    // missing-column guard (which then finds it).
+    assert.ok(sql.indexOf("THROW 50012") < sql.indexOf(add));
     assert.ok(sql.indexOf(add) < sql.indexOf("THROW 50011"));
     // And its mask follows, with the erasure CHECK the new personal column changes (the masks' transaction).
     assert.match(
@@ -1302,8 +1312,8 @@ describe("pipelines/generate: a deployed database follows the model (added colum
     );
     assert.match(guard, /WHEN m\.type <> c\.type THEN/);
     assert.match(guard, /THROW 50012, @message, 1;/);
-    // After every table's CREATE (a table created by this run has the model's shape).
-    assert.ok(oltp.indexOf(guard) > oltp.lastIndexOf("', N'U') IS NULL\nBEGIN\n    CREATE TABLE "));
+    // Before the columns are added and the tables created (a table created by this run is not looked at).
+    assert.ok(oltp.indexOf(guard) < oltp.indexOf("', N'U') IS NULL\nBEGIN\n    CREATE TABLE "));
     const pool = batchOf(olap, "-- Every existing table of the model: no column the model does not name");
     const star = model.olap.tables.filter((t) => t.role !== "staging");
     assert.deepEqual(
