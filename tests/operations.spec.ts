@@ -1147,3 +1147,22 @@ describe("operations: config", () => {
     );
   });
 });
+
+describe("operations: the runbook names each Sentinel rule as the responder sees it", () => {
+  it("quotes every analytics rule's display name after its key in 'What each Sentinel rule asks of the responder'", () => {
+    const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
+    const section = runbook.slice(
+      runbook.indexOf("### What each Sentinel rule asks of the responder"),
+      runbook.indexOf('<a id="containment"></a>'),
+    );
+    assert.ok(section.length > 100);
+    const flat = section.replace(/\s+/g, " ");
+    for (const r of analyticsRules(ALL_RULE_SOURCES)) {
+      assert.ok(flat.includes(`\`${r.key}\``), `${r.key}: a bullet`);
+      assert.ok(flat.includes(`("${r.displayName}")`), `${r.key}: its display name "${r.displayName}"`);
+    }
+    assert.ok(
+      flat.includes('`defender-incidents` ("Incidents from Microsoft Defender for Cloud alerts (high and medium)")'),
+    );
+  });
+});
