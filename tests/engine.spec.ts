@@ -305,6 +305,22 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
     );
   });
 
+  describe("additionalSecretOutputs, as the CLI's step executor applies them", function () {
+    this.timeout(60000);
+    const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/secretOutputs.ts") });
+    for (const firstPreview of [true, false]) {
+      it(`makes the listed outputs secret (never \`id\`), and what the program builds from one a secret input (${firstPreview ? "first preview" : "deployed"})`, async () => {
+        const { resources } = await runProgram({ ...program, firstPreview });
+        const [first, second] = ["first", "second"].map((n) => resources.find((r) => r.name === n));
+        assert.deepEqual(first?.secretOutputKeys, ["name"], "id cannot be made secret (pulumi/pulumi#2717)");
+        assert.deepEqual(first?.secretKeys, [], "the inputs stay as they were");
+        // In a first preview the output is unknown, and the SDK serialises an unknown secret as plain unknown (its
+        // serializeProperty): only once deployed does the tag arrive as a secret input.
+        assert.deepEqual(second?.secretKeys, firstPreview ? [] : ["tags.from"]);
+      });
+    }
+  });
+
   describe("a program with nested components", function () {
     this.timeout(60000);
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/nestedComponents.ts") });

@@ -164,6 +164,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A serialised secret (`{ <sig>: <secret sig>, value }`). */
+const isSecretValue = (v: unknown): boolean => isObject(v) && v[SECRET_SIG] === SECRET_SIG_VALUE;
+
 /** Unwraps secrets (collecting their plaintext) and resource references in a raw gRPC struct value. */
 export function unwrap(value: Json, secrets: Set<string>, secretPaths?: Set<string>, at = ""): Json {
   if (Array.isArray(value)) return value.map((v, i) => unwrap(v, secrets, secretPaths, `${at}[${i}]`));
@@ -636,9 +639,23 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
       }
       // The engine makes each listed top-level output secret once the step has run (step_executor.go: "Ensure that
       // any secrets properties in the output are marked as such"; `id` never), inputs untouched.
-      for (const k of req.getAdditionalsecretoutputsList())
-        if (k !== "id" && Object.prototype.hasOwnProperty.call(outputs, k)) outputSecretPaths.add(k);
-      response.getObject = () => asStruct(outputsJs);
+      // The program gets them back as secrets too (the response carries the step's new state), so what it builds from
+      // one (an app setting from a connection string) is a secret input in turn.
+      const madeSecret = req
+        .getAdditionalsecretoutputsList()
+        .filter((k) => k !== "id" && Object.prototype.hasOwnProperty.call(outputs, k));
+      for (const k of madeSecret) outputSecretPaths.add(k);
+      const answered = madeSecret.length
+        ? {
+            ...outputsJs,
+            ...Object.fromEntries(
+              madeSecret
+                .filter((k) => !isSecretValue(outputsJs[k]))
+                .map((k) => [k, { [SECRET_SIG]: SECRET_SIG_VALUE, value: outputsJs[k] }]),
+            ),
+          }
+        : outputsJs;
+      response.getObject = () => asStruct(answered);
       const propertyDependencies: Record<string, string[]> = {};
       for (const [k, v] of req.getPropertydependenciesMap()?.entries() ?? []) propertyDependencies[k] = v.getUrnsList();
       const provider = req.getProvider();
