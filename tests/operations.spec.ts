@@ -419,6 +419,21 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("the mass-read rule leaves out exactly the platform's SQL users (the ETL, the apps, the streaming loader)", () => {
+      const rule = ofType(resources, "azure-native:securityinsights:ScheduledAlertRule").find((r) =>
+        String(r.inputs.displayName).startsWith("Card data: mass read"),
+      );
+      if (!rule) {
+        assert.equal(stack, "dev", "prod runs Sentinel");
+        return;
+      }
+      const left = /database_principal_name_s in~ \(([^)]*)\)/.exec(String(rule.inputs.query))?.[1];
+      assert.deepEqual(
+        [...(left ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort(),
+        ["adf-etl", "fraud", "payapi", "relay"].map((who) => `id-pay-${stack}-weu-${who}`),
+      );
+    });
+
     it("every alert, workbook and analytics-rule query names only tables and columns the diagnostics send", () => {
       const queries: [string, string][] = [
         ...ofType(resources, "azure-native:monitor:ScheduledQueryRule").map(
@@ -844,14 +859,28 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
         `${r.key}: ingestion window of one interval`,
       );
     }
-    // Mass export counts reads only: the payment API's inserts (10K/s) are batches with affected rows too.
+    // Mass export counts rows returned to the client (a write returns none; the column Microsoft's exfiltration
+    // hunting reads), from batches and parameterised calls alike, with no statement text to evade; success as 1 or true.
     const exportRule = rules.find((r) => r.key === "sql-mass-export")?.query ?? "";
-    assert.match(exportRule, /action_name_s == "BATCH COMPLETED"/);
-    assert.match(exportRule, /Statement startswith "select"/);
-    assert.match(exportRule, /not\(Statement has_any \("insert", "update", "delete", "merge", "into"\)\)/);
-    // Rows returned to the client, the column Microsoft's exfiltration hunting reads; success as 1 or true.
+    assert.match(exportRule, /action_name_s in \("BATCH COMPLETED", "RPC COMPLETED"\)/);
+    assert.doesNotMatch(
+      exportRule,
+      /^\| (where|extend) .*(Statement|statement_s)/m,
+      "no statement text filter (a comment or SET NOCOUNT ON defeats it)",
+    );
     assert.match(exportRule, /RowsRead = sum\(response_rows_d\)/);
     assert.match(exportRule, /\| where tobool\(succeeded_s\)/);
+    assert.doesNotMatch(exportRule, /database_principal_name_s in~/, "no platform principals given: nobody left out");
+    // The platform's own identities (the nightly extraction, the scorer's polls) are left out by database user name.
+    const withPlatform =
+      analyticsRules({
+        ...ALL_RULE_SOURCES,
+        platformSqlPrincipals: ["id-pay-prod-weu-adf-etl", "id-pay-prod-weu-fraud"],
+      }).find((r) => r.key === "sql-mass-export")?.query ?? "";
+    assert.match(
+      withPlatform,
+      /\| where not\(database_principal_name_s in~ \("id-pay-prod-weu-adf-etl", "id-pay-prod-weu-fraud"\)\)/,
+    );
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
     assert.doesNotMatch(role, /"Success"/);

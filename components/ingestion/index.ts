@@ -153,6 +153,8 @@ export * from "./settings";
 export class Ingestion extends pulumi.ComponentResource {
   /** The identities the apps run as (data tiers grant them access). */
   public readonly identities: Readonly<Record<"paymentApi" | "fraudScoring", ManagedIdentity>>;
+  /** The apps' SQL database users (pipelines/functions/sql/flow1_access.sql): each its managed identity's name. */
+  public readonly sqlPrincipalNames: readonly string[];
   public readonly paymentApi: FunctionAppResources;
   public readonly fraudScoring: FunctionAppResources;
   public readonly gatewayId: pulumi.Output<string>;
@@ -186,6 +188,7 @@ export class Ingestion extends pulumi.ComponentResource {
     const fraudId = identity("fraud-scoring", "fraudScoring");
     const gatewayId = identity("gateway", "gateway");
     this.identities = { paymentApi: payId, fraudScoring: fraudId };
+    this.sqlPrincipalNames = [identityName(context, "paymentApi"), identityName(context, "fraudScoring")];
     // Each app writes exactly its containers, each with the item-level role its code needs there (keys
     // `payment-api`, `fraud-scoring`), and starts after those grants.
     const cosmosGrants = (app: "paymentApi" | "fraudScoring", who: ManagedIdentity): pulumi.Resource[] => {

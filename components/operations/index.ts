@@ -46,6 +46,11 @@ export interface OperationsTiers {
    * package rule counts only their grants as ships.
    */
   readonly functionPackageWriterRoleIds?: readonly Id[];
+  /**
+   * The platform's own SQL database users (the ETL's, the apps', the streaming loader's: each its managed identity's
+   * name), whose bulk reads are the platform's work: Sentinel's mass-read rule does not count them.
+   */
+  readonly platformSqlPrincipals?: readonly string[];
 }
 
 export interface OperationsArgs extends OperationsTiers {
@@ -181,6 +186,7 @@ export class Operations extends pulumi.ComponentResource {
           idSeed: `${cfg.stack}/${name}`,
           sources: {
             sqlAudit: args.oltp !== undefined,
+            platformSqlPrincipals: args.platformSqlPrincipals ?? [],
             keyVaultAudit: Object.keys(args.keyVaults).length > 0,
             activityLog: governance !== undefined,
             firewall: args.firewall,

@@ -37,6 +37,7 @@ export const RULE_COLUMNS = {
     affected_rows_d: "real",
     response_rows_d: "real",
     server_principal_name_s: "string",
+    database_principal_name_s: "string",
     client_ip_s: "string",
     database_name_s: "string",
   },
@@ -90,6 +91,7 @@ export const RULE_COLUMNS = {
     AffectedRows: "long",
     ResponseRows: "long",
     ServerPrincipalName: "string",
+    DatabasePrincipalName: "string",
     ClientIp: "string",
     DatabaseName: "string",
   },
@@ -132,7 +134,8 @@ export type RuleTable = keyof typeof RULE_COLUMNS;
 export const SQL_AUDIT_UNDER_LEGACY_NAMES =
   '| project TimeGenerated, _ResourceId, Category = "SQLSecurityAuditEvents", action_name_s = ActionName, ' +
   "succeeded_s = tostring(Succeeded), statement_s = Statement, affected_rows_d = todouble(AffectedRows), " +
-  "response_rows_d = todouble(ResponseRows), server_principal_name_s = ServerPrincipalName, client_ip_s = ClientIp, " +
+  "response_rows_d = todouble(ResponseRows), server_principal_name_s = ServerPrincipalName, " +
+  "database_principal_name_s = DatabasePrincipalName, client_ip_s = ClientIp, " +
   "database_name_s = DatabaseName";
 
 /** A second table a rule reads, projected onto its first table's column names. */

@@ -30,6 +30,8 @@ export interface SentinelSources {
    * also read Microsoft Entra's sign-in tables, which the tenant's diagnostic setting sends (docs/operations.md).
    */
   readonly sqlAudit: boolean;
+  /** With `sqlAudit`: the platform's own database users, whose reads the mass-read rule does not count. */
+  readonly platformSqlPrincipals?: readonly string[];
   /** Key Vault audit logs (AZKVAuditLogs). */
   readonly keyVaultAudit: boolean;
   /** The subscription's activity log in this workspace (AzureActivity). */
@@ -257,22 +259,26 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         key: "sql-mass-export",
         displayName: "Card data: mass read from the payments database or the warehouse",
         description:
-          "One principal read more than 100,000 rows from the payments database or the Synapse warehouse in an hour with ad-hoc queries (SQL audit): possible bulk exfiltration of card or payment data.",
+          "One principal other than the platform's own identities read more than 100,000 rows from the payments database or the Synapse warehouse in an hour (SQL audit: batches and remote procedure calls): possible bulk exfiltration of card or payment data.",
         severity: Sev.High,
-        // The audit logs batches (BATCH_COMPLETED_GROUP), whose affected rows also count the payment API's inserts at
-        // up to 10K/s: only batches that read (a SELECT, or a WITH … SELECT, that writes nothing) are counted. The
-        // platform's own reads go through procedures (`EXEC`: the ETL extraction), so an ad-hoc bulk read stands out.
+        // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
+        // the column Microsoft's own exfiltration hunting reads: a write returns none, so no statement text is parsed
+        // (a leading comment or `SET NOCOUNT ON;` would defeat a text filter). Batches and RPCs alike: a scripted bulk
+        // read is usually parameterised (RPC COMPLETED), as Microsoft's own rule on this column reads both (RCM, BCM).
+        // The platform's identities read in bulk by design (the nightly extraction, the scorer's change polls): they are
+        // left out by their database user name (each is its managed identity's name), which a caller cannot choose.
         ...scheduled(
           60,
           "AzureDiagnostics",
           [
-            '| where Category == "SQLSecurityAuditEvents" and action_name_s == "BATCH COMPLETED"',
+            '| where Category == "SQLSecurityAuditEvents" and action_name_s in ("BATCH COMPLETED", "RPC COMPLETED")',
             // "1 = success, 0 = fail" in the audit format, "true"/"false" as AzureDiagnostics carries it: tobool takes both.
             "| where tobool(succeeded_s)",
-            '| extend Statement = trim_start(@"[\\s(]+", statement_s)',
-            '| where (Statement startswith "select" or Statement startswith "with") and not(Statement has_any ("insert", "update", "delete", "merge", "into"))',
-            // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
-            // the column Microsoft's own exfiltration hunting reads; affected_rows_d counts rows a statement touched.
+            ...(s.platformSqlPrincipals?.length
+              ? [
+                  `| where not(database_principal_name_s in~ (${s.platformSqlPrincipals.map((p) => JSON.stringify(p)).join(", ")}))`,
+                ]
+              : []),
             "| summarize RowsRead = sum(response_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
             "| where RowsRead > 100000",
           ],
