@@ -173,7 +173,16 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
   },
   AZKVAuditLogs: {
     sources: [diag("microsoft.keyvault/vaults", "AuditEvent")],
-    columns: ["OperationName", "ResultSignature", "ResultType", "CallerIpAddress", "Identity", "RequestUri", "Id"],
+    columns: [
+      "OperationName",
+      "ResultSignature",
+      "ResultType",
+      "HttpStatusCode",
+      "CallerIpAddress",
+      "Identity",
+      "RequestUri",
+      "Id",
+    ],
   },
   AZFWThreatIntel: {
     sources: [diag("microsoft.network/azurefirewalls", "AZFWThreatIntel")],
