@@ -286,7 +286,10 @@ const operations = new Operations("operations", {
   // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
   dataSources: [oltp, nosql, ingestion],
   // Their bulk reads are the platform's work (the nightly extraction, the scorer's change polls), not exfiltration.
-  platformSqlPrincipals: [etl.databaseUserName, streaming.loaderDatabaseUserName, ...ingestion.sqlPrincipalNames],
+  platformSqlPrincipals: {
+    bulk: [etl.databaseUserName],
+    apps: [...ingestion.sqlPrincipalNames, streaming.loaderDatabaseUserName],
+  },
 });
 
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.

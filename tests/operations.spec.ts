@@ -6,6 +6,7 @@ import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, securityReceiversOf, shortName } from "../components/operations/routing";
 import {
   analyticsRules,
+  APP_STATEMENT_ROWS,
   AZURE_SQL_APP,
   failedSqlLogins,
   FAILED_LOGIN_COLUMNS,
@@ -419,7 +420,7 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("the mass-read rule leaves out exactly the platform's SQL users (the ETL, the apps, the streaming loader)", () => {
+    it("the mass-read rule leaves out the ETL's bulk reads and watches each call of the apps and the streaming loader", () => {
       const rule = ofType(resources, "azure-native:securityinsights:ScheduledAlertRule").find((r) =>
         String(r.inputs.displayName).startsWith("Card data: mass read"),
       );
@@ -427,10 +428,14 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(stack, "dev", "prod runs Sentinel");
         return;
       }
-      const left = /database_principal_name_s in~ \(([^)]*)\)/.exec(String(rule.inputs.query))?.[1];
+      const q = String(rule.inputs.query);
+      const names = (re: RegExp) => [...(re.exec(q)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort();
+      assert.deepEqual(names(/\| where not\(database_principal_name_s in~ \(([^)]*)\)\)/), [
+        `id-pay-${stack}-weu-adf-etl`,
+      ]);
       assert.deepEqual(
-        [...(left ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort(),
-        ["adf-etl", "fraud", "payapi", "relay"].map((who) => `id-pay-${stack}-weu-${who}`),
+        names(/\| extend App = database_principal_name_s in~ \(([^)]*)\)/),
+        ["fraud", "payapi", "relay"].map((who) => `id-pay-${stack}-weu-${who}`),
       );
     });
 
@@ -868,18 +873,28 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       /^\| (where|extend) .*(Statement|statement_s)/m,
       "no statement text filter (a comment or SET NOCOUNT ON defeats it)",
     );
-    assert.match(exportRule, /RowsRead = sum\(response_rows_d\)/);
     assert.match(exportRule, /\| where tobool\(succeeded_s\)/);
     assert.doesNotMatch(exportRule, /database_principal_name_s in~/, "no platform principals given: nobody left out");
-    // The platform's own identities (the nightly extraction, the scorer's polls) are left out by database user name.
+    assert.match(exportRule, /\| extend App = false/);
+    // Everyone's hourly sum, except the applications', whose largest call counts instead (their inserts each return a
+    // row, 10K a second); the ETL's bulk reads are not counted.
+    assert.match(
+      exportRule,
+      /RowsRead = sum\(iff\(App, 0\.0, response_rows_d\)\), LargestAppCall = max\(iff\(App, response_rows_d, 0\.0\)\)/,
+    );
+    assert.match(exportRule, new RegExp(`\\| where RowsRead > 100000 or LargestAppCall > ${APP_STATEMENT_ROWS}$`));
     const withPlatform =
       analyticsRules({
         ...ALL_RULE_SOURCES,
-        platformSqlPrincipals: ["id-pay-prod-weu-adf-etl", "id-pay-prod-weu-fraud"],
+        platformSqlPrincipals: {
+          bulk: ["id-pay-prod-weu-adf-etl"],
+          apps: ["id-pay-prod-weu-fraud", "id-pay-prod-weu-payapi"],
+        },
       }).find((r) => r.key === "sql-mass-export")?.query ?? "";
+    assert.match(withPlatform, /\| where not\(database_principal_name_s in~ \("id-pay-prod-weu-adf-etl"\)\)/);
     assert.match(
       withPlatform,
-      /\| where not\(database_principal_name_s in~ \("id-pay-prod-weu-adf-etl", "id-pay-prod-weu-fraud"\)\)/,
+      /\| extend App = database_principal_name_s in~ \("id-pay-prod-weu-fraud", "id-pay-prod-weu-payapi"\)/,
     );
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);

@@ -337,9 +337,9 @@ describe("operations alerts: Sentinel analytics rules (security incidents)", () 
     assert.equal(q, queryOfRule("key-vault-key-destruction"));
   });
 
-  it("a mass read is more than 100,000 rows in an hour by one principal", () => {
+  it("a mass read is more than 100,000 rows in an hour by one principal, or more than 5,000 in one call of an application", () => {
     const q = String(byName(prod, "operations-rule-sql-mass-export").inputs.query);
-    assert.match(q, /\| where RowsRead > 100000$/);
+    assert.match(q, /\| where RowsRead > 100000 or LargestAppCall > 5000$/);
     assert.equal(byName(prod, "operations-rule-sql-mass-export").inputs.queryFrequency, "PT1H");
   });
 

@@ -47,10 +47,11 @@ export interface OperationsTiers {
    */
   readonly functionPackageWriterRoleIds?: readonly Id[];
   /**
-   * The platform's own SQL database users (the ETL's, the apps', the streaming loader's: each its managed identity's
-   * name), whose bulk reads are the platform's work: Sentinel's mass-read rule does not count them.
+   * The platform's own SQL database users (each its managed identity's name), for Sentinel's mass-read rule: `bulk`
+   * reads in bulk by design (the ETL's nightly extraction) and is not counted; `apps` (the payment API, the scorer,
+   * the streaming loader) never read more than a few rows a call, so one call returning thousands is raised.
    */
-  readonly platformSqlPrincipals?: readonly string[];
+  readonly platformSqlPrincipals?: { readonly bulk: readonly string[]; readonly apps: readonly string[] };
 }
 
 export interface OperationsArgs extends OperationsTiers {
@@ -186,7 +187,7 @@ export class Operations extends pulumi.ComponentResource {
           idSeed: `${cfg.stack}/${name}`,
           sources: {
             sqlAudit: args.oltp !== undefined,
-            platformSqlPrincipals: args.platformSqlPrincipals ?? [],
+            ...(args.platformSqlPrincipals ? { platformSqlPrincipals: args.platformSqlPrincipals } : {}),
             keyVaultAudit: Object.keys(args.keyVaults).length > 0,
             activityLog: governance !== undefined,
             firewall: args.firewall,

@@ -30,8 +30,12 @@ export interface SentinelSources {
    * also read Microsoft Entra's sign-in tables, which the tenant's diagnostic setting sends (docs/operations.md).
    */
   readonly sqlAudit: boolean;
-  /** With `sqlAudit`: the platform's own database users, whose reads the mass-read rule does not count. */
-  readonly platformSqlPrincipals?: readonly string[];
+  /**
+   * With `sqlAudit`: the platform's own database users. `bulk` (the ETL) is not counted by the mass-read rule; `apps`
+   * are raised when one call returns more than `APP_STATEMENT_ROWS` rows, never by their hourly sum (the payment API's
+   * inserts each return a row, 10K a second).
+   */
+  readonly platformSqlPrincipals?: { readonly bulk: readonly string[]; readonly apps: readonly string[] };
   /** Key Vault audit logs (AZKVAuditLogs). */
   readonly keyVaultAudit: boolean;
   /** The subscription's activity log in this workspace (AzureActivity). */
@@ -249,6 +253,12 @@ const GRANTS_TO_PRINCIPALS = [
 /** A person's hourly reads from one storage account that raise `storage-bulk-read`: 5 GiB, or 5,000 distinct files. */
 export const STORAGE_BULK_READ = { bytes: 5 * 1024 ** 3, files: 5000 } as const;
 
+/** Rows one call of a platform application may return before Sentinel's mass-read rule raises it. */
+export const APP_STATEMENT_ROWS = 5000;
+
+/** A KQL list of string literals. */
+const kqlList = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(", ");
+
 /** The analytics rules whose tables this stack sends (pure). */
 export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
   const rules: AnalyticsRule[] = [];
@@ -259,14 +269,17 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         key: "sql-mass-export",
         displayName: "Card data: mass read from the payments database or the warehouse",
         description:
-          "One principal other than the platform's own identities read more than 100,000 rows from the payments database or the Synapse warehouse in an hour (SQL audit: batches and remote procedure calls): possible bulk exfiltration of card or payment data.",
+          "One principal read more than 100,000 rows from the payments database or the Synapse warehouse in an hour, or one of the platform's applications more than 5,000 in one call (SQL audit: batches and remote procedure calls): possible bulk exfiltration of card or payment data.",
         severity: Sev.High,
         // Rows returned to the client ("Number of rows returned in the result set", azure-sql/database/audit-log-format),
         // the column Microsoft's own exfiltration hunting reads: a write returns none, so no statement text is parsed
         // (a leading comment or `SET NOCOUNT ON;` would defeat a text filter). Batches and RPCs alike: a scripted bulk
         // read is usually parameterised (RPC COMPLETED), as Microsoft's own rule on this column reads both (RCM, BCM).
-        // The platform's identities read in bulk by design (the nightly extraction, the scorer's change polls): they are
-        // left out by their database user name (each is its managed identity's name), which a caller cannot choose.
+        // The platform's applications hold the widest grants and face the internet: their calls each return a row or
+        // a batch of changes, so one call returning thousands is theft through them, while their hourly sum (10K
+        // inserts a second each return a row) says nothing. The ETL's nightly extraction reads in bulk by design and
+        // is not counted. Matched by database user name (each its managed identity's): a database owner impersonating
+        // one (EXECUTE AS USER) is the audit-trail rule's and the admins' review's to see, not this rule's.
         ...scheduled(
           60,
           "AzureDiagnostics",
@@ -274,13 +287,12 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
             '| where Category == "SQLSecurityAuditEvents" and action_name_s in ("BATCH COMPLETED", "RPC COMPLETED")',
             // "1 = success, 0 = fail" in the audit format, "true"/"false" as AzureDiagnostics carries it: tobool takes both.
             "| where tobool(succeeded_s)",
-            ...(s.platformSqlPrincipals?.length
-              ? [
-                  `| where not(database_principal_name_s in~ (${s.platformSqlPrincipals.map((p) => JSON.stringify(p)).join(", ")}))`,
-                ]
+            ...(s.platformSqlPrincipals?.bulk.length
+              ? [`| where not(database_principal_name_s in~ (${kqlList(s.platformSqlPrincipals.bulk)}))`]
               : []),
-            "| summarize RowsRead = sum(response_rows_d), Statements = count() by Principal = server_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
-            "| where RowsRead > 100000",
+            `| extend App = ${s.platformSqlPrincipals?.apps.length ? `database_principal_name_s in~ (${kqlList(s.platformSqlPrincipals.apps)})` : "false"}`,
+            "| summarize RowsRead = sum(iff(App, 0.0, response_rows_d)), LargestAppCall = max(iff(App, response_rows_d, 0.0)), Statements = count() by Principal = server_principal_name_s, DatabaseUser = database_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
+            `| where RowsRead > 100000 or LargestAppCall > ${APP_STATEMENT_ROWS}`,
           ],
           SYNAPSE_SQL_AUDIT,
         ),
