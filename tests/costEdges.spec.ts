@@ -326,6 +326,27 @@ describe("cost edges: regions (the price table is West Europe's)", () => {
   });
 });
 
+describe("cost edges: the licences the committed total assumes", () => {
+  const db = (name: string, capacity: number) =>
+    res(
+      `${AN}:sql:Database`,
+      { sku: { name: "BC_Gen5", capacity }, licenseType: "BasePrice", serverName: "s", databaseName: name },
+      name,
+    );
+  it("counts the SQL vCores priced under declared Azure Hybrid Benefit, and says so; none without the declaration", () => {
+    const declared = one([db("a", 8), db("b", 8)], { commitment: { term: "3y", hybridBenefit: true } });
+    assert.equal(declared.hybridBenefitVcores, 16, "a readable secondary needs licences of its own");
+    assert.match(
+      formatEstimate(declared),
+      /committed assumes Azure Hybrid Benefit on 16 SQL vCores: hold as many SQL Server core licences/,
+    );
+    assert.match(estimateMarkdown(declared), /Licences: committed assumes Azure Hybrid Benefit on 16 SQL vCores/);
+    const none = one([db("a", 8)], { commitment: { term: "3y", hybridBenefit: false } });
+    assert.equal(none.hybridBenefitVcores, 0);
+    assert.doesNotMatch(formatEstimate(none), /Hybrid Benefit on/);
+  });
+});
+
 describe("cost edges: the diff (npm run cost:diff)", () => {
   const bc = () =>
     res(

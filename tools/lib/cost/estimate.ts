@@ -5,7 +5,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
-import { price, type PriceRow } from "./prices";
+import { HOURS_PER_MONTH, price, type PriceRow } from "./prices";
 import { offHoursSchedule, tierOf, type RuleContext, type RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED } from "./freeTypes";
 import { RULES } from "./rules";
@@ -66,6 +66,11 @@ export interface Estimate {
   readonly priceRegion: string;
   /** Lines priced at the table's rates for resources elsewhere (a secondary region, a stack in another region). */
   readonly otherRegions: readonly OtherRegion[];
+  /**
+   * The SQL vCores the committed total prices under Azure Hybrid Benefit (licences the owner must hold: SQL Server
+   * Enterprise cores with Software Assurance for Business Critical): 0 when none is declared or applies.
+   */
+  readonly hybridBenefitVcores: number;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -173,11 +178,20 @@ export function estimate(
       .sort((a, b) => b.list - a.list || a.tier.localeCompare(b.tier)),
     total: { list: sum("list"), committed: sum("committed") },
     priceRegion: PRICE_REGION,
+    hybridBenefitVcores: round2(
+      lines
+        .filter((l) => l.basis === "hybridBenefit" && l.unit === "vCore-hour")
+        .reduce((n, l) => n + l.quantity / HOURS_PER_MONTH, 0),
+    ),
     otherRegions: [...elsewhere.entries()]
       .map(([region, o]) => ({ region, lines: o.lines, list: round2(o.list) }))
       .sort((a, b) => b.list - a.list || a.region.localeCompare(b.region)),
   };
 }
+
+/** The licences the committed total takes for granted (a readable geo-secondary needs its own). */
+const hybridCaveat = (e: Estimate) =>
+  `committed assumes Azure Hybrid Benefit on ${e.hybridBenefitVcores} SQL vCores: hold as many SQL Server core licences with Software Assurance (Enterprise for Business Critical), or the committed SQL licence lines are list`;
 
 /** What a reader must know of the regions: lines for resources elsewhere are priced at West Europe's rates. */
 function regionCaveat(e: Estimate): string | undefined {
@@ -207,6 +221,7 @@ export function formatEstimate(e: Estimate): string {
   );
   const caveat = regionCaveat(e);
   if (caveat) lines.push(`    ${caveat}`);
+  if (e.hybridBenefitVcores > 0) lines.push(`    ${hybridCaveat(e)}`);
   lines.push(
     `    ${e.lines.length} priced lines, ${e.free.length} resources with no charge of their own, ` +
       `${e.notEstimated.length} not estimated${e.notEstimated.length ? ":" : ""}`,
@@ -232,6 +247,7 @@ export function estimateMarkdown(e: Estimate): string {
     "",
     `USD per month; committed = ${commitLabel(e.commitment)}. Prices: \`tools/lib/cost/prices.ts\` (each with its source and date).`,
     ...(regionCaveat(e) ? ["", `Regions: ${regionCaveat(e)}.`] : []),
+    ...(e.hybridBenefitVcores > 0 ? ["", `Licences: ${hybridCaveat(e)}.`] : []),
     "",
     "| Tier | List | Committed |",
     "|---|---:|---:|",
