@@ -1,7 +1,14 @@
 import { strict as assert } from "node:assert";
 import { UsageError } from "../tools/lib/cli";
 import { checkedAz, stackSubscription } from "../tools/lib/etlOps";
-import { INDIRECT_PROVIDERS, registrationPlan, requiredProviders } from "../tools/lib/providers";
+import {
+  flexProblems,
+  INDIRECT_PROVIDERS,
+  regionNeeds,
+  regionProblems,
+  registrationPlan,
+  requiredProviders,
+} from "../tools/lib/providers";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewOf } from "./helpers/stacks";
 
@@ -104,6 +111,54 @@ describe("resource providers a stack needs (tools/lib/providers.ts)", () => {
       // prod owns the Defender plans (a subscription deployment's template): Microsoft.Security comes from it.
       assert.equal(names.includes("microsoft.security"), stack === "prod");
     });
+});
+
+describe("resource types offered where the stack puts them (npm run providers -- regions)", () => {
+  it("prod: each type per region, the geo-secondary server in North Europe, nothing global", async () => {
+    const { run } = await previewOf("prod");
+    const needs = regionNeeds(run.resources);
+    const of = (armType: string) =>
+      needs.filter((n) => n.armType.toLowerCase() === armType.toLowerCase()).map((n) => n.location);
+    assert.deepEqual(of("Microsoft.Sql/servers"), ["northeurope", "westeurope"]);
+    assert.ok(needs.every((n) => n.location !== "global" && n.resources.length > 0));
+    // Offered everywhere the stack goes: no problem.
+    const everywhere = Object.fromEntries(needs.map((n) => [n.armType.toLowerCase(), ["West Europe", "North Europe"]]));
+    assert.deepEqual(regionProblems(needs, everywhere), []);
+    // A type its provider does not offer in the stack's region is named with the resources that need it.
+    const noSynapse = { ...everywhere, "microsoft.synapse/workspaces": ["North Europe", "Sweden Central"] };
+    assert.deepEqual(
+      regionProblems(needs, noSynapse).map((p) => p.split(":")[0]),
+      ["Microsoft.Synapse/workspaces is not offered in westeurope"],
+    );
+    assert.match(
+      regionProblems(needs, noSynapse)[0],
+      /olap-workspace .*\(offered in 2 regions, e\.g\. North Europe, Sweden Central\)/,
+    );
+    // A type listed without locations is global or unlisted: not judged; one not listed at all is reported.
+    assert.deepEqual(regionProblems(needs, { ...everywhere, "microsoft.synapse/workspaces": [] }), []);
+    const missing = { ...everywhere };
+    delete missing["microsoft.synapse/workspaces"];
+    assert.match(
+      regionProblems(needs, missing)[0],
+      /Microsoft\.Synapse\/workspaces: its provider lists no such resource type/,
+    );
+  });
+
+  it("a zone-redundant Flex Consumption plan needs a region that offers one zone-redundant", async () => {
+    const { run } = await previewOf("prod");
+    const plans = run.resources.filter((r) => r.type === "azure-native:web:AppServicePlan");
+    assert.ok(
+      plans.some((p) => p.inputs.zoneRedundant === true),
+      "prod's plans are zone-redundant",
+    );
+    assert.deepEqual(flexProblems(run.resources, ["West Europe"], ["West Europe"]), []);
+    const problems = flexProblems(run.resources, ["West Europe"], ["North Europe"]);
+    assert.ok(problems.length > 0);
+    assert.ok(
+      problems.every((p) => /a zone-redundant Flex Consumption plan is not offered in westeurope$/.test(p)),
+      problems.join("\n"),
+    );
+  });
 });
 
 describe("the ops tools act in the stack's subscription (providers, etl:ops, stream:ops)", () => {

@@ -98,3 +98,80 @@ export function registrationPlan(
 ): string[] {
   return required.map((p) => p.namespace).filter((ns) => !DONE.has(states[ns] ?? "NotRegistered"));
 }
+
+/** A region as Resource Manager and the CLI spell it in one form (`West Europe`, `westeurope` → `westeurope`). */
+const regionKey = (location: string) => location.replace(/\s+/g, "").toLowerCase();
+
+/** Where the stack puts resources of one ARM type, with the resources there. */
+export interface RegionNeed {
+  readonly armType: string;
+  readonly location: string;
+  readonly resources: readonly string[];
+}
+
+/** Each ARM type the stack creates with a location of its own, per region (pure; `global` resources left out). */
+export function regionNeeds(records: readonly ResourceRecord[]): RegionNeed[] {
+  const needs = new Map<string, { armType: string; location: string; resources: string[] }>();
+  for (const r of records) {
+    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id) continue;
+    const location = r.inputs.location;
+    if (typeof location !== "string" || regionKey(location) === "global") continue;
+    const identity = armIdentityFromId(r.id);
+    if (!identity) continue;
+    const key = `${identity.armType.toLowerCase()}|${regionKey(location)}`;
+    const need = needs.get(key) ?? { armType: identity.armType, location: regionKey(location), resources: [] };
+    need.resources.push(r.name);
+    needs.set(key, need);
+  }
+  return [...needs.values()].sort((a, b) => a.armType.localeCompare(b.armType) || a.location.localeCompare(b.location));
+}
+
+/**
+ * The needs a region does not offer, from each type's locations as its provider lists them (`az provider show`:
+ * `resourceTypes[].locations`, display names). A type the provider lists with no location is global or unlisted:
+ * not judged; a type it does not list at all is reported (pure).
+ */
+export function regionProblems(
+  needs: readonly RegionNeed[],
+  offered: Readonly<Record<string, readonly string[] | undefined>>,
+): string[] {
+  const problems: string[] = [];
+  for (const n of needs) {
+    const locations = offered[n.armType.toLowerCase()];
+    if (locations === undefined) {
+      problems.push(`${n.armType}: its provider lists no such resource type (${n.resources.join(", ")})`);
+      continue;
+    }
+    if (locations.length === 0) continue;
+    if (!locations.map(regionKey).includes(n.location))
+      problems.push(
+        `${n.armType} is not offered in ${n.location}: ${n.resources.join(", ")} (offered in ${locations.length} regions, e.g. ${locations.slice(0, 5).join(", ")})`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * The Flex Consumption plans the region cannot host: `list-flexconsumption-locations` (with `--zone-redundant=true`
+ * for a zone-redundant plan) names the regions that offer them (flex-consumption-how-to, reliability-functions) (pure).
+ */
+export function flexProblems(
+  records: readonly ResourceRecord[],
+  flexRegions: readonly string[],
+  zoneRedundantFlexRegions: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  for (const r of records) {
+    if (r.type !== "azure-native:web:AppServicePlan") continue;
+    const sku = r.inputs.sku as { tier?: unknown } | undefined;
+    if (sku?.tier !== "FlexConsumption" || typeof r.inputs.location !== "string") continue;
+    const location = regionKey(r.inputs.location);
+    const zoneRedundant = r.inputs.zoneRedundant === true;
+    const offered = (zoneRedundant ? zoneRedundantFlexRegions : flexRegions).map(regionKey);
+    if (!offered.includes(location))
+      problems.push(
+        `${r.name}: a ${zoneRedundant ? "zone-redundant " : ""}Flex Consumption plan is not offered in ${location}`,
+      );
+  }
+  return problems;
+}
