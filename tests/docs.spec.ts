@@ -61,3 +61,34 @@ describe("docs: the counts they state follow the data model", () => {
     }
   });
 });
+
+describe("docs: the commands an operator pastes", () => {
+  it("every fenced block opens and closes on a line of its own (three backticks), so it pastes whole", () => {
+    const root = `${__dirname}/..`;
+    const files = [
+      "README.md",
+      "pipelines/README.md",
+      ...fs
+        .readdirSync(`${root}/docs`)
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    ];
+    for (const file of files) {
+      const lines = fs.readFileSync(`${root}/${file}`, "utf8").split("\n");
+      let open: number | undefined;
+      lines.forEach((line, i) => {
+        const fence = /^\s*(`{3,})(.*)$/.exec(line);
+        if (!fence) return;
+        assert.equal(fence[1].length, 3, `${file}:${i + 1}: a fence of ${fence[1].length} backticks`);
+        if (open === undefined) {
+          assert.match(fence[2], /^[\w-]*$/, `${file}:${i + 1}: an opening fence takes a language name only`);
+          open = i;
+        } else {
+          assert.equal(fence[2].trim(), "", `${file}:${i + 1}: text after a closing fence (the block would not close)`);
+          open = undefined;
+        }
+      });
+      assert.equal(open, undefined, `${file}: a fence opened at line ${(open ?? 0) + 1} never closes`);
+    }
+  });
+});

@@ -136,6 +136,14 @@ describe("resource types offered where the stack puts them (npm run providers --
     );
     // A type listed without locations is global or unlisted: not judged; one not listed at all is reported.
     assert.deepEqual(regionProblems(needs, { ...everywhere, "microsoft.synapse/workspaces": [] }), []);
+    // A child type left out of its provider's list is judged by its parent's regions.
+    const noPools = { ...everywhere };
+    delete noPools["microsoft.synapse/workspaces/sqlpools"];
+    assert.deepEqual(regionProblems(needs, noPools), []);
+    assert.match(
+      regionProblems(needs, { ...noPools, "microsoft.synapse/workspaces": ["North Europe"] }).join("\n"),
+      /Microsoft\.Synapse\/workspaces\/sqlPools is not offered in westeurope/,
+    );
     const missing = { ...everywhere };
     delete missing["microsoft.synapse/workspaces"];
     assert.match(

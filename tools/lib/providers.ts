@@ -129,7 +129,8 @@ export function regionNeeds(records: readonly ResourceRecord[]): RegionNeed[] {
 /**
  * The needs a region does not offer, from each type's locations as its provider lists them (`az provider show`:
  * `resourceTypes[].locations`, display names). A type the provider lists with no location is global or unlisted:
- * not judged; a type it does not list at all is reported (pure).
+ * not judged; a child type it does not list is judged by its parent's; a top-level type it does not list at all is
+ * reported (pure).
  */
 export function regionProblems(
   needs: readonly RegionNeed[],
@@ -137,7 +138,12 @@ export function regionProblems(
 ): string[] {
   const problems: string[] = [];
   for (const n of needs) {
-    const locations = offered[n.armType.toLowerCase()];
+    // A child type its provider does not list (providers may leave some out) is offered where its parent is.
+    let locations = offered[n.armType.toLowerCase()];
+    for (let t = n.armType; locations === undefined && t.split("/").length > 2;) {
+      t = t.slice(0, t.lastIndexOf("/"));
+      locations = offered[t.toLowerCase()];
+    }
     if (locations === undefined) {
       problems.push(`${n.armType}: its provider lists no such resource type (${n.resources.join(", ")})`);
       continue;
