@@ -11,6 +11,7 @@ import {
   poolStep,
   runAndWait,
   runPipeline,
+  waitForIdle,
   sleepsNow,
   setTriggers,
   triggersToStart,
@@ -621,5 +622,38 @@ describe("etl:ops schema-deploy: runs etl_schema_deploy after up and waits for i
       runAndWait(az, FACTORY, "etl_schema_deploy", { ...opts, attempts: 3 }),
       /etl_schema_deploy run run-1 is still InProgress after 3 checks: follow it with az datafactory pipeline-run show --run-id run-1/,
     );
+  });
+});
+
+describe("etl:ops schema-deploy: waits for a run already going before it changes the procedures", () => {
+  function factoryWith(answers: { runId: string; pipelineName: string; status: string }[][]) {
+    const bodies: Record<string, unknown>[] = [];
+    const az: Az = (args) => {
+      const url = args[args.indexOf("--url") + 1] ?? "";
+      if (!url.includes("/queryPipelineRuns?")) throw new Error(`unexpected az ${args.join(" ")}`);
+      bodies.push(JSON.parse(args[args.indexOf("--body") + 1] ?? "{}") as Record<string, unknown>);
+      return { value: answers.shift() ?? [] };
+    };
+    return { az, bodies };
+  }
+  const opts = { attempts: 3, delayMs: 0, log: () => undefined, now: () => new Date("2026-12-06T02:10:00Z") };
+
+  it("asks for the runs still going (queued, in progress, cancelling) of the last day", async () => {
+    const { az, bodies } = factoryWith([[]]);
+    assert.equal(await waitForIdle(az, FACTORY, opts), true);
+    assert.deepEqual(bodies[0].filters, [
+      { operand: "Status", operator: "In", values: ["Queued", "InProgress", "Canceling"] },
+    ]);
+    assert.equal(bodies[0].lastUpdatedAfter, "2026-12-05T02:10:00.000Z");
+  });
+  it("waits while the nightly load runs, then goes on; gives up after the attempts", async () => {
+    const nightly = { runId: "r1", pipelineName: "etl_oltp_to_olap", status: "InProgress" };
+    const lines: string[] = [];
+    assert.equal(
+      await waitForIdle(factoryWith([[nightly], [nightly], []]).az, FACTORY, { ...opts, log: (l) => lines.push(l) }),
+      true,
+    );
+    assert.deepEqual(lines, ["waiting for etl_oltp_to_olap (run r1, InProgress) to finish"]);
+    assert.equal(await waitForIdle(factoryWith([[nightly], [nightly], [nightly]]).az, FACTORY, opts), false);
   });
 });

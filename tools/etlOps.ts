@@ -152,6 +152,19 @@ runCli(USAGE, async (argv) => {
         console.log(`no factory in ${s.integrationResourceGroup} yet: no schema to deploy`);
         return 0;
       }
+      // A nightly load already running (it started before its trigger was stopped) would meet its procedures changed
+      // under it: wait for the factory to be idle first, up to the same budget.
+      const idle = await ops.waitForIdle(az, factory.id, {
+        attempts: intOption(args.values, "attempts", 120, 1),
+        delayMs: intOption(args.values, "delay-seconds", 30, 0) * 1000,
+        log: (line) => console.log(line),
+      });
+      if (!idle) {
+        console.log(
+          `::error::${factory.name} still runs a pipeline: the schema was not deployed (the triggers stay stopped); re-run this step once it has finished`,
+        );
+        return 1;
+      }
       const outcome = await ops.runAndWait(az, factory.id, PIPELINES.schemaDeploy, {
         attempts: intOption(args.values, "attempts", 120, 1),
         delayMs: intOption(args.values, "delay-seconds", 30, 0) * 1000,

@@ -495,6 +495,58 @@ export function failuresOf(az: Az, factoryId: string, runId: string, since: Date
     .map((a) => `${a.activityName ?? "?"}: ${(a.error?.message ?? "no message").replace(/\s+/g, " ").trim()}`);
 }
 
+/** A pipeline run of the factory (REST `queryPipelineRuns` item). */
+export interface FactoryRun {
+  readonly runId: string;
+  readonly pipelineName?: string;
+  readonly status?: string;
+}
+
+/** The factory's runs still going (Queued, InProgress, Canceling) that started in the last `hours` hours. */
+export function runsInProgress(az: Az, factoryId: string, now: Date, hours = 24): FactoryRun[] {
+  const out = az([
+    "rest",
+    "--method",
+    "post",
+    "--url",
+    `${ARM}${factoryId}/queryPipelineRuns?api-version=${ADF_API}`,
+    "--body",
+    JSON.stringify({
+      lastUpdatedAfter: new Date(now.getTime() - hours * 3_600_000).toISOString(),
+      lastUpdatedBefore: new Date(now.getTime() + 60_000).toISOString(),
+      filters: [{ operand: "Status", operator: "In", values: ["Queued", "InProgress", "Canceling"] }],
+    }),
+  ]) as { value?: FactoryRun[] } | null;
+  return out?.value ?? [];
+}
+
+/**
+ * Waits until no run of the factory is going (a nightly load started before its trigger was stopped would otherwise
+ * meet procedures changed under it): true once none is, false after `attempts` checks (the caller decides).
+ */
+export async function waitForIdle(
+  az: Az,
+  factoryId: string,
+  opts: {
+    readonly attempts: number;
+    readonly delayMs: number;
+    readonly log: (line: string) => void;
+    readonly now?: () => Date;
+  },
+): Promise<boolean> {
+  const now = opts.now ?? (() => new Date());
+  for (let attempt = 1; ; attempt++) {
+    const going = runsInProgress(az, factoryId, now());
+    if (going.length === 0) return true;
+    if (attempt >= opts.attempts) return false;
+    if (attempt === 1)
+      opts.log(
+        `waiting for ${going.map((r) => `${r.pipelineName ?? "?"} (run ${r.runId}, ${r.status ?? "?"})`).join(", ")} to finish`,
+      );
+    await new Promise((r) => setTimeout(r, opts.delayMs));
+  }
+}
+
 /**
  * Starts one of the factory's pipelines and waits for its run to finish: Succeeded, or Failed/Cancelled with the
  * failed activities' messages (an Execute Pipeline activity carries its child's). Throws when the run is still going
