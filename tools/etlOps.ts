@@ -153,9 +153,10 @@ runCli(USAGE, async (argv) => {
         return 0;
       }
       // A nightly load already running (it started before its trigger was stopped) would meet its procedures changed
-      // under it: wait for the factory to be idle first, up to the same budget.
+      // under it: wait for the factory to be idle first, up to 20 minutes (a nightly run takes 15 at most: its SLA;
+      // a full reload takes hours, and then the step fails rather than hold the deploy job).
       const idle = await ops.waitForIdle(az, factory.id, {
-        attempts: intOption(args.values, "attempts", 120, 1),
+        attempts: 40,
         delayMs: intOption(args.values, "delay-seconds", 30, 0) * 1000,
         log: (line) => console.log(line),
       });
