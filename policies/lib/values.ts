@@ -122,3 +122,7 @@ export function who(args: { name: string; type: string }): string {
 export function show(value: unknown): string {
   return value === undefined || value === null ? "unset" : JSON.stringify(value);
 }
+
+/** A role definition id's GUID (`/subscriptions/…/roleDefinitions/<guid>` → `<guid>`), lower-cased; "" for a non-string. */
+export const roleGuid = (roleDefinitionId: unknown): string =>
+  typeof roleDefinitionId === "string" ? (roleDefinitionId.split("/").pop() ?? "").toLowerCase() : "";

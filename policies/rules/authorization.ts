@@ -8,7 +8,7 @@
 import type * as authorization from "@pulumi/azure-native/authorization";
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, pointsAt, resourcePolicy, stackPolicy, stringListKnob } from "../lib/policy";
-import { globMatch, presence, requireKnown, show, stringsAt, valueAt, who } from "../lib/values";
+import { globMatch, presence, requireKnown, roleGuid, show, stringsAt, valueAt, who } from "../lib/values";
 
 const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 /** A PIM eligibility: the principal can activate the role itself, so it counts as an assignment. */
@@ -39,11 +39,6 @@ export function scopeKind(scope: string): ScopeKind {
   if (path === "" || /^\/subscriptions\/[^/]+$/i.test(path)) return "subscriptionOrWider";
   if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(path)) return "resourceGroup";
   return "resource";
-}
-
-/** The role definition's GUID from `/subscriptions/…/providers/Microsoft.Authorization/roleDefinitions/<guid>`. */
-function roleGuid(roleDefinitionId: string): string {
-  return (roleDefinitionId.split("/").pop() ?? "").toLowerCase();
 }
 
 export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignmentArgs>(

@@ -5,10 +5,18 @@
  * Pulumi program, the lock only guards Azure Resource Manager.
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { extensionScopeOf, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import {
+  extensionScopeOf,
+  pointsAt,
+  recordedDependency,
+  refersTo,
+  resourcePolicy,
+  stackOfUrn,
+  stackPolicy,
+} from "../lib/policy";
 import { inStacks } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
-import { oneOf, presence, safeGet, sameText, valueAt, who } from "../lib/values";
+import { oneOf, presence, roleGuid, safeGet, sameText, valueAt, who } from "../lib/values";
 
 /** Key Vault Crypto Service Encryption User: the role a service's identity wraps and unwraps its key with. */
 const CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
@@ -341,15 +349,12 @@ export const requireWorkspaceDeleteGuard = stackPolicy(
 const IDENTITY_TYPE = "azure-native:managedidentity:UserAssignedIdentity";
 const ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment";
 
-/** A role definition id's GUID (its last segment), lower-cased. */
-const roleGuid = (id: unknown): string => (typeof id === "string" ? (id.split("/").pop() ?? "").toLowerCase() : "");
-
 /** Whether role assignment `ra` grants to `identity`: its principal id by value, else the recorded dependency. */
 function grantsToIdentity(ra: PolicyResource, identity: PolicyResource): boolean {
   const given = safeGet(ra.props, "principalId");
   const principal = safeGet(identity.props, "principalId");
   if (typeof given === "string" && typeof principal === "string") return sameText(given, principal);
-  return (ra.propertyDependencies["principalId"] ?? []).some((d) => d.urn === identity.urn);
+  return recordedDependency(ra, identity, "principalId");
 }
 
 export const requireKeyIdentityProtection = stackPolicy(

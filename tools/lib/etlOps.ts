@@ -445,15 +445,20 @@ export function pipelinesOf(az: Az, factoryId: string): string[] {
   return list<{ name: string }>(az, `${factoryId}/pipelines?api-version=${ADF_API}`).map((p) => p.name);
 }
 
-/** Starts a run of one of the factory's pipelines; its run id. */
-export function runPipeline(az: Az, factoryId: string, pipeline: string): string {
-  const out = az([
+/** A Resource Manager POST (`url` after the ARM host), with a JSON body when given; its answer. */
+const post = <T>(az: Az, url: string, body?: unknown): T | null =>
+  az([
     "rest",
     "--method",
     "post",
     "--url",
-    `${ARM}${factoryId}/pipelines/${pipeline}/createRun?api-version=${ADF_API}`,
-  ]) as { runId?: string } | null;
+    `${ARM}${url}`,
+    ...(body === undefined ? [] : ["--body", JSON.stringify(body)]),
+  ]) as T | null;
+
+/** Starts a run of one of the factory's pipelines; its run id. */
+export function runPipeline(az: Az, factoryId: string, pipeline: string): string {
+  const out = post<{ runId?: string }>(az, `${factoryId}/pipelines/${pipeline}/createRun?api-version=${ADF_API}`);
   return out?.runId ?? "?";
 }
 
@@ -481,15 +486,11 @@ const FINISHED = ["Succeeded", "Failed", "Cancelled"];
 
 /** What the failed activities of a run said (their error messages, one line each, named). */
 export function failuresOf(az: Az, factoryId: string, runId: string, since: Date, until: Date): string[] {
-  const out = az([
-    "rest",
-    "--method",
-    "post",
-    "--url",
-    `${ARM}${factoryId}/pipelineruns/${runId}/queryActivityruns?api-version=${ADF_API}`,
-    "--body",
-    JSON.stringify({ lastUpdatedAfter: since.toISOString(), lastUpdatedBefore: until.toISOString() }),
-  ]) as { value?: ActivityRunInfo[] } | null;
+  const out = post<{ value?: ActivityRunInfo[] }>(
+    az,
+    `${factoryId}/pipelineruns/${runId}/queryActivityruns?api-version=${ADF_API}`,
+    { lastUpdatedAfter: since.toISOString(), lastUpdatedBefore: until.toISOString() },
+  );
   return (out?.value ?? [])
     .filter((a) => a.status === "Failed")
     .map((a) => `${a.activityName ?? "?"}: ${(a.error?.message ?? "no message").replace(/\s+/g, " ").trim()}`);
@@ -504,19 +505,11 @@ export interface FactoryRun {
 
 /** The factory's runs still going (Queued, InProgress, Canceling) that started in the last `hours` hours. */
 export function runsInProgress(az: Az, factoryId: string, now: Date, hours = 24): FactoryRun[] {
-  const out = az([
-    "rest",
-    "--method",
-    "post",
-    "--url",
-    `${ARM}${factoryId}/queryPipelineRuns?api-version=${ADF_API}`,
-    "--body",
-    JSON.stringify({
-      lastUpdatedAfter: new Date(now.getTime() - hours * 3_600_000).toISOString(),
-      lastUpdatedBefore: new Date(now.getTime() + 60_000).toISOString(),
-      filters: [{ operand: "Status", operator: "In", values: ["Queued", "InProgress", "Canceling"] }],
-    }),
-  ]) as { value?: FactoryRun[] } | null;
+  const out = post<{ value?: FactoryRun[] }>(az, `${factoryId}/queryPipelineRuns?api-version=${ADF_API}`, {
+    lastUpdatedAfter: new Date(now.getTime() - hours * 3_600_000).toISOString(),
+    lastUpdatedBefore: new Date(now.getTime() + 60_000).toISOString(),
+    filters: [{ operand: "Status", operator: "In", values: ["Queued", "InProgress", "Canceling"] }],
+  });
   return out?.value ?? [];
 }
 
