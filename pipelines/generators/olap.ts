@@ -57,12 +57,47 @@ function distributionGuard(table: OlapTable): string {
  * so a table created before the model added a column keeps its old shape). Plain subqueries over sys.columns, as the
  * distribution guard reads the pool's catalog.
  */
-function lacksModelColumn(table: OlapTable): string {
+function lacksModelColumn(table: OlapTable, columns: readonly Column[] = table.columns): string {
   const name = objectName(table.schema, table.name);
   return `OBJECT_ID(N'${name}', N'U') IS NOT NULL AND ${lacksColumn(
     name,
-    table.columns.map((c) => c.name),
+    columns.map((c) => c.name),
   )}`;
+}
+
+/**
+ * Whether `10` adds `c` to an existing fact or dimension that lacks it: a nullable column with no DEFAULT and no
+ * IDENTITY (existing rows read NULL, as after a hand-written `ALTER TABLE … ADD … NULL`; the nightly load fills the
+ * rows it touches, a full reload the others). Not a tracked attribute of a type 2 dimension: the load writes one only
+ * into a new version, so its backfill (an UPDATE over every version) belongs in the migration that adds it, and a
+ * NOT NULL column needs a value for the existing rows; both stop at the missing-column guard (THROW 50022) instead.
+ */
+export function addableToPool(table: OlapTable, c: Column): boolean {
+  if (table.role === "staging" || !c.nullable || c.default !== undefined || c.identity) return false;
+  return !(table.history?.tracked ?? []).includes(c.name);
+}
+
+/**
+ * The nullable columns the model added to a fact or dimension since it was created: added, one guarded ALTER TABLE
+ * each (ALTER TABLE … ADD on dedicated pools: Microsoft's ALTER TABLE page, Azure Synapse Analytics). Static
+ * statements, no dynamic SQL. A materialized view over a fact selects named columns only, so a column added to its
+ * fact is not in it (a measure the model adds to a view re-creates the view in `12`).
+ */
+function addedColumns(table: OlapTable): string[] {
+  const name = objectName(table.schema, table.name);
+  const added = table.columns.filter((c) => addableToPool(table, c));
+  if (added.length === 0) return [];
+  return [
+    [
+      `-- ${name}: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).`,
+      ...added.map((c) =>
+        [
+          `IF OBJECT_ID(N'${name}', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name = N'${c.name}')`,
+          `    ALTER TABLE ${qualified(table.schema, table.name)} ADD ${columnDefinition(table, c, "olap")};`,
+        ].join("\n"),
+      ),
+    ].join("\n"),
+  ];
 }
 
 /** "The object `name` lacks one of `columns`": a derived table of the names, each looked up in sys.columns. */
@@ -88,12 +123,13 @@ function missingColumnGuard(table: OlapTable): string[] {
         `    DROP TABLE ${qualified(table.schema, table.name)};`,
       ].join("\n"),
     ];
+  const required = table.columns.filter((c) => !addableToPool(table, c));
   return [
     [
-      `-- ${name}: every column of the model exists (the table may predate a column the model added since).`,
-      `IF ${lacksModelColumn(table)}`,
+      `-- ${name}: every column of the model this script does not add exists (the table may predate a column the model added since).`,
+      `IF ${lacksModelColumn(table, required)}`,
       "BEGIN",
-      `    THROW 50022, N'${name} lacks a column of the model (${table.columns.map((c) => c.name).join(", ")}): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;`,
+      `    THROW 50022, N'${name} lacks one of the model''s columns that this script does not add (${required.map((c) => c.name).join(", ")}: NOT NULL, with a DEFAULT${table.history ? " or tracked by the type 2 history" : ""}, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;`,
       "END;",
     ].join("\n"),
   ];
@@ -122,7 +158,7 @@ function createOlapTable(table: OlapTable): string[] {
       "END;",
     ].join("\n"),
     distributionGuard(table),
-    ...(table.role === "staging" ? [] : missingColumnGuard(table)),
+    ...(table.role === "staging" ? [] : [...addedColumns(table), ...missingColumnGuard(table)]),
   ];
   if (table.primaryKey) {
     parts.push(
@@ -148,17 +184,19 @@ export function generateOlapDdl(model: OlapModel): string {
     error: 50023,
     how: "Drop a column the model no longer names (ALTER TABLE … DROP COLUMN, after a dashboard's materialized view that reads it) and change a type (CREATE TABLE AS SELECT with the model's type, then RENAME OBJECT) in a reviewed migration, see pipelines/README.md (\"Changing the schema later\").",
   });
+  // The shape guard runs first, as `01`'s does: a renamed column is refused before its new name is added empty.
   const parts = [
     ...schemaStatements(model.tables.map((t) => t.schema)),
-    ...model.tables.flatMap(createOlapTable),
     shape,
+    ...model.tables.flatMap(createOlapTable),
   ];
   return [
     header("Azure Synapse dedicated SQL pool (OLAP) star schema and staging tables.", [
       "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`; see pipelines/README.md.",
       "Run against <workspace>.sql.azuresynapse.net, database = the dedicated pool, with Entra authentication.",
       "Synapse enforces no FOREIGN KEY and only NONCLUSTERED NOT ENFORCED primary keys: the loader guarantees them.",
-      "Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run.",
+      "Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run, and",
+      "so does a column the model does not name or types otherwise; nullable columns the model added are added.",
     ]),
     batches(parts),
   ].join("\n");

@@ -3,10 +3,21 @@
 -- Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`; see pipelines/README.md.
 -- Run against <workspace>.sql.azuresynapse.net, database = the dedicated pool, with Entra authentication.
 -- Synapse enforces no FOREIGN KEY and only NONCLUSTERED NOT ENFORCED primary keys: the loader guarantees them.
--- Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run.
+-- Idempotent: every statement is guarded; a table whose distribution differs from the model stops the run, and
+-- so does a column the model does not name or types otherwise; nullable columns the model added are added.
 
 IF SCHEMA_ID(N'stg') IS NULL
     EXEC(N'CREATE SCHEMA [stg]');
+GO
+
+-- Every existing table of the model: no column the model does not name, and each column of the model's type.
+DECLARE @shape NVARCHAR(MAX);
+SET @shape = (SELECT STRING_AGG(CAST(CASE WHEN m.name IS NULL THEN CONCAT(c.tbl, N'.', c.name, N' (the model does not name it)') WHEN m.type <> c.type THEN CONCAT(c.tbl, N'.', c.name, N' is ', c.type, N' (the model: ', m.type, N')') END AS NVARCHAR(MAX)), N', ') FROM (SELECT CONCAT(SCHEMA_NAME(t.schema_id), N'.', t.name) AS tbl, c.name, UPPER(TYPE_NAME(c.user_type_id)) + CASE WHEN TYPE_NAME(c.user_type_id) IN (N'char', N'varchar', N'binary', N'varbinary') THEN CONCAT(N'(', c.max_length, N')') WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', CASE WHEN c.max_length = -1 THEN -1 ELSE c.max_length / 2 END, N')') WHEN TYPE_NAME(c.user_type_id) IN (N'decimal', N'numeric') THEN CONCAT(N'(', c.precision, N',', c.scale, N')') WHEN TYPE_NAME(c.user_type_id) = N'datetime2' THEN CONCAT(N'(', c.scale, N')') ELSE N'' END AS type FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id WHERE c.object_id IN (OBJECT_ID(N'dbo.Dim_Date', N'U'), OBJECT_ID(N'dbo.Dim_Merchant', N'U'), OBJECT_ID(N'dbo.Dim_Customer', N'U'), OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U'), OBJECT_ID(N'dbo.Dim_Currency', N'U'), OBJECT_ID(N'dbo.Dim_PaymentStatus', N'U'), OBJECT_ID(N'dbo.Fact_Payment', N'U'), OBJECT_ID(N'dbo.Fact_API_Performance', N'U'))) AS c LEFT JOIN (SELECT N'dbo.Dim_Date' AS tbl, N'DateKey' AS name, N'INT' AS type UNION ALL SELECT N'dbo.Dim_Date', N'Date', N'DATE' UNION ALL SELECT N'dbo.Dim_Date', N'Year', N'SMALLINT' UNION ALL SELECT N'dbo.Dim_Date', N'Quarter', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'Month', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'MonthName', N'VARCHAR(9)' UNION ALL SELECT N'dbo.Dim_Date', N'DayOfMonth', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsoWeek', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsoDayOfWeek', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsWeekend', N'BIT' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantCode', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Dim_Merchant', N'LegalName', N'NVARCHAR(200)' UNION ALL SELECT N'dbo.Dim_Merchant', N'DisplayName', N'NVARCHAR(100)' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantCategoryCode', N'CHAR(4)' UNION ALL SELECT N'dbo.Dim_Merchant', N'CountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_Merchant', N'SettlementCurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'Status', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_Merchant', N'OnboardedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'ValidFrom', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'ValidTo', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'IsCurrent', N'BIT' UNION ALL SELECT N'dbo.Dim_Merchant', N'IsInferred', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'CustomerKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_Customer', N'BillingCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_Customer', N'CustomerSince', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'IsErased', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'ValidFrom', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'ValidTo', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'IsCurrent', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'IsInferred', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'PaymentMethodKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'Brand', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'Funding', N'VARCHAR(8)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'WalletType', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'IssuerCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Currency', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Dim_Currency', N'Name', N'NVARCHAR(64)' UNION ALL SELECT N'dbo.Dim_Currency', N'MinorUnits', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Currency', N'IsActive', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'PaymentStatusCode', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'IsFinal', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'IsSuccessful', N'BIT' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'DateKey', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CustomerKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentMethodKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentStatusCode', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Fact_Payment', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CapturedAmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'RefundedAmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'RefundCount', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'DisputeCount', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'AuthorizedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'CapturedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'MinuteStart', N'DATETIME2(0)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'DateKey', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'HourOfDay', N'TINYINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'HttpMethod', N'VARCHAR(8)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'Endpoint', N'VARCHAR(128)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'RequestCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ErrorCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ClientErrorCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ErrorRate', N'DECIMAL(9,6)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencySumMs', N'BIGINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyMaxMs', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP50Ms', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP95Ms', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP99Ms', N'INT') AS m ON m.tbl = c.tbl AND m.name = c.name);
+IF @shape IS NOT NULL
+BEGIN
+    DECLARE @message NVARCHAR(2048) = CONCAT(N'Tables differ from the model: ', LEFT(@shape, 1200), N'. ', N'Drop a column the model no longer names (ALTER TABLE … DROP COLUMN, after a dashboard''s materialized view that reads it) and change a type (CREATE TABLE AS SELECT with the model''s type, then RENAME OBJECT) in a reviewed migration, see pipelines/README.md ("Changing the schema later").');
+    THROW 50023, @message, 1;
+END;
 GO
 
 -- dbo.Dim_Date (dimension): Calendar, one row per day; DateKey = yyyymmdd. DateKey 0 is the unknown member (a date
@@ -38,10 +49,29 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_Date: every column of the model exists (the table may predate a column the model added since).
-IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'Date' UNION ALL SELECT N'Year' UNION ALL SELECT N'Quarter' UNION ALL SELECT N'Month' UNION ALL SELECT N'MonthName' UNION ALL SELECT N'DayOfMonth' UNION ALL SELECT N'IsoWeek' UNION ALL SELECT N'IsoDayOfWeek' UNION ALL SELECT N'IsWeekend') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Date') AND c.name = m.name))
+-- dbo.Dim_Date: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'Date')
+    ALTER TABLE [dbo].[Dim_Date] ADD [Date] DATE NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'Year')
+    ALTER TABLE [dbo].[Dim_Date] ADD [Year] SMALLINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'Quarter')
+    ALTER TABLE [dbo].[Dim_Date] ADD [Quarter] TINYINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'Month')
+    ALTER TABLE [dbo].[Dim_Date] ADD [Month] TINYINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'DayOfMonth')
+    ALTER TABLE [dbo].[Dim_Date] ADD [DayOfMonth] TINYINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'IsoWeek')
+    ALTER TABLE [dbo].[Dim_Date] ADD [IsoWeek] TINYINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'IsoDayOfWeek')
+    ALTER TABLE [dbo].[Dim_Date] ADD [IsoDayOfWeek] TINYINT NULL;
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Date') AND name = N'IsWeekend')
+    ALTER TABLE [dbo].[Dim_Date] ADD [IsWeekend] BIT NULL;
+GO
+
+-- dbo.Dim_Date: every column of the model this script does not add exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Date', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'MonthName') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Date') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_Date lacks a column of the model (DateKey, Date, Year, Quarter, Month, MonthName, DayOfMonth, IsoWeek, IsoDayOfWeek, IsWeekend): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_Date lacks one of the model''s columns that this script does not add (DateKey, MonthName: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -82,10 +112,15 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_Merchant: every column of the model exists (the table may predate a column the model added since).
-IF OBJECT_ID(N'dbo.Dim_Merchant', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'MerchantKey' AS name UNION ALL SELECT N'MerchantCode' UNION ALL SELECT N'LegalName' UNION ALL SELECT N'DisplayName' UNION ALL SELECT N'MerchantCategoryCode' UNION ALL SELECT N'CountryCode' UNION ALL SELECT N'SettlementCurrencyCode' UNION ALL SELECT N'Status' UNION ALL SELECT N'OnboardedAt' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND c.name = m.name))
+-- dbo.Dim_Merchant: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).
+IF OBJECT_ID(N'dbo.Dim_Merchant', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND name = N'OnboardedAt')
+    ALTER TABLE [dbo].[Dim_Merchant] ADD [OnboardedAt] DATETIME2(3) NULL;
+GO
+
+-- dbo.Dim_Merchant: every column of the model this script does not add exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Merchant', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'MerchantKey' AS name UNION ALL SELECT N'MerchantCode' UNION ALL SELECT N'LegalName' UNION ALL SELECT N'DisplayName' UNION ALL SELECT N'MerchantCategoryCode' UNION ALL SELECT N'CountryCode' UNION ALL SELECT N'SettlementCurrencyCode' UNION ALL SELECT N'Status' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Merchant') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_Merchant lacks a column of the model (MerchantKey, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, OnboardedAt, ValidFrom, ValidTo, IsCurrent, IsInferred): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_Merchant lacks one of the model''s columns that this script does not add (MerchantKey, MerchantCode, LegalName, DisplayName, MerchantCategoryCode, CountryCode, SettlementCurrencyCode, Status, ValidFrom, ValidTo, IsCurrent, IsInferred: NOT NULL, with a DEFAULT or tracked by the type 2 history, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -121,10 +156,15 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_Customer: every column of the model exists (the table may predate a column the model added since).
-IF OBJECT_ID(N'dbo.Dim_Customer', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CustomerKey' AS name UNION ALL SELECT N'BillingCountryCode' UNION ALL SELECT N'CustomerSince' UNION ALL SELECT N'IsErased' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Customer') AND c.name = m.name))
+-- dbo.Dim_Customer: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).
+IF OBJECT_ID(N'dbo.Dim_Customer', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_Customer') AND name = N'CustomerSince')
+    ALTER TABLE [dbo].[Dim_Customer] ADD [CustomerSince] DATETIME2(3) NULL;
+GO
+
+-- dbo.Dim_Customer: every column of the model this script does not add exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_Customer', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CustomerKey' AS name UNION ALL SELECT N'BillingCountryCode' UNION ALL SELECT N'IsErased' UNION ALL SELECT N'ValidFrom' UNION ALL SELECT N'ValidTo' UNION ALL SELECT N'IsCurrent' UNION ALL SELECT N'IsInferred') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Customer') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_Customer lacks a column of the model (CustomerKey, BillingCountryCode, CustomerSince, IsErased, ValidFrom, ValidTo, IsCurrent, IsInferred): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_Customer lacks one of the model''s columns that this script does not add (CustomerKey, BillingCountryCode, IsErased, ValidFrom, ValidTo, IsCurrent, IsInferred: NOT NULL, with a DEFAULT or tracked by the type 2 history, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -156,10 +196,19 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_PaymentMethod: every column of the model exists (the table may predate a column the model added since).
-IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentMethodKey' AS name UNION ALL SELECT N'Brand' UNION ALL SELECT N'Funding' UNION ALL SELECT N'WalletType' UNION ALL SELECT N'IssuerCountryCode' UNION ALL SELECT N'CreatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND c.name = m.name))
+-- dbo.Dim_PaymentMethod: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).
+IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND name = N'WalletType')
+    ALTER TABLE [dbo].[Dim_PaymentMethod] ADD [WalletType] VARCHAR(16) NULL;
+IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND name = N'IssuerCountryCode')
+    ALTER TABLE [dbo].[Dim_PaymentMethod] ADD [IssuerCountryCode] CHAR(2) NULL;
+IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND name = N'CreatedAt')
+    ALTER TABLE [dbo].[Dim_PaymentMethod] ADD [CreatedAt] DATETIME2(3) NULL;
+GO
+
+-- dbo.Dim_PaymentMethod: every column of the model this script does not add exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentMethodKey' AS name UNION ALL SELECT N'Brand' UNION ALL SELECT N'Funding') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_PaymentMethod') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_PaymentMethod lacks a column of the model (PaymentMethodKey, Brand, Funding, WalletType, IssuerCountryCode, CreatedAt): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_PaymentMethod lacks one of the model''s columns that this script does not add (PaymentMethodKey, Brand, Funding: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -188,10 +237,10 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_Currency: every column of the model exists (the table may predate a column the model added since).
+-- dbo.Dim_Currency: every column of the model this script does not add exists (the table may predate a column the model added since).
 IF OBJECT_ID(N'dbo.Dim_Currency', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'CurrencyCode' AS name UNION ALL SELECT N'Name' UNION ALL SELECT N'MinorUnits' UNION ALL SELECT N'IsActive') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_Currency') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_Currency lacks a column of the model (CurrencyCode, Name, MinorUnits, IsActive): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_Currency lacks one of the model''s columns that this script does not add (CurrencyCode, Name, MinorUnits, IsActive: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -220,10 +269,10 @@ BEGIN
 END;
 GO
 
--- dbo.Dim_PaymentStatus: every column of the model exists (the table may predate a column the model added since).
+-- dbo.Dim_PaymentStatus: every column of the model this script does not add exists (the table may predate a column the model added since).
 IF OBJECT_ID(N'dbo.Dim_PaymentStatus', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentStatusCode' AS name UNION ALL SELECT N'IsFinal' UNION ALL SELECT N'IsSuccessful') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Dim_PaymentStatus') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Dim_PaymentStatus lacks a column of the model (PaymentStatusCode, IsFinal, IsSuccessful): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Dim_PaymentStatus lacks one of the model''s columns that this script does not add (PaymentStatusCode, IsFinal, IsSuccessful: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -275,10 +324,17 @@ BEGIN
 END;
 GO
 
--- dbo.Fact_Payment: every column of the model exists (the table may predate a column the model added since).
-IF OBJECT_ID(N'dbo.Fact_Payment', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentId' AS name UNION ALL SELECT N'DateKey' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CustomerKey' UNION ALL SELECT N'PaymentMethodKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'AuthorizedAt' UNION ALL SELECT N'CapturedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Fact_Payment') AND c.name = m.name))
+-- dbo.Fact_Payment: nullable columns the model added since the table was created are added, NULL in existing rows (backfill: pipelines/README.md).
+IF OBJECT_ID(N'dbo.Fact_Payment', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Fact_Payment') AND name = N'AuthorizedAt')
+    ALTER TABLE [dbo].[Fact_Payment] ADD [AuthorizedAt] DATETIME2(3) NULL;
+IF OBJECT_ID(N'dbo.Fact_Payment', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Fact_Payment') AND name = N'CapturedAt')
+    ALTER TABLE [dbo].[Fact_Payment] ADD [CapturedAt] DATETIME2(3) NULL;
+GO
+
+-- dbo.Fact_Payment: every column of the model this script does not add exists (the table may predate a column the model added since).
+IF OBJECT_ID(N'dbo.Fact_Payment', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'PaymentId' AS name UNION ALL SELECT N'DateKey' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CustomerKey' UNION ALL SELECT N'PaymentMethodKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount' UNION ALL SELECT N'CreatedAt' UNION ALL SELECT N'UpdatedAt') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Fact_Payment') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Fact_Payment lacks a column of the model (PaymentId, DateKey, MerchantKey, CustomerKey, PaymentMethodKey, CurrencyCode, PaymentStatusCode, AmountMinor, CapturedAmountMinor, RefundedAmountMinor, RefundCount, DisputeCount, CreatedAt, AuthorizedAt, CapturedAt, UpdatedAt): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Fact_Payment lacks one of the model''s columns that this script does not add (PaymentId, DateKey, MerchantKey, CustomerKey, PaymentMethodKey, CurrencyCode, PaymentStatusCode, AmountMinor, CapturedAmountMinor, RefundedAmountMinor, RefundCount, DisputeCount, CreatedAt, UpdatedAt: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -322,10 +378,10 @@ BEGIN
 END;
 GO
 
--- dbo.Fact_API_Performance: every column of the model exists (the table may predate a column the model added since).
+-- dbo.Fact_API_Performance: every column of the model this script does not add exists (the table may predate a column the model added since).
 IF OBJECT_ID(N'dbo.Fact_API_Performance', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'MinuteStart' AS name UNION ALL SELECT N'DateKey' UNION ALL SELECT N'HourOfDay' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'HttpMethod' UNION ALL SELECT N'Endpoint' UNION ALL SELECT N'RequestCount' UNION ALL SELECT N'ErrorCount' UNION ALL SELECT N'ClientErrorCount' UNION ALL SELECT N'ErrorRate' UNION ALL SELECT N'LatencySumMs' UNION ALL SELECT N'LatencyMaxMs' UNION ALL SELECT N'LatencyP50Ms' UNION ALL SELECT N'LatencyP95Ms' UNION ALL SELECT N'LatencyP99Ms') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND c.name = m.name))
 BEGIN
-    THROW 50022, N'dbo.Fact_API_Performance lacks a column of the model (MinuteStart, DateKey, HourOfDay, MerchantKey, HttpMethod, Endpoint, RequestCount, ErrorCount, ClientErrorCount, ErrorRate, LatencySumMs, LatencyMaxMs, LatencyP50Ms, LatencyP95Ms, LatencyP99Ms): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD (nullable, or NOT NULL with a DEFAULT) and backfill it if the nightly load will not, see pipelines/README.md ("Changing the schema later").', 1;
+    THROW 50022, N'dbo.Fact_API_Performance lacks one of the model''s columns that this script does not add (MinuteStart, DateKey, HourOfDay, MerchantKey, HttpMethod, Endpoint, RequestCount, ErrorCount, ClientErrorCount, ErrorRate, LatencySumMs, LatencyMaxMs, LatencyP50Ms, LatencyP95Ms, LatencyP99Ms: NOT NULL, with a DEFAULT, so the existing rows need a value): the table predates the model adding it. Before this script, add it with ALTER TABLE … ADD and backfill it in the same migration, see pipelines/README.md ("Changing the schema later").', 1;
 END;
 GO
 
@@ -558,15 +614,5 @@ GO
 IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'stg.Dispute') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'stg.Dispute') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
 BEGIN
     THROW 50020, N'stg.Dispute exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
-END;
-GO
-
--- Every existing table of the model: no column the model does not name, and each column of the model's type.
-DECLARE @shape NVARCHAR(MAX);
-SET @shape = (SELECT STRING_AGG(CAST(CASE WHEN m.name IS NULL THEN CONCAT(c.tbl, N'.', c.name, N' (the model does not name it)') WHEN m.type <> c.type THEN CONCAT(c.tbl, N'.', c.name, N' is ', c.type, N' (the model: ', m.type, N')') END AS NVARCHAR(MAX)), N', ') FROM (SELECT CONCAT(SCHEMA_NAME(t.schema_id), N'.', t.name) AS tbl, c.name, UPPER(TYPE_NAME(c.user_type_id)) + CASE WHEN TYPE_NAME(c.user_type_id) IN (N'char', N'varchar', N'binary', N'varbinary') THEN CONCAT(N'(', c.max_length, N')') WHEN TYPE_NAME(c.user_type_id) IN (N'nchar', N'nvarchar') THEN CONCAT(N'(', CASE WHEN c.max_length = -1 THEN -1 ELSE c.max_length / 2 END, N')') WHEN TYPE_NAME(c.user_type_id) IN (N'decimal', N'numeric') THEN CONCAT(N'(', c.precision, N',', c.scale, N')') WHEN TYPE_NAME(c.user_type_id) = N'datetime2' THEN CONCAT(N'(', c.scale, N')') ELSE N'' END AS type FROM sys.columns AS c JOIN sys.tables AS t ON t.object_id = c.object_id WHERE c.object_id IN (OBJECT_ID(N'dbo.Dim_Date', N'U'), OBJECT_ID(N'dbo.Dim_Merchant', N'U'), OBJECT_ID(N'dbo.Dim_Customer', N'U'), OBJECT_ID(N'dbo.Dim_PaymentMethod', N'U'), OBJECT_ID(N'dbo.Dim_Currency', N'U'), OBJECT_ID(N'dbo.Dim_PaymentStatus', N'U'), OBJECT_ID(N'dbo.Fact_Payment', N'U'), OBJECT_ID(N'dbo.Fact_API_Performance', N'U'))) AS c LEFT JOIN (SELECT N'dbo.Dim_Date' AS tbl, N'DateKey' AS name, N'INT' AS type UNION ALL SELECT N'dbo.Dim_Date', N'Date', N'DATE' UNION ALL SELECT N'dbo.Dim_Date', N'Year', N'SMALLINT' UNION ALL SELECT N'dbo.Dim_Date', N'Quarter', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'Month', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'MonthName', N'VARCHAR(9)' UNION ALL SELECT N'dbo.Dim_Date', N'DayOfMonth', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsoWeek', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsoDayOfWeek', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Date', N'IsWeekend', N'BIT' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantCode', N'VARCHAR(32)' UNION ALL SELECT N'dbo.Dim_Merchant', N'LegalName', N'NVARCHAR(200)' UNION ALL SELECT N'dbo.Dim_Merchant', N'DisplayName', N'NVARCHAR(100)' UNION ALL SELECT N'dbo.Dim_Merchant', N'MerchantCategoryCode', N'CHAR(4)' UNION ALL SELECT N'dbo.Dim_Merchant', N'CountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_Merchant', N'SettlementCurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'Status', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_Merchant', N'OnboardedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'ValidFrom', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'ValidTo', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Merchant', N'IsCurrent', N'BIT' UNION ALL SELECT N'dbo.Dim_Merchant', N'IsInferred', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'CustomerKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_Customer', N'BillingCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_Customer', N'CustomerSince', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'IsErased', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'ValidFrom', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'ValidTo', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Customer', N'IsCurrent', N'BIT' UNION ALL SELECT N'dbo.Dim_Customer', N'IsInferred', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'PaymentMethodKey', N'BIGINT' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'Brand', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'Funding', N'VARCHAR(8)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'WalletType', N'VARCHAR(16)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'IssuerCountryCode', N'CHAR(2)' UNION ALL SELECT N'dbo.Dim_PaymentMethod', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Dim_Currency', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Dim_Currency', N'Name', N'NVARCHAR(64)' UNION ALL SELECT N'dbo.Dim_Currency', N'MinorUnits', N'TINYINT' UNION ALL SELECT N'dbo.Dim_Currency', N'IsActive', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'PaymentStatusCode', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'IsFinal', N'BIT' UNION ALL SELECT N'dbo.Dim_PaymentStatus', N'IsSuccessful', N'BIT' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentId', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'DateKey', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CustomerKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentMethodKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CurrencyCode', N'CHAR(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'PaymentStatusCode', N'VARCHAR(20)' UNION ALL SELECT N'dbo.Fact_Payment', N'AmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'CapturedAmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'RefundedAmountMinor', N'BIGINT' UNION ALL SELECT N'dbo.Fact_Payment', N'RefundCount', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'DisputeCount', N'INT' UNION ALL SELECT N'dbo.Fact_Payment', N'CreatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'AuthorizedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'CapturedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_Payment', N'UpdatedAt', N'DATETIME2(3)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'MinuteStart', N'DATETIME2(0)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'DateKey', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'HourOfDay', N'TINYINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'MerchantKey', N'BIGINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'HttpMethod', N'VARCHAR(8)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'Endpoint', N'VARCHAR(128)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'RequestCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ErrorCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ClientErrorCount', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'ErrorRate', N'DECIMAL(9,6)' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencySumMs', N'BIGINT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyMaxMs', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP50Ms', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP95Ms', N'INT' UNION ALL SELECT N'dbo.Fact_API_Performance', N'LatencyP99Ms', N'INT') AS m ON m.tbl = c.tbl AND m.name = c.name);
-IF @shape IS NOT NULL
-BEGIN
-    DECLARE @message NVARCHAR(2048) = CONCAT(N'Tables differ from the model: ', LEFT(@shape, 1200), N'. ', N'Drop a column the model no longer names (ALTER TABLE … DROP COLUMN, after a dashboard''s materialized view that reads it) and change a type (CREATE TABLE AS SELECT with the model''s type, then RENAME OBJECT) in a reviewed migration, see pipelines/README.md ("Changing the schema later").');
-    THROW 50023, @message, 1;
 END;
 GO

@@ -18,9 +18,10 @@ import {
   SQL_DIR,
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
+import { addableToPool } from "../../pipelines/generators/olap";
 import { addable, checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
 import { CATALOG_TYPE, catalogType } from "../../pipelines/generators/tsql";
-import type { OltpTable } from "../../pipelines/model/types";
+import { renderType, type OltpTable } from "../../pipelines/model/types";
 import { capturedColumns, maskExpression, validateModel } from "../../pipelines/model/validate";
 import {
   cloneModel,
@@ -266,6 +267,19 @@ describe("pipelines/generate", () => {
         "IF OBJECT_ID(N'dbo.Fact_X', N'U') IS NOT NULL AND EXISTS (SELECT 1 FROM (SELECT N'A' AS name) AS m)\n    DROP TABLE [dbo].[Fact_X];\nGO",
       ].join("\n");
       assert.equal(findUnguardedStatements(drops).length, 2);
+      // A pool column is added only behind its own table-and-column condition, and never a NOT NULL one.
+      const adds = [
+        "ALTER TABLE [dbo].[Fact_X] ADD [A] INT NULL;\nGO",
+        "IF OBJECT_ID(N'dbo.Fact_X', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Fact_X') AND name = N'B')\n    ALTER TABLE [dbo].[Fact_X] ADD [A] INT NULL;\nGO",
+        "IF OBJECT_ID(N'dbo.Fact_X', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Fact_X') AND name = N'A')\n    ALTER TABLE [dbo].[Fact_X] ADD [A] INT NOT NULL;\nGO",
+      ].join("\n");
+      assert.equal(findUnguardedStatements(adds).length, 3);
+      assert.deepEqual(
+        findUnguardedStatements(
+          "IF OBJECT_ID(N'dbo.Fact_X', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.Fact_X') AND name = N'A')\n    ALTER TABLE [dbo].[Fact_X] ADD [A] INT NULL;\nGO",
+        ),
+        [],
+      );
     });
 
     it("re-creates a dashboard view whose columns differ from the model's (a measure added), before its guarded CREATE", () => {
@@ -323,9 +337,10 @@ describe("pipelines/generate", () => {
         const guard = batches.findIndex((b) => b.startsWith(`-- ${name}: `) && b.includes("AS m WHERE NOT EXISTS"));
         assert.ok(create >= 0 && guard >= 0, name);
         const listed = [...batches[guard].matchAll(/SELECT N'(\w+)'/g)].map((m) => m[1]);
+        // Staging: every column. The star: the columns this script does not add (the NOT NULL TipAmountMinor among them).
         assert.deepEqual(
           listed,
-          t.columns.map((c) => c.name),
+          t.columns.filter((c) => t.role === "staging" || !addableToPool(t, c)).map((c) => c.name),
           name,
         );
         if (t.role === "staging") {
@@ -334,13 +349,16 @@ describe("pipelines/generate", () => {
           assert.match(batches[guard], new RegExp(`\\n    DROP TABLE \\[${t.schema}\\]\\.\\[${t.name}\\];$`));
         } else {
           assert.ok(guard > create, name);
-          assert.match(batches[guard], /THROW 50022, N'.* lacks a column of the model \(/);
+          assert.match(
+            batches[guard],
+            /THROW 50022, N'.* lacks one of the model''s columns that this script does not add \(/,
+          );
           assert.doesNotMatch(batches[guard], /DROP TABLE/);
         }
       }
       assert.match(
         olap,
-        /-- dbo\.Fact_Payment: every column of the model exists[^\n]*\nIF [^\n]*SELECT N'TipAmountMinor'/,
+        /-- dbo\.Fact_Payment: every column of the model this script does not add exists[^\n]*\nIF [^\n]*SELECT N'TipAmountMinor'/,
       );
     });
 
@@ -1294,6 +1312,62 @@ describe("pipelines/generate: a deployed database follows the model (added colum
     );
   });
 
+  it("10 adds a nullable column the model added to a fact or dimension, after the drift guard; never a NOT NULL, defaulted or type 2 tracked one", () => {
+    const model = cloneModel();
+    const fact = olapTable(model, "Fact_Payment");
+    fact.columns.push(
+      { name: "Channel", type: { kind: "varchar", length: 16 }, nullable: true },
+      { name: "FeeMinor", type: { kind: "bigint" }, nullable: false },
+      { name: "Region", type: { kind: "char", length: 2 }, nullable: true, default: "'EU'" },
+    );
+    const sql = generateOlapDdl(model.olap);
+    const adds = [...sql.matchAll(/^ {4}ALTER TABLE \[dbo\]\.\[(\w+)\] ADD \[(\w+)\] (.*);$/gm)].map(
+      (m) => `${m[1]}.${m[2]} ${m[3]}`,
+    );
+    assert.ok(adds.includes("Fact_Payment.Channel VARCHAR(16) NULL"), adds.join("\n"));
+    // NOT NULL and DEFAULT ones need a value for the existing rows; a type 2 tracked attribute, its backfill.
+    for (const name of [
+      "Fact_Payment.FeeMinor",
+      "Fact_Payment.Region",
+      "Dim_Merchant.DisplayName",
+      "Dim_Customer.BillingCountryCode",
+    ])
+      assert.ok(!adds.some((a) => a.startsWith(`${name} `)), name);
+    assert.ok(
+      adds.includes("Dim_Merchant.OnboardedAt DATETIME2(3) NULL"),
+      "untracked attributes of a type 2 dimension are added",
+    );
+    // Exactly the star's nullable, undefaulted, untracked columns; no staging table (rebuilt instead).
+    assert.deepEqual(
+      adds,
+      model.olap.tables
+        .filter((t) => t.role !== "staging")
+        .flatMap((t) =>
+          t.columns
+            .filter((c) => c.nullable && c.default === undefined && !(t.history?.tracked ?? []).includes(c.name))
+            .map((c) => `${t.name}.${c.name} ${renderType(c.type)} NULL`),
+        ),
+    );
+    // After the CREATE and the drift guard (a renamed column is refused before its new name is added empty), before
+    // the table's missing-column guard, which names the others only.
+    const guard = batchOf(sql, "-- dbo.Fact_Payment: every column of the model this script does not add exists");
+    assert.match(guard, /SELECT N'FeeMinor' UNION ALL SELECT N'Region'\)/);
+    assert.doesNotMatch(guard, /N'Channel'/);
+    assert.match(
+      guard,
+      /THROW 50022, N'dbo\.Fact_Payment lacks one of the model''s columns that this script does not add \(PaymentId, .*FeeMinor, Region: NOT NULL, with a DEFAULT, so the existing rows need a value\)/,
+    );
+    assert.match(
+      batchOf(sql, "-- dbo.Dim_Merchant: every column of the model this script does not add exists"),
+      /: NOT NULL, with a DEFAULT or tracked by the type 2 history, so/,
+    );
+    const add = sql.indexOf("ADD [Channel]");
+    assert.ok(sql.indexOf("THROW 50023") < add);
+    assert.ok(sql.indexOf("CREATE TABLE [dbo].[Fact_Payment]") < add);
+    assert.ok(add < sql.indexOf(guard));
+    assert.deepEqual(findUnguardedStatements(sql), []);
+  });
+
   it("refuses any existing table with a column the model no longer names or of another type, in one guard per script", () => {
     const model = cloneModel();
     const [oltp, olap] = [generateOltpDdl(model.oltp), generateOlapDdl(model.olap)];
@@ -1321,6 +1395,8 @@ describe("pipelines/generate: a deployed database follows the model (added colum
       star.flatMap((t) => t.columns.map((c) => `${t.schema}.${t.name}.${c.name}:${catalogType(c.type)}`)),
     );
     assert.match(pool, /THROW 50023, @message, 1;/);
+    // Before the tables are created and their columns added, as in the OLTP script.
+    assert.ok(olap.indexOf(pool) < olap.indexOf("CREATE TABLE "));
     // A dedicated pool assigns from a query with SET only.
     assert.doesNotMatch(pool, /SELECT @\w+ =/);
     // A staging table that differs in any way is rebuilt instead.

@@ -145,6 +145,13 @@ export function findUnguardedStatements(sql: string): string[] {
           at,
           `IF NOT EXISTS (SELECT 1 FROM sys.masked_columns WHERE object_id = OBJECT_ID(N'${unbracket(mm[1])}') AND name = N'${mm[2]}'`,
         );
+      } else if ((mm = text.match(/^ALTER TABLE (\[\w+\]\.\[\w+\]) ADD \[(\w+)\] [^;]*(?<!NOT) NULL;$/))) {
+        // A nullable column the model added (the pool's `10`): only while the table exists and lacks it.
+        const table = unbracket(mm[1]);
+        ok = guarded(
+          at,
+          `IF OBJECT_ID(N'${table}', N'U') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${table}') AND name = N'${mm[2]}')`,
+        );
       } else if ((mm = text.match(/^DROP VIEW \[(\w+)\]\.\[(mv_\w+)\];$/))) {
         // A dashboard's materialized view (derived from its fact), only when its columns differ from the model's.
         ok = guarded(at, `IF OBJECT_ID(N'${mm[1]}.${mm[2]}', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'`);
