@@ -1113,6 +1113,28 @@ describe("pipelines/generate", () => {
       ];
       for (const [i, sql] of olap.entries())
         for (const [re, why] of forbidden) assert.doesNotMatch(sqlBatches(sql).join("\n"), re, `${i}: ${why}`);
+      // Every script the pool runs (10 to 16, the load's procedures among them): functions and forms missing from the
+      // pool's list of T-SQL language elements (azure-docs sql-data-warehouse-reference-tsql-language-elements.md)
+      // or whose "Applies to" leaves dedicated pools out.
+      const pool = generateAll(dataModel).filter((f) => /^1\d_olap_.*\.sql$/.test(f.file));
+      assert.equal(pool.length, 7);
+      const missing: [RegExp, string][] = [
+        [
+          /\b(COL_LENGTH|COLUMNPROPERTY|OBJECT_DEFINITION)\s*\(/i,
+          "not in a dedicated pool: read sys.columns / sys.sql_modules",
+        ],
+        [/\bIIF\s*\(/i, "IIF is not supported in dedicated SQL pools: use CASE"],
+        [/sp_addextendedproperty|sp_helptext/i, "not supported in a dedicated pool"],
+        [
+          /\bDROP (TABLE|VIEW|PROCEDURE|SCHEMA) IF EXISTS\b/i,
+          "DROP … IF EXISTS applies to SQL Server and SQL Database only: guard with OBJECT_ID",
+        ],
+      ];
+      for (const f of pool)
+        for (const [re, why] of missing) assert.doesNotMatch(sqlBatches(f.content).join("\n"), re, `${f.file}: ${why}`);
+      // The check itself bites.
+      assert.match("IF COL_LENGTH(N'dbo.X', N'A') IS NULL", missing[0][0]);
+      assert.match("DROP VIEW IF EXISTS [dbo].[mv_X];", missing[3][0]);
     });
 
     it("all generators are pure functions of their input", () => {
