@@ -3,6 +3,7 @@
 // dedicated pool accepts (Microsoft's T-SQL pages for Azure Synapse Analytics): no FOREIGN KEY, PRIMARY KEY only
 // NONCLUSTERED NOT ENFORCED, no CTE in front of INSERT, no recursive CTE or GENERATE_SERIES, MATERIALIZED VIEW only
 // HASH/ROUND_ROBIN with SUM/COUNT_BIG here.
+import { createHash } from "node:crypto";
 import type { CalendarTableMapping, Column, MaterializedView, OlapModel, OlapTable } from "../model/types";
 import {
   batches,
@@ -325,8 +326,28 @@ function materializedViewSelect(mv: MaterializedView, fact: OlapTable): string {
   ].join(" ");
 }
 
+/**
+ * Where `12` records each dashboard view's definition (a SHA-256 of its CREATE statement, computed here): a dedicated
+ * pool has neither OBJECT_DEFINITION nor extended properties, and no page says what `sys.sql_modules` holds for a
+ * materialized view, so the pool is not asked to give the text back. A tiny replicated heap, in no grant.
+ */
+export const DASHBOARD_DEFINITIONS = { schema: "dbo", name: "DashboardViewDefinition" };
+
+/** The SHA-256 of a view's CREATE statement, as a T-SQL binary literal. */
+export function definitionHash(create: string): string {
+  return `0x${createHash("sha256").update(create, "utf8").digest("hex").toUpperCase()}`;
+}
+
 export function generateDashboardsScript(model: OlapModel): string {
-  const parts: string[] = [];
+  const definitions = qualified(DASHBOARD_DEFINITIONS.schema, DASHBOARD_DEFINITIONS.name);
+  const definitionsName = objectName(DASHBOARD_DEFINITIONS.schema, DASHBOARD_DEFINITIONS.name);
+  const parts: string[] = [
+    [
+      `-- ${definitionsName}: the definition (SHA-256 of its CREATE statement) each dashboard view was created from.`,
+      `IF OBJECT_ID(N'${definitionsName}', N'U') IS NULL`,
+      `    CREATE TABLE ${definitions} ([ViewName] NVARCHAR(256) NOT NULL, [DefinitionHash] BINARY(32) NOT NULL, [RecordedAt] DATETIME2(0) NOT NULL) WITH (DISTRIBUTION = REPLICATE, HEAP);`,
+    ].join("\n"),
+  ];
   for (const mv of model.materializedViews) {
     const fact = model.tables.find((t) => t.name === mv.fact);
     if (!fact) continue;
@@ -334,20 +355,34 @@ export function generateDashboardsScript(model: OlapModel): string {
     const create = `CREATE MATERIALIZED VIEW ${qualified(mv.schema, mv.name)} WITH (DISTRIBUTION = ${distribution}) AS ${materializedViewSelect(mv, fact)};`;
     const name = objectName(mv.schema, mv.name);
     const columns = [...mv.groupBy, ...mv.measures.map((m) => m.name)];
+    const hash = definitionHash(create);
+    const record = [
+      `IF NOT EXISTS (SELECT 1 FROM ${definitions} WHERE [ViewName] = N'${name}') AND OBJECT_ID(N'${name}', N'V') IS NOT NULL`,
+      // INSERT … SELECT: a dedicated pool's VALUES takes literals and variables only (INSERT page, Azure Synapse).
+      `    INSERT INTO ${definitions} ([ViewName], [DefinitionHash], [RecordedAt]) SELECT N'${name}', ${hash}, SYSUTCDATETIME();`,
+    ].join("\n");
     parts.push(
-      // CREATE runs only when the view is missing, so a grouping or measure the model added (or removed) would never
-      // reach a deployed pool: a view whose columns differ from the model's is dropped here and re-created below, from
-      // the fact (13 and 16 grant it again). A changed definition under an unchanged name is not detected.
+      // CREATE runs only when the view is missing, so a grouping, measure, aggregate, fact or distribution the model
+      // changed would never reach a deployed pool: a view whose columns differ from the model's, or whose recorded
+      // definition is not this one, is dropped here and re-created below, from the fact (13 and 16 grant it again). A
+      // view with no record (created before the record existed) is taken as this definition once: it was created from
+      // the model of its day, and rebuilding every view over a large fact to find out would cost more.
+      [`-- ${name}: an existing view with no recorded definition is recorded as this one.`, record].join("\n"),
       [
-        `-- ${name}: dropped when its columns differ from the model's, to be re-created below.`,
-        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (${lacksColumn(name, columns)} OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})))`,
+        `-- ${name}: dropped when its columns differ from the model's or its recorded definition is not this one, to be re-created below.`,
+        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (${lacksColumn(name, columns)} OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})) OR EXISTS (SELECT 1 FROM ${definitions} WHERE [ViewName] = N'${name}' AND [DefinitionHash] <> ${hash}))`,
         `    DROP VIEW ${qualified(mv.schema, mv.name)};`,
+      ].join("\n"),
+      [
+        `-- ${name}: the record of an earlier definition goes (its view was dropped above).`,
+        `DELETE FROM ${definitions} WHERE [ViewName] = N'${name}' AND [DefinitionHash] <> ${hash};`,
       ].join("\n"),
       [
         ...comment(`${mv.schema}.${mv.name}: ${mv.description}`),
         ...comment(`Distribution: ${mv.rationale}`),
         `IF OBJECT_ID(N'${name}', N'V') IS NULL`,
         `    EXEC(N'${create.replace(/'/g, "''")}');`,
+        record,
       ].join("\n"),
     );
   }
@@ -381,7 +416,8 @@ export function generateDashboardsScript(model: OlapModel): string {
       "Source: pipelines/model/olap.ts (materializedViews). Regenerate with `npm run sql:generate`. Run after 11.",
       "Restrictions of CREATE MATERIALIZED VIEW AS SELECT (dedicated pools) the model is validated against: HASH or",
       "ROUND_ROBIN only, SUM and COUNT_BIG over one fact, every GROUP BY column selected, no DDM on the fact.",
-      `Idempotent: each view is created when missing (dropped first when its columns differ from the model's);`,
+      "Idempotent: each view is created when missing (dropped first when its columns differ from the model's or the",
+      `definition recorded in ${definitionsName} is not the model's);`,
       `${procName} is (re)defined on every run.`,
     ]),
     batches(parts),

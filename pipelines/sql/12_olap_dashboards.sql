@@ -3,12 +3,27 @@
 -- Source: pipelines/model/olap.ts (materializedViews). Regenerate with `npm run sql:generate`. Run after 11.
 -- Restrictions of CREATE MATERIALIZED VIEW AS SELECT (dedicated pools) the model is validated against: HASH or
 -- ROUND_ROBIN only, SUM and COUNT_BIG over one fact, every GROUP BY column selected, no DDM on the fact.
--- Idempotent: each view is created when missing (dropped first when its columns differ from the model's);
+-- Idempotent: each view is created when missing (dropped first when its columns differ from the model's or the
+-- definition recorded in dbo.DashboardViewDefinition is not the model's);
 -- dbo.usp_RefreshDashboardAggregates is (re)defined on every run.
 
--- dbo.mv_Payment_DailyByMerchant: dropped when its columns differ from the model's, to be re-created below.
-IF OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'PaymentCount' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND name NOT IN (N'DateKey', N'MerchantKey', N'CurrencyCode', N'PaymentStatusCode', N'PaymentCount', N'AmountMinor', N'CapturedAmountMinor', N'RefundedAmountMinor', N'RefundCount', N'DisputeCount')))
+-- dbo.DashboardViewDefinition: the definition (SHA-256 of its CREATE statement) each dashboard view was created from.
+IF OBJECT_ID(N'dbo.DashboardViewDefinition', N'U') IS NULL
+    CREATE TABLE [dbo].[DashboardViewDefinition] ([ViewName] NVARCHAR(256) NOT NULL, [DefinitionHash] BINARY(32) NOT NULL, [RecordedAt] DATETIME2(0) NOT NULL) WITH (DISTRIBUTION = REPLICATE, HEAP);
+GO
+
+-- dbo.mv_Payment_DailyByMerchant: an existing view with no recorded definition is recorded as this one.
+IF NOT EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_Payment_DailyByMerchant') AND OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NOT NULL
+    INSERT INTO [dbo].[DashboardViewDefinition] ([ViewName], [DefinitionHash], [RecordedAt]) SELECT N'dbo.mv_Payment_DailyByMerchant', 0xFA6DADD150CD119FFCFD2B1F0BAE956529C84536586BA5E631B8A000AE05965D, SYSUTCDATETIME();
+GO
+
+-- dbo.mv_Payment_DailyByMerchant: dropped when its columns differ from the model's or its recorded definition is not this one, to be re-created below.
+IF OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'CurrencyCode' UNION ALL SELECT N'PaymentStatusCode' UNION ALL SELECT N'PaymentCount' UNION ALL SELECT N'AmountMinor' UNION ALL SELECT N'CapturedAmountMinor' UNION ALL SELECT N'RefundedAmountMinor' UNION ALL SELECT N'RefundCount' UNION ALL SELECT N'DisputeCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant') AND name NOT IN (N'DateKey', N'MerchantKey', N'CurrencyCode', N'PaymentStatusCode', N'PaymentCount', N'AmountMinor', N'CapturedAmountMinor', N'RefundedAmountMinor', N'RefundCount', N'DisputeCount')) OR EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_Payment_DailyByMerchant' AND [DefinitionHash] <> 0xFA6DADD150CD119FFCFD2B1F0BAE956529C84536586BA5E631B8A000AE05965D))
     DROP VIEW [dbo].[mv_Payment_DailyByMerchant];
+GO
+
+-- dbo.mv_Payment_DailyByMerchant: the record of an earlier definition goes (its view was dropped above).
+DELETE FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_Payment_DailyByMerchant' AND [DefinitionHash] <> 0xFA6DADD150CD119FFCFD2B1F0BAE956529C84536586BA5E631B8A000AE05965D;
 GO
 
 -- dbo.mv_Payment_DailyByMerchant: Business dashboard: payments, volume, captures, refunds and disputes per day,
@@ -17,11 +32,22 @@ GO
 -- per day, currency and status, so volume cannot skew the view the way it would skew the fact.
 IF OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NULL
     EXEC(N'CREATE MATERIALIZED VIEW [dbo].[mv_Payment_DailyByMerchant] WITH (DISTRIBUTION = HASH([MerchantKey])) AS SELECT [DateKey], [MerchantKey], [CurrencyCode], [PaymentStatusCode], COUNT_BIG(*) AS [PaymentCount], SUM([AmountMinor]) AS [AmountMinor], SUM([CapturedAmountMinor]) AS [CapturedAmountMinor], SUM([RefundedAmountMinor]) AS [RefundedAmountMinor], SUM([RefundCount]) AS [RefundCount], SUM([DisputeCount]) AS [DisputeCount] FROM [dbo].[Fact_Payment] GROUP BY [DateKey], [MerchantKey], [CurrencyCode], [PaymentStatusCode];');
+IF NOT EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_Payment_DailyByMerchant') AND OBJECT_ID(N'dbo.mv_Payment_DailyByMerchant', N'V') IS NOT NULL
+    INSERT INTO [dbo].[DashboardViewDefinition] ([ViewName], [DefinitionHash], [RecordedAt]) SELECT N'dbo.mv_Payment_DailyByMerchant', 0xFA6DADD150CD119FFCFD2B1F0BAE956529C84536586BA5E631B8A000AE05965D, SYSUTCDATETIME();
 GO
 
--- dbo.mv_API_Performance_Hourly: dropped when its columns differ from the model's, to be re-created below.
-IF OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'HourOfDay' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'HttpMethod' UNION ALL SELECT N'Endpoint' UNION ALL SELECT N'RequestCount' UNION ALL SELECT N'ErrorCount' UNION ALL SELECT N'ClientErrorCount' UNION ALL SELECT N'LatencySumMs' UNION ALL SELECT N'MinuteCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND name NOT IN (N'DateKey', N'HourOfDay', N'MerchantKey', N'HttpMethod', N'Endpoint', N'RequestCount', N'ErrorCount', N'ClientErrorCount', N'LatencySumMs', N'MinuteCount')))
+-- dbo.mv_API_Performance_Hourly: an existing view with no recorded definition is recorded as this one.
+IF NOT EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_API_Performance_Hourly') AND OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NOT NULL
+    INSERT INTO [dbo].[DashboardViewDefinition] ([ViewName], [DefinitionHash], [RecordedAt]) SELECT N'dbo.mv_API_Performance_Hourly', 0x3B98563CE23A72641CBBC4EB3189B6933242A0DE33D077E75E2A20B1C7D9A94D, SYSUTCDATETIME();
+GO
+
+-- dbo.mv_API_Performance_Hourly: dropped when its columns differ from the model's or its recorded definition is not this one, to be re-created below.
+IF OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NOT NULL AND (EXISTS (SELECT 1 FROM (SELECT N'DateKey' AS name UNION ALL SELECT N'HourOfDay' UNION ALL SELECT N'MerchantKey' UNION ALL SELECT N'HttpMethod' UNION ALL SELECT N'Endpoint' UNION ALL SELECT N'RequestCount' UNION ALL SELECT N'ErrorCount' UNION ALL SELECT N'ClientErrorCount' UNION ALL SELECT N'LatencySumMs' UNION ALL SELECT N'MinuteCount') AS m WHERE NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND c.name = m.name)) OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'dbo.mv_API_Performance_Hourly') AND name NOT IN (N'DateKey', N'HourOfDay', N'MerchantKey', N'HttpMethod', N'Endpoint', N'RequestCount', N'ErrorCount', N'ClientErrorCount', N'LatencySumMs', N'MinuteCount')) OR EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_API_Performance_Hourly' AND [DefinitionHash] <> 0x3B98563CE23A72641CBBC4EB3189B6933242A0DE33D077E75E2A20B1C7D9A94D))
     DROP VIEW [dbo].[mv_API_Performance_Hourly];
+GO
+
+-- dbo.mv_API_Performance_Hourly: the record of an earlier definition goes (its view was dropped above).
+DELETE FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_API_Performance_Hourly' AND [DefinitionHash] <> 0x3B98563CE23A72641CBBC4EB3189B6933242A0DE33D077E75E2A20B1C7D9A94D;
 GO
 
 -- dbo.mv_API_Performance_Hourly: API dashboard: requests, errors and total latency per hour, merchant and endpoint
@@ -30,6 +56,8 @@ GO
 -- unauthenticated traffic (MerchantKey 0) to 24 rows per endpoint and day.
 IF OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NULL
     EXEC(N'CREATE MATERIALIZED VIEW [dbo].[mv_API_Performance_Hourly] WITH (DISTRIBUTION = HASH([MerchantKey])) AS SELECT [DateKey], [HourOfDay], [MerchantKey], [HttpMethod], [Endpoint], SUM([RequestCount]) AS [RequestCount], SUM([ErrorCount]) AS [ErrorCount], SUM([ClientErrorCount]) AS [ClientErrorCount], SUM([LatencySumMs]) AS [LatencySumMs], COUNT_BIG(*) AS [MinuteCount] FROM [dbo].[Fact_API_Performance] GROUP BY [DateKey], [HourOfDay], [MerchantKey], [HttpMethod], [Endpoint];');
+IF NOT EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'dbo.mv_API_Performance_Hourly') AND OBJECT_ID(N'dbo.mv_API_Performance_Hourly', N'V') IS NOT NULL
+    INSERT INTO [dbo].[DashboardViewDefinition] ([ViewName], [DefinitionHash], [RecordedAt]) SELECT N'dbo.mv_API_Performance_Hourly', 0x3B98563CE23A72641CBBC4EB3189B6933242A0DE33D077E75E2A20B1C7D9A94D, SYSUTCDATETIME();
 GO
 
 IF OBJECT_ID(N'dbo.usp_RefreshDashboardAggregates', N'P') IS NULL

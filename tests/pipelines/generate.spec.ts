@@ -18,7 +18,7 @@ import {
   SQL_DIR,
 } from "../../pipelines/generate";
 import { dataModel } from "../../pipelines/model";
-import { addableToPool } from "../../pipelines/generators/olap";
+import { addableToPool, definitionHash } from "../../pipelines/generators/olap";
 import { addable, checkConstraints, generateEtlAccessScript } from "../../pipelines/generators/oltp";
 import { CATALOG_TYPE, catalogType } from "../../pipelines/generators/tsql";
 import { renderType, type OltpTable } from "../../pipelines/model/types";
@@ -308,6 +308,50 @@ describe("pipelines/generate", () => {
         1,
       );
       assert.equal(findUnguardedStatements(script).length, 0);
+    });
+
+    it("re-creates a dashboard view whose definition changed under the same columns, from the hash 12 records", () => {
+      const dashboards = (m: ReturnType<typeof cloneModel>) =>
+        generateAll(m).find((f) => f.file === "12_olap_dashboards.sql")?.content ?? "";
+      const before = dashboards(cloneModel());
+      const model = cloneModel();
+      const mv = model.olap.materializedViews[0];
+      const measure = mv.measures.find((x) => x.aggregate === "SUM");
+      assert.ok(measure);
+      measure.column = "CapturedAmountMinor"; // same measure name, another source column: the columns do not change
+      const after = dashboards(model);
+      const name = `${mv.schema}.${mv.name}`;
+      const hashOf = (sql: string) => {
+        const create = /EXEC\(N'(CREATE MATERIALIZED VIEW [^\n]*)'\);/.exec(
+          sql.split(/^GO$/m).find((b) => b.includes(`CREATE MATERIALIZED VIEW [${mv.schema}].[${mv.name}]`)) ?? "",
+        )?.[1];
+        assert.ok(create, name);
+        return definitionHash(create.replace(/''/g, "'"));
+      };
+      const [old, now] = [hashOf(before), hashOf(after)];
+      assert.notEqual(old, now);
+      assert.match(now, /^0x[0-9A-F]{64}$/);
+      const batches = after.split(/^GO$/m).map((b) => b.trim());
+      const at = (start: string) => batches.findIndex((b) => b.startsWith(`-- ${name}: ${start}`));
+      const [adopt, drop, forget] = [
+        at("an existing view with no recorded definition"),
+        at("dropped when"),
+        at("the record of an earlier"),
+      ];
+      const create = batches.findIndex((b) => b.includes(`IF OBJECT_ID(N'${name}', N'V') IS NULL`));
+      assert.ok(adopt >= 0 && adopt < drop && drop < forget && forget < create, `${adopt} ${drop} ${forget} ${create}`);
+      // Dropped when the recorded definition is another one; the stale record goes; the new view is recorded.
+      assert.ok(
+        batches[drop].includes(
+          `OR EXISTS (SELECT 1 FROM [dbo].[DashboardViewDefinition] WHERE [ViewName] = N'${name}' AND [DefinitionHash] <> ${now}))\n    DROP VIEW`,
+        ),
+      );
+      assert.ok(batches[forget].endsWith(`AND [DefinitionHash] <> ${now};`));
+      assert.match(batches[create], new RegExp(`SELECT N'${name}', ${now}, SYSUTCDATETIME\\(\\);$`));
+      // An unchanged model records and compares the same hash on every run.
+      assert.ok(before.includes(`[DefinitionHash] <> ${old}))`));
+      assert.equal(dashboards(cloneModel()), before);
+      assert.deepEqual(findUnguardedStatements(after), []);
     });
 
     it("stops on a deployed table that lacks a column the model added (re-creates a staging one), naming the columns and the migration", () => {
@@ -1129,12 +1173,22 @@ describe("pipelines/generate", () => {
           /\bDROP (TABLE|VIEW|PROCEDURE|SCHEMA) IF EXISTS\b/i,
           "DROP … IF EXISTS applies to SQL Server and SQL Database only: guard with OBJECT_ID",
         ],
+        // INSERT page: "In Azure Synapse Analytics, insert values can only be constant literal values or variable
+        // references", and no table value constructor (one row per INSERT).
+        [
+          /\bVALUES\s*\((?:[^()']|'[^']*')*\w\s*\(/i,
+          "a pool's VALUES takes literals and variables only: INSERT … SELECT",
+        ],
+        [/\bVALUES\s*\((?:[^()']|'[^']*')*\)\s*,\s*\(/i, "no table value constructor in a dedicated pool"],
       ];
       for (const f of pool)
         for (const [re, why] of missing) assert.doesNotMatch(sqlBatches(f.content).join("\n"), re, `${f.file}: ${why}`);
       // The check itself bites.
       assert.match("IF COL_LENGTH(N'dbo.X', N'A') IS NULL", missing[0][0]);
       assert.match("DROP VIEW IF EXISTS [dbo].[mv_X];", missing[3][0]);
+      assert.match("INSERT INTO [dbo].[X] ([A], [B]) VALUES (N'a (b)', SYSUTCDATETIME());", missing[4][0]);
+      assert.doesNotMatch("INSERT INTO [dbo].[X] ([A], [B]) VALUES (N'a (b)', 0x0A);", missing[4][0]);
+      assert.match("INSERT INTO [dbo].[X] ([A]) VALUES (1), (2);", missing[5][0]);
     });
 
     it("all generators are pure functions of their input", () => {

@@ -216,6 +216,19 @@ export function findUnguardedStatements(sql: string): string[] {
         ok = guarded(at, `IF DATABASE_PRINCIPAL_ID(N'${mm[1]}') IS NULL`);
       } else if ((mm = text.match(/^ALTER ROLE \[(\w+)\] ADD MEMBER \[([^\]]+)\];$/))) {
         ok = guarded(at, `IF ISNULL(IS_ROLEMEMBER(N'${mm[1]}', N'${mm[2]}'), 0) = 0`);
+      } else if (
+        (mm = text.match(
+          /^INSERT INTO (\[dbo\]\.\[DashboardViewDefinition\]) \([^)]*\) SELECT N'([\w.]+)', 0x[0-9A-F]{64}, /,
+        ))
+      ) {
+        // A dashboard view's definition record: only when the view has none.
+        ok = guarded(at, `IF NOT EXISTS (SELECT 1 FROM ${mm[1]} WHERE [ViewName] = N'${mm[2]}')`);
+      } else if (
+        /^DELETE FROM \[dbo\]\.\[DashboardViewDefinition\] WHERE \[ViewName\] = N'[\w.]+' AND \[DefinitionHash\] <> 0x[0-9A-F]{64};$/.test(
+          text,
+        )
+      ) {
+        ok = true; // keeps only the current definition's record: idempotent
       } else if ((mm = text.match(/^INSERT INTO (\[\w+\]\.\[\w+\]) \(/)) && !/ VALUES \(/.test(text)) {
         // INSERT … SELECT: only the rows an anti-join finds missing.
         ok = new RegExp(`LEFT OUTER JOIN ${escapeRegExp(mm[1])} AS x ON [^\\n]*\\nWHERE x\\.\\[\\w+\\] IS NULL;`).test(
