@@ -27,6 +27,7 @@ import { ingressPolicies } from "./rules/ingress";
 import { operationsPolicies } from "./rules/operations";
 import { egressPolicies } from "./rules/egress";
 import { authorizationPolicies } from "./rules/authorization";
+import { secretOutputPolicies } from "./rules/secretOutputs";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -55,4 +56,5 @@ export const policies: Policies = [
   ...ingressPolicies,
   ...operationsPolicies,
   ...authorizationPolicies,
+  ...secretOutputPolicies,
 ];

@@ -19,7 +19,8 @@ import {
   structValue,
 } from "../tools/lib/engine";
 import { programOf } from "../tools/lib/deployedView";
-import { runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { options, runPolicies, type ResourceRecord } from "../tools/lib/policyRunner";
+import { fromStackExport, toStackExport } from "../tools/lib/preview";
 import type { PolicyResourceOptions } from "@pulumi/policy";
 
 const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as {
@@ -319,6 +320,26 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
         assert.deepEqual(second?.secretKeys, firstPreview ? [] : ["tags.from"]);
       });
     }
+
+    it("hands the policy pack the options the CLI does, and keeps additionalSecretOutputs through an export", async () => {
+      const run = await runProgram(program);
+      const { resources } = run;
+      const [first, second, third] = ["first", "second", "third"].map((n) => resources.find((r) => r.name === n));
+      assert.ok(first && second && third);
+      // step_generator.go: `AdditionalSecretOutputs: new.AdditionalSecretOutputs` (the registered list, `id` too);
+      // `DeleteBeforeReplace: goal.DeleteBeforeReplace`, nil unless the program set it (server.js then leaves it out).
+      assert.deepEqual(options(first).additionalSecretOutputs, ["name", "id"]);
+      assert.ok(!("deleteBeforeReplace" in options(first)));
+      assert.equal(options(second).deleteBeforeReplace, true);
+      assert.equal(options(third).deleteBeforeReplace, false);
+      assert.deepEqual(options(second).additionalSecretOutputs, []);
+      // apitype.ResourceV3 `additionalSecretOutputs,omitempty`; policy:analyze over the export hands it on too.
+      const exported = toStackExport(run).deployment.resources;
+      assert.deepEqual(exported.find((r) => r.urn === first.urn)?.additionalSecretOutputs, ["name", "id"]);
+      assert.ok(!("additionalSecretOutputs" in (exported.find((r) => r.urn === second.urn) ?? {})));
+      const back = fromStackExport({ version: 3, deployment: { resources: exported } });
+      assert.deepEqual(options(back.find((r) => r.urn === first.urn) ?? first).additionalSecretOutputs, ["name", "id"]);
+    });
   });
 
   describe("a program with nested components", function () {

@@ -352,6 +352,8 @@ describe("tools edges: secrets never reach a report", () => {
               ...extra,
             },
             outputs: { properties: { AzureWebJobsStorage: storage, API_KEY: apiKey } },
+            // As the program registers the function apps' settings (components/shared/functionApp.ts).
+            additionalSecretOutputs: ["properties"],
           },
         ],
       },

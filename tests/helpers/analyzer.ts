@@ -288,8 +288,19 @@ export class PolicyPackHost {
 
   private options(r: ResourceRecord): unknown {
     const o = new analyzerPb.AnalyzerResourceOptions();
+    // As the CLI marshals them (analyzer_plugin.go marshalResourceOptions); aliases left empty, as the runner does.
     o.setProtect(r.protect);
     o.setIgnorechangesList([...(r.ignoreChanges ?? [])]);
+    if (r.deleteBeforeReplace !== undefined) {
+      o.setDeletebeforereplace(r.deleteBeforeReplace);
+      o.setDeletebeforereplacedefined(true);
+    }
+    o.setAdditionalsecretoutputsList([...(r.additionalSecretOutputs ?? [])]);
+    const t = new analyzerPb.AnalyzerResourceOptions.CustomTimeouts();
+    t.setCreate(r.customTimeouts?.create ?? 0);
+    t.setUpdate(r.customTimeouts?.update ?? 0);
+    t.setDelete(r.customTimeouts?.delete ?? 0);
+    o.setCustomtimeouts(t);
     if (r.parent) o.setParent(r.parent);
     return o;
   }

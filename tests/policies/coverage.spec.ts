@@ -20,6 +20,26 @@ const FAILING = /fail|reject|report|flag|missing|require/i;
 const SHARED_PASSING = (t: Test) => /pass/i.test(t.title) && /every|all/i.test(t.title);
 
 describe("policy test coverage", function () {
+  it("has no rule that reads a resource's aliases (the offline runner hands the pack none; the CLI, their URNs)", () => {
+    const dir = path.resolve(__dirname, "../../policies");
+    const sources = (d: string): string[] =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((e) =>
+          e.isDirectory() ? sources(path.join(d, e.name)) : e.name.endsWith(".ts") ? [path.join(d, e.name)] : [],
+        );
+    const reading = sources(dir).filter((f) =>
+      /\.aliases\b|\baliases\s*[:}]|\[["']aliases["']\]/.test(fs.readFileSync(f, "utf8")),
+    );
+    assert.deepEqual(
+      reading.map((f) => path.relative(dir, f)),
+      [],
+      "tools/lib/policyRunner.ts options() would need the alias URNs",
+    );
+    // The check itself sees a read.
+    assert.match("if (args.opts.aliases.length > 0)", /\.aliases\b/);
+  });
+
   it("gives every rule of the pack a passing case and at least one failing case", function () {
     let root = this.test?.parent as Suite;
     while (root.parent) root = root.parent;

@@ -223,6 +223,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getDeletebeforereplacedefined(): boolean;
   getAdditionalsecretoutputsList(): string[];
   getDeletedwith(): string;
   getReplaceWithList(): string[];
@@ -679,7 +680,14 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         replaceOnChanges: req.getReplaceonchangesList(),
         ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
         ...(timeouts ? { customTimeouts: timeouts } : {}),
-        ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
+        // Set when the program set it, true or false (source_eval.go: `DeleteBeforeReplaceDefined ||
+        // DeleteBeforeReplace`), as the goal the CLI hands the policy pack keeps it.
+        ...(req.getDeletebeforereplacedefined() || req.getDeletebeforereplace()
+          ? { deleteBeforeReplace: req.getDeletebeforereplace() }
+          : {}),
+        ...(req.getAdditionalsecretoutputsList().length > 0
+          ? { additionalSecretOutputs: req.getAdditionalsecretoutputsList() }
+          : {}),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
         ...(req.getReplaceWithList().length > 0 ? { replaceWith: req.getReplaceWithList() } : {}),
       };

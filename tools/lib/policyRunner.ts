@@ -48,8 +48,13 @@ export interface ResourceRecord {
   readonly retainOnDelete?: boolean;
   /** `customTimeouts` in seconds, as the CLI keeps them (resource.CustomTimeouts; a zero is left out). */
   readonly customTimeouts?: { readonly create?: number; readonly update?: number; readonly delete?: number };
-  /** A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`). */
+  /**
+   * A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`); present when the
+   * program set it, true or false.
+   */
   readonly deleteBeforeReplace?: boolean;
+  /** Outputs the program asked to keep secret (`additionalSecretOutputs`), as the state records them. */
+  readonly additionalSecretOutputs?: readonly string[];
   /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */
   readonly deletedWith?: string;
   /** URNs of the resources whose replacement replaces this one too (`replaceWith`). */
@@ -347,10 +352,18 @@ export function resolvePolicies(
   });
 }
 
-function options(r: ResourceRecord): PolicyResourceOptions {
+/**
+ * The options the CLI hands the policy pack for a resource (step_generator.go, `plugin.AnalyzerResourceOptions`, read
+ * back by @pulumi/policy's server.js): `deleteBeforeReplace` only when the program set it, `additionalSecretOutputs`
+ * as registered. One difference, on purpose: `aliases` is empty where the CLI lists the alias URNs (the offline
+ * engine drops aliases for speed, tools/lib/engine.ts `withoutAliases`); no rule of the pack reads them (a test
+ * fails if one does).
+ */
+export function options(r: ResourceRecord): PolicyResourceOptions {
   return {
     protect: r.protect,
     ignoreChanges: [...(r.ignoreChanges ?? [])],
+    ...(r.deleteBeforeReplace !== undefined ? { deleteBeforeReplace: r.deleteBeforeReplace } : {}),
     aliases: [],
     // The CLI passes the registration's timeouts in seconds (step_generator.go: `CustomTimeouts: new.CustomTimeouts`).
     customTimeouts: {
@@ -358,7 +371,7 @@ function options(r: ResourceRecord): PolicyResourceOptions {
       updateSeconds: r.customTimeouts?.update ?? 0,
       deleteSeconds: r.customTimeouts?.delete ?? 0,
     },
-    additionalSecretOutputs: [],
+    additionalSecretOutputs: [...(r.additionalSecretOutputs ?? [])],
     ...(r.parent ? { parent: r.parent } : {}),
   };
 }

@@ -242,6 +242,7 @@ export interface ExportedResource {
   replaceOnChanges?: string[];
   retainOnDelete?: boolean;
   customTimeouts?: { create?: number; update?: number; delete?: number };
+  additionalSecretOutputs?: string[];
 }
 
 export interface StackExport {
@@ -289,6 +290,8 @@ export function toStackExport(run: ProgramRun): StackExport {
       // apitype.ResourceV3: `retainOnDelete,omitempty`; `customTimeouts` only when one is set (deployment.go).
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
+      // apitype.ResourceV3: `additionalSecretOutputs,omitempty`.
+      ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
     };
     return out;
   });
@@ -403,6 +406,7 @@ export function fromStackExport(
       replaceOnChanges: r.replaceOnChanges ?? [],
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
+      ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
     } satisfies ResourceRecord;
   });
 }
