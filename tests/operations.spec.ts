@@ -601,6 +601,7 @@ for (const stack of ["dev", "prod"] as const) {
           "operations-rule-key-vault-key-destruction",
           "operations-rule-ml-workspace-network-change",
           "operations-rule-privileged-role-assignment",
+          "operations-rule-sql-impersonation",
           "operations-rule-sql-mass-export",
           "operations-rule-sql-repeated-failed-logins",
           "operations-rule-storage-bulk-read",
@@ -896,6 +897,34 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       withPlatform,
       /\| extend App = database_principal_name_s in~ \("id-pay-prod-weu-fraud", "id-pay-prod-weu-payapi"\)/,
     );
+    // Impersonation: the OLTP audit's own action (dynamic SQL cannot hide it) or, on the pool, which audits batches
+    // only, the statement's text; a module's `WITH EXECUTE AS OWNER` is not a session impersonating.
+    const impersonation = rules.find((r) => r.key === "sql-impersonation")?.query ?? "";
+    assert.match(
+      impersonation,
+      /^\| where action_name_s contains "IMPERSONAT" or \(action_name_s in \("BATCH COMPLETED", "RPC COMPLETED"\) and statement_s matches regex @"(.*)"\)$/m,
+    );
+    const pattern = /matches regex @"(.*)"\)$/m.exec(impersonation)?.[1] ?? "";
+    const re = new RegExp(pattern.replace("(?i)", ""), "i");
+    for (const hit of [
+      "EXECUTE AS USER = 'id-pay-prod-weu-adf-etl'; SELECT * FROM dbo.Payment",
+      "/* x */ exec as login = N'a'",
+      "SETUSER 'x'",
+      "EXECUTE\tAS\nUSER='a'",
+    ])
+      assert.match(hit, re, hit);
+    for (const miss of [
+      "CREATE PROCEDURE p WITH EXECUTE AS OWNER AS SELECT 1",
+      "EXECUTE AS CALLER",
+      "SELECT executed_as_user FROM t",
+      "EXEC dbo.usp_Assign @User = 1",
+    ])
+      assert.doesNotMatch(miss, re, miss);
+    assert.match(
+      impersonation,
+      /\| summarize Events = count\(\), Statements = make_set\(statement_s, 5\) by Principal = server_principal_name_s, DatabaseUser = database_principal_name_s, ClientIp = client_ip_s, Database = database_name_s$/,
+    );
+    assert.doesNotMatch(impersonation, /tobool\(succeeded_s\)/, "a refused attempt counts too");
     const role = rules.find((r) => r.key === "privileged-role-assignment")?.query ?? "";
     assert.match(role, /ActivityStatusValue in~ \("Start", "Started"\)/);
     assert.doesNotMatch(role, /"Success"/);
@@ -918,16 +947,17 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
       );
       return { ...r, query: r.query.slice(bound[0].length) };
     });
-    assert.equal(rules.length, 10);
+    assert.equal(rules.length, 11);
     assert.equal(
       rules.filter((r) => r.query !== analyticsRules(ALL_RULE_SOURCES).find((x) => x.key === r.key)?.query).length,
       1,
     );
-    // The mass-export rule reads both engines' audits: the OLTP server's and the Synapse warehouse's.
-    assert.deepEqual(tablesOf(rules.find((r) => r.key === "sql-mass-export")?.query ?? ""), [
-      "AzureDiagnostics",
-      "SQLSecurityAuditEvents",
-    ]);
+    // The mass-export and impersonation rules read both engines' audits: the OLTP server's and the Synapse warehouse's.
+    for (const key of ["sql-mass-export", "sql-impersonation"])
+      assert.deepEqual(tablesOf(rules.find((r) => r.key === key)?.query ?? ""), [
+        "AzureDiagnostics",
+        "SQLSecurityAuditEvents",
+      ]);
     // The failed-login rule is a union of projected legs (spec "failed logins read Entra's sign-in tables").
     for (const r of rules.filter((x) => x.key !== "sql-repeated-failed-logins")) {
       const [table, also] = tablesOf(r.query).filter((t) => t !== "grants");

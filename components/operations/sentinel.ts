@@ -279,7 +279,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         // a batch of changes, so one call returning thousands is theft through them, while their hourly sum (10K
         // inserts a second each return a row) says nothing. The ETL's nightly extraction reads in bulk by design and
         // is not counted. Matched by database user name (each its managed identity's): a database owner impersonating
-        // one (EXECUTE AS USER) is the audit-trail rule's and the admins' review's to see, not this rule's.
+        // one (EXECUTE AS USER) raises `sql-impersonation` instead.
         ...scheduled(
           60,
           "AzureDiagnostics",
@@ -298,6 +298,35 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
         ),
         tactics: [Tactic.Exfiltration, Tactic.Collection],
         techniques: ["T1213"],
+        entities: [
+          { type: Entity.Account, identifier: "Name", column: "Principal" },
+          { type: Entity.IP, identifier: "Address", column: "ClientIp" },
+        ],
+      },
+      {
+        key: "sql-impersonation",
+        displayName: "Data stores: a session took another database user's identity",
+        description:
+          "A session in the payments database or the Synapse warehouse impersonated another principal (EXECUTE AS USER or LOGIN, SETUSER), or tried to: none of the platform's code does, and a database owner taking an application's or the ETL's identity reads under its name, past the mass-read rule's exclusions.",
+        severity: Sev.High,
+        // Two sources, so neither engine's gap hides it: the OLTP database audits impersonation as its own action
+        // (DATABASE_PRINCIPAL_IMPERSONATION_GROUP, components/oltp/settings.ts: the action's name holds
+        // "IMPERSONATE"), which dynamic SQL cannot hide; Synapse audits its default groups only, so there the batch's
+        // text is read (BATCH COMPLETED records it; a statement built by string concatenation inside dynamic SQL
+        // would evade this on the pool, not on the OLTP database). `WITH EXECUTE AS OWNER` in a module definition is
+        // not impersonation by a session and does not match (neither USER nor LOGIN follows AS).
+        ...scheduled(
+          60,
+          "AzureDiagnostics",
+          [
+            '| where Category == "SQLSecurityAuditEvents"',
+            '| where action_name_s contains "IMPERSONAT" or (action_name_s in ("BATCH COMPLETED", "RPC COMPLETED") and statement_s matches regex @"(?i)\\b(EXEC(UTE)?\\s+AS\\s+(USER|LOGIN)|SETUSER)\\b")',
+            "| summarize Events = count(), Statements = make_set(statement_s, 5) by Principal = server_principal_name_s, DatabaseUser = database_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
+          ],
+          SYNAPSE_SQL_AUDIT,
+        ),
+        tactics: [Tactic.PrivilegeEscalation, Tactic.DefenseEvasion],
+        techniques: ["T1078"],
         entities: [
           { type: Entity.Account, identifier: "Name", column: "Principal" },
           { type: Entity.IP, identifier: "Address", column: "ClientIp" },
