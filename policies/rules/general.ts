@@ -5,6 +5,7 @@
 import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
 import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn } from "../lib/typeToken";
+import { REVIEWED_TYPES } from "../lib/reviewedTypes";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
 import { requireKnownTemplate, templateResources } from "../lib/templates";
 import { normaliseLocation, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
@@ -355,10 +356,43 @@ export const defaultApiVersion = resourcePolicy<Record<string, unknown>>(
   },
 );
 
+export const unreviewedTypes = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-general-resource-disallow-unreviewed-type",
+    description:
+      "Every azure-native resource is of a type the pack has been reviewed for (policy config `reviewedTypes`): the posture rules are written per type, so a type none of them names (a first Service Bus namespace, Redis cache or PostgreSQL server) would pass a pull request with a public endpoint, keys, old TLS, no diagnostics and no protection, unchecked.",
+    severity: "high",
+    pci: ["1.2.1", "2.2.1"],
+    gdpr: ["25(1)", "32(1)(b)"],
+    soc2: ["CC8.1"],
+    service: "general",
+    remediationSteps:
+      "Before adding a new service's resource type, write the rules its posture needs (private endpoint and public network access, Entra-only authentication, customer-managed key, TLS, diagnostics, protection and lock lists: docs/policy-rules.md) and add the type to `REVIEWED_TYPES` in policies/lib/reviewedTypes.ts in the same reviewed change.",
+    url: "https://www.pulumi.com/docs/insights/policy/",
+    config: {
+      reviewedTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: [...REVIEWED_TYPES],
+        description: "azure-native type tokens (default version) the pack's rules have been reviewed for.",
+      },
+    },
+  },
+  [], // every azure-native type
+  (_props, args, report) => {
+    const { reviewedTypes } = args.getConfig<{ reviewedTypes: string[] }>();
+    if (!typeIn(reviewedTypes, args.type))
+      report(
+        `${who(args)} is of type ${args.type}, which the pack has not been reviewed for: no rule checks its network access, authentication, keys, TLS, diagnostics or protection. Write the rules it needs, then add it to REVIEWED_TYPES (policies/lib/reviewedTypes.ts).`,
+      );
+  },
+);
+
 export const generalPolicies: Policies = [
   allowedLocations,
   requiredTags,
   untypedResources,
   defenderPlans,
   defaultApiVersion,
+  unreviewedTypes,
 ];
