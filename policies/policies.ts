@@ -28,6 +28,7 @@ import { operationsPolicies } from "./rules/operations";
 import { egressPolicies } from "./rules/egress";
 import { authorizationPolicies } from "./rules/authorization";
 import { secretOutputPolicies } from "./rules/secretOutputs";
+import { baselinePolicies } from "./rules/baseline";
 
 export const PACK_NAME = "payments-pci-gdpr";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
@@ -57,4 +58,5 @@ export const policies: Policies = [
   ...operationsPolicies,
   ...authorizationPolicies,
   ...secretOutputPolicies,
+  ...baselinePolicies,
 ];

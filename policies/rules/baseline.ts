@@ -1,0 +1,263 @@
+/**
+ * The posture's three switches that most Azure services share, read on every azure-native type: public network
+ * access, local (key, SAS, password) authentication and the minimum TLS version. The pack's other rules are written
+ * per type; these are the baseline a newly reviewed service gets before its own rules exist (a red-team review passed
+ * a public Service Bus namespace, a keyed Redis cache and a TLS 1.0 Event Grid topic through every rule). A type whose
+ * own rule reads the switch (with its accepted exceptions: a vault reached by trusted services) is left to that rule.
+ * An unset switch is judged by the SDK: a type whose inputs take it (policies/lib/sdkSwitches.ts) and leaves it unset
+ * gets Azure's default, the open one.
+ */
+import type { Policies } from "@pulumi/policy";
+import { resourcePolicy } from "../lib/policy";
+import { SDK_SWITCHES } from "../lib/sdkSwitches";
+import { typeIn } from "../lib/typeToken";
+import { presence, requireKnown, sameText, valueAt, who } from "../lib/values";
+
+/** Types whose own `*-disallow-public-network-access` rule reads their network access (a test keeps this complete). */
+export const OWN_NETWORK_RULE = [
+  "azure-native:applicationinsights:Component",
+  "azure-native:containerregistry:Registry",
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:datafactory:Factory",
+  "azure-native:eventhub:Namespace",
+  "azure-native:eventhub:NamespaceNetworkRuleSet",
+  "azure-native:keyvault:ManagedHsm",
+  "azure-native:keyvault:Vault",
+  "azure-native:machinelearningservices:OnlineEndpoint",
+  "azure-native:machinelearningservices:Workspace",
+  "azure-native:operationalinsights:Workspace",
+  "azure-native:sql:Server",
+  "azure-native:storage:StorageAccount",
+  "azure-native:synapse:Workspace",
+  "azure-native:web:WebApp",
+  "azure-native:web:WebAppSlot",
+];
+
+/** Types whose own `*-disable-local-auth` (or shared key) rule reads their local authentication. */
+export const OWN_LOCAL_AUTH_RULE = [
+  "azure-native:applicationinsights:Component",
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:eventhub:Namespace",
+  "azure-native:machinelearningservices:Compute",
+  "azure-native:operationalinsights:Workspace",
+  "azure-native:storage:StorageAccount",
+];
+
+/** Types whose own `*-tls-*` rule reads their minimum TLS version. */
+export const OWN_TLS_RULE = [
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:eventhub:Namespace",
+  "azure-native:network:ApplicationGateway",
+  "azure-native:sql:Server",
+  "azure-native:storage:StorageAccount",
+  "azure-native:web:WebApp",
+  "azure-native:web:WebAppSlot",
+];
+
+/** Where services put the switch: at the top, under `properties` (Cognitive Services), under `network` (PostgreSQL). */
+const NETWORK_PATHS: readonly (readonly string[])[] = [
+  ["publicNetworkAccess"],
+  ["properties", "publicNetworkAccess"],
+  ["network", "publicNetworkAccess"],
+];
+
+/**
+ * Where a nested switch lives (its parent input's name), by type: a parent unknown during preview (an alert
+ * processing rule's `properties`, built from other outputs) is read for the switch only on these types; elsewhere it
+ * would make every rule undecided on a resource that has no such switch at all.
+ */
+const NESTED_SWITCH_TYPES: Readonly<Record<string, readonly string[]>> = {
+  "properties.publicNetworkAccess": ["azure-native:cognitiveservices:Account"],
+  "network.publicNetworkAccess": ["azure-native:dbforpostgresql:Server", "azure-native:dbformysql:Server"],
+  "properties.disableLocalAuth": ["azure-native:cognitiveservices:Account"],
+  "authConfig.passwordAuth": ["azure-native:dbforpostgresql:Server"],
+};
+
+/** The paths of `paths` the resource sets (or may set, when unknown during preview). */
+function setPaths(
+  type: string,
+  props: Record<string, unknown>,
+  paths: readonly (readonly string[])[],
+): (readonly string[])[] {
+  return paths.filter((p) =>
+    p.length > 1 && presence(props, p[0]) === "unknown"
+      ? typeIn(NESTED_SWITCH_TYPES[p.join(".")] ?? [], type)
+      : presence(props, ...p) !== "absent",
+  );
+}
+
+/**
+ * A deployment with no public endpoint that cannot say `Disabled`: API Management injected in a VNet in internal
+ * mode (`publicNetworkAccess` is for its private endpoint mode only; apimanagement/api-management-using-with-internal-vnet).
+ */
+function privateOtherwise(type: string, props: Record<string, unknown>): boolean {
+  return (
+    type === "azure-native:apimanagement:ApiManagementService" && sameText(props["virtualNetworkType"], "Internal")
+  );
+}
+
+export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-general-resource-disallow-public-network-access",
+    description:
+      "Every Azure resource that takes a `publicNetworkAccess` switch (at its top, under `properties` or `network`) sets it to Disabled, so its data plane is reached through a private endpoint only; left unset, Azure's default is Enabled. Types with their own network rule are judged by it.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "general",
+    remediationSteps:
+      'Set `publicNetworkAccess: "Disabled"` and add a private endpoint (components/shared `privateEndpoint()`); API Management goes into a VNet in internal mode (`virtualNetworkType: "Internal"`).',
+    url: "https://learn.microsoft.com/azure/private-link/private-link-overview",
+  },
+  [],
+  (props, args, report) => {
+    if (typeIn(OWN_NETWORK_RULE, args.type)) args.notApplicable("its own rule reads its network access");
+    const set = setPaths(args.type, props, NETWORK_PATHS);
+    if (set.length === 0) {
+      if (!typeIn(SDK_SWITCHES.publicNetworkAccess, args.type)) args.notApplicable("it takes no publicNetworkAccess");
+      if (!privateOtherwise(args.type, props))
+        report(
+          `${who(args)} leaves publicNetworkAccess unset, and Azure's default is Enabled: set it to "Disabled" and reach the service through a private endpoint.`,
+        );
+      return;
+    }
+    for (const p of set) {
+      if (presence(props, ...p) === "unknown") requireKnown(props, ...p);
+      const value = valueAt(props, ...p);
+      if (!sameText(value, "Disabled") && !privateOtherwise(args.type, props))
+        report(
+          `${who(args)} sets ${p.join(".")} to '${String(value)}': set it to "Disabled" and reach the service through a private endpoint.`,
+        );
+    }
+  },
+);
+
+/** Local-authentication switches: the input path, whether its value keeps keys off, and what to set. */
+const LOCAL_AUTH: readonly (readonly [readonly string[], (v: unknown) => boolean, string])[] = [
+  [["disableLocalAuth"], (v) => v === true, "true"],
+  [["properties", "disableLocalAuth"], (v) => v === true, "true"],
+  [["disableAadAuth"], (v) => v !== true, "false"],
+  [["disableAccessKeyAuthentication"], (v) => v === true, "true"],
+  [["accessKeysAuthentication"], (v) => sameText(v, "Disabled"), '"Disabled"'],
+  [["authConfig", "passwordAuth"], (v) => sameText(v, "Disabled"), '"Disabled"'],
+  [["disableLocalAccounts"], (v) => v === true, "true"],
+  [
+    ["allowedAuthenticationModes"],
+    (v) => Array.isArray(v) && !v.some((m) => sameText(m, "SharedKey")),
+    "a list without SharedKey",
+  ],
+];
+
+/**
+ * Types whose keys are on when their switch is unset, beside the SDK's `disableLocalAuth` types: Redis
+ * (`disableAccessKeyAuthentication`), Managed Redis databases (`accessKeysAuthentication`), PostgreSQL flexible
+ * servers (`authConfig.passwordAuth`), AKS (`disableLocalAccounts`), Batch (`allowedAuthenticationModes`) and
+ * Cognitive Services accounts (`properties.disableLocalAuth`).
+ */
+const KEYS_ON_BY_DEFAULT = [
+  "azure-native:batch:BatchAccount",
+  "azure-native:cognitiveservices:Account",
+  "azure-native:containerservice:ManagedCluster",
+  "azure-native:dbforpostgresql:Server",
+  "azure-native:redis:Redis",
+  "azure-native:redisenterprise:Database",
+];
+
+export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-general-resource-disable-local-auth",
+    description:
+      "Every Azure resource that can authenticate with its own keys, SAS tokens, passwords or local accounts has them switched off (Microsoft Entra ID only); left unset, Azure's default keeps them on. Types with their own local-authentication rule are judged by it.",
+    severity: "high",
+    pci: ["8.2.2", "8.3.1", "8.6.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "general",
+    remediationSteps:
+      'Set the service\'s switch (`disableLocalAuth: true`, `disableAccessKeyAuthentication: true`, `accessKeysAuthentication: "Disabled"`, `authConfig.passwordAuth: "Disabled"`, `disableLocalAccounts: true`, `allowedAuthenticationModes` without SharedKey) and grant managed identities data-plane roles instead.',
+    url: "https://learn.microsoft.com/azure/role-based-access-control/overview",
+  },
+  [],
+  (props, args, report) => {
+    if (typeIn(OWN_LOCAL_AUTH_RULE, args.type)) args.notApplicable("its own rule reads its local authentication");
+    const paths = setPaths(
+      args.type,
+      props,
+      LOCAL_AUTH.map(([p]) => p),
+    );
+    const set = LOCAL_AUTH.filter(([p]) => paths.includes(p));
+    if (set.length === 0) {
+      if (!typeIn([...SDK_SWITCHES.localAuth, ...KEYS_ON_BY_DEFAULT], args.type))
+        args.notApplicable("it takes no local-authentication switch");
+      report(
+        `${who(args)} leaves its local authentication switch unset, and Azure's default keeps keys on: switch them off (Entra ID only).`,
+      );
+      return;
+    }
+    for (const [p, keysOff, want] of set) {
+      if (presence(props, ...p) === "unknown") requireKnown(props, ...p);
+      const value = valueAt(props, ...p);
+      if (!keysOff(value))
+        report(
+          `${who(args)} sets ${p.join(".")} to ${JSON.stringify(value)}, which keeps local keys or passwords on: set it to ${want}.`,
+        );
+    }
+  },
+);
+
+const TLS_PATHS: readonly (readonly string[])[] = [
+  ["minimumTlsVersion"],
+  ["minimalTlsVersion"],
+  ["minTlsVersion"],
+  ["minimumTlsVersionAllowed"],
+];
+
+/** "1.2", "1.3", "TLS1_2", "Tls12", "TLS1_3": 1.2 or later, whichever spelling the service's enum uses. */
+export function tls12OrLater(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  const m = /^(?:tls\s*v?1[._]?|1[._])([0-9])$/i.exec(value.trim());
+  return m !== null && Number(m[1]) >= 2;
+}
+
+export const baselineTls = resourcePolicy<Record<string, unknown>>(
+  {
+    name: "azure-native-general-resource-enforce-minimum-tls-version",
+    description:
+      "Every Azure resource that takes a minimum TLS version accepts TLS 1.2 or later only, and none opens a plaintext port (`enableNonSslPort`); left unset, Azure's default may be an older version. Types with their own TLS rule are judged by it.",
+    severity: "high",
+    pci: ["4.2.1"],
+    gdpr: ["32(1)(a)"],
+    soc2: ["CC6.7"],
+    service: "general",
+    remediationSteps:
+      "Set the service's minimum TLS input (`minimumTlsVersion`, `minimalTlsVersion`, `minTlsVersion` or `minimumTlsVersionAllowed`) to \"1.2\" (or its enum's TLS 1.2 value) and leave `enableNonSslPort` false.",
+    url: "https://learn.microsoft.com/azure/security/fundamentals/encryption-overview#encryption-of-data-in-transit",
+  },
+  [],
+  (props, args, report) => {
+    if (typeIn(OWN_TLS_RULE, args.type)) args.notApplicable("its own rule reads its TLS version");
+    if (presence(props, "enableNonSslPort") === "unknown") requireKnown(props, "enableNonSslPort");
+    const plaintext = valueAt(props, "enableNonSslPort") === true;
+    if (plaintext) report(`${who(args)} opens its plaintext port (enableNonSslPort): set it to false.`);
+    const set = setPaths(args.type, props, TLS_PATHS);
+    if (set.length === 0) {
+      if (!typeIn(SDK_SWITCHES.minimumTls, args.type)) {
+        if (plaintext) return;
+        args.notApplicable("it takes no minimum TLS version");
+      }
+      report(
+        `${who(args)} leaves its minimum TLS version unset, so Azure's default applies: set it to TLS 1.2 or later.`,
+      );
+      return;
+    }
+    for (const p of set) {
+      if (presence(props, ...p) === "unknown") requireKnown(props, ...p);
+      const value = valueAt(props, ...p);
+      if (!tls12OrLater(value))
+        report(`${who(args)} sets ${p.join(".")} to '${String(value)}': set it to TLS 1.2 or later.`);
+    }
+  },
+);
+
+export const baselinePolicies: Policies = [baselinePublicNetwork, baselineLocalAuth, baselineTls];

@@ -1,0 +1,33 @@
+/**
+ * npm run policy:sdk-switches [-- --check]
+ *
+ * Writes policies/lib/sdkSwitches.ts: which azure-native types take a public network access, local authentication or
+ * minimum TLS switch (read from the installed SDK's type declarations, tools/lib/sdkSwitches.ts). Run it after
+ * upgrading `@pulumi/azure-native`; `--check` exits 1 when the committed file is stale.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { readSdkSwitches, renderSdkSwitches } from "./lib/sdkSwitches";
+
+const ROOT = path.resolve(__dirname, "..");
+export const SDK_SWITCHES_FILE = path.join(ROOT, "policies", "lib", "sdkSwitches.ts");
+
+export function currentSdkSwitches(): string {
+  const sdk = path.dirname(require.resolve("@pulumi/azure-native/package.json", { paths: [ROOT] }));
+  const version = (JSON.parse(fs.readFileSync(path.join(sdk, "package.json"), "utf8")) as { version: string }).version;
+  return renderSdkSwitches(readSdkSwitches(sdk), version);
+}
+
+if (require.main === module) {
+  const text = currentSdkSwitches();
+  if (process.argv.includes("--check")) {
+    const stale = !fs.existsSync(SDK_SWITCHES_FILE) || fs.readFileSync(SDK_SWITCHES_FILE, "utf8") !== text;
+    if (stale) {
+      console.error(`${path.relative(ROOT, SDK_SWITCHES_FILE)} is stale: run npm run policy:sdk-switches`);
+      process.exit(1);
+    }
+  } else {
+    fs.writeFileSync(SDK_SWITCHES_FILE, text);
+    console.log(`wrote ${path.relative(ROOT, SDK_SWITCHES_FILE)}`);
+  }
+}
