@@ -28,24 +28,83 @@ export const EU_LOCATIONS = [
   "denmarkeast",
 ];
 
-/** A location in the allowed list (any spelling: "West Europe", "westeurope"), or `global`. */
-function locationAllowed(location: string, allowed: readonly string[]): boolean {
+/**
+ * Types Azure places in the `global` pseudo-location (their data, if any, is not kept in a region): the stacks' own
+ * (monitor alerts and action groups, the Monitor private link scope, private DNS) and the global network services.
+ * A regional service given `global` (a Translator account) would process data outside the EU.
+ */
+export const GLOBAL_TYPES = [
+  "azure-native:alertsmanagement:AlertProcessingRuleByName",
+  "azure-native:cdn:Profile",
+  "azure-native:monitor:ActionGroup",
+  "azure-native:monitor:ActivityLogAlert",
+  "azure-native:monitor:MetricAlert",
+  "azure-native:monitor:PrivateLinkScope",
+  "azure-native:network:DnsZone",
+  "azure-native:network:FrontDoor",
+  "azure-native:network:FrontDoorWebApplicationFirewallPolicy",
+  "azure-native:network:TrafficManagerProfile",
+  "azure-native:privatedns:PrivateZone",
+  "azure-native:privatedns:VirtualNetworkLink",
+];
+
+/** A location in the allowed list (any spelling: "West Europe", "westeurope"), or `global` for a global type. */
+function locationAllowed(location: string, allowed: readonly string[], type?: string): boolean {
   const loc = normaliseLocation(location);
-  return loc === "global" || allowed.map(normaliseLocation).includes(loc);
+  if (loc === "global") return type === undefined || typeIn(GLOBAL_TYPES, type);
+  return allowed.map(normaliseLocation).includes(loc);
+}
+
+/** Input keys below the top that name a region: an API Management gateway's, a Service Bus geo-replica's. */
+const NESTED_LOCATION_KEYS = ["location", "locationName"];
+/** Nested values that name no region (Data Factory's integration runtime resolving to the factory's own). */
+const NOT_A_REGION = ["autoresolve"];
+/** Types whose own rule reads their nested regions (Cosmos DB's `locations`), and templates (the template rule's). */
+const OWN_NESTED_LOCATION_RULE = [
+  "azure-native:cosmosdb:DatabaseAccount",
+  "azure-native:resources:Deployment",
+  "azure-native:resources:DeploymentAtSubscriptionScope",
+  "azure-native:resources:DeploymentAtManagementGroupScope",
+  "azure-native:resources:DeploymentAtTenantScope",
+];
+
+/**
+ * Every string under a region key below the top of the inputs, with its path (`additionalLocations[0].location`).
+ * A subtree unknown during preview is not read (the update, and the analysis of the deployed view, see it).
+ */
+export function nestedLocations(props: unknown): { path: string; value: string }[] {
+  const found: { path: string; value: string }[] = [];
+  const walk = (node: unknown, path: string, depth: number) => {
+    if (node === null || typeof node !== "object" || depth > 8) return;
+    for (const key of Object.keys(node)) {
+      let value: unknown;
+      try {
+        value = (node as Record<string, unknown>)[key];
+      } catch {
+        continue; // unknown during preview
+      }
+      const at = Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (path !== "" && NESTED_LOCATION_KEYS.includes(key) && typeof value === "string") {
+        if (!NOT_A_REGION.includes(normaliseLocation(value)) && !value.startsWith("[")) found.push({ path: at, value });
+      } else walk(value, at, depth + 1);
+    }
+  };
+  walk(props, "", 0);
+  return found;
 }
 
 export const allowedLocations = resourcePolicy<{ location?: string }>(
   {
     name: "azure-native-general-resource-enforce-eu-location",
     description:
-      "Every Azure resource with a location is deployed to an allowed EU region, and every top-level resource states its location (none inherited from the provider or the resource group), so personal and cardholder data stay in the EU.",
+      "Every Azure resource with a location is deployed to an allowed EU region, every region below the top of its inputs (an API Management gateway's additional locations, a geo-replica) is one too, only global services use `global`, and every top-level resource states its location (none inherited from the provider or the resource group), so personal and cardholder data stay in the EU.",
     severity: "critical",
     pci: ["12.5.2"],
     gdpr: ["44", "45", "46"],
     soc2: ["C1.1"],
     service: "general",
     remediationSteps:
-      "Set `location` to one of the allowed EU regions (policy config `allowedLocations`, default westeurope/northeurope and the other EU regions); `global` is allowed only for global resources.",
+      "Set `location` (and every nested `location` / `locationName`) to one of the allowed EU regions (policy config `allowedLocations`, default the EU regions); `global` is allowed only for the global types (DNS, Front Door, Traffic Manager, CDN profiles, Monitor alerts, action groups and private link scopes).",
     url: "https://learn.microsoft.com/azure/governance/policy/samples/built-in-policies#general",
     config: {
       allowedLocations: {
@@ -73,14 +132,23 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
       }
       args.notApplicable("the resource has no location input");
     }
-    if (typeof location !== "string") return;
     const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
-    if (!locationAllowed(location, allowed)) {
+    if (typeof location === "string" && !locationAllowed(location, allowed, args.type)) {
       report(
-        EU_LOCATIONS.includes(normaliseLocation(location))
-          ? `${who(args)} is in '${location}', an EU region outside this stack's allowedLocations (${allowed.join(", ")}): set location to one of them, or add it to allowedLocations in policies/config/<stack>.json (and the template and Cosmos DB rules' lists there) after the security team's review.`
-          : `${who(args)} is in '${location}', outside the EU regions this stack allows (${allowed.join(", ")}): set location to one of them.`,
+        normaliseLocation(location) === "global"
+          ? `${who(args)} is in 'global', which only global services may use (this type keeps its data in a region): set location to one of the EU regions this stack allows (${allowed.join(", ")}).`
+          : EU_LOCATIONS.includes(normaliseLocation(location))
+            ? `${who(args)} is in '${location}', an EU region outside this stack's allowedLocations (${allowed.join(", ")}): set location to one of them, or add it to allowedLocations in policies/config/<stack>.json (and the template and Cosmos DB rules' lists there) after the security team's review.`
+            : `${who(args)} is in '${location}', outside the EU regions this stack allows (${allowed.join(", ")}): set location to one of them.`,
       );
+    }
+    // Regions below the top (a gateway's additional locations, a geo-replica) hold the data too.
+    if (typeIn(OWN_NESTED_LOCATION_RULE, args.type)) return;
+    for (const n of nestedLocations(props)) {
+      if (!locationAllowed(n.value, allowed) || normaliseLocation(n.value) === "global")
+        report(
+          `${who(args)} places ${n.path} in '${n.value}', outside the EU regions this stack allows (${allowed.join(", ")}): every region a resource keeps data in must be one of them.`,
+        );
     }
   },
 );

@@ -21,11 +21,66 @@ describe("policies/general", () => {
       assert.equal(r.applicable, true);
     });
     it("passes global resources (private DNS zones, action groups: not in a region)", async () => {
-      for (const location of ["global", "Global"]) {
-        const r = await evaluatePolicy(allowedLocations, vault({ location }));
-        assert.deepEqual(r.messages, [], location);
-        assert.equal(r.applicable, true);
-      }
+      for (const location of ["global", "Global"])
+        for (const type of ["azure-native:privatedns:PrivateZone", "azure-native:monitor:ActionGroup"]) {
+          const r = await evaluatePolicy(allowedLocations, resourceRecord(type, "g", { location, tags: TAGS }));
+          assert.deepEqual(r.messages, [], `${type} ${location}`);
+          assert.equal(r.applicable, true);
+        }
+    });
+    it("fails `global` on a regional service (a Translator account would process text outside the EU)", async () => {
+      await expectFail(
+        allowedLocations,
+        resourceRecord("azure-native:cognitiveservices:Account", "translator", {
+          location: "global",
+          kind: "TextTranslation",
+        }),
+        /^translator \(azure-native:cognitiveservices:Account\) is in 'global', which only global services may use/,
+      );
+      await expectFail(allowedLocations, vault({ location: "Global" }), /only global services may use/);
+    });
+    it("fails a region below the top of the inputs (an API Management gateway, a Service Bus geo-replica), naming the path", async () => {
+      await expectFail(
+        allowedLocations,
+        resourceRecord("azure-native:apimanagement:ApiManagementService", "apim", {
+          location: "westeurope",
+          additionalLocations: [{ location: "northeurope" }, { location: "East US" }],
+        }),
+        /^apim \(azure-native:apimanagement:ApiManagementService\) places additionalLocations\[1\]\.location in 'East US', outside the EU regions this stack allows/,
+      );
+      await expectFail(
+        allowedLocations,
+        resourceRecord("azure-native:servicebus:Namespace", "sb", {
+          location: "westeurope",
+          geoDataReplication: { locations: [{ locationName: "eastus", roleType: "Secondary" }] },
+        }),
+        /places geoDataReplication\.locations\[0\]\.locationName in 'eastus'/,
+      );
+      await expectFail(
+        allowedLocations,
+        resourceRecord("azure-native:servicebus:Namespace", "sb", {
+          location: "westeurope",
+          geoDataReplication: { locations: [{ locationName: "global" }] },
+        }),
+        /locationName in 'global'/,
+      );
+      // Data Factory's runtime resolving to the factory's region, and an EU replica, pass; Cosmos DB's regions are its
+      // own rule's (no second message).
+      await expectPass(
+        allowedLocations,
+        resourceRecord("azure-native:datafactory:IntegrationRuntime", "ir", {
+          location: "westeurope",
+          properties: { type: "Managed", typeProperties: { computeProperties: { location: "AutoResolve" } } },
+        }),
+      );
+      await expectPass(
+        allowedLocations,
+        resourceRecord("azure-native:cosmosdb:DatabaseAccount", "cosmos", {
+          location: "westeurope",
+          tags: TAGS,
+          locations: [{ locationName: "eastus" }],
+        }),
+      );
     });
     it("fails a non-EU region and names the region", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }));
