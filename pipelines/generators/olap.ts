@@ -48,7 +48,7 @@ function distributionGuard(table: OlapTable): string {
   return [
     `IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'${name}') AND distribution_policy_desc <> N'${policy}')${wrongColumn}`,
     "BEGIN",
-    `    THROW 50020, N'${name} exists with another distribution than the model''s (${policy}${column ? `(${column})` : ""}). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;`,
+    `    THROW 50020, N'${name} exists with another distribution than the model''s (${policy}${column ? `(${column})` : ""}). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT${table.role === "fact" ? " (drop the dashboards'' materialized views over it first: 12 re-creates them)" : ""}, then re-run.', 1;`,
     "END;",
   ].join("\n");
 }
@@ -438,6 +438,14 @@ export function generateOlapEtlAccessScript(model: OlapModel): string {
       "-- COPY INTO the staging tables needs INSERT on them and this database permission (COPY INTO page).",
       `GRANT ADMINISTER DATABASE BULK OPERATIONS TO ${principal};`,
     ].join("\n"),
+    [
+      // The load's procedures build their working sets as #temp tables with CTAS, under the caller's permissions (no
+      // ownership chain covers DDL). The pool's CREATE TABLE page names no exemption for temporary tables, unlike
+      // SQL Server's (unverified on a pool): granted, it lets the identity create tables in stg only, the one schema it
+      // holds ALTER on.
+      "-- #temp tables the load's procedures create (CTAS), and nothing outside stg: CREATE TABLE needs ALTER on the schema.",
+      `GRANT CREATE TABLE TO ${principal};`,
+    ].join("\n"),
   ];
   for (const schema of [...new Set(model.tables.filter((t) => t.role === "staging").map((t) => t.schema))]) {
     parts.push(
@@ -460,7 +468,7 @@ export function generateOlapEtlAccessScript(model: OlapModel): string {
   return [
     header("Azure Synapse dedicated SQL pool (OLAP): what the ETL identity may do, and nothing more.", [
       "Source: pipelines/model/olap.ts. Regenerate with `npm run sql:generate`. Run after 12, as the Entra admin:",
-      `sqlcmd ... -v ${OLAP_ETL_PRINCIPAL_VARIABLE}="<display name of the Data Factory managed identity>" -i 13_olap_etl_access.sql`,
+      `sqlcmd ... -I -v ${OLAP_ETL_PRINCIPAL_VARIABLE}="<display name of the Data Factory managed identity>" -i 13_olap_etl_access.sql`,
       "No db_owner, no CONTROL, no DDL outside the staging schema. Idempotent: GRANT is, and the user is guarded.",
     ]),
     batches(parts),
@@ -496,7 +504,7 @@ export function generateOlapStreamingAccessScript(model: OlapModel): string {
     header: [
       "Source: pipelines/model/olap.ts (stream mappings). Regenerate with `npm run sql:generate`. Run after 10, as the",
       "Entra admin (the schema deployment pipeline does, with global parameter streamingPrincipalName):",
-      `sqlcmd ... -v ${OLAP_STREAMING_PRINCIPAL_VARIABLE}="<display name of the streaming app's managed identity>" -i ${OLAP_STREAMING_ACCESS_FILE}`,
+      `sqlcmd ... -I -v ${OLAP_STREAMING_PRINCIPAL_VARIABLE}="<display name of the streaming app's managed identity>" -i ${OLAP_STREAMING_ACCESS_FILE}`,
     ],
     variable: OLAP_STREAMING_PRINCIPAL_VARIABLE,
     grants: targets.map((name) => {
@@ -533,7 +541,7 @@ export function generateOlapAnalystAccessScript(model: OlapModel): string {
       "Source: pipelines/model/olap.ts (dimensions, facts, materialized views). Regenerate with `npm run sql:generate`.",
       "Run after 12, as the Entra admin (the schema deployment pipeline does, with global parameter",
       "analystsPrincipalName):",
-      `sqlcmd ... -v ${OLAP_ANALYSTS_PRINCIPAL_VARIABLE}="<display name of the analysts Entra group>" -i ${OLAP_ANALYST_ACCESS_FILE}`,
+      `sqlcmd ... -I -v ${OLAP_ANALYSTS_PRINCIPAL_VARIABLE}="<display name of the analysts Entra group>" -i ${OLAP_ANALYST_ACCESS_FILE}`,
       "The group's database user lets its members sign in; the pool's BI classifier (wc_bi) places their sessions.",
     ],
     variable: OLAP_ANALYSTS_PRINCIPAL_VARIABLE,

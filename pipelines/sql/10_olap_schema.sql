@@ -320,7 +320,7 @@ GO
 
 IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Fact_Payment') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'dbo.Fact_Payment') AND p.distribution_ordinal = 1 AND c.name <> N'PaymentId')
 BEGIN
-    THROW 50020, N'dbo.Fact_Payment exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+    THROW 50020, N'dbo.Fact_Payment exists with another distribution than the model''s (HASH(PaymentId)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT (drop the dashboards'' materialized views over it first: 12 re-creates them), then re-run.', 1;
 END;
 GO
 
@@ -374,7 +374,7 @@ GO
 
 IF EXISTS (SELECT 1 FROM sys.pdw_table_distribution_properties WHERE object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND distribution_policy_desc <> N'HASH') OR EXISTS (SELECT 1 FROM sys.pdw_column_distribution_properties AS p JOIN sys.columns AS c ON c.object_id = p.object_id AND c.column_id = p.column_id WHERE p.object_id = OBJECT_ID(N'dbo.Fact_API_Performance') AND p.distribution_ordinal = 1 AND c.name <> N'MinuteStart')
 BEGIN
-    THROW 50020, N'dbo.Fact_API_Performance exists with another distribution than the model''s (HASH(MinuteStart)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT, then re-run.', 1;
+    THROW 50020, N'dbo.Fact_API_Performance exists with another distribution than the model''s (HASH(MinuteStart)). Re-create it with CREATE TABLE AS SELECT in the new distribution and RENAME OBJECT (drop the dashboards'' materialized views over it first: 12 re-creates them), then re-run.', 1;
 END;
 GO
 

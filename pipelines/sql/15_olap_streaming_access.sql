@@ -2,7 +2,7 @@
 -- Azure Synapse dedicated SQL pool (OLAP): what the streaming loader may do, and nothing more.
 -- Source: pipelines/model/olap.ts (stream mappings). Regenerate with `npm run sql:generate`. Run after 10, as the
 -- Entra admin (the schema deployment pipeline does, with global parameter streamingPrincipalName):
--- sqlcmd ... -v StreamingPrincipalName="<display name of the streaming app's managed identity>" -i 15_olap_streaming_access.sql
+-- sqlcmd ... -I -v StreamingPrincipalName="<display name of the streaming app's managed identity>" -i 15_olap_streaming_access.sql
 -- Idempotent: GRANT is, and the user is guarded.
 
 IF DATABASE_PRINCIPAL_ID(N'$(StreamingPrincipalName)') IS NULL

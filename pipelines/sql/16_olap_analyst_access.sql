@@ -3,7 +3,7 @@
 -- Source: pipelines/model/olap.ts (dimensions, facts, materialized views). Regenerate with `npm run sql:generate`.
 -- Run after 12, as the Entra admin (the schema deployment pipeline does, with global parameter
 -- analystsPrincipalName):
--- sqlcmd ... -v AnalystsPrincipalName="<display name of the analysts Entra group>" -i 16_olap_analyst_access.sql
+-- sqlcmd ... -I -v AnalystsPrincipalName="<display name of the analysts Entra group>" -i 16_olap_analyst_access.sql
 -- The group's database user lets its members sign in; the pool's BI classifier (wc_bi) places their sessions.
 -- Idempotent: GRANT is, and the user is guarded.
 

@@ -1268,6 +1268,18 @@ describe("pipelines/generate", () => {
         assert.ok(code.includes(`GRANT ALTER ON [${mv.schema}].[${mv.name}] TO`), mv.name);
       assert.match(code, /GRANT EXECUTE ON \[dbo\]\.\[usp_RefreshDashboardAggregates\]/);
       assert.doesNotMatch(code, /db_owner|CONTROL|ON SCHEMA::\[dbo\]|ALTER ON \[dbo\]\.\[(Dim|Fact)_/);
+      // The load's #temp tables (CTAS inside its procedures): CREATE TABLE, which reaches no schema but stg (the only
+      // one it holds ALTER on).
+      assert.match(code, /GRANT CREATE TABLE TO \[\$\(EtlPrincipalName\)\];/);
+      assert.deepEqual(
+        [...code.matchAll(/GRANT [^;]*\bALTER ON SCHEMA::\[(\w+)\]/g)].map((m) => m[1]),
+        ["stg"],
+      );
+      // A fact's distribution drift says to drop the dashboards' views before the CTAS and RENAME OBJECT.
+      assert.match(
+        content("10_olap_schema.sql"),
+        /THROW 50020, N'dbo\.Fact_Payment exists with another distribution .*RENAME OBJECT \(drop the dashboards'' materialized views over it first: 12 re-creates them\), then re-run\.'/,
+      );
     });
   });
 
