@@ -451,6 +451,20 @@ describe("tools edges: secrets never reach a report", () => {
       assert.match(out.stdout, new RegExp(`\\[advisory\\] ${RULE}`));
     });
 
+    it("leaves out resources pending deletion, as the CLI's snapshot analysis does (analyze_snapshot.go: res.Delete)", async () => {
+      const doc = exportWith("x", "plain-api-key");
+      const [settings] = doc.deployment.resources;
+      const pending = { ...settings, urn: settings.urn.replace("::app-settings", "::app-settings-old"), delete: true };
+      const both = { ...doc, deployment: { ...doc.deployment, resources: [settings, pending] } };
+      const { resources, verdict } = await analyzeExport(both, { stack: "prod", policyConfig: {} });
+      assert.deepEqual(
+        resources.map((r) => r.urn),
+        [settings.urn],
+      );
+      assert.ok(verdict.violations.some((v) => v.urn === settings.urn));
+      assert.ok(!verdict.violations.some((v) => v.urn === pending.urn));
+    });
+
     it("leaves out top-level internal keys (`__…`) as the engine does (rpc.go SkipInternalKeys), not nested ones", () => {
       const [r] = fromStackExport(exportWith("a", "b", { __defaults: ["name"], tags: { __keep: "x" } }));
       assert.equal("__defaults" in r.inputs, false);

@@ -333,9 +333,13 @@ function materializedViewSelect(mv: MaterializedView, fact: OlapTable): string {
  */
 export const DASHBOARD_DEFINITIONS = { schema: "dbo", name: "DashboardViewDefinition" };
 
-/** The SHA-256 of a view's CREATE statement, as a T-SQL binary literal. */
+/**
+ * The SHA-256 of a view's CREATE statement with its whitespace collapsed, as a T-SQL binary literal: a change of
+ * layout in the generator does not rebuild every view from its whole fact; any change of what the statement says does.
+ */
 export function definitionHash(create: string): string {
-  return `0x${createHash("sha256").update(create, "utf8").digest("hex").toUpperCase()}`;
+  const canonical = create.replace(/\s+/g, " ").trim();
+  return `0x${createHash("sha256").update(canonical, "utf8").digest("hex").toUpperCase()}`;
 }
 
 export function generateDashboardsScript(model: OlapModel): string {

@@ -87,14 +87,45 @@ function setPaths(
 }
 
 /**
- * A deployment with no public endpoint that cannot say `Disabled`: API Management injected in a VNet in internal
- * mode (`publicNetworkAccess` is for its private endpoint mode only; apimanagement/api-management-using-with-internal-vnet).
+ * A deployment with no public data plane that cannot, or need not, say `Disabled`: API Management in a VNet in
+ * internal mode (`publicNetworkAccess` is for its private endpoint mode only), a Container Apps environment on an
+ * internal VNet, a private AKS cluster, a PostgreSQL or MySQL server injected in a subnet (private access: no public
+ * endpoint at all), a disk or snapshot that refuses export except through a private link (`networkAccessPolicy`).
  */
 function privateOtherwise(type: string, props: Record<string, unknown>): boolean {
-  return (
-    type === "azure-native:apimanagement:ApiManagementService" && sameText(props["virtualNetworkType"], "Internal")
-  );
+  switch (type) {
+    case "azure-native:apimanagement:ApiManagementService":
+      return sameText(props["virtualNetworkType"], "Internal");
+    case "azure-native:app:ManagedEnvironment":
+      return valueAt(props, "vnetConfiguration", "internal") === true;
+    case "azure-native:containerservice:ManagedCluster":
+      return valueAt(props, "apiServerAccessProfile", "enablePrivateCluster") === true;
+    case "azure-native:dbforpostgresql:Server":
+    case "azure-native:dbformysql:Server":
+      return presence(props, "network", "delegatedSubnetResourceId") !== "absent";
+    case "azure-native:compute:Disk":
+    case "azure-native:compute:Snapshot":
+      return ["DenyAll", "AllowPrivate"].some((v) => sameText(props["networkAccessPolicy"], v));
+    default:
+      return false;
+  }
 }
+
+/** Whether a switch's value closes public access: "Disabled", or `false` where the input is a boolean (Automation). */
+const closed = (value: unknown) => sameText(value, "Disabled") || value === false;
+
+/**
+ * Types whose public access is open when the switch is unset, beside the SDK's top-level `publicNetworkAccess` types:
+ * those that keep it one level down (Cognitive Services' `properties`, PostgreSQL's and MySQL's `network`).
+ */
+const OPEN_WHEN_UNSET = [
+  "azure-native:cognitiveservices:Account",
+  "azure-native:dbformysql:Server",
+  "azure-native:dbforpostgresql:Server",
+];
+
+/** SDK types whose unset switch is closed (Cloud HSM takes only `Disabled`). */
+const CLOSED_WHEN_UNSET = ["azure-native:hardwaresecuritymodules:CloudHsmCluster"];
 
 export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
   {
@@ -115,8 +146,9 @@ export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
     if (typeIn(OWN_NETWORK_RULE, args.type)) args.notApplicable("its own rule reads its network access");
     const set = setPaths(args.type, props, NETWORK_PATHS);
     if (set.length === 0) {
-      if (!typeIn(SDK_SWITCHES.publicNetworkAccess, args.type)) args.notApplicable("it takes no publicNetworkAccess");
-      if (!privateOtherwise(args.type, props))
+      if (!typeIn([...SDK_SWITCHES.publicNetworkAccess, ...OPEN_WHEN_UNSET], args.type))
+        args.notApplicable("it takes no publicNetworkAccess");
+      if (!privateOtherwise(args.type, props) && !typeIn(CLOSED_WHEN_UNSET, args.type))
         report(
           `${who(args)} leaves publicNetworkAccess unset, and Azure's default is Enabled: set it to "Disabled" and reach the service through a private endpoint.`,
         );
@@ -125,7 +157,7 @@ export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
     for (const p of set) {
       if (presence(props, ...p) === "unknown") requireKnown(props, ...p);
       const value = valueAt(props, ...p);
-      if (!sameText(value, "Disabled") && !privateOtherwise(args.type, props))
+      if (!closed(value) && !privateOtherwise(args.type, props))
         report(
           `${who(args)} sets ${p.join(".")} to '${String(value)}': set it to "Disabled" and reach the service through a private endpoint.`,
         );
@@ -150,19 +182,21 @@ const LOCAL_AUTH: readonly (readonly [readonly string[], (v: unknown) => boolean
 ];
 
 /**
- * Types whose keys are on when their switch is unset, beside the SDK's `disableLocalAuth` types: Redis
- * (`disableAccessKeyAuthentication`), Managed Redis databases (`accessKeysAuthentication`), PostgreSQL flexible
+ * The switch that turns a type's keys off, where leaving it unset keeps them on: the SDK's `disableLocalAuth` types,
+ * Redis (`disableAccessKeyAuthentication`), Managed Redis databases (`accessKeysAuthentication`), PostgreSQL flexible
  * servers (`authConfig.passwordAuth`), AKS (`disableLocalAccounts`), Batch (`allowedAuthenticationModes`) and
- * Cognitive Services accounts (`properties.disableLocalAuth`).
+ * Cognitive Services accounts (`properties.disableLocalAuth`). Another switch being set (SignalR's `disableAadAuth`)
+ * does not stand in for it.
  */
-const KEYS_ON_BY_DEFAULT = [
-  "azure-native:batch:BatchAccount",
-  "azure-native:cognitiveservices:Account",
-  "azure-native:containerservice:ManagedCluster",
-  "azure-native:dbforpostgresql:Server",
-  "azure-native:redis:Redis",
-  "azure-native:redisenterprise:Database",
-];
+const KEY_SWITCH: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(SDK_SWITCHES.localAuth.map((t) => [t, ["disableLocalAuth"]])),
+  "azure-native:batch:BatchAccount": ["allowedAuthenticationModes"],
+  "azure-native:cognitiveservices:Account": ["properties", "disableLocalAuth"],
+  "azure-native:containerservice:ManagedCluster": ["disableLocalAccounts"],
+  "azure-native:dbforpostgresql:Server": ["authConfig", "passwordAuth"],
+  "azure-native:redis:Redis": ["disableAccessKeyAuthentication"],
+  "azure-native:redisenterprise:Database": ["accessKeysAuthentication"],
+};
 
 export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
   {
@@ -187,14 +221,12 @@ export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
       LOCAL_AUTH.map(([p]) => p),
     );
     const set = LOCAL_AUTH.filter(([p]) => paths.includes(p));
-    if (set.length === 0) {
-      if (!typeIn([...SDK_SWITCHES.localAuth, ...KEYS_ON_BY_DEFAULT], args.type))
-        args.notApplicable("it takes no local-authentication switch");
+    const key = KEY_SWITCH[args.type];
+    if (set.length === 0 && !key) args.notApplicable("it takes no local-authentication switch");
+    if (key && !paths.some((p) => p.join(".") === key.join(".")))
       report(
-        `${who(args)} leaves its local authentication switch unset, and Azure's default keeps keys on: switch them off (Entra ID only).`,
+        `${who(args)} leaves ${key.join(".")} unset, and Azure's default keeps keys on: switch them off (Entra ID only).`,
       );
-      return;
-    }
     for (const [p, keysOff, want] of set) {
       if (presence(props, ...p) === "unknown") requireKnown(props, ...p);
       const value = valueAt(props, ...p);
@@ -205,6 +237,13 @@ export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
     }
   },
 );
+
+/**
+ * SDK types that take only TLS 1.2 or later whatever the input says (the SDK's own documentation: Event Grid
+ * namespaces "Only TLS version 1.2 is supported"; Managed Redis "TLS 1.0 and TLS 1.1 are now completely obsolete --
+ * you cannot use them"): left unset, nothing older is possible.
+ */
+const TLS_12_ONLY = ["azure-native:eventgrid:Namespace", "azure-native:redisenterprise:RedisEnterprise"];
 
 const TLS_PATHS: readonly (readonly string[])[] = [
   ["minimumTlsVersion"],
@@ -242,6 +281,7 @@ export const baselineTls = resourcePolicy<Record<string, unknown>>(
     if (plaintext) report(`${who(args)} opens its plaintext port (enableNonSslPort): set it to false.`);
     const set = setPaths(args.type, props, TLS_PATHS);
     if (set.length === 0) {
+      if (typeIn(TLS_12_ONLY, args.type)) return; // nothing older is possible
       if (!typeIn(SDK_SWITCHES.minimumTls, args.type)) {
         if (plaintext) return;
         args.notApplicable("it takes no minimum TLS version");

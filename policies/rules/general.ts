@@ -35,17 +35,20 @@ export const EU_LOCATIONS = [
  */
 export const GLOBAL_TYPES = [
   "azure-native:alertsmanagement:AlertProcessingRuleByName",
+  "azure-native:alertsmanagement:SmartDetectorAlertRule",
+  "azure-native:cdn:AFDEndpoint",
+  "azure-native:cdn:Policy",
   "azure-native:cdn:Profile",
+  "azure-native:dns:Zone",
+  "azure-native:frontdoor:FrontDoor",
+  "azure-native:frontdoor:Policy",
   "azure-native:monitor:ActionGroup",
   "azure-native:monitor:ActivityLogAlert",
   "azure-native:monitor:MetricAlert",
   "azure-native:monitor:PrivateLinkScope",
-  "azure-native:network:DnsZone",
-  "azure-native:network:FrontDoor",
-  "azure-native:network:FrontDoorWebApplicationFirewallPolicy",
-  "azure-native:network:TrafficManagerProfile",
   "azure-native:privatedns:PrivateZone",
   "azure-native:privatedns:VirtualNetworkLink",
+  "azure-native:trafficmanager:Profile",
 ];
 
 /** A location in the allowed list (any spelling: "West Europe", "westeurope"), or `global` for a global type. */
@@ -55,41 +58,43 @@ function locationAllowed(location: string, allowed: readonly string[], type?: st
   return allowed.map(normaliseLocation).includes(loc);
 }
 
-/** Input keys below the top that name a region: an API Management gateway's, a Service Bus geo-replica's. */
-const NESTED_LOCATION_KEYS = ["location", "locationName"];
-/** Nested values that name no region (Data Factory's integration runtime resolving to the factory's own). */
+/**
+ * Regions below the top of a type's inputs, where the service keeps or processes data too: API Management's
+ * additional gateway regions, Service Bus and Event Hubs geo-replicas, a managed integration runtime's compute
+ * (`AutoResolve`: the factory's own region). Named per type (a walk over every `location` key flagged tags and App
+ * Insights probe ids); `*` stands for each element of an array. Cosmos DB's `locations` are its own rule's.
+ */
+export const NESTED_REGION_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  "azure-native:apimanagement:ApiManagementService": [["additionalLocations", "*", "location"]],
+  "azure-native:servicebus:Namespace": [["geoDataReplication", "locations", "*", "locationName"]],
+  "azure-native:eventhub:Namespace": [["geoDataReplication", "locations", "*", "locationName"]],
+  "azure-native:datafactory:IntegrationRuntime": [["properties", "computeProperties", "location"]],
+  "azure-native:synapse:IntegrationRuntime": [["properties", "computeProperties", "location"]],
+};
+/** Nested values that name no region (a managed integration runtime resolving to its factory's region). */
 const NOT_A_REGION = ["autoresolve"];
-/** Types whose own rule reads their nested regions (Cosmos DB's `locations`), and templates (the template rule's). */
-const OWN_NESTED_LOCATION_RULE = [
-  "azure-native:cosmosdb:DatabaseAccount",
-  "azure-native:resources:Deployment",
-  "azure-native:resources:DeploymentAtSubscriptionScope",
-  "azure-native:resources:DeploymentAtManagementGroupScope",
-  "azure-native:resources:DeploymentAtTenantScope",
-];
 
 /**
- * Every string under a region key below the top of the inputs, with its path (`additionalLocations[0].location`).
- * A subtree unknown during preview is not read (the update, and the analysis of the deployed view, see it).
+ * The strings at a type's nested region paths, with their paths (`additionalLocations[1].location`). A value unknown
+ * during preview is not read (the update, and the analysis of the deployed view, see it).
  */
-export function nestedLocations(props: unknown): { path: string; value: string }[] {
+export function nestedLocations(type: string, props: unknown): { path: string; value: string }[] {
   const found: { path: string; value: string }[] = [];
-  const walk = (node: unknown, path: string, depth: number) => {
-    if (node === null || typeof node !== "object" || depth > 8) return;
-    for (const key of Object.keys(node)) {
-      let value: unknown;
-      try {
-        value = (node as Record<string, unknown>)[key];
-      } catch {
-        continue; // unknown during preview
-      }
-      const at = Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      if (path !== "" && NESTED_LOCATION_KEYS.includes(key) && typeof value === "string") {
-        if (!NOT_A_REGION.includes(normaliseLocation(value)) && !value.startsWith("[")) found.push({ path: at, value });
-      } else walk(value, at, depth + 1);
+  const walk = (node: unknown, rest: readonly string[], at: string) => {
+    if (rest.length === 0) {
+      if (typeof node === "string" && !NOT_A_REGION.includes(normaliseLocation(node)))
+        found.push({ path: at, value: node });
+      return;
     }
+    const [key, ...tail] = rest;
+    if (key === "*") {
+      if (Array.isArray(node)) node.forEach((e, i) => walk(e, tail, `${at}[${i}]`));
+      return;
+    }
+    if (presence(node, key) !== "set") return;
+    walk(safeGet(node, key), tail, at ? `${at}.${key}` : key);
   };
-  walk(props, "", 0);
+  for (const p of NESTED_REGION_PATHS[defaultTypeToken(type)] ?? []) walk(props, p, "");
   return found;
 }
 
@@ -118,6 +123,15 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
   },
   [], // filled below: applies to every azure-native type
   (props, args, report) => {
+    const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
+    // Regions below the top (a gateway's additional locations, a geo-replica, a runtime's compute) hold data too:
+    // read first, so a child resource without a location of its own (an integration runtime) is checked as well.
+    for (const n of nestedLocations(args.type, props)) {
+      if (!locationAllowed(n.value, allowed) || normaliseLocation(n.value) === "global")
+        report(
+          `${who(args)} places ${n.path} in '${n.value}', outside the EU regions this stack allows (${allowed.join(", ")}): every region a resource keeps or processes data in must be one of them.`,
+        );
+    }
     // Unknown during preview (another resource's output): undecided, decided at the update.
     if (presence(props, "location") === "unknown") requireKnown(props, "location");
     const location = safeGet(props, "location");
@@ -130,9 +144,9 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
         );
         return;
       }
+      if (NESTED_REGION_PATHS[args.type]) return; // its nested regions were read above
       args.notApplicable("the resource has no location input");
     }
-    const { allowedLocations: allowed } = args.getConfig<{ allowedLocations: string[] }>();
     if (typeof location === "string" && !locationAllowed(location, allowed, args.type)) {
       report(
         normaliseLocation(location) === "global"
@@ -141,14 +155,6 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
             ? `${who(args)} is in '${location}', an EU region outside this stack's allowedLocations (${allowed.join(", ")}): set location to one of them, or add it to allowedLocations in policies/config/<stack>.json (and the template and Cosmos DB rules' lists there) after the security team's review.`
             : `${who(args)} is in '${location}', outside the EU regions this stack allows (${allowed.join(", ")}): set location to one of them.`,
       );
-    }
-    // Regions below the top (a gateway's additional locations, a geo-replica) hold the data too.
-    if (typeIn(OWN_NESTED_LOCATION_RULE, args.type)) return;
-    for (const n of nestedLocations(props)) {
-      if (!locationAllowed(n.value, allowed) || normaliseLocation(n.value) === "global")
-        report(
-          `${who(args)} places ${n.path} in '${n.value}', outside the EU regions this stack allows (${allowed.join(", ")}): every region a resource keeps data in must be one of them.`,
-        );
     }
   },
 );
@@ -428,7 +434,7 @@ export const unreviewedTypes = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-disallow-unreviewed-type",
     description:
-      "Every azure-native resource is of a type the pack has been reviewed for (policy config `reviewedTypes`): the posture rules are written per type, so a type none of them names (a first Service Bus namespace, Redis cache or PostgreSQL server) would pass a pull request with a public endpoint, keys, old TLS, no diagnostics and no protection, unchecked.",
+      "Every azure-native resource is of a type the pack has been reviewed for (its `REVIEWED_TYPES`, and a stack's `additionalReviewedTypes`): the posture rules are written per type, so a type none of them names (a first Service Bus namespace, Redis cache or PostgreSQL server) would pass a pull request with a public endpoint, keys, old TLS, no diagnostics and no protection, unchecked.",
     severity: "high",
     pci: ["1.2.1", "2.2.1"],
     gdpr: ["25(1)", "32(1)(b)"],
@@ -438,18 +444,19 @@ export const unreviewedTypes = resourcePolicy<Record<string, unknown>>(
       "Before adding a new service's resource type, write the rules its posture needs (private endpoint and public network access, Entra-only authentication, customer-managed key, TLS, diagnostics, protection and lock lists: docs/policy-rules.md) and add the type to `REVIEWED_TYPES` in policies/lib/reviewedTypes.ts in the same reviewed change.",
     url: "https://www.pulumi.com/docs/insights/policy/",
     config: {
-      reviewedTypes: {
+      additionalReviewedTypes: {
         type: "array",
         items: { type: "string" },
-        default: [...REVIEWED_TYPES],
-        description: "azure-native type tokens (default version) the pack's rules have been reviewed for.",
+        default: [],
+        description:
+          "azure-native type tokens reviewed for this stack beyond the pack's own list (REVIEWED_TYPES, which a newer pack version extends): a stack setting it keeps the pack's list.",
       },
     },
   },
   [], // every azure-native type
   (_props, args, report) => {
-    const { reviewedTypes } = args.getConfig<{ reviewedTypes: string[] }>();
-    if (!typeIn(reviewedTypes, args.type))
+    const { additionalReviewedTypes } = args.getConfig<{ additionalReviewedTypes: string[] }>();
+    if (!typeIn(REVIEWED_TYPES, args.type) && !typeIn(additionalReviewedTypes, args.type))
       report(
         `${who(args)} is of type ${args.type}, which the pack has not been reviewed for: no rule checks its network access, authentication, keys, TLS, diagnostics or protection. Write the rules it needs, then add it to REVIEWED_TYPES (policies/lib/reviewedTypes.ts).`,
       );

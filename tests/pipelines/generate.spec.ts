@@ -331,6 +331,12 @@ describe("pipelines/generate", () => {
       const [old, now] = [hashOf(before), hashOf(after)];
       assert.notEqual(old, now);
       assert.match(now, /^0x[0-9A-F]{64}$/);
+      // Layout is not definition: a change of whitespace in the generator rebuilds no view.
+      assert.equal(
+        definitionHash("CREATE  MATERIALIZED VIEW\n  x AS SELECT 1"),
+        definitionHash("CREATE MATERIALIZED VIEW x AS SELECT 1"),
+      );
+      assert.notEqual(definitionHash("SELECT SUM([A])"), definitionHash("SELECT SUM([B])"));
       const batches = after.split(/^GO$/m).map((b) => b.trim());
       const at = (start: string) => batches.findIndex((b) => b.startsWith(`-- ${name}: ${start}`));
       const [adopt, drop, forget] = [

@@ -34,11 +34,17 @@ describe("policies: baseline switches on every type", () => {
         baselinePublicNetwork,
         rec("azure-native:dbforpostgresql:Server", { network: { publicNetworkAccess: "Disabled" } }),
       );
-      // API Management in a VNet in internal mode has no public gateway and cannot say Disabled.
-      await expectPass(
-        baselinePublicNetwork,
-        rec("azure-native:apimanagement:ApiManagementService", { virtualNetworkType: "Internal" }),
-      );
+      // Deployments with no public data plane that cannot or need not say Disabled.
+      for (const [type, inputs] of [
+        ["azure-native:apimanagement:ApiManagementService", { virtualNetworkType: "Internal" }],
+        ["azure-native:app:ManagedEnvironment", { vnetConfiguration: { internal: true } }],
+        ["azure-native:containerservice:ManagedCluster", { apiServerAccessProfile: { enablePrivateCluster: true } }],
+        ["azure-native:dbforpostgresql:Server", { network: { delegatedSubnetResourceId: "/subscriptions/0/x" } }],
+        ["azure-native:compute:Disk", { networkAccessPolicy: "DenyAll" }],
+        ["azure-native:automation:AutomationAccount", { publicNetworkAccess: false }],
+        ["azure-native:hardwaresecuritymodules:CloudHsmCluster", {}],
+      ] as const)
+        await expectPass(baselinePublicNetwork, rec(type, inputs));
     });
 
     it("fails an open or unset switch (Azure's default is Enabled), naming the path", async () => {
@@ -61,6 +67,22 @@ describe("policies: baseline switches on every type", () => {
         baselinePublicNetwork,
         rec("azure-native:apimanagement:ApiManagementService", { virtualNetworkType: "External" }),
         /leaves publicNetworkAccess unset/,
+      );
+      // Types that keep the switch one level down are judged when it is unset too; a boolean switch on is open.
+      await expectFail(
+        baselinePublicNetwork,
+        rec("azure-native:cognitiveservices:Account", { kind: "OpenAI" }),
+        /leaves publicNetworkAccess unset/,
+      );
+      await expectFail(
+        baselinePublicNetwork,
+        rec("azure-native:dbforpostgresql:Server", {}),
+        /leaves publicNetworkAccess unset/,
+      );
+      await expectFail(
+        baselinePublicNetwork,
+        rec("azure-native:automation:AutomationAccount", { publicNetworkAccess: true }),
+        /sets publicNetworkAccess to 'true'/,
       );
       await expectUndecided(
         baselinePublicNetwork,
@@ -106,8 +128,27 @@ describe("policies: baseline switches on every type", () => {
         rec("azure-native:servicebus:Namespace", { disableLocalAuth: false }),
         /^new-tier \(azure-native:servicebus:Namespace\) sets disableLocalAuth to false, which keeps local keys or passwords on: set it to true\.$/,
       );
-      await expectFail(baselineLocalAuth, rec("azure-native:appconfiguration:ConfigurationStore", {}), /switch unset/);
-      await expectFail(baselineLocalAuth, rec("azure-native:redis:Redis", {}), /switch unset/);
+      await expectFail(
+        baselineLocalAuth,
+        rec("azure-native:appconfiguration:ConfigurationStore", {}),
+        /^new-tier \(azure-native:appconfiguration:ConfigurationStore\) leaves disableLocalAuth unset, and Azure's default keeps keys on/,
+      );
+      await expectFail(
+        baselineLocalAuth,
+        rec("azure-native:redis:Redis", {}),
+        /leaves disableAccessKeyAuthentication unset/,
+      );
+      // Another switch set does not stand in for the one that turns keys off.
+      await expectFail(
+        baselineLocalAuth,
+        rec("azure-native:signalrservice:SignalR", { disableAadAuth: false }),
+        /leaves disableLocalAuth unset/,
+      );
+      await expectFail(
+        baselineLocalAuth,
+        rec("azure-native:cognitiveservices:Account", { properties: {} }),
+        /leaves properties\.disableLocalAuth unset/,
+      );
       await expectFail(
         baselineLocalAuth,
         rec("azure-native:batch:BatchAccount", { allowedAuthenticationModes: ["SharedKey", "AAD"] }),
@@ -134,6 +175,9 @@ describe("policies: baseline switches on every type", () => {
         rec("azure-native:redis:Redis", { minimumTlsVersion: "1.2", enableNonSslPort: false }),
       );
       await expectPass(baselineTls, rec("azure-native:eventgrid:Topic", { minimumTlsVersionAllowed: "1.2" }));
+      // Services that take nothing older than 1.2 whatever the input says.
+      await expectPass(baselineTls, rec("azure-native:redisenterprise:RedisEnterprise", {}));
+      await expectPass(baselineTls, rec("azure-native:eventgrid:Namespace", {}));
       for (const v of ["1.2", "1.3", "TLS1_2", "TLS1_3", "Tls12", "tls1.2"]) assert.ok(tls12OrLater(v), v);
       for (const v of ["1.0", "1.1", "TLS1_0", "Tls11", "", "12"]) assert.ok(!tls12OrLater(v), v);
     });
@@ -144,11 +188,7 @@ describe("policies: baseline switches on every type", () => {
         rec("azure-native:servicebus:Namespace", { minimumTlsVersion: "1.0" }),
         /sets minimumTlsVersion to '1\.0': set it to TLS 1\.2 or later\./,
       );
-      await expectFail(
-        baselineTls,
-        rec("azure-native:redisenterprise:RedisEnterprise", {}),
-        /minimum TLS version unset/,
-      );
+      await expectFail(baselineTls, rec("azure-native:eventgrid:Topic", {}), /minimum TLS version unset/);
       await expectFail(
         baselineTls,
         rec("azure-native:redis:Redis", { minimumTlsVersion: "1.2", enableNonSslPort: true }),

@@ -1,6 +1,12 @@
 import { strict as assert } from "node:assert";
 import { outOfScopeTag } from "../../policies/lib/scope";
-import { allowedLocations, defenderPlans, requiredTags, untypedResources } from "../../policies/rules/general";
+import {
+  allowedLocations,
+  defenderPlans,
+  GLOBAL_TYPES,
+  requiredTags,
+  untypedResources,
+} from "../../policies/rules/general";
 import { defenderTemplate, DEFENDER_PLANS } from "../../components/operations/governance";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
@@ -64,13 +70,27 @@ describe("policies/general", () => {
         }),
         /locationName in 'global'/,
       );
-      // Data Factory's runtime resolving to the factory's region, and an EU replica, pass; Cosmos DB's regions are its
+      // A managed integration runtime (no location of its own) computing in East US fails; resolving to the factory's
+      // region passes. Keys that name no region (a tag, a web test's probe) are not read; Cosmos DB's regions are its
       // own rule's (no second message).
+      const runtime = (location: string) =>
+        resourceRecord("azure-native:datafactory:IntegrationRuntime", "ir", {
+          factoryName: "adf",
+          properties: { type: "Managed", computeProperties: { location } },
+        });
+      await expectFail(
+        allowedLocations,
+        runtime("eastus"),
+        /^ir .* places properties\.computeProperties\.location in 'eastus'/,
+      );
+      await expectPass(allowedLocations, runtime("AutoResolve"));
+      await expectPass(allowedLocations, runtime("northeurope"));
+      await expectPass(allowedLocations, vault({ tags: { ...TAGS, location: "Amsterdam office" } }));
       await expectPass(
         allowedLocations,
-        resourceRecord("azure-native:datafactory:IntegrationRuntime", "ir", {
+        resourceRecord("azure-native:applicationinsights:WebTest", "probe", {
           location: "westeurope",
-          properties: { type: "Managed", typeProperties: { computeProperties: { location: "AutoResolve" } } },
+          locations: [{ location: "emea-nl-ams-azr" }],
         }),
       );
       await expectPass(
@@ -81,6 +101,13 @@ describe("policies/general", () => {
           locations: [{ locationName: "eastus" }],
         }),
       );
+    });
+    it("allows `global` on the global services' real type tokens only", () => {
+      for (const t of GLOBAL_TYPES) {
+        const [, module, cls] = t.split(":");
+        const sdk = require(`@pulumi/azure-native/${module}`) as Record<string, { __pulumiType?: string } | undefined>;
+        assert.equal(sdk[cls]?.__pulumiType, t, `${t} is not an azure-native resource class`);
+      }
     });
     it("fails a non-EU region and names the region", async () => {
       const r = await evaluatePolicy(allowedLocations, vault({ location: "eastus" }));

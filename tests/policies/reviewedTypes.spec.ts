@@ -65,10 +65,16 @@ describe("policies: reviewed types", () => {
       }
     });
 
-    it("passes a type a stack's policy config adds to reviewedTypes", async () => {
-      await expectPass(unreviewedTypes, resourceRecord("azure-native:servicebus:Namespace", "sb", {}), {
-        reviewedTypes: [...REVIEWED_TYPES, "azure-native:servicebus:Namespace"],
-      });
+    it("passes a type a stack's policy config adds, keeping the pack's own list", async () => {
+      const extra = { additionalReviewedTypes: ["azure-native:servicebus:Namespace"] };
+      await expectPass(unreviewedTypes, resourceRecord("azure-native:servicebus:Namespace", "sb", {}), extra);
+      await expectPass(unreviewedTypes, resourceRecord("azure-native:sql:Server", "sql", {}), extra);
+      await expectFail(
+        unreviewedTypes,
+        resourceRecord("azure-native:redis:Redis", "r", {}),
+        /not been reviewed/,
+        extra,
+      );
     });
 
     it("is not applicable to other providers' resources", async () => {

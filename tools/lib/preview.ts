@@ -423,12 +423,25 @@ export function readExportFile(file: string): ResourceRecord[] {
 }
 
 /** Runs the pack over an export file. The stack comes from `stack` or the first URN. */
+/**
+ * An export without the resources it marks `delete: true` (an old copy a replacement has yet to delete): the CLI's
+ * snapshot analysis skips them for both the per-resource and the stack policies (pkg/resource/deploy/
+ * analyze_snapshot.go, `if res.Delete { continue }`). Anything that is not an export is left for fromStackExport to refuse.
+ */
+export function withoutPendingDeletes(doc: unknown): unknown {
+  const d = doc as { deployment?: { resources?: unknown } } | null;
+  const resources = d?.deployment?.resources;
+  if (!Array.isArray(resources)) return doc;
+  const kept = resources.filter((r) => (r as { delete?: unknown } | null)?.delete !== true);
+  return kept.length === resources.length ? doc : { ...d, deployment: { ...d?.deployment, resources: kept } };
+}
+
 export async function analyzeExport(
   doc: unknown,
   opts: { stack?: string; policyConfig?: PackConfig; root?: string } = {},
 ): Promise<{ resources: ResourceRecord[]; verdict: Verdict; reading: ExportReading }> {
   const reading: ExportReading = { encryptedSecrets: 0, plaintexts: new Set() };
-  const resources = fromStackExport(doc, reading);
+  const resources = fromStackExport(withoutPendingDeletes(doc), reading);
   const stack = opts.stack ?? resources[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";
   const project = resources[0]?.urn.split("::")[1] ?? "unknown";
   const verdict = await runPolicies(policies, resources, {
