@@ -367,14 +367,12 @@ export function generateDashboardsScript(model: OlapModel): string {
     ].join("\n");
     parts.push(
       // CREATE runs only when the view is missing, so a grouping, measure, aggregate, fact or distribution the model
-      // changed would never reach a deployed pool: a view whose columns differ from the model's, or whose recorded
-      // definition is not this one, is dropped here and re-created below, from the fact (13 and 16 grant it again). A
-      // view with no record (created before the record existed) is taken as this definition once: it was created from
-      // the model of its day, and rebuilding every view over a large fact to find out would cost more.
-      [`-- ${name}: an existing view with no recorded definition is recorded as this one.`, record].join("\n"),
+      // changed would never reach a deployed pool: a view whose columns differ from the model's, or that has no record
+      // of this definition (another one, or none: a view made by hand or by a 12 from before the record, whose
+      // definition nothing can tell), is dropped here and re-created below, from the fact (13 and 16 grant it again).
       [
-        `-- ${name}: dropped when its columns differ from the model's or its recorded definition is not this one, to be re-created below.`,
-        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (${lacksColumn(name, columns)} OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})) OR EXISTS (SELECT 1 FROM ${definitions} WHERE [ViewName] = N'${name}' AND [DefinitionHash] <> ${hash}))`,
+        `-- ${name}: dropped when its columns differ from the model's or it has no record of this definition, to be re-created below.`,
+        `IF OBJECT_ID(N'${name}', N'V') IS NOT NULL AND (${lacksColumn(name, columns)} OR EXISTS (SELECT 1 FROM sys.columns WHERE object_id = OBJECT_ID(N'${name}') AND name NOT IN (${columns.map((c) => `N'${c}'`).join(", ")})) OR NOT EXISTS (SELECT 1 FROM ${definitions} WHERE [ViewName] = N'${name}' AND [DefinitionHash] = ${hash}))`,
         `    DROP VIEW ${qualified(mv.schema, mv.name)};`,
       ].join("\n"),
       [
