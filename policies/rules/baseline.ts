@@ -13,6 +13,10 @@ import { SDK_SWITCHES } from "../lib/sdkSwitches";
 import { typeIn } from "../lib/typeToken";
 import { presence, requireKnown, sameText, valueAt, who } from "../lib/values";
 
+/** `types`, unique and sorted, without those of `own` (a type its own rule reads is that rule's). */
+const besides = (own: readonly string[], ...types: (readonly string[])[]) =>
+  [...new Set(types.flat())].filter((t) => !own.includes(t)).sort();
+
 /** Types whose own `*-disallow-public-network-access` rule reads their network access (a test keeps this complete). */
 export const OWN_NETWORK_RULE = [
   "azure-native:applicationinsights:Component",
@@ -127,6 +131,24 @@ const OPEN_WHEN_UNSET = [
 /** SDK types whose unset switch is closed (Cloud HSM takes only `Disabled`). */
 const CLOSED_WHEN_UNSET = ["azure-native:hardwaresecuritymodules:CloudHsmCluster"];
 
+/** The types the network rule runs on: every other type has no such switch (not applicable, without a call). */
+const PRIVATE_OTHERWISE_TYPES = [
+  "azure-native:apimanagement:ApiManagementService",
+  "azure-native:app:ManagedEnvironment",
+  "azure-native:compute:Disk",
+  "azure-native:compute:Snapshot",
+  "azure-native:containerservice:ManagedCluster",
+  "azure-native:dbformysql:Server",
+  "azure-native:dbforpostgresql:Server",
+];
+export const NETWORK_SWITCH_TYPES = besides(
+  OWN_NETWORK_RULE,
+  SDK_SWITCHES.publicNetworkAccess,
+  OPEN_WHEN_UNSET,
+  PRIVATE_OTHERWISE_TYPES,
+  Object.values(NESTED_SWITCH_TYPES).flat(),
+);
+
 export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-disallow-public-network-access",
@@ -141,7 +163,7 @@ export const baselinePublicNetwork = resourcePolicy<Record<string, unknown>>(
       'Set `publicNetworkAccess: "Disabled"` and add a private endpoint (components/shared `privateEndpoint()`); API Management goes into a VNet in internal mode (`virtualNetworkType: "Internal"`).',
     url: "https://learn.microsoft.com/azure/private-link/private-link-overview",
   },
-  [],
+  NETWORK_SWITCH_TYPES,
   (props, args, report) => {
     if (typeIn(OWN_NETWORK_RULE, args.type)) args.notApplicable("its own rule reads its network access");
     const set = setPaths(args.type, props, NETWORK_PATHS);
@@ -198,6 +220,14 @@ const KEY_SWITCH: Readonly<Record<string, readonly string[]>> = {
   "azure-native:redisenterprise:Database": ["accessKeysAuthentication"],
 };
 
+/** The types the local-authentication rule runs on. */
+export const LOCAL_AUTH_SWITCH_TYPES = besides(
+  OWN_LOCAL_AUTH_RULE,
+  SDK_SWITCHES.localAuthAny,
+  Object.keys(KEY_SWITCH),
+  Object.values(NESTED_SWITCH_TYPES).flat(),
+);
+
 export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-disable-local-auth",
@@ -212,7 +242,7 @@ export const baselineLocalAuth = resourcePolicy<Record<string, unknown>>(
       'Set the service\'s switch (`disableLocalAuth: true`, `disableAccessKeyAuthentication: true`, `accessKeysAuthentication: "Disabled"`, `authConfig.passwordAuth: "Disabled"`, `disableLocalAccounts: true`, `allowedAuthenticationModes` without SharedKey) and grant managed identities data-plane roles instead.',
     url: "https://learn.microsoft.com/azure/role-based-access-control/overview",
   },
-  [],
+  LOCAL_AUTH_SWITCH_TYPES,
   (props, args, report) => {
     if (typeIn(OWN_LOCAL_AUTH_RULE, args.type)) args.notApplicable("its own rule reads its local authentication");
     const paths = setPaths(
@@ -259,6 +289,9 @@ export function tls12OrLater(value: unknown): boolean {
   return m !== null && Number(m[1]) >= 2;
 }
 
+/** The types the TLS rule runs on. */
+export const TLS_SWITCH_TYPES = besides(OWN_TLS_RULE, SDK_SWITCHES.minimumTls, SDK_SWITCHES.plaintextPort);
+
 export const baselineTls = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-enforce-minimum-tls-version",
@@ -273,7 +306,7 @@ export const baselineTls = resourcePolicy<Record<string, unknown>>(
       "Set the service's minimum TLS input (`minimumTlsVersion`, `minimalTlsVersion`, `minTlsVersion` or `minimumTlsVersionAllowed`) to \"1.2\" (or its enum's TLS 1.2 value) and leave `enableNonSslPort` false.",
     url: "https://learn.microsoft.com/azure/security/fundamentals/encryption-overview#encryption-of-data-in-transit",
   },
-  [],
+  TLS_SWITCH_TYPES,
   (props, args, report) => {
     if (typeIn(OWN_TLS_RULE, args.type)) args.notApplicable("its own rule reads its TLS version");
     if (presence(props, "enableNonSslPort") === "unknown") requireKnown(props, "enableNonSslPort");
