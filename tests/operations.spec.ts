@@ -902,7 +902,7 @@ describe("operations: infrastructure alerts and analytics rules (pure)", () => {
     const impersonation = rules.find((r) => r.key === "sql-impersonation")?.query ?? "";
     assert.match(
       impersonation,
-      /^\| where action_name_s contains "IMPERSONAT" or \(action_name_s in \("BATCH COMPLETED", "RPC COMPLETED"\) and statement_s matches regex @"(.*)"\)$/m,
+      /^\| where trim\(@"\\s", action_id_s\) == "IMP" or action_name_s contains "IMPERSONAT" or \(action_name_s in \("BATCH COMPLETED", "RPC COMPLETED"\) and statement_s matches regex @"(.*)"\)$/m,
     );
     const pattern = /matches regex @"(.*)"\)$/m.exec(impersonation)?.[1] ?? "";
     const re = new RegExp(pattern.replace("(?i)", ""), "i");

@@ -31,6 +31,7 @@ function signInColumns<P extends "UserPrincipalName" | "ServicePrincipalName">(p
 export const RULE_COLUMNS = {
   AzureDiagnostics: {
     Category: "string",
+    action_id_s: "string",
     action_name_s: "string",
     succeeded_s: "string",
     statement_s: "string",
@@ -85,6 +86,7 @@ export const RULE_COLUMNS = {
   SQLSecurityAuditEvents: {
     TimeGenerated: "datetime",
     _ResourceId: "string",
+    ActionId: "string",
     ActionName: "string",
     Succeeded: "bool",
     Statement: "string",
@@ -132,7 +134,7 @@ export type RuleTable = keyof typeof RULE_COLUMNS;
  * engines' audits (learn.microsoft.com/azure/azure-monitor/reference/tables/sqlsecurityauditevents).
  */
 export const SQL_AUDIT_UNDER_LEGACY_NAMES =
-  '| project TimeGenerated, _ResourceId, Category = "SQLSecurityAuditEvents", action_name_s = ActionName, ' +
+  '| project TimeGenerated, _ResourceId, Category = "SQLSecurityAuditEvents", action_id_s = ActionId, action_name_s = ActionName, ' +
   "succeeded_s = tostring(Succeeded), statement_s = Statement, affected_rows_d = todouble(AffectedRows), " +
   "response_rows_d = todouble(ResponseRows), server_principal_name_s = ServerPrincipalName, " +
   "database_principal_name_s = DatabasePrincipalName, client_ip_s = ClientIp, " +

@@ -310,7 +310,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
           "A session in the payments database or the Synapse warehouse impersonated another principal (EXECUTE AS USER or LOGIN, SETUSER), or tried to: none of the platform's code does, and a database owner taking an application's or the ETL's identity reads under its name, past the mass-read rule's exclusions.",
         severity: Sev.High,
         // Two sources, so neither engine's gap hides it: the OLTP database audits impersonation as its own action
-        // (DATABASE_PRINCIPAL_IMPERSONATION_GROUP, components/oltp/settings.ts: the action's name holds
+        // (DATABASE_PRINCIPAL_IMPERSONATION_GROUP, components/oltp/settings.ts: action id `IMP`, its name holding
         // "IMPERSONATE"), which dynamic SQL cannot hide; Synapse audits its default groups only, so there the batch's
         // text is read (BATCH COMPLETED records it; a statement built by string concatenation inside dynamic SQL
         // would evade this on the pool, not on the OLTP database). `WITH EXECUTE AS OWNER` in a module definition is
@@ -320,7 +320,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
           "AzureDiagnostics",
           [
             '| where Category == "SQLSecurityAuditEvents"',
-            '| where action_name_s contains "IMPERSONAT" or (action_name_s in ("BATCH COMPLETED", "RPC COMPLETED") and statement_s matches regex @"(?i)\\b(EXEC(UTE)?\\s+AS\\s+(USER|LOGIN)|SETUSER)\\b")',
+            '| where trim(@"\\s", action_id_s) == "IMP" or action_name_s contains "IMPERSONAT" or (action_name_s in ("BATCH COMPLETED", "RPC COMPLETED") and statement_s matches regex @"(?i)\\b(EXEC(UTE)?\\s+AS\\s+(USER|LOGIN)|SETUSER)\\b")',
             "| summarize Events = count(), Statements = make_set(statement_s, 5) by Principal = server_principal_name_s, DatabaseUser = database_principal_name_s, ClientIp = client_ip_s, Database = database_name_s",
           ],
           SYNAPSE_SQL_AUDIT,

@@ -225,6 +225,7 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
       diag("microsoft.synapse/workspaces", "SQLSecurityAuditEvents"),
     ],
     columns: [
+      "ActionId",
       "ActionName",
       "Succeeded",
       "Statement",
@@ -243,6 +244,7 @@ export const TABLES: Readonly<Record<string, TableSpec>> = {
       "Category",
       "ResourceProvider",
       "Resource",
+      "action_id_s",
       "action_name_s",
       "succeeded_s",
       "affected_rows_d",
