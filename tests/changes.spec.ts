@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { formatChanges, plannedChanges } from "../tools/lib/changes";
+import { blocking, DATA_TYPES, formatChanges, plannedChanges } from "../tools/lib/changes";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { toStackExport } from "../tools/lib/preview";
 
@@ -36,7 +36,7 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
   const component = rec("payments:olap:Olap", "olap", { custom: false });
   const provider = rec("pulumi:providers:azure-native", "default");
 
-  it("lists a resource in Azure the head no longer has as deleted, never a component, provider, local or retained one", () => {
+  it("lists a resource in Azure the head no longer has as deleted, a retained one as forgotten, never a component, provider or local one", () => {
     const sleep = rec("time:index/sleep:Sleep", "platform-grant-propagation");
     const retained = { ...rec("azure-native:network:FlowLog", "platform-flow-log"), retainOnDelete: true };
     const group = rec("azuread:index/group:Group", "platform-group-admins");
@@ -46,8 +46,37 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     );
     assert.deepEqual(
       changes.map((c) => [c.kind, c.name, c.protected, c.stateful]),
-      [["delete", "rule", false, false]],
+      [
+        ["delete", "rule", false, false],
+        ["forget", "platform-flow-log", false, false],
+      ],
     );
+  });
+
+  it("lists a rename without an alias (same Azure id under a new URN) first, and a rename through an alias not at all", () => {
+    const key = {
+      ...rec("azure-native:keyvault:Key", "platform-cmk-sql-key"),
+      id: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/keys/cmk-sql",
+      protect: true,
+      retainOnDelete: true,
+    };
+    const renamed = {
+      ...key,
+      urn: key.urn.replace("::platform-cmk-sql-key", "::platform-key-sql"),
+      name: "platform-key-sql",
+    };
+    const [r] = plannedChanges([key], [renamed]);
+    assert.deepEqual([r.kind, r.protected, r.stateful, r.renamedTo?.name], ["rename", true, true, "platform-key-sql"]);
+    assert.ok(blocking(r));
+    const text = formatChanges([...plannedChanges([rule], []), r], "prod", false);
+    assert.match(
+      text,
+      /^ {2}1 of them would fail `pulumi up` or delete what a rename meant to keep: fix them before merging\.\n {2}platform-cmk-sql-key \(azure-native:keyvault:Key\): renamed to platform-key-sql without an alias: .*add aliases: \[\{ name: "platform-cmk-sql-key" \}\] to the new one/m,
+    );
+    // With the alias the program declares (kept in the export as the state keeps it): a move, nothing listed.
+    assert.deepEqual(plannedChanges([key], [{ ...renamed, aliases: [key.urn] }]), []);
+    // A Cosmos DB container is data, too.
+    assert.ok(DATA_TYPES.includes("azure-native:cosmosdb:SqlResourceSqlContainer"));
   });
 
   it("lists a replacement by a new Azure id, a declared replaceOnChanges path, or the provider's own", () => {
@@ -79,11 +108,14 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       /olap-pool \(azure-native:synapse:SqlPool\): replaced \(storageAccountType\); stateful: its data goes with it; protected: `pulumi up` refuses it/,
     );
     assert.match(text, /rule \(azure-native:network:SecurityRule\): deleted$/m);
-    assert.match(text, /2 resources, 1 stateful or protected\. A resource renamed with an alias shows as deleted here/);
+    assert.match(
+      text,
+      /2 resources, 1 stateful or protected\. A rename through an alias the program declares is a move, not listed/,
+    );
     const md = formatChanges(changes, "prod", true);
     assert.match(
       md,
-      /^### Deleted or replaced in Azure \(prod\)\n\n- `olap-pool` \(`azure-native:synapse:SqlPool`\): replaced/,
+      /^### Deleted or replaced in Azure \(prod\)\n\n\*\*1 of them would fail `pulumi up`[^\n]*\*\*\n\n- `olap-pool` \(`azure-native:synapse:SqlPool`\): replaced/,
     );
     assert.match(formatChanges([], "dev", true), /Nothing this change deletes or replaces/);
   });
@@ -128,7 +160,10 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       cli(["--base", path.join(tmp, "base.json")]),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^Deleted or replaced in Azure \(prod\):\n {2}olap-pool .*replaced \(storageAccountType\)/);
+    assert.match(
+      ok.stdout,
+      /^Deleted or replaced in Azure \(prod\):\n {2}1 of them would fail `pulumi up`.*\n {2}olap-pool .*replaced \(storageAccountType\)/,
+    );
     assert.match(fs.readFileSync(md, "utf8"), /- `olap-pool`/);
     assert.deepEqual(
       (JSON.parse(fs.readFileSync(json, "utf8")) as { name: string; kind: string }[]).map((c) => [c.kind, c.name]),

@@ -9,6 +9,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { structSample } from "./helpers/structSample";
 import {
   customTimeoutSeconds,
+  declaredAliases,
   DuplicateUrn,
   lazyTransferProperties,
   leanDebuggablePromise,
@@ -337,6 +338,20 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
       const exported = toStackExport(run).deployment.resources;
       assert.deepEqual(exported.find((r) => r.urn === first.urn)?.additionalSecretOutputs, ["name", "id"]);
       assert.ok(!("additionalSecretOutputs" in (exported.find((r) => r.urn === second.urn) ?? {})));
+      // The program's own alias is kept as the state keeps it (a URN), the SDK's API-version aliases are not.
+      assert.deepEqual(third.aliases, [third.urn.replace("::third", "::third-before-rename")]);
+      assert.equal(first.aliases, undefined);
+      assert.deepEqual(exported.find((r) => r.urn === third.urn)?.aliases, third.aliases);
+      assert.deepEqual(
+        declaredAliases([
+          { type: "azure-native:resources/v20220901:ResourceGroup" },
+          { name: "old" },
+          "urn:pulumi:dev::p::t::x",
+          { parent: "elsewhere" },
+          { type: "azure-native:resources:OldGroup" },
+        ]),
+        [{ name: "old" }, "urn:pulumi:dev::p::t::x", { type: "azure-native:resources:OldGroup" }],
+      );
       const back = fromStackExport({ version: 3, deployment: { resources: exported } });
       assert.deepEqual(options(back.find((r) => r.urn === first.urn) ?? first).additionalSecretOutputs, ["name", "id"]);
     });

@@ -3,7 +3,9 @@
  *
  * Lists what the head deletes or replaces in Azure compared with the base (tools/lib/changes.ts): two exports of one
  * stack, e.g. the offline preview's `--export` of the base branch and of the pull request. Informational: exit 0
- * whatever it finds (the real `pulumi preview` decides), 2 on bad usage or files.
+ * whatever it finds (the real `pulumi preview` decides), 2 on bad usage or files. Under GitHub Actions each change that
+ * would fail `pulumi up` or lose what a rename meant to keep is also an error annotation on the run (`::error::`), so
+ * a pull request shows it beside its checks.
  */
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 
@@ -17,11 +19,16 @@ runCli(USAGE, async (argv) => {
   const { base, head } = args.values;
   if (!base || !head) throw new UsageError("--base and --head are required");
   const { readExportFile } = require("./lib/preview") as typeof import("./lib/preview");
-  const { formatChanges, plannedChanges } = require("./lib/changes") as typeof import("./lib/changes");
+  const { blocking, formatChanges, plannedChanges } = require("./lib/changes") as typeof import("./lib/changes");
   const h = readExportFile(head);
   const changes = plannedChanges(readExportFile(base), h);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";
   console.log(formatChanges(changes, stack, false));
+  if (process.env.GITHUB_ACTIONS === "true")
+    for (const c of changes.filter(blocking))
+      console.log(
+        `::error title=${stack}: ${c.kind === "rename" ? "renamed without an alias" : `protected resource ${c.kind === "replace" ? "replaced" : "deleted"}`}::${c.name} (${c.type})${c.renamedTo ? ` -> ${c.renamedTo.name}` : ""}: pulumi up would fail or delete it (npm run changes; docs/ci.md)`,
+      );
   if (args.values.markdown) writeFile(args.values.markdown, `${formatChanges(changes, stack, true)}\n`);
   if (args.values.json) writeFile(args.values.json, JSON.stringify(changes, null, 2) + "\n");
   return 0;

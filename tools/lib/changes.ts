@@ -3,10 +3,14 @@
  * base branch and of the pull request, or two real `pulumi stack export`s): the part of a `pulumi preview` a reviewer
  * most needs and the offline gate could not show, since the offline preview starts from no state.
  *
- * - Deleted: a resource in Azure or Entra of the base that the head no longer has under its URN (its logical name,
- *   type or parent changed, or it is gone), unless the base keeps it on delete (`retainOnDelete`: Pulumi only forgets
- *   it); not a package's local resources (`time` waits, `random` values). The offline engine drops aliases (tools/lib/engine.ts `withoutAliases`), so a
- *   resource renamed with an alias shows here as deleted although the real preview would move it.
+ * - Renamed: a resource of the base that the head has under another URN with the same Azure id (its logical name,
+ *   type or parent changed) and no alias to the old URN: Pulumi deletes the old one and creates the new one under the
+ *   same Azure name (a protected one makes `up` fail; otherwise the delete may run after the create and remove it).
+ *   With an alias (`aliases: [{ name: "<old>" }]`, kept by the offline engine as the state keeps it) it moves instead.
+ * - Deleted: a resource in Azure or Entra of the base that the head no longer has under its URN, nor through an
+ *   alias; not a package's local resources (`time` waits, `random` values).
+ * - Forgotten: one the base keeps on delete (`retainOnDelete`): it stays in Azure, unmanaged (a protected one still
+ *   makes `up` fail).
  * - Replaced: a custom resource of both whose Azure id changed (a new name or resource group is a new resource), or
  *   whose value changed at a path the program declares `replaceOnChanges`, or at one the azure-native provider
  *   always replaces on (pulumi-azure-native provider/pkg/gen/replacement.go `forceNewMap`, plus `location`). The
@@ -16,11 +20,11 @@
  * Each names whether the base protects it (Pulumi then refuses the delete or replacement: the `up` fails until a
  * reviewed change unprotects it) and whether it is one of the stateful types the pack protects.
  */
-import { STATEFUL_TYPES } from "../../policies/rules/protection";
+import { PROTECTED_CHILD_TYPES, STATEFUL_TYPES } from "../../policies/rules/protection";
 import type { ResourceRecord } from "./policyRunner";
 
 export interface PlannedChange {
-  readonly kind: "delete" | "replace";
+  readonly kind: "delete" | "replace" | "rename" | "forget";
   readonly urn: string;
   readonly type: string;
   readonly name: string;
@@ -30,7 +34,23 @@ export interface PlannedChange {
   readonly stateful: boolean;
   /** What makes it a replacement: `id` or the changed property paths. */
   readonly because?: readonly string[];
+  /** A rename: the head's URN and name for the same Azure resource. */
+  readonly renamedTo?: { readonly urn: string; readonly name: string };
 }
+
+/**
+ * What loses data or access when it goes: the pack's stateful types and the children it protects, and the vault's keys
+ * and secrets (a customer-managed key deleted makes its service's data unreadable).
+ */
+export const DATA_TYPES: readonly string[] = [
+  ...STATEFUL_TYPES,
+  ...PROTECTED_CHILD_TYPES,
+  "azure-native:keyvault:Key",
+  "azure-native:keyvault:Secret",
+];
+
+/** A change `pulumi up` refuses or that destroys what it should keep: a protected resource's, or a rename. */
+export const blocking = (c: PlannedChange) => c.protected || c.kind === "rename";
 
 /** Property paths the azure-native provider replaces on, whatever the API spec says (replacement.go, `location`). */
 export const PROVIDER_FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
@@ -67,15 +87,23 @@ const inAzure = (r: ResourceRecord) => r.type.startsWith("azure-native:") || r.t
 
 export function plannedChanges(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): PlannedChange[] {
   const heads = new Map(head.map((r) => [r.urn, r]));
-  const stateful = new Set<string>(STATEFUL_TYPES);
+  const bases = new Set(base.map((r) => r.urn));
+  const stateful = new Set<string>(DATA_TYPES);
+  const aliased = new Set(head.flatMap((r) => r.aliases ?? []));
+  const newById = new Map(
+    head.filter((r) => r.id && !bases.has(r.urn)).map((r) => [(r.id ?? "").toLowerCase(), r] as const),
+  );
   const out: PlannedChange[] = [];
   for (const b of base) {
     if (!b.custom || !inAzure(b)) continue;
     const h = heads.get(b.urn);
     const common = { urn: b.urn, type: b.type, name: b.name, protected: b.protect, stateful: stateful.has(b.type) };
     if (!h) {
-      // `retainOnDelete`: Pulumi forgets it and leaves it in Azure; not a deletion there.
-      if (!b.retainOnDelete) out.push({ kind: "delete", ...common });
+      if (aliased.has(b.urn)) continue; // moved to its new URN through an alias: no change in Azure
+      const renamed = b.id ? newById.get(b.id.toLowerCase()) : undefined;
+      if (renamed) out.push({ kind: "rename", ...common, renamedTo: { urn: renamed.urn, name: renamed.name } });
+      // `retainOnDelete`: Pulumi forgets it and leaves it in Azure.
+      else out.push({ kind: b.retainOnDelete ? "forget" : "delete", ...common });
       continue;
     }
     const because: string[] = [];
@@ -97,7 +125,15 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
 }
 
 function line(c: PlannedChange, markdown: boolean): string {
-  const what = c.kind === "delete" ? "deleted" : `replaced (${(c.because ?? []).join(", ")})`;
+  const code = (t: string) => (markdown ? `\`${t}\`` : t);
+  const what =
+    c.kind === "delete"
+      ? "deleted"
+      : c.kind === "forget"
+        ? "no longer managed (kept in Azure on delete)"
+        : c.kind === "rename"
+          ? `renamed to ${code(c.renamedTo?.name ?? "?")} without an alias: Pulumi deletes it and creates the new one under the same Azure name; add ${code(`aliases: [{ name: "${c.name}" }]`)} to the new one (or ${code(`aliases: ["${c.urn}"]`)} if its parent or type changed)`
+          : `replaced (${(c.because ?? []).join(", ")})`;
   const flags = [
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
@@ -112,11 +148,20 @@ export function formatChanges(changes: readonly PlannedChange[], stack: string, 
   if (changes.length === 0)
     return `${title}\n${markdown ? "\n" : "  "}Nothing this change deletes or replaces, as far as two exports show (the real preview also knows the provider's create-only properties).`;
   const risky = changes.filter((c) => c.protected || c.stateful).length;
+  const blocked = changes.filter(blocking).length;
+  // The ones that break the deploy or lose data first.
+  const ordered = [...changes].sort((a, b) => Number(blocking(b)) - Number(blocking(a)));
   return [
     title,
     ...(markdown ? [""] : []),
-    ...changes.map((c) => line(c, markdown)),
+    ...(blocked > 0
+      ? [
+          `${markdown ? "**" : "  "}${blocked} of them would fail \`pulumi up\` or delete what a rename meant to keep: fix them before merging.${markdown ? "**" : ""}`,
+          ...(markdown ? [""] : []),
+        ]
+      : []),
+    ...ordered.map((c) => line(c, markdown)),
     ...(markdown ? [""] : []),
-    `${markdown ? "" : "  "}${changes.length} resource${changes.length === 1 ? "" : "s"}, ${risky} stateful or protected. A resource renamed with an alias shows as deleted here (the offline engine does not keep aliases); the real preview is the authority.`,
+    `${markdown ? "" : "  "}${changes.length} resource${changes.length === 1 ? "" : "s"}, ${risky} stateful or protected. A rename through an alias the program declares is a move, not listed; the real preview is the authority.`,
   ].join("\n");
 }

@@ -380,6 +380,36 @@ function withoutAliases(args: pulumi.ResourceTransformationArgs): pulumi.Resourc
   return args.opts.aliases ? { props: args.props, opts: { ...args.opts, aliases: undefined } } : undefined;
 }
 
+/** An alias the program declares (not one of the SDK's API-version aliases): a URN, or a new name and/or type. */
+export type DeclaredAlias = string | { readonly name?: string; readonly type?: string };
+
+/**
+ * The program's own aliases of a resource, from its options before `withoutAliases` drops them: every entry but the
+ * azure-native classes' `{ type: "azure-native:<module>/v…:<Class>" }` (their other API versions). Only a URN, a name
+ * or a type is kept; an alias to another parent, stack or project is not followed (the run keys by type and name).
+ */
+export function declaredAliases(aliases: unknown): DeclaredAlias[] {
+  if (!Array.isArray(aliases)) return [];
+  const out: DeclaredAlias[] = [];
+  for (const a of aliases) {
+    if (typeof a === "string") {
+      out.push(a);
+      continue;
+    }
+    if (a === null || typeof a !== "object") continue;
+    const { name, type, ...others } = a as { name?: unknown; type?: unknown };
+    if (Object.keys(others).length > 0) continue;
+    const sdkVersion = name === undefined && typeof type === "string" && /^azure-native:[^:]+\/v\d{8}/.test(type);
+    if (sdkVersion) continue;
+    if (typeof name === "string" || typeof type === "string")
+      out.push({
+        ...(typeof name === "string" ? { name } : {}),
+        ...(typeof type === "string" ? { type } : {}),
+      });
+  }
+  return out;
+}
+
 /** @pulumi/pulumi's runtime/debuggable.js and runtime/state.js (internal modules; every caller reads the export). */
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
   debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
@@ -562,6 +592,17 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   );
 
   const records = new Map<string, ResourceRecord>();
+  /** The program's own aliases (declaredAliases), by `type::name`, until the resource registers. */
+  const aliasesByName = new Map<string, DeclaredAlias[]>();
+  /** The URNs a resource's own aliases name (the engine keeps them in the state as `aliases`). */
+  const aliasUrns = (urn: string, parent: string, type: string, name: string): { aliases?: string[] } => {
+    const urns = (aliasesByName.get(`${type}::${name}`) ?? [])
+      .map((a) =>
+        typeof a === "string" ? a : resourceUrn(opts.stack, opts.project, parent, a.type ?? type, a.name ?? name),
+      )
+      .filter((u) => u !== urn);
+    return urns.length > 0 ? { aliases: [...new Set(urns)] } : {};
+  };
   const order: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
@@ -688,6 +729,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
         ...(req.getAdditionalsecretoutputsList().length > 0
           ? { additionalSecretOutputs: req.getAdditionalsecretoutputsList() }
           : {}),
+        ...aliasUrns(urn, req.getParent(), req.getType(), req.getName()),
         ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
         ...(req.getReplaceWithList().length > 0 ? { replaceWith: req.getReplaceWithList() } : {}),
       };
@@ -765,7 +807,11 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   try {
     const program = (async () => {
       await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(withoutAliases);
+        pulumi.runtime.registerStackTransformation((args) => {
+          const own = declaredAliases(args.opts.aliases);
+          if (own.length > 0) aliasesByName.set(`${args.type}::${args.name}`, own);
+          return withoutAliases(args);
+        });
         return require(opts.program);
       });
       await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

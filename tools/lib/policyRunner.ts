@@ -55,6 +55,11 @@ export interface ResourceRecord {
   readonly deleteBeforeReplace?: boolean;
   /** Outputs the program asked to keep secret (`additionalSecretOutputs`), as the state records them. */
   readonly additionalSecretOutputs?: readonly string[];
+  /**
+   * The URNs the program's own aliases name (a resource renamed keeps its Azure resource through them), as the state
+   * records `aliases`; not the SDK's API-version aliases, which the offline engine drops.
+   */
+  readonly aliases?: readonly string[];
   /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */
   readonly deletedWith?: string;
   /** URNs of the resources whose replacement replaces this one too (`replaceWith`). */

@@ -243,6 +243,7 @@ export interface ExportedResource {
   retainOnDelete?: boolean;
   customTimeouts?: { create?: number; update?: number; delete?: number };
   additionalSecretOutputs?: string[];
+  aliases?: string[];
 }
 
 export interface StackExport {
@@ -292,6 +293,8 @@ export function toStackExport(run: ProgramRun): StackExport {
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
       // apitype.ResourceV3: `additionalSecretOutputs,omitempty`.
       ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
+      // apitype.ResourceV3: `aliases,omitempty` (URNs).
+      ...(r.aliases?.length ? { aliases: [...r.aliases] } : {}),
     };
     return out;
   });
@@ -407,6 +410,7 @@ export function fromStackExport(
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
       ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
+      ...(r.aliases?.length ? { aliases: r.aliases.filter((a): a is string => typeof a === "string") } : {}),
     } satisfies ResourceRecord;
   });
 }
