@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { Verdict } from "../tools/lib/policyRunner";
-import { createCount, ruleStatus, summaryLine, verdictJson, verdictMarkdown } from "../tools/lib/report";
+import { createCount, formatVerdict, ruleStatus, summaryLine, verdictJson, verdictMarkdown } from "../tools/lib/report";
 import { previewOf } from "./helpers/stacks";
 
 const policy = (name: string, pci: string) => ({
@@ -89,6 +89,36 @@ describe("verdict evidence: passed only when a rule evaluated something", () => 
     assert.deepEqual(json.hazards, [hazard]);
     assert.equal(verdictJson(verdict, undefined, []).summary.hazards, 0);
     assert.ok(!("hazards" in verdictJson(verdict)), "not checked: no field, never a misleading 0");
+  });
+
+  it("puts the mandatory findings first, and says how many of a mandatory rule's entries are advisory", () => {
+    const mixed: Verdict = {
+      ...verdict,
+      violations: [
+        verdict.violations[1],
+        {
+          policy: "rule-failed",
+          enforcementLevel: "advisory",
+          urn: "urn:pulumi:dev::p::t::c",
+          message: "can't run policy 'rule-failed' during preview: unknown value",
+        },
+        verdict.violations[0],
+      ],
+    };
+    const md = verdictMarkdown(mixed, "pack@1");
+    // The findings table: its rows, up to the blank line that ends it.
+    const table = md.slice(md.indexOf("| Level | Rule | Resource | Message |")).split("\n\n")[0];
+    const findings = table.split("\n").slice(2);
+    assert.deepEqual(
+      findings.map((l) => l.split(" | ")[0]),
+      ["| mandatory", "| advisory", "| advisory"],
+    );
+    const text = formatVerdict(mixed, "pack@1");
+    assert.match(
+      text,
+      /- \[mandatory\] rule-failed \(1 mandatory, 1 advisory\)\n {12}c: \[advisory\] can't run policy/,
+    );
+    assert.match(text, /- \[advisory\] rule-undecided \(1\)/);
   });
 
   it("the Markdown evidence counts not-applicable rules apart from passed ones", () => {

@@ -254,7 +254,7 @@ describe("tools edges: the reports state what the gate decided", () => {
   };
 
   it("shows a rule with any mandatory finding as mandatory, whatever its first finding's level", () => {
-    assert.match(formatVerdict(verdict, "pack@v1"), /- \[mandatory\] rule-mixed \(2\)/);
+    assert.match(formatVerdict(verdict, "pack@v1"), /- \[mandatory\] rule-mixed \(1 mandatory, 1 advisory\)/);
   });
 
   it("counts only mandatory findings as mandatory in the JSON summary", () => {

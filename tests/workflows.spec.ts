@@ -121,6 +121,17 @@ describe("GitHub workflows", () => {
     assert.ok(changes?.run?.includes('>> "$GITHUB_STEP_SUMMARY"'));
     assert.equal(changes?.if, "always()");
     assert.equal((changes as { "continue-on-error"?: boolean })["continue-on-error"], true, "informational");
+    assert.equal((diff as { "continue-on-error"?: boolean })["continue-on-error"], true, "informational");
+    // The summary opens with what would fail `up` or lose data, then the verdict, then the cost change; each says so
+    // when it has nothing to show (a preview that stopped, a base with no export), never an empty section.
+    const at = (s: { run?: string } | undefined) => job.steps.indexOf(s as (typeof job.steps)[number]);
+    const verdict = job.steps.find((s) => s.run?.includes("-verdict.md >>"));
+    assert.ok(at(changes) < at(verdict) && at(verdict) < at(diff), `${at(changes)} ${at(verdict)} ${at(diff)}`);
+    assert.match(verdict?.run ?? "", /no verdict/);
+    assert.match(
+      changes?.run ?? "",
+      /Not compared: the base branch's or this branch's offline preview produced no export/,
+    );
   });
 
   it("pull requests: real pulumi preview with the policy pack, read-only identity, not from forks, commented", () => {

@@ -60,9 +60,18 @@ export function formatVerdict(verdict: Verdict, pack: string): string {
   for (const v of verdict.violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
   if (byPolicy.size === 0) lines.push(`        ✓ no violations`);
   for (const [policy, list] of [...byPolicy.entries()].sort()) {
-    const level = list.some((v) => v.enforcementLevel === "mandatory") ? "mandatory" : list[0].enforcementLevel;
-    lines.push(`        - [${level}] ${policy} (${list.length})`);
-    for (const v of list) lines.push(`            ${nameOf(v.urn)}: ${v.message}`);
+    const mandatory = list.filter((v) => v.enforcementLevel === "mandatory").length;
+    const level = mandatory > 0 ? "mandatory" : list[0].enforcementLevel;
+    // A mandatory rule's "can't run during preview" entries are advisory: the count says which are which.
+    const count =
+      mandatory > 0 && mandatory < list.length
+        ? `${mandatory} mandatory, ${list.length - mandatory} advisory`
+        : `${list.length}`;
+    lines.push(`        - [${level}] ${policy} (${count})`);
+    for (const v of list)
+      lines.push(
+        `            ${nameOf(v.urn)}: ${v.enforcementLevel !== level ? `[${v.enforcementLevel}] ` : ""}${v.message}`,
+      );
   }
   if (verdict.exemptions.length > 0) {
     lines.push(`    Exemptions (reported, not enforced):`);
@@ -253,7 +262,9 @@ export function verdictMarkdown(
   lines.push("", "</details>");
   if (verdict.violations.length > 0) {
     lines.push("", "### Findings", "", "| Level | Rule | Resource | Message |", "|---|---|---|---|");
-    for (const v of verdict.violations) {
+    // What blocks the merge first: the mandatory findings, then the advisories (each group in the verdict's order).
+    const rank = (v: Violation) => (v.enforcementLevel === "mandatory" ? 0 : 1);
+    for (const v of [...verdict.violations].sort((a, b) => rank(a) - rank(b))) {
       lines.push(
         `| ${v.enforcementLevel} | \`${v.policy}\` | \`${nameOf(v.urn)}\` | ${v.message.replace(/\|/g, "\\|")} |`,
       );
