@@ -485,3 +485,36 @@ describe("cost edges: capacity rows", () => {
     }
   });
 });
+
+describe("cost edges: a change that adds what the estimator cannot price", () => {
+  it("names it in the diff instead of 'No cost change' ($0 there is not free)", () => {
+    const empty = {
+      stack: "prod",
+      currency: "USD" as const,
+      lines: [],
+      free: [],
+      notEstimated: [],
+      tiers: [],
+      total: { list: 0, committed: 0 },
+    } as unknown as Estimate;
+    const sb = {
+      urn: "urn:pulumi:prod::p::azure-native:servicebus:Namespace::bus",
+      name: "bus",
+      type: "azure-native:servicebus:Namespace",
+      tier: "ingestion",
+      reason: "no pricing rule for azure-native:servicebus:Namespace",
+    };
+    const d = diffEstimates(empty, { ...empty, notEstimated: [sb] });
+    assert.deepEqual(d.notEstimated, { added: [sb], removed: [] });
+    const md = formatDiff(d, "prod", true);
+    assert.match(
+      md,
+      /\*\*Not estimated: 1 resource this change adds, counted as \$0 above \(not free\):\*\*\n\n- `bus` \(`azure-native:servicebus:Namespace`, ingestion\): no pricing rule/,
+    );
+    assert.doesNotMatch(md, /No cost change/);
+    assert.match(md, /No priced line changes\./);
+    assert.match(formatDiff(d, "prod", false), /not estimated, added: bus \(azure-native:servicebus:Namespace\)/);
+    // Nothing unpriced added, nothing changed: still "No cost change".
+    assert.match(formatDiff(diffEstimates(empty, empty), "prod", true), /No cost change\./);
+  });
+});

@@ -6,7 +6,7 @@ import { loadSchema, usageSchema, type LoadConfig, type UsageConfig } from "../.
 import type { ResourceRecord } from "../policyRunner";
 import { loadStackConfig } from "../stackConfig";
 import { capacity, type CapacityRow } from "./capacity";
-import { estimate, usd, type CostLine, type Estimate } from "./estimate";
+import { estimate, usd, type CostLine, type Estimate, type Unpriced } from "./estimate";
 
 /** Bad `usage`/`load` config (reported as a config error, exit 2, by the tools). */
 export class ConfigError extends Error {
@@ -105,6 +105,8 @@ export interface CostDiff {
   readonly delta: Estimate["total"];
   readonly tiers: readonly { tier: string; list: number; committed: number }[];
   readonly changes: readonly CostChange[];
+  /** Resources the head adds (or the base had) that the estimator cannot price: $0 above, not free. */
+  readonly notEstimated: { readonly added: readonly Unpriced[]; readonly removed: readonly Unpriced[] };
 }
 
 const key = (l: CostLine) => `${l.urn}\u0000${l.priceId}\u0000${l.meter.replace(/[\d,.]+/g, "#")}`;
@@ -146,7 +148,14 @@ export function diffEstimates(base: Estimate, head: Estimate): CostDiff {
     t.committed += c.committed;
     tiers.set(c.tier, t);
   }
+  const urns = (e: Estimate) => new Set(e.notEstimated.map((u) => u.urn));
+  const [baseUnpriced, headUnpriced] = [urns(base), urns(head)];
+  const notEstimated = {
+    added: head.notEstimated.filter((u) => !baseUnpriced.has(u.urn)),
+    removed: base.notEstimated.filter((u) => !headUnpriced.has(u.urn)),
+  };
   return {
+    notEstimated,
     base: base.total,
     head: head.total,
     delta: { list: r2(head.total.list - base.total.list), committed: r2(head.total.committed - base.total.committed) },
@@ -167,7 +176,8 @@ export function formatDiff(d: CostDiff, stack: string, markdown: boolean): strin
     for (const t of d.tiers)
       lines.push(`    ${t.tier.padEnd(12)} list ${signed(t.list)}  committed ${signed(t.committed)}`);
     for (const c of d.changes) lines.push(`      ${c.kind.padEnd(7)} ${c.name}: ${c.meter} (${signed(c.list)} list)`);
-    if (d.changes.length === 0) lines.push("    no change");
+    for (const u of d.notEstimated.added) lines.push(`      not estimated, added: ${u.name} (${u.type}): ${u.reason}`);
+    if (d.changes.length === 0 && d.notEstimated.added.length === 0) lines.push("    no change");
     return lines.join("\n");
   }
   const lines = [
@@ -179,7 +189,15 @@ export function formatDiff(d: CostDiff, stack: string, markdown: boolean): strin
     `| Committed | ${usd(d.base.committed)} | ${usd(d.head.committed)} | ${signed(d.delta.committed)} |`,
     "",
   ];
-  if (d.changes.length === 0) lines.push("No cost change.");
+  if (d.notEstimated.added.length > 0)
+    lines.push(
+      `**Not estimated: ${d.notEstimated.added.length} resource${d.notEstimated.added.length === 1 ? "" : "s"} this change adds, counted as $0 above (not free):**`,
+      "",
+      ...d.notEstimated.added.map((u) => `- \`${u.name}\` (\`${u.type}\`, ${u.tier}): ${u.reason}`),
+      "",
+    );
+  if (d.changes.length === 0)
+    lines.push(d.notEstimated.added.length > 0 ? "No priced line changes." : "No cost change.");
   else {
     lines.push("| Tier | Resource | Meter | Change | List/month | Committed/month |", "|---|---|---|---|---:|---:|");
     for (const c of d.changes)
