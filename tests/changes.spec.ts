@@ -96,7 +96,47 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     // An in-place change (a SKU, a tag), the id's letter case, or an unchanged object in another key order: nothing.
     const scaled = { ...pool, inputs: { storageAccountType: "LRS", sku: { name: "DW500c" }, location: "westeurope" } };
     const tagged = { ...lake, id: lake.id!.toUpperCase(), inputs: { ...lake.inputs, tags: { a: "2" } } };
-    assert.deepEqual(plannedChanges([pool, lake], [scaled, tagged]), []);
+    assert.deepEqual(
+      plannedChanges([pool, lake], [scaled, tagged]).map((c) => [c.kind, c.name]),
+      [
+        ["update", "olap-pool"],
+        ["update", "olap-lake"],
+      ],
+    );
+    assert.deepEqual(plannedChanges([pool, lake], [pool, { ...lake, id: lake.id!.toUpperCase() }]), []);
+  });
+
+  it("names what the head updates in place, and says a model change reaches the databases with the deploy", () => {
+    const pipeline = (name: string, text: string) => ({
+      ...rec("azure-native:datafactory:Pipeline", name),
+      inputs: { activities: [{ text }] },
+    });
+    const base = [pipeline("etl-pl-etl_schema_deploy_warehouse_1", "a"), pipeline("etl-pl-etl_other", "x")];
+    const head = [pipeline("etl-pl-etl_schema_deploy_warehouse_1", "a, Channel"), pipeline("etl-pl-etl_other", "x")];
+    const changes = plannedChanges(base, head);
+    assert.deepEqual(
+      changes.map((c) => [c.kind, c.name]),
+      [["update", "etl-pl-etl_schema_deploy_warehouse_1"]],
+    );
+    const md = formatChanges(changes, "dev", true);
+    assert.match(md, /Nothing this change deletes or replaces/);
+    assert.match(
+      md,
+      /Updated in place \(1\): `etl-pl-etl_schema_deploy_warehouse_1` \(`azure-native:datafactory:Pipeline`\)\./,
+    );
+    assert.match(
+      md,
+      /\*\*The data model changes\*\*: .*full reload is requested after the deploy \(pipelines\/README\.md, "Changing the schema later"\)/,
+    );
+    // Another pipeline's update carries no such notice.
+    const other = formatChanges(
+      plannedChanges([pipeline("etl-pl-etl_other", "x")], [pipeline("etl-pl-etl_other", "y")]),
+      "dev",
+      false,
+    );
+    assert.match(other, /Updated in place \(1\): etl-pl-etl_other/);
+    assert.doesNotMatch(other, /data model changes/);
+    assert.ok(!changes.some(blocking));
   });
 
   it("says which are protected (the up refuses them) and stateful (their data goes), and when there are none", () => {

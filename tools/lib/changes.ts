@@ -24,7 +24,7 @@ import { PROTECTED_CHILD_TYPES, STATEFUL_TYPES } from "../../policies/rules/prot
 import type { ResourceRecord } from "./policyRunner";
 
 export interface PlannedChange {
-  readonly kind: "delete" | "replace" | "rename" | "forget";
+  readonly kind: "delete" | "replace" | "rename" | "forget" | "update";
   readonly urn: string;
   readonly type: string;
   readonly name: string;
@@ -120,9 +120,16 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       if (canonical(before) !== canonical(after)) because.push(p);
     }
     if (because.length > 0) out.push({ kind: "replace", ...common, because });
+    else if (canonical(b.inputs) !== canonical(h.inputs)) out.push({ kind: "update", ...common });
   }
   return out;
 }
+
+/**
+ * Data Factory pipelines generated from the data model (pipelines/etl): an update of one is a change of the model,
+ * which the deploy carries on into the databases (`etl:ops schema-deploy` right after `up`).
+ */
+const MODEL_PIPELINE = /etl_(schema_deploy|extract)_/;
 
 function line(c: PlannedChange, markdown: boolean): string {
   const code = (t: string) => (markdown ? `\`${t}\`` : t);
@@ -142,11 +149,40 @@ function line(c: PlannedChange, markdown: boolean): string {
   return `${markdown ? "- " : "  "}${name}: ${what}${flags.length ? `; ${flags.join("; ")}` : ""}`;
 }
 
+/** What the head updates in place: one line, or bullets, naming them (at most `UPDATES_SHOWN`), and what follows. */
+const UPDATES_SHOWN = 20;
+function updatesText(updates: readonly PlannedChange[], markdown: boolean): string[] {
+  if (updates.length === 0) return [];
+  const names = updates
+    .slice(0, UPDATES_SHOWN)
+    .map((c) => (markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`));
+  const more = updates.length > UPDATES_SHOWN ? ` and ${updates.length - UPDATES_SHOWN} more` : "";
+  const model = updates.some((c) => c.type === "azure-native:datafactory:Pipeline" && MODEL_PIPELINE.test(c.name));
+  return [
+    "",
+    `${markdown ? "" : "  "}Updated in place (${updates.length}): ${names.join(", ")}${more}.`,
+    ...(model
+      ? [
+          "",
+          `${markdown ? "" : "  "}${markdown ? "**" : ""}The data model changes${markdown ? "**" : ""}: its generated pipelines are updated, and \`deploy.yml\` applies the generated SQL right after \`up\` (\`etl:ops schema-deploy\`). A column the scripts do not add (NOT NULL, defaulted, a tracked type 2 attribute) needs its migration before the merge; existing rows of a new column stay NULL until a full reload is requested after the deploy (pipelines/README.md, "Changing the schema later").`,
+        ]
+      : []),
+  ];
+}
+
 /** The list for a person or a job summary; says so when nothing is deleted or replaced. */
-export function formatChanges(changes: readonly PlannedChange[], stack: string, markdown: boolean): string {
+export function formatChanges(all: readonly PlannedChange[], stack: string, markdown: boolean): string {
+  const changes = all.filter((c) => c.kind !== "update");
+  const updates = updatesText(
+    all.filter((c) => c.kind === "update"),
+    markdown,
+  );
   const title = markdown ? `### Deleted or replaced in Azure (${stack})` : `Deleted or replaced in Azure (${stack}):`;
   if (changes.length === 0)
-    return `${title}\n${markdown ? "\n" : "  "}Nothing this change deletes or replaces, as far as two exports show (the real preview also knows the provider's create-only properties).`;
+    return [
+      `${title}\n${markdown ? "\n" : "  "}Nothing this change deletes or replaces, as far as two exports show (the real preview also knows the provider's create-only properties).`,
+      ...updates,
+    ].join("\n");
   const risky = changes.filter((c) => c.protected || c.stateful).length;
   const blocked = changes.filter(blocking).length;
   // The ones that break the deploy or lose data first.
@@ -163,5 +199,6 @@ export function formatChanges(changes: readonly PlannedChange[], stack: string, 
     ...ordered.map((c) => line(c, markdown)),
     ...(markdown ? [""] : []),
     `${markdown ? "" : "  "}${changes.length} resource${changes.length === 1 ? "" : "s"}, ${risky} stateful or protected. A rename through an alias the program declares is a move, not listed; the real preview is the authority.`,
+    ...updates,
   ].join("\n");
 }
