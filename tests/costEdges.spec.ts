@@ -8,7 +8,7 @@ import { DEFAULT_LOAD, DEFAULT_USAGE, type UsageConfig } from "../lib/usage";
 import { capacity, formatCapacity, ruPerTransaction, type CapacityRow } from "../tools/lib/cost/capacity";
 import { estimate, estimateMarkdown, formatEstimate, type Estimate } from "../tools/lib/cost/estimate";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
-import { diffEstimates, formatDiff } from "../tools/lib/cost/stack";
+import { diffEstimates, formatDiff, fromTo } from "../tools/lib/cost/stack";
 import { merchantOnPath } from "../tools/lib/costDocs/scenarios";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 
@@ -516,5 +516,16 @@ describe("cost edges: a change that adds what the estimator cannot price", () =>
     assert.match(formatDiff(d, "prod", false), /not estimated, added: bus \(azure-native:servicebus:Namespace\)/);
     // Nothing unpriced added, nothing changed: still "No cost change".
     assert.match(formatDiff(diffEstimates(empty, empty), "prod", true), /No cost change\./);
+  });
+});
+
+describe("cost edges: a changed line says what it was", () => {
+  it("writes each number of the meter that changed as old → new", () => {
+    assert.equal(fromTo("Compute BC_Gen5 8 vCores", "Compute BC_Gen5 16 vCores"), "Compute BC_Gen5 8 → 16 vCores");
+    assert.equal(
+      fromTo("Storage 1,024 GB, 2 replicas", "Storage 2,048 GB, 2 replicas"),
+      "Storage 1,024 → 2,048 GB, 2 replicas",
+    );
+    assert.equal(fromTo("Gen5 BC_Gen5", "Gen5 BC_Gen5"), "Gen5 BC_Gen5");
   });
 });

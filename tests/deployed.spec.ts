@@ -386,7 +386,7 @@ describe("deployed resources: creation-only settings", () => {
     );
   });
 
-  it("Azure SQL: a tier upgrade the geo-secondary has not had yet is refused with its command (secondary first)", () => {
+  it("Azure SQL: a tier upgrade or more vCores the geo-secondary has not had yet is refused with its command (secondary first)", () => {
     const where = { resourceGroup: "rg-pay-prod-weu-data", server: "sql-pay-prod-neu-1a2b", database: "payments" };
     const gp = { sku: { name: "GP_Gen5", tier: "GeneralPurpose", capacity: 8 } };
     const bc = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 8 } };
@@ -399,8 +399,26 @@ describe("deployed resources: creation-only settings", () => {
       up[0].remedy,
       /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --edition BusinessCritical --capacity 8 --family Gen5, then pulumi up --refresh/,
     );
-    // Once upgraded by hand, or for a downgrade (primary first, as the program goes), or the same tier: nothing.
-    assert.deepEqual(secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 16 } }, where), []);
+    // More vCores within the tier than the secondary has: the same order, with its command.
+    const more = secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 16 } }, where);
+    assert.deepEqual(
+      more.map((c) => [c.key, c.deployed, c.wanted, c.kind]),
+      [["sql.sku.capacity", "8 vCores on the geo-secondary", "16", "refused"]],
+    );
+    assert.match(
+      more[0].remedy,
+      /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --capacity 16, then pulumi up --refresh/,
+    );
+    // Once upgraded by hand, or for a downgrade (primary first, as the program goes), or the same size: nothing.
+    assert.deepEqual(
+      secondaryTierConflicts({ sku: { ...bc.sku, capacity: 16 } }, { sku: { name: "BC_Gen5", capacity: 16 } }, where),
+      [],
+    );
+    assert.deepEqual(secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 4 } }, where), []);
+    assert.deepEqual(
+      secondaryTierConflicts({ sku: { tier: "BusinessCritical" } }, { sku: { name: "BC_Gen5", capacity: 16 } }, where),
+      [],
+    );
     assert.deepEqual(secondaryTierConflicts(bc, { sku: { name: "GP_Gen5", capacity: 8 } }, where), []);
     assert.deepEqual(secondaryTierConflicts({}, { sku: { name: "BC_Gen5", capacity: 8 } }, where), []);
     // Serverless counts as General Purpose; Hyperscale is hyperscaleConflicts' (one-way).

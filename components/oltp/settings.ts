@@ -90,7 +90,7 @@ export interface DeployedSqlDatabase {
   /** Geo, Named or Standby on a secondary; absent on a primary. */
   readonly secondaryType?: string;
   /** `Hyperscale`, `BusinessCritical`, `GeneralPurpose` (the SKU's tier). */
-  readonly sku?: { readonly name?: string; readonly tier?: string };
+  readonly sku?: { readonly name?: string; readonly tier?: string; readonly capacity?: number };
 }
 
 /**
@@ -171,8 +171,8 @@ const tierOfSku = (name: string): string | undefined => (SKU_TIERS as Readonly<R
  * `sql.sku.name` against the deployed geo-secondary: with geo-replication, "when upgrading, upgrade the secondary
  * database first; when downgrading, downgrade the primary first" (active-geo-replication-overview, "Configuring
  * secondary database"; failover-group-configure-sql-db.md, scaling), and the program's update reaches the primary
- * first (it is the secondary's source). So a tier upgrade the secondary has not had yet is refused before the `up`,
- * with the command that upgrades the secondary.
+ * first (it is the secondary's source). So a tier upgrade, or more vCores within the tier, that the secondary has
+ * not had yet is refused before the `up`, with the command that upgrades the secondary.
  */
 export function secondaryTierConflicts(
   deployed: DeployedSqlDatabase,
@@ -182,7 +182,25 @@ export function secondaryTierConflicts(
   const had = deployed.sku?.tier ?? (deployed.sku?.name ? tierOfSku(deployed.sku.name) : undefined);
   const wanted = tierOfSku(s.sku.name);
   const [from, to] = [TIER_RANK[had ?? ""], TIER_RANK[wanted ?? ""]];
-  if (from === undefined || to === undefined || to <= from) return [];
+  if (from === undefined || to === undefined || to < from) return [];
+  // Within a tier, more vCores than the secondary has goes the same way: secondary first (Microsoft's order for any
+  // upgrade of a geo-replicated pair; a smaller secondary also throttles the primary's log rate).
+  const vcores = deployed.sku?.capacity;
+  if (to === from)
+    return vcores !== undefined && s.sku.capacity > vcores
+      ? [
+          {
+            key: "sql.sku.capacity",
+            deployed: `${vcores} vCores on the geo-secondary`,
+            wanted: `${s.sku.capacity}`,
+            kind: "refused",
+            remedy:
+              `Scale the geo-secondary up first (Azure upgrades a geo-replicated pair secondary first): az sql db update ` +
+              `-g ${secondary.resourceGroup} -s ${secondary.server} -n ${secondary.database} --capacity ${s.sku.capacity}, ` +
+              `then pulumi up --refresh.`,
+          },
+        ]
+      : [];
   return [
     {
       key: "sql.sku.name",

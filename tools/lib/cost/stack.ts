@@ -109,6 +109,19 @@ export interface CostDiff {
   readonly notEstimated: { readonly added: readonly Unpriced[]; readonly removed: readonly Unpriced[] };
 }
 
+/**
+ * Two meters that differ only in their numbers, as one: each number that changed written `old → new` ("Compute
+ * BC_Gen5 8 vCores" and "… 16 vCores" → "Compute BC_Gen5 8 → 16 vCores").
+ */
+export function fromTo(before: string, after: string): string {
+  const nums = before.match(/[\d,.]+/g) ?? [];
+  let i = 0;
+  return after.replace(/[\d,.]+/g, (n) => {
+    const was = nums[i++];
+    return was !== undefined && was !== n ? `${was} → ${n}` : n;
+  });
+}
+
 const key = (l: CostLine) => `${l.urn}\u0000${l.priceId}\u0000${l.meter.replace(/[\d,.]+/g, "#")}`;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -125,7 +138,8 @@ export function diffEstimates(base: Estimate, head: Estimate): CostDiff {
       changes.push({
         tier: l.tier,
         name: l.name,
-        meter: l.meter,
+        // The size it had, where the meter names one ("Compute BC_Gen5 8 → 16 vCores").
+        meter: old.meter === l.meter ? l.meter : fromTo(old.meter, l.meter),
         kind: "changed",
         list: r2(l.list - old.list),
         committed: r2(l.committed - old.committed),
