@@ -1604,7 +1604,10 @@ describe("npm run cost:diff", () => {
     ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`Cost change for 'dev'.*list \\+\\$${delta.toFixed(2)}`));
-    assert.match(fs.readFileSync(md, "utf8"), /## Cost change: dev[\s\S]*\| oltp \| `oltp-db` \| Data storage \d+ → 64 GB/);
+    assert.match(
+      fs.readFileSync(md, "utf8"),
+      /## Cost change: dev[\s\S]*\| oltp \| `oltp-db` \| Data storage \d+ → 64 GB/,
+    );
     assert.equal(renamed.code, 0, renamed.stderr);
     assert.match(
       renamed.stderr,

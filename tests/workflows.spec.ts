@@ -673,6 +673,8 @@ describe("GitHub workflows", () => {
       "vendor",
       "README.md",
       ".gitignore",
+      // How GitHub shows the generated files in a pull request (linguist-generated), like the editor settings.
+      ".gitattributes",
       ".prettierignore",
       ".prettierrc.json",
       ".editorconfig",
