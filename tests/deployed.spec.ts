@@ -386,7 +386,7 @@ describe("deployed resources: creation-only settings", () => {
     );
   });
 
-  it("Azure SQL: a tier upgrade or more vCores the geo-secondary has not had yet is refused with its command (secondary first)", () => {
+  it("Azure SQL: a tier upgrade the geo-secondary has not had yet is refused, more vCores advised against, with the command (secondary first)", () => {
     const where = { resourceGroup: "rg-pay-prod-weu-data", server: "sql-pay-prod-neu-1a2b", database: "payments" };
     const gp = { sku: { name: "GP_Gen5", tier: "GeneralPurpose", capacity: 8 } };
     const bc = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 8 } };
@@ -399,11 +399,11 @@ describe("deployed resources: creation-only settings", () => {
       up[0].remedy,
       /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --edition BusinessCritical --capacity 8 --family Gen5, then pulumi up --refresh/,
     );
-    // More vCores within the tier than the secondary has: the same order, with its command.
+    // More vCores within the tier than the secondary has: Azure takes it, Microsoft advises the same order (a warning).
     const more = secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 16 } }, where);
     assert.deepEqual(
       more.map((c) => [c.key, c.deployed, c.wanted, c.kind]),
-      [["sql.sku.capacity", "8 vCores on the geo-secondary", "16", "refused"]],
+      [["sql.sku.capacity", "8 vCores on the geo-secondary", "16", "advised"]],
     );
     assert.match(
       more[0].remedy,
@@ -503,6 +503,27 @@ describe("deployed resources: creation-only settings", () => {
       creationOnlyMessage("r", [{ key: "k", deployed: "a", wanted: "b", remedy: "." }]),
       /^the stack config changes a setting Azure/,
     );
+    // An advised order is a warning of the preview, never an error: the value passes.
+    const warned: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (m: string) => {
+      warned.push(m);
+      return Promise.resolve();
+    };
+    try {
+      const advised: CreationOnlyCheck<string, { ledger?: boolean }> = {
+        ...check({ ledger: true }, []),
+        conflicts: () => [
+          { key: "sql.sku.capacity", deployed: "8", wanted: "16", remedy: "Scale it first.", kind: "advised" },
+        ],
+      };
+      assert.equal(await checkCreationOnly("n", advised), "n");
+    } finally {
+      pulumi.log.warn = warn;
+    }
+    assert.deepEqual(warned, [
+      "the thing 'n': sql.sku.capacity: the deployed value is 8, the stack config asks for 16. Scale it first.",
+    ]);
     // A failed read is not "nothing deployed".
     await assert.rejects(
       checkCreationOnly("n", { ...check(undefined, []), read: () => Promise.reject(new Error("AuthorizationFailed")) }),

@@ -171,8 +171,8 @@ const tierOfSku = (name: string): string | undefined => (SKU_TIERS as Readonly<R
  * `sql.sku.name` against the deployed geo-secondary: with geo-replication, "when upgrading, upgrade the secondary
  * database first; when downgrading, downgrade the primary first" (active-geo-replication-overview, "Configuring
  * secondary database"; failover-group-configure-sql-db.md, scaling), and the program's update reaches the primary
- * first (it is the secondary's source). So a tier upgrade, or more vCores within the tier, that the secondary has
- * not had yet is refused before the `up`, with the command that upgrades the secondary.
+ * first (it is the secondary's source). So a tier upgrade the secondary has not had yet is refused before the `up`,
+ * with the command that upgrades the secondary; more vCores within the tier are a warning with the same command.
  */
 export function secondaryTierConflicts(
   deployed: DeployedSqlDatabase,
@@ -183,8 +183,10 @@ export function secondaryTierConflicts(
   const wanted = tierOfSku(s.sku.name);
   const [from, to] = [TIER_RANK[had ?? ""], TIER_RANK[wanted ?? ""]];
   if (from === undefined || to === undefined || to < from) return [];
-  // Within a tier, more vCores than the secondary has goes the same way: secondary first (Microsoft's order for any
-  // upgrade of a geo-replicated pair; a smaller secondary also throttles the primary's log rate).
+  // Within a tier, more vCores than the secondary has: Azure takes it, but Microsoft recommends the secondary first
+  // ("When upgrading, we recommend that you upgrade the secondary database first … When you upgrade or downgrade the
+  // database to a different service tier, this recommendation is enforced": active-geo-replication-overview), so the
+  // preview warns with the command instead of refusing.
   const vcores = deployed.sku?.capacity;
   if (to === from)
     return vcores !== undefined && s.sku.capacity > vcores
@@ -193,11 +195,11 @@ export function secondaryTierConflicts(
             key: "sql.sku.capacity",
             deployed: `${vcores} vCores on the geo-secondary`,
             wanted: `${s.sku.capacity}`,
-            kind: "refused",
+            kind: "advised",
             remedy:
-              `Scale the geo-secondary up first (Azure upgrades a geo-replicated pair secondary first): az sql db update ` +
-              `-g ${secondary.resourceGroup} -s ${secondary.server} -n ${secondary.database} --capacity ${s.sku.capacity}, ` +
-              `then pulumi up --refresh.`,
+              `Microsoft recommends scaling the geo-secondary up first (a smaller secondary throttles the primary's log ` +
+              `rate, and would carry the workload after a failover): az sql db update -g ${secondary.resourceGroup} ` +
+              `-s ${secondary.server} -n ${secondary.database} --capacity ${s.sku.capacity}, then pulumi up --refresh.`,
           },
         ]
       : [];

@@ -42,9 +42,10 @@ export interface CreationOnlyConflict {
   readonly remedy: string;
   /**
    * `refused`: not creation-only, but a change Azure refuses as the program would send it (a one-way tier, an order
-   * Azure wants the other way round); the message says so. Default: creation-only.
+   * Azure wants the other way round); the message says so. `advised`: Azure takes it, but Microsoft advises another
+   * order (a warning of the preview, not an error). Default: creation-only.
    */
-  readonly kind?: "creation-only" | "refused";
+  readonly kind?: "creation-only" | "refused" | "advised";
 }
 
 /** The error of a preview or `up` that would change creation-only settings: every key, in one message. */
@@ -82,7 +83,12 @@ export class CreationOnlyError extends ConfigError {
 /** `value` when the deployed resource it names is missing or agrees with the stack config; a CreationOnlyError otherwise. */
 export async function checkCreationOnly<T, D>(value: T, check: CreationOnlyCheck<T, D>): Promise<T> {
   const deployed = await check.read(value);
-  const conflicts = deployed === undefined ? [] : check.conflicts(deployed, value);
+  const found = deployed === undefined ? [] : check.conflicts(deployed, value);
+  for (const c of found.filter((x) => x.kind === "advised"))
+    pulumi.log.warn(
+      `${check.resource(value)}: ${c.key}: the deployed value is ${c.deployed}, the stack config asks for ${c.wanted}. ${c.remedy}`,
+    );
+  const conflicts = found.filter((c) => c.kind !== "advised");
   if (conflicts.length > 0) throw new CreationOnlyError([creationOnlyMessage(check.resource(value), conflicts)]);
   return value;
 }
