@@ -73,8 +73,25 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       text,
       /^ {2}1 of them would fail `pulumi up` or delete what a rename meant to keep: fix them before merging\.\n {2}platform-cmk-sql-key \(azure-native:keyvault:Key\): renamed to platform-key-sql without an alias: .*add aliases: \[\{ name: "platform-cmk-sql-key" \}\] to the new one/m,
     );
-    // With the alias the program declares (kept in the export as the state keeps it): a move, nothing listed.
+    // With the alias the program declares (kept in the offline export): a move, nothing listed.
     assert.deepEqual(plannedChanges([key], [{ ...renamed, aliases: [key.urn] }]), []);
+    // A move that also changes the Azure name is a replacement of the moved resource (Pulumi diffs it after the move).
+    const movedAndRenamed = { ...renamed, aliases: [key.urn], id: key.id.replace("cmk-sql", "cmk-sql-2") };
+    assert.deepEqual(
+      plannedChanges([key], [movedAndRenamed]).map((c) => [c.kind, c.name, c.because]),
+      [["replace", "platform-cmk-sql-key", ["id"]]],
+    );
+    // Only a resource new to the head moves another: an alias on one the base already had hides no deletion.
+    const kept = { ...rule, aliases: [key.urn] };
+    assert.deepEqual(
+      plannedChanges([key, rule], [kept]).map((c) => c.kind),
+      ["forget"],
+    );
+    // An in-place update of a protected resource is not blocking (only its deletion, replacement or a rename are).
+    const tagged = { ...key, inputs: { ...key.inputs, tags: { a: "b" } } };
+    const [update] = plannedChanges([key], [tagged]);
+    assert.equal(update.kind, "update");
+    assert.ok(!blocking(update));
     // A Cosmos DB container is data, too.
     assert.ok(DATA_TYPES.includes("azure-native:cosmosdb:SqlResourceSqlContainer"));
   });

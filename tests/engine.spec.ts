@@ -348,13 +348,28 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
           { name: "old" },
           "urn:pulumi:dev::p::t::x",
           { parent: "elsewhere" },
-          { type: "azure-native:resources:OldGroup" },
+          { type: "azure-native:network:PrivateZone" },
+          { type: "test:x:Old" },
         ]),
-        [{ name: "old" }, "urn:pulumi:dev::p::t::x", { type: "azure-native:resources:OldGroup" }],
+        [{ name: "old" }, "urn:pulumi:dev::p::t::x", { type: "test:x:Old" }],
+        "the SDK's type-only aliases (API versions, former modules) are not the program's",
       );
       const back = fromStackExport({ version: 3, deployment: { resources: exported } });
       assert.deepEqual(options(back.find((r) => r.urn === first.urn) ?? first).additionalSecretOutputs, ["name", "id"]);
     });
+  });
+
+  it("gives a child the aliases its renamed parent's alias implies (Pulumi's inherited child aliases)", async function () {
+    this.timeout(60000);
+    const { resources } = await runProgram(
+      programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/aliasedComponent.ts") }),
+    );
+    const P = "urn:pulumi:dev::payments-data-platform::";
+    const outer = resources.find((r) => r.type === "test:aliased:Outer");
+    const inner = resources.find((r) => r.name === "inner");
+    assert.deepEqual(outer?.aliases, [`${P}test:aliased:Outer::outer`, `${P}test:aliased:OldOuter::outer-renamed`]);
+    assert.equal(inner?.urn, `${P}test:aliased:Outer$azure-native:resources:ResourceGroup::inner`);
+    assert.deepEqual(inner?.aliases, [`${P}test:aliased:OldOuter$azure-native:resources:ResourceGroup::inner`]);
   });
 
   describe("a program with nested components", function () {

@@ -50,7 +50,7 @@ export const DATA_TYPES: readonly string[] = [
 ];
 
 /** A change `pulumi up` refuses or that destroys what it should keep: a protected resource's, or a rename. */
-export const blocking = (c: PlannedChange) => c.protected || c.kind === "rename";
+export const blocking = (c: PlannedChange) => c.kind === "rename" || (c.protected && c.kind !== "update");
 
 /** Property paths the azure-native provider replaces on, whatever the API spec says (replacement.go, `location`). */
 export const PROVIDER_FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
@@ -89,17 +89,20 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
   const heads = new Map(head.map((r) => [r.urn, r]));
   const bases = new Set(base.map((r) => r.urn));
   const stateful = new Set<string>(DATA_TYPES);
-  const aliased = new Set(head.flatMap((r) => r.aliases ?? []));
+  // Only a resource new to the head moves an old one through its aliases (Pulumi matches aliases of new URNs only);
+  // the old one is then compared with it, as Pulumi diffs the moved resource.
+  const movedTo = new Map(
+    head.filter((r) => !bases.has(r.urn)).flatMap((r) => (r.aliases ?? []).map((a) => [a, r] as const)),
+  );
   const newById = new Map(
     head.filter((r) => r.id && !bases.has(r.urn)).map((r) => [(r.id ?? "").toLowerCase(), r] as const),
   );
   const out: PlannedChange[] = [];
   for (const b of base) {
     if (!b.custom || !inAzure(b)) continue;
-    const h = heads.get(b.urn);
+    const h = heads.get(b.urn) ?? movedTo.get(b.urn);
     const common = { urn: b.urn, type: b.type, name: b.name, protected: b.protect, stateful: stateful.has(b.type) };
     if (!h) {
-      if (aliased.has(b.urn)) continue; // moved to its new URN through an alias: no change in Azure
       const renamed = b.id ? newById.get(b.id.toLowerCase()) : undefined;
       if (renamed) out.push({ kind: "rename", ...common, renamedTo: { urn: renamed.urn, name: renamed.name } });
       // `retainOnDelete`: Pulumi forgets it and leaves it in Azure.

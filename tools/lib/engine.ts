@@ -385,8 +385,9 @@ export type DeclaredAlias = string | { readonly name?: string; readonly type?: s
 
 /**
  * The program's own aliases of a resource, from its options before `withoutAliases` drops them: every entry but the
- * azure-native classes' `{ type: "azure-native:<module>/v…:<Class>" }` (their other API versions). Only a URN, a name
- * or a type is kept; an alias to another parent, stack or project is not followed (the run keys by type and name).
+ * azure-native classes' type-only `{ type: "azure-native:…" }` (their other API versions and former modules). Only a
+ * URN, a name or a type is kept; an alias to another parent (`{ parent }`), stack or project is not followed (the
+ * run keys by type and name), so `npm run changes` reports such a move as a rename.
  */
 export function declaredAliases(aliases: unknown): DeclaredAlias[] {
   if (!Array.isArray(aliases)) return [];
@@ -399,8 +400,9 @@ export function declaredAliases(aliases: unknown): DeclaredAlias[] {
     if (a === null || typeof a !== "object") continue;
     const { name, type, ...others } = a as { name?: unknown; type?: unknown };
     if (Object.keys(others).length > 0) continue;
-    const sdkVersion = name === undefined && typeof type === "string" && /^azure-native:[^:]+\/v\d{8}/.test(type);
-    if (sdkVersion) continue;
+    // The SDK's own: another API version's token, or the module the class lived in before (a type-only alias).
+    const sdk = name === undefined && typeof type === "string" && type.startsWith("azure-native:");
+    if (sdk) continue;
     if (typeof name === "string" || typeof type === "string")
       out.push({
         ...(typeof name === "string" ? { name } : {}),
@@ -594,13 +596,20 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   const records = new Map<string, ResourceRecord>();
   /** The program's own aliases (declaredAliases), by `type::name`, until the resource registers. */
   const aliasesByName = new Map<string, DeclaredAlias[]>();
-  /** The URNs a resource's own aliases name (the engine keeps them in the state as `aliases`). */
+  /**
+   * The URNs a resource's own aliases name, and those it inherits from its parent's (the same type and name under
+   * each of the parent's old URNs: Pulumi's inherited child aliases, step_generator.go `generateAliases`), as the
+   * engine matches them against the old state. Only `npm run changes` reads them (a real state drops aliases once the
+   * URNs are normalised, apitype/core.go); the export writes them for it.
+   */
   const aliasUrns = (urn: string, parent: string, type: string, name: string): { aliases?: string[] } => {
-    const urns = (aliasesByName.get(`${type}::${name}`) ?? [])
-      .map((a) =>
-        typeof a === "string" ? a : resourceUrn(opts.stack, opts.project, parent, a.type ?? type, a.name ?? name),
-      )
-      .filter((u) => u !== urn);
+    const own = (aliasesByName.get(`${type}::${name}`) ?? []).map((a) =>
+      typeof a === "string" ? a : resourceUrn(opts.stack, opts.project, parent, a.type ?? type, a.name ?? name),
+    );
+    const inherited = (records.get(parent)?.aliases ?? []).map((p) =>
+      resourceUrn(opts.stack, opts.project, p, type, name),
+    );
+    const urns = [...own, ...inherited].filter((u) => u !== urn);
     return urns.length > 0 ? { aliases: [...new Set(urns)] } : {};
   };
   const order: string[] = [];

@@ -56,8 +56,9 @@ export interface ResourceRecord {
   /** Outputs the program asked to keep secret (`additionalSecretOutputs`), as the state records them. */
   readonly additionalSecretOutputs?: readonly string[];
   /**
-   * The URNs the program's own aliases name (a resource renamed keeps its Azure resource through them), as the state
-   * records `aliases`; not the SDK's API-version aliases, which the offline engine drops.
+   * The URNs the program's own aliases name, and those inherited from its parent's (a resource renamed or moved keeps
+   * its Azure resource through them); not the SDK's type aliases, which the offline engine drops. A real state drops
+   * aliases once URNs are normalised; the offline export keeps them for `npm run changes`.
    */
   readonly aliases?: readonly string[];
   /** The URN of the resource whose deletion deletes this one (`deletedWith`: Pulumi then skips its own delete). */

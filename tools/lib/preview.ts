@@ -293,7 +293,8 @@ export function toStackExport(run: ProgramRun): StackExport {
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
       // apitype.ResourceV3: `additionalSecretOutputs,omitempty`.
       ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
-      // apitype.ResourceV3: `aliases,omitempty` (URNs).
+      // apitype.ResourceV3 has `aliases` (URNs), but a real state drops them once URNs are normalised
+      // (apitype/core.go): the offline export keeps the program's own for `npm run changes`, which reads nothing else.
       ...(r.aliases?.length ? { aliases: [...r.aliases] } : {}),
     };
     return out;
