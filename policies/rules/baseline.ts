@@ -71,10 +71,10 @@ const NETWORK_PATHS: readonly (readonly string[])[] = [
  * would make every rule undecided on a resource that has no such switch at all.
  */
 const NESTED_SWITCH_TYPES: Readonly<Record<string, readonly string[]>> = {
-  "properties.publicNetworkAccess": ["azure-native:cognitiveservices:Account"],
-  "network.publicNetworkAccess": ["azure-native:dbforpostgresql:Server", "azure-native:dbformysql:Server"],
-  "properties.disableLocalAuth": ["azure-native:cognitiveservices:Account"],
-  "authConfig.passwordAuth": ["azure-native:dbforpostgresql:Server"],
+  "properties.publicNetworkAccess": SDK_SWITCHES.publicNetworkAccessInProperties,
+  "network.publicNetworkAccess": SDK_SWITCHES.publicNetworkAccessInNetwork,
+  "properties.disableLocalAuth": SDK_SWITCHES.disableLocalAuthInProperties,
+  "authConfig.passwordAuth": SDK_SWITCHES.passwordAuthInAuthConfig,
 };
 
 /** The paths of `paths` the resource sets (or may set, when unknown during preview). */
@@ -122,11 +122,7 @@ const closed = (value: unknown) => sameText(value, "Disabled") || value === fals
  * Types whose public access is open when the switch is unset, beside the SDK's top-level `publicNetworkAccess` types:
  * those that keep it one level down (Cognitive Services' `properties`, PostgreSQL's and MySQL's `network`).
  */
-const OPEN_WHEN_UNSET = [
-  "azure-native:cognitiveservices:Account",
-  "azure-native:dbformysql:Server",
-  "azure-native:dbforpostgresql:Server",
-];
+const OPEN_WHEN_UNSET = [...SDK_SWITCHES.publicNetworkAccessInProperties, ...SDK_SWITCHES.publicNetworkAccessInNetwork];
 
 /** SDK types whose unset switch is closed (Cloud HSM takes only `Disabled`). */
 const CLOSED_WHEN_UNSET = ["azure-native:hardwaresecuritymodules:CloudHsmCluster"];
@@ -212,6 +208,8 @@ const LOCAL_AUTH: readonly (readonly [readonly string[], (v: unknown) => boolean
  */
 const KEY_SWITCH: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(SDK_SWITCHES.localAuth.map((t) => [t, ["disableLocalAuth"]])),
+  ...Object.fromEntries(SDK_SWITCHES.disableLocalAuthInProperties.map((t) => [t, ["properties", "disableLocalAuth"]])),
+  ...Object.fromEntries(SDK_SWITCHES.passwordAuthInAuthConfig.map((t) => [t, ["authConfig", "passwordAuth"]])),
   "azure-native:batch:BatchAccount": ["allowedAuthenticationModes"],
   "azure-native:cognitiveservices:Account": ["properties", "disableLocalAuth"],
   "azure-native:containerservice:ManagedCluster": ["disableLocalAccounts"],

@@ -202,6 +202,39 @@ describe("policies: baseline switches on every type", () => {
     });
   });
 
+  it("judges the switches the SDK keeps one level down (read from its input types), set or unset", async () => {
+    await expectFail(
+      baselinePublicNetwork,
+      rec("azure-native:iothub:IotHubResource", { properties: {} }),
+      /leaves publicNetworkAccess unset/,
+    );
+    await expectFail(
+      baselinePublicNetwork,
+      rec("azure-native:recoveryservices:Vault", { properties: { publicNetworkAccess: "Enabled" } }),
+      /sets properties\.publicNetworkAccess to 'Enabled'/,
+    );
+    await expectPass(
+      baselinePublicNetwork,
+      rec("azure-native:dashboard:Grafana", { properties: { publicNetworkAccess: "Disabled" } }),
+    );
+    await expectFail(
+      baselineLocalAuth,
+      rec("azure-native:maps:Account", { properties: {} }),
+      /leaves properties\.disableLocalAuth unset/,
+    );
+    await expectFail(
+      baselineLocalAuth,
+      rec("azure-native:dbforpostgresql:ServerGroupCluster", {}),
+      /leaves authConfig\.passwordAuth unset/,
+    );
+    for (const t of [
+      "azure-native:iothub:IotHubResource",
+      "azure-native:mongocluster:MongoCluster",
+      "azure-native:healthcareapis:Service",
+    ])
+      assert.ok((SDK_SWITCHES.publicNetworkAccessInProperties as readonly string[]).includes(t), t);
+  });
+
   it("leaves to a type's own rule exactly the types it reads (lists kept in step with the pack)", () => {
     const tokens = [
       ...new Set([...Object.values(SDK_SWITCHES).flat(), ...OWN_NETWORK_RULE, ...OWN_LOCAL_AUTH_RULE, ...OWN_TLS_RULE]),
