@@ -87,6 +87,9 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       plannedChanges([key, rule], [kept]).map((c) => c.kind),
       ["forget"],
     );
+    // A change at a path the program ignores (ignoreChanges) is no update: Pulumi sends the old value.
+    const ignoring = { ...key, ignoreChanges: ["tags"] };
+    assert.deepEqual(plannedChanges([ignoring], [{ ...ignoring, inputs: { ...key.inputs, tags: { a: "c" } } }]), []);
     // An in-place update of a protected resource is not blocking (only its deletion, replacement or a rename are).
     const tagged = { ...key, inputs: { ...key.inputs, tags: { a: "b" } } };
     const [update] = plannedChanges([key], [tagged]);

@@ -505,15 +505,24 @@ describe("cost edges: a change that adds what the estimator cannot price", () =>
       reason: "no pricing rule for azure-native:servicebus:Namespace",
     };
     const d = diffEstimates(empty, { ...empty, notEstimated: [sb] });
-    assert.deepEqual(d.notEstimated, { added: [sb], removed: [] });
+    assert.deepEqual(d.notEstimated, { added: [{ ...sb, new: true }] });
     const md = formatDiff(d, "prod", true);
     assert.match(
       md,
-      /\*\*Not estimated: 1 resource this change adds, counted as \$0 above \(not free\):\*\*\n\n- `bus` \(`azure-native:servicebus:Namespace`, ingestion\): no pricing rule/,
+      /\*\*Not estimated: 1 resource this change adds or no longer prices, counted as \$0 above \(not free\):\*\*\n\n- `bus` \(`azure-native:servicebus:Namespace`, ingestion\): no pricing rule/,
     );
     assert.doesNotMatch(md, /No cost change/);
     assert.match(md, /No priced line changes\./);
     assert.match(formatDiff(d, "prod", false), /not estimated, added: bus \(azure-native:servicebus:Namespace\)/);
+    // Priced before, unpriced now (a SKU the price table lacks): said so, not "added".
+    const priced = { ...empty, free: [{ ...sb, reason: "free" }] } as unknown as Estimate;
+    const now = diffEstimates(priced, { ...empty, notEstimated: [sb] });
+    assert.deepEqual(
+      now.notEstimated.added.map((u) => u.new),
+      [false],
+    );
+    assert.match(formatDiff(now, "prod", true), /ingestion, priced before this change\): no pricing rule/);
+    assert.match(formatDiff(now, "prod", false), /not estimated, no longer priced: bus/);
     // Nothing unpriced added, nothing changed: still "No cost change".
     assert.match(formatDiff(diffEstimates(empty, empty), "prod", true), /No cost change\./);
   });

@@ -71,6 +71,20 @@ function valueAt(o: unknown, path: string): unknown {
   return v;
 }
 
+/** `inputs` without the dotted paths `ignoreChanges` names (Pulumi sends the old value there: no update). */
+function withoutPaths(inputs: Record<string, unknown>, paths: readonly string[] | undefined): Record<string, unknown> {
+  if (!paths?.length) return inputs;
+  const copy = structuredClone(inputs);
+  for (const p of paths) {
+    const keys = p.replace(/\[[^\]]*\].*$/, "").split(".");
+    let node: unknown = copy;
+    for (const k of keys.slice(0, -1))
+      node = node && typeof node === "object" ? (node as Record<string, unknown>)[k] : undefined;
+    if (node && typeof node === "object") delete (node as Record<string, unknown>)[keys[keys.length - 1]];
+  }
+  return copy;
+}
+
 /** Stable JSON (keys sorted) for comparing two values. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
@@ -123,7 +137,8 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       if (canonical(before) !== canonical(after)) because.push(p);
     }
     if (because.length > 0) out.push({ kind: "replace", ...common, because });
-    else if (canonical(b.inputs) !== canonical(h.inputs)) out.push({ kind: "update", ...common });
+    else if (canonical(withoutPaths(b.inputs, h.ignoreChanges)) !== canonical(withoutPaths(h.inputs, h.ignoreChanges)))
+      out.push({ kind: "update", ...common });
   }
   return out;
 }

@@ -105,8 +105,11 @@ export interface CostDiff {
   readonly delta: Estimate["total"];
   readonly tiers: readonly { tier: string; list: number; committed: number }[];
   readonly changes: readonly CostChange[];
-  /** Resources the head adds (or the base had) that the estimator cannot price: $0 above, not free. */
-  readonly notEstimated: { readonly added: readonly Unpriced[]; readonly removed: readonly Unpriced[] };
+  /**
+   * Resources the head has and the estimator cannot price that the base priced or did not have: $0 above, not free
+   * (`new`: the base did not have it; otherwise it was priced there).
+   */
+  readonly notEstimated: { readonly added: readonly (Unpriced & { readonly new: boolean })[] };
 }
 
 /**
@@ -162,11 +165,10 @@ export function diffEstimates(base: Estimate, head: Estimate): CostDiff {
     t.committed += c.committed;
     tiers.set(c.tier, t);
   }
-  const urns = (e: Estimate) => new Set(e.notEstimated.map((u) => u.urn));
-  const [baseUnpriced, headUnpriced] = [urns(base), urns(head)];
+  const baseUnpriced = new Set(base.notEstimated.map((u) => u.urn));
+  const baseKnown = new Set([...base.lines, ...base.free, ...base.notEstimated].map((x) => x.urn));
   const notEstimated = {
-    added: head.notEstimated.filter((u) => !baseUnpriced.has(u.urn)),
-    removed: base.notEstimated.filter((u) => !headUnpriced.has(u.urn)),
+    added: head.notEstimated.filter((u) => !baseUnpriced.has(u.urn)).map((u) => ({ ...u, new: !baseKnown.has(u.urn) })),
   };
   return {
     notEstimated,
@@ -190,7 +192,8 @@ export function formatDiff(d: CostDiff, stack: string, markdown: boolean): strin
     for (const t of d.tiers)
       lines.push(`    ${t.tier.padEnd(12)} list ${signed(t.list)}  committed ${signed(t.committed)}`);
     for (const c of d.changes) lines.push(`      ${c.kind.padEnd(7)} ${c.name}: ${c.meter} (${signed(c.list)} list)`);
-    for (const u of d.notEstimated.added) lines.push(`      not estimated, added: ${u.name} (${u.type}): ${u.reason}`);
+    for (const u of d.notEstimated.added)
+      lines.push(`      not estimated, ${u.new ? "added" : "no longer priced"}: ${u.name} (${u.type}): ${u.reason}`);
     if (d.changes.length === 0 && d.notEstimated.added.length === 0) lines.push("    no change");
     return lines.join("\n");
   }
@@ -205,9 +208,11 @@ export function formatDiff(d: CostDiff, stack: string, markdown: boolean): strin
   ];
   if (d.notEstimated.added.length > 0)
     lines.push(
-      `**Not estimated: ${d.notEstimated.added.length} resource${d.notEstimated.added.length === 1 ? "" : "s"} this change adds, counted as $0 above (not free):**`,
+      `**Not estimated: ${d.notEstimated.added.length} resource${d.notEstimated.added.length === 1 ? "" : "s"} this change adds or no longer prices, counted as $0 above (not free):**`,
       "",
-      ...d.notEstimated.added.map((u) => `- \`${u.name}\` (\`${u.type}\`, ${u.tier}): ${u.reason}`),
+      ...d.notEstimated.added.map(
+        (u) => `- \`${u.name}\` (\`${u.type}\`, ${u.tier}${u.new ? "" : ", priced before this change"}): ${u.reason}`,
+      ),
       "",
     );
   if (d.changes.length === 0)
