@@ -351,8 +351,13 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
           { type: "azure-native:network:PrivateZone" },
           { type: "test:x:Old" },
         ]),
-        [{ name: "old" }, "urn:pulumi:dev::p::t::x", { type: "test:x:Old" }],
-        "the SDK's type-only aliases (API versions, former modules) are not the program's",
+        [
+          { name: "old" },
+          "urn:pulumi:dev::p::t::x",
+          { type: "azure-native:network:PrivateZone" },
+          { type: "test:x:Old" },
+        ],
+        "the SDK's API-version aliases go; its former-module ones move a resource across an SDK upgrade, and stay",
       );
       const back = fromStackExport({ version: 3, deployment: { resources: exported } });
       assert.deepEqual(options(back.find((r) => r.urn === first.urn) ?? first).additionalSecretOutputs, ["name", "id"]);
@@ -370,6 +375,12 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
     assert.deepEqual(outer?.aliases, [`${P}test:aliased:Outer::outer`, `${P}test:aliased:OldOuter::outer-renamed`]);
     assert.equal(inner?.urn, `${P}test:aliased:Outer$azure-native:resources:ResourceGroup::inner`);
     assert.deepEqual(inner?.aliases, [`${P}test:aliased:OldOuter$azure-native:resources:ResourceGroup::inner`]);
+    // A child named after its parent takes the parent's old name in its own (step_generator.go inheritedChildAlias).
+    const named = resources.find((r) => r.name === "outer-renamed-rg");
+    assert.deepEqual(named?.aliases, [
+      `${P}test:aliased:Outer$azure-native:resources:ResourceGroup::outer-rg`,
+      `${P}test:aliased:OldOuter$azure-native:resources:ResourceGroup::outer-renamed-rg`,
+    ]);
   });
 
   describe("a program with nested components", function () {

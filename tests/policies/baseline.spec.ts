@@ -227,10 +227,17 @@ describe("policies: baseline switches on every type", () => {
       rec("azure-native:dbforpostgresql:ServerGroupCluster", {}),
       /leaves authConfig\.passwordAuth unset/,
     );
+    // A required `properties` (IoT DPS) and a union of input types (ML compute) are read too.
+    await expectFail(
+      baselinePublicNetwork,
+      rec("azure-native:deviceprovisioningservices:IotDpsResource", { properties: { publicNetworkAccess: "Enabled" } }),
+      /sets properties\.publicNetworkAccess to 'Enabled'/,
+    );
     for (const t of [
       "azure-native:iothub:IotHubResource",
       "azure-native:mongocluster:MongoCluster",
       "azure-native:healthcareapis:Service",
+      "azure-native:attestation:AttestationProvider",
     ])
       assert.ok((SDK_SWITCHES.publicNetworkAccessInProperties as readonly string[]).includes(t), t);
   });

@@ -385,7 +385,7 @@ export type DeclaredAlias = string | { readonly name?: string; readonly type?: s
 
 /**
  * The program's own aliases of a resource, from its options before `withoutAliases` drops them: every entry but the
- * azure-native classes' type-only `{ type: "azure-native:…" }` (their other API versions and former modules). Only a
+ * azure-native classes' other API versions (`{ type: "azure-native:<module>/v…:<Class>" }`). Only a
  * URN, a name or a type is kept; an alias to another parent (`{ parent }`), stack or project is not followed (the
  * run keys by type and name), so `npm run changes` reports such a move as a rename.
  */
@@ -400,9 +400,11 @@ export function declaredAliases(aliases: unknown): DeclaredAlias[] {
     if (a === null || typeof a !== "object") continue;
     const { name, type, ...others } = a as { name?: unknown; type?: unknown };
     if (Object.keys(others).length > 0) continue;
-    // The SDK's own: another API version's token, or the module the class lived in before (a type-only alias).
-    const sdk = name === undefined && typeof type === "string" && type.startsWith("azure-native:");
-    if (sdk) continue;
+    // The SDK's own API-version aliases (`azure-native:<module>/vYYYYMMDD…:<Class>`). Its former-module aliases
+    // (`azure-native:network:PrivateZone` on `privatedns:PrivateZone`) are kept: they move a resource when an SDK
+    // upgrade moves its class, as the real engine does.
+    const sdkVersion = name === undefined && typeof type === "string" && /^azure-native:[^:]+\/v\d{8}/.test(type);
+    if (sdkVersion) continue;
     if (typeof name === "string" || typeof type === "string")
       out.push({
         ...(typeof name === "string" ? { name } : {}),
@@ -606,9 +608,17 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     const own = (aliasesByName.get(`${type}::${name}`) ?? []).map((a) =>
       typeof a === "string" ? a : resourceUrn(opts.stack, opts.project, parent, a.type ?? type, a.name ?? name),
     );
-    const inherited = (records.get(parent)?.aliases ?? []).map((p) =>
-      resourceUrn(opts.stack, opts.project, p, type, name),
-    );
+    // step_generator.go `inheritedChildAlias`: under each old URN of the parent, the child's name with the parent's
+    // old name in place of its current one where the child's name starts with it (`${name}-rg` children).
+    const parentRecord = records.get(parent);
+    const inherited = (parentRecord?.aliases ?? []).map((p) => {
+      const oldParentName = p.split("::").pop() ?? "";
+      const childName =
+        parentRecord && name.startsWith(parentRecord.name)
+          ? oldParentName + name.slice(parentRecord.name.length)
+          : name;
+      return resourceUrn(opts.stack, opts.project, p, type, childName);
+    });
     const urns = [...own, ...inherited].filter((u) => u !== urn);
     return urns.length > 0 ? { aliases: [...new Set(urns)] } : {};
   };

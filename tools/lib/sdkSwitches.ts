@@ -80,9 +80,11 @@ export function readSdkSwitches(sdkRoot: string): SdkSwitches {
         NestedSwitchName,
         readonly [string, string],
       ][]) {
-        const ref = new RegExp(`^    ${parent}\\?: pulumi\\.Input<inputs\\.(\\w+)\\.(\\w+)[ |>]`, "m").exec(body);
-        const nested = ref ? interfaces.get(`${ref[1]}.${ref[2]}`) : undefined;
-        if (nested && new RegExp(`^ {8}${input}\\?:`, "m").test(nested)) found[name].push(token);
+        // `properties?:` or a required `properties:`, whose input type may be a union: any member with the switch.
+        const line = new RegExp(`^    ${parent}\\??: pulumi\\.Input<(.*)>;$`, "m").exec(body)?.[1] ?? "";
+        const members = [...line.matchAll(/inputs\.(\w+)\.(\w+)/g)].map((m) => interfaces.get(`${m[1]}.${m[2]}`));
+        if (members.some((n) => n !== undefined && new RegExp(`^ {8}${input}\\??:`, "m").test(n)))
+          found[name].push(token);
       }
     }
   }
