@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { blocking, DATA_TYPES, formatChanges, plannedChanges } from "../tools/lib/changes";
+import { blocking, DATA_TYPES, formatChanges, pathSegments, plannedChanges } from "../tools/lib/changes";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { toStackExport } from "../tools/lib/preview";
 
@@ -87,6 +87,20 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       plannedChanges([key, rule], [kept]).map((c) => c.kind),
       ["forget"],
     );
+    // Pulumi's path syntax: dots, indexes, `[*]`, quoted keys.
+    assert.deepEqual(pathSegments("a.b[0].c"), ["a", "b", "0", "c"]);
+    assert.deepEqual(pathSegments('tags["cost-center"]'), ["tags", "cost-center"]);
+    assert.deepEqual(pathSegments("rules[*].name"), ["rules", "*", "name"]);
+    const ruled = { ...key, ignoreChanges: ["rules[*].name"], inputs: { rules: [{ name: "a", port: 1 }] } };
+    assert.deepEqual(plannedChanges([ruled], [{ ...ruled, inputs: { rules: [{ name: "b", port: 1 }] } }]), []);
+    assert.deepEqual(
+      plannedChanges([ruled], [{ ...ruled, inputs: { rules: [{ name: "b", port: 2 }] } }]).map((c) => c.kind),
+      ["update"],
+      "an ignored element's other fields still count",
+    );
+    // An ignored path that the provider replaces on replaces nothing.
+    const placed = { ...key, ignoreChanges: ["location"], inputs: { location: "westeurope" } };
+    assert.deepEqual(plannedChanges([placed], [{ ...placed, inputs: { location: "northeurope" } }]), []);
     // A change at a path the program ignores (ignoreChanges) is no update: Pulumi sends the old value.
     const ignoring = { ...key, ignoreChanges: ["tags"] };
     assert.deepEqual(plannedChanges([ignoring], [{ ...ignoring, inputs: { ...key.inputs, tags: { a: "c" } } }]), []);

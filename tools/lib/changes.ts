@@ -71,17 +71,29 @@ function valueAt(o: unknown, path: string): unknown {
   return v;
 }
 
-/** `inputs` without the dotted paths `ignoreChanges` names (Pulumi sends the old value there: no update). */
+/** The segments of a Pulumi property path (`a.b[0].c`, `tags["cost-center"]`, `rules[*].name`). */
+export function pathSegments(path: string): string[] {
+  return [...path.matchAll(/\[("(?:[^"\\]|\\.)*"|\d+|\*)\]|([^.[\]]+)/g)].map((m) =>
+    m[2] !== undefined ? m[2] : m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1],
+  );
+}
+
+/** Removes what `segs` names below `node` (`*`: every element or key). */
+function deletePath(node: unknown, segs: readonly string[]): void {
+  if (node === null || typeof node !== "object" || segs.length === 0) return;
+  const [head, ...rest] = segs;
+  for (const k of head === "*" ? Object.keys(node) : [head]) {
+    if (rest.length > 0) deletePath((node as Record<string, unknown>)[k], rest);
+    else if (Array.isArray(node)) node[Number(k)] = undefined;
+    else delete (node as Record<string, unknown>)[k];
+  }
+}
+
+/** `inputs` without the paths `ignoreChanges` names (Pulumi keeps the old value there: no update, no replacement). */
 function withoutPaths(inputs: Record<string, unknown>, paths: readonly string[] | undefined): Record<string, unknown> {
   if (!paths?.length) return inputs;
   const copy = structuredClone(inputs);
-  for (const p of paths) {
-    const keys = p.replace(/\[[^\]]*\].*$/, "").split(".");
-    let node: unknown = copy;
-    for (const k of keys.slice(0, -1))
-      node = node && typeof node === "object" ? (node as Record<string, unknown>)[k] : undefined;
-    if (node && typeof node === "object") delete (node as Record<string, unknown>)[keys[keys.length - 1]];
-  }
+  for (const p of paths) deletePath(copy, pathSegments(p));
   return copy;
 }
 
@@ -123,6 +135,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       else out.push({ kind: b.retainOnDelete ? "forget" : "delete", ...common });
       continue;
     }
+    const [before, after] = [withoutPaths(b.inputs, h.ignoreChanges), withoutPaths(h.inputs, h.ignoreChanges)];
     const because: string[] = [];
     if (b.id && h.id && b.id.toLowerCase() !== h.id.toLowerCase()) because.push("id");
     const paths = new Set([
@@ -131,14 +144,12 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       ...(PROVIDER_FORCE_NEW[h.type] ?? []),
     ]);
     for (const p of paths) {
-      const before = valueAt(b.inputs, p);
-      const after = valueAt(h.inputs, p);
-      if (before === undefined && after === undefined) continue;
-      if (canonical(before) !== canonical(after)) because.push(p);
+      const [was, is] = [valueAt(before, p), valueAt(after, p)];
+      if (was === undefined && is === undefined) continue;
+      if (canonical(was) !== canonical(is)) because.push(p);
     }
     if (because.length > 0) out.push({ kind: "replace", ...common, because });
-    else if (canonical(withoutPaths(b.inputs, h.ignoreChanges)) !== canonical(withoutPaths(h.inputs, h.ignoreChanges)))
-      out.push({ kind: "update", ...common });
+    else if (canonical(before) !== canonical(after)) out.push({ kind: "update", ...common });
   }
   return out;
 }
