@@ -1,7 +1,7 @@
 /**
  * npm run changes -- --base <export.json> --head <export.json> [--stack NAME] [--markdown FILE] [--json FILE]
  *
- * Lists what the head deletes or replaces in Azure compared with the base (tools/lib/changes.ts): two exports of one
+ * Lists what the head renames, deletes, replaces, forgets or updates in Azure compared with the base (tools/lib/changes.ts): two exports of one
  * stack, e.g. the offline preview's `--export` of the base branch and of the pull request. Informational: exit 0
  * whatever it finds (the real `pulumi preview` decides), 2 on bad usage or files. Under GitHub Actions each change that
  * would fail `pulumi up` or lose what a rename meant to keep is also an error annotation on the run (`::error::`), so
@@ -27,7 +27,7 @@ runCli(USAGE, async (argv) => {
   if (process.env.GITHUB_ACTIONS === "true")
     for (const c of changes.filter(blocking))
       console.log(
-        `::error title=${stack}: ${c.kind === "rename" ? "renamed without an alias" : `protected resource ${c.kind === "replace" ? "replaced" : "deleted"}`}::${c.name} (${c.type})${c.renamedTo ? ` -> ${c.renamedTo.name}` : ""}: pulumi up would fail or delete it (npm run changes; docs/ci.md)`,
+        `::error title=${stack}: ${c.kind === "rename" ? "renamed without an alias" : `protected resource ${c.kind === "replace" ? "replaced" : c.kind === "forget" ? "forgotten (kept in Azure)" : "deleted"}`}::${c.name} (${c.type})${c.renamedTo ? ` -> ${c.renamedTo.name}` : ""}: pulumi up would fail or delete it (npm run changes; docs/ci.md, "The pull request's job summary")`,
       );
   if (args.values.markdown) writeFile(args.values.markdown, `${formatChanges(changes, stack, true)}\n`);
   if (args.values.json) writeFile(args.values.json, JSON.stringify(changes, null, 2) + "\n");

@@ -1,6 +1,7 @@
 /**
- * The posture's three switches that most Azure services share, read on every azure-native type: public network
- * access, local (key, SAS, password) authentication and the minimum TLS version. The pack's other rules are written
+ * The posture's three switches that most Azure services share, read on every azure-native type that takes them
+ * (the SDK's inputs, at the top or one level down, and the types listed here): public network access, local (key,
+ * SAS, password) authentication and the minimum TLS version. The pack's other rules are written
  * per type; these are the baseline a newly reviewed service gets before its own rules exist (a red-team review passed
  * a public Service Bus namespace, a keyed Redis cache and a TLS 1.0 Event Grid topic through every rule). A type whose
  * own rule reads the switch (with its accepted exceptions: a vault reached by trusted services) is left to that rule.

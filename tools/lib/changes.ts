@@ -1,12 +1,13 @@
 /**
- * What a change deletes or replaces in Azure, from two exports of one stack (the offline preview's `--export` of the
+ * What a change renames, deletes, replaces, forgets or updates in Azure, from two exports of one stack (the offline preview's `--export` of the
  * base branch and of the pull request, or two real `pulumi stack export`s): the part of a `pulumi preview` a reviewer
  * most needs and the offline gate could not show, since the offline preview starts from no state.
  *
  * - Renamed: a resource of the base that the head has under another URN with the same Azure id (its logical name,
  *   type or parent changed) and no alias to the old URN: Pulumi deletes the old one and creates the new one under the
  *   same Azure name (a protected one makes `up` fail; otherwise the delete may run after the create and remove it).
- *   With an alias (`aliases: [{ name: "<old>" }]`, kept by the offline engine as the state keeps it) it moves instead.
+ *   With an alias (`aliases: [{ name: "<old>" }]`) it moves instead: the offline export keeps the program's aliases
+ *   for this (a real state drops them, so two real exports show such a move as a rename).
  * - Deleted: a resource in Azure or Entra of the base that the head no longer has under its URN, nor through an
  *   alias; not a package's local resources (`time` waits, `random` values).
  * - Forgotten: one the base keeps on delete (`retainOnDelete`): it stays in Azure, unmanaged (a protected one still
