@@ -11,6 +11,7 @@ import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES } from "../tools/li
 import { diffEstimates, formatDiff, fromTo } from "../tools/lib/cost/stack";
 import { merchantOnPath } from "../tools/lib/costDocs/scenarios";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
+import { movedUrns } from "../tools/lib/changes";
 
 const AN = "azure-native";
 let n = 0;
@@ -536,5 +537,42 @@ describe("cost edges: a changed line says what it was", () => {
       "Storage 1,024 → 2,048 GB, 2 replicas",
     );
     assert.equal(fromTo("Gen5 BC_Gen5", "Gen5 BC_Gen5"), "Gen5 BC_Gen5");
+  });
+});
+
+describe("cost edges: a renamed resource's lines compare as one", () => {
+  it("maps the base's URN to the head's (movedUrns) so a rename nets nothing line by line", () => {
+    const line = (urn: string) => ({
+      urn,
+      name: urn.split("::").pop() ?? urn,
+      type: "azure-native:keyvault:Key",
+      tier: "platform",
+      priceId: "kv-key",
+      meter: "Key operations 1 key",
+      quantity: 1,
+      unit: "key",
+      list: 5,
+      committed: 5,
+    });
+    const estimateOf = (urn: string) =>
+      ({ lines: [line(urn)], free: [], notEstimated: [], total: { list: 5, committed: 5 } }) as unknown as Estimate;
+    const [old, renamed] = ["urn:pulumi:prod::p::t::key-old", "urn:pulumi:prod::p::t::key-new"];
+    const noisy = diffEstimates(estimateOf(old), estimateOf(renamed));
+    assert.deepEqual(
+      noisy.changes.map((c) => c.kind),
+      ["added", "removed"],
+    );
+    assert.deepEqual(diffEstimates(estimateOf(old), estimateOf(renamed), new Map([[old, renamed]])).changes, []);
+    // From two exports: the same Azure id under a new URN, or an alias to the old one.
+    const rec = (urn: string, id: string, aliases?: string[]) =>
+      ({
+        ...resourceRecord("azure-native:keyvault:Key", "k", {}),
+        urn,
+        id,
+        ...(aliases ? { aliases } : {}),
+      }) as ResourceRecord;
+    assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(renamed, "/K1")])], [[old, renamed]]);
+    assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(renamed, "/k2", [old])])], [[old, renamed]]);
+    assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(old, "/k1"), rec(renamed, "/k1")])], []);
   });
 });

@@ -51,7 +51,8 @@ runCli(USAGE, async (argv) => {
       return costOfStack(b, opts).estimate;
     }
   };
-  const diff = diffEstimates(baseEstimate(), costOfStack(h, opts).estimate);
+  const { movedUrns } = require("./lib/changes") as typeof import("./lib/changes");
+  const diff = diffEstimates(baseEstimate(), costOfStack(h, opts).estimate, movedUrns(b, h));
   // Said where reviewers read it too (the job summary): usage and sizing changes of this pull request then show on the
   // head only.
   const caveat = baseOnHeadConfig

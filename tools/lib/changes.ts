@@ -112,6 +112,26 @@ function canonical(v: unknown): string {
 /** Resources in Azure or Entra: not providers, and not a package's local ones (`time` waits, `random` values). */
 const inAzure = (r: ResourceRecord) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:");
 
+/**
+ * The base URNs the head has under another URN: moved through the program's aliases, or renamed without one (the same
+ * Azure id). What prices one resource on both sides (`cost:diff`) is then compared as one, not as a removal and an
+ * addition that net to nothing.
+ */
+export function movedUrns(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): Map<string, string> {
+  const heads = new Set(head.map((r) => r.urn));
+  const bases = new Set(base.map((r) => r.urn));
+  const fresh = head.filter((r) => !bases.has(r.urn));
+  const byAlias = new Map(fresh.flatMap((r) => (r.aliases ?? []).map((a) => [a, r.urn] as const)));
+  const byId = new Map(fresh.filter((r) => r.id).map((r) => [(r.id ?? "").toLowerCase(), r.urn] as const));
+  const moved = new Map<string, string>();
+  for (const b of base) {
+    if (heads.has(b.urn)) continue;
+    const to = byAlias.get(b.urn) ?? (b.id ? byId.get(b.id.toLowerCase()) : undefined);
+    if (to) moved.set(b.urn, to);
+  }
+  return moved;
+}
+
 export function plannedChanges(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): PlannedChange[] {
   const heads = new Map(head.map((r) => [r.urn, r]));
   const bases = new Set(base.map((r) => r.urn));

@@ -128,9 +128,16 @@ export function fromTo(before: string, after: string): string {
 const key = (l: CostLine) => `${l.urn}\u0000${l.priceId}\u0000${l.meter.replace(/[\d,.]+/g, "#")}`;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
-/** What the head adds or removes per month against the base, line by line and per tier. */
-export function diffEstimates(base: Estimate, head: Estimate): CostDiff {
-  const b = new Map(base.lines.map((l) => [key(l), l]));
+/**
+ * What the head adds or removes per month against the base, line by line and per tier. `moved` maps base URNs to the
+ * head's URN of the same resource (renamed or moved: tools/lib/changes.ts `movedUrns`), so its lines compare as one.
+ */
+export function diffEstimates(
+  base: Estimate,
+  head: Estimate,
+  moved: ReadonlyMap<string, string> = new Map(),
+): CostDiff {
+  const b = new Map(base.lines.map((l) => [key({ ...l, urn: moved.get(l.urn) ?? l.urn }), l]));
   const h = new Map(head.lines.map((l) => [key(l), l]));
   const changes: CostChange[] = [];
   for (const [k, l] of h) {
@@ -165,8 +172,9 @@ export function diffEstimates(base: Estimate, head: Estimate): CostDiff {
     t.committed += c.committed;
     tiers.set(c.tier, t);
   }
-  const baseUnpriced = new Set(base.notEstimated.map((u) => u.urn));
-  const baseKnown = new Set([...base.lines, ...base.free, ...base.notEstimated].map((x) => x.urn));
+  const as = (urn: string) => moved.get(urn) ?? urn;
+  const baseUnpriced = new Set(base.notEstimated.map((u) => as(u.urn)));
+  const baseKnown = new Set([...base.lines, ...base.free, ...base.notEstimated].map((x) => as(x.urn)));
   const notEstimated = {
     added: head.notEstimated.filter((u) => !baseUnpriced.has(u.urn)).map((u) => ({ ...u, new: !baseKnown.has(u.urn) })),
   };
