@@ -10,6 +10,7 @@ import type * as streamanalytics from "@pulumi/azure-native/streamanalytics";
 import type * as web from "@pulumi/azure-native/web";
 import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { SETTINGS_TYPES } from "./secretOutputs";
 import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
@@ -710,14 +711,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
       'Replace connection strings with identity-based settings (e.g. `EventHubs__fullyQualifiedNamespace`, `EventHubs__credential: "managedidentity"`) and grant the app\'s identity a data-plane role; a secret that must stay goes to Key Vault as `@Microsoft.KeyVault(SecretUri=...)`.',
     url: "https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection",
   },
-  [
-    "azure-native:web:WebAppApplicationSettings",
-    "azure-native:web:WebAppConnectionStrings",
-    "azure-native:web:WebAppApplicationSettingsSlot",
-    "azure-native:web:WebAppConnectionStringsSlot",
-    WEB_APP,
-    WEB_APP_SLOT,
-  ],
+  [...SETTINGS_TYPES, WEB_APP, WEB_APP_SLOT],
   (props, args, report) => {
     // A value that is a Key Vault reference is fine; otherwise a secret-looking value, or a set value under a
     // secret-looking name, is not. Values computed from other resources are unknown during a first preview (client
