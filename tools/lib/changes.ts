@@ -113,44 +113,48 @@ function canonical(v: unknown): string {
 const inAzure = (r: ResourceRecord) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:");
 
 /**
+ * Where a base resource the head no longer has under its URN went: to a resource new to the head that names it in its
+ * aliases (Pulumi matches aliases of new URNs only: a move), or to one with the same Azure id (a rename).
+ */
+function counterparts(base: readonly ResourceRecord[], head: readonly ResourceRecord[]) {
+  const bases = new Set(base.map((r) => r.urn));
+  const fresh = head.filter((r) => !bases.has(r.urn));
+  const byAlias = new Map(fresh.flatMap((r) => (r.aliases ?? []).map((a) => [a, r] as const)));
+  const byId = new Map(fresh.filter((r) => r.id).map((r) => [(r.id ?? "").toLowerCase(), r] as const));
+  return {
+    movedTo: (b: ResourceRecord) => byAlias.get(b.urn),
+    renamedTo: (b: ResourceRecord) => (b.id ? byId.get(b.id.toLowerCase()) : undefined),
+  };
+}
+
+/**
  * The base URNs the head has under another URN: moved through the program's aliases, or renamed without one (the same
  * Azure id). What prices one resource on both sides (`cost:diff`) is then compared as one, not as a removal and an
  * addition that net to nothing.
  */
 export function movedUrns(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): Map<string, string> {
   const heads = new Set(head.map((r) => r.urn));
-  const bases = new Set(base.map((r) => r.urn));
-  const fresh = head.filter((r) => !bases.has(r.urn));
-  const byAlias = new Map(fresh.flatMap((r) => (r.aliases ?? []).map((a) => [a, r.urn] as const)));
-  const byId = new Map(fresh.filter((r) => r.id).map((r) => [(r.id ?? "").toLowerCase(), r.urn] as const));
+  const { movedTo, renamedTo } = counterparts(base, head);
   const moved = new Map<string, string>();
   for (const b of base) {
-    if (heads.has(b.urn)) continue;
-    const to = byAlias.get(b.urn) ?? (b.id ? byId.get(b.id.toLowerCase()) : undefined);
-    if (to) moved.set(b.urn, to);
+    const to = heads.has(b.urn) ? undefined : (movedTo(b) ?? renamedTo(b));
+    if (to) moved.set(b.urn, to.urn);
   }
   return moved;
 }
 
 export function plannedChanges(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): PlannedChange[] {
   const heads = new Map(head.map((r) => [r.urn, r]));
-  const bases = new Set(base.map((r) => r.urn));
   const stateful = new Set<string>(DATA_TYPES);
-  // Only a resource new to the head moves an old one through its aliases (Pulumi matches aliases of new URNs only);
-  // the old one is then compared with it, as Pulumi diffs the moved resource.
-  const movedTo = new Map(
-    head.filter((r) => !bases.has(r.urn)).flatMap((r) => (r.aliases ?? []).map((a) => [a, r] as const)),
-  );
-  const newById = new Map(
-    head.filter((r) => r.id && !bases.has(r.urn)).map((r) => [(r.id ?? "").toLowerCase(), r] as const),
-  );
+  const { movedTo, renamedTo } = counterparts(base, head);
   const out: PlannedChange[] = [];
   for (const b of base) {
     if (!b.custom || !inAzure(b)) continue;
-    const h = heads.get(b.urn) ?? movedTo.get(b.urn);
+    // A resource moved through an alias is compared with its new self, as Pulumi diffs the moved resource.
+    const h = heads.get(b.urn) ?? movedTo(b);
     const common = { urn: b.urn, type: b.type, name: b.name, protected: b.protect, stateful: stateful.has(b.type) };
     if (!h) {
-      const renamed = b.id ? newById.get(b.id.toLowerCase()) : undefined;
+      const renamed = renamedTo(b);
       if (renamed) out.push({ kind: "rename", ...common, renamedTo: { urn: renamed.urn, name: renamed.name } });
       // `retainOnDelete`: Pulumi forgets it and leaves it in Azure.
       else out.push({ kind: b.retainOnDelete ? "forget" : "delete", ...common });
