@@ -39,6 +39,7 @@ export const SDK_SWITCHES = {
     "azure-native:offazure:MasterSitesController",
     "azure-native:purview:Account",
     "azure-native:redis:Redis",
+    "azure-native:redisenterprise:RedisEnterprise",
     "azure-native:relay:Namespace",
     "azure-native:search:Service",
     "azure-native:servicebus:Namespace",

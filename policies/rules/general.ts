@@ -160,7 +160,24 @@ export const allowedLocations = resourcePolicy<{ location?: string }>(
 );
 
 /** Top-level (taggable) types that take no `location` input: they live where their parent does. */
-const UNLOCATED_TYPES = ["azure-native:sql:FailoverGroup"];
+export const UNLOCATED_TYPES = ["azure-native:sql:FailoverGroup"];
+
+/**
+ * Reviewed types whose inputs take `tags` that the tags rule leaves alone, each with the reason. Every other reviewed
+ * type whose SDK inputs take `tags` is in TAGGABLE_TYPES (tests/policies/general.spec.ts reads the SDK for both).
+ */
+export const UNTAGGED_TYPES: Readonly<Record<string, string>> = {
+  "azure-native:cosmosdb:SqlResourceSqlDatabase": "a Cosmos DB account's child: the account carries the tags",
+  "azure-native:cosmosdb:SqlResourceSqlContainer": "a Cosmos DB account's child: the account carries the tags",
+  "azure-native:keyvault:Key": "its tags are the key's own attributes in the vault, not Azure Resource Manager tags",
+  "azure-native:keyvault:Secret":
+    "its tags are the secret's own attributes in the vault, not Azure Resource Manager tags",
+  "azure-native:resources:Deployment": "a deployment's record, not a resource: the template rule reads what it deploys",
+  "azure-native:resources:DeploymentAtSubscriptionScope": "a deployment's record, not a resource",
+  "azure-native:resources:DeploymentAtManagementGroupScope": "a deployment's record, not a resource",
+  "azure-native:resources:DeploymentAtTenantScope": "a deployment's record, not a resource",
+  "azure-native:resources:Resource": "generic: whether it takes tags depends on the type it wraps",
+};
 
 /** Tags the platform requires on every taggable resource. */
 export const REQUIRED_TAGS = ["environment", "owner", "cost-center", "data-classification", "pci-scope"];
@@ -170,6 +187,9 @@ export const TAGGABLE_TYPES = [
   "azure-native:resources:ResourceGroup",
   "azure-native:network:VirtualNetwork",
   "azure-native:network:NetworkSecurityGroup",
+  "azure-native:network:ApplicationSecurityGroup",
+  "azure-native:network:IpGroup",
+  "azure-native:network:FlowLog",
   "azure-native:network:PrivateEndpoint",
   "azure-native:network:PublicIPAddress",
   "azure-native:network:ApplicationGateway",
@@ -190,6 +210,7 @@ export const TAGGABLE_TYPES = [
   "azure-native:monitor:ScheduledQueryRule",
   "azure-native:monitor:ActivityLogAlert",
   "azure-native:monitor:PrivateLinkScope",
+  "azure-native:alertsmanagement:AlertProcessingRuleByName",
   "azure-native:applicationinsights:Workbook",
   "azure-native:eventgrid:SystemTopic",
   "azure-native:sql:Server",
@@ -207,6 +228,7 @@ export const TAGGABLE_TYPES = [
   "azure-native:eventhub:Namespace",
   "azure-native:streamanalytics:StreamingJob",
   "azure-native:web:WebApp",
+  "azure-native:web:WebAppSlot",
   "azure-native:web:AppServicePlan",
   "azure-native:containerregistry:Registry",
 ];
@@ -441,7 +463,7 @@ export const unreviewedTypes = resourcePolicy<Record<string, unknown>>(
     soc2: ["CC8.1"],
     service: "general",
     remediationSteps:
-      "Before adding a new service's resource type, write the rules its posture needs (private endpoint and public network access, Entra-only authentication, customer-managed key, TLS, diagnostics, protection and lock lists: docs/policy-rules.md) and add the type to `REVIEWED_TYPES` in policies/lib/reviewedTypes.ts in the same reviewed change.",
+      "Before adding a new service's resource type, write the rules its posture needs (private endpoint and public network access, Entra-only authentication, customer-managed key, TLS, diagnostics, protection and lock lists, and `TAGGABLE_TYPES` if it takes tags: docs/policy-rules.md) and add the type to `REVIEWED_TYPES` in policies/lib/reviewedTypes.ts in the same reviewed change.",
     url: "https://www.pulumi.com/docs/insights/policy/",
     config: {
       additionalReviewedTypes: {

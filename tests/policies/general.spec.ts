@@ -1,12 +1,18 @@
 import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { REVIEWED_TYPES } from "../../policies/lib/reviewedTypes";
 import { outOfScopeTag } from "../../policies/lib/scope";
 import {
   allowedLocations,
   defenderPlans,
   GLOBAL_TYPES,
   requiredTags,
+  TAGGABLE_TYPES,
+  UNLOCATED_TYPES,
+  UNTAGGED_TYPES,
   untypedResources,
 } from "../../policies/rules/general";
+import { sdkInputsOf } from "../../tools/lib/sdkSwitches";
 import { defenderTemplate, DEFENDER_PLANS } from "../../components/operations/governance";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
@@ -217,6 +223,49 @@ describe("policies/general", () => {
     it("is not applicable to child resources that take no tags", async () => {
       const r = await evaluatePolicy(requiredTags, resourceRecord("azure-native:sql:ServerKey", "key", {}));
       assert.equal(r.applicable, false);
+    });
+
+    describe("its types, read from the installed SDK's inputs", () => {
+      const sdk = path.dirname(require.resolve("@pulumi/azure-native/package.json"));
+      const inputs = new Map(REVIEWED_TYPES.map((t) => [t, sdkInputsOf(sdk, t)]));
+
+      it("checks every reviewed type that takes tags (an IP group, a flow log, a slot), or says why not", () => {
+        const missing = REVIEWED_TYPES.filter(
+          (t) => inputs.get(t)?.includes("tags") && !TAGGABLE_TYPES.includes(t) && !(t in UNTAGGED_TYPES),
+        );
+        assert.deepEqual(missing, [], "add each to TAGGABLE_TYPES, or to UNTAGGED_TYPES with the reason");
+        for (const t of ["network:IpGroup", "network:FlowLog", "network:ApplicationSecurityGroup", "web:WebAppSlot"])
+          assert.ok(TAGGABLE_TYPES.includes(`azure-native:${t}`), t);
+      });
+
+      it("lists only types that take tags, and requires a location of each one that takes one", () => {
+        for (const t of [...TAGGABLE_TYPES, ...Object.keys(UNTAGGED_TYPES)]) {
+          const own = inputs.get(t) ?? sdkInputsOf(sdk, t);
+          assert.ok(own, `${t} is no class of the installed SDK`);
+          assert.ok(own.includes("tags"), `${t} takes no tags`);
+        }
+        for (const t of TAGGABLE_TYPES) {
+          const own = inputs.get(t) ?? sdkInputsOf(sdk, t) ?? [];
+          assert.equal(
+            UNLOCATED_TYPES.includes(t),
+            !own.includes("location"),
+            `${t}: location input vs UNLOCATED_TYPES`,
+          );
+        }
+      });
+
+      it("fails an untagged IP group and a flow log without a location", async () => {
+        await expectFail(
+          requiredTags,
+          resourceRecord("azure-native:network:IpGroup", "ipg", { location: "westeurope" }),
+          /is missing required tags: environment, owner, cost-center, data-classification, pci-scope/,
+        );
+        await expectFail(
+          allowedLocations,
+          resourceRecord("azure-native:network:FlowLog", "fl", { tags: TAGS }),
+          /has no location input, so it takes the provider's default or its resource group's/,
+        );
+      });
     });
   });
 

@@ -52,6 +52,30 @@ function inputInterfaces(sdkRoot: string): Map<string, string> {
   return found;
 }
 
+/** The body of a class's `<Class>Args` interface in its `.d.ts`, or undefined when it has none. */
+function argsBody(dts: string, cls: string): string | undefined {
+  const start = dts.indexOf(`export interface ${cls}Args {`);
+  return start < 0 ? undefined : dts.slice(start, dts.indexOf("\n}", start));
+}
+
+/** Whether an Args interface body declares `input` at its top level (optional or required). */
+export function declaresInput(body: string, input: string): boolean {
+  return new RegExp(`^    ${input}\\??:`, "m").test(body);
+}
+
+/**
+ * The top-level inputs a default-version type token's class declares (`azure-native:network:IpGroup` is
+ * `network/ipGroup.d.ts`'s `IpGroupArgs`), or undefined when the SDK has no such class.
+ */
+export function sdkInputsOf(sdkRoot: string, token: string): string[] | undefined {
+  const [, module, cls] = token.split(":");
+  if (!module || !cls || module.includes("/")) return undefined;
+  const file = path.join(sdkRoot, module, `${cls[0].toLowerCase()}${cls.slice(1)}.d.ts`);
+  if (!fs.existsSync(file)) return undefined;
+  const body = argsBody(fs.readFileSync(file, "utf8"), cls);
+  return body === undefined ? undefined : [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
+}
+
 /** The type tokens of the default-version classes whose Args interface declares each switch, sorted. */
 export function readSdkSwitches(sdkRoot: string): SdkSwitches {
   const names = [...Object.keys(SWITCH_INPUTS), ...Object.keys(NESTED_SWITCH_INPUTS)];
@@ -65,16 +89,15 @@ export function readSdkSwitches(sdkRoot: string): SdkSwitches {
       const dts = fs.readFileSync(path.join(dir, file), "utf8");
       const cls = /export declare class (\w+) extends pulumi\.CustomResource/.exec(dts)?.[1];
       if (!cls) continue;
-      const start = dts.indexOf(`export interface ${cls}Args {`);
-      if (start < 0) continue;
-      const body = dts.slice(start, dts.indexOf("\n}", start));
+      const body = argsBody(dts, cls);
+      if (body === undefined) continue;
       const js = path.join(dir, file.replace(/\.d\.ts$/, ".js"));
       const token = fs.existsSync(js)
         ? /static __pulumiType = '([^']+)'/.exec(fs.readFileSync(js, "utf8"))?.[1]
         : undefined;
       if (!token) continue;
       for (const [name, inputs] of Object.entries(SWITCH_INPUTS) as [SwitchName, readonly string[]][]) {
-        if (inputs.some((i) => new RegExp(`^    ${i}\\?:`, "m").test(body))) found[name].push(token);
+        if (inputs.some((i) => declaresInput(body, i))) found[name].push(token);
       }
       for (const [name, [parent, input]] of Object.entries(NESTED_SWITCH_INPUTS) as [
         NestedSwitchName,
