@@ -347,13 +347,17 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
           { type: "azure-native:resources/v20220901:ResourceGroup" },
           { name: "old" },
           "urn:pulumi:dev::p::t::x",
-          { parent: "elsewhere" },
+          { parent: "urn:pulumi:dev::p::t::elsewhere" },
+          { parent: pulumi.output("urn:pulumi:dev::p::t::later") },
+          { parent: undefined, stack: "other" },
           { type: "azure-native:network:PrivateZone" },
           { type: "test:x:Old" },
         ]),
         [
           { name: "old" },
           "urn:pulumi:dev::p::t::x",
+          { parent: "urn:pulumi:dev::p::t::elsewhere" },
+          { noParent: true, stack: "other" },
           { type: "azure-native:network:PrivateZone" },
           { type: "test:x:Old" },
         ],
@@ -381,6 +385,15 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
       `${P}test:aliased:Outer$azure-native:resources:ResourceGroup::outer-rg`,
       `${P}test:aliased:OldOuter$azure-native:resources:ResourceGroup::outer-renamed-rg`,
     ]);
+    // An alias to another parent (step_generator.go collapseAliasToUrn): the URN under that parent, and under the
+    // parent's own old URNs; `{ parent: undefined }` is the top; a parent known only as an Output is not followed.
+    const aliasesOf = (name: string) => resources.find((r) => r.name === name)?.aliases;
+    assert.deepEqual(aliasesOf("moved"), [
+      `${P}test:aliased:Outer$azure-native:resources:ResourceGroup::moved`,
+      `${P}test:aliased:OldOuter$azure-native:resources:ResourceGroup::moved`,
+    ]);
+    assert.deepEqual(aliasesOf("lifted"), [`${P}azure-native:resources:ResourceGroup::lifted-before`]);
+    assert.equal(aliasesOf("unfollowed"), undefined);
   });
 
   describe("a program with nested components", function () {

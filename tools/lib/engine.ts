@@ -380,16 +380,50 @@ function withoutAliases(args: pulumi.ResourceTransformationArgs): pulumi.Resourc
   return args.opts.aliases ? { props: args.props, opts: { ...args.opts, aliases: undefined } } : undefined;
 }
 
-/** An alias the program declares (not one of the SDK's API-version aliases): a URN, or a new name and/or type. */
-export type DeclaredAlias = string | { readonly name?: string; readonly type?: string };
+/**
+ * An alias the program declares (not one of the SDK's API-version aliases): a URN, or a spec of what differed (a name,
+ * a type, a parent (its URN), no parent (the SDK's `{ parent: undefined }`), another stack or project), each unset
+ * part being the resource's own.
+ */
+export type DeclaredAlias =
+  | string
+  | {
+      readonly name?: string;
+      readonly type?: string;
+      readonly parent?: string;
+      readonly noParent?: boolean;
+      readonly stack?: string;
+      readonly project?: string;
+    };
+
+/** The fields of a Pulumi resource object that give its URN (resource.js: `__pulumiType`, `__name`, its parent). */
+interface ResourceLike {
+  readonly __pulumiResource?: boolean;
+  readonly __pulumiType?: string;
+  readonly __name?: string;
+  readonly __parentResource?: ResourceLike;
+}
+
+/**
+ * The URN a resource object registers under, from its type, name and parent chain (resource.js keeps them on the
+ * object), or undefined when it lacks them. The root stack's children have no parent prefix (resourceUrn).
+ */
+export function urnOfResource(res: ResourceLike, stack: string, project: string): string | undefined {
+  if (typeof res.__pulumiType !== "string" || typeof res.__name !== "string") return undefined;
+  const parent = res.__parentResource ? urnOfResource(res.__parentResource, stack, project) : "";
+  return parent === undefined ? undefined : resourceUrn(stack, project, parent, res.__pulumiType, res.__name);
+}
 
 /**
  * The program's own aliases of a resource, from its options before `withoutAliases` drops them: every entry but the
- * azure-native classes' other API versions (`{ type: "azure-native:<module>/v…:<Class>" }`). Only a
- * URN, a name or a type is kept; an alias to another parent (`{ parent }`), stack or project is not followed (the
- * run keys by type and name), so `npm run changes` reports such a move as a rename.
+ * azure-native classes' other API versions (`{ type: "azure-native:<module>/v…:<Class>" }`). A `parent` given as a
+ * resource becomes its URN (`urnOf`); one given as an Output (a URN known only later) is not followed, so
+ * `npm run changes` reports that move as a rename.
  */
-export function declaredAliases(aliases: unknown): DeclaredAlias[] {
+export function declaredAliases(
+  aliases: unknown,
+  urnOf: (res: ResourceLike) => string | undefined = () => undefined,
+): DeclaredAlias[] {
   if (!Array.isArray(aliases)) return [];
   const out: DeclaredAlias[] = [];
   for (const a of aliases) {
@@ -398,20 +432,44 @@ export function declaredAliases(aliases: unknown): DeclaredAlias[] {
       continue;
     }
     if (a === null || typeof a !== "object") continue;
-    const { name, type, ...others } = a as { name?: unknown; type?: unknown };
+    const { name, type, parent, stack, project, ...others } = a as Record<string, unknown>;
+    // The SDK sends `{ parent: undefined }` as "no parent" (runtime/resource.js mapAliasesForRequest: setNoparent).
+    const noParent = Object.prototype.hasOwnProperty.call(a, "parent") && parent === undefined;
     if (Object.keys(others).length > 0) continue;
     // The SDK's own API-version aliases (`azure-native:<module>/vYYYYMMDD…:<Class>`). Its former-module aliases
     // (`azure-native:network:PrivateZone` on `privatedns:PrivateZone`) are kept: they move a resource when an SDK
     // upgrade moves its class, as the real engine does.
-    const sdkVersion = name === undefined && typeof type === "string" && /^azure-native:[^:]+\/v\d{8}/.test(type);
+    const sdkVersion =
+      name === undefined &&
+      !Object.prototype.hasOwnProperty.call(a, "parent") &&
+      typeof type === "string" &&
+      /^azure-native:[^:]+\/v\d{8}/.test(type);
     if (sdkVersion) continue;
-    if (typeof name === "string" || typeof type === "string")
-      out.push({
-        ...(typeof name === "string" ? { name } : {}),
-        ...(typeof type === "string" ? { type } : {}),
-      });
+    const parentUrn =
+      typeof parent === "string"
+        ? parent
+        : parent !== null && typeof parent === "object" && (parent as ResourceLike).__pulumiResource === true
+          ? urnOf(parent as ResourceLike)
+          : undefined;
+    if (parent !== undefined && parentUrn === undefined) continue; // an Output: not known while the program runs
+    const spec = {
+      ...(typeof name === "string" ? { name } : {}),
+      ...(typeof type === "string" ? { type } : {}),
+      ...(parentUrn !== undefined ? { parent: parentUrn } : {}),
+      ...(noParent ? { noParent: true } : {}),
+      ...(typeof stack === "string" ? { stack } : {}),
+      ...(typeof project === "string" ? { project } : {}),
+    };
+    if (Object.keys(spec).length > 0) out.push(spec);
   }
   return out;
+}
+
+/** A URN's parts (resource/urn.go): its qualified type (`Parent$Type`), its type (the last of those) and its name. */
+export function urnParts(urn: string): { qualifiedType: string; type: string; name: string } {
+  const parts = urn.split("::");
+  const qualifiedType = parts[2] ?? "";
+  return { qualifiedType, type: qualifiedType.split("$").pop() ?? "", name: parts.slice(3).join("::") };
 }
 
 /** @pulumi/pulumi's runtime/debuggable.js and runtime/state.js (internal modules; every caller reads the export). */
@@ -605,20 +663,30 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
    * URNs are normalised, apitype/core.go); the export writes them for it.
    */
   const aliasUrns = (urn: string, parent: string, type: string, name: string): { aliases?: string[] } => {
-    const own = (aliasesByName.get(`${type}::${name}`) ?? []).map((a) =>
-      typeof a === "string" ? a : resourceUrn(opts.stack, opts.project, parent, a.type ?? type, a.name ?? name),
+    const parentAliases = (p: string) => records.get(p)?.aliases ?? [];
+    // step_generator.go `collapseAliasToUrn`: each unset part is the resource's own; an alias's parent that moved
+    // itself is taken under its old URN (the engine knows which one matched; this lists each), the root stack as none.
+    const collapse = (a: DeclaredAlias): string[] => {
+      if (typeof a === "string") return [a];
+      const parents = a.noParent ? [""] : a.parent ? [a.parent, ...parentAliases(a.parent)] : [parent];
+      return parents.map((p) =>
+        resourceUrn(a.stack ?? opts.stack, a.project ?? opts.project, p, a.type ?? type, a.name ?? name),
+      );
+    };
+    const own = (aliasesByName.get(`${type}::${name}`) ?? []).flatMap(collapse);
+    // step_generator.go `generateAliases` and `inheritedChildAlias`: under each old URN of the parent, the resource
+    // and each of its own aliases, with the parent's old name in place of its current one where the name starts with
+    // it (`${name}-rg` children).
+    const parentName = records.get(parent)?.name;
+    const inherited = parentAliases(parent).flatMap((p) =>
+      [{ type, name }, ...own.map(urnParts)].map((child) => {
+        const childName =
+          parentName !== undefined && child.name.startsWith(parentName)
+            ? urnParts(p).name + child.name.slice(parentName.length)
+            : child.name;
+        return resourceUrn(opts.stack, opts.project, p, child.type, childName);
+      }),
     );
-    // step_generator.go `inheritedChildAlias`: under each old URN of the parent, the child's name with the parent's
-    // old name in place of its current one where the child's name starts with it (`${name}-rg` children).
-    const parentRecord = records.get(parent);
-    const inherited = (parentRecord?.aliases ?? []).map((p) => {
-      const oldParentName = p.split("::").pop() ?? "";
-      const childName =
-        parentRecord && name.startsWith(parentRecord.name)
-          ? oldParentName + name.slice(parentRecord.name.length)
-          : name;
-      return resourceUrn(opts.stack, opts.project, p, type, childName);
-    });
     const urns = [...own, ...inherited].filter((u) => u !== urn);
     return urns.length > 0 ? { aliases: [...new Set(urns)] } : {};
   };
@@ -827,7 +895,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     const program = (async () => {
       await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
-          const own = declaredAliases(args.opts.aliases);
+          const own = declaredAliases(args.opts.aliases, (r) => urnOfResource(r, opts.stack, opts.project));
           if (own.length > 0) aliasesByName.set(`${args.type}::${args.name}`, own);
           return withoutAliases(args);
         });
