@@ -481,13 +481,46 @@ for (const stack of ["dev", "prod"] as const) {
         ? "prod: protects the workspace, storage and vault, and locks the storage and vault but not the workspace"
         : "dev: no protection or locks",
       () => {
-        for (const name of ["ml-workspace", "ml-st", "ml-kv"]) {
+        for (const name of ["ml-workspace", "ml-st", "ml-kv", "ml-id-workspace", "ml-id-compute", "ml-id-endpoint"]) {
           const r = ofName(name);
           assert.equal(r.protect, prod, `${name} protect`);
           const locks = ofType(resources, LOCK).filter((l) => l.inputs.scope === r.id);
           // A workspace lock would also lock its online deployments and compute, which a release deletes.
           assert.equal(locks.length, prod && name !== "ml-workspace" ? 1 : 0, `${name} lock`);
         }
+        // The registry holds the live scoring image: protected, not locked (images can be rebuilt).
+        assert.equal(ofName("ml-cr").protect, prod);
+        assert.equal(ofType(resources, LOCK).filter((l) => l.inputs.scope === ofName("ml-cr").id).length, 0);
+      },
+    );
+
+    it(
+      prod
+        ? "prod: a denyAction policy assigned on the workspace refuses its DELETE and its group's, not its children's"
+        : "dev: no delete guard on the workspace (a teardown deletes it)",
+      () => {
+        const workspace = ofName("ml-workspace");
+        const guards = ofType(resources, "azure-native:authorization:PolicyAssignment").filter(
+          (a) => a.inputs.scope === workspace.id,
+        );
+        assert.equal(guards.length, prod ? 1 : 0);
+        if (!prod) return;
+        assert.equal(guards[0].inputs.policyAssignmentName, "deny-delete-ml-workspace");
+        assert.equal(guards[0].inputs.enforcementMode, "Default");
+        const definition = ofType(resources, "azure-native:authorization:PolicyDefinition").find(
+          (d) => d.id === guards[0].inputs.policyDefinitionId,
+        );
+        assert.ok(definition, "the assignment names the custom definition");
+        assert.equal(definition.inputs.policyDefinitionName, `deny-delete-${workspace.outputs.name}`);
+        assert.equal(definition.inputs.mode, "Indexed");
+        // The rule matches the workspace's own type: deleting an online deployment (a child) is not refused.
+        assert.deepEqual(definition.inputs.policyRule, {
+          if: { field: "type", equals: "Microsoft.MachineLearningServices/workspaces" },
+          then: {
+            effect: "denyAction",
+            details: { actionNames: ["delete"], cascadeBehaviors: { resourceGroup: "deny" } },
+          },
+        });
       },
     );
 

@@ -360,6 +360,34 @@ for (const stack of ["dev", "prod"] as const) {
       },
     );
 
+    it(
+      prod
+        ? "protects and locks every other user-assigned identity too (a re-created one is another principal)"
+        : "leaves dev's identities unprotected and unlocked",
+      () => {
+        const identities = ofType(resources, "azure-native:managedidentity:UserAssignedIdentity");
+        // The apps', the gateway's, the relay's, the ETL's, the flow log's and Azure ML's, beside the key identities.
+        for (const name of [
+          "ingestion-id-payment-api",
+          "ingestion-id-gateway",
+          "streaming-id-relay",
+          "etl-identity",
+          "etl-deploy-identity",
+          "platform-flowlog-id",
+          "ml-id-workspace",
+        ])
+          assert.ok(
+            identities.some((i) => i.name === name),
+            name,
+          );
+        const locks = ofType(resources, "azure-native:authorization:ManagementLockByScope");
+        for (const id of identities) {
+          assert.equal(id.protect ?? false, prod, `${id.name} protect`);
+          assert.equal(locks.filter((l) => l.inputs.scope === id.id).length, prod ? 1 : 0, `${id.name} lock`);
+        }
+      },
+    );
+
     it("links resources to the monitor private link scope one at a time, each after every earlier link (removals too)", () => {
       // After the workspace's own link and the scope's private endpoint, which the chain starts from.
       const links = ofType(resources, "azure-native:monitor:PrivateLinkScopedResource").filter(

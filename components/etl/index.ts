@@ -21,7 +21,6 @@
  */
 import * as azuread from "@pulumi/azuread";
 import * as datafactory from "@pulumi/azure-native/datafactory";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -42,6 +41,7 @@ import {
   Serial,
   type LockSpec,
   type ManagedIdentity,
+  workloadIdentity,
 } from "../shared";
 import { checkDefinitions, convertPipeline, convertDataset, convertTrigger, referencesOf } from "./definitions";
 import {
@@ -117,16 +117,30 @@ export class Etl extends pulumi.ComponentResource {
     // The ETL identity: distinct from the key's identity, so data access and key access stay apart; and the
     // deployment identity, distinct from both, so the nightly runs never hold the schema deployment's db_owner.
     this.databaseUserName = etlIdentityName(context);
-    const etlIdentity = new managedidentity.UserAssignedIdentity(
+    const etlIdentity = workloadIdentity(
       `${name}-identity`,
-      { resourceName: this.databaseUserName, resourceGroupName: rg, location, tags },
-      { parent: this },
+      {
+        resourceName: this.databaseUserName,
+        resourceGroupName: rg,
+        location,
+        tags,
+        protect,
+        what: "the identity of the ETL (its database users)",
+      },
+      this,
     );
     this.identity = { id: etlIdentity.id, principalId: etlIdentity.principalId, clientId: etlIdentity.clientId };
-    const deployIdentity = new managedidentity.UserAssignedIdentity(
+    const deployIdentity = workloadIdentity(
       `${name}-deploy-identity`,
-      { resourceName: etlIdentityName(context, "deployment"), resourceGroupName: rg, location, tags },
-      { parent: this },
+      {
+        resourceName: etlIdentityName(context, "deployment"),
+        resourceGroupName: rg,
+        location,
+        tags,
+        protect,
+        what: "the identity of the schema deployment",
+      },
+      this,
     );
     this.deploymentIdentity = {
       id: deployIdentity.id,

@@ -29,7 +29,6 @@
  * (pipelines/functions/src/lib/merchantAuth.ts). Without authorities, no merchant is authenticated: the pack's
  * advisory rule says so on every preview.
  */
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import { ZONE_REDUNDANT_MIN_ALWAYS_READY, type CosmosContainerKey, type IngestionConfig } from "../../lib/config";
@@ -49,6 +48,7 @@ import {
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
+  workloadIdentity,
 } from "../shared";
 import { apiGateway, merchantMutualTls } from "./gateway";
 import {
@@ -177,12 +177,19 @@ export class Ingestion extends pulumi.ComponentResource {
 
     // Identities first: the data tiers grant them before the apps start.
     const identity = (key: string, who: keyof typeof IDENTITY_QUALIFIERS) => {
-      const id = new managedidentity.UserAssignedIdentity(
+      const { id, principalId, clientId } = workloadIdentity(
         `${name}-id-${key}`,
-        { resourceName: identityName(context, who), resourceGroupName: rg, location, tags },
-        { parent: this },
+        {
+          resourceName: identityName(context, who),
+          resourceGroupName: rg,
+          location,
+          tags,
+          protect: context.config.protectStatefulResources,
+          what: `the identity of the ${key}`,
+        },
+        this,
       );
-      return { id: id.id, principalId: id.principalId, clientId: id.clientId };
+      return { id, principalId, clientId };
     };
     const payId = identity("payment-api", "paymentApi");
     const fraudId = identity("fraud-scoring", "fraudScoring");

@@ -214,7 +214,9 @@ export function mlRegistry(d: DependencyContext): Dependency {
       },
       tags: d.tags,
     },
-    { parent: d.parent },
+    // Protected in prod, not locked: it holds the live scoring image, which online deployments pull again on scale-out
+    // and node repair (an outage, not data loss: images can be rebuilt).
+    { parent: d.parent, protect: d.protect },
   );
   const endpoint = privateEndpoint(
     `${d.name}-cr`,

@@ -16,12 +16,12 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as ml from "@pulumi/azure-native/machinelearningservices";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import {
   BuiltInRoles,
   customRole,
+  deleteGuard,
   diagnosticSetting,
   lockFor,
   privateEndpoint,
@@ -30,6 +30,7 @@ import {
   roleAssignment,
   roleAssignments,
   type ManagedIdentity,
+  workloadIdentity,
 } from "../shared";
 import { tierGrants, type GrantTargets } from "./grants";
 import { mlAppInsights, mlKeyVault, mlRegistry, mlStorage, type DependencyContext } from "./dependencies";
@@ -111,17 +112,19 @@ export class Ml extends pulumi.ComponentResource {
     const rg = args.resourceGroupName;
 
     const identity = (role: string, qualifier: string, description: string) => {
-      const id = new managedidentity.UserAssignedIdentity(
+      const { id, principalId, clientId } = workloadIdentity(
         `${name}-id-${role}`,
         {
           resourceName: context.name("userAssignedIdentity", qualifier),
           resourceGroupName: rg,
           location: cfg.location,
           tags: { ...tags, purpose: description },
+          protect,
+          what: `the identity of ${description}`,
         },
-        { parent: this },
+        this,
       );
-      return { id: id.id, principalId: id.principalId, clientId: id.clientId };
+      return { id, principalId, clientId };
     };
     this.workspaceIdentity = identity("workspace", "mlw", "azure-ml-workspace");
     this.computeIdentity = identity("compute", "mlc", "azure-ml-training-cluster");
@@ -206,7 +209,9 @@ export class Ml extends pulumi.ComponentResource {
         keyVault: kv.id,
         containerRegistry: cr.id,
         applicationInsights: appi.id,
-        // Confidential data: less diagnostic data to Microsoft, encrypted scratch disks; set at creation only.
+        // Confidential data: less diagnostic data to Microsoft, and the cluster's scratch disks encrypted, but only in
+        // a subscription that never had an Azure ML cluster (else a support ticket: docs/operations.md, "The ML
+        // training cluster's scratch disks"); set at creation only.
         hbiWorkspace: true,
         // The workspace reads and writes its storage with its identity, never with account keys or SAS.
         systemDatastoresAuthMode: ml.SystemDatastoresAuthMode.Identity,
@@ -260,8 +265,31 @@ export class Ml extends pulumi.ComponentResource {
     // No management lock on the workspace itself: a CanNotDelete lock applies to its child resources, so the
     // release procedure's `az ml online-deployment delete` (docs/ml-operations.md) and any replacement of the
     // cluster or endpoint would be refused, and Microsoft asks for locks to be lifted before deleting Azure ML
-    // resources (how-to-managed-network.md, Limitations). The workspace keeps `protect`; what it stores (models,
-    // snapshots, secrets) lives in its storage account and key vault, which keep their locks (dependencies.ts).
+    // resources (how-to-managed-network.md, Limitations). Yet its deletion is permanent and takes what only it holds:
+    // soft delete "is not supported when a workspace uses only user-assigned managed identity" (concept-soft-delete),
+    // and with a customer-managed key the job history, model registry and asset metadata live in Microsoft-managed
+    // resources "deleted when you delete the associated workspace" (concept-customer-managed-keys); the model files
+    // stay in its storage account. So in prod a denyAction policy refuses the workspace's own DELETE (and its
+    // group's), which, unlike a lock, leaves its online deployments and compute deletable.
+    if (protect)
+      deleteGuard(
+        `${name}-workspace`,
+        {
+          resource: workspace,
+          armType: "Microsoft.MachineLearningServices/workspaces",
+          definitionName: pulumi.interpolate`deny-delete-${workspace.name}`,
+          definitionDisplayName: pulumi.interpolate`Deny deleting the Azure ML workspace ${workspace.name}`,
+          definitionDescription:
+            "Refuses DELETE of the Azure Machine Learning workspace it is assigned to (and of its resource group), " +
+            "not of its online deployments or compute: a lock would refuse those too.",
+          assignmentName: "deny-delete-ml-workspace",
+          assignmentDisplayName: "Deny deleting the Azure ML workspace",
+          why: "The workspace's deletion is permanent (no soft delete with user-assigned identities only) and takes its run history and model registry; a lock would refuse the release's deployment deletions.",
+          message:
+            "The Azure ML workspace cannot be deleted: remove this assignment in a reviewed change first (docs/ml-operations.md, Deletion protection).",
+        },
+        this,
+      );
     const workspaceContributor = roleAssignment(
       `${name}-workspace`,
       workspace.id,

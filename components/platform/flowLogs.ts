@@ -45,7 +45,6 @@
  * the network resource group, created at once, and its propagation wait runs beside the storage key's instead of after
  * the account (the account is the only storage account of that group).
  */
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
@@ -65,6 +64,7 @@ import {
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
+  workloadIdentity,
 } from "../shared";
 
 /** Network Watcher keeps flow logs 1 to 365 days ("from one day to 365 days", vnet-flow-logs-overview). */
@@ -174,15 +174,17 @@ export function vnetFlowLogs(name: string, a: VnetFlowLogArgs, parent: pulumi.Re
   const cfg = context.config;
   const protect = cfg.protectStatefulResources;
   const settings = flowLogSettings(cfg);
-  const writer = new managedidentity.UserAssignedIdentity(
+  const writer = workloadIdentity(
     `${name}-flowlog-id`,
     {
       resourceName: context.name("userAssignedIdentity", "flowlogs"),
       resourceGroupName: a.resourceGroup.name,
       location: cfg.location,
       tags,
+      protect,
+      what: "the identity of the VNet flow log",
     },
-    { parent },
+    parent,
   );
   const grant = roleAssignment(
     `${name}-flowlog`,

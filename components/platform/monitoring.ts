@@ -3,12 +3,12 @@
  * ingestion and query off, local auth off) and the Azure Monitor Private Link Scope in PrivateOnly mode with its
  * private endpoint, through which people, agents and Application Insights components reach it.
  */
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as pulumi from "@pulumi/pulumi";
 import {
   customRole,
+  deleteGuard,
   lockFor,
   managementLock,
   privateEndpoint,
@@ -67,59 +67,35 @@ export function logWorkspace(
   return workspace;
 }
 
-/** The custom definition's rule: refuse DELETE of a workspace in scope, and of a resource group holding one. */
-export const WORKSPACE_DENY_DELETE_RULE = {
-  if: { field: "type", equals: "Microsoft.OperationalInsights/workspaces" },
-  then: { effect: "denyAction", details: { actionNames: ["delete"], cascadeBehaviors: { resourceGroup: "deny" } } },
-} as const;
-
 /**
  * Where Sentinel forbids the lock, an Azure Policy `denyAction` on the workspace refuses its deletion instead (a
  * forced delete too, which skips the 14-day soft delete and destroys the only copy of the audit trail, PCI DSS
- * 10.3.3): "The denyAction effect is used to block requests based on intended action ... The only supported action
- * today is DELETE", returned as 403; `cascadeBehaviors` `deny` also refuses deleting its resource group, which needs
- * an Indexed definition (effect-deny-action). A custom definition in the subscription, assigned on the workspace
- * only. Policy assignments and locks are exempt from denyAction (no lockout): removing the assignment first is the
- * way to delete the workspace on purpose, which Sentinel's audit-trail rule reports.
+ * 10.3.3): shared/protection.ts `deleteGuard`. Removing the assignment first is the way to delete the workspace on
+ * purpose, which Sentinel's audit-trail rule reports.
  */
 export function workspaceDeleteGuard(
   name: string,
   workspace: operationalinsights.Workspace,
   parent: pulumi.Resource,
-): { readonly definition: authorization.PolicyDefinition; readonly assignment: authorization.PolicyAssignment } {
-  const definition = new authorization.PolicyDefinition(
-    `${name}-deny-delete`,
+): ReturnType<typeof deleteGuard> {
+  return deleteGuard(
+    name,
     {
-      policyDefinitionName: pulumi.interpolate`deny-delete-${workspace.name}`,
-      policyType: authorization.PolicyType.Custom,
-      mode: "Indexed",
-      displayName: pulumi.interpolate`Deny deleting the audit log workspace ${workspace.name}`,
-      description:
+      resource: workspace,
+      armType: "Microsoft.OperationalInsights/workspaces",
+      definitionName: pulumi.interpolate`deny-delete-${workspace.name}`,
+      definitionDisplayName: pulumi.interpolate`Deny deleting the audit log workspace ${workspace.name}`,
+      definitionDescription:
         "Refuses DELETE of the Log Analytics workspace it is assigned to (and of its resource group): Microsoft " +
-        "Sentinel does not support a resource lock on its workspace. Managed by Pulumi (payments-data-platform).",
-      policyRule: WORKSPACE_DENY_DELETE_RULE,
+        "Sentinel does not support a resource lock on its workspace.",
+      assignmentName: "deny-delete-audit-log",
+      assignmentDisplayName: "Deny deleting the audit log workspace",
+      why: "The workspace holds the PCI DSS audit trail and cannot be locked under Sentinel.",
+      message:
+        "The audit log workspace cannot be deleted: remove this assignment in a reviewed change first (docs/operations.md, Deletion protection).",
     },
-    { parent },
+    parent,
   );
-  const assignment = new authorization.PolicyAssignment(
-    `${name}-deny-delete`,
-    {
-      policyAssignmentName: "deny-delete-audit-log",
-      scope: workspace.id,
-      policyDefinitionId: definition.id,
-      displayName: "Deny deleting the audit log workspace",
-      description: "The workspace holds the PCI DSS audit trail and cannot be locked under Sentinel.",
-      enforcementMode: authorization.EnforcementMode.Default,
-      nonComplianceMessages: [
-        {
-          message:
-            "The audit log workspace cannot be deleted: remove this assignment in a reviewed change first (docs/operations.md, Deletion protection).",
-        },
-      ],
-    },
-    { parent, dependsOn: [workspace] },
-  );
-  return { definition, assignment };
 }
 
 /**

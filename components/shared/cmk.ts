@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import { KEY_EXPIRY_NOTICE_DAYS } from "../../lib/config";
 import type { CustomerManagedKey, ServiceKey, Tags } from "./interfaces";
-import { lockFor, managementLock } from "./protection";
+import { workloadIdentity } from "./identity";
 import { BuiltInRoles, roleAssignment } from "./rbac";
 import type { Serial } from "./serial";
 
@@ -183,22 +183,17 @@ export function customerManagedKey(
   // minutes the server loses its failover group configuration and point-in-time-restore history ("Inaccessible TDE
   // protector", transparent-data-encryption-byok-overview); Cosmos DB's restore needs the same identity declared
   // (how-to-setup-cmk). A re-created identity of the same name is another principal. So prod protects and locks it.
-  const identity = new managedidentity.UserAssignedIdentity(
+  const identity = workloadIdentity(
     `${name}-id`,
     {
       resourceName: args.identityName,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       tags: args.tags,
+      protect: args.protect === true,
+      what: `the identity ${args.identityName} uses to reach its customer-managed key`,
     },
-    { parent, protect: args.protect },
-  );
-  managementLock(
-    `${name}-id`,
-    identity.id,
-    lockFor(args.protect === true, `the identity ${args.identityName} uses to reach its customer-managed key`),
     parent,
-    identity,
   );
   const { key, ...handles } = serviceKey(name, args, parent);
   const grant = roleAssignment(
@@ -217,7 +212,7 @@ export function customerManagedKey(
   return {
     ...handles,
     key,
-    identityResource: identity,
+    identityResource: identity.resource,
     identity: { id: identity.id, principalId: identity.principalId, clientId: identity.clientId },
     accessGrant,
   };

@@ -9,3 +9,4 @@ export * from "./functionApp";
 export * from "./serial";
 export * from "./storage";
 export * from "./deployed";
+export * from "./identity";

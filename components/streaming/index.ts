@@ -14,7 +14,6 @@
  * `freshnessMinutes`.
  * Why this shape, its cost and its residual risks: docs/streaming.md.
  */
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import type { CosmosContainerKey, StreamingConfig } from "../../lib/config";
 import { readQuery } from "../../pipelines/streaming/query";
@@ -34,6 +33,7 @@ import {
   type PrivateEndpointTarget,
   type StackContext,
   type Tags,
+  workloadIdentity,
 } from "../shared";
 import { API_LOGS_HUB, API_PERFORMANCE_HUB, eventHubs } from "./eventHubs";
 import type { AlertSeverity } from "../operations/routing";
@@ -214,17 +214,19 @@ export class Streaming extends pulumi.ComponentResource {
 
     // --- Relay function: its identity first, granted before the app starts ------------------------------------
     const identityName = streamingIdentityName(context);
-    const id = new managedidentity.UserAssignedIdentity(
+    const { id, principalId, clientId } = workloadIdentity(
       `${name}-id-relay`,
       {
         resourceName: identityName,
         resourceGroupName: rg,
         location: context.config.location,
         tags,
+        protect,
+        what: "the identity of the change-feed relay",
       },
-      { parent: this },
+      this,
     );
-    const relayIdentity = { id: id.id, principalId: id.principalId, clientId: id.clientId };
+    const relayIdentity = { id, principalId, clientId };
     const cosmosGrants = (["DataReader", "DataContributor"] as const).flatMap((role) =>
       args.grantCosmosAccess(role, {
         key: "streaming-relay",

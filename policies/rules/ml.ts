@@ -132,7 +132,7 @@ export const mlHbiWorkspace = resourcePolicy<ml.WorkspaceArgs>(
   {
     name: "azure-native-machinelearningservices-workspace-enable-hbi-workspace",
     description:
-      "Every in-scope Azure Machine Learning workspace that trains on cardholder or personal data is flagged high business impact, which limits the diagnostic data Microsoft collects and encrypts local scratch disks.",
+      "Every in-scope Azure Machine Learning workspace that trains on cardholder or personal data is flagged high business impact, which limits the diagnostic data Microsoft collects and asks for its compute clusters' local scratch disks to be encrypted (enforced by Azure only in a subscription that never had a cluster; otherwise by support request: docs/operations.md).",
     severity: "medium",
     pci: ["3.5.1"],
     gdpr: ["25", "32(1)(a)"],

@@ -44,6 +44,13 @@ export const STATEFUL_TYPES = [
 export const LOCKED_TYPES = STATEFUL_TYPES.filter((t) => t !== "azure-native:machinelearningservices:Workspace");
 
 /**
+ * Identities others are bound to: a user-assigned identity deleted and re-created under its name is another principal,
+ * so the database users created for it, the sites, gateway and workspace that reference it and its role assignments
+ * stop working (components/shared/identity.ts). Protected and locked like the stateful types.
+ */
+export const IDENTITY_TYPES = ["azure-native:managedidentity:UserAssignedIdentity"];
+
+/**
  * Children that hold the data themselves: protecting the parent does not stop Pulumi deleting a child the program
  * drops or renames (a Cosmos DB database or container, an event hub with events in flight). `protect` only: the
  * parent's lock already covers them in Azure. Not blob containers: most hold deployment packages; the lake's file
@@ -79,7 +86,7 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-general-resource-require-protect",
     description:
-      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces, ML workspaces, and the Cosmos DB databases and containers and event hubs inside them) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
+      "Stateful data resources (databases, storage, key vaults, event hubs, log workspaces, ML workspaces, and the Cosmos DB databases and containers and event hubs inside them) and user-assigned identities (a re-created one is another principal, which the database users, sites and gateways bound to the old one do not follow) in protected stacks have the Pulumi `protect` option set, so no update or destroy can delete them.",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -90,7 +97,10 @@ export const requireProtect = resourcePolicy<Record<string, unknown>>(
     url: "https://www.pulumi.com/docs/iac/concepts/options/protect/",
     config: {
       ...stackKnob,
-      resourceTypes: { ...stackKnob.resourceTypes, default: [...STATEFUL_TYPES, ...PROTECTED_CHILD_TYPES] },
+      resourceTypes: {
+        ...stackKnob.resourceTypes,
+        default: [...STATEFUL_TYPES, ...PROTECTED_CHILD_TYPES, ...IDENTITY_TYPES],
+      },
     },
   },
   [], // every azure-native type; narrowed by the `resourceTypes` knob below
@@ -230,7 +240,7 @@ export const requireManagementLock = stackPolicy(
   {
     name: "azure-native-authorization-managementlock-missing-for-stateful-resource",
     description:
-      "Every stateful data resource in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either; a Log Analytics workspace Microsoft Sentinel is onboarded on is exempt (Sentinel does not support a locked workspace), and an Azure ML workspace is not checked by default (a lock would also lock the online deployments and compute a model release deletes; its storage and key vault are checked).",
+      "Every stateful data resource and user-assigned identity in a protected stack has an Azure management lock (CanNotDelete) on it, so it cannot be deleted outside the Pulumi program either; a Log Analytics workspace Microsoft Sentinel is onboarded on is exempt (Sentinel does not support a locked workspace), and an Azure ML workspace is not checked by default (a lock would also lock the online deployments and compute a model release deletes; its storage and key vault are checked).",
     severity: "high",
     pci: ["6.5.1", "10.5.1"],
     gdpr: ["32(1)(b)", "32(1)(c)"],
@@ -241,7 +251,7 @@ export const requireManagementLock = stackPolicy(
     url: "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources",
     config: {
       ...stackKnob,
-      resourceTypes: { ...stackKnob.resourceTypes, default: LOCKED_TYPES },
+      resourceTypes: { ...stackKnob.resourceTypes, default: [...LOCKED_TYPES, ...IDENTITY_TYPES] },
       allowedLevels: {
         type: "array",
         items: { type: "string", enum: ["CanNotDelete", "ReadOnly"] },
@@ -288,10 +298,10 @@ const POLICY_DEFINITION_TYPE = "azure-native:authorization:PolicyDefinition";
 const POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment";
 
 /**
- * Whether a custom policy definition refuses deleting a Log Analytics workspace: effect `denyAction` with `delete`
- * among its actionNames, and a condition that names the workspace type (its `if` is not evaluated further).
+ * Whether a custom policy definition refuses deleting resources of `armType`: effect `denyAction` with `delete` among
+ * its actionNames, and a condition that names the type (its `if` is not evaluated further).
  */
-function deniesWorkspaceDelete(definition: PolicyResource): boolean {
+function deniesDelete(definition: PolicyResource, armType: string): boolean {
   const rule = valueAt(definition.props, "policyRule");
   if (!rule || typeof rule !== "object") return false;
   const then = (rule as { then?: { effect?: unknown; details?: { actionNames?: unknown } } }).then;
@@ -301,8 +311,30 @@ function deniesWorkspaceDelete(definition: PolicyResource): boolean {
     sameText(then.effect, "denyAction") &&
     Array.isArray(actions) &&
     actions.some((a) => typeof a === "string" && sameText(a, "delete")) &&
-    /"microsoft\.operationalinsights\/workspaces"/i.test(JSON.stringify((rule as { if?: unknown }).if ?? null))
+    JSON.stringify((rule as { if?: unknown }).if ?? null)
+      .toLowerCase()
+      .includes(`"${armType.toLowerCase()}"`)
   );
+}
+
+/**
+ * The `targets` no enforced policy assignment of the stack guards: one scoped to the target whose definition refuses
+ * deleting resources of `armType`.
+ */
+function unguarded(
+  resources: readonly PolicyResource[],
+  targets: readonly PolicyResource[],
+  armType: string,
+): PolicyResource[] {
+  const definitions = resources.filter((r) => r.type === POLICY_DEFINITION_TYPE && deniesDelete(r, armType));
+  const assignments = resources.filter(
+    (r) =>
+      r.type === POLICY_ASSIGNMENT_TYPE &&
+      // Default enforces; DoNotEnforce and Enroll do not.
+      sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "Default") &&
+      definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
+  );
+  return targets.filter((t) => !assignments.some((a) => pointsAt(a, t, ["scope"])));
 }
 
 export const requireWorkspaceDeleteGuard = stackPolicy(
@@ -328,21 +360,42 @@ export const requireWorkspaceDeleteGuard = stackPolicy(
       args.notApplicable(
         "no Log Analytics workspace with Sentinel on it in a protected stack (the lock rule covers the others)",
       );
-    const definitions = args.resources.filter((r) => r.type === POLICY_DEFINITION_TYPE && deniesWorkspaceDelete(r));
-    const assignments = args.resources.filter(
-      (r) =>
-        r.type === POLICY_ASSIGNMENT_TYPE &&
-        // Default enforces; DoNotEnforce and Enroll do not.
-        sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "Default") &&
-        definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
+    for (const ws of unguarded(args.resources, targets, "Microsoft.OperationalInsights/workspaces"))
+      report(
+        `${ws.name} (${ws.urn}) holds Sentinel, so it cannot be locked, and no enforced denyAction policy assignment on it refuses its deletion: assign one (effect-deny-action).`,
+        ws.urn,
+      );
+  },
+);
+
+const ML_WORKSPACE_TYPE = "azure-native:machinelearningservices:Workspace";
+
+export const requireMlWorkspaceDeleteGuard = stackPolicy(
+  {
+    name: "azure-native-machinelearningservices-workspace-require-delete-guard",
+    description:
+      "In protected stacks, every Azure Machine Learning workspace (which takes no management lock: a lock would refuse deleting its online deployments) has an Azure Policy denyAction assignment on it that refuses its deletion: a deleted workspace with only user-assigned identities cannot be recovered, and takes its run history and model registry with it.",
+    severity: "high",
+    pci: ["6.5.1"],
+    gdpr: ["32(1)(b)", "32(1)(c)"],
+    soc2: ["A1.2", "CC8.1"],
+    service: "machinelearningservices",
+    remediationSteps:
+      'Assign, on the workspace, a custom policy definition (mode Indexed) whose rule is `if type equals Microsoft.MachineLearningServices/workspaces then denyAction` with `actionNames: ["delete"]` (components/shared/protection.ts `deleteGuard`).',
+    url: "https://learn.microsoft.com/azure/machine-learning/concept-soft-delete",
+    config: { protectedStacks: stackKnob.protectedStacks },
+  },
+  (args, report) => {
+    const { protectedStacks } = args.getConfig<Pick<StackConfig, "protectedStacks">>();
+    const targets = args.resources.filter(
+      (r) => typeIn([ML_WORKSPACE_TYPE], r.type) && inStacks(r.urn, protectedStacks),
     );
-    for (const ws of targets) {
-      if (!assignments.some((a) => pointsAt(a, ws, ["scope"])))
-        report(
-          `${ws.name} (${ws.urn}) holds Sentinel, so it cannot be locked, and no enforced denyAction policy assignment on it refuses its deletion: assign one (effect-deny-action).`,
-          ws.urn,
-        );
-    }
+    if (targets.length === 0) args.notApplicable("no Azure Machine Learning workspace in a protected stack");
+    for (const ws of unguarded(args.resources, targets, "Microsoft.MachineLearningServices/workspaces"))
+      report(
+        `${ws.name} (${ws.urn}) is an Azure ML workspace in a protected stack with no enforced denyAction policy assignment on it refusing its deletion, which would be permanent (no soft delete with user-assigned identities only): assign one (effect-deny-action).`,
+        ws.urn,
+      );
   },
 );
 
@@ -425,5 +478,6 @@ export const protectionPolicies: Policies = [
   requireProtect,
   requireManagementLock,
   requireWorkspaceDeleteGuard,
+  requireMlWorkspaceDeleteGuard,
   requireKeyIdentityProtection,
 ];

@@ -3,6 +3,7 @@ import {
   protectionPolicies,
   requireKeyIdentityProtection,
   requireManagementLock,
+  requireMlWorkspaceDeleteGuard,
   requireProtect,
   requireWorkspaceDeleteGuard,
 } from "../../policies/rules/protection";
@@ -24,7 +25,7 @@ const onboardingOn = (ws: ResourceRecord) =>
 
 describe("policies/protection", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(protectionPolicies.length, 4);
+    assert.equal(protectionPolicies.length, 5);
     for (const p of protectionPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -443,6 +444,60 @@ describe("policies/protection", () => {
       const dev = { ...workspace(), protect: false };
       const devOnboarding = { ...onboarding, urn: onboarding.urn.replace(":prod::", ":dev::") };
       await expectNotApplicable(requireWorkspaceDeleteGuard, [dev, devOnboarding]);
+    });
+  });
+
+  describe(requireMlWorkspaceDeleteGuard.name, () => {
+    const ws = { ...mlWorkspace("prod"), protect: true };
+    const ML = "Microsoft.MachineLearningServices/workspaces";
+    const definition = (type = ML, effect = "denyAction") =>
+      resourceRecord(
+        "azure-native:authorization:PolicyDefinition",
+        "ml-workspace-deny-delete",
+        {
+          policyType: "Custom",
+          mode: "Indexed",
+          policyRule: {
+            if: { field: "type", equals: type },
+            then: { effect, details: { actionNames: ["delete"], cascadeBehaviors: { resourceGroup: "deny" } } },
+          },
+        },
+        { stack: "prod" },
+      );
+    const assignment = (def: ResourceRecord, extra: Record<string, unknown> = {}, scopeOf = ws.urn) =>
+      resourceRecord(
+        "azure-native:authorization:PolicyAssignment",
+        "ml-workspace-deny-delete",
+        { policyAssignmentName: "deny-delete-ml-workspace", scope: UNKNOWN, policyDefinitionId: UNKNOWN, ...extra },
+        {
+          stack: "prod",
+          propertyDependencies: { scope: [scopeOf], policyDefinitionId: [def.urn] },
+          dependencies: [scopeOf, def.urn],
+        },
+      );
+    const message =
+      /mlw-pay-prod-weu .*is an Azure ML workspace in a protected stack with no enforced denyAction policy assignment on it refusing its deletion, which would be permanent/;
+
+    it("passes a prod workspace with an enforced denyAction assignment on it refusing its delete", async () => {
+      const def = definition();
+      await expectPass(requireMlWorkspaceDeleteGuard, [ws, def, assignment(def)]);
+    });
+    it("fails one with none, an audit-only one, one on another scope, or one guarding another type", async () => {
+      await expectFail(requireMlWorkspaceDeleteGuard, [ws], message);
+      const def = definition();
+      await expectFail(
+        requireMlWorkspaceDeleteGuard,
+        [ws, def, assignment(def, { enforcementMode: "DoNotEnforce" })],
+        message,
+      );
+      const other = resourceRecord("azure-native:resources:ResourceGroup", "rg-other", {}, { stack: "prod" });
+      await expectFail(requireMlWorkspaceDeleteGuard, [ws, other, def, assignment(def, {}, other.urn)], message);
+      for (const d of [definition("Microsoft.OperationalInsights/workspaces"), definition(ML, "deny")])
+        await expectFail(requireMlWorkspaceDeleteGuard, [ws, d, assignment(d)], message);
+    });
+    it("is not applicable outside the protected stacks or without a workspace", async () => {
+      await expectNotApplicable(requireMlWorkspaceDeleteGuard, [mlWorkspace("dev")]);
+      await expectNotApplicable(requireMlWorkspaceDeleteGuard, [definition()]);
     });
   });
 
