@@ -448,18 +448,19 @@ for (const stack of ["dev", "prod"] as const) {
         assert.deepEqual(https.hostNames, expected.hostName ? [expected.hostName] : undefined);
       });
 
-      it("redirects HTTP to HTTPS permanently and routes HTTPS to the payment API's private host name", () => {
+      it("listens on HTTPS only (no port 80, no redirect) and routes it to the payment API's private host name", () => {
         const gw = one("ingestion-agw");
-        const rules = gw.inputs.requestRoutingRules as Record<string, { id: string } | string | number>[];
-        const http = rules.find((r) => r.name === "http-redirect");
-        assert.match(
-          String((http?.redirectConfiguration as { id: string }).id),
-          /\/redirectConfigurations\/http-to-https$/,
+        // A request to http:// would cross the internet in clear text before any redirect: nothing listens there.
+        assert.deepEqual(gw.inputs.frontendPorts, [{ name: "https", port: 443 }]);
+        assert.deepEqual(
+          (gw.inputs.httpListeners as Record<string, unknown>[]).map((l) => l.protocol),
+          ["Https"],
         );
-        assert.equal(http?.backendAddressPool, undefined, "no backend behind the HTTP listener");
-        const [redirect] = gw.inputs.redirectConfigurations as Record<string, unknown>[];
-        assert.equal(redirect.redirectType, "Permanent");
-        assert.match(String((redirect.targetListener as { id: string }).id), /\/httpListeners\/https$/);
+        assert.equal(gw.inputs.redirectConfigurations, undefined);
+        assert.deepEqual(
+          (gw.inputs.requestRoutingRules as Record<string, unknown>[]).map((r) => r.name),
+          ["https-to-payment-api"],
+        );
         const app = one("ingestion-payapi-app");
         assert.deepEqual(gw.inputs.backendAddressPools, [
           { name: "payment-api", backendAddresses: [{ fqdn: app.outputs.defaultHostName }] },
@@ -836,7 +837,6 @@ describe("ingestion: merchants authenticated with client certificates (mutual TL
       String(rules.find((r) => r.name === "https-to-payment-api")?.rewriteRuleSet?.id),
       /\/rewriteRuleSets\/merchant-identity$/,
     );
-    assert.equal(rules.find((r) => r.name === "http-redirect")?.rewriteRuleSet, undefined);
     const sets = gw.inputs.rewriteRuleSets as {
       name: string;
       rewriteRules: { actionSet: { requestHeaderConfigurations: { headerName: string; headerValue: string }[] } }[];

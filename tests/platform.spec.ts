@@ -111,7 +111,6 @@ describe("shared interfaces", () => {
       agw.filter((r) => r.access === "Allow").map((r) => [r.sourceAddressPrefix, r.destinationPortRange]),
       [
         ["Internet", "443"],
-        ["Internet", "80"],
         ["GatewayManager", "65200-65535"],
         ["AzureLoadBalancer", "*"],
       ],
@@ -132,7 +131,7 @@ describe("shared interfaces", () => {
       () => nsgRules(SUBNETS.mlCompute, "westeurope"),
       /admits the subnet's own range, which nsgRules was not given/,
     );
-    // Only the gateway subnet admits anything from the internet, and only HTTPS and the HTTP redirect.
+    // Only the gateway subnet admits anything from the internet, and only HTTPS (no plain HTTP, not even a redirect).
     const dev = configOf("dev");
     for (const [role, spec] of Object.entries(SUBNETS)) {
       const fromInternet = nsgRules(spec, "westeurope", 100, dev.subnets[role as SubnetRole]).filter(
@@ -141,10 +140,7 @@ describe("shared interfaces", () => {
       if (role === "appGateway") {
         assert.deepEqual(
           fromInternet.map((r) => [r.protocol, r.destinationPortRange]),
-          [
-            ["Tcp", "443"],
-            ["Tcp", "80"],
-          ],
+          [["Tcp", "443"]],
         );
       } else assert.deepEqual(fromInternet, [], `${role} admits internet traffic`);
     }

@@ -2,7 +2,7 @@
  * The API gateway of the ingestion tier: Application Gateway WAF_v2 in the platform VNet's gateway subnet (zones 1-3,
  * autoscale), its WAF policy (Prevention, DRS 2.1 + Bot Manager 1.1), its public IP, the TLS certificate read from
  * the private Key Vault through its user-assigned identity (granted on that one secret, after RBAC propagation), the
- * HTTPS listener routed to the payment API's private endpoint, HTTP redirected to HTTPS, and its diagnostics.
+ * HTTPS listener routed to the payment API's private endpoint (nothing listens on HTTP), and its diagnostics.
  */
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
@@ -134,7 +134,7 @@ export interface ApiGatewayArgs {
     readonly uri: pulumi.Input<string>;
     readonly reachable: readonly pulumi.Resource[];
   };
-  /** The App Gateway subnet (NSG: HTTPS/HTTP-redirect from the internet only). */
+  /** The App Gateway subnet (NSG: HTTPS from the internet only). */
   readonly subnetId: pulumi.Input<string>;
   /** The payment API's host name (its private endpoint resolves it inside the VNet). */
   readonly backendHost: pulumi.Input<string>;
@@ -273,10 +273,11 @@ export function apiGateway(
         : {}),
       gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: args.subnetId } }],
       frontendIPConfigurations: [{ name: "public", publicIPAddress: { id: pip.id } }],
-      frontendPorts: [
-        { name: "https", port: 443 },
-        { name: "http", port: 80 },
-      ],
+      // HTTPS only, no port 80 listener redirecting to it: an API client calling http:// would send its whole
+      // request (headers, the payment's body) in clear text before any redirect came back, and a 301 may turn a POST
+      // into a GET (RFC 9110 15.4.2); with nothing listening on 80 (and the subnet's NSG refusing it) the connection
+      // fails before a byte is sent, as payment APIs do ("Calls made over plain HTTP will fail").
+      frontendPorts: [{ name: "https", port: 443 }],
       sslCertificates: [{ name: "api-tls", keyVaultSecretId: secretId }],
       httpListeners: [
         {
@@ -287,22 +288,6 @@ export function apiGateway(
           sslCertificate: child("sslCertificates", "api-tls"),
           ...(mtls ? { sslProfile: child("sslProfiles", MERCHANT_SSL_PROFILE) } : {}),
           ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName], requireServerNameIndication: true } : {}),
-        },
-        {
-          name: "http",
-          protocol: network.ApplicationGatewayProtocol.Http,
-          frontendIPConfiguration: child("frontendIPConfigurations", "public"),
-          frontendPort: child("frontendPorts", "http"),
-          ...(cfg.apiHostName ? { hostNames: [cfg.apiHostName] } : {}),
-        },
-      ],
-      redirectConfigurations: [
-        {
-          name: "http-to-https",
-          redirectType: network.ApplicationGatewayRedirectType.Permanent,
-          targetListener: child("httpListeners", "https"),
-          includePath: true,
-          includeQueryString: true,
         },
       ],
       backendAddressPools: [{ name: "payment-api", backendAddresses: [{ fqdn: backendHost }] }],
@@ -366,13 +351,6 @@ export function apiGateway(
           backendAddressPool: child("backendAddressPools", "payment-api"),
           backendHttpSettings: child("backendHttpSettingsCollection", "payment-api-https"),
           ...(mtls ? { rewriteRuleSet: child("rewriteRuleSets", MERCHANT_REWRITE_RULE_SET) } : {}),
-        },
-        {
-          name: "http-redirect",
-          priority: 200,
-          ruleType: network.ApplicationGatewayRequestRoutingRuleType.Basic,
-          httpListener: child("httpListeners", "http"),
-          redirectConfiguration: child("redirectConfigurations", "http-to-https"),
         },
       ],
       tags,

@@ -89,7 +89,7 @@ export interface IngestionArgs {
   readonly suffix: pulumi.Output<string>;
   /** The validated `ingestion` section of the stack config. */
   readonly ingestion: IngestionConfig;
-  /** Subnets: the gateway's (NSG: HTTPS/HTTP-redirect from the internet only) and the Flex integration subnet. */
+  /** Subnets: the gateway's (NSG: HTTPS from the internet only) and the Flex integration subnet. */
   /** The gateway's subnet, and the Flex integration subnet the apps join (one at a time, with other tiers' apps). */
   readonly subnets: { readonly appGateway: pulumi.Input<string>; readonly functions: IntegrationSubnet };
   /** Where the apps' and their storage's private endpoints go. */

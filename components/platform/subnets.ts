@@ -85,15 +85,6 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
         protocol: network.SecurityRuleProtocol.Tcp,
       },
       {
-        // Only the HTTP listener that answers with a permanent redirect to HTTPS (no backend behind it: the policy
-        // azure-native-network-applicationgateway-disallow-http-listener holds it to that). Without it, a client
-        // that types http:// gets a timeout instead of the redirect.
-        name: "allow-http-redirect-from-internet",
-        source: "Internet",
-        ports: "80",
-        protocol: network.SecurityRuleProtocol.Tcp,
-      },
-      {
         name: "allow-gateway-manager",
         source: "GatewayManager",
         ports: "65200-65535",

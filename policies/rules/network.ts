@@ -166,8 +166,9 @@ const openSourcesKnob: PolicyConfigSchema["properties"][string] = {
 
 /**
  * App Gateway v2 needs its listener port open to the internet on its own subnet's NSG. Its other requirement, TCP
- * 65200-65535 from the `GatewayManager` service tag, is not an open source, so it needs no entry. Add port 80 when
- * the gateway has HTTP listeners that redirect to HTTPS.
+ * 65200-65535 from the `GatewayManager` service tag, is not an open source, so it needs no entry. Port 80 has none:
+ * the gateways have no HTTP listener (azure-native-network-applicationgateway-disallow-http-listener); a stack that
+ * allows redirect-only ones (`allowHttpRedirect`) adds port 80 here too.
  */
 export const DEFAULT_ALLOWED_INBOUND: AllowedInbound[] = [
   {
@@ -176,14 +177,6 @@ export const DEFAULT_ALLOWED_INBOUND: AllowedInbound[] = [
     protocol: "Tcp",
     nsgNamePattern: "*agw*",
     reason: "App Gateway v2 HTTPS listener",
-  },
-  {
-    source: "Internet",
-    ports: "80",
-    protocol: "Tcp",
-    nsgNamePattern: "*agw*",
-    reason:
-      "App Gateway v2 HTTP listener that only redirects to HTTPS (azure-native-network-applicationgateway-disallow-http-listener)",
   },
 ];
 
@@ -520,18 +513,27 @@ export const appGatewayHttp = resourcePolicy<network.ApplicationGatewayArgs>(
   {
     name: "azure-native-network-applicationgateway-disallow-http-listener",
     description:
-      "Application Gateway HTTP listeners only redirect to HTTPS: every routing rule on an HTTP listener has a redirect configuration targeting an HTTPS listener or an https:// URL.",
+      "Application Gateways have no HTTP listener: a client's request to one crosses the internet in clear text (headers and body) before any redirect could answer it. A stack may allow HTTP listeners that only redirect to HTTPS (`allowHttpRedirect`, for browsers), never one routed to a backend.",
     severity: "high",
     pci: ["4.2.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.7"],
     service: "network",
     remediationSteps:
-      'For each `httpListeners[*]` with `protocol: "Http"`, route it with a `requestRoutingRules[*].redirectConfiguration` whose `redirectConfigurations[*]` has `targetListener` = the HTTPS listener (or `targetUrl` starting with https://) and `redirectType: "Permanent"`; never a backend pool.',
+      'Remove every `httpListeners[*]` with `protocol: "Http"`, its frontend port, routing rule and redirect, and the NSG rule opening port 80, so a plain HTTP connection fails before any byte is sent. Where browsers need the redirect, set `allowHttpRedirect` and route each HTTP listener with a `redirectConfiguration` whose `targetListener` is the HTTPS listener (or `targetUrl` starting with https://), never a backend pool.',
     url: "https://learn.microsoft.com/azure/application-gateway/redirect-http-to-https-portal",
+    config: {
+      allowHttpRedirect: {
+        type: "boolean",
+        default: false,
+        description:
+          "Allow HTTP listeners whose every routing rule redirects to HTTPS (a browser-facing gateway; never for an API, whose first request would cross in clear text). Port 80 must then also be an allowedPublicInbound entry of the NSG rule.",
+      },
+    },
   },
   APP_GATEWAY,
   (props, args, report) => {
+    const { allowHttpRedirect } = args.getConfig<{ allowHttpRedirect: boolean }>();
     // Sub-resource ids are read directly: when unknown during preview the engine turns this into an advisory.
     const listeners = props.httpListeners ?? [];
     const protocolOf = new Map(listeners.map((l) => [l.name, l.protocol]));
@@ -539,6 +541,12 @@ export const appGatewayHttp = resourcePolicy<network.ApplicationGatewayArgs>(
     for (const listener of listeners) {
       // protocol absent: Azure requires it; treat as Http to be safe.
       if (listener.protocol !== undefined && !sameText(listener.protocol, "Http")) continue;
+      if (!allowHttpRedirect) {
+        report(
+          `${who(args)} has HTTP listener '${listener.name}': a client's request to it crosses the internet in clear text before any redirect answers; remove the listener (and its port 80), or set allowHttpRedirect for a browser-facing gateway.`,
+        );
+        continue;
+      }
       const rules = (props.requestRoutingRules ?? []).filter((r) => childName(r.httpListener) === listener.name);
       for (const rule of rules) {
         const redirect = redirects.get(childName(rule.redirectConfiguration));

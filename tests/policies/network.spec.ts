@@ -369,8 +369,23 @@ describe("policies/network", () => {
   });
 
   describe(appGatewayHttp.name, () => {
-    it("passes an HTTP listener that redirects to the HTTPS listener", () => expectPass(appGatewayHttp, appGateway()));
-    it("fails an HTTP listener routed to a backend pool", () =>
+    const https = () => {
+      let g = mutate(appGateway(), "httpListeners", [(appGateway().inputs.httpListeners as unknown[])[1]]);
+      g = mutate(g, "requestRoutingRules", [(appGateway().inputs.requestRoutingRules as unknown[])[1]]);
+      g = mutate(g, "redirectConfigurations", undefined);
+      return mutate(g, "frontendPorts", [{ name: "port-443", port: 443 }]);
+    };
+    const redirects = { allowHttpRedirect: true };
+    it("passes a gateway with HTTPS listeners only", () => expectPass(appGatewayHttp, https()));
+    it("fails any HTTP listener by default, even one that only redirects (its request crossed in clear text)", () =>
+      expectFail(
+        appGatewayHttp,
+        appGateway(),
+        /agw-pay-dev-weu .*has HTTP listener 'listener-http': a client's request to it crosses the internet in clear text before any redirect answers/,
+      ));
+    it("passes an HTTP listener that redirects to the HTTPS listener where allowHttpRedirect allows it", () =>
+      expectPass(appGatewayHttp, appGateway(), redirects));
+    it("fails an HTTP listener routed to a backend pool, even with allowHttpRedirect", () =>
       expectFail(
         appGatewayHttp,
         mutate(
@@ -381,22 +396,25 @@ describe("policies/network", () => {
           },
         ),
         /agw-pay-dev-weu .*HTTP listener 'listener-http' through rule 'rule-http' without a redirect to HTTPS/,
+        redirects,
       ));
     it("fails a redirect to another HTTP listener", () =>
       expectFail(
         appGatewayHttp,
         mutate(appGateway(), "redirectConfigurations.0.targetListener.id", "x/httpListeners/listener-http"),
         /listener-http' through rule 'rule-http'/,
+        redirects,
       ));
-    it("passes a redirect to an https:// URL", async () => {
+    it("passes a redirect to an https:// URL where allowed", async () => {
       let g = mutate(appGateway(), "redirectConfigurations.0.targetListener", undefined);
       g = mutate(g, "redirectConfigurations.0.targetUrl", "https://api.pay.example.eu");
-      await expectPass(appGatewayHttp, g);
+      await expectPass(appGatewayHttp, g, redirects);
     });
     it("degrades to an advisory when listener ids are unknown during preview", async () => {
       const r = await evaluatePolicy(
         appGatewayHttp,
         mutate(appGateway(), "requestRoutingRules.0.httpListener.id", UNKNOWN),
+        redirects,
       );
       assert.equal(r.violations.length, 1);
       assert.equal(r.violations[0].enforcementLevel, "advisory");
