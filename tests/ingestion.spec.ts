@@ -9,6 +9,7 @@ import {
   gatewayAutoscale,
   MERCHANT_CERTIFICATE_HEADERS,
   merchantRefreshQuery,
+  paymentApiPathRule,
   sqlConnectionString,
   scorerFailuresQuery,
 } from "../components/ingestion";
@@ -199,6 +200,48 @@ const EXPECTED = {
     hostName: "api.payments.example.com",
   },
 } as const;
+
+describe("ingestion: the WAF lets only the payment API's paths through", () => {
+  const rule = paymentApiPathRule();
+  const [condition] = rule.matchConditions as {
+    matchValues: string[];
+    negationConditon: boolean;
+    transforms: string[];
+    operator: string;
+  }[];
+  // As the WAF evaluates it: transforms in order, then the regex, negated: true blocks.
+  const blocked = (uri: string) => {
+    let v = uri;
+    for (const t of condition.transforms) v = t === "UrlDecode" ? decodeURIComponent(v) : v.toLowerCase();
+    return new RegExp(condition.matchValues[0]).test(v) === !condition.negationConditon;
+  };
+
+  it("is a blocking rule on the request URI, evaluated before the managed rules", () => {
+    assert.deepEqual(
+      [rule.action, rule.ruleType, rule.state, condition.operator],
+      ["Block", "MatchRule", "Enabled", "Regex"],
+    );
+    assert.equal(condition.negationConditon, true);
+  });
+  it("passes the payments route and the health probe, with a trailing slash or a query, in any case", () => {
+    for (const uri of ["/api/payments", "/api/payments/", "/API/Payments?merchant=m1", "/api/health", "/api/health/"])
+      assert.equal(blocked(uri), false, uri);
+  });
+  it("blocks the Functions host's own endpoints, other routes, encoded and traversing paths", () => {
+    for (const uri of [
+      "/admin/host/status",
+      "/admin/functions/createPayment",
+      "/runtime/webhooks/eventgrid",
+      "/api/paymentsx",
+      "/api/health/extra",
+      "/api/payments/../../admin/host/status",
+      "/%61dmin/host/status",
+      "/api/payments%2F..%2F..%2Fadmin",
+      "/",
+    ])
+      assert.equal(blocked(uri), true, uri);
+  });
+});
 
 describe("ingestion: scorer failures alert query", () => {
   it("counts the scorer's failed runs from its requests (never sampled), whatever failed them", () => {
@@ -411,6 +454,8 @@ for (const stack of ["dev", "prod"] as const) {
           { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
           { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
         ]);
+        // Only the payment API's paths reach the app: one custom rule, blocking every other.
+        assert.deepEqual(input(waf, "customRules"), [paymentApiPathRule()]);
         // Its logs blank every argument, header and cookie value a triggered rule would record (card numbers included).
         assert.deepEqual(input(waf, "policySettings.logScrubbing"), {
           state: "Enabled",

@@ -5,6 +5,7 @@
  * HTTPS listener routed to the payment API's private endpoint (nothing listens on HTTP), and its diagnostics.
  */
 import * as network from "@pulumi/azure-native/network";
+import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { merchantAuthenticationOn, type IngestionConfig } from "../../lib/config";
 import { publicIpDdosMode } from "../../lib/ddos";
@@ -29,6 +30,44 @@ export const WAF_MANAGED_RULE_SETS = [
   { ruleSetType: "Microsoft_DefaultRuleSet", ruleSetVersion: "2.1" },
   { ruleSetType: "Microsoft_BotManagerRuleSet", ruleSetVersion: "1.1" },
 ] as const;
+
+/**
+ * The payment API's public paths: its code registers these two routes and nothing else (pipelines/functions
+ * `registerPaymentApi`, under the host's default `api` prefix; tests/ingestion.spec.ts holds the two together).
+ */
+export const PAYMENT_API_PUBLIC_PATHS = ["/api/payments", "/api/health"] as const;
+
+/**
+ * The WAF's custom rule refusing every other path before it reaches the Functions host, whose own endpoints
+ * (`/admin/*`, `/runtime/webhooks/*`) then stay unreachable from the internet whatever key leaks. A regular
+ * expression of whole paths (a trailing slash and a query allowed), matched after URL decoding and lower-casing, so
+ * neither an encoded nor a `/api/payments/../../admin/…` path slips through a prefix match. Custom rules run before
+ * the managed rule sets, and "matchValues ... can be thought of as being or'ed"; the condition is negated
+ * (application-gateway/custom-waf-rules-overview).
+ */
+export function paymentApiPathRule(): types.input.network.WebApplicationFirewallCustomRuleArgs {
+  // Plain paths (letters and slashes): nothing in them to escape.
+  const paths = PAYMENT_API_PUBLIC_PATHS.join("|");
+  return {
+    name: "OnlyPaymentApiPaths",
+    priority: 10,
+    ruleType: network.WebApplicationFirewallRuleType.MatchRule,
+    action: network.WebApplicationFirewallAction.Block,
+    state: network.WebApplicationFirewallState.Enabled,
+    matchConditions: [
+      {
+        matchVariables: [{ variableName: network.WebApplicationFirewallMatchVariable.RequestUri }],
+        operator: network.WebApplicationFirewallOperator.Regex,
+        negationConditon: true,
+        matchValues: [`^(${paths})/?(\\?.*)?$`],
+        transforms: [
+          network.WebApplicationFirewallTransform.UrlDecode,
+          network.WebApplicationFirewallTransform.Lowercase,
+        ],
+      },
+    ],
+  };
+}
 
 /**
  * What the WAF's logs blank out: by default a triggered rule logs "the details of the request in clear text", so a
@@ -207,6 +246,7 @@ export function apiGateway(
         },
       },
       managedRules: { managedRuleSets: WAF_MANAGED_RULE_SETS.map((s) => ({ ...s })) },
+      customRules: [paymentApiPathRule()],
       tags,
     },
     { parent },

@@ -3,7 +3,10 @@
  * so the scorer never serves HTTP and the payment API never runs the SQL trigger or the merchant refresh.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as functions from "@azure/functions";
+import { PAYMENT_API_PUBLIC_PATHS } from "../../../components/ingestion/gateway";
 
 const KINDS = ["http", "sql", "timer", "cosmosDB", "eventHub", "setup"] as const;
 const INDEX = require.resolve("../../../pipelines/functions/src/index");
@@ -12,6 +15,7 @@ describe("functions: what each app role registers", () => {
   const app = functions.app as unknown as Record<string, unknown>;
   const saved = new Map<string, PropertyDescriptor | undefined>();
   const registered: string[] = [];
+  const routes: string[] = [];
   const role = process.env.FUNCTIONS_APP_ROLE;
   before(() => {
     // Some are getters (setup): replaced and restored by their descriptors.
@@ -20,7 +24,10 @@ describe("functions: what each app role registers", () => {
       Object.defineProperty(app, k, {
         configurable: true,
         writable: true,
-        value: (name: unknown) => registered.push(`${k}:${typeof name === "string" ? name : ""}`),
+        value: (name: unknown, options?: { route?: unknown }) => {
+          registered.push(`${k}:${typeof name === "string" ? name : ""}`);
+          if (k === "http") routes.push(String(options?.route));
+        },
       });
     }
   });
@@ -35,6 +42,7 @@ describe("functions: what each app role registers", () => {
   });
   const load = (r: string, env: Record<string, string> = {}) => {
     registered.length = 0;
+    routes.length = 0;
     const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env, { FUNCTIONS_APP_ROLE: r });
     try {
@@ -53,6 +61,15 @@ describe("functions: what each app role registers", () => {
   });
   it("payment-api: the payments route and its health probe only", () => {
     assert.deepEqual(load("payment-api"), ["http:createPayment", "http:health"]);
+  });
+  it("payment-api: its routes are exactly the gateway's public paths (the WAF refuses every other path)", () => {
+    load("payment-api");
+    // The host's default route prefix `api` (host.json sets no extensions.http.routePrefix).
+    const host = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "../../../pipelines/functions/host.json"), "utf8"),
+    ) as { extensions?: { http?: { routePrefix?: string } } };
+    assert.equal(host.extensions?.http?.routePrefix, undefined);
+    assert.deepEqual(routes.map((r) => `/api/${r}`).sort(), [...PAYMENT_API_PUBLIC_PATHS].sort());
   });
   it("streaming: the change-feed relay and the Synapse loader, no HTTP", () => {
     // The loader reads its settings when it registers (as the host starts it).
