@@ -998,6 +998,11 @@ describe("config: the streaming key", () => {
         /streaming \(streamAnalytics\.streamingUnits\): got 4; must be 1, 3 or a multiple of 6 up to 216/,
       ],
       [
+        "streaming units the query cannot use (no step partitioned: six at most)",
+        (s) => (s.streamAnalytics.streamingUnits = 12),
+        /streaming \(streamAnalytics\.streamingUnits\): got 12; must be at most 6 \(allowed: 1, 3, 6\): no step of pipelines\/streaming\/apiPerformance\.asaql is partitioned/,
+      ],
+      [
         "loader always-ready instances",
         (s) => Object.assign(s.relay, { loaderAlwaysReady: 51 }),
         /streaming \(relay\.loaderAlwaysReady\): got 51/,

@@ -1,6 +1,7 @@
 /** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
+import { maxUsefulStreamingUnits, readQuery } from "../../pipelines/streaming/query";
 import { settings } from "./strict";
 import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, cidr, list, int } from "./common";
 
@@ -337,7 +338,13 @@ export const streamingSchema = settings({
       .refine(
         (v) => v === 1 || v === 3 || (Number.isInteger(v) && v % 6 === 0 && v >= 6 && v <= 216),
         "must be 1, 3 or a multiple of 6 up to 216 (Stream Analytics SU V1)",
-      ),
+      )
+      // More than the query can use is billed and adds no throughput: no step of pipelines/streaming's query is
+      // partitioned, and all non-partitioned steps together scale up to 6 SUs (stream-analytics-parallelization).
+      .refine((v) => v <= maxUsefulStreamingUnits(readQuery()), {
+        error: () =>
+          `must be at most ${maxUsefulStreamingUnits(readQuery())} (allowed: 1, 3, 6): no step of pipelines/streaming/apiPerformance.asaql is partitioned, and all non-partitioned steps of a job together scale up to 6 streaming units (stream-analytics-parallelization), so more would be billed and add no throughput; partition the query's steps first (docs/streaming.md, "Scaling the job")`,
+      }),
     /** How late an event may arrive (event time) and still count in its window. */
     lateArrivalSeconds: int(0, 240, " seconds (late arrival tolerance; the 5-minute freshness SLA bounds it)"),
   }).default(STREAMING_DEV_DEFAULTS.streamAnalytics),

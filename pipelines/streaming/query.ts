@@ -84,3 +84,25 @@ export function outputColumns(query: string, output: string): string[] {
     throw new Error(`output column '${item}' has no name: add AS <column>`);
   });
 }
+
+/**
+ * Whether any step of the query is partitioned (`PARTITION BY`, or `TIMESTAMP BY … OVER PartitionId` at
+ * compatibility level 1.2): only partitioned steps scale past one node.
+ */
+export function hasPartitionedStep(query: string): boolean {
+  const text = code(query);
+  return /\bPARTITION\s+BY\b/i.test(text) || /\bTIMESTAMP\s+BY\b[^,)]*?\bOVER\s+\[?PartitionId\]?/i.test(text);
+}
+
+/** Stream Analytics' largest SU V1 count for a job (without a cluster). */
+export const MAX_JOB_STREAMING_UNITS = 216;
+/**
+ * "All non-partitioned steps together can scale up to six streaming units (SUs) for a Stream Analytics job"
+ * (stream-analytics/stream-analytics-parallelization, "Calculate the max streaming units for a job").
+ */
+export const NON_PARTITIONED_MAX_STREAMING_UNITS = 6;
+
+/** The most streaming units the query can use: 6 when no step is partitioned (more are billed and do nothing). */
+export function maxUsefulStreamingUnits(query: string): number {
+  return hasPartitionedStep(query) ? MAX_JOB_STREAMING_UNITS : NON_PARTITIONED_MAX_STREAMING_UNITS;
+}

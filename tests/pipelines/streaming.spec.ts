@@ -2,7 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import { olapModel } from "../../pipelines/model/olap";
 import {
+  hasPartitionedStep,
   INPUT_ALIAS,
+  maxUsefulStreamingUnits,
   OUTPUT_ALIAS,
   outputColumns,
   queryAliases,
@@ -27,6 +29,19 @@ describe("pipelines/streaming: the flow 3 query", () => {
       columns,
       mapping.columns.map((c) => c.target),
     );
+  });
+
+  it("has no partitioned step, so the job uses six streaming units at most (the config refuses more)", () => {
+    assert.equal(hasPartitionedStep(readQuery()), false);
+    assert.equal(maxUsefulStreamingUnits(readQuery()), 6);
+    // What would lift the cap: a PARTITION BY step, or the input read per partition (compatibility level 1.2).
+    for (const parallel of [
+      "SELECT * INTO o FROM i PARTITION BY PartitionId",
+      "WITH s AS (SELECT x FROM ApiLogs TIMESTAMP BY [timestamp] OVER PartitionId) SELECT * INTO o FROM s",
+    ])
+      assert.equal(maxUsefulStreamingUnits(parallel), 216, parallel);
+    // Not in a comment or a string.
+    assert.equal(hasPartitionedStep("-- PARTITION BY PartitionId\nSELECT 'OVER PartitionId' INTO o FROM i"), false);
   });
 
   it("reads one input and writes one output, with the aliases the job declares", () => {
