@@ -577,6 +577,14 @@ describe("deployed resources: creation-only settings", () => {
     assert.deepEqual(about("azure-native:datafactory:getFactory"), [
       { resourceGroupName: factory.inputs.resourceGroupName, factoryName: factory.inputs.factoryName },
     ]);
+    const hub = byName(run.resources, "streaming-evh");
+    assert.deepEqual(about("azure-native:eventhub:getEventHub"), [
+      {
+        resourceGroupName: hub.inputs.resourceGroupName,
+        namespaceName: hub.inputs.namespaceName,
+        eventHubName: "api-logs",
+      },
+    ]);
     // A first preview: the names carry the stack's random suffix, unknown yet, so nothing is read.
     const firstReads = previewRun.invokes.filter((i) =>
       [
@@ -584,6 +592,7 @@ describe("deployed resources: creation-only settings", () => {
         "azure-native:sql:getDatabase",
         "azure-native:sql:getServer",
         "azure-native:datafactory:getFactory",
+        "azure-native:eventhub:getEventHub",
       ].includes(i.token),
     );
     assert.deepEqual(firstReads, []);
@@ -618,6 +627,15 @@ describe("deployed resources: creation-only settings", () => {
         text,
         /cosmos\.zoneRedundant: the deployed value is true in West Europe, the stack config asks for false\./,
       );
+    });
+
+    it("refuses fewer partitions than prod's Premium hub has (Azure adds partitions, never removes them)", async function () {
+      this.timeout(300_000);
+      const text = await refusal("prod", "partitions");
+      assert.match(text, /error serializing property "eventHubName": the stack config asks for a change Azure refuses/);
+      assert.match(text, /on the event hub 'api-logs' of 'evhns-/);
+      assert.match(text, /streaming\.eventHubs\.partitions: the deployed value is 40, the stack config asks for 32\./);
+      assert.match(text, /set it to 40 or more/);
     });
 
     it("refuses a readable geo-secondary where prod's config asks for a standby one, and names the conversion", async function () {

@@ -106,12 +106,22 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
       const changes = jobChanges(
         preview(
           { op: "update", urn: URN, diffReasons: ["transformation"] },
-          { op: "update", urn: OTHER, diffReasons: ["partitionCount"] },
+          { op: "update", urn: OTHER, diffReasons: ["retentionDescription"] },
         ),
       );
       assert.deepEqual(changes, [{ op: "update", urn: URN, diffReasons: ["transformation"] }]);
       for (const op of ["replace", "create-replacement", "delete-replaced", "delete"])
         assert.equal(jobChanges(preview({ op, urn: URN })).length, 1, op);
+    });
+
+    it("also stops it for new partitions added in place to a Premium hub (readers restart to see them)", () => {
+      assert.deepEqual(
+        jobChanges(preview({ op: "update", urn: OTHER, diffReasons: ["partitionCount", "retentionDescription"] })).map(
+          (c) => c.urn,
+        ),
+        [OTHER],
+      );
+      assert.deepEqual(jobChanges(preview({ op: "update", urn: OTHER })), [], "an update without its reasons");
     });
 
     it("also stops it for a replacement or deletion of the Event Hubs resources it reads and writes", () => {

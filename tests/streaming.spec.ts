@@ -10,6 +10,7 @@ import {
   restStreamingUnits,
   STREAMING_APP_ROLE,
   WATERMARK_SLA_SECONDS,
+  partitionCountConflicts,
 } from "../components/streaming";
 import * as fs from "node:fs";
 import { BuiltInRoles } from "../components/shared";
@@ -28,6 +29,21 @@ type Job = {
   jobStorageAccount: { accountName: string; authenticationMode: string };
   contentStoragePolicy: string;
 };
+
+describe("streaming: the api-logs hub's partition count against the deployed one", () => {
+  const premium = { sku: "Premium", partitions: 32 } as Parameters<typeof partitionCountConflicts>[1];
+  it("refuses fewer partitions than a deployed Premium hub has, naming the key and the floor", () => {
+    const [c] = partitionCountConflicts({ partitionCount: 40 }, premium);
+    assert.deepEqual([c.key, c.deployed, c.wanted, c.kind], ["streaming.eventHubs.partitions", "40", "32", "refused"]);
+    assert.match(c.remedy, /never removes them: set it to 40 or more/);
+  });
+  it("passes as many or more (Premium adds partitions in place), a Standard hub (replaced instead), or none read", () => {
+    assert.deepEqual(partitionCountConflicts({ partitionCount: 32 }, premium), []);
+    assert.deepEqual(partitionCountConflicts({ partitionCount: 16 }, premium), []);
+    assert.deepEqual(partitionCountConflicts({ partitionCount: 40 }, { ...premium, sku: "Standard" }), []);
+    assert.deepEqual(partitionCountConflicts({}, premium), []);
+  });
+});
 
 describe("streaming: pure helpers", () => {
   it("streaming units are SU V1 values (1, 3, multiples of 6), refused otherwise", () => {

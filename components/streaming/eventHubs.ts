@@ -15,10 +15,13 @@ import * as eventhub from "@pulumi/azure-native/eventhub";
 import * as pulumi from "@pulumi/pulumi";
 import type { StreamingConfig } from "../../lib/config";
 import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
   diagnosticSetting,
   lockFor,
   managementLock,
   privateEndpoint,
+  type CreationOnlyConflict,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type PrivateEndpointTarget,
@@ -36,6 +39,28 @@ export const API_PERFORMANCE_HUB = "api-performance";
 export const LOADER_CONSUMER_GROUP = "synapse-loader";
 /** Partitions of the api-performance hub: a few rows a second at most (one per minute, merchant and endpoint). */
 export const API_PERFORMANCE_PARTITIONS = 2;
+
+/**
+ * A lower partition count than the deployed hub's: Azure refuses it on Premium ("you can't decrease the partition
+ * count after creation", well-architected/service-guides/azure-event-hubs; increases are dynamic there:
+ * event-hubs/dynamically-add-partitions). On Standard a new count replaces the hub (`replaceOnChanges`).
+ */
+export function partitionCountConflicts(
+  deployed: { readonly partitionCount?: number },
+  cfg: StreamingConfig["eventHubs"],
+): CreationOnlyConflict[] {
+  const count = deployed.partitionCount;
+  if (cfg.sku !== "Premium" || count === undefined || cfg.partitions >= count) return [];
+  return [
+    {
+      key: "streaming.eventHubs.partitions",
+      deployed: String(count),
+      wanted: String(cfg.partitions),
+      kind: "refused",
+      remedy: `Azure adds partitions to a Premium hub but never removes them: set it to ${count} or more (fewer partitions need a new hub under another name, and the events in flight drained first).`,
+    },
+  ];
+}
 
 /** SKU block of the namespace from config: throughput units (Standard) or processing units (Premium). */
 export function namespaceSku(cfg: StreamingConfig["eventHubs"]): {
@@ -131,10 +156,20 @@ export function eventHubs(name: string, args: EventHubsArgs, parent: pulumi.Reso
       deleteBeforeReplace: true,
     },
   );
+  // Azure adds partitions to a Premium hub but never removes them: a preview of a deployed stack reads the hub and
+  // refuses a lower count, naming the key, before the hub registers (components/shared/deployed.ts).
+  const eventHubName = afterCreationOnlyCheck(pulumi.all([namespace.name, args.resourceGroupName]), {
+    resource: ([namespaceName]) => `the event hub '${API_LOGS_HUB}' of '${namespaceName}'`,
+    read: ([namespaceName, resourceGroupName]) =>
+      deployedOrNone(() =>
+        eventhub.getEventHub({ resourceGroupName, namespaceName, eventHubName: API_LOGS_HUB }, { parent }),
+      ),
+    conflicts: (deployed) => partitionCountConflicts(deployed, cfg),
+  }).apply(() => API_LOGS_HUB);
   const hub = new eventhub.EventHub(
     `${name}-evh`,
     {
-      eventHubName: API_LOGS_HUB,
+      eventHubName,
       namespaceName: namespace.name,
       resourceGroupName: args.resourceGroupName,
       partitionCount: cfg.partitions,

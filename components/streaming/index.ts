@@ -47,6 +47,7 @@ export {
   ASA_CONSUMER_GROUP,
   LOADER_CONSUMER_GROUP,
   namespaceSku,
+  partitionCountConflicts,
 } from "./eventHubs";
 export { freshnessQuery, LOADER_LOG_PREFIX } from "./freshness";
 export {

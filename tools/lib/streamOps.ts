@@ -83,7 +83,9 @@ const REPLACING_OPS = new Set(["replace", "create-replacement", "delete-replaced
 /**
  * The preview's steps that change a Stream Analytics job (update, replace, delete...), with what differs, and those
  * that replace or delete the Event Hubs namespace, hubs or consumer groups it reads and writes (a new partition
- * count on a Standard hub, a new tier): the job is stopped for them too, and started on the new ones after `up`.
+ * count on a Standard hub, a new tier): the job is stopped for them too, and started on the new ones after `up`. So is
+ * a Premium hub's partition count updated in place: Microsoft says readers must restart to see new partitions
+ * (event-hubs/dynamically-add-partitions), and no page says a running job picks them up.
  */
 export function jobChanges(preview: unknown): PreviewStep[] {
   const steps = (preview as { steps?: unknown } | null)?.steps;
@@ -94,6 +96,8 @@ export function jobChanges(preview: unknown): PreviewStep[] {
     const type = typeof s.urn === "string" ? s.urn.split("::")[2] : undefined;
     if (!type) return false;
     if (type.endsWith(STREAMING_JOB_TYPE)) return !UNCHANGED_OPS.has(s.op);
+    if (s.op === "update" && type.endsWith("azure-native:eventhub:EventHub"))
+      return (s.diffReasons ?? []).includes("partitionCount");
     return JOB_ENDPOINT_TYPES.some((t) => type.endsWith(t)) && REPLACING_OPS.has(s.op);
   });
 }
