@@ -15,8 +15,8 @@
  *   instances), billed per execution instead of per pre-warmed EP instance.
  * - VNet integration (subnet delegated to Microsoft.App/environments) and inbound private endpoints are supported.
  * Limits we accept (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations): Linux only, no
- * deployment slots (blue/green is a second app behind the gateway), no EasyAuth (callers are authenticated by the
- * gateway and the code), CORS unsupported (none is set), regional availability (`az functionapp
+ * deployment slots (blue/green is a second app behind the gateway), CORS unsupported (none is set); no EasyAuth is
+ * used either (callers are authenticated by the gateway and the code), regional availability (`az functionapp
  * list-flexconsumption-locations`; West and North Europe offer it).
  *
  * Host storage (AzureWebJobsStorage) uses identity-based connection settings
@@ -282,7 +282,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
             minTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
             scmMinTlsVersion: web.SupportedTlsVersions.SupportedTlsVersions_1_2,
             // No ftpsState: Flex has no FTP and lists the property as not to be used ("FTPS not supported",
-            // flex-consumption-plan.md, "Deprecated properties and settings"); newer regions reject it.
+            // functions-app-settings.md, "Flex Consumption plan deprecations"); newer regions reject it.
             remoteDebuggingEnabled: false,
             http20Enabled: true,
             // No CORS block: Flex does not support CORS settings, and the API is called server to server.
