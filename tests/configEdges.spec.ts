@@ -385,7 +385,12 @@ describe("config edges: service tiers", () => {
       /ml \(endpoint.instanceCount\): got 21; must be between 1 and 20 instances/,
     );
   });
-  it("etl: DIUs in fours, at most 10 pipeline nodes", () => {
+  it("etl: DIUs in fours, at most 10 pipeline nodes, the outbound allow-list a boolean", () => {
+    rejects(
+      "dev",
+      (r) => Object.assign(must(r.etl), { outboundAllowList: "yes" }),
+      /etl \(outboundAllowList\): got "yes"; .*boolean/,
+    );
     rejects(
       "dev",
       (r) => (must(r.etl).integrationRuntime.copyDataIntegrationUnits = 6),

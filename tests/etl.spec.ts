@@ -12,8 +12,10 @@ import {
   ETL_COSMOS_CONTAINERS,
   integrationRuntimeProperties,
   linkedServiceProperties,
+  hostOf,
   MANAGED_ENDPOINTS,
   managedEndpointPrivateEndpointName,
+  outboundDomains,
   referencesOf,
   validateEtlArgs,
   addMinutes,
@@ -224,6 +226,28 @@ describe("etl (settings and config)", () => {
     );
   });
 
+  it("lists the stores' host names and Resource Manager for the outbound allow-list, full names only", () => {
+    assert.deepEqual(
+      outboundDomains({
+        oltp: "fog-pay-prod-weu-ab12.database.windows.net",
+        warehouse: "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
+        lake: "https://stpayprodweulakeab12.dfs.core.windows.net/",
+        cosmos: "https://cosmos-pay-prod-weu-ab12.documents.azure.com:443/",
+      }),
+      [
+        "cosmos-pay-prod-weu-ab12.documents.azure.com",
+        "fog-pay-prod-weu-ab12.database.windows.net",
+        "management.azure.com",
+        "stpayprodweulakeab12.dfs.core.windows.net",
+        "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
+      ],
+    );
+    assert.equal(hostOf("HTTPS://Host.Example.com:443/x"), "host.example.com");
+    assert.equal(hostOf("Server.Database.Windows.Net"), "server.database.windows.net");
+    assert.equal(dev.etl.outboundAllowList, true, "tried in dev first");
+    assert.equal(prod.etl.outboundAllowList, false, "prod once dev's trial passed (docs/etl.md)");
+  });
+
   it("encrypts the factory with its key unless etl.customerManagedKey is false, a creation-only setting", () => {
     assert.equal(dev.etl.customerManagedKey, true);
     assert.equal(prod.etl.customerManagedKey, true);
@@ -426,6 +450,46 @@ for (const stack of ["dev", "prod"] as const) {
       mine = resources.filter((r) => r.name.startsWith("etl-"));
       factory = byName(mine, "etl-factory");
     });
+
+    it(
+      prod
+        ? "leaves prod without the outbound allow-list until dev's trial (the pack's advisory rule says so)"
+        : "assigns Data Factory's outbound allow-list on the factory's group: the stores' hosts and Resource Manager, Deny",
+      () => {
+        const assignments = ofType(resources, "azure-native:authorization:PolicyAssignment").filter((a) =>
+          String(a.inputs.policyDefinitionId).endsWith("/3d02a511-74e5-4dab-a5fd-878704d4a61a"),
+        );
+        assert.equal(assignments.length, prod ? 0 : 1);
+        if (prod) return;
+        const [a] = assignments;
+        assert.equal(a.inputs.scope, idOf(factory).split("/providers/")[0]);
+        assert.match(String(a.inputs.scope), /\/resourceGroups\/rg-pay-dev-weu-integration$/);
+        const params = a.inputs.parameters as { effect: { value: string }; allowedDomainNames: { value: string[] } };
+        assert.equal(params.effect.value, "Deny");
+        const domains = params.allowedDomainNames.value;
+        assert.ok(domains.includes("management.azure.com"));
+        assert.ok(
+          domains.some((d) => d.endsWith(".database.windows.net")),
+          "the OLTP server",
+        );
+        assert.ok(
+          domains.some((d) => d.endsWith(".sql.azuresynapse.net")),
+          "the warehouse",
+        );
+        assert.ok(
+          domains.some((d) => d.endsWith(".dfs.core.windows.net")),
+          "the lake",
+        );
+        assert.ok(
+          domains.some((d) => d.endsWith(".documents.azure.com")),
+          "Cosmos DB",
+        );
+        assert.ok(
+          domains.every((d) => !d.includes("*") && !d.includes("/")),
+          "full host names only",
+        );
+      },
+    );
 
     it("creates one factory: private, in the integration group, with its identities and the key at creation", () => {
       assert.equal(ofType(resources, T.factory).length, 1);

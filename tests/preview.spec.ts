@@ -216,11 +216,15 @@ describe("offline preview", function () {
       r.propertyDependencies = {};
     }
     const stripped = await analyzeExport(JSON.parse(JSON.stringify(doc)), { stack: "prod" });
-    // The one finding of the deployed stack is the advisory that holds until the owner configures the merchants'
-    // certificate authority (ingestion.gateway.merchantCertificateAuthorities); nothing links wrongly.
+    // The findings of the deployed stack are the advisories that hold until Data Factory's outbound allow-list has
+    // passed dev's trial (etl.outboundAllowList) and the owner configures the merchants' certificate authority
+    // (ingestion.gateway.merchantCertificateAuthorities); nothing links wrongly.
     assert.deepEqual(
       verdictJson(stripped.verdict).violations.map((v) => [v.policy, v.enforcementLevel]),
-      [["azure-native-network-applicationgateway-require-client-certificate-authentication", "advisory"]],
+      [
+        ["azure-native-datafactory-factory-require-outbound-allow-list", "advisory"],
+        ["azure-native-network-applicationgateway-require-client-certificate-authentication", "advisory"],
+      ],
     );
   });
 

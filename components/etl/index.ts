@@ -1,6 +1,7 @@
 /**
  * ETL tier (flow 2): Azure Data Factory, private and identity-only, running the pipelines generated from the data
- * model (pipelines/etl/, contract in pipelines/etl/contract.ts).
+ * model (pipelines/etl/, contract in pipelines/etl/contract.ts). Its managed virtual network opens every port
+ * outbound: `etl.outboundAllowList` assigns Data Factory's outbound allow-list (docs/etl.md, "Outbound traffic").
  *
  *  - The factory: public network access disabled, private endpoints `dataFactory` (the factory's API) and `portal`
  *    (ADF Studio), a customer-managed key set at creation (the platform's `cmk-data-factory` through its
@@ -20,6 +21,7 @@
  * workload group); the SQL users come from the generated SQL, named `databaseUserName`.
  */
 import * as azuread from "@pulumi/azuread";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as datafactory from "@pulumi/azure-native/datafactory";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
@@ -45,6 +47,7 @@ import {
 } from "../shared";
 import { checkDefinitions, convertPipeline, convertDataset, convertTrigger, referencesOf } from "./definitions";
 import {
+  ADF_OUTBOUND_POLICY_DEFINITION_ID,
   deploymentLinkedServiceProperties,
   DEPLOYMENT_CREDENTIAL_NAME,
   factoryCreationOnlyConflicts,
@@ -55,6 +58,7 @@ import {
   MANAGED_ENDPOINTS,
   MANAGED_VNET_NAME,
   managedVirtualNetworkTemplate,
+  outboundDomains,
   type ManagedEndpointTarget,
 } from "./settings";
 
@@ -217,6 +221,41 @@ export class Etl extends pulumi.ComponentResource {
       { parent: this, protect, dependsOn: encrypted ? [cmk.accessGrant] : [] },
     );
     const scope = { resourceGroupName: rg, factoryName: factory.name };
+
+    // The managed virtual network opens every port outbound: Data Factory's outbound allow-list (a preview Azure
+    // Policy, Deny) limits the pipelines to the stores' hosts and Resource Manager. Assigned on the factory's resource
+    // group, as Microsoft's page does (configure-outbound-allow-list-azure-policy); enforced once "Outbound rules" is
+    // switched on in ADF Studio (docs/etl.md, "Outbound traffic").
+    if (args.etl.outboundAllowList) {
+      const t = args.targets;
+      new authorization.PolicyAssignment(
+        `${name}-outbound-allow-list`,
+        {
+          policyAssignmentName: "adf-outbound-allow-list",
+          scope: factory.id.apply((id) => id.split("/providers/")[0]),
+          policyDefinitionId: ADF_OUTBOUND_POLICY_DEFINITION_ID,
+          displayName: "Data Factory pipelines reach only the platform's stores",
+          description:
+            "The factory's managed virtual network opens every port outbound; this allow-list keeps pipelines to the stores they move data between. Managed by Pulumi (payments-data-platform).",
+          enforcementMode: authorization.EnforcementMode.Default,
+          parameters: {
+            effect: { value: "Deny" },
+            allowedDomainNames: {
+              value: pulumi
+                .all([t.oltp.server, t.warehouse.server, t.lake.url, t.cosmos.accountEndpoint])
+                .apply(([oltp, warehouse, lake, cosmos]) => outboundDomains({ oltp, warehouse, lake, cosmos })),
+            },
+          },
+          nonComplianceMessages: [
+            {
+              message:
+                "Data Factory may reach only the platform's stores and Resource Manager: a new domain is added to outboundDomains (components/etl/settings.ts) in a reviewed change (docs/etl.md, Outbound traffic).",
+            },
+          ],
+        },
+        { parent: this, dependsOn: [factory] },
+      );
+    }
 
     // The factory's managed virtual network, through an ARM deployment (managedVirtualNetworkTemplate: why not a
     // typed or generic resource). Deleting the deployment leaves it; it goes with the factory.

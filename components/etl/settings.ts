@@ -177,6 +177,32 @@ export interface LinkedServiceTargets {
   readonly cosmos: { readonly accountEndpoint: pulumi.Input<string>; readonly database: pulumi.Input<string> };
 }
 
+/** The built-in definition of Data Factory's outbound allow-list (Azure/azure-policy, Factory_OutboundTraffic_Audit.json). */
+export const ADF_OUTBOUND_POLICY_DEFINITION_ID =
+  "/providers/Microsoft.Authorization/policyDefinitions/3d02a511-74e5-4dab-a5fd-878704d4a61a";
+
+/** The host name of a linked service target: a bare FQDN, or the host of an `https://host[:port]/` URL. */
+export function hostOf(target: string): string {
+  const host = /^[a-z]+:\/\//i.test(target) ? new URL(target).hostname : target.split(/[:/]/)[0];
+  return host.toLowerCase();
+}
+
+/**
+ * The domains the factory's pipelines reach, for its outbound allow-list: each linked service's host and Resource
+ * Manager (the Web activities pausing and resuming the pool, stopping triggers: pipelines/etl/operations.ts). Full
+ * names only: the policy takes no wildcard ("Wildcard/regex patterns aren't supported",
+ * configure-outbound-allow-list-azure-policy). Sorted, without repeats.
+ */
+export function outboundDomains(targets: {
+  readonly oltp: string;
+  readonly warehouse: string;
+  readonly lake: string;
+  readonly cosmos: string;
+}): string[] {
+  const hosts = [targets.oltp, targets.warehouse, targets.lake, targets.cosmos].map(hostOf);
+  return [...new Set([...hosts, "management.azure.com"])].sort();
+}
+
 type LinkedServiceProperties =
   | types.input.datafactory.AzureSqlDatabaseLinkedServiceArgs
   | types.input.datafactory.AzureSqlDWLinkedServiceArgs

@@ -50,6 +50,7 @@ export const mlSchema = settings({
 /** Dev-sized defaults of the `etl` key (a stack that does not mention the tier still gets a valid, small one). */
 export const ETL_DEV_DEFAULTS = {
   customerManagedKey: true,
+  outboundAllowList: false,
   integrationRuntime: {
     copyDataIntegrationUnits: 8,
     copyTimeToLiveMinutes: 5,
@@ -68,6 +69,15 @@ export const etlSchema = settings({
    * `policies/config/<stack>.json`, its date in its reason.
    */
   customerManagedKey: z.boolean().default(true),
+  /**
+   * Assign Data Factory's outbound allow-list (the built-in Azure Policy "[Preview]: Azure Data Factory pipelines
+   * should only communicate with allowed domains", effect Deny) on the factory's resource group, listing the stores'
+   * host names and Resource Manager: the managed virtual network opens every port outbound ("All ports are opened
+   * for outbound communications", managed-virtual-network-private-endpoint), so without it a pipeline can send data
+   * anywhere. A preview, enforced only once "Outbound rules" is switched on in ADF Studio, with its own throttling:
+   * docs/etl.md, "Outbound traffic". Default false.
+   */
+  outboundAllowList: z.boolean().default(false),
   /** The Azure integration runtime in the factory's managed virtual network (components/etl/settings.ts). */
   integrationRuntime: settings({
     /** Data integration units reserved for copies while the copy compute is warm: a multiple of 4, 4-256. */

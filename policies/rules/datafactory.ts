@@ -9,7 +9,7 @@
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { ofType, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
+import { ofType, recordedDependency, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, requireKnown, safeGet, show, valueAt, who } from "../lib/values";
 
@@ -317,7 +317,9 @@ export const integrationRuntimeManagedVnet = resourcePolicy<datafactory.Integrat
     description:
       "Every Azure (managed) integration runtime runs inside the factory's managed virtual network, and every Azure-SSIS runtime joins a virtual network, so data movement uses private endpoints.",
     severity: "high",
-    pci: ["1.3.1", "1.3.2"],
+    // Inbound and private paths only: the managed VNet leaves every port open outbound (1.3.2 is the allow-list's,
+    // azure-native-datafactory-factory-require-outbound-allow-list).
+    pci: ["1.3.1"],
     gdpr: ["25"],
     soc2: ["CC6.6"],
     service: "datafactory",
@@ -577,10 +579,61 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
   },
 );
 
+/** Data Factory's outbound allow-list: "[Preview]: Azure Data Factory pipelines should only communicate with allowed domains". */
+const OUTBOUND_ALLOW_LIST_DEFINITION = "3d02a511-74e5-4dab-a5fd-878704d4a61a";
+const POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment";
+
+/** Whether assignment `a`'s scope holds `factory`: the factory, its resource group or subscription (ids or, unknown, the recorded dependency). */
+function scopeHolds(a: PolicyResource, factory: PolicyResource): boolean {
+  const scope = valueAt(a.props, "scope");
+  const id = safeGet(factory.props, "id");
+  if (typeof scope === "string" && typeof id === "string") {
+    const s = scope.toLowerCase().replace(/\/+$/, "");
+    return id.toLowerCase() === s || id.toLowerCase().startsWith(`${s}/`);
+  }
+  return recordedDependency(a, factory, "scope");
+}
+
+export const factoryOutboundAllowList = stackPolicy(
+  {
+    name: "azure-native-datafactory-factory-require-outbound-allow-list",
+    description:
+      "Every Data Factory is under an enforced assignment of Data Factory's outbound allow-list (the built-in '[Preview]: Azure Data Factory pipelines should only communicate with allowed domains'): its managed virtual network opens every port outbound, so without it a pipeline can send data to any address.",
+    severity: "high",
+    pci: ["1.3.2"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.6"],
+    service: "datafactory",
+    remediationSteps:
+      "Set `etl.outboundAllowList: true` (components/etl: assigns the built-in definition 3d02a511-74e5-4dab-a5fd-878704d4a61a, effect Deny, on the factory's resource group with the stores' host names), then switch on Outbound rules in ADF Studio (docs/etl.md, Outbound traffic).",
+    url: `${DOCS}/configure-outbound-allow-list-azure-policy`,
+    // A preview Microsoft enforces only once switched on in ADF Studio: advisory until a stack has tried it.
+    enforcementLevel: "advisory",
+  },
+  (args, report) => {
+    const factories = ofType(args.resources, FACTORY);
+    if (factories.length === 0) args.notApplicable("no Data Factory in the stack");
+    const guards = ofType(args.resources, POLICY_ASSIGNMENT).filter(
+      (a) =>
+        String(safeGet(a.props, "policyDefinitionId") ?? "")
+          .toLowerCase()
+          .endsWith(`/${OUTBOUND_ALLOW_LIST_DEFINITION}`) &&
+        String(safeGet(a.props, "enforcementMode") ?? "Default").toLowerCase() === "default",
+    );
+    for (const f of factories)
+      if (!guards.some((a) => scopeHolds(a, f)))
+        report(
+          `${who(f)} has no enforced outbound allow-list: its managed virtual network opens every port outbound, so a pipeline can copy data to any address; set etl.outboundAllowList (docs/etl.md, Outbound traffic).`,
+          f.urn,
+        );
+  },
+);
+
 export const datafactoryPolicies: Policies = [
   factoryPublicNetwork,
   factoryCmk,
   factoryRepoConfiguration,
+  factoryOutboundAllowList,
   linkedServiceInlineSecrets,
   linkedServiceManagedIdentity,
   integrationRuntimeManagedVnet,

@@ -3,6 +3,7 @@ import {
   datafactoryPolicies,
   factoryCmk,
   factoryPublicNetwork,
+  factoryOutboundAllowList,
   factoryRepoConfiguration,
   integrationRuntimeManagedVnet,
   linkedServiceEncryptedSql,
@@ -12,7 +13,7 @@ import {
   linkedServiceManagedIdentity,
   pipelineInlineSecrets,
 } from "../../policies/rules/datafactory";
-import { evaluatePolicy } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/datafactory";
 import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
 
@@ -74,6 +75,63 @@ describe("policies/datafactory", () => {
         mutate(mutate(factory, "encryption", undefined), "tags.pci-scope", "out-of-scope"),
       ));
     it("is not applicable to other types", () => expectNotApplicable(factoryCmk, otherResource()));
+  });
+
+  describe(factoryOutboundAllowList.name, () => {
+    const prod = f.factory("prod");
+    const rgScope = "/subscriptions/s/resourceGroups/rg-pay-prod-weu-integration";
+    const factoryId = `${rgScope}/providers/Microsoft.DataFactory/factories/adf-pay-prod-weu`;
+    const deployed = { ...prod, outputs: { ...prod.outputs, id: factoryId } };
+    const assignment = (props: Record<string, unknown>, dependsOnFactory = false) =>
+      resourceRecord(
+        "azure-native:authorization:PolicyAssignment",
+        "etl-outbound-allow-list",
+        {
+          policyDefinitionId:
+            "/providers/Microsoft.Authorization/policyDefinitions/3d02a511-74e5-4dab-a5fd-878704d4a61a",
+          parameters: { effect: { value: "Deny" }, allowedDomainNames: { value: ["management.azure.com"] } },
+          ...props,
+        },
+        {
+          stack: "prod",
+          ...(dependsOnFactory ? { propertyDependencies: { scope: [prod.urn] }, dependencies: [prod.urn] } : {}),
+        },
+      );
+    it("is advisory by default (a preview Microsoft enforces once switched on in ADF Studio)", () =>
+      assert.equal(factoryOutboundAllowList.enforcementLevel, "advisory"));
+    it("passes a factory under the allow-list, assigned on its resource group (or on it, or decided by dependency)", async () => {
+      await expectPass(factoryOutboundAllowList, [deployed, assignment({ scope: rgScope })]);
+      await expectPass(factoryOutboundAllowList, [deployed, assignment({ scope: factoryId })]);
+      await expectPass(factoryOutboundAllowList, [prod, assignment({ scope: UNKNOWN }, true)]);
+    });
+    it("fails a factory with none, one not enforced, another definition, or one on another group", async () => {
+      const message =
+        /adf-pay-prod-weu .*has no enforced outbound allow-list: its managed virtual network opens every port outbound/;
+      await expectFail(factoryOutboundAllowList, [deployed], message);
+      await expectFail(
+        factoryOutboundAllowList,
+        [deployed, assignment({ scope: rgScope, enforcementMode: "DoNotEnforce" })],
+        message,
+      );
+      await expectFail(
+        factoryOutboundAllowList,
+        [
+          deployed,
+          assignment({
+            scope: rgScope,
+            policyDefinitionId: "/providers/Microsoft.Authorization/policyDefinitions/other",
+          }),
+        ],
+        message,
+      );
+      await expectFail(
+        factoryOutboundAllowList,
+        [deployed, assignment({ scope: "/subscriptions/s/resourceGroups/rg-other" })],
+        message,
+      );
+    });
+    it("is not applicable without a factory", () =>
+      expectNotApplicable(factoryOutboundAllowList, [assignment({ scope: rgScope })]));
   });
 
   describe(factoryRepoConfiguration.name, () => {
