@@ -575,7 +575,7 @@ for (const stack of ["dev", "prod"] as const) {
         [
           [50, "Actual", [group("p3").id]],
           [80, "Actual", [group("p2").id]],
-          [100, "Actual", [group("p1").id]],
+          [100, "Actual", [group("p2").id]],
           [100, "Forecasted", [group("p2").id]],
         ],
       );

@@ -467,6 +467,19 @@ describe("operations alerts: the audit trail weakened, or a way in granted (Sent
     assert.ok(kept("Microsoft.Insights/diagnosticSettings/delete", "Succeeded"));
   });
 
+  it("so do a Defender plan set back to Free, the security contact changed, Sentinel offboarded or its connector rewritten, the workspace rewritten", () => {
+    // None of them changes the subscription deployment or a resource the drift check reads.
+    for (const op of [
+      "Microsoft.Security/pricings/write",
+      "Microsoft.Security/securityContacts/write",
+      "Microsoft.Security/securityContacts/delete",
+      "Microsoft.SecurityInsights/onboardingStates/delete",
+      "Microsoft.SecurityInsights/dataConnectors/write",
+      "Microsoft.OperationalInsights/workspaces/write",
+    ])
+      assert.ok(kept(op, "Success"), op);
+  });
+
   it("rewriting what records or reviews, and what silences without deleting, raise one too", () => {
     for (const op of [
       "Microsoft.Insights/diagnosticSettings/write",

@@ -35,7 +35,10 @@ import type { AlertRouting } from "./routing";
 export const BUDGET_NOTIFICATIONS = [
   { key: "actual-50", threshold: 50, thresholdType: "Actual", priority: "p3" },
   { key: "actual-80", threshold: 80, thresholdType: "Actual", priority: "p2" },
-  { key: "actual-100", threshold: 100, thresholdType: "Actual", priority: "p1" },
+  // P2, not a page: an overspend is answered within the hour, not in 15 minutes. And prod's budget is the cost issue's
+  // $12,000 target while its committed estimate is far above it (docs/cost.md; the owner's decision): a P1 would page
+  // every month around its sixth day.
+  { key: "actual-100", threshold: 100, thresholdType: "Actual", priority: "p2" },
   { key: "forecast-100", threshold: 100, thresholdType: "Forecasted", priority: "p2" },
 ] as const satisfies readonly {
   key: string;

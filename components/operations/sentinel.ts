@@ -178,6 +178,14 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/DELETE",
   "MICROSOFT.SECURITYINSIGHTS/ALERTRULES/WRITE",
   "MICROSOFT.SECURITYINSIGHTS/DATACONNECTORS/DELETE",
+  // The Defender connector's alerts switched off by a rewrite, Sentinel offboarded (no rule runs after it).
+  "MICROSOFT.SECURITYINSIGHTS/DATACONNECTORS/WRITE",
+  "MICROSOFT.SECURITYINSIGHTS/ONBOARDINGSTATES/DELETE",
+  // A Defender for Cloud plan set back to Free (its threat detection off) or the security contact changed: the
+  // subscription deployment that sets them does not change with them, so neither the drift check nor `up` sees it.
+  "MICROSOFT.SECURITY/PRICINGS/WRITE",
+  "MICROSOFT.SECURITY/SECURITYCONTACTS/WRITE",
+  "MICROSOFT.SECURITY/SECURITYCONTACTS/DELETE",
   // What silences without deleting: an alert processing rule that mutes action groups (the stack writes only dev's
   // off-hours one), a Sentinel automation rule that closes incidents (the stack writes none).
   "MICROSOFT.ALERTSMANAGEMENT/ACTIONRULES/WRITE",
@@ -190,6 +198,8 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/DELETE",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/PURGE/ACTION",
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/TABLES/WRITE",
+  // The workspace itself rewritten: its retentionInDays governs every table the stack does not override.
+  "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/WRITE",
   "MICROSOFT.SQL/SERVERS/ADMINISTRATORS/WRITE",
   "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
