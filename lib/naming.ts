@@ -80,6 +80,24 @@ export const REGION_SHORT: Readonly<Record<string, string>> = {
   denmarkeast: "dke",
 };
 
+/** Azure's display names of the EU regions (`az account list-locations`), as Service Health names impacted regions. */
+export const REGION_DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  westeurope: "West Europe",
+  northeurope: "North Europe",
+  francecentral: "France Central",
+  francesouth: "France South",
+  germanywestcentral: "Germany West Central",
+  germanynorth: "Germany North",
+  swedencentral: "Sweden Central",
+  swedensouth: "Sweden South",
+  italynorth: "Italy North",
+  polandcentral: "Poland Central",
+  spaincentral: "Spain Central",
+  austriaeast: "Austria East",
+  belgiumcentral: "Belgium Central",
+  denmarkeast: "Denmark East",
+};
+
 interface NameRule {
   readonly min: number;
   readonly max: number;

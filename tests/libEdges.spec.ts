@@ -20,6 +20,7 @@ import { ML_COMPUTE_EGRESS, mlComputeEgress, SERVICE_TAG_REGION } from "../lib/m
 import {
   isGloballyUnique,
   NAME_RULES,
+  REGION_DISPLAY_NAMES,
   REGION_SHORT,
   regionShort,
   resourceName,
@@ -210,6 +211,13 @@ describe("lib edges: ML compute egress", () => {
       ],
     );
     assert.equal(ML_COMPUTE_EGRESS.length, 11);
+  });
+
+  it("names every EU region the platform allows as Azure displays it (Service Health's impacted regions)", () => {
+    assert.deepEqual(Object.keys(REGION_DISPLAY_NAMES).sort(), Object.keys(REGION_SHORT).sort());
+    // The display name is the region's name with its words spaced and capitalised.
+    for (const [region, display] of Object.entries(REGION_DISPLAY_NAMES))
+      assert.equal(display.replace(/ /g, "").toLowerCase(), region, region);
   });
 
   it("scopes regional tags to the region itself, for every EU region the platform allows", () => {

@@ -9,6 +9,7 @@ import { actionGroupFor, PRIORITY_OF_SEVERITY, type AlertRouting, type AlertSeve
 import { isoMinutes, type Signal } from "./sla";
 import { tolerantQuery } from "./sentinel";
 import type { StackContext, Tags } from "../shared";
+import { REGION_DISPLAY_NAMES } from "../../lib/naming";
 
 /**
  * Placeholder ids: the pure specs are computed from stable tokens (so resource names never wait for outputs), and
@@ -207,6 +208,72 @@ export function resourceHealthAlert(
     },
     { parent },
   );
+}
+
+/**
+ * Azure Service Health for the subscription, in the stack's regions and the global services: Microsoft's declared
+ * incidents (P1: the usual input to a forced-failover decision, docs/disaster-recovery.md), security advisories and
+ * required actions (P2, retirements among them), planned maintenance (P3). Service Health shows the events that
+ * affect the subscription's services; the regions are Azure's display names ("Global" for non-regional services).
+ * https://learn.microsoft.com/azure/service-health/alerts-activity-log-service-notifications-portal
+ */
+export const SERVICE_HEALTH_ALERTS = [
+  { key: "service-health-incident", incidentTypes: ["Incident"], severity: 1, what: "a service incident" },
+  {
+    key: "service-health-advisory",
+    incidentTypes: ["Security", "ActionRequired"],
+    severity: 2,
+    what: "a security advisory or a required action",
+  },
+  { key: "service-health-maintenance", incidentTypes: ["Maintenance"], severity: 3, what: "planned maintenance" },
+] as const satisfies readonly {
+  key: string;
+  incidentTypes: readonly string[];
+  severity: AlertSeverity;
+  what: string;
+}[];
+
+/** The Service Health alerts (`${name}-${key}`) on the subscription, for `regions` (Azure region names). */
+export function serviceHealthAlerts(
+  name: string,
+  args: {
+    readonly subscriptionId: pulumi.Input<string>;
+    readonly regions: readonly string[];
+  } & Pick<AlertTarget, "context" | "resourceGroupName" | "routing" | "tags">,
+  parent: pulumi.Resource,
+): monitor.ActivityLogAlert[] {
+  const regions = [...new Set(args.regions.map((r) => REGION_DISPLAY_NAMES[r] ?? r)), "Global"];
+  return SERVICE_HEALTH_ALERTS.map((a) => {
+    const priority = PRIORITY_OF_SEVERITY[a.severity].toUpperCase();
+    return new monitor.ActivityLogAlert(
+      `${name}-${a.key}`,
+      {
+        activityLogAlertName: args.context.name("alert", a.key),
+        resourceGroupName: args.resourceGroupName,
+        location: "global",
+        description: `Azure Service Health: ${a.what} for this subscription's services in ${regions.join(", ")} (${priority}). docs/runbook.md#service-health`,
+        enabled: true,
+        scopes: [pulumi.interpolate`/subscriptions/${args.subscriptionId}`],
+        condition: {
+          allOf: [
+            { field: "category", equals: "ServiceHealth" },
+            { anyOf: a.incidentTypes.map((t) => ({ field: "properties.incidentType", equals: t })) },
+            { field: "properties.impactedServices[*].ImpactedRegions[*].RegionName", containsAny: regions },
+          ],
+        },
+        actions: {
+          actionGroups: [
+            {
+              actionGroupId: actionGroupFor(args.routing, a.severity),
+              webhookProperties: { priority, runbook: "docs/runbook.md#service-health" },
+            },
+          ],
+        },
+        tags: args.tags,
+      },
+      { parent },
+    );
+  });
 }
 
 /** What a tier's own log alert shares with the others: where it lives, what it watches, who it pages. */

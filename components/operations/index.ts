@@ -12,7 +12,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { deployer, type StackContext } from "../shared";
-import { createAlert, IdTokens, resourceHealthAlert, type AlertTarget } from "./alerts";
+import { createAlert, IdTokens, resourceHealthAlert, serviceHealthAlerts, type AlertTarget } from "./alerts";
 import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
@@ -136,6 +136,11 @@ export class Operations extends pulumi.ComponentResource {
     });
     for (const alert of infra) createAlert(name, alert, target, this);
     resourceHealthAlert(name, { ...target, resourceGroupIds: args.resourceGroups.map((g) => g.id) }, this);
+    serviceHealthAlerts(
+      name,
+      { ...target, subscriptionId, regions: [cfg.location, ...(cfg.secondaryLocation ? [cfg.secondaryLocation] : [])] },
+      this,
+    );
     this.alertKeys = [...sla, ...infra, ...(ops.sentinel ? [SECURITY_INCIDENT_ALERT] : [])].map((a) => a.key);
 
     // Budget (every stack) and the subscription-wide pieces (the owning stack only).
