@@ -157,20 +157,56 @@ function settingsOf(props: unknown): Record<string, unknown>[] {
   ];
 }
 
-/** Paths of inline `SecureString` values (and SecureString parameters with a default) anywhere under `value`. */
-function secureStrings(value: unknown, path: string, out: string[], depth = 0): void {
-  if (value === null || typeof value !== "object" || depth > 8) return;
-  const type = safeGet(value, "type");
-  if (
-    type === "SecureString" &&
-    (presence(value, "value") !== "absent" || presence(value, "defaultValue") !== "absent")
-  ) {
-    out.push(path);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    secureStrings(safeGet(value, key), Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, out, depth + 1);
-  }
+/** A path of keys as the messages print it: `a.b[0].c` (array indexes in brackets). */
+function pathText(root: string, keys: readonly string[], arrays: readonly boolean[]): string {
+  let out = root;
+  keys.forEach((k, i) => (out += arrays[i] ? `[${k}]` : `.${k}`));
+  return out;
+}
+
+/**
+ * One walk of `value` (keys read through `safeGet`, so values unknown during preview are skipped) collecting the paths
+ * of inline `SecureString` values (and SecureString parameters with a default) up to `secureDepth` levels down, and,
+ * with `authentication`, of plain-string credentials in `authentication` objects (Web, WebHook, Azure Function) up to
+ * 12 levels. Paths are built only for what is found: a generated pipeline has thousands of nodes.
+ */
+function inlineSecrets(
+  value: unknown,
+  root: string,
+  out: string[],
+  { secureDepth = 8, authentication = false }: { secureDepth?: number; authentication?: boolean } = {},
+): void {
+  const keys: string[] = [];
+  const arrays: boolean[] = [];
+  const maxDepth = authentication ? Math.max(secureDepth, 12) : secureDepth;
+  const walk = (node: unknown, depth: number, secure: boolean): void => {
+    if (node === null || typeof node !== "object" || depth > maxDepth) return;
+    const scanSecure = secure && depth <= secureDepth;
+    if (
+      scanSecure &&
+      safeGet(node, "type") === "SecureString" &&
+      (presence(node, "value") !== "absent" || presence(node, "defaultValue") !== "absent")
+    ) {
+      out.push(pathText(root, keys, arrays));
+      // Nothing below a SecureString counts for the SecureString scan; the authentication scan still walks it.
+      if (!authentication) return;
+      secure = false;
+    }
+    const isArray = Array.isArray(node);
+    for (const key of Object.keys(node)) {
+      const child = safeGet(node, key);
+      keys.push(key);
+      arrays.push(isArray);
+      if (authentication && key === "authentication" && child && typeof child === "object") {
+        for (const k of ACTIVITY_SECRET_KEYS)
+          if (typeof safeGet(child, k) === "string") out.push(`${pathText(root, keys, arrays)}.${k}`);
+      }
+      walk(child, depth + 1, secure && scanSecure);
+      keys.pop();
+      arrays.pop();
+    }
+  };
+  walk(value, 0, true);
 }
 
 export const linkedServiceInlineSecrets = resourcePolicy<datafactory.LinkedServiceArgs>(
@@ -196,7 +232,7 @@ export const linkedServiceInlineSecrets = resourcePolicy<datafactory.LinkedServi
       const base = i === 0 ? "properties" : "properties.typeProperties";
       // 1. SecureString objects anywhere (including `parameters` with a SecureString default).
       const secure: string[] = [];
-      secureStrings(settings, base, secure);
+      inlineSecrets(settings, base, secure);
       secure.forEach((p) => found.add(p));
       // 2. Plain strings in credential fields (some are typed `any` in the SDK).
       for (const key of SECRET_KEYS) {
@@ -454,19 +490,6 @@ export const linkedServiceEncryptedSql = resourcePolicy<datafactory.LinkedServic
 /** Activity authentication fields that hold a credential when given as a plain string. */
 const ACTIVITY_SECRET_KEYS = ["password", "pfx", "servicePrincipalKey", "clientSecret", "key", "accessToken"];
 
-/** Paths of plain-string credentials in `authentication` objects anywhere under `value` (Web, WebHook, Azure Function). */
-function authenticationSecrets(value: unknown, path: string, out: string[], depth = 0): void {
-  if (value === null || typeof value !== "object" || depth > 12) return;
-  for (const key of Object.keys(value)) {
-    const child = safeGet(value, key);
-    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-    if (key === "authentication" && child && typeof child === "object") {
-      for (const k of ACTIVITY_SECRET_KEYS) if (typeof safeGet(child, k) === "string") out.push(`${at}.${k}`);
-    }
-    authenticationSecrets(child, at, out, depth + 1);
-  }
-}
-
 export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
   {
     name: "azure-native-datafactory-pipeline-disallow-inline-secrets",
@@ -487,9 +510,7 @@ export const pipelineInlineSecrets = resourcePolicy<datafactory.PipelineArgs>(
     for (const key of ["parameters", "variables", "activities"]) {
       // Unknown during preview: undecided, never passed on what it could not see.
       if (presence(props, key) === "unknown") requireKnown(props, key);
-      const value = safeGet(props, key);
-      secureStrings(value, key, found);
-      authenticationSecrets(value, key, found);
+      inlineSecrets(safeGet(props, key), key, found, { authentication: true });
     }
     if (found.length > 0) {
       report(
