@@ -399,6 +399,36 @@ for (const stack of ["dev", "prod"] as const) {
       assert.ok(runbook.includes('<a id="service-health"></a>'));
     });
 
+    it(
+      prod
+        ? "the activity log alerts the PCI DSS initiative grades: exactly category Administrative and the operation, P2"
+        : "no subscription operation alerts where the stack does not govern its subscription",
+      () => {
+        const alerts = ["sql-firewall-rule-write", "policy-assignment-write", "security-policy-write"].map((k) =>
+          resources.find((r) => r.name === `operations-${k}`),
+        );
+        if (!prod) return assert.deepEqual(alerts, [undefined, undefined, undefined]);
+        const ops = [
+          "Microsoft.Sql/servers/firewallRules/write",
+          "Microsoft.Authorization/policyAssignments/write",
+          "Microsoft.Security/policies/write",
+        ];
+        alerts.forEach((a, i) => {
+          assert.ok(a);
+          assert.equal(a.inputs.enabled, true);
+          assert.match(String((a.inputs.scopes as string[])[0]), /^\/subscriptions\/[0-9a-f-]+$/);
+          assert.deepEqual(input(a, "condition.allOf"), [
+            { field: "category", equals: "Administrative" },
+            { field: "operationName", equals: ops[i] },
+          ]);
+          assert.deepEqual(
+            (input(a, "actions.actionGroups") as { actionGroupId: string }[]).map((g) => g.actionGroupId),
+            [group("p2").id],
+          );
+        });
+      },
+    );
+
     it("every alert links to its section of docs/runbook.md", () => {
       const runbook = fs.readFileSync(path.resolve(__dirname, "../docs/runbook.md"), "utf8");
       const links = [
@@ -720,8 +750,15 @@ for (const stack of ["dev", "prod"] as const) {
         if (!prod) return assert.deepEqual(found, [0, 0, 0, 0, 0]);
         assert.deepEqual(found, [1, 1, 1, 0, 0]);
         const pci = ofType(resources, "azure-native:authorization:PolicyAssignment").filter(subscriptionWide)[0];
-        assert.match(String(pci.inputs.policyDefinitionId), /c676748e-3af9-4e22-bc28-50feed564afb$/);
+        assert.match(String(pci.inputs.policyDefinitionId), /a06d5deb-24aa-4991-9d58-fa7563154e31$/);
         assert.equal(pci.inputs.enforcementMode, "DoNotEnforce");
+        // Its DeployIfNotExists members need an identity (and a location); graded on the platform's own choices.
+        assert.deepEqual(pci.inputs.identity, { type: "SystemAssigned" });
+        assert.equal(pci.inputs.location, configOf(stack).location);
+        assert.deepEqual(pci.inputs.parameters, {
+          "maximumDaysToRotate-d8cf8476-a2ec-4916-896e-992351803c44": { value: configOf(stack).keyRotationDays },
+          "modeRequirement-12430be1-6cc8-4527-a9a8-e3d38f250096": { value: "Prevention" },
+        });
         const defender = byName(resources, "operations-defender");
         assert.equal(defender.inputs.deploymentName, "defender-for-cloud-plans");
         assert.equal(defender.inputs.location, "westeurope");

@@ -276,6 +276,60 @@ export function serviceHealthAlerts(
   });
 }
 
+/**
+ * Activity log alerts the PCI DSS v4.0.1 initiative looks for on the subscription ("An activity log alert should exist
+ * for specific Administrative / Policy / Security operations": an enabled alert whose condition is exactly category
+ * `Administrative` and that `operationName`, Azure/azure-policy ActivityLog_*Operations_Audit.json): a SQL server
+ * firewall rule written (the card-data servers take none: public network access is off), a policy assignment written
+ * (the stack's own deploys write some: a reviewed change), a Defender for Cloud security policy written. P2.
+ */
+export const OPERATION_ALERTS = [
+  { key: "sql-firewall-rule-write", operationName: "Microsoft.Sql/servers/firewallRules/write" },
+  { key: "policy-assignment-write", operationName: "Microsoft.Authorization/policyAssignments/write" },
+  { key: "security-policy-write", operationName: "Microsoft.Security/policies/write" },
+] as const;
+
+/** The OPERATION_ALERTS (`${name}-${key}`) on the subscription, to the P2 group (the owning stack's). */
+export function operationAlerts(
+  name: string,
+  args: { readonly subscriptionId: pulumi.Input<string> } & Pick<
+    AlertTarget,
+    "context" | "resourceGroupName" | "routing" | "tags"
+  >,
+  parent: pulumi.Resource,
+): monitor.ActivityLogAlert[] {
+  return OPERATION_ALERTS.map(
+    (a) =>
+      new monitor.ActivityLogAlert(
+        `${name}-${a.key}`,
+        {
+          activityLogAlertName: args.context.name("alert", a.key),
+          resourceGroupName: args.resourceGroupName,
+          location: "global",
+          description: `${a.operationName} succeeded or was attempted in the subscription (P2). docs/runbook.md#operation-alerts`,
+          enabled: true,
+          scopes: [pulumi.interpolate`/subscriptions/${args.subscriptionId}`],
+          condition: {
+            allOf: [
+              { field: "category", equals: "Administrative" },
+              { field: "operationName", equals: a.operationName },
+            ],
+          },
+          actions: {
+            actionGroups: [
+              {
+                actionGroupId: actionGroupFor(args.routing, 2),
+                webhookProperties: { priority: "P2", runbook: "docs/runbook.md#operation-alerts" },
+              },
+            ],
+          },
+          tags: args.tags,
+        },
+        { parent },
+      ),
+  );
+}
+
 /** What a tier's own log alert shares with the others: where it lives, what it watches, who it pages. */
 export interface TierAlertTarget {
   readonly context: StackContext;

@@ -7,7 +7,7 @@
  *   budgets cannot be updated").
  * - Subscription-wide pieces (one owning stack, `operations.subscriptionGovernance`): the activity log to the
  *   workspace (Sentinel's Azure Activity data), Defender for Cloud plans for the services in use with the security
- *   contact, and the built-in PCI DSS v4 initiative assigned in audit mode, so drift made outside Pulumi shows at run
+ *   contact, and the built-in PCI DSS v4.0.1 initiative assigned in audit mode, so drift made outside Pulumi shows at run
  *   time. They belong to the subscription, not the stack: a second stack in the subscription that also set the flag
  *   would fight over the same singletons (pricings, the "default" contact), so exactly one stack owns them: prod, the
  *   subscription of the cardholder data environment.
@@ -85,9 +85,14 @@ export const DEFENDER_PLANS: readonly {
   { name: "Arm", subPlan: "PerSubscription" },
 ];
 
-/** The built-in "PCI DSS v4" initiative (audit and manual policies only: no deployIfNotExists, no deny). */
-export const PCI_DSS_V4_INITIATIVE =
-  "/providers/Microsoft.Authorization/policySetDefinitions/c676748e-3af9-4e22-bc28-50feed564afb";
+/**
+ * The built-in "PCI DSS v4.0.1" initiative (Azure/azure-policy `PCI_DSS_v4.0.1.json`, 204 policies, 201 automated):
+ * the version of the standard an assessor uses since PCI SSC retired v4.0 at the end of 2024 (the "PCI DSS v4"
+ * initiative, `c676748e-…`, grades 27 automated policies). No deny; three members have a fixed DeployIfNotExists
+ * effect, so the assignment carries an identity (given no role: nothing is ever remediated).
+ */
+export const PCI_DSS_INITIATIVE =
+  "/providers/Microsoft.Authorization/policySetDefinitions/a06d5deb-24aa-4991-9d58-fa7563154e31";
 
 export interface BudgetArgs {
   readonly budgetName: string;
@@ -147,6 +152,8 @@ export function stackBudget(name: string, args: BudgetArgs, parent: pulumi.Resou
 
 export interface SubscriptionGovernanceArgs {
   readonly subscriptionId: pulumi.Input<string>;
+  /** The keys' rotation period (`keyRotationDays`): the initiative's key rotation policy grades against it. */
+  readonly keyRotationDays: number;
   readonly workspaceId: pulumi.Input<string>;
   /** The security contact's addresses; undefined: the stack sets no contact (`operations.securityContact: false`). */
   readonly securityContactEmails?: readonly string[];
@@ -210,7 +217,7 @@ export function defenderTemplate(
 
 /**
  * Creates `${name}-activity-log`, `${name}-defender` (the plans and the security contact, one ARM deployment) and
- * `${name}-pci-dss-v4`.
+ * `${name}-pci-dss`.
  */
 export function subscriptionGovernance(name: string, args: SubscriptionGovernanceArgs, parent: pulumi.Resource) {
   const activityLog = new monitor.SubscriptionDiagnosticSetting(
@@ -236,18 +243,28 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
     { parent },
   );
   const pci = new authorization.PolicyAssignment(
-    `${name}-pci-dss-v4`,
+    `${name}-pci-dss`,
     {
-      policyAssignmentName: "pci-dss-v4-audit",
+      policyAssignmentName: "pci-dss-v4-0-1-audit",
       scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
-      policyDefinitionId: PCI_DSS_V4_INITIATIVE,
-      displayName: "PCI DSS v4 (audit)",
+      policyDefinitionId: PCI_DSS_INITIATIVE,
+      displayName: "PCI DSS v4.0.1 (audit)",
       description:
-        "Built-in PCI DSS v4 initiative in audit mode: compliance of resources changed outside Pulumi shows in Defender for Cloud's regulatory compliance dashboard.",
-      // Its policies only audit; DoNotEnforce also guarantees no deployment is ever blocked by it.
+        "Built-in PCI DSS v4.0.1 initiative in audit mode: compliance of resources changed outside Pulumi shows in Defender for Cloud's regulatory compliance dashboard.",
+      // Its policies audit; DoNotEnforce also guarantees no deployment is ever blocked or remediated by it.
       enforcementMode: authorization.EnforcementMode.DoNotEnforce,
+      // Required by its DeployIfNotExists members (an assignment holding one needs a managed identity, and so a
+      // location); granted no role.
+      identity: { type: authorization.ResourceIdentityType.SystemAssigned },
+      location: args.location,
+      // Graded against what the platform chose, not the initiative's defaults: keys rotate every keyRotationDays
+      // (default limit 30 days), the WAF blocks (the default requires Detection).
+      parameters: {
+        "maximumDaysToRotate-d8cf8476-a2ec-4916-896e-992351803c44": { value: args.keyRotationDays },
+        "modeRequirement-12430be1-6cc8-4527-a9a8-e3d38f250096": { value: "Prevention" },
+      },
       nonComplianceMessages: [
-        { message: "Not compliant with PCI DSS v4: fix it in the Pulumi program (payments-data-platform)." },
+        { message: "Not compliant with PCI DSS v4.0.1: fix it in the Pulumi program (payments-data-platform)." },
       ],
     },
     { parent },

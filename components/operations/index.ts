@@ -12,7 +12,14 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as pulumi from "@pulumi/pulumi";
 import { uuidv5 } from "../../lib/uuid";
 import { deployer, type StackContext } from "../shared";
-import { createAlert, IdTokens, resourceHealthAlert, serviceHealthAlerts, type AlertTarget } from "./alerts";
+import {
+  createAlert,
+  IdTokens,
+  operationAlerts,
+  resourceHealthAlert,
+  serviceHealthAlerts,
+  type AlertTarget,
+} from "./alerts";
 import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
@@ -163,6 +170,7 @@ export class Operations extends pulumi.ComponentResource {
           name,
           {
             subscriptionId,
+            keyRotationDays: cfg.keyRotationDays,
             workspaceId: args.workspace.id,
             securityContactEmails: ops.securityContact ? (ops.securityContactEmails ?? cfg.alertEmails) : undefined,
             location: cfg.location,
@@ -171,6 +179,8 @@ export class Operations extends pulumi.ComponentResource {
           this,
         )
       : undefined;
+    // The activity log alerts the PCI DSS initiative grades, on the subscription the stack governs.
+    if (ops.subscriptionGovernance) operationAlerts(name, { ...target, subscriptionId }, this);
 
     // Sentinel: the rules read what this stack sends (the activity log only where this stack sends it).
     if (ops.sentinel) {

@@ -201,6 +201,8 @@ export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   // The workspace itself rewritten: its retentionInDays governs every table the stack does not override.
   "MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/WRITE",
   "MICROSOFT.SQL/SERVERS/ADMINISTRATORS/WRITE",
+  // A way in through the SQL firewall (both servers take none: public network access is off).
+  "MICROSOFT.SQL/SERVERS/FIREWALLRULES/WRITE",
   "MICROSOFT.DOCUMENTDB/DATABASEACCOUNTS/SQLROLEASSIGNMENTS/WRITE",
   "MICROSOFT.MANAGEDIDENTITY/USERASSIGNEDIDENTITIES/FEDERATEDIDENTITYCREDENTIALS/WRITE",
   // A customer-managed key's identity deleted (its lock lifted first): the service loses its key (customerManagedKey).

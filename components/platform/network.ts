@@ -286,7 +286,7 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
   );
   // The VNet's only log category (VMProtectionAlerts, which Microsoft does not document further) and its metrics, the
   // DDoS ones included (IfUnderDDoSAttack, PacketsDroppedDDoS), in the default (AzureDiagnostics) mode; the DDoS
-  // notifications and mitigation reports come from the public IPs' own settings: the PCI DSS v4 initiative's "Audit diagnostic setting for selected resource types" lists virtual networks,
+  // notifications and mitigation reports come from the public IPs' own settings: Microsoft's "Audit diagnostic setting for selected resource types" (in the retired PCI DSS v4.0 initiative) lists virtual networks,
   // and Microsoft's built-in "Enable logging by category group for Virtual networks" sets `allLogs` and metrics on
   // them (Azure/azure-policy, DS_LA_network-virtualnetworks_DINE.json). A setting is its own resource
   // (Microsoft.Insights), not a write of the VNet, so it never races a subnet join.

@@ -252,26 +252,26 @@ export const governanceActivityLog = stackPolicy(
   },
 );
 
-/** Microsoft's built-in PCI DSS v4 initiative (Regulatory Compliance). */
-export const PCI_DSS_V4_INITIATIVE_ID = "c676748e-3af9-4e22-bc28-50feed564afb";
+/** Microsoft's built-in PCI DSS v4.0.1 initiative (Regulatory Compliance). */
+export const PCI_DSS_INITIATIVE_ID = "a06d5deb-24aa-4991-9d58-fa7563154e31";
 
 export const governancePciInitiative = stackPolicy(
   {
     name: "azure-native-authorization-policyassignment-missing-for-pci-dss-initiative",
     description:
-      "A stack that owns its subscription's governance assigns Microsoft's PCI DSS v4 initiative at the subscription (audit mode is enough), so changes made outside Pulumi show in Defender for Cloud's regulatory compliance dashboard.",
+      "A stack that owns its subscription's governance assigns Microsoft's PCI DSS v4.0.1 initiative at the subscription (audit mode is enough), so changes made outside Pulumi show in Defender for Cloud's regulatory compliance dashboard.",
     severity: "medium",
     pci: ["2.2.1"],
     gdpr: ["5(2)", "32(1)(d)"],
     soc2: ["CC4.1"],
     service: "authorization",
     remediationSteps:
-      "Keep `operations.subscriptionGovernance: true` (the operations tier assigns `/providers/Microsoft.Authorization/policySetDefinitions/c676748e-3af9-4e22-bc28-50feed564afb` to the subscription with `enforcementMode: DoNotEnforce`), or list another initiative's id in `initiativeIds`.",
-    url: "https://learn.microsoft.com/azure/governance/policy/samples/pci-dss-4-0",
+      "Keep `operations.subscriptionGovernance: true` (the operations tier assigns `/providers/Microsoft.Authorization/policySetDefinitions/a06d5deb-24aa-4991-9d58-fa7563154e31` to the subscription with `enforcementMode: DoNotEnforce`), or list another initiative's id in `initiativeIds`.",
+    url: "https://learn.microsoft.com/azure/governance/policy/samples/pci-dss-4-0-1",
     config: {
       governanceStacks: governanceStacksKnob,
       initiativeIds: stringListKnob("Policy set definition GUIDs that count as the PCI DSS initiative.", [
-        PCI_DSS_V4_INITIATIVE_ID,
+        PCI_DSS_INITIATIVE_ID,
       ]),
     },
   },
@@ -291,7 +291,7 @@ export const governancePciInitiative = stackPolicy(
     );
     if (atSubscription.length === 0) {
       report(
-        `stack '${stack}' owns its subscription's governance but assigns no PCI DSS initiative at the subscription: assign policy set ${PCI_DSS_V4_INITIATIVE_ID} (operations.subscriptionGovernance: true).`,
+        `stack '${stack}' owns its subscription's governance but assigns no PCI DSS initiative at the subscription: assign policy set ${PCI_DSS_INITIATIVE_ID} (operations.subscriptionGovernance: true).`,
       );
     }
   },

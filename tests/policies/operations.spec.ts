@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { PCI_DSS_V4_INITIATIVE } from "../../components/operations/governance";
+import { PCI_DSS_INITIATIVE } from "../../components/operations/governance";
 import {
   alertActionGroup,
   alertsEnabled,
@@ -8,7 +8,7 @@ import {
   governanceActivityLog,
   governancePciInitiative,
   operationsPolicies,
-  PCI_DSS_V4_INITIATIVE_ID,
+  PCI_DSS_INITIATIVE_ID,
   prodSentinel,
 } from "../../policies/rules/operations";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
@@ -301,12 +301,12 @@ describe("policies/operations", () => {
         { stack },
       );
     /** The program's PCI DSS v4 assignment, in audit mode. */
-    const pci = (stack = "prod", scope: unknown = SUB, id = PCI_DSS_V4_INITIATIVE_ID) =>
+    const pci = (stack = "prod", scope: unknown = SUB, id = PCI_DSS_INITIATIVE_ID) =>
       resourceRecord(
         "azure-native:authorization:PolicyAssignment",
-        "operations-pci-dss-v4",
+        "operations-pci-dss",
         {
-          policyAssignmentName: "pci-dss-v4-audit",
+          policyAssignmentName: "pci-dss-v4-0-1-audit",
           policyDefinitionId: `/providers/Microsoft.Authorization/policySetDefinitions/${id}`,
           enforcementMode: "DoNotEnforce",
           scope,
@@ -339,12 +339,12 @@ describe("policies/operations", () => {
 
     describe(governancePciInitiative.name, () => {
       it("knows the initiative the program assigns (the pack cannot import the program)", () =>
-        assert.ok(PCI_DSS_V4_INITIATIVE.endsWith(`/${PCI_DSS_V4_INITIATIVE_ID}`)));
+        assert.ok(PCI_DSS_INITIATIVE.endsWith(`/${PCI_DSS_INITIATIVE_ID}`)));
       it("passes the initiative assigned at the subscription (ids in any case)", async () => {
         await expectPass(governancePciInitiative, [workspace("prod"), pci()]);
         await expectPass(governancePciInitiative, [
           workspace("prod"),
-          pci("prod", SUB, PCI_DSS_V4_INITIATIVE_ID.toUpperCase()),
+          pci("prod", SUB, PCI_DSS_INITIATIVE_ID.toUpperCase()),
         ]);
       });
       it("fails a prod stack without it, with another initiative, or with it on a resource group only", async () => {
