@@ -228,16 +228,22 @@ describe("etl (settings and config)", () => {
 
   it("lists the stores' host names and Resource Manager for the outbound allow-list, full names only", () => {
     assert.deepEqual(
-      outboundDomains({
-        oltp: "fog-pay-prod-weu-ab12.database.windows.net",
-        warehouse: "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
-        lake: "https://stpayprodweulakeab12.dfs.core.windows.net/",
-        cosmos: "https://cosmos-pay-prod-weu-ab12.documents.azure.com:443/",
-      }),
+      outboundDomains(
+        {
+          oltp: "fog-pay-prod-weu-ab12.database.windows.net",
+          warehouse: "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
+          lake: "https://stpayprodweulakeab12.dfs.core.windows.net/",
+          cosmos: "https://cosmos-pay-prod-weu-ab12.documents.azure.com:443/",
+        },
+        ["westeurope", "northeurope"],
+      ),
       [
+        "cosmos-pay-prod-weu-ab12-northeurope.documents.azure.com",
+        "cosmos-pay-prod-weu-ab12-westeurope.documents.azure.com",
         "cosmos-pay-prod-weu-ab12.documents.azure.com",
         "fog-pay-prod-weu-ab12.database.windows.net",
         "management.azure.com",
+        "stpayprodweulakeab12.blob.core.windows.net",
         "stpayprodweulakeab12.dfs.core.windows.net",
         "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
       ],

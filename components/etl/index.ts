@@ -243,7 +243,12 @@ export class Etl extends pulumi.ComponentResource {
             allowedDomainNames: {
               value: pulumi
                 .all([t.oltp.server, t.warehouse.server, t.lake.url, t.cosmos.accountEndpoint])
-                .apply(([oltp, warehouse, lake, cosmos]) => outboundDomains({ oltp, warehouse, lake, cosmos })),
+                .apply(([oltp, warehouse, lake, cosmos]) =>
+                  outboundDomains({ oltp, warehouse, lake, cosmos }, [
+                    context.config.location,
+                    context.config.secondaryLocation,
+                  ]),
+                ),
             },
           },
           nonComplianceMessages: [

@@ -188,18 +188,34 @@ export function hostOf(target: string): string {
 }
 
 /**
- * The domains the factory's pipelines reach, for its outbound allow-list: each linked service's host and Resource
- * Manager (the Web activities pausing and resuming the pool, stopping triggers: pipelines/etl/operations.ts). Full
- * names only: the policy takes no wildcard ("Wildcard/regex patterns aren't supported",
- * configure-outbound-allow-list-azure-policy). Sorted, without repeats.
+ * The domains the factory's pipelines reach, for its outbound allow-list: each linked service's host, the hosts those
+ * connectors may also reach (the lake's blob endpoint, behind the `lakeBlob` managed endpoint; the Cosmos DB account's
+ * regional endpoints `<account>-<region>.documents.azure.com`, which its SDK discovers, in `cosmosRegions`), and
+ * Resource Manager (the Web activities pausing and resuming the pool, stopping triggers: pipelines/etl/operations.ts).
+ * Full names only: the policy takes no wildcard ("Wildcard/regex patterns aren't supported",
+ * configure-outbound-allow-list-azure-policy); whether it checks the configured or the contacted host is not
+ * documented, so both are listed (they are the platform's own stores). Sorted, without repeats.
  */
-export function outboundDomains(targets: {
-  readonly oltp: string;
-  readonly warehouse: string;
-  readonly lake: string;
-  readonly cosmos: string;
-}): string[] {
-  const hosts = [targets.oltp, targets.warehouse, targets.lake, targets.cosmos].map(hostOf);
+export function outboundDomains(
+  targets: {
+    readonly oltp: string;
+    readonly warehouse: string;
+    readonly lake: string;
+    readonly cosmos: string;
+  },
+  cosmosRegions: readonly string[] = [],
+): string[] {
+  const lake = hostOf(targets.lake);
+  const cosmos = hostOf(targets.cosmos);
+  const [account, ...domain] = cosmos.split(".");
+  const hosts = [
+    hostOf(targets.oltp),
+    hostOf(targets.warehouse),
+    lake,
+    lake.replace(".dfs.core.windows.net", ".blob.core.windows.net"),
+    cosmos,
+    ...cosmosRegions.map((r) => [`${account}-${r.toLowerCase()}`, ...domain].join(".")),
+  ];
   return [...new Set([...hosts, "management.azure.com"])].sort();
 }
 

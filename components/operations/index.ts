@@ -143,11 +143,18 @@ export class Operations extends pulumi.ComponentResource {
     });
     for (const alert of infra) createAlert(name, alert, target, this);
     resourceHealthAlert(name, { ...target, resourceGroupIds: args.resourceGroups.map((g) => g.id) }, this);
-    serviceHealthAlerts(
-      name,
-      { ...target, subscriptionId, regions: [cfg.location, ...(cfg.secondaryLocation ? [cfg.secondaryLocation] : [])] },
-      this,
-    );
+    // Subscription-wide, so the stack that governs the subscription raises them (two stacks sharing one would page
+    // both groups for each incident).
+    if (ops.subscriptionGovernance)
+      serviceHealthAlerts(
+        name,
+        {
+          ...target,
+          subscriptionId,
+          regions: [cfg.location, ...(cfg.secondaryLocation ? [cfg.secondaryLocation] : [])],
+        },
+        this,
+      );
     this.alertKeys = [...sla, ...infra, ...(ops.sentinel ? [SECURITY_INCIDENT_ALERT] : [])].map((a) => a.key);
 
     // Budget (every stack) and the subscription-wide pieces (the owning stack only).

@@ -159,8 +159,9 @@ export const PRIVILEGED_ROLES = [
 /**
  * Activity log operations that weaken the audit trail or grant a way in that no role assignment shows (the
  * `audit-trail-or-access-change` rule): deletes of what records or reviews (diagnostic settings, alert and analytics
- * rules, action groups, data connectors, locks, the workspace), a purge or a table retention change, and writes of a
- * SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential.
+ * rules, action groups, data connectors, locks, the workspace, Sentinel's onboarding), a purge, a workspace or table
+ * retention change, a Defender plan or security contact written, and writes of a SQL Entra admin or firewall rule, a
+ * Cosmos DB data-plane role assignment or a federated credential.
  */
 export const AUDIT_TRAIL_OR_ACCESS_OPERATIONS = [
   // Deleted, or rewritten (a setting without its categories, a rule disabled, an action group without its
@@ -447,7 +448,7 @@ export function analyticsRules(s: SentinelSources): AnalyticsRule[] {
       key: "audit-trail-or-access-change",
       displayName: "Audit trail weakened, or data access or a way in granted outside the role watch",
       description:
-        "A diagnostic setting, an alert or analytics rule, an action group or the VNet's flow log was deleted or rewritten, a data connector, a lock or the audit workspace deleted, an alert processing rule or a Sentinel automation rule written (muting alerts, closing incidents), the workspace's data purged or a table's retention changed, or a SQL Entra admin, a Cosmos DB data-plane role assignment or a federated credential on a managed identity written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
+        "A diagnostic setting, an alert or analytics rule, an action group, a data connector or the VNet's flow log was deleted or rewritten, a lock or the audit workspace deleted, Sentinel offboarded, an alert processing rule or a Sentinel automation rule written (muting alerts, closing incidents), the workspace rewritten, its data purged or a table's retention changed, a Defender for Cloud plan or the security contact written (a plan set back to Free), or a SQL Entra admin, a SQL firewall rule, a Cosmos DB data-plane role assignment or a federated credential on a managed identity written: outside a reviewed pull request this is an intruder covering their tracks or keeping a way back in. docs/runbook.md",
       severity: Sev.High,
       ...scheduled(15, "AzureActivity", [
         `| where OperationNameValue in~ (${AUDIT_TRAIL_OR_ACCESS_OPERATIONS.map((o) => `"${o}"`).join(", ")})`,

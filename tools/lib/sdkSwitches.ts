@@ -70,8 +70,21 @@ export function declaresInput(body: string, input: string): boolean {
 export function sdkInputsOf(sdkRoot: string, token: string): string[] | undefined {
   const [, module, cls] = token.split(":");
   if (!module || !cls || module.includes("/")) return undefined;
-  const file = path.join(sdkRoot, module, `${cls[0].toLowerCase()}${cls.slice(1)}.d.ts`);
-  if (!fs.existsSync(file)) return undefined;
+  const dir = path.join(sdkRoot, module);
+  let file = path.join(dir, `${cls[0].toLowerCase()}${cls.slice(1)}.d.ts`);
+  // Acronym classes are not named by lower-casing the first letter (`ASCDataConnector` is ascdataConnector.d.ts):
+  // the class whose registered token is this one.
+  if (!fs.existsSync(file)) {
+    if (!fs.existsSync(dir)) return undefined;
+    const js = fs
+      .readdirSync(dir)
+      .find(
+        (f) =>
+          f.endsWith(".js") && fs.readFileSync(path.join(dir, f), "utf8").includes(`static __pulumiType = '${token}'`),
+      );
+    if (!js) return undefined;
+    file = path.join(dir, js.replace(/\.js$/, ".d.ts"));
+  }
   const body = argsBody(fs.readFileSync(file, "utf8"), cls);
   return body === undefined ? undefined : [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
 }
