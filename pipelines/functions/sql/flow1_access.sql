@@ -22,6 +22,9 @@ IF DATABASE_PRINCIPAL_ID(N'$(PaymentApiIdentity)') IS NULL
     CREATE USER [$(PaymentApiIdentity)] FROM EXTERNAL PROVIDER;
 GRANT SELECT, INSERT ON dbo.Payment TO [$(PaymentApiIdentity)];
 REVOKE UPDATE ON dbo.Payment FROM [$(PaymentApiIdentity)];
+-- A new payment only for an active merchant, in a currency still offered (INSERT_PAYMENT_SQL): these columns only.
+GRANT SELECT (MerchantId, Status) ON dbo.Merchant TO [$(PaymentApiIdentity)];
+GRANT SELECT (CurrencyCode, IsActive) ON dbo.Currency TO [$(PaymentApiIdentity)];
 
 -- Fraud scorer: reads new payments through change tracking and keeps its leases in schema az_func (the trigger
 -- creates az_func.GlobalState and one leases table per trigger on first start). The schema is the scorer's own, not

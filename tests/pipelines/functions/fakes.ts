@@ -62,9 +62,12 @@ export const payment = (over: Partial<PaymentChangeRow> = {}): PaymentChangeRow 
 
 /**
  * dbo.Payment as the payment API's writer sees it: inserts a row per (merchant, key) and returns the stored row for a
- * key already used, like INSERT_PAYMENT_SQL does (lib/paymentStore.ts). `fail` makes the next writes throw.
+ * key already used, like INSERT_PAYMENT_SQL does (lib/paymentStore.ts); a new payment of an inactive merchant or in
+ * an inactive currency is refused (`inactive`). `fail` makes the next writes throw.
  */
-export function fakePaymentTable() {
+export function fakePaymentTable(
+  inactive: { readonly merchants?: readonly number[]; readonly currencies?: readonly string[] } = {},
+) {
   const rows = new Map<
     string,
     StoredPaymentRow & { MerchantId: number; IdempotencyKey: string; CreatedByRequest: Buffer }
@@ -81,6 +84,22 @@ export function fakePaymentTable() {
       const { CreatedByRequest, MerchantId: _m, IdempotencyKey: _k, ...stored } = existing;
       return { ...stored, Created: false, Ours: CreatedByRequest.equals(requestToken) };
     }
+    const refused = inactive.merchants?.includes(r.merchantId)
+      ? "merchant_not_active"
+      : inactive.currencies?.includes(r.currencyCode)
+        ? "currency_not_active"
+        : undefined;
+    if (refused)
+      return {
+        PaymentId: "",
+        PaymentMethodId: String(r.paymentMethodId),
+        AmountMinor: String(r.amountMinor),
+        CurrencyCode: r.currencyCode,
+        Status: "",
+        Created: false,
+        Ours: false,
+        Refused: refused,
+      };
     inserts.push(r);
     const row = {
       PaymentId: String(nextId++),

@@ -122,6 +122,30 @@ describe("functions: merchant authentication (client certificate verified by the
       return { res, payment: table.inserts[0], log: outputs.get("%COSMOS_CONTAINER_API_LOGS%") };
     };
 
+    it("refuses a new payment of a merchant not active (403) or in a currency no longer offered (422), inserts nothing, answers a retry", async () => {
+      const run = async (table: ReturnType<typeof fakePaymentTable>, json: unknown = body) => {
+        const { context } = fakeContext();
+        return paymentApiOver(table, { [MERCHANT_AUTHENTICATION_SETTING]: "client-certificate" })(
+          { json: async () => json, headers: new Headers(verified("CN=merchant-42")) } as unknown as HttpRequest,
+          context,
+        );
+      };
+      const suspended = fakePaymentTable({ merchants: [42] });
+      const res = await run(suspended);
+      assert.deepEqual([res.status, (res.jsonBody as { error: string }).error], [403, "merchant_not_active"]);
+      assert.equal(suspended.inserts.length, 0);
+      const retired = fakePaymentTable({ currencies: ["EUR"] });
+      const cur = await run(retired);
+      assert.deepEqual([cur.status, (cur.jsonBody as { error: string }).error], [422, "currency_not_active"]);
+      assert.equal(retired.inserts.length, 0);
+      // A payment stored before the suspension: its retry is still answered (200, the same payment).
+      const table = fakePaymentTable();
+      assert.equal((await run(table)).status, 202);
+      const later = fakePaymentTable({ merchants: [42] });
+      for (const [k, v] of table.rows) later.rows.set(k, v);
+      assert.equal((await run(later)).status, 200);
+    });
+
     it("inserts the payment of the certificate's merchant", async () => {
       const { res, payment } = await call(verified("CN=merchant-42,O=Contoso"), "client-certificate");
       assert.equal(res.status, 202);

@@ -56,6 +56,30 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.throws(() => outcomeOf(request, undefined), /returned no row/);
   });
 
+  it("a new payment of a merchant not active, or in a currency no longer offered, is refused with the reason", () => {
+    for (const reason of ["merchant_not_active", "currency_not_active"] as const)
+      assert.deepEqual(outcomeOf(request, row({ PaymentId: "", Created: false, Refused: reason })), {
+        kind: "refused",
+        reason,
+      });
+    assert.throws(() => outcomeOf(request, row({ Created: false, Refused: "other" })), /unknown reason 'other'/);
+    // The batch checks both before the insert, on the two columns its identity may read, and inserts only when neither
+    // refuses; a retry of a stored payment is read back first (the refusal row comes last).
+    assert.match(
+      INSERT_PAYMENT_SQL,
+      /FROM dbo\.Merchant WHERE MerchantId = @MerchantId AND Status <> 'active'\) THEN 'merchant_not_active'/,
+    );
+    assert.match(
+      INSERT_PAYMENT_SQL,
+      /FROM dbo\.Currency WHERE CurrencyCode = @CurrencyCode AND IsActive = 0\) THEN 'currency_not_active'/,
+    );
+    assert.match(INSERT_PAYMENT_SQL, /WHERE @Refused IS NULL\n {4}AND NOT EXISTS/);
+    assert.ok(
+      INSERT_PAYMENT_SQL.indexOf("ELSE IF EXISTS (SELECT 1 FROM dbo.Payment") <
+        INSERT_PAYMENT_SQL.indexOf("@Refused AS Refused"),
+    );
+  });
+
   it("maps dbo.Payment's foreign keys to the request field they check, and nothing else", () => {
     const fk = (name: string) =>
       sqlError(
@@ -213,7 +237,7 @@ describe("functions: payment store (idempotent insert)", () => {
       // A plain retry raises no error: the key is found before the insert.
       assert.match(
         INSERT_PAYMENT_SQL,
-        /WHERE NOT EXISTS \(SELECT 1 FROM dbo\.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey\);/,
+        /AND NOT EXISTS \(SELECT 1 FROM dbo\.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey\);/,
       );
       assert.match(INSERT_PAYMENT_SQL, /WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;/);
     });
@@ -565,6 +589,9 @@ describe("functions: the payment API's database grants", () => {
     const sql = fs.readFileSync("pipelines/functions/sql/flow1_access.sql", "utf8");
     assert.match(sql, /GRANT SELECT, INSERT ON dbo\.Payment TO \[\$\(PaymentApiIdentity\)\];/);
     assert.match(sql, /REVOKE UPDATE ON dbo\.Payment FROM \[\$\(PaymentApiIdentity\)\];/);
+    // The refusals' two columns of each table, no more (Merchant holds contacts, Currency nothing the API needs else).
+    assert.match(sql, /GRANT SELECT \(MerchantId, Status\) ON dbo\.Merchant TO \[\$\(PaymentApiIdentity\)\];/);
+    assert.match(sql, /GRANT SELECT \(CurrencyCode, IsActive\) ON dbo\.Currency TO \[\$\(PaymentApiIdentity\)\];/);
     assert.doesNotMatch(INSERT_PAYMENT_SQL, /\b(UPDATE|DELETE|MERGE)\b/);
   });
 

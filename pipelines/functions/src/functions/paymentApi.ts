@@ -174,6 +174,20 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
         context.log(businessEvent("payment.store", { outcome: "key_reused", sqlMs: sqlMs() }));
         return { status: 422, jsonBody: { error: "idempotency_key_reused", problems } };
       }
+      case "refused": {
+        // A merchant that is not active may not take new payments (403); a currency no longer offered is the
+        // request's (422).
+        const merchant = outcome.reason === "merchant_not_active";
+        const problems = [
+          merchant
+            ? `merchant ${req.merchantId} is not active: it cannot take new payments`
+            : `currencyCode ${req.currencyCode} is no longer offered`,
+        ];
+        const status = merchant ? 403 : 422;
+        context.extraOutputs.set(apiLogs, log(status, { ...keyed, problems }));
+        context.log(businessEvent("payment.store", { outcome: outcome.reason, sqlMs: sqlMs() }));
+        return { status, jsonBody: { error: outcome.reason, problems } };
+      }
       case "unknown_reference": {
         const problems = [`${outcome.field} ${String(req[outcome.field])} does not exist`];
         context.extraOutputs.set(apiLogs, log(422, { ...keyed, problems }));

@@ -24,14 +24,25 @@ import { POOL_DEFAULTS, PoolTimeoutError, TdsPool, type PooledConnection } from 
  * key check waited for it; read committed snapshot, Azure SQL's default, reads the latest committed version). Any
  * other error is re-thrown with its own number (`THROW;`). No explicit transaction, and tedious sets XACT_ABORT off at
  * login, so nothing is left doomed. No OUTPUT clause: SCOPE_IDENTITY() gives the new key without OUTPUT's limits.
+ *
+ * A new payment needs its merchant `active` (not pending onboarding, suspended or closed: dbo.Merchant.Status) and its
+ * currency still offered (the reference data deactivates a currency, never deletes it: IsActive = 0); otherwise the
+ * batch inserts nothing and answers why (`Refused`). A merchant or currency that does not exist is left to the foreign
+ * keys (547, `unknown_reference`). A retry of a payment stored before a suspension is still read back and answered.
+ * The payment API's identity reads only those two columns of each table (pipelines/functions/sql/flow1_access.sql).
  */
 export const INSERT_PAYMENT_SQL = [
   "SET NOCOUNT ON;",
   "DECLARE @Inserted INT = 0;",
+  "DECLARE @Refused VARCHAR(32) = CASE",
+  "    WHEN EXISTS (SELECT 1 FROM dbo.Merchant WHERE MerchantId = @MerchantId AND Status <> 'active') THEN 'merchant_not_active'",
+  "    WHEN EXISTS (SELECT 1 FROM dbo.Currency WHERE CurrencyCode = @CurrencyCode AND IsActive = 0) THEN 'currency_not_active'",
+  "END;",
   "BEGIN TRY",
   "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode, CreatedByRequest)",
   "    SELECT @MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode, @CreatedByRequest",
-  "    WHERE NOT EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey);",
+  "    WHERE @Refused IS NULL",
+  "    AND NOT EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey);",
   "    SET @Inserted = @@ROWCOUNT;",
   "END TRY",
   "BEGIN CATCH",
@@ -40,11 +51,16 @@ export const INSERT_PAYMENT_SQL = [
   "IF @Inserted = 1",
   "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
   "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created,",
-  "        CAST(1 AS BIT) AS Ours;",
-  "ELSE",
+  "        CAST(1 AS BIT) AS Ours, CAST(NULL AS VARCHAR(32)) AS Refused;",
+  "ELSE IF EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey)",
   "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created,",
-  "        CAST(CASE WHEN CreatedByRequest = @CreatedByRequest THEN 1 ELSE 0 END AS BIT) AS Ours",
+  "        CAST(CASE WHEN CreatedByRequest = @CreatedByRequest THEN 1 ELSE 0 END AS BIT) AS Ours,",
+  "        CAST(NULL AS VARCHAR(32)) AS Refused",
   "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
+  "ELSE",
+  "    SELECT CAST(NULL AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
+  "        @CurrencyCode AS CurrencyCode, CAST(NULL AS VARCHAR(20)) AS Status, CAST(0 AS BIT) AS Created,",
+  "        CAST(0 AS BIT) AS Ours, @Refused AS Refused;",
 ].join("\n");
 
 /** The row the batch returns (bigint columns arrive as strings from tedious). */
@@ -61,7 +77,13 @@ export interface StoredPaymentRow {
    * ours.
    */
   readonly Ours?: boolean;
+  /** Why the batch inserted nothing and found no payment under the key (INSERT_PAYMENT_SQL); null otherwise. */
+  readonly Refused?: string | null;
 }
+
+/** Why a new payment is refused before its insert (INSERT_PAYMENT_SQL's `@Refused`). */
+export const REFUSALS = ["merchant_not_active", "currency_not_active"] as const;
+export type Refusal = (typeof REFUSALS)[number];
 
 /** Bytes of the random token a request stores with its insert (`dbo.Payment.CreatedByRequest`, BINARY(16)). */
 export const REQUEST_TOKEN_BYTES = 16;
@@ -81,11 +103,18 @@ export type StoreOutcome =
   /** The key names a payment with other fields: the merchant reused a key (the fields that differ). */
   | { readonly kind: "key_reused"; readonly paymentId: string; readonly fields: readonly string[] }
   /** A foreign key refused the row: the request names a merchant, payment method or currency that does not exist. */
-  | { readonly kind: "unknown_reference"; readonly field: "merchantId" | "paymentMethodId" | "currencyCode" };
+  | { readonly kind: "unknown_reference"; readonly field: "merchantId" | "paymentMethodId" | "currencyCode" }
+  /** A new payment for a merchant that is not active, or in a currency no longer offered. */
+  | { readonly kind: "refused"; readonly reason: Refusal };
 
 /** What the batch's row means for the request (pure). */
 export function outcomeOf(request: CreatePaymentRequest, row: StoredPaymentRow | undefined): StoreOutcome {
   if (!row) throw new Error("the payment insert returned no row");
+  if (row.Refused) {
+    const reason = REFUSALS.find((r) => r === row.Refused);
+    if (!reason) throw new Error(`the payment insert refused the payment for an unknown reason '${row.Refused}'`);
+    return { kind: "refused", reason };
+  }
   const paymentId = String(row.PaymentId);
   if (row.Created) return { kind: "created", paymentId, status: row.Status };
   const fields = REPEATED.filter(([field, column]) => String(request[field]) !== String(row[column]).trim()).map(
