@@ -136,9 +136,16 @@ export function main(
   model: DataModel = dataModel,
   adfDir: string | undefined = dir === SQL_DIR ? ADF_DIR : undefined,
 ): number {
+  const usage =
+    "usage: npm run sql:generate   (writes pipelines/sql, pipelines/adf and pipelines/functions/src/generated from the data model)\n" +
+    "       npm run sql:check      (exits 1 when a generated file is stale, writes nothing)";
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage);
+    return 0;
+  }
   const unknown = argv.filter((a) => a !== "--check");
   if (unknown.length) {
-    console.error(`usage: tsx pipelines/generate.ts [--check]   (unknown argument: ${unknown.join(" ")})`);
+    console.error(`error (usage): unknown argument '${unknown.join(" ")}'\n${usage}`);
     return 2;
   }
   const problems = validateModel(model);

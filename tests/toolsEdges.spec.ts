@@ -16,7 +16,7 @@ import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { SchemaStore } from "../tools/lib/armSchema/store";
 import { checkGroups, checkShare } from "../tools/lib/deployedView";
-import { intOption, parseArgs, UsageError } from "../tools/lib/cli";
+import { helpOrBadArgs, intOption, parseArgs, UsageError } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -717,6 +717,27 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       () => loadStackConfig(ROOT, "dev", path.join(dir, "none.yaml")),
       (e: unknown) => e instanceof Error && e.message === `stack file ${path.join(dir, "none.yaml")}: no such file`,
     ));
+
+  it("the small tools answer --help with their usage (0) and an unknown argument with an error (2), before any work", () => {
+    const printed: string[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = (m: string) => void printed.push(`out: ${m}`);
+    console.error = (m: string) => void printed.push(`err: ${m}`);
+    try {
+      assert.equal(helpOrBadArgs(["--help"], "usage: x", ["check"]), 0);
+      assert.equal(helpOrBadArgs(["-h"], "usage: x", ["check"]), 0);
+      assert.equal(helpOrBadArgs(["--chek"], "usage: x", ["check"]), 2);
+      assert.equal(helpOrBadArgs(["--check"], "usage: x", ["check"]), undefined);
+      assert.equal(helpOrBadArgs(["--runs", "5", "--stack=dev"], "usage: x", [], ["runs", "stack"]), undefined);
+    } finally {
+      [console.log, console.error] = [log, error];
+    }
+    assert.deepEqual(printed, [
+      "out: usage: x",
+      "out: usage: x",
+      "err: error (usage): unknown argument '--chek'\nusage: x",
+    ]);
+  });
 
   it("an option followed by another option instead of its value is bad usage", () =>
     assert.throws(

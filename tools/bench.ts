@@ -15,6 +15,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { helpOrBadArgs } from "./lib/cli";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -201,7 +202,13 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
+const USAGE =
+  "usage: npm run bench [-- --runs N (default 3) --stack dev|prod (default prod)]\n" +
+  "       times the offline preview (in process and as typed through npm) against loading the SDK alone; exits 1 over budget";
+
 if (require.main === module) {
+  const early = helpOrBadArgs(process.argv.slice(2), USAGE, [], ["runs", "stack", "child"]);
+  if (early !== undefined) process.exit(early);
   main().then(
     (code) => process.exit(code),
     (e) => {

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { helpOrBadArgs } from "./lib/cli";
 import type { ResourceRecord } from "./lib/policyRunner";
 import { ROOT } from "./lib/preview";
 import { estimate } from "./lib/cost/estimate";
@@ -81,7 +82,16 @@ async function main(): Promise<number> {
     return stale.length ? 1 : 0;
   }
   for (const [f, t] of docs) fs.writeFileSync(f, t);
+  console.log(`wrote ${docs.map(([f]) => path.relative(ROOT, f)).join(", ")}`);
   return 0;
 }
 
-if (require.main === module) main().then((c) => process.exit(c));
+const USAGE =
+  "usage: npm run cost:docs               (writes docs/cost.md and docs/capacity.md from both stacks' offline previews)\n" +
+  "       npm run cost:docs -- --check    (exits 1 when either is stale, writes nothing)";
+
+if (require.main === module) {
+  const early = helpOrBadArgs(process.argv.slice(2), USAGE, ["check"]);
+  if (early !== undefined) process.exit(early);
+  main().then((c) => process.exit(c));
+}

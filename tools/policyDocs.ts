@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policies } from "@pulumi/policy";
+import { helpOrBadArgs } from "./lib/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 export const DOC = path.join(ROOT, "docs", "policy-rules.md");
@@ -86,6 +87,13 @@ export function currentPolicyDocs(): string {
 }
 
 if (require.main === module) {
+  const early = helpOrBadArgs(
+    process.argv.slice(2),
+    "usage: npm run policy:docs               (writes docs/policy-rules.md from the pack's metadata)\n" +
+      "       npm run policy:docs -- --check    (exits 1 when it is stale, writes nothing)",
+    ["check"],
+  );
+  if (early !== undefined) process.exit(early);
   const text = currentPolicyDocs();
   if (process.argv.includes("--check")) {
     const onDisk = fs.existsSync(DOC) ? fs.readFileSync(DOC, "utf8") : "";

@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { helpOrBadArgs } from "./lib/cli";
 import { readSdkSwitches, renderSdkSwitches } from "./lib/sdkSwitches";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -19,6 +20,13 @@ export function currentSdkSwitches(): string {
 }
 
 if (require.main === module) {
+  const early = helpOrBadArgs(
+    process.argv.slice(2),
+    "usage: npm run policy:sdk-switches               (writes policies/lib/sdkSwitches.ts from the installed azure-native)\n" +
+      "       npm run policy:sdk-switches -- --check    (exits 1 when it is stale, writes nothing)",
+    ["check"],
+  );
+  if (early !== undefined) process.exit(early);
   const text = currentSdkSwitches();
   if (process.argv.includes("--check")) {
     const stale = !fs.existsSync(SDK_SWITCHES_FILE) || fs.readFileSync(SDK_SWITCHES_FILE, "utf8") !== text;

@@ -63,6 +63,30 @@ export function parseArgs(argv: readonly string[], options: readonly string[], f
   return { values, flags: set };
 }
 
+/**
+ * For the small tools without `runCli` (a `--check` flag, a number or two): `--help`/`-h` prints `usage` and answers
+ * 0, and an argument the tool does not take prints it with `usage` and answers 2, both before the tool does anything
+ * (it would otherwise rewrite tracked files or run a minute-long benchmark). `undefined`: go on.
+ */
+export function helpOrBadArgs(
+  argv: readonly string[],
+  usage: string,
+  flags: readonly string[],
+  options: readonly string[] = [],
+): number | undefined {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage);
+    return 0;
+  }
+  try {
+    parseArgs(argv, options, flags);
+  } catch (e) {
+    console.error(`error (usage): ${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  return undefined;
+}
+
 export function writeFile(file: string, content: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, content);

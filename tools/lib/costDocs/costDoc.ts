@@ -326,8 +326,9 @@ Every figure here is computed by the estimator (\`tools/lib/cost/\`) over the re
 with the stack's usage assumptions (\`usage\` in \`Pulumi.<stack>.yaml\`, defaults in \`lib/usage.ts\`) and the
 price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region, date and public source).
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
-\`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month, and the
-pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
+\`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month (a change of
+the usage assumptions themselves needs the base's stack file too, \`--base-stack-file <the base's Pulumi.<stack>.yaml>\`:
+otherwise both exports are priced with today's), and the pull-request workflow puts that change in the job summary. \`npm run cost:retail\` (with network access) asks the Azure
 Retail Prices API for the meters the table prices at another region's rates or derives, in West Europe (the
 other-region rows the stacks use that it does not ask for are \`RETAIL_NOT_ASKED\` in \`retail.ts\`, each with the
 reason); with \`--write\` it
