@@ -925,7 +925,7 @@ describe("offline preview", function () {
       ]);
       assert.match(
         insecure.stdout,
-        /Summary: stack insecure: 6 resources, \d+ policies evaluated \(\d+ not applicable\), \d+ mandatory/,
+        /Summary: stack insecure: 6 resources \(the components and the stack left out\), \d+ policies: \d+ evaluated, \d+ not applicable; \d+ mandatory/,
       );
       assert.ok(
         !fs.readFileSync(path.join(tmp, "insecure-export.json"), "utf8").includes("P@ssw0rd-in-code!"),

@@ -16,7 +16,7 @@ import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { SchemaStore } from "../tools/lib/armSchema/store";
 import { checkGroups, checkShare } from "../tools/lib/deployedView";
-import { helpOrBadArgs, intOption, parseArgs, UsageError } from "../tools/lib/cli";
+import { helpOrBadArgs, intOption, parseArgs, sameStackExports, UsageError } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -737,6 +737,20 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       "out: usage: x",
       "err: error (usage): unknown argument '--chek'\nusage: x",
     ]);
+  });
+
+  it("changes and cost:diff refuse two exports of different stacks, naming both", () => {
+    const r = (stack: string, project = "payments-data-platform") => [{ urn: `urn:pulumi:${stack}::${project}::t::n` }];
+    assert.throws(
+      () => sameStackExports(r("dev"), r("prod")),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message ===
+          "the base export is of stack dev/payments-data-platform and the head of prod/payments-data-platform: compare two exports of one stack (project/stack)",
+    );
+    assert.throws(() => sameStackExports(r("prod", "a"), r("prod", "b")), UsageError);
+    sameStackExports(r("prod"), r("prod"));
+    sameStackExports([], r("prod"));
   });
 
   it("an option followed by another option instead of its value is bad usage", () =>

@@ -26,7 +26,7 @@ runCli(USAGE, async (argv) => {
   if (!file) throw new UsageError("--file is required");
   if (!fs.existsSync(file)) throw new UsageError(`--file ${file}: no such file`);
   // Loaded after the arguments are checked, so bad usage answers at once.
-  const { mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
+  const { isUndecided, mandatoryViolations } = require("./lib/policyRunner") as typeof import("./lib/policyRunner");
   const { analyzeExport, ExportFormatError, packVersion, PACK_NAME, readPolicyConfig } =
     require("./lib/preview") as typeof import("./lib/preview");
   const { formatVerdict, verdictJson, verdictMarkdown } = require("./lib/report") as typeof import("./lib/report");
@@ -61,7 +61,16 @@ runCli(USAGE, async (argv) => {
     policyConfig: args.values["policy-config"] ? readPolicyConfig(args.values["policy-config"]) : undefined,
   });
   const pack = `${PACK_NAME}@v${packVersion()}`;
-  if (reading.encryptedSecrets > 0)
+  const offline =
+    (doc as { deployment?: { manifest?: { version?: string } } }).deployment?.manifest?.version === "offline-preview";
+  // An unknown secret makes the rule that reads it report "can't run" (isUndecided): none reported, nothing to say.
+  const undecided = verdict.violations.some(isUndecided);
+  if (reading.encryptedSecrets > 0 && undecided && offline)
+    process.stderr.write(
+      `note: ${reading.encryptedSecrets} secret value(s) in ${file} are the offline preview's placeholders: the rules ` +
+        "that read them cannot decide (reported as unable to run); the deployed stack's export decides them\n",
+    );
+  else if (reading.encryptedSecrets > 0 && undecided)
     process.stderr.write(
       `warning: ${reading.encryptedSecrets} secret value(s) in ${file} are encrypted: the rules that read them cannot ` +
         "decide (reported as unable to run), where the CLI's analyzer sees their values; for its verdict, analyze " +

@@ -7,7 +7,7 @@
  * would fail `pulumi up` or lose what a rename meant to keep is also an error annotation on the run (`::error::`), so
  * a pull request shows it beside its checks.
  */
-import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+import { parseArgs, runCli, sameStackExports, UsageError, writeFile } from "./lib/cli";
 
 const USAGE = `usage: npm run changes -- --base <export.json> --head <export.json> [options]
   --stack NAME          the stack's name in the output (default: from the head's URNs)
@@ -21,7 +21,9 @@ runCli(USAGE, async (argv) => {
   const { readExportFile } = require("./lib/preview") as typeof import("./lib/preview");
   const { blocking, formatChanges, plannedChanges } = require("./lib/changes") as typeof import("./lib/changes");
   const h = readExportFile(head);
-  const changes = plannedChanges(readExportFile(base), h);
+  const b = readExportFile(base);
+  sameStackExports(b, h);
+  const changes = plannedChanges(b, h);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";
   console.log(formatChanges(changes, stack, false));
   if (process.env.GITHUB_ACTIONS === "true")

@@ -6,7 +6,7 @@
  * month, per tier and line by line. Exit 0, or 2 on bad usage / files / config.
  */
 import * as fs from "node:fs";
-import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+import { parseArgs, runCli, sameStackExports, UsageError, writeFile } from "./lib/cli";
 
 const USAGE = `usage: npm run cost:diff -- --base <export.json> --head <export.json> [options]
   --stack NAME          stack whose usage config applies (default: from the head's URNs)
@@ -27,6 +27,7 @@ runCli(USAGE, async (argv) => {
   const { costOfStack, diffEstimates, formatDiff } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
   const b = readExportFile(base);
   const h = readExportFile(head);
+  sameStackExports(b, h);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2];
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");
   const opts = { stack, root: ROOT, stackFile: args.values["stack-file"] };

@@ -87,6 +87,26 @@ export function helpOrBadArgs(
   return undefined;
 }
 
+/**
+ * The stack and project two exports are of (from their URNs, `urn:pulumi:<stack>::<project>::…`), refused when they
+ * differ: `changes` and `cost:diff` compare two versions of one stack (a dev base against a prod head would list every
+ * resource as deleted and created). An empty export says nothing and is taken.
+ */
+export function sameStackExports(
+  base: readonly { readonly urn: string }[],
+  head: readonly { readonly urn: string }[],
+): void {
+  const of = (records: readonly { readonly urn: string }[]) => {
+    const [stackPart, project] = records[0]?.urn.split("::") ?? [];
+    return stackPart ? `${stackPart.split(":")[2]}/${project}` : undefined;
+  };
+  const [b, h] = [of(base), of(head)];
+  if (b && h && b !== h)
+    throw new UsageError(
+      `the base export is of stack ${b} and the head of ${h}: compare two exports of one stack (project/stack)`,
+    );
+}
+
 export function writeFile(file: string, content: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, content);

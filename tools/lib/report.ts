@@ -110,9 +110,11 @@ export function summaryLine(verdict: Verdict): string {
   const statuses = verdict.policies.map((p) => ruleStatus(verdict, p.name));
   const applied = statuses.filter((s) => s !== "disabled" && s !== "not applicable").length;
   const notApplicable = statuses.filter((s) => s === "not applicable").length;
+  const disabled = statuses.filter((s) => s === "disabled").length;
   return (
-    `Summary: stack ${verdict.stack ?? "?"}: ${verdict.resourceCount} resources, ${applied} policies evaluated ` +
-    `(${notApplicable} not applicable), ` +
+    `Summary: stack ${verdict.stack ?? "?"}: ${verdict.resourceCount} resources (the components and the stack left out), ` +
+    `${verdict.policies.length} policies: ${applied} evaluated, ${notApplicable} not applicable` +
+    `${disabled > 0 ? `, ${disabled} disabled` : ""}; ` +
     `${mandatory} mandatory and ${advisory} advisory violations, ${verdict.exemptions.length} exemptions`
   );
 }
