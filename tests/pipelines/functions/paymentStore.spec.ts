@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import type { Connection, Request } from "tedious";
 import { TokenUnavailableError } from "../../../pipelines/functions/src/lib/azure";
-import { handleLateErrors, loginWithErrorNumber } from "../../../pipelines/functions/src/lib/tds";
+import { handleLateErrors, loginWithErrorNumber, loginWithin } from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
 import {
@@ -548,6 +548,33 @@ describe("functions: a refused login carries the server's error number", () => {
     };
     return c as unknown as Connection;
   };
+  it("bounds the whole login by the wall clock, redirect included: past it the connection is closed, a transient timeout", async () => {
+    let closed = 0;
+    const hanging = new EventEmitter() as EventEmitter & {
+      connect: (cb: (e?: Error) => void) => void;
+      close: () => void;
+    };
+    // A login that never answers (slow at the gateway, then again at the node after the redirect).
+    hanging.connect = () => undefined;
+    hanging.close = () => void (closed += 1);
+    const started = Date.now();
+    const e = await loginWithin(hanging as unknown as Connection, 50).catch((x: unknown) => x);
+    assert.ok(Date.now() - started < 1000);
+    assert.equal((e as { code?: string }).code, "ETIMEOUT");
+    assert.match((e as Error).message, /within 50ms/);
+    assert.equal(closed, 1);
+    assert.ok(isTransient(e) && isConnectionFatal(e));
+    // A login that answers in time is not closed.
+    const quick = new EventEmitter() as EventEmitter & {
+      connect: (cb: (e?: Error) => void) => void;
+      close: () => void;
+    };
+    quick.connect = (cb) => setTimeout(() => cb(), 5);
+    quick.close = () => void (closed += 1);
+    await loginWithin(quick as unknown as Connection, 1000);
+    assert.equal(closed, 1);
+  });
+
   it("takes the first message: a database that cannot be opened (4060, then 18456) is transient", async () => {
     const c = new EventEmitter() as EventEmitter & { connect: (cb: (e?: Error) => void) => void };
     c.connect = (cb) => {

@@ -188,7 +188,8 @@ export type PaymentWriter = (
 /**
  * The payment API's time limits, so that two attempts end within the host's 30-second function timeout (host.json)
  * and the merchant always gets an answer (and the call its api_logs item): one attempt takes at most the pool wait,
- * the token, the login, the statement and its cancellation (about 18 s); a second starts only within RETRY_BUDGET_MS
+ * the token, the login (its wall clock, Azure SQL's redirect included: tds.ts `loginWithin`), the statement and its
+ * cancellation (about 18 s); a second starts only within RETRY_BUDGET_MS
  * of the first.
  */
 export const PAYMENT_LIMITS = {

@@ -61,8 +61,38 @@ export async function connectTds(
       readOnlyIntent: target.readOnlyIntent === true,
     },
   });
-  await loginWithErrorNumber(connection);
-  return handleLateErrors(connection);
+  handleLateErrors(connection);
+  await loginWithin(connection, limits.connectTimeoutMs);
+  return connection;
+}
+
+/**
+ * The login within `ms` of wall clock, redirect included: tedious starts a new connect timer when Azure SQL redirects
+ * the login to the database's node (connection.js `performReRouting` calls `initialiseConnection` again), so a login
+ * slow at the gateway and again at the node could take twice `connectTimeout` and run past the budget its caller gave
+ * it (the payment API's 30 s). Past `ms` the connection is closed and the login fails as a timeout (`ETIMEOUT`:
+ * transient, as tedious' own).
+ */
+export async function loginWithin(connection: Pick<Connection, "on" | "connect" | "close">, ms: number): Promise<void> {
+  const login = loginWithErrorNumber(connection);
+  // Whatever the closed login reports later goes nowhere.
+  login.catch(() => undefined);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      connection.close();
+      reject(
+        Object.assign(new Error(`Failed to log in within ${ms}ms (Azure SQL's redirect included)`), {
+          code: "ETIMEOUT",
+        }),
+      );
+    }, ms);
+  });
+  try {
+    await Promise.race([login, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Connects; a refused login's error carries the number of the server's first error message (see connectTds). */
