@@ -18,6 +18,7 @@ import {
   runInsert,
   storePayment,
   unknownReference,
+  type PaymentWriter,
   type StoredPaymentRow,
 } from "../../../pipelines/functions/src/lib/paymentStore";
 import { PoolTimeoutError, TdsPool, type PooledConnection } from "../../../pipelines/functions/src/lib/tdsPool";
@@ -128,6 +129,22 @@ describe("functions: payment store (idempotent insert)", () => {
     };
     const outcome = await storePayment(request, write, { retryDelayMs: 0 });
     assert.deepEqual(outcome, { kind: "created", paymentId: "1000", status: "pending" });
+  });
+
+  it("retries a connection-level failure on a new connection, a deadlock (the server answered) on any", async () => {
+    const asked: (boolean | undefined)[] = [];
+    const failing =
+      (error: unknown): PaymentWriter =>
+      async (r, t, o) => {
+        asked.push(o?.fresh);
+        if (asked.length % 2 === 1) throw error;
+        return fakePaymentTable().write(r, t);
+      };
+    await storePayment(request, failing(Object.assign(new Error("timeout"), { code: "ETIMEOUT" })), {
+      retryDelayMs: 0,
+    });
+    await storePayment(request, failing(sqlError(1205)), { retryDelayMs: 0 });
+    assert.deepEqual(asked, [undefined, true, undefined, undefined]);
   });
 
   it("both attempts carry one random token of the column's size; each request draws its own", async () => {
@@ -332,6 +349,15 @@ describe("functions: TDS connection pool", () => {
       acquireTimeoutMs: 50,
       ...over,
     });
+
+  it("a fresh use opens a new connection, closing an idle one at the pool's size, never reusing one", async () => {
+    const p = pool();
+    const [a, b] = await Promise.all([p.use(async (c) => c.id), p.use(async (c) => c.id)]);
+    assert.equal(p.idleCount, 2);
+    const fresh = await p.use(async (c) => c.id, undefined, { fresh: true });
+    assert.ok(fresh !== a && fresh !== b, "a new login");
+    assert.equal(p.size, 2, "within the pool's size: an idle one was closed for it");
+  });
 
   it("reuses a released connection instead of logging in again", async () => {
     const p = pool();

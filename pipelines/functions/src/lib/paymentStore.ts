@@ -4,8 +4,9 @@
  * request learns what happened to the first instead of failing (the SQL output binding this replaces inserted after
  * the handler returned, and answered a retry 500).
  *
- * Because the write is idempotent, a request whose connection fails or times out is retried once on another pooled
- * connection (a new one only if none is idle): if the first attempt committed, the retry reads the payment back, and
+ * Because the write is idempotent, a request whose connection fails or times out is retried once, on a newly opened
+ * connection (an idle one may be as dead as the one that failed; after a transient error the server answered, any
+ * pooled one): if the first attempt committed, the retry reads the payment back, and
  * knows it for its own by the random token the insert stored (`CreatedByRequest`), not by when it was inserted: a
  * merchant's retry sent while the first request was still trying finds the same row, with the first request's token.
  */
@@ -183,6 +184,8 @@ function sqlError(error: unknown): { number?: number; code?: string; severity?: 
 export type PaymentWriter = (
   request: CreatePaymentRequest,
   requestToken: Buffer,
+  /** Run on a newly opened connection (the retry after a connection-level failure). */
+  options?: { readonly fresh?: boolean },
 ) => Promise<StoredPaymentRow | undefined>;
 
 /**
@@ -221,15 +224,18 @@ export async function storePayment(
   const started = clock();
   const token = options.requestToken ?? randomBytes(REQUEST_TOKEN_BYTES);
   if (token.length !== REQUEST_TOKEN_BYTES) throw new Error(`a request token is ${REQUEST_TOKEN_BYTES} bytes`);
+  let fresh = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const row = await write(request, token);
+      const row = await write(request, token, fresh ? { fresh } : undefined);
       const outcome = outcomeOf(request, row);
       return row?.Ours === true && outcome.kind === "replayed" ? { ...outcome, kind: "created" } : outcome;
     } catch (error) {
       const field = unknownReference(error);
       if (field) return { kind: "unknown_reference", field };
       if (attempt >= 2 || !isTransient(error) || clock() - started > RETRY_BUDGET_MS) throw error;
+      // The connection failed (no answer, or a socket error): retry on a new one, not on an idle one of its age.
+      fresh = isConnectionFatal(error);
       await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 200));
     }
   }
@@ -284,5 +290,6 @@ export function pooledPaymentWriter(target: TdsTarget, tokens: Pick<ManagedIdent
     // No login retries inside tedious: storePayment retries the whole write, within its budget.
     open: async () => new TrackedConnection(await connectTds(target, tokens, { ...PAYMENT_LIMITS, loginRetries: 0 })),
   });
-  return (request, requestToken) => pool.use((c) => runInsert(c.connection, request, requestToken), isConnectionFatal);
+  return (request, requestToken, options) =>
+    pool.use((c) => runInsert(c.connection, request, requestToken), isConnectionFatal, options);
 }

@@ -76,8 +76,12 @@ export class TdsPool<C extends PooledConnection> {
    * Runs `work` on a pooled connection. A connection that `work` reports as broken (or that threw an error `isFatal`
    * says left the connection unusable) is closed, not returned.
    */
-  async use<T>(work: (connection: C) => Promise<T>, isFatal: (error: unknown) => boolean = () => true): Promise<T> {
-    const slot = await this.acquire();
+  async use<T>(
+    work: (connection: C) => Promise<T>,
+    isFatal: (error: unknown) => boolean = () => true,
+    { fresh = false }: { readonly fresh?: boolean } = {},
+  ): Promise<T> {
+    const slot = fresh ? await this.acquireFresh() : await this.acquire();
     let fatal = false;
     try {
       return await work(slot.connection);
@@ -92,6 +96,27 @@ export class TdsPool<C extends PooledConnection> {
   /** Closes the idle connections (in-use ones close when released after this). */
   drain(): void {
     for (const slot of this.idle.splice(0)) this.discard(slot);
+  }
+
+  /**
+   * A newly opened connection, never an idle one: after a connection-level failure the idle ones may be as dead as
+   * the one that failed (a blip with no reset leaves their sockets open until TCP keepalive notices, 30 s), so a retry
+   * on one of them would fail the same way. At the pool's size, an idle one is closed to make room; with none idle,
+   * the retry waits as any caller does.
+   */
+  private async acquireFresh(): Promise<Slot<C>> {
+    if (this.open >= this.options.max && this.idle.length > 0) this.discard(this.idle.shift() as Slot<C>);
+    if (this.open >= this.options.max) return this.acquire();
+    this.open++;
+    try {
+      const connection = await this.options.open();
+      const t = this.now();
+      return { connection, openedAt: t, releasedAt: t };
+    } catch (error) {
+      this.open--;
+      this.wakeOpener();
+      throw error;
+    }
   }
 
   private async acquire(): Promise<Slot<C>> {
