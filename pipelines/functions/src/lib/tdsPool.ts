@@ -107,6 +107,11 @@ export class TdsPool<C extends PooledConnection> {
   private async acquireFresh(): Promise<Slot<C>> {
     if (this.open >= this.options.max && this.idle.length > 0) this.discard(this.idle.shift() as Slot<C>);
     if (this.open >= this.options.max) return this.acquire();
+    return this.openSlot();
+  }
+
+  /** Opens a connection into a slot of its own (the caller saw room for it). */
+  private async openSlot(): Promise<Slot<C>> {
     this.open++;
     try {
       const connection = await this.options.open();
@@ -126,18 +131,7 @@ export class TdsPool<C extends PooledConnection> {
       if (this.usable(slot, this.now())) return slot;
       this.discard(slot);
     }
-    if (this.open < this.options.max) {
-      this.open++;
-      try {
-        const connection = await this.options.open();
-        const t = this.now();
-        return { connection, openedAt: t, releasedAt: t };
-      } catch (error) {
-        this.open--;
-        this.wakeOpener();
-        throw error;
-      }
-    }
+    if (this.open < this.options.max) return this.openSlot();
     return new Promise<Slot<C>>((resolve, reject) => {
       const waiter = {
         resolve,
