@@ -746,7 +746,7 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       (e: unknown) =>
         e instanceof UsageError &&
         e.message ===
-          "the base export is of stack dev/payments-data-platform and the head of prod/payments-data-platform: compare two exports of one stack (project/stack)",
+          "the base export is of stack dev/payments-data-platform and the head of prod/payments-data-platform: compare two exports of one stack (stack/project)",
     );
     assert.throws(() => sameStackExports(r("prod", "a"), r("prod", "b")), UsageError);
     sameStackExports(r("prod"), r("prod"));

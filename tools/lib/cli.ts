@@ -103,7 +103,7 @@ export function sameStackExports(
   const [b, h] = [of(base), of(head)];
   if (b && h && b !== h)
     throw new UsageError(
-      `the base export is of stack ${b} and the head of ${h}: compare two exports of one stack (project/stack)`,
+      `the base export is of stack ${b} and the head of ${h}: compare two exports of one stack (stack/project)`,
     );
 }
 

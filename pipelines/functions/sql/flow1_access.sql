@@ -1,4 +1,5 @@
--- Flow 1 database access for the ingestion function apps (run once per environment, after 01_oltp_schema.sql).
+-- Flow 1 database access for the ingestion function apps (run once per environment, after 01_oltp_schema.sql, and
+-- again whenever this file changes: every statement checks first).
 -- Run as a member of the Entra admin group over the private network (see pipelines/README.md), with the
 -- identities' names from the stack (id-<workload>-<env>-<region>-payapi / -fraud), e.g.:
 --   sqlcmd -S <server>.database.windows.net -d <db> --authentication-method ActiveDirectoryDefault -b \
@@ -23,6 +24,7 @@ IF DATABASE_PRINCIPAL_ID(N'$(PaymentApiIdentity)') IS NULL
 GRANT SELECT, INSERT ON dbo.Payment TO [$(PaymentApiIdentity)];
 REVOKE UPDATE ON dbo.Payment FROM [$(PaymentApiIdentity)];
 -- A new payment only for an active merchant, in a currency still offered (INSERT_PAYMENT_SQL): these columns only.
+-- A database set up before these two grants: re-run this script (until then the API skips both checks and logs it).
 GRANT SELECT (MerchantId, Status) ON dbo.Merchant TO [$(PaymentApiIdentity)];
 GRANT SELECT (CurrencyCode, IsActive) ON dbo.Currency TO [$(PaymentApiIdentity)];
 

@@ -11,6 +11,8 @@ import {
 } from "../../../pipelines/functions/src/lib/merchantAuth";
 import { fakeContext, fakePaymentTable, paymentApiOver } from "./fakes";
 import { isRequestNumber, MAX_REQUEST_NUMBER } from "../../../pipelines/functions/src/lib/payment";
+import { paymentHandler } from "../../../pipelines/functions/src/functions/paymentApi";
+import type { PaymentWriter, StoredPaymentRow } from "../../../pipelines/functions/src/lib/paymentStore";
 
 /** The headers the gateway sets after verifying a client certificate. */
 const verified = (subject: string, verification = "SUCCESS") => ({
@@ -144,6 +146,32 @@ describe("functions: merchant authentication (client certificate verified by the
       const later = fakePaymentTable({ merchants: [42] });
       for (const [k, v] of table.rows) later.rows.set(k, v);
       assert.equal((await run(later)).status, 200);
+    });
+
+    it("warns once per instance while the merchant and currency cannot be checked (the access script's grants missing)", async () => {
+      const table = fakePaymentTable();
+      const write: PaymentWriter = async (r, t) =>
+        ({ ...(await table.write(r, t)), Unchecked: true }) as StoredPaymentRow;
+      const api = paymentHandler({
+        env: { [MERCHANT_AUTHENTICATION_SETTING]: "client-certificate" },
+        writer: () => write,
+        clock: () => 0,
+      });
+      const warned: string[] = [];
+      for (const key of ["order-1", "order-2"]) {
+        const { context, warnings } = fakeContext();
+        const res = await api(
+          {
+            json: async () => ({ ...body, idempotencyKey: key }),
+            headers: new Headers(verified("CN=merchant-42")),
+          } as unknown as HttpRequest,
+          context,
+        );
+        assert.equal(res.status, 202, "the foreign keys alone decide, as before");
+        warned.push(...warnings.filter((w) => w.includes("not checked")));
+      }
+      assert.equal(warned.length, 1, "once per instance");
+      assert.match(warned[0], /run pipelines\/functions\/sql\/flow1_access\.sql/);
     });
 
     it("inserts the payment of the certificate's merchant", async () => {

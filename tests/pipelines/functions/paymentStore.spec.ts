@@ -79,6 +79,23 @@ describe("functions: payment store (idempotent insert)", () => {
       INSERT_PAYMENT_SQL.indexOf("ELSE IF EXISTS (SELECT 1 FROM dbo.Payment") <
         INSERT_PAYMENT_SQL.indexOf("@Refused AS Refused"),
     );
+    // Only a refusal reaches the last row; anything else that inserted nothing and found nothing returns no row (500).
+    assert.match(INSERT_PAYMENT_SQL, /\nELSE IF @Refused IS NOT NULL\n/);
+  });
+
+  it("without the access script's column grants (229) the checks are skipped and the row says so; other errors throw", () => {
+    assert.match(
+      INSERT_PAYMENT_SQL,
+      /BEGIN CATCH\n {4}IF ERROR_NUMBER\(\) <> 229 THROW;\n {4}SET @Unchecked = 1;\nEND CATCH;/,
+    );
+    assert.equal((INSERT_PAYMENT_SQL.match(/@Unchecked AS Unchecked/g) ?? []).length, 3, "every row carries it");
+    assert.deepEqual(outcomeOf(request, row({ Created: true, Status: "pending", Unchecked: true })), {
+      kind: "created",
+      paymentId: "9000000001",
+      status: "pending",
+      unchecked: true,
+    });
+    assert.equal("unchecked" in outcomeOf(request, row({ Created: true, Unchecked: false })), false);
   });
 
   it("maps dbo.Payment's foreign keys to the request field they check, and nothing else", () => {
@@ -590,6 +607,16 @@ describe("functions: a refused login carries the server's error number", () => {
     assert.match((e as Error).message, /within 50ms/);
     assert.equal(closed, 1);
     assert.ok(isTransient(e) && isConnectionFatal(e));
+    // A login tedious completes anyway after the close (a socket already opening): closed again once it does.
+    let finish: (e?: Error) => void = () => undefined;
+    const late = new EventEmitter() as EventEmitter & { connect: (cb: (e?: Error) => void) => void; close: () => void };
+    late.connect = (cb) => void (finish = cb);
+    late.close = () => void (closed += 1);
+    await loginWithin(late as unknown as Connection, 20).catch(() => undefined);
+    assert.equal(closed, 2);
+    finish();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closed, 3, "the late login's connection closed");
     // A login that answers in time is not closed.
     const quick = new EventEmitter() as EventEmitter & {
       connect: (cb: (e?: Error) => void) => void;
@@ -598,7 +625,7 @@ describe("functions: a refused login carries the server's error number", () => {
     quick.connect = (cb) => setTimeout(() => cb(), 5);
     quick.close = () => void (closed += 1);
     await loginWithin(quick as unknown as Connection, 1000);
-    assert.equal(closed, 1);
+    assert.equal(closed, 3);
   });
 
   it("takes the first message: a database that cannot be opened (4060, then 18456) is transient", async () => {

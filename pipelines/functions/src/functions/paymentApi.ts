@@ -141,6 +141,12 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
       };
     }
 
+    if (outcome.unchecked && !warnedUnchecked) {
+      warnedUnchecked = true;
+      context.warn(
+        "payment.store: merchant status and currency not checked (SELECT denied): run pipelines/functions/sql/flow1_access.sql, whose column grants the payment API now reads",
+      );
+    }
     switch (outcome.kind) {
       case "created":
         context.extraOutputs.set(apiLogs, log(202, keyed));
@@ -197,6 +203,9 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
     }
   };
 }
+
+/** One warning per instance while the access script's column grants are missing (INSERT_PAYMENT_SQL's `Unchecked`). */
+let warnedUnchecked = false;
 
 export const createPayment = paymentHandler();
 

@@ -30,15 +30,26 @@ import { POOL_DEFAULTS, PoolTimeoutError, TdsPool, type PooledConnection } from 
  * currency still offered (the reference data deactivates a currency, never deletes it: IsActive = 0); otherwise the
  * batch inserts nothing and answers why (`Refused`). A merchant or currency that does not exist is left to the foreign
  * keys (547, `unknown_reference`). A retry of a payment stored before a suspension is still read back and answered.
- * The payment API's identity reads only those two columns of each table (pipelines/functions/sql/flow1_access.sql).
+ * The payment API's identity reads only those two columns of each table (pipelines/functions/sql/flow1_access.sql);
+ * until that script has granted them (a database set up before), the checks are skipped (error 229 caught), the foreign
+ * keys alone decide and the row says `Unchecked`, which the payment API logs.
  */
 export const INSERT_PAYMENT_SQL = [
   "SET NOCOUNT ON;",
   "DECLARE @Inserted INT = 0;",
-  "DECLARE @Refused VARCHAR(32) = CASE",
-  "    WHEN EXISTS (SELECT 1 FROM dbo.Merchant WHERE MerchantId = @MerchantId AND Status <> 'active') THEN 'merchant_not_active'",
-  "    WHEN EXISTS (SELECT 1 FROM dbo.Currency WHERE CurrencyCode = @CurrencyCode AND IsActive = 0) THEN 'currency_not_active'",
-  "END;",
+  "DECLARE @Refused VARCHAR(32) = NULL, @Unchecked BIT = 0;",
+  "BEGIN TRY",
+  "    SET @Refused = CASE",
+  "        WHEN EXISTS (SELECT 1 FROM dbo.Merchant WHERE MerchantId = @MerchantId AND Status <> 'active') THEN 'merchant_not_active'",
+  "        WHEN EXISTS (SELECT 1 FROM dbo.Currency WHERE CurrencyCode = @CurrencyCode AND IsActive = 0) THEN 'currency_not_active'",
+  "    END;",
+  "END TRY",
+  "BEGIN CATCH",
+  // 229: the access script's column grants not applied yet (a database deployed before them): the foreign keys alone
+  // decide, as before, and the row says so (the app logs it) instead of every payment failing.
+  "    IF ERROR_NUMBER() <> 229 THROW;",
+  "    SET @Unchecked = 1;",
+  "END CATCH;",
   "BEGIN TRY",
   "    INSERT INTO dbo.Payment (MerchantId, PaymentMethodId, IdempotencyKey, AmountMinor, CurrencyCode, CreatedByRequest)",
   "    SELECT @MerchantId, @PaymentMethodId, @IdempotencyKey, @AmountMinor, @CurrencyCode, @CreatedByRequest",
@@ -52,16 +63,16 @@ export const INSERT_PAYMENT_SQL = [
   "IF @Inserted = 1",
   "    SELECT CAST(SCOPE_IDENTITY() AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
   "        @CurrencyCode AS CurrencyCode, CAST('pending' AS VARCHAR(20)) AS Status, CAST(1 AS BIT) AS Created,",
-  "        CAST(1 AS BIT) AS Ours, CAST(NULL AS VARCHAR(32)) AS Refused;",
+  "        CAST(1 AS BIT) AS Ours, CAST(NULL AS VARCHAR(32)) AS Refused, @Unchecked AS Unchecked;",
   "ELSE IF EXISTS (SELECT 1 FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey)",
   "    SELECT PaymentId, PaymentMethodId, AmountMinor, CurrencyCode, Status, CAST(0 AS BIT) AS Created,",
   "        CAST(CASE WHEN CreatedByRequest = @CreatedByRequest THEN 1 ELSE 0 END AS BIT) AS Ours,",
-  "        CAST(NULL AS VARCHAR(32)) AS Refused",
+  "        CAST(NULL AS VARCHAR(32)) AS Refused, @Unchecked AS Unchecked",
   "    FROM dbo.Payment WHERE MerchantId = @MerchantId AND IdempotencyKey = @IdempotencyKey;",
-  "ELSE",
+  "ELSE IF @Refused IS NOT NULL",
   "    SELECT CAST(NULL AS BIGINT) AS PaymentId, @PaymentMethodId AS PaymentMethodId, @AmountMinor AS AmountMinor,",
   "        @CurrencyCode AS CurrencyCode, CAST(NULL AS VARCHAR(20)) AS Status, CAST(0 AS BIT) AS Created,",
-  "        CAST(0 AS BIT) AS Ours, @Refused AS Refused;",
+  "        CAST(0 AS BIT) AS Ours, @Refused AS Refused, @Unchecked AS Unchecked;",
 ].join("\n");
 
 /** The row the batch returns (bigint columns arrive as strings from tedious). */
@@ -80,6 +91,8 @@ export interface StoredPaymentRow {
   readonly Ours?: boolean;
   /** Why the batch inserted nothing and found no payment under the key (INSERT_PAYMENT_SQL); null otherwise. */
   readonly Refused?: string | null;
+  /** The merchant and currency could not be checked: the identity lacks the access script's column grants. */
+  readonly Unchecked?: boolean;
 }
 
 /** Why a new payment is refused before its insert (INSERT_PAYMENT_SQL's `@Refused`). */
@@ -96,7 +109,12 @@ const REPEATED = [
   ["currencyCode", "CurrencyCode"],
 ] as const;
 
-export type StoreOutcome =
+export type StoreOutcome = StoreResult & {
+  /** The merchant's status and the currency were not checked (StoredPaymentRow.Unchecked). */
+  readonly unchecked?: true;
+};
+
+type StoreResult =
   /** A new payment. */
   | { readonly kind: "created"; readonly paymentId: string; readonly status: string }
   /** The key names a payment with the same fields: the request is a retry. */
@@ -111,6 +129,11 @@ export type StoreOutcome =
 /** What the batch's row means for the request (pure). */
 export function outcomeOf(request: CreatePaymentRequest, row: StoredPaymentRow | undefined): StoreOutcome {
   if (!row) throw new Error("the payment insert returned no row");
+  const result = resultOf(request, row);
+  return row.Unchecked ? { ...result, unchecked: true } : result;
+}
+
+function resultOf(request: CreatePaymentRequest, row: StoredPaymentRow): StoreResult {
   if (row.Refused) {
     const reason = REFUSALS.find((r) => r === row.Refused);
     if (!reason) throw new Error(`the payment insert refused the payment for an unknown reason '${row.Refused}'`);

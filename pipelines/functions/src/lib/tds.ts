@@ -80,7 +80,16 @@ export async function loginWithin(connection: Pick<Connection, "on" | "connect" 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      connection.close();
+      // tedious does not cancel a login still opening its socket: one that completes after this is closed then.
+      login.then(
+        () => connection.close(),
+        () => undefined,
+      );
+      try {
+        connection.close();
+      } catch {
+        // Closing a connection mid-login: nothing more to release.
+      }
       reject(
         Object.assign(new Error(`Failed to log in within ${ms}ms (Azure SQL's redirect included)`), {
           code: "ETIMEOUT",
