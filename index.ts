@@ -188,7 +188,14 @@ const etl = new Etl("etl", {
   etl: config.etl,
   targets: {
     // The failover group listener when there is one: it follows a failover (a managed endpoint goes to each server).
-    oltp: { server: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn, database: oltp.databaseName },
+    oltp: {
+      server: oltp.failoverGroupListenerFqdn ?? oltp.serverFqdn,
+      database: oltp.databaseName,
+      servers: [
+        oltp.serverFqdn,
+        ...(oltp.secondaryServerName ? [pulumi.interpolate`${oltp.secondaryServerName}.database.windows.net`] : []),
+      ],
+    },
     warehouse: { server: olap.dedicatedSqlEndpoint, database: olap.sqlPoolName },
     lake: { url: olap.lakeDfsEndpoint },
     cosmos: { accountEndpoint: nosql.documentEndpoint, database: nosql.databaseName },

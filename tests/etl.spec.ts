@@ -248,6 +248,21 @@ describe("etl (settings and config)", () => {
         "synw-pay-prod-weu-ab12.sql.azuresynapse.net",
       ],
     );
+    // The servers behind a failover group listener too (a connection may reach them after it).
+    assert.ok(
+      outboundDomains(
+        {
+          oltp: "fog.database.windows.net",
+          warehouse: "w.sql.azuresynapse.net",
+          lake: "https://l.dfs.core.windows.net/",
+          cosmos: "https://c.documents.azure.com:443/",
+        },
+        [],
+        ["sql-a.database.windows.net", "SQL-B.database.windows.net"],
+      )
+        .filter((d) => d.endsWith(".database.windows.net"))
+        .join() === "fog.database.windows.net,sql-a.database.windows.net,sql-b.database.windows.net",
+    );
     assert.equal(hostOf("HTTPS://Host.Example.com:443/x"), "host.example.com");
     assert.equal(hostOf("Server.Database.Windows.Net"), "server.database.windows.net");
     assert.equal(dev.etl.outboundAllowList, true, "tried in dev first");

@@ -242,12 +242,19 @@ export class Etl extends pulumi.ComponentResource {
             effect: { value: "Deny" },
             allowedDomainNames: {
               value: pulumi
-                .all([t.oltp.server, t.warehouse.server, t.lake.url, t.cosmos.accountEndpoint])
-                .apply(([oltp, warehouse, lake, cosmos]) =>
-                  outboundDomains({ oltp, warehouse, lake, cosmos }, [
-                    context.config.location,
-                    context.config.secondaryLocation,
-                  ]),
+                .all([
+                  t.oltp.server,
+                  t.warehouse.server,
+                  t.lake.url,
+                  t.cosmos.accountEndpoint,
+                  pulumi.all([...(t.oltp.servers ?? [])]),
+                ])
+                .apply(([oltp, warehouse, lake, cosmos, servers]) =>
+                  outboundDomains(
+                    { oltp, warehouse, lake, cosmos },
+                    [context.config.location, context.config.secondaryLocation],
+                    servers,
+                  ),
                 ),
             },
           },

@@ -168,7 +168,12 @@ export function integrationRuntimeProperties(
 /** Where each linked service points (outputs of the OLTP, OLAP and NoSQL tiers). */
 export interface LinkedServiceTargets {
   /** The OLTP database's server FQDN: the failover group listener when there is one. */
-  readonly oltp: { readonly server: pulumi.Input<string>; readonly database: pulumi.Input<string> };
+  readonly oltp: {
+    readonly server: pulumi.Input<string>;
+    readonly database: pulumi.Input<string>;
+    /** The servers behind a failover group listener (their FQDNs): hosts the connection may reach after it. */
+    readonly servers?: readonly pulumi.Input<string>[];
+  };
   /** `<workspace>.sql.azuresynapse.net` and the dedicated pool's name. */
   readonly warehouse: { readonly server: pulumi.Input<string>; readonly database: pulumi.Input<string> };
   /** `https://<account>.dfs.core.windows.net/` */
@@ -204,12 +209,14 @@ export function outboundDomains(
     readonly cosmos: string;
   },
   cosmosRegions: readonly string[] = [],
+  oltpServers: readonly string[] = [],
 ): string[] {
   const lake = hostOf(targets.lake);
   const cosmos = hostOf(targets.cosmos);
   const [account, ...domain] = cosmos.split(".");
   const hosts = [
     hostOf(targets.oltp),
+    ...oltpServers.map(hostOf),
     hostOf(targets.warehouse),
     lake,
     lake.replace(".dfs.core.windows.net", ".blob.core.windows.net"),
