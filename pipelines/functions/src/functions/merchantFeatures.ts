@@ -49,7 +49,10 @@ export interface RefreshState {
   readonly updatedAt: string;
 }
 
-/** Every run logs one line starting so (AppTraces): the ingestion tier alerts when none came for 15 minutes. */
+/**
+ * Every run logs one line starting so (AppTraces), for the operator reading the logs; the ingestion tier's alert counts
+ * the function's successful runs instead (AppRequests: merchantRefreshQuery) and pages when none came for 15 minutes.
+ */
 export const REFRESH_LOG_PREFIX = "merchant refresh: ";
 
 /** The watermark item. */
