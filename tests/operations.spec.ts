@@ -25,6 +25,7 @@ import {
   type TableSource,
 } from "../components/operations/tables";
 import { RESOURCE_PATH_LINE, SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
+import { currencies } from "../pipelines/model/oltp";
 import { NON_BI_CLASSIFIERS } from "../components/olap/settings";
 import { ConfigError, parseConfig, PROJECT, readRaw, SLA_DEFAULTS, type PlatformConfig } from "../lib/config";
 import { BUSINESS_EVENTS } from "../pipelines/functions/src/lib/telemetry";
@@ -583,6 +584,12 @@ for (const stack of ["dev", "prod"] as const) {
         assert.doesNotMatch(q, /\bResource\b(?!Provider|Path)/, q);
       }
       assert.ok(queries("business").some((q) => q.includes('Name == "createPayment" and ResultCode == "202"')));
+      // Revenue in major units, by each currency's exponent from the data model (a yen has none).
+      const revenue = queries("business").find((q) => q.includes("payment.accepted")) ?? "";
+      for (const c of currencies) assert.ok(revenue.includes(`"${c.code}", ${c.minorUnits}`), c.code);
+      assert.ok(revenue.includes('"JPY", 0'));
+      assert.match(revenue, /sum\(AmountMinor \* ItemCount \/ pow\(10\.0, coalesce\(Exponent, 2\)\)\)/);
+      assert.doesNotMatch(revenue, /\/ 100\.0/);
       // Each business event the workbook parses is read field by field in the order the app writes them.
       const parses = queries("business").flatMap((q) =>
         [...q.matchAll(/\| parse Message with (.*)/g)].map((m) => m[1]),

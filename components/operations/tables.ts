@@ -293,6 +293,8 @@ export const KQL_WORDS = new Set([
   "toscalar",
   "print",
   "coalesce",
+  "lookup",
+  "pow",
   "where",
   "summarize",
   "by",

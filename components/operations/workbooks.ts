@@ -10,6 +10,16 @@
  * open the workbooks from inside the VNet (docs/runbook.md, "Where to look").
  * Schema: https://github.com/Microsoft/Application-Insights-Workbooks/blob/master/schema/workbook.json
  */
+import { currencies } from "../../pipelines/model/oltp";
+
+/**
+ * KQL binding each accepted currency to its ISO 4217 exponent (the data model's dbo.Currency seed): amounts are minor
+ * units, and a yen has none (dividing every currency by 100 showed JPY at a hundredth).
+ */
+export function currencyExponents(): string {
+  const rows = currencies.map((c) => `"${c.code}", ${c.minorUnits}`).join(", ");
+  return `let CurrencyExponent = datatable(CurrencyCode: string, Exponent: int)[${rows}];`;
+}
 
 export const WORKBOOK_KINDS = ["infrastructure", "application", "business", "cost"] as const;
 export type WorkbookKind = (typeof WORKBOOK_KINDS)[number];
@@ -269,12 +279,14 @@ export function workbookSpecs(w: WorkbookInputs): WorkbookSpec[] {
         {
           kind: "log",
           panel: "Revenue",
-          title: "Accepted payment volume per hour by currency (minor units / 100)",
+          title: "Accepted payment volume per hour by currency (major units: each currency's ISO 4217 exponent)",
           query: lines(
+            currencyExponents(),
             "AppTraces",
             '| where Message startswith "payment.accepted "',
             '| parse Message with "payment.accepted amountMinor=" AmountMinor:long " currencyCode=" CurrencyCode:string " sqlMs=" *',
-            "| summarize Volume = sum(AmountMinor * ItemCount) / 100.0 by bin(TimeGenerated, 1h), CurrencyCode",
+            "| lookup kind=leftouter CurrencyExponent on CurrencyCode",
+            "| summarize Volume = sum(AmountMinor * ItemCount / pow(10.0, coalesce(Exponent, 2))) by bin(TimeGenerated, 1h), CurrencyCode",
           ),
           visualization: "timechart",
         },
