@@ -51,7 +51,8 @@ export interface RefreshState {
 
 /**
  * Every run logs one line starting so (AppTraces), for the operator reading the logs; the ingestion tier's alert counts
- * the function's successful runs instead (AppRequests: merchantRefreshQuery) and pages when none came for 15 minutes.
+ * the function's successful runs instead (AppRequests: merchantRefreshQuery) and alerts (Sev2, P2) when none came for
+ * 15 minutes.
  */
 export const REFRESH_LOG_PREFIX = "merchant refresh: ";
 
