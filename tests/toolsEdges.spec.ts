@@ -451,6 +451,29 @@ describe("tools edges: secrets never reach a report", () => {
       assert.match(out.stdout, new RegExp(`\\[advisory\\] ${RULE}`));
     });
 
+    it("calls an offline export's secrets placeholders, and says nothing when no rule read one", async function () {
+      this.timeout(60_000);
+      const dir = tempDir("analyze-offline-");
+      const run = (doc: unknown) => {
+        const file = path.join(dir, `export-${Math.random().toString(36).slice(2)}.json`);
+        fs.writeFileSync(file, JSON.stringify(doc).replaceAll("urn:pulumi:prod::", "urn:pulumi:dev::"));
+        return new Promise<{ code: number; stderr: string }>((resolve) =>
+          execFile(process.execPath, [TS_RUN, "tools/analyze.ts", "--file", file], { cwd: ROOT }, (err, _out, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stderr }),
+          ),
+        );
+      };
+      const offline = exportWith(envelope({ ciphertext: "v1:AAAA" }), REFERENCE);
+      offline.deployment.manifest.version = "offline-preview";
+      const placeholders = await run(offline);
+      assert.match(placeholders.stderr, /^note: 2 secret value\(s\) in .* are the offline preview's placeholders/m);
+      assert.doesNotMatch(placeholders.stderr, /--show-secrets/);
+      // A secret no rule reads (an input the settings' rules never look at): no warning at all.
+      const unread = await run(exportWith(REFERENCE, REFERENCE, { kind: envelope({ ciphertext: "v1:AAAA" }) }));
+      assert.equal(unread.code, 0, unread.stderr);
+      assert.doesNotMatch(unread.stderr, /secret value\(s\)/);
+    });
+
     it("leaves out resources pending deletion, as the CLI's snapshot analysis does (analyze_snapshot.go: res.Delete)", async () => {
       const doc = exportWith("x", "plain-api-key");
       const [settings] = doc.deployment.resources;
