@@ -51,11 +51,56 @@ describe("scripts/test.sh (npm test)", () => {
       const r = run(dir, "test.sh", { STATIC_RC: staticRc, MOCHA_RC: mochaRc });
       const label = `static ${staticRc}, mocha ${mochaRc}`;
       assert.equal(r.status === 0, staticRc === "0" && mochaRc === "0", `${label}: exit ${String(r.status)}`);
-      assert.match(r.stdout, /mocha-out tests\/\*\*\/\*\.spec\.ts/, label);
+      // The spec files in parallel, the policy specs through tests/policies.spec.ts (in one worker) only.
+      assert.match(
+        r.stdout,
+        /mocha-out --parallel --jobs [234] tests\/\*\*\/\*\.spec\.ts --ignore tests\/policies\/\*\.spec\.ts$/m,
+        label,
+      );
       for (const marker of ["static-out", "static-err"])
         assert.ok(r.stdout.indexOf(marker) > r.stdout.indexOf("mocha-out"), `${label}: ${marker} printed, after`);
       assert.equal(/the static checks failed/.test(r.stderr), staticRc !== "0", label);
       assert.equal(/the mocha suite failed/.test(r.stderr), mochaRc !== "0", label);
+    }
+  });
+});
+
+describe("tests/policies.spec.ts (the policy specs, together in one worker)", () => {
+  it("loads every policy spec, and none sits where the parallel run would give it a worker of its own", () => {
+    // tests/policies/coverage.spec.ts checks the pack's coverage over the specs loaded in its process, and skips its
+    // outcome check unless every tests/policies/*.spec.ts is loaded: a spec in a subfolder would run apart from it.
+    const dir = path.join(ROOT, "tests", "policies");
+    const specs = (d: string): string[] =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((e) =>
+          e.isDirectory() ? specs(path.join(d, e.name)) : e.name.endsWith(".spec.ts") ? [path.join(d, e.name)] : [],
+        );
+    assert.deepEqual(
+      specs(dir).filter((f) => path.dirname(f) !== dir),
+      [],
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"),
+        "--dry-run",
+        "--reporter",
+        "json",
+        "tests/policies.spec.ts",
+      ],
+      { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const listed = JSON.parse(r.stdout) as { tests: { fullTitle: string }[] };
+    // One test of each policy spec file, by its suite's title.
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".spec.ts"))) {
+      const title = /describe\("([^"]+)"/.exec(fs.readFileSync(path.join(dir, file), "utf8"))?.[1];
+      assert.ok(title, file);
+      assert.ok(
+        listed.tests.some((t) => t.fullTitle.startsWith(title)),
+        `${file}: '${title}' not loaded`,
+      );
     }
   });
 });

@@ -1,0 +1,16 @@
+/**
+ * The policy pack's specs (tests/policies/*.spec.ts), loaded together: tests/policies/coverage.spec.ts checks across
+ * all of them that every rule has a passing, a failing and a not-applicable case, which needs every policy spec in
+ * the process that runs it. `npm test` runs the suite in parallel (scripts/test.sh: each spec file in a worker
+ * process of its own), so it runs this file instead of the policy specs one by one; `npx mocha tests/policies/<x>.spec.ts`
+ * still runs one alone.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const dir = path.join(__dirname, "policies");
+for (const file of fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith(".spec.ts"))
+  .sort())
+  require(path.join(dir, file));
