@@ -192,6 +192,20 @@ export function ofType(resources: readonly PolicyResource[], ...types: string[])
   return resources.filter((r) => wanted.includes(defaultTypeToken(r.type)));
 }
 
+/** Azure Policy assignments. */
+export const POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment";
+
+/**
+ * The stack's policy assignments that enforce their definition's effect: `enforcementMode` Default, Azure's when the
+ * property is absent (or unknown during preview); `DoNotEnforce` only evaluates compliance, and `Enroll` does not
+ * enforce either (Azure Policy assignment structure, "Enforcement mode").
+ */
+export function enforcedAssignments(resources: readonly PolicyResource[]): PolicyResource[] {
+  return ofType(resources, POLICY_ASSIGNMENT_TYPE).filter((a) =>
+    sameText(String(safeGet(a.props, "enforcementMode") ?? "Default"), "Default"),
+  );
+}
+
 /**
  * True when `a` references `b` through `property` (a property dependency, or `b`'s id in the property's value) or,
  * without a property, through any dependency or property dependency, or `b`'s id anywhere in `a`'s props. A value

@@ -9,7 +9,7 @@
  */
 import type * as datafactory from "@pulumi/azure-native/datafactory";
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { ofType, recordedDependency, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
+import { enforcedAssignments, ofType, recordedDependency, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, requireKnown, safeGet, show, valueAt, who } from "../lib/values";
 
@@ -602,7 +602,6 @@ export const linkedServiceDeclaredRuntime = stackPolicy(
 
 /** Data Factory's outbound allow-list: "[Preview]: Azure Data Factory pipelines should only communicate with allowed domains". */
 const OUTBOUND_ALLOW_LIST_DEFINITION = "3d02a511-74e5-4dab-a5fd-878704d4a61a";
-const POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment";
 
 /** Whether assignment `a`'s scope holds `factory`: the factory, its resource group or subscription (ids or, unknown, the recorded dependency). */
 function scopeHolds(a: PolicyResource, factory: PolicyResource): boolean {
@@ -634,12 +633,10 @@ export const factoryOutboundAllowList = stackPolicy(
   (args, report) => {
     const factories = ofType(args.resources, FACTORY);
     if (factories.length === 0) args.notApplicable("no Data Factory in the stack");
-    const guards = ofType(args.resources, POLICY_ASSIGNMENT).filter(
-      (a) =>
-        String(safeGet(a.props, "policyDefinitionId") ?? "")
-          .toLowerCase()
-          .endsWith(`/${OUTBOUND_ALLOW_LIST_DEFINITION}`) &&
-        String(safeGet(a.props, "enforcementMode") ?? "Default").toLowerCase() === "default",
+    const guards = enforcedAssignments(args.resources).filter((a) =>
+      String(safeGet(a.props, "policyDefinitionId") ?? "")
+        .toLowerCase()
+        .endsWith(`/${OUTBOUND_ALLOW_LIST_DEFINITION}`),
     );
     for (const f of factories)
       if (!guards.some((a) => scopeHolds(a, f)))

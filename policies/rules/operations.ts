@@ -10,6 +10,7 @@ import {
   listPointsAt,
   ofType,
   pointsAt,
+  POLICY_ASSIGNMENT_TYPE,
   logAlertWatches,
   refersTo,
   resourcePolicy,
@@ -30,7 +31,6 @@ const ACTIVITY_LOG_ALERT = "azure-native:monitor:ActivityLogAlert";
 const WORKSPACE = "azure-native:operationalinsights:Workspace";
 const SENTINEL = "azure-native:securityinsights:SentinelOnboardingState";
 const SUBSCRIPTION_DIAGNOSTIC_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting";
-const POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment";
 
 /** Stateful data stores whose health must page someone. */
 export const WATCHED_DATA_TYPES = [
@@ -279,7 +279,7 @@ export const governancePciInitiative = stackPolicy(
     const stack = governanceStack(args);
     const { initiativeIds } = args.getConfig<{ initiativeIds: string[] }>();
     const wanted = new Set(initiativeIds.map((id) => id.toLowerCase()));
-    const assignments = ofType(args.resources, POLICY_ASSIGNMENT).filter((a) => {
+    const assignments = ofType(args.resources, POLICY_ASSIGNMENT_TYPE).filter((a) => {
       const definition = valueAt(a.props, "policyDefinitionId");
       return typeof definition === "string" && wanted.has((definition.split("/").pop() ?? "").toLowerCase());
     });

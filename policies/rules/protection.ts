@@ -6,6 +6,7 @@
  */
 import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import {
+  enforcedAssignments,
   extensionScopeOf,
   pointsAt,
   recordedDependency,
@@ -295,7 +296,6 @@ export const requireManagementLock = stackPolicy(
 );
 
 const POLICY_DEFINITION_TYPE = "azure-native:authorization:PolicyDefinition";
-const POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment";
 
 /**
  * Whether a custom policy definition refuses deleting resources of `armType`: effect `denyAction` with `delete` among
@@ -327,12 +327,8 @@ function unguarded(
   armType: string,
 ): PolicyResource[] {
   const definitions = resources.filter((r) => r.type === POLICY_DEFINITION_TYPE && deniesDelete(r, armType));
-  const assignments = resources.filter(
-    (r) =>
-      r.type === POLICY_ASSIGNMENT_TYPE &&
-      // Default enforces; DoNotEnforce and Enroll do not.
-      sameText(String(safeGet(r.props, "enforcementMode") ?? "Default"), "Default") &&
-      definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
+  const assignments = enforcedAssignments(resources).filter((r) =>
+    definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
   );
   return targets.filter((t) => !assignments.some((a) => pointsAt(a, t, ["scope"])));
 }

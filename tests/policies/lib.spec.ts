@@ -4,7 +4,9 @@ import { AVERAGE_CALENDAR, isoDurationDays, KEY_VAULT_CALENDAR } from "../../pol
 import { checkExemption } from "../../policies/lib/exemptions";
 import { firewallRangeProblem, firewallRuleProblem, ipv4, ipv4Range } from "../../policies/lib/network";
 import {
+  enforcedAssignments,
   listPointsAt,
+  POLICY_ASSIGNMENT_TYPE,
   pointsAt,
   extensionScopeOf,
   kqlFiltersOn,
@@ -234,6 +236,27 @@ describe("policies/lib", () => {
         /not applicable: pci-scope tag is 'out-of-scope', not one of cde, connected/,
       );
       assert.doesNotThrow(() => skipOutOfScope({ tags: { "pci-scope": "connected" } }, args));
+    });
+  });
+
+  describe("enforcedAssignments", () => {
+    it("keeps the policy assignments that enforce (Default, as Azure reads an absent mode), not DoNotEnforce or Enroll", () => {
+      const assignment = (name: string, props: Record<string, unknown>) => ({
+        ...resource(name, props),
+        type: POLICY_ASSIGNMENT_TYPE,
+      });
+      const stack = [
+        assignment("default", { enforcementMode: "Default" }),
+        assignment("absent", {}),
+        assignment("lower", { enforcementMode: "default" }),
+        assignment("audit", { enforcementMode: "DoNotEnforce" }),
+        assignment("enroll", { enforcementMode: "Enroll" }),
+        resource("not-an-assignment", { enforcementMode: "Default" }),
+      ];
+      assert.deepEqual(
+        enforcedAssignments(stack).map((a) => a.name),
+        ["default", "absent", "lower"],
+      );
     });
   });
 
