@@ -324,6 +324,8 @@ describe("offline preview", function () {
    * the repository) and gives its output; it fails if the process does not end within 50 s (a worker keeping it alive).
    */
   const runScript = (name: string, source: string): string => {
+    // out/ may not exist yet (a clean clone; the parallel suite gives no spec file another's leftovers).
+    fs.mkdirSync(path.join(ROOT, "out"), { recursive: true });
     const dir = fs.mkdtempSync(path.join(ROOT, "out", `${name}-`));
     try {
       const script = path.join(dir, `${name}.ts`);
