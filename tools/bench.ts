@@ -15,7 +15,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { helpOrBadArgs } from "./lib/cli";
+import { intOption, parseArgs, runCli } from "./lib/cli";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -144,17 +144,15 @@ async function childMain(mode: string, stack: string): Promise<void> {
   console.log(JSON.stringify({ seconds, rssMb, policyMs: median(times), resources: run.resources.length, types }));
 }
 
-async function main(): Promise<number> {
-  const arg = (name: string, dflt: string) =>
-    process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ??
-    (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : dflt);
-  const mode = arg("child", "");
-  const stack = arg("stack", "prod");
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs(argv, ["runs", "stack", "child"], []);
+  const mode = values.child ?? "";
+  const stack = values.stack ?? "prod";
   if (mode) {
     await childMain(mode, stack);
     return 0;
   }
-  const runs = Number(arg("runs", "3"));
+  const runs = intOption(values, "runs", 3, 1);
   const loadStart = os.loadavg()[0];
   console.log(`Benchmark: offline preview of '${stack}' (${runs} runs each, fresh processes, median)`);
   console.log(`SDK modules in the baseline: ${sdkModules().join(", ")} (plus every resource class the program uses)`);
@@ -215,14 +213,4 @@ const USAGE =
   "usage: npm run bench [-- --runs N (default 3) --stack dev|prod (default prod)]\n" +
   "       times the offline preview (in process and as typed through npm) against loading the SDK alone; exits 1 over budget";
 
-if (require.main === module) {
-  const early = helpOrBadArgs(process.argv.slice(2), USAGE, [], ["runs", "stack", "child"]);
-  if (early !== undefined) process.exit(early);
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`error: ${(e as Error).message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli(USAGE, main);

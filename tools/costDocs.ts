@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { helpOrBadArgs } from "./lib/cli";
+import { parseArgs, runCli } from "./lib/cli";
 import type { ResourceRecord } from "./lib/policyRunner";
 import { ROOT } from "./lib/preview";
 import { estimate } from "./lib/cost/estimate";
@@ -69,14 +69,14 @@ export async function renderCostDocs(
   ];
 }
 
-async function main(): Promise<number> {
+async function main(check: boolean): Promise<number> {
   const { previewStack } = require("./lib/preview") as typeof import("./lib/preview");
   const docs = await renderCostDocs(
     (await previewStack({ stack: "dev" })).run.resources,
     (await previewStack({ stack: "prod" })).run.resources,
     await prodWithAuditArchive(),
   );
-  if (process.argv.includes("--check")) {
+  if (check) {
     const stale = docs.filter(([f, t]) => !fs.existsSync(f) || fs.readFileSync(f, "utf8") !== t);
     for (const [f] of stale) console.error(`${path.relative(ROOT, f)} is stale: run \`npm run cost:docs\``);
     return stale.length ? 1 : 0;
@@ -90,8 +90,4 @@ const USAGE =
   "usage: npm run cost:docs               (writes docs/cost.md and docs/capacity.md from both stacks' offline previews)\n" +
   "       npm run cost:docs -- --check    (exits 1 when either is stale, writes nothing)";
 
-if (require.main === module) {
-  const early = helpOrBadArgs(process.argv.slice(2), USAGE, ["check"]);
-  if (early !== undefined) process.exit(early);
-  main().then((c) => process.exit(c));
-}
+if (require.main === module) runCli(USAGE, async (argv) => main(parseArgs(argv, [], ["check"]).flags.has("check")));

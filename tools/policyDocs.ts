@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policies } from "@pulumi/policy";
-import { helpOrBadArgs } from "./lib/cli";
+import { parseArgs, runCli } from "./lib/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 export const DOC = path.join(ROOT, "docs", "policy-rules.md");
@@ -86,24 +86,24 @@ export function currentPolicyDocs(): string {
   return renderPolicyDocs(policies, PACK_NAME, pkg.version);
 }
 
-if (require.main === module) {
-  const early = helpOrBadArgs(
-    process.argv.slice(2),
-    "usage: npm run policy:docs               (writes docs/policy-rules.md from the pack's metadata)\n" +
-      "       npm run policy:docs -- --check    (exits 1 when it is stale, writes nothing)",
-    ["check"],
-  );
-  if (early !== undefined) process.exit(early);
-  const text = currentPolicyDocs();
-  if (process.argv.includes("--check")) {
-    const onDisk = fs.existsSync(DOC) ? fs.readFileSync(DOC, "utf8") : "";
-    if (onDisk !== text) {
-      console.error("docs/policy-rules.md is stale: run `npm run policy:docs`");
-      process.exit(1);
+const USAGE =
+  "usage: npm run policy:docs               (writes docs/policy-rules.md from the pack's metadata)\n" +
+  "       npm run policy:docs -- --check    (exits 1 when it is stale, writes nothing)";
+
+if (require.main === module)
+  runCli(USAGE, async (argv) => {
+    const check = parseArgs(argv, [], ["check"]).flags.has("check");
+    const text = currentPolicyDocs();
+    if (check) {
+      const onDisk = fs.existsSync(DOC) ? fs.readFileSync(DOC, "utf8") : "";
+      if (onDisk !== text) {
+        console.error("docs/policy-rules.md is stale: run `npm run policy:docs`");
+        return 1;
+      }
+      console.log("docs/policy-rules.md is up to date");
+    } else {
+      fs.writeFileSync(DOC, text);
+      console.log(`wrote ${path.relative(ROOT, DOC)}`);
     }
-    console.log("docs/policy-rules.md is up to date");
-  } else {
-    fs.writeFileSync(DOC, text);
-    console.log(`wrote ${path.relative(ROOT, DOC)}`);
-  }
-}
+    return 0;
+  });

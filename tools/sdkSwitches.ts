@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { helpOrBadArgs } from "./lib/cli";
+import { parseArgs, runCli } from "./lib/cli";
 import { readSdkSwitches, renderSdkSwitches } from "./lib/sdkSwitches";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -19,23 +19,23 @@ export function currentSdkSwitches(): string {
   return renderSdkSwitches(readSdkSwitches(sdk), version);
 }
 
-if (require.main === module) {
-  const early = helpOrBadArgs(
-    process.argv.slice(2),
-    "usage: npm run policy:sdk-switches               (writes policies/lib/sdkSwitches.ts from the installed azure-native)\n" +
-      "       npm run policy:sdk-switches -- --check    (exits 1 when it is stale, writes nothing)",
-    ["check"],
-  );
-  if (early !== undefined) process.exit(early);
-  const text = currentSdkSwitches();
-  if (process.argv.includes("--check")) {
-    const stale = !fs.existsSync(SDK_SWITCHES_FILE) || fs.readFileSync(SDK_SWITCHES_FILE, "utf8") !== text;
-    if (stale) {
-      console.error(`${path.relative(ROOT, SDK_SWITCHES_FILE)} is stale: run npm run policy:sdk-switches`);
-      process.exit(1);
+const USAGE =
+  "usage: npm run policy:sdk-switches               (writes policies/lib/sdkSwitches.ts from the installed azure-native)\n" +
+  "       npm run policy:sdk-switches -- --check    (exits 1 when it is stale, writes nothing)";
+
+if (require.main === module)
+  runCli(USAGE, async (argv) => {
+    const check = parseArgs(argv, [], ["check"]).flags.has("check");
+    const text = currentSdkSwitches();
+    if (check) {
+      const stale = !fs.existsSync(SDK_SWITCHES_FILE) || fs.readFileSync(SDK_SWITCHES_FILE, "utf8") !== text;
+      if (stale) {
+        console.error(`${path.relative(ROOT, SDK_SWITCHES_FILE)} is stale: run npm run policy:sdk-switches`);
+        return 1;
+      }
+    } else {
+      fs.writeFileSync(SDK_SWITCHES_FILE, text);
+      console.log(`wrote ${path.relative(ROOT, SDK_SWITCHES_FILE)}`);
     }
-  } else {
-    fs.writeFileSync(SDK_SWITCHES_FILE, text);
-    console.log(`wrote ${path.relative(ROOT, SDK_SWITCHES_FILE)}`);
-  }
-}
+    return 0;
+  });

@@ -64,30 +64,6 @@ export function parseArgs(argv: readonly string[], options: readonly string[], f
 }
 
 /**
- * For the small tools without `runCli` (a `--check` flag, a number or two): `--help`/`-h` prints `usage` and answers
- * 0, and an argument the tool does not take prints it with `usage` and answers 2, both before the tool does anything
- * (it would otherwise rewrite tracked files or run a minute-long benchmark). `undefined`: go on.
- */
-export function helpOrBadArgs(
-  argv: readonly string[],
-  usage: string,
-  flags: readonly string[],
-  options: readonly string[] = [],
-): number | undefined {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(usage);
-    return 0;
-  }
-  try {
-    parseArgs(argv, options, flags);
-  } catch (e) {
-    console.error(`error (usage): ${(e as Error).message}\n${usage}`);
-    return 2;
-  }
-  return undefined;
-}
-
-/**
  * The stack and project two exports are of (from their URNs, `urn:pulumi:<stack>::<project>::…`), refused when they
  * differ: `changes` and `cost:diff` compare two versions of one stack (a dev base against a prod head would list every
  * resource as deleted and created). An empty export says nothing and is taken.
