@@ -16,7 +16,7 @@ import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { SchemaStore } from "../tools/lib/armSchema/store";
 import { checkGroups, checkShare } from "../tools/lib/deployedView";
-import { intOption, parseArgs, sameStackExports, UsageError } from "../tools/lib/cli";
+import { intOption, parseArgs, sameStackExports, UsageError, writeOrCheck } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -760,6 +760,42 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       assert.match(bad.stderr, /^error \(usage\): unknown argument '--chek'\nusage: npm run /, tool);
       assert.equal(bad.stdout, "", tool);
     });
+  });
+
+  it("a generator's --check writes nothing and names each stale or missing file with its command; without, it writes", () => {
+    const dir = tempDir("write-or-check-");
+    const [a, b] = [path.join(dir, "a.md"), path.join(dir, "sub", "b.md")];
+    fs.writeFileSync(a, "old\n");
+    const printed: string[] = [];
+    const [log, error] = [console.log, console.error];
+    const shown = (m: string) => m.split(path.relative(process.cwd(), dir)).join("<dir>");
+    const run = (check: boolean) =>
+      writeOrCheck(
+        [
+          [a, "new\n"],
+          [b, "b\n"],
+        ],
+        check,
+        "npm run x",
+      );
+    console.log = (m: string) => void printed.push(`out: ${shown(m)}`);
+    console.error = (m: string) => void printed.push(`err: ${shown(m)}`);
+    try {
+      assert.equal(run(true), 1);
+      assert.equal(fs.readFileSync(a, "utf8"), "old\n", "checked, not written");
+      assert.equal(fs.existsSync(b), false);
+      assert.equal(run(false), 0);
+      assert.deepEqual([fs.readFileSync(a, "utf8"), fs.readFileSync(b, "utf8")], ["new\n", "b\n"]);
+      assert.equal(run(true), 0);
+    } finally {
+      [console.log, console.error] = [log, error];
+    }
+    assert.deepEqual(printed, [
+      "err: <dir>/a.md is stale: run `npm run x`",
+      "err: <dir>/sub/b.md is stale: run `npm run x`",
+      "out: wrote <dir>/a.md, <dir>/sub/b.md",
+      "out: <dir>/a.md, <dir>/sub/b.md: up to date",
+    ]);
   });
 
   it("changes and cost:diff refuse two exports of different stacks, naming both", () => {

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs, runCli } from "./lib/cli";
+import { parseArgs, runCli, writeOrCheck } from "./lib/cli";
 import type { ResourceRecord } from "./lib/policyRunner";
 import { ROOT } from "./lib/preview";
 import { estimate } from "./lib/cost/estimate";
@@ -76,14 +76,7 @@ async function main(check: boolean): Promise<number> {
     (await previewStack({ stack: "prod" })).run.resources,
     await prodWithAuditArchive(),
   );
-  if (check) {
-    const stale = docs.filter(([f, t]) => !fs.existsSync(f) || fs.readFileSync(f, "utf8") !== t);
-    for (const [f] of stale) console.error(`${path.relative(ROOT, f)} is stale: run \`npm run cost:docs\``);
-    return stale.length ? 1 : 0;
-  }
-  for (const [f, t] of docs) fs.writeFileSync(f, t);
-  console.log(`wrote ${docs.map(([f]) => path.relative(ROOT, f)).join(", ")}`);
-  return 0;
+  return writeOrCheck(docs, check, "npm run cost:docs");
 }
 
 const USAGE =

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Policies } from "@pulumi/policy";
-import { parseArgs, runCli } from "./lib/cli";
+import { parseArgs, runCli, writeOrCheck } from "./lib/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 export const DOC = path.join(ROOT, "docs", "policy-rules.md");
@@ -91,19 +91,10 @@ const USAGE =
   "       npm run policy:docs -- --check    (exits 1 when it is stale, writes nothing)";
 
 if (require.main === module)
-  runCli(USAGE, async (argv) => {
-    const check = parseArgs(argv, [], ["check"]).flags.has("check");
-    const text = currentPolicyDocs();
-    if (check) {
-      const onDisk = fs.existsSync(DOC) ? fs.readFileSync(DOC, "utf8") : "";
-      if (onDisk !== text) {
-        console.error("docs/policy-rules.md is stale: run `npm run policy:docs`");
-        return 1;
-      }
-      console.log("docs/policy-rules.md is up to date");
-    } else {
-      fs.writeFileSync(DOC, text);
-      console.log(`wrote ${path.relative(ROOT, DOC)}`);
-    }
-    return 0;
-  });
+  runCli(USAGE, async (argv) =>
+    writeOrCheck(
+      [[DOC, currentPolicyDocs()]],
+      parseArgs(argv, [], ["check"]).flags.has("check"),
+      "npm run policy:docs",
+    ),
+  );

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs, runCli } from "./lib/cli";
+import { parseArgs, runCli, writeOrCheck } from "./lib/cli";
 import { readSdkSwitches, renderSdkSwitches } from "./lib/sdkSwitches";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -24,18 +24,10 @@ const USAGE =
   "       npm run policy:sdk-switches -- --check    (exits 1 when it is stale, writes nothing)";
 
 if (require.main === module)
-  runCli(USAGE, async (argv) => {
-    const check = parseArgs(argv, [], ["check"]).flags.has("check");
-    const text = currentSdkSwitches();
-    if (check) {
-      const stale = !fs.existsSync(SDK_SWITCHES_FILE) || fs.readFileSync(SDK_SWITCHES_FILE, "utf8") !== text;
-      if (stale) {
-        console.error(`${path.relative(ROOT, SDK_SWITCHES_FILE)} is stale: run npm run policy:sdk-switches`);
-        return 1;
-      }
-    } else {
-      fs.writeFileSync(SDK_SWITCHES_FILE, text);
-      console.log(`wrote ${path.relative(ROOT, SDK_SWITCHES_FILE)}`);
-    }
-    return 0;
-  });
+  runCli(USAGE, async (argv) =>
+    writeOrCheck(
+      [[SDK_SWITCHES_FILE, currentSdkSwitches()]],
+      parseArgs(argv, [], ["check"]).flags.has("check"),
+      "npm run policy:sdk-switches",
+    ),
+  );

@@ -83,6 +83,24 @@ export function sameStackExports(
     );
 }
 
+/**
+ * What a generator's command does with the files it renders (`[path, content]`): writes them, or with `check` writes
+ * nothing and answers 1 naming each file that differs (or is missing) with the command that regenerates it.
+ */
+export function writeOrCheck(files: readonly (readonly [string, string])[], check: boolean, command: string): number {
+  const root = process.cwd();
+  const rel = (f: string) => path.relative(root, f);
+  if (check) {
+    const stale = files.filter(([f, t]) => !fs.existsSync(f) || fs.readFileSync(f, "utf8") !== t);
+    for (const [f] of stale) console.error(`${rel(f)} is stale: run \`${command}\``);
+    if (stale.length === 0) console.log(`${files.map(([f]) => rel(f)).join(", ")}: up to date`);
+    return stale.length > 0 ? 1 : 0;
+  }
+  for (const [f, t] of files) writeFile(f, t);
+  console.log(`wrote ${files.map(([f]) => rel(f)).join(", ")}`);
+  return 0;
+}
+
 export function writeFile(file: string, content: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, content);
