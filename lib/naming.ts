@@ -80,7 +80,14 @@ export const REGION_SHORT: Readonly<Record<string, string>> = {
   denmarkeast: "dke",
 };
 
-/** Azure's display names of the EU regions (`az account list-locations`), as Service Health names impacted regions. */
+/**
+ * Azure's display names of the EU regions (`az account list-locations`), as Service Health names impacted regions.
+ * The newest three are checked against Microsoft's pages: Austria East and Belgium Central in the Azure regions list
+ * (https://learn.microsoft.com/azure/reliability/regions-list, programmatic names `austriaeast`, `belgiumcentral`),
+ * Denmark East as the Azure SDK's `AzureLocation.DenmarkEast` names it
+ * (https://learn.microsoft.com/dotnet/api/azure.core.azurelocation.denmarkeast); a subscription's own
+ * `az account list-locations` is the final word.
+ */
 export const REGION_DISPLAY_NAMES: Readonly<Record<string, string>> = {
   westeurope: "West Europe",
   northeurope: "North Europe",
