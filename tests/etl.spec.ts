@@ -620,6 +620,12 @@ for (const stack of ["dev", "prod"] as const) {
         Object.values(ADF_DEPLOYMENT_LINKED_SERVICES).sort(),
       );
       assert.equal(credentialOf(byName(mine, "etl-ls-oltp-deploy")), deployCred.inputs.credentialName);
+      // The four SQL linked services set their command timeout (its default is undocumented) to the longest activity
+      // timeout, 12 hours: the publish's.
+      const sql = ls.filter((l) => ["AzureSqlDatabase", "AzureSqlDW"].includes(String(input(l, "properties.type"))));
+      assert.equal(sql.length, 4);
+      for (const l of sql)
+        assert.equal(input(l, "properties.commandTimeout"), 43_200, String(l.inputs.linkedServiceName));
       const sqlServer = (outputs.sqlEndpoints as Json).readWrite;
       assert.equal(input(byName(mine, "etl-ls-oltp"), "properties.server"), sqlServer);
       assert.equal(

@@ -14,6 +14,7 @@ import {
 } from "../../pipelines/etl/contract";
 import type { CosmosContainerKey, EtlConfig } from "../../lib/config";
 import type { PrivateLinkService } from "../../lib/privateLink";
+import { SQL_COMMAND_TIMEOUT_SECONDS } from "../../pipelines/etl/adf";
 import { COSMOS_ERASURE } from "../../pipelines/etl/erasure";
 import { CONTAINERS } from "../nosql";
 import { PRIVATE_LINK } from "../../lib/privateLink";
@@ -302,6 +303,8 @@ function sqlLinkedService(
     // The "recommended" connector version: TLS enforced (`encrypt: mandatory`), the server certificate checked.
     encrypt: "mandatory",
     trustServerCertificate: false,
+    // Undocumented default (SqlClient's: 30 s): the longest activity timeout instead (pipelines/etl/adf.ts).
+    commandTimeout: SQL_COMMAND_TIMEOUT_SECONDS,
     connectVia: runtimeReference(runtime),
     credential: { type: "CredentialReference", referenceName: credentialName } as const,
   };

@@ -77,6 +77,17 @@ export const POLICIES = {
   web: { timeout: "0.00:10:00", retry: 3, retryIntervalInSeconds: 60 },
 } as const satisfies Record<string, Policy>;
 
+/**
+ * The SQL linked services' `commandTimeout` (seconds): the longest activity timeout above. Data Factory documents the
+ * property ("The default wait time (in seconds) before terminating the attempt to execute a command and generating an
+ * error, used by recommended version": the azure-native and ARM schema descriptions, Microsoft.DataFactory
+ * AzureSqlDWLinkedService) but neither its default nor which activities obey it, and SqlClient's own default is 30
+ * seconds: left unset, it might cut the publish (minutes a night, hours on a full reload) and every longer stored
+ * procedure call short. Set to the longest policy, each activity's own timeout (its policy, a Script's
+ * `scriptBlockExecutionTimeout`, a Lookup's `queryTimeout`) decides, as the definitions intend.
+ */
+export const SQL_COMMAND_TIMEOUT_SECONDS = Math.max(...Object.values(POLICIES).map((p) => timespanSeconds(p.timeout)));
+
 export const dependsOn = (...deps: (string | [string, DependencyCondition])[]): Json[] =>
   deps.map((d) => {
     const [activity, condition] = typeof d === "string" ? [d, "Succeeded"] : d;

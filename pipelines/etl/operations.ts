@@ -72,6 +72,9 @@ const SCHEMA_DEPLOY_DESCRIPTION =
   "sys.sp_cdc_enable_db needs it), never as the nightly ETL's. The Always Encrypted column encryption keys " +
   "(00_oltp_column_encryption_keys.ps1) are created client-side beforehand. Every statement is idempotent.";
 
+/** How long one generated file may take to apply (`d.hh:mm:ss`, under a day). */
+const SCHEMA_DEPLOY_TIMEOUT = "0.03:00:00";
+
 /** The Script activity that applies one generated file with the target's deployment linked service. */
 function applyScript(f: GeneratedFile, target: "oltp" | "warehouse", previous?: string): Activity {
   const a = genericActivity(
@@ -79,12 +82,14 @@ function applyScript(f: GeneratedFile, target: "oltp" | "warehouse", previous?: 
     "Script",
     {
       scripts: scriptBlocks(f).map((text) => ({ type: "NonQuery", text })),
-      scriptBlockExecutionTimeout: "02:00:00",
+      // As long as the activity: one block may build a dashboard's materialized view over a whole grown fact (12,
+      // when a view's definition changed), longer than the 2 hours Data Factory's authoring tools write.
+      scriptBlockExecutionTimeout: SCHEMA_DEPLOY_TIMEOUT.slice(2),
     },
     {
       description: `pipelines/sql/${f.file}`,
       dependsOn: previous ? dependsOn(previous) : [],
-      policy: { ...POLICIES.sql, timeout: "0.03:00:00" },
+      policy: { ...POLICIES.sql, timeout: SCHEMA_DEPLOY_TIMEOUT },
     },
   );
   a.linkedServiceName = { referenceName: ADF_DEPLOYMENT_LINKED_SERVICES[target], type: "LinkedServiceReference" };

@@ -28,7 +28,7 @@ import {
   fullReloadPartitionColumn,
   RUN_DATE,
 } from "../../pipelines/etl/extract";
-import { POLICIES, timespan, timespanSeconds } from "../../pipelines/etl/adf";
+import { POLICIES, SQL_COMMAND_TIMEOUT_SECONDS, timespan, timespanSeconds } from "../../pipelines/etl/adf";
 import { extractedTables } from "../../pipelines/etl/groups";
 import { pipelineBytes, schemaDeployPipelines, scriptBlocks } from "../../pipelines/etl/operations";
 import {
@@ -1191,5 +1191,36 @@ describe("pipelines/etl: the OLAP load's schedule (what the batch freshness aler
     assert.equal(every(trigger({ frequency: "Month", interval: 1 })), undefined);
     assert.equal(every(trigger({ frequency: "Day", interval: 1 }, PIPELINES.poolPause)), undefined);
     assert.equal(every(trigger({ frequency: "Day", interval: 1 }, MASTER_PIPELINE, "BlobEventsTrigger")), undefined);
+  });
+});
+
+describe("Data Factory definitions: no SQL call stopped before its activity's timeout", () => {
+  it("every SQL activity's timeout fits the linked services' command timeout, and every Script block's limit fits the activity", () => {
+    const sql = new Set(["SqlServerStoredProcedure", "Script", "Lookup", "Copy"]);
+    let checked = 0;
+    for (const d of [defs, dev])
+      for (const p of d.pipelines)
+        for (const a of activities(p).filter((x) => sql.has(String(x.type)))) {
+          const policy = timespanSeconds(String((a.policy as Json).timeout));
+          assert.ok(policy <= SQL_COMMAND_TIMEOUT_SECONDS, `${p.name}/${String(a.name)}: ${policy} s`);
+          if (a.type === "Script") {
+            const block = timespanSeconds(String((a.typeProperties as Json).scriptBlockExecutionTimeout));
+            assert.ok(
+              block >= policy,
+              `${p.name}/${String(a.name)}: blocks stop at ${block} s, the activity at ${policy} s`,
+            );
+          }
+          checked += 1;
+        }
+    assert.ok(checked > 50, `${checked} SQL activities`);
+    // The publish (12 hours, a full reload in batches) is the longest, and the command timeout its.
+    assert.equal(SQL_COMMAND_TIMEOUT_SECONDS, timespanSeconds(POLICIES.publish.timeout));
+    // The schema deployment's blocks run as long as their activity (a materialized view built over a grown fact).
+    const deploy = defs.pipelines
+      .filter((p) => p.name.startsWith("etl_schema_deploy_"))
+      .flatMap(activities)
+      .filter((a) => a.type === "Script");
+    assert.ok(deploy.length > 0);
+    for (const a of deploy) assert.equal((a.typeProperties as Json).scriptBlockExecutionTimeout, "03:00:00");
   });
 });
