@@ -211,7 +211,7 @@ describe("lib/privateLink", () => {
 });
 
 describe("Serial (operations Azure applies one at a time on a parent)", () => {
-  it("hands each new resource every earlier link as dependsOn (deletes follow direct edges only), the first `after`", () => {
+  it("hands each new resource `after` and every earlier link as dependsOn (deletes follow direct edges only)", () => {
     const fake = (n: string) => ({ n }) as unknown as pulumi.Resource;
     const after = [fake("container"), fake("endpoint")];
     const chain = new Serial(after);
@@ -220,8 +220,8 @@ describe("Serial (operations Azure applies one at a time on a parent)", () => {
     const a = chain.next((d) => (seen.push(d), fake("a")));
     const b = chain.next((d) => (seen.push(d), fake("b")));
     const c = chain.next((d) => (seen.push(d), fake("c")));
-    // c depends on a directly: removing a and c (not b) still deletes c first, then a.
-    assert.deepEqual(seen, [after, [a], [a, b]]);
-    assert.deepEqual(chain.tail, [a, b, c]);
+    // c depends on a and on `after` directly: removing a and c (not b), or the container and c, deletes c first.
+    assert.deepEqual(seen, [after, [...after, a], [...after, a, b]]);
+    assert.deepEqual(chain.tail, [...after, a, b, c]);
   });
 });

@@ -14,7 +14,8 @@
  * pkg/resource/deploy/step_generator.go, `ScheduleDeletes`), so removing two links that are not neighbours (a reader's
  * two grants, with another principal's between them) would send both deletes to the parent at once, and Azure locks
  * a Cosmos DB account on a role assignment's delete as on its create. With an edge between every pair, creates run in
- * chain order and deletes in the reverse order, whatever subset goes.
+ * chain order and deletes in the reverse order, whatever subset goes. `after` is an edge of every link too, for the
+ * same reason: removing it with a later link (not the first) deletes that link first.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -27,15 +28,15 @@ export class Serial {
     this.after = [...after];
   }
 
-  /** Creates the next resource with `dependsOn` = every earlier link (or `after` for the first); returns it. */
+  /** Creates the next resource with `dependsOn` = `after` and every earlier link; returns it. */
   next<T extends pulumi.Resource>(create: (dependsOn: pulumi.Resource[]) => T): T {
     const resource = create(this.tail);
     this.links.push(resource);
     return resource;
   }
 
-  /** What the next operation waits for: every link so far, or `after` before the first. */
+  /** What the next operation waits for: `after` and every link so far. */
   get tail(): pulumi.Resource[] {
-    return this.links.length > 0 ? [...this.links] : [...this.after];
+    return [...this.after, ...this.links];
   }
 }
