@@ -608,11 +608,20 @@ for (const stack of ["dev", "prod"] as const) {
         mine.filter((v) => !undecided(v.message)).map((v) => `${v.policy}: ${v.message}`),
         [],
       );
-      assert.ok(mine.every((v) => v.enforcementLevel !== "mandatory"));
-      const rules = Object.keys(preview.verdict.evaluated).filter(
+      const evaluated = preview.verdict.evaluated;
+      const rules = Object.keys(evaluated).filter(
         (k) => k.startsWith("azure-native-machinelearningservices-") || k.startsWith("azure-native-containerregistry-"),
       );
-      assert.ok(rules.length >= 10, `the pack's ML and registry rules ran (${rules.length})`);
+      assert.ok(rules.length >= 10, `${rules.length} ML and registry rules`);
+      // Each evaluated something (a rule that evaluated nothing did not pass), but those with nothing to judge here:
+      // no registry token anywhere, and dev's workspace is outside the delete guard's protected stacks.
+      assert.deepEqual(
+        rules.filter((k) => !((evaluated[k] ?? 0) > 0)).sort(),
+        [
+          "azure-native-containerregistry-token-disallow-enabled",
+          ...(stack === "dev" ? ["azure-native-machinelearningservices-workspace-require-delete-guard"] : []),
+        ].sort(),
+      );
     });
   });
 }

@@ -579,8 +579,15 @@ for (const stack of ["dev", "prod"] as const) {
         mine.map((v) => `${v.policy}: ${v.message}`),
         [],
       );
-      const cosmosRules = Object.keys(preview.verdict.evaluated).filter((k) => k.startsWith("azure-native-cosmosdb-"));
-      assert.ok(cosmosRules.length >= 1, "the pack's Cosmos DB rules ran on the account");
+      // Every Cosmos DB rule of the pack evaluated something here (a rule that evaluated nothing did not pass).
+      const evaluated = preview.verdict.evaluated;
+      const cosmosRules = Object.keys(evaluated).filter((k) => k.startsWith("azure-native-cosmosdb-"));
+      assert.ok(cosmosRules.length >= 10, `${cosmosRules.length} Cosmos DB rules`);
+      assert.deepEqual(
+        cosmosRules.filter((k) => !((evaluated[k] ?? 0) > 0)),
+        [],
+        "Cosmos DB rules that evaluated nothing",
+      );
     });
   });
 }

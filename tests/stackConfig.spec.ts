@@ -125,27 +125,28 @@ describe("stack config loader (the CLI's project-config rules)", () => {
   });
 
   describe("checks each stack value against its declared type (ValidateConfigValue on the stored text)", () => {
-    const cases: [string, string, string, string][] = [
-      // [type declaration, stack value, accepted?, type name in the message]
-      ["type: integer", "90", "yes", "integer"],
-      ["type: integer", '"90"', "yes", "integer"], // text that strconv.Atoi accepts
+    const cases: [string, string, string, string, string?][] = [
+      // [type declaration, stack value, accepted?, type name in the message, the value the program reads when
+      // accepted: a string, structured values as compact JSON, as the CLI hands config to the program]
+      ["type: integer", "90", "yes", "integer", "90"],
+      ["type: integer", '"90"', "yes", "integer", "90"], // text that strconv.Atoi accepts
       ["type: integer", "90.5", "no", "integer"],
       ["type: integer", "ninety", "no", "integer"],
-      ["type: boolean", "true", "yes", "boolean"],
+      ["type: boolean", "true", "yes", "boolean", "true"],
       ["type: boolean", "yes", "no", "boolean"], // YAML 1.2: a string, not "true"/"false"
-      ["type: string", "1234", "yes", "string"], // a scalar is stored as text
+      ["type: string", "1234", "yes", "string", "1234"], // a scalar is stored as text
       ["type: string", "{a: 1}", "no", "string"],
-      ["type: array\n    items:\n      type: string", "[a@example.com]", "yes", "array<string>"],
+      ["type: array\n    items:\n      type: string", "[a@example.com]", "yes", "array<string>", '["a@example.com"]'],
       ["type: array\n    items:\n      type: string", "[1]", "no", "array<string>"],
       ["type: array\n    items:\n      type: string", "a@example.com", "no", "array<string>"],
-      ["type: object", "{sku: {name: BC_Gen5}}", "yes", "object"],
+      ["type: object", "{sku: {name: BC_Gen5}}", "yes", "object", '{"sku":{"name":"BC_Gen5"}}'],
       ["type: object", "[1, 2]", "no", "object"],
       ["type: object", "BC_Gen5", "no", "object"],
     ];
-    for (const [decl, value, accepted, typeName] of cases) {
+    for (const [decl, value, accepted, typeName, read] of cases) {
       it(`${decl.replace(/\n\s+/g, " ")} with ${value}: ${accepted === "yes" ? "accepted" : "refused"}`, () => {
         const dir = project(`config:\n  k:\n    ${decl}\n`, `config:\n  proj:k: ${value}\n`);
-        if (accepted === "yes") loadStackConfig(dir, "dev");
+        if (accepted === "yes") assert.equal(loadStackConfig(dir, "dev").config["proj:k"], read);
         else
           fails(dir, `validating stack config: Stack 'dev' with configuration key 'k' must be of type '${typeName}'`);
       });
