@@ -23,7 +23,13 @@ const vm = require("node:vm");
 const { isMainThread, threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
-const CACHE = path.join(ROOT, "node_modules", ".cache", "ts-run");
+/**
+ * Where the loader keeps its caches: node_modules/.cache/ts-run, or `TS_RUN_CACHE_DIR` (a folder of its own, e.g. for
+ * a test that counts what one run writes while other runs write to the shared one).
+ */
+const CACHE = process.env.TS_RUN_CACHE_DIR
+  ? path.resolve(process.env.TS_RUN_CACHE_DIR)
+  : path.join(ROOT, "node_modules", ".cache", "ts-run");
 /** Folders (and files) of the project whose TypeScript `--warm` transpiles ahead of time. */
 const SOURCES = ["index.ts", "lib", "components", "policies", "pipelines", "tools"];
 
