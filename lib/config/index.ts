@@ -520,6 +520,12 @@ export function offHoursWindowIssues(
   ];
 }
 
+/**
+ * The validator of the whole namespace (what parseConfig applies): tests/configDocs.spec.ts walks it to hold
+ * docs/configuration.md to every key and setting it accepts.
+ */
+export { schema as stackConfigSchema };
+
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;
 

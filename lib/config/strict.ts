@@ -45,11 +45,19 @@ export function unknownSettingsMessage(keys: readonly string[], declared: readon
   return `${each.join("; ")}; the settings here are ${declared.join(", ")}`;
 }
 
+/**
+ * The settings a place declares, as its unknown-key error lists them: every key of its shape but a removed setting
+ * (`z.never().optional()`, refused with its own message), which is not offered as one to use. tests/configDocs.spec.ts
+ * reads it to hold docs/configuration.md to the settings the validator accepts.
+ */
+export function declaredSettings(shape: z.ZodRawShape): string[] {
+  const removed = (s: unknown) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodNever;
+  return Object.keys(shape).filter((k) => !removed(shape[k]));
+}
+
 /** `z.strictObject` whose unknown-key error names each key, its likely intended name and the declared settings. */
 export function settings<S extends z.ZodRawShape>(shape: S) {
-  // A removed setting (`z.never().optional()`, refused with its own message) is not offered as one to use.
-  const removed = (s: unknown) => s instanceof z.ZodOptional && s.unwrap() instanceof z.ZodNever;
-  const declared = Object.keys(shape).filter((k) => !removed(shape[k]));
+  const declared = declaredSettings(shape);
   return z.strictObject(shape, {
     error: (issue) => (issue.code === "unrecognized_keys" ? unknownSettingsMessage(issue.keys, declared) : undefined),
   });
