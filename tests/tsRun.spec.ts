@@ -196,19 +196,69 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     const cache = privateCache();
     try {
       const cacheDir = path.join(cache, "v8-node20");
-      const first = run([probe], { TS_RUN_CACHE_DIR: cache }).trim();
+      // No refresh by a longer run here (the test after this one): every file stays as the first run wrote it.
+      const env = { TS_RUN_CACHE_DIR: cache, TS_RUN_CODE_REFRESH_MS: "1000000000" };
+      const first = run([probe], env).trim();
       assert.equal(first, "2 function true");
       const written = builtInCompileCache()
         ? undefined
         : new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.statSync(path.join(cacheDir, f)).mtimeMs]));
       if (written) assert.ok(written.size > 50, `compiled code of the SDK's modules is kept (${written.size} files)`);
-      assert.equal(run([probe], { TS_RUN_CACHE_DIR: cache }).trim(), first);
+      assert.equal(run([probe], env).trim(), first);
       // The second run reads that code: it writes nothing more and rewrites nothing (V8 accepted every file).
       if (written)
         assert.deepEqual(
           new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.statSync(path.join(cacheDir, f)).mtimeMs])),
           written,
         );
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("replaces the code a short run kept (a --help) with a longer run's, once: a later run compiles nothing lazily", function () {
+    if (builtInCompileCache()) this.skip(); // Node 22.1+: Node's own cache, which the loader does not manage
+    const cache = privateCache();
+    try {
+      const env = { TS_RUN_CACHE_DIR: cache };
+      const lib = path.join(dir, "refreshLib.ts");
+      fs.writeFileSync(
+        lib,
+        `export function work(n: number): number {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += i % 7;\n  return s;\n}\n` +
+          `export function more(xs: number[]): number[] {\n  return xs.map((x) => work(x)).filter((x) => x > 0);\n}\n`,
+      );
+      const short = path.join(dir, "refreshShort.ts");
+      fs.writeFileSync(short, `import { work } from "./refreshLib";\nconsole.log(typeof work);\n`);
+      // Runs until 1.5 s after its start: longer than the short run by far, the same length every time.
+      const long = path.join(dir, "refreshLong.ts");
+      fs.writeFileSync(
+        long,
+        `import { more } from "./refreshLib";\nconsole.log(more([3, 5, 8]).length);\n` +
+          `while (process.uptime() < 1.5) {}\n`,
+      );
+      const cacheDir = path.join(cache, "v8-node20");
+      assert.equal(run([short], env).trim(), "function");
+      const afterShort = new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.readFileSync(path.join(cacheDir, f))]));
+      const header = (b: Buffer) => [b.toString("latin1", 0, 4), b.readUInt32LE(4)] as const;
+      for (const b of afterShort.values()) {
+        assert.equal(header(b)[0], "TSC1");
+        assert.ok(header(b)[1] < 1350, `written by the short run: ${header(b)[1]} ms`);
+      }
+      assert.equal(run([long], env).trim(), "3");
+      // The library's file (the one both entries read) is rewritten by the long run, with the functions it ran.
+      const rewritten = [...afterShort].filter(([f, b]) => !fs.readFileSync(path.join(cacheDir, f)).equals(b));
+      assert.equal(rewritten.length, 1, "the library's code, not the short entry's");
+      const [libFile, before] = rewritten[0];
+      const now = fs.readFileSync(path.join(cacheDir, libFile));
+      assert.ok(header(now)[1] >= 1500, `written by the long run: ${header(now)[1]} ms`);
+      assert.ok(now.length > before.length, `with more compiled code: ${now.length} > ${before.length} bytes`);
+      // Another run as long rewrites nothing: a file is refreshed only by a run over a tenth longer than its writer.
+      const kept = new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.statSync(path.join(cacheDir, f)).mtimeMs]));
+      assert.equal(run([long], env).trim(), "3");
+      assert.deepEqual(
+        new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.statSync(path.join(cacheDir, f)).mtimeMs])),
+        kept,
+      );
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
     }
