@@ -284,21 +284,27 @@ function deferUnusedSdkModules() {
  *
  * V8's code of a module holds the functions compiled by the time it was written (at exit), so a cache written by a
  * short run (a `--help`, a test that only loads a module) would leave every later run compiling the rest lazily: the
- * prod preview took 1.22 s from such a cache against 1.14 s from its own. Each file therefore starts with how long the
- * run that wrote it had run (CODE_HEADER), and a run of at least REFRESH_MIN_MS that lasted over a tenth longer
- * rewrites the code of the modules it read from such a file, recording its own length: a file is rewritten only by a
- * run longer than every run that wrote it before (a few times at most).
+ * prod preview took 1.22 s from such a cache against 1.14 s from its own. Each file therefore starts with the CPU time
+ * the run that wrote it had used (CODE_HEADER: CPU, not the wall clock, which a busy machine or a cold cache stretches),
+ * and a run of at least REFRESH_MIN_MS that used over a tenth more rewrites the code of the modules it read from such a
+ * file, recording its own. A file V8 rejects (another Node or other flags) is rewritten by whichever run reads it.
  */
 const CODE_MAGIC = "TSC1";
-/** The header of a code cache file: CODE_MAGIC, then the writing run's length in ms (uint32 LE). */
+/** The header of a code cache file: CODE_MAGIC, then the writing run's CPU time in ms (uint32 LE). */
 const CODE_HEADER = 8;
 /**
- * The shortest run whose code replaces a shorter run's (the prod preview: about 1.2 s); `TS_RUN_CODE_REFRESH_MS` sets
- * another (tests: a huge one keeps every file as first written).
+ * The least CPU time of a run whose code replaces a lighter run's (the prod preview: about 2.3 s over its two threads);
+ * `TS_RUN_CODE_REFRESH_MS` sets another (tests: a huge one keeps every file as first written).
  */
-const REFRESH_MIN_MS = Number(process.env.TS_RUN_CODE_REFRESH_MS ?? 800);
+const REFRESH_MIN_MS = Number(process.env.TS_RUN_CODE_REFRESH_MS ?? 1000);
 
-/** The cached code in a file and the length of the run that wrote it, or undefined (none, or an older format). */
+/** The CPU time this process has used so far, in ms (all its threads). */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
+}
+
+/** The cached code in a file and the CPU time of the run that wrote it, or undefined (none, or an older format). */
 function readCodeCache(file) {
   let buf;
   try {
@@ -324,7 +330,7 @@ function writeCodeCache(file, data, runMs) {
 function cacheCompiledCode(dir) {
   const compile = Module.prototype._compile;
   const pending = [];
-  /** Modules compiled from a file, with the length of the run that wrote it (a longer run may refresh it). */
+  /** Modules compiled from a file, with the CPU time of the run that wrote it (a heavier run may refresh it). */
   const fromCache = [];
   const fileOf = (filename, content) => {
     const own = ownKeys.get(filename);
@@ -368,8 +374,8 @@ function cacheCompiledCode(dir) {
     return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
   };
   process.once("exit", () => {
-    const runMs = Math.round(process.uptime() * 1000);
-    // Written by a shorter run (and this one long enough to matter): its code may lack what this run compiled.
+    const runMs = cpuMs();
+    // Written by a lighter run (and this one heavy enough to matter): its code may lack what this run compiled.
     const stale = runMs >= REFRESH_MIN_MS ? fromCache.filter(({ writtenByMs }) => writtenByMs < runMs * 0.9) : [];
     if (pending.length === 0 && stale.length === 0) return;
     try {

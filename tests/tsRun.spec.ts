@@ -216,7 +216,7 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     }
   });
 
-  it("replaces the code a short run kept (a --help) with a longer run's, once: a later run compiles nothing lazily", function () {
+  it("replaces the code a light run kept (a --help) with a heavier run's, which a later run reads as it is", function () {
     if (builtInCompileCache()) this.skip(); // Node 22.1+: Node's own cache, which the loader does not manage
     const cache = privateCache();
     try {
@@ -229,12 +229,14 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       );
       const short = path.join(dir, "refreshShort.ts");
       fs.writeFileSync(short, `import { work } from "./refreshLib";\nconsole.log(typeof work);\n`);
-      // Runs until 1.5 s after its start: longer than the short run by far, the same length every time.
+      // Runs until it has used 1.5 s of CPU: more than the short run by far, the same every time (CPU time, which a
+      // busy machine does not stretch).
       const long = path.join(dir, "refreshLong.ts");
       fs.writeFileSync(
         long,
         `import { more } from "./refreshLib";\nconsole.log(more([3, 5, 8]).length);\n` +
-          `while (process.uptime() < 1.5) {}\n`,
+          `const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };\n` +
+          `while (cpu() < 1.5e6) {}\n`,
       );
       const cacheDir = path.join(cache, "v8-node20");
       assert.equal(run([short], env).trim(), "function");
@@ -252,7 +254,8 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
       const now = fs.readFileSync(path.join(cacheDir, libFile));
       assert.ok(header(now)[1] >= 1500, `written by the long run: ${header(now)[1]} ms`);
       assert.ok(now.length > before.length, `with more compiled code: ${now.length} > ${before.length} bytes`);
-      // Another run as long rewrites nothing: a file is refreshed only by a run over a tenth longer than its writer.
+      // Another run as heavy rewrites nothing: a file is refreshed only by a run using over a tenth more CPU than its
+      // writer.
       const kept = new Map(fs.readdirSync(cacheDir).map((f) => [f, fs.statSync(path.join(cacheDir, f)).mtimeMs]));
       assert.equal(run([long], env).trim(), "3");
       assert.deepEqual(
