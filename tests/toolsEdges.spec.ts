@@ -745,13 +745,19 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     this.timeout(60_000);
     // Each would otherwise rewrite tracked files or run a minute-long benchmark.
     const tools = ["bench", "costDocs", "policyDocs", "sdkSwitches"];
-    const run = (tool: string, arg: string) =>
+    const run = (tool: string, ...args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [TS_RUN, `tools/${tool}.ts`, arg], { cwd: ROOT }, (err, stdout, stderr) =>
+        execFile(process.execPath, [TS_RUN, `tools/${tool}.ts`, ...args], { cwd: ROOT }, (err, stdout, stderr) =>
           resolve({ code: err ? (err.code as number) : 0, stdout, stderr }),
         ),
       );
-    const answers = await Promise.all(tools.flatMap((t) => [run(t, "--help"), run(t, "--chek")]));
+    const [answers, verbose] = await Promise.all([
+      Promise.all(tools.flatMap((t) => [run(t, "--help"), run(t, "--chek")])),
+      // --verbose, which every tool's error line offers, is an argument they take.
+      run("sdkSwitches", "--check", "--verbose"),
+    ]);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.equal(verbose.stdout, "policies/lib/sdkSwitches.ts: up to date\n");
     tools.forEach((tool, i) => {
       const [help, bad] = [answers[2 * i], answers[2 * i + 1]];
       assert.equal(help.code, 0, `${tool} --help`);
@@ -768,7 +774,7 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     fs.writeFileSync(a, "old\n");
     const printed: string[] = [];
     const [log, error] = [console.log, console.error];
-    const shown = (m: string) => m.split(path.relative(process.cwd(), dir)).join("<dir>");
+    const shown = (m: string) => m.split(path.relative(ROOT, dir)).join("<dir>");
     const run = (check: boolean) =>
       writeOrCheck(
         [

@@ -145,7 +145,7 @@ async function childMain(mode: string, stack: string): Promise<void> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs(argv, ["runs", "stack", "child"], []);
+  const { values } = parseArgs(argv, ["runs", "stack", "child"], ["verbose"]);
   const mode = values.child ?? "";
   const stack = values.stack ?? "prod";
   if (mode) {

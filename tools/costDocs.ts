@@ -83,4 +83,5 @@ const USAGE =
   "usage: npm run cost:docs               (writes docs/cost.md and docs/capacity.md from both stacks' offline previews)\n" +
   "       npm run cost:docs -- --check    (exits 1 when either is stale, writes nothing)";
 
-if (require.main === module) runCli(USAGE, async (argv) => main(parseArgs(argv, [], ["check"]).flags.has("check")));
+if (require.main === module)
+  runCli(USAGE, async (argv) => main(parseArgs(argv, [], ["check", "verbose"]).flags.has("check")));

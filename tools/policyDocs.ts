@@ -94,7 +94,7 @@ if (require.main === module)
   runCli(USAGE, async (argv) =>
     writeOrCheck(
       [[DOC, currentPolicyDocs()]],
-      parseArgs(argv, [], ["check"]).flags.has("check"),
+      parseArgs(argv, [], ["check", "verbose"]).flags.has("check"),
       "npm run policy:docs",
     ),
   );

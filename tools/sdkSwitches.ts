@@ -27,7 +27,7 @@ if (require.main === module)
   runCli(USAGE, async (argv) =>
     writeOrCheck(
       [[SDK_SWITCHES_FILE, currentSdkSwitches()]],
-      parseArgs(argv, [], ["check"]).flags.has("check"),
+      parseArgs(argv, [], ["check", "verbose"]).flags.has("check"),
       "npm run policy:sdk-switches",
     ),
   );

@@ -83,13 +83,16 @@ export function sameStackExports(
     );
 }
 
+/** The repository's root (this file is tools/lib/cli.ts). */
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
 /**
  * What a generator's command does with the files it renders (`[path, content]`): writes them, or with `check` writes
  * nothing and answers 1 naming each file that differs (or is missing) with the command that regenerates it.
  */
 export function writeOrCheck(files: readonly (readonly [string, string])[], check: boolean, command: string): number {
-  const root = process.cwd();
-  const rel = (f: string) => path.relative(root, f);
+  // Named from the repository's root, as `npm run` runs the command there.
+  const rel = (f: string) => path.relative(REPO_ROOT, f);
   if (check) {
     const stale = files.filter(([f, t]) => !fs.existsSync(f) || fs.readFileSync(f, "utf8") !== t);
     for (const [f] of stale) console.error(`${rel(f)} is stale: run \`${command}\``);
