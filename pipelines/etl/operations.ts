@@ -72,8 +72,9 @@ const SCHEMA_DEPLOY_DESCRIPTION =
   "sys.sp_cdc_enable_db needs it), never as the nightly ETL's. The Always Encrypted column encryption keys " +
   "(00_oltp_column_encryption_keys.ps1) are created client-side beforehand. Every statement is idempotent.";
 
-/** How long one generated file may take to apply (`d.hh:mm:ss`, under a day). */
-const SCHEMA_DEPLOY_TIMEOUT = "0.03:00:00";
+/** How long one generated file's Script blocks may take (`hh:mm:ss`), and so its activity (`d.hh:mm:ss`). */
+const SCHEMA_DEPLOY_BLOCK_TIMEOUT = "03:00:00";
+const SCHEMA_DEPLOY_TIMEOUT = `0.${SCHEMA_DEPLOY_BLOCK_TIMEOUT}`;
 
 /** The Script activity that applies one generated file with the target's deployment linked service. */
 function applyScript(f: GeneratedFile, target: "oltp" | "warehouse", previous?: string): Activity {
@@ -84,7 +85,7 @@ function applyScript(f: GeneratedFile, target: "oltp" | "warehouse", previous?: 
       scripts: scriptBlocks(f).map((text) => ({ type: "NonQuery", text })),
       // As long as the activity: one block may build a dashboard's materialized view over a whole grown fact (12,
       // when a view's definition changed), longer than the 2 hours Data Factory's authoring tools write.
-      scriptBlockExecutionTimeout: SCHEMA_DEPLOY_TIMEOUT.slice(2),
+      scriptBlockExecutionTimeout: SCHEMA_DEPLOY_BLOCK_TIMEOUT,
     },
     {
       description: `pipelines/sql/${f.file}`,

@@ -8,6 +8,7 @@ import type { Policies, PolicyConfigSchema, PolicyResource } from "@pulumi/polic
 import {
   enforcedAssignments,
   extensionScopeOf,
+  ofType,
   pointsAt,
   recordedDependency,
   refersTo,
@@ -326,7 +327,7 @@ function unguarded(
   targets: readonly PolicyResource[],
   armType: string,
 ): PolicyResource[] {
-  const definitions = resources.filter((r) => r.type === POLICY_DEFINITION_TYPE && deniesDelete(r, armType));
+  const definitions = ofType(resources, POLICY_DEFINITION_TYPE).filter((r) => deniesDelete(r, armType));
   const assignments = enforcedAssignments(resources).filter((r) =>
     definitions.some((d) => pointsAt(r, d, ["policyDefinitionId"])),
   );
