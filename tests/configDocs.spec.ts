@@ -492,6 +492,62 @@ describe("docs/configuration.md states the values of each enumerated setting as 
   });
 });
 
+describe("docs/configuration.md states the range of each bounded number the stacks set", () => {
+  /**
+   * Ranges a rule elsewhere in the validator narrows for every stack (the doc states the narrower one): the scorer's
+   * SQL trigger cannot wake a Flex app from zero (lib/config/services.ts), so at least one instance.
+   */
+  const NARROWED_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+    "ingestion.functions.fraudScoring.alwaysReady": [1, 50],
+  };
+  /** `1–100`, `0–86400`, `1,000–1,000,000` (an en dash or "to" between two numbers). */
+  const rangesIn = (text: string): [number, number][] =>
+    [...text.matchAll(/(-?\d[\d,]*(?:\.\d+)?)\s*(?:–|to)\s*(-?\d[\d,]*(?:\.\d+)?)/g)].map((m) => [
+      Number(m[1].replace(/,/g, "")),
+      Number(m[2].replace(/,/g, "")),
+    ]);
+  // The cost and capacity assumptions (`usage`, `load`) carry sanity bounds only, which the doc does not list.
+  const bounded = [...SETTINGS]
+    .filter(([key]) => key !== "usage" && key !== "load")
+    .flatMap(([key, list]) =>
+      list.flatMap((s) => {
+        const b = bare(s.schema);
+        if (s.kind !== "leaf" || !(b instanceof z.ZodNumber) || allowedValues(s.schema)) return [];
+        const [lo, hi] = [b.minValue, b.maxValue];
+        if (
+          lo === null ||
+          hi === null ||
+          Math.abs(lo) >= Number.MAX_SAFE_INTEGER ||
+          Math.abs(hi) >= Number.MAX_SAFE_INTEGER
+        )
+          return [];
+        return [{ key, setting: s.path, range: NARROWED_RANGES[`${key}.${s.path}`] ?? ([lo, hi] as const) }];
+      }),
+    );
+
+  it("finds the bounded numbers (sizes, windows, percentages)", () => {
+    assert.ok(bounded.length >= 40, `${bounded.length} bounded numbers`);
+    for (const name of ["olap.workloadIsolation.etl.queryTimeoutSeconds", "streaming.eventHubs.retentionHours"])
+      assert.ok(
+        bounded.some((b) => `${b.key}.${b.setting}` === name),
+        name,
+      );
+  });
+
+  it("states each one's range in its row, as the validator bounds it", () => {
+    const problems = bounded.flatMap(({ key, setting, range: [lo, hi] }) => {
+      const row = rowOf(key, setting);
+      const stated = rangesIn(row?.description ?? "");
+      return stated.some(([a, b]) => a === lo && b === hi)
+        ? []
+        : [
+            `${key}.${setting} (line ${row?.line ?? "none"}): the doc states ${stated.map(([a, b]) => `${a}–${b}`).join(", ") || "no range"}; the validator allows ${lo}–${hi}`,
+          ];
+    });
+    assert.deepEqual(problems, []);
+  });
+});
+
 describe("the rules this file reads the doc by", () => {
   it("expand the doc's path forms", () => {
     assert.deepEqual(keyCellPaths("`routing.p1`/`p2`/`p3`"), ["routing.p1", "routing.p2", "routing.p3"]);
