@@ -635,6 +635,12 @@ describe("offline preview", function () {
       assert.equal(runnableNow(proc), 1, "three runnable, of which this thread and npm's");
       files["/proc/loadavg"] = "2.08 2.38 2.01 2/93 27403\n";
       assert.equal(runnableNow(proc), 0, "only this thread and npm's: nothing else runs");
+      // A thread that ends between the listing and its stat runs nothing; an ancestor that has ended ends the walk.
+      const vanishing = { ...proc, list: (d: string) => [...proc.list(d), "999999"] };
+      assert.equal(runnableNow(vanishing), 0, "a thread gone since the listing");
+      delete files[`/proc/${sh}/stat`];
+      files["/proc/loadavg"] = "2.08 2.38 2.01 3/93 27403\n";
+      assert.equal(runnableNow(proc), 2, "npm's shell gone: npm's running thread is no longer seen as ours");
       files["/proc/loadavg"] = "garbage";
       assert.equal(runnableNow(proc), undefined);
       assert.equal(

@@ -121,13 +121,29 @@ export function runnableNow(proc: ProcFs = PROC): number | undefined {
     if (!total) return undefined;
     let ours = 0;
     let pid = process.pid;
-    for (let level = 0; level < 4 && pid > 1; level++) {
-      for (const tid of proc.list(`/proc/${pid}/task`)) {
-        const stat = proc.read(`/proc/${pid}/task/${tid}/stat`);
-        // The state follows the command name, which is in parentheses and may hold any character.
-        if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "R") ours += 1;
+    // Threads and ancestors come and go while this reads (a V8 helper thread ends between the listing and its stat,
+    // npm exits): one that has ended runs nothing, and an ancestor that has ended ends the walk.
+    const readOrNone = (file: string) => {
+      try {
+        return proc.read(file);
+      } catch {
+        return undefined;
       }
-      const own = proc.read(`/proc/${pid}/stat`);
+    };
+    for (let level = 0; level < 4 && pid > 1; level++) {
+      let tids: string[];
+      try {
+        tids = proc.list(`/proc/${pid}/task`);
+      } catch {
+        break;
+      }
+      for (const tid of tids) {
+        const stat = readOrNone(`/proc/${pid}/task/${tid}/stat`);
+        // The state follows the command name, which is in parentheses and may hold any character.
+        if (stat !== undefined && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "R") ours += 1;
+      }
+      const own = readOrNone(`/proc/${pid}/stat`);
+      if (own === undefined) break;
       pid = Number(own.slice(own.lastIndexOf(")") + 2).split(" ")[1]);
     }
     return Math.max(0, Number(total[1]) - ours);
