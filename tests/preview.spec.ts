@@ -641,6 +641,19 @@ describe("offline preview", function () {
       delete files[`/proc/${sh}/stat`];
       files["/proc/loadavg"] = "2.08 2.38 2.01 3/93 27403\n";
       assert.equal(runnableNow(proc), 2, "npm's shell gone: npm's running thread is no longer seen as ours");
+      const listingFails = {
+        ...proc,
+        list: (d: string) => {
+          if (d === `/proc/${sh}/task`) throw new Error(`ENOENT ${d}`);
+          return proc.list(d);
+        },
+      };
+      files[`/proc/${sh}/stat`] = `${sh} (sh) S ${npm} 1 1`;
+      assert.equal(
+        runnableNow(listingFails),
+        2,
+        "the shell's threads unlisted (it has just ended): the walk stops there",
+      );
       files["/proc/loadavg"] = "garbage";
       assert.equal(runnableNow(proc), undefined);
       assert.equal(

@@ -408,6 +408,10 @@ describe("policies/protection", () => {
         { stack: "prod" },
       );
       await expectPass(requireWorkspaceDeleteGuard, [ws, onboarding, deployedDef, deployed]);
+      // A definition and an assignment written with an explicit API version of their class count alike.
+      const versioned = { ...def, type: "azure-native:authorization/v20250301:PolicyDefinition" };
+      const versionedAssignment = { ...assignment(def), type: "azure-native:authorization/v20250301:PolicyAssignment" };
+      await expectPass(requireWorkspaceDeleteGuard, [ws, onboarding, versioned, versionedAssignment]);
     });
     it("fails one with no assignment, an audit-only one, one elsewhere, or a definition that does not deny its delete", async () => {
       const message =
