@@ -25,7 +25,9 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import {
   AVAILABILITY_ZONE_REGIONS,
+  parseConfig,
   PROJECT,
+  readRaw,
   SECRET_KEYS,
   SUBNET_PREFIX,
   SUBNET_ROLES,
@@ -33,6 +35,7 @@ import {
   unknownKeyProblems,
 } from "../lib/config";
 import { declaredSettings } from "../lib/config/strict";
+import { loadStackConfig } from "../tools/lib/stackConfig";
 
 const ROOT = path.join(__dirname, "..");
 const DOC_PATH = path.join(ROOT, "docs", "configuration.md");
@@ -524,6 +527,15 @@ describe("docs/configuration.md states the range of each bounded number the stac
         return [{ key, setting: s.path, range: NARROWED_RANGES[`${key}.${s.path}`] ?? ([lo, hi] as const) }];
       }),
     );
+
+  it("narrows only what the validator narrows for every stack (the scorer's always-ready floor)", () => {
+    // dev's stack config with no always-ready scorer instance: refused by the rule NARROWED_RANGES stands for.
+    const sc = loadStackConfig(ROOT, "dev");
+    const raw = readRaw((key) => sc.config[`${PROJECT}:${key}`]);
+    (raw.ingestion as { functions: { fraudScoring: { alwaysReady: number } } }).functions.fraudScoring.alwaysReady = 0;
+    assert.throws(() => parseConfig(raw, "dev"), /functions\.fraudScoring\.alwaysReady/);
+    assert.deepEqual(Object.keys(NARROWED_RANGES), ["ingestion.functions.fraudScoring.alwaysReady"]);
+  });
 
   it("finds the bounded numbers (sizes, windows, percentages)", () => {
     assert.ok(bounded.length >= 40, `${bounded.length} bounded numbers`);
