@@ -19,11 +19,13 @@ import {
   afterCreationOnlyCheck,
   COSMOS_DB_METRIC_CATEGORIES,
   deployedOrNone,
+  deployer,
   diagnosticSetting,
   lockFor,
   managementLock,
   privateEndpoint,
   RBAC_PROPAGATION_DELAY,
+  readArm,
   roleAssignments,
   Serial,
 } from "../shared";
@@ -45,11 +47,13 @@ import {
   type DataPlanePrincipal,
   type NoSqlArgs,
 } from "./settings";
+import { COSMOS_THROUGHPUT_API_VERSION, deployedThroughput, throughputConflicts } from "./throughput";
 
 /** `ItemWriter` → `item-writer`. */
 const roleLabel = (role: string) => kebabCase(role.charAt(0).toLowerCase() + role.slice(1));
 
 export * from "./settings";
+export * from "./throughput";
 
 export class NoSql extends pulumi.ComponentResource {
   public readonly accountName: pulumi.Output<string>;
@@ -208,10 +212,36 @@ export class NoSql extends pulumi.ComponentResource {
     for (const key of COSMOS_CONTAINERS) {
       const design = CONTAINERS[key];
       const options = throughputOptions(cosmos, key);
+      const maxThroughput = cosmos.serverless ? undefined : cosmos.containers[key].maxThroughput;
+      // The autoscale maximum against the floor Azure holds the container to now (components/nosql/throughput.ts): a
+      // preview of the deployed stack reads the container's throughput settings and refuses a value the container's
+      // update would fail on in the middle of an `up`. Read once the account's name is known (a first preview reads
+      // nothing: the name carries the stack's random suffix), before the container registers.
+      const containerAccountName =
+        typeof maxThroughput === "number"
+          ? afterCreationOnlyCheck(pulumi.all([account.name, args.resourceGroupName, deployer().subscriptionId]), {
+              resource: ([accountName]) => `the Cosmos DB container '${design.id}' of '${accountName}'`,
+              read: async ([accountName, resourceGroupName, subscriptionId]) => {
+                const body = await readArm(
+                  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/${accountName}/sqlDatabases/${DATABASE_NAME}/containers/${design.id}/throughputSettings/default`,
+                  COSMOS_THROUGHPUT_API_VERSION,
+                  { parent: this },
+                );
+                return body === undefined ? undefined : deployedThroughput(body);
+              },
+              conflicts: (deployed, [accountName, resourceGroupName]) =>
+                throughputConflicts(key, deployed, maxThroughput, {
+                  resourceGroupName,
+                  accountName,
+                  databaseName: DATABASE_NAME,
+                  containerName: design.id,
+                }),
+            }).apply(([accountName]) => accountName)
+          : account.name;
       const container = new cosmosdb.SqlResourceSqlContainer(
         `${name}-${kebabCase(key)}`,
         {
-          accountName: account.name,
+          accountName: containerAccountName,
           resourceGroupName: args.resourceGroupName,
           databaseName: database.name,
           containerName: design.id,

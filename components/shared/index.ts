@@ -9,4 +9,5 @@ export * from "./functionApp";
 export * from "./serial";
 export * from "./storage";
 export * from "./deployed";
+export * from "./armRead";
 export * from "./identity";

@@ -605,6 +605,26 @@ function invokeError(message: string): Error {
   return Object.assign(new Error(message), { details: message });
 }
 
+/** The token under which the offline engine lists the program's own ARM reads with its invokes (ProgramRun.invokes). */
+export const ARM_READ = "arm:GET";
+
+/**
+ * The program's own ARM reads (components/shared/armRead.ts: a Cosmos DB container's throughput settings), as the
+ * invokes of the creation-only checks are answered: nothing deployed (a first preview never reads: the account's name
+ * is unknown then). An ARM path it does not know fails the run, naming it, as an invoke without a mock does.
+ */
+export function mockArmRead(resourceId: string): undefined {
+  if (
+    !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DocumentDB\/databaseAccounts\/[^/]+\/sqlDatabases\/[^/]+\/containers\/[^/]+\/throughputSettings\/default$/.test(
+      resourceId,
+    )
+  )
+    throw new Error(
+      `the offline preview has no mock for the ARM read of '${resourceId}' (add one in tools/lib/azureMocks.ts)`,
+    );
+  return undefined;
+}
+
 /** Invokes the program calls; `firstPreview`: as during a new stack's first preview, when nothing exists in Azure. */
 export function mockCall(token: string, inputs: Inputs, when: { readonly firstPreview: boolean }): Inputs {
   switch (token) {

@@ -8,7 +8,8 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
-import { mockCall, mockResource } from "./azureMocks";
+import { setArmReader } from "../../components/shared/armRead";
+import { ARM_READ, mockArmRead, mockCall, mockResource } from "./azureMocks";
 import type { ResourceRecord } from "./policyRunner";
 import { deployedOutputs, previewOutputs } from "./outputShape";
 
@@ -22,7 +23,10 @@ export interface ProgramRun {
   readonly stack: string;
   readonly resources: ResourceRecord[];
   readonly stackOutputs: Record<string, unknown>;
-  /** The invokes the program made (token and arguments), in order: what it asked Azure about. */
+  /**
+   * The invokes the program made (token and arguments), in order: what it asked Azure about; its own ARM reads
+   * (components/shared/armRead.ts) among them, as token ARM_READ with `resourceId` and `apiVersion`.
+   */
   readonly invokes: readonly { readonly token: string; readonly inputs: Record<string, unknown> }[];
   /** Plaintext values that must never be printed (config secrets and secret inputs). */
   readonly secrets: ReadonlySet<string>;
@@ -639,6 +643,12 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     return { id, state };
   };
   const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+  // The program's own ARM reads (components/shared/armRead.ts), answered as the mocks answer the invokes and listed
+  // with them under ARM_READ; installed for each run (a run abandoned by the tool keeps reading from the mocks).
+  setArmReader((resourceId, apiVersion) => {
+    invokes.push({ token: ARM_READ, inputs: { resourceId, apiVersion } });
+    return Promise.resolve(mockArmRead(resourceId));
+  });
   await pulumi.runtime.setMocks(
     {
       newResource,

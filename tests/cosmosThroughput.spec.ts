@@ -1,0 +1,289 @@
+/**
+ * A Cosmos DB container's autoscale maximum against what Azure accepts for it now (components/nosql/throughput.ts),
+ * read with the program's own ARM GET (components/shared/armRead.ts): the GET's answers and retries, each verdict on
+ * hand-made settings, the reads the program makes, and a preview of a deployed stack refusing a value below the floor.
+ */
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { autoscaleFloor, throughputConflicts, type DeployedThroughput } from "../components/nosql/throughput";
+import { ARM_ENDPOINT, ARM_GET_ATTEMPTS, armGet, retryWaitMs, type ArmResponse } from "../components/shared/armRead";
+import { programOf } from "../tools/lib/deployedView";
+import { ARM_READ, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
+import { runProgram } from "../tools/lib/engine";
+import { byName, ofType, previewOf } from "./helpers/stacks";
+
+/** A fetch answering `answers` in turn, recording each request and each wait. */
+function fakeArm(answers: { status: number; body?: unknown; retryAfter?: string }[]) {
+  const requests: { url: string; headers: Record<string, string> }[] = [];
+  const waits: number[] = [];
+  let i = 0;
+  return {
+    requests,
+    waits,
+    deps: {
+      token: () => Promise.resolve("tok"),
+      fetch: (url: string, init: { headers: Record<string, string> }): Promise<ArmResponse> => {
+        requests.push({ url, headers: init.headers });
+        const a = answers[Math.min(i++, answers.length - 1)];
+        return Promise.resolve({
+          status: a.status,
+          headers: { get: (name: string) => (name === "retry-after" ? (a.retryAfter ?? null) : null) },
+          text: () => Promise.resolve(typeof a.body === "string" ? a.body : JSON.stringify(a.body ?? {})),
+        });
+      },
+      sleep: (ms: number) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+const ID =
+  "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/a/sqlDatabases/payments/containers/sessions/throughputSettings/default";
+
+describe("the program's own ARM read (armGet)", () => {
+  it("GETs the resource on ARM at the caller's API version with the provider's token, and gives its body", async () => {
+    const arm = fakeArm([{ status: 200, body: { name: "default", properties: { resource: { throughput: 400 } } } }]);
+    assert.deepEqual(await armGet(ID, "2025-10-15", arm.deps), {
+      name: "default",
+      properties: { resource: { throughput: 400 } },
+    });
+    assert.deepEqual(arm.requests, [
+      {
+        url: `${ARM_ENDPOINT}${ID}?api-version=2025-10-15`,
+        headers: { Authorization: "Bearer tok", Accept: "application/json" },
+      },
+    ]);
+    assert.equal(ARM_ENDPOINT, "https://management.azure.com");
+  });
+
+  it("reads a 404 (the resource, its parent or its group missing) as nothing deployed", async () => {
+    const arm = fakeArm([{ status: 404, body: { error: { code: "ParentResourceNotFound", message: "gone" } } }]);
+    assert.equal(await armGet(ID, "2025-10-15", arm.deps), undefined);
+    assert.equal(arm.requests.length, 1);
+  });
+
+  it("stops the program on any other refusal at once, with Azure's code and message", async () => {
+    const arm = fakeArm([{ status: 403, body: { error: { code: "AuthorizationFailed", message: "no read" } } }]);
+    await assert.rejects(
+      armGet(ID, "2025-10-15", arm.deps),
+      new RegExp(
+        `^Error: GET ${ID.replace(/[/.]/g, "\\$&")} \\(api-version 2025-10-15\\) failed: HTTP 403 Code="AuthorizationFailed" Message="no read"$`,
+      ),
+    );
+    assert.equal(arm.requests.length, 1);
+    assert.deepEqual(arm.waits, []);
+  });
+
+  it("tries a throttled or failing GET again, waiting as Azure's Retry-After says, then gives up naming the tries", async () => {
+    const arm = fakeArm([
+      { status: 429, retryAfter: "3" },
+      { status: 503 },
+      { status: 200, body: { name: "default" } },
+    ]);
+    assert.deepEqual(await armGet(ID, "2025-10-15", arm.deps), { name: "default" });
+    assert.deepEqual(arm.waits, [3000, 4000]);
+    const failing = fakeArm([{ status: 500, body: "upstream" }]);
+    await assert.rejects(armGet(ID, "2025-10-15", failing.deps), /failed after 4 tries: HTTP 500 upstream$/);
+    assert.equal(failing.requests.length, ARM_GET_ATTEMPTS);
+    assert.deepEqual(failing.waits, [2000, 4000, 8000]);
+  });
+
+  it("waits Azure's Retry-After in seconds, 2^try seconds without one, never over 30 s", () => {
+    assert.equal(retryWaitMs("7", 1), 7000);
+    assert.equal(retryWaitMs(null, 3), 8000);
+    assert.equal(retryWaitMs("Wed, 21 Oct 2026 07:28:00 GMT", 2), 4000);
+    assert.equal(retryWaitMs("600", 1), 30_000);
+  });
+});
+
+describe("a container's autoscale maximum against the deployed throughput settings (throughputConflicts)", () => {
+  const place = {
+    resourceGroupName: "rg",
+    accountName: "cosmos-x",
+    databaseName: "payments",
+    containerName: "sessions",
+  };
+  const autoscale = (max: number, more: Partial<DeployedThroughput> = {}): DeployedThroughput => ({
+    throughput: max / 10,
+    autoscaleSettings: { maxThroughput: max },
+    minimumThroughput: String(Math.max(1000, max / 10)),
+    offerReplacePending: "false",
+    instantMaximumThroughput: String(max),
+    softAllowedMaximumThroughput: "1000000",
+    ...more,
+  });
+
+  it("asks nothing when the maximum does not change", () => {
+    assert.deepEqual(throughputConflicts("sessions", autoscale(15_000), 15_000, place), []);
+  });
+
+  it("refuses a maximum below the floor Azure reports, naming the key, the floor and both readings of a drop", () => {
+    const [c, ...more] = throughputConflicts(
+      "sessions",
+      autoscale(200_000, { minimumThroughput: "20000" }),
+      15_000,
+      place,
+    );
+    assert.deepEqual(more, []);
+    assert.equal(c.kind, "refused");
+    assert.equal(c.key, "cosmos.containers.sessions.maxThroughput");
+    assert.equal(c.deployed, "an autoscale maximum of 200,000 RU/s");
+    assert.equal(c.wanted, "15,000");
+    assert.match(c.remedy, /Azure accepts no maximum below 20,000 RU\/s on this container now/);
+    assert.match(c.remedy, /set cosmos\.containers\.sessions\.maxThroughput to 20,000 or more/);
+    assert.match(c.remedy, /Azure raised the maximum itself for the data stored/);
+    // At the floor, or between it and the deployed maximum, Azure takes it.
+    assert.deepEqual(
+      throughputConflicts("sessions", autoscale(200_000, { minimumThroughput: "20000" }), 20_000, place),
+      [],
+    );
+    assert.deepEqual(
+      throughputConflicts("sessions", autoscale(200_000, { minimumThroughput: "20000" }), 50_000, place),
+      [],
+    );
+  });
+
+  it("takes a floor under 1000 as manual throughput's: ten times it, rounded up to 1000 (never refusing what Azure takes)", () => {
+    assert.equal(autoscaleFloor(20_000), 20_000);
+    assert.equal(autoscaleFloor(1000), 1000);
+    assert.equal(autoscaleFloor(400), 4000);
+    assert.equal(autoscaleFloor(450), 5000);
+    assert.equal(autoscaleFloor(40), 1000);
+    const [c] = throughputConflicts("sessions", autoscale(40_000, { minimumThroughput: "400" }), 3000, place);
+    assert.match(c.remedy, /no maximum below 4,000 RU\/s/);
+    // A floor Azure does not report (or not as digits) refuses nothing.
+    assert.deepEqual(
+      throughputConflicts("sessions", autoscale(40_000, { minimumThroughput: undefined }), 1000, place),
+      [],
+    );
+    assert.deepEqual(throughputConflicts("sessions", autoscale(40_000, { minimumThroughput: "n/a" }), 1000, place), []);
+  });
+
+  it("refuses any change while one is pending, comparing with the maximum it moves to", () => {
+    const pending = autoscale(150_000, {
+      offerReplacePending: "true",
+      autoscaleSettings: { maxThroughput: 150_000, targetMaxThroughput: 200_000 },
+    });
+    assert.deepEqual(throughputConflicts("fraudFeatures", pending, 200_000, place), []);
+    const [c] = throughputConflicts("fraudFeatures", pending, 150_000, place);
+    assert.equal(c.kind, "refused");
+    assert.match(c.remedy, /still in progress on the container \(offerReplacePending, to 200,000 RU\/s/);
+    assert.match(c.remedy, /423 Locked/);
+    assert.match(
+      c.remedy,
+      /az cosmosdb sql container throughput show -g rg -a cosmos-x -d payments -n sessions --query resource\.offerReplacePending/,
+    );
+  });
+
+  it("refuses a manual offer (autoscale only through the migration API), with the command", () => {
+    const [c] = throughputConflicts("sessions", { throughput: 4000, minimumThroughput: "400" }, 15_000, place);
+    assert.equal(c.kind, "refused");
+    assert.equal(c.deployed, "manual throughput of 4,000 RU/s (not autoscale)");
+    assert.match(
+      c.remedy,
+      /az cosmosdb sql container throughput migrate -g rg -a cosmos-x -d payments -n sessions -t autoscale/,
+    );
+  });
+
+  it("refuses a raise above the soft maximum (a support request first)", () => {
+    const [c] = throughputConflicts(
+      "sessions",
+      autoscale(90_000, { softAllowedMaximumThroughput: "500000" }),
+      600_000,
+      place,
+    );
+    assert.equal(c.kind, "refused");
+    assert.match(c.remedy, /above 500,000 RU\/s on this container only after a support request/);
+  });
+
+  it("advises on a raise: the floor it lifts for good, and the hours of splitting above the instant maximum", () => {
+    const [within] = throughputConflicts(
+      "sessions",
+      autoscale(15_000, { instantMaximumThroughput: "30000" }),
+      25_000,
+      place,
+    );
+    assert.equal(within.kind, "advised");
+    assert.doesNotMatch(within.remedy, /splits/);
+    assert.match(within.remedy, /lifts the container's floor to 3,000 RU\/s for good/);
+    const [split] = throughputConflicts(
+      "sessions",
+      autoscale(15_000, { instantMaximumThroughput: "30000" }),
+      150_000,
+      place,
+    );
+    assert.equal(split.kind, "advised");
+    assert.match(split.remedy, /Above 30,000 RU\/s Azure splits the container's partitions first/);
+    assert.match(split.remedy, /floor to 15,000 RU\/s/);
+  });
+});
+
+describe("the program reads each container's throughput settings before the container registers", () => {
+  it("prod: one read per container, by its ARM id at the Cosmos DB API version; none during a first preview", async () => {
+    const { run, previewRun } = await previewOf("prod");
+    const account = ofType(run.resources, "azure-native:cosmosdb:DatabaseAccount")[0];
+    const containers = ofType(run.resources, "azure-native:cosmosdb:SqlResourceSqlContainer");
+    assert.equal(containers.length, 5);
+    const group = String(account.inputs.resourceGroupName);
+    const reads = run.invokes.filter((i) => i.token === ARM_READ).map((i) => i.inputs);
+    assert.deepEqual(
+      reads.map((r) => String(r.resourceId)).sort(),
+      containers
+        .map(
+          (c) =>
+            `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${group}/providers/Microsoft.DocumentDB/databaseAccounts/${String(account.inputs.accountName)}/sqlDatabases/payments/containers/${String((c.inputs.resource as { id: string }).id)}/throughputSettings/default`,
+        )
+        .sort(),
+    );
+    assert.ok(reads.every((r) => r.apiVersion === "2025-10-15"));
+    assert.deepEqual(
+      previewRun.invokes.filter((i) => i.token === ARM_READ),
+      [],
+    );
+    // The container still takes the account's name.
+    assert.equal(byName(run.resources, "nosql-sessions").inputs.accountName, account.inputs.accountName);
+  });
+
+  it("dev (serverless, no throughput to compare): no read", async () => {
+    const { run } = await previewOf("dev");
+    assert.deepEqual(
+      run.invokes.filter((i) => i.token === ARM_READ),
+      [],
+    );
+  });
+
+  it("a preview of prod whose sessions container was raised for a load test refuses the config's lower maximum, and a change while one is pending", async function () {
+    this.timeout(300_000);
+    process.env.DEPLOYED_ELSEWISE = "throughput";
+    let text = "";
+    try {
+      await assert.rejects(
+        runProgram(
+          programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
+        ),
+        (e: unknown) => {
+          text = String(e);
+          return true;
+        },
+      );
+    } finally {
+      delete process.env.DEPLOYED_ELSEWISE;
+    }
+    assert.match(
+      text,
+      /error serializing property "accountName": the stack config asks for a change Azure refuses on the Cosmos DB container 'sessions' of 'cosmos-/,
+    );
+    assert.match(
+      text,
+      /cosmos\.containers\.sessions\.maxThroughput: the deployed value is an autoscale maximum of 200,000 RU\/s, the stack config asks for 15,000\. Azure accepts no maximum below 20,000 RU\/s/,
+    );
+    assert.match(
+      text,
+      /the Cosmos DB container 'fraud_features' of 'cosmos-[^']+' as the program would send it:\n {2}cosmos\.containers\.fraudFeatures\.maxThroughput: the deployed value is an autoscale maximum of 150,000 RU\/s, the stack config asks for 150,000\. A throughput change is still in progress/,
+    );
+    // The containers the config agrees with pass.
+    assert.doesNotMatch(text, /apiLogs|webhookEvents|leases/);
+  });
+});
