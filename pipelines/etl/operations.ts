@@ -62,8 +62,11 @@ export const applyActivityName = (file: string) => `Apply_${file.replace(/\.sql$
 /** What the generator packs into one schema deployment part: below ADF_PIPELINE_MAX_BYTES, for the service's own serialisation. */
 export const SCHEMA_PART_BUDGET_BYTES = 180 * 1024;
 
+/** Size of a value's JSON, UTF-8. */
+const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), "utf8");
+
 /** Size of a pipeline as the REST API receives it (its JSON body, UTF-8). */
-export const pipelineBytes = (p: AdfResource) => Buffer.byteLength(JSON.stringify(p), "utf8");
+export const pipelineBytes = (p: AdfResource) => jsonBytes(p);
 
 const SCHEMA_DEPLOY_DESCRIPTION =
   "Applies the generated SQL (pipelines/sql, in order, one Script block per batch) to the OLTP database " +
@@ -116,18 +119,32 @@ export function schemaDeployPipelines(files: GeneratedFile[], budget = SCHEMA_PA
         activities: acts,
       });
     let n = 1;
+    // The size of `part(activities, n)`, kept as activities are added: one more adds a comma and its JSON to the
+    // activities, and ", " and its description to the part's description (JSON escapes each character on its own,
+    // so the escaped parts add up), without serialising the growing part again for each file.
+    let bytes = 0;
     for (const f of sql.filter((x) => targetOf(x.file) === target)) {
-      const alone = part([applyScript(f, target)], n);
-      if (pipelineBytes(alone) > budget)
+      const alone = pipelineBytes(part([applyScript(f, target)], n));
+      if (alone > budget)
         throw new Error(
-          `pipelines/sql/${f.file} alone makes a ${pipelineBytes(alone)}-byte Data Factory pipeline, over the ${budget}-byte budget of a schema deployment part (Data Factory's limit is 200 KB per pipeline): split the generator's output into smaller files`,
+          `pipelines/sql/${f.file} alone makes a ${alone}-byte Data Factory pipeline, over the ${budget}-byte budget of a schema deployment part (Data Factory's limit is 200 KB per pipeline): split the generator's output into smaller files`,
         );
-      const next = [...activities, applyScript(f, target, activities[activities.length - 1]?.name)];
-      if (activities.length > 0 && pipelineBytes(part(next, n)) > budget) {
+      if (activities.length === 0) {
+        activities = [applyScript(f, target)];
+        bytes = alone;
+        continue;
+      }
+      const chained = applyScript(f, target, activities[activities.length - 1].name);
+      const added = 1 + jsonBytes(chained) + jsonBytes(`, ${chained.description ?? ""}`) - 2;
+      if (bytes + added > budget) {
         parts.push(part(activities, n));
         n += 1;
         activities = [applyScript(f, target)];
-      } else activities = next;
+        bytes = pipelineBytes(part(activities, n));
+      } else {
+        activities.push(chained);
+        bytes += added;
+      }
     }
     if (activities.length > 0) parts.push(part(activities, n));
   }
