@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { autoscaleFloor, throughputConflicts, type DeployedThroughput } from "../components/nosql/throughput";
 import { ARM_ENDPOINT, ARM_GET_ATTEMPTS, armGet, retryWaitMs, type ArmResponse } from "../components/shared/armRead";
 import { programOf } from "../tools/lib/deployedView";
@@ -13,8 +14,8 @@ import { runProgram } from "../tools/lib/engine";
 import { byName, ofType, previewOf } from "./helpers/stacks";
 
 /** A fetch answering `answers` in turn, recording each request and each wait. */
-function fakeArm(answers: { status: number; body?: unknown; retryAfter?: string }[]) {
-  const requests: { url: string; headers: Record<string, string> }[] = [];
+function fakeArm(answers: ({ status: number; body?: unknown; retryAfter?: string } | Error)[]) {
+  const requests: { url: string; headers: Record<string, string>; signal: AbortSignal }[] = [];
   const waits: number[] = [];
   let i = 0;
   return {
@@ -22,9 +23,10 @@ function fakeArm(answers: { status: number; body?: unknown; retryAfter?: string 
     waits,
     deps: {
       token: () => Promise.resolve("tok"),
-      fetch: (url: string, init: { headers: Record<string, string> }): Promise<ArmResponse> => {
-        requests.push({ url, headers: init.headers });
+      fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }): Promise<ArmResponse> => {
+        requests.push({ url, headers: init.headers, signal: init.signal });
         const a = answers[Math.min(i++, answers.length - 1)];
+        if (a instanceof Error) return Promise.reject(a);
         return Promise.resolve({
           status: a.status,
           headers: { get: (name: string) => (name === "retry-after" ? (a.retryAfter ?? null) : null) },
@@ -49,12 +51,18 @@ describe("the program's own ARM read (armGet)", () => {
       name: "default",
       properties: { resource: { throughput: 400 } },
     });
-    assert.deepEqual(arm.requests, [
-      {
-        url: `${ARM_ENDPOINT}${ID}?api-version=2025-10-15`,
-        headers: { Authorization: "Bearer tok", Accept: "application/json" },
-      },
-    ]);
+    assert.deepEqual(
+      arm.requests.map(({ url, headers }) => ({ url, headers })),
+      [
+        {
+          url: `${ARM_ENDPOINT}${ID}?api-version=2025-10-15`,
+          headers: { Authorization: "Bearer tok", Accept: "application/json" },
+        },
+      ],
+    );
+    // Each try is bounded: its signal aborts after ARM_GET_TIMEOUT_MS.
+    assert.ok(arm.requests[0].signal instanceof AbortSignal);
+    assert.equal(arm.requests[0].signal.aborted, false);
     assert.equal(ARM_ENDPOINT, "https://management.azure.com");
   });
 
@@ -62,6 +70,26 @@ describe("the program's own ARM read (armGet)", () => {
     const arm = fakeArm([{ status: 404, body: { error: { code: "ParentResourceNotFound", message: "gone" } } }]);
     assert.equal(await armGet(ID, "2025-10-15", arm.deps), undefined);
     assert.equal(arm.requests.length, 1);
+  });
+
+  it("takes a 404 for a subscription it cannot find as a wrong login, not as nothing deployed", async () => {
+    const arm = fakeArm([{ status: 404, body: { error: { code: "SubscriptionNotFound", message: "no sub" } } }]);
+    await assert.rejects(armGet(ID, "2025-10-15", arm.deps), /failed: HTTP 404 Code="SubscriptionNotFound"/);
+  });
+
+  it("tries again a request that got no answer or timed out (408), naming the URL and the cause when it gives up", async () => {
+    const refused = Object.assign(new TypeError("fetch failed"), { cause: new Error("connect ECONNREFUSED") });
+    const arm = fakeArm([refused, { status: 408 }, { status: 200, body: { name: "default" } }]);
+    assert.deepEqual(await armGet(ID, "2025-10-15", arm.deps), { name: "default" });
+    assert.deepEqual(arm.waits, [2000, 4000]);
+    const down = fakeArm([refused]);
+    await assert.rejects(
+      armGet(ID, "2025-10-15", down.deps),
+      new RegExp(
+        `^Error: GET ${ID.replace(/[/.]/g, "\\$&")} \\(api-version 2025-10-15\\) failed after 4 tries: TypeError: fetch failed \\(Error: connect ECONNREFUSED\\)$`,
+      ),
+    );
+    assert.equal(down.requests.length, ARM_GET_ATTEMPTS);
   });
 
   it("stops the program on any other refusal at once, with Azure's code and message", async () => {
@@ -133,7 +161,10 @@ describe("a container's autoscale maximum against the deployed throughput settin
     assert.equal(c.wanted, "15,000");
     assert.match(c.remedy, /Azure accepts no maximum below 20,000 RU\/s on this container now/);
     assert.match(c.remedy, /set cosmos\.containers\.sessions\.maxThroughput to 20,000 or more/);
-    assert.match(c.remedy, /Azure raised the maximum itself for the data stored/);
+    assert.match(
+      c.remedy,
+      /raised outside the program too \(in the portal, for a load test: the floor stays\), or by Azure itself for the data stored/,
+    );
     // At the floor, or between it and the deployed maximum, Azure takes it.
     assert.deepEqual(
       throughputConflicts("sessions", autoscale(200_000, { minimumThroughput: "20000" }), 20_000, place),
@@ -161,19 +192,33 @@ describe("a container's autoscale maximum against the deployed throughput settin
     assert.deepEqual(throughputConflicts("sessions", autoscale(40_000, { minimumThroughput: "n/a" }), 1000, place), []);
   });
 
-  it("refuses any change while one is pending, comparing with the maximum it moves to", () => {
-    const pending = autoscale(150_000, {
+  it("while a change is pending: refuses a third value, warns on the old or the new maximum (the state decides whether this up updates it)", () => {
+    const pending = autoscale(100_000, {
       offerReplacePending: "true",
-      autoscaleSettings: { maxThroughput: 150_000, targetMaxThroughput: 200_000 },
+      autoscaleSettings: { maxThroughput: 100_000, targetMaxThroughput: 200_000 },
     });
-    assert.deepEqual(throughputConflicts("fraudFeatures", pending, 200_000, place), []);
-    const [c] = throughputConflicts("fraudFeatures", pending, 150_000, place);
-    assert.equal(c.kind, "refused");
-    assert.match(c.remedy, /still in progress on the container \(offerReplacePending, to 200,000 RU\/s/);
-    assert.match(c.remedy, /423 Locked/);
+    const [third, ...none] = throughputConflicts("fraudFeatures", pending, 150_000, place);
+    assert.deepEqual(none, []);
+    assert.equal(third.kind, "refused");
+    assert.match(third.remedy, /still in progress on the container \(offerReplacePending, to 200,000 RU\/s/);
+    assert.match(third.remedy, /423 Locked/);
     assert.match(
-      c.remedy,
-      /az cosmosdb sql container throughput show -g rg -a cosmos-x -d payments -n sessions --query resource\.offerReplacePending/,
+      third.remedy,
+      /deploy this once `az cosmosdb sql container throughput show -g rg -a cosmos-x -d payments -n sessions --query resource\.offerReplacePending` reads "false"/,
+    );
+    for (const wanted of [100_000, 200_000]) {
+      const [c] = throughputConflicts("fraudFeatures", pending, wanted, place);
+      assert.equal(c.kind, "advised", String(wanted));
+      assert.match(c.remedy, /If this deploy updates the container, it may fail there/);
+    }
+    // Azure's flag read whatever its case.
+    assert.equal(
+      throughputConflicts("fraudFeatures", { ...pending, offerReplacePending: "True" }, 150_000, place)[0].kind,
+      "refused",
+    );
+    assert.deepEqual(
+      throughputConflicts("fraudFeatures", { ...pending, offerReplacePending: "false" }, 100_000, place),
+      [],
     );
   });
 
@@ -254,10 +299,16 @@ describe("the program reads each container's throughput settings before the cont
     );
   });
 
-  it("a preview of prod whose sessions container was raised for a load test refuses the config's lower maximum, and a change while one is pending", async function () {
+  it("a preview of prod whose sessions container was raised for a load test refuses the config's lower maximum, a third value while a change is pending, and warns on a pending change the config holds", async function () {
     this.timeout(300_000);
     process.env.DEPLOYED_ELSEWISE = "throughput";
     let text = "";
+    const warned: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+      warned.push(message);
+      return Promise.resolve();
+    };
     try {
       await assert.rejects(
         runProgram(
@@ -269,6 +320,7 @@ describe("the program reads each container's throughput settings before the cont
         },
       );
     } finally {
+      pulumi.log.warn = warn;
       delete process.env.DEPLOYED_ELSEWISE;
     }
     assert.match(
@@ -281,9 +333,17 @@ describe("the program reads each container's throughput settings before the cont
     );
     assert.match(
       text,
-      /the Cosmos DB container 'fraud_features' of 'cosmos-[^']+' as the program would send it:\n {2}cosmos\.containers\.fraudFeatures\.maxThroughput: the deployed value is an autoscale maximum of 150,000 RU\/s, the stack config asks for 150,000\. A throughput change is still in progress/,
+      /the Cosmos DB container 'fraud_features' of 'cosmos-[^']+' as the program would send it:\n {2}cosmos\.containers\.fraudFeatures\.maxThroughput: the deployed value is an autoscale maximum of 100,000 RU\/s, the stack config asks for 150,000\. A throughput change is still in progress/,
     );
-    // The containers the config agrees with pass.
+    // The containers the config agrees with pass; a pending change to the config's value is a warning.
     assert.doesNotMatch(text, /apiLogs|webhookEvents|leases/);
+    assert.deepEqual(
+      warned
+        .filter((w) => w.includes("maxThroughput"))
+        .map((w) => w.replace(/'cosmos-[^']+'/, "'cosmos-…'").split(" on the container (")[0]),
+      [
+        "the Cosmos DB container 'webhook_events' of 'cosmos-…': cosmos.containers.webhookEvents.maxThroughput: the deployed value is an autoscale maximum of 90,000 RU/s, the stack config asks for 90,000. A throughput change is still in progress",
+      ],
+    );
   });
 });

@@ -1,8 +1,12 @@
 /**
  * A container's autoscale maximum against what Azure accepts for it now: the preview of a deployed stack reads the
  * container's throughput settings (`throughputSettings/default`) and refuses a `cosmos.containers.<name>.maxThroughput`
- * Azure would refuse in the middle of an `up` (the container update that carries it fails, after the changes before
- * it were applied).
+ * that every update of the container would fail on (its PUT carries the options), in the middle of an `up`, after
+ * the changes before it were applied: below the floor, on a manual offer, above the soft maximum, or a third value
+ * while a change is in progress. The program compares the config with Azure, not with its state (which it cannot
+ * read), so a change made outside it counts too: a floor a portal raise left, a migration to manual throughput. The
+ * config cannot hold a value Azure no longer takes, so these are refused even when this `up` would not update the
+ * container; a change in progress that the config may already hold is a warning.
  *
  * The floor: Azure accepts no autoscale maximum below MAX(1000, the highest maximum ever set ÷ 10, storage in GB × 10),
  * rounded up to 1000 ("Minimum autoscale max RU/s for a container", learn.microsoft.com/azure/cosmos-db/concepts-limits;
@@ -44,8 +48,8 @@ export function deployedThroughput(body: Record<string, unknown>): DeployedThrou
   return properties?.resource;
 }
 
-/** A number Azure reports as a string ("4000"); undefined when absent or not a number. */
-function count(value: string | undefined): number | undefined {
+/** A figure Azure reports as a string ("4000"); undefined when absent or not digits. */
+function ruFigure(value: string | undefined): number | undefined {
   if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
   return Number(value);
 }
@@ -95,36 +99,47 @@ export function throughputConflicts(
         wanted: `an autoscale maximum of ${thousands(wanted)} RU/s`,
         kind: "refused",
         remedy:
-          `Azure changes manual throughput to autoscale only through its migration API: ` +
+          `Every update of the container would fail (its PUT carries autoscale settings), and Azure changes manual ` +
+          `throughput to autoscale only through its migration API: ` +
           `\`az cosmosdb sql container throughput migrate ${az} -t autoscale\`, then set ${configKey} to the maximum ` +
           `it reports (\`az cosmosdb sql container throughput show ${az} --query resource.autoscaleSettings.maxThroughput\`).`,
       },
     ];
   }
-  // While a change is pending, the maximum it moves to is what the container will have (and what the state holds,
-  // when this program made the change).
-  const pending = deployed.offerReplacePending === "true";
+  // While a change is pending, `maxThroughput` is still the old maximum and `targetMaxThroughput` the one it moves to
+  // (the portal reads them so: cosmos-explorer ScaleComponent).
+  const pending = /^true$/i.test(deployed.offerReplacePending ?? "");
   const target = deployed.autoscaleSettings?.targetMaxThroughput ?? max;
-  if (wanted === (pending ? target : max)) return [];
   const base = {
     key: configKey,
     deployed: `an autoscale maximum of ${thousands(max)} RU/s`,
     wanted: thousands(wanted),
   };
-  if (pending)
+  if (pending) {
+    const progress =
+      `A throughput change is still in progress on the container (offerReplacePending${target !== max ? `, to ${thousands(target)} RU/s` : ""}: ` +
+      `Azure splits partitions for a raise, "typically 4-6 hours", scaling-provisioned-throughput-best-practices), and ` +
+      `Cosmos DB takes no other throughput change until it completes (its offer API answers "423 Locked ... another ` +
+      `scale operation is in progress", DocumentClient.ReplaceOfferAsync; Resource Manager documents no code for it)`;
+    const done = `\`az cosmosdb sql container throughput show ${az} --query resource.offerReplacePending\` reads "false"`;
+    // The config asks for neither the old maximum nor the one in progress: whatever the state holds, the update of
+    // the container carries a third value.
+    if (wanted !== max && wanted !== target)
+      return [{ ...base, kind: "refused", remedy: `${progress}: deploy this once ${done}.` }];
+    // The config asks for one of the two: whether this `up` updates the container depends on what the state holds
+    // (who started the change), which the program cannot read; an update of the container meanwhile (its throughput,
+    // TTL or indexing: the PUT carries the options) may be refused.
     return [
       {
         ...base,
-        kind: "refused",
-        remedy:
-          `A throughput change is still in progress on the container (offerReplacePending${target !== max ? `, to ${thousands(target)} RU/s` : ""}: ` +
-          `Azure splits partitions for a raise, "typically 4-6 hours", scaling-provisioned-throughput-best-practices), and ` +
-          `Azure refuses another until it completes ("423 Locked ... another scale operation is in progress", ` +
-          `DocumentClient.ReplaceOfferAsync): deploy this once \`az cosmosdb sql container throughput show ${az} --query resource.offerReplacePending\` reads "false".`,
+        kind: "advised",
+        remedy: `${progress}. If this deploy updates the container, it may fail there: deploy once ${done}.`,
       },
     ];
-  const minimum = count(deployed.minimumThroughput);
-  if (wanted < max && minimum !== undefined && wanted < autoscaleFloor(minimum)) {
+  }
+  if (wanted === max) return [];
+  const minimum = ruFigure(deployed.minimumThroughput);
+  if (minimum !== undefined && wanted < autoscaleFloor(minimum)) {
     const floor = autoscaleFloor(minimum);
     return [
       {
@@ -132,13 +147,14 @@ export function throughputConflicts(
         kind: "refused",
         remedy:
           `Azure accepts no maximum below ${thousands(floor)} RU/s on this container now (MAX(1000, the highest maximum ` +
-          `ever set / 10, storage in GB x 10), rounded up to 1000: cosmos-db/concepts-limits): set ${configKey} to ` +
-          `${thousands(floor)} or more. (If nobody lowered it, Azure raised the maximum itself for the data stored, ` +
-          `autoscale-faq: the config follows.)`,
+          `ever set / 10, storage in GB x 10), rounded up to 1000: cosmos-db/concepts-limits), so every update of the ` +
+          `container would fail: set ${configKey} to ${thousands(floor)} or more. This holds when the maximum was ` +
+          `raised outside the program too (in the portal, for a load test: the floor stays), or by Azure itself for ` +
+          `the data stored (autoscale-faq): the config cannot go back below the floor, and the cost estimate reads it.`,
       },
     ];
   }
-  const soft = count(deployed.softAllowedMaximumThroughput);
+  const soft = ruFigure(deployed.softAllowedMaximumThroughput);
   if (wanted > max && soft !== undefined && wanted > soft)
     return [
       {
@@ -148,7 +164,7 @@ export function throughputConflicts(
       },
     ];
   if (wanted > max) {
-    const instant = count(deployed.instantMaximumThroughput);
+    const instant = ruFigure(deployed.instantMaximumThroughput);
     const splits = instant !== undefined && wanted > instant;
     return [
       {

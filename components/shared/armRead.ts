@@ -37,7 +37,7 @@ export function installedArmReader(): ArmReader | undefined {
 /** What the GET needs besides the URL: injected by the unit tests. */
 export interface ArmGetDeps {
   readonly token: () => Promise<string>;
-  readonly fetch: (url: string, init: { headers: Record<string, string> }) => Promise<ArmResponse>;
+  readonly fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<ArmResponse>;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
@@ -48,9 +48,11 @@ export interface ArmResponse {
   text(): Promise<string>;
 }
 
-/** How often a throttled (429) or failing (5xx) GET is tried, and the longest wait between tries it honours. */
+/** How often a throttled (429), timed-out (408), failing (5xx) or unanswered GET is tried, and the longest wait between tries it honours. */
 export const ARM_GET_ATTEMPTS = 4;
 export const ARM_GET_MAX_WAIT_MS = 30_000;
+/** How long one try may take, answer included (Node's fetch has no limit of its own short of 300 s per phase). */
+export const ARM_GET_TIMEOUT_MS = 60_000;
 
 /** The wait before the next try: Azure's `Retry-After` (seconds), else 2, 4, 8 s; at most ARM_GET_MAX_WAIT_MS. */
 export function retryWaitMs(retryAfter: string | null, attempt: number): number {
@@ -59,10 +61,13 @@ export function retryWaitMs(retryAfter: string | null, attempt: number): number 
 }
 
 /**
- * The GET itself. 404 (the resource, its parent or its group missing: ARM answers `ResourceNotFound`,
- * `ParentResourceNotFound`, `ResourceGroupNotFound`) reads as none; 429 and 5xx are tried again (Azure's throttling
- * and transient errors, as azure-native's own client does); any other answer (403 for a login without read access,
- * 400 for an API version the service does not have) stops the program, with Azure's code and message.
+ * The GET itself. 404 (the resource, its parent or its group missing: `ResourceNotFound`, `ParentResourceNotFound`,
+ * `ResourceGroupNotFound`, a resource provider's own `NotFound`) reads as none, except `SubscriptionNotFound` (a wrong
+ * login, not a missing resource); 408, 429 and 5xx are tried again, as are requests that got no answer (a network
+ * error, no answer within ARM_GET_TIMEOUT_MS), as the Azure SDKs' retry policy does (azcore: transport errors, 408, 429,
+ * 500, 502, 503, 504; here every 5xx); any other
+ * answer (403 for a login without read access, 400 for an API version the service does not have) stops the program,
+ * with the URL and Azure's code and message.
  */
 export async function armGet(
   resourceId: string,
@@ -70,23 +75,34 @@ export async function armGet(
   deps: ArmGetDeps,
 ): Promise<Record<string, unknown> | undefined> {
   const url = `${ARM_ENDPOINT}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`;
+  const what = `GET ${resourceId} (api-version ${apiVersion})`;
   const token = await deps.token();
   for (let attempt = 1; ; attempt++) {
-    const response = await deps.fetch(url, {
-      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-    });
-    const body = await response.text();
+    const last = attempt >= ARM_GET_ATTEMPTS;
+    let response: ArmResponse;
+    let body: string;
+    try {
+      response = await deps.fetch(url, {
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+        signal: AbortSignal.timeout(ARM_GET_TIMEOUT_MS),
+      });
+      body = await response.text();
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause;
+      const reason = `${String(error)}${cause !== undefined ? ` (${String(cause)})` : ""}`;
+      if (last) throw new Error(`${what} failed after ${attempt} tries: ${reason}`, { cause: error });
+      await deps.sleep(retryWaitMs(null, attempt));
+      continue;
+    }
     if (response.status >= 200 && response.status < 300) return JSON.parse(body) as Record<string, unknown>;
-    if (response.status === 404) return undefined;
-    const retriable = response.status === 429 || response.status >= 500;
-    if (retriable && attempt < ARM_GET_ATTEMPTS) {
+    const error = armErrorText(body);
+    if (response.status === 404 && !error.startsWith('Code="SubscriptionNotFound"')) return undefined;
+    const retriable = response.status === 408 || response.status === 429 || response.status >= 500;
+    if (retriable && !last) {
       await deps.sleep(retryWaitMs(response.headers.get("retry-after"), attempt));
       continue;
     }
-    throw new Error(
-      `GET ${resourceId} (api-version ${apiVersion}) failed${retriable ? ` after ${attempt} tries` : ""}: ` +
-        `HTTP ${response.status} ${armErrorText(body)}`,
-    );
+    throw new Error(`${what} failed${retriable ? ` after ${attempt} tries` : ""}: HTTP ${response.status} ${error}`);
   }
 }
 
@@ -102,9 +118,15 @@ export function armErrorText(body: string): string {
   return body.slice(0, 500);
 }
 
+/** How long the provider's token serves the reads of a run before another is asked for (ARM's last at least an hour). */
+const TOKEN_REUSE_MS = 10 * 60_000;
+let token: { readonly value: Promise<string>; readonly until: number } | undefined;
+
 /**
  * Reads `resourceId` at `apiVersion` from ARM with the provider's login (or through the installed reader: the
- * offline preview). `opts` are the invoke options of the token's read (its `parent`, for the provider).
+ * offline preview). `opts` are the invoke options of the token's read (its `parent`, for the provider); one token
+ * serves the reads of ten minutes. Node's fetch does not go through an `HTTPS_PROXY` (the provider does): a runner
+ * that reaches Azure only through a proxy needs the reads' host allowed directly.
  */
 export function readArm(
   resourceId: string,
@@ -113,8 +135,17 @@ export function readArm(
 ): Promise<Record<string, unknown> | undefined> {
   const installed = installedArmReader();
   if (installed) return installed(resourceId, apiVersion);
+  if (token === undefined || Date.now() > token.until) {
+    const value = authorization.getClientToken({}, opts).then((t) => t.token);
+    // A failed read of the token is not kept: the next read asks again.
+    value.catch(() => {
+      if (token?.value === value) token = undefined;
+    });
+    token = { value, until: Date.now() + TOKEN_REUSE_MS };
+  }
+  const current = token.value;
   return armGet(resourceId, apiVersion, {
-    token: async () => (await authorization.getClientToken({}, opts)).token,
+    token: () => current,
     fetch: (url, init) => fetch(url, init),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
