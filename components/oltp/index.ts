@@ -34,6 +34,7 @@ import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from ".
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
+  readArm,
   diagnosticSetting,
   lockFor,
   managementLock,
@@ -61,8 +62,17 @@ import {
   GIB,
   type DeployedSqlDatabase,
 } from "./settings";
+import {
+  lowersMaxSize,
+  maxSizeConflicts,
+  secondaryMaxSizeConflicts,
+  SQL_USAGES_API_VERSION,
+  sqlSpaceUsage,
+  type SqlSpaceUsage,
+} from "./space";
 
 export * from "./settings";
+export * from "./space";
 export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs } from "./auditArchive";
 
 /**
@@ -207,10 +217,17 @@ export class Oltp extends pulumi.ComponentResource {
       `${name}-db`,
       {
         // Ledger is set when Azure creates the database: a preview of a deployed stack refuses a change to sql.ledger.
-        databaseName: this.checkedDatabaseName(cfg.location, "the database", (d) => [
-          ...ledgerConflicts(d, s),
-          ...hyperscaleConflicts(d, s),
-        ]),
+        // A lower sql.maxSizeGb is compared with the space the database uses and has allocated (components/oltp/space.ts).
+        databaseName: this.checkedDatabaseName(
+          cfg.location,
+          "the database",
+          (d, _where, usage) => [
+            ...ledgerConflicts(d, s),
+            ...hyperscaleConflicts(d, s),
+            ...maxSizeConflicts(d, usage, s),
+          ],
+          (d) => lowersMaxSize(d, s),
+        ),
         serverName: primary.server.name,
         resourceGroupName: rg,
         location: cfg.location,
@@ -312,10 +329,16 @@ export class Oltp extends pulumi.ComponentResource {
         {
           // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
           // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
-          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d, [g, sv]) => [
-            ...secondaryTypeConflicts(d, secondaryType),
-            ...secondaryTierConflicts(d, s, { resourceGroup: g, server: sv, database: DATABASE_NAME }),
-          ]),
+          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d, [g, sv]) => {
+            const where = { resourceGroup: g, server: sv, database: DATABASE_NAME };
+            const size = secondaryMaxSizeConflicts(d, s, where);
+            return [
+              ...secondaryTypeConflicts(d, secondaryType),
+              // The max size's refusal names the same command as the advice to scale the secondary first.
+              ...secondaryTierConflicts(d, s, where).filter((c) => size.length === 0 || c.kind !== "advised"),
+              ...size,
+            ];
+          }),
           serverName: secondary.server.name,
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
@@ -470,15 +493,25 @@ export class Oltp extends pulumi.ComponentResource {
     conflicts: (
       deployed: DeployedSqlDatabase,
       where: [resourceGroup: string, server: string],
+      usage: SqlSpaceUsage | undefined,
     ) => CreationOnlyConflict[],
+    readsUsage: (deployed: DeployedSqlDatabase) => boolean = () => false,
   ): pulumi.Output<string> {
     return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, this.serverNameIn(location)]), {
       resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
-      read: ([resourceGroupName, server]) =>
-        deployedOrNone(() =>
+      read: async ([resourceGroupName, server]) => {
+        const deployed = await deployedOrNone(() =>
           sql.getDatabase({ resourceGroupName, serverName: server, databaseName: DATABASE_NAME }, { parent: this }),
-        ),
-      conflicts,
+        );
+        if (deployed === undefined) return undefined;
+        // The space only when a check needs it (a lower max size): Database Usages, which azure-native does not read.
+        const body =
+          readsUsage(deployed) && deployed.id
+            ? await readArm(`${deployed.id}/usages`, SQL_USAGES_API_VERSION, { parent: this })
+            : undefined;
+        return { deployed, usage: body === undefined ? undefined : sqlSpaceUsage(body) };
+      },
+      conflicts: (d, [resourceGroup, server]) => conflicts(d.deployed, [resourceGroup, server], d.usage),
     }).apply(() => DATABASE_NAME);
   }
 

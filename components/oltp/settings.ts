@@ -84,13 +84,16 @@ export function serverKeyName(keyUriWithVersion: string): string {
   return `${m[1]}_${m[2]}_${m[3]}`;
 }
 
-/** The creation-only settings of a deployed database, as `sql.getDatabase` returns them. */
+/** The settings of a deployed database the checks compare, as `sql.getDatabase` returns them. */
 export interface DeployedSqlDatabase {
   readonly isLedgerOn?: boolean;
   /** Geo, Named or Standby on a secondary; absent on a primary. */
   readonly secondaryType?: string;
   /** `Hyperscale`, `BusinessCritical`, `GeneralPurpose` (the SKU's tier). */
   readonly sku?: { readonly name?: string; readonly tier?: string; readonly capacity?: number };
+  /** Its ARM id (the usages read: components/oltp/space.ts). */
+  readonly id?: string;
+  readonly maxSizeBytes?: number;
 }
 
 /**

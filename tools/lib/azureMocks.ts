@@ -608,17 +608,22 @@ function invokeError(message: string): Error {
 /** The token under which the offline engine lists the program's own ARM reads with its invokes (ProgramRun.invokes). */
 export const ARM_READ = "arm:GET";
 
+/** The ARM paths the program reads itself (components/shared/armRead.ts), as patterns. */
+const ARM_READS: readonly RegExp[] = [
+  // A Cosmos DB container's throughput settings (components/nosql/throughput.ts).
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DocumentDB\/databaseAccounts\/[^/]+\/sqlDatabases\/[^/]+\/containers\/[^/]+\/throughputSettings\/default$/,
+  // An Azure SQL database's space (components/oltp/space.ts).
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/servers\/[^/]+\/databases\/[^/]+\/usages$/,
+];
+
 /**
- * The program's own ARM reads (components/shared/armRead.ts: a Cosmos DB container's throughput settings), as the
- * invokes of the creation-only checks are answered: nothing deployed (a first preview never reads: the account's name
- * is unknown then). An ARM path it does not know fails the run, naming it, as an invoke without a mock does.
+ * The program's own ARM reads (components/shared/armRead.ts: a Cosmos DB container's throughput settings, a SQL
+ * database's space), as the invokes of the creation-only checks are answered: nothing deployed (a first preview never
+ * reads: the names are unknown then). An ARM path it does not know fails the run, naming it, as an invoke without a
+ * mock does.
  */
 export function mockArmRead(resourceId: string): undefined {
-  if (
-    !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DocumentDB\/databaseAccounts\/[^/]+\/sqlDatabases\/[^/]+\/containers\/[^/]+\/throughputSettings\/default$/.test(
-      resourceId,
-    )
-  )
+  if (!ARM_READS.some((r) => r.test(resourceId)))
     throw new Error(
       `the offline preview has no mock for the ARM read of '${resourceId}' (add one in tools/lib/azureMocks.ts)`,
     );

@@ -1,0 +1,157 @@
+/**
+ * `sql.maxSizeGb` against the deployed database's space (components/oltp/space.ts): the usages read, each verdict on
+ * hand-made figures, the geo-secondary's compute size, and a preview of a deployed prod refusing a max size below the
+ * space the database uses.
+ */
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { GIB } from "../components/oltp/settings";
+import {
+  ALLOCATION_MARGIN_BYTES,
+  lowersMaxSize,
+  maxSizeConflicts,
+  secondaryMaxSizeConflicts,
+  sqlSpaceUsage,
+} from "../components/oltp/space";
+import { ARM_READ } from "../tools/lib/azureMocks";
+import { programOf } from "../tools/lib/deployedView";
+import { runProgram } from "../tools/lib/engine";
+import { previewOf } from "./helpers/stacks";
+
+const where = { resourceGroup: "rg", server: "sql-x", database: "payments" };
+const bc8 = (maxGb: number) => ({
+  sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 8 },
+  maxSizeBytes: maxGb * GIB,
+});
+const config = (maxSizeGb: number) => ({ maxSizeGb, sku: { name: "BC_Gen5" as const, capacity: 8 as const } });
+
+describe("the OLTP database's space against sql.maxSizeGb", () => {
+  it("reads the space used and allocated from Database Usages, by name", () => {
+    // Microsoft.Sql's example (GetDatabaseUsages.json, 2023-08-01) has the used space only.
+    assert.deepEqual(
+      sqlSpaceUsage({
+        value: [
+          {
+            properties: { displayName: "Database Size", currentValue: 4194304.0, limit: 268435456000.0, unit: "Bytes" },
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x/databases/testdb/usages/database_size",
+            name: "database_size",
+            type: "Microsoft.Sql/servers/databases/usages",
+          },
+        ],
+      }),
+      { usedBytes: 4194304, allocatedBytes: undefined },
+    );
+    assert.deepEqual(
+      sqlSpaceUsage({
+        value: [
+          { name: "database_allocated_size", properties: { currentValue: 9 } },
+          { name: "database_size", properties: { currentValue: 7 } },
+        ],
+      }),
+      { usedBytes: 7, allocatedBytes: 9 },
+    );
+    assert.deepEqual(sqlSpaceUsage({}), { usedBytes: undefined, allocatedBytes: undefined });
+  });
+
+  it("reads the space only for a lower max size, never for Hyperscale", () => {
+    assert.equal(lowersMaxSize(bc8(2048), config(1024)), true);
+    assert.equal(lowersMaxSize(bc8(1024), config(1024)), false);
+    assert.equal(lowersMaxSize(bc8(512), config(1024)), false);
+    assert.equal(
+      lowersMaxSize({ sku: { name: "HS_Gen5", tier: "Hyperscale" }, maxSizeBytes: 2048 * GIB }, config(1024)),
+      false,
+    );
+    assert.equal(lowersMaxSize({ sku: bc8(1).sku }, config(1024)), false);
+  });
+
+  it("refuses a max size below the space used (delete data first), naming the least that holds it", () => {
+    const [c, ...more] = maxSizeConflicts(
+      bc8(2048),
+      { usedBytes: 1100.2 * GIB, allocatedBytes: 1300 * GIB },
+      config(1024),
+    );
+    assert.deepEqual(more, []);
+    assert.equal(c.kind, "refused");
+    assert.equal(c.key, "sql.maxSizeGb");
+    assert.equal(c.deployed, "2048");
+    assert.equal(c.wanted, "1024");
+    assert.match(c.remedy, /uses 1100\.2 GB of data space/);
+    assert.match(c.remedy, /45351/);
+    assert.match(c.remedy, /set 1101 or more, or delete data first/);
+  });
+
+  it("refuses a max size between the space used and the space allocated (shrink first)", () => {
+    const [c] = maxSizeConflicts(bc8(2048), { usedBytes: 900 * GIB, allocatedBytes: 1300 * GIB }, config(1024));
+    assert.equal(c.kind, "refused");
+    assert.match(c.remedy, /1300\.0 GB of data space allocated \(900\.0 GB used\)/);
+    assert.match(c.remedy, /DBCC SHRINKDATABASE/);
+    assert.match(c.remedy, /or set 1300 or more/);
+    // Allocated space alone (the used space unread) decides too.
+    assert.equal(maxSizeConflicts(bc8(2048), { allocatedBytes: 1300 * GIB }, config(1024))[0].kind, "refused");
+  });
+
+  it("advises against a max size within 1 GB of the allocation, and takes one above it", () => {
+    const close = 1024 * GIB - ALLOCATION_MARGIN_BYTES / 2;
+    const [c] = maxSizeConflicts(bc8(2048), { usedBytes: 800 * GIB, allocatedBytes: close }, config(1024));
+    assert.equal(c.kind, "advised");
+    assert.match(c.remedy, /less than 1 GB below the new max size/);
+    assert.deepEqual(
+      maxSizeConflicts(bc8(2048), { usedBytes: 800 * GIB, allocatedBytes: 900 * GIB }, config(1024)),
+      [],
+    );
+    // Nothing read (no lowering, or the read found no database): nothing to compare.
+    assert.deepEqual(maxSizeConflicts(bc8(2048), undefined, config(1024)), []);
+    assert.deepEqual(maxSizeConflicts(bc8(512), { usedBytes: 800 * GIB }, config(1024)), []);
+  });
+
+  it("refuses a max size the geo-secondary's compute size does not allow, with the command that scales it first", () => {
+    const small = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 4 } };
+    const [c] = secondaryMaxSizeConflicts(small, { maxSizeGb: 2048, sku: { name: "BC_Gen5", capacity: 8 } }, where);
+    assert.equal(c.kind, "refused");
+    assert.equal(c.deployed, "at most 1024 on the geo-secondary (BC_Gen5 with 4 vCores)");
+    assert.match(c.remedy, /GeoSecondaryMaxSizeUpdateFailed/);
+    assert.match(c.remedy, /az sql db update -g rg -s sql-x -n payments --capacity 8, then pulumi up --refresh/);
+    assert.deepEqual(
+      secondaryMaxSizeConflicts(small, { maxSizeGb: 1024, sku: { name: "BC_Gen5", capacity: 8 } }, where),
+      [],
+    );
+    // A service objective the limits table does not know: nothing claimed.
+    assert.deepEqual(
+      secondaryMaxSizeConflicts(
+        { sku: { name: "BC_DC", capacity: 4 } },
+        { maxSizeGb: 2048, sku: { name: "BC_Gen5", capacity: 8 } },
+        where,
+      ),
+      [],
+    );
+  });
+
+  it("a preview of prod whose database uses more than the config's lower max size refuses it, after reading the space", async function () {
+    this.timeout(300_000);
+    process.env.DEPLOYED_ELSEWISE = "space";
+    let text = "";
+    try {
+      const run = runProgram(
+        programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
+      );
+      await assert.rejects(run, (e: unknown) => {
+        text = String(e);
+        return true;
+      });
+    } finally {
+      delete process.env.DEPLOYED_ELSEWISE;
+    }
+    assert.match(
+      text,
+      /error serializing property "databaseName": the stack config asks for a change Azure refuses on the database 'payments' on the server 'sql-pay-prod-weu-[^']+' as the program would send it:\n {2}sql\.maxSizeGb: the deployed value is 2048, the stack config asks for 1024\. The database uses 1100\.0 GB of data space/,
+    );
+  });
+
+  it("reads no space when the config does not lower the max size (the offline preview's deployed view)", async () => {
+    const { run } = await previewOf("prod");
+    assert.deepEqual(
+      run.invokes.filter((i) => i.token === ARM_READ && String(i.inputs.resourceId).endsWith("/usages")),
+      [],
+    );
+  });
+});
