@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { GIB } from "../components/oltp/settings";
 import {
   ALLOCATION_MARGIN_BYTES,
@@ -144,6 +145,35 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
     assert.match(
       text,
       /error serializing property "databaseName": the stack config asks for a change Azure refuses on the database 'payments' on the server 'sql-pay-prod-weu-[^']+' as the program would send it:\n {2}sql\.maxSizeGb: the deployed value is 2048, the stack config asks for 1024\. The database uses 1100\.0 GB of data space/,
+    );
+  });
+
+  it("warns, naming the command, when the space cannot be read (a paused serverless database, say), and goes on", async function () {
+    this.timeout(300_000);
+    process.env.DEPLOYED_ELSEWISE = "space-unreadable";
+    const warned: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+      warned.push(message);
+      return Promise.resolve();
+    };
+    try {
+      await runProgram(
+        programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
+      );
+    } finally {
+      pulumi.log.warn = warn;
+      delete process.env.DEPLOYED_ELSEWISE;
+    }
+    const about = warned.filter((w) => w.includes("sql.maxSizeGb"));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(
+      about[0],
+      /^the database 'payments' on the server 'sql-pay-prod-weu-[^']+': the stack config lowers sql\.maxSizeGb, and its data space could not be read to compare \(Error: GET \S+\/usages \(api-version 2023-08-01\) failed: HTTP 409 Code="DatabaseIsPaused"\)/,
+    );
+    assert.match(
+      about[0],
+      /check with `az sql db list-usages --ids \/subscriptions\/\S+\/databases\/payments` before the up\.$/,
     );
   });
 

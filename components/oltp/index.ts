@@ -505,9 +505,21 @@ export class Oltp extends pulumi.ComponentResource {
         );
         if (deployed === undefined) return undefined;
         // The space only when a check needs it (a lower max size): Database Usages, which azure-native does not read.
+        // A failed read of the space is a warning, not the preview's end: the database itself was read, and the
+        // check it serves is a safety net (whether Database Usages answers for a paused serverless database, as
+        // dev's is every evening, no page says).
+        const id = deployed.id;
         const body =
-          readsUsage(deployed) && deployed.id
-            ? await readArm(`${deployed.id}/usages`, SQL_USAGES_API_VERSION, { parent: this })
+          readsUsage(deployed) && id
+            ? await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this }).catch((error: unknown) => {
+                void pulumi.log.warn(
+                  `${what} '${DATABASE_NAME}' on the server '${server}': the stack config lowers sql.maxSizeGb, and ` +
+                    `its data space could not be read to compare (${String(error)}); Azure refuses a max size below ` +
+                    `it: check with \`az sql db list-usages --ids ${id}\` before the up.`,
+                  this,
+                );
+                return undefined;
+              })
             : undefined;
         return { deployed, usage: body === undefined ? undefined : sqlSpaceUsage(body) };
       },
