@@ -4,13 +4,10 @@
  * hand-made settings, the reads the program makes, and a preview of a deployed stack refusing a value below the floor.
  */
 import { strict as assert } from "node:assert";
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { autoscaleFloor, throughputConflicts, type DeployedThroughput } from "../components/nosql/throughput";
 import { ARM_ENDPOINT, ARM_GET_ATTEMPTS, armGet, retryWaitMs, type ArmResponse } from "../components/shared/armRead";
-import { programOf } from "../tools/lib/deployedView";
 import { ARM_READ, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
-import { runProgram } from "../tools/lib/engine";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { byName, ofType, previewOf } from "./helpers/stacks";
 
 /** A fetch answering `answers` in turn, recording each request and each wait. */
@@ -301,28 +298,9 @@ describe("the program reads each container's throughput settings before the cont
 
   it("a preview of prod whose sessions container was raised for a load test refuses the config's lower maximum, a third value while a change is pending, and warns on a pending change the config holds", async function () {
     this.timeout(300_000);
-    process.env.DEPLOYED_ELSEWISE = "throughput";
-    let text = "";
-    const warned: string[] = [];
-    const warn = pulumi.log.warn;
-    pulumi.log.warn = (message: string) => {
-      warned.push(message);
-      return Promise.resolve();
-    };
-    try {
-      await assert.rejects(
-        runProgram(
-          programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
-        ),
-        (e: unknown) => {
-          text = String(e);
-          return true;
-        },
-      );
-    } finally {
-      pulumi.log.warn = warn;
-      delete process.env.DEPLOYED_ELSEWISE;
-    }
+    const { error, warned } = await runDeployedElsewise("prod", "throughput");
+    assert.ok(error !== undefined, "the preview ends with an error");
+    const text = error;
     assert.match(
       text,
       /error serializing property "accountName": the stack config asks for a change Azure refuses on the Cosmos DB container 'sessions' of 'cosmos-/,

@@ -4,8 +4,6 @@
  * space the database uses.
  */
 import { strict as assert } from "node:assert";
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { GIB } from "../components/oltp/settings";
 import {
   ALLOCATION_MARGIN_BYTES,
@@ -15,8 +13,7 @@ import {
   sqlSpaceUsage,
 } from "../components/oltp/space";
 import { ARM_READ } from "../tools/lib/azureMocks";
-import { programOf } from "../tools/lib/deployedView";
-import { runProgram } from "../tools/lib/engine";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { previewOf } from "./helpers/stacks";
 
 const where = { resourceGroup: "rg", server: "sql-x", database: "payments" };
@@ -129,19 +126,8 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
 
   it("a preview of prod whose database uses more than the config's lower max size refuses it, after reading the space", async function () {
     this.timeout(300_000);
-    process.env.DEPLOYED_ELSEWISE = "space";
-    let text = "";
-    try {
-      const run = runProgram(
-        programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
-      );
-      await assert.rejects(run, (e: unknown) => {
-        text = String(e);
-        return true;
-      });
-    } finally {
-      delete process.env.DEPLOYED_ELSEWISE;
-    }
+    const { error } = await runDeployedElsewise("prod", "space");
+    const text = error ?? "";
     assert.match(
       text,
       /error serializing property "databaseName": the stack config asks for a change Azure refuses on the database 'payments' on the server 'sql-pay-prod-weu-[^']+' as the program would send it:\n {2}sql\.maxSizeGb: the deployed value is 2048, the stack config asks for 1024\. The database uses 1100\.0 GB of data space/,
@@ -150,21 +136,8 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
 
   it("warns, naming the command, when the space cannot be read (a paused serverless database, say), and goes on", async function () {
     this.timeout(300_000);
-    process.env.DEPLOYED_ELSEWISE = "space-unreadable";
-    const warned: string[] = [];
-    const warn = pulumi.log.warn;
-    pulumi.log.warn = (message: string) => {
-      warned.push(message);
-      return Promise.resolve();
-    };
-    try {
-      await runProgram(
-        programOf({ stack: "prod", program: path.join(__dirname, "fixtures/programs/deployedElsewise.ts") }),
-      );
-    } finally {
-      pulumi.log.warn = warn;
-      delete process.env.DEPLOYED_ELSEWISE;
-    }
+    const { error, warned } = await runDeployedElsewise("prod", "space-unreadable");
+    assert.equal(error, undefined);
     const about = warned.filter((w) => w.includes("sql.maxSizeGb"));
     assert.equal(about.length, 1, about.join("\n"));
     assert.match(
