@@ -39,8 +39,10 @@
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  afterCreationOnlyCheck,
   BuiltInRoles,
   blobSoftDelete,
+  deployedOrNone,
   deployer,
   grantPropagation,
   hardenedStorageAccount,
@@ -48,6 +50,7 @@ import {
   privateEndpoint,
   roleAssignment,
   storageServiceDiagnostics,
+  type CreationOnlyConflict,
   type CustomerManagedKey,
   type DiagnosticSettingsTarget,
   type LockSpec,
@@ -118,6 +121,8 @@ export interface AuditArchiveInputs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: string;
   readonly retentionDays: number;
+  /** The config key `retentionDays` comes from, as the check of the deployed policy names it. */
+  readonly retentionKey: string;
   /** The servers that write (resource instance rules) and their shared identity (the blob grant). */
   readonly serverIds: readonly pulumi.Input<string>[];
   readonly serverIdentityPrincipalId: pulumi.Input<string>;
@@ -135,6 +140,60 @@ export interface AuditArchive {
   readonly storageEndpoint: pulumi.Output<string>;
   /** Done when Azure SQL may write there: the container's retention policy is set and the servers' grant has propagated. */
   readonly ready: pulumi.Resource[];
+}
+
+/** The archive's retention policy as `storage.getBlobContainerImmutabilityPolicy` returns it. */
+export interface DeployedRetentionPolicy {
+  /** `Locked` or `Unlocked`. */
+  readonly state?: string;
+  readonly immutabilityPeriodSinceCreationInDays?: number;
+}
+
+/**
+ * The retention period the config asks for against the deployed policy's. Locked: Azure takes no update but an
+ * extension ("The only action allowed on a Locked policy will be this action", the Storage REST spec's
+ * ExtendImmutabilityPolicy; "Locked state only allows the increase of the immutability retention time", its
+ * ImmutabilityPolicy state; at most five times: immutable-time-based-retention-policy-overview),
+ * which the program's PUT is not, so any change is refused, with the command for an extension. Unlocked: Storage asks
+ * for the policy's ETag on every update, which azure-native does not send (pulumi/pulumi-azure-native#2156; unproven
+ * for updates), so the change is advised through `az` first (docs/operations.md, "Changing the retention").
+ */
+export function retentionPolicyConflicts(
+  deployed: DeployedRetentionPolicy,
+  wantedDays: number,
+  key: string,
+  where: { readonly accountName: string; readonly resourceGroupName: string },
+): CreationOnlyConflict[] {
+  const had = deployed.immutabilityPeriodSinceCreationInDays;
+  if (had === undefined || had === wantedDays) return [];
+  const az = `--account-name ${where.accountName} --container-name ${AUDIT_CONTAINER}`;
+  const etag = `--if-match "$(az storage container immutability-policy show ${az} --query etag -o tsv)"`;
+  const base = { key, deployed: `${had} days`, wanted: `${wantedDays} days` };
+  if (deployed.state === "Locked")
+    return [
+      {
+        ...base,
+        kind: "refused",
+        remedy:
+          wantedDays < had
+            ? `The policy is locked, and a locked policy's period only grows ("Locked state only allows the increase of the immutability retention time", the Storage API): set it back to ${had} days or more.`
+            : `The policy is locked, and Azure takes only an extension on it ("The only action allowed on a Locked ` +
+              `policy will be this action", ExtendImmutabilityPolicy), which the program's update is not: extend it with ` +
+              `\`az storage container immutability-policy extend ${az} --period ${wantedDays} --allow-protected-append-writes true ${etag}\` ` +
+              `(at most five extensions), then pulumi up --refresh.`,
+      },
+    ];
+  return [
+    {
+      ...base,
+      kind: "advised",
+      remedy:
+        `Storage asks for the policy's ETag on every update, which azure-native does not send ` +
+        `(pulumi/pulumi-azure-native#2156): the update may fail with 412. Set it with ` +
+        `\`az storage container immutability-policy create ${az} --period ${wantedDays} --allow-protected-append-writes true ${etag}\` ` +
+        `first, then pulumi up --refresh (docs/operations.md, "Changing the retention").`,
+    },
+  ];
 }
 
 /** The archive account, its WORM container, the servers' grant, its private endpoint, diagnostics and lock. */
@@ -181,10 +240,25 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
     { ...scope, containerName: AUDIT_CONTAINER, publicAccess: storage.PublicAccess.None },
     { parent, protect: a.protect, retainOnDelete: a.protect, dependsOn: [blobService] },
   );
+  // A locked policy takes only an extension, and an unlocked one's update needs the ETag azure-native does not send:
+  // a preview of a deployed stack reads the policy and says so before it registers (retentionPolicyConflicts).
+  const checkedAccountName = afterCreationOnlyCheck(pulumi.all([account.name, pulumi.output(a.resourceGroupName)]), {
+    resource: ([accountName]) => `the audit archive's retention policy on '${accountName}/${AUDIT_CONTAINER}'`,
+    read: ([accountName, resourceGroupName]) =>
+      deployedOrNone(() =>
+        storage.getBlobContainerImmutabilityPolicy(
+          { resourceGroupName, accountName, containerName: AUDIT_CONTAINER, immutabilityPolicyName: "default" },
+          { parent },
+        ),
+      ),
+    conflicts: (deployed, [accountName, resourceGroupName]) =>
+      retentionPolicyConflicts(deployed, a.retentionDays, a.retentionKey, { accountName, resourceGroupName }),
+  }).apply(([accountName]) => accountName);
   const retention = new storage.BlobContainerImmutabilityPolicy(
     `${prefix}-worm`,
     {
       ...scope,
+      accountName: checkedAccountName,
       // The literal name (what the pack checks, known in a first preview), after the container.
       containerName: AUDIT_CONTAINER,
       immutabilityPolicyName: "default",

@@ -269,6 +269,9 @@ export class Oltp extends pulumi.ComponentResource {
           resourceGroupName: rg,
           location: cfg.location,
           retentionDays: s.auditRetentionDays || cfg.logRetentionDays,
+          retentionKey: s.auditRetentionDays
+            ? "sql.auditRetentionDays"
+            : "logRetentionDays (sql.auditRetentionDays is 0)",
           // The servers themselves: the account's instance rules name them once they exist.
           serverIds: [primary, ...(secondary ? [secondary] : [])].map((x) => x.server.id),
           serverIdentityPrincipalId: args.customerManagedKey.identity.principalId,

@@ -667,7 +667,7 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
-    // The creation-only checks (components/shared/deployed.ts) read the account, the servers, the databases, the factory and the hub they guard. The
+    // The creation-only checks (components/shared/deployed.ts) read the account, the servers, the databases, the factory, the hub and the audit archive's retention policy they guard. The
     // offline engine holds no copy of Azure to answer with: it reports them missing in the deployed view (a first
     // preview never asks: the names carry the stack's random suffix, unknown then; if one did, Azure would answer
     // that the group is missing), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real
@@ -676,7 +676,8 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
     case "azure-native:sql:getDatabase":
     case "azure-native:sql:getServer":
     case "azure-native:datafactory:getFactory":
-    case "azure-native:eventhub:getEventHub": {
+    case "azure-native:eventhub:getEventHub":
+    case "azure-native:storage:getBlobContainerImmutabilityPolicy": {
       const group = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers`;
       const id =
         token === "azure-native:sql:getDatabase"
@@ -687,7 +688,9 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
               ? `${group}/Microsoft.DataFactory/factories/${String(inputs.factoryName)}`
               : token === "azure-native:eventhub:getEventHub"
                 ? `${group}/Microsoft.EventHub/namespaces/${String(inputs.namespaceName)}/eventhubs/${String(inputs.eventHubName)}`
-                : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
+                : token === "azure-native:storage:getBlobContainerImmutabilityPolicy"
+                  ? `${group}/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${String(inputs.containerName)}/immutabilityPolicies/${String(inputs.immutabilityPolicyName)}`
+                  : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
       throw invokeError(
         when.firstPreview
           ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`

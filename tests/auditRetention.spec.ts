@@ -1,0 +1,111 @@
+/**
+ * The audit archive's retention period (`sql.auditRetentionDays`, or `logRetentionDays` while it is 0) against the
+ * deployed retention policy (components/oltp/auditArchive.ts `retentionPolicyConflicts`): a locked policy takes only
+ * an extension, an unlocked one's update needs the ETag azure-native does not send.
+ */
+import { strict as assert } from "node:assert";
+import { retentionPolicyConflicts } from "../components/oltp/auditArchive";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
+import { byName, previewOf } from "./helpers/stacks";
+
+const where = { accountName: "staudit", resourceGroupName: "rg" };
+
+describe("the audit archive's retention period against the deployed policy", () => {
+  it("asks nothing when the period does not change, or no policy is deployed", () => {
+    assert.deepEqual(
+      retentionPolicyConflicts({ state: "Locked", immutabilityPeriodSinceCreationInDays: 365 }, 365, "k", where),
+      [],
+    );
+    assert.deepEqual(retentionPolicyConflicts({}, 365, "k", where), []);
+  });
+
+  it("refuses a shorter period on a locked policy", () => {
+    const [c] = retentionPolicyConflicts(
+      { state: "Locked", immutabilityPeriodSinceCreationInDays: 400 },
+      365,
+      "sql.auditRetentionDays",
+      where,
+    );
+    assert.equal(c.kind, "refused");
+    assert.equal(c.key, "sql.auditRetentionDays");
+    assert.equal(c.deployed, "400 days");
+    assert.equal(c.wanted, "365 days");
+    assert.match(c.remedy, /Locked state only allows the increase of the immutability retention time/);
+    assert.match(c.remedy, /set it back to 400 days or more/);
+  });
+
+  it("refuses a longer period on a locked policy too (the PUT is not an extension), with the extend command", () => {
+    const [c] = retentionPolicyConflicts(
+      { state: "Locked", immutabilityPeriodSinceCreationInDays: 365 },
+      400,
+      "k",
+      where,
+    );
+    assert.equal(c.kind, "refused");
+    assert.match(
+      c.remedy,
+      /`az storage container immutability-policy extend --account-name staudit --container-name sqldbauditlogs --period 400 --allow-protected-append-writes true --if-match "\$\(az storage container immutability-policy show --account-name staudit --container-name sqldbauditlogs --query etag -o tsv\)"`/,
+    );
+  });
+
+  it("advises setting an unlocked policy's period with az first (the ETag), either way", () => {
+    for (const wanted of [300, 500]) {
+      const [c] = retentionPolicyConflicts(
+        { state: "Unlocked", immutabilityPeriodSinceCreationInDays: 365 },
+        wanted,
+        "k",
+        where,
+      );
+      assert.equal(c.kind, "advised");
+      assert.match(c.remedy, /pulumi\/pulumi-azure-native#2156/);
+      assert.match(
+        c.remedy,
+        new RegExp(
+          `immutability-policy create --account-name staudit --container-name sqldbauditlogs --period ${wanted} --allow-protected-append-writes true`,
+        ),
+      );
+    }
+  });
+
+  it("dev's program reads the policy by the archive's names before the policy registers (none in a first preview)", async () => {
+    const { run, previewRun } = await previewOf("dev");
+    const policy = byName(run.resources, "oltp-audit-archive-worm");
+    const reads = run.invokes.filter((i) => i.token === "azure-native:storage:getBlobContainerImmutabilityPolicy");
+    assert.deepEqual(
+      reads.map((r) => r.inputs),
+      [
+        {
+          resourceGroupName: policy.inputs.resourceGroupName,
+          accountName: policy.inputs.accountName,
+          containerName: "sqldbauditlogs",
+          immutabilityPolicyName: "default",
+        },
+      ],
+    );
+    assert.deepEqual(
+      previewRun.invokes.filter((i) => i.token === "azure-native:storage:getBlobContainerImmutabilityPolicy"),
+      [],
+    );
+  });
+
+  it("a preview of dev whose archive policy is locked at 120 days refuses the config's 90, naming logRetentionDays", async function () {
+    this.timeout(300_000);
+    const { error } = await runDeployedElsewise("dev", "archive-locked");
+    assert.match(
+      error ?? "",
+      /error serializing property "accountName": the stack config asks for a change Azure refuses on the audit archive's retention policy on '[^']+\/sqldbauditlogs' as the program would send it:\n {2}logRetentionDays \(sql\.auditRetentionDays is 0\): the deployed value is 120 days, the stack config asks for 90 days\. The policy is locked/,
+    );
+  });
+
+  it("a preview of dev whose archive policy is unlocked warns with the az command and goes on", async function () {
+    this.timeout(300_000);
+    const { error, warned } = await runDeployedElsewise("dev", "archive-unlocked");
+    assert.equal(error, undefined);
+    const about = warned.filter((w) => w.includes("retention policy"));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(
+      about[0],
+      /logRetentionDays \(sql\.auditRetentionDays is 0\): the deployed value is 120 days, the stack config asks for 90 days\. Storage asks for the policy's ETag/,
+    );
+  });
+});
