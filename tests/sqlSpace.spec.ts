@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { GIB } from "../components/oltp/settings";
 import {
   ALLOCATION_MARGIN_BYTES,
+  geoSecondaryConflicts,
   lowersMaxSize,
   maxSizeConflicts,
   secondaryMaxSizeConflicts,
@@ -134,7 +135,7 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
     );
   });
 
-  it("warns, naming the command, when the space cannot be read (a paused serverless database, say), and goes on", async function () {
+  it("warns, naming the command, when the space cannot be read, and goes on", async function () {
     this.timeout(300_000);
     const { error, warned } = await runDeployedElsewise("prod", "space-unreadable");
     assert.equal(error, undefined);
@@ -142,7 +143,7 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
     assert.equal(about.length, 1, about.join("\n"));
     assert.match(
       about[0],
-      /^the database 'payments' on the server 'sql-pay-prod-weu-[^']+': the stack config lowers sql\.maxSizeGb, and its data space could not be read to compare \(Error: GET \S+\/usages \(api-version 2023-08-01\) failed: HTTP 409 Code="DatabaseIsPaused"\)/,
+      /^the database 'payments' on the server 'sql-pay-prod-weu-[^']+': the stack config lowers sql\.maxSizeGb, and its data space could not be read to compare \(Error: GET \S+\/usages \(api-version 2023-08-01\) failed after 4 tries: HTTP 503 Code="ServiceUnavailable" Message="try later"\)/,
     );
     assert.match(
       about[0],
@@ -150,11 +151,69 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
     );
   });
 
-  it("reads no space when the config does not lower the max size (the offline preview's deployed view)", async () => {
+  it("compares with the used space alone, with a warning, when Azure reports no allocated space", async function () {
+    this.timeout(300_000);
+    const { error, warned } = await runDeployedElsewise("prod", "space-unallocated");
+    // 900 GB used fit under 1,024: taken.
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      warned
+        .filter((w) => w.includes("sql.maxSizeGb"))
+        .map((w) => w.replace(/^.*?: the stack config/, "the stack config").split(";")[0]),
+      [
+        "the stack config lowers sql.maxSizeGb, and Azure reported the space it uses but not the space allocated (database_allocated_size): compared with the used space only",
+      ],
+    );
+  });
+
+  it("reads no space when the deployed max size is the config's, and none in the offline preview's deployed view", async function () {
+    this.timeout(300_000);
+    const same = await runDeployedElsewise("prod", "space-same");
+    assert.equal(same.error, undefined);
+    assert.deepEqual(
+      same.reads.filter((r) => r.endsWith("/usages")),
+      [],
+    );
+    // The same fixture reads it when the config lowers it (so the assertion above could fail).
+    const lower = await runDeployedElsewise("prod", "space-unallocated");
+    assert.equal(lower.reads.filter((r) => r.endsWith("/databases/payments/usages")).length, 1);
     const { run } = await previewOf("prod");
     assert.deepEqual(
       run.invokes.filter((i) => i.token === ARM_READ && String(i.inputs.resourceId).endsWith("/usages")),
       [],
+    );
+  });
+
+  it("refuses on the primary a geo-secondary too small or of a lower tier, leaving out the advice the refusal repeats", () => {
+    const where2 = { resourceGroup: "rg", server: "sql-neu", database: "payments" };
+    const small = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 4 } };
+    // More vCores and a max size the secondary's 4 vCores cannot hold: one refusal, no advice.
+    assert.deepEqual(
+      geoSecondaryConflicts(small, { maxSizeGb: 2048, sku: { name: "BC_Gen5", capacity: 8 } }, where2).map((c) => [
+        c.key,
+        c.kind,
+      ]),
+      [["sql.maxSizeGb", "refused"]],
+    );
+    // More vCores alone: the advice.
+    assert.deepEqual(
+      geoSecondaryConflicts(small, { maxSizeGb: 1024, sku: { name: "BC_Gen5", capacity: 8 } }, where2).map((c) => [
+        c.key,
+        c.kind,
+      ]),
+      [["sql.sku.capacity", "advised"]],
+    );
+    // A lower tier on the secondary and a max size it cannot hold: both refused.
+    assert.deepEqual(
+      geoSecondaryConflicts(
+        { sku: { name: "GP_Gen5", tier: "GeneralPurpose", capacity: 4 } },
+        { maxSizeGb: 2048, sku: { name: "BC_Gen5", capacity: 8 } },
+        where2,
+      ).map((c) => [c.key, c.kind]),
+      [
+        ["sql.sku.name", "refused"],
+        ["sql.maxSizeGb", "refused"],
+      ],
     );
   });
 });

@@ -56,18 +56,18 @@ import {
   isServerless,
   hyperscaleConflicts,
   ledgerConflicts,
-  secondaryTierConflicts,
   secondaryTypeConflicts,
   serverlessSettings,
   GIB,
   type DeployedSqlDatabase,
 } from "./settings";
 import {
+  geoSecondaryConflicts,
   lowersMaxSize,
   maxSizeConflicts,
-  secondaryMaxSizeConflicts,
   SQL_USAGES_API_VERSION,
   sqlSpaceUsage,
+  type DatabasePlace,
   type SqlSpaceUsage,
 } from "./space";
 
@@ -218,15 +218,22 @@ export class Oltp extends pulumi.ComponentResource {
       {
         // Ledger is set when Azure creates the database: a preview of a deployed stack refuses a change to sql.ledger.
         // A lower sql.maxSizeGb is compared with the space the database uses and has allocated (components/oltp/space.ts).
+        // The geo-secondary's tier and compute size are compared here too, not only on the secondary: the program's
+        // update reaches the primary first (the secondary's source), and it is the primary's update Azure refuses
+        // when the secondary is behind (an `up` without a preview, as pulumi/actions runs it, would send it).
         databaseName: this.checkedDatabaseName(
           cfg.location,
           "the database",
-          (d, _where, usage) => [
+          (d, { usage, secondary: geo }) => [
             ...ledgerConflicts(d, s),
             ...hyperscaleConflicts(d, s),
             ...maxSizeConflicts(d, usage, s),
+            ...(geo ? geoSecondaryConflicts(geo.deployed, s, geo.where) : []),
           ],
-          (d) => lowersMaxSize(d, s),
+          {
+            readsUsage: (d) => lowersMaxSize(d, s),
+            ...(secondary ? { secondaryLocation: cfg.secondaryLocation } : {}),
+          },
         ),
         serverName: primary.server.name,
         resourceGroupName: rg,
@@ -332,16 +339,10 @@ export class Oltp extends pulumi.ComponentResource {
         {
           // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
           // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
-          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d, [g, sv]) => {
-            const where = { resourceGroup: g, server: sv, database: DATABASE_NAME };
-            const size = secondaryMaxSizeConflicts(d, s, where);
-            return [
-              ...secondaryTypeConflicts(d, secondaryType),
-              // The max size's refusal names the same command as the advice to scale the secondary first.
-              ...secondaryTierConflicts(d, s, where).filter((c) => size.length === 0 || c.kind !== "advised"),
-              ...size,
-            ];
-          }),
+          // (Its tier and compute size against the config are the primary's check: the primary's update comes first.)
+          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d) =>
+            secondaryTypeConflicts(d, secondaryType),
+          ),
           serverName: secondary.server.name,
           resourceGroupName: rg,
           location: cfg.secondaryLocation,
@@ -495,39 +496,80 @@ export class Oltp extends pulumi.ComponentResource {
     what: string,
     conflicts: (
       deployed: DeployedSqlDatabase,
-      where: [resourceGroup: string, server: string],
-      usage: SqlSpaceUsage | undefined,
-    ) => CreationOnlyConflict[],
-    readsUsage: (deployed: DeployedSqlDatabase) => boolean = () => false,
-  ): pulumi.Output<string> {
-    return afterCreationOnlyCheck(pulumi.all([this.args.resourceGroupName, this.serverNameIn(location)]), {
-      resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
-      read: async ([resourceGroupName, server]) => {
-        const deployed = await deployedOrNone(() =>
-          sql.getDatabase({ resourceGroupName, serverName: server, databaseName: DATABASE_NAME }, { parent: this }),
-        );
-        if (deployed === undefined) return undefined;
-        // The space only when a check needs it (a lower max size): Database Usages, which azure-native does not read.
-        // A failed read of the space is a warning, not the preview's end: the database itself was read, and the
-        // check it serves is a safety net (whether Database Usages answers for a paused serverless database, as
-        // dev's is every evening, no page says).
-        const id = deployed.id;
-        const body =
-          readsUsage(deployed) && id
-            ? await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this }).catch((error: unknown) => {
-                void pulumi.log.warn(
-                  `${what} '${DATABASE_NAME}' on the server '${server}': the stack config lowers sql.maxSizeGb, and ` +
-                    `its data space could not be read to compare (${String(error)}); Azure refuses a max size below ` +
-                    `it: check with \`az sql db list-usages --ids ${id}\` before the up.`,
-                  this,
-                );
-                return undefined;
-              })
-            : undefined;
-        return { deployed, usage: body === undefined ? undefined : sqlSpaceUsage(body) };
+      more: {
+        readonly usage?: SqlSpaceUsage;
+        readonly secondary?: { readonly deployed: DeployedSqlDatabase; readonly where: DatabasePlace };
       },
-      conflicts: (d, [resourceGroup, server]) => conflicts(d.deployed, [resourceGroup, server], d.usage),
-    }).apply(() => DATABASE_NAME);
+    ) => CreationOnlyConflict[],
+    options: {
+      /** Whether the database's space is needed (Database Usages, which azure-native does not read). */
+      readonly readsUsage?: (deployed: DeployedSqlDatabase) => boolean;
+      /** Where the geo-secondary is, to read it too. */
+      readonly secondaryLocation?: string;
+    } = {},
+  ): pulumi.Output<string> {
+    const secondaryServer = options.secondaryLocation ? this.serverNameIn(options.secondaryLocation) : "";
+    return afterCreationOnlyCheck(
+      pulumi.all([this.args.resourceGroupName, this.serverNameIn(location), secondaryServer]),
+      {
+        resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
+        read: async ([resourceGroupName, server, geoServer]) => {
+          const read = (serverName: string) =>
+            deployedOrNone(() =>
+              sql.getDatabase({ resourceGroupName, serverName, databaseName: DATABASE_NAME }, { parent: this }),
+            );
+          const deployed = await read(server);
+          if (deployed === undefined) return undefined;
+          const geo = geoServer ? await read(geoServer) : undefined;
+          const usage = options.readsUsage?.(deployed)
+            ? await this.spaceOf(deployed, `${what} '${DATABASE_NAME}' on the server '${server}'`)
+            : undefined;
+          return {
+            deployed,
+            usage,
+            secondary: geo && {
+              deployed: geo,
+              where: { resourceGroup: resourceGroupName, server: geoServer, database: DATABASE_NAME },
+            },
+          };
+        },
+        conflicts: (d) => conflicts(d.deployed, { usage: d.usage, secondary: d.secondary }),
+      },
+    ).apply(() => DATABASE_NAME);
+  }
+
+  /**
+   * The deployed database's data space (Database Usages). A failed or empty read is a warning, not the preview's end:
+   * the database itself was read, and the check it serves is a safety net (whether Database Usages answers for a
+   * paused serverless database, as dev's is every evening, no page says); so is an answer without the allocated space
+   * (Microsoft's example shows the used space only), which is then compared with the used space alone.
+   */
+  private async spaceOf(deployed: DeployedSqlDatabase, what: string): Promise<SqlSpaceUsage | undefined> {
+    const id = deployed.id;
+    if (!id) return undefined;
+    const warn = (why: string) =>
+      void pulumi.log.warn(
+        `${what}: the stack config lowers sql.maxSizeGb, and ${why}; Azure refuses a max size below the space the ` +
+          `database uses or has allocated: check with \`az sql db list-usages --ids ${id}\` before the up.`,
+        this,
+      );
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this });
+    } catch (error) {
+      warn(`its data space could not be read to compare (${String(error)})`);
+      return undefined;
+    }
+    const usage = body === undefined ? undefined : sqlSpaceUsage(body);
+    if (usage?.usedBytes === undefined && usage?.allocatedBytes === undefined) {
+      warn("Azure reported none of its data space (Database Usages answered without database_size)");
+      return undefined;
+    }
+    if (usage.allocatedBytes === undefined)
+      warn(
+        "Azure reported the space it uses but not the space allocated (database_allocated_size): compared with the used space only",
+      );
+    return usage;
   }
 
   /** The logical server's name in `location` (globally unique: the stack's suffix appended). */

@@ -9,20 +9,29 @@
  *   deletes"): "To reduce the database size, the database first needs to reclaim unused space by running DBCC
  *   SHRINKDATABASE" (45350; RequestedDatabaseSizeRequiresShrink). Sources: learn.microsoft.com/sql/relational-databases/
  *   errors-events/database-engine-events-and-errors-41400-to-49999, azure/azure-sql/database/file-space-manage, and the
- *   error list of Microsoft.Sql's REST specification.
+ *   error list of Microsoft.Sql's REST specification. That the Resource Manager codes are those engine errors is read
+ *   from their wording; no page maps them.
  * - Raising it past what the geo-secondary's compute size allows: Azure applies the primary's max size to the
  *   secondary and fails the primary's update when the secondary's service objective "does not support the requested
  *   maxsize value" (GeoSecondaryMaxSizeUpdateFailed); the program's update reaches the primary first.
  *
  * The space is read with Database Usages - List By Database (`<database id>/usages`, azure-native has no read of it):
- * `database_size` is the space used and `database_allocated_size` the space allocated, in bytes. Hyperscale is left
+ * `database_size` is the space used (Microsoft's example), `database_allocated_size` the space allocated, in bytes (not
+ * in Microsoft's example; what Azure's own clients read it as: an answer without it is compared with the used space). Hyperscale is left
  * out (its storage grows on its own to 128 TB; hyperscaleConflicts keeps a Hyperscale database one).
  */
 import { SQL_SKUS } from "../../lib/config/common";
 import { sqlMaxDataSizeGb, type SqlSkuName } from "../../lib/sqlLimits";
 import type { SqlConfig } from "../../lib/config";
 import type { CreationOnlyConflict } from "../shared";
-import { GIB, type DeployedSqlDatabase } from "./settings";
+import { GIB, secondaryTierConflicts, type DeployedSqlDatabase } from "./settings";
+
+/** Where a database is, for the commands of a remedy. */
+export interface DatabasePlace {
+  readonly resourceGroup: string;
+  readonly server: string;
+  readonly database: string;
+}
 
 /** The API version of the usages read (the one azure-native 3 sends for the database itself). */
 export const SQL_USAGES_API_VERSION = "2023-08-01";
@@ -133,7 +142,7 @@ function deployedMaxDataSizeGb(deployed: DeployedSqlDatabase): number | undefine
 export function secondaryMaxSizeConflicts(
   deployed: DeployedSqlDatabase,
   s: Pick<SqlConfig, "maxSizeGb" | "sku">,
-  secondary: { readonly resourceGroup: string; readonly server: string; readonly database: string },
+  secondary: DatabasePlace,
 ): CreationOnlyConflict[] {
   const limit = deployedMaxDataSizeGb(deployed);
   if (limit === undefined || s.maxSizeGb <= limit) return [];
@@ -149,5 +158,22 @@ export function secondaryMaxSizeConflicts(
         `az sql db update -g ${secondary.resourceGroup} -s ${secondary.server} -n ${secondary.database} ` +
         `--capacity ${s.sku.capacity}, then pulumi up --refresh.`,
     },
+  ];
+}
+
+/**
+ * The deployed geo-secondary against the config, checked before the primary's update (which Azure refuses when the
+ * secondary is behind): its tier (secondaryTierConflicts) and its compute size's max data size. The advice to scale
+ * it up first is left out when the max size already refuses with the same command.
+ */
+export function geoSecondaryConflicts(
+  deployed: DeployedSqlDatabase,
+  s: Pick<SqlConfig, "maxSizeGb" | "sku">,
+  secondary: DatabasePlace,
+): CreationOnlyConflict[] {
+  const size = secondaryMaxSizeConflicts(deployed, s, secondary);
+  return [
+    ...secondaryTierConflicts(deployed, s, secondary).filter((c) => size.length === 0 || c.kind !== "advised"),
+    ...size,
   ];
 }

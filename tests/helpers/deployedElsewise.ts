@@ -1,18 +1,20 @@
 /**
  * Runs index.ts against an Azure whose resources differ from the stack config (fixtures/programs/deployedElsewise.ts,
- * `scenario` as its header lists them), in the deployed view, and gives the run's error (if it ended with one) and
- * the warnings it logged.
+ * `scenario` as its header lists them), in the deployed view, and gives the run's error (if it ended with one), the
+ * warnings it logged and the ARM reads it made (those of a run that ended with an error are not known).
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ARM_READ } from "../../tools/lib/azureMocks";
 import { programOf } from "../../tools/lib/deployedView";
 import { runProgram } from "../../tools/lib/engine";
 
 export async function runDeployedElsewise(
   stack: "dev" | "prod",
   scenario: string,
-): Promise<{ readonly error?: string; readonly warned: readonly string[] }> {
+): Promise<{ readonly error?: string; readonly warned: readonly string[]; readonly reads: readonly string[] }> {
   const warned: string[] = [];
+  const reads: string[] = [];
   const warn = pulumi.log.warn;
   pulumi.log.warn = (message: string) => {
     warned.push(message);
@@ -20,10 +22,13 @@ export async function runDeployedElsewise(
   };
   process.env.DEPLOYED_ELSEWISE = scenario;
   try {
-    await runProgram(programOf({ stack, program: path.join(__dirname, "../fixtures/programs/deployedElsewise.ts") }));
-    return { warned };
+    const run = await runProgram(
+      programOf({ stack, program: path.join(__dirname, "../fixtures/programs/deployedElsewise.ts") }),
+    );
+    reads.push(...run.invokes.filter((i) => i.token === ARM_READ).map((i) => String(i.inputs.resourceId)));
+    return { warned, reads };
   } catch (e) {
-    return { error: String(e), warned };
+    return { error: String(e), warned, reads };
   } finally {
     pulumi.log.warn = warn;
     delete process.env.DEPLOYED_ELSEWISE;
