@@ -324,4 +324,16 @@ describe("the program reads each container's throughput settings before the cont
       ],
     );
   });
+
+  it("a read that fails is a warning per container naming the command, and the preview goes on", async function () {
+    this.timeout(300_000);
+    const { error, warned } = await runDeployedElsewise("prod", "throughput-unreadable");
+    assert.equal(error, undefined);
+    const about = warned.filter((w) => w.includes("throughput settings could not be read"));
+    assert.equal(about.length, 5, about.join("\n"));
+    assert.match(
+      about.find((w) => w.includes("'sessions'")) ?? "",
+      /^the Cosmos DB container 'sessions' of 'cosmos-[^']+': its throughput settings could not be read \(Error: GET \S+ \(api-version 2025-10-15\) failed: HTTP 403 Code="AuthorizationFailed" Message="no"\), so cosmos\.containers\.sessions\.maxThroughput was not compared .*`az cosmosdb sql container throughput show -g rg-pay-prod-weu-data -a cosmos-[^ ]+ -d payments -n sessions --query resource` before lowering it\.$/,
+    );
+  });
 });

@@ -221,12 +221,24 @@ export class NoSql extends pulumi.ComponentResource {
         typeof maxThroughput === "number"
           ? afterCreationOnlyCheck(pulumi.all([account.name, args.resourceGroupName, deployer().subscriptionId]), {
               resource: ([accountName]) => `the Cosmos DB container '${design.id}' of '${accountName}'`,
+              // A failed read is a warning, not the deploy's end: the check is a safety net, and no page says what
+              // Cosmos DB answers for a container not created yet (Terraform's azurerm takes a 404 for one without
+              // throughput of its own, and reads nothing on a serverless account, where it "would yield an error").
               read: async ([accountName, resourceGroupName, subscriptionId]) => {
                 const body = await readArm(
                   `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/${accountName}/sqlDatabases/${DATABASE_NAME}/containers/${design.id}/throughputSettings/default`,
                   COSMOS_THROUGHPUT_API_VERSION,
                   { parent: this },
-                );
+                ).catch((error: unknown) => {
+                  void pulumi.log.warn(
+                    `the Cosmos DB container '${design.id}' of '${accountName}': its throughput settings could not be ` +
+                      `read (${String(error)}), so cosmos.containers.${key}.maxThroughput was not compared with the ` +
+                      `floor Azure holds it to: check with \`az cosmosdb sql container throughput show -g ${resourceGroupName} ` +
+                      `-a ${accountName} -d ${DATABASE_NAME} -n ${design.id} --query resource\` before lowering it.`,
+                    this,
+                  );
+                  return undefined;
+                });
                 return body === undefined ? undefined : deployedThroughput(body);
               },
               conflicts: (deployed, [accountName, resourceGroupName]) =>
