@@ -150,13 +150,13 @@ export interface DeployedRetentionPolicy {
 }
 
 /**
- * The retention period the config asks for against the deployed policy's. Locked: Azure takes no update but an
- * extension ("The only action allowed on a Locked policy will be this action", the Storage REST spec's
- * ExtendImmutabilityPolicy; "Locked state only allows the increase of the immutability retention time", its
- * ImmutabilityPolicy state; at most five times: immutable-time-based-retention-policy-overview),
- * which the program's PUT is not, so any change is refused, with the command for an extension. Unlocked: Storage asks
- * for the policy's ETag on every update, which azure-native does not send (pulumi/pulumi-azure-native#2156; unproven
- * for updates), so the change is advised through `az` first (docs/operations.md, "Changing the retention").
+ * The retention period the config asks for against the deployed policy's. Only a locked policy refuses the program's
+ * update: the PUT "Creates or updates an unlocked immutability policy", and "The only action allowed on a Locked policy
+ * is ExtendImmutabilityPolicy action" (BlobContainers_CreateOrUpdateImmutabilityPolicy and _LockImmutabilityPolicy in
+ * the Storage REST spec; at most five extensions: immutable-time-based-retention-policy-overview), so any change of a
+ * locked period is refused, with the command for an extension. An unlocked policy takes the update ("ETag in If-Match
+ * is honored if given but not required for this operation"), and a container without one reads as period 0, state
+ * `Deleted` ("The response of delete has immutabilityPeriodSinceCreationInDays set to 0"): nothing to say.
  */
 export function retentionPolicyConflicts(
   deployed: DeployedRetentionPolicy,
@@ -165,33 +165,22 @@ export function retentionPolicyConflicts(
   where: { readonly accountName: string; readonly resourceGroupName: string },
 ): CreationOnlyConflict[] {
   const had = deployed.immutabilityPeriodSinceCreationInDays;
-  if (had === undefined || had === wantedDays) return [];
+  if (deployed.state !== "Locked" || had === undefined || had === wantedDays) return [];
   const az = `--account-name ${where.accountName} --container-name ${AUDIT_CONTAINER}`;
   const etag = `--if-match "$(az storage container immutability-policy show ${az} --query etag -o tsv)"`;
-  const base = { key, deployed: `${had} days`, wanted: `${wantedDays} days` };
-  if (deployed.state === "Locked")
-    return [
-      {
-        ...base,
-        kind: "refused",
-        remedy:
-          wantedDays < had
-            ? `The policy is locked, and a locked policy's period only grows ("Locked state only allows the increase of the immutability retention time", the Storage API): set it back to ${had} days or more.`
-            : `The policy is locked, and Azure takes only an extension on it ("The only action allowed on a Locked ` +
-              `policy will be this action", ExtendImmutabilityPolicy), which the program's update is not: extend it with ` +
-              `\`az storage container immutability-policy extend ${az} --period ${wantedDays} --allow-protected-append-writes true ${etag}\` ` +
-              `(at most five extensions), then pulumi up --refresh.`,
-      },
-    ];
+  const locked = `The policy is locked, and the only action Azure allows on it is an extension ("The only action allowed on a Locked policy is ExtendImmutabilityPolicy action", the Storage REST spec)`;
   return [
     {
-      ...base,
-      kind: "advised",
+      key,
+      deployed: `${had} days`,
+      wanted: `${wantedDays} days`,
+      kind: "refused",
       remedy:
-        `Storage asks for the policy's ETag on every update, which azure-native does not send ` +
-        `(pulumi/pulumi-azure-native#2156): the update may fail with 412. Set it with ` +
-        `\`az storage container immutability-policy create ${az} --period ${wantedDays} --allow-protected-append-writes true ${etag}\` ` +
-        `first, then pulumi up --refresh (docs/operations.md, "Changing the retention").`,
+        wantedDays < had
+          ? `${locked}: set it back to ${had} days or more.`
+          : `${locked}, which the program's update is not: extend it with ` +
+            `\`az storage container immutability-policy extend ${az} --period ${wantedDays} --allow-protected-append-writes true ${etag}\` ` +
+            `(at most five extensions), then pulumi up --refresh.`,
     },
   ];
 }
@@ -240,8 +229,8 @@ export function auditArchive(prefix: string, a: AuditArchiveInputs, parent: pulu
     { ...scope, containerName: AUDIT_CONTAINER, publicAccess: storage.PublicAccess.None },
     { parent, protect: a.protect, retainOnDelete: a.protect, dependsOn: [blobService] },
   );
-  // A locked policy takes only an extension, and an unlocked one's update needs the ETag azure-native does not send:
-  // a preview of a deployed stack reads the policy and says so before it registers (retentionPolicyConflicts).
+  // A locked policy takes only an extension: a preview of a deployed stack reads the policy and refuses a changed
+  // period before the policy registers (retentionPolicyConflicts).
   const checkedAccountName = afterCreationOnlyCheck(pulumi.all([account.name, pulumi.output(a.resourceGroupName)]), {
     resource: ([accountName]) => `the audit archive's retention policy on '${accountName}/${AUDIT_CONTAINER}'`,
     read: ([accountName, resourceGroupName]) =>

@@ -560,8 +560,12 @@ export class Oltp extends pulumi.ComponentResource {
       warn(`its data space could not be read to compare (${String(error)})`);
       return undefined;
     }
-    const usage = body === undefined ? undefined : sqlSpaceUsage(body);
-    if (usage?.usedBytes === undefined && usage?.allocatedBytes === undefined) {
+    if (body === undefined) {
+      warn("Database Usages answered that there is nothing to read (404)");
+      return undefined;
+    }
+    const usage = sqlSpaceUsage(body);
+    if (usage.usedBytes === undefined && usage.allocatedBytes === undefined) {
       warn("Azure reported none of its data space (Database Usages answered without database_size)");
       return undefined;
     }

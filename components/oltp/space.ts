@@ -17,7 +17,7 @@
  *
  * The space is read with Database Usages - List By Database (`<database id>/usages`, azure-native has no read of it):
  * `database_size` is the space used (Microsoft's example), `database_allocated_size` the space allocated, in bytes (not
- * in Microsoft's example; what Azure's own clients read it as: an answer without it is compared with the used space). Hyperscale is left
+ * in Microsoft's example; what third-party clients of the API read it as: an answer without it is compared with the used space). Hyperscale is left
  * out (its storage grows on its own to 128 TB; hyperscaleConflicts keeps a Hyperscale database one).
  */
 import { SQL_SKUS } from "../../lib/config/common";

@@ -65,9 +65,9 @@ export function retryWaitMs(retryAfter: string | null, attempt: number): number 
  * `ResourceGroupNotFound`, a resource provider's own `NotFound`) reads as none, except `SubscriptionNotFound` (a wrong
  * login, not a missing resource); 408, 429 and 5xx are tried again, as are requests that got no answer (a network
  * error, no answer within ARM_GET_TIMEOUT_MS), as the Azure SDKs' retry policy does (azcore: transport errors, 408, 429,
- * 500, 502, 503, 504; here every 5xx); any other
- * answer (403 for a login without read access, 400 for an API version the service does not have) stops the program,
- * with the URL and Azure's code and message.
+ * 500, 502, 503, 504; here every 5xx); any other answer (403 for a login without read access, 400 for an API version
+ * the service does not have) rejects, with the URL and Azure's code and message (the checks that read through it
+ * turn that into a warning: they are safety nets).
  */
 export async function armGet(
   resourceId: string,

@@ -809,6 +809,14 @@ describe("pipelines/etl: the generated Data Factory definitions", () => {
     const order = activities(parent).map((a) => ((a.typeProperties as Json).pipeline as Json).referenceName as string);
     const firstPool = order.findIndex((n) => n.includes("warehouse"));
     assert.ok(firstPool > 0 && order.slice(firstPool).every((n) => n.includes("warehouse")), order.join(", "));
+    // Exact to the byte: at a budget of a part's own size the part is the same, and one byte less splits it earlier.
+    for (const b of [budget, 120 * 1024, 180 * 1024]) {
+      const [, first] = schemaDeployPipelines(sql, b);
+      const exact = pipelineBytes(first);
+      assert.deepEqual(schemaDeployPipelines(sql, exact)[1], first, `budget ${exact}`);
+      const under = schemaDeployPipelines(sql, exact - 1)[1];
+      assert.ok(activities(under).length < activities(first).length, `budget ${exact - 1}`);
+    }
     assert.throws(
       () => schemaDeployPipelines(sql, 2 * 1024),
       /pipelines\/sql\/\S+\.sql alone makes a \d+-byte Data Factory pipeline, over the 2048-byte budget/,
