@@ -706,7 +706,7 @@ for (const stack of ["dev", "prod"] as const) {
           ...(zoneRedundant ? [{ name: "function:refreshMerchantFeatures", instanceCount: 2 }] : []),
         ]);
         for (const app of ["payapi", "fraud"])
-          assert.equal(one(`ingestion-${app}-plan`).inputs.zoneRedundant, zoneRedundant ? true : undefined, app);
+          assert.equal(one(`ingestion-${app}-plan`).inputs.zoneRedundant, zoneRedundant, app);
         assert.equal(settingsOf("fraud").Sql_Trigger_PollingIntervalMs, expected.pollingMs);
         // Batches of 100, and an instance added per 100 pending changes (not the default 1,000: ~2.5 s behind at 10K/s).
         assert.equal(settingsOf("fraud").Sql_Trigger_MaxBatchSize, "100");

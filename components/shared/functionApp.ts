@@ -218,7 +218,10 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       kind: "functionapp",
       reserved: true,
       sku: { name: "FC1", tier: "FlexConsumption" },
-      ...(args.plan.zoneRedundant ? { zoneRedundant: true } : {}),
+      // Sent either way: Azure changes it on an existing Flex plan, restarting the app ("Changing the zone redundancy
+      // of your app requires a restart, which causes downtime in your app", azure-functions/functions-zone-redundancy),
+      // and a PUT that leaves it out would not turn it off.
+      zoneRedundant: args.plan.zoneRedundant ?? false,
       tags,
     },
     { parent },

@@ -198,7 +198,7 @@ export interface FunctionPlanSpec {
    */
   readonly alwaysReady?: readonly { readonly name: string; readonly instanceCount: number }[];
   /**
-   * A zone-redundant plan (set when it is created): always-ready instances spread over at least two zones. The
+   * A zone-redundant plan (Azure changes it in place, restarting the app): always-ready instances spread over at least two zones. The
    * platform then keeps two always-ready instances in every function group: list every group in `alwaysReady` with
    * at least 2 (validateFunctionAppArgs refuses fewer), so that the program declares what Azure bills.
    */
