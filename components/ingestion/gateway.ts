@@ -4,19 +4,23 @@
  * the private Key Vault through its user-assigned identity (granted on that one secret, after RBAC propagation), the
  * HTTPS listener routed to the payment API's private endpoint (nothing listens on HTTP), and its diagnostics.
  */
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as network from "@pulumi/azure-native/network";
 import type * as types from "@pulumi/azure-native/types";
 import * as pulumi from "@pulumi/pulumi";
 import { merchantAuthenticationOn, type IngestionConfig } from "../../lib/config";
 import { publicIpDdosMode } from "../../lib/ddos";
 import {
+  afterCreationOnlyCheck,
   BuiltInRoles,
+  deployedOrNone,
   deployer,
   diagnosticSetting,
   grantPropagation,
   lockFor,
   managementLock,
   roleAssignment,
+  type CreationOnlyConflict,
   type DiagnosticSettingsTarget,
   type ManagedIdentity,
   type StackContext,
@@ -157,6 +161,39 @@ export function certificateSecretId(vaultUri: string, certificateName: string): 
   return `${vaultUri.replace(/\/+$/, "")}/secrets/${certificateName}`;
 }
 
+/** The resource group and name of a vault, from its ARM id. */
+export function vaultOf(vaultId: string): { readonly resourceGroupName: string; readonly vaultName: string } {
+  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)$/i.exec(vaultId);
+  if (!m) throw new Error(`'${vaultId}' is not a Key Vault's resource id`);
+  return { resourceGroupName: m[1], vaultName: m[2] };
+}
+
+/**
+ * `ingestion.tlsCertificateName` against a deployed gateway: the certificate must be in the vault under that name
+ * before the gateway's update names it. A gateway that cannot fetch its certificate puts "the associated HTTPS
+ * listeners ... in a disabled state" (application-gateway-key-vault-common-errors): the payment API's only listener.
+ * A gateway not deployed yet is the first deploy's, whose two passes import the certificate between them
+ * (docs/operations.md).
+ */
+export function certificateConflicts(
+  deployed: { readonly secretFound: boolean; readonly vaultName: string },
+  certificateName: string,
+): CreationOnlyConflict[] {
+  if (deployed.secretFound) return [];
+  return [
+    {
+      key: "ingestion.tlsCertificateName",
+      deployed: `no secret '${certificateName}' in the vault '${deployed.vaultName}'`,
+      wanted: `'${certificateName}'`,
+      kind: "refused",
+      remedy:
+        `Import the certificate under that name first (issued for ingestion.apiHostName; from a network peered with ` +
+        `the VNet, as a member of the platform admins group): az keyvault certificate import --vault-name ` +
+        `${deployed.vaultName} -n ${certificateName} -f api.pfx; then deploy.`,
+    },
+  ];
+}
+
 export interface ApiGatewayArgs {
   readonly context: StackContext;
   /** The validated `ingestion` section of the stack config. */
@@ -209,10 +246,29 @@ export function apiGateway(
 
   // The certificate: Key Vault Secrets User on that one secret, then wait for RBAC to reach Key Vault (the
   // gateway reads the secret while it is created and fails without retrying).
-  const secretId = pulumi.output(args.keyVault.uri).apply((uri) => certificateSecretId(uri, cfg.tlsCertificateName));
+  // On a deployed gateway, the certificate's name is checked against the vault first (certificateConflicts): the
+  // grant and the gateway both wait for it.
+  const certificateName = afterCreationOnlyCheck(pulumi.all([pulumi.output(args.keyVault.id), pulumi.output(rg)]), {
+    resource: () => `the API gateway '${gwName}'`,
+    read: async ([vaultId, resourceGroupName]) => {
+      const gateway = await deployedOrNone(() =>
+        network.getApplicationGateway({ resourceGroupName, applicationGatewayName: gwName }, { parent }),
+      );
+      if (gateway === undefined) return undefined;
+      const vault = vaultOf(vaultId);
+      const secret = await deployedOrNone(() =>
+        keyvault.getSecret({ ...vault, secretName: cfg.tlsCertificateName }, { parent }),
+      );
+      return { secretFound: secret !== undefined, vaultName: vault.vaultName };
+    },
+    conflicts: (deployed) => certificateConflicts(deployed, cfg.tlsCertificateName),
+  }).apply(() => cfg.tlsCertificateName);
+  const secretId = pulumi
+    .all([pulumi.output(args.keyVault.uri), certificateName])
+    .apply(([uri, certificate]) => certificateSecretId(uri, certificate));
   const certGrant = roleAssignment(
     `${name}-agw-cert`,
-    pulumi.interpolate`${args.keyVault.id}/secrets/${cfg.tlsCertificateName}`,
+    pulumi.interpolate`${args.keyVault.id}/secrets/${certificateName}`,
     {
       key: "secrets-user",
       principalId: args.identity.principalId,

@@ -677,7 +677,9 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
     case "azure-native:sql:getServer":
     case "azure-native:datafactory:getFactory":
     case "azure-native:eventhub:getEventHub":
-    case "azure-native:storage:getBlobContainerImmutabilityPolicy": {
+    case "azure-native:storage:getBlobContainerImmutabilityPolicy":
+    case "azure-native:network:getApplicationGateway":
+    case "azure-native:keyvault:getSecret": {
       const group = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers`;
       const id =
         token === "azure-native:sql:getDatabase"
@@ -690,7 +692,11 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
                 ? `${group}/Microsoft.EventHub/namespaces/${String(inputs.namespaceName)}/eventhubs/${String(inputs.eventHubName)}`
                 : token === "azure-native:storage:getBlobContainerImmutabilityPolicy"
                   ? `${group}/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${String(inputs.containerName)}/immutabilityPolicies/${String(inputs.immutabilityPolicyName)}`
-                  : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
+                  : token === "azure-native:network:getApplicationGateway"
+                    ? `${group}/Microsoft.Network/applicationGateways/${String(inputs.applicationGatewayName)}`
+                    : token === "azure-native:keyvault:getSecret"
+                      ? `${group}/Microsoft.KeyVault/vaults/${String(inputs.vaultName)}/secrets/${String(inputs.secretName)}`
+                      : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
       throw invokeError(
         when.firstPreview
           ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`

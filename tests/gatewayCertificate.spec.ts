@@ -1,0 +1,64 @@
+/**
+ * `ingestion.tlsCertificateName` against a deployed API gateway (components/ingestion/gateway.ts
+ * `certificateConflicts`): a renamed certificate must be in the vault before the gateway's update names it.
+ */
+import { strict as assert } from "node:assert";
+import { certificateConflicts, vaultOf } from "../components/ingestion/gateway";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
+import { byName, previewOf } from "./helpers/stacks";
+
+describe("the API gateway's certificate against the vault, once the gateway is deployed", () => {
+  it("refuses a certificate name the vault has no secret of, with the import command", () => {
+    assert.deepEqual(certificateConflicts({ secretFound: true, vaultName: "kv-x" }, "agw-new"), []);
+    const [c] = certificateConflicts({ secretFound: false, vaultName: "kv-x" }, "agw-new");
+    assert.equal(c.kind, "refused");
+    assert.equal(c.key, "ingestion.tlsCertificateName");
+    assert.equal(c.deployed, "no secret 'agw-new' in the vault 'kv-x'");
+    assert.match(c.remedy, /az keyvault certificate import --vault-name kv-x -n agw-new -f api\.pfx; then deploy\./);
+  });
+
+  it("reads a vault's group and name from its id, and refuses anything else", () => {
+    assert.deepEqual(
+      vaultOf("/subscriptions/s/resourceGroups/rg-sec/providers/Microsoft.KeyVault/vaults/kv-pay-prod-weu-1a2b"),
+      { resourceGroupName: "rg-sec", vaultName: "kv-pay-prod-weu-1a2b" },
+    );
+    assert.throws(
+      () => vaultOf("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
+      /not a Key Vault's resource id/,
+    );
+  });
+
+  it("the program reads the gateway, and only a deployed gateway's secret (none in a first preview)", async () => {
+    const { run, previewRun } = await previewOf("prod");
+    const gateway = byName(run.resources, "ingestion-agw");
+    const reads = run.invokes
+      .filter((i) => i.token === "azure-native:network:getApplicationGateway")
+      .map((i) => i.inputs);
+    assert.deepEqual(reads, [
+      {
+        resourceGroupName: gateway.inputs.resourceGroupName,
+        applicationGatewayName: gateway.inputs.applicationGatewayName,
+      },
+    ]);
+    // The offline deployed view holds no gateway: the secret is not read.
+    assert.deepEqual(
+      run.invokes.filter((i) => i.token === "azure-native:keyvault:getSecret"),
+      [],
+    );
+    assert.deepEqual(
+      previewRun.invokes.filter((i) => i.token === "azure-native:network:getApplicationGateway"),
+      [],
+    );
+  });
+
+  it("a preview of prod whose gateway is deployed refuses a certificate name missing from the vault, before the grant and the gateway", async function () {
+    this.timeout(300_000);
+    const { error } = await runDeployedElsewise("prod", "certificate-missing");
+    assert.match(
+      error ?? "",
+      /the stack config asks for a change Azure refuses on the API gateway 'agw-pay-prod-weu-api' as the program would send it:\n {2}ingestion\.tlsCertificateName: the deployed value is no secret 'agw-payments-api-tls' in the vault 'kv-pay-prod-weu-[^']+', the stack config asks for 'agw-payments-api-tls'\./,
+    );
+    const present = await runDeployedElsewise("prod", "certificate-present");
+    assert.equal(present.error, undefined);
+  });
+});
