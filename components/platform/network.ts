@@ -26,8 +26,15 @@ import {
   type PrivateDnsZoneName,
   type PrivateLinkService,
 } from "../../lib/privateLink";
-import { diagnosticSetting, type DiagnosticSettingsTarget, type StackContext, type Tags } from "../shared";
-import { nsgRules, privateEndpointRules, SUBNETS } from "./subnets";
+import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
+  diagnosticSetting,
+  type DiagnosticSettingsTarget,
+  type StackContext,
+  type Tags,
+} from "../shared";
+import { nsgRules, privateEndpointRules, SUBNETS, subnetRangeConflicts } from "./subnets";
 
 export * from "./subnets";
 
@@ -247,10 +254,19 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
         { parent, ignoreChanges: AZURE_ASSIGNED.routes },
       )
     : undefined;
+  // A deployed subnet that holds resources keeps its range (subnetRangeConflicts): a preview of a deployed stack reads
+  // the VNet and refuses a new range there before the VNet registers.
+  const vnetName = context.name("virtualNetwork");
+  const checkedVnetName = afterCreationOnlyCheck(pulumi.output(rg), {
+    resource: () => `the virtual network '${vnetName}'`,
+    read: (resourceGroupName) =>
+      deployedOrNone(() => network.getVirtualNetwork({ resourceGroupName, virtualNetworkName: vnetName }, { parent })),
+    conflicts: (deployed) => subnetRangeConflicts(deployed, cfg.subnets),
+  }).apply(() => vnetName);
   const vnet = new network.VirtualNetwork(
     `${name}-vnet`,
     {
-      virtualNetworkName: context.name("virtualNetwork"),
+      virtualNetworkName: checkedVnetName,
       resourceGroupName: rg,
       location,
       addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },

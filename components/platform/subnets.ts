@@ -1,7 +1,7 @@
 /**
  * The platform's subnets by role and their NSG rules: deny by default, an outbound allow-list where a subnet needs
  * one, the payment API endpoint's inbound rules, and the service tags workload subnets may reach through the
- * firewall. The resources are created in network.ts.
+ * firewall, and a deployed subnet's range against the config. The resources are created in network.ts.
  */
 import * as network from "@pulumi/azure-native/network";
 import type * as types from "@pulumi/azure-native/types";
@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { merchantAuthenticationOn, type PlatformConfig, type SubnetRole } from "../../lib/config";
 import { ML_COMPUTE_EGRESS, regionalTag } from "../../lib/mlEgress";
 import { ENDPOINT_PORT_GROUPS, PRIVATE_ENDPOINT_PORTS, type EndpointPortGroup } from "../../lib/privateLink";
+import type { CreationOnlyConflict } from "../shared";
 
 /** An inbound rule's source standing for the subnet's own address range (`nsgRules` fills it in). */
 export const OWN_SUBNET = "{subnet}";
@@ -299,3 +300,62 @@ function outboundRules(spec: SubnetSpec, location: string): types.input.network.
  * alone, so the function apps cannot reach it.
  */
 export const EGRESS_SERVICE_TAGS = ["AzureActiveDirectory"] as const;
+
+/** A deployed subnet as `network.getVirtualNetwork` reports it: its range and what is in it. */
+export interface DeployedSubnet {
+  readonly name?: string;
+  readonly addressPrefix?: string;
+  readonly addressPrefixes?: readonly string[];
+  readonly ipConfigurations?: readonly unknown[];
+  readonly privateEndpoints?: readonly unknown[];
+  readonly applicationGatewayIPConfigurations?: readonly unknown[];
+  readonly serviceAssociationLinks?: readonly unknown[];
+  readonly resourceNavigationLinks?: readonly unknown[];
+}
+
+/** What holds a deployed subnet, counted ("3 private endpoints, 1 service association link"); empty when nothing does. */
+export function subnetOccupants(s: DeployedSubnet): string {
+  const parts: [readonly unknown[] | undefined, string][] = [
+    [s.privateEndpoints, "private endpoint"],
+    [s.ipConfigurations, "IP configuration"],
+    [s.applicationGatewayIPConfigurations, "application gateway IP configuration"],
+    [s.serviceAssociationLinks, "service association link"],
+    [s.resourceNavigationLinks, "resource navigation link"],
+  ];
+  return parts
+    .filter(([list]) => (list?.length ?? 0) > 0)
+    .map(([list, what]) => `${list?.length ?? 0} ${what}${list?.length === 1 ? "" : "s"}`)
+    .join(", ");
+}
+
+/**
+ * A subnet range the config changes on a deployed subnet that holds resources: "If any resources exist in the subnet,
+ * you must either move the resources to another subnet, or delete them from the subnet first"
+ * (virtual-network-manage-subnet), so Azure refuses the VNet's update as a whole. `subnets.<role>`, or
+ * `vnetAddressSpace` when the stack leaves `subnets` to be carved from it.
+ */
+export function subnetRangeConflicts(
+  deployed: { readonly subnets?: readonly DeployedSubnet[] },
+  wanted: Readonly<Record<SubnetRole, string>>,
+): CreationOnlyConflict[] {
+  const conflicts: CreationOnlyConflict[] = [];
+  for (const role of Object.keys(SUBNETS) as SubnetRole[]) {
+    const subnet = deployed.subnets?.find((s) => s.name === SUBNETS[role].name);
+    const had = subnet?.addressPrefix ?? subnet?.addressPrefixes?.[0];
+    if (!subnet || had === undefined || had === wanted[role]) continue;
+    const occupants = subnetOccupants(subnet);
+    if (occupants === "") continue;
+    conflicts.push({
+      key: `subnets.${role}`,
+      deployed: `${had} (holding ${occupants})`,
+      wanted: wanted[role],
+      kind: "refused",
+      remedy:
+        `Azure changes a subnet's range only while nothing is in it ("If any resources exist in the subnet, you must ` +
+        `either move the resources to another subnet, or delete them from the subnet first", virtual-network-manage-subnet), ` +
+        `and refuses the VNet's whole update otherwise: keep ${had} (if vnetAddressSpace changed, set \`subnets\` to ` +
+        `the deployed ranges), or empty the subnet first.`,
+    });
+  }
+  return conflicts;
+}

@@ -667,11 +667,11 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
-    // The creation-only checks (components/shared/deployed.ts) read the account, the servers, the databases, the factory, the hub and the audit archive's retention policy they guard. The
-    // offline engine holds no copy of Azure to answer with: it reports them missing in the deployed view (a first
-    // preview never asks: the names carry the stack's random suffix, unknown then; if one did, Azure would answer
-    // that the group is missing), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real
-    // resources and refuses a creation-only change there.
+    // The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
+    // SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
+    // certificate, the VNet. The offline engine holds no copy of Azure to answer with: it reports them missing (in a
+    // first preview as Azure would, the group missing; only the VNet's name, which carries no random suffix, is known
+    // then), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real resources.
     case "azure-native:cosmosdb:getDatabaseAccount":
     case "azure-native:sql:getDatabase":
     case "azure-native:sql:getServer":
@@ -679,7 +679,8 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
     case "azure-native:eventhub:getEventHub":
     case "azure-native:storage:getBlobContainerImmutabilityPolicy":
     case "azure-native:network:getApplicationGateway":
-    case "azure-native:keyvault:getSecret": {
+    case "azure-native:keyvault:getSecret":
+    case "azure-native:network:getVirtualNetwork": {
       const group = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers`;
       const id =
         token === "azure-native:sql:getDatabase"
@@ -696,7 +697,9 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
                     ? `${group}/Microsoft.Network/applicationGateways/${String(inputs.applicationGatewayName)}`
                     : token === "azure-native:keyvault:getSecret"
                       ? `${group}/Microsoft.KeyVault/vaults/${String(inputs.vaultName)}/secrets/${String(inputs.secretName)}`
-                      : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
+                      : token === "azure-native:network:getVirtualNetwork"
+                        ? `${group}/Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}`
+                        : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
       throw invokeError(
         when.firstPreview
           ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`
