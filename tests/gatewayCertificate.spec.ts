@@ -3,7 +3,7 @@
  * `certificateConflicts`): a renamed certificate must be in the vault before the gateway's update names it.
  */
 import { strict as assert } from "node:assert";
-import { certificateConflicts, vaultOf } from "../components/ingestion/gateway";
+import { certificateConflicts, servesCertificate, vaultOf } from "../components/ingestion/gateway";
 import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { byName, previewOf } from "./helpers/stacks";
 
@@ -14,7 +14,10 @@ describe("the API gateway's certificate against the vault, once the gateway is d
     assert.equal(c.kind, "refused");
     assert.equal(c.key, "ingestion.tlsCertificateName");
     assert.equal(c.deployed, "no secret 'agw-new' in the vault 'kv-x'");
-    assert.match(c.remedy, /az keyvault certificate import --vault-name kv-x -n agw-new -f api\.pfx; then deploy\./);
+    assert.match(
+      c.remedy,
+      /az keyvault certificate import --vault-name kv-x -n agw-new -f api\.pfx \(if it was deleted, purge protection keeps it: az keyvault certificate recover --vault-name kv-x -n agw-new\); then deploy\./,
+    );
   });
 
   it("reads a vault's group and name from its id, and refuses anything else", () => {
@@ -60,5 +63,39 @@ describe("the API gateway's certificate against the vault, once the gateway is d
     );
     const present = await runDeployedElsewise("prod", "certificate-present");
     assert.equal(present.error, undefined);
+  });
+
+  it("reads nothing of the vault when the deployed gateway already serves the name, and warns when the vault cannot be read", async function () {
+    this.timeout(300_000);
+    const served = await runDeployedElsewise("prod", "certificate-served");
+    assert.equal(served.error, undefined);
+    const unreadable = await runDeployedElsewise("prod", "certificate-unreadable");
+    assert.equal(unreadable.error, undefined);
+    const about = unreadable.warned.filter((w) => w.includes("tlsCertificateName"));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(
+      about[0],
+      /^the API gateway 'agw-pay-prod-weu-api': ingestion\.tlsCertificateName names 'agw-payments-api-tls', which it does not serve yet, and the vault could not be read to check it is there \(.*ForbiddenByRbac.*\): import it first/,
+    );
+  });
+
+  it("knows the secret a gateway serves, by name, whatever its version or vault", () => {
+    const serving = (id: string) => ({ sslCertificates: [{ keyVaultSecretId: id }] });
+    assert.ok(
+      servesCertificate(serving("https://kv.vault.azure.net/secrets/agw-payments-api-tls"), "agw-payments-api-tls"),
+    );
+    assert.ok(
+      servesCertificate(
+        serving("https://kv.vault.azure.net/secrets/agw-payments-api-tls/0a1b2c/"),
+        "agw-payments-api-tls",
+      ),
+    );
+    assert.ok(
+      !servesCertificate(
+        serving("https://kv.vault.azure.net/secrets/agw-payments-api-tls-old"),
+        "agw-payments-api-tls",
+      ),
+    );
+    assert.ok(!servesCertificate({}, "agw-payments-api-tls"));
   });
 });

@@ -168,9 +168,20 @@ export function vaultOf(vaultId: string): { readonly resourceGroupName: string; 
   return { resourceGroupName: m[1], vaultName: m[2] };
 }
 
+/** Whether a deployed gateway's certificates already name the secret `certificateName` (any version, any vault). */
+export function servesCertificate(
+  gateway: { readonly sslCertificates?: readonly { readonly keyVaultSecretId?: string }[] },
+  certificateName: string,
+): boolean {
+  const name = certificateName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return (gateway.sslCertificates ?? []).some((c) =>
+    new RegExp(`/secrets/${name}(/[^/]*)?/?$`, "i").test(c.keyVaultSecretId ?? ""),
+  );
+}
+
 /**
- * `ingestion.tlsCertificateName` against a deployed gateway: the certificate must be in the vault under that name
- * before the gateway's update names it. A gateway that cannot fetch its certificate puts "the associated HTTPS
+ * `ingestion.tlsCertificateName` against a deployed gateway that does not serve it yet: the certificate must be in the
+ * vault under that name before the gateway's update names it. A gateway that cannot fetch its certificate puts "the associated HTTPS
  * listeners ... in a disabled state" (application-gateway-key-vault-common-errors): the payment API's only listener.
  * A gateway not deployed yet is the first deploy's, whose two passes import the certificate between them
  * (docs/operations.md).
@@ -189,7 +200,8 @@ export function certificateConflicts(
       remedy:
         `Import the certificate under that name first (issued for ingestion.apiHostName; from a network peered with ` +
         `the VNet, as a member of the platform admins group): az keyvault certificate import --vault-name ` +
-        `${deployed.vaultName} -n ${certificateName} -f api.pfx; then deploy.`,
+        `${deployed.vaultName} -n ${certificateName} -f api.pfx (if it was deleted, purge protection keeps it: ` +
+        `az keyvault certificate recover --vault-name ${deployed.vaultName} -n ${certificateName}); then deploy.`,
     },
   ];
 }
@@ -254,12 +266,26 @@ export function apiGateway(
       const gateway = await deployedOrNone(() =>
         network.getApplicationGateway({ resourceGroupName, applicationGatewayName: gwName }, { parent }),
       );
-      if (gateway === undefined) return undefined;
+      // A new gateway (the first deploy's passes import the certificate between them), or one already serving this
+      // name: nothing to read.
+      if (gateway === undefined || servesCertificate(gateway, cfg.tlsCertificateName)) return undefined;
       const vault = vaultOf(vaultId);
-      const secret = await deployedOrNone(() =>
-        keyvault.getSecret({ ...vault, secretName: cfg.tlsCertificateName }, { parent }),
-      );
-      return { secretFound: secret !== undefined, vaultName: vault.vaultName };
+      // A failed read is a warning, not the deploy's end: the check is a safety net (Microsoft calls the management
+      // plane's secret GET "intended for internal use in ARM deployments").
+      try {
+        const secret = await deployedOrNone(() =>
+          keyvault.getSecret({ ...vault, secretName: cfg.tlsCertificateName }, { parent }),
+        );
+        return { secretFound: secret !== undefined, vaultName: vault.vaultName };
+      } catch (error) {
+        void pulumi.log.warn(
+          `the API gateway '${gwName}': ingestion.tlsCertificateName names '${cfg.tlsCertificateName}', which it does ` +
+            `not serve yet, and the vault could not be read to check it is there (${String(error)}): import it first ` +
+            `(az keyvault certificate show --vault-name ${vault.vaultName} -n ${cfg.tlsCertificateName}).`,
+          parent,
+        );
+        return undefined;
+      }
     },
     conflicts: (deployed) => certificateConflicts(deployed, cfg.tlsCertificateName),
   }).apply(() => cfg.tlsCertificateName);

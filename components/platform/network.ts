@@ -255,19 +255,20 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       )
     : undefined;
   // A deployed subnet that holds resources keeps its range (subnetRangeConflicts): a preview of a deployed stack reads
-  // the VNet and refuses a new range there before the VNet registers.
+  // the VNet and refuses a new range there before the VNet registers. Hooked on the group's name, which a first preview
+  // does not know yet either (the VNet's own name stays known there).
   const vnetName = context.name("virtualNetwork");
-  const checkedVnetName = afterCreationOnlyCheck(pulumi.output(rg), {
+  const checkedRg = afterCreationOnlyCheck(pulumi.output(rg), {
     resource: () => `the virtual network '${vnetName}'`,
     read: (resourceGroupName) =>
       deployedOrNone(() => network.getVirtualNetwork({ resourceGroupName, virtualNetworkName: vnetName }, { parent })),
     conflicts: (deployed) => subnetRangeConflicts(deployed, cfg.subnets),
-  }).apply(() => vnetName);
+  });
   const vnet = new network.VirtualNetwork(
     `${name}-vnet`,
     {
-      virtualNetworkName: checkedVnetName,
-      resourceGroupName: rg,
+      virtualNetworkName: vnetName,
+      resourceGroupName: checkedRg,
       location,
       addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
       ...(ddosPlanId ? { ddosProtectionPlan: { id: ddosPlanId }, enableDdosProtection: true } : {}),

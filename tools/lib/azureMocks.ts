@@ -669,9 +669,9 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
       };
     // The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
     // SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
-    // certificate, the VNet. The offline engine holds no copy of Azure to answer with: it reports them missing (in a
-    // first preview as Azure would, the group missing; only the VNet's name, which carries no random suffix, is known
-    // then), so these checks pass offline; a `pulumi preview` of a deployed stack reads the real resources.
+    // certificate, the VNet. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
+    // preview reads none: what names them is unknown then), so these checks pass offline; a `pulumi preview` of a
+    // deployed stack reads the real resources.
     case "azure-native:cosmosdb:getDatabaseAccount":
     case "azure-native:sql:getDatabase":
     case "azure-native:sql:getServer":
