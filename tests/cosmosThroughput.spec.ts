@@ -4,8 +4,20 @@
  * hand-made settings, the reads the program makes, and a preview of a deployed stack refusing a value below the floor.
  */
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { autoscaleFloor, throughputConflicts, type DeployedThroughput } from "../components/nosql/throughput";
-import { ARM_ENDPOINT, ARM_GET_ATTEMPTS, armGet, retryWaitMs, type ArmResponse } from "../components/shared/armRead";
+import {
+  ARM_ENDPOINT,
+  ARM_GET_ATTEMPTS,
+  ARM_GET_TIMEOUT_MS,
+  armGet,
+  forgetArmToken,
+  installedArmReader,
+  readArm,
+  retryWaitMs,
+  setArmReader,
+  type ArmResponse,
+} from "../components/shared/armRead";
 import { ARM_READ, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { byName, ofType, previewOf } from "./helpers/stacks";
@@ -67,6 +79,63 @@ describe("the program's own ARM read (armGet)", () => {
     const arm = fakeArm([{ status: 404, body: { error: { code: "ParentResourceNotFound", message: "gone" } } }]);
     assert.equal(await armGet(ID, "2025-10-15", arm.deps), undefined);
     assert.equal(arm.requests.length, 1);
+  });
+
+  it("bounds each try by ARM_GET_TIMEOUT_MS (60 s), a fresh signal per try", async () => {
+    const arm = fakeArm([{ status: 503 }, { status: 200, body: {} }]);
+    const asked: number[] = [];
+    const signals: AbortSignal[] = [];
+    await armGet(ID, "2025-10-15", {
+      ...arm.deps,
+      timeout: (ms) => {
+        asked.push(ms);
+        const signal = new AbortController().signal;
+        signals.push(signal);
+        return signal;
+      },
+    });
+    assert.equal(ARM_GET_TIMEOUT_MS, 60_000);
+    assert.deepEqual(asked, [60_000, 60_000]);
+    assert.deepEqual(
+      arm.requests.map((r) => r.signal),
+      signals,
+    );
+    assert.notEqual(signals[0], signals[1]);
+  });
+
+  it("readArm asks the provider for one token for its reads, through getClientToken, and GETs with it", async () => {
+    const installed = installedArmReader();
+    setArmReader(undefined);
+    forgetArmToken();
+    const invoked: string[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => ({ id: args.name, state: args.inputs }),
+        call: (args) => {
+          invoked.push(args.token);
+          return { token: `token-${invoked.length}` };
+        },
+      },
+      "project",
+      "stack",
+      false,
+    );
+    const realFetch = globalThis.fetch;
+    const auth: string[] = [];
+    globalThis.fetch = ((_url: string, init: { headers: Record<string, string> }) => {
+      auth.push(init.headers.Authorization);
+      return Promise.resolve(new Response('{"name":"default"}', { status: 200 }));
+    }) as unknown as typeof fetch;
+    try {
+      assert.deepEqual(await readArm(ID, "2025-10-15"), { name: "default" });
+      assert.deepEqual(await readArm(ID, "2025-10-15"), { name: "default" });
+    } finally {
+      globalThis.fetch = realFetch;
+      setArmReader(installed);
+      forgetArmToken();
+    }
+    assert.deepEqual(invoked, ["azure-native:authorization:getClientToken"]);
+    assert.deepEqual(auth, ["Bearer token-1", "Bearer token-1"]);
   });
 
   it("takes a 404 for a subscription it cannot find as a wrong login, not as nothing deployed", async () => {

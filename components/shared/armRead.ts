@@ -39,6 +39,8 @@ export interface ArmGetDeps {
   readonly token: () => Promise<string>;
   readonly fetch: (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<ArmResponse>;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The signal that ends a try after `ms` (default `AbortSignal.timeout`). */
+  readonly timeout?: (ms: number) => AbortSignal;
 }
 
 /** The part of a fetch Response the GET reads. */
@@ -84,7 +86,7 @@ export async function armGet(
     try {
       response = await deps.fetch(url, {
         headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-        signal: AbortSignal.timeout(ARM_GET_TIMEOUT_MS),
+        signal: (deps.timeout ?? AbortSignal.timeout)(ARM_GET_TIMEOUT_MS),
       });
       body = await response.text();
     } catch (error) {
@@ -121,6 +123,11 @@ export function armErrorText(body: string): string {
 /** How long the provider's token serves the reads of a run before another is asked for (ARM's last at least an hour). */
 const TOKEN_REUSE_MS = 10 * 60_000;
 let token: { readonly value: Promise<string>; readonly until: number } | undefined;
+
+/** Forgets the token `readArm` holds (a test's fresh start). */
+export function forgetArmToken(): void {
+  token = undefined;
+}
 
 /**
  * Reads `resourceId` at `apiVersion` from ARM with the provider's login (or through the installed reader: the
