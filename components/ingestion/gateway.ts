@@ -280,8 +280,8 @@ export function apiGateway(
       } catch (error) {
         void pulumi.log.warn(
           `the API gateway '${gwName}': ingestion.tlsCertificateName names '${cfg.tlsCertificateName}', which it does ` +
-            `not serve yet, and the vault could not be read to check it is there (${String(error)}): import it first ` +
-            `(az keyvault certificate show --vault-name ${vault.vaultName} -n ${cfg.tlsCertificateName}).`,
+            `not serve yet, and the vault could not be read to check it is there (${String(error)}): check it is imported ` +
+            `before the up (az keyvault certificate show --vault-name ${vault.vaultName} -n ${cfg.tlsCertificateName}).`,
           parent,
         );
         return undefined;

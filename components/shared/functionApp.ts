@@ -220,8 +220,7 @@ export function functionApp(name: string, args: FunctionAppArgs, parent: pulumi.
       sku: { name: "FC1", tier: "FlexConsumption" },
       // Sent either way: Azure changes it on an existing Flex plan, restarting the app ("Changing the zone redundancy
       // of your app requires a restart, which causes downtime in your app", azure-functions/functions-zone-redundancy),
-      // and no page says what a PUT that leaves it out does to a zone-redundant plan (Terraform's azurerm and
-      // Microsoft's verified module always send it).
+      // and no page says what a PUT that leaves it out does to a zone-redundant plan.
       zoneRedundant: args.plan.zoneRedundant ?? false,
       tags,
     },
