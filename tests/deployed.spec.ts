@@ -5,6 +5,7 @@ import { cosmosCreationOnlyConflicts, cosmosSoloChangeConflicts } from "../compo
 import {
   DATABASE_NAME,
   hyperscaleConflicts,
+  hyperscaleRedundancyConflicts,
   ledgerConflicts,
   secondaryTierConflicts,
   secondaryTypeConflicts,
@@ -384,6 +385,38 @@ describe("deployed resources: creation-only settings", () => {
       hyperscaleConflicts({ sku: { tier: "Hyperscale" } }, { sku: { name: "GP_Gen5", capacity: 4 } }).length,
       1,
     );
+  });
+
+  it("Azure SQL: zone and backup redundancy changed on a deployed Hyperscale database are advised against, with the route", () => {
+    const hs = {
+      sku: { name: "HS_Gen5", tier: "Hyperscale" },
+      zoneRedundant: false,
+      currentBackupStorageRedundancy: "Geo",
+    };
+    const wanted = {
+      sku: { name: "HS_Gen5" as const, capacity: 8 as const },
+      zoneRedundant: true,
+      backupStorageRedundancy: "GeoZone" as const,
+    };
+    const found = hyperscaleRedundancyConflicts(hs, wanted);
+    assert.deepEqual(
+      found.map((c) => [c.key, c.deployed, c.wanted, c.kind]),
+      [
+        ["sql.zoneRedundant", "false", "true", "advised"],
+        ["sql.backupStorageRedundancy", "Geo", "GeoZone", "advised"],
+      ],
+    );
+    assert.match(found[0].remedy, /only through a new one \(a geo-replica or a database copy/);
+    // Unchanged, not Hyperscale, or leaving Hyperscale (hyperscaleConflicts refuses that): nothing.
+    assert.deepEqual(
+      hyperscaleRedundancyConflicts({ ...hs, zoneRedundant: true, currentBackupStorageRedundancy: "GeoZone" }, wanted),
+      [],
+    );
+    assert.deepEqual(
+      hyperscaleRedundancyConflicts({ ...hs, sku: { name: "BC_Gen5", tier: "BusinessCritical" } }, wanted),
+      [],
+    );
+    assert.deepEqual(hyperscaleRedundancyConflicts(hs, { ...wanted, sku: { name: "BC_Gen5", capacity: 8 } }), []);
   });
 
   it("Azure SQL: a tier upgrade the geo-secondary has not had yet is refused, more vCores advised against, with the command (secondary first)", () => {

@@ -55,6 +55,7 @@ import {
   databaseSku,
   isServerless,
   hyperscaleConflicts,
+  hyperscaleRedundancyConflicts,
   ledgerConflicts,
   secondaryTypeConflicts,
   serverlessSettings,
@@ -227,6 +228,7 @@ export class Oltp extends pulumi.ComponentResource {
           (d, { usage, secondary: geo }) => [
             ...ledgerConflicts(d, s),
             ...hyperscaleConflicts(d, s),
+            ...hyperscaleRedundancyConflicts(d, s),
             ...maxSizeConflicts(d, usage, s),
             ...(geo ? geoSecondaryConflicts(geo.deployed, s, geo.where) : []),
           ],

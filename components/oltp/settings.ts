@@ -93,6 +93,9 @@ export interface DeployedSqlDatabase {
   readonly sku?: { readonly name?: string; readonly tier?: string; readonly capacity?: number };
   /** Its ARM id (the usages read: components/oltp/space.ts). */
   readonly id?: string;
+  readonly zoneRedundant?: boolean;
+  /** `Geo`, `Local`, `Zone`, `GeoZone`. */
+  readonly currentBackupStorageRedundancy?: string;
   readonly maxSizeBytes?: number;
 }
 
@@ -116,6 +119,50 @@ export function hyperscaleConflicts(deployed: DeployedSqlDatabase, s: Pick<SqlCo
         "back to General Purpose by a reverse migration (reverse-migrate-from-hyperscale), done outside the program " +
         "and followed by `pulumi up --refresh` with GP_Gen5.",
     },
+  ];
+}
+
+/**
+ * `sql.zoneRedundant` and `sql.backupStorageRedundancy` against a deployed Hyperscale database: Microsoft's pages make
+ * an existing Hyperscale database zone-redundant only through a geo-replica or a database copy ("To make an existing
+ * Hyperscale database zone redundant, use ... active geo-replication", hyperscale-create-zone-redundant-database,
+ * 2023) and set its backup storage redundancy only at creation (hyperscale-automated-backups-overview). Newer
+ * releases may take either in place, so a warning with the route, not a refusal.
+ */
+export function hyperscaleRedundancyConflicts(
+  deployed: DeployedSqlDatabase,
+  s: Pick<SqlConfig, "sku" | "zoneRedundant" | "backupStorageRedundancy">,
+): CreationOnlyConflict[] {
+  const hyperscale = deployed.sku?.tier === "Hyperscale" || deployed.sku?.name?.startsWith("HS_") === true;
+  if (!hyperscale || s.sku.name !== "HS_Gen5") return [];
+  const route =
+    "Microsoft's pages take it on an existing Hyperscale database only through a new one (a geo-replica or a " +
+    "database copy with the new setting, then a failover to it: hyperscale-create-zone-redundant-database); the " +
+    "update may fail in the middle of the `up`.";
+  return [
+    ...(deployed.zoneRedundant !== undefined && deployed.zoneRedundant !== s.zoneRedundant
+      ? [
+          {
+            key: "sql.zoneRedundant",
+            deployed: String(deployed.zoneRedundant),
+            wanted: String(s.zoneRedundant),
+            kind: "advised" as const,
+            remedy: route,
+          },
+        ]
+      : []),
+    ...(deployed.currentBackupStorageRedundancy !== undefined &&
+    deployed.currentBackupStorageRedundancy !== s.backupStorageRedundancy
+      ? [
+          {
+            key: "sql.backupStorageRedundancy",
+            deployed: deployed.currentBackupStorageRedundancy,
+            wanted: s.backupStorageRedundancy,
+            kind: "advised" as const,
+            remedy: route,
+          },
+        ]
+      : []),
   ];
 }
 
