@@ -132,7 +132,8 @@ export function forgetArmToken(): void {
 /**
  * Reads `resourceId` at `apiVersion` from ARM with the provider's login (or through the installed reader: the
  * offline preview). `opts` are the invoke options of the token's read (its `parent`, for the provider); one token
- * serves the reads of ten minutes. Node's fetch does not go through an `HTTPS_PROXY` (the provider does): a runner
+ * serves the reads of ten minutes, whatever their `opts` (every caller reads the stack's own subscription through
+ * the default provider: a read under another provider's login would need a token of its own). Node's fetch does not go through an `HTTPS_PROXY` (the provider does): a runner
  * that reaches Azure only through a proxy needs the reads' host allowed directly.
  */
 export function readArm(
