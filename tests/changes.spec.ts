@@ -3,9 +3,17 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { blocking, DATA_TYPES, formatChanges, pathSegments, plannedChanges } from "../tools/lib/changes";
+import {
+  blocking,
+  CHECKED_AT_DEPLOY,
+  DATA_TYPES,
+  formatChanges,
+  pathSegments,
+  plannedChanges,
+} from "../tools/lib/changes";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { toStackExport } from "../tools/lib/preview";
+import { previewOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 const P = "urn:pulumi:prod::payments-data-platform::";
@@ -171,6 +179,63 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     assert.match(other, /Updated in place \(1\): etl-pl-etl_other/);
     assert.doesNotMatch(other, /data model changes/);
     assert.ok(!changes.some(blocking));
+  });
+
+  it("names the updates a preview of the deployed stack checks against Azure first, with the inputs it compares", () => {
+    const container = (max: number, ttl: number) =>
+      rec("azure-native:cosmosdb:SqlResourceSqlContainer", "nosql-sessions", {
+        inputs: {
+          resource: { id: "sessions", defaultTtl: ttl },
+          options: { autoscaleSettings: { maxThroughput: max } },
+        },
+      });
+    const vnet = (prefix: string) =>
+      rec("azure-native:network:VirtualNetwork", "platform-vnet", {
+        inputs: {
+          location: "westeurope",
+          subnets: [{ name: "snet-private-endpoints", addressPrefix: prefix }],
+          tags: { a: "1" },
+        },
+      });
+    const changes = plannedChanges(
+      [container(15_000, 1800), vnet("10.20.0.0/24"), rule],
+      [container(10_000, 1800), vnet("10.20.1.0/24"), { ...rule, inputs: { location: "westeurope", priority: 101 } }],
+    );
+    assert.deepEqual(
+      changes.map((c) => [c.name, c.checked]),
+      [
+        ["nosql-sessions", ["options"]],
+        ["platform-vnet", ["subnets"]],
+        ["rule", undefined],
+      ],
+    );
+    const md = formatChanges(changes, "prod", true);
+    assert.match(
+      md,
+      /\*\*Checked against Azure at deploy\*\*: `nosql-sessions` \(options\), `platform-vnet` \(subnets\)\. A preview or `up` of the deployed stack \(prod's `preview-prod` before the approval, dev's `up`\) compares these changes with what is deployed/,
+    );
+    // An update of a checked type elsewhere (the container's TTL, the VNet's tags) carries no such notice.
+    const elsewhere = formatChanges(
+      plannedChanges([container(15_000, 1800)], [container(15_000, 3600)]),
+      "prod",
+      false,
+    );
+    assert.match(elsewhere, /Updated in place \(1\): nosql-sessions/);
+    assert.doesNotMatch(elsewhere, /Checked against Azure/);
+  });
+
+  it("the checked inputs name types and inputs the stacks have (no typo hides a check from the notice)", async function () {
+    this.timeout(300_000);
+    const resources = [...(await previewOf("dev")).run.resources, ...(await previewOf("prod")).run.resources];
+    for (const [type, paths] of Object.entries(CHECKED_AT_DEPLOY)) {
+      const ofType = resources.filter((r) => r.type === type);
+      assert.ok(ofType.length > 0, `${type}: no resource of this type in dev or prod`);
+      for (const p of paths)
+        assert.ok(
+          ofType.some((r) => p in r.inputs),
+          `${type}: no resource of dev or prod has the input ${p}`,
+        );
+    }
   });
 
   it("says which are protected (the up refuses them) and stateful (their data goes), and when there are none", () => {

@@ -37,7 +37,34 @@ export interface PlannedChange {
   readonly because?: readonly string[];
   /** A rename: the head's URN and name for the same Azure resource. */
   readonly renamedTo?: { readonly urn: string; readonly name: string };
+  /** An update: the changed input paths a preview of the deployed stack compares with Azure first (CHECKED_AT_DEPLOY). */
+  readonly checked?: readonly string[];
 }
+
+/**
+ * The inputs a `pulumi preview` or `up` of a deployed stack compares with what is deployed before the resource
+ * registers, and refuses where Azure would refuse the update mid-`up` (components/shared/deployed.ts and its uses;
+ * README, "Deploying for real"): an update of one is decided against live Azure, which neither the offline gate nor
+ * two exports can see.
+ */
+export const CHECKED_AT_DEPLOY: Readonly<Record<string, readonly string[]>> = {
+  "azure-native:cosmosdb:DatabaseAccount": ["capabilities", "locations", "backupPolicy", "consistencyPolicy"],
+  "azure-native:cosmosdb:SqlResourceSqlContainer": ["options"],
+  "azure-native:sql:Database": [
+    "sku",
+    "maxSizeBytes",
+    "isLedgerOn",
+    "secondaryType",
+    "zoneRedundant",
+    "requestedBackupStorageRedundancy",
+  ],
+  "azure-native:sql:Server": ["administrators"],
+  "azure-native:datafactory:Factory": ["encryption"],
+  "azure-native:eventhub:EventHub": ["partitionCount"],
+  "azure-native:storage:BlobContainerImmutabilityPolicy": ["immutabilityPeriodSinceCreationInDays"],
+  "azure-native:network:ApplicationGateway": ["sslCertificates"],
+  "azure-native:network:VirtualNetwork": ["subnets", "addressSpace"],
+};
 
 /**
  * What loses data or access when it goes: the pack's stateful types and the children it protects, and the vault's keys
@@ -174,7 +201,12 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       if (canonical(was) !== canonical(is)) because.push(p);
     }
     if (because.length > 0) out.push({ kind: "replace", ...common, because });
-    else if (canonical(before) !== canonical(after)) out.push({ kind: "update", ...common });
+    else if (canonical(before) !== canonical(after)) {
+      const checked = (CHECKED_AT_DEPLOY[h.type] ?? []).filter(
+        (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
+      );
+      out.push({ kind: "update", ...common, ...(checked.length > 0 ? { checked } : {}) });
+    }
   }
   return out;
 }
@@ -212,6 +244,7 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
     .map((c) => (markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`));
   const more = updates.length > UPDATES_SHOWN ? ` and ${updates.length - UPDATES_SHOWN} more` : "";
   const model = updates.some((c) => c.type === "azure-native:datafactory:Pipeline" && MODEL_PIPELINE.test(c.name));
+  const checked = updates.filter((c) => c.checked !== undefined);
   return [
     "",
     `${markdown ? "" : "  "}Updated in place (${updates.length}): ${names.join(", ")}${more}.`,
@@ -219,6 +252,16 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
       ? [
           "",
           `${markdown ? "" : "  "}${markdown ? "**" : ""}The data model changes${markdown ? "**" : ""}: its generated pipelines are updated, and \`deploy.yml\` applies the generated SQL right after \`up\` (\`etl:ops schema-deploy\`). A column the scripts do not add (NOT NULL, defaulted, a tracked type 2 attribute) needs its migration before the merge; existing rows of a new column stay NULL until a full reload is requested after the deploy (pipelines/README.md, "Changing the schema later").`,
+        ]
+      : []),
+    ...(checked.length > 0
+      ? [
+          "",
+          `${markdown ? "" : "  "}${markdown ? "**" : ""}Checked against Azure at deploy${markdown ? "**" : ""}: ${checked
+            .map((c) => `${markdown ? `\`${c.name}\`` : c.name} (${(c.checked ?? []).join(", ")})`)
+            .join(
+              ", ",
+            )}. A preview or \`up\` of the deployed stack (prod's \`preview-prod\` before the approval, dev's \`up\`) compares ${checked.length === 1 ? "this change" : "these changes"} with what is deployed and stops where Azure would refuse ${checked.length === 1 ? "it" : "them"} in the middle of the \`up\` (a floor, the space in use, a locked policy, an occupied subnet, a certificate not in the vault; README, "Deploying for real"): the offline gate cannot.`,
         ]
       : []),
   ];
