@@ -20,6 +20,7 @@ import {
 import { ConfigError } from "../lib/config";
 import { programOf } from "../tools/lib/deployedView";
 import { programFailure, ProgramStalled, quiet, runProgram, STALL_MS, watchStall } from "../tools/lib/engine";
+import { refusalOf } from "./helpers/deployedElsewise";
 import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
 
 const notFound = (code: string) =>
@@ -632,22 +633,12 @@ describe("deployed resources: creation-only settings", () => {
   });
 
   describe("a preview of a deployed stack whose resources were created otherwise", () => {
-    const program = path.join(__dirname, "fixtures/programs/deployedElsewise.ts");
-    afterEach(() => delete process.env.DEPLOYED_ELSEWISE);
     /**
-     * The error a preview of `stack` ends with when Azure answers the reads as `deployed` says (it must end with one).
+     * The error a preview of `stack` ends with when Azure answers the reads as the scenario says (it must end with one).
      * The run with known ids only (what previewStack runs after the first preview, and where a deployed stack's
      * preview reads): the first preview reads nothing (asserted above), so running it first would only repeat work.
      */
-    const refusal = async (stack: "dev" | "prod", deployed: string): Promise<string> => {
-      process.env.DEPLOYED_ELSEWISE = deployed;
-      let text: string | undefined;
-      await assert.rejects(runProgram(programOf({ stack, program })), (e: unknown) => {
-        text = String(e);
-        return true;
-      });
-      return text ?? "";
-    };
+    const refusal = refusalOf;
 
     it("refuses serverless and zone redundancy changed on the Cosmos DB account, naming both keys", async function () {
       this.timeout(300_000);

@@ -14,7 +14,7 @@ import {
   sqlSpaceUsage,
 } from "../components/oltp/space";
 import { ARM_READ } from "../tools/lib/azureMocks";
-import { runDeployedElsewise } from "./helpers/deployedElsewise";
+import { refusalOf, runDeployedElsewise } from "./helpers/deployedElsewise";
 import { previewOf } from "./helpers/stacks";
 
 const where = { resourceGroup: "rg", server: "sql-x", database: "payments" };
@@ -129,8 +129,7 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
 
   it("a preview of prod whose database uses more than the config's lower max size refuses it, after reading the space", async function () {
     this.timeout(300_000);
-    const { error } = await runDeployedElsewise("prod", "space");
-    const text = error ?? "";
+    const text = await refusalOf("prod", "space");
     assert.match(
       text,
       /error serializing property "databaseName": the stack config asks for a change Azure refuses on the database 'payments' on the server 'sql-pay-prod-weu-[^']+' as the program would send it:\n {2}sql\.maxSizeGb: the deployed value is 2048, the stack config asks for 1024\. The database uses 1100\.0 GB of data space/,

@@ -34,3 +34,10 @@ export async function runDeployedElsewise(
     delete process.env.DEPLOYED_ELSEWISE;
   }
 }
+
+/** The error a run of `scenario` must end with (the check's refusal); fails the test if the run ended without one. */
+export async function refusalOf(stack: "dev" | "prod", scenario: string): Promise<string> {
+  const { error } = await runDeployedElsewise(stack, scenario);
+  if (error === undefined) throw new Error(`the ${stack} preview of '${scenario}' ended without the refusal expected`);
+  return error;
+}

@@ -630,6 +630,28 @@ export function mockArmRead(resourceId: string): undefined {
   return undefined;
 }
 
+// The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
+// SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
+// certificate, the VNet. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
+// preview reads none: what names them is unknown then), so these checks pass offline; a `pulumi preview` of a
+// deployed stack reads the real resources.
+const DEPLOYED_READS: Readonly<Record<string, (inputs: Inputs) => string>> = {
+  "azure-native:cosmosdb:getDatabaseAccount": (i) => `Microsoft.DocumentDB/databaseAccounts/${String(i.accountName)}`,
+  "azure-native:sql:getDatabase": (i) =>
+    `Microsoft.Sql/servers/${String(i.serverName)}/databases/${String(i.databaseName)}`,
+  "azure-native:sql:getServer": (i) => `Microsoft.Sql/servers/${String(i.serverName)}`,
+  "azure-native:datafactory:getFactory": (i) => `Microsoft.DataFactory/factories/${String(i.factoryName)}`,
+  "azure-native:eventhub:getEventHub": (i) =>
+    `Microsoft.EventHub/namespaces/${String(i.namespaceName)}/eventhubs/${String(i.eventHubName)}`,
+  "azure-native:storage:getBlobContainerImmutabilityPolicy": (i) =>
+    `Microsoft.Storage/storageAccounts/${String(i.accountName)}/blobServices/default/containers/${String(i.containerName)}/immutabilityPolicies/${String(i.immutabilityPolicyName)}`,
+  "azure-native:network:getApplicationGateway": (i) =>
+    `Microsoft.Network/applicationGateways/${String(i.applicationGatewayName)}`,
+  "azure-native:keyvault:getSecret": (i) =>
+    `Microsoft.KeyVault/vaults/${String(i.vaultName)}/secrets/${String(i.secretName)}`,
+  "azure-native:network:getVirtualNetwork": (i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}`,
+};
+
 /** Invokes the program calls; `firstPreview`: as during a new stack's first preview, when nothing exists in Azure. */
 export function mockCall(token: string, inputs: Inputs, when: { readonly firstPreview: boolean }): Inputs {
   switch (token) {
@@ -667,44 +689,19 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
-    // The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
-    // SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
-    // certificate, the VNet. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
-    // preview reads none: what names them is unknown then), so these checks pass offline; a `pulumi preview` of a
-    // deployed stack reads the real resources.
-    case "azure-native:cosmosdb:getDatabaseAccount":
-    case "azure-native:sql:getDatabase":
-    case "azure-native:sql:getServer":
-    case "azure-native:datafactory:getFactory":
-    case "azure-native:eventhub:getEventHub":
-    case "azure-native:storage:getBlobContainerImmutabilityPolicy":
-    case "azure-native:network:getApplicationGateway":
-    case "azure-native:keyvault:getSecret":
-    case "azure-native:network:getVirtualNetwork": {
-      const group = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers`;
-      const id =
-        token === "azure-native:sql:getDatabase"
-          ? `${group}/Microsoft.Sql/servers/${String(inputs.serverName)}/databases/${String(inputs.databaseName)}`
-          : token === "azure-native:sql:getServer"
-            ? `${group}/Microsoft.Sql/servers/${String(inputs.serverName)}`
-            : token === "azure-native:datafactory:getFactory"
-              ? `${group}/Microsoft.DataFactory/factories/${String(inputs.factoryName)}`
-              : token === "azure-native:eventhub:getEventHub"
-                ? `${group}/Microsoft.EventHub/namespaces/${String(inputs.namespaceName)}/eventhubs/${String(inputs.eventHubName)}`
-                : token === "azure-native:storage:getBlobContainerImmutabilityPolicy"
-                  ? `${group}/Microsoft.Storage/storageAccounts/${String(inputs.accountName)}/blobServices/default/containers/${String(inputs.containerName)}/immutabilityPolicies/${String(inputs.immutabilityPolicyName)}`
-                  : token === "azure-native:network:getApplicationGateway"
-                    ? `${group}/Microsoft.Network/applicationGateways/${String(inputs.applicationGatewayName)}`
-                    : token === "azure-native:keyvault:getSecret"
-                      ? `${group}/Microsoft.KeyVault/vaults/${String(inputs.vaultName)}/secrets/${String(inputs.secretName)}`
-                      : token === "azure-native:network:getVirtualNetwork"
-                        ? `${group}/Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}`
-                        : `${group}/Microsoft.DocumentDB/databaseAccounts/${String(inputs.accountName)}`;
-      throw invokeError(
-        when.firstPreview
-          ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`
-          : `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceNotFound" Message="The offline preview holds no deployed resources to read."`,
-      );
+    default: {
+      const path = DEPLOYED_READS[token];
+      if (path) {
+        const id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}/providers/${path(inputs)}`;
+        throw invokeError(
+          when.firstPreview
+            ? `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceGroupNotFound" Message="Resource group '${String(inputs.resourceGroupName)}' could not be found."`
+            : `invocation of ${token} returned an error: request failed ${id}: Status=404 Code="ResourceNotFound" Message="The offline preview holds no deployed resources to read."`,
+        );
+      }
+      // As an invoke error (its `details`), or the SDK reports an empty message: the program's error then names the
+      // input being serialised and nothing else.
+      throw invokeError(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
     }
     case "azure-native:authorization:getClientConfig":
       return {
@@ -727,9 +724,5 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
       };
     case "azuread:index/getClientConfig:getClientConfig":
       return { clientId: DEPLOYER_OBJECT_ID, objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
-    default:
-      // As an invoke error (its `details`), or the SDK reports an empty message: the program's error then names the
-      // input being serialised and nothing else.
-      throw invokeError(`the offline preview has no mock for invoke '${token}' (add one in tools/lib/azureMocks.ts)`);
   }
 }
