@@ -18,6 +18,7 @@ import {
   setArmReader,
   type ArmResponse,
 } from "../components/shared/armRead";
+import { UnusableProxyError } from "../lib/envProxy";
 import { ARM_READ, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { byName, ofType, previewOf } from "./helpers/stacks";
@@ -182,6 +183,13 @@ describe("the program's own ARM read (armGet)", () => {
     await assert.rejects(armGet(ID, "2025-10-15", failing.deps), /failed after 4 tries: HTTP 500 upstream$/);
     assert.equal(failing.requests.length, ARM_GET_ATTEMPTS);
     assert.deepEqual(failing.waits, [2000, 4000, 8000]);
+  });
+
+  it("does not try again a proxy setting it cannot use (a socks5 HTTPS_PROXY): the read fails at once, naming it", async () => {
+    const arm = fakeArm([new UnusableProxyError("HTTPS_PROXY names a socks5 proxy (p:1080): …")]);
+    await assert.rejects(armGet(ID, "2025-10-15", arm.deps), /\) failed: HTTPS_PROXY names a socks5 proxy \(p:1080\)/);
+    assert.equal(arm.requests.length, 1);
+    assert.deepEqual(arm.waits, []);
   });
 
   it("waits Azure's Retry-After in seconds, 2^try seconds without one, never over 30 s", () => {

@@ -1,19 +1,19 @@
 /**
  * npm run cost:retail -- [--region westeurope] [--only ID[,ID…]] [--json FILE] [--write]
  *
- * Asks the Azure Retail Prices API (public, needs network access) for the meters the price table prices at another
+ * Asks the Azure Retail Prices API (public, needs network access; through `HTTPS_PROXY` if set, lib/envProxy.ts) for the meters the price table prices at another
  * region's rates or derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts; `RETAIL_NOT_ASKED` lists the rest) and prints each pay-as-you-go item. `--write`
  * records each meter's single price in tools/lib/cost/retail-overrides.json, which prices.ts applies over its stored
  * rows (with the API as source and today's date); then `npm run cost:docs` regenerates the docs. Exit 0, or 2 on bad
  * usage or an API error.
  */
+import { envFetch } from "../lib/envProxy";
 import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
 import {
   fetchRetail,
   formatRetail,
   overridesFrom,
   RETAIL_QUERIES,
-  type Fetch,
   type RetailItem,
   type RetailOverrides,
 } from "./lib/cost/retail";
@@ -37,7 +37,7 @@ runCli(USAGE, async (argv) => {
     );
   const result: Record<string, unknown> = {};
   for (const q of queries) {
-    const items = await fetchRetail(q, region, fetch as unknown as Fetch);
+    const items = await fetchRetail(q, region, (url) => envFetch(url));
     result[q.id] = items;
     for (const line of formatRetail(q, items)) console.log(line);
   }

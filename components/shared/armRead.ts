@@ -14,6 +14,7 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
+import { envFetch, UnusableProxyError } from "../../lib/envProxy";
 
 /** Azure Resource Manager of Azure's public cloud (the platform runs in its EU regions only). */
 export const ARM_ENDPOINT = "https://management.azure.com";
@@ -69,7 +70,7 @@ export function retryWaitMs(retryAfter: string | null, attempt: number): number 
  * error, no answer within ARM_GET_TIMEOUT_MS), as the Azure SDKs' retry policy does (azcore: transport errors, 408, 429,
  * 500, 502, 503, 504; here every 5xx); any other answer (403 for a login without read access, 400 for an API version
  * the service does not have) rejects, with the URL and Azure's code and message (the checks that read through it
- * turn that into a warning: they are safety nets).
+ * turn that into a warning: they are safety nets), as does a proxy setting envFetch cannot use (not tried again).
  */
 export async function armGet(
   resourceId: string,
@@ -90,6 +91,7 @@ export async function armGet(
       });
       body = await response.text();
     } catch (error) {
+      if (error instanceof UnusableProxyError) throw new Error(`${what} failed: ${error.message}`, { cause: error });
       const cause = (error as { cause?: unknown }).cause;
       const reason = `${String(error)}${cause !== undefined ? ` (${String(cause)})` : ""}`;
       if (last) throw new Error(`${what} failed after ${attempt} tries: ${reason}`, { cause: error });
@@ -133,8 +135,8 @@ export function forgetArmToken(): void {
  * Reads `resourceId` at `apiVersion` from ARM with the provider's login (or through the installed reader: the
  * offline preview). `opts` are the invoke options of the token's read (its `parent`, for the provider); one token
  * serves the reads of ten minutes, whatever their `opts` (every caller reads the stack's own subscription through
- * the default provider: a read under another provider's login would need a token of its own). Node's fetch does not go through an `HTTPS_PROXY` (the provider does): a runner
- * that reaches Azure only through a proxy needs the reads' host allowed directly.
+ * the default provider: a read under another provider's login would need a token of its own). The GET goes through
+ * the proxy the environment names as the provider's own requests do (`HTTPS_PROXY`, `NO_PROXY`: lib/envProxy.ts).
  */
 export function readArm(
   resourceId: string,
@@ -154,7 +156,7 @@ export function readArm(
   const current = token.value;
   return armGet(resourceId, apiVersion, {
     token: () => current,
-    fetch: (url, init) => fetch(url, init),
+    fetch: (url, init) => envFetch(url, init),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
 }
