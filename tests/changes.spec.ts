@@ -224,16 +224,33 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     assert.doesNotMatch(elsewhere, /Checked against Azure/);
   });
 
+  it("a check scoped to one resource names its update only (the lake's SKU, not another account's)", () => {
+    const account = (name: string, sku: string) =>
+      rec("azure-native:storage:StorageAccount", name, { inputs: { sku: { name: sku }, kind: "StorageV2" } });
+    const changes = plannedChanges(
+      [account("olap-lake", "Standard_ZRS"), account("ml-storage", "Standard_ZRS")],
+      [account("olap-lake", "Standard_GZRS"), account("ml-storage", "Standard_GZRS")],
+    );
+    assert.deepEqual(
+      changes.map((c) => [c.name, c.checked]),
+      [
+        ["olap-lake", ["sku"]],
+        ["ml-storage", undefined],
+      ],
+    );
+  });
+
   it("the checked inputs name types and inputs the stacks have (no typo hides a check from the notice)", async function () {
     this.timeout(300_000);
     const resources = [...(await previewOf("dev")).run.resources, ...(await previewOf("prod")).run.resources];
-    for (const [type, paths] of Object.entries(CHECKED_AT_DEPLOY)) {
-      const ofType = resources.filter((r) => r.type === type);
-      assert.ok(ofType.length > 0, `${type}: no resource of this type in dev or prod`);
+    for (const [key, paths] of Object.entries(CHECKED_AT_DEPLOY)) {
+      const [type, name] = key.split("::");
+      const ofType = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+      assert.ok(ofType.length > 0, `${key}: no resource of this type${name ? " and name" : ""} in dev or prod`);
       for (const p of paths)
         assert.ok(
           ofType.some((r) => p in r.inputs),
-          `${type}: no resource of dev or prod has the input ${p}`,
+          `${key}: no resource of dev or prod has the input ${p}`,
         );
     }
   });

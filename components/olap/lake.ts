@@ -7,10 +7,13 @@
  */
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
-import type { OlapConfig } from "../../lib/config";
+import { EU_REGION_PAIRS, type OlapConfig } from "../../lib/config";
 import { armResourceId } from "../../lib/naming";
 import {
+  afterCreationOnlyCheck,
+  deployedOrNone,
   deployer,
+  redundancyConflicts,
   storageServiceDiagnostics,
   hardenedStorageAccount,
   managementLock,
@@ -71,10 +74,33 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
     .apply(([subscriptionId, group, workspaceName]) =>
       armResourceId(subscriptionId, group, "Microsoft.Synapse/workspaces", workspaceName),
     );
+  // A deployed lake changes redundancy in place only within its zone redundancy (redundancyConflicts): a preview of
+  // a deployed stack reads the account and refuses `lake.sku` across it, warns on geo-redundancy added or removed.
+  const accountName = afterCreationOnlyCheck(
+    pulumi.all([context.globalName("storageAccount", args.suffix, "lake"), pulumi.output(rg)]),
+    {
+      resource: ([n]) => `the data lake '${n}'`,
+      read: ([accountName, resourceGroupName]) =>
+        deployedOrNone(() => storage.getStorageAccount({ accountName, resourceGroupName }, { parent })),
+      conflicts: (deployed, [accountName, resourceGroupName]) =>
+        redundancyConflicts(
+          {
+            sku: deployed.sku.name,
+            conversion: {
+              status: deployed.storageAccountSkuConversionStatus?.skuConversionStatus,
+              targetSku: deployed.storageAccountSkuConversionStatus?.targetSkuName,
+            },
+          },
+          lake.sku,
+          "olap.lake.sku",
+          { accountName, resourceGroupName, pair: EU_REGION_PAIRS[context.config.location] },
+        ),
+    },
+  ).apply(([n]) => n);
   const account = hardenedStorageAccount(
     `${name}-lake`,
     {
-      accountName: context.globalName("storageAccount", args.suffix, "lake"),
+      accountName,
       resourceGroupName: rg,
       location: context.config.location,
       sku: lake.sku,

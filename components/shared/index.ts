@@ -9,5 +9,6 @@ export * from "./functionApp";
 export * from "./serial";
 export * from "./storage";
 export * from "./deployed";
+export * from "./storageRedundancy";
 export * from "./armRead";
 export * from "./identity";

@@ -650,6 +650,7 @@ const DEPLOYED_READS: Readonly<Record<string, (inputs: Inputs) => string>> = {
   "azure-native:keyvault:getSecret": (i) =>
     `Microsoft.KeyVault/vaults/${String(i.vaultName)}/secrets/${String(i.secretName)}`,
   "azure-native:network:getVirtualNetwork": (i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}`,
+  "azure-native:storage:getStorageAccount": (i) => `Microsoft.Storage/storageAccounts/${String(i.accountName)}`,
 };
 
 /** Invokes the program calls; `firstPreview`: as during a new stack's first preview, when nothing exists in Azure. */

@@ -45,7 +45,8 @@ export interface PlannedChange {
  * The inputs a `pulumi preview` or `up` of a deployed stack compares with what is deployed before the resource
  * registers, and refuses where Azure would refuse the update mid-`up` (components/shared/deployed.ts and its uses;
  * README, "Deploying for real"): an update of one is decided against live Azure, which neither the offline gate nor
- * two exports can see.
+ * two exports can see. A key is a type (every resource of it) or `type::name` (the resource of that logical name
+ * only: the data lake's account, not the platform's other accounts, whose SKUs the code fixes).
  */
 export const CHECKED_AT_DEPLOY: Readonly<Record<string, readonly string[]>> = {
   "azure-native:cosmosdb:DatabaseAccount": ["capabilities", "locations", "backupPolicy", "consistencyPolicy"],
@@ -64,7 +65,13 @@ export const CHECKED_AT_DEPLOY: Readonly<Record<string, readonly string[]>> = {
   "azure-native:storage:BlobContainerImmutabilityPolicy": ["immutabilityPeriodSinceCreationInDays"],
   "azure-native:network:ApplicationGateway": ["sslCertificates"],
   "azure-native:network:VirtualNetwork": ["subnets", "addressSpace"],
+  "azure-native:storage:StorageAccount::olap-lake": ["sku"],
 };
+
+/** The inputs CHECKED_AT_DEPLOY names for a resource: its type's and its own. */
+export function checkedAtDeploy(type: string, name: string): readonly string[] {
+  return [...(CHECKED_AT_DEPLOY[type] ?? []), ...(CHECKED_AT_DEPLOY[`${type}::${name}`] ?? [])];
+}
 
 /**
  * What loses data or access when it goes: the pack's stateful types and the children it protects, and the vault's keys
@@ -202,7 +209,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
     }
     if (because.length > 0) out.push({ kind: "replace", ...common, because });
     else if (canonical(before) !== canonical(after)) {
-      const checked = (CHECKED_AT_DEPLOY[h.type] ?? []).filter(
+      const checked = checkedAtDeploy(h.type, h.name).filter(
         (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
       );
       out.push({ kind: "update", ...common, ...(checked.length > 0 ? { checked } : {}) });

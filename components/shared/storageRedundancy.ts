@@ -1,0 +1,141 @@
+/**
+ * A storage account's redundancy (its SKU) as Azure changes it on a deployed account: which changes the program's
+ * update may send, which Azure refuses as an update, which it takes with a cost or a gap worth a warning.
+ *
+ * "Change how a storage account is replicated" (learn.microsoft.com/azure/storage/common/redundancy-migration,
+ * ms.date 10/10/2025), its table of changes:
+ * - adding or removing geo-redundancy or read access while zone redundancy stays (LRS ↔ GRS/RA-GRS, ZRS ↔ GZRS/RA-GZRS)
+ *   is "Use Azure portal, PowerShell, or CLI": the SKU's update (`az storage account update --sku`), which the program's
+ *   update is too. "Adding geo-redundancy incurs a one-time egress charge"; "failover to the secondary region can't be
+ *   initiated until data synchronization between the two regions is complete"; "If you remove geo-redundancy ... your
+ *   replicated data is deleted from the secondary location", and removing read access is "billed as RA-GRS for an
+ *   additional 30 days";
+ * - adding or removing zone redundancy (LRS ↔ ZRS, GRS ↔ GZRS) is "Perform a conversion": a migration Microsoft runs
+ *   (`az storage account migration start`), not an update; with the geo-redundancy changed too, "First ... switch to"
+ *   the SKU with the new geo-redundancy, "then perform a conversion". Sent as an update, Azure refuses it
+ *   (`StorageAccountTypeConversionNotAllowed`, "The storage account does not support SKU conversion", srp_error_codes);
+ * - Standard and Premium are different account types: no change between them (a new account and a copy).
+ * While a conversion runs the account reports `storageAccountSkuConversionStatus` `InProgress` and its old SKU.
+ */
+import type { CreationOnlyConflict } from "./deployed";
+
+/** What a SKU name says of the account's redundancy. */
+export interface Redundancy {
+  readonly tier: "Standard" | "Premium";
+  /** Zone-redundant in the primary region (ZRS, GZRS, RA-GZRS). */
+  readonly zonal: boolean;
+  /** Replicated to the region's pair (GRS, RA-GRS, GZRS, RA-GZRS). */
+  readonly geo: boolean;
+  /** Read access to the pair's copy (RA-GRS, RA-GZRS). */
+  readonly readAccess: boolean;
+}
+
+/** `Standard_RAGZRS` → Standard, zonal, geo, read access; undefined for a name this does not know. */
+export function redundancyOf(sku: string): Redundancy | undefined {
+  const m = /^(Standard|Premium)_(RA)?(G)?(Z)?(LRS|RS)$/.exec(sku);
+  if (!m) return undefined;
+  const [, tier, ra, g, z, tail] = m;
+  // LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS (the tail is LRS only for LRS itself).
+  if ((tail === "LRS") !== (!ra && !g && !z)) return undefined;
+  if (ra && !g) return undefined;
+  return { tier: tier as Redundancy["tier"], zonal: Boolean(z), geo: Boolean(g), readAccess: Boolean(ra) };
+}
+
+/** The SKU name of a redundancy (the inverse of redundancyOf). */
+export function skuOf(r: Redundancy): string {
+  if (!r.zonal && !r.geo) return `${r.tier}_LRS`;
+  return `${r.tier}_${r.readAccess ? "RA" : ""}${r.geo ? "G" : ""}${r.zonal ? "Z" : ""}RS`;
+}
+
+/** The deployed account as the check reads it (getStorageAccount's `sku.name` and conversion status). */
+export interface DeployedRedundancy {
+  readonly sku: string;
+  readonly conversion?: { readonly status?: string; readonly targetSku?: string };
+}
+
+/** Where the account is: for the commands the messages give. */
+export interface AccountRef {
+  readonly accountName: string;
+  readonly resourceGroupName: string;
+  /** The region the account's geo-redundant copy is in (the location's pair), when known. */
+  readonly pair?: string;
+}
+
+/**
+ * What changing a deployed account's SKU from `deployed.sku` to `wanted` meets: a conflict `refused` when Azure
+ * refuses it as an update (the zone redundancy, the tier, a conversion still running), `advised` when it takes it
+ * with a cost or a gap to know of (geo-redundancy added or removed, read access removed). None for the same SKU or
+ * read access added.
+ */
+export function redundancyConflicts(
+  deployed: DeployedRedundancy,
+  wanted: string,
+  key: string,
+  account: AccountRef,
+): CreationOnlyConflict[] {
+  const az = `-g ${account.resourceGroupName} -n ${account.accountName}`;
+  const running = deployed.conversion?.status === "InProgress";
+  if (running && wanted !== deployed.sku)
+    return [
+      {
+        key,
+        kind: "refused",
+        deployed: `${deployed.sku} (a conversion to ${deployed.conversion?.targetSku ?? "another SKU"} in progress)`,
+        wanted,
+        remedy:
+          `Azure takes no SKU change while a conversion runs: wait for it to end (\`az storage account migration show ` +
+          `--account-name ${account.accountName} -g ${account.resourceGroupName}\`), then pulumi up --refresh.`,
+      },
+    ];
+  if (wanted === deployed.sku) return [];
+  const from = redundancyOf(deployed.sku);
+  const to = redundancyOf(wanted);
+  if (!from || !to) return [];
+  const conflict = (kind: CreationOnlyConflict["kind"], remedy: string): CreationOnlyConflict[] => [
+    { key, kind, deployed: deployed.sku, wanted, remedy },
+  ];
+  if (from.tier !== to.tier)
+    return conflict(
+      "refused",
+      `Azure does not convert between Standard and Premium accounts (redundancy-migration): set ${deployed.sku} ` +
+        `back, or create a new account and copy the data.`,
+    );
+  if (from.zonal !== to.zonal) {
+    // First the geo-redundancy (an update), then the zones (a conversion, which keeps the geo-redundancy).
+    const step = skuOf({ ...from, geo: to.geo, readAccess: to.readAccess });
+    const first = step !== deployed.sku ? `\`az storage account update ${az} --sku ${step}\`, then ` : "";
+    return conflict(
+      "refused",
+      `${to.zonal ? "Adding" : "Removing"} zone redundancy is a conversion Microsoft runs, not an update Azure takes ` +
+        `(redundancy-migration: "Perform a conversion"): set ${deployed.sku} back, or run ${first}` +
+        `\`az storage account migration start --account-name ${account.accountName} -g ${account.resourceGroupName} ` +
+        `--sku ${wanted} --no-wait\` (hours to days; the account stays available), and once ` +
+        `\`az storage account migration show\` reports it complete, pulumi up --refresh.`,
+    );
+  }
+  const pair = account.pair ? ` in ${account.pair}` : "";
+  if (!from.geo && to.geo)
+    return conflict(
+      "advised",
+      `Azure takes it as an update and copies the account's data to its pair region${pair}: a one-time egress ` +
+        `charge for every byte, and no failover until that first copy ends (\`az storage account show ${az} ` +
+        `--expand geoReplicationStats\`: status Bootstrap until then, Live after).` +
+        (from.zonal
+          ? ""
+          : " Archived blobs can stop the change (storage-redundancy-change-faq): rehydrate them first."),
+    );
+  if (from.geo && !to.geo)
+    return conflict(
+      "advised",
+      `Azure takes it as an update and deletes the copy${pair}` +
+        (from.readAccess ? "; read access to it stays billed for 30 more days" : "") +
+        `: the account then has no copy outside its region.`,
+    );
+  if (from.readAccess && !to.readAccess)
+    return conflict(
+      "advised",
+      `Azure takes it as an update; the account stays billed at the read-access rate for 30 more days, and readers ` +
+        `of the secondary endpoint (-secondary) lose it.`,
+    );
+  return [];
+}
