@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { retentionPolicyConflicts } from "../components/oltp/auditArchive";
 import { refusalOf, runDeployedElsewise } from "./helpers/deployedElsewise";
-import { byName, previewOf } from "./helpers/stacks";
+import { byName, invokesOf, previewOf } from "./helpers/stacks";
 
 const where = { accountName: "staudit", resourceGroupName: "rg" };
 
@@ -63,7 +63,7 @@ describe("the audit archive's retention period against the deployed policy", () 
   it("dev's program reads the policy by the archive's names before the policy registers (none in a first preview)", async () => {
     const { run, previewRun } = await previewOf("dev");
     const policy = byName(run.resources, "oltp-audit-archive-worm");
-    const reads = run.invokes.filter((i) => i.token === "azure-native:storage:getBlobContainerImmutabilityPolicy");
+    const reads = invokesOf(run, "azure-native:storage:getBlobContainerImmutabilityPolicy");
     assert.deepEqual(
       reads.map((r) => r.inputs),
       [
@@ -75,10 +75,7 @@ describe("the audit archive's retention period against the deployed policy", () 
         },
       ],
     );
-    assert.deepEqual(
-      previewRun.invokes.filter((i) => i.token === "azure-native:storage:getBlobContainerImmutabilityPolicy"),
-      [],
-    );
+    assert.deepEqual(invokesOf(previewRun, "azure-native:storage:getBlobContainerImmutabilityPolicy"), []);
   });
 
   it("a preview of dev whose archive policy is locked at 120 days refuses the config's 90, naming logRetentionDays", async function () {

@@ -21,7 +21,7 @@ import {
 import { UnusableProxyError } from "../lib/envProxy";
 import { ARM_READ, SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { runDeployedElsewise } from "./helpers/deployedElsewise";
-import { byName, ofType, previewOf } from "./helpers/stacks";
+import { byName, invokesOf, ofType, previewOf } from "./helpers/stacks";
 
 /** A fetch answering `answers` in turn, recording each request and each wait. */
 function fakeArm(answers: ({ status: number; body?: unknown; retryAfter?: string } | Error)[]) {
@@ -346,7 +346,7 @@ describe("the program reads each container's throughput settings before the cont
     const containers = ofType(run.resources, "azure-native:cosmosdb:SqlResourceSqlContainer");
     assert.equal(containers.length, 5);
     const group = String(account.inputs.resourceGroupName);
-    const reads = run.invokes.filter((i) => i.token === ARM_READ).map((i) => i.inputs);
+    const reads = invokesOf(run, ARM_READ).map((i) => i.inputs);
     assert.deepEqual(
       reads.map((r) => String(r.resourceId)).sort(),
       containers
@@ -357,20 +357,14 @@ describe("the program reads each container's throughput settings before the cont
         .sort(),
     );
     assert.ok(reads.every((r) => r.apiVersion === "2025-10-15"));
-    assert.deepEqual(
-      previewRun.invokes.filter((i) => i.token === ARM_READ),
-      [],
-    );
+    assert.deepEqual(invokesOf(previewRun, ARM_READ), []);
     // The container still takes the account's name.
     assert.equal(byName(run.resources, "nosql-sessions").inputs.accountName, account.inputs.accountName);
   });
 
   it("dev (serverless, no throughput to compare): no read", async () => {
     const { run } = await previewOf("dev");
-    assert.deepEqual(
-      run.invokes.filter((i) => i.token === ARM_READ),
-      [],
-    );
+    assert.deepEqual(invokesOf(run, ARM_READ), []);
   });
 
   it("a preview of prod whose sessions container was raised for a load test refuses the config's lower maximum, a third value while a change is pending, and warns on a pending change the config holds", async function () {

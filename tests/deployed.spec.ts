@@ -21,7 +21,7 @@ import { ConfigError } from "../lib/config";
 import { programOf } from "../tools/lib/deployedView";
 import { programFailure, ProgramStalled, quiet, runProgram, STALL_MS, watchStall } from "../tools/lib/engine";
 import { refusalOf } from "./helpers/deployedElsewise";
-import { byName, configOf, ofType, previewOf } from "./helpers/stacks";
+import { byName, configOf, invokesOf, ofType, previewOf } from "./helpers/stacks";
 
 const notFound = (code: string) =>
   new Error(
@@ -579,7 +579,7 @@ describe("deployed resources: creation-only settings", () => {
 
   it("the program reads the account, the servers, the databases and the factory it creates, by their names, once they are known", async () => {
     const { run, previewRun } = await previewOf("prod");
-    const about = (token: string) => run.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+    const about = (token: string) => invokesOf(run, token).map((i) => i.inputs);
     const account = ofType(run.resources, "azure-native:cosmosdb:DatabaseAccount")[0];
     assert.deepEqual(about("azure-native:cosmosdb:getDatabaseAccount"), [
       { resourceGroupName: account.inputs.resourceGroupName, accountName: account.inputs.accountName },

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { certificateConflicts, servesCertificate, vaultOf } from "../components/ingestion/gateway";
 import { refusalOf, runDeployedElsewise } from "./helpers/deployedElsewise";
-import { byName, previewOf } from "./helpers/stacks";
+import { byName, invokesOf, previewOf } from "./helpers/stacks";
 
 describe("the API gateway's certificate against the vault, once the gateway is deployed", () => {
   it("refuses a certificate name the vault has no secret of, with the import command", () => {
@@ -44,14 +44,8 @@ describe("the API gateway's certificate against the vault, once the gateway is d
       },
     ]);
     // The offline deployed view holds no gateway: the secret is not read.
-    assert.deepEqual(
-      run.invokes.filter((i) => i.token === "azure-native:keyvault:getSecret"),
-      [],
-    );
-    assert.deepEqual(
-      previewRun.invokes.filter((i) => i.token === "azure-native:network:getApplicationGateway"),
-      [],
-    );
+    assert.deepEqual(invokesOf(run, "azure-native:keyvault:getSecret"), []);
+    assert.deepEqual(invokesOf(previewRun, "azure-native:network:getApplicationGateway"), []);
   });
 
   it("a preview of prod whose gateway is deployed refuses a certificate name missing from the vault, before the grant and the gateway", async function () {

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { LAKE_SKUS } from "../lib/config";
 import { redundancyConflicts, redundancyOf, skuOf } from "../components/shared/storageRedundancy";
 import { refusalOf, runDeployedElsewise } from "./helpers/deployedElsewise";
-import { byName, previewOf } from "./helpers/stacks";
+import { byName, invokesOf, previewOf } from "./helpers/stacks";
 
 const lake = { accountName: "stlake", resourceGroupName: "rg-data", pair: "northeurope" };
 const change = (from: string, to: string) => redundancyConflicts({ sku: from }, to, "olap.lake.sku", lake);
@@ -103,15 +103,12 @@ describe("a storage account's redundancy change against the deployed account", (
   it("dev's program reads the lake's account by its names before the account registers (none in a first preview)", async () => {
     const { run, previewRun } = await previewOf("dev");
     const account = byName(run.resources, "olap-lake");
-    const reads = run.invokes.filter((i) => i.token === "azure-native:storage:getStorageAccount");
+    const reads = invokesOf(run, "azure-native:storage:getStorageAccount");
     assert.deepEqual(
       reads.map((r) => r.inputs),
       [{ accountName: account.inputs.accountName, resourceGroupName: account.inputs.resourceGroupName }],
     );
-    assert.deepEqual(
-      previewRun.invokes.filter((i) => i.token === "azure-native:storage:getStorageAccount"),
-      [],
-    );
+    assert.deepEqual(invokesOf(previewRun, "azure-native:storage:getStorageAccount"), []);
   });
 
   it("a preview of dev whose lake is deployed LRS refuses the config's ZRS, naming olap.lake.sku", async function () {

@@ -15,7 +15,7 @@ import {
 } from "../components/oltp/space";
 import { ARM_READ } from "../tools/lib/azureMocks";
 import { refusalOf, runDeployedElsewise } from "./helpers/deployedElsewise";
-import { previewOf } from "./helpers/stacks";
+import { invokesOf, previewOf } from "./helpers/stacks";
 
 const where = { resourceGroup: "rg", server: "sql-x", database: "payments" };
 const bc8 = (maxGb: number) => ({
@@ -180,7 +180,7 @@ describe("the OLTP database's space against sql.maxSizeGb", () => {
     assert.equal(lower.reads.filter((r) => r.endsWith("/databases/payments/usages")).length, 1);
     const { run } = await previewOf("prod");
     assert.deepEqual(
-      run.invokes.filter((i) => i.token === ARM_READ && String(i.inputs.resourceId).endsWith("/usages")),
+      invokesOf(run, ARM_READ).filter((i) => String(i.inputs.resourceId).endsWith("/usages")),
       [],
     );
   });

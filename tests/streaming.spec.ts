@@ -17,7 +17,7 @@ import { BuiltInRoles } from "../components/shared";
 import { INPUT_ALIAS, OUTPUT_ALIAS, queryAliases, readQuery } from "../pipelines/streaming/query";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { roleAssignmentName } from "../lib/uuid";
-import { byName, input, ofType, previewOf } from "./helpers/stacks";
+import { byName, input, invokesOf, ofType, previewOf } from "./helpers/stacks";
 
 type Job = {
   sku: { name: string };
@@ -224,7 +224,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal((run.stackOutputs.streamingPath as Record<string, unknown>).streamAnalyticsEndpointsConnected, true);
       // It asked Azure about this very job (by its name, in its group) and found its input there.
       const principal = (job().outputs.identity as { principalId: string }).principalId;
-      const about = (token: string) => run.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+      const about = (token: string) => invokesOf(run, token).map((i) => i.inputs);
       assert.deepEqual(about("azure-native:streamanalytics:getStreamingJob"), [
         { resourceGroupName: job().inputs.resourceGroupName, jobName: job().inputs.jobName },
       ]);

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { SUBNETS, subnetOccupants, subnetRangeConflicts } from "../components/platform/subnets";
 import type { SubnetRole } from "../lib/config";
 import { refusalOf } from "./helpers/deployedElsewise";
-import { byName, configOf, previewOf } from "./helpers/stacks";
+import { byName, configOf, invokesOf, previewOf } from "./helpers/stacks";
 
 const wanted = configOf("prod").subnets;
 const deployedAs = (role: SubnetRole, addressPrefix: string, more: object = {}) => ({
@@ -59,10 +59,7 @@ describe("a deployed subnet's range against the config", () => {
   it("a first preview keeps the VNet's name known (the check waits on the group's name, unknown there)", async () => {
     const { previewRun } = await previewOf("prod");
     assert.equal(byName(previewRun.resources, "platform-vnet").inputs.virtualNetworkName, "vnet-pay-prod-weu");
-    assert.deepEqual(
-      previewRun.invokes.filter((i) => i.token === "azure-native:network:getVirtualNetwork"),
-      [],
-    );
+    assert.deepEqual(invokesOf(previewRun, "azure-native:network:getVirtualNetwork"), []);
   });
 
   it("a preview of prod whose private endpoint subnet holds endpoints in another range refuses it, before the VNet", async function () {

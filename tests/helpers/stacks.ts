@@ -66,6 +66,14 @@ export function prodWithAuditArchiveOf(): Promise<readonly ResourceRecord[]> {
 }
 
 /** Resources of a type (type token), in registration order. */
+/** The invokes of `token` a run made (with their inputs), in order. */
+export function invokesOf<I extends { readonly token: string }>(
+  run: { readonly invokes: readonly I[] },
+  token: string,
+): I[] {
+  return run.invokes.filter((i) => i.token === token);
+}
+
 export function ofType(resources: readonly ResourceRecord[], type: string): ResourceRecord[] {
   return resources.filter((r) => r.type === type);
 }
