@@ -58,6 +58,24 @@ describe("the API gateway's certificate against the vault, once the gateway is d
     assert.equal(present.error, undefined);
   });
 
+  it("the refusal comes before both the certificate's grant and the gateway register (each waits for the check)", async function () {
+    this.timeout(300_000);
+    const missing = await runDeployedElsewise("prod", "certificate-missing");
+    assert.ok(missing.error);
+    const gated = ["ingestion-agw-cert-ra-secrets-user", "ingestion-agw"];
+    assert.deepEqual(
+      gated.filter((n) => missing.registered.includes(n)),
+      [],
+    );
+    // What does not wait for the check registered (the WAF policy; the API's resource group, long before).
+    assert.ok(missing.registered.includes("ingestion-waf"), missing.registered.join(", "));
+    const present = await runDeployedElsewise("prod", "certificate-present");
+    assert.deepEqual(
+      gated.filter((n) => present.registered.includes(n)),
+      gated,
+    );
+  });
+
   it("reads nothing of the vault when the deployed gateway already serves the name, and warns when the vault cannot be read", async function () {
     this.timeout(300_000);
     const served = await runDeployedElsewise("prod", "certificate-served");

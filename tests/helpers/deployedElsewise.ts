@@ -12,7 +12,13 @@ import { runProgram } from "../../tools/lib/engine";
 export async function runDeployedElsewise(
   stack: "dev" | "prod",
   scenario: string,
-): Promise<{ readonly error?: string; readonly warned: readonly string[]; readonly reads: readonly string[] }> {
+): Promise<{
+  readonly error?: string;
+  readonly warned: readonly string[];
+  readonly reads: readonly string[];
+  /** The logical names of the resources that registered, a run that ended with an error included. */
+  readonly registered: readonly string[];
+}> {
   const warned: string[] = [];
   const reads: string[] = [];
   const warn = pulumi.log.warn;
@@ -26,13 +32,19 @@ export async function runDeployedElsewise(
       programOf({ stack, program: path.join(__dirname, "../fixtures/programs/deployedElsewise.ts") }),
     );
     reads.push(...run.invokes.filter((i) => i.token === ARM_READ).map((i) => String(i.inputs.resourceId)));
-    return { warned, reads };
+    return { warned, reads, registered: registeredNames() };
   } catch (e) {
-    return { error: String(e), warned, reads };
+    return { error: String(e), warned, reads, registered: registeredNames() };
   } finally {
     pulumi.log.warn = warn;
     delete process.env.DEPLOYED_ELSEWISE;
   }
+}
+
+/** What the run's mock monitor registered (it holds every registration, of a failed run too, until the next run). */
+function registeredNames(): string[] {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { resources?: Map<string, unknown> } | undefined;
+  return [...(monitor?.resources?.keys() ?? [])].map((urn) => urn.slice(urn.lastIndexOf("::") + 2));
 }
 
 /** The error a run of `scenario` must end with (the check's refusal); fails the test if the run ended without one. */
