@@ -4,7 +4,7 @@
  * (tools/lib/cost/) read them; the program validates them with every other key (lib/config/), so a bad value
  * fails `pulumi preview` and the offline preview alike, naming the key.
  */
-import { z } from "zod";
+import { z } from "./zod";
 import { settings } from "./config/strict";
 
 const num = (min: number, max: number, unit: string) =>

@@ -225,3 +225,25 @@ describe("Serial (operations Azure applies one at a time on a parent)", () => {
     assert.deepEqual(chain.tail, [...after, a, b, c]);
   });
 });
+
+describe("lib: zod as the config validators use it", () => {
+  it("every module of the program imports zod through lib/zod.ts, which turns its generated parsers off", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const root = path.resolve(__dirname, "..");
+    const direct: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory() && e.name !== "node_modules") walk(rel);
+        else if (/\.ts$/.test(e.name) && rel !== path.join("lib", "zod.ts"))
+          if (/from "zod(\/[^"]*)?"/.test(fs.readFileSync(path.join(root, rel), "utf8"))) direct.push(rel);
+      }
+    };
+    for (const dir of ["lib", "components", "pipelines", "policies", "tools"]) walk(dir);
+    if (/from "zod"/.test(fs.readFileSync(path.join(root, "index.ts"), "utf8"))) direct.push("index.ts");
+    assert.deepEqual(direct, []);
+    const { z } = require("../lib/zod") as typeof import("../lib/zod");
+    assert.equal(z.config().jitless, true);
+  });
+});

@@ -1,5 +1,5 @@
 /** Stack configuration: the project, environments, regions, subnets, SKU lists and the validators every key shares. */
-import { z } from "zod";
+import { z } from "../zod";
 import { formatCidr, parseCidr } from "../cidr";
 import { REGION_SHORT } from "../naming";
 

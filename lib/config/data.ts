@@ -1,5 +1,5 @@
 /** Stack configuration of the data tiers: `sql` (OLTP), `olap` (Synapse and the lake) and `cosmos` (NoSQL). */
-import { z } from "zod";
+import { z } from "../zod";
 import { isoDurationDays, SQL_LTR_MAX_DAYS as LTR_MAX_DAYS } from "../../policies/lib/duration";
 import { settings } from "./strict";
 import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";

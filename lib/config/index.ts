@@ -4,7 +4,7 @@
  * An invalid value fails with one line per problem naming the key, the bad value and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import { z } from "../zod";
 import { closest, settings } from "./strict";
 import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "../cidr";
 import { providerConfigProblems, type ProviderConfig } from "../providerConfig";

@@ -2,7 +2,7 @@
  * Network settings that span the platform (pure): where the private endpoints' DNS records live (`privateDns`).
  * Read with the rest of the stack config (lib/config/index.ts), which calls `privateDnsIssues` among its cross-key rules.
  */
-import { z } from "zod";
+import { z } from "../zod";
 import { contains, formatCidr, isPrivate, parseCidr } from "../cidr";
 import { parseResourceGroupId, resourceName, type NameContext } from "../naming";
 import { settings } from "./strict";

@@ -1,5 +1,5 @@
 /** Stack configuration of the operations tier: alert receivers, the SLA table, Sentinel, budgets, governance. */
-import { z } from "zod";
+import { z } from "../zod";
 import { settings } from "./strict";
 import { list, email, guid, int } from "./common";
 

@@ -1,6 +1,6 @@
 /** Stack configuration of the service tiers: `ml`, `etl`, `ingestion` (function apps, gateway) and `streaming`. */
 import { X509Certificate } from "node:crypto";
-import { z } from "zod";
+import { z } from "../zod";
 import { maxUsefulStreamingUnits, readQuery } from "../../pipelines/streaming/query";
 import { settings } from "./strict";
 import { ML_VM_PRIORITIES, ONLINE_ENDPOINT_CPU_SKUS, cidr, list, int } from "./common";

@@ -3,7 +3,7 @@
  * misspelt setting (`autoPauseDelayMinute`) would leave the default in force with no word said; here it is an error
  * naming the key, the closest declared one and the settings allowed at that place.
  */
-import { z } from "zod";
+import { z } from "../zod";
 
 /** Edit distance (insertions, deletions, substitutions, and a swap of two neighbours), for "did you mean". */
 export function editDistance(a: string, b: string): number {
