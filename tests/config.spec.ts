@@ -659,6 +659,25 @@ describe("config: settings that do not exist are refused, with the likely intend
     );
   });
 
+  it("names a key whose namespace is one or two edits from the project's or a provider's; leaves other namespaces alone", () => {
+    assert.deepEqual(
+      unknownKeyProblems([
+        "payments-data-platfrom:cmkKeySize",
+        "Payments-Data-Platform:owner",
+        "azure-natvie:location",
+        "azuread:tenantId",
+        "team:costCentre",
+        "payments:owner",
+        "pulumi:tags",
+      ]),
+      [
+        'config payments-data-platfrom:cmkKeySize: nothing reads the namespace "payments-data-platfrom" (did you mean payments-data-platform:cmkKeySize?); this program reads payments-data-platform: keys only, so this value is ignored',
+        'config Payments-Data-Platform:owner: nothing reads the namespace "Payments-Data-Platform" (did you mean payments-data-platform:owner?); this program reads payments-data-platform: keys only, so this value is ignored',
+        'config azure-natvie:location: nothing reads the namespace "azure-natvie" (did you mean azure-native:location?); the azure-native provider reads azure-native: keys only, so this value is ignored',
+      ],
+    );
+  });
+
   it("names a plain setting stored as a secret; the webhook (read as a secret) and other namespaces are fine", () => {
     const secret = new Set([`${PROJECT}:owner`, `${PROJECT}:alertWebhookUrl`, "azure-native:clientSecret"]);
     assert.deepEqual(

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "../zod";
-import { closest, settings } from "./strict";
+import { closest, editDistance, settings } from "./strict";
 import { carve, findOverlaps, contains, formatCidr, isPrivate, parseCidr, type Cidr } from "../cidr";
 import { providerConfigProblems, type ProviderConfig } from "../providerConfig";
 import { loadSchema, usageSchema } from "../usage";
@@ -787,7 +787,7 @@ export function readRaw(get: (key: string) => string | undefined): Record<string
  */
 export function unknownKeyProblems(configKeys: readonly string[]): string[] {
   const declared = [...Object.keys(KEYS), ...SECRET_KEYS];
-  return configKeys
+  const unknown = configKeys
     .filter((k) => k.startsWith(`${PROJECT}:`))
     .map((k) => k.slice(PROJECT.length + 1))
     .filter((k) => !declared.includes(k))
@@ -795,6 +795,34 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
       const near = closest(k, declared);
       return `config ${PROJECT}:${k}: is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}; the settings are listed in docs/configuration.md`;
     });
+  return [...unknown, ...namespaceProblems(configKeys)];
+}
+
+/**
+ * The namespaces a stack's keys are read under: this project's, and those of the providers the program uses (their
+ * keys configure the providers: `azure-native:location`, `azuread:tenantId`) and Pulumi's own (`pulumi:tags`).
+ */
+export const KNOWN_NAMESPACES: readonly string[] = [PROJECT, "azure-native", "azuread", "random", "time", "pulumi"];
+
+/**
+ * Keys under a namespace one or two edits from a known one (`payments-data-platfrom:cmkKeySize`): nothing reads them,
+ * so the setting the operator meant keeps its default without a word. A namespace farther from every known one (a
+ * team's shared `team:` keys) is left alone, as docs/configuration.md says.
+ */
+export function namespaceProblems(configKeys: readonly string[]): string[] {
+  return configKeys.flatMap((k) => {
+    const colon = k.indexOf(":");
+    if (colon <= 0) return [];
+    const namespace = k.slice(0, colon);
+    if (KNOWN_NAMESPACES.includes(namespace)) return [];
+    const near = KNOWN_NAMESPACES.find((n) => editDistance(namespace.toLowerCase(), n.toLowerCase()) <= 2);
+    if (near === undefined) return [];
+    const reader = near === PROJECT ? "this program" : `the ${near} provider`;
+    return [
+      `config ${k}: nothing reads the namespace "${namespace}" (did you mean ${near}:${k.slice(colon + 1)}?); ` +
+        `${reader} reads ${near}: keys only, so this value is ignored`,
+    ];
+  });
 }
 
 /**
