@@ -131,6 +131,16 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
     assert.equal(urls.length, 2);
     const failing: Fetch = async () => ({ ok: false, status: 429, json: async () => ({}) });
     await assert.rejects(fetchRetail(baseline, "westeurope", failing), /HTTP 429 for functions-flex-ar-baseline/);
+    // No answer at all: the host and the cause, not Node's bare "fetch failed".
+    const offline: Fetch = async () => {
+      throw Object.assign(new TypeError("fetch failed"), {
+        cause: Object.assign(new Error("getaddrinfo ENOTFOUND prices.azure.com"), { code: "ENOTFOUND" }),
+      });
+    };
+    await assert.rejects(
+      fetchRetail(baseline, "westeurope", offline),
+      /^Error: cannot reach prices\.azure\.com \(ENOTFOUND\): cost:retail needs network access to the Azure Retail Prices API \(through HTTPS_PROXY where there is one\)$/,
+    );
   });
 
   it("prints a line to paste per item, or says nothing matched", () => {

@@ -16,7 +16,7 @@ import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { SchemaStore } from "../tools/lib/armSchema/store";
 import { checkGroups, checkShare } from "../tools/lib/deployedView";
-import { intOption, parseArgs, sameStackExports, UsageError, writeOrCheck } from "../tools/lib/cli";
+import { environmentProblem, intOption, parseArgs, sameStackExports, UsageError, writeOrCheck } from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -733,6 +733,45 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     );
     assert.equal(etl.code, 2, etl.stderr);
     assert.match(etl.stderr, /^error \(usage\): --attempts must be a whole number of at least 1 \(got 'x'\)$/m);
+  });
+
+  it("a command that is not installed is named, with what to install, as an environment error (not a program error)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    let missing: unknown;
+    try {
+      execFileSync("az-not-installed-here", ["account", "show"]);
+    } catch (e) {
+      missing = e;
+    }
+    assert.equal(
+      environmentProblem(missing),
+      "'az-not-installed-here' is not installed or not on PATH: this command needs az-not-installed-here",
+    );
+    assert.equal(
+      environmentProblem(
+        Object.assign(new Error("spawnSync az ENOENT"), { code: "ENOENT", syscall: "spawnSync az", path: "az" }),
+      ),
+      "'az' is not installed or not on PATH: this command needs the Azure CLI: install it and `az login` (README, \"Deploying for real\")",
+    );
+    // A missing file the tool reads is not a missing command.
+    assert.equal(
+      environmentProblem(Object.assign(new Error("open x"), { code: "ENOENT", syscall: "open", path: "x" })),
+      undefined,
+    );
+    // As the tool prints it: exit 2, `error (environment)`, no stack-trace hint.
+    const etl = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [TS_RUN, "tools/etlOps.ts", "check", "--stack", "dev"],
+        { cwd: ROOT, env: { ...process.env, PATH: dir } },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stderr }),
+      ),
+    );
+    assert.equal(etl.code, 2, etl.stderr);
+    assert.equal(
+      etl.stderr,
+      "error (environment): 'az' is not installed or not on PATH: this command needs the Azure CLI: install it and `az login` (README, \"Deploying for real\")\n",
+    );
   });
 
   it("a stack file that does not exist is named as such, not as an unknown stack", () =>

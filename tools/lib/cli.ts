@@ -38,6 +38,26 @@ const KINDS: Readonly<Record<string, string>> = {
   ShipError: "ship",
 };
 
+/** What each command the tools run needs, for the error when it is not installed. */
+const COMMANDS: Readonly<Record<string, string>> = {
+  az: 'the Azure CLI: install it and `az login` (README, "Deploying for real")',
+  pulumi: 'the Pulumi CLI: install it and `pulumi login` (README, "Deploying for real")',
+  git: "git",
+};
+
+/**
+ * A command the tool runs that is not there (`spawnSync az ENOENT`), or a request that reached no server (`fetch
+ * failed`, its cause in `cause`): what the operator has to fix, in one line, instead of a program error.
+ */
+export function environmentProblem(e: unknown): string | undefined {
+  const err = e as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown; cause?: unknown };
+  if (err?.code === "ENOENT" && typeof err.syscall === "string" && err.syscall.startsWith("spawn")) {
+    const command = String(err.path ?? err.syscall.split(" ").pop());
+    return `'${command}' is not installed or not on PATH: this command needs ${COMMANDS[command] ?? command}`;
+  }
+  return undefined;
+}
+
 export interface ParsedArgs {
   readonly values: Record<string, string>;
   readonly flags: Set<string>;
@@ -119,8 +139,9 @@ export function runCli(usage: string, main: (argv: string[]) => Promise<number>)
   }
   const fail = (e: unknown) => {
     const err = e as Error;
-    const kind = KINDS[err?.name] ?? "program";
-    const message = (err?.message ?? String(e)).split("\n").join("\n       ");
+    const environment = environmentProblem(e);
+    const kind = environment ? "environment" : (KINDS[err?.name] ?? "program");
+    const message = (environment ?? err?.message ?? String(e)).split("\n").join("\n       ");
     console.error(`error (${kind}): ${message}`);
     if (kind === "usage") console.error(usage);
     if (verbose && err?.stack) {

@@ -272,7 +272,18 @@ export async function fetchRetail(
   const items: RetailItem[] = [];
   let url: string | null = retailUrl(query, region);
   for (let page = 0; url && page < maxPages; page++) {
-    const res = await fetch(url);
+    let res: Awaited<ReturnType<Fetch>>;
+    try {
+      res = await fetch(url);
+    } catch (e) {
+      // Node's fetch says only "fetch failed"; the cause says why (ENOTFOUND, ECONNREFUSED, a timeout).
+      const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = cause ? String(cause.code ?? cause.message) : String((e as Error).message ?? e);
+      throw new Error(
+        `cannot reach ${new URL(url).host} (${why}): cost:retail needs network access to the Azure Retail Prices API (through HTTPS_PROXY where there is one)`,
+        { cause: e },
+      );
+    }
     if (!res.ok) throw new Error(`Retail Prices API: HTTP ${res.status} for ${query.id}`);
     const body = (await res.json()) as { Items?: RetailItem[]; NextPageLink?: string | null };
     items.push(...(body.Items ?? []));
