@@ -537,6 +537,8 @@ describe("cost edges: a changed line says what it was", () => {
       "Storage 1,024 → 2,048 GB, 2 replicas",
     );
     assert.equal(fromTo("Gen5 BC_Gen5", "Gen5 BC_Gen5"), "Gen5 BC_Gen5");
+    // A number inside a word changes the word, not the digits alone ("DW500 → 300c" read as nonsense).
+    assert.equal(fromTo("Dedicated pool DW500c", "Dedicated pool DW300c"), "Dedicated pool DW500c → DW300c");
   });
 });
 

@@ -33,6 +33,7 @@ import {
   onceDeployedViolations,
   packVersion,
   previewExitCode,
+  previewResultLine,
   previewStack,
   stackPolicyConfig,
   toStackExport,
@@ -833,6 +834,17 @@ describe("offline preview", function () {
     assert.equal(previewExitCode(verdict, { errors: [] }, [], []), 0, "nothing more once deployed");
     const onceDeployed = [{ ...verdict.violations[0], enforcementLevel: "mandatory" as const }];
     assert.equal(previewExitCode(verdict, { errors: [] }, [], onceDeployed), 1, "a mandatory violation once deployed");
+    // The run's last line says which, with the exit code.
+    assert.equal(
+      previewResultLine(verdict, { errors: [] }, []),
+      "Result: exit 0 (no mandatory violation, schema error, first-deploy hazard or passed retirement)",
+    );
+    assert.equal(
+      previewResultLine(mandatory, { errors: [{} as never, {} as never] }, [{}], onceDeployed, [
+        { retirement: { id: "keyvault-control-plane-api" } },
+      ]),
+      "Result: exit 1 (1 mandatory violation, 1 mandatory violation once deployed, 2 ARM schema errors, 1 first-deploy hazard, 1 passed retirement (keyvault-control-plane-api))",
+    );
   });
 
   describe("command line", () => {
@@ -955,7 +967,7 @@ describe("offline preview", function () {
       );
       assert.match(
         fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"),
-        /\| PCI DSS requirement \| Rules \| Passed \| Failed \| Not applicable \| Exempted \|/,
+        /\| PCI DSS requirement \| Rules \| Passed \| Failed \(mandatory\) \| Advisory \| Not applicable \| Exempted \|/,
       );
     });
 

@@ -123,9 +123,20 @@ describe("verdict evidence: passed only when a rule evaluated something", () => 
 
   it("the Markdown evidence counts not-applicable rules apart from passed ones", () => {
     const md = verdictMarkdown(verdict, "pack@v1");
-    assert.match(md, /\| PCI DSS requirement \| Rules \| Passed \| Failed \| Not applicable \| Exempted \|/);
-    assert.match(md, /^\| 1\.3\.1 \| 2 \| 1 \| 0 \| 1 \| 0 \|$/m);
-    assert.match(md, /^\| 3\.5\.1 \| 3 \| 0 \| 2 \| 0 \| 1 \|$/m);
+    assert.match(
+      md,
+      /\| PCI DSS requirement \| Rules \| Passed \| Failed \(mandatory\) \| Advisory \| Not applicable \| Exempted \|/,
+    );
+    assert.match(md, /^\| 1\.3\.1 \| 2 \| 1 \| 0 \| 0 \| 1 \| 0 \|$/m);
+    // One rule with a mandatory finding, one with an advisory only (not a failure), one exempted.
+    assert.match(md, /^\| 3\.5\.1 \| 3 \| 0 \| 1 \| 1 \| 0 \| 1 \|$/m);
+    assert.match(md, /^Failed: a mandatory finding, which blocks the merge\. Advisory: findings that do not/m);
+    // The deployed view's section is there whenever that view was built, "None" when it found nothing.
+    assert.doesNotMatch(md, /### Mandatory once deployed/);
+    assert.match(
+      verdictMarkdown(verdict, "pack@v1", undefined, []),
+      /### Mandatory once deployed \(deployed view\)\n\nNone: /,
+    );
     assert.match(md, /^\| `rule-nothing-to-check` \| high \| 1\.3\.1 \| ⚪ not applicable \|$/m);
     assert.match(summaryLine(verdict), /\d+ policies: 4 evaluated, 1 not applicable[;,]/);
   });

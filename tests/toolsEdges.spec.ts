@@ -449,6 +449,20 @@ describe("tools edges: secrets never reach a report", () => {
         /^warning: 2 secret value\(s\) in .* are encrypted: .*`pulumi stack export --show-secrets`/m,
       );
       assert.match(out.stdout, new RegExp(`\\[advisory\\] ${RULE}`));
+      assert.doesNotMatch(out.stderr, /applies policies\/config/);
+      // Another stack's policy config over this export: allowed, and said.
+      const other = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [TS_RUN, "tools/analyze.ts", "--file", file, "--stack", "prod"],
+          { cwd: ROOT },
+          (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, stderr }),
+        ),
+      );
+      assert.match(
+        other.stderr,
+        /^warning: --stack prod applies policies\/config\/prod\.json to an export of the stack 'dev' \(its URNs name it\)$/m,
+      );
     });
 
     it("calls an offline export's secrets placeholders, and says nothing when no rule read one", async function () {

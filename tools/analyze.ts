@@ -49,7 +49,13 @@ runCli(USAGE, async (argv) => {
           .sort()
       : [];
     const exported = (doc as { deployment?: { resources?: { urn?: string }[] } })?.deployment?.resources?.[0]?.urn;
-    const stack = args.values.stack ?? exported?.split("::")[0].split(":")[2];
+    const exportedStack = exported?.split("::")[0].split(":")[2];
+    const stack = args.values.stack ?? exportedStack;
+    // Another stack's config over this export (dev's waivers over prod's resources) is allowed, but said.
+    if (args.values.stack && exportedStack && args.values.stack !== exportedStack)
+      process.stderr.write(
+        `warning: --stack ${args.values.stack} applies policies/config/${args.values.stack}.json to an export of the stack '${exportedStack}' (its URNs name it)\n`,
+      );
     if (stack && !known.includes(stack)) {
       const message = `no policies/config/${stack}.json (stacks with a policy config: ${known.join(", ") || "none"})`;
       if (args.values.stack) throw new UsageError(`--stack ${stack}: ${message}; or pass --policy-config FILE`);

@@ -22,7 +22,7 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --skip-schema         skip the ARM schema check of the request bodies
   --on DATE             check the dated retirements (tools/lib/retirements.ts) as of DATE (YYYY-MM-DD) instead of
                         today: will this stack still deploy then?
-  --quiet               print only the verdict
+  --quiet               leave out the resource tree and the per-type counts (the verdict, checks and cost stay)
   --verbose             stack traces on errors
 exit codes: 0 no mandatory violation, schema error, first-deploy hazard or passed retirement; 1 mandatory violations
             (in the first preview, or once deployed: over the deployed view), ARM schema errors, first-deploy hazards
@@ -75,8 +75,16 @@ runCli(USAGE, async (argv) => {
       { gated: first === "maybe" },
     );
   // Loaded after the arguments are checked, so bad usage answers at once.
-  const { packVersion, PACK_NAME, previewExitCode, previewStack, readPolicyConfig, ROOT, toStackExport } =
-    require("./lib/preview") as typeof import("./lib/preview");
+  const {
+    packVersion,
+    PACK_NAME,
+    previewExitCode,
+    previewResultLine,
+    previewStack,
+    readPolicyConfig,
+    ROOT,
+    toStackExport,
+  } = require("./lib/preview") as typeof import("./lib/preview");
   const { createCount, formatOnceDeployed, formatTree, formatVerdict, typeCounts, verdictJson, verdictMarkdown } =
     require("./lib/report") as typeof import("./lib/report");
   // "maybe": asked again, now that this process has run for a while (the load average may still count processes that
@@ -146,5 +154,7 @@ runCli(USAGE, async (argv) => {
       args.values.markdown,
       `${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${retirementsMarkdown(retirements, today)}\n${estimateMarkdown(cost)}`,
     );
-  return previewExitCode(verdict, schema, hazards, onceDeployed, retirements.filter(blocking));
+  const passed = retirements.filter(blocking);
+  console.log(`\n${previewResultLine(verdict, schema, hazards, onceDeployed, passed)}`);
+  return previewExitCode(verdict, schema, hazards, onceDeployed, passed);
 });

@@ -460,6 +460,37 @@ export async function analyzeExport(
 }
 
 /**
+ * The offline preview's last line: its exit code and what decided it, so that a failing run says why at its end (the
+ * findings themselves are above, in their sections).
+ */
+export function previewResultLine(
+  verdict: Verdict,
+  schema: Pick<SchemaCheck, "errors"> | undefined,
+  hazards: readonly unknown[] | undefined,
+  onceDeployed?: readonly Violation[],
+  passedRetirements?: readonly { readonly retirement: { readonly id: string } }[],
+): string {
+  const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  const mandatory = mandatoryViolations(verdict).length;
+  const reasons = [
+    ...(mandatory > 0 ? [n(mandatory, "mandatory violation")] : []),
+    ...((onceDeployed?.length ?? 0) > 0
+      ? [n(onceDeployed?.length ?? 0, "mandatory violation") + " once deployed"]
+      : []),
+    ...((schema?.errors.length ?? 0) > 0 ? [n(schema?.errors.length ?? 0, "ARM schema error")] : []),
+    ...((hazards?.length ?? 0) > 0 ? [n(hazards?.length ?? 0, "first-deploy hazard")] : []),
+    ...((passedRetirements?.length ?? 0) > 0
+      ? [
+          `${n(passedRetirements?.length ?? 0, "passed retirement")} (${(passedRetirements ?? []).map((r) => r.retirement.id).join(", ")})`,
+        ]
+      : []),
+  ];
+  return reasons.length > 0
+    ? `Result: exit 1 (${reasons.join(", ")})`
+    : "Result: exit 0 (no mandatory violation, schema error, first-deploy hazard or passed retirement)";
+}
+
+/**
  * The offline preview's exit code: 1 when the pull request must not merge (a mandatory violation of the first
  * preview or once deployed, an ARM schema error or a first-deploy hazard), else 0. Advisory violations never fail it:
  * dev's first preview always carries some (the "can't run during preview" ones, which the deployed view decides), and

@@ -237,17 +237,20 @@ export function verdictMarkdown(
     "",
     summaryLine(verdict),
     "",
-    "| PCI DSS requirement | Rules | Passed | Failed | Not applicable | Exempted |",
-    "|---|---|---|---|---|---|",
+    "| PCI DSS requirement | Rules | Passed | Failed (mandatory) | Advisory | Not applicable | Exempted |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const req of [...byReq.keys()].sort(requirementOrder)) {
     const names = byReq.get(req) ?? [];
     const s = names.map(status);
     lines.push(
-      `| ${req} | ${names.length} | ${s.filter((x) => x.startsWith("✅")).length} | ${s.filter((x) => x.startsWith("❌") || x.startsWith("⚠️")).length} | ${s.filter((x) => x.startsWith("⚪")).length} | ${names.filter((n) => exempted.has(n)).length} |`,
+      `| ${req} | ${names.length} | ${s.filter((x) => x.startsWith("✅")).length} | ${s.filter((x) => x.startsWith("❌")).length} | ${s.filter((x) => x.startsWith("⚠️")).length} | ${s.filter((x) => x.startsWith("⚪")).length} | ${names.filter((n) => exempted.has(n)).length} |`,
     );
   }
   lines.push(
+    "",
+    "Failed: a mandatory finding, which blocks the merge. Advisory: findings that do not, among them the rules the " +
+      'first preview could not decide ("can\'t run during preview"), which the deployed view decides.',
     "",
     "<details><summary>Rules</summary>",
     "",
@@ -272,6 +275,14 @@ export function verdictMarkdown(
       );
     }
   }
+  if (onceDeployed && onceDeployed.length === 0)
+    lines.push(
+      "",
+      "### Mandatory once deployed (deployed view)",
+      "",
+      "None: over the deployed view (ids and outputs known) the rules the first preview could not decide find no " +
+        "further mandatory violation.",
+    );
   if (onceDeployed?.length) {
     lines.push(
       "",

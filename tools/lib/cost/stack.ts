@@ -113,16 +113,23 @@ export interface CostDiff {
 }
 
 /**
- * Two meters that differ only in their numbers, as one: each number that changed written `old → new` ("Compute
- * BC_Gen5 8 vCores" and "… 16 vCores" → "Compute BC_Gen5 8 → 16 vCores").
+ * Two meters that differ only in their numbers, as one: each word that changed written `old → new` ("Compute
+ * BC_Gen5 8 vCores" and "… 16 vCores" → "Compute BC_Gen5 8 → 16 vCores"; "Dedicated pool DW500c" and "… DW300c" →
+ * "Dedicated pool DW500c → DW300c", a number inside a word keeping its word). A trailing comma stays outside.
  */
 export function fromTo(before: string, after: string): string {
-  const nums = before.match(/[\d,.]+/g) ?? [];
-  let i = 0;
-  return after.replace(/[\d,.]+/g, (n) => {
-    const was = nums[i++];
-    return was !== undefined && was !== n ? `${was} → ${n}` : n;
-  });
+  const words = (text: string) => text.split(/(\s+)/);
+  const was = words(before);
+  const now = words(after);
+  if (was.length !== now.length) return after;
+  return now
+    .map((w, i) => {
+      if (w === was[i]) return w;
+      const [, a, comma] = /^(.*?)(,?)$/.exec(was[i]) ?? [];
+      const [, b, comma2] = /^(.*?)(,?)$/.exec(w) ?? [];
+      return comma === comma2 ? `${a} → ${b}${comma2}` : `${was[i]} → ${w}`;
+    })
+    .join("");
 }
 
 const key = (l: CostLine) => `${l.urn}\u0000${l.priceId}\u0000${l.meter.replace(/[\d,.]+/g, "#")}`;
