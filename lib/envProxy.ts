@@ -1,16 +1,19 @@
 /**
  * The proxy a request goes through, read from the environment as the azure-native provider reads it, so that a
  * runner that reaches Azure only through a proxy gets the program's own ARM reads (components/shared/armRead.ts) and
- * `npm run cost:retail` through it too. Node's fetch ignores `HTTPS_PROXY`.
+ * `npm run cost:retail` through it too. Node's fetch ignores `HTTPS_PROXY` by default (newer Node versions read it
+ * under `NODE_USE_ENV_PROXY=1`).
  *
  * The provider's ARM client is azcore's default transport (pulumi-azure-native provider/pkg/azure/client_azcore.go sets
  * no transport), whose `Proxy` is Go's `http.ProxyFromEnvironment` (azure-sdk-for-go
  * sdk/azcore/runtime/transport_default_http_client.go), i.e. golang.org/x/net/http/httpproxy. This module ports its
- * rules (proxy.go `FromEnvironment`, `proxyForURL`, `parseProxy`, `useProxy`, `init`; tests/libEdges.spec.ts runs its
+ * rules (proxy.go `FromEnvironment`, `proxyForURL`, `parseProxy`, `useProxy`, `init`; tests/envProxy.spec.ts runs its
  * proxy_test.go tables):
  * - an `https` URL goes through `HTTPS_PROXY` (else `https_proxy`), an `http` one through `HTTP_PROXY` (else
  *   `http_proxy`): never the other's, and not through `ALL_PROXY`;
- * - a proxy without a scheme is `http://`;
+ * - a proxy without a scheme is `http://`; one that does not parse as a URL is dropped and the request goes direct,
+ *   as Go's `init` keeps no proxy when `parseProxy` fails (the two parsers differ on some malformed values: Go's
+ *   retry with `http://` before the text can accept what the WHATWG parser refuses);
  * - never for `localhost` or a loopback address, nor for a host `NO_PROXY` (else `no_proxy`) names: `*` for every
  *   host; an IP, an IP with a port, or a CIDR range; a domain (`example.com` is itself and its subdomains,
  *   `.example.com` and `*.example.com` its subdomains only), optionally with a port.
@@ -194,6 +197,18 @@ export function useProxy(host: string, port: string, noProxy: string): boolean {
   return true;
 }
 
+/** Whether a proxy URL parses, its user and password included (an invalid escape there fails Go's parse too). */
+function parses(proxy: string): boolean {
+  try {
+    const u = new URL(proxy);
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+    return u.host !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** The proxy `url` goes through (its URL as the environment names it), or undefined to connect directly. */
 export function proxyForUrl(url: string, env: ProxyEnv = process.env): string | undefined {
   const target = new URL(url);
@@ -204,7 +219,7 @@ export function proxyForUrl(url: string, env: ProxyEnv = process.env): string | 
       : scheme === "http"
         ? parseProxy(envAny(env, "HTTP_PROXY", "http_proxy"))
         : undefined;
-  if (proxy === undefined) return undefined;
+  if (proxy === undefined || !parses(proxy)) return undefined;
   const host = ascii(target.hostname.replace(/^\[(.*)\]$/, "$1"));
   const port = target.port !== "" ? target.port : scheme === "https" ? "443" : "80";
   return useProxy(host, port, envAny(env, "NO_PROXY", "no_proxy")) ? proxy : undefined;

@@ -4,9 +4,9 @@ import { envFetch, parseProxy, proxyForUrl, useProxy, type ProxyEnv } from "../l
 
 /**
  * lib/envProxy.ts ports golang.org/x/net/http/httpproxy (the provider's proxy rules): these are its proxy_test.go
- * tables (golang/net 0ca694d, http/httpproxy/proxy_test.go), as Go writes them, less two cases the port leaves out on
- * purpose (the CGI refusal of HTTP_PROXY: every URL here is https; a request URL with an IPv6 zone, which Node's URL
- * parser refuses).
+ * tables (golang/net 0ca694d, http/httpproxy/proxy_test.go), as Go writes them, less three cases the port leaves out
+ * on purpose (the two about CGI, whose refusal of HTTP_PROXY concerns http URLs: every URL here is https; a request
+ * URL with an IPv6 zone, which Node's URL parser refuses).
  */
 describe("envProxy: the provider's proxy rules (Go's httpproxy)", () => {
   const cases: { env: ProxyEnv; req?: string; want: string | undefined }[] = [
@@ -107,6 +107,10 @@ describe("envProxy: the provider's proxy rules (Go's httpproxy)", () => {
     assert.equal(proxyForUrl(url, { HTTPS_PROXY: "p:3128", NO_PROXY: "management.azure.com:8443" }), "http://p:3128");
     assert.equal(proxyForUrl(url, { HTTP_PROXY: "p:3128", ALL_PROXY: "p:3128" }), undefined);
     assert.equal(parseProxy(""), undefined);
+    // A value that does not parse is dropped, as Go's init drops it: the request goes direct.
+    assert.equal(proxyForUrl(url, { HTTPS_PROXY: "http://[::1" }), undefined);
+    assert.equal(proxyForUrl(url, { HTTPS_PROXY: "http://us%zzer:pw@proxy:3128" }), undefined);
+    assert.equal(proxyForUrl(url, { HTTPS_PROXY: "http://us%40er:pw@proxy:3128" }), "http://us%40er:pw@proxy:3128");
   });
 });
 

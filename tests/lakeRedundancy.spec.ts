@@ -48,12 +48,12 @@ describe("a storage account's redundancy change against the deployed account", (
     assert.equal(lrsToZrs.wanted, "Standard_ZRS");
     assert.match(
       lrsToZrs.remedy,
-      /^Adding zone redundancy is a conversion Microsoft runs, not an update Azure takes \(redundancy-migration: "Perform a conversion"\): set Standard_LRS back, or run `az storage account migration start --account-name stlake -g rg-data --sku Standard_ZRS --no-wait`/,
+      /^Adding zone redundancy is a conversion Microsoft runs, not an update Azure takes \(redundancy-migration: "Perform a conversion"\): set Standard_LRS back, or run `az storage account migration start --account-name stlake -g rg-data --sku Standard_ZRS --no-wait --yes`/,
     );
     // With the geo-redundancy changed too: first the update that changes it, then the conversion.
     assert.match(
       change("Standard_LRS", "Standard_RAGZRS")[0].remedy,
-      /run `az storage account update -g rg-data -n stlake --sku Standard_RAGRS`, then `az storage account migration start --account-name stlake -g rg-data --sku Standard_RAGZRS --no-wait`/,
+      /run `az storage account update -g rg-data -n stlake --sku Standard_RAGRS`, then `az storage account migration start --account-name stlake -g rg-data --sku Standard_RAGZRS --no-wait --yes` .*keep olap\.lake\.sku at Standard_RAGRS meanwhile/,
     );
     assert.match(
       change("Standard_GZRS", "Standard_LRS")[0].remedy,
@@ -73,7 +73,28 @@ describe("a storage account's redundancy change against the deployed account", (
     );
     assert.equal(running.kind, "refused");
     assert.equal(running.deployed, "Standard_GRS (a conversion to Standard_GZRS in progress)");
-    assert.match(running.remedy, /az storage account migration show --account-name stlake -g rg-data/);
+    assert.match(
+      running.remedy,
+      /set olap\.lake\.sku back to Standard_GRS meanwhile \(an unchanged SKU passes\), and once `az storage account migration show --account-name stlake -g rg-data --name default` reports Complete, set it to Standard_GZRS/,
+    );
+    // Asked for and not begun: only the account's migration says so.
+    const [submitted] = redundancyConflicts(
+      { sku: "Standard_LRS", migration: { status: "SubmittedForConversion", targetSku: "Standard_ZRS" } },
+      "Standard_ZRS",
+      "olap.lake.sku",
+      lake,
+    );
+    assert.equal(submitted.deployed, "Standard_LRS (a conversion to Standard_ZRS submitted, not begun)");
+    // The config that keeps the deployed SKU passes meanwhile.
+    assert.deepEqual(
+      redundancyConflicts(
+        { sku: "Standard_LRS", migration: { status: "InProgress", targetSku: "Standard_ZRS" } },
+        "Standard_LRS",
+        "k",
+        lake,
+      ),
+      [],
+    );
     assert.deepEqual(
       redundancyConflicts(
         { sku: "Standard_GZRS", conversion: { status: "Succeeded", targetSku: "Standard_GZRS" } },
@@ -83,6 +104,31 @@ describe("a storage account's redundancy change against the deployed account", (
       ),
       [],
     );
+  });
+
+  it("refuses any change within 72 hours of a conversion's end, naming when it may come", () => {
+    const converted = {
+      sku: "Standard_ZRS",
+      conversion: { status: "Succeeded", targetSku: "Standard_ZRS", endTime: "2026-12-06T10:00:00Z" },
+    };
+    const [hold] = redundancyConflicts(
+      converted,
+      "Standard_GZRS",
+      "olap.lake.sku",
+      lake,
+      new Date("2026-12-08T09:59:00Z"),
+    );
+    assert.equal(hold.kind, "refused");
+    assert.equal(hold.deployed, "Standard_ZRS (converted 2026-12-06T10:00:00.000Z)");
+    assert.match(hold.remedy, /you must wait at least 72 hours .* keep Standard_ZRS until 2026-12-09T10:00:00\.000Z\./);
+    const [after] = redundancyConflicts(
+      converted,
+      "Standard_GZRS",
+      "olap.lake.sku",
+      lake,
+      new Date("2026-12-09T10:01:00Z"),
+    );
+    assert.equal(after.kind, "advised");
   });
 
   it("warns of geo-redundancy added (egress, no failover before the first copy) or removed (the copy deleted)", () => {
@@ -100,7 +146,7 @@ describe("a storage account's redundancy change against the deployed account", (
     assert.match(readAccess.remedy, /billed at the read-access rate for 30 more days/);
   });
 
-  it("dev's program reads the lake's account by its names before the account registers (none in a first preview)", async () => {
+  it("dev's program reads the lake's account by the names the account registers with (none in a first preview)", async () => {
     const { run, previewRun } = await previewOf("dev");
     const account = byName(run.resources, "olap-lake");
     const reads = invokesOf(run, "azure-native:storage:getStorageAccount");
@@ -111,11 +157,16 @@ describe("a storage account's redundancy change against the deployed account", (
     assert.deepEqual(invokesOf(previewRun, "azure-native:storage:getStorageAccount"), []);
   });
 
-  it("a preview of dev whose lake is deployed LRS refuses the config's ZRS, naming olap.lake.sku", async function () {
+  it("a preview of dev whose lake is deployed LRS refuses the config's ZRS, naming olap.lake.sku; one with a conversion asked for says so", async function () {
     this.timeout(300_000);
+    const lrs = await runDeployedElsewise("dev", "lake-lrs");
     assert.match(
-      await refusalOf("dev", "lake-lrs"),
+      lrs.error ?? "",
       /error serializing property "accountName": the stack config asks for a change Azure refuses on the data lake '[^']+' as the program would send it:\n {2}olap\.lake\.sku: the deployed value is Standard_LRS, the stack config asks for Standard_ZRS\. Adding zone redundancy is a conversion/,
+    );
+    assert.match(
+      await refusalOf("dev", "lake-submitted"),
+      /olap\.lake\.sku: the deployed value is Standard_LRS \(a conversion to Standard_ZRS submitted, not begun\), the stack config asks for Standard_ZRS\. Azure takes no SKU change while a conversion is pending/,
     );
   });
 
@@ -131,10 +182,18 @@ describe("a storage account's redundancy change against the deployed account", (
     );
     assert.match(
       await refusalOf("prod", "lake-converting"),
-      /olap\.lake\.sku: the deployed value is Standard_GRS \(a conversion to Standard_GZRS in progress\), the stack config asks for Standard_GZRS\. Azure takes no SKU change while a conversion runs/,
+      /olap\.lake\.sku: the deployed value is Standard_GRS \(a conversion to Standard_GZRS in progress\), the stack config asks for Standard_GZRS\. Azure takes no SKU change while a conversion is pending or runs/,
     );
+    assert.match(
+      await refusalOf("prod", "lake-hold"),
+      /olap\.lake\.sku: the deployed value is Standard_ZRS \(converted [^)]+\), the stack config asks for Standard_GZRS\. "After a zone-redundancy conversion, you must wait at least 72 hours/,
+    );
+    // The SKU changes: the account's pending conversion was read (none).
+    assert.equal(zrs.reads.filter((r) => /\/storageAccounts\/[^/]+\/accountMigrations\/default$/.test(r)).length, 1);
     const same = await runDeployedElsewise("prod", "lake-same");
     assert.equal(same.error, undefined);
+    // The same SKU: nothing more is read.
+    assert.equal(same.reads.filter((r) => r.endsWith("/accountMigrations/default")).length, 0);
     assert.deepEqual(
       same.warned.filter((w) => w.includes("olap.lake.sku")),
       [],

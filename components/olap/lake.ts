@@ -13,6 +13,7 @@ import {
   afterCreationOnlyCheck,
   deployedOrNone,
   deployer,
+  readArm,
   redundancyConflicts,
   storageServiceDiagnostics,
   hardenedStorageAccount,
@@ -20,6 +21,7 @@ import {
   privateEndpoint,
   Serial,
   type CustomerManagedKey,
+  type DeployedRedundancy,
   type DiagnosticSettingsTarget,
   type LockSpec,
   type PrivateEndpointTarget,
@@ -27,6 +29,9 @@ import {
   type Tags,
 } from "../shared";
 import { FILE_SYSTEMS, lifecycleRules, type FileSystemRole } from "./settings";
+
+/** The API version of the lake's migration read (the one azure-native 3 sends for storage accounts). */
+export const STORAGE_API_VERSION = "2024-01-01";
 
 export interface DataLakeArgs {
   readonly context: StackContext;
@@ -80,21 +85,42 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
     pulumi.all([context.globalName("storageAccount", args.suffix, "lake"), pulumi.output(rg)]),
     {
       resource: ([n]) => `the data lake '${n}'`,
-      read: ([accountName, resourceGroupName]) =>
-        deployedOrNone(() => storage.getStorageAccount({ accountName, resourceGroupName }, { parent })),
-      conflicts: (deployed, [accountName, resourceGroupName]) =>
-        redundancyConflicts(
-          {
-            sku: deployed.sku.name,
-            conversion: {
-              status: deployed.storageAccountSkuConversionStatus?.skuConversionStatus,
-              targetSku: deployed.storageAccountSkuConversionStatus?.targetSkuName,
-            },
+      read: async ([accountName, resourceGroupName]) => {
+        const deployed = await deployedOrNone(() =>
+          storage.getStorageAccount({ accountName, resourceGroupName }, { parent }),
+        );
+        if (deployed === undefined) return undefined;
+        const conversion = deployed.storageAccountSkuConversionStatus;
+        const account: DeployedRedundancy = {
+          sku: deployed.sku.name,
+          conversion: {
+            status: conversion?.skuConversionStatus,
+            targetSku: conversion?.targetSkuName,
+            endTime: conversion?.endTime,
           },
-          lake.sku,
-          "olap.lake.sku",
-          { accountName, resourceGroupName, pair: EU_REGION_PAIRS[context.config.location] },
-        ),
+        };
+        if (account.sku === lake.sku) return account;
+        // A conversion asked for and not begun shows only here (azure-native has no read of it): 404 when none.
+        try {
+          const migration = await readArm(`${deployed.id}/accountMigrations/default`, STORAGE_API_VERSION, { parent });
+          const properties = (migration?.properties ?? {}) as { migrationStatus?: string; targetSkuName?: string };
+          return { ...account, migration: { status: properties.migrationStatus, targetSku: properties.targetSkuName } };
+        } catch (error) {
+          void pulumi.log.warn(
+            `the data lake '${accountName}': olap.lake.sku changes ${account.sku} to ${lake.sku}, and whether a ` +
+              `conversion is pending could not be read (${String(error)}): check with \`az storage account migration ` +
+              `show --account-name ${accountName} -g ${resourceGroupName} --name default\` before the up.`,
+            parent,
+          );
+          return account;
+        }
+      },
+      conflicts: (deployed, [accountName, resourceGroupName]) =>
+        redundancyConflicts(deployed, lake.sku, "olap.lake.sku", {
+          accountName,
+          resourceGroupName,
+          pair: EU_REGION_PAIRS[context.config.location],
+        }),
     },
   ).apply(([n]) => n);
   const account = hardenedStorageAccount(

@@ -15,7 +15,11 @@
  *   the SKU with the new geo-redundancy, "then perform a conversion". Sent as an update, Azure refuses it
  *   (`StorageAccountTypeConversionNotAllowed`, "The storage account does not support SKU conversion", srp_error_codes);
  * - Standard and Premium are different account types: no change between them (a new account and a copy).
- * While a conversion runs the account reports `storageAccountSkuConversionStatus` `InProgress` and its old SKU.
+ * While a conversion runs the account reports `storageAccountSkuConversionStatus` `InProgress` and its old SKU; a
+ * conversion asked for but not begun yet ("typically begins within 72 hours") shows only in the account's
+ * `accountMigrations/default` (`migrationStatus` `SubmittedForConversion`, then `InProgress`: what `az storage account
+ * migration show` reads). "After a zone-redundancy conversion, you must wait at least 72 hours before changing the
+ * redundancy setting of the storage account again" (redundancy-migration, "Timing and frequency").
  */
 import type { CreationOnlyConflict } from "./deployed";
 
@@ -50,8 +54,14 @@ export function skuOf(r: Redundancy): string {
 /** The deployed account as the check reads it (getStorageAccount's `sku.name` and conversion status). */
 export interface DeployedRedundancy {
   readonly sku: string;
-  readonly conversion?: { readonly status?: string; readonly targetSku?: string };
+  /** `storageAccountSkuConversionStatus`: `InProgress`, `Succeeded` or `Failed`, the target and the end time. */
+  readonly conversion?: { readonly status?: string; readonly targetSku?: string; readonly endTime?: string };
+  /** `accountMigrations/default`'s `properties` (read only when the SKU changes): a conversion asked for. */
+  readonly migration?: { readonly status?: string; readonly targetSku?: string };
 }
+
+/** How long Azure takes no redundancy change after a zone conversion (redundancy-migration, "Timing and frequency"). */
+export const CONVERSION_HOLD_MS = 72 * 3_600_000;
 
 /** Where the account is: for the commands the messages give. */
 export interface AccountRef {
@@ -72,22 +82,43 @@ export function redundancyConflicts(
   wanted: string,
   key: string,
   account: AccountRef,
+  now: Date = new Date(),
 ): CreationOnlyConflict[] {
   const az = `-g ${account.resourceGroupName} -n ${account.accountName}`;
-  const running = deployed.conversion?.status === "InProgress";
-  if (running && wanted !== deployed.sku)
+  if (wanted === deployed.sku) return [];
+  const show = `\`az storage account migration show --account-name ${account.accountName} -g ${account.resourceGroupName} --name default\``;
+  const pending = ["SubmittedForConversion", "InProgress"].includes(deployed.migration?.status ?? "")
+    ? { status: deployed.migration?.status ?? "", target: deployed.migration?.targetSku }
+    : deployed.conversion?.status === "InProgress"
+      ? { status: "InProgress", target: deployed.conversion.targetSku }
+      : undefined;
+  if (pending)
     return [
       {
         key,
         kind: "refused",
-        deployed: `${deployed.sku} (a conversion to ${deployed.conversion?.targetSku ?? "another SKU"} in progress)`,
+        deployed: `${deployed.sku} (a conversion to ${pending.target ?? "another SKU"} ${pending.status === "InProgress" ? "in progress" : "submitted, not begun"})`,
         wanted,
         remedy:
-          `Azure takes no SKU change while a conversion runs: wait for it to end (\`az storage account migration show ` +
-          `--account-name ${account.accountName} -g ${account.resourceGroupName}\`), then pulumi up --refresh.`,
+          `Azure takes no SKU change while a conversion is pending or runs (it can take weeks): set ${key} back to ` +
+          `${deployed.sku} meanwhile (an unchanged SKU passes), and once ${show} reports Complete, set it to ` +
+          `${pending.target ?? "the new SKU"} and pulumi up --refresh.`,
       },
     ];
-  if (wanted === deployed.sku) return [];
+  const ended = deployed.conversion?.status === "Succeeded" ? Date.parse(deployed.conversion.endTime ?? "") : NaN;
+  if (Number.isFinite(ended) && now.getTime() - ended < CONVERSION_HOLD_MS)
+    return [
+      {
+        key,
+        kind: "refused",
+        deployed: `${deployed.sku} (converted ${new Date(ended).toISOString()})`,
+        wanted,
+        remedy:
+          `"After a zone-redundancy conversion, you must wait at least 72 hours before changing the redundancy ` +
+          `setting of the storage account again" (redundancy-migration): keep ${deployed.sku} until ` +
+          `${new Date(ended + CONVERSION_HOLD_MS).toISOString()}.`,
+      },
+    ];
   const from = redundancyOf(deployed.sku);
   const to = redundancyOf(wanted);
   if (!from || !to) return [];
@@ -109,8 +140,10 @@ export function redundancyConflicts(
       `${to.zonal ? "Adding" : "Removing"} zone redundancy is a conversion Microsoft runs, not an update Azure takes ` +
         `(redundancy-migration: "Perform a conversion"): set ${deployed.sku} back, or run ${first}` +
         `\`az storage account migration start --account-name ${account.accountName} -g ${account.resourceGroupName} ` +
-        `--sku ${wanted} --no-wait\` (hours to days; the account stays available), and once ` +
-        `\`az storage account migration show\` reports it complete, pulumi up --refresh.`,
+        `--sku ${wanted} --no-wait --yes\` (Microsoft: it typically begins within 72 hours and completes in a few ` +
+        `days, up to several weeks; an account with a hierarchical namespace, as a data lake, may pause under 30 ` +
+        `seconds), keep ${key} at ${step} meanwhile (the SKU the account has until then) until ${show} reports ` +
+        `Complete, then pulumi up --refresh.`,
     );
   }
   const pair = account.pair ? ` in ${account.pair}` : "";

@@ -65,7 +65,6 @@ export function prodWithAuditArchiveOf(): Promise<readonly ResourceRecord[]> {
   return once("prod+archiveTriggerAudit", prodWithAuditArchive);
 }
 
-/** Resources of a type (type token), in registration order. */
 /** The invokes of `token` a run made (with their inputs), in order. */
 export function invokesOf<I extends { readonly token: string }>(
   run: { readonly invokes: readonly I[] },
@@ -74,6 +73,7 @@ export function invokesOf<I extends { readonly token: string }>(
   return run.invokes.filter((i) => i.token === token);
 }
 
+/** Resources of a type (type token), in registration order. */
 export function ofType(resources: readonly ResourceRecord[], type: string): ResourceRecord[] {
   return resources.filter((r) => r.type === type);
 }

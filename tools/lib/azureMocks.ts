@@ -614,11 +614,13 @@ const ARM_READS: readonly RegExp[] = [
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DocumentDB\/databaseAccounts\/[^/]+\/sqlDatabases\/[^/]+\/containers\/[^/]+\/throughputSettings\/default$/,
   // An Azure SQL database's space (components/oltp/space.ts).
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/servers\/[^/]+\/databases\/[^/]+\/usages$/,
+  // A storage account's pending conversion (components/olap/lake.ts).
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/accountMigrations\/default$/,
 ];
 
 /**
  * The program's own ARM reads (components/shared/armRead.ts: a Cosmos DB container's throughput settings, a SQL
- * database's space), as the invokes of the creation-only checks are answered: nothing deployed (a first preview never
+ * database's space, a storage account's pending conversion), as the invokes of the creation-only checks are answered: nothing deployed (a first preview never
  * reads: the names are unknown then). An ARM path it does not know fails the run, naming it, as an invoke without a
  * mock does.
  */
