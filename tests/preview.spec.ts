@@ -987,7 +987,7 @@ describe("offline preview", function () {
 
     it("exits 2 with one clear line and the usage on bad arguments", () => {
       assert.equal(usage.code, 2);
-      assert.match(usage.stderr, /^error \(usage\): unknown argument '--stak'\n/);
+      assert.match(usage.stderr, /^error \(usage\): unknown argument '--stak' \(did you mean --stack\?\)\n/);
       assert.doesNotMatch(usage.stderr, /\n\s+at /, "no stack trace without --verbose");
     });
 

@@ -220,6 +220,13 @@ describe("tools edges: the policy runner never lets a mandatory finding through"
       /unknown policy 'azure-native-no-such-rule' \(not in the pack\)/,
     ));
 
+  it("names the pack's policy a misspelt config entry was probably meant to be", () =>
+    refused(
+      () =>
+        resolvePolicies(policies, { "azure-native-general-resource-enforce-eu-locaton": "mandatory" } as PackConfig),
+      /unknown policy 'azure-native-general-resource-enforce-eu-locaton' \(not in the pack; did you mean 'azure-native-general-resource-enforce-eu-location'\?\)/,
+    ));
+
   it("refuses a config that leaves a required setting without a value, even when the file sets nothing", () => {
     const needsThreshold: ResourceValidationPolicy = {
       name: "edge-needs-threshold",
@@ -816,7 +823,13 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       assert.equal(help.code, 0, `${tool} --help`);
       assert.match(help.stdout, /^usage: npm run /, tool);
       assert.equal(bad.code, 2, `${tool} --chek`);
-      assert.match(bad.stderr, /^error \(usage\): unknown argument '--chek'\nusage: npm run /, tool);
+      // The generators take --check: they name it; the bench has nothing close.
+      const hint = tool === "bench" ? "" : " \\(did you mean --check\\?\\)";
+      assert.match(
+        bad.stderr,
+        new RegExp(`^error \\(usage\\): unknown argument '--chek'${hint}\\nusage: npm run `),
+        tool,
+      );
       assert.equal(bad.stdout, "", tool);
     });
   });
@@ -876,6 +889,32 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       () => parseArgs(["--json", "--quiet"], ["json"], ["quiet"]),
       (e: unknown) => e instanceof UsageError && e.message === "--json needs a value",
     ));
+
+  it("a misspelt option names the closest one; an option given twice is refused; npm's swallowed option is explained", () => {
+    const usage = (argv: string[], env: Record<string, string> = {}) => {
+      try {
+        parseArgs(argv, ["stack", "json", "stack-file"], ["quiet"], env);
+        return "";
+      } catch (e) {
+        assert.ok(e instanceof UsageError);
+        return e.message;
+      }
+    };
+    assert.equal(usage(["--jsn", "x.json"]), "unknown argument '--jsn' (did you mean --json?)");
+    assert.equal(usage(["--qiet"]), "unknown argument '--qiet' (did you mean --quiet?)");
+    assert.equal(usage(["--zzz"]), "unknown argument '--zzz'");
+    assert.equal(
+      usage(["--stack", "dev", "--stack", "prod"]),
+      "--stack given twice ('dev', then 'prod'): give it once",
+    );
+    assert.equal(usage(["--stack", "dev", "--stack=dev"]), "", "the same value twice is harmless");
+    // `npm run preview:offline --stack dev`: npm keeps --stack (npm_config_stack) and passes `dev` on.
+    assert.equal(
+      usage(["dev"], { npm_lifecycle_event: "preview:offline", npm_config_stack: "true" }),
+      "unknown argument 'dev' (npm took --stack for itself: options go after --, as in npm run preview:offline -- --stack dev)",
+    );
+    assert.equal(usage(["dev"], {}), "unknown argument 'dev'");
+  });
 
   it("a stack config type error: exit 2, `error (config)`, the key named, no stack-trace hint", async () => {
     const stackFile = path.join(dir, "Pulumi.dev.yaml");

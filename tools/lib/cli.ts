@@ -4,6 +4,7 @@
  * one-line errors (stack traces only with --verbose).
  */
 import * as fs from "node:fs";
+import { closest } from "../../lib/closest";
 import * as path from "node:path";
 
 export class UsageError extends Error {
@@ -63,8 +64,18 @@ export interface ParsedArgs {
   readonly flags: Set<string>;
 }
 
-/** Parses `--name value` options and `--flag` switches; rejects anything not declared. */
-export function parseArgs(argv: readonly string[], options: readonly string[], flags: readonly string[]): ParsedArgs {
+/**
+ * Parses `--name value` options and `--flag` switches; rejects anything not declared (naming the closest declared
+ * one), and an option given twice. `env` is the environment npm ran the tool in: `npm run <script> --stack dev`
+ * (the `--` forgotten) takes `--stack` as an npm setting (`npm_config_stack`) and hands the tool `dev` alone, which the
+ * error then explains.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  options: readonly string[],
+  flags: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ParsedArgs {
   const values: Record<string, string> = {};
   const set = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -75,9 +86,22 @@ export function parseArgs(argv: readonly string[], options: readonly string[], f
     } else if (key && options.includes(key)) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith("--")) throw new UsageError(`--${key} needs a value`);
+      if (key in values && values[key] !== value)
+        throw new UsageError(`--${key} given twice ('${values[key]}', then '${value}'): give it once`);
       values[key] = value;
+    } else if (key) {
+      const near = closest(key, [...options, ...flags]);
+      throw new UsageError(`unknown argument '${arg}'${near ? ` (did you mean --${near}?)` : ""}`);
     } else {
-      throw new UsageError(`unknown argument '${arg}'`);
+      // An option npm took for its own: its name is in the environment as an npm setting.
+      const script = env.npm_lifecycle_event;
+      const swallowed = options.find((o) => env[`npm_config_${o.replace(/-/g, "_")}`] !== undefined);
+      throw new UsageError(
+        `unknown argument '${arg}'` +
+          (script && swallowed
+            ? ` (npm took --${swallowed} for itself: options go after --, as in npm run ${script} -- --${swallowed} ${arg})`
+            : ""),
+      );
     }
   }
   return { values, flags: set };

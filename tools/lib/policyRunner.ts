@@ -8,6 +8,7 @@
  * CLI's launcher. Deliberately stricter than the CLI: a config naming a policy the pack does not have, or a setting a
  * policy does not declare, is an error here (the CLI passes both through silently; see `resolvePolicies`).
  */
+import { closest } from "../../lib/closest";
 import type {
   EnforcementLevel,
   Policies,
@@ -311,7 +312,10 @@ export function resolvePolicies(
   const names = new Set(policies.map((p) => p.name));
   for (const [key, value] of Object.entries(config)) {
     if (key !== "all" && !names.has(key)) {
-      throw new PolicyConfigError(`policy config: unknown policy '${key}' (not in the pack)`);
+      const near = closest(key, [...names]);
+      throw new PolicyConfigError(
+        `policy config: unknown policy '${key}' (not in the pack${near ? `; did you mean '${near}'?` : ""})`,
+      );
     }
     const level = typeof value === "string" ? value : value?.enforcementLevel;
     if (level !== undefined && !LEVELS.includes(level)) {
