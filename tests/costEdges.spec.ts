@@ -9,6 +9,7 @@ import { capacity, formatCapacity, ruPerTransaction, type CapacityRow } from "..
 import { estimate, estimateMarkdown, formatEstimate, type Estimate } from "../tools/lib/cost/estimate";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES } from "../tools/lib/cost/prices";
 import { diffEstimates, formatDiff, fromTo } from "../tools/lib/cost/stack";
+import { devShortNote } from "../tools/lib/costDocs/capacityDoc";
 import { merchantOnPath } from "../tools/lib/costDocs/scenarios";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { movedUrns } from "../tools/lib/changes";
@@ -576,5 +577,33 @@ describe("cost edges: a renamed resource's lines compare as one", () => {
     assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(renamed, "/K1")])], [[old, renamed]]);
     assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(renamed, "/k2", [old])])], [[old, renamed]]);
     assert.deepEqual([...movedUrns([rec(old, "/k1")], [rec(old, "/k1"), rec(renamed, "/k1")])], []);
+  });
+});
+
+describe("cost edges: docs/capacity.md explains dev's rows below its target", () => {
+  const row = (metric: string, headroom: number, basis = "") => ({
+    tier: "ingestion",
+    resource: `app-${metric}`,
+    metric,
+    capacity: 86.957,
+    load: 100,
+    unit: metric,
+    headroom,
+    basis,
+  });
+  const dev = (capacity: ReturnType<typeof row>[]) =>
+    ({ capacity, load: { transactionsPerSecond: 100 } }) as unknown as Parameters<typeof devShortNote>[0];
+
+  it("names the scorer's poll and its lever, lists any other row as it stands, and says so when none is short", () => {
+    const scorer = row("changes/s", 0.87, "each instance 100 changes per 0.15 s batch + 1 s poll");
+    const note = devShortNote(dev([scorer, row("req/s", 2)]));
+    assert.match(
+      note,
+      /^\*\*Below dev's target:\*\* app-changes\/s\. dev's fraud scorer polls every 1 s \(`ingestion\.functions\.fraudScoring\.sqlTriggerPollingMs`\)/,
+    );
+    assert.match(note, /scores at most 86 changes\/s, under dev's 100 transactions\/s/);
+    assert.doesNotMatch(note, /Also below it/);
+    assert.match(devShortNote(dev([scorer, row("MB/s", 0.5)])), /Also below it: app-MB\/s \(MB\/s\)\.$/);
+    assert.equal(devShortNote(dev([row("req/s", 2)])), "Every dev tier carries dev's target load.");
   });
 });

@@ -23,7 +23,8 @@ export function capacityDoc(dev: StackCost, prod: StackCost): string {
 The seed's load test is **10K transactions/s** (1,000 virtual users for 5 minutes) and its nightly ETL handles
 **1M transactions a day**. The target load is config (\`load\` in \`Pulumi.<stack>.yaml\`, seed defaults in
 \`lib/usage.ts\`); \`tools/lib/cost/capacity.ts\` computes, from the same resource inputs the estimator prices, what
-each tier can carry, and a test fails when a prod tier is below the target.
+each tier can carry, and a test fails when a prod tier is below the target (except the row named **Short** below,
+whose sizing waits on a load-test measurement).
 
 **Where the RU figures come from.** Microsoft's table of write and read charges by document size (1 KB: 4.95 RU
 write, 1 RU read; 2 KB: 6.29 / 1.04; …, https://learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption,
@@ -91,6 +92,7 @@ dev is downsized on purpose (serverless SQL and Cosmos DB): its target is ${dev.
 \`Pulumi.dev.yaml\`), for functional and integration tests, not the seed's load test.
 
 ${capacityMarkdown(dev.capacity)}
+${devShortNote(dev)}
 
 ## Azure ML quota to request
 
@@ -112,4 +114,30 @@ ${quotaMarkdown(mlQuotas(prod.resources))}
 ### dev
 
 ${quotaMarkdown(mlQuotas(dev.resources))}`;
+}
+
+/**
+ * What dev's rows below its target mean: the scorer's, at dev's slow poll (chosen for the audit's cost), is expected
+ * and named with its lever; any other is listed as it stands.
+ */
+export function devShortNote(dev: StackCost): string {
+  const short = dev.capacity.filter((r) => r.headroom < 1);
+  if (short.length === 0) return "Every dev tier carries dev's target load.";
+  const target = dev.load.transactionsPerSecond.toLocaleString("en-US");
+  const scorer = short.find((r) => r.metric === "changes/s");
+  const poll = scorer ? /\+ ([\d.]+) s poll/.exec(scorer.basis)?.[1] : undefined;
+  const others = short.filter((r) => r !== scorer).map((r) => `${r.resource} (${r.metric})`);
+  return [
+    `**Below dev's target:** ${short.map((r) => r.resource).join(", ")}.`,
+    ...(scorer && poll
+      ? [
+          ` dev's fraud scorer polls every ${poll} s (\`ingestion.functions.fraudScoring.sqlTriggerPollingMs\`), which keeps ` +
+            `the SQL audit of its polls cheap ([cost.md](cost.md#sql-audit-of-the-triggers-polls)); with its always-ready ` +
+            `instance(s) it then scores at most ${Math.floor(scorer.capacity).toLocaleString("en-US")} changes/s, under dev's ${target} ` +
+            `transactions/s. Functional and integration tests run far below that; a test at dev's target load lowers the ` +
+            `poll (or adds an always-ready instance) for its run.`,
+        ]
+      : []),
+    ...(others.length > 0 ? [` Also below it: ${others.join(", ")}.`] : []),
+  ].join("");
 }
