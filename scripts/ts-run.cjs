@@ -331,6 +331,19 @@ function writeCodeCache(file, data, runMs) {
 
 function cacheCompiledCode(dir) {
   const compile = Module.prototype._compile;
+  // Node 20 calls the main context's default loader "experimental" and says so on stderr the first time a module's
+  // script names it (below), as the loader does for every module with an `import()`: the one warning is the loader's,
+  // not the tool's, and is left out (every other warning goes through).
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function emitWarningButTheLoaders(warning, ...rest) {
+    if (
+      String(warning && warning.message !== undefined ? warning.message : warning).includes(
+        "USE_MAIN_CONTEXT_DEFAULT_LOADER",
+      )
+    )
+      return;
+    return emitWarning.call(this, warning, ...rest);
+  };
   const pending = [];
   /** Modules compiled from a file, with the CPU time of the run that wrote it (a heavier run may refresh it). */
   const fromCache = [];

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as os from "node:os";
@@ -276,6 +276,18 @@ describe("ts-run: the cached loader behind `npm run preview:offline`", function 
     );
     // The second run is the one that would find prettier's compiled code cached.
     for (let i = 0; i < 2; i++) assert.equal(run([probe]).trim(), JSON.stringify("const a = 1;\n"), `run ${i + 1}`);
+    // Node 20's "experimental" notice about the loader the cached scripts name is the loader's, left out; a warning
+    // the program emits itself still reaches stderr.
+    const warns = path.join(dir, "warns.ts");
+    fs.writeFileSync(
+      warns,
+      `import * as prettier from "prettier";\n` +
+        `void prettier.format("x", { parser: "babel" }).then(() => process.emitWarning("the program's own"));\n`,
+    );
+    const r = spawnSync(process.execPath, [TS_RUN, warns], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /USE_MAIN_CONTEXT_DEFAULT_LOADER/);
+    assert.match(r.stderr, /Warning: the program's own/);
   });
 
   it("trims its caches past their limit: the oldest files first, never one this process used or one written lately", () => {

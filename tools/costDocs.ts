@@ -47,7 +47,8 @@ export async function prodWithAuditArchive(): Promise<readonly ResourceRecord[]>
   try {
     const stackFile = path.join(dir, "Pulumi.prod.yaml");
     fs.writeFileSync(stackFile, stringify(doc));
-    return (await previewStack({ stack: "prod", stackFile, skipSchema: true })).run.resources;
+    // prod's warnings are printed by its own preview already.
+    return (await previewStack({ stack: "prod", stackFile, skipSchema: true, quietWarnings: true })).run.resources;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -81,6 +81,8 @@ export interface PreviewOptions {
   readonly parallel?: boolean;
   /** With `parallel`: the worker also computes the cost estimate over the deployed view (`cost` in the result). */
   readonly cost?: boolean;
+  /** Leave out the program's warnings (a tool's second preview of a stack whose warnings it printed already). */
+  readonly quietWarnings?: boolean;
 }
 
 export interface PreviewResult {
@@ -187,7 +189,7 @@ async function previewWith(
   // while this thread still evaluates the preview view (it joins when free; the options are the same either way).
   // (`begin` keeps what could stop it for `verdict` to report, so nothing is lost here.)
   inWorker?.then((view) => view.begin?.(runOptions)).catch(() => undefined);
-  const previewRun = await runProgram({ ...program, firstPreview: true });
+  const previewRun = await runProgram({ ...program, firstPreview: true, quietWarnings: opts.quietWarnings });
   // The pack evaluates the preview view, so with a worker it runs while the worker finishes (the worker, which
   // loads the SDK a second time and runs the schema check too, is the longer thread); its failure is reported after
   // the worker's, as when it ran after it.
