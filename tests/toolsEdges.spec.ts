@@ -31,7 +31,7 @@ import {
   type ResourceRecord,
   type Verdict,
 } from "../tools/lib/policyRunner";
-import { analyzeExport, fromStackExport, previewExitCode, previewStack } from "../tools/lib/preview";
+import { analyzeExport, fromStackExport, previewExitCode, previewStack, readExportFile } from "../tools/lib/preview";
 import { formatVerdict, ruleStatus, verdictJson, verdictMarkdown } from "../tools/lib/report";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
 import { tempDir } from "./helpers/tmp";
@@ -588,6 +588,27 @@ describe("tools edges: stack config read as the Pulumi CLI reads it", () => {
       (e: unknown) => e instanceof StackConfigError && e.message === expected,
     );
 
+  it("a stack file given on the command line is named by its path; the project file given as one is named as such", () => {
+    const dir = project("", "config:\n  proj:k: v\n");
+    const given = path.join(dir, "sub", "copy.yaml");
+    fs.mkdirSync(path.dirname(given));
+    fs.writeFileSync(given, "config: [1, 2]\n");
+    assert.throws(
+      () => loadStackConfig(dir, "dev", given),
+      (e: unknown) => e instanceof StackConfigError && e.message === `${given}: \`config\` must be a map`,
+    );
+    assert.throws(
+      () => loadStackConfig(dir, "dev", path.join(dir, "Pulumi.yaml")),
+      (e: unknown) =>
+        e instanceof StackConfigError &&
+        e.message ===
+          `${path.join(dir, "Pulumi.yaml")} is a project file (Pulumi.yaml: it has \`name\` and \`runtime\`), not a stack's settings (Pulumi.<stack>.yaml, a \`config\` map)`,
+    );
+    // The stack's own file keeps its short name.
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: [1]\n");
+    fails(dir, "Pulumi.dev.yaml: `config` must be a map");
+  });
+
   it("refuses a plaintext structured value for a secret key", () =>
     fails(
       project("config:\n  k:\n    type: object\n    secret: true\n", "config:\n  proj:k:\n    a: plain\n"),
@@ -868,6 +889,28 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       "out: wrote <dir>/a.md, <dir>/sub/b.md",
       "out: <dir>/a.md, <dir>/sub/b.md: up to date",
     ]);
+  });
+
+  it("an export file that is not one is named with its role (--base or --head) in changes and cost:diff", () => {
+    const verdict = path.join(dir, "verdict.json");
+    fs.writeFileSync(verdict, JSON.stringify({ stack: "prod", violations: [] }));
+    assert.throws(
+      () => readExportFile(verdict, "--base"),
+      (e: unknown) =>
+        e instanceof Error &&
+        e.message ===
+          `--base ${verdict}: not a \`pulumi stack export\` file: expected {version: 3, deployment: {resources: [...]}}`,
+    );
+    const broken = path.join(dir, "broken.json");
+    fs.writeFileSync(broken, "{");
+    assert.throws(
+      () => readExportFile(broken, "--head"),
+      new RegExp(`^ExportFormatError: --head ${broken.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: is not valid JSON`),
+    );
+    assert.throws(
+      () => readExportFile(path.join(dir, "none.json"), "--head"),
+      /^ExportFormatError: --head .*none\.json: export file not found/,
+    );
   });
 
   it("changes and cost:diff refuse two exports of different stacks, naming both", () => {

@@ -20,8 +20,8 @@ runCli(USAGE, async (argv) => {
   if (!base || !head) throw new UsageError("--base and --head are required");
   const { readExportFile } = require("./lib/preview") as typeof import("./lib/preview");
   const { blocking, formatChanges, plannedChanges } = require("./lib/changes") as typeof import("./lib/changes");
-  const h = readExportFile(head);
-  const b = readExportFile(base);
+  const h = readExportFile(head, "--head");
+  const b = readExportFile(base, "--base");
   sameStackExports(b, h);
   const changes = plannedChanges(b, h);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2] ?? "unknown";

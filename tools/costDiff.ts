@@ -25,8 +25,8 @@ runCli(USAGE, async (argv) => {
   if (!base || !head) throw new UsageError("--base and --head are required");
   const { readExportFile, ROOT } = require("./lib/preview") as typeof import("./lib/preview");
   const { costOfStack, diffEstimates, formatDiff } = require("./lib/cost/stack") as typeof import("./lib/cost/stack");
-  const b = readExportFile(base);
-  const h = readExportFile(head);
+  const b = readExportFile(base, "--base");
+  const h = readExportFile(head, "--head");
   sameStackExports(b, h);
   const stack = args.values.stack ?? h[0]?.urn.split("::")[0].split(":")[2];
   if (!stack) throw new UsageError("--stack is required when the head export has no resources");

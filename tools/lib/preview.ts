@@ -419,12 +419,15 @@ export function fromStackExport(
 }
 
 /** The resources of an export file (fromStackExport); ExportFormatError when it is missing or not JSON. */
-export function readExportFile(file: string): ResourceRecord[] {
-  if (!fs.existsSync(file)) throw new ExportFormatError(`export file not found: ${file}`);
+/** Reads an export file; `role` (`--base`, `--head`) names which of a tool's two files an error is about. */
+export function readExportFile(file: string, role?: string): ResourceRecord[] {
+  const which = role ? `${role} ${file}: ` : "";
+  if (!fs.existsSync(file)) throw new ExportFormatError(`${which}export file not found: ${file}`);
   try {
     return fromStackExport(JSON.parse(fs.readFileSync(file, "utf8")));
   } catch (e) {
-    if (e instanceof SyntaxError) throw new ExportFormatError(`${file} is not valid JSON: ${e.message}`);
+    if (e instanceof SyntaxError) throw new ExportFormatError(`${which || `${file} `}is not valid JSON: ${e.message}`);
+    if (e instanceof ExportFormatError && role) throw new ExportFormatError(`${which}${e.message}`);
     throw e;
   }
 }

@@ -90,14 +90,15 @@ export interface StackValue {
   readonly object: boolean;
 }
 
-function readYaml(file: string): Record<string, unknown> {
+/** Reads a YAML file; errors name it as `shown` (a stack file given on the command line: its path as given). */
+function readYaml(file: string, shown = path.basename(file)): Record<string, unknown> {
   if (!fs.existsSync(file)) throw new StackConfigError(`${path.basename(file)} not found in ${path.dirname(file)}`);
   try {
     // go-yaml v3's reading, as the CLI's (tools/lib/goYaml.ts), not YAML 1.2's: `0365`, `1_024` and `<<` differ.
     return (parseGoYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof GoYamlError) throw new StackConfigError(`${path.basename(file)}: ${e.message}`);
-    throw new StackConfigError(`${path.basename(file)} is not valid YAML: ${(e as Error).message}`);
+    if (e instanceof GoYamlError) throw new StackConfigError(`${shown}: ${e.message}`);
+    throw new StackConfigError(`${shown} is not valid YAML: ${(e as Error).message}`);
   }
 }
 
@@ -359,16 +360,22 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
     throw new StackConfigError(`unknown stack '${stack}': no ${path.basename(file)} (stacks: ${stacks.join(", ")})`);
   }
   const declared = projectConfigTypes(name, project.config);
-  const stackYaml = readYaml(file);
+  const shown = stackFile ?? path.basename(file);
+  const stackYaml = readYaml(file, shown);
+  // The project file given as the stack's: its config declarations would read as values.
+  if (stackYaml.name !== undefined && stackYaml.runtime !== undefined)
+    throw new StackConfigError(
+      `${shown} is a project file (Pulumi.yaml: it has \`name\` and \`runtime\`), not a stack's settings (Pulumi.<stack>.yaml, a \`config\` map)`,
+    );
   if (stackYaml.environment !== undefined && stackYaml.environment !== null) {
     // The CLI merges the imported Pulumi ESC environments' `pulumiConfig` into the stack's config; opening them needs
     // a Pulumi Cloud login, which the offline preview does not have.
     throw new StackConfigError(
-      `${path.basename(file)}: \`environment\` imports Pulumi ESC environments, which the offline preview cannot open: set the values the program needs in the stack file, or run \`pulumi preview\``,
+      `${shown}: \`environment\` imports Pulumi ESC environments, which the offline preview cannot open: set the values the program needs in the stack file, or run \`pulumi preview\``,
     );
   }
   const raw = stackYaml.config ?? {};
-  if (!isPlainObject(raw)) throw new StackConfigError(`${path.basename(file)}: \`config\` must be a map`);
+  if (!isPlainObject(raw)) throw new StackConfigError(`${shown}: \`config\` must be a map`);
   const values = new Map<string, StackValue>();
   const empty: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
