@@ -1596,13 +1596,21 @@ describe("npm run cost:diff", () => {
     const oldStackFile = path.join(tmp, "Pulumi.dev.yaml");
     fs.writeFileSync(oldStackFile, stringify(devRaw));
     const renamedMd = path.join(tmp, "renamed.md");
-    const [ok, renamed, missing] = await Promise.all([
+    const [ok, renamed, missing, headOnly] = await Promise.all([
       run([...exports, "--markdown", md]),
       run([...exports, "--base-stack-file", oldStackFile, "--markdown", renamedMd]),
       // A base stack file that does not exist is a mistyped path, not a schema change: bad usage.
       run([...exports, "--base-stack-file", path.join(tmp, "nope.yaml")]),
+      // One stack file for both sides: priced, with a note that a usage change then shows as none.
+      run([...exports, "--stack-file", path.join(ROOT, "Pulumi.dev.yaml")]),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /prices both the base and the head/);
+    assert.equal(headOnly.code, 0, headOnly.stderr);
+    assert.match(
+      headOnly.stderr,
+      /^note: --stack-file .*Pulumi\.dev\.yaml prices both the base and the head with its usage assumptions: a change to `usage` itself shows only with --base-stack-file/m,
+    );
     assert.match(ok.stdout, new RegExp(`Cost change for 'dev'.*list \\+\\$${delta.toFixed(2)}`));
     assert.match(
       fs.readFileSync(md, "utf8"),
