@@ -669,6 +669,8 @@ describe("config: settings that do not exist are refused, with the likely intend
         "team:costCentre",
         "payments:owner",
         "pulumi:tags",
+        // Another provider's, two edits from azuread: a shared environment's, not a misspelling.
+        "azure:location",
       ]),
       [
         'config payments-data-platfrom:cmkKeySize: nothing reads the namespace "payments-data-platfrom" (did you mean payments-data-platform:cmkKeySize?); this program reads payments-data-platform: keys only, so this value is ignored',

@@ -805,6 +805,31 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
 export const KNOWN_NAMESPACES: readonly string[] = [PROJECT, "azure-native", "azuread", "random", "time", "pulumi"];
 
 /**
+ * Other providers' namespaces, which a shared ESC environment may set for other stacks: real names, not misspellings
+ * of the ones above, though a few are as close (`azure`, the classic provider, is two edits from `azuread`).
+ */
+const OTHER_PROVIDER_NAMESPACES: readonly string[] = [
+  "azure",
+  "azuredevops",
+  "aws",
+  "gcp",
+  "kubernetes",
+  "docker",
+  "github",
+  "tls",
+  "command",
+  "vault",
+  "esc",
+  "std",
+  "null",
+  "local",
+  "archive",
+  "http",
+  "databricks",
+  "pulumiservice",
+];
+
+/**
  * Keys under a namespace one or two edits from a known one (`payments-data-platfrom:cmkKeySize`): nothing reads them,
  * so the setting the operator meant keeps its default without a word. A namespace farther from every known one (a
  * team's shared `team:` keys) is left alone, as docs/configuration.md says.
@@ -814,7 +839,7 @@ export function namespaceProblems(configKeys: readonly string[]): string[] {
     const colon = k.indexOf(":");
     if (colon <= 0) return [];
     const namespace = k.slice(0, colon);
-    if (KNOWN_NAMESPACES.includes(namespace)) return [];
+    if (KNOWN_NAMESPACES.includes(namespace) || OTHER_PROVIDER_NAMESPACES.includes(namespace)) return [];
     const near = KNOWN_NAMESPACES.find((n) => editDistance(namespace.toLowerCase(), n.toLowerCase()) <= 2);
     if (near === undefined) return [];
     const reader = near === PROJECT ? "this program" : `the ${near} provider`;
