@@ -11,6 +11,9 @@ import { byName, invokesOf, previewOf } from "./helpers/stacks";
 
 const lake = { accountName: "stlake", resourceGroupName: "rg-data", pair: "northeurope" };
 const change = (from: string, to: string) => redundancyConflicts({ sku: from }, to, "olap.lake.sku", lake);
+/** The change from a deployed account (its conversion or migration status given) to `to`. */
+const changeFrom = (deployed: Parameters<typeof redundancyConflicts>[0], to: string) =>
+  redundancyConflicts(deployed, to, "olap.lake.sku", lake);
 
 describe("a storage account's redundancy change against the deployed account", () => {
   it("reads every SKU the lake may take, and writes it back", () => {
@@ -65,11 +68,9 @@ describe("a storage account's redundancy change against the deployed account", (
     const [tier] = change("Standard_ZRS", "Premium_ZRS");
     assert.equal(tier.kind, "refused");
     assert.match(tier.remedy, /does not convert between Standard and Premium accounts/);
-    const [running] = redundancyConflicts(
+    const [running] = changeFrom(
       { sku: "Standard_GRS", conversion: { status: "InProgress", targetSku: "Standard_GZRS" } },
       "Standard_GZRS",
-      "olap.lake.sku",
-      lake,
     );
     assert.equal(running.kind, "refused");
     assert.equal(running.deployed, "Standard_GRS (a conversion to Standard_GZRS in progress)");
@@ -78,20 +79,16 @@ describe("a storage account's redundancy change against the deployed account", (
       /set olap\.lake\.sku back to Standard_GRS meanwhile \(an unchanged SKU passes\), and once `az storage account migration show --account-name stlake -g rg-data --name default` reports Complete, set it to Standard_GZRS/,
     );
     // Asked for and not begun: only the account's migration says so.
-    const [submitted] = redundancyConflicts(
+    const [submitted] = changeFrom(
       { sku: "Standard_LRS", migration: { status: "SubmittedForConversion", targetSku: "Standard_ZRS" } },
       "Standard_ZRS",
-      "olap.lake.sku",
-      lake,
     );
     assert.equal(submitted.deployed, "Standard_LRS (a conversion to Standard_ZRS submitted, not begun)");
     // The config that keeps the deployed SKU passes meanwhile.
     assert.deepEqual(
-      redundancyConflicts(
+      changeFrom(
         { sku: "Standard_LRS", migration: { status: "InProgress", targetSku: "Standard_ZRS" } },
         "Standard_LRS",
-        "k",
-        lake,
       ),
       [],
     );
