@@ -56,17 +56,22 @@ describe("a deployed subnet's range against the config", () => {
     assert.equal(subnetOccupants({ ipConfigurations: [], privateEndpoints: [] }), "");
   });
 
-  it("a first preview keeps the VNet's name known (the check waits on the group's name, unknown there)", async () => {
+  it("a first preview keeps the VNet's name and address space known: it reads the VNet by the platform's names and finds none", async () => {
     const { previewRun } = await previewOf("prod");
-    assert.equal(byName(previewRun.resources, "platform-vnet").inputs.virtualNetworkName, "vnet-pay-prod-weu");
-    assert.deepEqual(invokesOf(previewRun, "azure-native:network:getVirtualNetwork"), []);
+    const vnet = byName(previewRun.resources, "platform-vnet");
+    assert.equal(vnet.inputs.virtualNetworkName, "vnet-pay-prod-weu");
+    assert.deepEqual(vnet.inputs.addressSpace, { addressPrefixes: ["10.30.0.0/16"] });
+    assert.deepEqual(
+      invokesOf(previewRun, "azure-native:network:getVirtualNetwork").map((i) => i.inputs),
+      [{ resourceGroupName: "rg-pay-prod-weu-network", virtualNetworkName: "vnet-pay-prod-weu" }],
+    );
   });
 
   it("a preview of prod whose private endpoint subnet holds endpoints in another range refuses it, before the VNet", async function () {
     this.timeout(300_000);
     assert.match(
       await refusalOf("prod", "subnet-moved"),
-      /error serializing property "resourceGroupName": the stack config asks for a change Azure refuses on the virtual network 'vnet-pay-prod-weu' as the program would send it:\n {2}subnets\.privateEndpoints: the deployed value is 10\.99\.0\.0\/24 \(holding 2 private endpoints\)/,
+      /error serializing property "addressSpace": the stack config asks for a change Azure refuses on the virtual network 'vnet-pay-prod-weu' as the program would send it:\n {2}subnets\.privateEndpoints: the deployed value is 10\.99\.0\.0\/24 \(holding 2 private endpoints\)/,
     );
   });
 });

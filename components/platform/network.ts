@@ -255,22 +255,27 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
       )
     : undefined;
   // A deployed subnet that holds resources keeps its range (subnetRangeConflicts): a preview of a deployed stack reads
-  // the VNet and refuses a new range there before the VNet registers. Hooked on the group's name, which a first preview
-  // does not know yet either (the VNet's own name stays known there).
+  // the VNet and refuses a new range there before the VNet registers. Hooked on the address space, so that the error
+  // names the input it is about (`error serializing property "addressSpace": …`), and read by the names the platform
+  // gives the VNet and its group (components/platform/index.ts), both known in a first preview: the read runs there
+  // too, finds nothing (no group yet) and keeps the address space known.
   const vnetName = context.name("virtualNetwork");
-  const checkedRg = afterCreationOnlyCheck(pulumi.output(rg), {
+  const groupName = context.name("resourceGroup", "network");
+  const addressSpace = afterCreationOnlyCheck(pulumi.output({ addressPrefixes: [cfg.vnetAddressSpace] }), {
     resource: () => `the virtual network '${vnetName}'`,
-    read: (resourceGroupName) =>
-      deployedOrNone(() => network.getVirtualNetwork({ resourceGroupName, virtualNetworkName: vnetName }, { parent })),
+    read: () =>
+      deployedOrNone(() =>
+        network.getVirtualNetwork({ resourceGroupName: groupName, virtualNetworkName: vnetName }, { parent }),
+      ),
     conflicts: (deployed) => subnetRangeConflicts(deployed, cfg.subnets),
   });
   const vnet = new network.VirtualNetwork(
     `${name}-vnet`,
     {
       virtualNetworkName: vnetName,
-      resourceGroupName: checkedRg,
+      resourceGroupName: rg,
       location,
-      addressSpace: { addressPrefixes: [cfg.vnetAddressSpace] },
+      addressSpace,
       ...(ddosPlanId ? { ddosProtectionPlan: { id: ddosPlanId }, enableDdosProtection: true } : {}),
       // With the hub's private DNS zones (`privateDns.mode: central`), the hub's resolver or firewall answers the VNet:
       // the zones are linked to the hub, and Azure DNS answers a VNet only from zones linked to it
