@@ -16,7 +16,7 @@ describe("the API gateway's certificate against the vault, once the gateway is d
     assert.equal(c.deployed, "no secret 'agw-new' in the vault 'kv-x'");
     assert.match(
       c.remedy,
-      /az keyvault certificate import --vault-name kv-x -n agw-new -f api\.pfx \(if it was deleted, purge protection keeps it: az keyvault certificate recover --vault-name kv-x -n agw-new\); then deploy\./,
+      /az keyvault certificate import --vault-name kv-x -n agw-new -f <certificate\.pfx> --password <its password> \(if it was deleted, soft delete keeps it for 90 days, and purge protection keeps it from being purged: az keyvault certificate recover --vault-name kv-x -n agw-new\); then deploy\./,
     );
   });
 

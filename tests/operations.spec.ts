@@ -780,6 +780,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(defender.inputs.location, "westeurope");
         assert.equal((defender.inputs.tags as Record<string, string>).component, "operations");
         assert.equal(input(defender, "properties.mode"), "Incremental");
+        // The runbook's `pulumi up --replace` of it re-applies the plans: its fixed name needs the old record deleted first.
+        assert.equal(defender.deleteBeforeReplace, true);
         const entries = input(defender, "properties.template.resources") as {
           type: string;
           name: string;

@@ -200,7 +200,8 @@ export function certificateConflicts(
       remedy:
         `Import the certificate under that name first (issued for ingestion.apiHostName; from a network peered with ` +
         `the VNet, as a member of the platform admins group): az keyvault certificate import --vault-name ` +
-        `${deployed.vaultName} -n ${certificateName} -f api.pfx (if it was deleted, purge protection keeps it: ` +
+        `${deployed.vaultName} -n ${certificateName} -f <certificate.pfx> --password <its password> (if it was ` +
+        `deleted, soft delete keeps it for 90 days, and purge protection keeps it from being purged: ` +
         `az keyvault certificate recover --vault-name ${deployed.vaultName} -n ${certificateName}); then deploy.`,
     },
   ];

@@ -121,7 +121,7 @@ export function throughputConflicts(
       `Azure splits partitions for a raise, "typically 4-6 hours", scaling-provisioned-throughput-best-practices), and ` +
       `Cosmos DB takes no other throughput change until it completes (its offer API answers "423 Locked ... another ` +
       `scale operation is in progress", DocumentClient.ReplaceOfferAsync; Resource Manager documents no code for it)`;
-    const done = `\`az cosmosdb sql container throughput show ${az} --query resource.offerReplacePending\` reads "false"`;
+    const done = `\`az cosmosdb sql container throughput show ${az} --query resource.offerReplacePending\` reads "false" (in any case: Azure answers it as text)`;
     // The config asks for neither the old maximum nor the one in progress: whatever the state holds, the update of
     // the container carries a third value.
     if (wanted !== max && wanted !== target)

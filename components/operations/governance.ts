@@ -240,7 +240,10 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
       },
       tags: { ...args.tags },
     },
-    { parent },
+    // Its name is fixed, so a replacement must delete the old record first (created first, azure-native refuses it:
+    // "cannot create already existing resource"); deleting a deployment's record leaves what it deployed. The
+    // runbook re-applies the plans with `pulumi up --replace` after someone set one back to Free (docs/runbook.md).
+    { parent, deleteBeforeReplace: true },
   );
   const pci = new authorization.PolicyAssignment(
     `${name}-pci-dss`,
