@@ -15,8 +15,10 @@
  * Its unit is not documented; the API's autoscale example (CosmosDBSqlContainerMigrateToAutoscale: max 4000,
  * `minimumThroughput` "4000"), the portal (cosmos-explorer compares the autoscale maximum with it: "You are not able
  * to lower throughput below your current minimum") and Azure's refusal ("between 12000 and 1000000 inclusive in
- * increments of 1000") all read it as the floor of the maximum. Should it ever be the floor of manual throughput (a
- * tenth of it), `autoscaleFloor` takes ten times it: the check never refuses a value Azure would take.
+ * increments of 1000") all read it as the floor of the maximum, and so do Azure's recorded answers (azure-sdk-for-net
+ * Azure.ResourceManager.CosmosDB SessionRecords SqlContainerMigrateToAutoscale.json and ...MigrateToManual.json, 2021:
+ * one container reads "4000" with an autoscale maximum of 4000 and "400" with manual throughput). Should a value ever
+ * be a manual floor (under 1000), `autoscaleFloor` takes ten times it: the check never refuses a value Azure would take.
  */
 import type { CreationOnlyConflict } from "../shared";
 
